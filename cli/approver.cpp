@@ -1,0 +1,112 @@
+#include "cli/approver.h"
+
+#include <poll.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+
+#include "engine/plugin/check_value.h"
+
+namespace runbook {
+namespace {
+
+std::string UserName() {
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
+  return "uid " + std::to_string(getuid());
+}
+
+std::mutex g_prompt_mu;  // one prompt on the terminal at a time
+
+}  // namespace
+
+CliApprover::CliApprover(bool yes, std::set<std::string> approved,
+                         std::map<std::string, std::string> inputs, Display& display)
+    : yes_(yes), approved_(std::move(approved)), inputs_(std::move(inputs)), display_(display) {}
+
+bool CliApprover::ReadLine(const CancelToken& cancel, std::string& line) {
+  line.clear();
+  while (true) {
+    pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {cancel.wait_fd(), POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) continue;
+    if (fds[1].revents) return false;
+    char c;
+    ssize_t n = read(STDIN_FILENO, &c, 1);
+    if (n <= 0) return false;
+    if (c == '\n') return true;
+    line += c;
+  }
+}
+
+bool CliApprover::FillInputs(const ApprovalRequest& req, bool interactive,
+                             const CancelToken& cancel, ApprovalAnswer& answer) {
+  for (const ParamSpec& spec : req.inputs) {
+    std::string text;
+    auto given = inputs_.find(req.step_id + "." + spec.name);
+    if (given != inputs_.end()) {
+      text = given->second;
+    } else if (interactive) {
+      std::cerr << "  " << spec.name << (spec.doc.empty() ? "" : " (" + spec.doc + ")")
+                << (spec.default_value.is_null() ? "" : " [" + spec.default_value.ToText() + "]") << ": ";
+      if (!ReadLine(cancel, text)) return false;
+    }
+    if (text.empty()) {
+      if (!spec.default_value.is_null()) {
+        answer.inputs[spec.name] = spec.default_value;
+        continue;
+      }
+      if (spec.required) {
+        answer.error = "input '" + spec.name + "' is required; pass --input " + req.step_id + "." +
+                       spec.name + "=VALUE";
+        return false;
+      }
+      answer.inputs[spec.name] = Value();
+      continue;
+    }
+    std::string error;
+    Value v = ParseTextAs(spec, text, error);
+    if (!error.empty()) {
+      answer.error = "input '" + spec.name + "': " + error;
+      return false;
+    }
+    answer.inputs[spec.name] = v;
+  }
+  return true;
+}
+
+ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
+  ApprovalAnswer answer;
+  if (yes_ || approved_.count(req.step_id)) {
+    answer.by = yes_ ? "--yes (" + UserName() + ")" : "--approve (" + UserName() + ")";
+    answer.how = "flag";
+    answer.approved = FillInputs(req, false, cancel, answer);
+    return answer;
+  }
+  if (!isatty(STDIN_FILENO)) {
+    answer.error = "approval '" + req.step_id + "' needs a person: \"" + req.prompt +
+                   "\"; run on a terminal, or pass --approve " + req.step_id + " (or --yes)";
+    return answer;
+  }
+  std::lock_guard<std::mutex> lock(g_prompt_mu);
+  display_.Pause();
+  std::cerr << "\n== approval: " << req.step_id << " ==\n" << req.prompt << "\n";
+  bool filled = FillInputs(req, true, cancel, answer);
+  std::string reply;
+  if (filled) {
+    std::cerr << "approve? [y/N] ";
+    if (ReadLine(cancel, reply) && (reply == "y" || reply == "Y" || reply == "yes")) {
+      answer.approved = true;
+      answer.by = UserName();
+      answer.how = "tty";
+    } else if (answer.error.empty()) {
+      answer.error = "declined by " + UserName();
+    }
+  }
+  display_.Resume();
+  return answer;
+}
+
+}  // namespace runbook

@@ -1,0 +1,32 @@
+// The CLI's approval gate: --yes / --approve ID pass without asking; on a terminal the
+// operator is asked (the live view paused meanwhile); otherwise the gate fails at once
+// with a message saying how to approve. Never waits for input that cannot come.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "cli/display.h"
+#include "engine/plugin/step.h"
+
+namespace runbook {
+
+class CliApprover final : public Approver {
+ public:
+  CliApprover(bool yes, std::set<std::string> approved,
+              std::map<std::string, std::string> inputs, Display& display);
+  ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) override;
+
+ private:
+  bool FillInputs(const ApprovalRequest& request, bool interactive, const CancelToken& cancel,
+                  ApprovalAnswer& answer);
+  bool ReadLine(const CancelToken& cancel, std::string& line);
+
+  bool yes_;
+  std::set<std::string> approved_;
+  std::map<std::string, std::string> inputs_;  // "step.name" -> text
+  Display& display_;
+};
+
+}  // namespace runbook

@@ -1,0 +1,204 @@
+#include "cli/display.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "engine/util/duration.h"
+
+namespace runbook {
+namespace {
+
+std::string Timestamp() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+const char* OutcomeMark(Outcome o) {
+  switch (o) {
+    case Outcome::kSuccess: return "ok  ";
+    case Outcome::kWarning: return "warn";
+    case Outcome::kFailure: return "FAIL";
+    case Outcome::kSkipped: return "skip";
+    case Outcome::kCancelled: return "stop";
+    default: return "    ";
+  }
+}
+
+const char* OutcomeColor(Outcome o) {
+  switch (o) {
+    case Outcome::kSuccess: return "32";
+    case Outcome::kWarning: return "33";
+    case Outcome::kFailure: return "1;31";
+    default: return "2";
+  }
+}
+
+int TerminalWidth() {
+  winsize ws{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  return 100;
+}
+
+}  // namespace
+
+Display::Display(bool live, bool color) : live_(live), color_(color) {
+  if (live_) refresher_ = std::thread([this] { Refresh(); });
+}
+
+Display::~Display() {
+  stop_ = true;
+  if (refresher_.joinable()) refresher_.join();
+}
+
+std::string Display::Paint(const char* code, const std::string& text) const {
+  return color_ ? "\033[" + std::string(code) + "m" + text + "\033[0m" : text;
+}
+
+void Display::Refresh() {
+  while (!stop_) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!paused_) {
+        ClearLocked();
+        DrawLocked();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  ClearLocked();
+}
+
+void Display::ClearLocked() {
+  for (; drawn_lines_ > 0; --drawn_lines_) std::cerr << "\033[1A\033[2K";
+  std::cerr << "\r";
+}
+
+void Display::DrawLocked() {
+  auto now = Clock::Mono::clock::now();
+  int width = TerminalWidth();
+  for (const auto& [id, r] : running_) {
+    Millis elapsed = std::chrono::duration_cast<Millis>(now - r.since);
+    std::string line = "  " + Paint("36", "...") + " " + r.label + "  " + HumanDuration(elapsed);
+    if (!r.last_line.empty()) line += "  " + Paint("2", r.last_line);
+    if (static_cast<int>(line.size()) > width + (color_ ? 20 : 0)) line.resize(width - 1);
+    std::cerr << line << "\n";
+    ++drawn_lines_;
+  }
+  std::cerr.flush();
+}
+
+void Display::PrintLocked(const std::string& line) {
+  if (live_) {
+    ClearLocked();
+    std::cerr << line << "\n";
+    if (!paused_) DrawLocked();
+  } else {
+    std::cerr << Timestamp() << " " << line << "\n";
+  }
+  std::cerr.flush();
+}
+
+void Display::Print(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PrintLocked(line);
+}
+
+void Display::Pause() {
+  std::lock_guard<std::mutex> lock(mu_);
+  paused_ = true;
+  if (live_) ClearLocked();
+}
+
+void Display::Resume() {
+  std::lock_guard<std::mutex> lock(mu_);
+  paused_ = false;
+}
+
+void Display::RunStarted(const Runbook& rb, const std::string& run_id, bool dry_run) {
+  Print(Paint("1", "runbook " + rb.name) + " run " + run_id + (dry_run ? " (dry run)" : "") +
+        " - " + std::to_string(rb.steps.size()) + " steps");
+}
+
+void Display::StepStarted(const StepDecl& s, int attempt) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string label = s.id + " (" + s.uses + ")" + (attempt > 1 ? " attempt " + std::to_string(attempt) : "");
+  running_[s.id] = {label, Clock::Mono::clock::now(), ""};
+  if (!live_) PrintLocked("start " + label);
+}
+
+void Display::StepLine(const StepDecl& s, bool is_stderr, std::string_view line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (live_) {
+    auto it = running_.find(s.id);
+    if (it != running_.end()) it->second.last_line = std::string(line.substr(0, 200));
+    return;
+  }
+  PrintLocked(s.id + (is_stderr ? " ! " : " | ") + std::string(line));
+}
+
+void Display::AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun&) {
+  if (a.status == AttemptStatus::kSuccess) return;
+  Print("  " + s.id + " attempt " + std::to_string(a.number) + " " + AttemptStatusName(a.status) +
+        (a.error.empty() ? "" : ": " + a.error));
+}
+
+void Display::RetryScheduled(const StepDecl& s, int next_attempt, Millis delay) {
+  Print("  " + s.id + " retrying in " + HumanDuration(delay) + " (attempt " +
+        std::to_string(next_attempt) + " of " + std::to_string(s.retry.max_attempts) + ")");
+}
+
+void Display::StepFinished(const StepDecl& s, const StepRun& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  running_.erase(s.id);
+  std::string line = Paint(OutcomeColor(r.outcome), OutcomeMark(r.outcome)) + " " + s.id;
+  if (r.started) line += "  " + HumanDuration(r.duration());
+  if (!r.reason.empty() && r.outcome != Outcome::kSuccess) line += "  (" + r.reason + ")";
+  PrintLocked(line);
+  if (r.outcome == Outcome::kFailure && live_ && !r.stderr_text.empty()) {
+    std::string tail = r.stderr_text.size() > 2000 ? r.stderr_text.substr(r.stderr_text.size() - 2000)
+                                                   : r.stderr_text;
+    PrintLocked(Paint("2", tail));
+  }
+}
+
+void Display::RunFinished(const Runbook& rb, const RunResult& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  running_.clear();
+  if (live_) ClearLocked();
+  char row[512];
+  std::string out = "\n";
+  std::snprintf(row, sizeof row, "%-28s %-10s %8s %10s\n", "step", "outcome", "attempts", "duration");
+  out += row;
+  for (size_t i = 0; i < rb.steps.size(); ++i) {
+    const StepRun& s = r.steps[i];
+    std::snprintf(row, sizeof row, "%-28s %-10s %8zu %10s\n", rb.steps[i].id.c_str(),
+                  OutcomeName(s.outcome), s.attempts.size(),
+                  s.started ? HumanDuration(s.duration()).c_str() : "-");
+    out += row;
+  }
+  out += "\nrun " + r.run_id + ": " + r.status + " in " + HumanDuration(r.duration) + "\n";
+  if (r.rto.measured) {
+    out += "RTO " + HumanDuration(r.rto.elapsed);
+    if (r.rto.approval_wait.count() > 0) out += " (of which waiting for approval " + HumanDuration(r.rto.approval_wait) + ")";
+    if (r.rto.objective) {
+      out += r.rto.met() ? Paint("32", " - met") : Paint("1;31", " - MISSED");
+      out += " (objective " + HumanDuration(*r.rto.objective) + ")";
+    }
+    out += "\n";
+  } else if (!r.rto.note.empty()) {
+    out += "RTO not measured: " + r.rto.note + "\n";
+  }
+  std::cerr << out;
+  std::cerr.flush();
+}
+
+}  // namespace runbook

@@ -1,0 +1,57 @@
+// The terminal view of a run. On a TTY: finished steps scroll above a live block of the
+// running ones with elapsed times, redrawn in place. Otherwise: plain timestamped lines,
+// step output prefixed with the step id. NO_COLOR is respected. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "engine/events.h"
+
+namespace runbook {
+
+class Display final : public RunObserver {
+ public:
+  Display(bool live, bool color);
+  ~Display() override;
+
+  void RunStarted(const Runbook& rb, const std::string& run_id, bool dry_run) override;
+  void StepStarted(const StepDecl& s, int attempt) override;
+  void StepLine(const StepDecl& s, bool is_stderr, std::string_view line) override;
+  void AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun& r) override;
+  void RetryScheduled(const StepDecl& s, int next_attempt, Millis delay) override;
+  void StepFinished(const StepDecl& s, const StepRun& r) override;
+  void RunFinished(const Runbook& rb, const RunResult& r) override;
+
+  // Stops redrawing while a prompt owns the terminal.
+  void Pause();
+  void Resume();
+  // A line above the live block (or a plain line).
+  void Print(const std::string& line);
+
+ private:
+  struct Running {
+    std::string label;
+    Clock::Mono since;
+    std::string last_line;
+  };
+  void PrintLocked(const std::string& line);
+  void ClearLocked();
+  void DrawLocked();
+  void Refresh();
+  std::string Paint(const char* code, const std::string& text) const;
+
+  bool live_;
+  bool color_;
+  std::mutex mu_;
+  std::map<std::string, Running> running_;
+  int drawn_lines_ = 0;
+  bool paused_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread refresher_;
+};
+
+}  // namespace runbook

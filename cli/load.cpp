@@ -1,0 +1,52 @@
+#include "cli/load.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace runbook {
+
+bool UseColor(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') return false;
+  const char* term = std::getenv("TERM");
+  return isatty(fd) && !(term && std::string(term) == "dumb");
+}
+
+void PrintDiagnostics(const Diagnostics& diags, const SourceText* source) {
+  bool color = UseColor(2);
+  for (const Diagnostic& d : diags.all()) {
+    const SourceText* s = source && source->path == d.file ? source : nullptr;
+    std::cerr << RenderText(d, s, color);
+  }
+}
+
+std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,
+                                   Diagnostics& diags, SourceText& source) {
+  if (!ReadRunbookSource(path, source, diags)) return nullptr;
+  return LoadRunbookText(path, source.text, registry, diags);
+}
+
+std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std::string& path) {
+  Diagnostics diags;
+  SourceText source;
+  auto rb = LoadQuiet(registry, path, diags, source);
+  PrintDiagnostics(diags, &source);
+  return rb;
+}
+
+bool SplitSets(const std::vector<std::string>& sets,
+               std::vector<std::pair<std::string, std::string>>& out) {
+  for (const std::string& s : sets) {
+    size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "runbook: error: --set expects NAME=VALUE, found '" << s << "'\n";
+      return false;
+    }
+    out.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  return true;
+}
+
+}  // namespace runbook

@@ -1,0 +1,29 @@
+// Loading a runbook for a command: diagnostics printed compiler-style to stderr.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/loader.h"
+#include "engine/source/diagnostics.h"
+
+namespace runbook {
+
+bool UseColor(int fd);
+
+// Prints diagnostics as text to stderr.
+void PrintDiagnostics(const Diagnostics& diags, const SourceText* source);
+
+// Loads and validates; diagnostics go to stderr. nullptr when invalid.
+std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std::string& path);
+// The same, handing the diagnostics and source back instead of printing them.
+std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,
+                                   Diagnostics& diags, SourceText& source);
+
+// "k=v" pairs from --set; false with a message on stderr when one has no '='.
+bool SplitSets(const std::vector<std::string>& sets,
+               std::vector<std::pair<std::string, std::string>>& out);
+
+}  // namespace runbook

@@ -1,0 +1,69 @@
+#include "engine/attempt.h"
+
+#include "engine/plugin/check_value.h"
+
+namespace runbook {
+
+Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error) {
+  auto resolved = ResolveTree(step.with, scope);
+  if (!resolved.ok()) {
+    error = resolved.status().message();
+    return Value();
+  }
+  Value::Map params = resolved.value().as_map();
+  for (const ParamSpec& spec : step.type->spec().params) {
+    auto it = params.find(spec.name);
+    if (it == params.end() || it->second.is_null()) {
+      if (!spec.default_value.is_null()) params[spec.name] = spec.default_value;
+      continue;
+    }
+    std::string problem = CheckValue(spec, it->second);
+    if (!problem.empty()) {
+      error = "parameter '" + spec.name + "': " + problem;
+      return Value();
+    }
+    it->second = NormaliseValue(spec, it->second);
+  }
+  return Value(std::move(params));
+}
+
+namespace {
+
+AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
+  for (const std::string& line : in.step.type->Describe(in.params)) ctx.log("would " + line);
+  Value::Map outputs;
+  for (const OutputSpec& o : in.step.type->spec().outputs) {
+    outputs[o.name] = Value::Unknown("${{ steps." + in.step.id + ".outputs." + o.name + " }}");
+  }
+  return AttemptResult::Success(std::move(outputs));
+}
+
+}  // namespace
+
+AttemptResult RunAttempt(AttemptInput& in) {
+  if (!in.resolve_error.empty()) return AttemptResult::Failure(in.resolve_error);
+  const StepDecl& step = in.step;
+  RunObserver& observer = in.svc.observer;
+  const Redactor& redactor = *in.redactor;
+  StepContext ctx{in.params,        step.id,         in.run_id,     in.number,
+                  in.env,           in.svc.processes, *in.cancel,   in.deadline,
+                  in.kill_grace,    in.svc.clock,    in.svc.approver, {}};
+  ctx.log = [&](std::string_view line) {
+    observer.StepLine(step, false, redactor.Apply(std::string(line)));
+  };
+  if (in.dry_run) return DryRun(in, ctx);
+  AttemptResult r;
+  try {
+    r = step.type->Run(ctx);
+  } catch (const std::exception& e) {
+    r = AttemptResult::Failure(std::string("step crashed: ") + e.what());
+  } catch (...) {
+    r = AttemptResult::Failure("step crashed with an unknown exception");
+  }
+  if (r.status == AttemptStatus::kTimeout && r.error.empty()) {
+    r.error = "timed out after " + FormatDuration(in.timeout);
+  }
+  return r;
+}
+
+}  // namespace runbook

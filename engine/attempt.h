@@ -1,0 +1,38 @@
+// One attempt of one step, run on its own thread: resolves nothing itself (the loop thread
+// prepared everything), calls the step type, and turns exceptions and dry runs into
+// results. Internal to the executor.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "engine/executor.h"
+#include "engine/redact.h"
+#include "engine/run_scope.h"
+
+namespace runbook {
+
+struct AttemptInput {
+  AttemptInput(const StepDecl& s, std::string id, int n, RunServices& services)
+      : step(s), run_id(std::move(id)), number(n), svc(services) {}
+  const StepDecl& step;
+  std::string run_id;
+  int number = 1;
+  RunServices& svc;
+  const CancelToken* cancel = nullptr;
+  const Redactor* redactor = nullptr;
+  bool dry_run = false;
+  Millis kill_grace{5000};
+  Millis timeout{0};
+  std::optional<Clock::Mono> deadline;
+  EnvMap env;
+  Value params;
+  std::string resolve_error;  // set when params or env could not be resolved
+};
+
+AttemptResult RunAttempt(AttemptInput& in);
+
+// The step's `with` evaluated, defaults applied, every value checked against the spec.
+Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error);
+
+}  // namespace runbook

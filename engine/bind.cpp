@@ -1,0 +1,84 @@
+// Binding the run's inputs: params from --set, secrets from the environment or files.
+#include <ctime>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "engine/executor.h"
+#include "engine/plugin/check_value.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+
+Result<Value::Map> BindParams(const Runbook& rb,
+                              const std::vector<std::pair<std::string, std::string>>& sets) {
+  Value::Map out;
+  std::vector<std::string> names;
+  for (const ParamSpec& p : rb.params) names.push_back(p.name);
+  for (const auto& [key, text] : sets) {
+    const ParamSpec* spec = nullptr;
+    for (const ParamSpec& p : rb.params) spec = p.name == key ? &p : spec;
+    if (spec == nullptr) {
+      std::string close = ClosestName(key, names);
+      return Status::Error("--set " + key + ": unknown param '" + key + "'" +
+                           (close.empty() ? "" : "; did you mean '" + close + "'?"));
+    }
+    std::string error;
+    Value v = ParseTextAs(*spec, text, error);
+    if (!error.empty()) return Status::Error("--set " + key + ": " + error);
+    out[key] = v;
+  }
+  for (const ParamSpec& p : rb.params) {
+    if (out.count(p.name)) continue;
+    if (!p.default_value.is_null()) {
+      out[p.name] = p.default_value;
+    } else if (p.required) {
+      return Status::Error("param '" + p.name + "' is required; set it with --set " + p.name +
+                           "=VALUE");
+    } else {
+      out[p.name] = Value();
+    }
+  }
+  return out;
+}
+
+Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders) {
+  Value::Map out;
+  for (const SecretDecl& s : rb.secrets) {
+    if (placeholders) {
+      out[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
+      continue;
+    }
+    if (!s.env.empty()) {
+      auto it = env.find(s.env);
+      if (it == env.end() || it->second.empty()) {
+        return Status::Error("secret '" + s.name + "': environment variable " + s.env +
+                             " is not set");
+      }
+      out[s.name] = Value(it->second);
+      continue;
+    }
+    std::ifstream in(s.file, std::ios::binary);
+    if (!in) return Status::Error("secret '" + s.name + "': cannot read " + s.file);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string value = buffer.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    out[s.name] = Value(value);
+  }
+  return out;
+}
+
+std::string NewRunId(const Clock& clock) {
+  std::time_t t = std::chrono::system_clock::to_time_t(clock.WallNow());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
+  return std::string(stamp) + "-" + suffix;
+}
+
+}  // namespace runbook

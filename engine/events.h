@@ -1,0 +1,57 @@
+// RunObserver: what the executor tells the world (terminal display, audit store, tests).
+// The executor never prints; observers do. All calls come from the executor's loop thread
+// except StepLine, which comes from the thread running the step: implementations must make
+// StepLine thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/model.h"
+#include "engine/plan.h"
+
+namespace runbook {
+
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void RunStarted(const Runbook&, const std::string& /*run_id*/, bool /*dry_run*/) {}
+  virtual void StepStarted(const StepDecl&, int /*attempt*/) {}
+  virtual void StepLine(const StepDecl&, bool /*is_stderr*/, std::string_view /*line*/) {}
+  virtual void AttemptFinished(const StepDecl&, const AttemptRecord&, const StepRun&) {}
+  virtual void RetryScheduled(const StepDecl&, int /*next_attempt*/, Millis /*delay*/) {}
+  virtual void StepFinished(const StepDecl&, const StepRun&) {}
+  virtual void RunFinished(const Runbook&, const RunResult&) {}
+};
+
+// Sends every event to several observers, in order.
+class ObserverList final : public RunObserver {
+ public:
+  void Add(RunObserver* o) { list_.push_back(o); }
+  void RunStarted(const Runbook& rb, const std::string& id, bool dry) override {
+    for (auto* o : list_) o->RunStarted(rb, id, dry);
+  }
+  void StepStarted(const StepDecl& s, int a) override {
+    for (auto* o : list_) o->StepStarted(s, a);
+  }
+  void StepLine(const StepDecl& s, bool e, std::string_view l) override {
+    for (auto* o : list_) o->StepLine(s, e, l);
+  }
+  void AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun& r) override {
+    for (auto* o : list_) o->AttemptFinished(s, a, r);
+  }
+  void RetryScheduled(const StepDecl& s, int n, Millis d) override {
+    for (auto* o : list_) o->RetryScheduled(s, n, d);
+  }
+  void StepFinished(const StepDecl& s, const StepRun& r) override {
+    for (auto* o : list_) o->StepFinished(s, r);
+  }
+  void RunFinished(const Runbook& rb, const RunResult& r) override {
+    for (auto* o : list_) o->RunFinished(rb, r);
+  }
+
+ private:
+  std::vector<RunObserver*> list_;
+};
+
+}  // namespace runbook

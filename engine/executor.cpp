@@ -1,0 +1,359 @@
+// Phases: bind (secrets, runbook env) -> loop (decide ready steps, start attempts, apply
+// completions, schedule retries) -> finish (RTO, run status). Attempts run on threads
+// (attempt.cpp); everything else happens on the calling thread.
+#include "engine/executor.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "engine/attempt.h"
+#include "engine/redact.h"
+#include "engine/retry.h"
+#include "engine/run_scope.h"
+
+namespace runbook {
+
+Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders);
+
+namespace {
+
+class Loop {
+ public:
+  Loop(const Runbook& rb, const Graph& g, const RunOptions& o, RunServices& s)
+      : rb_(rb), g_(g), opt_(o), svc_(s), steps_(g.nodes.size()),
+        scope_(rb, values_, &steps_, s.clock) {}
+
+  Result<RunResult> Run() {
+    Status bound = Bind();
+    if (!bound.ok()) return bound;
+    svc_.observer.RunStarted(rb_, opt_.run_id, opt_.dry_run);
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      steps_[i].unsatisfied = static_cast<int>(g_.nodes[i].needs.size());
+    }
+    main_left_ = g_.finally_begin;
+    for (size_t i = 0; i < g_.nodes.size(); ++i) MaybeReady(static_cast<int>(i));
+    while (done_ < steps_.size()) Turn();
+    return Finish();
+  }
+
+ private:
+  Status Bind() {
+    values_.run_id = opt_.run_id;
+    values_.params = opt_.params;
+    values_.dry_run = opt_.dry_run;
+    values_.started = svc_.clock.Now();
+    auto secrets = ResolveSecrets(rb_, svc_.base_env, opt_.dry_run);
+    if (!secrets.ok()) return secrets.status();
+    values_.secrets = secrets.value();
+    for (const auto& [name, v] : values_.secrets) {
+      if (v.is_string()) redactor_.Add(v.as_string());
+    }
+    for (const auto& [key, node] : rb_.env) {
+      auto v = ResolveTree(node, scope_);
+      if (!v.ok()) return Status::Error("env " + key + ": " + v.status().message());
+      values_.env[key] = v.value().ToText();
+    }
+    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    parallel_ = opt_.max_parallel > 0 ? opt_.max_parallel
+                : rb_.max_parallel > 0 ? rb_.max_parallel : cores;
+    return Status::Ok();
+  }
+
+  bool IsFinally(int i) const { return static_cast<size_t>(i) >= g_.finally_begin; }
+
+  // A step whose needs are all done (and, for finally steps, every main step): decide
+  // whether it runs, is skipped or is cancelled.
+  void MaybeReady(int i) {
+    StepRun& run = steps_[i];
+    if (run.state != StepState::kPending || run.unsatisfied > 0) return;
+    if (IsFinally(i) && main_left_ > 0) return;
+    if (!IsFinally(i) && svc_.cancel.cancelled()) {
+      return Complete(i, Outcome::kCancelled, "run cancelled before the step started");
+    }
+    std::string reason;
+    condition_error_ = false;
+    if (!ShouldRun(i, reason)) {
+      if (condition_error_) return Fail(i, reason);
+      return Complete(i, Outcome::kSkipped, reason);
+    }
+    ready_.push_back(i);
+  }
+
+  bool ShouldRun(int i, std::string& reason) {
+    const StepDecl& step = *g_.nodes[i].step;
+    scope_.SetStep(i, nullptr);
+    bool implicit_success = !IsFinally(i) && !step.condition_has_status;
+    if (implicit_success && !scope_.StatusFunction("success")) {
+      for (int d : g_.nodes[i].needs) {
+        if (steps_[d].passed()) continue;
+        reason = "needs '" + rb_.steps[d].id + "', which " +
+                 (steps_[d].outcome == Outcome::kFailure ? "failed" : "was " +
+                  std::string(OutcomeName(steps_[d].outcome)));
+        return false;
+      }
+      reason = "the run was cancelled";
+      return false;
+    }
+    if (!step.condition) return true;
+    auto v = RenderTemplate(step.condition->tmpl, scope_);
+    if (!v.ok()) {
+      reason = "cannot evaluate if: " + v.status().message();
+      condition_error_ = true;
+      return false;
+    }
+    if (v.value().is_unknown() || v.value().Truthy()) return true;
+    reason = "condition is false: " + step.condition->text;
+    return false;
+  }
+
+  void Turn() {
+    if (svc_.cancel.cancelled() && !cancel_seen_) OnCancel();
+    if (svc_.cancel.forced()) finally_cancel_.Cancel(svc_.cancel.signal_number());
+    StartReady();
+    std::unique_lock<std::mutex> lock(mu_);
+    auto wake = svc_.clock.Now() + Millis(50);  // also the cadence for noticing ^C
+    for (int i : retrying_) wake = std::min(wake, steps_[i].next_attempt_at);
+    cv_.wait_until(lock, wake, [&] { return !completions_.empty(); });
+    std::deque<Completion> batch;
+    batch.swap(completions_);
+    lock.unlock();
+    for (Completion& c : batch) Apply(std::move(c));
+    DueRetries();
+  }
+
+  void OnCancel() {
+    cancel_seen_ = true;
+    values_.cancelled = true;
+    for (size_t i = 0; i < g_.finally_begin; ++i) {
+      StepRun& run = steps_[i];
+      bool queued = std::find(ready_.begin(), ready_.end(), static_cast<int>(i)) != ready_.end();
+      if (run.state == StepState::kPending || run.state == StepState::kWaitingRetry || queued) {
+        if (queued) ready_.erase(std::find(ready_.begin(), ready_.end(), static_cast<int>(i)));
+        if (run.state == StepState::kWaitingRetry) {
+          retrying_.erase(std::find(retrying_.begin(), retrying_.end(), static_cast<int>(i)));
+        }
+        if (run.state != StepState::kDone) {
+          run.state = StepState::kPending;
+          Complete(static_cast<int>(i), Outcome::kCancelled, "run cancelled");
+        }
+      }
+    }
+  }
+
+  void StartReady() {
+    std::stable_sort(ready_.begin(), ready_.end(), [&](int a, int b) {
+      return g_.nodes[a].priority > g_.nodes[b].priority;
+    });
+    while (running_ < parallel_ && !ready_.empty()) {
+      int i = ready_.front();
+      ready_.erase(ready_.begin());
+      StartAttempt(i);
+    }
+  }
+
+  void StartAttempt(int i) {
+    StepRun& run = steps_[i];
+    run.state = StepState::kRunning;
+    ++running_;
+    int number = static_cast<int>(run.attempts.size()) + 1;
+    run.attempts.push_back({number, AttemptStatus::kFailure, {}, {}, svc_.clock.Now(), {}});
+    if (!run.started) run.started = run.attempts.back().started;
+    svc_.observer.StepStarted(*g_.nodes[i].step, number);
+    AttemptInput in = PrepareAttempt(i, number);
+    if (threads_.size() <= static_cast<size_t>(i)) threads_.resize(steps_.size());
+    threads_[i] = std::thread([this, i, in = std::move(in)]() mutable {
+      AttemptResult r = RunAttempt(in);
+      std::lock_guard<std::mutex> lock(mu_);
+      completions_.push_back({i, std::move(r)});
+      cv_.notify_one();
+    });
+  }
+
+  AttemptInput PrepareAttempt(int i, int number) {
+    const StepDecl& step = *g_.nodes[i].step;
+    AttemptInput in(step, opt_.run_id, number, svc_);
+    in.cancel = IsFinally(i) ? &finally_cancel_ : &svc_.cancel;
+    in.redactor = &redactor_;
+    in.dry_run = opt_.dry_run;
+    in.kill_grace = opt_.kill_grace;
+    Millis timeout = step.timeout.value_or(opt_.default_timeout);
+    in.deadline = svc_.clock.Now() + timeout;
+    in.timeout = timeout;
+    in.env = svc_.base_env;
+    for (const auto& [k, v] : values_.env) in.env[k] = v;
+    EnvMap step_env;
+    for (const auto& [key, node] : step.env) {
+      scope_.SetStep(i, &step_env);
+      auto v = ResolveTree(node, scope_);
+      if (!v.ok()) {
+        in.resolve_error = "env " + key + ": " + v.status().message();
+        return in;
+      }
+      step_env[key] = v.value().ToText();
+    }
+    for (const auto& [k, v] : step_env) in.env[k] = v;
+    in.env["RUNBOOK_RUN_ID"] = opt_.run_id;
+    in.env["RUNBOOK_STEP_ID"] = step.id;
+    scope_.SetStep(i, &step_env);
+    in.params = ResolveParams(step, scope_, in.resolve_error);
+    steps_[i].params = redactor_.Apply(in.params);
+    return in;
+  }
+
+  struct Completion {
+    int index;
+    AttemptResult result;
+  };
+
+  void Apply(Completion c) {
+    int i = c.index;
+    threads_[i].join();
+    --running_;
+    StepRun& run = steps_[i];
+    const StepDecl& step = *g_.nodes[i].step;
+    AttemptResult& r = c.result;
+    AttemptRecord& rec = run.attempts.back();
+    rec.status = r.status;
+    rec.exit_code = r.exit_code;
+    rec.error = redactor_.Apply(r.error);
+    rec.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - rec.started);
+    run.waited += r.waited;
+    run.stdout_text = redactor_.Apply(std::move(r.stdout_text));
+    run.stderr_text = redactor_.Apply(std::move(r.stderr_text));
+    svc_.observer.AttemptFinished(step, rec, run);
+    if (r.status == AttemptStatus::kSuccess) {
+      for (auto& [k, v] : r.outputs) run.outputs[k] = redactor_.Apply(v);
+      return Complete(i, Outcome::kSuccess, "");
+    }
+    bool cancelled = r.status == AttemptStatus::kCancelled || (!IsFinally(i) && values_.cancelled);
+    if (!cancelled && ShouldRetry(step.retry, r, rec.number)) {
+      std::uniform_real_distribution<double> unit(0.0, 1.0);
+      Millis delay = BackoffDelay(step.retry, rec.number, unit(rng_));
+      run.state = StepState::kWaitingRetry;
+      run.next_attempt_at = svc_.clock.Now() + delay;
+      retrying_.push_back(i);
+      svc_.observer.RetryScheduled(step, rec.number + 1, delay);
+      return;
+    }
+    if (cancelled) return Complete(i, Outcome::kCancelled, rec.error);
+    Fail(i, rec.error);
+  }
+
+  void Fail(int i, const std::string& error) {
+    const StepDecl& step = *g_.nodes[i].step;
+    StepRun& run = steps_[i];
+    switch (step.continue_on_error) {
+      case ContinueOnError::kWarn: return Complete(i, Outcome::kWarning, error);
+      case ContinueOnError::kYes:
+        run.tolerated = true;
+        return Complete(i, Outcome::kFailure, error);
+      case ContinueOnError::kNo:
+        if (!IsFinally(i)) values_.failed = true;
+        finally_failed_ = finally_failed_ || IsFinally(i);
+        return Complete(i, Outcome::kFailure, error);
+    }
+  }
+
+  void DueRetries() {
+    auto now = svc_.clock.Now();
+    for (size_t k = 0; k < retrying_.size();) {
+      int i = retrying_[k];
+      if (steps_[i].next_attempt_at <= now) {
+        retrying_.erase(retrying_.begin() + static_cast<long>(k));
+        steps_[i].state = StepState::kPending;
+        ready_.push_back(i);
+      } else {
+        ++k;
+      }
+    }
+  }
+
+  void Complete(int i, Outcome outcome, std::string reason) {
+    StepRun& run = steps_[i];
+    run.state = StepState::kDone;
+    run.outcome = outcome;
+    run.reason = std::move(reason);
+    run.finished = svc_.clock.Now();
+    ++done_;
+    svc_.observer.StepFinished(*g_.nodes[i].step, run);
+    for (int d : g_.nodes[i].dependents) {
+      --steps_[d].unsatisfied;
+      MaybeReady(d);
+    }
+    if (!IsFinally(i) && --main_left_ == 0) {
+      for (size_t f = g_.finally_begin; f < g_.nodes.size(); ++f) MaybeReady(static_cast<int>(f));
+    }
+  }
+
+  RunResult Finish() {
+    RunResult result;
+    result.run_id = opt_.run_id;
+    result.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - values_.started);
+    bool failed = values_.failed || finally_failed_;
+    result.status = values_.cancelled || svc_.cancel.cancelled() ? "cancelled"
+                    : failed ? "failure" : "success";
+    if (svc_.cancel.cancelled()) result.signal = svc_.cancel.signal_number();
+    result.rto = MeasureRto();
+    result.steps = std::move(steps_);
+    svc_.observer.RunFinished(rb_, result);
+    return result;
+  }
+
+  RtoResult MeasureRto() const {
+    RtoResult rto;
+    rto.objective = rb_.rto_objective;
+    Clock::Mono start = values_.started, end = svc_.clock.Now();
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      const StepDecl& s = rb_.steps[i];
+      if (s.rto == RtoMark::kNone) continue;
+      const StepRun& r = steps_[i];
+      if (!r.started || !r.finished || r.outcome == Outcome::kSkipped) {
+        rto.note = "the step marked 'rto: " + std::string(s.rto == RtoMark::kStart ? "start" : "end") +
+                   "' ('" + s.id + "') did not run";
+        return rto;
+      }
+      (s.rto == RtoMark::kStart ? start : end) = s.rto == RtoMark::kStart ? *r.started : *r.finished;
+    }
+    for (const StepRun& r : steps_) rto.approval_wait += r.waited;
+    rto.measured = true;
+    rto.elapsed = std::chrono::duration_cast<Millis>(end - start);
+    return rto;
+  }
+
+  const Runbook& rb_;
+  const Graph& g_;
+  const RunOptions& opt_;
+  RunServices& svc_;
+  std::vector<StepRun> steps_;
+  RunValues values_;
+  RunScope scope_;
+  Redactor redactor_;
+  CancelToken finally_cancel_;  // set only by a second signal: finally steps finish
+  std::vector<int> ready_;
+  std::vector<int> retrying_;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Completion> completions_;
+  std::mt19937 rng_{std::random_device{}()};
+  size_t done_ = 0;
+  size_t main_left_ = 0;
+  int running_ = 0;
+  int parallel_ = 1;
+  bool cancel_seen_ = false;
+  bool finally_failed_ = false;
+  bool condition_error_ = false;
+};
+
+}  // namespace
+
+Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
+                          RunServices& services) {
+  return Loop(rb, graph, options, services).Run();
+}
+
+}  // namespace runbook

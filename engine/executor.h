@@ -1,0 +1,53 @@
+// The executor: one loop that starts ready steps up to the parallel limit (highest
+// critical-path priority first), waits for the next completion or retry time, applies the
+// result, and repeats; then finally steps. Attempts run on their own threads; all plan
+// state is touched only by the loop thread. Reports through RunObserver; never prints.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/events.h"
+#include "engine/graph.h"
+#include "engine/model.h"
+#include "engine/plan.h"
+#include "engine/plugin/cancel.h"
+#include "engine/plugin/process.h"
+#include "engine/plugin/step.h"
+#include "engine/util/clock.h"
+#include "engine/util/status.h"
+
+namespace runbook {
+
+struct RunOptions {
+  std::string run_id;
+  Value::Map params;  // bound with BindParams
+  bool dry_run = false;
+  int max_parallel = 0;  // 0: the runbook's max_parallel, else the number of cores
+  Millis kill_grace{5000};
+  Millis default_timeout{6 * 3600 * 1000};  // like GitHub Actions' job limit
+};
+
+struct RunServices {
+  ProcessRunner& processes;
+  const Clock& clock;
+  RunObserver& observer;
+  CancelToken& cancel;
+  Approver* approver = nullptr;
+  EnvMap base_env;  // the environment steps inherit (usually runbook's own)
+};
+
+// Params from --set k=v pairs, typed and checked, defaults applied. Errors (unknown param,
+// bad value, missing required) are usage errors: exit 2.
+Result<Value::Map> BindParams(const Runbook& rb,
+                              const std::vector<std::pair<std::string, std::string>>& sets);
+
+// Runs the runbook. An environment failure (a secret that cannot be read) is a Status.
+Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
+                          RunServices& services);
+
+// A fresh run id: UTC time plus random bits, sortable ("20261127T181102Z-3fa2c1").
+std::string NewRunId(const Clock& clock);
+
+}  // namespace runbook

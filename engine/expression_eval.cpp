@@ -1,0 +1,274 @@
+// Evaluation. Errors (a missing key, a type mismatch, division by zero) are returned as a
+// Status and fail the step that needed the value; nothing becomes an empty string.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "engine/expression_eval.h"
+#include "engine/util/json.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+namespace {
+
+using Args = std::vector<Value>;
+using Fn = std::function<Result<Value>(const Args&)>;
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Status TypeError(const char* fn, const char* want, const Value& found) {
+  return Status::Error(std::string("'") + fn + "' needs " + want + ", found " +
+                       Value::KindName(found.kind()));
+}
+
+Result<Value> Contains(const Args& a) {
+  if (a[0].is_list()) {
+    for (const Value& item : a[0].as_list()) {
+      if (item == a[1]) return Value(true);
+    }
+    return Value(false);
+  }
+  if (!a[0].is_string()) return TypeError("contains", "a string or a list", a[0]);
+  return Value(Lower(a[0].as_string()).find(Lower(a[1].ToText())) != std::string::npos);
+}
+
+Result<Value> Affix(const Args& a, bool start) {
+  const char* name = start ? "startsWith" : "endsWith";
+  if (!a[0].is_string() || !a[1].is_string()) return TypeError(name, "strings", a[0]);
+  std::string s = Lower(a[0].as_string()), p = Lower(a[1].as_string());
+  return Value(start ? StartsWith(s, p) : EndsWith(s, p));
+}
+
+Result<Value> Format(const Args& a) {
+  if (!a[0].is_string()) return TypeError("format", "a format string", a[0]);
+  const std::string& f = a[0].as_string();
+  std::string out;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == '{' && i + 1 < f.size() && f[i + 1] == '{') {
+      out += '{';
+      ++i;
+    } else if (f[i] == '}' && i + 1 < f.size() && f[i + 1] == '}') {
+      out += '}';
+      ++i;
+    } else if (f[i] == '{') {
+      size_t close = f.find('}', i);
+      if (close == std::string::npos) return Status::Error("format: unclosed '{'");
+      std::string digits = f.substr(i + 1, close - i - 1);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
+          digits.size() > 3) {
+        return Status::Error("format: invalid placeholder '{" + digits + "}'");
+      }
+      size_t index = std::stoul(digits) + 1;
+      if (index >= a.size()) return Status::Error("format: no argument for '{" + digits + "}'");
+      out += a[index].ToText();
+      i = close;
+    } else {
+      out += f[i];
+    }
+  }
+  return Value(out);
+}
+
+Result<Value> JoinFn(const Args& a) {
+  std::string sep = a.size() > 1 ? a[1].ToText() : ",";
+  if (!a[0].is_list()) return Value(a[0].ToText());
+  std::vector<std::string> parts;
+  for (const Value& item : a[0].as_list()) parts.push_back(item.ToText());
+  return Value(Join(parts, sep));
+}
+
+Result<Value> Length(const Args& a) {
+  if (a[0].is_string()) return Value(static_cast<int64_t>(a[0].as_string().size()));
+  if (a[0].is_list()) return Value(static_cast<int64_t>(a[0].as_list().size()));
+  if (a[0].is_map()) return Value(static_cast<int64_t>(a[0].as_map().size()));
+  return TypeError("length", "a string, list or mapping", a[0]);
+}
+
+Result<Value> MinMax(const Args& a, bool want_min) {
+  Args items = a.size() == 1 && a[0].is_list() ? a[0].as_list() : a;
+  if (items.empty()) return Status::Error(want_min ? "min: no values" : "max: no values");
+  Value best = items[0];
+  for (const Value& v : items) {
+    if (!v.is_number()) return TypeError(want_min ? "min" : "max", "numbers", v);
+    if (want_min ? v.as_double() < best.as_double() : v.as_double() > best.as_double()) best = v;
+  }
+  return best;
+}
+
+Result<Value> Round(const Args& a) {
+  if (!a[0].is_number()) return TypeError("round", "a number", a[0]);
+  int64_t digits = a.size() > 1 && a[1].is_number() ? a[1].as_int() : 0;
+  if (digits == 0) return Value(static_cast<int64_t>(std::llround(a[0].as_double())));
+  double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(digits, 0, 12)));
+  return Value(std::round(a[0].as_double() * scale) / scale);
+}
+
+const std::map<std::string, Fn>& Functions() {
+  static const std::map<std::string, Fn> kTable = {
+      {"contains", Contains},
+      {"startsWith", [](const Args& a) { return Affix(a, true); }},
+      {"endsWith", [](const Args& a) { return Affix(a, false); }},
+      {"format", Format},
+      {"join", JoinFn},
+      {"toJSON", [](const Args& a) -> Result<Value> { return Value(ToJson(a[0], 2)); }},
+      {"fromJSON",
+       [](const Args& a) -> Result<Value> {
+         if (!a[0].is_string()) return TypeError("fromJSON", "a string", a[0]);
+         return ParseJson(a[0].as_string());
+       }},
+      {"length", Length},
+      {"min", [](const Args& a) { return MinMax(a, true); }},
+      {"max", [](const Args& a) { return MinMax(a, false); }},
+      {"abs",
+       [](const Args& a) -> Result<Value> {
+         if (!a[0].is_number()) return TypeError("abs", "a number", a[0]);
+         return a[0].is_int() ? Value(a[0].as_int() < 0 ? -a[0].as_int() : a[0].as_int())
+                              : Value(std::fabs(a[0].as_double()));
+       }},
+      {"round", Round},
+  };
+  return kTable;
+}
+
+Result<Value> Compare(const std::string& op, const Value& l, const Value& r) {
+  if (op == "==") return Value(l == r);
+  if (op == "!=") return Value(!(l == r));
+  int c;
+  if (l.is_number() && r.is_number()) {
+    c = l.as_double() < r.as_double() ? -1 : l.as_double() > r.as_double() ? 1 : 0;
+  } else if (l.is_string() && r.is_string()) {
+    c = l.as_string().compare(r.as_string());
+  } else {
+    return Status::Error(std::string("cannot compare ") + Value::KindName(l.kind()) + " with " +
+                         Value::KindName(r.kind()));
+  }
+  if (op == "<") return Value(c < 0);
+  if (op == "<=") return Value(c <= 0);
+  if (op == ">") return Value(c > 0);
+  return Value(c >= 0);
+}
+
+Result<Value> Arithmetic(const std::string& op, const Value& l, const Value& r) {
+  if (op == "+" && l.is_string() && r.is_string()) return Value(l.as_string() + r.as_string());
+  if (!l.is_number() || !r.is_number()) {
+    return Status::Error("'" + op + "' needs numbers, found " + Value::KindName(l.kind()) +
+                         " and " + Value::KindName(r.kind()));
+  }
+  bool ints = l.is_int() && r.is_int();
+  if ((op == "/" || op == "%") && r.as_double() == 0) return Status::Error("division by zero");
+  if (ints && op != "/") {
+    int64_t a = l.as_int(), b = r.as_int(), out = 0;
+    bool overflow = op == "+"   ? __builtin_add_overflow(a, b, &out)
+                    : op == "-" ? __builtin_sub_overflow(a, b, &out)
+                    : op == "*" ? __builtin_mul_overflow(a, b, &out)
+                                : (b == -1 ? (out = 0, false) : (out = a % b, false));
+    if (!overflow) return Value(out);
+  }
+  double a = l.as_double(), b = r.as_double();
+  if (op == "+") return Value(a + b);
+  if (op == "-") return Value(a - b);
+  if (op == "*") return Value(a * b);
+  if (op == "%") return Value(std::fmod(a, b));
+  double q = a / b;
+  if (ints && std::floor(q) == q) return Value(static_cast<int64_t>(q));
+  return Value(q);
+}
+
+class Evaluator {
+ public:
+  explicit Evaluator(const EvalScope& scope) : scope_(scope) {}
+
+  Result<Value> Eval(const Expr& e) {
+    switch (e.kind) {
+      case Expr::Kind::kLiteral: return e.literal;
+      case Expr::Kind::kName:
+      case Expr::Kind::kMember:
+      case Expr::Kind::kIndex: return Access(e);
+      case Expr::Kind::kUnary: return Unary(e);
+      case Expr::Kind::kBinary: return Binary(e);
+      case Expr::Kind::kCall: return Call(e);
+    }
+    return Status::Error("bad expression");
+  }
+
+ private:
+  static Value UnknownOf(const Expr& e) { return Value::Unknown("${{ " + ExprToString(e) + " }}"); }
+
+  Result<Value> Access(const Expr& e) {
+    if (auto path = ExprPath(e)) return scope_.Lookup(*path);
+    auto base = Eval(*e.kids[0]);
+    if (!base.ok()) return base;
+    Value key = e.kind == Expr::Kind::kMember ? Value(e.text) : Value();
+    if (e.kind == Expr::Kind::kIndex) {
+      auto index = Eval(*e.kids[1]);
+      if (!index.ok()) return index;
+      key = index.value();
+    }
+    const Value& b = base.value();
+    if (b.is_unknown() || key.is_unknown()) return UnknownOf(e);
+    if (b.is_list() && key.is_number()) {
+      int64_t i = key.as_int();
+      if (i < 0 || i >= static_cast<int64_t>(b.as_list().size())) {
+        return Status::Error("index " + key.ToText() + " is out of range in '" +
+                             ExprToString(e) + "'");
+      }
+      return b.as_list()[i];
+    }
+    if (const Value* v = b.Find(key.ToText())) return *v;
+    return Status::Error("'" + ExprToString(*e.kids[0]) + "' has no key '" + key.ToText() + "'");
+  }
+
+  Result<Value> Unary(const Expr& e) {
+    auto v = Eval(*e.kids[0]);
+    if (!v.ok() || v.value().is_unknown()) return v.ok() ? UnknownOf(e) : v;
+    if (e.text == "!") return Value(!v.value().Truthy());
+    if (!v.value().is_number()) return Status::Error("'-' needs a number");
+    if (v.value().is_int()) return Value(-v.value().as_int());
+    return Value(-v.value().as_double());
+  }
+
+  Result<Value> Binary(const Expr& e) {
+    auto l = Eval(*e.kids[0]);
+    if (!l.ok()) return l;
+    const std::string& op = e.text;
+    if (op == "&&" || op == "||") {  // short-circuit; yields an operand, like GitHub Actions
+      if (l.value().is_unknown()) return UnknownOf(e);
+      if ((op == "&&") != l.value().Truthy()) return l;
+      return Eval(*e.kids[1]);
+    }
+    auto r = Eval(*e.kids[1]);
+    if (!r.ok()) return r;
+    if (l.value().is_unknown() || r.value().is_unknown()) return UnknownOf(e);
+    if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") {
+      return Compare(op, l.value(), r.value());
+    }
+    return Arithmetic(op, l.value(), r.value());
+  }
+
+  Result<Value> Call(const Expr& e) {
+    const FunctionInfo* info = FindFunction(e.text);
+    if (info == nullptr) return Status::Error("unknown function '" + e.text + "'");
+    if (info->status) return Value(scope_.StatusFunction(e.text));
+    Args args;
+    for (const ExprPtr& k : e.kids) {
+      auto v = Eval(*k);
+      if (!v.ok()) return v;
+      if (v.value().is_unknown()) return UnknownOf(e);
+      args.push_back(v.value());
+    }
+    return Functions().at(e.text)(args);
+  }
+
+  const EvalScope& scope_;
+};
+
+}  // namespace
+
+Result<Value> Evaluate(const Expr& e, const EvalScope& scope) { return Evaluator(scope).Eval(e); }
+
+}  // namespace runbook

@@ -1,0 +1,355 @@
+// Whole-runbook checks: ids, needs, cycles, RTO marks, and every expression against what
+// it may see (params, secrets, env, upstream steps and their declared outputs, run).
+#include <set>
+#include <unordered_map>
+
+#include "engine/graph.h"
+#include "engine/loader_internal.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+
+SType StaticTypeOfParam(ParamType t);  // loader_steps.cpp
+
+namespace {
+
+std::vector<std::string> StepIds(const Runbook& rb) {
+  std::vector<std::string> ids;
+  for (const StepDecl& s : rb.steps) ids.push_back(s.id);
+  return ids;
+}
+
+void CheckNeeds(FieldReader& r, const Runbook& rb,
+                const std::unordered_map<std::string, int>& index) {
+  std::vector<std::vector<int>> needs(rb.steps.size());
+  for (size_t i = 0; i < rb.steps.size(); ++i) {
+    const StepDecl& s = rb.steps[i];
+    for (size_t k = 0; k < s.needs.size(); ++k) {
+      auto it = index.find(s.needs[k]);
+      if (it == index.end()) {
+        std::string message = "step '" + s.id + "' needs unknown step '" + s.needs[k] + "'";
+        std::string close = ClosestName(s.needs[k], StepIds(rb));
+        if (!close.empty()) message += "; did you mean '" + close + "'?";
+        r.Error(s.needs_loc[k], message);
+      } else if (!s.is_finally && rb.steps[it->second].is_finally) {
+        r.Error(s.needs_loc[k], "step '" + s.id + "' needs '" + s.needs[k] +
+                                    "', a finally step; finally steps run after all steps");
+      } else {
+        needs[i].push_back(it->second);
+      }
+    }
+  }
+  if (auto cycle = FindCycle(needs)) {
+    std::vector<std::string> names;
+    for (int n : *cycle) names.push_back(rb.steps[n].id);
+    const StepDecl& first = rb.steps[(*cycle)[0]];
+    Loc loc = first.needs_loc.empty() ? first.loc : first.needs_loc[0];
+    for (size_t k = 0; k < first.needs.size(); ++k) {
+      if (first.needs[k] == names[1]) loc = first.needs_loc[k];
+    }
+    r.Error(loc, "dependency cycle: " + Join(names, " -> "));
+  }
+}
+
+void CheckRtoMarks(FieldReader& r, const Runbook& rb) {
+  const StepDecl* start = nullptr;
+  const StepDecl* end = nullptr;
+  for (const StepDecl& s : rb.steps) {
+    const StepDecl*& seen = s.rto == RtoMark::kStart ? start : end;
+    if (s.rto == RtoMark::kNone) continue;
+    if (seen != nullptr) {
+      r.Error(s.loc, "more than one step marked 'rto: " +
+                         std::string(s.rto == RtoMark::kStart ? "start" : "end") + "' ('" +
+                         seen->id + "' and '" + s.id + "')");
+    }
+    seen = &s;
+  }
+}
+
+// What an expression in one place of the runbook may refer to.
+class Scope : public CheckScope {
+ public:
+  Scope(const Runbook& rb, const std::unordered_map<std::string, int>& index,
+        std::vector<std::set<int>>& upstream_cache, std::vector<bool>& cached)
+      : rb_(rb), index_(index), upstream_(upstream_cache), cached_(cached) {}
+
+  void Enter(const StepDecl* step, bool in_condition) {
+    step_ = step;
+    in_condition_ = in_condition;
+  }
+
+  bool AllowStatusFunctions() const override { return in_condition_; }
+
+  SType Lookup(const std::vector<std::string>& path, std::string& error) const override {
+    const std::string& root = path[0];
+    if (root == "params") return Params(path, error);
+    if (root == "secrets") return Named(path, SecretNames(), "secret", error);
+    if (root == "env") return Named(path, EnvNames(), "env variable", error);
+    if (root == "steps") return Steps(path, error);
+    if (root == "run") return Named(path, {"id", "status", "elapsed", "dry_run"}, "run field", error, true);
+    std::string close = ClosestName(root, {"params", "secrets", "env", "steps", "run"});
+    error = "unknown name '" + root + "'" +
+            (close.empty() ? "; expected params, secrets, env, steps or run"
+                           : "; did you mean '" + close + "'?");
+    return SType::kAny;
+  }
+
+ private:
+  static SType Leaf(const std::vector<std::string>& path, size_t leaf, SType t,
+                    std::string& error) {
+    if (path.size() > leaf + 1 && t != SType::kAny && t != SType::kMap && t != SType::kList) {
+      error = "'" + Join(std::vector<std::string>(path.begin(), path.begin() + leaf + 1), ".") +
+              "' is a " + STypeName(t) + " and has no field '" + path[leaf + 1] + "'";
+    }
+    return path.size() > leaf + 1 ? SType::kAny : t;
+  }
+
+  SType Named(const std::vector<std::string>& path, const std::vector<std::string>& names,
+              const std::string& what, std::string& error, bool run = false) const {
+    if (path.size() < 2) return SType::kMap;
+    for (const std::string& n : names) {
+      if (n != path[1]) continue;
+      SType t = !run ? SType::kString
+                : n == "elapsed" ? SType::kNumber
+                : n == "dry_run" ? SType::kBool : SType::kString;
+      return Leaf(path, 1, t, error);
+    }
+    std::string close = ClosestName(path[1], names);
+    error = "unknown " + what + " '" + path[1] + "'" +
+            (close.empty() ? "" : "; did you mean '" + close + "'?");
+    if (what == "env variable" && close.empty()) {
+      error += "; declare it in the runbook's or the step's env";
+    }
+    return SType::kAny;
+  }
+
+  SType Params(const std::vector<std::string>& path, std::string& error) const {
+    if (path.size() < 2) return SType::kMap;
+    std::vector<std::string> names;
+    for (const ParamSpec& p : rb_.params) {
+      if (p.name == path[1]) return Leaf(path, 1, StaticTypeOfParam(p.type), error);
+      names.push_back(p.name);
+    }
+    std::string close = ClosestName(path[1], names);
+    error = "unknown param '" + path[1] + "'" +
+            (close.empty() ? "" : "; did you mean '" + close + "'?");
+    return SType::kAny;
+  }
+
+  std::vector<std::string> SecretNames() const {
+    std::vector<std::string> names;
+    for (const SecretDecl& s : rb_.secrets) names.push_back(s.name);
+    return names;
+  }
+
+  std::vector<std::string> EnvNames() const {
+    std::vector<std::string> names;
+    for (const auto& [k, v] : rb_.env) names.push_back(k);
+    if (step_ != nullptr) {
+      for (const auto& [k, v] : step_->env) names.push_back(k);
+    }
+    return names;
+  }
+
+  // Steps this step may read: its transitive needs; for a finally step also every main step.
+  const std::set<int>& Upstream(int step) const {
+    if (cached_[step]) return upstream_[step];
+    std::set<int>& up = upstream_[step];
+    std::vector<int> work{step};
+    while (!work.empty()) {
+      int s = work.back();
+      work.pop_back();
+      for (const std::string& need : rb_.steps[s].needs) {
+        auto it = index_.find(need);
+        if (it != index_.end() && up.insert(it->second).second) work.push_back(it->second);
+      }
+    }
+    cached_[step] = true;
+    return up;
+  }
+
+  SType Steps(const std::vector<std::string>& path, std::string& error) const {
+    if (path.size() < 2) {
+      error = "'steps' must name a step: steps.<id>.outputs.<name> or steps.<id>.outcome";
+      return SType::kAny;
+    }
+    auto it = index_.find(path[1]);
+    if (it == index_.end()) {
+      std::string close = ClosestName(path[1], StepIds(rb_));
+      error = "unknown step '" + path[1] + "'" +
+              (close.empty() ? "" : "; did you mean '" + close + "'?");
+      return SType::kAny;
+    }
+    const StepDecl& target = rb_.steps[it->second];
+    if (!IsUpstream(it->second)) {
+      error = "step '" + target.id + "' is not upstream of " +
+              (step_ ? "step '" + step_->id + "'" : std::string("this expression")) +
+              "; add it to needs";
+      return SType::kAny;
+    }
+    if (path.size() < 3 || (path[2] != "outputs" && path[2] != "outcome")) {
+      error = "expected steps." + target.id + ".outputs.<name> or steps." + target.id +
+              ".outcome";
+      return SType::kAny;
+    }
+    if (path[2] == "outcome") return Leaf(path, 2, SType::kString, error);
+    if (path.size() < 4) return SType::kMap;
+    return Output(target, path, error);
+  }
+
+  bool IsUpstream(int target) const {
+    if (step_ == nullptr) return false;
+    int self = index_.at(step_->id);
+    if (step_->is_finally && !rb_.steps[target].is_finally) return true;
+    return Upstream(self).count(target) > 0;
+  }
+
+  static SType Output(const StepDecl& target, const std::vector<std::string>& path,
+                      std::string& error) {
+    if (target.type == nullptr) return SType::kAny;
+    const StepSpec& spec = target.type->spec();
+    if (const OutputSpec* o = spec.FindOutput(path[3])) {
+      return Leaf(path, 3, StaticTypeOfParam(o->type), error);
+    }
+    if (spec.open_outputs) return Leaf(path, 3, SType::kString, error);
+    std::vector<std::string> names;
+    for (const OutputSpec& o : spec.outputs) names.push_back(o.name);
+    std::string close = ClosestName(path[3], names);
+    error = "step '" + target.id + "' (" + spec.type + ") has no output '" + path[3] + "'" +
+            (close.empty() ? "; it has: " + Join(names, ", ") : "; did you mean '" + close + "'?");
+    return SType::kAny;
+  }
+
+  const Runbook& rb_;
+  const std::unordered_map<std::string, int>& index_;
+  std::vector<std::set<int>>& upstream_;
+  std::vector<bool>& cached_;
+  const StepDecl* step_ = nullptr;
+  bool in_condition_ = false;
+};
+
+bool Compatible(SType have, ParamType want) {
+  if (have == SType::kAny || have == SType::kNull || want == ParamType::kAny) return true;
+  switch (want) {
+    case ParamType::kString:
+    case ParamType::kDuration: return have == SType::kString;
+    case ParamType::kInteger:
+    case ParamType::kNumber: return have == SType::kNumber;
+    case ParamType::kBoolean: return have == SType::kBool;
+    case ParamType::kStringList: return have == SType::kList || have == SType::kString;
+    case ParamType::kList: return have == SType::kList;
+    case ParamType::kStringMap:
+    case ParamType::kMap: return have == SType::kMap;
+    case ParamType::kAny: return true;
+  }
+  return true;
+}
+
+bool CallsStatus(const Expr& e) {
+  if (e.kind == Expr::Kind::kCall) {
+    const FunctionInfo* f = FindFunction(e.text);
+    if (f && f->status) return true;
+  }
+  for (const ExprPtr& k : e.kids) {
+    if (CallsStatus(*k)) return true;
+  }
+  return false;
+}
+
+class ExpressionChecker {
+ public:
+  ExpressionChecker(FieldReader& r, Scope& scope) : r_(r), scope_(scope) {}
+
+  // Checks every expression in `node`; returns the static type when it is one whole one.
+  SType Tree(const TNode& node) {
+    switch (node.kind) {
+      case TNode::Kind::kLiteral: return SType::kAny;
+      case TNode::Kind::kTemplate: return Template(node);
+      case TNode::Kind::kList:
+        for (const TNode& item : node.items) Tree(item);
+        return SType::kList;
+      case TNode::Kind::kMap:
+        for (const auto& [k, item] : node.entries) Tree(item);
+        return SType::kMap;
+    }
+    return SType::kAny;
+  }
+
+  SType Template(const TNode& node) {
+    SType result = SType::kString;
+    for (const Template::Part& part : node.tmpl.parts) {
+      if (!part.expr) continue;
+      ExprError error;
+      SType t = CheckExpression(*part.expr, scope_, error);
+      if (!error.message.empty()) {
+        r_.Error(r_.LocIn(node.loc, node.text, node.quoted, part.offset + error.offset,
+                          error.length),
+                 error.message);
+      }
+      if (node.tmpl.whole) result = t;
+    }
+    return result;
+  }
+
+ private:
+  FieldReader& r_;
+  Scope& scope_;
+};
+
+void CheckStepExpressions(FieldReader& r, Scope& scope, StepDecl& step) {
+  ExpressionChecker check(r, scope);
+  scope.Enter(&step, false);
+  for (const auto& [key, value] : step.with.entries) {
+    SType t = check.Tree(value);
+    const ParamSpec* p = step.type ? step.type->spec().FindParam(key) : nullptr;
+    if (p != nullptr && value.kind == TNode::Kind::kTemplate && value.tmpl.whole &&
+        !Compatible(t, p->type)) {
+      r.Error(value.loc, "parameter '" + key + "' expects " + ParamTypeName(p->type) +
+                             ", but the expression is a " + STypeName(t));
+    }
+  }
+  for (const auto& [key, value] : step.env) check.Tree(value);
+  if (step.condition) {
+    scope.Enter(&step, true);
+    SType t = check.Tree(*step.condition);
+    if (t != SType::kAny && t != SType::kBool && step.condition->tmpl.whole) {
+      r.Error(step.condition->loc,
+              std::string("if must be a boolean expression, found a ") + STypeName(t));
+    }
+    for (const auto& part : step.condition->tmpl.parts) {
+      if (part.expr && CallsStatus(*part.expr)) step.condition_has_status = true;
+    }
+  }
+}
+
+}  // namespace
+
+void CheckSteps(FieldReader& r, const Runbook& rb) {
+  std::unordered_map<std::string, int> index;
+  for (size_t i = 0; i < rb.steps.size(); ++i) {
+    const StepDecl& s = rb.steps[i];
+    if (s.id.empty()) continue;
+    auto [it, inserted] = index.emplace(s.id, static_cast<int>(i));
+    if (!inserted) {
+      r.Error(s.id_loc, "duplicate step id '" + s.id + "' (first defined at line " +
+                            std::to_string(rb.steps[it->second].id_loc.line) + ")");
+    }
+  }
+  CheckNeeds(r, rb, index);
+  CheckRtoMarks(r, rb);
+}
+
+void CheckExpressions(FieldReader& r, Runbook& rb) {
+  std::unordered_map<std::string, int> index;
+  for (size_t i = 0; i < rb.steps.size(); ++i) index.emplace(rb.steps[i].id, static_cast<int>(i));
+  std::vector<std::set<int>> upstream(rb.steps.size());
+  std::vector<bool> cached(rb.steps.size(), false);
+  Scope scope(rb, index, upstream, cached);
+  ExpressionChecker check(r, scope);
+  scope.Enter(nullptr, false);
+  for (const auto& [key, value] : rb.env) check.Tree(value);
+  if (rb.lock) check.Tree(*rb.lock);
+  for (StepDecl& step : rb.steps) CheckStepExpressions(r, scope, step);
+}
+
+}  // namespace runbook

@@ -1,0 +1,87 @@
+// The runbook model: what a loaded, validated runbook says, with source locations kept
+// for later diagnostics. Built by the loader; immutable afterwards and shared read-only
+// by plan and executor threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/plugin/spec.h"
+#include "engine/plugin/step.h"
+#include "engine/source/diagnostics.h"
+#include "engine/template.h"
+#include "engine/util/duration.h"
+
+namespace runbook {
+
+enum class ContinueOnError { kNo, kYes, kWarn };
+enum class Backoff { kConstant, kExponential };
+enum class RtoMark { kNone, kStart, kEnd };
+
+struct RetryPolicy {
+  int max_attempts = 1;  // total, the first included
+  Millis delay{1000};
+  Backoff backoff = Backoff::kConstant;
+  Millis max_delay{60000};
+  bool jitter = false;
+  bool on_failure = true;
+  bool on_timeout = true;
+  std::vector<int> exit_codes;  // when set, only failures with these exit codes are retried
+};
+
+struct SecretDecl {
+  std::string name;
+  std::string env;   // one of env / file is set
+  std::string file;
+  Loc loc;
+};
+
+using TemplateMap = std::vector<std::pair<std::string, TNode>>;
+
+struct StepDecl {
+  std::string id;
+  std::string name;  // display name; the id when not given
+  std::string uses;
+  const StepType* type = nullptr;
+  TNode with;  // a mapping (possibly empty)
+  std::vector<std::string> needs;
+  std::vector<Loc> needs_loc;
+  std::optional<TNode> condition;  // a template; a bare expression is accepted too
+  bool condition_has_status = false;  // the condition calls success()/failure()/...
+  std::optional<Millis> timeout;
+  RetryPolicy retry;
+  ContinueOnError continue_on_error = ContinueOnError::kNo;
+  TemplateMap env;
+  RtoMark rto = RtoMark::kNone;
+  bool is_finally = false;
+  Loc loc;       // the step's mapping
+  Loc id_loc;
+  Loc uses_loc;
+  Loc with_loc;
+};
+
+struct Runbook {
+  SourceText source;  // path and text
+  int version = 1;
+  std::string name;
+  std::string description;
+  std::string kind = "custom";
+  std::optional<Millis> rto_objective;
+  std::optional<Millis> rpo_objective;
+  std::vector<ParamSpec> params;
+  std::vector<SecretDecl> secrets;
+  TemplateMap env;
+  std::optional<Millis> default_timeout;
+  RetryPolicy default_retry;
+  int max_parallel = 0;  // 0: number of cores
+  std::optional<TNode> lock;
+  std::vector<StepDecl> steps;  // main steps first, then finally steps
+  size_t finally_begin = 0;
+
+  const std::string& path() const { return source.path; }
+  const StepDecl* FindStep(const std::string& id) const;
+};
+
+}  // namespace runbook

@@ -1,0 +1,71 @@
+// Per-run state of every step (the graph stays immutable): where each step is, its
+// attempts, outputs and outcome. Owned and mutated by the executor's loop thread only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/graph.h"
+#include "engine/plugin/step.h"
+#include "engine/util/clock.h"
+
+namespace runbook {
+
+enum class Outcome { kNone, kSuccess, kWarning, kFailure, kSkipped, kCancelled };
+const char* OutcomeName(Outcome outcome);
+
+enum class StepState { kPending, kRunning, kWaitingRetry, kDone };
+
+struct AttemptRecord {
+  int number = 0;
+  AttemptStatus status = AttemptStatus::kFailure;
+  std::optional<int> exit_code;
+  std::string error;
+  Clock::Mono started;
+  Millis duration{0};
+};
+
+struct StepRun {
+  StepState state = StepState::kPending;
+  Outcome outcome = Outcome::kNone;
+  bool tolerated = false;  // failed under continue_on_error: true; dependents still run
+  int unsatisfied = 0;     // needs not yet done
+  std::vector<AttemptRecord> attempts;
+  Clock::Mono next_attempt_at;
+  std::optional<Clock::Mono> started;  // first attempt
+  std::optional<Clock::Mono> finished;
+  Millis waited{0};  // time waiting for people (approvals)
+  Value::Map outputs;
+  std::string reason;  // why skipped / failed / cancelled, for people
+  std::string stdout_text;
+  std::string stderr_text;
+  Value params;  // resolved parameters of the last attempt (redacted)
+
+  Millis duration() const;
+  // Dependents may proceed: success, warning, or a tolerated failure.
+  bool passed() const {
+    return outcome == Outcome::kSuccess || outcome == Outcome::kWarning || tolerated;
+  }
+};
+
+struct RtoResult {
+  bool measured = false;
+  Millis elapsed{0};
+  Millis approval_wait{0};
+  std::optional<Millis> objective;
+  bool met() const { return !objective || elapsed <= *objective; }
+  std::string note;  // why not measured
+};
+
+struct RunResult {
+  std::string run_id;
+  std::string status;  // success | failure | cancelled
+  int signal = 0;      // when cancelled by a signal
+  Millis duration{0};
+  RtoResult rto;
+  std::vector<StepRun> steps;  // same order as the graph
+  bool objectives_met() const { return rto.met(); }
+};
+
+}  // namespace runbook

@@ -1,0 +1,158 @@
+#include "engine/plugin/check_value.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "engine/util/duration.h"
+#include "engine/util/json.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+namespace {
+
+std::string Quote(const std::string& s) {
+  std::string shown = s.size() > 40 ? s.substr(0, 37) + "..." : s;
+  return "'" + shown + "'";
+}
+
+std::string CheckType(ParamType type, const Value& v) {
+  auto expected = [&](const char* what) {
+    return std::string("expected ") + what + ", found " + DescribeFound(v);
+  };
+  switch (type) {
+    case ParamType::kString: return v.is_string() ? "" : expected("a string");
+    case ParamType::kInteger:
+      if (v.is_int()) return "";
+      if (v.kind() == Value::Kind::kDouble && std::floor(v.as_double()) == v.as_double()) return "";
+      return expected("an integer");
+    case ParamType::kNumber: return v.is_number() ? "" : expected("a number");
+    case ParamType::kBoolean: return v.is_bool() ? "" : expected("a boolean (true or false)");
+    case ParamType::kDuration:
+      if (!v.is_string()) return expected("a duration such as '30s' or '1h30m'");
+      return ParseDuration(v.as_string()) ? ""
+                                          : "invalid duration " + Quote(v.as_string()) +
+                                                "; expected a duration such as '500ms', '30s', "
+                                                "'10m' or '1h30m'";
+    case ParamType::kStringList:
+      if (v.is_string()) return "";
+      if (!v.is_list()) return expected("a list of strings");
+      for (const Value& item : v.as_list()) {
+        if (!item.is_string()) return "expected a list of strings, found an item that is " +
+                                      DescribeFound(item);
+      }
+      return "";
+    case ParamType::kStringMap:
+      if (!v.is_map()) return expected("a mapping of strings");
+      for (const auto& [key, item] : v.as_map()) {
+        if (item.is_map() || item.is_list() || item.is_null()) {
+          return "expected a string for key '" + key + "', found " + DescribeFound(item);
+        }
+      }
+      return "";
+    case ParamType::kList: return v.is_list() ? "" : expected("a list");
+    case ParamType::kMap: return v.is_map() ? "" : expected("a mapping");
+    case ParamType::kAny: return "";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string DescribeFound(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kString: return "string " + Quote(v.as_string());
+    case Value::Kind::kInt:
+    case Value::Kind::kDouble: return "number " + v.ToText();
+    case Value::Kind::kBool: return std::string("boolean ") + (v.as_bool() ? "true" : "false");
+    case Value::Kind::kNull: return "null";
+    case Value::Kind::kList: return "a list";
+    case Value::Kind::kMap: return "a mapping";
+    case Value::Kind::kUnknown: return "a value known only at run time";
+  }
+  return "?";
+}
+
+std::string CheckValue(const ParamSpec& spec, const Value& value) {
+  if (value.is_unknown()) return "";
+  std::string error = CheckType(spec.type, value);
+  if (!error.empty()) return error;
+  if (!spec.enum_values.empty()) {
+    std::string text = value.is_string() ? value.as_string() : value.ToText();
+    for (const std::string& allowed : spec.enum_values) {
+      if (allowed == text) return "";
+    }
+    std::string message = "invalid value " + Quote(text) + "; expected one of: " +
+                          Join(spec.enum_values, ", ");
+    std::string close = ClosestName(text, spec.enum_values);
+    if (!close.empty()) message += "; did you mean '" + close + "'?";
+    return message;
+  }
+  if (value.is_number()) {
+    double n = value.as_double();
+    if (spec.minimum && n < *spec.minimum) {
+      return "value " + value.ToText() + " is below the minimum " + Value(*spec.minimum).ToText();
+    }
+    if (spec.maximum && n > *spec.maximum) {
+      return "value " + value.ToText() + " is above the maximum " + Value(*spec.maximum).ToText();
+    }
+  }
+  return "";
+}
+
+Value NormaliseValue(const ParamSpec& spec, Value value) {
+  if (spec.type == ParamType::kStringList && value.is_string()) {
+    return Value(Value::List{std::move(value)});
+  }
+  if (spec.type == ParamType::kInteger && value.kind() == Value::Kind::kDouble) {
+    return Value(value.as_int());
+  }
+  if (spec.type == ParamType::kStringMap && value.is_map()) {
+    Value::Map out;
+    for (const auto& [key, item] : value.as_map()) out[key] = Value(item.ToText());
+    return Value(std::move(out));
+  }
+  return value;
+}
+
+Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& error) {
+  Value parsed(text);
+  switch (spec.type) {
+    case ParamType::kInteger:
+    case ParamType::kNumber: {
+      char* end = nullptr;
+      double d = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0') {
+        error = "expected a number, found " + Quote(text);
+        return Value();
+      }
+      parsed = spec.type == ParamType::kInteger && std::floor(d) == d
+                   ? Value(static_cast<int64_t>(d)) : Value(d);
+      break;
+    }
+    case ParamType::kBoolean:
+      if (text != "true" && text != "false") {
+        error = "expected true or false, found " + Quote(text);
+        return Value();
+      }
+      parsed = Value(text == "true");
+      break;
+    case ParamType::kStringList:
+    case ParamType::kStringMap:
+    case ParamType::kList:
+    case ParamType::kMap: {
+      auto json = ParseJson(text);
+      if (!json.ok()) {
+        error = "expected JSON for a " + std::string(ParamTypeName(spec.type)) + ": " +
+                json.status().message();
+        return Value();
+      }
+      parsed = json.value();
+      break;
+    }
+    default: break;
+  }
+  error = CheckValue(spec, parsed);
+  return error.empty() ? NormaliseValue(spec, parsed) : Value();
+}
+
+}  // namespace runbook

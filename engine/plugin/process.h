@@ -1,0 +1,63 @@
+// The process runner interface steps use to start commands. The implementation
+// (engine/process_runner.cpp) puts each child in its own process group, captures stdout and
+// stderr separately with a cap, and enforces the deadline and cancellation on the whole
+// group: SIGTERM, a grace period, SIGKILL. Run() blocks the calling thread; it is safe to
+// call from several threads at once.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/plugin/cancel.h"
+#include "engine/util/clock.h"
+#include "engine/util/duration.h"
+
+namespace runbook {
+
+using EnvMap = std::map<std::string, std::string>;
+
+struct ProcessRequest {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  std::string cwd;                // empty: the current directory
+  EnvMap env;                     // the complete environment of the child
+  std::optional<Clock::Mono> deadline;
+  Millis grace{5000};             // between SIGTERM and SIGKILL
+  size_t capture_head = 32 * 1024;  // bytes kept from the start of each stream
+  size_t capture_tail = 32 * 1024;  // bytes kept from the end of each stream
+  // Called for each complete line as it arrives (the live view); may be empty.
+  std::function<void(bool is_stderr, std::string_view line)> on_line;
+};
+
+struct CapturedStream {
+  std::string text;        // head, then "\n[... N bytes truncated ...]\n", then tail
+  size_t total_bytes = 0;
+  bool truncated = false;
+};
+
+struct ProcessResult {
+  bool spawned = false;
+  std::string spawn_error;  // "no such file or directory: 'x'" when !spawned
+  int exit_code = -1;       // valid when exited normally
+  int term_signal = 0;      // the signal that ended it, 0 if it exited
+  bool timed_out = false;
+  bool cancelled = false;
+  CapturedStream out;
+  CapturedStream err;
+  Millis duration{0};
+
+  bool exited_ok() const { return spawned && term_signal == 0 && exit_code == 0; }
+  // "exit code 3", "killed by SIGKILL", "timed out", ...
+  std::string Describe() const;
+};
+
+class ProcessRunner {
+ public:
+  virtual ~ProcessRunner() = default;
+  virtual ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) = 0;
+};
+
+}  // namespace runbook

@@ -1,0 +1,45 @@
+#include "engine/plugin/spec.h"
+
+namespace runbook {
+
+const char* ParamTypeName(ParamType type) {
+  switch (type) {
+    case ParamType::kString: return "string";
+    case ParamType::kInteger: return "integer";
+    case ParamType::kNumber: return "number";
+    case ParamType::kBoolean: return "boolean";
+    case ParamType::kDuration: return "duration";
+    case ParamType::kStringList: return "list of strings";
+    case ParamType::kStringMap: return "mapping of strings";
+    case ParamType::kList: return "list";
+    case ParamType::kMap: return "mapping";
+    case ParamType::kAny: return "any";
+  }
+  return "?";
+}
+
+const char* SideEffectsName(SideEffects effects) {
+  switch (effects) {
+    case SideEffects::kNone: return "none";
+    case SideEffects::kRead: return "read";
+    case SideEffects::kWrite: return "write";
+    case SideEffects::kDestructive: return "destructive";
+  }
+  return "?";
+}
+
+const ParamSpec* StepSpec::FindParam(const std::string& name) const {
+  for (const ParamSpec& p : params) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const OutputSpec* StepSpec::FindOutput(const std::string& name) const {
+  for (const OutputSpec& o : outputs) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+}  // namespace runbook

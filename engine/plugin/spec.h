@@ -1,0 +1,64 @@
+// What a step type declares about itself: typed parameters with defaults and docs, typed
+// outputs, side effects. The one source of truth for validation, `runbook steps`, the JSON
+// Schema and the step reference. Plain data; thread-safe once built.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/util/value.h"
+
+namespace runbook {
+
+enum class ParamType {
+  kString,
+  kInteger,
+  kNumber,
+  kBoolean,
+  kDuration,    // a string such as "30s" or "1h30m"
+  kStringList,  // a list of strings; a single string is accepted as a one-item list
+  kStringMap,   // a mapping of string to string (environment-like)
+  kList,        // a list of anything
+  kMap,         // a mapping of anything
+  kAny,
+};
+const char* ParamTypeName(ParamType type);
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::kString;
+  std::string doc;
+  bool required = false;
+  Value default_value;  // null when there is none
+  std::vector<std::string> enum_values;
+  std::optional<double> minimum;
+  std::optional<double> maximum;
+};
+
+struct OutputSpec {
+  std::string name;
+  ParamType type = ParamType::kString;
+  std::string doc;
+};
+
+enum class SideEffects { kNone, kRead, kWrite, kDestructive };
+const char* SideEffectsName(SideEffects effects);
+
+struct StepSpec {
+  std::string type;  // the name used in `uses:`
+  std::string summary;
+  std::string description;  // longer prose for the step reference
+  std::vector<ParamSpec> params;
+  std::vector<OutputSpec> outputs;
+  // True when the step may produce outputs beyond the declared ones (exec: any key=value
+  // line); references to undeclared names are then strings checked at run time.
+  bool open_outputs = false;
+  SideEffects side_effects = SideEffects::kNone;
+  bool idempotent = true;
+
+  const ParamSpec* FindParam(const std::string& name) const;
+  const OutputSpec* FindOutput(const std::string& name) const;
+};
+
+}  // namespace runbook

@@ -1,0 +1,38 @@
+#include "engine/plugin/step.h"
+
+namespace runbook {
+
+const char* AttemptStatusName(AttemptStatus status) {
+  switch (status) {
+    case AttemptStatus::kSuccess: return "success";
+    case AttemptStatus::kFailure: return "failure";
+    case AttemptStatus::kTimeout: return "timeout";
+    case AttemptStatus::kCancelled: return "cancelled";
+  }
+  return "?";
+}
+
+AttemptResult AttemptResult::Success(Value::Map outputs) {
+  AttemptResult r;
+  r.status = AttemptStatus::kSuccess;
+  r.outputs = std::move(outputs);
+  return r;
+}
+
+AttemptResult AttemptResult::Failure(std::string error) {
+  AttemptResult r;
+  r.status = AttemptStatus::kFailure;
+  r.error = std::move(error);
+  return r;
+}
+
+const ConfigParam* ConfigureView::Find(const std::string& name) const {
+  for (const ConfigParam& p : params_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+void StepType::Configure(const ConfigureView&, ConfigureReport&) const {}
+
+}  // namespace runbook

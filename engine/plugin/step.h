@@ -1,0 +1,114 @@
+// The step plugin interface: what a step type implements and what it is given. Steps
+// include only engine/plugin/ and engine/util/. A StepType is stateless and shared: Run()
+// may be called for several steps at once from different threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/plugin/cancel.h"
+#include "engine/plugin/process.h"
+#include "engine/plugin/spec.h"
+#include "engine/source/location.h"
+#include "engine/util/clock.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+// A human gate. The CLI provides one (a TTY prompt, or --approve / --yes).
+struct ApprovalRequest {
+  std::string step_id;
+  std::string prompt;
+  std::vector<ParamSpec> inputs;
+};
+struct ApprovalAnswer {
+  bool approved = false;
+  std::string by;   // who approved: the user name, or "--approve" / "--yes"
+  std::string how;  // "tty", "flag"
+  Value::Map inputs;
+  std::string error;  // why not approved (declined, not interactive, ...)
+};
+class Approver {
+ public:
+  virtual ~Approver() = default;
+  virtual ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) = 0;
+};
+
+// Everything one attempt may use. Owned by the executor for the attempt's duration.
+struct StepContext {
+  const Value& params;  // resolved: expressions evaluated, defaults applied, types checked
+  std::string step_id;
+  std::string run_id;
+  int attempt = 1;
+  const EnvMap& env;  // complete environment for child processes
+  ProcessRunner& processes;
+  const CancelToken& cancel;
+  std::optional<Clock::Mono> deadline;
+  Millis kill_grace{5000};
+  const Clock& clock;
+  Approver* approver = nullptr;
+  std::function<void(std::string_view line)> log;  // a line to the live view and the record
+};
+
+enum class AttemptStatus { kSuccess, kFailure, kTimeout, kCancelled };
+const char* AttemptStatusName(AttemptStatus status);
+
+struct AttemptResult {
+  AttemptStatus status = AttemptStatus::kFailure;
+  std::optional<int> exit_code;
+  std::string error;  // why it failed, for people
+  Value::Map outputs;
+  std::string stdout_text;
+  std::string stderr_text;
+  Millis waited{0};  // time spent waiting for a person (approvals), reported on its own
+
+  static AttemptResult Success(Value::Map outputs = {});
+  static AttemptResult Failure(std::string error);
+};
+
+// Load-time view of a step's `with`: each given parameter, its static value when it has
+// no expression, and its location for errors.
+struct ConfigParam {
+  std::string name;
+  std::optional<Value> value;  // nullopt when the value contains ${{ }} expressions
+  Loc loc;
+};
+class ConfigureReport {
+ public:
+  void Error(Loc loc, std::string message) { errors_.push_back({loc, std::move(message)}); }
+  const std::vector<std::pair<Loc, std::string>>& errors() const { return errors_; }
+
+ private:
+  std::vector<std::pair<Loc, std::string>> errors_;
+};
+class ConfigureView {
+ public:
+  ConfigureView(std::vector<ConfigParam> params, Loc step_loc)
+      : params_(std::move(params)), step_loc_(step_loc) {}
+  const ConfigParam* Find(const std::string& name) const;
+  Loc step_loc() const { return step_loc_; }
+
+ private:
+  std::vector<ConfigParam> params_;
+  Loc step_loc_;
+};
+
+class StepType {
+ public:
+  virtual ~StepType() = default;
+  virtual const StepSpec& spec() const = 0;
+  // Checks beyond what the spec says (types, enums, ranges and required parameters are
+  // checked by the engine from the spec). Errors are located at a parameter.
+  virtual void Configure(const ConfigureView& with, ConfigureReport& report) const;
+  // What the step would do, one line per action, for plan and dry runs. `params` may hold
+  // Unknown values (known only at run time). Must not touch anything.
+  virtual std::vector<std::string> Describe(const Value& params) const = 0;
+  // One attempt. Never throws out: the executor turns an escaped exception into a failure.
+  virtual AttemptResult Run(StepContext& ctx) const = 0;
+};
+
+}  // namespace runbook

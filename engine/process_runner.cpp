@@ -1,0 +1,289 @@
+// Phases of Run(): resolve argv[0] in the child's PATH, spawn into a new process group,
+// then one poll loop until the leader is reaped and both pipes are closed. Deadline and
+// cancellation send SIGTERM to the group, SIGKILL after the grace. When the leader exits,
+// whatever it left in its group is terminated the same way (no orphans outlive a step).
+#include "engine/process_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/process_capture.h"
+
+extern char** environ;
+
+namespace runbook {
+namespace {
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+struct Pipes {
+  int out[2] = {-1, -1};
+  int err[2] = {-1, -1};
+  ~Pipes() {
+    for (int fd : {out[0], out[1], err[0], err[1]}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+};
+
+void CloseFd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+
+// Spawns the child; returns its pid or -1 with `error` set.
+pid_t Spawn(const ProcessRequest& req, const std::string& exe, Pipes& pipes, std::string& error) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipes.out[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, pipes.err[1], 2);
+  if (!req.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, req.cwd.c_str());
+  // Own process group (pgid = pid) so the whole tree can be signalled; default signal
+  // dispositions and an empty mask, whatever runbook itself blocks or ignores.
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                      POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_USEVFORK);
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : req.env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, argv;
+  for (std::string& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = req.argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    error = "cannot start '" + req.argv[0] + "': " + std::strerror(rc);
+    if (rc == ENOENT && !req.cwd.empty()) error += " (or no directory '" + req.cwd + "')";
+    return -1;
+  }
+  return pid;
+}
+
+class Supervisor {
+ public:
+  Supervisor(const ProcessRequest& req, const CancelToken& cancel, pid_t pid, Pipes& pipes,
+             ProcessResult& result)
+      : req_(req), cancel_(cancel), pid_(pid), pipes_(pipes), result_(result),
+        out_(req.capture_head, req.capture_tail, LineSink(false)),
+        err_(req.capture_head, req.capture_tail, LineSink(true)) {}
+
+  void Loop() {
+    int pidfd = PidfdOpen(pid_);
+    while (!reaped_ || pipes_.out[0] >= 0 || pipes_.err[0] >= 0) {
+      if (!Step(pidfd)) break;
+    }
+    if (pidfd >= 0) close(pidfd);
+    if (!reaped_) Reap(true);
+    kill(-pid_, SIGKILL);  // nothing of the step outlives it; the zombie keeps the id ours
+    int status = 0;
+    waitpid(pid_, &status, 0);  // now release the zombie
+    result_.out = out_.Finish();
+    result_.err = err_.Finish();
+  }
+
+ private:
+  std::function<void(std::string_view)> LineSink(bool is_stderr) {
+    if (!req_.on_line) return {};
+    return [this, is_stderr](std::string_view line) { req_.on_line(is_stderr, line); };
+  }
+
+  // One poll round. Returns false when the loop must stop.
+  bool Step(int pidfd) {
+    pollfd fds[4];
+    int n = 0;
+    int out_i = -1, err_i = -1, pid_i = -1, cancel_i = -1;
+    if (pipes_.out[0] >= 0) fds[out_i = n++] = {pipes_.out[0], POLLIN, 0};
+    if (pipes_.err[0] >= 0) fds[err_i = n++] = {pipes_.err[0], POLLIN, 0};
+    if (!reaped_ && pidfd >= 0) fds[pid_i = n++] = {pidfd, POLLIN, 0};
+    if (!result_.cancelled && cancel_.wait_fd() >= 0) fds[cancel_i = n++] = {cancel_.wait_fd(), POLLIN, 0};
+    int rc = poll(fds, n, PollTimeoutMs(pidfd));
+    if (rc < 0 && errno != EINTR) return false;
+    if (out_i >= 0 && fds[out_i].revents) Read(pipes_.out[0], out_);
+    if (err_i >= 0 && fds[err_i].revents) Read(pipes_.err[0], err_);
+    if ((pid_i >= 0 && fds[pid_i].revents) || (pidfd < 0 && !reaped_)) Reap(pidfd >= 0);
+    if (cancel_i >= 0 && fds[cancel_i].revents) OnCancel();
+    return CheckTimers();
+  }
+
+  int PollTimeoutMs(int pidfd) const {
+    auto now = Clock::Mono::clock::now();
+    long long wait = pidfd < 0 && !reaped_ ? 10 : 1000;  // without a pidfd, poll waitpid
+    auto consider = [&](std::optional<Clock::Mono> at) {
+      if (!at) return;
+      auto ms = std::chrono::duration_cast<Millis>(*at - now).count() + 1;
+      wait = std::max<long long>(0, std::min<long long>(wait, ms));
+    };
+    if (!result_.timed_out && !result_.cancelled) consider(req_.deadline);
+    consider(kill_at_);
+    consider(give_up_at_);
+    if (result_.cancelled && !forced_) wait = std::min<long long>(wait, 100);  // watch for a 2nd ^C
+    return static_cast<int>(wait);
+  }
+
+  void Read(int& fd, StreamCapture& capture) {
+    char buf[65536];
+    ssize_t got = read(fd, buf, sizeof buf);
+    if (got > 0) {
+      capture.Append(std::string_view(buf, static_cast<size_t>(got)));
+    } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+      CloseFd(fd);
+    }
+  }
+
+  // Notes the leader's exit without reaping it: the zombie keeps its pid, and so the
+  // group id, reserved, so signalling the group can never hit a recycled pid.
+  void Reap(bool block) {
+    siginfo_t info{};
+    int flags = WEXITED | WNOWAIT | (block ? 0 : WNOHANG);
+    if (waitid(P_PID, static_cast<id_t>(pid_), &info, flags) != 0 || info.si_pid != pid_) return;
+    reaped_ = true;
+    if (info.si_code == CLD_EXITED) result_.exit_code = info.si_status;
+    else result_.term_signal = info.si_status;
+    // Anything the leader left in its group goes too; its pipes then close.
+    Terminate(false);
+  }
+
+  void OnCancel() {
+    result_.cancelled = true;
+    Terminate(cancel_.forced());
+  }
+
+  void Terminate(bool now) {
+    if (kill(-pid_, now ? SIGKILL : SIGTERM) != 0 && errno == ESRCH) {
+      if (reaped_) give_up_at_ = Clock::Mono::clock::now() + Millis(200);
+      return;
+    }
+    auto t = Clock::Mono::clock::now();
+    if (!kill_at_) kill_at_ = t + (now ? Millis(0) : req_.grace);
+  }
+
+  bool CheckTimers() {
+    auto now = Clock::Mono::clock::now();
+    if (result_.cancelled && cancel_.forced() && !forced_) {
+      forced_ = true;
+      kill(-pid_, SIGKILL);
+    }
+    if (!result_.timed_out && !result_.cancelled && req_.deadline && now >= *req_.deadline) {
+      result_.timed_out = true;
+      Terminate(false);
+    }
+    if (kill_at_ && now >= *kill_at_ && !killed_) {
+      killed_ = true;
+      kill(-pid_, SIGKILL);
+      give_up_at_ = now + Millis(500);
+    }
+    // A descendant that escaped the group (setsid) may hold the pipes open: stop waiting.
+    if (give_up_at_ && now >= *give_up_at_ && reaped_) {
+      CloseFd(pipes_.out[0]);
+      CloseFd(pipes_.err[0]);
+    }
+    return true;
+  }
+
+  const ProcessRequest& req_;
+  const CancelToken& cancel_;
+  pid_t pid_;
+  Pipes& pipes_;
+  ProcessResult& result_;
+  StreamCapture out_;
+  StreamCapture err_;
+  bool reaped_ = false;  // the leader has exited (noted, not yet released)
+  bool killed_ = false;
+  bool forced_ = false;
+  std::optional<Clock::Mono> kill_at_;
+  std::optional<Clock::Mono> give_up_at_;
+};
+
+}  // namespace
+
+std::string FindExecutable(const std::string& name, const std::string& path_var) {
+  if (name.find('/') != std::string::npos) return name;
+  size_t start = 0;
+  while (start <= path_var.size()) {
+    size_t end = path_var.find(':', start);
+    if (end == std::string::npos) end = path_var.size();
+    std::string dir = path_var.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+EnvMap CurrentEnvironment() {
+  EnvMap env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry(*e);
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
+
+std::string ProcessResult::Describe() const {
+  if (!spawned) return spawn_error;
+  if (timed_out) return "timed out" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
+  if (cancelled) return "cancelled" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
+  if (term_signal) return "killed by " + SignalName(term_signal);
+  return "exit code " + std::to_string(exit_code);
+}
+
+ProcessResult PosixProcessRunner::Run(const ProcessRequest& req, const CancelToken& cancel) {
+  ProcessResult result;
+  auto start = Clock::Mono::clock::now();
+  if (req.argv.empty() || req.argv[0].empty()) {
+    result.spawn_error = "empty command";
+    return result;
+  }
+  auto path_it = req.env.find("PATH");
+  std::string exe = FindExecutable(req.argv[0], path_it == req.env.end() ? "" : path_it->second);
+  if (exe.empty()) {
+    result.spawn_error = "command not found: '" + req.argv[0] + "' (not in PATH)";
+    return result;
+  }
+  Pipes pipes;
+  if (pipe2(pipes.out, O_CLOEXEC) != 0 || pipe2(pipes.err, O_CLOEXEC) != 0) {
+    result.spawn_error = std::string("cannot create pipes: ") + std::strerror(errno);
+    return result;
+  }
+  pid_t pid = Spawn(req, exe, pipes, result.spawn_error);
+  CloseFd(pipes.out[1]);
+  CloseFd(pipes.err[1]);
+  if (pid < 0) return result;
+  result.spawned = true;
+  Supervisor(req, cancel, pid, pipes, result).Loop();
+  result.duration = std::chrono::duration_cast<Millis>(Clock::Mono::clock::now() - start);
+  return result;
+}
+
+}  // namespace runbook

@@ -1,0 +1,23 @@
+// The POSIX process runner: posix_spawn into a new process group, stdout/stderr through
+// pipes, a poll loop over the pipes, a pidfd (exit), the cancel token and the deadline.
+// Modelled on ninja's subprocess loop. Why not Boost.Process: its 1.74 wait_for blocks on
+// exited children, swaps the SIGCHLD handler and loses exit codes of groups
+// (docs/architecture.md). Thread-safe: each Run() owns its child.
+#pragma once
+
+#include "engine/plugin/process.h"
+
+namespace runbook {
+
+class PosixProcessRunner final : public ProcessRunner {
+ public:
+  ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override;
+};
+
+// Where `name` is found in `path_var` (a PATH value); "" when not found or not executable.
+std::string FindExecutable(const std::string& name, const std::string& path_var);
+
+// The current process's environment as a map.
+EnvMap CurrentEnvironment();
+
+}  // namespace runbook

@@ -1,0 +1,97 @@
+#include "engine/run_scope.h"
+
+#include "engine/util/strings.h"
+
+namespace runbook {
+
+Result<Value> Descend(const Value& v, const std::vector<std::string>& path, size_t from) {
+  const Value* cur = &v;
+  for (size_t i = from; i < path.size(); ++i) {
+    if (cur->is_unknown()) return Value::Unknown("${{ " + Join(path, ".") + " }}");
+    const Value* next = cur->Find(path[i]);
+    if (next == nullptr) {
+      return Status::Error("'" + Join(std::vector<std::string>(path.begin(), path.begin() + i), ".") +
+                           "' has no key '" + path[i] + "'");
+    }
+    cur = next;
+  }
+  return *cur;
+}
+
+Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
+  const std::string& root = path[0];
+  auto from_map = [&](const Value::Map& map, const char* what) -> Result<Value> {
+    if (path.size() < 2) return Value(map);
+    auto it = map.find(path[1]);
+    if (it == map.end()) return Status::Error(std::string(what) + " '" + path[1] + "' is not set");
+    return Descend(it->second, path, 2);
+  };
+  if (root == "params") return from_map(values_.params, "param");
+  if (root == "secrets") return from_map(values_.secrets, "secret");
+  if (root == "env") {
+    if (path.size() < 2) return Status::Error("'env' must name a variable");
+    if (step_env_ != nullptr) {
+      auto it = step_env_->find(path[1]);
+      if (it != step_env_->end()) return Descend(Value(it->second), path, 2);
+    }
+    auto it = values_.env.find(path[1]);
+    if (it == values_.env.end()) return Status::Error("env '" + path[1] + "' is not set");
+    return Descend(Value(it->second), path, 2);
+  }
+  if (root == "steps") return StepValue(path);
+  if (root == "run" && path.size() >= 2) return RunValue(path[1]);
+  return Status::Error("unknown name '" + root + "'");
+}
+
+Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
+  const StepDecl* decl = path.size() >= 3 ? rb_.FindStep(path[1]) : nullptr;
+  if (decl == nullptr) return Status::Error("unknown step reference '" + Join(path, ".") + "'");
+  if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  const StepRun& run = (*steps_)[decl - rb_.steps.data()];
+  if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
+  if (path.size() < 4) return Value(run.outputs);
+  auto it = run.outputs.find(path[3]);
+  if (it == run.outputs.end()) {
+    if (values_.dry_run) return Value::Unknown("${{ " + Join(path, ".") + " }}");
+    return Status::Error("step '" + decl->id + "' has no output '" + path[3] + "' (its outcome: " +
+                         OutcomeName(run.outcome) + ")");
+  }
+  return Descend(it->second, path, 4);
+}
+
+Result<Value> RunScope::RunValue(const std::string& field) const {
+  if (field == "id") return Value(values_.run_id);
+  if (field == "dry_run") return Value(values_.dry_run);
+  if (steps_ == nullptr && (field == "elapsed" || field == "status")) {
+    return Value::Unknown("${{ run." + field + " }}");  // plan: known only while running
+  }
+  if (field == "elapsed") {
+    auto d = std::chrono::duration_cast<Millis>(clock_.Now() - values_.started);
+    return Value(static_cast<double>(d.count()) / 1000.0);
+  }
+  if (field == "status") {
+    return Value(values_.cancelled ? "cancelled" : values_.failed ? "failure" : "success");
+  }
+  return Status::Error("unknown run field '" + field + "'");
+}
+
+bool RunScope::StatusFunction(const std::string& name) const {
+  if (name == "always") return true;
+  if (name == "cancelled") return values_.cancelled;
+  if (steps_ == nullptr || step_ < 0) return name == "success";
+  const StepDecl& step = rb_.steps[step_];
+  if (step.is_finally) {
+    bool failed = values_.failed;
+    return name == "success" ? !failed && !values_.cancelled : failed;
+  }
+  bool all_passed = true, any_failed = false;
+  for (const std::string& need : step.needs) {
+    const StepRun& run = (*steps_)[rb_.FindStep(need) - rb_.steps.data()];
+    all_passed = all_passed && run.passed();
+    any_failed = any_failed || (run.outcome == Outcome::kFailure && !run.tolerated);
+  }
+  if (name == "success") return all_passed && !values_.cancelled;
+  return any_failed;
+}
+
+}  // namespace runbook

@@ -1,0 +1,57 @@
+// The values expressions see during a run (and, with unknowns, during plan): params,
+// secrets, env, upstream steps' outputs and outcomes, run fields, and the status
+// functions of the step being decided. Read on the executor's loop thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/expression_eval.h"
+#include "engine/model.h"
+#include "engine/plan.h"
+#include "engine/plugin/process.h"
+
+namespace runbook {
+
+struct RunValues {
+  std::string run_id;
+  Value::Map params;
+  Value::Map secrets;  // Unknown placeholders in plan / dry run
+  EnvMap env;          // the runbook's env, resolved
+  bool dry_run = false;
+  bool cancelled = false;
+  bool failed = false;  // a main step failed (not tolerated)
+  Clock::Mono started;
+};
+
+class RunScope final : public EvalScope {
+ public:
+  RunScope(const Runbook& rb, const RunValues& values, const std::vector<StepRun>* steps,
+           const Clock& clock)
+      : rb_(rb), values_(values), steps_(steps), clock_(clock) {}
+
+  // The step whose `with`, `env` or `if` is evaluated (nullptr for runbook-level values).
+  void SetStep(int index, const EnvMap* step_env) {
+    step_ = index;
+    step_env_ = step_env;
+  }
+
+  Result<Value> Lookup(const std::vector<std::string>& path) const override;
+  bool StatusFunction(const std::string& name) const override;
+
+ private:
+  Result<Value> StepValue(const std::vector<std::string>& path) const;
+  Result<Value> RunValue(const std::string& field) const;
+
+  const Runbook& rb_;
+  const RunValues& values_;
+  const std::vector<StepRun>* steps_;  // null in plan: outputs unknown
+  const Clock& clock_;
+  int step_ = -1;
+  const EnvMap* step_env_ = nullptr;
+};
+
+// Descends into `v` along path[from...]; an error names the missing key.
+Result<Value> Descend(const Value& v, const std::vector<std::string>& path, size_t from);
+
+}  // namespace runbook

@@ -1,0 +1,46 @@
+// Diagnostics: the channel for a runbook author's mistakes. Collected all together, then
+// rendered compiler-style (FILE:LINE:COL: error: message, the source line, a caret) or as
+// JSON / GitHub annotations. Not thread-safe; one sink per validation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/source/location.h"
+
+namespace runbook {
+
+struct Diagnostic {
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
+  std::string file;
+  Loc loc;
+  std::string message;
+};
+
+// A source file's text, kept to render excerpts.
+struct SourceText {
+  std::string path;
+  std::string text;
+  std::string Line(int line) const;  // 1-based; "" when out of range
+};
+
+class Diagnostics {
+ public:
+  void Error(const std::string& file, Loc loc, std::string message);
+  void Warning(const std::string& file, Loc loc, std::string message);
+  bool has_errors() const;
+  const std::vector<Diagnostic>& all() const { return items_; }
+  // Sorted by file, line and column, so output is stable whatever order checks ran in.
+  void Sort();
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+// "FILE:L:C: error: message" + excerpt + caret, one diagnostic.
+std::string RenderText(const Diagnostic& d, const SourceText* source, bool color);
+// "::error file=F,line=L,col=C::message"
+std::string RenderGithub(const Diagnostic& d);
+
+}  // namespace runbook

@@ -1,0 +1,58 @@
+// Templated values: strings holding ${{ }} expressions, and trees of them (a step's
+// `with`, `env`). Parsed once at load time; resolved against an EvalScope at run time.
+// Immutable after loading; safe to share between threads.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/expression.h"
+#include "engine/expression_eval.h"
+#include "engine/source/location.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+struct Template {
+  struct Part {
+    std::string literal;  // text before the expression (or the whole text when no expr)
+    ExprPtr expr;         // null for a trailing literal
+    std::string source;   // the expression's text
+    int offset = 0;       // where the expression's text starts in the string
+  };
+  std::vector<Part> parts;
+  bool whole = false;  // the string is exactly one ${{ }}: the value keeps its type
+
+  bool has_expressions() const;
+};
+
+// Splits a string into literal text and expressions. Errors carry offsets into `text`.
+std::optional<Template> ParseTemplate(const std::string& text, ExprError& error);
+bool HasExpressionMarker(const std::string& text);
+
+// Evaluates a template: a whole expression keeps its type; otherwise the parts are joined
+// as text. An Unknown part makes the result Unknown (shown with its ${{ }} in plans).
+Result<Value> RenderTemplate(const Template& t, const EvalScope& scope);
+
+// A tree of values where strings may be templates.
+struct TNode {
+  enum class Kind { kLiteral, kTemplate, kList, kMap };
+  Kind kind = Kind::kLiteral;
+  Value literal;
+  Template tmpl;
+  std::vector<TNode> items;
+  std::vector<std::pair<std::string, TNode>> entries;
+  Loc loc;
+  std::string text;     // templates: the scalar as written, to locate expression errors
+  bool quoted = false;  // templates: the scalar was quoted
+
+  bool has_expressions() const;
+  // The value when it holds no expressions.
+  std::optional<Value> StaticValue() const;
+};
+
+Result<Value> ResolveTree(const TNode& node, const EvalScope& scope);
+
+}  // namespace runbook

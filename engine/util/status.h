@@ -1,0 +1,46 @@
+// Status and Result<T>: the channel for environment failures (a file that cannot be
+// written, a process that cannot be spawned). Author mistakes go through diagnostics and
+// step failures through attempt outcomes; neither uses Status. Cheap to copy; thread-safe
+// as a value.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace runbook {
+
+class Status {
+ public:
+  Status() = default;
+  static Status Ok() { return Status(); }
+  static Status Error(std::string message) { return Status(std::move(message)); }
+  // An error with strerror(errnum) appended: "context: No such file or directory".
+  static Status FromErrno(const std::string& context, int errnum);
+
+  bool ok() const { return !message_.has_value(); }
+  const std::string& message() const;
+
+ private:
+  explicit Status(std::string message) : message_(std::move(message)) {}
+  std::optional<std::string> message_;
+};
+
+template <typename T>
+class Result {
+ public:
+  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : data_(std::move(status)) {}  // NOLINT: must be an error
+
+  bool ok() const { return std::holds_alternative<T>(data_); }
+  const T& value() const& { return std::get<T>(data_); }
+  T& value() & { return std::get<T>(data_); }
+  T&& value() && { return std::get<T>(std::move(data_)); }
+  Status status() const { return ok() ? Status::Ok() : std::get<Status>(data_); }
+
+ private:
+  std::variant<T, Status> data_;
+};
+
+}  // namespace runbook

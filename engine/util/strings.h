@@ -1,0 +1,26 @@
+// Small string helpers shared by the engine: closest-name suggestions, joining, UTF-8
+// validation. Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runbook {
+
+// Edit distance (insertions, deletions, substitutions, adjacent transpositions).
+size_t EditDistance(std::string_view a, std::string_view b);
+
+// The candidate closest to `name` if it is close enough to be a plausible typo, else "".
+std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
+
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+
+// Offset of the first invalid UTF-8 sequence, or npos when the text is valid.
+size_t FindInvalidUtf8(std::string_view text);
+
+bool StartsWith(std::string_view text, std::string_view prefix);
+bool EndsWith(std::string_view text, std::string_view suffix);
+std::string Trim(std::string_view text);
+
+}  // namespace runbook

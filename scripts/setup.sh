@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what runbook needs on Debian bookworm, idempotently: each package is
+# installed only when missing. Safe to run again; prints what it does.
+set -euo pipefail
+
+apt_packages=(
+  build-essential cmake ninja-build pkg-config libyaml-cpp-dev libsqlite3-dev sqlite3
+  libssl-dev openssl libcurl4-openssl-dev libfmt-dev libspdlog-dev libboost-dev
+  libboost-filesystem-dev catch2 libcli11-dev nlohmann-json3-dev libarchive-dev
+  libdeflate-dev zlib1g-dev libcpp-httplib-dev ccache python3 python3-yaml
+  python3-jsonschema clang libfuzzer-14-dev libclang-rt-14-dev
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+    || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all Debian packages present"
+fi

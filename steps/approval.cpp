@@ -1,0 +1,111 @@
+// approval: a human gate (declare the incident, freeze writes, switch DNS). Asks on a TTY;
+// otherwise passes only with --approve ID or --yes (the CLI's Approver decides). The wait
+// is reported on its own, for RTO accounting.
+#include "engine/plugin/check_value.h"
+#include "engine/plugin/registry.h"
+
+namespace runbook {
+namespace {
+
+StepSpec MakeSpec() {
+  StepSpec s;
+  s.type = "approval";
+  s.summary = "a human gate: a prompt, optional typed inputs; --approve ID or --yes when not interactive";
+  s.description =
+      "On a terminal, shows the prompt and asks for confirmation (and each input). Without a "
+      "terminal it never waits: it passes with --approve <step id> or --yes and fails at once "
+      "otherwise, saying how to approve. Outputs approved_by plus each input.";
+  s.params = {
+      {"prompt", ParamType::kString, "what the operator confirms", true, {}, {}, {}, {}},
+      {"inputs", ParamType::kMap,
+       "typed inputs asked for: name -> {type, description, default, required, enum}", false, {}, {}, {}, {}},
+  };
+  s.outputs = {{"approved_by", ParamType::kString, "who approved (user, or --approve / --yes)"}};
+  s.open_outputs = true;
+  s.side_effects = SideEffects::kNone;
+  return s;
+}
+
+ParamType InputType(const std::string& name) {
+  if (name == "integer") return ParamType::kInteger;
+  if (name == "number") return ParamType::kNumber;
+  if (name == "boolean") return ParamType::kBoolean;
+  return ParamType::kString;
+}
+
+// Input declarations as specs; `error` names the first malformed one.
+std::vector<ParamSpec> InputSpecs(const Value& inputs, std::string& error) {
+  std::vector<ParamSpec> specs;
+  for (const auto& [name, decl] : inputs.as_map()) {
+    ParamSpec p;
+    p.name = name;
+    if (!decl.is_map()) {
+      error = "input '" + name + "' must be a mapping such as {type: string}";
+      continue;
+    }
+    for (const auto& [key, v] : decl.as_map()) {
+      if (key == "type") p.type = InputType(v.ToText());
+      else if (key == "description") p.doc = v.ToText();
+      else if (key == "default") p.default_value = v;
+      else if (key == "required") p.required = v.is_bool() && v.as_bool();
+      else if (key == "enum") for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
+      else error = "input '" + name + "': unknown key '" + key + "'";
+    }
+    specs.push_back(p);
+  }
+  return specs;
+}
+
+class Approval final : public StepType {
+ public:
+  const StepSpec& spec() const override { return spec_; }
+
+  void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* inputs = with.Find("inputs");
+    if (inputs == nullptr || !inputs->value) return;
+    std::string error;
+    InputSpecs(*inputs->value, error);
+    if (!error.empty()) report.Error(inputs->loc, error);
+  }
+
+  std::vector<std::string> Describe(const Value& params) const override {
+    const Value* prompt = params.Find("prompt");
+    return {"ask for approval: " + (prompt ? prompt->ToText() : std::string())};
+  }
+
+  AttemptResult Run(StepContext& ctx) const override {
+    if (ctx.approver == nullptr) return AttemptResult::Failure("no way to ask for approval here");
+    ApprovalRequest req;
+    req.step_id = ctx.step_id;
+    req.prompt = ctx.params.Find("prompt")->ToText();
+    std::string error;
+    if (const Value* inputs = ctx.params.Find("inputs")) req.inputs = InputSpecs(*inputs, error);
+    if (!error.empty()) return AttemptResult::Failure(error);
+    auto start = ctx.clock.Now();
+    ApprovalAnswer answer = ctx.approver->Ask(req, ctx.cancel);
+    Millis waited = std::chrono::duration_cast<Millis>(ctx.clock.Now() - start);
+    AttemptResult r;
+    if (ctx.cancel.cancelled() && !answer.approved) {
+      r.status = AttemptStatus::kCancelled;
+      r.error = "cancelled while waiting for approval";
+    } else if (!answer.approved) {
+      r = AttemptResult::Failure(answer.error.empty() ? "not approved" : answer.error);
+    } else {
+      r = AttemptResult::Success(answer.inputs);
+      r.outputs["approved_by"] = Value(answer.by);
+      ctx.log("approved by " + answer.by);
+    }
+    r.waited = waited;
+    return r;
+  }
+
+ private:
+  StepSpec spec_ = MakeSpec();
+};
+
+const RegisterStep kRegistration([]() -> std::unique_ptr<StepType> {
+  return std::make_unique<Approval>();
+});
+
+}  // namespace
+}  // namespace runbook

@@ -10,6 +10,11 @@
 namespace runbook {
 namespace {
 
+std::string NumberText(double n) {
+  if (std::floor(n) == n && std::fabs(n) < 1e15) return std::to_string(static_cast<long long>(n));
+  return Value(n).ToText();
+}
+
 std::string Quote(const std::string& s) {
   std::string shown = s.size() > 40 ? s.substr(0, 37) + "..." : s;
   return "'" + shown + "'";
@@ -90,10 +95,10 @@ std::string CheckValue(const ParamSpec& spec, const Value& value) {
   if (value.is_number()) {
     double n = value.as_double();
     if (spec.minimum && n < *spec.minimum) {
-      return "value " + value.ToText() + " is below the minimum " + Value(*spec.minimum).ToText();
+      return "value " + value.ToText() + " is below the minimum " + NumberText(*spec.minimum);
     }
     if (spec.maximum && n > *spec.maximum) {
-      return "value " + value.ToText() + " is above the maximum " + Value(*spec.maximum).ToText();
+      return "value " + value.ToText() + " is above the maximum " + NumberText(*spec.maximum);
     }
   }
   return "";

@@ -1,0 +1,112 @@
+#include <catch2/catch.hpp>
+
+#include "engine/expression.h"
+#include "engine/expression_eval.h"
+#include "engine/template.h"
+
+using namespace runbook;
+
+namespace {
+
+struct MapScope : EvalScope {
+  Value::Map root;
+  Result<Value> Lookup(const std::vector<std::string>& path) const override {
+    Value v(root);
+    for (const auto& p : path) {
+      const Value* next = v.Find(p);
+      if (!next) return Status::Error("no " + p);
+      Value copy = *next;
+      v = copy;
+    }
+    return v;
+  }
+  bool StatusFunction(const std::string& name) const override { return name != "failure"; }
+};
+
+Value Eval(const std::string& text) {
+  ExprError error;
+  ExprPtr e = ParseExpression(text, error);
+  REQUIRE(e);
+  MapScope scope;
+  scope.root["params"] = Value(Value::Map{{"n", Value(5)}, {"s", Value("abc")},
+                                          {"list", Value(Value::List{Value(1), Value(2)})}});
+  auto v = Evaluate(*e, scope);
+  REQUIRE(v.ok());
+  return v.value();
+}
+
+std::string EvalError(const std::string& text) {
+  ExprError error;
+  ExprPtr e = ParseExpression(text, error);
+  if (!e) return "parse: " + error.message;
+  MapScope scope;
+  auto v = Evaluate(*e, scope);
+  return v.ok() ? "ok" : v.status().message();
+}
+
+}  // namespace
+
+TEST_CASE("operators and precedence", "[expressions]") {
+  CHECK(Eval("1 + 2 * 3") == Value(7));
+  CHECK(Eval("(1 + 2) * 3") == Value(9));
+  CHECK(Eval("7 / 2") == Value(3.5));
+  CHECK(Eval("8 / 2") == Value(4));
+  CHECK(Eval("7 % 4") == Value(3));
+  CHECK(Eval("-params.n + 1") == Value(-4));
+  CHECK(Eval("params.n > 3 && params.s == 'abc'") == Value(true));
+  CHECK(Eval("!true || false") == Value(false));
+  CHECK(Eval("params.s || 'x'") == Value("abc"));  // yields an operand, like GitHub Actions
+  CHECK(Eval("false || 'x'") == Value("x"));
+}
+
+TEST_CASE("functions", "[expressions]") {
+  CHECK(Eval("contains('Hello', 'ELL')") == Value(true));
+  CHECK(Eval("contains(params.list, 2)") == Value(true));
+  CHECK(Eval("startsWith('backup.sqlite.gz', 'backup')") == Value(true));
+  CHECK(Eval("endsWith('backup.sqlite.gz', '.gz')") == Value(true));
+  CHECK(Eval("format('{0}-{1} {{x}}', 'a', 2)") == Value("a-2 {x}"));
+  CHECK(Eval("join(params.list, '+')") == Value("1+2"));
+  CHECK(Eval("toJSON(params.list)") == Value("[\n  1,\n  2\n]"));
+  CHECK(Eval("fromJSON('{\"a\": [1, 2]}').a[1]") == Value(2));
+  CHECK(Eval("length('abcd')") == Value(4));
+  CHECK(Eval("max(1, 7, 3)") == Value(7));
+  CHECK(Eval("min(params.list)") == Value(1));
+  CHECK(Eval("abs(-2.5)") == Value(2.5));
+  CHECK(Eval("round(2.567, 2)") == Value(2.57));
+  CHECK(Eval("success() && !failure()") == Value(true));
+}
+
+TEST_CASE("evaluation errors never become empty strings", "[expressions]") {
+  CHECK(EvalError("params.nope") == "no params");
+  CHECK(EvalError("1 / 0") == "division by zero");
+  CHECK(EvalError("fromJSON('{').a") .find("invalid JSON") == 0);
+  CHECK(EvalError("'a' < 1") == "cannot compare string with integer");
+  CHECK(EvalError("fromJSON('{}').missing") == "'fromJSON('{}')' has no key 'missing'");
+}
+
+TEST_CASE("parse errors carry their offset", "[expressions]") {
+  ExprError error;
+  CHECK_FALSE(ParseExpression("a +", error));
+  CHECK(error.message == "expected an expression");
+  CHECK(error.offset == 3);
+  CHECK_FALSE(ParseExpression("\"x\"", error));
+  CHECK(error.message == "unexpected character '\"'; strings use single quotes: 'text'");
+  CHECK_FALSE(ParseExpression(std::string(200, '(') + "1" + std::string(200, ')'), error));
+  CHECK(error.message == "expression nested too deeply");
+  CHECK_FALSE(ParseExpression("'open", error));
+  CHECK(error.message == "unterminated string literal");
+}
+
+TEST_CASE("templates keep the type of a whole expression and interpolate otherwise", "[expressions]") {
+  ExprError error;
+  auto whole = ParseTemplate("${{ params.n }}", error);
+  auto mixed = ParseTemplate("n=${{ params.n }}!", error);
+  REQUIRE(whole);
+  REQUIRE(mixed);
+  MapScope scope;
+  scope.root["params"] = Value(Value::Map{{"n", Value(5)}});
+  CHECK(RenderTemplate(*whole, scope).value() == Value(5));
+  CHECK(RenderTemplate(*mixed, scope).value() == Value("n=5!"));
+  CHECK_FALSE(ParseTemplate("${{ params.n", error));
+  CHECK(error.message == "unterminated '${{'; expected '}}'");
+}

@@ -1,0 +1,112 @@
+#include "support/support.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/graph.h"
+#include "engine/process_runner.h"
+
+namespace runbook::test {
+
+const StepRegistry& Builtins() {
+  static const StepRegistry registry = MakeBuiltinRegistry();
+  return registry;
+}
+
+std::unique_ptr<Runbook> Load(const std::string& text, std::string* rendered) {
+  Diagnostics diags;
+  auto rb = LoadRunbookText("test.yaml", text, Builtins(), diags);
+  if (rendered) {
+    SourceText source{"test.yaml", text};
+    rendered->clear();
+    for (const Diagnostic& d : diags.all()) *rendered += RenderText(d, &source, false);
+  }
+  return rb;
+}
+
+std::string Diagnose(const std::string& text) {
+  std::string rendered;
+  auto rb = Load(text, &rendered);
+  return rb ? "(valid)" : rendered;
+}
+
+void Recorded::StepStarted(const StepDecl& s, int a) {
+  events.push_back("start " + s.id + " " + std::to_string(a));
+}
+void Recorded::RetryScheduled(const StepDecl& s, int n, Millis) {
+  events.push_back("retry " + s.id + " " + std::to_string(n));
+}
+void Recorded::StepFinished(const StepDecl& s, const StepRun& r) {
+  events.push_back("finish " + s.id + " " + OutcomeName(r.outcome));
+}
+
+const StepRun& Ran::Step(const Runbook& rb, const std::string& id) const {
+  return result.steps.at(rb.FindStep(id) - rb.steps.data());
+}
+
+Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run,
+            CancelToken* cancel) {
+  std::string rendered;
+  rb = Load(text, &rendered);
+  if (!rb) throw std::runtime_error("invalid runbook in test:\n" + rendered);
+  Graph graph = BuildGraph(*rb);
+  SystemClock clock;
+  CancelToken own;
+  PosixProcessRunner processes;
+  Ran ran;
+  RunServices services{processes, clock, ran.recorded, cancel ? *cancel : own, nullptr,
+                       CurrentEnvironment()};
+  RunOptions options;
+  options.run_id = "test-run";
+  options.params = BindParams(*rb, {}).value();
+  options.dry_run = dry_run;
+  options.kill_grace = Millis(500);
+  auto result = Execute(*rb, graph, options, services);
+  if (!result.ok()) throw std::runtime_error(result.status().message());
+  ran.result = result.value();
+  return ran;
+}
+
+Command Shell(const std::string& command_line, int timeout_seconds) {
+  PosixProcessRunner runner;
+  CancelToken cancel;
+  ProcessRequest req;
+  req.argv = {"/bin/sh", "-c", command_line};
+  req.env = CurrentEnvironment();
+  req.env["NO_COLOR"] = "1";
+  req.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  req.capture_head = req.capture_tail = 1 << 20;
+  ProcessResult r = runner.Run(req, cancel);
+  return {r.term_signal ? 128 + r.term_signal : r.exit_code, r.out.text, r.err.text};
+}
+
+std::string Binary() { return RUNBOOK_BINARY; }
+
+std::string TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "runbook-test-XXXXXX").string();
+  char* dir = mkdtemp(pattern.data());
+  if (dir == nullptr) throw std::runtime_error("mkdtemp failed");
+  static std::vector<std::string> to_remove;
+  static struct Cleanup {
+    ~Cleanup() {
+      for (const auto& d : to_remove) std::filesystem::remove_all(d);
+    }
+  } cleanup;
+  to_remove.push_back(dir);
+  return dir;
+}
+
+std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+bool ProcessAlive(const std::string& pattern) {
+  return std::system(("pgrep -f '" + pattern + "' > /dev/null").c_str()) == 0;
+}
+
+}  // namespace runbook::test

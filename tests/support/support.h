@@ -1,0 +1,50 @@
+// Test helpers: load runbooks from inline text, run them through the real executor and
+// process runner, run the real binary. Shared by the tests only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/events.h"
+#include "engine/executor.h"
+#include "engine/loader.h"
+#include "engine/plugin/registry.h"
+
+namespace runbook::test {
+
+const StepRegistry& Builtins();
+
+// Loads `text` as "test.yaml"; returns the rendered diagnostics (no color) in `rendered`.
+std::unique_ptr<Runbook> Load(const std::string& text, std::string* rendered = nullptr);
+// The rendered diagnostics of `text`, which must be invalid.
+std::string Diagnose(const std::string& text);
+
+// Runs a runbook in-process with the real process runner; records events.
+struct Recorded final : RunObserver {
+  std::vector<std::string> events;  // "start a 1", "finish a success", "retry a 2"
+  void StepStarted(const StepDecl& s, int a) override;
+  void RetryScheduled(const StepDecl& s, int n, Millis d) override;
+  void StepFinished(const StepDecl& s, const StepRun& r) override;
+};
+struct Ran {
+  RunResult result;
+  Recorded recorded;
+  const StepRun& Step(const Runbook& rb, const std::string& id) const;
+};
+Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run = false,
+            CancelToken* cancel = nullptr);
+
+struct Command {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs a shell command line (through /bin/sh) and captures its output.
+Command Shell(const std::string& command_line, int timeout_seconds = 60);
+std::string Binary();
+std::string TempDir();  // a fresh directory, removed at exit
+std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text);
+bool ProcessAlive(const std::string& pattern);  // pgrep -f
+
+}  // namespace runbook::test

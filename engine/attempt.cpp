@@ -60,9 +60,7 @@ AttemptResult RunAttempt(AttemptInput& in) {
   } catch (...) {
     r = AttemptResult::Failure("step crashed with an unknown exception");
   }
-  if (r.status == AttemptStatus::kTimeout && r.error.empty()) {
-    r.error = "timed out after " + FormatDuration(in.timeout);
-  }
+  if (r.status == AttemptStatus::kTimeout) r.error = "timed out after " + FormatDuration(in.timeout);
   return r;
 }
 

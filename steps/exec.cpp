@@ -69,13 +69,17 @@ Value::Map ReadOutputs(const std::string& path) {
   return out;
 }
 
+// The last `lines` lines of `text` (a trailing newline does not count as a line).
 std::string Tail(const std::string& text, size_t lines) {
-  size_t pos = text.size();
-  while (lines-- > 0 && pos > 0) {
-    pos = text.rfind('\n', pos - 1);
-    if (pos == std::string::npos) return text;
+  size_t end = text.size();
+  if (end > 0 && text[end - 1] == '\n') --end;
+  size_t pos = end;
+  while (lines-- > 0) {
+    size_t nl = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) return text.substr(0, end);
+    pos = nl;
   }
-  return text.substr(pos + 1);
+  return text.substr(pos + 1, end - pos - 1);
 }
 
 class Exec final : public StepType {

@@ -106,7 +106,9 @@ std::string WriteFile(const std::string& dir, const std::string& name, const std
 }
 
 bool ProcessAlive(const std::string& pattern) {
-  return std::system(("pgrep -f '" + pattern + "' > /dev/null").c_str()) == 0;
+  // "[s]leep 61" matches "sleep 61" but not the shell running this pgrep.
+  std::string bracketed = "[" + pattern.substr(0, 1) + "]" + pattern.substr(1);
+  return std::system(("pgrep -f '" + bracketed + "' > /dev/null").c_str()) == 0;
 }
 
 }  // namespace runbook::test

@@ -1,0 +1,173 @@
+// The executor with real processes: parallelism, retries and backoff, timeouts that kill
+// whole groups, outputs between steps, dry runs, big outputs.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "engine/retry.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+using Clock_ = std::chrono::steady_clock;
+
+namespace {
+std::string Head(const std::string& extra = "") {
+  return "version: 1\nname: t\n" + extra + "steps:\n";
+}
+double Seconds(Clock_::time_point since) {
+  return std::chrono::duration<double>(Clock_::now() - since).count();
+}
+}  // namespace
+
+TEST_CASE("independent steps run in parallel; max_parallel 1 serialises them", "[executor]") {
+  std::string steps = "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n"
+                      "  - {id: b, uses: exec, with: {run: [sleep, '1']}}\n";
+  std::unique_ptr<Runbook> rb;
+  auto start = Clock_::now();
+  Ran ran = RunText(Head("max_parallel: 4\n") + steps, rb);
+  CHECK(Seconds(start) < 1.8);
+  CHECK(ran.result.status == "success");
+  start = Clock_::now();
+  ran = RunText(Head("max_parallel: 1\n") + steps, rb);
+  CHECK(Seconds(start) >= 2.0);
+}
+
+TEST_CASE("retries: fails twice then succeeds within max_attempts", "[executor][retry]") {
+  std::string dir = TempDir();
+  // Counts its runs in a file; exits 1 on the first two.
+  std::string flaky = "n=$(cat " + dir + "/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + dir +
+                      "/n; [ $n -ge 3 ]";
+  auto text = [&](int attempts) {
+    return Head() + "  - id: flaky\n    uses: exec\n    with: {shell: true, run: '" + flaky +
+           "'}\n    retry: {max_attempts: " + std::to_string(attempts) + ", delay: 200ms}\n";
+  };
+  std::unique_ptr<Runbook> rb;
+  auto start = Clock_::now();
+  Ran ok = RunText(text(3), rb);
+  CHECK(ok.result.status == "success");
+  CHECK(ok.Step(*rb, "flaky").attempts.size() == 3);
+  CHECK(Seconds(start) >= 0.4);  // two delays of 200ms honoured
+  std::filesystem::remove(dir + "/n");
+  Ran bad = RunText(text(2), rb);
+  CHECK(bad.result.status == "failure");
+  CHECK(bad.Step(*rb, "flaky").attempts.size() == 2);
+  CHECK(bad.recorded.events == std::vector<std::string>{"start flaky 1", "retry flaky 2",
+                                                        "start flaky 2", "finish flaky failure"});
+}
+
+TEST_CASE("retries: an exit_codes filter retries only those codes", "[executor][retry]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() + "  - id: a\n    uses: exec\n    with: {run: [sh, -c, 'exit 3']}\n"
+                             "    retry: {max_attempts: 3, delay: 10ms, exit_codes: [75]}\n", rb);
+  CHECK(ran.Step(*rb, "a").attempts.size() == 1);
+  ran = RunText(Head() + "  - id: a\n    uses: exec\n    with: {run: [sh, -c, 'exit 75']}\n"
+                         "    retry: {max_attempts: 3, delay: 10ms, exit_codes: [75]}\n", rb);
+  CHECK(ran.Step(*rb, "a").attempts.size() == 3);
+  CHECK(*ran.Step(*rb, "a").attempts.back().exit_code == 75);
+}
+
+TEST_CASE("backoff is a pure function of policy and attempt", "[retry]") {
+  RetryPolicy p;
+  p.delay = Millis(100);
+  p.max_delay = Millis(350);
+  p.backoff = Backoff::kExponential;
+  CHECK(BackoffDelay(p, 1, 0) == Millis(100));
+  CHECK(BackoffDelay(p, 2, 0) == Millis(200));
+  CHECK(BackoffDelay(p, 3, 0) == Millis(350));
+  p.jitter = true;
+  CHECK(BackoffDelay(p, 2, 0.0) == Millis(100));
+  CHECK(BackoffDelay(p, 2, 0.5) == Millis(150));
+  p.backoff = Backoff::kConstant;
+  p.jitter = false;
+  CHECK(BackoffDelay(p, 5, 0) == Millis(100));
+}
+
+TEST_CASE("a timeout kills the whole group, grandchildren too", "[executor][process]") {
+  std::string marker = "sleep 62." + std::to_string(getpid() % 1000);
+  std::unique_ptr<Runbook> rb;
+  auto start = Clock_::now();
+  Ran ran = RunText(Head() + "  - id: a\n    uses: exec\n    timeout: 500ms\n"
+                             "    with: {shell: true, run: 'sh -c \"" + marker +
+                             "\" & sleep 30'}\n", rb);
+  CHECK(Seconds(start) < 5);
+  CHECK(ran.Step(*rb, "a").outcome == Outcome::kFailure);
+  CHECK(ran.Step(*rb, "a").attempts[0].status == AttemptStatus::kTimeout);
+  CHECK(ran.Step(*rb, "a").reason == "timed out after 500ms");
+  CHECK_FALSE(ProcessAlive(marker));
+}
+
+TEST_CASE("a child that ignores SIGTERM is killed after the grace", "[executor][process]") {
+  std::unique_ptr<Runbook> rb;
+  auto start = Clock_::now();
+  Ran ran = RunText(Head() + "  - id: a\n    uses: exec\n    timeout: 300ms\n"
+                             "    with: {shell: true, run: 'trap \"\" TERM; while :; do sleep 0.05; done'}\n", rb);
+  double took = Seconds(start);
+  CHECK(took >= 0.75);  // 300ms timeout + 500ms grace (the test's kill_grace)
+  CHECK(took < 5);
+  CHECK(ran.Step(*rb, "a").attempts[0].status == AttemptStatus::kTimeout);
+}
+
+TEST_CASE("outputs flow into a later step's with and if", "[executor]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() +
+                    "  - id: a\n    uses: exec\n    with: {shell: true, run: 'echo x=42 >> $RUNBOOK_OUTPUT'}\n"
+                    "  - id: b\n    uses: exec\n    needs: [a]\n    if: ${{ steps.a.outputs.x == '42' }}\n"
+                    "    with: {run: [sh, -c, 'echo got=$0 >> $RUNBOOK_OUTPUT', '${{ steps.a.outputs.x }}']}\n"
+                    "  - id: c\n    uses: exec\n    needs: [a]\n    if: steps.a.outputs.x == '41'\n"
+                    "    with: {run: ['true']}\n", rb);
+  CHECK(ran.result.status == "success");
+  CHECK(ran.Step(*rb, "b").outputs.at("got") == Value("42"));
+  CHECK(ran.Step(*rb, "c").outcome == Outcome::kSkipped);
+  CHECK(ran.Step(*rb, "c").reason == "condition is false: steps.a.outputs.x == '41'");
+}
+
+TEST_CASE("dependents of a failure are skipped; finally runs; continue_on_error", "[executor]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() +
+                    "  - {id: bad, uses: exec, with: {run: ['false']}}\n"
+                    "  - {id: after, uses: exec, needs: [bad], with: {run: ['true']}}\n"
+                    "  - {id: warned, uses: exec, continue_on_error: warn, with: {run: ['false']}}\n"
+                    "  - {id: next, uses: exec, needs: [warned], with: {run: ['true']}}\n"
+                    "finally:\n  - {id: cleanup, uses: exec, with: {run: [echo, '${{ run.status }}']}}\n", rb);
+  CHECK(ran.result.status == "failure");
+  CHECK(ran.Step(*rb, "after").outcome == Outcome::kSkipped);
+  CHECK(ran.Step(*rb, "after").reason == "needs 'bad', which failed");
+  CHECK(ran.Step(*rb, "warned").outcome == Outcome::kWarning);
+  CHECK(ran.Step(*rb, "next").outcome == Outcome::kSuccess);
+  CHECK(ran.Step(*rb, "cleanup").outcome == Outcome::kSuccess);
+  CHECK(ran.Step(*rb, "cleanup").stdout_text == "failure\n");
+}
+
+TEST_CASE("dry run of steps that would create files creates none", "[executor]") {
+  std::string dir = TempDir();
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() + "  - {id: a, uses: exec, with: {run: [touch, '" + dir + "/made']}}\n",
+                    rb, /*dry_run=*/true);
+  CHECK(ran.result.status == "success");
+  CHECK_FALSE(std::filesystem::exists(dir + "/made"));
+}
+
+TEST_CASE("a step printing megabytes neither blocks nor keeps it all", "[executor][process]") {
+  std::unique_ptr<Runbook> rb;
+  auto start = Clock_::now();
+  Ran ran = RunText(Head() + "  - {id: flood, uses: exec, with: {run: [sh, -c, 'head -c 50000000 /dev/zero | tr \"\\\\0\" x; echo; echo end >&2']}}\n", rb);
+  CHECK(Seconds(start) < 20);
+  const StepRun& s = ran.Step(*rb, "flood");
+  CHECK(s.outcome == Outcome::kSuccess);
+  CHECK(s.stdout_text.size() < 200000);
+  CHECK(s.stdout_text.find("bytes truncated") != std::string::npos);
+  CHECK(s.stderr_text == "end\n");
+}
+
+TEST_CASE("a missing executable is a failed attempt with a clear message", "[executor][process]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() + "  - {id: a, uses: exec, with: {run: [no-such-binary-xyz]}}\n", rb);
+  CHECK(ran.Step(*rb, "a").outcome == Outcome::kFailure);
+  CHECK(ran.Step(*rb, "a").reason == "command not found: 'no-such-binary-xyz' (not in PATH)");
+}
+
+TEST_CASE("every built-in step type is registered", "[registry]") {
+  CHECK(Builtins().Names() == std::vector<std::string>{"approval", "exec"});
+}

@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   std::string steps_type, steps_format = "text";
   auto* st = app.add_subcommand("steps", "step types with their parameters and outputs");
   st->add_option("type", steps_type, "one step type");
-  st->add_option("--format", steps_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  st->add_option("--format", steps_format, "text, json or md")
+      ->check(CLI::IsMember({"text", "json", "md"}));
 
   auto* sc = app.add_subcommand("schema", "print the runbook JSON Schema");
 

@@ -92,3 +92,10 @@ TEST_CASE("the checked-in schema is the generated one", "[cli][schema]") {
   checked_in << in.rdbuf();
   CHECK(Shell(Run("schema")).out == checked_in.str());
 }
+
+TEST_CASE("the checked-in step reference is the generated one", "[cli][docs]") {
+  std::ifstream in(std::string(RUNBOOK_SOURCE_DIR) + "/docs/steps.md");
+  std::stringstream checked_in;
+  checked_in << in.rdbuf();
+  CHECK(Shell(Run("steps --format md")).out == checked_in.str());
+}

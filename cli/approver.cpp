@@ -50,7 +50,8 @@ bool CliApprover::FillInputs(const ApprovalRequest& req, bool interactive,
       text = given->second;
     } else if (interactive) {
       std::cerr << "  " << spec.name << (spec.doc.empty() ? "" : " (" + spec.doc + ")")
-                << (spec.default_value.is_null() ? "" : " [" + spec.default_value.ToText() + "]") << ": ";
+                << (spec.default_value.is_null() ? "" : " [" + spec.default_value.ToText() + "]")
+                << ": ";
       if (!ReadLine(cancel, text)) return false;
     }
     if (text.empty()) {

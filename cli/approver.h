@@ -14,8 +14,8 @@ namespace runbook {
 
 class CliApprover final : public Approver {
  public:
-  CliApprover(bool yes, std::set<std::string> approved,
-              std::map<std::string, std::string> inputs, Display& display);
+  CliApprover(bool yes, std::set<std::string> approved, std::map<std::string, std::string> inputs,
+              Display& display);
   ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) override;
 
  private:

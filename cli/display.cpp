@@ -23,21 +23,31 @@ std::string Timestamp() {
 
 const char* OutcomeMark(Outcome o) {
   switch (o) {
-    case Outcome::kSuccess: return "ok  ";
-    case Outcome::kWarning: return "warn";
-    case Outcome::kFailure: return "FAIL";
-    case Outcome::kSkipped: return "skip";
-    case Outcome::kCancelled: return "stop";
-    default: return "    ";
+    case Outcome::kSuccess:
+      return "ok  ";
+    case Outcome::kWarning:
+      return "warn";
+    case Outcome::kFailure:
+      return "FAIL";
+    case Outcome::kSkipped:
+      return "skip";
+    case Outcome::kCancelled:
+      return "stop";
+    default:
+      return "    ";
   }
 }
 
 const char* OutcomeColor(Outcome o) {
   switch (o) {
-    case Outcome::kSuccess: return "32";
-    case Outcome::kWarning: return "33";
-    case Outcome::kFailure: return "1;31";
-    default: return "2";
+    case Outcome::kSuccess:
+      return "32";
+    case Outcome::kWarning:
+      return "33";
+    case Outcome::kFailure:
+      return "1;31";
+    default:
+      return "2";
   }
 }
 
@@ -130,7 +140,8 @@ void Display::RunStarted(const Runbook& rb, const std::string& run_id, bool dry_
 
 void Display::StepStarted(const StepDecl& s, int attempt) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string label = s.id + " (" + s.uses + ")" + (attempt > 1 ? " attempt " + std::to_string(attempt) : "");
+  std::string label =
+      s.id + " (" + s.uses + ")" + (attempt > 1 ? " attempt " + std::to_string(attempt) : "");
   running_[s.id] = {label, Clock::Mono::clock::now(), ""};
   if (!live_) PrintLocked("start " + label);
 }
@@ -164,8 +175,9 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   if (!r.reason.empty() && r.outcome != Outcome::kSuccess) line += "  (" + r.reason + ")";
   PrintLocked(line);
   if (r.outcome == Outcome::kFailure && live_ && !r.stderr_text.empty()) {
-    std::string tail = r.stderr_text.size() > 2000 ? r.stderr_text.substr(r.stderr_text.size() - 2000)
-                                                   : r.stderr_text;
+    std::string tail = r.stderr_text.size() > 2000
+                           ? r.stderr_text.substr(r.stderr_text.size() - 2000)
+                           : r.stderr_text;
     PrintLocked(Paint("2", tail));
   }
 }
@@ -176,7 +188,8 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
   if (live_) ClearLocked();
   char row[512];
   std::string out = "\n";
-  std::snprintf(row, sizeof row, "%-28s %-10s %8s %10s\n", "step", "outcome", "attempts", "duration");
+  std::snprintf(row, sizeof row, "%-28s %-10s %8s %10s\n", "step", "outcome", "attempts",
+                "duration");
   out += row;
   for (size_t i = 0; i < rb.steps.size(); ++i) {
     const StepRun& s = r.steps[i];
@@ -188,7 +201,8 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
   out += "\nrun " + r.run_id + ": " + r.status + " in " + HumanDuration(r.duration) + "\n";
   if (r.rto.measured) {
     out += "RTO " + HumanDuration(r.rto.elapsed);
-    if (r.rto.approval_wait.count() > 0) out += " (of which waiting for approval " + HumanDuration(r.rto.approval_wait) + ")";
+    if (r.rto.approval_wait.count() > 0)
+      out += " (of which waiting for approval " + HumanDuration(r.rto.approval_wait) + ")";
     if (r.rto.objective) {
       out += r.rto.met() ? Paint("32", " - met") : Paint("1;31", " - MISSED");
       out += " (objective " + HumanDuration(*r.rto.objective) + ")";

@@ -1,7 +1,6 @@
 // runbook's entry point: builds the step registry from the built-in registrations, parses
 // the command line with CLI11 and hands over to one subcommand (cli/*_cmd.cpp).
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/commands.h"
@@ -20,7 +19,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "github"}));
 
   PlanOptions plan;
-  auto* p = app.add_subcommand("plan", "what would run, in which order, and what each step would do");
+  auto* p =
+      app.add_subcommand("plan", "what would run, in which order, and what each step would do");
   p->add_option("file", plan.file, "runbook file")->required();
   p->add_option("--set", plan.sets, "param value NAME=VALUE (repeatable)");
   p->add_option("--format", plan.format, "text or json")->check(CLI::IsMember({"text", "json"}));
@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   graph.format = "dot";
   auto* g = app.add_subcommand("graph", "the step graph as Graphviz dot or Mermaid");
   g->add_option("file", graph.file, "runbook file")->required();
-  g->add_option("--format", graph.format, "dot or mermaid")->check(CLI::IsMember({"dot", "mermaid"}));
+  g->add_option("--format", graph.format, "dot or mermaid")
+      ->check(CLI::IsMember({"dot", "mermaid"}));
 
   RunCliOptions run;
   auto* r = app.add_subcommand("run", "run a runbook");
@@ -39,7 +40,8 @@ int main(int argc, char** argv) {
   r->add_option("--approve", run.approvals, "approve the approval step with this id (repeatable)");
   r->add_option("--input", run.inputs, "approval input STEP.NAME=VALUE (repeatable)");
   r->add_flag("--yes", run.yes, "approve every approval step");
-  r->add_option("--max-parallel", run.max_parallel, "steps running at once")->check(CLI::PositiveNumber);
+  r->add_option("--max-parallel", run.max_parallel, "steps running at once")
+      ->check(CLI::PositiveNumber);
 
   std::string steps_type, steps_format = "text";
   auto* st = app.add_subcommand("steps", "step types with their parameters and outputs");

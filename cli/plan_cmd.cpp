@@ -14,7 +14,8 @@ namespace {
 void PrintTextPlan(const Value& plan) {
   std::cout << "runbook " << plan.Find("runbook")->ToText() << " (" << plan.Find("kind")->ToText()
             << ")";
-  if (const Value* rto = plan.Find("objectives")->Find("rto")) std::cout << ", RTO objective " << rto->ToText();
+  if (const Value* rto = plan.Find("objectives")->Find("rto"))
+    std::cout << ", RTO objective " << rto->ToText();
   std::cout << "\n";
   int n = 0;
   for (const Value& wave : plan.Find("waves")->as_list()) {
@@ -24,8 +25,10 @@ void PrintTextPlan(const Value& plan) {
       if (step.Find("finally")->as_bool()) std::cout << " [finally]";
       if (const Value* cond = step.Find("if")) std::cout << " if " << cond->ToText();
       std::cout << "\n";
-      if (const Value* error = step.Find("error")) std::cout << "      error: " << error->ToText() << "\n";
-      for (const Value& a : step.Find("actions")->as_list()) std::cout << "      would " << a.ToText() << "\n";
+      if (const Value* error = step.Find("error"))
+        std::cout << "      error: " << error->ToText() << "\n";
+      for (const Value& a : step.Find("actions")->as_list())
+        std::cout << "      would " << a.ToText() << "\n";
     }
   }
 }
@@ -62,8 +65,10 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
   if (!Prepare(registry, o, p)) return kExitInvalid;
   Graph g = BuildGraph(*p.rb);
   Value plan = PlanPreview(*p.rb, g, p.params);
-  if (o.format == "json") std::cout << ToJson(plan, 2) << "\n";
-  else PrintTextPlan(plan);
+  if (o.format == "json")
+    std::cout << ToJson(plan, 2) << "\n";
+  else
+    PrintTextPlan(plan);
   return kExitOk;
 }
 
@@ -83,8 +88,10 @@ int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {
       std::cout << "  " << MermaidId(s.id) << "[\"" << s.id << " (" << s.uses << ")\"]\n";
     }
     for (const std::string& n : s.needs) {
-      if (dot) std::cout << "  \"" << n << "\" -> \"" << s.id << "\";\n";
-      else std::cout << "  " << MermaidId(n) << " --> " << MermaidId(s.id) << "\n";
+      if (dot)
+        std::cout << "  \"" << n << "\" -> \"" << s.id << "\";\n";
+      else
+        std::cout << "  " << MermaidId(n) << " --> " << MermaidId(s.id) << "\n";
     }
   }
   if (dot) std::cout << "}\n";

@@ -15,7 +15,8 @@ void PrintStep(const StepSpec& s) {
   std::cout << "\n  side effects: " << SideEffectsName(s.side_effects)
             << ", idempotent: " << (s.idempotent ? "yes" : "no") << "\n\n  parameters:\n";
   for (const ParamSpec& p : s.params) {
-    std::cout << "    " << p.name << " (" << ParamTypeName(p.type) << (p.required ? ", required" : "");
+    std::cout << "    " << p.name << " (" << ParamTypeName(p.type)
+              << (p.required ? ", required" : "");
     if (!p.default_value.is_null()) std::cout << ", default " << p.default_value.ToText();
     if (!p.enum_values.empty()) std::cout << ", one of " << Join(p.enum_values, "|");
     std::cout << ")\n        " << p.doc << "\n";
@@ -40,9 +41,8 @@ Value SpecJson(const StepSpec& s) {
                                       {"doc", Value(p.doc)}}));
   }
   for (const OutputSpec& o : s.outputs) {
-    outputs.push_back(Value(Value::Map{{"name", Value(o.name)},
-                                       {"type", Value(ParamTypeName(o.type))},
-                                       {"doc", Value(o.doc)}}));
+    outputs.push_back(Value(Value::Map{
+        {"name", Value(o.name)}, {"type", Value(ParamTypeName(o.type))}, {"doc", Value(o.doc)}}));
   }
   return Value(Value::Map{{"type", Value(s.type)},
                           {"summary", Value(s.summary)},
@@ -59,8 +59,9 @@ void PrintMarkdown(const StepRegistry& registry) {
                "a test fails when this file drifts.\n";
   for (const StepType* t : registry.All()) {
     const StepSpec& s = t->spec();
-    std::cout << "\n## `" << s.type << "`\n\n" << s.summary << ".\n\n" << s.description
-              << "\n\nSide effects: " << SideEffectsName(s.side_effects)
+    std::cout << "\n## `" << s.type << "`\n\n"
+              << s.summary << ".\n\n"
+              << s.description << "\n\nSide effects: " << SideEffectsName(s.side_effects)
               << "; idempotent: " << (s.idempotent ? "yes" : "no") << ".\n\n"
               << "| parameter | type | required | default | description |\n|---|---|---|---|---|\n";
     for (const ParamSpec& p : s.params) {
@@ -93,9 +94,12 @@ int CmdSteps(const StepRegistry& registry, const std::string& type, const std::s
   Value::List all;
   for (const StepType* t : registry.All()) {
     if (!type.empty() && t->spec().type != type) continue;
-    if (format == "json") all.push_back(SpecJson(t->spec()));
-    else if (type.empty()) std::cout << "  " << t->spec().type << "\t" << t->spec().summary << "\n";
-    else PrintStep(t->spec());
+    if (format == "json")
+      all.push_back(SpecJson(t->spec()));
+    else if (type.empty())
+      std::cout << "  " << t->spec().type << "\t" << t->spec().summary << "\n";
+    else
+      PrintStep(t->spec());
   }
   if (format == "json") std::cout << ToJson(Value(std::move(all)), 2) << "\n";
   return kExitOk;

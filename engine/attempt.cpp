@@ -45,9 +45,9 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const StepDecl& step = in.step;
   RunObserver& observer = in.svc.observer;
   const Redactor& redactor = *in.redactor;
-  StepContext ctx{in.params,        step.id,         in.run_id,     in.number,
-                  in.env,           in.svc.processes, *in.cancel,   in.deadline,
-                  in.kill_grace,    in.svc.clock,    in.svc.approver, {}};
+  StepContext ctx{in.params,     step.id,          in.run_id,       in.number,
+                  in.env,        in.svc.processes, *in.cancel,      in.deadline,
+                  in.kill_grace, in.svc.clock,     in.svc.approver, {}};
   ctx.log = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };
@@ -60,7 +60,8 @@ AttemptResult RunAttempt(AttemptInput& in) {
   } catch (...) {
     r = AttemptResult::Failure("step crashed with an unknown exception");
   }
-  if (r.status == AttemptStatus::kTimeout) r.error = "timed out after " + FormatDuration(in.timeout);
+  if (r.status == AttemptStatus::kTimeout)
+    r.error = "timed out after " + FormatDuration(in.timeout);
   return r;
 }
 

@@ -24,7 +24,11 @@ namespace {
 class Loop {
  public:
   Loop(const Runbook& rb, const Graph& g, const RunOptions& o, RunServices& s)
-      : rb_(rb), g_(g), opt_(o), svc_(s), steps_(g.nodes.size()),
+      : rb_(rb),
+        g_(g),
+        opt_(o),
+        svc_(s),
+        steps_(g.nodes.size()),
         scope_(rb, values_, &steps_, s.clock) {}
 
   Result<RunResult> Run() {
@@ -58,8 +62,9 @@ class Loop {
       values_.env[key] = v.value().ToText();
     }
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    parallel_ = opt_.max_parallel > 0 ? opt_.max_parallel
-                : rb_.max_parallel > 0 ? rb_.max_parallel : cores;
+    parallel_ = opt_.max_parallel > 0  ? opt_.max_parallel
+                : rb_.max_parallel > 0 ? rb_.max_parallel
+                                       : cores;
     return Status::Ok();
   }
 
@@ -91,8 +96,9 @@ class Loop {
       for (int d : g_.nodes[i].needs) {
         if (steps_[d].passed()) continue;
         reason = "needs '" + rb_.steps[d].id + "', which " +
-                 (steps_[d].outcome == Outcome::kFailure ? "failed" : "was " +
-                  std::string(OutcomeName(steps_[d].outcome)));
+                 (steps_[d].outcome == Outcome::kFailure
+                      ? "failed"
+                      : "was " + std::string(OutcomeName(steps_[d].outcome)));
         return false;
       }
       reason = "the run was cancelled";
@@ -145,9 +151,8 @@ class Loop {
   }
 
   void StartReady() {
-    std::stable_sort(ready_.begin(), ready_.end(), [&](int a, int b) {
-      return g_.nodes[a].priority > g_.nodes[b].priority;
-    });
+    std::stable_sort(ready_.begin(), ready_.end(),
+                     [&](int a, int b) { return g_.nodes[a].priority > g_.nodes[b].priority; });
     while (running_ < parallel_ && !ready_.empty()) {
       int i = ready_.front();
       ready_.erase(ready_.begin());
@@ -247,7 +252,8 @@ class Loop {
     const StepDecl& step = *g_.nodes[i].step;
     StepRun& run = steps_[i];
     switch (step.continue_on_error) {
-      case ContinueOnError::kWarn: return Complete(i, Outcome::kWarning, error);
+      case ContinueOnError::kWarn:
+        return Complete(i, Outcome::kWarning, error);
       case ContinueOnError::kYes:
         run.tolerated = true;
         return Complete(i, Outcome::kFailure, error);
@@ -295,7 +301,8 @@ class Loop {
     result.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - values_.started);
     bool failed = values_.failed || finally_failed_;
     result.status = values_.cancelled || svc_.cancel.cancelled() ? "cancelled"
-                    : failed ? "failure" : "success";
+                    : failed                                     ? "failure"
+                                                                 : "success";
     if (svc_.cancel.cancelled()) result.signal = svc_.cancel.signal_number();
     result.rto = MeasureRto();
     result.steps = std::move(steps_);
@@ -312,11 +319,13 @@ class Loop {
       if (s.rto == RtoMark::kNone) continue;
       const StepRun& r = steps_[i];
       if (!r.started || !r.finished || r.outcome == Outcome::kSkipped) {
-        rto.note = "the step marked 'rto: " + std::string(s.rto == RtoMark::kStart ? "start" : "end") +
-                   "' ('" + s.id + "') did not run";
+        rto.note =
+            "the step marked 'rto: " + std::string(s.rto == RtoMark::kStart ? "start" : "end") +
+            "' ('" + s.id + "') did not run";
         return rto;
       }
-      (s.rto == RtoMark::kStart ? start : end) = s.rto == RtoMark::kStart ? *r.started : *r.finished;
+      (s.rto == RtoMark::kStart ? start : end) =
+          s.rto == RtoMark::kStart ? *r.started : *r.finished;
     }
     for (const StepRun& r : steps_) rto.approval_wait += r.waited;
     rto.measured = true;

@@ -48,7 +48,7 @@ struct FunctionInfo {
   int min_args;
   int max_args;  // -1: any number
   SType result;
-  bool status;   // success() failure() always() cancelled(): only in conditions
+  bool status;  // success() failure() always() cancelled(): only in conditions
 };
 const FunctionInfo* FindFunction(const std::string& name);
 std::vector<std::string> FunctionNames();

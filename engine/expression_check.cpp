@@ -15,13 +15,18 @@ class Checker {
   SType Check(const Expr& e) {
     if (!error_.message.empty()) return SType::kAny;
     switch (e.kind) {
-      case Expr::Kind::kLiteral: return LiteralType(e.literal);
+      case Expr::Kind::kLiteral:
+        return LiteralType(e.literal);
       case Expr::Kind::kName:
       case Expr::Kind::kMember:
-      case Expr::Kind::kIndex: return Access(e);
-      case Expr::Kind::kUnary: return Unary(e);
-      case Expr::Kind::kBinary: return Binary(e);
-      case Expr::Kind::kCall: return Call(e);
+      case Expr::Kind::kIndex:
+        return Access(e);
+      case Expr::Kind::kUnary:
+        return Unary(e);
+      case Expr::Kind::kBinary:
+        return Binary(e);
+      case Expr::Kind::kCall:
+        return Call(e);
     }
     return SType::kAny;
   }
@@ -75,8 +80,8 @@ class Checker {
       bool ok = (!known(l) || l == SType::kNumber || l == SType::kString) &&
                 (!known(r) || r == SType::kNumber || r == SType::kString) &&
                 (!known(l) || !known(r) || l == r);
-      if (!ok) return Fail(e, "cannot compare a " + std::string(STypeName(l)) + " with a " +
-                                  STypeName(r));
+      if (!ok)
+        return Fail(e, "cannot compare a " + std::string(STypeName(l)) + " with a " + STypeName(r));
       return SType::kBool;
     }
     if (op == "+" && (l == SType::kString || r == SType::kString)) {
@@ -108,11 +113,10 @@ class Checker {
     int n = static_cast<int>(e.kids.size());
     if (n < f->min_args || (f->max_args >= 0 && n > f->max_args)) {
       std::string want = f->min_args == f->max_args ? std::to_string(f->min_args)
-                         : f->max_args < 0 ? "at least " + std::to_string(f->min_args)
-                                           : std::to_string(f->min_args) + " to " +
-                                                 std::to_string(f->max_args);
-      return Fail(e, "'" + e.text + "' takes " + want + " argument(s), found " +
-                         std::to_string(n));
+                         : f->max_args < 0
+                             ? "at least " + std::to_string(f->min_args)
+                             : std::to_string(f->min_args) + " to " + std::to_string(f->max_args);
+      return Fail(e, "'" + e.text + "' takes " + want + " argument(s), found " + std::to_string(n));
     }
     for (const ExprPtr& arg : e.kids) Check(*arg);
     return f->result;

@@ -1,12 +1,13 @@
 // Evaluation. Errors (a missing key, a type mismatch, division by zero) are returned as a
 // Status and fail the step that needed the value; nothing becomes an empty string.
+#include "engine/expression_eval.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <functional>
 #include <map>
 
-#include "engine/expression_eval.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 
@@ -185,13 +186,18 @@ class Evaluator {
 
   Result<Value> Eval(const Expr& e) {
     switch (e.kind) {
-      case Expr::Kind::kLiteral: return e.literal;
+      case Expr::Kind::kLiteral:
+        return e.literal;
       case Expr::Kind::kName:
       case Expr::Kind::kMember:
-      case Expr::Kind::kIndex: return Access(e);
-      case Expr::Kind::kUnary: return Unary(e);
-      case Expr::Kind::kBinary: return Binary(e);
-      case Expr::Kind::kCall: return Call(e);
+      case Expr::Kind::kIndex:
+        return Access(e);
+      case Expr::Kind::kUnary:
+        return Unary(e);
+      case Expr::Kind::kBinary:
+        return Binary(e);
+      case Expr::Kind::kCall:
+        return Call(e);
     }
     return Status::Error("bad expression");
   }
@@ -214,8 +220,8 @@ class Evaluator {
     if (b.is_list() && key.is_number()) {
       int64_t i = key.as_int();
       if (i < 0 || i >= static_cast<int64_t>(b.as_list().size())) {
-        return Status::Error("index " + key.ToText() + " is out of range in '" +
-                             ExprToString(e) + "'");
+        return Status::Error("index " + key.ToText() + " is out of range in '" + ExprToString(e) +
+                             "'");
       }
       return b.as_list()[i];
     }

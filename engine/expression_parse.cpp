@@ -1,8 +1,8 @@
-#include "engine/expression.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+
+#include "engine/expression.h"
 
 namespace runbook {
 namespace {
@@ -80,8 +80,8 @@ class Lexer {
   Token Ident(Token t) {
     size_t i = pos_;
     // A '-' inside a name (step ids like "db-restore") when a name character follows.
-    while (i < s_.size() && (IsIdentChar(s_[i]) ||
-                             (s_[i] == '-' && i + 1 < s_.size() && IsIdentChar(s_[i + 1])))) {
+    while (i < s_.size() &&
+           (IsIdentChar(s_[i]) || (s_[i] == '-' && i + 1 < s_.size() && IsIdentChar(s_[i + 1])))) {
       ++i;
     }
     t.kind = Token::Kind::kIdent;
@@ -137,7 +137,8 @@ class Parser {
   bool IsOp(const char* op) const { return tok_.kind == Token::Kind::kOp && tok_.text == op; }
   std::string TokenText() const {
     return tok_.kind == Token::Kind::kNumber || tok_.kind == Token::Kind::kString
-               ? tok_.value.ToText() : tok_.text;
+               ? tok_.value.ToText()
+               : tok_.text;
   }
 
   ExprPtr Fail(const Token& t, std::string message) {
@@ -229,10 +230,14 @@ class Parser {
         e->length = t.length;
         return e;
       }
-      case Token::Kind::kIdent: return Identifier(t);
-      case Token::Kind::kError: return Fail(t, t.text);
-      case Token::Kind::kEnd: return Fail(t, "expected an expression");
-      case Token::Kind::kOp: break;
+      case Token::Kind::kIdent:
+        return Identifier(t);
+      case Token::Kind::kError:
+        return Fail(t, t.text);
+      case Token::Kind::kEnd:
+        return Fail(t, "expected an expression");
+      case Token::Kind::kOp:
+        break;
     }
     if (IsOp("(")) {
       Advance();
@@ -292,11 +297,14 @@ std::string ExprToString(const Expr& e) {
     case Expr::Kind::kLiteral:
       return e.literal.is_string() ? "'" + e.literal.as_string() + "'"
                                    : (e.literal.is_null() ? "null" : e.literal.ToText());
-    case Expr::Kind::kName: return e.text;
-    case Expr::Kind::kMember: return ExprToString(*e.kids[0]) + "." + e.text;
+    case Expr::Kind::kName:
+      return e.text;
+    case Expr::Kind::kMember:
+      return ExprToString(*e.kids[0]) + "." + e.text;
     case Expr::Kind::kIndex:
       return ExprToString(*e.kids[0]) + "[" + ExprToString(*e.kids[1]) + "]";
-    case Expr::Kind::kUnary: return e.text + ExprToString(*e.kids[0]);
+    case Expr::Kind::kUnary:
+      return e.text + ExprToString(*e.kids[0]);
     case Expr::Kind::kBinary:
       return "(" + ExprToString(*e.kids[0]) + " " + e.text + " " + ExprToString(*e.kids[1]) + ")";
     case Expr::Kind::kCall: {
@@ -312,7 +320,8 @@ std::string ExprToString(const Expr& e) {
 
 std::optional<std::vector<std::string>> ExprPath(const Expr& e) {
   switch (e.kind) {
-    case Expr::Kind::kName: return std::vector<std::string>{e.text};
+    case Expr::Kind::kName:
+      return std::vector<std::string>{e.text};
     case Expr::Kind::kMember: {
       auto base = ExprPath(*e.kids[0]);
       if (base) base->push_back(e.text);
@@ -325,33 +334,41 @@ std::optional<std::vector<std::string>> ExprPath(const Expr& e) {
       if (base) base->push_back(index.literal.as_string());
       return base;
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
 const char* STypeName(SType t) {
   switch (t) {
-    case SType::kAny: return "any";
-    case SType::kNull: return "null";
-    case SType::kBool: return "boolean";
-    case SType::kNumber: return "number";
-    case SType::kString: return "string";
-    case SType::kList: return "list";
-    case SType::kMap: return "mapping";
+    case SType::kAny:
+      return "any";
+    case SType::kNull:
+      return "null";
+    case SType::kBool:
+      return "boolean";
+    case SType::kNumber:
+      return "number";
+    case SType::kString:
+      return "string";
+    case SType::kList:
+      return "list";
+    case SType::kMap:
+      return "mapping";
   }
   return "?";
 }
 
 namespace {
 const FunctionInfo kFunctions[] = {
-    {"success", 0, 0, SType::kBool, true},     {"failure", 0, 0, SType::kBool, true},
-    {"always", 0, 0, SType::kBool, true},      {"cancelled", 0, 0, SType::kBool, true},
-    {"contains", 2, 2, SType::kBool, false},   {"startsWith", 2, 2, SType::kBool, false},
-    {"endsWith", 2, 2, SType::kBool, false},   {"format", 1, -1, SType::kString, false},
-    {"join", 1, 2, SType::kString, false},     {"toJSON", 1, 1, SType::kString, false},
-    {"fromJSON", 1, 1, SType::kAny, false},    {"length", 1, 1, SType::kNumber, false},
-    {"min", 1, -1, SType::kNumber, false},     {"max", 1, -1, SType::kNumber, false},
-    {"abs", 1, 1, SType::kNumber, false},      {"round", 1, 2, SType::kNumber, false},
+    {"success", 0, 0, SType::kBool, true},   {"failure", 0, 0, SType::kBool, true},
+    {"always", 0, 0, SType::kBool, true},    {"cancelled", 0, 0, SType::kBool, true},
+    {"contains", 2, 2, SType::kBool, false}, {"startsWith", 2, 2, SType::kBool, false},
+    {"endsWith", 2, 2, SType::kBool, false}, {"format", 1, -1, SType::kString, false},
+    {"join", 1, 2, SType::kString, false},   {"toJSON", 1, 1, SType::kString, false},
+    {"fromJSON", 1, 1, SType::kAny, false},  {"length", 1, 1, SType::kNumber, false},
+    {"min", 1, -1, SType::kNumber, false},   {"max", 1, -1, SType::kNumber, false},
+    {"abs", 1, 1, SType::kNumber, false},    {"round", 1, 2, SType::kNumber, false},
 };
 }  // namespace
 

@@ -17,8 +17,8 @@ namespace runbook {
 namespace {
 
 const std::vector<std::string> kTopKeys = {
-    "version", "name",     "description", "kind",         "objectives", "params", "secrets",
-    "env",     "defaults", "max_parallel", "lock",        "steps",      "finally"};
+    "version", "name",     "description",  "kind", "objectives", "params", "secrets",
+    "env",     "defaults", "max_parallel", "lock", "steps",      "finally"};
 const std::vector<std::string> kParamKeys = {"type",    "default", "description", "enum",
                                              "minimum", "maximum", "required"};
 const std::vector<std::string> kParamTypes = {"string",   "integer", "number", "boolean",
@@ -26,9 +26,12 @@ const std::vector<std::string> kParamTypes = {"string",   "integer", "number", "
 
 ParamType ParamTypeFromName(const std::string& name) {
   static const std::vector<std::pair<std::string, ParamType>> kTable = {
-      {"string", ParamType::kString},     {"integer", ParamType::kInteger},
-      {"number", ParamType::kNumber},     {"boolean", ParamType::kBoolean},
-      {"duration", ParamType::kDuration}, {"list", ParamType::kList},
+      {"string", ParamType::kString},
+      {"integer", ParamType::kInteger},
+      {"number", ParamType::kNumber},
+      {"boolean", ParamType::kBoolean},
+      {"duration", ParamType::kDuration},
+      {"list", ParamType::kList},
       {"map", ParamType::kMap}};
   for (const auto& [n, t] : kTable) {
     if (n == name) return t;
@@ -45,7 +48,8 @@ void ReadParam(FieldReader& r, const SNode& key, const SNode& node, Runbook& rb)
     if (auto name = r.Choice(*t, "param type", kParamTypes)) spec.type = ParamTypeFromName(*name);
   }
   if (const SNode* d = node.Get("description")) spec.doc = r.String(*d, "description").value_or("");
-  if (const SNode* q = node.Get("required")) spec.required = r.Boolean(*q, "required").value_or(false);
+  if (const SNode* q = node.Get("required"))
+    spec.required = r.Boolean(*q, "required").value_or(false);
   if (const SNode* e = node.Get("enum")) {
     if (e->is_seq()) {
       for (const SNode& item : e->items) spec.enum_values.push_back(item.text);
@@ -56,8 +60,10 @@ void ReadParam(FieldReader& r, const SNode& key, const SNode& node, Runbook& rb)
   for (const char* bound : {"minimum", "maximum"}) {
     if (const SNode* b = node.Get(bound)) {
       Value v = ScalarValue(*b);
-      if (!v.is_number()) r.Error(b->loc, std::string(bound) + " must be a number");
-      else (std::string(bound) == "minimum" ? spec.minimum : spec.maximum) = v.as_double();
+      if (!v.is_number())
+        r.Error(b->loc, std::string(bound) + " must be a number");
+      else
+        (std::string(bound) == "minimum" ? spec.minimum : spec.maximum) = v.as_double();
     }
   }
   if (const SNode* d = node.Get("default")) {
@@ -105,8 +111,9 @@ void ReadIdentity(FieldReader& r, const SNode& root, Runbook& rb) {
   if (version == nullptr) {
     r.Error(root.loc, "missing required key 'version' (the format version: 1)");
   } else if (auto v = r.Integer(*version, "version")) {
-    if (*v != 1) r.Error(version->loc, "unsupported version " + std::to_string(*v) +
-                                           "; this runbook engine reads version 1");
+    if (*v != 1)
+      r.Error(version->loc, "unsupported version " + std::to_string(*v) +
+                                "; this runbook engine reads version 1");
   }
   static const std::regex kName("[a-z0-9][a-z0-9-]*");
   if (const SNode* name = root.Get("name")) {
@@ -119,15 +126,16 @@ void ReadIdentity(FieldReader& r, const SNode& root, Runbook& rb) {
   } else {
     r.Error(root.loc, "missing required key 'name'");
   }
-  if (const SNode* d = root.Get("description")) rb.description = r.String(*d, "description").value_or("");
+  if (const SNode* d = root.Get("description"))
+    rb.description = r.String(*d, "description").value_or("");
   if (const SNode* k = root.Get("kind")) {
-    rb.kind = r.Choice(*k, "kind", {"backup", "restore", "drill", "canary", "custom"})
-                  .value_or("custom");
+    rb.kind =
+        r.Choice(*k, "kind", {"backup", "restore", "drill", "canary", "custom"}).value_or("custom");
   }
 }
 
-void ReadStepList(FieldReader& r, const SNode& node, const StepRegistry& registry,
-                  bool is_finally, Runbook& rb) {
+void ReadStepList(FieldReader& r, const SNode& node, const StepRegistry& registry, bool is_finally,
+                  Runbook& rb) {
   if (!node.is_seq()) {
     r.Error(node.loc, std::string(is_finally ? "finally" : "steps") + " must be a list, found " +
                           node.KindName());
@@ -154,16 +162,21 @@ void ReadRoot(FieldReader& r, const SNode& root, const StepRegistry& registry, R
   if (const SNode* n = root.Get("defaults")) ReadDefaults(r, *n, rb);
   if (const SNode* n = root.Get("max_parallel")) {
     auto v = r.Integer(*n, "max_parallel");
-    if (v && *v < 1) r.Error(n->loc, "max_parallel must be at least 1, found " + std::to_string(*v));
+    if (v && *v < 1)
+      r.Error(n->loc, "max_parallel must be at least 1, found " + std::to_string(*v));
     if (v && *v >= 1) rb.max_parallel = static_cast<int>(std::min<int64_t>(*v, 4096));
   }
   if (const SNode* n = root.Get("lock")) {
-    if (n->is_scalar()) rb.lock = r.Tree(*n);
-    else r.Error(n->loc, "lock must be a string");
+    if (n->is_scalar())
+      rb.lock = r.Tree(*n);
+    else
+      r.Error(n->loc, "lock must be a string");
   }
   const SNode* steps = root.Get("steps");
-  if (steps == nullptr) r.Error(root.loc, "missing required key 'steps'");
-  else ReadStepList(r, *steps, registry, false, rb);
+  if (steps == nullptr)
+    r.Error(root.loc, "missing required key 'steps'");
+  else
+    ReadStepList(r, *steps, registry, false, rb);
   rb.finally_begin = rb.steps.size();
   if (const SNode* n = root.Get("finally")) ReadStepList(r, *n, registry, true, rb);
 }
@@ -179,7 +192,8 @@ std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string te
   FieldReader r(rb->source, diags);
   if (!root->is_map()) {
     r.Error(root->loc, std::string("a runbook must be a mapping (version, name, steps...), "
-                                   "found ") + root->KindName());
+                                   "found ") +
+                           root->KindName());
     return nullptr;
   }
   ReadRoot(r, *root, registry, *rb);

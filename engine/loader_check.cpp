@@ -86,7 +86,8 @@ class Scope : public CheckScope {
     if (root == "secrets") return Named(path, SecretNames(), "secret", error);
     if (root == "env") return Named(path, EnvNames(), "env variable", error);
     if (root == "steps") return Steps(path, error);
-    if (root == "run") return Named(path, {"id", "status", "elapsed", "dry_run"}, "run field", error, true);
+    if (root == "run")
+      return Named(path, {"id", "status", "elapsed", "dry_run"}, "run field", error, true);
     std::string close = ClosestName(root, {"params", "secrets", "env", "steps", "run"});
     error = "unknown name '" + root + "'" +
             (close.empty() ? "; expected params, secrets, env, steps or run"
@@ -109,9 +110,10 @@ class Scope : public CheckScope {
     if (path.size() < 2) return SType::kMap;
     for (const std::string& n : names) {
       if (n != path[1]) continue;
-      SType t = !run ? SType::kString
+      SType t = !run             ? SType::kString
                 : n == "elapsed" ? SType::kNumber
-                : n == "dry_run" ? SType::kBool : SType::kString;
+                : n == "dry_run" ? SType::kBool
+                                 : SType::kString;
       return Leaf(path, 1, t, error);
     }
     std::string close = ClosestName(path[1], names);
@@ -188,8 +190,7 @@ class Scope : public CheckScope {
       return SType::kAny;
     }
     if (path.size() < 3 || (path[2] != "outputs" && path[2] != "outcome")) {
-      error = "expected steps." + target.id + ".outputs.<name> or steps." + target.id +
-              ".outcome";
+      error = "expected steps." + target.id + ".outputs.<name> or steps." + target.id + ".outcome";
       return SType::kAny;
     }
     if (path[2] == "outcome") return Leaf(path, 2, SType::kString, error);
@@ -232,15 +233,22 @@ bool Compatible(SType have, ParamType want) {
   if (have == SType::kAny || have == SType::kNull || want == ParamType::kAny) return true;
   switch (want) {
     case ParamType::kString:
-    case ParamType::kDuration: return have == SType::kString;
+    case ParamType::kDuration:
+      return have == SType::kString;
     case ParamType::kInteger:
-    case ParamType::kNumber: return have == SType::kNumber;
-    case ParamType::kBoolean: return have == SType::kBool;
-    case ParamType::kStringList: return have == SType::kList || have == SType::kString;
-    case ParamType::kList: return have == SType::kList;
+    case ParamType::kNumber:
+      return have == SType::kNumber;
+    case ParamType::kBoolean:
+      return have == SType::kBool;
+    case ParamType::kStringList:
+      return have == SType::kList || have == SType::kString;
+    case ParamType::kList:
+      return have == SType::kList;
     case ParamType::kStringMap:
-    case ParamType::kMap: return have == SType::kMap;
-    case ParamType::kAny: return true;
+    case ParamType::kMap:
+      return have == SType::kMap;
+    case ParamType::kAny:
+      return true;
   }
   return true;
 }
@@ -263,8 +271,10 @@ class ExpressionChecker {
   // Checks every expression in `node`; returns the static type when it is one whole one.
   SType Tree(const TNode& node) {
     switch (node.kind) {
-      case TNode::Kind::kLiteral: return SType::kAny;
-      case TNode::Kind::kTemplate: return Template(node);
+      case TNode::Kind::kLiteral:
+        return SType::kAny;
+      case TNode::Kind::kTemplate:
+        return Template(node);
       case TNode::Kind::kList:
         for (const TNode& item : node.items) Tree(item);
         return SType::kList;
@@ -282,9 +292,9 @@ class ExpressionChecker {
       ExprError error;
       SType t = CheckExpression(*part.expr, scope_, error);
       if (!error.message.empty()) {
-        r_.Error(r_.LocIn(node.loc, node.text, node.quoted, part.offset + error.offset,
-                          error.length),
-                 error.message);
+        r_.Error(
+            r_.LocIn(node.loc, node.text, node.quoted, part.offset + error.offset, error.length),
+            error.message);
       }
       if (node.tmpl.whole) result = t;
     }

@@ -54,8 +54,9 @@ std::optional<Millis> FieldReader::Duration(const SNode& node, const std::string
   }
   Error(node.loc, "invalid duration " +
                       (node.is_scalar() ? "'" + node.text + "'" : std::string(node.KindName())) +
-                      " for " + what + "; expected a duration such as '500ms', '30s', '10m', "
-                                       "'2h' or '1h30m'");
+                      " for " + what +
+                      "; expected a duration such as '500ms', '30s', '10m', "
+                      "'2h' or '1h30m'");
   return std::nullopt;
 }
 
@@ -82,8 +83,8 @@ std::optional<std::string> FieldReader::Choice(const SNode& node, const std::str
   for (const std::string& c : choices) {
     if (c == *s) return s;
   }
-  std::string message = "invalid " + what + " '" + *s + "'; expected one of: " +
-                        Join(choices, ", ");
+  std::string message =
+      "invalid " + what + " '" + *s + "'; expected one of: " + Join(choices, ", ");
   std::string close = ClosestName(*s, choices);
   if (!close.empty()) message += "; did you mean '" + close + "'?";
   Error(node.loc, message);
@@ -118,7 +119,8 @@ TNode FieldReader::Tree(const SNode& node) {
   TNode out;
   out.loc = node.loc;
   switch (node.kind) {
-    case SNode::Kind::kNull: return out;
+    case SNode::Kind::kNull:
+      return out;
     case SNode::Kind::kScalar:
       if (HasExpressionMarker(node.text)) {
         if (auto t = TemplateOf(node)) {

@@ -10,23 +10,29 @@ namespace runbook {
 namespace {
 
 const std::vector<std::string> kStepKeys = {
-    "id",    "name",  "uses",    "with", "needs",             "if",
-    "timeout", "retry", "continue_on_error", "env", "rto"};
-const std::vector<std::string> kRetryKeys = {"max_attempts", "delay", "backoff", "max_delay",
+    "id",  "name", "uses", "with", "needs", "if", "timeout", "retry", "continue_on_error",
+    "env", "rto"};
+const std::vector<std::string> kRetryKeys = {"max_attempts", "delay", "backoff",   "max_delay",
                                              "jitter",       "on",    "exit_codes"};
 
 SType STypeOfParam(ParamType t) {
   switch (t) {
     case ParamType::kString:
-    case ParamType::kDuration: return SType::kString;
+    case ParamType::kDuration:
+      return SType::kString;
     case ParamType::kInteger:
-    case ParamType::kNumber: return SType::kNumber;
-    case ParamType::kBoolean: return SType::kBool;
+    case ParamType::kNumber:
+      return SType::kNumber;
+    case ParamType::kBoolean:
+      return SType::kBool;
     case ParamType::kStringList:
-    case ParamType::kList: return SType::kList;
+    case ParamType::kList:
+      return SType::kList;
     case ParamType::kStringMap:
-    case ParamType::kMap: return SType::kMap;
-    case ParamType::kAny: return SType::kAny;
+    case ParamType::kMap:
+      return SType::kMap;
+    case ParamType::kAny:
+      return SType::kAny;
   }
   return SType::kAny;
 }
@@ -97,8 +103,10 @@ void ReadType(FieldReader& r, const SNode& node, const StepRegistry& registry, S
   if (out.type == nullptr && !out.uses.empty()) {
     std::string message = "unknown step type '" + out.uses + "'";
     std::string close = ClosestName(out.uses, registry.Names());
-    if (!close.empty()) message += "; did you mean '" + close + "'?";
-    else message += "; known types: " + Join(registry.Names(), ", ");
+    if (!close.empty())
+      message += "; did you mean '" + close + "'?";
+    else
+      message += "; known types: " + Join(registry.Names(), ", ");
     r.Error(uses->loc, message);
   }
 }
@@ -160,8 +168,9 @@ void ReadRetry(FieldReader& r, const SNode& node, RetryPolicy& out) {
   r.CheckKeys(node, kRetryKeys, "retry");
   if (const SNode* n = node.Get("max_attempts")) {
     auto v = r.Integer(*n, "max_attempts");
-    if (v && *v < 1) r.Error(n->loc, "max_attempts must be at least 1 (it counts the first attempt), found " +
-                                         std::to_string(*v));
+    if (v && *v < 1)
+      r.Error(n->loc, "max_attempts must be at least 1 (it counts the first attempt), found " +
+                          std::to_string(*v));
     if (v && *v >= 1) out.max_attempts = static_cast<int>(std::min<int64_t>(*v, 1000));
   }
   if (const SNode* n = node.Get("delay")) out.delay = r.Duration(*n, "delay").value_or(out.delay);
@@ -179,16 +188,20 @@ void ReadRetry(FieldReader& r, const SNode& node, RetryPolicy& out) {
       for (size_t i = 0; i < list->size(); ++i) {
         const std::string& o = (*list)[i];
         const SNode& at = n->is_seq() ? n->items[i] : *n;
-        if (o == "failure") out.on_failure = true;
-        else if (o == "timeout") out.on_timeout = true;
-        else r.Choice(at, "retry condition", {"failure", "timeout"});
+        if (o == "failure")
+          out.on_failure = true;
+        else if (o == "timeout")
+          out.on_timeout = true;
+        else
+          r.Choice(at, "retry condition", {"failure", "timeout"});
       }
     }
   }
   if (const SNode* n = node.Get("exit_codes")) {
     if (!n->is_seq()) r.Error(n->loc, "exit_codes must be a list of integers");
     for (const SNode& item : n->items) {
-      if (auto v = r.Integer(item, "each exit code")) out.exit_codes.push_back(static_cast<int>(*v));
+      if (auto v = r.Integer(item, "each exit code"))
+        out.exit_codes.push_back(static_cast<int>(*v));
     }
   }
 }
@@ -198,8 +211,8 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what) 
   if (!r.ExpectMap(node, what)) return out;
   for (const auto& [key, value] : node.entries) {
     if (!value.is_scalar()) {
-      r.Error(value.loc, what + " value of '" + key.text + "' must be a string, found " +
-                             value.KindName());
+      r.Error(value.loc,
+              what + " value of '" + key.text + "' must be a string, found " + value.KindName());
       continue;
     }
     out.emplace_back(key.text, r.Tree(value));

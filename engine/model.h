@@ -33,7 +33,7 @@ struct RetryPolicy {
 
 struct SecretDecl {
   std::string name;
-  std::string env;   // one of env / file is set
+  std::string env;  // one of env / file is set
   std::string file;
   Loc loc;
 };
@@ -48,7 +48,7 @@ struct StepDecl {
   TNode with;  // a mapping (possibly empty)
   std::vector<std::string> needs;
   std::vector<Loc> needs_loc;
-  std::optional<TNode> condition;  // a template; a bare expression is accepted too
+  std::optional<TNode> condition;     // a template; a bare expression is accepted too
   bool condition_has_status = false;  // the condition calls success()/failure()/...
   std::optional<Millis> timeout;
   RetryPolicy retry;
@@ -56,7 +56,7 @@ struct StepDecl {
   TemplateMap env;
   RtoMark rto = RtoMark::kNone;
   bool is_finally = false;
-  Loc loc;       // the step's mapping
+  Loc loc;  // the step's mapping
   Loc id_loc;
   Loc uses_loc;
   Loc with_loc;

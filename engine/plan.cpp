@@ -4,12 +4,18 @@ namespace runbook {
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kNone: return "pending";
-    case Outcome::kSuccess: return "success";
-    case Outcome::kWarning: return "warning";
-    case Outcome::kFailure: return "failure";
-    case Outcome::kSkipped: return "skipped";
-    case Outcome::kCancelled: return "cancelled";
+    case Outcome::kNone:
+      return "pending";
+    case Outcome::kSuccess:
+      return "success";
+    case Outcome::kWarning:
+      return "warning";
+    case Outcome::kFailure:
+      return "failure";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kCancelled:
+      return "cancelled";
   }
   return "?";
 }

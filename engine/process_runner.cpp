@@ -89,7 +89,11 @@ class Supervisor {
  public:
   Supervisor(const ProcessRequest& req, const CancelToken& cancel, pid_t pid, Pipes& pipes,
              ProcessResult& result)
-      : req_(req), cancel_(cancel), pid_(pid), pipes_(pipes), result_(result),
+      : req_(req),
+        cancel_(cancel),
+        pid_(pid),
+        pipes_(pipes),
+        result_(result),
         out_(req.capture_head, req.capture_tail, LineSink(false)),
         err_(req.capture_head, req.capture_tail, LineSink(true)) {}
 
@@ -121,7 +125,8 @@ class Supervisor {
     if (pipes_.out[0] >= 0) fds[out_i = n++] = {pipes_.out[0], POLLIN, 0};
     if (pipes_.err[0] >= 0) fds[err_i = n++] = {pipes_.err[0], POLLIN, 0};
     if (!reaped_ && pidfd >= 0) fds[pid_i = n++] = {pidfd, POLLIN, 0};
-    if (!result_.cancelled && cancel_.wait_fd() >= 0) fds[cancel_i = n++] = {cancel_.wait_fd(), POLLIN, 0};
+    if (!result_.cancelled && cancel_.wait_fd() >= 0)
+      fds[cancel_i = n++] = {cancel_.wait_fd(), POLLIN, 0};
     int rc = poll(fds, n, PollTimeoutMs(pidfd));
     if (rc < 0 && errno != EINTR) return false;
     if (out_i >= 0 && fds[out_i].revents) Read(pipes_.out[0], out_);
@@ -163,8 +168,10 @@ class Supervisor {
     int flags = WEXITED | WNOWAIT | (block ? 0 : WNOHANG);
     if (waitid(P_PID, static_cast<id_t>(pid_), &info, flags) != 0 || info.si_pid != pid_) return;
     reaped_ = true;
-    if (info.si_code == CLD_EXITED) result_.exit_code = info.si_status;
-    else result_.term_signal = info.si_status;
+    if (info.si_code == CLD_EXITED)
+      result_.exit_code = info.si_status;
+    else
+      result_.term_signal = info.si_status;
     // Anything the leader left in its group goes too; its pipes then close.
     Terminate(false);
   }
@@ -252,8 +259,10 @@ EnvMap CurrentEnvironment() {
 
 std::string ProcessResult::Describe() const {
   if (!spawned) return spawn_error;
-  if (timed_out) return "timed out" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
-  if (cancelled) return "cancelled" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
+  if (timed_out)
+    return "timed out" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
+  if (cancelled)
+    return "cancelled" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
   if (term_signal) return "killed by " + SignalName(term_signal);
   return "exit code " + std::to_string(exit_code);
 }

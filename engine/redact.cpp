@@ -23,7 +23,8 @@ std::string Redactor::Apply(std::string text) const {
 Value Redactor::Apply(const Value& value) const {
   if (secrets_.empty()) return value;
   switch (value.kind()) {
-    case Value::Kind::kString: return Value(Apply(value.as_string()));
+    case Value::Kind::kString:
+      return Value(Apply(value.as_string()));
     case Value::Kind::kList: {
       Value::List out;
       for (const Value& v : value.as_list()) out.push_back(Apply(v));
@@ -34,7 +35,8 @@ Value Redactor::Apply(const Value& value) const {
       for (const auto& [k, v] : value.as_map()) out[k] = Apply(v);
       return Value(std::move(out));
     }
-    default: return value;
+    default:
+      return value;
   }
 }
 

@@ -9,14 +9,15 @@ bool ShouldRetry(const RetryPolicy& policy, const AttemptResult& result, int att
   if (attempt >= policy.max_attempts) return false;
   switch (result.status) {
     case AttemptStatus::kSuccess:
-    case AttemptStatus::kCancelled: return false;
-    case AttemptStatus::kTimeout: return policy.on_timeout;
+    case AttemptStatus::kCancelled:
+      return false;
+    case AttemptStatus::kTimeout:
+      return policy.on_timeout;
     case AttemptStatus::kFailure:
       if (!policy.on_failure) return false;
       if (policy.exit_codes.empty()) return true;
-      return result.exit_code &&
-             std::find(policy.exit_codes.begin(), policy.exit_codes.end(), *result.exit_code) !=
-                 policy.exit_codes.end();
+      return result.exit_code && std::find(policy.exit_codes.begin(), policy.exit_codes.end(),
+                                           *result.exit_code) != policy.exit_codes.end();
   }
   return false;
 }

@@ -10,7 +10,8 @@ Result<Value> Descend(const Value& v, const std::vector<std::string>& path, size
     if (cur->is_unknown()) return Value::Unknown("${{ " + Join(path, ".") + " }}");
     const Value* next = cur->Find(path[i]);
     if (next == nullptr) {
-      return Status::Error("'" + Join(std::vector<std::string>(path.begin(), path.begin() + i), ".") +
+      return Status::Error("'" +
+                           Join(std::vector<std::string>(path.begin(), path.begin() + i), ".") +
                            "' has no key '" + path[i] + "'");
     }
     cur = next;
@@ -53,8 +54,8 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   auto it = run.outputs.find(path[3]);
   if (it == run.outputs.end()) {
     if (values_.dry_run) return Value::Unknown("${{ " + Join(path, ".") + " }}");
-    return Status::Error("step '" + decl->id + "' has no output '" + path[3] + "' (its outcome: " +
-                         OutcomeName(run.outcome) + ")");
+    return Status::Error("step '" + decl->id + "' has no output '" + path[3] +
+                         "' (its outcome: " + OutcomeName(run.outcome) + ")");
   }
   return Descend(it->second, path, 4);
 }

@@ -78,8 +78,10 @@ Result<Value> RenderTemplate(const Template& t, const EvalScope& scope) {
 
 bool TNode::has_expressions() const {
   switch (kind) {
-    case Kind::kLiteral: return false;
-    case Kind::kTemplate: return true;
+    case Kind::kLiteral:
+      return false;
+    case Kind::kTemplate:
+      return true;
     case Kind::kList:
       for (const TNode& item : items) {
         if (item.has_expressions()) return true;
@@ -97,7 +99,8 @@ bool TNode::has_expressions() const {
 std::optional<Value> TNode::StaticValue() const {
   if (has_expressions()) return std::nullopt;
   switch (kind) {
-    case Kind::kLiteral: return literal;
+    case Kind::kLiteral:
+      return literal;
     case Kind::kList: {
       Value::List list;
       for (const TNode& item : items) list.push_back(*item.StaticValue());
@@ -108,14 +111,17 @@ std::optional<Value> TNode::StaticValue() const {
       for (const auto& [key, item] : entries) map[key] = *item.StaticValue();
       return Value(std::move(map));
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
 Result<Value> ResolveTree(const TNode& node, const EvalScope& scope) {
   switch (node.kind) {
-    case TNode::Kind::kLiteral: return node.literal;
-    case TNode::Kind::kTemplate: return RenderTemplate(node.tmpl, scope);
+    case TNode::Kind::kLiteral:
+      return node.literal;
+    case TNode::Kind::kTemplate:
+      return RenderTemplate(node.tmpl, scope);
     case TNode::Kind::kList: {
       Value::List list;
       for (const TNode& item : node.items) {

@@ -10,15 +10,22 @@ namespace {
 StepSpec MakeSpec() {
   StepSpec s;
   s.type = "approval";
-  s.summary = "a human gate: a prompt, optional typed inputs; --approve ID or --yes when not interactive";
+  s.summary =
+      "a human gate: a prompt, optional typed inputs; --approve ID or --yes when not interactive";
   s.description =
       "On a terminal, shows the prompt and asks for confirmation (and each input). Without a "
       "terminal it never waits: it passes with --approve <step id> or --yes and fails at once "
       "otherwise, saying how to approve. Outputs approved_by plus each input.";
   s.params = {
       {"prompt", ParamType::kString, "what the operator confirms", true, {}, {}, {}, {}},
-      {"inputs", ParamType::kMap,
-       "typed inputs asked for: name -> {type, description, default, required, enum}", false, {}, {}, {}, {}},
+      {"inputs",
+       ParamType::kMap,
+       "typed inputs asked for: name -> {type, description, default, required, enum}",
+       false,
+       {},
+       {},
+       {},
+       {}},
   };
   s.outputs = {{"approved_by", ParamType::kString, "who approved (user, or --approve / --yes)"}};
   s.open_outputs = true;
@@ -44,12 +51,18 @@ std::vector<ParamSpec> InputSpecs(const Value& inputs, std::string& error) {
       continue;
     }
     for (const auto& [key, v] : decl.as_map()) {
-      if (key == "type") p.type = InputType(v.ToText());
-      else if (key == "description") p.doc = v.ToText();
-      else if (key == "default") p.default_value = v;
-      else if (key == "required") p.required = v.is_bool() && v.as_bool();
-      else if (key == "enum") for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
-      else error = "input '" + name + "': unknown key '" + key + "'";
+      if (key == "type")
+        p.type = InputType(v.ToText());
+      else if (key == "description")
+        p.doc = v.ToText();
+      else if (key == "default")
+        p.default_value = v;
+      else if (key == "required")
+        p.required = v.is_bool() && v.as_bool();
+      else if (key == "enum")
+        for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
+      else
+        error = "input '" + name + "': unknown key '" + key + "'";
     }
     specs.push_back(p);
   }

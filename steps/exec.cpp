@@ -21,13 +21,46 @@ StepSpec MakeSpec() {
       "are captured separately (head and tail kept) and streamed to the live view. Lines "
       "`key=value` written to the file named by $RUNBOOK_OUTPUT become outputs.";
   s.params = {
-      {"run", ParamType::kAny, "the command: a list (argv, no shell) or, with shell: true, a string",
-       true, {}, {}, {}, {}},
-      {"shell", ParamType::kBoolean, "run `run` as a /bin/sh -c script", false, Value(false), {}, {}, {}},
-      {"cwd", ParamType::kString, "working directory (default: where runbook runs)", false, {}, {}, {}, {}},
-      {"env", ParamType::kStringMap, "extra environment variables for this command", false, {}, {}, {}, {}},
-      {"success_codes", ParamType::kList, "exit codes that count as success", false,
-       Value(Value::List{Value(0)}), {}, {}, {}},
+      {"run",
+       ParamType::kAny,
+       "the command: a list (argv, no shell) or, with shell: true, a string",
+       true,
+       {},
+       {},
+       {},
+       {}},
+      {"shell",
+       ParamType::kBoolean,
+       "run `run` as a /bin/sh -c script",
+       false,
+       Value(false),
+       {},
+       {},
+       {}},
+      {"cwd",
+       ParamType::kString,
+       "working directory (default: where runbook runs)",
+       false,
+       {},
+       {},
+       {},
+       {}},
+      {"env",
+       ParamType::kStringMap,
+       "extra environment variables for this command",
+       false,
+       {},
+       {},
+       {},
+       {}},
+      {"success_codes",
+       ParamType::kList,
+       "exit codes that count as success",
+       false,
+       Value(Value::List{Value(0)}),
+       {},
+       {},
+       {}},
   };
   s.outputs = {{"exit_code", ParamType::kInteger, "the command's exit code"}};
   s.open_outputs = true;
@@ -94,8 +127,9 @@ class Exec final : public StepType {
     if (use_shell && !run->value->is_string()) {
       report.Error(run->loc, "with shell: true, run must be a string, found a list");
     } else if (!use_shell && run->value->is_string()) {
-      report.Error(run->loc, "run is a string; give an argv list ([cmd, arg, ...]) or set "
-                             "shell: true to run it through /bin/sh");
+      report.Error(run->loc,
+                   "run is a string; give an argv list ([cmd, arg, ...]) or set "
+                   "shell: true to run it through /bin/sh");
     } else if (!use_shell && (!run->value->is_list() || run->value->as_list().empty())) {
       report.Error(run->loc, "run must be a non-empty list (argv)");
     }
@@ -105,7 +139,8 @@ class Exec final : public StepType {
     std::string error;
     std::vector<std::string> argv = Argv(params, error);
     std::string line = "run: " + Join(argv, " ");
-    if (const Value* cwd = params.Find("cwd"); cwd && !cwd->is_null()) line += " (in " + cwd->ToText() + ")";
+    if (const Value* cwd = params.Find("cwd"); cwd && !cwd->is_null())
+      line += " (in " + cwd->ToText() + ")";
     return {line};
   }
 
@@ -118,7 +153,8 @@ class Exec final : public StepType {
     if (const Value* env = ctx.params.Find("env")) {
       for (const auto& [k, v] : env->as_map()) req.env[k] = v.ToText();
     }
-    if (const Value* cwd = ctx.params.Find("cwd"); cwd && cwd->is_string()) req.cwd = cwd->as_string();
+    if (const Value* cwd = ctx.params.Find("cwd"); cwd && cwd->is_string())
+      req.cwd = cwd->as_string();
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
     req.on_line = [&](bool, std::string_view line) { ctx.log(line); };
@@ -156,11 +192,15 @@ class Exec final : public StepType {
     if (pr.exit_code >= 0 && pr.term_signal == 0) r.exit_code = pr.exit_code;
     bool ok = false;
     if (const Value* codes = params.Find("success_codes"); codes && pr.term_signal == 0) {
-      for (const Value& c : codes->as_list()) ok = ok || (c.is_number() && c.as_int() == pr.exit_code);
+      for (const Value& c : codes->as_list())
+        ok = ok || (c.is_number() && c.as_int() == pr.exit_code);
     }
-    if (pr.timed_out) r.status = AttemptStatus::kTimeout;
-    else if (pr.cancelled) r.status = AttemptStatus::kCancelled;
-    else if (ok) r.status = AttemptStatus::kSuccess;
+    if (pr.timed_out)
+      r.status = AttemptStatus::kTimeout;
+    else if (pr.cancelled)
+      r.status = AttemptStatus::kCancelled;
+    else if (ok)
+      r.status = AttemptStatus::kSuccess;
     if (r.status == AttemptStatus::kSuccess) {
       r.outputs["exit_code"] = Value(static_cast<int64_t>(pr.exit_code));
       return r;

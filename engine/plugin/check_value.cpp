@@ -25,13 +25,16 @@ std::string CheckType(ParamType type, const Value& v) {
     return std::string("expected ") + what + ", found " + DescribeFound(v);
   };
   switch (type) {
-    case ParamType::kString: return v.is_string() ? "" : expected("a string");
+    case ParamType::kString:
+      return v.is_string() ? "" : expected("a string");
     case ParamType::kInteger:
       if (v.is_int()) return "";
       if (v.kind() == Value::Kind::kDouble && std::floor(v.as_double()) == v.as_double()) return "";
       return expected("an integer");
-    case ParamType::kNumber: return v.is_number() ? "" : expected("a number");
-    case ParamType::kBoolean: return v.is_bool() ? "" : expected("a boolean (true or false)");
+    case ParamType::kNumber:
+      return v.is_number() ? "" : expected("a number");
+    case ParamType::kBoolean:
+      return v.is_bool() ? "" : expected("a boolean (true or false)");
     case ParamType::kDuration:
       if (!v.is_string()) return expected("a duration such as '30s' or '1h30m'");
       return ParseDuration(v.as_string()) ? ""
@@ -42,8 +45,8 @@ std::string CheckType(ParamType type, const Value& v) {
       if (v.is_string()) return "";
       if (!v.is_list()) return expected("a list of strings");
       for (const Value& item : v.as_list()) {
-        if (!item.is_string()) return "expected a list of strings, found an item that is " +
-                                      DescribeFound(item);
+        if (!item.is_string())
+          return "expected a list of strings, found an item that is " + DescribeFound(item);
       }
       return "";
     case ParamType::kStringMap:
@@ -54,9 +57,12 @@ std::string CheckType(ParamType type, const Value& v) {
         }
       }
       return "";
-    case ParamType::kList: return v.is_list() ? "" : expected("a list");
-    case ParamType::kMap: return v.is_map() ? "" : expected("a mapping");
-    case ParamType::kAny: return "";
+    case ParamType::kList:
+      return v.is_list() ? "" : expected("a list");
+    case ParamType::kMap:
+      return v.is_map() ? "" : expected("a mapping");
+    case ParamType::kAny:
+      return "";
   }
   return "";
 }
@@ -65,14 +71,21 @@ std::string CheckType(ParamType type, const Value& v) {
 
 std::string DescribeFound(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kString: return "string " + Quote(v.as_string());
+    case Value::Kind::kString:
+      return "string " + Quote(v.as_string());
     case Value::Kind::kInt:
-    case Value::Kind::kDouble: return "number " + v.ToText();
-    case Value::Kind::kBool: return std::string("boolean ") + (v.as_bool() ? "true" : "false");
-    case Value::Kind::kNull: return "null";
-    case Value::Kind::kList: return "a list";
-    case Value::Kind::kMap: return "a mapping";
-    case Value::Kind::kUnknown: return "a value known only at run time";
+    case Value::Kind::kDouble:
+      return "number " + v.ToText();
+    case Value::Kind::kBool:
+      return std::string("boolean ") + (v.as_bool() ? "true" : "false");
+    case Value::Kind::kNull:
+      return "null";
+    case Value::Kind::kList:
+      return "a list";
+    case Value::Kind::kMap:
+      return "a mapping";
+    case Value::Kind::kUnknown:
+      return "a value known only at run time";
   }
   return "?";
 }
@@ -86,8 +99,8 @@ std::string CheckValue(const ParamSpec& spec, const Value& value) {
     for (const std::string& allowed : spec.enum_values) {
       if (allowed == text) return "";
     }
-    std::string message = "invalid value " + Quote(text) + "; expected one of: " +
-                          Join(spec.enum_values, ", ");
+    std::string message =
+        "invalid value " + Quote(text) + "; expected one of: " + Join(spec.enum_values, ", ");
     std::string close = ClosestName(text, spec.enum_values);
     if (!close.empty()) message += "; did you mean '" + close + "'?";
     return message;
@@ -131,7 +144,8 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
         return Value();
       }
       parsed = spec.type == ParamType::kInteger && std::floor(d) == d
-                   ? Value(static_cast<int64_t>(d)) : Value(d);
+                   ? Value(static_cast<int64_t>(d))
+                   : Value(d);
       break;
     }
     case ParamType::kBoolean:
@@ -154,7 +168,8 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
       parsed = json.value();
       break;
     }
-    default: break;
+    default:
+      break;
   }
   error = CheckValue(spec, parsed);
   return error.empty() ? NormaliseValue(spec, parsed) : Value();

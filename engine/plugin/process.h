@@ -25,7 +25,7 @@ struct ProcessRequest {
   std::string cwd;                // empty: the current directory
   EnvMap env;                     // the complete environment of the child
   std::optional<Clock::Mono> deadline;
-  Millis grace{5000};             // between SIGTERM and SIGKILL
+  Millis grace{5000};               // between SIGTERM and SIGKILL
   size_t capture_head = 32 * 1024;  // bytes kept from the start of each stream
   size_t capture_tail = 32 * 1024;  // bytes kept from the end of each stream
   // Called for each complete line as it arrives (the live view); may be empty.
@@ -33,7 +33,7 @@ struct ProcessRequest {
 };
 
 struct CapturedStream {
-  std::string text;        // head, then "\n[... N bytes truncated ...]\n", then tail
+  std::string text;  // head, then "\n[... N bytes truncated ...]\n", then tail
   size_t total_bytes = 0;
   bool truncated = false;
 };

@@ -16,7 +16,7 @@ class StepRegistry {
  public:
   void Add(std::unique_ptr<StepType> type);
   const StepType* Find(const std::string& name) const;
-  std::vector<std::string> Names() const;  // sorted
+  std::vector<std::string> Names() const;    // sorted
   std::vector<const StepType*> All() const;  // sorted by name
 
  private:

@@ -4,26 +4,40 @@ namespace runbook {
 
 const char* ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kString: return "string";
-    case ParamType::kInteger: return "integer";
-    case ParamType::kNumber: return "number";
-    case ParamType::kBoolean: return "boolean";
-    case ParamType::kDuration: return "duration";
-    case ParamType::kStringList: return "list of strings";
-    case ParamType::kStringMap: return "mapping of strings";
-    case ParamType::kList: return "list";
-    case ParamType::kMap: return "mapping";
-    case ParamType::kAny: return "any";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kInteger:
+      return "integer";
+    case ParamType::kNumber:
+      return "number";
+    case ParamType::kBoolean:
+      return "boolean";
+    case ParamType::kDuration:
+      return "duration";
+    case ParamType::kStringList:
+      return "list of strings";
+    case ParamType::kStringMap:
+      return "mapping of strings";
+    case ParamType::kList:
+      return "list";
+    case ParamType::kMap:
+      return "mapping";
+    case ParamType::kAny:
+      return "any";
   }
   return "?";
 }
 
 const char* SideEffectsName(SideEffects effects) {
   switch (effects) {
-    case SideEffects::kNone: return "none";
-    case SideEffects::kRead: return "read";
-    case SideEffects::kWrite: return "write";
-    case SideEffects::kDestructive: return "destructive";
+    case SideEffects::kNone:
+      return "none";
+    case SideEffects::kRead:
+      return "read";
+    case SideEffects::kWrite:
+      return "write";
+    case SideEffects::kDestructive:
+      return "destructive";
   }
   return "?";
 }

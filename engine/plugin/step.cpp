@@ -4,10 +4,14 @@ namespace runbook {
 
 const char* AttemptStatusName(AttemptStatus status) {
   switch (status) {
-    case AttemptStatus::kSuccess: return "success";
-    case AttemptStatus::kFailure: return "failure";
-    case AttemptStatus::kTimeout: return "timeout";
-    case AttemptStatus::kCancelled: return "cancelled";
+    case AttemptStatus::kSuccess:
+      return "success";
+    case AttemptStatus::kFailure:
+      return "failure";
+    case AttemptStatus::kTimeout:
+      return "timeout";
+    case AttemptStatus::kCancelled:
+      return "cancelled";
   }
   return "?";
 }

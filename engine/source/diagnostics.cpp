@@ -58,8 +58,8 @@ std::string RenderText(const Diagnostic& d, const SourceText* source, bool color
   out += std::string(gutter) + " | " + line + "\n";
   int col = std::max(1, d.loc.col);
   int length = std::max(1, std::min<int>(d.loc.length, static_cast<int>(line.size()) - col + 1));
-  out += "      | " + std::string(col - 1, ' ') + green + "^" + std::string(length - 1, '~') + reset +
-         "\n";
+  out += "      | " + std::string(col - 1, ' ') + green + "^" + std::string(length - 1, '~') +
+         reset + "\n";
   return out;
 }
 
@@ -68,10 +68,14 @@ std::string RenderGithub(const Diagnostic& d) {
   std::string message;
   for (char c : d.message) {
     // GitHub's workflow-command escaping of the message part.
-    if (c == '%') message += "%25";
-    else if (c == '\r') message += "%0D";
-    else if (c == '\n') message += "%0A";
-    else message += c;
+    if (c == '%')
+      message += "%25";
+    else if (c == '\r')
+      message += "%0D";
+    else if (c == '\n')
+      message += "%0A";
+    else
+      message += c;
   }
   return "::" + kind + " file=" + d.file + ",line=" + std::to_string(d.loc.line) +
          ",col=" + std::to_string(d.loc.col) + "::" + message;

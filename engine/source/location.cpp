@@ -11,10 +11,14 @@ const SNode* SNode::Get(const std::string& key) const {
 
 const char* SNode::KindName() const {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kScalar: return "a scalar";
-    case Kind::kSeq: return "a list";
-    case Kind::kMap: return "a mapping";
+    case Kind::kNull:
+      return "null";
+    case Kind::kScalar:
+      return "a scalar";
+    case Kind::kSeq:
+      return "a list";
+    case Kind::kMap:
+      return "a mapping";
   }
   return "?";
 }

@@ -9,8 +9,8 @@
 namespace runbook {
 
 struct Loc {
-  int line = 0;  // 1-based; 0 means unknown
-  int col = 0;   // 1-based
+  int line = 0;    // 1-based; 0 means unknown
+  int col = 0;     // 1-based
   int length = 1;  // columns the caret underlines
 };
 
@@ -18,11 +18,11 @@ struct Loc {
 struct SNode {
   enum class Kind { kNull, kScalar, kSeq, kMap };
   Kind kind = Kind::kNull;
-  std::string text;      // scalars only
-  bool quoted = false;   // a quoted scalar stays a string: '5' is not a number
+  std::string text;     // scalars only
+  bool quoted = false;  // a quoted scalar stays a string: '5' is not a number
   Loc loc;
-  std::vector<SNode> items;                       // sequences
-  std::vector<std::pair<SNode, SNode>> entries;   // mappings, in document order
+  std::vector<SNode> items;                      // sequences
+  std::vector<std::pair<SNode, SNode>> entries;  // mappings, in document order
 
   bool is_null() const { return kind == Kind::kNull; }
   bool is_scalar() const { return kind == Kind::kScalar; }

@@ -53,8 +53,10 @@ Value ScalarValue(const SNode& n) {
 
 Value ToValue(const SNode& node) {
   switch (node.kind) {
-    case SNode::Kind::kNull: return Value();
-    case SNode::Kind::kScalar: return ScalarValue(node);
+    case SNode::Kind::kNull:
+      return Value();
+    case SNode::Kind::kScalar:
+      return ScalarValue(node);
     case SNode::Kind::kSeq: {
       Value::List list;
       for (const SNode& item : node.items) list.push_back(ToValue(item));

@@ -37,16 +37,19 @@ class Converter {
       : source_(source), diags_(diags), limits_(limits) {}
 
   bool Convert(const YAML::Node& node, SNode& out, int depth) {
-    if (++nodes_ > limits_.max_nodes) return Fail(node, "the document expands to more than " +
-                                                            std::to_string(limits_.max_nodes) +
-                                                            " nodes (an alias bomb?)");
+    if (++nodes_ > limits_.max_nodes)
+      return Fail(node, "the document expands to more than " + std::to_string(limits_.max_nodes) +
+                            " nodes (an alias bomb?)");
     if (depth > limits_.max_depth) {
       return Fail(node, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     }
     switch (node.Type()) {
-      case YAML::NodeType::Scalar: return Scalar(node, out);
-      case YAML::NodeType::Sequence: return Sequence(node, out, depth);
-      case YAML::NodeType::Map: return Mapping(node, out, depth);
+      case YAML::NodeType::Scalar:
+        return Scalar(node, out);
+      case YAML::NodeType::Sequence:
+        return Sequence(node, out, depth);
+      case YAML::NodeType::Map:
+        return Mapping(node, out, depth);
       default:
         out.kind = SNode::Kind::kNull;
         out.loc = LocOf(node.Mark());
@@ -69,8 +72,8 @@ class Converter {
     int length = one_line ? static_cast<int>(out.text.size()) + (out.quoted ? 2 : 0) : 1;
     out.loc = LocOf(node.Mark(), length);
     // A plain `~`/`null` scalar is YAML's null.
-    if (!out.quoted && (out.text == "~" || out.text == "null" || out.text == "Null" ||
-                        out.text == "NULL")) {
+    if (!out.quoted &&
+        (out.text == "~" || out.text == "null" || out.text == "Null" || out.text == "NULL")) {
       out.kind = SNode::Kind::kNull;
     }
     return true;
@@ -115,14 +118,15 @@ class Converter {
 bool CheckBytes(const SourceText& source, Diagnostics& diags, const YamlLimits& limits) {
   const std::string& text = source.text;
   if (text.size() > limits.max_bytes) {
-    diags.Error(source.path, {}, "file is " + std::to_string(text.size()) +
-                                     " bytes, over the limit of " +
-                                     std::to_string(limits.max_bytes));
+    diags.Error(source.path, {},
+                "file is " + std::to_string(text.size()) + " bytes, over the limit of " +
+                    std::to_string(limits.max_bytes));
     return false;
   }
   if (Trim(text).empty()) {
-    diags.Error(source.path, {}, "file is empty; expected a runbook (a mapping with version, "
-                                 "name and steps)");
+    diags.Error(source.path, {},
+                "file is empty; expected a runbook (a mapping with version, "
+                "name and steps)");
     return false;
   }
   size_t nul = text.find('\0');

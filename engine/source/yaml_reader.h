@@ -13,9 +13,9 @@
 namespace runbook {
 
 struct YamlLimits {
-  size_t max_bytes = 16u << 20;    // larger files are refused before parsing
-  size_t max_nodes = 2'000'000;    // nodes after alias expansion
-  int max_depth = 256;             // nesting after alias expansion
+  size_t max_bytes = 16u << 20;  // larger files are refused before parsing
+  size_t max_nodes = 2'000'000;  // nodes after alias expansion
+  int max_depth = 256;           // nesting after alias expansion
 };
 
 // Errors (syntax, encoding, limits, duplicate keys) go to `diags` located in `source`.

@@ -15,10 +15,14 @@ constexpr std::array<Unit, 4> kUnits = {{{"h", 3600000}, {"ms", 1}, {"m", 60000}
 
 int UnitRank(long long millis) {
   switch (millis) {
-    case 3600000: return 0;
-    case 60000: return 1;
-    case 1000: return 2;
-    default: return 3;
+    case 3600000:
+      return 0;
+    case 60000:
+      return 1;
+    case 1000:
+      return 2;
+    default:
+      return 3;
   }
 }
 

@@ -7,12 +7,18 @@ namespace {
 
 nlohmann::ordered_json ToNlohmann(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kNull: return nullptr;
-    case Value::Kind::kBool: return v.as_bool();
-    case Value::Kind::kInt: return v.as_int();
-    case Value::Kind::kDouble: return v.as_double();
-    case Value::Kind::kString: return v.as_string();
-    case Value::Kind::kUnknown: return v.as_string();
+    case Value::Kind::kNull:
+      return nullptr;
+    case Value::Kind::kBool:
+      return v.as_bool();
+    case Value::Kind::kInt:
+      return v.as_int();
+    case Value::Kind::kDouble:
+      return v.as_double();
+    case Value::Kind::kString:
+      return v.as_string();
+    case Value::Kind::kUnknown:
+      return v.as_string();
     case Value::Kind::kList: {
       auto arr = nlohmann::ordered_json::array();
       for (const Value& item : v.as_list()) arr.push_back(ToNlohmann(item));
@@ -32,12 +38,16 @@ constexpr int kMaxDepth = 512;
 // Recursive; ParseJson checks the depth first so this stays bounded.
 Value FromNlohmann(const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
-    case nlohmann::json::value_t::number_integer: return Value(j.get<int64_t>());
+    case nlohmann::json::value_t::boolean:
+      return Value(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return Value(j.get<int64_t>());
     case nlohmann::json::value_t::number_unsigned:
       return Value(static_cast<int64_t>(j.get<uint64_t>()));
-    case nlohmann::json::value_t::number_float: return Value(j.get<double>());
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::json::value_t::number_float:
+      return Value(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return Value(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       Value::List list;
       for (const auto& item : j) list.push_back(FromNlohmann(item));
@@ -48,7 +58,8 @@ Value FromNlohmann(const nlohmann::json& j) {
       for (const auto& [key, item] : j.items()) map[key] = FromNlohmann(item);
       return Value(std::move(map));
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 

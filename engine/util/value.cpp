@@ -46,37 +46,56 @@ const Value* Value::Find(const std::string& key) const {
 
 bool Value::Truthy() const {
   switch (kind_) {
-    case Kind::kNull: return false;
+    case Kind::kNull:
+      return false;
     case Kind::kBool:
-    case Kind::kInt: return int_ != 0;
-    case Kind::kDouble: return double_ != 0;
-    case Kind::kString: return !str_.empty();
-    case Kind::kList: return !as_list().empty();
-    case Kind::kMap: return !as_map().empty();
-    case Kind::kUnknown: return true;
+    case Kind::kInt:
+      return int_ != 0;
+    case Kind::kDouble:
+      return double_ != 0;
+    case Kind::kString:
+      return !str_.empty();
+    case Kind::kList:
+      return !as_list().empty();
+    case Kind::kMap:
+      return !as_map().empty();
+    case Kind::kUnknown:
+      return true;
   }
   return false;
 }
 
 std::string Value::ToText() const {
   switch (kind_) {
-    case Kind::kNull: return "";
-    case Kind::kString: return str_;
-    case Kind::kUnknown: return str_;
-    default: return ToJson(*this);
+    case Kind::kNull:
+      return "";
+    case Kind::kString:
+      return str_;
+    case Kind::kUnknown:
+      return str_;
+    default:
+      return ToJson(*this);
   }
 }
 
 const char* Value::KindName(Kind kind) {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "boolean";
-    case Kind::kInt: return "integer";
-    case Kind::kDouble: return "number";
-    case Kind::kString: return "string";
-    case Kind::kList: return "list";
-    case Kind::kMap: return "mapping";
-    case Kind::kUnknown: return "unknown";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kInt:
+      return "integer";
+    case Kind::kDouble:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kList:
+      return "list";
+    case Kind::kMap:
+      return "mapping";
+    case Kind::kUnknown:
+      return "unknown";
   }
   return "?";
 }
@@ -88,13 +107,19 @@ bool operator==(const Value& a, const Value& b) {
   }
   if (a.kind_ != b.kind_) return false;
   switch (a.kind_) {
-    case Value::Kind::kNull: return true;
-    case Value::Kind::kBool: return a.int_ == b.int_;
+    case Value::Kind::kNull:
+      return true;
+    case Value::Kind::kBool:
+      return a.int_ == b.int_;
     case Value::Kind::kString:
-    case Value::Kind::kUnknown: return a.str_ == b.str_;
-    case Value::Kind::kList: return a.as_list() == b.as_list();
-    case Value::Kind::kMap: return a.as_map() == b.as_map();
-    default: return false;
+    case Value::Kind::kUnknown:
+      return a.str_ == b.str_;
+    case Value::Kind::kList:
+      return a.as_list() == b.as_list();
+    case Value::Kind::kMap:
+      return a.as_map() == b.as_map();
+    default:
+      return false;
   }
 }
 

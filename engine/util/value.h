@@ -19,15 +19,15 @@ class Value {
   using Map = std::map<std::string, Value>;
 
   Value() = default;
-  Value(std::nullptr_t) {}                                 // NOLINT
-  Value(bool b) : kind_(Kind::kBool), int_(b) {}           // NOLINT
-  Value(int i) : kind_(Kind::kInt), int_(i) {}             // NOLINT
-  Value(int64_t i) : kind_(Kind::kInt), int_(i) {}         // NOLINT
-  Value(double d) : kind_(Kind::kDouble), double_(d) {}    // NOLINT
+  Value(std::nullptr_t) {}                                            // NOLINT
+  Value(bool b) : kind_(Kind::kBool), int_(b) {}                      // NOLINT
+  Value(int i) : kind_(Kind::kInt), int_(i) {}                        // NOLINT
+  Value(int64_t i) : kind_(Kind::kInt), int_(i) {}                    // NOLINT
+  Value(double d) : kind_(Kind::kDouble), double_(d) {}               // NOLINT
   Value(std::string s) : kind_(Kind::kString), str_(std::move(s)) {}  // NOLINT
-  Value(const char* s) : kind_(Kind::kString), str_(s) {}  // NOLINT
-  Value(List l);                                           // NOLINT
-  Value(Map m);                                            // NOLINT
+  Value(const char* s) : kind_(Kind::kString), str_(s) {}             // NOLINT
+  Value(List l);                                                      // NOLINT
+  Value(Map m);                                                       // NOLINT
   // A value known only at run time; `text` is how it is shown ("${{ steps.a.outputs.x }}").
   static Value Unknown(std::string text);
 

@@ -1,6 +1,5 @@
 // The real binary: exit codes, output formats, signals, approvals.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <sstream>
 
@@ -18,15 +17,18 @@ std::string Run(const std::string& args) { return Binary() + " " + args; }
 TEST_CASE("validate: exit codes and the three formats", "[cli]") {
   std::string dir = TempDir();
   std::string good = WriteFile(dir, "good.yaml", kValid);
-  std::string bad = WriteFile(dir, "bad.yaml", "version: 1\nname: t\nsteps:\n  - {id: a, uses: hsah}\n");
+  std::string bad =
+      WriteFile(dir, "bad.yaml", "version: 1\nname: t\nsteps:\n  - {id: a, uses: hsah}\n");
   CHECK(Shell(Run("validate " + good)).exit_code == 0);
   Command text = Shell(Run("validate " + bad));
   CHECK(text.exit_code == 2);
-  CHECK(text.err == bad + ":4:19: error: unknown step type 'hsah'; known types: approval, exec\n"
-                          "    4 |   - {id: a, uses: hsah}\n"
-                          "      |                   ^~~~\n");
+  CHECK(text.err == bad +
+                        ":4:19: error: unknown step type 'hsah'; known types: approval, exec\n"
+                        "    4 |   - {id: a, uses: hsah}\n"
+                        "      |                   ^~~~\n");
   Command gh = Shell(Run("validate --format github " + bad));
-  CHECK(gh.out == "::error file=" + bad + ",line=4,col=19::unknown step type 'hsah'; known types: approval, exec\n");
+  CHECK(gh.out == "::error file=" + bad +
+                      ",line=4,col=19::unknown step type 'hsah'; known types: approval, exec\n");
   Command json = Shell(Run("validate --format json " + good + " " + bad));
   CHECK(json.exit_code == 2);
   CHECK(json.out.find("\"valid\": false") != std::string::npos);
@@ -36,9 +38,14 @@ TEST_CASE("validate: exit codes and the three formats", "[cli]") {
 TEST_CASE("run: success, failure and a missed objective map to exit codes", "[cli]") {
   std::string dir = TempDir();
   CHECK(Shell(Run("run " + WriteFile(dir, "ok.yaml", kValid))).exit_code == 0);
-  CHECK(Shell(Run("run " + WriteFile(dir, "fail.yaml", "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: {run: ['false']}}\n"))).exit_code == 1);
-  Command missed = Shell(Run("run " + WriteFile(dir, "slow.yaml",
-      "version: 1\nname: t\nobjectives: {rto: 100ms}\nsteps:\n  - {id: a, uses: exec, with: {run: [sleep, '0.3']}}\n")));
+  CHECK(Shell(Run("run " + WriteFile(dir, "fail.yaml",
+                                     "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: "
+                                     "{run: ['false']}}\n")))
+            .exit_code == 1);
+  Command missed =
+      Shell(Run("run " + WriteFile(dir, "slow.yaml",
+                                   "version: 1\nname: t\nobjectives: {rto: 100ms}\nsteps:\n  - "
+                                   "{id: a, uses: exec, with: {run: [sleep, '0.3']}}\n")));
   CHECK(missed.exit_code == 4);
   CHECK(missed.err.find("MISSED (objective 100ms)") != std::string::npos);
   CHECK(Shell(Run("run " + WriteFile(dir, "p.yaml", kValid) + " --set nope=1")).exit_code == 2);
@@ -48,10 +55,14 @@ TEST_CASE("SIGINT: the child group is gone, finally ran, exit 130", "[cli][signa
   std::string dir = TempDir();
   std::string marker = "sleep 61." + std::to_string(getpid() % 1000);
   std::string file = WriteFile(dir, "long.yaml",
-      "version: 1\nname: t\nsteps:\n"
-      "  - {id: long, uses: exec, with: {shell: true, run: '" + marker + "'}}\n"
-      "finally:\n  - {id: cleanup, uses: exec, with: {run: [touch, '" + dir + "/cleaned']}}\n");
-  Command c = Shell(Run("run " + file) + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?");
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: long, uses: exec, with: {shell: true, run: '" +
+                                   marker +
+                                   "'}}\n"
+                                   "finally:\n  - {id: cleanup, uses: exec, with: {run: [touch, '" +
+                                   dir + "/cleaned']}}\n");
+  Command c =
+      Shell(Run("run " + file) + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?");
   CHECK(c.out == "rc=130\n");
   CHECK_FALSE(ProcessAlive(marker));
   CHECK(std::ifstream(dir + "/cleaned").good());
@@ -60,21 +71,28 @@ TEST_CASE("SIGINT: the child group is gone, finally ran, exit 130", "[cli][signa
 TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "gate.yaml",
-      "version: 1\nname: t\nsteps:\n  - {id: freeze, uses: approval, with: {prompt: 'Freeze writes?'}}\n"
-      "  - {id: after, uses: exec, needs: [freeze], with: {run: [echo, '${{ steps.freeze.outputs.approved_by }}']}}\n");
+                               "version: 1\nname: t\nsteps:\n  - {id: freeze, uses: approval, "
+                               "with: {prompt: 'Freeze writes?'}}\n"
+                               "  - {id: after, uses: exec, needs: [freeze], with: {run: [echo, "
+                               "'${{ steps.freeze.outputs.approved_by }}']}}\n");
   Command denied = Shell(Run("run " + file) + " < /dev/null", 20);
   CHECK(denied.exit_code == 1);
-  CHECK(denied.err.find("approval 'freeze' needs a person: \"Freeze writes?\"; run on a terminal, or pass --approve freeze (or --yes)") != std::string::npos);
+  CHECK(denied.err.find("approval 'freeze' needs a person: \"Freeze writes?\"; run on a terminal, "
+                        "or pass --approve freeze (or --yes)") != std::string::npos);
   CHECK(Shell(Run("run --approve freeze " + file) + " < /dev/null", 20).exit_code == 0);
   CHECK(Shell(Run("run --yes " + file) + " < /dev/null", 20).exit_code == 0);
 }
 
 TEST_CASE("plan and graph run nothing and describe everything", "[cli]") {
   std::string dir = TempDir();
-  std::string file = WriteFile(dir, "p.yaml",
-      "version: 1\nname: t\nparams: {target: {type: string, default: here}}\nsteps:\n"
-      "  - {id: a, uses: exec, with: {run: [touch, '" + dir + "/${{ params.target }}']}}\n"
-      "  - {id: b, uses: exec, needs: [a], with: {run: [echo, '${{ steps.a.outputs.exit_code }}']}}\n");
+  std::string file =
+      WriteFile(dir, "p.yaml",
+                "version: 1\nname: t\nparams: {target: {type: string, default: here}}\nsteps:\n"
+                "  - {id: a, uses: exec, with: {run: [touch, '" +
+                    dir +
+                    "/${{ params.target }}']}}\n"
+                    "  - {id: b, uses: exec, needs: [a], with: {run: [echo, '${{ "
+                    "steps.a.outputs.exit_code }}']}}\n");
   Command plan = Shell(Run("plan --format json " + file));
   CHECK(plan.exit_code == 0);
   CHECK(plan.out.find("\"run: touch " + dir + "/here\"") != std::string::npos);

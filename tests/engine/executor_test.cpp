@@ -1,7 +1,6 @@
 // The executor with real processes: parallelism, retries and backoff, timeouts that kill
 // whole groups, outputs between steps, dry runs, big outputs.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <filesystem>
 
@@ -22,8 +21,9 @@ double Seconds(Clock_::time_point since) {
 }  // namespace
 
 TEST_CASE("independent steps run in parallel; max_parallel 1 serialises them", "[executor]") {
-  std::string steps = "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n"
-                      "  - {id: b, uses: exec, with: {run: [sleep, '1']}}\n";
+  std::string steps =
+      "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n"
+      "  - {id: b, uses: exec, with: {run: [sleep, '1']}}\n";
   std::unique_ptr<Runbook> rb;
   auto start = Clock_::now();
   Ran ran = RunText(Head("max_parallel: 4\n") + steps, rb);
@@ -59,11 +59,15 @@ TEST_CASE("retries: fails twice then succeeds within max_attempts", "[executor][
 
 TEST_CASE("retries: an exit_codes filter retries only those codes", "[executor][retry]") {
   std::unique_ptr<Runbook> rb;
-  Ran ran = RunText(Head() + "  - id: a\n    uses: exec\n    with: {run: [sh, -c, 'exit 3']}\n"
-                             "    retry: {max_attempts: 3, delay: 10ms, exit_codes: [75]}\n", rb);
+  Ran ran = RunText(Head() +
+                        "  - id: a\n    uses: exec\n    with: {run: [sh, -c, 'exit 3']}\n"
+                        "    retry: {max_attempts: 3, delay: 10ms, exit_codes: [75]}\n",
+                    rb);
   CHECK(ran.Step(*rb, "a").attempts.size() == 1);
-  ran = RunText(Head() + "  - id: a\n    uses: exec\n    with: {run: [sh, -c, 'exit 75']}\n"
-                         "    retry: {max_attempts: 3, delay: 10ms, exit_codes: [75]}\n", rb);
+  ran = RunText(Head() +
+                    "  - id: a\n    uses: exec\n    with: {run: [sh, -c, 'exit 75']}\n"
+                    "    retry: {max_attempts: 3, delay: 10ms, exit_codes: [75]}\n",
+                rb);
   CHECK(ran.Step(*rb, "a").attempts.size() == 3);
   CHECK(*ran.Step(*rb, "a").attempts.back().exit_code == 75);
 }
@@ -88,9 +92,11 @@ TEST_CASE("a timeout kills the whole group, grandchildren too", "[executor][proc
   std::string marker = "sleep 62." + std::to_string(getpid() % 1000);
   std::unique_ptr<Runbook> rb;
   auto start = Clock_::now();
-  Ran ran = RunText(Head() + "  - id: a\n    uses: exec\n    timeout: 500ms\n"
-                             "    with: {shell: true, run: 'sh -c \"" + marker +
-                             "\" & sleep 30'}\n", rb);
+  Ran ran = RunText(Head() +
+                        "  - id: a\n    uses: exec\n    timeout: 500ms\n"
+                        "    with: {shell: true, run: 'sh -c \"" +
+                        marker + "\" & sleep 30'}\n",
+                    rb);
   CHECK(Seconds(start) < 5);
   CHECK(ran.Step(*rb, "a").outcome == Outcome::kFailure);
   CHECK(ran.Step(*rb, "a").attempts[0].status == AttemptStatus::kTimeout);
@@ -101,8 +107,11 @@ TEST_CASE("a timeout kills the whole group, grandchildren too", "[executor][proc
 TEST_CASE("a child that ignores SIGTERM is killed after the grace", "[executor][process]") {
   std::unique_ptr<Runbook> rb;
   auto start = Clock_::now();
-  Ran ran = RunText(Head() + "  - id: a\n    uses: exec\n    timeout: 300ms\n"
-                             "    with: {shell: true, run: 'trap \"\" TERM; while :; do sleep 0.05; done'}\n", rb);
+  Ran ran =
+      RunText(Head() +
+                  "  - id: a\n    uses: exec\n    timeout: 300ms\n"
+                  "    with: {shell: true, run: 'trap \"\" TERM; while :; do sleep 0.05; done'}\n",
+              rb);
   double took = Seconds(start);
   CHECK(took >= 0.75);  // 300ms timeout + 500ms grace (the test's kill_grace)
   CHECK(took < 5);
@@ -111,12 +120,16 @@ TEST_CASE("a child that ignores SIGTERM is killed after the grace", "[executor][
 
 TEST_CASE("outputs flow into a later step's with and if", "[executor]") {
   std::unique_ptr<Runbook> rb;
-  Ran ran = RunText(Head() +
-                    "  - id: a\n    uses: exec\n    with: {shell: true, run: 'echo x=42 >> $RUNBOOK_OUTPUT'}\n"
-                    "  - id: b\n    uses: exec\n    needs: [a]\n    if: ${{ steps.a.outputs.x == '42' }}\n"
-                    "    with: {run: [sh, -c, 'echo got=$0 >> $RUNBOOK_OUTPUT', '${{ steps.a.outputs.x }}']}\n"
-                    "  - id: c\n    uses: exec\n    needs: [a]\n    if: steps.a.outputs.x == '41'\n"
-                    "    with: {run: ['true']}\n", rb);
+  Ran ran = RunText(
+      Head() +
+          "  - id: a\n    uses: exec\n    with: {shell: true, run: 'echo x=42 >> "
+          "$RUNBOOK_OUTPUT'}\n"
+          "  - id: b\n    uses: exec\n    needs: [a]\n    if: ${{ steps.a.outputs.x == '42' }}\n"
+          "    with: {run: [sh, -c, 'echo got=$0 >> $RUNBOOK_OUTPUT', '${{ steps.a.outputs.x "
+          "}}']}\n"
+          "  - id: c\n    uses: exec\n    needs: [a]\n    if: steps.a.outputs.x == '41'\n"
+          "    with: {run: ['true']}\n",
+      rb);
   CHECK(ran.result.status == "success");
   CHECK(ran.Step(*rb, "b").outputs.at("got") == Value("42"));
   CHECK(ran.Step(*rb, "c").outcome == Outcome::kSkipped);
@@ -125,12 +138,14 @@ TEST_CASE("outputs flow into a later step's with and if", "[executor]") {
 
 TEST_CASE("dependents of a failure are skipped; finally runs; continue_on_error", "[executor]") {
   std::unique_ptr<Runbook> rb;
-  Ran ran = RunText(Head() +
-                    "  - {id: bad, uses: exec, with: {run: ['false']}}\n"
-                    "  - {id: after, uses: exec, needs: [bad], with: {run: ['true']}}\n"
-                    "  - {id: warned, uses: exec, continue_on_error: warn, with: {run: ['false']}}\n"
-                    "  - {id: next, uses: exec, needs: [warned], with: {run: ['true']}}\n"
-                    "finally:\n  - {id: cleanup, uses: exec, with: {run: [echo, '${{ run.status }}']}}\n", rb);
+  Ran ran = RunText(
+      Head() +
+          "  - {id: bad, uses: exec, with: {run: ['false']}}\n"
+          "  - {id: after, uses: exec, needs: [bad], with: {run: ['true']}}\n"
+          "  - {id: warned, uses: exec, continue_on_error: warn, with: {run: ['false']}}\n"
+          "  - {id: next, uses: exec, needs: [warned], with: {run: ['true']}}\n"
+          "finally:\n  - {id: cleanup, uses: exec, with: {run: [echo, '${{ run.status }}']}}\n",
+      rb);
   CHECK(ran.result.status == "failure");
   CHECK(ran.Step(*rb, "after").outcome == Outcome::kSkipped);
   CHECK(ran.Step(*rb, "after").reason == "needs 'bad', which failed");
@@ -152,7 +167,10 @@ TEST_CASE("dry run of steps that would create files creates none", "[executor]")
 TEST_CASE("a step printing megabytes neither blocks nor keeps it all", "[executor][process]") {
   std::unique_ptr<Runbook> rb;
   auto start = Clock_::now();
-  Ran ran = RunText(Head() + "  - {id: flood, uses: exec, with: {run: [sh, -c, 'head -c 50000000 /dev/zero | tr \"\\\\0\" x; echo; echo end >&2']}}\n", rb);
+  Ran ran = RunText(Head() +
+                        "  - {id: flood, uses: exec, with: {run: [sh, -c, 'head -c 50000000 "
+                        "/dev/zero | tr \"\\\\0\" x; echo; echo end >&2']}}\n",
+                    rb);
   CHECK(Seconds(start) < 20);
   const StepRun& s = ran.Step(*rb, "flood");
   CHECK(s.outcome == Outcome::kSuccess);

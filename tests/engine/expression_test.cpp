@@ -1,6 +1,7 @@
+#include "engine/expression.h"
+
 #include <catch2/catch.hpp>
 
-#include "engine/expression.h"
 #include "engine/expression_eval.h"
 #include "engine/template.h"
 
@@ -28,8 +29,8 @@ Value Eval(const std::string& text) {
   ExprPtr e = ParseExpression(text, error);
   REQUIRE(e);
   MapScope scope;
-  scope.root["params"] = Value(Value::Map{{"n", Value(5)}, {"s", Value("abc")},
-                                          {"list", Value(Value::List{Value(1), Value(2)})}});
+  scope.root["params"] = Value(Value::Map{
+      {"n", Value(5)}, {"s", Value("abc")}, {"list", Value(Value::List{Value(1), Value(2)})}});
   auto v = Evaluate(*e, scope);
   REQUIRE(v.ok());
   return v.value();
@@ -79,7 +80,7 @@ TEST_CASE("functions", "[expressions]") {
 TEST_CASE("evaluation errors never become empty strings", "[expressions]") {
   CHECK(EvalError("params.nope") == "no params");
   CHECK(EvalError("1 / 0") == "division by zero");
-  CHECK(EvalError("fromJSON('{').a") .find("invalid JSON") == 0);
+  CHECK(EvalError("fromJSON('{').a").find("invalid JSON") == 0);
   CHECK(EvalError("'a' < 1") == "cannot compare string with integer");
   CHECK(EvalError("fromJSON('{}').missing") == "'fromJSON('{}')' has no key 'missing'");
 }
@@ -97,7 +98,8 @@ TEST_CASE("parse errors carry their offset", "[expressions]") {
   CHECK(error.message == "unterminated string literal");
 }
 
-TEST_CASE("templates keep the type of a whole expression and interpolate otherwise", "[expressions]") {
+TEST_CASE("templates keep the type of a whole expression and interpolate otherwise",
+          "[expressions]") {
   ExprError error;
   auto whole = ParseTemplate("${{ params.n }}", error);
   auto mixed = ParseTemplate("n=${{ params.n }}!", error);

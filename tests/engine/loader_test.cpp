@@ -1,7 +1,6 @@
 // The loader's diagnostics: each kind asserted as the whole rendered text (location,
 // excerpt, caret), and hostile inputs bounded.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "support/support.h"
@@ -11,7 +10,9 @@ using runbook::test::Load;
 
 namespace {
 const char* kHeader = "version: 1\nname: t\n";
-std::string WithSteps(const std::string& steps) { return std::string(kHeader) + "steps:\n" + steps; }
+std::string WithSteps(const std::string& steps) {
+  return std::string(kHeader) + "steps:\n" + steps;
+}
 }  // namespace
 
 TEST_CASE("unknown step type suggests the closest name", "[loader]") {
@@ -26,30 +27,35 @@ TEST_CASE("unknown step type suggests the closest name", "[loader]") {
 }
 
 TEST_CASE("unknown keys are errors with a suggestion", "[loader]") {
-  CHECK(Diagnose(WithSteps("  - id: a\n    uses: exec\n    nedds: [b]\n    with: {run: [true]}\n")) ==
-        "test.yaml:6:5: error: unknown key 'nedds' in a step; did you mean 'needs'?\n"
-        "    6 |     nedds: [b]\n"
-        "      |     ^~~~~\n");
+  CHECK(
+      Diagnose(WithSteps("  - id: a\n    uses: exec\n    nedds: [b]\n    with: {run: [true]}\n")) ==
+      "test.yaml:6:5: error: unknown key 'nedds' in a step; did you mean 'needs'?\n"
+      "    6 |     nedds: [b]\n"
+      "      |     ^~~~~\n");
 }
 
 TEST_CASE("every mistake is reported at once, in order", "[loader]") {
-  std::string text = "version: 2\nname: Bad_Name\nsteps:\n"
-                     "  - id: a\n    uses: exec\n    timeout: 10 minutes\n    with: {run: [true]}\n"
-                     "  - id: a\n    uses: exec\n    retry: {max_attempts: 0}\n    with: {run: [true]}\n";
+  std::string text =
+      "version: 2\nname: Bad_Name\nsteps:\n"
+      "  - id: a\n    uses: exec\n    timeout: 10 minutes\n    with: {run: [true]}\n"
+      "  - id: a\n    uses: exec\n    retry: {max_attempts: 0}\n    with: {run: [true]}\n";
   CHECK(Diagnose(text) ==
         "test.yaml:1:10: error: unsupported version 2; this runbook engine reads version 1\n"
         "    1 | version: 2\n"
         "      |          ^\n"
-        "test.yaml:2:7: error: invalid name 'Bad_Name'; expected lowercase letters, digits and '-', starting with a letter or digit\n"
+        "test.yaml:2:7: error: invalid name 'Bad_Name'; expected lowercase letters, digits and "
+        "'-', starting with a letter or digit\n"
         "    2 | name: Bad_Name\n"
         "      |       ^~~~~~~~\n"
-        "test.yaml:6:14: error: invalid duration '10 minutes' for timeout; expected a duration such as '500ms', '30s', '10m', '2h' or '1h30m'\n"
+        "test.yaml:6:14: error: invalid duration '10 minutes' for timeout; expected a duration "
+        "such as '500ms', '30s', '10m', '2h' or '1h30m'\n"
         "    6 |     timeout: 10 minutes\n"
         "      |              ^~~~~~~~~~\n"
         "test.yaml:8:9: error: duplicate step id 'a' (first defined at line 4)\n"
         "    8 |   - id: a\n"
         "      |         ^\n"
-        "test.yaml:10:27: error: max_attempts must be at least 1 (it counts the first attempt), found 0\n"
+        "test.yaml:10:27: error: max_attempts must be at least 1 (it counts the first attempt), "
+        "found 0\n"
         "   10 |     retry: {max_attempts: 0}\n"
         "      |                           ^\n");
 }
@@ -60,24 +66,28 @@ TEST_CASE("needs: unknown steps and cycles with their whole path", "[loader]") {
         "test.yaml:6:13: error: step 'a' needs unknown step 'bb'; did you mean 'b'?\n"
         "    6 |     needs: [bb]\n"
         "      |             ^~\n");
-  CHECK(Diagnose(WithSteps("  - id: a\n    uses: exec\n    needs: [c]\n    with: {run: [true]}\n"
-                           "  - id: b\n    uses: exec\n    needs: [a]\n    with: {run: [true]}\n"
-                           "  - id: c\n    uses: exec\n    needs: [b]\n    with: {run: [true]}\n")) ==
-        "test.yaml:6:13: error: dependency cycle: a -> c -> b -> a\n"
-        "    6 |     needs: [c]\n"
-        "      |             ^\n");
+  CHECK(
+      Diagnose(WithSteps("  - id: a\n    uses: exec\n    needs: [c]\n    with: {run: [true]}\n"
+                         "  - id: b\n    uses: exec\n    needs: [a]\n    with: {run: [true]}\n"
+                         "  - id: c\n    uses: exec\n    needs: [b]\n    with: {run: [true]}\n")) ==
+      "test.yaml:6:13: error: dependency cycle: a -> c -> b -> a\n"
+      "    6 |     needs: [c]\n"
+      "      |             ^\n");
 }
 
 TEST_CASE("step parameters are checked against the step type's spec", "[loader]") {
   CHECK(Diagnose(WithSteps("  - id: a\n    uses: exec\n    with: {run: ls -l, shel: true}\n")) ==
-        "test.yaml:6:17: error: run is a string; give an argv list ([cmd, arg, ...]) or set shell: true to run it through /bin/sh\n"
+        "test.yaml:6:17: error: run is a string; give an argv list ([cmd, arg, ...]) or set shell: "
+        "true to run it through /bin/sh\n"
         "    6 |     with: {run: ls -l, shel: true}\n"
         "      |                 ^~~~~\n"
-        "test.yaml:6:24: error: unknown key 'shel' in the parameters of step type 'exec'; did you mean 'shell'?\n"
+        "test.yaml:6:24: error: unknown key 'shel' in the parameters of step type 'exec'; did you "
+        "mean 'shell'?\n"
         "    6 |     with: {run: ls -l, shel: true}\n"
         "      |                        ^~~~\n");
   CHECK(Diagnose(WithSteps("  - id: a\n    uses: exec\n    with: {run: [x], shell: yes}\n")) ==
-        "test.yaml:6:29: error: parameter 'shell': expected a boolean (true or false), found string 'yes'\n"
+        "test.yaml:6:29: error: parameter 'shell': expected a boolean (true or false), found "
+        "string 'yes'\n"
         "    6 |     with: {run: [x], shell: yes}\n"
         "      |                             ^~~\n");
   CHECK(Diagnose(WithSteps("  - id: a\n    uses: exec\n")) ==
@@ -87,47 +97,57 @@ TEST_CASE("step parameters are checked against the step type's spec", "[loader]"
 }
 
 TEST_CASE("param defaults must fit their own declaration", "[loader]") {
-  std::string text = std::string(kHeader) +
-                     "params:\n  rollout: { type: integer, minimum: 0, maximum: 100, default: 150 }\n"
-                     "  target: { type: string, enum: [staging, production], default: prod }\n"
-                     "steps: []\n";
+  std::string text =
+      std::string(kHeader) +
+      "params:\n  rollout: { type: integer, minimum: 0, maximum: 100, default: 150 }\n"
+      "  target: { type: string, enum: [staging, production], default: prod }\n"
+      "steps: []\n";
   CHECK(Diagnose(text) ==
         "test.yaml:4:64: error: default of param 'rollout': value 150 is above the maximum 100\n"
         "    4 |   rollout: { type: integer, minimum: 0, maximum: 100, default: 150 }\n"
         "      |                                                                ^~~\n"
-        "test.yaml:5:65: error: default of param 'target': invalid value 'prod'; expected one of: staging, production\n"
+        "test.yaml:5:65: error: default of param 'target': invalid value 'prod'; expected one of: "
+        "staging, production\n"
         "    5 |   target: { type: string, enum: [staging, production], default: prod }\n"
         "      |                                                                 ^~~~\n");
 }
 
-TEST_CASE("expressions: syntax, unknown names and functions, upstream only", "[loader][expressions]") {
+TEST_CASE("expressions: syntax, unknown names and functions, upstream only",
+          "[loader][expressions]") {
   std::string head = std::string(kHeader) + "params:\n  backup_dir: { type: string, default: b }\n";
-  CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls, '${{ params.backup_dri }}']}\n") ==
+  CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls, '${{ "
+                        "params.backup_dri }}']}\n") ==
         "test.yaml:8:27: error: unknown param 'backup_dri'; did you mean 'backup_dir'?\n"
         "    8 |     with: {run: [ls, '${{ params.backup_dri }}']}\n"
         "      |                           ^~~~~~~~~~~~~~~~~\n");
-  CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls, '${{ lenght(params.backup_dir) }}']}\n") ==
+  CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls, '${{ "
+                        "lenght(params.backup_dir) }}']}\n") ==
         "test.yaml:8:27: error: unknown function 'lenght'; did you mean 'length'?\n"
         "    8 |     with: {run: [ls, '${{ lenght(params.backup_dir) }}']}\n"
         "      |                           ^~~~~~~~~~~~~~~~~~~~~~~~~\n");
-  CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls, '${{ params.backup_dir == }}']}\n") ==
+  CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls, '${{ "
+                        "params.backup_dir == }}']}\n") ==
         "test.yaml:8:48: error: expected an expression\n"
         "    8 |     with: {run: [ls, '${{ params.backup_dir == }}']}\n"
         "      |                                                ^\n");
-  CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls]}\n"
-                        "  - id: b\n    uses: exec\n    with: {run: [echo, '${{ steps.a.outputs.x }}']}\n") ==
+  CHECK(Diagnose(
+            head +
+            "steps:\n  - id: a\n    uses: exec\n    with: {run: [ls]}\n"
+            "  - id: b\n    uses: exec\n    with: {run: [echo, '${{ steps.a.outputs.x }}']}\n") ==
         "test.yaml:11:29: error: step 'a' is not upstream of step 'b'; add it to needs\n"
         "   11 |     with: {run: [echo, '${{ steps.a.outputs.x }}']}\n"
         "      |                             ^~~~~~~~~~~~~~~~~\n");
   CHECK(Diagnose(head + "steps:\n  - id: a\n    uses: approval\n    with: {prompt: go}\n"
-                        "  - id: b\n    uses: exec\n    needs: [a]\n    with: {run: [echo, '${{ steps.a.result }}']}\n") ==
+                        "  - id: b\n    uses: exec\n    needs: [a]\n    with: {run: [echo, '${{ "
+                        "steps.a.result }}']}\n") ==
         "test.yaml:12:29: error: expected steps.a.outputs.<name> or steps.a.outcome\n"
         "   12 |     with: {run: [echo, '${{ steps.a.result }}']}\n"
         "      |                             ^~~~~~~~~~~~~~\n");
 }
 
 TEST_CASE("expression types are checked where they are known", "[loader][expressions]") {
-  std::string text = std::string(kHeader) + "params:\n  n: { type: integer, default: 1 }\n"
+  std::string text = std::string(kHeader) +
+                     "params:\n  n: { type: integer, default: 1 }\n"
                      "steps:\n  - id: a\n    uses: exec\n    if: ${{ params.n }}\n"
                      "    with: {run: [true], shell: '${{ params.n }}'}\n";
   CHECK(Diagnose(text) ==
@@ -154,15 +174,19 @@ TEST_CASE("hostile inputs are bounded errors, fast", "[loader][limits]") {
   auto fast = [](const std::string& text) {
     auto start = std::chrono::steady_clock::now();
     std::string out = Diagnose(text);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     CHECK(ms.count() < 1000);
     return out;
   };
-  CHECK(fast("") == "test.yaml: error: file is empty; expected a runbook (a mapping with version, name and steps)\n");
-  CHECK(fast("- a\n- b\n") ==
-        "test.yaml:1:1: error: a runbook must be a mapping (version, name, steps...), found a list\n"
-        "    1 | - a\n"
-        "      | ^\n");
+  CHECK(fast("") ==
+        "test.yaml: error: file is empty; expected a runbook (a mapping with version, name and "
+        "steps)\n");
+  CHECK(
+      fast("- a\n- b\n") ==
+      "test.yaml:1:1: error: a runbook must be a mapping (version, name, steps...), found a list\n"
+      "    1 | - a\n"
+      "      | ^\n");
   CHECK(fast(std::string("version: 1\0\x01\x02", 13)).find("NUL byte") != std::string::npos);
   CHECK(fast("version: 1\nname: \xff\xfe\n") ==
         "test.yaml:2:7: error: invalid UTF-8; a runbook is UTF-8 text\n"
@@ -175,7 +199,8 @@ TEST_CASE("hostile inputs are bounded errors, fast", "[loader][limits]") {
             char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + ", *" + char(c - 1) + "]\n";
   }
   CHECK(fast(bomb).find("an alias bomb?") != std::string::npos);
-  CHECK(fast(std::string(50000, '[') + std::string(50000, ']')).find("error:") != std::string::npos);
+  CHECK(fast(std::string(50000, '[') + std::string(50000, ']')).find("error:") !=
+        std::string::npos);
   std::string dashes;
   for (int i = 0; i < 30000; ++i) dashes += "- ";
   CHECK(fast(dashes + "x\n").find("error:") != std::string::npos);

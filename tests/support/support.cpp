@@ -57,7 +57,7 @@ Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run,
   CancelToken own;
   PosixProcessRunner processes;
   Ran ran;
-  RunServices services{processes, clock, ran.recorded, cancel ? *cancel : own, nullptr,
+  RunServices services{processes,           clock, ran.recorded, cancel ? *cancel : own, nullptr,
                        CurrentEnvironment()};
   RunOptions options;
   options.run_id = "test-run";

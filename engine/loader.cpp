@@ -5,13 +5,13 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "engine/loader_internal.h"
 #include "engine/plugin/check_value.h"
 #include "engine/source/snode_value.h"
 #include "engine/source/yaml_reader.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -115,10 +115,9 @@ void ReadIdentity(FieldReader& r, const SNode& root, Runbook& rb) {
       r.Error(version->loc, "unsupported version " + std::to_string(*v) +
                                 "; this runbook engine reads version 1");
   }
-  static const std::regex kName("[a-z0-9][a-z0-9-]*");
   if (const SNode* name = root.Get("name")) {
     rb.name = r.String(*name, "name").value_or("");
-    if (!rb.name.empty() && !std::regex_match(rb.name, kName)) {
+    if (!rb.name.empty() && !IsLowerName(rb.name, false)) {
       r.Error(name->loc, "invalid name '" + rb.name +
                              "'; expected lowercase letters, digits and '-', starting with a "
                              "letter or digit");

@@ -1,6 +1,5 @@
 // Reading one step: its own keys, retry policy, env, condition, and its `with` checked
 // against the step type's spec.
-#include <regex>
 
 #include "engine/loader_internal.h"
 #include "engine/plugin/check_value.h"
@@ -75,11 +74,10 @@ void ReadCondition(FieldReader& r, const SNode& node, StepDecl& out) {
 }
 
 void ReadIdentity(FieldReader& r, const SNode& node, StepDecl& out) {
-  static const std::regex kId("[a-z0-9][a-z0-9_-]*");
   if (const SNode* id = node.Get("id")) {
     out.id = r.String(*id, "id").value_or("");
     out.id_loc = id->loc;
-    if (!out.id.empty() && !std::regex_match(out.id, kId)) {
+    if (!out.id.empty() && !IsLowerName(out.id, true)) {
       r.Error(id->loc, "invalid step id '" + out.id +
                            "'; expected lowercase letters, digits, '_' and '-', starting with a "
                            "letter or digit");

@@ -66,6 +66,15 @@ size_t FindInvalidUtf8(std::string_view text) {
   return std::string::npos;
 }
 
+bool IsLowerName(std::string_view text, bool underscore) {
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (text.empty() || !alnum(text[0])) return false;
+  for (char c : text.substr(1)) {
+    if (!alnum(c) && c != '-' && !(underscore && c == '_')) return false;
+  }
+  return true;
+}
+
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }

@@ -19,6 +19,9 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 // Offset of the first invalid UTF-8 sequence, or npos when the text is valid.
 size_t FindInvalidUtf8(std::string_view text);
 
+// [a-z0-9][a-z0-9-]* (and '_' after the first character when `underscore`).
+bool IsLowerName(std::string_view text, bool underscore);
+
 bool StartsWith(std::string_view text, std::string_view prefix);
 bool EndsWith(std::string_view text, std::string_view suffix);
 std::string Trim(std::string_view text);

@@ -45,7 +45,4 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
 int CmdSteps(const StepRegistry& registry, const std::string& type, const std::string& format);
 int CmdSchema(const StepRegistry& registry);
 
-// Shared by commands: load + validate, printing diagnostics to stderr. nullptr on error.
-struct LoadedRunbook;
-
 }  // namespace runbook

@@ -196,6 +196,7 @@ std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string te
     return nullptr;
   }
   ReadRoot(r, *root, registry, *rb);
+  rb->IndexSteps();
   CheckSteps(r, *rb);
   CheckExpressions(r, *rb);
   diags.Sort();

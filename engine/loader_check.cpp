@@ -9,7 +9,6 @@
 
 namespace runbook {
 
-SType StaticTypeOfParam(ParamType t);  // loader_steps.cpp
 
 namespace {
 
@@ -69,9 +68,8 @@ void CheckRtoMarks(FieldReader& r, const Runbook& rb) {
 // What an expression in one place of the runbook may refer to.
 class Scope : public CheckScope {
  public:
-  Scope(const Runbook& rb, const std::unordered_map<std::string, int>& index,
-        std::vector<std::set<int>>& upstream_cache, std::vector<bool>& cached)
-      : rb_(rb), index_(index), upstream_(upstream_cache), cached_(cached) {}
+  Scope(const Runbook& rb, const std::unordered_map<std::string, int>& index)
+      : rb_(rb), index_(index), seen_(rb.steps.size(), 0) {}
 
   void Enter(const StepDecl* step, bool in_condition) {
     step_ = step;
@@ -153,21 +151,24 @@ class Scope : public CheckScope {
     return names;
   }
 
-  // Steps this step may read: its transitive needs; for a finally step also every main step.
-  const std::set<int>& Upstream(int step) const {
-    if (cached_[step]) return upstream_[step];
-    std::set<int>& up = upstream_[step];
-    std::vector<int> work{step};
+  // Whether `target` is among the transitive needs of `step`: a search from `step` that
+  // stops at the first hit (usually a direct need), so a long chain stays linear.
+  bool Reaches(int step, int target) const {
+    ++epoch_;
+    std::vector<int>& work = work_;
+    work.assign(1, step);
     while (!work.empty()) {
       int s = work.back();
       work.pop_back();
       for (const std::string& need : rb_.steps[s].needs) {
         auto it = index_.find(need);
-        if (it != index_.end() && up.insert(it->second).second) work.push_back(it->second);
+        if (it == index_.end() || seen_[it->second] == epoch_) continue;
+        if (it->second == target) return true;
+        seen_[it->second] = epoch_;
+        work.push_back(it->second);
       }
     }
-    cached_[step] = true;
-    return up;
+    return false;
   }
 
   SType Steps(const std::vector<std::string>& path, std::string& error) const {
@@ -202,7 +203,7 @@ class Scope : public CheckScope {
     if (step_ == nullptr) return false;
     int self = index_.at(step_->id);
     if (step_->is_finally && !rb_.steps[target].is_finally) return true;
-    return Upstream(self).count(target) > 0;
+    return Reaches(self, target);
   }
 
   static SType Output(const StepDecl& target, const std::vector<std::string>& path,
@@ -212,7 +213,7 @@ class Scope : public CheckScope {
     if (const OutputSpec* o = spec.FindOutput(path[3])) {
       return Leaf(path, 3, StaticTypeOfParam(o->type), error);
     }
-    if (spec.open_outputs) return Leaf(path, 3, SType::kString, error);
+    if (spec.open_outputs) return Leaf(path, 3, SType::kAny, error);
     std::vector<std::string> names;
     for (const OutputSpec& o : spec.outputs) names.push_back(o.name);
     std::string close = ClosestName(path[3], names);
@@ -223,8 +224,9 @@ class Scope : public CheckScope {
 
   const Runbook& rb_;
   const std::unordered_map<std::string, int>& index_;
-  std::vector<std::set<int>>& upstream_;
-  std::vector<bool>& cached_;
+  mutable std::vector<unsigned> seen_;  // Reaches(): visited marks, by epoch
+  mutable std::vector<int> work_;
+  mutable unsigned epoch_ = 0;
   const StepDecl* step_ = nullptr;
   bool in_condition_ = false;
 };
@@ -352,9 +354,7 @@ void CheckSteps(FieldReader& r, const Runbook& rb) {
 void CheckExpressions(FieldReader& r, Runbook& rb) {
   std::unordered_map<std::string, int> index;
   for (size_t i = 0; i < rb.steps.size(); ++i) index.emplace(rb.steps[i].id, static_cast<int>(i));
-  std::vector<std::set<int>> upstream(rb.steps.size());
-  std::vector<bool> cached(rb.steps.size(), false);
-  Scope scope(rb, index, upstream, cached);
+  Scope scope(rb, index);
   ExpressionChecker check(r, scope);
   scope.Enter(nullptr, false);
   for (const auto& [key, value] : rb.env) check.Tree(value);

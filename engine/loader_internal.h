@@ -17,4 +17,7 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what);
 void CheckSteps(FieldReader& r, const Runbook& rb);
 void CheckExpressions(FieldReader& r, Runbook& rb);
 
+// loader_steps.cpp: the static expression type of a parameter or output type.
+SType StaticTypeOfParam(ParamType t);
+
 }  // namespace runbook

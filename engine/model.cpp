@@ -2,11 +2,19 @@
 
 namespace runbook {
 
+void Runbook::IndexSteps() {
+  step_index.clear();
+  for (size_t i = 0; i < steps.size(); ++i) step_index.emplace(steps[i].id, i);
+}
+
 const StepDecl* Runbook::FindStep(const std::string& id) const {
-  for (const StepDecl& s : steps) {
-    if (s.id == id) return &s;
+  if (step_index.empty()) {  // a hand-built runbook (tests) that was never indexed
+    for (const StepDecl& s : steps)
+      if (s.id == id) return &s;
+    return nullptr;
   }
-  return nullptr;
+  auto it = step_index.find(id);
+  return it == step_index.end() ? nullptr : &steps[it->second];
 }
 
 }  // namespace runbook

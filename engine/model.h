@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -80,7 +81,11 @@ struct Runbook {
   std::vector<StepDecl> steps;  // main steps first, then finally steps
   size_t finally_begin = 0;
 
+  std::unordered_map<std::string, size_t> step_index;  // id -> index, by IndexSteps()
+
   const std::string& path() const { return source.path; }
+  // Builds step_index; the first of duplicate ids wins. Call after `steps` is final.
+  void IndexSteps();
   const StepDecl* FindStep(const std::string& id) const;
 };
 

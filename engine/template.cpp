@@ -2,6 +2,13 @@
 
 namespace runbook {
 
+TNode::TNode() = default;
+TNode::~TNode() = default;
+TNode::TNode(const TNode&) = default;
+TNode::TNode(TNode&&) noexcept = default;
+TNode& TNode::operator=(const TNode&) = default;
+TNode& TNode::operator=(TNode&&) noexcept = default;
+
 bool Template::has_expressions() const {
   for (const Part& p : parts) {
     if (p.expr) return true;

@@ -48,6 +48,14 @@ struct TNode {
   std::string text;     // templates: the scalar as written, to locate expression errors
   bool quoted = false;  // templates: the scalar was quoted
 
+  // Out of line: `entries` holds TNode, incomplete here (clang rejects inline ones).
+  TNode();
+  ~TNode();
+  TNode(const TNode&);
+  TNode(TNode&&) noexcept;
+  TNode& operator=(const TNode&);
+  TNode& operator=(TNode&&) noexcept;
+
   bool has_expressions() const;
   // The value when it holds no expressions.
   std::optional<Value> StaticValue() const;

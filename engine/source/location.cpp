@@ -2,6 +2,13 @@
 
 namespace runbook {
 
+SNode::SNode() = default;
+SNode::~SNode() = default;
+SNode::SNode(const SNode&) = default;
+SNode::SNode(SNode&&) noexcept = default;
+SNode& SNode::operator=(const SNode&) = default;
+SNode& SNode::operator=(SNode&&) noexcept = default;
+
 const SNode* SNode::Get(const std::string& key) const {
   for (const auto& [k, v] : entries) {
     if (k.text == key) return &v;

@@ -24,6 +24,14 @@ struct SNode {
   std::vector<SNode> items;                      // sequences
   std::vector<std::pair<SNode, SNode>> entries;  // mappings, in document order
 
+  // Out of line: `entries` holds SNode, incomplete here (clang rejects inline ones).
+  SNode();
+  ~SNode();
+  SNode(const SNode&);
+  SNode(SNode&&) noexcept;
+  SNode& operator=(const SNode&);
+  SNode& operator=(SNode&&) noexcept;
+
   bool is_null() const { return kind == Kind::kNull; }
   bool is_scalar() const { return kind == Kind::kScalar; }
   bool is_seq() const { return kind == Kind::kSeq; }

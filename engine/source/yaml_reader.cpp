@@ -1,10 +1,14 @@
 #include "engine/source/yaml_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstring>
+#include <map>
 #include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "engine/util/strings.h"
 
@@ -29,90 +33,128 @@ Loc LocAtOffset(const std::string& text, size_t offset) {
   return loc;
 }
 
-// Converts yaml-cpp's tree; aliases are shared nodes there and are copied here, so the
-// node budget is what bounds an alias bomb.
-class Converter {
+struct Abort {};  // thrown by the builder to stop the parser after an error it reported
+
+// Builds the located tree straight from yaml-cpp's parser events (no intermediate node
+// graph, so memory stays near the size of the result). Aliases are copied, so the node
+// budget is what bounds an alias bomb; depth is checked on every container.
+class Builder final : public YAML::EventHandler {
  public:
-  Converter(const SourceText& source, Diagnostics& diags, const YamlLimits& limits)
+  Builder(const SourceText& source, Diagnostics& diags, const YamlLimits& limits)
       : source_(source), diags_(diags), limits_(limits) {}
 
-  bool Convert(const YAML::Node& node, SNode& out, int depth) {
-    if (++nodes_ > limits_.max_nodes)
-      return Fail(node, "the document expands to more than " + std::to_string(limits_.max_nodes) +
-                            " nodes (an alias bomb?)");
-    if (depth > limits_.max_depth) {
-      return Fail(node, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
-    }
-    switch (node.Type()) {
-      case YAML::NodeType::Scalar:
-        return Scalar(node, out);
-      case YAML::NodeType::Sequence:
-        return Sequence(node, out, depth);
-      case YAML::NodeType::Map:
-        return Mapping(node, out, depth);
-      default:
-        out.kind = SNode::Kind::kNull;
-        out.loc = LocOf(node.Mark());
-        return true;
-    }
+  SNode& root() { return root_; }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    SNode& n = Place(mark, 1);
+    n.loc = LocOf(mark);
+    Done(n, anchor, 1);
   }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) Fail(LocOf(mark), "unknown alias");
+    SNode& n = Place(mark, it->second.count);
+    n = it->second.node;
+    Done(n, 0, it->second.count);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    SNode& n = Place(mark, 1);
+    n.kind = SNode::Kind::kScalar;
+    n.text = value;
+    n.quoted = tag == "!";
+    bool one_line = value.find('\n') == std::string::npos;
+    n.loc = LocOf(mark, one_line ? static_cast<int>(value.size()) + (n.quoted ? 2 : 0) : 1);
+    // A plain `~`/`null` scalar is YAML's null.
+    if (!n.quoted && (value == "~" || value == "null" || value == "Null" || value == "NULL"))
+      n.kind = SNode::Kind::kNull;
+    Done(n, anchor, 1);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, SNode::Kind::kSeq, anchor);
+  }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, SNode::Kind::kMap, anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapEnd() override { Close(); }
 
  private:
-  bool Fail(const YAML::Node& node, const std::string& message) {
-    if (!failed_) diags_.Error(source_.path, LocOf(node.Mark()), message);
-    failed_ = true;
-    return false;
+  struct Open_ {
+    SNode* node;
+    YAML::anchor_t anchor;
+    size_t nodes_before;
+    bool want_key = true;  // mappings: the next event is a key
+    std::set<std::string> keys;
+  };
+  struct Anchored {
+    SNode node;
+    size_t count;
+  };
+
+  [[noreturn]] void Fail(const Loc& loc, const std::string& message) {
+    diags_.Error(source_.path, loc, message);
+    throw Abort{};
   }
 
-  bool Scalar(const YAML::Node& node, SNode& out) {
-    out.kind = SNode::Kind::kScalar;
-    out.text = node.Scalar();
-    out.quoted = node.Tag() == "!";
-    bool one_line = out.text.find('\n') == std::string::npos;
-    int length = one_line ? static_cast<int>(out.text.size()) + (out.quoted ? 2 : 0) : 1;
-    out.loc = LocOf(node.Mark(), length);
-    // A plain `~`/`null` scalar is YAML's null.
-    if (!out.quoted &&
-        (out.text == "~" || out.text == "null" || out.text == "Null" || out.text == "NULL")) {
-      out.kind = SNode::Kind::kNull;
-    }
-    return true;
+  // Where the next node goes: the root, a sequence item, or a mapping key or value.
+  SNode& Place(const YAML::Mark& mark, size_t count) {
+    nodes_ += count;
+    if (nodes_ > limits_.max_nodes)
+      Fail(LocOf(mark), "the document expands to more than " +
+                            std::to_string(limits_.max_nodes) + " nodes (an alias bomb?)");
+    if (open_.empty()) return root_;
+    SNode& parent = *open_.back().node;
+    if (parent.is_seq()) return parent.items.emplace_back();
+    if (open_.back().want_key) return parent.entries.emplace_back().first;
+    return parent.entries.back().second;
   }
 
-  bool Sequence(const YAML::Node& node, SNode& out, int depth) {
-    out.kind = SNode::Kind::kSeq;
-    out.loc = LocOf(node.Mark());
-    out.items.reserve(node.size());
-    for (const YAML::Node& item : node) {
-      out.items.emplace_back();
-      if (!Convert(item, out.items.back(), depth + 1)) return false;
-    }
-    return true;
-  }
-
-  bool Mapping(const YAML::Node& node, SNode& out, int depth) {
-    out.kind = SNode::Kind::kMap;
-    out.loc = LocOf(node.Mark());
-    std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      out.entries.emplace_back();
-      auto& [key, value] = out.entries.back();
-      if (!Convert(it->first, key, depth + 1)) return false;
-      if (!key.is_scalar()) {
-        diags_.Error(source_.path, key.loc, "mapping keys must be plain strings");
-      } else if (!seen.insert(key.text).second) {
-        diags_.Error(source_.path, key.loc, "duplicate key '" + key.text + "'");
+  // A node is complete: remember its anchor, check a mapping key.
+  void Done(const SNode& n, YAML::anchor_t anchor, size_t count) {
+    if (anchor != 0) anchors_[anchor] = {n, count};
+    if (open_.empty() || !open_.back().node->is_map()) return;
+    Open_& map = open_.back();
+    if (map.want_key) {
+      if (!n.is_scalar()) {
+        diags_.Error(source_.path, n.loc, "mapping keys must be plain strings");
+      } else if (!map.keys.insert(n.text).second) {
+        diags_.Error(source_.path, n.loc, "duplicate key '" + n.text + "'");
       }
-      if (!Convert(it->second, value, depth + 1)) return false;
     }
-    return true;
+    map.want_key = !map.want_key;
+  }
+
+  void Open(const YAML::Mark& mark, SNode::Kind kind, YAML::anchor_t anchor) {
+    if (static_cast<int>(open_.size()) >= limits_.max_depth)
+      Fail(LocOf(mark), "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+    SNode& n = Place(mark, 1);
+    n.kind = kind;
+    n.loc = LocOf(mark);
+    open_.push_back({&n, anchor, nodes_ - 1, true, {}});
+  }
+
+  void Close() {
+    Open_ done = std::move(open_.back());
+    open_.pop_back();
+    Done(*done.node, done.anchor, nodes_ - done.nodes_before);
   }
 
   const SourceText& source_;
   Diagnostics& diags_;
   const YamlLimits& limits_;
+  SNode root_;
+  std::vector<Open_> open_;
+  std::map<YAML::anchor_t, Anchored> anchors_;
   size_t nodes_ = 0;
-  bool failed_ = false;
 };
 
 bool CheckBytes(const SourceText& source, Diagnostics& diags, const YamlLimits& limits) {
@@ -148,9 +190,13 @@ bool CheckBytes(const SourceText& source, Diagnostics& diags, const YamlLimits& 
 std::optional<SNode> ReadYaml(const SourceText& source, Diagnostics& diags,
                               const YamlLimits& limits) {
   if (!CheckBytes(source, diags, limits)) return std::nullopt;
-  YAML::Node root;
+  std::istringstream in(source.text);
+  Builder builder(source, diags, limits);
   try {
-    root = YAML::Load(source.text);
+    YAML::Parser parser(in);
+    parser.HandleNextDocument(builder);
+  } catch (const Abort&) {
+    return std::nullopt;
   } catch (const YAML::ParserException& e) {
     diags.Error(source.path, LocOf(e.mark), "invalid YAML: " + e.msg);
     return std::nullopt;
@@ -158,15 +204,7 @@ std::optional<SNode> ReadYaml(const SourceText& source, Diagnostics& diags,
     diags.Error(source.path, {}, std::string("invalid YAML: ") + e.what());
     return std::nullopt;
   }
-  SNode out;
-  Converter converter(source, diags, limits);
-  try {
-    if (!converter.Convert(root, out, 0)) return std::nullopt;
-  } catch (const std::exception& e) {
-    diags.Error(source.path, {}, std::string("invalid YAML: ") + e.what());
-    return std::nullopt;
-  }
-  return out;
+  return std::move(builder.root());
 }
 
 }  // namespace runbook

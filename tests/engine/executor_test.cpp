@@ -187,5 +187,5 @@ TEST_CASE("a missing executable is a failed attempt with a clear message", "[exe
 }
 
 TEST_CASE("every built-in step type is registered", "[registry]") {
-  CHECK(Builtins().Names() == std::vector<std::string>{"approval", "exec"});
+  CHECK(Builtins().Names() == std::vector<std::string>{"approval", "exec", "log"});
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Runs runbook's benchmarks side by side with the peer tool and prints a markdown table.
+
+usage: bench/run.py [--runs N] [--binary build/runbook]
+Build first (scripts/build.sh). Results go to stdout; paste them into bench/README.md."""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gen_runbooks  # noqa: E402
+from harness import measure  # noqa: E402
+
+
+def compare(name, runs, ours, peer):
+    import statistics
+    t_ours, t_peer, rss_ours = [], [], 0
+    measure(ours)
+    for _ in range(runs):
+        t, m = measure(ours)
+        t_ours.append(t)
+        rss_ours = max(rss_ours, m)
+        if peer:
+            t_peer.append(measure(peer)[0])
+    row = {"name": name, "ours_s": statistics.median(t_ours), "rss_kib": rss_ours}
+    if peer:
+        row["peer_s"] = statistics.median(t_peer)
+        row["ratio"] = row["ours_s"] / row["peer_s"]
+    return row
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--binary", default="build/runbook")
+    args = ap.parse_args()
+    rb = os.path.abspath(args.binary)
+    work = tempfile.mkdtemp(prefix="runbook-bench-")
+    sys.argv = ["gen", work]
+    gen_runbooks.main()
+    f = lambda name: os.path.join(work, name)  # noqa: E731
+    rows = []
+    rows.append(compare(
+        "validate 5,000 steps vs PyYAML CSafeLoader (load only)", args.runs,
+        f"{rb} validate {f('validate-5k.yaml')}",
+        f"python3 -c \"import yaml,sys; yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)\" "
+        f"{f('validate-5k.yaml')}"))
+    rows.append(compare(
+        "run 1,000-step chain of exec /bin/true vs a shell loop", args.runs,
+        f"{rb} run {f('exec-chain-1k.yaml')}",
+        "sh -c 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done'"))
+    many = compare("run 1,000 no-op steps", args.runs, f"{rb} run {f('noop-1000.yaml')}", None)
+    one = compare("run 1 no-op step", args.runs, f"{rb} run {f('noop-1.yaml')}", None)
+    per_step_ms = (many["ours_s"] - one["ours_s"]) / 999 * 1000
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}\n")
+    print("| benchmark | runbook | peer | ratio | peak RSS |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['name']} | {r['ours_s'] * 1000:.1f} ms | {r['peer_s'] * 1000:.1f} ms | "
+              f"{r['ratio']:.2f}x | {r['rss_kib'] / 1024:.1f} MiB |")
+    print(f"| 1,000 no-op steps: engine overhead per step | {per_step_ms:.3f} ms | | | "
+          f"{many['rss_kib'] / 1024:.1f} MiB |")
+    print("\n" + json.dumps({"rows": rows, "noop_overhead_ms_per_step": per_step_ms}))
+
+
+if __name__ == "__main__":
+    main()

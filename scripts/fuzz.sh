@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang into build-fuzz/ and runs each for SECONDS
+# (default 10) on a scratch copy of its seed corpus. Exit 1 when a target finds a crash;
+# the reproducer is left in build-fuzz/ (see docs/fuzzing.md). Exit 77 without clang.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-10}"
+command -v clang++ > /dev/null || { echo "clang++ not found; fuzzing skipped"; exit 77; }
+CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DRUNBOOK_FUZZ=ON -DRUNBOOK_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build-fuzz --target fuzz_loader fuzz_expression
+for target in loader expression; do
+  work="build-fuzz/fuzz/corpus-$target"
+  mkdir -p "$work"
+  cp -n fuzz/corpus/"$target"/* "$work"/ 2> /dev/null || true
+  echo "fuzz_$target: ${seconds}s"
+  (cd build-fuzz/fuzz && "./fuzz_$target" -max_total_time="$seconds" -max_len=65536 \
+     -rss_limit_mb=1024 -timeout=5 -print_final_stats=1 "corpus-$target" 2>&1 | tail -n 12)
+done

@@ -9,7 +9,6 @@
 
 namespace runbook {
 
-
 namespace {
 
 std::vector<std::string> StepIds(const Runbook& rb) {

@@ -109,8 +109,8 @@ class Builder final : public YAML::EventHandler {
   SNode& Place(const YAML::Mark& mark, size_t count) {
     nodes_ += count;
     if (nodes_ > limits_.max_nodes)
-      Fail(LocOf(mark), "the document expands to more than " +
-                            std::to_string(limits_.max_nodes) + " nodes (an alias bomb?)");
+      Fail(LocOf(mark), "the document expands to more than " + std::to_string(limits_.max_nodes) +
+                            " nodes (an alias bomb?)");
     if (open_.empty()) return root_;
     SNode& parent = *open_.back().node;
     if (parent.is_seq()) return parent.items.emplace_back();

@@ -27,8 +27,9 @@ TEST_CASE("validate: exit codes and the three formats", "[cli]") {
                         "    4 |   - {id: a, uses: hsah}\n"
                         "      |                   ^~~~\n");
   Command gh = Shell(Run("validate --format github " + bad));
-  CHECK(gh.out == "::error file=" + bad +
-                      ",line=4,col=19::unknown step type 'hsah'; known types: approval, exec, log\n");
+  CHECK(gh.out ==
+        "::error file=" + bad +
+            ",line=4,col=19::unknown step type 'hsah'; known types: approval, exec, log\n");
   Command json = Shell(Run("validate --format json " + good + " " + bad));
   CHECK(json.exit_code == 2);
   CHECK(json.out.find("\"valid\": false") != std::string::npos);
@@ -116,4 +117,25 @@ TEST_CASE("the checked-in step reference is the generated one", "[cli][docs]") {
   std::stringstream checked_in;
   checked_in << in.rdbuf();
   CHECK(Shell(Run("steps --format md")).out == checked_in.str());
+}
+
+TEST_CASE("on a terminal the live view redraws in place; NO_COLOR drops colour", "[cli][tty]") {
+  REQUIRE(Shell("command -v script").exit_code == 0);  // bsdutils, essential on Debian
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "tty.yaml",
+                               "version: 1\nname: tty\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [sleep, '0.5']}}\n"
+                               "  - {id: b, uses: exec, needs: [a], with: {run: [echo, hi]}}\n");
+  // `script` gives the command a pseudo-terminal and copies what it drew to stdout.
+  Command tty =
+      Shell("unset NO_COLOR; TERM=xterm script -q -e -c '" + Run("run " + file) + "' /dev/null");
+  CHECK(tty.exit_code == 0);
+  CHECK(tty.out.find("\033[1A\033[2K") != std::string::npos);  // a line redrawn in place
+  CHECK(tty.out.find("\033[36m...\033[0m a (exec)") != std::string::npos);  // running, timed
+  CHECK(tty.out.find("\033[32mok") != std::string::npos);
+  Command plain =
+      Shell("TERM=xterm NO_COLOR=1 script -q -e -c '" + Run("run " + file) + "' /dev/null");
+  CHECK(plain.exit_code == 0);
+  CHECK(plain.out.find("\033[32m") == std::string::npos);
+  CHECK(plain.out.find("ok   b") != std::string::npos);
 }

@@ -25,9 +25,9 @@ TEST_CASE("log publishes typed outputs that later steps read", "[steps][log]") {
 
 TEST_CASE("log with an unknown parameter is a located error", "[steps][log]") {
   CHECK(Diagnose("version: 1\nname: t\nsteps:\n  - id: l\n    uses: log\n"
-                 "    with: {mesage: hi}\n")
-        == "test.yaml:6:12: error: unknown key 'mesage' in the parameters of step type 'log'; "
-           "did you mean 'message'?\n"
-           "    6 |     with: {mesage: hi}\n"
-           "      |            ^~~~~~\n");
+                 "    with: {mesage: hi}\n") ==
+        "test.yaml:6:12: error: unknown key 'mesage' in the parameters of step type 'log'; "
+        "did you mean 'message'?\n"
+        "    6 |     with: {mesage: hi}\n"
+        "      |            ^~~~~~\n");
 }

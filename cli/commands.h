@@ -39,8 +39,33 @@ struct RunCliOptions {
   bool yes = false;
   bool dry_run = false;
   int max_parallel = 0;
+  std::string audit_db;      // --audit-db (else RUNBOOK_AUDIT_DB, else .runbook/audit.db)
+  std::string sign_key;      // --sign-key: Ed25519 PEM; signs the chain head at the end
+  std::string metrics_file;  // --metrics-file: Prometheus textfile
+  bool wait_lock = false;    // --wait: wait for the lock instead of failing
+  // resume only
+  std::string resume_id;
+  bool force = false;  // resume although the runbook file changed
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
+int CmdResume(const StepRegistry& registry, const RunCliOptions& o);
+
+struct AuditCliOptions {
+  std::string audit_db;
+  std::string runbook;        // history --runbook
+  int limit = 20;             // history --limit
+  std::string format;         // text | json | md | html | jsonl
+  std::string run_id;         // show, report
+  std::string output;         // report --output
+  std::string public_key;     // audit verify --public-key
+  std::string sign_key;       // audit sign --sign-key
+};
+int CmdHistory(const AuditCliOptions& o);
+int CmdShow(const AuditCliOptions& o);
+int CmdReport(const AuditCliOptions& o);
+int CmdAuditVerify(const AuditCliOptions& o);
+int CmdAuditExport(const AuditCliOptions& o);
+int CmdAuditSign(const AuditCliOptions& o);
 
 int CmdSteps(const StepRegistry& registry, const std::string& type, const std::string& format);
 int CmdSchema(const StepRegistry& registry);

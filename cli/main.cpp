@@ -5,6 +5,21 @@
 
 #include "cli/commands.h"
 
+namespace {
+
+// Options of `run` and `resume` about the record they leave.
+void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
+  cmd->add_option("--audit-db", o.audit_db,
+                  "the audit store (default $RUNBOOK_AUDIT_DB, else .runbook/audit.db)");
+  cmd->add_option("--sign-key", o.sign_key,
+                  "Ed25519 private key (PEM): sign the audit chain head when the run ends");
+  cmd->add_option("--metrics-file", o.metrics_file,
+                  "write Prometheus metrics here (node_exporter textfile collector)");
+  cmd->add_flag("--wait", o.wait_lock, "wait for the runbook's lock instead of failing");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace runbook;
   StepRegistry registry = MakeBuiltinRegistry();
@@ -42,6 +57,58 @@ int main(int argc, char** argv) {
   r->add_flag("--yes", run.yes, "approve every approval step");
   r->add_option("--max-parallel", run.max_parallel, "steps running at once")
       ->check(CLI::PositiveNumber);
+  AddRunRecordOptions(r, run);
+
+  RunCliOptions resume;
+  auto* re = app.add_subcommand(
+      "resume", "continue a failed or interrupted run; steps that passed are not repeated");
+  re->add_option("run_id", resume.resume_id, "the run to continue (id or unique prefix)")
+      ->required();
+  re->add_flag("--force", resume.force, "resume although the runbook file changed");
+  re->add_flag("--yes", resume.yes,
+               "approve every approval step and re-run steps that were interrupted mid-way");
+  re->add_option("--approve", resume.approvals, "approve the approval step with this id");
+  re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)");
+  re->add_option("--max-parallel", resume.max_parallel, "steps running at once")
+      ->check(CLI::PositiveNumber);
+  AddRunRecordOptions(re, resume);
+
+  AuditCliOptions hist;
+  hist.format = "text";
+  auto* h = app.add_subcommand("history", "past runs, newest first");
+  h->add_option("--runbook", hist.runbook, "only runs of this runbook (its name)");
+  h->add_option("--limit", hist.limit, "at most this many runs")->check(CLI::PositiveNumber);
+  h->add_option("--format", hist.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  h->add_option("--audit-db", hist.audit_db, "the audit store (default .runbook/audit.db)");
+
+  AuditCliOptions show;
+  auto* sh = app.add_subcommand("show", "one run: attempt timeline, outputs, approvals, errors");
+  sh->add_option("run_id", show.run_id, "run id or unique prefix")->required();
+  sh->add_option("--audit-db", show.audit_db, "the audit store (default .runbook/audit.db)");
+
+  AuditCliOptions report;
+  report.format = "md";
+  auto* rp = app.add_subcommand("report", "a run's report for a ticket: md, json or html");
+  rp->add_option("run_id", report.run_id, "run id or unique prefix")->required();
+  rp->add_option("--format", report.format, "md, json or html")
+      ->check(CLI::IsMember({"md", "json", "html"}));
+  rp->add_option("--output", report.output, "write to this file instead of stdout");
+  rp->add_option("--audit-db", report.audit_db, "the audit store (default .runbook/audit.db)");
+
+  AuditCliOptions audit;
+  audit.format = "jsonl";
+  auto* au = app.add_subcommand("audit", "check, export or sign the audit store");
+  au->require_subcommand(1);
+  auto* av = au->add_subcommand("verify", "walk the hash chain; exit 1 at the first bad event");
+  av->add_option("--public-key", audit.public_key, "Ed25519 public key (PEM) of signed heads");
+  auto* ae = au->add_subcommand("export", "every event, one JSON object per line");
+  ae->add_option("--format", audit.format, "jsonl")->check(CLI::IsMember({"jsonl"}));
+  auto* as = au->add_subcommand("sign", "sign the current chain head with an Ed25519 key");
+  as->add_option("--sign-key", audit.sign_key, "Ed25519 private key (PEM)")->required();
+  au->add_option("--audit-db", audit.audit_db, "the audit store (default .runbook/audit.db)");
+  for (auto* sub : {av, ae, as}) {
+    sub->add_option("--audit-db", audit.audit_db, "the audit store (default .runbook/audit.db)");
+  }
 
   std::string steps_type, steps_format = "text";
   auto* st = app.add_subcommand("steps", "step types with their parameters and outputs");
@@ -61,6 +128,13 @@ int main(int argc, char** argv) {
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);
   if (r->parsed()) return CmdRun(registry, run);
+  if (re->parsed()) return CmdResume(registry, resume);
+  if (h->parsed()) return CmdHistory(hist);
+  if (sh->parsed()) return CmdShow(show);
+  if (rp->parsed()) return CmdReport(report);
+  if (av->parsed()) return CmdAuditVerify(audit);
+  if (ae->parsed()) return CmdAuditExport(audit);
+  if (as->parsed()) return CmdAuditSign(audit);
   if (st->parsed()) return CmdSteps(registry, steps_type, steps_format);
   if (sc->parsed()) return CmdSchema(registry);
   return kExitInvalid;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/executor.h"
+#include "engine/run_scope.h"
 #include "engine/plugin/check_value.h"
 #include "engine/util/strings.h"
 
@@ -42,6 +43,17 @@ Result<Value::Map> BindParams(const Runbook& rb,
   return out;
 }
 
+namespace {
+
+Status CheckSecretLength(const SecretDecl& s, const std::string& value) {
+  if (value.size() >= kMinSecretLength) return Status::Ok();
+  return Status::Error("secret '" + s.name + "' is shorter than " +
+                       std::to_string(kMinSecretLength) +
+                       " characters; redacting it would mask ordinary text, so it is refused");
+}
+
+}  // namespace
+
 Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders) {
   Value::Map out;
   for (const SecretDecl& s : rb.secrets) {
@@ -55,6 +67,8 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
         return Status::Error("secret '" + s.name + "': environment variable " + s.env +
                              " is not set");
       }
+      Status length = CheckSecretLength(s, it->second);
+      if (!length.ok()) return length;
       out[s.name] = Value(it->second);
       continue;
     }
@@ -64,6 +78,8 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
     buffer << in.rdbuf();
     std::string value = buffer.str();
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    Status length = CheckSecretLength(s, value);
+    if (!length.ok()) return length;
     out[s.name] = Value(value);
   }
   return out;
@@ -79,6 +95,22 @@ std::string NewRunId(const Clock& clock) {
   char suffix[16];
   std::snprintf(suffix, sizeof suffix, "%06x", rd() & 0xffffff);
   return std::string(stamp) + "-" + suffix;
+}
+
+}  // namespace runbook
+
+namespace runbook {
+
+Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params) {
+  if (!rb.lock) return std::string();
+  RunValues values;
+  values.params = params;
+  SystemClock clock;
+  RunScope scope(rb, values, nullptr, clock);
+  auto v = ResolveTree(*rb.lock, scope);
+  if (!v.ok()) return Status::Error("lock: " + v.status().message());
+  if (v.value().is_unknown()) return Status::Error("lock: depends on values known only later");
+  return v.value().ToText();
 }
 
 }  // namespace runbook

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <csignal>
 #include <random>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "engine/redact.h"
 #include "engine/retry.h"
 #include "engine/run_scope.h"
+#include "engine/util/time_format.h"
 
 namespace runbook {
 
@@ -34,6 +36,10 @@ class Loop {
   Result<RunResult> Run() {
     Status bound = Bind();
     if (!bound.ok()) return bound;
+    if (svc_.journal != nullptr) {
+      Status recorded = svc_.journal->RunStarted(rb_, opt_.run_id, opt_.params, redactor_);
+      if (!recorded.ok()) return recorded;  // nothing has run
+    }
     svc_.observer.RunStarted(rb_, opt_.run_id, opt_.dry_run);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       steps_[i].unsatisfied = static_cast<int>(g_.nodes[i].needs.size());
@@ -41,7 +47,9 @@ class Loop {
     main_left_ = g_.finally_begin;
     for (size_t i = 0; i < g_.nodes.size(); ++i) MaybeReady(static_cast<int>(i));
     while (done_ < steps_.size()) Turn();
-    return Finish();
+    RunResult result = Finish();
+    if (!journal_status_.ok()) return journal_status_;
+    return result;
   }
 
  private:
@@ -55,6 +63,9 @@ class Loop {
     values_.secrets = secrets.value();
     for (const auto& [name, v] : values_.secrets) {
       if (v.is_string()) redactor_.Add(v.as_string());
+    }
+    for (const auto& [name, v] : svc_.base_env) {
+      if (IsCredentialName(name) && v.size() >= 8) redactor_.Add(v);
     }
     for (const auto& [key, node] : rb_.env) {
       auto v = ResolveTree(node, scope_);
@@ -76,6 +87,8 @@ class Loop {
     StepRun& run = steps_[i];
     if (run.state != StepState::kPending || run.unsatisfied > 0) return;
     if (IsFinally(i) && main_left_ > 0) return;
+    if (!journal_status_.ok()) return Complete(i, Outcome::kCancelled, "the audit store failed");
+    if (Restore(i)) return;
     if (!IsFinally(i) && svc_.cancel.cancelled()) {
       return Complete(i, Outcome::kCancelled, "run cancelled before the step started");
     }
@@ -86,6 +99,24 @@ class Loop {
       return Complete(i, Outcome::kSkipped, reason);
     }
     ready_.push_back(i);
+  }
+
+  // Resume: a step that passed in an earlier run is not run again; its outputs return.
+  bool Restore(int i) {
+    auto it = opt_.prior.find(rb_.steps[i].id);
+    if (it == opt_.prior.end() || IsFinally(i)) return false;
+    steps_[i].outputs = it->second.outputs;
+    steps_[i].restored_from = it->second.run_id;
+    Complete(i, it->second.outcome, "passed in run " + it->second.run_id);
+    return true;
+  }
+
+  // The first journal failure stops the run (fail closed); later ones add nothing.
+  void Journal(const Status& status) {
+    if (status.ok() || !journal_status_.ok()) return;
+    journal_status_ = Status::Error("the audit store cannot be written: " + status.message());
+    if (!svc_.cancel.cancelled()) svc_.cancel.Cancel(SIGTERM);
+    finally_cancel_.Cancel(SIGTERM);
   }
 
   bool ShouldRun(int i, std::string& reason) {
@@ -165,10 +196,21 @@ class Loop {
     run.state = StepState::kRunning;
     ++running_;
     int number = static_cast<int>(run.attempts.size()) + 1;
-    run.attempts.push_back({number, AttemptStatus::kFailure, {}, {}, svc_.clock.Now(), {}});
+    AttemptRecord record;
+    record.number = number;
+    record.started = svc_.clock.Now();
+    run.attempts.push_back(std::move(record));
     if (!run.started) run.started = run.attempts.back().started;
-    svc_.observer.StepStarted(*g_.nodes[i].step, number);
     AttemptInput in = PrepareAttempt(i, number);
+    if (svc_.journal != nullptr) {
+      Journal(svc_.journal->AttemptStarted(*g_.nodes[i].step, number, steps_[i].params));
+      if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
+        --running_;
+        run.attempts.back().error = "not started: the audit store failed";
+        return Complete(i, Outcome::kCancelled, "the audit store failed");
+      }
+    }
+    svc_.observer.StepStarted(*g_.nodes[i].step, number);
     if (threads_.size() <= static_cast<size_t>(i)) threads_.resize(steps_.size());
     threads_[i] = std::thread([this, i, in = std::move(in)]() mutable {
       AttemptResult r = RunAttempt(in);
@@ -226,12 +268,17 @@ class Loop {
     rec.exit_code = r.exit_code;
     rec.error = redactor_.Apply(r.error);
     rec.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - rec.started);
+    rec.waited = r.waited;
+    rec.approved_by = r.approved_by;
+    for (auto& [k, v] : r.outputs) rec.outputs[k] = redactor_.Apply(v);
     run.waited += r.waited;
     run.stdout_text = redactor_.Apply(std::move(r.stdout_text));
     run.stderr_text = redactor_.Apply(std::move(r.stderr_text));
+    if (svc_.journal != nullptr) Journal(svc_.journal->AttemptFinished(step, rec, run));
     svc_.observer.AttemptFinished(step, rec, run);
     if (r.status == AttemptStatus::kSuccess) {
-      for (auto& [k, v] : r.outputs) run.outputs[k] = redactor_.Apply(v);
+      run.outputs = rec.outputs;
+      NoteRpo(i);
       return Complete(i, Outcome::kSuccess, "");
     }
     bool cancelled = r.status == AttemptStatus::kCancelled || (!IsFinally(i) && values_.cancelled);
@@ -285,6 +332,8 @@ class Loop {
     run.reason = std::move(reason);
     run.finished = svc_.clock.Now();
     ++done_;
+    if (svc_.journal != nullptr && journal_status_.ok())
+      Journal(svc_.journal->StepFinished(*g_.nodes[i].step, run));
     svc_.observer.StepFinished(*g_.nodes[i].step, run);
     for (int d : g_.nodes[i].dependents) {
       --steps_[d].unsatisfied;
@@ -305,7 +354,11 @@ class Loop {
                                                                  : "success";
     if (svc_.cancel.cancelled()) result.signal = svc_.cancel.signal_number();
     result.rto = MeasureRto();
+    result.rpo = rpo_;
+    result.rpo.objective = rb_.rpo_objective;
     result.steps = std::move(steps_);
+    if (svc_.journal != nullptr && journal_status_.ok())
+      Journal(svc_.journal->RunFinished(result));
     svc_.observer.RunFinished(rb_, result);
     return result;
   }
@@ -314,9 +367,10 @@ class Loop {
     RtoResult rto;
     rto.objective = rb_.rto_objective;
     Clock::Mono start = values_.started, end = svc_.clock.Now();
+    bool incident = opt_.incident_elapsed.has_value();  // resume: the clock started earlier
     for (size_t i = 0; i < steps_.size(); ++i) {
       const StepDecl& s = rb_.steps[i];
-      if (s.rto == RtoMark::kNone) continue;
+      if (s.rto == RtoMark::kNone || (incident && s.rto == RtoMark::kStart)) continue;
       const StepRun& r = steps_[i];
       if (!r.started || !r.finished || r.outcome == Outcome::kSkipped) {
         rto.note =
@@ -327,10 +381,23 @@ class Loop {
       (s.rto == RtoMark::kStart ? start : end) =
           s.rto == RtoMark::kStart ? *r.started : *r.finished;
     }
+    rto.approval_wait = opt_.prior_approval_wait;
     for (const StepRun& r : steps_) rto.approval_wait += r.waited;
     rto.measured = true;
-    rto.elapsed = std::chrono::duration_cast<Millis>(end - start);
+    rto.elapsed = std::chrono::duration_cast<Millis>(end - start) +
+                  (incident ? *opt_.incident_elapsed : Millis(0));
     return rto;
+  }
+
+  // A step that reports `backup_created_at` restored a backup that old: the run's RPO.
+  void NoteRpo(int i) {
+    auto it = steps_[i].outputs.find("backup_created_at");
+    if (it == steps_[i].outputs.end() || !it->second.is_string()) return;
+    auto created = ParseUtc(it->second.as_string());
+    if (!created) return;
+    rpo_.measured = true;
+    rpo_.step = rb_.steps[i].id;
+    rpo_.age = std::chrono::duration_cast<Millis>(svc_.clock.WallNow() - *created);
   }
 
   const Runbook& rb_;
@@ -356,6 +423,8 @@ class Loop {
   bool cancel_seen_ = false;
   bool finally_failed_ = false;
   bool condition_error_ = false;
+  Status journal_status_;
+  RpoResult rpo_;
 };
 
 }  // namespace

@@ -4,11 +4,14 @@
 // state is touched only by the loop thread. Reports through RunObserver; never prints.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/events.h"
+#include "engine/journal.h"
 #include "engine/graph.h"
 #include "engine/model.h"
 #include "engine/plan.h"
@@ -20,6 +23,13 @@
 
 namespace runbook {
 
+// Resume: a step that already passed in an earlier run of the same incident.
+struct PriorStep {
+  Outcome outcome = Outcome::kSuccess;
+  Value::Map outputs;
+  std::string run_id;  // where it ran
+};
+
 struct RunOptions {
   std::string run_id;
   Value::Map params;  // bound with BindParams
@@ -27,6 +37,11 @@ struct RunOptions {
   int max_parallel = 0;  // 0: the runbook's max_parallel, else the number of cores
   Millis kill_grace{5000};
   Millis default_timeout{6 * 3600 * 1000};  // like GitHub Actions' job limit
+  // Resume: steps not run again (by id), and the RTO already elapsed in the incident when
+  // this run starts (the clock counts the whole incident).
+  std::map<std::string, PriorStep> prior;
+  std::optional<Millis> incident_elapsed;
+  Millis prior_approval_wait{0};
 };
 
 struct RunServices {
@@ -36,6 +51,7 @@ struct RunServices {
   CancelToken& cancel;
   Approver* approver = nullptr;
   EnvMap base_env;  // the environment steps inherit (usually runbook's own)
+  RunJournal* journal = nullptr;  // the audit store; null: nothing recorded (dry runs, tests)
 };
 
 // Params from --set k=v pairs, typed and checked, defaults applied. Errors (unknown param,
@@ -46,6 +62,9 @@ Result<Value::Map> BindParams(const Runbook& rb,
 // Runs the runbook. An environment failure (a secret that cannot be read) is a Status.
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
                           RunServices& services);
+
+// The runbook's `lock`, resolved with the bound params ("" when it has none).
+Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params);
 
 // A fresh run id: UTC time plus random bits, sortable ("20261127T181102Z-3fa2c1").
 std::string NewRunId(const Clock& clock);

@@ -24,6 +24,9 @@ struct AttemptRecord {
   std::string error;
   Clock::Mono started;
   Millis duration{0};
+  Millis waited{0};         // waiting for a person (approvals)
+  std::string approved_by;  // set when the attempt was a human approval
+  Value::Map outputs;       // this attempt's outputs (redacted)
 };
 
 struct StepRun {
@@ -41,6 +44,7 @@ struct StepRun {
   std::string stdout_text;
   std::string stderr_text;
   Value params;  // resolved parameters of the last attempt (redacted)
+  std::string restored_from;  // resume: the run whose result this step carries over
 
   Millis duration() const;
   // Dependents may proceed: success, warning, or a tolerated failure.
@@ -58,14 +62,25 @@ struct RtoResult {
   std::string note;  // why not measured
 };
 
+// RPO: the age of the restored backup when the step that restored it finished. A step
+// reports the backup's creation time as the output `backup_created_at` (RFC 3339).
+struct RpoResult {
+  bool measured = false;
+  Millis age{0};
+  std::string step;  // the step that reported backup_created_at
+  std::optional<Millis> objective;
+  bool met() const { return !measured || !objective || age <= *objective; }
+};
+
 struct RunResult {
   std::string run_id;
   std::string status;  // success | failure | cancelled
   int signal = 0;      // when cancelled by a signal
   Millis duration{0};
   RtoResult rto;
+  RpoResult rpo;
   std::vector<StepRun> steps;  // same order as the graph
-  bool objectives_met() const { return rto.met(); }
+  bool objectives_met() const { return rto.met() && rpo.met(); }
 };
 
 }  // namespace runbook

@@ -10,10 +10,18 @@
 
 namespace runbook {
 
+constexpr size_t kMinSecretLength = 4;
+
+// Environment variables whose values are treated as credentials and redacted although
+// the runbook does not declare them: names holding SECRET, TOKEN, PASSWORD, PASSWD,
+// API_KEY or PRIVATE_KEY, and AWS_ACCESS_KEY_ID.
+bool IsCredentialName(const std::string& name);
+
 class Redactor {
  public:
-  // Values shorter than 4 bytes are not redacted: they would mask ordinary text and are
-  // too short to be secrets worth the name (documented in docs/secrets.md).
+  // Adds a value, its URL-encoded form and the stable core of its base64 forms. Values
+  // shorter than kMinSecretLength are ignored here; declared secrets that short are
+  // refused when the run binds them (docs/secrets.md).
   void Add(const std::string& secret);
   std::string Apply(std::string text) const;
   Value Apply(const Value& value) const;

@@ -106,6 +106,7 @@ class Approval final : public StepType {
     } else {
       r = AttemptResult::Success(answer.inputs);
       r.outputs["approved_by"] = Value(answer.by);
+      r.approved_by = answer.by;
       ctx.log("approved by " + answer.by);
     }
     r.waited = waited;

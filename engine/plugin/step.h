@@ -65,6 +65,7 @@ struct AttemptResult {
   std::string stdout_text;
   std::string stderr_text;
   Millis waited{0};  // time spent waiting for a person (approvals), reported on its own
+  std::string approved_by;  // a human gate: who approved (recorded as an approval)
 
   static AttemptResult Success(Value::Map outputs = {});
   static AttemptResult Failure(std::string error);

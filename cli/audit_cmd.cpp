@@ -1,0 +1,64 @@
+// runbook audit verify | export | sign
+#include <iostream>
+
+#include "cli/audit_open.h"
+#include "cli/commands.h"
+#include "cli/launch.h"
+#include "engine/audit/verify.h"
+#include "engine/util/json.h"
+
+namespace runbook {
+
+int CmdAuditVerify(const AuditCliOptions& o) {
+  auto store = OpenAuditForCommand(o.audit_db);
+  if (!store) return kExitEnvironment;
+  auto report = VerifyChain(*store, o.public_key);
+  if (!report.ok()) {
+    std::cerr << "runbook: error: " << report.status().message() << "\n";
+    return kExitEnvironment;
+  }
+  const VerifyReport& r = report.value();
+  if (!r.ok) {
+    std::cout << store->path() << ": chain broken at event " << r.first_bad_seq << ": "
+              << r.problem << "\n";
+    return kExitStepFailed;
+  }
+  std::cout << store->path() << ": ok, " << r.events << " events, chain intact"
+            << (r.head.empty() ? "" : "; " + r.head) << "\n";
+  return kExitOk;
+}
+
+int CmdAuditExport(const AuditCliOptions& o) {
+  auto store = OpenAuditForCommand(o.audit_db);
+  if (!store) return kExitEnvironment;
+  Status s = store->ForEachEvent([](const AuditEvent& e) {
+    auto body = ParseJson(e.body);
+    Value::Map line{{"seq", Value(e.seq)},         {"run_id", Value(e.run_id)},
+                    {"kind", Value(e.kind)},       {"at", Value(e.at)},
+                    {"step", Value(e.step)},       {"attempt", Value(e.attempt)},
+                    {"body", body.ok() ? body.value() : Value(e.body)},
+                    {"prev_hash", Value(e.prev_hash)}, {"hash", Value(e.hash)}};
+    std::cout << ToJson(Value(std::move(line))) << "\n";
+    return true;
+  });
+  if (!s.ok()) {
+    std::cerr << "runbook: error: " << s.message() << "\n";
+    return kExitEnvironment;
+  }
+  return kExitOk;
+}
+
+int CmdAuditSign(const AuditCliOptions& o) {
+  auto store = OpenAuditForCommand(o.audit_db);
+  if (!store) return kExitEnvironment;
+  Status s = SignHead(*store, o.sign_key);
+  if (!s.ok()) {
+    std::cerr << "runbook: error: " << s.message() << "\n";
+    return kExitEnvironment;
+  }
+  auto tip = store->Tip();
+  std::cout << "signed the head at event " << (tip.ok() ? tip.value().first : 0) << "\n";
+  return kExitOk;
+}
+
+}  // namespace runbook

@@ -1,0 +1,31 @@
+#include "cli/audit_open.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace runbook {
+
+std::unique_ptr<AuditStore> OpenAuditForCommand(const std::string& flag) {
+  bool is_default = false;
+  std::string path = AuditDbPath(flag, is_default);
+  std::error_code ec;
+  if (is_default) std::filesystem::create_directories(".runbook", ec);
+  auto store = AuditStore::Open(path);
+  if (!store.ok()) {
+    std::cerr << "runbook: error: " << store.status().message() << "\n";
+    return nullptr;
+  }
+  auto marked = store.value()->MarkInterrupted();
+  if (!marked.ok()) {
+    std::cerr << "runbook: error: audit store " << path << ": " << marked.status().message()
+              << "\n";
+    return nullptr;
+  }
+  if (marked.value() > 0) {
+    std::cerr << "runbook: marked " << marked.value()
+              << " run(s) as interrupted (their process is gone)\n";
+  }
+  return std::move(store).value();
+}
+
+}  // namespace runbook

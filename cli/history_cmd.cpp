@@ -1,0 +1,106 @@
+// runbook history and runbook show: the audit store for people (and for scripts with
+// --format json).
+#include <cstdio>
+#include <iostream>
+
+#include "cli/audit_open.h"
+#include "cli/commands.h"
+#include "engine/audit/report.h"
+#include "engine/util/json.h"
+
+namespace runbook {
+namespace {
+
+std::string Objective(const std::optional<int64_t>& got, const std::optional<int64_t>& want,
+                      const std::optional<bool>& met) {
+  if (!got) return "-";
+  std::string s = HumanMs(*got);
+  if (want) s += " / " + HumanMs(*want) + (met && !*met ? " MISSED" : " met");
+  return s;
+}
+
+Value RowValue(const RunRow& r) {
+  auto opt = [](const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); };
+  return Value(Value::Map{{"run_id", Value(r.run_id)},
+                          {"runbook", Value(r.runbook)},
+                          {"kind", Value(r.kind)},
+                          {"status", Value(r.status)},
+                          {"started_at", Value(r.started_at)},
+                          {"finished_at", Value(r.finished_at)},
+                          {"duration_ms", opt(r.duration_ms)},
+                          {"rto_ms", opt(r.rto_ms)},
+                          {"rto_objective_ms", opt(r.rto_objective_ms)},
+                          {"rpo_ms", opt(r.rpo_ms)},
+                          {"rpo_objective_ms", opt(r.rpo_objective_ms)},
+                          {"objectives_met", r.objectives_met ? Value(*r.objectives_met) : Value()},
+                          {"resumed_from", Value(r.resumed_from)}});
+}
+
+void PrintAttempt(const AttemptView& a) {
+  std::cout << "    attempt " << a.number << "  " << a.started_at << "  "
+            << (a.status.empty() ? "never finished" : a.status) << "  " << HumanMs(a.duration_ms);
+  if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
+  std::cout << "\n";
+  if (!a.error.empty()) std::cout << "      error: " << a.error << "\n";
+}
+
+}  // namespace
+
+int CmdHistory(const AuditCliOptions& o) {
+  auto store = OpenAuditForCommand(o.audit_db);
+  if (!store) return kExitEnvironment;
+  auto rows = store->Runs(o.runbook, o.limit);
+  if (!rows.ok()) {
+    std::cerr << "runbook: error: " << rows.status().message() << "\n";
+    return kExitEnvironment;
+  }
+  if (o.format == "json") {
+    Value::List list;
+    for (const RunRow& r : rows.value()) list.push_back(RowValue(r));
+    std::cout << ToJson(Value(std::move(list)), 2) << "\n";
+    return kExitOk;
+  }
+  std::printf("%-26s %-16s %-8s %-12s %-24s %-10s %s\n", "RUN", "RUNBOOK", "KIND", "STATUS",
+              "STARTED", "DURATION", "RTO / OBJECTIVE");
+  for (const RunRow& r : rows.value()) {
+    std::printf("%-26s %-16s %-8s %-12s %-24s %-10s %s\n", r.run_id.c_str(), r.runbook.c_str(),
+                r.kind.c_str(), r.status.c_str(), r.started_at.c_str(),
+                r.duration_ms ? HumanMs(*r.duration_ms).c_str() : "-",
+                Objective(r.rto_ms, r.rto_objective_ms, r.objectives_met).c_str());
+  }
+  return kExitOk;
+}
+
+int CmdShow(const AuditCliOptions& o) {
+  auto store = OpenAuditForCommand(o.audit_db);
+  if (!store) return kExitEnvironment;
+  auto rec = LoadRunRecord(*store, o.run_id);
+  if (!rec.ok()) {
+    std::cerr << "runbook: error: " << rec.status().message() << "\n";
+    return kExitInvalid;
+  }
+  const RunRecord& r = rec.value();
+  std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind")
+            << ")  " << r.status << "\n  started " << r.started_at << " by " << r.Text("user")
+            << " on " << r.Text("host") << "\n";
+  if (!r.Text("resumed_from").empty()) std::cout << "  resumes " << r.Text("resumed_from") << "\n";
+  if (!r.interrupted_reason.empty()) std::cout << "  interrupted: " << r.interrupted_reason << "\n";
+  for (const char* key : {"rto", "rpo"}) {
+    const Value* v = r.finished.is_map() ? r.finished.Find(key) : nullptr;
+    if (v != nullptr) std::cout << "  " << key << ": " << ObjectiveText(*v) << "\n";
+  }
+  for (const StepView& s : r.steps) {
+    std::cout << "  " << s.id << " (" << s.type << ")  "
+              << (s.outcome.empty() ? "unfinished" : s.outcome) << "  "
+              << HumanMs(s.duration_ms) << (s.reason.empty() ? "" : "  " + s.reason) << "\n";
+    for (const AttemptView& a : s.attempts) PrintAttempt(a);
+    if (!s.outputs.empty()) std::cout << "    outputs " << ToJson(Value(s.outputs)) << "\n";
+  }
+  for (const ApprovalView& a : r.approvals) {
+    std::cout << "  approval " << a.step << " by " << a.by << " at " << a.at << " (waited "
+              << HumanMs(a.waited_ms) << ")\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace runbook

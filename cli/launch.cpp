@@ -1,0 +1,177 @@
+#include "cli/launch.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli/approver.h"
+#include "cli/audit_open.h"
+#include "cli/display.h"
+#include "cli/load.h"
+#include "engine/audit/metrics.h"
+#include "engine/graph.h"
+#include "engine/process_runner.h"
+#include "engine/util/crypto.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+namespace {
+
+CancelToken* g_cancel = nullptr;  // read by the signal handler only
+
+void OnSignal(int sig) {
+  if (g_cancel != nullptr) g_cancel->Cancel(sig);
+}
+
+void InstallSignals(CancelToken& token) {
+  g_cancel = &token;
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int ExitCode(const RunResult& r) {
+  if (r.status == "cancelled") return 128 + (r.signal > 0 ? r.signal : SIGINT);
+  if (r.status == "failure") return kExitStepFailed;
+  if (!r.objectives_met()) return kExitObjectiveMissed;
+  return kExitOk;
+}
+
+bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std::string>& out) {
+  for (const std::string& s : raw) {
+    size_t eq = s.find('=');
+    size_t dot = s.find('.');
+    if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
+      std::cerr << "runbook: error: --input expects STEP.NAME=VALUE, found '" << s << "'\n";
+      return false;
+    }
+    out[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  return true;
+}
+
+// Takes the runbook's lock, or says who holds it. With --wait, polls until it is free or
+// the run is cancelled.
+bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run_id, bool wait,
+              const CancelToken& cancel) {
+  for (bool told = false;; told = true) {
+    auto held = store.TryLock(lock, run_id);
+    if (!held.ok()) {
+      std::cerr << "runbook: error: lock '" << lock << "': " << held.status().message() << "\n";
+      return false;
+    }
+    if (!held.value()) return true;
+    const LockHolder& h = *held.value();
+    std::string who = "run " + h.run_id + " (pid " + std::to_string(h.owner.pid) + " on " +
+                      h.owner.host + ", since " + h.acquired_at + ")";
+    if (!wait) {
+      std::cerr << "runbook: error: lock '" << lock << "' is held by " << who
+                << "; wait with --wait\n";
+      return false;
+    }
+    if (!told) std::cerr << "runbook: waiting for lock '" << lock << "', held by " << who << "\n";
+    if (cancel.cancelled()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+void AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
+              const RunResult& result) {
+  if (!o.sign_key.empty()) {
+    Status s = SignHead(store, o.sign_key);
+    if (!s.ok()) std::cerr << "runbook: error: signing the audit head: " << s.message() << "\n";
+  }
+  if (!o.metrics_file.empty()) {
+    std::string text = MetricsText(rb, result, UnixMillis(SystemClock().WallNow()));
+    Status s = WriteMetricsFile(o.metrics_file, text);
+    if (!s.ok()) std::cerr << "runbook: error: " << s.message() << "\n";
+  }
+}
+
+}  // namespace
+
+Status SignHead(AuditStore& store, const std::string& key_path) {
+  auto tip = store.Tip();
+  if (!tip.ok()) return tip.status();
+  auto [seq, hash] = tip.value();
+  auto signature = Ed25519Sign(key_path, HeadMessage(seq, hash));
+  if (!signature.ok()) return signature.status();
+  auto key_id = KeyId(key_path);
+  if (!key_id.ok()) return key_id.status();
+  return store.AddHead(
+      {seq, hash, key_id.value(), signature.value(), FormatUtc(SystemClock().WallNow())});
+}
+
+int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
+  std::map<std::string, std::string> inputs;
+  if (!ParseInputs(o.inputs, inputs)) return kExitInvalid;
+  Graph graph = BuildGraph(rb);
+  SystemClock clock;
+  CancelToken cancel;
+  InstallSignals(cancel);
+  std::unique_ptr<AuditStore> store;
+  if (!options.dry_run) {  // a dry run changes nothing and is not evidence: not recorded
+    store = OpenAuditForCommand(o.audit_db);
+    if (!store) return kExitEnvironment;
+    auto lock = ResolveLock(rb, options.params);
+    if (!lock.ok()) {
+      std::cerr << "runbook: error: " << lock.status().message() << "\n";
+      return kExitInvalid;
+    }
+    context.lock = lock.value();
+    if (!context.lock.empty() &&
+        !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
+      return kExitEnvironment;
+    }
+  }
+  const char* term = std::getenv("TERM");
+  bool live = isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
+  Display display(live, UseColor(STDERR_FILENO));
+  CliApprover approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
+  PosixProcessRunner processes;
+  RunServices services{processes, clock, display, cancel, &approver, CurrentEnvironment()};
+  std::unique_ptr<AuditJournal> journal;
+  if (store) {
+    journal = std::make_unique<AuditJournal>(*store, context);
+    services.journal = journal.get();
+  }
+  options.max_parallel = o.max_parallel;
+  auto result = Execute(rb, graph, options, services);
+  if (store && !context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
+  if (!result.ok()) {
+    std::cerr << "runbook: error: " << result.status().message() << "\n";
+    return kExitEnvironment;
+  }
+  if (store) AfterRun(o, *store, rb, result.value());
+  return ExitCode(result.value());
+}
+
+int CmdRun(const StepRegistry& registry, const RunCliOptions& o) {
+  auto rb = LoadForCommand(registry, o.file);
+  if (!rb) return kExitInvalid;
+  std::vector<std::pair<std::string, std::string>> sets;
+  if (!SplitSets(o.sets, sets)) return kExitInvalid;
+  auto params = BindParams(*rb, sets);
+  if (!params.ok()) {
+    std::cerr << "runbook: error: " << params.status().message() << "\n";
+    return kExitInvalid;
+  }
+  RunOptions options;
+  options.run_id = NewRunId(SystemClock());
+  options.params = params.value();
+  options.dry_run = o.dry_run;
+  RunContext context;
+  context.runbook_sha256 = Sha256Hex(rb->source.text);
+  context.user = CurrentUser();
+  context.git_commit = GitCommitOf(o.file);
+  return Launch(o, *rb, std::move(options), std::move(context));
+}
+
+}  // namespace runbook

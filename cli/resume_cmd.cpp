@@ -1,0 +1,113 @@
+// runbook resume RUN: the same runbook, the same params, the steps that passed carried
+// over (outputs restored from the store), the RTO clock counting the whole incident.
+#include <iostream>
+
+#include "cli/audit_open.h"
+#include "cli/launch.h"
+#include "cli/load.h"
+#include "engine/audit/run_record.h"
+#include "engine/util/crypto.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+namespace {
+
+bool Resumable(const RunRecord& r) {
+  if (r.status == "failure" || r.status == "interrupted" || r.status == "cancelled") return true;
+  std::cerr << "runbook: error: run " << r.run_id << " is " << r.status
+            << "; only a failed, cancelled or interrupted run can be resumed\n";
+  return false;
+}
+
+bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
+  std::string was = r.Text("runbook_sha256"), now = Sha256Hex(rb.source.text);
+  if (was == now) return true;
+  std::cerr << (force ? "runbook: warning: " : "runbook: error: ") << rb.path()
+            << " changed since run " << r.run_id << " (sha256 " << was.substr(0, 12) << " -> "
+            << now.substr(0, 12) << ")" << (force ? "; resuming anyway (--force)\n" : "; resume with --force to use it anyway\n");
+  return force;
+}
+
+// Steps that passed carry over. A step that started and never finished is run again
+// only when its type is idempotent, or the operator said --yes.
+bool PriorSteps(const RunRecord& r, const Runbook& rb, bool yes,
+                std::map<std::string, PriorStep>& prior) {
+  bool ok = true;
+  for (const StepView& s : r.steps) {
+    if (s.outcome == "success" || s.outcome == "warning") {
+      prior[s.id] = {s.outcome == "success" ? Outcome::kSuccess : Outcome::kWarning, s.outputs,
+                     s.restored_from.empty() ? r.run_id : s.restored_from};
+      continue;
+    }
+    const StepDecl* decl = rb.FindStep(s.id);
+    if (!s.started_not_finished() || decl == nullptr || yes) continue;
+    if (decl->type != nullptr && decl->type->spec().idempotent) continue;
+    std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") started in run "
+              << r.run_id << " and never finished, and it is not idempotent; check what it "
+              << "did, then resume with --yes to run it again\n";
+    ok = false;
+  }
+  return ok;
+}
+
+// When the incident's RTO clock started: carried from an earlier resume, else the start
+// of the step marked `rto: start` in the run, else the run's start.
+std::string IncidentStart(const RunRecord& r, const Runbook& rb) {
+  if (std::string carried = r.Text("incident_started_at"); !carried.empty()) return carried;
+  for (const StepDecl& s : rb.steps) {
+    const StepView* v = s.rto == RtoMark::kStart ? r.FindStep(s.id) : nullptr;
+    if (v != nullptr && !v->attempts.empty()) return v->attempts.front().started_at;
+  }
+  return r.started_at;
+}
+
+Millis ApprovalWait(const RunRecord& r) {
+  int64_t ms = 0;
+  if (const Value* before = r.started.Find("prior_approval_wait_ms"); before && before->is_number())
+    ms += before->as_int();
+  for (const ApprovalView& a : r.approvals) ms += a.waited_ms;
+  return Millis(ms);
+}
+
+}  // namespace
+
+int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
+  RunRecord record;
+  {
+    auto store = OpenAuditForCommand(o.audit_db);
+    if (!store) return kExitEnvironment;
+    auto loaded = LoadRunRecord(*store, o.resume_id);
+    if (!loaded.ok()) {
+      std::cerr << "runbook: error: " << loaded.status().message() << "\n";
+      return kExitInvalid;
+    }
+    record = std::move(loaded).value();
+  }
+  if (!Resumable(record)) return kExitInvalid;
+  auto rb = LoadForCommand(registry, record.Text("path"));
+  if (!rb) return kExitInvalid;
+  if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;
+  RunOptions options;
+  if (!PriorSteps(record, *rb, o.yes, options.prior)) return kExitInvalid;
+  std::string incident = IncidentStart(record, *rb);
+  if (auto start = ParseUtc(incident)) {
+    options.incident_elapsed =
+        std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);
+  }
+  options.prior_approval_wait = ApprovalWait(record);
+  options.run_id = NewRunId(SystemClock());
+  if (const Value* params = record.started.Find("params"); params && params->is_map())
+    options.params = params->as_map();
+  RunContext context;
+  context.runbook_sha256 = Sha256Hex(rb->source.text);
+  context.user = CurrentUser();
+  context.git_commit = GitCommitOf(rb->path());
+  context.resumed_from = record.run_id;
+  context.incident_started_at = incident;
+  context.prior_approval_wait_ms = options.prior_approval_wait.count();
+  std::cerr << "runbook: resuming run " << record.run_id << " as " << options.run_id << "; "
+            << options.prior.size() << " step(s) carried over\n";
+  return Launch(o, *rb, std::move(options), std::move(context));
+}
+
+}  // namespace runbook

@@ -1,0 +1,183 @@
+#include "engine/audit/audit_journal.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/util/proc_identity.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+namespace {
+
+constexpr size_t kTailBytes = 4096;  // captured output kept per attempt
+
+std::string Tail(const std::string& text) {
+  if (text.size() <= kTailBytes) return text;
+  return "[... " + std::to_string(text.size() - kTailBytes) + " bytes before]\n" +
+         text.substr(text.size() - kTailBytes);
+}
+
+Value Ms(Millis m) { return Value(static_cast<int64_t>(m.count())); }
+Value OptMs(const std::optional<Millis>& m) { return m ? Ms(*m) : Value(); }
+
+std::string ReadLine(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return Trim(line);
+}
+
+std::string PackedRef(const std::filesystem::path& git, const std::string& ref) {
+  std::ifstream in(git / "packed-refs");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (EndsWith(line, " " + ref)) return line.substr(0, line.find(' '));
+  }
+  return {};
+}
+
+// The steps with their types and needs, so reports can draw the DAG without the file.
+Value GraphValue(const Runbook& rb) {
+  Value::List steps;
+  for (const StepDecl& s : rb.steps) {
+    Value::List needs;
+    for (const std::string& n : s.needs) needs.push_back(Value(n));
+    steps.push_back(Value(Value::Map{{"id", Value(s.id)},
+                                     {"uses", Value(s.uses)},
+                                     {"finally", Value(s.is_finally)},
+                                     {"needs", Value(std::move(needs))}}));
+  }
+  return Value(std::move(steps));
+}
+
+std::string AbsolutePath(const std::string& path) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path, ec);
+  return ec ? path : abs.lexically_normal().string();
+}
+
+}  // namespace
+
+std::string CurrentUser() {
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) return sudo;
+  if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
+  return "uid " + std::to_string(getuid());
+}
+
+std::string GitCommitOf(const std::string& path) {
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(path, ec).parent_path();
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    auto git = dir / ".git";
+    if (std::filesystem::is_directory(git, ec)) {
+      std::string head = ReadLine(git / "HEAD");
+      if (!StartsWith(head, "ref: ")) return head;
+      std::string ref = head.substr(5);
+      std::string commit = ReadLine(git / ref);
+      return commit.empty() ? PackedRef(git, ref) : commit;
+    }
+    if (dir == dir.root_path()) break;
+  }
+  return {};
+}
+
+Status AuditJournal::Append(const std::string& kind, const std::string& step, int64_t attempt,
+                            Value::Map body) {
+  Value v(std::move(body));
+  if (redactor_ != nullptr) v = redactor_->Apply(v);
+  return store_.Append(run_id_, kind, step, attempt, v);
+}
+
+Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
+                                const Value::Map& params, const Redactor& redactor) {
+  run_id_ = run_id;
+  redactor_ = &redactor;
+  ProcessIdentity me = SelfIdentity();
+  Value::Map objectives{{"rto_ms", OptMs(rb.rto_objective)}, {"rpo_ms", OptMs(rb.rpo_objective)}};
+  Value::Map body{
+      {"runbook", Value(rb.name)},
+      {"path", Value(AbsolutePath(rb.path()))},
+      {"kind", Value(rb.kind)},
+      {"runbook_sha256", Value(context_.runbook_sha256)},
+      {"params", Value(params)},
+      {"objectives", Value(std::move(objectives))},
+      {"user", Value(context_.user)},
+      {"host", Value(me.host)},
+      {"pid", Value(int64_t{me.pid})},
+      {"pid_start", Value(me.start)},
+      {"engine_version", Value(RUNBOOK_VERSION)},
+      {"git_commit", Value(context_.git_commit)},
+      {"resumed_from", Value(context_.resumed_from)},
+      {"incident_started_at", Value(context_.incident_started_at)},
+      {"lock", Value(context_.lock)},
+      {"prior_approval_wait_ms", Value(context_.prior_approval_wait_ms)},
+      {"graph", GraphValue(rb)},
+  };
+  return Append("run_started", "", 0, std::move(body));
+}
+
+Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Value& params) {
+  Value::Map body{{"type", Value(step.uses)}, {"params", params}};
+  return Append("attempt_started", step.id, attempt, std::move(body));
+}
+
+Status AuditJournal::AttemptFinished(const StepDecl& step, const AttemptRecord& a,
+                                     const StepRun& run) {
+  Value::Map body{
+      {"status", Value(AttemptStatusName(a.status))},
+      {"exit_code", a.exit_code ? Value(int64_t{*a.exit_code}) : Value()},
+      {"error", Value(a.error)},
+      {"duration_ms", Ms(a.duration)},
+      {"outputs", Value(a.outputs)},
+      {"stdout_tail", Value(Tail(run.stdout_text))},
+      {"stderr_tail", Value(Tail(run.stderr_text))},
+  };
+  Status s = Append("attempt_finished", step.id, a.number, std::move(body));
+  if (!s.ok() || a.approved_by.empty()) return s;
+  Value::Map inputs = a.outputs;
+  inputs.erase("approved_by");
+  Value::Map approval{{"by", Value(a.approved_by)},
+                      {"inputs", Value(std::move(inputs))},
+                      {"waited_ms", Ms(a.waited)}};
+  return Append("approval", step.id, a.number, std::move(approval));
+}
+
+Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
+  Value::Map body{
+      {"outcome", Value(OutcomeName(run.outcome))},
+      {"reason", Value(run.reason)},
+      {"attempts", Value(static_cast<int64_t>(run.attempts.size()))},
+      {"duration_ms", Ms(run.duration())},
+      {"waited_ms", Ms(run.waited)},
+      {"outputs", Value(run.outputs)},
+      {"tolerated", Value(run.tolerated)},
+      {"restored_from", Value(run.restored_from)},
+  };
+  return Append("step_finished", step.id, 0, std::move(body));
+}
+
+Status AuditJournal::RunFinished(const RunResult& r) {
+  Value::Map rto{{"measured", Value(r.rto.measured)},
+                 {"elapsed_ms", r.rto.measured ? Ms(r.rto.elapsed) : Value()},
+                 {"objective_ms", OptMs(r.rto.objective)},
+                 {"approval_wait_ms", Ms(r.rto.approval_wait)},
+                 {"met", Value(r.rto.met())},
+                 {"note", Value(r.rto.note)}};
+  Value::Map rpo{{"measured", Value(r.rpo.measured)},
+                 {"age_ms", r.rpo.measured ? Ms(r.rpo.age) : Value()},
+                 {"objective_ms", OptMs(r.rpo.objective)},
+                 {"step", Value(r.rpo.step)},
+                 {"met", Value(r.rpo.met())}};
+  Value::Map body{{"status", Value(r.status)},
+                  {"signal", Value(int64_t{r.signal})},
+                  {"duration_ms", Ms(r.duration)},
+                  {"rto", Value(std::move(rto))},
+                  {"rpo", Value(std::move(rpo))},
+                  {"objectives_met", Value(r.objectives_met())}};
+  return Append("run_finished", "", 0, std::move(body));
+}
+
+}  // namespace runbook

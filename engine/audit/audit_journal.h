@@ -1,0 +1,51 @@
+// AuditJournal: the executor's RunJournal written to an AuditStore. Turns each run event
+// into a redacted event body (docs/audit.md lists them) and keeps the run's lock.
+#pragma once
+
+#include <string>
+
+#include "engine/audit/store.h"
+#include "engine/journal.h"
+
+namespace runbook {
+
+// Facts about the run the executor does not know: where it came from and who ran it.
+struct RunContext {
+  std::string runbook_sha256;
+  std::string user;
+  std::string git_commit;  // of the runbook's repository, "" when none
+  std::string resumed_from;
+  std::string incident_started_at;  // resume: when the incident's RTO clock started
+  std::string lock;                 // the resolved lock name, "" when none
+  int64_t prior_approval_wait_ms = 0;  // resume: approval waits of the earlier runs
+};
+
+class AuditJournal final : public RunJournal {
+ public:
+  AuditJournal(AuditStore& store, RunContext context)
+      : store_(store), context_(std::move(context)) {}
+
+  Status RunStarted(const Runbook& rb, const std::string& run_id, const Value::Map& params,
+                    const Redactor& redactor) override;
+  Status AttemptStarted(const StepDecl& step, int attempt, const Value& params) override;
+  Status AttemptFinished(const StepDecl& step, const AttemptRecord& attempt,
+                         const StepRun& run) override;
+  Status StepFinished(const StepDecl& step, const StepRun& run) override;
+  Status RunFinished(const RunResult& result) override;
+
+ private:
+  Status Append(const std::string& kind, const std::string& step, int64_t attempt,
+                Value::Map body);
+  AuditStore& store_;
+  RunContext context_;
+  std::string run_id_;
+  const Redactor* redactor_ = nullptr;
+};
+
+// The user running this process (SUDO_USER when run through sudo).
+std::string CurrentUser();
+// The commit checked out in the git repository holding `path`, read from .git without
+// running git; "" when there is none.
+std::string GitCommitOf(const std::string& path);
+
+}  // namespace runbook

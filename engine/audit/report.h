@@ -1,0 +1,24 @@
+// Reports of one run, rebuilt from the audit store: JSON (stable, documented in
+// docs/audit.md), Markdown for a ticket, and self-contained HTML with a timeline and the
+// DAG. All text comes from the store, which holds only redacted values.
+#pragma once
+
+#include <string>
+
+#include "engine/audit/run_record.h"
+
+namespace runbook {
+
+constexpr int kReportFormatVersion = 1;
+
+Value ReportValue(const RunRecord& r);
+std::string ReportJson(const RunRecord& r);
+std::string ReportMarkdown(const RunRecord& r);
+std::string ReportHtml(const RunRecord& r);
+
+// "1h 02m", "3.2s": durations for people.
+std::string HumanMs(int64_t ms);
+// "met", "MISSED", "not measured", "no objective".
+std::string ObjectiveText(const Value& objective_body);
+
+}  // namespace runbook

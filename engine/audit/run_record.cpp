@@ -1,0 +1,106 @@
+#include "engine/audit/run_record.h"
+
+#include "engine/util/json.h"
+
+namespace runbook {
+namespace {
+
+std::string Str(const Value& body, const char* key) {
+  const Value* v = body.Find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+
+int64_t Int(const Value& body, const char* key) {
+  const Value* v = body.Find(key);
+  return v != nullptr && v->is_number() ? v->as_int() : 0;
+}
+
+Value::Map Map(const Value& body, const char* key) {
+  const Value* v = body.Find(key);
+  return v != nullptr && v->is_map() ? v->as_map() : Value::Map();
+}
+
+StepView& StepOf(RunRecord& r, const std::string& id) {
+  for (StepView& s : r.steps)
+    if (s.id == id) return s;
+  r.steps.push_back({});
+  r.steps.back().id = id;
+  return r.steps.back();
+}
+
+void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
+  if (e.kind == "run_started") {
+    r.started = body;
+    r.started_at = e.at;
+    r.status = "running";
+  } else if (e.kind == "attempt_started") {
+    StepView& s = StepOf(r, e.step);
+    s.type = Str(body, "type");
+    AttemptView a;
+    a.number = static_cast<int>(e.attempt);
+    a.started_at = e.at;
+    a.params = Map(body, "params");
+    s.attempts.push_back(std::move(a));
+  } else if (e.kind == "attempt_finished") {
+    StepView& s = StepOf(r, e.step);
+    if (s.attempts.empty() || s.attempts.back().number != e.attempt) return;
+    AttemptView& a = s.attempts.back();
+    a.finished_at = e.at;
+    a.status = Str(body, "status");
+    a.exit_code = body.Find("exit_code") ? *body.Find("exit_code") : Value();
+    a.error = Str(body, "error");
+    a.duration_ms = Int(body, "duration_ms");
+    a.outputs = Map(body, "outputs");
+    a.stdout_tail = Str(body, "stdout_tail");
+    a.stderr_tail = Str(body, "stderr_tail");
+  } else if (e.kind == "approval") {
+    r.approvals.push_back(
+        {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs")});
+  } else if (e.kind == "step_finished") {
+    StepView& s = StepOf(r, e.step);
+    s.outcome = Str(body, "outcome");
+    s.reason = Str(body, "reason");
+    s.finished_at = e.at;
+    s.duration_ms = Int(body, "duration_ms");
+    s.outputs = Map(body, "outputs");
+    s.restored_from = Str(body, "restored_from");
+  } else if (e.kind == "run_finished") {
+    r.finished = body;
+    r.finished_at = e.at;
+    r.status = Str(body, "status");
+  } else if (e.kind == "run_interrupted") {
+    r.status = "interrupted";
+    r.finished_at = e.at;
+    r.interrupted_reason = Str(body, "reason");
+  }
+}
+
+}  // namespace
+
+const StepView* RunRecord::FindStep(const std::string& id) const {
+  for (const StepView& s : steps)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::string RunRecord::Text(const char* key) const { return Str(started, key); }
+
+Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& id) {
+  auto row = store.FindRun(id);
+  if (!row.ok()) return row.status();
+  auto events = store.RunEvents(row.value().run_id);
+  if (!events.ok()) return events.status();
+  RunRecord r;
+  r.run_id = row.value().run_id;
+  for (const AuditEvent& e : events.value()) {
+    auto body = ParseJson(e.body);
+    if (!body.ok()) {
+      return Status::Error("event " + std::to_string(e.seq) + " has a body that is not JSON");
+    }
+    Apply(r, e, body.value());
+    ++r.events;
+  }
+  return r;
+}
+
+}  // namespace runbook

@@ -1,0 +1,66 @@
+// A run as the audit store remembers it, rebuilt from its events (never from the runs
+// index): what `show`, `report` and `resume` read.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/audit/store.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+struct AttemptView {
+  int number = 0;
+  std::string started_at;
+  std::string finished_at;  // "" when it never finished
+  std::string status;       // success | failure | timeout | cancelled
+  Value exit_code;
+  std::string error;
+  int64_t duration_ms = 0;
+  Value::Map params;
+  Value::Map outputs;
+  std::string stdout_tail;
+  std::string stderr_tail;
+};
+
+struct ApprovalView {
+  std::string step;
+  std::string by;
+  std::string at;
+  int64_t waited_ms = 0;
+  Value::Map inputs;
+};
+
+struct StepView {
+  std::string id;
+  std::string type;
+  std::string outcome;  // "" when it never finished
+  std::string reason;
+  std::string finished_at;
+  int64_t duration_ms = 0;
+  Value::Map outputs;
+  std::string restored_from;
+  std::vector<AttemptView> attempts;
+  bool started_not_finished() const { return outcome.empty() && !attempts.empty(); }
+};
+
+struct RunRecord {
+  std::string run_id;
+  std::string status;  // running | success | failure | cancelled | interrupted
+  std::string started_at;
+  std::string finished_at;
+  Value started;   // the run_started body
+  Value finished;  // the run_finished body (null when none)
+  std::string interrupted_reason;
+  std::vector<StepView> steps;  // in the order they first appear
+  std::vector<ApprovalView> approvals;
+  int64_t events = 0;
+
+  const StepView* FindStep(const std::string& id) const;
+  std::string Text(const char* key) const;  // a string field of the run_started body
+};
+
+Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
+
+}  // namespace runbook

@@ -1,0 +1,398 @@
+#include "engine/audit/store.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "engine/util/clock.h"
+#include "engine/util/json.h"
+#include "engine/util/sqlite.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+namespace {
+
+const char* kSchemaV1 = R"sql(
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  at TEXT NOT NULL,
+  step TEXT NOT NULL DEFAULT '',
+  attempt INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE INDEX events_by_run ON events(run_id, seq);
+CREATE TABLE runs(
+  run_id TEXT PRIMARY KEY,
+  runbook TEXT NOT NULL,
+  path TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  duration_ms INTEGER,
+  rto_ms INTEGER, rto_objective_ms INTEGER,
+  rpo_ms INTEGER, rpo_objective_ms INTEGER,
+  objectives_met INTEGER,
+  resumed_from TEXT NOT NULL DEFAULT '',
+  host TEXT NOT NULL, pid INTEGER NOT NULL, pid_start TEXT NOT NULL);
+CREATE INDEX runs_by_start ON runs(started_at);
+CREATE TABLE locks(
+  name TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  host TEXT NOT NULL, pid INTEGER NOT NULL, pid_start TEXT NOT NULL,
+  acquired_at TEXT NOT NULL);
+CREATE TABLE heads(
+  seq INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  signed_at TEXT NOT NULL);
+)sql";
+
+const char* kRunColumns =
+    "run_id, runbook, path, kind, status, started_at, finished_at, duration_ms, rto_ms, "
+    "rto_objective_ms, rpo_ms, rpo_objective_ms, objectives_met, resumed_from, host, pid, "
+    "pid_start";
+
+std::optional<int64_t> OptInt(const Stmt& st, int col) {
+  if (st.IsNull(col)) return std::nullopt;
+  return st.Int(col);
+}
+
+RunRow ReadRunRow(const Stmt& st) {
+  RunRow r;
+  r.run_id = st.Text(0);
+  r.runbook = st.Text(1);
+  r.path = st.Text(2);
+  r.kind = st.Text(3);
+  r.status = st.Text(4);
+  r.started_at = st.Text(5);
+  r.finished_at = st.Text(6);
+  r.duration_ms = OptInt(st, 7);
+  r.rto_ms = OptInt(st, 8);
+  r.rto_objective_ms = OptInt(st, 9);
+  r.rpo_ms = OptInt(st, 10);
+  r.rpo_objective_ms = OptInt(st, 11);
+  if (!st.IsNull(12)) r.objectives_met = st.Int(12) != 0;
+  r.resumed_from = st.Text(13);
+  r.owner = {st.Text(14), static_cast<int>(st.Int(15)), st.Text(16)};
+  return r;
+}
+
+AuditEvent ReadEvent(const Stmt& st) {
+  AuditEvent e;
+  e.seq = st.Int(0);
+  e.run_id = st.Text(1);
+  e.kind = st.Text(2);
+  e.at = st.Text(3);
+  e.step = st.Text(4);
+  e.attempt = st.Int(5);
+  e.body = st.Text(6);
+  e.prev_hash = st.Text(7);
+  e.hash = st.Text(8);
+  return e;
+}
+
+const char* kEventColumns = "seq, run_id, kind, at, step, attempt, body, prev_hash, hash";
+
+std::optional<int64_t> BodyInt(const Value& body, const char* a, const char* b = nullptr) {
+  const Value* v = body.Find(a);
+  if (v != nullptr && b != nullptr) v = v->is_map() ? v->Find(b) : nullptr;
+  if (v == nullptr || !v->is_number()) return std::nullopt;
+  return v->as_int();
+}
+
+std::string BodyText(const Value& body, const char* key) {
+  const Value* v = body.Find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : std::string();
+}
+
+// Test seam: RUNBOOK_FAULT_KILL_AFTER_EVENTS=N makes this process SIGKILL itself right
+// after its Nth committed event, to prove the store survives kill -9 at exact points.
+int KillAfter() {
+  const char* v = std::getenv("RUNBOOK_FAULT_KILL_AFTER_EVENTS");
+  return v != nullptr ? std::atoi(v) : 0;
+}
+
+}  // namespace
+
+AuditStore::AuditStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+AuditStore::~AuditStore() = default;
+const std::string& AuditStore::path() const { return db_->path(); }
+
+Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path,
+                                                     int busy_timeout_ms) {
+  auto db = Db::Open(path, true, busy_timeout_ms);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
+  Status s = store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  if (s.ok()) s = store->Migrate();
+  if (!s.ok()) return Status::Error("audit store " + path + ": " + s.message());
+  return store;
+}
+
+Status AuditStore::Migrate() {
+  auto st = db_->Prepare("PRAGMA user_version");
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  int64_t version = st.value().Int(0);
+  if (version == kAuditSchemaVersion) return Status::Ok();
+  if (version > kAuditSchemaVersion) {
+    return Status::Error("written by a newer runbook (schema " + std::to_string(version) +
+                         ", this one knows " + std::to_string(kAuditSchemaVersion) + ")");
+  }
+  Transaction tx(*db_);
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  // Re-read under the write lock: another process may have migrated meanwhile.
+  auto again = db_->Prepare("PRAGMA user_version");
+  if (!again.ok()) return again.status();
+  (void)again.value().Step();
+  if (again.value().Int(0) == 0) {
+    s = db_->Exec(kSchemaV1);
+    if (s.ok()) s = db_->Exec("PRAGMA user_version=" + std::to_string(kAuditSchemaVersion));
+    if (!s.ok()) return s;
+  }
+  return tx.Commit();
+}
+
+Result<std::pair<int64_t, std::string>> AuditStore::Tip() {
+  auto st = db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::make_pair(int64_t{0}, kGenesisHash);
+  return std::make_pair(st.value().Int(0), st.value().Text(1));
+}
+
+Status AuditStore::Append(const std::string& run_id, const std::string& kind,
+                          const std::string& step, int64_t attempt, const Value& body) {
+  Transaction tx(*db_);
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  auto tip = Tip();
+  if (!tip.ok()) return tip.status();
+  AuditEvent e;
+  e.seq = tip.value().first + 1;
+  e.prev_hash = tip.value().second;
+  e.run_id = run_id;
+  e.kind = kind;
+  e.at = FormatUtc(SystemClock().WallNow());
+  e.step = step;
+  e.attempt = attempt;
+  e.body = ToJson(body);
+  e.hash = EventHash(e);
+  auto st = db_->Prepare(std::string("INSERT INTO events(") + kEventColumns +
+                         ") VALUES(?,?,?,?,?,?,?,?,?)");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, e.seq).Bind(2, e.run_id).Bind(3, e.kind).Bind(4, e.at).Bind(5, e.step);
+  st.value().Bind(6, e.attempt).Bind(7, e.body).Bind(8, e.prev_hash).Bind(9, e.hash);
+  s = st.value().Run();
+  if (s.ok()) s = UpdateIndex(e, body);
+  if (s.ok()) s = tx.Commit();
+  if (!s.ok()) return s;
+  static const int kill_after = KillAfter();
+  if (kill_after > 0 && ++appended_ == kill_after) raise(SIGKILL);
+  return Status::Ok();
+}
+
+Status AuditStore::UpdateIndex(const AuditEvent& e, const Value& body) {
+  if (e.kind == "run_started") {
+    auto st = db_->Prepare(std::string("INSERT INTO runs(") + kRunColumns +
+                           ") VALUES(?,?,?,?,'running',?,NULL,NULL,NULL,?,NULL,?,NULL,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    st.value().Bind(1, e.run_id).Bind(2, BodyText(body, "runbook")).Bind(3, BodyText(body, "path"));
+    st.value().Bind(4, BodyText(body, "kind")).Bind(5, e.at);
+    st.value().Bind(6, BodyInt(body, "objectives", "rto_ms"));
+    st.value().Bind(7, BodyInt(body, "objectives", "rpo_ms"));
+    st.value().Bind(8, BodyText(body, "resumed_from")).Bind(9, BodyText(body, "host"));
+    st.value().Bind(10, BodyInt(body, "pid").value_or(0)).Bind(11, BodyText(body, "pid_start"));
+    return st.value().Run();
+  }
+  if (e.kind == "run_finished") {
+    auto st = db_->Prepare(
+        "UPDATE runs SET status=?, finished_at=?, duration_ms=?, rto_ms=?, rpo_ms=?, "
+        "objectives_met=? WHERE run_id=?");
+    if (!st.ok()) return st.status();
+    const Value* met = body.Find("objectives_met");
+    st.value().Bind(1, BodyText(body, "status")).Bind(2, e.at);
+    st.value().Bind(3, BodyInt(body, "duration_ms")).Bind(4, BodyInt(body, "rto", "elapsed_ms"));
+    st.value().Bind(5, BodyInt(body, "rpo", "age_ms"));
+    st.value().Bind(6, std::optional<int64_t>(met && met->is_bool() ? met->as_bool() : 0));
+    st.value().Bind(7, e.run_id);
+    return st.value().Run();
+  }
+  if (e.kind == "run_interrupted") {
+    auto st = db_->Prepare("UPDATE runs SET status='interrupted', finished_at=? WHERE run_id=?");
+    if (!st.ok()) return st.status();
+    st.value().Bind(1, e.at).Bind(2, e.run_id);
+    return st.value().Run();
+  }
+  return Status::Ok();
+}
+
+Result<int> AuditStore::MarkInterrupted() {
+  auto rows = db_->Prepare(std::string("SELECT ") + kRunColumns +
+                           " FROM runs WHERE status='running'");
+  if (!rows.ok()) return rows.status();
+  std::vector<RunRow> gone;
+  for (;;) {
+    auto row = rows.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    RunRow r = ReadRunRow(rows.value());
+    if (!IsAlive(r.owner)) gone.push_back(r);
+  }
+  for (const RunRow& r : gone) {
+    Value::Map body{{"reason", Value("the process (pid " + std::to_string(r.owner.pid) + " on " +
+                                     r.owner.host + ") ended without finishing the run")}};
+    Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
+    if (!s.ok()) return s;
+  }
+  auto locks = db_->Prepare("SELECT name, run_id, host, pid, pid_start FROM locks");
+  if (!locks.ok()) return locks.status();
+  std::vector<std::string> stale;
+  for (;;) {
+    auto row = locks.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    const Stmt& l = locks.value();
+    if (!IsAlive({l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)})) stale.push_back(l.Text(0));
+  }
+  for (const std::string& name : stale) {
+    auto del = db_->Prepare("DELETE FROM locks WHERE name=?");
+    if (!del.ok()) return del.status();
+    Status s = del.value().Bind(1, name).Run();
+    if (!s.ok()) return s;
+  }
+  return static_cast<int>(gone.size());
+}
+
+Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,
+                                                      const std::string& run_id) {
+  Transaction tx(*db_);
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  auto st = db_->Prepare("SELECT run_id, host, pid, pid_start, acquired_at FROM locks WHERE name=?");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, name);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  if (row.value()) {
+    LockHolder h{name, st.value().Text(0),
+                 {st.value().Text(1), static_cast<int>(st.value().Int(2)), st.value().Text(3)},
+                 st.value().Text(4)};
+    if (h.run_id != run_id && IsAlive(h.owner)) return std::optional<LockHolder>(h);
+  }
+  ProcessIdentity me = SelfIdentity();
+  auto put = db_->Prepare(
+      "INSERT OR REPLACE INTO locks(name, run_id, host, pid, pid_start, acquired_at) "
+      "VALUES(?,?,?,?,?,?)");
+  if (!put.ok()) return put.status();
+  put.value().Bind(1, name).Bind(2, run_id).Bind(3, me.host).Bind(4, int64_t{me.pid});
+  put.value().Bind(5, me.start).Bind(6, FormatUtc(SystemClock().WallNow()));
+  s = put.value().Run();
+  if (s.ok()) s = tx.Commit();
+  if (!s.ok()) return s;
+  return std::optional<LockHolder>();
+}
+
+Status AuditStore::Unlock(const std::string& name, const std::string& run_id) {
+  auto st = db_->Prepare("DELETE FROM locks WHERE name=? AND run_id=?");
+  if (!st.ok()) return st.status();
+  return st.value().Bind(1, name).Bind(2, run_id).Run();
+}
+
+Result<std::vector<RunRow>> AuditStore::Runs(const std::string& runbook, int limit) {
+  auto st = db_->Prepare(std::string("SELECT ") + kRunColumns +
+                         " FROM runs WHERE (?1 = '' OR runbook = ?1) ORDER BY started_at DESC, "
+                         "rowid DESC LIMIT ?2");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, runbook).Bind(2, int64_t{limit});
+  std::vector<RunRow> out;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(ReadRunRow(st.value()));
+  }
+}
+
+Result<std::vector<RunRow>> AuditStore::AllRunRows() { return Runs("", 1 << 30); }
+
+Result<RunRow> AuditStore::FindRun(const std::string& id) {
+  auto st = db_->Prepare(std::string("SELECT ") + kRunColumns +
+                         " FROM runs WHERE run_id = ?1 OR run_id LIKE ?1 || '%' LIMIT 3");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, id);
+  std::vector<RunRow> found;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    found.push_back(ReadRunRow(st.value()));
+    if (found.back().run_id == id) return found.back();
+  }
+  if (found.empty()) return Status::Error("no run '" + id + "' in " + path());
+  if (found.size() > 1) return Status::Error("'" + id + "' matches more than one run");
+  return found.front();
+}
+
+Result<std::vector<AuditEvent>> AuditStore::RunEvents(const std::string& run_id) {
+  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM events WHERE run_id=? ORDER BY seq");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  std::vector<AuditEvent> out;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(ReadEvent(st.value()));
+  }
+}
+
+Status AuditStore::ForEachEvent(const std::function<bool(const AuditEvent&)>& fn) {
+  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns + " FROM events ORDER BY seq");
+  if (!st.ok()) return st.status();
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value() || !fn(ReadEvent(st.value()))) return Status::Ok();
+  }
+}
+
+Status AuditStore::AddHead(const SignedHead& head) {
+  auto st = db_->Prepare(
+      "INSERT OR REPLACE INTO heads(seq, hash, key_id, signature, signed_at) VALUES(?,?,?,?,?)");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, head.seq).Bind(2, head.hash).Bind(3, head.key_id).Bind(4, head.signature);
+  return st.value().Bind(5, head.signed_at).Run();
+}
+
+Result<std::optional<SignedHead>> AuditStore::LatestHead() {
+  auto st = db_->Prepare(
+      "SELECT seq, hash, key_id, signature, signed_at FROM heads ORDER BY seq DESC LIMIT 1");
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<SignedHead>();
+  const Stmt& s = st.value();
+  return std::optional<SignedHead>(SignedHead{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+}
+
+std::string AuditDbPath(const std::string& flag, bool& is_default) {
+  is_default = false;
+  if (!flag.empty()) return flag;
+  const char* env = std::getenv("RUNBOOK_AUDIT_DB");
+  if (env != nullptr && *env != '\0') return env;
+  is_default = true;
+  return ".runbook/audit.db";
+}
+
+}  // namespace runbook

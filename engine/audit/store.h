@@ -1,0 +1,105 @@
+// AuditStore: the durable, tamper-evident record of runs, in one SQLite file (WAL mode,
+// synchronous=FULL: an event is on disk when Append returns). Events form one hash chain
+// per store (chain.h); `runs` and `locks` are indexes kept in the same transactions.
+// Several processes may share a store: every append takes SQLite's write lock, waiting up
+// to busy_timeout. The format is documented in docs/audit.md. One thread at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/audit/chain.h"
+#include "engine/util/proc_identity.h"
+#include "engine/util/status.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+class Db;
+
+constexpr int kAuditSchemaVersion = 1;
+
+// One line of `runbook history`: the index row of a run.
+struct RunRow {
+  std::string run_id;
+  std::string runbook;
+  std::string path;
+  std::string kind;
+  std::string status;  // running | success | failure | cancelled | interrupted
+  std::string started_at;
+  std::string finished_at;
+  std::optional<int64_t> duration_ms;
+  std::optional<int64_t> rto_ms, rto_objective_ms, rpo_ms, rpo_objective_ms;
+  std::optional<bool> objectives_met;
+  std::string resumed_from;
+  ProcessIdentity owner;
+};
+
+struct LockHolder {
+  std::string name;
+  std::string run_id;
+  ProcessIdentity owner;
+  std::string acquired_at;
+};
+
+struct SignedHead {
+  int64_t seq = 0;
+  std::string hash;
+  std::string key_id;
+  std::string signature;
+  std::string signed_at;
+};
+
+class AuditStore {
+ public:
+  // Opens or creates the store at `path` (its directory must exist), migrating the schema.
+  static Result<std::unique_ptr<AuditStore>> Open(const std::string& path,
+                                                  int busy_timeout_ms = 5000);
+  ~AuditStore();
+  AuditStore(const AuditStore&) = delete;
+  AuditStore& operator=(const AuditStore&) = delete;
+
+  // Appends one event to the chain, durably, and updates the runs index for run_started,
+  // run_finished and run_interrupted events (fields read from `body`).
+  Status Append(const std::string& run_id, const std::string& kind, const std::string& step,
+                int64_t attempt, const Value& body);
+
+  // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
+  // gone processes are released. Returns how many runs were marked.
+  Result<int> MarkInterrupted();
+
+  // Takes `name` for `run_id`; returns the holder instead when a live process holds it.
+  Result<std::optional<LockHolder>> TryLock(const std::string& name, const std::string& run_id);
+  Status Unlock(const std::string& name, const std::string& run_id);
+
+  Result<std::vector<RunRow>> Runs(const std::string& runbook, int limit);
+  // A run by id or unique id prefix.
+  Result<RunRow> FindRun(const std::string& id);
+  Result<std::vector<AuditEvent>> RunEvents(const std::string& run_id);
+  // Every event in seq order; `fn` returns false to stop.
+  Status ForEachEvent(const std::function<bool(const AuditEvent&)>& fn);
+  Result<std::vector<RunRow>> AllRunRows();
+
+  Status AddHead(const SignedHead& head);
+  Result<std::optional<SignedHead>> LatestHead();
+  // The last event's seq and hash (0 and the genesis hash when empty).
+  Result<std::pair<int64_t, std::string>> Tip();
+
+  const std::string& path() const;
+
+ private:
+  explicit AuditStore(std::unique_ptr<Db> db);
+  Status Migrate();
+  Status UpdateIndex(const AuditEvent& e, const Value& body);
+  std::unique_ptr<Db> db_;
+  int appended_ = 0;
+};
+
+// Where the store lives: --audit-db, else $RUNBOOK_AUDIT_DB, else .runbook/audit.db under
+// the working directory (that folder is created; an explicit path's folder must exist).
+std::string AuditDbPath(const std::string& flag, bool& is_default);
+
+}  // namespace runbook

@@ -1,0 +1,29 @@
+// RunJournal: the write-ahead record of a run (the audit store implements it). Unlike
+// RunObserver, every call must be durable before the executor moves on, and a failure
+// stops the run: the executor starts no new step, cancels the running ones, runs no
+// finally step, and Execute returns the Status (exit 3). Called on the loop thread only.
+#pragma once
+
+#include <string>
+
+#include "engine/model.h"
+#include "engine/plan.h"
+#include "engine/redact.h"
+
+namespace runbook {
+
+class RunJournal {
+ public:
+  virtual ~RunJournal() = default;
+  // Before any step. `redactor` outlives the run; the journal applies it to all it writes.
+  virtual Status RunStarted(const Runbook& rb, const std::string& run_id, const Value::Map& params,
+                            const Redactor& redactor) = 0;
+  // Before the attempt's side effects begin. `params` are resolved and redacted.
+  virtual Status AttemptStarted(const StepDecl& step, int attempt, const Value& params) = 0;
+  virtual Status AttemptFinished(const StepDecl& step, const AttemptRecord& attempt,
+                                 const StepRun& run) = 0;
+  virtual Status StepFinished(const StepDecl& step, const StepRun& run) = 0;
+  virtual Status RunFinished(const RunResult& result) = 0;
+};
+
+}  // namespace runbook

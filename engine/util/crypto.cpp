@@ -1,0 +1,152 @@
+#include "engine/util/crypto.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace runbook {
+namespace {
+
+std::string Hex(const unsigned char* data, size_t size) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 15];
+  }
+  return out;
+}
+
+using PKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+// Reads a PEM key; `is_private` chooses the reader. A private key file also yields its
+// public half when `is_private` is false and the file holds a private key.
+Result<PKey> ReadKey(const std::string& path, bool is_private) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::FromErrno("cannot read key " + path, errno);
+  EVP_PKEY* key = is_private ? PEM_read_PrivateKey(f, nullptr, nullptr, nullptr)
+                             : PEM_read_PUBKEY(f, nullptr, nullptr, nullptr);
+  if (key == nullptr && !is_private) {
+    std::rewind(f);
+    key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+  }
+  std::fclose(f);
+  if (key == nullptr) return Status::Error("key " + path + " is not a PEM Ed25519 key");
+  if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+    EVP_PKEY_free(key);
+    return Status::Error("key " + path + " is not an Ed25519 key");
+  }
+  return PKey(key, EVP_PKEY_free);
+}
+
+Result<std::string> Base64Decode(const std::string& text) {
+  std::vector<unsigned char> out(text.size() + 3);
+  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return Status::Error("signature is not base64");
+  size_t pad = 0;
+  for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) ++pad;
+  return std::string(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n) - pad);
+}
+
+}  // namespace
+
+struct Sha256::State {
+  MdCtx ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  EVP_DigestInit_ex(state_->ctx.get(), EVP_sha256(), nullptr);
+}
+Sha256::~Sha256() = default;
+
+void Sha256::Update(const void* data, size_t size) {
+  EVP_DigestUpdate(state_->ctx.get(), data, size);
+}
+
+std::string Sha256::FinishHex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(state_->ctx.get(), digest, &size);
+  return Hex(digest, size);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  Sha256 h;
+  h.Update(data.data(), data.size());
+  return h.FinishHex();
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::FromErrno("cannot read " + path, errno);
+  Sha256 h;
+  std::vector<char> buffer(1 << 20);
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) h.Update(buffer.data(), n);
+  bool failed = std::ferror(f) != 0;
+  int err = errno;
+  std::fclose(f);
+  if (failed) return Status::FromErrno("cannot read " + path, err);
+  return h.FinishHex();
+}
+
+std::string Base64Encode(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(data.data()),
+                          static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Result<std::string> Ed25519Sign(const std::string& private_key_pem_path,
+                                std::string_view message) {
+  auto key = ReadKey(private_key_pem_path, true);
+  if (!key.ok()) return key.status();
+  MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  unsigned char sig[64];
+  size_t size = sizeof sig;
+  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.value().get()) != 1 ||
+      EVP_DigestSign(ctx.get(), sig, &size, reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1) {
+    return Status::Error("signing with " + private_key_pem_path + " failed");
+  }
+  return Base64Encode(std::string_view(reinterpret_cast<char*>(sig), size));
+}
+
+Status Ed25519Verify(const std::string& public_key_pem_path, std::string_view message,
+                     const std::string& signature_base64) {
+  auto key = ReadKey(public_key_pem_path, false);
+  if (!key.ok()) return key.status();
+  auto sig = Base64Decode(signature_base64);
+  if (!sig.ok()) return sig.status();
+  MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.value().get()) != 1) {
+    return Status::Error("cannot use key " + public_key_pem_path);
+  }
+  const std::string& s = sig.value();
+  int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(s.data()), s.size(),
+                            reinterpret_cast<const unsigned char*>(message.data()),
+                            message.size());
+  if (ok != 1) return Status::Error("the signature does not match (key " + public_key_pem_path + ")");
+  return Status::Ok();
+}
+
+Result<std::string> KeyId(const std::string& pem_path) {
+  auto key = ReadKey(pem_path, false);
+  if (!key.ok()) return key.status();
+  unsigned char raw[32];
+  size_t size = sizeof raw;
+  if (EVP_PKEY_get_raw_public_key(key.value().get(), raw, &size) != 1) {
+    return Status::Error("cannot read the public key of " + pem_path);
+  }
+  return Sha256Hex(std::string_view(reinterpret_cast<char*>(raw), size)).substr(0, 16);
+}
+
+}  // namespace runbook

@@ -1,0 +1,45 @@
+// Hashes and signatures: SHA-256 (one-shot and streaming) and Ed25519 with PEM keys. The
+// only file that includes OpenSSL. Keys are loaded per call; nothing is cached. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/util/status.h"
+
+namespace runbook {
+
+// Lowercase hex SHA-256 of `data`.
+std::string Sha256Hex(std::string_view data);
+
+// Incremental SHA-256 for streams (files of any size, memory bounded by the caller).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(const void* data, size_t size);
+  std::string FinishHex();  // once
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// SHA-256 of a whole file, streamed. Errors name the file.
+Result<std::string> Sha256File(const std::string& path);
+
+// Ed25519 over `message` with a PEM private key (PKCS#8 file). Returns base64.
+Result<std::string> Ed25519Sign(const std::string& private_key_pem_path, std::string_view message);
+// Verifies a base64 signature with a PEM public key file. Ok when valid.
+Status Ed25519Verify(const std::string& public_key_pem_path, std::string_view message,
+                     const std::string& signature_base64);
+// A short id for a key: the first 16 hex digits of the SHA-256 of the raw public key.
+// Accepts a private or a public key file.
+Result<std::string> KeyId(const std::string& pem_path);
+
+std::string Base64Encode(std::string_view data);
+
+}  // namespace runbook

@@ -1,0 +1,21 @@
+// Who a process is, durably: host, pid and the kernel's start time of that pid, so a
+// recorded owner can later be told apart from an unrelated process that reused the pid.
+#pragma once
+
+#include <string>
+
+namespace runbook {
+
+struct ProcessIdentity {
+  std::string host;
+  int pid = 0;
+  std::string start;  // /proc/PID/stat field 22 (clock ticks since boot), "" when unknown
+};
+
+ProcessIdentity SelfIdentity();
+std::string HostName();
+// False only when the process is known to be gone: same host, and the pid is unused or
+// belongs to a process started at another time. Another host's process counts as alive.
+bool IsAlive(const ProcessIdentity& who);
+
+}  // namespace runbook

@@ -19,8 +19,8 @@ int CmdAuditVerify(const AuditCliOptions& o) {
   }
   const VerifyReport& r = report.value();
   if (!r.ok) {
-    std::cout << store->path() << ": chain broken at event " << r.first_bad_seq << ": "
-              << r.problem << "\n";
+    std::cout << store->path() << ": chain broken at event " << r.first_bad_seq << ": " << r.problem
+              << "\n";
     return kExitStepFailed;
   }
   std::cout << store->path() << ": ok, " << r.events << " events, chain intact"
@@ -33,11 +33,15 @@ int CmdAuditExport(const AuditCliOptions& o) {
   if (!store) return kExitEnvironment;
   Status s = store->ForEachEvent([](const AuditEvent& e) {
     auto body = ParseJson(e.body);
-    Value::Map line{{"seq", Value(e.seq)},         {"run_id", Value(e.run_id)},
-                    {"kind", Value(e.kind)},       {"at", Value(e.at)},
-                    {"step", Value(e.step)},       {"attempt", Value(e.attempt)},
+    Value::Map line{{"seq", Value(e.seq)},
+                    {"run_id", Value(e.run_id)},
+                    {"kind", Value(e.kind)},
+                    {"at", Value(e.at)},
+                    {"step", Value(e.step)},
+                    {"attempt", Value(e.attempt)},
                     {"body", body.ok() ? body.value() : Value(e.body)},
-                    {"prev_hash", Value(e.prev_hash)}, {"hash", Value(e.hash)}};
+                    {"prev_hash", Value(e.prev_hash)},
+                    {"hash", Value(e.hash)}};
     std::cout << ToJson(Value(std::move(line))) << "\n";
     return true;
   });

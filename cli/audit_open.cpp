@@ -1,7 +1,10 @@
 #include "cli/audit_open.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+
+#include "engine/util/duration.h"
 
 namespace runbook {
 
@@ -10,7 +13,12 @@ std::unique_ptr<AuditStore> OpenAuditForCommand(const std::string& flag) {
   std::string path = AuditDbPath(flag, is_default);
   std::error_code ec;
   if (is_default) std::filesystem::create_directories(".runbook", ec);
-  auto store = AuditStore::Open(path);
+  int busy_ms = 5000;  // how long a write waits for another writer before failing closed
+  if (const char* env = std::getenv("RUNBOOK_AUDIT_BUSY_TIMEOUT"); env && *env) {
+    auto d = ParseDuration(env);
+    if (d) busy_ms = static_cast<int>(d->count());
+  }
+  auto store = AuditStore::Open(path, busy_ms);
   if (!store.ok()) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";
     return nullptr;

@@ -52,13 +52,13 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o);
 
 struct AuditCliOptions {
   std::string audit_db;
-  std::string runbook;        // history --runbook
-  int limit = 20;             // history --limit
-  std::string format;         // text | json | md | html | jsonl
-  std::string run_id;         // show, report
-  std::string output;         // report --output
-  std::string public_key;     // audit verify --public-key
-  std::string sign_key;       // audit sign --sign-key
+  std::string runbook;     // history --runbook
+  int limit = 20;          // history --limit
+  std::string format;      // text | json | md | html | jsonl
+  std::string run_id;      // show, report
+  std::string output;      // report --output
+  std::string public_key;  // audit verify --public-key
+  std::string sign_key;    // audit sign --sign-key
 };
 int CmdHistory(const AuditCliOptions& o);
 int CmdShow(const AuditCliOptions& o);

@@ -80,9 +80,9 @@ int CmdShow(const AuditCliOptions& o) {
     return kExitInvalid;
   }
   const RunRecord& r = rec.value();
-  std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind")
-            << ")  " << r.status << "\n  started " << r.started_at << " by " << r.Text("user")
-            << " on " << r.Text("host") << "\n";
+  std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
+            << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
+            << r.Text("host") << "\n";
   if (!r.Text("resumed_from").empty()) std::cout << "  resumes " << r.Text("resumed_from") << "\n";
   if (!r.interrupted_reason.empty()) std::cout << "  interrupted: " << r.interrupted_reason << "\n";
   for (const char* key : {"rto", "rpo"}) {
@@ -91,8 +91,8 @@ int CmdShow(const AuditCliOptions& o) {
   }
   for (const StepView& s : r.steps) {
     std::cout << "  " << s.id << " (" << s.type << ")  "
-              << (s.outcome.empty() ? "unfinished" : s.outcome) << "  "
-              << HumanMs(s.duration_ms) << (s.reason.empty() ? "" : "  " + s.reason) << "\n";
+              << (s.outcome.empty() ? "unfinished" : s.outcome) << "  " << HumanMs(s.duration_ms)
+              << (s.reason.empty() ? "" : "  " + s.reason) << "\n";
     for (const AttemptView& a : s.attempts) PrintAttempt(a);
     if (!s.outputs.empty()) std::cout << "    outputs " << ToJson(Value(s.outputs)) << "\n";
   }

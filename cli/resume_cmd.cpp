@@ -24,7 +24,9 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
   if (was == now) return true;
   std::cerr << (force ? "runbook: warning: " : "runbook: error: ") << rb.path()
             << " changed since run " << r.run_id << " (sha256 " << was.substr(0, 12) << " -> "
-            << now.substr(0, 12) << ")" << (force ? "; resuming anyway (--force)\n" : "; resume with --force to use it anyway\n");
+            << now.substr(0, 12) << ")"
+            << (force ? "; resuming anyway (--force)\n"
+                      : "; resume with --force to use it anyway\n");
   return force;
 }
 
@@ -91,8 +93,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   if (!PriorSteps(record, *rb, o.yes, options.prior)) return kExitInvalid;
   std::string incident = IncidentStart(record, *rb);
   if (auto start = ParseUtc(incident)) {
-    options.incident_elapsed =
-        std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);
+    options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);
   }
   options.prior_approval_wait = ApprovalWait(record);
   options.run_id = NewRunId(SystemClock());

@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "engine/executor.h"
-#include "engine/run_scope.h"
 #include "engine/plugin/check_value.h"
+#include "engine/run_scope.h"
 #include "engine/util/strings.h"
 
 namespace runbook {

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <csignal>
 #include <deque>
 #include <mutex>
-#include <csignal>
 #include <random>
 #include <thread>
 
@@ -85,7 +85,9 @@ class Loop {
   // whether it runs, is skipped or is cancelled.
   void MaybeReady(int i) {
     StepRun& run = steps_[i];
-    if (run.state != StepState::kPending || run.unsatisfied > 0) return;
+    // Once per readiness: a step completed during the first pass (restored, skipped) makes
+    // its dependents ready before the pass reaches them.
+    if (run.state != StepState::kPending || run.unsatisfied > 0 || queued_[i]) return;
     if (IsFinally(i) && main_left_ > 0) return;
     if (!journal_status_.ok()) return Complete(i, Outcome::kCancelled, "the audit store failed");
     if (Restore(i)) return;
@@ -99,6 +101,7 @@ class Loop {
       return Complete(i, Outcome::kSkipped, reason);
     }
     ready_.push_back(i);
+    queued_[i] = true;
   }
 
   // Resume: a step that passed in an earlier run is not run again; its outputs return.
@@ -170,6 +173,7 @@ class Loop {
       bool queued = std::find(ready_.begin(), ready_.end(), static_cast<int>(i)) != ready_.end();
       if (run.state == StepState::kPending || run.state == StepState::kWaitingRetry || queued) {
         if (queued) ready_.erase(std::find(ready_.begin(), ready_.end(), static_cast<int>(i)));
+        queued_[i] = false;
         if (run.state == StepState::kWaitingRetry) {
           retrying_.erase(std::find(retrying_.begin(), retrying_.end(), static_cast<int>(i)));
         }
@@ -187,6 +191,7 @@ class Loop {
     while (running_ < parallel_ && !ready_.empty()) {
       int i = ready_.front();
       ready_.erase(ready_.begin());
+      queued_[i] = false;
       StartAttempt(i);
     }
   }
@@ -319,6 +324,7 @@ class Loop {
         retrying_.erase(retrying_.begin() + static_cast<long>(k));
         steps_[i].state = StepState::kPending;
         ready_.push_back(i);
+        queued_[i] = true;
       } else {
         ++k;
       }
@@ -357,8 +363,7 @@ class Loop {
     result.rpo = rpo_;
     result.rpo.objective = rb_.rpo_objective;
     result.steps = std::move(steps_);
-    if (svc_.journal != nullptr && journal_status_.ok())
-      Journal(svc_.journal->RunFinished(result));
+    if (svc_.journal != nullptr && journal_status_.ok()) Journal(svc_.journal->RunFinished(result));
     svc_.observer.RunFinished(rb_, result);
     return result;
   }
@@ -410,6 +415,7 @@ class Loop {
   Redactor redactor_;
   CancelToken finally_cancel_;  // set only by a second signal: finally steps finish
   std::vector<int> ready_;
+  std::vector<char> queued_ = std::vector<char>(g_.nodes.size(), 0);  // i is in ready_
   std::vector<int> retrying_;
   std::vector<std::thread> threads_;
   std::mutex mu_;

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "engine/events.h"
-#include "engine/journal.h"
 #include "engine/graph.h"
+#include "engine/journal.h"
 #include "engine/model.h"
 #include "engine/plan.h"
 #include "engine/plugin/cancel.h"
@@ -50,7 +50,7 @@ struct RunServices {
   RunObserver& observer;
   CancelToken& cancel;
   Approver* approver = nullptr;
-  EnvMap base_env;  // the environment steps inherit (usually runbook's own)
+  EnvMap base_env;                // the environment steps inherit (usually runbook's own)
   RunJournal* journal = nullptr;  // the audit store; null: nothing recorded (dry runs, tests)
 };
 

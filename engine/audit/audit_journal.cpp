@@ -171,12 +171,9 @@ Status AuditJournal::RunFinished(const RunResult& r) {
                  {"objective_ms", OptMs(r.rpo.objective)},
                  {"step", Value(r.rpo.step)},
                  {"met", Value(r.rpo.met())}};
-  Value::Map body{{"status", Value(r.status)},
-                  {"signal", Value(int64_t{r.signal})},
-                  {"duration_ms", Ms(r.duration)},
-                  {"rto", Value(std::move(rto))},
-                  {"rpo", Value(std::move(rpo))},
-                  {"objectives_met", Value(r.objectives_met())}};
+  Value::Map body{{"status", Value(r.status)},     {"signal", Value(int64_t{r.signal})},
+                  {"duration_ms", Ms(r.duration)}, {"rto", Value(std::move(rto))},
+                  {"rpo", Value(std::move(rpo))},  {"objectives_met", Value(r.objectives_met())}};
   return Append("run_finished", "", 0, std::move(body));
 }
 

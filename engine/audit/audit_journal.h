@@ -15,8 +15,8 @@ struct RunContext {
   std::string user;
   std::string git_commit;  // of the runbook's repository, "" when none
   std::string resumed_from;
-  std::string incident_started_at;  // resume: when the incident's RTO clock started
-  std::string lock;                 // the resolved lock name, "" when none
+  std::string incident_started_at;     // resume: when the incident's RTO clock started
+  std::string lock;                    // the resolved lock name, "" when none
   int64_t prior_approval_wait_ms = 0;  // resume: approval waits of the earlier runs
 };
 
@@ -34,8 +34,7 @@ class AuditJournal final : public RunJournal {
   Status RunFinished(const RunResult& result) override;
 
  private:
-  Status Append(const std::string& kind, const std::string& step, int64_t attempt,
-                Value::Map body);
+  Status Append(const std::string& kind, const std::string& step, int64_t attempt, Value::Map body);
   AuditStore& store_;
   RunContext context_;
   std::string run_id_;

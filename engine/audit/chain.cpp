@@ -6,9 +6,8 @@
 namespace runbook {
 
 std::string EventHash(const AuditEvent& e) {
-  Value::List fields{Value(e.seq),  Value(e.run_id),  Value(e.kind),
-                     Value(e.at),   Value(e.step),    Value(e.attempt),
-                     Value(e.body), Value(e.prev_hash)};
+  Value::List fields{Value(e.seq),  Value(e.run_id),  Value(e.kind), Value(e.at),
+                     Value(e.step), Value(e.attempt), Value(e.body), Value(e.prev_hash)};
   return Sha256Hex(ToJson(Value(std::move(fields))));
 }
 

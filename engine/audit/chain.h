@@ -11,9 +11,9 @@ namespace runbook {
 struct AuditEvent {
   int64_t seq = 0;  // 1, 2, 3 ... one chain per store
   std::string run_id;
-  std::string kind;  // run_started, attempt_started, attempt_finished, approval, ...
-  std::string at;    // RFC 3339 UTC, milliseconds
-  std::string step;  // "" when not about a step
+  std::string kind;     // run_started, attempt_started, attempt_finished, approval, ...
+  std::string at;       // RFC 3339 UTC, milliseconds
+  std::string step;     // "" when not about a step
   int64_t attempt = 0;  // 0 when not about an attempt
   std::string body;     // canonical JSON (sorted keys, compact)
   std::string prev_hash;

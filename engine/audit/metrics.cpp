@@ -37,8 +37,8 @@ std::string MetricsText(const Runbook& rb, const RunResult& r, int64_t finished_
     << "# HELP runbook_last_run_status the last run's status (one series set to 1)\n"
     << "# TYPE runbook_last_run_status gauge\n";
   for (const char* s : {"success", "failure", "cancelled"}) {
-    o << "runbook_last_run_status{" << rbl << ",status=\"" << s << "\"} "
-      << (r.status == s ? 1 : 0) << "\n";
+    o << "runbook_last_run_status{" << rbl << ",status=\"" << s << "\"} " << (r.status == s ? 1 : 0)
+      << "\n";
   }
   o << "# HELP runbook_last_run_timestamp_seconds when the last run finished\n"
     << "# TYPE runbook_last_run_timestamp_seconds gauge\n"

@@ -44,7 +44,8 @@ Value StepValue(const StepView& s) {
 
 std::string MdCell(const std::string& s) {
   std::string out;
-  for (char c : s) out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+  for (char c : s)
+    out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
   return out;
 }
 
@@ -142,9 +143,11 @@ std::string ReportMarkdown(const RunRecord& r) {
     o << " — **" << ObjectiveText(rpo) << "** |\n";
   }
   o << "| runbook | `" << r.Text("path") << "` sha256 `" << r.Text("runbook_sha256").substr(0, 16)
-    << "`" << (r.Text("git_commit").empty() ? "" : " commit `" + r.Text("git_commit").substr(0, 12) + "`")
+    << "`"
+    << (r.Text("git_commit").empty() ? "" : " commit `" + r.Text("git_commit").substr(0, 12) + "`")
     << " |\n";
-  if (!r.interrupted_reason.empty()) o << "| interrupted | " << MdCell(r.interrupted_reason) << " |\n";
+  if (!r.interrupted_reason.empty())
+    o << "| interrupted | " << MdCell(r.interrupted_reason) << " |\n";
   auto integrity = IntegrityLines(r);
   if (!integrity.empty()) {
     o << "\n### Integrity\n\n";

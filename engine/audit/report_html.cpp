@@ -13,11 +13,16 @@ namespace {
 std::string Esc(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -56,8 +61,8 @@ std::string Timeline(const RunRecord& r) {
       int w = std::max(2, static_cast<int>((a1 - a0) * scale));
       o << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << w << "\" height=\"" << row - 6
         << "\" fill=\"" << Colour(a.status.empty() ? "failure" : a.status) << "\"><title>"
-        << Esc(s.id) << " attempt " << a.number << ": " << Esc(a.status) << " "
-        << HumanMs(a1 - a0) << "</title></rect>\n";
+        << Esc(s.id) << " attempt " << a.number << ": " << Esc(a.status) << " " << HumanMs(a1 - a0)
+        << "</title></rect>\n";
     }
   }
   o << "<text x=\"" << label << "\" y=\"" << height - 6 << "\">0</text><text x=\""
@@ -105,9 +110,10 @@ std::string Dag(const RunRecord& r) {
     }
   for (auto& [id, p] : pos) {
     const StepView* v = r.FindStep(id);
-    o << "<rect x=\"" << p.first << "\" y=\"" << p.second << "\" width=\"160\" height=\"30\" rx=\"4\" "
-      << "fill=\"" << Colour(v ? v->outcome : "") << "\"/><text x=\"" << p.first + 8 << "\" y=\""
-      << p.second + 20 << "\" fill=\"#fff\">" << Esc(id) << "</text>\n";
+    o << "<rect x=\"" << p.first << "\" y=\"" << p.second
+      << "\" width=\"160\" height=\"30\" rx=\"4\" "
+      << "fill=\"" << Colour(v ? v->outcome : "") << "\" fill-opacity=\"0.8\"/><text x=\""
+      << p.first + 8 << "\" y=\"" << p.second + 20 << "\" fill=\"#fff\">" << Esc(id) << "</text>\n";
   }
   o << "</svg>\n";
   return o.str();
@@ -137,7 +143,10 @@ std::string ReportHtml(const RunRecord& r) {
     o << "<tr><th>" << (std::string(key) == "rto" ? "RTO" : "RPO") << "</th><td>"
       << (got && got->is_number() ? HumanMs(got->as_int()) : "-")
       << (want && want->is_number() ? " vs " + HumanMs(want->as_int()) : "") << " <span class=\""
-      << (verdict == "MISSED" ? "missed" : "met") << "\">" << verdict << "</span></td></tr>\n";
+      << (verdict == "MISSED" ? "missed"
+          : verdict == "met"  ? "met"
+                              : "none")
+      << "\">" << verdict << "</span></td></tr>\n";
   }
   o << "</table>\n<h2>Timeline</h2>\n" << Timeline(r) << "<h2>Steps</h2>\n" << Dag(r);
   o << "<table>\n<tr><th>step</th><th>type</th><th>outcome</th><th>attempts</th><th>duration</th>"

@@ -124,8 +124,7 @@ AuditStore::AuditStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 AuditStore::~AuditStore() = default;
 const std::string& AuditStore::path() const { return db_->path(); }
 
-Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path,
-                                                     int busy_timeout_ms) {
+Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, int busy_timeout_ms) {
   auto db = Db::Open(path, true, busy_timeout_ms);
   if (!db.ok()) return db.status();
   std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
@@ -237,8 +236,8 @@ Status AuditStore::UpdateIndex(const AuditEvent& e, const Value& body) {
 }
 
 Result<int> AuditStore::MarkInterrupted() {
-  auto rows = db_->Prepare(std::string("SELECT ") + kRunColumns +
-                           " FROM runs WHERE status='running'");
+  auto rows =
+      db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status='running'");
   if (!rows.ok()) return rows.status();
   std::vector<RunRow> gone;
   for (;;) {
@@ -278,13 +277,15 @@ Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,
   Transaction tx(*db_);
   Status s = tx.Begin();
   if (!s.ok()) return s;
-  auto st = db_->Prepare("SELECT run_id, host, pid, pid_start, acquired_at FROM locks WHERE name=?");
+  auto st =
+      db_->Prepare("SELECT run_id, host, pid, pid_start, acquired_at FROM locks WHERE name=?");
   if (!st.ok()) return st.status();
   st.value().Bind(1, name);
   auto row = st.value().Step();
   if (!row.ok()) return row.status();
   if (row.value()) {
-    LockHolder h{name, st.value().Text(0),
+    LockHolder h{name,
+                 st.value().Text(0),
                  {st.value().Text(1), static_cast<int>(st.value().Int(2)), st.value().Text(3)},
                  st.value().Text(4)};
     if (h.run_id != run_id && IsAlive(h.owner)) return std::optional<LockHolder>(h);
@@ -383,7 +384,8 @@ Result<std::optional<SignedHead>> AuditStore::LatestHead() {
   if (!row.ok()) return row.status();
   if (!row.value()) return std::optional<SignedHead>();
   const Stmt& s = st.value();
-  return std::optional<SignedHead>(SignedHead{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+  return std::optional<SignedHead>(
+      SignedHead{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
 }
 
 std::string AuditDbPath(const std::string& flag, bool& is_default) {

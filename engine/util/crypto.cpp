@@ -105,8 +105,7 @@ std::string Base64Encode(std::string_view data) {
   return out;
 }
 
-Result<std::string> Ed25519Sign(const std::string& private_key_pem_path,
-                                std::string_view message) {
+Result<std::string> Ed25519Sign(const std::string& private_key_pem_path, std::string_view message) {
   auto key = ReadKey(private_key_pem_path, true);
   if (!key.ok()) return key.status();
   MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -132,9 +131,9 @@ Status Ed25519Verify(const std::string& public_key_pem_path, std::string_view me
   }
   const std::string& s = sig.value();
   int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(s.data()), s.size(),
-                            reinterpret_cast<const unsigned char*>(message.data()),
-                            message.size());
-  if (ok != 1) return Status::Error("the signature does not match (key " + public_key_pem_path + ")");
+                            reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  if (ok != 1)
+    return Status::Error("the signature does not match (key " + public_key_pem_path + ")");
   return Status::Ok();
 }
 

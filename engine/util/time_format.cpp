@@ -20,8 +20,8 @@ std::string FormatUtc(Clock::Wall t) {
 std::optional<Clock::Wall> ParseUtc(const std::string& text) {
   std::tm tm{};
   int millis = 0, used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6) {
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6) {
     return std::nullopt;
   }
   std::string rest = text.substr(static_cast<size_t>(used));

@@ -189,3 +189,15 @@ TEST_CASE("a missing executable is a failed attempt with a clear message", "[exe
 TEST_CASE("every built-in step type is registered", "[registry]") {
   CHECK(Builtins().Names() == std::vector<std::string>{"approval", "exec", "log"});
 }
+
+TEST_CASE("a step made ready during the first pass is queued once", "[executor]") {
+  // a is skipped before the loop reaches b; b (always()) must run exactly one attempt.
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() +
+                        "  - {id: a, uses: exec, if: 'false', with: {run: ['true']}}\n"
+                        "  - {id: b, uses: exec, needs: [a], if: '${{ always() }}', "
+                        "with: {run: ['true']}}\n",
+                    rb);
+  CHECK(ran.result.status == "success");
+  CHECK(ran.Step(*rb, "b").attempts.size() == 1);
+}

@@ -77,6 +77,9 @@ Command Shell(const std::string& command_line, int timeout_seconds) {
   req.argv = {"/bin/sh", "-c", command_line};
   req.env = CurrentEnvironment();
   req.env["NO_COLOR"] = "1";
+  // Runs of the binary record into a store of this test process, not the working folder.
+  static const std::string audit_db = TempDir() + "/audit.db";
+  if (!req.env.count("RUNBOOK_AUDIT_DB")) req.env["RUNBOOK_AUDIT_DB"] = audit_db;
   req.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   req.capture_head = req.capture_tail = 1 << 20;
   ProcessResult r = runner.Run(req, cancel);

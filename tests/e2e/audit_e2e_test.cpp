@@ -1,0 +1,280 @@
+// The audit store through the real binary: kill -9 at scripted points then resume, secrets
+// that never leak, an unwritable store, locks between concurrent runs, missed objectives.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "engine/util/json.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Rb(const std::string& args) { return Binary() + " " + args; }
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+Value History(const std::string& db) {
+  Command c = Shell(Rb("history --format json --audit-db " + db));
+  REQUIRE(c.exit_code == 0);
+  auto v = ParseJson(c.out);
+  REQUIRE(v.ok());
+  return v.value();
+}
+
+std::string Field(const Value& run, const char* key) { return run.Find(key)->ToText(); }
+
+// Three steps that each append their name to ran.txt, so repeats are visible.
+const char* kThree =
+    "version: 1\nname: three\nsteps:\n"
+    "  - {id: a, uses: exec, with: {shell: true, run: 'echo a >> ran.txt'}}\n"
+    "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'sleep 0.2; echo b >> "
+    "ran.txt'}}\n"
+    "  - {id: c, uses: exec, needs: [b], with: {shell: true, run: 'echo c >> ran.txt'}}\n";
+
+}  // namespace
+
+TEST_CASE("kill -9 at scripted points leaves a consistent store; resume finishes the run",
+          "[audit][e2e][kill]") {
+  // Events of a clean run: 1 run_started, 2 attempt_started a, 3 attempt_finished a,
+  // 4 step_finished a, 5 attempt_started b, 6 attempt_finished b, 7 step_finished b, ...
+  for (int point : {1, 2, 4, 5, 7}) {
+    CAPTURE(point);
+    std::string dir = TempDir();
+    std::string db = dir + "/audit.db";
+    std::string file = WriteFile(dir, "three.yaml", kThree);
+    Command killed =
+        Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=" + std::to_string(point) + " " +
+              Rb("run three.yaml --audit-db " + db));
+    CHECK(killed.exit_code == 128 + 9);
+    CHECK(Shell("sqlite3 " + db + " 'PRAGMA integrity_check'").out == "ok\n");
+    Value runs = History(db);  // opening the store marks the run
+    REQUIRE(runs.as_list().size() == 1);
+    std::string id = Field(runs.as_list()[0], "run_id");
+    CHECK(Field(runs.as_list()[0], "status") == "interrupted");
+    CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+    std::string before = Slurp(dir + "/ran.txt");
+    // An exec step caught mid-way is not idempotent: resume asks for --yes.
+    bool mid_step = point == 2 || point == 5;
+    Command resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --audit-db " + db));
+    if (mid_step) {
+      CHECK(resumed.exit_code == 2);
+      CHECK(resumed.err.find("never finished, and it is not idempotent") != std::string::npos);
+      resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --yes --audit-db " + db));
+    }
+    CHECK(resumed.exit_code == 0);
+    std::string ran = Slurp(dir + "/ran.txt");
+    // Steps whose success was recorded ran once in all.
+    for (const char* step : {"a\n", "b\n", "c\n"}) {
+      bool recorded_before =
+          (std::string(step) == "a\n" && point >= 4) || (std::string(step) == "b\n" && point >= 7);
+      if (recorded_before) CHECK(Count(ran, step) == 1);
+      CHECK(Count(ran, step) >= 1);
+    }
+    CHECK(ran.size() >= before.size());
+    Value after = History(db);
+    REQUIRE(after.as_list().size() == 2);
+    CHECK(Field(after.as_list()[0], "status") == "success");
+    CHECK(Field(after.as_list()[0], "resumed_from") == id);
+    CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+  }
+}
+
+TEST_CASE("resume refuses a changed runbook unless --force", "[audit][e2e]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  std::string file = WriteFile(dir, "f.yaml",
+                               "version: 1\nname: f\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: ['true']}}\n"
+                               "  - {id: b, uses: exec, needs: [a], with: {run: ['false']}}\n");
+  CHECK(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 1);
+  std::string id = Field(History(db).as_list()[0], "run_id");
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: ['true']}}\n"
+            "  - {id: b, uses: exec, needs: [a], with: {run: ['true']}}\n");
+  Command refused = Shell(Rb("resume " + id + " --audit-db " + db));
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("changed since run " + id) != std::string::npos);
+  Command forced = Shell(Rb("resume " + id + " --force --audit-db " + db));
+  CHECK(forced.exit_code == 0);
+  CHECK(forced.err.find("1 step(s) carried over") != std::string::npos);
+}
+
+TEST_CASE("a secret printed by a step appears nowhere: output, store, reports, export",
+          "[audit][e2e][secrets]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  const std::string secret = "hunter2-Zq9!xV/7";
+  // The step prints the secret plain, URL-encoded and base64-encoded inside longer text.
+  std::string file = WriteFile(
+      dir, "s.yaml",
+      "version: 1\nname: s\nsecrets:\n  token: {env: DEPLOY_TOKEN}\nsteps:\n"
+      "  - id: leak\n    uses: exec\n    with:\n      shell: true\n      run: |\n"
+      "        echo \"plain $DEPLOY_TOKEN\"; echo \"to stderr $DEPLOY_TOKEN\" >&2\n"
+      "        echo \"url hunter2-Zq9%21xV%2F7\"\n"
+      "        printf 'user:%s' \"$DEPLOY_TOKEN\" | base64\n"
+      "        echo \"out=$DEPLOY_TOKEN\" >> $RUNBOOK_OUTPUT\n"
+      "  - {id: use, uses: exec, needs: [leak], with: {run: [echo, '${{ secrets.token }}']}}\n");
+  Command run = Shell("DEPLOY_TOKEN='" + secret + "' " + Rb("run " + file + " --audit-db " + db));
+  CHECK(run.exit_code == 0);
+  std::string id = Field(History(db).as_list()[0], "run_id");
+  std::string b64 = Shell("printf 'user:%s' '" + secret + "' | base64").out;
+  std::vector<std::string> forms = {secret, "hunter2-Zq9%21xV%2F7", b64.substr(4, 16)};
+  std::vector<std::pair<std::string, std::string>> places = {
+      {"stdout", run.out},
+      {"stderr", run.err},
+      {"store dump", Shell("sqlite3 " + db + " .dump").out},
+      {"md", Shell(Rb("report " + id + " --format md --audit-db " + db)).out},
+      {"json", Shell(Rb("report " + id + " --format json --audit-db " + db)).out},
+      {"html", Shell(Rb("report " + id + " --format html --audit-db " + db)).out},
+      {"jsonl", Shell(Rb("audit export --audit-db " + db)).out},
+      {"show", Shell(Rb("show " + id + " --audit-db " + db)).out},
+  };
+  for (const auto& [where, text] : places) {
+    CAPTURE(where);
+    if (where != "stdout") CHECK_FALSE(text.empty());
+    for (const std::string& form : forms) {
+      CAPTURE(form);
+      CHECK(text.find(form) == std::string::npos);
+    }
+  }
+  CHECK(run.err.find("plain ***") != std::string::npos);  // redacted, not dropped
+}
+
+TEST_CASE("a declared secret shorter than 4 characters is refused", "[audit][e2e][secrets]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "s.yaml",
+                               "version: 1\nname: s\nsecrets:\n  pin: {env: PIN}\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  Command c = Shell("PIN=123 " + Rb("run " + file + " --audit-db " + dir + "/a.db"));
+  CHECK(c.exit_code == 3);
+  CHECK(c.err.find("secret 'pin' is shorter than 4 characters") != std::string::npos);
+}
+
+TEST_CASE("an unwritable audit store: exit 3 and no step ran", "[audit][e2e]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "w.yaml",
+                               "version: 1\nname: w\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {shell: true, run: 'touch " +
+                                   dir + "/ran'}}\n");
+  Command missing = Shell(Rb("run " + file + " --audit-db " + dir + "/no/such/dir/audit.db"));
+  CHECK(missing.exit_code == 3);
+  CHECK(missing.err.find("cannot open " + dir + "/no/such/dir/audit.db") != std::string::npos);
+  // A path under a regular file cannot be created even by root.
+  WriteFile(dir, "plainfile", "x");
+  Command under_file = Shell(Rb("run " + file + " --audit-db " + dir + "/plainfile/audit.db"));
+  CHECK(under_file.exit_code == 3);
+  CHECK_FALSE(std::ifstream(dir + "/ran").good());
+}
+
+TEST_CASE("the store locked by another writer mid-run: running steps stop, exit 3",
+          "[audit][e2e]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  // Step a takes the store's write lock for 4 s through sqlite3; b would need the store.
+  std::string file = WriteFile(
+      dir, "l.yaml",
+      "version: 1\nname: l\nsteps:\n"
+      "  - id: a\n    uses: exec\n    with:\n      shell: true\n      run: |\n"
+      "        setsid sh -c \"(printf 'BEGIN IMMEDIATE;\\n'; sleep 4; printf 'COMMIT;\\n') | "
+      "sqlite3 " +
+          db +
+          "\" > /dev/null 2>&1 &\n        sleep 0.5\n"
+          "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'touch " +
+          dir + "/b-ran'}}\n");
+  Command c = Shell("RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Rb("run " + file + " --audit-db " + db));
+  CHECK(c.exit_code == 3);
+  CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
+  CHECK_FALSE(std::ifstream(dir + "/b-ran").good());
+  Shell("sleep 4");
+}
+
+TEST_CASE("two runs with the same lock: the second refuses naming the holder",
+          "[audit][e2e][lock]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  std::string file = WriteFile(dir, "k.yaml",
+                               "version: 1\nname: k\nparams:\n  target: {type: string, default: "
+                               "prod}\nlock: restore-${{ params.target }}\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
+  Command both = Shell("cd " + dir + " && (" + Rb("run k.yaml --audit-db " + db) +
+                       " 2> first.err &) ; sleep 0.7; " + Rb("run k.yaml --audit-db " + db) +
+                       "; echo \"second=$?\"; sleep 2");
+  CHECK(both.out.find("second=3") != std::string::npos);
+  std::string first_id = Field(History(db).as_list()[0], "run_id");
+  CHECK(both.err.find("lock 'restore-prod' is held by run " + first_id) != std::string::npos);
+  // Free again once the first run ended; --wait would also have waited.
+  CHECK(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
+}
+
+TEST_CASE("a missed RTO objective: exit 4, and history and report say missed",
+          "[audit][e2e][objectives]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  std::string file = WriteFile(dir, "o.yaml",
+                               "version: 1\nname: slow\nkind: drill\nobjectives: {rto: 1s}\n"
+                               "steps:\n  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
+  Command c =
+      Shell(Rb("run " + file + " --audit-db " + db + " --metrics-file " + dir + "/runbook.prom"));
+  CHECK(c.exit_code == 4);
+  Command hist = Shell(Rb("history --audit-db " + db));
+  CHECK(hist.out.find("/ 1.00s MISSED") != std::string::npos);
+  Value runs = History(db);
+  CHECK(Field(runs.as_list()[0], "objectives_met") == "false");
+  std::string id = Field(runs.as_list()[0], "run_id");
+  CHECK(Shell(Rb("report " + id + " --audit-db " + db)).out.find("**MISSED**") !=
+        std::string::npos);
+  std::string prom = Slurp(dir + "/runbook.prom");
+  CHECK(prom.find("runbook_last_run_success{runbook=\"slow\",kind=\"drill\"} 0\n") !=
+        std::string::npos);
+  CHECK(prom.find("runbook_rto_objective_seconds{runbook=\"slow\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("the html report opens in headless Chromium without console errors",
+          "[audit][e2e][html]") {
+  REQUIRE(Shell("command -v chromium").exit_code == 0);  // installed by scripts/setup.sh
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  std::string file = WriteFile(dir, "h.yaml",
+                               "version: 1\nname: html\nsteps:\n"
+                               "  - {id: first, uses: exec, with: {run: [sleep, '0.3']}}\n"
+                               "  - {id: second, uses: exec, needs: [first], "
+                               "with: {run: [sleep, '0.6']}}\n");
+  REQUIRE(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
+  std::string id = Field(History(db).as_list()[0], "run_id");
+  REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + db))
+              .exit_code == 0);
+  std::string html = Slurp(dir + "/r.html");
+  CHECK(html.find("http") == html.find("http://www.w3.org/2000/svg"));  // no external asset
+  CHECK(html.find("<script") == std::string::npos);
+  auto open = [&](const std::string& page, const std::string& png) {
+    return Shell(
+        "timeout 60 chromium --headless=new --no-sandbox --disable-gpu "
+        "--enable-logging=stderr --v=0 --window-size=1100,800 --screenshot=" +
+        png + " file://" + page + " 2>&1");
+  };
+  // The check can see console errors: a page that logs one is caught.
+  WriteFile(dir, "bad.html", "<html><body><script>console.error('boom')</script></body></html>");
+  CHECK(open(dir + "/bad.html", dir + "/bad.png").out.find(":CONSOLE") != std::string::npos);
+  Command shot = open(dir + "/r.html", dir + "/r.png");
+  CHECK(shot.out.find(":CONSOLE") == std::string::npos);
+  // The timeline's success bars (#2e8540) are in the screenshot: two bars, hundreds of pixels.
+  Command bars = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/e2e/png_colour.py " +
+                       dir + "/r.png 2e8540");
+  REQUIRE(bars.exit_code == 0);
+  CHECK(std::stoi(bars.out) > 2000);
+}

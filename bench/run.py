@@ -33,6 +33,15 @@ def compare(name, runs, ours, peer):
     return row
 
 
+def audit_cost(build_dir, work):
+    """Builds and runs bench/audit_cost.cpp (engine in-process, real store on disk)."""
+    subprocess.run(["cmake", "--build", build_dir, "--target", "bench_audit_cost"], check=True,
+                   stdout=subprocess.DEVNULL)
+    out = subprocess.run([os.path.join(build_dir, "bench_audit_cost"), work], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -64,7 +73,13 @@ def main():
               f"{r['ratio']:.2f}x | {r['rss_kib'] / 1024:.1f} MiB |")
     print(f"| 1,000 no-op steps: engine overhead per step | {per_step_ms:.3f} ms | | | "
           f"{many['rss_kib'] / 1024:.1f} MiB |")
-    print("\n" + json.dumps({"rows": rows, "noop_overhead_ms_per_step": per_step_ms}))
+    audit = audit_cost(os.path.dirname(rb), work)
+    print(f"| audit store: extra time per durable event (1,000 no-op steps, with vs without) "
+          f"| {audit['per_event_ms']:.3f} ms | | | |")
+    print(f"| audit store: one append (own transaction, fsync), median / p99 "
+          f"| {audit['append_median_ms']:.3f} / {audit['append_p99_ms']:.3f} ms | | | |")
+    print("\n" + json.dumps({"rows": rows, "noop_overhead_ms_per_step": per_step_ms,
+                             "audit": audit}))
 
 
 if __name__ == "__main__":

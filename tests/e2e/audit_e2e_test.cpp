@@ -278,3 +278,41 @@ TEST_CASE("the html report opens in headless Chromium without console errors",
   REQUIRE(bars.exit_code == 0);
   CHECK(std::stoi(bars.out) > 2000);
 }
+
+TEST_CASE("approvals are recorded with who, inputs and the wait; show lists them",
+          "[audit][e2e][approval]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  std::string file = WriteFile(dir, "a.yaml",
+                               "version: 1\nname: gate\nsteps:\n"
+                               "  - id: freeze\n    uses: approval\n    with:\n"
+                               "      prompt: Freeze writes?\n"
+                               "      inputs: {ticket: {type: string, required: true}}\n");
+  CHECK(Shell(Rb("run " + file + " --approve freeze --input freeze.ticket=INC-42 --audit-db " +
+                 db))
+            .exit_code == 0);
+  std::string id = Field(History(db).as_list()[0], "run_id");
+  Command show = Shell(Rb("show " + id + " --audit-db " + db));
+  CHECK(show.out.find("approval freeze by --approve (") != std::string::npos);
+  Command events = Shell("sqlite3 " + db + " \"SELECT body FROM events WHERE kind='approval'\"");
+  CHECK(events.out.find("\"by\":\"--approve (") != std::string::npos);
+  CHECK(events.out.find("\"inputs\":{\"ticket\":\"INC-42\"}") != std::string::npos);
+  CHECK(events.out.find("\"waited_ms\":") != std::string::npos);
+}
+
+TEST_CASE("--wait waits for the lock holder to finish", "[audit][e2e][lock]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nlock: only-one\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n");
+  Command both = Shell("cd " + dir + " && (" + Rb("run k.yaml --audit-db " + db) +
+                       " 2> /dev/null &) ; sleep 0.4; " + Rb("run k.yaml --wait --audit-db " + db) +
+                       "; echo \"second=$?\"");
+  CHECK(both.out.find("second=0") != std::string::npos);
+  CHECK(both.err.find("waiting for lock 'only-one', held by run ") != std::string::npos);
+  Value runs = History(db);
+  REQUIRE(runs.as_list().size() == 2);
+  CHECK(Field(runs.as_list()[0], "status") == "success");
+  CHECK(Field(runs.as_list()[1], "status") == "success");
+}

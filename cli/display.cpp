@@ -211,6 +211,16 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
   } else if (!r.rto.note.empty()) {
     out += "RTO not measured: " + r.rto.note + "\n";
   }
+  if (r.rpo.measured) {
+    out += "RPO " + HumanDuration(r.rpo.age) + " (backup restored by '" + r.rpo.step + "')";
+    if (r.rpo.objective) {
+      out += r.rpo.met() ? Paint("32", " - met") : Paint("1;31", " - MISSED");
+      out += " (objective " + HumanDuration(*r.rpo.objective) + ")";
+    }
+    out += "\n";
+  } else if (r.rpo.objective) {
+    out += "RPO not measured: no step reported the restored backup's creation time\n";
+  }
   std::cerr << out;
   std::cerr.flush();
 }

@@ -394,9 +394,13 @@ class Loop {
     return rto;
   }
 
-  // A step that reports `backup_created_at` restored a backup that old: the run's RPO.
+  // A step that reports the creation time of a backup it restored (its spec's rpo_output,
+  // or `backup_created_at`) sets the run's RPO: that backup's age now.
   void NoteRpo(int i) {
-    auto it = steps_[i].outputs.find("backup_created_at");
+    const StepType* type = rb_.steps[i].type;
+    std::string key =
+        type && !type->spec().rpo_output.empty() ? type->spec().rpo_output : "backup_created_at";
+    auto it = steps_[i].outputs.find(key);
     if (it == steps_[i].outputs.end() || !it->second.is_string()) return;
     auto created = ParseUtc(it->second.as_string());
     if (!created) return;

@@ -56,6 +56,10 @@ struct StepSpec {
   bool open_outputs = false;
   SideEffects side_effects = SideEffects::kNone;
   bool idempotent = true;
+  // The output holding the creation time (RFC 3339) of a backup this step restored: the
+  // engine measures the run's RPO from it. "" for steps that restore nothing; any step may
+  // still report `backup_created_at`.
+  std::string rpo_output;
 
   const ParamSpec* FindParam(const std::string& name) const;
   const OutputSpec* FindOutput(const std::string& name) const;

@@ -288,8 +288,7 @@ TEST_CASE("approvals are recorded with who, inputs and the wait; show lists them
                                "  - id: freeze\n    uses: approval\n    with:\n"
                                "      prompt: Freeze writes?\n"
                                "      inputs: {ticket: {type: string, required: true}}\n");
-  CHECK(Shell(Rb("run " + file + " --approve freeze --input freeze.ticket=INC-42 --audit-db " +
-                 db))
+  CHECK(Shell(Rb("run " + file + " --approve freeze --input freeze.ticket=INC-42 --audit-db " + db))
             .exit_code == 0);
   std::string id = Field(History(db).as_list()[0], "run_id");
   Command show = Shell(Rb("show " + id + " --audit-db " + db));
@@ -300,7 +299,7 @@ TEST_CASE("approvals are recorded with who, inputs and the wait; show lists them
   CHECK(events.out.find("\"waited_ms\":") != std::string::npos);
 }
 
-TEST_CASE("--wait waits for the lock holder to finish", "[audit][e2e][lock]") {
+TEST_CASE("with --wait a second run waits for the lock holder to finish", "[audit][e2e][lock]") {
   std::string dir = TempDir();
   std::string db = dir + "/audit.db";
   WriteFile(dir, "k.yaml",
@@ -315,4 +314,43 @@ TEST_CASE("--wait waits for the lock holder to finish", "[audit][e2e][lock]") {
   REQUIRE(runs.as_list().size() == 2);
   CHECK(Field(runs.as_list()[0], "status") == "success");
   CHECK(Field(runs.as_list()[1], "status") == "success");
+}
+
+TEST_CASE("a resumed run's RTO counts the whole incident", "[audit][e2e][resume]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  // b fails until the operator creates `fixed`; the objective is 1.5 s in all.
+  WriteFile(dir, "r.yaml",
+            "version: 1\nname: inc\nobjectives: {rto: 1500ms}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '0.8']}}\n"
+            "  - {id: b, uses: exec, needs: [a], with: {run: [test, -f, fixed]}}\n");
+  CHECK(Shell("cd " + dir + " && " + Rb("run r.yaml --audit-db " + db)).exit_code == 1);
+  std::string id = Field(History(db).as_list()[0], "run_id");
+  Shell("sleep 0.8; touch " + dir + "/fixed");
+  // The resumed run alone takes milliseconds, but the incident has lasted over 1.5 s.
+  Command resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --audit-db " + db));
+  CHECK(resumed.exit_code == 4);
+  Value last = History(db).as_list()[0];
+  CHECK(Field(last, "resumed_from") == id);
+  CHECK(std::stoi(Field(last, "rto_ms")) >= 1600);
+  CHECK(std::stoi(Field(last, "duration_ms")) < 1000);
+}
+
+TEST_CASE("RPO: the age of a restored backup against the objective", "[audit][e2e][rpo]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  // The "restore" reports a backup made 30 hours ago; the objective is 26 hours.
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: rpo\nobjectives: {rpo: 26h}\nsteps:\n"
+            "  - id: restore\n    uses: exec\n    with:\n      shell: true\n"
+            "      run: echo \"backup_created_at=$(date -u -d '30 hours ago' "
+            "+%Y-%m-%dT%H:%M:%S.000Z)\" >> $RUNBOOK_OUTPUT\n");
+  CHECK(Shell("cd " + dir + " && " + Rb("run p.yaml --audit-db " + db)).exit_code == 4);
+  Value last = History(db).as_list()[0];
+  int64_t rpo_ms = std::stoll(Field(last, "rpo_ms"));
+  CHECK(rpo_ms >= 30LL * 3600 * 1000);
+  CHECK(rpo_ms < 30LL * 3600 * 1000 + 60 * 1000);
+  std::string md = Shell(Rb("report " + Field(last, "run_id") + " --audit-db " + db)).out;
+  CHECK(md.find("| RPO | 30h00m") != std::string::npos);
+  CHECK(md.find("vs objective 26h00m — **MISSED**") != std::string::npos);
 }

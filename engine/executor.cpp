@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <random>
+#include <memory>
 #include <thread>
 
 #include "engine/attempt.h"
@@ -16,6 +17,7 @@
 #include "engine/retry.h"
 #include "engine/run_scope.h"
 #include "engine/util/time_format.h"
+#include "engine/worker_pool.h"
 
 namespace runbook {
 
@@ -216,9 +218,9 @@ class Loop {
       }
     }
     svc_.observer.StepStarted(*g_.nodes[i].step, number);
-    if (threads_.size() <= static_cast<size_t>(i)) threads_.resize(steps_.size());
-    threads_[i] = std::thread([this, i, in = std::move(in)]() mutable {
-      AttemptResult r = RunAttempt(in);
+    auto input = std::make_shared<AttemptInput>(std::move(in));
+    workers_.Submit([this, i, input] {
+      AttemptResult r = RunAttempt(*input);
       std::lock_guard<std::mutex> lock(mu_);
       completions_.push_back({i, std::move(r)});
       cv_.notify_one();
@@ -263,7 +265,6 @@ class Loop {
 
   void Apply(Completion c) {
     int i = c.index;
-    threads_[i].join();
     --running_;
     StepRun& run = steps_[i];
     const StepDecl& step = *g_.nodes[i].step;
@@ -421,7 +422,6 @@ class Loop {
   std::vector<int> ready_;
   std::vector<char> queued_ = std::vector<char>(g_.nodes.size(), 0);  // i is in ready_
   std::vector<int> retrying_;
-  std::vector<std::thread> threads_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Completion> completions_;
@@ -435,6 +435,7 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
+  WorkerPool workers_;  // last: destroyed (joined) before what its tasks touch
 };
 
 }  // namespace

@@ -121,7 +121,10 @@ int KillAfter() {
 }  // namespace
 
 AuditStore::AuditStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
-AuditStore::~AuditStore() = default;
+AuditStore::~AuditStore() {
+  insert_event_.reset();  // statements before the connection
+  select_tip_.reset();
+}
 const std::string& AuditStore::path() const { return db_->path(); }
 
 Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, int busy_timeout_ms) {
@@ -161,12 +164,33 @@ Status AuditStore::Migrate() {
 }
 
 Result<std::pair<int64_t, std::string>> AuditStore::Tip() {
-  auto st = db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
-  if (!st.ok()) return st.status();
-  auto row = st.value().Step();
+  if (!select_tip_) {
+    auto st = db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+    if (!st.ok()) return st.status();
+    select_tip_ = std::make_unique<Stmt>(std::move(st).value());
+  }
+  Stmt& st = *select_tip_;
+  auto row = st.Step();
+  std::pair<int64_t, std::string> tip{0, kGenesisHash};
+  if (row.ok() && row.value()) tip = {st.Int(0), st.Text(1)};
+  st.Reset();
   if (!row.ok()) return row.status();
-  if (!row.value()) return std::make_pair(int64_t{0}, kGenesisHash);
-  return std::make_pair(st.value().Int(0), st.value().Text(1));
+  return tip;
+}
+
+Status AuditStore::InsertEvent(const AuditEvent& e) {
+  if (!insert_event_) {
+    auto st = db_->Prepare(std::string("INSERT INTO events(") + kEventColumns +
+                           ") VALUES(?,?,?,?,?,?,?,?,?)");
+    if (!st.ok()) return st.status();
+    insert_event_ = std::make_unique<Stmt>(std::move(st).value());
+  }
+  Stmt& st = *insert_event_;
+  st.Bind(1, e.seq).Bind(2, e.run_id).Bind(3, e.kind).Bind(4, e.at).Bind(5, e.step);
+  st.Bind(6, e.attempt).Bind(7, e.body).Bind(8, e.prev_hash).Bind(9, e.hash);
+  Status s = st.Run();
+  st.Reset();
+  return s;
 }
 
 Status AuditStore::Append(const std::string& run_id, const std::string& kind,
@@ -186,12 +210,7 @@ Status AuditStore::Append(const std::string& run_id, const std::string& kind,
   e.attempt = attempt;
   e.body = ToJson(body);
   e.hash = EventHash(e);
-  auto st = db_->Prepare(std::string("INSERT INTO events(") + kEventColumns +
-                         ") VALUES(?,?,?,?,?,?,?,?,?)");
-  if (!st.ok()) return st.status();
-  st.value().Bind(1, e.seq).Bind(2, e.run_id).Bind(3, e.kind).Bind(4, e.at).Bind(5, e.step);
-  st.value().Bind(6, e.attempt).Bind(7, e.body).Bind(8, e.prev_hash).Bind(9, e.hash);
-  s = st.value().Run();
+  s = InsertEvent(e);
   if (s.ok()) s = UpdateIndex(e, body);
   if (s.ok()) s = tx.Commit();
   if (!s.ok()) return s;

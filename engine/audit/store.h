@@ -19,6 +19,7 @@
 namespace runbook {
 
 class Db;
+class Stmt;
 
 constexpr int kAuditSchemaVersion = 1;
 
@@ -94,7 +95,10 @@ class AuditStore {
   explicit AuditStore(std::unique_ptr<Db> db);
   Status Migrate();
   Status UpdateIndex(const AuditEvent& e, const Value& body);
+  Status InsertEvent(const AuditEvent& e);
   std::unique_ptr<Db> db_;
+  std::unique_ptr<Stmt> insert_event_;  // prepared once: appends are the hot path
+  std::unique_ptr<Stmt> select_tip_;
   int appended_ = 0;
 };
 

@@ -25,6 +25,15 @@ std::string NoopRunbook(int steps) {
   return text;
 }
 
+std::string ExecChain(int steps) {
+  std::string text = "version: 1\nname: chain\nmax_parallel: 1\nsteps:\n";
+  for (int i = 0; i < steps; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: exec, with: {run: [/bin/true]}" +
+            (i ? ", needs: [s" + std::to_string(i - 1) + "]}\n" : "}\n");
+  }
+  return text;
+}
+
 double RunOnce(const Runbook& rb, const std::string& db_path) {
   Graph graph = BuildGraph(rb);
   PosixProcessRunner processes;
@@ -62,11 +71,13 @@ int main(int argc, char** argv) {
   StepRegistry registry = MakeBuiltinRegistry();
   Diagnostics diags;
   auto rb = LoadRunbookText("bench.yaml", NoopRunbook(steps), registry, diags);
-  if (!rb) return 2;
-  std::vector<double> with, without;
+  auto chain = LoadRunbookText("chain.yaml", ExecChain(steps), registry, diags);
+  if (!rb || !chain) return 2;
+  std::vector<double> with, without, chain_without;
   for (int i = 0; i < runs; ++i) {
     without.push_back(RunOnce(*rb, ""));
     with.push_back(RunOnce(*rb, dir + "/bench-audit.db"));
+    chain_without.push_back(RunOnce(*chain, ""));
   }
   const int events = 3 * steps + 2;  // attempt started/finished, step finished; run start/end
   double per_event = (Median(with) - Median(without)) / events;
@@ -83,11 +94,13 @@ int main(int argc, char** argv) {
   std::filesystem::remove(dir + "/bench-audit.db");
   std::printf(
       "{\"steps\": %d, \"without_s\": %.4f, \"with_s\": %.4f, \"per_event_ms\": %.4f, "
-      "\"append_median_ms\": %.4f, \"append_p99_ms\": %.4f}\n",
+      "\"append_median_ms\": %.4f, \"append_p99_ms\": %.4f, \"exec_chain_engine_only_s\": "
+      "%.4f}\n",
       steps, Median(without), Median(with), per_event * 1000, Median(appends) * 1000,
       [&] {
         std::sort(appends.begin(), appends.end());
         return appends[appends.size() * 99 / 100] * 1000;
-      }());
+      }(),
+      Median(chain_without));
   return 0;
 }

@@ -85,6 +85,10 @@ def main():
     print(f"| 1,000 no-op steps: engine overhead per step | {per_step_ms:.3f} ms | | | "
           f"{many['rss_kib'] / 1024:.1f} MiB |")
     audit = audit_cost(os.path.dirname(rb), work)
+    loop_s = rows[1]["peer_s"]
+    print(f"| the exec chain in-process without the audit store (engine only) vs the shell loop "
+          f"| {audit['exec_chain_engine_only_s'] * 1000:.1f} ms | {loop_s * 1000:.1f} ms "
+          f"| {audit['exec_chain_engine_only_s'] / loop_s:.2f}x | |")
     print(f"| audit store: extra time per durable event (1,000 no-op steps, with vs without) "
           f"| {audit['per_event_ms']:.3f} ms | | | |")
     print(f"| audit store: one append (own transaction, fsync), median / p99 "

@@ -354,3 +354,26 @@ TEST_CASE("RPO: the age of a restored backup against the objective", "[audit][e2
   CHECK(md.find("| RPO | 30h00m") != std::string::npos);
   CHECK(md.find("vs objective 26h00m — **MISSED**") != std::string::npos);
 }
+
+TEST_CASE("a store that runs out of space mid-run fails closed and stays consistent",
+          "[audit][e2e]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  // 100 steps with 3 KB outputs each; a 128 KiB file size limit (RLIMIT_FSIZE, with
+  // SIGXFSZ ignored so writes fail with EFBIG) plays the full disk.
+  std::string text = "version: 1\nname: big\nsteps:\n";
+  for (int i = 0; i < 100; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: log, " +
+            (i ? "needs: [s" + std::to_string(i - 1) + "], " : std::string()) +
+            "with: {outputs: {blob: '" + std::string(3000, 'x') + "'}}}\n";
+  }
+  std::string file = WriteFile(dir, "big.yaml", text);
+  Command c = Shell("bash -c \"trap '' XFSZ; ulimit -f 128; exec " +
+                    Rb("run " + file + " --audit-db " + db) + "\"");
+  CHECK(c.exit_code == 3);
+  CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
+  CHECK(c.err.find("ok   s99") == std::string::npos);  // it stopped, it did not go on
+  CHECK(Shell("sqlite3 " + db + " 'PRAGMA integrity_check'").out == "ok\n");
+  CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+  CHECK(Field(History(db).as_list()[0], "status") == "interrupted");
+}

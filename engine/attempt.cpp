@@ -47,7 +47,8 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const Redactor& redactor = *in.redactor;
   StepContext ctx{in.params,     step.id,          in.run_id,       in.number,
                   in.env,        in.svc.processes, *in.cancel,      in.deadline,
-                  in.kill_grace, in.svc.clock,     in.svc.approver, {}};
+                  in.kill_grace, in.svc.clock,     in.svc.approver, {},
+                  &in.passed};
   ctx.log = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };

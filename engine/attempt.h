@@ -28,6 +28,7 @@ struct AttemptInput {
   EnvMap env;
   Value params;
   std::string resolve_error;  // set when params or env could not be resolved
+  std::vector<PassedStep> passed;
 };
 
 AttemptResult RunAttempt(AttemptInput& in);

@@ -254,6 +254,10 @@ class Loop {
     in.env["RUNBOOK_STEP_ID"] = step.id;
     scope_.SetStep(i, &step_env);
     in.params = ResolveParams(step, scope_, in.resolve_error);
+    for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
+      if (steps_[k].state == StepState::kDone && steps_[k].passed())
+        in.passed.push_back({rb_.steps[k].id, rb_.steps[k].uses, steps_[k].outputs});
+    }
     steps_[i].params = redactor_.Apply(in.params);
     return in;
   }

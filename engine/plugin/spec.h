@@ -60,6 +60,9 @@ struct StepSpec {
   // engine measures the run's RPO from it. "" for steps that restore nothing; any step may
   // still report `backup_created_at`.
   std::string rpo_output;
+  // The step reads the passed steps of its run (StepContext::passed); only then does the
+  // executor gather them for each attempt.
+  bool reads_passed_steps = false;
 
   const ParamSpec* FindParam(const std::string& name) const;
   const OutputSpec* FindOutput(const std::string& name) const;

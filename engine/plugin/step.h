@@ -38,6 +38,15 @@ class Approver {
   virtual ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) = 0;
 };
 
+// A step of this run that passed before the attempt began (also one carried over by
+// resume), as later steps may need to know it: `restore` looks for the `hash` or
+// `integrity-check` that verified its source.
+struct PassedStep {
+  std::string id;
+  std::string type;
+  Value::Map outputs;
+};
+
 // Everything one attempt may use. Owned by the executor for the attempt's duration.
 struct StepContext {
   const Value& params;  // resolved: expressions evaluated, defaults applied, types checked
@@ -52,6 +61,8 @@ struct StepContext {
   const Clock& clock;
   Approver* approver = nullptr;
   std::function<void(std::string_view line)> log;  // a line to the live view and the record
+  // Earlier passed steps of this run; filled only for types with reads_passed_steps.
+  const std::vector<PassedStep>* passed = nullptr;
 };
 
 enum class AttemptStatus { kSuccess, kFailure, kTimeout, kCancelled };

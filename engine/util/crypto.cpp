@@ -1,5 +1,6 @@
 #include "engine/util/crypto.h"
 
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -24,22 +25,27 @@ std::string Hex(const unsigned char* data, size_t size) {
 using PKey = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
-// Reads a PEM key; `is_private` chooses the reader. A private key file also yields its
-// public half when `is_private` is false and the file holds a private key.
+bool IsPemText(const std::string& s) { return s.rfind("-----BEGIN", 0) == 0; }
+
+// Reads a PEM key from a file, or from the text itself when it is PEM (a secret);
+// `is_private` chooses the reader. A private key also yields its public half.
 Result<PKey> ReadKey(const std::string& path, bool is_private) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::FromErrno("cannot read key " + path, errno);
-  EVP_PKEY* key = is_private ? PEM_read_PrivateKey(f, nullptr, nullptr, nullptr)
-                             : PEM_read_PUBKEY(f, nullptr, nullptr, nullptr);
+  std::string name = IsPemText(path) ? std::string("(PEM text)") : path;
+  BIO* bio = IsPemText(path) ? BIO_new_mem_buf(path.data(), static_cast<int>(path.size()))
+                             : BIO_new_file(path.c_str(), "rb");
+  if (bio == nullptr) return Status::FromErrno("cannot read key " + name, errno);
+  EVP_PKEY* key = is_private ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr)
+                             : PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
   if (key == nullptr && !is_private) {
-    std::rewind(f);
-    key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+    (void)BIO_reset(bio);
+    key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
   }
-  std::fclose(f);
-  if (key == nullptr) return Status::Error("key " + path + " is not a PEM Ed25519 key");
+  BIO_free(bio);
+  const std::string& path_for_errors = name;
+  if (key == nullptr) return Status::Error("key " + path_for_errors + " is not a PEM Ed25519 key");
   if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(key);
-    return Status::Error("key " + path + " is not an Ed25519 key");
+    return Status::Error("key " + path_for_errors + " is not an Ed25519 key");
   }
   return PKey(key, EVP_PKEY_free);
 }
@@ -114,7 +120,7 @@ Result<std::string> Ed25519Sign(const std::string& private_key_pem_path, std::st
   if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.value().get()) != 1 ||
       EVP_DigestSign(ctx.get(), sig, &size, reinterpret_cast<const unsigned char*>(message.data()),
                      message.size()) != 1) {
-    return Status::Error("signing with " + private_key_pem_path + " failed");
+    return Status::Error("signing failed");
   }
   return Base64Encode(std::string_view(reinterpret_cast<char*>(sig), size));
 }
@@ -127,7 +133,7 @@ Status Ed25519Verify(const std::string& public_key_pem_path, std::string_view me
   if (!sig.ok()) return sig.status();
   MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.value().get()) != 1) {
-    return Status::Error("cannot use key " + public_key_pem_path);
+    return Status::Error("cannot use the public key");
   }
   const std::string& s = sig.value();
   int ok = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(s.data()), s.size(),
@@ -143,7 +149,7 @@ Result<std::string> KeyId(const std::string& pem_path) {
   unsigned char raw[32];
   size_t size = sizeof raw;
   if (EVP_PKEY_get_raw_public_key(key.value().get(), raw, &size) != 1) {
-    return Status::Error("cannot read the public key of " + pem_path);
+    return Status::Error("cannot read the public key");
   }
   return Sha256Hex(std::string_view(reinterpret_cast<char*>(raw), size)).substr(0, 16);
 }

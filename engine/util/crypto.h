@@ -31,7 +31,8 @@ class Sha256 {
 // SHA-256 of a whole file, streamed. Errors name the file.
 Result<std::string> Sha256File(const std::string& path);
 
-// Ed25519 over `message` with a PEM private key (PKCS#8 file). Returns base64.
+// Key arguments are a PEM file's path, or PEM text itself (a key passed as a secret).
+// Ed25519 over `message` with a PEM private key (PKCS#8). Returns base64.
 Result<std::string> Ed25519Sign(const std::string& private_key_pem_path, std::string_view message);
 // Verifies a base64 signature with a PEM public key file. Ok when valid.
 Status Ed25519Verify(const std::string& public_key_pem_path, std::string_view message,

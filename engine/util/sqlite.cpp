@@ -20,6 +20,57 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int b
   return std::unique_ptr<Db>(new Db(db, path));
 }
 
+Result<std::unique_ptr<Db>> Db::OpenReadOnly(const std::string& path, int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Status::Error("cannot open " + path + ": " + message);
+  }
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  return std::unique_ptr<Db>(new Db(db, path));
+}
+
+Status Db::BackupTo(const std::string& dest_path, int timeout_ms) {
+  sqlite3* dest = nullptr;
+  if (sqlite3_open_v2(dest_path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    std::string message = dest ? sqlite3_errmsg(dest) : "out of memory";
+    sqlite3_close(dest);
+    return Status::Error("cannot create " + dest_path + ": " + message);
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db_, "main");
+  if (backup == nullptr) {
+    std::string message = sqlite3_errmsg(dest);
+    sqlite3_close(dest);
+    return Status::Error("cannot start the backup of " + path_ + ": " + message);
+  }
+  int rc = SQLITE_OK;
+  int waited = 0;
+  while (true) {
+    rc = sqlite3_backup_step(backup, 4096);  // pages per batch; a writer restarts the copy
+    if (rc == SQLITE_DONE) break;
+    if (rc == SQLITE_OK) continue;
+    if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && waited < timeout_ms) {
+      sqlite3_sleep(20);
+      waited += 20;
+      continue;
+    }
+    break;
+  }
+  sqlite3_backup_finish(backup);
+  std::string message = sqlite3_errmsg(dest);
+  sqlite3_close(dest);
+  if (rc == SQLITE_DONE) return Status::Ok();
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    return Status::Error(path_ + " stayed locked by a writer for longer than " +
+                         std::to_string(timeout_ms / 1000) + "s");
+  }
+  return Status::Error("backup of " + path_ + " failed: " + sqlite3_errstr(rc));
+}
+
 Db::~Db() { sqlite3_close_v2(db_); }
 
 Status Db::Exec(const std::string& sql) {

@@ -23,12 +23,17 @@ class Db {
   // Opens (creating when `create`) a database file. busy_timeout applies to every lock wait.
   static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create,
                                           int busy_timeout_ms);
+  // Read-only; fails on a file that is not a SQLite database once something is read.
+  static Result<std::unique_ptr<Db>> OpenReadOnly(const std::string& path, int busy_timeout_ms);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
   Status Exec(const std::string& sql);  // one or more statements, no results
   Result<Stmt> Prepare(const std::string& sql);
+  // A consistent copy into `dest_path` with the online backup API: pages are copied in
+  // batches, restarting when another connection writes, until done or `timeout_ms`.
+  Status BackupTo(const std::string& dest_path, int timeout_ms);
   std::string Error() const;  // the last error message
   int64_t LastInsertRowid() const;
   const std::string& path() const { return path_; }

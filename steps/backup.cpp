@@ -1,0 +1,221 @@
+// backup: a consistent snapshot of a live SQLite database (online backup API, so the
+// backend may keep writing), gzip (deterministic members), sha256 of both forms, and a
+// signed <dump>.meta.json. Nothing appears under the final names unless all of it worked.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "engine/plugin/registry.h"
+#include "engine/util/crypto.h"
+#include "engine/util/json.h"
+#include "engine/util/sqlite.h"
+#include "engine/util/time_format.h"
+#include "steps/common/backup_meta.h"
+#include "steps/common/files.h"
+#include "steps/common/gzip.h"
+#include "steps/common/retention.h"
+#include "steps/common/spec_builder.h"
+#include "steps/common/sqlite_info.h"
+
+namespace runbook {
+namespace {
+
+StepSpec MakeSpec() {
+  StepSpec s;
+  s.type = "backup";
+  s.summary = "consistent snapshot of a live SQLite database, gzip, sha256, signed .meta.json";
+  s.description =
+      "Copies the database with SQLite's online backup API (consistent while the backend "
+      "writes), compresses it into `<dest>/<name>.sqlite.gz` as deterministic gzip members, "
+      "and writes `<name>.sqlite.gz.meta.json` with sizes, sha256 of the dump and of the raw "
+      "database, tables with row counts, and an Ed25519 signature when `sign_key` is set. "
+      "Temporary names, fsync and rename: a failed backup leaves nothing under the final "
+      "names. Then applies retention (keep_last, keep_days) to earlier dumps of the same "
+      "database.";
+  s.params = {
+      Param("database", ParamType::kString, "path of the live SQLite database").Required(),
+      Param("dest", ParamType::kString, "folder for the dump (must exist)").Required(),
+      Param("name", ParamType::kString,
+            "file stem; default the database's stem plus a UTC timestamp"),
+      Param("sign_key", ParamType::kString,
+            "Ed25519 private key: a PEM file's path, or the PEM text (e.g. a secret)"),
+      Param("keep_last", ParamType::kInteger, "keep only this many dumps of this database").Min(1),
+      Param("keep_days", ParamType::kInteger, "delete dumps of this database older than this")
+          .Min(1),
+      Param("level", ParamType::kInteger, "compression level (libdeflate 1-12)")
+          .Default(Value(6))
+          .Min(1)
+          .Max(12),
+      Param("busy_timeout", ParamType::kDuration,
+            "how long to wait for a writer that keeps the database locked")
+          .Default(Value("30s")),
+  };
+  s.outputs = {
+      Output("path", ParamType::kString, "the dump (.sqlite.gz)"),
+      Output("meta", ParamType::kString, "its metadata (.meta.json)"),
+      Output("sha256", ParamType::kString, "sha256 of the dump"),
+      Output("size", ParamType::kInteger, "bytes of the dump"),
+      Output("created_at", ParamType::kString, "when the snapshot was taken (RFC 3339)"),
+      Output("raw_sha256", ParamType::kString, "sha256 of the uncompressed database"),
+      Output("deleted", ParamType::kStringList, "older dumps removed by retention"),
+  };
+  s.side_effects = SideEffects::kWrite;
+  s.idempotent = true;  // another run makes another dump; nothing is overwritten
+  return s;
+}
+
+std::string Stem(const std::string& database, const Clock::Wall& at) {
+  std::string base = BaseName(database);
+  size_t dot = base.find('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  std::string ts = FormatUtc(at);  // 2026-11-27T19:02:03.456Z -> 20261127T190203Z
+  std::string compact;
+  for (char c : ts.substr(0, 19))
+    if (c != '-' && c != ':') compact += c;
+  return base + "-" + compact + "Z";
+}
+
+// The snapshot: online backup into `tmp`, then its facts.
+Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms) {
+  if (!std::filesystem::exists(database)) return Status::Error("no database at " + database);
+  auto src = Db::Open(database, false, timeout_ms);
+  if (!src.ok()) return src.status();
+  Status s = src.value()->BackupTo(tmp, timeout_ms);
+  if (!s.ok()) return s;
+  auto copy = Db::OpenReadOnly(tmp, timeout_ms);
+  if (!copy.ok()) return copy.status();
+  return ReadDatabaseInfo(*copy.value());
+}
+
+Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInfo& info,
+                   const std::string& database, const std::string& created_at) {
+  return {
+      {"format", Value(kBackupFormat)},
+      {"file", Value(BaseName(gz))},
+      {"size", Value(static_cast<int64_t>(z.out_bytes))},
+      {"sha256", Value(z.out_sha256)},
+      {"raw_size", Value(static_cast<int64_t>(z.in_bytes))},
+      {"raw_sha256", Value(z.in_sha256)},
+      {"created_at", Value(created_at)},
+      {"source", Value(std::filesystem::absolute(database).lexically_normal().string())},
+      {"sqlite_version", Value(info.sqlite_version)},
+      {"page_size", Value(info.page_size)},
+      {"page_count", Value(info.page_count)},
+      {"tables", Value(info.tables)},
+      {"engine_version", Value(RUNBOOK_VERSION)},
+  };
+}
+
+Status Sign(Value::Map& meta, const std::string& key) {
+  auto id = KeyId(key);
+  if (!id.ok()) return id.status();
+  meta["key_id"] = Value(id.value());
+  auto sig = Ed25519Sign(key, MetaSigningText(meta));
+  if (!sig.ok()) return sig.status();
+  meta["signature"] = Value(sig.value());
+  return Status::Ok();
+}
+
+class Backup final : public StepType {
+ public:
+  const StepSpec& spec() const override { return spec_; }
+  void Configure(const ConfigureView&, ConfigureReport&) const override {}
+
+  std::vector<std::string> Describe(const Value& p) const override {
+    return {"snapshot " + p.Find("database")->ToText() + " into " + p.Find("dest")->ToText() +
+            "/<name>.sqlite.gz with its .meta.json" +
+            (p.Find("sign_key") ? ", signed" : std::string())};
+  }
+
+  AttemptResult Run(StepContext& ctx) const override {
+    const Value& p = ctx.params;
+    std::string database = p.Find("database")->ToText(), dest = p.Find("dest")->ToText();
+    if (!std::filesystem::is_directory(dest)) return AttemptResult::Failure("no folder " + dest);
+    Clock::Wall now = ctx.clock.WallNow();
+    std::string stem = p.Find("name") ? p.Find("name")->ToText() : Stem(database, now);
+    std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
+    if (std::filesystem::exists(gz) || std::filesystem::exists(meta_path))
+      return AttemptResult::Failure(gz + " already exists; a backup never overwrites one");
+    int timeout_ms = static_cast<int>(ParseDuration(p.Find("busy_timeout")->ToText())->count());
+    Temps temps;
+    std::string raw = temps.Add(TempBeside(dest + "/" + stem + ".sqlite"));
+    auto info = Snapshot(database, raw, timeout_ms);
+    if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
+    if (ctx.cancel.cancelled()) return Cancelled();
+    std::string gz_tmp = temps.Add(TempBeside(gz));
+    auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Find("level")->as_int()));
+    if (!z.ok()) return AttemptResult::Failure(z.status().message());
+    std::string created_at = FormatUtc(now);
+    Value::Map meta = MetaFor(gz, z.value(), info.value(), database, created_at);
+    if (const Value* key = p.Find("sign_key")) {
+      Status s = Sign(meta, key->ToText());
+      if (!s.ok()) return AttemptResult::Failure("sign_key: " + s.message());
+    }
+    Status s = Publish(gz_tmp, gz, meta_path, meta);
+    if (!s.ok()) return AttemptResult::Failure(s.message());
+    ctx.log("wrote " + gz + " (" + std::to_string(z.value().out_bytes) + " bytes, sha256 " +
+            z.value().out_sha256 + ")");
+    AttemptResult r = AttemptResult::Success({
+        {"path", Value(gz)},
+        {"meta", Value(meta_path)},
+        {"sha256", Value(z.value().out_sha256)},
+        {"size", Value(static_cast<int64_t>(z.value().out_bytes))},
+        {"created_at", Value(created_at)},
+        {"raw_sha256", Value(z.value().in_sha256)},
+    });
+    r.outputs["deleted"] = Retain(p, dest, meta.at("source").ToText(), gz, now, ctx);
+    return r;
+  }
+
+ private:
+  // Removes its files unless released: whatever happens, no temporary is left behind.
+  struct Temps {
+    std::vector<std::string> paths;
+    std::string Add(std::string p) {
+      paths.push_back(p);
+      return p;
+    }
+    ~Temps() {
+      for (const std::string& p : paths) std::remove(p.c_str());
+    }
+  };
+
+  static AttemptResult Cancelled() {
+    AttemptResult r = AttemptResult::Failure("cancelled");
+    r.status = AttemptStatus::kCancelled;
+    return r;
+  }
+
+  // The dump first, then its metadata; if the metadata cannot be placed, the dump goes.
+  static Status Publish(const std::string& gz_tmp, const std::string& gz,
+                        const std::string& meta_path, const Value::Map& meta) {
+    Status s = RenameDurable(gz_tmp, gz);
+    if (!s.ok()) return s;
+    s = WriteFileAtomic(meta_path, ToJson(Value(meta), 2) + "\n");
+    if (!s.ok()) std::remove(gz.c_str());
+    return s;
+  }
+
+  static Value Retain(const Value& p, const std::string& dest, const std::string& source,
+                      const std::string& keep, Clock::Wall now, StepContext& ctx) {
+    RetentionPolicy policy;
+    if (const Value* n = p.Find("keep_last")) policy.keep_last = static_cast<int>(n->as_int());
+    if (const Value* d = p.Find("keep_days")) policy.keep_days = static_cast<int>(d->as_int());
+    Value::List deleted;
+    if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
+    for (const std::string& gone : ApplyRetention(dest, source, keep, policy, now)) {
+      ctx.log("retention: removed " + gone);
+      deleted.push_back(Value(gone));
+    }
+    return Value(std::move(deleted));
+  }
+
+  StepSpec spec_ = MakeSpec();
+};
+
+const RegisterStep kRegistration([]() -> std::unique_ptr<StepType> {
+  return std::make_unique<Backup>();
+});
+
+}  // namespace
+}  // namespace runbook

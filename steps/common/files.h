@@ -1,0 +1,27 @@
+// File helpers the steps share: atomic replacement (temporary name, fsync, rename, fsync of
+// the folder), glob expansion, copying. Errors are Status values naming the path.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/util/status.h"
+
+namespace runbook {
+
+// A fresh temporary path beside `path` (same folder, so rename is atomic).
+std::string TempBeside(const std::string& path);
+Status FsyncFile(const std::string& path);
+Status FsyncDir(const std::string& dir);
+// Writes `data` to `path` atomically: a reader sees the old file or the new one.
+Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
+// Renames and fsyncs the destination folder.
+Status RenameDurable(const std::string& from, const std::string& to);
+Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes = 64u << 20);
+// Expands paths and globs in order, without duplicates. A pattern that matches nothing is
+// an error naming it.
+Result<std::vector<std::string>> ExpandGlobs(const std::vector<std::string>& patterns);
+std::string DirName(const std::string& path);
+std::string BaseName(const std::string& path);
+
+}  // namespace runbook

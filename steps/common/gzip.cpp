@@ -1,0 +1,163 @@
+#include "steps/common/gzip.h"
+
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace runbook {
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Reads up to `size` bytes (less only at end of file). -1 on error.
+ssize_t ReadFull(int fd, char* buf, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd, buf + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+bool WriteAll(int fd, const char* buf, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, buf, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    buf += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+Status Finish(Fd& out, const std::string& dst) {
+  if (::fsync(out.get()) != 0 || ::close(out.release()) != 0) {
+    int err = errno;
+    ::unlink(dst.c_str());
+    return Status::FromErrno("cannot write " + dst, err);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level,
+                            size_t member_bytes) {
+  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
+  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
+  std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c(
+      libdeflate_alloc_compressor(level), libdeflate_free_compressor);
+  std::vector<char> buf(member_bytes);
+  std::vector<char> packed(libdeflate_gzip_compress_bound(c.get(), member_bytes));
+  Sha256 in_hash, out_hash;
+  GzipResult r;
+  for (;;) {
+    ssize_t n = ReadFull(in.get(), buf.data(), buf.size());
+    if (n < 0) {
+      int err = errno;
+      ::unlink(dst.c_str());
+      return Status::FromErrno("cannot read " + src, err);
+    }
+    if (n == 0 && r.in_bytes > 0) break;  // an empty input still gets one member
+    in_hash.Update(buf.data(), static_cast<size_t>(n));
+    size_t size = libdeflate_gzip_compress(c.get(), buf.data(), static_cast<size_t>(n),
+                                           packed.data(), packed.size());
+    if (size == 0 || !WriteAll(out.get(), packed.data(), size)) {
+      int err = errno;
+      ::unlink(dst.c_str());
+      return Status::FromErrno("cannot write " + dst, err);
+    }
+    out_hash.Update(packed.data(), size);
+    r.in_bytes += static_cast<uint64_t>(n);
+    r.out_bytes += size;
+    if (static_cast<size_t>(n) < buf.size()) break;
+  }
+  Status s = Finish(out, dst);
+  if (!s.ok()) return s;
+  r.in_sha256 = in_hash.FinishHex();
+  r.out_sha256 = out_hash.FinishHex();
+  return r;
+}
+
+Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst) {
+  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
+  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
+  std::vector<char> ibuf(1 << 20), obuf(1 << 20);
+  Sha256 in_hash, out_hash;
+  GzipResult r;
+  auto fail = [&](const std::string& why) -> Status {
+    inflateEnd(&z);
+    ::unlink(dst.c_str());
+    return Status::Error(why);
+  };
+  bool in_member = false, any = false;
+  for (;;) {
+    ssize_t n = ReadFull(in.get(), ibuf.data(), ibuf.size());
+    if (n < 0) return fail("cannot read " + src);
+    if (n == 0) break;
+    in_hash.Update(ibuf.data(), static_cast<size_t>(n));
+    r.in_bytes += static_cast<uint64_t>(n);
+    z.next_in = reinterpret_cast<Bytef*>(ibuf.data());
+    z.avail_in = static_cast<uInt>(n);
+    while (z.avail_in > 0) {
+      z.next_out = reinterpret_cast<Bytef*>(obuf.data());
+      z.avail_out = static_cast<uInt>(obuf.size());
+      int rc = inflate(&z, Z_NO_FLUSH);
+      in_member = true;
+      size_t produced = obuf.size() - z.avail_out;
+      if (produced > 0) {
+        if (!WriteAll(out.get(), obuf.data(), produced)) {
+          return fail("cannot write " + dst + ": " + std::strerror(errno));
+        }
+        out_hash.Update(obuf.data(), produced);
+        r.out_bytes += produced;
+      }
+      if (rc == Z_STREAM_END) {  // the next member, if any, starts here
+        in_member = false;
+        any = true;
+        inflateReset(&z);
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        return fail(src + " is not valid gzip data (" + (z.msg ? z.msg : "corrupt") + " after " +
+                    std::to_string(r.out_bytes) + " bytes)");
+      }
+    }
+  }
+  inflateEnd(&z);
+  if (in_member || !any) {
+    ::unlink(dst.c_str());
+    return Status::Error(r.in_bytes == 0 ? src + " is empty" : src + " is truncated");
+  }
+  Status s = Finish(out, dst);
+  if (!s.ok()) return s;
+  r.in_sha256 = in_hash.FinishHex();
+  r.out_sha256 = out_hash.FinishHex();
+  return r;
+}
+
+}  // namespace runbook

@@ -1,0 +1,32 @@
+// gzip for backups. Writing is deterministic (no name, mtime 0, fixed OS byte: identical
+// data gives identical bytes) and produces concatenated gzip members of at most
+// `member_bytes` of input each, compressed with libdeflate, so any gzip reader can read the
+// result and memory stays bounded. Reading streams with zlib, accepts any number of
+// members, and says "truncated" or "not gzip" for damaged input.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/util/crypto.h"
+#include "engine/util/status.h"
+
+namespace runbook {
+
+struct GzipResult {
+  uint64_t in_bytes = 0;
+  uint64_t out_bytes = 0;
+  std::string in_sha256;   // of what was read
+  std::string out_sha256;  // of what was written
+};
+
+constexpr size_t kGzipMemberBytes = 16u << 20;
+
+// Compresses `src` into `dst` (created; must not exist). fsyncs `dst`.
+Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level = 6,
+                            size_t member_bytes = kGzipMemberBytes);
+// Decompresses `src` into `dst` (created; must not exist). fsyncs `dst`. On error `dst` is
+// removed.
+Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst);
+
+}  // namespace runbook

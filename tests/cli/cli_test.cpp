@@ -23,13 +23,13 @@ TEST_CASE("validate: exit codes and the three formats", "[cli]") {
   Command text = Shell(Run("validate " + bad));
   CHECK(text.exit_code == 2);
   CHECK(text.err == bad +
-                        ":4:19: error: unknown step type 'hsah'; known types: approval, exec, log\n"
+                        ":4:19: error: unknown step type 'hsah'; did you mean 'hash'?\n"
                         "    4 |   - {id: a, uses: hsah}\n"
                         "      |                   ^~~~\n");
   Command gh = Shell(Run("validate --format github " + bad));
   CHECK(gh.out ==
         "::error file=" + bad +
-            ",line=4,col=19::unknown step type 'hsah'; known types: approval, exec, log\n");
+            ",line=4,col=19::unknown step type 'hsah'; did you mean 'hash'?\n");
   Command json = Shell(Run("validate --format json " + good + " " + bad));
   CHECK(json.exit_code == 2);
   CHECK(json.out.find("\"valid\": false") != std::string::npos);

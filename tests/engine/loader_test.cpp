@@ -17,9 +17,14 @@ std::string WithSteps(const std::string& steps) {
 
 TEST_CASE("unknown step type suggests the closest name", "[loader]") {
   CHECK(Diagnose(WithSteps("  - id: verify\n    uses: hsah\n")) ==
-        "test.yaml:5:11: error: unknown step type 'hsah'; known types: approval, exec, log\n"
+        "test.yaml:5:11: error: unknown step type 'hsah'; did you mean 'hash'?\n"
         "    5 |     uses: hsah\n"
         "      |           ^~~~\n");
+  CHECK(Diagnose(WithSteps("  - id: a\n    uses: zzzzzz\n")) ==
+        "test.yaml:5:11: error: unknown step type 'zzzzzz'; known types: approval, backup, "
+        "exec, hash, integrity-check, log, restore\n"
+        "    5 |     uses: zzzzzz\n"
+        "      |           ^~~~~~\n");
   CHECK(Diagnose(WithSteps("  - id: a\n    uses: exce\n    with: {run: [true]}\n")) ==
         "test.yaml:5:11: error: unknown step type 'exce'; did you mean 'exec'?\n"
         "    5 |     uses: exce\n"

@@ -1,0 +1,61 @@
+#include "steps/common/inventory.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "engine/util/json.h"
+#include "steps/common/files.h"
+
+namespace runbook {
+namespace {
+
+Result<Value::Map> ReadInventory(const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    return Value::Map{{"version", Value(1)}, {"entries", Value(Value::List{})}};
+  }
+  auto text = ReadWholeFile(path, 256u << 20);
+  if (!text.ok()) return text.status();
+  auto v = ParseJson(text.value());
+  if (!v.ok() || !v.value().is_map() || !v.value().Find("entries") ||
+      !v.value().Find("entries")->is_list()) {
+    return Status::Error("inventory " + path +
+                         " is not an inventory (expected {\"version\": 1, \"entries\": [...]}); "
+                         "left untouched");
+  }
+  return v.value().as_map();
+}
+
+}  // namespace
+
+Status AppendInventory(const std::string& path, const Value::List& entries) {
+  std::error_code ec;
+  std::filesystem::create_directories(DirName(path), ec);
+  std::string lock_path = path + ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno("cannot open " + lock_path, errno);
+  if (::flock(fd, LOCK_EX) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status::FromErrno("cannot lock " + lock_path, err);
+  }
+  Status result = Status::Ok();
+  auto inventory = ReadInventory(path);
+  if (!inventory.ok()) {
+    result = inventory.status();
+  } else {
+    Value::Map doc = inventory.value();
+    Value::List all = doc["entries"].as_list();
+    for (const Value& e : entries) all.push_back(e);
+    doc["entries"] = Value(std::move(all));
+    result = WriteFileAtomic(path, ToJson(Value(std::move(doc)), 2) + "\n");
+  }
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  return result;
+}
+
+}  // namespace runbook

@@ -1,0 +1,18 @@
+// The backup inventory (default docs/inventory.json): one entry per hashed file, appended
+// under an exclusive lock (flock on "<inventory>.lock") and written atomically, so
+// concurrent runs never lose each other's entries and a reader never sees half a file.
+// Format in docs/backup.md.
+#pragma once
+
+#include <string>
+
+#include "engine/util/status.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+// Appends `entries` (maps) to the inventory, creating it (and its folder) when missing.
+// A file that exists but is not an inventory is an error and is left untouched.
+Status AppendInventory(const std::string& path, const Value::List& entries);
+
+}  // namespace runbook

@@ -1,0 +1,258 @@
+// hash: sha256 of files (streamed, several at once), verified against their .meta.json,
+// a `sha256sum -c` list or an expected value, signatures checked when a public key is
+// set, and one entry per file appended to the day's inventory.
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "engine/plugin/registry.h"
+#include "engine/util/crypto.h"
+#include "engine/util/time_format.h"
+#include "steps/common/backup_meta.h"
+#include "steps/common/files.h"
+#include "steps/common/inventory.h"
+#include "steps/common/spec_builder.h"
+
+namespace runbook {
+namespace {
+
+StepSpec MakeSpec() {
+  StepSpec s;
+  s.type = "hash";
+  s.summary = "sha256 of files, verified against .meta.json / sha256sum lists / a signature";
+  s.description =
+      "Hashes every file (paths and globs; a glob matching nothing fails) with OpenSSL, "
+      "several at once. `verify: meta` checks each file against `<file>.meta.json` (name, "
+      "size, sha256); `sums` against a `sha256sum -c` list; `expected` against one value. "
+      "With `public_key`, the metadata's Ed25519 signature must be present and valid. Each "
+      "file is appended to the inventory (date, file, size, sha256, verified, signature), "
+      "also when verification fails; then any failure fails the step.";
+  s.params = {
+      Param("files", ParamType::kStringList, "paths and globs").Required(),
+      Param("verify", ParamType::kString, "what to verify against")
+          .Default(Value("meta"))
+          .Enum({"meta", "sums", "none"}),
+      Param("sums_file", ParamType::kString, "a sha256sum list (with verify: sums)"),
+      Param("expected", ParamType::kString, "the sha256 a single file must have"),
+      Param("public_key", ParamType::kString,
+            "Ed25519 public key (PEM path or text): the metadata must carry a valid signature"),
+      Param("inventory", ParamType::kString, "the inventory file; '' for none")
+          .Default(Value("docs/inventory.json")),
+      Param("parallel", ParamType::kInteger, "files hashed at once (default: cores)").Min(1),
+  };
+  s.outputs = {
+      Output("verified", ParamType::kBoolean, "every file verified"),
+      Output("files", ParamType::kList, "per file: path, size, sha256, verified, signature"),
+  };
+  s.side_effects = SideEffects::kWrite;  // the inventory
+  s.idempotent = true;
+  return s;
+}
+
+struct FileResult {
+  std::string path;
+  uint64_t size = 0;
+  std::string sha256;
+  bool verified = false;
+  std::string signature = "not checked";  // valid | invalid | unsigned | not checked
+  std::string problem;
+};
+
+using Sums = std::map<std::string, std::string>;  // name as listed -> sha256
+
+Result<Sums> ReadSums(const std::string& path) {
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  Sums sums;
+  std::istringstream in(text.value());
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() < 66 || line[64] != ' ') continue;
+    std::string name = line.substr(66);
+    if (line[65] != ' ' && line[65] != '*') continue;
+    sums[name] = line.substr(0, 64);
+  }
+  return sums;
+}
+
+void VerifyMeta(FileResult& f, const std::string& public_key) {
+  auto meta = LoadMeta(MetaPathFor(f.path));
+  if (!meta.ok()) {
+    f.problem = meta.status().message();
+    return;
+  }
+  Status s = CheckMetaDescribes(meta.value(), f.path, f.size, f.sha256);
+  if (!s.ok()) {
+    f.problem = s.message();
+    return;
+  }
+  f.signature = meta.value().count("signature") ? "present" : "unsigned";
+  if (!public_key.empty()) {
+    Status sig = CheckMetaSignature(meta.value(), public_key);
+    f.signature = sig.ok() ? "valid" : f.signature == "unsigned" ? "unsigned" : "invalid";
+    if (!sig.ok()) {
+      f.problem = f.path + ": " + sig.message();
+      return;
+    }
+  }
+  f.verified = true;
+}
+
+void VerifySums(FileResult& f, const Sums& sums) {
+  auto it = sums.find(f.path);
+  if (it == sums.end()) it = sums.find(BaseName(f.path));
+  if (it == sums.end()) {
+    f.problem = f.path + " is not listed in the sums file";
+  } else if (it->second != f.sha256) {
+    f.problem = "sha256 mismatch for " + f.path + ": expected " + it->second +
+                " (sums file), actual " + f.sha256;
+  } else {
+    f.verified = true;
+  }
+}
+
+// Hashes every file, `parallel` at a time.
+void HashAll(std::vector<FileResult>& files, int parallel) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < files.size();) {
+      auto h = Sha256File(files[i].path);
+      if (!h.ok()) {
+        files[i].problem = h.status().message();
+        continue;
+      }
+      files[i].sha256 = h.value();
+      std::error_code ec;
+      files[i].size = std::filesystem::file_size(files[i].path, ec);
+    }
+  };
+  std::vector<std::thread> threads;
+  int n = std::max(1, std::min<int>(parallel, static_cast<int>(files.size())));
+  for (int t = 1; t < n; ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+}
+
+class Hash final : public StepType {
+ public:
+  const StepSpec& spec() const override { return spec_; }
+
+  void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* verify = with.Find("verify");
+    std::string mode = verify && verify->value ? verify->value->ToText() : "meta";
+    if (mode == "sums" && !with.Find("sums_file"))
+      report.Error(verify->loc, "verify: sums needs 'sums_file'");
+    if (const ConfigParam* pk = with.Find("public_key"); pk && mode != "meta")
+      report.Error(pk->loc, "public_key checks the signature in .meta.json; it needs verify: meta");
+  }
+
+  std::vector<std::string> Describe(const Value& p) const override {
+    std::string inv = p.Find("inventory")->ToText();
+    return {"sha256 of " + p.Find("files")->ToText() + ", verify against " +
+                p.Find("verify")->ToText() + (p.Find("expected") ? " and expected" : ""),
+            inv.empty() ? "record nothing" : "append to " + inv};
+  }
+
+  AttemptResult Run(StepContext& ctx) const override {
+    const Value& p = ctx.params;
+    std::vector<std::string> patterns;
+    for (const Value& v : p.Find("files")->as_list()) patterns.push_back(v.ToText());
+    auto paths = ExpandGlobs(patterns);
+    if (!paths.ok()) return AttemptResult::Failure(paths.status().message());
+    const Value* expected = p.Find("expected");
+    if (expected && paths.value().size() != 1)
+      return AttemptResult::Failure("expected applies to one file; " +
+                                    std::to_string(paths.value().size()) + " matched");
+    std::vector<FileResult> files;
+    for (const std::string& path : paths.value()) {
+      files.emplace_back();
+      files.back().path = path;
+    }
+    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    HashAll(files, p.Find("parallel") ? static_cast<int>(p.Find("parallel")->as_int()) : cores);
+    Status verified = Verify(files, p);
+    if (!verified.ok()) return AttemptResult::Failure(verified.message());
+    std::string inventory = p.Find("inventory")->ToText();
+    if (!inventory.empty()) {
+      Status s = AppendInventory(inventory, Entries(files, ctx));
+      if (!s.ok()) return AttemptResult::Failure(s.message());
+    }
+    return Result(files, ctx);
+  }
+
+ private:
+  static Status Verify(std::vector<FileResult>& files, const Value& p) {
+    std::string mode = p.Find("verify")->ToText();
+    std::string key = p.Find("public_key") ? p.Find("public_key")->ToText() : "";
+    Sums sums;
+    if (mode == "sums") {
+      auto s = ReadSums(p.Find("sums_file")->ToText());
+      if (!s.ok()) return s.status();
+      sums = s.value();
+    }
+    for (FileResult& f : files) {
+      if (!f.problem.empty()) continue;  // could not be read
+      if (mode == "meta") VerifyMeta(f, key);
+      if (mode == "sums") VerifySums(f, sums);
+      if (const Value* e = p.Find("expected"); e && f.problem.empty()) {
+        f.verified = e->ToText() == f.sha256;
+        if (!f.verified)
+          f.problem = "sha256 mismatch for " + f.path + ": expected " + e->ToText() + ", actual " +
+                      f.sha256;
+      }
+    }
+    return Status::Ok();
+  }
+
+  static Value::List Entries(const std::vector<FileResult>& files, const StepContext& ctx) {
+    std::string now = FormatUtc(ctx.clock.WallNow());
+    Value::List out;
+    for (const FileResult& f : files) {
+      out.push_back(Value(Value::Map{{"date", Value(now.substr(0, 10))},
+                                     {"recorded_at", Value(now)},
+                                     {"file", Value(f.path)},
+                                     {"size", Value(static_cast<int64_t>(f.size))},
+                                     {"sha256", Value(f.sha256)},
+                                     {"verified", Value(f.verified)},
+                                     {"signature", Value(f.signature)},
+                                     {"problem", Value(f.problem)},
+                                     {"run_id", Value(ctx.run_id)},
+                                     {"step", Value(ctx.step_id)}}));
+    }
+    return out;
+  }
+
+  static AttemptResult Result(const std::vector<FileResult>& files, StepContext& ctx) {
+    Value::List list;
+    std::string problems;
+    bool all = true;
+    for (const FileResult& f : files) {
+      std::error_code ec;
+      std::string abs = std::filesystem::absolute(f.path, ec).lexically_normal().string();
+      list.push_back(Value(Value::Map{{"path", Value(abs)},
+                                      {"size", Value(static_cast<int64_t>(f.size))},
+                                      {"sha256", Value(f.sha256)},
+                                      {"verified", Value(f.verified)},
+                                      {"signature", Value(f.signature)}}));
+      ctx.log((f.problem.empty() ? "ok  " : "BAD ") + f.path + "  " + f.sha256);
+      if (!f.problem.empty()) problems += (problems.empty() ? "" : "; ") + f.problem;
+      all = all && f.problem.empty();
+    }
+    AttemptResult r = all ? AttemptResult::Success() : AttemptResult::Failure(problems);
+    bool verified = all && std::all_of(files.begin(), files.end(),
+                                       [](const FileResult& f) { return f.verified; });
+    r.outputs = {{"verified", Value(verified)}, {"files", Value(std::move(list))}};
+    return r;
+  }
+
+  StepSpec spec_ = MakeSpec();
+};
+
+const RegisterStep kRegistration([]() -> std::unique_ptr<StepType> {
+  return std::make_unique<Hash>();
+});
+
+}  // namespace
+}  // namespace runbook

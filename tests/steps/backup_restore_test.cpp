@@ -1,0 +1,330 @@
+// backup, hash, integrity-check and restore through the real binary on real SQLite files:
+// the happy path while the database is being written, and every kind of bad input.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Rb(const std::string& args) { return Binary() + " " + args; }
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Site {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  std::string Path(const std::string& p) const { return dir + "/" + p; }
+  // Runs a runbook written inline, from the site's folder.
+  Command Run(const std::string& steps, const std::string& extra = "") const {
+    WriteFile(dir, "rb.yaml", "version: 1\nname: t\nsteps:\n" + steps);
+    return Shell("cd " + dir + " && " + extra + Rb("run rb.yaml --audit-db " + db));
+  }
+  void Sql(const std::string& file, const std::string& sql) const {
+    REQUIRE(Shell("sqlite3 " + Path(file) + " \"" + sql + "\"").exit_code == 0);
+  }
+  // A WAL database with users and orders.
+  void MakeDb(const std::string& file = "app.sqlite") const {
+    Sql(file,
+        "PRAGMA journal_mode=WAL; CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT);"
+        "CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id));"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<2000) "
+        "INSERT INTO users(email) SELECT 'u' || i || '@x' FROM n;");
+  }
+  void Keys() const {
+    REQUIRE(Shell("cd " + dir +
+                  " && openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null && openssl "
+                  "pkey -in key.pem -pubout -out pub.pem && openssl genpkey -algorithm ed25519 "
+                  "-out other.pem 2>/dev/null && openssl pkey -in other.pem -pubout -out "
+                  "other.pub")
+                .exit_code == 0);
+  }
+  // A signed dump named dumps/app.sqlite.gz.
+  std::string Dump() const {
+    Keys();
+    Shell("mkdir -p " + Path("dumps"));
+    Command c =
+        Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app, "
+            "sign_key: key.pem}}\n");
+    REQUIRE(c.exit_code == 0);
+    return Path("dumps/app.sqlite.gz");
+  }
+};
+
+const char* kVerify =
+    "  - {id: v, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: pub.pem}}\n";
+
+}  // namespace
+
+TEST_CASE("backup of a database being written: consistent, deterministic, signed",
+          "[steps][backup]") {
+  Site s;
+  s.MakeDb();
+  // The backend keeps writing while the backup runs.
+  Shell("cd " + s.dir +
+        " && (for i in $(seq 1 300); do sqlite3 app.sqlite \"INSERT INTO orders(user_id) "
+        "VALUES(1)\"; done > /dev/null 2>&1 &)");
+  std::string gz = s.Dump();
+  CHECK(Shell("gzip -t " + gz).exit_code == 0);  // plain gzip reads the members
+  CHECK(Shell("zcat " + gz + " > " + s.Path("copy.sqlite") + " && sqlite3 " +
+              s.Path("copy.sqlite") + " 'PRAGMA integrity_check'")
+            .out == "ok\n");
+  std::string meta = Slurp(gz + ".meta.json");
+  for (const char* key :
+       {"\"file\": \"app.sqlite.gz\"", "\"raw_sha256\"", "\"signature\"", "\"key_id\"",
+        "\"users\": 2000", "\"page_size\": 4096", "\"format\": \"runbook-backup/1\""}) {
+    CHECK(meta.find(key) != std::string::npos);
+  }
+  CHECK(s.Run(kVerify).exit_code == 0);
+  // Same data, same bytes: two dumps of a database nobody writes are identical.
+  Shell("sleep 1");
+  Command again = s.Run(
+      "  - {id: b1, uses: backup, with: {database: app.sqlite, dest: dumps, name: one}}\n"
+      "  - {id: b2, uses: backup, needs: [b1], with: {database: app.sqlite, dest: dumps, name: "
+      "two}}\n");
+  REQUIRE(again.exit_code == 0);
+  CHECK(Shell("cmp " + s.Path("dumps/one.sqlite.gz") + " " + s.Path("dumps/two.sqlite.gz"))
+            .exit_code == 0);
+  // Never overwrites an existing dump.
+  Command clash =
+      s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: one}}\n");
+  CHECK(clash.exit_code == 1);
+  CHECK(clash.err.find("already exists; a backup never overwrites one") != std::string::npos);
+}
+
+TEST_CASE("hash: a flipped byte, missing or wrong metadata, keys and signatures", "[steps][hash]") {
+  Site s;
+  s.MakeDb();
+  std::string gz = s.Dump();
+  SECTION("one flipped byte shows expected and actual") {
+    Shell("printf '\\x00' | dd of=" + gz + " bs=1 seek=100 conv=notrunc 2>/dev/null");
+    Command c = s.Run(kVerify);
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("sha256 mismatch for dumps/app.sqlite.gz: expected ") != std::string::npos);
+    CHECK(c.err.find(" (metadata), actual ") != std::string::npos);
+  }
+  SECTION("metadata missing") {
+    Shell("rm " + gz + ".meta.json");
+    Command c = s.Run(kVerify);
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("metadata dumps/app.sqlite.gz.meta.json is missing") != std::string::npos);
+  }
+  SECTION("metadata malformed") {
+    WriteFile(s.dir, "dumps/app.sqlite.gz.meta.json", "{\"file\": ");
+    Command c = s.Run(kVerify);
+    CHECK(c.err.find("metadata dumps/app.sqlite.gz.meta.json is not valid JSON") !=
+          std::string::npos);
+  }
+  SECTION("metadata of another file") {
+    Shell("cd " + s.dir +
+          " && sed -i 's/\"file\": \"app.sqlite.gz\"/\"file\": \"old.sqlite.gz\"/' " + gz +
+          ".meta.json");
+    CHECK(s.Run(kVerify).err.find("metadata describes 'old.sqlite.gz', not 'app.sqlite.gz'") !=
+          std::string::npos);
+  }
+  SECTION("a wrong public key") {
+    Command c = s.Run(
+        "  - {id: v, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: other.pub}}\n");
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("bad signature on the metadata") != std::string::npos);
+  }
+  SECTION("no signature while a key is configured") {
+    Shell("cd " + s.dir + " && sed -i '/\"signature\"/d' " + gz + ".meta.json");
+    Command c = s.Run(kVerify);
+    CHECK(c.err.find("the metadata is not signed, and a public key is configured") !=
+          std::string::npos);
+  }
+  SECTION("an empty glob") {
+    Command c = s.Run("  - {id: v, uses: hash, with: {files: ['dumps/*.nothing']}}\n");
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("'dumps/*.nothing' matches no file") != std::string::npos);
+  }
+  SECTION("a sha256sum list") {
+    Shell("cd " + s.dir + " && sha256sum dumps/app.sqlite.gz > SUMS");
+    CHECK(s.Run("  - {id: v, uses: hash, with: {files: [dumps/app.sqlite.gz], verify: sums, "
+                "sums_file: SUMS}}\n")
+              .exit_code == 0);
+  }
+}
+
+TEST_CASE("the inventory keeps every entry when two runs append at once", "[steps][hash]") {
+  Site s;
+  for (int i = 0; i < 40; ++i)
+    WriteFile(s.dir, "f" + std::to_string(i) + ".bin", std::to_string(i));
+  WriteFile(s.dir, "a.yaml",
+            "version: 1\nname: a\nsteps:\n  - {id: h, uses: hash, with: {files: ['f1*.bin', "
+            "'f2*.bin'], verify: none, inventory: inv/inventory.json}}\n");
+  WriteFile(s.dir, "b.yaml",
+            "version: 1\nname: b\nsteps:\n  - {id: h, uses: hash, with: {files: ['f3*.bin', "
+            "'f0.bin'], verify: none, inventory: inv/inventory.json}}\n");
+  for (int round = 0; round < 3; ++round) {
+    Shell("cd " + s.dir + " && (" + Rb("run a.yaml --audit-db a.db") + " & " +
+          Rb("run b.yaml --audit-db b.db") + " & wait)");
+  }
+  std::string inv = Slurp(s.Path("inv/inventory.json"));
+  int entries = 0;
+  for (size_t p = inv.find("\"sha256\""); p != std::string::npos; p = inv.find("\"sha256\"", p + 1))
+    ++entries;
+  CHECK(entries == 3 * (22 + 12));  // f1*, f2*: 11 each; f3*: 11, f0: 1
+  CHECK(inv.find("\"date\": \"") != std::string::npos);
+}
+
+TEST_CASE("integrity-check: good, truncated, random bytes, corrupt page, stray -wal",
+          "[steps][integrity]") {
+  Site s;
+  s.MakeDb();
+  std::string gz = s.Dump();
+  const char* check =
+      "  - {id: c, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+      "tmp/db-restore.sqlite}}\n";
+  SECTION("a good dump passes; the workspace is removed") {
+    Command c = s.Run(check);
+    CHECK(c.exit_code == 0);
+    CHECK(c.err.find("integrity ok: 2 tables") != std::string::npos);
+    CHECK_FALSE(std::ifstream(s.Path("tmp/db-restore.sqlite")).good());
+  }
+  SECTION("a truncated gzip") {
+    Shell("truncate -s 2000 " + gz);
+    Command c = s.Run(check);
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("dumps/app.sqlite.gz is truncated") != std::string::npos);
+    CHECK_FALSE(std::ifstream(s.Path("tmp/db-restore.sqlite")).good());
+  }
+  SECTION("random bytes named .gz") {
+    Shell("head -c 5000 /dev/urandom > " + gz);
+    Command c = s.Run(check);
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("is not valid gzip data") != std::string::npos);
+  }
+  SECTION("a stray -wal beside the workspace") {
+    Shell("mkdir -p " + s.Path("tmp") + " && echo x > " + s.Path("tmp/db-restore.sqlite-wal"));
+    Command c = s.Run(check);
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("a stray ") != std::string::npos);
+  }
+}
+
+TEST_CASE(
+    "a corrupt page in a well-formed, correctly hashed dump: check fails, restore "
+    "refuses, the live database is untouched",
+    "[steps][integrity][restore]") {
+  Site s;
+  s.MakeDb("bad.sqlite");
+  // Overwrite the middle of a table page, then dump it (the hash describes the bad data).
+  Shell("dd if=/dev/urandom of=" + s.Path("bad.sqlite") +
+        " bs=1 seek=$((4096*3+100)) count=600 conv=notrunc 2>/dev/null");
+  s.Keys();
+  Shell("mkdir -p " + s.Path("dumps") + " " + s.Path("live"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: bad.sqlite, dest: dumps, name: app, "
+                "sign_key: key.pem}}\n")
+              .exit_code == 0);
+  s.MakeDb("live/app.sqlite");
+  std::string live_before = Shell("sha256sum " + s.Path("live/app.sqlite")).out;
+  Command c = s.Run(std::string(kVerify) +
+                    "  - {id: c, uses: integrity-check, needs: [v], with: {source: "
+                    "dumps/app.sqlite.gz, workspace: tmp/ws.sqlite}}\n"
+                    "  - {id: r, uses: restore, needs: [c], with: {source: dumps/app.sqlite.gz, "
+                    "target: live/app.sqlite}}\n");
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("ok   v") != std::string::npos);  // the hash matches: it is the data
+  CHECK(c.err.find("integrity check of dumps/app.sqlite.gz failed") != std::string::npos);
+  CHECK(c.err.find("skip r") != std::string::npos);
+  // Forced past the checks, restore's own quick_check still refuses.
+  Command forced = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+      "force: true}}\n");
+  CHECK(forced.exit_code == 1);
+  CHECK(forced.err.find("live/app.sqlite untouched") != std::string::npos);
+  CHECK(Shell("sha256sum " + s.Path("live/app.sqlite")).out == live_before);
+}
+
+TEST_CASE("restore: refuses an unverified source; keeps the old database; writes the env file",
+          "[steps][restore]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  Shell("mkdir -p " + s.Path("live"));
+  s.Sql("live/app.sqlite", "CREATE TABLE old(x); INSERT INTO old VALUES(1);");
+  Command unverified = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite}}\n");
+  CHECK(unverified.exit_code == 1);
+  CHECK(unverified.err.find("no hash or integrity-check step of this run verified it") !=
+        std::string::npos);
+  Command ok = s.Run(std::string(kVerify) +
+                     "  - {id: r, uses: restore, needs: [v], with: {source: dumps/app.sqlite.gz, "
+                     "target: live/app.sqlite, env_file: live/.env.local, env: {DATABASE_PATH: "
+                     "live/app.sqlite, PORT: '4004'}}}\n");
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.err.find("source verified by step 'v'") != std::string::npos);
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") +
+              " 'PRAGMA journal_mode; SELECT count(*) "
+              "FROM users'")
+            .out == "wal\n2000\n");
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite.before-restore") + " 'SELECT x FROM old'").out ==
+        "1\n");
+  CHECK(Slurp(s.Path("live/.env.local")) == "DATABASE_PATH=live/app.sqlite\nPORT=4004\n");
+}
+
+TEST_CASE("backup retention keeps the newest dumps of the same database", "[steps][backup]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps"));
+  for (const char* name : {"d1", "d2", "d3"}) {
+    REQUIRE(s.Run(std::string("  - {id: b, uses: backup, with: {database: app.sqlite, dest: "
+                              "dumps, keep_last: 2, name: ") +
+                  name + "}}\n")
+                .exit_code == 0);
+    Shell("sleep 0.05");
+  }
+  CHECK_FALSE(std::ifstream(s.Path("dumps/d1.sqlite.gz")).good());
+  CHECK_FALSE(std::ifstream(s.Path("dumps/d1.sqlite.gz.meta.json")).good());
+  CHECK(std::ifstream(s.Path("dumps/d2.sqlite.gz")).good());
+  CHECK(std::ifstream(s.Path("dumps/d3.sqlite.gz")).good());
+}
+
+TEST_CASE("backup of a database locked by a writer past the timeout fails, leaving nothing",
+          "[steps][backup]") {
+  Site s;
+  s.Sql("app.sqlite", "CREATE TABLE t(x); INSERT INTO t VALUES(1);");  // rollback journal
+  Shell("mkdir -p " + s.Path("dumps"));
+  Shell("cd " + s.dir +
+        " && (setsid sh -c \"(printf 'BEGIN EXCLUSIVE; INSERT INTO t VALUES(2);\\n'; sleep 3; "
+        "printf 'COMMIT;\\n') | sqlite3 app.sqlite\" > /dev/null 2>&1 &) ; sleep 0.3");
+  Command c = s.Run(
+      "  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: x, "
+      "busy_timeout: 500ms}}\n");
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("locked") != std::string::npos);
+  CHECK(Shell("ls -A " + s.Path("dumps")).out == "");
+  Shell("sleep 3");
+}
+
+TEST_CASE("a disk that fills up during decompression: workspace cleaned, live untouched",
+          "[steps][integrity]") {
+  Site s;
+  s.MakeDb();
+  s.Sql("app.sqlite",  // about 2.4 MB raw, so the copy outgrows the limit below
+        "CREATE TABLE blobs(b); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n "
+        "WHERE i<20000) INSERT INTO blobs SELECT randomblob(100) FROM n;");
+  std::string gz = s.Dump();
+  std::string live_before = Shell("sha256sum " + s.Path("app.sqlite")).out;
+  // The file size limit plays a full disk (SIGXFSZ ignored: writes fail with EFBIG).
+  WriteFile(s.dir, "rb.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: c, uses: integrity-check, with: {source: "
+            "dumps/app.sqlite.gz, workspace: tmp/ws.sqlite}}\n");
+  Command full = Shell("cd " + s.dir + " && bash -c \"trap '' XFSZ; ulimit -f 512; exec " +
+                       Rb("run rb.yaml --audit-db " + s.Path("other.db")) + "\"");
+  CHECK(full.exit_code != 0);
+  CHECK(full.err.find("File too large") != std::string::npos);
+  CHECK(Shell("ls -A " + s.Path("tmp")).out == "");
+  CHECK(Shell("sha256sum " + s.Path("app.sqlite")).out == live_before);
+}

@@ -1,0 +1,11 @@
+// The kinds of the probe step, one file each.
+#pragma once
+
+#include "engine/plugin/step.h"
+
+namespace runbook {
+
+AttemptResult ProbeProcess(StepContext& ctx);
+AttemptResult ProbeLog(StepContext& ctx);
+
+}  // namespace runbook

@@ -1,0 +1,62 @@
+// probe kinds process and log, against real processes and files.
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+Command RunIn(const std::string& dir, const std::string& steps) {
+  WriteFile(dir, "p.yaml", "version: 1\nname: p\nsteps:\n" + steps);
+  return Shell("cd " + dir + " && " + Binary() + " run p.yaml --audit-db " + dir + "/a.db");
+}
+
+}  // namespace
+
+TEST_CASE("probe process: a stuck job is seen; runbook's own command line is not",
+          "[steps][probe]") {
+  std::string dir = TempDir();
+  const char* absent =
+      "  - {id: p, uses: probe, with: {kind: process, pattern: 'backup-job-7731', expect: "
+      "absent}}\n";
+  CHECK(RunIn(dir, absent).exit_code == 0);
+  // A process of its own session, so it outlives the shell that starts it.
+  Shell("setsid bash -c 'exec -a backup-job-7731 sleep 30' > /dev/null 2>&1 & sleep 0.3");
+  Command stuck = RunIn(dir, absent);
+  CHECK(stuck.exit_code == 1);
+  CHECK(stuck.err.find("1 process(es) match 'backup-job-7731', e.g. pid ") != std::string::npos);
+  CHECK(RunIn(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: 'backup-job-7731'}}\n")
+            .exit_code == 0);
+  Shell("pkill -f backup-job-7731");
+  // `runbook run backup-job-7731.yaml` itself would match; it does not count.
+  WriteFile(dir, "backup-job-7731.yaml", std::string("version: 1\nname: p\nsteps:\n") + absent);
+  CHECK(Shell("cd " + dir + " && " + Binary() + " run backup-job-7731.yaml --audit-db a.db")
+            .exit_code == 0);
+}
+
+TEST_CASE("probe log: the newest log must say the job finished and be recent", "[steps][probe]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/logs");
+  WriteFile(dir, "logs/backup-1.log", "start\nbackup finished ok\n");
+  Shell("touch -d '3 hours ago' " + dir + "/logs/backup-1.log");
+  WriteFile(dir, "logs/backup-2.log", "start\nbackup finished ok\n");
+  const char* check =
+      "  - {id: l, uses: probe, with: {kind: log, path: 'logs/*.log', contains: 'backup "
+      "finished', max_age: 1h}}\n";
+  Command fresh = RunIn(dir, check);
+  CHECK(fresh.exit_code == 0);
+  CHECK(fresh.err.find("newest log logs/backup-2.log") != std::string::npos);
+  Shell("touch -d '2 hours ago' " + dir + "/logs/backup-2.log");
+  Command old = RunIn(dir, check);
+  CHECK(old.exit_code == 1);
+  CHECK(old.err.find("more than max_age 1h (is the job running?)") != std::string::npos);
+  WriteFile(dir, "logs/backup-3.log", "start\nerror: disk full\n");
+  Command unfinished = RunIn(dir, check);
+  CHECK(unfinished.exit_code == 1);
+  CHECK(unfinished.err.find("no line of logs/backup-3.log matches 'backup finished'") !=
+        std::string::npos);
+  Command none = RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'nothing/*.log'}}\n");
+  CHECK(none.err.find("'nothing/*.log' matches no file") != std::string::npos);
+}

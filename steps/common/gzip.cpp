@@ -1,6 +1,7 @@
 #include "steps/common/gzip.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <libdeflate.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -101,24 +102,21 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
   return r;
 }
 
-Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst) {
-  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
-  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
+namespace {
+
+// Streaming zlib from the current offset of `in` to the end: any number of members.
+Status InflateRest(int in, int out, const std::string& src, const std::string& dst,
+                   Sha256& in_hash, Sha256& out_hash, GzipResult& r, bool any_before) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
   std::vector<char> ibuf(1 << 20), obuf(1 << 20);
-  Sha256 in_hash, out_hash;
-  GzipResult r;
-  auto fail = [&](const std::string& why) -> Status {
+  bool in_member = false, any = any_before;
+  auto fail = [&](const std::string& why) {
     inflateEnd(&z);
-    ::unlink(dst.c_str());
     return Status::Error(why);
   };
-  bool in_member = false, any = false;
   for (;;) {
-    ssize_t n = ReadFull(in.get(), ibuf.data(), ibuf.size());
+    ssize_t n = ReadFull(in, ibuf.data(), ibuf.size());
     if (n < 0) return fail("cannot read " + src);
     if (n == 0) break;
     in_hash.Update(ibuf.data(), static_cast<size_t>(n));
@@ -132,9 +130,8 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst) {
       in_member = true;
       size_t produced = obuf.size() - z.avail_out;
       if (produced > 0) {
-        if (!WriteAll(out.get(), obuf.data(), produced)) {
+        if (!WriteAll(out, obuf.data(), produced))
           return fail("cannot write " + dst + ": " + std::strerror(errno));
-        }
         out_hash.Update(obuf.data(), produced);
         r.out_bytes += produced;
       }
@@ -149,12 +146,72 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst) {
     }
   }
   inflateEnd(&z);
-  if (in_member || !any) {
-    ::unlink(dst.c_str());
+  if (in_member || !any)
     return Status::Error(r.in_bytes == 0 ? src + " is empty" : src + " is truncated");
+  return Status::Ok();
+}
+
+// libdeflate, member by member, while members fit the buffers. Returns the offset where
+// zlib must take over (the file's size when everything was done here).
+Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256& in_hash,
+                                Sha256& out_hash, GzipResult& r) {
+  std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
+      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+  std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
+  size_t have = 0, pos = 0;
+  uint64_t offset = 0;  // of buf[0] in the file
+  bool eof = false;
+  for (;;) {
+    if (!eof && have - pos < buf.size() / 2) {  // keep at least one whole member buffered
+      std::memmove(buf.data(), buf.data() + pos, have - pos);
+      offset += pos;
+      have -= pos;
+      pos = 0;
+      ssize_t n = ReadFull(in, buf.data() + have, buf.size() - have);
+      if (n < 0) return Status::Error("cannot read the dump");
+      eof = static_cast<size_t>(n) < buf.size() - have;
+      have += static_cast<size_t>(n);
+    }
+    if (pos == have) return offset + pos;  // all done
+    size_t used = 0, produced = 0;
+    auto rc = libdeflate_gzip_decompress_ex(d.get(), buf.data() + pos, have - pos, obuf.data(),
+                                            obuf.size(), &used, &produced);
+    if (rc != LIBDEFLATE_SUCCESS) return offset + pos;  // zlib continues (or names the damage)
+    if (!WriteAll(out, obuf.data(), produced))
+      return Status::Error("cannot write " + dst + ": " + std::strerror(errno));
+    in_hash.Update(buf.data() + pos, used);
+    out_hash.Update(obuf.data(), produced);
+    r.in_bytes += used;
+    r.out_bytes += produced;
+    pos += used;
   }
-  Status s = Finish(out, dst);
-  if (!s.ok()) return s;
+}
+
+}  // namespace
+
+Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable) {
+  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
+  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
+  Sha256 in_hash, out_hash;
+  GzipResult r;
+  auto fast = InflateMembers(in.get(), out.get(), dst, in_hash, out_hash, r);
+  Status s = fast.ok() ? Status::Ok() : fast.status();
+  struct stat st {};
+  if (s.ok() && ::fstat(in.get(), &st) == 0 && fast.value() < static_cast<uint64_t>(st.st_size)) {
+    if (::lseek(in.get(), static_cast<off_t>(fast.value()), SEEK_SET) < 0)
+      s = Status::FromErrno("cannot seek " + src, errno);
+    else
+      s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0);
+  } else if (s.ok() && r.in_bytes == 0) {
+    s = Status::Error(src + " is empty");
+  }
+  if (s.ok() && durable) s = Finish(out, dst);
+  if (!s.ok()) {
+    ::unlink(dst.c_str());
+    return s;
+  }
   r.in_sha256 = in_hash.FinishHex();
   r.out_sha256 = out_hash.FinishHex();
   return r;

@@ -25,8 +25,11 @@ constexpr size_t kGzipMemberBytes = 16u << 20;
 // Compresses `src` into `dst` (created; must not exist). fsyncs `dst`.
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level = 6,
                             size_t member_bytes = kGzipMemberBytes);
-// Decompresses `src` into `dst` (created; must not exist). fsyncs `dst`. On error `dst` is
-// removed.
-Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst);
+// Decompresses `src` into `dst` (created; must not exist); fsyncs `dst` when `durable`.
+// Members up to kGzipMemberBytes (ours) go through libdeflate whole; anything else (a
+// single huge member from gzip(1), damaged data) continues with streaming zlib, which also
+// names the damage. On error `dst` is removed.
+Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst,
+                              bool durable = true);
 
 }  // namespace runbook

@@ -11,6 +11,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/pg_check.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
 
@@ -31,8 +32,18 @@ StepSpec MakeSpec() {
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("workspace", ParamType::kString,
-            "where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)")
-          .Required(),
+            "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)"),
+      Param("engine", ParamType::kString,
+            "sqlite, or postgres: a pg_dump archive restored into a scratch database and "
+            "checked with pg_amcheck")
+          .Default(Value("sqlite"))
+          .Enum({"sqlite", "postgres"}),
+      Param("server", ParamType::kString,
+            "postgres: libpq connection string of a server where a scratch database may be "
+            "created (e.g. 'host=/run/pg port=5432 user=postgres')"),
+      Param("bin_dir", ParamType::kString,
+            "postgres: folder of psql, pg_restore and pg_amcheck (default: PATH, then the "
+            "newest /usr/lib/postgresql/*/bin)"),
       Param("mode", ParamType::kString, "integrity_check or quick_check")
           .Default(Value("full"))
           .Enum({"full", "quick"}),
@@ -88,9 +99,18 @@ Result<GzipResult> Unpack(const std::string& source, const std::string& workspac
 class IntegrityCheck final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
-  void Configure(const ConfigureView&, ConfigureReport&) const override {}
+  void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* engine = with.Find("engine");
+    bool pg = engine && engine->value && engine->value->ToText() == "postgres";
+    if (pg && !with.Find("server")) report.Error(engine->loc, "engine: postgres needs 'server'");
+    if (!pg && !with.Find("workspace"))
+      report.Error(with.step_loc(), "integrity-check needs 'workspace' (where the copy goes)");
+  }
 
   std::vector<std::string> Describe(const Value& p) const override {
+    if (p.Find("engine")->ToText() == "postgres")
+      return {"restore " + p.Find("source")->ToText() +
+              " into a scratch database, run pg_amcheck, drop it"};
     return {"decompress " + p.Find("source")->ToText() + " into " + p.Find("workspace")->ToText() +
                 " and run PRAGMA " +
                 (p.Find("mode")->ToText() == "quick" ? "quick_check" : "integrity_check"),
@@ -99,6 +119,7 @@ class IntegrityCheck final : public StepType {
 
   AttemptResult Run(StepContext& ctx) const override {
     const Value& p = ctx.params;
+    if (p.Find("engine")->ToText() == "postgres") return PostgresIntegrityCheck(ctx);
     std::string source = p.Find("source")->ToText(), workspace = p.Find("workspace")->ToText();
     if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
     for (const char* side : {"-wal", "-journal"}) {
@@ -136,9 +157,9 @@ class IntegrityCheck final : public StepType {
     DatabaseInfo info;
     auto db = Db::OpenReadOnly(workspace, 5000);
     Status s = db.ok() ? Status::Ok() : db.status();
-    // Reads through mmap and a 256 MiB page cache: the check walks every b-tree, and
-    // index checks revisit table pages (memory stays under the 512 MiB budget).
-    if (s.ok()) s = db.value()->Exec("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-262144");
+    // Reads through a 256 MiB mmap window and a 128 MiB page cache: the check walks every
+    // b-tree and index checks revisit table pages. Peak memory stays under 512 MiB.
+    if (s.ok()) s = db.value()->Exec("PRAGMA mmap_size=268435456; PRAGMA cache_size=-131072");
     if (s.ok()) {
       auto found = IntegrityProblems(*db.value(), p.Find("mode")->ToText() == "quick", max);
       if (found.ok()) {

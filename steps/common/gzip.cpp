@@ -1,8 +1,8 @@
 #include "steps/common/gzip.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <libdeflate.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -105,8 +105,8 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
 namespace {
 
 // Streaming zlib from the current offset of `in` to the end: any number of members.
-Status InflateRest(int in, int out, const std::string& src, const std::string& dst,
-                   Sha256& in_hash, Sha256& out_hash, GzipResult& r, bool any_before) {
+Status InflateRest(int in, int out, const std::string& src, const std::string& dst, Sha256& in_hash,
+                   Sha256& out_hash, GzipResult& r, bool any_before) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
   std::vector<char> ibuf(1 << 20), obuf(1 << 20);

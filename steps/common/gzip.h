@@ -29,7 +29,6 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
 // Members up to kGzipMemberBytes (ours) go through libdeflate whole; anything else (a
 // single huge member from gzip(1), damaged data) continues with streaming zlib, which also
 // names the damage. On error `dst` is removed.
-Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst,
-                              bool durable = true);
+Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable = true);
 
 }  // namespace runbook

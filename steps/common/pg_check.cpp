@@ -1,0 +1,150 @@
+#include "steps/common/pg_check.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <sstream>
+
+#include "engine/util/crypto.h"
+#include "steps/common/files.h"
+
+namespace runbook {
+namespace {
+
+// A PostgreSQL client program: from `bin_dir` when given, else PATH, else the newest
+// /usr/lib/postgresql/*/bin (Debian installs pg_amcheck only there).
+std::string Program(const std::string& name, const std::string& bin_dir, const EnvMap& env) {
+  if (!bin_dir.empty()) return bin_dir + "/" + name;
+  auto path = env.find("PATH");
+  std::istringstream dirs(path == env.end() ? std::string() : path->second);
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return name;
+  auto found = ExpandGlobs({"/usr/lib/postgresql/*/bin/" + name});
+  if (found.ok() && !found.value().empty()) return found.value().back();
+  return name;  // the runner reports it missing
+}
+
+struct Pg {
+  StepContext& ctx;
+  std::string server;  // libpq connection string without dbname
+  std::string bin_dir;
+
+  std::string Bin(const std::string& name) const { return Program(name, bin_dir, ctx.env); }
+
+  std::string Conn(const std::string& db) const { return server + " dbname=" + db; }
+
+  ProcessResult Exec(std::vector<std::string> argv) const {
+    ProcessRequest req;
+    req.argv = std::move(argv);
+    req.env = ctx.env;
+    req.deadline = ctx.deadline;
+    req.grace = ctx.kill_grace;
+    req.on_line = [this](bool, std::string_view line) { ctx.log(line); };
+    return ctx.processes.Run(req, ctx.cancel);
+  }
+
+  // Runs SQL in `db`; returns stdout (unaligned, tuples only) or the failure.
+  Result<std::string> Sql(const std::string& db, const std::string& sql) const {
+    ProcessResult r = Exec(
+        {Bin("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", Conn(db), "-c", sql});
+    if (!r.exited_ok()) return Status::Error("psql: " + r.Describe() + ": " + Last(r.err.text));
+    return r.out.text;
+  }
+
+  static std::string Last(const std::string& text) {
+    std::string t = text;
+    while (!t.empty() && t.back() == '\n') t.pop_back();
+    size_t nl = t.rfind('\n');
+    return nl == std::string::npos ? t : t.substr(nl + 1);
+  }
+};
+
+std::string ScratchName() {
+  std::mt19937_64 rng{std::random_device{}()};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "runbook_check_%08llx",
+                static_cast<unsigned long long>(rng() >> 32));
+  return buf;
+}
+
+const char* kCountRows =
+    "SELECT table_schema || '.' || table_name || '=' || (xpath('/row/c/text()', "
+    "query_to_xml(format('select count(*) as c from %I.%I', table_schema, table_name), false, "
+    "true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
+    "table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+
+// Restore, amcheck, count; the caller drops the database whatever happens.
+Status CheckInScratch(const Pg& pg, const std::string& source, const std::string& db,
+                      Value::Map& rows, std::vector<std::string>& problems) {
+  ProcessResult restored = pg.Exec({pg.Bin("pg_restore"), "--exit-on-error", "--no-owner",
+                                    "--no-privileges", "-d", pg.Conn(db), source});
+  if (!restored.exited_ok()) {
+    problems.push_back("pg_restore: " + restored.Describe() + ": " + Pg::Last(restored.err.text));
+    return Status::Ok();
+  }
+  ProcessResult checked = pg.Exec({pg.Bin("pg_amcheck"), "--install-missing", "--heapallindexed",
+                                   "--no-dependent-indexes", pg.Conn(db)});
+  if (!checked.exited_ok()) {
+    std::istringstream lines(checked.out.text + checked.err.text);
+    for (std::string line; std::getline(lines, line) && problems.size() < 20;)
+      if (!line.empty()) problems.push_back(line);
+    if (problems.empty()) problems.push_back("pg_amcheck: " + checked.Describe());
+  }
+  auto counted = pg.Sql(db, kCountRows);
+  if (!counted.ok()) return counted.status();
+  std::istringstream in(counted.value());
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.rfind('=');
+    if (eq != std::string::npos)
+      rows[line.substr(0, eq)] = Value(static_cast<int64_t>(std::stoll(line.substr(eq + 1))));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
+  const Value& p = ctx.params;
+  std::string source = p.Find("source")->ToText();
+  if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
+  const Value* server = p.Find("server");
+  if (server == nullptr)
+    return AttemptResult::Failure("engine: postgres needs 'server' (a libpq connection string)");
+  const Value* bin_dir = p.Find("bin_dir");
+  Pg pg{ctx, server->ToText(), bin_dir ? bin_dir->ToText() : std::string()};
+  auto started = std::chrono::steady_clock::now();
+  std::string db = ScratchName();
+  auto created = pg.Sql("postgres", "CREATE DATABASE " + db);
+  if (!created.ok()) return AttemptResult::Failure(created.status().message());
+  Value::Map rows;
+  std::vector<std::string> problems;
+  Status s = CheckInScratch(pg, source, db, rows, problems);
+  auto dropped = pg.Sql("postgres", "DROP DATABASE IF EXISTS " + db);
+  if (!s.ok()) return AttemptResult::Failure(s.message());
+  if (!dropped.ok()) ctx.log("warning: could not drop " + db + ": " + dropped.status().message());
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started);
+  Value::List errors, tables;
+  for (const std::string& e : problems) errors.push_back(Value(e));
+  for (const auto& [name, n] : rows) tables.push_back(Value(name));
+  auto sha = Sha256File(source);
+  AttemptResult r =
+      problems.empty()
+          ? AttemptResult::Success()
+          : AttemptResult::Failure("integrity check of " + source + " failed: " + problems.front());
+  std::error_code ec;
+  r.outputs = {{"ok", Value(problems.empty())},
+               {"errors", Value(std::move(errors))},
+               {"tables", Value(std::move(tables))},
+               {"rows", Value(rows)},
+               {"page_count", Value(int64_t{0})},
+               {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
+               {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
+               {"sha256", Value(sha.ok() ? sha.value() : std::string())}};
+  ctx.log(problems.empty() ? "postgres integrity ok: " + std::to_string(rows.size()) + " tables"
+                           : "postgres integrity FAILED: " + problems.front());
+  return r;
+}
+
+}  // namespace runbook

@@ -328,3 +328,25 @@ TEST_CASE("a disk that fills up during decompression: workspace cleaned, live un
   CHECK(Shell("ls -A " + s.Path("tmp")).out == "");
   CHECK(Shell("sha256sum " + s.Path("app.sqlite")).out == live_before);
 }
+
+TEST_CASE("sign_key from a secret: the dump is signed, the key appears nowhere",
+          "[steps][backup][secrets]") {
+  Site s;
+  s.MakeDb();
+  s.Keys();
+  Shell("mkdir -p " + s.Path("dumps"));
+  WriteFile(
+      s.dir, "rb.yaml",
+      "version: 1\nname: t\nsecrets:\n  key: {env: BACKUP_SIGNING_KEY}\nsteps:\n"
+      "  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app, "
+      "sign_key: '${{ secrets.key }}'}}\n" +
+          std::string(kVerify).replace(std::string(kVerify).find("id: v"), 5, "id: v, needs: [b]"));
+  Command c = Shell("cd " + s.dir + " && BACKUP_SIGNING_KEY=\"$(cat key.pem)\" " +
+                    Rb("run rb.yaml --audit-db " + s.db));
+  CHECK(c.exit_code == 0);
+  std::string key_body = Shell("sed -n 2p " + s.Path("key.pem")).out;
+  REQUIRE(key_body.size() > 20);
+  key_body.pop_back();
+  CHECK(c.err.find(key_body) == std::string::npos);
+  CHECK(Shell("sqlite3 " + s.db + " .dump").out.find(key_body) == std::string::npos);
+}

@@ -150,7 +150,7 @@ class Hash final : public StepType {
 
   std::vector<std::string> Describe(const Value& p) const override {
     std::string inv = p.Find("inventory")->ToText();
-    return {"sha256 of " + p.Find("files")->ToText() + ", verify against " +
+    return {"hash " + p.Find("files")->ToText() + " (sha256) and verify against " +
                 p.Find("verify")->ToText() + (p.Find("expected") ? " and expected" : ""),
             inv.empty() ? "record nothing" : "append to " + inv};
   }

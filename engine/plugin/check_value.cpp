@@ -44,15 +44,15 @@ std::string CheckType(ParamType type, const Value& v) {
     case ParamType::kStringList:
       if (v.is_string()) return "";
       if (!v.is_list()) return expected("a list of strings");
-      for (const Value& item : v.as_list()) {
-        if (!item.is_string())
+      for (const Value& item : v.as_list()) {  // an item known later is checked then
+        if (!item.is_string() && !item.is_unknown())
           return "expected a list of strings, found an item that is " + DescribeFound(item);
       }
       return "";
     case ParamType::kStringMap:
       if (!v.is_map()) return expected("a mapping of strings");
       for (const auto& [key, item] : v.as_map()) {
-        if (item.is_map() || item.is_list() || item.is_null()) {
+        if (item.is_map() || item.is_list() || item.is_null()) {  // unknown items pass
           return "expected a string for key '" + key + "', found " + DescribeFound(item);
         }
       }

@@ -203,3 +203,14 @@ TEST_CASE("a step made ready during the first pass is queued once", "[executor]"
   CHECK(ran.result.status == "success");
   CHECK(ran.Step(*rb, "b").attempts.size() == 1);
 }
+
+TEST_CASE("a dry run accepts list items known only at run time", "[executor]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() +
+                        "  - {id: a, uses: log, with: {outputs: {file: x}}}\n"
+                        "  - {id: b, uses: hash, needs: [a], with: {files: "
+                        "['${{ steps.a.outputs.file }}']}}\n",
+                    rb, /*dry_run=*/true);
+  CHECK(ran.result.status == "success");
+  CHECK(ran.Step(*rb, "b").outcome == Outcome::kSuccess);
+}

@@ -27,3 +27,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: all Debian packages present"
 fi
+
+# npm packages the tests use (tests/s3: s3rver, AWS's SigV4 test suite), from the lockfile.
+s3_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
+if command -v npm > /dev/null; then
+  if [ ! -d "$s3_dir/node_modules" ] || [ "$s3_dir/package-lock.json" -nt "$s3_dir/node_modules" ]; then
+    echo "setup: npm ci in tests/s3"
+    (cd "$s3_dir" && npm ci --no-audit --no-fund --silent && touch node_modules)
+  else
+    echo "setup: tests/s3 npm packages present"
+  fi
+else
+  echo "setup: npm not found; install Node.js 20 (the s3 and backend tests need it)" >&2
+fi

@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include <cerrno>
@@ -100,6 +101,18 @@ Result<std::string> Sha256File(const std::string& path) {
   std::fclose(f);
   if (failed) return Status::FromErrno("cannot read " + path, err);
   return h.FinishHex();
+}
+
+std::string HexEncode(std::string_view bytes) {
+  return Hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size);
+  return std::string(reinterpret_cast<char*>(out), size);
 }
 
 std::string Base64Encode(std::string_view data) {

@@ -43,4 +43,8 @@ Result<std::string> KeyId(const std::string& pem_path);
 
 std::string Base64Encode(std::string_view data);
 
+// HMAC-SHA256 of `data` with `key`: the raw 32 bytes (for SigV4's key derivation).
+std::string HmacSha256(std::string_view key, std::string_view data);
+std::string HexEncode(std::string_view bytes);
+
 }  // namespace runbook

@@ -115,6 +115,40 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), size);
 }
 
+std::string Md5Raw(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), out, &size, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<char*>(out), size);
+}
+
+Result<FileDigests> DigestFile(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Status::FromErrno("cannot read " + path, errno);
+  MdCtx sha(EVP_MD_CTX_new(), EVP_MD_CTX_free), md5(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
+  std::vector<char> buffer(1 << 20);
+  FileDigests d;
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+    EVP_DigestUpdate(sha.get(), buffer.data(), n);
+    EVP_DigestUpdate(md5.get(), buffer.data(), n);
+    d.size += n;
+  }
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Status::Error("cannot read " + path);
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(sha.get(), out, &size);
+  d.sha256 = Hex(out, size);
+  EVP_DigestFinal_ex(md5.get(), out, &size);
+  d.md5_raw.assign(reinterpret_cast<char*>(out), size);
+  d.md5 = Hex(out, size);
+  return d;
+}
+
 std::string Base64Encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

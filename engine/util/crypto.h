@@ -2,6 +2,7 @@
 // only file that includes OpenSSL. Keys are loaded per call; nothing is cached. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,16 @@ class Sha256 {
 
 // SHA-256 of a whole file, streamed. Errors name the file.
 Result<std::string> Sha256File(const std::string& path);
+
+// SHA-256 and MD5 of a file in one pass (MD5 only where S3 needs it: ETags, Content-MD5).
+struct FileDigests {
+  uint64_t size = 0;
+  std::string sha256;   // hex
+  std::string md5;      // hex
+  std::string md5_raw;  // 16 bytes
+};
+Result<FileDigests> DigestFile(const std::string& path);
+std::string Md5Raw(std::string_view data);
 
 // Key arguments are a PEM file's path, or PEM text itself (a key passed as a secret).
 // Ed25519 over `message` with a PEM private key (PKCS#8). Returns base64.

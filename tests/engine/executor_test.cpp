@@ -189,7 +189,7 @@ TEST_CASE("a missing executable is a failed attempt with a clear message", "[exe
 TEST_CASE("every built-in step type is registered", "[registry]") {
   CHECK(Builtins().Names() == std::vector<std::string>{"approval", "backup", "exec", "hash",
                                                        "integrity-check", "log", "probe",
-                                                       "restore"});
+                                                       "restore", "s3-sync"});
 }
 
 TEST_CASE("a step made ready during the first pass is queued once", "[executor]") {

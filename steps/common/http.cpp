@@ -1,0 +1,137 @@
+#include "steps/common/http.h"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <cstdio>
+
+namespace runbook {
+namespace {
+
+struct Transfer {
+  const HttpRequest* req = nullptr;
+  HttpResponse* resp = nullptr;
+  const CancelToken* cancel = nullptr;
+  FILE* in = nullptr;
+  uint64_t left = 0;
+  size_t body_pos = 0;
+  FILE* out = nullptr;
+};
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string line(data, size * n);
+  size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon), value = line.substr(colon + 1);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    t->resp->headers[name] = value;
+  }
+  return size * n;
+}
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  long code = 0;
+  (void)code;
+  if (t->out != nullptr) return std::fwrite(data, 1, size * n, t->out);
+  t->resp->body.append(data, size * n);
+  return size * n;
+}
+
+size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t want = size * n;
+  if (t->in != nullptr) {
+    size_t take = static_cast<size_t>(std::min<uint64_t>(want, t->left));
+    size_t got = std::fread(buffer, 1, take, t->in);
+    t->left -= got;
+    return got;
+  }
+  const std::string& body = t->req->body;
+  size_t take = std::min(want, body.size() - t->body_pos);
+  std::copy(body.data() + t->body_pos, body.data() + t->body_pos + take, buffer);
+  t->body_pos += take;
+  return take;
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  return t->cancel->cancelled() ? 1 : 0;  // non-zero aborts the transfer
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  CURL* curl = curl_easy_init();
+  ~Impl() { curl_easy_cleanup(curl); }
+};
+
+HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {
+  static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
+  (void)initialised;
+}
+HttpClient::~HttpClient() = default;
+
+HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
+  HttpResponse resp;
+  Transfer t{&req, &resp, &cancel};
+  CURL* c = impl_->curl;
+  curl_easy_reset(c);
+  uint64_t body_size = req.body_file.empty() ? req.body.size() : req.body_size;
+  if (!req.body_file.empty()) {
+    t.in = std::fopen(req.body_file.c_str(), "rb");
+    if (t.in == nullptr || std::fseek(t.in, static_cast<long>(req.body_offset), SEEK_SET) != 0) {
+      if (t.in) std::fclose(t.in);
+      resp.error = "cannot read " + req.body_file;
+      return resp;
+    }
+    t.left = req.body_size;
+  }
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : req.headers)
+    headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  if (req.method == "PUT" || req.method == "POST") {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
+    curl_easy_setopt(c, CURLOPT_READDATA, &t);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+    if (req.method == "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "POST");
+  } else if (req.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (req.method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
+  if (!req.response_file.empty()) {
+    t.out = std::fopen(req.response_file.c_str(), "wb");
+    if (t.out == nullptr) resp.error = "cannot write " + req.response_file;
+  }
+  CURLcode rc = resp.error.empty() ? curl_easy_perform(c) : CURLE_WRITE_ERROR;
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  resp.status = rc == CURLE_OK ? static_cast<int>(status) : 0;
+  if (rc != CURLE_OK && resp.error.empty())
+    resp.error = cancel.cancelled() ? "cancelled" : curl_easy_strerror(rc);
+  if (t.in) std::fclose(t.in);
+  if (t.out && std::fclose(t.out) != 0 && resp.error.empty())
+    resp.error = "cannot write " + req.response_file;
+  curl_slist_free_all(headers);
+  return resp;
+}
+
+}  // namespace runbook

@@ -1,0 +1,53 @@
+// A small HTTP client: the only file that includes libcurl. Bodies go from memory or a
+// file range, responses to memory or a file, so memory stays bounded for big objects.
+// One HttpClient per thread (it keeps its connection); Send is not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/plugin/cancel.h"
+
+namespace runbook {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;       // used when body_file is empty
+  std::string body_file;  // stream this file's range as the body
+  uint64_t body_offset = 0;
+  uint64_t body_size = 0;
+  std::string response_file;  // write a 2xx body here (created/truncated) instead of memory
+  std::chrono::milliseconds timeout{120000};
+};
+
+struct HttpResponse {
+  int status = 0;                              // 0: no response (transport error)
+  std::string error;                           // transport error, for people
+  std::map<std::string, std::string> headers;  // names lowercase
+  std::string body;                            // when not written to response_file
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+  HttpResponse Send(const HttpRequest& request, const CancelToken& cancel);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace runbook

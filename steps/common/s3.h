@@ -1,0 +1,68 @@
+// A small S3 client over HttpClient and SigV4: list (complete, paged), put from a file,
+// get into a file, head, batch delete. Requests are retried on 5xx, 429/SlowDown and
+// transport errors with exponential backoff and jitter; 4xx fail at once with the bucket,
+// the key and S3's error code. Credentials never appear in errors.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/plugin/cancel.h"
+#include "engine/util/status.h"
+#include "steps/common/http.h"
+#include "steps/common/sigv4.h"
+
+namespace runbook {
+
+struct S3Config {
+  std::string endpoint;  // "https://s3.eu-west-1.amazonaws.com" or "http://127.0.0.1:4569"
+  std::string region = "us-east-1";
+  std::string bucket;
+  bool path_style = true;
+  SigV4Credentials creds;
+  std::string sse;         // "", "AES256" or "aws:kms"
+  std::string kms_key_id;  // with aws:kms
+  int max_attempts = 5;
+};
+
+struct S3Object {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;    // without quotes
+  std::string sha256;  // x-amz-meta-sha256 (HEAD only)
+  std::string sse;     // x-amz-server-side-encryption (HEAD only)
+};
+
+class S3Client {
+ public:
+  explicit S3Client(S3Config config) : config_(std::move(config)) {}
+
+  // Every object under `prefix`, or an error: never a partial list.
+  Result<std::vector<S3Object>> List(const std::string& prefix, const CancelToken& cancel);
+  // Uploads the whole file; the server checks Content-MD5; sha256 goes in the metadata.
+  Result<S3Object> Put(const std::string& key, const std::string& file, const std::string& sha256,
+                       const std::string& md5_raw, uint64_t size, const CancelToken& cancel);
+  Status Get(const std::string& key, const std::string& file, const CancelToken& cancel);
+  Result<S3Object> Head(const std::string& key, const CancelToken& cancel);
+  Status Delete(const std::vector<std::string>& keys, const CancelToken& cancel);
+
+  const S3Config& config() const { return config_; }
+
+ private:
+  HttpResponse Call(HttpRequest req, const std::string& key, const std::string& query,
+                    const std::string& payload_sha256, const CancelToken& cancel);
+  Status Failure(const HttpResponse& r, const std::string& what, const std::string& key) const;
+  std::string Url(const std::string& key, const std::string& query) const;
+  std::string Host() const;
+  std::string Path(const std::string& key) const;
+
+  S3Config config_;
+  HttpClient http_;
+};
+
+// "s3://bucket/prefix" -> bucket, prefix (without a leading slash).
+bool ParseS3Url(const std::string& url, std::string& bucket, std::string& prefix);
+// XML helpers for S3's answers: every <tag>...</tag> value, entities decoded.
+std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag);
+
+}  // namespace runbook

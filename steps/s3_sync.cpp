@@ -1,0 +1,325 @@
+// s3-sync: a local folder to an S3 prefix, back, or to another local folder (a mirror),
+// deciding by content, never deleting after an incomplete listing, guarded against mass
+// deletes. The rules are in docs/s3-sync.md.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "engine/plugin/registry.h"
+#include "engine/util/time_format.h"
+#include "steps/common/inventory.h"
+#include "steps/common/spec_builder.h"
+#include "steps/common/sync_sides.h"
+
+namespace runbook {
+namespace {
+
+StepSpec MakeSpec() {
+  StepSpec s;
+  s.type = "s3-sync";
+  s.summary = "sync a folder with S3-compatible storage (or a local mirror), by content";
+  s.description =
+      "Makes `dest` hold what `source` holds: a local folder and `s3://bucket/prefix` in "
+      "either direction, or two local folders. A file is transferred when it is missing or "
+      "its size or content differs (MD5 ETag, the sha256 kept as `x-amz-meta-sha256`, or "
+      "hashing both local sides); equal size alone never counts as equal. With `delete: "
+      "true`, destination objects absent from the source are removed — only after complete "
+      "listings and successful transfers, and never more than `max_delete` unless "
+      "`force_delete`. `mode: verify` changes nothing and fails when the destination "
+      "differs. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, "
+      "or the access_key / secret_key parameters (declare them as secrets).";
+  s.params = {
+      Param("source", ParamType::kString, "a folder or s3://bucket/prefix").Required(),
+      Param("dest", ParamType::kString, "a folder or s3://bucket/prefix").Required(),
+      Param("delete", ParamType::kBoolean, "remove what the source no longer has")
+          .Default(Value(false)),
+      Param("max_delete", ParamType::kString, "most deletions allowed: a count or a percent")
+          .Default(Value("50%")),
+      Param("force_delete", ParamType::kBoolean, "delete beyond max_delete").Default(Value(false)),
+      Param("endpoint", ParamType::kString, "S3 endpoint URL (default AWS for the region)"),
+      Param("region", ParamType::kString, "region (default $AWS_REGION, else us-east-1)"),
+      Param("path_style", ParamType::kBoolean,
+            "bucket in the path (default: yes with an endpoint, no for AWS)"),
+      Param("sse", ParamType::kString, "server-side encryption").Enum({"AES256", "aws:kms"}),
+      Param("kms_key_id", ParamType::kString, "KMS key for sse: aws:kms"),
+      Param("concurrency", ParamType::kInteger, "transfers at once").Default(Value(8)).Min(1),
+      Param("include", ParamType::kStringList, "globs of relative paths to include"),
+      Param("exclude", ParamType::kStringList, "globs of relative paths to leave alone"),
+      Param("mode", ParamType::kString, "sync, or verify (change nothing)")
+          .Default(Value("sync"))
+          .Enum({"sync", "verify"}),
+      Param("access_key", ParamType::kString, "access key id (default $AWS_ACCESS_KEY_ID)"),
+      Param("secret_key", ParamType::kString, "secret key (default $AWS_SECRET_ACCESS_KEY)"),
+      Param("inventory", ParamType::kString, "inventory to append each object to; '' for none")
+          .Default(Value("docs/inventory.json")),
+  };
+  s.outputs = {
+      Output("uploaded", ParamType::kInteger, "files sent to S3"),
+      Output("downloaded", ParamType::kInteger, "objects brought back"),
+      Output("copied", ParamType::kInteger, "files copied between local folders"),
+      Output("skipped", ParamType::kInteger, "already equal"),
+      Output("deleted", ParamType::kInteger, "removed from the destination"),
+      Output("bytes", ParamType::kInteger, "bytes transferred"),
+      Output("objects", ParamType::kList, "every source object: key, size, etag, sha256"),
+  };
+  s.side_effects = SideEffects::kDestructive;
+  s.idempotent = true;
+  return s;
+}
+
+std::vector<std::string> Strings(const Value& p, const char* key) {
+  std::vector<std::string> out;
+  if (const Value* v = p.Find(key); v && v->is_list())
+    for (const Value& x : v->as_list()) out.push_back(x.ToText());
+  return out;
+}
+
+std::string EnvOr(const StepContext& ctx, const char* param, const char* env) {
+  if (const Value* v = ctx.params.Find(param)) return v->ToText();
+  auto it = ctx.env.find(env);
+  return it == ctx.env.end() ? std::string() : it->second;
+}
+
+S3Config ConfigFor(const StepContext& ctx, const SyncSide& side) {
+  S3Config c;
+  c.bucket = side.bucket;
+  c.region = EnvOr(ctx, "region", "AWS_REGION");
+  if (c.region.empty()) c.region = "us-east-1";
+  const Value* endpoint = ctx.params.Find("endpoint");
+  c.endpoint = endpoint ? endpoint->ToText() : "https://s3." + c.region + ".amazonaws.com";
+  const Value* path_style = ctx.params.Find("path_style");
+  c.path_style = path_style ? path_style->as_bool() : endpoint != nullptr;
+  c.creds = {EnvOr(ctx, "access_key", "AWS_ACCESS_KEY_ID"),
+             EnvOr(ctx, "secret_key", "AWS_SECRET_ACCESS_KEY"),
+             EnvOr(ctx, "session_token", "AWS_SESSION_TOKEN")};
+  if (const Value* sse = ctx.params.Find("sse")) c.sse = sse->ToText();
+  if (const Value* kms = ctx.params.Find("kms_key_id")) c.kms_key_id = kms->ToText();
+  return c;
+}
+
+struct Job {
+  SyncSide src, dst;
+  S3Config s3;
+  std::vector<SyncEntry> source, dest;
+  SyncDecision decision;
+};
+
+class S3Sync final : public StepType {
+ public:
+  const StepSpec& spec() const override { return spec_; }
+
+  void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* src = with.Find("source");
+    const ConfigParam* dst = with.Find("dest");
+    if (src && dst && src->value && dst->value && src->value->ToText().rfind("s3://", 0) == 0 &&
+        dst->value->ToText().rfind("s3://", 0) == 0)
+      report.Error(dst->loc, "s3-sync goes between a folder and S3 or two folders; not S3 to S3");
+  }
+
+  std::vector<std::string> Describe(const Value& p) const override {
+    std::string what = p.Find("mode")->ToText() == "verify" ? "verify that " : "sync ";
+    return {what + p.Find("source")->ToText() + " -> " + p.Find("dest")->ToText() +
+            (p.Find("delete")->as_bool()
+                 ? " (with delete, at most " + p.Find("max_delete")->ToText() + ")"
+                 : "")};
+  }
+
+  AttemptResult Run(StepContext& ctx) const override {
+    Job job;
+    job.src = ParseSide(ctx.params.Find("source")->ToText());
+    job.dst = ParseSide(ctx.params.Find("dest")->ToText());
+    const SyncSide& remote = job.src.is_s3 ? job.src : job.dst;
+    job.s3 = ConfigFor(ctx, remote);
+    if ((job.src.is_s3 || job.dst.is_s3) && job.s3.creds.access_key.empty())
+      return AttemptResult::Failure(
+          "no S3 credentials: set AWS_ACCESS_KEY_ID and "
+          "AWS_SECRET_ACCESS_KEY, or access_key and secret_key");
+    S3Client s3(job.s3);
+    Status s = List(ctx, s3, job);
+    if (!s.ok()) return AttemptResult::Failure(s.message() + "; nothing was changed");
+    s = Decide(ctx, s3, job);
+    if (!s.ok()) return AttemptResult::Failure(s.message());
+    if (ctx.params.Find("mode")->ToText() == "verify") return Verified(job);
+    s = Guard(ctx, job);
+    if (!s.ok()) return AttemptResult::Failure(s.message());
+    return Transfer(ctx, job);
+  }
+
+ private:
+  static Status List(StepContext& ctx, S3Client& s3, Job& job) {
+    auto inc = Strings(ctx.params, "include"), exc = Strings(ctx.params, "exclude");
+    auto list = [&](const SyncSide& side, bool is_dest) {
+      return side.is_s3 ? ListS3(s3, side, inc, exc, ctx.cancel)
+                        : ListLocal(side, inc, exc, is_dest);
+    };
+    auto source = list(job.src, false);
+    if (!source.ok()) return source.status();
+    auto dest = list(job.dst, true);
+    if (!dest.ok()) return dest.status();
+    job.source = std::move(source).value();
+    job.dest = std::move(dest).value();
+    ctx.log("listed " + std::to_string(job.source.size()) + " at the source, " +
+            std::to_string(job.dest.size()) + " at the destination");
+    return Status::Ok();
+  }
+
+  static Status Decide(StepContext& ctx, S3Client& s3, Job& job) {
+    Status problem = Status::Ok();
+    auto same = [&](const SyncEntry& a, const SyncEntry& b) {
+      SyncEntry src = a, dst = b;
+      const SyncEntry& remote = job.src.is_s3 ? src : dst;
+      SyncEntry& local = job.src.is_s3 ? dst : src;
+      Status d = DigestLocal(job.src.is_s3 ? job.dst : job.src, local);
+      if (!job.src.is_s3 && !job.dst.is_s3) d = d.ok() ? DigestLocal(job.dst, dst) : d;
+      if (!d.ok()) {
+        problem = d;
+        return false;
+      }
+      if (!job.src.is_s3 && !job.dst.is_s3) return src.sha256 == dst.sha256;
+      if (IsMd5Etag(remote.etag)) return remote.etag == local.md5;
+      auto head = s3.Head((job.src.is_s3 ? job.src : job.dst).root + remote.rel, ctx.cancel);
+      return head.ok() && !head.value().sha256.empty() && head.value().sha256 == local.sha256;
+    };
+    job.decision = DecideSync(job.source, job.dest, same);
+    return problem;
+  }
+
+  static AttemptResult Verified(const Job& job) {
+    if (job.decision.transfer.empty()) {
+      return AttemptResult::Success({{"skipped", Value(static_cast<int64_t>(job.source.size()))}});
+    }
+    std::string list;
+    for (size_t i = 0; i < job.decision.transfer.size() && i < 10; ++i)
+      list += (i ? ", " : "") + job.decision.transfer[i];
+    return AttemptResult::Failure(std::to_string(job.decision.transfer.size()) + " of " +
+                                  std::to_string(job.source.size()) + " missing or different at " +
+                                  job.dst.Describe() + ": " + list);
+  }
+
+  static Status Guard(StepContext& ctx, const Job& job) {
+    if (!ctx.params.Find("delete")->as_bool() || job.decision.remove.empty()) return Status::Ok();
+    std::string spec = ctx.params.Find("max_delete")->ToText();
+    auto limit = DeleteLimit(spec, job.dest.size());
+    if (!limit) return Status::Error("max_delete '" + spec + "' is not a count or a percent");
+    if (job.decision.remove.size() <= *limit || ctx.params.Find("force_delete")->as_bool())
+      return Status::Ok();
+    return Status::Error("refusing to delete " + std::to_string(job.decision.remove.size()) +
+                         " of " + std::to_string(job.dest.size()) + " objects at " +
+                         job.dst.Describe() + " (max_delete " + spec +
+                         "); nothing was changed. Set force_delete: true if this is intended");
+  }
+
+  static AttemptResult Transfer(StepContext& ctx, Job& job) {
+    std::map<std::string, SyncEntry*> by_rel;
+    for (SyncEntry& e : job.source) by_rel[e.rel] = &e;
+    std::vector<SyncEntry> done(job.decision.transfer.size());
+    std::vector<std::string> errors;
+    std::mutex mu;
+    std::atomic<size_t> next{0};
+    std::atomic<uint64_t> bytes{0};
+    auto work = [&] {
+      S3Client s3(job.s3);  // one connection per worker
+      for (size_t i; (i = next++) < job.decision.transfer.size() && !ctx.cancel.cancelled();) {
+        SyncEntry& e = *by_rel[job.decision.transfer[i]];
+        Status s = job.dst.is_s3   ? Upload(s3, job.src, job.dst, e, ctx.cancel, done[i])
+                   : job.src.is_s3 ? Download(s3, job.src, job.dst, e, ctx.cancel, done[i])
+                                   : CopyLocal(job.src, job.dst, e, done[i]);
+        std::lock_guard<std::mutex> lock(mu);
+        if (!s.ok())
+          errors.push_back(s.message());
+        else
+          bytes += e.size;
+      }
+    };
+    int workers =
+        static_cast<int>(std::min<int64_t>(ctx.params.Find("concurrency")->as_int(),
+                                           std::max<size_t>(1, job.decision.transfer.size())));
+    std::vector<std::thread> threads;
+    for (int t = 1; t < workers; ++t) threads.emplace_back(work);
+    work();
+    for (std::thread& t : threads) t.join();
+    if (ctx.cancel.cancelled()) errors.push_back("cancelled");
+    if (!errors.empty()) {
+      return AttemptResult::Failure(std::to_string(errors.size()) +
+                                    " transfer(s) failed, "
+                                    "nothing deleted: " +
+                                    errors.front());
+    }
+    return Finish(ctx, job, done, bytes);
+  }
+
+  static AttemptResult Finish(StepContext& ctx, Job& job, const std::vector<SyncEntry>& done,
+                              uint64_t bytes) {
+    int64_t deleted = 0;
+    if (ctx.params.Find("delete")->as_bool() && !job.decision.remove.empty()) {
+      Status s = Remove(ctx, job);
+      if (!s.ok()) return AttemptResult::Failure(s.message());
+      deleted = static_cast<int64_t>(job.decision.remove.size());
+    }
+    std::map<std::string, const SyncEntry*> now;
+    for (const SyncEntry& e : job.dest) now[e.rel] = &e;
+    for (const SyncEntry& e : done) now[e.rel] = &e;
+    Value::List objects, inventory;
+    std::string at = FormatUtc(ctx.clock.WallNow());
+    for (const SyncEntry& e : job.source) {
+      const SyncEntry* d = now.count(e.rel) ? now[e.rel] : &e;
+      std::string key = job.dst.is_s3 ? job.dst.root + e.rel : job.dst.root + "/" + e.rel;
+      std::string sha = !d->sha256.empty() ? d->sha256 : e.sha256;
+      objects.push_back(Value(Value::Map{{"key", Value(key)},
+                                         {"size", Value(static_cast<int64_t>(e.size))},
+                                         {"etag", Value(d->etag)},
+                                         {"sha256", Value(sha)}}));
+      inventory.push_back(Value(Value::Map{{"date", Value(at.substr(0, 10))},
+                                           {"recorded_at", Value(at)},
+                                           {"file", Value(job.dst.Describe() + e.rel)},
+                                           {"size", Value(static_cast<int64_t>(e.size))},
+                                           {"sha256", Value(sha)},
+                                           {"etag", Value(d->etag)},
+                                           {"verified", Value(true)},
+                                           {"run_id", Value(ctx.run_id)},
+                                           {"step", Value(ctx.step_id)}}));
+    }
+    std::string inv = ctx.params.Find("inventory")->ToText();
+    if (!inv.empty()) {
+      Status s = AppendInventory(inv, inventory);
+      if (!s.ok()) return AttemptResult::Failure(s.message());
+    }
+    int64_t n = static_cast<int64_t>(done.size());
+    ctx.log(std::to_string(n) + " transferred (" + std::to_string(bytes) + " bytes), " +
+            std::to_string(job.decision.skip.size()) + " unchanged, " + std::to_string(deleted) +
+            " deleted");
+    return AttemptResult::Success(
+        {{"uploaded", Value(job.dst.is_s3 ? n : 0)},
+         {"downloaded", Value(job.src.is_s3 ? n : 0)},
+         {"copied", Value(!job.src.is_s3 && !job.dst.is_s3 ? n : 0)},
+         {"skipped", Value(static_cast<int64_t>(job.decision.skip.size()))},
+         {"deleted", Value(deleted)},
+         {"bytes", Value(static_cast<int64_t>(bytes))},
+         {"objects", Value(std::move(objects))}});
+  }
+
+  static Status Remove(StepContext& ctx, const Job& job) {
+    if (job.dst.is_s3) {
+      std::vector<std::string> keys;
+      for (const std::string& rel : job.decision.remove) keys.push_back(job.dst.root + rel);
+      S3Client s3(job.s3);
+      return s3.Delete(keys, ctx.cancel);
+    }
+    for (const std::string& rel : job.decision.remove) {
+      std::string path = job.dst.root + "/" + rel;
+      if (std::remove(path.c_str()) != 0) return Status::FromErrno("cannot delete " + path, errno);
+    }
+    return Status::Ok();
+  }
+
+  StepSpec spec_ = MakeSpec();
+};
+
+const RegisterStep kRegistration([]() -> std::unique_ptr<StepType> {
+  return std::make_unique<S3Sync>();
+});
+
+}  // namespace
+}  // namespace runbook

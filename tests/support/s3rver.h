@@ -1,0 +1,26 @@
+// A real S3 server for the tests: s3rver (npm, installed into tests/s3 by scripts/setup.sh)
+// on 127.0.0.1 and a free port, with one bucket; stopped when the object goes.
+#pragma once
+
+#include <string>
+
+namespace runbook::test {
+
+class S3rver {
+ public:
+  explicit S3rver(const std::string& bucket);
+  ~S3rver();
+  S3rver(const S3rver&) = delete;
+  S3rver& operator=(const S3rver&) = delete;
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  int pid_ = 0;
+};
+
+int FreePort();
+
+}  // namespace runbook::test

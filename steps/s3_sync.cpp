@@ -44,7 +44,12 @@ StepSpec MakeSpec() {
             "bucket in the path (default: yes with an endpoint, no for AWS)"),
       Param("sse", ParamType::kString, "server-side encryption").Enum({"AES256", "aws:kms"}),
       Param("kms_key_id", ParamType::kString, "KMS key for sse: aws:kms"),
-      Param("concurrency", ParamType::kInteger, "transfers at once").Default(Value(8)).Min(1),
+      Param("concurrency", ParamType::kInteger, "transfers (and parts) at once")
+          .Default(Value(8))
+          .Min(1),
+      Param("multipart_threshold", ParamType::kString, "files this big go up in parts")
+          .Default(Value("8MiB")),
+      Param("part_size", ParamType::kString, "size of each part").Default(Value("8MiB")),
       Param("include", ParamType::kStringList, "globs of relative paths to include"),
       Param("exclude", ParamType::kStringList, "globs of relative paths to leave alone"),
       Param("mode", ParamType::kString, "sync, or verify (change nothing)")
@@ -113,6 +118,16 @@ class S3Sync final : public StepType {
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
     const ConfigParam* src = with.Find("source");
     const ConfigParam* dst = with.Find("dest");
+    for (const char* size : {"multipart_threshold", "part_size"}) {
+      const ConfigParam* p = with.Find(size);
+      if (p && p->value && p->value->is_string() && !ParseSize(p->value->ToText()))
+        report.Error(p->loc, std::string(size) + " must be a size such as '8MiB' or '16MB'");
+      if (p && p->value && std::string(size) == "part_size" && p->value->is_string()) {
+        auto n = ParseSize(p->value->ToText());
+        if (n && *n < (5u << 20))
+          report.Error(p->loc, "part_size must be at least 5MiB (S3's smallest part)");
+      }
+    }
     if (src && dst && src->value && dst->value && src->value->ToText().rfind("s3://", 0) == 0 &&
         dst->value->ToText().rfind("s3://", 0) == 0)
       report.Error(dst->loc, "s3-sync goes between a folder and S3 or two folders; not S3 to S3");
@@ -179,6 +194,13 @@ class S3Sync final : public StepType {
       }
       if (!job.src.is_s3 && !job.dst.is_s3) return src.sha256 == dst.sha256;
       if (IsMd5Etag(remote.etag)) return remote.etag == local.md5;
+      if (remote.etag.size() > 33 && IsMd5Etag(remote.etag.substr(0, 32)) &&
+          remote.etag[32] == '-') {  // multipart: recompute with our part size
+        auto part = ParseSize(ctx.params.Find("part_size")->ToText());
+        const SyncSide& side = job.src.is_s3 ? job.dst : job.src;
+        auto mine = MultipartEtag(side.root + "/" + local.rel, part.value_or(8u << 20));
+        if (mine.ok() && mine.value() == remote.etag) return true;
+      }
       auto head = s3.Head((job.src.is_s3 ? job.src : job.dst).root + remote.rel, ctx.cancel);
       return head.ok() && !head.value().sha256.empty() && head.value().sha256 == local.sha256;
     };
@@ -219,13 +241,22 @@ class S3Sync final : public StepType {
     std::mutex mu;
     std::atomic<size_t> next{0};
     std::atomic<uint64_t> bytes{0};
+    UploadOptions up;
+    up.multipart_threshold =
+        ParseSize(ctx.params.Find("multipart_threshold")->ToText()).value_or(8u << 20);
+    up.part_size = ParseSize(ctx.params.Find("part_size")->ToText()).value_or(8u << 20);
+    up.parallel = static_cast<int>(ctx.params.Find("concurrency")->as_int());
     auto work = [&] {
       S3Client s3(job.s3);  // one connection per worker
       for (size_t i; (i = next++) < job.decision.transfer.size() && !ctx.cancel.cancelled();) {
         SyncEntry& e = *by_rel[job.decision.transfer[i]];
-        Status s = job.dst.is_s3   ? Upload(s3, job.src, job.dst, e, ctx.cancel, done[i])
+        Status s = job.dst.is_s3   ? Upload(s3, job.src, job.dst, e, up, ctx.cancel, done[i])
                    : job.src.is_s3 ? Download(s3, job.src, job.dst, e, ctx.cancel, done[i])
                                    : CopyLocal(job.src, job.dst, e, done[i]);
+        if (s.ok() && job.dst.is_s3 && e.size >= up.multipart_threshold) {
+          ctx.log(e.rel + ": sent in " +
+                  std::to_string((e.size + up.part_size - 1) / up.part_size) + " parts");
+        }
         std::lock_guard<std::mutex> lock(mu);
         if (!s.ok())
           errors.push_back(s.message());

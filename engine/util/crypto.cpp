@@ -83,6 +83,24 @@ std::string Sha256::FinishHex() {
   return Hex(digest, size);
 }
 
+struct Md5::State {
+  MdCtx ctx{EVP_MD_CTX_new(), EVP_MD_CTX_free};
+};
+
+Md5::Md5() : state_(std::make_unique<State>()) {
+  EVP_DigestInit_ex(state_->ctx.get(), EVP_md5(), nullptr);
+}
+Md5::~Md5() = default;
+
+void Md5::Update(const void* data, size_t size) { EVP_DigestUpdate(state_->ctx.get(), data, size); }
+
+std::string Md5::FinishRaw() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(state_->ctx.get(), digest, &size);
+  return std::string(reinterpret_cast<char*>(digest), size);
+}
+
 std::string Sha256Hex(std::string_view data) {
   Sha256 h;
   h.Update(data.data(), data.size());

@@ -29,6 +29,21 @@ class Sha256 {
   std::unique_ptr<State> state_;
 };
 
+// Incremental MD5 (S3's Content-MD5 and ETags only).
+class Md5 {
+ public:
+  Md5();
+  ~Md5();
+  Md5(const Md5&) = delete;
+  Md5& operator=(const Md5&) = delete;
+  void Update(const void* data, size_t size);
+  std::string FinishRaw();  // 16 bytes, once
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // SHA-256 of a whole file, streamed. Errors name the file.
 Result<std::string> Sha256File(const std::string& path);
 

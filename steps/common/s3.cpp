@@ -1,7 +1,11 @@
 #include "steps/common/s3.h"
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -58,7 +62,54 @@ bool Retryable(const HttpResponse& r) {
   return r.status == 0 || r.status == 429 || r.status >= 500;
 }
 
+// sha256 hex and raw md5 of a file range (a multipart part), streamed.
+std::pair<std::string, std::string> DigestRange(const std::string& file, uint64_t offset,
+                                                uint64_t size) {
+  FILE* f = std::fopen(file.c_str(), "rb");
+  Sha256 sha;
+  Md5 md5;
+  std::vector<char> buf(1 << 20);
+  if (f != nullptr && std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0) {
+    while (size > 0) {
+      size_t n =
+          std::fread(buf.data(), 1, static_cast<size_t>(std::min<uint64_t>(buf.size(), size)), f);
+      if (n == 0) break;
+      sha.Update(buf.data(), n);
+      md5.Update(buf.data(), n);
+      size -= n;
+    }
+  }
+  if (f != nullptr) std::fclose(f);
+  return {sha.FinishHex(), md5.FinishRaw()};
+}
+
 }  // namespace
+
+Result<std::string> MultipartEtag(const std::string& file, uint64_t part_size) {
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(file, ec);
+  if (ec) return Status::Error("cannot read " + file);
+  std::string md5s;
+  size_t parts = 0;
+  for (uint64_t offset = 0; offset < size; offset += part_size, ++parts)
+    md5s += DigestRange(file, offset, std::min(part_size, size - offset)).second;
+  return HexEncode(Md5Raw(md5s)) + "-" + std::to_string(parts);
+}
+
+std::optional<uint64_t> ParseSize(const std::string& text) {
+  size_t digits = text.find_first_not_of("0123456789");
+  if (text.empty() || digits == 0) return std::nullopt;
+  uint64_t n = std::stoull(text.substr(0, digits));
+  std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "KiB" || unit == "K") return n << 10;
+  if (unit == "MiB" || unit == "M") return n << 20;
+  if (unit == "GiB" || unit == "G") return n << 30;
+  if (unit == "KB") return n * 1000;
+  if (unit == "MB") return n * 1000 * 1000;
+  if (unit == "GB") return n * 1000 * 1000 * 1000;
+  return std::nullopt;
+}
 
 bool ParseS3Url(const std::string& url, std::string& bucket, std::string& prefix) {
   if (url.rfind("s3://", 0) != 0) return false;
@@ -170,16 +221,90 @@ Result<S3Object> S3Client::Put(const std::string& key, const std::string& file,
   req.method = "PUT";
   req.body_file = file;
   req.body_size = size;
-  req.headers = {{"content-md5", Base64Encode(md5_raw)},
-                 {"content-length", std::to_string(size)},
-                 {"x-amz-meta-sha256", sha256}};
-  if (!config_.sse.empty()) req.headers.emplace_back("x-amz-server-side-encryption", config_.sse);
-  if (!config_.kms_key_id.empty())
-    req.headers.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", config_.kms_key_id);
+  req.headers = EncryptionHeaders();
+  req.headers.emplace_back("content-md5", Base64Encode(md5_raw));
+  req.headers.emplace_back("content-length", std::to_string(size));
+  req.headers.emplace_back("x-amz-meta-sha256", sha256);
   HttpResponse r = Call(req, key, "", sha256, cancel);
   if (r.status != 200) return Failure(r, "upload to", key);
   return S3Object{key, size, Unquote(r.Header("etag")), sha256,
                   r.Header("x-amz-server-side-encryption")};
+}
+
+std::vector<std::pair<std::string, std::string>> S3Client::EncryptionHeaders() const {
+  std::vector<std::pair<std::string, std::string>> h;
+  if (!config_.sse.empty()) h.emplace_back("x-amz-server-side-encryption", config_.sse);
+  if (!config_.kms_key_id.empty())
+    h.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", config_.kms_key_id);
+  return h;
+}
+
+Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::string& file,
+                                        const std::string& sha256, uint64_t size,
+                                        uint64_t part_size, int parallel,
+                                        const CancelToken& cancel) {
+  HttpRequest start;
+  start.method = "POST";
+  start.headers = EncryptionHeaders();
+  start.headers.emplace_back("x-amz-meta-sha256", sha256);
+  HttpResponse r = Call(start, key, "uploads", Sha256Hex(""), cancel);
+  auto ids = XmlValues(r.body, "UploadId");
+  if (r.status != 200 || ids.empty()) return Failure(r, "starting the upload of", key);
+  std::string upload = "uploadId=" + UriEncode(ids[0], false);
+  size_t parts = static_cast<size_t>((size + part_size - 1) / part_size);
+  std::vector<std::string> etags(parts);
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status failed = Status::Ok();
+  auto work = [&] {
+    S3Client own(config_);
+    for (size_t i; (i = next++) < parts && !cancel.cancelled();) {
+      uint64_t offset = i * part_size, n = std::min<uint64_t>(part_size, size - offset);
+      auto digest = DigestRange(file, offset, n);
+      HttpRequest req;
+      req.method = "PUT";
+      req.body_file = file;
+      req.body_offset = offset;
+      req.body_size = n;
+      req.headers.emplace_back("content-md5", Base64Encode(digest.second));
+      req.headers.emplace_back("content-length", std::to_string(n));
+      std::string q = "partNumber=" + std::to_string(i + 1) + "&" + upload;
+      HttpResponse pr = own.Call(req, key, q, digest.first, cancel);
+      std::lock_guard<std::mutex> lock(mu);
+      if (pr.status != 200) {
+        if (failed.ok())
+          failed = Failure(pr, "uploading part " + std::to_string(i + 1) + " of", key);
+        next = parts;
+      } else {
+        etags[i] = pr.Header("etag");
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < std::min<int>(parallel, static_cast<int>(parts)); ++t)
+    threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  if (failed.ok() && cancel.cancelled()) failed = Status::Error("cancelled");
+  if (!failed.ok()) {
+    HttpRequest abort;
+    abort.method = "DELETE";
+    (void)Call(abort, key, upload, Sha256Hex(""), cancel);  // s3rver cannot; AWS does
+    return failed;
+  }
+  std::string body = "<CompleteMultipartUpload>";
+  for (size_t i = 0; i < parts; ++i)
+    body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] +
+            "</ETag></Part>";
+  body += "</CompleteMultipartUpload>";
+  HttpRequest done;
+  done.method = "POST";
+  done.body = body;
+  done.headers.emplace_back("content-type", "application/xml");
+  r = Call(done, key, upload, Sha256Hex(body), cancel);
+  auto etag = XmlValues(r.body, "ETag");
+  if (r.status != 200 || etag.empty()) return Failure(r, "completing the upload of", key);
+  return S3Object{key, size, Unquote(etag[0]), sha256, ""};
 }
 
 Status S3Client::Get(const std::string& key, const std::string& file, const CancelToken& cancel) {

@@ -4,6 +4,7 @@
 // the key and S3's error code. Credentials never appear in errors.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,11 @@ class S3Client {
   // Uploads the whole file; the server checks Content-MD5; sha256 goes in the metadata.
   Result<S3Object> Put(const std::string& key, const std::string& file, const std::string& sha256,
                        const std::string& md5_raw, uint64_t size, const CancelToken& cancel);
+  // Multipart: parts of `part_size` from the file, up to `parallel` at once, each checked
+  // by the server (Content-MD5); on failure the upload is aborted (where the server can).
+  Result<S3Object> PutMultipart(const std::string& key, const std::string& file,
+                                const std::string& sha256, uint64_t size, uint64_t part_size,
+                                int parallel, const CancelToken& cancel);
   Status Get(const std::string& key, const std::string& file, const CancelToken& cancel);
   Result<S3Object> Head(const std::string& key, const CancelToken& cancel);
   Status Delete(const std::vector<std::string>& keys, const CancelToken& cancel);
@@ -49,6 +55,7 @@ class S3Client {
   const S3Config& config() const { return config_; }
 
  private:
+  std::vector<std::pair<std::string, std::string>> EncryptionHeaders() const;
   HttpResponse Call(HttpRequest req, const std::string& key, const std::string& query,
                     const std::string& payload_sha256, const CancelToken& cancel);
   Status Failure(const HttpResponse& r, const std::string& what, const std::string& key) const;
@@ -59,6 +66,12 @@ class S3Client {
   S3Config config_;
   HttpClient http_;
 };
+
+// The ETag S3 gives a multipart upload of this file with this part size:
+// md5(md5(part 1) || md5(part 2) ...) + "-N".
+Result<std::string> MultipartEtag(const std::string& file, uint64_t part_size);
+// "8MiB", "16MB", "5242880" -> bytes; nullopt when malformed.
+std::optional<uint64_t> ParseSize(const std::string& text);
 
 // "s3://bucket/prefix" -> bucket, prefix (without a leading slash).
 bool ParseS3Url(const std::string& url, std::string& bucket, std::string& prefix);

@@ -71,13 +71,17 @@ Status DigestLocal(const SyncSide& side, SyncEntry& e) {
 }
 
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
-              const CancelToken& cancel, SyncEntry& out) {
-  auto d = DigestFile(from.root + "/" + e.rel);
+              const UploadOptions& options, const CancelToken& cancel, SyncEntry& out) {
+  std::string path = from.root + "/" + e.rel;
+  auto d = DigestFile(path);
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
   e.md5 = d.value().md5;
-  auto put = s3.Put(to.root + e.rel, from.root + "/" + e.rel, d.value().sha256, d.value().md5_raw,
-                    d.value().size, cancel);
+  auto put = d.value().size >= options.multipart_threshold
+                 ? s3.PutMultipart(to.root + e.rel, path, d.value().sha256, d.value().size,
+                                   options.part_size, options.parallel, cancel)
+                 : s3.Put(to.root + e.rel, path, d.value().sha256, d.value().md5_raw,
+                          d.value().size, cancel);
   if (!put.ok()) return put.status();
   out = {e.rel, d.value().size, put.value().etag, d.value().sha256, d.value().md5};
   return Status::Ok();

@@ -33,9 +33,15 @@ Result<std::vector<SyncEntry>> ListS3(S3Client& s3, const SyncSide& side,
 // Fills in a local entry's sha256 and md5 (hashing the file once).
 Status DigestLocal(const SyncSide& side, SyncEntry& e);
 
+struct UploadOptions {
+  uint64_t multipart_threshold = 8u << 20;  // single PUT below, multipart from here
+  uint64_t part_size = 8u << 20;
+  int parallel = 8;  // parts at once
+};
+
 // One transfer; on success `out` describes the object as it now is at the destination.
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
-              const CancelToken& cancel, SyncEntry& out);
+              const UploadOptions& options, const CancelToken& cancel, SyncEntry& out);
 Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const SyncEntry& e,
                 const CancelToken& cancel, SyncEntry& out);
 Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEntry& out);

@@ -95,3 +95,25 @@ TEST_CASE("s3-sync between local folders has the same semantics", "[steps][s3]")
         "1 transferred (4 bytes), 18 unchanged, 1 deleted");
   CHECK(Shell("diff -r " + s.dir + "/a " + s.dir + "/b").exit_code == 0);
 }
+
+TEST_CASE("s3-sync sends a file above the threshold in parts and brings it back exactly",
+          "[steps][s3]") {
+  S3rver server("backups");
+  Sync s;
+  s.endpoint = server.endpoint();
+  Shell("mkdir -p " + s.dir + "/big && head -c 20000000 /dev/urandom > " + s.dir +
+        "/big/dump.sqlite.gz");
+  const char* parts = ", multipart_threshold: 8MiB, part_size: 5MiB, concurrency: 3";
+  Command up = s.Run("big", "s3://backups/big", parts);
+  REQUIRE(up.exit_code == 0);
+  CHECK(s.Line(up) == "1 transferred (20000000 bytes), 0 unchanged, 0 deleted");
+  CHECK(up.err.find("dump.sqlite.gz: sent in 4 parts") != std::string::npos);
+  CHECK(s.Line(s.Run("big", "s3://backups/big", parts)) ==
+        "0 transferred (0 bytes), 1 unchanged, 0 deleted");
+  CHECK(s.Run("s3://backups/big", "back").exit_code == 0);
+  CHECK(Shell("cmp " + s.dir + "/big/dump.sqlite.gz " + s.dir + "/back/dump.sqlite.gz").exit_code ==
+        0);
+  Command bad = s.Run("big", "s3://backups/big", ", part_size: 1MiB");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("part_size must be at least 5MiB") != std::string::npos);
+}

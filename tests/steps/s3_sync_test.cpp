@@ -117,3 +117,29 @@ TEST_CASE("s3-sync sends a file above the threshold in parts and brings it back 
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("part_size must be at least 5MiB") != std::string::npos);
 }
+
+TEST_CASE("s3-sync retries 5xx, SlowDown, 429 and resets; fails at once on 403",
+          "[steps][s3][faults]") {
+  S3rver server("backups");
+  Sync s;
+  Shell("mkdir -p " + s.dir + "/src && cd " + s.dir +
+        "/src && for i in $(seq 1 30); do echo \"f $i\" > f$i.txt; done");
+  {
+    // Every request is retried at most 4 more times; the faults are spread so that each
+    // one that hits a request is followed by a success within that budget.
+    FaultProxy proxy(server.port(), "503,reset,pass,slowdown,pass,500,429,pass,reset,pass,503");
+    s.endpoint = proxy.endpoint();
+    Command c = s.Run("src", "s3://backups/x", ", concurrency: 2");
+    CHECK(c.exit_code == 0);
+    CHECK(s.Line(c) == "30 transferred (141 bytes), 0 unchanged, 0 deleted");
+  }
+  s.endpoint = server.endpoint();  // straight to the server: everything arrived
+  CHECK(s.Line(s.Run("src", "s3://backups/x")) ==
+        "0 transferred (0 bytes), 30 unchanged, 0 deleted");
+  FaultProxy denied(server.port(), "403");
+  s.endpoint = denied.endpoint();
+  Command c = s.Run("src", "s3://backups/x", ", delete: true");
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("listing s3://backups/x/: HTTP 403 AccessDenied; nothing was changed") !=
+        std::string::npos);
+}

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "support/support.h"
 
@@ -65,6 +66,46 @@ S3rver::S3rver(const std::string& bucket) : dir_(TempDir()), port_(FreePort()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (!Accepts(port_)) throw std::runtime_error("s3rver did not start (tests/s3: npm ci?)");
 }
+
+namespace {
+
+// Starts argv in its own session with output to `log`; waits until `port` accepts.
+int StartServer(std::vector<std::string> argv, const std::string& log, int port) {
+  std::fflush(nullptr);  // the child must not repeat buffered output
+  int pid = fork();
+  if (pid == 0) {
+    setsid();
+    FILE* out = std::freopen(log.c_str(), "w", stdout);
+    (void)out;
+    dup2(fileno(stdout), 2);
+    std::vector<char*> args;
+    for (std::string& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && !Accepts(port); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!Accepts(port)) throw std::runtime_error("could not start " + argv[0] + " (see " + log + ")");
+  return pid;
+}
+
+void Stop(int pid) {
+  if (pid <= 0) return;
+  kill(-pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+}
+
+}  // namespace
+
+FaultProxy::FaultProxy(int target_port, const std::string& faults) : port_(FreePort()) {
+  std::string script = std::string(RUNBOOK_SOURCE_DIR) + "/tests/s3/fault_proxy.py";
+  pid_ = StartServer(
+      {"python3", script, std::to_string(port_), std::to_string(target_port), "--faults", faults},
+      TempDir() + "/proxy.log", port_);
+}
+
+FaultProxy::~FaultProxy() { Stop(pid_); }
 
 S3rver::~S3rver() {
   if (pid_ <= 0) return;

@@ -24,3 +24,21 @@ class S3rver {
 int FreePort();
 
 }  // namespace runbook::test
+
+namespace runbook::test {
+
+// tests/s3/fault_proxy.py in front of a port: the first requests get `faults`.
+class FaultProxy {
+ public:
+  FaultProxy(int target_port, const std::string& faults);
+  ~FaultProxy();
+  FaultProxy(const FaultProxy&) = delete;
+  FaultProxy& operator=(const FaultProxy&) = delete;
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_ = 0;
+  int pid_ = 0;
+};
+
+}  // namespace runbook::test

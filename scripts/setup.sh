@@ -40,3 +40,13 @@ if command -v npm > /dev/null; then
 else
   echo "setup: npm not found; install Node.js 20 (the s3 and backend tests need it)" >&2
 fi
+
+# The aws CLI is the peer the s3-sync tests and benchmarks compare with.
+if ! command -v aws > /dev/null; then
+  echo "setup: installing awscli"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends awscli
+else
+  echo "setup: aws CLI present"
+fi

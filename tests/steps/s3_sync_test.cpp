@@ -143,3 +143,26 @@ TEST_CASE("s3-sync retries 5xx, SlowDown, 429 and resets; fails at once on 403",
   CHECK(c.err.find("listing s3://backups/x/: HTTP 403 AccessDenied; nothing was changed") !=
         std::string::npos);
 }
+
+TEST_CASE("s3-sync and aws s3 sync agree on what is in sync", "[steps][s3][aws]") {
+  REQUIRE(Shell("command -v aws").exit_code == 0);  // scripts/setup.sh installs it
+  S3rver server("backups");
+  Sync s;
+  s.endpoint = server.endpoint();
+  Shell("mkdir -p " + s.dir + "/src && cd " + s.dir +
+        "/src && for i in $(seq 1 25); do echo \"a $i\" > f$i.txt; done");
+  std::string aws =
+      "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "
+      "AWS_DEFAULT_REGION=us-east-1 AWS_REQUEST_CHECKSUM_CALCULATION=when_required "
+      "aws --endpoint-url " +
+      server.endpoint() + " s3 sync " + s.dir + "/src ";
+  // A bucket filled by aws s3 sync is in sync for us.
+  REQUIRE(Shell(aws + "s3://backups/by-aws --only-show-errors").exit_code == 0);
+  CHECK(s.Line(s.Run("src", "s3://backups/by-aws")) ==
+        "0 transferred (0 bytes), 25 unchanged, 0 deleted");
+  // After our sync, aws s3 sync --dryrun finds nothing to upload.
+  REQUIRE(s.Run("src", "s3://backups/by-us").exit_code == 0);
+  Command dry = Shell(aws + "s3://backups/by-us --dryrun");
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.out.find("upload") == std::string::npos);
+}

@@ -29,8 +29,28 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
 
 namespace {
 
+bool HasUnknown(const Value& v) {
+  if (v.is_unknown()) return true;
+  if (v.is_list())
+    for (const Value& x : v.as_list())
+      if (HasUnknown(x)) return true;
+  if (v.is_map())
+    for (const auto& [k, x] : v.as_map())
+      if (HasUnknown(x)) return true;
+  return false;
+}
+
 AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
-  for (const std::string& line : in.step.type->Describe(in.params)) ctx.log("would " + line);
+  bool looked = false;
+  if (!HasUnknown(in.params)) {  // the step may look at the world itself
+    try {
+      looked = in.step.type->DryRun(ctx);
+    } catch (const std::exception& e) {
+      ctx.log(std::string("dry run could not look: ") + e.what());
+    }
+  }
+  if (!looked)
+    for (const std::string& line : in.step.type->Describe(in.params)) ctx.log("would " + line);
   Value::Map outputs;
   for (const OutputSpec& o : in.step.type->spec().outputs) {
     outputs[o.name] = Value::Unknown("${{ steps." + in.step.id + ".outputs." + o.name + " }}");
@@ -45,10 +65,9 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const StepDecl& step = in.step;
   RunObserver& observer = in.svc.observer;
   const Redactor& redactor = *in.redactor;
-  StepContext ctx{in.params,     step.id,          in.run_id,       in.number,
-                  in.env,        in.svc.processes, *in.cancel,      in.deadline,
-                  in.kill_grace, in.svc.clock,     in.svc.approver, {},
-                  &in.passed};
+  StepContext ctx{in.params,        step.id,    in.run_id,   in.number,     in.env,
+                  in.svc.processes, *in.cancel, in.deadline, in.kill_grace, in.svc.clock,
+                  in.svc.approver,  {},         &in.passed};
   ctx.log = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };

@@ -3,11 +3,15 @@
 // deletes. The rules are in docs/s3-sync.md.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "engine/plugin/registry.h"
+#include "engine/util/duration.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "steps/common/inventory.h"
 #include "steps/common/spec_builder.h"
@@ -44,6 +48,12 @@ StepSpec MakeSpec() {
             "bucket in the path (default: yes with an endpoint, no for AWS)"),
       Param("sse", ParamType::kString, "server-side encryption").Enum({"AES256", "aws:kms"}),
       Param("kms_key_id", ParamType::kString, "KMS key for sse: aws:kms"),
+      Param("require_encryption", ParamType::kBoolean,
+            "fail an upload the server does not confirm as encrypted at rest")
+          .Default(Value(false)),
+      Param("request_timeout", ParamType::kDuration,
+            "one request's limit; a request that stalls past it is retried")
+          .Default(Value("2m")),
       Param("concurrency", ParamType::kInteger, "transfers (and parts) at once")
           .Default(Value(8))
           .Min(1),
@@ -87,6 +97,36 @@ std::string EnvOr(const StepContext& ctx, const char* param, const char* env) {
   return it == ctx.env.end() ? std::string() : it->second;
 }
 
+// [profile] keys from the shared credentials file ($AWS_SHARED_CREDENTIALS_FILE, else
+// ~/.aws/credentials), profile $AWS_PROFILE or "default".
+SigV4Credentials FromProfile(const StepContext& ctx) {
+  auto env = [&](const char* k) {
+    auto it = ctx.env.find(k);
+    return it == ctx.env.end() ? std::string() : it->second;
+  };
+  std::string file = env("AWS_SHARED_CREDENTIALS_FILE");
+  if (file.empty()) file = env("HOME") + "/.aws/credentials";
+  std::string profile = env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE");
+  std::ifstream in(file);
+  SigV4Credentials c;
+  std::string line, section;
+  while (std::getline(in, line)) {
+    line = Trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      section = Trim(line.substr(1, line.size() - 2));
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (section != profile || eq == std::string::npos) continue;
+    std::string key = Trim(line.substr(0, eq)), value = Trim(line.substr(eq + 1));
+    if (key == "aws_access_key_id") c.access_key = value;
+    if (key == "aws_secret_access_key") c.secret_key = value;
+    if (key == "aws_session_token") c.session_token = value;
+  }
+  return c;
+}
+
 S3Config ConfigFor(const StepContext& ctx, const SyncSide& side) {
   S3Config c;
   c.bucket = side.bucket;
@@ -99,6 +139,8 @@ S3Config ConfigFor(const StepContext& ctx, const SyncSide& side) {
   c.creds = {EnvOr(ctx, "access_key", "AWS_ACCESS_KEY_ID"),
              EnvOr(ctx, "secret_key", "AWS_SECRET_ACCESS_KEY"),
              EnvOr(ctx, "session_token", "AWS_SESSION_TOKEN")};
+  if (c.creds.access_key.empty()) c.creds = FromProfile(ctx);
+  c.request_timeout = *ParseDuration(ctx.params.Find("request_timeout")->ToText());
   if (const Value* sse = ctx.params.Find("sse")) c.sse = sse->ToText();
   if (const Value* kms = ctx.params.Find("kms_key_id")) c.kms_key_id = kms->ToText();
   return c;
@@ -141,28 +183,56 @@ class S3Sync final : public StepType {
                  : "")};
   }
 
+  // Lists both sides and says what a sync would transfer and delete, like
+  // `aws s3 sync --dryrun`; changes nothing.
+  bool DryRun(StepContext& ctx) const override {
+    Job job;
+    std::string why = Prepare(ctx, job);
+    if (!why.empty()) {
+      ctx.log("would fail: " + why);
+      return true;
+    }
+    const char* verb = job.dst.is_s3 ? "upload" : job.src.is_s3 ? "download" : "copy";
+    for (const std::string& rel : job.decision.transfer)
+      ctx.log(std::string("would ") + verb + " " + rel);
+    bool deleting = ctx.params.Find("delete")->as_bool();
+    Status guard = Guard(ctx, job);
+    for (const std::string& rel : job.decision.remove)
+      ctx.log((deleting && guard.ok() ? "would delete " : "would keep (no delete) ") + rel);
+    if (!guard.ok()) ctx.log("would fail: " + guard.message());
+    ctx.log("would " + std::string(verb) + " " + std::to_string(job.decision.transfer.size()) +
+            ", skip " + std::to_string(job.decision.skip.size()) + ", delete " +
+            std::to_string(deleting && guard.ok() ? job.decision.remove.size() : 0));
+    return true;
+  }
+
   AttemptResult Run(StepContext& ctx) const override {
     Job job;
-    job.src = ParseSide(ctx.params.Find("source")->ToText());
-    job.dst = ParseSide(ctx.params.Find("dest")->ToText());
-    const SyncSide& remote = job.src.is_s3 ? job.src : job.dst;
-    job.s3 = ConfigFor(ctx, remote);
-    if ((job.src.is_s3 || job.dst.is_s3) && job.s3.creds.access_key.empty())
-      return AttemptResult::Failure(
-          "no S3 credentials: set AWS_ACCESS_KEY_ID and "
-          "AWS_SECRET_ACCESS_KEY, or access_key and secret_key");
-    S3Client s3(job.s3);
-    Status s = List(ctx, s3, job);
-    if (!s.ok()) return AttemptResult::Failure(s.message() + "; nothing was changed");
-    s = Decide(ctx, s3, job);
-    if (!s.ok()) return AttemptResult::Failure(s.message());
+    std::string why = Prepare(ctx, job);
+    if (!why.empty()) return AttemptResult::Failure(why);
     if (ctx.params.Find("mode")->ToText() == "verify") return Verified(job);
-    s = Guard(ctx, job);
+    Status s = Guard(ctx, job);
     if (!s.ok()) return AttemptResult::Failure(s.message());
     return Transfer(ctx, job);
   }
 
  private:
+  // Sides, credentials, listings and the decision; "" or why it cannot go on.
+  static std::string Prepare(StepContext& ctx, Job& job) {
+    job.src = ParseSide(ctx.params.Find("source")->ToText());
+    job.dst = ParseSide(ctx.params.Find("dest")->ToText());
+    const SyncSide& remote = job.src.is_s3 ? job.src : job.dst;
+    job.s3 = ConfigFor(ctx, remote);
+    if ((job.src.is_s3 || job.dst.is_s3) && job.s3.creds.access_key.empty())
+      return "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE "
+             "(~/.aws/credentials), or access_key and secret_key";
+    S3Client s3(job.s3);
+    Status s = List(ctx, s3, job);
+    if (!s.ok()) return s.message() + "; nothing was changed";
+    s = Decide(ctx, s3, job);
+    return s.ok() ? "" : s.message();
+  }
+
   static Status List(StepContext& ctx, S3Client& s3, Job& job) {
     auto inc = Strings(ctx.params, "include"), exc = Strings(ctx.params, "exclude");
     auto list = [&](const SyncSide& side, bool is_dest) {
@@ -241,11 +311,16 @@ class S3Sync final : public StepType {
     std::mutex mu;
     std::atomic<size_t> next{0};
     std::atomic<uint64_t> bytes{0};
+    uint64_t total = 0;
+    for (const std::string& rel : job.decision.transfer) total += by_rel[rel]->size;
+    size_t finished = 0;
+    auto last_report = std::chrono::steady_clock::now();
     UploadOptions up;
     up.multipart_threshold =
         ParseSize(ctx.params.Find("multipart_threshold")->ToText()).value_or(8u << 20);
     up.part_size = ParseSize(ctx.params.Find("part_size")->ToText()).value_or(8u << 20);
     up.parallel = static_cast<int>(ctx.params.Find("concurrency")->as_int());
+    up.require_encryption = ctx.params.Find("require_encryption")->as_bool();
     auto work = [&] {
       S3Client s3(job.s3);  // one connection per worker
       for (size_t i; (i = next++) < job.decision.transfer.size() && !ctx.cancel.cancelled();) {
@@ -262,6 +337,7 @@ class S3Sync final : public StepType {
           errors.push_back(s.message());
         else
           bytes += e.size;
+        Progress(ctx, ++finished, job.decision.transfer.size(), bytes, total, last_report);
       }
     };
     int workers =
@@ -279,6 +355,17 @@ class S3Sync final : public StepType {
                                     errors.front());
     }
     return Finish(ctx, job, done, bytes);
+  }
+
+  // Files and bytes done out of the total, at most every two seconds (the live view shows
+  // a running step's latest line).
+  static void Progress(StepContext& ctx, size_t files, size_t of_files, uint64_t bytes,
+                       uint64_t of_bytes, std::chrono::steady_clock::time_point& last) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::seconds(2) || files == of_files) return;
+    last = now;
+    ctx.log("progress: " + std::to_string(files) + "/" + std::to_string(of_files) + " files, " +
+            std::to_string(bytes >> 20) + "/" + std::to_string(of_bytes >> 20) + " MiB");
   }
 
   static AttemptResult Finish(StepContext& ctx, Job& job, const std::vector<SyncEntry>& done,

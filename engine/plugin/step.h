@@ -75,7 +75,7 @@ struct AttemptResult {
   Value::Map outputs;
   std::string stdout_text;
   std::string stderr_text;
-  Millis waited{0};  // time spent waiting for a person (approvals), reported on its own
+  Millis waited{0};         // time spent waiting for a person (approvals), reported on its own
   std::string approved_by;  // a human gate: who approved (recorded as an approval)
 
   static AttemptResult Success(Value::Map outputs = {});
@@ -121,6 +121,10 @@ class StepType {
   virtual std::vector<std::string> Describe(const Value& params) const = 0;
   // One attempt. Never throws out: the executor turns an escaped exception into a failure.
   virtual AttemptResult Run(StepContext& ctx) const = 0;
+  // `run --dry-run` with every parameter known: may look (list a bucket, read a folder)
+  // but must change nothing; logs what it would do. Returns false to fall back on
+  // Describe (the default).
+  virtual bool DryRun(StepContext& /*ctx*/) const { return false; }
 };
 
 }  // namespace runbook

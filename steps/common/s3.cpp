@@ -153,6 +153,7 @@ HttpResponse S3Client::Call(HttpRequest req, const std::string& key, const std::
   HttpResponse r;
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
     HttpRequest signed_req = req;
+    signed_req.timeout = config_.request_timeout;
     std::string date = AmzDate();
     signed_req.url = Url(key, query);
     signed_req.headers.emplace_back("host", Host());
@@ -304,7 +305,7 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
   r = Call(done, key, upload, Sha256Hex(body), cancel);
   auto etag = XmlValues(r.body, "ETag");
   if (r.status != 200 || etag.empty()) return Failure(r, "completing the upload of", key);
-  return S3Object{key, size, Unquote(etag[0]), sha256, ""};
+  return S3Object{key, size, Unquote(etag[0]), sha256, r.Header("x-amz-server-side-encryption")};
 }
 
 Status S3Client::Get(const std::string& key, const std::string& file, const CancelToken& cancel) {

@@ -4,6 +4,7 @@
 // the key and S3's error code. Credentials never appear in errors.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct S3Config {
   std::string sse;         // "", "AES256" or "aws:kms"
   std::string kms_key_id;  // with aws:kms
   int max_attempts = 5;
+  std::chrono::milliseconds request_timeout{120000};  // one request; a stall is retried
 };
 
 struct S3Object {

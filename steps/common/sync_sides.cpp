@@ -83,6 +83,10 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
                  : s3.Put(to.root + e.rel, path, d.value().sha256, d.value().md5_raw,
                           d.value().size, cancel);
   if (!put.ok()) return put.status();
+  if (options.require_encryption && put.value().sse.empty())
+    return Status::Error("s3://" + to.bucket + "/" + to.root + e.rel +
+                         ": the server did not confirm encryption at rest "
+                         "(require_encryption); the object is not trusted as stored");
   out = {e.rel, d.value().size, put.value().etag, d.value().sha256, d.value().md5};
   return Status::Ok();
 }

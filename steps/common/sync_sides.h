@@ -36,7 +36,8 @@ Status DigestLocal(const SyncSide& side, SyncEntry& e);
 struct UploadOptions {
   uint64_t multipart_threshold = 8u << 20;  // single PUT below, multipart from here
   uint64_t part_size = 8u << 20;
-  int parallel = 8;  // parts at once
+  int parallel = 8;                 // parts at once
+  bool require_encryption = false;  // the server must confirm SSE for each object
 };
 
 // One transfer; on success `out` describes the object as it now is at the destination.

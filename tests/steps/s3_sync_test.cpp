@@ -133,9 +133,18 @@ TEST_CASE("s3-sync retries 5xx, SlowDown, 429 and resets; fails at once on 403",
     CHECK(c.exit_code == 0);
     CHECK(s.Line(c) == "30 transferred (141 bytes), 0 unchanged, 0 deleted");
   }
+  {
+    // A stalled answer: the request times out and is retried.
+    FaultProxy stall(server.port(), "pass,stall");
+    s.endpoint = stall.endpoint();
+    Shell("echo late > " + s.dir + "/src/late.txt");
+    Command c = s.Run("src", "s3://backups/x", ", request_timeout: 1s");
+    CHECK(c.exit_code == 0);
+    CHECK(s.Line(c) == "1 transferred (5 bytes), 30 unchanged, 0 deleted");
+  }
   s.endpoint = server.endpoint();  // straight to the server: everything arrived
   CHECK(s.Line(s.Run("src", "s3://backups/x")) ==
-        "0 transferred (0 bytes), 30 unchanged, 0 deleted");
+        "0 transferred (0 bytes), 31 unchanged, 0 deleted");
   FaultProxy denied(server.port(), "403");
   s.endpoint = denied.endpoint();
   Command c = s.Run("src", "s3://backups/x", ", delete: true");
@@ -165,4 +174,48 @@ TEST_CASE("s3-sync and aws s3 sync agree on what is in sync", "[steps][s3][aws]"
   Command dry = Shell(aws + "s3://backups/by-us --dryrun");
   CHECK(dry.exit_code == 0);
   CHECK(dry.out.find("upload") == std::string::npos);
+}
+
+TEST_CASE("s3-sync dry run lists transfers and deletes; profiles; require_encryption",
+          "[steps][s3]") {
+  S3rver server("backups");
+  Sync s;
+  s.endpoint = server.endpoint();
+  Shell("mkdir -p " + s.dir + "/src && cd " + s.dir +
+        "/src && for i in $(seq 1 5); do echo \"d $i\" > f$i.txt; done");
+  REQUIRE(s.Run("src", "s3://backups/d").exit_code == 0);
+  Shell("cd " + s.dir + "/src && echo changed > f1.txt && rm f2.txt && echo new > f6.txt");
+  WriteFile(s.dir, "d.yaml",
+            "version: 1\nname: d\nsteps:\n  - {id: s, uses: s3-sync, with: {source: src, dest: "
+            "'s3://backups/d', endpoint: '" +
+                s.endpoint + "', inventory: '', delete: true}}\n");
+  // Credentials from a profile in the shared credentials file, not the environment.
+  WriteFile(s.dir, "creds",
+            "[default]\naws_access_key_id = WRONG\n\n[backup]\n"
+            "aws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
+  std::string profile = "cd " + s.dir +
+                        " && env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "
+                        "AWS_SHARED_CREDENTIALS_FILE=" +
+                        s.dir + "/creds AWS_PROFILE=backup ";
+  Command dry = Shell(profile + Binary() + " run d.yaml --dry-run");
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.err.find("would upload f1.txt") != std::string::npos);
+  CHECK(dry.err.find("would upload f6.txt") != std::string::npos);
+  CHECK(dry.err.find("would delete f2.txt") != std::string::npos);
+  CHECK(dry.err.find("would upload 2, skip 3, delete 1") != std::string::npos);
+  // Nothing changed: the real sync still has the same work to do.
+  Command real = Shell(profile + Binary() + " run d.yaml --audit-db a.db");
+  CHECK(s.Line(real) == "2 transferred (12 bytes), 3 unchanged, 1 deleted");
+  Command none =
+      Shell("cd " + s.dir +
+            " && env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "
+            "AWS_SHARED_CREDENTIALS_FILE=" +
+            s.dir + "/creds AWS_PROFILE=nobody " + Binary() + " run d.yaml --audit-db a.db");
+  CHECK(none.exit_code == 1);
+  CHECK(none.err.find("no S3 credentials") != std::string::npos);
+  // s3rver drops SSE headers: with require_encryption the upload is not trusted.
+  Shell("echo more > " + s.dir + "/src/f7.txt");
+  Command enc = s.Run("src", "s3://backups/d", ", sse: AES256, require_encryption: true");
+  CHECK(enc.exit_code == 1);
+  CHECK(enc.err.find("the server did not confirm encryption at rest") != std::string::npos);
 }

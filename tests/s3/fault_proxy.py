@@ -6,6 +6,7 @@ first requests get the faults listed in --faults, in order (then everything pass
   reset    the connection is closed without an answer
   stall    no answer for --stall seconds (the client's timeout must fire), then closed
   403      HTTP 403 AccessDenied (not retried)
+  badkey   HTTP 403 InvalidAccessKeyId (wrong credentials)
   pass     forwarded normally (to spread faults over several requests)
 usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,...] [--stall 3]
 Prints "ready" when listening, and one line per request to stderr."""
@@ -18,7 +19,7 @@ import time
 
 ERRORS = {"503": (503, "ServiceUnavailable"), "500": (500, "InternalError"),
           "slowdown": (503, "SlowDown"), "429": (429, "TooManyRequests"),
-          "403": (403, "AccessDenied")}
+          "403": (403, "AccessDenied"), "badkey": (403, "InvalidAccessKeyId")}
 
 
 def main():

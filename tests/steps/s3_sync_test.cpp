@@ -219,3 +219,33 @@ TEST_CASE("s3-sync dry run lists transfers and deletes; profiles; require_encryp
   CHECK(enc.exit_code == 1);
   CHECK(enc.err.find("the server did not confirm encryption at rest") != std::string::npos);
 }
+
+TEST_CASE("s3-sync: include/exclude, the inventory, wrong credentials named without the secret",
+          "[steps][s3]") {
+  S3rver server("backups");
+  Sync s;
+  s.endpoint = server.endpoint();
+  Shell("mkdir -p " + s.dir + "/src/tmp && cd " + s.dir +
+        "/src && echo a > a.sqlite.gz && echo m > a.sqlite.gz.meta.json && echo l > app.log && "
+        "echo t > tmp/x.sqlite.gz");
+  WriteFile(s.dir, "i.yaml",
+            "version: 1\nname: i\nsteps:\n  - {id: s, uses: s3-sync, with: {source: src, dest: "
+            "'s3://backups/i', endpoint: '" +
+                s.endpoint +
+                "', include: ['*.sqlite.gz', "
+                "'*.meta.json'], exclude: ['tmp/*'], inventory: inv.json}}\n");
+  Command c = Shell("cd " + s.dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
+                    Binary() + " run i.yaml --audit-db a.db");
+  CHECK(s.Line(c) == "2 transferred (4 bytes), 0 unchanged, 0 deleted");
+  std::string inv = Shell("cat " + s.dir + "/inv.json").out;
+  CHECK(inv.find("\"file\": \"s3://backups/i/a.sqlite.gz\"") != std::string::npos);
+  CHECK(inv.find("\"etag\": \"") != std::string::npos);
+  CHECK(inv.find("app.log") == std::string::npos);
+  // Wrong credentials: S3's code, not the secret.
+  FaultProxy bad(server.port(), "badkey");
+  s.endpoint = bad.endpoint();
+  Command denied = s.Run("src", "s3://backups/i");
+  CHECK(denied.exit_code == 1);
+  CHECK(denied.err.find("HTTP 403 InvalidAccessKeyId") != std::string::npos);
+  CHECK(denied.err.find("not-the-real-secret-42") == std::string::npos);
+}

@@ -187,8 +187,8 @@ TEST_CASE("a missing executable is a failed attempt with a clear message", "[exe
 }
 
 TEST_CASE("every built-in step type is registered", "[registry]") {
-  CHECK(Builtins().Names() == std::vector<std::string>{"approval", "backup", "exec", "hash",
-                                                       "integrity-check", "log", "probe",
+  CHECK(Builtins().Names() == std::vector<std::string>{"approval", "backup", "exec", "flag-update",
+                                                       "hash", "integrity-check", "log", "probe",
                                                        "restore", "s3-sync"});
 }
 

@@ -1,0 +1,23 @@
+// Minimal edits of JSON text: find where a value sits (byte range) by a path of object
+// keys, so a number can be replaced without re-serialising the document (its formatting,
+// key order and every other value stay as they were).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace runbook {
+
+struct JsonSpan {
+  size_t begin = 0;
+  size_t end = 0;  // one past the value's last byte
+};
+
+// The span of the value at `path` (object keys from the root), or nullopt when some key
+// is missing or the text is not JSON. The text must already have been validated.
+std::optional<JsonSpan> FindJsonValue(const std::string& text,
+                                      const std::vector<std::string>& path);
+
+}  // namespace runbook

@@ -1,0 +1,175 @@
+// flag-update: sets a feature flag's rollout in a JSON flags file (the seed's
+// config/flags.json), atomically and under a lock, changing only that number; keeps a
+// history beside the file so a rollback can return to the previous or the last good value.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "engine/plugin/registry.h"
+#include "engine/util/json.h"
+#include "engine/util/time_format.h"
+#include "steps/common/files.h"
+#include "steps/common/json_edit.h"
+#include "steps/common/spec_builder.h"
+
+namespace runbook {
+namespace {
+
+StepSpec MakeSpec() {
+  StepSpec s;
+  s.type = "flag-update";
+  s.summary = "set a flag's rollout in config/flags.json atomically; roll back to the last good";
+  s.description =
+      "The flag is an object at the top level of `file` or under `flags`, its percentage in "
+      "`rollout`. Sets `rollout: 0..100`, or `rollback: previous` (the value before the last "
+      "change) or `last_good` (the last value marked good with `mark_good: true`). Only that "
+      "number changes in the file (formatting, order and every other value kept); the write "
+      "is atomic under a lock, and each change is appended to `<file>.history.jsonl`.";
+  s.params = {
+      Param("file", ParamType::kString, "the flags file").Default(Value("config/flags.json")),
+      Param("flag", ParamType::kString, "the flag's key, e.g. flag.analyticsIngest").Required(),
+      Param("rollout", ParamType::kInteger, "the new percentage").Min(0).Max(100),
+      Param("rollback", ParamType::kString, "return to an earlier value")
+          .Enum({"previous", "last_good"}),
+      Param("mark_good", ParamType::kBoolean, "mark the (new) current value good")
+          .Default(Value(false)),
+  };
+  s.outputs = {Output("previous", ParamType::kInteger, "the rollout before this step"),
+               Output("rollout", ParamType::kInteger, "the rollout now")};
+  s.side_effects = SideEffects::kWrite;
+  s.idempotent = true;
+  return s;
+}
+
+struct History {
+  std::optional<int64_t> previous;   // "from" of the last change
+  std::optional<int64_t> last_good;  // the last value marked good
+};
+
+History ReadHistory(const std::string& path, const std::string& flag) {
+  History h;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    auto v = ParseJson(line);
+    if (!v.ok() || !v.value().is_map() || !v.value().Find("flag") ||
+        v.value().Find("flag")->ToText() != flag)
+      continue;
+    const Value& e = v.value();
+    if (e.Find("from") && e.Find("from")->is_number() && e.Find("to") &&
+        e.Find("from")->as_int() != e.Find("to")->as_int())
+      h.previous = e.Find("from")->as_int();
+    if (e.Find("good") && e.Find("good")->is_bool() && e.Find("good")->as_bool())
+      h.last_good = e.Find("to")->as_int();
+  }
+  return h;
+}
+
+class FlagUpdate final : public StepType {
+ public:
+  const StepSpec& spec() const override { return spec_; }
+
+  void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    bool set = with.Find("rollout"), back = with.Find("rollback"), good = with.Find("mark_good");
+    if (set && back) report.Error(with.Find("rollback")->loc, "give rollout or rollback, not both");
+    if (!set && !back && !good)
+      report.Error(with.step_loc(), "flag-update needs rollout, rollback or mark_good");
+  }
+
+  std::vector<std::string> Describe(const Value& p) const override {
+    std::string to = p.Find("rollout")    ? p.Find("rollout")->ToText() + "%"
+                     : p.Find("rollback") ? "the " + p.Find("rollback")->ToText() + " value"
+                                          : "(unchanged)";
+    return {"set " + p.Find("flag")->ToText() + " in " + p.Find("file")->ToText() + " to " + to +
+            (p.Find("mark_good")->as_bool() ? ", marked good" : "")};
+  }
+
+  AttemptResult Run(StepContext& ctx) const override {
+    std::string file = ctx.params.Find("file")->ToText();
+    int fd = ::open((file + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || ::flock(fd, LOCK_EX) != 0)
+      return AttemptResult::Failure("cannot lock " + file + ".lock");
+    AttemptResult r = Locked(ctx, file);
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+    return r;
+  }
+
+  bool DryRun(StepContext& ctx) const override {
+    std::string file = ctx.params.Find("file")->ToText();
+    int64_t old = 0, now = 0;
+    std::string why = Plan(ctx, file, old, now, nullptr, nullptr);
+    ctx.log(why.empty() ? "would set " + ctx.params.Find("flag")->ToText() + " rollout " +
+                              std::to_string(old) + " -> " + std::to_string(now)
+                        : "would fail: " + why);
+    return true;
+  }
+
+ private:
+  // Reads the file and decides; "" or why not. `text` and `path` receive the document and
+  // the rollout's location when given.
+  static std::string Plan(StepContext& ctx, const std::string& file, int64_t& old, int64_t& now,
+                          std::string* text_out, std::vector<std::string>* path_out) {
+    auto text = ReadWholeFile(file, 16u << 20);
+    if (!text.ok()) return text.status().message();
+    auto doc = ParseJson(text.value());
+    if (!doc.ok()) return file + " is not valid JSON (" + doc.status().message() + ")";
+    std::string flag = ctx.params.Find("flag")->ToText();
+    std::vector<std::string> path{flag, "rollout"};
+    const Value* f = doc.value().Find(flag);
+    if (f == nullptr && doc.value().Find("flags") && doc.value().Find("flags")->is_map()) {
+      f = doc.value().Find("flags")->Find(flag);
+      path.insert(path.begin(), "flags");
+    }
+    if (f == nullptr || !f->is_map() || !f->Find("rollout") || !f->Find("rollout")->is_number())
+      return "no flag '" + flag + "' with a numeric rollout in " + file;
+    old = now = f->Find("rollout")->as_int();
+    History h = ReadHistory(file + ".history.jsonl", flag);
+    if (const Value* v = ctx.params.Find("rollout")) now = v->as_int();
+    if (const Value* back = ctx.params.Find("rollback")) {
+      auto target = back->ToText() == "previous" ? h.previous : h.last_good;
+      if (!target) return "no " + back->ToText() + " value of '" + flag + "' in the history";
+      now = *target;
+    }
+    if (text_out) *text_out = text.value();
+    if (path_out) *path_out = path;
+    return "";
+  }
+
+  static AttemptResult Locked(StepContext& ctx, const std::string& file) {
+    int64_t old = 0, now = 0;
+    std::string text;
+    std::vector<std::string> path;
+    std::string why = Plan(ctx, file, old, now, &text, &path);
+    if (!why.empty()) return AttemptResult::Failure(why + "; " + file + " untouched");
+    if (now != old) {
+      auto span = FindJsonValue(text, path);
+      if (!span) return AttemptResult::Failure("cannot locate the rollout in " + file);
+      text.replace(span->begin, span->end - span->begin, std::to_string(now));
+      Status s = WriteFileAtomic(file, text);
+      if (!s.ok()) return AttemptResult::Failure(s.message());
+    }
+    Value::Map entry{{"at", Value(FormatUtc(ctx.clock.WallNow()))},
+                     {"run_id", Value(ctx.run_id)},
+                     {"step", Value(ctx.step_id)},
+                     {"flag", Value(ctx.params.Find("flag")->ToText())},
+                     {"from", Value(old)},
+                     {"to", Value(now)},
+                     {"good", Value(ctx.params.Find("mark_good")->as_bool())}};
+    std::ofstream(file + ".history.jsonl", std::ios::app) << ToJson(Value(entry)) << "\n";
+    ctx.log(ctx.params.Find("flag")->ToText() + " rollout " + std::to_string(old) + " -> " +
+            std::to_string(now));
+    return AttemptResult::Success({{"previous", Value(old)}, {"rollout", Value(now)}});
+  }
+
+  StepSpec spec_ = MakeSpec();
+};
+
+const RegisterStep kRegistration([]() -> std::unique_ptr<StepType> {
+  return std::make_unique<FlagUpdate>();
+});
+
+}  // namespace
+}  // namespace runbook

@@ -20,11 +20,12 @@ TEST_CASE("unknown step type suggests the closest name", "[loader]") {
         "test.yaml:5:11: error: unknown step type 'hsah'; did you mean 'hash'?\n"
         "    5 |     uses: hsah\n"
         "      |           ^~~~\n");
-  CHECK(Diagnose(WithSteps("  - id: a\n    uses: zzzzzz\n")) ==
-        "test.yaml:5:11: error: unknown step type 'zzzzzz'; known types: approval, backup, "
-        "exec, flag-update, hash, integrity-check, log, probe, restore, s3-sync\n"
-        "    5 |     uses: zzzzzz\n"
-        "      |           ^~~~~~\n");
+  CHECK(
+      Diagnose(WithSteps("  - id: a\n    uses: zzzzzz\n")) ==
+      "test.yaml:5:11: error: unknown step type 'zzzzzz'; known types: approval, archive, backup, "
+      "exec, flag-update, hash, integrity-check, log, probe, restore, s3-sync\n"
+      "    5 |     uses: zzzzzz\n"
+      "      |           ^~~~~~\n");
   CHECK(Diagnose(WithSteps("  - id: a\n    uses: exce\n    with: {run: [true]}\n")) ==
         "test.yaml:5:11: error: unknown step type 'exce'; did you mean 'exec'?\n"
         "    5 |     uses: exce\n"

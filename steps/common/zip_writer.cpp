@@ -1,0 +1,86 @@
+#include "steps/common/zip_writer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+namespace runbook {
+
+struct ZipWriter::Impl {
+  archive* a = nullptr;
+  std::string path;
+  bool closed = false;
+  ~Impl() {
+    if (a != nullptr) archive_write_free(a);
+  }
+  Status Error(const std::string& what) const {
+    return Status::Error(what + " in " + path + ": " +
+                         (archive_error_string(a) ? archive_error_string(a) : "unknown error"));
+  }
+  Status Header(const std::string& name, int64_t size, time_t mtime) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, name.c_str());
+    archive_entry_set_size(e, size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, mtime, 0);
+    int rc = archive_write_header(a, e);
+    archive_entry_free(e);
+    return rc == ARCHIVE_OK ? Status::Ok() : Error("cannot add " + name);
+  }
+};
+
+ZipWriter::ZipWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ZipWriter::~ZipWriter() = default;
+
+Result<std::unique_ptr<ZipWriter>> ZipWriter::Create(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->a = archive_write_new();
+  if (archive_write_set_format_zip(impl->a) != ARCHIVE_OK ||
+      archive_write_set_options(impl->a, "zip:compression=deflate") != ARCHIVE_OK ||
+      archive_write_open_filename(impl->a, path.c_str()) != ARCHIVE_OK)
+    return impl->Error("cannot create the zip");
+  return std::unique_ptr<ZipWriter>(new ZipWriter(std::move(impl)));
+}
+
+Status ZipWriter::AddFile(const std::string& name, const std::string& source_path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(source_path, ec);
+  if (ec) return Status::Error("cannot read " + source_path + ": " + ec.message());
+  auto mtime = std::filesystem::last_write_time(source_path, ec);
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::file_clock::to_sys(mtime).time_since_epoch());
+  Status s = impl_->Header(name, static_cast<int64_t>(size), static_cast<time_t>(secs.count()));
+  if (!s.ok()) return s;
+  FILE* f = std::fopen(source_path.c_str(), "rb");
+  if (f == nullptr) return Status::Error("cannot read " + source_path);
+  std::vector<char> buf(1 << 20);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    if (archive_write_data(impl_->a, buf.data(), n) < 0) {
+      std::fclose(f);
+      return impl_->Error("cannot write " + name);
+    }
+  }
+  std::fclose(f);
+  return Status::Ok();
+}
+
+Status ZipWriter::AddText(const std::string& name, const std::string& text) {
+  Status s = impl_->Header(name, static_cast<int64_t>(text.size()), std::time(nullptr));
+  if (!s.ok()) return s;
+  if (archive_write_data(impl_->a, text.data(), text.size()) < 0)
+    return impl_->Error("cannot write " + name);
+  return Status::Ok();
+}
+
+Status ZipWriter::Close() {
+  if (archive_write_close(impl_->a) != ARCHIVE_OK) return impl_->Error("cannot finish the zip");
+  return Status::Ok();
+}
+
+}  // namespace runbook

@@ -1,0 +1,48 @@
+// archive: a round trip checked with python's zipfile; a missing required input fails
+// and leaves no zip.
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+TEST_CASE("archive: members and their hashes survive the round trip", "[steps][archive]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir +
+        " && mkdir -p reports/synthetic backend/logs && echo '{\"ok\":1}' > "
+        "reports/synthetic/synthetic-report.json && echo started > backend/logs/a.log && echo "
+        "done > backend/logs/b.log && head -c 300000 /dev/urandom > sbom.json");
+  WriteFile(
+      dir, "a.yaml",
+      "version: 1\nname: a\nsteps:\n  - {id: z, uses: archive, with: {output: "
+      "out/bundle.zip, files: [reports/synthetic/synthetic-report.json, 'backend/logs/*.log', "
+      "sbom.json], optional: ['trace-*.md']}}\n");
+  Command c = Shell("cd " + dir + " && " + Binary() + " run a.yaml --audit-db a.db");
+  REQUIRE(c.exit_code == 0);
+  // Python checks every member against the manifest and the files on disk.
+  std::string check =
+      "import hashlib, sys, zipfile\n"
+      "z = zipfile.ZipFile(sys.argv[1] + '/out/bundle.zip')\n"
+      "assert z.testzip() is None\n"
+      "lines = z.read('MANIFEST.sha256').decode().splitlines()\n"
+      "names = sorted(n for n in z.namelist() if n != 'MANIFEST.sha256')\n"
+      "assert sorted(l.split('  ')[1] for l in lines) == names, names\n"
+      "for l in lines:\n"
+      "    h, n = l.split('  ')\n"
+      "    assert hashlib.sha256(z.read(n)).hexdigest() == h\n"
+      "    assert z.read(n) == open(sys.argv[1] + '/' + n, 'rb').read()\n"
+      "print(len(names))\n";
+  WriteFile(dir, "check.py", check);
+  Command py = Shell("python3 " + dir + "/check.py " + dir);
+  CHECK(py.exit_code == 0);
+  CHECK(py.out == "4\n");
+  WriteFile(dir, "b.yaml",
+            "version: 1\nname: b\nsteps:\n  - {id: z, uses: archive, with: {output: "
+            "out/missing.zip, files: [nothere.txt]}}\n");
+  Command missing = Shell("cd " + dir + " && " + Binary() + " run b.yaml --audit-db a.db");
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("a required input is missing: 'nothere.txt' matches no file") !=
+        std::string::npos);
+  CHECK(Shell("ls " + dir + "/out").out == "bundle.zip\n");
+}

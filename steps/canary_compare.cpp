@@ -1,0 +1,221 @@
+// canary-compare: compares a synthetic report with the last one (the seed's §4.5): p95/p99
+// relative increase, absolute latency increase, error rate. A regression is a strict `>`
+// over a threshold. The step passes either way; `regressed` tells the runbook to roll back.
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "engine/plugin/registry.h"
+#include "engine/util/duration.h"
+#include "engine/util/json.h"
+#include "steps/common/files.h"
+#include "steps/common/spec_builder.h"
+
+namespace runbook {
+namespace {
+
+StepSpec MakeSpec() {
+  StepSpec s;
+  s.type = "canary-compare";
+  s.summary = "compare a synthetic report with a baseline: p95/p99 change, error rate";
+  s.description =
+      "For every check present in both reports: regressed when p95 or p99 rose by more than "
+      "the percentage, or latency (p95, else durationMs) rose by more than "
+      "`latency_increase`; and when the current error rate (percent) is above "
+      "`error_rate_pct`. Strict `>`: a value exactly at a threshold passes. Passes either "
+      "way; `regressed` and `reasons` drive a rollback. `promote: true` copies the current "
+      "report over the baseline when not regressed. Report formats: docs/canary.md.";
+  s.params = {
+      Param("current", ParamType::kString, "the new synthetic report").Required(),
+      Param("baseline", ParamType::kString, "the last good report").Required(),
+      Param("p95_increase_pct", ParamType::kNumber, "max p95 increase, percent")
+          .Default(Value(25))
+          .Min(0),
+      Param("p99_increase_pct", ParamType::kNumber, "max p99 increase, percent")
+          .Default(Value(25))
+          .Min(0),
+      Param("error_rate_pct", ParamType::kNumber, "max error rate, percent")
+          .Default(Value(1))
+          .Min(0),
+      Param("latency_increase", ParamType::kDuration, "max absolute latency increase")
+          .Default(Value("300ms")),
+      Param("promote", ParamType::kBoolean, "make the current report the baseline if it passed")
+          .Default(Value(false)),
+      Param("summary", ParamType::kString, "write the markdown summary to this file too"),
+  };
+  s.outputs = {Output("regressed", ParamType::kBoolean, "a threshold was crossed"),
+               Output("reasons", ParamType::kStringList, "what regressed"),
+               Output("summary", ParamType::kString, "markdown: per check before, after, change"),
+               Output("error_rate", ParamType::kNumber, "the current error rate, percent")};
+  s.side_effects = SideEffects::kWrite;  // only with promote or summary
+  s.idempotent = true;
+  return s;
+}
+
+struct CheckFigures {
+  double p95 = NAN, p99 = NAN, latency = NAN;
+};
+
+double Number(const Value& v, const char* key) {
+  const Value* f = v.is_map() ? v.Find(key) : nullptr;
+  return f != nullptr && f->is_number() ? f->as_double() : NAN;
+}
+
+// name -> figures, from `checks` as a map or a list of objects with `name`.
+std::map<std::string, CheckFigures> Checks(const Value& report) {
+  std::map<std::string, CheckFigures> out;
+  auto add = [&](const std::string& name, const Value& c) {
+    // The absolute rule reads p95 when the report has percentiles, else durationMs.
+    CheckFigures f{Number(c, "p95"), Number(c, "p99"), Number(c, "durationMs")};
+    if (!std::isnan(f.p95)) f.latency = f.p95;
+    if (std::isnan(f.p95)) f.p95 = f.latency;
+    if (std::isnan(f.p99)) f.p99 = f.latency;
+    out[name] = f;
+  };
+  const Value* checks = report.Find("checks");
+  if (checks && checks->is_map())
+    for (const auto& [name, c] : checks->as_map()) add(name, c);
+  if (checks && checks->is_list())
+    for (const Value& c : checks->as_list())
+      if (c.Find("name")) add(c.Find("name")->ToText(), c);
+  return out;
+}
+
+// Percent: `errorRate`/`error_rate`, else errors over requests of the checks.
+double ErrorRate(const Value& report) {
+  for (const char* key : {"errorRate", "error_rate"})
+    if (double v = Number(report, key); !std::isnan(v)) return v;
+  double errors = 0, requests = 0;
+  const Value* checks = report.Find("checks");
+  auto count = [&](const Value& c) {
+    double e = Number(c, "errors"), n = Number(c, "requests");
+    if (!std::isnan(e)) errors += e;
+    requests += std::isnan(n) ? 1 : n;
+    if (const Value* ok = c.Find("ok"); ok && ok->is_bool() && !ok->as_bool() && std::isnan(e))
+      errors += 1;
+  };
+  if (checks && checks->is_map())
+    for (const auto& [n, c] : checks->as_map()) count(c);
+  if (checks && checks->is_list())
+    for (const Value& c : checks->as_list()) count(c);
+  return requests > 0 ? 100.0 * errors / requests : 0.0;
+}
+
+Result<Value> LoadReport(const std::string& path) {
+  auto text = ReadWholeFile(path, 64u << 20);
+  if (!text.ok()) return text.status();
+  auto v = ParseJson(text.value());
+  if (!v.ok() || !v.value().is_map())
+    return Status::Error(path + " is not a JSON report" +
+                         (v.ok() ? "" : " (" + v.status().message() + ")"));
+  return v.value();
+}
+
+std::string Fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+std::string Change(double before, double after) {
+  if (std::isnan(before) || std::isnan(after) || before <= 0) return "n/a";
+  return (after >= before ? "+" : "") + Fmt(100.0 * (after - before) / before) + " %";
+}
+
+class CanaryCompare final : public StepType {
+ public:
+  const StepSpec& spec() const override { return spec_; }
+  void Configure(const ConfigureView&, ConfigureReport&) const override {}
+
+  std::vector<std::string> Describe(const Value& p) const override {
+    return {"compare " + p.Find("current")->ToText() + " with " + p.Find("baseline")->ToText() +
+            " (p95/p99 +" + p.Find("p95_increase_pct")->ToText() + "%/+" +
+            p.Find("p99_increase_pct")->ToText() + "%, +" + p.Find("latency_increase")->ToText() +
+            ", errors " + p.Find("error_rate_pct")->ToText() + "%)"};
+  }
+
+  AttemptResult Run(StepContext& ctx) const override {
+    const Value& p = ctx.params;
+    auto current = LoadReport(p.Find("current")->ToText());
+    if (!current.ok()) return AttemptResult::Failure(current.status().message());
+    auto baseline = LoadReport(p.Find("baseline")->ToText());
+    Value::List reasons;
+    std::string summary;
+    if (baseline.ok()) {
+      summary = Compare(p, baseline.value(), current.value(), reasons);
+    } else {
+      summary = "No baseline (" + baseline.status().message() + "): nothing to compare.\n";
+      reasons.push_back(Value("no baseline to compare with"));
+    }
+    double rate = ErrorRate(current.value());
+    double max_rate = p.Find("error_rate_pct")->as_double();
+    if (rate > max_rate)
+      reasons.push_back(Value("error rate " + Fmt(rate) + " % > " + Fmt(max_rate) + " %"));
+    summary += "\nError rate: " + Fmt(rate) + " % (threshold " + Fmt(max_rate) + " %)\n";
+    bool regressed = rate > max_rate || (baseline.ok() && reasons.size() > 0);
+    Status s = Publish(ctx, regressed, summary);
+    if (!s.ok()) return AttemptResult::Failure(s.message());
+    ctx.log(regressed ? "REGRESSED: " + reasons.front().ToText() : "no regression");
+    return AttemptResult::Success({{"regressed", Value(regressed)},
+                                   {"reasons", Value(std::move(reasons))},
+                                   {"summary", Value(summary)},
+                                   {"error_rate", Value(rate)}});
+  }
+
+ private:
+  static std::string Compare(const Value& p, const Value& before, const Value& after,
+                             Value::List& reasons) {
+    double p95_pct = p.Find("p95_increase_pct")->as_double();
+    double p99_pct = p.Find("p99_increase_pct")->as_double();
+    double max_ms =
+        static_cast<double>(ParseDuration(p.Find("latency_increase")->ToText())->count());
+    auto old_checks = Checks(before);
+    std::ostringstream md;
+    md << "| check | p95 before | p95 after | change | p99 before | p99 after | change |\n"
+       << "|---|---|---|---|---|---|---|\n";
+    for (const auto& [name, now] : Checks(after)) {
+      auto it = old_checks.find(name);
+      if (it == old_checks.end()) continue;
+      const CheckFigures& was = it->second;
+      auto rose = [&](double a, double b, double pct, const char* what) {
+        if (std::isnan(a) || std::isnan(b) || a <= 0) return;
+        double change = 100.0 * (b - a) / a;
+        if (change > pct)
+          reasons.push_back(Value(name + ": " + what + " " + Fmt(a) + " -> " + Fmt(b) + " ms (+" +
+                                  Fmt(change) + " % > " + Fmt(pct) + " %)"));
+      };
+      rose(was.p95, now.p95, p95_pct, "p95");
+      rose(was.p99, now.p99, p99_pct, "p99");
+      if (!std::isnan(was.latency) && !std::isnan(now.latency) &&
+          now.latency - was.latency > max_ms)
+        reasons.push_back(Value(name + ": latency " + Fmt(was.latency) + " -> " + Fmt(now.latency) +
+                                " ms (+" + Fmt(now.latency - was.latency) + " ms > " + Fmt(max_ms) +
+                                " ms)"));
+      md << "| " << name << " | " << Fmt(was.p95) << " | " << Fmt(now.p95) << " | "
+         << Change(was.p95, now.p95) << " | " << Fmt(was.p99) << " | " << Fmt(now.p99) << " | "
+         << Change(was.p99, now.p99) << " |\n";
+    }
+    return md.str();
+  }
+
+  static Status Publish(StepContext& ctx, bool regressed, const std::string& summary) {
+    if (const Value* file = ctx.params.Find("summary")) {
+      Status s = WriteFileAtomic(file->ToText(), "# Canary comparison\n\n" + summary);
+      if (!s.ok()) return s;
+    }
+    if (!ctx.params.Find("promote")->as_bool() || regressed) return Status::Ok();
+    auto text = ReadWholeFile(ctx.params.Find("current")->ToText(), 64u << 20);
+    if (!text.ok()) return text.status();
+    ctx.log("promoted the current report to the baseline");
+    return WriteFileAtomic(ctx.params.Find("baseline")->ToText(), text.value());
+  }
+
+  StepSpec spec_ = MakeSpec();
+};
+
+const RegisterStep kRegistration([]() -> std::unique_ptr<StepType> {
+  return std::make_unique<CanaryCompare>();
+});
+
+}  // namespace
+}  // namespace runbook

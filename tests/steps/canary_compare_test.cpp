@@ -1,0 +1,67 @@
+// canary-compare on both sides of every threshold (strict `>`), both report shapes, and
+// promote only when not regressed.
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Report(double p95, double p99, double error_rate) {
+  return "{\"errorRate\": " + std::to_string(error_rate) +
+         ", \"checks\": {\"catalog\": {\"durationMs\": 90, \"p95\": " + std::to_string(p95) +
+         ", \"p99\": " + std::to_string(p99) + "}}}";
+}
+
+Command Compare(const std::string& dir, const std::string& base, const std::string& cur,
+                const std::string& extra = "") {
+  WriteFile(dir, "base.json", base);
+  WriteFile(dir, "cur.json", cur);
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n  - {id: c, uses: canary-compare, with: {current: "
+            "cur.json, baseline: base.json" +
+                extra +
+                "}}\n  - {id: out, uses: exec, needs: [c], "
+                "with: {run: [echo, 'REGRESSED=${{ steps.c.outputs.regressed }}']}}\n");
+  return Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+}
+
+bool Regressed(const Command& c) { return c.err.find("REGRESSED=true") != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("canary-compare: every threshold is a strict >", "[steps][canary]") {
+  std::string dir = TempDir();
+  // p95 +25 % exactly passes; +25.1 % regresses (p99 and absolute latency kept small).
+  CHECK_FALSE(Regressed(Compare(dir, Report(100, 100, 0), Report(125, 100, 0))));
+  CHECK(Regressed(Compare(dir, Report(100, 100, 0), Report(125.1, 100, 0))));
+  CHECK_FALSE(Regressed(Compare(dir, Report(100, 100, 0), Report(100, 125, 0))));
+  Command p99 = Compare(dir, Report(100, 100, 0), Report(100, 126, 0));
+  CHECK(Regressed(p99));
+  CHECK(p99.err.find("catalog: p99 100.0 -> 126.0 ms (+26.0 % > 25.0 %)") != std::string::npos);
+  // Absolute +300 ms passes, +301 ms regresses (percentages switched off).
+  std::string off = ", p95_increase_pct: 1000, p99_increase_pct: 1000";
+  CHECK_FALSE(Regressed(Compare(dir, Report(1000, 1000, 0), Report(1300, 1000, 0), off)));
+  CHECK(Regressed(Compare(dir, Report(1000, 1000, 0), Report(1301, 1000, 0), off)));
+  // Error rate 1 % passes, 1.01 % regresses.
+  CHECK_FALSE(Regressed(Compare(dir, Report(100, 100, 0), Report(100, 100, 1.0))));
+  CHECK(Regressed(Compare(dir, Report(100, 100, 0), Report(100, 100, 1.01))));
+}
+
+TEST_CASE("canary-compare: list-shaped reports, durationMs only, promote, summary",
+          "[steps][canary]") {
+  std::string dir = TempDir();
+  std::string base = "{\"checks\": [{\"name\": \"checkout\", \"durationMs\": 200, \"ok\": true}]}";
+  std::string good = "{\"checks\": [{\"name\": \"checkout\", \"durationMs\": 210, \"ok\": true}]}";
+  std::string bad = "{\"checks\": [{\"name\": \"checkout\", \"durationMs\": 600, \"ok\": true}]}";
+  Command regressed = Compare(dir, base, bad, ", promote: true, summary: dash.md");
+  CHECK(Regressed(regressed));
+  CHECK(Shell("cat " + dir + "/base.json").out == base);  // not promoted
+  CHECK(Shell("cat " + dir + "/dash.md").out.find("| checkout | 200.0 | 600.0 | +200.0 % |") !=
+        std::string::npos);
+  Command passed = Compare(dir, base, good, ", promote: true");
+  CHECK_FALSE(Regressed(passed));
+  CHECK(Shell("cat " + dir + "/base.json").out == good);  // promoted
+}

@@ -7,5 +7,6 @@ namespace runbook {
 
 AttemptResult ProbeProcess(StepContext& ctx);
 AttemptResult ProbeLog(StepContext& ctx);
+AttemptResult ProbeTcp(StepContext& ctx);
 
 }  // namespace runbook

@@ -60,3 +60,25 @@ TEST_CASE("probe log: the newest log must say the job finished and be recent", "
   Command none = RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'nothing/*.log'}}\n");
   CHECK(none.err.find("'nothing/*.log' matches no file") != std::string::npos);
 }
+
+TEST_CASE("probe tcp: a listening port passes, a closed one fails fast", "[steps][probe]") {
+  std::string dir = TempDir();
+  // python3 listens on an ephemeral port and prints it.
+  Shell("cd " + dir +
+        " && (setsid python3 -c \"import socket,time; s=socket.socket(); "
+        "s.bind(('127.0.0.1',0)); s.listen(); open('port','w').write(str(s.getsockname()[1])); "
+        "time.sleep(20)\" > /dev/null 2>&1 &) ; sleep 0.5");
+  std::string port = Shell("cat " + dir + "/port").out;
+  REQUIRE_FALSE(port.empty());
+  Command up = RunIn(
+      dir, "  - {id: t, uses: probe, with: {kind: tcp, address: '127.0.0.1:" + port + "'}}\n");
+  CHECK(up.exit_code == 0);
+  CHECK(up.err.find("connected to 127.0.0.1:" + port) != std::string::npos);
+  Shell("pkill -f \"s.bind\\(\\('127.0.0.1',0\\)\\)\"; sleep 0.2");
+  Command down =
+      RunIn(dir, "  - {id: t, uses: probe, with: {kind: tcp, address: '127.0.0.1:" + port +
+                     "', connect_timeout: 1s}}\n");
+  CHECK(down.exit_code == 1);
+  CHECK(down.err.find("cannot connect to 127.0.0.1:" + port + ": Connection refused") !=
+        std::string::npos);
+}

@@ -173,7 +173,8 @@ class CanaryCompare final : public StepType {
     std::ostringstream md;
     md << "| check | p95 before | p95 after | change | p99 before | p99 after | change |\n"
        << "|---|---|---|---|---|---|---|\n";
-    for (const auto& [name, now] : Checks(after)) {
+    for (const auto& [check, now] : Checks(after)) {
+      const std::string& name = check;  // lambdas may not capture structured bindings (C++20)
       auto it = old_checks.find(name);
       if (it == old_checks.end()) continue;
       const CheckFigures& was = it->second;

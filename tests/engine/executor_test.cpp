@@ -189,8 +189,8 @@ TEST_CASE("a missing executable is a failed attempt with a clear message", "[exe
 TEST_CASE("every built-in step type is registered", "[registry]") {
   CHECK(Builtins().Names() == std::vector<std::string>{"approval", "archive", "backup",
                                                        "canary-compare", "exec", "flag-update",
-                                                       "hash", "integrity-check", "log", "probe",
-                                                       "restore", "s3-sync"});
+                                                       "hash", "integrity-check", "log", "npm-run",
+                                                       "probe", "restore", "s3-sync"});
 }
 
 TEST_CASE("a step made ready during the first pass is queued once", "[executor]") {

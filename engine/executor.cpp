@@ -7,9 +7,9 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <random>
-#include <memory>
 #include <thread>
 
 #include "engine/attempt.h"

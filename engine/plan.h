@@ -43,7 +43,7 @@ struct StepRun {
   std::string reason;  // why skipped / failed / cancelled, for people
   std::string stdout_text;
   std::string stderr_text;
-  Value params;  // resolved parameters of the last attempt (redacted)
+  Value params;               // resolved parameters of the last attempt (redacted)
   std::string restored_from;  // resume: the run whose result this step carries over
 
   Millis duration() const;

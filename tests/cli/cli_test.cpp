@@ -28,8 +28,7 @@ TEST_CASE("validate: exit codes and the three formats", "[cli]") {
                         "      |                   ^~~~\n");
   Command gh = Shell(Run("validate --format github " + bad));
   CHECK(gh.out ==
-        "::error file=" + bad +
-            ",line=4,col=19::unknown step type 'hsah'; did you mean 'hash'?\n");
+        "::error file=" + bad + ",line=4,col=19::unknown step type 'hsah'; did you mean 'hash'?\n");
   Command json = Shell(Run("validate --format json " + good + " " + bad));
   CHECK(json.exit_code == 2);
   CHECK(json.out.find("\"valid\": false") != std::string::npos);

@@ -128,7 +128,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     context.lock = lock.value();
     if (!context.lock.empty() &&
         !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
-      return kExitEnvironment;
+      // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
+      return cancel.cancelled() ? 128 + cancel.signal_number() : kExitEnvironment;
     }
   }
   const char* term = std::getenv("TERM");

@@ -158,7 +158,14 @@ class FlagUpdate final : public StepType {
                      {"from", Value(old)},
                      {"to", Value(now)},
                      {"good", Value(ctx.params.Find("mark_good")->as_bool())}};
-    std::ofstream(file + ".history.jsonl", std::ios::app) << ToJson(Value(entry)) << "\n";
+    std::ofstream history(file + ".history.jsonl", std::ios::app);
+    history << ToJson(Value(entry)) << "\n";
+    history.close();
+    if (!history) {  // the rollout is set, but a later rollback could not find it
+      return AttemptResult::Failure("set " + ctx.params.Find("flag")->ToText() + " to " +
+                                    std::to_string(now) + " but could not append to " + file +
+                                    ".history.jsonl; later rollbacks will not see this change");
+    }
     ctx.log(ctx.params.Find("flag")->ToText() + " rollout " + std::to_string(old) + " -> " +
             std::to_string(now));
     return AttemptResult::Success({{"previous", Value(old)}, {"rollout", Value(now)}});

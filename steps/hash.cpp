@@ -179,7 +179,7 @@ class Hash final : public StepType {
       Status s = AppendInventory(inventory, Entries(files, ctx));
       if (!s.ok()) return AttemptResult::Failure(s.message());
     }
-    return Result(files, ctx);
+    return Report(files, ctx);
   }
 
  private:
@@ -224,7 +224,7 @@ class Hash final : public StepType {
     return out;
   }
 
-  static AttemptResult Result(const std::vector<FileResult>& files, StepContext& ctx) {
+  static AttemptResult Report(const std::vector<FileResult>& files, StepContext& ctx) {
     Value::List list;
     std::string problems;
     bool all = true;

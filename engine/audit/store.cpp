@@ -343,8 +343,6 @@ Result<std::vector<RunRow>> AuditStore::Runs(const std::string& runbook, int lim
   }
 }
 
-Result<std::vector<RunRow>> AuditStore::AllRunRows() { return Runs("", 1 << 30); }
-
 Result<RunRow> AuditStore::FindRun(const std::string& id) {
   auto st = db_->Prepare(std::string("SELECT ") + kRunColumns +
                          " FROM runs WHERE run_id = ?1 OR run_id LIKE ?1 || '%' LIMIT 3");

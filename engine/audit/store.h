@@ -82,7 +82,6 @@ class AuditStore {
   Result<std::vector<AuditEvent>> RunEvents(const std::string& run_id);
   // Every event in seq order; `fn` returns false to stop.
   Status ForEachEvent(const std::function<bool(const AuditEvent&)>& fn);
-  Result<std::vector<RunRow>> AllRunRows();
 
   Status AddHead(const SignedHead& head);
   Result<std::optional<SignedHead>> LatestHead();

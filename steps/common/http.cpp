@@ -34,8 +34,6 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  long code = 0;
-  (void)code;
   if (t->out != nullptr) return std::fwrite(data, 1, size * n, t->out);
   t->resp->body.append(data, size * n);
   return size * n;

@@ -35,9 +35,8 @@ Result<std::vector<SyncEntry>> ListLocal(const SyncSide& side,
        it.increment(ec)) {
     if (!it->is_regular_file(ec)) continue;
     std::string rel = fs::relative(it->path(), side.root, ec).generic_string();
-    if (rel.find("/.") != std::string::npos || rel.rfind(".", 0) == 0) {
-      if (rel.find(".tmp-") != std::string::npos) continue;  // our own temporaries
-    }
+    std::string name = it->path().filename().string();
+    if (name.rfind(".", 0) == 0 && name.find(".tmp-") != std::string::npos) continue;  // ours
     if (!Selected(rel, include, exclude)) continue;
     out.push_back({rel, static_cast<uint64_t>(it->file_size(ec)), "", "", ""});
   }

@@ -14,13 +14,6 @@ namespace {
 
 std::string Rb(const std::string& args) { return Binary() + " " + args; }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 int Count(const std::string& text, const std::string& what) {
   int n = 0;
   for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
@@ -66,7 +59,7 @@ TEST_CASE("kill -9 at scripted points leaves a consistent store; resume finishes
     std::string id = Field(runs.as_list()[0], "run_id");
     CHECK(Field(runs.as_list()[0], "status") == "interrupted");
     CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
-    std::string before = Slurp(dir + "/ran.txt");
+    std::string before = ReadFile(dir + "/ran.txt");
     // An exec step caught mid-way is not idempotent: resume asks for --yes.
     bool mid_step = point == 2 || point == 5;
     Command resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --audit-db " + db));
@@ -76,7 +69,7 @@ TEST_CASE("kill -9 at scripted points leaves a consistent store; resume finishes
       resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --yes --audit-db " + db));
     }
     CHECK(resumed.exit_code == 0);
-    std::string ran = Slurp(dir + "/ran.txt");
+    std::string ran = ReadFile(dir + "/ran.txt");
     // Steps whose success was recorded ran once in all.
     for (const char* step : {"a\n", "b\n", "c\n"}) {
       bool recorded_before =
@@ -238,7 +231,7 @@ TEST_CASE("a missed RTO objective: exit 4, and history and report say missed",
   std::string id = Field(runs.as_list()[0], "run_id");
   CHECK(Shell(Rb("report " + id + " --audit-db " + db)).out.find("**MISSED**") !=
         std::string::npos);
-  std::string prom = Slurp(dir + "/runbook.prom");
+  std::string prom = ReadFile(dir + "/runbook.prom");
   CHECK(prom.find("runbook_last_run_success{runbook=\"slow\",kind=\"drill\"} 0\n") !=
         std::string::npos);
   CHECK(prom.find("runbook_rto_objective_seconds{runbook=\"slow\"} 1\n") != std::string::npos);
@@ -258,7 +251,7 @@ TEST_CASE("the html report opens in headless Chromium without console errors",
   std::string id = Field(History(db).as_list()[0], "run_id");
   REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + db))
               .exit_code == 0);
-  std::string html = Slurp(dir + "/r.html");
+  std::string html = ReadFile(dir + "/r.html");
   CHECK(html.find("http") == html.find("http://www.w3.org/2000/svg"));  // no external asset
   CHECK(html.find("<script") == std::string::npos);
   auto open = [&](const std::string& page, const std::string& png) {

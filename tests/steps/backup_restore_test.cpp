@@ -13,13 +13,6 @@ namespace {
 
 std::string Rb(const std::string& args) { return Binary() + " " + args; }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct Site {
   std::string dir = TempDir();
   std::string db = dir + "/audit.db";
@@ -78,7 +71,7 @@ TEST_CASE("backup of a database being written: consistent, deterministic, signed
   CHECK(Shell("zcat " + gz + " > " + s.Path("copy.sqlite") + " && sqlite3 " +
               s.Path("copy.sqlite") + " 'PRAGMA integrity_check'")
             .out == "ok\n");
-  std::string meta = Slurp(gz + ".meta.json");
+  std::string meta = ReadFile(gz + ".meta.json");
   for (const char* key :
        {"\"file\": \"app.sqlite.gz\"", "\"raw_sha256\"", "\"signature\"", "\"key_id\"",
         "\"users\": 2000", "\"page_size\": 4096", "\"format\": \"runbook-backup/1\""}) {
@@ -170,7 +163,7 @@ TEST_CASE("the inventory keeps every entry when two runs append at once", "[step
     Shell("cd " + s.dir + " && (" + Rb("run a.yaml --audit-db a.db") + " & " +
           Rb("run b.yaml --audit-db b.db") + " & wait)");
   }
-  std::string inv = Slurp(s.Path("inv/inventory.json"));
+  std::string inv = ReadFile(s.Path("inv/inventory.json"));
   int entries = 0;
   for (size_t p = inv.find("\"sha256\""); p != std::string::npos; p = inv.find("\"sha256\"", p + 1))
     ++entries;
@@ -271,7 +264,7 @@ TEST_CASE("restore: refuses an unverified source; keeps the old database; writes
             .out == "wal\n2000\n");
   CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite.before-restore") + " 'SELECT x FROM old'").out ==
         "1\n");
-  CHECK(Slurp(s.Path("live/.env.local")) == "DATABASE_PATH=live/app.sqlite\nPORT=4004\n");
+  CHECK(ReadFile(s.Path("live/.env.local")) == "DATABASE_PATH=live/app.sqlite\nPORT=4004\n");
 }
 
 TEST_CASE("backup retention keeps the newest dumps of the same database", "[steps][backup]") {

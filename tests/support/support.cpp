@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "engine/graph.h"
 #include "engine/process_runner.h"
@@ -106,6 +107,13 @@ std::string WriteFile(const std::string& dir, const std::string& name, const std
   std::string path = dir + "/" + name;
   std::ofstream(path, std::ios::binary) << text;
   return path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 bool ProcessAlive(const std::string& pattern) {

@@ -45,6 +45,7 @@ Command Shell(const std::string& command_line, int timeout_seconds = 60);
 std::string Binary();
 std::string TempDir();  // a fresh directory, removed at exit
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text);
+std::string ReadFile(const std::string& path);  // "" when missing
 bool ProcessAlive(const std::string& pattern);  // pgrep -f
 
 }  // namespace runbook::test

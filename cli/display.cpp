@@ -182,6 +182,10 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   }
 }
 
+void Display::ResourceStopped(const StepDecl& s, const std::string& name, const std::string& how) {
+  Print("  " + s.id + ": " + name + " " + how);
+}
+
 void Display::RunFinished(const Runbook& rb, const RunResult& r) {
   std::lock_guard<std::mutex> lock(mu_);
   running_.clear();

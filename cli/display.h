@@ -24,6 +24,7 @@ class Display final : public RunObserver {
   void AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun& r) override;
   void RetryScheduled(const StepDecl& s, int next_attempt, Millis delay) override;
   void StepFinished(const StepDecl& s, const StepRun& r) override;
+  void ResourceStopped(const StepDecl& s, const std::string& name, const std::string& how) override;
   void RunFinished(const Runbook& rb, const RunResult& r) override;
 
   // Stops redrawing while a prompt owns the terminal.

@@ -93,6 +93,7 @@ int CmdShow(const AuditCliOptions& o) {
     std::cout << "  " << s.id << " (" << s.type << ")  "
               << (s.outcome.empty() ? "unfinished" : s.outcome) << "  " << HumanMs(s.duration_ms)
               << (s.reason.empty() ? "" : "  " + s.reason) << "\n";
+    if (!s.stopped.empty()) std::cout << "    " << s.stopped << "\n";
     for (const AttemptView& a : s.attempts) PrintAttempt(a);
     if (!s.outputs.empty()) std::cout << "    outputs " << ToJson(Value(s.outputs)) << "\n";
   }

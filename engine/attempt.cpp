@@ -65,13 +65,15 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const StepDecl& step = in.step;
   RunObserver& observer = in.svc.observer;
   const Redactor& redactor = *in.redactor;
-  StepContext ctx{in.params,        step.id,    in.run_id,   in.number,     in.env,
-                  in.svc.processes, *in.cancel, in.deadline, in.kill_grace, in.svc.clock,
-                  in.svc.approver,  {},         &in.passed};
+  StepContext ctx{
+      in.params,  step.id,     in.run_id,     in.number,    in.env,          in.svc.processes,
+      *in.cancel, in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},
+      &in.passed, {}};
   ctx.log = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };
   if (in.dry_run) return DryRun(in, ctx);
+  ctx.keep = in.keep;
   AttemptResult r;
   try {
     r = step.type->Run(ctx);

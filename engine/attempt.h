@@ -29,6 +29,7 @@ struct AttemptInput {
   Value params;
   std::string resolve_error;  // set when params or env could not be resolved
   std::vector<PassedStep> passed;
+  std::function<void(std::unique_ptr<RunResource>)> keep;  // the run's resources
 };
 
 AttemptResult RunAttempt(AttemptInput& in);

@@ -21,6 +21,9 @@ class RunObserver {
   virtual void AttemptFinished(const StepDecl&, const AttemptRecord&, const StepRun&) {}
   virtual void RetryScheduled(const StepDecl&, int /*next_attempt*/, Millis /*delay*/) {}
   virtual void StepFinished(const StepDecl&, const StepRun&) {}
+  // A run-scoped resource the step kept (a service) was stopped as the run ended.
+  virtual void ResourceStopped(const StepDecl&, const std::string& /*name*/,
+                               const std::string& /*how*/) {}
   virtual void RunFinished(const Runbook&, const RunResult&) {}
 };
 
@@ -45,6 +48,9 @@ class ObserverList final : public RunObserver {
   }
   void StepFinished(const StepDecl& s, const StepRun& r) override {
     for (auto* o : list_) o->StepFinished(s, r);
+  }
+  void ResourceStopped(const StepDecl& s, const std::string& n, const std::string& h) override {
+    for (auto* o : list_) o->ResourceStopped(s, n, h);
   }
   void RunFinished(const Runbook& rb, const RunResult& r) override {
     for (auto* o : list_) o->RunFinished(rb, r);

@@ -15,6 +15,7 @@
 #include "engine/attempt.h"
 #include "engine/redact.h"
 #include "engine/retry.h"
+#include "engine/run_resources.h"
 #include "engine/run_scope.h"
 #include "engine/util/time_format.h"
 #include "engine/worker_pool.h"
@@ -49,6 +50,7 @@ class Loop {
     main_left_ = g_.finally_begin;
     for (size_t i = 0; i < g_.nodes.size(); ++i) MaybeReady(static_cast<int>(i));
     while (done_ < steps_.size()) Turn();
+    StopResources();
     RunResult result = Finish();
     if (!journal_status_.ok()) return journal_status_;
     return result;
@@ -110,6 +112,7 @@ class Loop {
   bool Restore(int i) {
     auto it = opt_.prior.find(rb_.steps[i].id);
     if (it == opt_.prior.end() || IsFinally(i)) return false;
+    if (rb_.steps[i].type != nullptr && rb_.steps[i].type->spec().run_scoped) return false;
     steps_[i].outputs = it->second.outputs;
     steps_[i].restored_from = it->second.run_id;
     Complete(i, it->second.outcome, "passed in run " + it->second.run_id);
@@ -199,6 +202,7 @@ class Loop {
   }
 
   void StartAttempt(int i) {
+    if (std::string gone = resources_.FailureAbove(i, g_); !gone.empty()) return Fail(i, gone);
     StepRun& run = steps_[i];
     run.state = StepState::kRunning;
     ++running_;
@@ -254,6 +258,7 @@ class Loop {
     in.env["RUNBOOK_STEP_ID"] = step.id;
     scope_.SetStep(i, &step_env);
     in.params = ResolveParams(step, scope_, in.resolve_error);
+    in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())
         in.passed.push_back({rb_.steps[k].id, rb_.steps[k].uses, steps_[k].outputs});
@@ -355,6 +360,16 @@ class Loop {
     }
   }
 
+  // Services and other run-scoped resources end with the run, whatever its outcome.
+  void StopResources() {
+    resources_.StopAll([this](int owner, const std::string& name, const std::string& how) {
+      const StepDecl& step = *g_.nodes[owner].step;
+      if (svc_.journal != nullptr && journal_status_.ok())
+        Journal(svc_.journal->ResourceStopped(step, name, how));
+      svc_.observer.ResourceStopped(step, name, how);
+    });
+  }
+
   RunResult Finish() {
     RunResult result;
     result.run_id = opt_.run_id;
@@ -439,7 +454,8 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
-  WorkerPool workers_;  // last: destroyed (joined) before what its tasks touch
+  RunResources resources_;  // before workers_: attempts may still add to it
+  WorkerPool workers_;      // last: destroyed (joined) before what its tasks touch
 };
 
 }  // namespace

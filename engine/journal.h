@@ -23,6 +23,9 @@ class RunJournal {
   virtual Status AttemptFinished(const StepDecl& step, const AttemptRecord& attempt,
                                  const StepRun& run) = 0;
   virtual Status StepFinished(const StepDecl& step, const StepRun& run) = 0;
+  // A service the step started was stopped at the end of the run.
+  virtual Status ResourceStopped(const StepDecl& step, const std::string& name,
+                                 const std::string& how) = 0;
   virtual Status RunFinished(const RunResult& result) = 0;
 };
 

@@ -7,9 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,18 +15,12 @@
 #include <cstring>
 
 #include "engine/process_capture.h"
+#include "engine/spawn.h"
 
 extern char** environ;
 
 namespace runbook {
 namespace {
-
-std::string SignalName(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
-int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
 struct Pipes {
   int out[2] = {-1, -1};
@@ -43,46 +35,6 @@ struct Pipes {
 void CloseFd(int& fd) {
   if (fd >= 0) close(fd);
   fd = -1;
-}
-
-// Spawns the child; returns its pid or -1 with `error` set.
-pid_t Spawn(const ProcessRequest& req, const std::string& exe, Pipes& pipes, std::string& error) {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipes.out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, pipes.err[1], 2);
-  if (!req.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, req.cwd.c_str());
-  // Own process group (pgid = pid) so the whole tree can be signalled; default signal
-  // dispositions and an empty mask, whatever runbook itself blocks or ignores.
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_USEVFORK);
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : req.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, argv;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = req.argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    error = "cannot start '" + req.argv[0] + "': " + std::strerror(rc);
-    if (rc == ENOENT && !req.cwd.empty()) error += " (or no directory '" + req.cwd + "')";
-    return -1;
-  }
-  return pid;
 }
 
 class Supervisor {
@@ -270,22 +222,15 @@ std::string ProcessResult::Describe() const {
 ProcessResult PosixProcessRunner::Run(const ProcessRequest& req, const CancelToken& cancel) {
   ProcessResult result;
   auto start = Clock::Mono::clock::now();
-  if (req.argv.empty() || req.argv[0].empty()) {
-    result.spawn_error = "empty command";
-    return result;
-  }
-  auto path_it = req.env.find("PATH");
-  std::string exe = FindExecutable(req.argv[0], path_it == req.env.end() ? "" : path_it->second);
-  if (exe.empty()) {
-    result.spawn_error = "command not found: '" + req.argv[0] + "' (not in PATH)";
-    return result;
-  }
+  std::string exe = ResolveArgv0(req.argv, req.env, result.spawn_error);
+  if (exe.empty()) return result;
   Pipes pipes;
   if (pipe2(pipes.out, O_CLOEXEC) != 0 || pipe2(pipes.err, O_CLOEXEC) != 0) {
     result.spawn_error = std::string("cannot create pipes: ") + std::strerror(errno);
     return result;
   }
-  pid_t pid = Spawn(req, exe, pipes, result.spawn_error);
+  pid_t pid = SpawnInGroup({exe, req.argv, req.cwd, req.env, pipes.out[1], pipes.err[1]},
+                           result.spawn_error);
   CloseFd(pipes.out[1]);
   CloseFd(pipes.err[1]);
   if (pid < 0) return result;

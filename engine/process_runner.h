@@ -12,6 +12,9 @@ namespace runbook {
 class PosixProcessRunner final : public ProcessRunner {
  public:
   ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override;
+  // background_process.cpp
+  std::unique_ptr<BackgroundProcess> Start(const BackgroundRequest& request,
+                                           std::string& error) override;
 };
 
 // Where `name` is found in `path_var` (a PATH value); "" when not found or not executable.

@@ -147,6 +147,7 @@ Status AuditJournal::AttemptFinished(const StepDecl& step, const AttemptRecord& 
 
 Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
   Value::Map body{
+      {"type", Value(step.uses)},
       {"outcome", Value(OutcomeName(run.outcome))},
       {"reason", Value(run.reason)},
       {"attempts", Value(static_cast<int64_t>(run.attempts.size()))},
@@ -157,6 +158,11 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
       {"restored_from", Value(run.restored_from)},
   };
   return Append("step_finished", step.id, 0, std::move(body));
+}
+
+Status AuditJournal::ResourceStopped(const StepDecl& step, const std::string& name,
+                                     const std::string& how) {
+  return Append("resource_stopped", step.id, 0, {{"name", Value(name)}, {"how", Value(how)}});
 }
 
 Status AuditJournal::RunFinished(const RunResult& r) {

@@ -31,6 +31,8 @@ class AuditJournal final : public RunJournal {
   Status AttemptFinished(const StepDecl& step, const AttemptRecord& attempt,
                          const StepRun& run) override;
   Status StepFinished(const StepDecl& step, const StepRun& run) override;
+  Status ResourceStopped(const StepDecl& step, const std::string& name,
+                         const std::string& how) override;
   Status RunFinished(const RunResult& result) override;
 
  private:

@@ -39,6 +39,7 @@ Value StepValue(const StepView& s) {
                           {"duration_ms", Value(s.duration_ms)},
                           {"outputs", Value(s.outputs)},
                           {"restored_from", Value(s.restored_from)},
+                          {"stopped", Value(s.stopped)},
                           {"attempts", Value(std::move(attempts))}});
 }
 
@@ -157,6 +158,7 @@ std::string ReportMarkdown(const RunRecord& r) {
     << "|---|---|---|---|---|---|\n";
   for (const StepView& s : r.steps) {
     std::string note = !s.restored_from.empty() ? "carried over from " + s.restored_from : s.reason;
+    if (!s.stopped.empty()) note += (note.empty() ? "" : "; ") + s.stopped;
     o << "| " << s.id << " | " << s.type << " | " << (s.outcome.empty() ? "unfinished" : s.outcome)
       << " | " << s.attempts.size() << " | " << HumanMs(s.duration_ms) << " | " << MdCell(note)
       << " |\n";

@@ -58,12 +58,15 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
         {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs")});
   } else if (e.kind == "step_finished") {
     StepView& s = StepOf(r, e.step);
+    if (s.type.empty()) s.type = Str(body, "type");
     s.outcome = Str(body, "outcome");
     s.reason = Str(body, "reason");
     s.finished_at = e.at;
     s.duration_ms = Int(body, "duration_ms");
     s.outputs = Map(body, "outputs");
     s.restored_from = Str(body, "restored_from");
+  } else if (e.kind == "resource_stopped") {
+    StepOf(r, e.step).stopped = Str(body, "name") + ": " + Str(body, "how");
   } else if (e.kind == "run_finished") {
     r.finished = body;
     r.finished_at = e.at;

@@ -41,6 +41,7 @@ struct StepView {
   int64_t duration_ms = 0;
   Value::Map outputs;
   std::string restored_from;
+  std::string stopped;  // a service it started, stopped at the end of the run: how
   std::vector<AttemptView> attempts;
   bool started_not_finished() const { return outcome.empty() && !attempts.empty(); }
 };

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,10 +55,36 @@ struct ProcessResult {
   std::string Describe() const;
 };
 
+// A process that outlives the call that started it (a service): its own process group,
+// stdin from /dev/null, stdout and stderr appended to `log_path`.
+struct BackgroundRequest {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  std::string cwd;
+  EnvMap env;
+  std::string log_path;  // created (with its folder) when missing, appended to
+};
+
+// The handle of a started background process. Thread-safe. Destroying it stops the process
+// (as Stop with no grace) if it still runs: nothing started outlives its handle.
+class BackgroundProcess {
+ public:
+  virtual ~BackgroundProcess() = default;
+  virtual int pid() const = 0;
+  // nullopt while the process runs; how it ended ("exit code 1", "killed by SIGSEGV") once
+  // it has exited. Never blocks.
+  virtual std::optional<std::string> Exited() = 0;
+  // SIGTERM to the group, up to `grace` for it to exit, then SIGKILL to the group. Returns
+  // how it ended; a process that had already exited is reported as such.
+  virtual std::string Stop(Millis grace) = 0;
+};
+
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;
   virtual ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) = 0;
+  // Starts a background process; nullptr with `error` set when it cannot be started.
+  virtual std::unique_ptr<BackgroundProcess> Start(const BackgroundRequest& request,
+                                                   std::string& error) = 0;
 };
 
 }  // namespace runbook

@@ -63,6 +63,9 @@ struct StepSpec {
   // The step reads the passed steps of its run (StepContext::passed); only then does the
   // executor gather them for each attempt.
   bool reads_passed_steps = false;
+  // What the step does ends with its run (a service it started is stopped): resume runs it
+  // again instead of carrying its earlier success over.
+  bool run_scoped = false;
 
   const ParamSpec* FindParam(const std::string& name) const;
   const OutputSpec* FindOutput(const std::string& name) const;

@@ -12,6 +12,7 @@
 
 #include "engine/plugin/cancel.h"
 #include "engine/plugin/process.h"
+#include "engine/plugin/resource.h"
 #include "engine/plugin/spec.h"
 #include "engine/source/location.h"
 #include "engine/util/clock.h"
@@ -63,6 +64,9 @@ struct StepContext {
   std::function<void(std::string_view line)> log;  // a line to the live view and the record
   // Earlier passed steps of this run; filled only for types with reads_passed_steps.
   const std::vector<PassedStep>* passed = nullptr;
+  // Hands the run something that must outlive this attempt (a started service); the
+  // executor stops it when the run ends. Empty in dry runs.
+  std::function<void(std::unique_ptr<RunResource>)> keep;
 };
 
 enum class AttemptStatus { kSuccess, kFailure, kTimeout, kCancelled };

@@ -190,7 +190,7 @@ TEST_CASE("every built-in step type is registered", "[registry]") {
   CHECK(Builtins().Names() == std::vector<std::string>{"approval", "archive", "backup",
                                                        "canary-compare", "exec", "flag-update",
                                                        "hash", "integrity-check", "log", "npm-run",
-                                                       "probe", "restore", "s3-sync"});
+                                                       "probe", "restore", "s3-sync", "service"});
 }
 
 TEST_CASE("a step made ready during the first pass is queued once", "[executor]") {

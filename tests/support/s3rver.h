@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "support/servers.h"
+
 namespace runbook::test {
 
 class S3rver {
@@ -20,8 +22,6 @@ class S3rver {
   int port_ = 0;
   int pid_ = 0;
 };
-
-int FreePort();
 
 }  // namespace runbook::test
 

@@ -1,0 +1,47 @@
+#include "engine/run_resources.h"
+
+#include <algorithm>
+
+namespace runbook {
+
+RunResources::~RunResources() {
+  StopAll([](int, const std::string&, const std::string&) {});
+}
+
+void RunResources::Keep(int owner, std::unique_ptr<RunResource> resource) {
+  std::lock_guard<std::mutex> lock(mu_);
+  kept_.emplace_back(owner, std::move(resource));
+}
+
+std::string RunResources::FailureAbove(int step, const Graph& graph) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (kept_.empty()) return "";
+  std::vector<char> seen(graph.nodes.size(), 0);
+  std::vector<int> todo(graph.nodes[step].needs);
+  while (!todo.empty()) {
+    int n = todo.back();
+    todo.pop_back();
+    if (seen[n]) continue;
+    seen[n] = 1;
+    for (int d : graph.nodes[n].needs) todo.push_back(d);
+  }
+  for (auto& [owner, resource] : kept_) {
+    if (!seen[owner]) continue;
+    std::string why = resource->Failure();
+    if (!why.empty()) return resource->Name() + " is no longer running: " + why;
+  }
+  return "";
+}
+
+void RunResources::StopAll(
+    const std::function<void(int, const std::string&, const std::string&)>& report) {
+  std::vector<std::pair<int, std::unique_ptr<RunResource>>> kept;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kept.swap(kept_);
+  }
+  std::reverse(kept.begin(), kept.end());
+  for (auto& [owner, resource] : kept) report(owner, resource->Name(), resource->Stop());
+}
+
+}  // namespace runbook

@@ -1,0 +1,38 @@
+// posix_spawn into a new process group, shared by the step runner (process_runner.cpp) and
+// background processes (background_process.cpp). No threads of its own; safe to call from
+// several threads at once.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/plugin/process.h"
+
+namespace runbook {
+
+struct SpawnSpec {
+  std::string exe;  // resolved path of argv[0]
+  const std::vector<std::string>& argv;
+  const std::string& cwd;  // empty: the current directory
+  const EnvMap& env;       // the complete environment
+  int stdout_fd = -1;      // becomes the child's fd 1
+  int stderr_fd = -1;      // becomes the child's fd 2
+};
+
+// Starts the child in its own process group (pgid = pid), stdin from /dev/null, default
+// signal dispositions and an empty mask. Returns its pid, or -1 with `error` set.
+pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error);
+
+// argv[0] resolved in the PATH of `env`; "" with `error` set when it cannot be found.
+std::string ResolveArgv0(const std::vector<std::string>& argv, const EnvMap& env,
+                         std::string& error);
+
+// "SIGTERM", or "signal 77" for one without a name.
+std::string SignalName(int sig);
+
+// A pidfd for `pid` (readable once it exits), or -1 where the kernel has none.
+int PidfdOpen(pid_t pid);
+
+}  // namespace runbook

@@ -1,0 +1,57 @@
+#include "steps/common/net.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace runbook {
+namespace {
+
+// One address: "" when it accepted within `timeout`, else why not.
+std::string TryAddress(const addrinfo& a, Millis timeout) {
+  int fd = socket(a.ai_family, a.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a.ai_protocol);
+  if (fd < 0) return std::strerror(errno);
+  std::string why;
+  if (connect(fd, a.ai_addr, a.ai_addrlen) != 0) {
+    if (errno != EINPROGRESS) {
+      why = std::strerror(errno);
+    } else {
+      pollfd p{fd, POLLOUT, 0};
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+        why = "no answer within " + FormatDuration(timeout);
+      else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
+        why = std::strerror(err);
+    }
+  }
+  close(fd);
+  return why;
+}
+
+}  // namespace
+
+std::string TcpConnect(const std::string& address, Millis timeout) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return "address '" + address + "' must be host:port";
+  std::string host = address.substr(0, colon), port = address.substr(colon + 1);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+    return "cannot resolve " + host + ": " + gai_strerror(rc);
+  std::string why = "no address";
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    why = TryAddress(*a, timeout);
+    if (why.empty()) break;
+  }
+  freeaddrinfo(found);
+  return why;
+}
+
+}  // namespace runbook

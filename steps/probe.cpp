@@ -1,26 +1,54 @@
 // probe: checks that observe without changing anything. This file holds the spec and the
-// dispatch; each kind lives in steps/probe/ (process: a command line present or absent;
-// log: the newest matching log shows the job finished and is recent).
+// dispatch; each kind lives in steps/probe/ (http: a synthetic journey with percentiles;
+// tcp; process: a command line present or absent; log: the newest matching log shows the
+// job finished and is recent; prometheus: an instant PromQL query with bounds).
+#include <map>
+
 #include "engine/plugin/registry.h"
 #include "steps/common/spec_builder.h"
+#include "steps/probe/journey.h"
 #include "steps/probe/kinds.h"
 
 namespace runbook {
 namespace {
 
-StepSpec MakeSpec() {
-  StepSpec s;
-  s.type = "probe";
-  s.summary = "observe without changing anything: a process, a log, a TCP port";
-  s.description =
-      "`kind: process` looks for running processes whose command line matches `pattern` (an "
-      "extended regular expression; runbook itself and its ancestors are ignored) and passes "
-      "when they are `expect: present` or `absent` — the seed's check that the backup job is "
-      "not stuck. `kind: log` takes the newest file matching `path` (a glob), requires a "
-      "line matching `contains`, and fails when the file is older than `max_age`. `kind: tcp` "
-      "connects to `address` (host:port) within `connect_timeout`.";
-  s.params = {
-      Param("kind", ParamType::kString, "what to probe").Required().Enum({"process", "log", "tcp"}),
+const char* kDescription =
+    "`kind: http` runs `journey` (requests in order as one virtual user: `name`, `method`, "
+    "`path`, `headers`, `json` body, `expect: {status, json: {pointer: value}}`, `extract: "
+    "{var: /json/pointer}`, then `{{var}}` in later paths, headers and bodies; cookies kept) "
+    "`iterations` times over `concurrency` virtual users, and writes `report` with, per "
+    "check, `durationMs` (the median), min, mean, p50, p95, p99 (nearest rank), max, "
+    "requests, errors and the samples (docs/probe.md). It fails when the error rate (percent) "
+    "is above `max_error_rate`. `kind: tcp` connects to `address` (host:port) within "
+    "`connect_timeout`. `kind: process` looks for running processes whose command line "
+    "matches `pattern` (an extended regular expression; runbook itself and its ancestors are "
+    "ignored) and passes when they are `expect: present` or `absent` — the seed's check that "
+    "the backup job is not stuck. `kind: log` takes the newest file matching `path` (a glob), "
+    "requires a line matching `contains`, and fails when the file is older than `max_age`. "
+    "`kind: prometheus` runs the instant PromQL `query` against `url`; the answer must be one "
+    "value (a scalar or one series), returned as `value` and checked against `min` and `max`.";
+
+std::vector<ParamSpec> Params() {
+  return {
+      Param("kind", ParamType::kString, "what to probe")
+          .Required()
+          .Enum({"http", "tcp", "process", "log", "prometheus"}),
+      Param("base_url", ParamType::kString, "http: the service's URL, e.g. http://127.0.0.1:4004"),
+      Param("journey", ParamType::kList, "http: the requests, in order"),
+      Param("iterations", ParamType::kInteger, "http: how many times to run the journey")
+          .Default(Value(1))
+          .Min(1),
+      Param("concurrency", ParamType::kInteger, "http: virtual users running it at once")
+          .Default(Value(1))
+          .Min(1)
+          .Max(256),
+      Param("timeout", ParamType::kDuration, "http, prometheus: per request").Default(Value("10s")),
+      Param("report", ParamType::kString, "http: where the synthetic report is written")
+          .Default(Value("reports/synthetic/synthetic-report.json")),
+      Param("max_error_rate", ParamType::kNumber, "http: fail above this error rate (percent)")
+          .Default(Value(0))
+          .Min(0)
+          .Max(100),
       Param("pattern", ParamType::kString, "process: regex over the command line"),
       Param("expect", ParamType::kString, "process: present or absent")
           .Default(Value("present"))
@@ -30,8 +58,30 @@ StepSpec MakeSpec() {
       Param("max_age", ParamType::kDuration, "log: the newest file may be at most this old"),
       Param("address", ParamType::kString, "tcp: host:port that must accept a connection"),
       Param("connect_timeout", ParamType::kDuration, "tcp: how long to wait").Default(Value("5s")),
+      Param("url", ParamType::kString, "prometheus: the server, e.g. http://127.0.0.1:9090"),
+      Param("query", ParamType::kString, "prometheus: an instant PromQL query with one value"),
+      Param("min", ParamType::kNumber, "prometheus: fail below this value"),
+      Param("max", ParamType::kNumber, "prometheus: fail above this value"),
   };
+}
+
+StepSpec MakeSpec() {
+  StepSpec s;
+  s.type = "probe";
+  s.summary =
+      "observe without changing anything: an HTTP journey, a port, a process, a log, "
+      "a Prometheus query";
+  s.description = kDescription;
+  s.params = Params();
   s.outputs = {
+      Output("error_rate", ParamType::kNumber, "http: failed requests, percent"),
+      Output("requests", ParamType::kInteger, "http: requests made"),
+      Output("errors", ParamType::kInteger, "http: requests that failed"),
+      Output("checks", ParamType::kMap,
+             "http: per check: durationMs, min, mean, p50, p95, p99, max, requests, errors, "
+             "errorRate (steps.<id>.outputs.checks.<name>.p95)"),
+      Output("report", ParamType::kString, "http: the report file"),
+      Output("value", ParamType::kNumber, "prometheus: the query's value"),
       Output("count", ParamType::kInteger, "process: matching processes"),
       Output("matches", ParamType::kList, "process: pid and command line of each"),
       Output("file", ParamType::kString, "log: the file read"),
@@ -43,6 +93,22 @@ StepSpec MakeSpec() {
   return s;
 }
 
+struct Kind {
+  std::vector<const char*> needs;
+  AttemptResult (*run)(StepContext&);
+};
+
+const std::map<std::string, Kind>& Kinds() {
+  static const std::map<std::string, Kind> kinds{
+      {"http", {{"base_url", "journey"}, ProbeHttp}},
+      {"tcp", {{"address"}, ProbeTcp}},
+      {"process", {{"pattern"}, ProbeProcess}},
+      {"log", {{"path"}, ProbeLog}},
+      {"prometheus", {{"url", "query"}, ProbePrometheus}},
+  };
+  return kinds;
+}
+
 class Probe final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
@@ -50,17 +116,25 @@ class Probe final : public StepType {
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
     const ConfigParam* kind = with.Find("kind");
     if (kind == nullptr || !kind->value) return;
-    std::string k = kind->value->ToText();
-    if (k == "process" && !with.Find("pattern"))
-      report.Error(kind->loc, "probe kind 'process' needs 'pattern'");
-    if (k == "log" && !with.Find("path")) report.Error(kind->loc, "probe kind 'log' needs 'path'");
-    if (k == "tcp" && !with.Find("address"))
-      report.Error(kind->loc, "probe kind 'tcp' needs 'address' (host:port)");
+    auto it = Kinds().find(kind->value->ToText());
+    if (it == Kinds().end()) return;  // the enum check reports it
+    for (const char* need : it->second.needs)
+      if (!with.Find(need))
+        report.Error(kind->loc, "probe kind '" + it->first + "' needs '" + need + "'");
+    const ConfigParam* journey = with.Find("journey");
+    if (it->first == "http" && journey && journey->value) {
+      auto parsed = ParseJourney(*journey->value);
+      if (!parsed.ok()) report.Error(journey->loc, parsed.status().message());
+    }
   }
 
   std::vector<std::string> Describe(const Value& p) const override {
-    if (p.Find("kind")->ToText() == "tcp") return {"connect to " + p.Find("address")->ToText()};
-    if (p.Find("kind")->ToText() == "process")
+    std::string kind = p.Find("kind")->ToText();
+    if (kind == "http") return {DescribeHttp(p)};
+    if (kind == "tcp") return {"connect to " + p.Find("address")->ToText()};
+    if (kind == "prometheus")
+      return {"query " + p.Find("url")->ToText() + ": " + p.Find("query")->ToText()};
+    if (kind == "process")
       return {"check that processes matching '" + p.Find("pattern")->ToText() + "' are " +
               p.Find("expect")->ToText()};
     return {"read the newest of " + p.Find("path")->ToText() +
@@ -68,12 +142,21 @@ class Probe final : public StepType {
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    std::string kind = ctx.params.Find("kind")->ToText();
-    if (kind == "tcp") return ProbeTcp(ctx);
-    return kind == "process" ? ProbeProcess(ctx) : ProbeLog(ctx);
+    return Kinds().at(ctx.params.Find("kind")->ToText()).run(ctx);
   }
 
  private:
+  static std::string DescribeHttp(const Value& p) {
+    std::string names;
+    const Value* journey = p.Find("journey");
+    if (journey && journey->is_list())
+      for (const Value& r : journey->as_list())
+        if (const Value* n = r.is_map() ? r.Find("name") : nullptr)
+          names += (names.empty() ? "" : " -> ") + n->ToText();
+    return "run the journey " + names + " against " + p.Find("base_url")->ToText() + " " +
+           p.Find("iterations")->ToText() + " time(s), report to " + p.Find("report")->ToText();
+  }
+
   StepSpec spec_ = MakeSpec();
 };
 

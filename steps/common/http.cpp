@@ -27,7 +27,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
-    t->resp->headers[name] = value;
+    std::string& slot = t->resp->headers[name];  // repeated (Set-Cookie): one per line
+    slot = slot.empty() ? value : slot + "\n" + value;
   }
   return size * n;
 }

@@ -29,7 +29,7 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;                              // 0: no response (transport error)
   std::string error;                           // transport error, for people
-  std::map<std::string, std::string> headers;  // names lowercase
+  std::map<std::string, std::string> headers;  // names lowercase; repeats joined by '\n'
   std::string body;                            // when not written to response_file
   std::string Header(const std::string& name) const {
     auto it = headers.find(name);

@@ -87,6 +87,23 @@ ShopServer::ShopServer(const std::string& options) : port_(FreePort()) {
 
 ShopServer::~ShopServer() { StopServer(pid_); }
 
+PrometheusServer::PrometheusServer(int target_port) : port_(FreePort()) {
+  std::string dir = TempDir();
+  WriteFile(dir, "prometheus.yml",
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            "scrape_configs:\n  - job_name: shop\n    static_configs:\n"
+            "      - targets: ['127.0.0.1:" +
+                std::to_string(target_port) + "']\n");
+  pid_ = StartServer({"prometheus", "--config.file=" + dir + "/prometheus.yml",
+                      "--storage.tsdb.path=" + dir + "/data",
+                      "--web.listen-address=127.0.0.1:" + std::to_string(port_)},
+                     dir + "/prometheus.log", port_);
+  std::string up = "curl -sf '" + url() + "/api/v1/query?query=up' | grep -q '\"1\"\\]'";
+  Shell("for i in $(seq 150); do " + up + " && exit 0; sleep 0.1; done; exit 1", 30);
+}
+
+PrometheusServer::~PrometheusServer() { StopServer(pid_); }
+
 std::string ShopServerArgv(int port, const std::string& options) {
   std::string argv = "[node, '" + Script() + "', --port, '" + std::to_string(port) + "'";
   for (const std::string& w : Words(options)) argv += ", '" + w + "'";

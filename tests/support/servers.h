@@ -30,6 +30,21 @@ class ShopServer {
   int pid_ = 0;
 };
 
+// Debian's prometheus scraping `target_port`'s /metrics every second, with a temporary
+// config and data folder; ready once it has scraped the target.
+class PrometheusServer {
+ public:
+  explicit PrometheusServer(int target_port);
+  ~PrometheusServer();
+  PrometheusServer(const PrometheusServer&) = delete;
+  PrometheusServer& operator=(const PrometheusServer&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_ = 0;
+  int pid_ = 0;
+};
+
 // The command line that starts the shop server (for `service` steps): argv as YAML flow.
 std::string ShopServerArgv(int port, const std::string& options);
 

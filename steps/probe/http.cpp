@@ -1,0 +1,157 @@
+// probe kind http: runs the journey `iterations` times over `concurrency` virtual users,
+// then reports per check (request name) the latency figures of its successful exchanges
+// (nearest rank), its requests and errors, and the overall error rate in percent. Writes
+// the synthetic report (docs/canary.md shape) atomically.
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "engine/util/json.h"
+#include "engine/util/time_format.h"
+#include "steps/common/files.h"
+#include "steps/common/stats.h"
+#include "steps/probe/journey.h"
+#include "steps/probe/kinds.h"
+
+namespace runbook {
+namespace {
+
+struct Tally {
+  std::vector<double> samples;  // ms of successful exchanges, in completion order
+  int64_t requests = 0;
+  int64_t errors = 0;
+  std::string first_error;
+};
+
+// Runs every iteration; the outcomes of all virtual users, merged per check.
+std::vector<Tally> RunJourney(StepContext& ctx, const std::vector<JourneyRequest>& journey,
+                              int64_t iterations, int64_t users) {
+  std::string base = ctx.params.Find("base_url")->ToText();
+  Millis timeout = *ParseDuration(ctx.params.Find("timeout")->ToText());
+  std::vector<Tally> tally(journey.size());
+  std::mutex mu;
+  std::atomic<int64_t> next{0};
+  auto user = [&] {
+    VirtualUser vu(base, timeout);
+    std::vector<RequestOutcome> outcomes;
+    while (next++ < iterations && !ctx.cancel.cancelled() &&
+           !(ctx.deadline && ctx.clock.Now() >= *ctx.deadline))
+      vu.RunOnce(journey, ctx.cancel, outcomes);
+    std::lock_guard<std::mutex> lock(mu);
+    for (const RequestOutcome& o : outcomes) {
+      Tally& t = tally[o.index];
+      ++t.requests;
+      if (o.ok) t.samples.push_back(o.ms);
+      if (!o.ok && t.errors++ == 0) t.first_error = o.error;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int64_t u = 1; u < users; ++u) threads.emplace_back(user);
+  user();
+  for (std::thread& t : threads) t.join();
+  return tally;
+}
+
+double Rate(int64_t errors, int64_t requests) {
+  return requests == 0 ? 0.0 : 100.0 * static_cast<double>(errors) / static_cast<double>(requests);
+}
+
+// Three decimals: reports stay readable and exact enough for microsecond latencies.
+double Round3(double v) { return static_cast<double>(std::llround(v * 1000.0)) / 1000.0; }
+
+Value CheckValue(const Tally& t, bool with_samples) {
+  LatencySummary s = Summarize(t.samples);
+  Value::Map m{{"durationMs", Value(Round3(s.p50))},
+               {"min", Value(Round3(s.min))},
+               {"mean", Value(Round3(s.mean))},
+               {"p50", Value(Round3(s.p50))},
+               {"p95", Value(Round3(s.p95))},
+               {"p99", Value(Round3(s.p99))},
+               {"max", Value(Round3(s.max))},
+               {"requests", Value(t.requests)},
+               {"errors", Value(t.errors)},
+               {"errorRate", Value(Rate(t.errors, t.requests))},
+               {"ok", Value(t.errors == 0 && t.requests > 0)}};
+  if (!t.first_error.empty()) m["firstError"] = Value(t.first_error);
+  if (with_samples) {
+    Value::List samples;
+    for (double ms : t.samples) samples.push_back(Value(Round3(ms)));
+    m["samplesMs"] = Value(std::move(samples));
+  }
+  return Value(std::move(m));
+}
+
+Status WriteReport(const std::string& path, const Value& report) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  return WriteFileAtomic(path, ToJson(report, 2) + "\n");
+}
+
+}  // namespace
+
+AttemptResult ProbeHttp(StepContext& ctx) {
+  auto journey = ParseJourney(*ctx.params.Find("journey"));
+  if (!journey.ok()) return AttemptResult::Failure(journey.status().message());
+  int64_t iterations = ctx.params.Find("iterations")->as_int();
+  int64_t users = std::min(ctx.params.Find("concurrency")->as_int(), iterations);
+  std::vector<Tally> tally = RunJourney(ctx, journey.value(), iterations, users);
+  if (ctx.cancel.cancelled()) {
+    AttemptResult cancelled;
+    cancelled.status = AttemptStatus::kCancelled;
+    return cancelled;
+  }
+  int64_t requests = 0, errors = 0;
+  Value::Map checks, outputs_checks;
+  std::string first_error;
+  for (size_t i = 0; i < tally.size(); ++i) {
+    const std::string& name = journey.value()[i].name;
+    requests += tally[i].requests;
+    errors += tally[i].errors;
+    if (first_error.empty() && !tally[i].first_error.empty())
+      first_error = name + ": " + tally[i].first_error;
+    checks[name] = CheckValue(tally[i], true);
+    outputs_checks[name] = CheckValue(tally[i], false);
+    const Value& c = outputs_checks[name];
+    char line[256];
+    std::snprintf(line, sizeof line, "%-16s n=%-5lld p50=%.1fms p95=%.1fms p99=%.1fms errors=%lld",
+                  name.c_str(), static_cast<long long>(tally[i].requests),
+                  c.Find("p50")->as_double(), c.Find("p95")->as_double(),
+                  c.Find("p99")->as_double(), static_cast<long long>(tally[i].errors));
+    ctx.log(line);
+  }
+  double rate = Rate(errors, requests);
+  std::string report = ctx.params.Find("report")->ToText();
+  Value doc(Value::Map{{"generatedAt", Value(FormatUtc(ctx.clock.WallNow()))},
+                       {"baseUrl", Value(ctx.params.Find("base_url")->ToText())},
+                       {"iterations", Value(iterations)},
+                       {"concurrency", Value(users)},
+                       {"percentiles", Value("nearest-rank")},
+                       {"requests", Value(requests)},
+                       {"errors", Value(errors)},
+                       {"errorRate", Value(rate)},
+                       {"checks", Value(std::move(checks))}});
+  Status written = WriteReport(report, doc);
+  if (!written.ok()) return AttemptResult::Failure(written.message());
+  ctx.log("report " + report);
+  AttemptResult r = AttemptResult::Success({{"error_rate", Value(rate)},
+                                            {"requests", Value(requests)},
+                                            {"errors", Value(errors)},
+                                            {"checks", Value(std::move(outputs_checks))},
+                                            {"report", Value(report)}});
+  if (ctx.deadline && ctx.clock.Now() >= *ctx.deadline) r.status = AttemptStatus::kTimeout;
+  double max_rate = ctx.params.Find("max_error_rate")->as_double();
+  if (r.status == AttemptStatus::kSuccess && rate > max_rate) {
+    char why[128];
+    std::snprintf(why, sizeof why, "error rate %.2f%% is above max_error_rate %g%%; ", rate,
+                  max_rate);
+    r.status = AttemptStatus::kFailure;
+    r.error = why + first_error;
+  }
+  return r;
+}
+
+}  // namespace runbook

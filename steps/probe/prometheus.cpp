@@ -1,0 +1,102 @@
+// probe kind prometheus: one instant PromQL query against the HTTP API
+// (GET <url>/api/v1/query?query=...). The answer must be a scalar or a vector of exactly one
+// series (aggregate in the query otherwise); its value is the output `value`, checked
+// against `min` and `max` (a value equal to a bound passes, like canary-compare).
+#include <cmath>
+#include <cstdio>
+
+#include "engine/util/json.h"
+#include "steps/common/http.h"
+#include "steps/common/sigv4.h"
+#include "steps/probe/kinds.h"
+
+namespace runbook {
+namespace {
+
+// The sample value of a [timestamp, "value"] pair.
+std::optional<double> SampleValue(const Value& pair) {
+  if (!pair.is_list() || pair.as_list().size() != 2) return std::nullopt;
+  std::string text = pair.as_list()[1].ToText();
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return std::nullopt;
+  return v;
+}
+
+// The one value the query answered, or why there is none.
+Result<double> OneValue(const Value& doc, const std::string& query) {
+  const Value* status = doc.Find("status");
+  if (status == nullptr || status->ToText() != "success") {
+    const Value* error = doc.Find("error");
+    return Status::Error("prometheus rejected '" + query +
+                         "': " + (error ? error->ToText() : "no status"));
+  }
+  const Value* type = JsonPath(doc, {"data", "resultType"});
+  const Value* result = JsonPath(doc, {"data", "result"});
+  if (type == nullptr || result == nullptr) return Status::Error("no data in the answer");
+  if (type->ToText() == "scalar") {
+    auto v = SampleValue(*result);
+    if (!v) return Status::Error("the scalar answer has no value");
+    return *v;
+  }
+  if (type->ToText() != "vector") return Status::Error("'" + query + "' is a range query");
+  size_t n = result->as_list().size();
+  if (n == 0) return Status::Error("'" + query + "' returned no series (no data yet?)");
+  if (n > 1)
+    return Status::Error("'" + query + "' returned " + std::to_string(n) +
+                         " series; aggregate it to one (sum, max, avg ...)");
+  const Value* pair = result->as_list()[0].Find("value");
+  auto v = pair ? SampleValue(*pair) : std::nullopt;
+  if (!v) return Status::Error("the series has no value");
+  return *v;
+}
+
+std::string Number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+const Value* JsonPath(const Value& doc, std::initializer_list<const char*> keys) {
+  const Value* at = &doc;
+  for (const char* k : keys) {
+    if (at == nullptr || !at->is_map()) return nullptr;
+    at = at->Find(k);
+  }
+  return at;
+}
+
+AttemptResult ProbePrometheus(StepContext& ctx) {
+  std::string base = ctx.params.Find("url")->ToText();
+  std::string query = ctx.params.Find("query")->ToText();
+  if (!base.empty() && base.back() == '/') base.pop_back();
+  HttpRequest req;
+  req.url = base + "/api/v1/query?query=" + UriEncode(query, false);
+  req.timeout = *ParseDuration(ctx.params.Find("timeout")->ToText());
+  HttpClient client;
+  HttpResponse resp = client.Send(req, ctx.cancel);
+  if (resp.status == 0) return AttemptResult::Failure("cannot query " + base + ": " + resp.error);
+  auto doc = ParseJson(resp.body);
+  if (!doc.ok())
+    return AttemptResult::Failure("HTTP " + std::to_string(resp.status) + " from " + base +
+                                  " is not a Prometheus answer");
+  auto value = OneValue(doc.value(), query);
+  if (!value.ok()) return AttemptResult::Failure(value.status().message());
+  double v = value.value();
+  ctx.log(query + " = " + Number(v));
+  AttemptResult r = AttemptResult::Success({{"value", Value(v)}});
+  const Value* max = ctx.params.Find("max");
+  const Value* min = ctx.params.Find("min");
+  if (std::isnan(v))
+    r = AttemptResult::Failure("'" + query + "' is NaN (no samples in its window?)");
+  else if (max && v > max->as_double())
+    r = AttemptResult::Failure(Number(v) + " is above max " + Number(max->as_double()));
+  else if (min && v < min->as_double())
+    r = AttemptResult::Failure(Number(v) + " is below min " + Number(min->as_double()));
+  r.outputs = {{"value", Value(v)}};
+  return r;
+}
+
+}  // namespace runbook

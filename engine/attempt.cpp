@@ -13,8 +13,11 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
   Value::Map params = resolved.value().as_map();
   for (const ParamSpec& spec : step.type->spec().params) {
     auto it = params.find(spec.name);
-    if (it == params.end() || it->second.is_null()) {
-      if (!spec.default_value.is_null()) params[spec.name] = spec.default_value;
+    if (it == params.end() || it->second.is_null()) {  // null: as if not given
+      if (!spec.default_value.is_null())
+        params[spec.name] = spec.default_value;
+      else if (it != params.end())
+        params.erase(it);
       continue;
     }
     std::string problem = CheckValue(spec, it->second);

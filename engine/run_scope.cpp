@@ -85,14 +85,34 @@ bool RunScope::StatusFunction(const std::string& name) const {
     bool failed = values_.failed;
     return name == "success" ? !failed && !values_.cancelled : failed;
   }
-  bool all_passed = true, any_failed = false;
+  bool all_passed = true;
   for (const std::string& need : step.needs) {
     const StepRun& run = (*steps_)[rb_.FindStep(need) - rb_.steps.data()];
     all_passed = all_passed && run.passed();
-    any_failed = any_failed || (run.outcome == Outcome::kFailure && !run.tolerated);
   }
   if (name == "success") return all_passed && !values_.cancelled;
-  return any_failed;
+  return AncestorFailed(step);
+}
+
+// failure(), as in GitHub Actions: a step upstream (directly or not) failed without being
+// tolerated, so a step after a skipped optional one still sees a failure further up.
+bool RunScope::AncestorFailed(const StepDecl& step) const {
+  std::vector<char> seen(rb_.steps.size(), 0);
+  std::vector<const StepDecl*> todo{&step};
+  while (!todo.empty()) {
+    const StepDecl* s = todo.back();
+    todo.pop_back();
+    for (const std::string& need : s->needs) {
+      const StepDecl* up = rb_.FindStep(need);
+      size_t i = static_cast<size_t>(up - rb_.steps.data());
+      if (seen[i]) continue;
+      seen[i] = 1;
+      const StepRun& run = (*steps_)[i];
+      if (run.outcome == Outcome::kFailure && !run.tolerated) return true;
+      todo.push_back(up);
+    }
+  }
+  return false;
 }
 
 }  // namespace runbook

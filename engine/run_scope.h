@@ -42,6 +42,7 @@ class RunScope final : public EvalScope {
  private:
   Result<Value> StepValue(const std::vector<std::string>& path) const;
   Result<Value> RunValue(const std::string& field) const;
+  bool AncestorFailed(const StepDecl& step) const;
 
   const Runbook& rb_;
   const RunValues& values_;

@@ -41,6 +41,18 @@ else
   echo "setup: npm not found; install Node.js 20 (the s3 and backend tests need it)" >&2
 fi
 
+# The demo backend (examples/demo-backend: better-sqlite3 builds from source when no prebuilt
+# binary can be fetched, which takes a minute or two the first time).
+demo_dir="$(cd "$(dirname "$0")/.." && pwd)/examples/demo-backend"
+if command -v npm > /dev/null; then
+  if [ ! -d "$demo_dir/node_modules" ] || [ "$demo_dir/package-lock.json" -nt "$demo_dir/node_modules" ]; then
+    echo "setup: npm ci in examples/demo-backend"
+    (cd "$demo_dir" && npm ci --no-audit --no-fund --silent && touch node_modules)
+  else
+    echo "setup: demo backend npm packages present"
+  fi
+fi
+
 # The aws CLI is the peer the s3-sync tests and benchmarks compare with.
 if ! command -v aws > /dev/null; then
   echo "setup: installing awscli"

@@ -155,6 +155,28 @@ TEST_CASE("dependents of a failure are skipped; finally runs; continue_on_error"
   CHECK(ran.Step(*rb, "cleanup").stdout_text == "failure\n");
 }
 
+TEST_CASE("failure() sees any ancestor; a skipped optional step does not stop its dependents",
+          "[executor]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(
+      Head() +
+          "  - {id: bad, uses: exec, with: {run: ['false']}}\n"
+          "  - {id: skipped, uses: exec, needs: [bad], with: {run: ['true']}}\n"
+          "  - {id: guarded, uses: exec, needs: [skipped], if: '${{ !failure() && !cancelled() }}',"
+          " with: {run: ['true']}}\n"
+          "  - {id: optional, uses: exec, if: '${{ false }}', with: {run: ['true']}}\n"
+          "  - {id: after-optional, uses: exec, needs: [optional],"
+          " if: '${{ !failure() && !cancelled() }}', with: {run: ['true']}}\n"
+          "  - {id: rescue, uses: exec, needs: [skipped], if: '${{ failure() }}',"
+          " with: {run: ['true']}}\n",
+      rb);
+  CHECK(ran.Step(*rb, "skipped").outcome == Outcome::kSkipped);
+  CHECK(ran.Step(*rb, "guarded").outcome == Outcome::kSkipped);
+  CHECK(ran.Step(*rb, "optional").outcome == Outcome::kSkipped);
+  CHECK(ran.Step(*rb, "after-optional").outcome == Outcome::kSuccess);
+  CHECK(ran.Step(*rb, "rescue").outcome == Outcome::kSuccess);
+}
+
 TEST_CASE("dry run of steps that would create files creates none", "[executor]") {
   std::string dir = TempDir();
   std::unique_ptr<Runbook> rb;

@@ -40,7 +40,7 @@ bool Accepts(int port) {
   return ok;
 }
 
-int StartServer(std::vector<std::string> argv, const std::string& log, int port) {
+int StartBackground(std::vector<std::string> argv, const std::string& log) {
   std::fflush(nullptr);  // the child must not repeat buffered output
   int pid = fork();
   if (pid == 0) {
@@ -54,9 +54,14 @@ int StartServer(std::vector<std::string> argv, const std::string& log, int port)
     execvp(args[0], args.data());
     _exit(127);
   }
+  return pid;
+}
+
+int StartServer(std::vector<std::string> argv, const std::string& log, int port) {
+  int pid = StartBackground(std::move(argv), log);
   for (int i = 0; i < 200 && !Accepts(port); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  if (!Accepts(port)) throw std::runtime_error("could not start " + argv[0] + " (see " + log + ")");
+  if (!Accepts(port)) throw std::runtime_error("could not start a server (see " + log + ")");
   return pid;
 }
 

@@ -14,6 +14,8 @@ bool Accepts(int port);
 // when it does not within 10 s.
 int StartServer(std::vector<std::string> argv, const std::string& log, int port);
 void StopServer(int pid);  // SIGTERM to its session, then reaps it
+// Starts argv in its own session with output to `log`, without waiting for anything.
+int StartBackground(std::vector<std::string> argv, const std::string& log);
 
 // tests/http/server.js with `options` ("--latency-ms 40 --error-every 3").
 class ShopServer {

@@ -1,0 +1,234 @@
+// The seed as code, end to end with real parts: the demo backend (Node, better-sqlite3)
+// under write load, runbooks/backup.yaml into s3rver, runbooks/drill.yaml restoring from the
+// bucket (the local backups are deleted first), a corrupted dump stopping the drill before
+// anything is restored, and runbooks/canary-check.yaml rolling a flag back on +40 % latency.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "engine/util/json.h"
+#include "support/s3rver.h"
+#include "support/servers.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+const std::string kSource = RUNBOOK_SOURCE_DIR;
+const std::string kAws =
+    "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 ";
+
+// A scratch root with a copy of the demo backend (its node_modules linked, not copied) and
+// the backup signing keys where the runbooks look for them by default.
+std::string DemoRoot() {
+  std::string root = TempDir(), demo = kSource + "/examples/demo-backend";
+  REQUIRE(Shell("test -d " + demo + "/node_modules/better-sqlite3").exit_code == 0);
+  Command c = Shell("set -e; cd " + root + " && mkdir -p backend .runbook/keys && cp -r " + demo +
+                    "/src " + demo + "/scripts " + demo + "/test " + demo + "/config " + demo +
+                    "/package.json " + demo + "/package-lock.json backend/ && ln -s " + demo +
+                    "/node_modules backend/node_modules && openssl genpkey -algorithm ed25519 "
+                    "-out .runbook/keys/backup-signing.pem && openssl pkey -in "
+                    ".runbook/keys/backup-signing.pem -pubout -out "
+                    ".runbook/keys/backup-signing.pub.pem && cd backend && npm run --silent seed "
+                    "-- --force");
+  INFO(c.err);
+  REQUIRE(c.exit_code == 0);
+  return root;
+}
+
+Command RunShipped(const std::string& root, const std::string& name, const std::string& sets,
+                   int timeout = 180) {
+  return Shell("cd " + root + " && " + kAws + Binary() + " run " + kSource + "/runbooks/" + name +
+                   ".yaml --audit-db audit.db --set backend=backend " + sets,
+               timeout);
+}
+
+std::string S3Sets(const S3rver& s3) {
+  return "--set remote=s3://backups/daily --set endpoint=" + s3.endpoint();
+}
+
+Value LastRun(const std::string& root, const std::string& runbook) {
+  Command h = Shell("cd " + root + " && " + Binary() + " history --audit-db audit.db --runbook " +
+                    runbook + " --limit 1 --format json");
+  auto v = ParseJson(h.out);
+  REQUIRE(v.ok());
+  REQUIRE(v.value().as_list().size() == 1);
+  return v.value().as_list()[0];
+}
+
+std::string Sqlite(const std::string& db, const std::string& sql) {
+  return Shell("sqlite3 '" + db + "' \"" + sql + "\"").out;
+}
+
+// The live backend on a free port with the write-load generator against it.
+struct LiveBackend {
+  explicit LiveBackend(const std::string& root) : port(FreePort()) {
+    std::string p = std::to_string(port);
+    server = StartServer(
+        {"sh", "-c", "cd " + root + "/backend && PORT=" + p + " exec node src/server.js"},
+        root + "/live.log", port);
+    load = StartBackground({"sh", "-c",
+                            "cd " + root +
+                                "/backend && exec node scripts/write-load.js "
+                                "--url http://127.0.0.1:" +
+                                p + " --rate 100"},
+                           root + "/load.log");
+  }
+  ~LiveBackend() { Stop(); }
+  void Stop() {
+    StopServer(load);
+    StopServer(server);
+    load = server = 0;
+  }
+  int port;
+  int server = 0;
+  int load = 0;
+};
+
+}  // namespace
+
+TEST_CASE("seed as code: backup under write load to S3, drill from the bucket, RTO met",
+          "[e2e][seed][s3]") {
+  std::string root = DemoRoot();
+  S3rver s3("backups");
+  std::string live_db = root + "/backend/data/app.sqlite";
+  LiveBackend live(root);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));  // orders are being written
+  std::string before_backup = Sqlite(live_db, "SELECT count(*) FROM orders");
+
+  Command backup =
+      RunShipped(root, "backup", S3Sets(s3) + " --set database=backend/data/app.sqlite");
+  INFO(backup.err);
+  REQUIRE(backup.exit_code == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  live.Stop();
+  // The dump was taken while the backend wrote: orders before it and after it.
+  CHECK(std::stoi(before_backup) > 0);
+  CHECK(std::stoi(Sqlite(live_db, "SELECT count(*) FROM orders")) > std::stoi(before_backup));
+  CHECK(ReadFile(root + "/load.log").find("wrote ") != std::string::npos);
+  // The dump and its signed metadata are in the bucket; the inventory has the ETags.
+  Command listed =
+      Shell(kAws + "aws --endpoint-url " + s3.endpoint() + " s3 ls s3://backups/daily/");
+  CHECK(listed.out.find(".sqlite.gz.meta.json") != std::string::npos);
+  CHECK(ReadFile(root + "/backend/docs/inventory.json").find("\"etag\"") != std::string::npos);
+
+  // The drill must come from the bucket: the local backups are gone.
+  Shell("rm -rf " + root + "/backend/backups");
+  std::string live_sum = Shell("sha256sum " + live_db).out;
+  int drill_port = FreePort();
+  Command drill =
+      RunShipped(root, "drill", S3Sets(s3) + " --set port=" + std::to_string(drill_port));
+  INFO(drill.err);
+  REQUIRE(drill.exit_code == 0);
+  CHECK(drill.err.find("test-ci") != std::string::npos);
+  CHECK(drill.err.find("RTO ") != std::string::npos);
+  Value run = LastRun(root, "drill");
+  CHECK(run.Find("status")->ToText() == "success");
+  CHECK(run.Find("objectives_met")->as_bool());
+  CHECK(run.Find("rto_ms")->as_int() < run.Find("rto_objective_ms")->as_int());
+  CHECK(run.Find("rto_objective_ms")->as_int() == 2 * 3600 * 1000);
+  // Restored in isolation: the live database is byte for byte what it was.
+  CHECK(Shell("sha256sum " + live_db).out == live_sum);
+  CHECK_FALSE(Shell("test -e " + live_db + ".before-restore").exit_code == 0);
+  std::string restored = root + "/backend/tmp/db-restore.sqlite";
+  CHECK(Sqlite(restored, "PRAGMA integrity_check") == "ok\n");
+  CHECK(std::stoi(Sqlite(restored, "SELECT count(*) FROM orders")) > 0);
+  std::string report = Shell("ls " + root + "/backend/reports/drill/drill-*.md").out;
+  REQUIRE_FALSE(report.empty());
+  std::string md = ReadFile(report.substr(0, report.size() - 1));
+  CHECK(md.find("integrity: 100 % (PRAGMA integrity_check: ok)") != std::string::npos);
+  CHECK(md.find("test:ci: success, test:contract: success, synthetic checks: success") !=
+        std::string::npos);
+  CHECK_FALSE(Accepts(drill_port));  // the backend it started is stopped
+  Command verify = Shell("cd " + root + " && " + Binary() + " audit verify --audit-db audit.db");
+  CHECK(verify.exit_code == 0);
+  Command html = Shell("cd " + root + " && " + Binary() + " report " +
+                       run.Find("run_id")->ToText() + " --audit-db audit.db --format html");
+  CHECK(html.out.find("drill") != std::string::npos);
+}
+
+TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before any restore",
+          "[e2e][seed][s3]") {
+  std::string root = DemoRoot();
+  S3rver s3("backups");
+  REQUIRE(RunShipped(root, "backup", S3Sets(s3) + " --set database=backend/data/app.sqlite")
+              .exit_code == 0);
+  // Replace the dump in the bucket with a damaged copy (same name, one byte changed).
+  std::string dump = Shell("cd " + root + "/backend/backups && ls *.sqlite.gz").out;
+  dump.pop_back();
+  Shell("cd " + root + " && cp backend/backups/" + dump +
+        " bad.gz && printf 'X' | dd of=bad.gz "
+        "bs=1 seek=100 conv=notrunc 2>/dev/null");
+  REQUIRE(Shell(kAws + "aws --endpoint-url " + s3.endpoint() + " s3 cp " + root +
+                "/bad.gz s3://backups/daily/" + dump + " --only-show-errors")
+              .exit_code == 0);
+  Command drill =
+      RunShipped(root, "drill", S3Sets(s3) + " --set port=" + std::to_string(FreePort()));
+  CHECK(drill.exit_code == 1);
+  CHECK(drill.err.find("FAIL verify") != std::string::npos);
+  CHECK(drill.err.find("sha256") != std::string::npos);
+  CHECK(drill.err.find("skip restore") != std::string::npos);
+  CHECK(drill.err.find("skip backend") != std::string::npos);
+  CHECK(Shell("test -e " + root + "/backend/tmp/db-restore.sqlite").exit_code != 0);
+  std::string report = Shell("cat " + root + "/backend/reports/drill/drill-*.md").out;
+  CHECK(report.find("result: failure") != std::string::npos);
+}
+
+TEST_CASE("seed as code: canary-check rolls the flag back on +40 % latency, marks a clean one good",
+          "[e2e][seed][canary]") {
+  std::string root = DemoRoot();
+  std::string port = std::to_string(FreePort());
+  std::string sets = "--set port=" + port +
+                     " --set flags=backend/config/flags.json --set reports=backend/reports "
+                     "--set iterations=10 --set inject_latency_ms=";
+  auto rollout = [&] {
+    auto flags = ParseJson(ReadFile(root + "/backend/config/flags.json"));
+    REQUIRE(flags.ok());
+    return flags.value().Find("flags")->Find("flag.analyticsIngest")->Find("rollout")->as_int();
+  };
+  // The first clean run: no baseline yet, so it becomes the baseline and 25 % is good.
+  Command first = RunShipped(root, "canary-check", sets + "100");
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.err.find("canary healthy: flag.analyticsIngest at 25 % marked good") !=
+        std::string::npos);
+  // A canary step raises the rollout; the release under it is 40 % slower.
+  WriteFile(root, "raise.yaml",
+            "version: 1\nname: raise\nsteps:\n  - {id: raise, uses: flag-update, with: {file: "
+            "backend/config/flags.json, flag: flag.analyticsIngest, rollout: 50}}\n");
+  REQUIRE(
+      Shell("cd " + root + " && " + Binary() + " run raise.yaml --audit-db audit.db").exit_code ==
+      0);
+  REQUIRE(rollout() == 50);
+  Command slow = RunShipped(root, "canary-check", sets + "140");
+  INFO(slow.err);
+  CHECK(slow.exit_code == 1);
+  CHECK(slow.err.find("canary regressed: ") != std::string::npos);
+  CHECK(slow.err.find("flag.analyticsIngest rolled back to 25 %") != std::string::npos);
+  CHECK(rollout() == 25);
+  // The evidence is there either way.
+  std::string obs = root + "/backend/reports/observability/";
+  CHECK(ReadFile(obs + "dashboard-summary.md").find("| checkout |") != std::string::npos);
+  CHECK(ReadFile(obs + "metrics-snapshot.txt").find("http_request_duration_seconds_bucket") !=
+        std::string::npos);
+  Command zip = Shell(
+      "python3 -c \"import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); "
+      "print(z.testzip(), sorted(z.namelist()))\" " +
+      root + "/backend/reports/release/release-bundle.zip");
+  CHECK(zip.out.find("None") == 0);
+  CHECK(zip.out.find("synthetic-report.json") != std::string::npos);
+  CHECK(zip.out.find("observability-artifacts.zip") != std::string::npos);
+  CHECK(zip.out.find("sbom.json") != std::string::npos);
+  // A clean run after the rollback passes against the baseline and marks 25 % good again.
+  Command clean = RunShipped(root, "canary-check", sets + "100");
+  INFO(clean.err);
+  CHECK(clean.exit_code == 0);
+  std::string history = ReadFile(root + "/backend/config/flags.json.history.jsonl");
+  history.pop_back();
+  std::string last = history.substr(history.rfind('\n') + 1);
+  CHECK(last.find("\"good\":true") != std::string::npos);
+  CHECK(last.find("\"step\":\"mark-good\"") != std::string::npos);
+  CHECK(last.find("\"to\":25") != std::string::npos);
+}

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/commands.h"
 #include "engine/util/duration.h"
 
 namespace runbook {
@@ -34,6 +35,26 @@ std::unique_ptr<AuditStore> OpenAuditForCommand(const std::string& flag) {
               << " run(s) as interrupted (their process is gone)\n";
   }
   return std::move(store).value();
+}
+
+}  // namespace runbook
+
+namespace runbook {
+
+std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,
+                                           int& exit_code) {
+  auto store = OpenAuditForCommand(flag);
+  if (!store) {
+    exit_code = kExitEnvironment;
+    return std::nullopt;
+  }
+  auto record = LoadRunRecord(*store, id);
+  if (!record.ok()) {
+    std::cerr << "runbook: error: " << record.status().message() << "\n";
+    exit_code = kExitInvalid;
+    return std::nullopt;
+  }
+  return std::move(record).value();
 }
 
 }  // namespace runbook

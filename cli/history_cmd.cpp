@@ -2,6 +2,7 @@
 // --format json).
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
@@ -36,12 +37,28 @@ Value RowValue(const RunRow& r) {
                           {"resumed_from", Value(r.resumed_from)}});
 }
 
+// The last `n` lines of `text`, each indented by `indent`.
+std::string LastLines(const std::string& text, size_t n, const std::string& indent) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  std::string out;
+  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
+    out += indent + lines[i] + "\n";
+  return out;
+}
+
 void PrintAttempt(const AttemptView& a) {
   std::cout << "    attempt " << a.number << "  " << a.started_at << "  "
             << (a.status.empty() ? "never finished" : a.status) << "  " << HumanMs(a.duration_ms);
   if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
   std::cout << "\n";
   if (!a.error.empty()) std::cout << "      error: " << a.error << "\n";
+  if (a.status.empty() || a.status == "success") return;
+  // A failed attempt: what it last printed (redacted when recorded), usually the reason.
+  const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
+  if (!tail.empty()) std::cout << "      last output:\n" << LastLines(tail, 12, "        ");
 }
 
 }  // namespace
@@ -72,14 +89,10 @@ int CmdHistory(const AuditCliOptions& o) {
 }
 
 int CmdShow(const AuditCliOptions& o) {
-  auto store = OpenAuditForCommand(o.audit_db);
-  if (!store) return kExitEnvironment;
-  auto rec = LoadRunRecord(*store, o.run_id);
-  if (!rec.ok()) {
-    std::cerr << "runbook: error: " << rec.status().message() << "\n";
-    return kExitInvalid;
-  }
-  const RunRecord& r = rec.value();
+  int exit_code = kExitOk;
+  auto rec = LoadRunForCommand(o.audit_db, o.run_id, exit_code);
+  if (!rec) return exit_code;
+  const RunRecord& r = *rec;
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";

@@ -9,16 +9,12 @@
 namespace runbook {
 
 int CmdReport(const AuditCliOptions& o) {
-  auto store = OpenAuditForCommand(o.audit_db);
-  if (!store) return kExitEnvironment;
-  auto rec = LoadRunRecord(*store, o.run_id);
-  if (!rec.ok()) {
-    std::cerr << "runbook: error: " << rec.status().message() << "\n";
-    return kExitInvalid;
-  }
-  std::string text = o.format == "json"   ? ReportJson(rec.value())
-                     : o.format == "html" ? ReportHtml(rec.value())
-                                          : ReportMarkdown(rec.value());
+  int exit_code = kExitOk;
+  auto rec = LoadRunForCommand(o.audit_db, o.run_id, exit_code);
+  if (!rec) return exit_code;
+  std::string text = o.format == "json"   ? ReportJson(*rec)
+                     : o.format == "html" ? ReportHtml(*rec)
+                                          : ReportMarkdown(*rec);
   if (o.output.empty()) {
     std::cout << text;
     return kExitOk;

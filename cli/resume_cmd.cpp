@@ -74,17 +74,10 @@ Millis ApprovalWait(const RunRecord& r) {
 }  // namespace
 
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
-  RunRecord record;
-  {
-    auto store = OpenAuditForCommand(o.audit_db);
-    if (!store) return kExitEnvironment;
-    auto loaded = LoadRunRecord(*store, o.resume_id);
-    if (!loaded.ok()) {
-      std::cerr << "runbook: error: " << loaded.status().message() << "\n";
-      return kExitInvalid;
-    }
-    record = std::move(loaded).value();
-  }
+  int exit_code = kExitOk;
+  auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, exit_code);
+  if (!loaded) return exit_code;
+  RunRecord record = std::move(*loaded);
   if (!Resumable(record)) return kExitInvalid;
   auto rb = LoadForCommand(registry, record.Text("path"));
   if (!rb) return kExitInvalid;

@@ -148,6 +148,24 @@ TEST_CASE("a secret printed by a step appears nowhere: output, store, reports, e
   CHECK(run.err.find("plain ***") != std::string::npos);  // redacted, not dropped
 }
 
+TEST_CASE("show prints what a failed attempt last wrote, redacted", "[audit][e2e][secrets]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  std::string file =
+      WriteFile(dir, "f.yaml",
+                "version: 1\nname: f\nsecrets:\n  token: {env: DEPLOY_TOKEN}\nsteps:\n"
+                "  - id: fail\n    uses: exec\n    with:\n      shell: true\n      run: |\n"
+                "        for i in $(seq 1 30); do echo \"line $i\"; done\n"
+                "        echo \"login with $DEPLOY_TOKEN refused: HTTP 401\" >&2; exit 3\n");
+  Command run = Shell("DEPLOY_TOKEN=s3cr3t-token-42 " + Rb("run " + file + " --audit-db " + db));
+  CHECK(run.exit_code == 1);
+  std::string id = Field(History(db).as_list()[0], "run_id");
+  Command show = Shell(Rb("show " + id + " --audit-db " + db));
+  CHECK(show.out.find("      last output:\n        login with *** refused: HTTP 401\n") !=
+        std::string::npos);
+  CHECK(show.out.find("s3cr3t-token-42") == std::string::npos);
+}
+
 TEST_CASE("a declared secret shorter than 4 characters is refused", "[audit][e2e][secrets]") {
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "s.yaml",

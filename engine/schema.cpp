@@ -62,8 +62,9 @@ Value TypeSchema(const ParamSpec& p) {
   }
   if (p.minimum) s["minimum"] = Value(*p.minimum);
   if (p.maximum) s["maximum"] = Value(*p.maximum);
-  Value out =
-      p.type == ParamType::kAny || p.type == ParamType::kString ? Obj(s) : OrExpression(Obj(s));
+  // A plain string already admits an expression; an enum or another type needs the option.
+  bool plain = p.type == ParamType::kAny || (p.type == ParamType::kString && p.enum_values.empty());
+  Value out = plain ? Obj(s) : OrExpression(Obj(s));
   M wrapped = out.as_map();
   if (!p.doc.empty()) wrapped["description"] = Str(p.doc);
   if (!p.default_value.is_null()) wrapped["default"] = p.default_value;

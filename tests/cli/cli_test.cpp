@@ -118,7 +118,7 @@ TEST_CASE("the checked-in step reference is the generated one", "[cli][docs]") {
   CHECK(Shell(Run("steps --format md")).out == checked_in.str());
 }
 
-TEST_CASE("on a terminal the live view redraws in place; NO_COLOR drops colour", "[cli][tty]") {
+TEST_CASE("on a terminal the live view redraws in place, NO_COLOR drops colour", "[cli][tty]") {
   REQUIRE(Shell("command -v script").exit_code == 0);  // bsdutils, essential on Debian
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "tty.yaml",

@@ -40,7 +40,7 @@ const char* kThree =
 
 }  // namespace
 
-TEST_CASE("kill -9 at scripted points leaves a consistent store; resume finishes the run",
+TEST_CASE("kill -9 at scripted points leaves a consistent store, resume finishes the run",
           "[audit][e2e][kill]") {
   // Events of a clean run: 1 run_started, 2 attempt_started a, 3 attempt_finished a,
   // 4 step_finished a, 5 attempt_started b, 6 attempt_finished b, 7 step_finished b, ...
@@ -290,7 +290,7 @@ TEST_CASE("the html report opens in headless Chromium without console errors",
   CHECK(std::stoi(bars.out) > 2000);
 }
 
-TEST_CASE("approvals are recorded with who, inputs and the wait; show lists them",
+TEST_CASE("approvals are recorded with who, inputs and the wait, show lists them",
           "[audit][e2e][approval]") {
   std::string dir = TempDir();
   std::string db = dir + "/audit.db";

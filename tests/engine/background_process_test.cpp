@@ -42,7 +42,7 @@ TEST_CASE("a background process and its children are stopped as a group", "[proc
   CHECK(p->Stop(Millis(2000)) == "stopped with SIGTERM (killed by SIGTERM)");  // idempotent
 }
 
-TEST_CASE("a background leader that exits early is reported; its group goes too", "[process]") {
+TEST_CASE("a background leader that exits early is reported, its group goes too", "[process]") {
   std::string dir = TempDir(), error;
   auto p = StartShell(Marker(3) + " & exit 5", dir + "/out.log", error);
   REQUIRE(p != nullptr);
@@ -53,7 +53,7 @@ TEST_CASE("a background leader that exits early is reported; its group goes too"
   CHECK(p->Stop(Millis(100)) == "had already exited (exit code 5)");
 }
 
-TEST_CASE("a background process that ignores SIGTERM is killed; so is an abandoned one",
+TEST_CASE("a background process that ignores SIGTERM is killed, so is an abandoned one",
           "[process]") {
   std::string dir = TempDir(), error;
   auto p = StartShell("trap '' TERM; " + Marker(4), dir + "/out.log", error);

@@ -20,7 +20,7 @@ double Seconds(Clock_::time_point since) {
 }
 }  // namespace
 
-TEST_CASE("independent steps run in parallel; max_parallel 1 serialises them", "[executor]") {
+TEST_CASE("independent steps run in parallel, max_parallel 1 serialises them", "[executor]") {
   std::string steps =
       "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n"
       "  - {id: b, uses: exec, with: {run: [sleep, '1']}}\n";
@@ -136,7 +136,7 @@ TEST_CASE("outputs flow into a later step's with and if", "[executor]") {
   CHECK(ran.Step(*rb, "c").reason == "condition is false: steps.a.outputs.x == '41'");
 }
 
-TEST_CASE("dependents of a failure are skipped; finally runs; continue_on_error", "[executor]") {
+TEST_CASE("dependents of a failure are skipped, finally runs, continue_on_error", "[executor]") {
   std::unique_ptr<Runbook> rb;
   Ran ran = RunText(
       Head() +
@@ -155,7 +155,7 @@ TEST_CASE("dependents of a failure are skipped; finally runs; continue_on_error"
   CHECK(ran.Step(*rb, "cleanup").stdout_text == "failure\n");
 }
 
-TEST_CASE("failure() sees any ancestor; a skipped optional step does not stop its dependents",
+TEST_CASE("failure() sees any ancestor, a skipped optional step does not stop its dependents",
           "[executor]") {
   std::unique_ptr<Runbook> rb;
   Ran ran = RunText(

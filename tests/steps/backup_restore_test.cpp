@@ -240,7 +240,7 @@ TEST_CASE(
   CHECK(Shell("sha256sum " + s.Path("live/app.sqlite")).out == live_before);
 }
 
-TEST_CASE("restore: refuses an unverified source; keeps the old database; writes the env file",
+TEST_CASE("restore: refuses an unverified source, keeps the old database, writes the env file",
           "[steps][restore]") {
   Site s;
   s.MakeDb();

@@ -25,7 +25,7 @@ std::string Cat(const std::string& path) { return Shell("cat " + path).out; }
 
 }  // namespace
 
-TEST_CASE("flag-update changes one number; rollbacks follow the history", "[steps][flag]") {
+TEST_CASE("flag-update changes one number, rollbacks follow the history", "[steps][flag]") {
   std::string dir = TempDir();
   WriteFile(dir, "flags.json", kFlags);
   Command dry = Flag(dir, ", rollout: 10", " --dry-run");

@@ -115,7 +115,7 @@ TEST_CASE("probe http: the seed's journey with a token, cookies, percentiles and
   CHECK(c.err.find(" rate=0") != std::string::npos);
 }
 
-TEST_CASE("probe http: errors count against max_error_rate; the report is still written",
+TEST_CASE("probe http: errors count against max_error_rate, the report is still written",
           "[steps][probe][http]") {
   ShopServer shop("--error-every 2");
   std::string dir = TempDir();

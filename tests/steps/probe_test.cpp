@@ -15,7 +15,7 @@ Command RunIn(const std::string& dir, const std::string& steps) {
 
 }  // namespace
 
-TEST_CASE("probe process: a stuck job is seen; runbook's own command line is not",
+TEST_CASE("probe process: a stuck job is seen, runbook's own command line is not",
           "[steps][probe]") {
   std::string dir = TempDir();
   const char* absent =

@@ -67,7 +67,7 @@ TEST_CASE("s3-sync to and from S3: by content, exact deletes, guarded, restorabl
         std::string::npos);
 }
 
-TEST_CASE("s3-sync: a failed listing deletes nothing; a missing bucket is named", "[steps][s3]") {
+TEST_CASE("s3-sync: a failed listing deletes nothing, a missing bucket is named", "[steps][s3]") {
   Sync s;
   s.endpoint = "http://127.0.0.1:" + std::to_string(FreePort());  // nothing listens there
   Shell("mkdir -p " + s.dir + "/local && echo keep > " + s.dir + "/local/keep.txt");
@@ -118,7 +118,7 @@ TEST_CASE("s3-sync sends a file above the threshold in parts and brings it back 
   CHECK(bad.err.find("part_size must be at least 5MiB") != std::string::npos);
 }
 
-TEST_CASE("s3-sync retries 5xx, SlowDown, 429 and resets; fails at once on 403",
+TEST_CASE("s3-sync retries 5xx, SlowDown, 429 and resets, fails at once on 403",
           "[steps][s3][faults]") {
   S3rver server("backups");
   Sync s;
@@ -176,7 +176,7 @@ TEST_CASE("s3-sync and aws s3 sync agree on what is in sync", "[steps][s3][aws]"
   CHECK(dry.out.find("upload") == std::string::npos);
 }
 
-TEST_CASE("s3-sync dry run lists transfers and deletes; profiles; require_encryption",
+TEST_CASE("s3-sync dry run lists transfers and deletes, profiles, require_encryption",
           "[steps][s3]") {
   S3rver server("backups");
   Sync s;

@@ -124,7 +124,7 @@ TEST_CASE("service: something already on the port is not taken for the service",
   CHECK_FALSE(ProcessAlive(tag));
 }
 
-TEST_CASE("service: Ctrl-C stops it; one that ignores SIGTERM is killed after the grace",
+TEST_CASE("service: Ctrl-C stops it, one that ignores SIGTERM is killed after the grace",
           "[steps][service][signals]") {
   std::string dir = TempDir(), tag = Tag("sigint");
   int port = FreePort();

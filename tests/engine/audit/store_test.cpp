@@ -40,7 +40,7 @@ void Sql(const std::string& path, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("an intact chain verifies; each kind of tampering names the first bad event", "[audit]") {
+TEST_CASE("an intact chain verifies, each kind of tampering names the first bad event", "[audit]") {
   std::string dir = TempDir();
   std::string db = dir + "/audit.db";
   StoreWithEvents(db, 6);
@@ -70,7 +70,7 @@ TEST_CASE("an intact chain verifies; each kind of tampering names the first bad 
   }
 }
 
-TEST_CASE("a signed head detects a truncated tail; without it truncation is invisible", "[audit]") {
+TEST_CASE("a signed head detects a truncated tail, without it truncation is invisible", "[audit]") {
   std::string dir = TempDir();
   std::string db = dir + "/audit.db";
   REQUIRE(Shell("cd " + dir +
@@ -98,7 +98,7 @@ TEST_CASE("a signed head detects a truncated tail; without it truncation is invi
   CHECK(Verify(db, dir + "/other.pub") == "the signature of the head at event 5 is invalid");
 }
 
-TEST_CASE("a lock held by a live process refuses; one held by a gone process is taken",
+TEST_CASE("a lock held by a live process refuses, one held by a gone process is taken",
           "[audit][lock]") {
   std::string db = TempDir() + "/audit.db";
   auto store = AuditStore::Open(db);

@@ -13,4 +13,5 @@ for arg in "$@"; do
 done
 [ -n "$build_dir" ] || build_dir=build
 cmake -S . -B "$build_dir" -G Ninja "${args[@]}" > /dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+# RUNBOOK_BUILD_TARGET=runbook builds only the binary (the demo does not need the tests).
+cmake --build "$build_dir" -j "$(nproc)" ${RUNBOOK_BUILD_TARGET:+--target "$RUNBOOK_BUILD_TARGET"}

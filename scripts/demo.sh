@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh
+RUNBOOK_BUILD_TARGET=runbook bash scripts/build.sh
 rb=./build/runbook
 backend=examples/demo-backend
 remote="${REMOTE:-.runbook/object-store/backups}"

@@ -91,56 +91,60 @@ Status WriteReport(const std::string& path, const Value& report) {
   return WriteFileAtomic(path, ToJson(report, 2) + "\n");
 }
 
-}  // namespace
-
-AttemptResult ProbeHttp(StepContext& ctx) {
-  auto journey = ParseJourney(*ctx.params.Find("journey"));
-  if (!journey.ok()) return AttemptResult::Failure(journey.status().message());
-  int64_t iterations = ctx.params.Find("iterations")->as_int();
-  int64_t users = std::min(ctx.params.Find("concurrency")->as_int(), iterations);
-  std::vector<Tally> tally = RunJourney(ctx, journey.value(), iterations, users);
-  if (ctx.cancel.cancelled()) {
-    AttemptResult cancelled;
-    cancelled.status = AttemptStatus::kCancelled;
-    return cancelled;
-  }
-  int64_t requests = 0, errors = 0;
-  Value::Map checks, outputs_checks;
+// What the journey came to: per check (with samples for the report, without for outputs).
+struct Totals {
+  int64_t requests = 0;
+  int64_t errors = 0;
   std::string first_error;
+  Value::Map checks;         // for the report
+  Value::Map output_checks;  // for the outputs
+  double rate() const { return Rate(errors, requests); }
+};
+
+void LogCheck(StepContext& ctx, const std::string& name, const Tally& t, const Value& c) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-16s n=%-5lld p50=%.1fms p95=%.1fms p99=%.1fms errors=%lld",
+                name.c_str(), static_cast<long long>(t.requests), c.Find("p50")->as_double(),
+                c.Find("p95")->as_double(), c.Find("p99")->as_double(),
+                static_cast<long long>(t.errors));
+  ctx.log(line);
+}
+
+Totals Summarize(StepContext& ctx, const std::vector<JourneyRequest>& journey,
+                 const std::vector<Tally>& tally) {
+  Totals t;
   for (size_t i = 0; i < tally.size(); ++i) {
-    const std::string& name = journey.value()[i].name;
-    requests += tally[i].requests;
-    errors += tally[i].errors;
-    if (first_error.empty() && !tally[i].first_error.empty())
-      first_error = name + ": " + tally[i].first_error;
-    checks[name] = CheckValue(tally[i], true);
-    outputs_checks[name] = CheckValue(tally[i], false);
-    const Value& c = outputs_checks[name];
-    char line[256];
-    std::snprintf(line, sizeof line, "%-16s n=%-5lld p50=%.1fms p95=%.1fms p99=%.1fms errors=%lld",
-                  name.c_str(), static_cast<long long>(tally[i].requests),
-                  c.Find("p50")->as_double(), c.Find("p95")->as_double(),
-                  c.Find("p99")->as_double(), static_cast<long long>(tally[i].errors));
-    ctx.log(line);
+    const std::string& name = journey[i].name;
+    t.requests += tally[i].requests;
+    t.errors += tally[i].errors;
+    if (t.first_error.empty() && !tally[i].first_error.empty())
+      t.first_error = name + ": " + tally[i].first_error;
+    t.checks[name] = CheckValue(tally[i], true);
+    t.output_checks[name] = CheckValue(tally[i], false);
+    LogCheck(ctx, name, tally[i], t.output_checks[name]);
   }
-  double rate = Rate(errors, requests);
-  std::string report = ctx.params.Find("report")->ToText();
-  Value doc(Value::Map{{"generatedAt", Value(FormatUtc(ctx.clock.WallNow()))},
-                       {"baseUrl", Value(ctx.params.Find("base_url")->ToText())},
-                       {"iterations", Value(iterations)},
-                       {"concurrency", Value(users)},
-                       {"percentiles", Value("nearest-rank")},
-                       {"requests", Value(requests)},
-                       {"errors", Value(errors)},
-                       {"errorRate", Value(rate)},
-                       {"checks", Value(std::move(checks))}});
-  Status written = WriteReport(report, doc);
-  if (!written.ok()) return AttemptResult::Failure(written.message());
-  ctx.log("report " + report);
+  return t;
+}
+
+Value ReportDoc(StepContext& ctx, const Totals& t, int64_t iterations, int64_t users) {
+  return Value(Value::Map{{"generatedAt", Value(FormatUtc(ctx.clock.WallNow()))},
+                          {"baseUrl", Value(ctx.params.Find("base_url")->ToText())},
+                          {"iterations", Value(iterations)},
+                          {"concurrency", Value(users)},
+                          {"percentiles", Value("nearest-rank")},
+                          {"requests", Value(t.requests)},
+                          {"errors", Value(t.errors)},
+                          {"errorRate", Value(t.rate())},
+                          {"checks", Value(t.checks)}});
+}
+
+// Outputs always; a failure when out of time or above max_error_rate.
+AttemptResult Verdict(StepContext& ctx, Totals t, const std::string& report) {
+  double rate = t.rate();
   AttemptResult r = AttemptResult::Success({{"error_rate", Value(rate)},
-                                            {"requests", Value(requests)},
-                                            {"errors", Value(errors)},
-                                            {"checks", Value(std::move(outputs_checks))},
+                                            {"requests", Value(t.requests)},
+                                            {"errors", Value(t.errors)},
+                                            {"checks", Value(std::move(t.output_checks))},
                                             {"report", Value(report)}});
   if (ctx.deadline && ctx.clock.Now() >= *ctx.deadline) r.status = AttemptStatus::kTimeout;
   double max_rate = ctx.params.Find("max_error_rate")->as_double();
@@ -149,9 +153,29 @@ AttemptResult ProbeHttp(StepContext& ctx) {
     std::snprintf(why, sizeof why, "error rate %.2f%% is above max_error_rate %g%%; ", rate,
                   max_rate);
     r.status = AttemptStatus::kFailure;
-    r.error = why + first_error;
+    r.error = why + t.first_error;
   }
   return r;
+}
+
+}  // namespace
+
+AttemptResult ProbeHttp(StepContext& ctx) {
+  auto journey = ParseJourney(*ctx.params.Find("journey"));
+  if (!journey.ok()) return AttemptResult::Failure(journey.status().message());
+  int64_t iterations = ctx.params.Find("iterations")->as_int();
+  int64_t users = std::min(ctx.params.Find("concurrency")->as_int(), iterations);
+  Totals t = Summarize(ctx, journey.value(), RunJourney(ctx, journey.value(), iterations, users));
+  if (ctx.cancel.cancelled()) {
+    AttemptResult cancelled;
+    cancelled.status = AttemptStatus::kCancelled;
+    return cancelled;
+  }
+  std::string report = ctx.params.Find("report")->ToText();
+  Status written = WriteReport(report, ReportDoc(ctx, t, iterations, users));
+  if (!written.ok()) return AttemptResult::Failure(written.message());
+  ctx.log("report " + report);
+  return Verdict(ctx, std::move(t), report);
 }
 
 }  // namespace runbook

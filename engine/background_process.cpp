@@ -117,7 +117,7 @@ std::unique_ptr<BackgroundProcess> PosixProcessRunner::Start(const BackgroundReq
   if (exe.empty()) return nullptr;
   int fd = OpenLog(req.log_path, error);
   if (fd < 0) return nullptr;
-  pid_t pid = SpawnInGroup({exe, req.argv, req.cwd, req.env, fd, fd}, error);
+  pid_t pid = SpawnTiedToParent({exe, req.argv, req.cwd, req.env, fd, fd}, error);
   close(fd);
   if (pid < 0) return nullptr;
   return std::make_unique<PosixBackgroundProcess>(pid);

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -47,6 +49,68 @@ pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
   if (rc != 0) {
     error = "cannot start '" + spec.argv[0] + "': " + std::strerror(rc);
     if (rc == ENOENT && !spec.cwd.empty()) error += " (or no directory '" + spec.cwd + "')";
+    return -1;
+  }
+  return pid;
+}
+
+namespace {
+
+// Everything the child needs, built before fork: after it only async-signal-safe calls.
+struct ExecImage {
+  explicit ExecImage(const SpawnSpec& spec) : args(spec.argv) {
+    for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+    for (std::string& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+  }
+  std::vector<std::string> args, env_strings;
+  std::vector<char*> argv, envp;
+};
+
+// In the child: own group, tied to the parent thread, default signals, the fds, the folder.
+[[noreturn]] void ExecChild(const SpawnSpec& spec, ExecImage& image, pid_t parent, int err_fd) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(127);  // the parent died before the tie was made
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; ++s) sigaction(s, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  int in = open("/dev/null", O_RDONLY);
+  int rc = in < 0 || dup2(in, 0) < 0 || dup2(spec.stdout_fd, 1) < 0 || dup2(spec.stderr_fd, 2) < 0;
+  if (rc == 0 && (spec.cwd.empty() || chdir(spec.cwd.c_str()) == 0))
+    execve(spec.exe.c_str(), image.argv.data(), image.envp.data());
+  int e = errno;
+  ssize_t ignored = write(err_fd, &e, sizeof e);
+  (void)ignored;
+  _exit(127);
+}
+
+}  // namespace
+
+pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
+  ExecImage image(spec);
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    error = std::string("cannot create a pipe: ") + std::strerror(errno);
+    return -1;
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) ExecChild(spec, image, parent, report[1]);
+  close(report[1]);
+  int child_errno = 0;
+  ssize_t got = pid < 0 ? 0 : read(report[0], &child_errno, sizeof child_errno);  // EOF: exec'd
+  close(report[0]);
+  if (pid < 0 || got > 0) {
+    int e = pid < 0 ? errno : child_errno;
+    if (pid > 0) waitpid(pid, nullptr, 0);
+    error = "cannot start '" + spec.argv[0] + "': " + std::strerror(e);
+    if (e == ENOENT && !spec.cwd.empty()) error += " (or no directory '" + spec.cwd + "')";
     return -1;
   }
   return pid;

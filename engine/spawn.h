@@ -25,6 +25,11 @@ struct SpawnSpec {
 // signal dispositions and an empty mask. Returns its pid, or -1 with `error` set.
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error);
 
+// As SpawnInGroup, and the child gets SIGTERM when the thread that spawned it dies
+// (PR_SET_PDEATHSIG), so a `kill -9` of runbook does not leave it running. Uses fork (a
+// posix_spawn attribute cannot set it): for rare, long-lived children such as services.
+pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error);
+
 // argv[0] resolved in the PATH of `env`; "" with `error` set when it cannot be found.
 std::string ResolveArgv0(const std::vector<std::string>& argv, const EnvMap& env,
                          std::string& error);

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "support/servers.h"
 #include "support/support.h"
@@ -166,4 +168,30 @@ TEST_CASE("service: resume starts it again instead of carrying it over", "[steps
   CHECK(resumed.err.find("backend | started pid") != std::string::npos);
   CHECK(resumed.err.find("check | pong") != std::string::npos);
   CHECK_FALSE(ProcessAlive(tag));
+}
+
+TEST_CASE("service: kill -9 of runbook does not leave the service running", "[steps][service]") {
+  std::string dir = TempDir(), tag = Tag("kill9");
+  int port = FreePort();
+  std::string marker = "sleep 59." + std::to_string(getpid() % 1000);
+  WriteFile(dir, "k.yaml",
+            ServiceRunbook(port, tag, "",
+                           "  - id: long\n    uses: exec\n    needs: [backend]\n"
+                           "    with: {shell: true, run: '" +
+                               marker + "'}\n"));
+  Command c = Shell("cd " + dir + " && (" + Binary() +
+                        " run k.yaml --audit-db a.db > /dev/null 2>&1 & pid=$!; for i in $(seq "
+                        "100); do curl -sf http://127.0.0.1:" +
+                        std::to_string(port) +
+                        "/health >/dev/null && break; sleep 0.1; done; kill -9 $pid; wait $pid; "
+                        "echo rc=$?)",
+                    60);
+  CHECK(c.out.find("rc=137") != std::string::npos);
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = !ProcessAlive(tag);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(gone);
+  Shell("pkill -f '" + marker + "'");  // a plain step's child is not tied (docs/audit.md)
 }

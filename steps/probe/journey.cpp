@@ -50,18 +50,25 @@ Status ParseExpect(const Value& e, const std::string& where, JourneyRequest& r) 
 }
 
 Status ParseFields(const Value& item, const std::string& where, JourneyRequest& r) {
+  static const std::set<std::string> kMethods{"GET",    "POST", "PUT",    "PATCH",
+                                              "DELETE", "HEAD", "OPTIONS"};
   static const std::set<std::string> kKeys{"name", "method", "path",   "headers",
                                            "json", "expect", "extract"};
   for (const auto& [key, v] : item.as_map()) {
     if (!kKeys.count(key))
       return Status::Error(where + ": unknown key '" + key +
                            "' (expected name, method, path, headers, json, expect, extract)");
+    if ((key == "headers" || key == "extract") && !v.is_map())
+      return Status::Error(where + ": " + key + " must be a mapping");
     if (key == "method") r.method = v.ToText();
+    if (key == "method" && !kMethods.count(r.method))
+      return Status::Error(where + ": unknown method '" + r.method +
+                           "' (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)");
     if (key == "path") r.path = v.ToText();
     if (key == "json") r.json = v;
-    if (key == "headers" && v.is_map())
+    if (key == "headers")
       for (const auto& [h, hv] : v.as_map()) r.headers.emplace_back(h, hv.ToText());
-    if (key == "extract" && v.is_map())
+    if (key == "extract")
       for (const auto& [var, ptr] : v.as_map()) r.extract.emplace_back(var, ptr.ToText());
     if (key == "expect") {
       Status s = ParseExpect(v, where, r);

@@ -177,6 +177,12 @@ TEST_CASE("probe http: journey mistakes are found when the runbook is loaded", "
   CHECK(n.exit_code == 2);
   CHECK(n.err.find("probe kind 'http' needs 'base_url'") != std::string::npos);
   CHECK(n.err.find("journey[0] ('a'): unknown key 'bogus'") != std::string::npos);
+  WriteFile(dir, "m.yaml",
+            "version: 1\nname: n\nsteps:\n  - id: p\n    uses: probe\n"
+            "    with: {kind: http, base_url: 'http://x', journey: [{name: a, path: /, method: "
+            "get}, {name: b, path: /, headers: [x]}]}\n");
+  Command m = Shell("cd " + dir + " && " + Binary() + " validate m.yaml");
+  CHECK(m.err.find("journey[0] ('a'): unknown method 'get' (GET, POST,") != std::string::npos);
 }
 
 TEST_CASE("probe prometheus: instant queries against a real Prometheus scraping the server",

@@ -55,6 +55,8 @@ StepSpec MakeSpec() {
   };
   s.outputs = {
       Output("ok", ParamType::kBoolean, "no problem found"),
+      Output("integrity", ParamType::kString,
+             "one line for reports: 'ok: 100 % (N tables, M rows)' or 'failed: <first problem>'"),
       Output("errors", ParamType::kStringList, "the first problems found"),
       Output("tables", ParamType::kStringList, "table names"),
       Output("rows", ParamType::kMap, "rows per table"),
@@ -118,8 +120,29 @@ class IntegrityCheck final : public StepType {
   }
 
   AttemptResult Run(StepContext& ctx) const override {
+    AttemptResult r = ctx.params.Find("engine")->ToText() == "postgres"
+                          ? PostgresIntegrityCheck(ctx)
+                          : RunSqlite(ctx);
+    if (r.outputs.count("ok")) r.outputs["integrity"] = Value(Verdict(r.outputs));
+    return r;
+  }
+
+ private:
+  // One line for reports: "ok: 100 % (4 tables, 1,234 rows)" or "failed: the first problem".
+  static std::string Verdict(const Value::Map& out) {
+    if (!out.at("ok").as_bool()) {
+      const Value& errors = out.at("errors");
+      return "failed: " +
+             (errors.as_list().empty() ? std::string("see errors") : errors.as_list()[0].ToText());
+    }
+    int64_t rows = 0;
+    for (const auto& [table, n] : out.at("rows").as_map()) rows += n.as_int();
+    return "ok: 100 % (" + std::to_string(out.at("rows").as_map().size()) + " tables, " +
+           std::to_string(rows) + " rows)";
+  }
+
+  static AttemptResult RunSqlite(StepContext& ctx) {
     const Value& p = ctx.params;
-    if (p.Find("engine")->ToText() == "postgres") return PostgresIntegrityCheck(ctx);
     std::string source = p.Find("source")->ToText(), workspace = p.Find("workspace")->ToText();
     if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
     for (const char* side : {"-wal", "-journal"}) {
@@ -141,7 +164,6 @@ class IntegrityCheck final : public StepType {
     return r;
   }
 
- private:
   static AttemptResult Check(StepContext& ctx, const std::string& workspace,
                              const std::string& source, const GzipResult& unpacked) {
     const Value& p = ctx.params;

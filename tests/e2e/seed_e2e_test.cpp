@@ -156,11 +156,18 @@ TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before a
           "[e2e][seed][s3]") {
   std::string root = DemoRoot();
   S3rver s3("backups");
+  // Two backups (a second apart: dumps are named by the second); the newer gets damaged.
   REQUIRE(RunShipped(root, "backup", S3Sets(s3) + " --set database=backend/data/app.sqlite")
               .exit_code == 0);
-  // Replace the dump in the bucket with a damaged copy (same name, one byte changed).
-  std::string dump = Shell("cd " + root + "/backend/backups && ls *.sqlite.gz").out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(RunShipped(root, "backup", S3Sets(s3) + " --set database=backend/data/app.sqlite")
+              .exit_code == 0);
+  std::string dumps = Shell("cd " + root + "/backend/backups && ls *.sqlite.gz | sort").out;
+  std::string older = dumps.substr(0, dumps.find('\n'));
+  std::string dump = dumps.substr(older.size() + 1);
   dump.pop_back();
+  REQUIRE(dump.size() == older.size());
+  // Replace the newer dump in the bucket with a damaged copy (same name, one byte changed).
   Shell("cd " + root + " && cp backend/backups/" + dump +
         " bad.gz && printf 'X' | dd of=bad.gz "
         "bs=1 seek=100 conv=notrunc 2>/dev/null");
@@ -177,6 +184,17 @@ TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before a
   CHECK(Shell("test -e " + root + "/backend/tmp/db-restore.sqlite").exit_code != 0);
   std::string report = Shell("cat " + root + "/backend/reports/drill/drill-*.md").out;
   CHECK(report.find("result: failure") != std::string::npos);
+  // The operator's way out: the previous dump, by name.
+  Command previous =
+      RunShipped(root, "drill",
+                 S3Sets(s3) + " --set dump=" + older + " --set port=" + std::to_string(FreePort()));
+  INFO(previous.err);
+  CHECK(previous.exit_code == 0);
+  CHECK(previous.err.find("dump: backend/tmp/drill/download/" + older) != std::string::npos);
+  Command missing = RunShipped(root, "drill", S3Sets(s3) + " --set dump=no-such.sqlite.gz");
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("no dump 'no-such.sqlite.gz' in the off-site copy; it has:") !=
+        std::string::npos);
 }
 
 TEST_CASE("seed as code: canary-check rolls the flag back on +40 % latency, marks a clean one good",

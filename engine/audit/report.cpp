@@ -68,6 +68,12 @@ std::vector<std::string> IntegrityLines(const RunRecord& r) {
 
 std::string HumanMs(int64_t ms) { return HumanDuration(Millis(ms)); }
 
+std::string StepNote(const StepView& s) {
+  std::string note = !s.restored_from.empty() ? "carried over from " + s.restored_from : s.reason;
+  if (!s.stopped.empty()) note += (note.empty() ? "" : "; ") + s.stopped;
+  return note;
+}
+
 std::string ObjectiveText(const Value& o) {
   if (!Field(o, "objective_ms").is_number()) return "no objective";
   if (!Field(o, "measured").is_bool() || !Field(o, "measured").as_bool()) return "not measured";
@@ -157,8 +163,7 @@ std::string ReportMarkdown(const RunRecord& r) {
   o << "\n### Steps\n\n| step | type | outcome | attempts | duration | note |\n"
     << "|---|---|---|---|---|---|\n";
   for (const StepView& s : r.steps) {
-    std::string note = !s.restored_from.empty() ? "carried over from " + s.restored_from : s.reason;
-    if (!s.stopped.empty()) note += (note.empty() ? "" : "; ") + s.stopped;
+    std::string note = StepNote(s);
     o << "| " << s.id << " | " << s.type << " | " << (s.outcome.empty() ? "unfinished" : s.outcome)
       << " | " << s.attempts.size() << " | " << HumanMs(s.duration_ms) << " | " << MdCell(note)
       << " |\n";

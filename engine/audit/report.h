@@ -18,6 +18,9 @@ std::string ReportHtml(const RunRecord& r);
 
 // "1h 02m", "3.2s": durations for people.
 std::string HumanMs(int64_t ms);
+// The note column of a step: why it was skipped or failed, "carried over from RUN", and
+// how a service it started was stopped.
+std::string StepNote(const StepView& s);
 // "met", "MISSED", "not measured", "no objective".
 std::string ObjectiveText(const Value& objective_body);
 

@@ -154,9 +154,7 @@ std::string ReportHtml(const RunRecord& r) {
   for (const StepView& s : r.steps) {
     o << "<tr><td>" << Esc(s.id) << "</td><td>" << Esc(s.type) << "</td><td>"
       << Esc(s.outcome.empty() ? "unfinished" : s.outcome) << "</td><td>" << s.attempts.size()
-      << "</td><td>" << HumanMs(s.duration_ms) << "</td><td>"
-      << Esc(s.restored_from.empty() ? s.reason : "carried over from " + s.restored_from)
-      << "</td></tr>\n";
+      << "</td><td>" << HumanMs(s.duration_ms) << "</td><td>" << Esc(StepNote(s)) << "</td></tr>\n";
   }
   o << "</table>\n";
   for (const StepView& s : r.steps)

@@ -150,6 +150,8 @@ TEST_CASE("seed as code: backup under write load to S3, drill from the bucket, R
   Command html = Shell("cd " + root + " && " + Binary() + " report " +
                        run.Find("run_id")->ToText() + " --audit-db audit.db --format html");
   CHECK(html.out.find("drill") != std::string::npos);
+  CHECK(html.out.find("service 'backend' (pid ") != std::string::npos);  // and how it stopped
+  CHECK(html.out.find("stopped with SIGTERM (exit code 0)") != std::string::npos);
 }
 
 TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before any restore",

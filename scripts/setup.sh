@@ -28,29 +28,25 @@ else
   echo "setup: all Debian packages present"
 fi
 
-# npm packages the tests use (tests/s3: s3rver, AWS's SigV4 test suite), from the lockfile.
-s3_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
-if command -v npm > /dev/null; then
-  if [ ! -d "$s3_dir/node_modules" ] || [ "$s3_dir/package-lock.json" -nt "$s3_dir/node_modules" ]; then
-    echo "setup: npm ci in tests/s3"
-    (cd "$s3_dir" && npm ci --no-audit --no-fund --silent && touch node_modules)
+# npm packages from their lockfiles, each installed only when node_modules is missing or
+# older than the lockfile: tests/s3 (s3rver, AWS's SigV4 test suite) and the demo backend
+# (better-sqlite3 builds from source when no prebuilt binary can be fetched: a minute or two
+# the first time).
+root="$(cd "$(dirname "$0")/.." && pwd)"
+npm_ci() {
+  local dir="$root/$1"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    echo "setup: npm ci in $1"
+    (cd "$dir" && npm ci --no-audit --no-fund --silent && touch node_modules)
   else
-    echo "setup: tests/s3 npm packages present"
+    echo "setup: $1 npm packages present"
   fi
+}
+if command -v npm > /dev/null; then
+  npm_ci tests/s3
+  npm_ci examples/demo-backend
 else
   echo "setup: npm not found; install Node.js 20 (the s3 and backend tests need it)" >&2
-fi
-
-# The demo backend (examples/demo-backend: better-sqlite3 builds from source when no prebuilt
-# binary can be fetched, which takes a minute or two the first time).
-demo_dir="$(cd "$(dirname "$0")/.." && pwd)/examples/demo-backend"
-if command -v npm > /dev/null; then
-  if [ ! -d "$demo_dir/node_modules" ] || [ "$demo_dir/package-lock.json" -nt "$demo_dir/node_modules" ]; then
-    echo "setup: npm ci in examples/demo-backend"
-    (cd "$demo_dir" && npm ci --no-audit --no-fund --silent && touch node_modules)
-  else
-    echo "setup: demo backend npm packages present"
-  fi
 fi
 
 # The aws CLI is the peer the s3-sync tests and benchmarks compare with.

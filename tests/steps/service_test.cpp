@@ -34,6 +34,18 @@ Command RunIn(const std::string& dir, const std::string& file, const std::string
   return Shell("cd " + dir + " && " + Binary() + " run " + file + " --audit-db a.db " + args, 60);
 }
 
+// Runs `file` in the background, sends `signal` to runbook once the service answers on
+// `port`, and prints "rc=<runbook's exit status>".
+Command SignalWhenHealthy(const std::string& dir, const std::string& file, int port,
+                          const std::string& signal) {
+  return Shell("cd " + dir + " && (" + Binary() + " run " + file +
+                   " --audit-db a.db & pid=$!; for i in $(seq 100); do curl -sf "
+                   "http://127.0.0.1:" +
+                   std::to_string(port) + "/health >/dev/null && break; sleep 0.1; done; " +
+                   "sleep 0.3; kill " + signal + " $pid; wait $pid; echo rc=$?)",
+               60);
+}
+
 }  // namespace
 
 TEST_CASE("service: healthy, used by later steps, stopped when the run ends", "[steps][service]") {
@@ -134,13 +146,7 @@ TEST_CASE("service: Ctrl-C stops it, one that ignores SIGTERM is killed after th
             ServiceRunbook(port, tag + " --ignore-sigterm", "",
                            "  - id: long\n    uses: exec\n    needs: [backend]\n"
                            "    with: {run: [sleep, '60']}\n"));
-  Command c = Shell("cd " + dir + " && (" + Binary() +
-                        " run c.yaml --audit-db a.db & pid=$!; for i in $(seq 100); do curl -sf "
-                        "http://127.0.0.1:" +
-                        std::to_string(port) +
-                        "/health >/dev/null && break; sleep 0.1; done; sleep 0.3; kill -INT $pid; "
-                        "wait $pid; echo rc=$?)",
-                    60);
+  Command c = SignalWhenHealthy(dir, "c.yaml", port, "-INT");
   CHECK(c.out.find("rc=130") != std::string::npos);
   CHECK(c.err.find("killed with SIGKILL after 2s") != std::string::npos);
   CHECK_FALSE(ProcessAlive(tag));
@@ -179,13 +185,7 @@ TEST_CASE("service: kill -9 of runbook does not leave the service running", "[st
                            "  - id: long\n    uses: exec\n    needs: [backend]\n"
                            "    with: {shell: true, run: '" +
                                marker + "'}\n"));
-  Command c = Shell("cd " + dir + " && (" + Binary() +
-                        " run k.yaml --audit-db a.db > /dev/null 2>&1 & pid=$!; for i in $(seq "
-                        "100); do curl -sf http://127.0.0.1:" +
-                        std::to_string(port) +
-                        "/health >/dev/null && break; sleep 0.1; done; kill -9 $pid; wait $pid; "
-                        "echo rc=$?)",
-                    60);
+  Command c = SignalWhenHealthy(dir, "k.yaml", port, "-9");
   CHECK(c.out.find("rc=137") != std::string::npos);
   bool gone = false;
   for (int i = 0; i < 50 && !gone; ++i) {

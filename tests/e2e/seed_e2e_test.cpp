@@ -118,11 +118,13 @@ TEST_CASE("seed as code: backup under write load to S3, drill from the bucket, R
   Shell("rm -rf " + root + "/backend/backups");
   std::string live_sum = Shell("sha256sum " + live_db).out;
   int drill_port = FreePort();
-  Command drill =
-      RunShipped(root, "drill", S3Sets(s3) + " --set port=" + std::to_string(drill_port));
+  Command drill = RunShipped(root, "drill",
+                             S3Sets(s3) + " --set port=" + std::to_string(drill_port) +
+                                 " --set 'provision_command=echo staging > provisioned'");
   INFO(drill.err);
   REQUIRE(drill.exit_code == 0);
   CHECK(drill.err.find("test-ci") != std::string::npos);
+  CHECK(ReadFile(root + "/provisioned") == "staging\n");  // the IaC hook ran first
   CHECK(drill.err.find("RTO ") != std::string::npos);
   Value run = LastRun(root, "drill");
   CHECK(run.Find("status")->ToText() == "success");

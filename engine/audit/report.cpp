@@ -52,6 +52,8 @@ std::string MdCell(const std::string& s) {
 
 // Integrity checks in the run: outputs named like integrity results (integrity, ok,
 // verified) of steps, shown on their own in reports.
+}  // namespace
+
 std::vector<std::string> IntegrityLines(const RunRecord& r) {
   std::vector<std::string> lines;
   for (const StepView& s : r.steps) {
@@ -63,8 +65,6 @@ std::vector<std::string> IntegrityLines(const RunRecord& r) {
   }
   return lines;
 }
-
-}  // namespace
 
 std::string HumanMs(int64_t ms) { return HumanDuration(Millis(ms)); }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/audit/run_record.h"
 
@@ -18,6 +19,9 @@ std::string ReportHtml(const RunRecord& r);
 
 // "1h 02m", "3.2s": durations for people.
 std::string HumanMs(int64_t ms);
+// The integrity results of a run: step outputs named integrity, verified, integrity_ok or
+// integrity_percent, as "step.name = value".
+std::vector<std::string> IntegrityLines(const RunRecord& r);
 // The note column of a step: why it was skipped or failed, "carried over from RUN", and
 // how a service it started was stopped.
 std::string StepNote(const StepView& s);

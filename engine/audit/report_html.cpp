@@ -148,7 +148,14 @@ std::string ReportHtml(const RunRecord& r) {
                               : "none")
       << "\">" << verdict << "</span></td></tr>\n";
   }
-  o << "</table>\n<h2>Timeline</h2>\n" << Timeline(r) << "<h2>Steps</h2>\n" << Dag(r);
+  o << "</table>\n";
+  auto integrity = IntegrityLines(r);
+  if (!integrity.empty()) {
+    o << "<h2>Integrity</h2>\n<ul>\n";
+    for (const std::string& line : integrity) o << "<li><code>" << Esc(line) << "</code></li>\n";
+    o << "</ul>\n";
+  }
+  o << "<h2>Timeline</h2>\n" << Timeline(r) << "<h2>Steps</h2>\n" << Dag(r);
   o << "<table>\n<tr><th>step</th><th>type</th><th>outcome</th><th>attempts</th><th>duration</th>"
     << "<th>note</th></tr>\n";
   for (const StepView& s : r.steps) {

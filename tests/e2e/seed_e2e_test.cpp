@@ -154,6 +154,8 @@ TEST_CASE("seed as code: backup under write load to S3, drill from the bucket, R
   CHECK(html.out.find("drill") != std::string::npos);
   CHECK(html.out.find("service 'backend' (pid ") != std::string::npos);  // and how it stopped
   CHECK(html.out.find("stopped with SIGTERM (exit code 0)") != std::string::npos);
+  CHECK(html.out.find("<li><code>integrity.integrity = ok: 100 % (4 tables, ") !=
+        std::string::npos);
 }
 
 TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before any restore",

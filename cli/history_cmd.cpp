@@ -2,12 +2,12 @@
 // --format json).
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
 #include "engine/audit/report.h"
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -37,16 +37,11 @@ Value RowValue(const RunRow& r) {
                           {"resumed_from", Value(r.resumed_from)}});
 }
 
-// The last `n` lines of `text`, each indented by `indent`.
-std::string LastLines(const std::string& text, size_t n, const std::string& indent) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  while (!lines.empty() && lines.back().empty()) lines.pop_back();
-  std::string out;
-  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i)
-    out += indent + lines[i] + "\n";
-  return out;
+// `text` with every line indented by `indent`.
+std::string Indented(const std::string& text, const std::string& indent) {
+  std::string out = indent;
+  for (char c : text) out += c == '\n' ? "\n" + indent : std::string(1, c);
+  return out + "\n";
 }
 
 void PrintAttempt(const AttemptView& a) {
@@ -58,7 +53,8 @@ void PrintAttempt(const AttemptView& a) {
   if (a.status.empty() || a.status == "success") return;
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
   const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
-  if (!tail.empty()) std::cout << "      last output:\n" << LastLines(tail, 12, "        ");
+  std::string last = LastLines(tail, 12);
+  if (!last.empty()) std::cout << "      last output:\n" << Indented(last, "        ");
 }
 
 }  // namespace

@@ -102,19 +102,6 @@ Value::Map ReadOutputs(const std::string& path) {
   return out;
 }
 
-// The last `lines` lines of `text` (a trailing newline does not count as a line).
-std::string Tail(const std::string& text, size_t lines) {
-  size_t end = text.size();
-  if (end > 0 && text[end - 1] == '\n') --end;
-  size_t pos = end;
-  while (lines-- > 0) {
-    size_t nl = pos == 0 ? std::string::npos : text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) return text.substr(0, end);
-    pos = nl;
-  }
-  return text.substr(pos + 1, end - pos - 1);
-}
-
 class Exec final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
@@ -206,7 +193,7 @@ class Exec final : public StepType {
       return r;
     }
     r.error = pr.Describe();
-    std::string tail = Tail(pr.err.text.empty() ? pr.out.text : pr.err.text, 5);
+    std::string tail = LastLines(pr.err.text.empty() ? pr.out.text : pr.err.text, 5);
     if (!Trim(tail).empty() && r.status == AttemptStatus::kFailure) r.error += ": " + Trim(tail);
     return r;
   }

@@ -9,6 +9,7 @@
 
 #include "engine/plugin/registry.h"
 #include "engine/util/duration.h"
+#include "engine/util/strings.h"
 #include "steps/common/http.h"
 #include "steps/common/net.h"
 #include "steps/common/spec_builder.h"
@@ -54,7 +55,7 @@ StepSpec MakeSpec() {
 }
 
 // The last `lines` lines written to `path` since byte `from`.
-std::string LogTail(const std::string& path, std::streamoff from, int lines = 15) {
+std::string LogTail(const std::string& path, std::streamoff from, size_t lines = 15) {
   std::ifstream in(path, std::ios::binary);
   in.seekg(0, std::ios::end);
   std::streamoff size = in.tellg();
@@ -63,12 +64,7 @@ std::string LogTail(const std::string& path, std::streamoff from, int lines = 15
   in.seekg(start);
   std::string text(static_cast<size_t>(size - start), '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  size_t pos = text.size();
-  for (int n = 0; n < lines && pos != std::string::npos && pos > 0; ++n)
-    pos = text.rfind('\n', pos - 1);
-  if (pos != std::string::npos && pos < text.size()) text = text.substr(pos + 1);
-  return text;
+  return LastLines(text, lines);
 }
 
 std::streamoff FileSize(const std::string& path) {

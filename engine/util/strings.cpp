@@ -83,6 +83,18 @@ bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
+std::string LastLines(std::string_view text, size_t lines) {
+  size_t end = text.find_last_not_of('\n');
+  if (end == std::string_view::npos || lines == 0) return "";
+  size_t pos = ++end;
+  for (size_t n = 0; n < lines; ++n) {
+    size_t nl = pos == 0 ? std::string_view::npos : text.rfind('\n', pos - 1);
+    if (nl == std::string_view::npos) return std::string(text.substr(0, end));
+    pos = nl;
+  }
+  return std::string(text.substr(pos + 1, end - pos - 1));
+}
+
 std::string Trim(std::string_view text) {
   size_t b = text.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return "";

@@ -1,5 +1,5 @@
-// Small string helpers shared by the engine: closest-name suggestions, joining, UTF-8
-// validation. Pure functions; thread-safe.
+// Small string helpers shared by the engine and the steps: closest-name suggestions,
+// joining, UTF-8 validation, the last lines of an output. Pure functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -25,5 +25,7 @@ bool IsLowerName(std::string_view text, bool underscore);
 bool StartsWith(std::string_view text, std::string_view prefix);
 bool EndsWith(std::string_view text, std::string_view suffix);
 std::string Trim(std::string_view text);
+// The last `lines` lines of `text`; newlines at its end do not count as lines.
+std::string LastLines(std::string_view text, size_t lines);
 
 }  // namespace runbook

@@ -8,6 +8,7 @@
 #include "engine/util/json.h"
 #include "steps/common/http.h"
 #include "steps/common/sigv4.h"
+#include "steps/probe/journey.h"
 #include "steps/probe/kinds.h"
 
 namespace runbook {
@@ -31,8 +32,8 @@ Result<double> OneValue(const Value& doc, const std::string& query) {
     return Status::Error("prometheus rejected '" + query +
                          "': " + (error ? error->ToText() : "no status"));
   }
-  const Value* type = JsonPath(doc, {"data", "resultType"});
-  const Value* result = JsonPath(doc, {"data", "result"});
+  const Value* type = JsonPointer(doc, "/data/resultType");
+  const Value* result = JsonPointer(doc, "/data/result");
   if (type == nullptr || result == nullptr) return Status::Error("no data in the answer");
   if (type->ToText() == "scalar") {
     auto v = SampleValue(*result);
@@ -57,16 +58,17 @@ std::string Number(double v) {
   return buf;
 }
 
-}  // namespace
-
-const Value* JsonPath(const Value& doc, std::initializer_list<const char*> keys) {
-  const Value* at = &doc;
-  for (const char* k : keys) {
-    if (at == nullptr || !at->is_map()) return nullptr;
-    at = at->Find(k);
-  }
-  return at;
+// Why `v` fails the step's `min`/`max`, or "".
+std::string OutOfBounds(const Value& params, const std::string& query, double v) {
+  const Value* max = params.Find("max");
+  const Value* min = params.Find("min");
+  if (std::isnan(v)) return "'" + query + "' is NaN (no samples in its window?)";
+  if (max && v > max->as_double()) return Number(v) + " is above max " + Number(max->as_double());
+  if (min && v < min->as_double()) return Number(v) + " is below min " + Number(min->as_double());
+  return "";
 }
+
+}  // namespace
 
 AttemptResult ProbePrometheus(StepContext& ctx) {
   std::string base = ctx.params.Find("url")->ToText();
@@ -86,16 +88,9 @@ AttemptResult ProbePrometheus(StepContext& ctx) {
   if (!value.ok()) return AttemptResult::Failure(value.status().message());
   double v = value.value();
   ctx.log(query + " = " + Number(v));
-  AttemptResult r = AttemptResult::Success({{"value", Value(v)}});
-  const Value* max = ctx.params.Find("max");
-  const Value* min = ctx.params.Find("min");
-  if (std::isnan(v))
-    r = AttemptResult::Failure("'" + query + "' is NaN (no samples in its window?)");
-  else if (max && v > max->as_double())
-    r = AttemptResult::Failure(Number(v) + " is above max " + Number(max->as_double()));
-  else if (min && v < min->as_double())
-    r = AttemptResult::Failure(Number(v) + " is below min " + Number(min->as_double()));
-  r.outputs = {{"value", Value(v)}};
+  std::string why = OutOfBounds(ctx.params, query, v);
+  AttemptResult r = why.empty() ? AttemptResult::Success() : AttemptResult::Failure(why);
+  r.outputs = {{"value", Value(v)}};  // also when out of bounds: the value is the evidence
   return r;
 }
 

@@ -14,6 +14,30 @@
 #include "engine/process_runner.h"
 
 namespace runbook {
+namespace {
+
+// argv and envp as exec wants them, built before spawning: after a fork only
+// async-signal-safe calls may run, so nothing is allocated in the child.
+struct ExecImage {
+  explicit ExecImage(const SpawnSpec& spec) : args(spec.argv) {
+    for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+    for (std::string& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+  }
+  std::vector<std::string> args, env_strings;
+  std::vector<char*> argv, envp;
+};
+
+// "cannot start 'x': <strerror>", naming the folder when it may be the missing part.
+std::string SpawnError(const SpawnSpec& spec, int err) {
+  std::string error = "cannot start '" + spec.argv[0] + "': " + std::strerror(err);
+  if (err == ENOENT && !spec.cwd.empty()) error += " (or no directory '" + spec.cwd + "')";
+  return error;
+}
+
+}  // namespace
 
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
   posix_spawn_file_actions_t actions;
@@ -34,40 +58,20 @@ pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
                                       POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_USEVFORK);
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, argv;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = spec.argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  ExecImage image(spec);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, spec.exe.c_str(), &actions, &attr, argv.data(), envp.data());
+  int rc =
+      posix_spawn(&pid, spec.exe.c_str(), &actions, &attr, image.argv.data(), image.envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    error = "cannot start '" + spec.argv[0] + "': " + std::strerror(rc);
-    if (rc == ENOENT && !spec.cwd.empty()) error += " (or no directory '" + spec.cwd + "')";
+    error = SpawnError(spec, rc);
     return -1;
   }
   return pid;
 }
 
 namespace {
-
-// Everything the child needs, built before fork: after it only async-signal-safe calls.
-struct ExecImage {
-  explicit ExecImage(const SpawnSpec& spec) : args(spec.argv) {
-    for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
-    for (std::string& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-  }
-  std::vector<std::string> args, env_strings;
-  std::vector<char*> argv, envp;
-};
 
 // In the child: own group, tied to the parent thread, default signals, the fds, the folder.
 [[noreturn]] void ExecChild(const SpawnSpec& spec, ExecImage& image, pid_t parent, int err_fd) {
@@ -109,8 +113,7 @@ pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
   if (pid < 0 || got > 0) {
     int e = pid < 0 ? errno : child_errno;
     if (pid > 0) waitpid(pid, nullptr, 0);
-    error = "cannot start '" + spec.argv[0] + "': " + std::strerror(e);
-    if (e == ENOENT && !spec.cwd.empty()) error += " (or no directory '" + spec.cwd + "')";
+    error = SpawnError(spec, e);
     return -1;
   }
   return pid;

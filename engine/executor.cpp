@@ -34,7 +34,7 @@ class Loop {
         opt_(o),
         svc_(s),
         steps_(g.nodes.size()),
-        scope_(rb, values_, &steps_, s.clock) {}
+        scope_(rb, values_, &steps_, s.clock, &g) {}
 
   Result<RunResult> Run() {
     Status bound = Bind();

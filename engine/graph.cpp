@@ -6,6 +6,19 @@
 
 namespace runbook {
 
+std::vector<char> Graph::Ancestors(int i) const {
+  std::vector<char> seen(nodes.size(), 0);
+  std::vector<int> todo(nodes[i].needs);
+  while (!todo.empty()) {
+    int n = todo.back();
+    todo.pop_back();
+    if (seen[n]) continue;
+    seen[n] = 1;
+    for (int d : nodes[n].needs) todo.push_back(d);
+  }
+  return seen;
+}
+
 std::optional<std::vector<int>> FindCycle(const std::vector<std::vector<int>>& needs) {
   enum Color { kWhite, kGrey, kBlack };
   std::vector<Color> color(needs.size(), kWhite);

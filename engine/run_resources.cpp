@@ -16,15 +16,7 @@ void RunResources::Keep(int owner, std::unique_ptr<RunResource> resource) {
 std::string RunResources::FailureAbove(int step, const Graph& graph) {
   std::lock_guard<std::mutex> lock(mu_);
   if (kept_.empty()) return "";
-  std::vector<char> seen(graph.nodes.size(), 0);
-  std::vector<int> todo(graph.nodes[step].needs);
-  while (!todo.empty()) {
-    int n = todo.back();
-    todo.pop_back();
-    if (seen[n]) continue;
-    seen[n] = 1;
-    for (int d : graph.nodes[n].needs) todo.push_back(d);
-  }
+  std::vector<char> seen = graph.Ancestors(step);
   for (auto& [owner, resource] : kept_) {
     if (!seen[owner]) continue;
     std::string why = resource->Failure();

@@ -91,26 +91,16 @@ bool RunScope::StatusFunction(const std::string& name) const {
     all_passed = all_passed && run.passed();
   }
   if (name == "success") return all_passed && !values_.cancelled;
-  return AncestorFailed(step);
+  return AncestorFailed();
 }
 
 // failure(), as in GitHub Actions: a step upstream (directly or not) failed without being
 // tolerated, so a step after a skipped optional one still sees a failure further up.
-bool RunScope::AncestorFailed(const StepDecl& step) const {
-  std::vector<char> seen(rb_.steps.size(), 0);
-  std::vector<const StepDecl*> todo{&step};
-  while (!todo.empty()) {
-    const StepDecl* s = todo.back();
-    todo.pop_back();
-    for (const std::string& need : s->needs) {
-      const StepDecl* up = rb_.FindStep(need);
-      size_t i = static_cast<size_t>(up - rb_.steps.data());
-      if (seen[i]) continue;
-      seen[i] = 1;
-      const StepRun& run = (*steps_)[i];
-      if (run.outcome == Outcome::kFailure && !run.tolerated) return true;
-      todo.push_back(up);
-    }
+bool RunScope::AncestorFailed() const {
+  std::vector<char> upstream = graph_->Ancestors(step_);
+  for (size_t i = 0; i < upstream.size(); ++i) {
+    const StepRun& run = (*steps_)[i];
+    if (upstream[i] && run.outcome == Outcome::kFailure && !run.tolerated) return true;
   }
   return false;
 }

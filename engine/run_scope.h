@@ -3,10 +3,12 @@
 // functions of the step being decided. Read on the executor's loop thread.
 #pragma once
 
+#include <cassert>
 #include <string>
 #include <vector>
 
 #include "engine/expression_eval.h"
+#include "engine/graph.h"
 #include "engine/model.h"
 #include "engine/plan.h"
 #include "engine/plugin/process.h"
@@ -26,9 +28,12 @@ struct RunValues {
 
 class RunScope final : public EvalScope {
  public:
+  // `steps` and `graph` come together (a run); both are null in plan.
   RunScope(const Runbook& rb, const RunValues& values, const std::vector<StepRun>* steps,
-           const Clock& clock)
-      : rb_(rb), values_(values), steps_(steps), clock_(clock) {}
+           const Clock& clock, const Graph* graph = nullptr)
+      : rb_(rb), values_(values), steps_(steps), clock_(clock), graph_(graph) {
+    assert((steps == nullptr) == (graph == nullptr));
+  }
 
   // The step whose `with`, `env` or `if` is evaluated (nullptr for runbook-level values).
   void SetStep(int index, const EnvMap* step_env) {
@@ -42,12 +47,13 @@ class RunScope final : public EvalScope {
  private:
   Result<Value> StepValue(const std::vector<std::string>& path) const;
   Result<Value> RunValue(const std::string& field) const;
-  bool AncestorFailed(const StepDecl& step) const;
+  bool AncestorFailed() const;
 
   const Runbook& rb_;
   const RunValues& values_;
   const std::vector<StepRun>* steps_;  // null in plan: outputs unknown
   const Clock& clock_;
+  const Graph* graph_;  // the run's graph, for failure() upstream
   int step_ = -1;
   const EnvMap* step_env_ = nullptr;
 };

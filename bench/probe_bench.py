@@ -7,34 +7,14 @@ usage: bench/probe_bench.py [--requests 1000] [--runs 5] [--binary build/runbook
 import argparse
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from run import compare  # noqa: E402
+from servers import free_port, start_server  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port):
-    server = subprocess.Popen(["node", os.path.join(ROOT, "tests/http/server.js"), "--port",
-                               str(port)], stdout=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return server
-        except OSError:
-            time.sleep(0.05)
-    sys.exit("the test server did not start")
 
 
 def main():
@@ -47,7 +27,8 @@ def main():
     port = free_port()
     url = f"http://127.0.0.1:{port}/ping"
     work = tempfile.mkdtemp(prefix="runbook-probe-bench-")
-    server = start_server(port)
+    server = start_server(["node", os.path.join(ROOT, "tests/http/server.js"), "--port",
+                           str(port)], port)
     try:
         with open(os.path.join(work, "p.yaml"), "w") as f:
             f.write("version: 1\nname: bench\nsteps:\n  - id: p\n    uses: probe\n    with:\n"

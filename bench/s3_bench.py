@@ -5,39 +5,22 @@ usage: bench/s3_bench.py [--runs 3] [--binary build/runbook]   (after scripts/se
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from run import compare  # noqa: E402
+from servers import free_port, start_server  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start_s3rver(folder, port):
     env = dict(os.environ, NODE_OPTIONS="--openssl-legacy-provider")
-    proc = subprocess.Popen(
+    return start_server(
         ["node", os.path.join(ROOT, "tests/s3/node_modules/s3rver/bin/s3rver.js"), "-d", folder,
-         "-a", "127.0.0.1", "-p", str(port), "--configure-bucket", "bench", "-s"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("s3rver did not start")
+         "-a", "127.0.0.1", "-p", str(port), "--configure-bucket", "bench", "-s"], port, env)
 
 
 def main():

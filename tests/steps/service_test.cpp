@@ -195,3 +195,20 @@ TEST_CASE("service: kill -9 of runbook does not leave the service running", "[st
   CHECK(gone);
   Shell("pkill -f '" + marker + "'");  // a plain step's child is not tied (docs/audit.md)
 }
+
+TEST_CASE("a with parameter that is null counts as not given (service log: its default)",
+          "[steps][service][executor]") {
+  std::string dir = TempDir(), tag = Tag("null");
+  WriteFile(dir, "n.yaml",
+            "version: 1\nname: n\nsteps:\n  - id: svc\n    uses: service\n    with:\n"
+            "      run: [sh, -c, 'sleep 30 # " +
+                tag +
+                "']\n      log: ${{ null }}\n"
+                "  - {id: show, uses: log, needs: [svc], with: {message: "
+                "'log=${{ steps.svc.outputs.log }}'}}\n");
+  Command c =
+      Shell("cd " + dir + " && TMPDIR=" + dir + " " + Binary() + " run n.yaml --audit-db a.db");
+  CHECK(c.exit_code == 0);
+  CHECK(c.err.find("log=" + dir + "/runbook-") != std::string::npos);
+  CHECK_FALSE(ProcessAlive(tag));
+}

@@ -22,15 +22,16 @@ function createApp(db, config) {
 
   const checkout = db.transaction((userId, items) => {
     let total = 0;
-    for (const it of items) {
+    const prices = items.map((it) => {
       const row = q.item.get(it.sku);
       if (!row) throw Object.assign(new Error(`unknown sku ${it.sku}`), { status: 400 });
       if (q.takeStock.run(it.qty, it.sku, it.qty).changes !== 1)
         throw Object.assign(new Error(`out of stock: ${it.sku}`), { status: 409 });
       total += row.price_cents * it.qty;
-    }
+      return row.price_cents;
+    });
     const id = Number(q.addOrder.run(userId, total).lastInsertRowid);
-    for (const it of items) q.addItem.run(id, it.sku, it.qty, q.item.get(it.sku).price_cents);
+    items.forEach((it, i) => q.addItem.run(id, it.sku, it.qty, prices[i]));
     return { id, status: 'confirmed', total: total / 100 };
   });
 

@@ -5,7 +5,7 @@
 
 using namespace runbook;
 
-TEST_CASE("LastLines keeps the last n lines; trailing newlines are not lines", "[util]") {
+TEST_CASE("LastLines keeps the last n lines, trailing newlines are not lines", "[util]") {
   CHECK(LastLines("a\nb\nc\n", 2) == "b\nc");
   CHECK(LastLines("a\nb\nc", 2) == "b\nc");
   CHECK(LastLines("a\nb\nc\n\n\n", 2) == "b\nc");

@@ -36,7 +36,9 @@ std::string Printable(const std::string& s) {
 std::atomic<bool> g_openat2_missing{false};
 
 // Opens one name in `dir` without following a link there. openat2 refuses links and '..'
-// in the kernel; on a kernel without it (ENOSYS), O_NOFOLLOW does the same for one component.
+// in the kernel; on a kernel without it (ENOSYS, remembered) or where a seccomp filter
+// blocks it (EPERM, as older container profiles do), O_NOFOLLOW does the same for one
+// component (a genuine EPERM comes back from openat too).
 int OpenOne(int dir, const std::string& name, int flags, mode_t mode) {
   if (!g_openat2_missing.load()) {
     open_how how{};
@@ -44,8 +46,8 @@ int OpenOne(int dir, const std::string& name, int flags, mode_t mode) {
     how.mode = (flags & O_CREAT) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
     long fd = ::syscall(SYS_openat2, dir, name.c_str(), &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
-    g_openat2_missing = true;
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return static_cast<int>(fd);
+    if (errno == ENOSYS) g_openat2_missing = true;
   }
   return ::openat(dir, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
 }

@@ -1,11 +1,13 @@
 // archive: packs files into a zip for the ticket (reports, logs, trace, metrics, sbom) with
 // a manifest of every member's sha256; written beside the output and renamed when whole.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
 #include "steps/common/files.h"
+#include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/zip_writer.h"
 
@@ -22,7 +24,8 @@ StepSpec MakeSpec() {
       "Writes `output` (a zip, deflate) holding every file matched by `files` (each pattern "
       "must match) and by `optional` (may match nothing), under its path as given, plus "
       "`MANIFEST.sha256` (sha256sum format) listing every member. Written under a temporary "
-      "name and renamed when complete.";
+      "name and renamed when complete. A path given as is may be anything; a file matched by "
+      "a wildcard must resolve inside the folder the pattern walks (a link out is refused).";
   s.params = {
       Param("output", ParamType::kString, "the zip to write").Required(),
       Param("files", ParamType::kStringList, "paths and globs that must exist").Required(),
@@ -43,20 +46,46 @@ std::string MemberName(const std::string& path) {
   return name;
 }
 
+// The folder a glob pattern walks: its path up to the first component with a wildcard;
+// "" for a plain path (the runbook named it: it may be anything, a link included).
+std::string GlobBase(const std::string& pattern) {
+  size_t wild = pattern.find_first_of("*?[{");
+  if (wild == std::string::npos) return "";
+  size_t slash = pattern.rfind('/', wild);
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : pattern.substr(0, slash);
+}
+
+// Expands one pattern into `files` (regular files, links resolved). A match found by a
+// wildcard must stay in the folder the pattern walks (docs/s3-sync.md, the link rule).
+Status Expand(const std::string& pattern, bool required, std::vector<std::string>& files) {
+  auto found = ExpandGlobs({pattern});
+  if (!found.ok())
+    return required ? Status::Error("a required input is missing: " + found.status().message())
+                    : Status::Ok();
+  std::string base = GlobBase(pattern);
+  for (const std::string& f : found.value()) {
+    if (std::find(files.begin(), files.end(), f) != files.end()) continue;
+    if (!std::filesystem::is_regular_file(f)) continue;
+    if (!base.empty() && !InsideTree(base, f))
+      return Status::Error("refused input '" + f + "' (matched by '" + pattern +
+                           "'): it is a link that leads outside '" + base + "'");
+    files.push_back(f);
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> Inputs(const Value& p) {
-  std::vector<std::string> required, optional;
-  for (const Value& v : p.Find("files")->as_list()) required.push_back(v.ToText());
-  auto found = ExpandGlobs(required);
-  if (!found.ok()) return Status::Error("a required input is missing: " + found.status().message());
-  std::vector<std::string> all = found.value();
+  std::vector<std::string> files;
+  for (const Value& v : p.Find("files")->as_list()) {
+    Status s = Expand(v.ToText(), true, files);
+    if (!s.ok()) return s;
+  }
   if (const Value* opt = p.Find("optional"))
     for (const Value& v : opt->as_list()) {
-      auto more = ExpandGlobs({v.ToText()});
-      if (more.ok()) all.insert(all.end(), more.value().begin(), more.value().end());
+      Status s = Expand(v.ToText(), false, files);
+      if (!s.ok()) return s;
     }
-  std::vector<std::string> files;
-  for (const std::string& f : all)
-    if (std::filesystem::is_regular_file(f)) files.push_back(f);
   return files;
 }
 

@@ -3,16 +3,20 @@
 // history beside the file so a rollback can return to the previous or the last good value.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
-#include <fstream>
+#include <cstring>
+#include <sstream>
 
 #include "engine/plugin/registry.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
 #include "steps/common/files.h"
 #include "steps/common/json_edit.h"
+#include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 
 namespace runbook {
@@ -49,9 +53,31 @@ struct History {
   std::optional<int64_t> last_good;  // the last value marked good
 };
 
-History ReadHistory(const std::string& path, const std::string& flag) {
+// Opens the history or lock file `path` without following a link planted at that name
+// (O_NOFOLLOW): the step writes only the files it names.
+Result<UniqueFd> OpenOwnFile(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd >= 0) return UniqueFd(fd);
+  if (errno == ELOOP) return Status::Error("refusing to use " + path + ": it is a symbolic link");
+  return Status::FromErrno("cannot open " + path, errno);
+}
+
+// The history's text; "" when there is none yet.
+Result<std::string> ReadHistoryText(const std::string& path) {
+  auto fd = OpenOwnFile(path, O_RDONLY);
+  if (!fd.ok()) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return std::string();
+    return fd.status();
+  }
+  return ReadWholeFile("/proc/self/fd/" + std::to_string(fd.value().get()), 64u << 20);
+}
+
+Result<History> ReadHistory(const std::string& path, const std::string& flag) {
+  auto text = ReadHistoryText(path);
+  if (!text.ok()) return text.status();
   History h;
-  std::ifstream in(path);
+  std::istringstream in(text.value());
   for (std::string line; std::getline(in, line);) {
     auto v = ParseJson(line);
     if (!v.ok() || !v.value().is_map() || !v.value().Find("flag") ||
@@ -65,6 +91,16 @@ History ReadHistory(const std::string& path, const std::string& flag) {
       h.last_good = e.Find("to")->as_int();
   }
   return h;
+}
+
+// Appends `line` to `path` in one write (O_APPEND), never through a link at that name.
+Status AppendLine(const std::string& path, const std::string& line) {
+  auto fd = OpenOwnFile(path, O_WRONLY | O_APPEND | O_CREAT);
+  if (!fd.ok()) return fd.status();
+  ssize_t n = ::write(fd.value().get(), line.data(), line.size());
+  if (n != static_cast<ssize_t>(line.size()))
+    return Status::FromErrno("cannot append to " + path, errno);
+  return Status::Ok();
 }
 
 class FlagUpdate final : public StepType {
@@ -88,13 +124,11 @@ class FlagUpdate final : public StepType {
 
   AttemptResult Run(StepContext& ctx) const override {
     std::string file = ctx.params.Find("file")->ToText();
-    int fd = ::open((file + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || ::flock(fd, LOCK_EX) != 0)
-      return AttemptResult::Failure("cannot lock " + file + ".lock");
-    AttemptResult r = Locked(ctx, file);
-    ::flock(fd, LOCK_UN);
-    ::close(fd);
-    return r;
+    auto lock = OpenOwnFile(file + ".lock", O_RDWR | O_CREAT);
+    if (!lock.ok()) return AttemptResult::Failure("cannot lock: " + lock.status().message());
+    if (::flock(lock.value().get(), LOCK_EX) != 0)
+      return AttemptResult::Failure("cannot lock " + file + ".lock: " + std::strerror(errno));
+    return Locked(ctx, file);  // closing the lock file releases the lock
   }
 
   bool DryRun(StepContext& ctx) const override {
@@ -126,10 +160,11 @@ class FlagUpdate final : public StepType {
     if (f == nullptr || !f->is_map() || !f->Find("rollout") || !f->Find("rollout")->is_number())
       return "no flag '" + flag + "' with a numeric rollout in " + file;
     old = now = f->Find("rollout")->as_int();
-    History h = ReadHistory(file + ".history.jsonl", flag);
+    auto h = ReadHistory(file + ".history.jsonl", flag);
+    if (!h.ok()) return h.status().message();
     if (const Value* v = ctx.params.Find("rollout")) now = v->as_int();
     if (const Value* back = ctx.params.Find("rollback")) {
-      auto target = back->ToText() == "previous" ? h.previous : h.last_good;
+      auto target = back->ToText() == "previous" ? h.value().previous : h.value().last_good;
       if (!target) return "no " + back->ToText() + " value of '" + flag + "' in the history";
       now = *target;
     }
@@ -158,10 +193,8 @@ class FlagUpdate final : public StepType {
                      {"from", Value(old)},
                      {"to", Value(now)},
                      {"good", Value(ctx.params.Find("mark_good")->as_bool())}};
-    std::ofstream history(file + ".history.jsonl", std::ios::app);
-    history << ToJson(Value(entry)) << "\n";
-    history.close();
-    if (!history) {  // the rollout is set, but a later rollback could not find it
+    if (!AppendLine(file + ".history.jsonl", ToJson(Value(entry)) + "\n").ok()) {
+      // the rollout is set, but a later rollback could not find it
       return AttemptResult::Failure("set " + ctx.params.Find("flag")->ToText() + " to " +
                                     std::to_string(now) + " but could not append to " + file +
                                     ".history.jsonl; later rollbacks will not see this change");

@@ -62,6 +62,13 @@ StepSpec MakeSpec() {
       Param("part_size", ParamType::kString, "size of each part").Default(Value("8MiB")),
       Param("include", ParamType::kStringList, "globs of relative paths to include"),
       Param("exclude", ParamType::kStringList, "globs of relative paths to leave alone"),
+      Param("follow_symlinks", ParamType::kBoolean,
+            "a local source's links are followed (their content, under the link's own name); "
+            "false skips and reports them")
+          .Default(Value(true)),
+      Param("allow_outside_links", ParamType::kBoolean,
+            "follow a local source's link whose target is outside the source folder")
+          .Default(Value(false)),
       Param("mode", ParamType::kString, "sync, or verify (change nothing)")
           .Default(Value("sync"))
           .Enum({"sync", "verify"}),
@@ -150,6 +157,8 @@ struct Job {
   SyncSide src, dst;
   S3Config s3;
   std::vector<SyncEntry> source, dest;
+  std::vector<std::string> refused;  // names left out as unsafe: the step fails at the end
+  std::vector<std::string> skipped;  // source links left out: never deleted at the destination
   SyncDecision decision;
 };
 
@@ -200,6 +209,7 @@ class S3Sync final : public StepType {
     for (const std::string& rel : job.decision.remove)
       ctx.log((deleting && guard.ok() ? "would delete " : "would keep (no delete) ") + rel);
     if (!guard.ok()) ctx.log("would fail: " + guard.message());
+    for (const std::string& r : job.refused) ctx.log("would fail: " + r);
     ctx.log("would " + std::string(verb) + " " + std::to_string(job.decision.transfer.size()) +
             ", skip " + std::to_string(job.decision.skip.size()) + ", delete " +
             std::to_string(deleting && guard.ok() ? job.decision.remove.size() : 0));
@@ -235,16 +245,25 @@ class S3Sync final : public StepType {
 
   static Status List(StepContext& ctx, S3Client& s3, Job& job) {
     auto inc = Strings(ctx.params, "include"), exc = Strings(ctx.params, "exclude");
+    LinkRules links{ctx.params.Find("follow_symlinks")->as_bool(),
+                    ctx.params.Find("allow_outside_links")->as_bool()};
     auto list = [&](const SyncSide& side, bool is_dest) {
       return side.is_s3 ? ListS3(s3, side, inc, exc, ctx.cancel)
-                        : ListLocal(side, inc, exc, is_dest);
+                        : ListLocal(side, inc, exc, is_dest, links);
     };
     auto source = list(job.src, false);
     if (!source.ok()) return source.status();
     auto dest = list(job.dst, true);
     if (!dest.ok()) return dest.status();
-    job.source = std::move(source).value();
-    job.dest = std::move(dest).value();
+    for (const Listing* l : {&source.value(), &dest.value()}) {
+      for (const std::string& why : l->refused) ctx.log("error: " + why);
+      job.refused.insert(job.refused.end(), l->refused.begin(), l->refused.end());
+    }
+    for (const std::string& rel : source.value().skipped)
+      ctx.log("skipped the link '" + rel + "' (follow_symlinks: false)");
+    job.skipped = source.value().skipped;
+    job.source = std::move(source.value().entries);
+    job.dest = std::move(dest.value().entries);
     ctx.log("listed " + std::to_string(job.source.size()) + " at the source, " +
             std::to_string(job.dest.size()) + " at the destination");
     return Status::Ok();
@@ -275,10 +294,23 @@ class S3Sync final : public StepType {
       return head.ok() && !head.value().sha256.empty() && head.value().sha256 == local.sha256;
     };
     job.decision = DecideSync(job.source, job.dest, same);
+    KeepSkipped(job);
     return problem;
   }
 
+  // What a skipped source link's name (or folder) holds at the destination is never deleted.
+  static void KeepSkipped(Job& job) {
+    auto skipped = [&](const std::string& rel) {
+      for (const std::string& link : job.skipped)
+        if (rel == link || rel.compare(0, link.size() + 1, link + "/") == 0) return true;
+      return false;
+    };
+    auto& remove = job.decision.remove;
+    remove.erase(std::remove_if(remove.begin(), remove.end(), skipped), remove.end());
+  }
+
   static AttemptResult Verified(const Job& job) {
+    if (!job.refused.empty()) return AttemptResult::Failure(Problems(job.refused, "not verified"));
     if (job.decision.transfer.empty()) {
       return AttemptResult::Success({{"skipped", Value(static_cast<int64_t>(job.source.size()))}});
     }
@@ -348,13 +380,16 @@ class S3Sync final : public StepType {
     work();
     for (std::thread& t : threads) t.join();
     if (ctx.cancel.cancelled()) errors.push_back("cancelled");
-    if (!errors.empty()) {
-      return AttemptResult::Failure(std::to_string(errors.size()) +
-                                    " transfer(s) failed, "
-                                    "nothing deleted: " +
-                                    errors.front());
-    }
+    errors.insert(errors.begin(), job.refused.begin(), job.refused.end());
+    if (!errors.empty()) return AttemptResult::Failure(Problems(errors, "nothing deleted"));
     return Finish(ctx, job, done, bytes);
+  }
+
+  // "N problem(s), <consequence>: first; second; ..." naming up to ten.
+  static std::string Problems(const std::vector<std::string>& errors, const std::string& then) {
+    std::string text = std::to_string(errors.size()) + " problem(s), " + then + ": ";
+    for (size_t i = 0; i < errors.size() && i < 10; ++i) text += (i ? "; " : "") + errors[i];
+    return errors.size() > 10 ? text + "; ..." : text;
   }
 
   // Files and bytes done out of the total, at most every two seconds (the live view shows
@@ -425,11 +460,7 @@ class S3Sync final : public StepType {
       S3Client s3(job.s3);
       return s3.Delete(keys, ctx.cancel);
     }
-    for (const std::string& rel : job.decision.remove) {
-      std::string path = job.dst.root + "/" + rel;
-      if (std::remove(path.c_str()) != 0) return Status::FromErrno("cannot delete " + path, errno);
-    }
-    return Status::Ok();
+    return RemoveLocal(job.dst, job.decision.remove);
   }
 
   StepSpec spec_ = MakeSpec();

@@ -1,9 +1,15 @@
 #include "steps/common/sync_sides.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 
 #include "engine/util/crypto.h"
 #include "steps/common/files.h"
+#include "steps/common/safe_path.h"
 
 namespace fs = std::filesystem;
 
@@ -21,40 +27,126 @@ SyncSide ParseSide(const std::string& spec) {
   return side;
 }
 
-Result<std::vector<SyncEntry>> ListLocal(const SyncSide& side,
-                                         const std::vector<std::string>& include,
-                                         const std::vector<std::string>& exclude,
-                                         bool may_be_missing) {
-  std::vector<SyncEntry> out;
+namespace {
+
+// Walks a local tree keeping each file's path in the tree (a link's own name). `real_stack`
+// holds the resolved folders being walked, so a link back to one of them is a loop.
+struct Walker {
+  const SyncSide& side;
+  const std::vector<std::string>& include;
+  const std::vector<std::string>& exclude;
+  bool is_dest;
+  LinkRules links;
+  Listing& out;
+  std::vector<std::string> real_stack;
+
+  Status Walk(const fs::path& dir, const std::string& rel_dir) {
+    std::error_code ec;
+    real_stack.push_back(fs::canonical(dir, ec).string());
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      Status s = Visit(it->path(), rel_dir + it->path().filename().string());
+      if (!s.ok()) return s;
+    }
+    real_stack.pop_back();
+    if (ec) return Status::Error("cannot list " + dir.string() + ": " + ec.message());
+    return Status::Ok();
+  }
+
+  Status Visit(const fs::path& path, const std::string& rel) {
+    std::error_code ec;
+    fs::file_status own = fs::symlink_status(path, ec);
+    if (fs::is_symlink(own)) return Link(path, rel);
+    if (fs::is_directory(own)) return Walk(path, rel + "/");
+    if (fs::is_regular_file(own)) Add(path, rel);
+    return Status::Ok();
+  }
+
+  Status Link(const fs::path& path, const std::string& rel) {
+    if (is_dest) return Status::Ok();  // never followed, left alone
+    std::error_code ec;
+    std::string shown = "'" + rel + "' -> '" + fs::read_symlink(path, ec).string() + "'";
+    if (!links.follow) {
+      out.skipped.push_back(rel);
+      return Status::Ok();
+    }
+    fs::file_status target = fs::status(path, ec);
+    if (ec || !fs::exists(target)) {
+      out.refused.push_back("refused link " + shown + ": its target does not exist");
+    } else if (!links.allow_outside && !InsideTree(side.root, path.string())) {
+      out.refused.push_back("refused link " + shown +
+                            ": its target is outside the source folder "
+                            "(allow_outside_links: true would follow it)");
+    } else if (fs::is_directory(target)) {
+      std::string real = fs::canonical(path, ec).string();
+      if (std::find(real_stack.begin(), real_stack.end(), real) != real_stack.end())
+        out.refused.push_back("refused link " + shown + ": it loops back to a folder above it");
+      else
+        return Walk(path, rel + "/");
+    } else if (fs::is_regular_file(target)) {
+      Add(path, rel);
+    }
+    return Status::Ok();
+  }
+
+  void Add(const fs::path& path, const std::string& rel) {
+    std::string name = path.filename().string();
+    if (name.rfind(".", 0) == 0 && name.find(".tmp-") != std::string::npos) return;  // ours
+    if (!Selected(rel, include, exclude)) return;
+    std::error_code ec;
+    out.entries.push_back({rel, static_cast<uint64_t>(fs::file_size(path, ec)), "", "", ""});
+  }
+};
+
+// Copies the file at `from` into the open `out_fd`.
+Status CopyInto(const std::string& from, int out_fd) {
+  UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return Status::FromErrno("cannot read " + from, errno);
+  char buf[1 << 16];
+  for (ssize_t n; (n = ::read(in.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("cannot read " + from, errno);
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out_fd, buf + done, static_cast<size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return Status::FromErrno("cannot write the copy of " + from, errno);
+      done += w;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& include,
+                          const std::vector<std::string>& exclude, bool is_dest,
+                          const LinkRules& links) {
+  Listing out;
   std::error_code ec;
   if (!fs::is_directory(side.root, ec)) {
-    if (may_be_missing && !fs::exists(side.root, ec)) return out;
+    if (is_dest && !fs::exists(side.root, ec)) return out;
     return Status::Error("no folder " + side.root);
   }
-  for (auto it = fs::recursive_directory_iterator(side.root, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::string rel = fs::relative(it->path(), side.root, ec).generic_string();
-    std::string name = it->path().filename().string();
-    if (name.rfind(".", 0) == 0 && name.find(".tmp-") != std::string::npos) continue;  // ours
-    if (!Selected(rel, include, exclude)) continue;
-    out.push_back({rel, static_cast<uint64_t>(it->file_size(ec)), "", "", ""});
-  }
-  if (ec) return Status::Error("cannot list " + side.root + ": " + ec.message());
+  Walker w{side, include, exclude, is_dest, links, out, {}};
+  Status s = w.Walk(side.root, "");
+  if (!s.ok()) return s;
   return out;
 }
 
-Result<std::vector<SyncEntry>> ListS3(S3Client& s3, const SyncSide& side,
-                                      const std::vector<std::string>& include,
-                                      const std::vector<std::string>& exclude,
-                                      const CancelToken& cancel) {
+Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std::string>& include,
+                       const std::vector<std::string>& exclude, const CancelToken& cancel) {
   auto objects = s3.List(side.root, cancel);
   if (!objects.ok()) return objects.status();
-  std::vector<SyncEntry> out;
+  Listing out;
   for (const S3Object& o : objects.value()) {
-    std::string rel = o.key.substr(side.root.size());
-    if (rel.empty() || rel.back() == '/' || !Selected(rel, include, exclude)) continue;
-    out.push_back({rel, o.size, o.etag, "", ""});
+    if (o.key == side.root || o.key.back() == '/') continue;  // folder markers
+    auto rel = KeyToRel(side.root, o.key);
+    if (!rel.ok()) {
+      out.refused.push_back(rel.status().message());
+      continue;
+    }
+    if (!Selected(rel.value(), include, exclude)) continue;
+    out.entries.push_back({rel.value(), o.size, o.etag, "", ""});
   }
   return out;
 }
@@ -71,75 +163,93 @@ Status DigestLocal(const SyncSide& side, SyncEntry& e) {
 
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
               const UploadOptions& options, const CancelToken& cancel, SyncEntry& out) {
+  auto key = RelToKey(to.root, e.rel);
+  if (!key.ok()) return key.status();
   std::string path = from.root + "/" + e.rel;
   auto d = DigestFile(path);
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
   e.md5 = d.value().md5;
-  auto put = d.value().size >= options.multipart_threshold
-                 ? s3.PutMultipart(to.root + e.rel, path, d.value().sha256, d.value().size,
-                                   options.part_size, options.parallel, cancel)
-                 : s3.Put(to.root + e.rel, path, d.value().sha256, d.value().md5_raw,
-                          d.value().size, cancel);
+  auto put =
+      d.value().size >= options.multipart_threshold
+          ? s3.PutMultipart(key.value(), path, d.value().sha256, d.value().size, options.part_size,
+                            options.parallel, cancel)
+          : s3.Put(key.value(), path, d.value().sha256, d.value().md5_raw, d.value().size, cancel);
   if (!put.ok()) return put.status();
   if (options.require_encryption && put.value().sse.empty())
-    return Status::Error("s3://" + to.bucket + "/" + to.root + e.rel +
+    return Status::Error("s3://" + to.bucket + "/" + key.value() +
                          ": the server did not confirm encryption at rest "
                          "(require_encryption); the object is not trusted as stored");
   out = {e.rel, d.value().size, put.value().etag, d.value().sha256, d.value().md5};
   return Status::Ok();
 }
 
+namespace {
+
+// Why the downloaded `file` is not the listed object `e`, or "".
+std::string DownloadMismatch(S3Client& s3, const std::string& key, const SyncEntry& e,
+                             const Result<FileDigests>& d, const CancelToken& cancel) {
+  if (!d.ok()) return d.status().message();
+  if (d.value().size != e.size)
+    return "size " + std::to_string(d.value().size) + ", listed " + std::to_string(e.size);
+  if (IsMd5Etag(e.etag) && d.value().md5 != e.etag)
+    return "md5 " + d.value().md5 + " is not the ETag " + e.etag;
+  if (!IsMd5Etag(e.etag)) {
+    auto head = s3.Head(key, cancel);
+    if (head.ok() && !head.value().sha256.empty() && head.value().sha256 != d.value().sha256)
+      return "sha256 " + d.value().sha256 + " is not the recorded " + head.value().sha256;
+  }
+  return "";
+}
+
+}  // namespace
+
 Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const SyncEntry& e,
                 const CancelToken& cancel, SyncEntry& out) {
-  std::string final_path = to.root + "/" + e.rel;
-  std::error_code ec;
-  fs::create_directories(DirName(final_path), ec);
-  std::string tmp = TempBeside(final_path);
-  Status s = s3.Get(from.root + e.rel, tmp, cancel);
+  auto key = RelToKey(from.root, e.rel);
+  if (!key.ok()) return key.status();
+  auto root = SafeRoot::Open(to.root, true);
+  if (!root.ok()) return root.status();
+  auto tmp = root.value().CreateTemp(e.rel);  // removed when it goes, unless committed
+  if (!tmp.ok())
+    return Status::Error("s3://" + from.bucket + "/" + key.value() + ": " + tmp.status().message());
+  Status s = s3.Get(key.value(), tmp.value().ProcPath(), cancel);
   if (!s.ok()) return s;
-  auto d = DigestFile(tmp);
-  std::string why;
-  if (!d.ok())
-    why = d.status().message();
-  else if (d.value().size != e.size)
-    why = "size " + std::to_string(d.value().size) + ", listed " + std::to_string(e.size);
-  else if (IsMd5Etag(e.etag) && d.value().md5 != e.etag)
-    why = "md5 " + d.value().md5 + " is not the ETag " + e.etag;
-  if (why.empty() && !IsMd5Etag(e.etag)) {
-    auto head = s3.Head(from.root + e.rel, cancel);
-    if (head.ok() && !head.value().sha256.empty() && head.value().sha256 != d.value().sha256)
-      why = "sha256 " + d.value().sha256 + " is not the recorded " + head.value().sha256;
-  }
-  if (!why.empty()) {
-    std::remove(tmp.c_str());
-    return Status::Error("download of s3://" + from.bucket + "/" + from.root + e.rel +
+  auto d = DigestFile(tmp.value().ProcPath());
+  std::string why = DownloadMismatch(s3, key.value(), e, d, cancel);
+  if (!why.empty())
+    return Status::Error("download of s3://" + from.bucket + "/" + key.value() +
                          " does not check out (" + why + "); kept nothing");
-  }
-  s = RenameDurable(tmp, final_path);
+  s = tmp.value().Commit();
   if (!s.ok()) return s;
   out = {e.rel, e.size, e.etag, d.value().sha256, d.value().md5};
   return Status::Ok();
 }
 
 Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEntry& out) {
-  std::string final_path = to.root + "/" + e.rel;
-  std::error_code ec;
-  fs::create_directories(DirName(final_path), ec);
-  std::string tmp = TempBeside(final_path);
-  if (!fs::copy_file(from.root + "/" + e.rel, tmp, ec))
-    return Status::Error("cannot copy " + e.rel + ": " + ec.message());
-  auto d = DigestFile(tmp);
-  Status s = DigestLocal(from, e);
-  if (s.ok() && d.ok() && d.value().sha256 != e.sha256)
+  auto root = SafeRoot::Open(to.root, true);
+  if (!root.ok()) return root.status();
+  auto tmp = root.value().CreateTemp(e.rel);
+  if (!tmp.ok()) return Status::Error("'" + e.rel + "': " + tmp.status().message());
+  Status s = CopyInto(from.root + "/" + e.rel, tmp.value().fd());
+  auto d = DigestFile(tmp.value().ProcPath());
+  if (s.ok()) s = DigestLocal(from, e);
+  if (s.ok() && !d.ok()) s = d.status();
+  if (s.ok() && d.value().sha256 != e.sha256)
     s = Status::Error(e.rel + " changed while it was copied");
-  if (s.ok()) s = FsyncFile(tmp);
-  if (s.ok()) s = RenameDurable(tmp, final_path);
-  if (!s.ok()) {
-    std::remove(tmp.c_str());
-    return s;
-  }
+  if (s.ok()) s = tmp.value().Commit();
+  if (!s.ok()) return s;
   out = {e.rel, e.size, "", e.sha256, e.md5};
+  return Status::Ok();
+}
+
+Status RemoveLocal(const SyncSide& side, const std::vector<std::string>& rels) {
+  auto root = SafeRoot::Open(side.root, false);
+  if (!root.ok()) return root.status();
+  for (const std::string& rel : rels) {
+    Status s = root.value().Unlink(rel);
+    if (!s.ok()) return s;
+  }
   return Status::Ok();
 }
 

@@ -19,16 +19,29 @@ struct SyncSide {
 
 SyncSide ParseSide(const std::string& spec);
 
+// A side's listing. Names that cannot be synced safely are left out and said why.
+struct Listing {
+  std::vector<SyncEntry> entries;
+  std::vector<std::string> skipped;  // rel paths of links left out (follow_symlinks: false)
+  std::vector<std::string> refused;  // unsafe (a key that is no path, a link leaving the tree)
+};
+
+// How a local source treats symbolic links (docs/s3-sync.md). A file's rel path is always
+// the path it has in the tree (a link's own name), never its target's.
+struct LinkRules {
+  bool follow = true;          // false: links are skipped and reported
+  bool allow_outside = false;  // follow a link whose target is outside the source folder
+};
+
 // Regular files under the folder (recursively), selected by include/exclude. A missing
-// folder is an empty side only when `may_be_missing` (a destination).
-Result<std::vector<SyncEntry>> ListLocal(const SyncSide& side,
-                                         const std::vector<std::string>& include,
-                                         const std::vector<std::string>& exclude,
-                                         bool may_be_missing);
-Result<std::vector<SyncEntry>> ListS3(S3Client& s3, const SyncSide& side,
-                                      const std::vector<std::string>& include,
-                                      const std::vector<std::string>& exclude,
-                                      const CancelToken& cancel);
+// folder is an empty side only when `is_dest`. A destination's links are never followed
+// nor listed (a link at a name the source has is replaced, never written through).
+Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& include,
+                          const std::vector<std::string>& exclude, bool is_dest,
+                          const LinkRules& links);
+// Every object under the prefix; a key that KeyToRel refuses is in `refused`.
+Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std::string>& include,
+                       const std::vector<std::string>& exclude, const CancelToken& cancel);
 
 // Fills in a local entry's sha256 and md5 (hashing the file once).
 Status DigestLocal(const SyncSide& side, SyncEntry& e);
@@ -41,10 +54,14 @@ struct UploadOptions {
 };
 
 // One transfer; on success `out` describes the object as it now is at the destination.
+// Local writes go through SafeRoot (steps/common/safe_path.h): beneath the destination,
+// never through a link in it.
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
               const UploadOptions& options, const CancelToken& cancel, SyncEntry& out);
 Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const SyncEntry& e,
                 const CancelToken& cancel, SyncEntry& out);
 Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEntry& out);
+// Deletes each rel path beneath the folder, never through a link; stops at the first error.
+Status RemoveLocal(const SyncSide& side, const std::vector<std::string>& rels);
 
 }  // namespace runbook

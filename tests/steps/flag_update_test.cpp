@@ -92,3 +92,25 @@ TEST_CASE("flag-update: concurrent writers and kill -9 never break the JSON", "[
               .exit_code == 0);
   }
 }
+
+TEST_CASE("flag-update never follows a link planted at its history or lock file", "[steps][flag]") {
+  for (std::string planted : {"flags.json.history.jsonl", "flags.json.lock"}) {
+    INFO(planted);
+    std::string dir = TempDir();
+    WriteFile(dir, "flags.json", kFlags);
+    WriteFile(dir, "victim.txt", "precious\n");
+    Shell("cd " + dir + " && ln -s victim.txt " + planted);
+    Command c = Flag(dir, ", rollout: 10");
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("refusing to use flags.json" + planted.substr(10) +
+                     ": it is a symbolic link") != std::string::npos);
+    CHECK(Cat(dir + "/victim.txt") == "precious\n");
+    CHECK(Cat(dir + "/flags.json") == kFlags);
+  }
+  // A dangling link is not created through either.
+  std::string dir = TempDir();
+  WriteFile(dir, "flags.json", kFlags);
+  Shell("cd " + dir + " && ln -s ../made-by-flag-update " + "flags.json.lock");
+  CHECK(Flag(dir, ", rollout: 10").exit_code == 1);
+  CHECK(Shell("test -e " + dir + "/../made-by-flag-update").exit_code != 0);
+}

@@ -1,0 +1,213 @@
+#include "steps/common/safe_path.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "steps/common/files.h"
+
+namespace runbook {
+namespace {
+
+// Control bytes shown as \xNN so a message stays one readable line.
+std::string Printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c != 0x7f) {
+      out += static_cast<char>(c);
+      continue;
+    }
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "\\x%02x", c);
+    out += hex;
+  }
+  return out;
+}
+
+std::atomic<bool> g_openat2_missing{false};
+
+// Opens one name in `dir` without following a link there. openat2 refuses links and '..'
+// in the kernel; on a kernel without it (ENOSYS, remembered) or where a seccomp filter
+// blocks it (EPERM, as older container profiles do), O_NOFOLLOW does the same for one
+// component (a genuine EPERM comes back from openat too).
+int OpenOne(int dir, const std::string& name, int flags, mode_t mode) {
+  if (!g_openat2_missing.load()) {
+    open_how how{};
+    how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+    how.mode = (flags & O_CREAT) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+    long fd = ::syscall(SYS_openat2, dir, name.c_str(), &how, sizeof how);
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return static_cast<int>(fd);
+    if (errno == ENOSYS) g_openat2_missing = true;
+  }
+  return ::openat(dir, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+// Why opening `name` in `dir` failed with `err`, for a message about `shown`.
+Status OpenFailure(int dir, const std::string& name, const std::string& shown, int err) {
+  struct stat st {};
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+    return Status::Error("refusing to go through " + Printable(shown) +
+                         ": it is a symbolic link inside the destination");
+  return Status::FromErrno("cannot open " + Printable(shown), err);
+}
+
+std::pair<std::string, std::string> SplitLast(const std::string& rel) {
+  size_t slash = rel.rfind('/');
+  if (slash == std::string::npos) return {"", rel};
+  return {rel.substr(0, slash), rel.substr(slash + 1)};
+}
+
+}  // namespace
+
+std::string UnsafeRelReason(const std::string& rel) {
+  if (rel.empty()) return "it is empty";
+  if (rel.find('\0') != std::string::npos) return "it holds a NUL byte";
+  if (rel.front() == '/') return "it is absolute";
+  size_t start = 0;
+  while (true) {
+    size_t end = rel.find('/', start);
+    std::string seg = rel.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (seg.empty()) return "it has an empty segment";
+    if (seg == ".") return "it has a '.' segment";
+    if (seg == "..") return "it has a '..' segment (it would leave the folder)";
+    if (end == std::string::npos) return "";
+    start = end + 1;
+  }
+}
+
+Result<std::string> KeyToRel(const std::string& prefix, const std::string& key) {
+  if (key.compare(0, prefix.size(), prefix) != 0)
+    return Status::Error("refused key '" + Printable(key) + "': it is not under '" +
+                         Printable(prefix) + "'");
+  std::string rel = key.substr(prefix.size());
+  std::string why = UnsafeRelReason(rel);
+  if (!why.empty())
+    return Status::Error("refused key '" + Printable(key) + "': " + why +
+                         "; it cannot be a path beneath the destination");
+  return rel;
+}
+
+Result<std::string> RelToKey(const std::string& prefix, const std::string& rel) {
+  std::string why = UnsafeRelReason(rel);
+  if (!why.empty())
+    return Status::Error("refused path '" + Printable(rel) + "': " + why + "; it cannot be a key");
+  return prefix + rel;
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int UniqueFd::release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+BeneathTemp::~BeneathTemp() {
+  if (!committed_ && dir_.get() >= 0 && !tmp_name_.empty())
+    ::unlinkat(dir_.get(), tmp_name_.c_str(), 0);
+}
+
+std::string BeneathTemp::ProcPath() const { return "/proc/self/fd/" + std::to_string(fd()); }
+
+Status BeneathTemp::Commit() {
+  if (::fsync(file_.get()) != 0) return Status::FromErrno("cannot fsync " + display_, errno);
+  if (::renameat(dir_.get(), tmp_name_.c_str(), dir_.get(), final_name_.c_str()) != 0)
+    return Status::FromErrno("cannot rename into " + display_, errno);
+  committed_ = true;
+  if (::fsync(dir_.get()) != 0)
+    return Status::FromErrno("cannot fsync the folder of " + display_, errno);
+  return Status::Ok();
+}
+
+Result<SafeRoot> SafeRoot::Open(const std::string& path, bool create) {
+  std::error_code ec;
+  if (create) std::filesystem::create_directories(path, ec);
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("cannot open folder " + path, errno);
+  SafeRoot root;
+  root.fd_ = UniqueFd(fd);
+  root.path_ = path;
+  return root;
+}
+
+Result<UniqueFd> SafeRoot::OpenDir(const std::string& rel_dir, bool create) const {
+  UniqueFd cur(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+  if (cur.get() < 0) return Status::FromErrno("cannot open folder " + path_, errno);
+  if (rel_dir.empty()) return cur;
+  std::string why = UnsafeRelReason(rel_dir);
+  if (!why.empty()) return Status::Error("refused folder '" + Printable(rel_dir) + "': " + why);
+  std::string shown = path_;
+  for (size_t start = 0; start <= rel_dir.size();) {
+    size_t end = std::min(rel_dir.find('/', start), rel_dir.size());
+    std::string seg = rel_dir.substr(start, end - start);
+    shown += "/" + seg;
+    if (create && ::mkdirat(cur.get(), seg.c_str(), 0755) != 0 && errno != EEXIST)
+      return Status::FromErrno("cannot make folder " + Printable(shown), errno);
+    int fd = OpenOne(cur.get(), seg, O_RDONLY | O_DIRECTORY, 0);
+    if (fd < 0) return OpenFailure(cur.get(), seg, shown, errno);
+    cur = UniqueFd(fd);
+    start = end + 1;
+  }
+  return cur;
+}
+
+Result<BeneathTemp> SafeRoot::CreateTemp(const std::string& rel) const {
+  std::string why = UnsafeRelReason(rel);
+  if (!why.empty()) return Status::Error("refused path '" + Printable(rel) + "': " + why);
+  auto [dir, name] = SplitLast(rel);
+  auto parent = OpenDir(dir, true);
+  if (!parent.ok()) return parent.status();
+  BeneathTemp t;
+  t.display_ = path_ + "/" + Printable(rel);
+  t.final_name_ = name;
+  t.tmp_name_ = BaseName(TempBeside(name));
+  int fd = OpenOne(parent.value().get(), t.tmp_name_, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) return Status::FromErrno("cannot create a temporary file for " + t.display_, errno);
+  t.dir_ = std::move(parent).value();
+  t.file_ = UniqueFd(fd);
+  return t;
+}
+
+Status SafeRoot::Unlink(const std::string& rel) const {
+  std::string why = UnsafeRelReason(rel);
+  if (!why.empty()) return Status::Error("refused path '" + Printable(rel) + "': " + why);
+  auto [dir, name] = SplitLast(rel);
+  auto parent = OpenDir(dir, false);
+  if (!parent.ok()) return parent.status();
+  if (::unlinkat(parent.value().get(), name.c_str(), 0) != 0)
+    return Status::FromErrno("cannot delete " + path_ + "/" + Printable(rel), errno);
+  return Status::Ok();
+}
+
+bool InsideTree(const std::string& tree, const std::string& path) {
+  char t[PATH_MAX], p[PATH_MAX];
+  if (::realpath(tree.c_str(), t) == nullptr || ::realpath(path.c_str(), p) == nullptr)
+    return false;
+  std::string root(t), real(p);
+  if (root == "/") return true;
+  return real == root || real.compare(0, root.size() + 1, root + "/") == 0;
+}
+
+void SetOpenat2ForTesting(bool available) { g_openat2_missing = !available; }
+
+}  // namespace runbook

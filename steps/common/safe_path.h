@@ -1,0 +1,90 @@
+// Paths a step writes must stay beneath the folder it was given. Two halves: the one mapping
+// between S3 keys and relative paths (which refuses every form that could leave a folder), and
+// file operations beneath an opened root that never traverse a symbolic link below it
+// (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS; O_NOFOLLOW per component where the kernel has
+// no openat2). The rules are in docs/s3-sync.md. Not thread-safe per object; use one per thread.
+#pragma once
+
+#include <string>
+
+#include "engine/util/status.h"
+
+namespace runbook {
+
+// Why `rel` ('/'-separated, relative to a root) is not a safe relative path, or "" when it
+// is. Refused: empty, absolute ('/' first), an empty segment ("a//b", "a/"), a "." or ".."
+// segment, a NUL byte. Everything else is legal ("a..b", "...", spaces, any UTF-8).
+std::string UnsafeRelReason(const std::string& rel);
+
+// The one mapping between an S3 key under `prefix` ("" or ending in '/') and the relative
+// path it has locally. Both directions refuse what UnsafeRelReason refuses, with an error
+// that names the key (quoted).
+Result<std::string> KeyToRel(const std::string& prefix, const std::string& key);
+Result<std::string> RelToKey(const std::string& prefix, const std::string& rel);
+
+// An owned file descriptor (closed when it goes; move-only).
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  ~UniqueFd();
+  int get() const { return fd_; }
+  int release();
+
+ private:
+  int fd_ = -1;
+};
+
+// A file being written beneath a root: created (O_EXCL) under a temporary name in its
+// folder, published by renameat in that same opened folder. Removed unless committed.
+class BeneathTemp {
+ public:
+  BeneathTemp(BeneathTemp&&) = default;
+  ~BeneathTemp();
+  int fd() const { return file_.get(); }
+  // "/proc/self/fd/N": the same open file, for APIs that take a path (reopening it does
+  // not resolve any name in the destination).
+  std::string ProcPath() const;
+  // fsync the file, renameat it over the final name (a link there is replaced, never
+  // followed), fsync the folder.
+  Status Commit();
+
+ private:
+  friend class SafeRoot;
+  BeneathTemp() = default;
+  UniqueFd dir_, file_;
+  std::string tmp_name_, final_name_, display_;
+  bool committed_ = false;
+};
+
+// A folder the runbook named (links in its own path are the author's choice and are
+// followed once, when it is opened); everything below it is reached without following any
+// link. Errors name the path and say why.
+class SafeRoot {
+ public:
+  // Opens `path`, making it (and its parents) first when `create`.
+  static Result<SafeRoot> Open(const std::string& path, bool create);
+  // The folder `rel_dir` ("" = the root); missing folders are made when `create`.
+  Result<UniqueFd> OpenDir(const std::string& rel_dir, bool create) const;
+  // A temporary file for `rel`, its folders made as needed.
+  Result<BeneathTemp> CreateTemp(const std::string& rel) const;
+  // Removes the file `rel` (a link there is removed itself, never followed).
+  Status Unlink(const std::string& rel) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  SafeRoot() = default;
+  UniqueFd fd_;
+  std::string path_;
+};
+
+// Whether `path`, once every link is resolved, is `tree` or inside it (both resolved).
+// False when either does not exist.
+bool InsideTree(const std::string& tree, const std::string& path);
+
+// Tests only: pretend the kernel has no openat2, to exercise the O_NOFOLLOW fallback.
+void SetOpenat2ForTesting(bool available);
+
+}  // namespace runbook

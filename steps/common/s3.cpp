@@ -222,15 +222,10 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
                                         const std::string& sha256, uint64_t size,
                                         uint64_t part_size, int parallel,
                                         const CancelToken& cancel) {
-  HttpRequest start;
-  start.method = "POST";
-  start.headers = EncryptionHeaders();
-  start.headers.emplace_back("x-amz-meta-sha256", sha256);
-  HttpResponse r = Call(start, key, "uploads", Sha256Hex(""), cancel);
-  if (r.status != 200) return Failure(r, "starting the upload of", key);
-  auto id = ParseInitiateMultipart(r.body);
-  if (!id.ok()) return Refused(r, "starting the upload of", key, id.status());
-  std::string upload = "uploadId=" + UriEncode(id.value(), false);
+  // Phases: start (an upload id), the parts from `parallel` threads, then abort or complete.
+  auto started = Start(key, sha256, cancel);
+  if (!started.ok()) return started.status();
+  const std::string& upload = started.value();
   size_t parts = static_cast<size_t>((size + part_size - 1) / part_size);
   std::vector<std::string> etags(parts);
   std::atomic<size_t> next{0};
@@ -275,6 +270,20 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
     return failed;
   }
   return Complete(S3Object{key, size, "", sha256, ""}, upload, etags, cancel);
+}
+
+// "uploadId=ID" for the upload's later requests.
+Result<std::string> S3Client::Start(const std::string& key, const std::string& sha256,
+                                    const CancelToken& cancel) {
+  HttpRequest start;
+  start.method = "POST";
+  start.headers = EncryptionHeaders();
+  start.headers.emplace_back("x-amz-meta-sha256", sha256);
+  HttpResponse r = Call(start, key, "uploads", Sha256Hex(""), cancel);
+  if (r.status != 200) return Failure(r, "starting the upload of", key);
+  auto id = ParseInitiateMultipart(r.body);
+  if (!id.ok()) return Refused(r, "starting the upload of", key, id.status());
+  return "uploadId=" + UriEncode(id.value(), false);
 }
 
 Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,

@@ -76,6 +76,8 @@ class S3Client {
   std::vector<std::pair<std::string, std::string>> EncryptionHeaders() const;
   HttpResponse Call(HttpRequest req, const std::string& key, const std::string& query,
                     const std::string& payload_sha256, const CancelToken& cancel);
+  Result<std::string> Start(const std::string& key, const std::string& sha256,
+                            const CancelToken& cancel);
   Result<S3Object> Complete(S3Object object, const std::string& upload,
                             const std::vector<std::string>& etags, const CancelToken& cancel);
   void DeleteBatch(const std::vector<std::string>& batch, const CancelToken& cancel,

@@ -407,9 +407,9 @@ class S3Sync final : public StepType {
                               uint64_t bytes) {
     int64_t deleted = 0;
     if (ctx.params.Find("delete")->as_bool() && !job.decision.remove.empty()) {
-      Status s = Remove(ctx, job);
-      if (!s.ok()) return AttemptResult::Failure(s.message());
       deleted = static_cast<int64_t>(job.decision.remove.size());
+      Status s = Remove(ctx, job, deleted);
+      if (!s.ok()) return AttemptResult::Failure(s.message());
     }
     std::map<std::string, const SyncEntry*> now;
     for (const SyncEntry& e : job.dest) now[e.rel] = &e;
@@ -453,12 +453,15 @@ class S3Sync final : public StepType {
          {"objects", Value(std::move(objects))}});
   }
 
-  static Status Remove(StepContext& ctx, const Job& job) {
+  // `deleted`: for S3, what the server's DeleteResult confirms.
+  static Status Remove(StepContext& ctx, const Job& job, int64_t& deleted) {
     if (job.dst.is_s3) {
       std::vector<std::string> keys;
       for (const std::string& rel : job.decision.remove) keys.push_back(job.dst.root + rel);
       S3Client s3(job.s3);
-      return s3.Delete(keys, ctx.cancel);
+      S3DeleteOutcome out = s3.Delete(keys, ctx.cancel);
+      deleted = static_cast<int64_t>(out.deleted.size());
+      return out.Check(keys.size(), job.dst.Describe());
     }
     return RemoveLocal(job.dst, job.decision.remove);
   }

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <mutex>
 #include <random>
+#include <set>
+#include <string_view>
 #include <thread>
 
 #include "engine/util/crypto.h"
@@ -28,34 +30,14 @@ std::string Unquote(std::string s) {
   return s;
 }
 
-std::string XmlDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '&') {
-      out += s[i];
-      continue;
-    }
-    size_t semi = s.find(';', i);
-    std::string ent = semi == std::string::npos ? "" : s.substr(i + 1, semi - i - 1);
-    if (ent == "quot")
-      out += '"';
-    else if (ent == "amp")
-      out += '&';
-    else if (ent == "lt")
-      out += '<';
-    else if (ent == "gt")
-      out += '>';
-    else if (ent == "apos")
-      out += '\'';
-    else if (!ent.empty() && ent[0] == '#')
-      out += static_cast<char>(std::stoi(ent.substr(1)));
-    else {
-      out += '&';
-      continue;
-    }
-    i = semi;
-  }
-  return out;
+// "HTTP 200 with a text/html body": what came back, for an error about it.
+std::string Answer(const HttpResponse& r) {
+  std::string type = r.Header("content-type");
+  if (type.empty()) type = "untyped";
+  const char* article = r.body.empty() ? "an empty "
+                        : std::string_view("aeiou").find(type[0]) != std::string_view::npos ? "an "
+                                                                                            : "a ";
+  return "HTTP " + std::to_string(r.status) + " with " + article + type + " body";
 }
 
 bool Retryable(const HttpResponse& r) {
@@ -97,17 +79,21 @@ Result<std::string> MultipartEtag(const std::string& file, uint64_t part_size) {
 }
 
 std::optional<uint64_t> ParseSize(const std::string& text) {
-  size_t digits = text.find_first_not_of("0123456789");
-  if (text.empty() || digits == 0) return std::nullopt;
-  uint64_t n = std::stoull(text.substr(0, digits));
-  std::string unit = digits == std::string::npos ? "" : text.substr(digits);
-  if (unit.empty() || unit == "B") return n;
-  if (unit == "KiB" || unit == "K") return n << 10;
-  if (unit == "MiB" || unit == "M") return n << 20;
-  if (unit == "GiB" || unit == "G") return n << 30;
-  if (unit == "KB") return n * 1000;
-  if (unit == "MB") return n * 1000 * 1000;
-  if (unit == "GB") return n * 1000 * 1000 * 1000;
+  static const std::pair<const char*, uint64_t> kUnits[] = {{"", 1},
+                                                            {"B", 1},
+                                                            {"KiB", 1u << 10},
+                                                            {"K", 1u << 10},
+                                                            {"MiB", 1u << 20},
+                                                            {"M", 1u << 20},
+                                                            {"GiB", 1u << 30},
+                                                            {"G", 1u << 30},
+                                                            {"KB", 1000},
+                                                            {"MB", 1000 * 1000},
+                                                            {"GB", 1000 * 1000 * 1000}};
+  size_t digits = std::min(text.find_first_not_of("0123456789"), text.size());
+  std::optional<uint64_t> n = ParseDecimal(std::string_view(text).substr(0, digits));
+  for (const auto& [unit, factor] : kUnits)
+    if (n && text.substr(digits) == unit && *n <= UINT64_MAX / factor) return *n * factor;
   return std::nullopt;
 }
 
@@ -118,18 +104,6 @@ bool ParseS3Url(const std::string& url, std::string& bucket, std::string& prefix
   bucket = rest.substr(0, slash);
   prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
   return !bucket.empty();
-}
-
-std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag) {
-  std::vector<std::string> out;
-  std::string open = "<" + tag + ">", close = "</" + tag + ">";
-  for (size_t p = xml.find(open); p != std::string::npos; p = xml.find(open, p)) {
-    size_t end = xml.find(close, p);
-    if (end == std::string::npos) break;
-    out.push_back(XmlDecode(xml.substr(p + open.size(), end - p - open.size())));
-    p = end;
-  }
-  return out;
 }
 
 std::string S3Client::Host() const {
@@ -175,13 +149,23 @@ HttpResponse S3Client::Call(HttpRequest req, const std::string& key, const std::
   return r;
 }
 
+std::string S3Client::Where(const std::string& what, const std::string& key) const {
+  return what + " s3://" + config_.bucket + "/" + key + ": ";
+}
+
 Status S3Client::Failure(const HttpResponse& r, const std::string& what,
                          const std::string& key) const {
-  std::string where = "s3://" + config_.bucket + "/" + key;
-  if (r.status == 0) return Status::Error(what + " " + where + ": " + r.error);
-  auto codes = XmlValues(r.body, "Code");
-  std::string code = codes.empty() ? "" : " " + codes.front();
-  return Status::Error(what + " " + where + ": HTTP " + std::to_string(r.status) + code);
+  if (r.status == 0) return Status::Error(Where(what, key) + r.error);
+  std::string status = "HTTP " + std::to_string(r.status);
+  if (r.body.empty()) return Status::Error(Where(what, key) + status);
+  auto error = ParseError(r.body);
+  if (!error.ok()) return Refused(r, what, key, error.status());
+  return Status::Error(Where(what, key) + status + " " + error.value().code);
+}
+
+Status S3Client::Refused(const HttpResponse& r, const std::string& what, const std::string& key,
+                         const Status& why) const {
+  return Status::Error(Where(what, key) + Answer(r) + " " + why.message());
 }
 
 Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const CancelToken& cancel) {
@@ -194,24 +178,18 @@ Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const Ca
     req.method = "GET";
     HttpResponse r = Call(req, "", query, Sha256Hex(""), cancel);
     if (r.status != 200) return Failure(r, "listing", prefix);
-    size_t from = 0;
-    for (size_t p = r.body.find("<Contents>"); p != std::string::npos;
-         p = r.body.find("<Contents>", from)) {
-      size_t end = r.body.find("</Contents>", p);
-      if (end == std::string::npos) return Status::Error("listing: malformed answer");
-      std::string block = r.body.substr(p, end - p);
-      auto keys = XmlValues(block, "Key"), sizes = XmlValues(block, "Size"),
-           etags = XmlValues(block, "ETag");
-      if (keys.empty() || sizes.empty()) return Status::Error("listing: malformed answer");
-      out.push_back(
-          {keys[0], std::stoull(sizes[0]), etags.empty() ? "" : Unquote(etags[0]), "", ""});
-      from = end;
+    auto page = ParseListPage(r.body);
+    if (!page.ok()) return Refused(r, "listing", prefix, page.status());
+    for (const S3ListedObject& o : page.value().objects) {
+      if (o.key.compare(0, prefix.size(), prefix) != 0)
+        return Refused(r, "listing", prefix,
+                       Status::Error("names '" + o.key + "', which is not under the prefix"));
+      out.push_back({o.key, o.size, o.etag, "", ""});
     }
-    auto truncated = XmlValues(r.body, "IsTruncated");
-    if (truncated.empty() || truncated[0] != "true") return out;
-    auto next = XmlValues(r.body, "NextContinuationToken");
-    if (next.empty()) return Status::Error("listing: truncated without a continuation token");
-    token = next[0];
+    if (!page.value().is_truncated) return out;
+    if (page.value().next_token == token)
+      return Refused(r, "listing", prefix, Status::Error("repeats the continuation token"));
+    token = page.value().next_token;
   }
 }
 
@@ -244,14 +222,10 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
                                         const std::string& sha256, uint64_t size,
                                         uint64_t part_size, int parallel,
                                         const CancelToken& cancel) {
-  HttpRequest start;
-  start.method = "POST";
-  start.headers = EncryptionHeaders();
-  start.headers.emplace_back("x-amz-meta-sha256", sha256);
-  HttpResponse r = Call(start, key, "uploads", Sha256Hex(""), cancel);
-  auto ids = XmlValues(r.body, "UploadId");
-  if (r.status != 200 || ids.empty()) return Failure(r, "starting the upload of", key);
-  std::string upload = "uploadId=" + UriEncode(ids[0], false);
+  // Phases: start (an upload id), the parts from `parallel` threads, then abort or complete.
+  auto started = Start(key, sha256, cancel);
+  if (!started.ok()) return started.status();
+  const std::string& upload = started.value();
   size_t parts = static_cast<size_t>((size + part_size - 1) / part_size);
   std::vector<std::string> etags(parts);
   std::atomic<size_t> next{0};
@@ -271,14 +245,16 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
       req.headers.emplace_back("content-length", std::to_string(n));
       std::string q = "partNumber=" + std::to_string(i + 1) + "&" + upload;
       HttpResponse pr = own.Call(req, key, q, digest.first, cancel);
+      std::string what = "uploading part " + std::to_string(i + 1) + " of";
       std::lock_guard<std::mutex> lock(mu);
-      if (pr.status != 200) {
-        if (failed.ok())
-          failed = Failure(pr, "uploading part " + std::to_string(i + 1) + " of", key);
-        next = parts;
-      } else {
+      if (pr.status == 200 && !pr.Header("etag").empty()) {
         etags[i] = pr.Header("etag");
+        continue;
       }
+      if (failed.ok())
+        failed = pr.status != 200 ? Failure(pr, what, key)
+                                  : Status::Error(Where(what, key) + "HTTP 200 without an ETag");
+      next = parts;
     }
   };
   std::vector<std::thread> threads;
@@ -293,19 +269,38 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
     (void)Call(abort, key, upload, Sha256Hex(""), cancel);  // s3rver cannot; AWS does
     return failed;
   }
-  std::string body = "<CompleteMultipartUpload>";
-  for (size_t i = 0; i < parts; ++i)
-    body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] +
-            "</ETag></Part>";
-  body += "</CompleteMultipartUpload>";
+  return Complete(S3Object{key, size, "", sha256, ""}, upload, etags, cancel);
+}
+
+// "uploadId=ID" for the upload's later requests.
+Result<std::string> S3Client::Start(const std::string& key, const std::string& sha256,
+                                    const CancelToken& cancel) {
+  HttpRequest start;
+  start.method = "POST";
+  start.headers = EncryptionHeaders();
+  start.headers.emplace_back("x-amz-meta-sha256", sha256);
+  HttpResponse r = Call(start, key, "uploads", Sha256Hex(""), cancel);
+  if (r.status != 200) return Failure(r, "starting the upload of", key);
+  auto id = ParseInitiateMultipart(r.body);
+  if (!id.ok()) return Refused(r, "starting the upload of", key, id.status());
+  return "uploadId=" + UriEncode(id.value(), false);
+}
+
+Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
+                                    const std::vector<std::string>& etags,
+                                    const CancelToken& cancel) {
+  const std::string& key = object.key;
   HttpRequest done;
   done.method = "POST";
-  done.body = body;
+  done.body = CompleteMultipartBody(etags);
   done.headers.emplace_back("content-type", "application/xml");
-  r = Call(done, key, upload, Sha256Hex(body), cancel);
-  auto etag = XmlValues(r.body, "ETag");
-  if (r.status != 200 || etag.empty()) return Failure(r, "completing the upload of", key);
-  return S3Object{key, size, Unquote(etag[0]), sha256, r.Header("x-amz-server-side-encryption")};
+  HttpResponse r = Call(done, key, upload, Sha256Hex(done.body), cancel);
+  if (r.status != 200) return Failure(r, "completing the upload of", key);
+  auto etag = ParseCompleteMultipart(r.body);
+  if (!etag.ok()) return Refused(r, "completing the upload of", key, etag.status());
+  object.etag = etag.value();
+  object.sse = r.Header("x-amz-server-side-encryption");
+  return object;
 }
 
 Status S3Client::Get(const std::string& key, const std::string& file, const CancelToken& cancel) {
@@ -323,42 +318,84 @@ Result<S3Object> S3Client::Head(const std::string& key, const CancelToken& cance
   req.method = "HEAD";
   HttpResponse r = Call(req, key, "", Sha256Hex(""), cancel);
   if (r.status != 200) return Failure(r, "head of", key);
-  return S3Object{
-      key, std::stoull(r.Header("content-length").empty() ? "0" : r.Header("content-length")),
-      Unquote(r.Header("etag")), r.Header("x-amz-meta-sha256"),
-      r.Header("x-amz-server-side-encryption")};
+  std::string length = r.Header("content-length");
+  std::optional<uint64_t> size = ParseDecimal(length);
+  if (!size)
+    return Status::Error(Where("head of", key) + "HTTP 200 with Content-Length '" + length +
+                         "', not a size");
+  return S3Object{key, *size, Unquote(r.Header("etag")), r.Header("x-amz-meta-sha256"),
+                  r.Header("x-amz-server-side-encryption")};
 }
 
-Status S3Client::Delete(const std::vector<std::string>& keys, const CancelToken& cancel) {
-  for (size_t i = 0; i < keys.size(); i += 1000) {
-    std::string body = "<Delete><Quiet>true</Quiet>";
-    for (size_t k = i; k < std::min(keys.size(), i + 1000); ++k) {
-      std::string key;
-      for (char c : keys[k]) {
-        if (c == '&')
-          key += "&amp;";
-        else if (c == '<')
-          key += "&lt;";
-        else if (c == '>')
-          key += "&gt;";
-        else
-          key += c;
-      }
-      body += "<Object><Key>" + key + "</Key></Object>";
+S3DeleteOutcome S3Client::Delete(const std::vector<std::string>& keys, const CancelToken& cancel) {
+  S3DeleteOutcome out;
+  std::vector<std::string> batch;
+  for (size_t i = 0; i < keys.size() && out.failure.ok(); ++i) {
+    if (!XmlCanCarry(keys[i])) {
+      DeleteOne(keys[i], cancel, out);
+      continue;
     }
-    body += "</Delete>";
-    HttpRequest req;
-    req.method = "POST";
-    req.body = body;
-    req.headers = {{"content-md5", Base64Encode(Md5Raw(body))},
-                   {"content-type", "application/xml"}};
-    HttpResponse r = Call(req, "", "delete=", Sha256Hex(body), cancel);
-    if (r.status != 200) return Failure(r, "delete in", "");
-    auto errors = XmlValues(r.body, "Error");
-    if (!errors.empty())
-      return Status::Error("delete in s3://" + config_.bucket + ": " + errors[0]);
+    batch.push_back(keys[i]);
+    if (batch.size() == 1000) {
+      DeleteBatch(batch, cancel, out);
+      batch.clear();
+    }
   }
-  return Status::Ok();
+  if (!batch.empty() && out.failure.ok()) DeleteBatch(batch, cancel, out);
+  return out;
+}
+
+// DeleteObjects with Quiet=false: S3 names each key it deleted and each it did not.
+void S3Client::DeleteBatch(const std::vector<std::string>& batch, const CancelToken& cancel,
+                           S3DeleteOutcome& out) {
+  HttpRequest req;
+  req.method = "POST";
+  req.body = DeleteObjectsBody(batch);
+  req.headers = {{"content-md5", Base64Encode(Md5Raw(req.body))},
+                 {"content-type", "application/xml"}};
+  HttpResponse r = Call(req, "", "delete=", Sha256Hex(req.body), cancel);
+  if (r.status != 200) {
+    out.failure = Failure(r, "deleting in", "");
+    return;
+  }
+  auto result = ParseDeleteResult(r.body);
+  if (!result.ok()) {
+    out.failure = Refused(r, "deleting in", "", result.status());
+    return;
+  }
+  std::set<std::string> asked(batch.begin(), batch.end());
+  for (const std::string& key : result.value().deleted)
+    if (asked.erase(key) == 1) out.deleted.push_back(key);
+  for (const S3DeleteError& e : result.value().errors)
+    if (asked.erase(e.key) == 1) out.errors.push_back(e);
+  for (const std::string& key : batch)  // in the order asked
+    if (asked.count(key) == 1)
+      out.errors.push_back({key, "", "the server's DeleteResult does not name it"});
+}
+
+// A key a DeleteObjects body cannot carry goes by its URL.
+void S3Client::DeleteOne(const std::string& key, const CancelToken& cancel, S3DeleteOutcome& out) {
+  HttpRequest req;
+  req.method = "DELETE";
+  HttpResponse r = Call(req, key, "", Sha256Hex(""), cancel);
+  if (r.status == 204 || r.status == 200)
+    out.deleted.push_back(key);
+  else
+    out.errors.push_back({key, "", Failure(r, "deleting", key).message()});
+}
+
+Status S3DeleteOutcome::Check(size_t asked, const std::string& where) const {
+  if (failure.ok() && errors.empty() && deleted.size() == asked) return Status::Ok();
+  std::string text = "deleted " + std::to_string(deleted.size()) + " of " + std::to_string(asked) +
+                     " objects at " + where;
+  if (!failure.ok()) text += "; " + failure.message();
+  if (!errors.empty()) text += "; " + std::to_string(errors.size()) + " not deleted: ";
+  for (size_t i = 0; i < errors.size() && i < 10; ++i) {
+    const S3DeleteError& e = errors[i];
+    text += (i ? ", '" : "'") + e.key + "' " + (e.code.empty() ? "" : e.code + " ") + "(" +
+            e.message + ")";
+  }
+  return Status::Error(text + (errors.size() > 10 ? ", ..." : ""));
 }
 
 }  // namespace runbook

@@ -1,7 +1,9 @@
 // A small S3 client over HttpClient and SigV4: list (complete, paged), put from a file,
 // get into a file, head, batch delete. Requests are retried on 5xx, 429/SlowDown and
 // transport errors with exponential backoff and jitter; 4xx fail at once with the bucket,
-// the key and S3's error code. Credentials never appear in errors.
+// the key and S3's error code. Answers are read by s3_xml.h: one that is not the expected
+// document fails with the operation, the HTTP status and the content type, never as an
+// empty listing. Credentials never appear in errors.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include "engine/plugin/cancel.h"
 #include "engine/util/status.h"
 #include "steps/common/http.h"
+#include "steps/common/s3_xml.h"
 #include "steps/common/sigv4.h"
 
 namespace runbook {
@@ -36,6 +39,15 @@ struct S3Object {
   std::string sse;     // x-amz-server-side-encryption (HEAD only)
 };
 
+struct S3DeleteOutcome {
+  std::vector<std::string> deleted;   // keys the server's DeleteResult names as deleted
+  std::vector<S3DeleteError> errors;  // its <Error>s, and keys it did not name at all
+  Status failure = Status::Ok();      // a batch request that failed as a whole
+  // Ok when all `asked` keys were deleted; else "deleted 2 of 4 objects at WHERE; 2 not
+  // deleted: 'k' AccessDenied (Access Denied), ..." (the first ten named).
+  Status Check(size_t asked, const std::string& where) const;
+};
+
 class S3Client {
  public:
   explicit S3Client(S3Config config) : config_(std::move(config)) {}
@@ -52,7 +64,11 @@ class S3Client {
                                 int parallel, const CancelToken& cancel);
   Status Get(const std::string& key, const std::string& file, const CancelToken& cancel);
   Result<S3Object> Head(const std::string& key, const CancelToken& cancel);
-  Status Delete(const std::vector<std::string>& keys, const CancelToken& cancel);
+  // Deletes `keys` (DeleteObjects, 1000 a request; a key XML cannot carry by its URL) and
+  // says what the server confirmed. A request that fails or whose answer is not a
+  // DeleteResult stops there (`failure`); the keys of that and later batches are in neither
+  // list.
+  S3DeleteOutcome Delete(const std::vector<std::string>& keys, const CancelToken& cancel);
 
   const S3Config& config() const { return config_; }
 
@@ -60,7 +76,19 @@ class S3Client {
   std::vector<std::pair<std::string, std::string>> EncryptionHeaders() const;
   HttpResponse Call(HttpRequest req, const std::string& key, const std::string& query,
                     const std::string& payload_sha256, const CancelToken& cancel);
+  Result<std::string> Start(const std::string& key, const std::string& sha256,
+                            const CancelToken& cancel);
+  Result<S3Object> Complete(S3Object object, const std::string& upload,
+                            const std::vector<std::string>& etags, const CancelToken& cancel);
+  void DeleteBatch(const std::vector<std::string>& batch, const CancelToken& cancel,
+                   S3DeleteOutcome& out);
+  void DeleteOne(const std::string& key, const CancelToken& cancel, S3DeleteOutcome& out);
+  // "listing s3://bucket/prefix: " and what was wrong: a transport error, S3's error code,
+  // or an answer that is not the expected document (`why`), with its status and type.
+  std::string Where(const std::string& what, const std::string& key) const;
   Status Failure(const HttpResponse& r, const std::string& what, const std::string& key) const;
+  Status Refused(const HttpResponse& r, const std::string& what, const std::string& key,
+                 const Status& why) const;
   std::string Url(const std::string& key, const std::string& query) const;
   std::string Host() const;
   std::string Path(const std::string& key) const;
@@ -77,7 +105,5 @@ std::optional<uint64_t> ParseSize(const std::string& text);
 
 // "s3://bucket/prefix" -> bucket, prefix (without a leading slash).
 bool ParseS3Url(const std::string& url, std::string& bucket, std::string& prefix);
-// XML helpers for S3's answers: every <tag>...</tag> value, entities decoded.
-std::vector<std::string> XmlValues(const std::string& xml, const std::string& tag);
 
 }  // namespace runbook

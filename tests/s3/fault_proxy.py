@@ -8,18 +8,62 @@ first requests get the faults listed in --faults, in order (then everything pass
   403      HTTP 403 AccessDenied (not retried)
   badkey   HTTP 403 InvalidAccessKeyId (wrong credentials)
   pass     forwarded normally (to spread faults over several requests)
-usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,...] [--stall 3]
+A fault written KIND:NAME waits for the first request of that kind (the requests before it
+pass) and answers it wrongly, as a proxy, a captive portal or a broken server might:
+  list:html       200, a text/html login page        list:empty  200, an empty body
+  list:truncated  200, the real answer cut in half   list:hugesize  200, a Size of 10^20
+  delete:partial  every other key is deleted; the answer has an <Error> for each of the rest
+  delete:silent   nothing is deleted; the answer is a DeleteResult that names no key
+  delete:html     nothing is deleted; 200, a text/html page
+usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,list:html,...] [--stall 3]
 Prints "ready" when listening, and one line per request to stderr."""
 import argparse
+import base64
+import hashlib
 import http.client
 import http.server
+import re
 import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 ERRORS = {"503": (503, "ServiceUnavailable"), "500": (500, "InternalError"),
           "slowdown": (503, "SlowDown"), "429": (429, "TooManyRequests"),
           "403": (403, "AccessDenied"), "badkey": (403, "InvalidAccessKeyId")}
+HTML = (b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
+        b"<body><p>Sign in to continue</p></body></html>\n")
+S3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+
+def kind(command, path):
+    """The request's kind for KIND:NAME faults."""
+    query = path.partition("?")[2]
+    if command == "GET" and "list-type=" in query:
+        return "list"
+    if command == "POST" and re.search(r"(^|&)delete(=|&|$)", query):
+        return "delete"
+    return "other"
+
+
+def delete_result(deleted, refused):
+    root = ET.Element("DeleteResult", xmlns=S3NS)
+    for key in deleted:
+        ET.SubElement(ET.SubElement(root, "Deleted"), "Key").text = key
+    for key in refused:
+        err = ET.SubElement(root, "Error")
+        ET.SubElement(err, "Key").text = key
+        ET.SubElement(err, "Code").text = "AccessDenied"
+        ET.SubElement(err, "Message").text = "Access Denied"
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8")
+
+
+def delete_body(keys):
+    root = ET.Element("Delete")
+    ET.SubElement(root, "Quiet").text = "false"
+    for key in keys:
+        ET.SubElement(ET.SubElement(root, "Object"), "Key").text = key
+    return ET.tostring(root, encoding="utf-8")
 
 
 def main():
@@ -38,11 +82,76 @@ def main():
         def log_message(self, fmt, *a):
             sys.stderr.write("proxy: " + (fmt % a) + "\n")
 
+        def answer(self, status, body, content_type="application/xml"):
+            self.send_response(status)
+            if content_type:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def forward(self, body, headers):
+            conn = http.client.HTTPConnection("127.0.0.1", args.target, timeout=60)
+            conn.request(self.command, self.path, body=body, headers=headers)
+            resp = conn.getresponse()
+            return resp, resp.read()
+
+        def relay(self, resp, data):
+            self.send_response(resp.status)
+            for k, v in resp.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def take_fault(self):
+            with lock:
+                if not faults:
+                    return None
+                want, _, name = faults[0].rpartition(":")
+                if want and want != kind(self.command, self.path):
+                    return None
+                faults.pop(0)
+                return name
+
+        def wrong_listing(self, fault, body, headers):
+            if fault == "html":
+                return self.answer(200, HTML, "text/html; charset=utf-8")
+            if fault == "empty":
+                return self.answer(200, b"")
+            resp, data = self.forward(body, headers)
+            if fault == "truncated":
+                data = data[: len(data) // 2]
+            elif fault == "hugesize":
+                data = re.sub(rb"<Size>\d+</Size>", b"<Size>100000000000000000000</Size>", data,
+                              count=1)
+            self.relay(resp, data)
+
+        def wrong_delete(self, fault, body, headers):
+            keys = [k.text or "" for k in ET.fromstring(body).iter() if k.tag.endswith("Key")]
+            if fault == "html":
+                return self.answer(200, HTML, "text/html")
+            if fault == "silent":
+                return self.answer(200, delete_result([], []))
+            deleted, refused = keys[0::2], keys[1::2]
+            sent = delete_body(deleted)
+            headers = {k: v for k, v in headers.items() if k.lower() not in
+                       ("content-md5", "content-length", "x-amz-content-sha256")}
+            headers["Content-MD5"] = base64.b64encode(hashlib.md5(sent).digest()).decode()
+            headers["x-amz-content-sha256"] = hashlib.sha256(sent).hexdigest()
+            resp, data = self.forward(sent, headers)
+            if resp.status != 200:
+                return self.relay(resp, data)
+            self.answer(200, delete_result(deleted, refused))
+
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            with lock:
-                fault = faults.pop(0) if faults else None
+            headers = {k: v for k, v in self.headers.items()}
+            fault = self.take_fault()
             if fault in ("reset", "stall"):
                 if fault == "stall":
                     time.sleep(args.stall)
@@ -52,24 +161,13 @@ def main():
             if fault in ERRORS:
                 code, name = ERRORS[fault]
                 xml = f"<Error><Code>{name}</Code><Message>injected</Message></Error>".encode()
-                self.send_response(code)
-                self.send_header("Content-Length", str(len(xml)))
-                self.end_headers()
-                self.wfile.write(xml)
-                return
-            conn = http.client.HTTPConnection("127.0.0.1", args.target, timeout=60)
-            headers = {k: v for k, v in self.headers.items()}
-            conn.request(self.command, self.path, body=body, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read()
-            self.send_response(resp.status)
-            for k, v in resp.getheaders():
-                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
+                return self.answer(code, xml, None)
+            kind_now = kind(self.command, self.path)
+            if fault and fault != "pass" and kind_now == "list":
+                return self.wrong_listing(fault, body, headers)
+            if fault and fault != "pass" and kind_now == "delete":
+                return self.wrong_delete(fault, body, headers)
+            self.relay(*self.forward(body, headers))
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 

@@ -1,0 +1,182 @@
+// s3-sync's S3 protocol through the real binary: keys that XML must escape, against real
+// s3rver, and answers that are not the expected XML document, through the fault proxy.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/util/crypto.h"
+#include "steps/common/s3.h"
+#include "support/s3rver.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// Keys S3 servers send as character references (&#x27; &#x9; &#233; &amp; &lt; &quot;).
+const std::vector<std::string> kOddNames = {
+    "docs/O'Brien invoice.pdf", "docs/tab\there.txt", "docs/caf\xc3\xa9 menu.txt",
+    "docs/a & b <c> \"d\".txt", "docs/\xe6\x97\xa5\xe6\x9c\xac/r\xc3\xa9sum\xc3\xa9's.txt"};
+
+struct Step {  // one s3-sync step, run by the binary
+  std::string dir = TempDir();
+  std::string endpoint;
+
+  Command Sync(const std::string& source, const std::string& dest,
+               const std::string& extra = "") const {
+    WriteFile(dir, "p.yaml",
+              "version: 1\nname: p\nsteps:\n  - id: p\n    uses: s3-sync\n    with: {source: '" +
+                  source + "', dest: '" + dest + "', endpoint: '" + endpoint +
+                  "', inventory: '', concurrency: 2" + extra + "}\n");
+    return Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
+                 Binary() + " run p.yaml --audit-db a.db");
+  }
+  // One sync with delete and force_delete through the fault proxy answering `fault`.
+  Command Faulty(const S3rver& server, const std::string& fault, const std::string& source,
+                 const std::string& dest) {
+    FaultProxy proxy(server.port(), fault);
+    std::string direct = endpoint;
+    endpoint = proxy.endpoint();
+    Command c = Sync(source, dest, ", delete: true, force_delete: true");
+    endpoint = direct;
+    return c;
+  }
+  void Put(const std::string& rel, const std::string& text) const {
+    std::filesystem::path path = std::filesystem::path(dir) / rel;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+  }
+  std::string Tree(const std::string& folder) const {  // "name size" lines, sorted
+    return Shell("cd " + dir + "/" + folder + " && find . -type f -printf '%p %s\\n' | sort").out;
+  }
+};
+
+bool Has(const Command& c, const std::string& text) {
+  return c.err.find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("s3-sync keeps keys with an apostrophe, a tab and an e-acute exact, up and down",
+          "[steps][s3][xml]") {
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  for (const std::string& name : kOddNames) s.Put("src/" + name, "content of " + name + "\n");
+  s.Put("src/docs/big 'quoted' \xc3\xa9.bin", std::string(6u << 20, 'x'));
+  const std::string parts = ", multipart_threshold: 5MiB, part_size: 5MiB";
+  Command up = s.Sync("src", "s3://backups/p", ", delete: true" + parts);
+  REQUIRE(up.exit_code == 0);
+  CHECK(Has(up, " 6 transferred ("));
+  // The listing gives back exactly the keys sent: nothing to do, nothing deleted.
+  Command again = s.Sync("src", "s3://backups/p", ", delete: true" + parts);
+  CHECK(again.exit_code == 0);
+  CHECK(Has(again, "0 transferred (0 bytes), 6 unchanged, 0 deleted"));
+  CHECK(s.Sync("src", "s3://backups/p", ", mode: verify").exit_code == 0);
+  // Down: every object under its own name, byte-identical.
+  s.Put("back/stale.txt", "not in the bucket\n");
+  Command down = s.Sync("s3://backups/p", "back", ", delete: true, force_delete: true");
+  CHECK(down.exit_code == 0);
+  CHECK(Has(down, " 6 transferred ("));
+  CHECK(Has(down, " bytes), 0 unchanged, 1 deleted"));
+  CHECK(s.Tree("back") == s.Tree("src"));
+  CHECK(Shell("diff -r " + s.dir + "/src " + s.dir + "/back").exit_code == 0);
+  CHECK(s.Sync("s3://backups/p", "back", ", mode: verify").exit_code == 0);
+}
+
+TEST_CASE("s3-sync: a listing that is not a ListBucketResult deletes nothing and says why",
+          "[steps][s3][xml][faults]") {
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  for (int i = 1; i <= 30; ++i) s.Put("src/f" + std::to_string(i) + ".txt", "remote\n");
+  REQUIRE(s.Sync("src", "s3://backups/daily").exit_code == 0);
+  for (int i = 1; i <= 40; ++i) s.Put("local/l" + std::to_string(i) + ".txt", "local\n");
+  const std::string before = s.Tree("local");
+  // What each wrong answer must be called: operation, status, content type, why.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"list:html",
+       "listing s3://backups/daily/: HTTP 200 with a text/html; charset=utf-8 body is not a "
+       "ListBucketResult (the root element is <html>)"},
+      {"list:empty",
+       "listing s3://backups/daily/: HTTP 200 with an empty application/xml body is not a "
+       "ListBucketResult"},
+      {"list:truncated",
+       "listing s3://backups/daily/: HTTP 200 with an application/xml body is "
+       "not a ListBucketResult (not XML: "},
+      {"list:hugesize",
+       "listing s3://backups/daily/: HTTP 200 with an application/xml body is not a "
+       "ListBucketResult (<Size> '100000000000000000000' of 'daily/f1.txt' is not"},
+  };
+  for (const auto& [fault, message] : cases) {
+    INFO(fault);
+    Command c = s.Faulty(server, fault, "s3://backups/daily", "local");
+    CHECK(c.exit_code == 1);
+    CHECK(Has(c, message));
+    CHECK(Has(c, "; nothing was changed"));
+    CHECK_FALSE(Has(c, "crashed"));
+    CHECK(s.Tree("local") == before);
+  }
+  // Upward too: an HTML listing of the destination is not an empty bucket to fill.
+  Command up = s.Faulty(server, "list:html", "local", "s3://backups/daily");
+  CHECK(up.exit_code == 1);
+  CHECK(Has(up, "listing s3://backups/daily/: HTTP 200 with a text/html; charset=utf-8 body"));
+}
+
+TEST_CASE("s3-sync counts only the deletes the server's DeleteResult confirms",
+          "[steps][s3][xml][faults]") {
+  S3rver server("backups");
+  Step s;
+  for (int i = 1; i <= 6; ++i) s.Put("src/f" + std::to_string(i) + ".txt", "x\n");
+  s.endpoint = server.endpoint();
+  REQUIRE(s.Sync("src", "s3://backups/d").exit_code == 0);
+  for (int i = 3; i <= 6; ++i)
+    std::filesystem::remove(s.dir + "/src/f" + std::to_string(i) + ".txt");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // The server deletes f3 and f5 and answers <Error> AccessDenied for f4 and f6.
+      {"delete:partial",
+       "deleted 2 of 4 objects at s3://backups/d/; 2 not deleted: 'd/f4.txt' AccessDenied "
+       "(Access Denied), 'd/f6.txt' AccessDenied (Access Denied)"},
+      // A DeleteResult that names no key: nothing is counted as deleted.
+      {"delete:silent",
+       "deleted 0 of 2 objects at s3://backups/d/; 2 not deleted: 'd/f4.txt' (the server's "
+       "DeleteResult does not name it), 'd/f6.txt' (the server's DeleteResult does not name "
+       "it)"},
+      {"delete:html",
+       "deleted 0 of 2 objects at s3://backups/d/; deleting in s3://backups/: HTTP 200 with a "
+       "text/html body is not a DeleteResult (the root element is <html>)"},
+  };
+  for (const auto& [fault, message] : cases) {
+    INFO(fault);
+    Command c = s.Faulty(server, fault, "src", "s3://backups/d");
+    CHECK(c.exit_code == 1);
+    CHECK(Has(c, message));
+  }
+  CHECK(Has(s.Sync("s3://backups/d", "left"), "4 transferred ("));
+  CHECK(s.Tree("left") == "./f1.txt 2\n./f2.txt 2\n./f4.txt 2\n./f6.txt 2\n");
+  Command done = s.Sync("src", "s3://backups/d", ", delete: true, force_delete: true");
+  CHECK(done.exit_code == 0);
+  CHECK(Has(done, "0 transferred (0 bytes), 2 unchanged, 2 deleted"));
+}
+
+TEST_CASE("S3Client deletes a key XML cannot carry by its URL, not a look-alike",
+          "[steps][s3][xml]") {
+  S3rver server("backups");
+  S3Config config;
+  config.endpoint = server.endpoint();
+  config.bucket = "backups";
+  config.creds = {"S3RVER", "S3RVER", ""};
+  S3Client s3(config);
+  CancelToken cancel;
+  std::string file = WriteFile(TempDir(), "f", "x");
+  // In a DeleteObjects body a raw CR reaches the server as LF: the other key.
+  for (const std::string key : {"k/a\rb", "k/a\nb", "k/plain"})
+    REQUIRE(s3.Put(key, file, Sha256Hex("x"), Md5Raw("x"), 1, cancel).ok());
+  S3DeleteOutcome out = s3.Delete({"k/a\rb", "k/plain"}, cancel);
+  CHECK(out.deleted == std::vector<std::string>{"k/a\rb", "k/plain"});
+  CHECK(out.Check(2, "s3://backups/k/").ok());
+  CHECK_FALSE(s3.Head("k/a\rb", cancel).ok());
+  CHECK_FALSE(s3.Head("k/plain", cancel).ok());
+  CHECK(s3.Head("k/a\nb", cancel).ok());
+}

@@ -107,10 +107,11 @@ TEST_CASE("flag-update never follows a link planted at its history or lock file"
     CHECK(Cat(dir + "/victim.txt") == "precious\n");
     CHECK(Cat(dir + "/flags.json") == kFlags);
   }
-  // A dangling link is not created through either.
-  std::string dir = TempDir();
+  // A dangling link is not created through either (its target is in a fresh folder, so an
+  // earlier run cannot have left it there).
+  std::string dir = TempDir(), elsewhere = TempDir();
   WriteFile(dir, "flags.json", kFlags);
-  Shell("cd " + dir + " && ln -s ../made-by-flag-update " + "flags.json.lock");
+  Shell("ln -s " + elsewhere + "/made-by-flag-update " + dir + "/flags.json.lock");
   CHECK(Flag(dir, ", rollout: 10").exit_code == 1);
-  CHECK(Shell("test -e " + dir + "/../made-by-flag-update").exit_code != 0);
+  CHECK(Shell("test -e " + elsewhere + "/made-by-flag-update").exit_code != 0);
 }

@@ -67,7 +67,6 @@ class Supervisor {
     EndDescendants();
     kill(-pid_, SIGKILL);  // nothing of the step outlives it; the zombie keeps the id ours
     ReleaseChild(pid_);    // now release the zombie
-    ReapAdopted();
     result_.out = out_.Finish();
     result_.err = err_.Finish();
   }

@@ -72,6 +72,40 @@ void ForEachPid(const std::function<void(pid_t)>& fn) {
   closedir(dir);
 }
 
+// runbook's children, from each thread's /proc/self/task/TID/children (an orphan may be
+// reparented to any thread); a scan of every process's parent where the kernel lacks them.
+std::vector<pid_t> OwnChildren() {
+  std::vector<pid_t> out;
+  bool listed = false;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      int fd = open(("/proc/self/task/" + std::string(e->d_name) + "/children").c_str(),
+                    O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      close(fd);
+      listed = true;
+      std::string text =
+          ReadSmall("/proc/self/task/" + std::string(e->d_name) + "/children", 1 << 20);
+      for (const char* p = text.c_str(); *p != '\0';) {
+        char* end = nullptr;
+        long pid = strtol(p, &end, 10);
+        if (end == p) break;
+        out.push_back(static_cast<pid_t>(pid));
+        p = end;
+      }
+    }
+    closedir(dir);
+  }
+  if (listed) return out;
+  pid_t self = getpid();
+  ForEachPid([&](pid_t pid) {
+    Stat st;
+    if (ReadStat(pid, st) && st.ppid == self) out.push_back(pid);
+  });
+  return out;
+}
+
 std::string CommandLine(pid_t pid) {
   std::string text = ReadSmall("/proc/" + std::to_string(pid) + "/cmdline", 4096);
   while (!text.empty() && text.back() == '\0') text.pop_back();
@@ -218,7 +252,8 @@ std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except) {
   std::string needle = std::string(1, '\0') + kTrackingVar + "=" + id + '\0';
   std::vector<TrackedProcess> found;
   ForEachPid([&](pid_t pid) {
-    if (pid == except) return;
+    // Checked again once the pidfd is open: the pid may have been reused in between.
+    if (pid == except || !HoldsId(pid, needle)) return;
     TrackedProcess p = Track(pid, [&](pid_t, const Stat&) { return HoldsId(pid, needle); });
     if (p.pidfd >= 0) found.push_back(std::move(p));
   });
@@ -238,13 +273,12 @@ void ForgetChild(pid_t pid) { g_children.erase(pid); }
 
 int ReapAdopted() {
   std::lock_guard<std::mutex> lock(g_children_mu);
-  pid_t self = getpid();
   int reaped = 0;
-  ForEachPid([&](pid_t pid) {
+  for (pid_t pid : OwnChildren()) {
     Stat st;
-    if (g_children.count(pid) != 0 || !ReadStat(pid, st)) return;
-    if (st.state == 'Z' && st.ppid == self && waitpid(pid, nullptr, WNOHANG) == pid) ++reaped;
-  });
+    if (g_children.count(pid) != 0 || !ReadStat(pid, st)) continue;
+    if (st.state == 'Z' && waitpid(pid, nullptr, WNOHANG) == pid) ++reaped;
+  }
   return reaped;
 }
 
@@ -253,11 +287,11 @@ std::vector<std::string> EndAdopted(Millis grace) {
   auto find = [self] {
     std::vector<TrackedProcess> found;
     std::lock_guard<std::mutex> lock(g_children_mu);
-    ForEachPid([&](pid_t pid) {
-      if (g_children.count(pid) != 0) return;
+    for (pid_t pid : OwnChildren()) {
+      if (g_children.count(pid) != 0) continue;
       TrackedProcess p = Track(pid, [&](pid_t, const Stat& st) { return st.ppid == self; });
       if (p.pidfd >= 0) found.push_back(std::move(p));
-    });
+    }
     return found;
   };
   auto lines = Ender(0, grace).Run(find);

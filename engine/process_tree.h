@@ -1,9 +1,8 @@
-// Processes that leave a step's process group (setsid, a double fork, nohup): runbook is a
-// child subreaper, so orphans reparent to it instead of init, and every process it spawns
-// carries a tracking id in its environment (RUNBOOK_TRACKING_ID, as GitHub Actions' runner
-// uses RUNNER_TRACKING_ID and Jenkins BUILD_ID). Descendants are found by that id in /proc,
-// ended (SIGTERM, grace, SIGKILL, through pidfds so a recycled pid is never hit) and reaped.
-// Also the registry of children a spawner waits for itself. Linux only; thread-safe.
+// Processes that leave a step's process group (setsid, double fork): runbook is a child
+// subreaper and tags each spawn with RUNBOOK_TRACKING_ID (as GitHub Actions' runner does with
+// RUNNER_TRACKING_ID); holders of a tag are found in /proc, ended through pidfds (SIGTERM,
+// grace, SIGKILL) and reaped. Also the registry of children a spawner waits for itself.
+// Linux only; thread-safe.
 #pragma once
 
 #include <sys/types.h>

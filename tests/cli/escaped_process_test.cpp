@@ -57,3 +57,19 @@ TEST_CASE("run: a daemon that dropped its environment is ended when the run ends
   CHECK_THAT(c.out, Catch::StartsWith("rc=0\n") && Catch::EndsWith("gone\n"));
   CHECK_THAT(c.err, Catch::Contains("(" + Marker(2) + "): SIGTERM, left behind by the run"));
 }
+
+TEST_CASE("run: ^C while an escaped helper runs ends it with the cancelled step",
+          "[cli][escape][signals]") {
+  std::string dir = TempDir();
+  std::string marker = Marker(3), bracketed = "[s]" + marker.substr(1);
+  std::string file = WriteFile(dir, "cancel.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: long, uses: exec, with: {shell: true, run: 'setsid " +
+                                   marker + " > /dev/null 2>&1 & sleep 60'}}\n");
+  Command c = Shell(Binary() + " run " + file +
+                    " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?; sleep 0.2; "
+                    "pgrep -f '" +
+                    bracketed + "' > /dev/null && echo alive || echo gone");
+  CHECK(c.out == "rc=130\ngone\n");
+  CHECK_THAT(c.err, Catch::Contains("(" + marker + "): SIGTERM, which had left"));
+}

@@ -168,6 +168,7 @@ class Ender {
   struct Entry {
     TrackedProcess p;
     bool gone = false;
+    bool termed = false;  // got SIGTERM first
     int last_signal = 0;
   };
 
@@ -193,7 +194,9 @@ class Ender {
 
   void Signal(Entry& e, int sig) {
     // glibc 2.36 declares pidfd_send_signal without C linkage: the syscall itself.
-    if (syscall(SYS_pidfd_send_signal, e.p.pidfd, sig, nullptr, 0) == 0) e.last_signal = sig;
+    if (syscall(SYS_pidfd_send_signal, e.p.pidfd, sig, nullptr, 0) != 0) return;
+    e.last_signal = sig;
+    e.termed = e.termed || sig == SIGTERM;
   }
 
   void KillAll() {
@@ -211,10 +214,11 @@ class Ender {
       --alive_;
       ReapIfOurs(e.p);
       if (group_ != 0 && e.p.pgid == group_) continue;
-      std::string how = e.last_signal == SIGKILL
+      std::string how = e.last_signal == SIGTERM   ? "SIGTERM"
+                        : e.last_signal != SIGKILL ? "exited by itself"
+                        : e.termed
                             ? "SIGKILL after " + FormatDuration(grace_) + " (SIGTERM ignored)"
-                        : e.last_signal == SIGTERM ? "SIGTERM"
-                                                   : "exited by itself";
+                            : "SIGKILL";
       lines_.push_back("process " + std::to_string(pid) + " (" + e.p.command + "): " + how);
     }
   }

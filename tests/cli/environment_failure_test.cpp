@@ -3,6 +3,7 @@
 // SIGXFSZ is ignored, so a write past the limit is an error with a message, not a silent
 // death.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -82,6 +83,28 @@ TEST_CASE("the audit store renamed away or its folder removed stops the run",
   CHECK(removed.exit_code == 3);
   CHECK_THAT(removed.err, Catch::Contains("audit store " + db2 + " is gone during the run"));
   CHECK_FALSE(Exists(dir2 + "/b-ran"));
+}
+
+TEST_CASE("the audit store deleted while a service runs: the service is stopped, exit 3",
+          "[cli][audit-identity]") {
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  std::string marker = "sleep 95." + std::to_string(getpid());
+  std::string file = WriteFile(dir, "svc.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: svc, uses: service, with: {run: [sh, -c, '" +
+                                   marker + "'], log: " + dir +
+                                   "/svc.log}}\n"
+                                   "  - {id: a, needs: [svc], uses: exec, with: {run: [rm, -f, " +
+                                   db +
+                                   "]}}\n"
+                                   "  - {id: b, needs: [a], uses: exec, with: {run: [touch, " +
+                                   dir + "/b-ran]}}\n");
+  Command c =
+      Shell(Binary() + " run --audit-db " + db + " " + file + "; echo rc=$?; pgrep -f '[s]" +
+            marker.substr(1) + "' > /dev/null && echo alive || echo gone");
+  CHECK(c.out == "rc=3\ngone\n");
+  CHECK_THAT(c.err, Catch::Contains("audit store " + db + " is gone during the run"));
+  CHECK_FALSE(Exists(dir + "/b-ran"));
 }
 
 TEST_CASE("an untouched audit store: the same runbook passes", "[cli][audit-identity]") {

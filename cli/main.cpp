@@ -1,9 +1,12 @@
 // runbook's entry point: builds the step registry from the built-in registrations, parses
 // the command line with CLI11 and hands over to one subcommand (cli/*_cmd.cpp).
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "engine/process_tree.h"
 
 namespace {
 
@@ -18,10 +21,22 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
   cmd->add_flag("--wait", o.wait_lock, "wait for the runbook's lock instead of failing");
 }
 
+// After a run: descendants of its steps that escaped every tracking (reparented to runbook,
+// no tracking id left in their environment) are ended, so the run leaves no process behind.
+int EndLeftovers(int code) {
+  for (const std::string& line : runbook::EndAdopted(runbook::Millis(2000)))
+    std::cerr << "runbook: ended " << line << ", left behind by the run\n";
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace runbook;
+  // Before anything: past a file-size limit (ulimit -f) a write then fails with EFBIG and
+  // becomes an error with a message, instead of SIGXFSZ killing runbook silently. Children
+  // get the default disposition back (spawn.h).
+  signal(SIGXFSZ, SIG_IGN);
   StepRegistry registry = MakeBuiltinRegistry();
   CLI::App app{"runbook - declarative runbooks: validate, plan and run them with evidence"};
   app.require_subcommand(1);
@@ -127,8 +142,8 @@ int main(int argc, char** argv) {
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);
-  if (r->parsed()) return CmdRun(registry, run);
-  if (re->parsed()) return CmdResume(registry, resume);
+  if (r->parsed()) return EndLeftovers(CmdRun(registry, run));
+  if (re->parsed()) return EndLeftovers(CmdResume(registry, resume));
   if (h->parsed()) return CmdHistory(hist);
   if (sh->parsed()) return CmdShow(show);
   if (rp->parsed()) return CmdReport(report);

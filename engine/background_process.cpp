@@ -1,7 +1,9 @@
 // Background processes (services): started into their own process group with output
 // appended to a log file, watched without blocking, stopped with SIGTERM, a grace period
 // and SIGKILL to the whole group. The leader is noted with WNOWAIT and reaped only after
-// its group has been killed, so the group id can never be recycled under us.
+// its group has been killed, so the group id can never be recycled under us. Descendants that
+// left the group (setsid) belong to the service: found by its tracking id, they are ended
+// when it stops, not when the step that started it ends.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <mutex>
 
 #include "engine/process_runner.h"
+#include "engine/process_tree.h"
 #include "engine/spawn.h"
 
 namespace runbook {
@@ -21,7 +24,8 @@ namespace {
 
 class PosixBackgroundProcess final : public BackgroundProcess {
  public:
-  explicit PosixBackgroundProcess(pid_t pid) : pid_(pid), pidfd_(PidfdOpen(pid)) {}
+  PosixBackgroundProcess(pid_t pid, std::string tracking_id)
+      : pid_(pid), pidfd_(PidfdOpen(pid)), tracking_id_(std::move(tracking_id)) {}
   ~PosixBackgroundProcess() override { Stop(Millis(0)); }
 
   int pid() const override { return pid_; }
@@ -35,6 +39,14 @@ class PosixBackgroundProcess final : public BackgroundProcess {
 
   std::string Stop(Millis grace) override {
     std::lock_guard<std::mutex> lock(mu_);
+    std::string how = StopGroup(grace);
+    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace))
+      how += "; ended " + line + ", which had left the service's process group";
+    return how;
+  }
+
+ private:
+  std::string StopGroup(Millis grace) {
     if (LeaderExited(false)) {
       Release();
       return stopped_ ? ended_ : "had already exited (" + ended_ + ")";
@@ -54,7 +66,6 @@ class PosixBackgroundProcess final : public BackgroundProcess {
     return ended_;
   }
 
- private:
   // Notes (without reaping) whether the leader has exited, and how.
   bool LeaderExited(bool block) {
     if (leader_exited_) return true;
@@ -84,8 +95,7 @@ class PosixBackgroundProcess final : public BackgroundProcess {
     if (released_) return;
     released_ = true;
     kill(-pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
+    ReleaseChild(pid_);
     if (pidfd_ >= 0) close(pidfd_);
     pidfd_ = -1;
   }
@@ -93,6 +103,7 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   std::mutex mu_;
   pid_t pid_;
   int pidfd_;
+  std::string tracking_id_;  // in the environment of the service and its descendants
   bool leader_exited_ = false;
   bool stopped_ = false;
   bool released_ = false;  // the group has been killed and the leader reaped
@@ -117,10 +128,14 @@ std::unique_ptr<BackgroundProcess> PosixProcessRunner::Start(const BackgroundReq
   if (exe.empty()) return nullptr;
   int fd = OpenLog(req.log_path, error);
   if (fd < 0) return nullptr;
-  pid_t pid = SpawnTiedToParent({exe, req.argv, req.cwd, req.env, fd, fd}, error);
+  EnvMap env = req.env;
+  std::string tracking_id = NewTrackingId();
+  env[kTrackingVar] = tracking_id;
+  BecomeSubreaper();
+  pid_t pid = SpawnTiedToParent({exe, req.argv, req.cwd, env, fd, fd}, error);
   close(fd);
   if (pid < 0) return nullptr;
-  return std::make_unique<PosixBackgroundProcess>(pid);
+  return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id));
 }
 
 }  // namespace runbook

@@ -1,7 +1,9 @@
-// Phases of Run(): resolve argv[0] in the child's PATH, spawn into a new process group,
-// then one poll loop until the leader is reaped and both pipes are closed. Deadline and
-// cancellation send SIGTERM to the group, SIGKILL after the grace. When the leader exits,
-// whatever it left in its group is terminated the same way (no orphans outlive a step).
+// Phases of Run(): resolve argv[0] in the child's PATH, spawn into a new process group with
+// a fresh tracking id in its environment, then one poll loop until the leader has exited and
+// both pipes are closed, or a short drain after its exit has passed (a descendant that left
+// the group may hold them). Deadline and cancellation send SIGTERM to the group, SIGKILL
+// after the grace. When the leader exits, the rest of its group gets SIGTERM; then every
+// process holding the tracking id is ended (process_tree.h) and named in the step's stderr.
 #include "engine/process_runner.h"
 
 #include <fcntl.h>
@@ -15,12 +17,17 @@
 #include <cstring>
 
 #include "engine/process_capture.h"
+#include "engine/process_tree.h"
 #include "engine/spawn.h"
 
 extern char** environ;
 
 namespace runbook {
 namespace {
+
+// How long the pipes may stay open after the leader exited: only a descendant that left the
+// group holds them that long, and it is ended anyway.
+constexpr Millis kDrainGrace{500};
 
 struct Pipes {
   int out[2] = {-1, -1};
@@ -39,11 +46,12 @@ void CloseFd(int& fd) {
 
 class Supervisor {
  public:
-  Supervisor(const ProcessRequest& req, const CancelToken& cancel, pid_t pid, Pipes& pipes,
-             ProcessResult& result)
+  Supervisor(const ProcessRequest& req, const CancelToken& cancel, pid_t pid,
+             std::string tracking_id, Pipes& pipes, ProcessResult& result)
       : req_(req),
         cancel_(cancel),
         pid_(pid),
+        tracking_id_(std::move(tracking_id)),
         pipes_(pipes),
         result_(result),
         out_(req.capture_head, req.capture_tail, LineSink(false)),
@@ -56,9 +64,9 @@ class Supervisor {
     }
     if (pidfd >= 0) close(pidfd);
     if (!reaped_) Reap(true);
+    EndDescendants();
     kill(-pid_, SIGKILL);  // nothing of the step outlives it; the zombie keeps the id ours
-    int status = 0;
-    waitpid(pid_, &status, 0);  // now release the zombie
+    ReleaseChild(pid_);    // now release the zombie
     result_.out = out_.Finish();
     result_.err = err_.Finish();
   }
@@ -97,8 +105,8 @@ class Supervisor {
       wait = std::max<long long>(0, std::min<long long>(wait, ms));
     };
     if (!result_.timed_out && !result_.cancelled) consider(req_.deadline);
-    consider(kill_at_);
-    consider(give_up_at_);
+    if (!killed_) consider(kill_at_);
+    if (reaped_) consider(give_up_at_);
     if (result_.cancelled && !forced_) wait = std::min<long long>(wait, 100);  // watch for a 2nd ^C
     return static_cast<int>(wait);
   }
@@ -126,6 +134,16 @@ class Supervisor {
       result_.term_signal = info.si_status;
     // Anything the leader left in its group goes too; its pipes then close.
     Terminate(false);
+    if (!give_up_at_) give_up_at_ = Clock::Mono::clock::now() + kDrainGrace;
+  }
+
+  // Every process still holding the step's tracking id: the rest of its group (already
+  // sent SIGTERM) and what left the group (setsid, double fork), which the log names.
+  void EndDescendants() {
+    Millis grace = forced_ ? Millis(0) : req_.grace;
+    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace)) {
+      err_.Append("runbook: ended " + line + ", which had left the step's process group\n");
+    }
   }
 
   void OnCancel() {
@@ -134,10 +152,7 @@ class Supervisor {
   }
 
   void Terminate(bool now) {
-    if (kill(-pid_, now ? SIGKILL : SIGTERM) != 0 && errno == ESRCH) {
-      if (reaped_) give_up_at_ = Clock::Mono::clock::now() + Millis(200);
-      return;
-    }
+    if (kill(-pid_, now ? SIGKILL : SIGTERM) != 0 && errno == ESRCH) return;
     auto t = Clock::Mono::clock::now();
     if (!kill_at_) kill_at_ = t + (now ? Millis(0) : req_.grace);
   }
@@ -155,7 +170,10 @@ class Supervisor {
     if (kill_at_ && now >= *kill_at_ && !killed_) {
       killed_ = true;
       kill(-pid_, SIGKILL);
-      give_up_at_ = now + Millis(500);
+    }
+    if (now >= next_reap_) {  // zombies of orphans that reparented to runbook
+      ReapAdopted();
+      next_reap_ = now + Millis(1000);
     }
     // A descendant that escaped the group (setsid) may hold the pipes open: stop waiting.
     if (give_up_at_ && now >= *give_up_at_ && reaped_) {
@@ -168,6 +186,7 @@ class Supervisor {
   const ProcessRequest& req_;
   const CancelToken& cancel_;
   pid_t pid_;
+  std::string tracking_id_;  // in the environment of the leader and its descendants
   Pipes& pipes_;
   ProcessResult& result_;
   StreamCapture out_;
@@ -177,6 +196,7 @@ class Supervisor {
   bool forced_ = false;
   std::optional<Clock::Mono> kill_at_;
   std::optional<Clock::Mono> give_up_at_;
+  Clock::Mono next_reap_ = Clock::Mono::clock::now() + Millis(1000);
 };
 
 }  // namespace
@@ -229,13 +249,17 @@ ProcessResult PosixProcessRunner::Run(const ProcessRequest& req, const CancelTok
     result.spawn_error = std::string("cannot create pipes: ") + std::strerror(errno);
     return result;
   }
-  pid_t pid = SpawnInGroup({exe, req.argv, req.cwd, req.env, pipes.out[1], pipes.err[1]},
-                           result.spawn_error);
+  BecomeSubreaper();  // orphans of the step reparent to runbook, not to init
+  EnvMap env = req.env;
+  std::string tracking_id = NewTrackingId();
+  env[kTrackingVar] = tracking_id;
+  pid_t pid =
+      SpawnInGroup({exe, req.argv, req.cwd, env, pipes.out[1], pipes.err[1]}, result.spawn_error);
   CloseFd(pipes.out[1]);
   CloseFd(pipes.err[1]);
   if (pid < 0) return result;
   result.spawned = true;
-  Supervisor(req, cancel, pid, pipes, result).Loop();
+  Supervisor(req, cancel, pid, std::move(tracking_id), pipes, result).Loop();
   result.duration = std::chrono::duration_cast<Millis>(Clock::Mono::clock::now() - start);
   return result;
 }

@@ -2,7 +2,8 @@
 // pipes, a poll loop over the pipes, a pidfd (exit), the cancel token and the deadline.
 // Modelled on ninja's subprocess loop. Why not Boost.Process: its 1.74 wait_for blocks on
 // exited children, swaps the SIGCHLD handler and loses exit codes of groups
-// (docs/architecture.md). Thread-safe: each Run() owns its child.
+// (docs/architecture.md). Descendants that leave the group are ended with the step
+// (process_tree.h). Thread-safe: each Run() owns its child.
 #pragma once
 
 #include "engine/plugin/process.h"

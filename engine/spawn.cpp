@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "engine/process_runner.h"
+#include "engine/process_tree.h"
 
 namespace runbook {
 namespace {
@@ -60,8 +61,11 @@ pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
                                       POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_USEVFORK);
   ExecImage image(spec);
   pid_t pid = -1;
+  auto children = LockChildren();
   int rc =
       posix_spawn(&pid, spec.exe.c_str(), &actions, &attr, image.argv.data(), image.envp.data());
+  if (rc == 0) NoteChild(pid);
+  children.unlock();
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -104,6 +108,7 @@ pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
     return -1;
   }
   pid_t parent = getpid();
+  auto children = LockChildren();  // held until the child is noted (or waited for)
   pid_t pid = fork();
   if (pid == 0) ExecChild(spec, image, parent, report[1]);
   close(report[1]);
@@ -116,7 +121,15 @@ pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
     error = SpawnError(spec, e);
     return -1;
   }
+  NoteChild(pid);
   return pid;
+}
+
+void ReleaseChild(pid_t pid) {
+  auto children = LockChildren();
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ForgetChild(pid);
 }
 
 std::string ResolveArgv0(const std::vector<std::string>& argv, const EnvMap& env,

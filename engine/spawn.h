@@ -22,13 +22,19 @@ struct SpawnSpec {
 };
 
 // Starts the child in its own process group (pgid = pid), stdin from /dev/null, default
-// signal dispositions and an empty mask. Returns its pid, or -1 with `error` set.
+// signal dispositions (SIGXFSZ and SIGPIPE too, which runbook ignores) and an empty mask.
+// The child is noted as one its spawner waits for: release it with ReleaseChild. Returns its pid,
+// or -1 with `error` set.
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error);
 
 // As SpawnInGroup, and the child gets SIGTERM when the thread that spawned it dies
 // (PR_SET_PDEATHSIG), so a `kill -9` of runbook does not leave it running. Uses fork (a
 // posix_spawn attribute cannot set it): for rare, long-lived children such as services.
 pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error);
+
+// Reaps a child started by the functions above (blocking until it exits) and stops
+// counting it as one a spawner waits for (process_tree.h). Call it once per child.
+void ReleaseChild(pid_t pid);
 
 // argv[0] resolved in the PATH of `env`; "" with `error` set when it cannot be found.
 std::string ResolveArgv0(const std::vector<std::string>& argv, const EnvMap& env,

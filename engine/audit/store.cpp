@@ -1,9 +1,13 @@
 #include "engine/audit/store.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 
 #include "engine/util/clock.h"
 #include "engine/util/json.h"
@@ -133,8 +137,36 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, in
   std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
   Status s = store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
   if (s.ok()) s = store->Migrate();
+  if (s.ok()) s = store->NoteIdentity();
   if (!s.ok()) return Status::Error("audit store " + path + ": " + s.message());
   return store;
+}
+
+Status AuditStore::NoteIdentity() {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path(), ec);
+  abs_path_ = ec ? path() : abs.lexically_normal().string();
+  struct stat st;
+  if (stat(path().c_str(), &st) != 0) return Status::Error(std::string(std::strerror(errno)));
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  return Status::Ok();
+}
+
+Status AuditStore::CheckIdentity() const {
+  struct stat st;
+  if (stat(abs_path_.c_str(), &st) != 0) {
+    return Status::Error("audit store " + abs_path_ + " is gone during the run (" +
+                         std::strerror(errno) +
+                         "): it was deleted, renamed away or its folder removed; events "
+                         "written now would be lost");
+  }
+  if (st.st_dev != dev_ || st.st_ino != ino_) {
+    return Status::Error("audit store " + abs_path_ + " was replaced during the run (" +
+                         (S_ISDIR(st.st_mode) ? "a folder" : "another file") +
+                         " is at its path now); events written now would be lost");
+  }
+  return Status::Ok();
 }
 
 Status AuditStore::Migrate() {
@@ -195,8 +227,10 @@ Status AuditStore::InsertEvent(const AuditEvent& e) {
 
 Status AuditStore::Append(const std::string& run_id, const std::string& kind,
                           const std::string& step, int64_t attempt, const Value& body) {
+  Status s = CheckIdentity();  // before: nothing goes into a file nobody will read
+  if (!s.ok()) return s;
   Transaction tx(*db_);
-  Status s = tx.Begin();
+  s = tx.Begin();
   if (!s.ok()) return s;
   auto tip = Tip();
   if (!tip.ok()) return tip.status();
@@ -213,6 +247,7 @@ Status AuditStore::Append(const std::string& run_id, const std::string& kind,
   s = InsertEvent(e);
   if (s.ok()) s = UpdateIndex(e, body);
   if (s.ok()) s = tx.Commit();
+  if (s.ok()) s = CheckIdentity();  // after: replaced while we wrote
   if (!s.ok()) return s;
   static const int kill_after = KillAfter();
   if (kill_after > 0 && ++appended_ == kill_after) raise(SIGKILL);

@@ -2,8 +2,13 @@
 // synchronous=FULL: an event is on disk when Append returns). Events form one hash chain
 // per store (chain.h); `runs` and `locks` are indexes kept in the same transactions.
 // Several processes may share a store: every append takes SQLite's write lock, waiting up
-// to busy_timeout. The format is documented in docs/audit.md. One thread at a time.
+// to busy_timeout. Each append first and last checks that the file at the store's path is
+// still the one opened (device and inode): a store deleted, renamed or replaced during a run
+// fails the append, so the run stops (exit 3) instead of recording into a lost file. The format is
+// documented in docs/audit.md. One thread at a time.
 #pragma once
+
+#include <sys/types.h>
 
 #include <functional>
 #include <memory>
@@ -64,7 +69,8 @@ class AuditStore {
   AuditStore& operator=(const AuditStore&) = delete;
 
   // Appends one event to the chain, durably, and updates the runs index for run_started,
-  // run_finished and run_interrupted events (fields read from `body`).
+  // run_finished and run_interrupted events (fields read from `body`). Fails, naming the
+  // path, when the store's file is no longer at its path (CheckIdentity).
   Status Append(const std::string& run_id, const std::string& kind, const std::string& step,
                 int64_t attempt, const Value& body);
 
@@ -90,15 +96,23 @@ class AuditStore {
 
   const std::string& path() const;
 
+  // Ok while the file at path() is the one this store opened; else an error naming the
+  // path and what happened (gone: deleted, renamed away, folder removed; or replaced).
+  Status CheckIdentity() const;
+
  private:
   explicit AuditStore(std::unique_ptr<Db> db);
   Status Migrate();
+  Status NoteIdentity();
   Status UpdateIndex(const AuditEvent& e, const Value& body);
   Status InsertEvent(const AuditEvent& e);
   std::unique_ptr<Db> db_;
   std::unique_ptr<Stmt> insert_event_;  // prepared once: appends are the hot path
   std::unique_ptr<Stmt> select_tip_;
   int appended_ = 0;
+  dev_t dev_ = 0;  // identity of the file opened, compared with the path's at each append
+  ino_t ino_ = 0;
+  std::string abs_path_;
 };
 
 // Where the store lives: --audit-db, else $RUNBOOK_AUDIT_DB, else .runbook/audit.db under

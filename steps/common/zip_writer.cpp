@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -17,8 +18,10 @@ struct ZipWriter::Impl {
     if (a != nullptr) archive_write_free(a);
   }
   Status Error(const std::string& what) const {
-    return Status::Error(what + " in " + path + ": " +
-                         (archive_error_string(a) ? archive_error_string(a) : "unknown error"));
+    std::string why = archive_error_string(a) ? archive_error_string(a) : "unknown error";
+    // libarchive says only "Write error"; its errno says why (EFBIG past `ulimit -f`, ENOSPC).
+    if (archive_errno(a) > 0) why += std::string(" (") + std::strerror(archive_errno(a)) + ")";
+    return Status::Error(what + " in " + path + ": " + why);
   }
   Status Header(const std::string& name, int64_t size, time_t mtime) {
     archive_entry* e = archive_entry_new();

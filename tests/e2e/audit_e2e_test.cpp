@@ -201,6 +201,7 @@ TEST_CASE("the store locked by another writer mid-run: running steps stop, exit 
       dir, "l.yaml",
       "version: 1\nname: l\nsteps:\n"
       "  - id: a\n    uses: exec\n    with:\n      shell: true\n      run: |\n"
+      "        unset RUNBOOK_TRACKING_ID\n"  // the helper outlives step a (not tracked)
       "        setsid sh -c \"(printf 'BEGIN IMMEDIATE;\\n'; sleep 4; printf 'COMMIT;\\n') | "
       "sqlite3 " +
           db +

@@ -82,3 +82,26 @@ TEST_CASE("a background process that cannot start says why", "[process]") {
   CHECK(runner.Start(req, error) == nullptr);
   CHECK(error.rfind("cannot open log '/proc/no/such/dir/out.log': ", 0) == 0);
 }
+
+TEST_CASE("a service's descendant that left its group ends when the service stops, not before",
+          "[process][escape]") {
+  std::string dir = TempDir(), error;
+  auto p = StartShell("setsid " + Marker(6) + " > /dev/null 2>&1 & " + Marker(7), dir + "/out.log",
+                      error);
+  REQUIRE(p != nullptr);
+  for (int i = 0; i < 50 && !ProcessAlive(Marker(6)); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Another step's runner ends what carries its own tracking id only: the service's helper stays.
+  PosixProcessRunner runner;
+  CancelToken cancel;
+  ProcessRequest step;
+  step.argv = {"true"};
+  step.env = CurrentEnvironment();
+  CHECK(runner.Run(step, cancel).exited_ok());
+  CHECK(ProcessAlive(Marker(6)));
+  std::string how = p->Stop(Millis(2000));
+  CHECK_THAT(how, Catch::StartsWith("stopped with SIGTERM (killed by SIGTERM); ended process ") &&
+                      Catch::Contains("(" + Marker(6) + "): SIGTERM, which had left the service"));
+  CHECK_FALSE(ProcessAlive(Marker(6)));
+  CHECK_FALSE(ProcessAlive(Marker(7)));
+}

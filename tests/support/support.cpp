@@ -75,7 +75,9 @@ Command Shell(const std::string& command_line, int timeout_seconds) {
   PosixProcessRunner runner;
   CancelToken cancel;
   ProcessRequest req;
-  req.argv = {"/bin/sh", "-c", command_line};
+  // Like a terminal, what the command starts in the background may outlive it: without the
+  // runner's tracking id, it is not ended when the shell exits (engine/process_tree.h).
+  req.argv = {"/bin/sh", "-c", "unset RUNBOOK_TRACKING_ID; " + command_line};
   req.env = CurrentEnvironment();
   req.env["NO_COLOR"] = "1";
   // Runs of the binary record into a store of this test process, not the working folder.

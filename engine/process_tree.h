@@ -1,0 +1,57 @@
+// Processes that leave a step's process group (setsid, double fork): runbook is a child
+// subreaper and tags each spawn with RUNBOOK_TRACKING_ID (as GitHub Actions' runner does with
+// RUNNER_TRACKING_ID); holders of a tag are found in /proc, ended through pidfds (SIGTERM,
+// grace, SIGKILL) and reaped. Also the registry of children a spawner waits for itself.
+// Linux only; thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/util/duration.h"
+
+namespace runbook {
+
+constexpr const char* kTrackingVar = "RUNBOOK_TRACKING_ID";
+
+// prctl(PR_SET_CHILD_SUBREAPER) for the whole process, once. False where refused.
+bool BecomeSubreaper();
+
+// An id unique on this host for the life of this process: "<pid>-<n>-<random>".
+std::string NewTrackingId();
+
+// A live process that holds a tracking id; owns `pidfd` (closed by EndTracked).
+struct TrackedProcess {
+  pid_t pid = 0;
+  pid_t pgid = 0;
+  int pidfd = -1;
+  std::string command;  // its command line, NULs as spaces, capped
+};
+
+// Live processes (not zombies) whose environment holds `id`, except `except`.
+std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0);
+
+// Ends every process holding `id`, rescanning until none is left: SIGTERM, up to `grace`
+// for them to exit, then SIGKILL. Zombies that are runbook's children are reaped. Returns
+// one line per process outside `group` (0: report all): "process 123 (sleep 100): SIGTERM".
+std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace);
+
+// Children runbook's spawners wait for themselves (step and service leaders): hold the lock
+// from before the spawn until NoteChild, and around the final waitpid and ForgetChild, so
+// ReapAdopted never takes a zombie a spawner still needs.
+std::unique_lock<std::mutex> LockChildren();
+void NoteChild(pid_t pid);    // with the lock held
+void ForgetChild(pid_t pid);  // with the lock held
+
+// Reaps zombies that reparented to runbook (it is their subreaper) and that no spawner
+// waits for. Returns how many. Cheap enough to call a few times a second.
+int ReapAdopted();
+
+// Processes still reparented to runbook that no spawner waits for (descendants that left
+// without a tracking id): SIGTERM, up to `grace`, SIGKILL, reaped. Lines as EndTracked.
+std::vector<std::string> EndAdopted(Millis grace);
+
+}  // namespace runbook

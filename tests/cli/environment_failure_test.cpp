@@ -1,0 +1,166 @@
+// The real binary when its environment fails under it: the audit store deleted, renamed or
+// replaced during a run (exit 3, naming the store), and a file-size limit (ulimit -f):
+// SIGXFSZ is ignored, so a write past the limit is an error with a message, not a silent
+// death.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+// A runbook whose first step runs `script` (sh) and whose second step, after it, and finally
+// step leave marker files in `dir`.
+std::string TwoSteps(const std::string& dir, const std::string& script) {
+  return WriteFile(
+      dir, "run.yaml",
+      "version: 1\nname: t\nsteps:\n"
+      "  - id: a\n    uses: exec\n    with:\n      shell: true\n      run: |\n        " +
+          script + "\n  - {id: b, needs: [a], uses: exec, with: {run: [touch, " + dir +
+          "/b-ran]}}\n"
+          "finally:\n  - {id: cleanup, uses: exec, with: {run: [touch, " +
+          dir + "/cleaned]}}\n");
+}
+
+// Runs the runbook whose first step does `script` to the store `db`.
+Command RunAgainstStore(const std::string& dir, const std::string& db, const std::string& script) {
+  std::string file = TwoSteps(dir, script);
+  return Shell(Binary() + " run --audit-db " + db + " " + file);
+}
+
+}  // namespace
+
+TEST_CASE("the audit store deleted during a run stops it with exit 3 naming the store",
+          "[cli][audit-identity]") {
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  Command c = RunAgainstStore(dir, db, "rm -f " + db);
+  CHECK(c.exit_code == 3);
+  CHECK_THAT(c.err, Catch::Contains("runbook: error: the audit store cannot be written: audit "
+                                    "store " +
+                                    db + " is gone during the run (No such file or directory)"));
+  CHECK_FALSE(Exists(dir + "/b-ran"));
+}
+
+TEST_CASE("the audit store replaced by another SQLite file or a folder stops the run",
+          "[cli][audit-identity]") {
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  Command file = RunAgainstStore(
+      dir, db, "sqlite3 " + db + ".new 'create table t(x)' && mv " + db + ".new " + db);
+  CHECK(file.exit_code == 3);
+  CHECK_THAT(file.err, Catch::Contains("audit store " + db +
+                                       " was replaced during the run (another file is at its "
+                                       "path now)"));
+  CHECK_FALSE(Exists(dir + "/b-ran"));
+
+  std::string dir2 = TempDir(), db2 = dir2 + "/audit.db";
+  Command folder = RunAgainstStore(dir2, db2, "mv " + db2 + " " + db2 + ".away && mkdir " + db2);
+  CHECK(folder.exit_code == 3);
+  CHECK_THAT(folder.err,
+             Catch::Contains("audit store " + db2 + " was replaced during the run (a folder"));
+  CHECK_FALSE(Exists(dir2 + "/b-ran"));
+}
+
+TEST_CASE("the audit store renamed away or its folder removed stops the run",
+          "[cli][audit-identity]") {
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  Command renamed = RunAgainstStore(dir, db, "mv " + db + " " + dir + "/elsewhere.db");
+  CHECK(renamed.exit_code == 3);
+  CHECK_THAT(renamed.err, Catch::Contains("audit store " + db + " is gone during the run"));
+
+  std::string dir2 = TempDir(), store_dir = dir2 + "/store", db2 = store_dir + "/audit.db";
+  REQUIRE(Shell("mkdir " + store_dir).exit_code == 0);
+  Command removed = RunAgainstStore(dir2, db2, "rm -rf " + store_dir);
+  CHECK(removed.exit_code == 3);
+  CHECK_THAT(removed.err, Catch::Contains("audit store " + db2 + " is gone during the run"));
+  CHECK_FALSE(Exists(dir2 + "/b-ran"));
+}
+
+TEST_CASE("the audit store deleted while a service runs: the service is stopped, exit 3",
+          "[cli][audit-identity]") {
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  std::string marker = "sleep 95." + std::to_string(getpid());
+  std::string file = WriteFile(dir, "svc.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: svc, uses: service, with: {run: [sh, -c, '" +
+                                   marker + "'], log: " + dir +
+                                   "/svc.log}}\n"
+                                   "  - {id: a, needs: [svc], uses: exec, with: {run: [rm, -f, " +
+                                   db +
+                                   "]}}\n"
+                                   "  - {id: b, needs: [a], uses: exec, with: {run: [touch, " +
+                                   dir + "/b-ran]}}\n");
+  Command c =
+      Shell(Binary() + " run --audit-db " + db + " " + file + "; echo rc=$?; pgrep -f '[s]" +
+            marker.substr(1) + "' > /dev/null && echo alive || echo gone");
+  CHECK(c.out == "rc=3\ngone\n");
+  CHECK_THAT(c.err, Catch::Contains("audit store " + db + " is gone during the run"));
+  CHECK_FALSE(Exists(dir + "/b-ran"));
+}
+
+TEST_CASE("an untouched audit store: the same runbook passes", "[cli][audit-identity]") {
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  Command c = RunAgainstStore(dir, db, "true");
+  CHECK(c.exit_code == 0);
+  CHECK(Exists(dir + "/b-ran"));
+  CHECK(Exists(dir + "/cleaned"));
+}
+
+// dash's `ulimit -f` counts 512-byte blocks.
+TEST_CASE("ulimit -f: a step writing past the limit fails with a message, finally runs",
+          "[cli][file-size]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "pack.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: pack, uses: archive, with: {output: " +
+                                   dir + "/out.zip, files: [" + dir +
+                                   "/big.bin]}}\n"
+                                   "finally:\n  - {id: cleanup, uses: exec, with: {run: [touch, " +
+                                   dir + "/cleaned]}}\n");
+  Command c = Shell("head -c 3000000 /dev/urandom > " + dir + "/big.bin && ulimit -f 4096 && " +
+                    Binary() + " run --audit-db " + dir + "/audit.db " + file + "; echo rc=$?");
+  CHECK_THAT(c.out, Catch::EndsWith("rc=1\n"));
+  CHECK_THAT(c.err, Catch::Contains("in " + dir + "/.out.zip.tmp-") &&
+                        Catch::Contains(": Write error (File too large)"));
+  CHECK(Exists(dir + "/cleaned"));
+}
+
+TEST_CASE("ulimit -f: an exec step's tool gets SIGXFSZ as usual, finally runs",
+          "[cli][file-size]") {
+  std::string dir = TempDir();
+  std::string file = TwoSteps(dir, "head -c 4000000 /dev/zero > " + dir + "/big");
+  Command c = Shell("ulimit -f 4096 && " + Binary() + " run --audit-db " + dir + "/audit.db " +
+                    file + "; echo rc=$?");
+  CHECK_THAT(c.out, Catch::EndsWith("rc=1\n"));
+  // The shell saw its child killed by SIGXFSZ (128 + 25); with SIGXFSZ ignored, head would
+  // have failed with EFBIG ("File too large") and exit 1.
+  CHECK_THAT(c.err, Catch::Contains("a attempt 1 failure: exit code 153: File size limit"));
+  CHECK(Exists(dir + "/cleaned"));
+}
+
+TEST_CASE("ulimit -f: an audit store that cannot grow stops the run with exit 3 and a message",
+          "[cli][file-size]") {
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  std::string steps = "version: 1\nname: t\nsteps:\n";
+  for (int i = 0; i < 25; ++i)
+    steps += "  - {id: s" + std::to_string(i) + ", uses: exec, with: {run: [seq, '3000']}}\n";
+  std::string file = WriteFile(dir, "many.yaml", steps);
+  REQUIRE(Shell(Binary() + " run --audit-db " + db + " " + file).exit_code == 0);
+  // The store as it is now fits; the write-ahead log of the next run does not (its -shm
+  // needs 32 KiB).
+  Command c = Shell("size=$(stat -c %s " + db + "); ulimit -f $(( (size + 40000) / 512 )) && " +
+                    Binary() + " run --audit-db " + db + " " + file + "; echo rc=$?");
+  CHECK_THAT(c.out, Catch::EndsWith("rc=3\n"));
+  // SQLite's reason ("disk I/O error") comes through; it does not keep the errno reliably.
+  CHECK_THAT(c.err,
+             Catch::Contains("runbook: error: the audit store cannot be written: " + db + ": "));
+}

@@ -152,35 +152,56 @@ bool Exists(const std::string& path) {
   return std::filesystem::exists(path, ec);
 }
 
-// The live database made one file by SQLite itself: its -wal checkpointed into it (a hot
-// -journal rolled back), so the main file alone holds every committed row before anything
-// is linked or replaced. Fails, changing nothing, when something else holds it open.
-Status Quiesce(const std::string& target) {
+// SQLite checkpoints the live database's -wal into it (rolls back a hot -journal).
+Status Checkpoint(const std::string& target) {
+  auto db = Db::Open(target, false, 5000);
+  if (!db.ok()) return db.status();
+  Status s = db.value()->Exec("SELECT count(*) FROM sqlite_master");
+  if (!s.ok()) return s;
+  auto st = db.value()->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  return row.ok() ? Status::Ok() : row.status();
+}  // closing the last connection deletes the -wal
+
+// The live database made one file by SQLite itself, so the main file alone holds every
+// committed row before anything is linked or replaced. Fails, changing nothing, when
+// something else holds it open. Returns true when SQLite cannot read it (damaged: often
+// why one restores): its -wal/-journal must then be kept beside the kept copy.
+Result<bool> Quiesce(const std::string& target) {
   if (!Exists(target)) {
     if (Exists(target + "-wal") || Exists(target + "-journal"))
       return Status::Error(target + "-wal (or -journal) is there without " + target +
                            "; SQLite would mix it into the restored database: move it aside");
-    return Status::Ok();
+    return false;
   }
-  if (!Exists(target + "-wal") && !Exists(target + "-journal")) return Status::Ok();
-  {
-    auto db = Db::Open(target, false, 5000);
-    if (!db.ok()) return db.status();
-    Status s = db.value()->Exec("SELECT count(*) FROM sqlite_master");
-    if (!s.ok()) return s;
-    auto st = db.value()->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-    if (!st.ok()) return st.status();
-    auto row = st.value().Step();
-    if (!row.ok()) return row.status();
-  }  // closing the last connection deletes the -wal
-  if (Exists(target + "-wal") || Exists(target + "-journal"))
+  if (!Exists(target + "-wal") && !Exists(target + "-journal")) return false;
+  Status s = Checkpoint(target);
+  bool busy = s.message().find("locked") != std::string::npos ||
+              s.message().find("busy") != std::string::npos;
+  if (s.ok() && (Exists(target + "-wal") || Exists(target + "-journal")))
     return Status::Error(target +
-                         " is in use (its -wal stays after a checkpoint): stop what uses it first");
-  return Status::Ok();
+                         " is in use (its -wal stays after a checkpoint): stop what "
+                         "uses it first");
+  if (busy) return Status::Error(target + " is in use: " + s.message());
+  return !s.ok();
 }
 
-// Keeps the current database under a second name (a hard link: the live name stays) and
-// returns that name. A link left by a killed restore (same inode as the target) is reused.
+// After the checkpoint: a readable database's kept companions are redundant (their rows
+// are in the kept file) and go; a damaged one's companions leave the live path so they
+// never meet the restored file (their links beside the kept copy stay).
+Status SettleCompanions(const std::string& target, const std::string& kept, bool damaged) {
+  for (const char* side : {"-wal", "-shm", "-journal"}) {
+    std::string path = damaged ? target + side : kept + side;
+    if (Exists(path) && ::unlink(path.c_str()) != 0)
+      return Status::FromErrno("cannot remove " + path, errno);
+  }
+  return FsyncDir(DirName(target));
+}
+
+// Keeps the current database under a second name (hard links, to it and to its -wal and
+// -journal: the live names stay) and returns that name. A link left by a killed restore
+// (same inode as the target) is reused.
 Result<std::string> KeepPrevious(const std::string& target, const std::string& stamp) {
   struct stat live {
   }, old{};
@@ -189,6 +210,11 @@ Result<std::string> KeepPrevious(const std::string& target, const std::string& s
   if (::stat(kept.c_str(), &old) == 0) {
     if (old.st_ino == live.st_ino && old.st_dev == live.st_dev) return kept;
     kept += "-" + stamp;  // the first kept copy stays
+  }
+  for (const char* side : {"-wal", "-journal"}) {
+    std::string from = target + side, to = kept + side;
+    if (Exists(from) && !Exists(to) && ::link(from.c_str(), to.c_str()) != 0)
+      return Status::FromErrno("cannot keep " + from + " as " + to, errno);
   }
   if (::link(target.c_str(), kept.c_str()) != 0) {  // no hard links here: a copy
     std::string tmp = ScratchBeside(kept);
@@ -267,11 +293,17 @@ class Restore final : public StepType {
     ctx.log(by.empty() ? "restoring an unverified source (force: true)"
                        : "source verified by step '" + by + "'");
     Status s = Settle(source, tmp, raw_sha256);
-    if (s.ok()) s = Quiesce(target);
     if (!s.ok()) return untouched(s.message());
     MatchMode(tmp, target);
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
     if (!kept.ok()) return untouched(kept.status().message());
+    auto damaged = Quiesce(target);
+    if (!damaged.ok()) return untouched(damaged.status().message());
+    if (damaged.value())
+      ctx.log(target + " cannot be read by SQLite: kept with its -wal as they were");
+    s = kept.value().empty() ? Status::Ok()
+                             : SettleCompanions(target, kept.value(), damaged.value());
+    if (!s.ok()) return AttemptResult::Failure(s.message());
     s = RenameDurable(tmp, target);
     if (!s.ok()) return AttemptResult::Failure(s.message());
     ctx.log("restored " + target +

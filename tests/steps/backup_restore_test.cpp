@@ -309,3 +309,27 @@ TEST_CASE("sign_key from a secret: the dump is signed, the key appears nowhere",
   CHECK(c.err.find(key_body) == std::string::npos);
   CHECK(Shell("sqlite3 " + s.db + " .dump").out.find(key_body) == std::string::npos);
 }
+
+TEST_CASE("restore over a damaged live database with a -wal keeps both as they were",
+          "[steps][restore]") {
+  Site s;
+  s.UnsignedDump();
+  Shell("mkdir -p " + s.Path("live") + " && head -c 8192 /dev/urandom > " +
+        s.Path("live/app.sqlite") + " && head -c 4096 /dev/urandom > " +
+        s.Path("live/app.sqlite-wal"));
+  std::string before =
+      Shell("cd " + s.Path("live") + " && sha256sum app.sqlite app.sqlite-wal").out;
+  Command c = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+      "force: true}}\n");
+  CHECK(c.exit_code == 0);
+  CHECK(c.err.find("cannot be read by SQLite: kept with its -wal") != std::string::npos);
+  CHECK(Shell("cd " + s.Path("live") +
+              " && sha256sum app.sqlite.before-restore app.sqlite.before-restore-wal | sed "
+              "'s/.before-restore//'")
+            .out == before);
+  CHECK(Shell("ls -A " + s.Path("live")).out ==
+        "app.sqlite\napp.sqlite.before-restore\napp.sqlite.before-restore-wal\n");
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'SELECT count(*) FROM users'").out ==
+        "2000\n");
+}

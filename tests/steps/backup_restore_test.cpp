@@ -333,3 +333,25 @@ TEST_CASE("restore over a damaged live database with a -wal keeps both as they w
   CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'SELECT count(*) FROM users'").out ==
         "2000\n");
 }
+
+TEST_CASE("backups of a WAL database leave only dumps and metadata: no -wal, -shm or scratch",
+          "[steps][backup]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps"));
+  for (const char* name : {"one", "two", "three"}) {
+    REQUIRE(s.Run(std::string("  - {id: b, uses: backup, with: {database: app.sqlite, dest: "
+                              "dumps, name: ") +
+                  name + "}}\n")
+                .exit_code == 0);
+  }
+  CHECK(Shell("ls -A " + s.Path("dumps")).out ==
+        "one.sqlite.gz\none.sqlite.gz.meta.json\nthree.sqlite.gz\nthree.sqlite.gz.meta.json\n"
+        "two.sqlite.gz\ntwo.sqlite.gz.meta.json\n");
+  // The dump is one rollback-journal file: opening its copy read-only creates nothing.
+  Shell("cd " + s.dir + " && zcat dumps/one.sqlite.gz > copy.sqlite");
+  CHECK(Shell("sqlite3 -readonly " + s.Path("copy.sqlite") +
+              " 'PRAGMA journal_mode; SELECT count(*) FROM users'")
+            .out == "delete\n2000\n");
+  CHECK(Shell("ls " + s.Path("copy.sqlite") + "-* 2>/dev/null | wc -l").out == "0\n");
+}

@@ -103,6 +103,10 @@ std::string FreeStem(const std::string& dest, const std::string& stem) {
   return name;
 }
 
+std::string AbsoluteDatabase(const std::string& database) {
+  return std::filesystem::absolute(database).lexically_normal().string();
+}
+
 Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInfo& info,
                    const std::string& database, const std::string& created_at) {
   return {
@@ -113,7 +117,7 @@ Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInf
       {"raw_size", Value(static_cast<int64_t>(z.in_bytes))},
       {"raw_sha256", Value(z.in_sha256)},
       {"created_at", Value(created_at)},
-      {"source", Value(std::filesystem::absolute(database).lexically_normal().string())},
+      {"source", Value(AbsoluteDatabase(database))},
       {"sqlite_version", Value(info.sqlite_version)},
       {"page_size", Value(info.page_size)},
       {"page_count", Value(info.page_count)},
@@ -152,14 +156,14 @@ class Backup final : public StepType {
     std::string stem =
         p.Find("name") ? p.Find("name")->ToText() : FreeStem(dest, Stem(database, now));
     std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
-    if (std::filesystem::exists(gz) || std::filesystem::exists(meta_path))
-      return AttemptResult::Failure(gz + " already exists; a backup never overwrites one");
+    bool taken = std::filesystem::exists(gz) || std::filesystem::exists(meta_path);
     int timeout_ms = static_cast<int>(ParseDuration(p.Find("busy_timeout")->ToText())->count());
     Temps temps;
     std::string raw = temps.Add(ScratchBeside(dest + "/" + stem + ".sqlite"));
     auto info = Snapshot(database, raw, timeout_ms);
     if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
     if (ctx.cancel.cancelled()) return Cancelled();
+    if (taken) return AlreadyThere(gz, raw, database, p.Find("sign_key") != nullptr, ctx);
     std::string gz_tmp = temps.Add(ScratchBeside(gz));
     auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Find("level")->as_int()));
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
@@ -197,6 +201,34 @@ class Backup final : public StepType {
       for (const std::string& p : paths) RemoveWithCompanions(p);
     }
   };
+
+  // A name already taken: the same snapshot of the same database published under it (the
+  // resume of a backup killed past its commit point) is this backup, done. Anything else
+  // is refused: a backup never overwrites one.
+  static AttemptResult AlreadyThere(const std::string& gz, const std::string& raw,
+                                    const std::string& database, bool want_signed,
+                                    StepContext& ctx) {
+    std::string refused = gz + " already exists; a backup never overwrites one";
+    auto meta = LoadMeta(MetaPathFor(gz));
+    auto raw_sha = Sha256File(raw), gz_sha = Sha256File(gz);
+    std::error_code ec;
+    uint64_t size = std::filesystem::file_size(gz, ec);
+    if (!meta.ok() || !raw_sha.ok() || !gz_sha.ok() || ec) return AttemptResult::Failure(refused);
+    const Value::Map& m = meta.value();
+    auto text = [&](const char* k) { return m.count(k) ? m.at(k).ToText() : std::string(); };
+    if (text("raw_sha256") != raw_sha.value() || text("source") != AbsoluteDatabase(database) ||
+        (want_signed && text("signature").empty()) ||
+        !CheckMetaDescribes(m, gz, size, gz_sha.value()).ok())
+      return AttemptResult::Failure(refused + " (holding another snapshot)");
+    ctx.log(gz + " already holds this snapshot (same database, same raw sha256): nothing written");
+    return AttemptResult::Success({{"path", Value(gz)},
+                                   {"meta", Value(MetaPathFor(gz))},
+                                   {"sha256", Value(gz_sha.value())},
+                                   {"size", Value(static_cast<int64_t>(size))},
+                                   {"created_at", Value(text("created_at"))},
+                                   {"raw_sha256", Value(raw_sha.value())},
+                                   {"deleted", Value(Value::List{})}});
+  }
 
   static AttemptResult Cancelled() {
     AttemptResult r = AttemptResult::Failure("cancelled");

@@ -127,6 +127,15 @@ TEST_CASE("backup killed at each rename, fsync and unlink: dumps complete or rol
   for (const char* calls : {kRenames, kSyncs, kUnlinks})
     kills += KillEach(s, calls, 60, {[] {}, source_intact, recovered});
   CHECK(kills >= 10);  // 2 renames, 3 fsyncs and a few unlinks in the step alone
+  // An explicit name: a kill past the commit point leaves the complete dump under it, and
+  // the resume finds the same snapshot there instead of failing with "already exists".
+  WriteFile(s.dir, "rb.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: b, uses: backup, with: {database: "
+            "app.sqlite, dest: dumps, name: fixed}}\n");
+  for (const char* calls : {kRenames, kSyncs})
+    CHECK(KillEach(s, calls, 20,
+                   {[&] { Shell("rm -f " + s.Path("dumps/fixed.*")); }, source_intact, recovered}) >
+          0);
 }
 
 TEST_CASE("restore killed at each rename, link, fsync and unlink: the live database keeps its rows",

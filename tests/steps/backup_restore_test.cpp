@@ -38,11 +38,21 @@ TEST_CASE("backup of a database being written: consistent, deterministic, signed
   REQUIRE(again.exit_code == 0);
   CHECK(Shell("cmp " + s.Path("dumps/one.sqlite.gz") + " " + s.Path("dumps/two.sqlite.gz"))
             .exit_code == 0);
-  // Never overwrites an existing dump.
+  // The same name again: the same snapshot is already there (a resume), nothing written.
+  std::string one = ReadFile(s.Path("dumps/one.sqlite.gz.meta.json"));
+  Command same =
+      s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: one}}\n");
+  CHECK(same.exit_code == 0);
+  CHECK(same.err.find("already holds this snapshot") != std::string::npos);
+  CHECK(ReadFile(s.Path("dumps/one.sqlite.gz.meta.json")) == one);
+  // Never overwrites an existing dump with other data.
+  s.Sql("app.sqlite", "INSERT INTO orders(user_id) VALUES(1);");
   Command clash =
       s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: one}}\n");
   CHECK(clash.exit_code == 1);
-  CHECK(clash.err.find("already exists; a backup never overwrites one") != std::string::npos);
+  CHECK(clash.err.find("already exists; a backup never overwrites one (holding another "
+                       "snapshot)") != std::string::npos);
+  CHECK(ReadFile(s.Path("dumps/one.sqlite.gz.meta.json")) == one);
 }
 
 TEST_CASE("hash: a flipped byte, missing or wrong metadata, keys and signatures", "[steps][hash]") {

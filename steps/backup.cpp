@@ -147,6 +147,8 @@ class Backup final : public StepType {
             (p.Find("sign_key") ? ", signed" : std::string())};
   }
 
+  // Phases: recover the folder from killed runs; pick the name; snapshot (one file);
+  // gzip; metadata (signed); publish (the metadata's rename commits); retention.
   AttemptResult Run(StepContext& ctx) const override {
     const Value& p = ctx.params;
     std::string database = p.Find("database")->ToText(), dest = p.Find("dest")->ToText();

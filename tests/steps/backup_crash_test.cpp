@@ -110,8 +110,17 @@ TEST_CASE("backup killed at each rename, fsync and unlink: dumps complete or rol
                  "[ -e \"$f.meta.json\" ] || echo \"$f\"; done")
         .out;
   };
+  // Right after a kill: the source has its rows, and every published dump (one with its
+  // .meta.json) is complete: present, of the sha256 its metadata says.
   auto source_intact = [&] {
     CHECK(Shell("sqlite3 " + s.Path("app.sqlite") + " 'SELECT count(*) FROM orders'").out == "2\n");
+    Command bad = Shell("cd " + s.Path("dumps") +
+                        " && python3 -c \"import glob, json, hashlib; [print(m) for m in "
+                        "glob.glob('*.meta.json') for d in [json.load(open(m))] if "
+                        "hashlib.sha256(open(d['file'], 'rb').read()).hexdigest() != "
+                        "d['sha256']]\"");
+    CHECK(bad.exit_code == 0);  // a published dump that is missing raises
+    CHECK(bad.out == "");
   };
   auto recovered = [&] {
     CHECK(unpublished() == "");

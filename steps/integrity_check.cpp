@@ -95,9 +95,9 @@ Result<GzipResult> Unpack(const std::string& source, const std::string& tmp) {
 }
 
 // What the copy holds against what its metadata says: the raw sha256 and the manifest.
-// Sets `matched` when the metadata has a manifest and the copy agrees with it.
+// Sets `manifest`: "none" without one, else "matched" or "not matched".
 std::vector<std::string> AgainstMeta(const std::string& source, const std::string& raw_sha256,
-                                     const DatabaseInfo& info, bool& matched) {
+                                     const DatabaseInfo& info, std::string& manifest) {
   std::vector<std::string> problems;
   auto meta = LoadMeta(MetaPathFor(source));
   if (!meta.ok()) return problems;
@@ -106,7 +106,7 @@ std::vector<std::string> AgainstMeta(const std::string& source, const std::strin
                        " (metadata), actual " + raw_sha256);
   if (!meta.value().count("tables")) return problems;
   std::vector<std::string> diff = CompareManifest(meta.value().at("tables"), info.tables);
-  matched = diff.empty() && problems.empty();
+  manifest = diff.empty() && problems.empty() ? "matched" : "not matched";
   problems.insert(problems.end(), diff.begin(), diff.end());
   return problems;
 }
@@ -214,14 +214,14 @@ class IntegrityCheck final : public StepType {
     return Status::Ok();
   }
 
-  // The problems of the copy at `path`, filling `info` and `matched` as far as it can read.
+  // The problems of the copy at `path`, filling `info` and `manifest` as far as it can read.
   static std::vector<std::string> Problems(const Value& p, const std::string& path,
                                            const std::string& source, const GzipResult& unpacked,
-                                           DatabaseInfo& info, bool& matched) {
+                                           DatabaseInfo& info, std::string& manifest) {
     std::vector<std::string> problems;
     Status s = Inspect(p, path, IsGzip(source), problems, info);
     if (!s.ok()) problems.push_back("not a readable SQLite database: " + s.message());
-    std::vector<std::string> meta = AgainstMeta(source, unpacked.out_sha256, info, matched);
+    std::vector<std::string> meta = AgainstMeta(source, unpacked.out_sha256, info, manifest);
     problems.insert(problems.begin(), meta.begin(), meta.end());
     return problems;
   }
@@ -230,8 +230,10 @@ class IntegrityCheck final : public StepType {
                              const GzipResult& unpacked) {
     auto started = std::chrono::steady_clock::now();
     DatabaseInfo info;
-    bool matched = false;
-    std::vector<std::string> problems = Problems(ctx.params, path, source, unpacked, info, matched);
+    std::string manifest = "none";
+    std::vector<std::string> problems =
+        Problems(ctx.params, path, source, unpacked, info, manifest);
+    bool matched = manifest == "matched";
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     Value::List errors, tables;
@@ -247,9 +249,7 @@ class IntegrityCheck final : public StepType {
         {"tables", Value(std::move(tables))},
         {"rows", Value(info.tables)},
         {"page_count", Value(info.page_count)},
-        {"manifest", Value(matched            ? "matched"
-                           : problems.empty() ? "none"
-                                              : "not matched")},
+        {"manifest", Value(manifest)},
         {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
         {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
         {"sha256", Value(unpacked.in_sha256)}};

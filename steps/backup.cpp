@@ -1,6 +1,8 @@
 // backup: a consistent snapshot of a live SQLite database (online backup API, so the
 // backend may keep writing), gzip (deterministic members), sha256 of both forms, and a
-// signed <dump>.meta.json. Nothing appears under the final names unless all of it worked.
+// signed <dump>.meta.json. Nothing appears under the final names unless all of it worked;
+// the metadata's rename is the commit point, and a killed backup's leftovers are rolled
+// back by the next one (docs/backup.md, "Crash protocol").
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
 #include "steps/common/retention.h"
+#include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
 
@@ -29,9 +32,10 @@ StepSpec MakeSpec() {
       "writes), compresses it into `<dest>/<name>.sqlite.gz` as deterministic gzip members, "
       "and writes `<name>.sqlite.gz.meta.json` with sizes, sha256 of the dump and of the raw "
       "database, tables with row counts, and an Ed25519 signature when `sign_key` is set. "
-      "Temporary names, fsync and rename: a failed backup leaves nothing under the final "
-      "names. Then applies retention (keep_last, keep_days) to earlier dumps of the same "
-      "database.";
+      "Scratch names, fsync and rename, the .meta.json last (the commit point): a failed "
+      "backup leaves nothing under the final names, and the next backup into the folder "
+      "rolls back what a killed one left (docs/backup.md). Then applies retention "
+      "(keep_last, keep_days) to earlier dumps of the same database.";
   s.params = {
       Param("database", ParamType::kString, "path of the live SQLite database").Required(),
       Param("dest", ParamType::kString, "folder for the dump (must exist)").Required(),
@@ -39,9 +43,12 @@ StepSpec MakeSpec() {
             "file stem; default the database's stem plus a UTC timestamp"),
       Param("sign_key", ParamType::kString,
             "Ed25519 private key: a PEM file's path, or the PEM text (e.g. a secret)"),
-      Param("keep_last", ParamType::kInteger, "keep only this many dumps of this database").Min(1),
+      Param("keep_last", ParamType::kInteger, "keep only this many dumps of this database")
+          .Min(1)
+          .Max(kMaxKeepLast),
       Param("keep_days", ParamType::kInteger, "delete dumps of this database older than this")
-          .Min(1),
+          .Min(1)
+          .Max(kMaxKeepDays),
       Param("level", ParamType::kInteger, "compression level (libdeflate 1-12)")
           .Default(Value(6))
           .Min(1)
@@ -75,16 +82,29 @@ std::string Stem(const std::string& database, const Clock::Wall& at) {
   return base + "-" + compact + "Z";
 }
 
-// The snapshot: online backup into `tmp`, then its facts.
+// The snapshot: online backup into `tmp` (one file, nothing beside it), then its facts.
 Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms) {
   if (!std::filesystem::exists(database)) return Status::Error("no database at " + database);
-  auto src = Db::Open(database, false, timeout_ms);
-  if (!src.ok()) return src.status();
-  Status s = src.value()->BackupTo(tmp, timeout_ms);
+  Status s = SnapshotDatabase(database, tmp, timeout_ms, true);
   if (!s.ok()) return s;
   auto copy = Db::OpenReadOnly(tmp, timeout_ms);
   if (!copy.ok()) return copy.status();
   return ReadDatabaseInfo(*copy.value());
+}
+
+// The default name, made unique: a resume in the same second gets "-2", "-3", ...
+std::string FreeStem(const std::string& dest, const std::string& stem) {
+  std::string name = stem;
+  for (int n = 2; n < 1000; ++n) {
+    std::string gz = dest + "/" + name + ".sqlite.gz";
+    if (!std::filesystem::exists(gz) && !std::filesystem::exists(MetaPathFor(gz))) break;
+    name = stem + "-" + std::to_string(n);
+  }
+  return name;
+}
+
+std::string AbsoluteDatabase(const std::string& database) {
+  return std::filesystem::absolute(database).lexically_normal().string();
 }
 
 Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInfo& info,
@@ -97,7 +117,7 @@ Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInf
       {"raw_size", Value(static_cast<int64_t>(z.in_bytes))},
       {"raw_sha256", Value(z.in_sha256)},
       {"created_at", Value(created_at)},
-      {"source", Value(std::filesystem::absolute(database).lexically_normal().string())},
+      {"source", Value(AbsoluteDatabase(database))},
       {"sqlite_version", Value(info.sqlite_version)},
       {"page_size", Value(info.page_size)},
       {"page_count", Value(info.page_count)},
@@ -127,22 +147,26 @@ class Backup final : public StepType {
             (p.Find("sign_key") ? ", signed" : std::string())};
   }
 
+  // Phases: recover the folder from killed runs; pick the name; snapshot (one file);
+  // gzip; metadata (signed); publish (the metadata's rename commits); retention.
   AttemptResult Run(StepContext& ctx) const override {
     const Value& p = ctx.params;
     std::string database = p.Find("database")->ToText(), dest = p.Find("dest")->ToText();
     if (!std::filesystem::is_directory(dest)) return AttemptResult::Failure("no folder " + dest);
     Clock::Wall now = ctx.clock.WallNow();
-    std::string stem = p.Find("name") ? p.Find("name")->ToText() : Stem(database, now);
+    for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
+    std::string stem =
+        p.Find("name") ? p.Find("name")->ToText() : FreeStem(dest, Stem(database, now));
     std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
-    if (std::filesystem::exists(gz) || std::filesystem::exists(meta_path))
-      return AttemptResult::Failure(gz + " already exists; a backup never overwrites one");
+    bool taken = std::filesystem::exists(gz) || std::filesystem::exists(meta_path);
     int timeout_ms = static_cast<int>(ParseDuration(p.Find("busy_timeout")->ToText())->count());
     Temps temps;
-    std::string raw = temps.Add(TempBeside(dest + "/" + stem + ".sqlite"));
+    std::string raw = temps.Add(ScratchBeside(dest + "/" + stem + ".sqlite"));
     auto info = Snapshot(database, raw, timeout_ms);
     if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
     if (ctx.cancel.cancelled()) return Cancelled();
-    std::string gz_tmp = temps.Add(TempBeside(gz));
+    if (taken) return AlreadyThere(gz, raw, database, p.Find("sign_key") != nullptr, ctx);
+    std::string gz_tmp = temps.Add(ScratchBeside(gz));
     auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Find("level")->as_int()));
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
     std::string created_at = FormatUtc(now);
@@ -151,7 +175,7 @@ class Backup final : public StepType {
       Status s = Sign(meta, key->ToText());
       if (!s.ok()) return AttemptResult::Failure("sign_key: " + s.message());
     }
-    Status s = Publish(gz_tmp, gz, meta_path, meta);
+    Status s = Publish(gz_tmp, gz, temps.Add(ScratchBeside(meta_path)), meta_path, meta);
     if (!s.ok()) return AttemptResult::Failure(s.message());
     ctx.log("wrote " + gz + " (" + std::to_string(z.value().out_bytes) + " bytes, sha256 " +
             z.value().out_sha256 + ")");
@@ -176,9 +200,37 @@ class Backup final : public StepType {
       return p;
     }
     ~Temps() {
-      for (const std::string& p : paths) std::remove(p.c_str());
+      for (const std::string& p : paths) RemoveWithCompanions(p);
     }
   };
+
+  // A name already taken: the same snapshot of the same database published under it (the
+  // resume of a backup killed past its commit point) is this backup, done. Anything else
+  // is refused: a backup never overwrites one.
+  static AttemptResult AlreadyThere(const std::string& gz, const std::string& raw,
+                                    const std::string& database, bool want_signed,
+                                    StepContext& ctx) {
+    std::string refused = gz + " already exists; a backup never overwrites one";
+    auto meta = LoadMeta(MetaPathFor(gz));
+    auto raw_sha = Sha256File(raw), gz_sha = Sha256File(gz);
+    std::error_code ec;
+    uint64_t size = std::filesystem::file_size(gz, ec);
+    if (!meta.ok() || !raw_sha.ok() || !gz_sha.ok() || ec) return AttemptResult::Failure(refused);
+    const Value::Map& m = meta.value();
+    auto text = [&](const char* k) { return m.count(k) ? m.at(k).ToText() : std::string(); };
+    if (text("raw_sha256") != raw_sha.value() || text("source") != AbsoluteDatabase(database) ||
+        (want_signed && text("signature").empty()) ||
+        !CheckMetaDescribes(m, gz, size, gz_sha.value()).ok())
+      return AttemptResult::Failure(refused + " (holding another snapshot)");
+    ctx.log(gz + " already holds this snapshot (same database, same raw sha256): nothing written");
+    return AttemptResult::Success({{"path", Value(gz)},
+                                   {"meta", Value(MetaPathFor(gz))},
+                                   {"sha256", Value(gz_sha.value())},
+                                   {"size", Value(static_cast<int64_t>(size))},
+                                   {"created_at", Value(text("created_at"))},
+                                   {"raw_sha256", Value(raw_sha.value())},
+                                   {"deleted", Value(Value::List{})}});
+  }
 
   static AttemptResult Cancelled() {
     AttemptResult r = AttemptResult::Failure("cancelled");
@@ -186,12 +238,17 @@ class Backup final : public StepType {
     return r;
   }
 
-  // The dump first, then its metadata; if the metadata cannot be placed, the dump goes.
+  // The metadata is written first under a scratch name, then the dump is renamed into
+  // place, then the metadata: its rename is the commit point (docs/backup.md). A dump
+  // without its .meta.json whose pending metadata belongs to a dead run is rolled back by
+  // the next backup into the folder (RecoverDumps).
   static Status Publish(const std::string& gz_tmp, const std::string& gz,
-                        const std::string& meta_path, const Value::Map& meta) {
-    Status s = RenameDurable(gz_tmp, gz);
+                        const std::string& meta_tmp, const std::string& meta_path,
+                        const Value::Map& meta) {
+    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta), 2) + "\n");
+    if (s.ok()) s = RenameDurable(gz_tmp, gz);
     if (!s.ok()) return s;
-    s = WriteFileAtomic(meta_path, ToJson(Value(meta), 2) + "\n");
+    s = RenameDurable(meta_tmp, meta_path);
     if (!s.ok()) std::remove(gz.c_str());
     return s;
   }
@@ -199,8 +256,8 @@ class Backup final : public StepType {
   static Value Retain(const Value& p, const std::string& dest, const std::string& source,
                       const std::string& keep, Clock::Wall now, StepContext& ctx) {
     RetentionPolicy policy;
-    if (const Value* n = p.Find("keep_last")) policy.keep_last = static_cast<int>(n->as_int());
-    if (const Value* d = p.Find("keep_days")) policy.keep_days = static_cast<int>(d->as_int());
+    if (const Value* n = p.Find("keep_last")) policy.keep_last = n->as_int();
+    if (const Value* d = p.Find("keep_days")) policy.keep_days = d->as_int();
     Value::List deleted;
     if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
     for (const std::string& gone : ApplyRetention(dest, source, keep, policy, now)) {

@@ -40,7 +40,9 @@ StepSpec MakeSpec() {
             "Ed25519 public key (PEM path or text): the metadata must carry a valid signature"),
       Param("inventory", ParamType::kString, "the inventory file; '' for none")
           .Default(Value("docs/inventory.json")),
-      Param("parallel", ParamType::kInteger, "files hashed at once (default: cores)").Min(1),
+      Param("parallel", ParamType::kInteger, "files hashed at once (default: cores)")
+          .Min(1)
+          .Max(256),
   };
   s.outputs = {
       Output("verified", ParamType::kBoolean, "every file verified"),

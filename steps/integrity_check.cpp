@@ -12,6 +12,7 @@
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
 #include "steps/common/pg_check.h"
+#include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
 
@@ -23,12 +24,13 @@ StepSpec MakeSpec() {
   s.type = "integrity-check";
   s.summary = "decompress into an isolated workspace and run PRAGMA integrity_check";
   s.description =
-      "Decompresses `source` (.sqlite.gz, or copies a .sqlite) into `workspace`, refuses a "
-      "stray `-wal` beside it (SQLite would mix it in), checks the raw sha256 against the "
-      "dump's metadata when there is one, opens the copy read-only and runs "
-      "`PRAGMA integrity_check` (mode full) or `quick_check` (mode quick) and "
-      "`PRAGMA foreign_key_check`. Fails with the first problems found. The workspace is "
-      "removed afterwards unless `keep: true`.";
+      "Decompresses `source` (.sqlite.gz; a database file is read through SQLite, its -wal "
+      "included) into a scratch copy beside `workspace`, checks the raw sha256 and the "
+      "manifest (tables and row counts) against the dump's metadata when there is one, opens "
+      "the copy read-only and runs `PRAGMA integrity_check` (mode full) or `quick_check` "
+      "(mode quick) and `PRAGMA foreign_key_check`. Fails with the first problems found. The "
+      "copy becomes `workspace` with `keep: true` (when it passed), otherwise it is removed; "
+      "scratch files of a killed run are removed by the next.";
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("workspace", ParamType::kString,
@@ -51,16 +53,21 @@ StepSpec MakeSpec() {
           .Default(Value(false)),
       Param("max_errors", ParamType::kInteger, "problems reported at most")
           .Default(Value(20))
-          .Min(1),
+          .Min(1)
+          .Max(10000),
   };
   s.outputs = {
       Output("ok", ParamType::kBoolean, "no problem found"),
       Output("integrity", ParamType::kString,
-             "one line for reports: 'ok: 100 % (N tables, M rows)' or 'failed: <first problem>'"),
+             "one line for reports: 'ok: 100 % (N tables, M rows)' (manifest matched), 'ok: no "
+             "manifest to compare (...)' or 'failed: <first problem>'"),
       Output("errors", ParamType::kStringList, "the first problems found"),
       Output("tables", ParamType::kStringList, "table names"),
       Output("rows", ParamType::kMap, "rows per table"),
       Output("page_count", ParamType::kInteger, "pages of the database"),
+      Output("manifest", ParamType::kString,
+             "matched (tables and row counts as the dump's .meta.json says), none (no "
+             "manifest: the report says so) or not matched"),
       Output("duration_ms", ParamType::kInteger, "time of the checks"),
       Output("source", ParamType::kString, "the checked file (absolute)"),
       Output("sha256", ParamType::kString, "sha256 of the checked file"),
@@ -75,27 +82,33 @@ bool IsGzip(const std::string& path) {
   return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
 }
 
-// The copy in the workspace, and the source's sha256 (and the raw one).
-Result<GzipResult> Unpack(const std::string& source, const std::string& workspace) {
-  std::string tmp = TempBeside(workspace);
-  Result<GzipResult> r = GzipResult{};
-  if (IsGzip(source)) {
-    r = GunzipFile(source, tmp, false);  // a scratch copy: no fsync
-  } else {
-    std::error_code ec;
-    if (!std::filesystem::copy_file(source, tmp, ec))
-      return Status::Error("cannot copy " + source + ": " + ec.message());
-    auto h = Sha256File(source);
-    if (!h.ok()) return h.status();
-    r = GzipResult{0, 0, h.value(), h.value()};
-  }
-  if (!r.ok()) return r;
-  Status s = RenameDurable(tmp, workspace);
-  if (!s.ok()) {
-    std::remove(tmp.c_str());
-    return s;
-  }
-  return r;
+// The copy at `tmp` (a scratch name), and the sha256 of the source (and of the copy). A
+// database file is read through SQLite (its -wal included); its sha256 is that of the
+// consistent copy, the same restore computes.
+Result<GzipResult> Unpack(const std::string& source, const std::string& tmp) {
+  if (IsGzip(source)) return GunzipFile(source, tmp, false);  // a scratch copy: no fsync
+  Status s = SnapshotDatabase(source, tmp, 5000, false);
+  if (!s.ok()) return s;
+  auto h = Sha256File(tmp);
+  if (!h.ok()) return h.status();
+  return GzipResult{0, 0, h.value(), h.value()};
+}
+
+// What the copy holds against what its metadata says: the raw sha256 and the manifest.
+// Sets `manifest`: "none" without one, else "matched" or "not matched".
+std::vector<std::string> AgainstMeta(const std::string& source, const std::string& raw_sha256,
+                                     const DatabaseInfo& info, std::string& manifest) {
+  std::vector<std::string> problems;
+  auto meta = LoadMeta(MetaPathFor(source));
+  if (!meta.ok()) return problems;
+  if (meta.value().count("raw_sha256") && meta.value().at("raw_sha256").ToText() != raw_sha256)
+    problems.push_back("raw sha256 mismatch: expected " + meta.value().at("raw_sha256").ToText() +
+                       " (metadata), actual " + raw_sha256);
+  if (!meta.value().count("tables")) return problems;
+  std::vector<std::string> diff = CompareManifest(meta.value().at("tables"), info.tables);
+  manifest = diff.empty() && problems.empty() ? "matched" : "not matched";
+  problems.insert(problems.end(), diff.begin(), diff.end());
+  return problems;
 }
 
 class IntegrityCheck final : public StepType {
@@ -123,12 +136,15 @@ class IntegrityCheck final : public StepType {
     AttemptResult r = ctx.params.Find("engine")->ToText() == "postgres"
                           ? PostgresIntegrityCheck(ctx)
                           : RunSqlite(ctx);
+    if (r.outputs.count("ok") && !r.outputs.count("manifest"))
+      r.outputs["manifest"] = Value("none");  // a pg_dump archive carries no manifest
     if (r.outputs.count("ok")) r.outputs["integrity"] = Value(Verdict(r.outputs));
     return r;
   }
 
  private:
-  // One line for reports: "ok: 100 % (4 tables, 1,234 rows)" or "failed: the first problem".
+  // One line for reports: "ok: 100 % (4 tables, 1,234 rows)" when the copy matched the
+  // dump's manifest, "ok: no manifest to compare (...)" without one, or "failed: ...".
   static std::string Verdict(const Value::Map& out) {
     if (!out.at("ok").as_bool()) {
       const Value& errors = out.at("errors");
@@ -137,64 +153,87 @@ class IntegrityCheck final : public StepType {
     }
     int64_t rows = 0;
     for (const auto& [table, n] : out.at("rows").as_map()) rows += n.as_int();
-    return "ok: 100 % (" + std::to_string(out.at("rows").as_map().size()) + " tables, " +
-           std::to_string(rows) + " rows)";
+    auto it = out.find("manifest");
+    bool matched = it != out.end() && it->second.ToText() == "matched";
+    return std::string(matched ? "ok: 100 % (" : "ok: no manifest to compare (") +
+           std::to_string(out.at("rows").as_map().size()) + " tables, " + std::to_string(rows) +
+           " rows)";
   }
 
+  // Phases: clear debris of killed runs; copy the source under a scratch name; check it
+  // there; then either move it to `workspace` (keep, passed) or remove it. A kill leaves
+  // only scratch files, which the next run removes; `workspace` itself is replaced only
+  // after its stale -wal/-shm/-journal are gone (docs/backup.md).
   static AttemptResult RunSqlite(StepContext& ctx) {
     const Value& p = ctx.params;
     std::string source = p.Find("source")->ToText(), workspace = p.Find("workspace")->ToText();
     if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
-    for (const char* side : {"-wal", "-journal"}) {
-      if (std::filesystem::exists(workspace + side))
-        return AttemptResult::Failure("a stray " + workspace + side +
-                                      " is beside the workspace; SQLite would mix it into the "
-                                      "copy. Remove it: it is not part of the backup");
-    }
     std::error_code ec;
+    if (std::filesystem::equivalent(source, workspace, ec))
+      return AttemptResult::Failure("the workspace " + workspace + " is the source itself");
     std::filesystem::create_directories(DirName(workspace), ec);
-    auto unpacked = Unpack(source, workspace);
-    if (!unpacked.ok()) return AttemptResult::Failure(unpacked.status().message());
-    AttemptResult r = Check(ctx, workspace, source, unpacked.value());
-    if (!p.Find("keep")->as_bool() || r.status != AttemptStatus::kSuccess) {
-      for (const char* side : {"", "-wal", "-shm"}) std::remove((workspace + side).c_str());
-    } else {
-      r.outputs["workspace"] = Value(workspace);
+    for (const std::string& gone : RemoveDebris(DirName(workspace)))
+      ctx.log("removed " + gone + ", left by a killed run");
+    std::string tmp = ScratchBeside(workspace);
+    auto unpacked = Unpack(source, tmp);
+    if (!unpacked.ok()) {
+      RemoveWithCompanions(tmp);
+      return AttemptResult::Failure(unpacked.status().message());
     }
+    AttemptResult r = Check(ctx, tmp, source, unpacked.value());
+    bool keep = p.Find("keep")->as_bool() && r.status == AttemptStatus::kSuccess;
+    RemoveWithCompanions(workspace);  // an earlier copy, or what an older version left
+    Status placed = keep ? RenameDurable(tmp, workspace) : Status::Ok();
+    RemoveWithCompanions(tmp);
+    if (!placed.ok()) return AttemptResult::Failure(placed.message());
+    if (keep) r.outputs["workspace"] = Value(workspace);
     return r;
   }
 
-  static AttemptResult Check(StepContext& ctx, const std::string& workspace,
-                             const std::string& source, const GzipResult& unpacked) {
-    const Value& p = ctx.params;
-    auto started = std::chrono::steady_clock::now();
-    std::vector<std::string> problems;
-    if (auto meta = LoadMeta(MetaPathFor(source)); meta.ok() && meta.value().count("raw_sha256")) {
-      std::string want = meta.value().at("raw_sha256").ToText();
-      if (want != unpacked.out_sha256)
-        problems.push_back("raw sha256 mismatch: expected " + want + " (metadata), actual " +
-                           unpacked.out_sha256);
-    }
-    size_t max = static_cast<size_t>(p.Find("max_errors")->as_int());
-    DatabaseInfo info;
-    auto db = Db::OpenReadOnly(workspace, 5000);
-    Status s = db.ok() ? Status::Ok() : db.status();
+  // Opens the copy at `path` read-only (a dump's copy is first made one rollback-journal
+  // file, so no -wal appears beside it) and runs the checks.
+  static Status Inspect(const Value& p, const std::string& path, bool settle,
+                        std::vector<std::string>& problems, DatabaseInfo& info) {
+    Status s = settle ? SettleJournal(path, "DELETE") : Status::Ok();
+    if (!s.ok()) return s;
+    auto db = Db::OpenReadOnly(path, 5000);
+    if (!db.ok()) return db.status();
     // Reads through a 256 MiB mmap window and a 128 MiB page cache: the check walks every
     // b-tree and index checks revisit table pages. Peak memory stays under 512 MiB.
-    if (s.ok()) s = db.value()->Exec("PRAGMA mmap_size=268435456; PRAGMA cache_size=-131072");
-    if (s.ok()) {
-      auto found = IntegrityProblems(*db.value(), p.Find("mode")->ToText() == "quick", max);
-      if (found.ok()) {
-        problems.insert(problems.end(), found.value().begin(), found.value().end());
-        auto fk = ForeignKeyProblems(*db.value(), max);
-        if (fk.ok()) problems.insert(problems.end(), fk.value().begin(), fk.value().end());
-        auto i = ReadDatabaseInfo(*db.value());
-        if (i.ok()) info = i.value();
-      } else {
-        s = found.status();
-      }
-    }
+    s = db.value()->Exec("PRAGMA mmap_size=268435456; PRAGMA cache_size=-131072");
+    if (!s.ok()) return s;
+    size_t max = static_cast<size_t>(p.Find("max_errors")->as_int());
+    auto found = IntegrityProblems(*db.value(), p.Find("mode")->ToText() == "quick", max);
+    if (!found.ok()) return found.status();
+    problems = found.value();
+    auto fk = ForeignKeyProblems(*db.value(), max);
+    if (fk.ok()) problems.insert(problems.end(), fk.value().begin(), fk.value().end());
+    auto i = ReadDatabaseInfo(*db.value());
+    if (!i.ok()) return i.status();
+    info = i.value();
+    return Status::Ok();
+  }
+
+  // The problems of the copy at `path`, filling `info` and `manifest` as far as it can read.
+  static std::vector<std::string> Problems(const Value& p, const std::string& path,
+                                           const std::string& source, const GzipResult& unpacked,
+                                           DatabaseInfo& info, std::string& manifest) {
+    std::vector<std::string> problems;
+    Status s = Inspect(p, path, IsGzip(source), problems, info);
     if (!s.ok()) problems.push_back("not a readable SQLite database: " + s.message());
+    std::vector<std::string> meta = AgainstMeta(source, unpacked.out_sha256, info, manifest);
+    problems.insert(problems.begin(), meta.begin(), meta.end());
+    return problems;
+  }
+
+  static AttemptResult Check(StepContext& ctx, const std::string& path, const std::string& source,
+                             const GzipResult& unpacked) {
+    auto started = std::chrono::steady_clock::now();
+    DatabaseInfo info;
+    std::string manifest = "none";
+    std::vector<std::string> problems =
+        Problems(ctx.params, path, source, unpacked, info, manifest);
+    bool matched = manifest == "matched";
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     Value::List errors, tables;
@@ -210,11 +249,13 @@ class IntegrityCheck final : public StepType {
         {"tables", Value(std::move(tables))},
         {"rows", Value(info.tables)},
         {"page_count", Value(info.page_count)},
+        {"manifest", Value(manifest)},
         {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
         {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
         {"sha256", Value(unpacked.in_sha256)}};
     ctx.log(problems.empty() ? "integrity ok: " + std::to_string(info.tables.size()) + " tables, " +
-                                   std::to_string(info.page_count) + " pages"
+                                   std::to_string(info.page_count) + " pages" +
+                                   (matched ? ", as the manifest says" : ", no manifest")
                              : "integrity FAILED: " + problems.front());
     return r;
   }

@@ -37,7 +37,8 @@ std::vector<ParamSpec> Params() {
       Param("journey", ParamType::kList, "http: the requests, in order"),
       Param("iterations", ParamType::kInteger, "http: how many times to run the journey")
           .Default(Value(1))
-          .Min(1),
+          .Min(1)
+          .Max(1000000),
       Param("concurrency", ParamType::kInteger, "http: virtual users running it at once")
           .Default(Value(1))
           .Min(1)

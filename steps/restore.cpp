@@ -1,5 +1,9 @@
 // restore: places a verified dump where the backend will use it, atomically, keeping the
 // database it replaces, and writes the env file the backend reads (BACKEND_ENV_PATH).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -10,6 +14,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
 
@@ -22,11 +27,13 @@ StepSpec MakeSpec() {
   s.summary = "place a verified dump where the backend will use it; write its env file";
   s.description =
       "Refuses a source that no `hash` (verified) or `integrity-check` (ok) step of this run "
-      "checked with its current sha256, unless `force: true`. Decompresses it beside "
-      "`target`, runs quick_check on the copy, switches it to WAL, fsyncs and renames it over "
-      "`target`. A database it replaces is kept beside it as `<target>.before-restore` (with "
-      "its -wal). Then writes `env_file` (KEY=VALUE lines; default DATABASE_PATH=<target>). "
-      "A failure before the rename leaves the live database untouched.";
+      "checked with its current sha256, unless `force: true`. Decompresses it (a database "
+      "file is read through SQLite, its -wal included) beside `target`, checks it against "
+      "the dump's metadata (raw sha256, tables and row counts) and with quick_check, makes "
+      "it one WAL-mode file, fsyncs it and renames it over `target`. The database it "
+      "replaces (its -wal checkpointed first) is kept as `<target>.before-restore`. Then "
+      "writes `env_file` (KEY=VALUE lines; default DATABASE_PATH=<target>). A failure or a "
+      "kill before the rename leaves the live database as it was (docs/backup.md).";
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("target", ParamType::kString, "where the backend's database goes").Required(),
@@ -53,49 +60,82 @@ std::string Abs(const std::string& p) {
   return std::filesystem::absolute(p, ec).lexically_normal().string();
 }
 
-// Which passed step of this run vouches for `source` with this sha256, or "".
+// Which passed step of this run vouches for `source` with one of these sha256s, or "".
 std::string VerifiedBy(const StepContext& ctx, const std::string& source,
-                       const std::string& sha256) {
+                       const std::vector<std::string>& sha256s) {
+  auto known = [&](const Value* v) {
+    return v && std::find(sha256s.begin(), sha256s.end(), v->ToText()) != sha256s.end();
+  };
   for (const PassedStep& s : *ctx.passed) {
     auto out = [&](const char* k) -> const Value* {
       auto it = s.outputs.find(k);
       return it == s.outputs.end() ? nullptr : &it->second;
     };
     if (s.type == "integrity-check" && out("ok") && out("ok")->Truthy() && out("source") &&
-        out("source")->ToText() == source && out("sha256") && out("sha256")->ToText() == sha256)
+        out("source")->ToText() == source && known(out("sha256")))
       return s.id;
     if (s.type != "hash" || !out("files") || !out("files")->is_list()) continue;
     for (const Value& f : out("files")->as_list()) {
-      if (f.Find("path") && f.Find("path")->ToText() == source && f.Find("sha256") &&
-          f.Find("sha256")->ToText() == sha256 && f.Find("verified") &&
-          f.Find("verified")->Truthy())
+      if (f.Find("path") && f.Find("path")->ToText() == source && known(f.Find("sha256")) &&
+          f.Find("verified") && f.Find("verified")->Truthy())
         return s.id;
     }
   }
   return {};
 }
 
-// The new database beside the target, checked and in WAL mode.
-Status Prepare(const std::string& source, const std::string& tmp) {
-  bool gz = source.size() > 3 && source.compare(source.size() - 3, 3, ".gz") == 0;
-  if (gz) {
+bool IsGzip(const std::string& path) {
+  return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+}
+
+// The source copied to `tmp` (a dump decompressed; a database file read through SQLite,
+// its -wal included). Returns the sha256s that identify what was copied: the file's, and
+// for a database file also the copy's (what integrity-check reports for it).
+Result<std::vector<std::string>> CopyIn(const std::string& source, const std::string& tmp,
+                                        std::string& raw_sha256) {
+  if (IsGzip(source)) {
     auto r = GunzipFile(source, tmp);
     if (!r.ok()) return r.status();
-  } else {
-    std::error_code ec;
-    if (!std::filesystem::copy_file(source, tmp, ec))
-      return Status::Error("cannot copy " + source + ": " + ec.message());
+    raw_sha256 = r.value().out_sha256;
+    return std::vector<std::string>{r.value().in_sha256};
   }
-  auto db = Db::Open(tmp, false, 5000);
-  if (!db.ok()) return db.status();
-  auto problems = IntegrityProblems(*db.value(), true, 5);
-  if (!problems.ok()) return Status::Error("not a SQLite database: " + problems.status().message());
-  if (!problems.value().empty())
-    return Status::Error("quick_check failed on the restored copy: " + problems.value().front());
-  Status s = db.value()->Exec("PRAGMA journal_mode=WAL");
-  db.value().reset();
-  if (s.ok()) s = FsyncFile(tmp);
-  return s;
+  Status s = SnapshotDatabase(source, tmp, 5000, false);
+  if (!s.ok()) return s;
+  auto file = Sha256File(source);
+  auto copy = Sha256File(tmp);
+  if (!file.ok()) return file.status();
+  if (!copy.ok()) return copy.status();
+  raw_sha256 = copy.value();
+  return std::vector<std::string>{file.value(), copy.value()};
+}
+
+// The copy is what the dump's metadata describes (raw sha256, manifest) and passes
+// quick_check; then it becomes one WAL-mode file with nothing beside it, fsynced.
+Status Settle(const std::string& source, const std::string& tmp, const std::string& raw_sha256) {
+  DatabaseInfo info;
+  {
+    auto db = Db::OpenReadOnly(tmp, 5000);
+    if (!db.ok()) return db.status();
+    auto problems = IntegrityProblems(*db.value(), true, 5);
+    if (!problems.ok())
+      return Status::Error("not a SQLite database: " + problems.status().message());
+    if (!problems.value().empty())
+      return Status::Error("quick_check failed on the restored copy: " + problems.value().front());
+    auto i = ReadDatabaseInfo(*db.value());
+    if (!i.ok()) return Status::Error("not a SQLite database: " + i.status().message());
+    info = i.value();
+  }
+  if (auto meta = LoadMeta(MetaPathFor(source)); meta.ok()) {
+    const Value::Map& m = meta.value();
+    if (m.count("raw_sha256") && m.at("raw_sha256").ToText() != raw_sha256)
+      return Status::Error("raw sha256 mismatch: expected " + m.at("raw_sha256").ToText() +
+                           " (metadata), actual " + raw_sha256);
+    std::vector<std::string> diff = m.count("tables") ? CompareManifest(m.at("tables"), info.tables)
+                                                      : std::vector<std::string>{};
+    if (!diff.empty()) return Status::Error("the copy does not match the manifest: " + diff[0]);
+  }
+  Status s = SettleJournal(tmp, "WAL");
+  return s.ok() ? FsyncFile(tmp) : s;
 }
 
 // The restored file gets the permissions of the database it replaces (0644 otherwise).
@@ -107,17 +147,86 @@ void MatchMode(const std::string& tmp, const std::string& target) {
   std::filesystem::permissions(tmp, perms, ec);
 }
 
-// Moves the current database (and its -wal/-shm) aside; returns where it went.
-Result<std::string> KeepPrevious(const std::string& target, const std::string& stamp) {
-  if (!std::filesystem::exists(target)) return std::string();
-  std::string kept = target + ".before-restore";
-  if (std::filesystem::exists(kept)) kept += "-" + stamp;  // the first kept copy stays
-  for (const char* side : {"-wal", "-shm"}) {
-    if (std::filesystem::exists(target + side) &&
-        std::rename((target + side).c_str(), (kept + side).c_str()) != 0)
-      return Status::FromErrno("cannot move " + target + side, errno);
+bool Exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+// SQLite checkpoints the live database's -wal into it (rolls back a hot -journal).
+Status Checkpoint(const std::string& target) {
+  auto db = Db::Open(target, false, 5000);
+  if (!db.ok()) return db.status();
+  Status s = db.value()->Exec("SELECT count(*) FROM sqlite_master");
+  if (!s.ok()) return s;
+  auto st = db.value()->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  return row.ok() ? Status::Ok() : row.status();
+}  // closing the last connection deletes the -wal
+
+// The live database made one file by SQLite itself, so the main file alone holds every
+// committed row before anything is linked or replaced. Fails, changing nothing, when
+// something else holds it open. Returns true when SQLite cannot read it (damaged: often
+// why one restores): its -wal/-journal must then be kept beside the kept copy.
+Result<bool> Quiesce(const std::string& target) {
+  if (!Exists(target)) {
+    if (Exists(target + "-wal") || Exists(target + "-journal"))
+      return Status::Error(target + "-wal (or -journal) is there without " + target +
+                           "; SQLite would mix it into the restored database: move it aside");
+    return false;
   }
-  Status s = RenameDurable(target, kept);
+  if (!Exists(target + "-wal") && !Exists(target + "-journal")) return false;
+  Status s = Checkpoint(target);
+  bool busy = s.message().find("locked") != std::string::npos ||
+              s.message().find("busy") != std::string::npos;
+  if (s.ok() && (Exists(target + "-wal") || Exists(target + "-journal")))
+    return Status::Error(target +
+                         " is in use (its -wal stays after a checkpoint): stop what "
+                         "uses it first");
+  if (busy) return Status::Error(target + " is in use: " + s.message());
+  return !s.ok();
+}
+
+// After the checkpoint: a readable database's kept companions are redundant (their rows
+// are in the kept file) and go; a damaged one's companions leave the live path so they
+// never meet the restored file (their links beside the kept copy stay).
+Status SettleCompanions(const std::string& target, const std::string& kept, bool damaged) {
+  for (const char* side : {"-wal", "-shm", "-journal"}) {
+    std::string path = damaged ? target + side : kept + side;
+    if (Exists(path) && ::unlink(path.c_str()) != 0)
+      return Status::FromErrno("cannot remove " + path, errno);
+  }
+  return FsyncDir(DirName(target));
+}
+
+// Keeps the current database under a second name (hard links, to it and to its -wal and
+// -journal: the live names stay) and returns that name. A link left by a killed restore
+// (same inode as the target) is reused.
+Result<std::string> KeepPrevious(const std::string& target, const std::string& stamp) {
+  struct stat live {
+  }, old{};
+  if (::stat(target.c_str(), &live) != 0) return std::string();
+  std::string kept = target + ".before-restore";
+  if (::stat(kept.c_str(), &old) == 0) {
+    if (old.st_ino == live.st_ino && old.st_dev == live.st_dev) return kept;
+    kept += "-" + stamp;  // the first kept copy stays
+  }
+  for (const char* side : {"-wal", "-journal"}) {
+    std::string from = target + side, to = kept + side;
+    if (Exists(from) && !Exists(to) && ::link(from.c_str(), to.c_str()) != 0)
+      return Status::FromErrno("cannot keep " + from + " as " + to, errno);
+  }
+  if (::link(target.c_str(), kept.c_str()) != 0) {  // no hard links here: a copy
+    std::string tmp = ScratchBeside(kept);
+    std::error_code ec;
+    Status s = std::filesystem::copy_file(target, tmp, ec)
+                   ? FsyncFile(tmp)
+                   : Status::Error("cannot copy " + target + ": " + ec.message());
+    if (s.ok()) s = RenameDurable(tmp, kept);
+    ::unlink(tmp.c_str());
+    if (!s.ok()) return s;
+  }
+  Status s = FsyncDir(DirName(target));
   if (!s.ok()) return s;
   return kept;
 }
@@ -143,44 +252,22 @@ class Restore final : public StepType {
     return out;
   }
 
+  // Phases: remove debris of killed runs; copy the source in under a scratch name; refuse
+  // it unless verified; check and settle it; make the live database one file; keep it
+  // (link); rename the copy over it (the commit point); write the env file.
   AttemptResult Run(StepContext& ctx) const override {
     const Value& p = ctx.params;
     std::string source = Abs(p.Find("source")->ToText()), target = Abs(p.Find("target")->ToText());
-    auto sha = Sha256File(source);
-    if (!sha.ok()) return AttemptResult::Failure(sha.status().message());
-    std::string by = ctx.passed ? VerifiedBy(ctx, source, sha.value()) : "";
-    if (by.empty() && !p.Find("force")->as_bool())
-      return AttemptResult::Failure("refusing to restore " + source +
-                                    ": no hash or integrity-check step of this run "
-                                    "verified it (with sha256 " +
-                                    sha.value() + "); verify it first, or set force: true");
-    ctx.log(by.empty() ? "restoring an unverified source (force: true)"
-                       : "source verified by step '" + by + "'");
     std::error_code ec;
     std::filesystem::create_directories(DirName(target), ec);
-    std::string tmp = TempBeside(target);
-    Status s = Prepare(source, tmp);
-    if (!s.ok()) {
-      for (const char* side : {"", "-wal", "-shm"}) std::remove((tmp + side).c_str());
-      return AttemptResult::Failure("restore of " + source + " failed, " + target +
-                                    " untouched: " + s.message());
-    }
-    MatchMode(tmp, target);
-    std::string stamp = FormatUtc(ctx.clock.WallNow());
-    auto kept = KeepPrevious(target, stamp);
-    if (!kept.ok()) {
-      std::remove(tmp.c_str());
-      return AttemptResult::Failure(kept.status().message());
-    }
-    s = RenameDurable(tmp, target);
-    if (!s.ok()) return AttemptResult::Failure(s.message());
-    ctx.log("restored " + target +
-            (kept.value().empty() ? "" : "; previous kept as " + kept.value()));
-    AttemptResult r = AttemptResult::Success({{"target", Value(target)},
-                                              {"previous", Value(kept.value())},
-                                              {"created_at", Value(CreatedAt(source))}});
+    for (const std::string& gone : RemoveDebris(DirName(target)))
+      ctx.log("removed " + gone + ", left by a killed run");
+    std::string tmp = ScratchBeside(target);
+    AttemptResult r = Place(ctx, source, target, tmp);
+    RemoveWithCompanions(tmp);
+    if (r.status != AttemptStatus::kSuccess) return r;
     if (const Value* env_file = p.Find("env_file")) {
-      s = WriteFileAtomic(env_file->ToText(), EnvText(p, target));
+      Status s = WriteFileAtomic(env_file->ToText(), EnvText(p, target));
       if (!s.ok()) return AttemptResult::Failure(s.message());
       r.outputs["env_file"] = Value(Abs(env_file->ToText()));
     }
@@ -188,6 +275,44 @@ class Restore final : public StepType {
   }
 
  private:
+  static AttemptResult Place(StepContext& ctx, const std::string& source, const std::string& target,
+                             const std::string& tmp) {
+    auto untouched = [&](const std::string& why) {
+      return AttemptResult::Failure("restore of " + source + " failed, " + target +
+                                    " untouched: " + why);
+    };
+    std::string raw_sha256;
+    auto shas = CopyIn(source, tmp, raw_sha256);
+    if (!shas.ok()) return untouched(shas.status().message());
+    std::string by = ctx.passed ? VerifiedBy(ctx, source, shas.value()) : "";
+    if (by.empty() && !ctx.params.Find("force")->as_bool())
+      return AttemptResult::Failure(
+          "refusing to restore " + source +
+          ": no hash or integrity-check step of this run verified it (with sha256 " +
+          shas.value().front() + "); verify it first, or set force: true");
+    ctx.log(by.empty() ? "restoring an unverified source (force: true)"
+                       : "source verified by step '" + by + "'");
+    Status s = Settle(source, tmp, raw_sha256);
+    if (!s.ok()) return untouched(s.message());
+    MatchMode(tmp, target);
+    auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
+    if (!kept.ok()) return untouched(kept.status().message());
+    auto damaged = Quiesce(target);
+    if (!damaged.ok()) return untouched(damaged.status().message());
+    if (damaged.value())
+      ctx.log(target + " cannot be read by SQLite: kept with its -wal as they were");
+    s = kept.value().empty() ? Status::Ok()
+                             : SettleCompanions(target, kept.value(), damaged.value());
+    if (!s.ok()) return AttemptResult::Failure(s.message());
+    s = RenameDurable(tmp, target);
+    if (!s.ok()) return AttemptResult::Failure(s.message());
+    ctx.log("restored " + target +
+            (kept.value().empty() ? "" : "; previous kept as " + kept.value()));
+    return AttemptResult::Success({{"target", Value(target)},
+                                   {"previous", Value(kept.value())},
+                                   {"created_at", Value(CreatedAt(source))}});
+  }
+
   static std::string CreatedAt(const std::string& source) {
     auto meta = LoadMeta(MetaPathFor(source));
     return meta.ok() ? meta.value().at("created_at").ToText() : std::string();

@@ -56,7 +56,8 @@ StepSpec MakeSpec() {
           .Default(Value("2m")),
       Param("concurrency", ParamType::kInteger, "transfers (and parts) at once")
           .Default(Value(8))
-          .Min(1),
+          .Min(1)
+          .Max(256),
       Param("multipart_threshold", ParamType::kString, "files this big go up in parts")
           .Default(Value("8MiB")),
       Param("part_size", ParamType::kString, "size of each part").Default(Value("8MiB")),

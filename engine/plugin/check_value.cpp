@@ -29,7 +29,10 @@ std::string CheckType(ParamType type, const Value& v) {
       return v.is_string() ? "" : expected("a string");
     case ParamType::kInteger:
       if (v.is_int()) return "";
-      if (v.kind() == Value::Kind::kDouble && std::floor(v.as_double()) == v.as_double()) return "";
+      // Beyond 2^53 a double is no exact integer (and beyond 2^63 none converts at all).
+      if (v.kind() == Value::Kind::kDouble && std::floor(v.as_double()) == v.as_double() &&
+          std::fabs(v.as_double()) <= 9007199254740992.0)
+        return "";
       return expected("an integer");
     case ParamType::kNumber:
       return v.is_number() ? "" : expected("a number");

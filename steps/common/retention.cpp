@@ -1,26 +1,34 @@
 #include "steps/common/retention.h"
 
+#include <unistd.h>
+
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 
+#include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
 #include "steps/common/backup_meta.h"
+#include "steps/common/files.h"
+#include "steps/common/scratch.h"
 
 namespace runbook {
+namespace {
 
-std::vector<std::string> ApplyRetention(const std::string& dir, const std::string& source,
-                                        const std::string& keep, const RetentionPolicy& policy,
-                                        Clock::Wall now) {
-  struct Dump {
-    std::string path;
-    Clock::Wall created;
-  };
+struct Dump {
+  std::string path;
+  Clock::Wall created;
+};
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::vector<Dump> DumpsOf(const std::string& dir, const std::string& source) {
   std::vector<Dump> dumps;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string path = entry.path().string();
-    if (path.size() < 10 || path.substr(path.size() - 10) != ".sqlite.gz") continue;
+    if (!EndsWith(path, ".sqlite.gz") || ScratchOwner(entry.path().filename().string())) continue;
     auto meta = LoadMeta(MetaPathFor(path));
     if (!meta.ok() || !meta.value().count("source") || meta.value().at("source").ToText() != source)
       continue;
@@ -29,18 +37,71 @@ std::vector<std::string> ApplyRetention(const std::string& dir, const std::strin
   }
   std::sort(dumps.begin(), dumps.end(),
             [](const Dump& a, const Dump& b) { return a.created > b.created; });
+  return dumps;
+}
+
+// Unpublishes (metadata to a scratch name), then deletes the dump, then the scratch file.
+bool Delete(const std::string& dump) {
+  std::string pending = ScratchBeside(MetaPathFor(dump));
+  if (!RenameDurable(MetaPathFor(dump), pending).ok()) return false;
+  bool gone = ::unlink(dump.c_str()) == 0;
+  if (gone) FsyncDir(DirName(dump));
+  ::unlink(pending.c_str());
+  return gone;
+}
+
+// The dump a pending metadata file of a dead run describes, when it lacks its .meta.json.
+std::string HalfPublished(const std::string& dir, const std::string& name) {
+  size_t tmp = name.rfind(".tmp-");
+  if (tmp == std::string::npos || name.size() < 2) return "";
+  std::string meta_name = name.substr(1, tmp - 1);
+  if (!EndsWith(meta_name, ".meta.json")) return "";
+  std::string dump = dir + "/" + meta_name.substr(0, meta_name.size() - 10);
+  std::error_code ec;
+  if (!std::filesystem::exists(dump, ec) || std::filesystem::exists(MetaPathFor(dump), ec))
+    return "";
+  auto meta = LoadMeta(dir + "/" + name);
+  auto sha = Sha256File(dump);
+  uint64_t size = std::filesystem::file_size(dump, ec);
+  if (!meta.ok() || !sha.ok() || ec) return "";
+  return CheckMetaDescribes(meta.value(), dump, size, sha.value()).ok() ? dump : "";
+}
+
+}  // namespace
+
+std::vector<std::string> ApplyRetention(const std::string& dir, const std::string& source,
+                                        const std::string& keep, const RetentionPolicy& policy,
+                                        Clock::Wall now) {
+  std::vector<Dump> dumps = DumpsOf(dir, source);
   std::vector<std::string> removed;
+  std::error_code ec;
   for (size_t i = 0; i < dumps.size(); ++i) {
     const Dump& d = dumps[i];
     if (std::filesystem::equivalent(d.path, keep, ec)) continue;
-    bool beyond_count = policy.keep_last && static_cast<int>(i) >= *policy.keep_last;
-    bool too_old = policy.keep_days && now - d.created > std::chrono::hours(24 * *policy.keep_days);
-    if (!beyond_count && !too_old) continue;
-    std::remove(MetaPathFor(d.path).c_str());
-    std::remove(d.path.c_str());
-    removed.push_back(d.path);
+    bool beyond_count = policy.keep_last && static_cast<int64_t>(i) >= *policy.keep_last;
+    // At most 36,500 days of 24 h: 3.2e18 ns fits the clock's 64-bit count.
+    bool too_old = policy.keep_days &&
+                   now - d.created > std::chrono::hours(24) *
+                                         std::clamp<int64_t>(*policy.keep_days, 1, kMaxKeepDays);
+    if ((beyond_count || too_old) && Delete(d.path)) removed.push_back(d.path);
   }
   return removed;
+}
+
+std::vector<std::string> RecoverDumps(const std::string& dir) {
+  std::vector<std::string> lines;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!ScratchOfDeadRun(name)) continue;
+    std::string dump = HalfPublished(dir, name);
+    if (dump.empty() || ::unlink(dump.c_str()) != 0) continue;
+    FsyncDir(dir);
+    lines.push_back("rolled back " + dump + ": a killed run left it without its .meta.json");
+  }
+  for (const std::string& gone : RemoveDebris(dir))
+    lines.push_back("removed " + gone + ", left by a killed run");
+  return lines;
 }
 
 }  // namespace runbook

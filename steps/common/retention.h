@@ -1,8 +1,10 @@
 // Retention of dumps: among the `.sqlite.gz` files of a folder whose metadata names the
 // same source database, keep the newest `keep_last` and those younger than `keep_days`.
-// A dump without readable metadata is never deleted.
+// A dump without readable metadata is never deleted. Also the recovery of a folder of
+// dumps after a killed backup or retention (the protocol is in docs/backup.md).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,15 +13,25 @@
 
 namespace runbook {
 
+// The ranges `backup` declares for its parameters (checked at load).
+constexpr int64_t kMaxKeepLast = 100000;
+constexpr int64_t kMaxKeepDays = 36500;  // a hundred years
+
 struct RetentionPolicy {
-  std::optional<int> keep_last;
-  std::optional<int> keep_days;
+  std::optional<int64_t> keep_last;  // >= 1
+  std::optional<int64_t> keep_days;  // >= 1; compared in whole days, cannot overflow
 };
 
-// Deletes what the policy lets go (dump and metadata) and returns the dumps removed.
-// `keep` (the dump just written) is always kept.
+// Deletes what the policy lets go and returns the dumps removed. `keep` (the dump just
+// written) is always kept. Each deletion first renames the metadata to a scratch name (the
+// dump is no longer published), then removes the dump, then that scratch file.
 std::vector<std::string> ApplyRetention(const std::string& dir, const std::string& source,
                                         const std::string& keep, const RetentionPolicy& policy,
                                         Clock::Wall now);
+
+// Finishes what a killed backup or retention left in `dir`: a dump without its .meta.json
+// whose pending metadata (a scratch file of a dead run) describes it is removed, then every
+// scratch file of a dead run. Returns one line per action, for the step's log.
+std::vector<std::string> RecoverDumps(const std::string& dir);
 
 }  // namespace runbook

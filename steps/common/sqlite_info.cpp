@@ -1,5 +1,11 @@
 #include "steps/common/sqlite_info.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "steps/common/scratch.h"
+
 namespace runbook {
 namespace {
 
@@ -48,6 +54,59 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
     info.tables[t] = Value(rows.value());
   }
   return info;
+}
+
+Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
+                        bool writable) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(source, ec))
+    return Status::Error("no database file at " + source);
+  Status s;
+  {  // the source's connection closes before the copy is settled
+    auto src =
+        writable ? Db::Open(source, false, timeout_ms) : Db::OpenReadOnly(source, timeout_ms);
+    s = src.ok() ? src.value()->BackupTo(dest, timeout_ms) : src.status();
+  }
+  if (s.ok()) s = SettleJournal(dest, "DELETE");
+  if (!s.ok()) RemoveWithCompanions(dest);
+  return s;
+}
+
+Status SettleJournal(const std::string& path, const std::string& journal_mode) {
+  {
+    auto db = Db::Open(path, false, 5000);
+    if (!db.ok()) return db.status();
+    auto mode = db.value()->Prepare("PRAGMA journal_mode=" + journal_mode);
+    if (!mode.ok()) return mode.status();
+    auto row = mode.value().Step();
+    if (!row.ok()) return row.status();
+  }  // the last connection closes: SQLite checkpoints and deletes its -wal and -shm
+  for (const char* side : {"-wal", "-shm", "-journal"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(path + side, ec))
+      return Status::Error(path + side + " is still beside the copy after closing it");
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> CompareManifest(const Value& manifest, const Value::Map& found) {
+  if (!manifest.is_map()) return {"the manifest ('tables' of the metadata) is not a mapping"};
+  std::vector<std::string> out;
+  for (const auto& [table, rows] : manifest.as_map()) {
+    auto it = found.find(table);
+    if (it == found.end()) {
+      out.push_back("table '" + table + "' of the manifest (" + rows.ToText() +
+                    " rows) is missing from the copy");
+    } else if (!rows.is_int() || it->second.as_int() != rows.as_int()) {
+      out.push_back("table '" + table + "' has " + it->second.ToText() +
+                    " rows; the manifest says " + rows.ToText());
+    }
+  }
+  for (const auto& [table, rows] : found) {
+    if (!manifest.as_map().count(table))
+      out.push_back("table '" + table + "' (" + rows.ToText() + " rows) is not in the manifest");
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> IntegrityProblems(Db& db, bool quick, size_t max) {

@@ -1,5 +1,7 @@
 // What backup, integrity-check and restore read from a SQLite file: version, pages,
-// tables with row counts, and the results of the integrity checks.
+// tables with row counts, the results of the integrity checks, and the comparison with a
+// dump's manifest. Also the one way they copy a database file: through SQLite, into a
+// single file with nothing beside it.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,21 @@ struct DatabaseInfo {
 };
 
 Result<DatabaseInfo> ReadDatabaseInfo(Db& db);
+
+// A consistent copy of the database `source` into `dest` (created; must not exist) through
+// SQLite's online backup API, so committed rows still only in its -wal are included. The
+// copy is left as one file in rollback-journal mode: no -wal or -shm stays beside it, and
+// opening it read-only never creates one. `writable`: open the source read-write (may roll
+// back a hot journal; closing may checkpoint it); otherwise read-only, its files unchanged.
+// On failure `dest` and its companions are removed.
+Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
+                        bool writable);
+// Turns the database file `path` (no other connection) into one file in `journal_mode`
+// ("DELETE" or "WAL"); on return nothing is beside it. Fails when SQLite cannot read it.
+Status SettleJournal(const std::string& path, const std::string& journal_mode);
+// The differences between a dump's manifest (`tables` of its .meta.json: name -> rows) and
+// the tables found, one line per table, naming it. Empty when they agree.
+std::vector<std::string> CompareManifest(const Value& manifest, const Value::Map& found);
 // `PRAGMA integrity_check` (or quick_check): the problems found, at most `max` lines;
 // empty when the database is ok.
 Result<std::vector<std::string>> IntegrityProblems(Db& db, bool quick, size_t max);

@@ -4,59 +4,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "support/support.h"
+#include "steps/backup_site.h"
 
 using namespace runbook;
 using namespace runbook::test;
-
-namespace {
-
-std::string Rb(const std::string& args) { return Binary() + " " + args; }
-
-struct Site {
-  std::string dir = TempDir();
-  std::string db = dir + "/audit.db";
-  std::string Path(const std::string& p) const { return dir + "/" + p; }
-  // Runs a runbook written inline, from the site's folder.
-  Command Run(const std::string& steps, const std::string& extra = "") const {
-    WriteFile(dir, "rb.yaml", "version: 1\nname: t\nsteps:\n" + steps);
-    return Shell("cd " + dir + " && " + extra + Rb("run rb.yaml --audit-db " + db));
-  }
-  void Sql(const std::string& file, const std::string& sql) const {
-    REQUIRE(Shell("sqlite3 " + Path(file) + " \"" + sql + "\"").exit_code == 0);
-  }
-  // A WAL database with users and orders.
-  void MakeDb(const std::string& file = "app.sqlite") const {
-    Sql(file,
-        "PRAGMA journal_mode=WAL; CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT);"
-        "CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id));"
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<2000) "
-        "INSERT INTO users(email) SELECT 'u' || i || '@x' FROM n;");
-  }
-  void Keys() const {
-    REQUIRE(Shell("cd " + dir +
-                  " && openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null && openssl "
-                  "pkey -in key.pem -pubout -out pub.pem && openssl genpkey -algorithm ed25519 "
-                  "-out other.pem 2>/dev/null && openssl pkey -in other.pem -pubout -out "
-                  "other.pub")
-                .exit_code == 0);
-  }
-  // A signed dump named dumps/app.sqlite.gz.
-  std::string Dump() const {
-    Keys();
-    Shell("mkdir -p " + Path("dumps"));
-    Command c =
-        Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app, "
-            "sign_key: key.pem}}\n");
-    REQUIRE(c.exit_code == 0);
-    return Path("dumps/app.sqlite.gz");
-  }
-};
-
-const char* kVerify =
-    "  - {id: v, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: pub.pem}}\n";
-
-}  // namespace
 
 TEST_CASE("backup of a database being written: consistent, deterministic, signed",
           "[steps][backup]") {
@@ -87,11 +38,21 @@ TEST_CASE("backup of a database being written: consistent, deterministic, signed
   REQUIRE(again.exit_code == 0);
   CHECK(Shell("cmp " + s.Path("dumps/one.sqlite.gz") + " " + s.Path("dumps/two.sqlite.gz"))
             .exit_code == 0);
-  // Never overwrites an existing dump.
+  // The same name again: the same snapshot is already there (a resume), nothing written.
+  std::string one = ReadFile(s.Path("dumps/one.sqlite.gz.meta.json"));
+  Command same =
+      s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: one}}\n");
+  CHECK(same.exit_code == 0);
+  CHECK(same.err.find("already holds this snapshot") != std::string::npos);
+  CHECK(ReadFile(s.Path("dumps/one.sqlite.gz.meta.json")) == one);
+  // Never overwrites an existing dump with other data.
+  s.Sql("app.sqlite", "INSERT INTO orders(user_id) VALUES(1);");
   Command clash =
       s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: one}}\n");
   CHECK(clash.exit_code == 1);
-  CHECK(clash.err.find("already exists; a backup never overwrites one") != std::string::npos);
+  CHECK(clash.err.find("already exists; a backup never overwrites one (holding another "
+                       "snapshot)") != std::string::npos);
+  CHECK(ReadFile(s.Path("dumps/one.sqlite.gz.meta.json")) == one);
 }
 
 TEST_CASE("hash: a flipped byte, missing or wrong metadata, keys and signatures", "[steps][hash]") {
@@ -198,11 +159,18 @@ TEST_CASE("integrity-check: good, truncated, random bytes, corrupt page, stray -
     CHECK(c.exit_code == 1);
     CHECK(c.err.find("is not valid gzip data") != std::string::npos);
   }
-  SECTION("a stray -wal beside the workspace") {
-    Shell("mkdir -p " + s.Path("tmp") + " && echo x > " + s.Path("tmp/db-restore.sqlite-wal"));
+  SECTION("a stray -wal and -shm beside the workspace (a killed run's) are not mixed in") {
+    // A -wal of another database: were it mixed into the copy, the check would fail.
+    Shell("cd " + s.dir +
+          " && mkdir -p tmp && cp app.sqlite tmp/db-restore.sqlite && python3 "
+          "-c \"import sqlite3, os; c = sqlite3.connect('tmp/db-restore.sqlite'); "
+          "c.execute('PRAGMA wal_autocheckpoint=0'); c.execute('DROP TABLE orders'); "
+          "c.commit(); os._exit(0)\"");
+    REQUIRE(Shell("test -s " + s.Path("tmp/db-restore.sqlite-wal")).exit_code == 0);
     Command c = s.Run(check);
-    CHECK(c.exit_code == 1);
-    CHECK(c.err.find("a stray ") != std::string::npos);
+    CHECK(c.exit_code == 0);
+    CHECK(c.err.find("integrity ok: 2 tables") != std::string::npos);
+    CHECK(Shell("ls -A " + s.Path("tmp")).out == "");
   }
 }
 
@@ -350,4 +318,50 @@ TEST_CASE("sign_key from a secret: the dump is signed, the key appears nowhere",
   key_body.pop_back();
   CHECK(c.err.find(key_body) == std::string::npos);
   CHECK(Shell("sqlite3 " + s.db + " .dump").out.find(key_body) == std::string::npos);
+}
+
+TEST_CASE("restore over a damaged live database with a -wal keeps both as they were",
+          "[steps][restore]") {
+  Site s;
+  s.UnsignedDump();
+  Shell("mkdir -p " + s.Path("live") + " && head -c 8192 /dev/urandom > " +
+        s.Path("live/app.sqlite") + " && head -c 4096 /dev/urandom > " +
+        s.Path("live/app.sqlite-wal"));
+  std::string before =
+      Shell("cd " + s.Path("live") + " && sha256sum app.sqlite app.sqlite-wal").out;
+  Command c = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+      "force: true}}\n");
+  CHECK(c.exit_code == 0);
+  CHECK(c.err.find("cannot be read by SQLite: kept with its -wal") != std::string::npos);
+  CHECK(Shell("cd " + s.Path("live") +
+              " && sha256sum app.sqlite.before-restore app.sqlite.before-restore-wal | sed "
+              "'s/.before-restore//'")
+            .out == before);
+  CHECK(Shell("ls -A " + s.Path("live")).out ==
+        "app.sqlite\napp.sqlite.before-restore\napp.sqlite.before-restore-wal\n");
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'SELECT count(*) FROM users'").out ==
+        "2000\n");
+}
+
+TEST_CASE("backups of a WAL database leave only dumps and metadata: no -wal, -shm or scratch",
+          "[steps][backup]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps"));
+  for (const char* name : {"one", "two", "three"}) {
+    REQUIRE(s.Run(std::string("  - {id: b, uses: backup, with: {database: app.sqlite, dest: "
+                              "dumps, name: ") +
+                  name + "}}\n")
+                .exit_code == 0);
+  }
+  CHECK(Shell("ls -A " + s.Path("dumps")).out ==
+        "one.sqlite.gz\none.sqlite.gz.meta.json\nthree.sqlite.gz\nthree.sqlite.gz.meta.json\n"
+        "two.sqlite.gz\ntwo.sqlite.gz.meta.json\n");
+  // The dump is one rollback-journal file: opening its copy read-only creates nothing.
+  Shell("cd " + s.dir + " && zcat dumps/one.sqlite.gz > copy.sqlite");
+  CHECK(Shell("sqlite3 -readonly " + s.Path("copy.sqlite") +
+              " 'PRAGMA journal_mode; SELECT count(*) FROM users'")
+            .out == "delete\n2000\n");
+  CHECK(Shell("ls " + s.Path("copy.sqlite") + "-* 2>/dev/null | wc -l").out == "0\n");
 }

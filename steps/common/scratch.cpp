@@ -1,0 +1,87 @@
+#include "steps/common/scratch.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <regex>
+
+#include "steps/common/files.h"
+
+namespace runbook {
+namespace {
+
+const std::regex& ScratchPattern() {
+  static const std::regex re(R"(^\..+\.tmp-([0-9]{1,10})-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
+  return re;
+}
+
+// kill(pid, 0): ESRCH means no such process. EPERM means one runs (another user's).
+bool Running(long pid) {
+  if (pid <= 0) return false;
+  if (pid == static_cast<long>(::getpid())) return true;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+}
+
+}  // namespace
+
+std::string ScratchBeside(const std::string& path) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char suffix[48];
+  std::snprintf(suffix, sizeof suffix, "%ld-%016llx", static_cast<long>(::getpid()),
+                static_cast<unsigned long long>(rng()));
+  return DirName(path) + "/." + BaseName(path) + ".tmp-" + suffix;
+}
+
+long ScratchOwner(const std::string& name) {
+  std::smatch m;
+  if (!std::regex_match(name, m, ScratchPattern())) return 0;
+  return std::stol(m[1].str());
+}
+
+bool ScratchOfDeadRun(const std::string& name) {
+  long pid = ScratchOwner(name);
+  return pid != 0 && !Running(pid);
+}
+
+std::vector<std::string> RemoveDebris(const std::string& dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (!ScratchOfDeadRun(entry.path().filename().string())) continue;
+    if (::unlink(entry.path().c_str()) == 0) removed.push_back(entry.path().string());
+  }
+  return removed;
+}
+
+Status WriteNewFile(const std::string& path, const std::string& data, int mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return Status::FromErrno("cannot create " + path, errno);
+  size_t done = 0;
+  int err = 0;
+  while (done < data.size() && err == 0) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n > 0)
+      done += static_cast<size_t>(n);
+    else if (n == 0 || errno != EINTR)
+      err = n == 0 ? EIO : errno;
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0) return Status::Ok();
+  ::unlink(path.c_str());
+  return Status::FromErrno("cannot write " + path, err);
+}
+
+void RemoveWithCompanions(const std::string& path) {
+  for (const char* side : {"", "-wal", "-shm", "-journal"}) {
+    std::string file = path + side;
+    if (::access(file.c_str(), F_OK) == 0) ::unlink(file.c_str());
+  }
+}
+
+}  // namespace runbook

@@ -1,0 +1,28 @@
+// Temporary files a later run can recognise as debris. A scratch name is
+// `.<base>.tmp-<pid>-<16 hex>` beside the file it becomes; SQLite may add `-wal`, `-shm` or
+// `-journal` to it. RemoveDebris deletes such files whose pid is no longer running (the run
+// that made them was killed), never those of a live process (this one included).
+// Limit: pids are those of this pid namespace; folders shared across hosts are not guarded.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/util/status.h"
+
+namespace runbook {
+
+// A fresh scratch path beside `path`, owned by this process.
+std::string ScratchBeside(const std::string& path);
+// The pid that made `name` (a base name), or 0 when it is not a scratch name.
+long ScratchOwner(const std::string& name);
+// `name` is a scratch name whose process no longer runs.
+bool ScratchOfDeadRun(const std::string& name);
+// Removes the scratch files of dead processes in `dir` (not recursive); returns their paths.
+std::vector<std::string> RemoveDebris(const std::string& dir);
+// Creates `path` (must not exist) with `data`, fsynced; on failure nothing stays.
+Status WriteNewFile(const std::string& path, const std::string& data, int mode = 0644);
+// Removes `path` and its SQLite companions (-wal, -shm, -journal); missing ones are fine.
+void RemoveWithCompanions(const std::string& path);
+
+}  // namespace runbook

@@ -111,7 +111,7 @@ TEST_CASE("an empty database against a manifest of 100 orders fails, naming the 
   CHECK(Shell("sha256sum " + s.Path("live/app.sqlite")).out == live);
 }
 
-TEST_CASE("a row count or a table that differs from the manifest fails; a match says 100 %",
+TEST_CASE("a row count or a table that differs from the manifest fails, a match says 100 %",
           "[steps][integrity][manifest]") {
   Site s;
   std::string gz = s.UnsignedDump();

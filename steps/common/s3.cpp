@@ -172,7 +172,9 @@ Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const Ca
   std::vector<S3Object> out;
   std::string token;
   for (;;) {
-    std::string query = "list-type=2&max-keys=1000&prefix=" + UriEncode(prefix, false);
+    // Keys URL-encoded: AWS sends a control character as a reference XML 1.0 forbids.
+    std::string query =
+        "encoding-type=url&list-type=2&max-keys=1000&prefix=" + UriEncode(prefix, false);
     if (!token.empty()) query = "continuation-token=" + UriEncode(token, false) + "&" + query;
     HttpRequest req;
     req.method = "GET";

@@ -1,8 +1,9 @@
 // S3's XML: the answers S3 gives (a ListObjectsV2 page, multipart start and completion, a
 // DeleteObjects result, an error) read into typed values, and the request bodies it takes
-// (DeleteObjects, CompleteMultipartUpload) written out. The only file that includes pugixml.
-// Character references are decoded to UTF-8 and text is escaped by the library; a DOCTYPE is
-// refused, so no DTD or external entity is ever read. Pure functions; thread-safe.
+// (DeleteObjects, CompleteMultipartUpload) written out, by libxml2 (its parser and
+// xmlTextWriter); the only file that includes it. References are decoded and text escaped by
+// libxml2; the network, DTDs and entity substitution are off and a DOCTYPE stops the parse, so
+// no DTD or external entity is ever read. Pure functions; thread-safe (errors are per parse).
 #pragma once
 
 #include <cstdint>
@@ -16,14 +17,15 @@
 namespace runbook {
 
 // A parse fails, never returning a partial or empty value, when the body is not the expected
-// document: empty, not well-formed XML (with a DOCTYPE, a reference to NUL, a surrogate or an
-// undeclared entity, raw control characters, invalid UTF-8, more than one root), another root
-// element (an HTML page, an <Error>), a required element missing or malformed. The message
-// is the reason only, "is not a ListBucketResult (the root element is <html>)"; the caller
-// adds the operation, the HTTP status and the content type.
+// document: empty, with a DOCTYPE, not well-formed XML 1.0 as libxml2 checks it (a reference
+// to NUL, a control character, a surrogate or beyond U+10FFFF, an undeclared entity, raw
+// control characters, invalid UTF-8, more than one root), another root element (an HTML
+// page, an <Error>), a required element missing or malformed. The message is the reason
+// only, "is not a ListBucketResult (not XML: Entity 'nbsp' not defined at line 1, column 9)"
+// with libxml2's words; the caller adds the operation, the HTTP status and the content type.
 
 struct S3ListedObject {
-  std::string key;    // decoded, valid UTF-8, not empty
+  std::string key;    // decoded (and URL-decoded under <EncodingType>url), UTF-8, not empty
   uint64_t size = 0;  // <Size>: 0 .. INT64_MAX
   std::string etag;   // <ETag> without its quotes; "" when absent
 };
@@ -53,12 +55,14 @@ struct S3Error {  // <Error><Code>NoSuchBucket</Code><Message>...</Message></Err
 };
 Result<S3Error> ParseError(const std::string& body);
 
-// Whether a DeleteObjects body can carry `key`: valid UTF-8 without control characters
-// other than tab and newline (an XML reader turns a raw CR into LF, and the library writes
-// CR raw, so such a key would name another object; delete it by its URL instead).
+// Whether `key` can go in a DeleteObjects batch: valid UTF-8 of XML 1.0 characters (no
+// control character other than tab, LF and CR, no U+FFFE/U+FFFF) and no CR: the body carries
+// a CR as &#13;, but a server may answer it raw (s3rver does), which every XML reader turns
+// into LF, so DeleteResult could not confirm it. Such keys are deleted by their URL.
 bool XmlCanCarry(const std::string& key);
-// <Delete><Quiet>false</Quiet><Object><Key>k</Key></Object>...</Delete>, escaped by the
-// library. Precondition: XmlCanCarry(key) for every key.
+// <Delete><Quiet>false</Quiet><Object><Key>k</Key></Object>...</Delete>, escaped by
+// xmlTextWriter (& < > " and CR as &#13;). Precondition: each key is UTF-8 of XML 1.0
+// characters (XmlCanCarry, or a CR).
 std::string DeleteObjectsBody(const std::vector<std::string>& keys);
 // <CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>e</ETag></Part>...;
 // etags[i] is part i + 1's ETag as the server sent it.

@@ -282,3 +282,30 @@ TEST_CASE("s3-sync: control characters in local names are escaped in messages",
     CHECK(r->err.find("\n01:00:00 ok") == std::string::npos);
   }
 }
+
+TEST_CASE("s3-sync mirror: a name swapped between a file and a link to a secret never leaks it",
+          "[steps][s3][paths][sides][race]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir +
+        " && mkdir -p src && echo TOPSECRET > secret.txt && echo plain > src/t.txt && for i in "
+        "$(seq 300); do echo $i > src/f$i.txt; done");
+  // The tester's loop: t.txt is a file (new content each time, so each run copies it), then
+  // a link to ../secret.txt, each made outside src/.
+  // It stops by itself when the folder goes.
+  Shell("cd " + dir +
+        " || exit 1; setsid sh -c 'while [ -d src ]; do date +%N > r && mv -T r "
+        "src/t.txt; ln -sfn ../secret.txt l && mv -T l src/t.txt; done' > /dev/null 2>&1 & echo "
+        "$! > " +
+        dir + "/swapper.pid");
+  std::string pid = ReadFile(dir + "/swapper.pid");
+  REQUIRE(!pid.empty());
+  int leaked = 0, ok = 0;
+  for (int run = 0; run < 15 && leaked == 0; ++run) {
+    Command c = Step("source: '" + dir + "/src', dest: '" + dir + "/mirror'");
+    ok += c.exit_code == 0;
+    leaked += ReadFile(dir + "/mirror/t.txt").find("TOPSECRET") != std::string::npos;
+  }
+  Shell("kill " + pid);
+  INFO("runs that succeeded: " << ok);  // a refused run is fine; a leak never is
+  CHECK(leaked == 0);
+}

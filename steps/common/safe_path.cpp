@@ -60,11 +60,12 @@ int OpenOne(int dir, const std::string& name, int flags, mode_t mode) {
 }
 
 // Why opening `name` in `dir` failed with `err`, for a message about `shown`.
-Status OpenFailure(int dir, const std::string& name, const std::string& shown, int err) {
+Status OpenFailure(int dir, const std::string& name, const std::string& shown, int err,
+                   const std::string& where) {
   struct stat st {};
   if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
     return Status::Error("refusing to go through " + Printable(shown) +
-                         ": it is a symbolic link inside the destination");
+                         ": it is a symbolic link inside " + where);
   return Status::FromErrno("cannot open " + Printable(shown), err);
 }
 
@@ -179,6 +180,12 @@ Result<SafeRoot> SafeRoot::Open(const std::string& path, bool create) {
   return root;
 }
 
+Result<SafeRoot> SafeRoot::OpenSource(const std::string& path) {
+  auto root = Open(path, false);
+  if (root.ok()) root.value().where_ = "the source folder";
+  return root;
+}
+
 Result<UniqueFd> SafeRoot::OpenDir(const std::string& rel_dir, bool create) const {
   UniqueFd cur(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
   if (cur.get() < 0) return Status::FromErrno("cannot open folder " + path_, errno);
@@ -193,7 +200,7 @@ Result<UniqueFd> SafeRoot::OpenDir(const std::string& rel_dir, bool create) cons
     if (create && ::mkdirat(cur.get(), seg.c_str(), 0755) != 0 && errno != EEXIST)
       return Status::FromErrno("cannot make folder " + Printable(shown), errno);
     int fd = OpenOne(cur.get(), seg, O_RDONLY | O_DIRECTORY, 0);
-    if (fd < 0) return OpenFailure(cur.get(), seg, shown, errno);
+    if (fd < 0) return OpenFailure(cur.get(), seg, shown, errno, where_);
     cur = UniqueFd(fd);
     start = end + 1;
   }
@@ -243,7 +250,7 @@ Result<UniqueFd> SafeRoot::OpenRead(const std::string& rel, Reach reach, const F
     auto parent = OpenDir(dir, false);
     if (!parent.ok()) return parent.status();
     file = UniqueFd(OpenOne(parent.value().get(), name, flags, 0));
-    if (file.get() < 0) return OpenFailure(parent.value().get(), name, shown, errno);
+    if (file.get() < 0) return OpenFailure(parent.value().get(), name, shown, errno, where_);
   } else {
     file = UniqueFd(::openat(fd_.get(), rel.c_str(), flags | O_CLOEXEC));
     if (file.get() < 0) return Status::FromErrno("cannot open " + shown, errno);

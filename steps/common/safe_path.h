@@ -86,6 +86,8 @@ class SafeRoot {
  public:
   // Opens `path`, making it (and its parents) first when `create`.
   static Result<SafeRoot> Open(const std::string& path, bool create);
+  // The same for a folder that is read (messages say "the source folder").
+  static Result<SafeRoot> OpenSource(const std::string& path);
   // The folder `rel_dir` ("" = the root); missing folders are made when `create`.
   Result<UniqueFd> OpenDir(const std::string& rel_dir, bool create) const;
   // A temporary file for `rel`, its folders made as needed.
@@ -105,6 +107,7 @@ class SafeRoot {
   UniqueFd fd_;
   std::string path_;
   std::string real_;  // the root's real path, for kLinksInside
+  std::string where_ = "the destination";
 };
 
 // Whether `path`, once every link is resolved, is `tree` or inside it (both resolved).

@@ -142,7 +142,7 @@ Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& 
   }
   std::optional<SafeRoot> root;
   if (!is_dest) {
-    auto opened = SafeRoot::Open(side.root, false);
+    auto opened = SafeRoot::OpenSource(side.root);
     if (!opened.ok()) return opened.status();
     root.emplace(std::move(opened).value());
   }
@@ -171,7 +171,7 @@ Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std
 }
 
 Result<UniqueFd> OpenLocal(const SyncSide& side, const SyncEntry& e) {
-  auto root = SafeRoot::Open(side.root, false);
+  auto root = SafeRoot::OpenSource(side.root);
   if (!root.ok()) return root.status();
   return root.value().OpenRead(e.rel, e.reach, e.reach == Reach::kNoLink ? nullptr : &e.id);
 }
@@ -229,11 +229,12 @@ std::string DownloadMismatch(S3Client& s3, const std::string& key, const SyncEnt
   if (d.value().size != e.size)
     return "size " + std::to_string(d.value().size) + ", listed " + std::to_string(e.size);
   if (IsMd5Etag(e.etag) && d.value().md5 != e.etag)
-    return "md5 " + d.value().md5 + " is not the ETag " + e.etag;
+    return "md5 " + d.value().md5 + " is not the ETag " + Printable(e.etag);
   if (!IsMd5Etag(e.etag)) {
     auto head = s3.Head(key, cancel);
     if (head.ok() && !head.value().sha256.empty() && head.value().sha256 != d.value().sha256)
-      return "sha256 " + d.value().sha256 + " is not the recorded " + head.value().sha256;
+      return "sha256 " + d.value().sha256 + " is not the recorded " +
+             Printable(head.value().sha256);
   }
   return "";
 }

@@ -228,6 +228,7 @@ namespace {
 
 // The opened `fd`'s real path is `root_real` or below it.
 bool FdInside(int fd, const std::string& root_real) {
+  if (root_real.empty()) return false;  // the root's real path is unknown: nothing is inside
   char buf[PATH_MAX];
   std::string proc = "/proc/self/fd/" + std::to_string(fd);
   ssize_t n = ::readlink(proc.c_str(), buf, sizeof buf - 1);

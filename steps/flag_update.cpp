@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "engine/plugin/registry.h"
@@ -54,12 +55,32 @@ struct History {
 };
 
 // Opens the history or lock file `path` without following a link planted at that name
-// (O_NOFOLLOW): the step writes only the files it names.
+// (O_NOFOLLOW), and refuses what is not a regular file of its own: a hard link planted
+// there (more than one name) would let an append land in a file elsewhere.
 Result<UniqueFd> OpenOwnFile(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd >= 0) return UniqueFd(fd);
-  if (errno == ELOOP) return Status::Error("refusing to use " + path + ": it is a symbolic link");
-  return Status::FromErrno("cannot open " + path, errno);
+  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ELOOP)
+    return Status::Error("refusing to use " + path + ": it is a symbolic link");
+  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
+  UniqueFd file(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Status::FromErrno("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::Error("refusing to use " + path + ": not a file");
+  if (st.st_nlink > 1)
+    return Status::Error("refusing to use " + path + ": it has " + std::to_string(st.st_nlink) +
+                         " hard links (another name shares its content)");
+  return file;
+}
+
+// Why `file` cannot be updated in place as a link: the atomic rename would replace the link
+// by a regular file and the target (what the application reads) would keep the old value.
+std::string LinkProblem(const std::string& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return "";
+  std::error_code ec;
+  return "refusing to update " + file + ": it is a symbolic link (to " +
+         std::filesystem::read_symlink(file, ec).string() +
+         "); the atomic replace would turn it into a file. Name its target as `file`";
 }
 
 // The history's text; "" when there is none yet.
@@ -146,6 +167,7 @@ class FlagUpdate final : public StepType {
   // the rollout's location when given.
   static std::string Plan(StepContext& ctx, const std::string& file, int64_t& old, int64_t& now,
                           std::string* text_out, std::vector<std::string>* path_out) {
+    if (std::string link = LinkProblem(file); !link.empty()) return link;
     auto text = ReadWholeFile(file, 16u << 20);
     if (!text.ok()) return text.status().message();
     auto doc = ParseJson(text.value());

@@ -160,6 +160,7 @@ struct Job {
   std::vector<SyncEntry> source, dest;
   std::vector<std::string> refused;  // names left out as unsafe: the step fails at the end
   std::vector<std::string> skipped;  // source links left out: never deleted at the destination
+  std::vector<std::string> debris;   // a local destination's scratch files of dead runs
   SyncDecision decision;
 };
 
@@ -180,6 +181,12 @@ class S3Sync final : public StepType {
           report.Error(p->loc, "part_size must be at least 5MiB (S3's smallest part)");
       }
     }
+    const ConfigParam* max_delete = with.Find("max_delete");
+    if (max_delete && max_delete->value && !DeleteLimit(max_delete->value->ToText(), 0))
+      report.Error(max_delete->loc,
+                   "max_delete must be a count or a percent from 0% to 100% (digits only, "
+                   "such as '10' or '50%'), not '" +
+                       Printable(max_delete->value->ToText()) + "'");
     if (src && dst && src->value && dst->value && src->value->ToText().rfind("s3://", 0) == 0 &&
         dst->value->ToText().rfind("s3://", 0) == 0)
       report.Error(dst->loc, "s3-sync goes between a folder and S3 or two folders; not S3 to S3");
@@ -204,11 +211,12 @@ class S3Sync final : public StepType {
     }
     const char* verb = job.dst.is_s3 ? "upload" : job.src.is_s3 ? "download" : "copy";
     for (const std::string& rel : job.decision.transfer)
-      ctx.log(std::string("would ") + verb + " " + rel);
+      ctx.log(std::string("would ") + verb + " " + Printable(rel));
     bool deleting = ctx.params.Find("delete")->as_bool();
     Status guard = Guard(ctx, job);
     for (const std::string& rel : job.decision.remove)
-      ctx.log((deleting && guard.ok() ? "would delete " : "would keep (no delete) ") + rel);
+      ctx.log((deleting && guard.ok() ? "would delete " : "would keep (no delete) ") +
+              Printable(rel));
     if (!guard.ok()) ctx.log("would fail: " + guard.message());
     for (const std::string& r : job.refused) ctx.log("would fail: " + r);
     ctx.log("would " + std::string(verb) + " " + std::to_string(job.decision.transfer.size()) +
@@ -224,6 +232,7 @@ class S3Sync final : public StepType {
     if (ctx.params.Find("mode")->ToText() == "verify") return Verified(job);
     Status s = Guard(ctx, job);
     if (!s.ok()) return AttemptResult::Failure(s.message());
+    RemoveDeadScratch(ctx, job);
     return Transfer(ctx, job);
   }
 
@@ -261,8 +270,9 @@ class S3Sync final : public StepType {
       job.refused.insert(job.refused.end(), l->refused.begin(), l->refused.end());
     }
     for (const std::string& rel : source.value().skipped)
-      ctx.log("skipped the link '" + rel + "' (follow_symlinks: false)");
+      ctx.log("skipped the link '" + Printable(rel) + "' (follow_symlinks: false)");
     job.skipped = source.value().skipped;
+    job.debris = dest.value().debris;
     job.source = std::move(source.value().entries);
     job.dest = std::move(dest.value().entries);
     ctx.log("listed " + std::to_string(job.source.size()) + " at the source, " +
@@ -288,7 +298,7 @@ class S3Sync final : public StepType {
           remote.etag[32] == '-') {  // multipart: recompute with our part size
         auto part = ParseSize(ctx.params.Find("part_size")->ToText());
         const SyncSide& side = job.src.is_s3 ? job.dst : job.src;
-        auto mine = MultipartEtag(side.root + "/" + local.rel, part.value_or(8u << 20));
+        auto mine = LocalMultipartEtag(side, local, part.value_or(8u << 20));
         if (mine.ok() && mine.value() == remote.etag) return true;
       }
       auto head = s3.Head((job.src.is_s3 ? job.src : job.dst).root + remote.rel, ctx.cancel);
@@ -297,6 +307,16 @@ class S3Sync final : public StepType {
     job.decision = DecideSync(job.source, job.dest, same);
     KeepSkipped(job);
     return problem;
+  }
+
+  // Removes the scratch files dead runs left in a local destination (a download killed
+  // mid-way), beneath its folder; a file that cannot be removed is only logged.
+  static void RemoveDeadScratch(StepContext& ctx, const Job& job) {
+    for (const std::string& rel : job.debris) {
+      Status s = RemoveLocal(job.dst, {rel});
+      ctx.log(s.ok() ? "removed debris of a dead run: '" + Printable(rel) + "'"
+                     : "warning: " + s.message());
+    }
   }
 
   // What a skipped source link's name (or folder) holds at the destination is never deleted.
@@ -317,7 +337,7 @@ class S3Sync final : public StepType {
     }
     std::string list;
     for (size_t i = 0; i < job.decision.transfer.size() && i < 10; ++i)
-      list += (i ? ", " : "") + job.decision.transfer[i];
+      list += (i ? ", " : "") + Printable(job.decision.transfer[i]);
     return AttemptResult::Failure(std::to_string(job.decision.transfer.size()) + " of " +
                                   std::to_string(job.source.size()) + " missing or different at " +
                                   job.dst.Describe() + ": " + list);
@@ -362,7 +382,7 @@ class S3Sync final : public StepType {
                    : job.src.is_s3 ? Download(s3, job.src, job.dst, e, ctx.cancel, done[i])
                                    : CopyLocal(job.src, job.dst, e, done[i]);
         if (s.ok() && job.dst.is_s3 && e.size >= up.multipart_threshold) {
-          ctx.log(e.rel + ": sent in " +
+          ctx.log(Printable(e.rel) + ": sent in " +
                   std::to_string((e.size + up.part_size - 1) / up.part_size) + " parts");
         }
         std::lock_guard<std::mutex> lock(mu);

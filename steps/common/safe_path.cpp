@@ -14,23 +14,30 @@
 #include <filesystem>
 
 #include "steps/common/files.h"
+#include "steps/common/scratch.h"
 
 namespace runbook {
 namespace {
 
-// Control bytes shown as \xNN so a message stays one readable line.
-std::string Printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c != 0x7f) {
-      out += static_cast<char>(c);
-      continue;
-    }
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "\\x%02x", c);
-    out += hex;
-  }
-  return out;
+void Hex(std::string& out, unsigned char c) {
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "\\x%02x", c);
+  out += hex;
+}
+
+// Length of the valid UTF-8 sequence at s[i] (0 when invalid, overlong or a surrogate).
+size_t Utf8Length(const std::string& s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  unsigned char d = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xe0 && d < 0xa0) || (c == 0xed && d >= 0xa0) || (c == 0xf0 && d < 0x90) ||
+      (c == 0xf4 && d >= 0x90))
+    return 0;
+  if (c == 0xc2 && d < 0xa0) return 0;  // C1 control characters (U+0080..U+009F)
+  return n;
 }
 
 std::atomic<bool> g_openat2_missing{false};
@@ -53,11 +60,12 @@ int OpenOne(int dir, const std::string& name, int flags, mode_t mode) {
 }
 
 // Why opening `name` in `dir` failed with `err`, for a message about `shown`.
-Status OpenFailure(int dir, const std::string& name, const std::string& shown, int err) {
+Status OpenFailure(int dir, const std::string& name, const std::string& shown, int err,
+                   const std::string& where) {
   struct stat st {};
   if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
     return Status::Error("refusing to go through " + Printable(shown) +
-                         ": it is a symbolic link inside the destination");
+                         ": it is a symbolic link inside " + where);
   return Status::FromErrno("cannot open " + Printable(shown), err);
 }
 
@@ -68,6 +76,26 @@ std::pair<std::string, std::string> SplitLast(const std::string& rel) {
 }
 
 }  // namespace
+
+std::string Printable(const std::string& name) {
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += name[i++];
+      continue;
+    }
+    size_t n = c < 0x80 ? 0 : Utf8Length(name, i);
+    if (n == 0) {
+      Hex(out, c);
+      ++i;
+      continue;
+    }
+    out.append(name, i, n);
+    i += n;
+  }
+  return out;
+}
 
 std::string UnsafeRelReason(const std::string& rel) {
   if (rel.empty()) return "it is empty";
@@ -147,6 +175,14 @@ Result<SafeRoot> SafeRoot::Open(const std::string& path, bool create) {
   SafeRoot root;
   root.fd_ = UniqueFd(fd);
   root.path_ = path;
+  char real[PATH_MAX];
+  if (::realpath(path.c_str(), real) != nullptr) root.real_ = real;
+  return root;
+}
+
+Result<SafeRoot> SafeRoot::OpenSource(const std::string& path) {
+  auto root = Open(path, false);
+  if (root.ok()) root.value().where_ = "the source folder";
   return root;
 }
 
@@ -164,7 +200,7 @@ Result<UniqueFd> SafeRoot::OpenDir(const std::string& rel_dir, bool create) cons
     if (create && ::mkdirat(cur.get(), seg.c_str(), 0755) != 0 && errno != EEXIST)
       return Status::FromErrno("cannot make folder " + Printable(shown), errno);
     int fd = OpenOne(cur.get(), seg, O_RDONLY | O_DIRECTORY, 0);
-    if (fd < 0) return OpenFailure(cur.get(), seg, shown, errno);
+    if (fd < 0) return OpenFailure(cur.get(), seg, shown, errno, where_);
     cur = UniqueFd(fd);
     start = end + 1;
   }
@@ -180,12 +216,56 @@ Result<BeneathTemp> SafeRoot::CreateTemp(const std::string& rel) const {
   BeneathTemp t;
   t.display_ = path_ + "/" + Printable(rel);
   t.final_name_ = name;
-  t.tmp_name_ = BaseName(TempBeside(name));
+  t.tmp_name_ = ScratchName(name);
   int fd = OpenOne(parent.value().get(), t.tmp_name_, O_WRONLY | O_CREAT | O_EXCL, 0644);
   if (fd < 0) return Status::FromErrno("cannot create a temporary file for " + t.display_, errno);
   t.dir_ = std::move(parent).value();
   t.file_ = UniqueFd(fd);
   return t;
+}
+
+namespace {
+
+// The opened `fd`'s real path is `root_real` or below it.
+bool FdInside(int fd, const std::string& root_real) {
+  if (root_real.empty()) return false;  // the root's real path is unknown: nothing is inside
+  char buf[PATH_MAX];
+  std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  ssize_t n = ::readlink(proc.c_str(), buf, sizeof buf - 1);
+  if (n <= 0) return false;
+  std::string real(buf, static_cast<size_t>(n));
+  return root_real == "/" || real.compare(0, root_real.size() + 1, root_real + "/") == 0;
+}
+
+}  // namespace
+
+Result<UniqueFd> SafeRoot::OpenRead(const std::string& rel, Reach reach, const FileId* expect,
+                                    FileId* id) const {
+  std::string shown = path_ + "/" + Printable(rel);
+  std::string why = UnsafeRelReason(rel);
+  if (!why.empty()) return Status::Error("refused path '" + Printable(rel) + "': " + why);
+  UniqueFd file;
+  const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;  // a FIFO swapped in never blocks
+  if (reach == Reach::kNoLink) {
+    auto [dir, name] = SplitLast(rel);
+    auto parent = OpenDir(dir, false);
+    if (!parent.ok()) return parent.status();
+    file = UniqueFd(OpenOne(parent.value().get(), name, flags, 0));
+    if (file.get() < 0) return OpenFailure(parent.value().get(), name, shown, errno, where_);
+  } else {
+    file = UniqueFd(::openat(fd_.get(), rel.c_str(), flags | O_CLOEXEC));
+    if (file.get() < 0) return Status::FromErrno("cannot open " + shown, errno);
+  }
+  struct stat st {};
+  if (::fstat(file.get(), &st) != 0) return Status::FromErrno("cannot stat " + shown, errno);
+  if (!S_ISREG(st.st_mode)) return Status::Error(shown + " is no longer a regular file");
+  FileId got{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+  if (reach == Reach::kLinksInside && !FdInside(file.get(), real_))
+    return Status::Error("refused " + shown + ": it now leads outside the source folder");
+  if (expect && !(*expect == got))
+    return Status::Error("refused " + shown + ": it is no longer the file that was listed");
+  if (id) *id = got;
+  return file;
 }
 
 Status SafeRoot::Unlink(const std::string& rel) const {

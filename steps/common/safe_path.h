@@ -5,11 +5,18 @@
 // no openat2). The rules are in docs/s3-sync.md. Not thread-safe per object; use one per thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "engine/util/status.h"
 
 namespace runbook {
+
+// The one form in which a name (a key, a path, a link target) reaches a message, a log or
+// the audit store: control characters (C0, DEL, C1) and bytes that are not UTF-8 are shown
+// as \xNN, so a hostile name can neither start a forged line nor send a terminal escape.
+// Valid UTF-8 is kept as it is. Callers add their own quotes.
+std::string Printable(const std::string& name);
 
 // Why `rel` ('/'-separated, relative to a root) is not a safe relative path, or "" when it
 // is. Refused: empty, absolute ('/' first), an empty segment ("a//b", "a/"), a "." or ".."
@@ -59,6 +66,19 @@ class BeneathTemp {
   bool committed_ = false;
 };
 
+// How a source file may be reached from its root (docs/s3-sync.md, "Paths and links").
+enum class Reach {
+  kNoLink,        // no link on the way: opened like a write, RESOLVE_NO_SYMLINKS
+  kLinksInside,   // links followed; the file opened must lie inside the root
+  kLinksAnywhere  // links followed anywhere (allow_outside_links)
+};
+
+// A file's identity: the one a listing vetted must be the one a transfer reads.
+struct FileId {
+  uint64_t dev = 0, ino = 0;
+  bool operator==(const FileId& o) const { return dev == o.dev && ino == o.ino; }
+};
+
 // A folder the runbook named (links in its own path are the author's choice and are
 // followed once, when it is opened); everything below it is reached without following any
 // link. Errors name the path and say why.
@@ -66,10 +86,18 @@ class SafeRoot {
  public:
   // Opens `path`, making it (and its parents) first when `create`.
   static Result<SafeRoot> Open(const std::string& path, bool create);
+  // The same for a folder that is read (messages say "the source folder").
+  static Result<SafeRoot> OpenSource(const std::string& path);
   // The folder `rel_dir` ("" = the root); missing folders are made when `create`.
   Result<UniqueFd> OpenDir(const std::string& rel_dir, bool create) const;
   // A temporary file for `rel`, its folders made as needed.
   Result<BeneathTemp> CreateTemp(const std::string& rel) const;
+  // Opens the regular file `rel` for reading, once: every later read (digest, upload, copy)
+  // uses this descriptor or its /proc/self/fd path, never the name again. With links
+  // (`reach` not kNoLink) the file actually opened is checked: inside the root's real path
+  // for kLinksInside, and the file `expect` names when given. `id` receives its identity.
+  Result<UniqueFd> OpenRead(const std::string& rel, Reach reach, const FileId* expect,
+                            FileId* id = nullptr) const;
   // Removes the file `rel` (a link there is removed itself, never followed).
   Status Unlink(const std::string& rel) const;
   const std::string& path() const { return path_; }
@@ -78,6 +106,8 @@ class SafeRoot {
   SafeRoot() = default;
   UniqueFd fd_;
   std::string path_;
+  std::string real_;  // the root's real path, for kLinksInside
+  std::string where_ = "the destination";
 };
 
 // Whether `path`, once every link is resolved, is `tree` or inside it (both resolved).

@@ -4,8 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <regex>
@@ -29,12 +32,20 @@ bool Running(long pid) {
 
 }  // namespace
 
-std::string ScratchBeside(const std::string& path) {
+std::string ScratchName(const std::string& name) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char suffix[48];
-  std::snprintf(suffix, sizeof suffix, "%ld-%016llx", static_cast<long>(::getpid()),
+  std::snprintf(suffix, sizeof suffix, ".tmp-%ld-%016llx", static_cast<long>(::getpid()),
                 static_cast<unsigned long long>(rng()));
-  return DirName(path) + "/." + BaseName(path) + ".tmp-" + suffix;
+  const size_t room = NAME_MAX - std::strlen("-journal") - 1 - std::strlen(suffix);
+  size_t keep = std::min(name.size(), room);
+  while (keep > 1 && keep < name.size() && (static_cast<unsigned char>(name[keep]) & 0xc0) == 0x80)
+    --keep;  // never cut a UTF-8 character in two
+  return "." + name.substr(0, keep) + suffix;
+}
+
+std::string ScratchBeside(const std::string& path) {
+  return DirName(path) + "/" + ScratchName(BaseName(path));
 }
 
 long ScratchOwner(const std::string& name) {

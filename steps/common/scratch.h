@@ -12,6 +12,10 @@
 
 namespace runbook {
 
+// A fresh scratch name (a base name) for the file `name`, owned by this process. Fits
+// NAME_MAX with room for SQLite's longest companion suffix ("-journal") for any legal
+// `name`: a long name's base part is shortened (at a UTF-8 character boundary).
+std::string ScratchName(const std::string& name);
 // A fresh scratch path beside `path`, owned by this process.
 std::string ScratchBeside(const std::string& path);
 // The pid that made `name` (a base name), or 0 when it is not a scratch name.

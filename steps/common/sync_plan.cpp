@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 
 #include <cctype>
+#include <charconv>
 #include <map>
 
 namespace runbook {
@@ -33,15 +34,16 @@ bool IsMd5Etag(const std::string& etag) {
 }
 
 std::optional<uint64_t> DeleteLimit(const std::string& spec, uint64_t total) {
-  if (spec.empty()) return std::nullopt;
-  bool percent = spec.back() == '%';
+  bool percent = !spec.empty() && spec.back() == '%';
   std::string digits = percent ? spec.substr(0, spec.size() - 1) : spec;
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
-  uint64_t n = std::stoull(digits);
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
   if (!percent) return n;
   if (n > 100) return std::nullopt;
-  return total * n / 100;
+  return total / 100 * n + total % 100 * n / 100;  // total * n / 100 without overflow
 }
 
 bool Selected(const std::string& rel, const std::vector<std::string>& include,

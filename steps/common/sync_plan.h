@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "steps/common/safe_path.h"
+
 namespace runbook {
 
 struct SyncEntry {
@@ -18,6 +20,10 @@ struct SyncEntry {
   std::string etag;    // S3 only
   std::string sha256;  // when known
   std::string md5;     // local only, when computed
+  // A local source's file as its listing vetted it: how it is reached and which file it was
+  // (checked again when it is opened for the transfer; identity only when links are on the way).
+  Reach reach = Reach::kNoLink;
+  FileId id;
 };
 
 struct SyncDecision {
@@ -33,7 +39,8 @@ SyncDecision DecideSync(const std::vector<SyncEntry>& source, const std::vector<
 // An ETag that is the MD5 of the content (single-part, unencrypted or SSE-S3).
 bool IsMd5Etag(const std::string& etag);
 
-// "50%" of `total`, or a plain count. nullopt when `spec` is malformed.
+// "50%" of `total` (rounded down), or a plain count: digits only (a count up to 2^64-1, a
+// percent from 0 to 100). nullopt when `spec` is anything else; never throws or overflows.
 std::optional<uint64_t> DeleteLimit(const std::string& spec, uint64_t total);
 
 // Relative paths matched by include/exclude globs (fnmatch, '*' crosses '/'): included

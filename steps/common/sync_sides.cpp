@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 
 #include "engine/util/crypto.h"
 #include "steps/common/files.h"
 #include "steps/common/safe_path.h"
+#include "steps/common/scratch.h"
 
 namespace fs = std::filesystem;
 
@@ -38,34 +40,36 @@ struct Walker {
   bool is_dest;
   LinkRules links;
   Listing& out;
+  const SafeRoot* root;  // the source's, to vet what a link leads to
   std::vector<std::string> real_stack;
 
-  Status Walk(const fs::path& dir, const std::string& rel_dir) {
+  Status Walk(const fs::path& dir, const std::string& rel_dir, bool via_link) {
     std::error_code ec;
     real_stack.push_back(fs::canonical(dir, ec).string());
     for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
          it.increment(ec)) {
-      Status s = Visit(it->path(), rel_dir + it->path().filename().string());
+      Status s = Visit(it->path(), rel_dir + it->path().filename().string(), via_link);
       if (!s.ok()) return s;
     }
     real_stack.pop_back();
-    if (ec) return Status::Error("cannot list " + dir.string() + ": " + ec.message());
+    if (ec) return Status::Error("cannot list " + Printable(dir.string()) + ": " + ec.message());
     return Status::Ok();
   }
 
-  Status Visit(const fs::path& path, const std::string& rel) {
+  Status Visit(const fs::path& path, const std::string& rel, bool via_link) {
     std::error_code ec;
     fs::file_status own = fs::symlink_status(path, ec);
     if (fs::is_symlink(own)) return Link(path, rel);
-    if (fs::is_directory(own)) return Walk(path, rel + "/");
-    if (fs::is_regular_file(own)) Add(path, rel);
+    if (fs::is_directory(own)) return Walk(path, rel + "/", via_link);
+    if (fs::is_regular_file(own)) Add(path, rel, via_link);
     return Status::Ok();
   }
 
   Status Link(const fs::path& path, const std::string& rel) {
     if (is_dest) return Status::Ok();  // never followed, left alone
     std::error_code ec;
-    std::string shown = "'" + rel + "' -> '" + fs::read_symlink(path, ec).string() + "'";
+    std::string shown =
+        "'" + Printable(rel) + "' -> '" + Printable(fs::read_symlink(path, ec).string()) + "'";
     if (!links.follow) {
       out.skipped.push_back(rel);
       return Status::Ok();
@@ -82,39 +86,48 @@ struct Walker {
       if (std::find(real_stack.begin(), real_stack.end(), real) != real_stack.end())
         out.refused.push_back("refused link " + shown + ": it loops back to a folder above it");
       else
-        return Walk(path, rel + "/");
+        return Walk(path, rel + "/", true);
     } else if (fs::is_regular_file(target)) {
-      Add(path, rel);
+      Add(path, rel, true);
     }
     return Status::Ok();
   }
 
-  void Add(const fs::path& path, const std::string& rel) {
+  void Add(const fs::path& path, const std::string& rel, bool via_link) {
     std::string name = path.filename().string();
-    if (name.rfind(".", 0) == 0 && name.find(".tmp-") != std::string::npos) return;  // ours
+    if (is_dest && ScratchOwner(name) != 0) {  // runbook's own scratch file, never synced
+      if (ScratchOfDeadRun(name)) out.debris.push_back(rel);
+      return;
+    }
     if (!Selected(rel, include, exclude)) return;
     std::error_code ec;
-    out.entries.push_back({rel, static_cast<uint64_t>(fs::file_size(path, ec)), "", "", ""});
+    SyncEntry e{rel, static_cast<uint64_t>(fs::file_size(path, ec)), "", "", "", {}, {}};
+    if (via_link && root != nullptr) {  // the file the link leads to now, opened and vetted
+      e.reach = links.allow_outside ? Reach::kLinksAnywhere : Reach::kLinksInside;
+      auto fd = root->OpenRead(rel, e.reach, nullptr, &e.id);
+      if (!fd.ok()) return out.refused.push_back(fd.status().message());
+    }
+    out.entries.push_back(e);
   }
 };
 
-// Copies the file at `from` into the open `out_fd`.
-Status CopyInto(const std::string& from, int out_fd) {
-  UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return Status::FromErrno("cannot read " + from, errno);
+// Copies the open `in_fd` (`shown` in messages) into the open `out_fd`.
+Status CopyInto(int in_fd, const std::string& shown, int out_fd) {
   char buf[1 << 16];
-  for (ssize_t n; (n = ::read(in.get(), buf, sizeof buf)) != 0;) {
+  for (ssize_t n; (n = ::read(in_fd, buf, sizeof buf)) != 0;) {
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("cannot read " + from, errno);
+    if (n < 0) return Status::FromErrno("cannot read " + shown, errno);
     for (ssize_t done = 0; done < n;) {
       ssize_t w = ::write(out_fd, buf + done, static_cast<size_t>(n - done));
       if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return Status::FromErrno("cannot write the copy of " + from, errno);
+      if (w < 0) return Status::FromErrno("cannot write the copy of " + shown, errno);
       done += w;
     }
   }
   return Status::Ok();
 }
+
+std::string ProcPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 }  // namespace
 
@@ -125,10 +138,16 @@ Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& 
   std::error_code ec;
   if (!fs::is_directory(side.root, ec)) {
     if (is_dest && !fs::exists(side.root, ec)) return out;
-    return Status::Error("no folder " + side.root);
+    return Status::Error("no folder " + Printable(side.root));
   }
-  Walker w{side, include, exclude, is_dest, links, out, {}};
-  Status s = w.Walk(side.root, "");
+  std::optional<SafeRoot> root;
+  if (!is_dest) {
+    auto opened = SafeRoot::OpenSource(side.root);
+    if (!opened.ok()) return opened.status();
+    root.emplace(std::move(opened).value());
+  }
+  Walker w{side, include, exclude, is_dest, links, out, root ? &*root : nullptr, {}};
+  Status s = w.Walk(side.root, "", false);
   if (!s.ok()) return s;
   return out;
 }
@@ -146,14 +165,22 @@ Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std
       continue;
     }
     if (!Selected(rel.value(), include, exclude)) continue;
-    out.entries.push_back({rel.value(), o.size, o.etag, "", ""});
+    out.entries.push_back({rel.value(), o.size, o.etag, "", "", {}, {}});
   }
   return out;
 }
 
+Result<UniqueFd> OpenLocal(const SyncSide& side, const SyncEntry& e) {
+  auto root = SafeRoot::OpenSource(side.root);
+  if (!root.ok()) return root.status();
+  return root.value().OpenRead(e.rel, e.reach, e.reach == Reach::kNoLink ? nullptr : &e.id);
+}
+
 Status DigestLocal(const SyncSide& side, SyncEntry& e) {
   if (!e.sha256.empty()) return Status::Ok();
-  auto d = DigestFile(side.root + "/" + e.rel);
+  auto fd = OpenLocal(side, e);
+  if (!fd.ok()) return fd.status();
+  auto d = DigestFile(ProcPath(fd.value().get()));
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
   e.md5 = d.value().md5;
@@ -161,11 +188,20 @@ Status DigestLocal(const SyncSide& side, SyncEntry& e) {
   return Status::Ok();
 }
 
+Result<std::string> LocalMultipartEtag(const SyncSide& side, const SyncEntry& e,
+                                       uint64_t part_size) {
+  auto fd = OpenLocal(side, e);
+  if (!fd.ok()) return fd.status();
+  return MultipartEtag(ProcPath(fd.value().get()), part_size);
+}
+
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
               const UploadOptions& options, const CancelToken& cancel, SyncEntry& out) {
   auto key = RelToKey(to.root, e.rel);
   if (!key.ok()) return key.status();
-  std::string path = from.root + "/" + e.rel;
+  auto fd = OpenLocal(from, e);  // read once, through this descriptor only
+  if (!fd.ok()) return fd.status();
+  std::string path = ProcPath(fd.value().get());
   auto d = DigestFile(path);
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
@@ -177,10 +213,10 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
           : s3.Put(key.value(), path, d.value().sha256, d.value().md5_raw, d.value().size, cancel);
   if (!put.ok()) return put.status();
   if (options.require_encryption && put.value().sse.empty())
-    return Status::Error("s3://" + to.bucket + "/" + key.value() +
+    return Status::Error("s3://" + to.bucket + "/" + Printable(key.value()) +
                          ": the server did not confirm encryption at rest "
                          "(require_encryption); the object is not trusted as stored");
-  out = {e.rel, d.value().size, put.value().etag, d.value().sha256, d.value().md5};
+  out = {e.rel, d.value().size, put.value().etag, d.value().sha256, d.value().md5, {}, {}};
   return Status::Ok();
 }
 
@@ -193,11 +229,12 @@ std::string DownloadMismatch(S3Client& s3, const std::string& key, const SyncEnt
   if (d.value().size != e.size)
     return "size " + std::to_string(d.value().size) + ", listed " + std::to_string(e.size);
   if (IsMd5Etag(e.etag) && d.value().md5 != e.etag)
-    return "md5 " + d.value().md5 + " is not the ETag " + e.etag;
+    return "md5 " + d.value().md5 + " is not the ETag " + Printable(e.etag);
   if (!IsMd5Etag(e.etag)) {
     auto head = s3.Head(key, cancel);
     if (head.ok() && !head.value().sha256.empty() && head.value().sha256 != d.value().sha256)
-      return "sha256 " + d.value().sha256 + " is not the recorded " + head.value().sha256;
+      return "sha256 " + d.value().sha256 + " is not the recorded " +
+             Printable(head.value().sha256);
   }
   return "";
 }
@@ -212,34 +249,42 @@ Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const Sy
   if (!root.ok()) return root.status();
   auto tmp = root.value().CreateTemp(e.rel);  // removed when it goes, unless committed
   if (!tmp.ok())
-    return Status::Error("s3://" + from.bucket + "/" + key.value() + ": " + tmp.status().message());
+    return Status::Error("s3://" + from.bucket + "/" + Printable(key.value()) + ": " +
+                         tmp.status().message());
   Status s = s3.Get(key.value(), tmp.value().ProcPath(), cancel);
   if (!s.ok()) return s;
   auto d = DigestFile(tmp.value().ProcPath());
   std::string why = DownloadMismatch(s3, key.value(), e, d, cancel);
   if (!why.empty())
-    return Status::Error("download of s3://" + from.bucket + "/" + key.value() +
+    return Status::Error("download of s3://" + from.bucket + "/" + Printable(key.value()) +
                          " does not check out (" + why + "); kept nothing");
   s = tmp.value().Commit();
   if (!s.ok()) return s;
-  out = {e.rel, e.size, e.etag, d.value().sha256, d.value().md5};
+  out = {e.rel, e.size, e.etag, d.value().sha256, d.value().md5, {}, {}};
   return Status::Ok();
 }
 
 Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEntry& out) {
+  std::string shown = "'" + Printable(e.rel) + "'";
+  auto in = OpenLocal(from, e);  // read once, through this descriptor only
+  if (!in.ok()) return in.status();
   auto root = SafeRoot::Open(to.root, true);
   if (!root.ok()) return root.status();
   auto tmp = root.value().CreateTemp(e.rel);
-  if (!tmp.ok()) return Status::Error("'" + e.rel + "': " + tmp.status().message());
-  Status s = CopyInto(from.root + "/" + e.rel, tmp.value().fd());
-  auto d = DigestFile(tmp.value().ProcPath());
-  if (s.ok()) s = DigestLocal(from, e);
-  if (s.ok() && !d.ok()) s = d.status();
-  if (s.ok() && d.value().sha256 != e.sha256)
-    s = Status::Error(e.rel + " changed while it was copied");
+  if (!tmp.ok()) return Status::Error(shown + ": " + tmp.status().message());
+  Status s = CopyInto(in.value().get(), shown, tmp.value().fd());
+  auto copy = DigestFile(tmp.value().ProcPath());
+  auto source = DigestFile(ProcPath(in.value().get()));
+  if (s.ok() && !copy.ok()) s = copy.status();
+  if (s.ok() && !source.ok()) s = source.status();
+  if (s.ok() && (copy.value().sha256 != source.value().sha256 ||
+                 (!e.sha256.empty() && e.sha256 != source.value().sha256)))
+    s = Status::Error(shown + " changed while it was copied");
   if (s.ok()) s = tmp.value().Commit();
   if (!s.ok()) return s;
-  out = {e.rel, e.size, "", e.sha256, e.md5};
+  e.sha256 = source.value().sha256;
+  e.md5 = source.value().md5;
+  out = {e.rel, e.size, "", e.sha256, e.md5, {}, {}};
   return Status::Ok();
 }
 

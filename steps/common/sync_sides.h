@@ -24,6 +24,10 @@ struct Listing {
   std::vector<SyncEntry> entries;
   std::vector<std::string> skipped;  // rel paths of links left out (follow_symlinks: false)
   std::vector<std::string> refused;  // unsafe (a key that is no path, a link leaving the tree)
+  // A local destination only: runbook's own scratch files (steps/common/scratch.h) of runs
+  // that died, to remove. Any scratch-named file is left out of `entries`; a source's names
+  // are never left out for looking like one.
+  std::vector<std::string> debris;
 };
 
 // How a local source treats symbolic links (docs/s3-sync.md). A file's rel path is always
@@ -43,8 +47,15 @@ Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& 
 Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std::string>& include,
                        const std::vector<std::string>& exclude, const CancelToken& cancel);
 
+// Opens a local entry's file once, beneath its side's folder, as the listing vetted it
+// (SafeRoot::OpenRead with the entry's reach and identity). Every read of a local file goes
+// through this: a name swapped for a link after the listing is refused, never read.
+Result<UniqueFd> OpenLocal(const SyncSide& side, const SyncEntry& e);
 // Fills in a local entry's sha256 and md5 (hashing the file once).
 Status DigestLocal(const SyncSide& side, SyncEntry& e);
+// The multipart ETag the local entry would have with `part_size` parts.
+Result<std::string> LocalMultipartEtag(const SyncSide& side, const SyncEntry& e,
+                                       uint64_t part_size);
 
 struct UploadOptions {
   uint64_t multipart_threshold = 8u << 20;  // single PUT below, multipart from here

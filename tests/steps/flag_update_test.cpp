@@ -115,3 +115,34 @@ TEST_CASE("flag-update never follows a link planted at its history or lock file"
   CHECK(Flag(dir, ", rollout: 10").exit_code == 1);
   CHECK(Shell("test -e " + elsewhere + "/made-by-flag-update").exit_code != 0);
 }
+
+TEST_CASE("flag-update refuses a hard link planted at its history or lock file", "[steps][flag]") {
+  for (std::string planted : {"flags.json.history.jsonl", "flags.json.lock"}) {
+    INFO(planted);
+    std::string dir = TempDir(), elsewhere = TempDir();
+    WriteFile(dir, "flags.json", kFlags);
+    WriteFile(elsewhere, "victim.txt", "precious\n");
+    REQUIRE(Shell("ln " + elsewhere + "/victim.txt " + dir + "/" + planted).exit_code == 0);
+    Command c = Flag(dir, ", rollout: 10");
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("refusing to use flags.json" + planted.substr(10) + ": it has 2 hard links") !=
+          std::string::npos);
+    CHECK(Cat(elsewhere + "/victim.txt") == "precious\n");
+    CHECK(Cat(dir + "/flags.json") == kFlags);
+  }
+}
+
+TEST_CASE("flag-update refuses a flags file that is a symbolic link, keeping the link",
+          "[steps][flag]") {
+  std::string dir = TempDir(), etc = TempDir();
+  WriteFile(etc, "flags.json", kFlags);
+  REQUIRE(Shell("ln -s " + etc + "/flags.json " + dir + "/flags.json").exit_code == 0);
+  Command c = Flag(dir, ", rollout: 10");
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("refusing to update flags.json: it is a symbolic link (to " + etc) !=
+        std::string::npos);
+  CHECK(Shell("test -L " + dir + "/flags.json").exit_code == 0);  // still the link
+  CHECK(Cat(etc + "/flags.json") == kFlags);
+  CHECK(Flag(dir, ", rollout: 10", " --dry-run").err.find("would fail: refusing to update") !=
+        std::string::npos);
+}

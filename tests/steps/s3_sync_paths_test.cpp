@@ -266,3 +266,37 @@ TEST_CASE("s3-sync: a symlink loop in the source is refused, the rest is synced"
   CHECK(Shell("cd " + dir + "/out && find . -type f | LC_ALL=C sort").out ==
         "./a.txt\n./alias/r.txt\n./real/r.txt\n");
 }
+
+TEST_CASE("s3-sync S3 to folder: keys whose last segment has NAME_MAX bytes are downloaded",
+          "[steps][s3][paths][sides]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir + " && mkdir -p src a/b && echo L > src/zz1 && echo A > src/zz2");
+  std::string longest(255, 'n'), accents;
+  while (accents.size() < 250) accents += "\xc3\xa9";  // 250 bytes of 'é', then ".gz"
+  accents += ".gz";
+  Hostile h = DownloadHostile(
+      dir, "daily", {{"daily/deep/" + longest, "daily/zz1"}, {"daily/" + accents, "daily/zz2"}});
+  CHECK(h.run.exit_code == 0);
+  CHECK(ReadFile(dir + "/a/b/dest/deep/" + longest) == "L\n");
+  CHECK(ReadFile(dir + "/a/b/dest/" + accents) == "A\n");
+  CHECK(h.outside_unchanged);
+}
+
+TEST_CASE("s3-sync S3 to folder: control characters in listed keys are escaped in messages",
+          "[steps][s3][paths][sides]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir + " && mkdir -p src a/b && echo x > src/zz1 && echo y > src/zz2");
+  std::string forged = "01:00:00 ok   sync  FORGED";
+  std::string tail = "&#10;" + forged + "&#x1b;[2J", shown = "\\x0a" + forged + "\\x1b[2J";
+  Hostile h = DownloadHostile(dir, "daily", {{"daily/x/../" + tail, "daily/zz1"}});
+  CHECK(h.run.exit_code == 1);
+  CHECK(Names(h.run, "refused key 'daily/x/../" + shown + "'"));
+  // A key that is a legal name, missing at the destination: verify names it.
+  Hostile v = DownloadHostile(dir, "daily", {{"daily/y" + tail, "daily/zz2"}}, ", mode: verify");
+  CHECK(v.run.exit_code == 1);
+  CHECK(Names(v.run, ", y" + shown));
+  for (const Hostile* r : {&h, &v}) {
+    CHECK(r->run.err.find('\x1b') == std::string::npos);
+    CHECK(r->run.err.find("\n" + forged) == std::string::npos);
+  }
+}

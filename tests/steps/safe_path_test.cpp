@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "steps/common/scratch.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -150,4 +151,35 @@ TEST_CASE("safe path: InsideTree resolves links on both sides", "[safe_path]") {
   CHECK_FALSE(InsideTree(dir + "/dest", dir + "/dest/out"));
   CHECK_FALSE(InsideTree(dir + "/dest", dir + "/dest/missing"));
   CHECK_FALSE(InsideTree(dir + "/de", dir + "/dest/in"));  // a prefix is not a parent
+}
+
+TEST_CASE("safe path: Printable escapes control characters and keeps UTF-8", "[safe_path]") {
+  CHECK(Printable("plain name.gz") == "plain name.gz");
+  CHECK(Printable("été/日本語 \xf0\x9f\x98\x80") == "été/日本語 \xf0\x9f\x98\x80");
+  CHECK(Printable("a\nb\tc\x1b[2J\x7f") == "a\\x0ab\\x09c\\x1b[2J\\x7f");
+  CHECK(Printable(std::string("a\0b", 3)) == "a\\x00b");
+  CHECK(Printable("\xc2\x9b"
+                  "31m") == "\\xc2\\x9b31m");      // C1 CSI, as UTF-8
+  CHECK(Printable("\xe9t\xe9") == "\\xe9t\\xe9");  // Latin-1, not UTF-8
+  CHECK(Printable("\xc0\xaf") == "\\xc0\\xaf");    // overlong '/'
+  CHECK(Printable("x\xe2\x82") == "x\\xe2\\x82");  // cut short
+}
+
+TEST_CASE("scratch: names fit NAME_MAX for any legal name and are recognised", "[safe_path]") {
+  std::string accents;
+  while (accents.size() < 255) accents += "\xc3\xa9";
+  accents.resize(254);  // 127 characters
+  for (const std::string& name : {std::string("a"), std::string("dump.sqlite"),
+                                  std::string(255, 'n'), accents, std::string(230, 'x')}) {
+    INFO(name.size());
+    std::string tmp = ScratchName(name);
+    CHECK(tmp.size() + std::string("-journal").size() <= 255);
+    CHECK(ScratchOwner(tmp) == static_cast<long>(::getpid()));
+    CHECK(ScratchOwner(tmp + "-journal") == static_cast<long>(::getpid()));
+    CHECK(tmp.compare(0, 1 + std::min<size_t>(name.size(), 20), "." + name.substr(0, 20)) == 0);
+    CHECK(Printable(tmp) == tmp);  // never a UTF-8 character cut in two
+  }
+  for (const char* not_ours : {".vimrc.tmp-2024", ".a.tmp-12-0123", "a.tmp-1-0123456789abcdef",
+                               ".a.tmp-x-0123456789abcdef"})
+    CHECK(ScratchOwner(not_ours) == 0);
 }

@@ -95,8 +95,12 @@ TEST_CASE("seed as code: backup under write load to S3, drill from the bucket, R
   S3rver s3("backups");
   std::string live_db = root + "/backend/data/app.sqlite";
   LiveBackend live(root);
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));  // orders are being written
-  std::string before_backup = Sqlite(live_db, "SELECT count(*) FROM orders");
+  // Orders are being written (on a loaded machine the first one may take a few seconds).
+  std::string before_backup = "0";
+  for (int i = 0; i < 150 && before_backup == "0"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    before_backup = Sqlite(live_db, "SELECT count(*) FROM orders");
+  }
 
   Command backup =
       RunShipped(root, "backup", S3Sets(s3) + " --set database=backend/data/app.sqlite");

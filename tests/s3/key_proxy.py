@@ -8,6 +8,9 @@ content under a plain key and this proxy renames it.
                          a request for LISTED (as written, or after a client's dot-segment
                          removal) is sent on for STORED, so a client that writes what it
                          downloads gets the content.
+A listing asked for with encoding-type=url is answered as S3 does (s3rver ignores the
+parameter): <EncodingType>url</EncodingType> and every key percent-encoded, so a key XML 1.0
+cannot carry (an ESC, given as &#x1b;) still reaches the client.
 usage: key_proxy.py PORT TARGET_PORT --bucket B --show LISTED=STORED ...
 Prints "ready" when listening."""
 import argparse
@@ -15,8 +18,17 @@ import html
 import http.client
 import http.server
 import posixpath
+import re
 import sys
 import urllib.parse
+
+
+def xml_text(raw):
+    """XML character data as a string; html.unescape drops references to control characters
+    (HTML's rule), which a key given as &#x1b; must keep."""
+    raw = re.sub(r"&#[xX]([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), raw)
+    raw = re.sub(r"&#([0-9]+);", lambda m: chr(int(m.group(1))), raw)
+    return html.unescape(raw)
 
 
 def make_handler(target_port, bucket, shows):
@@ -33,6 +45,14 @@ def make_handler(target_port, bucket, shows):
         for listed, stored in shows:
             data = data.replace(f"<Key>{stored}</Key>".encode(), f"<Key>{listed}</Key>".encode())
         return data
+
+    def url_encoded(data):
+        text = data.decode()
+        text = re.sub(r"(<ListBucketResult[^>]*>)", r"\1<EncodingType>url</EncodingType>", text,
+                      count=1)
+        text = re.sub(r"<Key>(.*?)</Key>", lambda m: "<Key>" + urllib.parse.quote(
+            xml_text(m.group(1)), safe="/") + "</Key>", text, flags=re.S)
+        return text.encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -51,6 +71,8 @@ def make_handler(target_port, bucket, shows):
             data = resp.read()
             if "list-type=2" in query:
                 data = renamed(data)
+                if "encoding-type=url" in query:
+                    data = url_encoded(data)
             skip = ("transfer-encoding", "connection", "content-length")
             kept = [(k, v) for k, v in resp.getheaders() if k.lower() not in skip]
             size = resp.getheader("Content-Length", "0") if self.command == "HEAD" else len(data)

@@ -289,6 +289,7 @@ TEST_CASE("s3-sync S3 to folder: control characters in listed keys are escaped i
   std::string forged = "01:00:00 ok   sync  FORGED";
   std::string tail = "&#10;" + forged + "&#x1b;[2J", shown = "\\x0a" + forged + "\\x1b[2J";
   Hostile h = DownloadHostile(dir, "daily", {{"daily/x/../" + tail, "daily/zz1"}});
+  INFO(h.run.err);
   CHECK(h.run.exit_code == 1);
   CHECK(Names(h.run, "refused key 'daily/x/../" + shown + "'"));
   // A key that is a legal name, missing at the destination: verify names it.

@@ -2,20 +2,25 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
 namespace runbook {
 namespace {
 
+constexpr uint64_t kMaxErrorBody = 1 << 20;  // a non-2xx body, kept in memory
+
 struct Transfer {
   const HttpRequest* req = nullptr;
   HttpResponse* resp = nullptr;
   const CancelToken* cancel = nullptr;
+  CURL* curl = nullptr;
   FILE* in = nullptr;
   uint64_t left = 0;
   size_t body_pos = 0;
   FILE* out = nullptr;
+  uint64_t received = 0;  // body bytes so far
 };
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -33,9 +38,21 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// A 2xx body goes to response_file when there is one; every body is cut off (the transfer
+// fails) as soon as it passes its limit.
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  if (t->out != nullptr) return std::fwrite(data, 1, size * n, t->out);
+  long status = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  bool success = status >= 200 && status < 300;
+  uint64_t limit = success ? t->req->max_body : kMaxErrorBody;
+  if (size * n > limit - std::min(limit, t->received)) {
+    t->resp->over_limit = true;
+    t->resp->body_status = static_cast<int>(status);
+    return 0;  // curl stops with CURLE_WRITE_ERROR
+  }
+  t->received += size * n;
+  if (t->out != nullptr && success) return std::fwrite(data, 1, size * n, t->out);
   t->resp->body.append(data, size * n);
   return size * n;
 }
@@ -76,8 +93,8 @@ HttpClient::~HttpClient() = default;
 
 HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
   HttpResponse resp;
-  Transfer t{&req, &resp, &cancel};
   CURL* c = impl_->curl;
+  Transfer t{&req, &resp, &cancel, c};
   curl_easy_reset(c);
   uint64_t body_size = req.body_file.empty() ? req.body.size() : req.body_size;
   if (!req.body_file.empty()) {
@@ -124,7 +141,11 @@ HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel)
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   resp.status = rc == CURLE_OK ? static_cast<int>(status) : 0;
-  if (rc != CURLE_OK && resp.error.empty())
+  if (resp.over_limit)
+    resp.error = "HTTP " + std::to_string(resp.body_status) + " with a body longer than " +
+                 std::to_string(resp.body_status / 100 == 2 ? req.max_body : kMaxErrorBody) +
+                 " bytes; stopped there";
+  else if (rc != CURLE_OK && resp.error.empty())
     resp.error = cancel.cancelled() ? "cancelled" : curl_easy_strerror(rc);
   if (t.in) std::fclose(t.in);
   if (t.out && std::fclose(t.out) != 0 && resp.error.empty())

@@ -78,6 +78,21 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->cancel->cancelled() ? 1 : 0;  // non-zero aborts the transfer
 }
 
+// The status and error of a finished transfer: a body cut off at its limit or a transport
+// error is no response (status 0).
+void Conclude(CURL* c, CURLcode rc, const HttpRequest& req, const CancelToken& cancel,
+              HttpResponse& resp) {
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  resp.status = rc == CURLE_OK ? static_cast<int>(status) : 0;
+  if (resp.over_limit)
+    resp.error = "HTTP " + std::to_string(resp.body_status) + " with a body longer than " +
+                 std::to_string(resp.body_status / 100 == 2 ? req.max_body : kMaxErrorBody) +
+                 " bytes; stopped there";
+  else if (rc != CURLE_OK && resp.error.empty())
+    resp.error = cancel.cancelled() ? "cancelled" : curl_easy_strerror(rc);
+}
+
 }  // namespace
 
 struct HttpClient::Impl {
@@ -138,15 +153,7 @@ HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel)
     if (t.out == nullptr) resp.error = "cannot write " + req.response_file;
   }
   CURLcode rc = resp.error.empty() ? curl_easy_perform(c) : CURLE_WRITE_ERROR;
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  resp.status = rc == CURLE_OK ? static_cast<int>(status) : 0;
-  if (resp.over_limit)
-    resp.error = "HTTP " + std::to_string(resp.body_status) + " with a body longer than " +
-                 std::to_string(resp.body_status / 100 == 2 ? req.max_body : kMaxErrorBody) +
-                 " bytes; stopped there";
-  else if (rc != CURLE_OK && resp.error.empty())
-    resp.error = cancel.cancelled() ? "cancelled" : curl_easy_strerror(rc);
+  Conclude(c, rc, req, cancel, resp);
   if (t.in) std::fclose(t.in);
   if (t.out && std::fclose(t.out) != 0 && resp.error.empty())
     resp.error = "cannot write " + req.response_file;

@@ -1,5 +1,6 @@
 #include "steps/common/s3.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -46,7 +47,7 @@ bool Retryable(const HttpResponse& r) {
 }
 
 constexpr size_t kPageKeys = 1000;             // max-keys asked of each listing page
-constexpr uint64_t kMaxAnswerBody = 64 << 20;  // a listing page or a DeleteResult
+constexpr uint64_t kMaxAnswerBody = 64 << 20;  // any answer read into memory
 
 // sha256 hex and raw md5 of a file range (a multipart part), streamed.
 std::pair<std::string, std::string> DigestRange(const std::string& file, uint64_t offset,
@@ -132,6 +133,7 @@ HttpResponse S3Client::Call(HttpRequest req, const std::string& key, const std::
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
     HttpRequest signed_req = req;
     signed_req.timeout = config_.request_timeout;
+    if (req.response_file.empty()) signed_req.max_body = std::min(req.max_body, kMaxAnswerBody);
     std::string date = AmzDate();
     signed_req.url = Url(key, query);
     signed_req.headers.emplace_back("host", Host());
@@ -199,7 +201,6 @@ Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const Ca
     if (!token.empty()) query = "continuation-token=" + UriEncode(token, false) + "&" + query;
     HttpRequest req;
     req.method = "GET";
-    req.max_body = kMaxAnswerBody;
     HttpResponse r = Call(req, "", query, Sha256Hex(""), cancel);
     if (r.status != 200) return Failure(r, "listing", prefix);
     auto page = ParseListPage(r.body);
@@ -381,7 +382,6 @@ void S3Client::DeleteBatch(const std::vector<std::string>& batch, const CancelTo
   HttpRequest req;
   req.method = "POST";
   req.body = DeleteObjectsBody(batch);
-  req.max_body = kMaxAnswerBody;
   req.headers = {{"content-md5", Base64Encode(Md5Raw(req.body))},
                  {"content-type", "application/xml"}};
   HttpResponse r = Call(req, "", "delete=", Sha256Hex(req.body), cancel);

@@ -17,6 +17,7 @@ pass) and answers it wrongly, as a proxy, a captive portal or a broken server mi
   list:tokenloop  this and every later listing: an empty truncated page, tokens ''->A->B->A
   list:empty403   403 with an empty body and no content type
   list:tokenflood this and every later listing: an empty truncated page, a new token each time
+  list:duppages   this and the next listing: two pages naming the same key PREFIX/twice.txt
   delete:partial  every other key is deleted; the answer has an <Error> for each of the rest
   delete:silent   nothing is deleted; the answer is a DeleteResult that names no key
   delete:html     nothing is deleted; 200, a text/html page
@@ -35,6 +36,7 @@ import re
 import sys
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 ERRORS = {"503": (503, "ServiceUnavailable"), "500": (500, "InternalError"),
@@ -55,6 +57,17 @@ def kind(command, path):
     if command == "GET":
         return "get"
     return "other"
+
+
+def dup_page(path):
+    """duppages: the key PREFIX/twice.txt on a first, truncated page and again on the last."""
+    prefix = urllib.parse.unquote(re.search(r"prefix=([^&]*)", path).group(1))
+    more = "continuation-token=" not in path
+    return (f'<ListBucketResult xmlns="{S3NS}"><KeyCount>1</KeyCount>'
+            f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
+            + ("<NextContinuationToken>A</NextContinuationToken>" if more else "")
+            + f"<Contents><Key>{prefix}twice.txt</Key><Size>1</Size></Contents>"
+            "</ListBucketResult>").encode()
 
 
 def loop_page(path, flood):
@@ -155,6 +168,11 @@ def main():
                     f'<ListBucketResult xmlns="{S3NS}"><IsTruncated>false</IsTruncated>'
                     "<IsTruncated>true</IsTruncated><NextContinuationToken>t"
                     "</NextContinuationToken></ListBucketResult>").encode())
+            if fault == "duppages":
+                if "continuation-token=" not in self.path:
+                    with lock:
+                        faults.insert(0, "list:duppages")  # the next page too
+                return self.answer(200, dup_page(self.path))
             if fault in ("tokenloop", "tokenflood"):
                 looping.append(fault == "tokenflood")
                 return self.answer(200, loop_page(self.path, looping[0]))

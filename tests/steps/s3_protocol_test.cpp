@@ -252,7 +252,9 @@ TEST_CASE("s3-sync: a listing that contradicts itself, hides its keys or loops d
         answer + "is not a ListBucketResult (<Contents> inside <Wrapper>, where S3 never puts it)"},
        {"list:tokenloop",
         answer + "repeats the continuation token 'A' of an earlier page (a loop)"},
-       {"list:empty403", "listing s3://backups/daily/: HTTP 403 with an empty untyped body;"}});
+       {"list:empty403", "listing s3://backups/daily/: HTTP 403 with an empty untyped body;"},
+       {"list:duppages",
+        answer + "names the key 'daily/twice.txt' again (an earlier page had it)"}});
   // Upward: a looping listing of the destination is not an empty bucket to fill.
   Command up = s.Faulty(server, "list:tokenloop", "src", "s3://backups/daily");
   CHECK(up.exit_code == 1);

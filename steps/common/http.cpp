@@ -2,20 +2,25 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
 namespace runbook {
 namespace {
 
+constexpr uint64_t kMaxErrorBody = 1 << 20;  // a non-2xx body, kept in memory
+
 struct Transfer {
   const HttpRequest* req = nullptr;
   HttpResponse* resp = nullptr;
   const CancelToken* cancel = nullptr;
+  CURL* curl = nullptr;
   FILE* in = nullptr;
   uint64_t left = 0;
   size_t body_pos = 0;
   FILE* out = nullptr;
+  uint64_t received = 0;  // body bytes so far
 };
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -33,9 +38,21 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// A 2xx body goes to response_file when there is one; every body is cut off (the transfer
+// fails) as soon as it passes its limit.
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  if (t->out != nullptr) return std::fwrite(data, 1, size * n, t->out);
+  long status = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+  bool success = status >= 200 && status < 300;
+  uint64_t limit = success ? t->req->max_body : kMaxErrorBody;
+  if (size * n > limit - std::min(limit, t->received)) {
+    t->resp->over_limit = true;
+    t->resp->body_status = static_cast<int>(status);
+    return 0;  // curl stops with CURLE_WRITE_ERROR
+  }
+  t->received += size * n;
+  if (t->out != nullptr && success) return std::fwrite(data, 1, size * n, t->out);
   t->resp->body.append(data, size * n);
   return size * n;
 }
@@ -61,6 +78,21 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->cancel->cancelled() ? 1 : 0;  // non-zero aborts the transfer
 }
 
+// The status and error of a finished transfer: a body cut off at its limit or a transport
+// error is no response (status 0).
+void Conclude(CURL* c, CURLcode rc, const HttpRequest& req, const CancelToken& cancel,
+              HttpResponse& resp) {
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  resp.status = rc == CURLE_OK ? static_cast<int>(status) : 0;
+  if (resp.over_limit)
+    resp.error = "HTTP " + std::to_string(resp.body_status) + " with a body longer than " +
+                 std::to_string(resp.body_status / 100 == 2 ? req.max_body : kMaxErrorBody) +
+                 " bytes; stopped there";
+  else if (rc != CURLE_OK && resp.error.empty())
+    resp.error = cancel.cancelled() ? "cancelled" : curl_easy_strerror(rc);
+}
+
 }  // namespace
 
 struct HttpClient::Impl {
@@ -76,8 +108,8 @@ HttpClient::~HttpClient() = default;
 
 HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
   HttpResponse resp;
-  Transfer t{&req, &resp, &cancel};
   CURL* c = impl_->curl;
+  Transfer t{&req, &resp, &cancel, c};
   curl_easy_reset(c);
   uint64_t body_size = req.body_file.empty() ? req.body.size() : req.body_size;
   if (!req.body_file.empty()) {
@@ -121,11 +153,7 @@ HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel)
     if (t.out == nullptr) resp.error = "cannot write " + req.response_file;
   }
   CURLcode rc = resp.error.empty() ? curl_easy_perform(c) : CURLE_WRITE_ERROR;
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  resp.status = rc == CURLE_OK ? static_cast<int>(status) : 0;
-  if (rc != CURLE_OK && resp.error.empty())
-    resp.error = cancel.cancelled() ? "cancelled" : curl_easy_strerror(rc);
+  Conclude(c, rc, req, cancel, resp);
   if (t.in) std::fclose(t.in);
   if (t.out && std::fclose(t.out) != 0 && resp.error.empty())
     resp.error = "cannot write " + req.response_file;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,7 +23,12 @@ struct HttpRequest {
   std::string body_file;  // stream this file's range as the body
   uint64_t body_offset = 0;
   uint64_t body_size = 0;
-  std::string response_file;  // write a 2xx body here (created/truncated) instead of memory
+  std::string response_file;  // write a 2xx body here (created/truncated) instead of memory;
+                              // any other status's body goes to memory (up to 1 MiB)
+  // The most bytes a 2xx body may have: the transfer stops as soon as it passes this, and
+  // the response is then a failure (status 0, over_limit, error saying so). For a download,
+  // the size the object was listed with.
+  uint64_t max_body = UINT64_MAX;
   std::chrono::milliseconds timeout{120000};
 };
 
@@ -31,6 +37,8 @@ struct HttpResponse {
   std::string error;                           // transport error, for people
   std::map<std::string, std::string> headers;  // names lowercase; repeats joined by '\n'
   std::string body;                            // when not written to response_file
+  bool over_limit = false;  // the body passed max_body (or an error body 1 MiB): not retried
+  int body_status = 0;      // with over_limit, the HTTP status the cut-off answer had
   std::string Header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : it->second;

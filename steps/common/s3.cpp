@@ -1,5 +1,6 @@
 #include "steps/common/s3.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -40,9 +41,13 @@ std::string Answer(const HttpResponse& r) {
   return "HTTP " + std::to_string(r.status) + " with " + article + type + " body";
 }
 
+// A body over its limit is not a passing fault: asking again gets the same.
 bool Retryable(const HttpResponse& r) {
-  return r.status == 0 || r.status == 429 || r.status >= 500;
+  return (r.status == 0 && !r.over_limit) || r.status == 429 || r.status >= 500;
 }
+
+constexpr size_t kPageKeys = 1000;             // max-keys asked of each listing page
+constexpr uint64_t kMaxAnswerBody = 64 << 20;  // any answer read into memory
 
 // sha256 hex and raw md5 of a file range (a multipart part), streamed.
 std::pair<std::string, std::string> DigestRange(const std::string& file, uint64_t offset,
@@ -128,6 +133,7 @@ HttpResponse S3Client::Call(HttpRequest req, const std::string& key, const std::
   for (int attempt = 1; attempt <= config_.max_attempts; ++attempt) {
     HttpRequest signed_req = req;
     signed_req.timeout = config_.request_timeout;
+    if (req.response_file.empty()) signed_req.max_body = std::min(req.max_body, kMaxAnswerBody);
     std::string date = AmzDate();
     signed_req.url = Url(key, query);
     signed_req.headers.emplace_back("host", Host());
@@ -156,11 +162,11 @@ std::string S3Client::Where(const std::string& what, const std::string& key) con
 Status S3Client::Failure(const HttpResponse& r, const std::string& what,
                          const std::string& key) const {
   if (r.status == 0) return Status::Error(Where(what, key) + r.error);
-  std::string status = "HTTP " + std::to_string(r.status);
-  if (r.body.empty()) return Status::Error(Where(what, key) + status);
+  if (r.body.empty()) return Status::Error(Where(what, key) + Answer(r));  // a HEAD, a proxy
   auto error = ParseError(r.body);
   if (!error.ok()) return Refused(r, what, key, error.status());
-  return Status::Error(Where(what, key) + status + " " + error.value().code);
+  return Status::Error(Where(what, key) + "HTTP " + std::to_string(r.status) + " " +
+                       error.value().code);
 }
 
 Status S3Client::Refused(const HttpResponse& r, const std::string& what, const std::string& key,
@@ -168,29 +174,46 @@ Status S3Client::Refused(const HttpResponse& r, const std::string& what, const s
   return Status::Error(Where(what, key) + Answer(r) + " " + why.message());
 }
 
+// One page's objects onto `out`, each key once in the whole listing and under `prefix`.
+Status S3Client::TakePage(const S3ListPage& page, const std::string& prefix,
+                          std::set<std::string>& keys, std::vector<S3Object>& out) const {
+  if (page.objects.size() > kPageKeys)
+    return Status::Error("holds " + std::to_string(page.objects.size()) + " keys, more than the " +
+                         std::to_string(kPageKeys) + " asked");
+  for (const S3ListedObject& o : page.objects) {
+    if (o.key.compare(0, prefix.size(), prefix) != 0)
+      return Status::Error("names '" + o.key + "', which is not under the prefix");
+    if (!keys.insert(o.key).second)
+      return Status::Error("names the key '" + o.key + "' again (an earlier page had it)");
+    out.push_back({o.key, o.size, o.etag, "", ""});
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const CancelToken& cancel) {
   std::vector<S3Object> out;
+  std::set<std::string> keys, tokens;  // every key and continuation token met so far
   std::string token;
-  for (;;) {
+  for (size_t pages = 1;; ++pages) {
     // Keys URL-encoded: AWS sends a control character as a reference XML 1.0 forbids.
-    std::string query =
-        "encoding-type=url&list-type=2&max-keys=1000&prefix=" + UriEncode(prefix, false);
+    std::string query = "encoding-type=url&list-type=2&max-keys=" + std::to_string(kPageKeys) +
+                        "&prefix=" + UriEncode(prefix, false);
     if (!token.empty()) query = "continuation-token=" + UriEncode(token, false) + "&" + query;
     HttpRequest req;
     req.method = "GET";
     HttpResponse r = Call(req, "", query, Sha256Hex(""), cancel);
     if (r.status != 200) return Failure(r, "listing", prefix);
     auto page = ParseListPage(r.body);
-    if (!page.ok()) return Refused(r, "listing", prefix, page.status());
-    for (const S3ListedObject& o : page.value().objects) {
-      if (o.key.compare(0, prefix.size(), prefix) != 0)
-        return Refused(r, "listing", prefix,
-                       Status::Error("names '" + o.key + "', which is not under the prefix"));
-      out.push_back({o.key, o.size, o.etag, "", ""});
-    }
+    Status s = page.ok() ? TakePage(page.value(), prefix, keys, out) : page.status();
+    if (!s.ok()) return Refused(r, "listing", prefix, s);
     if (!page.value().is_truncated) return out;
-    if (page.value().next_token == token)
-      return Refused(r, "listing", prefix, Status::Error("repeats the continuation token"));
+    if (!tokens.insert(page.value().next_token).second)
+      return Refused(r, "listing", prefix,
+                     Status::Error("repeats the continuation token '" + page.value().next_token +
+                                   "' of an earlier page (a loop)"));
+    if (pages == config_.max_list_pages)
+      return Status::Error(Where("listing", prefix) + "still truncated after " +
+                           std::to_string(pages) + " pages (max_list_pages); refused as endless");
     token = page.value().next_token;
   }
 }
@@ -305,13 +328,19 @@ Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
   return object;
 }
 
-Status S3Client::Get(const std::string& key, const std::string& file, const CancelToken& cancel) {
+Status S3Client::Get(const std::string& key, const std::string& file, uint64_t listed_size,
+                     const CancelToken& cancel) {
   HttpRequest req;
   req.method = "GET";
   req.response_file = file;
+  req.max_body = listed_size;
   HttpResponse r = Call(req, key, "", Sha256Hex(""), cancel);
   if (r.status == 200) return Status::Ok();
   std::remove(file.c_str());
+  if (r.over_limit && r.body_status == 200)
+    return Status::Error(Where("download of", key) + "HTTP 200 with a body longer than the " +
+                         std::to_string(listed_size) +
+                         " bytes listed; stopped there and kept nothing");
   return Failure(r, "download of", key);
 }
 
@@ -360,19 +389,35 @@ void S3Client::DeleteBatch(const std::vector<std::string>& batch, const CancelTo
     out.failure = Failure(r, "deleting in", "");
     return;
   }
+  std::set<std::string> asked(batch.begin(), batch.end());
   auto result = ParseDeleteResult(r.body);
-  if (!result.ok()) {
-    out.failure = Refused(r, "deleting in", "", result.status());
+  Status about = result.ok() ? Unasked(result.value(), asked) : result.status();
+  if (!about.ok()) {  // not an answer to this request: nothing of it is believed
+    out.failure = Refused(r, "deleting in", "", about);
     return;
   }
-  std::set<std::string> asked(batch.begin(), batch.end());
-  for (const std::string& key : result.value().deleted)
-    if (asked.erase(key) == 1) out.deleted.push_back(key);
-  for (const S3DeleteError& e : result.value().errors)
-    if (asked.erase(e.key) == 1) out.errors.push_back(e);
+  for (const std::string& key : result.value().deleted) {
+    asked.erase(key);
+    out.deleted.push_back(key);
+  }
+  for (const S3DeleteError& e : result.value().errors) {
+    asked.erase(e.key);
+    out.errors.push_back(e);
+  }
   for (const std::string& key : batch)  // in the order asked
     if (asked.count(key) == 1)
       out.errors.push_back({key, "", "the server's DeleteResult does not name it"});
+}
+
+// Why a DeleteResult is not about the keys `asked`: it names one never asked. (A key named
+// twice, Deleted and Error, is refused by ParseDeleteResult.)
+Status S3Client::Unasked(const S3DeleteResult& result, const std::set<std::string>& asked) {
+  std::vector<std::string> named = result.deleted;
+  for (const S3DeleteError& e : result.errors) named.push_back(e.key);
+  for (const std::string& key : named)
+    if (asked.count(key) == 0)
+      return Status::Error("names the key '" + key + "', which was not asked to be deleted");
+  return Status::Ok();
 }
 
 // A key a DeleteObjects body cannot carry goes by its URL.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct S3Config {
   std::string kms_key_id;  // with aws:kms
   int max_attempts = 5;
   std::chrono::milliseconds request_timeout{120000};  // one request; a stall is retried
+  size_t max_list_pages = 100000;  // a listing still truncated after this many pages (of
+                                   // 1000 keys) fails as endless
 };
 
 struct S3Object {
@@ -52,7 +55,10 @@ class S3Client {
  public:
   explicit S3Client(S3Config config) : config_(std::move(config)) {}
 
-  // Every object under `prefix`, or an error: never a partial list.
+  // Every object under `prefix`, or an error: never a partial list. Refused as not an
+  // answer to the request: a page with more keys than asked (1000), a key outside the
+  // prefix, a key named twice (in one page or two), a continuation token met before (a
+  // loop), more than max_list_pages pages.
   Result<std::vector<S3Object>> List(const std::string& prefix, const CancelToken& cancel);
   // Uploads the whole file; the server checks Content-MD5; sha256 goes in the metadata.
   Result<S3Object> Put(const std::string& key, const std::string& file, const std::string& sha256,
@@ -62,12 +68,15 @@ class S3Client {
   Result<S3Object> PutMultipart(const std::string& key, const std::string& file,
                                 const std::string& sha256, uint64_t size, uint64_t part_size,
                                 int parallel, const CancelToken& cancel);
-  Status Get(const std::string& key, const std::string& file, const CancelToken& cancel);
+  // Downloads into `file`. The transfer stops as soon as the body passes `listed_size`
+  // (the size the listing gave): an error, and `file` is removed.
+  Status Get(const std::string& key, const std::string& file, uint64_t listed_size,
+             const CancelToken& cancel);
   Result<S3Object> Head(const std::string& key, const CancelToken& cancel);
   // Deletes `keys` (DeleteObjects, 1000 a request; a key XML cannot carry by its URL) and
-  // says what the server confirmed. A request that fails or whose answer is not a
-  // DeleteResult stops there (`failure`); the keys of that and later batches are in neither
-  // list.
+  // says what the server confirmed. A request that fails, whose answer is not a
+  // DeleteResult, or is one about other keys (a key not asked, a key both Deleted and Error)
+  // stops there (`failure`); the keys of that and later batches are in neither list.
   S3DeleteOutcome Delete(const std::vector<std::string>& keys, const CancelToken& cancel);
 
   const S3Config& config() const { return config_; }
@@ -82,6 +91,9 @@ class S3Client {
                             const std::vector<std::string>& etags, const CancelToken& cancel);
   void DeleteBatch(const std::vector<std::string>& batch, const CancelToken& cancel,
                    S3DeleteOutcome& out);
+  static Status Unasked(const S3DeleteResult& result, const std::set<std::string>& asked);
+  Status TakePage(const S3ListPage& page, const std::string& prefix, std::set<std::string>& keys,
+                  std::vector<S3Object>& out) const;
   void DeleteOne(const std::string& key, const CancelToken& cancel, S3DeleteOutcome& out);
   // "listing s3://bucket/prefix: " and what was wrong: a transport error, S3's error code,
   // or an answer that is not the expected document (`why`), with its status and type.

@@ -4,6 +4,7 @@
 #include <libxml/parserInternals.h>
 #include <libxml/xmlwriter.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -12,6 +13,8 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <sstream>
 
 #include "engine/util/strings.h"
 #include "steps/common/sigv4.h"
@@ -21,6 +24,8 @@ namespace {
 
 using Node = const xmlNode*;
 constexpr const char* kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+// s3rver's answers carry this misspelling of it; accepted as S3's.
+constexpr const char* kS3rverNamespace = "http://doc.s3.amazonaws.com/2006-03-01/";
 
 // libxml2's global tables are built once, before the first parse or write of any thread.
 void InitLibxml2() {
@@ -140,13 +145,100 @@ std::string WrongRoot(Node top, const char* root) {
   return "";
 }
 
+// Where a document type has its elements, as S3's API reference defines them. A name in
+// `slots` (or the root's) is "known": it is read only where a slot puts it, and an element of
+// that name anywhere else (under an unknown wrapper, at another level) refuses the document.
+// Unknown names are allowed anywhere (S3 adds fields), but never hold a known one.
+struct Slot {
+  std::string parent, name;
+  bool many;  // may repeat under one parent; otherwise at most once
+};
+struct Schema {
+  std::string root;
+  std::vector<Slot> slots;
+  // `spec`: "Parent: Child Child* ...; Parent: ...", '*' marking a name that may repeat.
+  Schema(std::string root_name, const std::string& spec) : root(std::move(root_name)) {
+    std::istringstream words(spec);
+    std::string parent;
+    for (std::string word; words >> word;) {
+      if (word.back() == ';') word.pop_back();
+      if (word.back() == ':')
+        parent = word.substr(0, word.size() - 1);
+      else
+        slots.push_back({parent, word.substr(0, word.find('*')), word.back() == '*'});
+    }
+  }
+  const Slot* Find(const std::string& parent, const std::string& name) const {
+    for (const Slot& s : slots)
+      if (parent == s.parent && name == s.name) return &s;
+    return nullptr;
+  }
+  bool Known(const std::string& name) const {
+    if (name == root) return true;
+    for (const Slot& s : slots)
+      if (name == s.name) return true;
+    return false;
+  }
+};
+
+const Schema kListSchema{
+    "ListBucketResult",
+    "ListBucketResult: Name Prefix KeyCount MaxKeys IsTruncated EncodingType ContinuationToken "
+    "NextContinuationToken StartAfter Delimiter Contents* CommonPrefixes*; "
+    "Contents: Key Size ETag LastModified StorageClass; CommonPrefixes: Prefix"};
+const Schema kInitiateSchema{"InitiateMultipartUploadResult",
+                             "InitiateMultipartUploadResult: Bucket Key UploadId"};
+const Schema kCompleteSchema{"CompleteMultipartUploadResult",
+                             "CompleteMultipartUploadResult: Location Bucket Key ETag"};
+const Schema kDeleteSchema{"DeleteResult",
+                           "DeleteResult: Deleted* Error*; Deleted: Key VersionId; "
+                           "Error: Key VersionId Code Message"};
+const Schema kErrorSchema{"Error", "Error: Code Message"};
+
+// Why `n` is in a namespace other than none or S3's, or "".
+std::string ForeignNamespace(Node n) {
+  if (n->ns == nullptr || n->ns->href == nullptr) return "";
+  const char* href = reinterpret_cast<const char*>(n->ns->href);
+  if (std::strcmp(href, kS3Namespace) == 0 || std::strcmp(href, kS3rverNamespace) == 0) return "";
+  return "<" + NameOf(n) + "> is in the namespace '" + std::string(href).substr(0, 80) +
+         "', not S3's";
+}
+
+// Why the elements under `n` break `schema`, or "" (recursive: libxml2 bounds the depth).
+std::string Misplaced(Node n, const Schema& schema) {
+  std::vector<std::string> once;  // single-valued names already met under `n`
+  for (Node c = n->children; c != nullptr; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE) continue;
+    std::string name = NameOf(c), where = "<" + name + "> inside <" + NameOf(n) + ">";
+    if (std::string why = ForeignNamespace(c); !why.empty()) return why;
+    const Slot* slot = schema.Find(NameOf(n), name);
+    if (!slot && schema.Known(name)) return where + ", where S3 never puts it";
+    if (slot && !slot->many) {
+      if (std::find(once.begin(), once.end(), name) != once.end()) return "more than one " + where;
+      once.push_back(name);
+    }
+    if (std::string why = Misplaced(c, schema); !why.empty()) return why;
+  }
+  return "";
+}
+
+// Why the document is not a `schema.root` document, or "".
+std::string NotTheDocument(Node top, const Schema& schema) {
+  std::string why = WrongRoot(top, schema.root.c_str());
+  if (why.empty()) why = ForeignNamespace(top);
+  return why.empty() ? Misplaced(top, schema) : why;
+}
+
 template <typename T>
-Result<T> Parse(const std::string& body, const char* root, Result<T> (*read)(Node)) {
+Result<T> Parse(const std::string& body, const Schema& schema, Result<T> (*read)(Node)) {
+  const char* root = schema.root.c_str();
   std::string why = Trim(body).empty() ? "the body is empty" : "";
   if (why.empty()) {
     Result<Doc> doc = ReadDocument(body);
     Node top = doc.ok() ? xmlDocGetRootElement(doc.value().get()) : nullptr;
-    why = !doc.ok() ? doc.status().message() : !top ? "no root element" : WrongRoot(top, root);
+    why = !doc.ok() ? doc.status().message()
+          : !top    ? "no root element"
+                    : NotTheDocument(top, schema);
     if (why.empty()) {
       Result<T> r = read(top);
       if (r.ok()) return r;
@@ -198,29 +290,58 @@ Result<S3ListedObject> ReadListed(Node c, size_t n, bool url_encoded) {
   return S3ListedObject{key.value(), *size, Unquote(etag.value())};
 }
 
+// <IsTruncated> and <NextContinuationToken> into `page`; they must agree.
+Status ReadTruncation(Node root, S3ListPage& page) {
+  auto truncated = Field(root, "IsTruncated", "<ListBucketResult>");
+  if (!truncated.ok()) return truncated.status();
+  if (truncated.value() != "true" && truncated.value() != "false")
+    return Status::Error("<IsTruncated> '" + truncated.value() + "' is not true or false");
+  page.is_truncated = truncated.value() == "true";
+  auto token = OptionalField(root, "NextContinuationToken");
+  if (!token.ok()) return token.status();
+  if (!page.is_truncated && !token.value().empty())
+    return Status::Error("<IsTruncated> is false but there is a <NextContinuationToken>");
+  if (page.is_truncated && !Child(root, "NextContinuationToken"))
+    return Status::Error("a truncated <ListBucketResult> has no <NextContinuationToken>");
+  if (page.is_truncated && token.value().empty())
+    return Status::Error("<NextContinuationToken> is empty");
+  page.next_token = token.value();
+  return Status::Ok();
+}
+
+// <KeyCount>, when there, counts the page's <Contents> and <CommonPrefixes>.
+Status CheckKeyCount(Node root, size_t contents) {
+  Node n = Child(root, "KeyCount");
+  if (n == nullptr) return Status::Ok();
+  auto text = Text(n);
+  if (!text.ok()) return text.status();
+  size_t prefixes = 0;
+  for (Node c = root->children; c != nullptr; c = c->next) prefixes += Is(c, "CommonPrefixes");
+  std::optional<uint64_t> count = ParseDecimal(text.value());
+  if (!count || *count != contents + prefixes)
+    return Status::Error("<KeyCount> '" + text.value() + "' is not the " +
+                         std::to_string(contents) + " <Contents> and " + std::to_string(prefixes) +
+                         " <CommonPrefixes> it holds");
+  return Status::Ok();
+}
+
 Result<S3ListPage> ReadListPage(Node root) {
   S3ListPage page;
   auto encoding = OptionalField(root, "EncodingType");  // absent when the server ignored it
   if (!encoding.ok()) return encoding.status();
   if (encoding.value() != "" && encoding.value() != "url")
     return Status::Error("<EncodingType> '" + encoding.value() + "' is not url");
-  size_t n = 0;
+  std::set<std::string> keys;
   for (Node c = root->children; c != nullptr; c = c->next) {
     if (!Is(c, "Contents")) continue;
-    auto o = ReadListed(c, ++n, encoding.value() == "url");
+    auto o = ReadListed(c, page.objects.size() + 1, encoding.value() == "url");
     if (!o.ok()) return o.status();
+    if (!keys.insert(o.value().key).second)
+      return Status::Error("names the key '" + o.value().key + "' twice");
     page.objects.push_back(std::move(o).value());
   }
-  auto truncated = Field(root, "IsTruncated", "<ListBucketResult>");
-  if (!truncated.ok()) return truncated.status();
-  if (truncated.value() != "true" && truncated.value() != "false")
-    return Status::Error("<IsTruncated> '" + truncated.value() + "' is not true or false");
-  page.is_truncated = truncated.value() == "true";
-  if (!page.is_truncated) return page;
-  auto token = Field(root, "NextContinuationToken", "a truncated <ListBucketResult>");
-  if (!token.ok()) return token.status();
-  if (token.value().empty()) return Status::Error("<NextContinuationToken> is empty");
-  page.next_token = token.value();
+  if (Status s = CheckKeyCount(root, page.objects.size()); !s.ok()) return s;
+  if (Status s = ReadTruncation(root, page); !s.ok()) return s;
   return page;
 }
 
@@ -256,9 +377,12 @@ Status ReadDeleteEntry(Node c, S3DeleteResult& out) {
 
 Result<S3DeleteResult> ReadDeleteResult(Node root) {
   S3DeleteResult out;
+  std::set<std::string> named;  // one answer per key asked: a key named twice contradicts
   for (Node c = root->children; c != nullptr; c = c->next) {
     if (!Is(c, "Deleted") && !Is(c, "Error")) continue;
     if (Status s = ReadDeleteEntry(c, out); !s.ok()) return s;
+    const std::string& key = Is(c, "Deleted") ? out.deleted.back() : out.errors.back().key;
+    if (!named.insert(key).second) return Status::Error("names the key '" + key + "' twice");
   }
   return out;
 }
@@ -315,19 +439,19 @@ class BodyWriter {
 }  // namespace
 
 Result<S3ListPage> ParseListPage(const std::string& body) {
-  return Parse<S3ListPage>(body, "ListBucketResult", ReadListPage);
+  return Parse<S3ListPage>(body, kListSchema, ReadListPage);
 }
 Result<std::string> ParseInitiateMultipart(const std::string& body) {
-  return Parse<std::string>(body, "InitiateMultipartUploadResult", ReadUploadId);
+  return Parse<std::string>(body, kInitiateSchema, ReadUploadId);
 }
 Result<std::string> ParseCompleteMultipart(const std::string& body) {
-  return Parse<std::string>(body, "CompleteMultipartUploadResult", ReadCompleteEtag);
+  return Parse<std::string>(body, kCompleteSchema, ReadCompleteEtag);
 }
 Result<S3DeleteResult> ParseDeleteResult(const std::string& body) {
-  return Parse<S3DeleteResult>(body, "DeleteResult", ReadDeleteResult);
+  return Parse<S3DeleteResult>(body, kDeleteSchema, ReadDeleteResult);
 }
 Result<S3Error> ParseError(const std::string& body) {
-  return Parse<S3Error>(body, "Error", ReadError);
+  return Parse<S3Error>(body, kErrorSchema, ReadError);
 }
 
 bool XmlCanCarry(const std::string& key) {

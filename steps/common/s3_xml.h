@@ -20,7 +20,12 @@ namespace runbook {
 // document: empty, with a DOCTYPE, not well-formed XML 1.0 as libxml2 checks it (a reference
 // to NUL, a control character, a surrogate or beyond U+10FFFF, an undeclared entity, raw
 // control characters, invalid UTF-8, more than one root), another root element (an HTML
-// page, an <Error>), a required element missing or malformed. The message is the reason
+// page, an <Error>), a required element missing or malformed, or a document that breaks the
+// shape S3's API reference gives it (docs/s3-sync.md): an element in a namespace other than
+// none or S3's; a single-valued element (<IsTruncated>, <Key>, <Size>, ...) twice under one
+// parent; an element the parse reads (<Contents>, <Key>, <Deleted>, ...) anywhere but under
+// its own parent, such as inside an unknown wrapper; elements that contradict each other
+// (below, per document). The message is the reason
 // only, "is not a ListBucketResult (not XML: Entity 'nbsp' not defined at line 1, column 9)"
 // with libxml2's words; the caller adds the operation, the HTTP status and the content type.
 
@@ -29,11 +34,12 @@ struct S3ListedObject {
   uint64_t size = 0;  // <Size>: 0 .. INT64_MAX
   std::string etag;   // <ETag> without its quotes; "" when absent
 };
-struct S3ListPage {  // one ListObjectsV2 answer (ListBucketResult)
-  std::vector<S3ListedObject> objects;
-  bool is_truncated = false;  // <IsTruncated>, required, exactly "true" or "false"
-  std::string next_token;     // <NextContinuationToken>, required when truncated
-};
+struct S3ListPage {                     // one ListObjectsV2 answer (ListBucketResult)
+  std::vector<S3ListedObject> objects;  // no key twice
+  bool is_truncated = false;            // <IsTruncated>, required, exactly "true" or "false"
+  std::string next_token;  // <NextContinuationToken>: required (not empty) when truncated,
+                           // refused (unless empty) when not
+};  // <KeyCount>, when present, must equal the number of <Contents> and <CommonPrefixes>
 Result<S3ListPage> ParseListPage(const std::string& body);
 // InitiateMultipartUploadResult -> its <UploadId> (not empty).
 Result<std::string> ParseInitiateMultipart(const std::string& body);
@@ -44,7 +50,8 @@ Result<std::string> ParseCompleteMultipart(const std::string& body);
 struct S3DeleteError {
   std::string key, code, message;
 };
-struct S3DeleteResult {  // DeleteResult: one <Deleted> or <Error> per key (Quiet=false)
+struct S3DeleteResult {  // DeleteResult: one <Deleted> or <Error> per key (Quiet=false);
+                         // a key named twice (Deleted and Error, or twice alike) is refused
   std::vector<std::string> deleted;
   std::vector<S3DeleteError> errors;
 };

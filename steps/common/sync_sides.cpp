@@ -251,7 +251,7 @@ Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const Sy
   if (!tmp.ok())
     return Status::Error("s3://" + from.bucket + "/" + Printable(key.value()) + ": " +
                          tmp.status().message());
-  Status s = s3.Get(key.value(), tmp.value().ProcPath(), cancel);
+  Status s = s3.Get(key.value(), tmp.value().ProcPath(), e.size, cancel);
   if (!s.ok()) return s;
   auto d = DigestFile(tmp.value().ProcPath());
   std::string why = DownloadMismatch(s3, key.value(), e, d, cancel);

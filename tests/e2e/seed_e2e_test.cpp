@@ -97,7 +97,7 @@ TEST_CASE("seed as code: backup under write load to S3, drill from the bucket, R
   LiveBackend live(root);
   // Orders are being written (on a loaded machine the first one may take a few seconds).
   std::string before_backup = "0";
-  for (int i = 0; i < 150 && before_backup == "0"; ++i) {
+  for (int i = 0; i < 150 && std::atoi(before_backup.c_str()) == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     before_backup = Sqlite(live_db, "SELECT count(*) FROM orders");
   }

@@ -12,9 +12,19 @@ A fault written KIND:NAME waits for the first request of that kind (the requests
 pass) and answers it wrongly, as a proxy, a captive portal or a broken server might:
   list:html       200, a text/html login page        list:empty  200, an empty body
   list:truncated  200, the real answer cut in half   list:hugesize  200, a Size of 10^20
+  list:duptruncated  200, a page saying <IsTruncated> false, then true with a token
+  list:wrapped    200, the real answer with every <Contents> inside an unknown <Wrapper>
+  list:tokenloop  this and every later listing: an empty truncated page, tokens ''->A->B->A
+  list:empty403   403 with an empty body and no content type
+  list:tokenflood this and every later listing: an empty truncated page, a new token each time
+  list:duppages   this and the next listing: two pages naming the same key PREFIX/twice.txt
   delete:partial  every other key is deleted; the answer has an <Error> for each of the rest
   delete:silent   nothing is deleted; the answer is a DeleteResult that names no key
   delete:html     nothing is deleted; 200, a text/html page
+  delete:unasked  all are deleted; the answer also names a key never asked as <Deleted>
+  delete:both     all are deleted; the answer names the first key both <Deleted> and <Error>
+  get:oversize    200 with 30 MiB (64 KiB each 10 ms: 5 s), whatever size the object has
+  get:nosuchkey   404 with S3's NoSuchKey <Error> document (application/xml)
 usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,list:html,...] [--stall 3]
 Prints "ready" when listening, and one line per request to stderr."""
 import argparse
@@ -26,6 +36,7 @@ import re
 import sys
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 ERRORS = {"503": (503, "ServiceUnavailable"), "500": (500, "InternalError"),
@@ -43,7 +54,34 @@ def kind(command, path):
         return "list"
     if command == "POST" and re.search(r"(^|&)delete(=|&|$)", query):
         return "delete"
+    if command == "GET":
+        return "get"
     return "other"
+
+
+def dup_page(path):
+    """duppages: the key PREFIX/twice.txt on a first, truncated page and again on the last."""
+    prefix = urllib.parse.unquote(re.search(r"prefix=([^&]*)", path).group(1))
+    more = "continuation-token=" not in path
+    return (f'<ListBucketResult xmlns="{S3NS}"><KeyCount>1</KeyCount>'
+            f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
+            + ("<NextContinuationToken>A</NextContinuationToken>" if more else "")
+            + f"<Contents><Key>{prefix}twice.txt</Key><Size>1</Size></Contents>"
+            "</ListBucketResult>").encode()
+
+
+def loop_page(path, flood):
+    """An empty truncated page whose next token loops ''->A->B->A (tokenloop) or is new each
+    time (tokenflood: 'n1', 'n2', ...)."""
+    token = re.search(r"continuation-token=([^&]*)", path)
+    token = token.group(1) if token else ""
+    if flood:
+        nxt = "n" + str(int(token[1:] or 0) + 1)
+    else:
+        nxt = {"A": "B", "B": "A"}.get(token, "A")
+    return (f'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="{S3NS}">'
+            f"<KeyCount>0</KeyCount><IsTruncated>true</IsTruncated>"
+            f"<NextContinuationToken>{nxt}</NextContinuationToken></ListBucketResult>").encode()
 
 
 def delete_result(deleted, refused):
@@ -75,6 +113,7 @@ def main():
     args = ap.parse_args()
     faults = [f for f in args.faults.split(",") if f]
     lock = threading.Lock()
+    looping = []  # [flood?] once list:tokenloop or list:tokenflood was taken
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -122,8 +161,26 @@ def main():
                 return self.answer(200, HTML, "text/html; charset=utf-8")
             if fault == "empty":
                 return self.answer(200, b"")
+            if fault == "empty403":
+                return self.answer(403, b"", None)
+            if fault == "duptruncated":
+                return self.answer(200, (
+                    f'<ListBucketResult xmlns="{S3NS}"><IsTruncated>false</IsTruncated>'
+                    "<IsTruncated>true</IsTruncated><NextContinuationToken>t"
+                    "</NextContinuationToken></ListBucketResult>").encode())
+            if fault == "duppages":
+                if "continuation-token=" not in self.path:
+                    with lock:
+                        faults.insert(0, "list:duppages")  # the next page too
+                return self.answer(200, dup_page(self.path))
+            if fault in ("tokenloop", "tokenflood"):
+                looping.append(fault == "tokenflood")
+                return self.answer(200, loop_page(self.path, looping[0]))
             resp, data = self.forward(body, headers)
-            if fault == "truncated":
+            if fault == "wrapped":
+                data = re.sub(rb"(<Contents>.*</Contents>)", rb"<Wrapper>\1</Wrapper>", data,
+                              flags=re.S)
+            elif fault == "truncated":
                 data = data[: len(data) // 2]
             elif fault == "hugesize":
                 data = re.sub(rb"<Size>\d+</Size>", b"<Size>100000000000000000000</Size>", data,
@@ -136,6 +193,11 @@ def main():
                 return self.answer(200, HTML, "text/html")
             if fault == "silent":
                 return self.answer(200, delete_result([], []))
+            if fault in ("unasked", "both"):
+                resp, data = self.forward(body, headers)
+                if fault == "unasked":
+                    return self.answer(200, delete_result(keys + ["never/asked.txt"], []))
+                return self.answer(200, delete_result(keys, keys[:1]))
             deleted, refused = keys[0::2], keys[1::2]
             sent = delete_body(deleted)
             headers = {k: v for k, v in headers.items() if k.lower() not in
@@ -146,6 +208,26 @@ def main():
             if resp.status != 200:
                 return self.relay(resp, data)
             self.answer(200, delete_result(deleted, refused))
+
+        def wrong_get(self, fault):
+            if fault == "nosuchkey":
+                xml = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code>'
+                       b"<Message>The specified key does not exist.</Message></Error>")
+                return self.answer(404, xml)
+            piece, total, sent = b"x" * 65536, 30 << 20, 0
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(total))
+            self.end_headers()
+            try:
+                while sent < total:
+                    self.wfile.write(piece)
+                    sent += len(piece)
+                    time.sleep(0.01)
+            except OSError:
+                pass
+            sys.stderr.write(f"proxy: oversize: sent {sent} of {total} bytes\n")
+            self.close_connection = True
 
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -163,6 +245,10 @@ def main():
                 xml = f"<Error><Code>{name}</Code><Message>injected</Message></Error>".encode()
                 return self.answer(code, xml, None)
             kind_now = kind(self.command, self.path)
+            if looping and kind_now == "list":
+                return self.answer(200, loop_page(self.path, looping[0]))
+            if fault and fault != "pass" and kind_now == "get":
+                return self.wrong_get(fault)
             if fault and fault != "pass" and kind_now == "list":
                 return self.wrong_listing(fault, body, headers)
             if fault and fault != "pass" and kind_now == "delete":

@@ -1,8 +1,10 @@
 // s3-sync's S3 protocol through the real binary: keys that XML must escape, against real
 // s3rver, and answers that are not the expected XML document, through the fault proxy.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "engine/util/crypto.h"
 #include "steps/common/s3.h"
@@ -29,8 +31,9 @@ struct Step {  // one s3-sync step, run by the binary
               "version: 1\nname: p\nsteps:\n  - id: p\n    uses: s3-sync\n    with: {source: '" +
                   source + "', dest: '" + dest + "', endpoint: '" + endpoint +
                   "', inventory: '', concurrency: 2" + extra + "}\n");
+    // A step that loops forever is stopped (exit 124) rather than hanging the suite.
     return Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
-                 Binary() + " run p.yaml --audit-db a.db");
+                 "timeout 30 " + Binary() + " run p.yaml --audit-db a.db");
   }
   // One sync with delete and force_delete through the fault proxy answering `fault`.
   Command Faulty(const S3rver& server, const std::string& fault, const std::string& source,
@@ -47,6 +50,14 @@ struct Step {  // one s3-sync step, run by the binary
     std::filesystem::create_directories(path.parent_path());
     std::ofstream(path, std::ios::binary) << text;
   }
+  // The folder `src` gets f1.txt .. f<count>.txt, synced to `dest`; then f<from>.txt and
+  // later are removed from `src`: what a sync with delete then deletes.
+  void Seed(const std::string& src, const std::string& dest, int count, int from) const {
+    for (int i = 1; i <= count; ++i) Put(src + "/f" + std::to_string(i) + ".txt", "x\n");
+    REQUIRE(Sync(src, dest).exit_code == 0);
+    for (int i = from; i <= count; ++i)
+      std::filesystem::remove(dir + "/" + src + "/f" + std::to_string(i) + ".txt");
+  }
   std::string Tree(const std::string& folder) const {  // "name size" lines, sorted
     return Shell("cd " + dir + "/" + folder + " && find . -type f -printf '%p %s\\n' | sort").out;
   }
@@ -54,6 +65,27 @@ struct Step {  // one s3-sync step, run by the binary
 
 bool Has(const Command& c, const std::string& text) {
   return c.err.find(text) != std::string::npos;
+}
+
+using Cases = std::vector<std::pair<std::string, std::string>>;  // fault, what it is called
+
+// s3://backups/daily holds `remote` objects and the folder "local" 40 files; a sync with
+// delete and force_delete from the bucket to the folder through each fault fails with its
+// message (operation, status, content type, why) and changes nothing.
+void ExpectRefusedListings(Step& s, const S3rver& server, int remote, const Cases& cases) {
+  for (int i = 1; i <= remote; ++i) s.Put("src/f" + std::to_string(i) + ".txt", "remote\n");
+  REQUIRE(s.Sync("src", "s3://backups/daily").exit_code == 0);
+  for (int i = 1; i <= 40; ++i) s.Put("local/l" + std::to_string(i) + ".txt", "local\n");
+  const std::string before = s.Tree("local");
+  for (const auto& [fault, message] : cases) {
+    INFO(fault);
+    Command c = s.Faulty(server, fault, "s3://backups/daily", "local");
+    CHECK(c.exit_code == 1);
+    CHECK(Has(c, message));
+    CHECK(Has(c, "; nothing was changed"));
+    CHECK_FALSE(Has(c, "crashed"));
+    CHECK(s.Tree("local") == before);
+  }
 }
 
 }  // namespace
@@ -90,34 +122,23 @@ TEST_CASE("s3-sync: a listing that is not a ListBucketResult deletes nothing and
   S3rver server("backups");
   Step s;
   s.endpoint = server.endpoint();
-  for (int i = 1; i <= 30; ++i) s.Put("src/f" + std::to_string(i) + ".txt", "remote\n");
-  REQUIRE(s.Sync("src", "s3://backups/daily").exit_code == 0);
-  for (int i = 1; i <= 40; ++i) s.Put("local/l" + std::to_string(i) + ".txt", "local\n");
-  const std::string before = s.Tree("local");
   // What each wrong answer must be called: operation, status, content type, why.
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"list:html",
-       "listing s3://backups/daily/: HTTP 200 with a text/html; charset=utf-8 body is not a "
-       "ListBucketResult (it has a <!DOCTYPE html>, which S3 never sends)"},
-      {"list:empty",
-       "listing s3://backups/daily/: HTTP 200 with an empty application/xml body is not a "
-       "ListBucketResult"},
-      {"list:truncated",
-       "listing s3://backups/daily/: HTTP 200 with an application/xml body is "
-       "not a ListBucketResult (not XML: "},
-      {"list:hugesize",
-       "listing s3://backups/daily/: HTTP 200 with an application/xml body is not a "
-       "ListBucketResult (<Size> '100000000000000000000' of 'daily/f1.txt' is not"},
-  };
-  for (const auto& [fault, message] : cases) {
-    INFO(fault);
-    Command c = s.Faulty(server, fault, "s3://backups/daily", "local");
-    CHECK(c.exit_code == 1);
-    CHECK(Has(c, message));
-    CHECK(Has(c, "; nothing was changed"));
-    CHECK_FALSE(Has(c, "crashed"));
-    CHECK(s.Tree("local") == before);
-  }
+  ExpectRefusedListings(
+      s, server, 30,
+      {
+          {"list:html",
+           "listing s3://backups/daily/: HTTP 200 with a text/html; charset=utf-8 body is not a "
+           "ListBucketResult (it has a <!DOCTYPE html>, which S3 never sends)"},
+          {"list:empty",
+           "listing s3://backups/daily/: HTTP 200 with an empty application/xml body is not a "
+           "ListBucketResult"},
+          {"list:truncated",
+           "listing s3://backups/daily/: HTTP 200 with an application/xml body is "
+           "not a ListBucketResult (not XML: "},
+          {"list:hugesize",
+           "listing s3://backups/daily/: HTTP 200 with an application/xml body is not a "
+           "ListBucketResult (<Size> '100000000000000000000' of 'daily/f1.txt' is not"},
+      });
   // Upward too: an HTML listing of the destination is not an empty bucket to fill.
   Command up = s.Faulty(server, "list:html", "local", "s3://backups/daily");
   CHECK(up.exit_code == 1);
@@ -128,11 +149,8 @@ TEST_CASE("s3-sync counts only the deletes the server's DeleteResult confirms",
           "[steps][s3][xml][faults]") {
   S3rver server("backups");
   Step s;
-  for (int i = 1; i <= 6; ++i) s.Put("src/f" + std::to_string(i) + ".txt", "x\n");
   s.endpoint = server.endpoint();
-  REQUIRE(s.Sync("src", "s3://backups/d").exit_code == 0);
-  for (int i = 3; i <= 6; ++i)
-    std::filesystem::remove(s.dir + "/src/f" + std::to_string(i) + ".txt");
+  s.Seed("src", "s3://backups/d", 6, 3);
   const std::vector<std::pair<std::string, std::string>> cases = {
       // The server deletes f3 and f5 and answers <Error> AccessDenied for f4 and f6.
       {"delete:partial",
@@ -217,4 +235,117 @@ TEST_CASE("S3Client refuses a listing XML 1.0 cannot hold, naming the operation"
               0) == 0);
     REQUIRE(b.s3.Delete({key}, b.cancel).Check(1, "s3://backups/bad/").ok());
   }
+}
+
+TEST_CASE("s3-sync: a listing that contradicts itself, hides its keys or loops deletes nothing",
+          "[steps][s3][xml][faults][shape]") {
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  const std::string answer = "listing s3://backups/daily/: HTTP 200 with an application/xml body ";
+  ExpectRefusedListings(
+      s, server, 3,
+      {{"list:duptruncated", answer +
+                                 "is not a ListBucketResult (more than one <IsTruncated> inside "
+                                 "<ListBucketResult>)"},
+       {"list:wrapped",
+        answer + "is not a ListBucketResult (<Contents> inside <Wrapper>, where S3 never puts it)"},
+       {"list:tokenloop",
+        answer + "repeats the continuation token 'A' of an earlier page (a loop)"},
+       {"list:empty403", "listing s3://backups/daily/: HTTP 403 with an empty untyped body;"},
+       {"list:duppages",
+        answer + "names the key 'daily/twice.txt' again (an earlier page had it)"}});
+  // Upward: a looping listing of the destination is not an empty bucket to fill.
+  Command up = s.Faulty(server, "list:tokenloop", "src", "s3://backups/daily");
+  CHECK(up.exit_code == 1);
+  CHECK(Has(up, answer + "repeats the continuation token 'A'"));
+}
+
+TEST_CASE("s3-sync: a download stops once it passes the listed size, and S3's code is named",
+          "[steps][s3][xml][faults]") {
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  for (int i = 1; i <= 4; ++i) s.Put("src/f" + std::to_string(i) + ".txt", "remote\n");
+  REQUIRE(s.Sync("src", "s3://backups/daily").exit_code == 0);
+  s.Put("down/old.txt", "local\n");
+  Command big = s.Faulty(server, "get:oversize", "s3://backups/daily", "down");
+  CHECK(big.exit_code == 1);
+  CHECK(Has(big,
+            "HTTP 200 with a body longer than the 7 bytes listed; stopped there and kept "
+            "nothing"));
+  // The other three arrive whole; no temporary file is left behind.
+  std::istringstream tree(s.Tree("down"));
+  int arrived = 0;
+  for (std::string line; std::getline(tree, line);) {
+    INFO(line);
+    CHECK((line == "./old.txt 6" ||
+           (line.rfind("./f", 0) == 0 && line.size() == 10 && line.substr(4) == ".txt 7")));
+    arrived += line.rfind("./f", 0) == 0;
+  }
+  CHECK(arrived == 3);
+  Command gone = s.Faulty(server, "get:nosuchkey", "s3://backups/daily", "again");
+  CHECK(gone.exit_code == 1);
+  CHECK(Has(gone, ".txt: HTTP 404 NoSuchKey"));
+}
+
+TEST_CASE("s3-sync: a DeleteResult about keys never asked, or a key both deleted and not, fails",
+          "[steps][s3][xml][faults]") {
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"delete:unasked", "names the key 'never/asked.txt', which was not asked to be deleted"},
+      {"delete:both", "is not a DeleteResult (names the key 'P/f3.txt' twice)"},
+  };
+  for (const auto& [fault, why] : cases) {
+    INFO(fault);
+    const std::string prefix = fault.substr(7), src = "src-" + prefix;
+    s.Seed(src, "s3://backups/" + prefix, 4, 3);
+    Command c = s.Faulty(server, fault, src, "s3://backups/" + prefix);
+    CHECK(c.exit_code == 1);
+    std::string expected = why;
+    if (expected.find("P/") != std::string::npos) expected.replace(expected.find("P/"), 1, prefix);
+    CHECK(Has(c, "deleted 0 of 2 objects at s3://backups/" + prefix +
+                     "/; deleting in s3://backups/: HTTP 200 with an application/xml body " +
+                     expected));
+  }
+}
+
+TEST_CASE("S3Client bounds a listing's pages and a download's bytes, and names S3's code",
+          "[steps][s3][xml][faults]") {
+  Bucket b;
+  REQUIRE(b.Put("k/one"));
+  S3Config config = Bucket::Config(b.server);
+  config.max_list_pages = 5;
+  {  // Fresh tokens forever: refused after 5 pages, not listed for ever.
+    FaultProxy proxy(b.server.port(), "list:tokenflood");
+    config.endpoint = proxy.endpoint();
+    auto listed = S3Client(config).List("k/", b.cancel);
+    REQUIRE_FALSE(listed.ok());
+    CHECK(listed.status().message() ==
+          "listing s3://backups/k/: still truncated after 5 pages (max_list_pages); refused as "
+          "endless");
+  }
+  const std::string file = TempDir() + "/got";
+  {  // 30 MiB for a 1-byte object: stopped at once (the whole would take 5 s), file removed.
+    FaultProxy proxy(b.server.port(), "get:oversize");
+    config.endpoint = proxy.endpoint();
+    auto start = std::chrono::steady_clock::now();
+    Status got = S3Client(config).Get("k/one", file, 1, b.cancel);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+    CHECK(got.message() ==
+          "download of s3://backups/k/one: HTTP 200 with a body longer than the 1 bytes listed; "
+          "stopped there and kept nothing");
+    CHECK_FALSE(std::filesystem::exists(file));
+  }
+  // An error body is read whole and never goes to the file, even when 0 bytes are listed.
+  Status gone = b.s3.Get("k/none", file, 0, b.cancel);
+  CHECK(gone.message() == "download of s3://backups/k/none: HTTP 404 NoSuchKey");
+  CHECK_FALSE(std::filesystem::exists(file));
+  CHECK(b.s3.Get("k/one", file, 1, b.cancel).ok());
+  CHECK(ReadFile(file) == "x");
+  auto head = b.s3.Head("k/none", b.cancel);
+  CHECK(head.status().message().rfind("head of s3://backups/k/none: HTTP 404 with an empty ", 0) ==
+        0);
 }

@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "steps/common/files.h"
+#include "steps/common/s3_xml.h"
 #include "steps/common/scratch.h"
 
 namespace runbook {
@@ -127,6 +128,14 @@ Result<std::string> KeyToRel(const std::string& prefix, const std::string& key) 
 
 Result<std::string> RelToKey(const std::string& prefix, const std::string& rel) {
   std::string why = UnsafeRelReason(rel);
+  // What goes up must come back: a key S3's XML cannot carry (CR, other control characters,
+  // invalid UTF-8, U+FFFE/U+FFFF) would be listed garbled by a server that ignores
+  // encoding-type=url, or make every later listing of the prefix unreadable.
+  if (why.empty() && !XmlCanCarry(prefix + rel))
+    why = "it holds a carriage return, a control character or bytes that are not UTF-8, "
+          "which an S3 listing cannot carry back";
+  if (why.empty() && (prefix + rel).size() > kMaxKeyBytes)
+    why = "the key would be longer than S3's " + std::to_string(kMaxKeyBytes) + " bytes";
   if (!why.empty())
     return Status::Error("refused path '" + Printable(rel) + "': " + why + "; it cannot be a key");
   return prefix + rel;

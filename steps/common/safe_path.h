@@ -27,7 +27,11 @@ std::string UnsafeRelReason(const std::string& rel);
 // path it has locally. Both directions refuse what UnsafeRelReason refuses, with an error
 // that names the key (quoted).
 Result<std::string> KeyToRel(const std::string& prefix, const std::string& key);
+// RelToKey also refuses what could go up but never come back: a key S3's XML listings
+// cannot carry (XmlCanCarry: CR, other C0 controls but TAB and LF, invalid UTF-8) and keys
+// longer than S3's limit of 1,024 bytes.
 Result<std::string> RelToKey(const std::string& prefix, const std::string& rel);
+constexpr size_t kMaxKeyBytes = 1024;
 
 // An owned file descriptor (closed when it goes; move-only).
 class UniqueFd {

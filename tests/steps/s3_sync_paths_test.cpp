@@ -301,3 +301,30 @@ TEST_CASE("s3-sync S3 to folder: control characters in listed keys are escaped i
     CHECK(r->run.err.find("\n" + forged) == std::string::npos);
   }
 }
+
+TEST_CASE("s3-sync folder to S3: a name S3's listings cannot carry back is refused, not uploaded",
+          "[steps][s3][paths]") {
+  S3rver server("backups");
+  std::string dir = TempDir();
+  std::string ep = "endpoint: '" + server.endpoint() + "'";
+  // A carriage return (listed back as LF), a control character (a listing XML 1.0 cannot
+  // hold), bytes that are not UTF-8, and a key past S3's 1,024 bytes; one plain file.
+  std::string deep;
+  for (int i = 0; i < 6; ++i) deep += std::string(200, 'k') + "/";  // 1,206 bytes with "long"
+  Shell("mkdir -p " + dir + "/src/" + deep + " && cd " + dir + "/src && echo a > plain.txt && " +
+        "echo b > \"$(printf 'cr\\rx')\" && echo c > \"$(printf 'c\\001d')\" && " +
+        "echo d > \"$(printf 'latin\\351')\" && echo e > " + deep + "long");
+  Command c = SyncStep("source: '" + dir + "/src', dest: 's3://backups/up', " + ep);
+  INFO(c.err);
+  CHECK(c.exit_code == 1);
+  CHECK(Names(c, "refused path 'cr\\x0dx': it holds a carriage return"));
+  CHECK(Names(c, "refused path 'c\\x01d': it holds a carriage return"));
+  CHECK(Names(c, "refused path 'latin\\xe9': it holds a carriage return"));
+  CHECK(Names(c, "longer than S3's 1024 bytes"));
+  CHECK(Keys(server.endpoint()) == "./up/plain.txt\n");
+  // The prefix can still be listed and brought back.
+  std::string back = TempDir();
+  Command down = SyncStep("source: 's3://backups/up', dest: '" + back + "', " + ep);
+  CHECK(down.exit_code == 0);
+  CHECK(ReadFile(back + "/plain.txt") == "a\n");
+}

@@ -8,12 +8,26 @@
 namespace runbook {
 namespace {
 
+// The errno of the last failed system call on the main file or, failing that, on its journal
+// or WAL (SQLite's sqlite3_system_errno reads the global errno later, often 0 by then).
+int FileErrno(sqlite3* db) {
+  int e = 0;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e);
+  if (e != 0) return e;
+  sqlite3_file* journal = nullptr;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal);
+  if (journal != nullptr && journal->pMethods != nullptr)
+    journal->pMethods->xFileControl(journal, SQLITE_FCNTL_LAST_ERRNO, &e);
+  return e;
+}
+
 // SQLite's message for the last error on `db`, with the operating system's error when it was
 // an I/O error ("disk I/O error (File too large)": EFBIG under ulimit -f, ENOSPC, EIO...).
 std::string Message(sqlite3* db) {
   std::string message = sqlite3_errmsg(db);
   int code = sqlite3_extended_errcode(db) & 0xff;
   int os = sqlite3_system_errno(db);
+  if (os == 0 && (code == SQLITE_IOERR || code == SQLITE_FULL)) os = FileErrno(db);
   if (os != 0 && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
     message += std::string(" (") + std::strerror(os) + ")";
   return message;

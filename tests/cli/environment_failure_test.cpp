@@ -212,7 +212,27 @@ TEST_CASE("ulimit -f: an audit store that cannot grow stops the run with exit 3 
   Command c = Shell("size=$(stat -c %s " + db + "); ulimit -f $(( (size + 40000) / 512 )) && " +
                     Binary() + " run --audit-db " + db + " " + file + "; echo rc=$?");
   CHECK_THAT(c.out, Catch::EndsWith("rc=3\n"));
-  // SQLite's reason ("disk I/O error") comes through; it does not keep the errno reliably.
+  // SQLite's reason ("disk I/O error") and the system's (breakE 12: EFBIG was missing).
   CHECK_THAT(c.err,
-             Catch::Contains("runbook: error: the audit store cannot be written: " + db + ": "));
+             Catch::Contains("runbook: error: the audit store cannot be written: " + db + ": ") &&
+                 Catch::Contains("(File too large)"));
+}
+
+TEST_CASE("ulimit -f: a backup that cannot write its copy names the copy and the OS error",
+          "[cli][file-size]") {
+  // breakE 11: it said "backup of live.db failed: disk I/O error" (the source, no EFBIG).
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir +
+                " && mkdir dumps && sqlite3 live.db 'create table t(x); insert "
+                "into t select randomblob(1000) from generate_series(1, 3000)'")
+              .exit_code == 0);
+  std::string file = WriteFile(dir, "b.yaml",
+                               "version: 1\nname: t\nsteps:\n  - {id: snapshot, uses: backup, "
+                               "with: {database: live.db, dest: dumps, name: one}}\n");
+  Command c = Shell("cd " + dir + " && ulimit -f 2000 && " + Binary() + " run --audit-db " + dir +
+                    "/audit.db " + file + "; echo rc=$?");
+  CHECK_THAT(c.out, Catch::EndsWith("rc=1\n"));
+  CHECK_THAT(c.err, Catch::Contains("snapshot: writing the copy dumps/.one.sqlite.tmp-") &&
+                        Catch::Contains("failed: disk I/O error (File too large)"));
+  CHECK(Shell("ls -A " + dir + "/dumps").out.empty());
 }

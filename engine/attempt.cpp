@@ -1,5 +1,7 @@
 #include "engine/attempt.h"
 
+#include <mutex>
+
 #include "engine/plugin/check_value.h"
 
 namespace runbook {
@@ -61,6 +63,43 @@ AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
   return AttemptResult::Success(std::move(outputs));
 }
 
+// The step's view of the process runner: passes every call through and keeps what each run
+// ended besides its own process group (ProcessResult::ended), for the attempt's record and
+// the live view, apart from the tool's output.
+class NotingRunner final : public ProcessRunner {
+ public:
+  NotingRunner(ProcessRunner& inner, std::function<void(const std::string&)> live)
+      : inner_(inner), live_(std::move(live)) {}
+
+  ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override {
+    ProcessResult result = inner_.Run(request, cancel);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& line : result.ended) {
+      live_("runbook: ended " + line + ", which had left the step's process group");
+      if (ended_.size() < kMaxEndedNoted) ended_.push_back(line);
+      ++total_;
+    }
+    return result;
+  }
+  std::unique_ptr<BackgroundProcess> Start(const BackgroundRequest& request,
+                                           std::string& error) override {
+    return inner_.Start(request, error);
+  }
+  std::vector<std::string> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (total_ > ended_.size())
+      ended_.push_back("... and " + std::to_string(total_ - ended_.size()) + " more");
+    return std::move(ended_);
+  }
+
+ private:
+  ProcessRunner& inner_;
+  std::function<void(const std::string&)> live_;
+  std::mutex mu_;  // a step may run processes from several threads
+  std::vector<std::string> ended_;
+  size_t total_ = 0;
+};
+
 }  // namespace
 
 AttemptResult RunAttempt(AttemptInput& in) {
@@ -68,10 +107,12 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const StepDecl& step = in.step;
   RunObserver& observer = in.svc.observer;
   const Redactor& redactor = *in.redactor;
-  StepContext ctx{
-      in.params,  step.id,     in.run_id,     in.number,    in.env,          in.svc.processes,
-      *in.cancel, in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},
-      &in.passed, {}};
+  NotingRunner processes(in.svc.processes, [&](const std::string& line) {
+    observer.StepLine(step, true, redactor.Apply(line));
+  });
+  StepContext ctx{in.params,  step.id,     in.run_id,     in.number,    in.env,          processes,
+                  *in.cancel, in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},
+                  &in.passed, {}};
   ctx.log = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };
@@ -87,6 +128,7 @@ AttemptResult RunAttempt(AttemptInput& in) {
   }
   if (r.status == AttemptStatus::kTimeout)
     r.error = "timed out after " + FormatDuration(in.timeout);
+  r.ended_processes = processes.Take();
   return r;
 }
 

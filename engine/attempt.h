@@ -32,6 +32,11 @@ struct AttemptInput {
   std::function<void(std::unique_ptr<RunResource>)> keep;  // the run's resources
 };
 
+// At most this many ended processes are noted per attempt; then "... and N more".
+constexpr size_t kMaxEndedNoted = 200;
+
+// Runs the attempt. Processes its runs ended besides their groups (escaped descendants) are
+// in AttemptResult::ended_processes, never in its stderr.
 AttemptResult RunAttempt(AttemptInput& in);
 
 // The step's `with` evaluated, defaults applied, every value checked against the spec.

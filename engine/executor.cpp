@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "engine/attempt.h"
+#include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/retry.h"
 #include "engine/run_resources.h"
@@ -155,7 +156,18 @@ class Loop {
     return false;
   }
 
+  // About once a second: the store is still there (a step may work for hours between
+  // events), and zombies of escaped descendants are reaped even while no exec step runs.
+  void Housekeeping() {
+    auto now = svc_.clock.Now();
+    if (now < next_housekeeping_) return;
+    next_housekeeping_ = now + Millis(1000);
+    if (svc_.journal != nullptr) Journal(svc_.journal->Check());
+    ReapAdopted();
+  }
+
   void Turn() {
+    Housekeeping();
     if (svc_.cancel.cancelled() && !cancel_seen_) OnCancel();
     if (svc_.cancel.forced()) finally_cancel_.Cancel(svc_.cancel.signal_number());
     StartReady();
@@ -285,6 +297,8 @@ class Loop {
     rec.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - rec.started);
     rec.waited = r.waited;
     rec.approved_by = r.approved_by;
+    for (const std::string& line : r.ended_processes)
+      rec.ended_processes.push_back(redactor_.Apply(line));
     for (auto& [k, v] : r.outputs) rec.outputs[k] = redactor_.Apply(v);
     run.waited += r.waited;
     run.stdout_text = redactor_.Apply(std::move(r.stdout_text));
@@ -443,6 +457,7 @@ class Loop {
   std::vector<int> retrying_;
   std::mutex mu_;
   std::condition_variable cv_;
+  Clock::Mono next_housekeeping_{};
   std::deque<Completion> completions_;
   std::mt19937 rng_{std::random_device{}()};
   size_t done_ = 0;

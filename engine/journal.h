@@ -27,6 +27,9 @@ class RunJournal {
   virtual Status ResourceStopped(const StepDecl& step, const std::string& name,
                                  const std::string& how) = 0;
   virtual Status RunFinished(const RunResult& result) = 0;
+  // Polled about once a second while steps run: an error (the store is gone or replaced)
+  // stops the run as a failed write would, without waiting for the next event.
+  virtual Status Check() { return Status::Ok(); }
 };
 
 }  // namespace runbook

@@ -24,9 +24,10 @@ struct AttemptRecord {
   std::string error;
   Clock::Mono started;
   Millis duration{0};
-  Millis waited{0};         // waiting for a person (approvals)
-  std::string approved_by;  // set when the attempt was a human approval
-  Value::Map outputs;       // this attempt's outputs (redacted)
+  Millis waited{0};                          // waiting for a person (approvals)
+  std::string approved_by;                   // set when the attempt was a human approval
+  Value::Map outputs;                        // this attempt's outputs (redacted)
+  std::vector<std::string> ended_processes;  // escaped descendants ended (redacted)
 };
 
 struct StepRun {

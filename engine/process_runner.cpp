@@ -139,11 +139,11 @@ class Supervisor {
 
   // Every process still holding the step's tracking id: the rest of its group (already
   // sent SIGTERM) and what left the group (setsid, double fork), which the log names.
+  // Named in result_.ended, never in the tool's own stderr; a second ^C ends the grace.
   void EndDescendants() {
     Millis grace = forced_ ? Millis(0) : req_.grace;
-    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace)) {
-      err_.Append("runbook: ended " + line + ", which had left the step's process group\n");
-    }
+    const CancelToken& cancel = cancel_;
+    result_.ended = EndTracked(tracking_id_, pid_, pid_, grace, [&] { return cancel.forced(); });
   }
 
   void OnCancel() {
@@ -151,8 +151,13 @@ class Supervisor {
     Terminate(cancel_.forced());
   }
 
+  // One SIGTERM per group, whatever asks for it (deadline, ^C, the leader's exit): a nested
+  // runbook would take a second one as a second ^C.
   void Terminate(bool now) {
+    if (!now && termed_) return;
+    termed_ = termed_ || !now;
     if (kill(-pid_, now ? SIGKILL : SIGTERM) != 0 && errno == ESRCH) return;
+    if (!now) kill(-pid_, SIGCONT);  // a stopped member would hold SIGTERM until SIGKILL
     auto t = Clock::Mono::clock::now();
     if (!kill_at_) kill_at_ = t + (now ? Millis(0) : req_.grace);
   }
@@ -193,6 +198,7 @@ class Supervisor {
   StreamCapture err_;
   bool reaped_ = false;  // the leader has exited (noted, not yet released)
   bool killed_ = false;
+  bool termed_ = false;  // the group has had its SIGTERM
   bool forced_ = false;
   std::optional<Clock::Mono> kill_at_;
   std::optional<Clock::Mono> give_up_at_;

@@ -72,32 +72,44 @@ void ForEachPid(const std::function<void(pid_t)>& fn) {
   closedir(dir);
 }
 
-// runbook's children, from each thread's /proc/self/task/TID/children (an orphan may be
-// reparented to any thread); a scan of every process's parent where the kernel lacks them.
+// Appends the children of `pid`, from each thread's /proc/PID/task/TID/children (an orphan
+// may be reparented to any thread). False where the kernel lacks these files.
+bool ChildrenOf(pid_t pid, std::vector<pid_t>& out) {
+  std::string tasks = "/proc/" + std::to_string(pid) + "/task/";
+  bool listed = false;
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return false;
+  while (dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::string path = tasks + e->d_name + "/children";
+    if (access(path.c_str(), R_OK) != 0) continue;
+    listed = true;
+    std::string text = ReadSmall(path, 1 << 20);
+    for (const char* p = text.c_str(); *p != '\0';) {
+      char* end = nullptr;
+      long child = strtol(p, &end, 10);
+      if (end == p) break;
+      out.push_back(static_cast<pid_t>(child));
+      p = end;
+    }
+  }
+  closedir(dir);
+  return listed;
+}
+
+// Every process whose parent is `parent`, from a scan of /proc (kernels without children
+// files).
+std::vector<pid_t> ScanChildren(const std::map<pid_t, pid_t>& parents, pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& [pid, ppid] : parents)
+    if (ppid == parent) out.push_back(pid);
+  return out;
+}
+
+// runbook's children.
 std::vector<pid_t> OwnChildren() {
   std::vector<pid_t> out;
-  bool listed = false;
-  if (DIR* dir = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(dir)) {
-      if (e->d_name[0] == '.') continue;
-      int fd = open(("/proc/self/task/" + std::string(e->d_name) + "/children").c_str(),
-                    O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      close(fd);
-      listed = true;
-      std::string text =
-          ReadSmall("/proc/self/task/" + std::string(e->d_name) + "/children", 1 << 20);
-      for (const char* p = text.c_str(); *p != '\0';) {
-        char* end = nullptr;
-        long pid = strtol(p, &end, 10);
-        if (end == p) break;
-        out.push_back(static_cast<pid_t>(pid));
-        p = end;
-      }
-    }
-    closedir(dir);
-  }
-  if (listed) return out;
+  if (ChildrenOf(getpid(), out)) return out;
   pid_t self = getpid();
   ForEachPid([&](pid_t pid) {
     Stat st;
@@ -106,18 +118,75 @@ std::vector<pid_t> OwnChildren() {
   return out;
 }
 
+// Every live descendant of runbook (children, their children, ...), found from runbook down:
+// only these may ever be signalled. A process elsewhere on the host that copied a tracking
+// id is not among them.
+std::vector<pid_t> OwnDescendants() {
+  std::vector<pid_t> out;
+  if (ChildrenOf(getpid(), out)) {
+    for (size_t i = 0; i < out.size(); ++i) ChildrenOf(out[i], out);
+    return out;
+  }
+  std::map<pid_t, pid_t> parents;
+  ForEachPid([&](pid_t pid) {
+    Stat st;
+    if (ReadStat(pid, st)) parents[pid] = st.ppid;
+  });
+  out = ScanChildren(parents, getpid());
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::vector<pid_t> more = ScanChildren(parents, out[i]);
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+// Whether runbook is an ancestor of `pid` now (its parent chain reaches runbook; as runbook
+// is a subreaper, orphaned descendants stay under it).
+bool DescendsFromUs(pid_t pid) {
+  pid_t self = getpid();
+  for (int depth = 0; depth < 4096 && pid > 1; ++depth) {
+    Stat st;
+    if (!ReadStat(pid, st)) return false;
+    if (st.ppid == self) return true;
+    pid = st.ppid;
+  }
+  return false;
+}
+
 std::string CommandLine(pid_t pid) {
   std::string text = ReadSmall("/proc/" + std::to_string(pid) + "/cmdline", 4096);
   while (!text.empty() && text.back() == '\0') text.pop_back();
-  for (char& c : text)
-    if (c == '\0') c = ' ';
-  if (text.size() > 200) text = text.substr(0, 200) + "...";
-  return text;
+  std::string out;
+  for (char c : text) {  // one line whatever the arguments hold
+    if (c == '\0')
+      out += ' ';
+    else if (c == '\n')
+      out += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20)
+      out += '?';
+    else
+      out += c;
+  }
+  if (out.size() > 200) out = out.substr(0, 200) + "...";
+  return out;
 }
 
+// Whether the environment of `pid` holds `needle` ("\0NAME=VALUE\0"), read in pieces to
+// the end however large it is.
 bool HoldsId(pid_t pid, const std::string& needle) {
-  std::string env = ReadSmall("/proc/" + std::to_string(pid) + "/environ", 1 << 20);
-  return ('\0' + env).find(needle) != std::string::npos;
+  int fd = open(("/proc/" + std::to_string(pid) + "/environ").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string window(1, '\0');  // the first variable has no NUL before it
+  char buf[65536];
+  bool found = false;
+  ssize_t got;
+  while (!found && (got = read(fd, buf, sizeof buf)) > 0) {
+    window.append(buf, static_cast<size_t>(got));
+    found = window.find(needle) != std::string::npos;
+    if (window.size() >= needle.size()) window.erase(0, window.size() - needle.size() + 1);
+  }
+  close(fd);
+  return found;
 }
 
 // A pidfd for `pid`, kept only when `still_it` holds after it was opened.
@@ -130,7 +199,7 @@ TrackedProcess Track(pid_t pid, const std::function<bool(pid_t, const Stat&)>& s
     close(fd);
     return p;
   }
-  p = {pid, st.pgid, fd, CommandLine(pid)};
+  p = {pid, st.pgid, fd, CommandLine(pid), st.state == 'T' || st.state == 't'};
   return p;
 }
 
@@ -146,8 +215,11 @@ void ReapIfOurs(const TrackedProcess& p) {
 
 class Ender {
  public:
-  Ender(pid_t group, Millis grace)
-      : group_(group), kill_at_(Clock::Mono::clock::now() + grace), grace_(grace) {}
+  Ender(pid_t group, Millis grace, std::function<bool()> hurry)
+      : group_(group),
+        kill_at_(Clock::Mono::clock::now() + grace),
+        grace_(grace),
+        hurry_(std::move(hurry)) {}
 
   // Runs until nothing `find` returns is alive, or a while after SIGKILL.
   std::vector<std::string> Run(const Finder& find) {
@@ -156,6 +228,7 @@ class Ender {
       Collect();
       if (alive_ == 0) break;
       auto now = Clock::Mono::clock::now();
+      if (!killed_ && hurry_ && hurry_()) kill_at_ = now;  // a second ^C: no more grace
       if (now >= kill_at_ && !killed_) KillAll();
       if (now >= kill_at_ + Millis(2000)) break;  // unkillable (D state): stop waiting
       Wait(now >= kill_at_ ? Millis(20) : std::min(Millis(50), ToMs(kill_at_ - now)));
@@ -170,6 +243,7 @@ class Ender {
     bool gone = false;
     bool termed = false;  // got SIGTERM first
     int last_signal = 0;
+    bool hurried = false;  // SIGKILL before the grace was over
   };
 
   static Millis ToMs(Clock::Mono::duration d) {
@@ -195,14 +269,30 @@ class Ender {
   void Signal(Entry& e, int sig) {
     // glibc 2.36 declares pidfd_send_signal without C linkage: the syscall itself.
     if (syscall(SYS_pidfd_send_signal, e.p.pidfd, sig, nullptr, 0) != 0) return;
+    // A stopped process would hold SIGTERM pending until SIGKILL: continue it (as systemd).
+    if (sig == SIGTERM) syscall(SYS_pidfd_send_signal, e.p.pidfd, SIGCONT, nullptr, 0);
     e.last_signal = sig;
     e.termed = e.termed || sig == SIGTERM;
   }
 
   void KillAll() {
     killed_ = true;
-    for (auto& [pid, e] : procs_)
-      if (!e.gone) Signal(e, SIGKILL);
+    bool early = hurry_ && hurry_();
+    for (auto& [pid, e] : procs_) {
+      if (e.gone) continue;
+      e.hurried = early;
+      Signal(e, SIGKILL);
+    }
+  }
+
+  std::string How(const Entry& e) const {
+    std::string how = e.last_signal == SIGTERM   ? "SIGTERM"
+                      : e.last_signal != SIGKILL ? "exited by itself"
+                      : e.hurried                ? "SIGKILL (a second signal: no grace)"
+                      : e.termed ? "SIGKILL after " + FormatDuration(grace_) + " (SIGTERM ignored)"
+                                 : "SIGKILL";
+    if (e.p.stopped && e.last_signal != 0) how += " (it was stopped: SIGCONT sent)";
+    return how;
   }
 
   void Collect() {
@@ -214,12 +304,7 @@ class Ender {
       --alive_;
       ReapIfOurs(e.p);
       if (group_ != 0 && e.p.pgid == group_) continue;
-      std::string how = e.last_signal == SIGTERM   ? "SIGTERM"
-                        : e.last_signal != SIGKILL ? "exited by itself"
-                        : e.termed
-                            ? "SIGKILL after " + FormatDuration(grace_) + " (SIGTERM ignored)"
-                            : "SIGKILL";
-      lines_.push_back("process " + std::to_string(pid) + " (" + e.p.command + "): " + how);
+      lines_.push_back("process " + std::to_string(pid) + " (" + e.p.command + "): " + How(e));
     }
   }
 
@@ -233,6 +318,7 @@ class Ender {
   pid_t group_;
   Clock::Mono kill_at_;
   Millis grace_;
+  std::function<bool()> hurry_;  // true: kill now (a second signal to runbook)
   bool killed_ = false;
   int alive_ = 0;
   std::map<pid_t, Entry> procs_;
@@ -255,18 +341,19 @@ std::string NewTrackingId() {
 std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except) {
   std::string needle = std::string(1, '\0') + kTrackingVar + "=" + id + '\0';
   std::vector<TrackedProcess> found;
-  ForEachPid([&](pid_t pid) {
+  for (pid_t pid : OwnDescendants()) {
     // Checked again once the pidfd is open: the pid may have been reused in between.
-    if (pid == except || !HoldsId(pid, needle)) return;
-    TrackedProcess p = Track(pid, [&](pid_t, const Stat&) { return HoldsId(pid, needle); });
+    if (pid == except || !HoldsId(pid, needle)) continue;
+    TrackedProcess p =
+        Track(pid, [&](pid_t, const Stat&) { return HoldsId(pid, needle) && DescendsFromUs(pid); });
     if (p.pidfd >= 0) found.push_back(std::move(p));
-  });
+  }
   return found;
 }
 
-std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group,
-                                    Millis grace) {
-  auto lines = Ender(group, grace).Run([&] { return FindTracked(id, except); });
+std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace,
+                                    const std::function<bool()>& hurry) {
+  auto lines = Ender(group, grace, hurry).Run([&] { return FindTracked(id, except); });
   ReapAdopted();
   return lines;
 }
@@ -286,7 +373,7 @@ int ReapAdopted() {
   return reaped;
 }
 
-std::vector<std::string> EndAdopted(Millis grace) {
+std::vector<std::string> EndAdopted(Millis grace, const std::function<bool()>& hurry) {
   pid_t self = getpid();
   auto find = [self] {
     std::vector<TrackedProcess> found;
@@ -298,7 +385,7 @@ std::vector<std::string> EndAdopted(Millis grace) {
     }
     return found;
   };
-  auto lines = Ender(0, grace).Run(find);
+  auto lines = Ender(0, grace, hurry).Run(find);
   ReapAdopted();
   return lines;
 }

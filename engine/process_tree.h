@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,16 +29,21 @@ struct TrackedProcess {
   pid_t pid = 0;
   pid_t pgid = 0;
   int pidfd = -1;
-  std::string command;  // its command line, NULs as spaces, capped
+  std::string command;   // its command line on one line (NULs as spaces, \n escaped), capped
+  bool stopped = false;  // stopped (SIGSTOP, SIGTSTP) when found
 };
 
-// Live processes (not zombies) whose environment holds `id`, except `except`.
+// Live descendants of runbook (not zombies) whose environment holds `id`, except `except`.
+// Only descendants: a process elsewhere that copied the id is never returned.
 std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0);
 
-// Ends every process holding `id`, rescanning until none is left: SIGTERM, up to `grace`
-// for them to exit, then SIGKILL. Zombies that are runbook's children are reaped. Returns
-// one line per process outside `group` (0: report all): "process 123 (sleep 100): SIGTERM".
-std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace);
+// Ends every process holding `id`, rescanning until none is left: SIGTERM (and SIGCONT, so a
+// stopped one can act on it), up to `grace` for them to exit, then SIGKILL; at once when
+// `hurry` returns true (a second signal to runbook). Zombies that are runbook's children are
+// reaped. Returns one line per process outside `group` (0: report all):
+// "process 123 (sleep 100): SIGTERM".
+std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace,
+                                    const std::function<bool()>& hurry = {});
 
 // Children runbook's spawners wait for themselves (step and service leaders): hold the lock
 // from before the spawn until NoteChild, and around the final waitpid and ForgetChild, so
@@ -52,6 +58,6 @@ int ReapAdopted();
 
 // Processes still reparented to runbook that no spawner waits for (descendants that left
 // without a tracking id): SIGTERM, up to `grace`, SIGKILL, reaped. Lines as EndTracked.
-std::vector<std::string> EndAdopted(Millis grace);
+std::vector<std::string> EndAdopted(Millis grace, const std::function<bool()>& hurry = {});
 
 }  // namespace runbook

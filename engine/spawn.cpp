@@ -51,8 +51,10 @@ pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
   // Own process group (pgid = pid) so the whole tree can be signalled; default signal
   // dispositions and an empty mask, whatever runbook itself blocks or ignores.
+  // glibc's sigfillset leaves out its internal signals (32, 33), and its posix_spawn then
+  // sets them to SIG_IGN in the child: every bit set instead, so they are default too.
   sigset_t all, none;
-  sigfillset(&all);
+  memset(&all, 0xff, sizeof all);
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);

@@ -22,7 +22,8 @@ struct SpawnSpec {
 };
 
 // Starts the child in its own process group (pgid = pid), stdin from /dev/null, default
-// signal dispositions (SIGXFSZ and SIGPIPE too, which runbook ignores) and an empty mask.
+// dispositions for every signal (SIGXFSZ and SIGPIPE too, which runbook ignores, and glibc's
+// internal 32 and 33) and an empty mask.
 // The child is noted as one its spawner waits for: release it with ReleaseChild. Returns its pid,
 // or -1 with `error` set.
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error);

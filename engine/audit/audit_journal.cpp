@@ -135,6 +135,11 @@ Status AuditJournal::AttemptFinished(const StepDecl& step, const AttemptRecord& 
       {"stdout_tail", Value(Tail(run.stdout_text))},
       {"stderr_tail", Value(Tail(run.stderr_text))},
   };
+  if (!a.ended_processes.empty()) {  // runbook's notes, apart from the tool's stderr
+    Value::List ended;
+    for (const std::string& line : a.ended_processes) ended.push_back(Value(line));
+    body["ended_processes"] = Value(std::move(ended));
+  }
   Status s = Append("attempt_finished", step.id, a.number, std::move(body));
   if (!s.ok() || a.approved_by.empty()) return s;
   Value::Map inputs = a.outputs;

@@ -34,6 +34,7 @@ class AuditJournal final : public RunJournal {
   Status ResourceStopped(const StepDecl& step, const std::string& name,
                          const std::string& how) override;
   Status RunFinished(const RunResult& result) override;
+  Status Check() override { return store_.Verify(); }
 
  private:
   Status Append(const std::string& kind, const std::string& step, int64_t attempt, Value::Map body);

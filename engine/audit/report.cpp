@@ -16,6 +16,8 @@ const Value& Field(const Value& v, const char* key) {
 }
 
 Value AttemptValue(const AttemptView& a) {
+  Value::List ended;
+  for (const std::string& line : a.ended_processes) ended.push_back(Value(line));
   return Value(Value::Map{{"number", Value(int64_t{a.number})},
                           {"started_at", Value(a.started_at)},
                           {"finished_at", Value(a.finished_at)},
@@ -26,7 +28,8 @@ Value AttemptValue(const AttemptView& a) {
                           {"params", Value(a.params)},
                           {"outputs", Value(a.outputs)},
                           {"stdout_tail", Value(a.stdout_tail)},
-                          {"stderr_tail", Value(a.stderr_tail)}});
+                          {"stderr_tail", Value(a.stderr_tail)},
+                          {"ended_processes", Value(std::move(ended))}});
 }
 
 Value StepValue(const StepView& s) {

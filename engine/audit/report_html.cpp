@@ -166,9 +166,11 @@ std::string ReportHtml(const RunRecord& r) {
   o << "</table>\n";
   for (const StepView& s : r.steps)
     for (const AttemptView& a : s.attempts)
-      if (!a.error.empty() || !a.stderr_tail.empty())
+      if (!a.error.empty() || !a.stderr_tail.empty() || !a.ended_processes.empty()) {
         o << "<h3>" << Esc(s.id) << " attempt " << a.number << "</h3><pre>" << Esc(a.error)
           << (a.error.empty() ? "" : "\n") << Esc(a.stderr_tail) << "</pre>\n";
+        for (const std::string& line : a.ended_processes) o << "<p>ended " << Esc(line) << "</p>\n";
+      }
   o << "</body></html>\n";
   return o.str();
 }

@@ -53,6 +53,9 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     a.outputs = Map(body, "outputs");
     a.stdout_tail = Str(body, "stdout_tail");
     a.stderr_tail = Str(body, "stderr_tail");
+    if (const Value* ended = body.Find("ended_processes"); ended && ended->is_list())
+      for (const Value& line : ended->as_list())
+        if (line.is_string()) a.ended_processes.push_back(line.as_string());
   } else if (e.kind == "approval") {
     r.approvals.push_back(
         {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs")});

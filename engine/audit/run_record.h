@@ -22,6 +22,9 @@ struct AttemptView {
   Value::Map outputs;
   std::string stdout_tail;
   std::string stderr_tail;
+  // Descendants that had left the step's process group, ended with it ("process 123
+  // (sleep 9): SIGTERM"); runbook's notes, not the tool's output.
+  std::vector<std::string> ended_processes;
 };
 
 struct ApprovalView {

@@ -128,6 +128,7 @@ AuditStore::AuditStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 AuditStore::~AuditStore() {
   insert_event_.reset();  // statements before the connection
   select_tip_.reset();
+  (void)Verify();  // a store moved since the last append still gets its events
 }
 const std::string& AuditStore::path() const { return db_->path(); }
 
@@ -142,6 +143,36 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, in
   return store;
 }
 
+namespace {
+
+// The device and inode at `path`; {0, 0} when nothing is there.
+std::pair<dev_t, ino_t> FileId(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return {0, 0};
+  return {st.st_dev, st.st_ino};
+}
+
+// Unlinks `path` only while it is still the file `id` names (never another store's).
+void RemoveIfSame(const std::string& path, std::pair<dev_t, ino_t> id) {
+  if (id.second != 0 && FileId(path) == id) unlink(path.c_str());
+}
+
+}  // namespace
+
+Status AuditStore::Verify() {
+  Status s = CheckIdentity();
+  if (s.ok() || salvaged_) return s;
+  // SQLite names the WAL by path and neither checkpoints nor deletes it once the database
+  // has moved: the committed events would stay in a -wal that the next store opened at the
+  // path would merge into itself. The checkpoint goes through this connection's open files
+  // into the file it opened; then our -wal and -shm leave the path, if they are ours.
+  salvaged_ = true;
+  (void)db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  RemoveIfSame(abs_path_ + "-wal", wal_id_);
+  RemoveIfSame(abs_path_ + "-shm", shm_id_);
+  return s;
+}
+
 Status AuditStore::NoteIdentity() {
   std::error_code ec;
   auto abs = std::filesystem::absolute(path(), ec);
@@ -150,6 +181,8 @@ Status AuditStore::NoteIdentity() {
   if (stat(path().c_str(), &st) != 0) return Status::Error(std::string(std::strerror(errno)));
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  wal_id_ = FileId(abs_path_ + "-wal");  // WAL mode: both exist once the store was read
+  shm_id_ = FileId(abs_path_ + "-shm");
   return Status::Ok();
 }
 
@@ -227,7 +260,7 @@ Status AuditStore::InsertEvent(const AuditEvent& e) {
 
 Status AuditStore::Append(const std::string& run_id, const std::string& kind,
                           const std::string& step, int64_t attempt, const Value& body) {
-  Status s = CheckIdentity();  // before: nothing goes into a file nobody will read
+  Status s = Verify();  // before: nothing goes into a file nobody will read
   if (!s.ok()) return s;
   Transaction tx(*db_);
   s = tx.Begin();
@@ -247,7 +280,7 @@ Status AuditStore::Append(const std::string& run_id, const std::string& kind,
   s = InsertEvent(e);
   if (s.ok()) s = UpdateIndex(e, body);
   if (s.ok()) s = tx.Commit();
-  if (s.ok()) s = CheckIdentity();  // after: replaced while we wrote
+  if (s.ok()) s = Verify();  // after: replaced while we wrote
   if (!s.ok()) return s;
   static const int kill_after = KillAfter();
   if (kill_after > 0 && ++appended_ == kill_after) raise(SIGKILL);

@@ -4,8 +4,9 @@
 // Several processes may share a store: every append takes SQLite's write lock, waiting up
 // to busy_timeout. Each append first and last checks that the file at the store's path is
 // still the one opened (device and inode): a store deleted, renamed or replaced during a run
-// fails the append, so the run stops (exit 3) instead of recording into a lost file. The format is
-// documented in docs/audit.md. One thread at a time.
+// fails the append, so the run stops (exit 3) instead of recording into a lost file; what was
+// committed is checkpointed into the file opened, and our -wal/-shm never stay at the path
+// (Verify). The format is documented in docs/audit.md. One thread at a time.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/audit/chain.h"
@@ -99,6 +101,12 @@ class AuditStore {
   // Ok while the file at path() is the one this store opened; else an error naming the
   // path and what happened (gone: deleted, renamed away, folder removed; or replaced).
   Status CheckIdentity() const;
+  // CheckIdentity, and when the store has moved, once: its committed events are
+  // checkpointed into the file this store opened (through the open files, wherever it is
+  // now: a renamed store keeps them), and its own -wal and -shm (same inode as opened) are
+  // removed from the path, so a file now there never merges them. Any other -wal or -shm at
+  // the path is left alone. Called by Append and on destruction; callers may poll it.
+  Status Verify();
 
  private:
   explicit AuditStore(std::unique_ptr<Db> db);
@@ -112,6 +120,9 @@ class AuditStore {
   int appended_ = 0;
   dev_t dev_ = 0;  // identity of the file opened, compared with the path's at each append
   ino_t ino_ = 0;
+  std::pair<dev_t, ino_t> wal_id_{0, 0};  // our -wal and -shm as opened
+  std::pair<dev_t, ino_t> shm_id_{0, 0};
+  bool salvaged_ = false;
   std::string abs_path_;
 };
 

@@ -49,6 +49,9 @@ struct ProcessResult {
   CapturedStream out;
   CapturedStream err;
   Millis duration{0};
+  // Descendants that had left the process group and were ended with it, one line each:
+  // "process 123 (sleep 100): SIGTERM". runbook's notes, never mixed into `err`.
+  std::vector<std::string> ended;
 
   bool exited_ok() const { return spawned && term_signal == 0 && exit_code == 0; }
   // "exit code 3", "killed by SIGKILL", "timed out", ...

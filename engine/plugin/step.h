@@ -81,6 +81,9 @@ struct AttemptResult {
   std::string stderr_text;
   Millis waited{0};         // time spent waiting for a person (approvals), reported on its own
   std::string approved_by;  // a human gate: who approved (recorded as an approval)
+  // Set by the executor: processes that had left a run's group, ended with it (runbook's
+  // notes, "process 123 (sleep 9): SIGTERM"); steps leave it empty.
+  std::vector<std::string> ended_processes;
 
   static AttemptResult Success(Value::Map outputs = {});
   static AttemptResult Failure(std::string error);

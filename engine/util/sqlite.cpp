@@ -2,9 +2,38 @@
 
 #include <sqlite3.h>
 
+#include <cstring>
 #include <utility>
 
 namespace runbook {
+namespace {
+
+// The errno of the last failed system call on the main file or, failing that, on its journal
+// or WAL (SQLite's sqlite3_system_errno reads the global errno later, often 0 by then).
+int FileErrno(sqlite3* db) {
+  int e = 0;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e);
+  if (e != 0) return e;
+  sqlite3_file* journal = nullptr;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal);
+  if (journal != nullptr && journal->pMethods != nullptr)
+    journal->pMethods->xFileControl(journal, SQLITE_FCNTL_LAST_ERRNO, &e);
+  return e;
+}
+
+// SQLite's message for the last error on `db`, with the operating system's error when it was
+// an I/O error ("disk I/O error (File too large)": EFBIG under ulimit -f, ENOSPC, EIO...).
+std::string Message(sqlite3* db) {
+  std::string message = sqlite3_errmsg(db);
+  int code = sqlite3_extended_errcode(db) & 0xff;
+  int os = sqlite3_system_errno(db);
+  if (os == 0 && (code == SQLITE_IOERR || code == SQLITE_FULL)) os = FileErrno(db);
+  if (os != 0 && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
+    message += std::string(" (") + std::strerror(os) + ")";
+  return message;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int busy_timeout_ms) {
   sqlite3* db = nullptr;
@@ -61,13 +90,16 @@ Status Db::BackupTo(const std::string& dest_path, int timeout_ms) {
     break;
   }
   sqlite3_backup_finish(backup);
-  std::string message = sqlite3_errmsg(dest);
+  std::string message = Message(dest);  // the copy's side: where writes fail (EFBIG, ENOSPC)
   sqlite3_close(dest);
   if (rc == SQLITE_DONE) return Status::Ok();
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
     return Status::Error(path_ + " stayed locked by a writer for longer than " +
                          std::to_string(timeout_ms / 1000) + "s");
   }
+  if (sqlite3_errcode(dest) != SQLITE_OK || (rc & 0xff) == SQLITE_IOERR || rc == SQLITE_FULL ||
+      rc == SQLITE_READONLY)
+    return Status::Error("writing the copy " + dest_path + " failed: " + message);
   return Status::Error("backup of " + path_ + " failed: " + sqlite3_errstr(rc));
 }
 
@@ -76,8 +108,8 @@ Db::~Db() { sqlite3_close_v2(db_); }
 Status Db::Exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK) return Status::Ok();
-  std::string message = error ? error : Error();
-  sqlite3_free(error);
+  sqlite3_free(error);  // the same text as sqlite3_errmsg, which Message extends
+  std::string message = Message(db_);
   return Status::Error(path_ + ": " + message);
 }
 
@@ -89,7 +121,7 @@ Result<Stmt> Db::Prepare(const std::string& sql) {
   return Stmt(stmt, db_);
 }
 
-std::string Db::Error() const { return sqlite3_errmsg(db_); }
+std::string Db::Error() const { return Message(db_); }
 int64_t Db::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
 
 Stmt::Stmt(Stmt&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_) {}
@@ -118,7 +150,7 @@ Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return Status::Error(sqlite3_errmsg(db_));
+  return Status::Error(Message(db_));
 }
 
 Status Stmt::Run() {

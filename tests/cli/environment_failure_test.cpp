@@ -85,6 +85,58 @@ TEST_CASE("the audit store renamed away or its folder removed stops the run",
   CHECK_FALSE(Exists(dir2 + "/b-ran"));
 }
 
+TEST_CASE("a store replaced by another SQLite file: that file's data survives the run",
+          "[cli][audit-identity]") {
+  // breakE 3: runbook left its -wal/-shm at the path; the next open merged them into the new
+  // file ("no such table: x" or "database disk image is malformed").
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  Command c = RunAgainstStore(dir, db,
+                              "sqlite3 " + db +
+                                  ".new 'create table x(a); insert into x values(42)'"
+                                  " && mv " +
+                                  db + ".new " + db);
+  CHECK(c.exit_code == 3);
+  CHECK(Shell("sqlite3 " + db + " 'select a from x'").out == "42\n");
+  CHECK(Shell(Binary() + " history --audit-db " + db).exit_code == 0);
+  Command after = Shell("sqlite3 " + db + " 'pragma integrity_check; select a from x'");
+  CHECK(after.out == "ok\n42\n");
+}
+
+TEST_CASE("a store renamed away during a run keeps the events committed before",
+          "[cli][audit-identity]") {
+  // breakE 4: the events stayed in the stale audit.db-wal; `show` on the renamed file found
+  // no run. Variant: a new store created at the old path afterwards starts clean.
+  std::string dir = TempDir(), db = dir + "/audit.db", moved = dir + "/renamed.db";
+  Command c = RunAgainstStore(dir, db, "mv " + db + " " + moved);
+  CHECK(c.exit_code == 3);
+  CHECK_FALSE(Exists(db + "-wal"));
+  CHECK_FALSE(Exists(db + "-shm"));
+  Command events =
+      Shell("sqlite3 " + moved + " \"select kind from events where step='a' order by seq\"");
+  CHECK(events.out == "attempt_started\n");
+  std::string run_id = Shell("sqlite3 " + moved + " 'select run_id from runs'").out;
+  REQUIRE(run_id.size() > 1);
+  Command show =
+      Shell(Binary() + " show --audit-db " + moved + " " + run_id.substr(0, run_id.size() - 1));
+  CHECK(show.exit_code == 0);
+  CHECK_THAT(show.out, Catch::Contains("attempt 1"));
+  Command fresh = Shell(Binary() + " history --audit-db " + db);
+  CHECK(fresh.exit_code == 0);
+  CHECK(Shell("sqlite3 " + db + " 'select count(*) from events'").out == "0\n");
+}
+
+TEST_CASE("the audit store deleted while a long step runs stops it within seconds",
+          "[cli][audit-identity]") {
+  // breakE 13: detection waited for the next event; the step could work for hours.
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  Command c = Shell("start=$(date +%s); " + Binary() + " run --audit-db " + db + " " +
+                    TwoSteps(dir, "rm -f " + db + "; sleep 20") +
+                    "; echo rc=$? s=$(( $(date +%s) - start ))");
+  CHECK_THAT(c.out, Catch::StartsWith("rc=3 s="));
+  CHECK(std::stoi(c.out.substr(c.out.find("s=") + 2)) < 8);
+  CHECK_THAT(c.err, Catch::Contains("audit store " + db + " is gone during the run"));
+}
+
 TEST_CASE("the audit store deleted while a service runs: the service is stopped, exit 3",
           "[cli][audit-identity]") {
   std::string dir = TempDir(), db = dir + "/audit.db";
@@ -160,7 +212,27 @@ TEST_CASE("ulimit -f: an audit store that cannot grow stops the run with exit 3 
   Command c = Shell("size=$(stat -c %s " + db + "); ulimit -f $(( (size + 40000) / 512 )) && " +
                     Binary() + " run --audit-db " + db + " " + file + "; echo rc=$?");
   CHECK_THAT(c.out, Catch::EndsWith("rc=3\n"));
-  // SQLite's reason ("disk I/O error") comes through; it does not keep the errno reliably.
+  // SQLite's reason ("disk I/O error") and the system's (breakE 12: EFBIG was missing).
   CHECK_THAT(c.err,
-             Catch::Contains("runbook: error: the audit store cannot be written: " + db + ": "));
+             Catch::Contains("runbook: error: the audit store cannot be written: " + db + ": ") &&
+                 Catch::Contains("(File too large)"));
+}
+
+TEST_CASE("ulimit -f: a backup that cannot write its copy names the copy and the OS error",
+          "[cli][file-size]") {
+  // breakE 11: it said "backup of live.db failed: disk I/O error" (the source, no EFBIG).
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir +
+                " && mkdir dumps && sqlite3 live.db 'create table t(x); insert "
+                "into t select randomblob(1000) from generate_series(1, 3000)'")
+              .exit_code == 0);
+  std::string file = WriteFile(dir, "b.yaml",
+                               "version: 1\nname: t\nsteps:\n  - {id: snapshot, uses: backup, "
+                               "with: {database: live.db, dest: dumps, name: one}}\n");
+  Command c = Shell("cd " + dir + " && ulimit -f 2000 && " + Binary() + " run --audit-db " + dir +
+                    "/audit.db " + file + "; echo rc=$?");
+  CHECK_THAT(c.out, Catch::EndsWith("rc=1\n"));
+  CHECK_THAT(c.err, Catch::Contains("snapshot: writing the copy dumps/.one.sqlite.tmp-") &&
+                        Catch::Contains("failed: disk I/O error (File too large)"));
+  CHECK(Shell("ls -A " + dir + "/dumps").out.empty());
 }

@@ -73,3 +73,59 @@ TEST_CASE("run: ^C while an escaped helper runs ends it with the cancelled step"
   CHECK(c.out == "rc=130\ngone\n");
   CHECK_THAT(c.err, Catch::Contains("(" + marker + "): SIGTERM, which had left"));
 }
+
+TEST_CASE("run: a process outside runbook's tree with a copied tracking id is left alone",
+          "[cli][escape]") {
+  // breakE 1: a child of the shell (not of runbook) that copied the step's id was killed.
+  // Variant: one that also left its session (setsid).
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "copy.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {shell: true, run: 'echo "
+                               "$RUNBOOK_TRACKING_ID > " +
+                                   dir + "/id; sleep 1'}}\n");
+  std::string wait_id = "while [ ! -s " + dir + "/id ]; do sleep 0.05; done\n";
+  std::string copy = "env RUNBOOK_TRACKING_ID=$(cat " + dir + "/id) ";
+  // The markers only in files: the test's shell command line must not match them.
+  WriteFile(dir, "plain.sh", wait_id + "exec " + copy + Marker(4) + "\n");
+  WriteFile(dir, "setsid.sh", wait_id + "exec setsid " + copy + Marker(5) + "\n");
+  std::string look;
+  for (const std::string& m : {Marker(4), Marker(5)}) {
+    std::string pattern = "'[s]" + m.substr(1) + "'";
+    look += "pgrep -f " + pattern + " > /dev/null && echo alive || echo gone; pkill -f " + pattern +
+            "; ";
+  }
+  Command c = Shell("sh " + dir + "/plain.sh & sh " + dir + "/setsid.sh & " + Binary() + " run " +
+                    file + "; echo rc=$?; sleep 0.2; " + look);
+  CHECK(c.out == "rc=0\nalive\nalive\n");
+  CHECK_THAT(c.err, !Catch::Contains("ended process"));
+}
+
+TEST_CASE("show: a failed step's own error stays in the record; what runbook ended is apart",
+          "[cli][escape]") {
+  // breakE 5 and 6: 60 escapees pushed the tool's error out of the record, and show never
+  // named what was ended (variant: for a successful step too).
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  std::string file = WriteFile(dir, "fail.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: ok, uses: exec, with: {shell: true, run: 'setsid " +
+                                   Marker(6) +
+                                   " & sleep 0.2'}}\n"
+                                   "  - {id: bad, needs: [ok], uses: exec, with: {shell: true, "
+                                   "run: 'echo FATAL: REAL ERROR >&2; for i in $(seq 60); do "
+                                   "setsid " +
+                                   Marker(7) + " & done; sleep 0.3; exit 1'}}\n");
+  Command run = Shell(Binary() + " run --audit-db " + db + " " + file);
+  CHECK(run.exit_code == 1);
+  std::string id = Shell("sqlite3 " + db + " 'select run_id from runs'").out;
+  REQUIRE(id.size() > 1);
+  Command show = Shell(Binary() + " show --audit-db " + db + " " + id.substr(0, id.size() - 1));
+  CHECK_THAT(show.out, Catch::Contains("error: exit code 1: FATAL: REAL ERROR"));
+  CHECK_THAT(show.out, Catch::Contains("        FATAL: REAL ERROR"));
+  CHECK_THAT(show.out, Catch::Contains("(" + Marker(6) + "): SIGTERM, which had left"));
+  size_t count = 0;
+  for (size_t at = 0; (at = show.out.find("(" + Marker(7) + "): SIGTERM", at)) != std::string::npos;
+       ++at)
+    ++count;
+  CHECK(count == 60);
+}

@@ -1,6 +1,10 @@
 // The executor with real processes: parallelism, retries and backoff, timeouts that kill
 // whole groups, outputs between steps, dry runs, big outputs.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 
@@ -236,4 +240,17 @@ TEST_CASE("a dry run accepts list items known only at run time", "[executor]") {
                     rb, /*dry_run=*/true);
   CHECK(ran.result.status == "success");
   CHECK(ran.Step(*rb, "b").outcome == Outcome::kSuccess);
+}
+
+TEST_CASE("the loop reaps adopted zombies while no exec step runs", "[executor][process]") {
+  // breakE 14: only an exec step's loop reaped them; a service's exited escapees piled up.
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  usleep(100 * 1000);  // a zombie now: this process's child that no spawner waits for
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() + "  - {id: a, uses: log, with: {message: hi}}\n", rb);
+  CHECK(ran.result.status == "success");
+  errno = 0;
+  CHECK(waitpid(child, nullptr, WNOHANG) == -1);  // already reaped by the run
+  CHECK(errno == ECHILD);
 }

@@ -92,14 +92,15 @@ bool IsGzip(const std::string& path) {
 // its -wal included). Returns the sha256s that identify what was copied: the file's, and
 // for a database file also the copy's (what integrity-check reports for it).
 Result<std::vector<std::string>> CopyIn(const std::string& source, const std::string& tmp,
-                                        std::string& raw_sha256) {
+                                        std::string& raw_sha256,
+                                        const std::function<bool()>& stop) {
   if (IsGzip(source)) {
     auto r = GunzipFile(source, tmp);
     if (!r.ok()) return r.status();
     raw_sha256 = r.value().out_sha256;
     return std::vector<std::string>{r.value().in_sha256};
   }
-  Status s = SnapshotDatabase(source, tmp, 5000, false);
+  Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
   if (!s.ok()) return s;
   auto file = Sha256File(source);
   auto copy = Sha256File(tmp);
@@ -231,6 +232,20 @@ Result<std::string> KeepPrevious(const std::string& target, const std::string& s
   return kept;
 }
 
+// Removes the links KeepPrevious made to the live files (same inode as the live name), so
+// a refused restore leaves nothing new beside the database. Copies are left alone.
+void DropKept(const std::string& target, const std::string& kept) {
+  if (kept.empty()) return;
+  for (const char* side : {"", "-wal", "-journal"}) {
+    struct stat live {
+    }, link{};
+    std::string from = target + side, to = kept + side;
+    if (::stat(from.c_str(), &live) == 0 && ::stat(to.c_str(), &link) == 0 &&
+        live.st_ino == link.st_ino && live.st_dev == link.st_dev)
+      ::unlink(to.c_str());
+  }
+}
+
 std::string EnvText(const Value& params, const std::string& target) {
   std::string text;
   const Value* env = params.Find("env");
@@ -282,7 +297,8 @@ class Restore final : public StepType {
                                     " untouched: " + why);
     };
     std::string raw_sha256;
-    auto shas = CopyIn(source, tmp, raw_sha256);
+    auto shas = CopyIn(source, tmp, raw_sha256, StopFor(ctx));
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
     std::string by = ctx.passed ? VerifiedBy(ctx, source, shas.value()) : "";
     if (by.empty() && !ctx.params.Find("force")->as_bool())
@@ -298,7 +314,10 @@ class Restore final : public StepType {
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
     if (!kept.ok()) return untouched(kept.status().message());
     auto damaged = Quiesce(target);
-    if (!damaged.ok()) return untouched(damaged.status().message());
+    if (!damaged.ok()) {
+      DropKept(target, kept.value());
+      return untouched(damaged.status().message());
+    }
     if (damaged.value())
       ctx.log(target + " cannot be read by SQLite: kept with its -wal as they were");
     s = kept.value().empty() ? Status::Ok()

@@ -10,20 +10,24 @@
 #include <random>
 #include <regex>
 
+#include "engine/util/proc_identity.h"
 #include "steps/common/files.h"
 
 namespace runbook {
 namespace {
 
 const std::regex& ScratchPattern() {
-  static const std::regex re(R"(^\..+\.tmp-([0-9]{1,10})-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
+  static const std::regex re(
+      R"(^\..+\.tmp-([0-9]{1,10})(?:-([0-9]{1,20}))?-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
   return re;
 }
 
-// kill(pid, 0): ESRCH means no such process. EPERM means one runs (another user's).
-bool Running(long pid) {
+// The pid runs and, when the name records its start time, is the process that made it.
+// kill(pid, 0): ESRCH means no such process; EPERM means one runs (another user's).
+bool Running(long pid, const std::string& start) {
   if (pid <= 0) return false;
   if (pid == static_cast<long>(::getpid())) return true;
+  if (!start.empty()) return IsAlive({HostName(), static_cast<int>(pid), start});
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
 }
 
@@ -31,10 +35,13 @@ bool Running(long pid) {
 
 std::string ScratchBeside(const std::string& path) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char suffix[48];
-  std::snprintf(suffix, sizeof suffix, "%ld-%016llx", static_cast<long>(::getpid()),
-                static_cast<unsigned long long>(rng()));
-  return DirName(path) + "/." + BaseName(path) + ".tmp-" + suffix;
+  static const std::string self = [] {
+    ProcessIdentity me = SelfIdentity();
+    return std::to_string(me.pid) + (me.start.empty() ? "" : "-" + me.start);
+  }();
+  char suffix[24];
+  std::snprintf(suffix, sizeof suffix, "-%016llx", static_cast<unsigned long long>(rng()));
+  return DirName(path) + "/." + BaseName(path) + ".tmp-" + self + suffix;
 }
 
 long ScratchOwner(const std::string& name) {
@@ -44,8 +51,9 @@ long ScratchOwner(const std::string& name) {
 }
 
 bool ScratchOfDeadRun(const std::string& name) {
-  long pid = ScratchOwner(name);
-  return pid != 0 && !Running(pid);
+  std::smatch m;
+  if (!std::regex_match(name, m, ScratchPattern())) return false;
+  return !Running(std::stol(m[1].str()), m[2].str());
 }
 
 std::vector<std::string> RemoveDebris(const std::string& dir) {

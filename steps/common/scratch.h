@@ -1,7 +1,9 @@
 // Temporary files a later run can recognise as debris. A scratch name is
-// `.<base>.tmp-<pid>-<16 hex>` beside the file it becomes; SQLite may add `-wal`, `-shm` or
-// `-journal` to it. RemoveDebris deletes such files whose pid is no longer running (the run
-// that made them was killed), never those of a live process (this one included).
+// `.<base>.tmp-<pid>-<start>-<16 hex>` beside the file it becomes (start: the pid's start
+// time, /proc/PID/stat field 22; older names lack it); SQLite may add `-wal`, `-shm` or
+// `-journal`. RemoveDebris deletes such files whose process no longer runs (the run that
+// made them was killed) — a pid now used by a process started at another time counts as
+// gone — never those of a live process (this one included).
 // Limit: pids are those of this pid namespace; folders shared across hosts are not guarded.
 #pragma once
 

@@ -173,7 +173,9 @@ class IntegrityCheck final : public StepType {
     if (std::filesystem::equivalent(source, workspace, ec))
       return AttemptResult::Failure("the workspace " + workspace + " is the source itself");
     std::filesystem::create_directories(DirName(workspace), ec);
-    for (const std::string& gone : RemoveDebris(DirName(workspace)))
+    std::string own = BaseName(workspace);
+    auto owns = [&own](const std::string& base) { return base == own; };
+    for (const std::string& gone : RemoveDebris(DirName(workspace), owns))
       ctx.log("removed " + gone + ", left by a killed run");
     std::string tmp = ScratchBeside(workspace);
     auto unpacked = Unpack(source, tmp, StopFor(ctx));

@@ -246,6 +246,18 @@ void DropKept(const std::string& target, const std::string& kept) {
   }
 }
 
+// The env file, replaced through a scratch name like every temporary of these steps; the
+// scratch files of killed runs in its folder go first.
+Status WriteEnvFile(const std::string& path, const std::string& text) {
+  std::string own = BaseName(path);
+  RemoveDebris(DirName(path), [&own](const std::string& base) { return base == own; });
+  std::string tmp = ScratchBeside(path);
+  Status s = WriteNewFile(tmp, text);
+  if (s.ok()) s = RenameDurable(tmp, path);
+  if (!s.ok()) ::unlink(tmp.c_str());
+  return s;
+}
+
 std::string EnvText(const Value& params, const std::string& target) {
   std::string text;
   const Value* env = params.Find("env");
@@ -275,14 +287,16 @@ class Restore final : public StepType {
     std::string source = Abs(p.Find("source")->ToText()), target = Abs(p.Find("target")->ToText());
     std::error_code ec;
     std::filesystem::create_directories(DirName(target), ec);
-    for (const std::string& gone : RemoveDebris(DirName(target)))
+    std::string own = BaseName(target);  // the database and its kept copies
+    auto owns = [&own](const std::string& base) { return base.rfind(own, 0) == 0; };
+    for (const std::string& gone : RemoveDebris(DirName(target), owns))
       ctx.log("removed " + gone + ", left by a killed run");
     std::string tmp = ScratchBeside(target);
     AttemptResult r = Place(ctx, source, target, tmp);
     RemoveWithCompanions(tmp);
     if (r.status != AttemptStatus::kSuccess) return r;
     if (const Value* env_file = p.Find("env_file")) {
-      Status s = WriteFileAtomic(env_file->ToText(), EnvText(p, target));
+      Status s = WriteEnvFile(Abs(env_file->ToText()), EnvText(p, target));
       if (!s.ok()) return AttemptResult::Failure(s.message());
       r.outputs["env_file"] = Value(Abs(env_file->ToText()));
     }

@@ -18,7 +18,7 @@ namespace {
 
 const std::regex& ScratchPattern() {
   static const std::regex re(
-      R"(^\..+\.tmp-([0-9]{1,10})(?:-([0-9]{1,20}))?-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
+      R"(^\.(.+)\.tmp-([0-9]{1,10})(?:-([0-9]{1,20}))?-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
   return re;
 }
 
@@ -47,20 +47,24 @@ std::string ScratchBeside(const std::string& path) {
 long ScratchOwner(const std::string& name) {
   std::smatch m;
   if (!std::regex_match(name, m, ScratchPattern())) return 0;
-  return std::stol(m[1].str());
+  return std::stol(m[2].str());
 }
 
 bool ScratchOfDeadRun(const std::string& name) {
   std::smatch m;
   if (!std::regex_match(name, m, ScratchPattern())) return false;
-  return !Running(std::stol(m[1].str()), m[2].str());
+  return !Running(std::stol(m[2].str()), m[3].str());
 }
 
-std::vector<std::string> RemoveDebris(const std::string& dir) {
+std::vector<std::string> RemoveDebris(const std::string& dir,
+                                      const std::function<bool(const std::string&)>& owns) {
   std::vector<std::string> removed;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (!ScratchOfDeadRun(entry.path().filename().string())) continue;
+    std::string name = entry.path().filename().string();
+    std::smatch m;
+    if (!ScratchOfDeadRun(name) || !std::regex_match(name, m, ScratchPattern())) continue;
+    if (owns && !owns(m[1].str())) continue;
     if (::unlink(entry.path().c_str()) == 0) removed.push_back(entry.path().string());
   }
   return removed;

@@ -7,6 +7,7 @@
 // Limit: pids are those of this pid namespace; folders shared across hosts are not guarded.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,10 @@ std::string ScratchBeside(const std::string& path);
 long ScratchOwner(const std::string& name);
 // `name` is a scratch name whose process no longer runs.
 bool ScratchOfDeadRun(const std::string& name);
-// Removes the scratch files of dead processes in `dir` (not recursive); returns their paths.
-std::vector<std::string> RemoveDebris(const std::string& dir);
+// Removes the scratch files of dead processes in `dir` (not recursive) whose base name (the
+// file they were to become) `owns` accepts (empty: every base); returns their paths.
+std::vector<std::string> RemoveDebris(const std::string& dir,
+                                      const std::function<bool(const std::string&)>& owns = {});
 // Creates `path` (must not exist) with `data`, fsynced; on failure nothing stays.
 Status WriteNewFile(const std::string& path, const std::string& data, int mode = 0644);
 // Removes `path` and its SQLite companions (-wal, -shm, -journal); missing ones are fine.

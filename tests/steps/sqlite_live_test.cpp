@@ -162,3 +162,35 @@ TEST_CASE("a restore refused because the database is in use leaves nothing besid
   CHECK(before == "app.sqlite\napp.sqlite-shm\napp.sqlite-wal\n");
   CHECK(Shell("ls -A " + s.Path("live")).out == before);
 }
+
+TEST_CASE("restore writes its env_file through a scratch name and removes killed runs' ones",
+          "[steps][restore][sqlite-live]") {
+  Site s;
+  s.MakeDb();
+  std::string dead = ".app.env.tmp-4999999-0123456789abcdef";  // beyond pid_max: no process
+  Shell("mkdir -p " + s.Path("conf") + " && touch " + s.Path("conf/" + dead));
+  Command c = s.Run(
+      "  - {id: r, uses: restore, with: {source: app.sqlite, target: "
+      "live/app.sqlite, force: true, env_file: conf/app.env}}\n");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  CHECK(Shell("ls -A " + s.Path("conf")).out == "app.env\n");
+}
+
+TEST_CASE("steps remove only the scratch files of what they write themselves",
+          "[steps][backup][integrity][sqlite-live]") {
+  Site s;
+  s.MakeDb();
+  std::string other = ".unrelated.txt.tmp-4999999-0123456789abcdef";  // no such pid
+  std::string mine = ".app.sqlite.gz.tmp-4999999-0123456789abcdef";
+  Shell("mkdir -p " + s.Path("dumps") + " " + s.Path("tmp") + " && touch " +
+        s.Path("dumps/" + other) + " " + s.Path("dumps/" + mine) + " " + s.Path("tmp/" + other));
+  Command c = s.Run(
+      "  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app}}\n"
+      "  - {id: c, uses: integrity-check, with: {source: app.sqlite, workspace: tmp/ws.sqlite}}\n");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  CHECK(Shell("LC_ALL=C ls -A " + s.Path("dumps")).out ==
+        other + "\napp.sqlite.gz\napp.sqlite.gz.meta.json\n");
+  CHECK(Shell("ls -A " + s.Path("tmp")).out == other + "\n");
+}

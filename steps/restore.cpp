@@ -232,6 +232,32 @@ Result<std::string> KeepPrevious(const std::string& target, const std::string& s
   return kept;
 }
 
+// The newest copy KeepPrevious kept of `target` ("" when none): `.before-restore-<stamp>`
+// names sort by time and are newer than `.before-restore`.
+std::string NewestKept(const std::string& target) {
+  std::string plain = BaseName(target) + ".before-restore", newest;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(DirName(target), ec)) {
+    std::string name = entry.path().filename().string();
+    bool companion = name.size() > 4 && (name.rfind("-wal") == name.size() - 4 ||
+                                         name.rfind("-shm") == name.size() - 4);
+    if (name.rfind(plain, 0) != 0 || companion || name.find("-journal") != std::string::npos)
+      continue;
+    if (newest.empty() || (name != plain && name > newest)) newest = name;
+  }
+  return newest.empty() ? "" : DirName(target) + "/" + newest;
+}
+
+// A restore killed after its switch (the live file already is this settled copy, byte for
+// byte, and an older one is kept): the copy it kept, else "".
+std::string AlreadySwitched(const std::string& target, const std::string& tmp) {
+  if (!Exists(target) || Exists(target + "-wal") || Exists(target + "-journal")) return "";
+  std::string kept = NewestKept(target);
+  if (kept.empty()) return "";
+  auto live = Sha256File(target), copy = Sha256File(tmp);
+  return live.ok() && copy.ok() && live.value() == copy.value() ? kept : "";
+}
+
 // Removes the links KeepPrevious made to the live files (same inode as the live name), so
 // a refused restore leaves nothing new beside the database. Copies are left alone.
 void DropKept(const std::string& target, const std::string& kept) {
@@ -324,6 +350,13 @@ class Restore final : public StepType {
                        : "source verified by step '" + by + "'");
     Status s = Settle(source, tmp, raw_sha256);
     if (!s.ok()) return untouched(s.message());
+    if (std::string kept = AlreadySwitched(target, tmp); !kept.empty()) {
+      ctx.log(target +
+              " already holds this copy (a restore stopped after its switch); "
+              "previous kept as " +
+              kept);
+      return Restored(target, kept, source);
+    }
     MatchMode(tmp, target);
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
     if (!kept.ok()) return untouched(kept.status().message());
@@ -341,8 +374,13 @@ class Restore final : public StepType {
     if (!s.ok()) return AttemptResult::Failure(s.message());
     ctx.log("restored " + target +
             (kept.value().empty() ? "" : "; previous kept as " + kept.value()));
+    return Restored(target, kept.value(), source);
+  }
+
+  static AttemptResult Restored(const std::string& target, const std::string& previous,
+                                const std::string& source) {
     return AttemptResult::Success({{"target", Value(target)},
-                                   {"previous", Value(kept.value())},
+                                   {"previous", Value(previous)},
                                    {"created_at", Value(CreatedAt(source))}});
   }
 

@@ -194,3 +194,28 @@ TEST_CASE("steps remove only the scratch files of what they write themselves",
         other + "\napp.sqlite.gz\napp.sqlite.gz.meta.json\n");
   CHECK(Shell("ls -A " + s.Path("tmp")).out == other + "\n");
 }
+
+TEST_CASE("a restore run again after its switch reports the kept old database as previous",
+          "[steps][restore][sqlite-live]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("live") + " && cp " + s.Path("app.sqlite") + " " +
+        s.Path("live/app.sqlite"));
+  s.Sql("live/app.sqlite", "CREATE TABLE old(x)");  // the old database differs from the dump
+  std::string steps =
+      "  - {id: r, uses: restore, with: {source: app.sqlite, target: live/app.sqlite, force: "
+      "true}}\n  - {id: out, uses: exec, needs: [r], with: {run: [echo, "
+      "'PREV=${{ steps.r.outputs.previous }}']}}\n";
+  for (int run = 1; run <= 2; ++run) {  // the second is what a resume after the switch does
+    INFO("run " << run);
+    Command c = s.Run(steps);
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK((c.out + c.err).find("PREV=" + s.Path("live/app.sqlite.before-restore") + "\n") !=
+          std::string::npos);
+  }
+  CHECK(Shell("LC_ALL=C ls -A " + s.Path("live")).out == "app.sqlite\napp.sqlite.before-restore\n");
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite.before-restore") +
+              " \"SELECT count(*) FROM sqlite_master WHERE name='old'\"")
+            .out == "1\n");
+}

@@ -83,9 +83,10 @@ std::string Stem(const std::string& database, const Clock::Wall& at) {
 }
 
 // The snapshot: online backup into `tmp` (one file, nothing beside it), then its facts.
-Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms) {
+Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms,
+                              const std::function<bool()>& stop) {
   if (!std::filesystem::exists(database)) return Status::Error("no database at " + database);
-  Status s = SnapshotDatabase(database, tmp, timeout_ms, true);
+  Status s = SnapshotDatabase(database, tmp, timeout_ms, true, stop);
   if (!s.ok()) return s;
   auto copy = Db::OpenReadOnly(tmp, timeout_ms);
   if (!copy.ok()) return copy.status();
@@ -162,10 +163,15 @@ class Backup final : public StepType {
     int timeout_ms = static_cast<int>(ParseDuration(p.Find("busy_timeout")->ToText())->count());
     Temps temps;
     std::string raw = temps.Add(ScratchBeside(dest + "/" + stem + ".sqlite"));
-    auto info = Snapshot(database, raw, timeout_ms);
+    auto info = Snapshot(database, raw, timeout_ms, StopFor(ctx));
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
-    if (ctx.cancel.cancelled()) return Cancelled();
-    if (taken) return AlreadyThere(gz, raw, database, p.Find("sign_key") != nullptr, ctx);
+    if (taken) {  // a resume: retention still runs
+      AttemptResult r = AlreadyThere(gz, raw, database, p.Find("sign_key") != nullptr, ctx);
+      if (r.status != AttemptStatus::kSuccess) return r;
+      r.outputs["deleted"] = Retain(p, dest, AbsoluteDatabase(database), gz, now, ctx);
+      return r;
+    }
     std::string gz_tmp = temps.Add(ScratchBeside(gz));
     auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Find("level")->as_int()));
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
@@ -230,12 +236,6 @@ class Backup final : public StepType {
                                    {"created_at", Value(text("created_at"))},
                                    {"raw_sha256", Value(raw_sha.value())},
                                    {"deleted", Value(Value::List{})}});
-  }
-
-  static AttemptResult Cancelled() {
-    AttemptResult r = AttemptResult::Failure("cancelled");
-    r.status = AttemptStatus::kCancelled;
-    return r;
   }
 
   // The metadata is written first under a scratch name, then the dump is renamed into

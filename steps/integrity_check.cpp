@@ -85,9 +85,10 @@ bool IsGzip(const std::string& path) {
 // The copy at `tmp` (a scratch name), and the sha256 of the source (and of the copy). A
 // database file is read through SQLite (its -wal included); its sha256 is that of the
 // consistent copy, the same restore computes.
-Result<GzipResult> Unpack(const std::string& source, const std::string& tmp) {
+Result<GzipResult> Unpack(const std::string& source, const std::string& tmp,
+                          const std::function<bool()>& stop) {
   if (IsGzip(source)) return GunzipFile(source, tmp, false);  // a scratch copy: no fsync
-  Status s = SnapshotDatabase(source, tmp, 5000, false);
+  Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
   if (!s.ok()) return s;
   auto h = Sha256File(tmp);
   if (!h.ok()) return h.status();
@@ -172,15 +173,19 @@ class IntegrityCheck final : public StepType {
     if (std::filesystem::equivalent(source, workspace, ec))
       return AttemptResult::Failure("the workspace " + workspace + " is the source itself");
     std::filesystem::create_directories(DirName(workspace), ec);
-    for (const std::string& gone : RemoveDebris(DirName(workspace)))
+    std::string own = BaseName(workspace);
+    auto owns = [&own](const std::string& base) { return base == own; };
+    for (const std::string& gone : RemoveDebris(DirName(workspace), owns))
       ctx.log("removed " + gone + ", left by a killed run");
     std::string tmp = ScratchBeside(workspace);
-    auto unpacked = Unpack(source, tmp);
-    if (!unpacked.ok()) {
+    auto unpacked = Unpack(source, tmp, StopFor(ctx));
+    std::optional<AttemptResult> stopped = StoppedResult(ctx);
+    if (!unpacked.ok() || stopped) {
       RemoveWithCompanions(tmp);
-      return AttemptResult::Failure(unpacked.status().message());
+      return stopped ? *stopped : AttemptResult::Failure(unpacked.status().message());
     }
     AttemptResult r = Check(ctx, tmp, source, unpacked.value());
+    if (auto late = StoppedResult(ctx)) r = *late;
     bool keep = p.Find("keep")->as_bool() && r.status == AttemptStatus::kSuccess;
     RemoveWithCompanions(workspace);  // an earlier copy, or what an older version left
     Status placed = keep ? RenameDurable(tmp, workspace) : Status::Ok();
@@ -192,12 +197,14 @@ class IntegrityCheck final : public StepType {
 
   // Opens the copy at `path` read-only (a dump's copy is first made one rollback-journal
   // file, so no -wal appears beside it) and runs the checks.
-  static Status Inspect(const Value& p, const std::string& path, bool settle,
+  static Status Inspect(const StepContext& ctx, const std::string& path, bool settle,
                         std::vector<std::string>& problems, DatabaseInfo& info) {
+    const Value& p = ctx.params;
     Status s = settle ? SettleJournal(path, "DELETE") : Status::Ok();
     if (!s.ok()) return s;
     auto db = Db::OpenReadOnly(path, 5000);
     if (!db.ok()) return db.status();
+    db.value()->StopWhen(StopFor(ctx));
     // Reads through a 256 MiB mmap window and a 128 MiB page cache: the check walks every
     // b-tree and index checks revisit table pages. Peak memory stays under 512 MiB.
     s = db.value()->Exec("PRAGMA mmap_size=268435456; PRAGMA cache_size=-131072");
@@ -215,11 +222,11 @@ class IntegrityCheck final : public StepType {
   }
 
   // The problems of the copy at `path`, filling `info` and `manifest` as far as it can read.
-  static std::vector<std::string> Problems(const Value& p, const std::string& path,
+  static std::vector<std::string> Problems(const StepContext& ctx, const std::string& path,
                                            const std::string& source, const GzipResult& unpacked,
                                            DatabaseInfo& info, std::string& manifest) {
     std::vector<std::string> problems;
-    Status s = Inspect(p, path, IsGzip(source), problems, info);
+    Status s = Inspect(ctx, path, IsGzip(source), problems, info);
     if (!s.ok()) problems.push_back("not a readable SQLite database: " + s.message());
     std::vector<std::string> meta = AgainstMeta(source, unpacked.out_sha256, info, manifest);
     problems.insert(problems.begin(), meta.begin(), meta.end());
@@ -231,8 +238,7 @@ class IntegrityCheck final : public StepType {
     auto started = std::chrono::steady_clock::now();
     DatabaseInfo info;
     std::string manifest = "none";
-    std::vector<std::string> problems =
-        Problems(ctx.params, path, source, unpacked, info, manifest);
+    std::vector<std::string> problems = Problems(ctx, path, source, unpacked, info, manifest);
     bool matched = manifest == "matched";
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);

@@ -92,14 +92,15 @@ bool IsGzip(const std::string& path) {
 // its -wal included). Returns the sha256s that identify what was copied: the file's, and
 // for a database file also the copy's (what integrity-check reports for it).
 Result<std::vector<std::string>> CopyIn(const std::string& source, const std::string& tmp,
-                                        std::string& raw_sha256) {
+                                        std::string& raw_sha256,
+                                        const std::function<bool()>& stop) {
   if (IsGzip(source)) {
     auto r = GunzipFile(source, tmp);
     if (!r.ok()) return r.status();
     raw_sha256 = r.value().out_sha256;
     return std::vector<std::string>{r.value().in_sha256};
   }
-  Status s = SnapshotDatabase(source, tmp, 5000, false);
+  Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
   if (!s.ok()) return s;
   auto file = Sha256File(source);
   auto copy = Sha256File(tmp);
@@ -231,6 +232,58 @@ Result<std::string> KeepPrevious(const std::string& target, const std::string& s
   return kept;
 }
 
+// The newest copy KeepPrevious kept of `target` ("" when none): `.before-restore-<stamp>`
+// names sort by time and are newer than `.before-restore`.
+std::string NewestKept(const std::string& target) {
+  std::string plain = BaseName(target) + ".before-restore", newest;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(DirName(target), ec)) {
+    std::string name = entry.path().filename().string();
+    bool companion = name.size() > 4 && (name.rfind("-wal") == name.size() - 4 ||
+                                         name.rfind("-shm") == name.size() - 4);
+    if (name.rfind(plain, 0) != 0 || companion || name.find("-journal") != std::string::npos)
+      continue;
+    if (newest.empty() || (name != plain && name > newest)) newest = name;
+  }
+  return newest.empty() ? "" : DirName(target) + "/" + newest;
+}
+
+// A restore killed after its switch (the live file already is this settled copy, byte for
+// byte, and an older one is kept): the copy it kept, else "".
+std::string AlreadySwitched(const std::string& target, const std::string& tmp) {
+  if (!Exists(target) || Exists(target + "-wal") || Exists(target + "-journal")) return "";
+  std::string kept = NewestKept(target);
+  if (kept.empty()) return "";
+  auto live = Sha256File(target), copy = Sha256File(tmp);
+  return live.ok() && copy.ok() && live.value() == copy.value() ? kept : "";
+}
+
+// Removes the links KeepPrevious made to the live files (same inode as the live name), so
+// a refused restore leaves nothing new beside the database. Copies are left alone.
+void DropKept(const std::string& target, const std::string& kept) {
+  if (kept.empty()) return;
+  for (const char* side : {"", "-wal", "-journal"}) {
+    struct stat live {
+    }, link{};
+    std::string from = target + side, to = kept + side;
+    if (::stat(from.c_str(), &live) == 0 && ::stat(to.c_str(), &link) == 0 &&
+        live.st_ino == link.st_ino && live.st_dev == link.st_dev)
+      ::unlink(to.c_str());
+  }
+}
+
+// The env file, replaced through a scratch name like every temporary of these steps; the
+// scratch files of killed runs in its folder go first.
+Status WriteEnvFile(const std::string& path, const std::string& text) {
+  std::string own = BaseName(path);
+  RemoveDebris(DirName(path), [&own](const std::string& base) { return base == own; });
+  std::string tmp = ScratchBeside(path);
+  Status s = WriteNewFile(tmp, text);
+  if (s.ok()) s = RenameDurable(tmp, path);
+  if (!s.ok()) ::unlink(tmp.c_str());
+  return s;
+}
+
 std::string EnvText(const Value& params, const std::string& target) {
   std::string text;
   const Value* env = params.Find("env");
@@ -260,14 +313,16 @@ class Restore final : public StepType {
     std::string source = Abs(p.Find("source")->ToText()), target = Abs(p.Find("target")->ToText());
     std::error_code ec;
     std::filesystem::create_directories(DirName(target), ec);
-    for (const std::string& gone : RemoveDebris(DirName(target)))
+    std::string own = BaseName(target);  // the database and its kept copies
+    auto owns = [&own](const std::string& base) { return base.rfind(own, 0) == 0; };
+    for (const std::string& gone : RemoveDebris(DirName(target), owns))
       ctx.log("removed " + gone + ", left by a killed run");
     std::string tmp = ScratchBeside(target);
     AttemptResult r = Place(ctx, source, target, tmp);
     RemoveWithCompanions(tmp);
     if (r.status != AttemptStatus::kSuccess) return r;
     if (const Value* env_file = p.Find("env_file")) {
-      Status s = WriteFileAtomic(env_file->ToText(), EnvText(p, target));
+      Status s = WriteEnvFile(Abs(env_file->ToText()), EnvText(p, target));
       if (!s.ok()) return AttemptResult::Failure(s.message());
       r.outputs["env_file"] = Value(Abs(env_file->ToText()));
     }
@@ -282,7 +337,8 @@ class Restore final : public StepType {
                                     " untouched: " + why);
     };
     std::string raw_sha256;
-    auto shas = CopyIn(source, tmp, raw_sha256);
+    auto shas = CopyIn(source, tmp, raw_sha256, StopFor(ctx));
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
     std::string by = ctx.passed ? VerifiedBy(ctx, source, shas.value()) : "";
     if (by.empty() && !ctx.params.Find("force")->as_bool())
@@ -294,11 +350,21 @@ class Restore final : public StepType {
                        : "source verified by step '" + by + "'");
     Status s = Settle(source, tmp, raw_sha256);
     if (!s.ok()) return untouched(s.message());
+    if (std::string kept = AlreadySwitched(target, tmp); !kept.empty()) {
+      ctx.log(target +
+              " already holds this copy (a restore stopped after its switch); "
+              "previous kept as " +
+              kept);
+      return Restored(target, kept, source);
+    }
     MatchMode(tmp, target);
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
     if (!kept.ok()) return untouched(kept.status().message());
     auto damaged = Quiesce(target);
-    if (!damaged.ok()) return untouched(damaged.status().message());
+    if (!damaged.ok()) {
+      DropKept(target, kept.value());
+      return untouched(damaged.status().message());
+    }
     if (damaged.value())
       ctx.log(target + " cannot be read by SQLite: kept with its -wal as they were");
     s = kept.value().empty() ? Status::Ok()
@@ -308,8 +374,13 @@ class Restore final : public StepType {
     if (!s.ok()) return AttemptResult::Failure(s.message());
     ctx.log("restored " + target +
             (kept.value().empty() ? "" : "; previous kept as " + kept.value()));
+    return Restored(target, kept.value(), source);
+  }
+
+  static AttemptResult Restored(const std::string& target, const std::string& previous,
+                                const std::string& source) {
     return AttemptResult::Success({{"target", Value(target)},
-                                   {"previous", Value(kept.value())},
+                                   {"previous", Value(previous)},
                                    {"created_at", Value(CreatedAt(source))}});
   }
 

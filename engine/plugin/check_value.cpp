@@ -1,5 +1,6 @@
 #include "engine/plugin/check_value.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -135,10 +136,39 @@ Value NormaliseValue(const ParamSpec& spec, Value value) {
   return value;
 }
 
+namespace {
+
+// An integer param's text: an integer literal is read exactly (std::from_chars); a value
+// outside int64 (literal or not, e.g. 1e30) is an error naming it.
+Value ParseInteger(const std::string& text, std::string& error) {
+  int64_t n = 0;
+  const char* last = text.data() + text.size();
+  const char* first = text.data() + (text.size() > 1 && text[0] == '+' ? 1 : 0);
+  auto [ptr, ec] = std::from_chars(first, last, n);
+  if (ec == std::errc() && ptr == last) return Value(n);
+  char* end = nullptr;
+  double d = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0') {
+    error = "expected a number, found " + Quote(text);
+    return Value();
+  }
+  if (std::floor(d) != d) return Value(d);  // not an integer: the type check reports it
+  if (ec == std::errc::result_out_of_range || !(d >= -0x1p63 && d < 0x1p63)) {
+    error = Quote(text) + " is out of range for an integer (-2^63 to 2^63-1)";
+    return Value();
+  }
+  return Value(static_cast<int64_t>(d));
+}
+
+}  // namespace
+
 Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& error) {
   Value parsed(text);
   switch (spec.type) {
     case ParamType::kInteger:
+      parsed = ParseInteger(text, error);
+      if (!error.empty()) return Value();
+      break;
     case ParamType::kNumber: {
       char* end = nullptr;
       double d = std::strtod(text.c_str(), &end);
@@ -146,9 +176,7 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
         error = "expected a number, found " + Quote(text);
         return Value();
       }
-      parsed = spec.type == ParamType::kInteger && std::floor(d) == d
-                   ? Value(static_cast<int64_t>(d))
-                   : Value(d);
+      parsed = Value(d);
       break;
     }
     case ParamType::kBoolean:

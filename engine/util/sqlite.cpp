@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 namespace runbook {
@@ -35,69 +38,122 @@ std::string Message(sqlite3* db) {
 
 }  // namespace
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int busy_timeout_ms) {
+namespace {
+
+sqlite3* OpenFile(const std::string& path, int flags, std::string& error) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    return Status::Error("cannot open " + path + ": " + message);
+  int rc = sqlite3_open_v2(FileUri(path).c_str(), &db, flags | SQLITE_OPEN_URI, nullptr);
+  if (rc == SQLITE_OK) return db;
+  error = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  sqlite3_close(db);
+  return nullptr;
+}
+
+int OnProgress(void* stop) { return (*static_cast<std::function<bool()>*>(stop))() ? 1 : 0; }
+
+}  // namespace
+
+std::string FileUri(const std::string& path) {
+  std::error_code ec;
+  std::string abs = std::filesystem::absolute(path, ec).string();
+  if (ec) abs = path;
+  std::string out = "file://";
+  for (unsigned char c : abs) {
+    bool plain = std::isalnum(c) || std::strchr("/-._~", c) != nullptr;
+    char escaped[4];
+    std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+    out += plain ? std::string(1, static_cast<char>(c)) : std::string(escaped);
   }
-  sqlite3_busy_timeout(db, busy_timeout_ms);
+  return out;
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int busy_timeout_ms) {
+  std::string error;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  sqlite3* db = OpenFile(path, flags, error);
+  if (db == nullptr) return Status::Error("cannot open " + path + ": " + error);
   sqlite3_extended_result_codes(db, 1);
-  return std::unique_ptr<Db>(new Db(db, path));
+  std::unique_ptr<Db> out(new Db(db, path));
+  out->WaitForLocks(busy_timeout_ms);
+  return out;
 }
 
 Result<std::unique_ptr<Db>> Db::OpenReadOnly(const std::string& path, int busy_timeout_ms) {
-  sqlite3* db = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    return Status::Error("cannot open " + path + ": " + message);
+  std::string error;
+  sqlite3* db = OpenFile(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, error);
+  if (db == nullptr) return Status::Error("cannot open " + path + ": " + error);
+  std::unique_ptr<Db> out(new Db(db, path));
+  out->WaitForLocks(busy_timeout_ms);
+  return out;
+}
+
+void Db::WaitForLocks(int busy_timeout_ms) {
+  busy_ms_ = busy_timeout_ms;
+  sqlite3_busy_handler(db_, OnBusy, this);
+}
+
+int Db::OnBusy(void* self, int count) {
+  auto* db = static_cast<Db*>(self);
+  if (count * 10 >= db->busy_ms_ || (db->stop_ && db->stop_())) return 0;
+  sqlite3_sleep(10);
+  return 1;
+}
+
+void Db::StopWhen(std::function<bool()> stop) {
+  stop_ = std::move(stop);
+  if (stop_)
+    sqlite3_progress_handler(db_, 1000, OnProgress, &stop_);
+  else
+    sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+}
+
+// Copies batches until done, a lock outlasts `timeout_ms`, an error, or the stop check.
+int Db::StepBackup(void* handle, int timeout_ms) {
+  auto* backup = static_cast<sqlite3_backup*>(handle);
+  int waited = 0;
+  for (;;) {
+    if (stop_ && stop_()) return SQLITE_INTERRUPT;
+    int rc = sqlite3_backup_step(backup, 1024);  // pages per batch
+    if (rc == SQLITE_DONE || rc == SQLITE_OK) {
+      if (rc == SQLITE_DONE) return rc;
+      continue;
+    }
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= timeout_ms) return rc;
+    sqlite3_sleep(20);
+    waited += 20;
   }
-  sqlite3_busy_timeout(db, busy_timeout_ms);
-  return std::unique_ptr<Db>(new Db(db, path));
 }
 
 Status Db::BackupTo(const std::string& dest_path, int timeout_ms) {
-  sqlite3* dest = nullptr;
-  if (sqlite3_open_v2(dest_path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
-    std::string message = dest ? sqlite3_errmsg(dest) : "out of memory";
-    sqlite3_close(dest);
-    return Status::Error("cannot create " + dest_path + ": " + message);
+  // One read transaction for the whole copy: its snapshot is what is copied.
+  Status s = Exec("BEGIN");
+  if (s.ok()) s = Exec("SELECT count(*) FROM sqlite_master");
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return Status::Error("cannot read " + path_ + ": " + s.message());
   }
-  sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db_, "main");
+  std::string error;
+  sqlite3* dest = OpenFile(dest_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
+  sqlite3_backup* backup = dest ? sqlite3_backup_init(dest, "main", db_, "main") : nullptr;
   if (backup == nullptr) {
-    std::string message = sqlite3_errmsg(dest);
+    if (dest) error = sqlite3_errmsg(dest);
     sqlite3_close(dest);
-    return Status::Error("cannot start the backup of " + path_ + ": " + message);
+    (void)Exec("ROLLBACK");
+    return Status::Error("cannot copy " + path_ + " to " + dest_path + ": " + error);
   }
-  int rc = SQLITE_OK;
-  int waited = 0;
-  while (true) {
-    rc = sqlite3_backup_step(backup, 4096);  // pages per batch; a writer restarts the copy
-    if (rc == SQLITE_DONE) break;
-    if (rc == SQLITE_OK) continue;
-    if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && waited < timeout_ms) {
-      sqlite3_sleep(20);
-      waited += 20;
-      continue;
-    }
-    break;
-  }
+  int rc = StepBackup(backup, timeout_ms);
   sqlite3_backup_finish(backup);
   std::string message = Message(dest);  // the copy's side: where writes fail (EFBIG, ENOSPC)
+  bool dest_failed = sqlite3_errcode(dest) != SQLITE_OK;  // read before the handle is closed
   sqlite3_close(dest);
+  (void)Exec("ROLLBACK");
   if (rc == SQLITE_DONE) return Status::Ok();
+  if (rc == SQLITE_INTERRUPT) return Status::Error("interrupted: copy of " + path_ + " stopped");
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
     return Status::Error(path_ + " stayed locked by a writer for longer than " +
                          std::to_string(timeout_ms / 1000) + "s");
   }
-  if (sqlite3_errcode(dest) != SQLITE_OK || (rc & 0xff) == SQLITE_IOERR || rc == SQLITE_FULL ||
+  if (dest_failed || (rc & 0xff) == SQLITE_IOERR || rc == SQLITE_FULL ||
       rc == SQLITE_READONLY)
     return Status::Error("writing the copy " + dest_path + " failed: " + message);
   return Status::Error("backup of " + path_ + " failed: " + sqlite3_errstr(rc));

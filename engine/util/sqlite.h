@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +21,9 @@ class Stmt;
 
 class Db {
  public:
-  // Opens (creating when `create`) a database file. busy_timeout applies to every lock wait.
+  // Every path is opened as a file, never as a special name: `:memory:`, `file:x?mode=memory`
+  // or `file:y` name files in the working folder (FileUri). busy_timeout applies to every
+  // lock wait. Opens (creating when `create`) a database file.
   static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create,
                                           int busy_timeout_ms);
   // Read-only; fails on a file that is not a SQLite database once something is read.
@@ -31,18 +34,33 @@ class Db {
 
   Status Exec(const std::string& sql);  // one or more statements, no results
   Result<Stmt> Prepare(const std::string& sql);
-  // A consistent copy into `dest_path` with the online backup API: pages are copied in
-  // batches, restarting when another connection writes, until done or `timeout_ms`.
+  // A consistent copy into `dest_path` with the online backup API, taken inside one read
+  // transaction on this connection: the copy is the database as it was at the start, and
+  // other connections' commits neither block nor restart it (in WAL mode). `timeout_ms`
+  // bounds the wait for a lock. Pages go in bounded batches; the stop check runs between
+  // them and ends the copy with an error whose message starts with "interrupted".
   Status BackupTo(const std::string& dest_path, int timeout_ms);
+  // `stop` (called often, from this thread) returning true interrupts the running statement
+  // (SQLITE_INTERRUPT, an error "interrupted"), a lock wait (SQLITE_BUSY) or a backup.
+  // Empty: never.
+  void StopWhen(std::function<bool()> stop);
   std::string Error() const;  // the last error message
   int64_t LastInsertRowid() const;
   const std::string& path() const { return path_; }
 
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  int StepBackup(void* backup, int timeout_ms);
+  static int OnBusy(void* self, int count);  // waits busy_ms_, polling the stop check
+  void WaitForLocks(int busy_timeout_ms);
   sqlite3* db_;
+  int busy_ms_ = 0;
   std::string path_;
+  std::function<bool()> stop_;
 };
+
+// `path` as an SQLite URI naming that file (absolute, percent-encoded): `file:///abs/path`.
+std::string FileUri(const std::string& path);
 
 class Stmt {
  public:

@@ -99,7 +99,11 @@ std::vector<std::string> RecoverDumps(const std::string& dir) {
     FsyncDir(dir);
     lines.push_back("rolled back " + dump + ": a killed run left it without its .meta.json");
   }
-  for (const std::string& gone : RemoveDebris(dir))
+  auto owns = [](const std::string& base) {  // what a backup writes: dump, metadata, raw copy
+    return EndsWith(base, ".sqlite") || EndsWith(base, ".sqlite.gz") ||
+           EndsWith(base, ".sqlite.gz.meta.json");
+  };
+  for (const std::string& gone : RemoveDebris(dir, owns))
     lines.push_back("removed " + gone + ", left by a killed run");
   return lines;
 }

@@ -13,20 +13,24 @@
 #include <random>
 #include <regex>
 
+#include "engine/util/proc_identity.h"
 #include "steps/common/files.h"
 
 namespace runbook {
 namespace {
 
 const std::regex& ScratchPattern() {
-  static const std::regex re(R"(^\..+\.tmp-([0-9]{1,10})-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
+  static const std::regex re(
+      R"(^\.(.+)\.tmp-([0-9]{1,10})(?:-([0-9]{1,20}))?-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
   return re;
 }
 
-// kill(pid, 0): ESRCH means no such process. EPERM means one runs (another user's).
-bool Running(long pid) {
+// The pid runs and, when the name records its start time, is the process that made it.
+// kill(pid, 0): ESRCH means no such process; EPERM means one runs (another user's).
+bool Running(long pid, const std::string& start) {
   if (pid <= 0) return false;
   if (pid == static_cast<long>(::getpid())) return true;
+  if (!start.empty()) return IsAlive({HostName(), static_cast<int>(pid), start});
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
 }
 
@@ -34,10 +38,14 @@ bool Running(long pid) {
 
 std::string ScratchName(const std::string& name) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char suffix[48];
-  std::snprintf(suffix, sizeof suffix, ".tmp-%ld-%016llx", static_cast<long>(::getpid()),
-                static_cast<unsigned long long>(rng()));
-  const size_t room = NAME_MAX - std::strlen("-journal") - 1 - std::strlen(suffix);
+  static const std::string self = [] {
+    ProcessIdentity me = SelfIdentity();
+    return std::to_string(me.pid) + (me.start.empty() ? "" : "-" + me.start);
+  }();
+  char random[24];
+  std::snprintf(random, sizeof random, "-%016llx", static_cast<unsigned long long>(rng()));
+  const std::string suffix = ".tmp-" + self + random;
+  const size_t room = NAME_MAX - std::strlen("-journal") - 1 - suffix.size();
   size_t keep = std::min(name.size(), room);
   while (keep > 1 && keep < name.size() && (static_cast<unsigned char>(name[keep]) & 0xc0) == 0x80)
     --keep;  // never cut a UTF-8 character in two
@@ -51,19 +59,24 @@ std::string ScratchBeside(const std::string& path) {
 long ScratchOwner(const std::string& name) {
   std::smatch m;
   if (!std::regex_match(name, m, ScratchPattern())) return 0;
-  return std::stol(m[1].str());
+  return std::stol(m[2].str());
 }
 
 bool ScratchOfDeadRun(const std::string& name) {
-  long pid = ScratchOwner(name);
-  return pid != 0 && !Running(pid);
+  std::smatch m;
+  if (!std::regex_match(name, m, ScratchPattern())) return false;
+  return !Running(std::stol(m[2].str()), m[3].str());
 }
 
-std::vector<std::string> RemoveDebris(const std::string& dir) {
+std::vector<std::string> RemoveDebris(const std::string& dir,
+                                      const std::function<bool(const std::string&)>& owns) {
   std::vector<std::string> removed;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (!ScratchOfDeadRun(entry.path().filename().string())) continue;
+    std::string name = entry.path().filename().string();
+    std::smatch m;
+    if (!ScratchOfDeadRun(name) || !std::regex_match(name, m, ScratchPattern())) continue;
+    if (owns && !owns(m[1].str())) continue;
     if (::unlink(entry.path().c_str()) == 0) removed.push_back(entry.path().string());
   }
   return removed;

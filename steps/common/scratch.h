@@ -1,10 +1,13 @@
 // Temporary files a later run can recognise as debris. A scratch name is
-// `.<base>.tmp-<pid>-<16 hex>` beside the file it becomes; SQLite may add `-wal`, `-shm` or
-// `-journal` to it. RemoveDebris deletes such files whose pid is no longer running (the run
-// that made them was killed), never those of a live process (this one included).
+// `.<base>.tmp-<pid>-<start>-<16 hex>` beside the file it becomes (start: the pid's start
+// time, /proc/PID/stat field 22; older names lack it); SQLite may add `-wal`, `-shm` or
+// `-journal`. RemoveDebris deletes such files whose process no longer runs (the run that
+// made them was killed) — a pid now used by a process started at another time counts as
+// gone — never those of a live process (this one included).
 // Limit: pids are those of this pid namespace; folders shared across hosts are not guarded.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,8 +25,10 @@ std::string ScratchBeside(const std::string& path);
 long ScratchOwner(const std::string& name);
 // `name` is a scratch name whose process no longer runs.
 bool ScratchOfDeadRun(const std::string& name);
-// Removes the scratch files of dead processes in `dir` (not recursive); returns their paths.
-std::vector<std::string> RemoveDebris(const std::string& dir);
+// Removes the scratch files of dead processes in `dir` (not recursive) whose base name (the
+// file they were to become) `owns` accepts (empty: every base); returns their paths.
+std::vector<std::string> RemoveDebris(const std::string& dir,
+                                      const std::function<bool(const std::string&)>& owns = {});
 // Creates `path` (must not exist) with `data`, fsynced; on failure nothing stays.
 Status WriteNewFile(const std::string& path, const std::string& data, int mode = 0644);
 // Removes `path` and its SQLite companions (-wal, -shm, -journal); missing ones are fine.

@@ -57,7 +57,7 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
 }
 
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
-                        bool writable) {
+                        bool writable, const std::function<bool()>& stop) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(source, ec))
     return Status::Error("no database file at " + source);
@@ -65,11 +65,29 @@ Status SnapshotDatabase(const std::string& source, const std::string& dest, int 
   {  // the source's connection closes before the copy is settled
     auto src =
         writable ? Db::Open(source, false, timeout_ms) : Db::OpenReadOnly(source, timeout_ms);
+    if (src.ok()) src.value()->StopWhen(stop);
     s = src.ok() ? src.value()->BackupTo(dest, timeout_ms) : src.status();
   }
   if (s.ok()) s = SettleJournal(dest, "DELETE");
   if (!s.ok()) RemoveWithCompanions(dest);
   return s;
+}
+
+std::function<bool()> StopFor(const StepContext& ctx) {
+  const CancelToken* cancel = &ctx.cancel;
+  const Clock* clock = &ctx.clock;
+  std::optional<Clock::Mono> deadline = ctx.deadline;
+  return [cancel, clock, deadline] {
+    return cancel->cancelled() || (deadline && clock->Now() >= *deadline);
+  };
+}
+
+std::optional<AttemptResult> StoppedResult(const StepContext& ctx) {
+  bool late = ctx.deadline && ctx.clock.Now() >= *ctx.deadline;
+  if (!ctx.cancel.cancelled() && !late) return std::nullopt;
+  AttemptResult r = AttemptResult::Failure(late ? "timed out" : "cancelled");
+  r.status = late ? AttemptStatus::kTimeout : AttemptStatus::kCancelled;
+  return r;
 }
 
 Status SettleJournal(const std::string& path, const std::string& journal_mode) {

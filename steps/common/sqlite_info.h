@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/plugin/step.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/value.h"
 
@@ -27,9 +30,15 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db);
 // copy is left as one file in rollback-journal mode: no -wal or -shm stays beside it, and
 // opening it read-only never creates one. `writable`: open the source read-write (may roll
 // back a hot journal; closing may checkpoint it); otherwise read-only, its files unchanged.
+// The copy is the source as it was when the copy began (one read transaction), however
+// often others commit meanwhile. `stop` (see StopFor) interrupts it between bounded batches.
 // On failure `dest` and its companions are removed.
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
-                        bool writable);
+                        bool writable, const std::function<bool()>& stop = {});
+// True once the attempt is cancelled (SIGINT/SIGTERM) or past its deadline (`timeout`).
+std::function<bool()> StopFor(const StepContext& ctx);
+// The attempt's result when it was stopped (kCancelled or kTimeout), else nothing.
+std::optional<AttemptResult> StoppedResult(const StepContext& ctx);
 // Turns the database file `path` (no other connection) into one file in `journal_mode`
 // ("DELETE" or "WAL"); on return nothing is beside it. Fails when SQLite cannot read it.
 Status SettleJournal(const std::string& path, const std::string& journal_mode);

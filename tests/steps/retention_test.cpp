@@ -78,3 +78,23 @@ TEST_CASE("retention arithmetic: huge keep_days and keep_last delete nothing",
   CHECK(ApplyRetention(s.Path("dumps"), source, keep, year, now).size() == 2);
   CHECK(Dumps(s) == 1);
 }
+
+TEST_CASE("a backup whose name already holds this snapshot still applies retention",
+          "[steps][backup][retention]") {
+  Site s;
+  ThreeDumps(s);  // d3 holds the database as it is now
+  for (const char* keep : {"keep_last: 2", "keep_last: 1"}) {
+    INFO(keep);
+    Command c = s.Run(std::string("  - {id: b, uses: backup, with: {database: app.sqlite, dest: "
+                                  "dumps, name: d3, ") +
+                      keep +
+                      "}}\n  - {id: out, uses: exec, needs: [b], with: {run: [echo, "
+                      "'DELETED=${{ steps.b.outputs.deleted }}']}}\n");
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK((c.out + c.err).find("already holds this snapshot") != std::string::npos);
+    CHECK((c.out + c.err).find("DELETED=[") != std::string::npos);
+    CHECK(Dumps(s) == (std::string(keep) == "keep_last: 2" ? 2 : 1));
+  }
+  CHECK(Shell("ls " + s.Path("dumps")).out == "d3.sqlite.gz\nd3.sqlite.gz.meta.json\n");
+}

@@ -1,0 +1,55 @@
+// Debris of a killed run is recovered even when its pid now belongs to another process
+// (a fresh container, a reboot, a pid namespace): scratch names carry the pid's start time.
+#include <catch2/catch.hpp>
+
+#include "steps/backup_site.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// Kills a backup into dumps/ (name: app) at its `n`-th rename; returns the scratch names left.
+std::string KilledBackup(const Site& s, int n) {
+  WriteFile(s.dir, "rb.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: b, uses: backup, with: {database: "
+            "app.sqlite, dest: dumps, name: app}}\n");
+  Command c = Shell("cd " + s.dir +
+                    " && strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e "
+                    "inject=rename,renameat,renameat2:signal=KILL:when=" +
+                    std::to_string(n) + " " + Rb("run rb.yaml --audit-db " + s.db));
+  REQUIRE(c.exit_code == 128 + 9);
+  return Shell("ls -A " + s.Path("dumps") + " | grep -- '\\.tmp-'; true").out;
+}
+
+// Renames each scratch file of dumps/ as if its pid were now that of a live process.
+void ReusePid(const Site& s) {
+  REQUIRE(Shell("cd " + s.Path("dumps") +
+                " && (setsid sleep 30 > /dev/null 2>&1 & echo $! > ../live.pid) && sleep 0.2 && "
+                "python3 -c \"import os, re; q = open('../live.pid').read().strip(); "
+                "[os.rename(f, re.sub(r'\\.tmp-[0-9]+-', '.tmp-' + q + '-', f)) for f in "
+                "os.listdir('.') if '.tmp-' in f]\"")
+              .exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("debris of a killed backup whose pid is in use again is recovered",
+          "[steps][backup][scratch-reuse]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps"));
+  for (int n : {1, 2}) {  // before the dump's rename; between it and the metadata's
+    INFO("killed at rename " << n);
+    Shell("rm -rf " + s.Path("dumps") + " && mkdir " + s.Path("dumps"));
+    REQUIRE(KilledBackup(s, n) != "");
+    ReusePid(s);
+    Command c = s.Run(
+        "  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, "
+        "name: app}}\n");
+    Shell("kill $(cat " + s.Path("live.pid") + ")");
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK(Shell("ls -A " + s.Path("dumps")).out == "app.sqlite.gz\napp.sqlite.gz.meta.json\n");
+  }
+}

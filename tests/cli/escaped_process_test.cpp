@@ -101,7 +101,7 @@ TEST_CASE("run: a process outside runbook's tree with a copied tracking id is le
   CHECK_THAT(c.err, !Catch::Contains("ended process"));
 }
 
-TEST_CASE("show: a failed step's own error stays in the record; what runbook ended is apart",
+TEST_CASE("show: a failed step's own error stays in the record, what runbook ended is apart",
           "[cli][escape]") {
   // breakE 5 and 6: 60 escapees pushed the tool's error out of the record, and show never
   // named what was ended (variant: for a successful step too).

@@ -153,8 +153,7 @@ Status Db::BackupTo(const std::string& dest_path, int timeout_ms) {
     return Status::Error(path_ + " stayed locked by a writer for longer than " +
                          std::to_string(timeout_ms / 1000) + "s");
   }
-  if (dest_failed || (rc & 0xff) == SQLITE_IOERR || rc == SQLITE_FULL ||
-      rc == SQLITE_READONLY)
+  if (dest_failed || (rc & 0xff) == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_READONLY)
     return Status::Error("writing the copy " + dest_path + " failed: " + message);
   return Status::Error("backup of " + path_ + " failed: " + sqlite3_errstr(rc));
 }

@@ -7,7 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <random>
+
+#include "steps/common/scratch.h"
 
 namespace runbook {
 
@@ -23,10 +24,11 @@ std::string BaseName(const std::string& path) {
 }
 
 std::string TempBeside(const std::string& path) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char suffix[20];
-  std::snprintf(suffix, sizeof suffix, "%08llx", static_cast<unsigned long long>(rng() >> 32));
-  return DirName(path) + "/." + BaseName(path) + ".tmp-" + suffix;
+  // A dead run's temporary stays recognisable (steps/common/scratch.h): the next write of the
+  // same file removes it.
+  (void)RemoveDebris(DirName(path),
+                     [&](const std::string& base) { return base == BaseName(path); });
+  return ScratchBeside(path);
 }
 
 Status FsyncFile(const std::string& path) {

@@ -9,7 +9,8 @@
 
 namespace runbook {
 
-// A fresh temporary path beside `path` (same folder, so rename is atomic).
+// A fresh temporary path beside `path` (same folder, so rename is atomic), named as every
+// runbook temporary (scratch.h); a killed run's temporaries for the same file are removed.
 std::string TempBeside(const std::string& path);
 Status FsyncFile(const std::string& path);
 Status FsyncDir(const std::string& dir);

@@ -132,8 +132,9 @@ Result<std::string> RelToKey(const std::string& prefix, const std::string& rel) 
   // invalid UTF-8, U+FFFE/U+FFFF) would be listed garbled by a server that ignores
   // encoding-type=url, or make every later listing of the prefix unreadable.
   if (why.empty() && !XmlCanCarry(prefix + rel))
-    why = "it holds a carriage return, a control character or bytes that are not UTF-8, "
-          "which an S3 listing cannot carry back";
+    why =
+        "it holds a carriage return, a control character or bytes that are not UTF-8, "
+        "which an S3 listing cannot carry back";
   if (why.empty() && (prefix + rel).size() > kMaxKeyBytes)
     why = "the key would be longer than S3's " + std::to_string(kMaxKeyBytes) + " bytes";
   if (!why.empty())

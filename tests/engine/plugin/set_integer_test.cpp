@@ -30,8 +30,10 @@ TEST_CASE("integer params from text are exact and out of range is an error",
   }
 }
 
-TEST_CASE("--set n=1e30 is a usage error naming the value, the maximum echoes exactly",
-          "[engine][set-integer]") {
+TEST_CASE(
+    "a --set integer past the range (1e30) is a usage error naming the value, the maximum echoes "
+    "exactly",
+    "[engine][set-integer]") {
   std::string dir = TempDir();
   std::string rb = WriteFile(dir, "p.yaml",
                              "version: 1\nname: t\nparams: {n: {type: integer, default: 1}}\n"

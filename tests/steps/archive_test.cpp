@@ -51,29 +51,29 @@ TEST_CASE("archive: a file found by a wildcard never leads outside its folder",
           "[steps][archive]") {
   std::string dir = TempDir();
   Shell("cd " + dir +
-        " && mkdir -p work/logs/app work/elsewhere && echo secret > work/elsewhere/secret.txt"
-        " && echo a > work/logs/a.log && ln -s a.log work/logs/latest.log"
-        " && ln -s ../elsewhere/secret.txt work/logs/evil.log"
-        " && ln -s ../../elsewhere work/logs/app/linked && cp work/elsewhere/secret.txt "
-        "work/elsewhere/x.log && ln -s elsewhere/secret.txt work/named.txt");
+        " && mkdir -p site/logs/app site/elsewhere && echo secret > site/elsewhere/secret.txt"
+        " && echo a > site/logs/a.log && ln -s a.log site/logs/latest.log"
+        " && ln -s ../elsewhere/secret.txt site/logs/evil.log"
+        " && ln -s ../../elsewhere site/logs/app/linked && cp site/elsewhere/secret.txt "
+        "site/elsewhere/x.log && ln -s elsewhere/secret.txt site/named.txt");
   auto run = [&](const std::string& files) {
-    WriteFile(dir + "/work", "a.yaml",
+    WriteFile(dir + "/site", "a.yaml",
               "version: 1\nname: a\nsteps:\n  - {id: z, uses: archive, with: {output: "
               "out/b.zip, files: " +
                   files + "}}\n");
-    return Shell("cd " + dir + "/work && " + Binary() + " run a.yaml --audit-db a.db");
+    return Shell("cd " + dir + "/site && " + Binary() + " run a.yaml --audit-db a.db");
   };
   Command glob = run("['logs/*.log']");
   CHECK(glob.exit_code == 1);
   CHECK(glob.err.find("refused input 'logs/evil.log' (matched by 'logs/*.log'): it is a link "
                       "that leads outside 'logs'") != std::string::npos);
-  CHECK(Shell("ls " + dir + "/work/out 2>/dev/null").out.empty());
+  CHECK(Shell("ls " + dir + "/site/out 2>/dev/null").out.empty());
   Command deep = run("['logs/app/*/*.log']");  // through a linked folder
   CHECK(deep.exit_code == 1);
   CHECK(deep.err.find("refused input 'logs/app/linked/x.log'") != std::string::npos);
   // A path the runbook names may be anything; a link inside the folder is fine.
   Command named = run("[named.txt, logs/latest.log, 'logs/a*.log']");
   CHECK(named.exit_code == 0);
-  CHECK(Shell("cd " + dir + "/work && unzip -Z1 out/b.zip | LC_ALL=C sort").out ==
+  CHECK(Shell("cd " + dir + "/site && unzip -Z1 out/b.zip | LC_ALL=C sort").out ==
         "MANIFEST.sha256\nlogs/a.log\nlogs/latest.log\nnamed.txt\n");
 }

@@ -51,6 +51,9 @@ StepSpec MakeSpec() {
           .Enum({"full", "quick"}),
       Param("keep", ParamType::kBoolean, "keep the workspace copy (for a later restore)")
           .Default(Value(false)),
+      Param("public_key", ParamType::kString,
+            "Ed25519 public key (PEM path or text): the dump's .meta.json must be signed with "
+            "it and describe this file (name, size, sha256) before its manifest is believed"),
       Param("max_errors", ParamType::kInteger, "problems reported at most")
           .Default(Value(20))
           .Min(1)
@@ -68,6 +71,9 @@ StepSpec MakeSpec() {
       Output("manifest", ParamType::kString,
              "matched (tables and row counts as the dump's .meta.json says), none (no "
              "manifest: the report says so) or not matched"),
+      Output("authenticated", ParamType::kBoolean,
+             "the metadata was signed with `public_key` and describes this file: the manifest "
+             "matched is the backup job's (false without public_key)"),
       Output("duration_ms", ParamType::kInteger, "time of the checks"),
       Output("source", ParamType::kString, "the checked file (absolute)"),
       Output("sha256", ParamType::kString, "sha256 of the checked file"),
@@ -119,6 +125,8 @@ class IntegrityCheck final : public StepType {
     const ConfigParam* engine = with.Find("engine");
     bool pg = engine && engine->value && engine->value->ToText() == "postgres";
     if (pg && !with.Find("server")) report.Error(engine->loc, "engine: postgres needs 'server'");
+    if (const ConfigParam* key = with.Find("public_key"); pg && key)
+      report.Error(key->loc, "public_key checks a dump's .meta.json; engine: postgres has none");
     if (!pg && !with.Find("workspace"))
       report.Error(with.step_loc(), "integrity-check needs 'workspace' (where the copy goes)");
   }
@@ -127,10 +135,14 @@ class IntegrityCheck final : public StepType {
     if (p.Find("engine")->ToText() == "postgres")
       return {"restore " + p.Find("source")->ToText() +
               " into a scratch database, run pg_amcheck, drop it"};
-    return {"decompress " + p.Find("source")->ToText() + " into " + p.Find("workspace")->ToText() +
-                " and run PRAGMA " +
-                (p.Find("mode")->ToText() == "quick" ? "quick_check" : "integrity_check"),
-            p.Find("keep")->as_bool() ? "keep the workspace" : "remove the workspace"};
+    std::vector<std::string> out;
+    if (p.Find("public_key")) out.push_back("check the signature of " + p.Find("source")->ToText() +
+                                            ".meta.json");
+    out.push_back("decompress " + p.Find("source")->ToText() + " into " +
+                  p.Find("workspace")->ToText() + " and run PRAGMA " +
+                  (p.Find("mode")->ToText() == "quick" ? "quick_check" : "integrity_check"));
+    out.push_back(p.Find("keep")->as_bool() ? "keep the workspace" : "remove the workspace");
+    return out;
   }
 
   AttemptResult Run(StepContext& ctx) const override {
@@ -139,6 +151,8 @@ class IntegrityCheck final : public StepType {
                           : RunSqlite(ctx);
     if (r.outputs.count("ok") && !r.outputs.count("manifest"))
       r.outputs["manifest"] = Value("none");  // a pg_dump archive carries no manifest
+    if (r.outputs.count("ok") && !r.outputs.count("authenticated"))
+      r.outputs["authenticated"] = Value(false);
     if (r.outputs.count("ok")) r.outputs["integrity"] = Value(Verdict(r.outputs));
     return r;
   }
@@ -221,30 +235,53 @@ class IntegrityCheck final : public StepType {
     return Status::Ok();
   }
 
-  // The problems of the copy at `path`, filling `info` and `manifest` as far as it can read.
-  static std::vector<std::string> Problems(const StepContext& ctx, const std::string& path,
-                                           const std::string& source, const GzipResult& unpacked,
-                                           DatabaseInfo& info, std::string& manifest) {
+  // What the checks found about the copy at `path`.
+  struct Findings {
     std::vector<std::string> problems;
-    Status s = Inspect(ctx, path, IsGzip(source), problems, info);
-    if (!s.ok()) problems.push_back("not a readable SQLite database: " + s.message());
-    std::vector<std::string> meta = AgainstMeta(source, unpacked.out_sha256, info, manifest);
-    problems.insert(problems.begin(), meta.begin(), meta.end());
-    return problems;
+    DatabaseInfo info;
+    std::string manifest = "none";  // matched | not matched | none
+    bool authenticated = false;     // the metadata is the backup job's (public_key)
+  };
+
+  // With `public_key`, the metadata must be signed with it and describe the source (name,
+  // size, sha256) before anything it says is believed; "" when it is, else the problem.
+  static std::string Unauthentic(const StepContext& ctx, const std::string& source,
+                                 const GzipResult& unpacked) {
+    std::error_code ec;
+    uint64_t size = std::filesystem::file_size(source, ec);
+    if (ec) return "cannot read the size of " + source + ": " + ec.message();
+    Status s = CheckMetaAuthentic(source, size, unpacked.in_sha256,
+                                  ctx.params.Find("public_key")->ToText());
+    return s.ok() ? "" : "not authentic: " + s.message();
+  }
+
+  static Findings Examine(const StepContext& ctx, const std::string& path,
+                          const std::string& source, const GzipResult& unpacked) {
+    Findings f;
+    if (ctx.params.Find("public_key")) {
+      std::string why = Unauthentic(ctx, source, unpacked);
+      f.authenticated = why.empty();
+      if (!why.empty()) f.problems.push_back(why);
+    }
+    std::vector<std::string> found;
+    Status s = Inspect(ctx, path, IsGzip(source), found, f.info);
+    if (!s.ok()) found.push_back("not a readable SQLite database: " + s.message());
+    std::vector<std::string> meta = AgainstMeta(source, unpacked.out_sha256, f.info, f.manifest);
+    f.problems.insert(f.problems.end(), meta.begin(), meta.end());
+    f.problems.insert(f.problems.end(), found.begin(), found.end());
+    return f;
   }
 
   static AttemptResult Check(StepContext& ctx, const std::string& path, const std::string& source,
                              const GzipResult& unpacked) {
     auto started = std::chrono::steady_clock::now();
-    DatabaseInfo info;
-    std::string manifest = "none";
-    std::vector<std::string> problems = Problems(ctx, path, source, unpacked, info, manifest);
-    bool matched = manifest == "matched";
+    Findings f = Examine(ctx, path, source, unpacked);
+    const std::vector<std::string>& problems = f.problems;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     Value::List errors, tables;
     for (const std::string& e : problems) errors.push_back(Value(e));
-    for (const auto& [name, rows] : info.tables) tables.push_back(Value(name));
+    for (const auto& [name, rows] : f.info.tables) tables.push_back(Value(name));
     AttemptResult r = problems.empty() ? AttemptResult::Success()
                                        : AttemptResult::Failure("integrity check of " + source +
                                                                 " failed: " + problems.front());
@@ -253,15 +290,18 @@ class IntegrityCheck final : public StepType {
         {"ok", Value(problems.empty())},
         {"errors", Value(std::move(errors))},
         {"tables", Value(std::move(tables))},
-        {"rows", Value(info.tables)},
-        {"page_count", Value(info.page_count)},
-        {"manifest", Value(manifest)},
+        {"rows", Value(f.info.tables)},
+        {"page_count", Value(f.info.page_count)},
+        {"manifest", Value(f.manifest)},
+        {"authenticated", Value(f.authenticated && problems.empty())},
         {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
         {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
         {"sha256", Value(unpacked.in_sha256)}};
-    ctx.log(problems.empty() ? "integrity ok: " + std::to_string(info.tables.size()) + " tables, " +
-                                   std::to_string(info.page_count) + " pages" +
-                                   (matched ? ", as the manifest says" : ", no manifest")
+    ctx.log(problems.empty() ? "integrity ok: " + std::to_string(f.info.tables.size()) +
+                                   " tables, " + std::to_string(f.info.page_count) + " pages" +
+                                   (f.manifest == "matched" ? ", as the manifest says"
+                                                            : ", no manifest") +
+                                   (f.authenticated ? " (signed metadata)" : "")
                              : "integrity FAILED: " + problems.front());
     return r;
   }

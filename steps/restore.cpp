@@ -27,7 +27,9 @@ StepSpec MakeSpec() {
   s.summary = "place a verified dump where the backend will use it; write its env file";
   s.description =
       "Refuses a source that no `hash` (verified) or `integrity-check` (ok) step of this run "
-      "checked with its current sha256, unless `force: true`. Decompresses it (a database "
+      "checked with its current sha256, unless `force: true`. With `public_key` (or when the "
+      "step that verified it checked the signature) the dump's metadata must be signed and "
+      "describe it; `authenticated` says whether it was. Decompresses it (a database "
       "file is read through SQLite, its -wal included) beside `target`, checks it against "
       "the dump's metadata (raw sha256, tables and row counts) and with quick_check, makes "
       "it one WAL-mode file, fsyncs it and renames it over `target`. The database it "
@@ -39,6 +41,9 @@ StepSpec MakeSpec() {
       Param("target", ParamType::kString, "where the backend's database goes").Required(),
       Param("env_file", ParamType::kString, "env file to write (what BACKEND_ENV_PATH names)"),
       Param("env", ParamType::kStringMap, "variables written to env_file"),
+      Param("public_key", ParamType::kString,
+            "Ed25519 public key (PEM path or text): the dump's .meta.json must be signed with it "
+            "and describe the source (name, size, sha256), even with force"),
       Param("force", ParamType::kBoolean, "restore a source nothing in this run verified")
           .Default(Value(false)),
   };
@@ -47,6 +52,9 @@ StepSpec MakeSpec() {
       Output("created_at", ParamType::kString, "when the backup was taken (for RPO)"),
       Output("env_file", ParamType::kString, "the env file written"),
       Output("previous", ParamType::kString, "where the replaced database was kept"),
+      Output("authenticated", ParamType::kBoolean,
+             "the dump's signed metadata was checked (by `public_key` here, or by the hash or "
+             "integrity-check step that verified it): it is what the backup job wrote"),
   };
   s.side_effects = SideEffects::kDestructive;
   s.idempotent = true;  // the target is replaced atomically; the first kept copy stays
@@ -60,9 +68,21 @@ std::string Abs(const std::string& p) {
   return std::filesystem::absolute(p, ec).lexically_normal().string();
 }
 
-// Which passed step of this run vouches for `source` with one of these sha256s, or "".
-std::string VerifiedBy(const StepContext& ctx, const std::string& source,
-                       const std::vector<std::string>& sha256s) {
+// A passed step of this run that vouches for the source: its id ("" when none), and
+// whether it checked the metadata's signature.
+struct Vouch {
+  std::string by;
+  bool authenticated = false;
+};
+
+// Which passed step of this run vouches for `source` with one of these sha256s. A step
+// that authenticated it wins over one that only compared checksums.
+Vouch VerifiedBy(const StepContext& ctx, const std::string& source,
+                 const std::vector<std::string>& sha256s) {
+  Vouch found;
+  auto take = [&found](const std::string& id, bool authenticated) {
+    if (found.by.empty() || (authenticated && !found.authenticated)) found = {id, authenticated};
+  };
   auto known = [&](const Value* v) {
     return v && std::find(sha256s.begin(), sha256s.end(), v->ToText()) != sha256s.end();
   };
@@ -73,15 +93,27 @@ std::string VerifiedBy(const StepContext& ctx, const std::string& source,
     };
     if (s.type == "integrity-check" && out("ok") && out("ok")->Truthy() && out("source") &&
         out("source")->ToText() == source && known(out("sha256")))
-      return s.id;
+      take(s.id, out("authenticated") && out("authenticated")->Truthy());
     if (s.type != "hash" || !out("files") || !out("files")->is_list()) continue;
     for (const Value& f : out("files")->as_list()) {
       if (f.Find("path") && f.Find("path")->ToText() == source && known(f.Find("sha256")) &&
           f.Find("verified") && f.Find("verified")->Truthy())
-        return s.id;
+        take(s.id, f.Find("signature") && f.Find("signature")->ToText() == "valid");
     }
   }
-  return {};
+  return found;
+}
+
+// With `public_key`: the source's metadata is signed with it and describes the file whose
+// sha256 restore computed while copying; "" when so, else the problem.
+std::string Unauthentic(const Value& params, const std::string& source, const std::string& sha256) {
+  const Value* key = params.Find("public_key");
+  if (!key) return "";
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(source, ec);
+  if (ec) return "cannot read the size of " + source + ": " + ec.message();
+  Status s = CheckMetaAuthentic(source, size, sha256, key->ToText());
+  return s.ok() ? "" : "not authentic: " + s.message();
 }
 
 bool IsGzip(const std::string& path) {
@@ -301,6 +333,8 @@ class Restore final : public StepType {
     std::vector<std::string> out = {"restore " + p.Find("source")->ToText() + " to " +
                                     p.Find("target")->ToText() +
                                     " (the current database kept as .before-restore)"};
+    if (p.Find("public_key"))
+      out.insert(out.begin(), "check the signature of " + p.Find("source")->ToText() + ".meta.json");
     if (const Value* env = p.Find("env_file")) out.push_back("write " + env->ToText());
     return out;
   }
@@ -340,14 +374,20 @@ class Restore final : public StepType {
     auto shas = CopyIn(source, tmp, raw_sha256, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
-    std::string by = ctx.passed ? VerifiedBy(ctx, source, shas.value()) : "";
-    if (by.empty() && !ctx.params.Find("force")->as_bool())
+    Vouch vouch = ctx.passed ? VerifiedBy(ctx, source, shas.value()) : Vouch{};
+    if (vouch.by.empty() && !ctx.params.Find("force")->as_bool())
       return AttemptResult::Failure(
           "refusing to restore " + source +
           ": no hash or integrity-check step of this run verified it (with sha256 " +
           shas.value().front() + "); verify it first, or set force: true");
-    ctx.log(by.empty() ? "restoring an unverified source (force: true)"
-                       : "source verified by step '" + by + "'");
+    if (std::string why = Unauthentic(ctx.params, source, shas.value().front()); !why.empty())
+      return untouched(why);
+    bool authenticated = vouch.authenticated || ctx.params.Find("public_key");
+    ctx.log((vouch.by.empty() ? "restoring an unverified source (force: true)"
+                              : "source verified by step '" + vouch.by + "'") +
+            std::string(authenticated ? "; its metadata's signature is valid"
+                                      : "; NOT authenticated: no step checked its signature "
+                                        "(set public_key)"));
     Status s = Settle(source, tmp, raw_sha256);
     if (!s.ok()) return untouched(s.message());
     if (std::string kept = AlreadySwitched(target, tmp); !kept.empty()) {
@@ -355,7 +395,7 @@ class Restore final : public StepType {
               " already holds this copy (a restore stopped after its switch); "
               "previous kept as " +
               kept);
-      return Restored(target, kept, source);
+      return Restored(target, kept, source, authenticated);
     }
     MatchMode(tmp, target);
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
@@ -374,13 +414,14 @@ class Restore final : public StepType {
     if (!s.ok()) return AttemptResult::Failure(s.message());
     ctx.log("restored " + target +
             (kept.value().empty() ? "" : "; previous kept as " + kept.value()));
-    return Restored(target, kept.value(), source);
+    return Restored(target, kept.value(), source, authenticated);
   }
 
   static AttemptResult Restored(const std::string& target, const std::string& previous,
-                                const std::string& source) {
+                                const std::string& source, bool authenticated) {
     return AttemptResult::Success({{"target", Value(target)},
                                    {"previous", Value(previous)},
+                                   {"authenticated", Value(authenticated)},
                                    {"created_at", Value(CreatedAt(source))}});
   }
 

@@ -64,4 +64,12 @@ Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key)
   return Status::Ok();
 }
 
+Status CheckMetaAuthentic(const std::string& dump_path, uint64_t size, const std::string& sha256,
+                          const std::string& public_key) {
+  auto meta = LoadMeta(MetaPathFor(dump_path));
+  if (!meta.ok()) return meta.status();
+  Status s = CheckMetaDescribes(meta.value(), dump_path, size, sha256);
+  return s.ok() ? CheckMetaSignature(meta.value(), public_key) : s;
+}
+
 }  // namespace runbook

@@ -21,5 +21,11 @@ Status CheckMetaDescribes(const Value::Map& meta, const std::string& dump_path, 
                           const std::string& sha256);
 // A signature is present and valid for `public_key` (PEM path or text).
 Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key);
+// The dump at `dump_path` is what its signed metadata describes: the metadata loads, names
+// this file with this size and sha256 (hex), and carries a valid signature for
+// `public_key`. Only then is the rest of the metadata (manifest, raw_sha256, created_at)
+// the backup job's word rather than anyone's who can write beside the dump.
+Status CheckMetaAuthentic(const std::string& dump_path, uint64_t size, const std::string& sha256,
+                          const std::string& public_key);
 
 }  // namespace runbook

@@ -1,0 +1,163 @@
+// Whoever can write beside a dump can rewrite its .meta.json (sha256, size, manifest) to
+// describe a dump of their own. Only a signature checked with the backup job's public key
+// tells the two apart: integrity-check and restore check it when given `public_key`, and
+// restore says whether the source it placed was authenticated.
+#include <catch2/catch.hpp>
+
+#include "steps/backup_site.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// Replaces dumps/app.sqlite.gz by a dump of another database (an intruder's: one user, an
+// 'admin' row) and rewrites the metadata to describe it; `keep_signature` leaves the
+// genuine signature in place (it no longer matches), otherwise the field goes.
+void Forge(const Site& s, bool keep_signature) {
+  s.Sql("evil.sqlite",
+        "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT);"
+        "CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER);"
+        "INSERT INTO users(email) VALUES('admin@evil');");
+  std::string py =
+      "import json, hashlib, gzip, os; raw = open('evil.sqlite', 'rb').read(); "
+      "open('dumps/app.sqlite.gz', 'wb').write(gzip.compress(raw)); "
+      "p = 'dumps/app.sqlite.gz.meta.json'; m = json.load(open(p)); "
+      "gz = open('dumps/app.sqlite.gz', 'rb').read(); "
+      "m['sha256'] = hashlib.sha256(gz).hexdigest(); m['size'] = len(gz); "
+      "m['raw_sha256'] = hashlib.sha256(raw).hexdigest(); "
+      "m['tables'] = {'users': 1, 'orders': 0}; " +
+      std::string(keep_signature ? "" : "m.pop('signature'); ") + "json.dump(m, open(p, 'w'))";
+  REQUIRE(Shell("cd " + s.dir + " && python3 -c \"" + py + "\"").exit_code == 0);
+}
+
+// A live database the restores must leave alone when they refuse.
+std::string MakeLive(const Site& s) {
+  Shell("mkdir -p " + s.Path("live"));
+  s.MakeDb("live/app.sqlite");
+  return Shell("sha256sum " + s.Path("live/app.sqlite")).out;
+}
+
+std::string LiveSum(const Site& s) { return Shell("sha256sum " + s.Path("live/app.sqlite")).out; }
+
+const char* kCheckWithKey =
+    "  - {id: c, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+    "tmp/ws.sqlite, public_key: pub.pem}}\n";
+
+const char* kCheckThenRestore =
+    "  - {id: c, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+    "tmp/ws.sqlite}}\n"
+    "  - {id: r, uses: restore, needs: [c], with: {source: dumps/app.sqlite.gz, target: "
+    "live/app.sqlite, public_key: pub.pem}}\n";
+
+}  // namespace
+
+TEST_CASE("rewritten metadata with the old signature: integrity-check with a key and restore refuse",
+          "[steps][integrity][restore][signature]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  std::string live = MakeLive(s);
+  Forge(s, true);
+  // Without a key the checksums and the manifest agree: only a signature can tell.
+  Command unkeyed = s.Run(
+      "  - {id: c, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+      "tmp/ws.sqlite}}\n"
+      "  - {id: out, uses: exec, needs: [c], with: {run: [echo, "
+      "'A=${{ steps.c.outputs.authenticated }}']}}\n");
+  CHECK(unkeyed.exit_code == 0);
+  CHECK(unkeyed.err.find("A=false") != std::string::npos);
+  Command keyed = s.Run(kCheckWithKey);
+  CHECK(keyed.exit_code == 1);
+  CHECK(keyed.err.find("not authentic: bad signature on the metadata") != std::string::npos);
+  CHECK(keyed.err.find("100 %") == std::string::npos);
+  // The restore is vouched for by the unkeyed check, but checks the signature itself.
+  Command r = s.Run(kCheckThenRestore);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("untouched: not authentic: bad signature on the metadata") !=
+        std::string::npos);
+  CHECK(LiveSum(s) == live);
+  // force skips the "verified in this run" rule, never the signature.
+  Command forced = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+      "public_key: pub.pem, force: true}}\n");
+  CHECK(forced.exit_code == 1);
+  CHECK(LiveSum(s) == live);
+}
+
+TEST_CASE("metadata stripped of its signature, or signed for another dump, is not authentic",
+          "[steps][integrity][restore][signature]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  std::string live = MakeLive(s);
+  SECTION("the signature removed") {
+    Forge(s, false);
+    Command c = s.Run(kCheckWithKey);
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("not authentic: the metadata is not signed") != std::string::npos);
+    CHECK(s.Run(kCheckThenRestore).err.find("untouched: not authentic: the metadata is not "
+                                            "signed") != std::string::npos);
+  }
+  SECTION("a genuine dump and its metadata under another name") {
+    // An old, genuinely signed dump presented as another: the metadata names its own file.
+    Shell("cd " + s.dir + "/dumps && cp app.sqlite.gz app-new.sqlite.gz && cp " +
+          "app.sqlite.gz.meta.json app-new.sqlite.gz.meta.json");
+    Command c = s.Run(
+        "  - {id: c, uses: integrity-check, with: {source: dumps/app-new.sqlite.gz, workspace: "
+        "tmp/ws.sqlite, public_key: pub.pem}}\n");
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("not authentic: metadata describes 'app.sqlite.gz', not "
+                     "'app-new.sqlite.gz'") != std::string::npos);
+  }
+  SECTION("signed with another key") {
+    Command c = s.Run(
+        "  - {id: c, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+        "tmp/ws.sqlite, public_key: other.pub}}\n");
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("not authentic: bad signature") != std::string::npos);
+  }
+  CHECK(LiveSum(s) == live);
+}
+
+TEST_CASE("a genuine signed dump: restore says authenticated, and says so when nothing checked",
+          "[steps][integrity][restore][signature]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  MakeLive(s);
+  const char* outputs =
+      "  - {id: out, uses: exec, needs: [r], with: {run: [echo, "
+      "'A=${{ steps.r.outputs.authenticated }}']}}\n";
+  SECTION("verified by integrity-check with the key") {
+    Command c = s.Run(std::string(kCheckWithKey) +
+                      "  - {id: r, uses: restore, needs: [c], with: {source: "
+                      "dumps/app.sqlite.gz, target: live/app.sqlite}}\n" +
+                      outputs);
+    CHECK(c.exit_code == 0);
+    CHECK(c.err.find("(signed metadata)") != std::string::npos);
+    CHECK(c.err.find("source verified by step 'c'; its metadata's signature is valid") !=
+          std::string::npos);
+    CHECK(c.err.find("A=true") != std::string::npos);
+  }
+  SECTION("verified by hash with the key") {
+    Command c = s.Run(std::string(kVerify) +
+                      "  - {id: r, uses: restore, needs: [v], with: {source: "
+                      "dumps/app.sqlite.gz, target: live/app.sqlite}}\n" +
+                      outputs);
+    CHECK(c.exit_code == 0);
+    CHECK(c.err.find("A=true") != std::string::npos);
+  }
+  SECTION("checksums only: restored, and the log and output say it was not authenticated") {
+    Command c = s.Run(
+        "  - {id: v, uses: hash, with: {files: [dumps/app.sqlite.gz]}}\n"
+        "  - {id: r, uses: restore, needs: [v], with: {source: dumps/app.sqlite.gz, target: "
+        "live/app.sqlite}}\n" +
+        std::string(outputs));
+    CHECK(c.exit_code == 0);
+    CHECK(c.err.find("NOT authenticated: no step checked its signature") != std::string::npos);
+    CHECK(c.err.find("A=false") != std::string::npos);
+  }
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'SELECT count(*) FROM users'").out ==
+        "2000\n");
+}

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "engine/attempt_stop.h"
 #include "engine/plugin/check_value.h"
 
 namespace runbook {
@@ -110,8 +111,9 @@ AttemptResult RunAttempt(AttemptInput& in) {
   NotingRunner processes(in.svc.processes, [&](const std::string& line) {
     observer.StepLine(step, true, redactor.Apply(line));
   });
+  const CancelToken& cancel = in.stop ? *in.stop : *in.cancel;
   StepContext ctx{in.params,  step.id,     in.run_id,     in.number,    in.env,          processes,
-                  *in.cancel, in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},
+                  cancel,     in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},
                   &in.passed, {}};
   ctx.log = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
@@ -126,6 +128,8 @@ AttemptResult RunAttempt(AttemptInput& in) {
   } catch (...) {
     r = AttemptResult::Failure("step crashed with an unknown exception");
   }
+  if (r.status != AttemptStatus::kSuccess && in.stop && StoppedByDeadline(*in.stop))
+    r.status = AttemptStatus::kTimeout;  // however the step reported being stopped
   if (r.status == AttemptStatus::kTimeout)
     r.error = "timed out after " + FormatDuration(in.timeout);
   r.ended_processes = processes.Take();

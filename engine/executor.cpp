@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "engine/attempt.h"
+#include "engine/attempt_stop.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/retry.h"
@@ -170,6 +171,7 @@ class Loop {
     Housekeeping();
     if (svc_.cancel.cancelled() && !cancel_seen_) OnCancel();
     if (svc_.cancel.forced()) finally_cancel_.Cancel(svc_.cancel.signal_number());
+    stops_.Tick(svc_.clock.Now());
     StartReady();
     std::unique_lock<std::mutex> lock(mu_);
     auto wake = svc_.clock.Now() + Millis(50);  // also the cadence for noticing ^C
@@ -235,6 +237,7 @@ class Loop {
     }
     svc_.observer.StepStarted(*g_.nodes[i].step, number);
     auto input = std::make_shared<AttemptInput>(std::move(in));
+    input->stop = stops_.Arm(i, input->cancel, input->deadline);
     workers_.Submit([this, i, input] {
       AttemptResult r = RunAttempt(*input);
       std::lock_guard<std::mutex> lock(mu_);
@@ -250,8 +253,10 @@ class Loop {
     in.redactor = &redactor_;
     in.dry_run = opt_.dry_run;
     in.kill_grace = opt_.kill_grace;
+    // A step that waits for people (approval) is bounded only by its own `timeout`.
+    bool bounded = step.timeout || !step.type->spec().waits_for_people;
     Millis timeout = step.timeout.value_or(opt_.default_timeout);
-    in.deadline = svc_.clock.Now() + timeout;
+    if (bounded) in.deadline = svc_.clock.Now() + timeout;
     in.timeout = timeout;
     in.env = svc_.base_env;
     for (const auto& [k, v] : values_.env) in.env[k] = v;
@@ -286,6 +291,7 @@ class Loop {
 
   void Apply(Completion c) {
     int i = c.index;
+    stops_.Disarm(i);
     --running_;
     StepRun& run = steps_[i];
     const StepDecl& step = *g_.nodes[i].step;
@@ -469,6 +475,7 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
+  AttemptStops stops_;      // the running attempts' own tokens
   RunResources resources_;  // before workers_: attempts may still add to it
   WorkerPool workers_;      // last: destroyed (joined) before what its tasks touch
 };

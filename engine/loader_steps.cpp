@@ -228,6 +228,7 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
   r.CheckKeys(node, kStepKeys, "a step");
   ReadIdentity(r, node, out);
   ReadType(r, node, registry, out);
+  if (out.type != nullptr && out.type->spec().waits_for_people) out.timeout.reset();
   if (out.type != nullptr) ReadWith(r, node.Get("with"), out);
   if (const SNode* n = node.Get("needs")) {
     if (auto list = r.StringList(*n, "needs")) {

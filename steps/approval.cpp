@@ -30,6 +30,7 @@ StepSpec MakeSpec() {
   s.outputs = {{"approved_by", ParamType::kString, "who approved (user, or --approve / --yes)"}};
   s.open_outputs = true;
   s.side_effects = SideEffects::kNone;
+  s.waits_for_people = true;  // bounded only by its own `timeout`
   return s;
 }
 

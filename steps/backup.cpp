@@ -173,7 +173,9 @@ class Backup final : public StepType {
       return r;
     }
     std::string gz_tmp = temps.Add(ScratchBeside(gz));
-    auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Find("level")->as_int()));
+    auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Find("level")->as_int()), kGzipMemberBytes,
+                      StopFor(ctx));
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
     std::string created_at = FormatUtc(now);
     Value::Map meta = MetaFor(gz, z.value(), info.value(), database, created_at);

@@ -14,6 +14,7 @@
 #include "steps/common/files.h"
 #include "steps/common/inventory.h"
 #include "steps/common/spec_builder.h"
+#include "steps/common/stop.h"
 
 namespace runbook {
 namespace {
@@ -115,12 +116,12 @@ void VerifySums(FileResult& f, const Sums& sums) {
   }
 }
 
-// Hashes every file, `parallel` at a time.
-void HashAll(std::vector<FileResult>& files, int parallel) {
+// Hashes every file, `parallel` at a time, until `stop` says so.
+void HashAll(std::vector<FileResult>& files, int parallel, const StopCheck& stop) {
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next++) < files.size();) {
-      auto h = Sha256File(files[i].path);
+      auto h = Sha256File(files[i].path, stop);
       if (!h.ok()) {
         files[i].problem = h.status().message();
         continue;
@@ -173,7 +174,9 @@ class Hash final : public StepType {
       files.back().path = path;
     }
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    HashAll(files, p.Find("parallel") ? static_cast<int>(p.Find("parallel")->as_int()) : cores);
+    HashAll(files, p.Find("parallel") ? static_cast<int>(p.Find("parallel")->as_int()) : cores,
+            StopFor(ctx));
+    if (auto stopped = StoppedResult(ctx)) return *stopped;  // nothing half-recorded
     Status verified = Verify(files, p);
     if (!verified.ok()) return AttemptResult::Failure(verified.message());
     std::string inventory = p.Find("inventory")->ToText();

@@ -93,10 +93,10 @@ bool IsGzip(const std::string& path) {
 // consistent copy, the same restore computes.
 Result<GzipResult> Unpack(const std::string& source, const std::string& tmp,
                           const std::function<bool()>& stop) {
-  if (IsGzip(source)) return GunzipFile(source, tmp, false);  // a scratch copy: no fsync
+  if (IsGzip(source)) return GunzipFile(source, tmp, false, stop);  // a scratch copy: no fsync
   Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
   if (!s.ok()) return s;
-  auto h = Sha256File(tmp);
+  auto h = Sha256File(tmp, stop);
   if (!h.ok()) return h.status();
   return GzipResult{0, 0, h.value(), h.value()};
 }
@@ -136,8 +136,8 @@ class IntegrityCheck final : public StepType {
       return {"restore " + p.Find("source")->ToText() +
               " into a scratch database, run pg_amcheck, drop it"};
     std::vector<std::string> out;
-    if (p.Find("public_key")) out.push_back("check the signature of " + p.Find("source")->ToText() +
-                                            ".meta.json");
+    if (p.Find("public_key"))
+      out.push_back("check the signature of " + p.Find("source")->ToText() + ".meta.json");
     out.push_back("decompress " + p.Find("source")->ToText() + " into " +
                   p.Find("workspace")->ToText() + " and run PRAGMA " +
                   (p.Find("mode")->ToText() == "quick" ? "quick_check" : "integrity_check"));
@@ -297,12 +297,12 @@ class IntegrityCheck final : public StepType {
         {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
         {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
         {"sha256", Value(unpacked.in_sha256)}};
-    ctx.log(problems.empty() ? "integrity ok: " + std::to_string(f.info.tables.size()) +
-                                   " tables, " + std::to_string(f.info.page_count) + " pages" +
-                                   (f.manifest == "matched" ? ", as the manifest says"
-                                                            : ", no manifest") +
-                                   (f.authenticated ? " (signed metadata)" : "")
-                             : "integrity FAILED: " + problems.front());
+    ctx.log(problems.empty()
+                ? "integrity ok: " + std::to_string(f.info.tables.size()) + " tables, " +
+                      std::to_string(f.info.page_count) + " pages" +
+                      (f.manifest == "matched" ? ", as the manifest says" : ", no manifest") +
+                      (f.authenticated ? " (signed metadata)" : "")
+                : "integrity FAILED: " + problems.front());
     return r;
   }
 

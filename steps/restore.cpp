@@ -127,15 +127,15 @@ Result<std::vector<std::string>> CopyIn(const std::string& source, const std::st
                                         std::string& raw_sha256,
                                         const std::function<bool()>& stop) {
   if (IsGzip(source)) {
-    auto r = GunzipFile(source, tmp);
+    auto r = GunzipFile(source, tmp, true, stop);
     if (!r.ok()) return r.status();
     raw_sha256 = r.value().out_sha256;
     return std::vector<std::string>{r.value().in_sha256};
   }
   Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
   if (!s.ok()) return s;
-  auto file = Sha256File(source);
-  auto copy = Sha256File(tmp);
+  auto file = Sha256File(source, stop);
+  auto copy = Sha256File(tmp, stop);
   if (!file.ok()) return file.status();
   if (!copy.ok()) return copy.status();
   raw_sha256 = copy.value();
@@ -334,7 +334,8 @@ class Restore final : public StepType {
                                     p.Find("target")->ToText() +
                                     " (the current database kept as .before-restore)"};
     if (p.Find("public_key"))
-      out.insert(out.begin(), "check the signature of " + p.Find("source")->ToText() + ".meta.json");
+      out.insert(out.begin(),
+                 "check the signature of " + p.Find("source")->ToText() + ".meta.json");
     if (const Value* env = p.Find("env_file")) out.push_back("write " + env->ToText());
     return out;
   }

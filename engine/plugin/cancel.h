@@ -19,6 +19,7 @@ class CancelToken {
   void Cancel(int signal_number);
   bool cancelled() const { return signal_.load() != 0; }
   bool forced() const { return requests_.load() > 1; }
+  int requests() const { return requests_.load(); }  // how many times Cancel was called
   int signal_number() const { return signal_.load(); }
   int wait_fd() const { return fds_[0]; }
 

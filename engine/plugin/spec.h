@@ -66,6 +66,10 @@ struct StepSpec {
   // What the step does ends with its run (a service it started is stopped): resume runs it
   // again instead of carrying its earlier success over.
   bool run_scoped = false;
+  // The step waits for people (an approval): `defaults.timeout` does not bound it, only a
+  // `timeout` set on the step itself — as GitHub Actions' job timeout does not count the
+  // wait for an environment's reviewers.
+  bool waits_for_people = false;
 
   const ParamSpec* FindParam(const std::string& name) const;
   const OutputSpec* FindOutput(const std::string& name) const;

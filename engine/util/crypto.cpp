@@ -107,16 +107,19 @@ std::string Sha256Hex(std::string_view data) {
   return h.FinishHex();
 }
 
-Result<std::string> Sha256File(const std::string& path) {
+Result<std::string> Sha256File(const std::string& path, const StopCheck& stop) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return Status::FromErrno("cannot read " + path, errno);
   Sha256 h;
   std::vector<char> buffer(1 << 20);
   size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) h.Update(buffer.data(), n);
+  bool stopped = false;
+  while (!(stopped = stop && stop()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0)
+    h.Update(buffer.data(), n);
   bool failed = std::ferror(f) != 0;
   int err = errno;
   std::fclose(f);
+  if (stopped) return Status::Error(kStoppedMessage);
   if (failed) return Status::FromErrno("cannot read " + path, err);
   return h.FinishHex();
 }
@@ -140,7 +143,7 @@ std::string Md5Raw(std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), size);
 }
 
-Result<FileDigests> DigestFile(const std::string& path) {
+Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return Status::FromErrno("cannot read " + path, errno);
   MdCtx sha(EVP_MD_CTX_new(), EVP_MD_CTX_free), md5(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -149,13 +152,15 @@ Result<FileDigests> DigestFile(const std::string& path) {
   std::vector<char> buffer(1 << 20);
   FileDigests d;
   size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+  bool stopped = false;
+  while (!(stopped = stop && stop()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
     EVP_DigestUpdate(sha.get(), buffer.data(), n);
     EVP_DigestUpdate(md5.get(), buffer.data(), n);
     d.size += n;
   }
   bool failed = std::ferror(f) != 0;
   std::fclose(f);
+  if (stopped) return Status::Error(kStoppedMessage);
   if (failed) return Status::Error("cannot read " + path);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int size = 0;

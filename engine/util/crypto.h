@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,8 +45,13 @@ class Md5 {
   std::unique_ptr<State> state_;
 };
 
+// Asked between bounded chunks of a long file operation (1 MiB here): true ends it early
+// with an error whose message is kStoppedMessage. Empty: never stops.
+using StopCheck = std::function<bool()>;
+constexpr const char* kStoppedMessage = "stopped before the end (cancelled or timed out)";
+
 // SHA-256 of a whole file, streamed. Errors name the file.
-Result<std::string> Sha256File(const std::string& path);
+Result<std::string> Sha256File(const std::string& path, const StopCheck& stop = {});
 
 // SHA-256 and MD5 of a file in one pass (MD5 only where S3 needs it: ETags, Content-MD5).
 struct FileDigests {
@@ -54,7 +60,7 @@ struct FileDigests {
   std::string md5;      // hex
   std::string md5_raw;  // 16 bytes
 };
-Result<FileDigests> DigestFile(const std::string& path);
+Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop = {});
 std::string Md5Raw(std::string_view data);
 
 // Key arguments are a PEM file's path, or PEM text itself (a key passed as a secret).

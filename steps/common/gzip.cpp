@@ -63,7 +63,7 @@ Status Finish(Fd& out, const std::string& dst) {
 }  // namespace
 
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level,
-                            size_t member_bytes) {
+                            size_t member_bytes, const StopCheck& stop) {
   Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
   Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
@@ -75,6 +75,10 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
   Sha256 in_hash, out_hash;
   GzipResult r;
   for (;;) {
+    if (stop && stop()) {
+      ::unlink(dst.c_str());
+      return Status::Error(kStoppedMessage);
+    }
     ssize_t n = ReadFull(in.get(), buf.data(), buf.size());
     if (n < 0) {
       int err = errno;
@@ -106,7 +110,7 @@ namespace {
 
 // Streaming zlib from the current offset of `in` to the end: any number of members.
 Status InflateRest(int in, int out, const std::string& src, const std::string& dst, Sha256& in_hash,
-                   Sha256& out_hash, GzipResult& r, bool any_before) {
+                   Sha256& out_hash, GzipResult& r, bool any_before, const StopCheck& stop) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
   std::vector<char> ibuf(1 << 20), obuf(1 << 20);
@@ -116,6 +120,7 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
     return Status::Error(why);
   };
   for (;;) {
+    if (stop && stop()) return fail(kStoppedMessage);
     ssize_t n = ReadFull(in, ibuf.data(), ibuf.size());
     if (n < 0) return fail("cannot read " + src);
     if (n == 0) break;
@@ -124,6 +129,7 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
     z.next_in = reinterpret_cast<Bytef*>(ibuf.data());
     z.avail_in = static_cast<uInt>(n);
     while (z.avail_in > 0) {
+      if (stop && stop()) return fail(kStoppedMessage);  // 1 MiB in may be a GiB out
       z.next_out = reinterpret_cast<Bytef*>(obuf.data());
       z.avail_out = static_cast<uInt>(obuf.size());
       int rc = inflate(&z, Z_NO_FLUSH);
@@ -154,7 +160,7 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
 // libdeflate, member by member, while members fit the buffers. Returns the offset where
 // zlib must take over (the file's size when everything was done here).
 Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256& in_hash,
-                                Sha256& out_hash, GzipResult& r) {
+                                Sha256& out_hash, GzipResult& r, const StopCheck& stop) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
@@ -162,6 +168,7 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256&
   uint64_t offset = 0;  // of buf[0] in the file
   bool eof = false;
   for (;;) {
+    if (stop && stop()) return Status::Error(kStoppedMessage);
     if (!eof && have - pos < buf.size() / 2) {  // keep at least one whole member buffered
       std::memmove(buf.data(), buf.data() + pos, have - pos);
       offset += pos;
@@ -189,21 +196,22 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256&
 
 }  // namespace
 
-Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable) {
+Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable,
+                              const StopCheck& stop) {
   Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
   Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
   Sha256 in_hash, out_hash;
   GzipResult r;
-  auto fast = InflateMembers(in.get(), out.get(), dst, in_hash, out_hash, r);
+  auto fast = InflateMembers(in.get(), out.get(), dst, in_hash, out_hash, r, stop);
   Status s = fast.ok() ? Status::Ok() : fast.status();
   struct stat st {};
   if (s.ok() && ::fstat(in.get(), &st) == 0 && fast.value() < static_cast<uint64_t>(st.st_size)) {
     if (::lseek(in.get(), static_cast<off_t>(fast.value()), SEEK_SET) < 0)
       s = Status::FromErrno("cannot seek " + src, errno);
     else
-      s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0);
+      s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0, stop);
   } else if (s.ok() && r.in_bytes == 0) {
     s = Status::Error(src + " is empty");
   }

@@ -22,13 +22,16 @@ struct GzipResult {
 
 constexpr size_t kGzipMemberBytes = 16u << 20;
 
-// Compresses `src` into `dst` (created; must not exist). fsyncs `dst`.
+// Compresses `src` into `dst` (created; must not exist). fsyncs `dst`. `stop` is asked
+// before each member: when it says so, `dst` is removed and the error is kStoppedMessage.
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level = 6,
-                            size_t member_bytes = kGzipMemberBytes);
+                            size_t member_bytes = kGzipMemberBytes, const StopCheck& stop = {});
 // Decompresses `src` into `dst` (created; must not exist); fsyncs `dst` when `durable`.
 // Members up to kGzipMemberBytes (ours) go through libdeflate whole; anything else (a
 // single huge member from gzip(1), damaged data) continues with streaming zlib, which also
-// names the damage. On error `dst` is removed.
-Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable = true);
+// names the damage. `stop` is asked before each member or 1 MiB read. On error (also
+// stopped: kStoppedMessage) `dst` is removed.
+Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable = true,
+                              const StopCheck& stop = {});
 
 }  // namespace runbook

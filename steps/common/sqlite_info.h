@@ -13,6 +13,7 @@
 #include "engine/plugin/step.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/value.h"
+#include "steps/common/stop.h"
 
 namespace runbook {
 
@@ -35,10 +36,6 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db);
 // On failure `dest` and its companions are removed.
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
                         bool writable, const std::function<bool()>& stop = {});
-// True once the attempt is cancelled (SIGINT/SIGTERM) or past its deadline (`timeout`).
-std::function<bool()> StopFor(const StepContext& ctx);
-// The attempt's result when it was stopped (kCancelled or kTimeout), else nothing.
-std::optional<AttemptResult> StoppedResult(const StepContext& ctx);
 // Turns the database file `path` (no other connection) into one file in `journal_mode`
 // ("DELETE" or "WAL"); on return nothing is beside it. Fails when SQLite cannot read it.
 Status SettleJournal(const std::string& path, const std::string& journal_mode);

@@ -202,7 +202,7 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
   auto fd = OpenLocal(from, e);  // read once, through this descriptor only
   if (!fd.ok()) return fd.status();
   std::string path = ProcPath(fd.value().get());
-  auto d = DigestFile(path);
+  auto d = DigestFile(path, [&cancel] { return cancel.cancelled(); });
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
   e.md5 = d.value().md5;
@@ -253,7 +253,7 @@ Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const Sy
                          tmp.status().message());
   Status s = s3.Get(key.value(), tmp.value().ProcPath(), e.size, cancel);
   if (!s.ok()) return s;
-  auto d = DigestFile(tmp.value().ProcPath());
+  auto d = DigestFile(tmp.value().ProcPath(), [&cancel] { return cancel.cancelled(); });
   std::string why = DownloadMismatch(s3, key.value(), e, d, cancel);
   if (!why.empty())
     return Status::Error("download of s3://" + from.bucket + "/" + Printable(key.value()) +

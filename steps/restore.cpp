@@ -348,8 +348,10 @@ class Restore final : public StepType {
     std::string source = Abs(p.Find("source")->ToText()), target = Abs(p.Find("target")->ToText());
     std::error_code ec;
     std::filesystem::create_directories(DirName(target), ec);
-    std::string own = BaseName(target);  // the database and its kept copies
-    auto owns = [&own](const std::string& base) { return base.rfind(own, 0) == 0; };
+    std::string own = BaseName(target);  // the database and its kept copies, not a neighbour's
+    auto owns = [&own](const std::string& base) {
+      return base == own || base.rfind(own + ".before-restore", 0) == 0;
+    };
     for (const std::string& gone : RemoveDebris(DirName(target), owns))
       ctx.log("removed " + gone + ", left by a killed run");
     std::string tmp = ScratchBeside(target);

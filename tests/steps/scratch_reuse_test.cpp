@@ -53,3 +53,26 @@ TEST_CASE("debris of a killed backup whose pid is in use again is recovered",
     CHECK(Shell("ls -A " + s.Path("dumps")).out == "app.sqlite.gz\napp.sqlite.gz.meta.json\n");
   }
 }
+
+TEST_CASE("restore removes its own dead debris and leaves a neighbour database's alone",
+          "[steps][restore][scratch-reuse]") {
+  Site s;
+  std::string gz = s.UnsignedDump();
+  Shell("mkdir -p " + s.Path("live"));
+  // Scratch files of a dead run (pid 4194303, the highest a Linux pid can be: in practice
+  // never running) of this target, of its kept copy, and of a neighbour whose name merely
+  // starts with the target's.
+  const std::string tail = ".tmp-4194303-1-0123456789abcdef";
+  for (const char* base : {"app.sqlite", "app.sqlite.before-restore", "app.sqlite2"})
+    WriteFile(s.Path("live"), std::string(".") + base + tail, "debris");
+  Command c = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+      "force: true}}\n");
+  CHECK(c.exit_code == 0);
+  auto exists = [&](const std::string& base) {
+    return Shell("test -e " + s.Path("live/." + base + tail)).exit_code == 0;
+  };
+  CHECK_FALSE(exists("app.sqlite"));
+  CHECK_FALSE(exists("app.sqlite.before-restore"));
+  CHECK(exists("app.sqlite2"));
+}

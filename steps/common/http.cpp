@@ -106,25 +106,25 @@ HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {
 }
 HttpClient::~HttpClient() = default;
 
-HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
-  HttpResponse resp;
-  CURL* c = impl_->curl;
-  Transfer t{&req, &resp, &cancel, c};
-  curl_easy_reset(c);
-  uint64_t body_size = req.body_file.empty() ? req.body.size() : req.body_size;
-  if (!req.body_file.empty()) {
-    t.in = std::fopen(req.body_file.c_str(), "rb");
-    if (t.in == nullptr || std::fseek(t.in, static_cast<long>(req.body_offset), SEEK_SET) != 0) {
-      if (t.in) std::fclose(t.in);
-      resp.error = "cannot read " + req.body_file;
-      return resp;
-    }
-    t.left = req.body_size;
+namespace {
+
+// Opens the request's body file at its offset into `t`; false (resp.error set) when it
+// cannot be read.
+bool OpenBodyFile(const HttpRequest& req, Transfer& t, HttpResponse& resp) {
+  if (req.body_file.empty()) return true;
+  t.in = std::fopen(req.body_file.c_str(), "rb");
+  if (t.in == nullptr || std::fseek(t.in, static_cast<long>(req.body_offset), SEEK_SET) != 0) {
+    if (t.in) std::fclose(t.in);
+    t.in = nullptr;
+    resp.error = "cannot read " + req.body_file;
+    return false;
   }
-  curl_slist* headers = nullptr;
-  for (const auto& [k, v] : req.headers)
-    headers = curl_slist_append(headers, (k + ": " + v).c_str());
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  t.left = req.body_size;
+  return true;
+}
+
+// Callbacks, limits and timeouts: the same for every request.
+void SetTransferOptions(CURL* c, const HttpRequest& req, Transfer& t, curl_slist* headers) {
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -137,6 +137,10 @@ HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel)
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+}
+
+// The method, and for PUT/POST the body (`body_size` bytes) read through OnRead.
+void SetMethod(CURL* c, const HttpRequest& req, Transfer& t, uint64_t body_size) {
   if (req.method == "PUT" || req.method == "POST") {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
@@ -148,6 +152,22 @@ HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel)
   } else if (req.method != "GET") {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
   }
+}
+
+}  // namespace
+
+HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
+  HttpResponse resp;
+  CURL* c = impl_->curl;
+  Transfer t{&req, &resp, &cancel, c};
+  curl_easy_reset(c);
+  if (!OpenBodyFile(req, t, resp)) return resp;
+  curl_slist* headers = nullptr;
+  for (const auto& [k, v] : req.headers)
+    headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+  SetTransferOptions(c, req, t, headers);
+  SetMethod(c, req, t, req.body_file.empty() ? req.body.size() : req.body_size);
   if (!req.response_file.empty()) {
     t.out = std::fopen(req.response_file.c_str(), "wb");
     if (t.out == nullptr) resp.error = "cannot write " + req.response_file;

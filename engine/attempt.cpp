@@ -69,11 +69,16 @@ AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
 // the live view, apart from the tool's output.
 class NotingRunner final : public ProcessRunner {
  public:
-  NotingRunner(ProcessRunner& inner, std::function<void(const std::string&)> live)
-      : inner_(inner), live_(std::move(live)) {}
+  NotingRunner(ProcessRunner& inner, std::function<void(const std::string&)> live,
+               const Redactor& redactor)
+      : inner_(inner), live_(std::move(live)), redactor_(redactor) {}
 
   ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override {
-    ProcessResult result = inner_.Run(request, cancel);
+    ProcessRequest masked = request;
+    masked.redact = [this](std::string text, unsigned edges) {
+      return redactor_.ApplyCut(std::move(text), edges);
+    };
+    ProcessResult result = inner_.Run(masked, cancel);
     std::lock_guard<std::mutex> lock(mu_);
     for (const std::string& line : result.ended) {
       live_("runbook: ended " + line + ", which had left the step's process group");
@@ -96,6 +101,7 @@ class NotingRunner final : public ProcessRunner {
  private:
   ProcessRunner& inner_;
   std::function<void(const std::string&)> live_;
+  const Redactor& redactor_;
   std::mutex mu_;  // a step may run processes from several threads
   std::vector<std::string> ended_;
   size_t total_ = 0;
@@ -108,13 +114,16 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const StepDecl& step = in.step;
   RunObserver& observer = in.svc.observer;
   const Redactor& redactor = *in.redactor;
-  NotingRunner processes(in.svc.processes, [&](const std::string& line) {
-    observer.StepLine(step, true, redactor.Apply(line));
-  });
+  NotingRunner processes(
+      in.svc.processes,
+      [&](const std::string& line) { observer.StepLine(step, true, redactor.Apply(line)); },
+      redactor);
   const CancelToken& cancel = in.stop ? *in.stop : *in.cancel;
-  StepContext ctx{in.params,  step.id,     in.run_id,     in.number,    in.env,          processes,
-                  cancel,     in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},
-                  &in.passed, {}};
+  StepContext ctx{
+      in.params,   step.id,       in.run_id,    in.number,       in.env, processes,  cancel,
+      in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},     &in.passed, {},
+      {}};
+  ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
   ctx.log = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };

@@ -305,7 +305,7 @@ class Loop {
     rec.approved_by = r.approved_by;
     for (const std::string& line : r.ended_processes)
       rec.ended_processes.push_back(redactor_.Apply(line));
-    for (auto& [k, v] : r.outputs) rec.outputs[k] = redactor_.Apply(v);
+    for (auto& [k, v] : r.outputs) rec.outputs[redactor_.Apply(k)] = redactor_.Apply(v);
     run.waited += r.waited;
     run.stdout_text = redactor_.Apply(std::move(r.stdout_text));
     run.stderr_text = redactor_.Apply(std::move(r.stderr_text));
@@ -365,7 +365,7 @@ class Loop {
     StepRun& run = steps_[i];
     run.state = StepState::kDone;
     run.outcome = outcome;
-    run.reason = std::move(reason);
+    run.reason = redactor_.Apply(std::move(reason));
     run.finished = svc_.clock.Now();
     ++done_;
     if (svc_.journal != nullptr && journal_status_.ok())

@@ -1,5 +1,7 @@
 #include "engine/process_capture.h"
 
+#include "engine/redact.h"
+
 namespace runbook {
 namespace {
 constexpr size_t kMaxLine = 4096;  // longer lines reach the live view in pieces
@@ -19,36 +21,50 @@ void StreamCapture::Append(std::string_view data) {
   if (tail_.size() > 2 * tail_limit_ + 65536) tail_.erase(0, tail_.size() - tail_limit_);
 }
 
+std::string StreamCapture::Masked(std::string text, unsigned edges) const {
+  return redact_ ? redact_(std::move(text), edges) : text;
+}
+
+void StreamCapture::Emit(unsigned edges) {
+  on_line_(Masked(std::move(partial_), edges | (continued_ ? kCutBefore : kCutNone)));
+  partial_.clear();
+  continued_ = edges & kCutAfter;
+}
+
+// A line longer than kMaxLine goes out in pieces of kMaxLine bytes, each masked with the
+// edges it was cut at.
 void StreamCapture::Lines(std::string_view data) {
   if (!on_line_) return;
   while (!data.empty()) {
     size_t nl = data.find('\n');
-    if (nl == std::string_view::npos) {
-      partial_.append(data.substr(0, kMaxLine - std::min(kMaxLine, partial_.size())));
-      if (partial_.size() >= kMaxLine) {
-        on_line_(partial_);
-        partial_.clear();
-      }
-      return;
+    size_t room = kMaxLine - std::min(kMaxLine, partial_.size());
+    if (nl == std::string_view::npos || nl > room) {
+      size_t take = std::min(room, data.size());
+      partial_.append(data.substr(0, take));
+      data.remove_prefix(take);
+      if (partial_.size() >= kMaxLine) Emit(kCutAfter);
+      continue;
     }
-    partial_.append(data.substr(0, std::min(nl, kMaxLine)));
-    on_line_(partial_);
-    partial_.clear();
+    partial_.append(data.substr(0, nl));
+    Emit(kCutNone);
     data.remove_prefix(nl + 1);
   }
 }
 
 CapturedStream StreamCapture::Finish() {
-  if (on_line_ && !partial_.empty()) on_line_(partial_);
+  if (on_line_ && !partial_.empty()) Emit(kCutNone);
   partial_.clear();
   CapturedStream out;
   out.total_bytes = total_;
   if (tail_.size() > tail_limit_) tail_.erase(0, tail_.size() - tail_limit_);
   size_t dropped = total_ - head_.size() - tail_.size();
   out.truncated = dropped > 0;
-  out.text = head_;
-  if (out.truncated) out.text += "\n[... " + std::to_string(dropped) + " bytes truncated ...]\n";
-  out.text += tail_;
+  if (!out.truncated) {
+    out.text = Masked(head_ + tail_, kCutNone);
+    return out;
+  }
+  out.text = Masked(head_, kCutAfter) + "\n[... " + std::to_string(dropped) +
+             " bytes truncated ...]\n" + Masked(tail_, kCutBefore);
   return out;
 }
 

@@ -54,8 +54,8 @@ class Supervisor {
         tracking_id_(std::move(tracking_id)),
         pipes_(pipes),
         result_(result),
-        out_(req.capture_head, req.capture_tail, LineSink(false)),
-        err_(req.capture_head, req.capture_tail, LineSink(true)) {}
+        out_(req.capture_head, req.capture_tail, LineSink(false), req.redact),
+        err_(req.capture_head, req.capture_tail, LineSink(true), req.redact) {}
 
   void Loop() {
     int pidfd = PidfdOpen(pid_);

@@ -8,24 +8,9 @@
 namespace runbook {
 namespace {
 
-std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-// The part of base64(secret) that is the same wherever the secret sits in a longer
-// base64 text: encoded at each of the three byte alignments, without the characters that
-// mix in bits of the neighbours.
+// The part of base64(secret) that is the same wherever the secret sits in a longer base64
+// text: encoded at each of the three byte alignments, without the characters that mix in
+// bits of the neighbours (so padding never matters).
 std::vector<std::string> Base64Cores(const std::string& secret) {
   std::vector<std::string> cores;
   for (size_t pad = 0; pad < 3; ++pad) {
@@ -37,19 +22,35 @@ std::vector<std::string> Base64Cores(const std::string& secret) {
   return cores;
 }
 
+std::string UrlSafe(std::string b64) {
+  std::replace(b64.begin(), b64.end(), '+', '-');
+  std::replace(b64.begin(), b64.end(), '/', '_');
+  return b64;
+}
+
 }  // namespace
 
 void Redactor::Add(const std::string& secret) {
   if (secret.size() < kMinSecretLength) return;
-  auto add = [&](const std::string& form) {
-    if (std::find(secrets_.begin(), secrets_.end(), form) == secrets_.end())
-      secrets_.push_back(form);
+  auto add = [&](SecretPattern p) {
+    if (p.tokens() > 0 && std::find(patterns_.begin(), patterns_.end(), p) == patterns_.end())
+      patterns_.push_back(std::move(p));
   };
-  add(secret);
-  add(UrlEncode(secret));
-  for (const std::string& core : Base64Cores(secret)) add(core);
-  std::sort(secrets_.begin(), secrets_.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  add(SecretPattern::Textual(secret));
+  add(SecretPattern::Hex(secret));
+  for (const std::string& core : Base64Cores(secret)) {
+    add(SecretPattern::Literal(core));
+    add(SecretPattern::Literal(UrlSafe(core)));
+  }
+  if (secret.find('\n') == std::string::npos) return;
+  size_t start = 0;  // each line alone: tools print a PEM key line by line
+  for (size_t nl; start <= secret.size(); start = nl + 1) {
+    nl = secret.find('\n', start);
+    if (nl == std::string::npos) nl = secret.size();
+    std::string line = secret.substr(start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    Add(line);
+  }
 }
 
 bool IsCredentialName(const std::string& name) {
@@ -61,17 +62,56 @@ bool IsCredentialName(const std::string& name) {
   return upper == "AWS_ACCESS_KEY_ID";
 }
 
-std::string Redactor::Apply(std::string text) const {
-  for (const std::string& s : secrets_) {
-    for (size_t pos = text.find(s); pos != std::string::npos; pos = text.find(s, pos + 3)) {
-      text.replace(pos, s.size(), "***");
+size_t Redactor::LongestMatch(std::string_view text, size_t at) const {
+  size_t end = std::string::npos;
+  for (const SecretPattern& p : patterns_) {
+    size_t e = p.MatchAt(text, at);
+    if (e != std::string::npos && (end == std::string::npos || e > end)) end = e;
+  }
+  return end;
+}
+
+// The length of a beginning of `text` that is the end of a secret (0: none).
+size_t Redactor::CutHead(std::string_view text) const {
+  size_t longest = 0;
+  for (const SecretPattern& p : patterns_) {
+    for (size_t first = 1; first < p.tokens(); ++first) {
+      size_t e = p.MatchTailAt(text, first);
+      if (e != std::string::npos) longest = std::max(longest, e);
     }
   }
-  return text;
+  return longest >= kMinCutFragment ? longest : 0;
+}
+
+// text[at..] is the beginning of a secret, cut off.
+bool Redactor::CutTail(std::string_view text, size_t at) const {
+  if (text.size() - at < kMinCutFragment) return false;
+  for (const SecretPattern& p : patterns_)
+    if (p.PrefixAt(text, at)) return true;
+  return false;
+}
+
+std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
+  if (patterns_.empty()) return text;
+  std::string out;
+  size_t i = (edges & kCutBefore) ? CutHead(text) : 0;
+  if (i > 0) out = "***";
+  while (i < text.size()) {
+    size_t end = LongestMatch(text, i);
+    if (end != std::string::npos) {
+      out += "***";
+      i = end;
+    } else if ((edges & kCutAfter) && CutTail(text, i)) {
+      return out + "***";
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
 }
 
 Value Redactor::Apply(const Value& value) const {
-  if (secrets_.empty()) return value;
+  if (patterns_.empty()) return value;
   switch (value.kind()) {
     case Value::Kind::kString:
       return Value(Apply(value.as_string()));
@@ -82,7 +122,7 @@ Value Redactor::Apply(const Value& value) const {
     }
     case Value::Kind::kMap: {
       Value::Map out;
-      for (const auto& [k, v] : value.as_map()) out[k] = Apply(v);
+      for (const auto& [k, v] : value.as_map()) out[Apply(k)] = Apply(v);
       return Value(std::move(out));
     }
     default:

@@ -1,34 +1,52 @@
-// Redactor: replaces every declared secret's value with "***" in text that leaves the
-// engine (live view, logs, outputs, errors, reports). Built once per run; thread-safe to
-// use after construction.
+// Redactor: replaces every declared secret with "***" in text that leaves the engine (live
+// view, logs, outputs and their names, errors, reports, the audit store). Forms masked:
+// the value as written, percent-encoded (either case), form-encoded, JSON-escaped, hex
+// (either case), base64 and base64url (any padding, also inside longer base64), and each
+// line of a multi-line secret alone (docs/secrets.md). Text that was cut (a window, a tail,
+// a long line in pieces) is masked with ApplyCut, which also masks the piece of a secret
+// left at the cut. Built once per run; thread-safe to use after construction.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "engine/redact_pattern.h"
 #include "engine/util/value.h"
 
 namespace runbook {
 
 constexpr size_t kMinSecretLength = 4;
+// A piece of a secret left beside a cut is masked from this many bytes on.
+constexpr size_t kMinCutFragment = 3;
 
 // Environment variables whose values are treated as credentials and redacted although
 // the runbook does not declare them: names holding SECRET, TOKEN, PASSWORD, PASSWD,
 // API_KEY or PRIVATE_KEY, and AWS_ACCESS_KEY_ID.
 bool IsCredentialName(const std::string& name);
 
+// Where a text was cut from a longer one (bit flags).
+enum CutEdge : unsigned { kCutNone = 0, kCutBefore = 1, kCutAfter = 2 };
+
 class Redactor {
  public:
-  // Adds a value, its URL-encoded form and the stable core of its base64 forms. Values
-  // shorter than kMinSecretLength are ignored here; declared secrets that short are
-  // refused when the run binds them (docs/secrets.md).
+  // Adds a secret in all its forms. Values shorter than kMinSecretLength are ignored here;
+  // declared secrets that short are refused when the run binds them (docs/secrets.md).
   void Add(const std::string& secret);
-  std::string Apply(std::string text) const;
+  std::string Apply(std::string text) const { return ApplyCut(std::move(text), kCutNone); }
+  // As Apply, for a text cut from a longer one at `edges`: it also masks a beginning that
+  // is the end of a secret (kCutBefore) and an end that is its beginning (kCutAfter), from
+  // kMinCutFragment bytes on.
+  std::string ApplyCut(std::string text, unsigned edges) const;
+  // Strings in the value, map keys included.
   Value Apply(const Value& value) const;
-  bool empty() const { return secrets_.empty(); }
+  bool empty() const { return patterns_.empty(); }
 
  private:
-  std::vector<std::string> secrets_;  // longest first, so overlapping secrets mask fully
+  size_t LongestMatch(std::string_view text, size_t at) const;
+  size_t CutHead(std::string_view text) const;
+  bool CutTail(std::string_view text, size_t at) const;
+
+  std::vector<SecretPattern> patterns_;
 };
 
 }  // namespace runbook

@@ -54,16 +54,23 @@ StepSpec MakeSpec() {
   return s;
 }
 
-// The last `lines` lines written to `path` since byte `from`.
+// The last `lines` lines written to `path` since byte `from`, from its last 4 KiB. A line
+// the window cuts is left out whole, so no piece of it (of a secret in it) is shown.
 std::string LogTail(const std::string& path, std::streamoff from, size_t lines = 15) {
   std::ifstream in(path, std::ios::binary);
   in.seekg(0, std::ios::end);
   std::streamoff size = in.tellg();
   std::streamoff start = std::max(from, size - 4096);
   if (!in || size <= start) return "(its log is empty)";
-  in.seekg(start);
-  std::string text(static_cast<size_t>(size - start), '\0');
+  bool cut = start > from;  // then read one byte before: was the window's start a line's?
+  in.seekg(cut ? start - 1 : start);
+  std::string text(static_cast<size_t>(size - start + (cut ? 1 : 0)), '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (cut) {
+    size_t nl = text.find('\n');
+    if (nl == std::string::npos) return "(its last 4 KiB are one line: see the log)";
+    text.erase(0, nl + 1);
+  }
   return LastLines(text, lines);
 }
 

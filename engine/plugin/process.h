@@ -29,8 +29,13 @@ struct ProcessRequest {
   Millis grace{5000};               // between SIGTERM and SIGKILL
   size_t capture_head = 32 * 1024;  // bytes kept from the start of each stream
   size_t capture_tail = 32 * 1024;  // bytes kept from the end of each stream
-  // Called for each complete line as it arrives (the live view); may be empty.
+  // Called for each complete line as it arrives (the live view); may be empty. A line
+  // longer than 4 KiB arrives in pieces.
   std::function<void(bool is_stderr, std::string_view line)> on_line;
+  // Set by the engine, not by steps: masks secrets in what is captured, applied before each
+  // cut (a long line's pieces, the head and tail windows) with the edges that were cut
+  // (engine/redact.h CutEdge), so no piece of a secret survives beside a cut.
+  std::function<std::string(std::string text, unsigned cut_edges)> redact;
 };
 
 struct CapturedStream {

@@ -67,6 +67,10 @@ struct StepContext {
   // Hands the run something that must outlive this attempt (a started service); the
   // executor stops it when the run ends. Empty in dry runs.
   std::function<void(std::unique_ptr<RunResource>)> keep;
+  // Masks the run's secrets (engine/redact.h) in text the step writes for people: reports,
+  // summaries. Set by the engine; Redact() is the identity when it is empty.
+  std::function<std::string(std::string)> redact;
+  std::string Redact(std::string text) const { return redact ? redact(std::move(text)) : text; }
 };
 
 enum class AttemptStatus { kSuccess, kFailure, kTimeout, kCancelled };

@@ -84,11 +84,12 @@ Value CheckValue(const Tally& t, bool with_samples) {
   return Value(std::move(m));
 }
 
-Status WriteReport(const std::string& path, const Value& report) {
+// The report, the run's secrets masked (a journey's paths and bodies may carry them).
+Status WriteReport(const StepContext& ctx, const std::string& path, const Value& report) {
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  return WriteFileAtomic(path, ToJson(report, 2) + "\n");
+  return WriteFileAtomic(path, ctx.Redact(ToJson(report, 2) + "\n"));
 }
 
 // What the journey came to: per check (with samples for the report, without for outputs).
@@ -172,7 +173,7 @@ AttemptResult ProbeHttp(StepContext& ctx) {
     return cancelled;
   }
   std::string report = ctx.params.Find("report")->ToText();
-  Status written = WriteReport(report, ReportDoc(ctx, t, iterations, users));
+  Status written = WriteReport(ctx, report, ReportDoc(ctx, t, iterations, users));
   if (!written.ok()) return AttemptResult::Failure(written.message());
   ctx.log("report " + report);
   return Verdict(ctx, std::move(t), report);

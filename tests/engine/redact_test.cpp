@@ -1,0 +1,85 @@
+// The Redactor masks a secret in every form a tool may print it in, also when the text was
+// cut through it, and in map keys.
+#include "engine/redact.h"
+
+#include <catch2/catch.hpp>
+
+#include "engine/util/crypto.h"
+
+using namespace runbook;
+
+namespace {
+
+const std::string kSecret = "p@ss w/\"q\\Zä-9+x~";
+
+Redactor Of(const std::string& secret) {
+  Redactor r;
+  r.Add(secret);
+  return r;
+}
+
+std::string Hex(const std::string& s, bool upper) {
+  std::string out;
+  for (unsigned char c : s) {
+    char buf[3];
+    std::snprintf(buf, sizeof buf, upper ? "%02X" : "%02x", c);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every encoding of a secret is masked inside longer text", "[redact]") {
+  Redactor r = Of(kSecret);
+  std::string b64 = Base64Encode("user:" + kSecret + ":tail");
+  std::string url = b64;
+  for (char& c : url) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"plain", kSecret},
+      {"percent, upper", "p%40ss%20w%2F%22q%5CZ%C3%A4-9%2Bx~"},
+      {"percent, lower", "p%40ss%20w%2f%22q%5cZ%c3%a4-9%2bx~"},
+      {"percent, everything", "%70%40%73%73%20%77%2F%22%71%5C%5A%C3%A4%2D%39%2B%78%7E"},
+      {"form", "p%40ss+w%2F%22q%5CZ%C3%A4-9%2Bx~"},
+      {"JSON, minimal", "p@ss w/\\\"q\\\\Zä-9+x~"},
+      {"JSON, escaped slash and \\u", "p@ss w\\/\\\"q\\\\Z\\u00e4-9+x~"},
+      {"JSON, \\u upper", "p@ss w/\\\"q\\\\Z\\u00E4-9+x~"},
+      {"hex, lower", Hex(kSecret, false)},
+      {"hex, upper", Hex(kSecret, true)},
+      {"base64 inside a Basic header", b64.substr(0, b64.size() - 4)},
+      {"base64url", url},
+  };
+  for (const auto& [name, form] : forms) {
+    INFO(name << ": " << form);
+    std::string out = r.Apply("before " + form + " after");
+    CHECK(out.find("***") != std::string::npos);
+    CHECK(out.find("ss") == std::string::npos);  // nothing of the secret's middle is left
+    CHECK(out.rfind("before ", 0) == 0);
+  }
+}
+
+TEST_CASE("text that only resembles a secret is left alone", "[redact]") {
+  Redactor r = Of("hunter2-Zq9!");
+  CHECK(r.Apply(std::string("hunter2-Zq9 is not it, nor hunter2-Zq9?, but hunter2%2DZq9%21X is")) ==
+        "hunter2-Zq9 is not it, nor hunter2-Zq9?, but ***X is");
+}
+
+TEST_CASE("a cut through a secret masks the piece on each side", "[redact]") {
+  Redactor r = Of("s3cr3t-VALUE-0123456789-abcdefghij");
+  CHECK(r.ApplyCut("log line s3cr3t-VALUE-01", kCutAfter) == "log line ***");
+  CHECK(r.ApplyCut("23456789-abcdefghij rest", kCutBefore) == "*** rest");
+  CHECK(r.ApplyCut("%2Dabcdefghij rest", kCutBefore) == "*** rest");  // percent-encoded tail
+  CHECK(r.ApplyCut("2Dabcdefghij rest", kCutBefore) == "*** rest");   // cut inside "%2D"
+  // Without the cut, a piece is text like any other; tiny pieces are not masked.
+  CHECK(r.Apply(std::string("log line s3cr3t-VALUE-01")) == "log line s3cr3t-VALUE-01");
+  CHECK(r.ApplyCut("ij rest", kCutBefore) == "ij rest");
+  CHECK(r.ApplyCut("x s3cr3t-VALUE-0123456789-abcdefghij y s3c", kCutBefore | kCutAfter) ==
+        "x *** y ***");
+}
+
+TEST_CASE("each line of a multi-line secret is masked alone, map keys too", "[redact]") {
+  Redactor r = Of("-----BEGIN KEY-----\nMC4CAQAwBQYDK2VwBCIEIG1hZ2ljbWFnaWM=\n-----END KEY-----\n");
+  CHECK(r.Apply(std::string("line: MC4CAQAwBQYDK2VwBCIEIG1hZ2ljbWFnaWM=")) == "line: ***");
+  Value v(Value::Map{{"MC4CAQAwBQYDK2VwBCIEIG1hZ2ljbWFnaWM=", Value("1")}});
+  CHECK(r.Apply(v).as_map().count("***") == 1);
+}

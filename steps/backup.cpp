@@ -260,6 +260,7 @@ class Backup final : public StepType {
     RetentionPolicy policy;
     if (const Value* n = p.Find("keep_last")) policy.keep_last = n->as_int();
     if (const Value* d = p.Find("keep_days")) policy.keep_days = d->as_int();
+    if (const Value* key = p.Find("sign_key")) policy.verify_key = key->ToText();
     Value::List deleted;
     if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
     for (const std::string& gone : ApplyRetention(dest, source, keep, policy, now)) {

@@ -23,7 +23,19 @@ bool EndsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-std::vector<Dump> DumpsOf(const std::string& dir, const std::string& source) {
+// The backup job's own word on `dump`: signed with `key`, naming this file with its size.
+// (Its sha256 is not recomputed: a genuine metadata beside other bytes deletes nothing
+// but that dump.)
+bool Signed(const Value::Map& meta, const std::string& dump, const std::string& key) {
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(dump, ec);
+  return !ec && meta.count("file") && meta.at("file").ToText() == BaseName(dump) &&
+         meta.count("size") && meta.at("size").ToText() == std::to_string(size) &&
+         CheckMetaSignature(meta, key).ok();
+}
+
+std::vector<Dump> DumpsOf(const std::string& dir, const std::string& source,
+                          const std::string& verify_key) {
   std::vector<Dump> dumps;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -32,6 +44,7 @@ std::vector<Dump> DumpsOf(const std::string& dir, const std::string& source) {
     auto meta = LoadMeta(MetaPathFor(path));
     if (!meta.ok() || !meta.value().count("source") || meta.value().at("source").ToText() != source)
       continue;
+    if (!verify_key.empty() && !Signed(meta.value(), path, verify_key)) continue;
     auto created = ParseUtc(meta.value().at("created_at").ToText());
     if (created) dumps.push_back({path, *created});
   }
@@ -72,7 +85,7 @@ std::string HalfPublished(const std::string& dir, const std::string& name) {
 std::vector<std::string> ApplyRetention(const std::string& dir, const std::string& source,
                                         const std::string& keep, const RetentionPolicy& policy,
                                         Clock::Wall now) {
-  std::vector<Dump> dumps = DumpsOf(dir, source);
+  std::vector<Dump> dumps = DumpsOf(dir, source, policy.verify_key);
   std::vector<std::string> removed;
   std::error_code ec;
   for (size_t i = 0; i < dumps.size(); ++i) {

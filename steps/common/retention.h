@@ -1,6 +1,8 @@
 // Retention of dumps: among the `.sqlite.gz` files of a folder whose metadata names the
 // same source database, keep the newest `keep_last` and those younger than `keep_days`.
-// A dump without readable metadata is never deleted. Also the recovery of a folder of
+// A dump without readable metadata is never deleted; with a verify key, neither is one whose
+// metadata that key did not sign (nor does it count as newer: a forged dump cannot push a
+// genuine one out). Also the recovery of a folder of
 // dumps after a killed backup or retention (the protocol is in docs/backup.md).
 #pragma once
 
@@ -20,6 +22,10 @@ constexpr int64_t kMaxKeepDays = 36500;  // a hundred years
 struct RetentionPolicy {
   std::optional<int64_t> keep_last;  // >= 1
   std::optional<int64_t> keep_days;  // >= 1; compared in whole days, cannot overflow
+  // Ed25519 key (PEM path or text; the signing key itself will do): only dumps whose
+  // metadata carries its valid signature and names the dump with its size count. Empty:
+  // every dump with readable metadata counts (a backup that does not sign).
+  std::string verify_key;
 };
 
 // Deletes what the policy lets go and returns the dumps removed. `keep` (the dump just

@@ -52,8 +52,9 @@ const char* kCheckThenRestore =
 
 }  // namespace
 
-TEST_CASE("rewritten metadata with the old signature: integrity-check with a key and restore refuse",
-          "[steps][integrity][restore][signature]") {
+TEST_CASE(
+    "rewritten metadata with the old signature: integrity-check with a key and restore refuse",
+    "[steps][integrity][restore][signature]") {
   Site s;
   s.MakeDb();
   s.Dump();
@@ -74,8 +75,7 @@ TEST_CASE("rewritten metadata with the old signature: integrity-check with a key
   // The restore is vouched for by the unkeyed check, but checks the signature itself.
   Command r = s.Run(kCheckThenRestore);
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find("untouched: not authentic: bad signature on the metadata") !=
-        std::string::npos);
+  CHECK(r.err.find("untouched: not authentic: bad signature on the metadata") != std::string::npos);
   CHECK(LiveSum(s) == live);
   // force skips the "verified in this run" rule, never the signature.
   Command forced = s.Run(
@@ -96,8 +96,9 @@ TEST_CASE("metadata stripped of its signature, or signed for another dump, is no
     Command c = s.Run(kCheckWithKey);
     CHECK(c.exit_code == 1);
     CHECK(c.err.find("not authentic: the metadata is not signed") != std::string::npos);
-    CHECK(s.Run(kCheckThenRestore).err.find("untouched: not authentic: the metadata is not "
-                                            "signed") != std::string::npos);
+    CHECK(s.Run(kCheckThenRestore)
+              .err.find("untouched: not authentic: the metadata is not "
+                        "signed") != std::string::npos);
   }
   SECTION("a genuine dump and its metadata under another name") {
     // An old, genuinely signed dump presented as another: the metadata names its own file.
@@ -160,4 +161,44 @@ TEST_CASE("a genuine signed dump: restore says authenticated, and says so when n
   }
   CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'SELECT count(*) FROM users'").out ==
         "2000\n");
+}
+
+TEST_CASE("a signing backup's retention ignores forged dumps: they neither count nor go",
+          "[steps][backup][signature]") {
+  Site s;
+  s.MakeDb();
+  s.Keys();
+  Shell("mkdir -p " + s.Path("dumps"));
+  auto backup = [&](const std::string& name) {
+    return s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: " +
+                 name + ", sign_key: key.pem, keep_last: 2}}\n");
+  };
+  REQUIRE(backup("g1").exit_code == 0);
+  REQUIRE(backup("g2").exit_code == 0);
+  // Three dumps of "this" database dated in the future: one unsigned, one with g1's
+  // signature kept under rewritten fields, one genuine g1 metadata under another name.
+  std::string py =
+      "import json, shutil\n"
+      "g = json.load(open('dumps/g1.sqlite.gz.meta.json'))\n"
+      "for i, how in enumerate(['unsigned', 'old signature', 'renamed']):\n"
+      "    n = 'zfake%d' % i; shutil.copy('dumps/g1.sqlite.gz', 'dumps/%s.sqlite.gz' % n)\n"
+      "    m = dict(g)\n"
+      "    if how != 'renamed': m.update(file=n + '.sqlite.gz', created_at='2099-01-0%dT00:00:00Z' "
+      "% (i + 1))\n"
+      "    if how == 'unsigned': m.pop('signature')\n"
+      "    open('dumps/%s.sqlite.gz.meta.json' % n, 'w').write(json.dumps(m))\n";
+  WriteFile(s.dir, "forge.py", py);
+  REQUIRE(Shell("cd " + s.dir + " && python3 forge.py").exit_code == 0);
+  Command third = backup("g3");
+  CHECK(third.exit_code == 0);
+  auto there = [&](const std::string& name) {
+    return Shell("test -e " + s.Path("dumps/" + name + ".sqlite.gz")).exit_code == 0;
+  };
+  CHECK_FALSE(there("g1"));  // the oldest genuine one goes, as keep_last: 2 says
+  CHECK(there("g2"));
+  CHECK(there("g3"));
+  for (const char* fake : {"zfake0", "zfake1", "zfake2"}) {
+    CAPTURE(fake);
+    CHECK(there(fake));  // not deleted either: retention deletes only what it can trust
+  }
 }

@@ -47,7 +47,9 @@ StepSpec MakeSpec() {
   };
   s.outputs = {
       Output("verified", ParamType::kBoolean, "every file verified"),
-      Output("files", ParamType::kList, "per file: path, size, sha256, verified, signature"),
+      Output("files", ParamType::kList,
+             "per file: path, size, sha256, verified, signature, meta_sha256 (of the "
+             ".meta.json read)"),
   };
   s.side_effects = SideEffects::kWrite;  // the inventory
   s.idempotent = true;
@@ -60,6 +62,7 @@ struct FileResult {
   std::string sha256;
   bool verified = false;
   std::string signature = "not checked";  // valid | invalid | unsigned | not checked
+  std::string meta_sha256;                // of the metadata read, "" without one
   std::string problem;
 };
 
@@ -80,20 +83,24 @@ Result<Sums> ReadSums(const std::string& path) {
   return sums;
 }
 
-void VerifyMeta(FileResult& f, const std::string& public_key) {
-  auto meta = LoadMeta(MetaPathFor(f.path));
-  if (!meta.ok()) {
-    f.problem = meta.status().message();
+// `public_key`: nullptr when none is configured (an empty one is refused, never skipped).
+void VerifyMeta(FileResult& f, const std::string* public_key) {
+  auto read = ReadMetaOf(f.path);
+  if (!read.ok() || !read.value()) {
+    f.problem =
+        read.ok() ? "metadata " + MetaPathFor(f.path) + " is missing" : read.status().message();
     return;
   }
-  Status s = CheckMetaDescribes(meta.value(), f.path, f.size, f.sha256);
+  const Value::Map& meta = read.value()->fields;
+  f.meta_sha256 = read.value()->sha256;
+  Status s = CheckMetaDescribes(meta, f.path, f.size, f.sha256);
   if (!s.ok()) {
     f.problem = s.message();
     return;
   }
-  f.signature = meta.value().count("signature") ? "present" : "unsigned";
-  if (!public_key.empty()) {
-    Status sig = CheckMetaSignature(meta.value(), public_key);
+  f.signature = meta.count("signature") ? "present" : "unsigned";
+  if (public_key != nullptr) {
+    Status sig = CheckMetaSignature(meta, *public_key);
     f.signature = sig.ok() ? "valid" : f.signature == "unsigned" ? "unsigned" : "invalid";
     if (!sig.ok()) {
       f.problem = f.path + ": " + sig.message();
@@ -191,6 +198,7 @@ class Hash final : public StepType {
   static Status Verify(std::vector<FileResult>& files, const Value& p) {
     std::string mode = p.Find("verify")->ToText();
     std::string key = p.Find("public_key") ? p.Find("public_key")->ToText() : "";
+    const std::string* keyed = p.Find("public_key") ? &key : nullptr;
     Sums sums;
     if (mode == "sums") {
       auto s = ReadSums(p.Find("sums_file")->ToText());
@@ -199,7 +207,7 @@ class Hash final : public StepType {
     }
     for (FileResult& f : files) {
       if (!f.problem.empty()) continue;  // could not be read
-      if (mode == "meta") VerifyMeta(f, key);
+      if (mode == "meta") VerifyMeta(f, keyed);
       if (mode == "sums") VerifySums(f, sums);
       if (const Value* e = p.Find("expected"); e && f.problem.empty()) {
         f.verified = e->ToText() == f.sha256;
@@ -240,7 +248,8 @@ class Hash final : public StepType {
                                       {"size", Value(static_cast<int64_t>(f.size))},
                                       {"sha256", Value(f.sha256)},
                                       {"verified", Value(f.verified)},
-                                      {"signature", Value(f.signature)}}));
+                                      {"signature", Value(f.signature)},
+                                      {"meta_sha256", Value(f.meta_sha256)}}));
       ctx.log((f.problem.empty() ? "ok  " : "BAD ") + f.path + "  " + f.sha256);
       if (!f.problem.empty()) problems += (problems.empty() ? "" : "; ") + f.problem;
       all = all && f.problem.empty();

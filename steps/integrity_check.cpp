@@ -74,6 +74,9 @@ StepSpec MakeSpec() {
       Output("authenticated", ParamType::kBoolean,
              "the metadata was signed with `public_key` and describes this file: the manifest "
              "matched is the backup job's (false without public_key)"),
+      Output("meta_sha256", ParamType::kString,
+             "sha256 of the .meta.json the checks read (\"\" without one): a later step can "
+             "tell it still reads the same metadata"),
       Output("duration_ms", ParamType::kInteger, "time of the checks"),
       Output("source", ParamType::kString, "the checked file (absolute)"),
       Output("sha256", ParamType::kString, "sha256 of the checked file"),
@@ -101,18 +104,18 @@ Result<GzipResult> Unpack(const std::string& source, const std::string& tmp,
   return GzipResult{0, 0, h.value(), h.value()};
 }
 
-// What the copy holds against what its metadata says: the raw sha256 and the manifest.
-// Sets `manifest`: "none" without one, else "matched" or "not matched".
-std::vector<std::string> AgainstMeta(const std::string& source, const std::string& raw_sha256,
+// What the copy holds against what its metadata (none: nullptr) says: the raw sha256 and
+// the manifest. Sets `manifest`: "none" without one, else "matched" or "not matched".
+std::vector<std::string> AgainstMeta(const LoadedMeta* meta, const std::string& raw_sha256,
                                      const DatabaseInfo& info, std::string& manifest) {
   std::vector<std::string> problems;
-  auto meta = LoadMeta(MetaPathFor(source));
-  if (!meta.ok()) return problems;
-  if (meta.value().count("raw_sha256") && meta.value().at("raw_sha256").ToText() != raw_sha256)
-    problems.push_back("raw sha256 mismatch: expected " + meta.value().at("raw_sha256").ToText() +
+  if (meta == nullptr) return problems;
+  const Value::Map& m = meta->fields;
+  if (m.count("raw_sha256") && m.at("raw_sha256").ToText() != raw_sha256)
+    problems.push_back("raw sha256 mismatch: expected " + m.at("raw_sha256").ToText() +
                        " (metadata), actual " + raw_sha256);
-  if (!meta.value().count("tables")) return problems;
-  std::vector<std::string> diff = CompareManifest(meta.value().at("tables"), info.tables);
+  if (!m.count("tables")) return problems;
+  std::vector<std::string> diff = CompareManifest(m.at("tables"), info.tables);
   manifest = diff.empty() && problems.empty() ? "matched" : "not matched";
   problems.insert(problems.end(), diff.begin(), diff.end());
   return problems;
@@ -153,6 +156,8 @@ class IntegrityCheck final : public StepType {
       r.outputs["manifest"] = Value("none");  // a pg_dump archive carries no manifest
     if (r.outputs.count("ok") && !r.outputs.count("authenticated"))
       r.outputs["authenticated"] = Value(false);
+    if (r.outputs.count("ok") && !r.outputs.count("meta_sha256"))
+      r.outputs["meta_sha256"] = Value("");
     if (r.outputs.count("ok")) r.outputs["integrity"] = Value(Verdict(r.outputs));
     return r;
   }
@@ -241,33 +246,40 @@ class IntegrityCheck final : public StepType {
     DatabaseInfo info;
     std::string manifest = "none";  // matched | not matched | none
     bool authenticated = false;     // the metadata is the backup job's (public_key)
+    std::string meta_sha256;        // of the one read of the metadata, "" without one
   };
 
   // With `public_key`, the metadata must be signed with it and describe the source (name,
   // size, sha256) before anything it says is believed; "" when it is, else the problem.
   static std::string Unauthentic(const StepContext& ctx, const std::string& source,
-                                 const GzipResult& unpacked) {
+                                 const GzipResult& unpacked, const LoadedMeta* meta) {
+    if (meta == nullptr) return "not authentic: there is no " + MetaPathFor(source);
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(source, ec);
     if (ec) return "cannot read the size of " + source + ": " + ec.message();
-    Status s = CheckMetaAuthentic(source, size, unpacked.in_sha256,
-                                  ctx.params.Find("public_key")->ToText());
+    Status s = CheckAuthentic(*meta, source, size, unpacked.in_sha256,
+                              ctx.params.Find("public_key")->ToText());
     return s.ok() ? "" : "not authentic: " + s.message();
   }
 
   static Findings Examine(const StepContext& ctx, const std::string& path,
                           const std::string& source, const GzipResult& unpacked) {
     Findings f;
+    auto read = ReadMetaOf(source);  // the one read every check below uses
+    if (!read.ok()) f.problems.push_back(read.status().message());
+    const LoadedMeta* meta = read.ok() && read.value() ? &*read.value() : nullptr;
+    if (meta) f.meta_sha256 = meta->sha256;
     if (ctx.params.Find("public_key")) {
-      std::string why = Unauthentic(ctx, source, unpacked);
+      std::string why = Unauthentic(ctx, source, unpacked, meta);
       f.authenticated = why.empty();
       if (!why.empty()) f.problems.push_back(why);
     }
     std::vector<std::string> found;
     Status s = Inspect(ctx, path, IsGzip(source), found, f.info);
     if (!s.ok()) found.push_back("not a readable SQLite database: " + s.message());
-    std::vector<std::string> meta = AgainstMeta(source, unpacked.out_sha256, f.info, f.manifest);
-    f.problems.insert(f.problems.end(), meta.begin(), meta.end());
+    std::vector<std::string> meta_problems =
+        AgainstMeta(meta, unpacked.out_sha256, f.info, f.manifest);
+    f.problems.insert(f.problems.end(), meta_problems.begin(), meta_problems.end());
     f.problems.insert(f.problems.end(), found.begin(), found.end());
     return f;
   }
@@ -294,6 +306,7 @@ class IntegrityCheck final : public StepType {
         {"page_count", Value(f.info.page_count)},
         {"manifest", Value(f.manifest)},
         {"authenticated", Value(f.authenticated && problems.empty())},
+        {"meta_sha256", Value(f.meta_sha256)},
         {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
         {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
         {"sha256", Value(unpacked.in_sha256)}};

@@ -14,6 +14,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/restore_trust.h"
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
@@ -68,54 +69,6 @@ std::string Abs(const std::string& p) {
   return std::filesystem::absolute(p, ec).lexically_normal().string();
 }
 
-// A passed step of this run that vouches for the source: its id ("" when none), and
-// whether it checked the metadata's signature.
-struct Vouch {
-  std::string by;
-  bool authenticated = false;
-};
-
-// Which passed step of this run vouches for `source` with one of these sha256s. A step
-// that authenticated it wins over one that only compared checksums.
-Vouch VerifiedBy(const StepContext& ctx, const std::string& source,
-                 const std::vector<std::string>& sha256s) {
-  Vouch found;
-  auto take = [&found](const std::string& id, bool authenticated) {
-    if (found.by.empty() || (authenticated && !found.authenticated)) found = {id, authenticated};
-  };
-  auto known = [&](const Value* v) {
-    return v && std::find(sha256s.begin(), sha256s.end(), v->ToText()) != sha256s.end();
-  };
-  for (const PassedStep& s : *ctx.passed) {
-    auto out = [&](const char* k) -> const Value* {
-      auto it = s.outputs.find(k);
-      return it == s.outputs.end() ? nullptr : &it->second;
-    };
-    if (s.type == "integrity-check" && out("ok") && out("ok")->Truthy() && out("source") &&
-        out("source")->ToText() == source && known(out("sha256")))
-      take(s.id, out("authenticated") && out("authenticated")->Truthy());
-    if (s.type != "hash" || !out("files") || !out("files")->is_list()) continue;
-    for (const Value& f : out("files")->as_list()) {
-      if (f.Find("path") && f.Find("path")->ToText() == source && known(f.Find("sha256")) &&
-          f.Find("verified") && f.Find("verified")->Truthy())
-        take(s.id, f.Find("signature") && f.Find("signature")->ToText() == "valid");
-    }
-  }
-  return found;
-}
-
-// With `public_key`: the source's metadata is signed with it and describes the file whose
-// sha256 restore computed while copying; "" when so, else the problem.
-std::string Unauthentic(const Value& params, const std::string& source, const std::string& sha256) {
-  const Value* key = params.Find("public_key");
-  if (!key) return "";
-  std::error_code ec;
-  uint64_t size = std::filesystem::file_size(source, ec);
-  if (ec) return "cannot read the size of " + source + ": " + ec.message();
-  Status s = CheckMetaAuthentic(source, size, sha256, key->ToText());
-  return s.ok() ? "" : "not authentic: " + s.message();
-}
-
 bool IsGzip(const std::string& path) {
   return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
 }
@@ -142,9 +95,9 @@ Result<std::vector<std::string>> CopyIn(const std::string& source, const std::st
   return std::vector<std::string>{file.value(), copy.value()};
 }
 
-// The copy is what the dump's metadata describes (raw sha256, manifest) and passes
-// quick_check; then it becomes one WAL-mode file with nothing beside it, fsynced.
-Status Settle(const std::string& source, const std::string& tmp, const std::string& raw_sha256) {
+// The copy is what the dump's metadata (none: nullptr) describes (raw sha256, manifest) and
+// passes quick_check; then it becomes one WAL-mode file with nothing beside it, fsynced.
+Status Settle(const LoadedMeta* meta, const std::string& tmp, const std::string& raw_sha256) {
   DatabaseInfo info;
   {
     auto db = Db::OpenReadOnly(tmp, 5000);
@@ -158,8 +111,8 @@ Status Settle(const std::string& source, const std::string& tmp, const std::stri
     if (!i.ok()) return Status::Error("not a SQLite database: " + i.status().message());
     info = i.value();
   }
-  if (auto meta = LoadMeta(MetaPathFor(source)); meta.ok()) {
-    const Value::Map& m = meta.value();
+  if (meta != nullptr) {
+    const Value::Map& m = meta->fields;
     if (m.count("raw_sha256") && m.at("raw_sha256").ToText() != raw_sha256)
       return Status::Error("raw sha256 mismatch: expected " + m.at("raw_sha256").ToText() +
                            " (metadata), actual " + raw_sha256);
@@ -377,28 +330,33 @@ class Restore final : public StepType {
     auto shas = CopyIn(source, tmp, raw_sha256, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
-    Vouch vouch = ctx.passed ? VerifiedBy(ctx, source, shas.value()) : Vouch{};
+    Vouch vouch = ctx.passed ? VerifiedBy(*ctx.passed, source, shas.value()) : Vouch{};
     if (vouch.by.empty() && !ctx.params.Find("force")->as_bool())
       return AttemptResult::Failure(
           "refusing to restore " + source +
           ": no hash or integrity-check step of this run verified it (with sha256 " +
           shas.value().front() + "); verify it first, or set force: true");
-    if (std::string why = Unauthentic(ctx.params, source, shas.value().front()); !why.empty())
+    auto read = ReadMetaOf(source);  // the one read of the metadata from here on
+    if (!read.ok()) return untouched(read.status().message());
+    const LoadedMeta* meta = read.value() ? &*read.value() : nullptr;
+    bool authenticated = false;
+    if (std::string why =
+            Unbelieved(ctx.params, source, shas.value().front(), vouch, meta, authenticated);
+        !why.empty())
       return untouched(why);
-    bool authenticated = vouch.authenticated || ctx.params.Find("public_key");
     ctx.log((vouch.by.empty() ? "restoring an unverified source (force: true)"
                               : "source verified by step '" + vouch.by + "'") +
             std::string(authenticated ? "; its metadata's signature is valid"
                                       : "; NOT authenticated: no step checked its signature "
                                         "(set public_key)"));
-    Status s = Settle(source, tmp, raw_sha256);
+    Status s = Settle(meta, tmp, raw_sha256);
     if (!s.ok()) return untouched(s.message());
     if (std::string kept = AlreadySwitched(target, tmp); !kept.empty()) {
       ctx.log(target +
               " already holds this copy (a restore stopped after its switch); "
               "previous kept as " +
               kept);
-      return Restored(target, kept, source, authenticated);
+      return Restored(target, kept, meta, authenticated);
     }
     MatchMode(tmp, target);
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
@@ -417,20 +375,16 @@ class Restore final : public StepType {
     if (!s.ok()) return AttemptResult::Failure(s.message());
     ctx.log("restored " + target +
             (kept.value().empty() ? "" : "; previous kept as " + kept.value()));
-    return Restored(target, kept.value(), source, authenticated);
+    return Restored(target, kept.value(), meta, authenticated);
   }
 
   static AttemptResult Restored(const std::string& target, const std::string& previous,
-                                const std::string& source, bool authenticated) {
-    return AttemptResult::Success({{"target", Value(target)},
-                                   {"previous", Value(previous)},
-                                   {"authenticated", Value(authenticated)},
-                                   {"created_at", Value(CreatedAt(source))}});
-  }
-
-  static std::string CreatedAt(const std::string& source) {
-    auto meta = LoadMeta(MetaPathFor(source));
-    return meta.ok() ? meta.value().at("created_at").ToText() : std::string();
+                                const LoadedMeta* meta, bool authenticated) {
+    return AttemptResult::Success(
+        {{"target", Value(target)},
+         {"previous", Value(previous)},
+         {"authenticated", Value(authenticated)},
+         {"created_at", Value(meta ? meta->fields.at("created_at").ToText() : std::string())}});
   }
 
   StepSpec spec_ = MakeSpec();

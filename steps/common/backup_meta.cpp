@@ -1,5 +1,7 @@
 #include "steps/common/backup_meta.h"
 
+#include <filesystem>
+
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "steps/common/files.h"
@@ -22,10 +24,10 @@ std::string MetaSigningText(const Value::Map& meta) {
   return ToJson(Value(std::move(copy)));
 }
 
-Result<Value::Map> LoadMeta(const std::string& meta_path) {
-  auto text = ReadWholeFile(meta_path, 16u << 20);
-  if (!text.ok()) return Status::Error("metadata " + meta_path + " is missing or unreadable");
-  auto v = ParseJson(text.value());
+namespace {
+
+Result<Value::Map> ParseMeta(const std::string& meta_path, const std::string& text) {
+  auto v = ParseJson(text);
   if (!v.ok() || !v.value().is_map()) {
     return Status::Error("metadata " + meta_path + " is not valid JSON" +
                          (v.ok() ? " (expected an object)" : ": " + v.status().message()));
@@ -35,6 +37,33 @@ Result<Value::Map> LoadMeta(const std::string& meta_path) {
     if (!m.count(key)) return Status::Error("metadata " + meta_path + " has no '" + key + "'");
   }
   return m;
+}
+
+}  // namespace
+
+Result<Value::Map> LoadMeta(const std::string& meta_path) {
+  auto text = ReadWholeFile(meta_path, 16u << 20);
+  if (!text.ok()) return Status::Error("metadata " + meta_path + " is missing or unreadable");
+  return ParseMeta(meta_path, text.value());
+}
+
+Result<std::optional<LoadedMeta>> ReadMetaOf(const std::string& dump_path) {
+  std::string path = MetaPathFor(dump_path);
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
+    return std::optional<LoadedMeta>();
+  auto text = ReadWholeFile(path, 16u << 20);
+  if (!text.ok())
+    return Status::Error("metadata " + path + " cannot be read: " + text.status().message());
+  auto fields = ParseMeta(path, text.value());
+  if (!fields.ok()) return fields.status();
+  return std::optional<LoadedMeta>(LoadedMeta{fields.value(), Sha256Hex(text.value())});
+}
+
+Status CheckAuthentic(const LoadedMeta& meta, const std::string& dump_path, uint64_t size,
+                      const std::string& sha256, const std::string& public_key) {
+  Status s = CheckMetaDescribes(meta.fields, dump_path, size, sha256);
+  return s.ok() ? CheckMetaSignature(meta.fields, public_key) : s;
 }
 
 Status CheckMetaDescribes(const Value::Map& meta, const std::string& dump_path, uint64_t size,
@@ -55,6 +84,8 @@ Status CheckMetaDescribes(const Value::Map& meta, const std::string& dump_path, 
 }
 
 Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key) {
+  if (public_key.empty())
+    return Status::Error("public_key is empty: name the key, or leave the parameter out");
   auto it = meta.find("signature");
   if (it == meta.end() || it->second.ToText().empty()) {
     return Status::Error("the metadata is not signed, and a public key is configured");
@@ -62,14 +93,6 @@ Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key)
   Status s = Ed25519Verify(public_key, MetaSigningText(meta), it->second.ToText());
   if (!s.ok()) return Status::Error("bad signature on the metadata: " + s.message());
   return Status::Ok();
-}
-
-Status CheckMetaAuthentic(const std::string& dump_path, uint64_t size, const std::string& sha256,
-                          const std::string& public_key) {
-  auto meta = LoadMeta(MetaPathFor(dump_path));
-  if (!meta.ok()) return meta.status();
-  Status s = CheckMetaDescribes(meta.value(), dump_path, size, sha256);
-  return s.ok() ? CheckMetaSignature(meta.value(), public_key) : s;
 }
 
 }  // namespace runbook

@@ -3,6 +3,7 @@
 // (sorted keys, compact) of every field but `signature`.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/util/status.h"
@@ -16,16 +17,23 @@ std::string MetaPathFor(const std::string& dump_path);
 // The text the signature covers.
 std::string MetaSigningText(const Value::Map& meta);
 Result<Value::Map> LoadMeta(const std::string& meta_path);
+
+// One read of a dump's metadata: what every later decision and output of a step uses (a
+// second read could see another file).
+struct LoadedMeta {
+  Value::Map fields;
+  std::string sha256;  // of the file's bytes: which metadata a step checked
+};
+// The metadata beside `dump_path`: nullopt when there is no such file; an error when one is
+// there but cannot be read or parsed — that is never "no metadata".
+Result<std::optional<LoadedMeta>> ReadMetaOf(const std::string& dump_path);
+// The loaded metadata describes `dump_path` (name, size, sha256) and carries a valid
+// signature of `public_key`.
+Status CheckAuthentic(const LoadedMeta& meta, const std::string& dump_path, uint64_t size,
+                      const std::string& sha256, const std::string& public_key);
 // The metadata describes this file: name, size and sha256 agree; says which differs.
 Status CheckMetaDescribes(const Value::Map& meta, const std::string& dump_path, uint64_t size,
                           const std::string& sha256);
 // A signature is present and valid for `public_key` (PEM path or text).
 Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key);
-// The dump at `dump_path` is what its signed metadata describes: the metadata loads, names
-// this file with this size and sha256 (hex), and carries a valid signature for
-// `public_key`. Only then is the rest of the metadata (manifest, raw_sha256, created_at)
-// the backup job's word rather than anyone's who can write beside the dump.
-Status CheckMetaAuthentic(const std::string& dump_path, uint64_t size, const std::string& sha256,
-                          const std::string& public_key);
-
 }  // namespace runbook

@@ -202,3 +202,71 @@ TEST_CASE("a signing backup's retention ignores forged dumps: they neither count
     CHECK(there(fake));  // not deleted either: retention deletes only what it can trust
   }
 }
+
+TEST_CASE("metadata rewritten after a step checked its signature is not believed by restore",
+          "[steps][restore][signature]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  std::string live = MakeLive(s);
+  // Stands for anyone who can write beside the dump, between the check and the restore.
+  const char* rewrite =
+      "  - {id: rewrite, uses: exec, needs: [v], with: {run: [python3, -c, \"import json; "
+      "p = 'dumps/app.sqlite.gz.meta.json'; m = json.load(open(p)); "
+      "m['created_at'] = '2031-01-01T00:00:00Z'; json.dump(m, open(p, 'w'))\"]}}\n"
+      "  - {id: r, uses: restore, needs: [rewrite], with: {source: dumps/app.sqlite.gz, target: "
+      "live/app.sqlite}}\n";
+  SECTION("checked by hash") {
+    Command c = s.Run(std::string(kVerify) + rewrite);
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("changed after step 'v' checked its signature") != std::string::npos);
+  }
+  SECTION("checked by integrity-check") {
+    Command c = s.Run(
+        "  - {id: v, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+        "tmp/ws.sqlite, public_key: pub.pem}}\n" +
+        std::string(rewrite));
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("changed after step 'v' checked its signature") != std::string::npos);
+  }
+  CHECK(LiveSum(s) == live);
+}
+
+TEST_CASE("metadata that is there but cannot be parsed is not 'no manifest'",
+          "[steps][integrity][restore][manifest]") {
+  Site s;
+  std::string gz = s.UnsignedDump();
+  std::string live = MakeLive(s);
+  WriteFile(s.dir, "dumps/app.sqlite.gz.meta.json", "{\"file\": \"app.sqlite.gz\", \"size\": ");
+  Command c = s.Run(
+      "  - {id: c, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+      "tmp/ws.sqlite}}\n");
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("app.sqlite.gz.meta.json is not valid JSON") != std::string::npos);
+  CHECK(c.err.find("no manifest") == std::string::npos);
+  Command r = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+      "force: true}}\n");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("untouched: metadata") != std::string::npos);
+  CHECK(LiveSum(s) == live);
+}
+
+TEST_CASE("an empty public_key is refused by every step, never taken as no key",
+          "[steps][hash][integrity][restore][signature]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  Forge(s, false);  // unsigned: an empty key that skipped the check would pass it
+  for (const char* step :
+       {"{id: v, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: ''}}",
+        "{id: v, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+        "tmp/ws.sqlite, public_key: ''}}",
+        "{id: v, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+        "force: true, public_key: ''}}"}) {
+    CAPTURE(step);
+    Command c = s.Run(std::string("  - ") + step + "\n");
+    CHECK(c.exit_code == 1);
+    CHECK(c.err.find("public_key is empty") != std::string::npos);
+  }
+}

@@ -1,6 +1,9 @@
 // integrity-check: decompresses a dump into an isolated workspace (never the live path),
 // opens the copy read-only and runs PRAGMA integrity_check (or quick_check) and
 // foreign_key_check. The workspace goes afterwards unless `keep`.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -85,6 +88,32 @@ StepSpec MakeSpec() {
   s.side_effects = SideEffects::kWrite;  // the workspace only
   s.idempotent = true;
   return s;
+}
+
+// Beside a kept workspace copy: which file integrity-check placed there (device, inode,
+// size, mtime), so a later run replaces or removes only its own copy, never a database
+// someone put at that path (docs/backup.md, Integrity).
+std::string MarkerFor(const std::string& workspace) { return workspace + ".integrity-check"; }
+
+std::string Identity(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  return std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " " +
+         std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + "\n";
+}
+
+// Nothing is at `workspace`, or what is there is the copy an earlier run placed, as its
+// marker says; without the file itself, its leftover -wal/-journal are ours only when a
+// marker says a copy of ours was there (a run killed while removing it).
+bool OwnsWorkspace(const std::string& workspace) {
+  struct stat st {};
+  auto marker = ReadWholeFile(MarkerFor(workspace), 4096);
+  if (::lstat(workspace.c_str(), &st) == 0)
+    return marker.ok() && marker.value() == Identity(workspace) && !marker.value().empty();
+  for (const char* side : {"-wal", "-journal"})
+    if (::lstat((workspace + side).c_str(), &st) == 0 && !marker.ok()) return false;
+  return true;
 }
 
 bool IsGzip(const std::string& path) {
@@ -191,6 +220,11 @@ class IntegrityCheck final : public StepType {
     std::error_code ec;
     if (std::filesystem::equivalent(source, workspace, ec))
       return AttemptResult::Failure("the workspace " + workspace + " is the source itself");
+    if (!OwnsWorkspace(workspace))
+      return AttemptResult::Failure(
+          "the workspace " + workspace +
+          " already exists and is not a copy integrity-check placed there (no matching " +
+          MarkerFor(workspace) + "): it is left alone; remove it, or choose another path");
     std::filesystem::create_directories(DirName(workspace), ec);
     std::string own = BaseName(workspace);
     auto owns = [&own](const std::string& base) { return base == own; };
@@ -206,8 +240,12 @@ class IntegrityCheck final : public StepType {
     AttemptResult r = Check(ctx, tmp, source, unpacked.value());
     if (auto late = StoppedResult(ctx)) r = *late;
     bool keep = p.Find("keep")->as_bool() && r.status == AttemptStatus::kSuccess;
-    RemoveWithCompanions(workspace);  // an earlier copy, or what an older version left
-    Status placed = keep ? RenameDurable(tmp, workspace) : Status::Ok();
+    RemoveWithCompanions(workspace);  // nothing, or an earlier copy (OwnsWorkspace)
+    // The marker names the copy before the rename makes it the workspace (a rename keeps
+    // the inode and mtime): a kill on either side leaves a state the next run owns.
+    Status placed = keep ? WriteFileAtomic(MarkerFor(workspace), Identity(tmp)) : Status::Ok();
+    if (keep && placed.ok()) placed = RenameDurable(tmp, workspace);
+    if (!keep) ::unlink(MarkerFor(workspace).c_str());
     RemoveWithCompanions(tmp);
     if (!placed.ok()) return AttemptResult::Failure(placed.message());
     if (keep) r.outputs["workspace"] = Value(workspace);

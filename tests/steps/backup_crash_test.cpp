@@ -207,7 +207,7 @@ TEST_CASE("integrity-check killed at each rename, fsync and unlink: the next run
   Checks checks;
   checks.after_recovery = [&] {
     CHECK(Debris(s, "tmp") == "");
-    CHECK(Shell("ls -A " + s.Path("tmp")).out == "ws.sqlite\n");
+    CHECK(Shell("ls -A " + s.Path("tmp")).out == "ws.sqlite\nws.sqlite.integrity-check\n");
     CHECK(Shell("sqlite3 " + s.Path("tmp/ws.sqlite") + " 'SELECT count(*) FROM users'").out ==
           "2000\n");
   };

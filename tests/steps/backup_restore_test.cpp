@@ -159,13 +159,16 @@ TEST_CASE("integrity-check: good, truncated, random bytes, corrupt page, stray -
     CHECK(c.exit_code == 1);
     CHECK(c.err.find("is not valid gzip data") != std::string::npos);
   }
-  SECTION("a stray -wal and -shm beside the workspace (a killed run's) are not mixed in") {
+  SECTION("a stray -wal and -shm beside its own kept copy are not mixed in") {
+    std::string kept = check;
+    REQUIRE(s.Run(kept.replace(kept.find("}}"), 2, ", keep: true}}")).exit_code == 0);
     // A -wal of another database: were it mixed into the copy, the check would fail.
     Shell("cd " + s.dir +
-          " && mkdir -p tmp && cp app.sqlite tmp/db-restore.sqlite && python3 "
-          "-c \"import sqlite3, os; c = sqlite3.connect('tmp/db-restore.sqlite'); "
+          " && cp app.sqlite other.sqlite && python3 "
+          "-c \"import sqlite3, os; c = sqlite3.connect('other.sqlite'); "
           "c.execute('PRAGMA wal_autocheckpoint=0'); c.execute('DROP TABLE orders'); "
-          "c.commit(); os._exit(0)\"");
+          "c.commit(); os._exit(0)\" && cp other.sqlite-wal tmp/db-restore.sqlite-wal && "
+          "cp other.sqlite-shm tmp/db-restore.sqlite-shm");
     REQUIRE(Shell("test -s " + s.Path("tmp/db-restore.sqlite-wal")).exit_code == 0);
     Command c = s.Run(check);
     CHECK(c.exit_code == 0);
@@ -364,4 +367,49 @@ TEST_CASE("backups of a WAL database leave only dumps and metadata: no -wal, -sh
               " 'PRAGMA journal_mode; SELECT count(*) FROM users'")
             .out == "delete\n2000\n");
   CHECK(Shell("ls " + s.Path("copy.sqlite") + "-* 2>/dev/null | wc -l").out == "0\n");
+}
+
+TEST_CASE("integrity-check never removes or replaces a database it did not place at workspace",
+          "[steps][integrity][workspace]") {
+  Site s;
+  std::string gz = s.UnsignedDump();
+  auto check = [&](bool keep) {
+    return s.Run(std::string("  - {id: c, uses: integrity-check, with: {source: "
+                             "dumps/app.sqlite.gz, workspace: ws/app.sqlite, keep: ") +
+                 (keep ? "true" : "false") + "}}\n");
+  };
+  auto sums = [&] { return Shell("cd " + s.Path("ws") + " && sha256sum * 2>&1").out; };
+  Shell("mkdir -p " + s.Path("ws"));
+  SECTION("a live WAL database mistyped as the workspace") {
+    s.MakeDb("ws/app.sqlite");
+    s.Sql("ws/app.sqlite", "PRAGMA wal_autocheckpoint=0; INSERT INTO orders(user_id) VALUES(1);");
+    std::string before = sums();
+    for (bool keep : {false, true}) {
+      Command c = check(keep);
+      CHECK(c.exit_code == 1);
+      CHECK(c.err.find("already exists and is not a copy integrity-check placed there") !=
+            std::string::npos);
+      CHECK(sums() == before);
+    }
+  }
+  SECTION("its own kept copy is replaced; a database swapped in for it is not") {
+    REQUIRE(check(true).exit_code == 0);
+    REQUIRE(check(true).exit_code == 0);  // an earlier copy of its own: replaced
+    CHECK(check(false).exit_code == 0);   // and removed
+    CHECK(Shell("ls -A " + s.Path("ws")).out.empty());
+    REQUIRE(check(true).exit_code == 0);
+    s.MakeDb("other.sqlite");
+    Shell("cp " + s.Path("other.sqlite") + " " + s.Path("ws/app.sqlite"));  // same path, new file
+    std::string before = sums();
+    CHECK(check(false).exit_code == 1);
+    CHECK(sums() == before);
+  }
+  SECTION("a symlink to a database elsewhere") {
+    s.MakeDb("live.sqlite");
+    Shell("ln -s ../live.sqlite " + s.Path("ws/app.sqlite"));
+    std::string live = Shell("sha256sum " + s.Path("live.sqlite")).out;
+    CHECK(check(false).exit_code == 1);
+    CHECK(Shell("sha256sum " + s.Path("live.sqlite")).out == live);
+    CHECK(Shell("test -L " + s.Path("ws/app.sqlite")).exit_code == 0);
+  }
 }

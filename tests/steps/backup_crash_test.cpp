@@ -61,9 +61,10 @@ int KillEach(const Site& s, const std::string& syscalls, int max_kills, const Ch
              const std::string& paths = "") {
   for (int n = 1; n <= max_kills + 1; ++n) {
     checks.setup();
-    Command c = Shell("cd " + s.dir + " && strace -f -qq -o /dev/null -e trace=" + syscalls +
-                      " -e inject=" + syscalls + ":signal=KILL:when=" + std::to_string(n) + " " +
-                      paths + " " + Rb("run rb.yaml --audit-db " + s.db));
+    Command c = Shell("cd " + s.dir + " && " + std::string(kStrace) +
+                      " -f -qq -o /dev/null -e trace=" + syscalls + " -e inject=" + syscalls +
+                      ":signal=KILL:when=" + std::to_string(n) + " " + paths + " " +
+                      Rb("run rb.yaml --audit-db " + s.db));
     INFO("kill at call " << n << " of " << syscalls);
     if (c.exit_code != 128 + 9) {
       INFO(c.err);
@@ -82,8 +83,9 @@ int KillEach(const Site& s, const std::string& syscalls, int max_kills, const Ch
 
 bool StraceWorks() {
   std::string dir = TempDir();
-  return Shell("cd " + dir + " && touch a && strace -f -qq -o /dev/null -e trace=" + kRenames +
-               " -e inject=" + kRenames + ":signal=KILL:when=1 mv a b; echo $? ; ls")
+  return Shell("cd " + dir + " && touch a && " + std::string(kStrace) +
+               " -f -qq -o /dev/null -e trace=" + kRenames + " -e inject=" + kRenames +
+               ":signal=KILL:when=1 mv a b; echo $? ; ls")
              .out == "137\na\n";
 }
 

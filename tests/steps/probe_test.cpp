@@ -29,7 +29,10 @@ TEST_CASE("probe process: a stuck job is seen, runbook's own command line is not
   CHECK(stuck.err.find("1 process(es) match 'backup-job-7731', e.g. pid ") != std::string::npos);
   CHECK(RunIn(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: 'backup-job-7731'}}\n")
             .exit_code == 0);
-  Shell("pkill -f backup-job-7731");
+  // Gone before the next check (the pattern's [1] keeps this shell from matching itself).
+  Shell(
+      "pkill -f 'backup-job-773[1]'; for i in $(seq 50); do pgrep -f 'backup-job-773[1]' "
+      "> /dev/null || break; sleep 0.1; done");
   // `runbook run backup-job-7731.yaml` itself would match; it does not count.
   WriteFile(dir, "backup-job-7731.yaml", std::string("version: 1\nname: p\nsteps:\n") + absent);
   CHECK(Shell("cd " + dir + " && " + Binary() + " run backup-job-7731.yaml --audit-db a.db")

@@ -14,8 +14,8 @@ std::string KilledBackup(const Site& s, int n) {
   WriteFile(s.dir, "rb.yaml",
             "version: 1\nname: t\nsteps:\n  - {id: b, uses: backup, with: {database: "
             "app.sqlite, dest: dumps, name: app}}\n");
-  Command c = Shell("cd " + s.dir +
-                    " && strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e "
+  Command c = Shell("cd " + s.dir + " && " + std::string(kStrace) +
+                    " -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e "
                     "inject=rename,renameat,renameat2:signal=KILL:when=" +
                     std::to_string(n) + " " + Rb("run rb.yaml --audit-db " + s.db));
   REQUIRE(c.exit_code == 128 + 9);

@@ -42,6 +42,10 @@ struct Command {
 };
 // Runs a shell command line (through /bin/sh) and captures its output.
 Command Shell(const std::string& command_line, int timeout_seconds = 60);
+// strace for a shell command line, with LeakSanitizer off in what it traces (in the
+// ASan build: LSan cannot run under ptrace).
+inline const char* kStrace =
+    "env ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" strace";
 std::string Binary();
 std::string TempDir();  // a fresh directory, removed at exit
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text);

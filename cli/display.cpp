@@ -216,7 +216,11 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
     out += "RTO not measured: " + r.rto.note + "\n";
   }
   if (r.rpo.measured) {
-    out += "RPO " + HumanDuration(r.rpo.age) + " (backup restored by '" + r.rpo.step + "')";
+    out += r.rpo.future
+               ? "RPO unknown: the backup restored by '" + r.rpo.step +
+                     "' says it was taken in the future (a wrong clock, or forged "
+                     "metadata)"
+               : "RPO " + HumanDuration(r.rpo.age) + " (backup restored by '" + r.rpo.step + "')";
     if (r.rpo.objective) {
       out += r.rpo.met() ? Paint("32", " - met") : Paint("1;31", " - MISSED");
       out += " (objective " + HumanDuration(*r.rpo.objective) + ")";

@@ -447,6 +447,8 @@ class Loop {
     rpo_.measured = true;
     rpo_.step = rb_.steps[i].id;
     rpo_.age = std::chrono::duration_cast<Millis>(svc_.clock.WallNow() - *created);
+    rpo_.future = rpo_.age < -kRpoClockSkew;
+    if (rpo_.age < Millis(0)) rpo_.age = Millis(0);  // within the skew allowed: taken just now
   }
 
   const Runbook& rb_;

@@ -65,12 +65,19 @@ struct RtoResult {
 
 // RPO: the age of the restored backup when the step that restored it finished. A step
 // reports the backup's creation time as the output `backup_created_at` (RFC 3339).
+// How far in the future a backup's creation time may be (clocks of two hosts) before the
+// RPO counts as unknown.
+constexpr Millis kRpoClockSkew{5 * 60 * 1000};
+
 struct RpoResult {
   bool measured = false;
   Millis age{0};
   std::string step;  // the step that reported backup_created_at
   std::optional<Millis> objective;
-  bool met() const { return !measured || !objective || age <= *objective; }
+  // The backup says it was taken more than kRpoClockSkew after the run measured it: a wrong
+  // clock or forged metadata. The RPO is then unknown, and an objective is not met.
+  bool future = false;
+  bool met() const { return !measured || !objective || (!future && age <= *objective); }
 };
 
 struct RunResult {

@@ -178,7 +178,8 @@ Status AuditJournal::RunFinished(const RunResult& r) {
                  {"met", Value(r.rto.met())},
                  {"note", Value(r.rto.note)}};
   Value::Map rpo{{"measured", Value(r.rpo.measured)},
-                 {"age_ms", r.rpo.measured ? Ms(r.rpo.age) : Value()},
+                 {"age_ms", r.rpo.measured && !r.rpo.future ? Ms(r.rpo.age) : Value()},
+                 {"future", Value(r.rpo.future)},
                  {"objective_ms", OptMs(r.rpo.objective)},
                  {"step", Value(r.rpo.step)},
                  {"met", Value(r.rpo.met())}};

@@ -270,3 +270,24 @@ TEST_CASE("an empty public_key is refused by every step, never taken as no key",
     CHECK(c.err.find("public_key is empty") != std::string::npos);
   }
 }
+
+TEST_CASE("a backup dated in the future makes the RPO unknown and its objective missed",
+          "[steps][restore][rpo]") {
+  Site s;
+  std::string gz = s.UnsignedDump();
+  MakeLive(s);
+  REQUIRE(Shell("cd " + s.dir +
+                " && python3 -c \"import json; p = 'dumps/app.sqlite.gz.meta.json'; " +
+                "m = json.load(open(p)); m['created_at'] = '2031-01-01T00:00:00Z'; " +
+                "json.dump(m, open(p, 'w'))\"")
+              .exit_code == 0);
+  WriteFile(s.dir, "rb.yaml",
+            "version: 1\nname: t\nobjectives: {rpo: 26h}\nsteps:\n"
+            "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: "
+            "live/app.sqlite, force: true}}\n");
+  Command c = Shell("cd " + s.dir + " && " + Rb("run rb.yaml --audit-db " + s.db));
+  CHECK(c.exit_code == 4);  // a missed objective
+  CHECK(c.err.find("RPO unknown: the backup restored by 'r' says it was taken in the future") !=
+        std::string::npos);
+  CHECK(c.err.find("MISSED") != std::string::npos);
+}

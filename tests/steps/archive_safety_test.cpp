@@ -2,8 +2,11 @@
 // killed run's temporary is removed by the next run), packs only what it opened beneath the
 // walked folder (a link swapped in is never read), and refuses two inputs that would be one
 // member.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <thread>
 
 #include "support/support.h"
 
@@ -71,11 +74,20 @@ TEST_CASE("archive: a killed run's temporary is removed by the next run",
 TEST_CASE("archive: a link swapped in after the check is never packed", "[steps][archive][race]") {
   std::string dir = TempDir();
   Shell("cd " + dir + " && mkdir -p RA/in && for i in $(seq 200); do echo $i > RA/in/f$i; done" +
-        " && echo TOPSECRET > RA/secret.txt && echo normal > RA/t.reg && ln -s ../secret.txt " +
-        "RA/t.lnk");
-  // Swaps RA/in/t.txt between a regular file and a link out of RA/in, until stop exists.
-  Shell("cd " + dir + "/RA && (while [ ! -e stop ]; do cp t.reg in/.t.new && mv -T in/.t.new " +
-        "in/t.txt; cp -P t.lnk in/.t.new && mv -T in/.t.new in/t.txt; done) >/dev/null 2>&1 &");
+        " && echo TOPSECRET > RA/secret.txt && echo normal > RA/t.reg");
+  // Swaps RA/in/t.txt between a regular file and a link out of RA/in (rename over it).
+  std::atomic<bool> stop{false};
+  std::thread swapper([&] {
+    namespace fs = std::filesystem;
+    const fs::path in = dir + "/RA/in", tmp = in / ".t.new";
+    while (!stop) {
+      std::error_code ec;
+      fs::copy_file(dir + "/RA/t.reg", tmp, fs::copy_options::overwrite_existing, ec);
+      fs::rename(tmp, in / "t.txt", ec);
+      fs::create_symlink("../secret.txt", tmp, ec);
+      fs::rename(tmp, in / "t.txt", ec);
+    }
+  });
   int packed_secret = 0, ok = 0;
   for (int run = 0; run < 30; ++run) {
     Command c = Pack(dir, "output: RA/out.zip, files: ['RA/in/*']");
@@ -83,9 +95,14 @@ TEST_CASE("archive: a link swapped in after the check is never packed", "[steps]
     ++ok;
     packed_secret += Shell("unzip -p " + dir + "/RA/out.zip RA/in/t.txt").out == "TOPSECRET\n";
   }
-  Shell("touch " + dir + "/RA/stop && sleep 0.2");
-  CHECK(packed_secret == 0);
+  stop = true;
+  swapper.join();
   INFO("runs that succeeded: " << ok);
+  CHECK(packed_secret == 0);
+  // Once the file stays put, the folder is packed whole.
+  Shell("cd " + dir + "/RA && cp t.reg in/.t.new && mv -T in/.t.new in/t.txt");
+  REQUIRE(Pack(dir, "output: RA/out.zip, files: ['RA/in/*']").exit_code == 0);
+  CHECK(Shell("unzip -p " + dir + "/RA/out.zip RA/in/t.txt").out == "normal\n");
   CHECK(Shell("unzip -p " + dir + "/RA/out.zip RA/in/f7").out == "7\n");
 }
 

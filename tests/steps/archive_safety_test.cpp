@@ -46,14 +46,14 @@ TEST_CASE("archive: a big input stops at the timeout and on ^C, leaving no tempo
   Command timed = Pack(dir, "output: big/out/a2.zip, files: [big/s2.bin]", ", timeout: 1s");
   CHECK(timed.exit_code == 1);
   CHECK(Has(timed, "timed out after 1s"));
-  CHECK(Seconds(t0) < 6);
+  CHECK(Seconds(t0) < 10);  // the old code ran 36 s (breakF F5)
   CHECK(Listing(dir + "/big/out").empty());
   // ^C a second in: cancelled (130), not success, and nothing stays.
   t0 = std::chrono::steady_clock::now();
   Command cancelled = Pack(dir, "output: big/out/a2.zip, files: [big/s2.bin]", "",
                            "timeout --preserve-status -s INT 1 ");
   CHECK(cancelled.exit_code == 130);
-  CHECK(Seconds(t0) < 6);
+  CHECK(Seconds(t0) < 10);  // the old code ran 36 s (breakF F5)
   CHECK(Listing(dir + "/big/out").empty());
 }
 

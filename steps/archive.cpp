@@ -1,6 +1,9 @@
 // archive: packs files into a zip for the ticket (reports, logs, trace, metrics, sbom) with
 // a manifest of every member's sha256; written beside the output and renamed when whole.
-#include <algorithm>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 
@@ -8,7 +11,9 @@
 #include "engine/util/crypto.h"
 #include "steps/common/files.h"
 #include "steps/common/safe_path.h"
+#include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
+#include "steps/common/stop.h"
 #include "steps/common/zip_writer.h"
 
 namespace runbook {
@@ -25,7 +30,10 @@ StepSpec MakeSpec() {
       "must match) and by `optional` (may match nothing), under its path as given, plus "
       "`MANIFEST.sha256` (sha256sum format) listing every member. Written under a temporary "
       "name and renamed when complete. A path given as is may be anything; a file matched by "
-      "a wildcard must resolve inside the folder the pattern walks (a link out is refused).";
+      "a wildcard must resolve inside the folder the pattern walks (a link out is refused) and "
+      "is opened once, beneath that folder, and packed from what was opened. Two inputs that "
+      "would be the same member, or one named `MANIFEST.sha256`, are refused. Stops at its "
+      "timeout or ^C; a killed run's temporary file is removed by the next run.";
   s.params = {
       Param("output", ParamType::kString, "the zip to write").Required(),
       Param("files", ParamType::kStringList, "paths and globs that must exist").Required(),
@@ -56,37 +64,79 @@ std::string GlobBase(const std::string& pattern) {
   return slash == 0 ? "/" : pattern.substr(0, slash);
 }
 
-// Expands one pattern into `files` (regular files, links resolved). A match found by a
-// wildcard must stay in the folder the pattern walks (docs/s3-sync.md, the link rule).
-Status Expand(const std::string& pattern, bool required, std::vector<std::string>& files) {
+// One input: the path matched, the folder its pattern walks ("" for a path given as is) and
+// its member name.
+struct Input {
+  std::string path, base, name;
+};
+
+// Adds `f` as a member unless it is the same file as one already there; two inputs that
+// would be the same member, or one named like the manifest, are refused naming both.
+Status AddInput(Input in, std::vector<Input>& inputs) {
+  if (in.name == kManifest)
+    return Status::Error("refused input '" + Printable(in.path) + "': its member name '" +
+                         std::string(kManifest) + "' is the manifest the archive writes");
+  for (const Input& other : inputs) {
+    if (other.name != in.name) continue;
+    std::error_code ec;
+    if (std::filesystem::equivalent(other.path, in.path, ec)) return Status::Ok();
+    return Status::Error("inputs '" + Printable(other.path) + "' and '" + Printable(in.path) +
+                         "' would both be the member '" + Printable(in.name) + "'");
+  }
+  inputs.push_back(std::move(in));
+  return Status::Ok();
+}
+
+// Expands one pattern into `inputs` (regular files, links resolved). A match found by a
+// wildcard must stay in the folder the pattern walks (docs/s3-sync.md, the link rule); it
+// is checked again on the file opened (OpenInput).
+Status Expand(const std::string& pattern, bool required, std::vector<Input>& inputs) {
   auto found = ExpandGlobs({pattern});
   if (!found.ok())
     return required ? Status::Error("a required input is missing: " + found.status().message())
                     : Status::Ok();
   std::string base = GlobBase(pattern);
   for (const std::string& f : found.value()) {
-    if (std::find(files.begin(), files.end(), f) != files.end()) continue;
     if (!std::filesystem::is_regular_file(f)) continue;
     if (!base.empty() && !InsideTree(base, f))
       return Status::Error("refused input '" + f + "' (matched by '" + pattern +
                            "'): it is a link that leads outside '" + base + "'");
-    files.push_back(f);
+    Status s = AddInput({f, base, MemberName(f)}, inputs);
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> Inputs(const Value& p) {
-  std::vector<std::string> files;
+Result<std::vector<Input>> Inputs(const Value& p) {
+  std::vector<Input> inputs;
   for (const Value& v : p.Find("files")->as_list()) {
-    Status s = Expand(v.ToText(), true, files);
+    Status s = Expand(v.ToText(), true, inputs);
     if (!s.ok()) return s;
   }
   if (const Value* opt = p.Find("optional"))
     for (const Value& v : opt->as_list()) {
-      Status s = Expand(v.ToText(), false, files);
+      Status s = Expand(v.ToText(), false, inputs);
       if (!s.ok()) return s;
     }
-  return files;
+  return inputs;
+}
+
+// Opens an input once; everything packed is read from this descriptor. A wildcard's match
+// is opened beneath its folder, links followed only to a file inside it (a link swapped
+// in after Expand's check is refused, not read).
+Result<UniqueFd> OpenInput(const Input& in) {
+  if (in.base.empty()) {
+    UniqueFd fd(::open(in.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    struct stat st {};
+    if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0)
+      return Status::FromErrno("cannot read " + in.path, errno);
+    if (!S_ISREG(st.st_mode)) return Status::Error(in.path + " is no longer a regular file");
+    return fd;
+  }
+  auto root = SafeRoot::OpenSource(in.base);
+  if (!root.ok()) return root.status();
+  std::string rel = std::filesystem::path(in.path).lexically_relative(in.base).generic_string();
+  return root.value().OpenRead(rel, Reach::kLinksInside, nullptr);
 }
 
 class Archive final : public StepType {
@@ -99,21 +149,25 @@ class Archive final : public StepType {
             " with a sha256 manifest"};
   }
 
+  // Removes what killed runs left beside the output, writes the zip under a scratch name
+  // (removed whatever happens) and renames it over the output when whole.
   AttemptResult Run(StepContext& ctx) const override {
     std::string output = ctx.params.Find("output")->ToText();
-    auto files = Inputs(ctx.params);
-    if (!files.ok()) return AttemptResult::Failure(files.status().message());
+    auto inputs = Inputs(ctx.params);
+    if (!inputs.ok()) return AttemptResult::Failure(inputs.status().message());
     std::error_code ec;
     std::filesystem::create_directories(DirName(output), ec);
-    std::string tmp = TempBeside(output);
+    for (const std::string& gone : RemoveDebris(
+             DirName(output), [&](const std::string& base) { return base == BaseName(output); }))
+      ctx.log("removed debris of a dead run: " + gone);
+    std::string tmp = ScratchBeside(output);
     Value::List members;
-    Status s = Write(tmp, files.value(), members);
+    Status s = Write(tmp, inputs.value(), members, StopFor(ctx));
     if (s.ok()) s = FsyncFile(tmp);
     if (s.ok()) s = RenameDurable(tmp, output);
-    if (!s.ok()) {
-      std::remove(tmp.c_str());
-      return AttemptResult::Failure(s.message());
-    }
+    if (!s.ok()) std::remove(tmp.c_str());
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
+    if (!s.ok()) return AttemptResult::Failure(s.message());
     auto sha = Sha256File(output);
     ctx.log("wrote " + output + " with " + std::to_string(members.size()) + " members");
     return AttemptResult::Success({{"path", Value(output)},
@@ -122,21 +176,20 @@ class Archive final : public StepType {
   }
 
  private:
-  static Status Write(const std::string& zip, const std::vector<std::string>& files,
-                      Value::List& members) {
+  static Status Write(const std::string& zip, const std::vector<Input>& inputs,
+                      Value::List& members, const StopCheck& stop) {
     auto w = ZipWriter::Create(zip);
     if (!w.ok()) return w.status();
     std::string manifest;
-    for (const std::string& f : files) {
-      auto d = DigestFile(f);
-      if (!d.ok()) return d.status();
-      std::string name = MemberName(f);
-      Status s = w.value()->AddFile(name, f);
-      if (!s.ok()) return s;
-      manifest += d.value().sha256 + "  " + name + "\n";
-      members.push_back(Value(Value::Map{{"name", Value(name)},
-                                         {"size", Value(static_cast<int64_t>(d.value().size))},
-                                         {"sha256", Value(d.value().sha256)}}));
+    for (const Input& in : inputs) {
+      auto fd = OpenInput(in);
+      if (!fd.ok()) return fd.status();
+      auto added = w.value()->AddFd(in.name, fd.value().get(), in.path, stop);
+      if (!added.ok()) return added.status();
+      manifest += added.value().sha256 + "  " + in.name + "\n";
+      members.push_back(Value(Value::Map{{"name", Value(in.name)},
+                                         {"size", Value(static_cast<int64_t>(added.value().size))},
+                                         {"sha256", Value(added.value().sha256)}}));
     }
     Status s = w.value()->AddText(kManifest, manifest);
     return s.ok() ? w.value()->Close() : s;

@@ -16,6 +16,7 @@
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
 #include "steps/common/retention.h"
+#include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
@@ -40,7 +41,8 @@ StepSpec MakeSpec() {
       Param("database", ParamType::kString, "path of the live SQLite database").Required(),
       Param("dest", ParamType::kString, "folder for the dump (must exist)").Required(),
       Param("name", ParamType::kString,
-            "file stem; default the database's stem plus a UTC timestamp"),
+            "file stem, one file name (no '/', not '.' or '..', no control characters); "
+            "default the database's stem plus a UTC timestamp"),
       Param("sign_key", ParamType::kString,
             "Ed25519 private key: a PEM file's path, or the PEM text (e.g. a secret)"),
       Param("keep_last", ParamType::kInteger, "keep only this many dumps of this database")
@@ -140,7 +142,13 @@ Status Sign(Value::Map& meta, const std::string& key) {
 class Backup final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
-  void Configure(const ConfigureView&, ConfigureReport&) const override {}
+  // A literal `name` is checked at load; one from an expression when the step runs.
+  void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* name = with.Find("name");
+    if (!name || !name->value) return;
+    Status s = CheckFileName("name", name->value->ToText());
+    if (!s.ok()) report.Error(name->loc, s.message());
+  }
 
   std::vector<std::string> Describe(const Value& p) const override {
     return {"snapshot " + p.Find("database")->ToText() + " into " + p.Find("dest")->ToText() +
@@ -155,9 +163,11 @@ class Backup final : public StepType {
     std::string database = p.Find("database")->ToText(), dest = p.Find("dest")->ToText();
     if (!std::filesystem::is_directory(dest)) return AttemptResult::Failure("no folder " + dest);
     Clock::Wall now = ctx.clock.WallNow();
+    const Value* name = p.Find("name");  // checked before anything is touched
+    Status named = CheckFileName("name", name ? name->ToText() : Stem(database, now));
+    if (!named.ok()) return AttemptResult::Failure(named.message());
     for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
-    std::string stem =
-        p.Find("name") ? p.Find("name")->ToText() : FreeStem(dest, Stem(database, now));
+    std::string stem = name ? name->ToText() : FreeStem(dest, Stem(database, now));
     std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
     bool taken = std::filesystem::exists(gz) || std::filesystem::exists(meta_path);
     int timeout_ms = static_cast<int>(ParseDuration(p.Find("busy_timeout")->ToText())->count());

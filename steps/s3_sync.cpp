@@ -14,7 +14,9 @@
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "steps/common/inventory.h"
+#include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
+#include "steps/common/stop.h"
 #include "steps/common/sync_sides.h"
 
 namespace runbook {
@@ -228,6 +230,7 @@ class S3Sync final : public StepType {
   AttemptResult Run(StepContext& ctx) const override {
     Job job;
     std::string why = Prepare(ctx, job);
+    if (auto stopped = StoppedResult(ctx)) return *stopped;  // never a success past the end
     if (!why.empty()) return AttemptResult::Failure(why);
     if (ctx.params.Find("mode")->ToText() == "verify") return Verified(job);
     Status s = Guard(ctx, job);
@@ -241,6 +244,12 @@ class S3Sync final : public StepType {
   static std::string Prepare(StepContext& ctx, Job& job) {
     job.src = ParseSide(ctx.params.Find("source")->ToText());
     job.dst = ParseSide(ctx.params.Find("dest")->ToText());
+    if (!job.src.is_s3 && !job.dst.is_s3) {  // refused before anything is listed
+      std::string overlap = TreesOverlap(job.src.root, job.dst.root);
+      if (!overlap.empty())
+        return "the source and the destination overlap: " + overlap +
+               "; a local mirror needs two separate folders; nothing was changed";
+    }
     const SyncSide& remote = job.src.is_s3 ? job.src : job.dst;
     job.s3 = ConfigFor(ctx, remote);
     if ((job.src.is_s3 || job.dst.is_s3) && job.s3.creds.access_key.empty())
@@ -282,12 +291,13 @@ class S3Sync final : public StepType {
 
   static Status Decide(StepContext& ctx, S3Client& s3, Job& job) {
     Status problem = Status::Ok();
+    StopCheck stop = StopFor(ctx);  // hashing a large tree must not outlive the timeout
     auto same = [&](const SyncEntry& a, const SyncEntry& b) {
       SyncEntry src = a, dst = b;
       const SyncEntry& remote = job.src.is_s3 ? src : dst;
       SyncEntry& local = job.src.is_s3 ? dst : src;
-      Status d = DigestLocal(job.src.is_s3 ? job.dst : job.src, local);
-      if (!job.src.is_s3 && !job.dst.is_s3) d = d.ok() ? DigestLocal(job.dst, dst) : d;
+      Status d = DigestLocal(job.src.is_s3 ? job.dst : job.src, local, stop);
+      if (!job.src.is_s3 && !job.dst.is_s3) d = d.ok() ? DigestLocal(job.dst, dst, stop) : d;
       if (!d.ok()) {
         problem = d;
         return false;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "engine/util/crypto.h"
+#include "steps/common/safe_path.h"
 
 namespace runbook {
 namespace {
@@ -190,6 +191,28 @@ Status S3Client::TakePage(const S3ListPage& page, const std::string& prefix,
   return Status::Ok();
 }
 
+namespace {
+
+// Whether the page answers this request: S3 echoes the bucket, the prefix, the
+// continuation token sent and max-keys; another request's answer (a misrouting or caching
+// proxy) is refused, and above all never read as an empty listing.
+Status AnswersRequest(const S3ListPage& page, const std::string& bucket, const std::string& prefix,
+                      const std::string& token) {
+  auto differs = [](const char* what, const std::string& expected, const std::string& found) {
+    return Status::Error("answers another request: its <" + std::string(what) + "> is '" +
+                         Printable(found) + "', expected '" + Printable(expected) + "'");
+  };
+  if (page.name != bucket) return differs("Name", bucket, page.name);
+  if (page.prefix != prefix) return differs("Prefix", prefix, page.prefix);
+  if (page.continuation_token != token)
+    return differs("ContinuationToken", token, page.continuation_token);
+  if (!page.max_keys.empty() && page.max_keys != std::to_string(kPageKeys))
+    return differs("MaxKeys", std::to_string(kPageKeys), page.max_keys);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const CancelToken& cancel) {
   std::vector<S3Object> out;
   std::set<std::string> keys, tokens;  // every key and continuation token met so far
@@ -204,7 +227,9 @@ Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const Ca
     HttpResponse r = Call(req, "", query, Sha256Hex(""), cancel);
     if (r.status != 200) return Failure(r, "listing", prefix);
     auto page = ParseListPage(r.body);
-    Status s = page.ok() ? TakePage(page.value(), prefix, keys, out) : page.status();
+    Status s =
+        page.ok() ? AnswersRequest(page.value(), config_.bucket, prefix, token) : page.status();
+    if (s.ok()) s = TakePage(page.value(), prefix, keys, out);
     if (!s.ok()) return Refused(r, "listing", prefix, s);
     if (!page.value().is_truncated) return out;
     if (!tokens.insert(page.value().next_token).second)

@@ -325,6 +325,21 @@ Status CheckKeyCount(Node root, size_t contents) {
   return Status::Ok();
 }
 
+// What the page says it answers: <Name>, <Prefix>, <ContinuationToken>, <MaxKeys>.
+Status ReadEcho(Node root, bool url_encoded, S3ListPage& page) {
+  auto name = OptionalField(root, "Name"), prefix = OptionalField(root, "Prefix");
+  auto token = OptionalField(root, "ContinuationToken"), max = OptionalField(root, "MaxKeys");
+  for (const auto* r : {&name, &prefix, &token, &max})
+    if (!r->ok()) return r->status();
+  if (url_encoded && !prefix.value().empty()) prefix = UrlDecodeKey(prefix.value());
+  if (!prefix.ok()) return Status::Error("<Prefix>: " + prefix.status().message());
+  page.name = name.value();
+  page.prefix = prefix.value();
+  page.continuation_token = token.value();
+  page.max_keys = max.value();
+  return Status::Ok();
+}
+
 Result<S3ListPage> ReadListPage(Node root) {
   S3ListPage page;
   auto encoding = OptionalField(root, "EncodingType");  // absent when the server ignored it
@@ -342,6 +357,7 @@ Result<S3ListPage> ReadListPage(Node root) {
   }
   if (Status s = CheckKeyCount(root, page.objects.size()); !s.ok()) return s;
   if (Status s = ReadTruncation(root, page); !s.ok()) return s;
+  if (Status s = ReadEcho(root, encoding.value() == "url", page); !s.ok()) return s;
   return page;
 }
 

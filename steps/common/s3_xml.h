@@ -39,6 +39,10 @@ struct S3ListPage {                     // one ListObjectsV2 answer (ListBucketR
   bool is_truncated = false;            // <IsTruncated>, required, exactly "true" or "false"
   std::string next_token;  // <NextContinuationToken>: required (not empty) when truncated,
                            // refused (unless empty) when not
+  // What the answer says it answers ("" when absent; the caller compares them with its
+  // request): <Name> (the bucket), <Prefix> (URL-decoded under <EncodingType>url),
+  // <ContinuationToken>, <MaxKeys>.
+  std::string name, prefix, continuation_token, max_keys;
 };  // <KeyCount>, when present, must equal the number of <Contents> and <CommonPrefixes>
 Result<S3ListPage> ParseListPage(const std::string& body);
 // InitiateMultipartUploadResult -> its <UploadId> (not empty).

@@ -114,6 +114,24 @@ std::string UnsafeRelReason(const std::string& rel) {
   }
 }
 
+std::string UnsafeFileNameReason(const std::string& name) {
+  if (name.empty()) return "it is empty";
+  if (name == "." || name == "..") return "it is '" + name + "' (a folder, not a file)";
+  if (name.find('/') != std::string::npos) return "it holds a '/' (a path, not one name)";
+  for (unsigned char c : name) {
+    if (c == 0) return "it holds a NUL byte";
+    if (c < 0x20 || c == 0x7f) return "it holds a control character";
+  }
+  return "";
+}
+
+Status CheckFileName(const std::string& param, const std::string& name) {
+  std::string why = UnsafeFileNameReason(name);
+  if (why.empty()) return Status::Ok();
+  return Status::Error(param + " '" + Printable(name) + "' is not one file name: " + why +
+                       "; it must stay inside its folder");
+}
+
 Result<std::string> KeyToRel(const std::string& prefix, const std::string& key) {
   if (key.compare(0, prefix.size(), prefix) != 0)
     return Status::Error("refused key '" + Printable(key) + "': it is not under '" +
@@ -296,6 +314,32 @@ bool InsideTree(const std::string& tree, const std::string& path) {
   std::string root(t), real(p);
   if (root == "/") return true;
   return real == root || real.compare(0, root.size() + 1, root + "/") == 0;
+}
+
+namespace {
+
+// The real path of `path`, its missing tail taken lexically; "" when it cannot be resolved.
+std::string Resolved(const std::string& path) {
+  std::error_code ec;
+  std::string r = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec).string();
+  if (ec) return "";
+  while (r.size() > 1 && r.back() == '/') r.pop_back();
+  return r;
+}
+
+bool Within(const std::string& tree, const std::string& path) {
+  return tree == "/" || path == tree || path.compare(0, tree.size() + 1, tree + "/") == 0;
+}
+
+}  // namespace
+
+std::string TreesOverlap(const std::string& a, const std::string& b) {
+  std::string ra = Resolved(a), rb = Resolved(b);
+  if (ra.empty() || rb.empty()) return "";
+  const char* how = ra == rb ? "is" : Within(rb, ra) ? "is inside" : Within(ra, rb) ? "holds" : "";
+  if (*how == '\0') return "";
+  return "'" + Printable(a) + "' (" + Printable(ra) + ") " + how + " '" + Printable(b) + "' (" +
+         Printable(rb) + ")";
 }
 
 void SetOpenat2ForTesting(bool available) { g_openat2_missing = !available; }

@@ -23,6 +23,13 @@ std::string Printable(const std::string& name);
 // segment, a NUL byte. Everything else is legal ("a..b", "...", spaces, any UTF-8).
 std::string UnsafeRelReason(const std::string& rel);
 
+// Why `name` cannot be one file name joined to a folder (a backup's `name`), or "" when it
+// can: the same rule as a key's segment. Refused: empty, "." or "..", a '/', a NUL byte or
+// any control character (C0, DEL). Everything else is legal ("a..b", spaces, any UTF-8).
+std::string UnsafeFileNameReason(const std::string& name);
+// The same as a Status naming the parameter: "name '../x' is not one file name: ...".
+Status CheckFileName(const std::string& param, const std::string& name);
+
 // The one mapping between an S3 key under `prefix` ("" or ending in '/') and the relative
 // path it has locally. Both directions refuse what UnsafeRelReason refuses, with an error
 // that names the key (quoted).
@@ -117,6 +124,11 @@ class SafeRoot {
 // Whether `path`, once every link is resolved, is `tree` or inside it (both resolved).
 // False when either does not exist.
 bool InsideTree(const std::string& tree, const std::string& path);
+// Why the folders `a` and `b` overlap (one is the other or inside it, once links are
+// resolved; a part that does not exist yet is taken as written), naming both as given and
+// as resolved; "" when they are apart. For a local mirror, whose delete would otherwise
+// remove its own source or nest one more level each run.
+std::string TreesOverlap(const std::string& a, const std::string& b);
 
 // Tests only: pretend the kernel has no openat2, to exercise the O_NOFOLLOW fallback.
 void SetOpenat2ForTesting(bool available);

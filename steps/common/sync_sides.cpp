@@ -176,11 +176,11 @@ Result<UniqueFd> OpenLocal(const SyncSide& side, const SyncEntry& e) {
   return root.value().OpenRead(e.rel, e.reach, e.reach == Reach::kNoLink ? nullptr : &e.id);
 }
 
-Status DigestLocal(const SyncSide& side, SyncEntry& e) {
+Status DigestLocal(const SyncSide& side, SyncEntry& e, const StopCheck& stop) {
   if (!e.sha256.empty()) return Status::Ok();
   auto fd = OpenLocal(side, e);
   if (!fd.ok()) return fd.status();
-  auto d = DigestFile(ProcPath(fd.value().get()));
+  auto d = DigestFile(ProcPath(fd.value().get()), stop);
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
   e.md5 = d.value().md5;

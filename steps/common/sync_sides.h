@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/util/crypto.h"
 #include "steps/common/s3.h"
 #include "steps/common/sync_plan.h"
 
@@ -51,8 +52,9 @@ Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std
 // (SafeRoot::OpenRead with the entry's reach and identity). Every read of a local file goes
 // through this: a name swapped for a link after the listing is refused, never read.
 Result<UniqueFd> OpenLocal(const SyncSide& side, const SyncEntry& e);
-// Fills in a local entry's sha256 and md5 (hashing the file once).
-Status DigestLocal(const SyncSide& side, SyncEntry& e);
+// Fills in a local entry's sha256 and md5 (hashing the file once). `stop` is asked every
+// MiB (the step's timeout and ^C: StopFor); then an error saying kStoppedMessage.
+Status DigestLocal(const SyncSide& side, SyncEntry& e, const StopCheck& stop = {});
 // The multipart ETag the local entry would have with `part_size` parts.
 Result<std::string> LocalMultipartEtag(const SyncSide& side, const SyncEntry& e,
                                        uint64_t part_size);

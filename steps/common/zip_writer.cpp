@@ -2,10 +2,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <cstdio>
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <filesystem>
+#include <ctime>
 #include <vector>
 
 namespace runbook {
@@ -50,27 +53,29 @@ Result<std::unique_ptr<ZipWriter>> ZipWriter::Create(const std::string& path) {
   return std::unique_ptr<ZipWriter>(new ZipWriter(std::move(impl)));
 }
 
-Status ZipWriter::AddFile(const std::string& name, const std::string& source_path) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(source_path, ec);
-  if (ec) return Status::Error("cannot read " + source_path + ": " + ec.message());
-  auto mtime = std::filesystem::last_write_time(source_path, ec);
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::file_clock::to_sys(mtime).time_since_epoch());
-  Status s = impl_->Header(name, static_cast<int64_t>(size), static_cast<time_t>(secs.count()));
+Result<ZipWriter::Added> ZipWriter::AddFd(const std::string& name, int fd, const std::string& what,
+                                          const StopCheck& stop) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Status::FromErrno("cannot read " + what, errno);
+  Status s = impl_->Header(name, static_cast<int64_t>(st.st_size), st.st_mtime);
   if (!s.ok()) return s;
-  FILE* f = std::fopen(source_path.c_str(), "rb");
-  if (f == nullptr) return Status::Error("cannot read " + source_path);
+  Added added;
+  Sha256 sha;
   std::vector<char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
-    if (archive_write_data(impl_->a, buf.data(), n) < 0) {
-      std::fclose(f);
+  while (added.size < static_cast<uint64_t>(st.st_size)) {
+    if (stop && stop()) return Status::Error(std::string(kStoppedMessage) + ": " + what);
+    size_t want = std::min<uint64_t>(buf.size(), static_cast<uint64_t>(st.st_size) - added.size);
+    ssize_t n = ::read(fd, buf.data(), want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("cannot read " + what, errno);
+    if (n == 0) return Status::Error(what + " shrank while it was packed");
+    sha.Update(buf.data(), static_cast<size_t>(n));
+    if (archive_write_data(impl_->a, buf.data(), static_cast<size_t>(n)) < 0)
       return impl_->Error("cannot write " + name);
-    }
+    added.size += static_cast<uint64_t>(n);
   }
-  std::fclose(f);
-  return Status::Ok();
+  added.sha256 = sha.FinishHex();
+  return added;
 }
 
 Status ZipWriter::AddText(const std::string& name, const std::string& text) {

@@ -1,10 +1,12 @@
-// Zip files through libarchive (the only file that includes it): members streamed from
-// disk or given as text, deflate-compressed.
+// Zip files through libarchive (the only file that includes it): members streamed from an
+// open file or given as text, deflate-compressed.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
+#include "engine/util/crypto.h"
 #include "engine/util/status.h"
 
 namespace runbook {
@@ -16,7 +18,16 @@ class ZipWriter {
   ZipWriter(const ZipWriter&) = delete;
   ZipWriter& operator=(const ZipWriter&) = delete;
 
-  Status AddFile(const std::string& name, const std::string& source_path);
+  // A member read from the open regular file `fd` (from its current offset; the caller
+  // keeps it): its size as fstat gives it when added, its sha256 computed from the very
+  // bytes packed. `stop` is asked every 1 MiB (then kStoppedMessage); `what` names the
+  // input in errors. A file that shrinks while read is an error.
+  struct Added {
+    uint64_t size = 0;
+    std::string sha256;
+  };
+  Result<Added> AddFd(const std::string& name, int fd, const std::string& what,
+                      const StopCheck& stop);
   Status AddText(const std::string& name, const std::string& text);
   Status Close();  // writes the central directory; must succeed for a valid zip
 

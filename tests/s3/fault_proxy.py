@@ -18,6 +18,10 @@ pass) and answers it wrongly, as a proxy, a captive portal or a broken server mi
   list:empty403   403 with an empty body and no content type
   list:tokenflood this and every later listing: an empty truncated page, a new token each time
   list:duppages   this and the next listing: two pages naming the same key PREFIX/twice.txt
+  list:otherbucket  200, an empty listing of another bucket and prefix (<Name>other)
+  list:otherprefix  200, an empty listing of this bucket under another prefix (weekly/)
+  list:wholebucket  200, an empty listing with an empty <Prefix> (another request's answer)
+  list:maxkeys0     200, an empty listing echoing <MaxKeys>0 (an answer to max-keys=0)
   delete:partial  every other key is deleted; the answer has an <Error> for each of the rest
   delete:silent   nothing is deleted; the answer is a DeleteResult that names no key
   delete:html     nothing is deleted; 200, a text/html page
@@ -59,11 +63,31 @@ def kind(command, path):
     return "other"
 
 
+def echo(path, bucket=None, prefix=None, max_keys="1000"):
+    """What S3 echoes of the request `path` (path style): <Name>, <Prefix>, the
+    <ContinuationToken> sent, <MaxKeys>; the arguments replace what it would say."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query, keep_blank_values=True)
+    bucket = bucket if bucket is not None else path.lstrip("/").split("/")[0].split("?")[0]
+    prefix = prefix if prefix is not None else query.get("prefix", [""])[0]
+    token = query.get("continuation-token", [None])[0]
+    return (f"<Name>{bucket}</Name><Prefix>{prefix}</Prefix><MaxKeys>{max_keys}</MaxKeys>"
+            + (f"<ContinuationToken>{token}</ContinuationToken>" if token else ""))
+
+
+def other_page(path, fault):
+    """An empty, well-formed listing that answers another request."""
+    wrong = {"otherbucket": dict(bucket="other", prefix="weekly/"),
+             "otherprefix": dict(prefix="weekly/"), "wholebucket": dict(prefix=""),
+             "maxkeys0": dict(max_keys="0")}[fault]
+    return (f'<ListBucketResult xmlns="{S3NS}">{echo(path, **wrong)}'
+            "<KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>").encode()
+
+
 def dup_page(path):
     """duppages: the key PREFIX/twice.txt on a first, truncated page and again on the last."""
     prefix = urllib.parse.unquote(re.search(r"prefix=([^&]*)", path).group(1))
     more = "continuation-token=" not in path
-    return (f'<ListBucketResult xmlns="{S3NS}"><KeyCount>1</KeyCount>'
+    return (f'<ListBucketResult xmlns="{S3NS}">{echo(path)}<KeyCount>1</KeyCount>'
             f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>"
             + ("<NextContinuationToken>A</NextContinuationToken>" if more else "")
             + f"<Contents><Key>{prefix}twice.txt</Key><Size>1</Size></Contents>"
@@ -80,7 +104,7 @@ def loop_page(path, flood):
     else:
         nxt = {"A": "B", "B": "A"}.get(token, "A")
     return (f'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="{S3NS}">'
-            f"<KeyCount>0</KeyCount><IsTruncated>true</IsTruncated>"
+            f"{echo(path)}<KeyCount>0</KeyCount><IsTruncated>true</IsTruncated>"
             f"<NextContinuationToken>{nxt}</NextContinuationToken></ListBucketResult>").encode()
 
 
@@ -173,6 +197,8 @@ def main():
                     with lock:
                         faults.insert(0, "list:duppages")  # the next page too
                 return self.answer(200, dup_page(self.path))
+            if fault in ("otherbucket", "otherprefix", "wholebucket", "maxkeys0"):
+                return self.answer(200, other_page(self.path, fault))
             if fault in ("tokenloop", "tokenflood"):
                 looping.append(fault == "tokenflood")
                 return self.answer(200, loop_page(self.path, looping[0]))

@@ -349,3 +349,23 @@ TEST_CASE("S3Client bounds a listing's pages and a download's bytes, and names S
   CHECK(head.status().message().rfind("head of s3://backups/k/none: HTTP 404 with an empty ", 0) ==
         0);
 }
+
+TEST_CASE("s3-sync: a listing that answers another bucket, prefix or request deletes nothing",
+          "[steps][s3][xml][faults][echo]") {
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  const std::string answer =
+      "listing s3://backups/daily/: HTTP 200 with an application/xml body answers another "
+      "request: its ";
+  // Each is well-formed and empty: read as this prefix's listing, delete removed everything.
+  ExpectRefusedListings(s, server, 3,
+                        {{"list:otherbucket", answer + "<Name> is 'other', expected 'backups'"},
+                         {"list:wholebucket", answer + "<Prefix> is '', expected 'daily/'"},
+                         {"list:otherprefix", answer + "<Prefix> is 'weekly/', expected 'daily/'"},
+                         {"list:maxkeys0", answer + "<MaxKeys> is '0', expected '1000'"}});
+  // Upward: another prefix's empty answer is not an empty destination to fill.
+  Command up = s.Faulty(server, "list:otherprefix", "local", "s3://backups/daily");
+  CHECK(up.exit_code == 1);
+  CHECK(Has(up, answer + "<Prefix> is 'weekly/', expected 'daily/'"));
+}

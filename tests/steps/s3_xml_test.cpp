@@ -532,3 +532,20 @@ TEST_CASE("The other answers keep S3's shape too: a DeleteResult names each key 
         "is not an InitiateMultipartUploadResult (more than one <UploadId> inside "
         "<InitiateMultipartUploadResult>)");
 }
+
+TEST_CASE("ParseListPage reads what the answer says it answers", "[steps][s3][xml][echo]") {
+  auto page = ParseListPage(
+      "<ListBucketResult><Name>bk</Name><Prefix>d%C3%A9j%C3%A0+vu/</Prefix><EncodingType>url"
+      "</EncodingType><ContinuationToken>t1</ContinuationToken><MaxKeys>1000</MaxKeys>"
+      "<IsTruncated>false</IsTruncated></ListBucketResult>");
+  REQUIRE(page.ok());
+  CHECK(page.value().name == "bk");
+  CHECK(page.value().prefix == "d\xc3\xa9j\xc3\xa0 vu/");  // URL-decoded like a key
+  CHECK(page.value().continuation_token == "t1");
+  CHECK(page.value().max_keys == "1000");
+  auto bare =
+      ParseListPage("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  REQUIRE(bare.ok());  // the parse reads; the client compares with its request
+  CHECK(bare.value().name.empty());
+  CHECK(bare.value().prefix.empty());
+}

@@ -1,0 +1,86 @@
+// backup's `name` is one file name inside `dest`: a literal one is refused at load (validate,
+// exit 2, at its location), one from an expression or --set when the step runs, before
+// anything is written. The rule (CheckFileName) is the one a key's segment follows.
+#include <catch2/catch.hpp>
+
+#include "steps/backup_site.h"
+#include "steps/common/safe_path.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// A runbook whose backup name comes from the param `label`.
+void WriteParamRunbook(const Site& s) {
+  WriteFile(s.dir, "pn.yaml",
+            "version: 1\nname: pn\nparams:\n  label: { type: string, default: nightly }\n"
+            "steps:\n  - id: s\n    uses: backup\n    with: {database: app.sqlite, dest: "
+            "P/dest, name: \"${{ params.label }}\", keep_last: 1}\n");
+}
+
+// Every file below `dir` (relative), one a line, sorted.
+std::string Tree(const Site& s, const std::string& dir) {
+  return Shell("cd " + s.Path(dir) + " && find . -mindepth 1 | sort").out;
+}
+
+}  // namespace
+
+TEST_CASE("backup name: '../' from --set writes nothing outside dest", "[steps][backup][name]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("P/dest") + " " + s.Path("P/victims"));
+  WriteParamRunbook(s);
+  Command c = Shell("cd " + s.dir + " && " +
+                    Rb("run pn.yaml --set 'label=../victims/new-a' --audit-db " + s.db));
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("name '../victims/new-a' is not one file name") != std::string::npos);
+  CHECK(Tree(s, "P/victims").empty());
+  CHECK(Tree(s, "P/dest").empty());
+  // The variant that failed late and left scratch files beside the victim.
+  Command deeper =
+      Shell("cd " + s.dir + " && " +
+            Rb("run pn.yaml --set 'label=app-x/../../victims/app-a' --audit-db " + s.db));
+  CHECK(deeper.exit_code == 1);
+  CHECK(deeper.err.find("holds a '/'") != std::string::npos);
+  CHECK(Tree(s, "P/victims").empty());
+  // A plain name still works.
+  CHECK(Shell("cd " + s.dir + " && " + Rb("run pn.yaml --set label=ok --audit-db " + s.db))
+            .exit_code == 0);
+  CHECK(Tree(s, "P/dest") == "./ok.sqlite.gz\n./ok.sqlite.gz.meta.json\n");
+}
+
+TEST_CASE("backup name: literal names that are not one file name are refused at load",
+          "[steps][backup][name]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps"));
+  for (std::string name :
+       {"../other/esc", "", "..", ".", "a/b", "/tmp/abs", "x\\u0000y", "x\\ty", "x\\u007fy"}) {
+    INFO(name);
+    WriteFile(s.dir, "rb.yaml",
+              "version: 1\nname: t\nsteps:\n  - id: b\n    uses: backup\n    with: {database: "
+              "app.sqlite, dest: dumps, name: \"" +
+                  name + "\"}\n");
+    Command v = Shell("cd " + s.dir + " && " + Rb("validate rb.yaml"));
+    CHECK(v.exit_code == 2);
+    CHECK(v.err.find("rb.yaml:6:") != std::string::npos);
+    CHECK(v.err.find("is not one file name") != std::string::npos);
+  }
+  CHECK(Tree(s, "dumps").empty());
+}
+
+TEST_CASE("file name rule: one segment, no control bytes; odd but legal names pass",
+          "[safe_path][name]") {
+  for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
+                          std::string("/x"), std::string("x\0y", 3), std::string("x\ny"),
+                          std::string("x\x1b[2J"), std::string("\x7f")}) {
+    INFO(Printable(bad));
+    CHECK_FALSE(UnsafeFileNameReason(bad).empty());
+    CHECK_FALSE(CheckFileName("name", bad).ok());
+  }
+  for (std::string good : {"a..b", "...", ".hidden", "with space", "ümlaut-2026", "x-y_z.1"}) {
+    INFO(good);
+    CHECK(UnsafeFileNameReason(good).empty());
+  }
+}

@@ -1,0 +1,76 @@
+// A local mirror whose source and destination overlap (one is the other or inside it, once
+// links are resolved) is refused before anything is listed: its delete would remove the
+// source's own files, or each run would nest the mirror one level deeper.
+#include <catch2/catch.hpp>
+
+#include "steps/common/safe_path.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// One s3-sync step with delete and force_delete, run from `dir`.
+Command Mirror(const std::string& dir, const std::string& source, const std::string& dest) {
+  WriteFile(dir, "n3.yaml",
+            "version: 1\nname: n3\nsteps:\n  - id: s\n    uses: s3-sync\n    with: {source: '" +
+                source + "', dest: '" + dest +
+                "', delete: true, force_delete: true, inventory: ''}\n");
+  return Shell("cd " + dir + " && " + Binary() + " run n3.yaml --audit-db a.db");
+}
+
+std::string Files(const std::string& dir, const std::string& folder) {
+  return Shell("cd " + dir + "/" + folder + " && find . | LC_ALL=C sort").out;
+}
+
+bool Has(const Command& c, const std::string& text) {
+  return c.err.find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("s3-sync: a source inside its destination is refused, its files stay",
+          "[steps][s3][overlap]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/N2/d/src && echo IMPORTANT > " + dir +
+        "/N2/d/src/a && echo other > " + dir + "/N2/d/src/b");
+  const std::string before = Files(dir, "N2");
+  for (int run = 0; run < 2; ++run) {
+    Command c = Mirror(dir, "N2/d/src", "N2/d");
+    CHECK(c.exit_code == 1);
+    CHECK(Has(c, "the source and the destination overlap: 'N2/d/src' ("));
+    CHECK(Has(c, ") is inside 'N2/d' ("));
+    CHECK(Has(c, "nothing was changed"));
+    CHECK_FALSE(Has(c, "listed "));
+    CHECK(Files(dir, "N2") == before);
+  }
+}
+
+TEST_CASE(
+    "s3-sync: a destination inside its source, the same folder, or one reached by a "
+    "link, is refused",
+    "[steps][s3][overlap]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/N/src/sub && echo a > " + dir + "/N/src/a && ln -s src/sub " + dir +
+        "/N/link && ln -s src " + dir + "/N/alias");
+  const std::string before = Files(dir, "N");
+  // dest: a folder that does not exist yet, a level below the source (it nested each run).
+  for (const auto& [dest, how] :
+       std::vector<std::pair<std::string, std::string>>{{"N/src/mirror", "holds"},
+                                                        {"N/src/", "is"},
+                                                        {"N/link", "holds"},
+                                                        {"N/alias/new/deeper", "holds"}}) {
+    INFO(dest);
+    Command c = Mirror(dir, "N/src", dest);
+    CHECK(c.exit_code == 1);
+    CHECK(Has(c, "the source and the destination overlap: 'N/src' ("));
+    CHECK(Has(c, ") " + how + " '" + dest + "' ("));
+    CHECK(Files(dir, "N") == before);
+  }
+  // Apart (a sibling whose name starts the same) is not an overlap.
+  Command apart = Mirror(dir, "N/src", "N/src-mirror");
+  CHECK(apart.exit_code == 0);
+  CHECK(ReadFile(dir + "/N/src-mirror/a") == "a\n");
+  CHECK(TreesOverlap(dir + "/N/src", dir + "/N/src-mirror").empty());
+}

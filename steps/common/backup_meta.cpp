@@ -24,7 +24,9 @@ std::string MetaSigningText(const Value::Map& meta) {
 
 Result<Value::Map> LoadMeta(const std::string& meta_path) {
   auto text = ReadWholeFile(meta_path, 16u << 20);
-  if (!text.ok()) return Status::Error("metadata " + meta_path + " is missing or unreadable");
+  if (!text.ok())
+    return Status::Error("metadata " + meta_path + " is missing or unreadable (" +
+                         text.status().message() + ")");
   auto v = ParseJson(text.value());
   if (!v.ok() || !v.value().is_map()) {
     return Status::Error("metadata " + meta_path + " is not valid JSON" +

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "engine/util/input_file.h"
 #include "steps/common/scratch.h"
 
 namespace runbook {
@@ -83,8 +84,9 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
 }
 
 Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::FromErrno("cannot read " + path, errno);
+  auto opened = OpenInputStream(path);
+  if (!opened.ok()) return opened.status();
+  FILE* f = opened.value();
   std::string out;
   char buf[65536];
   size_t n;

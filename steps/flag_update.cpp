@@ -19,6 +19,7 @@
 #include "steps/common/json_edit.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
+#include "steps/common/stop.h"
 
 namespace runbook {
 namespace {
@@ -170,8 +171,11 @@ class FlagUpdate final : public StepType {
     if (std::string link = LinkProblem(file); !link.empty()) return link;
     auto text = ReadWholeFile(file, 16u << 20);
     if (!text.ok()) return text.status().message();
-    auto doc = ParseJson(text.value());
+    auto doc = ParseJson(text.value(), StopFor(ctx));
     if (!doc.ok()) return file + " is not valid JSON (" + doc.status().message() + ")";
+    if (auto dup = FindDuplicateKey(text.value()))
+      return file + " has a duplicate key '" + dup->key + "' (line " + std::to_string(dup->line) +
+             "): readers take one occurrence, an edit could change the other";
     std::string flag = ctx.params.Find("flag")->ToText();
     std::vector<std::string> path{flag, "rollout"};
     const Value* f = doc.value().Find(flag);
@@ -200,6 +204,7 @@ class FlagUpdate final : public StepType {
     std::string text;
     std::vector<std::string> path;
     std::string why = Plan(ctx, file, old, now, &text, &path);
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!why.empty()) return AttemptResult::Failure(why + "; " + file + " untouched");
     if (now != old) {
       auto span = FindJsonValue(text, path);

@@ -35,8 +35,11 @@ Result<std::string> Newest(const std::string& glob) {
   return best;
 }
 
+constexpr size_t kMaxLine = 1 << 20;
+
 // The last line of `path` that `re` matches ("" when none), read in 1 MiB chunks with the
-// stop asked between them; `path` must be a regular file (a FIFO would block).
+// stop asked between them; `path` must be a regular file (a FIFO would block). A line longer
+// than kMaxLine is matched on its last kMaxLine bytes (memory stays bounded).
 Result<std::string> LastMatch(const std::string& path, const regex_t& re, const StopCheck& stop) {
   auto opened = OpenInputStream(path);
   if (!opened.ok()) return opened.status();
@@ -57,6 +60,7 @@ Result<std::string> LastMatch(const std::string& path, const regex_t& re, const 
       start = nl + 1;
     }
     pending.erase(0, start);
+    if (pending.size() > kMaxLine) pending.erase(0, pending.size() - kMaxLine);
   }
   if (std::ferror(f.get())) return Status::FromErrno("cannot read " + path, errno);
   if (!pending.empty()) scan(pending);

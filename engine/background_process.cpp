@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/spawn.h"
+#include "engine/util/input_file.h"
 
 namespace runbook {
 namespace {
@@ -115,8 +117,20 @@ int OpenLog(const std::string& path, std::string& error) {
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) error = "cannot open log '" + path + "': " + std::strerror(errno);
+  // O_NONBLOCK: a FIFO planted at the log's name must not block here (engine/util/input_file.h).
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
+  int err = errno;
+  struct stat st {};
+  bool known = fd >= 0 ? fstat(fd, &st) == 0 : err == ENXIO && stat(path.c_str(), &st) == 0;
+  if (known && !S_ISREG(st.st_mode)) {
+    error =
+        "cannot use log '" + path + "': it is " + FileKindName(st.st_mode) + ", not a regular file";
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  if (fd < 0) error = "cannot open log '" + path + "': " + std::strerror(err);
+  if (fd < 0) return -1;
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   return fd;
 }
 

@@ -19,6 +19,7 @@
 #include "steps/common/json_edit.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
+#include "steps/common/stop.h"
 
 namespace runbook {
 namespace {
@@ -114,14 +115,47 @@ Result<History> ReadHistory(const std::string& path, const std::string& flag) {
   return h;
 }
 
-// Appends `line` to `path` in one write (O_APPEND), never through a link at that name.
+// Appends `line` to `path` in one write (O_APPEND), never through a link at that name, and
+// makes it durable (fsync) before returning: the entry is the change's intent (see below).
 Status AppendLine(const std::string& path, const std::string& line) {
   auto fd = OpenOwnFile(path, O_WRONLY | O_APPEND | O_CREAT);
   if (!fd.ok()) return fd.status();
   ssize_t n = ::write(fd.value().get(), line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size()))
     return Status::FromErrno("cannot append to " + path, errno);
-  return Status::Ok();
+  if (::fsync(fd.value().get()) != 0) return Status::FromErrno("cannot fsync " + path, errno);
+  return FsyncDir(DirName(path));
+}
+
+// Crash protocol (docs/canary.md): a change's history entry is appended (fsynced) before the
+// flags file is replaced. A run killed between the two leaves a last entry for `flag` whose
+// `from` is the file's value and whose `to` is not: that change never happened, and the next
+// run (under the lock) rewrites the history without that line. "" or what it removed.
+Result<std::string> DropUnapplied(const std::string& history, const std::string& flag,
+                                  int64_t current) {
+  auto text = ReadHistoryText(history);
+  if (!text.ok()) return text.status();
+  const std::string& all = text.value();
+  size_t last = std::string::npos, last_end = 0;  // the flag's last line: [last, last_end)
+  for (size_t begin = 0, end; begin < all.size(); begin = end + 1) {
+    end = all.find('\n', begin);
+    if (end == std::string::npos) end = all.size();
+    auto v = ParseJson(all.substr(begin, end - begin));
+    if (v.ok() && v.value().is_map() && v.value().Find("flag") &&
+        v.value().Find("flag")->ToText() == flag)
+      last = begin, last_end = end;
+  }
+  if (last == std::string::npos) return std::string();
+  auto e = ParseJson(all.substr(last, last_end - last));
+  const Value* from = e.value().Find("from");
+  const Value* to = e.value().Find("to");
+  if (!from || !to || !from->is_number() || !to->is_number() || from->as_int() != current ||
+      to->as_int() == current)
+    return std::string();
+  size_t after = std::min(all.size(), last_end + 1);
+  Status s = WriteFileAtomic(history, all.substr(0, last) + all.substr(after));
+  if (!s.ok()) return s;
+  return all.substr(last, last_end - last);
 }
 
 class FlagUpdate final : public StepType {
@@ -170,8 +204,11 @@ class FlagUpdate final : public StepType {
     if (std::string link = LinkProblem(file); !link.empty()) return link;
     auto text = ReadWholeFile(file, 16u << 20);
     if (!text.ok()) return text.status().message();
-    auto doc = ParseJson(text.value());
+    auto doc = ParseJson(text.value(), StopFor(ctx));
     if (!doc.ok()) return file + " is not valid JSON (" + doc.status().message() + ")";
+    if (auto dup = FindDuplicateKey(text.value()))
+      return file + " has a duplicate key '" + dup->key + "' (line " + std::to_string(dup->line) +
+             "): readers take one occurrence, an edit could change the other";
     std::string flag = ctx.params.Find("flag")->ToText();
     std::vector<std::string> path{flag, "rollout"};
     const Value* f = doc.value().Find(flag);
@@ -200,29 +237,44 @@ class FlagUpdate final : public StepType {
     std::string text;
     std::vector<std::string> path;
     std::string why = Plan(ctx, file, old, now, &text, &path);
-    if (!why.empty()) return AttemptResult::Failure(why + "; " + file + " untouched");
-    if (now != old) {
-      auto span = FindJsonValue(text, path);
-      if (!span) return AttemptResult::Failure("cannot locate the rollout in " + file);
-      text.replace(span->begin, span->end - span->begin, std::to_string(now));
-      Status s = WriteFileAtomic(file, text);
-      if (!s.ok()) return AttemptResult::Failure(s.message());
+    if (why.empty()) {  // first undo a killed run's unapplied intent (crash protocol)
+      auto dropped = DropUnapplied(file + ".history.jsonl", ctx.params.Find("flag")->ToText(), old);
+      if (!dropped.ok()) return AttemptResult::Failure(dropped.status().message());
+      if (!dropped.value().empty()) {
+        ctx.log("history: removed a change that a killed run recorded but never applied: " +
+                dropped.value());
+        why = Plan(ctx, file, old, now, &text, &path);
+      }
     }
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
+    if (!why.empty()) return AttemptResult::Failure(why + "; " + file + " untouched");
+    return Apply(ctx, file, old, now, text, path);
+  }
+
+  // The history entry (the intent) first, durable; then the file's atomic replacement.
+  static AttemptResult Apply(StepContext& ctx, const std::string& file, int64_t old, int64_t now,
+                             std::string text, const std::vector<std::string>& path) {
+    std::string flag = ctx.params.Find("flag")->ToText();
+    auto span = FindJsonValue(text, path);
+    if (!span) return AttemptResult::Failure("cannot locate the rollout in " + file);
     Value::Map entry{{"at", Value(FormatUtc(ctx.clock.WallNow()))},
                      {"run_id", Value(ctx.run_id)},
                      {"step", Value(ctx.step_id)},
-                     {"flag", Value(ctx.params.Find("flag")->ToText())},
+                     {"flag", Value(flag)},
                      {"from", Value(old)},
                      {"to", Value(now)},
                      {"good", Value(ctx.params.Find("mark_good")->as_bool())}};
-    if (!AppendLine(file + ".history.jsonl", ToJson(Value(entry)) + "\n").ok()) {
-      // the rollout is set, but a later rollback could not find it
-      return AttemptResult::Failure("set " + ctx.params.Find("flag")->ToText() + " to " +
-                                    std::to_string(now) + " but could not append to " + file +
-                                    ".history.jsonl; later rollbacks will not see this change");
+    Status logged = AppendLine(file + ".history.jsonl", ToJson(Value(entry)) + "\n");
+    if (!logged.ok()) return AttemptResult::Failure(logged.message() + "; " + file + " untouched");
+    if (now != old) {
+      text.replace(span->begin, span->end - span->begin, std::to_string(now));
+      Status s = WriteFileAtomic(file, text);
+      if (!s.ok()) {
+        (void)DropUnapplied(file + ".history.jsonl", flag, old);  // else the next run does
+        return AttemptResult::Failure(s.message() + "; " + file + " untouched");
+      }
     }
-    ctx.log(ctx.params.Find("flag")->ToText() + " rollout " + std::to_string(old) + " -> " +
-            std::to_string(now));
+    ctx.log(flag + " rollout " + std::to_string(old) + " -> " + std::to_string(now));
     return AttemptResult::Success({{"previous", Value(old)}, {"rollout", Value(now)}});
   }
 

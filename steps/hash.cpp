@@ -127,7 +127,7 @@ void VerifySums(FileResult& f, const Sums& sums) {
 void HashAll(std::vector<FileResult>& files, int parallel, const StopCheck& stop) {
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i; (i = next++) < files.size();) {
+    for (size_t i; (i = next++) < files.size() && !stop();) {  // also between files
       auto h = Sha256File(files[i].path, stop);
       if (!h.ok()) {
         files[i].problem = h.status().message();
@@ -169,7 +169,8 @@ class Hash final : public StepType {
     const Value& p = ctx.params;
     std::vector<std::string> patterns;
     for (const Value& v : p.Find("files")->as_list()) patterns.push_back(v.ToText());
-    auto paths = ExpandGlobs(patterns);
+    auto paths = ExpandGlobs(patterns, StopFor(ctx));
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!paths.ok()) return AttemptResult::Failure(paths.status().message());
     const Value* expected = p.Find("expected");
     if (expected && paths.value().size() != 1)
@@ -184,7 +185,8 @@ class Hash final : public StepType {
     HashAll(files, p.Find("parallel") ? static_cast<int>(p.Find("parallel")->as_int()) : cores,
             StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;  // nothing half-recorded
-    Status verified = Verify(files, p);
+    Status verified = Verify(files, p, StopFor(ctx));
+    if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!verified.ok()) return AttemptResult::Failure(verified.message());
     std::string inventory = p.Find("inventory")->ToText();
     if (!inventory.empty()) {
@@ -195,7 +197,7 @@ class Hash final : public StepType {
   }
 
  private:
-  static Status Verify(std::vector<FileResult>& files, const Value& p) {
+  static Status Verify(std::vector<FileResult>& files, const Value& p, const StopCheck& stop) {
     std::string mode = p.Find("verify")->ToText();
     std::string key = p.Find("public_key") ? p.Find("public_key")->ToText() : "";
     const std::string* keyed = p.Find("public_key") ? &key : nullptr;
@@ -206,6 +208,7 @@ class Hash final : public StepType {
       sums = s.value();
     }
     for (FileResult& f : files) {
+      if (stop()) break;                 // the caller turns it into the result
       if (!f.problem.empty()) continue;  // could not be read
       if (mode == "meta") VerifyMeta(f, keyed);
       if (mode == "sums") VerifySums(f, sums);

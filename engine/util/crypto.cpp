@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/util/input_file.h"
+
 namespace runbook {
 namespace {
 
@@ -108,8 +110,9 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 Result<std::string> Sha256File(const std::string& path, const StopCheck& stop) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::FromErrno("cannot read " + path, errno);
+  auto opened = OpenInputStream(path);
+  if (!opened.ok()) return opened.status();
+  FILE* f = opened.value();
   Sha256 h;
   std::vector<char> buffer(1 << 20);
   size_t n;
@@ -144,8 +147,9 @@ std::string Md5Raw(std::string_view data) {
 }
 
 Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::FromErrno("cannot read " + path, errno);
+  auto opened = OpenInputStream(path);
+  if (!opened.ok()) return opened.status();
+  FILE* f = opened.value();
   MdCtx sha(EVP_MD_CTX_new(), EVP_MD_CTX_free), md5(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
   EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);

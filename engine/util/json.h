@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "engine/util/crypto.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
 
@@ -15,7 +16,9 @@ class Value;
 // "${{ text }}". Keys come out sorted (Value maps are ordered).
 std::string ToJson(const Value& value, int indent = -1);
 
-// Parses JSON text; an error names the byte offset.
-Result<Value> ParseJson(const std::string& text);
+// Parses JSON text in time linear in its size; an error names the byte offset. Nesting deeper
+// than 512 levels is refused. `stop` is asked every few thousand values: once it says true
+// the parse ends with an error whose message is kStoppedMessage.
+Result<Value> ParseJson(const std::string& text, const StopCheck& stop = {});
 
 }  // namespace runbook

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <utility>
 
+#include "engine/util/input_file.h"
+
 namespace runbook {
 namespace {
 
@@ -42,6 +44,10 @@ namespace {
 
 sqlite3* OpenFile(const std::string& path, int flags, std::string& error) {
   sqlite3* db = nullptr;
+  if (Status regular = CheckInputPath(path); !regular.ok()) {
+    error = regular.message();
+    return nullptr;
+  }
   int rc = sqlite3_open_v2(FileUri(path).c_str(), &db, flags | SQLITE_OPEN_URI, nullptr);
   if (rc == SQLITE_OK) return db;
   error = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);

@@ -43,7 +43,9 @@ Result<Value::Map> ParseMeta(const std::string& meta_path, const std::string& te
 
 Result<Value::Map> LoadMeta(const std::string& meta_path) {
   auto text = ReadWholeFile(meta_path, 16u << 20);
-  if (!text.ok()) return Status::Error("metadata " + meta_path + " is missing or unreadable");
+  if (!text.ok())
+    return Status::Error("metadata " + meta_path + " is missing or unreadable (" +
+                         text.status().message() + ")");
   return ParseMeta(meta_path, text.value());
 }
 

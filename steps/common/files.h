@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/util/crypto.h"
 #include "engine/util/status.h"
 
 namespace runbook {
@@ -19,9 +20,11 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
 // Renames and fsyncs the destination folder.
 Status RenameDurable(const std::string& from, const std::string& to);
 Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes = 64u << 20);
-// Expands paths and globs in order, without duplicates. A pattern that matches nothing is
-// an error naming it.
-Result<std::vector<std::string>> ExpandGlobs(const std::vector<std::string>& patterns);
+// Expands paths and globs in order, without duplicates, in time linear in the matches (plus
+// their sorting). A pattern that matches nothing is an error naming it; `stop` is asked
+// between patterns (error kStoppedMessage).
+Result<std::vector<std::string>> ExpandGlobs(const std::vector<std::string>& patterns,
+                                             const StopCheck& stop = {});
 std::string DirName(const std::string& path);
 std::string BaseName(const std::string& path);
 

@@ -11,6 +11,8 @@
 #include <memory>
 #include <vector>
 
+#include "engine/util/input_file.h"
+
 namespace runbook {
 namespace {
 
@@ -64,8 +66,9 @@ Status Finish(Fd& out, const std::string& dst) {
 
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level,
                             size_t member_bytes, const StopCheck& stop) {
-  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
+  auto opened = OpenInputFile(src);
+  if (!opened.ok()) return opened.status();
+  Fd in(opened.value());
   Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
   std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c(
@@ -198,8 +201,9 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256&
 
 Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable,
                               const StopCheck& stop) {
-  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.get() < 0) return Status::FromErrno("cannot read " + src, errno);
+  auto opened = OpenInputFile(src);
+  if (!opened.ok()) return opened.status();
+  Fd in(opened.value());
   Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
   Sha256 in_hash, out_hash;

@@ -1,6 +1,8 @@
 #include "steps/common/json_edit.h"
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace runbook {
 namespace {
@@ -8,6 +10,8 @@ namespace {
 struct Scanner {
   const std::string& t;
   size_t i = 0;
+  std::optional<JsonDuplicate> duplicate =
+      std::nullopt;  // the first key repeated in its object, if any
 
   void Space() {
     while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
@@ -31,10 +35,14 @@ struct Scanner {
       ++i;
       Space();
       if (i < t.size() && t[i] == close) return ++i, true;
+      std::set<std::string> keys;
       for (;;) {
         if (c == '{') {
           Space();
-          if (!String()) return false;
+          size_t at = i;
+          auto key = String();
+          if (!key) return false;
+          if (!keys.insert(*key).second && !duplicate) duplicate = JsonDuplicate{*key, LineOf(at)};
           Space();
           if (i >= t.size() || t[i++] != ':') return false;
         }
@@ -51,6 +59,9 @@ struct Scanner {
                             t[i] == '+' || t[i] == '.'))
       ++i;
     return true;
+  }
+  size_t LineOf(size_t at) const {
+    return 1 + static_cast<size_t>(std::count(t.begin(), t.begin() + static_cast<long>(at), '\n'));
   }
   // In the object at i, positions i at the value of `key`.
   bool Member(const std::string& key) {
@@ -84,6 +95,12 @@ std::optional<JsonSpan> FindJsonValue(const std::string& text,
   size_t begin = s.i;
   if (!s.Skip()) return std::nullopt;
   return JsonSpan{begin, s.i};
+}
+
+std::optional<JsonDuplicate> FindDuplicateKey(const std::string& text) {
+  Scanner s{text};
+  if (!s.Skip()) return std::nullopt;
+  return s.duplicate;
 }
 
 }  // namespace runbook

@@ -20,4 +20,14 @@ struct JsonSpan {
 std::optional<JsonSpan> FindJsonValue(const std::string& text,
                                       const std::vector<std::string>& path);
 
+struct JsonDuplicate {
+  std::string key;  // as written, escapes kept
+  size_t line = 0;  // 1-based line of its second occurrence
+};
+
+// The first key that appears twice in one object anywhere in `text` (a reader taking the
+// last occurrence and an edit of the first would disagree), or nullopt. Linear in the text;
+// the text must already have been validated.
+std::optional<JsonDuplicate> FindDuplicateKey(const std::string& text);
+
 }  // namespace runbook

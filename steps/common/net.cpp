@@ -13,7 +13,7 @@ namespace runbook {
 namespace {
 
 // One address: "" when it accepted within `timeout`, else why not.
-std::string TryAddress(const addrinfo& a, Millis timeout) {
+std::string TryAddress(const addrinfo& a, Millis timeout, int stop_fd) {
   int fd = socket(a.ai_family, a.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a.ai_protocol);
   if (fd < 0) return std::strerror(errno);
   std::string why;
@@ -21,10 +21,13 @@ std::string TryAddress(const addrinfo& a, Millis timeout) {
     if (errno != EINPROGRESS) {
       why = std::strerror(errno);
     } else {
-      pollfd p{fd, POLLOUT, 0};
+      pollfd p[2] = {{fd, POLLOUT, 0}, {stop_fd, POLLIN, 0}};
       int err = 0;
       socklen_t len = sizeof err;
-      if (poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+      int ready = poll(p, stop_fd >= 0 ? 2 : 1, static_cast<int>(timeout.count()));
+      if (ready > 0 && p[1].revents != 0)
+        why = "stopped before it answered";
+      else if (ready < 1)
         why = "no answer within " + FormatDuration(timeout);
       else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
         why = std::strerror(err);
@@ -34,9 +37,14 @@ std::string TryAddress(const addrinfo& a, Millis timeout) {
   return why;
 }
 
+bool PollIn(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
+}
+
 }  // namespace
 
-std::string TcpConnect(const std::string& address, Millis timeout) {
+std::string TcpConnect(const std::string& address, Millis timeout, int stop_fd) {
   size_t colon = address.rfind(':');
   if (colon == std::string::npos) return "address '" + address + "' must be host:port";
   std::string host = address.substr(0, colon), port = address.substr(colon + 1);
@@ -47,8 +55,8 @@ std::string TcpConnect(const std::string& address, Millis timeout) {
     return "cannot resolve " + host + ": " + gai_strerror(rc);
   std::string why = "no address";
   for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    why = TryAddress(*a, timeout);
-    if (why.empty()) break;
+    why = TryAddress(*a, timeout, stop_fd);
+    if (why.empty() || (stop_fd >= 0 && PollIn(stop_fd))) break;
   }
   freeaddrinfo(found);
   return why;

@@ -8,7 +8,8 @@
 namespace runbook {
 
 // Connects to host:port within `timeout`; "" on success, else why not. `address` is
-// "host:port" (the last colon splits).
-std::string TcpConnect(const std::string& address, Millis timeout);
+// "host:port" (the last colon splits). The wait also ends as soon as `stop_fd` (a
+// CancelToken's wait_fd(), -1 for none) is readable: ^C, or the attempt's deadline.
+std::string TcpConnect(const std::string& address, Millis timeout, int stop_fd = -1);
 
 }  // namespace runbook

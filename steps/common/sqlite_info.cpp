@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "engine/util/input_file.h"
 #include "steps/common/scratch.h"
 
 namespace runbook {
@@ -58,6 +59,7 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
 
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
                         bool writable, const std::function<bool()>& stop) {
+  if (Status regular = CheckInputPath(source); !regular.ok()) return regular;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(source, ec))
     return Status::Error("no database file at " + source);

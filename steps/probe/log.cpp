@@ -1,10 +1,17 @@
 #include <regex.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <memory>
+#include <string_view>
+#include <vector>
 
 #include "engine/util/duration.h"
+#include "engine/util/input_file.h"
 #include "steps/common/files.h"
+#include "steps/common/stop.h"
 #include "steps/probe/kinds.h"
 
 namespace runbook {
@@ -26,6 +33,38 @@ Result<std::string> Newest(const std::string& glob) {
   }
   if (best.empty()) return Status::Error("no readable file matches '" + glob + "'");
   return best;
+}
+
+constexpr size_t kMaxLine = 1 << 20;
+
+// The last line of `path` that `re` matches ("" when none), read in 1 MiB chunks with the
+// stop asked between them; `path` must be a regular file (a FIFO would block). A line longer
+// than kMaxLine is matched on its last kMaxLine bytes (memory stays bounded).
+Result<std::string> LastMatch(const std::string& path, const regex_t& re, const StopCheck& stop) {
+  auto opened = OpenInputStream(path);
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<FILE, int (*)(FILE*)> f(opened.value(), std::fclose);
+  std::vector<char> buf(1 << 20);
+  std::string pending, last;
+  auto scan = [&](std::string_view line) {
+    std::string text(line);
+    if (regexec(&re, text.c_str(), 0, nullptr, 0) == 0) last = std::move(text);
+  };
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
+    if (stop()) return Status::Error(kStoppedMessage);
+    size_t start = 0, nl, from = pending.size();  // `pending` holds no newline before `from`
+    pending.append(buf.data(), n);
+    while ((nl = pending.find('\n', std::max(start, from))) != std::string::npos) {
+      scan(std::string_view(pending).substr(start, nl - start));
+      start = nl + 1;
+    }
+    pending.erase(0, start);
+    if (pending.size() > kMaxLine) pending.erase(0, pending.size() - kMaxLine);
+  }
+  if (std::ferror(f.get())) return Status::FromErrno("cannot read " + path, errno);
+  if (!pending.empty()) scan(pending);
+  return last;
 }
 
 }  // namespace
@@ -54,11 +93,14 @@ AttemptResult ProbeLog(StepContext& ctx) {
       r.error = "contains '" + contains->ToText() + "' is not a valid regular expression";
       return r;
     }
-    std::ifstream in(file.value());
-    std::string line, last;
-    while (std::getline(in, line))
-      if (regexec(&re, line.c_str(), 0, nullptr, 0) == 0) last = line;
+    auto found = LastMatch(file.value(), re, StopFor(ctx));
     regfree(&re);
+    if (!found.ok()) {
+      if (auto stopped = StoppedResult(ctx)) return *stopped;
+      r.error = found.status().message();
+      return r;
+    }
+    std::string last = found.value();
     if (last.empty()) {
       r.error = "no line of " + file.value() + " matches '" + contains->ToText() + "'";
       return r;

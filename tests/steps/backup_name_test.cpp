@@ -70,7 +70,7 @@ TEST_CASE("backup name: literal names that are not one file name are refused at 
   CHECK(Tree(s, "dumps").empty());
 }
 
-TEST_CASE("file name rule: one segment, no control bytes; odd but legal names pass",
+TEST_CASE("file name rule: one segment, no control bytes, and odd but legal names pass",
           "[safe_path][name]") {
   for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
                           std::string("/x"), std::string("x\0y", 3), std::string("x\ny"),

@@ -102,7 +102,8 @@ void ReadObjectives(FieldReader& r, const SNode& node, Runbook& rb) {
 void ReadDefaults(FieldReader& r, const SNode& node, Runbook& rb) {
   if (!r.ExpectMap(node, "defaults")) return;
   r.CheckKeys(node, {"timeout", "retry"}, "defaults");
-  if (const SNode* n = node.Get("timeout")) rb.default_timeout = r.Duration(*n, "timeout");
+  if (const SNode* n = node.Get("timeout"))
+    rb.default_timeout = r.PositiveDuration(*n, "defaults.timeout");
   if (const SNode* n = node.Get("retry")) ReadRetry(r, *n, rb.default_retry);
 }
 

@@ -48,6 +48,16 @@ std::optional<bool> FieldReader::Boolean(const SNode& node, const std::string& w
   return std::nullopt;
 }
 
+std::optional<Millis> FieldReader::PositiveDuration(const SNode& node, const std::string& what) {
+  auto d = Duration(node, what);
+  if (d && d->count() <= 0) {
+    Error(node.loc, what + " must be more than 0, found '" + node.text +
+                        "' (a zero timeout would fail every attempt at once)");
+    return std::nullopt;
+  }
+  return d;
+}
+
 std::optional<Millis> FieldReader::Duration(const SNode& node, const std::string& what) {
   if (node.is_scalar()) {
     if (auto d = ParseDuration(node.text)) return d;

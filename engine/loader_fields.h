@@ -29,6 +29,8 @@ class FieldReader {
   std::optional<int64_t> Integer(const SNode& node, const std::string& what);
   std::optional<bool> Boolean(const SNode& node, const std::string& what);
   std::optional<Millis> Duration(const SNode& node, const std::string& what);
+  // A duration above zero (a timeout: zero would fail every attempt at once).
+  std::optional<Millis> PositiveDuration(const SNode& node, const std::string& what);
   std::optional<std::vector<std::string>> StringList(const SNode& node, const std::string& what);
   // One of `choices`; suggests the closest on a typo.
   std::optional<std::string> Choice(const SNode& node, const std::string& what,

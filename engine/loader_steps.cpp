@@ -239,7 +239,7 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
     }
   }
   if (const SNode* n = node.Get("if")) ReadCondition(r, *n, out);
-  if (const SNode* n = node.Get("timeout")) out.timeout = r.Duration(*n, "timeout");
+  if (const SNode* n = node.Get("timeout")) out.timeout = r.PositiveDuration(*n, "timeout");
   if (const SNode* n = node.Get("retry")) ReadRetry(r, *n, out.retry);
   if (const SNode* n = node.Get("continue_on_error")) ReadContinueOnError(r, *n, out);
   if (const SNode* n = node.Get("env")) out.env = ReadEnv(r, *n, "env");

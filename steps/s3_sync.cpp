@@ -173,15 +173,18 @@ class S3Sync final : public StepType {
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
     const ConfigParam* src = with.Find("source");
     const ConfigParam* dst = with.Find("dest");
+    // S3's multipart limits: a part is 5MiB to 5GiB (the last may be smaller), and one PUT
+    // takes at most 5GiB; a threshold below 5MiB would send small (even empty) files in parts.
     for (const char* size : {"multipart_threshold", "part_size"}) {
       const ConfigParam* p = with.Find(size);
-      if (p && p->value && p->value->is_string() && !ParseSize(p->value->ToText()))
+      if (!p || !p->value || !p->value->is_string()) continue;
+      auto n = ParseSize(p->value->ToText());
+      if (!n)
         report.Error(p->loc, std::string(size) + " must be a size such as '8MiB' or '16MB'");
-      if (p && p->value && std::string(size) == "part_size" && p->value->is_string()) {
-        auto n = ParseSize(p->value->ToText());
-        if (n && *n < (5u << 20))
-          report.Error(p->loc, "part_size must be at least 5MiB (S3's smallest part)");
-      }
+      else if (*n < (5ull << 20) || *n > (5ull << 30))
+        report.Error(p->loc, std::string(size) +
+                                 " must be from 5MiB to 5GiB (S3's part limits), not '" +
+                                 Printable(p->value->ToText()) + "'");
     }
     const ConfigParam* max_delete = with.Find("max_delete");
     if (max_delete && max_delete->value && !DeleteLimit(max_delete->value->ToText(), 0))

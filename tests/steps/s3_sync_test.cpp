@@ -115,7 +115,8 @@ TEST_CASE("s3-sync sends a file above the threshold in parts and brings it back 
         0);
   Command bad = s.Run("big", "s3://backups/big", ", part_size: 1MiB");
   CHECK(bad.exit_code == 2);
-  CHECK(bad.err.find("part_size must be at least 5MiB") != std::string::npos);
+  CHECK(bad.err.find("part_size must be from 5MiB to 5GiB (S3's part limits), not '1MiB'") !=
+        std::string::npos);
 }
 
 TEST_CASE("s3-sync retries 5xx, SlowDown, 429 and resets, fails at once on 403",

@@ -194,29 +194,71 @@ Status SettleCompanions(const std::string& target, const std::string& kept, bool
 // Keeps the current database under a second name (hard links, to it and to its -wal and
 // -journal: the live names stay) and returns that name. A link left by a killed restore
 // (same inode as the target) is reused.
+// A kept name (`.before-restore`, `.before-restore-<stamp>`) that is already a link to
+// the live file: a restore killed after keeping it. "" when none.
+std::string KeptLinkOf(const std::string& target, const struct stat& live) {
+  std::string prefix = BaseName(target) + ".before-restore";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(DirName(target), ec)) {
+    std::string name = entry.path().filename().string();
+    bool companion = name.size() > 4 && (name.rfind("-wal") == name.size() - 4 ||
+                                         name.rfind("-shm") == name.size() - 4);
+    struct stat st {};
+    if (name.rfind(prefix, 0) != 0 || companion || name.find("-journal") != std::string::npos ||
+        ::lstat(entry.path().c_str(), &st) != 0)
+      continue;
+    if (st.st_ino == live.st_ino && st.st_dev == live.st_dev) return entry.path().string();
+  }
+  return "";
+}
+
+// Removes kept -wal/-journal links whose kept database is not there (a restore killed
+// between linking them and linking the database, by an older order of these steps).
+void DropOrphanCompanions(const std::string& target) {
+  std::string prefix = BaseName(target) + ".before-restore";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(DirName(target), ec)) {
+    std::string name = entry.path().filename().string(), path = entry.path().string();
+    for (const std::string side : {"-wal", "-journal"}) {
+      bool is_side = name.size() > side.size() &&
+                     name.compare(name.size() - side.size(), side.size(), side) == 0;
+      if (name.rfind(prefix, 0) == 0 && is_side &&
+          !Exists(path.substr(0, path.size() - side.size())))
+        ::unlink(path.c_str());
+    }
+  }
+}
+
+// Keeps `target` as `kept`: a hard link (a copy where links are refused). The database
+// first, then its -wal/-journal: a kill between leaves a kept database the rerun reuses.
+Status LinkOrCopy(const std::string& target, const std::string& kept) {
+  if (::link(target.c_str(), kept.c_str()) == 0) return Status::Ok();
+  std::string tmp = ScratchBeside(kept);
+  std::error_code ec;
+  Status s = std::filesystem::copy_file(target, tmp, ec)
+                 ? FsyncFile(tmp)
+                 : Status::Error("cannot copy " + target + ": " + ec.message());
+  if (s.ok()) s = RenameDurable(tmp, kept);
+  ::unlink(tmp.c_str());
+  return s;
+}
+
 Result<std::string> KeepPrevious(const std::string& target, const std::string& stamp) {
   struct stat live {
   }, old{};
   if (::stat(target.c_str(), &live) != 0) return std::string();
-  std::string kept = target + ".before-restore";
-  if (::stat(kept.c_str(), &old) == 0) {
-    if (old.st_ino == live.st_ino && old.st_dev == live.st_dev) return kept;
-    kept += "-" + stamp;  // the first kept copy stays
+  DropOrphanCompanions(target);
+  std::string kept = KeptLinkOf(target, live);  // a killed restore's, reused
+  if (kept.empty()) {
+    kept = target + ".before-restore";
+    if (::stat(kept.c_str(), &old) == 0) kept += "-" + stamp;  // the first kept copy stays
+    Status s = LinkOrCopy(target, kept);
+    if (!s.ok()) return s;
   }
   for (const char* side : {"-wal", "-journal"}) {
     std::string from = target + side, to = kept + side;
     if (Exists(from) && !Exists(to) && ::link(from.c_str(), to.c_str()) != 0)
       return Status::FromErrno("cannot keep " + from + " as " + to, errno);
-  }
-  if (::link(target.c_str(), kept.c_str()) != 0) {  // no hard links here: a copy
-    std::string tmp = ScratchBeside(kept);
-    std::error_code ec;
-    Status s = std::filesystem::copy_file(target, tmp, ec)
-                   ? FsyncFile(tmp)
-                   : Status::Error("cannot copy " + target + ": " + ec.message());
-    if (s.ok()) s = RenameDurable(tmp, kept);
-    ::unlink(tmp.c_str());
-    if (!s.ok()) return s;
   }
   Status s = FsyncDir(DirName(target));
   if (!s.ok()) return s;

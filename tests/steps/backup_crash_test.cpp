@@ -217,3 +217,36 @@ TEST_CASE("integrity-check killed at each rename, fsync and unlink: the next run
   for (const char* calls : {kRenames, kSyncs, kUnlinks}) kills += KillEach(s, calls, 40, checks);
   CHECK(kills >= 4);
 }
+
+TEST_CASE("a restore killed after keeping the live file under a stamped name: the rerun reuses it",
+          "[steps][restore][crash]") {
+  Site s;
+  s.UnsignedDump();
+  WriteFile(s.dir, "rb.yaml",
+            "version: 1\nname: t\nsteps:\n"
+            "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: "
+            "live/app.sqlite, force: true}}\n");
+  Checks checks;
+  // A live WAL database with rows in its -wal, and the copy an earlier restore kept: a new
+  // restore keeps the live file as .before-restore-<time>.
+  checks.setup = [&] {
+    REQUIRE(Shell("cd " + s.dir +
+                  " && rm -rf live && mkdir live && sqlite3 live/app.sqlite.before-restore "
+                  "'CREATE TABLE earlier(x)' && python3 -c \"import sqlite3, os; c = "
+                  "sqlite3.connect('live/app.sqlite'); c.execute('PRAGMA journal_mode=WAL'); "
+                  "c.execute('PRAGMA wal_autocheckpoint=0'); c.execute('CREATE TABLE old(x)'); "
+                  "c.execute('INSERT INTO old VALUES(1)'); c.commit(); os._exit(0)\"")
+                .exit_code == 0);
+  };
+  checks.after_recovery = [&] {
+    // One stamped name for the database it replaced, no second name, no stray -wal link.
+    CHECK(Shell("cd " + s.Path("live") + " && ls -A | grep -c '^app.sqlite.before-restore-" +
+                "[0-9TZ:.-]*$'")
+              .out == "1\n");
+    CHECK(Shell("ls -A " + s.Path("live") + " | grep -- '-wal$'; true").out == "");
+    CHECK(Debris(s, "live") == "");
+  };
+  int kills = 0;
+  for (const char* calls : {kLinks, kSyncs}) kills += KillEach(s, calls, 30, checks);
+  CHECK(kills >= 2);
+}

@@ -194,20 +194,29 @@ Status SettleCompanions(const std::string& target, const std::string& kept, bool
 // Keeps the current database under a second name (hard links, to it and to its -wal and
 // -journal: the live names stay) and returns that name. A link left by a killed restore
 // (same inode as the target) is reused.
-// A kept name (`.before-restore`, `.before-restore-<stamp>`) that is already a link to
-// the live file: a restore killed after keeping it. "" when none.
-std::string KeptLinkOf(const std::string& target, const struct stat& live) {
+// The kept copies of `target` in its folder (paths): `.before-restore` and
+// `.before-restore-<stamp>`, without their -wal/-shm/-journal.
+std::vector<std::string> KeptCopies(const std::string& target) {
   std::string prefix = BaseName(target) + ".before-restore";
+  std::vector<std::string> kept;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(DirName(target), ec)) {
     std::string name = entry.path().filename().string();
     bool companion = name.size() > 4 && (name.rfind("-wal") == name.size() - 4 ||
                                          name.rfind("-shm") == name.size() - 4);
+    if (name.rfind(prefix, 0) == 0 && !companion && name.find("-journal") == std::string::npos)
+      kept.push_back(entry.path().string());
+  }
+  return kept;
+}
+
+// A kept copy that is already a link to the live file: a restore killed after keeping it.
+// "" when none.
+std::string KeptLinkOf(const std::string& target, const struct stat& live) {
+  for (const std::string& path : KeptCopies(target)) {
     struct stat st {};
-    if (name.rfind(prefix, 0) != 0 || companion || name.find("-journal") != std::string::npos ||
-        ::lstat(entry.path().c_str(), &st) != 0)
-      continue;
-    if (st.st_ino == live.st_ino && st.st_dev == live.st_dev) return entry.path().string();
+    if (::lstat(path.c_str(), &st) == 0 && st.st_ino == live.st_ino && st.st_dev == live.st_dev)
+      return path;
   }
   return "";
 }
@@ -268,17 +277,10 @@ Result<std::string> KeepPrevious(const std::string& target, const std::string& s
 // The newest copy KeepPrevious kept of `target` ("" when none): `.before-restore-<stamp>`
 // names sort by time and are newer than `.before-restore`.
 std::string NewestKept(const std::string& target) {
-  std::string plain = BaseName(target) + ".before-restore", newest;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(DirName(target), ec)) {
-    std::string name = entry.path().filename().string();
-    bool companion = name.size() > 4 && (name.rfind("-wal") == name.size() - 4 ||
-                                         name.rfind("-shm") == name.size() - 4);
-    if (name.rfind(plain, 0) != 0 || companion || name.find("-journal") != std::string::npos)
-      continue;
-    if (newest.empty() || (name != plain && name > newest)) newest = name;
-  }
-  return newest.empty() ? "" : DirName(target) + "/" + newest;
+  std::string plain = target + ".before-restore", newest;
+  for (const std::string& path : KeptCopies(target))
+    if (newest.empty() || (path != plain && path > newest)) newest = path;
+  return newest;
 }
 
 // A restore killed after its switch (the live file already is this settled copy, byte for

@@ -10,7 +10,7 @@
 namespace runbook {
 
 int CmdAuditVerify(const AuditCliOptions& o) {
-  auto store = OpenAuditForCommand(o.audit_db);
+  auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
   if (!store) return kExitEnvironment;
   auto report = VerifyChain(*store, o.public_key);
   if (!report.ok()) {
@@ -29,7 +29,7 @@ int CmdAuditVerify(const AuditCliOptions& o) {
 }
 
 int CmdAuditExport(const AuditCliOptions& o) {
-  auto store = OpenAuditForCommand(o.audit_db);
+  auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
   if (!store) return kExitEnvironment;
   Status s = store->ForEachEvent([](const AuditEvent& e) {
     auto body = ParseJson(e.body);
@@ -53,7 +53,7 @@ int CmdAuditExport(const AuditCliOptions& o) {
 }
 
 int CmdAuditSign(const AuditCliOptions& o) {
-  auto store = OpenAuditForCommand(o.audit_db);
+  auto store = OpenExistingAudit(o.audit_db, StoreUse::kWrite);
   if (!store) return kExitEnvironment;
   Status s = SignHead(*store, o.sign_key);
   if (!s.ok()) {

@@ -1,5 +1,7 @@
 // Opening the audit store for a command: the path rule (--audit-db, RUNBOOK_AUDIT_DB,
-// .runbook/audit.db), creating the default folder, and marking interrupted runs.
+// .runbook/audit.db), creating the default folder (writers only), and marking interrupted
+// runs. Readers (history, show, report, audit verify/export) never create a store and read
+// it wherever it can be read (AuditStore::OpenExisting).
 #pragma once
 
 #include <memory>
@@ -11,12 +13,20 @@
 
 namespace runbook {
 
-// Errors are printed; nullptr means exit 3.
+// For `run`: opens or creates the store. Errors are printed; nullptr means exit 3.
 std::unique_ptr<AuditStore> OpenAuditForCommand(const std::string& flag);
+
+enum class StoreUse { kRead, kWrite };
+
+// For every other command: an existing store only ("no audit store at PATH" otherwise).
+// kRead opens it read-only when it cannot be written (read-only media, full disk) and marks
+// interrupted runs only where it can write; kWrite (resume, audit sign) needs it writable.
+// Errors are printed; nullptr means exit 3.
+std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use);
 
 // The record of run `id` (a unique prefix) for show, report and resume. On failure the
 // error is printed, `exit_code` set (3: the store; 2: no such run) and nullopt returned.
 std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,
-                                           int& exit_code);
+                                           StoreUse use, int& exit_code);
 
 }  // namespace runbook

@@ -62,7 +62,7 @@ void PrintAttempt(const AttemptView& a) {
 }  // namespace
 
 int CmdHistory(const AuditCliOptions& o) {
-  auto store = OpenAuditForCommand(o.audit_db);
+  auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
   if (!store) return kExitEnvironment;
   auto rows = store->Runs(o.runbook, o.limit);
   if (!rows.ok()) {
@@ -88,7 +88,7 @@ int CmdHistory(const AuditCliOptions& o) {
 
 int CmdShow(const AuditCliOptions& o) {
   int exit_code = kExitOk;
-  auto rec = LoadRunForCommand(o.audit_db, o.run_id, exit_code);
+  auto rec = LoadRunForCommand(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
   if (!rec) return exit_code;
   const RunRecord& r = *rec;
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "

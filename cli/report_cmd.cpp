@@ -10,7 +10,7 @@ namespace runbook {
 
 int CmdReport(const AuditCliOptions& o) {
   int exit_code = kExitOk;
-  auto rec = LoadRunForCommand(o.audit_db, o.run_id, exit_code);
+  auto rec = LoadRunForCommand(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
   if (!rec) return exit_code;
   std::string text = o.format == "json"   ? ReportJson(*rec)
                      : o.format == "html" ? ReportHtml(*rec)

@@ -75,7 +75,7 @@ Millis ApprovalWait(const RunRecord& r) {
 
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   int exit_code = kExitOk;
-  auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, exit_code);
+  auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
   if (!loaded) return exit_code;
   RunRecord record = std::move(*loaded);
   if (!Resumable(record)) return kExitInvalid;

@@ -3,10 +3,12 @@
 // per store (chain.h); `runs` and `locks` are indexes kept in the same transactions.
 // Several processes may share a store: every append takes SQLite's write lock, waiting up
 // to busy_timeout. Each append first and last checks that the file at the store's path is
-// still the one opened (device and inode): a store deleted, renamed or replaced during a run
-// fails the append, so the run stops (exit 3) instead of recording into a lost file; what was
-// committed is checkpointed into the file opened, and our -wal/-shm never stay at the path
-// (Verify). The format is documented in docs/audit.md. One thread at a time.
+// still the one opened (device and inode) and was not truncated or overwritten in place
+// (store_file.h): a store deleted, renamed, replaced or rewritten during a run fails the
+// append, so the run stops (exit 3) instead of recording into a lost file; what was committed
+// is checkpointed into the file opened (never into one rewritten in place), and our -wal/-shm
+// never stay at the path (Verify). The format is documented in docs/audit.md. One thread at
+// a time.
 #pragma once
 
 #include <sys/types.h>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "engine/audit/chain.h"
+#include "engine/audit/store_file.h"
 #include "engine/util/proc_identity.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
@@ -64,8 +67,19 @@ struct SignedHead {
 class AuditStore {
  public:
   // Opens or creates the store at `path` (its directory must exist), migrating the schema.
+  // Refuses an SQLite file that is not a runbook store (another application id, or tables
+  // of its own): a mistyped --audit-db never writes into someone's database.
   static Result<std::unique_ptr<AuditStore>> Open(const std::string& path,
                                                   int busy_timeout_ms = 5000);
+  // Opens an existing store for reading (history, show, report, audit verify/export): never
+  // creates or migrates it. Read-write when it can be written (so MarkInterrupted can run),
+  // else read-only, else immutable (read-only media, or a full disk where SQLite cannot
+  // create the -shm beside it: the -wal, if any, is then not read). Errors: no file at
+  // `path` ("no audit store at PATH"), not a runbook store, a newer schema, unreadable.
+  static Result<std::unique_ptr<AuditStore>> OpenExisting(const std::string& path,
+                                                          int busy_timeout_ms = 5000);
+  // True when opened read-only or immutable: writes fail, MarkInterrupted is not tried.
+  bool read_only() const { return read_only_; }
   ~AuditStore();
   AuditStore(const AuditStore&) = delete;
   AuditStore& operator=(const AuditStore&) = delete;
@@ -98,19 +112,27 @@ class AuditStore {
 
   const std::string& path() const;
 
-  // Ok while the file at path() is the one this store opened; else an error naming the
-  // path and what happened (gone: deleted, renamed away, folder removed; or replaced).
+  // Ok while the file at path() is the one this store opened and was not rewritten in place;
+  // else an error naming the path and what happened (gone: deleted, renamed away, folder
+  // removed; replaced; truncated or overwritten in place).
   Status CheckIdentity() const;
+  // The part of CheckIdentity that reads the file's bytes (size and header, store_file.h).
+  Status CheckContent() const;
   // CheckIdentity, and when the store has moved, once: its committed events are
   // checkpointed into the file this store opened (through the open files, wherever it is
   // now: a renamed store keeps them), and its own -wal and -shm (same inode as opened) are
   // removed from the path, so a file now there never merges them. Any other -wal or -shm at
-  // the path is left alone. Called by Append and on destruction; callers may poll it.
+  // the path is left alone. A store rewritten in place is never checkpointed into: our -wal
+  // is renamed aside (`<path>-wal.rewritten-<UTC>`), our -shm removed. Called by Append and
+  // on destruction; callers may poll it.
   Status Verify();
 
  private:
   explicit AuditStore(std::unique_ptr<Db> db);
   Status Migrate();
+  Status CheckOwnFormat();
+  Status CheckNotForeign();
+  Status CheckReadable();
   Status NoteIdentity();
   Status UpdateIndex(const AuditEvent& e, const Value& body);
   Status InsertEvent(const AuditEvent& e);
@@ -122,7 +144,11 @@ class AuditStore {
   ino_t ino_ = 0;
   std::pair<dev_t, ino_t> wal_id_{0, 0};  // our -wal and -shm as opened
   std::pair<dev_t, ino_t> shm_id_{0, 0};
+  mutable StoreFileFacts file_;     // size and header as last seen (store_file.h)
+  mutable bool rewritten_ = false;  // truncated or overwritten in place: never checkpoint
+  mutable std::string wal_aside_;   // where our -wal goes then
   bool salvaged_ = false;
+  bool read_only_ = false;
   std::string abs_path_;
 };
 

@@ -42,13 +42,14 @@ std::string Message(sqlite3* db) {
 
 namespace {
 
-sqlite3* OpenFile(const std::string& path, int flags, std::string& error) {
+sqlite3* OpenFile(const std::string& path, int flags, std::string& error, const char* query = "") {
   sqlite3* db = nullptr;
   if (Status regular = CheckInputPath(path); !regular.ok()) {
     error = regular.message();
     return nullptr;
   }
-  int rc = sqlite3_open_v2(FileUri(path).c_str(), &db, flags | SQLITE_OPEN_URI, nullptr);
+  std::string uri = FileUri(path) + query;
+  int rc = sqlite3_open_v2(uri.c_str(), &db, flags | SQLITE_OPEN_URI, nullptr);
   if (rc == SQLITE_OK) return db;
   error = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   sqlite3_close(db);
@@ -91,6 +92,33 @@ Result<std::unique_ptr<Db>> Db::OpenReadOnly(const std::string& path, int busy_t
   std::unique_ptr<Db> out(new Db(db, path));
   out->WaitForLocks(busy_timeout_ms);
   return out;
+}
+
+Result<std::unique_ptr<Db>> Db::OpenImmutable(const std::string& path) {
+  std::string error;
+  sqlite3* db = OpenFile(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, error, "?immutable=1");
+  if (db == nullptr) return Status::Error("cannot open " + path + ": " + error);
+  return std::unique_ptr<Db>(new Db(db, path));
+}
+
+Result<int64_t> Db::MainFileHead(unsigned char* buf, int n) {
+  sqlite3_file* file = nullptr;
+  int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+  if (rc != SQLITE_OK || file == nullptr || file->pMethods == nullptr) {
+    return Status::Error("cannot reach the database file of " + path_);
+  }
+  sqlite3_int64 size = 0;
+  rc = file->pMethods->xFileSize(file, &size);
+  if (rc == SQLITE_OK) rc = file->pMethods->xRead(file, buf, n, 0);
+  if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) {
+    return Status::Error("cannot read the database file of " + path_ + ": " + sqlite3_errstr(rc));
+  }
+  return static_cast<int64_t>(size);
+}
+
+void Db::KeepWalOnClose() {
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_wal_autocheckpoint(db_, 0);
 }
 
 void Db::WaitForLocks(int busy_timeout_ms) {

@@ -28,6 +28,9 @@ class Db {
                                           int busy_timeout_ms);
   // Read-only; fails on a file that is not a SQLite database once something is read.
   static Result<std::unique_ptr<Db>> OpenReadOnly(const std::string& path, int busy_timeout_ms);
+  // Read-only with SQLite's `immutable=1`: no locks, no -shm, and a -wal beside the file is
+  // not read. For files on read-only media, or where nothing can be created beside them.
+  static Result<std::unique_ptr<Db>> OpenImmutable(const std::string& path);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -44,6 +47,14 @@ class Db {
   // (SQLITE_INTERRUPT, an error "interrupted"), a lock wait (SQLITE_BUSY) or a backup.
   // Empty: never.
   void StopWhen(std::function<bool()> stop);
+  // No checkpoint on close, and none automatic: a -wal stays as it is beside the file (for
+  // a file rewritten behind SQLite's back, where a checkpoint would write into foreign bytes).
+  void KeepWalOnClose();
+  // The main database file's size in bytes and its first `n` bytes (fewer when shorter; the
+  // rest zeroed), read through SQLite's own open file (SQLITE_FCNTL_FILE_POINTER). Never
+  // open and close the file beside SQLite: POSIX drops a process's locks on a file when any
+  // of its descriptors for that file is closed (https://www.sqlite.org/howtocorrupt.html 2.2).
+  Result<int64_t> MainFileHead(unsigned char* buf, int n);
   std::string Error() const;  // the last error message
   int64_t LastInsertRowid() const;
   const std::string& path() const { return path_; }

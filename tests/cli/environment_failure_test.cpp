@@ -97,9 +97,12 @@ TEST_CASE("a store replaced by another SQLite file: that file's data survives th
                                   db + ".new " + db);
   CHECK(c.exit_code == 3);
   CHECK(Shell("sqlite3 " + db + " 'select a from x'").out == "42\n");
-  CHECK(Shell(Binary() + " history --audit-db " + db).exit_code == 0);
+  Command history = Shell(Binary() + " history --audit-db " + db);
+  CHECK(history.exit_code == 3);  // not a store: it is read, never given our tables
+  CHECK_THAT(history.err, Catch::Contains("not a runbook audit store (it has no runbook schema)"));
   Command after = Shell("sqlite3 " + db + " 'pragma integrity_check; select a from x'");
   CHECK(after.out == "ok\n42\n");
+  CHECK(Shell("sqlite3 " + db + " 'select count(*) from sqlite_schema'").out == "1\n");
 }
 
 TEST_CASE("a store renamed away during a run keeps the events committed before",
@@ -120,9 +123,11 @@ TEST_CASE("a store renamed away during a run keeps the events committed before",
       Shell(Binary() + " show --audit-db " + moved + " " + run_id.substr(0, run_id.size() - 1));
   CHECK(show.exit_code == 0);
   CHECK_THAT(show.out, Catch::Contains("attempt 1"));
+  // Nothing is at the old path now: a reader says so and creates nothing there.
   Command fresh = Shell(Binary() + " history --audit-db " + db);
-  CHECK(fresh.exit_code == 0);
-  CHECK(Shell("sqlite3 " + db + " 'select count(*) from events'").out == "0\n");
+  CHECK(fresh.exit_code == 3);
+  CHECK_THAT(fresh.err, Catch::Contains("no audit store at " + db));
+  CHECK_FALSE(Exists(db));
 }
 
 TEST_CASE("the audit store deleted while a long step runs stops it within seconds",

@@ -1,0 +1,300 @@
+// Opening an audit store and keeping its identity: create and migrate (Open), open an
+// existing one for reading (OpenExisting), and the checks that the file at the path is still
+// the one opened (CheckIdentity, Verify). Split from store.cpp, which appends and reads.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/audit/store.h"
+#include "engine/util/clock.h"
+#include "engine/util/sqlite.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+namespace {
+
+const char* kSchemaV1 = R"sql(
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  at TEXT NOT NULL,
+  step TEXT NOT NULL DEFAULT '',
+  attempt INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL);
+CREATE INDEX events_by_run ON events(run_id, seq);
+CREATE TABLE runs(
+  run_id TEXT PRIMARY KEY,
+  runbook TEXT NOT NULL,
+  path TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  duration_ms INTEGER,
+  rto_ms INTEGER, rto_objective_ms INTEGER,
+  rpo_ms INTEGER, rpo_objective_ms INTEGER,
+  objectives_met INTEGER,
+  resumed_from TEXT NOT NULL DEFAULT '',
+  host TEXT NOT NULL, pid INTEGER NOT NULL, pid_start TEXT NOT NULL);
+CREATE INDEX runs_by_start ON runs(started_at);
+CREATE TABLE locks(
+  name TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  host TEXT NOT NULL, pid INTEGER NOT NULL, pid_start TEXT NOT NULL,
+  acquired_at TEXT NOT NULL);
+CREATE TABLE heads(
+  seq INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  signed_at TEXT NOT NULL);
+)sql";
+
+Result<int64_t> ReadInt(Db& db, const std::string& sql) {
+  auto st = db.Prepare(sql);
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? st.value().Int(0) : 0;
+}
+
+Result<int64_t> ApplicationId(Db& db) { return ReadInt(db, "PRAGMA application_id"); }
+
+Status NotAStore(const std::string& why) {
+  return Status::Error("not a runbook audit store (" + why +
+                       "); give --audit-db a new file or an existing store");
+}
+
+Status Newer(int64_t version) {
+  return Status::Error("written by a newer runbook (schema " + std::to_string(version) +
+                       ", this one knows " + std::to_string(kAuditSchemaVersion) + ")");
+}
+
+// A file about to receive our schema holds nothing else: never add tables to someone's
+// database because --audit-db named it by mistake.
+Status CheckEmpty(Db& db) {
+  auto id = ApplicationId(db);
+  if (!id.ok()) return id.status();
+  if (id.value() != 0 && id.value() != kAuditApplicationId) {
+    return NotAStore("its application id is " + std::to_string(id.value()));
+  }
+  auto tables = ReadInt(db, "SELECT count(*) FROM sqlite_schema");
+  if (!tables.ok()) return tables.status();
+  if (tables.value() > 0) return NotAStore("it holds other tables");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, int busy_timeout_ms) {
+  auto db = Db::Open(path, true, busy_timeout_ms);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
+  Status s = store->CheckNotForeign();  // before anything is written, the journal mode included
+  if (s.ok()) s = store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  if (s.ok()) s = store->Migrate();
+  if (s.ok()) s = store->NoteIdentity();
+  if (!s.ok()) return Status::Error("audit store " + path + ": " + s.message());
+  return store;
+}
+
+namespace {
+
+enum class ReadMode { kWrite, kReadOnly, kImmutable };
+
+Result<std::unique_ptr<Db>> OpenAs(const std::string& path, ReadMode mode, int busy_ms) {
+  if (mode == ReadMode::kWrite) return Db::Open(path, false, busy_ms);
+  if (mode == ReadMode::kReadOnly) return Db::OpenReadOnly(path, busy_ms);
+  return Db::OpenImmutable(path);
+}
+
+Status NoStoreAt(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) return Status::Ok();
+  if (errno == ENOENT) {
+    return Status::Error("no audit store at " + path +
+                         ": nothing has been recorded there (check --audit-db or "
+                         "RUNBOOK_AUDIT_DB)");
+  }
+  return Status::Error("audit store " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& path,
+                                                             int busy_timeout_ms) {
+  if (Status there = NoStoreAt(path); !there.ok()) return there;
+  Status first;
+  for (ReadMode mode : {ReadMode::kWrite, ReadMode::kReadOnly, ReadMode::kImmutable}) {
+    auto db = OpenAs(path, mode, busy_timeout_ms);
+    Status s = db.status();
+    if (s.ok()) {
+      std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
+      store->read_only_ = mode != ReadMode::kWrite;
+      s = store->CheckReadable();
+      if (s.ok()) s = store->NoteIdentity();
+      if (s.ok()) return store;
+    }
+    if (first.ok()) first = s;
+  }
+  return Status::Error("audit store " + path + ": " + first.message());
+}
+
+namespace {
+
+// The device and inode at `path`; {0, 0} when nothing is there.
+std::pair<dev_t, ino_t> FileId(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return {0, 0};
+  return {st.st_dev, st.st_ino};
+}
+
+// Unlinks `path` only while it is still the file `id` names (never another store's).
+void RemoveIfSame(const std::string& path, std::pair<dev_t, ino_t> id) {
+  if (id.second != 0 && FileId(path) == id) unlink(path.c_str());
+}
+
+// Renames `path` to `aside` only while it is still the file `id` names.
+void KeepAsideIfSame(const std::string& path, std::pair<dev_t, ino_t> id,
+                     const std::string& aside) {
+  if (id.second != 0 && FileId(path) == id) (void)rename(path.c_str(), aside.c_str());
+}
+
+}  // namespace
+
+Status AuditStore::Verify() {
+  Status s = CheckIdentity();
+  if (s.ok() || salvaged_ || read_only_) return s;
+  salvaged_ = true;
+  if (rewritten_) {  // the inode is ours but its bytes are not: never merge into them
+    db_->KeepWalOnClose();
+    KeepAsideIfSame(abs_path_ + "-wal", wal_id_, wal_aside_);
+    RemoveIfSame(abs_path_ + "-shm", shm_id_);
+    return s;
+  }
+  // SQLite names the WAL by path and neither checkpoints nor deletes it once the database
+  // has moved: the committed events would stay in a -wal that the next store opened at the
+  // path would merge into itself. The checkpoint goes through this connection's open files
+  // into the file it opened; then our -wal and -shm leave the path, if they are ours.
+  (void)db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  RemoveIfSame(abs_path_ + "-wal", wal_id_);
+  RemoveIfSame(abs_path_ + "-shm", shm_id_);
+  return s;
+}
+
+Status AuditStore::NoteIdentity() {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(path(), ec);
+  abs_path_ = ec ? path() : abs.lexically_normal().string();
+  struct stat st;
+  if (stat(path().c_str(), &st) != 0) return Status::Error(std::string(std::strerror(errno)));
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  auto facts = ReadStoreFile(*db_);
+  if (!facts.ok()) return facts.status();
+  file_ = facts.value();
+  wal_id_ = FileId(abs_path_ + "-wal");  // WAL mode: both exist once the store was read
+  shm_id_ = FileId(abs_path_ + "-shm");
+  return Status::Ok();
+}
+
+Status AuditStore::CheckIdentity() const {
+  struct stat st;
+  if (stat(abs_path_.c_str(), &st) != 0) {
+    return Status::Error("audit store " + abs_path_ + " is gone during the run (" +
+                         std::strerror(errno) +
+                         "): it was deleted, renamed away or its folder removed; events "
+                         "written now would be lost");
+  }
+  if (st.st_dev != dev_ || st.st_ino != ino_) {
+    return Status::Error("audit store " + abs_path_ + " was replaced during the run (" +
+                         (S_ISDIR(st.st_mode) ? "a folder" : "another file") +
+                         " is at its path now); events written now would be lost");
+  }
+  return CheckContent();
+}
+
+Status AuditStore::CheckContent() const {
+  auto now = ReadStoreFile(*db_);
+  Status same = now.ok() ? SameStoreFile(file_, now.value()) : now.status();
+  if (same.ok()) {
+    file_ = now.value();  // other writers' checkpoints only grow it: the floor rises
+    return same;
+  }
+  rewritten_ = true;
+  std::string stamp = FormatUtc(SystemClock().WallNow());
+  stamp.erase(std::remove(stamp.begin(), stamp.end(), ':'), stamp.end());
+  wal_aside_ = abs_path_ + "-wal.rewritten-" + stamp;
+  return Status::Error("audit store " + abs_path_ + " was " + same.message() +
+                       " during the run, by another program: its earlier records may be lost; "
+                       "runbook's write-ahead log (the events not yet in the file) is kept "
+                       "aside as " +
+                       wal_aside_ + ", never merged into the rewritten file");
+}
+
+Status AuditStore::Migrate() {
+  auto st = db_->Prepare("PRAGMA user_version");
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  int64_t version = st.value().Int(0);
+  if (version == kAuditSchemaVersion) return CheckOwnFormat();
+  if (version > kAuditSchemaVersion) return Newer(version);
+  Transaction tx(*db_);
+  Status s = tx.Begin();
+  if (!s.ok()) return s;
+  // Re-read under the write lock: another process may have migrated meanwhile.
+  auto again = db_->Prepare("PRAGMA user_version");
+  if (!again.ok()) return again.status();
+  (void)again.value().Step();
+  if (again.value().Int(0) == 0) {
+    s = CheckEmpty(*db_);
+    if (s.ok()) s = db_->Exec(kSchemaV1);
+    if (s.ok()) s = db_->Exec("PRAGMA user_version=" + std::to_string(kAuditSchemaVersion));
+    if (s.ok()) s = db_->Exec("PRAGMA application_id=" + std::to_string(kAuditApplicationId));
+    if (!s.ok()) return s;
+  }
+  return tx.Commit();
+}
+
+// A store of this schema names itself with our application id; stores written before the id
+// existed (0) get it now, once.
+Status AuditStore::CheckOwnFormat() {
+  auto id = ApplicationId(*db_);
+  if (!id.ok()) return id.status();
+  if (id.value() == kAuditApplicationId) return Status::Ok();
+  if (id.value() != 0) return NotAStore("its application id is " + std::to_string(id.value()));
+  if (read_only_) return Status::Ok();
+  return db_->Exec("PRAGMA application_id=" + std::to_string(kAuditApplicationId));
+}
+
+Status AuditStore::CheckNotForeign() {
+  auto version = ReadInt(*db_, "PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (version.value() == 0) return CheckEmpty(*db_);
+  auto id = ApplicationId(*db_);
+  if (!id.ok()) return id.status();
+  if (id.value() != 0 && id.value() != kAuditApplicationId) {
+    return NotAStore("its application id is " + std::to_string(id.value()));
+  }
+  return Status::Ok();
+}
+
+Status AuditStore::CheckReadable() {
+  auto version = ReadInt(*db_, "PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (version.value() == 0) return NotAStore("it has no runbook schema");
+  if (version.value() > kAuditSchemaVersion) return Newer(version.value());
+  Status s = CheckOwnFormat();
+  if (s.ok()) s = ReadInt(*db_, "SELECT count(*) FROM heads").status();  // reads through the WAL
+  return s;
+}
+
+}  // namespace runbook

@@ -12,12 +12,16 @@ namespace runbook {
 int CmdAuditVerify(const AuditCliOptions& o) {
   auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
   if (!store) return kExitEnvironment;
-  auto report = VerifyChain(*store, o.public_key);
+  auto report = VerifyChain(*store, o.public_key, o.require_signed);
   if (!report.ok()) {
     std::cerr << "runbook: error: " << report.status().message() << "\n";
     return kExitEnvironment;
   }
   const VerifyReport& r = report.value();
+  if (!r.ok && r.first_bad_seq == 0) {  // no bad event: a signature is missing
+    std::cout << store->path() << ": " << r.problem << "\n";
+    return kExitStepFailed;
+  }
   if (!r.ok) {
     std::cout << store->path() << ": chain broken at event " << r.first_bad_seq << ": " << r.problem
               << "\n";

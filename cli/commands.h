@@ -58,6 +58,7 @@ struct AuditCliOptions {
   std::string run_id;      // show, report
   std::string output;      // report --output
   std::string public_key;  // audit verify --public-key
+  bool require_signed = false;  // audit verify --require-signed
   std::string sign_key;    // audit sign --sign-key
 };
 int CmdHistory(const AuditCliOptions& o);

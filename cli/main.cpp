@@ -116,6 +116,8 @@ int main(int argc, char** argv) {
   au->require_subcommand(1);
   auto* av = au->add_subcommand("verify", "walk the hash chain; exit 1 at the first bad event");
   av->add_option("--public-key", audit.public_key, "Ed25519 public key (PEM) of signed heads");
+  av->add_flag("--require-signed", audit.require_signed,
+               "exit 1 when the chain has no signed head (an intact unsigned chain is ok without)");
   auto* ae = au->add_subcommand("export", "every event, one JSON object per line");
   ae->add_option("--format", audit.format, "jsonl")->check(CLI::IsMember({"jsonl"}));
   auto* as = au->add_subcommand("sign", "sign the current chain head with an Ed25519 key");

@@ -25,13 +25,17 @@ void Fail(VerifyReport& r, int64_t seq, std::string problem) {
   r.problem = std::move(problem);
 }
 
-Status CheckHead(AuditStore& store, const std::string& public_key, int64_t last_seq,
-                 VerifyReport& r) {
+Status CheckHead(AuditStore& store, const std::string& public_key, bool require_signed,
+                 int64_t last_seq, VerifyReport& r) {
   auto head = store.LatestHead();
   if (!head.ok()) return head.status();
   if (!head.value()) {
-    r.head = public_key.empty() ? "no signed head" : "no signed head to check";
-    if (!public_key.empty()) Fail(r, 0, "--public-key given but the store has no signed head");
+    r.head = public_key.empty() ? "no signed head"
+                                : "unsigned: no signed head to check the key against (sign one "
+                                  "with `runbook audit sign`)";
+    if (require_signed) {
+      Fail(r, 0, "the chain is intact but unsigned: --require-signed and no signed head");
+    }
     return Status::Ok();
   }
   const SignedHead& h = *head.value();
@@ -57,7 +61,8 @@ Status CheckHead(AuditStore& store, const std::string& public_key, int64_t last_
 
 }  // namespace
 
-Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key) {
+Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key,
+                                 bool require_signed) {
   VerifyReport r;
   std::string prev = kGenesisHash;
   int64_t expected = 1;
@@ -83,7 +88,7 @@ Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_ke
     Fail(r, head_seq, "event " + std::to_string(head_seq) + " differs from the signed head");
     return r;
   }
-  Status checked = CheckHead(store, public_key, r.events, r);
+  Status checked = CheckHead(store, public_key, require_signed, r.events, r);
   if (!checked.ok()) return checked;
   return r;
 }

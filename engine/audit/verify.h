@@ -16,7 +16,10 @@ struct VerifyReport {
   std::string head;           // what the signed-head check found
 };
 
-// `public_key` may be empty: the signed head is then reported, not checked.
-Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key);
+// `public_key` may be empty: the signed head is then reported, not checked. An intact chain
+// with no signed head is ok (reported as unsigned) unless `require_signed`: then not ok, with
+// first_bad_seq 0 (no event is bad; the store lacks a signature).
+Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key,
+                                 bool require_signed = false);
 
 }  // namespace runbook

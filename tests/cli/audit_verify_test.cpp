@@ -1,0 +1,59 @@
+// `runbook audit verify` on the real binary: an intact chain with no signed head is intact
+// and unsigned (exit 0), even with --public-key; --require-signed makes a missing signature
+// exit 1 in its own words, never "chain broken" (issue 13 D2).
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// A folder with a store holding one run, and an Ed25519 key pair key.pem / pub.pem.
+std::string StoreAndKeys() {
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir +
+                " && openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null"
+                " && openssl pkey -in key.pem -pubout -out pub.pem")
+              .exit_code == 0);
+  std::string file = WriteFile(dir, "t.yaml",
+                               "version: 1\nname: v\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  REQUIRE(Shell(Binary() + " run --audit-db " + dir + "/audit.db " + file).exit_code == 0);
+  return dir;
+}
+
+Command Verify(const std::string& dir, const std::string& flags) {
+  return Shell(Binary() + " audit verify --audit-db " + dir + "/audit.db " + flags);
+}
+
+}  // namespace
+
+TEST_CASE("audit verify: an intact unsigned chain with --public-key is ok and says unsigned",
+          "[cli][audit-verify]") {
+  std::string dir = StoreAndKeys();
+  Command c = Verify(dir, "--public-key " + dir + "/pub.pem");
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("ok, 5 events, chain intact; unsigned: no signed head"));
+  CHECK_THAT(c.out, !Catch::Contains("broken"));
+}
+
+TEST_CASE("audit verify --require-signed: exit 1 without a signed head, 0 with a valid one",
+          "[cli][audit-verify]") {
+  std::string dir = StoreAndKeys();
+  Command unsigned_chain = Verify(dir, "--require-signed");
+  CHECK(unsigned_chain.exit_code == 1);
+  CHECK_THAT(unsigned_chain.out, Catch::Contains("the chain is intact but unsigned"));
+  CHECK_THAT(unsigned_chain.out, !Catch::Contains("broken"));
+  REQUIRE(Shell(Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir +
+                "/key.pem")
+              .exit_code == 0);
+  Command signed_chain = Verify(dir, "--require-signed --public-key " + dir + "/pub.pem");
+  CHECK(signed_chain.exit_code == 0);
+  CHECK_THAT(signed_chain.out, Catch::Contains("signed head at event 5 valid"));
+  // Variant: the signed head removed afterwards is the unsigned case again, not a break.
+  REQUIRE(Shell("sqlite3 " + dir + "/audit.db 'delete from heads'").exit_code == 0);
+  Command removed = Verify(dir, "--require-signed --public-key " + dir + "/pub.pem");
+  CHECK(removed.exit_code == 1);
+  CHECK_THAT(removed.out, Catch::Contains("intact but unsigned"));
+}

@@ -160,6 +160,35 @@ std::string S3Client::Where(const std::string& what, const std::string& key) con
   return what + " s3://" + config_.bucket + "/" + key + ": ";
 }
 
+namespace {
+
+// S3 answers in XML (`application/xml`; `text/xml` and `*+xml` are taken too). A body of
+// another declared type (a captive portal's `text/html`, a proxy's `text/plain`) is not an
+// S3 answer even when it parses as one. No Content-Type at all is taken: some S3-compatible
+// servers send none.
+Status XmlContentType(const HttpResponse& r) {
+  std::string type = r.Header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool xml = type.empty() || type == "application/xml" || type == "text/xml" ||
+             (type.size() > 4 && type.compare(type.size() - 4, 4, "+xml") == 0);
+  if (xml) return Status::Ok();
+  return Status::Error("is not declared as XML: not an answer from S3, though it parses as one");
+}
+
+// `parse(r.body)`, refused when `r` does not declare XML (after the parse: a body that is
+// not even the document keeps the parser's more telling reason).
+template <typename Parse>
+auto ParseXml(const HttpResponse& r, Parse parse) -> decltype(parse(r.body)) {
+  auto parsed = parse(r.body);
+  if (!parsed.ok()) return parsed;
+  if (Status s = XmlContentType(r); !s.ok()) return s;
+  return parsed;
+}
+
+}  // namespace
+
 Status S3Client::Failure(const HttpResponse& r, const std::string& what,
                          const std::string& key) const {
   if (r.status == 0) return Status::Error(Where(what, key) + r.error);
@@ -208,6 +237,18 @@ Status AnswersRequest(const S3ListPage& page, const std::string& bucket, const s
     return differs("ContinuationToken", token, page.continuation_token);
   if (!page.max_keys.empty() && page.max_keys != std::to_string(kPageKeys))
     return differs("MaxKeys", std::to_string(kPageKeys), page.max_keys);
+  // Nothing else was asked: no delimiter, no start-after, ListObjects V2.
+  if (!page.delimiter.empty()) return differs("Delimiter", "", page.delimiter);
+  if (!page.start_after.empty()) return differs("StartAfter", "", page.start_after);
+  if (page.common_prefixes > 0)
+    return Status::Error(
+        "answers another request: it folds keys into <CommonPrefixes>, which "
+        "only a request with a delimiter gets");
+  if (!page.v1_marker.empty())
+    return Status::Error("answers another request: its <" + page.v1_marker +
+                         "> belongs to ListObjects version 1; runbook asked version 2");
+  if (!page.key_count)
+    return Status::Error("has no <KeyCount>: not a ListObjectsV2 answer (another request)");
   return Status::Ok();
 }
 
@@ -226,7 +267,7 @@ Result<std::vector<S3Object>> S3Client::List(const std::string& prefix, const Ca
     req.method = "GET";
     HttpResponse r = Call(req, "", query, Sha256Hex(""), cancel);
     if (r.status != 200) return Failure(r, "listing", prefix);
-    auto page = ParseListPage(r.body);
+    auto page = ParseXml(r, ParseListPage);
     Status s =
         page.ok() ? AnswersRequest(page.value(), config_.bucket, prefix, token) : page.status();
     if (s.ok()) s = TakePage(page.value(), prefix, keys, out);
@@ -331,7 +372,7 @@ Result<std::string> S3Client::Start(const std::string& key, const std::string& s
   start.headers.emplace_back("x-amz-meta-sha256", sha256);
   HttpResponse r = Call(start, key, "uploads", Sha256Hex(""), cancel);
   if (r.status != 200) return Failure(r, "starting the upload of", key);
-  auto id = ParseInitiateMultipart(r.body);
+  auto id = ParseXml(r, ParseInitiateMultipart);
   if (!id.ok()) return Refused(r, "starting the upload of", key, id.status());
   return "uploadId=" + UriEncode(id.value(), false);
 }
@@ -346,7 +387,7 @@ Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
   done.headers.emplace_back("content-type", "application/xml");
   HttpResponse r = Call(done, key, upload, Sha256Hex(done.body), cancel);
   if (r.status != 200) return Failure(r, "completing the upload of", key);
-  auto etag = ParseCompleteMultipart(r.body);
+  auto etag = ParseXml(r, ParseCompleteMultipart);
   if (!etag.ok()) return Refused(r, "completing the upload of", key, etag.status());
   object.etag = etag.value();
   object.sse = r.Header("x-amz-server-side-encryption");
@@ -415,7 +456,7 @@ void S3Client::DeleteBatch(const std::vector<std::string>& batch, const CancelTo
     return;
   }
   std::set<std::string> asked(batch.begin(), batch.end());
-  auto result = ParseDeleteResult(r.body);
+  auto result = ParseXml(r, ParseDeleteResult);
   Status about = result.ok() ? Unasked(result.value(), asked) : result.status();
   if (!about.ok()) {  // not an answer to this request: nothing of it is believed
     out.failure = Refused(r, "deleting in", "", about);

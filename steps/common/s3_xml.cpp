@@ -325,18 +325,35 @@ Status CheckKeyCount(Node root, size_t contents) {
   return Status::Ok();
 }
 
-// What the page says it answers: <Name>, <Prefix>, <ContinuationToken>, <MaxKeys>.
+// What the page says it answers: <Name>, <Prefix>, <ContinuationToken>, <MaxKeys>,
+// <StartAfter>, <Delimiter>, and the marks of another request's answer (<CommonPrefixes>,
+// V1's <Marker>/<NextMarker>, no <KeyCount>).
 Status ReadEcho(Node root, bool url_encoded, S3ListPage& page) {
-  auto name = OptionalField(root, "Name"), prefix = OptionalField(root, "Prefix");
-  auto token = OptionalField(root, "ContinuationToken"), max = OptionalField(root, "MaxKeys");
-  for (const auto* r : {&name, &prefix, &token, &max})
-    if (!r->ok()) return r->status();
-  if (url_encoded && !prefix.value().empty()) prefix = UrlDecodeKey(prefix.value());
-  if (!prefix.ok()) return Status::Error("<Prefix>: " + prefix.status().message());
-  page.name = name.value();
-  page.prefix = prefix.value();
-  page.continuation_token = token.value();
-  page.max_keys = max.value();
+  struct Echo {
+    const char* name;
+    std::string* into;
+    bool encoded;  // URL-encoded under <EncodingType>url (as AWS does for these and <Key>)
+  };
+  const Echo echoes[] = {{"Name", &page.name, false},
+                         {"Prefix", &page.prefix, true},
+                         {"ContinuationToken", &page.continuation_token, false},
+                         {"MaxKeys", &page.max_keys, false},
+                         {"StartAfter", &page.start_after, true},
+                         {"Delimiter", &page.delimiter, true}};
+  for (const Echo& e : echoes) {
+    auto field = OptionalField(root, e.name);
+    if (field.ok() && url_encoded && e.encoded && !field.value().empty())
+      field = UrlDecodeKey(field.value());
+    if (!field.ok())
+      return Status::Error("<" + std::string(e.name) + ">: " + field.status().message());
+    *e.into = field.value();
+  }
+  for (Node c = root->children; c != nullptr; c = c->next) {
+    page.common_prefixes += Is(c, "CommonPrefixes");
+    if (page.v1_marker.empty() && (Is(c, "Marker") || Is(c, "NextMarker")))
+      page.v1_marker = NameOf(c);
+  }
+  page.key_count = Child(root, "KeyCount") != nullptr;
   return Status::Ok();
 }
 

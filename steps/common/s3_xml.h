@@ -41,8 +41,11 @@ struct S3ListPage {                     // one ListObjectsV2 answer (ListBucketR
                            // refused (unless empty) when not
   // What the answer says it answers ("" when absent; the caller compares them with its
   // request): <Name> (the bucket), <Prefix> (URL-decoded under <EncodingType>url),
-  // <ContinuationToken>, <MaxKeys>.
-  std::string name, prefix, continuation_token, max_keys;
+  // <ContinuationToken>, <MaxKeys>, <StartAfter>, <Delimiter> (URL-decoded like <Prefix>).
+  std::string name, prefix, continuation_token, max_keys, start_after, delimiter;
+  size_t common_prefixes = 0;  // how many <CommonPrefixes>
+  std::string v1_marker;       // "Marker" or "NextMarker" when the page has one (ListObjects V1)
+  bool key_count = false;      // whether <KeyCount> (V2 only) is there
 };  // <KeyCount>, when present, must equal the number of <Contents> and <CommonPrefixes>
 Result<S3ListPage> ParseListPage(const std::string& body);
 // InitiateMultipartUploadResult -> its <UploadId> (not empty).

@@ -22,6 +22,12 @@ pass) and answers it wrongly, as a proxy, a captive portal or a broken server mi
   list:otherprefix  200, an empty listing of this bucket under another prefix (weekly/)
   list:wholebucket  200, an empty listing with an empty <Prefix> (another request's answer)
   list:maxkeys0     200, an empty listing echoing <MaxKeys>0 (an answer to max-keys=0)
+  list:delimiter    200, an answer to delimiter=/: a sub-folder in <CommonPrefixes>, echoed
+  list:folded       200, the same without the <Delimiter> echo
+  list:startafter   200, an empty listing echoing <StartAfter> (what comes after daily/zzz)
+  list:v1marker     200, an empty ListObjects V1 answer (<Marker>, no <KeyCount>)
+  list:nokeycount   200, an empty listing without <KeyCount>
+  list:asplain      200, the real answer declared text/plain
   delete:partial  every other key is deleted; the answer has an <Error> for each of the rest
   delete:silent   nothing is deleted; the answer is a DeleteResult that names no key
   delete:html     nothing is deleted; 200, a text/html page
@@ -74,13 +80,27 @@ def echo(path, bucket=None, prefix=None, max_keys="1000"):
             + (f"<ContinuationToken>{token}</ContinuationToken>" if token else ""))
 
 
+OTHER_PAGES = {  # fault: (what the echo says instead, elements added, <KeyCount> or not)
+    "otherbucket": (dict(bucket="other", prefix="weekly/"), "", True),
+    "otherprefix": (dict(prefix="weekly/"), "", True),
+    "wholebucket": (dict(prefix=""), "", True),
+    "maxkeys0": (dict(max_keys="0"), "", True),
+    "delimiter": ({}, "<Delimiter>/</Delimiter><CommonPrefixes><Prefix>daily/sub/</Prefix>"
+                      "</CommonPrefixes>", True),
+    "folded": ({}, "<CommonPrefixes><Prefix>daily/sub/</Prefix></CommonPrefixes>", True),
+    "startafter": ({}, "<StartAfter>daily/zzz</StartAfter>", True),
+    "v1marker": ({}, "<Marker>daily/zzz</Marker>", False),
+    "nokeycount": ({}, "", False),
+}
+
+
 def other_page(path, fault):
     """An empty, well-formed listing that answers another request."""
-    wrong = {"otherbucket": dict(bucket="other", prefix="weekly/"),
-             "otherprefix": dict(prefix="weekly/"), "wholebucket": dict(prefix=""),
-             "maxkeys0": dict(max_keys="0")}[fault]
-    return (f'<ListBucketResult xmlns="{S3NS}">{echo(path, **wrong)}'
-            "<KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>").encode()
+    wrong, extra, key_count = OTHER_PAGES[fault]
+    folded = extra.count("<CommonPrefixes>")
+    count = f"<KeyCount>{folded}</KeyCount>" if key_count else ""
+    return (f'<ListBucketResult xmlns="{S3NS}">{echo(path, **wrong)}{extra}'
+            f"{count}<IsTruncated>false</IsTruncated></ListBucketResult>").encode()
 
 
 def dup_page(path):
@@ -197,8 +217,11 @@ def main():
                     with lock:
                         faults.insert(0, "list:duppages")  # the next page too
                 return self.answer(200, dup_page(self.path))
-            if fault in ("otherbucket", "otherprefix", "wholebucket", "maxkeys0"):
+            if fault in OTHER_PAGES:
                 return self.answer(200, other_page(self.path, fault))
+            if fault == "asplain":
+                resp, data = self.forward(body, headers)
+                return self.answer(200, data, "text/plain")
             if fault in ("tokenloop", "tokenflood"):
                 looping.append(fault == "tokenflood")
                 return self.answer(200, loop_page(self.path, looping[0]))

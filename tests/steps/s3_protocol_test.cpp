@@ -369,3 +369,35 @@ TEST_CASE("s3-sync: a listing that answers another bucket, prefix or request del
   CHECK(up.exit_code == 1);
   CHECK(Has(up, answer + "<Prefix> is 'weekly/', expected 'daily/'"));
 }
+
+TEST_CASE("s3-sync: a listing that answers a request with a delimiter, start-after or V1 deletes "
+          "nothing",
+          "[steps][s3][xml][faults][echo]") {
+  // breakH H7: these answers echo things runbook never sends (or lack V2's <KeyCount>); read as
+  // this prefix's listing, delete removed whatever they folded away or skipped.
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  const std::string answer =
+      "listing s3://backups/daily/: HTTP 200 with an application/xml body answers another "
+      "request: ";
+  ExpectRefusedListings(
+      s, server, 3,
+      {{"list:delimiter", answer + "its <Delimiter> is '/', expected ''"},
+       {"list:folded", answer + "it folds keys into <CommonPrefixes>"},
+       {"list:startafter", answer + "its <StartAfter> is 'daily/zzz', expected ''"},
+       {"list:v1marker", answer + "its <Marker> belongs to ListObjects version 1"},
+       {"list:nokeycount", "HTTP 200 with an application/xml body has no <KeyCount>"}});
+}
+
+TEST_CASE("s3-sync: a valid listing declared as HTML or plain text deletes nothing",
+          "[steps][s3][xml][faults][echo]") {
+  // breakG #10 (B, LOW): the content type is part of the answer; a portal's or proxy's page
+  // that happens to hold a listing is not S3's.
+  S3rver server("backups");
+  Step s;
+  s.endpoint = server.endpoint();
+  ExpectRefusedListings(s, server, 3,
+                        {{"list:asplain", "HTTP 200 with a text/plain body is not declared as "
+                                          "XML: not an answer from S3"}});
+}

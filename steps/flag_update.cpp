@@ -204,11 +204,11 @@ class FlagUpdate final : public StepType {
     if (std::string link = LinkProblem(file); !link.empty()) return link;
     auto text = ReadWholeFile(file, 16u << 20);
     if (!text.ok()) return text.status().message();
-    auto doc = ParseJson(text.value(), StopFor(ctx));
-    if (!doc.ok()) return file + " is not valid JSON (" + doc.status().message() + ")";
-    if (auto dup = FindDuplicateKey(text.value()))
+    auto doc = ParseJson(text.value(), StopFor(ctx));  // refuses a key twice, without its line
+    if (auto dup = doc.ok() ? std::nullopt : FindDuplicateKey(text.value()))
       return file + " has a duplicate key '" + dup->key + "' (line " + std::to_string(dup->line) +
              "): readers take one occurrence, an edit could change the other";
+    if (!doc.ok()) return file + " is not valid JSON (" + doc.status().message() + ")";
     std::string flag = ctx.params.Find("flag")->ToText();
     std::vector<std::string> path{flag, "rollout"};
     const Value* f = doc.value().Find(flag);

@@ -6,7 +6,10 @@
 namespace runbook {
 namespace {
 
-nlohmann::ordered_json ToNlohmann(const Value& v) {
+// nlohmann::json keeps an object's keys in a std::map, the order of Value::Map: building it
+// is O(n log n). (ordered_json's operator[] searches a vector: quadratic in the keys, and
+// canonical text of a 50,000-key metadata file took minutes, breakH H17.)
+nlohmann::json ToNlohmann(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kNull:
       return nullptr;
@@ -21,13 +24,15 @@ nlohmann::ordered_json ToNlohmann(const Value& v) {
     case Value::Kind::kUnknown:
       return v.as_string();
     case Value::Kind::kList: {
-      auto arr = nlohmann::ordered_json::array();
+      auto arr = nlohmann::json::array();
       for (const Value& item : v.as_list()) arr.push_back(ToNlohmann(item));
       return arr;
     }
     case Value::Kind::kMap: {
-      auto obj = nlohmann::ordered_json::object();
-      for (const auto& [key, item] : v.as_map()) obj[key] = ToNlohmann(item);
+      auto obj = nlohmann::json::object();
+      auto& members = obj.get_ref<nlohmann::json::object_t&>();
+      for (const auto& [key, item] : v.as_map())
+        members.emplace_hint(members.end(), key, ToNlohmann(item));
       return obj;
     }
   }
@@ -38,7 +43,9 @@ constexpr size_t kMaxDepth = 512;
 
 // Builds a Value from nlohmann's SAX events in one linear pass (no DOM in between; the
 // callback parser this replaces rescanned an object's members at each member's end: quadratic,
-// breakF F9). Refuses nesting deeper than kMaxDepth and asks `stop` every 4096 events.
+// breakF F9). Refuses nesting deeper than kMaxDepth and a key twice in one object (readers
+// disagree on which one counts: a signed field could be shadowed), and asks `stop` every 4096
+// events.
 class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
  public:
   explicit ValueBuilder(const StopCheck& stop) : stop_(stop) {}
@@ -51,6 +58,8 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
   bool binary(binary_t&) override { return Fail("binary values are not JSON"); }
   bool start_object(std::size_t) override { return Open(true); }
   bool key(string_t& k) override {
+    if (stack_.back().map.count(k) != 0)  // RFC 7493 (I-JSON) 2.3: names must be unique
+      return Fail("invalid JSON: the key '" + k + "' appears twice in one object");
     stack_.back().key = std::move(k);
     return true;
   }

@@ -17,7 +17,8 @@ class Value;
 std::string ToJson(const Value& value, int indent = -1);
 
 // Parses JSON text in time linear in its size; an error names the byte offset. Nesting deeper
-// than 512 levels is refused. `stop` is asked every few thousand values: once it says true
+// than 512 levels is refused, and so is a key twice in one object ("the key 'k' appears twice
+// in one object"; RFC 7493 2.3). `stop` is asked every few thousand values: once it says true
 // the parse ends with an error whose message is kStoppedMessage.
 Result<Value> ParseJson(const std::string& text, const StopCheck& stop = {});
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace runbook {
@@ -15,6 +16,15 @@ struct Scanner {
 
   void Space() {
     while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+  }
+  // A key starting at i: its decoded text, so "fl\u0061g" and "flag" are one key (breakH H1).
+  std::optional<std::string> Key() {
+    size_t start = i;
+    auto raw = String();
+    if (!raw) return std::nullopt;
+    auto decoded = nlohmann::json::parse(t.substr(start, i - start), nullptr, false);
+    if (!decoded.is_string()) return std::nullopt;
+    return decoded.get<std::string>();
   }
   // A string starting at i (the quote); returns its raw contents (escapes kept).
   std::optional<std::string> String() {
@@ -40,7 +50,7 @@ struct Scanner {
         if (c == '{') {
           Space();
           size_t at = i;
-          auto key = String();
+          auto key = Key();
           if (!key) return false;
           if (!keys.insert(*key).second && !duplicate) duplicate = JsonDuplicate{*key, LineOf(at)};
           Space();
@@ -71,7 +81,7 @@ struct Scanner {
     for (;;) {
       Space();
       if (i < t.size() && t[i] == '}') return false;
-      auto k = String();
+      auto k = Key();
       if (!k) return false;
       Space();
       if (i >= t.size() || t[i++] != ':') return false;

@@ -15,13 +15,14 @@ struct JsonSpan {
   size_t end = 0;  // one past the value's last byte
 };
 
-// The span of the value at `path` (object keys from the root), or nullopt when some key
+// The span of the value at `path` (object keys from the root, compared with each key as
+// decoded from its escapes), or nullopt when some key
 // is missing or the text is not JSON. The text must already have been validated.
 std::optional<JsonSpan> FindJsonValue(const std::string& text,
                                       const std::vector<std::string>& path);
 
 struct JsonDuplicate {
-  std::string key;  // as written, escapes kept
+  std::string key;  // decoded (keys are compared decoded: "fl\u0061g" is "flag")
   size_t line = 0;  // 1-based line of its second occurrence
 };
 

@@ -168,9 +168,30 @@ TEST_CASE("flag-update refuses a flags file with a duplicate key, naming it and 
   CHECK(r.exit_code != 0);
   CHECK(r.err.find("duplicate key 'rollout' (line 3)") != std::string::npos);
   CHECK(Cat(dir + "/flags.json") == inner);
+  // breakH H1: the same key spelled with a \u escape is the same key (readers decode it).
+  std::string escaped =
+      "{\"flag.analyticsIngest\": {\"rollout\": 10}, "
+      "\"flag.analytics\\u0049ngest\": {\"rollout\": 20}}";
+  WriteFile(dir, "flags.json", escaped);
+  Command e = Flag(dir, ", rollout: 40");
+  CHECK(e.exit_code != 0);
+  CHECK_THAT(e.err, Catch::Contains("flag.analyticsIngest' appears twice") ||
+                        Catch::Contains("duplicate key 'flag.analyticsIngest'"));
+  CHECK(Cat(dir + "/flags.json") == escaped);
   // The same key in two different objects is no duplicate.
   WriteFile(dir, "flags.json", kFlags);
   CHECK(Flag(dir, ", rollout: 40").exit_code == 0);
+}
+
+TEST_CASE("flag-update finds a flag whose key is written with escapes", "[steps][flag][flag-dup]") {
+  // Variant of breakH H1: the edit lands on the member the parser read, however it is spelled.
+  std::string dir = TempDir();
+  WriteFile(dir, "flags.json",
+            "{\"flags\": {\"flag.analytics\\u0049ngest\": {\"rollout\": 10}}}\n");
+  Command c = Flag(dir, ", rollout: 40");
+  CHECK(c.exit_code == 0);
+  CHECK(Cat(dir + "/flags.json") ==
+        "{\"flags\": {\"flag.analytics\\u0049ngest\": {\"rollout\": 40}}}\n");
 }
 
 TEST_CASE("flag-update killed at each fsync and rename never loses the change from the history",

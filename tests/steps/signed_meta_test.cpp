@@ -291,3 +291,39 @@ TEST_CASE("a backup dated in the future makes the RPO unknown and its objective 
         std::string::npos);
   CHECK(c.err.find("MISSED") != std::string::npos);
 }
+
+TEST_CASE("a metadata file with 100,000 extra keys is checked in linear time, not past timeout",
+          "[steps][signature][big-meta]") {
+  // breakH H17: the canonical text of the metadata was quadratic in its keys; a planted
+  // 1.7 MB metadata file held `hash` with public_key for minutes past its timeout.
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  REQUIRE(Shell("cd " + s.dir +
+                " && python3 -c \"import json; p = 'dumps/app.sqlite.gz.meta.json'; "
+                "m = json.load(open(p)); m['extra'] = {f'k{i}': i for i in range(100000)}; "
+                "json.dump(m, open(p, 'w'))\"")
+              .exit_code == 0);
+  Command c = s.Run(
+      "  - {id: h, uses: hash, timeout: 60s, with: {files: [dumps/app.sqlite.gz], "
+      "public_key: pub.pem, inventory: ''}}\n");
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("bad signature on the metadata") != std::string::npos);
+  CHECK(c.err.find("timed out") == std::string::npos);
+}
+
+TEST_CASE("metadata naming a key twice is refused, never read as its last value",
+          "[steps][signature][big-meta]") {
+  // breakF M3 / breakH H11: {"sha256": genuine, ..., "sha256": forged} — readers disagree on
+  // which counts; a signed field could be shadowed.
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  REQUIRE(Shell("cd " + s.dir +
+                " && python3 -c \"p = 'dumps/app.sqlite.gz.meta.json'; t = open(p).read(); "
+                "open(p, 'w').write(t.rstrip().rstrip('}') + ', \\\"sha256\\\": \\\"00\\\"}')\"")
+              .exit_code == 0);
+  Command c = s.Run(kCheckWithKey);
+  CHECK(c.exit_code == 1);
+  CHECK(c.err.find("the key 'sha256' appears twice in one object") != std::string::npos);
+}

@@ -208,7 +208,7 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what) 
   TemplateMap out;
   if (!r.ExpectMap(node, what)) return out;
   for (const auto& [key, value] : node.entries) {
-    if (!value.is_scalar()) {
+    if (!value.is_scalar() && !value.is_null()) {  // `~` is "", as in GitHub Actions
       r.Error(value.loc,
               what + " value of '" + key.text + "' must be a string, found " + value.KindName());
       continue;

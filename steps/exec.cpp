@@ -115,9 +115,10 @@ class Exec final : public StepType {
     const ConfigParam* shell = with.Find("shell");
     bool use_shell = shell && shell->value && shell->value->is_bool() && shell->value->as_bool();
     if (run == nullptr || !run->value) return;
-    if (use_shell && !run->value->is_string()) {
+    bool text = run->value->is_string() || run->value->written();  // `run: 3.10` is text
+    if (use_shell && !text) {
       report.Error(run->loc, "with shell: true, run must be a string, found a list");
-    } else if (!use_shell && run->value->is_string()) {
+    } else if (!use_shell && text) {
       report.Error(run->loc,
                    "run is a string; give an argv list ([cmd, arg, ...]) or set "
                    "shell: true to run it through /bin/sh");

@@ -155,6 +155,12 @@ Value NormaliseValue(const ParamSpec& spec, Value value) {
       return value.is_int() ? Value(value.as_int()) : Value(value.as_double());
     case ParamType::kBoolean:
       return value.is_bool() ? Value(value.as_bool()) : value;
+    case ParamType::kAny: {  // a command: a string or argv, whose items are text
+      if (!value.is_list()) return text(value);
+      Value::List out;
+      for (const Value& item : value.as_list()) out.push_back(text(item));
+      return Value(std::move(out));
+    }
     default:
       return value;
   }

@@ -116,3 +116,17 @@ TEST_CASE("--set gives a string param its text as typed", "[values][written][cli
   CHECK(run.exit_code == 0);
   CHECK(ReadFile(file) == "3.10\n");
 }
+
+TEST_CASE("the recorded parameters of a command hold its argv as it ran", "[values][written]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(
+      "version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
+      "    with: {run: [echo, 3.10, 0755, ~]}\n"
+      "  - id: b\n    uses: exec\n    with: {shell: true, run: 3.10}\n",
+      rb);
+  REQUIRE(rb != nullptr);
+  CHECK(ran.Step(*rb, "a").params.Find("run")->as_list() ==
+        Value::List{Value("echo"), Value("3.10"), Value("0755"), Value("")});
+  // `run: 3.10` with shell: true is the script "3.10" (a command not found, exit 127).
+  CHECK(ran.Step(*rb, "b").attempts.back().exit_code == 127);
+}

@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include "engine/plugin/registry.h"
 #include "engine/util/strings.h"
+#include "steps/common/files.h"
 #include "steps/common/output_file.h"
 
 namespace runbook {
@@ -24,8 +24,8 @@ StepSpec MakeSpec() {
       "command writes outputs to the file named by $RUNBOOK_OUTPUT as GitHub Actions does: "
       "`name=value` lines, and `name<<DELIMITER`, the value's lines, then `DELIMITER` alone "
       "on a line for a multi-line value. Empty lines are ignored; names follow the step id "
-      "pattern; `exit_code` cannot be written. A malformed line or a block that never ends "
-      "fails the step, naming the line.";
+      "pattern; `exit_code` cannot be written. A malformed line, a block that never ends or "
+      "a file over 16 MiB fails the step, naming the line.";
   s.params = {
       {"run",
        ParamType::kAny,
@@ -95,15 +95,17 @@ std::vector<std::string> Argv(const Value& params, std::string& error) {
   return argv;
 }
 
+constexpr size_t kMaxOutputBytes = 16u << 20;
+
 // Reads the outputs the command wrote (steps/common/output_file.h for the format).
 Result<Value::Map> ReadOutputs(const std::string& path, const StepContext& ctx,
                                const StepSpec& spec) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::Error("cannot read $RUNBOOK_OUTPUT (" + path + ")");
+  // Opened without blocking (a FIFO put in its place never hangs the run), and bounded.
+  auto text = ReadWholeFile(path, kMaxOutputBytes);
+  if (!text.ok()) return Status::Error("$RUNBOOK_OUTPUT: " + text.status().message());
   std::vector<std::string> builtins;
   for (const OutputSpec& o : spec.outputs) builtins.push_back(o.name);
-  return ParseOutputFile(text, builtins, ctx.redact);
+  return ParseOutputFile(text.value(), builtins, ctx.redact);
 }
 
 class Exec final : public StepType {

@@ -126,3 +126,17 @@ TEST_CASE("a declared secret in a malformed output line never reaches the step's
   CHECK_THAT(bad.Step(*rb, "w").reason, Catch::Contains("$RUNBOOK_OUTPUT line 1"));
   CHECK(bad.Step(*rb, "w").reason.find(secret) == std::string::npos);
 }
+
+TEST_CASE("an output file replaced by a FIFO or grown past 16 MiB fails the step, no hang",
+          "[steps][exec][outputs]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(
+      "version: 1\nname: t\nsteps:\n"
+      "  - id: fifo\n    uses: exec\n    continue_on_error: true\n"
+      "    with: {shell: true, run: 'rm \"$RUNBOOK_OUTPUT\" && mkfifo \"$RUNBOOK_OUTPUT\"'}\n"
+      "  - id: big\n    uses: exec\n    continue_on_error: true\n"
+      "    with: {shell: true, run: 'yes a=1 | head -c 17000000 >> \"$RUNBOOK_OUTPUT\"'}\n",
+      rb);
+  CHECK_THAT(ran.Step(*rb, "fifo").reason, Catch::Contains("is a FIFO, not a regular file"));
+  CHECK_THAT(ran.Step(*rb, "big").reason, Catch::Contains("is larger than 16777216 bytes"));
+}

@@ -130,3 +130,11 @@ TEST_CASE("the recorded parameters of a command hold its argv as it ran", "[valu
   // `run: 3.10` with shell: true is the script "3.10" (a command not found, exit 127).
   CHECK(ran.Step(*rb, "b").attempts.back().exit_code == 127);
 }
+
+TEST_CASE("a step's load-time checks see a written number given for text as that text",
+          "[values][written]") {
+  // s3-sync's part_size is a size string: 1000 (bytes) is below S3's 5MiB part minimum.
+  CHECK_THAT(Diagnose("version: 1\nname: t\nsteps:\n  - id: s\n    uses: s3-sync\n"
+                      "    with: {source: a, dest: b, part_size: 1000}\n"),
+             Catch::Contains("part_size must be from 5MiB to 5GiB (S3's part limits), not '1000'"));
+}

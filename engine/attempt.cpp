@@ -16,7 +16,9 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
   Value::Map params = resolved.value().as_map();
   for (const ParamSpec& spec : step.type->spec().params) {
     auto it = params.find(spec.name);
-    if (it == params.end() || it->second.is_null()) {  // null: as if not given
+    // An expression's null: as if not given. A `~` written in the runbook is checked like
+    // any value (for a string it is "", as in GitHub Actions).
+    if (it == params.end() || (it->second.is_null() && !it->second.written())) {
       if (!spec.default_value.is_null())
         params[spec.name] = spec.default_value;
       else if (it != params.end())

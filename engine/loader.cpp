@@ -2,15 +2,17 @@
 // loader_steps.cpp and cross-checked in loader_check.cpp.
 #include "engine/loader.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "engine/loader_internal.h"
 #include "engine/plugin/check_value.h"
 #include "engine/source/snode_value.h"
 #include "engine/source/yaml_reader.h"
+#include "engine/util/input_file.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -204,18 +206,47 @@ std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string te
   return diags.has_errors() ? nullptr : std::move(rb);
 }
 
+namespace {
+
+// Why `path` cannot be read as a runbook ("is a directory, not a runbook file", "cannot read
+// the file: No such file or directory"); "" for a regular file.
+std::string NotARunbookFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return "cannot read the file: " + std::string(std::strerror(errno));
+  if (S_ISREG(st.st_mode)) return "";
+  return "is " + std::string(S_ISDIR(st.st_mode) ? "a directory" : FileKindName(st.st_mode)) +
+         ", not a runbook file";
+}
+
+}  // namespace
+
 bool ReadRunbookSource(const std::string& path, SourceText& out, Diagnostics& diags) {
   out.path = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.Error(path, {}, "cannot read the file: " + std::string(std::strerror(errno)));
+  if (std::string why = NotARunbookFile(path); !why.empty()) {
+    diags.Error(path, {}, why);
+    return false;
+  }
+  // Opened without blocking and checked again once open (input_file.h): a FIFO put there
+  // in between is refused, never waited on.
+  auto file = OpenInputStream(path);
+  if (!file.ok()) {
+    std::string why = "cannot read the file: " + std::string(std::strerror(errno));
+    std::string now = NotARunbookFile(path);
+    diags.Error(path, {}, now.empty() ? why : now);
     return false;
   }
   // Read at most one byte past the limit: an oversized file is refused, not slurped.
   constexpr size_t kLimit = YamlLimits{}.max_bytes + 1;
   out.text.assign(kLimit, '\0');
-  in.read(out.text.data(), static_cast<std::streamsize>(kLimit));
-  out.text.resize(static_cast<size_t>(in.gcount()));
+  size_t n = std::fread(out.text.data(), 1, kLimit, file.value());
+  int err = std::ferror(file.value()) ? errno : 0;
+  std::fclose(file.value());
+  out.text.resize(n);
+  if (err != 0) {
+    diags.Error(path, {}, "cannot read the file: " + std::string(std::strerror(err)));
+    return false;
+  }
   return true;
 }
 

@@ -130,6 +130,7 @@ TNode FieldReader::Tree(const SNode& node) {
   out.loc = node.loc;
   switch (node.kind) {
     case SNode::Kind::kNull:
+      out.literal = ScalarValue(node);
       return out;
     case SNode::Kind::kScalar:
       if (HasExpressionMarker(node.text)) {

@@ -133,9 +133,10 @@ void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
       const ParamSpec* p = spec.FindParam(key);
       if (p == nullptr) continue;
       std::optional<Value> v = tnode.StaticValue();
-      if (v) {
+      if (v) {  // Configure sees a fitting value in the shape Run will (`part_size: 1000`: text)
         std::string error = CheckValue(*p, *v);
         if (!error.empty()) r.Error(tnode.loc, "parameter '" + key + "': " + error);
+        if (error.empty()) v = NormaliseValue(*p, std::move(*v));
       } else {
         CheckTemplateType(r, *p, tnode);
       }
@@ -208,7 +209,7 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what) 
   TemplateMap out;
   if (!r.ExpectMap(node, what)) return out;
   for (const auto& [key, value] : node.entries) {
-    if (!value.is_scalar()) {
+    if (!value.is_scalar() && !value.is_null()) {  // `~` is "", as in GitHub Actions
       r.Error(value.loc,
               what + " value of '" + key.text + "' must be a string, found " + value.KindName());
       continue;

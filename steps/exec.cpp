@@ -1,13 +1,15 @@
 // exec: runs a command (an argv list, or a string through /bin/sh with shell: true).
-// Outputs: exit_code, plus every key=value line the command writes to $RUNBOOK_OUTPUT.
+// Outputs: exit_code, plus what the command writes to $RUNBOOK_OUTPUT (name=value lines and
+// name<<DELIMITER blocks, steps/common/output_file.h).
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include "engine/plugin/registry.h"
 #include "engine/util/strings.h"
+#include "steps/common/files.h"
+#include "steps/common/output_file.h"
 
 namespace runbook {
 namespace {
@@ -18,8 +20,12 @@ StepSpec MakeSpec() {
   s.summary = "run a command: an argv list, or a string with shell: true";
   s.description =
       "Runs one command in its own process group with stdin from /dev/null. stdout and stderr "
-      "are captured separately (head and tail kept) and streamed to the live view. Lines "
-      "`key=value` written to the file named by $RUNBOOK_OUTPUT become outputs.";
+      "are captured separately (head and tail kept) and streamed to the live view. The "
+      "command writes outputs to the file named by $RUNBOOK_OUTPUT as GitHub Actions does: "
+      "`name=value` lines, and `name<<DELIMITER`, the value's lines, then `DELIMITER` alone "
+      "on a line for a multi-line value. Empty lines are ignored; names follow the step id "
+      "pattern; `exit_code` cannot be written. A malformed line, a block that never ends or "
+      "a file over 16 MiB fails the step, naming the line.";
   s.params = {
       {"run",
        ParamType::kAny,
@@ -89,17 +95,17 @@ std::vector<std::string> Argv(const Value& params, std::string& error) {
   return argv;
 }
 
-// Reads key=value lines (the GitHub Actions $GITHUB_OUTPUT convention, single-line form).
-Value::Map ReadOutputs(const std::string& path) {
-  Value::Map out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t eq = line.find('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    out[Trim(line.substr(0, eq))] = Value(line.substr(eq + 1));
-  }
-  return out;
+constexpr size_t kMaxOutputBytes = 16u << 20;
+
+// Reads the outputs the command wrote (steps/common/output_file.h for the format).
+Result<Value::Map> ReadOutputs(const std::string& path, const StepContext& ctx,
+                               const StepSpec& spec) {
+  // Opened without blocking (a FIFO put in its place never hangs the run), and bounded.
+  auto text = ReadWholeFile(path, kMaxOutputBytes);
+  if (!text.ok()) return Status::Error("$RUNBOOK_OUTPUT: " + text.status().message());
+  std::vector<std::string> builtins;
+  for (const OutputSpec& o : spec.outputs) builtins.push_back(o.name);
+  return ParseOutputFile(text.value(), builtins, ctx.redact);
 }
 
 class Exec final : public StepType {
@@ -111,9 +117,10 @@ class Exec final : public StepType {
     const ConfigParam* shell = with.Find("shell");
     bool use_shell = shell && shell->value && shell->value->is_bool() && shell->value->as_bool();
     if (run == nullptr || !run->value) return;
-    if (use_shell && !run->value->is_string()) {
+    bool text = run->value->is_string() || run->value->written();  // `run: 3.10` is text
+    if (use_shell && !text) {
       report.Error(run->loc, "with shell: true, run must be a string, found a list");
-    } else if (!use_shell && run->value->is_string()) {
+    } else if (!use_shell && text) {
       report.Error(run->loc,
                    "run is a string; give an argv list ([cmd, arg, ...]) or set "
                    "shell: true to run it through /bin/sh");
@@ -151,7 +158,10 @@ class Exec final : public StepType {
     AttemptResult r = Judge(ctx.params, pr);
     if (!output_file.empty()) {
       if (r.status == AttemptStatus::kSuccess) {
-        for (auto& [k, v] : ReadOutputs(output_file)) r.outputs[k] = v;
+        auto outputs = ReadOutputs(output_file, ctx, spec_);
+        if (!outputs.ok()) r = FailedOutputs(std::move(r), outputs.status().message());
+        if (outputs.ok())
+          for (auto& [k, v] : outputs.value()) r.outputs[k] = std::move(v);
       }
       unlink(output_file.c_str());
     }
@@ -166,6 +176,15 @@ class Exec final : public StepType {
     if (fd < 0) return "";
     close(fd);
     return path;
+  }
+
+  // The command succeeded but its outputs are malformed: the step fails, keeping the
+  // command's captured text and exit code for the record.
+  static AttemptResult FailedOutputs(AttemptResult r, std::string error) {
+    r.status = AttemptStatus::kFailure;
+    r.error = std::move(error);
+    r.outputs.clear();
+    return r;
   }
 
   static AttemptResult Judge(const Value& params, const ProcessResult& pr) {

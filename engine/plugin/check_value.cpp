@@ -21,42 +21,48 @@ std::string Quote(const std::string& s) {
   return "'" + shown + "'";
 }
 
+// A string, or a plain YAML scalar that becomes its text as written where text is wanted.
+bool IsText(const Value& v) { return v.is_string() || v.written(); }
+
 std::string CheckType(ParamType type, const Value& v) {
   auto expected = [&](const char* what) {
     return std::string("expected ") + what + ", found " + DescribeFound(v);
   };
   switch (type) {
     case ParamType::kString:
-      return v.is_string() ? "" : expected("a string");
+      return IsText(v) ? "" : expected("a string");
     case ParamType::kInteger:
       if (v.is_int()) return "";
       // Beyond 2^53 a double is no exact integer (and beyond 2^63 none converts at all).
       if (v.kind() == Value::Kind::kDouble && std::floor(v.as_double()) == v.as_double() &&
           std::fabs(v.as_double()) <= 9007199254740992.0)
         return "";
+      if (v.written() && std::floor(v.as_double()) == v.as_double())
+        return Quote(v.ToText()) + " is out of range for an integer (-2^63 to 2^63-1)";
       return expected("an integer");
     case ParamType::kNumber:
       return v.is_number() ? "" : expected("a number");
     case ParamType::kBoolean:
       return v.is_bool() ? "" : expected("a boolean (true or false)");
     case ParamType::kDuration:
-      if (!v.is_string()) return expected("a duration such as '30s' or '1h30m'");
-      return ParseDuration(v.as_string()) ? ""
-                                          : "invalid duration " + Quote(v.as_string()) +
-                                                "; expected a duration such as '500ms', '30s', "
-                                                "'10m' or '1h30m'";
+      if (!IsText(v)) return expected("a duration such as '30s' or '1h30m'");
+      return ParseDuration(v.ToText()) ? ""
+                                       : "invalid duration " + Quote(v.ToText()) +
+                                             "; expected a duration such as '500ms', '30s', "
+                                             "'10m' or '1h30m'";
     case ParamType::kStringList:
-      if (v.is_string()) return "";
+      if (IsText(v)) return "";
       if (!v.is_list()) return expected("a list of strings");
       for (const Value& item : v.as_list()) {  // an item known later is checked then
-        if (!item.is_string() && !item.is_unknown())
+        if (!IsText(item) && !item.is_unknown())
           return "expected a list of strings, found an item that is " + DescribeFound(item);
       }
       return "";
     case ParamType::kStringMap:
       if (!v.is_map()) return expected("a mapping of strings");
       for (const auto& [key, item] : v.as_map()) {
-        if (item.is_map() || item.is_list() || item.is_null()) {  // unknown items pass
+        // Unknown items pass; a written `~` is "".
+        if (item.is_map() || item.is_list() || (item.is_null() && !item.written())) {
           return "expected a string for key '" + key + "', found " + DescribeFound(item);
         }
       }
@@ -121,19 +127,43 @@ std::string CheckValue(const ParamSpec& spec, const Value& value) {
   return "";
 }
 
+// Where text is wanted a written scalar becomes its source text; where a number or a
+// boolean is wanted it becomes a plain typed value (its text is no longer kept).
 Value NormaliseValue(const ParamSpec& spec, Value value) {
-  if (spec.type == ParamType::kStringList && value.is_string()) {
-    return Value(Value::List{std::move(value)});
+  auto text = [](const Value& v) { return v.written() ? Value(v.ToText()) : v; };
+  switch (spec.type) {
+    case ParamType::kString:
+    case ParamType::kDuration:
+      return text(value);
+    case ParamType::kStringList: {
+      if (IsText(value)) return Value(Value::List{text(value)});
+      if (!value.is_list()) return value;
+      Value::List out;
+      for (const Value& item : value.as_list()) out.push_back(text(item));
+      return Value(std::move(out));
+    }
+    case ParamType::kStringMap: {
+      if (!value.is_map()) return value;
+      Value::Map out;
+      for (const auto& [key, item] : value.as_map()) out[key] = Value(item.ToText());
+      return Value(std::move(out));
+    }
+    case ParamType::kInteger:
+      return value.is_number() ? Value(value.as_int()) : value;
+    case ParamType::kNumber:
+      if (!value.is_number()) return value;
+      return value.is_int() ? Value(value.as_int()) : Value(value.as_double());
+    case ParamType::kBoolean:
+      return value.is_bool() ? Value(value.as_bool()) : value;
+    case ParamType::kAny: {  // a command: a string or argv, whose items are text
+      if (!value.is_list()) return text(value);
+      Value::List out;
+      for (const Value& item : value.as_list()) out.push_back(text(item));
+      return Value(std::move(out));
+    }
+    default:
+      return value;
   }
-  if (spec.type == ParamType::kInteger && value.kind() == Value::Kind::kDouble) {
-    return Value(value.as_int());
-  }
-  if (spec.type == ParamType::kStringMap && value.is_map()) {
-    Value::Map out;
-    for (const auto& [key, item] : value.as_map()) out[key] = Value(item.ToText());
-    return Value(std::move(out));
-  }
-  return value;
 }
 
 namespace {

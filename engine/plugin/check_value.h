@@ -10,11 +10,14 @@
 
 namespace runbook {
 
-// "" when `value` fits `spec`; otherwise what was expected and what was found.
+// "" when `value` fits `spec`; otherwise what was expected and what was found. A plain
+// YAML scalar (`3.10`, `true`, `~`) fits a string: it is taken as written.
 std::string CheckValue(const ParamSpec& spec, const Value& value);
 
 // The value in the shape a step reads it: single string -> list for kStringList,
-// integers -> numbers where a number is wanted. Call after CheckValue succeeded.
+// integers -> numbers where a number is wanted; a plain YAML scalar (Value::Written) becomes
+// its source text where text is wanted (string, duration, string list and map items, any:
+// a command) and a plain typed value elsewhere. Call after CheckValue succeeded.
 Value NormaliseValue(const ParamSpec& spec, Value value);
 
 // "string 'abc'", "integer 5", "a list" — how a found value is named in messages.

@@ -1,18 +1,24 @@
 #include "engine/source/snode_value.h"
 
-#include <cerrno>
+#include <charconv>
 #include <cstdlib>
+#include <optional>
 
 namespace runbook {
 namespace {
 
-bool IsInteger(const std::string& s) {
+// [-+]? digits, within int64 (a longer one is read as a float: 12345678901234567890).
+std::optional<int64_t> Integer(const std::string& s) {
   size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (i >= s.size() || s.size() > 19) return false;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
+  if (i >= s.size()) return std::nullopt;
+  for (size_t j = i; j < s.size(); ++j) {
+    if (s[j] < '0' || s[j] > '9') return std::nullopt;
   }
-  return true;
+  int64_t n = 0;
+  const char* first = s.data() + (s[0] == '+' ? 1 : 0);
+  auto [ptr, ec] = std::from_chars(first, s.data() + s.size(), n);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return n;
 }
 
 // [-+]? (digits [. digits?] | . digits) ([eE] [-+]? digits)?
@@ -41,20 +47,18 @@ bool IsFloat(const std::string& s) {
 }  // namespace
 
 Value ScalarValue(const SNode& n) {
-  if (n.is_null()) return Value();
+  if (n.is_null()) return Value::Written(Value(), "");
   if (n.quoted || n.text.empty()) return Value(n.text);
   const std::string& s = n.text;
-  if (s == "true") return Value(true);
-  if (s == "false") return Value(false);
-  if (IsInteger(s)) return Value(static_cast<int64_t>(std::strtoll(s.c_str(), nullptr, 10)));
-  if (IsFloat(s)) return Value(std::strtod(s.c_str(), nullptr));
+  if (s == "true" || s == "false") return Value::Written(Value(s == "true"), s);
+  if (auto i = Integer(s)) return Value::Written(Value(*i), s);
+  if (IsFloat(s)) return Value::Written(Value(std::strtod(s.c_str(), nullptr)), s);
   return Value(s);
 }
 
 Value ToValue(const SNode& node) {
   switch (node.kind) {
     case SNode::Kind::kNull:
-      return Value();
     case SNode::Kind::kScalar:
       return ScalarValue(node);
     case SNode::Kind::kSeq: {

@@ -157,6 +157,43 @@ class Builder final : public YAML::EventHandler {
   size_t nodes_ = 0;
 };
 
+// Stops the parser at the start of a second document, remembering where it starts.
+class SecondDocument final : public YAML::EventHandler {
+ public:
+  YAML::Mark start;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start = mark;
+    throw Abort{};
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// A runbook file holds one document: anything after it but comments, blank lines and `...`
+// is an error where it starts (PyYAML: "expected a single document in the stream").
+void CheckSingleDocument(YAML::Parser& parser, const SourceText& source, Diagnostics& diags) {
+  SecondDocument second;
+  try {
+    parser.HandleNextDocument(second);
+  } catch (const Abort&) {
+    const YAML::Mark& at = second.start;
+    bool marker = at.column == 0 && StartsWith(source.Line(at.line + 1), "---");
+    diags.Error(source.path, LocOf(at, marker ? 3 : 1),
+                "a second YAML document starts here; a runbook file holds exactly one "
+                "document (move the second one to a file of its own)");
+  }
+}
+
 bool CheckBytes(const SourceText& source, Diagnostics& diags, const YamlLimits& limits) {
   const std::string& text = source.text;
   if (text.size() > limits.max_bytes) {
@@ -195,6 +232,7 @@ std::optional<SNode> ReadYaml(const SourceText& source, Diagnostics& diags,
   try {
     YAML::Parser parser(in);
     parser.HandleNextDocument(builder);
+    CheckSingleDocument(parser, source, diags);
   } catch (const Abort&) {
     return std::nullopt;
   } catch (const YAML::ParserException& e) {

@@ -18,7 +18,8 @@ struct YamlLimits {
   int max_depth = 256;           // nesting after alias expansion
 };
 
-// Errors (syntax, encoding, limits, duplicate keys) go to `diags` located in `source`.
+// Errors (syntax, encoding, limits, duplicate keys, a second document) go to `diags` located
+// in `source`.
 // Returns the root, or nullopt when the document could not be read at all.
 std::optional<SNode> ReadYaml(const SourceText& source, Diagnostics& diags,
                               const YamlLimits& limits = {});

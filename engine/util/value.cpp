@@ -14,6 +14,15 @@ Value Value::Unknown(std::string text) {
   return v;
 }
 
+Value Value::Written(Value typed, std::string text) {
+  if (typed.kind_ != Kind::kNull && typed.kind_ != Kind::kBool && typed.kind_ != Kind::kInt &&
+      typed.kind_ != Kind::kDouble)
+    return typed;
+  typed.written_ = true;
+  typed.str_ = typed.kind_ == Kind::kNull ? std::string() : std::move(text);
+  return typed;
+}
+
 const Value::List& Value::as_list() const {
   static const List kEmpty;
   return list_ ? *list_ : kEmpty;
@@ -74,7 +83,7 @@ std::string Value::ToText() const {
     case Kind::kUnknown:
       return str_;
     default:
-      return ToJson(*this);
+      return written_ ? str_ : ToJson(*this);
   }
 }
 

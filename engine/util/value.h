@@ -30,6 +30,11 @@ class Value {
   Value(Map m);                                                       // NOLINT
   // A value known only at run time; `text` is how it is shown ("${{ steps.a.outputs.x }}").
   static Value Unknown(std::string text);
+  // A plain YAML scalar read as a number, boolean or null, keeping its text as written
+  // (`3.10`, `0755`, `true`; a null's text is ""): ToText() and as_string() give that text,
+  // so wherever it becomes a string it arrives exactly as written, while arithmetic and
+  // comparisons use the typed value. A string `typed` is returned as is.
+  static Value Written(Value typed, std::string text);
 
   Kind kind() const { return kind_; }
   bool is_null() const { return kind_ == Kind::kNull; }
@@ -40,11 +45,14 @@ class Value {
   bool is_list() const { return kind_ == Kind::kList; }
   bool is_map() const { return kind_ == Kind::kMap; }
   bool is_unknown() const { return kind_ == Kind::kUnknown; }
+  // A YAML scalar that keeps its source text (see Written).
+  bool written() const { return written_; }
 
   bool as_bool() const { return int_ != 0; }
   int64_t as_int() const { return kind_ == Kind::kDouble ? static_cast<int64_t>(double_) : int_; }
   double as_double() const { return kind_ == Kind::kInt ? static_cast<double>(int_) : double_; }
-  const std::string& as_string() const { return str_; }  // also the Unknown's text
+  // Also the Unknown's text and a written scalar's text; "" for other non-strings.
+  const std::string& as_string() const { return str_; }
   const List& as_list() const;
   const Map& as_map() const;
   List& mutable_list();
@@ -55,8 +63,8 @@ class Value {
 
   // Truthiness for conditions: false, null, 0, "" and empty collections are false.
   bool Truthy() const;
-  // Plain text for interpolation: strings as-is, numbers and bools as JSON, null as "",
-  // lists and maps as compact JSON.
+  // Plain text for interpolation: strings as-is, a written scalar as written, other numbers
+  // and bools as JSON, null as "", lists and maps as compact JSON.
   std::string ToText() const;
   static const char* KindName(Kind kind);
 
@@ -64,6 +72,7 @@ class Value {
 
  private:
   Kind kind_ = Kind::kNull;
+  bool written_ = false;  // str_ holds the scalar's source text
   int64_t int_ = 0;
   double double_ = 0;
   std::string str_;

@@ -1,0 +1,140 @@
+// Values arrive exactly as written (issue 13 C1): a plain YAML scalar that becomes a string
+// (env values, argv items, string parameters, string params of the runbook, text around an
+// expression) is its source text; it is a number only where a number is wanted.
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// A step that writes its argv (after $0, the file) and the named variables, one a line.
+std::string Printer(const std::string& file, const std::string& vars, const std::string& args) {
+  std::string script =
+      "for v in " + vars + "; do printenv $v; done > \"$0\"; printf \"%s\\n\" \"$@\" >> \"$0\"";
+  return "    with:\n      run: [sh, -c, '" + script + "', '" + file + "', " + args + "]\n";
+}
+
+std::string RunAndRead(const std::string& text, const std::string& file) {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(text, rb);
+  REQUIRE(rb != nullptr);
+  CHECK(ran.result.status == "success");
+  return ReadFile(file);
+}
+
+}  // namespace
+
+TEST_CASE("issue 13 C1: env and argv get 3.10, 0755 and a 20-digit id as written",
+          "[values][written]") {
+  std::string file = TempDir() + "/seen";
+  std::string text =
+      "version: 1\nname: t\nenv: {TOP: 3.10}\nsteps:\n  - id: show\n    uses: exec\n"
+      "    env: {STEP: 0755}\n" +
+      Printer(file, "PYVER MODE ID TOP STEP", "3.10, 0755, 12345678901234567890") +
+      "      env: { PYVER: 3.10, MODE: 0755, ID: 12345678901234567890 }\n";
+  CHECK(RunAndRead(text, file) ==
+        "3.10\n0755\n12345678901234567890\n3.10\n0755\n"
+        "3.10\n0755\n12345678901234567890\n");
+}
+
+TEST_CASE("every plain scalar kind reaches env and argv as written; ~ and null are empty",
+          "[values][written]") {
+  std::string file = TempDir() + "/seen";
+  const char* kinds = "true, yes, on, 1e3, 0x1F, +1, .5, 1_000, -0, 1.0, 007, ~, null, ''";
+  std::string text =
+      "version: 1\nname: t\nsteps:\n  - id: show\n    uses: exec\n" +
+      Printer(file, "A B C D E F G H I J K L M", kinds) +
+      "      env: {A: true, B: yes, C: on, D: 1e3, E: 0x1F, F: +1, G: .5, H: 1_000, I: -0,\n"
+      "            J: 1.0, K: 007, L: ~, M: null}\n";
+  std::string row = "true\nyes\non\n1e3\n0x1F\n+1\n.5\n1_000\n-0\n1.0\n007\n\n\n";
+  CHECK(RunAndRead(text, file) == row + row + "\n");
+}
+
+TEST_CASE("string params of the runbook and of a step keep the text; numbers stay numbers",
+          "[values][written]") {
+  std::string file = TempDir() + "/seen";
+  std::string text =
+      "version: 1\nname: t\nparams:\n"
+      "  ver: {type: string, default: 3.10}\n"
+      "  flag: {type: string, default: true}\n"
+      "  mode: {type: integer, default: 0755}\n"
+      "  ratio: {type: number, default: 1.50}\n"
+      "  list: {type: list, default: [3.10, 0755]}\n"
+      "steps:\n"
+      "  - id: note\n    uses: log\n    with: {message: 3.10, outputs: {v: 3.10}}\n"
+      "  - id: show\n    uses: exec\n    needs: [note]\n"
+      "    if: ${{ steps.note.outputs.v == 3.1 && params.mode == 755 }}\n" +
+      Printer(file, "",
+              "'${{ params.ver }}', '${{ params.flag }}', '${{ params.mode }}', "
+              "'${{ params.ratio }}', '${{ params.list[0] }}', 'v${{ params.list[1] }}-x', "
+              "'${{ steps.note.outputs.v }}', '${{ params.mode + 1 }}', '${{ 3.10 }}'");
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(text, rb);
+  REQUIRE(rb != nullptr);
+  CHECK(ran.result.status == "success");
+  CHECK(ran.Step(*rb, "note").params.Find("message")->is_string());
+  CHECK(ran.Step(*rb, "note").params.Find("message")->as_string() == "3.10");
+  // An expression's own literal is a number: `${{ 3.10 }}` is 3.1 (quote it for text).
+  CHECK(ReadFile(file) == "3.10\ntrue\n755\n1.5\n3.10\nv0755-x\n3.10\n756\n3.1\n");
+}
+
+TEST_CASE("a step's string parameter given ~ is empty, not absent", "[values][written]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(
+      "version: 1\nname: t\nsteps:\n  - id: note\n    uses: log\n    with: {message: ~}\n", rb);
+  REQUIRE(rb != nullptr);
+  CHECK(ran.result.status == "success");
+  REQUIRE(ran.Step(*rb, "note").params.Find("message") != nullptr);
+  CHECK(ran.Step(*rb, "note").params.Find("message")->as_string().empty());
+}
+
+TEST_CASE("a written number is still checked where a number is wanted", "[values][written]") {
+  CHECK(Diagnose("version: 1\nname: t\nparams:\n"
+                 "  n: {type: integer, default: 12345678901234567890}\nsteps: []\n") ==
+        "test.yaml:4:31: error: default of param 'n': '12345678901234567890' is out of range "
+        "for an integer (-2^63 to 2^63-1)\n"
+        "    4 |   n: {type: integer, default: 12345678901234567890}\n"
+        "      |                               ^~~~~~~~~~~~~~~~~~~~\n");
+  CHECK(Diagnose("version: 1\nname: t\nparams:\n"
+                 "  n: {type: integer, default: 9999999999999999999}\nsteps: []\n")
+            .find("'9999999999999999999' is out of range for an integer") != std::string::npos);
+}
+
+TEST_CASE("--set gives a string param its text as typed", "[values][written][cli]") {
+  std::string dir = TempDir();
+  std::string file = dir + "/seen";
+  std::string text =
+      "version: 1\nname: t\nparams:\n  ver: {type: string}\nsteps:\n"
+      "  - id: show\n    uses: exec\n" +
+      Printer(file, "", "'${{ params.ver }}'");
+  WriteFile(dir, "t.yaml", text);
+  Command run = Shell("cd " + dir + " && " + Binary() + " run t.yaml --set ver=3.10 --audit-db " +
+                      dir + "/a.db");
+  CHECK(run.exit_code == 0);
+  CHECK(ReadFile(file) == "3.10\n");
+}
+
+TEST_CASE("the recorded parameters of a command hold its argv as it ran", "[values][written]") {
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(
+      "version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
+      "    with: {run: [echo, 3.10, 0755, ~]}\n"
+      "  - id: b\n    uses: exec\n    with: {shell: true, run: 3.10}\n",
+      rb);
+  REQUIRE(rb != nullptr);
+  CHECK(ran.Step(*rb, "a").params.Find("run")->as_list() ==
+        Value::List{Value("echo"), Value("3.10"), Value("0755"), Value("")});
+  // `run: 3.10` with shell: true is the script "3.10" (a command not found, exit 127).
+  CHECK(ran.Step(*rb, "b").attempts.back().exit_code == 127);
+}
+
+TEST_CASE("a step's load-time checks see a written number given for text as that text",
+          "[values][written]") {
+  // s3-sync's part_size is a size string: 1000 (bytes) is below S3's 5MiB part minimum.
+  CHECK_THAT(Diagnose("version: 1\nname: t\nsteps:\n  - id: s\n    uses: s3-sync\n"
+                      "    with: {source: a, dest: b, part_size: 1000}\n"),
+             Catch::Contains("part_size must be from 5MiB to 5GiB (S3's part limits), not '1000'"));
+}

@@ -134,3 +134,13 @@ TEST_CASE("the work budget is shared by a template's expressions", "[limits]") {
   REQUIRE(!spent.ok());
   CHECK(spent.status().message().find("too much work") != std::string::npos);
 }
+
+TEST_CASE("integer edge cases give values or errors, not undefined behaviour", "[limits]") {
+  std::string min = "(-922337203685477580 * 10 - 8)";  // the most negative 64-bit integer
+  CHECK(EvalError("-" + min) == "ok");
+  CHECK(EvalError("abs(" + min + ")") == "ok");
+  CHECK(EvalError(min + " / -1") == "ok");
+  CHECK(EvalError("round(1.5, 1e300)") == "ok");
+  CHECK(EvalError("fromJSON('[1]')[1e300]").find("out of range") != std::string::npos);
+  CHECK(EvalError("fromJSON('[1]')[-1]").find("out of range") != std::string::npos);
+}

@@ -64,7 +64,7 @@ TEST_CASE("deep parentheses, ! chains and nested calls: located errors", "[limit
       "expression too deep");
 }
 
-TEST_CASE("format() nested nine deep: plan and run stop at the value limit", "[limits][cli]") {
+TEST_CASE("format() nested nine deep: validate finds it, located", "[limits][cli]") {
   std::string ten = "'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'";
   std::string expr = Repeat("format(" + ten + ", ", 9) + "'x'" + std::string(9, ')');
   std::string dir = TempDir();
@@ -72,16 +72,37 @@ TEST_CASE("format() nested nine deep: plan and run stop at the value limit", "[l
                                "version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
                                "    with:\n      run: [echo, \"${{ " +
                                    expr + " }}\"]\n");
+  for (const char* command : {"validate ", "plan ", "run "}) {
+    INFO(command);
+    Command c = Shell(Run(command + file), 60);
+    CHECK(c.exit_code == 2);
+    // The innermost format() over 4 MiB: the third from the outside (10^7 characters), two
+    // calls of 41 characters after the expression's start at column 24.
+    CHECK(c.err.find(file + ":7:" + std::to_string(24 + 2 * 41) +
+                     ": error: format() would produce more than 4 MiB") != std::string::npos);
+  }
+}
+
+TEST_CASE("format() nested around a parameter: plan and run stop at the value limit",
+          "[limits][cli]") {
+  std::string ten = "'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'";
+  std::string expr = Repeat("format(" + ten + ", ", 9) + "params.s" + std::string(9, ')');
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "format.yaml",
+                               "version: 1\nname: t\nparams: {s: {type: string, default: x}}\n"
+                               "steps:\n  - id: a\n    uses: exec\n"
+                               "    with:\n      run: [echo, \"${{ " +
+                                   expr + " }}\"]\n");
   CHECK(Shell(Run("validate " + file)).exit_code == 0);
   Command plan = Shell(Run("plan " + file), 60);
   CHECK(plan.exit_code < 128);
   CHECK(plan.out.find("format() would produce more than 4 MiB") != std::string::npos);
-  CHECK(plan.out.find("(at line 7, column") != std::string::npos);
+  CHECK(plan.out.find("(at line 8, column") != std::string::npos);
   Command run = Shell(Run("run " + file), 60);
   CHECK(run.exit_code == 1);
   std::string all = run.out + run.err;
   CHECK(all.find("format() would produce more than 4 MiB") != std::string::npos);
-  CHECK(all.find("(at line 7, column") != std::string::npos);
+  CHECK(all.find("(at line 8, column") != std::string::npos);
 }
 
 TEST_CASE("toJSON nested and a long template in env: run stops at the limits", "[limits][cli]") {

@@ -144,3 +144,36 @@ TEST_CASE("integer edge cases give values or errors, not undefined behaviour", "
   CHECK(EvalError("fromJSON('[1]')[1e300]").find("out of range") != std::string::npos);
   CHECK(EvalError("fromJSON('[1]')[-1]").find("out of range") != std::string::npos);
 }
+
+namespace {
+
+struct AnyCheckScope : CheckScope {
+  SType Lookup(const std::vector<std::string>&, std::string&) const override {
+    return SType::kString;
+  }
+  bool AllowStatusFunctions() const override { return true; }
+};
+
+ExprError CheckError(const std::string& text) {
+  ExprError error;
+  ExprPtr e = ParseExpression(text, error);
+  REQUIRE(e);
+  CheckExpression(*e, AnyCheckScope(), error);
+  return error;
+}
+
+}  // namespace
+
+TEST_CASE("the checker finds text over the limit built from literals alone", "[limits]") {
+  std::string ten = "format('{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}', ";
+  ExprError error = CheckError(Repeat(ten, 9) + "'x'" + std::string(9, ')'));
+  CHECK(error.message.find("more than 4 MiB") != std::string::npos);
+  CHECK(error.offset == 2 * static_cast<int>(ten.size()));  // the innermost one over
+  // Escaped braces are text, not placeholders; a parameter's size is not known here.
+  CHECK(CheckError(Repeat("format('{{0}{0}}}{{0}}', ", 9) + "'x'" + std::string(9, ')'))
+            .message.empty());
+  CHECK(CheckError(Repeat(ten, 9) + "params.s" + std::string(9, ')')).message.empty());
+  CHECK(CheckError(Repeat("toJSON(", 5) + Repeat(ten, 7) + "'x'" + std::string(12, ')'))
+            .message.find("more than 4 MiB") != std::string::npos);
+  CHECK(CheckError(Repeat(ten, 6) + "'x'" + std::string(6, ')')).message.empty());
+}

@@ -25,6 +25,13 @@ std::string WithCondition(const std::string& condition) {
          condition + "\"\n";
 }
 
+// One exec step whose argument is `arg` (a double-quoted YAML scalar), on line 7 plus the
+// number of lines in `head`.
+std::string EchoRunbook(const std::string& head, const std::string& arg) {
+  return "version: 1\nname: t\n" + head + "steps:\n  - id: a\n    uses: exec\n    with:\n" +
+         "      run: [echo, \"" + arg + "\"]\n";
+}
+
 // validate, plan and run all refuse `file` with `message` at line 7 (the `if`), exit 2.
 void CheckRefusedAtLine7(const std::string& file, const std::string& message) {
   for (const char* command : {"validate ", "plan ", "run "}) {
@@ -68,10 +75,7 @@ TEST_CASE("format() nested nine deep: validate finds it, located", "[limits][cli
   std::string ten = "'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'";
   std::string expr = Repeat("format(" + ten + ", ", 9) + "'x'" + std::string(9, ')');
   std::string dir = TempDir();
-  std::string file = WriteFile(dir, "format.yaml",
-                               "version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
-                               "    with:\n      run: [echo, \"${{ " +
-                                   expr + " }}\"]\n");
+  std::string file = WriteFile(dir, "format.yaml", EchoRunbook("", "${{ " + expr + " }}"));
   for (const char* command : {"validate ", "plan ", "run "}) {
     INFO(command);
     Command c = Shell(Run(command + file), 60);
@@ -88,11 +92,9 @@ TEST_CASE("format() nested around a parameter: plan and run stop at the value li
   std::string ten = "'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'";
   std::string expr = Repeat("format(" + ten + ", ", 9) + "params.s" + std::string(9, ')');
   std::string dir = TempDir();
-  std::string file = WriteFile(dir, "format.yaml",
-                               "version: 1\nname: t\nparams: {s: {type: string, default: x}}\n"
-                               "steps:\n  - id: a\n    uses: exec\n"
-                               "    with:\n      run: [echo, \"${{ " +
-                                   expr + " }}\"]\n");
+  std::string file =
+      WriteFile(dir, "format.yaml",
+                EchoRunbook("params: {s: {type: string, default: x}}\n", "${{ " + expr + " }}"));
   CHECK(Shell(Run("validate " + file)).exit_code == 0);
   Command plan = Shell(Run("plan " + file), 60);
   CHECK(plan.exit_code < 128);

@@ -152,3 +152,21 @@ TEST_CASE("100,000 distinct keys are fine; one duplicate at the end is located",
   CHECK(c.exit_code == 2);
   CHECK(c.err.find(bad + ":100004:3: error: duplicate key 'K7'") != std::string::npos);
 }
+
+TEST_CASE("20,000 steps that need unknown steps: every one located, in linear time",
+          "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string text = "version: 1\nname: t\nsteps:\n";
+  for (int i = 0; i < 20'000; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: log, needs: [s" + std::to_string(i) +
+            "x], with: {message: hi}}\n";
+  }
+  std::string file = WriteFile(dir, "needs.yaml", text);
+  Command c = Shell(Run("validate " + file), 30);
+  CHECK(c.exit_code == 2);
+  // The first ones still get a suggestion; the count of suggestions is bounded.
+  CHECK(c.err.find(file + ":4:33: error: step 's0' needs unknown step 's0x'; did you mean 's0'?") !=
+        std::string::npos);
+  CHECK(c.err.find(":20003:37: error: step 's19999' needs unknown step 's19999x'\n") !=
+        std::string::npos);
+}

@@ -170,3 +170,23 @@ TEST_CASE("20,000 steps that need unknown steps: every one located, in linear ti
   CHECK(c.err.find(":20003:37: error: step 's19999' needs unknown step 's19999x'\n") !=
         std::string::npos);
 }
+
+TEST_CASE("a chain of 20,000 steps that all read the first one validates in linear time",
+          "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string text =
+      "version: 1\nname: t\nsteps:\n  - {id: z, uses: log, with: {message: hi}}\n"
+      "  - {id: s0, uses: log, with: {message: hi}}\n";
+  for (int i = 1; i < 20'000; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: log, needs: [s" + std::to_string(i - 1) +
+            "], with: {message: '${{ steps.s0.outcome }}'}}\n";
+  }
+  CHECK(Shell(Run("validate " + WriteFile(dir, "chain.yaml", text)), 30).exit_code == 0);
+  // The same with a last step that reads a step not upstream of it: located.
+  text += "  - {id: last, uses: log, needs: [s19999], with: {message: '${{ steps.z.outcome }}'}}\n";
+  std::string bad = WriteFile(dir, "bad.yaml", text);
+  Command c = Shell(Run("validate " + bad), 30);
+  CHECK(c.exit_code == 2);
+  CHECK(c.err.find(bad + ":20005:") != std::string::npos);
+  CHECK(c.err.find("step 'z' is not upstream of step 'last'") != std::string::npos);
+}

@@ -293,6 +293,13 @@ class Evaluator {
   Result<Value> Call(const Expr& e) {
     const FunctionInfo* info = FindFunction(e.text);
     if (info == nullptr) return Status::Error("unknown function '" + e.text + "'");
+    // The checker reports a wrong count at validation; an unchecked expression must not
+    // read past its arguments (found by fuzz_expression).
+    int n = static_cast<int>(e.kids.size());
+    if (n < info->min_args || (info->max_args >= 0 && n > info->max_args)) {
+      return Status::Error("'" + e.text + "' is given " + std::to_string(n) +
+                           " argument(s), a wrong count");
+    }
     if (info->status) return Value(scope_.StatusFunction(e.text));
     Args args;
     for (const ExprPtr& k : e.kids) {

@@ -177,3 +177,10 @@ TEST_CASE("the checker finds text over the limit built from literals alone", "[l
             .message.find("more than 4 MiB") != std::string::npos);
   CHECK(CheckError(Repeat(ten, 6) + "'x'" + std::string(6, ')')).message.empty());
 }
+
+TEST_CASE("an unchecked call with a wrong argument count is an error, not a bad read", "[limits]") {
+  // Found by fuzz_expression: endsWith with one argument read a second one.
+  CHECK(EvalError("endsWith('[1,1]')").find("wrong count") != std::string::npos);
+  CHECK(EvalError("length()").find("wrong count") != std::string::npos);
+  CHECK(EvalError("abs(1, 2)").find("wrong count") != std::string::npos);
+}

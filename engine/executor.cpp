@@ -9,8 +9,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "engine/attempt.h"
 #include "engine/attempt_stop.h"
@@ -106,7 +108,14 @@ class Loop {
       if (condition_error_) return Fail(i, reason);
       return Complete(i, Outcome::kSkipped, reason);
     }
-    ready_.push_back(i);
+    Queue(i);
+  }
+
+  // Ready steps wait in a heap: highest critical-path priority first, then in the order they
+  // became ready. Pushing and popping are logarithmic, so scheduling n independent steps is
+  // O(n log n) (re-sorting a vector at every turn was quadratic).
+  void Queue(int i) {
+    ready_.push({g_.nodes[i].priority, -static_cast<int64_t>(queue_seq_++), i});
     queued_[i] = true;
   }
 
@@ -148,7 +157,7 @@ class Loop {
     if (!step.condition) return true;
     auto v = RenderTemplate(step.condition->tmpl, scope_);
     if (!v.ok()) {
-      reason = "cannot evaluate if: " + v.status().message();
+      reason = "cannot evaluate if: " + LocateError(v.status(), step.condition->loc).message();
       condition_error_ = true;
       return false;
     }
@@ -189,10 +198,9 @@ class Loop {
     values_.cancelled = true;
     for (size_t i = 0; i < g_.finally_begin; ++i) {
       StepRun& run = steps_[i];
-      bool queued = std::find(ready_.begin(), ready_.end(), static_cast<int>(i)) != ready_.end();
+      bool queued = queued_[i];
       if (run.state == StepState::kPending || run.state == StepState::kWaitingRetry || queued) {
-        if (queued) ready_.erase(std::find(ready_.begin(), ready_.end(), static_cast<int>(i)));
-        queued_[i] = false;
+        queued_[i] = false;  // its heap entry is now stale: StartReady skips it
         if (run.state == StepState::kWaitingRetry) {
           retrying_.erase(std::find(retrying_.begin(), retrying_.end(), static_cast<int>(i)));
         }
@@ -205,11 +213,10 @@ class Loop {
   }
 
   void StartReady() {
-    std::stable_sort(ready_.begin(), ready_.end(),
-                     [&](int a, int b) { return g_.nodes[a].priority > g_.nodes[b].priority; });
     while (running_ < parallel_ && !ready_.empty()) {
-      int i = ready_.front();
-      ready_.erase(ready_.begin());
+      int i = std::get<2>(ready_.top());
+      ready_.pop();
+      if (!queued_[i]) continue;  // cancelled while it waited
       queued_[i] = false;
       StartAttempt(i);
     }
@@ -353,8 +360,7 @@ class Loop {
       if (steps_[i].next_attempt_at <= now) {
         retrying_.erase(retrying_.begin() + static_cast<long>(k));
         steps_[i].state = StepState::kPending;
-        ready_.push_back(i);
-        queued_[i] = true;
+        Queue(i);
       } else {
         ++k;
       }
@@ -460,8 +466,10 @@ class Loop {
   RunScope scope_;
   Redactor redactor_;
   CancelToken finally_cancel_;  // set only by a second signal: finally steps finish
-  std::vector<int> ready_;
-  std::vector<char> queued_ = std::vector<char>(g_.nodes.size(), 0);  // i is in ready_
+  // (priority, -sequence, step): std::priority_queue pops the largest first.
+  std::priority_queue<std::tuple<int, int64_t, int>> ready_;
+  std::vector<char> queued_ = std::vector<char>(g_.nodes.size(), 0);  // i waits in ready_
+  uint64_t queue_seq_ = 0;
   std::vector<int> retrying_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -20,6 +20,7 @@ struct Expr {
   std::vector<std::shared_ptr<const Expr>> kids;
   int offset = 0;  // position in the expression source (0-based), for diagnostics
   int length = 1;
+  int height = 1;  // levels below and including this node; at most kMaxExprDepth
 };
 using ExprPtr = std::shared_ptr<const Expr>;
 
@@ -29,7 +30,8 @@ struct ExprError {
   std::string message;
 };
 
-// Parses the text between ${{ and }}. Nesting is bounded (deep parentheses are an error).
+// Parses the text between ${{ and }}. Nesting, tree height and node count are bounded
+// (engine/expression_limits.h); past a limit the error names the offending token.
 ExprPtr ParseExpression(const std::string& source, ExprError& error);
 
 // The source form of an expression, for messages and plan output.

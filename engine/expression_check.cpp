@@ -1,8 +1,10 @@
 // Static checking: every name resolves, every function exists with the right arity,
 // operand types that are known agree.
 #include <algorithm>
+#include <cstdlib>
 
 #include "engine/expression_eval.h"
+#include "engine/expression_limits.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -126,11 +128,78 @@ class Checker {
   ExprError& error_;
 };
 
+// A lower bound on the text `e` produces, known from its literals alone (0 when nothing is
+// known), saturating just past kMaxValueBytes. The first node found over the limit (the
+// innermost: children are bounded first) goes to `over`. This finds `format()` nested deep
+// around a literal at validation; what depends on run-time values is bounded at run time.
+class SizeBound {
+ public:
+  size_t Of(const Expr& e) {
+    size_t n = Raw(e);
+    if (n > kMaxValueBytes && over_ == nullptr) over_ = &e;
+    return std::min(n, kMaxValueBytes + 1);
+  }
+  const Expr* over() const { return over_; }
+
+ private:
+  size_t Raw(const Expr& e) {
+    if (e.kind == Expr::Kind::kLiteral)
+      return e.literal.is_string() ? e.literal.as_string().size() : 0;
+    if (e.kind == Expr::Kind::kBinary) {
+      size_t l = Of(*e.kids[0]), r = Of(*e.kids[1]);
+      if (e.text == "+") return l + r;
+      return e.text == "&&" || e.text == "||" ? std::min(l, r) : 0;
+    }
+    if (e.kind != Expr::Kind::kCall) return 0;
+    std::vector<size_t> args;
+    for (const ExprPtr& k : e.kids) args.push_back(Of(*k));
+    if (e.text == "toJSON") return args[0];
+    if (e.text != "format" || e.kids[0]->kind != Expr::Kind::kLiteral) return 0;
+    return Format(e.kids[0]->literal.ToText(), args);
+  }
+
+  // format(), as the evaluator reads it: `{{` and `}}` are one character, `{N}` the bound of
+  // argument N. A malformed placeholder ends the count (the evaluator fails there).
+  static size_t Format(const std::string& f, const std::vector<size_t>& args) {
+    size_t total = 0;
+    for (size_t i = 0; i < f.size() && total <= kMaxValueBytes; ++i) {
+      bool escape = (f[i] == '{' || f[i] == '}') && i + 1 < f.size() && f[i + 1] == f[i];
+      if (escape || f[i] != '{') {
+        i += escape ? 1 : 0;
+        ++total;
+        continue;
+      }
+      size_t close = f.find('}', i);
+      if (close == std::string::npos || close == i + 1 || close - i - 1 > 3) return total;
+      if (f.find_first_not_of("0123456789", i + 1) != close) return total;
+      size_t index = std::strtoul(f.c_str() + i + 1, nullptr, 10) + 1;
+      if (index >= args.size()) return total;
+      total += args[index];
+      i = close;
+    }
+    return total;
+  }
+
+  const Expr* over_ = nullptr;
+};
+
 }  // namespace
 
 SType CheckExpression(const Expr& e, const CheckScope& scope, ExprError& error) {
   error = {};
-  return Checker(scope, error).Check(e);
+  SType type = Checker(scope, error).Check(e);
+  if (!error.message.empty()) return type;
+  SizeBound bound;
+  bound.Of(e);
+  if (const Expr* over = bound.over()) {
+    std::string what = over->kind == Expr::Kind::kCall     ? over->text + "()"
+                       : over->kind == Expr::Kind::kBinary ? "'" + over->text + "'"
+                                                           : "this value";
+    error = {over->offset, over->length,
+             what + " would produce more than " + std::to_string(kMaxValueBytes >> 20) +
+                 " MiB of text (the limit on a value)"};
+  }
+  return type;
 }
 
 }  // namespace runbook

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <map>
 
+#include "engine/expression_limits.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 
@@ -25,6 +27,18 @@ std::string Lower(std::string s) {
 Status TypeError(const char* fn, const char* want, const Value& found) {
   return Status::Error(std::string("'") + fn + "' needs " + want + ", found " +
                        Value::KindName(found.kind()));
+}
+
+// -v; an integer whose negation does not fit (the most negative one) becomes a double.
+Value Negate(const Value& v) {
+  if (v.is_int() && v.as_int() != INT64_MIN) return Value(-v.as_int());
+  return Value(-v.as_double());
+}
+
+Status TooLarge(const char* what) {
+  return Status::Error(std::string(what) + " would produce more than " +
+                       std::to_string(kMaxValueBytes >> 20) +
+                       " MiB of text (the limit on a value)");
 }
 
 Result<Value> Contains(const Args& a) {
@@ -67,6 +81,7 @@ Result<Value> Format(const Args& a) {
       size_t index = std::stoul(digits) + 1;
       if (index >= a.size()) return Status::Error("format: no argument for '{" + digits + "}'");
       out += a[index].ToText();
+      if (out.size() > kMaxValueBytes) return TooLarge("format()");
       i = close;
     } else {
       out += f[i];
@@ -79,7 +94,12 @@ Result<Value> JoinFn(const Args& a) {
   std::string sep = a.size() > 1 ? a[1].ToText() : ",";
   if (!a[0].is_list()) return Value(a[0].ToText());
   std::vector<std::string> parts;
-  for (const Value& item : a[0].as_list()) parts.push_back(item.ToText());
+  size_t total = 0;
+  for (const Value& item : a[0].as_list()) {
+    parts.push_back(item.ToText());
+    total += parts.back().size() + sep.size();
+    if (total > kMaxValueBytes + sep.size()) return TooLarge("join()");
+  }
   return Value(Join(parts, sep));
 }
 
@@ -103,10 +123,25 @@ Result<Value> MinMax(const Args& a, bool want_min) {
 
 Result<Value> Round(const Args& a) {
   if (!a[0].is_number()) return TypeError("round", "a number", a[0]);
-  int64_t digits = a.size() > 1 && a[1].is_number() ? a[1].as_int() : 0;
+  double wanted = a.size() > 1 && a[1].is_number() ? a[1].as_double() : 0;
+  // Clamped as a double: converting a huge or NaN double to an integer is undefined.
+  int64_t digits = std::isnan(wanted) ? 0 : static_cast<int64_t>(std::clamp(wanted, -1.0, 12.0));
   if (digits == 0) return Value(static_cast<int64_t>(std::llround(a[0].as_double())));
   double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(digits, 0, 12)));
   return Value(std::round(a[0].as_double() * scale) / scale);
+}
+
+// At most kMaxValueItems values: the parser is asked to stop every 4,096 values it builds.
+Result<Value> FromJson(const Args& a) {
+  if (!a[0].is_string()) return TypeError("fromJSON", "a string", a[0]);
+  size_t asked = 0;
+  StopCheck stop = [&asked] { return ++asked * 4096 > kMaxValueItems; };
+  auto v = ParseJson(a[0].as_string(), stop);
+  if (!v.ok() && v.status().message() == kStoppedMessage) {
+    return Status::Error("fromJSON() would build more than " + std::to_string(kMaxValueItems) +
+                         " items (the limit on a value)");
+  }
+  return v;
 }
 
 const std::map<std::string, Fn>& Functions() {
@@ -117,19 +152,15 @@ const std::map<std::string, Fn>& Functions() {
       {"format", Format},
       {"join", JoinFn},
       {"toJSON", [](const Args& a) -> Result<Value> { return Value(ToJson(a[0], 2)); }},
-      {"fromJSON",
-       [](const Args& a) -> Result<Value> {
-         if (!a[0].is_string()) return TypeError("fromJSON", "a string", a[0]);
-         return ParseJson(a[0].as_string());
-       }},
+      {"fromJSON", FromJson},
       {"length", Length},
       {"min", [](const Args& a) { return MinMax(a, true); }},
       {"max", [](const Args& a) { return MinMax(a, false); }},
       {"abs",
        [](const Args& a) -> Result<Value> {
          if (!a[0].is_number()) return TypeError("abs", "a number", a[0]);
-         return a[0].is_int() ? Value(a[0].as_int() < 0 ? -a[0].as_int() : a[0].as_int())
-                              : Value(std::fabs(a[0].as_double()));
+         if (a[0].is_int()) return a[0].as_int() < 0 ? Negate(a[0]) : a[0];
+         return Value(std::fabs(a[0].as_double()));
        }},
       {"round", Round},
   };
@@ -155,7 +186,10 @@ Result<Value> Compare(const std::string& op, const Value& l, const Value& r) {
 }
 
 Result<Value> Arithmetic(const std::string& op, const Value& l, const Value& r) {
-  if (op == "+" && l.is_string() && r.is_string()) return Value(l.as_string() + r.as_string());
+  if (op == "+" && l.is_string() && r.is_string()) {
+    if (l.as_string().size() + r.as_string().size() > kMaxValueBytes) return TooLarge("'+'");
+    return Value(l.as_string() + r.as_string());
+  }
   if (!l.is_number() || !r.is_number()) {
     return Status::Error("'" + op + "' needs numbers, found " + Value::KindName(l.kind()) +
                          " and " + Value::KindName(r.kind()));
@@ -176,15 +210,16 @@ Result<Value> Arithmetic(const std::string& op, const Value& l, const Value& r) 
   if (op == "*") return Value(a * b);
   if (op == "%") return Value(std::fmod(a, b));
   double q = a / b;
-  if (ints && std::floor(q) == q) return Value(static_cast<int64_t>(q));
+  if (ints && std::floor(q) == q && std::fabs(q) < 9.2e18) return Value(static_cast<int64_t>(q));
   return Value(q);
 }
 
 class Evaluator {
  public:
-  explicit Evaluator(const EvalScope& scope) : scope_(scope) {}
+  Evaluator(const EvalScope& scope, EvalBudget& budget) : scope_(scope), budget_(budget) {}
 
   Result<Value> Eval(const Expr& e) {
+    if (!budget_.Spend(1)) return TooMuchWork();
     switch (e.kind) {
       case Expr::Kind::kLiteral:
         return e.literal;
@@ -218,12 +253,12 @@ class Evaluator {
     const Value& b = base.value();
     if (b.is_unknown() || key.is_unknown()) return UnknownOf(e);
     if (b.is_list() && key.is_number()) {
-      int64_t i = key.as_int();
-      if (i < 0 || i >= static_cast<int64_t>(b.as_list().size())) {
+      double d = key.as_double();
+      if (!(d >= 0 && d < static_cast<double>(b.as_list().size()))) {
         return Status::Error("index " + key.ToText() + " is out of range in '" + ExprToString(e) +
                              "'");
       }
-      return b.as_list()[i];
+      return b.as_list()[static_cast<size_t>(d)];
     }
     if (const Value* v = b.Find(key.ToText())) return *v;
     return Status::Error("'" + ExprToString(*e.kids[0]) + "' has no key '" + key.ToText() + "'");
@@ -234,8 +269,7 @@ class Evaluator {
     if (!v.ok() || v.value().is_unknown()) return v.ok() ? UnknownOf(e) : v;
     if (e.text == "!") return Value(!v.value().Truthy());
     if (!v.value().is_number()) return Status::Error("'-' needs a number");
-    if (v.value().is_int()) return Value(-v.value().as_int());
-    return Value(-v.value().as_double());
+    return Negate(v.value());
   }
 
   Result<Value> Binary(const Expr& e) {
@@ -259,6 +293,13 @@ class Evaluator {
   Result<Value> Call(const Expr& e) {
     const FunctionInfo* info = FindFunction(e.text);
     if (info == nullptr) return Status::Error("unknown function '" + e.text + "'");
+    // The checker reports a wrong count at validation; an unchecked expression must not
+    // read past its arguments (found by fuzz_expression).
+    int n = static_cast<int>(e.kids.size());
+    if (n < info->min_args || (info->max_args >= 0 && n > info->max_args)) {
+      return Status::Error("'" + e.text + "' is given " + std::to_string(n) +
+                           " argument(s), a wrong count");
+    }
     if (info->status) return Value(scope_.StatusFunction(e.text));
     Args args;
     for (const ExprPtr& k : e.kids) {
@@ -267,14 +308,41 @@ class Evaluator {
       if (v.value().is_unknown()) return UnknownOf(e);
       args.push_back(v.value());
     }
-    return Functions().at(e.text)(args);
+    auto out = Functions().at(e.text)(args);
+    if (!out.ok()) return out;
+    if (out.value().is_string() && out.value().as_string().size() > kMaxValueBytes) {
+      return TooLarge((e.text + "()").c_str());
+    }
+    if (out.value().is_string() && !budget_.Spend(out.value().as_string().size())) {
+      return TooMuchWork();
+    }
+    return out;
+  }
+
+  static Status TooMuchWork() {
+    return Status::Error("expression evaluation takes too much work (more than " +
+                         std::to_string(kMaxEvalWork >> 20) +
+                         " Mi steps and bytes produced); simplify it");
   }
 
   const EvalScope& scope_;
+  EvalBudget& budget_;
 };
 
 }  // namespace
 
-Result<Value> Evaluate(const Expr& e, const EvalScope& scope) { return Evaluator(scope).Eval(e); }
+bool EvalBudget::Spend(size_t units) {
+  if (static_cast<uint64_t>(units) > static_cast<uint64_t>(left)) {
+    left = -1;
+    return false;
+  }
+  left -= static_cast<int64_t>(units);
+  return true;
+}
+
+Result<Value> Evaluate(const Expr& e, const EvalScope& scope, EvalBudget* budget) {
+  EvalBudget own;
+  return Evaluator(scope, budget ? *budget : own).Eval(e);
+}
 
 }  // namespace runbook

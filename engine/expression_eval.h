@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/expression.h"
+#include "engine/expression_limits.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
 
@@ -36,6 +37,17 @@ class EvalScope {
   virtual bool StatusFunction(const std::string& name) const = 0;
 };
 
-Result<Value> Evaluate(const Expr& e, const EvalScope& scope);
+// The work one evaluation may still do (kMaxEvalWork): a node evaluated costs one unit, a
+// byte of text produced one unit. Share one budget across the expressions of a template
+// tree so a step's whole `with` is bounded, not each expression alone.
+struct EvalBudget {
+  int64_t left = kMaxEvalWork;
+  bool Spend(size_t units);  // false (and the budget exhausted) when `units` exceed it
+};
+
+// The value of `e`. Errors: a missing name, a type mismatch, division by zero, and the
+// limits of engine/expression_limits.h (a value over kMaxValueBytes or kMaxValueItems, the
+// budget spent). Without `budget`, a fresh one.
+Result<Value> Evaluate(const Expr& e, const EvalScope& scope, EvalBudget* budget = nullptr);
 
 }  // namespace runbook

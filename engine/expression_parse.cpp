@@ -3,11 +3,10 @@
 #include <cstdlib>
 
 #include "engine/expression.h"
+#include "engine/expression_limits.h"
 
 namespace runbook {
 namespace {
-
-constexpr int kMaxNesting = 64;
 
 struct Token {
   enum class Kind { kEnd, kNumber, kString, kIdent, kOp, kError };
@@ -146,14 +145,34 @@ class Parser {
     return nullptr;
   }
 
-  static ExprPtr Make(Expr::Kind kind, std::string text, std::vector<ExprPtr> kids, int offset,
-                      int length) {
+  // A new node, or null (and an error at `at`) past kMaxExprNodes or kMaxExprDepth: the
+  // tree's height bounds every later recursion over it (check, eval, print, free).
+  ExprPtr Make(const Token& at, Expr::Kind kind, std::string text, std::vector<ExprPtr> kids,
+               int offset, int length) {
     auto e = std::make_shared<Expr>();
+    for (const ExprPtr& k : kids) e->height = std::max(e->height, k->height + 1);
+    if (++nodes_ > kMaxExprNodes) {
+      return Fail(at, "expression too long: more than " + std::to_string(kMaxExprNodes) +
+                          " operands, operators and calls");
+    }
+    if (e->height > kMaxExprDepth) {
+      return Fail(at, "expression too deep: more than " + std::to_string(kMaxExprDepth) +
+                          " levels of operators, calls, members and indexes; split it into "
+                          "several values");
+    }
     e->kind = kind;
     e->text = std::move(text);
     e->kids = std::move(kids);
     e->offset = offset;
     e->length = length;
+    return e;
+  }
+
+  ExprPtr Literal(const Token& t, Value value) {
+    ExprPtr made = Make(t, Expr::Kind::kLiteral, "", {}, t.offset, t.length);
+    if (!made) return nullptr;
+    auto e = std::const_pointer_cast<Expr>(made);
+    e->literal = std::move(value);
     return e;
   }
 
@@ -168,7 +187,8 @@ class Parser {
       ExprPtr right = Binary(level + 1);
       if (!right) return nullptr;
       int end = right->offset + right->length;
-      left = Make(Expr::Kind::kBinary, op.text, {left, right}, left->offset, end - left->offset);
+      left =
+          Make(op, Expr::Kind::kBinary, op.text, {left, right}, left->offset, end - left->offset);
     }
     return left;
   }
@@ -176,13 +196,13 @@ class Parser {
   ExprPtr Unary() {
     if (IsOp("!") || IsOp("-")) {
       Token op = tok_;
-      if (++depth_ > kMaxNesting) return Fail(op, "expression nested too deeply");
+      if (++depth_ > kMaxExprNesting) return TooNested(op);
       Advance();
       ExprPtr operand = Unary();
       --depth_;
       if (!operand) return nullptr;
       int end = operand->offset + operand->length;
-      return Make(Expr::Kind::kUnary, op.text, {operand}, op.offset, end - op.offset);
+      return Make(op, Expr::Kind::kUnary, op.text, {operand}, op.offset, end - op.offset);
     }
     return Postfix(Primary());
   }
@@ -195,15 +215,16 @@ class Parser {
         Token name = tok_;
         Advance();
         int end = name.offset + name.length;
-        e = Make(Expr::Kind::kMember, name.text, {e}, e->offset, end - e->offset);
+        e = Make(name, Expr::Kind::kMember, name.text, {e}, e->offset, end - e->offset);
       } else if (IsOp("[")) {
         Advance();
         ExprPtr index = Nested();
         if (!index) return nullptr;
         if (!IsOp("]")) return Fail(tok_, "expected ']'");
-        int end = tok_.offset + 1;
+        Token close = tok_;
         Advance();
-        e = Make(Expr::Kind::kIndex, "", {e, index}, e->offset, end - e->offset);
+        int end = close.offset + 1;
+        e = Make(close, Expr::Kind::kIndex, "", {e, index}, e->offset, end - e->offset);
       } else {
         break;
       }
@@ -211,8 +232,13 @@ class Parser {
     return e;
   }
 
+  ExprPtr TooNested(const Token& at) {
+    return Fail(at, "expression nested too deeply: more than " + std::to_string(kMaxExprNesting) +
+                        " levels of parentheses, unary operators, arguments or indexes");
+  }
+
   ExprPtr Nested() {
-    if (++depth_ > kMaxNesting) return Fail(tok_, "expression nested too deeply");
+    if (++depth_ > kMaxExprNesting) return TooNested(tok_);
     ExprPtr e = Binary(0);
     --depth_;
     return e;
@@ -222,14 +248,9 @@ class Parser {
     Token t = tok_;
     switch (t.kind) {
       case Token::Kind::kNumber:
-      case Token::Kind::kString: {
+      case Token::Kind::kString:
         Advance();
-        auto e = std::make_shared<Expr>();
-        e->literal = t.value;
-        e->offset = t.offset;
-        e->length = t.length;
-        return e;
-      }
+        return Literal(t, t.value);
       case Token::Kind::kIdent:
         return Identifier(t);
       case Token::Kind::kError:
@@ -253,13 +274,9 @@ class Parser {
   ExprPtr Identifier(const Token& t) {
     Advance();
     if (t.text == "true" || t.text == "false" || t.text == "null") {
-      auto e = std::make_shared<Expr>();
-      e->literal = t.text == "null" ? Value() : Value(t.text == "true");
-      e->offset = t.offset;
-      e->length = t.length;
-      return e;
+      return Literal(t, t.text == "null" ? Value() : Value(t.text == "true"));
     }
-    if (!IsOp("(")) return Make(Expr::Kind::kName, t.text, {}, t.offset, t.length);
+    if (!IsOp("(")) return Make(t, Expr::Kind::kName, t.text, {}, t.offset, t.length);
     Advance();
     std::vector<ExprPtr> args;
     while (!IsOp(")")) {
@@ -274,13 +291,14 @@ class Parser {
     }
     int end = tok_.offset + 1;
     Advance();
-    return Make(Expr::Kind::kCall, t.text, std::move(args), t.offset, end - t.offset);
+    return Make(t, Expr::Kind::kCall, t.text, std::move(args), t.offset, end - t.offset);
   }
 
   Lexer lexer_;
   Token tok_;
   ExprError& error_;
-  int depth_ = 0;
+  int depth_ = 0;  // syntactic nesting, bounded by kMaxExprNesting
+  int nodes_ = 0;  // nodes made, bounded by kMaxExprNodes
 };
 
 }  // namespace

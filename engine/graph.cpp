@@ -3,20 +3,22 @@
 #include <algorithm>
 #include <cassert>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace runbook {
 
-std::vector<char> Graph::Ancestors(int i) const {
-  std::vector<char> seen(nodes.size(), 0);
+std::vector<int> Graph::Ancestors(int i) const {
+  std::unordered_set<int> seen;
+  std::vector<int> out;
   std::vector<int> todo(nodes[i].needs);
   while (!todo.empty()) {
     int n = todo.back();
     todo.pop_back();
-    if (seen[n]) continue;
-    seen[n] = 1;
+    if (!seen.insert(n).second) continue;
+    out.push_back(n);
     for (int d : nodes[n].needs) todo.push_back(d);
   }
-  return seen;
+  return out;
 }
 
 std::optional<std::vector<int>> FindCycle(const std::vector<std::vector<int>>& needs) {

@@ -25,8 +25,9 @@ struct Graph {
   // Execution waves: each step in the wave after the last of its needs (finally steps
   // after every main step). For plan output.
   std::vector<std::vector<int>> Waves() const;
-  // The steps `i` needs, directly or through others: a flag per node.
-  std::vector<char> Ancestors(int i) const;
+  // The steps `i` needs, directly or through others, each once, in no particular order.
+  // Time and memory in the number of ancestors, not of nodes (called once per step).
+  std::vector<int> Ancestors(int i) const;
 };
 
 // A cycle in `needs` (indices), as the path a -> b -> ... -> a, or nullopt. Iterative, so

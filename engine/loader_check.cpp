@@ -11,22 +11,34 @@ namespace runbook {
 
 namespace {
 
-std::vector<std::string> StepIds(const Runbook& rb) {
+// "Did you mean" costs a comparison with every step id, so only the first few unknown step
+// references get one: 100,000 unknown needs stay linear instead of quadratic.
+constexpr int kMaxStepSuggestions = 20;
+
+// Steps whose downstream set is kept while checking `steps.X` references (a flag per step
+// each: 64 x 100,000 steps is 6.4 MB). References to other steps fall back to a search.
+constexpr size_t kMaxReachCache = 64;
+
+// The closest step id to `name` while `budget` lasts (it counts down); "" after.
+std::string ClosestStep(const std::string& name, const Runbook& rb, int& budget) {
+  if (budget <= 0) return "";
+  --budget;
   std::vector<std::string> ids;
   for (const StepDecl& s : rb.steps) ids.push_back(s.id);
-  return ids;
+  return ClosestName(name, ids);
 }
 
 void CheckNeeds(FieldReader& r, const Runbook& rb,
                 const std::unordered_map<std::string, int>& index) {
   std::vector<std::vector<int>> needs(rb.steps.size());
+  int suggestions = kMaxStepSuggestions;
   for (size_t i = 0; i < rb.steps.size(); ++i) {
     const StepDecl& s = rb.steps[i];
     for (size_t k = 0; k < s.needs.size(); ++k) {
       auto it = index.find(s.needs[k]);
       if (it == index.end()) {
         std::string message = "step '" + s.id + "' needs unknown step '" + s.needs[k] + "'";
-        std::string close = ClosestName(s.needs[k], StepIds(rb));
+        std::string close = ClosestStep(s.needs[k], rb, suggestions);
         if (!close.empty()) message += "; did you mean '" + close + "'?";
         r.Error(s.needs_loc[k], message);
       } else if (!s.is_finally && rb.steps[it->second].is_finally) {
@@ -177,7 +189,7 @@ class Scope : public CheckScope {
     }
     auto it = index_.find(path[1]);
     if (it == index_.end()) {
-      std::string close = ClosestName(path[1], StepIds(rb_));
+      std::string close = ClosestStep(path[1], rb_, suggestions_);
       error = "unknown step '" + path[1] + "'" +
               (close.empty() ? "" : "; did you mean '" + close + "'?");
       return SType::kAny;
@@ -202,7 +214,40 @@ class Scope : public CheckScope {
     if (step_ == nullptr) return false;
     int self = index_.at(step_->id);
     if (step_->is_finally && !rb_.steps[target].is_finally) return true;
+    for (const std::string& need : step_->needs) {
+      if (need == rb_.steps[target].id) return true;
+    }
+    if (const std::vector<char>* below = Below(target)) return (*below)[self] != 0;
     return Reaches(self, target);
+  }
+
+  // The steps downstream of `target`, a flag per step, for the first kMaxReachCache targets
+  // referenced: a long chain whose steps all read one step's outputs costs one pass over the
+  // graph, not a search per step (that was quadratic: 20,000 steps took over a minute).
+  const std::vector<char>* Below(int target) const {
+    auto it = below_.find(target);
+    if (it != below_.end()) return &it->second;
+    if (below_.size() >= kMaxReachCache) return nullptr;
+    if (dependents_.empty()) {
+      dependents_.resize(rb_.steps.size());
+      for (size_t i = 0; i < rb_.steps.size(); ++i) {
+        for (const std::string& need : rb_.steps[i].needs) {
+          auto n = index_.find(need);
+          if (n != index_.end()) dependents_[n->second].push_back(static_cast<int>(i));
+        }
+      }
+    }
+    std::vector<char> below(rb_.steps.size(), 0);
+    std::vector<int> work{target};
+    while (!work.empty()) {
+      int s = work.back();
+      work.pop_back();
+      for (int d : dependents_[s]) {
+        if (!below[d]) work.push_back(d);
+        below[d] = 1;
+      }
+    }
+    return &below_.emplace(target, std::move(below)).first->second;
   }
 
   static SType Output(const StepDecl& target, const std::vector<std::string>& path,
@@ -226,6 +271,9 @@ class Scope : public CheckScope {
   mutable std::vector<unsigned> seen_;  // Reaches(): visited marks, by epoch
   mutable std::vector<int> work_;
   mutable unsigned epoch_ = 0;
+  mutable int suggestions_ = kMaxStepSuggestions;             // ClosestStep()
+  mutable std::vector<std::vector<int>> dependents_;          // Below(), built once
+  mutable std::unordered_map<int, std::vector<char>> below_;  // Below(), by target
   const StepDecl* step_ = nullptr;
   bool in_condition_ = false;
 };

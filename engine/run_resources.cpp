@@ -1,6 +1,7 @@
 #include "engine/run_resources.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace runbook {
 
@@ -16,9 +17,10 @@ void RunResources::Keep(int owner, std::unique_ptr<RunResource> resource) {
 std::string RunResources::FailureAbove(int step, const Graph& graph) {
   std::lock_guard<std::mutex> lock(mu_);
   if (kept_.empty()) return "";
-  std::vector<char> seen = graph.Ancestors(step);
+  std::vector<int> above = graph.Ancestors(step);
+  std::unordered_set<int> seen(above.begin(), above.end());
   for (auto& [owner, resource] : kept_) {
-    if (!seen[owner]) continue;
+    if (seen.count(owner) == 0) continue;
     std::string why = resource->Failure();
     if (!why.empty()) return resource->Name() + " is no longer running: " + why;
   }

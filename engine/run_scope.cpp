@@ -97,10 +97,9 @@ bool RunScope::StatusFunction(const std::string& name) const {
 // failure(), as in GitHub Actions: a step upstream (directly or not) failed without being
 // tolerated, so a step after a skipped optional one still sees a failure further up.
 bool RunScope::AncestorFailed() const {
-  std::vector<char> upstream = graph_->Ancestors(step_);
-  for (size_t i = 0; i < upstream.size(); ++i) {
+  for (int i : graph_->Ancestors(step_)) {
     const StepRun& run = (*steps_)[i];
-    if (upstream[i] && run.outcome == Outcome::kFailure && !run.tolerated) return true;
+    if (run.outcome == Outcome::kFailure && !run.tolerated) return true;
   }
   return false;
 }

@@ -68,19 +68,36 @@ std::optional<Template> ParseTemplate(const std::string& text, ExprError& error)
   return t;
 }
 
-Result<Value> RenderTemplate(const Template& t, const EvalScope& scope) {
-  if (t.whole) return Evaluate(*t.parts[0].expr, scope);
+Result<Value> RenderTemplate(const Template& t, const EvalScope& scope, EvalBudget* budget) {
+  EvalBudget own;
+  if (budget == nullptr) budget = &own;
+  if (t.whole) return Evaluate(*t.parts[0].expr, scope, budget);
   std::string out;
   bool unknown = false;
   for (const Template::Part& part : t.parts) {
     out += part.literal;
     if (!part.expr) continue;
-    auto v = Evaluate(*part.expr, scope);
+    auto v = Evaluate(*part.expr, scope, budget);
     if (!v.ok()) return v;
     unknown = unknown || v.value().is_unknown();
-    out += v.value().ToText();
+    std::string text = v.value().ToText();
+    if (out.size() + text.size() > kMaxValueBytes) {
+      return Status::Error("the text with its ${{ }} filled in would be more than " +
+                           std::to_string(kMaxValueBytes >> 20) + " MiB (the limit on a value)");
+    }
+    if (!budget->Spend(text.size())) {
+      return Status::Error("the expressions take too much work to fill in (more than " +
+                           std::to_string(kMaxEvalWork >> 20) + " Mi steps and bytes)");
+    }
+    out += text;
   }
   return unknown ? Value::Unknown(out) : Value(out);
+}
+
+Status LocateError(const Status& error, const Loc& loc) {
+  if (error.ok() || loc.line < 1) return error;
+  return Status::Error(error.message() + " (at line " + std::to_string(loc.line) + ", column " +
+                       std::to_string(loc.col) + ")");
 }
 
 bool TNode::has_expressions() const {
@@ -123,16 +140,21 @@ std::optional<Value> TNode::StaticValue() const {
   }
 }
 
-Result<Value> ResolveTree(const TNode& node, const EvalScope& scope) {
+namespace {
+
+Result<Value> Resolve(const TNode& node, const EvalScope& scope, EvalBudget& budget) {
   switch (node.kind) {
     case TNode::Kind::kLiteral:
       return node.literal;
-    case TNode::Kind::kTemplate:
-      return RenderTemplate(node.tmpl, scope);
+    case TNode::Kind::kTemplate: {
+      auto v = RenderTemplate(node.tmpl, scope, &budget);
+      if (!v.ok()) return LocateError(v.status(), node.loc);
+      return v;
+    }
     case TNode::Kind::kList: {
       Value::List list;
       for (const TNode& item : node.items) {
-        auto v = ResolveTree(item, scope);
+        auto v = Resolve(item, scope, budget);
         if (!v.ok()) return v;
         list.push_back(std::move(v).value());
       }
@@ -141,7 +163,7 @@ Result<Value> ResolveTree(const TNode& node, const EvalScope& scope) {
     case TNode::Kind::kMap: {
       Value::Map map;
       for (const auto& [key, item] : node.entries) {
-        auto v = ResolveTree(item, scope);
+        auto v = Resolve(item, scope, budget);
         if (!v.ok()) return v;
         map[key] = std::move(v).value();
       }
@@ -149,6 +171,13 @@ Result<Value> ResolveTree(const TNode& node, const EvalScope& scope) {
     }
   }
   return Value();
+}
+
+}  // namespace
+
+Result<Value> ResolveTree(const TNode& node, const EvalScope& scope) {
+  EvalBudget budget;
+  return Resolve(node, scope, budget);
 }
 
 }  // namespace runbook

@@ -33,8 +33,13 @@ std::optional<Template> ParseTemplate(const std::string& text, ExprError& error)
 bool HasExpressionMarker(const std::string& text);
 
 // Evaluates a template: a whole expression keeps its type; otherwise the parts are joined
-// as text. An Unknown part makes the result Unknown (shown with its ${{ }} in plans).
-Result<Value> RenderTemplate(const Template& t, const EvalScope& scope);
+// as text. An Unknown part makes the result Unknown (shown with its ${{ }} in plans). The
+// text is at most kMaxValueBytes; the work is charged to `budget` (a fresh one when null).
+Result<Value> RenderTemplate(const Template& t, const EvalScope& scope,
+                             EvalBudget* budget = nullptr);
+
+// `error` with " (at line L, column C)" of `loc` appended; unchanged when `loc` is unknown.
+Status LocateError(const Status& error, const Loc& loc);
 
 // A tree of values where strings may be templates.
 struct TNode {
@@ -61,6 +66,8 @@ struct TNode {
   std::optional<Value> StaticValue() const;
 };
 
+// The tree's values; one EvalBudget for the whole tree. An error from a template names the
+// template's line and column.
 Result<Value> ResolveTree(const TNode& node, const EvalScope& scope);
 
 }  // namespace runbook

@@ -8,12 +8,15 @@ namespace runbook {
 
 std::string SourceText::Line(int line) const {
   if (line < 1) return "";
-  size_t pos = 0;
-  for (int i = 1; i < line; ++i) {
-    pos = text.find('\n', pos);
-    if (pos == std::string::npos) return "";
-    ++pos;
+  if (line_starts_.empty() || indexed_size_ != text.size()) {
+    line_starts_ = {0};
+    for (size_t i = text.find('\n'); i != std::string::npos; i = text.find('\n', i + 1)) {
+      line_starts_.push_back(i + 1);
+    }
+    indexed_size_ = text.size();
   }
+  if (static_cast<size_t>(line) > line_starts_.size()) return "";
+  size_t pos = line_starts_[line - 1];
   size_t end = text.find('\n', pos);
   std::string out = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
   if (!out.empty() && out.back() == '\r') out.pop_back();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/source/location.h"
@@ -20,9 +21,18 @@ struct Diagnostic {
 
 // A source file's text, kept to render excerpts.
 struct SourceText {
+  SourceText() = default;
+  SourceText(std::string p, std::string t) : path(std::move(p)), text(std::move(t)) {}
+
   std::string path;
   std::string text;
-  std::string Line(int line) const;  // 1-based; "" when out of range
+  // 1-based; "" when out of range. Constant time after the first call, which indexes the
+  // line starts (rendering one diagnostic per line of a large file stays linear).
+  std::string Line(int line) const;
+
+ private:
+  mutable std::vector<size_t> line_starts_;  // built for `indexed_size_` bytes of text
+  mutable size_t indexed_size_ = 0;
 };
 
 class Diagnostics {

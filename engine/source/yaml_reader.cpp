@@ -5,9 +5,9 @@
 
 #include <cstring>
 #include <map>
-#include <set>
 #include <sstream>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/util/strings.h"
@@ -92,8 +92,8 @@ class Builder final : public YAML::EventHandler {
     SNode* node;
     YAML::anchor_t anchor;
     size_t nodes_before;
-    bool want_key = true;  // mappings: the next event is a key
-    std::set<std::string> keys;
+    bool want_key = true;                  // mappings: the next event is a key
+    std::unordered_set<std::string> keys;  // a hash set: linear in the keys
   };
   struct Anchored {
     SNode node;

@@ -1,0 +1,192 @@
+// A hostile or mistaken runbook through the real binary: `validate`, `plan` and `run` give a
+// located error quickly and in bounded memory, never a crash (issue 13, part B). The
+// timeouts passed to Shell are hang guards far above the expected time, not measurements.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+std::string Run(const std::string& args) { return Binary() + " " + args; }
+
+std::string Repeat(const std::string& s, int n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string WithCondition(const std::string& condition) {
+  return "version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n    with: {run: [echo, hi]}\n"
+         "    if: \"" +
+         condition + "\"\n";
+}
+
+// One exec step whose argument is `arg` (a double-quoted YAML scalar), on line 7 plus the
+// number of lines in `head`.
+std::string EchoRunbook(const std::string& head, const std::string& arg) {
+  return "version: 1\nname: t\n" + head + "steps:\n  - id: a\n    uses: exec\n    with:\n" +
+         "      run: [echo, \"" + arg + "\"]\n";
+}
+
+// validate, plan and run all refuse `file` with `message` at line 7 (the `if`), exit 2.
+void CheckRefusedAtLine7(const std::string& file, const std::string& message) {
+  for (const char* command : {"validate ", "plan ", "run "}) {
+    INFO(command);
+    Command c = Shell(Run(command + file), 60);
+    CHECK(c.exit_code == 2);
+    CHECK(c.err.find(file + ":7:") != std::string::npos);
+    CHECK(c.err.find(message) != std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a chain of 50,000 || operands: a located error, not a crash", "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "or.yaml", WithCondition("${{ false" + Repeat(" || false", 49'999) + " }}"));
+  CheckRefusedAtLine7(file, "expression too deep");
+}
+
+TEST_CASE("deep parentheses, ! chains and nested calls: located errors", "[limits][cli]") {
+  std::string dir = TempDir();
+  int n = 100'000;
+  CheckRefusedAtLine7(
+      WriteFile(dir, "paren.yaml",
+                WithCondition("${{ " + std::string(n, '(') + "true" + std::string(n, ')') + " }}")),
+      "nested too deeply");
+  CheckRefusedAtLine7(
+      WriteFile(dir, "not.yaml", WithCondition("${{ " + std::string(n, '!') + "true }}")),
+      "nested too deeply");
+  CheckRefusedAtLine7(WriteFile(dir, "calls.yaml",
+                                WithCondition("${{ " + Repeat("contains(", n) + "'x'" +
+                                              Repeat(", 'x')", n) + " }}")),
+                      "nested too deeply");
+  CheckRefusedAtLine7(
+      WriteFile(dir, "and.yaml", WithCondition("${{ true" + Repeat(" && true", n) + " }}")),
+      "expression too deep");
+}
+
+TEST_CASE("format() nested nine deep: validate finds it, located", "[limits][cli]") {
+  std::string ten = "'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'";
+  std::string expr = Repeat("format(" + ten + ", ", 9) + "'x'" + std::string(9, ')');
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "format.yaml", EchoRunbook("", "${{ " + expr + " }}"));
+  for (const char* command : {"validate ", "plan ", "run "}) {
+    INFO(command);
+    Command c = Shell(Run(command + file), 60);
+    CHECK(c.exit_code == 2);
+    // The innermost format() over 4 MiB: the third from the outside (10^7 characters), two
+    // calls of 41 characters after the expression's start at column 24.
+    CHECK(c.err.find(file + ":7:" + std::to_string(24 + 2 * 41) +
+                     ": error: format() would produce more than 4 MiB") != std::string::npos);
+  }
+}
+
+TEST_CASE("format() nested around a parameter: plan and run stop at the value limit",
+          "[limits][cli]") {
+  std::string ten = "'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'";
+  std::string expr = Repeat("format(" + ten + ", ", 9) + "params.s" + std::string(9, ')');
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "format.yaml",
+                EchoRunbook("params: {s: {type: string, default: x}}\n", "${{ " + expr + " }}"));
+  CHECK(Shell(Run("validate " + file)).exit_code == 0);
+  Command plan = Shell(Run("plan " + file), 60);
+  CHECK(plan.exit_code < 128);
+  CHECK(plan.out.find("format() would produce more than 4 MiB") != std::string::npos);
+  CHECK(plan.out.find("(at line 8, column") != std::string::npos);
+  Command run = Shell(Run("run " + file), 60);
+  CHECK(run.exit_code == 1);
+  std::string all = run.out + run.err;
+  CHECK(all.find("format() would produce more than 4 MiB") != std::string::npos);
+  CHECK(all.find("(at line 8, column") != std::string::npos);
+}
+
+TEST_CASE("toJSON nested and a long template in env: run stops at the limits", "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string json = Repeat("toJSON(", 40) + "'\\\"'" + std::string(40, ')');
+  std::string part =
+      "${{ format('" + Repeat("{0}", 1024) + "', '" + std::string(1024, 'y') + "') }}";
+  std::string file = WriteFile(dir, "env.yaml",
+                               "version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
+                               "    with: {run: [echo, hi]}\n    env:\n      J: \"${{ " +
+                                   json +
+                                   " }}\"\n  - id: b\n    uses: exec\n"
+                                   "    with: {run: [echo, hi]}\n    env:\n      T: \"" +
+                                   Repeat(part, 5) + "\"\n");
+  Command run = Shell(Run("run " + file), 60);
+  CHECK(run.exit_code == 1);
+  std::string all = run.out + run.err;
+  CHECK(all.find("toJSON() would produce more than 4 MiB") != std::string::npos);
+  CHECK(all.find("(at line 8, column") != std::string::npos);
+  CHECK(all.find("filled in would be more than 4 MiB") != std::string::npos);
+  CHECK(all.find("(at line 13, column") != std::string::npos);
+}
+
+TEST_CASE("100,000 duplicate keys are rejected, located, in linear time", "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "dup.yaml",
+                               "version: 1\nname: t\nenv:\n" + Repeat("  K: x\n", 100'000) +
+                                   "steps:\n  - {id: a, uses: exec, with: {run: [echo, hi]}}\n");
+  Command c = Shell(Run("validate " + file), 30);
+  CHECK(c.exit_code == 2);
+  CHECK(c.err.find(file + ":5:3: error: duplicate key 'K'") != std::string::npos);
+  CHECK(c.err.find(file + ":100003:3: error: duplicate key 'K'") != std::string::npos);
+}
+
+TEST_CASE("100,000 distinct keys are fine; one duplicate at the end is located", "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string keys;
+  for (int i = 0; i < 100'000; ++i) keys += "  K" + std::to_string(i) + ": x\n";
+  std::string tail = "steps:\n  - {id: a, uses: exec, with: {run: [echo, hi]}}\n";
+  std::string good = WriteFile(dir, "good.yaml", "version: 1\nname: t\nenv:\n" + keys + tail);
+  CHECK(Shell(Run("validate " + good), 30).exit_code == 0);
+  std::string bad =
+      WriteFile(dir, "bad.yaml", "version: 1\nname: t\nenv:\n" + keys + "  K7: y\n" + tail);
+  Command c = Shell(Run("validate " + bad), 30);
+  CHECK(c.exit_code == 2);
+  CHECK(c.err.find(bad + ":100004:3: error: duplicate key 'K7'") != std::string::npos);
+}
+
+TEST_CASE("20,000 steps that need unknown steps: every one located, in linear time",
+          "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string text = "version: 1\nname: t\nsteps:\n";
+  for (int i = 0; i < 20'000; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: log, needs: [s" + std::to_string(i) +
+            "x], with: {message: hi}}\n";
+  }
+  std::string file = WriteFile(dir, "needs.yaml", text);
+  Command c = Shell(Run("validate " + file), 30);
+  CHECK(c.exit_code == 2);
+  // The first ones still get a suggestion; the count of suggestions is bounded.
+  CHECK(c.err.find(file + ":4:33: error: step 's0' needs unknown step 's0x'; did you mean 's0'?") !=
+        std::string::npos);
+  CHECK(c.err.find(":20003:37: error: step 's19999' needs unknown step 's19999x'\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("a chain of 20,000 steps that all read the first one validates in linear time",
+          "[limits][cli]") {
+  std::string dir = TempDir();
+  std::string text =
+      "version: 1\nname: t\nsteps:\n  - {id: z, uses: log, with: {message: hi}}\n"
+      "  - {id: s0, uses: log, with: {message: hi}}\n";
+  for (int i = 1; i < 20'000; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: log, needs: [s" + std::to_string(i - 1) +
+            "], with: {message: '${{ steps.s0.outcome }}'}}\n";
+  }
+  CHECK(Shell(Run("validate " + WriteFile(dir, "chain.yaml", text)), 30).exit_code == 0);
+  // The same with a last step that reads a step not upstream of it: located.
+  text += "  - {id: last, uses: log, needs: [s19999], with: {message: '${{ steps.z.outcome }}'}}\n";
+  std::string bad = WriteFile(dir, "bad.yaml", text);
+  Command c = Shell(Run("validate " + bad), 30);
+  CHECK(c.exit_code == 2);
+  CHECK(c.err.find(bad + ":20005:") != std::string::npos);
+  CHECK(c.err.find("step 'z' is not upstream of step 'last'") != std::string::npos);
+}

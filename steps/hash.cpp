@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/plugin/parallel.h"
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
@@ -138,11 +139,7 @@ void HashAll(std::vector<FileResult>& files, int parallel, const StopCheck& stop
       files[i].size = std::filesystem::file_size(files[i].path, ec);
     }
   };
-  std::vector<std::thread> threads;
-  int n = std::max(1, std::min<int>(parallel, static_cast<int>(files.size())));
-  for (int t = 1; t < n; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
+  RunParallel(std::min<int>(parallel, static_cast<int>(files.size())), work);
 }
 
 class Hash final : public StepType {

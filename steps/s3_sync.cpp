@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/plugin/parallel.h"
 #include "engine/plugin/registry.h"
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
@@ -407,10 +408,7 @@ class S3Sync final : public StepType {
     };
     int workers = static_cast<int>(std::min<int64_t>(
         ctx.params.Int("concurrency"), std::max<size_t>(1, job.decision.transfer.size())));
-    std::vector<std::thread> threads;
-    for (int t = 1; t < workers; ++t) threads.emplace_back(work);
-    work();
-    for (std::thread& t : threads) t.join();
+    RunParallel(workers, work);
     if (ctx.cancel.cancelled()) errors.push_back("cancelled");
     errors.insert(errors.begin(), job.refused.begin(), job.refused.end());
     if (!errors.empty()) return AttemptResult::Failure(Problems(errors, "nothing deleted"));

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/plugin/parallel.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
 #include "steps/common/files.h"
@@ -48,10 +49,7 @@ std::vector<Tally> RunJourney(StepContext& ctx, const std::vector<JourneyRequest
       if (!o.ok && t.errors++ == 0) t.first_error = o.error;
     }
   };
-  std::vector<std::thread> threads;
-  for (int64_t u = 1; u < users; ++u) threads.emplace_back(user);
-  user();
-  for (std::thread& t : threads) t.join();
+  RunParallel(static_cast<int>(users), user);
   return tally;
 }
 

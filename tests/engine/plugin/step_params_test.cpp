@@ -4,10 +4,13 @@
 // never a crash and never a bare exception text. Test-only step types in their own registry.
 #include <stdlib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <stdexcept>
 
 #include "engine/graph.h"
+#include "engine/plugin/parallel.h"
 #include "engine/plugin/registry.h"
 #include "engine/preview.h"
 #include "steps/common/spec_builder.h"
@@ -27,6 +30,10 @@ void Misbehave(const StepParams& p) {
   if (what == "throw") throw std::runtime_error("boom " + p.Str("word"));
   if (what == "stoi") (void)std::stoi(p.Str("word"));
   if (what == "throw-int") throw 42;
+  if (what == "throw-in-thread")  // one of four threads; once std::terminate
+    RunParallel(4, [n = std::make_shared<std::atomic<int>>(0)] {
+      if ((*n)++ == 2) throw std::runtime_error("boom in a thread");
+    });
 }
 
 class Misbehaving final : public StepType {
@@ -100,6 +107,8 @@ TEST_CASE("an exception escaping a step is an internal error in words", "[step-p
   std::string stoi = FailureOf("stoi", "99999999999999999999");
   CHECK(stoi == "internal error in step s1 (misbehave) while running: stoi — please report");
   CHECK(stoi.find("crashed") == std::string::npos);
+  CHECK(FailureOf("throw-in-thread") ==
+        "internal error in step s1 (misbehave) while running: boom in a thread — please report");
   CHECK(FailureOf("throw-int") ==
         "internal error in step s1 (misbehave) while running: an "
         "exception of unknown type — please report");

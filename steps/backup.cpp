@@ -87,7 +87,7 @@ std::string Stem(const std::string& database, const Clock::Wall& at) {
 // The snapshot: online backup into `tmp` (one file, nothing beside it), then its facts.
 Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms,
                               const std::function<bool()>& stop) {
-  if (!std::filesystem::exists(database)) return Status::Error("no database at " + database);
+  if (std::string no = NotThere(database, "database"); !no.empty()) return Status::Error(no);
   Status s = SnapshotDatabase(database, tmp, timeout_ms, true, stop);
   if (!s.ok()) return s;
   auto copy = Db::OpenReadOnly(tmp, timeout_ms);
@@ -95,12 +95,19 @@ Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tm
   return ReadDatabaseInfo(*copy.value());
 }
 
+// A dump or its metadata is at `gz` already; a path that cannot be examined counts as free
+// (what writes there then fails with the reason).
+bool Taken(const std::string& gz) {
+  std::error_code ec;
+  return std::filesystem::exists(gz, ec) || std::filesystem::exists(MetaPathFor(gz), ec);
+}
+
 // The default name, made unique: a resume in the same second gets "-2", "-3", ...
 std::string FreeStem(const std::string& dest, const std::string& stem) {
   std::string name = stem;
   for (int n = 2; n < 1000; ++n) {
     std::string gz = dest + "/" + name + ".sqlite.gz";
-    if (!std::filesystem::exists(gz) && !std::filesystem::exists(MetaPathFor(gz))) break;
+    if (!Taken(gz)) break;
     name = stem + "-" + std::to_string(n);
   }
   return name;
@@ -161,7 +168,7 @@ class Backup final : public StepType {
   AttemptResult Run(StepContext& ctx) const override {
     const StepParams& p = ctx.params;
     std::string database = p.Str("database"), dest = p.Str("dest");
-    if (!std::filesystem::is_directory(dest)) return AttemptResult::Failure("no folder " + dest);
+    if (std::string no = NotThere(dest, "folder"); !no.empty()) return AttemptResult::Failure(no);
     Clock::Wall now = ctx.clock.WallNow();
     const Value* name = p.Opt("name");  // checked before anything is touched
     Status named = CheckFileName("name", name ? name->ToText() : Stem(database, now));
@@ -169,8 +176,8 @@ class Backup final : public StepType {
     for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
     std::string stem = name ? name->ToText() : FreeStem(dest, Stem(database, now));
     std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
-    bool taken = std::filesystem::exists(gz) || std::filesystem::exists(meta_path);
-    int timeout_ms = static_cast<int>(ParseDuration(p.Str("busy_timeout"))->count());
+    bool taken = Taken(gz);
+    int timeout_ms = static_cast<int>(p.Duration("busy_timeout").count());
     Temps temps;
     std::string raw = temps.Add(ScratchBeside(dest + "/" + stem + ".sqlite"));
     auto info = Snapshot(database, raw, timeout_ms, StopFor(ctx));

@@ -172,7 +172,7 @@ class CanaryCompare final : public StepType {
                              Value::List& reasons, const StopCheck& stop) {
     double p95_pct = p.Num("p95_increase_pct");
     double p99_pct = p.Num("p99_increase_pct");
-    double max_ms = static_cast<double>(ParseDuration(p.Str("latency_increase"))->count());
+    double max_ms = static_cast<double>(p.Duration("latency_increase").count());
     auto old_checks = Checks(before);
     std::ostringstream md;
     md << "| check | p95 before | p95 after | change | p99 before | p99 after | change |\n"

@@ -214,7 +214,7 @@ class IntegrityCheck final : public StepType {
   static AttemptResult RunSqlite(StepContext& ctx) {
     const StepParams& p = ctx.params;
     std::string source = p.Str("source"), workspace = p.Str("workspace");
-    if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
+    if (std::string no = NotThere(source, "file"); !no.empty()) return AttemptResult::Failure(no);
     std::error_code ec;
     if (std::filesystem::equivalent(source, workspace, ec))
       return AttemptResult::Failure("the workspace " + workspace + " is the source itself");

@@ -112,7 +112,7 @@ Status CheckInScratch(const Pg& pg, const std::string& source, const std::string
 AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   const StepParams& p = ctx.params;
   std::string source = p.Str("source");
-  if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
+  if (std::string no = NotThere(source, "file"); !no.empty()) return AttemptResult::Failure(no);
   const Value* server = p.Opt("server");
   if (server == nullptr)
     return AttemptResult::Failure("engine: postgres needs 'server' (a libpq connection string)");

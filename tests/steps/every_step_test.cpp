@@ -171,3 +171,26 @@ TEST_CASE("hash: verify sums from an expression without sums_file fails cleanly"
   CHECK(run.err.find("verify: sums needs 'sums_file'") != std::string::npos);
   CHECK(plan.exit_code == 0);
 }
+
+// A path that cannot be examined (a name longer than PATH_MAX): once `step crashed:
+// filesystem error: status: File name too long [...]`.
+TEST_CASE("a path that cannot be examined is said in words", "[every-step][step-errors]") {
+  std::string dir = TempDir(), long_path = "/tmp/" + std::string(5000, 'a');
+  const std::pair<std::string, std::string> cases[] = {
+      {"integrity-check", "{source: \"" + long_path + "\", workspace: " + dir + "/ws}"},
+      {"backup", "{database: \"" + long_path + "\", dest: " + dir + "}"},
+      {"backup", "{database: " + dir + "/db, dest: \"" + long_path + "\"}"},
+  };
+  for (const auto& [type, with] : cases) {
+    std::unique_ptr<Runbook> rb;
+    Ran ran = RunText("version: 1\nname: long\nsteps:\n  - id: s\n    uses: " + type +
+                          "\n    with: " + with + "\n",
+                      rb);
+    const StepRun& s = ran.Step(*rb, "s");
+    REQUIRE(!s.attempts.empty());
+    INFO(s.attempts.back().error);
+    CHECK(s.attempts.back().error.find("cannot examine /tmp/aaaa") != std::string::npos);
+    CHECK(s.attempts.back().error.find("File name too long") != std::string::npos);
+    CheckWords(s.attempts.back().error);
+  }
+}

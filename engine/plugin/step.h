@@ -113,14 +113,18 @@ class ConfigureReport {
 };
 class ConfigureView {
  public:
-  ConfigureView(std::vector<ConfigParam> params, Loc step_loc)
-      : params_(std::move(params)), step_loc_(step_loc) {}
+  // `spec` (may be null in tests) must outlive the view.
+  ConfigureView(std::vector<ConfigParam> params, Loc step_loc, const StepSpec* spec = nullptr)
+      : params_(std::move(params)), step_loc_(step_loc), spec_(spec) {}
+  // The given parameter `name`, or null when it was not given. A name `spec` does not
+  // declare is a bug in the step: ParamError (params.h), which the loader reports.
   const ConfigParam* Find(const std::string& name) const;
   Loc step_loc() const { return step_loc_; }
 
  private:
   std::vector<ConfigParam> params_;
   Loc step_loc_;
+  const StepSpec* spec_ = nullptr;
 };
 
 class StepType {

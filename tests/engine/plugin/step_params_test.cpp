@@ -45,6 +45,13 @@ class Misbehaving final : public StepType {
                     Param("note", ParamType::kString, "optional, no default")};
   }
   const StepSpec& spec() const override { return spec_; }
+  void Configure(const ConfigureView& with, ConfigureReport&) const override {
+    const ConfigParam* what = with.Find("do");
+    if (what && what->value && what->value->ToText() == "throw-configure")
+      throw std::logic_error("boom at load");
+    if (what && what->value && what->value->ToText() == "configure-undeclared")
+      (void)with.Find("nmae");
+  }
   std::vector<std::string> Describe(const StepParams& p) const override {
     Misbehave(p);
     return {"misbehave"};
@@ -155,4 +162,21 @@ TEST_CASE("StepParams reads declared values by type", "[step-params]") {
   CHECK_THROWS_AS(p.Str("s"), ParamError);
   CHECK_THROWS_AS(p.Bool("n"), ParamError);
   CHECK_THROWS_AS(p.Opt("missing"), ParamError);
+}
+
+TEST_CASE("a bug in a step's load-time checks is a located error", "[step-params]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"throw-configure", "checking its parameters: boom at load"},
+      {"configure-undeclared",
+       "reading its parameters: parameter 'nmae' is not declared by the spec"},
+  };
+  for (const auto& [what, says] : cases) {
+    Diagnostics diags;
+    auto rb = LoadRunbookText("test.yaml", TestRunbook(what), TestSteps(), diags);
+    CHECK_FALSE(rb);
+    REQUIRE(diags.all().size() == 1);
+    CHECK(diags.all()[0].loc.line == 7);
+    CHECK(diags.all()[0].message ==
+          std::string("internal error in step s1 (misbehave) while ") + says + " — please report");
+  }
 }

@@ -29,9 +29,7 @@ int EndLeftovers(int code) {
   return code;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   using namespace runbook;
   // Before anything: past a file-size limit (ulimit -f) a write then fails with EFBIG and
   // becomes an error with a message, instead of SIGXFSZ killing runbook silently. Children
@@ -155,4 +153,24 @@ int main(int argc, char** argv) {
   if (st->parsed()) return CmdSteps(registry, steps_type, steps_format);
   if (sc->parsed()) return CmdSchema(registry);
   return kExitInvalid;
+}
+
+}  // namespace
+
+// What escaped every layer (errors are Status values and failed attempts; exceptions are
+// caught where third-party code is called) is a bug: said in words, never as a bare
+// exception text or std::terminate's abort.
+int main(int argc, char** argv) {
+  std::string what;
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception of unknown type";
+  }
+  std::string command = argc > 1 ? std::string(" ") + argv[1] : "";
+  std::cerr << "runbook: internal error in 'runbook" << command << "': " << what
+            << " — please report\n";
+  return runbook::kExitEnvironment;
 }

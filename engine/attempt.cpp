@@ -7,6 +7,24 @@
 
 namespace runbook {
 
+std::string CallStep(const StepDecl& step, const char* operation,
+                     const std::function<void()>& call) {
+  std::string while_ = operation, what;
+  try {
+    call();
+    return "";
+  } catch (const ParamError& e) {
+    while_ = "reading its parameters";
+    what = e.message;
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "an exception of unknown type";
+  }
+  return "internal error in step " + step.id + " (" + step.type->spec().type + ") while " + while_ +
+         ": " + what + " — please report";
+}
+
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error) {
   auto resolved = ResolveTree(step.with, scope);
   if (!resolved.ok()) {
@@ -51,14 +69,16 @@ bool HasUnknown(const Value& v) {
 AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
   bool looked = false;
   if (!HasUnknown(in.params)) {  // the step may look at the world itself
-    try {
-      looked = in.step.type->DryRun(ctx);
-    } catch (const std::exception& e) {
-      ctx.log(std::string("dry run could not look: ") + e.what());
-    }
+    std::string error =
+        CallStep(in.step, "looking (dry run)", [&] { looked = in.step.type->DryRun(ctx); });
+    if (!error.empty()) ctx.log(error);
   }
-  if (!looked)
-    for (const std::string& line : in.step.type->Describe(in.params)) ctx.log("would " + line);
+  std::vector<std::string> lines;
+  std::string error = looked ? "" : CallStep(in.step, "describing what it would do", [&] {
+    lines = in.step.type->Describe(ctx.params);
+  });
+  if (!error.empty()) return AttemptResult::Failure(error);
+  for (const std::string& line : lines) ctx.log("would " + line);
   Value::Map outputs;
   for (const OutputSpec& o : in.step.type->spec().outputs) {
     outputs[o.name] = Value::Unknown("${{ steps." + in.step.id + ".outputs." + o.name + " }}");
@@ -121,8 +141,9 @@ AttemptResult RunAttempt(AttemptInput& in) {
       [&](const std::string& line) { observer.StepLine(step, true, redactor.Apply(line)); },
       redactor);
   const CancelToken& cancel = in.stop ? *in.stop : *in.cancel;
+  StepParams params(step.type->spec(), in.params);
   StepContext ctx{
-      in.params,   step.id,       in.run_id,    in.number,       in.env, processes,  cancel,
+      params,      step.id,       in.run_id,    in.number,       in.env, processes,  cancel,
       in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},     &in.passed, {},
       {}};
   ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
@@ -132,13 +153,8 @@ AttemptResult RunAttempt(AttemptInput& in) {
   if (in.dry_run) return DryRun(in, ctx);
   ctx.keep = in.keep;
   AttemptResult r;
-  try {
-    r = step.type->Run(ctx);
-  } catch (const std::exception& e) {
-    r = AttemptResult::Failure(std::string("step crashed: ") + e.what());
-  } catch (...) {
-    r = AttemptResult::Failure("step crashed with an unknown exception");
-  }
+  std::string error = CallStep(step, "running", [&] { r = step.type->Run(ctx); });
+  if (!error.empty()) r = AttemptResult::Failure(error);
   if (r.status != AttemptStatus::kSuccess && in.stop && StoppedByDeadline(*in.stop))
     r.status = AttemptStatus::kTimeout;  // however the step reported being stopped
   if (r.status == AttemptStatus::kTimeout)

@@ -42,6 +42,13 @@ constexpr size_t kMaxEndedNoted = 200;
 // in AttemptResult::ended_processes, never in its stderr.
 AttemptResult RunAttempt(AttemptInput& in);
 
+// Calls into a step type (`call`: its Run, DryRun or Describe) and returns "" when nothing
+// escaped it. An escaped exception or ParamError (a bug) becomes the words shown to people:
+// "internal error in step ID (TYPE) while OPERATION: WHAT — please report"; OPERATION is
+// `operation` ("running"), or "reading its parameters" for a ParamError.
+std::string CallStep(const StepDecl& step, const char* operation,
+                     const std::function<void()>& call);
+
 // The step's `with` evaluated, defaults applied, every value checked against the spec.
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error);
 

@@ -1,6 +1,7 @@
 // Reading one step: its own keys, retry policy, env, condition, and its `with` checked
 // against the step type's spec.
 
+#include "engine/attempt.h"
 #include "engine/loader_internal.h"
 #include "engine/plugin/check_value.h"
 #include "engine/util/strings.h"
@@ -120,6 +121,16 @@ void CheckTemplateType(FieldReader& r, const ParamSpec& spec, const TNode& value
   }
 }
 
+// The step type's own load-time checks; what escapes them is a bug, reported at the step.
+void Configure(FieldReader& r, const StepDecl& out, std::vector<ConfigParam> view) {
+  ConfigureReport report;
+  ConfigureView with(std::move(view), out.uses_loc, &out.type->spec());
+  std::string bug =
+      CallStep(out, "checking its parameters", [&] { out.type->Configure(with, report); });
+  if (!bug.empty()) r.Error(out.uses_loc, bug);
+  for (const auto& [loc, message] : report.errors()) r.Error(loc, message);
+}
+
 void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
   const StepSpec& spec = out.type->spec();
   std::vector<ConfigParam> view;
@@ -153,9 +164,7 @@ void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
                                 ") is missing required parameter '" + p.name + "'");
     }
   }
-  ConfigureReport report;
-  out.type->Configure(ConfigureView(std::move(view), out.uses_loc), report);
-  for (const auto& [loc, message] : report.errors()) r.Error(loc, message);
+  Configure(r, out, std::move(view));
 }
 
 }  // namespace

@@ -29,7 +29,11 @@ Value StepPreview(const Runbook& rb, const Graph& g, int i, RunScope& scope) {
     m["error"] = Value(error);
   } else {
     m["params"] = params;
-    for (const std::string& a : s.type->Describe(params)) actions.push_back(Value(a));
+    std::vector<std::string> lines;
+    StepParams view(s.type->spec(), params);
+    error = CallStep(s, "describing what it would do", [&] { lines = s.type->Describe(view); });
+    if (!error.empty()) m["error"] = Value(error);
+    for (const std::string& a : lines) actions.push_back(Value(a));
   }
   m["actions"] = Value(std::move(actions));
   (void)rb;

@@ -82,8 +82,8 @@ class Approval final : public StepType {
     if (!error.empty()) report.Error(inputs->loc, error);
   }
 
-  std::vector<std::string> Describe(const Value& params) const override {
-    const Value* prompt = params.Find("prompt");
+  std::vector<std::string> Describe(const StepParams& params) const override {
+    const Value* prompt = params.Opt("prompt");
     return {"ask for approval: " + (prompt ? prompt->ToText() : std::string())};
   }
 
@@ -91,9 +91,9 @@ class Approval final : public StepType {
     if (ctx.approver == nullptr) return AttemptResult::Failure("no way to ask for approval here");
     ApprovalRequest req;
     req.step_id = ctx.step_id;
-    req.prompt = ctx.params.Find("prompt")->ToText();
+    req.prompt = ctx.params.Str("prompt");
     std::string error;
-    if (const Value* inputs = ctx.params.Find("inputs")) req.inputs = InputSpecs(*inputs, error);
+    if (const Value* inputs = ctx.params.Opt("inputs")) req.inputs = InputSpecs(*inputs, error);
     if (!error.empty()) return AttemptResult::Failure(error);
     auto start = ctx.clock.Now();
     ApprovalAnswer answer = ctx.approver->Ask(req, ctx.cancel);

@@ -107,13 +107,13 @@ Status Expand(const std::string& pattern, bool required, std::vector<Input>& inp
   return Status::Ok();
 }
 
-Result<std::vector<Input>> Inputs(const Value& p) {
+Result<std::vector<Input>> Inputs(const StepParams& p) {
   std::vector<Input> inputs;
-  for (const Value& v : p.Find("files")->as_list()) {
+  for (const Value& v : p.Get("files").as_list()) {
     Status s = Expand(v.ToText(), true, inputs);
     if (!s.ok()) return s;
   }
-  if (const Value* opt = p.Find("optional"))
+  if (const Value* opt = p.Opt("optional"))
     for (const Value& v : opt->as_list()) {
       Status s = Expand(v.ToText(), false, inputs);
       if (!s.ok()) return s;
@@ -144,15 +144,15 @@ class Archive final : public StepType {
   const StepSpec& spec() const override { return spec_; }
   void Configure(const ConfigureView&, ConfigureReport&) const override {}
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    return {"pack " + p.Find("files")->ToText() + " into " + p.Find("output")->ToText() +
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    return {"pack " + p.Get("files").ToText() + " into " + p.Str("output") +
             " with a sha256 manifest"};
   }
 
   // Removes what killed runs left beside the output, writes the zip under a scratch name
   // (removed whatever happens) and renames it over the output when whole.
   AttemptResult Run(StepContext& ctx) const override {
-    std::string output = ctx.params.Find("output")->ToText();
+    std::string output = ctx.params.Str("output");
     auto inputs = Inputs(ctx.params);
     if (!inputs.ok()) return AttemptResult::Failure(inputs.status().message());
     std::error_code ec;

@@ -87,7 +87,7 @@ std::string Stem(const std::string& database, const Clock::Wall& at) {
 // The snapshot: online backup into `tmp` (one file, nothing beside it), then its facts.
 Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms,
                               const std::function<bool()>& stop) {
-  if (!std::filesystem::exists(database)) return Status::Error("no database at " + database);
+  if (std::string no = NotThere(database, "database"); !no.empty()) return Status::Error(no);
   Status s = SnapshotDatabase(database, tmp, timeout_ms, true, stop);
   if (!s.ok()) return s;
   auto copy = Db::OpenReadOnly(tmp, timeout_ms);
@@ -95,12 +95,19 @@ Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tm
   return ReadDatabaseInfo(*copy.value());
 }
 
+// A dump or its metadata is at `gz` already; a path that cannot be examined counts as free
+// (what writes there then fails with the reason).
+bool Taken(const std::string& gz) {
+  std::error_code ec;
+  return std::filesystem::exists(gz, ec) || std::filesystem::exists(MetaPathFor(gz), ec);
+}
+
 // The default name, made unique: a resume in the same second gets "-2", "-3", ...
 std::string FreeStem(const std::string& dest, const std::string& stem) {
   std::string name = stem;
   for (int n = 2; n < 1000; ++n) {
     std::string gz = dest + "/" + name + ".sqlite.gz";
-    if (!std::filesystem::exists(gz) && !std::filesystem::exists(MetaPathFor(gz))) break;
+    if (!Taken(gz)) break;
     name = stem + "-" + std::to_string(n);
   }
   return name;
@@ -150,46 +157,46 @@ class Backup final : public StepType {
     if (!s.ok()) report.Error(name->loc, s.message());
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    return {"snapshot " + p.Find("database")->ToText() + " into " + p.Find("dest")->ToText() +
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    return {"snapshot " + p.Str("database") + " into " + p.Str("dest") +
             "/<name>.sqlite.gz with its .meta.json" +
-            (p.Find("sign_key") ? ", signed" : std::string())};
+            (p.Opt("sign_key") ? ", signed" : std::string())};
   }
 
   // Phases: recover the folder from killed runs; pick the name; snapshot (one file);
   // gzip; metadata (signed); publish (the metadata's rename commits); retention.
   AttemptResult Run(StepContext& ctx) const override {
-    const Value& p = ctx.params;
-    std::string database = p.Find("database")->ToText(), dest = p.Find("dest")->ToText();
-    if (!std::filesystem::is_directory(dest)) return AttemptResult::Failure("no folder " + dest);
+    const StepParams& p = ctx.params;
+    std::string database = p.Str("database"), dest = p.Str("dest");
+    if (std::string no = NotThere(dest, "folder"); !no.empty()) return AttemptResult::Failure(no);
     Clock::Wall now = ctx.clock.WallNow();
-    const Value* name = p.Find("name");  // checked before anything is touched
+    const Value* name = p.Opt("name");  // checked before anything is touched
     Status named = CheckFileName("name", name ? name->ToText() : Stem(database, now));
     if (!named.ok()) return AttemptResult::Failure(named.message());
     for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
     std::string stem = name ? name->ToText() : FreeStem(dest, Stem(database, now));
     std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
-    bool taken = std::filesystem::exists(gz) || std::filesystem::exists(meta_path);
-    int timeout_ms = static_cast<int>(ParseDuration(p.Find("busy_timeout")->ToText())->count());
+    bool taken = Taken(gz);
+    int timeout_ms = static_cast<int>(p.Duration("busy_timeout").count());
     Temps temps;
     std::string raw = temps.Add(ScratchBeside(dest + "/" + stem + ".sqlite"));
     auto info = Snapshot(database, raw, timeout_ms, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
     if (taken) {  // a resume: retention still runs
-      AttemptResult r = AlreadyThere(gz, raw, database, p.Find("sign_key") != nullptr, ctx);
+      AttemptResult r = AlreadyThere(gz, raw, database, p.Opt("sign_key") != nullptr, ctx);
       if (r.status != AttemptStatus::kSuccess) return r;
       r.outputs["deleted"] = Retain(p, dest, AbsoluteDatabase(database), gz, now, ctx);
       return r;
     }
     std::string gz_tmp = temps.Add(ScratchBeside(gz));
-    auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Find("level")->as_int()), kGzipMemberBytes,
-                      StopFor(ctx));
+    auto z =
+        GzipFile(raw, gz_tmp, static_cast<int>(p.Int("level")), kGzipMemberBytes, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
     std::string created_at = FormatUtc(now);
     Value::Map meta = MetaFor(gz, z.value(), info.value(), database, created_at);
-    if (const Value* key = p.Find("sign_key")) {
+    if (const Value* key = p.Opt("sign_key")) {
       Status s = Sign(meta, key->ToText());
       if (!s.ok()) return AttemptResult::Failure("sign_key: " + s.message());
     }
@@ -265,12 +272,12 @@ class Backup final : public StepType {
     return s;
   }
 
-  static Value Retain(const Value& p, const std::string& dest, const std::string& source,
+  static Value Retain(const StepParams& p, const std::string& dest, const std::string& source,
                       const std::string& keep, Clock::Wall now, StepContext& ctx) {
     RetentionPolicy policy;
-    if (const Value* n = p.Find("keep_last")) policy.keep_last = n->as_int();
-    if (const Value* d = p.Find("keep_days")) policy.keep_days = d->as_int();
-    if (const Value* key = p.Find("sign_key")) policy.verify_key = key->ToText();
+    if (const Value* n = p.Opt("keep_last")) policy.keep_last = n->as_int();
+    if (const Value* d = p.Opt("keep_days")) policy.keep_days = d->as_int();
+    if (const Value* key = p.Opt("sign_key")) policy.verify_key = key->ToText();
     Value::List deleted;
     if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
     for (const std::string& gone : ApplyRetention(dest, source, keep, policy, now)) {

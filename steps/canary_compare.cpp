@@ -128,21 +128,20 @@ class CanaryCompare final : public StepType {
   const StepSpec& spec() const override { return spec_; }
   void Configure(const ConfigureView&, ConfigureReport&) const override {}
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    return {"compare " + p.Find("current")->ToText() + " with " + p.Find("baseline")->ToText() +
-            " (p95/p99 +" + p.Find("p95_increase_pct")->ToText() + "%/+" +
-            p.Find("p99_increase_pct")->ToText() + "%, +" + p.Find("latency_increase")->ToText() +
-            ", errors " + p.Find("error_rate_pct")->ToText() + "%)"};
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    return {"compare " + p.Str("current") + " with " + p.Str("baseline") + " (p95/p99 +" +
+            p.Str("p95_increase_pct") + "%/+" + p.Str("p99_increase_pct") + "%, +" +
+            p.Str("latency_increase") + ", errors " + p.Str("error_rate_pct") + "%)"};
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    const Value& p = ctx.params;
+    const StepParams& p = ctx.params;
     // Work grows with the reports: the stop is asked while parsing and every 1024 checks.
     StopCheck stop = StopFor(ctx);
-    auto current = LoadReport(p.Find("current")->ToText(), stop);
+    auto current = LoadReport(p.Str("current"), stop);
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!current.ok()) return AttemptResult::Failure(current.status().message());
-    auto baseline = LoadReport(p.Find("baseline")->ToText(), stop);
+    auto baseline = LoadReport(p.Str("baseline"), stop);
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     Value::List reasons;
     std::string summary;
@@ -154,7 +153,7 @@ class CanaryCompare final : public StepType {
       reasons.push_back(Value("no baseline to compare with"));
     }
     double rate = ErrorRate(current.value());
-    double max_rate = p.Find("error_rate_pct")->as_double();
+    double max_rate = p.Num("error_rate_pct");
     if (rate > max_rate)
       reasons.push_back(Value("error rate " + Fmt(rate) + " % > " + Fmt(max_rate) + " %"));
     summary += "\nError rate: " + Fmt(rate) + " % (threshold " + Fmt(max_rate) + " %)\n";
@@ -169,12 +168,11 @@ class CanaryCompare final : public StepType {
   }
 
  private:
-  static std::string Compare(const Value& p, const Value& before, const Value& after,
+  static std::string Compare(const StepParams& p, const Value& before, const Value& after,
                              Value::List& reasons, const StopCheck& stop) {
-    double p95_pct = p.Find("p95_increase_pct")->as_double();
-    double p99_pct = p.Find("p99_increase_pct")->as_double();
-    double max_ms =
-        static_cast<double>(ParseDuration(p.Find("latency_increase")->ToText())->count());
+    double p95_pct = p.Num("p95_increase_pct");
+    double p99_pct = p.Num("p99_increase_pct");
+    double max_ms = static_cast<double>(p.Duration("latency_increase").count());
     auto old_checks = Checks(before);
     std::ostringstream md;
     md << "| check | p95 before | p95 after | change | p99 before | p99 after | change |\n"
@@ -208,15 +206,15 @@ class CanaryCompare final : public StepType {
   }
 
   static Status Publish(StepContext& ctx, bool regressed, const std::string& summary) {
-    if (const Value* file = ctx.params.Find("summary")) {
+    if (const Value* file = ctx.params.Opt("summary")) {
       Status s = WriteFileAtomic(file->ToText(), "# Canary comparison\n\n" + summary);
       if (!s.ok()) return s;
     }
-    if (!ctx.params.Find("promote")->as_bool() || regressed) return Status::Ok();
-    auto text = ReadWholeFile(ctx.params.Find("current")->ToText(), 64u << 20);
+    if (!ctx.params.Bool("promote") || regressed) return Status::Ok();
+    auto text = ReadWholeFile(ctx.params.Str("current"), 64u << 20);
     if (!text.ok()) return text.status();
     ctx.log("promoted the current report to the baseline");
-    return WriteFileAtomic(ctx.params.Find("baseline")->ToText(), text.value());
+    return WriteFileAtomic(ctx.params.Str("baseline"), text.value());
   }
 
   StepSpec spec_ = MakeSpec();

@@ -75,9 +75,9 @@ StepSpec MakeSpec() {
   return s;
 }
 
-std::vector<std::string> Argv(const Value& params, std::string& error) {
-  const Value* run = params.Find("run");
-  const Value* shell = params.Find("shell");
+std::vector<std::string> Argv(const StepParams& params, std::string& error) {
+  const Value* run = params.Opt("run");
+  const Value* shell = params.Opt("shell");
   bool use_shell = shell && shell->is_bool() && shell->as_bool();
   if (use_shell) {
     if (run == nullptr || !run->is_string()) error = "with shell: true, run must be a string";
@@ -129,11 +129,11 @@ class Exec final : public StepType {
     }
   }
 
-  std::vector<std::string> Describe(const Value& params) const override {
+  std::vector<std::string> Describe(const StepParams& params) const override {
     std::string error;
     std::vector<std::string> argv = Argv(params, error);
     std::string line = "run: " + Join(argv, " ");
-    if (const Value* cwd = params.Find("cwd"); cwd && !cwd->is_null())
+    if (const Value* cwd = params.Opt("cwd"); cwd && !cwd->is_null())
       line += " (in " + cwd->ToText() + ")";
     return {line};
   }
@@ -144,10 +144,10 @@ class Exec final : public StepType {
     req.argv = Argv(ctx.params, error);
     if (!error.empty()) return AttemptResult::Failure(error);
     req.env = ctx.env;
-    if (const Value* env = ctx.params.Find("env")) {
+    if (const Value* env = ctx.params.Opt("env")) {
       for (const auto& [k, v] : env->as_map()) req.env[k] = v.ToText();
     }
-    if (const Value* cwd = ctx.params.Find("cwd"); cwd && cwd->is_string())
+    if (const Value* cwd = ctx.params.Opt("cwd"); cwd && cwd->is_string())
       req.cwd = cwd->as_string();
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
@@ -187,7 +187,7 @@ class Exec final : public StepType {
     return r;
   }
 
-  static AttemptResult Judge(const Value& params, const ProcessResult& pr) {
+  static AttemptResult Judge(const StepParams& params, const ProcessResult& pr) {
     AttemptResult r;
     r.stdout_text = pr.out.text;
     r.stderr_text = pr.err.text;
@@ -197,7 +197,7 @@ class Exec final : public StepType {
     }
     if (pr.exit_code >= 0 && pr.term_signal == 0) r.exit_code = pr.exit_code;
     bool ok = false;
-    if (const Value* codes = params.Find("success_codes"); codes && pr.term_signal == 0) {
+    if (const Value* codes = params.Opt("success_codes"); codes && pr.term_signal == 0) {
       for (const Value& c : codes->as_list())
         ok = ok || (c.is_number() && c.as_int() == pr.exit_code);
     }

@@ -169,16 +169,16 @@ class FlagUpdate final : public StepType {
       report.Error(with.step_loc(), "flag-update needs rollout, rollback or mark_good");
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    std::string to = p.Find("rollout")    ? p.Find("rollout")->ToText() + "%"
-                     : p.Find("rollback") ? "the " + p.Find("rollback")->ToText() + " value"
-                                          : "(unchanged)";
-    return {"set " + p.Find("flag")->ToText() + " in " + p.Find("file")->ToText() + " to " + to +
-            (p.Find("mark_good")->as_bool() ? ", marked good" : "")};
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    std::string to = p.Opt("rollout")    ? p.Str("rollout") + "%"
+                     : p.Opt("rollback") ? "the " + p.Str("rollback") + " value"
+                                         : "(unchanged)";
+    return {"set " + p.Str("flag") + " in " + p.Str("file") + " to " + to +
+            (p.Bool("mark_good") ? ", marked good" : "")};
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    std::string file = ctx.params.Find("file")->ToText();
+    std::string file = ctx.params.Str("file");
     auto lock = OpenOwnFile(file + ".lock", O_RDWR | O_CREAT);
     if (!lock.ok()) return AttemptResult::Failure("cannot lock: " + lock.status().message());
     if (::flock(lock.value().get(), LOCK_EX) != 0)
@@ -187,10 +187,10 @@ class FlagUpdate final : public StepType {
   }
 
   bool DryRun(StepContext& ctx) const override {
-    std::string file = ctx.params.Find("file")->ToText();
+    std::string file = ctx.params.Str("file");
     int64_t old = 0, now = 0;
     std::string why = Plan(ctx, file, old, now, nullptr, nullptr);
-    ctx.log(why.empty() ? "would set " + ctx.params.Find("flag")->ToText() + " rollout " +
+    ctx.log(why.empty() ? "would set " + ctx.params.Str("flag") + " rollout " +
                               std::to_string(old) + " -> " + std::to_string(now)
                         : "would fail: " + why);
     return true;
@@ -209,7 +209,7 @@ class FlagUpdate final : public StepType {
       return file + " has a duplicate key '" + dup->key + "' (line " + std::to_string(dup->line) +
              "): readers take one occurrence, an edit could change the other";
     if (!doc.ok()) return file + " is not valid JSON (" + doc.status().message() + ")";
-    std::string flag = ctx.params.Find("flag")->ToText();
+    std::string flag = ctx.params.Str("flag");
     std::vector<std::string> path{flag, "rollout"};
     const Value* f = doc.value().Find(flag);
     if (f == nullptr && doc.value().Find("flags") && doc.value().Find("flags")->is_map()) {
@@ -221,8 +221,8 @@ class FlagUpdate final : public StepType {
     old = now = f->Find("rollout")->as_int();
     auto h = ReadHistory(file + ".history.jsonl", flag);
     if (!h.ok()) return h.status().message();
-    if (const Value* v = ctx.params.Find("rollout")) now = v->as_int();
-    if (const Value* back = ctx.params.Find("rollback")) {
+    if (const Value* v = ctx.params.Opt("rollout")) now = v->as_int();
+    if (const Value* back = ctx.params.Opt("rollback")) {
       auto target = back->ToText() == "previous" ? h.value().previous : h.value().last_good;
       if (!target) return "no " + back->ToText() + " value of '" + flag + "' in the history";
       now = *target;
@@ -238,7 +238,7 @@ class FlagUpdate final : public StepType {
     std::vector<std::string> path;
     std::string why = Plan(ctx, file, old, now, &text, &path);
     if (why.empty()) {  // first undo a killed run's unapplied intent (crash protocol)
-      auto dropped = DropUnapplied(file + ".history.jsonl", ctx.params.Find("flag")->ToText(), old);
+      auto dropped = DropUnapplied(file + ".history.jsonl", ctx.params.Str("flag"), old);
       if (!dropped.ok()) return AttemptResult::Failure(dropped.status().message());
       if (!dropped.value().empty()) {
         ctx.log("history: removed a change that a killed run recorded but never applied: " +
@@ -254,7 +254,7 @@ class FlagUpdate final : public StepType {
   // The history entry (the intent) first, durable; then the file's atomic replacement.
   static AttemptResult Apply(StepContext& ctx, const std::string& file, int64_t old, int64_t now,
                              std::string text, const std::vector<std::string>& path) {
-    std::string flag = ctx.params.Find("flag")->ToText();
+    std::string flag = ctx.params.Str("flag");
     auto span = FindJsonValue(text, path);
     if (!span) return AttemptResult::Failure("cannot locate the rollout in " + file);
     Value::Map entry{{"at", Value(FormatUtc(ctx.clock.WallNow()))},
@@ -263,7 +263,7 @@ class FlagUpdate final : public StepType {
                      {"flag", Value(flag)},
                      {"from", Value(old)},
                      {"to", Value(now)},
-                     {"good", Value(ctx.params.Find("mark_good")->as_bool())}};
+                     {"good", Value(ctx.params.Bool("mark_good"))}};
     Status logged = AppendLine(file + ".history.jsonl", ToJson(Value(entry)) + "\n");
     if (!logged.ok()) return AttemptResult::Failure(logged.message() + "; " + file + " untouched");
     if (now != old) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/plugin/parallel.h"
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
@@ -138,11 +139,7 @@ void HashAll(std::vector<FileResult>& files, int parallel, const StopCheck& stop
       files[i].size = std::filesystem::file_size(files[i].path, ec);
     }
   };
-  std::vector<std::thread> threads;
-  int n = std::max(1, std::min<int>(parallel, static_cast<int>(files.size())));
-  for (int t = 1; t < n; ++t) threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
+  RunParallel(std::min<int>(parallel, static_cast<int>(files.size())), work);
 }
 
 class Hash final : public StepType {
@@ -158,21 +155,21 @@ class Hash final : public StepType {
       report.Error(pk->loc, "public_key checks the signature in .meta.json; it needs verify: meta");
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    std::string inv = p.Find("inventory")->ToText();
-    return {"hash " + p.Find("files")->ToText() + " (sha256) and verify against " +
-                p.Find("verify")->ToText() + (p.Find("expected") ? " and expected" : ""),
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    std::string inv = p.Str("inventory");
+    return {"hash " + p.Get("files").ToText() + " (sha256) and verify against " + p.Str("verify") +
+                (p.Opt("expected") ? " and expected" : ""),
             inv.empty() ? "record nothing" : "append to " + inv};
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    const Value& p = ctx.params;
+    const StepParams& p = ctx.params;
     std::vector<std::string> patterns;
-    for (const Value& v : p.Find("files")->as_list()) patterns.push_back(v.ToText());
+    for (const Value& v : p.Get("files").as_list()) patterns.push_back(v.ToText());
     auto paths = ExpandGlobs(patterns, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!paths.ok()) return AttemptResult::Failure(paths.status().message());
-    const Value* expected = p.Find("expected");
+    const Value* expected = p.Opt("expected");
     if (expected && paths.value().size() != 1)
       return AttemptResult::Failure("expected applies to one file; " +
                                     std::to_string(paths.value().size()) + " matched");
@@ -182,13 +179,12 @@ class Hash final : public StepType {
       files.back().path = path;
     }
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    HashAll(files, p.Find("parallel") ? static_cast<int>(p.Find("parallel")->as_int()) : cores,
-            StopFor(ctx));
+    HashAll(files, p.Opt("parallel") ? static_cast<int>(p.Int("parallel")) : cores, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;  // nothing half-recorded
     Status verified = Verify(files, p, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!verified.ok()) return AttemptResult::Failure(verified.message());
-    std::string inventory = p.Find("inventory")->ToText();
+    std::string inventory = p.Str("inventory");
     if (!inventory.empty()) {
       Status s = AppendInventory(inventory, Entries(files, ctx));
       if (!s.ok()) return AttemptResult::Failure(s.message());
@@ -197,13 +193,14 @@ class Hash final : public StepType {
   }
 
  private:
-  static Status Verify(std::vector<FileResult>& files, const Value& p, const StopCheck& stop) {
-    std::string mode = p.Find("verify")->ToText();
-    std::string key = p.Find("public_key") ? p.Find("public_key")->ToText() : "";
-    const std::string* keyed = p.Find("public_key") ? &key : nullptr;
+  static Status Verify(std::vector<FileResult>& files, const StepParams& p, const StopCheck& stop) {
+    std::string mode = p.Str("verify");
+    std::string key = p.Opt("public_key") ? p.Str("public_key") : "";
+    const std::string* keyed = p.Opt("public_key") ? &key : nullptr;
     Sums sums;
-    if (mode == "sums") {
-      auto s = ReadSums(p.Find("sums_file")->ToText());
+    if (mode == "sums") {  // checked at load too, unless `verify` was an expression
+      if (!p.Has("sums_file")) return Status::Error("verify: sums needs 'sums_file'");
+      auto s = ReadSums(p.Str("sums_file"));
       if (!s.ok()) return s.status();
       sums = s.value();
     }
@@ -212,7 +209,7 @@ class Hash final : public StepType {
       if (!f.problem.empty()) continue;  // could not be read
       if (mode == "meta") VerifyMeta(f, keyed);
       if (mode == "sums") VerifySums(f, sums);
-      if (const Value* e = p.Find("expected"); e && f.problem.empty()) {
+      if (const Value* e = p.Opt("expected"); e && f.problem.empty()) {
         f.verified = e->ToText() == f.sha256;
         if (!f.verified)
           f.problem = "sha256 mismatch for " + f.path + ": expected " + e->ToText() + ", actual " +

@@ -163,24 +163,22 @@ class IntegrityCheck final : public StepType {
       report.Error(with.step_loc(), "integrity-check needs 'workspace' (where the copy goes)");
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    if (p.Find("engine")->ToText() == "postgres")
-      return {"restore " + p.Find("source")->ToText() +
-              " into a scratch database, run pg_amcheck, drop it"};
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    if (p.Str("engine") == "postgres")
+      return {"restore " + p.Str("source") + " into a scratch database, run pg_amcheck, drop it"};
     std::vector<std::string> out;
-    if (p.Find("public_key"))
-      out.push_back("check the signature of " + p.Find("source")->ToText() + ".meta.json");
-    out.push_back("decompress " + p.Find("source")->ToText() + " into " +
-                  p.Find("workspace")->ToText() + " and run PRAGMA " +
-                  (p.Find("mode")->ToText() == "quick" ? "quick_check" : "integrity_check"));
-    out.push_back(p.Find("keep")->as_bool() ? "keep the workspace" : "remove the workspace");
+    if (p.Opt("public_key"))
+      out.push_back("check the signature of " + p.Str("source") + ".meta.json");
+    out.push_back("decompress " + p.Str("source") + " into " + p.Str("workspace") +
+                  " and run PRAGMA " +
+                  (p.Str("mode") == "quick" ? "quick_check" : "integrity_check"));
+    out.push_back(p.Bool("keep") ? "keep the workspace" : "remove the workspace");
     return out;
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    AttemptResult r = ctx.params.Find("engine")->ToText() == "postgres"
-                          ? PostgresIntegrityCheck(ctx)
-                          : RunSqlite(ctx);
+    AttemptResult r =
+        ctx.params.Str("engine") == "postgres" ? PostgresIntegrityCheck(ctx) : RunSqlite(ctx);
     if (r.outputs.count("ok") && !r.outputs.count("manifest"))
       r.outputs["manifest"] = Value("none");  // a pg_dump archive carries no manifest
     if (r.outputs.count("ok") && !r.outputs.count("authenticated"))
@@ -214,9 +212,9 @@ class IntegrityCheck final : public StepType {
   // only scratch files, which the next run removes; `workspace` itself is replaced only
   // after its stale -wal/-shm/-journal are gone (docs/backup.md).
   static AttemptResult RunSqlite(StepContext& ctx) {
-    const Value& p = ctx.params;
-    std::string source = p.Find("source")->ToText(), workspace = p.Find("workspace")->ToText();
-    if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
+    const StepParams& p = ctx.params;
+    std::string source = p.Str("source"), workspace = p.Str("workspace");
+    if (std::string no = NotThere(source, "file"); !no.empty()) return AttemptResult::Failure(no);
     std::error_code ec;
     if (std::filesystem::equivalent(source, workspace, ec))
       return AttemptResult::Failure("the workspace " + workspace + " is the source itself");
@@ -239,7 +237,7 @@ class IntegrityCheck final : public StepType {
     }
     AttemptResult r = Check(ctx, tmp, source, unpacked.value());
     if (auto late = StoppedResult(ctx)) r = *late;
-    bool keep = p.Find("keep")->as_bool() && r.status == AttemptStatus::kSuccess;
+    bool keep = p.Bool("keep") && r.status == AttemptStatus::kSuccess;
     RemoveWithCompanions(workspace);  // nothing, or an earlier copy (OwnsWorkspace)
     // The marker names the copy before the rename makes it the workspace (a rename keeps
     // the inode and mtime): a kill on either side leaves a state the next run owns.
@@ -256,7 +254,7 @@ class IntegrityCheck final : public StepType {
   // file, so no -wal appears beside it) and runs the checks.
   static Status Inspect(const StepContext& ctx, const std::string& path, bool settle,
                         std::vector<std::string>& problems, DatabaseInfo& info) {
-    const Value& p = ctx.params;
+    const StepParams& p = ctx.params;
     Status s = settle ? SettleJournal(path, "DELETE") : Status::Ok();
     if (!s.ok()) return s;
     auto db = Db::OpenReadOnly(path, 5000);
@@ -266,8 +264,8 @@ class IntegrityCheck final : public StepType {
     // b-tree and index checks revisit table pages. Peak memory stays under 512 MiB.
     s = db.value()->Exec("PRAGMA mmap_size=268435456; PRAGMA cache_size=-131072");
     if (!s.ok()) return s;
-    size_t max = static_cast<size_t>(p.Find("max_errors")->as_int());
-    auto found = IntegrityProblems(*db.value(), p.Find("mode")->ToText() == "quick", max);
+    size_t max = static_cast<size_t>(p.Int("max_errors"));
+    auto found = IntegrityProblems(*db.value(), p.Str("mode") == "quick", max);
     if (!found.ok()) return found.status();
     problems = found.value();
     auto fk = ForeignKeyProblems(*db.value(), max);
@@ -295,8 +293,8 @@ class IntegrityCheck final : public StepType {
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(source, ec);
     if (ec) return "cannot read the size of " + source + ": " + ec.message();
-    Status s = CheckAuthentic(*meta, source, size, unpacked.in_sha256,
-                              ctx.params.Find("public_key")->ToText());
+    Status s =
+        CheckAuthentic(*meta, source, size, unpacked.in_sha256, ctx.params.Str("public_key"));
     return s.ok() ? "" : "not authentic: " + s.message();
   }
 
@@ -307,7 +305,7 @@ class IntegrityCheck final : public StepType {
     if (!read.ok()) f.problems.push_back(read.status().message());
     const LoadedMeta* meta = read.ok() && read.value() ? &*read.value() : nullptr;
     if (meta) f.meta_sha256 = meta->sha256;
-    if (ctx.params.Find("public_key")) {
+    if (ctx.params.Opt("public_key")) {
       std::string why = Unauthentic(ctx, source, unpacked, meta);
       f.authenticated = why.empty();
       if (!why.empty()) f.problems.push_back(why);

@@ -30,15 +30,15 @@ class Log final : public StepType {
 
   void Configure(const ConfigureView&, ConfigureReport&) const override {}
 
-  std::vector<std::string> Describe(const Value& params) const override {
-    const Value* message = params.Find("message");
+  std::vector<std::string> Describe(const StepParams& params) const override {
+    const Value* message = params.Opt("message");
     return {"log: " + (message ? message->ToText() : std::string("(no message)"))};
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    if (const Value* message = ctx.params.Find("message")) ctx.log(message->ToText());
+    if (const Value* message = ctx.params.Opt("message")) ctx.log(message->ToText());
     Value::Map outputs;
-    if (const Value* values = ctx.params.Find("outputs"); values && values->is_map())
+    if (const Value* values = ctx.params.Opt("outputs"); values && values->is_map())
       outputs = values->as_map();
     return AttemptResult::Success(std::move(outputs));
   }

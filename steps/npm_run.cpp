@@ -74,20 +74,20 @@ class NpmRun final : public StepType {
     if (!why.empty()) report.Error(script->loc, why);
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
+  std::vector<std::string> Describe(const StepParams& p) const override {
     std::string args;
-    if (const Value* a = p.Find("args"))
+    if (const Value* a = p.Opt("args"))
       for (const Value& v : a->as_list()) args += " " + v.ToText();
-    return {"npm run " + p.Find("script")->ToText() + (args.empty() ? "" : " --" + args) + " in " +
-            p.Find("cwd")->ToText()};
+    return {"npm run " + p.Str("script") + (args.empty() ? "" : " --" + args) + " in " +
+            p.Str("cwd")};
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    const Value& p = ctx.params;
-    std::string cwd = p.Find("cwd")->ToText(), script = p.Find("script")->ToText();
+    const StepParams& p = ctx.params;
+    std::string cwd = p.Str("cwd"), script = p.Str("script");
     std::string why = CheckScript(cwd, script);
     if (!why.empty()) return AttemptResult::Failure(why);
-    if (p.Find("install")->ToText() == "ci" && NeedsInstall(cwd)) {
+    if (p.Str("install") == "ci" && NeedsInstall(cwd)) {
       AttemptResult installed = Npm(ctx, {"npm", "ci", "--no-audit", "--no-fund"});
       if (installed.status != AttemptStatus::kSuccess) {
         installed.error = "npm ci failed: " + installed.error;
@@ -95,7 +95,7 @@ class NpmRun final : public StepType {
       }
     }
     std::vector<std::string> argv{"npm", "run", script};
-    if (const Value* a = p.Find("args"); a && !a->as_list().empty()) {
+    if (const Value* a = p.Opt("args"); a && !a->as_list().empty()) {
       argv.push_back("--");
       for (const Value& v : a->as_list()) argv.push_back(v.ToText());
     }
@@ -106,9 +106,9 @@ class NpmRun final : public StepType {
   static AttemptResult Npm(StepContext& ctx, std::vector<std::string> argv) {
     ProcessRequest req;
     req.argv = std::move(argv);
-    req.cwd = ctx.params.Find("cwd")->ToText();
+    req.cwd = ctx.params.Str("cwd");
     req.env = ctx.env;
-    if (const Value* env = ctx.params.Find("env"))
+    if (const Value* env = ctx.params.Opt("env"))
       for (const auto& [k, v] : env->as_map()) req.env[k] = v.ToText();
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;

@@ -129,33 +129,43 @@ class Probe final : public StepType {
     }
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    std::string kind = p.Find("kind")->ToText();
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    std::string kind = p.Str("kind"), missing = MissingNeed(p);
+    if (!missing.empty()) return {"fail: " + missing};
     if (kind == "http") return {DescribeHttp(p)};
-    if (kind == "tcp") return {"connect to " + p.Find("address")->ToText()};
-    if (kind == "prometheus")
-      return {"query " + p.Find("url")->ToText() + ": " + p.Find("query")->ToText()};
+    if (kind == "tcp") return {"connect to " + p.Str("address")};
+    if (kind == "prometheus") return {"query " + p.Str("url") + ": " + p.Str("query")};
     if (kind == "process")
-      return {"check that processes matching '" + p.Find("pattern")->ToText() + "' are " +
-              p.Find("expect")->ToText()};
-    return {"read the newest of " + p.Find("path")->ToText() +
-            (p.Find("contains") ? " for '" + p.Find("contains")->ToText() + "'" : "")};
+      return {"check that processes matching '" + p.Str("pattern") + "' are " + p.Str("expect")};
+    return {"read the newest of " + p.Str("path") +
+            (p.Opt("contains") ? " for '" + p.Str("contains") + "'" : "")};
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    return Kinds().at(ctx.params.Find("kind")->ToText()).run(ctx);
+    std::string missing = MissingNeed(ctx.params);
+    if (!missing.empty()) return AttemptResult::Failure(missing);
+    return Kinds().at(ctx.params.Str("kind")).run(ctx);
   }
 
  private:
-  static std::string DescribeHttp(const Value& p) {
+  // What Configure checks, again once the kind is known: it may come from an expression.
+  static std::string MissingNeed(const StepParams& p) {
+    auto it = Kinds().find(p.Str("kind"));
+    if (it == Kinds().end()) return "";  // an Unknown kind in a plan
+    for (const char* need : it->second.needs)
+      if (!p.Has(need)) return "probe kind '" + it->first + "' needs '" + need + "'";
+    return "";
+  }
+
+  static std::string DescribeHttp(const StepParams& p) {
     std::string names;
-    const Value* journey = p.Find("journey");
+    const Value* journey = p.Opt("journey");
     if (journey && journey->is_list())
       for (const Value& r : journey->as_list())
         if (const Value* n = r.is_map() ? r.Find("name") : nullptr)
           names += (names.empty() ? "" : " -> ") + n->ToText();
-    return "run the journey " + names + " against " + p.Find("base_url")->ToText() + " " +
-           p.Find("iterations")->ToText() + " time(s), report to " + p.Find("report")->ToText();
+    return "run the journey " + names + " against " + p.Str("base_url") + " " +
+           p.Str("iterations") + " time(s), report to " + p.Str("report");
   }
 
   StepSpec spec_ = MakeSpec();

@@ -319,9 +319,9 @@ Status WriteEnvFile(const std::string& path, const std::string& text) {
   return s;
 }
 
-std::string EnvText(const Value& params, const std::string& target) {
+std::string EnvText(const StepParams& params, const std::string& target) {
   std::string text;
-  const Value* env = params.Find("env");
+  const Value* env = params.Opt("env");
   if (env == nullptr || env->as_map().empty()) return "DATABASE_PATH=" + target + "\n";
   for (const auto& [k, v] : env->as_map()) text += k + "=" + v.ToText() + "\n";
   return text;
@@ -332,14 +332,12 @@ class Restore final : public StepType {
   const StepSpec& spec() const override { return spec_; }
   void Configure(const ConfigureView&, ConfigureReport&) const override {}
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    std::vector<std::string> out = {"restore " + p.Find("source")->ToText() + " to " +
-                                    p.Find("target")->ToText() +
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    std::vector<std::string> out = {"restore " + p.Str("source") + " to " + p.Str("target") +
                                     " (the current database kept as .before-restore)"};
-    if (p.Find("public_key"))
-      out.insert(out.begin(),
-                 "check the signature of " + p.Find("source")->ToText() + ".meta.json");
-    if (const Value* env = p.Find("env_file")) out.push_back("write " + env->ToText());
+    if (p.Opt("public_key"))
+      out.insert(out.begin(), "check the signature of " + p.Str("source") + ".meta.json");
+    if (const Value* env = p.Opt("env_file")) out.push_back("write " + env->ToText());
     return out;
   }
 
@@ -347,8 +345,8 @@ class Restore final : public StepType {
   // it unless verified; check and settle it; make the live database one file; keep it
   // (link); rename the copy over it (the commit point); write the env file.
   AttemptResult Run(StepContext& ctx) const override {
-    const Value& p = ctx.params;
-    std::string source = Abs(p.Find("source")->ToText()), target = Abs(p.Find("target")->ToText());
+    const StepParams& p = ctx.params;
+    std::string source = Abs(p.Str("source")), target = Abs(p.Str("target"));
     std::error_code ec;
     std::filesystem::create_directories(DirName(target), ec);
     std::string own = BaseName(target);  // the database and its kept copies, not a neighbour's
@@ -361,7 +359,7 @@ class Restore final : public StepType {
     AttemptResult r = Place(ctx, source, target, tmp);
     RemoveWithCompanions(tmp);
     if (r.status != AttemptStatus::kSuccess) return r;
-    if (const Value* env_file = p.Find("env_file")) {
+    if (const Value* env_file = p.Opt("env_file")) {
       Status s = WriteEnvFile(Abs(env_file->ToText()), EnvText(p, target));
       if (!s.ok()) return AttemptResult::Failure(s.message());
       r.outputs["env_file"] = Value(Abs(env_file->ToText()));
@@ -381,7 +379,7 @@ class Restore final : public StepType {
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
     Vouch vouch = ctx.passed ? VerifiedBy(*ctx.passed, source, shas.value()) : Vouch{};
-    if (vouch.by.empty() && !ctx.params.Find("force")->as_bool())
+    if (vouch.by.empty() && !ctx.params.Bool("force"))
       return AttemptResult::Failure(
           "refusing to restore " + source +
           ": no hash or integrity-check step of this run verified it (with sha256 " +

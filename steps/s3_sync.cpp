@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/plugin/parallel.h"
 #include "engine/plugin/registry.h"
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
@@ -94,15 +95,18 @@ StepSpec MakeSpec() {
   return s;
 }
 
-std::vector<std::string> Strings(const Value& p, const char* key) {
+std::vector<std::string> Strings(const StepParams& p, const char* key) {
   std::vector<std::string> out;
-  if (const Value* v = p.Find(key); v && v->is_list())
+  if (const Value* v = p.Opt(key); v && v->is_list())
     for (const Value& x : v->as_list()) out.push_back(x.ToText());
   return out;
 }
 
+// The parameter `param` when given, else the environment's `env` (only it when `param` is
+// null: session_token is no parameter).
 std::string EnvOr(const StepContext& ctx, const char* param, const char* env) {
-  if (const Value* v = ctx.params.Find(param)) return v->ToText();
+  std::optional<std::string> v = param ? ctx.params.OptStr(param) : std::nullopt;
+  if (v) return *v;
   auto it = ctx.env.find(env);
   return it == ctx.env.end() ? std::string() : it->second;
 }
@@ -142,17 +146,17 @@ S3Config ConfigFor(const StepContext& ctx, const SyncSide& side) {
   c.bucket = side.bucket;
   c.region = EnvOr(ctx, "region", "AWS_REGION");
   if (c.region.empty()) c.region = "us-east-1";
-  const Value* endpoint = ctx.params.Find("endpoint");
+  const Value* endpoint = ctx.params.Opt("endpoint");
   c.endpoint = endpoint ? endpoint->ToText() : "https://s3." + c.region + ".amazonaws.com";
-  const Value* path_style = ctx.params.Find("path_style");
+  const Value* path_style = ctx.params.Opt("path_style");
   c.path_style = path_style ? path_style->as_bool() : endpoint != nullptr;
   c.creds = {EnvOr(ctx, "access_key", "AWS_ACCESS_KEY_ID"),
              EnvOr(ctx, "secret_key", "AWS_SECRET_ACCESS_KEY"),
-             EnvOr(ctx, "session_token", "AWS_SESSION_TOKEN")};
+             EnvOr(ctx, nullptr, "AWS_SESSION_TOKEN")};
   if (c.creds.access_key.empty()) c.creds = FromProfile(ctx);
-  c.request_timeout = *ParseDuration(ctx.params.Find("request_timeout")->ToText());
-  if (const Value* sse = ctx.params.Find("sse")) c.sse = sse->ToText();
-  if (const Value* kms = ctx.params.Find("kms_key_id")) c.kms_key_id = kms->ToText();
+  c.request_timeout = ctx.params.Duration("request_timeout");
+  if (const Value* sse = ctx.params.Opt("sse")) c.sse = sse->ToText();
+  if (const Value* kms = ctx.params.Opt("kms_key_id")) c.kms_key_id = kms->ToText();
   return c;
 }
 
@@ -197,12 +201,10 @@ class S3Sync final : public StepType {
       report.Error(dst->loc, "s3-sync goes between a folder and S3 or two folders; not S3 to S3");
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
-    std::string what = p.Find("mode")->ToText() == "verify" ? "verify that " : "sync ";
-    return {what + p.Find("source")->ToText() + " -> " + p.Find("dest")->ToText() +
-            (p.Find("delete")->as_bool()
-                 ? " (with delete, at most " + p.Find("max_delete")->ToText() + ")"
-                 : "")};
+  std::vector<std::string> Describe(const StepParams& p) const override {
+    std::string what = p.Str("mode") == "verify" ? "verify that " : "sync ";
+    return {what + p.Str("source") + " -> " + p.Str("dest") +
+            (p.Bool("delete") ? " (with delete, at most " + p.Str("max_delete") + ")" : "")};
   }
 
   // Lists both sides and says what a sync would transfer and delete, like
@@ -217,7 +219,7 @@ class S3Sync final : public StepType {
     const char* verb = job.dst.is_s3 ? "upload" : job.src.is_s3 ? "download" : "copy";
     for (const std::string& rel : job.decision.transfer)
       ctx.log(std::string("would ") + verb + " " + Printable(rel));
-    bool deleting = ctx.params.Find("delete")->as_bool();
+    bool deleting = ctx.params.Bool("delete");
     Status guard = Guard(ctx, job);
     for (const std::string& rel : job.decision.remove)
       ctx.log((deleting && guard.ok() ? "would delete " : "would keep (no delete) ") +
@@ -235,7 +237,7 @@ class S3Sync final : public StepType {
     std::string why = Prepare(ctx, job);
     if (auto stopped = StoppedResult(ctx)) return *stopped;  // never a success past the end
     if (!why.empty()) return AttemptResult::Failure(why);
-    if (ctx.params.Find("mode")->ToText() == "verify") return Verified(job);
+    if (ctx.params.Str("mode") == "verify") return Verified(job);
     Status s = Guard(ctx, job);
     if (!s.ok()) return AttemptResult::Failure(s.message());
     RemoveDeadScratch(ctx, job);
@@ -245,8 +247,8 @@ class S3Sync final : public StepType {
  private:
   // Sides, credentials, listings and the decision; "" or why it cannot go on.
   static std::string Prepare(StepContext& ctx, Job& job) {
-    job.src = ParseSide(ctx.params.Find("source")->ToText());
-    job.dst = ParseSide(ctx.params.Find("dest")->ToText());
+    job.src = ParseSide(ctx.params.Str("source"));
+    job.dst = ParseSide(ctx.params.Str("dest"));
     if (!job.src.is_s3 && !job.dst.is_s3) {  // refused before anything is listed
       std::string overlap = TreesOverlap(job.src.root, job.dst.root);
       if (!overlap.empty())
@@ -267,8 +269,7 @@ class S3Sync final : public StepType {
 
   static Status List(StepContext& ctx, S3Client& s3, Job& job) {
     auto inc = Strings(ctx.params, "include"), exc = Strings(ctx.params, "exclude");
-    LinkRules links{ctx.params.Find("follow_symlinks")->as_bool(),
-                    ctx.params.Find("allow_outside_links")->as_bool()};
+    LinkRules links{ctx.params.Bool("follow_symlinks"), ctx.params.Bool("allow_outside_links")};
     auto list = [&](const SyncSide& side, bool is_dest) {
       return side.is_s3 ? ListS3(s3, side, inc, exc, ctx.cancel)
                         : ListLocal(side, inc, exc, is_dest, links);
@@ -309,7 +310,7 @@ class S3Sync final : public StepType {
       if (IsMd5Etag(remote.etag)) return remote.etag == local.md5;
       if (remote.etag.size() > 33 && IsMd5Etag(remote.etag.substr(0, 32)) &&
           remote.etag[32] == '-') {  // multipart: recompute with our part size
-        auto part = ParseSize(ctx.params.Find("part_size")->ToText());
+        auto part = ParseSize(ctx.params.Str("part_size"));
         const SyncSide& side = job.src.is_s3 ? job.dst : job.src;
         auto mine = LocalMultipartEtag(side, local, part.value_or(8u << 20));
         if (mine.ok() && mine.value() == remote.etag) return true;
@@ -357,11 +358,11 @@ class S3Sync final : public StepType {
   }
 
   static Status Guard(StepContext& ctx, const Job& job) {
-    if (!ctx.params.Find("delete")->as_bool() || job.decision.remove.empty()) return Status::Ok();
-    std::string spec = ctx.params.Find("max_delete")->ToText();
+    if (!ctx.params.Bool("delete") || job.decision.remove.empty()) return Status::Ok();
+    std::string spec = ctx.params.Str("max_delete");
     auto limit = DeleteLimit(spec, job.dest.size());
     if (!limit) return Status::Error("max_delete '" + spec + "' is not a count or a percent");
-    if (job.decision.remove.size() <= *limit || ctx.params.Find("force_delete")->as_bool())
+    if (job.decision.remove.size() <= *limit || ctx.params.Bool("force_delete"))
       return Status::Ok();
     return Status::Error("refusing to delete " + std::to_string(job.decision.remove.size()) +
                          " of " + std::to_string(job.dest.size()) + " objects at " +
@@ -382,11 +383,10 @@ class S3Sync final : public StepType {
     size_t finished = 0;
     auto last_report = std::chrono::steady_clock::now();
     UploadOptions up;
-    up.multipart_threshold =
-        ParseSize(ctx.params.Find("multipart_threshold")->ToText()).value_or(8u << 20);
-    up.part_size = ParseSize(ctx.params.Find("part_size")->ToText()).value_or(8u << 20);
-    up.parallel = static_cast<int>(ctx.params.Find("concurrency")->as_int());
-    up.require_encryption = ctx.params.Find("require_encryption")->as_bool();
+    up.multipart_threshold = ParseSize(ctx.params.Str("multipart_threshold")).value_or(8u << 20);
+    up.part_size = ParseSize(ctx.params.Str("part_size")).value_or(8u << 20);
+    up.parallel = static_cast<int>(ctx.params.Int("concurrency"));
+    up.require_encryption = ctx.params.Bool("require_encryption");
     auto work = [&] {
       S3Client s3(job.s3);  // one connection per worker
       for (size_t i; (i = next++) < job.decision.transfer.size() && !ctx.cancel.cancelled();) {
@@ -406,13 +406,9 @@ class S3Sync final : public StepType {
         Progress(ctx, ++finished, job.decision.transfer.size(), bytes, total, last_report);
       }
     };
-    int workers =
-        static_cast<int>(std::min<int64_t>(ctx.params.Find("concurrency")->as_int(),
-                                           std::max<size_t>(1, job.decision.transfer.size())));
-    std::vector<std::thread> threads;
-    for (int t = 1; t < workers; ++t) threads.emplace_back(work);
-    work();
-    for (std::thread& t : threads) t.join();
+    int workers = static_cast<int>(std::min<int64_t>(
+        ctx.params.Int("concurrency"), std::max<size_t>(1, job.decision.transfer.size())));
+    RunParallel(workers, work);
     if (ctx.cancel.cancelled()) errors.push_back("cancelled");
     errors.insert(errors.begin(), job.refused.begin(), job.refused.end());
     if (!errors.empty()) return AttemptResult::Failure(Problems(errors, "nothing deleted"));
@@ -440,7 +436,7 @@ class S3Sync final : public StepType {
   static AttemptResult Finish(StepContext& ctx, Job& job, const std::vector<SyncEntry>& done,
                               uint64_t bytes) {
     int64_t deleted = 0;
-    if (ctx.params.Find("delete")->as_bool() && !job.decision.remove.empty()) {
+    if (ctx.params.Bool("delete") && !job.decision.remove.empty()) {
       deleted = static_cast<int64_t>(job.decision.remove.size());
       Status s = Remove(ctx, job, deleted);
       if (!s.ok()) return AttemptResult::Failure(s.message());
@@ -468,7 +464,7 @@ class S3Sync final : public StepType {
                                            {"run_id", Value(ctx.run_id)},
                                            {"step", Value(ctx.step_id)}}));
     }
-    std::string inv = ctx.params.Find("inventory")->ToText();
+    std::string inv = ctx.params.Str("inventory");
     if (!inv.empty()) {
       Status s = AppendInventory(inv, inventory);
       if (!s.ok()) return AttemptResult::Failure(s.message());

@@ -96,9 +96,9 @@ struct Health {
   }
 };
 
-Health HealthOf(const Value& params) {
+Health HealthOf(const StepParams& params) {
   Health h;
-  const Value* v = params.Find("health");
+  const Value* v = params.Opt("health");
   if (v == nullptr || !v->is_map()) return h;
   if (const Value* u = v->Find("http")) h.http = u->ToText();
   if (const Value* t = v->Find("tcp")) h.tcp = t->ToText();
@@ -153,9 +153,9 @@ class ServiceStep final : public StepType {
       report.Error(h->loc, "health must be {http: URL} or {tcp: \"host:port\"}");
   }
 
-  std::vector<std::string> Describe(const Value& p) const override {
+  std::vector<std::string> Describe(const StepParams& p) const override {
     std::string argv;
-    for (const Value& a : p.Find("run")->as_list()) argv += (argv.empty() ? "" : " ") + a.ToText();
+    for (const Value& a : p.Get("run").as_list()) argv += (argv.empty() ? "" : " ") + a.ToText();
     Health h = HealthOf(p);
     return {"start `" + argv + "`" + (h.empty() ? "" : " and wait until " + h.Where() + " answers"),
             "stop it when the run ends"};
@@ -174,9 +174,8 @@ class ServiceStep final : public StepType {
     std::string error;
     auto proc = ctx.processes.Start(Request(ctx, log), error);
     if (!proc) return AttemptResult::Failure(error);
-    auto service =
-        std::make_unique<Service>(ctx.step_id, std::move(proc), log, from,
-                                  *ParseDuration(ctx.params.Find("stop_grace")->ToText()));
+    auto service = std::make_unique<Service>(ctx.step_id, std::move(proc), log, from,
+                                             ctx.params.Duration("stop_grace"));
     ctx.log("started pid " + std::to_string(service->process().pid()) + ", output to " + log);
     AttemptResult r = WaitReady(ctx, health, client, *service);
     if (r.status != AttemptStatus::kSuccess) {
@@ -191,7 +190,7 @@ class ServiceStep final : public StepType {
 
  private:
   static std::string LogPath(const StepContext& ctx) {
-    if (const Value* l = ctx.params.Find("log")) return l->ToText();
+    if (const Value* l = ctx.params.Opt("log")) return l->ToText();
     auto tmp = ctx.env.find("TMPDIR");
     std::string dir = tmp == ctx.env.end() || tmp->second.empty() ? "/tmp" : tmp->second;
     return dir + "/runbook-" + ctx.run_id + "-" + ctx.step_id + ".log";
@@ -199,10 +198,10 @@ class ServiceStep final : public StepType {
 
   static BackgroundRequest Request(const StepContext& ctx, const std::string& log) {
     BackgroundRequest req;
-    for (const Value& a : ctx.params.Find("run")->as_list()) req.argv.push_back(a.ToText());
-    if (const Value* cwd = ctx.params.Find("cwd")) req.cwd = cwd->ToText();
+    for (const Value& a : ctx.params.Get("run").as_list()) req.argv.push_back(a.ToText());
+    if (const Value* cwd = ctx.params.Opt("cwd")) req.cwd = cwd->ToText();
     req.env = ctx.env;
-    if (const Value* env = ctx.params.Find("env"))
+    if (const Value* env = ctx.params.Opt("env"))
       for (const auto& [k, v] : env->as_map()) req.env[k] = v.ToText();
     req.log_path = log;
     return req;
@@ -211,7 +210,7 @@ class ServiceStep final : public StepType {
   // Polls until healthy, exited, out of time or cancelled.
   static AttemptResult WaitReady(StepContext& ctx, const Health& health, HttpClient& client,
                                  Service& service) {
-    Millis timeout = *ParseDuration(ctx.params.Find("ready_timeout")->ToText());
+    Millis timeout = ctx.params.Duration("ready_timeout");
     auto until = ctx.clock.Now() + timeout;
     std::string last = "not checked yet";
     for (int round = 0;; ++round) {

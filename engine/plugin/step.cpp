@@ -31,6 +31,8 @@ AttemptResult AttemptResult::Failure(std::string error) {
 }
 
 const ConfigParam* ConfigureView::Find(const std::string& name) const {
+  if (spec_ && !spec_->FindParam(name))
+    throw ParamError{"parameter '" + name + "' is not declared by the spec"};
   for (const ConfigParam& p : params_) {
     if (p.name == name) return &p;
   }

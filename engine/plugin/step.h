@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/plugin/cancel.h"
+#include "engine/plugin/params.h"
 #include "engine/plugin/process.h"
 #include "engine/plugin/resource.h"
 #include "engine/plugin/spec.h"
@@ -50,7 +51,9 @@ struct PassedStep {
 
 // Everything one attempt may use. Owned by the executor for the attempt's duration.
 struct StepContext {
-  const Value& params;  // resolved: expressions evaluated, defaults applied, types checked
+  // Resolved (expressions evaluated, defaults applied, types checked), read by name through
+  // the typed view (engine/plugin/params.h).
+  const StepParams& params;
   std::string step_id;
   std::string run_id;
   int attempt = 1;
@@ -110,14 +113,18 @@ class ConfigureReport {
 };
 class ConfigureView {
  public:
-  ConfigureView(std::vector<ConfigParam> params, Loc step_loc)
-      : params_(std::move(params)), step_loc_(step_loc) {}
+  // `spec` (may be null in tests) must outlive the view.
+  ConfigureView(std::vector<ConfigParam> params, Loc step_loc, const StepSpec* spec = nullptr)
+      : params_(std::move(params)), step_loc_(step_loc), spec_(spec) {}
+  // The given parameter `name`, or null when it was not given. A name `spec` does not
+  // declare is a bug in the step: ParamError (params.h), which the loader reports.
   const ConfigParam* Find(const std::string& name) const;
   Loc step_loc() const { return step_loc_; }
 
  private:
   std::vector<ConfigParam> params_;
   Loc step_loc_;
+  const StepSpec* spec_ = nullptr;
 };
 
 class StepType {
@@ -129,8 +136,9 @@ class StepType {
   virtual void Configure(const ConfigureView& with, ConfigureReport& report) const;
   // What the step would do, one line per action, for plan and dry runs. `params` may hold
   // Unknown values (known only at run time). Must not touch anything.
-  virtual std::vector<std::string> Describe(const Value& params) const = 0;
-  // One attempt. Never throws out: the executor turns an escaped exception into a failure.
+  virtual std::vector<std::string> Describe(const StepParams& params) const = 0;
+  // One attempt. Never throws out: the executor turns an escaped exception (and a
+  // ParamError) into a failed attempt, "internal error in step ... — please report".
   virtual AttemptResult Run(StepContext& ctx) const = 0;
   // `run --dry-run` with every parameter known: may look (list a bucket, read a folder)
   // but must change nothing; logs what it would do. Returns false to fall back on

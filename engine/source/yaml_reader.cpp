@@ -238,8 +238,15 @@ std::optional<SNode> ReadYaml(const SourceText& source, Diagnostics& diags,
   } catch (const YAML::ParserException& e) {
     diags.Error(source.path, LocOf(e.mark), "invalid YAML: " + e.msg);
     return std::nullopt;
+  } catch (const YAML::Exception& e) {
+    diags.Error(source.path, LocOf(e.mark), "invalid YAML: " + e.msg);
+    return std::nullopt;
+  } catch (const std::bad_alloc&) {
+    diags.Error(source.path, {}, "out of memory while reading the YAML");
+    return std::nullopt;
   } catch (const std::exception& e) {
-    diags.Error(source.path, {}, std::string("invalid YAML: ") + e.what());
+    diags.Error(source.path, {},
+                std::string("internal error while reading YAML: ") + e.what() + " — please report");
     return std::nullopt;
   }
   return std::move(builder.root());

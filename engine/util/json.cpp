@@ -67,7 +67,12 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
   bool start_array(std::size_t) override { return Open(false); }
   bool end_array() override { return Close(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    return Fail(std::string("invalid JSON: ") + e.what());
+    // nlohmann's text starts with its exception's id ("[json.exception.parse_error.101] "):
+    // words for a programmer, not for the reader.
+    std::string what = e.what();
+    if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
+      what.erase(0, what.find("] ") + 2);
+    return Fail("invalid JSON: " + what);
   }
   Result<Value> Finish(bool ok) {
     if (!ok || !error_.empty()) return Status::Error(error_.empty() ? "invalid JSON" : error_);

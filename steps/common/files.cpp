@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <unordered_set>
 
 #include "engine/util/input_file.h"
@@ -127,6 +129,15 @@ Result<std::vector<std::string>> ExpandGlobs(const std::vector<std::string>& pat
       if (seen.insert(f).second) out.push_back(std::move(f));
   }
   return out;
+}
+
+std::string NotThere(const std::string& path, const std::string& kind) {
+  std::error_code ec;
+  std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+    return "cannot examine " + path + ": " + ec.message();
+  bool there = kind == "folder" ? std::filesystem::is_directory(st) : std::filesystem::exists(st);
+  return there ? "" : "no " + kind + " " + (kind == "database" ? "at " : "") + path;
 }
 
 }  // namespace runbook

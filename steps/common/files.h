@@ -25,6 +25,10 @@ Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes = 64
 // between patterns (error kStoppedMessage).
 Result<std::vector<std::string>> ExpandGlobs(const std::vector<std::string>& patterns,
                                              const StopCheck& stop = {});
+// Why `path` cannot be used as `kind` ("file", "folder", "database"): "" when it is there
+// (a folder for "folder"), "no KIND PATH" when it is not, "cannot examine PATH: strerror"
+// when it cannot be looked at (a name too long, no permission). Never throws.
+std::string NotThere(const std::string& path, const std::string& kind);
 std::string DirName(const std::string& path);
 std::string BaseName(const std::string& path);
 

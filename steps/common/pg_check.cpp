@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -96,8 +97,12 @@ Status CheckInScratch(const Pg& pg, const std::string& source, const std::string
   std::istringstream in(counted.value());
   for (std::string line; std::getline(in, line);) {
     size_t eq = line.rfind('=');
-    if (eq != std::string::npos)
-      rows[line.substr(0, eq)] = Value(static_cast<int64_t>(std::stoll(line.substr(eq + 1))));
+    if (eq == std::string::npos) continue;
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(line.data() + eq + 1, line.data() + line.size(), n);
+    if (ec != std::errc() || end != line.data() + line.size())
+      return Status::Error("counting rows: psql printed '" + line + "', not table=count");
+    rows[line.substr(0, eq)] = Value(n);
   }
   return Status::Ok();
 }
@@ -105,13 +110,13 @@ Status CheckInScratch(const Pg& pg, const std::string& source, const std::string
 }  // namespace
 
 AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
-  const Value& p = ctx.params;
-  std::string source = p.Find("source")->ToText();
-  if (!std::filesystem::exists(source)) return AttemptResult::Failure("no file " + source);
-  const Value* server = p.Find("server");
+  const StepParams& p = ctx.params;
+  std::string source = p.Str("source");
+  if (std::string no = NotThere(source, "file"); !no.empty()) return AttemptResult::Failure(no);
+  const Value* server = p.Opt("server");
   if (server == nullptr)
     return AttemptResult::Failure("engine: postgres needs 'server' (a libpq connection string)");
-  const Value* bin_dir = p.Find("bin_dir");
+  const Value* bin_dir = p.Opt("bin_dir");
   Pg pg{ctx, server->ToText(), bin_dir ? bin_dir->ToText() : std::string()};
   auto started = std::chrono::steady_clock::now();
   std::string db = ScratchName();

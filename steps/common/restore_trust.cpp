@@ -41,10 +41,11 @@ Vouch VerifiedBy(const std::vector<PassedStep>& passed, const std::string& sourc
   return found;
 }
 
-std::string Unbelieved(const Value& params, const std::string& source, const std::string& sha256,
-                       const Vouch& vouch, const LoadedMeta* meta, bool& authenticated) {
+std::string Unbelieved(const StepParams& params, const std::string& source,
+                       const std::string& sha256, const Vouch& vouch, const LoadedMeta* meta,
+                       bool& authenticated) {
   authenticated = false;
-  if (const Value* key = params.Find("public_key")) {
+  if (const Value* key = params.Opt("public_key")) {
     if (meta == nullptr) return "not authentic: there is no " + MetaPathFor(source);
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(source, ec);

@@ -29,7 +29,8 @@ Vouch VerifiedBy(const std::vector<PassedStep>& passed, const std::string& sourc
 // else why restore must refuse: `public_key` is set and the metadata is missing, unsigned,
 // signed by another key or not about this file (size, `sha256`); or the vouching step
 // authenticated a metadata other than this one (it changed since).
-std::string Unbelieved(const Value& params, const std::string& source, const std::string& sha256,
-                       const Vouch& vouch, const LoadedMeta* meta, bool& authenticated);
+std::string Unbelieved(const StepParams& params, const std::string& source,
+                       const std::string& sha256, const Vouch& vouch, const LoadedMeta* meta,
+                       bool& authenticated);
 
 }  // namespace runbook

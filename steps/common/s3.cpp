@@ -12,6 +12,7 @@
 #include <string_view>
 #include <thread>
 
+#include "engine/plugin/parallel.h"
 #include "engine/util/crypto.h"
 #include "steps/common/safe_path.h"
 
@@ -348,11 +349,7 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
       next = parts;
     }
   };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::min<int>(parallel, static_cast<int>(parts)); ++t)
-    threads.emplace_back(work);
-  work();
-  for (std::thread& t : threads) t.join();
+  RunParallel(std::min<int>(parallel, static_cast<int>(parts)), work);
   if (failed.ok() && cancel.cancelled()) failed = Status::Error("cancelled");
   if (!failed.ok()) {
     HttpRequest abort;

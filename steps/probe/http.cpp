@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/plugin/parallel.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
 #include "steps/common/files.h"
@@ -29,8 +30,8 @@ struct Tally {
 // Runs every iteration; the outcomes of all virtual users, merged per check.
 std::vector<Tally> RunJourney(StepContext& ctx, const std::vector<JourneyRequest>& journey,
                               int64_t iterations, int64_t users) {
-  std::string base = ctx.params.Find("base_url")->ToText();
-  Millis timeout = *ParseDuration(ctx.params.Find("timeout")->ToText());
+  std::string base = ctx.params.Str("base_url");
+  Millis timeout = ctx.params.Duration("timeout");
   std::vector<Tally> tally(journey.size());
   std::mutex mu;
   std::atomic<int64_t> next{0};
@@ -48,10 +49,7 @@ std::vector<Tally> RunJourney(StepContext& ctx, const std::vector<JourneyRequest
       if (!o.ok && t.errors++ == 0) t.first_error = o.error;
     }
   };
-  std::vector<std::thread> threads;
-  for (int64_t u = 1; u < users; ++u) threads.emplace_back(user);
-  user();
-  for (std::thread& t : threads) t.join();
+  RunParallel(static_cast<int>(users), user);
   return tally;
 }
 
@@ -129,7 +127,7 @@ Totals Summarize(StepContext& ctx, const std::vector<JourneyRequest>& journey,
 
 Value ReportDoc(StepContext& ctx, const Totals& t, int64_t iterations, int64_t users) {
   return Value(Value::Map{{"generatedAt", Value(FormatUtc(ctx.clock.WallNow()))},
-                          {"baseUrl", Value(ctx.params.Find("base_url")->ToText())},
+                          {"baseUrl", Value(ctx.params.Str("base_url"))},
                           {"iterations", Value(iterations)},
                           {"concurrency", Value(users)},
                           {"percentiles", Value("nearest-rank")},
@@ -148,7 +146,7 @@ AttemptResult Verdict(StepContext& ctx, Totals t, const std::string& report) {
                                             {"checks", Value(std::move(t.output_checks))},
                                             {"report", Value(report)}});
   if (ctx.deadline && ctx.clock.Now() >= *ctx.deadline) r.status = AttemptStatus::kTimeout;
-  double max_rate = ctx.params.Find("max_error_rate")->as_double();
+  double max_rate = ctx.params.Num("max_error_rate");
   if (r.status == AttemptStatus::kSuccess && rate > max_rate) {
     char why[128];
     std::snprintf(why, sizeof why, "error rate %.2f%% is above max_error_rate %g%%; ", rate,
@@ -162,17 +160,17 @@ AttemptResult Verdict(StepContext& ctx, Totals t, const std::string& report) {
 }  // namespace
 
 AttemptResult ProbeHttp(StepContext& ctx) {
-  auto journey = ParseJourney(*ctx.params.Find("journey"));
+  auto journey = ParseJourney(ctx.params.Get("journey"));
   if (!journey.ok()) return AttemptResult::Failure(journey.status().message());
-  int64_t iterations = ctx.params.Find("iterations")->as_int();
-  int64_t users = std::min(ctx.params.Find("concurrency")->as_int(), iterations);
+  int64_t iterations = ctx.params.Int("iterations");
+  int64_t users = std::min(ctx.params.Int("concurrency"), iterations);
   Totals t = Summarize(ctx, journey.value(), RunJourney(ctx, journey.value(), iterations, users));
   if (ctx.cancel.cancelled()) {
     AttemptResult cancelled;
     cancelled.status = AttemptStatus::kCancelled;
     return cancelled;
   }
-  std::string report = ctx.params.Find("report")->ToText();
+  std::string report = ctx.params.Str("report");
   Status written = WriteReport(ctx, report, ReportDoc(ctx, t, iterations, users));
   if (!written.ok()) return AttemptResult::Failure(written.message());
   ctx.log("report " + report);

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <set>
 
@@ -134,6 +135,12 @@ Result<std::vector<JourneyRequest>> ParseJourney(const Value& journey) {
   return out;
 }
 
+// A JSON pointer's array index: digits only, in range; false for anything else.
+static bool ListIndex(const std::string& token, size_t& index) {
+  auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), index);
+  return !token.empty() && ec == std::errc() && end == token.data() + token.size();
+}
+
 const Value* JsonPointer(const Value& doc, const std::string& pointer) {
   const Value* at = &doc;
   size_t pos = 0;
@@ -144,10 +151,9 @@ const Value* JsonPointer(const Value& doc, const std::string& pointer) {
     for (size_t k; (k = token.find("~0")) != std::string::npos;) token.replace(k, 2, "~");
     if (at->is_map()) {
       at = at->Find(token);
-    } else if (at->is_list() && !token.empty() &&
-               token.find_first_not_of("0123456789") == std::string::npos &&
-               std::stoull(token) < at->as_list().size()) {
-      at = &at->as_list()[std::stoull(token)];
+    } else if (size_t index = 0;
+               at->is_list() && ListIndex(token, index) && index < at->as_list().size()) {
+      at = &at->as_list()[index];
     } else {
       at = nullptr;
     }

@@ -70,8 +70,8 @@ Result<std::string> LastMatch(const std::string& path, const regex_t& re, const 
 }  // namespace
 
 AttemptResult ProbeLog(StepContext& ctx) {
-  const Value& p = ctx.params;
-  auto file = Newest(p.Find("path")->ToText());
+  const StepParams& p = ctx.params;
+  auto file = Newest(p.Str("path"));
   if (!file.ok()) return AttemptResult::Failure(file.status().message());
   std::error_code ec;
   auto age = std::filesystem::file_time_type::clock::now() -
@@ -79,7 +79,7 @@ AttemptResult ProbeLog(StepContext& ctx) {
   int64_t age_s = std::chrono::duration_cast<std::chrono::seconds>(age).count();
   AttemptResult r;
   r.outputs = {{"file", Value(file.value())}, {"age_s", Value(age_s)}, {"line", Value("")}};
-  if (const Value* max_age = p.Find("max_age")) {
+  if (const Value* max_age = p.Opt("max_age")) {
     Millis limit = *ParseDuration(max_age->ToText());
     if (age > limit) {
       r.error = file.value() + " was last written " + HumanDuration(Millis(age_s * 1000)) +
@@ -87,7 +87,7 @@ AttemptResult ProbeLog(StepContext& ctx) {
       return r;
     }
   }
-  if (const Value* contains = p.Find("contains")) {
+  if (const Value* contains = p.Opt("contains")) {
     regex_t re;
     if (regcomp(&re, contains->ToText().c_str(), REG_EXTENDED | REG_NOSUB) != 0) {
       r.error = "contains '" + contains->ToText() + "' is not a valid regular expression";

@@ -41,8 +41,8 @@ std::set<int> SelfAndAncestors() {
 }  // namespace
 
 AttemptResult ProbeProcess(StepContext& ctx) {
-  std::string pattern = ctx.params.Find("pattern")->ToText();
-  bool want_present = ctx.params.Find("expect")->ToText() == "present";
+  std::string pattern = ctx.params.Str("pattern");
+  bool want_present = ctx.params.Str("expect") == "present";
   regex_t re;
   if (regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0)
     return AttemptResult::Failure("pattern '" + pattern + "' is not a valid regular expression");

@@ -59,9 +59,9 @@ std::string Number(double v) {
 }
 
 // Why `v` fails the step's `min`/`max`, or "".
-std::string OutOfBounds(const Value& params, const std::string& query, double v) {
-  const Value* max = params.Find("max");
-  const Value* min = params.Find("min");
+std::string OutOfBounds(const StepParams& params, const std::string& query, double v) {
+  const Value* max = params.Opt("max");
+  const Value* min = params.Opt("min");
   if (std::isnan(v)) return "'" + query + "' is NaN (no samples in its window?)";
   if (max && v > max->as_double()) return Number(v) + " is above max " + Number(max->as_double());
   if (min && v < min->as_double()) return Number(v) + " is below min " + Number(min->as_double());
@@ -71,12 +71,12 @@ std::string OutOfBounds(const Value& params, const std::string& query, double v)
 }  // namespace
 
 AttemptResult ProbePrometheus(StepContext& ctx) {
-  std::string base = ctx.params.Find("url")->ToText();
-  std::string query = ctx.params.Find("query")->ToText();
+  std::string base = ctx.params.Str("url");
+  std::string query = ctx.params.Str("query");
   if (!base.empty() && base.back() == '/') base.pop_back();
   HttpRequest req;
   req.url = base + "/api/v1/query?query=" + UriEncode(query, false);
-  req.timeout = *ParseDuration(ctx.params.Find("timeout")->ToText());
+  req.timeout = ctx.params.Duration("timeout");
   HttpClient client;
   HttpResponse resp = client.Send(req, ctx.cancel);
   if (resp.status == 0) return AttemptResult::Failure("cannot query " + base + ": " + resp.error);

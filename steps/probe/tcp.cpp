@@ -6,8 +6,8 @@
 namespace runbook {
 
 AttemptResult ProbeTcp(StepContext& ctx) {
-  std::string target = ctx.params.Find("address")->ToText();
-  Millis timeout = *ParseDuration(ctx.params.Find("connect_timeout")->ToText());
+  std::string target = ctx.params.Str("address");
+  Millis timeout = ctx.params.Duration("connect_timeout");
   std::string why = TcpConnect(target, timeout, ctx.cancel.wait_fd());
   if (auto stopped = StoppedResult(ctx)) return *stopped;
   if (!why.empty()) return AttemptResult::Failure("cannot connect to " + target + ": " + why);

@@ -48,10 +48,10 @@ const StepRun& Ran::Step(const Runbook& rb, const std::string& id) const {
   return result.steps.at(rb.FindStep(id) - rb.steps.data());
 }
 
-Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run,
-            CancelToken* cancel) {
-  std::string rendered;
-  rb = Load(text, &rendered);
+namespace {
+
+Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, bool dry_run,
+                  CancelToken* cancel) {
   if (!rb) throw std::runtime_error("invalid runbook in test:\n" + rendered);
   Graph graph = BuildGraph(*rb);
   SystemClock clock;
@@ -69,6 +69,24 @@ Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run,
   if (!result.ok()) throw std::runtime_error(result.status().message());
   ran.result = result.value();
   return ran;
+}
+
+}  // namespace
+
+Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run,
+            CancelToken* cancel) {
+  std::string rendered;
+  rb = Load(text, &rendered);
+  return ExecuteLoaded(rendered, rb, dry_run, cancel);
+}
+
+Ran RunTextWith(const StepRegistry& registry, const std::string& text, std::unique_ptr<Runbook>& rb,
+                bool dry_run) {
+  Diagnostics diags;
+  rb = LoadRunbookText("test.yaml", text, registry, diags);
+  std::string rendered;
+  for (const Diagnostic& d : diags.all()) rendered += d.message + "\n";
+  return ExecuteLoaded(rendered, rb, dry_run, nullptr);
 }
 
 Command Shell(const std::string& command_line, int timeout_seconds) {

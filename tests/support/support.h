@@ -34,6 +34,9 @@ struct Ran {
 };
 Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run = false,
             CancelToken* cancel = nullptr);
+// The same with step types of `registry` (a test's own steps).
+Ran RunTextWith(const StepRegistry& registry, const std::string& text, std::unique_ptr<Runbook>& rb,
+                bool dry_run = false);
 
 struct Command {
   int exit_code = -1;

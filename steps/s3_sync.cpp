@@ -55,7 +55,8 @@ StepSpec MakeSpec() {
           .Default(Value(false)),
       Param("request_timeout", ParamType::kDuration,
             "one request's limit; a request that stalls past it is retried")
-          .Default(Value("2m")),
+          .Default(Value("2m"))
+          .DurationRange("1ms"),
       Param("concurrency", ParamType::kInteger, "transfers (and parts) at once")
           .Default(Value(8))
           .Min(1)

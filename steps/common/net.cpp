@@ -44,9 +44,21 @@ bool PollIn(int fd) {
 
 }  // namespace
 
-std::string TcpConnect(const std::string& address, Millis timeout, int stop_fd) {
+std::string AddressProblem(const std::string& address) {
   size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return "address '" + address + "' must be host:port";
+  if (colon == std::string::npos || colon == 0)
+    return "address '" + address + "' must be host:port";
+  std::string port = address.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5 && port[0] != '0' &&
+                port.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoul(port) > 65535)
+    return "address '" + address + "': the port must be a number from 1 to 65535";
+  return "";
+}
+
+std::string TcpConnect(const std::string& address, Millis timeout, int stop_fd) {
+  if (std::string why = AddressProblem(address); !why.empty()) return why;
+  size_t colon = address.rfind(':');
   std::string host = address.substr(0, colon), port = address.substr(colon + 1);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;

@@ -127,9 +127,9 @@ class Probe final : public StepType {
     for (const char* need : it->second.needs)
       if (!with.Find(need))
         report.Error(kind->loc, "probe kind '" + it->first + "' needs '" + need + "'");
-    const ConfigParam* address = with.Find("address");
-    if (address && address->value && !AddressProblem(address->value->ToText()).empty())
-      report.Error(address->loc, AddressProblem(address->value->ToText()));
+    CheckPortAtLoad(with, "address", false, report);
+    CheckPortAtLoad(with, "base_url", true, report);
+    CheckPortAtLoad(with, "url", true, report);
     const ConfigParam* journey = with.Find("journey");
     if (it->first == "http" && journey && journey->value) {
       auto parsed = ParseJourney(*journey->value);

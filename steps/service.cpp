@@ -152,9 +152,14 @@ class ServiceStep final : public StepType {
     if (!h->value->is_map() || h->value->as_map().size() != 1 ||
         (!h->value->Find("http") && !h->value->Find("tcp")))
       report.Error(h->loc, "health must be {http: URL} or {tcp: \"host:port\"}");
-    else if (const Value* tcp = h->value->Find("tcp");
-             tcp && !AddressProblem(tcp->ToText()).empty())
-      report.Error(h->loc, "health: " + AddressProblem(tcp->ToText()));
+    else if (const Value* tcp = h->value->Find("tcp"))
+      ReportIf(h->loc, AddressProblem(tcp->ToText()), report);
+    else
+      ReportIf(h->loc, UrlPortProblem(h->value->Find("http")->ToText()), report);
+  }
+
+  static void ReportIf(Loc loc, const std::string& why, ConfigureReport& report) {
+    if (!why.empty()) report.Error(loc, "health: " + why);
   }
 
   std::vector<std::string> Describe(const Value& p) const override {

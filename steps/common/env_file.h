@@ -1,10 +1,8 @@
-// The env file restore writes for the backend (BACKEND_ENV_PATH): one `KEY=VALUE` line per
-// variable, in the one form that the demo backend's loader (examples/demo-backend/src/
-// config.js), dotenv and a POSIX shell's `set -a; . FILE` all read as the same value.
-// Rules (docs/backup.md, "The env file"): a key matches [A-Za-z_][A-Za-z0-9_]*; a value of
-// only [A-Za-z0-9_./:@%+,=-] is written as is, any other in double quotes; a value holding a
-// newline, CR, NUL, '"', '\', '$' or '`' is refused (those would need escapes the three
-// readers do not agree on). Pure functions.
+// The env file restore writes for the backend (BACKEND_ENV_PATH), in the one form the demo
+// backend's loader (examples/demo-backend/src/config.js), dotenv and `set -a; . FILE` read
+// alike (docs/backup.md, "The env file"): keys [A-Za-z_][A-Za-z0-9_]*; values of only
+// [A-Za-z0-9_./:@%+,=-] as is, others in double quotes; a newline, CR, NUL, '"', '\', '$' or
+// '`' in a value is refused (the readers disagree on escapes). Pure functions.
 #pragma once
 
 #include <map>

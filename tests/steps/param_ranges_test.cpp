@@ -2,6 +2,8 @@
 // (getaddrinfo would take 99999 as 34463), and a duration where 0 would mean "no limit" (a
 // timeout) or would overflow where it is used is refused, located at its parameter.
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 #include "support/support.h"
 
@@ -12,6 +14,16 @@ namespace {
 
 std::string Step(const std::string& step) {
   return "version: 1\nname: t\nsteps:\n  - " + step + "\n";
+}
+
+// Each step is refused at load, at its line, saying `why`.
+void CheckRefused(const std::vector<std::string>& steps, const std::string& why) {
+  for (const std::string& step : steps) {
+    CAPTURE(step);
+    std::string d = Diagnose(Step(step));
+    CHECK(d.find("test.yaml:4:") != std::string::npos);
+    CHECK(d.find(why) != std::string::npos);
+  }
 }
 
 }  // namespace
@@ -33,21 +45,27 @@ TEST_CASE("ranges: a probe's tcp port outside 1..65535 is refused at load", "[st
   CHECK(health.find("the port must be a number from 1 to 65535") != std::string::npos);
 }
 
+TEST_CASE("ranges: a URL's port outside 1..65535 is refused at load", "[steps][ranges]") {
+  CheckRefused(
+      {"{id: s, uses: s3-sync, with: {source: 's3://b/p', dest: d, endpoint: "
+       "'http://127.0.0.1:99999'}}",
+       "{id: s, uses: probe, with: {kind: prometheus, url: 'http://u:p@[::1]:0/', query: up}}",
+       "{id: s, uses: service, with: {run: [sleep, '1'], health: {http: 'http://h:65536/x'}}}"},
+      "the port must be a number from 1 to 65535");
+  CHECK(Load(Step("{id: s, uses: s3-sync, with: {source: 's3://b/p', dest: d, endpoint: "
+                  "'http://[::1]:9000/'}}")) != nullptr);
+  CHECK(Load(Step("{id: s, uses: probe, with: {kind: prometheus, url: 'http://h/x:1', query: "
+                  "up}}")) != nullptr);  // a colon in the path is no port
+}
+
 TEST_CASE("ranges: a zero timeout parameter is refused at load", "[steps][ranges]") {
-  const char* steps[] = {
-      "{id: s, uses: s3-sync, with: {source: 's3://b/p', dest: d, request_timeout: 0s}}",
-      "{id: s, uses: probe, with: {kind: tcp, address: 'h:1', connect_timeout: 0s}}",
-      "{id: s, uses: probe, with: {kind: prometheus, url: 'http://h:1', query: up, timeout: 0ms}}",
-      "{id: s, uses: service, with: {run: [sleep, '1'], ready_timeout: 0s}}",
-      "{id: s, uses: backup, with: {database: a.db, dest: d, busy_timeout: 0s}}",
-  };
-  for (const char* step : steps) {
-    CAPTURE(step);
-    std::string d = Diagnose(Step(step));
-    CHECK(d.find("test.yaml:4:") != std::string::npos);
-    CHECK(d.find("is below the minimum 1ms (0 would mean no limit, or none at all)") !=
-          std::string::npos);
-  }
+  CheckRefused(
+      {"{id: s, uses: s3-sync, with: {source: 's3://b/p', dest: d, request_timeout: 0s}}",
+       "{id: s, uses: probe, with: {kind: tcp, address: 'h:1', connect_timeout: 0s}}",
+       "{id: s, uses: probe, with: {kind: prometheus, url: 'http://h:1', query: up, timeout: 0ms}}",
+       "{id: s, uses: service, with: {run: [sleep, '1'], ready_timeout: 0s}}",
+       "{id: s, uses: backup, with: {database: a.db, dest: d, busy_timeout: 0s}}"},
+      "is below the minimum 1ms (0 would mean no limit, or none at all)");
   CHECK(Load(Step("{id: s, uses: s3-sync, with: {source: 's3://b/p', dest: d, request_timeout: "
                   "1ms}}")) != nullptr);
 }

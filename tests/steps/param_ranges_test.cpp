@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "steps/common/net.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -76,4 +77,13 @@ TEST_CASE("ranges: a busy_timeout past what SQLite can take is refused at load",
   std::string d =
       Diagnose(Step("{id: s, uses: backup, with: {database: a.db, dest: d, busy_timeout: 1000h}}"));
   CHECK(d.find("duration 1000h is above the maximum 24h") != std::string::npos);
+}
+
+TEST_CASE("ranges: an address from an expression is checked again before connecting",
+          "[steps][ranges]") {
+  // 99999 would be taken as 34463 by getaddrinfo: refused before any connection.
+  CHECK(TcpConnect("127.0.0.1:99999", Millis(100)).find("the port must be a number from 1") !=
+        std::string::npos);
+  CHECK(TcpConnect("127.0.0.1:0034463", Millis(100)).find("the port must be a number from 1") !=
+        std::string::npos);
 }

@@ -20,6 +20,7 @@
 #include "engine/process_tree.h"
 #include "engine/spawn.h"
 #include "engine/util/input_file.h"
+#include "engine/util/own_file.h"
 
 namespace runbook {
 namespace {
@@ -112,26 +113,16 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   std::string ended_;      // how the leader ended, once it has
 };
 
-// Opens (creating its folder) the log a service appends to; -1 with `error` set.
+// Opens (creating its folder) the log a service appends to; -1 with `error` set. The log
+// is the step's own file (engine/util/own_file.h): a link, a FIFO or a second hard link
+// planted at its name is refused, never written through.
 int OpenLog(const std::string& path, std::string& error) {
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  // O_NONBLOCK: a FIFO planted at the log's name must not block here (engine/util/input_file.h).
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
-  int err = errno;
-  struct stat st {};
-  bool known = fd >= 0 ? fstat(fd, &st) == 0 : err == ENXIO && stat(path.c_str(), &st) == 0;
-  if (known && !S_ISREG(st.st_mode)) {
-    error =
-        "cannot use log '" + path + "': it is " + FileKindName(st.st_mode) + ", not a regular file";
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  if (fd < 0) error = "cannot open log '" + path + "': " + std::strerror(err);
-  if (fd < 0) return -1;
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-  return fd;
+  auto fd = OpenOwnFile(path, O_WRONLY | O_CREAT | O_APPEND);
+  if (!fd.ok()) error = "cannot use log '" + path + "': " + fd.status().message();
+  return fd.ok() ? fd.value() : -1;
 }
 
 }  // namespace

@@ -60,8 +60,9 @@ Value TypeSchema(const ParamSpec& p) {
     for (const std::string& v : p.enum_values) e.push_back(Str(v));
     s["enum"] = Value(std::move(e));
   }
-  if (p.minimum) s["minimum"] = Value(*p.minimum);
-  if (p.maximum) s["maximum"] = Value(*p.maximum);
+  bool numeric = p.type != ParamType::kDuration;  // a duration's bounds are milliseconds
+  if (p.minimum && numeric) s["minimum"] = Value(*p.minimum);
+  if (p.maximum && numeric) s["maximum"] = Value(*p.maximum);
   // A plain string already admits an expression; an enum or another type needs the option.
   bool plain = p.type == ParamType::kAny || (p.type == ParamType::kString && p.enum_values.empty());
   Value out = plain ? Obj(s) : OrExpression(Obj(s));

@@ -32,7 +32,9 @@ StepSpec MakeSpec() {
       "name and renamed when complete. A path given as is may be anything; a file matched by "
       "a wildcard must resolve inside the folder the pattern walks (a link out is refused) and "
       "is opened once, beneath that folder, and packed from what was opened. Two inputs that "
-      "would be the same member, or one named `MANIFEST.sha256`, are refused. Stops at its "
+      "would be the same member, or one named `MANIFEST.sha256`, are refused; the output and "
+      "scratch files beside it are never packed, and a link (symbolic or hard) at `output` "
+      "is refused (docs/backup.md, \"Files a step writes\"). Stops at its "
       "timeout or ^C; a killed run's temporary file is removed by the next run.";
   s.params = {
       Param("output", ParamType::kString, "the zip to write").Required(),
@@ -87,10 +89,24 @@ Status AddInput(Input in, std::vector<Input>& inputs) {
   return Status::Ok();
 }
 
-// Expands one pattern into `inputs` (regular files, links resolved). A match found by a
-// wildcard must stay in the folder the pattern walks (docs/s3-sync.md, the link rule); it
-// is checked again on the file opened (OpenInput).
-Status Expand(const std::string& pattern, bool required, std::vector<Input>& inputs) {
+// `f` is the archive's own output, or a scratch file in its folder (one of its temporaries,
+// or another step's): never an input of itself (docs/backup.md, "Files a step writes").
+bool IsOwnOutput(const std::string& f, const std::string& output) {
+  namespace fs = std::filesystem;
+  std::error_code ec, ec2;
+  if (fs::equivalent(f, output, ec)) return true;
+  fs::path file = fs::weakly_canonical(f, ec), out = fs::weakly_canonical(output, ec2);
+  if (ec || ec2) return false;
+  return file == out ||
+         (file.parent_path() == out.parent_path() && ScratchOwner(file.filename().string()) != 0);
+}
+
+// Expands one pattern into `inputs` (regular files, links resolved), leaving out the
+// archive's own output and scratch files. A match found by a wildcard must stay in the
+// folder the pattern walks (docs/s3-sync.md, the link rule); it is checked again on the
+// file opened (OpenInput). A path given as is that is the output is refused.
+Status Expand(const std::string& pattern, bool required, const std::string& output,
+              std::vector<Input>& inputs) {
   auto found = ExpandGlobs({pattern});
   if (!found.ok())
     return required ? Status::Error("a required input is missing: " + found.status().message())
@@ -98,6 +114,9 @@ Status Expand(const std::string& pattern, bool required, std::vector<Input>& inp
   std::string base = GlobBase(pattern);
   for (const std::string& f : found.value()) {
     if (!std::filesystem::is_regular_file(f)) continue;
+    if (IsOwnOutput(f, output) && base.empty())
+      return Status::Error("refused input '" + Printable(f) + "': it is the archive's output");
+    if (IsOwnOutput(f, output)) continue;
     if (!base.empty() && !InsideTree(base, f))
       return Status::Error("refused input '" + f + "' (matched by '" + pattern +
                            "'): it is a link that leads outside '" + base + "'");
@@ -109,13 +128,14 @@ Status Expand(const std::string& pattern, bool required, std::vector<Input>& inp
 
 Result<std::vector<Input>> Inputs(const StepParams& p) {
   std::vector<Input> inputs;
+  std::string output = p.Str("output");
   for (const Value& v : p.Get("files").as_list()) {
-    Status s = Expand(v.ToText(), true, inputs);
+    Status s = Expand(v.ToText(), true, output, inputs);
     if (!s.ok()) return s;
   }
   if (const Value* opt = p.Opt("optional"))
     for (const Value& v : opt->as_list()) {
-      Status s = Expand(v.ToText(), false, inputs);
+      Status s = Expand(v.ToText(), false, output, inputs);
       if (!s.ok()) return s;
     }
   return inputs;
@@ -164,7 +184,7 @@ class Archive final : public StepType {
     Value::List members;
     Status s = Write(tmp, inputs.value(), members, StopFor(ctx));
     if (s.ok()) s = FsyncFile(tmp);
-    if (s.ok()) s = RenameDurable(tmp, output);
+    if (s.ok()) s = PublishDurable(tmp, output);  // a link at `output` is refused
     if (!s.ok()) std::remove(tmp.c_str());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!s.ok()) return AttemptResult::Failure(s.message());

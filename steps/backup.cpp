@@ -57,7 +57,8 @@ StepSpec MakeSpec() {
           .Max(12),
       Param("busy_timeout", ParamType::kDuration,
             "how long to wait for a writer that keeps the database locked")
-          .Default(Value("30s")),
+          .Default(Value("30s"))
+          .DurationRange("1ms", "24h"),  // SQLite takes it as an int of milliseconds
   };
   s.outputs = {
       Output("path", ParamType::kString, "the dump (.sqlite.gz)"),

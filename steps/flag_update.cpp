@@ -14,6 +14,7 @@
 
 #include "engine/plugin/registry.h"
 #include "engine/util/json.h"
+#include "engine/util/own_file.h"
 #include "engine/util/time_format.h"
 #include "steps/common/files.h"
 #include "steps/common/json_edit.h"
@@ -55,38 +56,17 @@ struct History {
   std::optional<int64_t> last_good;  // the last value marked good
 };
 
-// Opens the history or lock file `path` without following a link planted at that name
-// (O_NOFOLLOW), and refuses what is not a regular file of its own: a hard link planted
-// there (more than one name) would let an append land in a file elsewhere.
-Result<UniqueFd> OpenOwnFile(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ELOOP)
-    return Status::Error("refusing to use " + path + ": it is a symbolic link");
-  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
-  UniqueFd file(fd);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return Status::FromErrno("cannot stat " + path, errno);
-  if (!S_ISREG(st.st_mode)) return Status::Error("refusing to use " + path + ": not a file");
-  if (st.st_nlink > 1)
-    return Status::Error("refusing to use " + path + ": it has " + std::to_string(st.st_nlink) +
-                         " hard links (another name shares its content)");
-  return file;
-}
-
-// Why `file` cannot be updated in place as a link: the atomic rename would replace the link
-// by a regular file and the target (what the application reads) would keep the old value.
-std::string LinkProblem(const std::string& file) {
-  struct stat st {};
-  if (::lstat(file.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return "";
-  std::error_code ec;
-  return "refusing to update " + file + ": it is a symbolic link (to " +
-         std::filesystem::read_symlink(file, ec).string() +
-         "); the atomic replace would turn it into a file. Name its target as `file`";
+// Opens the history or lock file `path` as the step's own file (engine/util/own_file.h:
+// no link followed, no FIFO, no second hard link), owned by the returned UniqueFd.
+Result<UniqueFd> OwnFd(const std::string& path, int flags) {
+  auto fd = OpenOwnFile(path, flags);
+  if (!fd.ok()) return fd.status();
+  return UniqueFd(fd.value());
 }
 
 // The history's text; "" when there is none yet.
 Result<std::string> ReadHistoryText(const std::string& path) {
-  auto fd = OpenOwnFile(path, O_RDONLY);
+  auto fd = OwnFd(path, O_RDONLY);
   if (!fd.ok()) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return std::string();
@@ -118,7 +98,7 @@ Result<History> ReadHistory(const std::string& path, const std::string& flag) {
 // Appends `line` to `path` in one write (O_APPEND), never through a link at that name, and
 // makes it durable (fsync) before returning: the entry is the change's intent (see below).
 Status AppendLine(const std::string& path, const std::string& line) {
-  auto fd = OpenOwnFile(path, O_WRONLY | O_APPEND | O_CREAT);
+  auto fd = OwnFd(path, O_WRONLY | O_APPEND | O_CREAT);
   if (!fd.ok()) return fd.status();
   ssize_t n = ::write(fd.value().get(), line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size()))
@@ -179,7 +159,7 @@ class FlagUpdate final : public StepType {
 
   AttemptResult Run(StepContext& ctx) const override {
     std::string file = ctx.params.Str("file");
-    auto lock = OpenOwnFile(file + ".lock", O_RDWR | O_CREAT);
+    auto lock = OwnFd(file + ".lock", O_RDWR | O_CREAT);
     if (!lock.ok()) return AttemptResult::Failure("cannot lock: " + lock.status().message());
     if (::flock(lock.value().get(), LOCK_EX) != 0)
       return AttemptResult::Failure("cannot lock " + file + ".lock: " + std::strerror(errno));
@@ -201,7 +181,9 @@ class FlagUpdate final : public StepType {
   // the rollout's location when given.
   static std::string Plan(StepContext& ctx, const std::string& file, int64_t& old, int64_t& now,
                           std::string* text_out, std::vector<std::string>* path_out) {
-    if (std::string link = LinkProblem(file); !link.empty()) return link;
+    // The flags file is replaced by a rename: a link (symbolic or hard) at its name would
+    // keep the old value where the application reads it (engine/util/own_file.h).
+    if (std::string link = OwnFileProblem(file); !link.empty()) return link;
     auto text = ReadWholeFile(file, 16u << 20);
     if (!text.ok()) return text.status().message();
     auto doc = ParseJson(text.value(), StopFor(ctx));  // refuses a key twice, without its line

@@ -33,7 +33,9 @@ StepSpec MakeSpec() {
       "the copy read-only and runs `PRAGMA integrity_check` (mode full) or `quick_check` "
       "(mode quick) and `PRAGMA foreign_key_check`. Fails with the first problems found. The "
       "copy becomes `workspace` with `keep: true` (when it passed), otherwise it is removed; "
-      "scratch files of a killed run are removed by the next.";
+      "scratch files of a killed run are removed by the next. With `public_key` the "
+      "signature is checked before decompressing; the copy never grows past the metadata's "
+      "raw_size or the free space less a reserve (docs/backup.md).";
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("workspace", ParamType::kString,
@@ -116,6 +118,20 @@ bool OwnsWorkspace(const std::string& workspace) {
   return true;
 }
 
+// Why the check cannot start ("" when it can): no source, or a workspace that is the
+// source or a file integrity-check did not place there.
+std::string Unusable(const std::string& source, const std::string& workspace) {
+  if (std::string no = NotThere(source, "file"); !no.empty()) return no;
+  std::error_code ec;
+  if (std::filesystem::equivalent(source, workspace, ec))
+    return "the workspace " + workspace + " is the source itself";
+  if (!OwnsWorkspace(workspace))
+    return "the workspace " + workspace +
+           " already exists and is not a copy integrity-check placed there (no matching " +
+           MarkerFor(workspace) + "): it is left alone; remove it, or choose another path";
+  return "";
+}
+
 bool IsGzip(const std::string& path) {
   return path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
 }
@@ -124,8 +140,9 @@ bool IsGzip(const std::string& path) {
 // database file is read through SQLite (its -wal included); its sha256 is that of the
 // consistent copy, the same restore computes.
 Result<GzipResult> Unpack(const std::string& source, const std::string& tmp,
-                          const std::function<bool()>& stop) {
-  if (IsGzip(source)) return GunzipFile(source, tmp, false, stop);  // a scratch copy: no fsync
+                          const std::function<bool()>& stop, const GunzipBound& bound) {
+  if (IsGzip(source))
+    return GunzipFile(source, tmp, false, stop, bound);  // a scratch copy: no fsync
   Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
   if (!s.ok()) return s;
   auto h = Sha256File(tmp, stop);
@@ -214,22 +231,20 @@ class IntegrityCheck final : public StepType {
   static AttemptResult RunSqlite(StepContext& ctx) {
     const StepParams& p = ctx.params;
     std::string source = p.Str("source"), workspace = p.Str("workspace");
-    if (std::string no = NotThere(source, "file"); !no.empty()) return AttemptResult::Failure(no);
+    if (std::string why = Unusable(source, workspace); !why.empty())
+      return AttemptResult::Failure(why);
     std::error_code ec;
-    if (std::filesystem::equivalent(source, workspace, ec))
-      return AttemptResult::Failure("the workspace " + workspace + " is the source itself");
-    if (!OwnsWorkspace(workspace))
-      return AttemptResult::Failure(
-          "the workspace " + workspace +
-          " already exists and is not a copy integrity-check placed there (no matching " +
-          MarkerFor(workspace) + "): it is left alone; remove it, or choose another path");
     std::filesystem::create_directories(DirName(workspace), ec);
     std::string own = BaseName(workspace);
     auto owns = [&own](const std::string& base) { return base == own; };
     for (const std::string& gone : RemoveDebris(DirName(workspace), owns))
       ctx.log("removed " + gone + ", left by a killed run");
+    auto bound = BeforeUnpack(ctx, source, DirName(workspace));
+    if (!bound.ok())
+      return AttemptResult::Failure("integrity check of " + source +
+                                    " failed: " + bound.status().message());
     std::string tmp = ScratchBeside(workspace);
-    auto unpacked = Unpack(source, tmp, StopFor(ctx));
+    auto unpacked = Unpack(source, tmp, StopFor(ctx), bound.value());
     std::optional<AttemptResult> stopped = StoppedResult(ctx);
     if (!unpacked.ok() || stopped) {
       RemoveWithCompanions(tmp);
@@ -288,14 +303,32 @@ class IntegrityCheck final : public StepType {
   // With `public_key`, the metadata must be signed with it and describe the source (name,
   // size, sha256) before anything it says is believed; "" when it is, else the problem.
   static std::string Unauthentic(const StepContext& ctx, const std::string& source,
-                                 const GzipResult& unpacked, const LoadedMeta* meta) {
+                                 const std::string& sha256, const LoadedMeta* meta) {
     if (meta == nullptr) return "not authentic: there is no " + MetaPathFor(source);
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(source, ec);
     if (ec) return "cannot read the size of " + source + ": " + ec.message();
-    Status s =
-        CheckAuthentic(*meta, source, size, unpacked.in_sha256, ctx.params.Str("public_key"));
+    Status s = CheckAuthentic(*meta, source, size, sha256, ctx.params.Str("public_key"));
     return s.ok() ? "" : "not authentic: " + s.message();
+  }
+
+  // Before a dump is decompressed (docs/backup.md, "Decompressing a dump"): with
+  // `public_key` its metadata must be signed and describe the .gz (size, sha256), so a dump
+  // that is not the backup job's is never inflated; returns the bound of the decompression
+  // (the metadata's raw_size, the free space of `dir`). Examine checks all again on the copy.
+  static Result<GunzipBound> BeforeUnpack(const StepContext& ctx, const std::string& source,
+                                          const std::string& dir) {
+    if (!IsGzip(source)) return GunzipBound{};
+    auto read = ReadMetaOf(source);
+    if (!read.ok() && ctx.params.Opt("public_key")) return read.status();
+    const LoadedMeta* meta = read.ok() && read.value() ? &*read.value() : nullptr;
+    if (ctx.params.Opt("public_key")) {
+      auto sha = Sha256File(source, StopFor(ctx));
+      if (!sha.ok()) return sha.status();
+      if (std::string why = Unauthentic(ctx, source, sha.value(), meta); !why.empty())
+        return Status::Error(why + " (checked before decompressing)");
+    }
+    return DecompressBound(dir, RawSizeOf(meta));
   }
 
   static Findings Examine(const StepContext& ctx, const std::string& path,
@@ -306,7 +339,7 @@ class IntegrityCheck final : public StepType {
     const LoadedMeta* meta = read.ok() && read.value() ? &*read.value() : nullptr;
     if (meta) f.meta_sha256 = meta->sha256;
     if (ctx.params.Opt("public_key")) {
-      std::string why = Unauthentic(ctx, source, unpacked, meta);
+      std::string why = Unauthentic(ctx, source, unpacked.in_sha256, meta);
       f.authenticated = why.empty();
       if (!why.empty()) f.problems.push_back(why);
     }

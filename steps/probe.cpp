@@ -5,6 +5,7 @@
 #include <map>
 
 #include "engine/plugin/registry.h"
+#include "steps/common/net.h"
 #include "steps/common/spec_builder.h"
 #include "steps/probe/journey.h"
 #include "steps/probe/kinds.h"
@@ -43,7 +44,9 @@ std::vector<ParamSpec> Params() {
           .Default(Value(1))
           .Min(1)
           .Max(256),
-      Param("timeout", ParamType::kDuration, "http, prometheus: per request").Default(Value("10s")),
+      Param("timeout", ParamType::kDuration, "http, prometheus: per request")
+          .Default(Value("10s"))
+          .DurationRange("1ms"),
       Param("report", ParamType::kString, "http: where the synthetic report is written")
           .Default(Value("reports/synthetic/synthetic-report.json")),
       Param("max_error_rate", ParamType::kNumber, "http: fail above this error rate (percent)")
@@ -58,7 +61,9 @@ std::vector<ParamSpec> Params() {
       Param("contains", ParamType::kString, "log: regex a line must match"),
       Param("max_age", ParamType::kDuration, "log: the newest file may be at most this old"),
       Param("address", ParamType::kString, "tcp: host:port that must accept a connection"),
-      Param("connect_timeout", ParamType::kDuration, "tcp: how long to wait").Default(Value("5s")),
+      Param("connect_timeout", ParamType::kDuration, "tcp: how long to wait")
+          .Default(Value("5s"))
+          .DurationRange("1ms"),
       Param("url", ParamType::kString, "prometheus: the server, e.g. http://127.0.0.1:9090"),
       Param("query", ParamType::kString, "prometheus: an instant PromQL query with one value"),
       Param("min", ParamType::kNumber, "prometheus: fail below this value"),
@@ -122,6 +127,9 @@ class Probe final : public StepType {
     for (const char* need : it->second.needs)
       if (!with.Find(need))
         report.Error(kind->loc, "probe kind '" + it->first + "' needs '" + need + "'");
+    CheckPortAtLoad(with, "address", false, report);
+    CheckPortAtLoad(with, "base_url", true, report);
+    CheckPortAtLoad(with, "url", true, report);
     const ConfigParam* journey = with.Find("journey");
     if (it->first == "http" && journey && journey->value) {
       auto parsed = ParseJourney(*journey->value);

@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
+#include "engine/util/own_file.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/time_format.h"
 #include "steps/common/backup_meta.h"
+#include "steps/common/env_file.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
 #include "steps/common/restore_trust.h"
@@ -35,8 +38,11 @@ StepSpec MakeSpec() {
       "the dump's metadata (raw sha256, tables and row counts) and with quick_check, makes "
       "it one WAL-mode file, fsyncs it and renames it over `target`. The database it "
       "replaces (its -wal checkpointed first) is kept as `<target>.before-restore`. Then "
-      "writes `env_file` (KEY=VALUE lines; default DATABASE_PATH=<target>). A failure or a "
-      "kill before the rename leaves the live database as it was (docs/backup.md).";
+      "writes `env_file` (KEY=VALUE lines, keys and values checked and quoted as "
+      "docs/backup.md says; default DATABASE_PATH=<target>). A failure or a "
+      "kill before the rename leaves the live database as it was. With `public_key` the "
+      "signature is checked before decompressing; the copy never grows past the metadata's "
+      "raw_size or the free space less a reserve (docs/backup.md).";
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("target", ParamType::kString, "where the backend's database goes").Required(),
@@ -77,10 +83,10 @@ bool IsGzip(const std::string& path) {
 // its -wal included). Returns the sha256s that identify what was copied: the file's, and
 // for a database file also the copy's (what integrity-check reports for it).
 Result<std::vector<std::string>> CopyIn(const std::string& source, const std::string& tmp,
-                                        std::string& raw_sha256,
-                                        const std::function<bool()>& stop) {
+                                        std::string& raw_sha256, const std::function<bool()>& stop,
+                                        const GunzipBound& bound) {
   if (IsGzip(source)) {
-    auto r = GunzipFile(source, tmp, true, stop);
+    auto r = GunzipFile(source, tmp, true, stop, bound);
     if (!r.ok()) return r.status();
     raw_sha256 = r.value().out_sha256;
     return std::vector<std::string>{r.value().in_sha256};
@@ -308,29 +314,41 @@ void DropKept(const std::string& target, const std::string& kept) {
 }
 
 // The env file, replaced through a scratch name like every temporary of these steps; the
-// scratch files of killed runs in its folder go first.
+// scratch files of killed runs in its folder go first. A link at its name is refused.
 Status WriteEnvFile(const std::string& path, const std::string& text) {
   std::string own = BaseName(path);
   RemoveDebris(DirName(path), [&own](const std::string& base) { return base == own; });
   std::string tmp = ScratchBeside(path);
   Status s = WriteNewFile(tmp, text);
-  if (s.ok()) s = RenameDurable(tmp, path);
+  if (s.ok()) s = PublishDurable(tmp, path);
   if (!s.ok()) ::unlink(tmp.c_str());
   return s;
 }
 
-std::string EnvText(const StepParams& params, const std::string& target) {
-  std::string text;
+// The env file's text (steps/common/env_file.h): `env`, or DATABASE_PATH=<target>.
+Result<std::string> EnvText(const StepParams& params, const std::string& target) {
+  std::map<std::string, std::string> vars;
   const Value* env = params.Opt("env");
-  if (env == nullptr || env->as_map().empty()) return "DATABASE_PATH=" + target + "\n";
-  for (const auto& [k, v] : env->as_map()) text += k + "=" + v.ToText() + "\n";
-  return text;
+  if (env == nullptr || env->as_map().empty()) vars["DATABASE_PATH"] = target;
+  if (env != nullptr)
+    for (const auto& [k, v] : env->as_map()) vars[k] = v.ToText();
+  return EnvFileText(vars);
 }
 
 class Restore final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
-  void Configure(const ConfigureView&, ConfigureReport&) const override {}
+  // The env file's keys and values are checked at load when they are literal (and again,
+  // with expressions evaluated, before anything is restored).
+  void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* env = with.Find("env");
+    if (env == nullptr || !env->value || !env->value->is_map()) return;
+    for (const auto& [k, v] : env->value->as_map()) {
+      std::string why = EnvKeyProblem(k);
+      if (why.empty()) why = EnvValueProblem(k, v.ToText());
+      if (!why.empty()) report.Error(env->loc, why);
+    }
+  }
 
   std::vector<std::string> Describe(const StepParams& p) const override {
     std::vector<std::string> out = {"restore " + p.Str("source") + " to " + p.Str("target") +
@@ -355,12 +373,20 @@ class Restore final : public StepType {
     };
     for (const std::string& gone : RemoveDebris(DirName(target), owns))
       ctx.log("removed " + gone + ", left by a killed run");
+    auto env_text = EnvText(p, target);  // refused before anything changes
+    const Value* env_file = p.Opt("env_file");
+    if (env_file && !env_text.ok())
+      return AttemptResult::Failure("restore of " + source +
+                                    " refused: " + env_text.status().message());
+    if (Status own_env = env_file ? CheckOwnFile(Abs(env_file->ToText())) : Status::Ok();
+        !own_env.ok())
+      return AttemptResult::Failure("restore of " + source + " refused: " + own_env.message());
     std::string tmp = ScratchBeside(target);
     AttemptResult r = Place(ctx, source, target, tmp);
     RemoveWithCompanions(tmp);
     if (r.status != AttemptStatus::kSuccess) return r;
-    if (const Value* env_file = p.Opt("env_file")) {
-      Status s = WriteEnvFile(Abs(env_file->ToText()), EnvText(p, target));
+    if (env_file) {
+      Status s = WriteEnvFile(Abs(env_file->ToText()), env_text.value());
       if (!s.ok()) return AttemptResult::Failure(s.message());
       r.outputs["env_file"] = Value(Abs(env_file->ToText()));
     }
@@ -368,14 +394,40 @@ class Restore final : public StepType {
   }
 
  private:
+  static AttemptResult Untouched(const std::string& source, const std::string& target,
+                                 const std::string& why) {
+    return AttemptResult::Failure("restore of " + source + " failed, " + target +
+                                  " untouched: " + why);
+  }
+
+  // Before a dump is decompressed (docs/backup.md, "Decompressing a dump"): with
+  // `public_key` the metadata `read` must be signed and describe the .gz (size, sha256), so
+  // a dump that is not the backup job's is never inflated beside the live database; returns
+  // the bound of the decompression (its raw_size, the free space of `dir`).
+  static Result<GunzipBound> BeforeCopy(const StepContext& ctx, const std::string& source,
+                                        const std::string& dir,
+                                        const Result<std::optional<LoadedMeta>>& read) {
+    if (!IsGzip(source)) return GunzipBound{};
+    if (!read.ok() && ctx.params.Opt("public_key")) return read.status();
+    const LoadedMeta* meta = read.ok() && read.value() ? &*read.value() : nullptr;
+    if (ctx.params.Opt("public_key")) {
+      auto sha = Sha256File(source, StopFor(ctx));
+      if (!sha.ok()) return sha.status();
+      bool authenticated = false;
+      std::string why = Unbelieved(ctx.params, source, sha.value(), Vouch{}, meta, authenticated);
+      if (!why.empty()) return Status::Error(why + " (checked before decompressing)");
+    }
+    return DecompressBound(dir, RawSizeOf(meta));
+  }
+
   static AttemptResult Place(StepContext& ctx, const std::string& source, const std::string& target,
                              const std::string& tmp) {
-    auto untouched = [&](const std::string& why) {
-      return AttemptResult::Failure("restore of " + source + " failed, " + target +
-                                    " untouched: " + why);
-    };
+    auto untouched = [&](const std::string& why) { return Untouched(source, target, why); };
+    auto read = ReadMetaOf(source);  // the one read of the metadata from here on
+    auto bound = BeforeCopy(ctx, source, DirName(target), read);
+    if (!bound.ok()) return untouched(bound.status().message());
     std::string raw_sha256;
-    auto shas = CopyIn(source, tmp, raw_sha256, StopFor(ctx));
+    auto shas = CopyIn(source, tmp, raw_sha256, StopFor(ctx), bound.value());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
     Vouch vouch = ctx.passed ? VerifiedBy(*ctx.passed, source, shas.value()) : Vouch{};
@@ -384,7 +436,6 @@ class Restore final : public StepType {
           "refusing to restore " + source +
           ": no hash or integrity-check step of this run verified it (with sha256 " +
           shas.value().front() + "); verify it first, or set force: true");
-    auto read = ReadMetaOf(source);  // the one read of the metadata from here on
     if (!read.ok()) return untouched(read.status().message());
     const LoadedMeta* meta = read.value() ? &*read.value() : nullptr;
     bool authenticated = false;
@@ -406,6 +457,15 @@ class Restore final : public StepType {
               kept);
       return Restored(target, kept, meta, authenticated);
     }
+    return Switch(ctx, source, target, tmp, meta, authenticated);
+  }
+
+  // The checked copy `tmp` replaces `target`: the current database kept (a link), made one
+  // file, then the rename (the commit point).
+  static AttemptResult Switch(StepContext& ctx, const std::string& source,
+                              const std::string& target, const std::string& tmp,
+                              const LoadedMeta* meta, bool authenticated) {
+    auto untouched = [&](const std::string& why) { return Untouched(source, target, why); };
     MatchMode(tmp, target);
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
     if (!kept.ok()) return untouched(kept.status().message());
@@ -416,8 +476,8 @@ class Restore final : public StepType {
     }
     if (damaged.value())
       ctx.log(target + " cannot be read by SQLite: kept with its -wal as they were");
-    s = kept.value().empty() ? Status::Ok()
-                             : SettleCompanions(target, kept.value(), damaged.value());
+    Status s = kept.value().empty() ? Status::Ok()
+                                    : SettleCompanions(target, kept.value(), damaged.value());
     if (!s.ok()) return AttemptResult::Failure(s.message());
     s = RenameDurable(tmp, target);
     if (!s.ok()) return AttemptResult::Failure(s.message());

@@ -15,6 +15,7 @@
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "steps/common/inventory.h"
+#include "steps/common/net.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
@@ -56,7 +57,8 @@ StepSpec MakeSpec() {
           .Default(Value(false)),
       Param("request_timeout", ParamType::kDuration,
             "one request's limit; a request that stalls past it is retried")
-          .Default(Value("2m")),
+          .Default(Value("2m"))
+          .DurationRange("1ms"),
       Param("concurrency", ParamType::kInteger, "transfers (and parts) at once")
           .Default(Value(8))
           .Min(1)
@@ -190,6 +192,7 @@ class S3Sync final : public StepType {
                                  " must be from 5MiB to 5GiB (S3's part limits), not '" +
                                  Printable(p->value->ToText()) + "'");
     }
+    CheckPortAtLoad(with, "endpoint", true, report);
     const ConfigParam* max_delete = with.Find("max_delete");
     if (max_delete && max_delete->value && !DeleteLimit(max_delete->value->ToText(), 0))
       report.Error(max_delete->loc,

@@ -38,7 +38,8 @@ StepSpec MakeSpec() {
       Param("env", ParamType::kStringMap, "extra environment, e.g. PORT, BACKEND_ENV_PATH"),
       Param("health", ParamType::kMap, "{http: URL} expecting 2xx, or {tcp: \"host:port\"}"),
       Param("ready_timeout", ParamType::kDuration, "how long to wait for health")
-          .Default(Value("60s")),
+          .Default(Value("60s"))
+          .DurationRange("1ms"),
       Param("log", ParamType::kString,
             "file its output is appended to (default: $TMPDIR/runbook-<run>-<step>.log)"),
       Param("stop_grace", ParamType::kDuration, "between SIGTERM and SIGKILL at the end")
@@ -151,6 +152,14 @@ class ServiceStep final : public StepType {
     if (!h->value->is_map() || h->value->as_map().size() != 1 ||
         (!h->value->Find("http") && !h->value->Find("tcp")))
       report.Error(h->loc, "health must be {http: URL} or {tcp: \"host:port\"}");
+    else if (const Value* tcp = h->value->Find("tcp"))
+      ReportIf(h->loc, AddressProblem(tcp->ToText()), report);
+    else
+      ReportIf(h->loc, UrlPortProblem(h->value->Find("http")->ToText()), report);
+  }
+
+  static void ReportIf(Loc loc, const std::string& why, ConfigureReport& report) {
+    if (!why.empty()) report.Error(loc, "health: " + why);
   }
 
   std::vector<std::string> Describe(const StepParams& p) const override {

@@ -100,6 +100,19 @@ std::string DescribeFound(const Value& v) {
   return "?";
 }
 
+// A duration against its range in milliseconds (ParamSpec::minimum, maximum).
+static std::string CheckDurationRange(const ParamSpec& spec, const Value& value) {
+  auto ms = ParseDuration(value.ToText());
+  if (!ms) return "";  // CheckType reported it
+  auto bound = [](double b) { return FormatDuration(Millis(static_cast<int64_t>(b))); };
+  if (spec.minimum && static_cast<double>(ms->count()) < *spec.minimum)
+    return "duration " + value.ToText() + " is below the minimum " + bound(*spec.minimum) +
+           (ms->count() == 0 ? " (0 would mean no limit, or none at all)" : "");
+  if (spec.maximum && static_cast<double>(ms->count()) > *spec.maximum)
+    return "duration " + value.ToText() + " is above the maximum " + bound(*spec.maximum);
+  return "";
+}
+
 std::string CheckValue(const ParamSpec& spec, const Value& value) {
   if (value.is_unknown()) return "";
   std::string error = CheckType(spec.type, value);
@@ -115,6 +128,7 @@ std::string CheckValue(const ParamSpec& spec, const Value& value) {
     if (!close.empty()) message += "; did you mean '" + close + "'?";
     return message;
   }
+  if (spec.type == ParamType::kDuration) return CheckDurationRange(spec, value);
   if (value.is_number()) {
     double n = value.as_double();
     if (spec.minimum && n < *spec.minimum) {

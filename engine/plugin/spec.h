@@ -32,6 +32,9 @@ struct ParamSpec {
   bool required = false;
   Value default_value;  // null when there is none
   std::vector<std::string> enum_values;
+  // The range checked at load (and at run time for a value from an expression). For a
+  // kDuration the bounds are milliseconds: a duration where 0 would mean "no limit" (a
+  // timeout) has a minimum of 1 (steps/common/spec_builder.h, DurationRange).
   std::optional<double> minimum;
   std::optional<double> maximum;
 };

@@ -97,4 +97,12 @@ Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key)
   return Status::Ok();
 }
 
+std::optional<uint64_t> RawSizeOf(const LoadedMeta* meta) {
+  if (meta == nullptr) return std::nullopt;
+  auto it = meta->fields.find("raw_size");
+  if (it == meta->fields.end() || !it->second.is_int() || it->second.as_int() < 0)
+    return std::nullopt;
+  return static_cast<uint64_t>(it->second.as_int());
+}
+
 }  // namespace runbook

@@ -36,4 +36,7 @@ Status CheckMetaDescribes(const Value::Map& meta, const std::string& dump_path, 
                           const std::string& sha256);
 // A signature is present and valid for `public_key` (PEM path or text).
 Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key);
+// The `raw_size` (bytes of the decompressed dump) `meta` states; nullopt without metadata or
+// without a non-negative integer `raw_size`.
+std::optional<uint64_t> RawSizeOf(const LoadedMeta* meta);
 }  // namespace runbook

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "engine/util/input_file.h"
+#include "engine/util/own_file.h"
 #include "steps/common/scratch.h"
 
 namespace runbook {
@@ -60,7 +61,13 @@ Status RenameDurable(const std::string& from, const std::string& to) {
   return FsyncDir(DirName(to));
 }
 
+Status PublishDurable(const std::string& tmp, const std::string& path) {
+  Status s = CheckOwnFile(path);
+  return s.ok() ? RenameDurable(tmp, path) : s;
+}
+
 Status WriteFileAtomic(const std::string& path, const std::string& data, int mode) {
+  if (Status own = CheckOwnFile(path); !own.ok()) return own;  // nothing written
   std::string tmp = TempBeside(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return Status::FromErrno("cannot write " + tmp, errno);
@@ -81,7 +88,7 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
     ::unlink(tmp.c_str());
     return Status::FromErrno("cannot write " + tmp, err);
   }
-  Status s = RenameDurable(tmp, path);
+  Status s = PublishDurable(tmp, path);
   if (!s.ok()) ::unlink(tmp.c_str());
   return s;
 }

@@ -15,7 +15,14 @@ namespace runbook {
 std::string TempBeside(const std::string& path);
 Status FsyncFile(const std::string& path);
 Status FsyncDir(const std::string& dir);
-// Writes `data` to `path` atomically: a reader sees the old file or the new one.
+// Publishes the finished temporary `tmp` as `path` (RenameDurable) when `path` is the
+// step's own file (engine/util/own_file.h): a symbolic link, a non-regular file or a file
+// with a second hard link at `path` is refused and nothing is renamed (the caller removes
+// `tmp`). Every file a step publishes goes through here (docs/backup.md, "Files a step
+// writes").
+Status PublishDurable(const std::string& tmp, const std::string& path);
+// Writes `data` to `path` atomically: a reader sees the old file or the new one. `path` is
+// checked as PublishDurable says before anything is written.
 Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0644);
 // Renames and fsyncs the destination folder.
 Status RenameDurable(const std::string& from, const std::string& to);

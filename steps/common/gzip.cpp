@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <libdeflate.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -109,11 +111,38 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
   return r;
 }
 
+uint64_t GunzipReserve(uint64_t fs_bytes) {
+  return std::clamp<uint64_t>(fs_bytes / 20, 64ull << 20, 4ull << 30);
+}
+
+Result<GunzipBound> DecompressBound(const std::string& dir, std::optional<uint64_t> raw_size) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0)
+    return Status::FromErrno("cannot read the free space of " + dir, errno);
+  uint64_t size = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
+  uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  uint64_t reserve = GunzipReserve(size);
+  GunzipBound b;
+  b.max_out = avail > reserve ? avail - reserve : 0;
+  b.what = "the free space of " + dir + " less its reserve (" + std::to_string(b.max_out) +
+           " bytes may be written, " + std::to_string(reserve) + " stay free)";
+  if (raw_size && *raw_size <= b.max_out) {
+    b.max_out = *raw_size;
+    b.what = "the raw_size its metadata states (" + std::to_string(*raw_size) + " bytes)";
+  }
+  return b;
+}
+
 namespace {
+
+std::string Past(const std::string& src, const GunzipBound& bound) {
+  return src + " decompresses past " + bound.what + ": stopped, nothing of it kept";
+}
 
 // Streaming zlib from the current offset of `in` to the end: any number of members.
 Status InflateRest(int in, int out, const std::string& src, const std::string& dst, Sha256& in_hash,
-                   Sha256& out_hash, GzipResult& r, bool any_before, const StopCheck& stop) {
+                   Sha256& out_hash, GzipResult& r, bool any_before, const StopCheck& stop,
+                   const GunzipBound& bound) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
   std::vector<char> ibuf(1 << 20), obuf(1 << 20);
@@ -138,6 +167,7 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
       int rc = inflate(&z, Z_NO_FLUSH);
       in_member = true;
       size_t produced = obuf.size() - z.avail_out;
+      if (produced > bound.max_out - r.out_bytes) return fail(Past(src, bound));
       if (produced > 0) {
         if (!WriteAll(out, obuf.data(), produced))
           return fail("cannot write " + dst + ": " + std::strerror(errno));
@@ -162,8 +192,9 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
 
 // libdeflate, member by member, while members fit the buffers. Returns the offset where
 // zlib must take over (the file's size when everything was done here).
-Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256& in_hash,
-                                Sha256& out_hash, GzipResult& r, const StopCheck& stop) {
+Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const std::string& dst,
+                                Sha256& in_hash, Sha256& out_hash, GzipResult& r,
+                                const StopCheck& stop, const GunzipBound& bound) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
@@ -187,6 +218,7 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256&
     auto rc = libdeflate_gzip_decompress_ex(d.get(), buf.data() + pos, have - pos, obuf.data(),
                                             obuf.size(), &used, &produced);
     if (rc != LIBDEFLATE_SUCCESS) return offset + pos;  // zlib continues (or names the damage)
+    if (produced > bound.max_out - r.out_bytes) return Status::Error(Past(src, bound));
     if (!WriteAll(out, obuf.data(), produced))
       return Status::Error("cannot write " + dst + ": " + std::strerror(errno));
     in_hash.Update(buf.data() + pos, used);
@@ -200,7 +232,7 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& dst, Sha256&
 }  // namespace
 
 Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable,
-                              const StopCheck& stop) {
+                              const StopCheck& stop, const GunzipBound& bound) {
   auto opened = OpenInputFile(src);
   if (!opened.ok()) return opened.status();
   Fd in(opened.value());
@@ -208,14 +240,15 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bo
   if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
   Sha256 in_hash, out_hash;
   GzipResult r;
-  auto fast = InflateMembers(in.get(), out.get(), dst, in_hash, out_hash, r, stop);
+  auto fast = InflateMembers(in.get(), out.get(), src, dst, in_hash, out_hash, r, stop, bound);
   Status s = fast.ok() ? Status::Ok() : fast.status();
   struct stat st {};
   if (s.ok() && ::fstat(in.get(), &st) == 0 && fast.value() < static_cast<uint64_t>(st.st_size)) {
     if (::lseek(in.get(), static_cast<off_t>(fast.value()), SEEK_SET) < 0)
       s = Status::FromErrno("cannot seek " + src, errno);
     else
-      s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0, stop);
+      s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0, stop,
+                      bound);
   } else if (s.ok() && r.in_bytes == 0) {
     s = Status::Error(src + " is empty");
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "engine/util/crypto.h"
@@ -26,12 +27,29 @@ constexpr size_t kGzipMemberBytes = 16u << 20;
 // before each member: when it says so, `dst` is removed and the error is kStoppedMessage.
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level = 6,
                             size_t member_bytes = kGzipMemberBytes, const StopCheck& stop = {});
+// How much a decompression may write: at most `max_out` bytes; `what` names that bound in
+// the error ("the raw_size its metadata states (12288 bytes)").
+struct GunzipBound {
+  uint64_t max_out = UINT64_MAX;
+  std::string what = "no bound";
+};
+
+// The bound for decompressing into the folder `dir`: `raw_size` (the metadata's, when it has
+// one) and the free space of `dir`'s filesystem less a reserve (GunzipReserve), whichever is
+// smaller, so a damaged or hostile dump never fills the disk of the live database.
+Result<GunzipBound> DecompressBound(const std::string& dir, std::optional<uint64_t> raw_size);
+// The free space a decompression leaves on a filesystem of `fs_bytes`: 5 % of its size, at
+// least 64 MiB and at most 4 GiB (docs/backup.md, "Decompressing a dump").
+uint64_t GunzipReserve(uint64_t fs_bytes);
+
 // Decompresses `src` into `dst` (created; must not exist); fsyncs `dst` when `durable`.
+// Output past `bound.max_out` is never written: the error is "<src> decompresses past
+// <bound.what>".
 // Members up to kGzipMemberBytes (ours) go through libdeflate whole; anything else (a
 // single huge member from gzip(1), damaged data) continues with streaming zlib, which also
 // names the damage. `stop` is asked before each member or 1 MiB read. On error (also
 // stopped: kStoppedMessage) `dst` is removed.
 Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable = true,
-                              const StopCheck& stop = {});
+                              const StopCheck& stop = {}, const GunzipBound& bound = {});
 
 }  // namespace runbook

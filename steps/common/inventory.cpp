@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/util/json.h"
+#include "engine/util/own_file.h"
 #include "steps/common/files.h"
 
 namespace runbook {
@@ -35,8 +36,9 @@ Status AppendInventory(const std::string& path, const Value::List& entries) {
   std::error_code ec;
   std::filesystem::create_directories(DirName(path), ec);
   std::string lock_path = path + ".lock";
-  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("cannot open " + lock_path, errno);
+  auto opened = OpenOwnFile(lock_path, O_RDWR | O_CREAT);  // never through a planted link
+  if (!opened.ok()) return opened.status();
+  int fd = opened.value();
   if (::flock(fd, LOCK_EX) != 0) {
     int err = errno;
     ::close(fd);

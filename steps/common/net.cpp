@@ -44,9 +44,43 @@ bool PollIn(int fd) {
 
 }  // namespace
 
-std::string TcpConnect(const std::string& address, Millis timeout, int stop_fd) {
+std::string AddressProblem(const std::string& address) {
   size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return "address '" + address + "' must be host:port";
+  if (colon == std::string::npos || colon == 0)
+    return "address '" + address + "' must be host:port";
+  std::string port = address.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5 && port[0] != '0' &&
+                port.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoul(port) > 65535)
+    return "address '" + address + "': the port must be a number from 1 to 65535";
+  return "";
+}
+
+std::string UrlPortProblem(const std::string& url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  size_t start = scheme + 3, end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+  authority = authority.substr(authority.rfind('@') + 1);  // npos + 1 == 0: no user info
+  size_t host_end = authority[0] == '[' ? authority.find(']') : 0;
+  size_t colon = authority.find(':', host_end == std::string::npos ? 0 : host_end);
+  if (colon == std::string::npos) return "";
+  std::string why = AddressProblem(authority);
+  return why.empty() ? "" : "URL '" + url + "': the port must be a number from 1 to 65535";
+}
+
+void CheckPortAtLoad(const ConfigureView& with, const char* name, bool url,
+                     ConfigureReport& report) {
+  const ConfigParam* p = with.Find(name);
+  if (p == nullptr || !p->value) return;
+  std::string text = p->value->ToText();
+  std::string why = url ? UrlPortProblem(text) : AddressProblem(text);
+  if (!why.empty()) report.Error(p->loc, why);
+}
+
+std::string TcpConnect(const std::string& address, Millis timeout, int stop_fd) {
+  if (std::string why = AddressProblem(address); !why.empty()) return why;
+  size_t colon = address.rfind(':');
   std::string host = address.substr(0, colon), port = address.substr(colon + 1);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;

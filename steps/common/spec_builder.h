@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/plugin/spec.h"
+#include "engine/util/duration.h"
 
 namespace runbook {
 
@@ -33,6 +34,13 @@ struct Param : ParamSpec {
   }
   Param& Max(double v) {
     maximum = v;
+    return *this;
+  }
+  // A duration's range, checked at load: `min` (e.g. "1ms" for a timeout, where 0 would mean
+  // no limit) and `max` ("" for none), as runbooks write durations.
+  Param& DurationRange(const char* min, const char* max = "") {
+    minimum = static_cast<double>(ParseDuration(min)->count());
+    if (*max != '\0') maximum = static_cast<double>(ParseDuration(max)->count());
     return *this;
   }
 };

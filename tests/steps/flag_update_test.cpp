@@ -139,11 +139,11 @@ TEST_CASE("flag-update refuses a flags file that is a symbolic link, keeping the
   REQUIRE(Shell("ln -s " + etc + "/flags.json " + dir + "/flags.json").exit_code == 0);
   Command c = Flag(dir, ", rollout: 10");
   CHECK(c.exit_code == 1);
-  CHECK(c.err.find("refusing to update flags.json: it is a symbolic link (to " + etc) !=
+  CHECK(c.err.find("refusing to use flags.json: it is a symbolic link (to " + etc) !=
         std::string::npos);
   CHECK(Shell("test -L " + dir + "/flags.json").exit_code == 0);  // still the link
   CHECK(Cat(etc + "/flags.json") == kFlags);
-  CHECK(Flag(dir, ", rollout: 10", " --dry-run").err.find("would fail: refusing to update") !=
+  CHECK(Flag(dir, ", rollout: 10", " --dry-run").err.find("would fail: refusing to use") !=
         std::string::npos);
 }
 

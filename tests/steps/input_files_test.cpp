@@ -82,5 +82,5 @@ TEST_CASE("inputs: a FIFO at a service's log name is refused before the start",
                           "log: svc.log}}");
   INFO(c.out << c.err);
   CHECK(c.exit_code != 137);
-  CHECK(c.out.find("svc.log': it is a FIFO, not a regular file") != std::string::npos);
+  CHECK(c.out.find("svc.log is a FIFO, not a regular file") != std::string::npos);
 }

@@ -1,0 +1,91 @@
+// The real binary killed with SIGKILL while a step's command runs: the command (and what it
+// started, setsid included) keeps running, orphaned. `resume` then names those processes and
+// stops instead of starting the step a second time beside them; `resume --end-leftovers` ends
+// them first, says so, records them in the new run, and runs the step again (breakG #11).
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// A sleep whose command line is unique to this test process.
+std::string Marker(int n) { return "sleep 8" + std::to_string(n) + "." + std::to_string(getpid()); }
+
+bool Alive(const std::string& marker) {
+  std::string bracketed = "[" + marker.substr(0, 1) + "]" + marker.substr(1);
+  return Shell("pgrep -f '" + bracketed + "' > /dev/null").exit_code == 0;
+}
+
+// Starts `file` in the background, waits until its step wrote `started`, then kill -9s
+// runbook. Returns the killed run's id.
+std::string RunAndKill(const std::string& dir, const std::string& file) {
+  REQUIRE(Shell("cd " + dir + " && (" + Binary() + " run " + file +
+                " --audit-db a.db > out 2>&1 & echo $! > pid)")
+              .exit_code == 0);
+  INFO(Shell("sleep 1; cat " + dir + "/out " + dir + "/marks").out);
+  REQUIRE(Shell("for i in $(seq 200); do grep -q started " + dir +
+                "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1")
+              .exit_code == 0);
+  REQUIRE(Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3").exit_code == 0);
+  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  REQUIRE(id.size() > 1);
+  return id.substr(0, id.size() - 1);
+}
+
+}  // namespace
+
+TEST_CASE("resume after kill -9 names the step's leftover processes and does not run it twice",
+          "[cli][escape][leftovers]") {
+  std::string dir = TempDir();
+  // Variant in the same step: a helper that left the group with setsid.
+  std::string file = WriteFile(dir, "long.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
+                                   dir + "/marks; test -f " + dir + "/fast && exit 0; setsid " +
+                                   Marker(2) + " & " + Marker(1) + "'}}\n");
+  std::string id = RunAndKill(dir, file);
+  CHECK(Alive(Marker(1)));  // runbook is gone; its step's command is not
+  Command refused = Shell("cd " + dir + " && " + Binary() + " resume " + id + " --yes --audit-db a.db");
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains("run " + id + " left ") &&
+                              Catch::Contains("(" + Marker(1) + ")") &&
+                              Catch::Contains("(" + Marker(2) + ")") &&
+                              Catch::Contains("resume with --end-leftovers"));
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");  // not run a second time
+  CHECK(Alive(Marker(1)));
+
+  REQUIRE(Shell("touch " + dir + "/fast").exit_code == 0);
+  Command ended = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                        " --yes --end-leftovers --audit-db a.db");
+  CHECK(ended.exit_code == 0);
+  CHECK_THAT(ended.err, Catch::Contains("runbook: ended leftover process ") &&
+                            Catch::Contains("(" + Marker(1) + "): SIGTERM"));
+  CHECK_FALSE(Alive(Marker(1)));
+  CHECK_FALSE(Alive(Marker(2)));
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
+  Command recorded = Shell("sqlite3 " + dir +
+                           "/a.db \"select body from events where kind='run_started' and "
+                           "body like '%resumed_from%" + id + "%'\"");
+  CHECK_THAT(recorded.out, Catch::Contains("\"ended_leftovers\":[\"process ") &&
+                               Catch::Contains(Marker(1)));
+}
+
+TEST_CASE("resume of a killed run whose step had finished its command finds nothing left",
+          "[cli][escape][leftovers]") {
+  // Variant: the step's processes ended by themselves before the resume: nothing to name.
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "short.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
+                                   dir + "/marks; test -f " + dir + "/fast || sleep 1.2'}}\n");
+  std::string id = RunAndKill(dir, file);
+  REQUIRE(Shell("touch " + dir + "/fast; sleep 1.5").exit_code == 0);
+  Command c = Shell("cd " + dir + " && " + Binary() + " resume " + id + " --yes --audit-db a.db");
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.err, !Catch::Contains("leftover"));
+}

@@ -37,6 +37,7 @@ struct RunCliOptions {
   std::vector<std::string> approvals;  // step ids
   std::vector<std::string> inputs;     // STEP.NAME=VALUE for approval inputs
   bool yes = false;
+  bool end_leftovers = false;  // resume: end what the interrupted run's steps left running
   bool dry_run = false;
   int max_parallel = 0;
   std::string audit_db;      // --audit-db (else RUNBOOK_AUDIT_DB, else .runbook/audit.db)
@@ -52,14 +53,14 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o);
 
 struct AuditCliOptions {
   std::string audit_db;
-  std::string runbook;     // history --runbook
-  int limit = 20;          // history --limit
-  std::string format;      // text | json | md | html | jsonl
-  std::string run_id;      // show, report
-  std::string output;      // report --output
-  std::string public_key;  // audit verify --public-key
+  std::string runbook;          // history --runbook
+  int limit = 20;               // history --limit
+  std::string format;           // text | json | md | html | jsonl
+  std::string run_id;           // show, report
+  std::string output;           // report --output
+  std::string public_key;       // audit verify --public-key
   bool require_signed = false;  // audit verify --require-signed
-  std::string sign_key;    // audit sign --sign-key
+  std::string sign_key;         // audit sign --sign-key
 };
 int CmdHistory(const AuditCliOptions& o);
 int CmdShow(const AuditCliOptions& o);

@@ -78,6 +78,9 @@ int Main(int argc, char** argv) {
   re->add_option("run_id", resume.resume_id, "the run to continue (id or unique prefix)")
       ->required();
   re->add_flag("--force", resume.force, "resume although the runbook file changed");
+  re->add_flag("--end-leftovers", resume.end_leftovers,
+               "first end processes the interrupted run's steps left running (SIGTERM, 10 s, "
+               "SIGKILL); without it such processes stop the resume");
   re->add_flag("--yes", resume.yes,
                "approve every approval step and re-run steps that were interrupted mid-way");
   re->add_option("--approve", resume.approvals, "approve the approval step with this id");

@@ -1,11 +1,14 @@
 // runbook resume RUN: the same runbook, the same params, the steps that passed carried
 // over (outputs restored from the store), the RTO clock counting the whole incident.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/audit_open.h"
 #include "cli/launch.h"
 #include "cli/load.h"
 #include "engine/audit/run_record.h"
+#include "engine/process_tree.h"
 #include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
 
@@ -52,6 +55,29 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, bool yes,
   return ok;
 }
 
+constexpr Millis kLeftoverGrace{10000};
+
+// Processes the interrupted run's steps left running when runbook was killed under them
+// (breakG #11): a resume never runs a step beside its own earlier copy. Without `end` they
+// are named and the resume stops; with it they are ended first and recorded in `ended`.
+bool NoLeftovers(const RunRecord& r, bool end, std::vector<std::string>& ended) {
+  std::string prefix = r.Text("tracking_prefix");
+  std::vector<TrackedProcess> found = FindLeftovers(prefix);
+  for (TrackedProcess& p : found) close(p.pidfd);
+  if (found.empty()) return true;
+  if (end) {
+    ended = EndLeftovers(prefix, kLeftoverGrace);
+    for (const std::string& line : ended) std::cerr << "runbook: ended leftover " << line << "\n";
+    return true;
+  }
+  std::cerr << "runbook: error: run " << r.run_id << " left " << found.size()
+            << " process(es) running when it was interrupted:\n";
+  for (const TrackedProcess& p : found)
+    std::cerr << "  process " << p.pid << " (" << p.command << ")\n";
+  std::cerr << "wait for them to end, or resume with --end-leftovers to end them first\n";
+  return false;
+}
+
 // When the incident's RTO clock started: carried from an earlier resume, else the start
 // of the step marked `rto: start` in the run, else the run's start.
 std::string IncidentStart(const RunRecord& r, const Runbook& rb) {
@@ -84,6 +110,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;
   RunOptions options;
   if (!PriorSteps(record, *rb, o.yes, options.prior)) return kExitInvalid;
+  std::vector<std::string> ended;
+  if (!NoLeftovers(record, o.end_leftovers, ended)) return kExitEnvironment;
   std::string incident = IncidentStart(record, *rb);
   if (auto start = ParseUtc(incident)) {
     options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);
@@ -99,6 +127,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   context.resumed_from = record.run_id;
   context.incident_started_at = incident;
   context.prior_approval_wait_ms = options.prior_approval_wait.count();
+  context.ended_leftovers = std::move(ended);
   std::cerr << "runbook: resuming run " << record.run_id << " as " << options.run_id << "; "
             << options.prior.size() << " step(s) carried over\n";
   return Launch(o, *rb, std::move(options), std::move(context));

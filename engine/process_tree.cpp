@@ -332,10 +332,34 @@ bool BecomeSubreaper() {
   return ok;
 }
 
+std::string TrackingPrefix() {
+  static const std::string prefix =
+      std::to_string(getpid()) + "-" + std::to_string(std::random_device{}()) + "-";
+  return prefix;
+}
+
 std::string NewTrackingId() {
   static std::atomic<unsigned> counter{0};
-  static const unsigned salt = std::random_device{}();
-  return std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + std::to_string(salt);
+  return TrackingPrefix() + std::to_string(++counter);
+}
+
+std::vector<TrackedProcess> FindLeftovers(const std::string& prefix) {
+  std::vector<TrackedProcess> found;
+  if (prefix.empty()) return found;
+  std::string needle = std::string(1, '\0') + kTrackingVar + "=" + prefix;
+  pid_t self = getpid();
+  ForEachPid([&](pid_t pid) {
+    if (pid == self || !HoldsId(pid, needle)) return;
+    TrackedProcess p = Track(pid, [&](pid_t, const Stat&) { return HoldsId(pid, needle); });
+    if (p.pidfd >= 0) found.push_back(std::move(p));
+  });
+  return found;
+}
+
+std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace) {
+  auto lines = Ender(0, grace, {}).Run([&] { return FindLeftovers(prefix); });
+  ReapAdopted();
+  return lines;
 }
 
 std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except) {

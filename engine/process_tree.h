@@ -21,7 +21,12 @@ constexpr const char* kTrackingVar = "RUNBOOK_TRACKING_ID";
 // prctl(PR_SET_CHILD_SUBREAPER) for the whole process, once. False where refused.
 bool BecomeSubreaper();
 
-// An id unique on this host for the life of this process: "<pid>-<n>-<random>".
+// What every tracking id of this process starts with: "<pid>-<random>-". A run records it
+// (run_started's `tracking_prefix`), so the resume of a killed run can find what that run's
+// steps left running.
+std::string TrackingPrefix();
+
+// An id unique on this host for the life of this process: TrackingPrefix() + "<n>".
 std::string NewTrackingId();
 
 // A live process that holds a tracking id; owns `pidfd` (closed by EndTracked).
@@ -36,6 +41,14 @@ struct TrackedProcess {
 // Live descendants of runbook (not zombies) whose environment holds `id`, except `except`.
 // Only descendants: a process elsewhere that copied the id is never returned.
 std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0);
+
+// Live processes anywhere on this host (that runbook may read: /proc/PID/environ) holding a
+// tracking id that starts with `prefix`, runbook itself excepted: what a killed runbook's
+// steps left running (they reparented to init or a subreaper). Empty prefix: none.
+std::vector<TrackedProcess> FindLeftovers(const std::string& prefix);
+
+// Ends FindLeftovers(prefix) as EndTracked does (SIGTERM, `grace`, SIGKILL), one line each.
+std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace);
 
 // Ends every process holding `id`, rescanning until none is left: SIGTERM (and SIGCONT, so a
 // stopped one can act on it), up to `grace` for them to exit, then SIGKILL; at once when

@@ -6,11 +6,18 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/process_tree.h"
 #include "engine/util/proc_identity.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
+
+Value StringList(const std::vector<std::string>& lines) {
+  Value::List list;
+  for (const std::string& line : lines) list.push_back(Value(line));
+  return Value(std::move(list));
+}
 
 constexpr size_t kTailBytes = 4096;  // captured output kept per attempt
 
@@ -108,12 +115,14 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"host", Value(me.host)},
       {"pid", Value(int64_t{me.pid})},
       {"pid_start", Value(me.start)},
+      {"tracking_prefix", Value(TrackingPrefix())},
       {"engine_version", Value(RUNBOOK_VERSION)},
       {"git_commit", Value(context_.git_commit)},
       {"resumed_from", Value(context_.resumed_from)},
       {"incident_started_at", Value(context_.incident_started_at)},
       {"lock", Value(context_.lock)},
       {"prior_approval_wait_ms", Value(context_.prior_approval_wait_ms)},
+      {"ended_leftovers", StringList(context_.ended_leftovers)},
       {"graph", GraphValue(rb)},
   };
   return Append("run_started", "", 0, std::move(body));

@@ -18,6 +18,9 @@ struct RunContext {
   std::string incident_started_at;     // resume: when the incident's RTO clock started
   std::string lock;                    // the resolved lock name, "" when none
   int64_t prior_approval_wait_ms = 0;  // resume: approval waits of the earlier runs
+  // resume --end-leftovers: processes of the interrupted run ended first, one line each
+  // ("process 123 (sleep 30): SIGTERM")
+  std::vector<std::string> ended_leftovers;
 };
 
 class AuditJournal final : public RunJournal {

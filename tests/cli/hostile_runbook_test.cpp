@@ -139,7 +139,7 @@ TEST_CASE("100,000 duplicate keys are rejected, located, in linear time", "[limi
   CHECK(c.err.find(file + ":100003:3: error: duplicate key 'K'") != std::string::npos);
 }
 
-TEST_CASE("100,000 distinct keys are fine; one duplicate at the end is located", "[limits][cli]") {
+TEST_CASE("100,000 distinct keys are fine, one duplicate at the end is located", "[limits][cli]") {
   std::string dir = TempDir();
   std::string keys;
   for (int i = 0; i < 100'000; ++i) keys += "  K" + std::to_string(i) + ": x\n";

@@ -24,11 +24,11 @@ bool Alive(const std::string& marker) {
 // Starts `file` in the background, waits until its step wrote `started`, then kill -9s
 // runbook. Returns the killed run's id.
 std::string RunAndKill(const std::string& dir, const std::string& file) {
-  REQUIRE(Shell("cd " + dir + " && (" + Binary() + " run " + file +
-                " --audit-db a.db > out 2>&1 & echo $! > pid)")
-              .exit_code == 0);
-  INFO(Shell("sleep 1; cat " + dir + "/out " + dir + "/marks").out);
-  REQUIRE(Shell("for i in $(seq 200); do grep -q started " + dir +
+  // setsid: the shell's group is ended when it exits, so runbook gets its own session, and
+  // the shell waits (the same call) until the step runs, by which time setsid() is done.
+  REQUIRE(Shell("cd " + dir + " && setsid " + Binary() + " run " + file +
+                " --audit-db a.db > out 2>&1 & echo $! > " + dir +
+                "/pid; for i in $(seq 200); do grep -q started " + dir +
                 "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1")
               .exit_code == 0);
   REQUIRE(Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3").exit_code == 0);
@@ -43,14 +43,16 @@ TEST_CASE("resume after kill -9 names the step's leftover processes and does not
           "[cli][escape][leftovers]") {
   std::string dir = TempDir();
   // Variant in the same step: a helper that left the group with setsid.
-  std::string file = WriteFile(dir, "long.yaml",
-                               "version: 1\nname: t\nsteps:\n"
-                               "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
-                                   dir + "/marks; test -f " + dir + "/fast && exit 0; setsid " +
-                                   Marker(2) + " & " + Marker(1) + "'}}\n");
+  std::string file =
+      WriteFile(dir, "long.yaml",
+                "version: 1\nname: t\nsteps:\n"
+                "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
+                    dir + "/marks; test -f " + dir + "/fast && exit 0; setsid " + Marker(2) +
+                    " & " + Marker(1) + "'}}\n");
   std::string id = RunAndKill(dir, file);
   CHECK(Alive(Marker(1)));  // runbook is gone; its step's command is not
-  Command refused = Shell("cd " + dir + " && " + Binary() + " resume " + id + " --yes --audit-db a.db");
+  Command refused =
+      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --yes --audit-db a.db");
   CHECK(refused.exit_code == 3);
   CHECK_THAT(refused.err, Catch::Contains("run " + id + " left ") &&
                               Catch::Contains("(" + Marker(1) + ")") &&
@@ -70,19 +72,21 @@ TEST_CASE("resume after kill -9 names the step's leftover processes and does not
   CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
   Command recorded = Shell("sqlite3 " + dir +
                            "/a.db \"select body from events where kind='run_started' and "
-                           "body like '%resumed_from%" + id + "%'\"");
-  CHECK_THAT(recorded.out, Catch::Contains("\"ended_leftovers\":[\"process ") &&
-                               Catch::Contains(Marker(1)));
+                           "body like '%resumed_from%" +
+                           id + "%'\"");
+  CHECK_THAT(recorded.out,
+             Catch::Contains("\"ended_leftovers\":[\"process ") && Catch::Contains(Marker(1)));
 }
 
 TEST_CASE("resume of a killed run whose step had finished its command finds nothing left",
           "[cli][escape][leftovers]") {
   // Variant: the step's processes ended by themselves before the resume: nothing to name.
   std::string dir = TempDir();
-  std::string file = WriteFile(dir, "short.yaml",
-                               "version: 1\nname: t\nsteps:\n"
-                               "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
-                                   dir + "/marks; test -f " + dir + "/fast || sleep 1.2'}}\n");
+  std::string file =
+      WriteFile(dir, "short.yaml",
+                "version: 1\nname: t\nsteps:\n"
+                "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
+                    dir + "/marks; test -f " + dir + "/fast || sleep 1.2'}}\n");
   std::string id = RunAndKill(dir, file);
   REQUIRE(Shell("touch " + dir + "/fast; sleep 1.5").exit_code == 0);
   Command c = Shell("cd " + dir + " && " + Binary() + " resume " + id + " --yes --audit-db a.db");

@@ -61,7 +61,7 @@ TEST_CASE("issue 13 D4: a second YAML document is an error where it starts", "[c
   CHECK(Shell(Cmd(dir, "run two.yaml")).exit_code == 2);
 }
 
-TEST_CASE("document markers around the one document are fine; after '...' a second is not",
+TEST_CASE("document markers around the one document are fine, after '...' a second is not",
           "[cli][input]") {
   std::string dir = TempDir();
   for (const std::string& text :

@@ -84,7 +84,7 @@ TEST_CASE("a store overwritten in place with other bytes stops the run", "[cli][
   CHECK_FALSE(Exists(dir + "/b-ran"));
 }
 
-TEST_CASE("--audit-db naming an application's database never writes into it",
+TEST_CASE("an --audit-db naming an application's database never writes into it",
           "[cli][store-rewrite]") {
   std::string dir = TempDir(), app = dir + "/app.db";
   REQUIRE(Shell("sqlite3 " + app + " 'create table users(id); insert into users values(7)'")

@@ -40,7 +40,7 @@ TEST_CASE("issue 13 C1: env and argv get 3.10, 0755 and a 20-digit id as written
         "3.10\n0755\n12345678901234567890\n");
 }
 
-TEST_CASE("every plain scalar kind reaches env and argv as written; ~ and null are empty",
+TEST_CASE("every plain scalar kind reaches env and argv as written, ~ and null are empty",
           "[values][written]") {
   std::string file = TempDir() + "/seen";
   const char* kinds = "true, yes, on, 1e3, 0x1F, +1, .5, 1_000, -0, 1.0, 007, ~, null, ''";
@@ -53,7 +53,7 @@ TEST_CASE("every plain scalar kind reaches env and argv as written; ~ and null a
   CHECK(RunAndRead(text, file) == row + row + "\n");
 }
 
-TEST_CASE("string params of the runbook and of a step keep the text; numbers stay numbers",
+TEST_CASE("string params of the runbook and of a step keep the text, numbers stay numbers",
           "[values][written]") {
   std::string file = TempDir() + "/seen";
   std::string text =
@@ -103,7 +103,7 @@ TEST_CASE("a written number is still checked where a number is wanted", "[values
             .find("'9999999999999999999' is out of range for an integer") != std::string::npos);
 }
 
-TEST_CASE("--set gives a string param its text as typed", "[values][written][cli]") {
+TEST_CASE("a --set value gives a string param its text as typed", "[values][written][cli]") {
   std::string dir = TempDir();
   std::string file = dir + "/seen";
   std::string text =

@@ -107,6 +107,12 @@ class NotingRunner final : public ProcessRunner {
       if (ended_.size() < kMaxEndedNoted) ended_.push_back(line);
       ++total_;
     }
+    for (const std::string& line : result.left_in_group) {  // breakG #3: never silently
+      std::string noted = line + ": SIGTERM, left running in the step's process group";
+      live_("runbook: ended " + noted);
+      if (ended_.size() < kMaxEndedNoted) ended_.push_back(noted);
+      ++total_;
+    }
     return result;
   }
   std::unique_ptr<BackgroundProcess> Start(const BackgroundRequest& request,

@@ -132,7 +132,8 @@ class Supervisor {
       result_.exit_code = info.si_status;
     else
       result_.term_signal = info.si_status;
-    // Anything the leader left in its group goes too; its pipes then close.
+    // Anything the leader left in its group goes too, named first; its pipes then close.
+    if (!termed_) result_.left_in_group = GroupMembers(pid_, pid_);
     Terminate(false);
     if (!give_up_at_) give_up_at_ = Clock::Mono::clock::now() + kDrainGrace;
   }

@@ -375,6 +375,16 @@ std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except) {
   return found;
 }
 
+std::vector<std::string> GroupMembers(pid_t pgid, pid_t except) {
+  std::vector<std::string> lines;
+  for (pid_t pid : OwnDescendants()) {
+    Stat st;
+    if (pid == except || !ReadStat(pid, st) || st.pgid != pgid || st.state == 'Z') continue;
+    lines.push_back("process " + std::to_string(pid) + " (" + CommandLine(pid) + ")");
+  }
+  return lines;
+}
+
 std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace,
                                     const std::function<bool()>& hurry) {
   auto lines = Ender(group, grace, hurry).Run([&] { return FindTracked(id, except); });

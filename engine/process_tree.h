@@ -42,6 +42,10 @@ struct TrackedProcess {
 // Only descendants: a process elsewhere that copied the id is never returned.
 std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0);
 
+// Live members of process group `pgid` among runbook's descendants, `except` left out, one
+// line each: "process 124 (sleep 100)". For naming what a step left in its own group.
+std::vector<std::string> GroupMembers(pid_t pgid, pid_t except);
+
 // Live processes anywhere on this host (that runbook may read: /proc/PID/environ) holding a
 // tracking id that starts with `prefix`, runbook itself excepted: what a killed runbook's
 // steps left running (they reparented to init or a subreaper). Empty prefix: none.

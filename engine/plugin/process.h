@@ -57,6 +57,9 @@ struct ProcessResult {
   // Descendants that had left the process group and were ended with it, one line each:
   // "process 123 (sleep 100): SIGTERM". runbook's notes, never mixed into `err`.
   std::vector<std::string> ended;
+  // Processes still in the step's own process group when its leader exited (a `cmd &` never
+  // waited for), ended with the group's SIGTERM: "process 124 (sleep 100)". runbook's notes.
+  std::vector<std::string> left_in_group;
 
   bool exited_ok() const { return spawned && term_signal == 0 && exit_code == 0; }
   // "exit code 3", "killed by SIGKILL", "timed out", ...

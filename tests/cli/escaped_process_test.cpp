@@ -129,3 +129,26 @@ TEST_CASE("show: a failed step's own error stays in the record, what runbook end
     ++count;
   CHECK(count == 60);
 }
+
+TEST_CASE("run: processes a step leaves in its own process group are named, not ended silently",
+          "[cli][escape][left-in-group]") {
+  // breakG #3: `cmd &` never waited for was ended with the group's SIGTERM without a word.
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "group.yaml",
+                "version: 1\nname: t\nsteps:\n"
+                "  - {id: start, uses: exec, with: {shell: true, run: '" +
+                    Marker(5) + " & (" + Marker(6) + "; true) & sleep 0.3; echo started'}}\n");
+  Command c = RunAndLook(file, Marker(5));
+  CHECK_THAT(c.out, Catch::StartsWith("rc=0\n") && Catch::EndsWith("gone\n"));
+  CHECK_THAT(c.err, Catch::Contains("(" + Marker(5) +
+                                    "): SIGTERM, left running in the step's process group"));
+  // Variant: a subshell that runs the sleep is named too (both it and its child).
+  CHECK_THAT(c.err, Catch::Contains("(" + Marker(6) + "): SIGTERM, left running"));
+  // (The step waits 0.3 s before it exits so that both have exec'd: a process is named by its
+  // command line when the leader exits.)
+  Command show =
+      Shell(Binary() + " history --format json | head -c 0; " + Binary() + " show $(" + Binary() +
+            " history --format json | sed -n 's/.*run_id.: .\\(.*\\).,/\\1/p' | head -1)");
+  CHECK_THAT(show.out, Catch::Contains(Marker(5)));
+}

@@ -288,6 +288,10 @@ class S3Sync final : public StepType {
     for (const std::string& rel : source.value().skipped)
       ctx.log("skipped the link '" + Printable(rel) + "' (follow_symlinks: false)");
     job.skipped = source.value().skipped;
+    for (const std::string& what : source.value().special)
+      ctx.log("skipped " + what + ": not a regular file; its copy at the destination is kept");
+    job.skipped.insert(job.skipped.end(), source.value().special_rel.begin(),
+                       source.value().special_rel.end());
     job.debris = dest.value().debris;
     job.source = std::move(source.value().entries);
     job.dest = std::move(dest.value().entries);

@@ -1,6 +1,7 @@
 #include "steps/common/sync_sides.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <optional>
 
 #include "engine/util/crypto.h"
+#include "engine/util/input_file.h"
 #include "steps/common/files.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
@@ -61,7 +63,14 @@ struct Walker {
     fs::file_status own = fs::symlink_status(path, ec);
     if (fs::is_symlink(own)) return Link(path, rel);
     if (fs::is_directory(own)) return Walk(path, rel + "/", via_link);
-    if (fs::is_regular_file(own)) Add(path, rel, via_link);
+    if (fs::is_regular_file(own)) {
+      Add(path, rel, via_link);
+    } else if (!is_dest && Selected(rel, include, exclude)) {  // breakG #8: never silently
+      struct stat st;
+      std::string kind = lstat(path.c_str(), &st) == 0 ? FileKindName(st.st_mode) : "gone";
+      out.special.push_back("'" + Printable(rel) + "' (" + kind + ")");
+      out.special_rel.push_back(rel);
+    }
     return Status::Ok();
   }
 

@@ -24,6 +24,11 @@ SyncSide ParseSide(const std::string& spec);
 struct Listing {
   std::vector<SyncEntry> entries;
   std::vector<std::string> skipped;  // rel paths of links left out (follow_symlinks: false)
+  // A source's special files (FIFO, socket, device), left out as aws s3 sync and rsync do;
+  // like a skipped link, what their name holds at the destination is never deleted.
+  // "'rel' (a FIFO)" each.
+  std::vector<std::string> special;
+  std::vector<std::string> special_rel;
   std::vector<std::string> refused;  // unsafe (a key that is no path, a link leaving the tree)
   // A local destination only: runbook's own scratch files (steps/common/scratch.h) of runs
   // that died, to remove. Any scratch-named file is left out of `entries`; a source's names

@@ -328,3 +328,22 @@ TEST_CASE("s3-sync folder to S3: a name S3's listings cannot carry back is refus
   CHECK(down.exit_code == 0);
   CHECK(ReadFile(back + "/plain.txt") == "a\n");
 }
+
+TEST_CASE("s3-sync folder to mirror: a special file in the source is named and its copy kept",
+          "[steps][s3][paths][special]") {
+  // breakG #8: a FIFO (or socket) in the source was skipped without a word, and delete then
+  // removed the copy an earlier sync had made of that name.
+  std::string dir = TempDir();
+  Shell("cd " + dir + " && mkdir src && echo a > src/a.txt && echo q > src/queue");
+  REQUIRE(SyncStep("source: '" + dir + "/src', dest: '" + dir + "/out'").exit_code == 0);
+  Shell("cd " + dir + " && rm src/queue && mkfifo src/queue && python3 -c \"import socket; "
+        "socket.socket(socket.AF_UNIX).bind('src/sock')\"");
+  Command c = SyncStep("source: '" + dir + "/src', dest: '" + dir + "/out', delete: true");
+  CHECK(c.exit_code == 0);
+  CHECK(Names(c, "skipped 'queue' (a FIFO): not a regular file; its copy at the destination is "
+                 "kept"));
+  // Variant: a socket, which had no earlier copy.
+  CHECK(Names(c, "skipped 'sock' (a socket)"));
+  CHECK(ReadFile(dir + "/out/queue") == "q\n");
+  CHECK(Shell("cd " + dir + "/out && find . | LC_ALL=C sort").out == ".\n./a.txt\n./queue\n");
+}

@@ -72,6 +72,9 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
     std::string what = e.what();
     if (what.rfind("[json.exception.", 0) == 0 && what.find("] ") != std::string::npos)
       what.erase(0, what.find("] ") + 2);
+    // "; last read: '<token>'" quotes the input: a piece of a secret too short to mask
+    // (issue 13 A). The line and column say where; the text itself stays out.
+    if (size_t quote = what.find("; last read: "); quote != std::string::npos) what.erase(quote);
     return Fail("invalid JSON: " + what);
   }
   Result<Value> Finish(bool ok) {

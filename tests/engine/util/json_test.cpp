@@ -17,3 +17,19 @@ TEST_CASE("invalid JSON is said without the library's exception id", "[json][ste
     CHECK(message.find("json.exception") == std::string::npos);
   }
 }
+
+TEST_CASE("invalid JSON is located without quoting the text it read", "[json][secrets]") {
+  // issue 13 A: "last read: 'Z'" quoted a piece of a secret too short for the redactor.
+  for (const char* text : {"Zq7secret", "{\"token\": Zq7secret}", "[\"ok\", Zq7]"}) {
+    auto parsed = ParseJson(text);
+    REQUIRE_FALSE(parsed.ok());
+    std::string message = parsed.status().message();
+    INFO(message);
+    CHECK(message.find("last read") == std::string::npos);
+    CHECK(message.find('Z') == std::string::npos);
+    CHECK(message.find("line 1, column ") != std::string::npos);
+  }
+  auto dup = ParseJson("{\"a\": 1, \"a\": 2}");
+  REQUIRE_FALSE(dup.ok());
+  CHECK(dup.status().message() == "invalid JSON: the key 'a' appears twice in one object");
+}

@@ -62,6 +62,13 @@ void OnDoctype(void* ctxt, const xmlChar* name, const xmlChar*, const xmlChar*) 
   xmlStopParser(static_cast<xmlParserCtxtPtr>(ctxt));
 }
 
+// A name from the answer, whole when up to `limit` bytes, else only its length: never a cut
+// piece, which the redactor could not recognise as part of a secret (issue 13 A).
+std::string Whole(const std::string& text, size_t limit, const std::string& what) {
+  if (text.size() <= limit) return "'" + text + "'";
+  return "a " + what + " of " + std::to_string(text.size()) + " bytes";
+}
+
 struct FreeDoc {
   void operator()(xmlDocPtr d) const { xmlFreeDoc(d); }
 };
@@ -115,8 +122,10 @@ Result<Doc> ReadDocument(const std::string& body) {
   Doc doc(ctxt->myDoc);
   ctxt->myDoc = nullptr;
   if (state.doctype)
-    return Status::Error("it has a <!DOCTYPE " + state.doctype->substr(0, 40) +
-                         ">, which S3 never sends");
+    return Status::Error(state.doctype->size() <= 40
+                             ? "it has a <!DOCTYPE " + *state.doctype + ">, which S3 never sends"
+                             : "it has a <!DOCTYPE> (" + Whole(*state.doctype, 40, "name") +
+                                   "), which S3 never sends");
   if (!ctxt->wellFormed || !doc)
     return Status::Error("not XML: " + (state.error.empty() ? "not well-formed" : state.error));
   return doc;
@@ -228,8 +237,7 @@ std::string ForeignNamespace(Node n) {
   if (n->ns == nullptr || n->ns->href == nullptr) return "";
   const char* href = reinterpret_cast<const char*>(n->ns->href);
   if (std::strcmp(href, kS3Namespace) == 0 || std::strcmp(href, kS3rverNamespace) == 0) return "";
-  return "<" + NameOf(n) + "> is in the namespace '" + std::string(href).substr(0, 80) +
-         "', not S3's";
+  return "<" + NameOf(n) + "> is in the namespace " + Whole(href, 80, "name") + ", not S3's";
 }
 
 // Why the elements under `n` break `schema`, or "" (recursive: libxml2 bounds the depth).

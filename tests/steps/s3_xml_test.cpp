@@ -574,3 +574,18 @@ TEST_CASE("An element with many attributes is refused before libxml2 checks them
   CHECK(Why("<?xml version=\"1.0\"?><ListBucketResult a='x>y=z' b='1'><Name>b</Name><KeyCount>0"
             "</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>") == "");
 }
+
+TEST_CASE("A long name from the answer is never cut into a piece, only measured",
+          "[steps][s3][xml][secrets]") {
+  // issue 13 A: a namespace or DOCTYPE cut at 80 or 40 bytes could end inside a secret the
+  // server echoed; the piece was too short for the redactor to know.
+  const std::string secret = "AKIAQWERTYUIOPASDFGH1234567890zxcvbnmSECRET";
+  std::string ns = "urn:" + std::string(60, 'x') + secret;
+  std::string why = Why("<?xml version=\"1.0\"?><ListBucketResult xmlns=\"" + ns +
+                        "\"><IsTruncated>false</IsTruncated></ListBucketResult>");
+  CHECK(why == "is not a ListBucketResult (<ListBucketResult> is in the namespace a name of " +
+                   std::to_string(ns.size()) + " bytes, not S3's)");
+  std::string doctype = "<!DOCTYPE " + std::string(30, 'd') + secret + "><x/>";
+  CHECK(Why(doctype) == "is not a ListBucketResult (it has a <!DOCTYPE> (a name of " +
+                            std::to_string(30 + secret.size()) + " bytes), which S3 never sends)");
+}

@@ -45,9 +45,9 @@ TEST_CASE("audit verify --require-signed: exit 1 without a signed head, 0 with a
   CHECK(unsigned_chain.exit_code == 1);
   CHECK_THAT(unsigned_chain.out, Catch::Contains("the chain is intact but unsigned"));
   CHECK_THAT(unsigned_chain.out, !Catch::Contains("broken"));
-  REQUIRE(Shell(Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir +
-                "/key.pem")
-              .exit_code == 0);
+  REQUIRE(
+      Shell(Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir + "/key.pem")
+          .exit_code == 0);
   Command signed_chain = Verify(dir, "--require-signed --public-key " + dir + "/pub.pem");
   CHECK(signed_chain.exit_code == 0);
   CHECK_THAT(signed_chain.out, Catch::Contains("signed head at event 5 valid"));

@@ -370,9 +370,10 @@ TEST_CASE("s3-sync: a listing that answers another bucket, prefix or request del
   CHECK(Has(up, answer + "<Prefix> is 'weekly/', expected 'daily/'"));
 }
 
-TEST_CASE("s3-sync: a listing that answers a request with a delimiter, start-after or V1 deletes "
-          "nothing",
-          "[steps][s3][xml][faults][echo]") {
+TEST_CASE(
+    "s3-sync: a listing that answers a request with a delimiter, start-after or V1 deletes "
+    "nothing",
+    "[steps][s3][xml][faults][echo]") {
   // breakH H7: these answers echo things runbook never sends (or lack V2's <KeyCount>); read as
   // this prefix's listing, delete removed whatever they folded away or skipped.
   S3rver server("backups");
@@ -398,6 +399,7 @@ TEST_CASE("s3-sync: a valid listing declared as HTML or plain text deletes nothi
   Step s;
   s.endpoint = server.endpoint();
   ExpectRefusedListings(s, server, 3,
-                        {{"list:asplain", "HTTP 200 with a text/plain body is not declared as "
-                                          "XML: not an answer from S3"}});
+                        {{"list:asplain",
+                          "HTTP 200 with a text/plain body is not declared as "
+                          "XML: not an answer from S3"}});
 }

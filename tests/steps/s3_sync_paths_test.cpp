@@ -336,12 +336,14 @@ TEST_CASE("s3-sync folder to mirror: a special file in the source is named and i
   std::string dir = TempDir();
   Shell("cd " + dir + " && mkdir src && echo a > src/a.txt && echo q > src/queue");
   REQUIRE(SyncStep("source: '" + dir + "/src', dest: '" + dir + "/out'").exit_code == 0);
-  Shell("cd " + dir + " && rm src/queue && mkfifo src/queue && python3 -c \"import socket; "
+  Shell("cd " + dir +
+        " && rm src/queue && mkfifo src/queue && python3 -c \"import socket; "
         "socket.socket(socket.AF_UNIX).bind('src/sock')\"");
   Command c = SyncStep("source: '" + dir + "/src', dest: '" + dir + "/out', delete: true");
   CHECK(c.exit_code == 0);
-  CHECK(Names(c, "skipped 'queue' (a FIFO): not a regular file; its copy at the destination is "
-                 "kept"));
+  CHECK(Names(c,
+              "skipped 'queue' (a FIFO): not a regular file; its copy at the destination is "
+              "kept"));
   // Variant: a socket, which had no earlier copy.
   CHECK(Names(c, "skipped 'sock' (a socket)"));
   CHECK(ReadFile(dir + "/out/queue") == "q\n");

@@ -227,6 +227,17 @@ std::string KeptLinkOf(const std::string& target, const struct stat& live) {
   return "";
 }
 
+// Why `target` cannot be replaced (engine/util/own_file's rule: a link, a non-regular file,
+// a second hard link), "" when it can. A second link that is a kept copy left by a killed
+// restore (KeptLinkOf) is ours, not another name: the restore goes on with it.
+std::string TargetProblem(const std::string& target) {
+  struct stat st {};
+  if (::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 2 &&
+      !KeptLinkOf(target, st).empty())
+    return "";
+  return OwnFileProblem(target);
+}
+
 // Removes kept -wal/-journal links whose kept database is not there (a restore killed
 // between linking them and linking the database, by an older order of these steps).
 void DropOrphanCompanions(const std::string& target) {
@@ -365,6 +376,8 @@ class Restore final : public StepType {
   AttemptResult Run(StepContext& ctx) const override {
     const StepParams& p = ctx.params;
     std::string source = Abs(p.Str("source")), target = Abs(p.Str("target"));
+    if (std::string why = TargetProblem(target); !why.empty())
+      return Untouched(source, target, why);
     std::error_code ec;
     std::filesystem::create_directories(DirName(target), ec);
     std::string own = BaseName(target);  // the database and its kept copies, not a neighbour's

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "support/support.h"
 
@@ -163,4 +164,58 @@ TEST_CASE("own files: OpenOwnFile and OwnFileProblem", "[steps][own-file]") {
     CHECK_THAT(fd.status().message(), Catch::Contains(dir + "/" + bad));
   }
   CHECK(ReadFile(dir + "/target") == "keep\n");
+}
+
+namespace {
+
+// A SQLite database at `dir`/`name` holding one row `v` (the sqlite3 shell).
+void MakeDb(const std::string& dir, const std::string& name, const std::string& v) {
+  REQUIRE(Shell("cd " + dir + " && sqlite3 " + name + " \"create table t(v); insert into t " +
+                "values('" + v + "')\"")
+              .exit_code == 0);
+}
+std::string DbValue(const std::string& path) {
+  return Shell("sqlite3 " + path + " 'select v from t'").out;
+}
+
+}  // namespace
+
+TEST_CASE("own files: restore refuses a target that is a link, or shared, or not a file",
+          "[steps][own-file]") {
+  std::string restore =
+      "{id: r, uses: restore, with: {source: new.db, target: live/app.db, force: true}}";
+  // breakG #9: the link was replaced by a regular file and data/real.db kept the old data.
+  for (const char* plant : {"ln -s ../data/real.db live/app.db", "ln data/real.db live/app.db",
+                            "rm -f data/real.db && mkdir live/app.db"}) {
+    CAPTURE(plant);
+    std::string dir = TempDir();
+    Shell("mkdir -p " + dir + "/live " + dir + "/data");
+    MakeDb(dir, "data/real.db", "old");
+    MakeDb(dir, "new.db", "new");
+    REQUIRE(Shell("cd " + dir + " && " + plant).exit_code == 0);
+    Command c = RunStep(dir, restore);
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err + c.out, Catch::Contains("live/app.db untouched"));
+    if (std::filesystem::exists(dir + "/data/real.db"))
+      CHECK(DbValue(dir + "/data/real.db") == "old\n");
+    CHECK(Shell("ls " + dir + "/live | grep -c before-restore").out == "0\n");
+  }
+}
+
+TEST_CASE("own files: restore goes on with the kept link a killed restore left",
+          "[steps][own-file]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/live");
+  MakeDb(dir, "live/app.db", "old");
+  MakeDb(dir, "new.db", "new");
+  // Killed after keeping the current database (a hard link), before its switch.
+  REQUIRE(Shell("cd " + dir + " && ln live/app.db live/app.db.before-restore").exit_code == 0);
+  Command c = RunStep(dir,
+                      "{id: r, uses: restore, with: {source: new.db, target: live/app.db, "
+                      "force: true}}");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK(DbValue(dir + "/live/app.db") == "new\n");
+  CHECK(DbValue(dir + "/live/app.db.before-restore") == "old\n");
 }

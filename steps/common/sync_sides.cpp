@@ -161,13 +161,25 @@ Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& 
   return out;
 }
 
+namespace {
+// Why an object whose key ends in '/' and holds bytes is not copied: no file can have
+// that name, and it is data, so it is named (the step fails at the end), never skipped.
+std::string MarkerWithContent(const S3Object& o) {
+  return "key '" + Printable(o.key) + "' ends with '/' but holds " + std::to_string(o.size) +
+         " bytes: no file can have that name (a folder marker must be empty); not copied";
+}
+}  // namespace
+
 Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std::string>& include,
                        const std::vector<std::string>& exclude, const CancelToken& cancel) {
   auto objects = s3.List(side.root, cancel);
   if (!objects.ok()) return objects.status();
   Listing out;
   for (const S3Object& o : objects.value()) {
-    if (o.key == side.root || o.key.back() == '/') continue;  // folder markers
+    if (o.key == side.root || o.key.back() == '/') {  // folder markers, empty by rule
+      if (o.size > 0) out.refused.push_back(MarkerWithContent(o));
+      continue;
+    }
     auto rel = KeyToRel(side.root, o.key);
     if (!rel.ok()) {
       out.refused.push_back(rel.status().message());

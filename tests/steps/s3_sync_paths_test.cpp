@@ -153,6 +153,25 @@ TEST_CASE("s3-sync S3 to folder: absolute, empty, '.' and deep '..' keys are ref
   CHECK(Names(h.run, "nothing deleted"));
 }
 
+TEST_CASE("s3-sync S3 to folder: a key ending in '/' that holds bytes is named, not skipped",
+          "[steps][s3][paths]") {
+  // breakH H11: <Key>daily/sub/</Key> with content was skipped without a word ("listed 0").
+  std::string dir = TempDir();
+  Shell("cd " + dir +
+        " && mkdir -p src a/b && echo good > src/good.txt && echo DATA-1 > src/zz1 && echo "
+        "DATA-2 > src/zz2 && : > src/zz3");
+  Hostile h = DownloadHostile(
+      dir, "daily",
+      {{"daily/sub/", "daily/zz1"}, {"daily/", "daily/zz2"}, {"daily/empty/", "daily/zz3"}});
+  CHECK(h.run.exit_code == 1);
+  CHECK(h.outside_unchanged);
+  CHECK(ReadFile(dir + "/a/b/dest/good.txt") == "good\n");  // the rest went on
+  INFO(h.run.err);
+  CHECK(Names(h.run, "key 'daily/sub/' ends with '/' but holds 7 bytes"));
+  CHECK(Names(h.run, "key 'daily/' ends with '/' but holds 7 bytes"));
+  CHECK_FALSE(Names(h.run, "daily/empty/"));  // an empty folder marker is still skipped
+}
+
 TEST_CASE("s3-sync S3 to folder: a symlinked folder in the destination is never written through",
           "[steps][s3][paths]") {
   S3rver server("backups");

@@ -14,6 +14,7 @@
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
+#include "steps/common/folder_overlap.h"
 #include "steps/common/inventory.h"
 #include "steps/common/net.h"
 #include "steps/common/safe_path.h"
@@ -274,8 +275,9 @@ class S3Sync final : public StepType {
     auto inc = Strings(ctx.params, "include"), exc = Strings(ctx.params, "exclude");
     LinkRules links{ctx.params.Bool("follow_symlinks"), ctx.params.Bool("allow_outside_links")};
     auto list = [&](const SyncSide& side, bool is_dest) {
+      const SyncSide& other = is_dest ? job.src : job.dst;
       return side.is_s3 ? ListS3(s3, side, inc, exc, ctx.cancel)
-                        : ListLocal(side, inc, exc, is_dest, links);
+                        : ListLocal(side, inc, exc, is_dest, links, other.is_s3 ? "" : other.root);
     };
     auto source = list(job.src, false);
     if (!source.ok()) return source.status();

@@ -316,32 +316,6 @@ bool InsideTree(const std::string& tree, const std::string& path) {
   return real == root || real.compare(0, root.size() + 1, root + "/") == 0;
 }
 
-namespace {
-
-// The real path of `path`, its missing tail taken lexically; "" when it cannot be resolved.
-std::string Resolved(const std::string& path) {
-  std::error_code ec;
-  std::string r = std::filesystem::weakly_canonical(std::filesystem::absolute(path), ec).string();
-  if (ec) return "";
-  while (r.size() > 1 && r.back() == '/') r.pop_back();
-  return r;
-}
-
-bool Within(const std::string& tree, const std::string& path) {
-  return tree == "/" || path == tree || path.compare(0, tree.size() + 1, tree + "/") == 0;
-}
-
-}  // namespace
-
-std::string TreesOverlap(const std::string& a, const std::string& b) {
-  std::string ra = Resolved(a), rb = Resolved(b);
-  if (ra.empty() || rb.empty()) return "";
-  const char* how = ra == rb ? "is" : Within(rb, ra) ? "is inside" : Within(ra, rb) ? "holds" : "";
-  if (*how == '\0') return "";
-  return "'" + Printable(a) + "' (" + Printable(ra) + ") " + how + " '" + Printable(b) + "' (" +
-         Printable(rb) + ")";
-}
-
 void SetOpenat2ForTesting(bool available) { g_openat2_missing = !available; }
 
 }  // namespace runbook

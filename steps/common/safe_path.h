@@ -124,12 +124,6 @@ class SafeRoot {
 // Whether `path`, once every link is resolved, is `tree` or inside it (both resolved).
 // False when either does not exist.
 bool InsideTree(const std::string& tree, const std::string& path);
-// Why the folders `a` and `b` overlap (one is the other or inside it, once links are
-// resolved; a part that does not exist yet is taken as written), naming both as given and
-// as resolved; "" when they are apart. For a local mirror, whose delete would otherwise
-// remove its own source or nest one more level each run.
-std::string TreesOverlap(const std::string& a, const std::string& b);
-
 // Tests only: pretend the kernel has no openat2, to exercise the O_NOFOLLOW fallback.
 void SetOpenat2ForTesting(bool available);
 

@@ -12,6 +12,7 @@
 #include "engine/util/crypto.h"
 #include "engine/util/input_file.h"
 #include "steps/common/files.h"
+#include "steps/common/folder_overlap.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
 
@@ -42,10 +43,13 @@ struct Walker {
   bool is_dest;
   LinkRules links;
   Listing& out;
-  const SafeRoot* root;  // the source's, to vet what a link leads to
+  const SafeRoot* root;           // the source's, to vet what a link leads to
+  std::optional<FolderId> other;  // the other side's folder, when it is local
   std::vector<std::string> real_stack;
 
   Status Walk(const fs::path& dir, const std::string& rel_dir, bool via_link) {
+    if (!rel_dir.empty() && other && FolderIdOf(dir.string()) == other)
+      return Status::Error(MetOther(rel_dir));
     std::error_code ec;
     real_stack.push_back(fs::canonical(dir, ec).string());
     for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
@@ -56,6 +60,14 @@ struct Walker {
     real_stack.pop_back();
     if (ec) return Status::Error("cannot list " + Printable(dir.string()) + ": " + ec.message());
     return Status::Ok();
+  }
+
+  // breakH H16: the other side's folder met inside this one by identity (a bind mount).
+  std::string MetOther(const std::string& rel_dir) const {
+    return "the source and the destination overlap: '" + Printable(rel_dir) + "' in " +
+           (is_dest ? "the destination is the source" : "the source is the destination") +
+           " folder itself, reached by another path (a bind mount or an alias: same device "
+           "and inode)";
   }
 
   Status Visit(const fs::path& path, const std::string& rel, bool via_link) {
@@ -142,7 +154,7 @@ std::string ProcPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& include,
                           const std::vector<std::string>& exclude, bool is_dest,
-                          const LinkRules& links) {
+                          const LinkRules& links, const std::string& other_root) {
   Listing out;
   std::error_code ec;
   if (!fs::is_directory(side.root, ec)) {
@@ -155,7 +167,8 @@ Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& 
     if (!opened.ok()) return opened.status();
     root.emplace(std::move(opened).value());
   }
-  Walker w{side, include, exclude, is_dest, links, out, root ? &*root : nullptr, {}};
+  std::optional<FolderId> other = other_root.empty() ? std::nullopt : FolderIdOf(other_root);
+  Walker w{side, include, exclude, is_dest, links, out, root ? &*root : nullptr, other, {}};
   Status s = w.Walk(side.root, "", false);
   if (!s.ok()) return s;
   return out;

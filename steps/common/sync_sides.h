@@ -46,9 +46,11 @@ struct LinkRules {
 // Regular files under the folder (recursively), selected by include/exclude. A missing
 // folder is an empty side only when `is_dest`. A destination's links are never followed
 // nor listed (a link at a name the source has is replaced, never written through).
+// `other_root`: the other side's folder when it is local, else "": meeting it inside this
+// side (the same device and inode: a bind mount) is an error, the listing fails.
 Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& include,
                           const std::vector<std::string>& exclude, bool is_dest,
-                          const LinkRules& links);
+                          const LinkRules& links, const std::string& other_root = "");
 // Every object under the prefix; a key that KeyToRel refuses is in `refused`.
 Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std::string>& include,
                        const std::vector<std::string>& exclude, const CancelToken& cancel);

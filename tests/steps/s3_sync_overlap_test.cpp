@@ -3,6 +3,7 @@
 // source's own files, or each run would nest the mirror one level deeper.
 #include <catch2/catch.hpp>
 
+#include "steps/common/folder_overlap.h"
 #include "steps/common/safe_path.h"
 #include "support/support.h"
 
@@ -18,6 +19,18 @@ Command Mirror(const std::string& dir, const std::string& source, const std::str
                 source + "', dest: '" + dest +
                 "', delete: true, force_delete: true, inventory: ''}\n");
   return Shell("cd " + dir + " && " + Binary() + " run n3.yaml --audit-db a.db");
+}
+
+// Mirror, inside a private mount namespace where `bound` is bind-mounted at `at` (both
+// relative to `dir`): the same folder under two paths, as a container or NFS alias shows it.
+Command MirrorBound(const std::string& dir, const std::string& bound, const std::string& at,
+                    const std::string& source, const std::string& dest) {
+  WriteFile(dir, "n3.yaml",
+            "version: 1\nname: n3\nsteps:\n  - id: s\n    uses: s3-sync\n    with: {source: '" +
+                source + "', dest: '" + dest +
+                "', delete: true, force_delete: true, inventory: ''}\n");
+  return Shell("cd " + dir + " && unshare -m sh -c 'mount --bind " + bound + " " + at + " && " +
+               Binary() + " run n3.yaml --audit-db a.db'");
 }
 
 std::string Files(const std::string& dir, const std::string& folder) {
@@ -73,4 +86,50 @@ TEST_CASE(
   CHECK(apart.exit_code == 0);
   CHECK(ReadFile(dir + "/N/src-mirror/a") == "a\n");
   CHECK(TreesOverlap(dir + "/N/src", dir + "/N/src-mirror").empty());
+}
+
+TEST_CASE("s3-sync: the same folder through a bind mount is an overlap, decided by identity",
+          "[steps][s3][overlap]") {
+  // breakH H16: source OV2/alias/sub, dest OV2/data with alias bound to data: run 1 deleted
+  // the source's files (seen as the destination's sub/a, sub/b), run 2 deleted the copies.
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/OV2/data/sub " + dir + "/OV2/alias && echo IMPORTANT > " + dir +
+        "/OV2/data/sub/a && echo other > " + dir + "/OV2/data/sub/b");
+  const std::string before = Files(dir, "OV2/data");
+  for (int run = 0; run < 2; ++run) {
+    Command c = MirrorBound(dir, "OV2/data", "OV2/alias", "OV2/alias/sub", "OV2/data");
+    INFO(c.err);
+    CHECK(c.exit_code == 1);
+    CHECK(Has(c, "the source and the destination overlap: 'OV2/alias/sub' ("));
+    CHECK(Has(c, ") is inside 'OV2/data' ("));
+    CHECK(Has(c, "is the same folder as the other, reached by another path"));
+    CHECK(Has(c, "nothing was changed"));
+    CHECK(Files(dir, "OV2/data") == before);
+  }
+  // The reverse: a destination under the bound alias of the source (it nested each run).
+  Command nested = MirrorBound(dir, "OV2/data", "OV2/alias", "OV2/data", "OV2/alias/mirror");
+  CHECK(nested.exit_code == 1);
+  CHECK(Has(nested, ") holds 'OV2/alias/mirror' ("));
+  CHECK(Files(dir, "OV2/data") == before);
+}
+
+TEST_CASE("s3-sync: a bind mount of the other side met inside a side fails the listing",
+          "[steps][s3][overlap]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/W/src " + dir + "/W/dest/m " + dir + "/W/dest/keep && echo a > " +
+        dir + "/W/src/a && echo k > " + dir + "/W/dest/keep/k");
+  const std::string before = Files(dir, "W");
+  // The destination holds the source's parent (W) at dest/m: dest/m/src is the source.
+  Command parent = MirrorBound(dir, "W", "W/dest/m", "W/src", "W/dest");
+  INFO(parent.err);
+  CHECK(parent.exit_code == 1);
+  CHECK(Has(parent, "'m/src/' in the destination is the source folder itself"));
+  CHECK(Has(parent, "nothing was changed"));
+  CHECK(Files(dir, "W") == before);
+  // The source holds the destination at src/m (each run would copy the copies again).
+  Shell("mkdir -p " + dir + "/W/src/m");
+  Command holds = MirrorBound(dir, "W/dest", "W/src/m", "W/src", "W/dest");
+  CHECK(holds.exit_code == 1);
+  CHECK(Has(holds, "'m/' in the source is the destination folder itself"));
+  CHECK(ReadFile(dir + "/W/dest/keep/k") == "k\n");
 }

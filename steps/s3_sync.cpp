@@ -14,6 +14,7 @@
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
+#include "steps/common/etag_proof.h"
 #include "steps/common/folder_overlap.h"
 #include "steps/common/inventory.h"
 #include "steps/common/net.h"
@@ -76,6 +77,10 @@ StepSpec MakeSpec() {
       Param("allow_outside_links", ParamType::kBoolean,
             "follow a local source's link whose target is outside the source folder")
           .Default(Value(false)),
+      Param("require_verified", ParamType::kBoolean,
+            "a download that nothing can verify (a multipart or SSE-KMS ETag of no part size "
+            "tried, and no sha256 metadata) fails; false keeps it, counted in `unverified`")
+          .Default(Value(true)),
       Param("mode", ParamType::kString, "sync, or verify (change nothing)")
           .Default(Value("sync"))
           .Enum({"sync", "verify"}),
@@ -91,6 +96,8 @@ StepSpec MakeSpec() {
       Output("skipped", ParamType::kInteger, "already equal"),
       Output("deleted", ParamType::kInteger, "removed from the destination"),
       Output("bytes", ParamType::kInteger, "bytes transferred"),
+      Output("unverified", ParamType::kInteger,
+             "downloads kept though nothing could verify them (require_verified: false)"),
       Output("objects", ParamType::kList, "every source object: key, size, etag, sha256"),
   };
   s.side_effects = SideEffects::kDestructive;
@@ -317,12 +324,10 @@ class S3Sync final : public StepType {
       }
       if (!job.src.is_s3 && !job.dst.is_s3) return src.sha256 == dst.sha256;
       if (IsMd5Etag(remote.etag)) return remote.etag == local.md5;
-      if (remote.etag.size() > 33 && IsMd5Etag(remote.etag.substr(0, 32)) &&
-          remote.etag[32] == '-') {  // multipart: recompute with our part size
+      if (IsMultipartEtag(remote.etag)) {  // the part sizes tools use (etag_proof.h)
         auto part = ParseSize(ctx.params.Str("part_size"));
         const SyncSide& side = job.src.is_s3 ? job.dst : job.src;
-        auto mine = LocalMultipartEtag(side, local, part.value_or(8u << 20));
-        if (mine.ok() && mine.value() == remote.etag) return true;
+        if (LocalMultipartPartSize(side, local, remote.etag, part.value_or(8u << 20))) return true;
       }
       auto head = s3.Head((job.src.is_s3 ? job.src : job.dst).root + remote.rel, ctx.cancel);
       return head.ok() && !head.value().sha256.empty() && head.value().sha256 == local.sha256;
@@ -396,17 +401,20 @@ class S3Sync final : public StepType {
     up.part_size = ParseSize(ctx.params.Str("part_size")).value_or(8u << 20);
     up.parallel = static_cast<int>(ctx.params.Int("concurrency"));
     up.require_encryption = ctx.params.Bool("require_encryption");
+    DownloadOptions down{up.part_size, ctx.params.Bool("require_verified")};
     auto work = [&] {
       S3Client s3(job.s3);  // one connection per worker
       for (size_t i; (i = next++) < job.decision.transfer.size() && !ctx.cancel.cancelled();) {
         SyncEntry& e = *by_rel[job.decision.transfer[i]];
         Status s = job.dst.is_s3   ? Upload(s3, job.src, job.dst, e, up, ctx.cancel, done[i])
-                   : job.src.is_s3 ? Download(s3, job.src, job.dst, e, ctx.cancel, done[i])
+                   : job.src.is_s3 ? Download(s3, job.src, job.dst, e, down, ctx.cancel, done[i])
                                    : CopyLocal(job.src, job.dst, e, done[i]);
         if (s.ok() && job.dst.is_s3 && e.size >= up.multipart_threshold) {
           ctx.log(Printable(e.rel) + ": sent in " +
                   std::to_string((e.size + up.part_size - 1) / up.part_size) + " parts");
         }
+        if (s.ok() && !done[i].unverified.empty())
+          ctx.log("warning: " + Printable(e.rel) + " kept NOT verified: " + done[i].unverified);
         std::lock_guard<std::mutex> lock(mu);
         if (!s.ok())
           errors.push_back(s.message());
@@ -469,7 +477,7 @@ class S3Sync final : public StepType {
                                            {"size", Value(static_cast<int64_t>(e.size))},
                                            {"sha256", Value(sha)},
                                            {"etag", Value(d->etag)},
-                                           {"verified", Value(true)},
+                                           {"verified", Value(d->unverified.empty())},
                                            {"run_id", Value(ctx.run_id)},
                                            {"step", Value(ctx.step_id)}}));
     }
@@ -479,9 +487,11 @@ class S3Sync final : public StepType {
       if (!s.ok()) return AttemptResult::Failure(s.message());
     }
     int64_t n = static_cast<int64_t>(done.size());
+    int64_t unverified = std::count_if(done.begin(), done.end(),
+                                       [](const SyncEntry& e) { return !e.unverified.empty(); });
     ctx.log(std::to_string(n) + " transferred (" + std::to_string(bytes) + " bytes), " +
             std::to_string(job.decision.skip.size()) + " unchanged, " + std::to_string(deleted) +
-            " deleted");
+            " deleted" + (unverified ? ", " + std::to_string(unverified) + " NOT verified" : ""));
     return AttemptResult::Success(
         {{"uploaded", Value(job.dst.is_s3 ? n : 0)},
          {"downloaded", Value(job.src.is_s3 ? n : 0)},
@@ -489,6 +499,7 @@ class S3Sync final : public StepType {
          {"skipped", Value(static_cast<int64_t>(job.decision.skip.size()))},
          {"deleted", Value(deleted)},
          {"bytes", Value(static_cast<int64_t>(bytes))},
+         {"unverified", Value(unverified)},
          {"objects", Value(std::move(objects))}});
   }
 

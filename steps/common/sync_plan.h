@@ -24,6 +24,7 @@ struct SyncEntry {
   // (checked again when it is opened for the transfer; identity only when links are on the way).
   Reach reach = Reach::kNoLink;
   FileId id;
+  std::string unverified;  // a download kept though nothing proved it: why ("" when proved)
 };
 
 struct SyncDecision {

@@ -11,6 +11,7 @@
 
 #include "engine/util/crypto.h"
 #include "engine/util/input_file.h"
+#include "steps/common/etag_proof.h"
 #include "steps/common/files.h"
 #include "steps/common/folder_overlap.h"
 #include "steps/common/safe_path.h"
@@ -122,7 +123,7 @@ struct Walker {
     }
     if (!Selected(rel, include, exclude)) return;
     std::error_code ec;
-    SyncEntry e{rel, static_cast<uint64_t>(fs::file_size(path, ec)), "", "", "", {}, {}};
+    SyncEntry e{rel, static_cast<uint64_t>(fs::file_size(path, ec)), "", "", "", {}, {}, {}};
     if (via_link && root != nullptr) {  // the file the link leads to now, opened and vetted
       e.reach = links.allow_outside ? Reach::kLinksAnywhere : Reach::kLinksInside;
       auto fd = root->OpenRead(rel, e.reach, nullptr, &e.id);
@@ -199,7 +200,7 @@ Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std
       continue;
     }
     if (!Selected(rel.value(), include, exclude)) continue;
-    out.entries.push_back({rel.value(), o.size, o.etag, "", "", {}, {}});
+    out.entries.push_back({rel.value(), o.size, o.etag, "", "", {}, {}, {}});
   }
   return out;
 }
@@ -222,11 +223,11 @@ Status DigestLocal(const SyncSide& side, SyncEntry& e, const StopCheck& stop) {
   return Status::Ok();
 }
 
-Result<std::string> LocalMultipartEtag(const SyncSide& side, const SyncEntry& e,
-                                       uint64_t part_size) {
+std::optional<uint64_t> LocalMultipartPartSize(const SyncSide& side, const SyncEntry& e,
+                                               const std::string& etag, uint64_t preferred) {
   auto fd = OpenLocal(side, e);
-  if (!fd.ok()) return fd.status();
-  return MultipartEtag(ProcPath(fd.value().get()), part_size);
+  if (!fd.ok()) return std::nullopt;
+  return MultipartPartSize(ProcPath(fd.value().get()), e.size, etag, preferred);
 }
 
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
@@ -250,51 +251,75 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
     return Status::Error("s3://" + to.bucket + "/" + Printable(key.value()) +
                          ": the server did not confirm encryption at rest "
                          "(require_encryption); the object is not trusted as stored");
-  out = {e.rel, d.value().size, put.value().etag, d.value().sha256, d.value().md5, {}, {}};
+  out = {e.rel, d.value().size, put.value().etag, d.value().sha256, d.value().md5, {}, {}, {}};
   return Status::Ok();
 }
 
 namespace {
 
-// Why the downloaded `file` is not the listed object `e`, or "".
-std::string DownloadMismatch(S3Client& s3, const std::string& key, const SyncEntry& e,
-                             const Result<FileDigests>& d, const CancelToken& cancel) {
-  if (!d.ok()) return d.status().message();
+// What the downloaded file `d` is, measured against the listed object `e`: `mismatch` when
+// it is not the object; else `by` names what proved it, or is "" when nothing could (then
+// `missing` says why).
+struct DownloadProof {
+  std::string mismatch, by, missing;
+};
+
+DownloadProof ProveDownload(S3Client& s3, const std::string& key, const SyncEntry& e,
+                            const std::string& file, const Result<FileDigests>& d,
+                            const DownloadOptions& options, const CancelToken& cancel) {
+  if (!d.ok()) return {d.status().message(), "", ""};
   if (d.value().size != e.size)
-    return "size " + std::to_string(d.value().size) + ", listed " + std::to_string(e.size);
-  if (IsMd5Etag(e.etag) && d.value().md5 != e.etag)
-    return "md5 " + d.value().md5 + " is not the ETag " + Printable(e.etag);
-  if (!IsMd5Etag(e.etag)) {
-    auto head = s3.Head(key, cancel);
-    if (head.ok() && !head.value().sha256.empty() && head.value().sha256 != d.value().sha256)
-      return "sha256 " + d.value().sha256 + " is not the recorded " +
-             Printable(head.value().sha256);
-  }
-  return "";
+    return {"size " + std::to_string(d.value().size) + ", listed " + std::to_string(e.size), "",
+            ""};
+  if (IsMd5Etag(e.etag))
+    return d.value().md5 == e.etag
+               ? DownloadProof{"", "its ETag (MD5)", ""}
+               : DownloadProof{"md5 " + d.value().md5 + " is not the ETag " + Printable(e.etag), "",
+                               ""};
+  auto head = s3.Head(key, cancel);
+  if (head.ok() && !head.value().sha256.empty())
+    return head.value().sha256 == d.value().sha256
+               ? DownloadProof{"", "its recorded sha256", ""}
+               : DownloadProof{"sha256 " + d.value().sha256 + " is not the recorded " +
+                                   Printable(head.value().sha256),
+                               "", ""};
+  if (auto part = MultipartPartSize(file, e.size, e.etag, options.part_size))
+    return {"", "its multipart ETag (parts of " + std::to_string(*part) + " bytes)", ""};
+  std::string no_sha =
+      head.ok() ? "it has no sha256 metadata"
+                : "its sha256 metadata could not be read (" + head.status().message() + ")";
+  return {"", "",
+          "its ETag " + Printable(e.etag) +
+              (IsMultipartEtag(e.etag) ? " is a multipart ETag of no part size tried"
+                                       : " is not an MD5") +
+              " and " + no_sha};
 }
 
 }  // namespace
 
 Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const SyncEntry& e,
-                const CancelToken& cancel, SyncEntry& out) {
+                const DownloadOptions& options, const CancelToken& cancel, SyncEntry& out) {
   auto key = RelToKey(from.root, e.rel);
   if (!key.ok()) return key.status();
+  std::string shown = "s3://" + from.bucket + "/" + Printable(key.value());
   auto root = SafeRoot::Open(to.root, true);
   if (!root.ok()) return root.status();
   auto tmp = root.value().CreateTemp(e.rel);  // removed when it goes, unless committed
-  if (!tmp.ok())
-    return Status::Error("s3://" + from.bucket + "/" + Printable(key.value()) + ": " +
-                         tmp.status().message());
+  if (!tmp.ok()) return Status::Error(shown + ": " + tmp.status().message());
   Status s = s3.Get(key.value(), tmp.value().ProcPath(), e.size, cancel);
   if (!s.ok()) return s;
   auto d = DigestFile(tmp.value().ProcPath(), [&cancel] { return cancel.cancelled(); });
-  std::string why = DownloadMismatch(s3, key.value(), e, d, cancel);
-  if (!why.empty())
-    return Status::Error("download of s3://" + from.bucket + "/" + Printable(key.value()) +
-                         " does not check out (" + why + "); kept nothing");
+  DownloadProof proof =
+      ProveDownload(s3, key.value(), e, tmp.value().ProcPath(), d, options, cancel);
+  if (!proof.mismatch.empty())
+    return Status::Error("download of " + shown + " does not check out (" + proof.mismatch +
+                         "); kept nothing");
+  if (proof.by.empty() && options.require_verified)
+    return Status::Error("download of " + shown + " cannot be verified: " + proof.missing +
+                         "; kept nothing (require_verified: false keeps it unverified)");
   s = tmp.value().Commit();
   if (!s.ok()) return s;
-  out = {e.rel, e.size, e.etag, d.value().sha256, d.value().md5, {}, {}};
+  out = {e.rel, e.size, e.etag, d.value().sha256, d.value().md5, {}, {}, proof.missing};
   return Status::Ok();
 }
 
@@ -318,7 +343,7 @@ Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEnt
   if (!s.ok()) return s;
   e.sha256 = source.value().sha256;
   e.md5 = source.value().md5;
-  out = {e.rel, e.size, "", e.sha256, e.md5, {}, {}};
+  out = {e.rel, e.size, "", e.sha256, e.md5, {}, {}, {}};
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 // one transfer in each direction (verified before it counts), deletion.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,10 @@ Result<UniqueFd> OpenLocal(const SyncSide& side, const SyncEntry& e);
 // Fills in a local entry's sha256 and md5 (hashing the file once). `stop` is asked every
 // MiB (the step's timeout and ^C: StopFor); then an error saying kStoppedMessage.
 Status DigestLocal(const SyncSide& side, SyncEntry& e, const StopCheck& stop = {});
-// The multipart ETag the local entry would have with `part_size` parts.
-Result<std::string> LocalMultipartEtag(const SyncSide& side, const SyncEntry& e,
-                                       uint64_t part_size);
+// The part size with which the local entry has the multipart `etag` (MultipartPartSize,
+// etag_proof.h: `preferred` first); nullopt when none, or the file cannot be opened.
+std::optional<uint64_t> LocalMultipartPartSize(const SyncSide& side, const SyncEntry& e,
+                                               const std::string& etag, uint64_t preferred);
 
 struct UploadOptions {
   uint64_t multipart_threshold = 8u << 20;  // single PUT below, multipart from here
@@ -73,13 +75,22 @@ struct UploadOptions {
   bool require_encryption = false;  // the server must confirm SSE for each object
 };
 
+// How a download is checked (docs/s3-sync.md, "Checking what came down").
+struct DownloadOptions {
+  uint64_t part_size = 8u << 20;  // tried first against a multipart ETag
+  bool require_verified = true;   // an object nothing can verify is refused, not kept
+};
+
 // One transfer; on success `out` describes the object as it now is at the destination.
 // Local writes go through SafeRoot (steps/common/safe_path.h): beneath the destination,
 // never through a link in it.
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
               const UploadOptions& options, const CancelToken& cancel, SyncEntry& out);
+// A download is kept only when its size and its ETag's MD5, its sha256 metadata or its
+// multipart ETag (etag_proof.h) prove it; when none can, it is refused under
+// `require_verified`, else kept with `out.unverified` saying why.
 Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const SyncEntry& e,
-                const CancelToken& cancel, SyncEntry& out);
+                const DownloadOptions& options, const CancelToken& cancel, SyncEntry& out);
 Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEntry& out);
 // Deletes each rel path beneath the folder, never through a link; stops at the first error.
 Status RemoveLocal(const SyncSide& side, const std::vector<std::string>& rels);

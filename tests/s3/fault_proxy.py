@@ -35,7 +35,16 @@ pass) and answers it wrongly, as a proxy, a captive portal or a broken server mi
   delete:both     all are deleted; the answer names the first key both <Deleted> and <Error>
   get:oversize    200 with 30 MiB (64 KiB each 10 ms: 5 s), whatever size the object has
   get:nosuchkey   404 with S3's NoSuchKey <Error> document (application/xml)
+--view V,... changes every answer from then on, as another server or another uploader shows
+the same objects:
+  etag-parts=N    each object's ETag (listings, HEAD, GET) becomes its multipart ETag for
+                  parts of N bytes, "<md5 of the parts' md5s>-<count>", as AWS gives any
+                  object uploaded in parts (by aws s3 cp above 8 MiB, for one)
+  etag-opaque     each ETag becomes 32 non-hex characters (an SSE-KMS object's ETag is no MD5)
+  strip-sha       x-amz-meta-sha256 is removed from HEAD and GET answers
+  corrupt-get     the first byte of every GET body is flipped
 usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,list:html,...] [--stall 3]
+                      [--view etag-parts=5242880,strip-sha,...]
 Prints "ready" when listening, and one line per request to stderr."""
 import argparse
 import base64
@@ -148,13 +157,29 @@ def delete_body(keys):
     return ET.tostring(root, encoding="utf-8")
 
 
+def multipart_etag(data, part):
+    md5s = b"".join(hashlib.md5(data[i:i + part]).digest() for i in range(0, len(data), part))
+    return hashlib.md5(md5s).hexdigest() + "-" + str(max(1, -(-len(data) // part)))
+
+
+def viewed_etag(view, data):
+    if "etag-opaque" in view:
+        return "k" * 32
+    return multipart_etag(data, view["etag-parts"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
     ap.add_argument("target", type=int)
     ap.add_argument("--faults", default="")
     ap.add_argument("--stall", type=float, default=3.0)
+    ap.add_argument("--view", default="")
     args = ap.parse_args()
+    view = {}
+    for v in filter(None, args.view.split(",")):
+        name, _, value = v.partition("=")
+        view[name] = int(value) if value else True
     faults = [f for f in args.faults.split(",") if f]
     lock = threading.Lock()
     looping = []  # [flood?] once list:tokenloop or list:tokenflood was taken
@@ -180,9 +205,40 @@ def main():
             resp = conn.getresponse()
             return resp, resp.read()
 
+        def content(self, path):
+            """The stored bytes of the object at `path` (a GET sent on to the target)."""
+            conn = http.client.HTTPConnection("127.0.0.1", args.target, timeout=60)
+            conn.request("GET", urllib.parse.urlsplit(path).path)
+            return conn.getresponse().read()
+
+        def viewed(self, resp, data):
+            """The answer's headers and body as --view shows them."""
+            headers = [(k, v) for k, v in resp.getheaders()
+                       if not ("strip-sha" in view and k.lower() == "x-amz-meta-sha256")]
+            etags = "etag-parts" in view or "etag-opaque" in view
+            kind_now = kind(self.command, self.path)
+            if etags and kind_now == "list" and resp.status == 200:
+                bucket = urllib.parse.urlsplit(self.path).path.strip("/").split("/")[0]
+                def one(m):
+                    key = re.search(rb"<Key>(.*?)</Key>", m.group(0)).group(1).decode()
+                    tag = viewed_etag(view, self.content(
+                        "/" + bucket + "/" + urllib.parse.quote(ET.fromstring(
+                            "<k>" + key + "</k>").text)))
+                    return re.sub(rb"<ETag>.*?</ETag>", f"<ETag>&quot;{tag}&quot;</ETag>".encode(),
+                                  m.group(0))
+                data = re.sub(rb"<Contents>.*?</Contents>", one, data, flags=re.S)
+            if etags and self.command in ("GET", "HEAD") and kind_now != "list" and resp.status == 200:
+                body = data if self.command == "GET" else self.content(self.path)
+                headers = [(k, f'"{viewed_etag(view, body)}"' if k.lower() == "etag" else v)
+                           for k, v in headers]
+            if "corrupt-get" in view and self.command == "GET" and kind_now != "list" and data:
+                data = bytes([data[0] ^ 0xFF]) + data[1:]
+            return headers, data
+
         def relay(self, resp, data):
+            headers, data = self.viewed(resp, data) if view else (resp.getheaders(), data)
             self.send_response(resp.status)
-            for k, v in resp.getheaders():
+            for k, v in headers:
                 if k.lower() not in ("transfer-encoding", "connection", "content-length"):
                     self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))

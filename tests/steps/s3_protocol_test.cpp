@@ -27,13 +27,8 @@ struct Step {  // one s3-sync step, run by the binary
 
   Command Sync(const std::string& source, const std::string& dest,
                const std::string& extra = "") const {
-    WriteFile(dir, "p.yaml",
-              "version: 1\nname: p\nsteps:\n  - id: p\n    uses: s3-sync\n    with: {source: '" +
-                  source + "', dest: '" + dest + "', endpoint: '" + endpoint +
-                  "', inventory: '', concurrency: 2" + extra + "}\n");
-    // A step that loops forever is stopped (exit 124) rather than hanging the suite.
-    return Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
-                 "timeout 30 " + Binary() + " run p.yaml --audit-db a.db");
+    return RunSync(dir, "source: '" + source + "', dest: '" + dest + "', endpoint: '" + endpoint +
+                            "', concurrency: 2" + extra);
   }
   // One sync with delete and force_delete through the fault proxy answering `fault`.
   Command Faulty(const S3rver& server, const std::string& fault, const std::string& source,

@@ -48,15 +48,7 @@ class KeyProxy {
 
 // Runs one s3-sync step (`with` holds YAML flow entries) in a folder of its own, so the
 // folders the test compares hold nothing the run itself writes.
-Command SyncStep(const std::string& with) {
-  std::string run = TempDir();
-  WriteFile(
-      run, "p.yaml",
-      "version: 1\nname: p\nsteps:\n  - id: s\n    uses: s3-sync\n    with: {inventory: '', " +
-          with + "}\n");
-  return Shell("cd " + run + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
-               Binary() + " run p.yaml --audit-db a.db");
-}
+Command SyncStep(const std::string& with) { return RunSync(TempDir(), with); }
 
 // Every path under `base` but those under `skip` ("./a/b/dest"), and each file's sha256:
 // equal before and after a run when nothing was written outside `skip`.

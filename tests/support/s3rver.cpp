@@ -41,15 +41,25 @@ S3rver::S3rver(const std::string& bucket) : dir_(TempDir()), port_(FreePort()) {
   if (!Accepts(port_)) throw std::runtime_error("s3rver did not start (tests/s3: npm ci?)");
 }
 
-FaultProxy::FaultProxy(int target_port, const std::string& faults) : port_(FreePort()) {
+FaultProxy::FaultProxy(int target_port, const std::string& faults, const std::string& view)
+    : port_(FreePort()) {
   std::string script = std::string(RUNBOOK_SOURCE_DIR) + "/tests/s3/fault_proxy.py";
-  pid_ = StartServer(
-      {"python3", script, std::to_string(port_), std::to_string(target_port), "--faults", faults},
-      TempDir() + "/proxy.log", port_);
+  pid_ = StartServer({"python3", script, std::to_string(port_), std::to_string(target_port),
+                      "--faults", faults, "--view", view},
+                     TempDir() + "/proxy.log", port_);
 }
 
 FaultProxy::~FaultProxy() { StopServer(pid_); }
 
 S3rver::~S3rver() { StopServer(pid_); }
+
+Command RunSync(const std::string& dir, const std::string& with, const std::string& secret) {
+  WriteFile(dir, "sync.yaml",
+            "version: 1\nname: sync\nsteps:\n  - id: s\n    uses: s3-sync\n    with: "
+            "{inventory: '', " +
+                with + "}\n");
+  return Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=" + secret +
+               " timeout 60 " + Binary() + " run sync.yaml --audit-db a.db");
+}
 
 }  // namespace runbook::test

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "support/servers.h"
+#include "support/support.h"
 
 namespace runbook::test {
 
@@ -27,10 +28,11 @@ class S3rver {
 
 namespace runbook::test {
 
-// tests/s3/fault_proxy.py in front of a port: the first requests get `faults`.
+// tests/s3/fault_proxy.py in front of a port: the first requests get `faults`; every
+// answer is shown as `view` says (its --view: "etag-parts=N,strip-sha,...").
 class FaultProxy {
  public:
-  FaultProxy(int target_port, const std::string& faults);
+  FaultProxy(int target_port, const std::string& faults, const std::string& view = "");
   ~FaultProxy();
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
@@ -40,5 +42,12 @@ class FaultProxy {
   int port_ = 0;
   int pid_ = 0;
 };
+
+// Runs one s3-sync step from `dir` (it writes sync.yaml and a.db there): `with` holds the
+// step's YAML flow entries, after `inventory: ''` (a later inventory entry is refused as a
+// duplicate key, so tests wanting one write their own runbook). s3rver's access key, the
+// given secret; a run past 60 s is stopped (exit 124) rather than hanging the suite.
+Command RunSync(const std::string& dir, const std::string& with,
+                const std::string& secret = "S3RVER");
 
 }  // namespace runbook::test

@@ -1,0 +1,103 @@
+// A download is kept only when something proves it is the object (docs/s3-sync.md,
+// "Checking what came down"): its MD5 ETag, its sha256 metadata, or its multipart ETag with a
+// part size tools use. Objects that nothing can prove are refused (require_verified), or kept
+// and counted as NOT verified. Real s3rver, seen through tests/s3/fault_proxy.py's --view as
+// AWS shows objects uploaded in parts by another tool (breakH H5).
+#include <catch2/catch.hpp>
+
+#include "support/s3rver.h"
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// s3://backups/mp holds big.bin (12 MiB of random bytes) and small.txt, uploaded by runbook.
+struct Bucket {
+  S3rver server{"backups"};
+  std::string dir = TempDir();
+
+  Bucket() {
+    REQUIRE(Shell("cd " + dir + " && mkdir up && head -c 12582912 /dev/urandom > up/big.bin" +
+                  " && echo small > up/small.txt")
+                .exit_code == 0);
+    REQUIRE(Sync(server.endpoint(), "up", "s3://backups/mp").exit_code == 0);
+  }
+  // One s3-sync step from `source` to `dest` through `endpoint`, with `extra` parameters.
+  Command Sync(const std::string& endpoint, const std::string& source, const std::string& dest,
+               const std::string& extra = "") const {
+    return RunSync(dir, "source: '" + source + "', dest: '" + dest + "', endpoint: '" + endpoint +
+                            "'" + extra);
+  }
+  // Downloads the prefix into `folder` through the proxy showing `view`.
+  Command Download(const std::string& view, const std::string& folder,
+                   const std::string& extra = "") const {
+    FaultProxy proxy(server.port(), "", view);
+    return Sync(proxy.endpoint(), "s3://backups/mp", folder, extra);
+  }
+  bool Same(const std::string& folder, const std::string& name) const {
+    return Shell("cmp " + dir + "/up/" + name + " " + dir + "/" + folder + "/" + name).exit_code ==
+           0;
+  }
+};
+
+bool Has(const Command& c, const std::string& text) {
+  return c.err.find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("s3-sync download: a multipart ETag and no sha256 with corrupted bytes is refused",
+          "[steps][s3][download-proof]") {
+  Bucket b;
+  // breakH H5: accepted and published ("2 transferred", ok) with its first byte flipped.
+  Command c = b.Download("etag-parts=5242880,strip-sha,corrupt-get", "dl");
+  INFO(c.err);
+  CHECK(c.exit_code == 1);
+  CHECK(Has(c, "download of s3://backups/mp/big.bin cannot be verified: its ETag"));
+  CHECK(Has(c, "is a multipart ETag of no part size tried and it has no sha256 metadata"));
+  CHECK(Has(c, "kept nothing"));
+  CHECK(Shell("test -e " + b.dir + "/dl/big.bin").exit_code != 0);
+}
+
+TEST_CASE("s3-sync download: a multipart ETag proves the bytes with a part size tools use",
+          "[steps][s3][download-proof]") {
+  Bucket b;
+  for (const char* part : {"5242880", "8388608", "6291456"}) {  // S3's minimum, aws-cli, split
+    CAPTURE(part);
+    std::string view = std::string("etag-parts=") + part + ",strip-sha";
+    std::string folder = std::string("ok-") + part;
+    Command c = b.Download(view, folder);
+    INFO(c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_FALSE(Has(c, "NOT verified"));
+    CHECK(b.Same(folder, "big.bin"));
+    // The next sync finds it equal by the same proof: nothing is downloaded again.
+    Command again = b.Download(view, folder);
+    CHECK(Has(again, "0 transferred (0 bytes), 2 unchanged"));
+  }
+}
+
+TEST_CASE("s3-sync download: what nothing can prove is refused, or kept and counted",
+          "[steps][s3][download-proof]") {
+  Bucket b;
+  // Parts of 5.5 MiB (3 parts): no part size tried gives the ETag; an SSE-KMS ETag is no MD5.
+  for (const char* view : {"etag-parts=5767168,strip-sha", "etag-opaque,strip-sha"}) {
+    CAPTURE(view);
+    Command refused = b.Download(view, "no");
+    CHECK(refused.exit_code == 1);
+    CHECK(Has(refused, "cannot be verified"));
+    CHECK(Has(refused, "(require_verified: false keeps it unverified)"));
+    Command kept = b.Download(view, "kept", ", require_verified: false");
+    INFO(kept.err);
+    CHECK(kept.exit_code == 0);
+    CHECK(Has(kept, "warning: big.bin kept NOT verified: its ETag"));
+    CHECK(b.Same("kept", "big.bin"));
+    Shell("rm -rf " + b.dir + "/kept");
+  }
+  // With its sha256 metadata an SSE-KMS-style ETag is proved by the recorded sha256.
+  Command sha = b.Download("etag-opaque", "sha");
+  CHECK(sha.exit_code == 0);
+  CHECK(b.Same("sha", "big.bin"));
+  CHECK(b.Same("sha", "small.txt"));
+}

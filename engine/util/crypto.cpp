@@ -5,9 +5,11 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "engine/util/input_file.h"
@@ -146,13 +148,48 @@ std::string Md5Raw(std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), size);
 }
 
-Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop) {
+namespace {
+
+// The digests of a file's parts as its bytes stream by (FileDigests::parts).
+class PartDigester {
+ public:
+  explicit PartDigester(uint64_t part_size) : part_size_(part_size) {}
+  void Update(const char* data, size_t n) {
+    while (part_size_ > 0 && n > 0) {
+      if (filled_ == 0) sha_.emplace(), md5_.emplace();
+      size_t take = static_cast<size_t>(std::min<uint64_t>(n, part_size_ - filled_));
+      sha_->Update(data, take);
+      md5_->Update(data, take);
+      filled_ += take, data += take, n -= take;
+      if (filled_ == part_size_) Close();
+    }
+  }
+  std::vector<FileDigests::Part> Finish() {
+    if (filled_ > 0) Close();
+    return std::move(parts_);
+  }
+
+ private:
+  void Close() {
+    parts_.push_back({sha_->FinishHex(), md5_->FinishRaw()});
+    filled_ = 0;
+  }
+  uint64_t part_size_, filled_ = 0;
+  std::optional<Sha256> sha_;
+  std::optional<Md5> md5_;
+  std::vector<FileDigests::Part> parts_;
+};
+
+}  // namespace
+
+Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop, uint64_t part_size) {
   auto opened = OpenInputStream(path);
   if (!opened.ok()) return opened.status();
   FILE* f = opened.value();
   MdCtx sha(EVP_MD_CTX_new(), EVP_MD_CTX_free), md5(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
   EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
+  PartDigester parts(part_size);
   std::vector<char> buffer(1 << 20);
   FileDigests d;
   size_t n;
@@ -160,6 +197,7 @@ Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop) {
   while (!(stopped = stop && stop()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
     EVP_DigestUpdate(sha.get(), buffer.data(), n);
     EVP_DigestUpdate(md5.get(), buffer.data(), n);
+    parts.Update(buffer.data(), n);
     d.size += n;
   }
   bool failed = std::ferror(f) != 0;
@@ -173,6 +211,7 @@ Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop) {
   EVP_DigestFinal_ex(md5.get(), out, &size);
   d.md5_raw.assign(reinterpret_cast<char*>(out), size);
   d.md5 = Hex(out, size);
+  d.parts = parts.Finish();
   return d;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/util/status.h"
 
@@ -54,13 +55,22 @@ constexpr const char* kStoppedMessage = "stopped before the end (cancelled or ti
 Result<std::string> Sha256File(const std::string& path, const StopCheck& stop = {});
 
 // SHA-256 and MD5 of a file in one pass (MD5 only where S3 needs it: ETags, Content-MD5).
+// With `part_size` > 0 the same pass also digests each part of that many bytes (the last
+// may be shorter): what an S3 multipart upload sends and signs, so the recorded sha256 and
+// the parts the server checks come from one read of the file (breakH H4).
 struct FileDigests {
+  struct Part {
+    std::string sha256;   // hex
+    std::string md5_raw;  // 16 bytes
+  };
   uint64_t size = 0;
-  std::string sha256;   // hex
-  std::string md5;      // hex
-  std::string md5_raw;  // 16 bytes
+  std::string sha256;       // hex
+  std::string md5;          // hex
+  std::string md5_raw;      // 16 bytes
+  std::vector<Part> parts;  // only with part_size > 0
 };
-Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop = {});
+Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop = {},
+                               uint64_t part_size = 0);
 std::string Md5Raw(std::string_view data);
 
 // Key arguments are a PEM file's path, or PEM text itself (a key passed as a secret).

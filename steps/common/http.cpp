@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <optional>
+
+#include "engine/util/crypto.h"
 
 namespace runbook {
 namespace {
@@ -17,6 +20,7 @@ struct Transfer {
   const CancelToken* cancel = nullptr;
   CURL* curl = nullptr;
   FILE* in = nullptr;
+  std::optional<Md5> sent{};  // of what was read from `in`
   uint64_t left = 0;
   size_t body_pos = 0;
   FILE* out = nullptr;
@@ -63,6 +67,7 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   if (t->in != nullptr) {
     size_t take = static_cast<size_t>(std::min<uint64_t>(want, t->left));
     size_t got = std::fread(buffer, 1, take, t->in);
+    t->sent->Update(buffer, got);
     t->left -= got;
     return got;
   }
@@ -120,6 +125,7 @@ bool OpenBodyFile(const HttpRequest& req, Transfer& t, HttpResponse& resp) {
     return false;
   }
   t.left = req.body_size;
+  t.sent.emplace();
   return true;
 }
 
@@ -175,6 +181,7 @@ HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel)
   CURLcode rc = resp.error.empty() ? curl_easy_perform(c) : CURLE_WRITE_ERROR;
   Conclude(c, rc, req, cancel, resp);
   if (t.in) std::fclose(t.in);
+  if (t.sent) resp.sent_md5_raw = t.sent->FinishRaw();
   if (t.out && std::fclose(t.out) != 0 && resp.error.empty())
     resp.error = "cannot write " + req.response_file;
   curl_slist_free_all(headers);

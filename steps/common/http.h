@@ -39,6 +39,9 @@ struct HttpResponse {
   std::string body;                            // when not written to response_file
   bool over_limit = false;  // the body passed max_body (or an error body 1 MiB): not retried
   int body_status = 0;      // with over_limit, the HTTP status the cut-off answer had
+  // With a body_file: the MD5 (16 bytes) of the bytes read from it and sent, so a caller can
+  // prove they are the bytes it digested earlier (the file may change in between).
+  std::string sent_md5_raw;
   std::string Header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : it->second;

@@ -48,41 +48,19 @@ bool Retryable(const HttpResponse& r) {
   return (r.status == 0 && !r.over_limit) || r.status == 429 || r.status >= 500;
 }
 
+constexpr const char* kChangedWhileSent =
+    "the file changed while it was read: the bytes sent are not the bytes digested";
 constexpr size_t kPageKeys = 1000;             // max-keys asked of each listing page
 constexpr uint64_t kMaxAnswerBody = 64 << 20;  // any answer read into memory
-
-// sha256 hex and raw md5 of a file range (a multipart part), streamed.
-std::pair<std::string, std::string> DigestRange(const std::string& file, uint64_t offset,
-                                                uint64_t size) {
-  FILE* f = std::fopen(file.c_str(), "rb");
-  Sha256 sha;
-  Md5 md5;
-  std::vector<char> buf(1 << 20);
-  if (f != nullptr && std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0) {
-    while (size > 0) {
-      size_t n =
-          std::fread(buf.data(), 1, static_cast<size_t>(std::min<uint64_t>(buf.size(), size)), f);
-      if (n == 0) break;
-      sha.Update(buf.data(), n);
-      md5.Update(buf.data(), n);
-      size -= n;
-    }
-  }
-  if (f != nullptr) std::fclose(f);
-  return {sha.FinishHex(), md5.FinishRaw()};
-}
 
 }  // namespace
 
 Result<std::string> MultipartEtag(const std::string& file, uint64_t part_size) {
-  std::error_code ec;
-  uint64_t size = std::filesystem::file_size(file, ec);
-  if (ec) return Status::Error("cannot read " + file);
+  auto d = DigestFile(file, {}, part_size);
+  if (!d.ok()) return d.status();
   std::string md5s;
-  size_t parts = 0;
-  for (uint64_t offset = 0; offset < size; offset += part_size, ++parts)
-    md5s += DigestRange(file, offset, std::min(part_size, size - offset)).second;
-  return HexEncode(Md5Raw(md5s)) + "-" + std::to_string(parts);
+  for (const FileDigests::Part& part : d.value().parts) md5s += part.md5_raw;
+  return HexEncode(Md5Raw(md5s)) + "-" + std::to_string(d.value().parts.size());
 }
 
 std::optional<uint64_t> ParseSize(const std::string& text) {
@@ -298,8 +276,16 @@ Result<S3Object> S3Client::Put(const std::string& key, const std::string& file,
   req.headers.emplace_back("x-amz-meta-sha256", sha256);
   HttpResponse r = Call(req, key, "", sha256, cancel);
   if (r.status != 200) return Failure(r, "upload to", key);
-  return S3Object{key, size, Unquote(r.Header("etag")), sha256,
-                  r.Header("x-amz-server-side-encryption")};
+  std::string etag = Unquote(r.Header("etag"));
+  if (r.sent_md5_raw != md5_raw) {
+    // Stored, but not the bytes digested (a server that does not check Content-MD5): an
+    // object whose sha256 metadata is wrong is not left behind.
+    HttpRequest remove;
+    remove.method = "DELETE";
+    (void)Call(remove, key, "", Sha256Hex(""), cancel);
+    return Status::Error(Where("upload to", key) + kChangedWhileSent + "; the object was removed");
+  }
+  return S3Object{key, size, etag, sha256, r.Header("x-amz-server-side-encryption")};
 }
 
 std::vector<std::pair<std::string, std::string>> S3Client::EncryptionHeaders() const {
@@ -311,14 +297,15 @@ std::vector<std::pair<std::string, std::string>> S3Client::EncryptionHeaders() c
 }
 
 Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::string& file,
-                                        const std::string& sha256, uint64_t size,
-                                        uint64_t part_size, int parallel,
-                                        const CancelToken& cancel) {
+                                        const FileDigests& digests, uint64_t part_size,
+                                        int parallel, const CancelToken& cancel) {
   // Phases: start (an upload id), the parts from `parallel` threads, then abort or complete.
+  const std::string& sha256 = digests.sha256;
+  uint64_t size = digests.size;
   auto started = Start(key, sha256, cancel);
   if (!started.ok()) return started.status();
   const std::string& upload = started.value();
-  size_t parts = static_cast<size_t>((size + part_size - 1) / part_size);
+  size_t parts = digests.parts.size();
   std::vector<std::string> etags(parts);
   std::atomic<size_t> next{0};
   std::mutex mu;
@@ -327,24 +314,26 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
     S3Client own(config_);
     for (size_t i; (i = next++) < parts && !cancel.cancelled();) {
       uint64_t offset = i * part_size, n = std::min<uint64_t>(part_size, size - offset);
-      auto digest = DigestRange(file, offset, n);
+      const FileDigests::Part& digest = digests.parts[i];  // what the server must receive
       HttpRequest req;
       req.method = "PUT";
       req.body_file = file;
       req.body_offset = offset;
       req.body_size = n;
-      req.headers.emplace_back("content-md5", Base64Encode(digest.second));
+      req.headers.emplace_back("content-md5", Base64Encode(digest.md5_raw));
       req.headers.emplace_back("content-length", std::to_string(n));
       std::string q = "partNumber=" + std::to_string(i + 1) + "&" + upload;
-      HttpResponse pr = own.Call(req, key, q, digest.first, cancel);
+      HttpResponse pr = own.Call(req, key, q, digest.sha256, cancel);
       std::string what = "uploading part " + std::to_string(i + 1) + " of";
       std::lock_guard<std::mutex> lock(mu);
-      if (pr.status == 200 && !pr.Header("etag").empty()) {
+      bool as_digested = pr.sent_md5_raw == digest.md5_raw;
+      if (pr.status == 200 && !pr.Header("etag").empty() && as_digested) {
         etags[i] = pr.Header("etag");
         continue;
       }
       if (failed.ok())
         failed = pr.status != 200 ? Failure(pr, what, key)
+                 : !as_digested   ? Status::Error(Where(what, key) + kChangedWhileSent)
                                   : Status::Error(Where(what, key) + "HTTP 200 without an ETag");
       next = parts;
     }

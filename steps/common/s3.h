@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/plugin/cancel.h"
+#include "engine/util/crypto.h"
 #include "engine/util/status.h"
 #include "steps/common/http.h"
 #include "steps/common/s3_xml.h"
@@ -63,11 +64,14 @@ class S3Client {
   // Uploads the whole file; the server checks Content-MD5; sha256 goes in the metadata.
   Result<S3Object> Put(const std::string& key, const std::string& file, const std::string& sha256,
                        const std::string& md5_raw, uint64_t size, const CancelToken& cancel);
-  // Multipart: parts of `part_size` from the file, up to `parallel` at once, each checked
-  // by the server (Content-MD5); on failure the upload is aborted (where the server can).
+  // Multipart: parts of `part_size` from the file, up to `parallel` at once. `digests` is
+  // DigestFile(file, stop, part_size): each part is sent with the MD5 and sha256 of that one
+  // read, and the server checks them (Content-MD5, the signed x-amz-content-sha256), so a file
+  // changed since is refused rather than stored under an old sha256 (breakH H4). On failure
+  // the upload is aborted (where the server can).
   Result<S3Object> PutMultipart(const std::string& key, const std::string& file,
-                                const std::string& sha256, uint64_t size, uint64_t part_size,
-                                int parallel, const CancelToken& cancel);
+                                const FileDigests& digests, uint64_t part_size, int parallel,
+                                const CancelToken& cancel);
   // Downloads into `file`. The transfer stops as soon as the body passes `listed_size`
   // (the size the listing gave): an error, and `file` is removed.
   Status Get(const std::string& key, const std::string& file, uint64_t listed_size,

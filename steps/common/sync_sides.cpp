@@ -230,6 +230,24 @@ std::optional<uint64_t> LocalMultipartPartSize(const SyncSide& side, const SyncE
   return MultipartPartSize(ProcPath(fd.value().get()), e.size, etag, preferred);
 }
 
+namespace {
+// An upload's error, said as what it is when the file changed while it was read and sent
+// (size, modification or change time differ from `before`): the server refused parts that
+// were not the bytes digested, and nothing was stored.
+Status ChangedWhileSent(int fd, const struct stat& before, const SyncEntry& e, Status error) {
+  struct stat now {};
+  if (::fstat(fd, &now) != 0 ||
+      (now.st_size == before.st_size && now.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+       now.st_mtim.tv_nsec == before.st_mtim.tv_nsec &&
+       now.st_ctim.tv_sec == before.st_ctim.tv_sec &&
+       now.st_ctim.tv_nsec == before.st_ctim.tv_nsec))
+    return error;
+  return Status::Error("'" + Printable(e.rel) +
+                       "' changed while it was uploaded; nothing was stored (" + error.message() +
+                       ")");
+}
+}  // namespace
+
 Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry& e,
               const UploadOptions& options, const CancelToken& cancel, SyncEntry& out) {
   auto key = RelToKey(to.root, e.rel);
@@ -237,16 +255,20 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
   auto fd = OpenLocal(from, e);  // read once, through this descriptor only
   if (!fd.ok()) return fd.status();
   std::string path = ProcPath(fd.value().get());
-  auto d = DigestFile(path, [&cancel] { return cancel.cancelled(); });
+  struct stat before {};
+  ::fstat(fd.value().get(), &before);
+  bool multipart = e.size >= options.multipart_threshold;
+  auto d = DigestFile(
+      path, [&cancel] { return cancel.cancelled(); },
+      multipart ? options.part_size : 0);  // the one read of its bytes
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
   e.md5 = d.value().md5;
-  auto put =
-      d.value().size >= options.multipart_threshold
-          ? s3.PutMultipart(key.value(), path, d.value().sha256, d.value().size, options.part_size,
-                            options.parallel, cancel)
-          : s3.Put(key.value(), path, d.value().sha256, d.value().md5_raw, d.value().size, cancel);
-  if (!put.ok()) return put.status();
+  auto put = multipart ? s3.PutMultipart(key.value(), path, d.value(), options.part_size,
+                                         options.parallel, cancel)
+                       : s3.Put(key.value(), path, d.value().sha256, d.value().md5_raw,
+                                d.value().size, cancel);
+  if (!put.ok()) return ChangedWhileSent(fd.value().get(), before, e, put.status());
   if (options.require_encryption && put.value().sse.empty())
     return Status::Error("s3://" + to.bucket + "/" + Printable(key.value()) +
                          ": the server did not confirm encryption at rest "

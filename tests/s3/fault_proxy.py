@@ -43,6 +43,8 @@ the same objects:
   etag-opaque     each ETag becomes 32 non-hex characters (an SSE-KMS object's ETag is no MD5)
   strip-sha       x-amz-meta-sha256 is removed from HEAD and GET answers
   corrupt-get     the first byte of every GET body is flipped
+  slow-put=S      the body of every PUT (an object or a part) is read at S seconds a MiB (a
+                  slow link: time for a writer to change the file while it is being sent)
 usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,list:html,...] [--stall 3]
                       [--view etag-parts=5242880,strip-sha,...]
 Prints "ready" when listening, and one line per request to stderr."""
@@ -179,7 +181,7 @@ def main():
     view = {}
     for v in filter(None, args.view.split(",")):
         name, _, value = v.partition("=")
-        view[name] = int(value) if value else True
+        view[name] = float(value) if "." in value else int(value) if value else True
     faults = [f for f in args.faults.split(",") if f]
     lock = threading.Lock()
     looping = []  # [flood?] once list:tokenloop or list:tokenflood was taken
@@ -336,7 +338,10 @@ def main():
 
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = self.rfile.read(length) if length and "slow-put" not in view else b""
+            while len(body) < length:  # slow-put: 64 KiB at a time
+                time.sleep(view["slow-put"] / 16)
+                body += self.rfile.read(min(65536, length - len(body)))
             headers = {k: v for k, v in self.headers.items()}
             fault = self.take_fault()
             if fault in ("reset", "stall"):

@@ -101,3 +101,45 @@ TEST_CASE("s3-sync download: what nothing can prove is refused, or kept and coun
   CHECK(b.Same("sha", "big.bin"));
   CHECK(b.Same("sha", "small.txt"));
 }
+
+// Uploads `dir`/mc/big.bin (20 MB) through a proxy reading every PUT at 0.3 s a MiB (parts
+// of 5 MiB, one at a time, from `threshold`), while a writer changes it near its end at 1 s.
+Command UploadWhileChanged(const std::string& dir, int port, const std::string& threshold) {
+  REQUIRE(Shell("cd " + dir + " && mkdir -p mc && head -c 20000000 /dev/urandom > mc/big.bin")
+              .exit_code == 0);
+  FaultProxy proxy(port, "", "slow-put=0.3");
+  return RunSync(dir,
+                 "source: mc, dest: 's3://backups/mc', endpoint: '" + proxy.endpoint() +
+                     "', part_size: 5MiB, multipart_threshold: " + threshold + ", concurrency: 1",
+                 "S3RVER",
+                 "(sleep 1; printf CHANGED | dd of=mc/big.bin bs=1 seek=17000000 conv=notrunc "
+                 "status=none) & ");
+}
+
+TEST_CASE("s3-sync upload: a file changed while it is sent is never stored",
+          "[steps][s3][download-proof]") {
+  // breakH H4: the object held the new bytes under the old x-amz-meta-sha256, ok.
+  S3rver server("backups");
+  std::string dir = TempDir();
+  std::string direct = "endpoint: '" + server.endpoint() + "'";
+  for (const char* threshold : {"8MiB", "64MiB"}) {  // in parts, and one PUT
+    CAPTURE(threshold);
+    Command c = UploadWhileChanged(dir, server.port(), threshold);
+    INFO(c.err);
+    CHECK(c.exit_code == 1);
+    CHECK(Has(c, "'big.bin' changed while it was uploaded; nothing was stored"));
+    // Nothing under the key (a single PUT to a server that does not check Content-MD5 was
+    // stored, then removed): the next sync sends the file whole, with its own sha256.
+    Command again = RunSync(dir, "source: mc, dest: 's3://backups/mc', " + direct);
+    CHECK(Has(again, "listed 1 at the source, 0 at the destination"));
+    Command back = RunSync(dir, "source: 's3://backups/mc', dest: back, " + direct);
+    CHECK(back.exit_code == 0);
+    CHECK(Shell("cmp " + dir + "/mc/big.bin " + dir + "/back/big.bin").exit_code == 0);
+    Shell("cd " + dir + " && rm -rf back && mkdir -p empty");
+    REQUIRE(RunSync(dir,
+                    "source: empty, dest: 's3://backups/mc', delete: true, "
+                    "force_delete: true, " +
+                        direct)
+                .exit_code == 0);
+  }
+}

@@ -53,13 +53,14 @@ FaultProxy::~FaultProxy() { StopServer(pid_); }
 
 S3rver::~S3rver() { StopServer(pid_); }
 
-Command RunSync(const std::string& dir, const std::string& with, const std::string& secret) {
+Command RunSync(const std::string& dir, const std::string& with, const std::string& secret,
+                const std::string& beside) {
   WriteFile(dir, "sync.yaml",
             "version: 1\nname: sync\nsteps:\n  - id: s\n    uses: s3-sync\n    with: "
             "{inventory: '', " +
                 with + "}\n");
-  return Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=" + secret +
-               " timeout 60 " + Binary() + " run sync.yaml --audit-db a.db");
+  return Shell("cd " + dir + " || exit 2; " + beside + "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=" +
+               secret + " timeout 60 " + Binary() + " run sync.yaml --audit-db a.db");
 }
 
 }  // namespace runbook::test

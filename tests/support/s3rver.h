@@ -47,7 +47,8 @@ class FaultProxy {
 // step's YAML flow entries, after `inventory: ''` (a later inventory entry is refused as a
 // duplicate key, so tests wanting one write their own runbook). s3rver's access key, the
 // given secret; a run past 60 s is stopped (exit 124) rather than hanging the suite.
+// `beside` is shell text run first in the same shell (a writer started with `... &`).
 Command RunSync(const std::string& dir, const std::string& with,
-                const std::string& secret = "S3RVER");
+                const std::string& secret = "S3RVER", const std::string& beside = "");
 
 }  // namespace runbook::test

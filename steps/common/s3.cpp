@@ -50,6 +50,7 @@ bool Retryable(const HttpResponse& r) {
 
 constexpr const char* kChangedWhileSent =
     "the file changed while it was read: the bytes sent are not the bytes digested";
+constexpr std::chrono::milliseconds kAbortTimeout{10000};
 constexpr size_t kPageKeys = 1000;             // max-keys asked of each listing page
 constexpr uint64_t kMaxAnswerBody = 64 << 20;  // any answer read into memory
 
@@ -341,12 +342,21 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
   RunParallel(std::min<int>(parallel, static_cast<int>(parts)), work);
   if (failed.ok() && cancel.cancelled()) failed = Status::Error("cancelled");
   if (!failed.ok()) {
-    HttpRequest abort;
-    abort.method = "DELETE";
-    (void)Call(abort, key, upload, Sha256Hex(""), cancel);  // s3rver cannot; AWS does
+    Abort(key, upload);
     return failed;
   }
   return Complete(S3Object{key, size, "", sha256, ""}, upload, etags, cancel);
+}
+
+void S3Client::Abort(const std::string& key, const std::string& upload) {
+  S3Config once = config_;
+  once.max_attempts = 1;
+  once.request_timeout = std::min(config_.request_timeout, kAbortTimeout);
+  S3Client own(once);
+  CancelToken fresh;  // the step's own may be cancelled: that is often why it aborts
+  HttpRequest abort;
+  abort.method = "DELETE";
+  (void)own.Call(abort, key, upload, Sha256Hex(""), fresh);
 }
 
 // "uploadId=ID" for the upload's later requests.

@@ -93,6 +93,10 @@ class S3Client {
                             const CancelToken& cancel);
   Result<S3Object> Complete(S3Object object, const std::string& upload,
                             const std::vector<std::string>& etags, const CancelToken& cancel);
+  // Aborts a multipart upload (its parts are billed until then), after a cancel or a timeout
+  // too: a token of its own, one attempt of at most kAbortTimeout. Best effort: a server that
+  // cannot (s3rver) leaves the parts to the bucket's lifecycle rule (docs/s3-sync.md).
+  void Abort(const std::string& key, const std::string& upload);
   void DeleteBatch(const std::vector<std::string>& batch, const CancelToken& cancel,
                    S3DeleteOutcome& out);
   static Status Unasked(const S3DeleteResult& result, const std::set<std::string>& asked);

@@ -54,3 +54,23 @@ TEST_CASE("s3-sync verify: past the timeout it is a timeout, never a success",
       SyncWithin(dir, "", with + ", mode: verify", "timeout --preserve-status -s INT 0.3 ");
   CHECK(cancelled.exit_code == 130);
 }
+
+TEST_CASE("s3-sync: a multipart upload stopped by its timeout is aborted", "[steps][s3][stop]") {
+  // breakG #10: the step timed out and no DELETE ?uploadId= was ever sent (its parts stay
+  // billed on AWS): the abort used the step's token, already cancelled.
+  S3rver server("backups");
+  std::string dir = TempDir();
+  REQUIRE(Shell("mkdir -p " + dir + "/mp && head -c 20000000 /dev/urandom > " + dir + "/mp/big.bin")
+              .exit_code == 0);
+  FaultProxy proxy(server.port(), "", "slow-put=0.3");  // a part of 5 MiB takes 1.5 s
+  Command c = SyncWithin(dir, "1s",
+                         "source: mp, dest: 's3://backups/mp', endpoint: '" + proxy.endpoint() +
+                             "', part_size: 5MiB, multipart_threshold: 5MiB, concurrency: 2");
+  INFO(c.err);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("timed out after 1s"));
+  std::string log = proxy.Log();
+  INFO(log);
+  CHECK_THAT(log, Catch::Contains("\"POST /backups/mp/big.bin?uploads"));
+  CHECK_THAT(log, Catch::Contains("\"DELETE /backups/mp/big.bin?uploadId="));
+}

@@ -46,8 +46,10 @@ FaultProxy::FaultProxy(int target_port, const std::string& faults, const std::st
   std::string script = std::string(RUNBOOK_SOURCE_DIR) + "/tests/s3/fault_proxy.py";
   pid_ = StartServer({"python3", script, std::to_string(port_), std::to_string(target_port),
                       "--faults", faults, "--view", view},
-                     TempDir() + "/proxy.log", port_);
+                     log_ = TempDir() + "/proxy.log", port_);
 }
+
+std::string FaultProxy::Log() const { return ReadFile(log_); }
 
 FaultProxy::~FaultProxy() { StopServer(pid_); }
 
@@ -59,8 +61,9 @@ Command RunSync(const std::string& dir, const std::string& with, const std::stri
             "version: 1\nname: sync\nsteps:\n  - id: s\n    uses: s3-sync\n    with: "
             "{inventory: '', " +
                 with + "}\n");
-  return Shell("cd " + dir + " || exit 2; " + beside + "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=" +
-               secret + " timeout 60 " + Binary() + " run sync.yaml --audit-db a.db");
+  return Shell("cd " + dir + " || exit 2; " + beside +
+               "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=" + secret + " timeout 60 " +
+               Binary() + " run sync.yaml --audit-db a.db");
 }
 
 }  // namespace runbook::test

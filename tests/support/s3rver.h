@@ -37,10 +37,13 @@ class FaultProxy {
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // The proxy's log so far: one line a request ("proxy: "METHOD /path HTTP/1.1" STATUS -").
+  std::string Log() const;
 
  private:
   int port_ = 0;
   int pid_ = 0;
+  std::string log_;
 };
 
 // Runs one s3-sync step from `dir` (it writes sync.yaml and a.db there): `with` holds the

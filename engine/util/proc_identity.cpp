@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "engine/util/crypto.h"
 
 namespace runbook {
 namespace {
@@ -27,6 +30,17 @@ std::string HostName() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+std::string WhereToken() {
+  static const std::string token = [] {
+    std::ifstream id("/etc/machine-id");
+    std::string machine((std::istreambuf_iterator<char>(id)), std::istreambuf_iterator<char>());
+    std::error_code ec;
+    std::string ns = std::filesystem::read_symlink("/proc/self/ns/pid", ec).string();
+    return Sha256Hex(HostName() + "\n" + machine + "\n" + ns).substr(0, 8);
+  }();
+  return token;
 }
 
 ProcessIdentity SelfIdentity() {

@@ -14,6 +14,11 @@ struct ProcessIdentity {
 
 ProcessIdentity SelfIdentity();
 std::string HostName();
+// Where this process's pids mean something, as 8 hex digits: a digest of the host name,
+// /etc/machine-id and the pid namespace (/proc/self/ns/pid), so two containers on one host,
+// or two hosts sharing a folder, have different places. Stable across reboots of one host
+// (a boot id would make a crashed run's debris foreign to the same host after its reboot).
+std::string WhereToken();
 // False only when the process is known to be gone: same host, and the pid is unused or
 // belongs to a process started at another time. Another host's process counts as alive.
 bool IsAlive(const ProcessIdentity& who);

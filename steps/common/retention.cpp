@@ -106,7 +106,7 @@ std::vector<std::string> RecoverDumps(const std::string& dir) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
-    if (!ScratchOfDeadRun(name)) continue;
+    if (!ScratchOfDeadRun(dir, name)) continue;
     std::string dump = HalfPublished(dir, name);
     if (dump.empty() || ::unlink(dump.c_str()) != 0) continue;
     FsyncDir(dir);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -19,10 +20,24 @@
 namespace runbook {
 namespace {
 
+// Groups: 1 the base name, 2 the pid, 3 its start time, 4 the place (WhereToken), 5 a
+// SQLite companion suffix. Older names lack 3 and 4.
 const std::regex& ScratchPattern() {
   static const std::regex re(
-      R"(^\.(.+)\.tmp-([0-9]{1,10})(?:-([0-9]{1,20}))?-[0-9a-f]{16}(-wal|-shm|-journal)?$)");
+      R"(^\.(.+)\.tmp-([0-9]{1,10})(?:-([0-9]{1,20}))?(?:-w([0-9a-f]{8}))?-[0-9a-f]{16})"
+      R"((-wal|-shm|-journal)?$)");
   return re;
+}
+
+// A foreign place's scratch file (another host, container or pid namespace) is not judged
+// by its pid: it is debris only once it has not changed for this long.
+constexpr auto kForeignDebrisAge = std::chrono::hours(24 * 7);
+
+// The file at `path` has not been modified for kForeignDebrisAge.
+bool Stale(const std::string& path) {
+  std::error_code ec;
+  auto at = std::filesystem::last_write_time(path, ec);
+  return !ec && std::filesystem::file_time_type::clock::now() - at > kForeignDebrisAge;
 }
 
 // The pid runs and, when the name records its start time, is the process that made it.
@@ -40,7 +55,8 @@ std::string ScratchName(const std::string& name) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const std::string self = [] {
     ProcessIdentity me = SelfIdentity();
-    return std::to_string(me.pid) + (me.start.empty() ? "" : "-" + me.start);
+    return std::to_string(me.pid) + (me.start.empty() ? "" : "-" + me.start) + "-w" +
+           WhereToken();
   }();
   char random[24];
   std::snprintf(random, sizeof random, "-%016llx", static_cast<unsigned long long>(rng()));
@@ -62,9 +78,10 @@ long ScratchOwner(const std::string& name) {
   return std::stol(m[2].str());
 }
 
-bool ScratchOfDeadRun(const std::string& name) {
+bool ScratchOfDeadRun(const std::string& dir, const std::string& name) {
   std::smatch m;
   if (!std::regex_match(name, m, ScratchPattern())) return false;
+  if (m[4].matched && m[4].str() != WhereToken()) return Stale(dir + "/" + name);
   return !Running(std::stol(m[2].str()), m[3].str());
 }
 
@@ -75,7 +92,7 @@ std::vector<std::string> RemoveDebris(const std::string& dir,
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
     std::smatch m;
-    if (!ScratchOfDeadRun(name) || !std::regex_match(name, m, ScratchPattern())) continue;
+    if (!ScratchOfDeadRun(dir, name) || !std::regex_match(name, m, ScratchPattern())) continue;
     if (owns && !owns(m[1].str())) continue;
     if (::unlink(entry.path().c_str()) == 0) removed.push_back(entry.path().string());
   }

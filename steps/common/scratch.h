@@ -1,10 +1,12 @@
 // Temporary files a later run can recognise as debris. A scratch name is
-// `.<base>.tmp-<pid>-<start>-<16 hex>` beside the file it becomes (start: the pid's start
-// time, /proc/PID/stat field 22; older names lack it); SQLite may add `-wal`, `-shm` or
-// `-journal`. RemoveDebris deletes such files whose process no longer runs (the run that
-// made them was killed) — a pid now used by a process started at another time counts as
-// gone — never those of a live process (this one included).
-// Limit: pids are those of this pid namespace; folders shared across hosts are not guarded.
+// `.<base>.tmp-<pid>-<start>-w<place>-<16 hex>` beside the file it becomes (start: the pid's
+// start time, /proc/PID/stat field 22; place: WhereToken, the host and pid namespace; older
+// names lack both); SQLite may add `-wal`, `-shm` or `-journal`. RemoveDebris deletes such
+// files whose process no longer runs (the run that made them was killed) — a pid now used by
+// a process started at another time counts as gone — never those of a live process (this
+// one included). A pid means something only in its own place: another host's or container's
+// file sharing the folder (NFS, one volume in two pods) is debris only once unchanged for 7
+// days (breakH H13). docs/backup.md, "Debris".
 #pragma once
 
 #include <functional>
@@ -23,8 +25,9 @@ std::string ScratchName(const std::string& name);
 std::string ScratchBeside(const std::string& path);
 // The pid that made `name` (a base name), or 0 when it is not a scratch name.
 long ScratchOwner(const std::string& name);
-// `name` is a scratch name whose process no longer runs.
-bool ScratchOfDeadRun(const std::string& name);
+// `name` (a file in `dir`) is a scratch name whose process no longer runs: made here (this
+// place) by a dead process, or made elsewhere and unchanged for 7 days.
+bool ScratchOfDeadRun(const std::string& dir, const std::string& name);
 // Removes the scratch files of dead processes in `dir` (not recursive) whose base name (the
 // file they were to become) `owns` accepts (empty: every base); returns their paths.
 std::vector<std::string> RemoveDebris(const std::string& dir,

@@ -118,7 +118,7 @@ struct Walker {
   void Add(const fs::path& path, const std::string& rel, bool via_link) {
     std::string name = path.filename().string();
     if (is_dest && ScratchOwner(name) != 0) {  // runbook's own scratch file, never synced
-      if (ScratchOfDeadRun(name)) out.debris.push_back(rel);
+      if (ScratchOfDeadRun(path.parent_path().string(), name)) out.debris.push_back(rel);
       return;
     }
     if (!Selected(rel, include, exclude)) return;

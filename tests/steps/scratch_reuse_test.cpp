@@ -10,11 +10,12 @@ using namespace runbook::test;
 namespace {
 
 // Kills a backup into dumps/ (name: app) at its `n`-th rename; returns the scratch names left.
-std::string KilledBackup(const Site& s, int n) {
+// `where`: a command prefix to run it elsewhere (another pid namespace).
+std::string KilledBackup(const Site& s, int n, const std::string& where = "") {
   WriteFile(s.dir, "rb.yaml",
             "version: 1\nname: t\nsteps:\n  - {id: b, uses: backup, with: {database: "
             "app.sqlite, dest: dumps, name: app}}\n");
-  Command c = Shell("cd " + s.dir + " && " + std::string(kStrace) +
+  Command c = Shell("cd " + s.dir + " && " + where + std::string(kStrace) +
                     " -f -qq -o /dev/null -e trace=rename,renameat,renameat2 -e "
                     "inject=rename,renameat,renameat2:signal=KILL:when=" +
                     std::to_string(n) + " " + Rb("run rb.yaml --audit-db " + s.db));
@@ -75,4 +76,29 @@ TEST_CASE("restore removes its own dead debris and leaves a neighbour database's
   CHECK_FALSE(exists("app.sqlite"));
   CHECK_FALSE(exists("app.sqlite.before-restore"));
   CHECK(exists("app.sqlite2"));
+}
+
+TEST_CASE("debris made in another pid namespace is left alone until it is a week old",
+          "[steps][backup][scratch-reuse]") {
+  // breakH H13: a backup in another container sharing the folder removed a running backup's
+  // scratch file (its pid was not running here), and that backup failed.
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps"));
+  REQUIRE(Shell("unshare --pid --fork --mount-proc readlink /proc/self/ns/pid").out !=
+          Shell("readlink /proc/self/ns/pid").out);
+  std::string left = KilledBackup(s, 1, "unshare --pid --fork --mount-proc ");
+  REQUIRE(left != "");
+  const std::string other =
+      "  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: other}}\n";
+  Command here = s.Run(other);
+  INFO(here.out << here.err);
+  CHECK(here.exit_code == 0);
+  CHECK_THAT(here.out + here.err, !Catch::Contains("left by a killed run"));
+  CHECK(Shell("ls -A " + s.Path("dumps") + " | grep -- '\\.tmp-'; true").out == left);
+  // Unchanged for more than 7 days: debris wherever it was made.
+  REQUIRE(Shell("cd " + s.Path("dumps") + " && touch -d '8 days ago' .*.tmp-*").exit_code == 0);
+  Command later = s.Run(other);
+  CHECK(later.exit_code == 0);
+  CHECK(Shell("ls -A " + s.Path("dumps") + " | grep -c -- '\\.tmp-'; true").out == "0\n");
 }

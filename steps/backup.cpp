@@ -10,6 +10,7 @@
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
+#include "engine/util/proc_identity.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/time_format.h"
 #include "steps/common/backup_meta.h"
@@ -45,6 +46,10 @@ StepSpec MakeSpec() {
             "default the database's stem plus a UTC timestamp"),
       Param("sign_key", ParamType::kString,
             "Ed25519 private key: a PEM file's path, or the PEM text (e.g. a secret)"),
+      Param("instance", ParamType::kString,
+            "which instance of the database this is, recorded in the metadata; retention "
+            "counts only dumps of the same path and instance (default: this host's name; set "
+            "one value where the host name changes each run, as a CronJob's pods)"),
       Param("keep_last", ParamType::kInteger, "keep only this many dumps of this database")
           .Min(1)
           .Max(kMaxKeepLast),
@@ -118,8 +123,16 @@ std::string AbsoluteDatabase(const std::string& database) {
   return std::filesystem::absolute(database).lexically_normal().string();
 }
 
+// Which instance of the database the dumps are of (breakH H14): `instance`, else this host's
+// name. Retention counts only the dumps of the same source path and instance.
+std::string InstanceOf(const StepParams& p) {
+  const Value* v = p.Opt("instance");
+  return v ? v->ToText() : HostName();
+}
+
 Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInfo& info,
-                   const std::string& database, const std::string& created_at) {
+                   const std::string& database, const std::string& instance,
+                   const std::string& created_at) {
   return {
       {"format", Value(kBackupFormat)},
       {"file", Value(BaseName(gz))},
@@ -129,6 +142,7 @@ Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInf
       {"raw_sha256", Value(z.in_sha256)},
       {"created_at", Value(created_at)},
       {"source", Value(AbsoluteDatabase(database))},
+      {"instance", Value(instance)},
       {"sqlite_version", Value(info.sqlite_version)},
       {"page_size", Value(info.page_size)},
       {"page_count", Value(info.page_count)},
@@ -185,7 +199,7 @@ class Backup final : public StepType {
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
     if (taken) {  // a resume: retention still runs
-      AttemptResult r = AlreadyThere(gz, raw, database, p.Opt("sign_key") != nullptr, ctx);
+      AttemptResult r = AlreadyThere(gz, raw, database, p, ctx);
       if (r.status != AttemptStatus::kSuccess) return r;
       r.outputs["deleted"] = Retain(p, dest, AbsoluteDatabase(database), gz, now, ctx);
       return r;
@@ -196,7 +210,7 @@ class Backup final : public StepType {
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
     std::string created_at = FormatUtc(now);
-    Value::Map meta = MetaFor(gz, z.value(), info.value(), database, created_at);
+    Value::Map meta = MetaFor(gz, z.value(), info.value(), database, InstanceOf(p), created_at);
     if (const Value* key = p.Opt("sign_key")) {
       Status s = Sign(meta, key->ToText());
       if (!s.ok()) return AttemptResult::Failure("sign_key: " + s.message());
@@ -234,8 +248,9 @@ class Backup final : public StepType {
   // resume of a backup killed past its commit point) is this backup, done. Anything else
   // is refused: a backup never overwrites one.
   static AttemptResult AlreadyThere(const std::string& gz, const std::string& raw,
-                                    const std::string& database, bool want_signed,
+                                    const std::string& database, const StepParams& p,
                                     StepContext& ctx) {
+    bool want_signed = p.Opt("sign_key") != nullptr;
     std::string refused = gz + " already exists; a backup never overwrites one";
     auto meta = LoadMeta(MetaPathFor(gz));
     auto raw_sha = Sha256File(raw), gz_sha = Sha256File(gz);
@@ -244,8 +259,9 @@ class Backup final : public StepType {
     if (!meta.ok() || !raw_sha.ok() || !gz_sha.ok() || ec) return AttemptResult::Failure(refused);
     const Value::Map& m = meta.value();
     auto text = [&](const char* k) { return m.count(k) ? m.at(k).ToText() : std::string(); };
+    bool other_instance = m.count("instance") && text("instance") != InstanceOf(p);
     if (text("raw_sha256") != raw_sha.value() || text("source") != AbsoluteDatabase(database) ||
-        (want_signed && text("signature").empty()) ||
+        other_instance || (want_signed && text("signature").empty()) ||
         !CheckMetaDescribes(m, gz, size, gz_sha.value()).ok())
       return AttemptResult::Failure(refused + " (holding another snapshot)");
     ctx.log(gz + " already holds this snapshot (same database, same raw sha256): nothing written");
@@ -281,7 +297,8 @@ class Backup final : public StepType {
     if (const Value* key = p.Opt("sign_key")) policy.verify_key = key->ToText();
     Value::List deleted;
     if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
-    for (const std::string& gone : ApplyRetention(dest, source, keep, policy, now)) {
+    for (const std::string& gone :
+         ApplyRetention(dest, {source, InstanceOf(p)}, keep, policy, now)) {
       ctx.log("retention: removed " + gone);
       deleted.push_back(Value(gone));
     }

@@ -34,7 +34,14 @@ bool Signed(const Value::Map& meta, const std::string& dump, const std::string& 
          CheckMetaSignature(meta, key).ok();
 }
 
-std::vector<Dump> DumpsOf(const std::string& dir, const std::string& source,
+// The metadata names `source`: its path, and its instance when it records one.
+bool Names(const Value::Map& meta, const DumpSource& source) {
+  auto text = [&meta](const char* k) { return meta.count(k) ? meta.at(k).ToText() : ""; };
+  return meta.count("source") && text("source") == source.path &&
+         (!meta.count("instance") || text("instance") == source.instance);
+}
+
+std::vector<Dump> DumpsOf(const std::string& dir, const DumpSource& source,
                           const std::string& verify_key) {
   std::vector<Dump> dumps;
   std::error_code ec;
@@ -42,8 +49,7 @@ std::vector<Dump> DumpsOf(const std::string& dir, const std::string& source,
     std::string path = entry.path().string();
     if (!EndsWith(path, ".sqlite.gz") || ScratchOwner(entry.path().filename().string())) continue;
     auto meta = LoadMeta(MetaPathFor(path));
-    if (!meta.ok() || !meta.value().count("source") || meta.value().at("source").ToText() != source)
-      continue;
+    if (!meta.ok() || !Names(meta.value(), source)) continue;
     if (!verify_key.empty() && !Signed(meta.value(), path, verify_key)) continue;
     auto created = ParseUtc(meta.value().at("created_at").ToText());
     if (created) dumps.push_back({path, *created});
@@ -82,7 +88,7 @@ std::string HalfPublished(const std::string& dir, const std::string& name) {
 
 }  // namespace
 
-std::vector<std::string> ApplyRetention(const std::string& dir, const std::string& source,
+std::vector<std::string> ApplyRetention(const std::string& dir, const DumpSource& source,
                                         const std::string& keep, const RetentionPolicy& policy,
                                         Clock::Wall now) {
   std::vector<Dump> dumps = DumpsOf(dir, source, policy.verify_key);

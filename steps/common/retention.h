@@ -1,9 +1,9 @@
 // Retention of dumps: among the `.sqlite.gz` files of a folder whose metadata names the
-// same source database, keep the newest `keep_last` and those younger than `keep_days`.
-// A dump without readable metadata is never deleted; with a verify key, neither is one whose
-// metadata that key did not sign (nor does it count as newer: a forged dump cannot push a
-// genuine one out). Also the recovery of a folder of
-// dumps after a killed backup or retention (the protocol is in docs/backup.md).
+// same source database (path and instance: breakH H14), keep the newest `keep_last` and those
+// younger than `keep_days`. A dump without readable metadata is never deleted; with a verify key,
+// neither is one whose metadata that key did not sign (nor does it count as newer: a forged dump
+// cannot push a genuine one out). Also the recovery of a folder of dumps after a killed backup or
+// retention (the protocol is in docs/backup.md).
 #pragma once
 
 #include <cstdint>
@@ -28,10 +28,18 @@ struct RetentionPolicy {
   std::string verify_key;
 };
 
+// Which database the dumps are of: its absolute path and its instance (backup's `instance`,
+// by default the host name). A dump counts when its metadata names both; one whose metadata
+// has no `instance` (written before it was recorded) counts by its path alone.
+struct DumpSource {
+  std::string path;
+  std::string instance;
+};
+
 // Deletes what the policy lets go and returns the dumps removed. `keep` (the dump just
 // written) is always kept. Each deletion first renames the metadata to a scratch name (the
 // dump is no longer published), then removes the dump, then that scratch file.
-std::vector<std::string> ApplyRetention(const std::string& dir, const std::string& source,
+std::vector<std::string> ApplyRetention(const std::string& dir, const DumpSource& source,
                                         const std::string& keep, const RetentionPolicy& policy,
                                         Clock::Wall now);
 

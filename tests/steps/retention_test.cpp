@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 
+#include "engine/util/proc_identity.h"
 #include "steps/backup_site.h"
 
 using namespace runbook;
@@ -22,6 +23,23 @@ void ThreeDumps(const Site& s) {
                   name + "}}\n")
                 .exit_code == 0);
   }
+}
+
+// One backup of app.sqlite into dumps/ as `name`, keeping 1, on a host named `host` (a UTS
+// namespace of its own: another machine with the same layout) unless it is "", with `extra`.
+Command BackupOn(const Site& s, const std::string& host, const std::string& name,
+                 const std::string& extra = "") {
+  WriteFile(s.dir, "h.yaml",
+            "version: 1\nname: h\nsteps:\n  - {id: b, uses: backup, with: {database: "
+            "app.sqlite, dest: dumps, keep_last: 1, name: " +
+                name + extra + "}}\n");
+  std::string run = Rb("run h.yaml --audit-db " + s.db);
+  return Shell("cd " + s.dir + " && " +
+               (host.empty() ? run : "unshare --uts sh -c 'hostname " + host + " && " + run + "'"));
+}
+
+std::string Listed(const Site& s) {
+  return Shell("ls " + s.Path("dumps") + " | grep 'sqlite.gz$'").out;
 }
 
 int Dumps(const Site& s) {
@@ -64,7 +82,7 @@ TEST_CASE("retention arithmetic: huge keep_days and keep_last delete nothing",
           "[steps][backup][retention][ranges]") {
   Site s;
   ThreeDumps(s);
-  std::string source = s.Path("app.sqlite");
+  DumpSource source{s.Path("app.sqlite"), HostName()};
   std::string keep = s.Path("dumps/d3.sqlite.gz");
   Clock::Wall now = std::chrono::system_clock::now() + std::chrono::hours(24 * 400);
   RetentionPolicy days;
@@ -97,4 +115,26 @@ TEST_CASE("a backup whose name already holds this snapshot still applies retenti
     CHECK(Dumps(s) == (std::string(keep) == "keep_last: 2" ? 2 : 1));
   }
   CHECK(Shell("ls " + s.Path("dumps")).out == "d3.sqlite.gz\nd3.sqlite.gz.meta.json\n");
+}
+
+TEST_CASE("retention counts only the dumps of the same database instance",
+          "[steps][backup][retention]") {
+  // breakH H14: host 1's backup deleted host 2's only dump of another database at the same
+  // path in a shared dump folder (the metadata named the path only).
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps"));
+  REQUIRE(BackupOn(s, "host2", "host2-a").exit_code == 0);
+  Command one = BackupOn(s, "", "host1-a");
+  INFO(one.err);
+  REQUIRE(one.exit_code == 0);
+  CHECK(Listed(s) == "host1-a.sqlite.gz\nhost2-a.sqlite.gz\n");
+  REQUIRE(BackupOn(s, "", "host1-b").exit_code == 0);  // host 1's own older dump goes
+  CHECK(Listed(s) == "host1-b.sqlite.gz\nhost2-a.sqlite.gz\n");
+  CHECK_THAT(ReadFile(s.Path("dumps/host2-a.sqlite.gz.meta.json")),
+             Catch::Contains("\"instance\": \"host2\""));
+  // One `instance` on hosts that take turns (a CronJob's pods): they prune each other's.
+  REQUIRE(BackupOn(s, "pod-1", "s-a", ", instance: app-prod").exit_code == 0);
+  REQUIRE(BackupOn(s, "pod-2", "s-b", ", instance: app-prod").exit_code == 0);
+  CHECK(Listed(s) == "host1-b.sqlite.gz\nhost2-a.sqlite.gz\ns-b.sqlite.gz\n");
 }

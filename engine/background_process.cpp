@@ -19,6 +19,7 @@
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/spawn.h"
+#include "engine/step_cgroup.h"
 #include "engine/util/input_file.h"
 #include "engine/util/own_file.h"
 
@@ -27,8 +28,11 @@ namespace {
 
 class PosixBackgroundProcess final : public BackgroundProcess {
  public:
-  PosixBackgroundProcess(pid_t pid, std::string tracking_id)
-      : pid_(pid), pidfd_(PidfdOpen(pid)), tracking_id_(std::move(tracking_id)) {}
+  PosixBackgroundProcess(pid_t pid, std::string tracking_id, std::unique_ptr<StepCgroup> cgroup)
+      : pid_(pid),
+        pidfd_(PidfdOpen(pid)),
+        tracking_id_(std::move(tracking_id)),
+        cgroup_(std::move(cgroup)) {}
   ~PosixBackgroundProcess() override { Stop(Millis(0)); }
 
   int pid() const override { return pid_; }
@@ -43,7 +47,7 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   std::string Stop(Millis grace) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::string how = StopGroup(grace);
-    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace))
+    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace, {}, cgroup_.get()))
       how += "; ended " + line + ", which had left the service's process group";
     return how;
   }
@@ -106,7 +110,8 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   std::mutex mu_;
   pid_t pid_;
   int pidfd_;
-  std::string tracking_id_;  // in the environment of the service and its descendants
+  std::string tracking_id_;             // in the environment of the service and its descendants
+  std::unique_ptr<StepCgroup> cgroup_;  // holding them all, where one could be made
   bool leader_exited_ = false;
   bool stopped_ = false;
   bool released_ = false;  // the group has been killed and the leader reaped
@@ -137,10 +142,12 @@ std::unique_ptr<BackgroundProcess> PosixProcessRunner::Start(const BackgroundReq
   std::string tracking_id = NewTrackingId();
   env[kTrackingVar] = tracking_id;
   BecomeSubreaper();
-  pid_t pid = SpawnTiedToParent({exe, req.argv, req.cwd, env, fd, fd}, error);
+  std::unique_ptr<StepCgroup> cgroup = StepCgroup::Create(tracking_id);  // null where none
+  pid_t pid = SpawnTiedToParent(
+      {exe, req.argv, req.cwd, env, fd, fd, cgroup ? cgroup->procs_fd() : -1}, error);
   close(fd);
   if (pid < 0) return nullptr;
-  return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id));
+  return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id), std::move(cgroup));
 }
 
 }  // namespace runbook

@@ -19,6 +19,7 @@
 #include "engine/process_capture.h"
 #include "engine/process_tree.h"
 #include "engine/spawn.h"
+#include "engine/step_cgroup.h"
 
 extern char** environ;
 
@@ -47,11 +48,12 @@ void CloseFd(int& fd) {
 class Supervisor {
  public:
   Supervisor(const ProcessRequest& req, const CancelToken& cancel, pid_t pid,
-             std::string tracking_id, Pipes& pipes, ProcessResult& result)
+             std::string tracking_id, const StepCgroup* cgroup, Pipes& pipes, ProcessResult& result)
       : req_(req),
         cancel_(cancel),
         pid_(pid),
         tracking_id_(std::move(tracking_id)),
+        cgroup_(cgroup),
         pipes_(pipes),
         result_(result),
         out_(req.capture_head, req.capture_tail, LineSink(false), req.redact),
@@ -144,7 +146,8 @@ class Supervisor {
   void EndDescendants() {
     Millis grace = forced_ ? Millis(0) : req_.grace;
     const CancelToken& cancel = cancel_;
-    result_.ended = EndTracked(tracking_id_, pid_, pid_, grace, [&] { return cancel.forced(); });
+    result_.ended = EndTracked(
+        tracking_id_, pid_, pid_, grace, [&] { return cancel.forced(); }, cgroup_);
   }
 
   void OnCancel() {
@@ -192,7 +195,8 @@ class Supervisor {
   const ProcessRequest& req_;
   const CancelToken& cancel_;
   pid_t pid_;
-  std::string tracking_id_;  // in the environment of the leader and its descendants
+  std::string tracking_id_;   // in the environment of the leader and its descendants
+  const StepCgroup* cgroup_;  // holding the leader and its descendants; null where none
   Pipes& pipes_;
   ProcessResult& result_;
   StreamCapture out_;
@@ -260,13 +264,16 @@ ProcessResult PosixProcessRunner::Run(const ProcessRequest& req, const CancelTok
   EnvMap env = req.env;
   std::string tracking_id = NewTrackingId();
   env[kTrackingVar] = tracking_id;
-  pid_t pid =
-      SpawnInGroup({exe, req.argv, req.cwd, env, pipes.out[1], pipes.err[1]}, result.spawn_error);
+  std::unique_ptr<StepCgroup> cgroup =
+      req.contain ? StepCgroup::Create(tracking_id) : nullptr;  // null where none
+  pid_t pid = SpawnInGroup(
+      {exe, req.argv, req.cwd, env, pipes.out[1], pipes.err[1], cgroup ? cgroup->procs_fd() : -1},
+      result.spawn_error);
   CloseFd(pipes.out[1]);
   CloseFd(pipes.err[1]);
   if (pid < 0) return result;
   result.spawned = true;
-  Supervisor(req, cancel, pid, std::move(tracking_id), pipes, result).Loop();
+  Supervisor(req, cancel, pid, std::move(tracking_id), cgroup.get(), pipes, result).Loop();
   result.duration = std::chrono::duration_cast<Millis>(Clock::Mono::clock::now() - start);
   return result;
 }

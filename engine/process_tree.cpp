@@ -20,6 +20,7 @@
 #include <set>
 
 #include "engine/spawn.h"
+#include "engine/step_cgroup.h"
 #include "engine/util/clock.h"
 
 namespace runbook {
@@ -362,14 +363,21 @@ std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace) {
   return lines;
 }
 
-std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except) {
+std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except,
+                                        const StepCgroup* cgroup) {
   std::string needle = std::string(1, '\0') + kTrackingVar + "=" + id + '\0';
   std::vector<TrackedProcess> found;
+  std::set<pid_t> seen;
   for (pid_t pid : OwnDescendants()) {
     // Checked again once the pidfd is open: the pid may have been reused in between.
     if (pid == except || !HoldsId(pid, needle)) continue;
     TrackedProcess p =
         Track(pid, [&](pid_t, const Stat&) { return HoldsId(pid, needle) && DescendsFromUs(pid); });
+    if (p.pidfd >= 0) seen.insert(pid), found.push_back(std::move(p));
+  }
+  for (pid_t pid : cgroup ? cgroup->Members() : std::vector<pid_t>{}) {
+    if (pid == except || seen.count(pid)) continue;
+    TrackedProcess p = Track(pid, [&](pid_t, const Stat&) { return cgroup->Holds(pid); });
     if (p.pidfd >= 0) found.push_back(std::move(p));
   }
   return found;
@@ -386,8 +394,8 @@ std::vector<std::string> GroupMembers(pid_t pgid, pid_t except) {
 }
 
 std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace,
-                                    const std::function<bool()>& hurry) {
-  auto lines = Ender(group, grace, hurry).Run([&] { return FindTracked(id, except); });
+                                    const std::function<bool()>& hurry, const StepCgroup* cgroup) {
+  auto lines = Ender(group, grace, hurry).Run([&] { return FindTracked(id, except, cgroup); });
   ReapAdopted();
   return lines;
 }

@@ -38,9 +38,13 @@ struct TrackedProcess {
   bool stopped = false;  // stopped (SIGSTOP, SIGTSTP) when found
 };
 
-// Live descendants of runbook (not zombies) whose environment holds `id`, except `except`.
-// Only descendants: a process elsewhere that copied the id is never returned.
-std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0);
+class StepCgroup;
+
+// Live descendants of runbook (not zombies) whose environment holds `id`, except `except`,
+// and the live members of `cgroup` (when there is one: also those that dropped or forged the
+// id). Only descendants and members: a process elsewhere that copied the id is never returned.
+std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0,
+                                        const StepCgroup* cgroup = nullptr);
 
 // Live members of process group `pgid` among runbook's descendants, `except` left out, one
 // line each: "process 124 (sleep 100)". For naming what a step left in its own group.
@@ -60,7 +64,8 @@ std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace);
 // reaped. Returns one line per process outside `group` (0: report all):
 // "process 123 (sleep 100): SIGTERM".
 std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace,
-                                    const std::function<bool()>& hurry = {});
+                                    const std::function<bool()>& hurry = {},
+                                    const StepCgroup* cgroup = nullptr);
 
 // Children runbook's spawners wait for themselves (step and service leaders): hold the lock
 // from before the spawn until NoteChild, and around the final waitpid and ForgetChild, so

@@ -40,7 +40,10 @@ std::string SpawnError(const SpawnSpec& spec, int err) {
 
 }  // namespace
 
+pid_t SpawnForked(const SpawnSpec& spec, bool tie_to_parent, std::string& error);
+
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
+  if (spec.cgroup_procs_fd >= 0) return SpawnForked(spec, false, error);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
@@ -79,11 +82,18 @@ pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
 
 namespace {
 
-// In the child: own group, tied to the parent thread, default signals, the fds, the folder.
+// In the child: own group, its cgroup, tied to the parent thread (`parent` > 0), default
+// signals, the fds, the folder. Only async-signal-safe calls.
 [[noreturn]] void ExecChild(const SpawnSpec& spec, ExecImage& image, pid_t parent, int err_fd) {
   setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != parent) _exit(127);  // the parent died before the tie was made
+  if (spec.cgroup_procs_fd >= 0) {
+    ssize_t moved = write(spec.cgroup_procs_fd, "0", 1);  // refused: tracked by its id only
+    (void)moved;
+  }
+  if (parent > 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);  // the parent died before the tie was made
+  }
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int s = 1; s < NSIG; ++s) sigaction(s, &dfl, nullptr);
@@ -103,6 +113,10 @@ namespace {
 }  // namespace
 
 pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
+  return SpawnForked(spec, true, error);
+}
+
+pid_t SpawnForked(const SpawnSpec& spec, bool tie_to_parent, std::string& error) {
   ExecImage image(spec);
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) {
@@ -112,7 +126,7 @@ pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
   pid_t parent = getpid();
   auto children = LockChildren();  // held until the child is noted (or waited for)
   pid_t pid = fork();
-  if (pid == 0) ExecChild(spec, image, parent, report[1]);
+  if (pid == 0) ExecChild(spec, image, tie_to_parent ? parent : 0, report[1]);
   close(report[1]);
   int child_errno = 0;
   ssize_t got = pid < 0 ? 0 : read(report[0], &child_errno, sizeof child_errno);  // EOF: exec'd

@@ -19,13 +19,16 @@ struct SpawnSpec {
   const EnvMap& env;       // the complete environment
   int stdout_fd = -1;      // becomes the child's fd 1
   int stderr_fd = -1;      // becomes the child's fd 2
+  // An fd on a cgroup's cgroup.procs (step_cgroup.h), or -1: the child moves itself in
+  // before exec, so every process it starts is in the cgroup too.
+  int cgroup_procs_fd = -1;
 };
 
 // Starts the child in its own process group (pgid = pid), stdin from /dev/null, default
 // dispositions for every signal (SIGXFSZ and SIGPIPE too, which runbook ignores, and glibc's
 // internal 32 and 33) and an empty mask.
 // The child is noted as one its spawner waits for: release it with ReleaseChild. Returns its pid,
-// or -1 with `error` set.
+// or -1 with `error` set. posix_spawn, or fork where the child must enter a cgroup first.
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error);
 
 // As SpawnInGroup, and the child gets SIGTERM when the thread that spawned it dies

@@ -36,6 +36,10 @@ struct ProcessRequest {
   // cut (a long line's pieces, the head and tail windows) with the edges that were cut
   // (engine/redact.h CutEdge), so no piece of a secret survives beside a cut.
   std::function<std::string(std::string text, unsigned cut_edges)> redact;
+  // The child and every process it starts go into a cgroup of their own where one can be
+  // made (engine/step_cgroup.h), and are ended with it. False only for callers that mean
+  // what it starts to outlive it, as a terminal does (the tests' shell).
+  bool contain = true;
 };
 
 struct CapturedStream {

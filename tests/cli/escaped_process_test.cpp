@@ -44,9 +44,9 @@ TEST_CASE("run: a setsid helper ends with its step, which takes well under 6 s",
                         Catch::Contains("(" + Marker(1) + "): SIGTERM, which had left"));
 }
 
-TEST_CASE("run: a daemon that dropped its environment is ended when the run ends",
-          "[cli][escape]") {
-  // `env -i` drops the tracking id; as runbook is a subreaper the daemon is its child.
+TEST_CASE("run: a daemon that dropped its environment is ended with its step", "[cli][escape]") {
+  // `env -i` drops the tracking id; the step's cgroup still holds it (breakG #2: it was
+  // ended only at the run's end, as runbook is a subreaper, and never recorded).
   std::string dir = TempDir();
   std::string file =
       WriteFile(dir, "daemon.yaml",
@@ -55,7 +55,47 @@ TEST_CASE("run: a daemon that dropped its environment is ended when the run ends
                     Marker(2) + " > /dev/null 2>&1 & ) ; sleep 0.3'}}\n");
   Command c = RunAndLook(file, Marker(2));
   CHECK_THAT(c.out, Catch::StartsWith("rc=0\n") && Catch::EndsWith("gone\n"));
-  CHECK_THAT(c.err, Catch::Contains("(" + Marker(2) + "): SIGTERM, left behind by the run"));
+  CHECK_THAT(c.err, Catch::Contains("(" + Marker(2) + "): SIGTERM, which had left"));
+}
+
+TEST_CASE("run: helpers that drop, remove or forge the tracking id end with their step",
+          "[cli][escape]") {
+  // breakG #2 and breakH: env -i, env -u RUNBOOK_TRACKING_ID, a forged id, and a double fork
+  // that renames itself and execs with an empty environment. The next step must not see them.
+  REQUIRE(Shell("test -w /sys/fs/cgroup/unified || test -w /sys/fs/cgroup").exit_code == 0);
+  std::string dir = TempDir();
+  std::string rename =
+      "python3 -c \"import os, sys\nif os.fork(): sys.exit(0)\nos.setsid()\nif os.fork(): "
+      "os._exit(0)\nos.execve('/bin/sleep', ['" +
+      Marker(6) + "', '306'], {})\"";
+  WriteFile(dir, "rename.sh", rename + " </dev/null >/dev/null 2>&1\n");
+  std::string file = WriteFile(
+      dir, "esc.yaml",
+      "version: 1\nname: t\nsteps:\n"
+      "  - {id: a, uses: exec, with: {shell: true, run: 'setsid env -i /bin/" +
+          Marker(3) +
+          " & sleep 0.3'}}\n"
+          "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'setsid env -u "
+          "RUNBOOK_TRACKING_ID /bin/" +
+          Marker(4) + " & sleep 0.3'}}\n" +
+          "  - {id: c, uses: exec, needs: [b], with: {shell: true, run: 'RUNBOOK_TRACKING_ID=1-2-3 "
+          "setsid /bin/" +
+          Marker(5) + " & sleep 0.3'}}\n" +
+          "  - {id: d, uses: exec, needs: [c], with: {shell: true, run: 'sh " + dir +
+          "/rename.sh; sleep 0.3'}}\n" +
+          "  - {id: after, uses: exec, needs: [d], with: {shell: true, run: 'pgrep -fa \"[s]leep "
+          "9[3-6]\\\\.\" || echo NONE-LEFT'}}\n");
+  Command c = Shell("cd " + dir + " && " + Binary() + " run esc.yaml --audit-db a.db");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.err, Catch::Contains("NONE-LEFT"));
+  for (int n : {3, 4, 5, 6})
+    CHECK_THAT(c.err, Catch::Contains(Marker(n)) && Catch::Contains("which had left"));
+  // Recorded: `show` names what each step left and runbook ended.
+  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + id.substr(0, id.size() - 1) +
+                       " --audit-db a.db");
+  CHECK_THAT(show.out + show.err, Catch::Contains(Marker(3)) && Catch::Contains(Marker(6)));
 }
 
 TEST_CASE("run: ^C while an escaped helper runs ends it with the cancelled step",

@@ -96,6 +96,7 @@ Command Shell(const std::string& command_line, int timeout_seconds) {
   // Like a terminal, what the command starts in the background may outlive it: without the
   // runner's tracking id, it is not ended when the shell exits (engine/process_tree.h).
   req.argv = {"/bin/sh", "-c", "unset RUNBOOK_TRACKING_ID; " + command_line};
+  req.contain = false;
   req.env = CurrentEnvironment();
   req.env["NO_COLOR"] = "1";
   // Runs of the binary record into a store of this test process, not the working folder.

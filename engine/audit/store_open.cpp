@@ -91,9 +91,42 @@ Status CheckEmpty(Db& db) {
   return Status::Ok();
 }
 
+// Whether the database has runbook's tables (a store written before the application id
+// was stamped has them; another application's file with a user_version of its own does not).
+Result<bool> HasOurTables(Db& db) {
+  auto n = ReadInt(db,
+                   "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name IN "
+                   "('events','runs','locks','heads')");
+  if (!n.ok()) return n.status();
+  return n.value() == 4;
+}
+
+// Why the store's file, or its -wal or -shm, cannot be written through `path`: a second hard
+// link (SQLite names its write-ahead log by path: writers through two names would each have
+// their own, and one's records would never reach the other's readers, breakI I9), or a
+// -wal/-shm that is a link or not a regular file (its writes would land elsewhere, I10).
+Status LinkProblem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
+    return Status::Error(path + " has " + std::to_string(st.st_nlink) +
+                         " hard links: SQLite keys the write-ahead log by name, so runs "
+                         "through another name would not be recorded here; use one name");
+  for (const char* side : {"-wal", "-shm"}) {
+    std::string companion = path + side;
+    if (::lstat(companion.c_str(), &st) != 0) continue;
+    if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode) || st.st_nlink > 1)
+      return Status::Error("refusing " + companion +
+                           ": it is a link or not a regular file of its own; runbook writes "
+                           "only its own files (remove it if no run is going on)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, int busy_timeout_ms) {
+  if (Status links = LinkProblem(path); !links.ok())
+    return Status::Error("audit store " + path + ": " + links.message());
   auto db = Db::Open(path, true, busy_timeout_ms);
   if (!db.ok()) return db.status();
   std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
@@ -133,6 +166,7 @@ Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& 
   if (Status there = NoStoreAt(path); !there.ok()) return there;
   Status first;
   for (ReadMode mode : {ReadMode::kWrite, ReadMode::kReadOnly, ReadMode::kImmutable}) {
+    if (mode == ReadMode::kWrite && !LinkProblem(path).ok()) continue;  // read, never write
     auto db = OpenAs(path, mode, busy_timeout_ms);
     Status s = db.status();
     if (s.ok()) {
@@ -271,6 +305,9 @@ Status AuditStore::CheckOwnFormat() {
   if (!id.ok()) return id.status();
   if (id.value() == kAuditApplicationId) return Status::Ok();
   if (id.value() != 0) return NotAStore("its application id is " + std::to_string(id.value()));
+  auto ours = HasOurTables(*db_);  // never stamp another application's file
+  if (!ours.ok()) return ours.status();
+  if (!ours.value()) return NotAStore("it has a user_version but not runbook's tables");
   if (read_only_) return Status::Ok();
   return db_->Exec("PRAGMA application_id=" + std::to_string(kAuditApplicationId));
 }
@@ -284,6 +321,14 @@ Status AuditStore::CheckNotForeign() {
   if (id.value() != 0 && id.value() != kAuditApplicationId) {
     return NotAStore("its application id is " + std::to_string(id.value()));
   }
+  if (id.value() == 0) {  // a store from before the id, or another application's schema
+    auto ours = HasOurTables(*db_);
+    if (!ours.ok()) return ours.status();
+    if (!ours.value()) {
+      return NotAStore("its user_version is " + std::to_string(version.value()) +
+                       " but it has not runbook's tables");
+    }
+  }
   return Status::Ok();
 }
 
@@ -291,7 +336,14 @@ Status AuditStore::CheckReadable() {
   auto version = ReadInt(*db_, "PRAGMA user_version");
   if (!version.ok()) return version.status();
   if (version.value() == 0) return NotAStore("it has no runbook schema");
-  if (version.value() > kAuditSchemaVersion) return Newer(version.value());
+  if (version.value() > kAuditSchemaVersion) {  // a newer runbook's store carries our id
+    auto id = ApplicationId(*db_);
+    if (!id.ok()) return id.status();
+    if (id.value() != kAuditApplicationId)
+      return NotAStore("its user_version is " + std::to_string(version.value()) +
+                       " and its application id " + std::to_string(id.value()));
+    return Newer(version.value());
+  }
   Status s = CheckOwnFormat();
   if (s.ok()) s = ReadInt(*db_, "SELECT count(*) FROM heads").status();  // reads through the WAL
   return s;

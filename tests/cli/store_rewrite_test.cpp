@@ -106,6 +106,58 @@ TEST_CASE("an --audit-db naming an application's database never writes into it",
   CHECK_THAT(d.err, Catch::Contains("not a runbook audit store (its application id is 1234)"));
 }
 
+TEST_CASE("an application's database with a user_version of its own is never changed",
+          "[cli][store-rewrite]") {
+  // breakI I23: switched to WAL and stamped with runbook's application id before refused.
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "t.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  for (const char* version : {"1", "2", "7"}) {
+    CAPTURE(version);
+    std::string app = dir + "/app" + version + ".db";
+    REQUIRE(Shell("sqlite3 " + app + " 'pragma user_version=" + version +
+                  "; create table heads(a); insert into heads values(1)'")
+                .exit_code == 0);
+    for (const std::string& cmd : {"run --audit-db " + app + " " + file,
+                                   "history --audit-db " + app, "audit verify --audit-db " + app}) {
+      CAPTURE(cmd);
+      Command c = Shell(Binary() + " " + cmd);
+      CHECK(c.exit_code == 3);
+      CHECK_THAT(c.err, Catch::Contains("not a runbook audit store"));
+      CHECK(Shell("sqlite3 " + app +
+                  " 'pragma journal_mode; pragma application_id; pragma "
+                  "user_version'")
+                .out == std::string("delete\n0\n") + version + "\n");
+    }
+  }
+}
+
+TEST_CASE("a store with a second hard link, or a linked -wal, is not written through",
+          "[cli][store-rewrite]") {
+  // breakI I9: runs through the second name were never recorded (two write-ahead logs), exit
+  // 0; I10: a hard link planted at <store>-wal was overwritten with WAL frames.
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "t.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  REQUIRE(Shell(Binary() + " run --audit-db " + dir + "/s.db " + file).exit_code == 0);
+  REQUIRE(Shell("ln " + dir + "/s.db " + dir + "/alias.db").exit_code == 0);
+  for (const char* name : {"/s.db", "/alias.db"}) {
+    Command c = Shell(Binary() + " run --audit-db " + dir + name + " " + file);
+    CHECK(c.exit_code == 3);
+    CHECK_THAT(c.err, Catch::Contains("has 2 hard links"));
+  }
+  CHECK(Shell(Binary() + " history --audit-db " + dir + "/alias.db").exit_code == 0);  // reads
+  REQUIRE(Shell("rm " + dir + "/alias.db && echo precious > " + dir + "/victim && rm -f " + dir +
+                "/s.db-wal && ln " + dir + "/victim " + dir + "/s.db-wal")
+              .exit_code == 0);
+  Command wal = Shell(Binary() + " run --audit-db " + dir + "/s.db " + file);
+  CHECK(wal.exit_code == 3);
+  CHECK_THAT(wal.err, Catch::Contains("refusing " + dir + "/s.db-wal"));
+  CHECK(ReadFile(dir + "/victim") == "precious\n");
+}
+
 TEST_CASE("read-only commands never create a store: a missing one is exit 3 naming the path",
           "[cli][store-rewrite]") {
   std::string dir = TempDir(), db = dir + "/typo.db";

@@ -196,19 +196,19 @@ TEST_CASE("the store locked by another writer mid-run: running steps stop, exit 
           "[audit][e2e]") {
   std::string dir = TempDir();
   std::string db = dir + "/audit.db";
-  // Step a takes the store's write lock for 4 s through sqlite3; b would need the store.
-  std::string file = WriteFile(
-      dir, "l.yaml",
-      "version: 1\nname: l\nsteps:\n"
-      "  - id: a\n    uses: exec\n    with:\n      shell: true\n      run: |\n"
-      "        unset RUNBOOK_TRACKING_ID\n"  // the helper outlives step a (not tracked)
-      "        setsid sh -c \"(printf 'BEGIN IMMEDIATE;\\n'; sleep 4; printf 'COMMIT;\\n') | "
+  // While step a runs, sqlite3 (started beside the run, outside any step: a step's helpers
+  // end with it) holds the store's write lock for 4 s; b would need the store.
+  std::string file =
+      WriteFile(dir, "l.yaml",
+                "version: 1\nname: l\nsteps:\n"
+                "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n"
+                "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'touch " +
+                    dir + "/b-ran'}}\n");
+  Command c = Shell(
+      "(sleep 0.5; (printf 'BEGIN IMMEDIATE;\\n'; sleep 4; printf 'COMMIT;\\n') | "
       "sqlite3 " +
-          db +
-          "\" > /dev/null 2>&1 &\n        sleep 0.5\n"
-          "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'touch " +
-          dir + "/b-ran'}}\n");
-  Command c = Shell("RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Rb("run " + file + " --audit-db " + db));
+      db + ") > /dev/null 2>&1 & RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " +
+      Rb("run " + file + " --audit-db " + db));
   CHECK(c.exit_code == 3);
   CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
   CHECK_FALSE(std::ifstream(dir + "/b-ran").good());

@@ -22,6 +22,28 @@ bool Resumable(const RunRecord& r) {
   return false;
 }
 
+// A run is resumed once (breakI I17: each resume of the same run ran its remaining steps
+// again, two at once too): once a resume took it over, that resume is the one to resume.
+bool NotResumedYet(const std::string& audit_db, const RunRecord& r, int& exit_code) {
+  auto store = OpenExistingAudit(audit_db, StoreUse::kRead);
+  auto by = store ? store->ResumedAs(r.run_id) : Status::Error("");
+  exit_code = store ? kExitInvalid : kExitEnvironment;
+  if (!by.ok()) {
+    if (store) std::cerr << "runbook: error: " << by.status().message() << "\n";
+    return false;
+  }
+  if (!by.value()) return true;
+  const RunRow& next = *by.value();
+  bool again =
+      next.status == "failure" || next.status == "interrupted" || next.status == "cancelled";
+  std::cerr << "runbook: error: run " << r.run_id << " was already resumed as " << next.run_id
+            << " (" << next.status << ")"
+            << (again                      ? "; resume " + next.run_id + " instead\n"
+                : next.status == "running" ? ", which is still running\n"
+                                           : "; nothing is left to resume\n");
+  return false;
+}
+
 bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
   std::string was = r.Text("runbook_sha256"), now = Sha256Hex(rb.source.text);
   if (was == now) return true;
@@ -105,6 +127,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   if (!loaded) return exit_code;
   RunRecord record = std::move(*loaded);
   if (!Resumable(record)) return kExitInvalid;
+  if (!NotResumedYet(o.audit_db, record, exit_code)) return exit_code;
   auto rb = LoadForCommand(registry, record.Text("path"));
   if (!rb) return kExitInvalid;
   if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;

@@ -162,7 +162,12 @@ Status AuditStore::UpdateIndex(const AuditEvent& e, const Value& body) {
     st.value().Bind(7, BodyInt(body, "objectives", "rpo_ms"));
     st.value().Bind(8, BodyText(body, "resumed_from")).Bind(9, BodyText(body, "host"));
     st.value().Bind(10, BodyInt(body, "pid").value_or(0)).Bind(11, BodyText(body, "pid_start"));
-    return st.value().Run();
+    Status s = st.value().Run();
+    if (!s.ok() && s.message().find("runs.resumed_from") != std::string::npos)
+      return Status::Error("run " + BodyText(body, "resumed_from") +
+                           " is already being resumed by another runbook (a run is resumed "
+                           "once only); nothing was run");
+    return s;
   }
   if (e.kind == "run_finished") {
     auto st = db_->Prepare(
@@ -273,6 +278,17 @@ Result<std::vector<RunRow>> AuditStore::Runs(const std::string& runbook, int lim
     if (!row.value()) return out;
     out.push_back(ReadRunRow(st.value()));
   }
+}
+
+Result<std::optional<RunRow>> AuditStore::ResumedAs(const std::string& id) {
+  auto st = db_->Prepare(std::string("SELECT ") + kRunColumns +
+                         " FROM runs WHERE resumed_from = ?1 ORDER BY started_at LIMIT 1");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, id);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<RunRow>();
+  return std::optional<RunRow>(ReadRunRow(st.value()));
 }
 
 Result<RunRow> AuditStore::FindRun(const std::string& id) {

@@ -101,6 +101,9 @@ class AuditStore {
   Result<std::vector<RunRow>> Runs(const std::string& runbook, int limit);
   // A run by id or unique id prefix.
   Result<RunRow> FindRun(const std::string& id);
+  // The run that resumed run `id` (full id), if one did: a run is resumed once only (a
+  // unique index on runs.resumed_from keeps two resumes at once from both starting).
+  Result<std::optional<RunRow>> ResumedAs(const std::string& id);
   Result<std::vector<AuditEvent>> RunEvents(const std::string& run_id);
   // Every event in seq order; `fn` returns false to stop.
   Status ForEachEvent(const std::function<bool(const AuditEvent&)>& fn);

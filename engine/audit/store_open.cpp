@@ -57,6 +57,12 @@ CREATE TABLE heads(
   signed_at TEXT NOT NULL);
 )sql";
 
+// A run is resumed once only (breakI I17): two resumes of one run at once cannot both
+// record their start. Added to stores of schema 1 when they are opened for writing.
+const char* kResumedOnce =
+    "CREATE UNIQUE INDEX IF NOT EXISTS runs_resumed_once ON runs(resumed_from) "
+    "WHERE resumed_from != ''";
+
 Result<int64_t> ReadInt(Db& db, const std::string& sql) {
   auto st = db.Prepare(sql);
   if (!st.ok()) return st.status();
@@ -279,7 +285,11 @@ Status AuditStore::Migrate() {
   auto row = st.value().Step();
   if (!row.ok()) return row.status();
   int64_t version = st.value().Int(0);
-  if (version == kAuditSchemaVersion) return CheckOwnFormat();
+  if (version == kAuditSchemaVersion) {
+    Status own = CheckOwnFormat();
+    if (own.ok()) (void)db_->Exec(kResumedOnce);  // a store whose runs break it keeps going
+    return own;
+  }
   if (version > kAuditSchemaVersion) return Newer(version);
   Transaction tx(*db_);
   Status s = tx.Begin();
@@ -291,6 +301,7 @@ Status AuditStore::Migrate() {
   if (again.value().Int(0) == 0) {
     s = CheckEmpty(*db_);
     if (s.ok()) s = db_->Exec(kSchemaV1);
+    if (s.ok()) s = db_->Exec(kResumedOnce);
     if (s.ok()) s = db_->Exec("PRAGMA user_version=" + std::to_string(kAuditSchemaVersion));
     if (s.ok()) s = db_->Exec("PRAGMA application_id=" + std::to_string(kAuditApplicationId));
     if (!s.ok()) return s;

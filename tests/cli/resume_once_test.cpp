@@ -1,0 +1,80 @@
+// A run is resumed once (breakI I17): each resume of one failed run ran its remaining steps
+// again, two at once too (a restore ran three times, twice concurrently). Once a resume took
+// a run over, resuming it again is refused naming that resume; two resumes at once cannot
+// both start (a unique index on the store's runs.resumed_from).
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// A runbook whose step `restore` fails until `dir`/ok exists, and appends to `dir`/log.
+std::string FailingRestore(const std::string& dir) {
+  return WriteFile(dir, "rr.yaml",
+                   "version: 1\nname: rr\nsteps:\n"
+                   "  - {id: prep, uses: exec, with: {run: [sh, -c, 'echo prep >> " +
+                       dir + "/log']}}\n" + "  - {id: restore, needs: [prep], uses: exec, with: " +
+                       "{run: [sh, -c, 'test -f " + dir + "/ok || exit 1; echo restore >> " + dir +
+                       "/log; sleep 1']}}\n");
+}
+
+std::string Count(const std::string& dir, const std::string& what) {
+  return Shell("grep -c " + what + " " + dir + "/log").out;
+}
+
+}  // namespace
+
+TEST_CASE("a run is resumed once: again is refused naming the resume, two at once run once",
+          "[cli][resume-once]") {
+  std::string dir = TempDir();
+  std::string file = FailingRestore(dir);
+  std::string rb = Binary();
+  REQUIRE(Shell("cd " + dir + " && " + rb + " run " + file + " --audit-db a.db").exit_code == 1);
+  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  id.pop_back();
+  REQUIRE(Shell("touch " + dir + "/ok").exit_code == 0);
+  // Two resumes at once: exactly one runs the restore.
+  std::string resume = rb + " resume " + id + " --audit-db a.db";
+  Command both = Shell("cd " + dir + " || exit 2; (" + resume + " > r1.out 2>&1; echo rc1=$?) & (" +
+                       resume + " > r2.out 2>&1; echo rc2=$?) & wait");
+  std::string outs = Shell("cat " + dir + "/r1.out " + dir + "/r2.out").out;
+  INFO(both.out << outs);
+  CHECK(Count(dir, "restore") == "1\n");
+  // The later one is refused when it checks (2), or when it records its start (3).
+  CHECK_THAT(both.out, Catch::Contains("=0") && (Catch::Contains("=3") || Catch::Contains("=2")));
+  CHECK_THAT(outs, Catch::Contains("run " + id + " is already being resumed by another runbook"));
+  // Later: refused, naming the resume that took it over and its outcome.
+  Command again = Shell("cd " + dir + " && " + resume);
+  CHECK(again.exit_code == 2);
+  CHECK_THAT(again.err, Catch::Contains("run " + id + " was already resumed as ") &&
+                            Catch::Contains("(success); nothing is left to resume"));
+  CHECK(Count(dir, "restore") == "1\n");
+  CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where resumed_from = '" + id +
+              "'\"")
+            .out == "1\n");
+}
+
+TEST_CASE("a resume that failed is the one to resume next", "[cli][resume-once]") {
+  std::string dir = TempDir();
+  std::string file = FailingRestore(dir);
+  std::string rb = Binary();
+  REQUIRE(Shell("cd " + dir + " && " + rb + " run " + file + " --audit-db a.db").exit_code == 1);
+  std::string first = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  first.pop_back();
+  REQUIRE(Shell("cd " + dir + " && " + rb + " resume " + first + " --audit-db a.db").exit_code ==
+          1);  // still failing: ok does not exist
+  std::string second = Shell("sqlite3 " + dir + "/a.db \"select run_id from runs where " +
+                             "resumed_from = '" + first + "'\"")
+                           .out;
+  second.pop_back();
+  Command refused = Shell("cd " + dir + " && " + rb + " resume " + first + " --audit-db a.db");
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("(failure); resume " + second + " instead"));
+  REQUIRE(Shell("touch " + dir + "/ok").exit_code == 0);
+  Command next = Shell("cd " + dir + " && " + rb + " resume " + second + " --audit-db a.db");
+  CHECK(next.exit_code == 0);
+  CHECK(Count(dir, "restore") == "1\n");
+  CHECK(Count(dir, "prep") == "1\n");  // carried over from the first run through the second
+}

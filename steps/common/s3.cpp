@@ -51,6 +51,21 @@ bool Retryable(const HttpResponse& r) {
 constexpr const char* kChangedWhileSent =
     "the file changed while it was read: the bytes sent are not the bytes digested";
 constexpr std::chrono::milliseconds kAbortTimeout{10000};
+
+// Whether a PUT's answer says the server stored bytes other than those whose MD5 is
+// `md5_raw`: its ETag is an MD5 (32 hex digits) that differs. With SSE-KMS or SSE-C the ETag
+// is no MD5 (AWS, "Checking object integrity"), so it proves nothing either way.
+bool EtagContradicts(const HttpResponse& r, const std::string& etag, const std::string& md5_raw) {
+  std::string sse = r.Header("x-amz-server-side-encryption");
+  if (sse.rfind("aws:kms", 0) == 0 ||
+      !r.Header("x-amz-server-side-encryption-customer-algorithm").empty())
+    return false;
+  if (etag.size() != 32 || etag.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return false;
+  std::string lower = etag;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower != HexEncode(md5_raw);
+}
 constexpr size_t kPageKeys = 1000;             // max-keys asked of each listing page
 constexpr uint64_t kMaxAnswerBody = 64 << 20;  // any answer read into memory
 
@@ -278,6 +293,16 @@ Result<S3Object> S3Client::Put(const std::string& key, const std::string& file,
   HttpResponse r = Call(req, key, "", sha256, cancel);
   if (r.status != 200) return Failure(r, "upload to", key);
   std::string etag = Unquote(r.Header("etag"));
+  if (EtagContradicts(r, etag, md5_raw)) {
+    // Stored, but not the bytes sent (a server that ignored Content-MD5, or a proxy that
+    // dropped it and changed the body, breakI I30): never left as if it were good.
+    HttpRequest remove;
+    remove.method = "DELETE";
+    (void)Call(remove, key, "", Sha256Hex(""), cancel);
+    return Status::Error(Where("upload to", key) + "the server stored other bytes: ETag " + etag +
+                         " is not the MD5 " + HexEncode(md5_raw) +
+                         " of what was sent; the object was removed");
+  }
   if (r.sent_md5_raw != md5_raw) {
     // Stored, but not the bytes digested (a server that does not check Content-MD5): an
     // object whose sha256 metadata is wrong is not left behind.
@@ -325,17 +350,14 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
       req.headers.emplace_back("content-length", std::to_string(n));
       std::string q = "partNumber=" + std::to_string(i + 1) + "&" + upload;
       HttpResponse pr = own.Call(req, key, q, digest.sha256, cancel);
-      std::string what = "uploading part " + std::to_string(i + 1) + " of";
+      Status answer =
+          PartAnswer(pr, digest, "uploading part " + std::to_string(i + 1) + " of", key);
       std::lock_guard<std::mutex> lock(mu);
-      bool as_digested = pr.sent_md5_raw == digest.md5_raw;
-      if (pr.status == 200 && !pr.Header("etag").empty() && as_digested) {
+      if (answer.ok()) {
         etags[i] = pr.Header("etag");
         continue;
       }
-      if (failed.ok())
-        failed = pr.status != 200 ? Failure(pr, what, key)
-                 : !as_digested   ? Status::Error(Where(what, key) + kChangedWhileSent)
-                                  : Status::Error(Where(what, key) + "HTTP 200 without an ETag");
+      if (failed.ok()) failed = answer;
       next = parts;
     }
   };
@@ -357,6 +379,18 @@ void S3Client::Abort(const std::string& key, const std::string& upload) {
   HttpRequest abort;
   abort.method = "DELETE";
   (void)own.Call(abort, key, upload, Sha256Hex(""), fresh);
+}
+
+Status S3Client::PartAnswer(const HttpResponse& r, const FileDigests::Part& digest,
+                            const std::string& what, const std::string& key) const {
+  if (r.status != 200) return Failure(r, what, key);
+  std::string etag = Unquote(r.Header("etag"));
+  if (etag.empty()) return Status::Error(Where(what, key) + "HTTP 200 without an ETag");
+  if (r.sent_md5_raw != digest.md5_raw) return Status::Error(Where(what, key) + kChangedWhileSent);
+  if (EtagContradicts(r, etag, digest.md5_raw))
+    return Status::Error(Where(what, key) + "the server stored other bytes: ETag " + etag +
+                         " is not the MD5 " + HexEncode(digest.md5_raw) + " of what was sent");
+  return Status::Ok();
 }
 
 // "uploadId=ID" for the upload's later requests.
@@ -391,12 +425,13 @@ Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
 }
 
 Status S3Client::Get(const std::string& key, const std::string& file, uint64_t listed_size,
-                     const CancelToken& cancel) {
+                     const CancelToken& cancel, std::string* sha256) {
   HttpRequest req;
   req.method = "GET";
   req.response_file = file;
   req.max_body = listed_size;
   HttpResponse r = Call(req, key, "", Sha256Hex(""), cancel);
+  if (sha256 != nullptr) *sha256 = r.Header("x-amz-meta-sha256");
   if (r.status == 200) return Status::Ok();
   std::remove(file.c_str());
   if (r.over_limit && r.body_status == 200)

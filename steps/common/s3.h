@@ -73,9 +73,10 @@ class S3Client {
                                 const FileDigests& digests, uint64_t part_size, int parallel,
                                 const CancelToken& cancel);
   // Downloads into `file`. The transfer stops as soon as the body passes `listed_size`
-  // (the size the listing gave): an error, and `file` is removed.
+  // (the size the listing gave): an error, and `file` is removed. `sha256`, when given,
+  // receives the object's x-amz-meta-sha256 as the answer carried it ("" when none).
   Status Get(const std::string& key, const std::string& file, uint64_t listed_size,
-             const CancelToken& cancel);
+             const CancelToken& cancel, std::string* sha256 = nullptr);
   Result<S3Object> Head(const std::string& key, const CancelToken& cancel);
   // Deletes `keys` (DeleteObjects, 1000 a request; a key XML cannot carry by its URL) and
   // says what the server confirmed. A request that fails, whose answer is not a
@@ -97,6 +98,10 @@ class S3Client {
   // too: a token of its own, one attempt of at most kAbortTimeout. Best effort: a server that
   // cannot (s3rver) leaves the parts to the bucket's lifecycle rule (docs/s3-sync.md).
   void Abort(const std::string& key, const std::string& upload);
+  // Ok when a part's answer says it was stored as sent (HTTP 200, an ETag that is not another
+  // MD5, the bytes sent being those digested); else why not, as an error about `what`.
+  Status PartAnswer(const HttpResponse& r, const FileDigests::Part& digest, const std::string& what,
+                    const std::string& key) const;
   void DeleteBatch(const std::vector<std::string>& batch, const CancelToken& cancel,
                    S3DeleteOutcome& out);
   static Status Unasked(const S3DeleteResult& result, const std::set<std::string>& asked);

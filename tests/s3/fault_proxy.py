@@ -43,6 +43,10 @@ the same objects:
   etag-opaque     each ETag becomes 32 non-hex characters (an SSE-KMS object's ETag is no MD5)
   strip-sha       x-amz-meta-sha256 is removed from HEAD and GET answers
   corrupt-get     the first byte of every GET body is flipped
+  corrupt-stored  as if the stored bytes had their first byte flipped, the ETag being their MD5
+                  (a server that stored other bytes than were sent, under the sender's metadata)
+  corrupt-put     the first byte of every PUT body is flipped and its Content-MD5 dropped
+                  (a proxy between runbook and a server that does not check it)
   slow-put=S      the body of every PUT (an object or a part) is read at S seconds a MiB (a
                   slow link: time for a writer to change the file while it is being sent)
 usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,list:html,...] [--stall 3]
@@ -164,7 +168,15 @@ def multipart_etag(data, part):
     return hashlib.md5(md5s).hexdigest() + "-" + str(max(1, -(-len(data) // part)))
 
 
+def flipped(data):
+    return bytes([data[0] ^ 0xFF]) + data[1:] if data else data
+
+
 def viewed_etag(view, data):
+    if "corrupt-stored" in view:
+        data = flipped(data)
+    if "etag-parts" not in view and "etag-opaque" not in view:
+        return hashlib.md5(data).hexdigest()
     if "etag-opaque" in view:
         return "k" * 32
     return multipart_etag(data, view["etag-parts"])
@@ -217,7 +229,7 @@ def main():
             """The answer's headers and body as --view shows them."""
             headers = [(k, v) for k, v in resp.getheaders()
                        if not ("strip-sha" in view and k.lower() == "x-amz-meta-sha256")]
-            etags = "etag-parts" in view or "etag-opaque" in view
+            etags = any(k in view for k in ("etag-parts", "etag-opaque", "corrupt-stored"))
             kind_now = kind(self.command, self.path)
             if etags and kind_now == "list" and resp.status == 200:
                 bucket = urllib.parse.urlsplit(self.path).path.strip("/").split("/")[0]
@@ -233,8 +245,9 @@ def main():
                 body = data if self.command == "GET" else self.content(self.path)
                 headers = [(k, f'"{viewed_etag(view, body)}"' if k.lower() == "etag" else v)
                            for k, v in headers]
-            if "corrupt-get" in view and self.command == "GET" and kind_now != "list" and data:
-                data = bytes([data[0] ^ 0xFF]) + data[1:]
+            corrupt = "corrupt-get" in view or "corrupt-stored" in view
+            if corrupt and self.command == "GET" and kind_now != "list" and resp.status == 200:
+                data = flipped(data)
             return headers, data
 
         def relay(self, resp, data):
@@ -343,6 +356,9 @@ def main():
                 time.sleep(view["slow-put"] / 16)
                 body += self.rfile.read(min(65536, length - len(body)))
             headers = {k: v for k, v in self.headers.items()}
+            if "corrupt-put" in view and self.command == "PUT" and body:
+                body = flipped(body)
+                headers = {k: v for k, v in headers.items() if k.lower() != "content-md5"}
             fault = self.take_fault()
             if fault in ("reset", "stall"):
                 if fault == "stall":

@@ -143,3 +143,38 @@ TEST_CASE("s3-sync upload: a file changed while it is sent is never stored",
                 .exit_code == 0);
   }
 }
+
+TEST_CASE("s3-sync: a server that stored other bytes than were sent is never believed",
+          "[steps][s3][download-proof]") {
+  // breakI I30: a PUT whose answer's ETag was not the MD5 of what was sent was accepted
+  // (single and multipart); a download contradicting its own x-amz-meta-sha256 was kept
+  // because its (plain MD5) ETag matched.
+  S3rver server("backups");
+  std::string dir = TempDir();
+  std::string direct = "endpoint: '" + server.endpoint() + "'";
+  REQUIRE(Shell("cd " + dir + " && mkdir up && echo 'second important backup' > up/dump2.gz &&" +
+                " head -c 9437184 /dev/urandom > up/big.bin")
+              .exit_code == 0);
+  {
+    FaultProxy proxy(server.port(), "", "corrupt-put");
+    Command c = RunSync(dir, "source: up, dest: 's3://backups/pc', endpoint: '" + proxy.endpoint() +
+                                 "', part_size: 5MiB, multipart_threshold: 5MiB");
+    INFO(c.err);
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("upload to s3://backups/pc/dump2.gz: the server stored "
+                                      "other bytes: ETag "));
+    CHECK_THAT(c.err, Catch::Contains(" of s3://backups/pc/big.bin: the server stored other "
+                                      "bytes"));  // whichever part is answered first
+  }
+  Command listed = RunSync(dir, "source: 's3://backups/pc', dest: none, " + direct);
+  CHECK_THAT(listed.err, Catch::Contains("listed 0 at the source"));  // nothing was left
+  REQUIRE(RunSync(dir, "source: up, dest: 's3://backups/pc', " + direct).exit_code == 0);
+  FaultProxy stored(server.port(), "", "corrupt-stored");
+  Command down =
+      RunSync(dir, "source: 's3://backups/pc', dest: down, endpoint: '" + stored.endpoint() + "'");
+  CHECK(down.exit_code == 1);
+  CHECK_THAT(down.err, Catch::Contains("download of s3://backups/pc/dump2.gz does not check out "
+                                       "(sha256 ") &&
+                           Catch::Contains("is not the recorded "));
+  CHECK(Shell("test -e " + dir + "/down/dump2.gz").exit_code != 0);
+}

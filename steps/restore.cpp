@@ -336,6 +336,24 @@ Status WriteEnvFile(const std::string& path, const std::string& text) {
   return s;
 }
 
+// Why `env_file` cannot be written: it names the restored database, one of its companions
+// or kept copies, or the dump restored from (breakI I29: the env text replaced the restored
+// database, or the only dump). By name (absolute, normal) and by identity (a link to them).
+std::string EnvFileClash(const std::string& env_file, const std::string& target,
+                         const std::string& source) {
+  std::string base = BaseName(target);
+  std::string name = BaseName(env_file);
+  bool beside = DirName(env_file) == DirName(target);
+  bool ours = beside && (name == base || name.rfind(base + "-", 0) == 0 ||
+                         name.rfind(base + ".before-restore", 0) == 0);
+  std::error_code ec;
+  for (const std::string& other : {target, source})
+    if (env_file == other || std::filesystem::equivalent(env_file, other, ec)) ours = true;
+  if (!ours) return "";
+  return "env_file " + env_file + " is the restored database, one of its files or the dump " +
+         "restored from; name a file of its own";
+}
+
 // The env file's text (steps/common/env_file.h): `env`, or DATABASE_PATH=<target>.
 Result<std::string> EnvText(const StepParams& params, const std::string& target) {
   std::map<std::string, std::string> vars;
@@ -352,6 +370,16 @@ class Restore final : public StepType {
   // The env file's keys and values are checked at load when they are literal (and again,
   // with expressions evaluated, before anything is restored).
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* file = with.Find("env_file");
+    const ConfigParam* target = with.Find("target");
+    const ConfigParam* source = with.Find("source");
+    auto literal = [](const ConfigParam* p) {
+      return p && p->value ? Abs(p->value->ToText()) : "";
+    };
+    if (!literal(file).empty() && !literal(target).empty()) {
+      std::string clash = EnvFileClash(literal(file), literal(target), literal(source));
+      if (!clash.empty()) report.Error(file->loc, clash);
+    }
     const ConfigParam* env = with.Find("env");
     if (env == nullptr || !env->value || !env->value->is_map()) return;
     for (const auto& [k, v] : env->value->as_map()) {
@@ -394,6 +422,9 @@ class Restore final : public StepType {
     if (Status own_env = env_file ? CheckOwnFile(Abs(env_file->ToText())) : Status::Ok();
         !own_env.ok())
       return AttemptResult::Failure("restore of " + source + " refused: " + own_env.message());
+    if (std::string clash = env_file ? EnvFileClash(Abs(env_file->ToText()), target, source) : "";
+        !clash.empty())
+      return AttemptResult::Failure("restore of " + source + " refused: " + clash);
     std::string tmp = ScratchBeside(target);
     AttemptResult r = Place(ctx, source, target, tmp);
     RemoveWithCompanions(tmp);

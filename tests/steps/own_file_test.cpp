@@ -219,3 +219,32 @@ TEST_CASE("own files: restore goes on with the kept link a killed restore left",
   CHECK(DbValue(dir + "/live/app.db") == "new\n");
   CHECK(DbValue(dir + "/live/app.db.before-restore") == "old\n");
 }
+
+TEST_CASE("own files: restore's env_file never names the database or the dump it restores",
+          "[steps][own-file]") {
+  // breakI I29: env_file: live/app.db replaced the restored database with env text; naming
+  // the source dump destroyed the only dump.
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/live");
+  MakeDb(dir, "new.db", "new");
+  MakeDb(dir, "live/app.db", "old");
+  REQUIRE(Shell("cd " + dir + " && ln -s ../new.db live/link.env").exit_code == 0);
+  for (const char* env : {"live/app.db", "new.db", "live/app.db-wal", "live/app.db.before-restore",
+                          "live/link.env"}) {
+    CAPTURE(env);
+    Command c = RunStep(dir, std::string("{id: r, uses: restore, with: {source: new.db, target: ") +
+                                 "live/app.db, force: true, env_file: " + env + "}}");
+    INFO(c.err);
+    CHECK(c.exit_code != 0);
+    CHECK(DbValue(dir + "/live/app.db") == "old\n");
+    CHECK(DbValue(dir + "/new.db") == "new\n");
+  }
+  // Named literally, it is a located error at load, before anything runs.
+  WriteFile(dir, "v.yaml",
+            "version: 1\nname: r\nsteps:\n  - {id: r, uses: restore, with: {source: new.db, "
+            "target: live/app.db, env_file: live/app.db}}\n");
+  Command v = Shell("cd " + dir + " && " + Binary() + " validate v.yaml");
+  CHECK(v.exit_code == 2);
+  CHECK_THAT(v.out + v.err, Catch::Contains("v.yaml:4:") &&
+                                Catch::Contains("is the restored database, one of its files"));
+}

@@ -82,17 +82,30 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
   }
 }
 
-void AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
+// --sign-key is read and tried before the first step (breakI I19: an unreadable or damaged
+// key was found only after the run, which then exited 0 with its store unsigned).
+Status UsableSignKey(const std::string& key) {
+  if (key.empty()) return Status::Ok();
+  auto id = KeyId(key);
+  if (!id.ok()) return id.status();
+  return Ed25519Sign(key, "runbook: a trial of --sign-key").status();
+}
+
+// False when the head could not be signed: the run's store is then not what was asked.
+bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
               const RunResult& result) {
+  bool signed_ok = true;
   if (!o.sign_key.empty()) {
     Status s = SignHead(store, o.sign_key);
     if (!s.ok()) std::cerr << "runbook: error: signing the audit head: " << s.message() << "\n";
+    signed_ok = s.ok();
   }
   if (!o.metrics_file.empty()) {
     std::string text = MetricsText(rb, result, UnixMillis(SystemClock().WallNow()));
     Status s = WriteMetricsFile(o.metrics_file, text);
     if (!s.ok()) std::cerr << "runbook: error: " << s.message() << "\n";
   }
+  return signed_ok;
 }
 
 }  // namespace
@@ -117,6 +130,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   CancelToken cancel;
   InstallSignals(cancel);
   std::unique_ptr<AuditStore> store;
+  if (Status key = options.dry_run ? Status::Ok() : UsableSignKey(o.sign_key); !key.ok()) {
+    std::cerr << "runbook: error: --sign-key: " << key.message() << "; nothing was run\n";
+    return kExitInvalid;
+  }
   if (!options.dry_run) {  // a dry run changes nothing and is not evidence: not recorded
     store = OpenAuditForCommand(o.audit_db);
     if (!store) return kExitEnvironment;
@@ -150,8 +167,9 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: " << result.status().message() << "\n";
     return kExitEnvironment;
   }
-  if (store) AfterRun(o, *store, rb, result.value());
-  return ExitCode(result.value());
+  bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
+  int code = ExitCode(result.value());
+  return code == kExitOk && !signed_ok ? kExitEnvironment : code;
 }
 
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o) {

@@ -57,3 +57,26 @@ TEST_CASE("audit verify --require-signed: exit 1 without a signed head, 0 with a
   CHECK(removed.exit_code == 1);
   CHECK_THAT(removed.out, Catch::Contains("intact but unsigned"));
 }
+
+TEST_CASE("run --sign-key that cannot sign stops before the first step", "[cli][audit-verify]") {
+  // breakI I19: every step ran, the head was left unsigned, and the exit code was 0.
+  std::string dir = StoreAndKeys();
+  REQUIRE(Shell("cd " + dir + " && sed '2s/^MC4/XX4/' key.pem > bad.pem && echo x > nota.pem")
+              .exit_code == 0);
+  std::string file = WriteFile(dir, "m.yaml",
+                               "version: 1\nname: m\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [touch, " +
+                                   dir + "/ran]}}\n");
+  for (const char* key : {"/bad.pem", "/nota.pem", "/missing.pem", "/pub.pem"}) {
+    CAPTURE(key);
+    Command c = Shell(Binary() + " run --audit-db " + dir + "/audit.db --sign-key " + dir + key +
+                      " " + file);
+    CHECK(c.exit_code == 2);
+    CHECK_THAT(c.err, Catch::Contains("--sign-key: ") && Catch::Contains("nothing was run"));
+    CHECK(Shell("test -e " + dir + "/ran").exit_code != 0);
+  }
+  Command good = Shell(Binary() + " run --audit-db " + dir + "/audit.db --sign-key " + dir +
+                       "/key.pem " + file);
+  CHECK(good.exit_code == 0);
+  CHECK(Verify(dir, "--require-signed --public-key " + dir + "/pub.pem").exit_code == 0);
+}

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/util/json.h"
+#include "steps/probe/kinds.h"
 
 namespace runbook {
 namespace {
@@ -249,6 +250,7 @@ RequestOutcome VirtualUser::Exchange(const JourneyRequest& r, size_t index,
   bool slash = !base_url_.empty() && base_url_.back() == '/' && !path.empty() && path[0] == '/';
   req.url = (slash ? base_url_.substr(0, base_url_.size() - 1) : base_url_) + path;
   req.timeout = timeout_;
+  req.max_body = kProbeMaxBody;
   bool typed = false;
   for (const auto& [h, v] : r.headers) {
     req.headers.emplace_back(h, Fill(v));

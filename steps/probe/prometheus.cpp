@@ -77,6 +77,7 @@ AttemptResult ProbePrometheus(StepContext& ctx) {
   HttpRequest req;
   req.url = base + "/api/v1/query?query=" + UriEncode(query, false);
   req.timeout = ctx.params.Duration("timeout");
+  req.max_body = kProbeMaxBody;
   HttpClient client;
   HttpResponse resp = client.Send(req, ctx.cancel);
   if (resp.status == 0) return AttemptResult::Failure("cannot query " + base + ": " + resp.error);

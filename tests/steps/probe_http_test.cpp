@@ -4,6 +4,7 @@
 
 #include "engine/util/json.h"
 #include "steps/common/stats.h"
+#include "support/s3rver.h"
 #include "support/servers.h"
 #include "support/support.h"
 
@@ -220,4 +221,25 @@ TEST_CASE("probe prometheus: instant queries against a real Prometheus scraping 
   Command none = query("sum(no_such_metric_xyz)", "");
   CHECK(none.exit_code == 1);
   CHECK(none.err.find("returned no series") != std::string::npos);
+}
+
+TEST_CASE("probe http and prometheus: an answer past the body cap fails naming it",
+          "[steps][probe]") {
+  // breakI I28: a 2.5 GB answer was read whole and ended in bad_alloc ("please report").
+  std::string dir = TempDir();
+  for (const std::string& with :
+       {std::string("{kind: http, base_url: 'URL', journey: [{name: big, path: /x}]}"),
+        std::string("{kind: prometheus, url: 'URL', query: up}")}) {
+    CAPTURE(with);
+    FaultProxy big(1, "get:oversize");  // 200 and 30 MiB, whatever is asked
+    std::string step = with;
+    step.replace(step.find("URL"), 3, big.endpoint());
+    WriteFile(dir, "b.yaml",
+              "version: 1\nname: b\nsteps:\n  - {id: p, uses: probe, with: " + step + "}\n");
+    Command c = Shell("cd " + dir + " && " + Binary() + " run b.yaml --audit-db a.db");
+    INFO(c.err);
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("with a body longer than 16777216 bytes; stopped there"));
+    CHECK_THAT(c.err, !Catch::Contains("please report"));
+  }
 }

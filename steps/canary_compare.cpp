@@ -102,6 +102,29 @@ double ErrorRate(const Value& report) {
   return requests > 0 ? 100.0 * errors / requests : 0.0;
 }
 
+// Why the current report measured nothing that can be judged, or "": no check, a check that
+// made 0 requests, or (with a baseline) no check the baseline has. A canary that cannot be
+// judged is not healthy (Argo Rollouts aborts on an analysis with no data): it counts as
+// regressed, and is never promoted to be the baseline (breakI I26).
+std::string NothingMeasured(const Value& current, const Value* baseline) {
+  auto now = Checks(current);
+  if (now.empty()) return "nothing measured: the current report holds no checks";
+  const Value* checks = current.Find("checks");
+  auto zero = [](const Value& c) { return Number(c, "requests") == 0; };
+  if (checks && checks->is_map())
+    for (const auto& [name, c] : checks->as_map())
+      if (zero(c)) return "nothing measured: check " + name + " made 0 requests";
+  if (checks && checks->is_list())
+    for (const Value& c : checks->as_list())
+      if (zero(c) && c.Find("name"))
+        return "nothing measured: check " + c.Find("name")->ToText() + " made 0 requests";
+  if (baseline == nullptr) return "";
+  auto before = Checks(*baseline);
+  for (const auto& entry : now)
+    if (before.count(entry.first)) return "";
+  return "nothing compared: no check of the current report is in the baseline";
+}
+
 Result<Value> LoadReport(const std::string& path, const StopCheck& stop) {
   auto text = ReadWholeFile(path, 64u << 20);
   if (!text.ok()) return text.status();
@@ -152,12 +175,16 @@ class CanaryCompare final : public StepType {
       summary = "No baseline (" + baseline.status().message() + "): nothing to compare.\n";
       reasons.push_back(Value("no baseline to compare with"));
     }
+    std::string unmeasured =
+        NothingMeasured(current.value(), baseline.ok() ? &baseline.value() : nullptr);
+    if (!unmeasured.empty()) reasons.insert(reasons.begin(), Value(unmeasured));
     double rate = ErrorRate(current.value());
     double max_rate = p.Num("error_rate_pct");
     if (rate > max_rate)
       reasons.push_back(Value("error rate " + Fmt(rate) + " % > " + Fmt(max_rate) + " %"));
     summary += "\nError rate: " + Fmt(rate) + " % (threshold " + Fmt(max_rate) + " %)\n";
-    bool regressed = rate > max_rate || (baseline.ok() && reasons.size() > 0);
+    bool regressed =
+        rate > max_rate || !unmeasured.empty() || (baseline.ok() && reasons.size() > 0);
     Status s = Publish(ctx, regressed, summary);
     if (!s.ok()) return AttemptResult::Failure(s.message());
     ctx.log(regressed ? "REGRESSED: " + reasons.front().ToText() : "no regression");

@@ -65,3 +65,31 @@ TEST_CASE("canary-compare: list-shaped reports, durationMs only, promote, summar
   CHECK_FALSE(Regressed(passed));
   CHECK(Shell("cat " + dir + "/base.json").out == good);  // promoted
 }
+
+TEST_CASE("canary-compare: a report that measured nothing regresses and is never promoted",
+          "[steps][canary]") {
+  // breakI I26: {"checks": {}} was "no regression" and, with promote, the new baseline.
+  std::string base =
+      "{\"errorRate\": 0.0, \"checks\": {\"catalog\": {\"durationMs\": 83, \"p95\": 120.5, "
+      "\"p99\": 180.0, \"requests\": 50, \"errors\": 0}}}";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{\"checks\": {}}", "the current report holds no checks"},
+      {"{\"checks\": []}", "the current report holds no checks"},
+      {"{}", "the current report holds no checks"},
+      {"{\"checks\": {\"catalog\": {\"requests\": 0, \"errors\": 0}}}",
+       "check catalog made 0 requests"},
+      {"{\"checks\": [{\"name\": \"catalog\", \"p95\": 100, \"requests\": 0}]}",
+       "check catalog made 0 requests"},
+      {"{\"checks\": {\"catalogue\": {\"durationMs\": 80, \"p95\": 100, \"p99\": 150}}}",
+       "no check of the current report is in the baseline"}};
+  for (const auto& [current, why] : cases) {
+    CAPTURE(current);
+    std::string dir = TempDir();
+    Command c = Compare(dir, base, current, ", promote: true");
+    INFO(c.err);
+    CHECK(c.exit_code == 0);
+    CHECK(Regressed(c));
+    CHECK_THAT(c.err, Catch::Contains(why));
+    CHECK(ReadFile(dir + "/base.json") == base);  // never promoted
+  }
+}

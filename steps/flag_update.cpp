@@ -75,22 +75,39 @@ Result<std::string> ReadHistoryText(const std::string& path) {
   return ReadWholeFile("/proc/self/fd/" + std::to_string(fd.value().get()), 64u << 20);
 }
 
+// `v` as a rollout: a whole number from 0 to 100 (1e2 is 100); nullopt for anything else —
+// a string, null, a fraction, a value out of range or past int64 (breakI I27: read as 0,
+// truncated, or wrapped to INT64_MIN, and written back by a rollback).
+std::optional<int64_t> Rollout(const Value* v) {
+  if (v == nullptr || !v->is_number()) return std::nullopt;
+  double d = v->as_double();
+  if (!(d >= 0 && d <= 100) || d != std::floor(d)) return std::nullopt;
+  return static_cast<int64_t>(d);
+}
+
+Status BadHistoryValue(const std::string& path, int line, const char* key) {
+  return Status::Error(path + " line " + std::to_string(line) + ": '" + key +
+                       "' is not a rollout from 0 to 100; nothing was changed (mend the line)");
+}
+
 Result<History> ReadHistory(const std::string& path, const std::string& flag) {
   auto text = ReadHistoryText(path);
   if (!text.ok()) return text.status();
   History h;
   std::istringstream in(text.value());
+  int n = 0;
   for (std::string line; std::getline(in, line);) {
+    ++n;
     auto v = ParseJson(line);
     if (!v.ok() || !v.value().is_map() || !v.value().Find("flag") ||
         v.value().Find("flag")->ToText() != flag)
       continue;
     const Value& e = v.value();
-    if (e.Find("from") && e.Find("from")->is_number() && e.Find("to") &&
-        e.Find("from")->as_int() != e.Find("to")->as_int())
-      h.previous = e.Find("from")->as_int();
-    if (e.Find("good") && e.Find("good")->is_bool() && e.Find("good")->as_bool())
-      h.last_good = e.Find("to")->as_int();
+    auto from = Rollout(e.Find("from")), to = Rollout(e.Find("to"));
+    if (!to) return BadHistoryValue(path, n, "to");
+    if (e.Find("from") && !from) return BadHistoryValue(path, n, "from");
+    if (from && *from != *to) h.previous = *from;
+    if (e.Find("good") && e.Find("good")->is_bool() && e.Find("good")->as_bool()) h.last_good = to;
   }
   return h;
 }
@@ -200,7 +217,12 @@ class FlagUpdate final : public StepType {
     }
     if (f == nullptr || !f->is_map() || !f->Find("rollout") || !f->Find("rollout")->is_number())
       return "no flag '" + flag + "' with a numeric rollout in " + file;
-    old = now = f->Find("rollout")->as_int();
+    auto current = Rollout(f->Find("rollout"));
+    if (!current)
+      return "flag '" + flag + "' in " + file + " has a rollout of " +
+             f->Find("rollout")->ToText() +
+             ", not a whole number from 0 to 100; nothing was changed";
+    old = now = *current;
     auto h = ReadHistory(file + ".history.jsonl", flag);
     if (!h.ok()) return h.status().message();
     if (const Value* v = ctx.params.Opt("rollout")) now = v->as_int();

@@ -217,3 +217,37 @@ TEST_CASE("flag-update killed at each fsync and rename never loses the change fr
     }
   }
 }
+
+TEST_CASE("flag-update: a rollback never writes a history value outside 0 to 100",
+          "[steps][flag]") {
+  // breakI I27: 150, -5, "50" (as 0), null (as 0), 50.5 (as 50) and 2^64 (as INT64_MIN) were
+  // written as the rollout by a rollback.
+  for (const char* to : {"150", "-5", "\"50\"", "null", "50.5", "18446744073709551616"}) {
+    for (const char* kind : {"last_good", "previous"}) {
+      CAPTURE(to, kind);
+      std::string dir = TempDir();
+      WriteFile(dir, "flags.json", kFlags);
+      std::string key = std::string(kind) == "previous" ? "from" : "to";
+      std::string entry =
+          "{\"at\":\"2026-12-01T10:00:00.000Z\",\"flag\":\"flag.analyticsIngest\","
+          "\"from\":" +
+          std::string(key == "from" ? to : "10") +
+          ",\"good\":true,\"run_id\":"
+          "\"x\",\"step\":\"s\",\"to\":" +
+          std::string(key == "to" ? to : "100") + "}\n";
+      WriteFile(dir, "flags.json.history.jsonl", entry);
+      Command c = Flag(dir, std::string(", rollback: ") + kind);
+      INFO(c.err);
+      CHECK(c.exit_code == 1);
+      CHECK_THAT(c.err, Catch::Contains("flags.json.history.jsonl line 1: '" + key +
+                                        "' is not a rollout from 0 to 100"));
+      CHECK(Cat(dir + "/flags.json") == kFlags);
+    }
+  }
+  // The file's own value too: 2^64 and 40.7 were read as INT64_MIN and 40.
+  std::string dir = TempDir();
+  WriteFile(dir, "flags.json", "{\"flags\": {\"flag.analyticsIngest\": {\"rollout\": 40.7}}}\n");
+  Command c = Flag(dir, ", rollout: 5");
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("has a rollout of 40.7, not a whole number from 0 to 100"));
+}

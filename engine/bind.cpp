@@ -1,12 +1,13 @@
 // Binding the run's inputs: params from --set, secrets from the environment or files.
+#include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <random>
 #include <sstream>
 
 #include "engine/executor.h"
 #include "engine/plugin/check_value.h"
 #include "engine/run_scope.h"
+#include "engine/util/input_file.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -54,6 +55,28 @@ Status CheckSecretLength(const SecretDecl& s, const std::string& value) {
 
 }  // namespace
 
+namespace {
+
+constexpr size_t kMaxSecretFile = 1u << 20;  // a key, a token, a password file: never more
+
+Result<std::string> ReadSecretFile(const SecretDecl& s) {
+  // A regular file only (a FIFO would block the run before its first step, SIGTERM
+  // included), and at most 1 MiB (/dev/zero took all memory; breakI I20).
+  auto in = OpenInputStream(s.file);
+  if (!in.ok()) return Status::Error("secret '" + s.name + "': " + in.status().message());
+  std::string value(kMaxSecretFile + 1, '\0');
+  size_t n = std::fread(value.data(), 1, value.size(), in.value());
+  bool failed = std::ferror(in.value()) != 0;
+  std::fclose(in.value());
+  if (failed) return Status::Error("secret '" + s.name + "': cannot read " + s.file);
+  if (n > kMaxSecretFile)
+    return Status::Error("secret '" + s.name + "': " + s.file + " is larger than 1 MiB");
+  value.resize(n);
+  return value;
+}
+
+}  // namespace
+
 Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders) {
   Value::Map out;
   for (const SecretDecl& s : rb.secrets) {
@@ -72,11 +95,9 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
       out[s.name] = Value(it->second);
       continue;
     }
-    std::ifstream in(s.file, std::ios::binary);
-    if (!in) return Status::Error("secret '" + s.name + "': cannot read " + s.file);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string value = buffer.str();
+    auto read = ReadSecretFile(s);
+    if (!read.ok()) return read.status();
+    std::string value = std::move(read).value();
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     Status length = CheckSecretLength(s, value);
     if (!length.ok()) return length;

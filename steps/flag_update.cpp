@@ -211,6 +211,10 @@ class FlagUpdate final : public StepType {
     std::string flag = ctx.params.Str("flag");
     std::vector<std::string> path{flag, "rollout"};
     const Value* f = doc.value().Find(flag);
+    const Value* nested = doc.value().Find("flags");
+    if (f != nullptr && nested && nested->is_map() && nested->Find(flag))  // breakI I33
+      return "flag '" + flag + "' is in " + file + " twice, at the top level and under " +
+             "\"flags\": which one the application reads is unknown; keep one";
     if (f == nullptr && doc.value().Find("flags") && doc.value().Find("flags")->is_map()) {
       f = doc.value().Find("flags")->Find(flag);
       path.insert(path.begin(), "flags");

@@ -3,7 +3,9 @@
 // set, and one entry per file appended to the day's inventory.
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -14,6 +16,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/inventory.h"
+#include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
 
@@ -69,17 +72,33 @@ struct FileResult {
 
 using Sums = std::map<std::string, std::string>;  // name as listed -> sha256
 
+// A sha256 as given (sha256sum accepts either case): lower case, or "" when it is not 64
+// hex digits.
+std::string Sha256Text(std::string hex) {
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return "";
+  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return hex;
+}
+
+// The lines `sha256sum -c` reads ("<64 hex> <' '|'*'><name>"); others are skipped as it
+// skips them. A name listed twice is refused naming both lines (breakI I31: the last line
+// decided, where sha256sum checks every line and fails on the wrong one).
 Result<Sums> ReadSums(const std::string& path) {
   auto text = ReadWholeFile(path);
   if (!text.ok()) return text.status();
   Sums sums;
+  std::map<std::string, int> first_line;
   std::istringstream in(text.value());
   std::string line;
-  while (std::getline(in, line)) {
-    if (line.size() < 66 || line[64] != ' ') continue;
-    std::string name = line.substr(66);
-    if (line[65] != ' ' && line[65] != '*') continue;
-    sums[name] = line.substr(0, 64);
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.size() < 66 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) continue;
+    std::string name = line.substr(66), sha = Sha256Text(line.substr(0, 64));
+    if (sha.empty()) continue;
+    if (auto [at, fresh] = first_line.emplace(name, n); !fresh)
+      return Status::Error(path + " lists '" + Printable(name) + "' twice (lines " +
+                           std::to_string(at->second) + " and " + std::to_string(n) + ")");
+    sums[name] = sha;
   }
   return sums;
 }
@@ -210,7 +229,7 @@ class Hash final : public StepType {
       if (mode == "meta") VerifyMeta(f, keyed);
       if (mode == "sums") VerifySums(f, sums);
       if (const Value* e = p.Opt("expected"); e && f.problem.empty()) {
-        f.verified = e->ToText() == f.sha256;
+        f.verified = Sha256Text(e->ToText()) == f.sha256;
         if (!f.verified)
           f.problem = "sha256 mismatch for " + f.path + ": expected " + e->ToText() + ", actual " +
                       f.sha256;

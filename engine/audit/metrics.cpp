@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "engine/util/own_file.h"
+
 namespace runbook {
 namespace {
 
@@ -67,6 +69,7 @@ std::string MetricsText(const Runbook& rb, const RunResult& r, int64_t finished_
 }
 
 Status WriteMetricsFile(const std::string& path, const std::string& text) {
+  if (Status own = CheckOwnFile(path); !own.ok()) return own;  // breakI I21: never a link
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::FromErrno("cannot write " + tmp, errno);

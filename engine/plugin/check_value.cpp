@@ -216,8 +216,8 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
     case ParamType::kNumber: {
       char* end = nullptr;
       double d = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0') {
-        error = "expected a number, found " + Quote(text);
+      if (text.empty() || *end != '\0' || !std::isfinite(d)) {  // nan, inf, 1e400 (breakI I13)
+        error = "expected a finite number, found " + Quote(text);
         return Value();
       }
       parsed = Value(d);

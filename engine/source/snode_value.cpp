@@ -1,6 +1,7 @@
 #include "engine/source/snode_value.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 
@@ -52,7 +53,11 @@ Value ScalarValue(const SNode& n) {
   const std::string& s = n.text;
   if (s == "true" || s == "false") return Value::Written(Value(s == "true"), s);
   if (auto i = Integer(s)) return Value::Written(Value(*i), s);
-  if (IsFloat(s)) return Value::Written(Value(std::strtod(s.c_str(), nullptr)), s);
+  if (IsFloat(s)) {  // one that overflows (1e400) stays text: never an infinite number that
+                     // JSON would carry as null (breakI I13); a typed check then names it
+    double d = std::strtod(s.c_str(), nullptr);
+    if (std::isfinite(d)) return Value::Written(Value(d), s);
+  }
   return Value(s);
 }
 

@@ -251,3 +251,19 @@ TEST_CASE("flag-update: a rollback never writes a history value outside 0 to 100
   CHECK(c.exit_code == 1);
   CHECK_THAT(c.err, Catch::Contains("has a rollout of 40.7, not a whole number from 0 to 100"));
 }
+
+TEST_CASE("flag-update: a flag both at the top level and under flags is refused", "[steps][flag]") {
+  // breakI I33: the top-level copy was edited; a reader of flags.<name> kept the old value.
+  for (const char* doc :
+       {"{\"flag.analyticsIngest\": {\"rollout\": 50}, \"flags\": {\"flag.analyticsIngest\": "
+        "{\"rollout\": 5}}}\n",
+        "{\"flags\": {\"flag.analyticsIngest\": {\"rollout\": 5}}, \"flag.analyticsIngest\": "
+        "{\"rollout\": 50}}\n"}) {
+    std::string dir = TempDir();
+    WriteFile(dir, "flags.json", doc);
+    Command c = Flag(dir, ", rollout: 9");
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("is in flags.json twice, at the top level and under"));
+    CHECK(Cat(dir + "/flags.json") == doc);
+  }
+}

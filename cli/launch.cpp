@@ -13,6 +13,8 @@
 #include "engine/audit/metrics.h"
 #include "engine/graph.h"
 #include "engine/process_runner.h"
+#include "engine/process_tree.h"
+#include "engine/redact.h"
 #include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
 
@@ -95,6 +97,14 @@ void AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
   }
 }
 
+// After a run: descendants of its steps that escaped every tracking (reparented to runbook,
+// no tracking id left in their environment) are ended, so the run leaves no process behind.
+// Their command lines are masked with the run's secrets.
+void EndLeftBehind(const Redactor& redactor) {
+  for (const std::string& line : EndAdopted(Millis(2000), MaskerOf(redactor)))
+    std::cerr << "runbook: ended " << line << ", left behind by the run\n";
+}
+
 }  // namespace
 
 Status SignHead(AuditStore& store, const std::string& key_path) {
@@ -112,6 +122,16 @@ Status SignHead(AuditStore& store, const std::string& key_path) {
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
   std::map<std::string, std::string> inputs;
   if (!ParseInputs(o.inputs, inputs)) return kExitInvalid;
+  EnvMap env = CurrentEnvironment();
+  if (!options.secrets) {  // resume resolved them already
+    auto secrets = ResolveSecrets(rb, env, options.dry_run);
+    if (!secrets.ok()) {
+      std::cerr << "runbook: error: " << secrets.status().message() << "\n";
+      return kExitEnvironment;
+    }
+    options.secrets = std::move(secrets).value();
+  }
+  Redactor redactor = RunRedactor(*options.secrets, env);
   Graph graph = BuildGraph(rb);
   SystemClock clock;
   CancelToken cancel;
@@ -137,7 +157,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   Display display(live, UseColor(STDERR_FILENO));
   CliApprover approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
   PosixProcessRunner processes;
-  RunServices services{processes, clock, display, cancel, &approver, CurrentEnvironment()};
+  RunServices services{processes, clock, display, cancel, &approver, env};
   std::unique_ptr<AuditJournal> journal;
   if (store) {
     journal = std::make_unique<AuditJournal>(*store, context);
@@ -145,6 +165,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   }
   options.max_parallel = o.max_parallel;
   auto result = Execute(rb, graph, options, services);
+  EndLeftBehind(redactor);
   if (store && !context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
   if (!result.ok()) {
     std::cerr << "runbook: error: " << result.status().message() << "\n";

@@ -4,6 +4,7 @@
 
 #include "engine/attempt_stop.h"
 #include "engine/plugin/check_value.h"
+#include "engine/process_tree.h"
 
 namespace runbook {
 
@@ -97,9 +98,7 @@ class NotingRunner final : public ProcessRunner {
 
   ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override {
     ProcessRequest masked = request;
-    masked.redact = [this](std::string text, unsigned edges) {
-      return redactor_.ApplyCut(std::move(text), edges);
-    };
+    masked.redact = MaskerOf(redactor_);
     ProcessResult result = inner_.Run(masked, cancel);
     std::lock_guard<std::mutex> lock(mu_);
     for (const std::string& line : result.ended) {
@@ -117,7 +116,9 @@ class NotingRunner final : public ProcessRunner {
   }
   std::unique_ptr<BackgroundProcess> Start(const BackgroundRequest& request,
                                            std::string& error) override {
-    return inner_.Start(request, error);
+    BackgroundRequest masked = request;
+    masked.redact = MaskerOf(redactor_);  // the run's: it outlives the service, not this
+    return inner_.Start(masked, error);
   }
   std::vector<std::string> Take() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -27,8 +27,11 @@ namespace {
 
 class PosixBackgroundProcess final : public BackgroundProcess {
  public:
-  PosixBackgroundProcess(pid_t pid, std::string tracking_id)
-      : pid_(pid), pidfd_(PidfdOpen(pid)), tracking_id_(std::move(tracking_id)) {}
+  PosixBackgroundProcess(pid_t pid, std::string tracking_id, Masker mask)
+      : pid_(pid),
+        pidfd_(PidfdOpen(pid)),
+        tracking_id_(std::move(tracking_id)),
+        mask_(std::move(mask)) {}
   ~PosixBackgroundProcess() override { Stop(Millis(0)); }
 
   int pid() const override { return pid_; }
@@ -43,7 +46,7 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   std::string Stop(Millis grace) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::string how = StopGroup(grace);
-    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace))
+    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace, mask_))
       how += "; ended " + line + ", which had left the service's process group";
     return how;
   }
@@ -107,6 +110,7 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   pid_t pid_;
   int pidfd_;
   std::string tracking_id_;  // in the environment of the service and its descendants
+  Masker mask_;              // for the command lines of what Stop ends
   bool leader_exited_ = false;
   bool stopped_ = false;
   bool released_ = false;  // the group has been killed and the leader reaped
@@ -140,7 +144,7 @@ std::unique_ptr<BackgroundProcess> PosixProcessRunner::Start(const BackgroundReq
   pid_t pid = SpawnTiedToParent({exe, req.argv, req.cwd, env, fd, fd}, error);
   close(fd);
   if (pid < 0) return nullptr;
-  return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id));
+  return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id), req.redact);
 }
 
 }  // namespace runbook

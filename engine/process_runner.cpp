@@ -133,7 +133,7 @@ class Supervisor {
     else
       result_.term_signal = info.si_status;
     // Anything the leader left in its group goes too, named first; its pipes then close.
-    if (!termed_) result_.left_in_group = GroupMembers(pid_, pid_);
+    if (!termed_) result_.left_in_group = GroupMembers(pid_, pid_, req_.redact);
     Terminate(false);
     if (!give_up_at_) give_up_at_ = Clock::Mono::clock::now() + kDrainGrace;
   }
@@ -144,7 +144,8 @@ class Supervisor {
   void EndDescendants() {
     Millis grace = forced_ ? Millis(0) : req_.grace;
     const CancelToken& cancel = cancel_;
-    result_.ended = EndTracked(tracking_id_, pid_, pid_, grace, [&] { return cancel.forced(); });
+    result_.ended =
+        EndTracked(tracking_id_, pid_, pid_, grace, req_.redact, [&] { return cancel.forced(); });
   }
 
   void OnCancel() {

@@ -275,7 +275,7 @@ class Loop {
     in.env["RUNBOOK_RUN_ID"] = opt_.run_id;
     in.env["RUNBOOK_STEP_ID"] = step.id;
     scope_.SetStep(i, &step_env);
-    in.params = ResolveParams(step, scope_, in.resolve_error);
+    in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_);
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())

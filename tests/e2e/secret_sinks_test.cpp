@@ -318,3 +318,30 @@ TEST_CASE("a secret's HTML and XML escaped forms are masked (breakI I16)",
   CHECK(run.err.find("html: ***") != std::string::npos);
   CHECK(run.err.find("mixed: ***") != std::string::npos);
 }
+
+// The kind of I1 in a parameter's error: the value is quoted cut to 40 bytes; a secret across
+// that cut was left with its first bytes. Variant: an enum parameter.
+TEST_CASE("a parameter error quotes a value holding a secret masked before it is cut",
+          "[e2e][secrets][sinks]") {
+  std::string dir = TempDir(), db = dir + "/p.db";
+  std::string steps;
+  for (int pad : {30, 32, 34, 36}) {
+    std::string a(static_cast<size_t>(pad), 'A'), n = std::to_string(pad);
+    steps += "  - {id: d" + n +
+             ", uses: service, continue_on_error: true, with: {run: [sleep, '5'], "
+             "ready_timeout: \"${{ format('" +
+             a + "{0}', secrets.tok) }}\"}}\n";
+    steps += "  - {id: e" + n +
+             ", uses: hash, continue_on_error: true, with: {files: [x], verify: \"${{ "
+             "format('" +
+             a + "{0}', secrets.tok) }}\"}}\n";
+  }
+  WriteFile(dir, "p.yaml", "version: 1\nname: p\nsecrets:\n  tok: {env: MYTOK}\nsteps:\n" + steps);
+  Command run = Shell("cd " + dir + " && MYTOK=" + kProcSecret + " " + Binary() +
+                      " run p.yaml --audit-db " + db);
+  CHECK(run.err.find("invalid duration 'AAAAAAAAAA") != std::string::npos);
+  CHECK(run.err.find("invalid value 'AAAAAAAAAA") != std::string::npos);
+  CheckNoPiece("console", run.err, kProcSecret);
+  for (const auto& [sink, text] : StoreSinks(db, LastRunId(db)))
+    CheckNoPiece(sink, text, kProcSecret);
+}

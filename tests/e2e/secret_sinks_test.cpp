@@ -190,8 +190,11 @@ TEST_CASE(
     CHECK(run.err.find(said) != std::string::npos);
     CHECK(run.err.find("***") != std::string::npos);
     CheckNoPiece("console", run.err, kProcSecret);
-    for (const auto& [sink, text] : StoreSinks(db, LastRunId(db)))
+    for (const auto& [sink, text] : StoreSinks(db, LastRunId(db))) {
       CheckNoPiece(sink, text, kProcSecret);
+      if (sink == "show")  // each line says once where the process was
+        CHECK(text.find("process group, which had left") == std::string::npos);
+    }
   }
 }
 

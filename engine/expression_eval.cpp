@@ -274,8 +274,10 @@ class Evaluator {
     if (b.is_list() && key.is_number()) {
       double d = key.as_double();
       if (!(d >= 0 && d < static_cast<double>(b.as_list().size()))) {
-        return Status::Error("index " + key.ToText() + " is out of range in '" + ExprToString(e) +
-                             "'");
+        bool literal = e.kids[1]->kind == Expr::Kind::kLiteral;  // else it may be a secret's
+        return Status::Error("index " + (literal ? key.ToText() + " " : "") +
+                             "is out of range in '" + ExprToString(e) + "' (" +
+                             std::to_string(b.as_list().size()) + " items)");
       }
       return b.as_list()[static_cast<size_t>(d)];
     }

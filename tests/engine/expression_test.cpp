@@ -129,4 +129,9 @@ TEST_CASE("expression errors name the place of a bad piece, not the piece", "[ex
   std::string keyed = EvalError("fromJSON('{}')[fromJSON('{\"k\": \"Pq8Lm\"}').k]");
   CHECK(keyed == "'fromJSON('{}')' has no key named by 'fromJSON('{\"k\": \"Pq8Lm\"}').k'");
   CHECK(EvalError("fromJSON('{}')['lit']") == "'fromJSON('{}')' has no key 'lit'");
+  // An index computed from a value is not quoted either; a literal one is.
+  CHECK(EvalError("fromJSON('[1]')[fromJSON('{\"pin\": 48213}').pin]") ==
+        "index is out of range in 'fromJSON('[1]')[fromJSON('{\"pin\": 48213}').pin]' (1 items)");
+  CHECK(EvalError("fromJSON('[1]')[3]") ==
+        "index 3 is out of range in 'fromJSON('[1]')[3]' (1 items)");
 }

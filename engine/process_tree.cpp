@@ -343,7 +343,12 @@ std::string ProcessName(const TrackedProcess& p, const Masker& mask) {
     else
       shown += c;
   }
-  if (p.command_cut || shown.size() > kCommandShown) shown = shown.substr(0, kCommandShown) + "...";
+  if (p.command_cut || shown.size() > kCommandShown) {
+    size_t cut = std::min(kCommandShown, shown.size());
+    while (cut > 0 && cut < shown.size() && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 sequence
+    shown = shown.substr(0, cut) + "...";
+  }
   return "process " + std::to_string(p.pid) + " (" + shown + ")";
 }
 

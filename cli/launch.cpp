@@ -84,6 +84,28 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
   }
 }
 
+// Opens the audit store into `store` and takes the runbook's lock (into context.lock). A dry
+// run changes nothing and is not evidence: not recorded, `store` stays null. Returns kExitOk
+// or the exit code to stop with.
+int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
+               RunContext& context, const CancelToken& cancel, std::unique_ptr<AuditStore>& store) {
+  if (options.dry_run) return kExitOk;
+  store = OpenAuditForCommand(o.audit_db);
+  if (!store) return kExitEnvironment;
+  auto lock = ResolveLock(rb, options.params);
+  if (!lock.ok()) {
+    std::cerr << "runbook: error: " << lock.status().message() << "\n";
+    return kExitInvalid;
+  }
+  context.lock = lock.value();
+  if (!context.lock.empty() &&
+      !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
+    // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
+    return cancel.cancelled() ? 128 + cancel.signal_number() : kExitEnvironment;
+  }
+  return kExitOk;
+}
+
 void AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
               const RunResult& result) {
   if (!o.sign_key.empty()) {
@@ -107,6 +129,17 @@ void EndLeftBehind(const Redactor& redactor) {
 
 }  // namespace
 
+bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, RunOptions& options) {
+  if (options.secrets) return true;
+  auto secrets = ResolveSecrets(rb, env, options.dry_run);
+  if (!secrets.ok()) {
+    std::cerr << "runbook: error: " << secrets.status().message() << "\n";
+    return false;
+  }
+  options.secrets = std::move(secrets).value();
+  return true;
+}
+
 Status SignHead(AuditStore& store, const std::string& key_path) {
   auto tip = store.Tip();
   if (!tip.ok()) return tip.status();
@@ -123,35 +156,14 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   std::map<std::string, std::string> inputs;
   if (!ParseInputs(o.inputs, inputs)) return kExitInvalid;
   EnvMap env = CurrentEnvironment();
-  if (!options.secrets) {  // resume resolved them already
-    auto secrets = ResolveSecrets(rb, env, options.dry_run);
-    if (!secrets.ok()) {
-      std::cerr << "runbook: error: " << secrets.status().message() << "\n";
-      return kExitEnvironment;
-    }
-    options.secrets = std::move(secrets).value();
-  }
+  if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
   Redactor redactor = RunRedactor(*options.secrets, env);
   Graph graph = BuildGraph(rb);
   SystemClock clock;
   CancelToken cancel;
   InstallSignals(cancel);
   std::unique_ptr<AuditStore> store;
-  if (!options.dry_run) {  // a dry run changes nothing and is not evidence: not recorded
-    store = OpenAuditForCommand(o.audit_db);
-    if (!store) return kExitEnvironment;
-    auto lock = ResolveLock(rb, options.params);
-    if (!lock.ok()) {
-      std::cerr << "runbook: error: " << lock.status().message() << "\n";
-      return kExitInvalid;
-    }
-    context.lock = lock.value();
-    if (!context.lock.empty() &&
-        !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
-      // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
-      return cancel.cancelled() ? 128 + cancel.signal_number() : kExitEnvironment;
-    }
-  }
+  if (int code = OpenLocked(o, rb, options, context, cancel, store); code != kExitOk) return code;
   const char* term = std::getenv("TERM");
   bool live = isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
   Display display(live, UseColor(STDERR_FILENO));

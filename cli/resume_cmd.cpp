@@ -115,15 +115,10 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   RunOptions options;
   if (!PriorSteps(record, *rb, o.yes, options.prior)) return kExitInvalid;
   EnvMap env = CurrentEnvironment();
-  auto secrets = ResolveSecrets(*rb, env, false);  // once: the run gets the same values
-  if (!secrets.ok()) {
-    std::cerr << "runbook: error: " << secrets.status().message() << "\n";
-    return kExitEnvironment;
-  }
+  if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;
   std::vector<std::string> ended;
-  if (!NoLeftovers(record, o.end_leftovers, RunRedactor(secrets.value(), env), ended))
+  if (!NoLeftovers(record, o.end_leftovers, RunRedactor(*options.secrets, env), ended))
     return kExitEnvironment;
-  options.secrets = std::move(secrets).value();
   std::string incident = IncidentStart(record, *rb);
   if (auto start = ParseUtc(incident)) {
     options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);

@@ -50,8 +50,12 @@ void PrintAttempt(const AttemptView& a) {
   if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
   std::cout << "\n";
   if (!a.error.empty()) std::cout << "      error: " << a.error << "\n";
-  for (const std::string& line : a.ended_processes)  // what runbook ended, success or not
-    std::cout << "      ended " << line << ", which had left the step's process group\n";
+  for (const std::string& line : a.ended_processes) {  // what runbook ended, success or not
+    // A process left in the step's own group is recorded saying so (breakI I1's side note).
+    bool said = line.find("process group") != std::string::npos;
+    std::cout << "      ended " << line << (said ? "" : ", which had left the step's process group")
+              << "\n";
+  }
   if (a.status.empty() || a.status == "success") return;
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
   const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;

@@ -13,6 +13,8 @@
 #include "engine/audit/metrics.h"
 #include "engine/graph.h"
 #include "engine/process_runner.h"
+#include "engine/process_tree.h"
+#include "engine/redact.h"
 #include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
 
@@ -91,6 +93,28 @@ Status UsableSignKey(const std::string& key) {
   return Ed25519Sign(key, "runbook: a trial of --sign-key").status();
 }
 
+// Opens the audit store into `store` and takes the runbook's lock (into context.lock). A dry
+// run changes nothing and is not evidence: not recorded, `store` stays null. Returns kExitOk
+// or the exit code to stop with.
+int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
+               RunContext& context, const CancelToken& cancel, std::unique_ptr<AuditStore>& store) {
+  if (options.dry_run) return kExitOk;
+  store = OpenAuditForCommand(o.audit_db);
+  if (!store) return kExitEnvironment;
+  auto lock = ResolveLock(rb, options.params);
+  if (!lock.ok()) {
+    std::cerr << "runbook: error: " << lock.status().message() << "\n";
+    return kExitInvalid;
+  }
+  context.lock = lock.value();
+  if (!context.lock.empty() &&
+      !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
+    // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
+    return cancel.cancelled() ? 128 + cancel.signal_number() : kExitEnvironment;
+  }
+  return kExitOk;
+}
+
 // False when the head could not be signed: the run's store is then not what was asked.
 bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
               const RunResult& result) {
@@ -108,7 +132,26 @@ bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
   return signed_ok;
 }
 
+// After a run: descendants of its steps that escaped every tracking (reparented to runbook,
+// no tracking id left in their environment) are ended, so the run leaves no process behind.
+// Their command lines are masked with the run's secrets.
+void EndLeftBehind(const Redactor& redactor) {
+  for (const std::string& line : EndAdopted(Millis(2000), MaskerOf(redactor)))
+    std::cerr << "runbook: ended " << line << ", left behind by the run\n";
+}
+
 }  // namespace
+
+bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, RunOptions& options) {
+  if (options.secrets) return true;
+  auto secrets = ResolveSecrets(rb, env, options.dry_run);
+  if (!secrets.ok()) {
+    std::cerr << "runbook: error: " << secrets.status().message() << "\n";
+    return false;
+  }
+  options.secrets = std::move(secrets).value();
+  return true;
+}
 
 Status SignHead(AuditStore& store, const std::string& key_path) {
   auto tip = store.Tip();
@@ -125,6 +168,9 @@ Status SignHead(AuditStore& store, const std::string& key_path) {
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
   std::map<std::string, std::string> inputs;
   if (!ParseInputs(o.inputs, inputs)) return kExitInvalid;
+  EnvMap env = CurrentEnvironment();
+  if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
+  Redactor redactor = RunRedactor(*options.secrets, env);
   Graph graph = BuildGraph(rb);
   SystemClock clock;
   CancelToken cancel;
@@ -134,27 +180,13 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: --sign-key: " << key.message() << "; nothing was run\n";
     return kExitInvalid;
   }
-  if (!options.dry_run) {  // a dry run changes nothing and is not evidence: not recorded
-    store = OpenAuditForCommand(o.audit_db);
-    if (!store) return kExitEnvironment;
-    auto lock = ResolveLock(rb, options.params);
-    if (!lock.ok()) {
-      std::cerr << "runbook: error: " << lock.status().message() << "\n";
-      return kExitInvalid;
-    }
-    context.lock = lock.value();
-    if (!context.lock.empty() &&
-        !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
-      // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
-      return cancel.cancelled() ? 128 + cancel.signal_number() : kExitEnvironment;
-    }
-  }
+  if (int code = OpenLocked(o, rb, options, context, cancel, store); code != kExitOk) return code;
   const char* term = std::getenv("TERM");
   bool live = isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
   Display display(live, UseColor(STDERR_FILENO));
   CliApprover approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
   PosixProcessRunner processes;
-  RunServices services{processes, clock, display, cancel, &approver, CurrentEnvironment()};
+  RunServices services{processes, clock, display, cancel, &approver, env};
   std::unique_ptr<AuditJournal> journal;
   if (store) {
     journal = std::make_unique<AuditJournal>(*store, context);
@@ -162,6 +194,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   }
   options.max_parallel = o.max_parallel;
   auto result = Execute(rb, graph, options, services);
+  EndLeftBehind(redactor);
   if (store && !context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
   if (!result.ok()) {
     std::cerr << "runbook: error: " << result.status().message() << "\n";

@@ -11,6 +11,11 @@ namespace runbook {
 // Runs `rb` with `options` (run_id and params set). Returns the exit code.
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context);
 
+// Reads the runbook's secrets into options.secrets unless they are there already (resume reads
+// them first, to mask its own lines; a secret is read once per run: its file may be a pipe).
+// False, with the error printed, when one cannot be read.
+bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, RunOptions& options);
+
 // Signs the store's current chain head with an Ed25519 key; prints what it signed.
 Status SignHead(AuditStore& store, const std::string& key_path);
 

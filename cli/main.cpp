@@ -21,14 +21,6 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
   cmd->add_flag("--wait", o.wait_lock, "wait for the runbook's lock instead of failing");
 }
 
-// After a run: descendants of its steps that escaped every tracking (reparented to runbook,
-// no tracking id left in their environment) are ended, so the run leaves no process behind.
-int EndLeftovers(int code) {
-  for (const std::string& line : runbook::EndAdopted(runbook::Millis(2000)))
-    std::cerr << "runbook: ended " << line << ", left behind by the run\n";
-  return code;
-}
-
 int Main(int argc, char** argv) {
   using namespace runbook;
   // Before anything: past a file-size limit (ulimit -f) a write then fails with EFBIG and
@@ -145,8 +137,8 @@ int Main(int argc, char** argv) {
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);
-  if (r->parsed()) return EndLeftovers(CmdRun(registry, run));
-  if (re->parsed()) return EndLeftovers(CmdResume(registry, resume));
+  if (r->parsed()) return CmdRun(registry, run);  // Launch ends what a run left behind
+  if (re->parsed()) return CmdResume(registry, resume);
   if (h->parsed()) return CmdHistory(hist);
   if (sh->parsed()) return CmdShow(show);
   if (rp->parsed()) return CmdReport(report);

@@ -8,7 +8,9 @@
 #include "cli/launch.h"
 #include "cli/load.h"
 #include "engine/audit/run_record.h"
+#include "engine/process_runner.h"
 #include "engine/process_tree.h"
+#include "engine/redact.h"
 #include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
 
@@ -82,20 +84,22 @@ constexpr Millis kLeftoverGrace{10000};
 // Processes the interrupted run's steps left running when runbook was killed under them
 // (breakG #11): a resume never runs a step beside its own earlier copy. Without `end` they
 // are named and the resume stops; with it they are ended first and recorded in `ended`.
-bool NoLeftovers(const RunRecord& r, bool end, std::vector<std::string>& ended) {
+// Their command lines are masked with `redactor` (the run's secrets) before anything is shown.
+bool NoLeftovers(const RunRecord& r, bool end, const Redactor& redactor,
+                 std::vector<std::string>& ended) {
   std::string prefix = r.Text("tracking_prefix");
   std::vector<TrackedProcess> found = FindLeftovers(prefix);
   for (TrackedProcess& p : found) close(p.pidfd);
   if (found.empty()) return true;
   if (end) {
-    ended = EndLeftovers(prefix, kLeftoverGrace);
+    ended = EndLeftovers(prefix, kLeftoverGrace, MaskerOf(redactor));
     for (const std::string& line : ended) std::cerr << "runbook: ended leftover " << line << "\n";
     return true;
   }
   std::cerr << "runbook: error: run " << r.run_id << " left " << found.size()
             << " process(es) running when it was interrupted:\n";
   for (const TrackedProcess& p : found)
-    std::cerr << "  process " << p.pid << " (" << p.command << ")\n";
+    std::cerr << "  " << ProcessName(p, MaskerOf(redactor)) << "\n";
   std::cerr << "wait for them to end, or resume with --end-leftovers to end them first\n";
   return false;
 }
@@ -133,8 +137,11 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;
   RunOptions options;
   if (!PriorSteps(record, *rb, o.yes, options.prior)) return kExitInvalid;
+  EnvMap env = CurrentEnvironment();
+  if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;
   std::vector<std::string> ended;
-  if (!NoLeftovers(record, o.end_leftovers, ended)) return kExitEnvironment;
+  if (!NoLeftovers(record, o.end_leftovers, RunRedactor(*options.secrets, env), ended))
+    return kExitEnvironment;
   std::string incident = IncidentStart(record, *rb);
   if (auto start = ParseUtc(incident)) {
     options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);

@@ -4,6 +4,7 @@
 
 #include "engine/attempt_stop.h"
 #include "engine/plugin/check_value.h"
+#include "engine/process_tree.h"
 
 namespace runbook {
 
@@ -25,7 +26,24 @@ std::string CallStep(const StepDecl& step, const char* operation,
          ": " + what + " — please report";
 }
 
-Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error) {
+namespace {
+
+// What is wrong with `v`, as CheckValue says it. Its message quotes the value cut to 40
+// bytes: a value that holds a secret is checked again masked, so the quote is masked first
+// and cut after (no piece of a secret beside the cut, breakI I1).
+std::string Problem(const ParamSpec& spec, const Value& v, const Redactor* redactor) {
+  std::string problem = CheckValue(spec, v);
+  if (problem.empty() || redactor == nullptr) return problem;
+  Value masked = redactor->Apply(v);
+  if (masked == v) return problem;
+  std::string shown = CheckValue(spec, masked);
+  return shown.empty() ? "its value (which holds a secret, not shown) is not valid" : shown;
+}
+
+}  // namespace
+
+Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
+                    const Redactor* redactor) {
   auto resolved = ResolveTree(step.with, scope);
   if (!resolved.ok()) {
     error = resolved.status().message();
@@ -43,7 +61,7 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
         params.erase(it);
       continue;
     }
-    std::string problem = CheckValue(spec, it->second);
+    std::string problem = Problem(spec, it->second, redactor);
     if (!problem.empty()) {
       error = "parameter '" + spec.name + "': " + problem;
       return Value();
@@ -97,9 +115,7 @@ class NotingRunner final : public ProcessRunner {
 
   ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override {
     ProcessRequest masked = request;
-    masked.redact = [this](std::string text, unsigned edges) {
-      return redactor_.ApplyCut(std::move(text), edges);
-    };
+    masked.redact = MaskerOf(redactor_);
     ProcessResult result = inner_.Run(masked, cancel);
     std::lock_guard<std::mutex> lock(mu_);
     for (const std::string& line : result.ended) {
@@ -117,7 +133,9 @@ class NotingRunner final : public ProcessRunner {
   }
   std::unique_ptr<BackgroundProcess> Start(const BackgroundRequest& request,
                                            std::string& error) override {
-    return inner_.Start(request, error);
+    BackgroundRequest masked = request;
+    masked.redact = MaskerOf(redactor_);  // the run's: it outlives the service, not this
+    return inner_.Start(masked, error);
   }
   std::vector<std::string> Take() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -49,7 +49,9 @@ AttemptResult RunAttempt(AttemptInput& in);
 std::string CallStep(const StepDecl& step, const char* operation,
                      const std::function<void()>& call);
 
-// The step's `with` evaluated, defaults applied, every value checked against the spec.
-Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error);
+// The step's `with` evaluated, defaults applied, every value checked against the spec. A
+// value in `error` is quoted masked by `redactor` (when given) before it is cut.
+Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
+                    const Redactor* redactor = nullptr);
 
 }  // namespace runbook

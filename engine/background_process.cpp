@@ -28,10 +28,12 @@ namespace {
 
 class PosixBackgroundProcess final : public BackgroundProcess {
  public:
-  PosixBackgroundProcess(pid_t pid, std::string tracking_id, std::unique_ptr<StepCgroup> cgroup)
+  PosixBackgroundProcess(pid_t pid, std::string tracking_id, Masker mask,
+                         std::unique_ptr<StepCgroup> cgroup)
       : pid_(pid),
         pidfd_(PidfdOpen(pid)),
         tracking_id_(std::move(tracking_id)),
+        mask_(std::move(mask)),
         cgroup_(std::move(cgroup)) {}
   ~PosixBackgroundProcess() override { Stop(Millis(0)); }
 
@@ -47,7 +49,8 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   std::string Stop(Millis grace) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::string how = StopGroup(grace);
-    for (const std::string& line : EndTracked(tracking_id_, pid_, pid_, grace, {}, cgroup_.get()))
+    for (const std::string& line :
+         EndTracked(tracking_id_, pid_, pid_, grace, mask_, {}, cgroup_.get()))
       how += "; ended " + line + ", which had left the service's process group";
     return how;
   }
@@ -111,6 +114,7 @@ class PosixBackgroundProcess final : public BackgroundProcess {
   pid_t pid_;
   int pidfd_;
   std::string tracking_id_;             // in the environment of the service and its descendants
+  Masker mask_;                         // for the command lines of what Stop ends
   std::unique_ptr<StepCgroup> cgroup_;  // holding them all, where one could be made
   bool leader_exited_ = false;
   bool stopped_ = false;
@@ -147,7 +151,8 @@ std::unique_ptr<BackgroundProcess> PosixProcessRunner::Start(const BackgroundReq
       {exe, req.argv, req.cwd, env, fd, fd, cgroup ? cgroup->procs_fd() : -1}, error);
   close(fd);
   if (pid < 0) return nullptr;
-  return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id), std::move(cgroup));
+  return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id), req.redact,
+                                                  std::move(cgroup));
 }
 
 }  // namespace runbook

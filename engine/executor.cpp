@@ -26,8 +26,6 @@
 
 namespace runbook {
 
-Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders);
-
 namespace {
 
 class Loop {
@@ -66,15 +64,11 @@ class Loop {
     values_.params = opt_.params;
     values_.dry_run = opt_.dry_run;
     values_.started = svc_.clock.Now();
-    auto secrets = ResolveSecrets(rb_, svc_.base_env, opt_.dry_run);
+    auto secrets = opt_.secrets ? Result<Value::Map>(*opt_.secrets)
+                                : ResolveSecrets(rb_, svc_.base_env, opt_.dry_run);
     if (!secrets.ok()) return secrets.status();
     values_.secrets = secrets.value();
-    for (const auto& [name, v] : values_.secrets) {
-      if (v.is_string()) redactor_.Add(v.as_string());
-    }
-    for (const auto& [name, v] : svc_.base_env) {
-      if (IsCredentialName(name) && v.size() >= 8) redactor_.Add(v);
-    }
+    redactor_ = RunRedactor(values_.secrets, svc_.base_env);
     for (const auto& [key, node] : rb_.env) {
       auto v = ResolveTree(node, scope_);
       if (!v.ok()) return Status::Error("env " + key + ": " + v.status().message());
@@ -281,7 +275,7 @@ class Loop {
     in.env["RUNBOOK_RUN_ID"] = opt_.run_id;
     in.env["RUNBOOK_STEP_ID"] = step.id;
     scope_.SetStep(i, &step_env);
-    in.params = ResolveParams(step, scope_, in.resolve_error);
+    in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_);
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())
@@ -390,9 +384,10 @@ class Loop {
   void StopResources() {
     resources_.StopAll([this](int owner, const std::string& name, const std::string& how) {
       const StepDecl& step = *g_.nodes[owner].step;
+      std::string masked_name = redactor_.Apply(name), masked_how = redactor_.Apply(how);
       if (svc_.journal != nullptr && journal_status_.ok())
-        Journal(svc_.journal->ResourceStopped(step, name, how));
-      svc_.observer.ResourceStopped(step, name, how);
+        Journal(svc_.journal->ResourceStopped(step, masked_name, masked_how));
+      svc_.observer.ResourceStopped(step, masked_name, masked_how);
     });
   }
 

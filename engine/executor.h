@@ -42,6 +42,9 @@ struct RunOptions {
   std::map<std::string, PriorStep> prior;
   std::optional<Millis> incident_elapsed;
   Millis prior_approval_wait{0};
+  // The secrets, when the caller resolved them already (ResolveSecrets) to mask what it
+  // prints itself with the same values; else Execute resolves them from base_env.
+  std::optional<Value::Map> secrets;
 };
 
 struct RunServices {
@@ -58,6 +61,11 @@ struct RunServices {
 // bad value, missing required) are usage errors: exit 2.
 Result<Value::Map> BindParams(const Runbook& rb,
                               const std::vector<std::pair<std::string, std::string>>& sets);
+
+// The runbook's secrets, read from `env` and their files (placeholders in a dry run). Errors:
+// a secret that is not set, cannot be read or is too short. Read once per run: a secret file
+// may be a pipe.
+Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders);
 
 // Runs the runbook. An environment failure (a secret that cannot be read) is a Status.
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,

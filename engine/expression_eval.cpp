@@ -59,6 +59,14 @@ Result<Value> Affix(const Args& a, bool start) {
   return Value(start ? StartsWith(s, p) : EndsWith(s, p));
 }
 
+// Errors in a format string name the place (the 1-based character position), never a piece
+// of the text: the format string may be a secret, and a piece of one is no form the redactor
+// knows (breakI I5).
+Status FormatError(const std::string& what, size_t at) {
+  return Status::Error("format: " + what + " at character " + std::to_string(at + 1) +
+                       " of the format string");
+}
+
 Result<Value> Format(const Args& a) {
   if (!a[0].is_string()) return TypeError("format", "a format string", a[0]);
   const std::string& f = a[0].as_string();
@@ -72,14 +80,16 @@ Result<Value> Format(const Args& a) {
       ++i;
     } else if (f[i] == '{') {
       size_t close = f.find('}', i);
-      if (close == std::string::npos) return Status::Error("format: unclosed '{'");
+      if (close == std::string::npos) return FormatError("unclosed '{'", i);
       std::string digits = f.substr(i + 1, close - i - 1);
       if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
           digits.size() > 3) {
-        return Status::Error("format: invalid placeholder '{" + digits + "}'");
+        return FormatError("invalid placeholder (expected {0} to {999}; {{ for a '{')", i);
       }
       size_t index = std::stoul(digits) + 1;
-      if (index >= a.size()) return Status::Error("format: no argument for '{" + digits + "}'");
+      if (index >= a.size())
+        return FormatError(
+            "placeholder with no argument (" + std::to_string(a.size() - 1) + " given)", i);
       out += a[index].ToText();
       if (out.size() > kMaxValueBytes) return TooLarge("format()");
       i = close;
@@ -240,6 +250,15 @@ class Evaluator {
  private:
   static Value UnknownOf(const Expr& e) { return Value::Unknown("${{ " + ExprToString(e) + " }}"); }
 
+  // The key an access names, as written: a key computed from a value is named by its
+  // expression, never quoted (it may be a piece of a secret).
+  static std::string KeyName(const Expr& e) {
+    if (e.kind == Expr::Kind::kMember) return "'" + e.text + "'";
+    const Expr& k = *e.kids[1];
+    if (k.kind == Expr::Kind::kLiteral) return "'" + k.literal.ToText() + "'";
+    return "named by '" + ExprToString(k) + "'";
+  }
+
   Result<Value> Access(const Expr& e) {
     if (auto path = ExprPath(e)) return scope_.Lookup(*path);
     auto base = Eval(*e.kids[0]);
@@ -255,13 +274,15 @@ class Evaluator {
     if (b.is_list() && key.is_number()) {
       double d = key.as_double();
       if (!(d >= 0 && d < static_cast<double>(b.as_list().size()))) {
-        return Status::Error("index " + key.ToText() + " is out of range in '" + ExprToString(e) +
-                             "'");
+        bool literal = e.kids[1]->kind == Expr::Kind::kLiteral;  // else it may be a secret's
+        return Status::Error("index " + (literal ? key.ToText() + " " : "") +
+                             "is out of range in '" + ExprToString(e) + "' (" +
+                             std::to_string(b.as_list().size()) + " items)");
       }
       return b.as_list()[static_cast<size_t>(d)];
     }
     if (const Value* v = b.Find(key.ToText())) return *v;
-    return Status::Error("'" + ExprToString(*e.kids[0]) + "' has no key '" + key.ToText() + "'");
+    return Status::Error("'" + ExprToString(*e.kids[0]) + "' has no key " + KeyName(e));
   }
 
   Result<Value> Unary(const Expr& e) {

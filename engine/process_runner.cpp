@@ -135,7 +135,7 @@ class Supervisor {
     else
       result_.term_signal = info.si_status;
     // Anything the leader left in its group goes too, named first; its pipes then close.
-    if (!termed_) result_.left_in_group = GroupMembers(pid_, pid_);
+    if (!termed_) result_.left_in_group = GroupMembers(pid_, pid_, req_.redact);
     Terminate(false);
     if (!give_up_at_) give_up_at_ = Clock::Mono::clock::now() + kDrainGrace;
   }
@@ -147,7 +147,7 @@ class Supervisor {
     Millis grace = forced_ ? Millis(0) : req_.grace;
     const CancelToken& cancel = cancel_;
     result_.ended = EndTracked(
-        tracking_id_, pid_, pid_, grace, [&] { return cancel.forced(); }, cgroup_);
+        tracking_id_, pid_, pid_, grace, req_.redact, [&] { return cancel.forced(); }, cgroup_);
   }
 
   void OnCancel() {

@@ -13,12 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
+#include "engine/redact.h"
 #include "engine/spawn.h"
 #include "engine/step_cgroup.h"
 #include "engine/util/clock.h"
@@ -154,22 +157,17 @@ bool DescendsFromUs(pid_t pid) {
   return false;
 }
 
-std::string CommandLine(pid_t pid) {
-  std::string text = ReadSmall("/proc/" + std::to_string(pid) + "/cmdline", 4096);
+constexpr size_t kCommandRead = 4096;  // bytes of /proc/PID/cmdline read
+constexpr size_t kCommandShown = 200;  // bytes of a masked command line shown
+
+// The command line as read (arguments joined by spaces), and whether it was longer.
+std::pair<std::string, bool> CommandLine(pid_t pid) {
+  std::string text = ReadSmall("/proc/" + std::to_string(pid) + "/cmdline", kCommandRead + 1);
+  bool cut = text.size() > kCommandRead;
+  if (cut) text.resize(kCommandRead);
   while (!text.empty() && text.back() == '\0') text.pop_back();
-  std::string out;
-  for (char c : text) {  // one line whatever the arguments hold
-    if (c == '\0')
-      out += ' ';
-    else if (c == '\n')
-      out += "\\n";
-    else if (static_cast<unsigned char>(c) < 0x20)
-      out += '?';
-    else
-      out += c;
-  }
-  if (out.size() > 200) out = out.substr(0, 200) + "...";
-  return out;
+  std::replace(text.begin(), text.end(), '\0', ' ');
+  return {std::move(text), cut};
 }
 
 // Whether the environment of `pid` holds `needle` ("\0NAME=VALUE\0"), read in pieces to
@@ -200,7 +198,8 @@ TrackedProcess Track(pid_t pid, const std::function<bool(pid_t, const Stat&)>& s
     close(fd);
     return p;
   }
-  p = {pid, st.pgid, fd, CommandLine(pid), st.state == 'T' || st.state == 't'};
+  auto [command, cut] = CommandLine(pid);
+  p = {pid, st.pgid, fd, std::move(command), cut, st.state == 'T' || st.state == 't'};
   return p;
 }
 
@@ -216,10 +215,11 @@ void ReapIfOurs(const TrackedProcess& p) {
 
 class Ender {
  public:
-  Ender(pid_t group, Millis grace, std::function<bool()> hurry)
+  Ender(pid_t group, Millis grace, Masker mask, std::function<bool()> hurry)
       : group_(group),
         kill_at_(Clock::Mono::clock::now() + grace),
         grace_(grace),
+        mask_(std::move(mask)),
         hurry_(std::move(hurry)) {}
 
   // Runs until nothing `find` returns is alive, or a while after SIGKILL.
@@ -305,7 +305,7 @@ class Ender {
       --alive_;
       ReapIfOurs(e.p);
       if (group_ != 0 && e.p.pgid == group_) continue;
-      lines_.push_back("process " + std::to_string(pid) + " (" + e.p.command + "): " + How(e));
+      lines_.push_back(ProcessName(e.p, mask_) + ": " + How(e));
     }
   }
 
@@ -319,6 +319,7 @@ class Ender {
   pid_t group_;
   Clock::Mono kill_at_;
   Millis grace_;
+  Masker mask_;
   std::function<bool()> hurry_;  // true: kill now (a second signal to runbook)
   bool killed_ = false;
   int alive_ = 0;
@@ -327,6 +328,30 @@ class Ender {
 };
 
 }  // namespace
+
+Masker MaskerOf(const Redactor& r) {
+  return [&r](std::string text, unsigned edges) { return r.ApplyCut(std::move(text), edges); };
+}
+
+std::string ProcessName(const TrackedProcess& p, const Masker& mask) {
+  std::string text = mask ? mask(p.command, p.command_cut ? kCutAfter : kCutNone) : p.command;
+  std::string shown;
+  for (char c : text) {  // one line whatever the arguments hold
+    if (c == '\n')
+      shown += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20)
+      shown += '?';
+    else
+      shown += c;
+  }
+  if (p.command_cut || shown.size() > kCommandShown) {
+    size_t cut = std::min(kCommandShown, shown.size());
+    while (cut > 0 && cut < shown.size() && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 sequence
+    shown = shown.substr(0, cut) + "...";
+  }
+  return "process " + std::to_string(p.pid) + " (" + shown + ")";
+}
 
 bool BecomeSubreaper() {
   static const bool ok = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
@@ -357,8 +382,8 @@ std::vector<TrackedProcess> FindLeftovers(const std::string& prefix) {
   return found;
 }
 
-std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace) {
-  auto lines = Ender(0, grace, {}).Run([&] { return FindLeftovers(prefix); });
+std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace, const Masker& mask) {
+  auto lines = Ender(0, grace, mask, {}).Run([&] { return FindLeftovers(prefix); });
   ReapAdopted();
   return lines;
 }
@@ -383,19 +408,24 @@ std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except,
   return found;
 }
 
-std::vector<std::string> GroupMembers(pid_t pgid, pid_t except) {
+std::vector<std::string> GroupMembers(pid_t pgid, pid_t except, const Masker& mask) {
   std::vector<std::string> lines;
   for (pid_t pid : OwnDescendants()) {
     Stat st;
     if (pid == except || !ReadStat(pid, st) || st.pgid != pgid || st.state == 'Z') continue;
-    lines.push_back("process " + std::to_string(pid) + " (" + CommandLine(pid) + ")");
+    TrackedProcess p;
+    p.pid = pid;
+    std::tie(p.command, p.command_cut) = CommandLine(pid);
+    lines.push_back(ProcessName(p, mask));
   }
   return lines;
 }
 
 std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace,
-                                    const std::function<bool()>& hurry, const StepCgroup* cgroup) {
-  auto lines = Ender(group, grace, hurry).Run([&] { return FindTracked(id, except, cgroup); });
+                                    const Masker& mask, const std::function<bool()>& hurry,
+                                    const StepCgroup* cgroup) {
+  auto lines =
+      Ender(group, grace, mask, hurry).Run([&] { return FindTracked(id, except, cgroup); });
   ReapAdopted();
   return lines;
 }
@@ -415,7 +445,8 @@ int ReapAdopted() {
   return reaped;
 }
 
-std::vector<std::string> EndAdopted(Millis grace, const std::function<bool()>& hurry) {
+std::vector<std::string> EndAdopted(Millis grace, const Masker& mask,
+                                    const std::function<bool()>& hurry) {
   pid_t self = getpid();
   auto find = [self] {
     std::vector<TrackedProcess> found;
@@ -427,7 +458,7 @@ std::vector<std::string> EndAdopted(Millis grace, const std::function<bool()>& h
     }
     return found;
   };
-  auto lines = Ender(0, grace, hurry).Run(find);
+  auto lines = Ender(0, grace, mask, hurry).Run(find);
   ReapAdopted();
   return lines;
 }

@@ -16,6 +16,8 @@
 
 namespace runbook {
 
+class Redactor;
+
 constexpr const char* kTrackingVar = "RUNBOOK_TRACKING_ID";
 
 // prctl(PR_SET_CHILD_SUBREAPER) for the whole process, once. False where refused.
@@ -29,16 +31,29 @@ std::string TrackingPrefix();
 // An id unique on this host for the life of this process: TrackingPrefix() + "<n>".
 std::string NewTrackingId();
 
+// Masks the secrets in a text cut at `cut_edges` (engine/redact.h CutEdge), as
+// Redactor::ApplyCut; empty: there is nothing to mask. Every line below that names a process
+// passes its command line through it whole, before anything is cut from it.
+using Masker = std::function<std::string(std::string text, unsigned cut_edges)>;
+
+// Redactor::ApplyCut of `r`, which must outlive the Masker.
+Masker MaskerOf(const Redactor& r);
+
 // A live process that holds a tracking id; owns `pidfd` (closed by EndTracked).
 struct TrackedProcess {
   pid_t pid = 0;
   pid_t pgid = 0;
   int pidfd = -1;
-  std::string command;   // its command line on one line (NULs as spaces, \n escaped), capped
-  bool stopped = false;  // stopped (SIGSTOP, SIGTSTP) when found
+  std::string command;       // its command line as read (NULs as spaces): unmasked, not to print
+  bool command_cut = false;  // the command line is longer than the 4 KiB read
+  bool stopped = false;      // stopped (SIGSTOP, SIGTSTP) when found
 };
 
 class StepCgroup;
+
+// "process 123 (sleep 100)": the command line masked with `mask` first, then put on one line
+// (\n escaped, control characters as '?') and shortened to 200 bytes plus "...".
+std::string ProcessName(const TrackedProcess& p, const Masker& mask);
 
 // Live descendants of runbook (not zombies) whose environment holds `id`, except `except`,
 // and the live members of `cgroup` (when there is one: also those that dropped or forged the
@@ -47,8 +62,9 @@ std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0,
                                         const StepCgroup* cgroup = nullptr);
 
 // Live members of process group `pgid` among runbook's descendants, `except` left out, one
-// line each: "process 124 (sleep 100)". For naming what a step left in its own group.
-std::vector<std::string> GroupMembers(pid_t pgid, pid_t except);
+// line each: "process 124 (sleep 100)" (ProcessName). For naming what a step left in its own
+// group.
+std::vector<std::string> GroupMembers(pid_t pgid, pid_t except, const Masker& mask);
 
 // Live processes anywhere on this host (that runbook may read: /proc/PID/environ) holding a
 // tracking id that starts with `prefix`, runbook itself excepted: what a killed runbook's
@@ -56,15 +72,15 @@ std::vector<std::string> GroupMembers(pid_t pgid, pid_t except);
 std::vector<TrackedProcess> FindLeftovers(const std::string& prefix);
 
 // Ends FindLeftovers(prefix) as EndTracked does (SIGTERM, `grace`, SIGKILL), one line each.
-std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace);
+std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace, const Masker& mask);
 
 // Ends every process holding `id`, rescanning until none is left: SIGTERM (and SIGCONT, so a
 // stopped one can act on it), up to `grace` for them to exit, then SIGKILL; at once when
 // `hurry` returns true (a second signal to runbook). Zombies that are runbook's children are
 // reaped. Returns one line per process outside `group` (0: report all):
-// "process 123 (sleep 100): SIGTERM".
+// "process 123 (sleep 100): SIGTERM", named by ProcessName with `mask`.
 std::vector<std::string> EndTracked(const std::string& id, pid_t except, pid_t group, Millis grace,
-                                    const std::function<bool()>& hurry = {},
+                                    const Masker& mask, const std::function<bool()>& hurry = {},
                                     const StepCgroup* cgroup = nullptr);
 
 // Children runbook's spawners wait for themselves (step and service leaders): hold the lock
@@ -80,6 +96,7 @@ int ReapAdopted();
 
 // Processes still reparented to runbook that no spawner waits for (descendants that left
 // without a tracking id): SIGTERM, up to `grace`, SIGKILL, reaped. Lines as EndTracked.
-std::vector<std::string> EndAdopted(Millis grace, const std::function<bool()>& hurry = {});
+std::vector<std::string> EndAdopted(Millis grace, const Masker& mask,
+                                    const std::function<bool()>& hurry = {});
 
 }  // namespace runbook

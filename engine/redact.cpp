@@ -53,6 +53,15 @@ void Redactor::Add(const std::string& secret) {
   }
 }
 
+Redactor RunRedactor(const Value::Map& secrets, const std::map<std::string, std::string>& env) {
+  Redactor r;
+  for (const auto& [name, v] : secrets)
+    if (v.is_string()) r.Add(v.as_string());
+  for (const auto& [name, v] : env)
+    if (IsCredentialName(name) && v.size() >= 8) r.Add(v);
+  return r;
+}
+
 bool IsCredentialName(const std::string& name) {
   std::string upper;
   for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -1,12 +1,14 @@
 // Redactor: replaces every declared secret with "***" in text that leaves the engine (live
 // view, logs, outputs and their names, errors, reports, the audit store). Forms masked:
-// the value as written, percent-encoded (either case), form-encoded, JSON-escaped, hex
+// the value as written, percent-encoded (either case), form-encoded, JSON-escaped,
+// HTML/XML-escaped (named, decimal and hex character references), hex
 // (either case), base64 and base64url (any padding, also inside longer base64), and each
 // line of a multi-line secret alone (docs/secrets.md). Text that was cut (a window, a tail,
 // a long line in pieces) is masked with ApplyCut, which also masks the piece of a secret
 // left at the cut. Built once per run; thread-safe to use after construction.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,5 +50,9 @@ class Redactor {
 
   std::vector<SecretPattern> patterns_;
 };
+
+// A run's redactor: every string among `secrets`, and the values of 8 bytes or more of the
+// credential-named variables (IsCredentialName) in `env`, the environment steps inherit.
+Redactor RunRedactor(const Value::Map& secrets, const std::map<std::string, std::string>& env);
 
 }  // namespace runbook

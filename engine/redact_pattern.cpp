@@ -76,6 +76,35 @@ std::string JsonShort(long cp) {
   }
 }
 
+// HTML/XML character references of a code point: the named ones XML and HTML escapers
+// write, and the numeric ones (decimal, also PHP's zero-padded `&#039;`; hex in either case).
+std::vector<std::string> HtmlEntities(long cp) {
+  std::vector<std::string> out;
+  switch (cp) {
+    case '&':
+      out = {"&amp;"};
+      break;
+    case '<':
+      out = {"&lt;"};
+      break;
+    case '>':
+      out = {"&gt;"};
+      break;
+    case '"':
+      out = {"&quot;"};
+      break;
+    case '\'':
+      out = {"&apos;"};
+      break;
+  }
+  char buf[24];
+  for (const char* f : {"&#%ld;", "&#0%ld;", "&#x%lx;", "&#x%lX;", "&#X%lx;", "&#X%lX;"}) {
+    std::snprintf(buf, sizeof buf, f, cp);
+    out.push_back(buf);
+  }
+  return out;
+}
+
 }  // namespace
 
 void SecretPattern::Push(Token t) {
@@ -94,8 +123,10 @@ SecretPattern SecretPattern::Textual(const std::string& secret) {
     Token t{raw, Percent(raw, true), Percent(raw, false)};
     if (cp == ' ') t.push_back("+");
     if (std::string e = JsonShort(cp); !e.empty()) t.push_back(e);
-    if (cp >= 0)
+    if (cp >= 0) {
       for (std::string& u : JsonUnicode(cp)) t.push_back(std::move(u));
+      for (std::string& h : HtmlEntities(cp)) t.push_back(std::move(h));
+    }
     p.Push(std::move(t));
     i += n;
   }

@@ -1,7 +1,8 @@
 // The forms a secret takes in text, as patterns matched in one pass each. A pattern is a
 // sequence of tokens; a token is one character of the secret (or one byte, or one literal
 // piece) with the spellings it may have in text: itself, percent-encoded in either case,
-// `+` for a space (form encoding), JSON string escapes (`\"`, `\\`, `\/`, `\n`, `\u00e4`
+// `+` for a space (form encoding), HTML/XML character references (`&amp;`, `&#39;`,
+// `&#x27;`), JSON string escapes (`\"`, `\\`, `\/`, `\n`, `\u00e4`
 // or `\u00E4`, surrogate pairs). So one pattern matches every mix of these encoders'
 // choices. Hex (either case) and base64 (standard and URL-safe, any padding, at any
 // alignment inside a longer base64 text) are patterns of their own. Internal to the

@@ -77,6 +77,9 @@ struct BackgroundRequest {
   std::string cwd;
   EnvMap env;
   std::string log_path;  // created (with its folder) when missing, appended to
+  // Set by the engine, not by steps: as ProcessRequest::redact, for the names of processes
+  // that Stop reports (their command lines may hold a secret).
+  std::function<std::string(std::string text, unsigned cut_edges)> redact;
 };
 
 // The handle of a started background process. Thread-safe. Destroying it stops the process

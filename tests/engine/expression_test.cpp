@@ -114,3 +114,24 @@ TEST_CASE("templates keep the type of a whole expression and interpolate otherwi
   CHECK_FALSE(ParseTemplate("${{ params.n", error));
   CHECK(error.message == "unterminated '${{'; expected '}}'");
 }
+
+// breakI I5: the format string may be a secret, and a piece of one is no form the redactor
+// knows: errors name the place, never the piece.
+TEST_CASE("expression errors name the place of a bad piece, not the piece", "[expressions]") {
+  CHECK(EvalError("format('Zq7{Hunter2\"Secret}Value99', 1)") ==
+        "format: invalid placeholder (expected {0} to {999}; {{ for a '{') at character 4 of the "
+        "format string");
+  CHECK(EvalError("format('ab{1}', 1)") ==
+        "format: placeholder with no argument (1 given) at character 3 of the format string");
+  CHECK(EvalError("format('ab{1', 1)") ==
+        "format: unclosed '{' at character 3 of the format string");
+  // A key computed from a value (here a piece of a JSON text) is named by its expression.
+  std::string keyed = EvalError("fromJSON('{}')[fromJSON('{\"k\": \"Pq8Lm\"}').k]");
+  CHECK(keyed == "'fromJSON('{}')' has no key named by 'fromJSON('{\"k\": \"Pq8Lm\"}').k'");
+  CHECK(EvalError("fromJSON('{}')['lit']") == "'fromJSON('{}')' has no key 'lit'");
+  // An index computed from a value is not quoted either; a literal one is.
+  CHECK(EvalError("fromJSON('[1]')[fromJSON('{\"pin\": 48213}').pin]") ==
+        "index is out of range in 'fromJSON('[1]')[fromJSON('{\"pin\": 48213}').pin]' (1 items)");
+  CHECK(EvalError("fromJSON('[1]')[3]") ==
+        "index 3 is out of range in 'fromJSON('[1]')[3]' (1 items)");
+}

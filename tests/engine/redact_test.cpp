@@ -83,3 +83,26 @@ TEST_CASE("each line of a multi-line secret is masked alone, map keys too", "[re
   Value v(Value::Map{{"MC4CAQAwBQYDK2VwBCIEIG1hZ2ljbWFnaWM=", Value("1")}});
   CHECK(r.Apply(v).as_map().count("***") == 1);
 }
+
+// breakI I16: XML is what S3 and many APIs answer in, HTML what error pages are.
+TEST_CASE("a secret's HTML and XML character references are masked", "[redact]") {
+  Redactor r = Of("Pa55&word\"2024'xyz");
+  CHECK(r.Apply(std::string("html: Pa55&amp;word&quot;2024&#x27;xyz.")) == "html: ***.");
+  std::string decimal, hex_upper;
+  for (char c : std::string("Pa55&word\"2024'xyz")) {
+    decimal += "&#" + std::to_string(static_cast<int>(c)) + ";";
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "&#X%X;", static_cast<unsigned>(c));
+    hex_upper += buf;
+  }
+  CHECK(r.Apply("xml-num: " + decimal) == "xml-num: ***");
+  CHECK(r.Apply("hex: " + hex_upper + "!") == "hex: ***!");
+  CHECK(r.Apply(std::string("php: Pa55&amp;word&quot;2024&#039;xyz")) == "php: ***");
+  CHECK(r.Apply(std::string("xml: Pa55&amp;word&quot;2024&apos;xyz")) == "xml: ***");
+  Redactor f = Of("Zq7+Hunter2<Secret>Value99");
+  CHECK(f.Apply(std::string("<e>Zq7+Hunter2&lt;Secret&gt;Value99</e>")) == "<e>***</e>");
+  // Non-ASCII: the reference names the code point, not the bytes.
+  CHECK(Of("gr\xc3\xbcn-Zq9x").Apply(std::string("gr&#252;n-Zq9x")) == "***");
+  CHECK(r.Apply(std::string("Pa55&amp;word&quot;2024&#x2;xyz")) ==
+        "Pa55&amp;word&quot;2024&#x2;xyz");  // a wrong reference is not the secret
+}

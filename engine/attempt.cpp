@@ -25,8 +25,9 @@ std::string CallStep(const StepDecl& step, const char* operation,
          ": " + what + " — please report";
 }
 
-Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error) {
-  auto resolved = ResolveTree(step.with, scope);
+Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
+                    EvalBudget* budget) {
+  auto resolved = ResolveTree(step.with, scope, budget);
   if (!resolved.ok()) {
     error = resolved.status().message();
     return Value();

@@ -49,7 +49,9 @@ AttemptResult RunAttempt(AttemptInput& in);
 std::string CallStep(const StepDecl& step, const char* operation,
                      const std::function<void()>& call);
 
-// The step's `with` evaluated, defaults applied, every value checked against the spec.
-Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error);
+// The step's `with` evaluated (charged to `budget`, the step's one; a fresh one when null),
+// defaults applied, every value checked against the spec.
+Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
+                    EvalBudget* budget = nullptr);
 
 }  // namespace runbook

@@ -364,7 +364,7 @@ Status EvalBudget::Keep(const Value& value) {
   bytes_left = -1;
   return Status::Error("the values " + owner + " computes would be more than " +
                        std::to_string(kMaxStepValueBytes >> 20) +
-                       " MiB in total (the limit per step on what its expressions produce)");
+                       " MiB in total (the limit on the values of one step's expressions)");
 }
 
 Result<Value> Evaluate(const Expr& e, const EvalScope& scope, EvalBudget* budget) {

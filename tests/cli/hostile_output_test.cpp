@@ -68,6 +68,18 @@ Command ValidateMany(int n, const std::string& format, std::string& file, uintma
   return ToFiles(dir, Run("validate --format " + format + " " + file), size);
 }
 
+// A runbook with a 1 MB parameter and `entries` (a YAML block, indented for `where`).
+std::string BigParam(const std::string& where, const std::string& entries) {
+  return "version: 1\nname: fe\nparams:\n  big: {type: string, default: " +
+         std::string(1'000'000, 'B') + "}\n" + where + entries;
+}
+
+std::string Copies(const std::string& indent, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += indent + "E" + std::to_string(i) + ": ${{ params.big }}\n";
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("validate of 10,000 errors on one 199 KB line prints 200, bounded, and a count",
@@ -176,12 +188,12 @@ TEST_CASE("an alias bomb of large strings is refused at the alias, in bounded me
 TEST_CASE("a 1 MB parameter formatted into 700 env entries: the step fails, named (fe700)",
           "[limits][cli]") {
   std::string dir = TempDir();
-  std::string text = "version: 1\nname: fe\nparams:\n  big: {type: string, default: " +
-                     std::string(1'000'000, 'B') +
-                     "}\nsteps:\n  - id: a\n    uses: exec\n    with: {run: [true]}\n    env:\n";
+  std::string env;
   for (int i = 0; i < 700; ++i)
-    text += "      E" + std::to_string(i) + ": \"${{ format('{0}{0}{0}{0}', params.big) }}\"\n";
-  std::string file = WriteFile(dir, "fe700.yaml", text);
+    env += "      E" + std::to_string(i) + ": \"${{ format('{0}{0}{0}{0}', params.big) }}\"\n";
+  std::string file = WriteFile(
+      dir, "fe700.yaml",
+      BigParam("steps:\n  - id: a\n    uses: exec\n    with: {run: [true]}\n    env:\n", env));
   Command c = Shell(Limited(2'000'000, Run("run " + file + " --audit-db " + dir + "/a.db")), 60);
   std::string all = c.out + c.err;
   CHECK(c.exit_code == 1);
@@ -194,15 +206,22 @@ TEST_CASE("a 1 MB parameter formatted into 700 env entries: the step fails, name
 TEST_CASE("plain copies of a 1 MB parameter into env entries count against the step budget",
           "[limits][cli]") {
   std::string dir = TempDir();
-  std::string text = "version: 1\nname: fe\nparams:\n  big: {type: string, default: " +
-                     std::string(1'000'000, 'B') +
-                     "}\nsteps:\n  - id: b\n    uses: exec\n    with: {run: [true]}\n    env:\n";
-  for (int i = 0; i < 40; ++i) text += "      E" + std::to_string(i) + ": ${{ params.big }}\n";
-  std::string file = WriteFile(dir, "copies.yaml", text);
+  std::string file =
+      WriteFile(dir, "copies.yaml",
+                BigParam("steps:\n  - id: b\n    uses: exec\n    with: {run: [true]}\n    env:\n",
+                         Copies("      ", 40)));
   Command c = Shell(Run("run " + file + " --audit-db " + dir + "/a.db"), 60);
   std::string all = c.out + c.err;
   CHECK(c.exit_code == 1);
   CHECK(all.find("the values step 'b' computes would be more than 16 MiB in total") !=
         std::string::npos);
   CHECK(all.find("Argument list too long") == std::string::npos);
+  // The runbook's own env has one budget of its own.
+  std::string top =
+      WriteFile(dir, "top.yaml",
+                BigParam("env:\n", Copies("  ", 40) +
+                                       "steps:\n  - {id: a, uses: exec, with: {run: [true]}}\n"));
+  Command t = Shell(Run("run " + top + " --audit-db " + dir + "/b.db"), 60);
+  CHECK(t.err.find("env E16: the values the runbook's env computes would be more than 16 MiB") !=
+        std::string::npos);
 }

@@ -204,8 +204,8 @@ TEST_CASE("one budget per step bounds the bytes its templates keep, naming the s
   auto last = RenderTemplate(*text, BigScope(), &budget);  // 16 MiB and 2 bytes
   REQUIRE(!last.ok());
   CHECK(last.status().message() ==
-        "the values step 'a' computes would be more than 16 MiB in total (the limit per step on "
-        "what its expressions produce)");
+        "the values step 'a' computes would be more than 16 MiB in total (the limit on the "
+        "values of one step's expressions)");
   // Without a shared budget each template has its own: 16 of them pass.
   for (int i = 0; i < 16; ++i) CHECK(RenderTemplate(*text, BigScope()).ok());
 }

@@ -15,11 +15,7 @@ bool UseColor(int fd) {
 }
 
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source) {
-  bool color = UseColor(2);
-  for (const Diagnostic& d : diags.all()) {
-    const SourceText* s = source && source->path == d.file ? source : nullptr;
-    std::cerr << RenderText(d, s, color);
-  }
+  std::cerr << RenderTextAll(diags.all(), source, UseColor(2));
 }
 
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,

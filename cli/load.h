@@ -13,7 +13,7 @@ namespace runbook {
 
 bool UseColor(int fd);
 
-// Prints diagnostics as text to stderr.
+// Prints diagnostics as text to stderr, at most kMaxShownDiagnostics and a count.
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source);
 
 // Loads and validates; diagnostics go to stderr. nullptr when invalid.

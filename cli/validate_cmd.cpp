@@ -4,8 +4,40 @@
 #include "cli/commands.h"
 #include "cli/load.h"
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
+namespace {
+
+// At most kMaxShownDiagnostics annotations, then a notice with the count of the rest.
+void PrintGithub(const std::string& file, const std::vector<Diagnostic>& all) {
+  for (size_t i = 0; i < all.size() && i < kMaxShownDiagnostics; ++i)
+    std::cout << RenderGithub(all[i]) << "\n";
+  std::string omitted = OmittedLine(all, kMaxShownDiagnostics);
+  if (!omitted.empty()) std::cout << "::notice file=" << Printable(file) << "::" << omitted << "\n";
+}
+
+// One file's entry: at most kMaxShownDiagnostics diagnostics; "omitted" counts the rest.
+Value JsonReport(const std::string& file, const Diagnostics& diags) {
+  const std::vector<Diagnostic>& all = diags.all();
+  Value::List items;
+  for (size_t i = 0; i < all.size() && i < kMaxShownDiagnostics; ++i) {
+    const Diagnostic& d = all[i];
+    items.push_back(Value(Value::Map{
+        {"file", Value(d.file)},
+        {"line", Value(d.loc.line)},
+        {"column", Value(d.loc.col)},
+        {"severity", Value(d.severity == Diagnostic::Severity::kError ? "error" : "warning")},
+        {"message", Value(ShownMessage(d))}}));
+  }
+  size_t omitted = all.size() - items.size();
+  return Value(Value::Map{{"file", Value(file)},
+                          {"valid", Value(!diags.has_errors())},
+                          {"diagnostics", Value(std::move(items))},
+                          {"omitted", Value(static_cast<int64_t>(omitted))}});
+}
+
+}  // namespace
 
 int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
   bool any_error = false;
@@ -19,20 +51,9 @@ int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
       PrintDiagnostics(diags, &source);
       if (!diags.has_errors()) std::cout << file << ": ok (" << rb->steps.size() << " steps)\n";
     } else if (o.format == "github") {
-      for (const Diagnostic& d : diags.all()) std::cout << RenderGithub(d) << "\n";
+      PrintGithub(file, diags.all());
     }
-    Value::List items;
-    for (const Diagnostic& d : diags.all()) {
-      items.push_back(Value(Value::Map{
-          {"file", Value(d.file)},
-          {"line", Value(d.loc.line)},
-          {"column", Value(d.loc.col)},
-          {"severity", Value(d.severity == Diagnostic::Severity::kError ? "error" : "warning")},
-          {"message", Value(d.message)}}));
-    }
-    report.push_back(Value(Value::Map{{"file", Value(file)},
-                                      {"valid", Value(!diags.has_errors())},
-                                      {"diagnostics", Value(std::move(items))}}));
+    report.push_back(JsonReport(file, diags));
   }
   if (o.format == "json") std::cout << ToJson(Value(std::move(report)), 2) << "\n";
   return any_error ? kExitInvalid : kExitOk;

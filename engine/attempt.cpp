@@ -43,8 +43,8 @@ std::string Problem(const ParamSpec& spec, const Value& v, const Redactor* redac
 }  // namespace
 
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
-                    const Redactor* redactor) {
-  auto resolved = ResolveTree(step.with, scope);
+                    const Redactor* redactor, EvalBudget* budget) {
+  auto resolved = ResolveTree(step.with, scope, budget);
   if (!resolved.ok()) {
     error = resolved.status().message();
     return Value();

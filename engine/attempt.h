@@ -49,9 +49,10 @@ AttemptResult RunAttempt(AttemptInput& in);
 std::string CallStep(const StepDecl& step, const char* operation,
                      const std::function<void()>& call);
 
-// The step's `with` evaluated, defaults applied, every value checked against the spec. A
-// value in `error` is quoted masked by `redactor` (when given) before it is cut.
+// The step's `with` evaluated (charged to `budget`, the step's one; a fresh one when null),
+// defaults applied, every value checked against the spec. A value in `error` is quoted masked
+// by `redactor` (when given) before it is cut.
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
-                    const Redactor* redactor = nullptr);
+                    const Redactor* redactor = nullptr, EvalBudget* budget = nullptr);
 
 }  // namespace runbook

@@ -69,8 +69,10 @@ class Loop {
     if (!secrets.ok()) return secrets.status();
     values_.secrets = secrets.value();
     redactor_ = RunRedactor(values_.secrets, svc_.base_env);
+    EvalBudget budget;  // one for the runbook's whole env
+    budget.owner = "the runbook's env";
     for (const auto& [key, node] : rb_.env) {
-      auto v = ResolveTree(node, scope_);
+      auto v = ResolveTree(node, scope_, &budget);
       if (!v.ok()) return Status::Error("env " + key + ": " + v.status().message());
       values_.env[key] = v.value().ToText();
     }
@@ -262,9 +264,11 @@ class Loop {
     in.env = svc_.base_env;
     for (const auto& [k, v] : values_.env) in.env[k] = v;
     EnvMap step_env;
+    EvalBudget budget;  // one for the step's env and `with` (kMaxStepValueBytes)
+    budget.owner = "step '" + step.id + "'";
     for (const auto& [key, node] : step.env) {
       scope_.SetStep(i, &step_env);
-      auto v = ResolveTree(node, scope_);
+      auto v = ResolveTree(node, scope_, &budget);
       if (!v.ok()) {
         in.resolve_error = "env " + key + ": " + v.status().message();
         return in;
@@ -275,7 +279,7 @@ class Loop {
     in.env["RUNBOOK_RUN_ID"] = opt_.run_id;
     in.env["RUNBOOK_STEP_ID"] = step.id;
     scope_.SetStep(i, &step_env);
-    in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_);
+    in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_, &budget);
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())

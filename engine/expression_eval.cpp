@@ -361,6 +361,33 @@ bool EvalBudget::Spend(size_t units) {
   return true;
 }
 
+namespace {
+
+size_t ValueBytes(const Value& v) {
+  if (v.is_string()) return v.as_string().size();
+  size_t n = 8;
+  if (v.is_list())
+    for (const Value& x : v.as_list()) n += ValueBytes(x);
+  if (v.is_map())
+    for (const auto& [k, x] : v.as_map()) n += k.size() + ValueBytes(x);
+  if (v.is_unknown()) n += v.ToText().size();
+  return n;
+}
+
+}  // namespace
+
+Status EvalBudget::Keep(const Value& value) {
+  size_t bytes = ValueBytes(value);
+  if (bytes_left >= 0 && static_cast<uint64_t>(bytes) <= static_cast<uint64_t>(bytes_left)) {
+    bytes_left -= static_cast<int64_t>(bytes);
+    return Status::Ok();
+  }
+  bytes_left = -1;
+  return Status::Error("the values " + owner + " computes would be more than " +
+                       std::to_string(kMaxStepValueBytes >> 20) +
+                       " MiB in total (the limit on the values of one step's expressions)");
+}
+
 Result<Value> Evaluate(const Expr& e, const EvalScope& scope, EvalBudget* budget) {
   EvalBudget own;
   return Evaluator(scope, budget ? *budget : own).Eval(e);

@@ -38,11 +38,17 @@ class EvalScope {
 };
 
 // The work one evaluation may still do (kMaxEvalWork): a node evaluated costs one unit, a
-// byte of text produced one unit. Share one budget across the expressions of a template
-// tree so a step's whole `with` is bounded, not each expression alone.
+// byte of text produced one unit; and the bytes of values it may still keep
+// (kMaxStepValueBytes). Share one budget across every expression of a step (its `env` and
+// `with`) so the step is bounded, not each expression alone.
 struct EvalBudget {
   int64_t left = kMaxEvalWork;
-  bool Spend(size_t units);  // false (and the budget exhausted) when `units` exceed it
+  int64_t bytes_left = static_cast<int64_t>(kMaxStepValueBytes);
+  std::string owner = "this step";  // who spends it, for the message: "step 'a'"
+  bool Spend(size_t units);         // false (and the budget exhausted) when `units` exceed it
+  // Charges a value kept (its size: text, keys, 8 bytes per other item); on failure the
+  // error names the owner and the limit.
+  Status Keep(const Value& value);
 };
 
 // The value of `e`. Errors: a missing name, a type mismatch, division by zero, and the

@@ -37,4 +37,10 @@ inline constexpr size_t kMaxValueItems = 100'000;
 // work, and sixteen values of the maximum size.
 inline constexpr int64_t kMaxEvalWork = int64_t{64} << 20;
 
+// Bytes of values one step's expressions may produce in total (each template's result in its
+// `env` and `with`, counted as it is kept): four values of the maximum size. Without it, a
+// step with hundreds of env entries, each under kMaxValueBytes, takes gigabytes (breakI I22).
+// The runbook's own `env` shares one such budget; a step's `if` has its own.
+inline constexpr size_t kMaxStepValueBytes = size_t{16} << 20;
+
 }  // namespace runbook

@@ -68,16 +68,30 @@ std::optional<Template> ParseTemplate(const std::string& text, ExprError& error)
   return t;
 }
 
+namespace {
+Result<Value> JoinParts(const Template& t, const EvalScope& scope, EvalBudget& budget);
+}  // namespace
+
 Result<Value> RenderTemplate(const Template& t, const EvalScope& scope, EvalBudget* budget) {
   EvalBudget own;
   if (budget == nullptr) budget = &own;
-  if (t.whole) return Evaluate(*t.parts[0].expr, scope, budget);
+  auto v = t.whole ? Evaluate(*t.parts[0].expr, scope, budget) : JoinParts(t, scope, *budget);
+  if (!v.ok()) return v;
+  Status kept = budget->Keep(v.value());
+  if (!kept.ok()) return kept;
+  return v;
+}
+
+namespace {
+
+// The parts of a template that is not one whole expression, joined as text.
+Result<Value> JoinParts(const Template& t, const EvalScope& scope, EvalBudget& budget) {
   std::string out;
   bool unknown = false;
   for (const Template::Part& part : t.parts) {
     out += part.literal;
     if (!part.expr) continue;
-    auto v = Evaluate(*part.expr, scope, budget);
+    auto v = Evaluate(*part.expr, scope, &budget);
     if (!v.ok()) return v;
     unknown = unknown || v.value().is_unknown();
     std::string text = v.value().ToText();
@@ -85,7 +99,7 @@ Result<Value> RenderTemplate(const Template& t, const EvalScope& scope, EvalBudg
       return Status::Error("the text with its ${{ }} filled in would be more than " +
                            std::to_string(kMaxValueBytes >> 20) + " MiB (the limit on a value)");
     }
-    if (!budget->Spend(text.size())) {
+    if (!budget.Spend(text.size())) {
       return Status::Error("the expressions take too much work to fill in (more than " +
                            std::to_string(kMaxEvalWork >> 20) + " Mi steps and bytes)");
     }
@@ -93,6 +107,8 @@ Result<Value> RenderTemplate(const Template& t, const EvalScope& scope, EvalBudg
   }
   return unknown ? Value::Unknown(out) : Value(out);
 }
+
+}  // namespace
 
 Status LocateError(const Status& error, const Loc& loc) {
   if (error.ok() || loc.line < 1) return error;
@@ -175,9 +191,9 @@ Result<Value> Resolve(const TNode& node, const EvalScope& scope, EvalBudget& bud
 
 }  // namespace
 
-Result<Value> ResolveTree(const TNode& node, const EvalScope& scope) {
-  EvalBudget budget;
-  return Resolve(node, scope, budget);
+Result<Value> ResolveTree(const TNode& node, const EvalScope& scope, EvalBudget* budget) {
+  EvalBudget own;
+  return Resolve(node, scope, budget ? *budget : own);
 }
 
 }  // namespace runbook

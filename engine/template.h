@@ -34,7 +34,8 @@ bool HasExpressionMarker(const std::string& text);
 
 // Evaluates a template: a whole expression keeps its type; otherwise the parts are joined
 // as text. An Unknown part makes the result Unknown (shown with its ${{ }} in plans). The
-// text is at most kMaxValueBytes; the work is charged to `budget` (a fresh one when null).
+// text is at most kMaxValueBytes; the work and the result's bytes (kMaxStepValueBytes) are
+// charged to `budget` (a fresh one when null).
 Result<Value> RenderTemplate(const Template& t, const EvalScope& scope,
                              EvalBudget* budget = nullptr);
 
@@ -66,8 +67,8 @@ struct TNode {
   std::optional<Value> StaticValue() const;
 };
 
-// The tree's values; one EvalBudget for the whole tree. An error from a template names the
-// template's line and column.
-Result<Value> ResolveTree(const TNode& node, const EvalScope& scope);
+// The tree's values, charged to `budget` (pass a step's one budget to every tree of the step;
+// a fresh one when null). An error from a template names the template's line and column.
+Result<Value> ResolveTree(const TNode& node, const EvalScope& scope, EvalBudget* budget = nullptr);
 
 }  // namespace runbook

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 #include <tuple>
+
+#include "engine/util/strings.h"
 
 namespace runbook {
 
@@ -43,6 +46,51 @@ void Diagnostics::Sort() {
   });
 }
 
+namespace {
+
+// Display columns of printable text: one per character, not per UTF-8 byte.
+int Columns(std::string_view printable) {
+  int n = 0;
+  for (char c : printable) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return n;
+}
+
+// `at` moved back to the start of the UTF-8 character it is inside.
+size_t CharStart(const std::string& text, size_t at) {
+  while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xc0) == 0x80) --at;
+  return at;
+}
+
+}  // namespace
+
+Excerpt MakeExcerpt(const std::string& line, int col, int length) {
+  size_t at = static_cast<size_t>(std::max(1, col) - 1);
+  size_t from = 0, to = line.size();
+  if (line.size() > kExcerptBytes) {
+    from = CharStart(line, at > kExcerptBefore ? std::min(at, line.size()) - kExcerptBefore : 0);
+    to = CharStart(line, std::min(line.size(), from + kExcerptBytes));
+  }
+  std::string_view text(line);
+  std::string lead = from > 0 ? "..." : "";
+  Excerpt e;
+  e.text = lead + Printable(text.substr(from, to - from)) + (to < line.size() ? "..." : "");
+  size_t caret = std::min(std::max(at, from), to);
+  e.caret = Columns(lead) + Columns(Printable(text.substr(from, caret - from))) +
+            static_cast<int>(at > line.size() ? at - line.size() : 0);
+  size_t end = std::min(to, at + static_cast<size_t>(std::max(1, length)));
+  e.underline = std::max(1, end > caret ? Columns(Printable(text.substr(caret, end - caret))) : 1);
+  return e;
+}
+
+std::string ShownMessage(const Diagnostic& d) {
+  const std::string& m = d.message;
+  if (m.size() <= kMaxMessageBytes) return Printable(m);
+  size_t head = CharStart(m, kMaxMessageBytes * 2 / 3);
+  size_t tail = CharStart(m, m.size() - kMaxMessageBytes / 3);
+  return Printable(std::string_view(m).substr(0, head)) + "...(" + std::to_string(tail - head) +
+         " bytes cut)..." + Printable(std::string_view(m).substr(tail));
+}
+
 std::string RenderText(const Diagnostic& d, const SourceText* source, bool color) {
   const char* bold = color ? "\033[1m" : "";
   const char* red = color ? "\033[1;31m" : "";
@@ -50,26 +98,50 @@ std::string RenderText(const Diagnostic& d, const SourceText* source, bool color
   const char* green = color ? "\033[1;32m" : "";
   const char* reset = color ? "\033[0m" : "";
   bool error = d.severity == Diagnostic::Severity::kError;
-  std::string out = std::string(bold) + d.file;
+  std::string out = std::string(bold) + Printable(d.file);
   if (d.loc.line > 0) out += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.col);
   out += std::string(": ") + (error ? red : magenta) + (error ? "error: " : "warning: ") + reset +
-         bold + d.message + reset + "\n";
+         bold + ShownMessage(d) + reset + "\n";
   if (source == nullptr || d.loc.line < 1) return out;
-  std::string line = source->Line(d.loc.line);
+  Excerpt e = MakeExcerpt(source->Line(d.loc.line), d.loc.col, d.loc.length);
   char gutter[16];
   std::snprintf(gutter, sizeof gutter, "%5d", d.loc.line);
-  out += std::string(gutter) + " | " + line + "\n";
-  int col = std::max(1, d.loc.col);
-  int length = std::max(1, std::min<int>(d.loc.length, static_cast<int>(line.size()) - col + 1));
-  out += "      | " + std::string(col - 1, ' ') + green + "^" + std::string(length - 1, '~') +
+  out += std::string(gutter) + " | " + e.text + "\n";
+  out += "      | " + std::string(e.caret, ' ') + green + "^" + std::string(e.underline - 1, '~') +
          reset + "\n";
+  return out;
+}
+
+std::string RenderTextAll(const std::vector<Diagnostic>& diags, const SourceText* source,
+                          bool color) {
+  std::string out;
+  for (size_t i = 0; i < diags.size() && i < kMaxShownDiagnostics; ++i) {
+    const Diagnostic& d = diags[i];
+    out += RenderText(d, source && source->path == d.file ? source : nullptr, color);
+  }
+  std::string omitted = OmittedLine(diags, kMaxShownDiagnostics);
+  return omitted.empty() ? out : out + omitted + "\n";
+}
+
+std::string OmittedLine(const std::vector<Diagnostic>& diags, size_t shown) {
+  size_t errors = 0, warnings = 0;
+  for (size_t i = shown; i < diags.size(); ++i)
+    ++(diags[i].severity == Diagnostic::Severity::kError ? errors : warnings);
+  auto count = [](size_t n, const char* what) {
+    return std::to_string(n) + " more " + what + (n == 1 ? "" : "s");
+  };
+  if (errors + warnings == 0) return "";
+  std::string out = "... and ";
+  if (errors > 0) out += count(errors, "error");
+  if (errors > 0 && warnings > 0) out += " and ";
+  if (warnings > 0) out += count(warnings, "warning");
   return out;
 }
 
 std::string RenderGithub(const Diagnostic& d) {
   std::string kind = d.severity == Diagnostic::Severity::kError ? "error" : "warning";
   std::string message;
-  for (char c : d.message) {
+  for (char c : ShownMessage(d)) {
     // GitHub's workflow-command escaping of the message part.
     if (c == '%')
       message += "%25";
@@ -80,7 +152,7 @@ std::string RenderGithub(const Diagnostic& d) {
     else
       message += c;
   }
-  return "::" + kind + " file=" + d.file + ",line=" + std::to_string(d.loc.line) +
+  return "::" + kind + " file=" + Printable(d.file) + ",line=" + std::to_string(d.loc.line) +
          ",col=" + std::to_string(d.loc.col) + "::" + message;
 }
 

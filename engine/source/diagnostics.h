@@ -1,8 +1,11 @@
 // Diagnostics: the channel for a runbook author's mistakes. Collected all together, then
 // rendered compiler-style (FILE:LINE:COL: error: message, the source line, a caret) or as
-// JSON / GitHub annotations. Not thread-safe; one sink per validation.
+// JSON / GitHub annotations. What is rendered is bounded whatever the runbook holds: the
+// first kMaxShownDiagnostics of a file, each message and excerpt cut to a window, and the
+// runbook's own text in Printable form. Not thread-safe; one sink per validation.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,9 +51,40 @@ class Diagnostics {
   std::vector<Diagnostic> items_;
 };
 
+// Rendering limits, as compilers have them (gcc -fmax-errors, clang's excerpt window): a
+// hostile runbook with 40,000 errors on one 800 KB line must not print 50 GB.
+// Diagnostics of one file rendered; the rest are counted in one closing line.
+inline constexpr size_t kMaxShownDiagnostics = 200;
+// Bytes of a source line an excerpt shows (when longer, a window with "..." at the cut ends),
+// and how many of them come before the column.
+inline constexpr size_t kExcerptBytes = 120;
+inline constexpr size_t kExcerptBefore = 40;
+// Bytes of a message shown; a longer one (a huge name quoted) keeps its head and tail.
+inline constexpr size_t kMaxMessageBytes = 1000;
+
+// The message as shown in every format: at most kMaxMessageBytes, in Printable form (a
+// name decoded from the runbook may hold ESC, CR or LF; it is shown as \x1b, \x0d, \x0a).
+std::string ShownMessage(const Diagnostic& d);
+
+// One source line as shown under a diagnostic: `text` (a window of at most kExcerptBytes
+// bytes around `col`, Printable), the caret's display column (0-based) and its width.
+struct Excerpt {
+  std::string text;
+  int caret = 0;
+  int underline = 1;
+};
+Excerpt MakeExcerpt(const std::string& line, int col, int length);
+
 // "FILE:L:C: error: message" + excerpt + caret, one diagnostic.
 std::string RenderText(const Diagnostic& d, const SourceText* source, bool color);
+// Every diagnostic of `diags` from `source`'s file, at most kMaxShownDiagnostics, then
+// OmittedLine's count.
+std::string RenderTextAll(const std::vector<Diagnostic>& diags, const SourceText* source,
+                          bool color);
 // "::error file=F,line=L,col=C::message"
 std::string RenderGithub(const Diagnostic& d);
+// "... and 9800 more errors" (and warnings) for what follows the first `shown` of `diags`;
+// "" when nothing does.
+std::string OmittedLine(const std::vector<Diagnostic>& diags, size_t shown);
 
 }  // namespace runbook

@@ -3,6 +3,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <sstream>
@@ -36,8 +37,9 @@ Loc LocAtOffset(const std::string& text, size_t offset) {
 struct Abort {};  // thrown by the builder to stop the parser after an error it reported
 
 // Builds the located tree straight from yaml-cpp's parser events (no intermediate node
-// graph, so memory stays near the size of the result). Aliases are copied, so the node
-// budget is what bounds an alias bomb; depth is checked on every container.
+// graph, so memory stays near the size of the result). Aliases are copied, so the node and
+// text budgets, checked before each copy, are what bound an alias bomb; depth is checked on
+// every container.
 class Builder final : public YAML::EventHandler {
  public:
   Builder(const SourceText& source, Diagnostics& diags, const YamlLimits& limits)
@@ -49,22 +51,28 @@ class Builder final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    SNode& n = Place(mark, 1);
+    SNode& n = Place(mark, {1, 0});
     n.loc = LocOf(mark);
-    Done(n, anchor, 1);
+    Done(n, anchor, {1, 0});
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto it = anchors_.find(anchor);
     if (it == anchors_.end()) Fail(LocOf(mark), "unknown alias");
-    SNode& n = Place(mark, it->second.count);
+    if (text_ + it->second.size.text > limits_.max_text_bytes) {
+      std::string name = AliasName(mark);
+      Fail(LocOf(mark, static_cast<int>(name.size())),
+           "alias '" + Printable(name) + "' expands the document past " +
+               std::to_string(limits_.max_text_bytes >> 20) + " MiB of text (an alias bomb?)");
+    }
+    SNode& n = Place(mark, it->second.size);
     n = it->second.node;
-    Done(n, 0, it->second.count);
+    Done(n, 0, it->second.size);
   }
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
-    SNode& n = Place(mark, 1);
+    SNode& n = Place(mark, {1, value.size()});
     n.kind = SNode::Kind::kScalar;
     n.text = value;
     n.quoted = tag == "!";
@@ -73,7 +81,7 @@ class Builder final : public YAML::EventHandler {
     // A plain `~`/`null` scalar is YAML's null.
     if (!n.quoted && (value == "~" || value == "null" || value == "Null" || value == "NULL"))
       n.kind = SNode::Kind::kNull;
-    Done(n, anchor, 1);
+    Done(n, anchor, {1, value.size()});
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
@@ -88,16 +96,21 @@ class Builder final : public YAML::EventHandler {
   void OnMapEnd() override { Close(); }
 
  private:
+  // What a node adds to the budgets: nodes and bytes of scalar text, aliases expanded.
+  struct Size {
+    size_t nodes;
+    size_t text;
+  };
   struct Open_ {
     SNode* node;
     YAML::anchor_t anchor;
-    size_t nodes_before;
+    Size before;                           // the budgets spent before the container
     bool want_key = true;                  // mappings: the next event is a key
     std::unordered_set<std::string> keys;  // a hash set: linear in the keys
   };
   struct Anchored {
     SNode node;
-    size_t count;
+    Size size;
   };
 
   [[noreturn]] void Fail(const Loc& loc, const std::string& message) {
@@ -105,9 +118,19 @@ class Builder final : public YAML::EventHandler {
     throw Abort{};
   }
 
+  // `*name` at the alias's mark, as written (yaml-cpp reports only the anchor's number).
+  std::string AliasName(const YAML::Mark& mark) const {
+    const std::string& text = source_.text;
+    size_t at = mark.pos < 0 ? text.size() : static_cast<size_t>(mark.pos);
+    if (at >= text.size() || text[at] != '*') return "*";
+    size_t end = text.find_first_of(" \t\r\n,[]{}", at + 1);
+    return text.substr(at, std::min(end, text.size()) - at);
+  }
+
   // Where the next node goes: the root, a sequence item, or a mapping key or value.
-  SNode& Place(const YAML::Mark& mark, size_t count) {
-    nodes_ += count;
+  SNode& Place(const YAML::Mark& mark, Size size) {
+    nodes_ += size.nodes;
+    text_ += size.text;
     if (nodes_ > limits_.max_nodes)
       Fail(LocOf(mark), "the document expands to more than " + std::to_string(limits_.max_nodes) +
                             " nodes (an alias bomb?)");
@@ -119,8 +142,8 @@ class Builder final : public YAML::EventHandler {
   }
 
   // A node is complete: remember its anchor, check a mapping key.
-  void Done(const SNode& n, YAML::anchor_t anchor, size_t count) {
-    if (anchor != 0) anchors_[anchor] = {n, count};
+  void Done(const SNode& n, YAML::anchor_t anchor, Size size) {
+    if (anchor != 0) anchors_[anchor] = {n, size};
     if (open_.empty() || !open_.back().node->is_map()) return;
     Open_& map = open_.back();
     if (map.want_key) {
@@ -136,16 +159,16 @@ class Builder final : public YAML::EventHandler {
   void Open(const YAML::Mark& mark, SNode::Kind kind, YAML::anchor_t anchor) {
     if (static_cast<int>(open_.size()) >= limits_.max_depth)
       Fail(LocOf(mark), "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
-    SNode& n = Place(mark, 1);
+    SNode& n = Place(mark, {1, 0});
     n.kind = kind;
     n.loc = LocOf(mark);
-    open_.push_back({&n, anchor, nodes_ - 1, true, {}});
+    open_.push_back({&n, anchor, {nodes_ - 1, text_}, true, {}});
   }
 
   void Close() {
     Open_ done = std::move(open_.back());
     open_.pop_back();
-    Done(*done.node, done.anchor, nodes_ - done.nodes_before);
+    Done(*done.node, done.anchor, {nodes_ - done.before.nodes, text_ - done.before.text});
   }
 
   const SourceText& source_;
@@ -155,6 +178,7 @@ class Builder final : public YAML::EventHandler {
   std::vector<Open_> open_;
   std::map<YAML::anchor_t, Anchored> anchors_;
   size_t nodes_ = 0;
+  size_t text_ = 0;  // bytes of scalar text placed so far
 };
 
 // Stops the parser at the start of a second document, remembering where it starts.

@@ -1,6 +1,7 @@
 #include "engine/util/strings.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace runbook {
 
@@ -64,6 +65,51 @@ size_t FindInvalidUtf8(std::string_view text) {
     i += len;
   }
   return std::string::npos;
+}
+
+namespace {
+
+void Hex(std::string& out, unsigned char c) {
+  char hex[8];
+  std::snprintf(hex, sizeof hex, "\\x%02x", c);
+  out += hex;
+}
+
+// Length of the valid UTF-8 sequence at s[i] (0 when invalid, overlong or a surrogate).
+size_t Utf8Length(std::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  unsigned char d = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xe0 && d < 0xa0) || (c == 0xed && d >= 0xa0) || (c == 0xf0 && d < 0x90) ||
+      (c == 0xf4 && d >= 0x90))
+    return 0;
+  if (c == 0xc2 && d < 0xa0) return 0;  // C1 control characters (U+0080..U+009F)
+  return n;
+}
+
+}  // namespace
+
+std::string Printable(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += name[i++];
+      continue;
+    }
+    size_t n = c < 0x80 ? 0 : Utf8Length(name, i);
+    if (n == 0) {
+      Hex(out, c);
+      ++i;
+      continue;
+    }
+    out.append(name, i, n);
+    i += n;
+  }
+  return out;
 }
 
 bool IsLowerName(std::string_view text, bool underscore) {

@@ -1,5 +1,6 @@
 // Small string helpers shared by the engine and the steps: closest-name suggestions,
-// joining, UTF-8 validation, the last lines of an output. Pure functions; thread-safe.
+// joining, UTF-8 validation, printable names, the last lines of an output. Pure functions;
+// thread-safe.
 #pragma once
 
 #include <string>
@@ -18,6 +19,12 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 
 // Offset of the first invalid UTF-8 sequence, or npos when the text is valid.
 size_t FindInvalidUtf8(std::string_view text);
+
+// The one form in which a name from outside (a key, a path, a link target, a runbook's own
+// text) reaches a message, a log or the audit store: control characters (C0, DEL, C1) and
+// bytes that are not UTF-8 are shown as \xNN, so a hostile name can neither start a forged
+// line nor send a terminal escape. Valid UTF-8 is kept as it is. Callers add their own quotes.
+std::string Printable(std::string_view name);
 
 // [a-z0-9][a-z0-9-]* (and '_' after the first character when `underscore`).
 bool IsLowerName(std::string_view text, bool underscore);

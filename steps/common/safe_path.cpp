@@ -20,27 +20,6 @@
 namespace runbook {
 namespace {
 
-void Hex(std::string& out, unsigned char c) {
-  char hex[8];
-  std::snprintf(hex, sizeof hex, "\\x%02x", c);
-  out += hex;
-}
-
-// Length of the valid UTF-8 sequence at s[i] (0 when invalid, overlong or a surrogate).
-size_t Utf8Length(const std::string& s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  unsigned char d = static_cast<unsigned char>(s[i + 1]);
-  if ((c == 0xe0 && d < 0xa0) || (c == 0xed && d >= 0xa0) || (c == 0xf0 && d < 0x90) ||
-      (c == 0xf4 && d >= 0x90))
-    return 0;
-  if (c == 0xc2 && d < 0xa0) return 0;  // C1 control characters (U+0080..U+009F)
-  return n;
-}
-
 std::atomic<bool> g_openat2_missing{false};
 
 // Opens one name in `dir` without following a link there. openat2 refuses links and '..'
@@ -77,26 +56,6 @@ std::pair<std::string, std::string> SplitLast(const std::string& rel) {
 }
 
 }  // namespace
-
-std::string Printable(const std::string& name) {
-  std::string out;
-  for (size_t i = 0; i < name.size();) {
-    unsigned char c = static_cast<unsigned char>(name[i]);
-    if (c >= 0x20 && c < 0x7f) {
-      out += name[i++];
-      continue;
-    }
-    size_t n = c < 0x80 ? 0 : Utf8Length(name, i);
-    if (n == 0) {
-      Hex(out, c);
-      ++i;
-      continue;
-    }
-    out.append(name, i, n);
-    i += n;
-  }
-  return out;
-}
 
 std::string UnsafeRelReason(const std::string& rel) {
   if (rel.empty()) return "it is empty";

@@ -9,14 +9,11 @@
 #include <string>
 
 #include "engine/util/status.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 
-// The one form in which a name (a key, a path, a link target) reaches a message, a log or
-// the audit store: control characters (C0, DEL, C1) and bytes that are not UTF-8 are shown
-// as \xNN, so a hostile name can neither start a forged line nor send a terminal escape.
-// Valid UTF-8 is kept as it is. Callers add their own quotes.
-std::string Printable(const std::string& name);
+// Printable (engine/util/strings.h) is the one form in which a name reaches a message.
 
 // Why `rel` ('/'-separated, relative to a root) is not a safe relative path, or "" when it
 // is. Refused: empty, absolute ('/' first), an empty segment ("a//b", "a/"), a "." or ".."

@@ -184,3 +184,28 @@ TEST_CASE("an unchecked call with a wrong argument count is an error, not a bad 
   CHECK(EvalError("length()").find("wrong count") != std::string::npos);
   CHECK(EvalError("abs(1, 2)").find("wrong count") != std::string::npos);
 }
+
+TEST_CASE("one budget per step bounds the bytes its templates keep, naming the step", "[limits]") {
+  // breakI I22: each value is under the 4 MiB limit; many of them are not.
+  struct BigScope : EvalScope {
+    Result<Value> Lookup(const std::vector<std::string>&) const override {
+      return Value(std::string(size_t{1} << 20, 'B'));
+    }
+    bool StatusFunction(const std::string&) const override { return true; }
+  };
+  ExprError error;
+  auto whole = ParseTemplate("${{ params.big }}", error);
+  auto text = ParseTemplate("x ${{ params.big }}", error);
+  REQUIRE(whole);
+  REQUIRE(text);
+  EvalBudget budget;
+  budget.owner = "step 'a'";
+  for (int i = 0; i < 15; ++i) CHECK(RenderTemplate(*whole, BigScope(), &budget).ok());
+  auto last = RenderTemplate(*text, BigScope(), &budget);  // 16 MiB and 2 bytes
+  REQUIRE(!last.ok());
+  CHECK(last.status().message() ==
+        "the values step 'a' computes would be more than 16 MiB in total (the limit on the "
+        "values of one step's expressions)");
+  // Without a shared budget each template has its own: 16 of them pass.
+  for (int i = 0; i < 16; ++i) CHECK(RenderTemplate(*text, BigScope()).ok());
+}

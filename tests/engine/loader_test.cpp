@@ -202,8 +202,8 @@ TEST_CASE("hostile inputs are bounded errors, fast", "[loader][limits]") {
   CHECK(fast(std::string("version: 1\0\x01\x02", 13)).find("NUL byte") != std::string::npos);
   CHECK(fast("version: 1\nname: \xff\xfe\n") ==
         "test.yaml:2:7: error: invalid UTF-8; a runbook is UTF-8 text\n"
-        "    2 | name: \xff\xfe\n"
-        "      |       ^\n");
+        "    2 | name: \\xff\\xfe\n"  // the bytes shown, not sent to the terminal
+        "      |       ^~~~\n");
   std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   for (char c = 'b'; c <= 'j'; ++c) {
     bomb += std::string(1, c) + ": &" + c + " [*" + char(c - 1) + ", *" + char(c - 1) + ", *" +
@@ -231,4 +231,22 @@ TEST_CASE("a valid runbook loads with its model", "[loader]") {
   CHECK(rb->steps[0].retry.delay == std::chrono::seconds(2));
   CHECK(rb->steps[0].retry.backoff == runbook::Backoff::kExponential);
   CHECK(*rb->steps[0].timeout == std::chrono::minutes(10));
+}
+
+TEST_CASE("an alias tree of large strings is refused at the alias past the byte budget",
+          "[loader][limits]") {
+  // 10 x 10 x 10 aliases of a 100 KB string: 100 MB of text from a 100 KB file (breakI I2,
+  // y6). The node budget never sees it: the tree has about 1,100 nodes.
+  std::string text = "version: 1\nname: t\na: &a " + std::string(100'000, 'L') + "\n";
+  for (char c : {'b', 'c', 'd'}) {
+    std::string prev(1, static_cast<char>(c - 1));
+    text += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) text += (i ? ", *" : "*") + prev;
+    text += "]\n";
+  }
+  std::string out = Diagnose(text);
+  // a, b and c hold 11.1 MB; the sixth *c in d (10 MB each) takes the text past 64 MiB.
+  CHECK(out.substr(0, out.find('\n')) ==
+        "test.yaml:6:28: error: alias '*c' expands the document past 64 MiB of text (an "
+        "alias bomb?)");
 }

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "engine/audit/store.h"
 #include "engine/util/clock.h"
@@ -133,15 +135,24 @@ Status LinkProblem(const std::string& path) {
 Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, int busy_timeout_ms) {
   if (Status links = LinkProblem(path); !links.ok())
     return Status::Error("audit store " + path + ": " + links.message());
-  auto db = Db::Open(path, true, busy_timeout_ms);
-  if (!db.ok()) return db.status();
-  std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
-  Status s = store->CheckNotForeign();  // before anything is written, the journal mode included
-  if (s.ok()) s = store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
-  if (s.ok()) s = store->Migrate();
-  if (s.ok()) s = store->NoteIdentity();
-  if (!s.ok()) return Status::Error("audit store " + path + ": " + s.message());
-  return store;
+  // Runs started at once on a store that does not exist yet race to create it: switching
+  // a new file to WAL takes a lock SQLite's busy handler does not wait for, so the losers
+  // try again, up to the busy timeout (breakI I4: all but one failed "database is locked").
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+  for (;;) {
+    auto db = Db::Open(path, true, busy_timeout_ms);
+    if (!db.ok()) return db.status();
+    std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
+    Status s = store->CheckNotForeign();  // before anything is written, the journal mode too
+    if (s.ok()) s = store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    if (s.ok()) s = store->Migrate();
+    if (s.ok()) s = store->NoteIdentity();
+    if (s.ok()) return store;
+    bool busy = s.message().find("database is locked") != std::string::npos;
+    if (!busy || std::chrono::steady_clock::now() >= until)
+      return Status::Error("audit store " + path + ": " + s.message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 namespace {

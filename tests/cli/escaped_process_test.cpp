@@ -68,7 +68,11 @@ TEST_CASE("run: helpers that drop, remove or forge the tracking id end with thei
       "python3 -c \"import os, sys\nif os.fork(): sys.exit(0)\nos.setsid()\nif os.fork(): "
       "os._exit(0)\nos.execve('/bin/sleep', ['" +
       Marker(6) + "', '306'], {})\"";
-  WriteFile(dir, "rename.sh", rename + " </dev/null >/dev/null 2>&1\n");
+  // The step waits until the renamed helper runs (under load its exec may come late: ended
+  // before it, its command line would still be python's).
+  WriteFile(dir, "rename.sh",
+            rename + " </dev/null >/dev/null 2>&1\nfor i in $(seq 100); do pgrep -f '[s]" +
+                Marker(6).substr(1) + "' > /dev/null && exit 0; sleep 0.05; done\n");
   std::string file = WriteFile(
       dir, "esc.yaml",
       "version: 1\nname: t\nsteps:\n"

@@ -129,7 +129,9 @@ int OpenLog(const std::string& path, std::string& error) {
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  auto fd = OpenOwnFile(path, O_WRONLY | O_CREAT | O_APPEND);
+  // 0600: a service's output goes there as it is, unmasked (breakI I11: a secret it printed
+  // was readable by every local user in /tmp).
+  auto fd = OpenOwnFile(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
   if (!fd.ok()) error = "cannot use log '" + path + "': " + fd.status().message();
   return fd.ok() ? fd.value() : -1;
 }

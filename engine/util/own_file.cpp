@@ -41,8 +41,8 @@ Status CheckOwnFile(const std::string& path) {
   return why.empty() ? Status::Ok() : Status::Error(why);
 }
 
-Result<int> OpenOwnFile(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+Result<int> OpenOwnFile(const std::string& path, int flags, mode_t mode) {
+  int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode);
   if (fd < 0 && (errno == ELOOP || errno == ENXIO)) {
     std::string why = OwnFileProblem(path);
     if (!why.empty()) return Status::Error(why);

@@ -5,6 +5,8 @@
 // too). Nothing is changed when a name is refused. docs/backup.md, "Files a step writes".
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "engine/util/status.h"
@@ -17,8 +19,8 @@ std::string OwnFileProblem(const std::string& path);
 // The same as a Status (an error carrying OwnFileProblem's text).
 Status CheckOwnFile(const std::string& path);
 // Opens `path` with `flags` (O_WRONLY|O_APPEND|O_CREAT, O_RDONLY, ...) plus O_NOFOLLOW,
-// O_NONBLOCK (a planted FIFO never blocks; cleared after) and O_CLOEXEC, mode 0644 when
+// O_NONBLOCK (a planted FIFO never blocks; cleared after) and O_CLOEXEC, `mode` when
 // created, and refuses what OwnFileProblem refuses. Returns an fd the caller closes.
-Result<int> OpenOwnFile(const std::string& path, int flags);
+Result<int> OpenOwnFile(const std::string& path, int flags, mode_t mode = 0644);
 
 }  // namespace runbook

@@ -88,7 +88,8 @@ TEST_CASE("run: helpers that drop, remove or forge the tracking id end with thei
           "  - {id: d, uses: exec, needs: [c], with: {shell: true, run: 'sh " + dir +
           "/rename.sh; sleep 0.3'}}\n" +
           "  - {id: after, uses: exec, needs: [d], with: {shell: true, run: 'pgrep -fa \"[s]leep "
-          "9[3-6]\\\\.\" || echo NONE-LEFT'}}\n");
+          "9[3-6]\\\\." +
+          std::to_string(getpid()) + "\" || echo NONE-LEFT'}}\n");  // this test's own markers
   Command c = Shell("cd " + dir + " && " + Binary() + " run esc.yaml --audit-db a.db");
   INFO(c.err);
   CHECK(c.exit_code == 0);

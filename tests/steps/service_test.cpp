@@ -212,3 +212,17 @@ TEST_CASE("a with parameter that is null counts as not given (service log: its d
   CHECK(c.err.find("log=" + dir + "/runbook-") != std::string::npos);
   CHECK_FALSE(ProcessAlive(tag));
 }
+
+TEST_CASE("service: its default log is readable by its owner only", "[steps][service]") {
+  // breakI I11: /tmp/runbook-<run>-<step>.log was 0644, and a service writes it unmasked.
+  std::string dir = TempDir(), tmp = TempDir();
+  WriteFile(dir, "s.yaml",
+            "version: 1\nname: s\nsteps:\n  - {id: s, uses: service, with: {run: [sh, -c, "
+            "'echo started; exec sleep 30']}}\n"
+            "  - {id: b, needs: [s], uses: exec, with: {run: [sleep, '0.3']}}\n");
+  Command c =
+      Shell("cd " + dir + " && TMPDIR=" + tmp + " " + Binary() + " run s.yaml --audit-db a.db");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
+  CHECK(Shell("stat -c %a " + tmp + "/runbook-*-s.log").out == "600\n");
+}

@@ -55,6 +55,12 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
     // An expression's null: as if not given. A `~` written in the runbook is checked like
     // any value (for a string it is "", as in GitHub Actions).
     if (it == params.end() || (it->second.is_null() && !it->second.written())) {
+      if (spec.required && spec.default_value.is_null() && it != params.end()) {
+        // breakI I12: a required parameter whose expression gave null is the author's
+        // mistake, said as one, never "internal error ... please report".
+        error = "parameter '" + spec.name + "' is required; its expression gave null";
+        return Value();
+      }
       if (!spec.default_value.is_null())
         params[spec.name] = spec.default_value;
       else if (it != params.end())

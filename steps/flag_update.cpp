@@ -175,6 +175,11 @@ class FlagUpdate final : public StepType {
   }
 
   AttemptResult Run(StepContext& ctx) const override {
+    const StepParams& p = ctx.params;  // the load-time rule again, on values as resolved
+    if (!p.Opt("rollout") && !p.Opt("rollback") && !p.Bool("mark_good"))  // breakI I12
+      return AttemptResult::Failure(
+          "flag-update needs rollout, rollback or mark_good: their expressions gave null or "
+          "false, so there is no change to make; nothing was changed");
     std::string file = ctx.params.Str("file");
     auto lock = OwnFd(file + ".lock", O_RDWR | O_CREAT);
     if (!lock.ok()) return AttemptResult::Failure("cannot lock: " + lock.status().message());

@@ -267,3 +267,26 @@ TEST_CASE("flag-update: a flag both at the top level and under flags is refused"
     CHECK(Cat(dir + "/flags.json") == doc);
   }
 }
+
+TEST_CASE("flag-update: values that resolve to null are an error, never a silent ok",
+          "[steps][flag]") {
+  // breakI I12: `rollout: ${{ params.pct || null }}` with pct=0 said "100 -> 100", ok, and a
+  // required parameter whose expression gave null was an "internal error ... please report".
+  std::string dir = TempDir();
+  WriteFile(dir, "flags.json", kFlags);
+  WriteFile(dir, "n.yaml",
+            "version: 1\nname: n\nparams:\n  pct: {type: integer, required: false}\n  j: "
+            "{type: string, default: 'null'}\nsteps:\n"
+            "  - {id: set, uses: flag-update, with: {file: flags.json, flag: flag.analyticsIngest, "
+            "rollout: '${{ params.pct || null }}'}}\n"
+            "  - {id: req, uses: flag-update, if: always(), with: {file: flags.json, flag: "
+            "'${{ fromJSON(params.j) }}', rollout: 5}}\n");
+  Command c = Shell("cd " + dir + " && " + Binary() + " run n.yaml --audit-db a.db --set pct=0");
+  INFO(c.err);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("flag-update needs rollout, rollback or mark_good"));
+  CHECK_THAT(c.err, Catch::Contains("parameter 'flag' is required; its expression gave null"));
+  CHECK_THAT(c.err, !Catch::Contains("please report"));
+  CHECK(Cat(dir + "/flags.json") == kFlags);
+  CHECK(Shell("test -e " + dir + "/flags.json.history.jsonl").exit_code != 0);
+}

@@ -10,6 +10,7 @@
 #include "engine/util/strings.h"
 #include "steps/common/files.h"
 #include "steps/common/output_file.h"
+#include "steps/common/scratch.h"
 
 namespace runbook {
 namespace {
@@ -169,10 +170,19 @@ class Exec final : public StepType {
   }
 
  private:
+  // A scratch name (steps/common/scratch.h), 0600: the files of runs killed before they
+  // removed theirs are recognised and removed, once per process (breakI I15: they stayed in
+  // /tmp for ever).
   static std::string MakeOutputFile() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/runbook-output-XXXXXX";
-    int fd = mkstemp(path.data());
+    std::string dir = tmp && *tmp ? tmp : "/tmp";
+    static const bool swept = [&dir] {
+      RemoveDebris(dir, [](const std::string& base) { return base == "runbook-output"; });
+      return true;
+    }();
+    (void)swept;
+    std::string path = dir + "/" + ScratchName("runbook-output");
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return "";
     close(fd);
     return path;

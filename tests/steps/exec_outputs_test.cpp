@@ -140,3 +140,26 @@ TEST_CASE("an output file replaced by a FIFO or grown past 16 MiB fails the step
   CHECK_THAT(ran.Step(*rb, "fifo").reason, Catch::Contains("is a FIFO, not a regular file"));
   CHECK_THAT(ran.Step(*rb, "big").reason, Catch::Contains("is larger than 16777216 bytes"));
 }
+
+TEST_CASE("output file: a killed run's $RUNBOOK_OUTPUT file is removed by the next run",
+          "[steps][exec][outputs]") {
+  // breakI I15: the temporary files of killed runs stayed in /tmp for ever.
+  std::string dir = TempDir(), tmp = TempDir();
+  WriteFile(dir, "o.yaml",
+            "version: 1\nname: o\nsteps:\n  - {id: a, uses: exec, with: {shell: true, run: "
+            "'echo x=1 >> $RUNBOOK_OUTPUT; echo started > " +
+                dir + "/started; sleep 5'}}\n");
+  std::string run =
+      "cd " + dir + " && TMPDIR=" + tmp + " " + Binary() + " run o.yaml --audit-db a.db";
+  REQUIRE(Shell("(" + run + " > /dev/null 2>&1 & echo $! > " + dir + "/pid); for i in $(seq 100);" +
+                " do test -e " + dir + "/started && break; sleep 0.05; done; kill -9 $(cat " + dir +
+                "/pid); sleep 0.3")
+              .exit_code == 0);
+  CHECK(Shell("ls -A " + tmp + " | grep -c runbook-output").out == "1\n");  // left by the kill
+  CHECK(Shell("stat -c %a " + tmp + "/.runbook-output.tmp-*").out == "600\n");
+  WriteFile(dir, "o.yaml",
+            "version: 1\nname: o\nsteps:\n  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  Command next = Shell(run);
+  CHECK(next.exit_code == 0);
+  CHECK(Shell("ls -A " + tmp + " | grep -c runbook-output").out == "0\n");
+}

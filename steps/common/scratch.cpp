@@ -55,8 +55,7 @@ std::string ScratchName(const std::string& name) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const std::string self = [] {
     ProcessIdentity me = SelfIdentity();
-    return std::to_string(me.pid) + (me.start.empty() ? "" : "-" + me.start) + "-w" +
-           WhereToken();
+    return std::to_string(me.pid) + (me.start.empty() ? "" : "-" + me.start) + "-w" + WhereToken();
   }();
   char random[24];
   std::snprintf(random, sizeof random, "-%016llx", static_cast<unsigned long long>(rng()));

@@ -217,11 +217,12 @@ class FlagUpdate final : public StepType {
     std::vector<std::string> path{flag, "rollout"};
     const Value* f = doc.value().Find(flag);
     const Value* nested = doc.value().Find("flags");
-    if (f != nullptr && nested && nested->is_map() && nested->Find(flag))  // breakI I33
+    if (nested != nullptr && !nested->is_map()) nested = nullptr;
+    if (f != nullptr && nested && nested->Find(flag))  // breakI I33
       return "flag '" + flag + "' is in " + file + " twice, at the top level and under " +
              "\"flags\": which one the application reads is unknown; keep one";
-    if (f == nullptr && doc.value().Find("flags") && doc.value().Find("flags")->is_map()) {
-      f = doc.value().Find("flags")->Find(flag);
+    if (f == nullptr && nested) {
+      f = nested->Find(flag);
       path.insert(path.begin(), "flags");
     }
     if (f == nullptr || !f->is_map() || !f->Find("rollout") || !f->Find("rollout")->is_number())

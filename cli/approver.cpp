@@ -41,40 +41,60 @@ bool CliApprover::ReadLine(const CancelToken& cancel, std::string& line) {
   }
 }
 
-bool CliApprover::FillInputs(const ApprovalRequest& req, bool interactive,
-                             const CancelToken& cancel, ApprovalAnswer& answer) {
-  for (const ParamSpec& spec : req.inputs) {
-    std::string text;
-    auto given = inputs_.find(req.step_id + "." + spec.name);
-    if (given != inputs_.end()) {
-      text = given->second;
-    } else if (interactive) {
+// One input's value from --input, else (on a terminal) asked until it is valid: an empty
+// answer to a required input without a default, or a value of the wrong type, is asked
+// again (issue 14 #3); end of input (Ctrl-D) or a cancel declines.
+bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, bool interactive,
+                            const CancelToken& cancel, ApprovalAnswer& answer) {
+  auto given = inputs_.find(req.step_id + "." + spec.name);
+  bool asking = interactive && given == inputs_.end();
+  while (true) {
+    std::string text = given != inputs_.end() ? given->second : "";
+    if (asking) {
       std::cerr << "  " << spec.name << (spec.doc.empty() ? "" : " (" + spec.doc + ")")
                 << (spec.default_value.is_null() ? "" : " [" + spec.default_value.ToText() + "]")
                 << ": ";
-      if (!ReadLine(cancel, text)) return false;
-    }
-    if (text.empty()) {
-      if (!spec.default_value.is_null()) {
-        answer.inputs[spec.name] = spec.default_value;
-        continue;
-      }
-      if (spec.required) {
-        answer.error = "input '" + spec.name + "' is required; pass --input " + req.step_id + "." +
-                       spec.name + "=VALUE";
+      if (!ReadLine(cancel, text)) {
+        answer.error = cancel.cancelled() ? "cancelled while asking for input '" + spec.name + "'"
+                                          : "declined by " + UserName() + " (end of input)";
         return false;
       }
-      answer.inputs[spec.name] = Value();
-      continue;
     }
-    std::string error;
-    Value v = ParseTextAs(spec, text, error);
-    if (!error.empty()) {
-      answer.error = "input '" + spec.name + "': " + error;
+    std::string error = TakeInput(req, spec, text, answer);
+    if (error.empty()) return true;
+    if (!asking) {
+      answer.error = error;
       return false;
     }
-    answer.inputs[spec.name] = v;
+    std::cerr << "  " << error << "\n";
   }
+}
+
+// Sets answer.inputs[spec.name] from `text` ("" = not given); else says why it cannot.
+std::string CliApprover::TakeInput(const ApprovalRequest& req, const ParamSpec& spec,
+                                   const std::string& text, ApprovalAnswer& answer) const {
+  if (text.empty()) {
+    if (!spec.default_value.is_null()) {
+      answer.inputs[spec.name] = spec.default_value;
+    } else if (spec.required) {
+      return "input '" + spec.name + "' is required; pass --input " + req.step_id + "." +
+             spec.name + "=VALUE";
+    } else {
+      answer.inputs[spec.name] = Value();
+    }
+    return "";
+  }
+  std::string error;
+  Value v = ParseTextAs(spec, text, error);
+  if (!error.empty()) return "input '" + spec.name + "': " + error;
+  answer.inputs[spec.name] = v;
+  return "";
+}
+
+bool CliApprover::FillInputs(const ApprovalRequest& req, bool interactive,
+                             const CancelToken& cancel, ApprovalAnswer& answer) {
+  for (const ParamSpec& spec : req.inputs)
+    if (!FillInput(req, spec, interactive, cancel, answer)) return false;
   return true;
 }
 
@@ -98,12 +118,15 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   std::string reply;
   if (filled) {
     std::cerr << "approve? [y/N] ";
-    if (ReadLine(cancel, reply) && (reply == "y" || reply == "Y" || reply == "yes")) {
+    bool read = ReadLine(cancel, reply);
+    if (read && (reply == "y" || reply == "Y" || reply == "yes")) {
       answer.approved = true;
       answer.by = UserName();
       answer.how = "tty";
-    } else if (answer.error.empty()) {
-      answer.error = "declined by " + UserName();
+    } else {
+      answer.error = cancel.cancelled()
+                         ? "cancelled while waiting for approval"
+                         : "declined by " + UserName() + (read ? "" : " (end of input)");
     }
   }
   display_.Resume();

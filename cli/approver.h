@@ -21,6 +21,10 @@ class CliApprover final : public Approver {
  private:
   bool FillInputs(const ApprovalRequest& request, bool interactive, const CancelToken& cancel,
                   ApprovalAnswer& answer);
+  bool FillInput(const ApprovalRequest& request, const ParamSpec& spec, bool interactive,
+                 const CancelToken& cancel, ApprovalAnswer& answer);
+  std::string TakeInput(const ApprovalRequest& request, const ParamSpec& spec,
+                        const std::string& text, ApprovalAnswer& answer) const;
   bool ReadLine(const CancelToken& cancel, std::string& line);
 
   bool yes_;

@@ -46,7 +46,8 @@ struct RunCliOptions {
   bool wait_lock = false;    // --wait: wait for the lock instead of failing
   // resume only
   std::string resume_id;
-  bool force = false;  // resume although the runbook file changed
+  bool force = false;               // resume although the runbook file changed
+  std::vector<std::string> reruns;  // --rerun STEP: run an interrupted non-idempotent step again
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o);
@@ -57,6 +58,7 @@ struct AuditCliOptions {
   int limit = 20;               // history --limit
   std::string format;           // text | json | md | html | jsonl
   std::string run_id;           // show, report
+  std::string step;             // show --step: one step, its whole recorded output
   std::string output;           // report --output
   std::string public_key;       // audit verify --public-key
   bool require_signed = false;  // audit verify --require-signed

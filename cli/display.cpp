@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "engine/util/duration.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -156,6 +157,15 @@ void Display::StepLine(const StepDecl& s, bool is_stderr, std::string_view line)
   PrintLocked(s.id + (is_stderr ? " ! " : " | ") + std::string(line));
 }
 
+void Display::StepNote(const StepDecl& s, std::string_view line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (live_) {
+    auto it = running_.find(s.id);
+    if (it != running_.end()) it->second.last_line = std::string(line.substr(0, 200));
+  }
+  PrintLocked(live_ ? "     " + s.id + ": " + std::string(line) : s.id + " | " + std::string(line));
+}
+
 void Display::AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun&) {
   if (a.status == AttemptStatus::kSuccess) return;
   Print("  " + s.id + " attempt " + std::to_string(a.number) + " " + AttemptStatusName(a.status) +
@@ -174,10 +184,12 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   if (r.started) line += "  " + HumanDuration(r.duration());
   if (!r.reason.empty() && r.outcome != Outcome::kSuccess) line += "  (" + r.reason + ")";
   PrintLocked(line);
-  if (r.outcome == Outcome::kFailure && live_ && !r.stderr_text.empty()) {
-    std::string tail = r.stderr_text.size() > 2000
-                           ? r.stderr_text.substr(r.stderr_text.size() - 2000)
-                           : r.stderr_text;
+  // A failed step's last lines stay on screen (its processes' lines were only the live
+  // block's last line): stderr, else stdout, as `show` does.
+  const std::string& out = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
+  if (r.outcome == Outcome::kFailure && live_ && !out.empty()) {
+    std::string tail = LastLines(out, 12);
+    if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
     PrintLocked(Paint("2", tail));
   }
 }

@@ -1,6 +1,8 @@
-// The terminal view of a run. On a TTY: finished steps scroll above a live block of the
-// running ones with elapsed times, redrawn in place. Otherwise: plain timestamped lines,
-// step output prefixed with the step id. NO_COLOR is respected. Thread-safe.
+// The terminal view of a run. On a TTY: finished steps and the steps' notes (`log`
+// messages, what a step did) scroll above a live block of the running ones with elapsed
+// times and their processes' last line, redrawn in place; a failed step's last output stays
+// on screen. Otherwise: plain timestamped lines, step output prefixed with the step id.
+// NO_COLOR is respected. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -21,6 +23,7 @@ class Display final : public RunObserver {
   void RunStarted(const Runbook& rb, const std::string& run_id, bool dry_run) override;
   void StepStarted(const StepDecl& s, int attempt) override;
   void StepLine(const StepDecl& s, bool is_stderr, std::string_view line) override;
+  void StepNote(const StepDecl& s, std::string_view line) override;
   void AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun& r) override;
   void RetryScheduled(const StepDecl& s, int next_attempt, Millis delay) override;
   void StepFinished(const StepDecl& s, const StepRun& r) override;

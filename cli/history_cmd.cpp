@@ -56,11 +56,38 @@ void PrintAttempt(const AttemptView& a) {
     std::cout << "      ended " << line << (said ? "" : ", which had left the step's process group")
               << "\n";
   }
+  if (a.log_dropped > 0)
+    std::cout << "      log: (" << a.log_dropped << " earlier lines not kept)\n";
+  for (const std::string& line : a.log_lines) std::cout << "      log: " << line << "\n";
   if (a.status.empty() || a.status == "success") return;
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
   const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
   std::string last = LastLines(tail, 12);
   if (!last.empty()) std::cout << "      last output:\n" << Indented(last, "        ");
+}
+
+// show RUN --step ID: the step's attempts with everything recorded of their output.
+int ShowStep(const RunRecord& r, const std::string& id) {
+  const StepView* s = r.FindStep(id);
+  if (s == nullptr) {
+    std::vector<std::string> ids;
+    for (const StepView& v : r.steps) ids.push_back(v.id);
+    std::string close = ClosestName(id, ids);
+    std::cerr << "runbook: error: run " << r.run_id << " has no step '" << Printable(id) << "'"
+              << (close.empty() ? "" : "; did you mean '" + close + "'?") << "\n";
+    return kExitInvalid;
+  }
+  std::cout << "run " << r.run_id << "  step " << s->id << " (" << s->type << ")  "
+            << (s->outcome.empty() ? "unfinished" : s->outcome) << "\n";
+  for (const AttemptView& a : s->attempts) {
+    PrintAttempt(a);
+    if (!a.stdout_tail.empty())
+      std::cout << "      stdout:\n" << Indented(a.stdout_tail, "        ");
+    if (!a.stderr_tail.empty())
+      std::cout << "      stderr:\n" << Indented(a.stderr_tail, "        ");
+  }
+  if (!s->outputs.empty()) std::cout << "    outputs " << ToJson(Value(s->outputs)) << "\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -95,6 +122,7 @@ int CmdShow(const AuditCliOptions& o) {
   auto rec = LoadRunForCommand(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
   if (!rec) return exit_code;
   const RunRecord& r = *rec;
+  if (!o.step.empty()) return ShowStep(r, o.step);
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";

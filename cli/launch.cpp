@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/util/crypto.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
@@ -115,7 +117,22 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
   return kExitOk;
 }
 
-// False when the head could not be signed: the run's store is then not what was asked.
+// The folder --metrics-file writes into exists and can be written: checked before the run,
+// so a typo is not found only at its end (issue 14 #10). Ok for an empty path.
+Status UsableMetricsFile(const std::string& path) {
+  if (path.empty()) return Status::Ok();
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec))
+    return Status::Error("folder " + Printable(folder.string()) + " does not exist");
+  if (::access(folder.c_str(), W_OK) != 0)
+    return Status::FromErrno("cannot write into " + Printable(folder.string()), errno);
+  return Status::Ok();
+}
+
+// False when the head could not be signed or the metrics not written: the run's evidence
+// is then not what was asked.
 bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
               const RunResult& result) {
   bool signed_ok = true;
@@ -127,7 +144,8 @@ bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
   if (!o.metrics_file.empty()) {
     std::string text = MetricsText(rb, result, UnixMillis(SystemClock().WallNow()));
     Status s = WriteMetricsFile(o.metrics_file, text);
-    if (!s.ok()) std::cerr << "runbook: error: " << s.message() << "\n";
+    if (!s.ok()) std::cerr << "runbook: error: --metrics-file: " << s.message() << "\n";
+    signed_ok = signed_ok && s.ok();
   }
   return signed_ok;
 }
@@ -138,6 +156,16 @@ bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
 void EndLeftBehind(const Redactor& redactor) {
   for (const std::string& line : EndAdopted(Millis(2000), MaskerOf(redactor)))
     std::cerr << "runbook: ended " << line << ", left behind by the run\n";
+}
+
+// After a failed or interrupted run: the exact command that continues it (issue 14 #6). The
+// store is named by its absolute path, so the line works from any folder and shell.
+void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store) {
+  if (r.status != "failure" && r.status != "cancelled") return;
+  std::error_code ec;
+  std::filesystem::path db = std::filesystem::absolute(store.path(), ec).lexically_normal();
+  std::cerr << "runbook: to continue this run: runbook resume " << run_id << " --audit-db "
+            << ShellQuote(Printable(ec ? store.path() : db.string())) << "\n";
 }
 
 }  // namespace
@@ -180,6 +208,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: --sign-key: " << key.message() << "; nothing was run\n";
     return kExitInvalid;
   }
+  if (Status m = options.dry_run ? Status::Ok() : UsableMetricsFile(o.metrics_file); !m.ok()) {
+    std::cerr << "runbook: error: --metrics-file: " << m.message() << "; nothing was run\n";
+    return kExitEnvironment;
+  }
   if (int code = OpenLocked(o, rb, options, context, cancel, store); code != kExitOk) return code;
   const char* term = std::getenv("TERM");
   bool live = isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
@@ -201,6 +233,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     return kExitEnvironment;
   }
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
+  if (store) PrintContinue(result.value(), options.run_id, *store);
   int code = ExitCode(result.value());
   return code == kExitOk && !signed_ok ? kExitEnvironment : code;
 }

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/cli_errors.h"
 #include "cli/commands.h"
 #include "engine/process_tree.h"
 
@@ -61,7 +62,7 @@ int Main(int argc, char** argv) {
   r->add_option("--input", run.inputs, "approval input STEP.NAME=VALUE (repeatable)");
   r->add_flag("--yes", run.yes, "approve every approval step");
   r->add_option("--max-parallel", run.max_parallel, "steps running at once")
-      ->check(CLI::PositiveNumber);
+      ->check(CountFrom1To(1024));
   AddRunRecordOptions(r, run);
 
   RunCliOptions resume;
@@ -73,19 +74,21 @@ int Main(int argc, char** argv) {
   re->add_flag("--end-leftovers", resume.end_leftovers,
                "first end processes the interrupted run's steps left running (SIGTERM, 10 s, "
                "SIGKILL); without it such processes stop the resume");
-  re->add_flag("--yes", resume.yes,
-               "approve every approval step and re-run steps that were interrupted mid-way");
+  re->add_flag("--yes", resume.yes, "approve every approval step (as in run)");
+  re->add_option("--rerun", resume.reruns,
+                 "run this step again: it started in the interrupted run and never finished, "
+                 "and its type is not idempotent (repeatable)");
   re->add_option("--approve", resume.approvals, "approve the approval step with this id");
   re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)");
   re->add_option("--max-parallel", resume.max_parallel, "steps running at once")
-      ->check(CLI::PositiveNumber);
+      ->check(CountFrom1To(1024));
   AddRunRecordOptions(re, resume);
 
   AuditCliOptions hist;
   hist.format = "text";
   auto* h = app.add_subcommand("history", "past runs, newest first");
   h->add_option("--runbook", hist.runbook, "only runs of this runbook (its name)");
-  h->add_option("--limit", hist.limit, "at most this many runs")->check(CLI::PositiveNumber);
+  h->add_option("--limit", hist.limit, "at most this many runs")->check(CountFrom1To(1000000));
   h->add_option("--format", hist.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   h->add_option("--audit-db", hist.audit_db, "the audit store (default .runbook/audit.db)");
 
@@ -93,6 +96,7 @@ int Main(int argc, char** argv) {
   auto* sh = app.add_subcommand("show", "one run: attempt timeline, outputs, approvals, errors");
   sh->add_option("run_id", show.run_id, "run id or unique prefix")->required();
   sh->add_option("--audit-db", show.audit_db, "the audit store (default .runbook/audit.db)");
+  sh->add_option("--step", show.step, "only this step, with everything recorded of its output");
 
   AuditCliOptions report;
   report.format = "md";
@@ -131,8 +135,7 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitInvalid;
+    return ReportParseError(app, e, argc, argv) == 0 ? kExitOk : kExitInvalid;
   }
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <set>
 
 #include "cli/audit_open.h"
 #include "cli/launch.h"
@@ -57,23 +58,47 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
   return force;
 }
 
-// Steps that passed carry over. A step that started and never finished is run again
-// only when its type is idempotent, or the operator said --yes.
-bool PriorSteps(const RunRecord& r, const Runbook& rb, bool yes,
+// Asks on the terminal whether to run `s` again; false when declined, at end of input, or
+// when stdin is not a terminal (then nothing is asked).
+bool ConfirmRerun(const StepView& s, const RunRecord& r) {
+  if (!isatty(STDIN_FILENO)) return false;
+  std::cerr << "step '" << s.id << "' (" << s.type << ") started in run " << r.run_id
+            << " and never finished, and it is not idempotent; check what it did.\n"
+            << "run it again? [y/N] ";
+  std::string reply;
+  if (!std::getline(std::cin, reply)) std::cerr << "\n";
+  return reply == "y" || reply == "Y" || reply == "yes";
+}
+
+// Steps that passed carry over. A step that started and never finished is run again only
+// when its type is idempotent, or the operator confirmed it: `--rerun STEP` or a yes on the
+// terminal (issue 14 #1: --yes approves gates, as in `run`; it never confirms a re-run).
+// A --rerun naming a step that was not interrupted mid-way is an error (a typo would
+// otherwise confirm nothing and say nothing).
+bool PriorSteps(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& reruns,
                 std::map<std::string, PriorStep>& prior) {
   bool ok = true;
+  std::set<std::string> confirmed(reruns.begin(), reruns.end()), interrupted;
   for (const StepView& s : r.steps) {
     if (s.outcome == "success" || s.outcome == "warning") {
       prior[s.id] = {s.outcome == "success" ? Outcome::kSuccess : Outcome::kWarning, s.outputs,
-                     s.restored_from.empty() ? r.run_id : s.restored_from};
+                     s.restored_from.empty() ? r.run_id : s.restored_from, ParseUtc(s.passed_at)};
       continue;
     }
     const StepDecl* decl = rb.FindStep(s.id);
-    if (!s.started_not_finished() || decl == nullptr || yes) continue;
-    if (decl->type != nullptr && decl->type->spec().idempotent) continue;
+    if (!s.started_not_finished() || decl == nullptr) continue;
+    interrupted.insert(s.id);
+    if (confirmed.count(s.id) || (decl->type != nullptr && decl->type->spec().idempotent)) continue;
+    if (ok && ConfirmRerun(s, r)) continue;
     std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") started in run "
               << r.run_id << " and never finished, and it is not idempotent; check what it "
-              << "did, then resume with --yes to run it again\n";
+              << "did, then resume with --rerun " << s.id << " to run it again\n";
+    ok = false;
+  }
+  for (const std::string& id : confirmed) {
+    if (interrupted.count(id)) continue;
+    std::cerr << "runbook: error: --rerun " << id << ": no step '" << id << "' started in run "
+              << r.run_id << " without finishing\n";
     ok = false;
   }
   return ok;
@@ -136,7 +161,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   if (!rb) return kExitInvalid;
   if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;
   RunOptions options;
-  if (!PriorSteps(record, *rb, o.yes, options.prior)) return kExitInvalid;
+  if (!PriorSteps(record, *rb, o.reruns, options.prior)) return kExitInvalid;
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;
   std::vector<std::string> ended;

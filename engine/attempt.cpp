@@ -1,5 +1,6 @@
 #include "engine/attempt.h"
 
+#include <deque>
 #include <mutex>
 
 #include "engine/attempt_stop.h"
@@ -40,6 +41,43 @@ std::string Problem(const ParamSpec& spec, const Value& v, const Redactor* redac
   return shown.empty() ? "its value (which holds a secret, not shown) is not valid" : shown;
 }
 
+bool HasUnknown(const Value& v);
+
+// " (at line L, column C)" of the parameter `name` as written in the step's `with`.
+std::string WhereWritten(const StepDecl& step, const std::string& name) {
+  for (const auto& [key, node] : step.with.entries)
+    if (key == name && node.loc.line > 0)
+      return " (at line " + std::to_string(node.loc.line) + ", column " +
+             std::to_string(node.loc.col) + ")";
+  return "";
+}
+
+// The step type's own checks (StepType::Configure), run again on the resolved values: a
+// value an expression gave is held to the same rules as one written literally (breakJ J20:
+// `part_size: "${{ params.p }}"` ran with 1 KiB parts that validate refuses). "" when they
+// pass; else the first error, located at the parameter as written (J25). Messages may quote
+// a value: masked by the caller's redactor.
+std::string RecheckResolved(const StepDecl& step, const Value::Map& params) {
+  std::vector<ConfigParam> view;
+  for (const auto& [name, value] : params) {
+    Loc loc = step.uses_loc;
+    for (const auto& [key, node] : step.with.entries)
+      if (key == name) loc = node.loc;
+    // Known only when the run gets there (plan, dry run): as at load, not checked yet.
+    view.push_back({name, HasUnknown(value) ? std::nullopt : std::optional<Value>(value), loc});
+  }
+  ConfigureReport report;
+  ConfigureView with(std::move(view), step.uses_loc, &step.type->spec());
+  std::string bug =
+      CallStep(step, "checking its parameters", [&] { step.type->Configure(with, report); });
+  if (!bug.empty()) return bug;
+  if (report.errors().empty()) return "";
+  const auto& [loc, message] = report.errors().front();
+  return message + (loc.line > 0 ? " (at line " + std::to_string(loc.line) + ", column " +
+                                       std::to_string(loc.col) + ")"
+                                 : "");
+}
+
 }  // namespace
 
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
@@ -58,7 +96,8 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
       if (spec.required && spec.default_value.is_null() && it != params.end()) {
         // breakI I12: a required parameter whose expression gave null is the author's
         // mistake, said as one, never "internal error ... please report".
-        error = "parameter '" + spec.name + "' is required; its expression gave null";
+        error = "parameter '" + spec.name + "' is required; its expression gave null" +
+                WhereWritten(step, spec.name);
         return Value();
       }
       if (!spec.default_value.is_null())
@@ -69,10 +108,15 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
     }
     std::string problem = Problem(spec, it->second, redactor);
     if (!problem.empty()) {
-      error = "parameter '" + spec.name + "': " + problem;
+      error = "parameter '" + spec.name + "': " + problem + WhereWritten(step, spec.name);
       return Value();
     }
     it->second = NormaliseValue(spec, it->second);
+  }
+  error = RecheckResolved(step, params);
+  if (!error.empty()) {
+    if (redactor != nullptr) error = redactor->Apply(error);
+    return Value();
   }
   return Value(std::move(params));
 }
@@ -159,6 +203,36 @@ class NotingRunner final : public ProcessRunner {
   size_t total_ = 0;
 };
 
+// An attempt's notes (ctx.log, runbook's own notes about it): each goes to the observers
+// at once and the last kMaxLogLines to the attempt's record. Steps may note from several
+// threads.
+class Notes {
+ public:
+  Notes(RunObserver& observer, const StepDecl& step) : observer_(observer), step_(step) {}
+  void Add(std::string masked) {
+    observer_.StepNote(step_, masked);
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.push_back(std::move(masked));
+    if (lines_.size() > kMaxLogLines) {
+      lines_.pop_front();
+      ++dropped_;
+    }
+  }
+  AttemptResult Into(AttemptResult r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    r.log_lines.assign(lines_.begin(), lines_.end());
+    r.log_lines_dropped = dropped_;
+    return r;
+  }
+
+ private:
+  RunObserver& observer_;
+  const StepDecl& step_;
+  std::mutex mu_;
+  std::deque<std::string> lines_;
+  size_t dropped_ = 0;
+};
+
 }  // namespace
 
 AttemptResult RunAttempt(AttemptInput& in) {
@@ -166,21 +240,34 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const StepDecl& step = in.step;
   RunObserver& observer = in.svc.observer;
   const Redactor& redactor = *in.redactor;
+  Notes notes(observer, step);
   NotingRunner processes(
-      in.svc.processes,
-      [&](const std::string& line) { observer.StepLine(step, true, redactor.Apply(line)); },
+      in.svc.processes, [&](const std::string& line) { notes.Add(redactor.Apply(line)); },
       redactor);
   const CancelToken& cancel = in.stop ? *in.stop : *in.cancel;
   StepParams params(step.type->spec(), in.params);
-  StepContext ctx{
-      params,      step.id,       in.run_id,    in.number,       in.env, processes,  cancel,
-      in.deadline, in.kill_grace, in.svc.clock, in.svc.approver, {},     &in.passed, {},
-      {}};
+  StepContext ctx{params,
+                  step.id,
+                  in.run_id,
+                  in.number,
+                  in.env,
+                  processes,
+                  cancel,
+                  in.deadline,
+                  in.kill_grace,
+                  in.svc.clock,
+                  in.svc.approver,
+                  {},
+                  &in.passed,
+                  {},
+                  {},
+                  {}};
   ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
-  ctx.log = [&](std::string_view line) {
+  ctx.log = [&](std::string_view line) { notes.Add(redactor.Apply(std::string(line))); };
+  ctx.output = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };
-  if (in.dry_run) return DryRun(in, ctx);
+  if (in.dry_run) return notes.Into(DryRun(in, ctx));
   ctx.keep = in.keep;
   AttemptResult r;
   std::string error = CallStep(step, "running", [&] { r = step.type->Run(ctx); });
@@ -190,7 +277,7 @@ AttemptResult RunAttempt(AttemptInput& in) {
   if (r.status == AttemptStatus::kTimeout)
     r.error = "timed out after " + FormatDuration(in.timeout);
   r.ended_processes = processes.Take();
-  return r;
+  return notes.Into(std::move(r));
 }
 
 }  // namespace runbook

@@ -1,7 +1,7 @@
 // RunObserver: what the executor tells the world (terminal display, audit store, tests).
 // The executor never prints; observers do. All calls come from the executor's loop thread
-// except StepLine, which comes from the thread running the step: implementations must make
-// StepLine thread-safe.
+// except StepLine and StepNote, which come from the thread running the step: implementations
+// must make them thread-safe.
 #pragma once
 
 #include <string>
@@ -17,7 +17,10 @@ class RunObserver {
   virtual ~RunObserver() = default;
   virtual void RunStarted(const Runbook&, const std::string& /*run_id*/, bool /*dry_run*/) {}
   virtual void StepStarted(const StepDecl&, int /*attempt*/) {}
+  // A line a step's process printed (shown while it runs).
   virtual void StepLine(const StepDecl&, bool /*is_stderr*/, std::string_view /*line*/) {}
+  // A note the step (or runbook about the step) wrote for people: kept on screen.
+  virtual void StepNote(const StepDecl&, std::string_view /*line*/) {}
   virtual void AttemptFinished(const StepDecl&, const AttemptRecord&, const StepRun&) {}
   virtual void RetryScheduled(const StepDecl&, int /*next_attempt*/, Millis /*delay*/) {}
   virtual void StepFinished(const StepDecl&, const StepRun&) {}
@@ -39,6 +42,9 @@ class ObserverList final : public RunObserver {
   }
   void StepLine(const StepDecl& s, bool e, std::string_view l) override {
     for (auto* o : list_) o->StepLine(s, e, l);
+  }
+  void StepNote(const StepDecl& s, std::string_view l) override {
+    for (auto* o : list_) o->StepNote(s, l);
   }
   void AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun& r) override {
     for (auto* o : list_) o->AttemptFinished(s, a, r);

@@ -122,6 +122,8 @@ class Loop {
     if (rb_.steps[i].type != nullptr && rb_.steps[i].type->spec().run_scoped) return false;
     steps_[i].outputs = it->second.outputs;
     steps_[i].restored_from = it->second.run_id;
+    steps_[i].restored_finished_at = it->second.finished_at;
+    if (it->second.finished_at) NoteRpo(i, *it->second.finished_at);
     Complete(i, it->second.outcome, "passed in run " + it->second.run_id);
     return true;
   }
@@ -308,6 +310,8 @@ class Loop {
     rec.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - rec.started);
     rec.waited = r.waited;
     rec.approved_by = r.approved_by;
+    rec.log_lines = std::move(r.log_lines);  // masked as they were noted
+    rec.log_lines_dropped = r.log_lines_dropped;
     for (const std::string& line : r.ended_processes)
       rec.ended_processes.push_back(redactor_.Apply(line));
     for (auto& [k, v] : r.outputs) rec.outputs[redactor_.Apply(k)] = redactor_.Apply(v);
@@ -318,7 +322,7 @@ class Loop {
     svc_.observer.AttemptFinished(step, rec, run);
     if (r.status == AttemptStatus::kSuccess) {
       run.outputs = rec.outputs;
-      NoteRpo(i);
+      NoteRpo(i, svc_.clock.WallNow());
       return Complete(i, Outcome::kSuccess, "");
     }
     bool cancelled = r.status == AttemptStatus::kCancelled || (!IsFinally(i) && values_.cancelled);
@@ -440,8 +444,9 @@ class Loop {
   }
 
   // A step that reports the creation time of a backup it restored (its spec's rpo_output,
-  // or `backup_created_at`) sets the run's RPO: that backup's age now.
-  void NoteRpo(int i) {
+  // or `backup_created_at`) sets the run's RPO: that backup's age when the step finished
+  // (`finished`: now, or in the earlier run a carried-over step comes from).
+  void NoteRpo(int i, Clock::Wall finished) {
     const StepType* type = rb_.steps[i].type;
     std::string key =
         type && !type->spec().rpo_output.empty() ? type->spec().rpo_output : "backup_created_at";
@@ -451,7 +456,7 @@ class Loop {
     if (!created) return;
     rpo_.measured = true;
     rpo_.step = rb_.steps[i].id;
-    rpo_.age = std::chrono::duration_cast<Millis>(svc_.clock.WallNow() - *created);
+    rpo_.age = std::chrono::duration_cast<Millis>(finished - *created);
     rpo_.future = rpo_.age < -kRpoClockSkew;
     if (rpo_.age < Millis(0)) rpo_.age = Millis(0);  // within the skew allowed: taken just now
   }

@@ -28,6 +28,9 @@ struct PriorStep {
   Outcome outcome = Outcome::kSuccess;
   Value::Map outputs;
   std::string run_id;  // where it ran
+  // When it finished there: the RPO a carried-over restore measured is the backup's age at
+  // that moment (issue 14 #2). Unknown: the carried step measures no RPO.
+  std::optional<Clock::Wall> finished_at;
 };
 
 struct RunOptions {

@@ -28,6 +28,8 @@ struct AttemptRecord {
   std::string approved_by;                   // set when the attempt was a human approval
   Value::Map outputs;                        // this attempt's outputs (redacted)
   std::vector<std::string> ended_processes;  // escaped descendants ended (redacted)
+  std::vector<std::string> log_lines;        // the step's notes, the last kMaxLogLines (masked)
+  size_t log_lines_dropped = 0;              // earlier notes not kept
 };
 
 struct StepRun {
@@ -46,6 +48,8 @@ struct StepRun {
   std::string stderr_text;
   Value params;               // resolved parameters of the last attempt (redacted)
   std::string restored_from;  // resume: the run whose result this step carries over
+  // resume: when it passed in that run (the first one of a chain of resumes)
+  std::optional<Clock::Wall> restored_finished_at;
 
   Millis duration() const;
   // Dependents may proceed: success, warning, or a tolerated failure.

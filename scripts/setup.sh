@@ -8,7 +8,7 @@ apt_packages=(
   libssl-dev openssl libcurl4-openssl-dev libfmt-dev libspdlog-dev libboost-dev
   libboost-filesystem-dev catch2 libcli11-dev nlohmann-json3-dev libarchive-dev
   libdeflate-dev zlib1g-dev libcpp-httplib-dev libxml2-dev ccache python3 python3-yaml
-  python3-jsonschema clang libfuzzer-14-dev libclang-rt-14-dev chromium postgresql prometheus strace
+  python3-jsonschema clang libfuzzer-14-dev libclang-rt-14-dev chromium postgresql prometheus strace tmux
 )
 
 missing=()

@@ -175,8 +175,9 @@ class Archive final : public StepType {
     std::string output = ctx.params.Str("output");
     auto inputs = Inputs(ctx.params);
     if (!inputs.ok()) return AttemptResult::Failure(inputs.status().message());
-    std::error_code ec;
-    std::filesystem::create_directories(DirName(output), ec);
+    auto made = MakeFolders(DirName(output));
+    if (!made.ok()) return AttemptResult::Failure(made.status().message());
+    NoteCreated(made.value(), ctx.log);
     for (const std::string& gone : RemoveDebris(
              DirName(output), [&](const std::string& base) { return base == BaseName(output); }))
       ctx.log("removed debris of a dead run: " + gone);

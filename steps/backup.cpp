@@ -40,7 +40,8 @@ StepSpec MakeSpec() {
       "(keep_last, keep_days) to earlier dumps of the same database.";
   s.params = {
       Param("database", ParamType::kString, "path of the live SQLite database").Required(),
-      Param("dest", ParamType::kString, "folder for the dump (must exist)").Required(),
+      Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
+          .Required(),
       Param("name", ParamType::kString,
             "file stem, one file name (no '/', not '.' or '..', no control characters); "
             "default the database's stem plus a UTC timestamp"),
@@ -183,7 +184,9 @@ class Backup final : public StepType {
   AttemptResult Run(StepContext& ctx) const override {
     const StepParams& p = ctx.params;
     std::string database = p.Str("database"), dest = p.Str("dest");
-    if (std::string no = NotThere(dest, "folder"); !no.empty()) return AttemptResult::Failure(no);
+    auto made = MakeFolders(dest);
+    if (!made.ok()) return AttemptResult::Failure(made.status().message());
+    NoteCreated(made.value(), ctx.log);
     Clock::Wall now = ctx.clock.WallNow();
     const Value* name = p.Opt("name");  // checked before anything is touched
     Status named = CheckFileName("name", name ? name->ToText() : Stem(database, now));

@@ -152,7 +152,7 @@ class Exec final : public StepType {
       req.cwd = cwd->as_string();
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
-    req.on_line = [&](bool, std::string_view line) { ctx.log(line); };
+    req.on_line = [&](bool, std::string_view line) { ctx.output(line); };
     std::string output_file = MakeOutputFile();
     if (!output_file.empty()) req.env["RUNBOOK_OUTPUT"] = output_file;
     ProcessResult pr = ctx.processes.Run(req, ctx.cancel);

@@ -74,11 +74,12 @@ using Sums = std::map<std::string, std::string>;  // name as listed -> sha256
 
 // A sha256 as given (sha256sum accepts either case): lower case, or "" when it is not 64
 // hex digits.
-std::string Sha256Text(std::string hex) {
-  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return "";
-  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return hex;
+std::string Sha256Text(const std::string& hex) {
+  std::string canonical = CanonicalSha256(hex);
+  return canonical.find_first_not_of("0123456789abcdef") == std::string::npos &&
+                 canonical.size() == 64
+             ? canonical
+             : "";
 }
 
 // The lines `sha256sum -c` reads ("<64 hex> <' '|'*'><name>"); others are skipped as it

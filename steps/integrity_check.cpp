@@ -233,8 +233,9 @@ class IntegrityCheck final : public StepType {
     std::string source = p.Str("source"), workspace = p.Str("workspace");
     if (std::string why = Unusable(source, workspace); !why.empty())
       return AttemptResult::Failure(why);
-    std::error_code ec;
-    std::filesystem::create_directories(DirName(workspace), ec);
+    auto made = MakeFolders(DirName(workspace));
+    if (!made.ok()) return AttemptResult::Failure(made.status().message());
+    NoteCreated(made.value(), ctx.log);
     std::string own = BaseName(workspace);
     auto owns = [&own](const std::string& base) { return base == own; };
     for (const std::string& gone : RemoveDebris(DirName(workspace), owns))

@@ -112,7 +112,7 @@ class NpmRun final : public StepType {
       for (const auto& [k, v] : env->as_map()) req.env[k] = v.ToText();
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
-    req.on_line = [&](bool, std::string_view line) { ctx.log(line); };
+    req.on_line = [&](bool, std::string_view line) { ctx.output(line); };
     ProcessResult pr = ctx.processes.Run(req, ctx.cancel);
     AttemptResult r;
     r.stdout_text = pr.out.text;

@@ -406,8 +406,9 @@ class Restore final : public StepType {
     std::string source = Abs(p.Str("source")), target = Abs(p.Str("target"));
     if (std::string why = TargetProblem(target); !why.empty())
       return Untouched(source, target, why);
-    std::error_code ec;
-    std::filesystem::create_directories(DirName(target), ec);
+    auto made = MakeFolders(DirName(target));
+    if (!made.ok()) return Untouched(source, target, made.status().message());
+    NoteCreated(made.value(), ctx.log);
     std::string own = BaseName(target);  // the database and its kept copies, not a neighbour's
     auto owns = [&own](const std::string& base) {
       return base == own || base.rfind(own + ".before-restore", 0) == 0;

@@ -9,6 +9,7 @@
 #include "engine/process_tree.h"
 #include "engine/util/proc_identity.h"
 #include "engine/util/strings.h"
+#include "engine/util/time_format.h"
 
 namespace runbook {
 namespace {
@@ -149,6 +150,13 @@ Status AuditJournal::AttemptFinished(const StepDecl& step, const AttemptRecord& 
     for (const std::string& line : a.ended_processes) ended.push_back(Value(line));
     body["ended_processes"] = Value(std::move(ended));
   }
+  if (!a.log_lines.empty()) {  // the step's notes (issue 14 #4: `show` prints them)
+    Value::List log;
+    for (const std::string& line : a.log_lines) log.push_back(Value(line));
+    body["log"] = Value(std::move(log));
+    if (a.log_lines_dropped > 0)
+      body["log_dropped"] = Value(static_cast<int64_t>(a.log_lines_dropped));
+  }
   Status s = Append("attempt_finished", step.id, a.number, std::move(body));
   if (!s.ok() || a.approved_by.empty()) return s;
   Value::Map inputs = a.outputs;
@@ -171,6 +179,8 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
       {"tolerated", Value(run.tolerated)},
       {"restored_from", Value(run.restored_from)},
   };
+  if (run.restored_finished_at)
+    body["restored_finished_at"] = Value(FormatUtc(*run.restored_finished_at));
   return Append("step_finished", step.id, 0, std::move(body));
 }
 

@@ -56,6 +56,10 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     if (const Value* ended = body.Find("ended_processes"); ended && ended->is_list())
       for (const Value& line : ended->as_list())
         if (line.is_string()) a.ended_processes.push_back(line.as_string());
+    if (const Value* log = body.Find("log"); log && log->is_list())
+      for (const Value& line : log->as_list())
+        if (line.is_string()) a.log_lines.push_back(line.as_string());
+    a.log_dropped = Int(body, "log_dropped");
   } else if (e.kind == "approval") {
     r.approvals.push_back(
         {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs")});
@@ -65,6 +69,8 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     s.outcome = Str(body, "outcome");
     s.reason = Str(body, "reason");
     s.finished_at = e.at;
+    s.passed_at = Str(body, "restored_finished_at");
+    if (s.passed_at.empty()) s.passed_at = e.at;
     s.duration_ms = Int(body, "duration_ms");
     s.outputs = Map(body, "outputs");
     s.restored_from = Str(body, "restored_from");

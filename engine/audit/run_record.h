@@ -25,6 +25,8 @@ struct AttemptView {
   // Descendants that had left the step's process group, ended with it ("process 123
   // (sleep 9): SIGTERM"); runbook's notes, not the tool's output.
   std::vector<std::string> ended_processes;
+  std::vector<std::string> log_lines;  // the step's notes (ctx.log), the last ones kept
+  int64_t log_dropped = 0;             // earlier notes not kept
 };
 
 struct ApprovalView {
@@ -41,6 +43,9 @@ struct StepView {
   std::string outcome;  // "" when it never finished
   std::string reason;
   std::string finished_at;
+  // When it passed where it ran: finished_at, or for a step carried over by a resume the
+  // time it finished in the run it comes from (its body's restored_finished_at).
+  std::string passed_at;
   int64_t duration_ms = 0;
   Value::Map outputs;
   std::string restored_from;

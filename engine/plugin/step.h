@@ -64,7 +64,9 @@ struct StepContext {
   Millis kill_grace{5000};
   const Clock& clock;
   Approver* approver = nullptr;
-  std::function<void(std::string_view line)> log;  // a line to the live view and the record
+  // A note for people (what the step did, found, decided): kept on screen in the live view
+  // and recorded with the attempt (the last kMaxLogLines).
+  std::function<void(std::string_view line)> log;
   // Earlier passed steps of this run; filled only for types with reads_passed_steps.
   const std::vector<PassedStep>* passed = nullptr;
   // Hands the run something that must outlive this attempt (a started service); the
@@ -74,7 +76,14 @@ struct StepContext {
   // summaries. Set by the engine; Redact() is the identity when it is empty.
   std::function<std::string(std::string)> redact;
   std::string Redact(std::string text) const { return redact ? redact(std::move(text)) : text; }
+  // A line a process the step runs printed: shown while the step runs (the live view's last
+  // line, or a plain line off a terminal), not recorded line by line: the step captures it.
+  std::function<void(std::string_view line)> output;
 };
+
+// How many of an attempt's ctx.log notes are recorded (the last ones): a step that notes
+// every file of a large sync does not fill the audit store.
+constexpr size_t kMaxLogLines = 200;
 
 enum class AttemptStatus { kSuccess, kFailure, kTimeout, kCancelled };
 const char* AttemptStatusName(AttemptStatus status);
@@ -91,6 +100,10 @@ struct AttemptResult {
   // Set by the executor: processes that had left a run's group, ended with it (runbook's
   // notes, "process 123 (sleep 9): SIGTERM"); steps leave it empty.
   std::vector<std::string> ended_processes;
+  // Set by the engine: the attempt's ctx.log notes (masked), the last kMaxLogLines of them,
+  // and how many earlier ones were not kept.
+  std::vector<std::string> log_lines;
+  size_t log_lines_dropped = 0;
 
   static AttemptResult Success(Value::Map outputs = {});
   static AttemptResult Failure(std::string error);

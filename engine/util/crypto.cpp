@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -103,6 +104,14 @@ std::string Md5::FinishRaw() {
   unsigned int size = 0;
   EVP_DigestFinal_ex(state_->ctx.get(), digest, &size);
   return std::string(reinterpret_cast<char*>(digest), size);
+}
+
+std::string CanonicalSha256(std::string_view text) {
+  std::string hex(text);
+  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return hex;
+  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return hex;
 }
 
 std::string Sha256Hex(std::string_view data) {

@@ -15,6 +15,11 @@ namespace runbook {
 
 // Lowercase hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
+// A sha256 read from outside (S3 metadata, a dump's .meta.json, a sums file) in the form
+// Sha256Hex gives: 64 hex digits in lower case. Upper or mixed case is the same value
+// (sha256sum, PowerShell's Get-FileHash; breakJ J13); any other text is returned unchanged,
+// so it still compares unequal to every digest.
+std::string CanonicalSha256(std::string_view text);
 
 // Incremental SHA-256 for streams (files of any size, memory bounded by the caller).
 class Sha256 {

@@ -1,6 +1,7 @@
 #include "engine/util/json.h"
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace runbook {
@@ -41,6 +42,12 @@ nlohmann::json ToNlohmann(const Value& v) {
 
 constexpr size_t kMaxDepth = 512;
 
+std::string BeyondRange(const std::string& integer) {
+  return "invalid JSON: the integer " + integer.substr(0, 40) + (integer.size() > 40 ? "..." : "") +
+         " is beyond the 64-bit range runbook reads (-9223372036854775808 to "
+         "9223372036854775807)";
+}
+
 // Builds a Value from nlohmann's SAX events in one linear pass (no DOM in between; the
 // callback parser this replaces rescanned an object's members at each member's end: quadratic,
 // breakF F9). Refuses nesting deeper than kMaxDepth and a key twice in one object (readers
@@ -52,8 +59,17 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
   bool null() override { return Put(Value()); }
   bool boolean(bool b) override { return Put(Value(b)); }
   bool number_integer(number_integer_t n) override { return Put(Value(int64_t{n})); }
-  bool number_unsigned(number_unsigned_t n) override { return Put(Value(static_cast<int64_t>(n))); }
-  bool number_float(number_float_t d, const string_t&) override { return Put(Value(d)); }
+  // An integer past int64 is refused in words, never wrapped negative nor rounded into a
+  // double (breakJ J10: 12345678901234567890 read as -6101065172474983726).
+  bool number_unsigned(number_unsigned_t n) override {
+    if (n > static_cast<number_unsigned_t>(std::numeric_limits<int64_t>::max()))
+      return Fail(BeyondRange(std::to_string(n)));
+    return Put(Value(static_cast<int64_t>(n)));
+  }
+  bool number_float(number_float_t d, const string_t& text) override {
+    if (text.find_first_of(".eE") == std::string::npos) return Fail(BeyondRange(text));
+    return Put(Value(d));
+  }
   bool string(string_t& text) override { return Put(Value(std::move(text))); }
   bool binary(binary_t&) override { return Fail("binary values are not JSON"); }
   bool start_object(std::size_t) override { return Open(true); }

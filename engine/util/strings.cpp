@@ -1,6 +1,7 @@
 #include "engine/util/strings.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace runbook {
@@ -146,6 +147,19 @@ std::string Trim(std::string_view text) {
   if (b == std::string_view::npos) return "";
   size_t e = text.find_last_not_of(" \t\r\n");
   return std::string(text.substr(b, e - b + 1));
+}
+
+std::string ShellQuote(std::string_view word) {
+  auto plain = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
+  };
+  bool safe = !word.empty();
+  for (char c : word) safe = safe && plain(c);
+  if (safe) return std::string(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
 }
 
 }  // namespace runbook

@@ -26,6 +26,11 @@ size_t FindInvalidUtf8(std::string_view text);
 // line nor send a terminal escape. Valid UTF-8 is kept as it is. Callers add their own quotes.
 std::string Printable(std::string_view name);
 
+// `word` as one POSIX shell word: unchanged when it holds only [A-Za-z0-9_./:=@%+,-] and is
+// not empty, else in single quotes (a ' inside as '\''). For command lines printed for
+// people to paste; pass it through Printable first when it may hold control characters.
+std::string ShellQuote(std::string_view word);
+
 // [a-z0-9][a-z0-9-]* (and '_' after the first character when `underscore`).
 bool IsLowerName(std::string_view text, bool underscore);
 

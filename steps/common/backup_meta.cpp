@@ -74,7 +74,7 @@ Status CheckMetaDescribes(const Value::Map& meta, const std::string& dump_path, 
   if (file != BaseName(dump_path)) {
     return Status::Error("metadata describes '" + file + "', not '" + BaseName(dump_path) + "'");
   }
-  if (Text(meta, "sha256") != sha256) {
+  if (CanonicalSha256(Text(meta, "sha256")) != sha256) {
     return Status::Error("sha256 mismatch for " + dump_path + ": expected " + Text(meta, "sha256") +
                          " (metadata), actual " + sha256);
   }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 #include "engine/util/input_file.h"
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 #include "steps/common/scratch.h"
 
 namespace runbook {
@@ -136,6 +138,34 @@ Result<std::vector<std::string>> ExpandGlobs(const std::vector<std::string>& pat
       if (seen.insert(f).second) out.push_back(std::move(f));
   }
   return out;
+}
+
+Result<std::vector<std::string>> MakeFolders(const std::string& path) {
+  std::vector<std::string> missing;
+  std::error_code ec;
+  for (std::filesystem::path p(path.empty() ? "." : path);
+       !p.empty() && !std::filesystem::is_directory(p, ec); p = p.parent_path()) {
+    if (std::filesystem::symlink_status(p, ec).type() != std::filesystem::file_type::not_found)
+      return Status::Error("cannot make folder " + Printable(path) + ": " + Printable(p.string()) +
+                           " is not a folder");
+    missing.push_back(p.string());
+    if (p == p.parent_path() || p.parent_path().empty()) break;
+  }
+  std::vector<std::string> created;
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0700) == 0) {
+      created.push_back(*it);
+    } else if (errno != EEXIST) {
+      return Status::FromErrno("cannot make folder " + Printable(*it), errno);
+    }
+  }
+  return created;
+}
+
+void NoteCreated(const std::vector<std::string>& created,
+                 const std::function<void(std::string_view)>& log) {
+  for (const std::string& folder : created)
+    log("created folder " + Printable(folder) + " (mode 0700)");
 }
 
 std::string NotThere(const std::string& path, const std::string& kind) {

@@ -2,7 +2,9 @@
 // the folder), glob expansion, copying. Errors are Status values naming the path.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/util/crypto.h"
@@ -36,6 +38,15 @@ Result<std::vector<std::string>> ExpandGlobs(const std::vector<std::string>& pat
 // (a folder for "folder"), "no KIND PATH" when it is not, "cannot examine PATH: strerror"
 // when it cannot be looked at (a name too long, no permission). Never throws.
 std::string NotThere(const std::string& path, const std::string& kind);
+// Makes `path` a folder like `mkdir -p`, each level it creates with mode 0700 (what a step
+// writes there is the team's data; issue 14 #9). Returns the folders it created, outermost
+// first, for the step to say so ("created folder X (mode 0700)"); empty when `path` was a
+// folder already. Errors: a level that exists and is not a folder, or cannot be created
+// (strerror). A symlink to a folder counts as a folder, as `mkdir -p` has it.
+Result<std::vector<std::string>> MakeFolders(const std::string& path);
+// Says each folder MakeFolders created through `log`.
+void NoteCreated(const std::vector<std::string>& created,
+                 const std::function<void(std::string_view)>& log);
 std::string DirName(const std::string& path);
 std::string BaseName(const std::string& path);
 

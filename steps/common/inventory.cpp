@@ -33,8 +33,7 @@ Result<Value::Map> ReadInventory(const std::string& path) {
 }  // namespace
 
 Status AppendInventory(const std::string& path, const Value::List& entries) {
-  std::error_code ec;
-  std::filesystem::create_directories(DirName(path), ec);
+  if (auto made = MakeFolders(DirName(path)); !made.ok()) return made.status();
   std::string lock_path = path + ".lock";
   auto opened = OpenOwnFile(lock_path, O_RDWR | O_CREAT);  // never through a planted link
   if (!opened.ok()) return opened.status();

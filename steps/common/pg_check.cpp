@@ -41,7 +41,7 @@ struct Pg {
     req.env = ctx.env;
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
-    req.on_line = [this](bool, std::string_view line) { ctx.log(line); };
+    req.on_line = [this](bool, std::string_view line) { ctx.output(line); };
     return ctx.processes.Run(req, ctx.cancel);
   }
 

@@ -55,16 +55,24 @@ constexpr std::chrono::milliseconds kAbortTimeout{10000};
 // Whether a PUT's answer says the server stored bytes other than those whose MD5 is
 // `md5_raw`: its ETag is an MD5 (32 hex digits) that differs. With SSE-KMS or SSE-C the ETag
 // is no MD5 (AWS, "Checking object integrity"), so it proves nothing either way.
-bool EtagContradicts(const HttpResponse& r, const std::string& etag, const std::string& md5_raw) {
+// S3 gives an object or part stored without SSE-KMS or SSE-C the MD5 of its bytes as ETag
+// (a completed multipart upload: md5 of the parts' MD5s, "-N"). Why the answer's `etag`
+// says the server did not store `expected` (lower-case hex, with "-N" for a multipart
+// upload), or "" when it agrees or, encrypted so, cannot say. A missing ETag, or one of
+// another shape without such encryption, is an answer S3 never gives (breakJ J3, J4).
+std::string EtagProblem(const HttpResponse& r, const std::string& etag,
+                        const std::string& expected) {
+  if (etag.empty()) return "HTTP 200 without an ETag";
   std::string sse = r.Header("x-amz-server-side-encryption");
   if (sse.rfind("aws:kms", 0) == 0 ||
       !r.Header("x-amz-server-side-encryption-customer-algorithm").empty())
-    return false;
-  if (etag.size() != 32 || etag.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return false;
+    return "";
   std::string lower = etag;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower != HexEncode(md5_raw);
+  if (lower == expected) return "";
+  return "the server stored other bytes: ETag " + Printable(etag) + " is not " + expected +
+         ", the " + (expected.find('-') == std::string::npos ? "MD5" : "multipart ETag") +
+         " of what was sent";
 }
 constexpr size_t kPageKeys = 1000;             // max-keys asked of each listing page
 constexpr uint64_t kMaxAnswerBody = 64 << 20;  // any answer read into memory
@@ -293,15 +301,13 @@ Result<S3Object> S3Client::Put(const std::string& key, const std::string& file,
   HttpResponse r = Call(req, key, "", sha256, cancel);
   if (r.status != 200) return Failure(r, "upload to", key);
   std::string etag = Unquote(r.Header("etag"));
-  if (EtagContradicts(r, etag, md5_raw)) {
-    // Stored, but not the bytes sent (a server that ignored Content-MD5, or a proxy that
-    // dropped it and changed the body, breakI I30): never left as if it were good.
+  if (std::string problem = EtagProblem(r, etag, HexEncode(md5_raw)); !problem.empty()) {
+    // Stored, but not provably the bytes sent (a server that ignored Content-MD5, or a proxy
+    // that dropped it and changed the body, breakI I30): never left as if it were good.
     HttpRequest remove;
     remove.method = "DELETE";
     (void)Call(remove, key, "", Sha256Hex(""), cancel);
-    return Status::Error(Where("upload to", key) + "the server stored other bytes: ETag " + etag +
-                         " is not the MD5 " + HexEncode(md5_raw) +
-                         " of what was sent; the object was removed");
+    return Status::Error(Where("upload to", key) + problem + "; the object was removed");
   }
   if (r.sent_md5_raw != md5_raw) {
     // Stored, but not the bytes digested (a server that does not check Content-MD5): an
@@ -367,7 +373,13 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
     Abort(key, upload);
     return failed;
   }
-  return Complete(S3Object{key, size, "", sha256, ""}, upload, etags, cancel);
+  std::string md5s;
+  for (const FileDigests::Part& part : digests.parts) md5s += part.md5_raw;
+  // AWS answers the md5 of the parts' MD5s, "-N"; some S3-compatible servers (s3rver) the
+  // whole object's MD5: either proves what was stored.
+  std::vector<std::string> expected = {HexEncode(Md5Raw(md5s)) + "-" + std::to_string(parts),
+                                       digests.md5};
+  return Complete(S3Object{key, size, "", sha256, ""}, upload, etags, expected, cancel);
 }
 
 void S3Client::Abort(const std::string& key, const std::string& upload) {
@@ -385,11 +397,9 @@ Status S3Client::PartAnswer(const HttpResponse& r, const FileDigests::Part& dige
                             const std::string& what, const std::string& key) const {
   if (r.status != 200) return Failure(r, what, key);
   std::string etag = Unquote(r.Header("etag"));
-  if (etag.empty()) return Status::Error(Where(what, key) + "HTTP 200 without an ETag");
   if (r.sent_md5_raw != digest.md5_raw) return Status::Error(Where(what, key) + kChangedWhileSent);
-  if (EtagContradicts(r, etag, digest.md5_raw))
-    return Status::Error(Where(what, key) + "the server stored other bytes: ETag " + etag +
-                         " is not the MD5 " + HexEncode(digest.md5_raw) + " of what was sent");
+  if (std::string problem = EtagProblem(r, etag, HexEncode(digest.md5_raw)); !problem.empty())
+    return Status::Error(Where(what, key) + problem);
   return Status::Ok();
 }
 
@@ -409,6 +419,7 @@ Result<std::string> S3Client::Start(const std::string& key, const std::string& s
 
 Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
                                     const std::vector<std::string>& etags,
+                                    const std::vector<std::string>& expected,
                                     const CancelToken& cancel) {
   const std::string& key = object.key;
   HttpRequest done;
@@ -419,6 +430,16 @@ Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
   if (r.status != 200) return Failure(r, "completing the upload of", key);
   auto etag = ParseXml(r, ParseCompleteMultipart);
   if (!etag.ok()) return Refused(r, "completing the upload of", key, etag.status());
+  std::string problem = EtagProblem(r, Unquote(etag.value()), expected.front());
+  for (const std::string& also : expected)
+    if (!problem.empty() && EtagProblem(r, Unquote(etag.value()), also).empty()) problem.clear();
+  if (!problem.empty()) {
+    HttpRequest remove;  // an object whose sha256 metadata may lie is not left behind
+    remove.method = "DELETE";
+    (void)Call(remove, key, "", Sha256Hex(""), cancel);
+    return Status::Error(Where("completing the upload of", key) + problem +
+                         "; the object was removed");
+  }
   object.etag = etag.value();
   object.sse = r.Header("x-amz-server-side-encryption");
   return object;
@@ -431,7 +452,7 @@ Status S3Client::Get(const std::string& key, const std::string& file, uint64_t l
   req.response_file = file;
   req.max_body = listed_size;
   HttpResponse r = Call(req, key, "", Sha256Hex(""), cancel);
-  if (sha256 != nullptr) *sha256 = r.Header("x-amz-meta-sha256");
+  if (sha256 != nullptr) *sha256 = CanonicalSha256(r.Header("x-amz-meta-sha256"));
   if (r.status == 200) return Status::Ok();
   std::remove(file.c_str());
   if (r.over_limit && r.body_status == 200)
@@ -451,7 +472,8 @@ Result<S3Object> S3Client::Head(const std::string& key, const CancelToken& cance
   if (!size)
     return Status::Error(Where("head of", key) + "HTTP 200 with Content-Length '" + length +
                          "', not a size");
-  return S3Object{key, *size, Unquote(r.Header("etag")), r.Header("x-amz-meta-sha256"),
+  return S3Object{key, *size, Unquote(r.Header("etag")),
+                  CanonicalSha256(r.Header("x-amz-meta-sha256")),
                   r.Header("x-amz-server-side-encryption")};
 }
 

@@ -92,8 +92,12 @@ class S3Client {
                     const std::string& payload_sha256, const CancelToken& cancel);
   Result<std::string> Start(const std::string& key, const std::string& sha256,
                             const CancelToken& cancel);
+  // `expected`: the ETags that prove what was sent (the multipart ETag, md5 of the parts'
+  // MD5s "-N", first; the whole object's MD5); an answer that is none of them (and is not
+  // SSE-KMS/SSE-C) removes the object: an error naming the first.
   Result<S3Object> Complete(S3Object object, const std::string& upload,
-                            const std::vector<std::string>& etags, const CancelToken& cancel);
+                            const std::vector<std::string>& etags,
+                            const std::vector<std::string>& expected, const CancelToken& cancel);
   // Aborts a multipart upload (its parts are billed until then), after a cancel or a timeout
   // too: a token of its own, one attempt of at most kAbortTimeout. Best effort: a server that
   // cannot (s3rver) leaves the parts to the bucket's lifecycle rule (docs/s3-sync.md).

@@ -155,8 +155,9 @@ Status BeneathTemp::Commit() {
 }
 
 Result<SafeRoot> SafeRoot::Open(const std::string& path, bool create) {
-  std::error_code ec;
-  if (create) std::filesystem::create_directories(path, ec);
+  if (create) {  // a destination root that is missing: made with mode 0700 (files.h)
+    if (auto made = MakeFolders(path); !made.ok()) return made.status();
+  }
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno("cannot open folder " + path, errno);
   SafeRoot root;

@@ -13,28 +13,13 @@ using namespace runbook::test;
 
 namespace {
 
-// A sleep whose command line is unique to this test process.
-std::string Marker(int n) { return "sleep 8" + std::to_string(n) + "." + std::to_string(getpid()); }
+std::string Marker(int n) { return SleepMarker(n); }
+bool Alive(const std::string& marker) { return ProcessAlive(marker); }
 
-bool Alive(const std::string& marker) {
-  std::string bracketed = "[" + marker.substr(0, 1) + "]" + marker.substr(1);
-  return Shell("pgrep -f '" + bracketed + "' > /dev/null").exit_code == 0;
-}
-
-// Starts `file` in the background, waits until its step wrote `started`, then kill -9s
-// runbook. Returns the killed run's id.
 std::string RunAndKill(const std::string& dir, const std::string& file) {
-  // setsid: the shell's group is ended when it exits, so runbook gets its own session, and
-  // the shell waits (the same call) until the step runs, by which time setsid() is done.
-  REQUIRE(Shell("cd " + dir + " && setsid " + Binary() + " run " + file +
-                " --audit-db a.db > out 2>&1 & echo $! > " + dir +
-                "/pid; for i in $(seq 200); do grep -q started " + dir +
-                "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1")
-              .exit_code == 0);
-  REQUIRE(Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3").exit_code == 0);
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
-  REQUIRE(id.size() > 1);
-  return id.substr(0, id.size() - 1);
+  std::string id = RunUntilStartedThenKill(dir, file);
+  REQUIRE_FALSE(id.empty());
+  return id;
 }
 
 }  // namespace
@@ -52,7 +37,7 @@ TEST_CASE("resume after kill -9 names the step's leftover processes and does not
   std::string id = RunAndKill(dir, file);
   CHECK(Alive(Marker(1)));  // runbook is gone; its step's command is not
   Command refused =
-      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --yes --audit-db a.db");
+      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --rerun a --audit-db a.db");
   CHECK(refused.exit_code == 3);
   CHECK_THAT(refused.err, Catch::Contains("run " + id + " left ") &&
                               Catch::Contains("(" + Marker(1) + ")") &&
@@ -63,7 +48,7 @@ TEST_CASE("resume after kill -9 names the step's leftover processes and does not
 
   REQUIRE(Shell("touch " + dir + "/fast").exit_code == 0);
   Command ended = Shell("cd " + dir + " && " + Binary() + " resume " + id +
-                        " --yes --end-leftovers --audit-db a.db");
+                        " --rerun a --end-leftovers --audit-db a.db");
   CHECK(ended.exit_code == 0);
   CHECK_THAT(ended.err, Catch::Contains("runbook: ended leftover process ") &&
                             Catch::Contains("(" + Marker(1) + "): SIGTERM"));
@@ -89,7 +74,8 @@ TEST_CASE("resume of a killed run whose step had finished its command finds noth
                     dir + "/marks; test -f " + dir + "/fast || sleep 1.2'}}\n");
   std::string id = RunAndKill(dir, file);
   REQUIRE(Shell("touch " + dir + "/fast; sleep 1.5").exit_code == 0);
-  Command c = Shell("cd " + dir + " && " + Binary() + " resume " + id + " --yes --audit-db a.db");
+  Command c =
+      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --rerun a --audit-db a.db");
   CHECK(c.exit_code == 0);
   CHECK_THAT(c.err, !Catch::Contains("leftover"));
 }

@@ -60,13 +60,17 @@ TEST_CASE("kill -9 at scripted points leaves a consistent store, resume finishes
     CHECK(Field(runs.as_list()[0], "status") == "interrupted");
     CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
     std::string before = ReadFile(dir + "/ran.txt");
-    // An exec step caught mid-way is not idempotent: resume asks for --yes.
+    // An exec step caught mid-way is not idempotent: resume asks for --rerun STEP.
     bool mid_step = point == 2 || point == 5;
     Command resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --audit-db " + db));
     if (mid_step) {
       CHECK(resumed.exit_code == 2);
+      std::string step = point == 2 ? "a" : "b";
       CHECK(resumed.err.find("never finished, and it is not idempotent") != std::string::npos);
-      resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --yes --audit-db " + db));
+      CHECK(resumed.err.find("resume with --rerun " + step + " to run it again") !=
+            std::string::npos);
+      resumed = Shell("cd " + dir + " && " +
+                      Rb("resume " + id + " --rerun " + step + " --audit-db " + db));
     }
     CHECK(resumed.exit_code == 0);
     std::string ran = ReadFile(dir + "/ran.txt");

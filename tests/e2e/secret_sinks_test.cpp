@@ -213,14 +213,14 @@ TEST_CASE(
         " run k.yaml --audit-db " + db + " >run.out 2>&1 & P=$!; sleep 1.5; kill -9 $P; wait $P");
   std::string id = LastRunId(db);
   REQUIRE_FALSE(id.empty());
-  Command refused = Shell(env + Binary() + " resume " + id + " --yes --audit-db " + db);
+  Command refused = Shell(env + Binary() + " resume " + id + " --rerun a --audit-db " + db);
   CHECK(refused.exit_code == 3);
   CHECK(refused.err.find("process(es) running when it was interrupted") != std::string::npos);
   CheckNoPiece("resume refusal", refused.err, kProcSecret);
   std::string b64 = Shell("printf %s " + kProcSecret + " | base64").out;
   CheckNoPiece("resume refusal, base64", refused.err, b64.substr(0, b64.find('\n')), 8);
   Command ended =
-      Shell(env + Binary() + " resume " + id + " --yes --end-leftovers --audit-db " + db);
+      Shell(env + Binary() + " resume " + id + " --rerun a --end-leftovers --audit-db " + db);
   CHECK(ended.err.find("runbook: ended leftover process") != std::string::npos);
   CheckNoPiece("resume --end-leftovers", ended.err, kProcSecret);
   for (const auto& [sink, text] : StoreSinks(db, LastRunId(db)))

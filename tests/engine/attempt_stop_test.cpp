@@ -34,10 +34,6 @@ struct Bench {
   }
 };
 
-std::string PtyRun() {
-  return std::string("python3 ") + RUNBOOK_SOURCE_DIR + "/tests/support/pty_run.py";
-}
-
 }  // namespace
 
 TEST_CASE("AttemptStops forwards each run cancellation and cancels at the deadline",

@@ -49,6 +49,9 @@ the same objects:
                   (a proxy between runbook and a server that does not check it)
   slow-put=S      the body of every PUT (an object or a part) is read at S seconds a MiB (a
                   slow link: time for a writer to change the file while it is being sent)
+  put-no-etag     every PUT answer (an object or a part) loses its ETag header
+  complete-etag   every CompleteMultipartUpload answer says ETag "000...0-N" (N the parts
+                  the request named), which is not the md5 of the parts' MD5s
 usage: fault_proxy.py PORT TARGET_PORT [--faults 503,reset,list:html,...] [--stall 3]
                       [--view etag-parts=5242880,strip-sha,...]
 Prints "ready" when listening, and one line per request to stderr."""
@@ -245,6 +248,11 @@ def main():
                 body = data if self.command == "GET" else self.content(self.path)
                 headers = [(k, f'"{viewed_etag(view, body)}"' if k.lower() == "etag" else v)
                            for k, v in headers]
+            if "put-no-etag" in view and self.command == "PUT":
+                headers = [(k, v) for k, v in headers if k.lower() != "etag"]
+            if "complete-etag" in view and self.command == "POST" and "uploadId=" in self.path:
+                fake = b"&quot;" + b"0" * 32 + b"-" + str(self.parts).encode() + b"&quot;"
+                data = re.sub(rb"<ETag>.*?</ETag>", b"<ETag>" + fake + b"</ETag>", data)
             corrupt = "corrupt-get" in view or "corrupt-stored" in view
             if corrupt and self.command == "GET" and kind_now != "list" and resp.status == 200:
                 data = flipped(data)
@@ -359,6 +367,7 @@ def main():
             if "corrupt-put" in view and self.command == "PUT" and body:
                 body = flipped(body)
                 headers = {k: v for k, v in headers.items() if k.lower() != "content-md5"}
+            self.parts = body.count(b"<Part>")  # complete-etag: the parts completed
             fault = self.take_fault()
             if fault in ("reset", "stall"):
                 if fault == "stall":

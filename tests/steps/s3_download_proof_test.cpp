@@ -178,3 +178,67 @@ TEST_CASE("s3-sync: a server that stored other bytes than were sent is never bel
                            Catch::Contains("is not the recorded "));
   CHECK(Shell("test -e " + dir + "/down/dump2.gz").exit_code != 0);
 }
+
+TEST_CASE("s3-sync download: a sha256 recorded in upper case is the same value (breakJ J13)",
+          "[steps][s3][download-proof]") {
+  Bucket b;
+  // Another tool stored the object with its sha256 in upper case (PowerShell Get-FileHash);
+  // through an opaque ETag only that metadata can prove the bytes.
+  REQUIRE(Shell("cd " + b.dir + " && echo 'meta case test' > mc.txt && curl -sf -X PUT -H " +
+                "\"x-amz-meta-sha256: $(sha256sum mc.txt | cut -d' ' -f1 | tr a-f A-F)\" " +
+                "--data-binary @mc.txt " + b.server.endpoint() + "/backups/uc/mc.txt")
+              .exit_code == 0);
+  FaultProxy proxy(b.server.port(), "", "etag-opaque");
+  Command c = b.Sync(proxy.endpoint(), "s3://backups/uc", "uc");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
+  CHECK(Shell("cmp " + b.dir + "/mc.txt " + b.dir + "/uc/mc.txt").exit_code == 0);
+  // Variant: upper case that is NOT the object's sha256 is still refused.
+  REQUIRE(Shell("cd " + b.dir +
+                " && curl -sf -X PUT -H 'x-amz-meta-sha256: " + std::string(64, 'A') +
+                "' --data-binary @mc.txt " + b.server.endpoint() + "/backups/uc2/mc.txt")
+              .exit_code == 0);
+  Command bad = b.Sync(proxy.endpoint(), "s3://backups/uc2", "uc2");
+  CHECK(bad.exit_code == 1);
+  CHECK(Has(bad, "does not check out"));
+}
+
+TEST_CASE("s3-sync upload: an answer without an ETag, or with a wrong multipart ETag, is refused",
+          "[steps][s3][download-proof]") {
+  // breakJ J3: a single PUT answered without an ETag was accepted, a body changed on the
+  // way stored under the sender's sha256. J4: CompleteMultipartUpload's ETag was not checked.
+  S3rver server("backups");
+  std::string dir = TempDir();
+  std::string direct = "endpoint: '" + server.endpoint() + "'";
+  REQUIRE(Shell("cd " + dir + " && mkdir up mp && echo 'small dump' > up/dump.gz &&" +
+                " head -c 11534336 /dev/urandom > mp/big.bin")
+              .exit_code == 0);
+  for (const char* view : {"corrupt-put,put-no-etag", "put-no-etag"}) {
+    CAPTURE(view);
+    FaultProxy proxy(server.port(), "", view);
+    Command c =
+        RunSync(dir, "source: up, dest: 's3://backups/ne', endpoint: '" + proxy.endpoint() + "'");
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("upload to s3://backups/ne/dump.gz: HTTP 200 without an "
+                                      "ETag; the object was removed"));
+    Command listed = RunSync(dir, "source: 's3://backups/ne', dest: none, " + direct);
+    CHECK_THAT(listed.err, Catch::Contains("listed 0 at the source"));
+  }
+  {
+    FaultProxy proxy(server.port(), "", "complete-etag");
+    Command c = RunSync(dir, "source: mp, dest: 's3://backups/ce', endpoint: '" + proxy.endpoint() +
+                                 "', part_size: 5MiB, multipart_threshold: 5MiB");
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("completing the upload of s3://backups/ce/big.bin: the "
+                                      "server stored other bytes: ETag 00000000000000000000000000"
+                                      "000000-3 is not ") &&
+                          Catch::Contains("-3, the multipart ETag of what was sent; the object "
+                                          "was removed"));
+    Command listed = RunSync(dir, "source: 's3://backups/ce', dest: none, " + direct);
+    CHECK_THAT(listed.err, Catch::Contains("listed 0 at the source"));
+  }
+  // The same through no proxy: s3rver's own answers agree, the upload passes.
+  CHECK(RunSync(dir, "source: mp, dest: 's3://backups/ok', " + direct +
+                         ", part_size: 5MiB, multipart_threshold: 5MiB")
+            .exit_code == 0);
+}

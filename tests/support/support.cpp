@@ -1,6 +1,7 @@
 #include "support/support.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -143,6 +144,27 @@ bool ProcessAlive(const std::string& pattern) {
   // "[s]leep 61" matches "sleep 61" but not the shell running this pgrep.
   std::string bracketed = "[" + pattern.substr(0, 1) + "]" + pattern.substr(1);
   return std::system(("pgrep -f '" + bracketed + "' > /dev/null").c_str()) == 0;
+}
+
+std::string SleepMarker(int n) {
+  return "sleep 8" + std::to_string(n) + "." + std::to_string(getpid());
+}
+
+std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file) {
+  // setsid: the shell's group is ended when it exits, so runbook gets its own session, and
+  // the shell waits (the same call) until the step runs, by which time setsid() is done.
+  Command started = Shell("cd " + dir + " && setsid " + Binary() + " run " + file +
+                          " --audit-db a.db > out 2>&1 & echo $! > " + dir +
+                          "/pid; for i in $(seq 200); do grep -q started " + dir +
+                          "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
+  if (started.exit_code != 0) return "";
+  Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3");
+  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  return id.empty() ? "" : id.substr(0, id.size() - 1);
+}
+
+std::string PtyRun() {
+  return std::string("python3 ") + RUNBOOK_SOURCE_DIR + "/tests/support/pty_run.py";
 }
 
 }  // namespace runbook::test

@@ -54,5 +54,14 @@ std::string TempDir();  // a fresh directory, removed at exit
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text);
 std::string ReadFile(const std::string& path);  // "" when missing
 bool ProcessAlive(const std::string& pattern);  // pgrep -f
+// A sleep command line unique to this test process and to `n` ("sleep 8N.PID"): a pgrep
+// for it never matches another test file's processes.
+std::string SleepMarker(int n);
+// Runs the real binary on `file` in `dir` (store dir/a.db) in the background until its
+// step appends "started" to dir/marks, then kills it with SIGKILL. Returns the killed
+// run's id, "" when the step never started (10 s) or the store names no run.
+std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file);
+// "python3 .../pty_run.py": runs a command on a pseudo-terminal (see that file's usage).
+std::string PtyRun();
 
 }  // namespace runbook::test

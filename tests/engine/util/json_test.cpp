@@ -33,3 +33,26 @@ TEST_CASE("invalid JSON is located without quoting the text it read", "[json][se
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.status().message() == "invalid JSON: the key 'a' appears twice in one object");
 }
+
+TEST_CASE("an integer past the 64-bit range is refused in words, never wrapped (breakJ J10)",
+          "[json][values]") {
+  for (const char* text : {"12345678901234567890", "9223372036854775808", "18446744073709551615",
+                           "-9223372036854775809", "[1, 99999999999999999999]",
+                           "{\"errors\": 18446744073709551615}"}) {
+    CAPTURE(text);
+    auto parsed = ParseJson(text);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK_THAT(parsed.status().message(),
+               Catch::Contains("is beyond the 64-bit range runbook reads"));
+  }
+  // The edges themselves, and numbers written as decimals, are read as written.
+  auto max = ParseJson("9223372036854775807");
+  REQUIRE(max.ok());
+  CHECK(max.value().as_int() == 9223372036854775807LL);
+  auto min = ParseJson("-9223372036854775808");
+  REQUIRE(min.ok());
+  CHECK(min.value().as_int() == (-9223372036854775807LL - 1));
+  auto big = ParseJson("1.5e19");
+  REQUIRE(big.ok());
+  CHECK(big.value().is_number());
+}

@@ -1,0 +1,153 @@
+// Resume and approvals (issue 14 #1): confirming the re-run of an interrupted step that is
+// not idempotent is `--rerun STEP` or a question on the terminal, never `--yes`; approval
+// gates during a resume follow the rules of `run` (a terminal asks, --approve / --yes pass,
+// otherwise the gate fails).
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// prep (exec, not idempotent) is killed mid-way; the gate and the swap come after it.
+std::string SwapRunbook(const std::string& dir) {
+  return WriteFile(dir, "swap.yaml",
+                   "version: 1\nname: swap\nsteps:\n"
+                   "  - {id: prep, uses: exec, with: {shell: true, run: 'echo started >> " +
+                       dir + "/marks; test -f " + dir + "/fast && exit 0; " + SleepMarker(7) +
+                       "'}}\n"
+                       "  - {id: gate, uses: approval, needs: [prep], with: {prompt: 'Swap "
+                       "production? (irreversible)'}}\n"
+                       "  - {id: swap, uses: exec, needs: [gate], with: {shell: true, run: "
+                       "'touch " +
+                       dir + "/swapped'}}\n");
+}
+
+struct Killed {
+  std::string dir, id;
+};
+
+Killed KillDuringPrep() {
+  Killed k{TempDir(), ""};
+  std::string file = SwapRunbook(k.dir);
+  k.id = RunUntilStartedThenKill(k.dir, file);
+  REQUIRE_FALSE(k.id.empty());
+  REQUIRE(Shell("touch " + k.dir + "/fast").exit_code == 0);  // prep's next run ends at once
+  return k;
+}
+
+Command Resume(const Killed& k, const std::string& flags) {
+  return Shell("cd " + k.dir + " && " + Binary() + " resume " + k.id + " " + flags +
+               " --end-leftovers --audit-db a.db </dev/null");
+}
+
+std::string Starts(const Killed& k) { return Shell("grep -c started " + k.dir + "/marks").out; }
+bool Swapped(const Killed& k) { return Shell("test -e " + k.dir + "/swapped").exit_code == 0; }
+
+}  // namespace
+
+TEST_CASE("resume --yes does not confirm re-running an interrupted step, --rerun STEP does",
+          "[cli][resume][approval]") {
+  Killed k = KillDuringPrep();
+  Command yes = Resume(k, "--yes");
+  CHECK(yes.exit_code == 2);
+  CHECK_THAT(yes.err, Catch::Contains("step 'prep' (exec) started in run " + k.id) &&
+                          Catch::Contains("resume with --rerun prep to run it again"));
+  CHECK_FALSE(Swapped(k));
+  CHECK(Starts(k) == "1\n");
+
+  // Variant: a --rerun naming a step that was not interrupted confirms nothing.
+  Command typo = Resume(k, "--rerun prpe");
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("--rerun prpe: no step 'prpe' started in run " + k.id));
+  CHECK(Starts(k) == "1\n");
+
+  // --rerun confirms the step; the gate then follows run's rules: no terminal, no --approve.
+  Command rerun = Resume(k, "--rerun prep");
+  CHECK(rerun.exit_code == 1);
+  CHECK_THAT(rerun.err, Catch::Contains("approval 'gate' needs a person"));
+  CHECK(Starts(k) == "2\n");
+  CHECK_FALSE(Swapped(k));
+}
+
+TEST_CASE("resume asks on a terminal before re-running an interrupted step, then asks the gate",
+          "[cli][resume][approval][tty]") {
+  Killed k = KillDuringPrep();
+  std::string resume =
+      " -- " + Binary() + " resume " + k.id + " --end-leftovers --audit-db " + k.dir + "/a.db";
+  // Yes to the re-run, no to the gate: prep runs again, production is not swapped.
+  Command c = Shell(PtyRun() + " --send-on 'run it again? [y/N]' 'y\\n' --send-on " +
+                    "'approve? [y/N]' 'n\\n'" + resume);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.out,
+             Catch::Contains("Swap production? (irreversible)") && Catch::Contains("declined by"));
+  CHECK(Starts(k) == "2\n");
+  CHECK_FALSE(Swapped(k));
+}
+
+TEST_CASE("Ctrl-D at the re-run question stops the resume and names --rerun",
+          "[cli][resume][tty]") {
+  Killed k = KillDuringPrep();
+  Command c = Shell(PtyRun() + " --send-on 'run it again? [y/N]' '\\x04' -- " + Binary() +
+                    " resume " + k.id + " --end-leftovers --audit-db " + k.dir + "/a.db");
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.out, Catch::Contains("resume with --rerun prep to run it again"));
+  CHECK(Starts(k) == "1\n");
+}
+
+TEST_CASE("an empty answer to a required approval input is asked again, Ctrl-D declines",
+          "[cli][approval][tty]") {
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "gate.yaml",
+                "version: 1\nname: gate\nsteps:\n"
+                "  - id: gate\n    uses: approval\n    with:\n      prompt: Go?\n      inputs:\n"
+                "        ticket: {type: string, required: true}\n        hosts: {type: integer}\n"
+                "  - {id: after, uses: log, needs: [gate], with: {message: "
+                "'ticket=${{ steps.gate.outputs.ticket }}'}}\n");
+  std::string run = " -- " + Binary() + " run " + file + " --audit-db " + dir + "/a.db";
+  // Enter on the required input asks again; a value of the wrong type too.
+  // Inputs are asked in the order of their names: hosts, then ticket.
+  Command c = Shell(PtyRun() + " --send-on '  hosts: ' 'many\\n' --send-on '  hosts: ' '3\\n'" +
+                    " --send-on '  ticket: ' '\\n' --send-on '  ticket: ' 'INC-7\\n'" +
+                    " --send-on 'approve? [y/N]' 'y\\n'" + run);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out,
+             Catch::Contains("input 'ticket' is required") && Catch::Contains("input 'hosts': "));
+  CHECK_THAT(Shell(Binary() + " show $(sqlite3 " + dir +
+                   "/a.db 'select run_id from runs') --audit-db " + dir + "/a.db")
+                 .out,
+             Catch::Contains("INC-7"));
+  // Variant: Ctrl-D at an input declines the gate (the run fails, nothing after it runs).
+  Command d = Shell(PtyRun() + " --send-on '  hosts: ' '\\x04'" + run);
+  CHECK(d.exit_code == 1);
+  CHECK_THAT(d.out, Catch::Contains("(end of input)"));
+}
+
+TEST_CASE("a failed run prints the exact command that continues it, and that command works",
+          "[cli][resume]") {
+  std::string dir = TempDir(), store = dir + "/it's a store";
+  REQUIRE(Shell("mkdir '" + dir + "/it'\"'\"'s a store'").exit_code == 0);
+  std::string file = WriteFile(dir, "f.yaml",
+                               "version: 1\nname: f\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {shell: true, run: 'test -f " +
+                                   dir + "/ok'}}\n");
+  // Run from another folder with a relative store path: the line names the absolute one.
+  Command failed =
+      Shell("cd \"" + store + "\" && " + Binary() + " run " + file + " --audit-db ./a.db");
+  CHECK(failed.exit_code == 1);
+  std::string marker = "runbook: to continue this run: ";
+  size_t at = failed.err.find(marker);
+  REQUIRE(at != std::string::npos);
+  std::string line = failed.err.substr(at + marker.size());
+  line = line.substr(0, line.find('\n'));
+  CHECK_THAT(line, Catch::StartsWith("runbook resume ") &&
+                       Catch::EndsWith(" --audit-db '" + dir + "/it'\\''s a store/a.db'"));
+  REQUIRE(Shell("touch " + dir + "/ok").exit_code == 0);
+  Command resumed = Shell("cd / && " + Binary() + line.substr(std::string("runbook").size()));
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Catch::Contains("resuming run "));
+  CHECK_THAT(resumed.err, !Catch::Contains("to continue this run"));
+}

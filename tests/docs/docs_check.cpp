@@ -1,5 +1,7 @@
 #include "tests/docs/docs_check.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "engine/source/yaml_reader.h"
@@ -143,6 +145,16 @@ std::string Problem(const Snippet& s) {
 }
 
 }  // namespace
+
+std::vector<std::string> DocFiles() {
+  std::vector<std::string> files = {"README.md"};
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(RUNBOOK_SOURCE_DIR) + "/docs")) {
+    if (e.path().extension() == ".md") files.push_back("docs/" + e.path().filename().string());
+  }
+  std::sort(files.begin() + 1, files.end());
+  return files;
+}
 
 Parsed ParseOnly(const std::vector<std::string>& args) {
   std::string line = "RUNBOOK_PARSE_ONLY=1 " + Quote(Binary());

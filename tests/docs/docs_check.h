@@ -9,6 +9,9 @@
 
 namespace runbook::test {
 
+// README.md and docs/*.md, relative to the repository's root (RUNBOOK_SOURCE_DIR), sorted.
+std::vector<std::string> DocFiles();
+
 // The problems of every snippet in one Markdown text; `name` is the file as reported.
 std::vector<std::string> CheckMarkdown(const std::string& name, const std::string& markdown);
 

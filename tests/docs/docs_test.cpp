@@ -1,7 +1,6 @@
 // The docs say only what the binary accepts: every runbook snippet and command line in
 // README.md and docs/*.md is checked with the real binary (tests/docs/docs_check.h), and the
 // step descriptions docs/steps.md is generated from name the values a parameter takes.
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <regex>
@@ -15,16 +14,6 @@ using namespace runbook;
 using namespace runbook::test;
 
 namespace {
-
-std::vector<std::string> MarkdownFiles() {
-  std::vector<std::string> files = {"README.md"};
-  for (const auto& e :
-       std::filesystem::directory_iterator(std::string(RUNBOOK_SOURCE_DIR) + "/docs")) {
-    if (e.path().extension() == ".md") files.push_back("docs/" + e.path().filename().string());
-  }
-  std::sort(files.begin() + 1, files.end());
-  return files;
-}
 
 std::string Join(const std::vector<std::string>& lines) {
   std::string out;
@@ -49,7 +38,7 @@ TEST_CASE("every runbook snippet and command line in README and docs is accepted
           "[docs]") {
   std::vector<std::string> problems;
   size_t runbooks = 0, commands = 0;
-  for (const std::string& file : MarkdownFiles()) {
+  for (const std::string& file : DocFiles()) {
     std::string text = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/" + file);
     for (const Snippet& s : ExtractSnippets(text)) {
       (s.kind == SnippetKind::kRunbook ? runbooks : commands)++;

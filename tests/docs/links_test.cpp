@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/docs/docs_check.h"
 #include "tests/support/support.h"
 
 using namespace runbook::test;
@@ -16,14 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kRoot = RUNBOOK_SOURCE_DIR;
-
-std::vector<std::string> DocFiles() {
-  std::vector<std::string> files = {"README.md"};
-  for (const auto& e : fs::directory_iterator(kRoot + "/docs")) {
-    if (e.path().extension() == ".md") files.push_back("docs/" + e.path().filename().string());
-  }
-  return files;
-}
 
 // The lines of a Markdown text outside fenced code blocks, with their numbers.
 std::vector<std::pair<int, std::string>> ProseLines(const std::string& text) {

@@ -4,6 +4,7 @@
 // it. A step's `with` is described by its type's StepSpec instead. Constant data; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -118,6 +118,7 @@ Value IntegerSchema(const KeySpec& k) {
   return Obj(s);
 }
 
+// One case per KeyType (see loader_keys.cpp, CheckValue: the loader's side of each).
 Value KeyTypeSchema(const KeySpec& k, const StepRegistry& registry) {
   switch (k.type) {
     case KeyType::kString:

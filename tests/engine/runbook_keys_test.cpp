@@ -257,3 +257,21 @@ TEST_CASE("retry.max_attempts takes no expression, in validate and in the schema
   std::vector<Case> one = {{"max_attempts", file, false, true}};
   CHECK_FALSE(SchemaVerdicts(dir, one).at(file));
 }
+
+TEST_CASE("the runbook keys' own rules are located errors", "[runbook-keys][loader]") {
+  CHECK(
+      Diagnose("version: 1\nname: t\nparams: {n: {type: integer, default: 2}}\n"
+               "secrets: {s: {env: A, file: /run/x}}\nsteps:\n  - id: a\n"
+               "    with: {run: [echo]}\n"
+               "  - {id: b, uses: exec, needs: [a, \"${{ params.n }}\"], with: {run: [echo]}}\n") ==
+      "test.yaml:4:14: error: secret 's' needs exactly one of 'env' or 'file'\n"
+      "    4 | secrets: {s: {env: A, file: /run/x}}\n"
+      "      |              ^\n"
+      "test.yaml:6:5: error: step 'a' is missing required key 'uses' (the step type)\n"
+      "    6 |   - id: a\n"
+      "      |     ^\n"
+      "test.yaml:8:36: error: needs does not take ${{ }} expressions (it is read when the "
+      "runbook is loaded), found '${{ params.n }}'\n"
+      "    8 |   - {id: b, uses: exec, needs: [a, \"${{ params.n }}\"], with: {run: [echo]}}\n"
+      "      |                                    ^~~~~~~~~~~~~~~~~\n");
+}

@@ -13,17 +13,38 @@
 namespace runbook {
 namespace {
 
-// A value on one line: text as it is, anything else as compact JSON.
-std::string Shown(const Value& v) {
-  return v.is_string() || v.is_unknown() ? v.ToText() : ToJson(v);
+// A value on one line: JSON, so "" and " x" stay visible; control characters as \xNN.
+std::string Shown(const Value& v) { return Printable(ToJson(v)); }
+
+// `head` then each line of `text`; lines after the first indented under it. Each line is
+// Printable: a value can neither forge a plan line nor send a terminal escape.
+void PrintLines(const std::string& head, const std::string& indent, const std::string& text) {
+  size_t start = 0;
+  for (bool first = true; first || start < text.size();
+       first = false) {  // no line after a final \n
+    size_t end = std::min(text.find('\n', start), text.size());
+    std::cout << (first ? head : indent) << Printable(text.substr(start, end - start)) << "\n";
+    start = end + 1;
+  }
 }
 
-// "  name = value" per entry (sorted: Value maps are), under `title` when there are any.
+// `name = value (note)`; a text of several lines as a block below `name = |`.
+void PrintEntry(const std::string& indent, const std::string& name, const Value& v,
+                const std::string& note = "") {
+  std::string head = indent + Printable(name) + " = ";
+  if (v.is_string() && v.as_string().find('\n') != std::string::npos) {
+    std::cout << head << "|" << note << "\n";
+    PrintLines(indent + "    ", indent + "    ", v.as_string());
+  } else {
+    std::cout << head << Shown(v) << note << "\n";
+  }
+}
+
+// The entries of `map` (sorted: Value maps are), under `title` when there are any.
 void PrintMap(const std::string& indent, const std::string& title, const Value* map) {
   if (map == nullptr || map->as_map().empty()) return;
   std::cout << indent << title << ":\n";
-  for (const auto& [k, v] : map->as_map())
-    std::cout << indent << "  " << k << " = " << Shown(v) << "\n";
+  for (const auto& [k, v] : map->as_map()) PrintEntry(indent + "  ", k, v);
 }
 
 void PrintHeader(const Value& plan) {
@@ -41,10 +62,10 @@ void PrintHeader(const Value& plan) {
   const Value* sources = plan.Find("param_sources");
   if (!plan.Find("params")->as_map().empty()) std::cout << "params:\n";
   for (const auto& [k, v] : plan.Find("params")->as_map())
-    std::cout << "  " << k << " = " << Shown(v) << " (" << sources->Find(k)->ToText() << ")\n";
+    PrintEntry("  ", k, v, " (" + sources->Find(k)->ToText() + ")");
   if (!plan.Find("secrets")->as_map().empty()) std::cout << "secrets:\n";
   for (const auto& [k, v] : plan.Find("secrets")->as_map())
-    std::cout << "  " << k << " from " << v.ToText() << "\n";
+    std::cout << "  " << Printable(k) << " from " << Printable(v.ToText()) << "\n";
   PrintMap("", "env", plan.Find("env"));
 }
 
@@ -65,7 +86,7 @@ std::string RetryLine(const Value& r) {
 void PrintStep(const Value& step) {
   std::cout << "  " << step.Find("id")->ToText() << " (" << step.Find("uses")->ToText() << ")";
   if (step.Find("finally")->as_bool()) std::cout << " [finally]";
-  if (const Value* cond = step.Find("if")) std::cout << " if " << cond->ToText();
+  if (const Value* cond = step.Find("if")) std::cout << " if " << Printable(cond->ToText());
   std::cout << "\n";
   const std::string in = "      ";
   if (!step.Find("needs")->as_list().empty())
@@ -80,9 +101,9 @@ void PrintStep(const Value& step) {
   PrintMap(in, "env", step.Find("env"));
   PrintMap(in, "with", step.Find("params"));
   if (const Value* error = step.Find("error"))
-    std::cout << in << "error: " << error->ToText() << "\n";
+    PrintLines(in + "error: ", in + "    ", error->ToText());
   for (const Value& a : step.Find("actions")->as_list())
-    std::cout << in << "would " << a.ToText() << "\n";
+    PrintLines(in + "would ", in + "    ", a.ToText());
 }
 
 // Stable for diffs: no path, no clock; maps sorted; steps in wave order.

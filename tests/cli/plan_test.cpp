@@ -46,21 +46,21 @@ TEST_CASE("the text plan shows params, env, retry, approvals, needs and conditio
         "max_parallel: one per core\n"
         "params:\n"
         "  count = 2 (default)\n"
-        "  target = prod (command line)\n"
+        "  target = \"prod\" (command line)\n"
         "secrets:\n"
         "  db from env PLAN_DB_PASSWORD\n"
         "env:\n"
-        "  PGPASSWORD = ${{ secrets.db }}\n"
-        "  REGION = eu-prod\n"
-        "  TZ = UTC\n"
+        "  PGPASSWORD = \"${{ secrets.db }}\"\n"
+        "  REGION = \"eu-prod\"\n"
+        "  TZ = \"UTC\"\n"
         "\n"
         "wave 1:\n"
         "  a (exec)\n"
         "      timeout: 30s\n"
         "      retry: 3 attempts, exponential delay 2s (at most 1m), on failure and timeout\n"
         "      env:\n"
-        "        MODE = fast\n"
-        "        TARGET = prod\n"
+        "        MODE = \"fast\"\n"
+        "        TARGET = \"prod\"\n"
         "      with:\n"
         "        run = [\"echo\",\"fast\",\"eu-prod\"]\n"
         "        shell = false\n"
@@ -73,7 +73,7 @@ TEST_CASE("the text plan shows params, env, retry, approvals, needs and conditio
         "      waits for a person\n"
         "      continue_on_error: warn\n"
         "      with:\n"
-        "        prompt = Swap?\n"
+        "        prompt = \"Swap?\"\n"
         "      would ask for approval: Swap?\n");
 }
 
@@ -137,4 +137,20 @@ TEST_CASE("plan shows no secret value, masked as a dry run masks", "[cli][plan][
     CHECK(c.out.find("${{ secrets.db }}") != std::string::npos);
     CHECK(c.out.find("eu-***") != std::string::npos);
   }
+}
+
+TEST_CASE("the text plan shows a script as a block and no terminal escape", "[cli][plan]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "s.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - id: a\n    uses: exec\n    env: {MARK: \"x\\e[2Jy\"}\n"
+                               "    with:\n      shell: true\n      run: |\n"
+                               "        echo one\n        echo two\n");
+  std::string plan = Plan(file);
+  CHECK(plan.find('\x1b') == std::string::npos);
+  CHECK(plan.find("        MARK = \"x\\u001b[2Jy\"\n") != std::string::npos);
+  CHECK(plan.find("        run = |\n"
+                  "            echo one\n"
+                  "            echo two\n"
+                  "        shell = true\n") != std::string::npos);
 }

@@ -1,9 +1,7 @@
-// What `runbook plan` shows: everything that decides what runs. The parameters (bound
-// values and where each came from), the secrets' sources (never their values), the
-// runbook's env, lock and parallelism, and per step, in execution waves: needs, condition,
-// timeout, retry policy, continue_on_error, whether it waits for people, its env, its
-// resolved parameters and what it would do. Values only the run can tell (step outputs,
-// secrets) stay `${{ }}` text. Runs nothing and reads no secret; pure.
+// What `runbook plan` shows: everything that decides what runs. Parameters (values and
+// sources), secrets' sources (never values), the runbook's env, lock and parallelism; per
+// step, in waves: needs, if, timeout, retry, continue_on_error, approvals, env, resolved
+// `with` and what it would do. Run-time values stay `${{ }}` text. Runs nothing; pure.
 #pragma once
 
 #include <set>

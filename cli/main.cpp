@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/cli_errors.h"
@@ -20,6 +21,15 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
   cmd->add_option("--metrics-file", o.metrics_file,
                   "write Prometheus metrics here (node_exporter textfile collector)");
   cmd->add_flag("--wait", o.wait_lock, "wait for the runbook's lock instead of failing");
+}
+
+// An approval input is STEP.NAME=VALUE, checked while parsing: `--input ticket=X` is a
+// usage error before anything is loaded (and in RUNBOOK_PARSE_ONLY mode).
+std::string CheckStepInput(const std::string& s) {
+  size_t eq = s.find('='), dot = s.find('.');
+  if (eq != std::string::npos && dot != std::string::npos && dot < eq) return "";
+  return "expected STEP.NAME=VALUE (the approval step's id, a dot, the input's name), found '" + s +
+         "'";
 }
 
 int Main(int argc, char** argv) {
@@ -59,7 +69,8 @@ int Main(int argc, char** argv) {
   r->add_option("--set", run.sets, "param value NAME=VALUE (repeatable)");
   r->add_flag("--dry-run", run.dry_run, "describe every step instead of running it");
   r->add_option("--approve", run.approvals, "approve the approval step with this id (repeatable)");
-  r->add_option("--input", run.inputs, "approval input STEP.NAME=VALUE (repeatable)");
+  r->add_option("--input", run.inputs, "approval input STEP.NAME=VALUE (repeatable)")
+      ->check(CheckStepInput);
   r->add_flag("--yes", run.yes, "approve every approval step");
   r->add_option("--max-parallel", run.max_parallel, "steps running at once")
       ->check(CountFrom1To(1024));
@@ -79,7 +90,8 @@ int Main(int argc, char** argv) {
                  "run this step again: it started in the interrupted run and never finished, "
                  "and its type is not idempotent (repeatable)");
   re->add_option("--approve", resume.approvals, "approve the approval step with this id");
-  re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)");
+  re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)")
+      ->check(CheckStepInput);
   re->add_option("--max-parallel", resume.max_parallel, "steps running at once")
       ->check(CountFrom1To(1024));
   AddRunRecordOptions(re, resume);
@@ -137,6 +149,10 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return ReportParseError(app, e, argc, argv) == 0 ? kExitOk : kExitInvalid;
   }
+  // RUNBOOK_PARSE_ONLY=1 (not in --help: for tests): stop once the command line parsed.
+  // tests/docs checks every command line the docs show against this very parser.
+  if (const char* only = std::getenv("RUNBOOK_PARSE_ONLY"); only && std::string(only) == "1")
+    return kExitOk;
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);

@@ -6,36 +6,119 @@
 #include "engine/executor.h"
 #include "engine/graph.h"
 #include "engine/preview.h"
+#include "engine/process_runner.h"
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
 
-void PrintTextPlan(const Value& plan) {
+// A value on one line: JSON, so "" and " x" stay visible; control characters as \xNN.
+std::string Shown(const Value& v) { return Printable(ToJson(v)); }
+
+// `head` then each line of `text`; lines after the first indented under it. Each line is
+// Printable: a value can neither forge a plan line nor send a terminal escape.
+void PrintLines(const std::string& head, const std::string& indent, const std::string& text) {
+  size_t start = 0;
+  for (bool first = true; first || start < text.size();
+       first = false) {  // no line after a final \n
+    size_t end = std::min(text.find('\n', start), text.size());
+    std::cout << (first ? head : indent) << Printable(text.substr(start, end - start)) << "\n";
+    start = end + 1;
+  }
+}
+
+// `name = value (note)`; a text of several lines as a block below `name = |`.
+void PrintEntry(const std::string& indent, const std::string& name, const Value& v,
+                const std::string& note = "") {
+  std::string head = indent + Printable(name) + " = ";
+  if (v.is_string() && v.as_string().find('\n') != std::string::npos) {
+    std::cout << head << "|" << note << "\n";
+    PrintLines(indent + "    ", indent + "    ", v.as_string());
+  } else {
+    std::cout << head << Shown(v) << note << "\n";
+  }
+}
+
+// The entries of `map` (sorted: Value maps are), under `title` when there are any.
+void PrintMap(const std::string& indent, const std::string& title, const Value* map) {
+  if (map == nullptr || map->as_map().empty()) return;
+  std::cout << indent << title << ":\n";
+  for (const auto& [k, v] : map->as_map()) PrintEntry(indent + "  ", k, v);
+}
+
+void PrintHeader(const Value& plan) {
   std::cout << "runbook " << plan.Find("runbook")->ToText() << " (" << plan.Find("kind")->ToText()
             << ")";
   if (const Value* rto = plan.Find("objectives")->Find("rto"))
     std::cout << ", RTO objective " << rto->ToText();
+  if (const Value* rpo = plan.Find("objectives")->Find("rpo"))
+    std::cout << ", RPO objective " << rpo->ToText();
   std::cout << "\n";
+  int64_t parallel = plan.Find("max_parallel")->as_int();
+  std::cout << "max_parallel: " << (parallel > 0 ? std::to_string(parallel) : "one per core")
+            << "\n";
+  if (const Value* lock = plan.Find("lock")) std::cout << "lock: " << Shown(*lock) << "\n";
+  const Value* sources = plan.Find("param_sources");
+  if (!plan.Find("params")->as_map().empty()) std::cout << "params:\n";
+  for (const auto& [k, v] : plan.Find("params")->as_map())
+    PrintEntry("  ", k, v, " (" + sources->Find(k)->ToText() + ")");
+  if (!plan.Find("secrets")->as_map().empty()) std::cout << "secrets:\n";
+  for (const auto& [k, v] : plan.Find("secrets")->as_map())
+    std::cout << "  " << Printable(k) << " from " << Printable(v.ToText()) << "\n";
+  PrintMap("", "env", plan.Find("env"));
+}
+
+// "retry: 3 attempts, exponential delay 1s (at most 1m), jitter, on failure and timeout"
+std::string RetryLine(const Value& r) {
+  std::string line = std::to_string(r.Find("max_attempts")->as_int()) + " attempts, " +
+                     r.Find("backoff")->ToText() + " delay " + r.Find("delay")->ToText() +
+                     " (at most " + r.Find("max_delay")->ToText() + ")";
+  if (r.Find("jitter")->as_bool()) line += ", jitter";
+  std::vector<std::string> on;
+  for (const Value& o : r.Find("on")->as_list()) on.push_back(o.ToText());
+  line += on.empty() ? ", on nothing" : ", on " + Join(on, " and ");
+  if (!r.Find("exit_codes")->as_list().empty())
+    line += ", exit codes " + ToJson(*r.Find("exit_codes"));
+  return line;
+}
+
+void PrintStep(const Value& step) {
+  std::cout << "  " << step.Find("id")->ToText() << " (" << step.Find("uses")->ToText() << ")";
+  if (step.Find("finally")->as_bool()) std::cout << " [finally]";
+  if (const Value* cond = step.Find("if")) std::cout << " if " << Printable(cond->ToText());
+  std::cout << "\n";
+  const std::string in = "      ";
+  if (!step.Find("needs")->as_list().empty())
+    std::cout << in << "needs: " << ToJson(*step.Find("needs")) << "\n";
+  if (step.Find("waits_for_people")->as_bool()) std::cout << in << "waits for a person\n";
+  if (const Value* t = step.Find("timeout")) std::cout << in << "timeout: " << t->ToText() << "\n";
+  if (step.Find("max_attempts")->as_int() > 1)
+    std::cout << in << "retry: " << RetryLine(*step.Find("retry")) << "\n";
+  if (step.Find("continue_on_error")->ToText() != "false")
+    std::cout << in << "continue_on_error: " << step.Find("continue_on_error")->ToText() << "\n";
+  if (const Value* rto = step.Find("rto")) std::cout << in << "rto: " << rto->ToText() << "\n";
+  PrintMap(in, "env", step.Find("env"));
+  PrintMap(in, "with", step.Find("params"));
+  if (const Value* error = step.Find("error"))
+    PrintLines(in + "error: ", in + "    ", error->ToText());
+  for (const Value& a : step.Find("actions")->as_list())
+    PrintLines(in + "would ", in + "    ", a.ToText());
+}
+
+// Stable for diffs: no path, no clock; maps sorted; steps in wave order.
+void PrintTextPlan(const Value& plan) {
+  PrintHeader(plan);
   int n = 0;
   for (const Value& wave : plan.Find("waves")->as_list()) {
     std::cout << "\nwave " << ++n << ":\n";
-    for (const Value& step : wave.as_list()) {
-      std::cout << "  " << step.Find("id")->ToText() << " (" << step.Find("uses")->ToText() << ")";
-      if (step.Find("finally")->as_bool()) std::cout << " [finally]";
-      if (const Value* cond = step.Find("if")) std::cout << " if " << cond->ToText();
-      std::cout << "\n";
-      if (const Value* error = step.Find("error"))
-        std::cout << "      error: " << error->ToText() << "\n";
-      for (const Value& a : step.Find("actions")->as_list())
-        std::cout << "      would " << a.ToText() << "\n";
-    }
+    for (const Value& step : wave.as_list()) PrintStep(step);
   }
 }
 
 struct Prepared {
   std::unique_ptr<Runbook> rb;
-  Value::Map params;
+  PlanInputs in;
 };
 
 bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
@@ -48,7 +131,8 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
     std::cerr << "runbook: error: " << params.status().message() << "\n";
     return false;
   }
-  p.params = params.value();
+  p.in.params = params.value();
+  for (const auto& [key, value] : sets) p.in.set_on_command_line.insert(key);
   return true;
 }
 
@@ -64,7 +148,13 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
   Prepared p;
   if (!Prepare(registry, o, p)) return kExitInvalid;
   Graph g = BuildGraph(*p.rb);
-  Value plan = PlanPreview(*p.rb, g, p.params);
+  // Masked as `run --dry-run` masks: secrets are placeholders, credential-named variables
+  // of this environment are masked.
+  EnvMap env = CurrentEnvironment();
+  auto secrets = ResolveSecrets(*p.rb, env, true);
+  Redactor redactor = RunRedactor(secrets.ok() ? secrets.value() : Value::Map{}, env);
+  p.in.redactor = &redactor;
+  Value plan = PlanPreview(*p.rb, g, p.in);
   if (o.format == "json")
     std::cout << ToJson(plan, 2) << "\n";
   else

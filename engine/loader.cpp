@@ -18,14 +18,6 @@
 namespace runbook {
 namespace {
 
-const std::vector<std::string> kTopKeys = {
-    "version", "name",     "description",  "kind", "objectives", "params", "secrets",
-    "env",     "defaults", "max_parallel", "lock", "steps",      "finally"};
-const std::vector<std::string> kParamKeys = {"type",    "default", "description", "enum",
-                                             "minimum", "maximum", "required"};
-const std::vector<std::string> kParamTypes = {"string",   "integer", "number", "boolean",
-                                              "duration", "list",    "map"};
-
 ParamType ParamTypeFromName(const std::string& name) {
   static const std::vector<std::pair<std::string, ParamType>> kTable = {
       {"string", ParamType::kString},
@@ -45,30 +37,16 @@ void ReadParam(FieldReader& r, const SNode& key, const SNode& node, Runbook& rb)
   ParamSpec spec;
   spec.name = key.text;
   if (!r.ExpectMap(node, "param '" + key.text + "'")) return;
-  r.CheckKeys(node, kParamKeys, "param '" + key.text + "'");
-  if (const SNode* t = node.Get("type")) {
-    if (auto name = r.Choice(*t, "param type", kParamTypes)) spec.type = ParamTypeFromName(*name);
+  CheckedBlock c = CheckBlock(r, node, RunbookBlock("param"), "param '" + key.text + "'");
+  if (const SNode* t = c.Get("type")) spec.type = ParamTypeFromName(t->text);
+  if (const SNode* d = c.Get("description")) spec.doc = d->text;
+  if (const SNode* q = c.Get("required")) spec.required = ScalarValue(*q).as_bool();
+  if (const SNode* e = c.Get("enum")) {
+    for (const SNode& item : e->items) spec.enum_values.push_back(item.text);
   }
-  if (const SNode* d = node.Get("description")) spec.doc = r.String(*d, "description").value_or("");
-  if (const SNode* q = node.Get("required"))
-    spec.required = r.Boolean(*q, "required").value_or(false);
-  if (const SNode* e = node.Get("enum")) {
-    if (e->is_seq()) {
-      for (const SNode& item : e->items) spec.enum_values.push_back(item.text);
-    } else {
-      r.Error(e->loc, "enum must be a list");
-    }
-  }
-  for (const char* bound : {"minimum", "maximum"}) {
-    if (const SNode* b = node.Get(bound)) {
-      Value v = ScalarValue(*b);
-      if (!v.is_number())
-        r.Error(b->loc, std::string(bound) + " must be a number");
-      else
-        (std::string(bound) == "minimum" ? spec.minimum : spec.maximum) = v.as_double();
-    }
-  }
-  if (const SNode* d = node.Get("default")) {
+  if (const SNode* b = c.Get("minimum")) spec.minimum = ScalarValue(*b).as_double();
+  if (const SNode* b = c.Get("maximum")) spec.maximum = ScalarValue(*b).as_double();
+  if (const SNode* d = c.Get("default")) {
     spec.default_value = ToValue(*d);
     std::string error = CheckValue(spec, spec.default_value);
     if (!error.empty()) r.Error(d->loc, "default of param '" + spec.name + "': " + error);
@@ -78,71 +56,32 @@ void ReadParam(FieldReader& r, const SNode& key, const SNode& node, Runbook& rb)
 }
 
 void ReadSecrets(FieldReader& r, const SNode& node, Runbook& rb) {
-  if (!r.ExpectMap(node, "secrets")) return;
   for (const auto& [key, value] : node.entries) {
     SecretDecl s;
     s.name = key.text;
     s.loc = key.loc;
     if (!r.ExpectMap(value, "secret '" + key.text + "'")) continue;
-    r.CheckKeys(value, {"env", "file"}, "secret '" + key.text + "'");
-    if (const SNode* e = value.Get("env")) s.env = r.String(*e, "env").value_or("");
-    if (const SNode* f = value.Get("file")) s.file = r.String(*f, "file").value_or("");
-    if (s.env.empty() == s.file.empty()) {
-      r.Error(value.loc, "secret '" + key.text + "' needs exactly one of 'env' or 'file'");
-    }
+    CheckedBlock c = CheckBlock(r, value, RunbookBlock("secret"), "secret '" + key.text + "'");
+    if (const SNode* e = c.Get("env")) s.env = e->text;
+    if (const SNode* f = c.Get("file")) s.file = f->text;
     rb.secrets.push_back(std::move(s));
   }
 }
 
 void ReadObjectives(FieldReader& r, const SNode& node, Runbook& rb) {
-  if (!r.ExpectMap(node, "objectives")) return;
-  r.CheckKeys(node, {"rto", "rpo"}, "objectives");
-  if (const SNode* n = node.Get("rto")) rb.rto_objective = r.Duration(*n, "objectives.rto");
-  if (const SNode* n = node.Get("rpo")) rb.rpo_objective = r.Duration(*n, "objectives.rpo");
+  CheckedBlock c = CheckBlock(r, node, RunbookBlock("objectives"));
+  if (const SNode* n = c.Get("rto")) rb.rto_objective = ParseDuration(n->text);
+  if (const SNode* n = c.Get("rpo")) rb.rpo_objective = ParseDuration(n->text);
 }
 
 void ReadDefaults(FieldReader& r, const SNode& node, Runbook& rb) {
-  if (!r.ExpectMap(node, "defaults")) return;
-  r.CheckKeys(node, {"timeout", "retry"}, "defaults");
-  if (const SNode* n = node.Get("timeout"))
-    rb.default_timeout = r.PositiveDuration(*n, "defaults.timeout");
-  if (const SNode* n = node.Get("retry")) ReadRetry(r, *n, rb.default_retry);
-}
-
-void ReadIdentity(FieldReader& r, const SNode& root, Runbook& rb) {
-  const SNode* version = root.Get("version");
-  if (version == nullptr) {
-    r.Error(root.loc, "missing required key 'version' (the format version: 1)");
-  } else if (auto v = r.Integer(*version, "version")) {
-    if (*v != 1)
-      r.Error(version->loc, "unsupported version " + std::to_string(*v) +
-                                "; this runbook engine reads version 1");
-  }
-  if (const SNode* name = root.Get("name")) {
-    rb.name = r.String(*name, "name").value_or("");
-    if (!rb.name.empty() && !IsLowerName(rb.name, false)) {
-      r.Error(name->loc, "invalid name '" + rb.name +
-                             "'; expected lowercase letters, digits and '-', starting with a "
-                             "letter or digit");
-    }
-  } else {
-    r.Error(root.loc, "missing required key 'name'");
-  }
-  if (const SNode* d = root.Get("description"))
-    rb.description = r.String(*d, "description").value_or("");
-  if (const SNode* k = root.Get("kind")) {
-    rb.kind =
-        r.Choice(*k, "kind", {"backup", "restore", "drill", "canary", "custom"}).value_or("custom");
-  }
+  CheckedBlock c = CheckBlock(r, node, RunbookBlock("defaults"));
+  if (const SNode* n = c.Get("timeout")) rb.default_timeout = ParseDuration(n->text);
+  if (const SNode* n = c.Get("retry")) ReadRetry(r, *n, rb.default_retry);
 }
 
 void ReadStepList(FieldReader& r, const SNode& node, const StepRegistry& registry, bool is_finally,
                   Runbook& rb) {
-  if (!node.is_seq()) {
-    r.Error(node.loc, std::string(is_finally ? "finally" : "steps") + " must be a list, found " +
-                          node.KindName());
-    return;
-  }
   for (const SNode& item : node.items) {
     StepDecl step;
     ReadStep(r, item, registry, is_finally, rb, step);
@@ -150,37 +89,26 @@ void ReadStepList(FieldReader& r, const SNode& node, const StepRegistry& registr
   }
 }
 
+// The runbook's own keys, checked against the "runbook" block (runbook_keys.cpp) first.
 void ReadRoot(FieldReader& r, const SNode& root, const StepRegistry& registry, Runbook& rb) {
-  r.CheckKeys(root, kTopKeys, "the runbook");
-  ReadIdentity(r, root, rb);
-  if (const SNode* n = root.Get("objectives")) ReadObjectives(r, *n, rb);
-  if (const SNode* n = root.Get("params")) {
-    if (r.ExpectMap(*n, "params")) {
-      for (const auto& [key, value] : n->entries) ReadParam(r, key, value, rb);
-    }
+  CheckedBlock c = CheckBlock(r, root, RunbookBlock("runbook"));
+  if (const SNode* n = c.Get("name")) rb.name = n->text;
+  if (const SNode* n = c.Get("description")) rb.description = n->text;
+  if (const SNode* n = c.Get("kind")) rb.kind = n->text;
+  if (const SNode* n = c.Get("objectives")) ReadObjectives(r, *n, rb);
+  if (const SNode* n = c.Get("params")) {
+    for (const auto& [key, value] : n->entries) ReadParam(r, key, value, rb);
   }
-  if (const SNode* n = root.Get("secrets")) ReadSecrets(r, *n, rb);
-  if (const SNode* n = root.Get("env")) rb.env = ReadEnv(r, *n, "env");
-  if (const SNode* n = root.Get("defaults")) ReadDefaults(r, *n, rb);
-  if (const SNode* n = root.Get("max_parallel")) {
-    auto v = r.Integer(*n, "max_parallel");
-    if (v && *v < 1)
-      r.Error(n->loc, "max_parallel must be at least 1, found " + std::to_string(*v));
-    if (v && *v >= 1) rb.max_parallel = static_cast<int>(std::min<int64_t>(*v, 4096));
+  if (const SNode* n = c.Get("secrets")) ReadSecrets(r, *n, rb);
+  if (const SNode* n = c.Get("env")) rb.env = ReadEnv(r, *n, "env");
+  if (const SNode* n = c.Get("defaults")) ReadDefaults(r, *n, rb);
+  if (const SNode* n = c.Get("max_parallel")) {
+    rb.max_parallel = static_cast<int>(std::min<int64_t>(ScalarValue(*n).as_int(), 4096));
   }
-  if (const SNode* n = root.Get("lock")) {
-    if (n->is_scalar())
-      rb.lock = r.Tree(*n);
-    else
-      r.Error(n->loc, "lock must be a string");
-  }
-  const SNode* steps = root.Get("steps");
-  if (steps == nullptr)
-    r.Error(root.loc, "missing required key 'steps'");
-  else
-    ReadStepList(r, *steps, registry, false, rb);
+  if (const SNode* n = c.Get("lock")) rb.lock = r.Tree(*n);
+  if (const SNode* n = c.Get("steps")) ReadStepList(r, *n, registry, false, rb);
   rb.finally_begin = rb.steps.size();
-  if (const SNode* n = root.Get("finally")) ReadStepList(r, *n, registry, true, rb);
+  if (const SNode* n = c.Get("finally")) ReadStepList(r, *n, registry, true, rb);
 }
 
 }  // namespace

@@ -4,8 +4,26 @@
 #include "engine/loader_fields.h"
 #include "engine/model.h"
 #include "engine/plugin/registry.h"
+#include "engine/runbook_keys.h"
 
 namespace runbook {
+
+// loader_keys.cpp: a mapping checked against its block of the runbook keys. Unknown keys
+// are reported with a suggestion, a missing required key as "<who> is missing required key"
+// (`who`: block.where when empty), and each value against its KeySpec. Get() gives the
+// values that passed; a reader reads only those. `map` must be a mapping and outlive this.
+class CheckedBlock {
+ public:
+  explicit CheckedBlock(const SNode& map) : map_(&map) {}
+  const SNode* Get(const std::string& key) const;
+  void Pass(const std::string& key) { passed_.push_back(key); }
+
+ private:
+  const SNode* map_;
+  std::vector<std::string> passed_;
+};
+CheckedBlock CheckBlock(FieldReader& r, const SNode& map, const BlockSpec& block,
+                        const std::string& who = "");
 
 // loader_steps.cpp: one entry of `steps` or `finally`.
 void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, bool is_finally,

@@ -4,16 +4,11 @@
 #include "engine/attempt.h"
 #include "engine/loader_internal.h"
 #include "engine/plugin/check_value.h"
+#include "engine/source/snode_value.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
-
-const std::vector<std::string> kStepKeys = {
-    "id",  "name", "uses", "with", "needs", "if", "timeout", "retry", "continue_on_error",
-    "env", "rto"};
-const std::vector<std::string> kRetryKeys = {"max_attempts", "delay", "backoff",   "max_delay",
-                                             "jitter",       "on",    "exit_codes"};
 
 SType STypeOfParam(ParamType t) {
   switch (t) {
@@ -37,21 +32,12 @@ SType STypeOfParam(ParamType t) {
   return SType::kAny;
 }
 
-void ReadContinueOnError(FieldReader& r, const SNode& node, StepDecl& out) {
-  if (node.is_scalar() && node.text == "warn") {
-    out.continue_on_error = ContinueOnError::kWarn;
-  } else if (node.is_scalar() && (node.text == "true" || node.text == "false")) {
-    out.continue_on_error = node.text == "true" ? ContinueOnError::kYes : ContinueOnError::kNo;
-  } else {
-    r.Error(node.loc, "continue_on_error must be true, false or warn, found '" + node.text + "'");
-  }
+ContinueOnError ContinueOnErrorOf(const SNode& node) {
+  if (node.text == "warn") return ContinueOnError::kWarn;
+  return node.text == "true" ? ContinueOnError::kYes : ContinueOnError::kNo;
 }
 
 void ReadCondition(FieldReader& r, const SNode& node, StepDecl& out) {
-  if (!node.is_scalar()) {
-    r.Error(node.loc, "if must be an expression, found " + std::string(node.KindName()));
-    return;
-  }
   TNode cond;
   cond.kind = TNode::Kind::kTemplate;
   cond.loc = node.loc;
@@ -74,29 +60,19 @@ void ReadCondition(FieldReader& r, const SNode& node, StepDecl& out) {
   out.condition = std::move(cond);
 }
 
-void ReadIdentity(FieldReader& r, const SNode& node, StepDecl& out) {
-  if (const SNode* id = node.Get("id")) {
-    out.id = r.String(*id, "id").value_or("");
+// An id that broke its format is still kept: what needs it does not fail a second time.
+void ReadIdentity(const SNode& node, const CheckedBlock& c, StepDecl& out) {
+  if (const SNode* id = node.Get("id"); id != nullptr && id->is_scalar()) {
+    out.id = id->text;
     out.id_loc = id->loc;
-    if (!out.id.empty() && !IsLowerName(out.id, true)) {
-      r.Error(id->loc, "invalid step id '" + out.id +
-                           "'; expected lowercase letters, digits, '_' and '-', starting with a "
-                           "letter or digit");
-    }
-  } else {
-    r.Error(node.loc, "step is missing required key 'id'");
   }
   out.name = out.id;
-  if (const SNode* n = node.Get("name")) out.name = r.String(*n, "name").value_or(out.id);
+  if (const SNode* n = c.Get("name")) out.name = n->text;
 }
 
-void ReadType(FieldReader& r, const SNode& node, const StepRegistry& registry, StepDecl& out) {
-  const SNode* uses = node.Get("uses");
-  if (uses == nullptr) {
-    r.Error(node.loc, "step '" + out.id + "' is missing required key 'uses' (its step type)");
-    return;
-  }
-  out.uses = r.String(*uses, "uses").value_or("");
+void ReadType(FieldReader& r, const SNode* uses, const StepRegistry& registry, StepDecl& out) {
+  if (uses == nullptr) return;
+  out.uses = uses->text;
   out.uses_loc = uses->loc;
   out.type = registry.Find(out.uses);
   if (out.type == nullptr && !out.uses.empty()) {
@@ -134,7 +110,7 @@ void Configure(FieldReader& r, const StepDecl& out, std::vector<ConfigParam> vie
 void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
   const StepSpec& spec = out.type->spec();
   std::vector<ConfigParam> view;
-  if (with != nullptr && r.ExpectMap(*with, "with")) {
+  if (with != nullptr) {
     out.with = r.Tree(*with);
     out.with_loc = with->loc;
     std::vector<std::string> names;
@@ -173,44 +149,25 @@ SType StaticTypeOfParam(ParamType t) { return STypeOfParam(t); }
 
 void ReadRetry(FieldReader& r, const SNode& node, RetryPolicy& out) {
   if (!r.ExpectMap(node, "retry")) return;
-  r.CheckKeys(node, kRetryKeys, "retry");
-  if (const SNode* n = node.Get("max_attempts")) {
-    auto v = r.Integer(*n, "max_attempts");
-    if (v && *v < 1)
-      r.Error(n->loc, "max_attempts must be at least 1 (it counts the first attempt), found " +
-                          std::to_string(*v));
-    if (v && *v >= 1) out.max_attempts = static_cast<int>(std::min<int64_t>(*v, 1000));
-  }
-  if (const SNode* n = node.Get("delay")) out.delay = r.Duration(*n, "delay").value_or(out.delay);
-  if (const SNode* n = node.Get("max_delay")) {
-    out.max_delay = r.Duration(*n, "max_delay").value_or(out.max_delay);
-  }
-  if (const SNode* n = node.Get("backoff")) {
-    auto b = r.Choice(*n, "backoff", {"constant", "exponential"});
-    if (b) out.backoff = *b == "exponential" ? Backoff::kExponential : Backoff::kConstant;
-  }
-  if (const SNode* n = node.Get("jitter")) out.jitter = r.Boolean(*n, "jitter").value_or(false);
-  if (const SNode* n = node.Get("on")) {
-    if (auto list = r.StringList(*n, "on")) {
-      out.on_failure = out.on_timeout = false;
-      for (size_t i = 0; i < list->size(); ++i) {
-        const std::string& o = (*list)[i];
-        const SNode& at = n->is_seq() ? n->items[i] : *n;
-        if (o == "failure")
-          out.on_failure = true;
-        else if (o == "timeout")
-          out.on_timeout = true;
-        else
-          r.Choice(at, "retry condition", {"failure", "timeout"});
-      }
+  CheckedBlock c = CheckBlock(r, node, RunbookBlock("retry"));
+  if (const SNode* n = c.Get("max_attempts"))
+    out.max_attempts = static_cast<int>(std::min<int64_t>(ScalarValue(*n).as_int(), 1000));
+  if (const SNode* n = c.Get("delay")) out.delay = *ParseDuration(n->text);
+  if (const SNode* n = c.Get("max_delay")) out.max_delay = *ParseDuration(n->text);
+  if (const SNode* n = c.Get("backoff"))
+    out.backoff = n->text == "exponential" ? Backoff::kExponential : Backoff::kConstant;
+  if (const SNode* n = c.Get("jitter")) out.jitter = ScalarValue(*n).as_bool();
+  if (const SNode* n = c.Get("on")) {
+    out.on_failure = out.on_timeout = false;
+    std::vector<std::string> on = r.StringList(*n, "on").value_or(std::vector<std::string>{});
+    for (const std::string& o : on) {
+      out.on_failure = out.on_failure || o == "failure";
+      out.on_timeout = out.on_timeout || o == "timeout";
     }
   }
-  if (const SNode* n = node.Get("exit_codes")) {
-    if (!n->is_seq()) r.Error(n->loc, "exit_codes must be a list of integers");
-    for (const SNode& item : n->items) {
-      if (auto v = r.Integer(item, "each exit code"))
-        out.exit_codes.push_back(static_cast<int>(*v));
-    }
+  if (const SNode* n = c.Get("exit_codes")) {
+    for (const SNode& item : n->items)
+      out.exit_codes.push_back(static_cast<int>(ScalarValue(item).as_int()));
   }
 }
 
@@ -228,6 +185,16 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what) 
   return out;
 }
 
+namespace {
+
+// Which step a message names: "step 'ID'" when its id is readable, else "a step".
+std::string StepWho(const SNode& node) {
+  const SNode* id = node.Get("id");
+  return id != nullptr && id->is_scalar() ? "step '" + id->text + "'" : "";
+}
+
+}  // namespace
+
 void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, bool is_finally,
               const Runbook& rb, StepDecl& out) {
   out.is_finally = is_finally;
@@ -235,29 +202,22 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
   out.retry = rb.default_retry;
   out.timeout = rb.default_timeout;
   if (!r.ExpectMap(node, "a step")) return;
-  r.CheckKeys(node, kStepKeys, "a step");
-  ReadIdentity(r, node, out);
-  ReadType(r, node, registry, out);
+  CheckedBlock c = CheckBlock(r, node, RunbookBlock("step"), StepWho(node));
+  ReadIdentity(node, c, out);
+  ReadType(r, c.Get("uses"), registry, out);
   if (out.type != nullptr && out.type->spec().waits_for_people) out.timeout.reset();
-  if (out.type != nullptr) ReadWith(r, node.Get("with"), out);
-  if (const SNode* n = node.Get("needs")) {
-    if (auto list = r.StringList(*n, "needs")) {
-      out.needs = *list;
-      for (size_t i = 0; i < list->size(); ++i) {
-        out.needs_loc.push_back(n->is_seq() ? n->items[i].loc : n->loc);
-      }
-    }
+  if (out.type != nullptr) ReadWith(r, c.Get("with"), out);
+  if (const SNode* n = c.Get("needs")) {
+    out.needs = r.StringList(*n, "needs").value_or(std::vector<std::string>{});
+    for (size_t i = 0; i < out.needs.size(); ++i)
+      out.needs_loc.push_back(n->is_seq() ? n->items[i].loc : n->loc);
   }
-  if (const SNode* n = node.Get("if")) ReadCondition(r, *n, out);
-  if (const SNode* n = node.Get("timeout")) out.timeout = r.PositiveDuration(*n, "timeout");
-  if (const SNode* n = node.Get("retry")) ReadRetry(r, *n, out.retry);
-  if (const SNode* n = node.Get("continue_on_error")) ReadContinueOnError(r, *n, out);
-  if (const SNode* n = node.Get("env")) out.env = ReadEnv(r, *n, "env");
-  if (const SNode* n = node.Get("rto")) {
-    if (auto m = r.Choice(*n, "rto mark", {"start", "end"})) {
-      out.rto = *m == "start" ? RtoMark::kStart : RtoMark::kEnd;
-    }
-  }
+  if (const SNode* n = c.Get("if")) ReadCondition(r, *n, out);
+  if (const SNode* n = c.Get("timeout")) out.timeout = ParseDuration(n->text);
+  if (const SNode* n = c.Get("retry")) ReadRetry(r, *n, out.retry);
+  if (const SNode* n = c.Get("continue_on_error")) out.continue_on_error = ContinueOnErrorOf(*n);
+  if (const SNode* n = c.Get("env")) out.env = ReadEnv(r, *n, "env");
+  if (const SNode* n = c.Get("rto")) out.rto = n->text == "start" ? RtoMark::kStart : RtoMark::kEnd;
 }
 
 }  // namespace runbook

@@ -1,3 +1,5 @@
+// Phases: bind (params, placeholder secrets, the runbook's env) -> each wave's steps
+// (env, then `with` seeing that env, then the step type's description) -> the whole.
 #include "engine/preview.h"
 
 #include "engine/attempt.h"
@@ -6,46 +8,133 @@
 namespace runbook {
 namespace {
 
-Value StepPreview(const Runbook& rb, const Graph& g, int i, RunScope& scope) {
-  const StepDecl& s = *g.nodes[i].step;
-  Value::Map m;
+using M = Value::Map;
+using L = Value::List;
+
+Value Masked(const PlanInputs& in, const Value& v) {
+  return in.redactor != nullptr ? in.redactor->Apply(v) : v;
+}
+
+// An env block resolved where it can be; `into` gets the text the run would set.
+Value EnvPreview(const TemplateMap& env, const RunScope& scope, const PlanInputs& in,
+                 EnvMap& into) {
+  M out;
+  for (const auto& [key, node] : env) {
+    auto v = ResolveTree(node, scope);
+    Value shown = v.ok() ? v.value()
+                         : Value::Unknown(node.text.empty() ? "${{ env." + key + " }}" : node.text);
+    if (v.ok() && !shown.is_unknown()) shown = Value(shown.ToText());
+    into[key] = shown.ToText();
+    out[key] = Masked(in, shown);
+  }
+  return Value(std::move(out));
+}
+
+const char* ContinueOnErrorName(ContinueOnError c) {
+  switch (c) {
+    case ContinueOnError::kNo:
+      return "false";
+    case ContinueOnError::kYes:
+      return "true";
+    case ContinueOnError::kWarn:
+      return "warn";
+  }
+  return "false";
+}
+
+Value RetryPreview(const RetryPolicy& r) {
+  L on, codes;
+  if (r.on_failure) on.push_back(Value("failure"));
+  if (r.on_timeout) on.push_back(Value("timeout"));
+  for (int c : r.exit_codes) codes.push_back(Value(static_cast<int64_t>(c)));
+  return Value(
+      M{{"max_attempts", Value(static_cast<int64_t>(r.max_attempts))},
+        {"delay", Value(FormatDuration(r.delay))},
+        {"backoff", Value(r.backoff == Backoff::kExponential ? "exponential" : "constant")},
+        {"max_delay", Value(FormatDuration(r.max_delay))},
+        {"jitter", Value(r.jitter)},
+        {"on", Value(std::move(on))},
+        {"exit_codes", Value(std::move(codes))}});
+}
+
+// What decides whether and how the step runs, before its parameters.
+M StepPolicy(const StepDecl& s) {
+  M m;
   m["id"] = Value(s.id);
   m["name"] = Value(s.name);
   m["uses"] = Value(s.uses);
-  Value::List needs;
+  L needs;
   for (const std::string& n : s.needs) needs.push_back(Value(n));
   m["needs"] = Value(std::move(needs));
   m["finally"] = Value(s.is_finally);
-  if (s.condition) m["if"] = Value(s.condition->text);
+  if (s.condition) m["if"] = Value(s.condition->text);  // as written
   if (s.timeout) m["timeout"] = Value(FormatDuration(*s.timeout));
   m["max_attempts"] = Value(static_cast<int64_t>(s.retry.max_attempts));
+  m["retry"] = RetryPreview(s.retry);
+  m["continue_on_error"] = Value(ContinueOnErrorName(s.continue_on_error));
   m["side_effects"] = Value(SideEffectsName(s.type->spec().side_effects));
+  m["waits_for_people"] = Value(s.type->spec().waits_for_people);
   if (s.rto != RtoMark::kNone) m["rto"] = Value(s.rto == RtoMark::kStart ? "start" : "end");
-  scope.SetStep(i, nullptr);
+  return m;
+}
+
+Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in) {
+  const StepDecl& s = *g.nodes[i].step;
+  M m = StepPolicy(s);
+  if (auto cond = m.find("if"); cond != m.end()) cond->second = Masked(in, cond->second);
+  EnvMap step_env;
+  scope.SetStep(i, &step_env);
+  m["env"] = EnvPreview(s.env, scope, in, step_env);
   std::string error;
-  Value params = ResolveParams(s, scope, error);
-  Value::List actions;
+  Value params = ResolveParams(s, scope, error, in.redactor);
+  L actions;
   if (!error.empty()) {
     m["error"] = Value(error);
   } else {
-    m["params"] = params;
+    m["params"] = Masked(in, params);
     std::vector<std::string> lines;
     StepParams view(s.type->spec(), params);
     error = CallStep(s, "describing what it would do", [&] { lines = s.type->Describe(view); });
-    if (!error.empty()) m["error"] = Value(error);
-    for (const std::string& a : lines) actions.push_back(Value(a));
+    if (!error.empty()) m["error"] = Masked(in, Value(error));
+    for (const std::string& a : lines) actions.push_back(Masked(in, Value(a)));
   }
   m["actions"] = Value(std::move(actions));
-  (void)rb;
   return Value(std::move(m));
+}
+
+// The runbook's parameters, secrets' sources, lock and parallelism.
+void RunbookPreview(const Runbook& rb, const PlanInputs& in, const RunScope& scope, M& out) {
+  out["runbook"] = Value(rb.name);
+  out["kind"] = Value(rb.kind);
+  out["path"] = Value(rb.path());
+  M objectives;
+  if (rb.rto_objective) objectives["rto"] = Value(FormatDuration(*rb.rto_objective));
+  if (rb.rpo_objective) objectives["rpo"] = Value(FormatDuration(*rb.rpo_objective));
+  out["objectives"] = Value(std::move(objectives));
+  out["params"] = Masked(in, Value(in.params));
+  M sources, secrets;
+  for (const auto& [name, value] : in.params) {
+    sources[name] = Value(in.set_on_command_line.count(name) ? "command line"
+                          : value.is_null()                  ? "unset"
+                                                             : "default");
+  }
+  out["param_sources"] = Value(std::move(sources));
+  for (const SecretDecl& s : rb.secrets)
+    secrets[s.name] = Value(s.env.empty() ? "file " + s.file : "env " + s.env);
+  out["secrets"] = Value(std::move(secrets));
+  out["max_parallel"] = Value(static_cast<int64_t>(rb.max_parallel));  // 0: the cores
+  if (rb.lock) {
+    auto lock = ResolveTree(*rb.lock, scope);
+    out["lock"] = Masked(in, lock.ok() ? Value(lock.value().ToText()) : Value(rb.lock->text));
+  }
 }
 
 }  // namespace
 
-Value PlanPreview(const Runbook& rb, const Graph& g, const Value::Map& params) {
+Value PlanPreview(const Runbook& rb, const Graph& g, const PlanInputs& in) {
   RunValues values;
   values.run_id = "${{ run.id }}";
-  values.params = params;
+  values.params = in.params;
   values.dry_run = true;
   for (const SecretDecl& s : rb.secrets) {
     values.secrets[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
@@ -53,25 +142,15 @@ Value PlanPreview(const Runbook& rb, const Graph& g, const Value::Map& params) {
   SystemClock clock;
   values.started = clock.Now();
   RunScope scope(rb, values, nullptr, clock);
-  for (const auto& [key, node] : rb.env) {
-    auto v = ResolveTree(node, scope);
-    values.env[key] = v.ok() ? v.value().ToText() : "${{ env." + key + " }}";
-  }
-  Value::List waves;
+  M out;
+  out["env"] = EnvPreview(rb.env, scope, in, values.env);
+  RunbookPreview(rb, in, scope, out);
+  L waves;
   for (const auto& wave : g.Waves()) {
-    Value::List steps;
-    for (int i : wave) steps.push_back(StepPreview(rb, g, i, scope));
+    L steps;
+    for (int i : wave) steps.push_back(StepPreview(g, i, scope, in));
     waves.push_back(Value(std::move(steps)));
   }
-  Value::Map out;
-  out["runbook"] = Value(rb.name);
-  out["kind"] = Value(rb.kind);
-  out["path"] = Value(rb.path());
-  Value::Map objectives;
-  if (rb.rto_objective) objectives["rto"] = Value(FormatDuration(*rb.rto_objective));
-  if (rb.rpo_objective) objectives["rpo"] = Value(FormatDuration(*rb.rpo_objective));
-  out["objectives"] = Value(std::move(objectives));
-  out["params"] = Value(params);
   out["waves"] = Value(std::move(waves));
   return Value(std::move(out));
 }

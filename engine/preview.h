@@ -1,14 +1,28 @@
-// What `runbook plan` shows: execution waves, and for each step its resolved parameters
-// (Unknown where only the run can tell) and what it would do. Runs nothing; pure.
+// What `runbook plan` shows: everything that decides what runs. Parameters (values and
+// sources), secrets' sources (never values), the runbook's env, lock and parallelism; per
+// step, in waves: needs, if, timeout, retry, continue_on_error, approvals, env, resolved
+// `with` and what it would do. Run-time values stay `${{ }}` text. Runs nothing; pure.
 #pragma once
+
+#include <set>
+#include <string>
 
 #include "engine/graph.h"
 #include "engine/model.h"
+#include "engine/redact.h"
 #include "engine/util/value.h"
 
 namespace runbook {
 
-// A stable, JSON-shaped description (docs/cli.md documents the fields).
-Value PlanPreview(const Runbook& rb, const Graph& graph, const Value::Map& params);
+struct PlanInputs {
+  Value::Map params;                          // bound: defaults and --set values (BindParams)
+  std::set<std::string> set_on_command_line;  // the params --set gave
+  // Masks every value shown as a run would mask it (RunRedactor); nullptr: nothing masked.
+  const Redactor* redactor = nullptr;
+};
+
+// A stable, JSON-shaped description with sorted keys (docs/authoring.md, "Checking runbooks
+// in a pull request"). Fields are only ever added, never renamed.
+Value PlanPreview(const Runbook& rb, const Graph& graph, const PlanInputs& in);
 
 }  // namespace runbook

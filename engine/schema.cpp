@@ -1,5 +1,7 @@
 #include "engine/schema.h"
 
+#include "engine/runbook_keys.h"
+
 namespace runbook {
 namespace {
 
@@ -10,7 +12,7 @@ Value Str(const std::string& s) { return Value(s); }
 Value Obj(M m) { return Value(std::move(m)); }
 
 const char* kExprPattern = "^\\$\\{\\{.*\\}\\}$";
-const char* kDurationPattern = "^([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
+const char* kDurationPattern = "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
 
 // A value that may also be one whole ${{ }} expression.
 Value OrExpression(Value schema) {
@@ -85,107 +87,170 @@ Value WithSchema(const StepSpec& spec) {
   return Obj(with);
 }
 
-Value RetrySchema() {
-  M props{
-      {"max_attempts", OrExpression(Obj({{"type", Str("integer")}, {"minimum", Value(1)}}))},
-      {"delay", Obj({{"$ref", Str("#/definitions/duration")}})},
-      {"backoff", Obj({{"enum", Value(L{Str("constant"), Str("exponential")})}})},
-      {"max_delay", Obj({{"$ref", Str("#/definitions/duration")}})},
-      {"jitter", Obj({{"type", Str("boolean")}})},
-      {"on", Obj({{"type", Str("array")},
-                  {"items", Obj({{"enum", Value(L{Str("failure"), Str("timeout")})}})}})},
-      {"exit_codes", Obj({{"type", Str("array")}, {"items", Obj({{"type", Str("integer")}})}})}};
-  return Obj({{"type", Str("object")},
-              {"properties", Obj(props)},
-              {"additionalProperties", Value(false)}});
+const char* kPositiveDurationPattern = "^(?=[0-9]*[1-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
+const char* kMarkerPattern = "\\$\\{\\{";
+
+Value Ref(const std::string& definition) {
+  return Obj({{"$ref", Str("#/definitions/" + definition)}});
 }
 
+Value Enum(const std::vector<std::string>& choices, L head = {}) {
+  for (const std::string& c : choices) head.push_back(Str(c));
+  return Obj({{"enum", Value(std::move(head))}});
+}
+
+// A text as `k` takes it. The loader reads any scalar as its text (`id: 7` is "7"), so a
+// number or boolean fits too; with a format, only what matches it (digits: an integer).
+Value TextSchema(const KeySpec& k) {
+  if (!k.choices.empty())
+    return Obj({{"type", Str("string")}, {"enum", Enum(k.choices).as_map().at("enum")}});
+  if (k.format == nullptr)
+    return Obj({{"type", Value(L{Str("string"), Str("number"), Str("boolean")})}});
+  return Obj({{"type", Value(L{Str("string"), Str("integer")})},
+              {"minimum", Value(0)},
+              {"pattern", Str(k.format->pattern)}});
+}
+
+Value IntegerSchema(const KeySpec& k) {
+  M s{{"type", Str("integer")}};
+  if (k.minimum) s["minimum"] = Value(*k.minimum);
+  if (k.maximum) s["maximum"] = Value(*k.maximum);
+  return Obj(s);
+}
+
+// One case per KeyType (see loader_keys.cpp, CheckValue: the loader's side of each).
+Value KeyTypeSchema(const KeySpec& k, const StepRegistry& registry) {
+  switch (k.type) {
+    case KeyType::kString:
+      return TextSchema(k);
+    case KeyType::kInteger:
+      return IntegerSchema(k);
+    case KeyType::kNumber:
+      return Obj({{"type", Str("number")}});
+    case KeyType::kBoolean:
+      return Obj({{"type", Str("boolean")}});
+    case KeyType::kDuration:
+      return Ref("duration");
+    case KeyType::kPositiveDuration:
+      return Ref("positive_duration");
+    case KeyType::kChoice:
+      return Enum(k.choices);
+    case KeyType::kBoolOrChoice:
+      return Enum(k.choices, L{Value(true), Value(false)});
+    case KeyType::kStringList:
+      return Obj({{"anyOf", Value(L{TextSchema(k),
+                                    Obj({{"type", Str("array")}, {"items", TextSchema(k)}})})}});
+    case KeyType::kIntegerList:
+      return Obj({{"type", Str("array")}, {"items", Obj({{"type", Str("integer")}})}});
+    case KeyType::kList:
+      return Obj({{"type", Str("array")}});
+    case KeyType::kAny:
+      return Obj({});
+    case KeyType::kBlock:
+      return Ref(k.block);
+    case KeyType::kBlockMap:
+      return Obj({{"type", Str("object")}, {"additionalProperties", Ref(k.block)}});
+    case KeyType::kBlockList:
+      return Obj({{"type", Str("array")}, {"items", Ref(k.block)}});
+    case KeyType::kEnv:
+      return Ref("env");
+    case KeyType::kStepType: {
+      std::vector<std::string> names;
+      for (const StepType* t : registry.All()) names.push_back(t->spec().type);
+      return Enum(names);
+    }
+    case KeyType::kStepParams:
+      return Obj({{"type", Str("object")}});
+    case KeyType::kCondition:  // a bare expression may be `true` or a number
+      return Obj({{"type", Value(L{Str("string"), Str("boolean"), Str("number")})}});
+  }
+  return Obj({});
+}
+
+// Whether a value of `k`'s type may be a text holding ${{ (other types exclude it already).
+bool AdmitsAnyText(const KeySpec& k) {
+  switch (k.type) {
+    case KeyType::kString:
+    case KeyType::kAny:
+    case KeyType::kList:
+      return true;
+    case KeyType::kStringList:
+      return k.choices.empty();
+    default:
+      return false;
+  }
+}
+
+// Where the loader refuses ${{ }} (runbook_keys.h), so does the schema: the value is a
+// "literal". Where it evaluates one, a whole expression fits any type.
+Value KeySchema(const KeySpec& k, const StepRegistry& registry) {
+  Value type = KeyTypeSchema(k, registry);
+  bool text = k.type == KeyType::kString || k.type == KeyType::kCondition;
+  M s = k.expressions && !text ? OrExpression(type).as_map()
+        : !k.expressions && AdmitsAnyText(k)
+            ? Obj({{"allOf", Value(L{type, Ref("literal")})}}).as_map()
+            : type.as_map();
+  s["description"] = Str(k.doc);
+  return Obj(s);
+}
+
+Value BlockSchema(const BlockSpec& b, const StepRegistry& registry) {
+  M props;
+  L required;
+  for (const KeySpec& k : b.keys) {
+    props[k.name] = KeySchema(k, registry);
+    if (k.required) required.push_back(Str(k.name));
+  }
+  M out{{"type", Str("object")},
+        {"description", Str(b.doc)},
+        {"properties", Obj(props)},
+        {"additionalProperties", Value(false)}};
+  if (!required.empty()) out["required"] = Value(std::move(required));
+  if (!b.exactly_one.empty()) {
+    L one;
+    for (const std::string& k : b.exactly_one) one.push_back(Obj({{"required", Value(L{Str(k)})}}));
+    out["oneOf"] = Value(std::move(one));
+  }
+  return Obj(out);
+}
+
+// A step's `with` depends on its `uses`: one if/then branch per step type.
 Value StepSchema(const StepRegistry& registry) {
-  L names, branches;
+  L branches;
   for (const StepType* t : registry.All()) {
-    names.push_back(Str(t->spec().type));
     branches.push_back(
         Obj({{"if", Obj({{"properties", Obj({{"uses", Obj({{"const", Str(t->spec().type)}})}})}})},
              {"then", Obj({{"properties", Obj({{"with", WithSchema(t->spec())}})}})}}));
   }
-  M props{{"id", Obj({{"type", Str("string")}, {"pattern", Str("^[a-z0-9][a-z0-9_-]*$")}})},
-          {"name", Obj({{"type", Str("string")}})},
-          {"uses", Obj({{"enum", Value(names)}})},
-          {"with", Obj({{"type", Str("object")}})},
-          {"needs", Obj({{"type", Value(L{Str("array"), Str("string")})},
-                         {"items", Obj({{"type", Str("string")}})}})},
-          {"if", Obj({{"type", Str("string")}})},
-          {"timeout", Obj({{"$ref", Str("#/definitions/duration")}})},
-          {"retry", Obj({{"$ref", Str("#/definitions/retry")}})},
-          {"continue_on_error", Obj({{"enum", Value(L{Value(true), Value(false), Str("warn")})}})},
-          {"env", Obj({{"$ref", Str("#/definitions/env")}})},
-          {"rto", Obj({{"enum", Value(L{Str("start"), Str("end")})}})}};
-  return Obj({{"type", Str("object")},
-              {"properties", Obj(props)},
-              {"required", Value(L{Str("id"), Str("uses")})},
-              {"additionalProperties", Value(false)},
-              {"allOf", Value(std::move(branches))}});
-}
-
-Value ParamDeclSchema() {
-  M props{
-      {"type", Obj({{"enum", Value(L{Str("string"), Str("integer"), Str("number"), Str("boolean"),
-                                     Str("duration"), Str("list"), Str("map")})}})},
-      {"default", Obj({})},
-      {"description", Obj({{"type", Str("string")}})},
-      {"enum", Obj({{"type", Str("array")}})},
-      {"minimum", Obj({{"type", Str("number")}})},
-      {"maximum", Obj({{"type", Str("number")}})},
-      {"required", Obj({{"type", Str("boolean")}})}};
-  return Obj({{"type", Str("object")},
-              {"properties", Obj(props)},
-              {"additionalProperties", Value(false)}});
+  M step = BlockSchema(RunbookBlock("step"), registry).as_map();
+  step["allOf"] = Value(std::move(branches));
+  return Obj(step);
 }
 
 }  // namespace
 
+// Every block of the runbook keys is a definition; the top level ("runbook") is the root.
 Value RunbookSchema(const StepRegistry& registry) {
-  Value steps =
-      Obj({{"type", Str("array")}, {"items", Obj({{"$ref", Str("#/definitions/step")}})}});
-  M secret{{"type", Str("object")},
-           {"properties", Obj({{"env", Obj({{"type", Str("string")}})},
-                               {"file", Obj({{"type", Str("string")}})}})},
-           {"additionalProperties", Value(false)}};
-  M props{{"version", Obj({{"const", Value(1)}})},
-          {"name", Obj({{"type", Str("string")}, {"pattern", Str("^[a-z0-9][a-z0-9-]*$")}})},
-          {"description", Obj({{"type", Str("string")}})},
-          {"kind", Obj({{"enum", Value(L{Str("backup"), Str("restore"), Str("drill"), Str("canary"),
-                                         Str("custom")})}})},
-          {"objectives",
-           Obj({{"type", Str("object")},
-                {"properties", Obj({{"rto", Obj({{"$ref", Str("#/definitions/duration")}})},
-                                    {"rpo", Obj({{"$ref", Str("#/definitions/duration")}})}})},
-                {"additionalProperties", Value(false)}})},
-          {"params", Obj({{"type", Str("object")}, {"additionalProperties", ParamDeclSchema()}})},
-          {"secrets", Obj({{"type", Str("object")}, {"additionalProperties", Obj(secret)}})},
-          {"env", Obj({{"$ref", Str("#/definitions/env")}})},
-          {"defaults",
-           Obj({{"type", Str("object")},
-                {"properties", Obj({{"timeout", Obj({{"$ref", Str("#/definitions/duration")}})},
-                                    {"retry", Obj({{"$ref", Str("#/definitions/retry")}})}})},
-                {"additionalProperties", Value(false)}})},
-          {"max_parallel", Obj({{"type", Str("integer")}, {"minimum", Value(1)}})},
-          {"lock", Obj({{"type", Str("string")}})},
-          {"steps", steps},
-          {"finally", steps}};
   M defs{{"duration", Obj({{"type", Str("string")}, {"pattern", Str(kDurationPattern)}})},
-         {"env", Obj({{"type", Str("object")},
-                      {"additionalProperties",
-                       Obj({{"type", Value(L{Str("string"), Str("number"), Str("boolean")})}})}})},
-         {"retry", RetrySchema()},
-         {"step", StepSchema(registry)}};
-  return Obj({{"$schema", Str("http://json-schema.org/draft-07/schema#")},
-              {"title", Str("runbook format v1")},
-              {"type", Str("object")},
-              {"required", Value(L{Str("version"), Str("name"), Str("steps")})},
-              {"properties", Obj(props)},
-              {"additionalProperties", Value(false)},
-              {"definitions", Obj(defs)}});
+         {"positive_duration",
+          Obj({{"type", Str("string")}, {"pattern", Str(kPositiveDurationPattern)}})},
+         {"env",
+          Obj({{"type", Str("object")},
+               {"additionalProperties", Obj({{"type", Value(L{Str("string"), Str("number"),
+                                                              Str("boolean"), Str("null")})}})}})}};
+  // No string anywhere in the value holds "${{" (each keyword applies to its kind only).
+  defs["literal"] = Obj({{"not", Obj({{"type", Str("string")}, {"pattern", Str(kMarkerPattern)}})},
+                         {"items", Ref("literal")},
+                         {"additionalProperties", Ref("literal")}});
+  for (const BlockSpec& b : RunbookBlocks()) {
+    if (b.name != "runbook") defs[b.name] = BlockSchema(b, registry);
+  }
+  defs["step"] = StepSchema(registry);
+  M root = BlockSchema(RunbookBlock("runbook"), registry).as_map();
+  root["$schema"] = Str("http://json-schema.org/draft-07/schema#");
+  root["title"] = Str("runbook format v1");
+  root["definitions"] = Obj(defs);
+  return Obj(root);
 }
 
 }  // namespace runbook

@@ -1,5 +1,6 @@
-// The runbook JSON Schema (draft-07), generated from the same step specs the loader
-// validates with, so editors and the loader agree. Pure.
+// The runbook JSON Schema (draft-07), generated from what the loader validates with: the
+// runbook keys (runbook_keys.h) and the step types' specs, so editors and the loader agree.
+// Pure.
 #pragma once
 
 #include "engine/plugin/registry.h"

@@ -51,7 +51,9 @@ StepSpec MakeSpec() {
       Param("bin_dir", ParamType::kString,
             "postgres: folder of psql, pg_restore and pg_amcheck (default: PATH, then the "
             "newest /usr/lib/postgresql/*/bin)"),
-      Param("mode", ParamType::kString, "integrity_check or quick_check")
+      Param("mode", ParamType::kString,
+            "full (PRAGMA integrity_check) or quick (PRAGMA quick_check: faster, skips UNIQUE "
+            "and index checks)")
           .Default(Value("full"))
           .Enum({"full", "quick"}),
       Param("keep", ParamType::kBoolean, "keep the workspace copy (for a later restore)")

@@ -1,0 +1,205 @@
+// The table of the runbook file's own keys. Adding a key here makes the loader accept it
+// (its reader must then read it) and the schema describe it; tests/engine/runbook_keys_test
+// checks that both agree on every key.
+#include "engine/runbook_keys.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "engine/util/strings.h"
+
+namespace runbook {
+namespace {
+
+bool IsRunbookName(std::string_view text) { return IsLowerName(text, false); }
+bool IsStepId(std::string_view text) { return IsLowerName(text, true); }
+
+const KeyFormat kRunbookName{IsRunbookName, "^[a-z0-9][a-z0-9-]*$",
+                             "lowercase letters, digits and '-', starting with a letter or digit"};
+const KeyFormat kStepId{IsStepId, "^[a-z0-9][a-z0-9_-]*$",
+                        "lowercase letters, digits, '_' and '-', starting with a letter or digit"};
+
+bool IsNotEmpty(std::string_view text) { return !text.empty(); }
+const KeyFormat kNotEmpty{IsNotEmpty, "[\\s\\S]", "a text that is not empty"};
+
+using T = KeyType;
+
+KeySpec Key(std::string name, T type, std::string doc) {
+  KeySpec k;
+  k.name = std::move(name);
+  k.type = type;
+  k.doc = std::move(doc);
+  return k;
+}
+
+KeySpec Required(KeySpec k) {
+  k.required = true;
+  return k;
+}
+
+KeySpec NotEmpty(KeySpec k) {
+  k.format = &kNotEmpty;
+  return k;
+}
+
+KeySpec Choice(std::string name, T type, std::vector<std::string> choices, std::string doc) {
+  KeySpec k = Key(std::move(name), type, std::move(doc));
+  k.choices = std::move(choices);
+  return k;
+}
+
+KeySpec Nested(std::string name, T type, std::string block, std::string doc) {
+  KeySpec k = Key(std::move(name), type, std::move(doc));
+  k.block = std::move(block);
+  return k;
+}
+
+KeySpec Labelled(KeySpec k, std::string label) {
+  k.label = std::move(label);
+  return k;
+}
+
+KeySpec AtLeastOne(std::string name, std::string why, std::string doc) {
+  KeySpec k = Key(std::move(name), T::kInteger, std::move(doc));
+  k.minimum = 1;
+  k.minimum_why = std::move(why);
+  return k;
+}
+
+BlockSpec TopBlock() {
+  KeySpec version = Required(Key("version", T::kInteger, "The format version: 1."));
+  version.minimum = version.maximum = 1;
+  KeySpec name = Required(Key("name", T::kString, "The runbook's name."));
+  name.format = &kRunbookName;
+  KeySpec lock = Key("lock", T::kString, "A name: runs holding the same lock never overlap.");
+  lock.expressions = true;
+  return {"runbook",
+          "the runbook",
+          "A runbook file (format version 1).",
+          {version, name, Key("description", T::kString, "What the runbook is for."),
+           Choice("kind", T::kChoice, {"backup", "restore", "drill", "canary", "custom"},
+                  "What kind of runbook this is (reports group by it)."),
+           Nested("objectives", T::kBlock, "objectives", "Recovery objectives."),
+           Nested("params", T::kBlockMap, "param", "Parameters, set with --set name=value."),
+           Nested("secrets", T::kBlockMap, "secret", "Secrets, read when the run starts."),
+           Key("env", T::kEnv, "Environment variables of every step."),
+           Nested("defaults", T::kBlock, "defaults", "Defaults of every step."),
+           AtLeastOne("max_parallel", "", "How many steps run at once (default: the cores)."), lock,
+           Required(Nested("steps", T::kBlockList, "step", "The steps, a graph by needs.")),
+           Nested("finally", T::kBlockList, "step", "Steps run after the others, always.")},
+          {}};
+}
+
+BlockSpec StepBlock() {
+  KeySpec id = Labelled(Required(Key("id", T::kString, "The step's id, unique.")), "step id");
+  id.format = &kStepId;
+  KeySpec condition = Key("if", T::kCondition, "Run the step only when this is true.");
+  condition.expressions = true;
+  return {"step",
+          "a step",
+          "One step: a step type and its parameters.",
+          {id, Key("name", T::kString, "A name for people (default: the id)."),
+           Required(Key("uses", T::kStepType, "The step type.")),
+           Key("with", T::kStepParams, "The step type's parameters."),
+           Key("needs", T::kStringList, "Steps that must pass before this one."), condition,
+           Key("timeout", T::kPositiveDuration, "Time allowed for one attempt."),
+           Nested("retry", T::kBlock, "retry", "When and how often to try again."),
+           Choice("continue_on_error", T::kBoolOrChoice, {"warn"},
+                  "A failure does not fail the run (warn: reported as a warning)."),
+           Key("env", T::kEnv, "Environment variables of this step."),
+           Labelled(Choice("rto", T::kChoice, {"start", "end"},
+                           "The RTO clock starts at this step's start or stops at its end."),
+                    "rto mark")},
+          {}};
+}
+
+BlockSpec RetryBlock() {
+  return {"retry",
+          "retry",
+          "When and how often a failed attempt is tried again.",
+          {AtLeastOne("max_attempts", " (it counts the first attempt)",
+                      "Attempts in all, the first included."),
+           Key("delay", T::kDuration, "Wait before the second attempt."),
+           Choice("backoff", T::kChoice, {"constant", "exponential"}, "How the wait grows."),
+           Key("max_delay", T::kDuration, "The longest wait."),
+           Key("jitter", T::kBoolean, "Randomise each wait."),
+           Labelled(Choice("on", T::kStringList, {"failure", "timeout"}, "What is retried."),
+                    "retry condition"),
+           Key("exit_codes", T::kIntegerList, "Retry only failures with these exit codes.")},
+          {}};
+}
+
+BlockSpec ParamBlock() {
+  return {"param",
+          "a param",
+          "One parameter of the runbook.",
+          {Labelled(Choice("type", T::kChoice,
+                           {"string", "integer", "number", "boolean", "duration", "list", "map"},
+                           "The value's type (default: string)."),
+                    "param type"),
+           Key("default", T::kAny, "The value when --set does not give one."),
+           Key("description", T::kString, "What the parameter is for."),
+           Key("enum", T::kList, "The allowed values."),
+           Key("minimum", T::kNumber, "The smallest allowed number."),
+           Key("maximum", T::kNumber, "The largest allowed number."),
+           Key("required", T::kBoolean, "--set must give a value.")},
+          {}};
+}
+
+std::vector<BlockSpec> MakeBlocks() {
+  return {
+      TopBlock(),
+      StepBlock(),
+      RetryBlock(),
+      ParamBlock(),
+      {"secret",
+       "a secret",
+       "Where a secret is read from: exactly one of env and file.",
+       {NotEmpty(Key("env", T::kString, "An environment variable of runbook's own environment.")),
+        NotEmpty(Key("file", T::kString, "A file (at most 1 MiB; a final newline is dropped)."))},
+       {"env", "file"}},
+      {"objectives",
+       "objectives",
+       "Recovery objectives, checked after the run.",
+       {Labelled(Key("rto", T::kDuration, "Recovery time objective."), "objectives.rto"),
+        Labelled(Key("rpo", T::kDuration, "Recovery point objective."), "objectives.rpo")},
+       {}},
+      {"defaults",
+       "defaults",
+       "Defaults of every step.",
+       {Labelled(Key("timeout", T::kPositiveDuration, "Time allowed for one attempt."),
+                 "defaults.timeout"),
+        Nested("retry", T::kBlock, "retry", "When and how often to try again.")},
+       {}}};
+}
+
+}  // namespace
+
+const KeySpec* BlockSpec::Find(std::string_view key) const {
+  for (const KeySpec& k : keys) {
+    if (k.name == key) return &k;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> BlockSpec::Names() const {
+  std::vector<std::string> out;
+  for (const KeySpec& k : keys) out.push_back(k.name);
+  return out;
+}
+
+const std::vector<BlockSpec>& RunbookBlocks() {
+  static const std::vector<BlockSpec> kBlocks = MakeBlocks();
+  return kBlocks;
+}
+
+const BlockSpec& RunbookBlock(std::string_view name) {
+  for (const BlockSpec& b : RunbookBlocks()) {
+    if (b.name == name) return b;
+  }
+  std::fprintf(stderr, "runbook: bug: no block '%.*s' in the runbook keys\n",
+               static_cast<int>(name.size()), name.data());
+  std::abort();
+}
+
+}  // namespace runbook

@@ -1,0 +1,156 @@
+// `runbook plan` shows everything that decides what runs (parameters and their sources,
+// env at both levels, retry, approvals, needs, conditions), stable for diffs, and never a
+// secret value.
+#include <catch2/catch.hpp>
+
+#include "engine/util/json.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+const char* kRunbook =
+    "version: 1\nname: t\nkind: restore\nobjectives: {rto: 1h, rpo: 24h}\n"
+    "params:\n  target: {type: string, default: here}\n  count: {type: integer, default: 2}\n"
+    "secrets:\n  db: {env: PLAN_DB_PASSWORD}\n"
+    "env:\n  REGION: eu-${{ params.target }}\n  TZ: UTC\n  PGPASSWORD: ${{ secrets.db }}\n"
+    "steps:\n"
+    "  - id: a\n    uses: exec\n    env: {MODE: fast, TARGET: '${{ params.target }}'}\n"
+    "    timeout: 30s\n    retry: {max_attempts: 3, delay: 2s, backoff: exponential}\n"
+    "    with: {run: [echo, '${{ env.MODE }}', '${{ env.REGION }}']}\n"
+    "  - id: gate\n    uses: approval\n    needs: [a]\n    if: ${{ params.count > 1 }}\n"
+    "    continue_on_error: warn\n    with: {prompt: 'Swap?'}\n";
+
+std::string Plan(const std::string& file, const std::string& args = "") {
+  Command c = Shell(Binary() + " plan " + args + " " + file);
+  REQUIRE(c.exit_code == 0);
+  return c.out;
+}
+
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("the text plan shows params, env, retry, approvals, needs and conditions",
+          "[cli][plan]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "p.yaml", kRunbook);
+  CHECK(Plan(file, "--set target=prod") ==
+        "runbook t (restore), RTO objective 1h, RPO objective 24h\n"
+        "max_parallel: one per core\n"
+        "params:\n"
+        "  count = 2 (default)\n"
+        "  target = \"prod\" (command line)\n"
+        "secrets:\n"
+        "  db from env PLAN_DB_PASSWORD\n"
+        "env:\n"
+        "  PGPASSWORD = \"${{ secrets.db }}\"\n"
+        "  REGION = \"eu-prod\"\n"
+        "  TZ = \"UTC\"\n"
+        "\n"
+        "wave 1:\n"
+        "  a (exec)\n"
+        "      timeout: 30s\n"
+        "      retry: 3 attempts, exponential delay 2s (at most 1m), on failure and timeout\n"
+        "      env:\n"
+        "        MODE = \"fast\"\n"
+        "        TARGET = \"prod\"\n"
+        "      with:\n"
+        "        run = [\"echo\",\"fast\",\"eu-prod\"]\n"
+        "        shell = false\n"
+        "        success_codes = [0]\n"
+        "      would run: echo fast eu-prod\n"
+        "\n"
+        "wave 2:\n"
+        "  gate (approval) if ${{ params.count > 1 }}\n"
+        "      needs: [\"a\"]\n"
+        "      waits for a person\n"
+        "      continue_on_error: warn\n"
+        "      with:\n"
+        "        prompt = \"Swap?\"\n"
+        "      would ask for approval: Swap?\n");
+}
+
+TEST_CASE("a change to env, a default or retry alone changes both plans", "[cli][plan]") {
+  std::string dir = TempDir();
+  std::string before = WriteFile(dir, "before.yaml", kRunbook);
+  const std::vector<std::pair<std::string, std::string>> changes = {
+      {"TZ: UTC", "TZ: CET"},                // the runbook's env, not used by `with`
+      {"MODE: fast", "MODE: slow"},          // a step's env, used by `with`
+      {"TARGET: '${{", "TARGET: 'x${{"},     // a step's env from a param, not used
+      {"default: 2}", "default: 3}"},        // a param's default
+      {"delay: 2s", "delay: 5s"},            // the retry policy beyond max_attempts
+      {"PLAN_DB_PASSWORD", "PLAN_DB_PASS"},  // where a secret is read from
+      {"continue_on_error: warn", "continue_on_error: true"}};
+  for (const auto& [from, to] : changes) {
+    INFO(from << " -> " << to);
+    std::string after = WriteFile(dir, "after.yaml", Replaced(kRunbook, from, to));
+    CHECK(Plan(before) != Plan(after));
+    CHECK(Replaced(Plan(before, "--format json"), before, after) != Plan(after, "--format json"));
+  }
+}
+
+TEST_CASE("the JSON plan keeps its fields and adds env, retry and param sources", "[cli][plan]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "p.yaml", kRunbook);
+  auto plan = ParseJson(Plan(file, "--format json --set target=prod"));
+  REQUIRE(plan.ok());
+  const Value& p = plan.value();
+  for (const char* key : {"runbook", "kind", "path", "objectives", "params", "waves"})
+    CHECK(p.Find(key) != nullptr);
+  CHECK(p.Find("params")->Find("target")->ToText() == "prod");
+  CHECK(p.Find("param_sources")->Find("target")->ToText() == "command line");
+  CHECK(p.Find("param_sources")->Find("count")->ToText() == "default");
+  CHECK(p.Find("env")->Find("REGION")->ToText() == "eu-prod");
+  CHECK(p.Find("secrets")->Find("db")->ToText() == "env PLAN_DB_PASSWORD");
+  const Value& a = p.Find("waves")->as_list()[0].as_list()[0];
+  for (const char* key : {"id", "name", "uses", "needs", "finally", "timeout", "max_attempts",
+                          "side_effects", "params", "actions"})
+    CHECK(a.Find(key) != nullptr);
+  CHECK(a.Find("env")->Find("TARGET")->ToText() == "prod");
+  CHECK(a.Find("retry")->Find("delay")->ToText() == "2s");
+  CHECK(a.Find("retry")->Find("backoff")->ToText() == "exponential");
+  const Value& gate = p.Find("waves")->as_list()[1].as_list()[0];
+  CHECK(gate.Find("waits_for_people")->as_bool());
+  CHECK(gate.Find("if")->ToText() == "${{ params.count > 1 }}");
+  CHECK(gate.Find("continue_on_error")->ToText() == "warn");
+}
+
+TEST_CASE("plan shows no secret value, masked as a dry run masks", "[cli][plan][secrets]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "p.yaml", kRunbook);
+  // The declared secret is set but never read; a credential-named variable of the caller
+  // is masked where its value shows (here through --set).
+  std::string env = "PLAN_DB_PASSWORD=hunter2hunter2 PLAN_API_TOKEN=tok-9f8e7d6c5b4a ";
+  for (const char* format : {"text", "json"}) {
+    Command c = Shell(env + Binary() + " plan --format " + format +
+                      " --set target=tok-9f8e7d6c5b4a " + file);
+    REQUIRE(c.exit_code == 0);
+    CHECK(c.out.find("hunter2hunter2") == std::string::npos);
+    CHECK(c.out.find("tok-9f8e7d6c5b4a") == std::string::npos);
+    CHECK(c.out.find("${{ secrets.db }}") != std::string::npos);
+    CHECK(c.out.find("eu-***") != std::string::npos);
+  }
+}
+
+TEST_CASE("the text plan shows a script as a block and no terminal escape", "[cli][plan]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "s.yaml",
+                               "version: 1\nname: t\nsteps:\n"
+                               "  - id: a\n    uses: exec\n    env: {MARK: \"x\\e[2Jy\"}\n"
+                               "    with:\n      shell: true\n      run: |\n"
+                               "        echo one\n        echo two\n");
+  std::string plan = Plan(file);
+  CHECK(plan.find('\x1b') == std::string::npos);
+  CHECK(plan.find("        MARK = \"x\\u001b[2Jy\"\n") != std::string::npos);
+  CHECK(plan.find("        run = |\n"
+                  "            echo one\n"
+                  "            echo two\n"
+                  "        shell = true\n") != std::string::npos);
+}

@@ -1,0 +1,185 @@
+// The docs say only what the binary accepts: every runbook snippet and command line in
+// README.md and docs/*.md is checked with the real binary (tests/docs/docs_check.h), and the
+// step descriptions docs/steps.md is generated from name the values a parameter takes.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "tests/docs/docs_check.h"
+#include "tests/docs/markdown_snippets.h"
+#include "tests/support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += l + "\n";
+  return out;
+}
+
+// The alternatives a description names: both sides of each "A or B" ("A (note), or B").
+std::set<std::string> Alternatives(const std::string& doc) {
+  static const std::regex kOr(R"((\w[\w-]*(?::\w+)?)(?: \([^)]*\))?,? or (\w[\w-]*(?::\w+)?))");
+  std::set<std::string> out;
+  for (std::sregex_iterator it(doc.begin(), doc.end(), kOr), end; it != end; ++it) {
+    out.insert((*it)[1]);
+    out.insert((*it)[2]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every runbook snippet and command line in README and docs is accepted by the binary",
+          "[docs]") {
+  std::vector<std::string> problems;
+  size_t runbooks = 0, commands = 0;
+  for (const std::string& file : DocFiles()) {
+    std::string text = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/" + file);
+    for (const Snippet& s : ExtractSnippets(text)) {
+      (s.kind == SnippetKind::kRunbook ? runbooks : commands)++;
+    }
+    std::vector<std::string> found = CheckMarkdown(file, text);
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
+  INFO(Join(problems));
+  CHECK(problems.empty());
+  CHECK(runbooks > 0);
+  CHECK(commands > 0);
+}
+
+TEST_CASE("the docs check names the file and line of each snippet the binary rejects", "[docs]") {
+  const std::string markdown =
+      "# t\n"
+      "pass `--approve declare` and `--input ticket=INC-1234` without a terminal\n"
+      "```sh\n"
+      "runbook history [--runbook restore]     # a synopsis is not a command line\n"
+      "$rb run x.yaml --dryrun\n"
+      "build/runbook run x.yaml \\\n"
+      "    --input declare.ticket=INC-1 | tee out   # continued, then piped\n"
+      "```\n"
+      "```yaml\n"
+      "version: 1\n"
+      "name: bad\n"
+      "steps:\n"
+      "  - {id: a, uses: hsah}\n"
+      "```\n"
+      "```yaml fragment\n"
+      "a: [1,\n"
+      "```\n"
+      "```yaml invalid\n"
+      "version: 1\n"
+      "name: fine\n"
+      "steps: [{id: a, uses: log, with: {message: hi}}]\n"
+      "```\n"
+      "`runbook rnu`, `runbook validate`, `--dryrun`, `--wait` and `$ runbook plan FILE`\n";
+  std::vector<std::string> problems = CheckMarkdown("t.md", markdown);
+  INFO(Join(problems));
+  std::vector<std::string> where;
+  for (const std::string& p : problems) where.push_back(p.substr(0, p.find(": ")));
+  CHECK(where == std::vector<std::string>{"t.md:2", "t.md:4", "t.md:5", "t.md:10", "t.md:16",
+                                          "t.md:19", "t.md:23", "t.md:23"});
+  REQUIRE(problems.size() == 8);
+  CHECK(problems[0].find("expected STEP.NAME=VALUE") != std::string::npos);
+  CHECK(problems[2].find("--dryrun") != std::string::npos);
+  CHECK(problems[3].find("unknown step type 'hsah'") != std::string::npos);
+  CHECK(problems[4].find("marked fragment, but it is not YAML") != std::string::npos);
+  CHECK(problems[5].find("marked invalid, but validate exits 0") != std::string::npos);
+  CHECK(problems[6].find("`runbook rnu`") != std::string::npos);
+  CHECK(problems[7].find("`--dryrun`: no command accepts it") != std::string::npos);
+}
+
+TEST_CASE("shell words of a documented command line are split as sh splits them", "[docs]") {
+  CHECK(ShellWords("$rb run 'a b.yaml' --set \"x=it's\" --set y=\\$z # note") ==
+        std::vector<std::string>{"$rb", "run", "a b.yaml", "--set", "x=it's", "--set", "y=$z"});
+  CHECK(ShellWords("runbook show RUN_ID > out.txt") ==
+        std::vector<std::string>{"runbook", "show", "RUN_ID"});
+  CHECK(ShellWords("runbook run f#1.yaml ''") ==
+        std::vector<std::string>{"runbook", "run", "f#1.yaml", ""});
+}
+
+TEST_CASE("RUNBOOK_PARSE_ONLY parses the command line with the real parser and runs nothing",
+          "[docs]") {
+  std::string dir = TempDir();
+  Command ok = Shell("cd " + dir + " && RUNBOOK_PARSE_ONLY=1 " + Binary() +
+                     " run missing.yaml --audit-db " + dir + "/a.db --set x=1");
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out + ok.err == "");
+  CHECK_FALSE(std::filesystem::exists(dir + "/a.db"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/.runbook"));
+
+  Parsed bad = ParseOnly({"run", "x.yaml", "--dryrun"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--dryrun") != std::string::npos);
+
+  CHECK(Shell(Binary() + " --help").out.find("PARSE_ONLY") == std::string::npos);
+}
+
+TEST_CASE("an approval input without its step is a usage error before the runbook is read",
+          "[docs]") {
+  for (const char* cmd : {"run missing.yaml", "resume RUN_ID"}) {
+    Command c = Shell(Binary() + " " + cmd + " --input ticket=INC-1234");
+    INFO(cmd << ": " << c.err);
+    CHECK(c.exit_code == 2);
+    CHECK(c.err.find("expected STEP.NAME=VALUE") != std::string::npos);
+    CHECK(c.err.find("'ticket=INC-1234'") != std::string::npos);
+  }
+  CHECK(ParseOnly({"run", "x.yaml", "--input", "declare.ticket=INC-1234"}).exit_code == 0);
+}
+
+TEST_CASE("a closed-set step parameter whose description names alternatives names its values",
+          "[docs]") {
+  std::vector<std::string> problems;
+  int checked = 0;
+  for (const std::string& name : Builtins().Names()) {
+    for (const ParamSpec& p : Builtins().Find(name)->spec().params) {
+      std::set<std::string> named = Alternatives(p.doc);
+      if (p.enum_values.empty() || named.empty()) continue;
+      ++checked;
+      std::set<std::string> values(p.enum_values.begin(), p.enum_values.end());
+      if (named != values) problems.push_back(name + "." + p.name + ": '" + p.doc + "'");
+    }
+  }
+  INFO(Join(problems));
+  CHECK(problems.empty());
+  CHECK(checked > 0);
+}
+
+TEST_CASE("an approval on a terminal asks in the order operator.md and format.md give", "[docs]") {
+  std::string file =
+      WriteFile(TempDir(), "gate.yaml",
+                "version: 1\n"
+                "name: gate\n"
+                "steps:\n"
+                "  - id: declare\n"
+                "    uses: approval\n"
+                "    with:\n"
+                "      prompt: Declare the incident?\n"
+                "      inputs: {ticket: {type: string, description: the ticket}}\n"
+                "  - id: after\n"
+                "    uses: log\n"
+                "    needs: [declare]\n"
+                "    with: {message: \"ticket ${{ steps.declare.outputs.ticket }}\"}\n");
+  // `script` gives runbook a pseudo-terminal; the answers wait in its input.
+  Command c = Shell("printf 'INC-7\\ny\\n' | TERM=xterm NO_COLOR=1 script -q -e -c '" + Binary() +
+                    " run " + file + "' /dev/null");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  size_t prompt = c.out.find("Declare the incident?");
+  size_t input = c.out.find("ticket (the ticket)");
+  size_t approve = c.out.find("approve? [y/N]");
+  REQUIRE(approve != std::string::npos);
+  CHECK(prompt < input);
+  CHECK(input < approve);
+  for (const char* doc : {"/docs/operator.md", "/docs/format.md"}) {
+    std::string text = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + doc);
+    size_t says_input = text.find("asks for each input");
+    INFO(doc);
+    REQUIRE(says_input != std::string::npos);
+    CHECK(text.find("then asks `approve? [y/N]`", says_input) != std::string::npos);
+  }
+}

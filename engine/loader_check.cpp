@@ -108,10 +108,8 @@ class Scope : public CheckScope {
   static SType Leaf(const std::vector<std::string>& path, size_t leaf, SType t,
                     std::string& error) {
     if (path.size() > leaf + 1 && t != SType::kAny && t != SType::kMap && t != SType::kList) {
-      // Named first: "'" + Join(...) (a temporary) inlines string::insert, where GCC 12 at -O3
-      // warns a false -Wrestrict (GCC bugs 105651, 105329); a named string avoids the insert.
-      std::string name = Join(std::vector<std::string>(path.begin(), path.begin() + leaf + 1), ".");
-      error = "'" + name + "' is a " + STypeName(t) + " and has no field '" + path[leaf + 1] + "'";
+      error = "'" + Join(std::vector<std::string>(path.begin(), path.begin() + leaf + 1), ".") +
+              "' is a " + STypeName(t) + " and has no field '" + path[leaf + 1] + "'";
     }
     return path.size() > leaf + 1 ? SType::kAny : t;
   }

@@ -2,8 +2,9 @@
 # Issue 14 item 17: a packager's `cmake -DCMAKE_BUILD_TYPE=Release` builds clean. Configures
 # a Release tree with CMake's defaults and checks that (1) -Werror is not in its compile
 # commands (only RUNBOOK_WERROR=ON, which scripts/build.sh sets, adds it) and (2) the two files
-# where GCC 12 at -O3 reported a false -Wrestrict (GCC bugs 105651, 105329) compile without a
-# warning. Only those two objects are compiled: the whole tree at -O3 is too slow for CI.
+# the issue names, where GCC 12 at -O3 reports a false -Wrestrict (GCC bugs 105651, 105329;
+# CMakeLists.txt), compile without a warning. Only those two objects are compiled: the whole
+# tree at -O3 is too slow for CI.
 # Usage: release_build_check.sh SOURCE_DIR WORK_DIR CXX_COMPILER
 set -euo pipefail
 src="$1" dir="$2" cxx="$3"

@@ -8,6 +8,7 @@
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
+#include "cli/completion_cmd.h"
 #include "engine/process_tree.h"
 
 namespace {
@@ -144,6 +145,11 @@ int Main(int argc, char** argv) {
 
   auto* sc = app.add_subcommand("schema", "print the runbook JSON Schema");
 
+  // Hidden (no group): the build runs it to make the installed completion scripts.
+  std::string shell;
+  auto* co = app.add_subcommand("completion", "print a bash or zsh completion script")->group("");
+  co->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -166,6 +172,7 @@ int Main(int argc, char** argv) {
   if (as->parsed()) return CmdAuditSign(audit);
   if (st->parsed()) return CmdSteps(registry, steps_type, steps_format);
   if (sc->parsed()) return CmdSchema(registry);
+  if (co->parsed()) return CmdCompletion(app, shell);
   return kExitInvalid;
 }
 

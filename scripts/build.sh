@@ -12,6 +12,7 @@ for arg in "$@"; do
   case "$arg" in -B*) ;; *) args+=("$arg");; esac
 done
 [ -n "$build_dir" ] || build_dir=build
-cmake -S . -B "$build_dir" -G Ninja "${args[@]}" > /dev/null
+# -Werror is for the project's own builds (CMake's default leaves it off for packagers).
+cmake -S . -B "$build_dir" -G Ninja -DRUNBOOK_WERROR=ON "${args[@]}" > /dev/null
 # RUNBOOK_BUILD_TARGET=runbook builds only the binary (the demo does not need the tests).
 cmake --build "$build_dir" -j "$(nproc)" ${RUNBOOK_BUILD_TARGET:+--target "$RUNBOOK_BUILD_TARGET"}

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 command -v clang++ > /dev/null || { echo "clang++ not found; fuzzing skipped"; exit 77; }
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DRUNBOOK_FUZZ=ON -DRUNBOOK_TESTS=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+  -DRUNBOOK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build-fuzz --target fuzz_loader fuzz_expression
 for target in loader expression; do
   work="build-fuzz/fuzz/corpus-$target"

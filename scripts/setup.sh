@@ -9,6 +9,7 @@ apt_packages=(
   libboost-filesystem-dev catch2 libcli11-dev nlohmann-json3-dev libarchive-dev
   libdeflate-dev zlib1g-dev libcpp-httplib-dev libxml2-dev ccache python3 python3-yaml
   python3-jsonschema clang libfuzzer-14-dev libclang-rt-14-dev chromium postgresql prometheus strace
+  libgraphviz-dev poppler-utils
 )
 
 missing=()

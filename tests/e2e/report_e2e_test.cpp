@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/util/json.h"
+#include "support/s3rver.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -83,6 +84,13 @@ Position FromExport(const std::string& id, const std::string& db) {
     p.hash = e.Find("hash")->ToText();
   }
   return p;
+}
+
+// `text` with `what` replaced by `with` (which must be there).
+std::string Replaced(std::string text, const std::string& what, const std::string& with) {
+  auto at = text.find(what);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, what.size(), with);
 }
 
 bool Has(const std::string& text, const std::string& what) {
@@ -203,4 +211,43 @@ TEST_CASE("a resumed run's report names the runs it continues and the incident c
   Value original = Json(Shell(Rb("report " + first + " --format json --audit-db " + db)).out);
   CHECK(original.Find("run_chain")->as_list().size() == 3);
   CHECK(original.Find("rto_clock")->ToText() == "run");
+}
+
+TEST_CASE("a signed drill with an off-site copy on S3: the report has ETags, bytes, signature",
+          "[e2e][report][s3]") {
+  S3rver server("backups");
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  REQUIRE(Shell("cd " + dir + " && openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null" +
+                " && openssl pkey -in key.pem -pubout -out pub.pem")
+              .exit_code == 0);
+  std::string text = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/drill-local.yaml");
+  text = Replaced(text, "      keep_last: 7\n", "      keep_last: 7\n      sign_key: key.pem\n");
+  text = Replaced(text, "      files: [\"${{ steps.dump.outputs.path }}\"]\n",
+                  "      files: [\"${{ steps.dump.outputs.path }}\"]\n      public_key: pub.pem\n");
+  text = Replaced(text, "      dest: \"${{ params.work }}/mirror\"\n",
+                  "      dest: s3://backups/drill\n      endpoint: " + server.endpoint() + "\n");
+  WriteFile(dir, "drill.yaml", text);
+  Command run = Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
+                      Rb("run drill.yaml --set work=" + dir + "/w --audit-db " + db));
+  REQUIRE(run.exit_code == 0);
+  std::string id = LatestRun(db);
+  std::string dump = Shell("ls " + dir + "/w/backups/*.sqlite.gz").out;
+  dump.pop_back();
+  // A single-part upload's ETag is the MD5 of the object.
+  std::string md5 = Shell("md5sum " + dump + " | cut -c1-32").out.substr(0, 32);
+  std::string bytes = Shell("stat -c %s " + dump).out;
+  bytes.pop_back();
+  Reports r = AllFormats(id, db);
+  std::string json = ToJson(r.json);
+  for (const std::string* text_of : {&r.md, &r.html, &json}) {
+    CHECK(Has(*text_of, md5));                // the object's ETag
+    CHECK(Has(*text_of, "signature valid"));  // hash checked the dump's signed metadata
+  }
+  bool object_seen = false;
+  for (const Value& a : r.json.Find("evidence")->as_list())
+    if (a.Find("step")->ToText() == "mirror" && Has(a.Find("etag")->ToText(), md5))
+      object_seen = a.Find("bytes")->ToText() == bytes && !a.Find("sha256")->ToText().empty();
+  CHECK(object_seen);
+  CHECK(Has(r.md, "bytes="));  // the transfer's total, from the step's outputs
 }

@@ -60,12 +60,18 @@ void AddRestored(const StepView& s, std::vector<Artifact>& out) {
   a.step = s.id;
   a.name = target;
   a.taken_at = Text(s.outputs, "created_at");
-  auto taken = ParseUtc(a.taken_at), done = ParseUtc(s.finished_at);
+  // When the restore ran: its last attempt; a step carried over from an earlier run has
+  // none here, and its age at restore is in that run's report.
+  std::string ran_at = !s.attempts.empty()       ? s.attempts.back().finished_at
+                       : s.restored_from.empty() ? s.finished_at
+                                                 : std::string();
+  auto taken = ParseUtc(a.taken_at), done = ParseUtc(ran_at);
   if (taken && done) a.age_ms = UnixMillis(*done) - UnixMillis(*taken);
   a.note = "restored";
   if (!a.taken_at.empty())
     a.note += " the backup taken at " + a.taken_at +
               (a.age_ms ? " (" + HumanMs(*a.age_ms) + " old at restore)" : "");
+  if (!s.restored_from.empty()) a.note += " in run " + s.restored_from;
   if (std::string prev = Text(s.outputs, "previous"); !prev.empty())
     a.note += "; the replaced database kept at " + prev;
   out.push_back(std::move(a));

@@ -113,6 +113,12 @@ TEST_CASE("artifacts come from step outputs: files, objects and the restored bac
   CHECK((a[1].name == "drill/app.gz" && a[1].etag == "\"0123abcd\"" && a[1].bytes == 364));
   CHECK((a[2].name == "/r/app.sqlite" && a[2].age_ms == 2 * 3600 * 1000));
   CHECK(a[2].note.find("2h00m old at restore") != std::string::npos);
+  // Carried over from an earlier run: restored then, not when this run carried it over.
+  r.steps[2].restored_from = "R1";
+  r.steps[2].finished_at = "2026-01-09T00:00:00.000Z";
+  a = Artifacts(r);
+  CHECK_FALSE(a[2].age_ms);
+  CHECK(a[2].note.find("2026-01-02T01:00:00.000Z in run R1") != std::string::npos);
 }
 
 TEST_CASE("the report format comes from --format, else the output's extension", "[report][audit]") {

@@ -61,6 +61,9 @@ std::vector<std::string> ScalarOutputs(const StepView& s);
 std::string RtoClock(const RunRecord& r);
 // One sentence saying what the RTO counts and this run's own duration.
 std::string RtoClockText(const RunRecord& r);
+// What else an objective's body says: the RTO's note (why it was not measured) or the
+// step whose restored backup gives the RPO, as "; ..." ("" when nothing).
+std::string ObjectiveDetail(const Value& objective_body);
 // "#12–#40 (25 events of this run), last event hash ...": the audit-chain position.
 std::string AuditPositionText(const RunRecord& r);
 

@@ -119,6 +119,16 @@ std::string RtoClockText(const RunRecord& r) {
          " across every resume; this run alone took " + own;
 }
 
+std::string ObjectiveDetail(const Value& body) {
+  const Value* note = body.Find("note");
+  const Value* step = body.Find("step");
+  if (note != nullptr && note->is_string() && !note->as_string().empty())
+    return "; " + note->as_string();
+  if (step != nullptr && step->is_string() && !step->as_string().empty())
+    return "; the age of the backup step '" + step->as_string() + "' restored";
+  return "";
+}
+
 std::string AuditPositionText(const RunRecord& r) {
   std::string s = "events #" + std::to_string(r.first_seq) + "–#" + std::to_string(r.last_seq) +
                   " (" + std::to_string(r.events) + " of them this run's), last event hash " +

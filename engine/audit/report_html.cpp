@@ -104,7 +104,8 @@ std::string Objective(const RunRecord& r, const char* key) {
           (want && want->is_number() ? " vs " + HumanMs(want->as_int()) : "") + " <span class=\"" +
           cls + "\">" + verdict + "</span>" +
           (rto && wait && wait->is_number() ? " (approval wait " + HumanMs(wait->as_int()) + ")"
-                                            : ""));
+                                            : "") +
+          Esc(ObjectiveDetail(*o)));
 }
 
 void Header(std::ostringstream& o, const RunRecord& r) {

@@ -24,14 +24,15 @@ std::string Joined(const std::vector<std::string>& parts) {
 }
 
 void Objective(std::ostringstream& o, const char* label, const Value& v, const char* got) {
-  if (!Field(v, got).is_number()) return;
-  o << "| " << label << " | " << HumanMs(Field(v, got).as_int());
+  if (!Field(v, got).is_number() && !Field(v, "objective_ms").is_number()) return;
+  o << "| " << label << " | "
+    << (Field(v, got).is_number() ? HumanMs(Field(v, got).as_int()) : std::string("-"));
   if (Field(v, "objective_ms").is_number())
     o << " vs objective " << HumanMs(Field(v, "objective_ms").as_int());
   o << " — **" << ObjectiveText(v) << "**";
   if (std::string(label) == "RTO")
     o << " (approval wait " << HumanMs(Field(v, "approval_wait_ms").as_int()) << ")";
-  o << " |\n";
+  o << MdCell(ObjectiveDetail(v)) << " |\n";
 }
 
 void Header(std::ostringstream& o, const RunRecord& r) {

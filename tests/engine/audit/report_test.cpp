@@ -130,3 +130,20 @@ TEST_CASE("the report format comes from --format, else the output's extension", 
   CHECK(ReportFormatFor("", "html") == "md");  // a name, not an extension
   CHECK(ReportFormatFor("json", "r.html") == "json");
 }
+
+TEST_CASE("an objective not measured keeps its row and says why", "[report][audit]") {
+  RunRecord r;
+  r.finished = Value(Value::Map{
+      {"rto", Value(Value::Map{{"measured", Value(false)},
+                               {"objective_ms", Value(int64_t{60000})},
+                               {"note", Value("the step marked 'rto: end' ('b') did not run")}})},
+      {"rpo",
+       Value(Value::Map{{"measured", Value(false)}, {"objective_ms", Value(int64_t{60000})}})},
+  });
+  std::string md = ReportMarkdown(r), html = ReportHtml(r);
+  CHECK(md.find("| RTO | - vs objective 1m00s — **not measured** (approval wait 0ms); the step "
+                "marked 'rto: end' ('b') did not run |") != std::string::npos);
+  CHECK(md.find("| RPO | - vs objective 1m00s — **not measured** |") != std::string::npos);
+  CHECK(html.find("the step marked &#39;rto: end&#39;") == std::string::npos);  // not over-escaped
+  CHECK(html.find("the step marked 'rto: end' ('b') did not run") != std::string::npos);
+}

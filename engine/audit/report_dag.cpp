@@ -1,15 +1,31 @@
 // The step graph for the HTML report, laid out by Graphviz's dot in-process (cgraph builds
-// the graph, gvc lays it out and renders SVG; the plugins come from libgvc's own
-// configuration, as for the `dot` program). The only file that includes Graphviz.
+// the graph, gvc lays it out and renders SVG). The only file that includes Graphviz.
+// Only two plugins are linked in and preloaded, dot's layout and the core SVG renderer:
+// text is measured with Graphviz's own font metrics, not pango (whose plugin keeps a
+// pointer into a freed context after gvFreeContext, a use-after-free on the second report
+// in one process, and leaks fontconfig's caches), so the layout does not depend on the
+// fonts installed either.
 #include <gvc.h>
+#include <gvplugin.h>
 
 #include <memory>
 #include <string>
 
 #include "engine/audit/report.h"
 
+extern "C" {
+extern gvplugin_library_t gvplugin_dot_layout_LTX_library;
+extern gvplugin_library_t gvplugin_core_LTX_library;
+}
+
 namespace runbook {
 namespace {
+
+lt_symlist_t kPlugins[] = {
+    {"gvplugin_dot_layout_LTX_library", &gvplugin_dot_layout_LTX_library},
+    {"gvplugin_core_LTX_library", &gvplugin_core_LTX_library},
+    {nullptr, nullptr},
+};
 
 // Graphviz reads escapes (\N, \G, \n, \l) in labels and tooltips: a backslash in a name
 // stays a backslash. The SVG writer escapes <, >, &, " and - itself.
@@ -100,7 +116,7 @@ std::string DagSvg(const RunRecord& r) {
   const Value* graph = r.started.Find("graph");
   if (graph == nullptr || !graph->is_list()) return "<p>no graph recorded</p>\n";
   agseterr(AGMAX);  // no warnings on stderr: a failure is said in the report
-  std::unique_ptr<GVC_t, ContextFree> gvc(gvContext());
+  std::unique_ptr<GVC_t, ContextFree> gvc(gvContextPlugins(kPlugins, 0));
   std::unique_ptr<Agraph_t, GraphFree> g(agopen(const_cast<char*>("steps"), Agdirected, nullptr));
   if (!gvc || !g) return "<p>graph not drawn: Graphviz could not start</p>\n";
   Defaults(g.get());

@@ -77,6 +77,18 @@ Value AuditChainValue(const RunRecord& r) {
                           {"store_head_hash", Value(r.store_head_hash)}});
 }
 
+Value ApprovalsValue(const RunRecord& r) {
+  Value::List approvals;
+  for (const ApprovalView& a : r.approvals) {
+    approvals.push_back(Value(Value::Map{{"step", Value(a.step)},
+                                         {"by", Value(a.by)},
+                                         {"at", Value(a.at)},
+                                         {"waited_ms", Value(a.waited_ms)},
+                                         {"inputs", Value(a.inputs)}}));
+  }
+  return Value(std::move(approvals));
+}
+
 }  // namespace
 
 std::vector<std::string> IntegrityLines(const RunRecord& r) {
@@ -112,15 +124,8 @@ std::string ObjectiveText(const Value& o) {
 }
 
 Value ReportValue(const RunRecord& r) {
-  Value::List steps, approvals;
+  Value::List steps;
   for (const StepView& s : r.steps) steps.push_back(StepValue(s));
-  for (const ApprovalView& a : r.approvals) {
-    approvals.push_back(Value(Value::Map{{"step", Value(a.step)},
-                                         {"by", Value(a.by)},
-                                         {"at", Value(a.at)},
-                                         {"waited_ms", Value(a.waited_ms)},
-                                         {"inputs", Value(a.inputs)}}));
-  }
   const Value& s = r.started;
   return Value(Value::Map{
       {"format_version", Value(int64_t{kReportFormatVersion})},
@@ -144,7 +149,7 @@ Value ReportValue(const RunRecord& r) {
       {"objectives_met", Field(r.finished, "objectives_met")},
       {"interrupted_reason", Value(r.interrupted_reason)},
       {"steps", Value(std::move(steps))},
-      {"approvals", Value(std::move(approvals))},
+      {"approvals", ApprovalsValue(r)},
       {"graph", Field(s, "graph")},
       {"objectives", Field(s, "objectives")},
       {"incident_started_at", Field(s, "incident_started_at")},

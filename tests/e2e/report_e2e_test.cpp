@@ -97,6 +97,20 @@ bool Has(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
 }
 
+// The JSON evidence: the dump from the backup step with its size, and the restore's backup
+// with when it was taken and its age.
+void CheckEvidence(const Value& json, const std::string& dump_sha) {
+  bool dump_seen = false, restored_seen = false;
+  for (const Value& a : json.Find("evidence")->as_list()) {
+    if (a.Find("step")->ToText() == "dump" && a.Find("sha256")->ToText() == dump_sha)
+      dump_seen = a.Find("bytes")->as_int() > 0;
+    if (a.Find("step")->ToText() == "restore")
+      restored_seen = a.Find("age_ms")->is_number() && !a.Find("taken_at")->ToText().empty();
+  }
+  CHECK(dump_seen);
+  CHECK(restored_seen);
+}
+
 }  // namespace
 
 TEST_CASE("a drill's report carries every fact an auditor signs, in html, md and json",
@@ -137,16 +151,7 @@ TEST_CASE("a drill's report carries every fact an auditor signs, in html, md and
   CHECK(r.json.Find("rto_clock")->ToText() == "run");
   CHECK(r.json.Find("approvals")->as_list()[0].Find("inputs")->Find("ticket")->ToText() ==
         "INC-4711");
-  // The evidence: the dump from the backup step, and the restore's backup with its age.
-  bool dump_seen = false, restored_seen = false;
-  for (const Value& a : r.json.Find("evidence")->as_list()) {
-    if (a.Find("step")->ToText() == "dump" && a.Find("sha256")->ToText() == dump_sha)
-      dump_seen = a.Find("bytes")->as_int() > 0;
-    if (a.Find("step")->ToText() == "restore")
-      restored_seen = a.Find("age_ms")->is_number() && !a.Find("taken_at")->ToText().empty();
-  }
-  CHECK(dump_seen);
-  CHECK(restored_seen);
+  CheckEvidence(r.json, dump_sha);
   CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
 }
 

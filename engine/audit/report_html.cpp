@@ -149,8 +149,8 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
 
 void Approvals(std::ostringstream& o, const RunRecord& r) {
   if (r.approvals.empty()) return;
-  o << "<h2>Approvals</h2>\n<table>\n<tr><th>step</th><th>approved by</th><th>at</th>"
-    << "<th>waited</th><th>inputs</th></tr>\n";
+  o << "<h2>Approvals</h2>\n<table>\n<thead><tr><th>step</th><th>approved by</th><th>at</th>"
+    << "<th>waited</th><th>inputs</th></tr></thead>\n";
   for (const ApprovalView& a : r.approvals) {
     std::string inputs;
     for (const auto& [k, v] : a.inputs) inputs += Esc(k) + " = " + Code(v.ToText()) + "<br>";
@@ -165,8 +165,8 @@ void Evidence(std::ostringstream& o, const RunRecord& r) {
   if (!artifacts.empty()) {
     o << "<h2>Evidence</h2>\n<table class=\"evidence\">\n<colgroup><col style=\"width:9%\">"
       << "<col style=\"width:27%\"><col style=\"width:25%\"><col style=\"width:7%\">"
-      << "<col style=\"width:10%\"><col></colgroup>\n<tr><th>step</th><th>artifact</th>"
-      << "<th>sha256</th><th>bytes</th><th>ETag</th><th>note</th></tr>\n";
+      << "<col style=\"width:10%\"><col></colgroup>\n<thead><tr><th>step</th><th>artifact</th>"
+      << "<th>sha256</th><th>bytes</th><th>ETag</th><th>note</th></tr></thead>\n";
     for (const Artifact& a : artifacts)
       o << "<tr><td>" << Esc(a.step) << "</td><td>" << Code(a.name) << "</td><td>" << Code(a.sha256)
         << "</td><td>" << (a.bytes ? std::to_string(*a.bytes) : "") << "</td><td>" << Code(a.etag)
@@ -195,8 +195,8 @@ void Graph(std::ostringstream& o, const RunRecord& r) {
 }
 
 void StepTable(std::ostringstream& o, const RunRecord& r) {
-  o << "<h2>Steps</h2>\n<table>\n<tr><th>step</th><th>type</th><th>outcome</th>"
-    << "<th>attempts</th><th>duration</th><th>note</th></tr>\n";
+  o << "<h2>Steps</h2>\n<table>\n<thead><tr><th>step</th><th>type</th><th>outcome</th>"
+    << "<th>attempts</th><th>duration</th><th>note</th></tr></thead>\n";
   for (const StepView& s : r.steps) {
     o << "<tr><td>" << Esc(s.id) << "</td><td>" << Esc(s.type) << "</td><td>"
       << Esc(s.outcome.empty() ? "unfinished" : s.outcome) << "</td><td>" << s.attempts.size()

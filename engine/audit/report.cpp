@@ -74,7 +74,8 @@ Value AuditChainValue(const RunRecord& r) {
                           {"events", Value(r.events)},
                           {"last_hash", Value(r.last_hash)},
                           {"store_head_seq", Value(r.store_head_seq)},
-                          {"store_head_hash", Value(r.store_head_hash)}});
+                          {"store_head_hash", Value(r.store_head_hash)},
+                          {"store", Value(r.store_path)}});
 }
 
 Value ApprovalsValue(const RunRecord& r) {

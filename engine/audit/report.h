@@ -67,6 +67,9 @@ std::string ObjectiveDetail(const Value& objective_body);
 // "#12–#40 (25 events of this run), last event hash ...": the audit-chain position.
 std::string AuditPositionText(const RunRecord& r);
 
+// "runbook audit verify --audit-db STORE": the command that checks the chain.
+std::string VerifyCommand(const RunRecord& r);
+
 // The step graph laid out in layers by Graphviz (dot), as an inline <svg> element with
 // every name escaped; boxes coloured by outcome, finally steps dashed. A paragraph
 // saying why when there is no graph or Graphviz fails.

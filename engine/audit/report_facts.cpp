@@ -139,6 +139,10 @@ std::string AuditPositionText(const RunRecord& r) {
   return s;
 }
 
+std::string VerifyCommand(const RunRecord& r) {
+  return "runbook audit verify" + (r.store_path.empty() ? "" : " --audit-db " + r.store_path);
+}
+
 std::string ReportFormatFor(const std::string& format, const std::string& output) {
   if (!format.empty()) return format;
   std::string ext = std::filesystem::path(output).extension().string();

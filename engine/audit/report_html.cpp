@@ -233,9 +233,9 @@ std::string ReportHtml(const RunRecord& r) {
   Graph(o, r);
   o << "<h2>Timeline</h2>\n" << Timeline(r);
   StepTable(o, r);
-  o << "<h2>Audit chain</h2>\n<p>" << Esc(AuditPositionText(r))
-    << "</p>\n<p>Check it with <code>runbook audit verify</code> and "
-    << "<code>runbook audit export</code> on the same store.</p>\n</body></html>\n";
+  o << "<h2>Audit chain</h2>\n<p>" << Esc(AuditPositionText(r)) << "</p>\n<p>Check it with "
+    << Code(VerifyCommand(r)) << "; <code>runbook audit export</code>"
+    << " on the same store lists these events.</p>\n</body></html>\n";
   return o.str();
 }
 }  // namespace runbook

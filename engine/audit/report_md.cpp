@@ -135,8 +135,8 @@ std::string ReportMarkdown(const RunRecord& r) {
   Evidence(o, r);
   Steps(o, r);
   o << "\n### Audit chain\n\n"
-    << AuditPositionText(r)
-    << "\n\nCheck it with `runbook audit verify` and `runbook audit export` on the same store.\n";
+    << AuditPositionText(r) << "\n\nCheck it with `" << VerifyCommand(r)
+    << "`; `runbook audit export` on the same store lists these events.\n";
   return o.str();
 }
 

@@ -132,6 +132,7 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
   }
   auto tip = store.Tip();
   if (!tip.ok()) return tip.status();
+  r.store_path = store.path();
   r.store_head_seq = tip.value().first;
   r.store_head_hash = tip.value().second;
   return Status::Ok();

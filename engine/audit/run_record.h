@@ -67,8 +67,9 @@ struct RunRecord {
   int64_t last_seq = 0;
   std::string last_hash;
   // Filled by LoadRunChain only: the original run, then each resume, in order (this run
-  // among them), and the store's last event when the record was read.
+  // among them), the store's path and its last event when the record was read.
   std::vector<RunRow> run_chain;
+  std::string store_path;
   int64_t store_head_seq = 0;
   std::string store_head_hash;
 

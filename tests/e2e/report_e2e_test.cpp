@@ -139,6 +139,7 @@ TEST_CASE("a drill's report carries every fact an auditor signs, in html, md and
   }
   for (const std::string* text : {&r.md, &r.html}) {
     CHECK(Has(*text, "#" + std::to_string(pos.first) + "–#" + std::to_string(pos.last)));
+    CHECK(Has(*text, "runbook audit verify --audit-db " + db));  // the store it is checked in
     CHECK(Has(*text, "Approvals"));
     CHECK(Has(*text, "--approve ("));  // who approved
     CHECK(Has(*text, "Evidence"));
@@ -148,6 +149,7 @@ TEST_CASE("a drill's report carries every fact an auditor signs, in html, md and
   CHECK(chain.Find("first_seq")->as_int() == pos.first);
   CHECK(chain.Find("last_seq")->as_int() == pos.last);
   CHECK(chain.Find("last_hash")->ToText() == pos.hash);
+  CHECK(chain.Find("store")->ToText() == db);
   CHECK(r.json.Find("rto_clock")->ToText() == "run");
   CHECK(r.json.Find("approvals")->as_list()[0].Find("inputs")->Find("ticket")->ToText() ==
         "INC-4711");

@@ -112,10 +112,11 @@ int Main(int argc, char** argv) {
   sh->add_option("--step", show.step, "only this step, with everything recorded of its output");
 
   AuditCliOptions report;
-  report.format = "md";
+  report.format = "";  // md, or from --output's extension (report_cmd.cpp)
   auto* rp = app.add_subcommand("report", "a run's report for a ticket: md, json or html");
   rp->add_option("run_id", report.run_id, "run id or unique prefix")->required();
-  rp->add_option("--format", report.format, "md, json or html")
+  rp->add_option("--format", report.format,
+                 "md, json or html (default: from --output's extension, else md)")
       ->check(CLI::IsMember({"md", "json", "html"}));
   rp->add_option("--output", report.output, "write to this file instead of stdout");
   rp->add_option("--audit-db", report.audit_db, "the audit store (default .runbook/audit.db)");

@@ -1,4 +1,5 @@
-// runbook report RUN --format md|json|html [--output FILE]
+// runbook report RUN [--format md|json|html] [--output FILE]: without --format, the
+// format comes from the output file's extension (.html, .json, else Markdown).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,12 +13,21 @@
 namespace runbook {
 
 int CmdReport(const AuditCliOptions& o) {
-  int exit_code = kExitOk;
-  auto rec = LoadRunForCommand(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
-  if (!rec) return exit_code;
-  std::string text = o.format == "json"   ? ReportJson(*rec)
-                     : o.format == "html" ? ReportHtml(*rec)
-                                          : ReportMarkdown(*rec);
+  auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
+  if (!store) return kExitEnvironment;
+  auto rec = LoadRunRecord(*store, o.run_id);
+  if (!rec.ok()) {
+    std::cerr << "runbook: error: " << rec.status().message() << "\n";
+    return kExitInvalid;
+  }
+  if (Status s = LoadRunChain(*store, rec.value()); !s.ok()) {
+    std::cerr << "runbook: error: " << s.message() << "\n";
+    return kExitEnvironment;
+  }
+  std::string format = ReportFormatFor(o.format, o.output);
+  std::string text = format == "json"   ? ReportJson(rec.value())
+                     : format == "html" ? ReportHtml(rec.value())
+                                        : ReportMarkdown(rec.value());
   if (o.output.empty()) {
     std::cout << text;
     return kExitOk;

@@ -11,6 +11,7 @@ apt_packages=(
   python3-jsonschema clang libfuzzer-14-dev libclang-rt-14-dev chromium postgresql prometheus strace tmux
   # the man page, the .deb (dpkg-shlibdeps) and what its test checks with (docs/install.md)
   help2man dpkg-dev man-db file zsh
+  libgraphviz-dev poppler-utils
 )
 
 missing=()

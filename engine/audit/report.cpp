@@ -1,19 +1,12 @@
 #include "engine/audit/report.h"
 
-#include <sstream>
-
 #include "engine/util/duration.h"
 #include "engine/util/json.h"
 
 namespace runbook {
 namespace {
 
-const Value kNull;
-
-const Value& Field(const Value& v, const char* key) {
-  const Value* f = v.is_map() ? v.Find(key) : nullptr;
-  return f != nullptr ? *f : kNull;
-}
+const Value& Field(const Value& v, const char* key) { return ReportField(v, key); }
 
 Value AttemptValue(const AttemptView& a) {
   Value::List ended;
@@ -46,15 +39,57 @@ Value StepValue(const StepView& s) {
                           {"attempts", Value(std::move(attempts))}});
 }
 
-std::string MdCell(const std::string& s) {
-  std::string out;
-  for (char c : s)
-    out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
-  return out;
+Value OptInt(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); }
+
+Value RunChainValue(const RunRecord& r) {
+  Value::List runs;
+  for (const RunRow& row : r.run_chain)
+    runs.push_back(Value(Value::Map{{"run_id", Value(row.run_id)},
+                                    {"status", Value(row.status)},
+                                    {"started_at", Value(row.started_at)},
+                                    {"finished_at", Value(row.finished_at)},
+                                    {"duration_ms", OptInt(row.duration_ms)},
+                                    {"resumed_from", Value(row.resumed_from)},
+                                    {"this_run", Value(row.run_id == r.run_id)}}));
+  return Value(std::move(runs));
 }
 
-// Integrity checks in the run: outputs named like integrity results (integrity, ok,
-// verified) of steps, shown on their own in reports.
+Value EvidenceValue(const RunRecord& r) {
+  Value::List out;
+  for (const Artifact& a : Artifacts(r))
+    out.push_back(Value(Value::Map{{"step", Value(a.step)},
+                                   {"name", Value(a.name)},
+                                   {"sha256", Value(a.sha256)},
+                                   {"bytes", OptInt(a.bytes)},
+                                   {"etag", Value(a.etag)},
+                                   {"note", Value(a.note)},
+                                   {"taken_at", Value(a.taken_at)},
+                                   {"age_ms", OptInt(a.age_ms)}}));
+  return Value(std::move(out));
+}
+
+Value AuditChainValue(const RunRecord& r) {
+  return Value(Value::Map{{"first_seq", Value(r.first_seq)},
+                          {"last_seq", Value(r.last_seq)},
+                          {"events", Value(r.events)},
+                          {"last_hash", Value(r.last_hash)},
+                          {"store_head_seq", Value(r.store_head_seq)},
+                          {"store_head_hash", Value(r.store_head_hash)},
+                          {"store", Value(r.store_path)}});
+}
+
+Value ApprovalsValue(const RunRecord& r) {
+  Value::List approvals;
+  for (const ApprovalView& a : r.approvals) {
+    approvals.push_back(Value(Value::Map{{"step", Value(a.step)},
+                                         {"by", Value(a.by)},
+                                         {"at", Value(a.at)},
+                                         {"waited_ms", Value(a.waited_ms)},
+                                         {"inputs", Value(a.inputs)}}));
+  }
+  return Value(std::move(approvals));
+}
+
 }  // namespace
 
 std::vector<std::string> IntegrityLines(const RunRecord& r) {
@@ -67,6 +102,12 @@ std::vector<std::string> IntegrityLines(const RunRecord& r) {
     }
   }
   return lines;
+}
+
+const Value& ReportField(const Value& v, const char* key) {
+  static const Value kNull;
+  const Value* f = v.is_map() ? v.Find(key) : nullptr;
+  return f != nullptr ? *f : kNull;
 }
 
 std::string HumanMs(int64_t ms) { return HumanDuration(Millis(ms)); }
@@ -84,15 +125,8 @@ std::string ObjectiveText(const Value& o) {
 }
 
 Value ReportValue(const RunRecord& r) {
-  Value::List steps, approvals;
+  Value::List steps;
   for (const StepView& s : r.steps) steps.push_back(StepValue(s));
-  for (const ApprovalView& a : r.approvals) {
-    approvals.push_back(Value(Value::Map{{"step", Value(a.step)},
-                                         {"by", Value(a.by)},
-                                         {"at", Value(a.at)},
-                                         {"waited_ms", Value(a.waited_ms)},
-                                         {"inputs", Value(a.inputs)}}));
-  }
   const Value& s = r.started;
   return Value(Value::Map{
       {"format_version", Value(int64_t{kReportFormatVersion})},
@@ -116,68 +150,18 @@ Value ReportValue(const RunRecord& r) {
       {"objectives_met", Field(r.finished, "objectives_met")},
       {"interrupted_reason", Value(r.interrupted_reason)},
       {"steps", Value(std::move(steps))},
-      {"approvals", Value(std::move(approvals))},
+      {"approvals", ApprovalsValue(r)},
       {"graph", Field(s, "graph")},
+      {"objectives", Field(s, "objectives")},
+      {"incident_started_at", Field(s, "incident_started_at")},
+      {"rto_clock", Value(RtoClock(r))},
+      {"rto_clock_text", Value(RtoClockText(r))},
+      {"run_chain", RunChainValue(r)},
+      {"evidence", EvidenceValue(r)},
+      {"audit_chain", AuditChainValue(r)},
   });
 }
 
 std::string ReportJson(const RunRecord& r) { return ToJson(ReportValue(r), 2) + "\n"; }
-
-std::string ReportMarkdown(const RunRecord& r) {
-  std::ostringstream o;
-  const Value& fin = r.finished;
-  o << "## Runbook report: " << r.Text("runbook") << " (" << r.Text("kind") << ")\n\n";
-  o << "| | |\n|---|---|\n";
-  o << "| run | `" << r.run_id << "`"
-    << (r.Text("resumed_from").empty() ? "" : " (resumes `" + r.Text("resumed_from") + "`)")
-    << " |\n";
-  o << "| status | **" << r.status << "** |\n";
-  o << "| started | " << r.started_at << " by " << r.Text("user") << " on " << r.Text("host")
-    << " |\n";
-  if (!r.finished_at.empty()) o << "| finished | " << r.finished_at << " |\n";
-  if (Field(fin, "duration_ms").is_number())
-    o << "| duration | " << HumanMs(Field(fin, "duration_ms").as_int()) << " |\n";
-  const Value& rto = Field(fin, "rto");
-  if (Field(rto, "elapsed_ms").is_number()) {
-    o << "| RTO | " << HumanMs(Field(rto, "elapsed_ms").as_int());
-    if (Field(rto, "objective_ms").is_number())
-      o << " vs objective " << HumanMs(Field(rto, "objective_ms").as_int());
-    o << " — **" << ObjectiveText(rto) << "** (approval wait "
-      << HumanMs(Field(rto, "approval_wait_ms").as_int()) << ") |\n";
-  }
-  const Value& rpo = Field(fin, "rpo");
-  if (Field(rpo, "age_ms").is_number()) {
-    o << "| RPO | " << HumanMs(Field(rpo, "age_ms").as_int());
-    if (Field(rpo, "objective_ms").is_number())
-      o << " vs objective " << HumanMs(Field(rpo, "objective_ms").as_int());
-    o << " — **" << ObjectiveText(rpo) << "** |\n";
-  }
-  o << "| runbook | `" << r.Text("path") << "` sha256 `" << r.Text("runbook_sha256").substr(0, 16)
-    << "`"
-    << (r.Text("git_commit").empty() ? "" : " commit `" + r.Text("git_commit").substr(0, 12) + "`")
-    << " |\n";
-  if (!r.interrupted_reason.empty())
-    o << "| interrupted | " << MdCell(r.interrupted_reason) << " |\n";
-  auto integrity = IntegrityLines(r);
-  if (!integrity.empty()) {
-    o << "\n### Integrity\n\n";
-    for (const std::string& line : integrity) o << "- `" << line << "`\n";
-  }
-  o << "\n### Steps\n\n| step | type | outcome | attempts | duration | note |\n"
-    << "|---|---|---|---|---|---|\n";
-  for (const StepView& s : r.steps) {
-    std::string note = StepNote(s);
-    o << "| " << s.id << " | " << s.type << " | " << (s.outcome.empty() ? "unfinished" : s.outcome)
-      << " | " << s.attempts.size() << " | " << HumanMs(s.duration_ms) << " | " << MdCell(note)
-      << " |\n";
-  }
-  if (!r.approvals.empty()) {
-    o << "\n### Approvals\n\n";
-    for (const ApprovalView& a : r.approvals)
-      o << "- `" << a.step << "` approved by " << a.by << " at " << a.at << " after "
-        << HumanMs(a.waited_ms) << "\n";
-  }
-  return o.str();
-}
 
 }  // namespace runbook

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained page (inline CSS and SVG, no script, no external
-// asset) with the summary, a timeline of steps and attempts, and the DAG.
+// asset) with the summary, objectives, approvals, evidence, the DAG (report_dag.cpp) with
+// a legend, a timeline of steps and attempts, and a print stylesheet for A4.
 #include <algorithm>
-#include <map>
 #include <sstream>
 
 #include "engine/audit/report.h"
@@ -32,14 +32,6 @@ int64_t Ms(const std::string& at) {
   return t ? UnixMillis(*t) : 0;
 }
 
-const char* Colour(const std::string& status) {
-  if (status == "success") return "#2e8540";
-  if (status == "warning") return "#b07d00";
-  if (status == "skipped" || status.empty()) return "#8a8a8a";
-  if (status == "cancelled") return "#6b5b95";
-  return "#c0392b";
-}
-
 std::string Timeline(const RunRecord& r) {
   int64_t start = Ms(r.started_at);
   int64_t end = std::max(start + 1, Ms(r.finished_at.empty() ? r.started_at : r.finished_at));
@@ -49,7 +41,8 @@ std::string Timeline(const RunRecord& r) {
   int height = row * static_cast<int>(r.steps.size()) + 30;
   std::ostringstream o;
   o << "<svg class=\"timeline\" role=\"img\" aria-label=\"timeline\" width=\"" << label + width + 20
-    << "\" height=\"" << height << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
+    << "\" height=\"" << height << "\" viewBox=\"0 0 " << label + width + 20 << " " << height
+    << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
   double scale = static_cast<double>(width) / static_cast<double>(end - start);
   for (size_t i = 0; i < r.steps.size(); ++i) {
     const StepView& s = r.steps[i];
@@ -60,7 +53,7 @@ std::string Timeline(const RunRecord& r) {
       int x = label + static_cast<int>((a0 - start) * scale);
       int w = std::max(2, static_cast<int>((a1 - a0) * scale));
       o << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << w << "\" height=\"" << row - 6
-        << "\" fill=\"" << Colour(a.status.empty() ? "failure" : a.status) << "\"><title>"
+        << "\" fill=\"" << OutcomeColour(a.status.empty() ? "failure" : a.status) << "\"><title>"
         << Esc(s.id) << " attempt " << a.number << ": " << Esc(a.status) << " " << HumanMs(a1 - a0)
         << "</title></rect>\n";
     }
@@ -71,93 +64,139 @@ std::string Timeline(const RunRecord& r) {
   return o.str();
 }
 
-// Layers by longest path from a root; one column per layer.
-std::string Dag(const RunRecord& r) {
-  const Value* graph = r.started.Find("graph");
-  if (graph == nullptr || !graph->is_list()) return "<p>no graph recorded</p>";
-  std::map<std::string, int> layer;
-  std::map<std::string, std::vector<std::string>> needs;
-  for (const Value& s : graph->as_list()) {
-    std::string id = s.Find("id") ? s.Find("id")->ToText() : "";
-    if (const Value* n = s.Find("needs"); n && n->is_list())
-      for (const Value& d : n->as_list()) needs[id].push_back(d.ToText());
-    layer[id] = 0;
-  }
-  for (size_t pass = 0; pass < layer.size(); ++pass)  // relax; the graph is acyclic
-    for (auto& [id, deps] : needs)
-      for (const std::string& d : deps) layer[id] = std::max(layer[id], layer[d] + 1);
-  std::map<int, int> filled;
-  std::map<std::string, std::pair<int, int>> pos;
-  for (const Value& s : graph->as_list()) {
-    std::string id = s.Find("id")->ToText();
-    int l = layer[id];
-    pos[id] = {20 + l * 190, 20 + filled[l]++ * 50};
-  }
-  int w = 0, h = 0;
-  for (auto& [id, p] : pos) {
-    w = std::max(w, p.first + 180);
-    h = std::max(h, p.second + 50);
-  }
-  std::ostringstream o;
-  o << "<svg class=\"dag\" role=\"img\" aria-label=\"step graph\" width=\"" << w << "\" height=\""
-    << h << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
-  for (auto& [id, deps] : needs)
-    for (const std::string& d : deps) {
-      if (!pos.count(d)) continue;
-      o << "<line x1=\"" << pos[d].first + 160 << "\" y1=\"" << pos[d].second + 15 << "\" x2=\""
-        << pos[id].first << "\" y2=\"" << pos[id].second + 15
-        << "\" stroke=\"#555\" stroke-width=\"1.5\"/>\n";
-    }
-  for (auto& [id, p] : pos) {
-    const StepView* v = r.FindStep(id);
-    o << "<rect x=\"" << p.first << "\" y=\"" << p.second
-      << "\" width=\"160\" height=\"30\" rx=\"4\" "
-      << "fill=\"" << Colour(v ? v->outcome : "") << "\" fill-opacity=\"0.8\"/><text x=\""
-      << p.first + 8 << "\" y=\"" << p.second + 20 << "\" fill=\"#fff\">" << Esc(id) << "</text>\n";
-  }
-  o << "</svg>\n";
-  return o.str();
+const char* kStyle =
+    "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1300px}"
+    "table{border-collapse:collapse;margin:.4em 0}"
+    "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;"
+    "overflow-wrap:anywhere}"
+    "table.evidence{width:100%;table-layout:fixed}"
+    "code{font:12px ui-monospace,monospace;word-break:break-all}"
+    "svg{max-width:100%;height:auto}.timeline text{font:12px system-ui,sans-serif}"
+    ".missed{color:#c0392b;font-weight:bold}.met{color:#2e8540;font-weight:bold}"
+    "pre{background:#f5f5f5;padding:6px;white-space:pre-wrap}"
+    ".graph{display:flex;gap:2em;align-items:flex-start;flex-wrap:wrap}"
+    ".legend{list-style:none;padding:0}.legend li{margin:.2em 0}"
+    ".sw{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:middle;"
+    "margin-right:6px;border:1px solid #222}\n"
+    "@page{size:A4;margin:14mm}\n"
+    "@media print{body{margin:0;font-size:9.5pt;max-width:none}h2{break-after:avoid}"
+    "tr,.graph,.timeline{break-inside:avoid}code{font-size:8pt}"
+    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
+
+std::string Row(const std::string& th, const std::string& td_html) {
+  return "<tr><th>" + Esc(th) + "</th><td>" + td_html + "</td></tr>\n";
 }
 
-}  // namespace
+std::string Code(const std::string& s) { return s.empty() ? "" : "<code>" + Esc(s) + "</code>"; }
 
-std::string ReportHtml(const RunRecord& r) {
-  std::ostringstream o;
-  o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>runbook "
-    << Esc(r.Text("runbook")) << " " << Esc(r.run_id) << "</title>\n<style>\n"
-    << "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}"
-    << "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-    << "svg text{font:12px system-ui,sans-serif}.missed{color:#c0392b;font-weight:bold}"
-    << ".met{color:#2e8540;font-weight:bold}pre{background:#f5f5f5;padding:6px}\n"
-    << "</style></head><body>\n";
-  o << "<h1>" << Esc(r.Text("runbook")) << " <small>(" << Esc(r.Text("kind")) << ")</small></h1>\n";
-  o << "<table>\n<tr><th>run</th><td>" << Esc(r.run_id) << "</td></tr>\n<tr><th>status</th><td>"
-    << Esc(r.status) << "</td></tr>\n<tr><th>started</th><td>" << Esc(r.started_at) << " by "
-    << Esc(r.Text("user")) << " on " << Esc(r.Text("host")) << "</td></tr>\n";
-  for (const char* key : {"rto", "rpo"}) {
-    const Value* o2 = r.finished.is_map() ? r.finished.Find(key) : nullptr;
-    if (o2 == nullptr) continue;
-    std::string verdict = ObjectiveText(*o2);
-    const Value* got = o2->Find(std::string(key) == "rto" ? "elapsed_ms" : "age_ms");
-    const Value* want = o2->Find("objective_ms");
-    o << "<tr><th>" << (std::string(key) == "rto" ? "RTO" : "RPO") << "</th><td>"
-      << (got && got->is_number() ? HumanMs(got->as_int()) : "-")
-      << (want && want->is_number() ? " vs " + HumanMs(want->as_int()) : "") << " <span class=\""
-      << (verdict == "MISSED" ? "missed"
-          : verdict == "met"  ? "met"
-                              : "none")
-      << "\">" << verdict << "</span></td></tr>\n";
+std::string Objective(const RunRecord& r, const char* key) {
+  const Value* o = r.finished.is_map() ? r.finished.Find(key) : nullptr;
+  if (o == nullptr) return "";
+  bool rto = std::string(key) == "rto";
+  std::string verdict = ObjectiveText(*o);
+  const Value* got = o->Find(rto ? "elapsed_ms" : "age_ms");
+  const Value* want = o->Find("objective_ms");
+  const Value* wait = o->Find("approval_wait_ms");
+  std::string cls = verdict == "MISSED" ? "missed" : verdict == "met" ? "met" : "none";
+  return Row(
+      rto ? "RTO" : "RPO",
+      (got && got->is_number() ? HumanMs(got->as_int()) : "-") +
+          (want && want->is_number() ? " vs " + HumanMs(want->as_int()) : "") + " <span class=\"" +
+          cls + "\">" + verdict + "</span>" +
+          (rto && wait && wait->is_number() ? " (approval wait " + HumanMs(wait->as_int()) + ")"
+                                            : "") +
+          Esc(ObjectiveDetail(*o)));
+}
+
+void Header(std::ostringstream& o, const RunRecord& r) {
+  o << "<table>\n" << Row("run", Code(r.run_id)) << Row("status", Esc(r.status));
+  if (!r.Text("resumed_from").empty()) o << Row("resumes", Code(r.Text("resumed_from")));
+  o << Row("runbook", Code(r.Text("path")))
+    << Row("runbook sha256", Code(r.Text("runbook_sha256")));
+  if (!r.Text("git_commit").empty()) o << Row("git commit", Code(r.Text("git_commit")));
+  o << Row("started", Esc(r.started_at) + " by <b>" + Esc(r.Text("user")) + "</b> on <b>" +
+                          Esc(r.Text("host")) + "</b>");
+  if (!r.finished_at.empty()) o << Row("finished", Esc(r.finished_at));
+  const Value* d = r.finished.is_map() ? r.finished.Find("duration_ms") : nullptr;
+  if (d != nullptr && d->is_number()) o << Row("duration", HumanMs(d->as_int()) + " (this run)");
+  o << Row("engine", "runbook " + Esc(r.Text("engine_version")));
+  if (!r.interrupted_reason.empty()) o << Row("interrupted", Esc(r.interrupted_reason));
+  o << "</table>\n<h2>Objectives</h2>\n<table>\n"
+    << Objective(r, "rto") << Objective(r, "rpo") << Row("RTO clock", Esc(RtoClockText(r)))
+    << "</table>\n";
+}
+
+void Params(std::ostringstream& o, const RunRecord& r) {
+  const Value* params = r.started.Find("params");
+  if (params == nullptr || !params->is_map() || params->as_map().empty()) return;
+  o << "<h2>Parameters</h2>\n<table>\n";
+  for (const auto& [k, v] : params->as_map()) o << Row(k, Code(v.ToText()));
+  o << "</table>\n";
+}
+
+void Chain(std::ostringstream& o, const RunRecord& r) {
+  if (r.run_chain.size() < 2) return;
+  o << "<h2>Runs of this incident</h2>\n<ol class=\"chain\">\n";
+  for (size_t i = 0; i < r.run_chain.size(); ++i) {
+    const RunRow& row = r.run_chain[i];
+    o << "<li>" << Code(row.run_id) << " " << (i == 0 ? "original" : "resume") << ", "
+      << Esc(row.status) << ", " << Esc(row.started_at) << " → " << Esc(row.finished_at)
+      << (row.duration_ms ? " (" + HumanMs(*row.duration_ms) + ")" : "")
+      << (row.run_id == r.run_id ? " <b>— this report</b>" : "") << "</li>\n";
+  }
+  o << "</ol>\n";
+}
+
+void Approvals(std::ostringstream& o, const RunRecord& r) {
+  if (r.approvals.empty()) return;
+  o << "<h2>Approvals</h2>\n<table>\n<thead><tr><th>step</th><th>approved by</th><th>at</th>"
+    << "<th>waited</th><th>inputs</th></tr></thead>\n";
+  for (const ApprovalView& a : r.approvals) {
+    std::string inputs;
+    for (const auto& [k, v] : a.inputs) inputs += Esc(k) + " = " + Code(v.ToText()) + "<br>";
+    o << "<tr><td>" << Esc(a.step) << "</td><td>" << Esc(a.by) << "</td><td>" << Esc(a.at)
+      << "</td><td>" << HumanMs(a.waited_ms) << "</td><td>" << inputs << "</td></tr>\n";
   }
   o << "</table>\n";
-  auto integrity = IntegrityLines(r);
-  if (!integrity.empty()) {
-    o << "<h2>Integrity</h2>\n<ul>\n";
-    for (const std::string& line : integrity) o << "<li><code>" << Esc(line) << "</code></li>\n";
-    o << "</ul>\n";
+}
+
+void Evidence(std::ostringstream& o, const RunRecord& r) {
+  auto artifacts = Artifacts(r);
+  if (!artifacts.empty()) {
+    o << "<h2>Evidence</h2>\n<table class=\"evidence\">\n<colgroup><col style=\"width:9%\">"
+      << "<col style=\"width:27%\"><col style=\"width:25%\"><col style=\"width:7%\">"
+      << "<col style=\"width:10%\"><col></colgroup>\n<thead><tr><th>step</th><th>artifact</th>"
+      << "<th>sha256</th><th>bytes</th><th>ETag</th><th>note</th></tr></thead>\n";
+    for (const Artifact& a : artifacts)
+      o << "<tr><td>" << Esc(a.step) << "</td><td>" << Code(a.name) << "</td><td>" << Code(a.sha256)
+        << "</td><td>" << (a.bytes ? std::to_string(*a.bytes) : "") << "</td><td>" << Code(a.etag)
+        << "</td><td>" << Esc(a.note) << "</td></tr>\n";
+    o << "</table>\n";
   }
-  o << "<h2>Timeline</h2>\n" << Timeline(r) << "<h2>Steps</h2>\n" << Dag(r);
-  o << "<table>\n<tr><th>step</th><th>type</th><th>outcome</th><th>attempts</th><th>duration</th>"
-    << "<th>note</th></tr>\n";
+  std::string results;
+  for (const StepView& s : r.steps) {
+    std::string line;
+    for (const std::string& kv : ScalarOutputs(s)) line += (line.empty() ? "" : ", ") + kv;
+    if (!line.empty()) results += "<li><b>" + Esc(s.id) + "</b>: " + Code(line) + "</li>\n";
+  }
+  if (!results.empty()) o << "<h3>Step results</h3>\n<ul>\n" << results << "</ul>\n";
+}
+
+void Graph(std::ostringstream& o, const RunRecord& r) {
+  o << "<h2>Step graph</h2>\n<div class=\"graph\">" << DagSvg(r) << "<ul class=\"legend\">\n";
+  for (const char* outcome : {"success", "warning", "failure", "cancelled", "unfinished"})
+    o << "<li><span class=\"sw\" style=\"background:" << OutcomeColour(outcome) << "\"></span>"
+      << outcome << (std::string(outcome) == "unfinished" ? " (interrupted)" : "") << "</li>\n";
+  o << "<li><span class=\"sw\" style=\"background:" << OutcomeColour("skipped")
+    << "\"></span>skipped or not run</li>\n"
+    << "<li><span class=\"sw\" style=\"background:#fff;border:2px dashed #222\"></span>"
+    << "dashed border: a finally step</li>\n"
+    << "<li>→ arrow: the step below needs the one above</li>\n</ul></div>\n";
+}
+
+void StepTable(std::ostringstream& o, const RunRecord& r) {
+  o << "<h2>Steps</h2>\n<table>\n<thead><tr><th>step</th><th>type</th><th>outcome</th>"
+    << "<th>attempts</th><th>duration</th><th>note</th></tr></thead>\n";
   for (const StepView& s : r.steps) {
     o << "<tr><td>" << Esc(s.id) << "</td><td>" << Esc(s.type) << "</td><td>"
       << Esc(s.outcome.empty() ? "unfinished" : s.outcome) << "</td><td>" << s.attempts.size()
@@ -171,8 +210,32 @@ std::string ReportHtml(const RunRecord& r) {
           << (a.error.empty() ? "" : "\n") << Esc(a.stderr_tail) << "</pre>\n";
         for (const std::string& line : a.ended_processes) o << "<p>ended " << Esc(line) << "</p>\n";
       }
-  o << "</body></html>\n";
+}
+}  // namespace
+
+std::string ReportHtml(const RunRecord& r) {
+  std::ostringstream o;
+  o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>runbook "
+    << Esc(r.Text("runbook")) << " " << Esc(r.run_id) << "</title>\n<style>\n"
+    << kStyle << "</style></head><body>\n";
+  o << "<h1>" << Esc(r.Text("runbook")) << " <small>(" << Esc(r.Text("kind")) << ")</small></h1>\n";
+  Header(o, r);
+  Params(o, r);
+  Chain(o, r);
+  Approvals(o, r);
+  Evidence(o, r);
+  auto integrity = IntegrityLines(r);
+  if (!integrity.empty()) {
+    o << "<h2>Integrity</h2>\n<ul>\n";
+    for (const std::string& line : integrity) o << "<li><code>" << Esc(line) << "</code></li>\n";
+    o << "</ul>\n";
+  }
+  Graph(o, r);
+  o << "<h2>Timeline</h2>\n" << Timeline(r);
+  StepTable(o, r);
+  o << "<h2>Audit chain</h2>\n<p>" << Esc(AuditPositionText(r)) << "</p>\n<p>Check it with "
+    << Code(VerifyCommand(r)) << "; <code>runbook audit export</code>"
+    << " on the same store lists these events.</p>\n</body></html>\n";
   return o.str();
 }
-
 }  // namespace runbook

@@ -111,8 +111,37 @@ Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& id) {
     }
     Apply(r, e, body.value());
     ++r.events;
+    if (r.first_seq == 0) r.first_seq = e.seq;
+    r.last_seq = e.seq;
+    r.last_hash = e.hash;
   }
   return r;
+}
+
+Status LoadRunChain(AuditStore& store, RunRecord& r) {
+  constexpr int kMaxLinks = 1000;  // a cycle cannot be written, but never loop on one
+  std::vector<RunRow> back;
+  auto row = store.FindRun(r.run_id);
+  for (int i = 0; row.ok() && i < kMaxLinks; ++i) {
+    std::string prev = row.value().resumed_from;
+    back.push_back(std::move(row).value());
+    if (prev.empty()) break;
+    row = store.FindRun(prev);
+  }
+  if (!row.ok()) return Status::Error("the runs this one resumes: " + row.status().message());
+  r.run_chain.assign(back.rbegin(), back.rend());
+  for (int i = 0; i < kMaxLinks; ++i) {
+    auto next = store.ResumedAs(r.run_chain.back().run_id);
+    if (!next.ok()) return Status::Error("the runs resuming this one: " + next.status().message());
+    if (!next.value()) break;
+    r.run_chain.push_back(*next.value());
+  }
+  auto tip = store.Tip();
+  if (!tip.ok()) return tip.status();
+  r.store_path = store.path();
+  r.store_head_seq = tip.value().first;
+  r.store_head_hash = tip.value().second;
+  return Status::Ok();
 }
 
 }  // namespace runbook

@@ -65,11 +65,26 @@ struct RunRecord {
   std::vector<StepView> steps;  // in the order they first appear
   std::vector<ApprovalView> approvals;
   int64_t events = 0;
+  // Where the run sits in the store's hash chain (`runbook audit verify` checks it): the
+  // seq of its first and last event (other runs' events may lie between) and the last
+  // one's hash.
+  int64_t first_seq = 0;
+  int64_t last_seq = 0;
+  std::string last_hash;
+  // Filled by LoadRunChain only: the original run, then each resume, in order (this run
+  // among them), the store's path and its last event when the record was read.
+  std::vector<RunRow> run_chain;
+  std::string store_path;
+  int64_t store_head_seq = 0;
+  std::string store_head_hash;
 
   const StepView* FindStep(const std::string& id) const;
   std::string Text(const char* key) const;  // a string field of the run_started body
 };
 
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
+// Fills r.run_chain (following resumed_from back to the original run and ResumedAs
+// forward, at most 1000 links) and the store's head. Errors: the store's, with context.
+Status LoadRunChain(AuditStore& store, RunRecord& r);
 
 }  // namespace runbook

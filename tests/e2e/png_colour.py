@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Counts the pixels of one RGB colour in a PNG (8-bit RGB or RGBA, not interlaced).
 usage: png_colour.py FILE RRGGBB  -> prints the count. Used to check that a screenshot of
-the HTML report shows the timeline bars."""
+the HTML report shows the timeline bars. With `ink` instead of a colour: the pixels that
+are not near-white (a page with text on it)."""
 import struct
 import sys
 import zlib
@@ -50,8 +51,11 @@ def pixels(path):
 
 def main():
     rows, bpp = pixels(sys.argv[1])
-    want = bytes.fromhex(sys.argv[2])
-    count = sum(1 for row in rows for i in range(0, len(row), bpp) if row[i:i + 3] == want)
+    if sys.argv[2] == "ink":
+        count = sum(1 for row in rows for i in range(0, len(row), bpp) if min(row[i:i + 3]) < 200)
+    else:
+        want = bytes.fromhex(sys.argv[2])
+        count = sum(1 for row in rows for i in range(0, len(row), bpp) if row[i:i + 3] == want)
     print(count)
 
 

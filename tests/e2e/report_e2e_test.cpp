@@ -1,0 +1,260 @@
+// The report an auditor signs (issue 14 #11, #2, #10): a realistic drill with an
+// approval, reported as HTML, Markdown and JSON, every fact checked against what the test
+// computes itself (the dump's sha256, the runbook's sha256, the approval's input, the
+// event range from `audit export`); a resumed run's report names the chain of runs and the
+// RTO's clock.
+#include <catch2/catch.hpp>
+
+#include "engine/util/json.h"
+#include "support/s3rver.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Rb(const std::string& args) { return Binary() + " " + args; }
+
+std::string FileSha256(const std::string& file) {
+  Command c = Shell("sha256sum " + file + " | cut -c1-64");
+  REQUIRE(c.exit_code == 0);
+  REQUIRE(c.out.size() == 65);
+  return c.out.substr(0, 64);
+}
+
+Value Json(const std::string& text) {
+  auto v = ParseJson(text);
+  REQUIRE(v.ok());
+  return v.value();
+}
+
+std::string LatestRun(const std::string& db) {
+  Value runs = Json(Shell(Rb("history --format json --audit-db " + db)).out);
+  REQUIRE(!runs.as_list().empty());
+  return runs.as_list()[0].Find("run_id")->ToText();
+}
+
+// runbooks/drill-local.yaml with an approval gate before the restore that asks for the
+// incident ticket.
+std::string DrillWithApproval(const std::string& dir) {
+  std::string text = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/drill-local.yaml");
+  auto at = text.find("needs: [check, mirror]");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 22, "needs: [check, mirror, go]");
+  std::string gate =
+      "  - id: go\n    uses: approval\n    needs: [check]\n    with:\n"
+      "      prompt: Restore into the isolated path?\n"
+      "      inputs: {ticket: {type: string, required: true}}\n\n";
+  at = text.find("finally:");
+  REQUIRE(at != std::string::npos);
+  text.insert(at, gate);
+  return WriteFile(dir, "drill.yaml", text);
+}
+
+struct Reports {
+  std::string md, html;
+  Value json;
+};
+
+Reports AllFormats(const std::string& id, const std::string& db) {
+  Reports r;
+  r.md = Shell(Rb("report " + id + " --format md --audit-db " + db)).out;
+  r.html = Shell(Rb("report " + id + " --format html --audit-db " + db)).out;
+  r.json = Json(Shell(Rb("report " + id + " --format json --audit-db " + db)).out);
+  return r;
+}
+
+// The first and last seq of the run's events and the last one's hash, from `audit export`.
+struct Position {
+  int64_t first = 0, last = 0;
+  std::string hash;
+};
+Position FromExport(const std::string& id, const std::string& db) {
+  Command c = Shell(Rb("audit export --audit-db " + db));
+  REQUIRE(c.exit_code == 0);
+  Position p;
+  size_t start = 0;
+  for (size_t nl = c.out.find('\n'); nl != std::string::npos; nl = c.out.find('\n', start)) {
+    Value e = Json(c.out.substr(start, nl - start));
+    start = nl + 1;
+    if (e.Find("run_id")->ToText() != id) continue;
+    if (p.first == 0) p.first = e.Find("seq")->as_int();
+    p.last = e.Find("seq")->as_int();
+    p.hash = e.Find("hash")->ToText();
+  }
+  return p;
+}
+
+// `text` with `what` replaced by `with` (which must be there).
+std::string Replaced(std::string text, const std::string& what, const std::string& with) {
+  auto at = text.find(what);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, what.size(), with);
+}
+
+bool Has(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+// The JSON evidence: the dump from the backup step with its size, and the restore's backup
+// with when it was taken and its age.
+void CheckEvidence(const Value& json, const std::string& dump_sha) {
+  bool dump_seen = false, restored_seen = false;
+  for (const Value& a : json.Find("evidence")->as_list()) {
+    if (a.Find("step")->ToText() == "dump" && a.Find("sha256")->ToText() == dump_sha)
+      dump_seen = a.Find("bytes")->as_int() > 0;
+    if (a.Find("step")->ToText() == "restore")
+      restored_seen = a.Find("age_ms")->is_number() && !a.Find("taken_at")->ToText().empty();
+  }
+  CHECK(dump_seen);
+  CHECK(restored_seen);
+}
+
+}  // namespace
+
+TEST_CASE("a drill's report carries every fact an auditor signs, in html, md and json",
+          "[e2e][report]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  std::string file = DrillWithApproval(dir);
+  Command run = Shell(Rb("run " + file + " --set work=" + dir + "/w --approve go --input " +
+                         "go.ticket=INC-4711 --audit-db " + db));
+  REQUIRE(run.exit_code == 0);
+  std::string id = LatestRun(db);
+  std::string dump = Shell("ls " + dir + "/w/backups/*.sqlite.gz").out;
+  dump.pop_back();
+  std::string dump_sha = FileSha256(dump), runbook_sha = FileSha256(file);
+  Position pos = FromExport(id, db);
+  Reports r = AllFormats(id, db);
+  std::string json = ToJson(r.json);
+  for (const std::string* text : {&r.md, &r.html, &json}) {
+    CHECK(Has(*text, dump_sha));     // the dump and its hash, from the backup step
+    CHECK(Has(*text, dump));         // the artifact's path
+    CHECK(Has(*text, runbook_sha));  // the whole sha256 of the runbook file
+    CHECK(Has(*text, "INC-4711"));   // the approval's input
+    CHECK(Has(*text, dir + "/w"));   // the parameter `work`
+    CHECK(Has(*text, pos.hash));     // the last event's hash, as `audit export` has it
+    CHECK(Has(*text, "run clock"));  // which clock the RTO is
+  }
+  for (const std::string* text : {&r.md, &r.html}) {
+    CHECK(Has(*text, "#" + std::to_string(pos.first) + "–#" + std::to_string(pos.last)));
+    CHECK(Has(*text, "runbook audit verify --audit-db " + db));  // the store it is checked in
+    CHECK(Has(*text, "Approvals"));
+    CHECK(Has(*text, "--approve ("));  // who approved
+    CHECK(Has(*text, "Evidence"));
+    CHECK(Has(*text, "old at restore"));  // which backup the drill restored, and its age
+  }
+  const Value& chain = *r.json.Find("audit_chain");
+  CHECK(chain.Find("first_seq")->as_int() == pos.first);
+  CHECK(chain.Find("last_seq")->as_int() == pos.last);
+  CHECK(chain.Find("last_hash")->ToText() == pos.hash);
+  CHECK(chain.Find("store")->ToText() == db);
+  CHECK(r.json.Find("rto_clock")->ToText() == "run");
+  CHECK(r.json.Find("approvals")->as_list()[0].Find("inputs")->Find("ticket")->ToText() ==
+        "INC-4711");
+  CheckEvidence(r.json, dump_sha);
+  CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+}
+
+TEST_CASE("report --output takes the format from the extension", "[e2e][report]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  std::string file = WriteFile(dir, "x.yaml",
+                               "version: 1\nname: ext\nsteps:\n"
+                               "  - {id: a, uses: log, with: {message: hi}}\n");
+  REQUIRE(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
+  std::string id = LatestRun(db);
+  for (const char* name : {"r.html", "r.HTM", "r.json", "r.md", "r.txt"})
+    REQUIRE(Shell(Rb("report " + id + " --output " + dir + "/" + name + " --audit-db " + db))
+                .exit_code == 0);
+  CHECK(ReadFile(dir + "/r.html").rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(ReadFile(dir + "/r.HTM").rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(ParseJson(ReadFile(dir + "/r.json")).ok());
+  CHECK(ReadFile(dir + "/r.md").rfind("## Runbook report: ext", 0) == 0);
+  CHECK(ReadFile(dir + "/r.txt").rfind("## Runbook report: ext", 0) == 0);
+  // An explicit --format wins over the extension.
+  REQUIRE(Shell(Rb("report " + id + " --format md --output " + dir + "/m.html --audit-db " + db))
+              .exit_code == 0);
+  CHECK(ReadFile(dir + "/m.html").rfind("## Runbook report: ext", 0) == 0);
+}
+
+TEST_CASE("a resumed run's report names the runs it continues and the incident clock",
+          "[e2e][report][resume]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  WriteFile(dir, "r.yaml",
+            "version: 1\nname: inc\nobjectives: {rto: 1h}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '0.5']}}\n"
+            "  - {id: b, uses: exec, needs: [a], with: {run: [test, -f, fixed]}}\n"
+            "  - {id: c, uses: exec, needs: [b], with: {run: [test, -f, fixed2]}}\n");
+  CHECK(Shell("cd " + dir + " && " + Rb("run r.yaml --audit-db " + db)).exit_code == 1);
+  std::string first = LatestRun(db);
+  Shell("touch " + dir + "/fixed");
+  CHECK(Shell("cd " + dir + " && " + Rb("resume " + first + " --audit-db " + db)).exit_code == 1);
+  std::string second = LatestRun(db);
+  Shell("touch " + dir + "/fixed2");
+  CHECK(Shell("cd " + dir + " && " + Rb("resume " + second + " --audit-db " + db)).exit_code == 0);
+  std::string third = LatestRun(db);
+  REQUIRE(third != second);
+  Reports r = AllFormats(third, db);
+  for (const std::string* text : {&r.md, &r.html}) {
+    CHECK(Has(*text, "incident clock: counted from the first run " + first));
+    CHECK(Has(*text, "this run alone took"));
+    auto a = text->find(first + "</code> original"), b = text->find(second + "</code> resume");
+    if (text == &r.md) a = text->find(first + "` original"), b = text->find(second + "` resume");
+    CHECK(a != std::string::npos);
+    CHECK(b != std::string::npos);
+    CHECK(a < b);
+  }
+  CHECK(r.json.Find("rto_clock")->ToText() == "incident");
+  const Value::List& runs = r.json.Find("run_chain")->as_list();
+  REQUIRE(runs.size() == 3);
+  CHECK(runs[0].Find("run_id")->ToText() == first);
+  CHECK(runs[1].Find("run_id")->ToText() == second);
+  CHECK(runs[2].Find("this_run")->as_bool());
+  CHECK(r.json.Find("resumed_from")->ToText() == second);
+  // The original's report shows the same chain: an auditor starting there finds the end.
+  Value original = Json(Shell(Rb("report " + first + " --format json --audit-db " + db)).out);
+  CHECK(original.Find("run_chain")->as_list().size() == 3);
+  CHECK(original.Find("rto_clock")->ToText() == "run");
+}
+
+TEST_CASE("a signed drill with an off-site copy on S3: the report has ETags, bytes, signature",
+          "[e2e][report][s3]") {
+  S3rver server("backups");
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  REQUIRE(Shell("cd " + dir + " && openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null" +
+                " && openssl pkey -in key.pem -pubout -out pub.pem")
+              .exit_code == 0);
+  std::string text = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/drill-local.yaml");
+  text = Replaced(text, "      keep_last: 7\n", "      keep_last: 7\n      sign_key: key.pem\n");
+  text = Replaced(text, "      files: [\"${{ steps.dump.outputs.path }}\"]\n",
+                  "      files: [\"${{ steps.dump.outputs.path }}\"]\n      public_key: pub.pem\n");
+  text = Replaced(text, "      dest: \"${{ params.work }}/mirror\"\n",
+                  "      dest: s3://backups/drill\n      endpoint: " + server.endpoint() + "\n");
+  WriteFile(dir, "drill.yaml", text);
+  Command run = Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
+                      Rb("run drill.yaml --set work=" + dir + "/w --audit-db " + db));
+  REQUIRE(run.exit_code == 0);
+  std::string id = LatestRun(db);
+  std::string dump = Shell("ls " + dir + "/w/backups/*.sqlite.gz").out;
+  dump.pop_back();
+  // A single-part upload's ETag is the MD5 of the object.
+  std::string md5 = Shell("md5sum " + dump + " | cut -c1-32").out.substr(0, 32);
+  std::string bytes = Shell("stat -c %s " + dump).out;
+  bytes.pop_back();
+  Reports r = AllFormats(id, db);
+  std::string json = ToJson(r.json);
+  for (const std::string* text_of : {&r.md, &r.html, &json}) {
+    CHECK(Has(*text_of, md5));                // the object's ETag
+    CHECK(Has(*text_of, "signature valid"));  // hash checked the dump's signed metadata
+  }
+  bool object_seen = false;
+  for (const Value& a : r.json.Find("evidence")->as_list())
+    if (a.Find("step")->ToText() == "mirror" && Has(a.Find("etag")->ToText(), md5))
+      object_seen = a.Find("bytes")->ToText() == bytes && !a.Find("sha256")->ToText().empty();
+  CHECK(object_seen);
+  CHECK(Has(r.md, "bytes="));  // the transfer's total, from the step's outputs
+}

@@ -1,0 +1,110 @@
+// The HTML report in headless Chromium (issue 14 #12): the DAG of a graph shaped like the
+// 13-step runbooks/drill.yaml fits a 1400 px window, the page has colour where the graph
+// is, and it prints to A4 pages with ink on them.
+#include <catch2/catch.hpp>
+#include <regex>
+
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Rb(const std::string& args) { return Binary() + " " + args; }
+
+// A runbook with the ids, needs and finally steps of runbooks/drill.yaml, every step a
+// `log` (the shape is what is drawn; the drill itself needs the demo backend).
+std::string DrillShape(const std::string& dir) {
+  std::string py =
+      "import sys, yaml\n"
+      "d = yaml.safe_load(open(sys.argv[1]))\n"
+      "def step(s):\n"
+      "    out = {'id': s['id'], 'uses': 'log', 'with': {'message': s['id']}}\n"
+      "    if s.get('needs'): out['needs'] = s['needs']\n"
+      "    return out\n"
+      "rb = {'version': 1, 'name': 'drill-shape', 'kind': 'drill',\n"
+      "      'steps': [step(s) for s in d['steps']],\n"
+      "      'finally': [step(s) for s in d.get('finally', [])]}\n"
+      "print(yaml.safe_dump(rb, sort_keys=False))\n";
+  WriteFile(dir, "shape.py", py);
+  Command c = Shell("python3 " + dir + "/shape.py " + std::string(RUNBOOK_SOURCE_DIR) +
+                    "/runbooks/drill.yaml");
+  REQUIRE(c.exit_code == 0);
+  return WriteFile(dir, "shape.yaml", c.out);
+}
+
+std::string Report(const std::string& dir) {
+  std::string db = dir + "/a.db";
+  REQUIRE(Shell(Rb("run " + DrillShape(dir) + " --audit-db " + db)).exit_code == 0);
+  Command h = Shell(Rb("history --format json --audit-db " + db) + " | python3 -c " +
+                    "'import json,sys; print(json.load(sys.stdin)[0][\"run_id\"])'");
+  REQUIRE(h.exit_code == 0);
+  std::string id = h.out.substr(0, h.out.size() - 1);
+  REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + db))
+              .exit_code == 0);
+  return dir + "/r.html";
+}
+
+const char* kChromium = "timeout 90 chromium --headless=new --no-sandbox --disable-gpu ";
+
+int Pixels(const std::string& png, const std::string& colour) {
+  Command c = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/e2e/png_colour.py " +
+                    png + " " + colour);
+  REQUIRE(c.exit_code == 0);
+  return std::stoi(c.out);
+}
+
+}  // namespace
+
+TEST_CASE("the drill's DAG fits a 1400 px window, nothing cut off", "[e2e][report][html]") {
+  REQUIRE(Shell("command -v chromium").exit_code == 0);  // installed by scripts/setup.sh
+  std::string dir = TempDir();
+  std::string html = ReadFile(Report(dir));
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("class=\"legend\"") != std::string::npos);
+  // Thirteen boxes, one per step, laid out by Graphviz.
+  std::regex node("<g id=\"node[0-9]+\" class=\"node\">");
+  CHECK(std::distance(std::sregex_iterator(html.begin(), html.end(), node),
+                      std::sregex_iterator()) == 13);
+  // Measured by the browser: a copy of the page with a script that writes the page's
+  // scroll width and the graph's right edge into the DOM.
+  std::string probe = html;
+  probe.insert(probe.rfind("</body>"),
+               "<script>document.body.dataset.sw=document.documentElement.scrollWidth;"
+               "document.body.dataset.dag=Math.ceil(document.querySelector('.dag svg, svg.dag')"
+               ".getBoundingClientRect().right);</script>");
+  WriteFile(dir, "probe.html", probe);
+  Command dom = Shell(std::string(kChromium) + "--window-size=1400,1000 --dump-dom file://" + dir +
+                      "/probe.html 2>/dev/null");
+  std::smatch m;
+  REQUIRE(std::regex_search(dom.out, m, std::regex("data-sw=\"([0-9]+)\" data-dag=\"([0-9]+)\"")));
+  CHECK(std::stoi(m[1]) <= 1400);
+  CHECK(std::stoi(m[2]) <= 1400);
+  CHECK(std::stoi(m[2]) > 100);  // the graph is drawn
+  REQUIRE(Shell(std::string(kChromium) + "--window-size=1400,2400 --screenshot=" + dir +
+                "/r.png file://" + dir + "/r.html 2>/dev/null")
+              .exit_code == 0);
+  // The 13 green boxes (success) and the timeline bars.
+  CHECK(Pixels(dir + "/r.png", "2e8540") > 13 * 800);
+}
+
+TEST_CASE("the html report prints to A4 pages with ink", "[e2e][report][html][pdf]") {
+  REQUIRE(Shell("command -v chromium && command -v pdftoppm").exit_code == 0);
+  std::string dir = TempDir();
+  std::string page = Report(dir);
+  REQUIRE(Shell(std::string(kChromium) + "--no-pdf-header-footer --print-to-pdf=" + dir +
+                "/r.pdf file://" + page + " 2>/dev/null")
+              .exit_code == 0);
+  Command info = Shell("pdfinfo " + dir + "/r.pdf");
+  CHECK(info.out.find("(A4)") != std::string::npos);
+  REQUIRE(Shell("pdftoppm -png -r 60 " + dir + "/r.pdf " + dir + "/p").exit_code == 0);
+  Command pages = Shell("ls " + dir + "/p-*.png");
+  REQUIRE(!pages.out.empty());
+  std::string first = pages.out.substr(0, pages.out.find('\n'));
+  CHECK(Pixels(first, "ink") > 2000);  // text and tables, not a blank page
+  int green = 0;
+  for (size_t s = 0, nl; (nl = pages.out.find('\n', s)) != std::string::npos; s = nl + 1)
+    green += Pixels(pages.out.substr(s, nl - s), "2e8540");
+  CHECK(green > 13 * 100);  // the graph's boxes printed in colour
+}

@@ -1,0 +1,149 @@
+// The report formats on records built in memory: names with markup in them are escaped in
+// the Graphviz DAG, the HTML and the Markdown; the incident clock of a resumed run; every
+// artifact kind read from step outputs; the format taken from a file name.
+#include "engine/audit/report.h"
+
+#include <catch2/catch.hpp>
+
+using namespace runbook;
+
+namespace {
+
+Value GraphStep(const std::string& id, std::vector<std::string> needs, bool is_finally = false) {
+  Value::List n;
+  for (const std::string& d : needs) n.push_back(Value(d));
+  return Value(Value::Map{{"id", Value(id)},
+                          {"uses", Value("exec")},
+                          {"finally", Value(is_finally)},
+                          {"needs", Value(std::move(n))}});
+}
+
+StepView Step(const std::string& id, const std::string& outcome, Value::Map outputs = {}) {
+  StepView s;
+  s.id = id;
+  s.type = "exec";
+  s.outcome = outcome;
+  s.finished_at = "2026-01-02T03:00:00.000Z";
+  s.outputs = std::move(outputs);
+  return s;
+}
+
+const std::string kHostile = "a<b>&\"c";
+
+RunRecord Hostile() {
+  RunRecord r;
+  r.run_id = "R2";
+  r.status = "success";
+  r.started = Value(
+      Value::Map{{"runbook", Value("rb")},
+                 {"graph", Value(Value::List{GraphStep(kHostile, {}), GraphStep("x\\N", {kHostile}),
+                                             GraphStep("end", {"x\\N"}, true)})}});
+  r.steps = {Step(kHostile, "success"), Step("x\\N", "failure"), Step("end", "")};
+  r.approvals.push_back({"gate", "alice", "2026-01-02T03:00:00.000Z", 5,
+                         Value::Map{{"ticket", Value("INC-1 | <i>x</i>")}}});
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the DAG escapes every name and colours boxes by outcome", "[report][audit]") {
+  std::string svg = DagSvg(Hostile());
+  REQUIRE(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("a&lt;b&gt;&amp;&quot;c") != std::string::npos);
+  CHECK(svg.find(kHostile) == std::string::npos);
+  CHECK(svg.find(">x\\N<") != std::string::npos);  // a backslash stays one: no \N expansion
+  CHECK(svg.find(OutcomeColour("success")) != std::string::npos);
+  CHECK(svg.find(OutcomeColour("failure")) != std::string::npos);
+  CHECK(svg.find("stroke-dasharray") != std::string::npos);  // the finally step
+  CHECK(DagSvg(RunRecord{}).find("no graph recorded") != std::string::npos);
+}
+
+TEST_CASE("approval inputs with markup are escaped in html and markdown", "[report][audit]") {
+  RunRecord r = Hostile();
+  std::string html = ReportHtml(r), md = ReportMarkdown(r);
+  CHECK(html.find("INC-1 | &lt;i&gt;x&lt;/i&gt;") != std::string::npos);
+  CHECK(html.find("<i>x</i>") == std::string::npos);
+  CHECK(md.find("INC-1 \\| <i>x</i>") != std::string::npos);  // a cell, not a column break
+  CHECK(html.find("alice") != std::string::npos);
+}
+
+TEST_CASE("a resumed run's RTO is the incident clock, its own duration beside it",
+          "[report][audit]") {
+  RunRecord r;
+  r.run_id = "R3";
+  r.started = Value(Value::Map{{"resumed_from", Value("R2")},
+                               {"incident_started_at", Value("2026-01-02T03:00:00.000Z")}});
+  r.finished = Value(Value::Map{{"duration_ms", Value(int64_t{2330})}});
+  r.run_chain = {RunRow{}, RunRow{}, RunRow{}};
+  r.run_chain[0].run_id = "R1";
+  r.run_chain[1].run_id = "R2";
+  r.run_chain[2].run_id = "R3";
+  CHECK(RtoClock(r) == "incident");
+  CHECK(RtoClockText(r) ==
+        "incident clock: counted from the first run R1 (incident started "
+        "2026-01-02T03:00:00.000Z) across every resume; this run alone took 2.33s");
+  Value v = ReportValue(r);
+  CHECK(v.Find("run_chain")->as_list().size() == 3);
+  CHECK(v.Find("run_chain")->as_list()[2].Find("this_run")->as_bool());
+  CHECK(ReportMarkdown(r).find("1. `R1` original") != std::string::npos);
+  r.started = Value(Value::Map{});
+  CHECK(RtoClock(r) == "run");
+}
+
+TEST_CASE("artifacts come from step outputs: files, objects and the restored backup",
+          "[report][audit]") {
+  RunRecord r;
+  Value::Map object{{"key", Value("drill/app.gz")},
+                    {"size", Value(int64_t{364})},
+                    {"etag", Value("\"0123abcd\"")},
+                    {"sha256", Value("feed")}};
+  r.steps = {Step("dump", "success",
+                  {{"path", Value("/b/app.gz")},
+                   {"sha256", Value("beef")},
+                   {"size", Value(int64_t{364})},
+                   {"key_id", Value("k-77")}}),
+             Step("up", "success", {{"objects", Value(Value::List{Value(object)})}}),
+             Step("restore", "success",
+                  {{"target", Value("/r/app.sqlite")},
+                   {"created_at", Value("2026-01-02T01:00:00.000Z")}})};
+  auto a = Artifacts(r);
+  REQUIRE(a.size() == 3);
+  CHECK((a[0].name == "/b/app.gz" && a[0].sha256 == "beef" && a[0].bytes == 364));
+  CHECK(a[0].note.find("signing key id k-77") != std::string::npos);
+  CHECK((a[1].name == "drill/app.gz" && a[1].etag == "\"0123abcd\"" && a[1].bytes == 364));
+  CHECK((a[2].name == "/r/app.sqlite" && a[2].age_ms == 2 * 3600 * 1000));
+  CHECK(a[2].note.find("2h00m old at restore") != std::string::npos);
+  // Carried over from an earlier run: restored then, not when this run carried it over.
+  r.steps[2].restored_from = "R1";
+  r.steps[2].finished_at = "2026-01-09T00:00:00.000Z";
+  a = Artifacts(r);
+  CHECK_FALSE(a[2].age_ms);
+  CHECK(a[2].note.find("2026-01-02T01:00:00.000Z in run R1") != std::string::npos);
+}
+
+TEST_CASE("the report format comes from --format, else the output's extension", "[report][audit]") {
+  CHECK(ReportFormatFor("", "r.html") == "html");
+  CHECK(ReportFormatFor("", "dir.v2/R.HTM") == "html");
+  CHECK(ReportFormatFor("", "r.json") == "json");
+  CHECK(ReportFormatFor("", "r.md") == "md");
+  CHECK(ReportFormatFor("", "") == "md");
+  CHECK(ReportFormatFor("", "html") == "md");  // a name, not an extension
+  CHECK(ReportFormatFor("json", "r.html") == "json");
+}
+
+TEST_CASE("an objective not measured keeps its row and says why", "[report][audit]") {
+  RunRecord r;
+  r.finished = Value(Value::Map{
+      {"rto", Value(Value::Map{{"measured", Value(false)},
+                               {"objective_ms", Value(int64_t{60000})},
+                               {"note", Value("the step marked 'rto: end' ('b') did not run")}})},
+      {"rpo",
+       Value(Value::Map{{"measured", Value(false)}, {"objective_ms", Value(int64_t{60000})}})},
+  });
+  std::string md = ReportMarkdown(r), html = ReportHtml(r);
+  CHECK(md.find("| RTO | - vs objective 1m00s — **not measured** (approval wait 0ms); the step "
+                "marked 'rto: end' ('b') did not run |") != std::string::npos);
+  CHECK(md.find("| RPO | - vs objective 1m00s — **not measured** |") != std::string::npos);
+  CHECK(html.find("the step marked &#39;rto: end&#39;") == std::string::npos);  // not over-escaped
+  CHECK(html.find("the step marked 'rto: end' ('b') did not run") != std::string::npos);
+}

@@ -13,6 +13,7 @@
 
 #include "engine/audit/store.h"
 #include "engine/util/clock.h"
+#include "engine/util/own_file.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/time_format.h"
 
@@ -64,6 +65,47 @@ CREATE TABLE heads(
 const char* kResumedOnce =
     "CREATE UNIQUE INDEX IF NOT EXISTS runs_resumed_once ON runs(resumed_from) "
     "WHERE resumed_from != ''";
+
+// The runs that resumed a run another run had resumed first (the store had the I17 bug):
+// every resume of a run but its first, by start time then row order.
+const char* kLaterResumes =
+    "SELECT r.run_id FROM runs r WHERE r.resumed_from != '' AND EXISTS (SELECT 1 FROM runs o "
+    "WHERE o.resumed_from = r.resumed_from AND (o.started_at < r.started_at OR "
+    "(o.started_at = r.started_at AND o.rowid < r.rowid))) ORDER BY r.run_id";
+
+std::string Quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// kResumedOnce on a store that already holds a run resumed twice (breakJ J15): the index
+// leaves out, by run id, the later resumes already recorded (their history stays as it is)
+// and holds every other, so no run can be resumed twice from now on.
+Status ResumedOnceAroundDuplicates(Db& db) {
+  auto st = db.Prepare(kLaterResumes);
+  if (!st.ok()) return st.status();
+  std::string ids;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    ids += (ids.empty() ? "" : ", ") + Quoted(st.value().Text(0));
+  }
+  if (ids.empty()) return Status::Error("no duplicate resume found");
+  return db.Exec(std::string(kResumedOnce) + " AND run_id NOT IN (" + ids + ")");
+}
+
+// The unique index, made or there; never skipped silently: a store that cannot get it is
+// not written (two resumes at once would both run the steps).
+Status EnsureResumedOnce(Db& db) {
+  Status s = db.Exec(kResumedOnce);
+  if (s.ok() || s.message().find("UNIQUE") == std::string::npos) return s;
+  Status around = ResumedOnceAroundDuplicates(db);
+  if (around.ok()) return around;
+  return Status::Error("cannot add the index that keeps a run from being resumed twice (" +
+                       s.message() + "; then " + around.message() + ")");
+}
 
 Result<int64_t> ReadInt(Db& db, const std::string& sql) {
   auto st = db.Prepare(sql);
@@ -185,6 +227,10 @@ Status NoStoreAt(const std::string& path) {
 Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& path,
                                                              int busy_timeout_ms) {
   if (Status there = NoStoreAt(path); !there.ok()) return there;
+  // Readers too: even a read-only open writes the -shm (breakJ J29), and an immutable one
+  // would silently leave out the -wal's events.
+  if (std::string why = SqliteCompanionProblem(path); !why.empty())
+    return Status::Error("audit store " + path + ": " + why);
   Status first;
   for (ReadMode mode : {ReadMode::kWrite, ReadMode::kReadOnly, ReadMode::kImmutable}) {
     if (mode == ReadMode::kWrite && !LinkProblem(path).ok()) continue;  // read, never write
@@ -252,6 +298,8 @@ Status AuditStore::NoteIdentity() {
   if (stat(path().c_str(), &st) != 0) return Status::Error(std::string(std::strerror(errno)));
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  // No step and no command output may write over it (own_file.h, breakJ J22).
+  ClaimRunbookFile(abs_path_, "runbook's audit store " + abs_path_, true);
   auto facts = ReadStoreFile(*db_);
   if (!facts.ok()) return facts.status();
   file_ = facts.value();
@@ -302,8 +350,7 @@ Status AuditStore::Migrate() {
   int64_t version = st.value().Int(0);
   if (version == kAuditSchemaVersion) {
     Status own = CheckOwnFormat();
-    if (own.ok()) (void)db_->Exec(kResumedOnce);  // a store whose runs break it keeps going
-    return own;
+    return own.ok() ? EnsureResumedOnce(*db_) : own;
   }
   if (version > kAuditSchemaVersion) return Newer(version);
   Transaction tx(*db_);

@@ -1,6 +1,7 @@
 // Opening an audit store and keeping its identity: create and migrate (Open), open an
 // existing one for reading (OpenExisting), and the checks that the file at the path is still
 // the one opened (CheckIdentity, Verify). Split from store.cpp, which appends and reads.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,11 +152,26 @@ Result<bool> HasOurTables(Db& db) {
   return n.value() == 4;
 }
 
+// Whether `path` is the root of a mount: a file bind-mounted there (`docker run -v
+// /srv/audit.db:/data/audit.db`) is one inode under two names, like a hard link (breakJ J2).
+bool IsMountRoot(const std::string& path) {
+  struct statx sx {};
+  if (::statx(AT_FDCWD, path.c_str(), 0, STATX_BASIC_STATS, &sx) != 0) return false;
+  return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 &&
+         (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+}
+
 // Why the store's file, or its -wal or -shm, cannot be written through `path`: a second hard
-// link (SQLite names its write-ahead log by path: writers through two names would each have
-// their own, and one's records would never reach the other's readers, breakI I9), or a
-// -wal/-shm that is a link or not a regular file (its writes would land elsewhere, I10).
+// link or a file bind mount (SQLite names its write-ahead log by path: writers through two
+// names would each have their own, and one's records would never reach the other's readers,
+// breakI I9, breakJ J2), or a -wal/-shm that is a link or not a regular file (its writes
+// would land elsewhere, I10).
 Status LinkProblem(const std::string& path) {
+  if (IsMountRoot(path))
+    return Status::Error(path +
+                         " is a mount point (a file bind mount): SQLite keys the write-ahead log "
+                         "by name, so runs through the other path would not be recorded here; "
+                         "mount the folder that holds the store instead");
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
     return Status::Error(path + " has " + std::to_string(st.st_nlink) +

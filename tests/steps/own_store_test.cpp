@@ -92,6 +92,12 @@ TEST_CASE("own store: its -wal, -shm, -journal by any spelling, and the runbook,
                                  "output: " + out + "}}");
     CheckStoreKept(dir, c, std::to_string(runs++) + "\n");
   }
+  // integrity-check's workspace at the store's -journal (missing in WAL mode).
+  Shell("cd " + dir + " && sqlite3 w.db 'create table t(v)'");
+  Command w = RunStep(dir,
+                      "{id: i, uses: integrity-check, with: {source: w.db, workspace: "
+                      "a.db-journal, keep: true}}");
+  CheckStoreKept(dir, w, std::to_string(runs++) + "\n");
   CHECK(Shell("test -e " + dir + "/a.db-journal").exit_code != 0);  // nothing made there
   // The runbook file itself.
   Command self = RunStep(dir, "{id: z, uses: archive, with: {files: [in.txt], output: r.yaml}}");

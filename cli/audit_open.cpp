@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "engine/util/duration.h"
+#include "engine/util/own_file.h"
 
 namespace runbook {
 namespace {
@@ -67,6 +68,12 @@ std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse 
   }
   if (!MarkGone(*store.value(), use == StoreUse::kWrite)) return nullptr;
   return std::move(store).value();
+}
+
+std::string CommandOutputProblem(const std::string& flag, const std::string& path) {
+  if (path.empty()) return "";
+  std::string why = OwnFileProblem(path);
+  return why.empty() ? "" : flag + " " + path + ": " + why;
 }
 
 std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,

@@ -24,6 +24,13 @@ enum class StoreUse { kRead, kWrite };
 // Errors are printed; nullptr means exit 3.
 std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use);
 
+// Why a command's own output file (`flag` is "--metrics-file", "--output") cannot be
+// written, "" when it can: the audit store (once opened), its -wal/-shm/-journal, the runbook
+// file (engine/util/own_file.h, breakJ J22), or a link or non-regular file at the name.
+// For `run`: call it after OpenAuditForCommand and before the first step, so a mistaken
+// path is refused (exit 2) before anything runs or is written.
+std::string CommandOutputProblem(const std::string& flag, const std::string& path);
+
 // The record of run `id` (a unique prefix) for show, report and resume. On failure the
 // error is printed, `exit_code` set (3: the store; 2: no such run) and nullopt returned.
 std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,

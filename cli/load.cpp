@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "engine/util/own_file.h"
+
 namespace runbook {
 
 bool UseColor(int fd) {
@@ -29,6 +31,7 @@ std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std:
   SourceText source;
   auto rb = LoadQuiet(registry, path, diags, source);
   PrintDiagnostics(diags, &source);
+  if (rb) ClaimRunbookFile(path, "the runbook " + path, false);  // no step writes it (J22)
   return rb;
 }
 

@@ -9,6 +9,7 @@
 
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
+#include "engine/util/own_file.h"
 #include "steps/common/files.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
@@ -175,6 +176,8 @@ class Archive final : public StepType {
     std::string output = ctx.params.Str("output");
     auto inputs = Inputs(ctx.params);
     if (!inputs.ok()) return AttemptResult::Failure(inputs.status().message());
+    if (Status own = CheckOwnFile(output); !own.ok())  // before any byte is written (J22)
+      return AttemptResult::Failure(own.message());
     auto made = MakeFolders(DirName(output));
     if (!made.ok()) return AttemptResult::Failure(made.status().message());
     NoteCreated(made.value(), ctx.log);

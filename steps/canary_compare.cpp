@@ -8,6 +8,7 @@
 #include "engine/plugin/registry.h"
 #include "engine/util/duration.h"
 #include "engine/util/json.h"
+#include "engine/util/own_file.h"
 #include "steps/common/files.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
@@ -161,6 +162,7 @@ class CanaryCompare final : public StepType {
     const StepParams& p = ctx.params;
     // Work grows with the reports: the stop is asked while parsing and every 1024 checks.
     StopCheck stop = StopFor(ctx);
+    if (Status own = Writable(p); !own.ok()) return AttemptResult::Failure(own.message());
     auto current = LoadReport(p.Str("current"), stop);
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!current.ok()) return AttemptResult::Failure(current.status().message());
@@ -230,6 +232,15 @@ class CanaryCompare final : public StepType {
          << Change(was.p99, now.p99) << " |\n";
     }
     return md.str();
+  }
+
+  // The files Publish may write are not runbook's own (the audit store: breakJ J22), checked
+  // before anything is written; the link rule is WriteFileAtomic's.
+  static Status Writable(const StepParams& p) {
+    std::string why =
+        p.Opt("summary") ? RunbookFileProblem(p.Opt("summary")->ToText(), "write") : "";
+    if (why.empty() && p.Bool("promote")) why = RunbookFileProblem(p.Str("baseline"), "write");
+    return why.empty() ? Status::Ok() : Status::Error(why);
   }
 
   static Status Publish(StepContext& ctx, bool regressed, const std::string& summary) {

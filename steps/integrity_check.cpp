@@ -10,6 +10,7 @@
 
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
+#include "engine/util/own_file.h"
 #include "engine/util/sqlite.h"
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
@@ -127,6 +128,8 @@ std::string Unusable(const std::string& source, const std::string& workspace) {
   std::error_code ec;
   if (std::filesystem::equivalent(source, workspace, ec))
     return "the workspace " + workspace + " is the source itself";
+  if (std::string own = RunbookFileProblem(workspace, "write"); !own.empty())
+    return own;  // the audit store's -journal is missing in WAL mode: never placed there (J22)
   if (!OwnsWorkspace(workspace))
     return "the workspace " + workspace +
            " already exists and is not a copy integrity-check placed there (no matching " +

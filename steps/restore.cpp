@@ -151,8 +151,10 @@ bool Exists(const std::string& path) {
 }
 
 // SQLite checkpoints the live database's -wal into it (rolls back a hot -journal).
+// Its companions were vetted by TargetProblem (CompanionProblem): the -wal and -journal
+// KeepPrevious linked to the kept copy have a second link of ours.
 Status Checkpoint(const std::string& target) {
-  auto db = Db::Open(target, false, 5000);
+  auto db = Db::Open(target, false, 5000, true);
   if (!db.ok()) return db.status();
   Status s = db.value()->Exec("SELECT count(*) FROM sqlite_master");
   if (!s.ok()) return s;
@@ -227,6 +229,28 @@ std::string KeptLinkOf(const std::string& target, const struct stat& live) {
   return "";
 }
 
+// Why a -wal, -shm or -journal beside `target` would be written through (a link, not a
+// regular file: breakJ J1), "" when none: SQLite and the restore's renames write them by
+// name. A second hard link that is the same companion of a kept copy (KeepPrevious keeps a
+// damaged database's -wal so) is ours.
+std::string CompanionProblem(const std::string& target) {
+  for (const char* side : kSqliteCompanions) {
+    std::string path = target + side;
+    struct stat st {
+    }, kept{};
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    bool kept_link = false;
+    for (const std::string& copy : KeptCopies(target))
+      kept_link = kept_link || (S_ISREG(st.st_mode) && st.st_nlink == 2 &&
+                                ::lstat((copy + side).c_str(), &kept) == 0 &&
+                                kept.st_ino == st.st_ino && kept.st_dev == st.st_dev);
+    if (kept_link) continue;
+    std::string why = OwnFileProblem(path);
+    if (!why.empty()) return why + " (beside the database; SQLite writes it by name)";
+  }
+  return "";
+}
+
 // Why `target` cannot be replaced (engine/util/own_file's rule: a link, a non-regular file,
 // a second hard link), "" when it can. A second link that is a kept copy left by a killed
 // restore (KeptLinkOf) is ours, not another name: the restore goes on with it.
@@ -234,8 +258,9 @@ std::string TargetProblem(const std::string& target) {
   struct stat st {};
   if (::lstat(target.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 2 &&
       !KeptLinkOf(target, st).empty())
-    return "";
-  return OwnFileProblem(target);
+    return CompanionProblem(target);
+  std::string why = OwnFileProblem(target);
+  return why.empty() ? CompanionProblem(target) : why;
 }
 
 // Removes kept -wal/-journal links whose kept database is not there (a restore killed
@@ -337,8 +362,9 @@ Status WriteEnvFile(const std::string& path, const std::string& text) {
 }
 
 // Why `env_file` cannot be written: it names the restored database, one of its companions
-// or kept copies, or the dump restored from (breakI I29: the env text replaced the restored
-// database, or the only dump). By name (absolute, normal) and by identity (a link to them).
+// or kept copies, the dump restored from or the dump's metadata (breakI I29, breakJ J21: the
+// env text replaced the restored database, the only dump, or its signed metadata). By name
+// (absolute, normal) and by identity (a link to them).
 std::string EnvFileClash(const std::string& env_file, const std::string& target,
                          const std::string& source) {
   std::string base = BaseName(target);
@@ -347,11 +373,13 @@ std::string EnvFileClash(const std::string& env_file, const std::string& target,
   bool ours = beside && (name == base || name.rfind(base + "-", 0) == 0 ||
                          name.rfind(base + ".before-restore", 0) == 0);
   std::error_code ec;
-  for (const std::string& other : {target, source})
-    if (env_file == other || std::filesystem::equivalent(env_file, other, ec)) ours = true;
+  std::string meta = source.empty() ? "" : MetaPathFor(source);
+  for (const std::string& other : {target, source, meta})
+    if (!other.empty() && (env_file == other || std::filesystem::equivalent(env_file, other, ec)))
+      ours = true;
   if (!ours) return "";
-  return "env_file " + env_file + " is the restored database, one of its files or the dump " +
-         "restored from; name a file of its own";
+  return "env_file " + env_file + " is the restored database, one of its files, the dump " +
+         "restored from or its metadata; name a file of its own";
 }
 
 // The env file's text (steps/common/env_file.h): `env`, or DATABASE_PATH=<target>.

@@ -250,6 +250,9 @@ class S3Sync final : public StepType {
     if (!why.empty()) return AttemptResult::Failure(why);
     if (ctx.params.Str("mode") == "verify") return Verified(job);
     Status s = Guard(ctx, job);
+    if (s.ok()) s = RunbookFilesAmong(job.dst, job.decision.transfer, "replace");  // breakJ J22
+    if (s.ok() && ctx.params.Bool("delete"))
+      s = RunbookFilesAmong(job.dst, job.decision.remove, "delete");
     if (!s.ok()) return AttemptResult::Failure(s.message());
     RemoveDeadScratch(ctx, job);
     return Transfer(ctx, job);

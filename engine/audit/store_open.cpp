@@ -1,6 +1,7 @@
 // Opening an audit store and keeping its identity: create and migrate (Open), open an
 // existing one for reading (OpenExisting), and the checks that the file at the path is still
 // the one opened (CheckIdentity, Verify). Split from store.cpp, which appends and reads.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 
 #include "engine/audit/store.h"
 #include "engine/util/clock.h"
+#include "engine/util/own_file.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/time_format.h"
 
@@ -65,6 +67,47 @@ const char* kResumedOnce =
     "CREATE UNIQUE INDEX IF NOT EXISTS runs_resumed_once ON runs(resumed_from) "
     "WHERE resumed_from != ''";
 
+// The runs that resumed a run another run had resumed first (the store had the I17 bug):
+// every resume of a run but its first, by start time then row order.
+const char* kLaterResumes =
+    "SELECT r.run_id FROM runs r WHERE r.resumed_from != '' AND EXISTS (SELECT 1 FROM runs o "
+    "WHERE o.resumed_from = r.resumed_from AND (o.started_at < r.started_at OR "
+    "(o.started_at = r.started_at AND o.rowid < r.rowid))) ORDER BY r.run_id";
+
+std::string Quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// kResumedOnce on a store that already holds a run resumed twice (breakJ J15): the index
+// leaves out, by run id, the later resumes already recorded (their history stays as it is)
+// and holds every other, so no run can be resumed twice from now on.
+Status ResumedOnceAroundDuplicates(Db& db) {
+  auto st = db.Prepare(kLaterResumes);
+  if (!st.ok()) return st.status();
+  std::string ids;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    ids += (ids.empty() ? "" : ", ") + Quoted(st.value().Text(0));
+  }
+  if (ids.empty()) return Status::Error("no duplicate resume found");
+  return db.Exec(std::string(kResumedOnce) + " AND run_id NOT IN (" + ids + ")");
+}
+
+// The unique index, made or there; never skipped silently: a store that cannot get it is
+// not written (two resumes at once would both run the steps).
+Status EnsureResumedOnce(Db& db) {
+  Status s = db.Exec(kResumedOnce);
+  if (s.ok() || s.message().find("UNIQUE") == std::string::npos) return s;
+  Status around = ResumedOnceAroundDuplicates(db);
+  if (around.ok()) return around;
+  return Status::Error("cannot add the index that keeps a run from being resumed twice (" +
+                       s.message() + "; then " + around.message() + ")");
+}
+
 Result<int64_t> ReadInt(Db& db, const std::string& sql) {
   auto st = db.Prepare(sql);
   if (!st.ok()) return st.status();
@@ -109,11 +152,26 @@ Result<bool> HasOurTables(Db& db) {
   return n.value() == 4;
 }
 
+// Whether `path` is the root of a mount: a file bind-mounted there (`docker run -v
+// /srv/audit.db:/data/audit.db`) is one inode under two names, like a hard link (breakJ J2).
+bool IsMountRoot(const std::string& path) {
+  struct statx sx {};
+  if (::statx(AT_FDCWD, path.c_str(), 0, STATX_BASIC_STATS, &sx) != 0) return false;
+  return (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0 &&
+         (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+}
+
 // Why the store's file, or its -wal or -shm, cannot be written through `path`: a second hard
-// link (SQLite names its write-ahead log by path: writers through two names would each have
-// their own, and one's records would never reach the other's readers, breakI I9), or a
-// -wal/-shm that is a link or not a regular file (its writes would land elsewhere, I10).
+// link or a file bind mount (SQLite names its write-ahead log by path: writers through two
+// names would each have their own, and one's records would never reach the other's readers,
+// breakI I9, breakJ J2), or a -wal/-shm that is a link or not a regular file (its writes
+// would land elsewhere, I10).
 Status LinkProblem(const std::string& path) {
+  if (IsMountRoot(path))
+    return Status::Error(path +
+                         " is a mount point (a file bind mount): SQLite keys the write-ahead log "
+                         "by name, so runs through the other path would not be recorded here; "
+                         "mount the folder that holds the store instead");
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
     return Status::Error(path + " has " + std::to_string(st.st_nlink) +
@@ -185,6 +243,10 @@ Status NoStoreAt(const std::string& path) {
 Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& path,
                                                              int busy_timeout_ms) {
   if (Status there = NoStoreAt(path); !there.ok()) return there;
+  // Readers too: even a read-only open writes the -shm (breakJ J29), and an immutable one
+  // would silently leave out the -wal's events.
+  if (std::string why = SqliteCompanionProblem(path); !why.empty())
+    return Status::Error("audit store " + path + ": " + why);
   Status first;
   for (ReadMode mode : {ReadMode::kWrite, ReadMode::kReadOnly, ReadMode::kImmutable}) {
     if (mode == ReadMode::kWrite && !LinkProblem(path).ok()) continue;  // read, never write
@@ -252,6 +314,8 @@ Status AuditStore::NoteIdentity() {
   if (stat(path().c_str(), &st) != 0) return Status::Error(std::string(std::strerror(errno)));
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  // No step and no command output may write over it (own_file.h, breakJ J22).
+  ClaimRunbookFile(abs_path_, "runbook's audit store " + abs_path_, true);
   auto facts = ReadStoreFile(*db_);
   if (!facts.ok()) return facts.status();
   file_ = facts.value();
@@ -302,8 +366,7 @@ Status AuditStore::Migrate() {
   int64_t version = st.value().Int(0);
   if (version == kAuditSchemaVersion) {
     Status own = CheckOwnFormat();
-    if (own.ok()) (void)db_->Exec(kResumedOnce);  // a store whose runs break it keeps going
-    return own;
+    return own.ok() ? EnsureResumedOnce(*db_) : own;
   }
   if (version > kAuditSchemaVersion) return Newer(version);
   Transaction tx(*db_);

@@ -31,6 +31,11 @@ std::string StatProblem(const std::string& path, const struct stat& st) {
 }  // namespace
 
 std::string OwnFileProblem(const std::string& path) {
+  std::string owned = RunbookFileProblem(path, "write");
+  return owned.empty() ? OwnFileLinkProblem(path) : owned;
+}
+
+std::string OwnFileLinkProblem(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return "";  // missing: created by the step
   return StatProblem(path, st);
@@ -42,6 +47,8 @@ Status CheckOwnFile(const std::string& path) {
 }
 
 Result<int> OpenOwnFile(const std::string& path, int flags, mode_t mode) {
+  std::string owned = RunbookFileProblem(path, "write");  // before O_CREAT makes a name
+  if (!owned.empty()) return Status::Error(owned);
   int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode);
   if (fd < 0 && (errno == ELOOP || errno == ENXIO)) {
     std::string why = OwnFileProblem(path);
@@ -50,6 +57,7 @@ Result<int> OpenOwnFile(const std::string& path, int flags, mode_t mode) {
   if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
   struct stat st {};
   std::string why = ::fstat(fd, &st) == 0 ? StatProblem(path, st) : "cannot stat " + path;
+  if (why.empty()) why = RunbookFileProblem(path, "write");  // opened: compared by identity
   int fl = why.empty() ? ::fcntl(fd, F_GETFL) : -1;
   if (why.empty() && (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0))
     why = "cannot open " + path;

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "engine/util/input_file.h"
+#include "engine/util/own_file.h"
 
 namespace runbook {
 namespace {
@@ -42,10 +43,18 @@ std::string Message(sqlite3* db) {
 
 namespace {
 
-sqlite3* OpenFile(const std::string& path, int flags, std::string& error, const char* query = "") {
+sqlite3* OpenFile(const std::string& path, int flags, std::string& error, const char* query = "",
+                  bool vetted = false) {
   sqlite3* db = nullptr;
   if (Status regular = CheckInputPath(path); !regular.ok()) {
     error = regular.message();
+    return nullptr;
+  }
+  // SQLite writes the -wal, -shm and -journal by name: never through a link planted there
+  // (breakJ J1, J12, J29). An immutable open touches none of them.
+  std::string companion = std::strlen(query) || vetted ? "" : SqliteCompanionProblem(path);
+  if (!companion.empty()) {
+    error = companion;
     return nullptr;
   }
   std::string uri = FileUri(path) + query;
@@ -74,10 +83,11 @@ std::string FileUri(const std::string& path) {
   return out;
 }
 
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int busy_timeout_ms) {
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create, int busy_timeout_ms,
+                                     bool companions_vetted) {
   std::string error;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  sqlite3* db = OpenFile(path, flags, error);
+  sqlite3* db = OpenFile(path, flags, error, "", companions_vetted);
   if (db == nullptr) return Status::Error("cannot open " + path + ": " + error);
   sqlite3_extended_result_codes(db, 1);
   std::unique_ptr<Db> out(new Db(db, path));

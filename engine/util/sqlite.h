@@ -23,9 +23,12 @@ class Db {
  public:
   // Every path is opened as a file, never as a special name: `:memory:`, `file:x?mode=memory`
   // or `file:y` name files in the working folder (FileUri). busy_timeout applies to every
-  // lock wait. Opens (creating when `create`) a database file.
-  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create,
-                                          int busy_timeout_ms);
+  // lock wait. Opens (creating when `create`) a database file. Every open but an immutable
+  // one first refuses a -wal, -shm or -journal that is a link or not a regular file
+  // (SqliteCompanionProblem, engine/util/own_file.h), unless `companions_vetted`: the caller
+  // checked them by a rule of its own (restore: its kept copy's links to them).
+  static Result<std::unique_ptr<Db>> Open(const std::string& path, bool create, int busy_timeout_ms,
+                                          bool companions_vetted = false);
   // Read-only; fails on a file that is not a SQLite database once something is read.
   static Result<std::unique_ptr<Db>> OpenReadOnly(const std::string& path, int busy_timeout_ms);
   // Read-only with SQLite's `immutable=1`: no locks, no -shm, and a -wal beside the file is

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "engine/util/own_file.h"
 #include "steps/common/files.h"
 #include "steps/common/s3_xml.h"
 #include "steps/common/scratch.h"
@@ -146,6 +147,8 @@ std::string BeneathTemp::ProcPath() const { return "/proc/self/fd/" + std::to_st
 
 Status BeneathTemp::Commit() {
   if (::fsync(file_.get()) != 0) return Status::FromErrno("cannot fsync " + display_, errno);
+  std::string owned = RunbookFileProblemIn(dir_.get(), final_name_, display_, "replace");
+  if (!owned.empty()) return Status::Error(owned);  // breakJ J22: the audit store, ...
   if (::renameat(dir_.get(), tmp_name_.c_str(), dir_.get(), final_name_.c_str()) != 0)
     return Status::FromErrno("cannot rename into " + display_, errno);
   committed_ = true;
@@ -262,6 +265,9 @@ Status SafeRoot::Unlink(const std::string& rel) const {
   auto [dir, name] = SplitLast(rel);
   auto parent = OpenDir(dir, false);
   if (!parent.ok()) return parent.status();
+  std::string owned =
+      RunbookFileProblemIn(parent.value().get(), name, path_ + "/" + Printable(rel), "delete");
+  if (!owned.empty()) return Status::Error(owned);
   if (::unlinkat(parent.value().get(), name.c_str(), 0) != 0)
     return Status::FromErrno("cannot delete " + path_ + "/" + Printable(rel), errno);
   return Status::Ok();

@@ -11,6 +11,7 @@
 
 #include "engine/util/crypto.h"
 #include "engine/util/input_file.h"
+#include "engine/util/own_file.h"
 #include "steps/common/etag_proof.h"
 #include "steps/common/files.h"
 #include "steps/common/folder_overlap.h"
@@ -362,7 +363,18 @@ Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEnt
   return Status::Ok();
 }
 
+Status RunbookFilesAmong(const SyncSide& side, const std::vector<std::string>& rels,
+                         const std::string& verb) {
+  if (side.is_s3) return Status::Ok();
+  for (const std::string& rel : rels) {
+    std::string why = RunbookFileProblem(side.root + "/" + rel, verb);
+    if (!why.empty()) return Status::Error(why + "; nothing was changed");
+  }
+  return Status::Ok();
+}
+
 Status RemoveLocal(const SyncSide& side, const std::vector<std::string>& rels) {
+  if (Status owned = RunbookFilesAmong(side, rels, "delete"); !owned.ok()) return owned;
   auto root = SafeRoot::Open(side.root, false);
   if (!root.ok()) return root.status();
   for (const std::string& rel : rels) {

@@ -92,7 +92,13 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
 Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const SyncEntry& e,
                 const DownloadOptions& options, const CancelToken& cancel, SyncEntry& out);
 Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEntry& out);
+// Refuses (before anything is changed) a local side where one of `rels` is a file runbook
+// owns (engine/util/own_file.h: the audit store and its companions, the runbook): "refusing
+// to VERB PATH: it is ...". Ok for an S3 side.
+Status RunbookFilesAmong(const SyncSide& side, const std::vector<std::string>& rels,
+                         const std::string& verb);
 // Deletes each rel path beneath the folder, never through a link; stops at the first error.
+// None is deleted when one of them is runbook's own (RunbookFilesAmong).
 Status RemoveLocal(const SyncSide& side, const std::vector<std::string>& rels);
 
 }  // namespace runbook

@@ -1,8 +1,11 @@
 // A run is resumed once (breakI I17): each resume of one failed run ran its remaining steps
 // again, two at once too (a restore ran three times, twice concurrently). Once a resume took
 // a run over, resuming it again is refused naming that resume; two resumes at once cannot
-// both start (a unique index on the store's runs.resumed_from).
+// both start (a unique index on the store's runs.resumed_from). A store that already holds a
+// run resumed twice (written before that fix) got no index, silently (breakJ J15): now the
+// index leaves out the duplicates already recorded and covers every other run.
 #include <catch2/catch.hpp>
+#include <vector>
 
 #include "support/support.h"
 
@@ -22,6 +25,23 @@ std::string FailingRestore(const std::string& dir) {
 
 std::string Count(const std::string& dir, const std::string& what) {
   return Shell("grep -c " + what + " " + dir + "/log").out;
+}
+
+std::string Sql(const std::string& dir, const std::string& sql) {
+  return Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"").out;
+}
+
+// A store as I17 left them: no index, and run `old` resumed by `dupN` for each of `dups`.
+void OldStore(const std::string& dir, const std::vector<std::string>& dups) {
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rr.yaml --audit-db a.db").exit_code == 1);
+  Sql(dir, "drop index runs_resumed_once");
+  for (const std::string& d : dups)
+    Sql(dir, "insert into runs select '" + d +
+                 "', runbook, path, kind, 'failure', started_at || '" + d +
+                 "', finished_at, duration_ms, rto_ms, rto_objective_ms, rpo_ms, " +
+                 "rpo_objective_ms, objectives_met, 'old', host, pid, pid_start from runs limit 1");
+  REQUIRE(Sql(dir, "select count(*) from runs where resumed_from = 'old'") ==
+          std::to_string(dups.size()) + "\n");
 }
 
 }  // namespace
@@ -77,4 +97,50 @@ TEST_CASE("a resume that failed is the one to resume next", "[cli][resume-once]"
   CHECK(next.exit_code == 0);
   CHECK(Count(dir, "restore") == "1\n");
   CHECK(Count(dir, "prep") == "1\n");  // carried over from the first run through the second
+}
+
+TEST_CASE("resume once: a store holding a run resumed twice gets the index, two resumes run once",
+          "[cli][resume-once]") {
+  std::string dir = TempDir();
+  FailingRestore(dir);
+  OldStore(dir, {"dup1", "dup2", "dup3"});
+  std::string rb = Binary();
+  Shell("cd " + dir + " && rm log");
+  REQUIRE(Shell("cd " + dir + " && " + rb + " run rr.yaml --audit-db a.db").exit_code == 1);
+  CHECK(Sql(dir, "select count(*) from sqlite_master where name = 'runs_resumed_once'") == "1\n");
+  CHECK(Sql(dir, "select count(*) from runs where resumed_from = 'old'") == "3\n");  // kept
+  std::string id = Sql(dir,
+                       "select run_id from runs where run_id like '2%' order by started_at "
+                       "desc limit 1");
+  id.pop_back();
+  REQUIRE(Shell("touch " + dir + "/ok").exit_code == 0);
+  std::string resume = rb + " resume " + id + " --audit-db a.db";
+  Command both = Shell("cd " + dir + " || exit 2; (" + resume + " > r1.out 2>&1; echo rc1=$?) & (" +
+                       resume + " > r2.out 2>&1; echo rc2=$?) & wait");
+  INFO(both.out << Shell("cat " + dir + "/r1.out " + dir + "/r2.out").out);
+  CHECK(Shell("grep -c restore " + dir + "/log").out == "1\n");
+  CHECK(Sql(dir, "select count(*) from runs where resumed_from = '" + id + "'") == "1\n");
+}
+
+TEST_CASE("resume once: the index on an old store leaves out only the later duplicates",
+          "[cli][resume-once]") {
+  std::string dir = TempDir();
+  FailingRestore(dir);
+  OldStore(dir, {"dupA", "dupB"});
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " history --audit-db a.db").exit_code == 0);
+  CHECK(Sql(dir, "select count(*) from sqlite_master where name = 'runs_resumed_once'") == "0\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rr.yaml --audit-db a.db").exit_code == 1);
+  std::string sql = Sql(dir, "select sql from sqlite_master where name = 'runs_resumed_once'");
+  CHECK_THAT(sql, Catch::Contains("NOT IN ('dupB')"));  // dupA resumed it first
+  // A second resume of any run, the old one included, is refused by the store itself.
+  std::string copy =
+      "insert into runs select 'x' || run_id, runbook, path, kind, status, "
+      "started_at, finished_at, duration_ms, rto_ms, rto_objective_ms, rpo_ms, "
+      "rpo_objective_ms, objectives_met, resumed_from, host, pid, pid_start from "
+      "runs where run_id = ";
+  CHECK_THAT(Shell("sqlite3 " + dir + "/a.db \"" + copy + "'dupA'\"").err,
+             Catch::Contains("UNIQUE constraint failed: runs.resumed_from"));
+  Sql(dir, "update runs set resumed_from = 'r1' where run_id = 'dupA'");
+  CHECK_THAT(Shell("sqlite3 " + dir + "/a.db \"" + copy + "'dupA'\"").err,
+             Catch::Contains("UNIQUE constraint failed"));
 }

@@ -213,6 +213,12 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     return kExitEnvironment;
   }
   if (int code = OpenLocked(o, rb, options, context, cancel, store); code != kExitOk) return code;
+  if (std::string why = CommandOutputProblem("--metrics-file", o.metrics_file);
+      store && !why.empty()) {  // never over the store it records into (breakJ J22)
+    std::cerr << "runbook: error: " << why << "; nothing was run\n";
+    if (!context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
+    return kExitInvalid;
+  }
   const char* term = std::getenv("TERM");
   bool live = isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
   Display display(live, UseColor(STDERR_FILENO));

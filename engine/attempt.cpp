@@ -209,6 +209,8 @@ class NotingRunner final : public ProcessRunner {
 class Notes {
  public:
   Notes(RunObserver& observer, const StepDecl& step) : observer_(observer), step_(step) {}
+  // Shown, not recorded: what the record holds elsewhere (ended processes).
+  void Show(const std::string& masked) { observer_.StepNote(step_, masked); }
   void Add(std::string masked) {
     observer_.StepNote(step_, masked);
     std::lock_guard<std::mutex> lock(mu_);
@@ -242,7 +244,7 @@ AttemptResult RunAttempt(AttemptInput& in) {
   const Redactor& redactor = *in.redactor;
   Notes notes(observer, step);
   NotingRunner processes(
-      in.svc.processes, [&](const std::string& line) { notes.Add(redactor.Apply(line)); },
+      in.svc.processes, [&](const std::string& line) { notes.Show(redactor.Apply(line)); },
       redactor);
   const CancelToken& cancel = in.stop ? *in.stop : *in.cancel;
   StepParams params(step.type->spec(), in.params);

@@ -40,6 +40,10 @@ else()
 endif()
 add_custom_target(runbook_generated ALL DEPENDS ${RUNBOOK_GENERATED_FILES})
 
+# The report's Graphviz plugins are linked in from libdir/graphviz (CMakeLists.txt), which is
+# not on the loader's path: the installed binary keeps that folder as its runpath, and
+# dpkg-shlibdeps is told to look there (the libraries belong to Debian's libgvc6).
+set_target_properties(runbook PROPERTIES INSTALL_RPATH "${GRAPHVIZ_LIBDIR}/graphviz")
 install(TARGETS runbook RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES schemas/runbook.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/runbook/schemas)
 install(DIRECTORY runbooks/ DESTINATION ${CMAKE_INSTALL_DATADIR}/runbook/runbooks
@@ -64,6 +68,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${GRAPHVIZ_LIBDIR}/graphviz")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "sqlite3")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "curl")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client, npm")

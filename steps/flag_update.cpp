@@ -15,6 +15,7 @@
 #include "engine/plugin/registry.h"
 #include "engine/util/json.h"
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "steps/common/files.h"
 #include "steps/common/json_edit.h"
@@ -98,9 +99,12 @@ Result<History> ReadHistory(const std::string& path, const std::string& flag) {
   int n = 0;
   for (std::string line; std::getline(in, line);) {
     ++n;
+    if (Trim(line).empty()) continue;
     auto v = ParseJson(line);
-    if (!v.ok() || !v.value().is_map() || !v.value().Find("flag") ||
-        v.value().Find("flag")->ToText() != flag)
+    if (!v.ok())  // never skipped: it may be the flag's last good value (breakJ J10)
+      return Status::Error(path + " line " + std::to_string(n) + ": " + v.status().message() +
+                           "; nothing was changed (mend the line)");
+    if (!v.value().is_map() || !v.value().Find("flag") || v.value().Find("flag")->ToText() != flag)
       continue;
     const Value& e = v.value();
     auto from = Rollout(e.Find("from")), to = Rollout(e.Find("to"));

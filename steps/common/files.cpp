@@ -145,6 +145,8 @@ Result<std::vector<std::string>> MakeFolders(const std::string& path) {
   std::error_code ec;
   for (std::filesystem::path p(path.empty() ? "." : path);
        !p.empty() && !std::filesystem::is_directory(p, ec); p = p.parent_path()) {
+    if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+      return Status::Error("cannot examine " + Printable(p.string()) + ": " + ec.message());
     if (std::filesystem::symlink_status(p, ec).type() != std::filesystem::file_type::not_found)
       return Status::Error("cannot make folder " + Printable(path) + ": " + Printable(p.string()) +
                            " is not a folder");

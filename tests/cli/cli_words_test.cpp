@@ -58,7 +58,7 @@ TEST_CASE("a count option says what it expects, never a 300-digit range", "[cli]
         std::string::npos);
 }
 
-TEST_CASE("--metrics-file into a folder that does not exist stops the run before it starts",
+TEST_CASE("metrics file into a folder that does not exist stops the run before it starts",
           "[cli][words][metrics]") {
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "m.yaml",

@@ -73,6 +73,8 @@ StepSpec MakeSpec() {
       Output("size", ParamType::kInteger, "bytes of the dump"),
       Output("created_at", ParamType::kString, "when the snapshot was taken (RFC 3339)"),
       Output("raw_sha256", ParamType::kString, "sha256 of the uncompressed database"),
+      Output("key_id", ParamType::kString,
+             "id of the Ed25519 key that signed the metadata (\"\" when unsigned)"),
       Output("deleted", ParamType::kStringList, "older dumps removed by retention"),
   };
   s.side_effects = SideEffects::kWrite;
@@ -229,6 +231,7 @@ class Backup final : public StepType {
         {"size", Value(static_cast<int64_t>(z.value().out_bytes))},
         {"created_at", Value(created_at)},
         {"raw_sha256", Value(z.value().in_sha256)},
+        {"key_id", meta.count("key_id") ? meta.at("key_id") : Value(std::string())},
     });
     r.outputs["deleted"] = Retain(p, dest, meta.at("source").ToText(), gz, now, ctx);
     return r;
@@ -274,6 +277,7 @@ class Backup final : public StepType {
                                    {"size", Value(static_cast<int64_t>(size))},
                                    {"created_at", Value(text("created_at"))},
                                    {"raw_sha256", Value(raw_sha.value())},
+                                   {"key_id", Value(text("key_id"))},
                                    {"deleted", Value(Value::List{})}});
   }
 

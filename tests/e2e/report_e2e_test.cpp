@@ -247,9 +247,16 @@ TEST_CASE("a signed drill with an off-site copy on S3: the report has ETags, byt
   bytes.pop_back();
   Reports r = AllFormats(id, db);
   std::string json = ToJson(r.json);
+  // The signing key's id, as the dump's metadata records it (backup's output key_id).
+  std::string key_id = Shell("python3 -c \"import json,glob; print(json.load(open(glob.glob('" +
+                             dir + "/w/backups/*.meta.json')[0]))['key_id'])\"")
+                           .out;
+  REQUIRE(key_id.size() > 8);
+  key_id.pop_back();
   for (const std::string* text_of : {&r.md, &r.html, &json}) {
     CHECK(Has(*text_of, md5));                // the object's ETag
     CHECK(Has(*text_of, "signature valid"));  // hash checked the dump's signed metadata
+    CHECK(Has(*text_of, key_id));             // and which key signed it
   }
   bool object_seen = false;
   for (const Value& a : r.json.Find("evidence")->as_list())

@@ -14,7 +14,8 @@ void PrintGithub(const std::string& file, const std::vector<Diagnostic>& all) {
   for (size_t i = 0; i < all.size() && i < kMaxShownDiagnostics; ++i)
     std::cout << RenderGithub(all[i]) << "\n";
   std::string omitted = OmittedLine(all, kMaxShownDiagnostics);
-  if (!omitted.empty()) std::cout << "::notice file=" << Printable(file) << "::" << omitted << "\n";
+  if (!omitted.empty())
+    std::cout << "::notice file=" << GithubProperty(file) << "::" << omitted << "\n";
 }
 
 // One file's entry: at most kMaxShownDiagnostics diagnostics; "omitted" counts the rest.

@@ -9,6 +9,7 @@
 #include "engine/util/duration.h"
 #include "engine/util/json.h"
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 #include "steps/common/files.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
@@ -107,18 +108,48 @@ double ErrorRate(const Value& report) {
 // made 0 requests, or (with a baseline) no check the baseline has. A canary that cannot be
 // judged is not healthy (Argo Rollouts aborts on an analysis with no data): it counts as
 // regressed, and is never promoted to be the baseline (breakI I26).
+// Why a check's figures cannot be believed, or "": 0 requests (nothing measured); a count or
+// a latency that is given but is null, not a number, negative, or not whole for a count;
+// more errors than requests (breakJ J28: -5 requests passed and was promoted, -10 errors
+// gave an error rate of -20 %, null errors counted as 0).
+std::string Unbelievable(const Value& c) {
+  if (Number(c, "requests") == 0) return "made 0 requests";
+  for (const char* key : {"requests", "errors", "p95", "p99", "durationMs"}) {
+    const Value* f = c.is_map() ? c.Find(key) : nullptr;
+    if (f == nullptr) continue;
+    bool count = std::string(key) == "requests" || std::string(key) == "errors";
+    if (!f->is_number() || !std::isfinite(f->as_double()) || f->as_double() < 0 ||
+        (count && f->as_double() != std::floor(f->as_double())))
+      return "gives " + std::string(key) + " " + Printable(ToJson(*f)) + ", which cannot be " +
+             (count ? "a count" : "a latency");
+  }
+  double e = Number(c, "errors"), n = Number(c, "requests");
+  if (!std::isnan(e) && !std::isnan(n) && e > n) return "gives more errors than requests";
+  return "";
+}
+
 std::string NothingMeasured(const Value& current, const Value* baseline) {
   auto now = Checks(current);
   if (now.empty()) return "nothing measured: the current report holds no checks";
+  for (const char* key : {"errorRate", "error_rate"})
+    if (const Value* rate = current.Find(key);
+        rate && (!rate->is_number() || !(rate->as_double() >= 0 && rate->as_double() <= 100)))
+      return "cannot be judged: the report's " + std::string(key) + " " + Printable(ToJson(*rate)) +
+             " is not a percentage";
   const Value* checks = current.Find("checks");
-  auto zero = [](const Value& c) { return Number(c, "requests") == 0; };
+  auto judge = [](const std::string& name, const Value& c) -> std::string {
+    std::string why = Unbelievable(c);
+    if (why.empty()) return "";
+    return (why == "made 0 requests" ? "nothing measured: check " : "cannot be judged: check ") +
+           Printable(name) + " " + why;
+  };
   if (checks && checks->is_map())
     for (const auto& [name, c] : checks->as_map())
-      if (zero(c)) return "nothing measured: check " + name + " made 0 requests";
+      if (std::string why = judge(name, c); !why.empty()) return why;
   if (checks && checks->is_list())
     for (const Value& c : checks->as_list())
-      if (zero(c) && c.Find("name"))
-        return "nothing measured: check " + c.Find("name")->ToText() + " made 0 requests";
+      if (std::string why = c.Find("name") ? judge(c.Find("name")->ToText(), c) : ""; !why.empty())
+        return why;
   if (baseline == nullptr) return "";
   auto before = Checks(*baseline);
   for (const auto& entry : now)

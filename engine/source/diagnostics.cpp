@@ -138,6 +138,32 @@ std::string OmittedLine(const std::vector<Diagnostic>& diags, size_t shown) {
   return out;
 }
 
+std::string GithubProperty(const std::string& value) {
+  std::string out;
+  for (char c : Printable(value)) {
+    switch (c) {
+      case '%':
+        out += "%25";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      case ':':
+        out += "%3A";
+        break;
+      case ',':
+        out += "%2C";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string RenderGithub(const Diagnostic& d) {
   std::string kind = d.severity == Diagnostic::Severity::kError ? "error" : "warning";
   std::string message;
@@ -152,7 +178,7 @@ std::string RenderGithub(const Diagnostic& d) {
     else
       message += c;
   }
-  return "::" + kind + " file=" + Printable(d.file) + ",line=" + std::to_string(d.loc.line) +
+  return "::" + kind + " file=" + GithubProperty(d.file) + ",line=" + std::to_string(d.loc.line) +
          ",col=" + std::to_string(d.loc.col) + "::" + message;
 }
 

@@ -83,6 +83,10 @@ std::string RenderTextAll(const std::vector<Diagnostic>& diags, const SourceText
                           bool color);
 // "::error file=F,line=L,col=C::message"
 std::string RenderGithub(const Diagnostic& d);
+// A property value of a GitHub workflow command (file=...), escaped as GitHub's toolkit
+// escapes properties (% CR LF : ,), after Printable: a file name cannot end the property
+// and forge a line, a column or the message (breakJ J23).
+std::string GithubProperty(const std::string& value);
 // "... and 9800 more errors" (and warnings) for what follows the first `shown` of `diags`;
 // "" when nothing does.
 std::string OmittedLine(const std::vector<Diagnostic>& diags, size_t shown);

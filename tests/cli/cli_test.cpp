@@ -138,3 +138,24 @@ TEST_CASE("on a terminal the live view redraws in place, NO_COLOR drops colour",
   CHECK(plain.out.find("\033[32m") == std::string::npos);
   CHECK(plain.out.find("ok   b") != std::string::npos);
 }
+
+TEST_CASE("validate --format github escapes the file property, a name cannot forge one",
+          "[cli][github]") {
+  // breakJ J23: a file named "g,line=9::x.yaml" gave "::error file=g,line=9::x.yaml,...",
+  // which GitHub reads as file g, line 9 and a message of the name's choosing.
+  std::string dir = TempDir();
+  for (std::string name : {"g,line=9::x.yaml", "p%41,col=1.yaml"}) {
+    CAPTURE(name);
+    std::string bad =
+        WriteFile(dir, name, "version: 1\nname: t\nsteps:\n  - {id: a, uses: hsah}\n");
+    Command gh = Shell(Run("validate --format github '" + bad + "'"));
+    CHECK(gh.exit_code == 2);
+    std::string escaped;
+    for (char c : bad)
+      escaped += c == '%' ? "%25" : c == ':' ? "%3A" : c == ',' ? "%2C" : std::string(1, c);
+    CHECK(gh.out == "::error file=" + escaped +
+                        ",line=4,col=19::unknown step type 'hsah'; did you mean 'hash'?\n");
+    // Exactly one "::" ends the properties.
+    CHECK(gh.out.find("::", 2) == gh.out.find(",line=4,col=19::") + 14);
+  }
+}

@@ -93,3 +93,36 @@ TEST_CASE("canary-compare: a report that measured nothing regresses and is never
     CHECK(ReadFile(dir + "/base.json") == base);  // never promoted
   }
 }
+
+TEST_CASE("canary-compare: figures that cannot be believed regress and are never promoted",
+          "[steps][canary]") {
+  // breakJ J28: -5 requests passed and was promoted; -10 errors gave "-20.0 %", no
+  // regression; null errors counted as 0.
+  std::string base =
+      "{\"errorRate\": 0.0, \"checks\": {\"catalog\": {\"durationMs\": 83, \"p95\": 120.5, "
+      "\"p99\": 180.0, \"requests\": 50, \"errors\": 0}}}";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{\"checks\": {\"catalog\": {\"p95\": 100, \"requests\": -5, \"errors\": 0}}}",
+       "check catalog gives requests -5, which cannot be a count"},
+      {"{\"checks\": {\"catalog\": {\"p95\": 100, \"requests\": 50, \"errors\": -10}}}",
+       "check catalog gives errors -10, which cannot be a count"},
+      {"{\"checks\": {\"catalog\": {\"p95\": 100, \"requests\": 50, \"errors\": null}}}",
+       "check catalog gives errors null, which cannot be a count"},
+      {"{\"checks\": {\"catalog\": {\"p95\": 100, \"requests\": 50, \"errors\": 2.5}}}",
+       "check catalog gives errors 2.5, which cannot be a count"},
+      {"{\"checks\": {\"catalog\": {\"p95\": -1, \"requests\": 50, \"errors\": 0}}}",
+       "check catalog gives p95 -1, which cannot be a latency"},
+      {"{\"checks\": {\"catalog\": {\"p95\": 100, \"requests\": 5, \"errors\": 9}}}",
+       "check catalog gives more errors than requests"},
+      {"{\"errorRate\": -2.0, \"checks\": {\"catalog\": {\"p95\": 100, \"requests\": 5}}}",
+       "the report's errorRate -2.0 is not a percentage"}};
+  for (const auto& [current, why] : cases) {
+    CAPTURE(current);
+    std::string dir = TempDir();
+    Command c = Compare(dir, base, current, ", promote: true");
+    INFO(c.err);
+    CHECK(Regressed(c));
+    CHECK_THAT(c.err, Catch::Contains(why));
+    CHECK(ReadFile(dir + "/base.json") == base);  // never promoted
+  }
+}

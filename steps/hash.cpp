@@ -96,7 +96,13 @@ Result<Sums> ReadSums(const std::string& path) {
     if (line.size() < 66 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) continue;
     std::string name = line.substr(66), sha = Sha256Text(line.substr(0, 64));
     if (sha.empty()) continue;
-    if (auto [at, fresh] = first_line.emplace(name, n); !fresh)
+    // Keyed by the file the name means, not its spelling (breakJ J24: "f.txt" and
+    // "./f.txt", or its absolute path, with contradicting sums passed).
+    std::error_code ec;
+    std::string file = std::filesystem::absolute(std::filesystem::path(DirName(path)) / name, ec)
+                           .lexically_normal()
+                           .string();
+    if (auto [at, fresh] = first_line.emplace(ec ? name : file, n); !fresh)
       return Status::Error(path + " lists '" + Printable(name) + "' twice (lines " +
                            std::to_string(at->second) + " and " + std::to_string(n) + ")");
     sums[name] = sha;

@@ -43,3 +43,20 @@ TEST_CASE("hash verify: a sums list naming a file twice is refused, either case 
   CHECK(Hash(dir, "verify: none, expected: " + Upper(good)).exit_code == 0);
   CHECK(Hash(dir, "verify: none, expected: " + bad).exit_code == 1);
 }
+
+TEST_CASE("hash verify: one file listed under two spellings is refused (breakJ J24)",
+          "[steps][hash]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "f.txt", "content\n");
+  std::string good = Shell("cd " + dir + " && sha256sum f.txt | cut -c1-64").out;
+  good.pop_back();
+  std::string bad(64, '0');
+  for (const std::string& other :
+       {std::string("./f.txt"), dir + "/f.txt", std::string("sub/../f.txt")}) {
+    CAPTURE(other);
+    WriteFile(dir, "SUMS", good + "  f.txt\n" + bad + "  " + other + "\n");
+    Command c = Hash(dir, "verify: sums, sums_file: SUMS");
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("twice (lines 1 and 2)"));
+  }
+}

@@ -43,13 +43,16 @@ std::string Problem(const ParamSpec& spec, const Value& v, const Redactor* redac
 
 bool HasUnknown(const Value& v);
 
-// " (at line L, column C)" of the parameter `name` as written in the step's `with`.
-std::string WhereWritten(const StepDecl& step, const std::string& name) {
+// Where the parameter `name` is written in the step's `with` (unknown when it is not).
+Loc WrittenAt(const StepDecl& step, const std::string& name) {
   for (const auto& [key, node] : step.with.entries)
-    if (key == name && node.loc.line > 0)
-      return " (at line " + std::to_string(node.loc.line) + ", column " +
-             std::to_string(node.loc.col) + ")";
-  return "";
+    if (key == name) return node.loc;
+  return Loc{};
+}
+
+// `message` located at the parameter `name` as written (LocateError's form).
+std::string AtParam(const StepDecl& step, const std::string& name, const std::string& message) {
+  return LocateError(Status::Error(message), WrittenAt(step, name)).message();
 }
 
 // The step type's own checks (StepType::Configure), run again on the resolved values: a
@@ -60,9 +63,7 @@ std::string WhereWritten(const StepDecl& step, const std::string& name) {
 std::string RecheckResolved(const StepDecl& step, const Value::Map& params) {
   std::vector<ConfigParam> view;
   for (const auto& [name, value] : params) {
-    Loc loc = step.uses_loc;
-    for (const auto& [key, node] : step.with.entries)
-      if (key == name) loc = node.loc;
+    Loc loc = WrittenAt(step, name).line > 0 ? WrittenAt(step, name) : step.uses_loc;
     // Known only when the run gets there (plan, dry run): as at load, not checked yet.
     view.push_back({name, HasUnknown(value) ? std::nullopt : std::optional<Value>(value), loc});
   }
@@ -73,9 +74,7 @@ std::string RecheckResolved(const StepDecl& step, const Value::Map& params) {
   if (!bug.empty()) return bug;
   if (report.errors().empty()) return "";
   const auto& [loc, message] = report.errors().front();
-  return message + (loc.line > 0 ? " (at line " + std::to_string(loc.line) + ", column " +
-                                       std::to_string(loc.col) + ")"
-                                 : "");
+  return LocateError(Status::Error(message), loc).message();
 }
 
 }  // namespace
@@ -96,8 +95,8 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
       if (spec.required && spec.default_value.is_null() && it != params.end()) {
         // breakI I12: a required parameter whose expression gave null is the author's
         // mistake, said as one, never "internal error ... please report".
-        error = "parameter '" + spec.name + "' is required; its expression gave null" +
-                WhereWritten(step, spec.name);
+        error = AtParam(step, spec.name,
+                        "parameter '" + spec.name + "' is required; its expression gave null");
         return Value();
       }
       if (!spec.default_value.is_null())
@@ -108,7 +107,7 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
     }
     std::string problem = Problem(spec, it->second, redactor);
     if (!problem.empty()) {
-      error = "parameter '" + spec.name + "': " + problem + WhereWritten(step, spec.name);
+      error = AtParam(step, spec.name, "parameter '" + spec.name + "': " + problem);
       return Value();
     }
     it->second = NormaliseValue(spec, it->second);

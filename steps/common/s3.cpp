@@ -304,17 +304,13 @@ Result<S3Object> S3Client::Put(const std::string& key, const std::string& file,
   if (std::string problem = EtagProblem(r, etag, HexEncode(md5_raw)); !problem.empty()) {
     // Stored, but not provably the bytes sent (a server that ignored Content-MD5, or a proxy
     // that dropped it and changed the body, breakI I30): never left as if it were good.
-    HttpRequest remove;
-    remove.method = "DELETE";
-    (void)Call(remove, key, "", Sha256Hex(""), cancel);
+    RemoveObject(key, cancel);
     return Status::Error(Where("upload to", key) + problem + "; the object was removed");
   }
   if (r.sent_md5_raw != md5_raw) {
     // Stored, but not the bytes digested (a server that does not check Content-MD5): an
     // object whose sha256 metadata is wrong is not left behind.
-    HttpRequest remove;
-    remove.method = "DELETE";
-    (void)Call(remove, key, "", Sha256Hex(""), cancel);
+    RemoveObject(key, cancel);
     return Status::Error(Where("upload to", key) + kChangedWhileSent + "; the object was removed");
   }
   return S3Object{key, size, etag, sha256, r.Header("x-amz-server-side-encryption")};
@@ -434,9 +430,7 @@ Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
   for (const std::string& also : expected)
     if (!problem.empty() && EtagProblem(r, Unquote(etag.value()), also).empty()) problem.clear();
   if (!problem.empty()) {
-    HttpRequest remove;  // an object whose sha256 metadata may lie is not left behind
-    remove.method = "DELETE";
-    (void)Call(remove, key, "", Sha256Hex(""), cancel);
+    RemoveObject(key, cancel);  // an object whose sha256 metadata may lie is not left behind
     return Status::Error(Where("completing the upload of", key) + problem +
                          "; the object was removed");
   }
@@ -540,6 +534,12 @@ Status S3Client::Unasked(const S3DeleteResult& result, const std::set<std::strin
 }
 
 // A key a DeleteObjects body cannot carry goes by its URL.
+void S3Client::RemoveObject(const std::string& key, const CancelToken& cancel) {
+  HttpRequest remove;
+  remove.method = "DELETE";
+  (void)Call(remove, key, "", Sha256Hex(""), cancel);
+}
+
 void S3Client::DeleteOne(const std::string& key, const CancelToken& cancel, S3DeleteOutcome& out) {
   HttpRequest req;
   req.method = "DELETE";

@@ -112,6 +112,9 @@ class S3Client {
   Status TakePage(const S3ListPage& page, const std::string& prefix, std::set<std::string>& keys,
                   std::vector<S3Object>& out) const;
   void DeleteOne(const std::string& key, const CancelToken& cancel, S3DeleteOutcome& out);
+  // Best effort: removes an object just stored that cannot be vouched for (its ETag or the
+  // bytes sent contradict what was digested), so it is never left as if it were good.
+  void RemoveObject(const std::string& key, const CancelToken& cancel);
   // "listing s3://bucket/prefix: " and what was wrong: a transport error, S3's error code,
   // or an answer that is not the expected document (`why`), with its status and type.
   std::string Where(const std::string& what, const std::string& key) const;

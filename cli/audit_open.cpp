@@ -1,5 +1,7 @@
 #include "cli/audit_open.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -7,6 +9,7 @@
 #include "cli/commands.h"
 #include "engine/util/duration.h"
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -37,13 +40,35 @@ bool MarkGone(AuditStore& store, bool must) {
   return true;
 }
 
+// The XDG default's folder, made like mkdir -p with mode 0700 (the store is evidence).
+void MakeStateFolder(const std::string& store_path) {
+  std::filesystem::path folder = std::filesystem::path(store_path).parent_path();
+  std::error_code ec;
+  if (std::filesystem::is_directory(folder, ec)) return;
+  std::filesystem::create_directories(folder, ec);
+  if (!ec) ::chmod(folder.c_str(), 0700);
+}
+
 }  // namespace
 
-std::unique_ptr<AuditStore> OpenAuditForCommand(const std::string& flag) {
-  bool is_default = false;
-  std::string path = AuditDbPath(flag, is_default);
-  std::error_code ec;
-  if (is_default) std::filesystem::create_directories(".runbook", ec);
+std::optional<StoreChoice> ChooseAndSay(const std::string& flag, const std::string& start) {
+  auto choice = ChooseAuditStore(flag, start);
+  if (!choice.ok()) {
+    std::cerr << "runbook: error: " << choice.status().message() << "\n";
+    return std::nullopt;
+  }
+  static bool said = false;  // one command per process: its store is said once
+  if (!said) {
+    std::cerr << "runbook: audit store " << Printable(choice.value().path) << " ("
+              << Printable(choice.value().why) << ")\n";
+    said = true;
+  }
+  return choice.value();
+}
+
+std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice) {
+  const std::string& path = choice.path;
+  if (choice.is_default_location) MakeStateFolder(path);
   auto store = AuditStore::Open(path, BusyTimeoutMs());
   if (!store.ok()) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";
@@ -54,8 +79,9 @@ std::unique_ptr<AuditStore> OpenAuditForCommand(const std::string& flag) {
 }
 
 std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use) {
-  bool is_default = false;
-  std::string path = AuditDbPath(flag, is_default);
+  auto choice = ChooseAndSay(flag);
+  if (!choice) return nullptr;
+  const std::string& path = choice->path;
   auto store = AuditStore::OpenExisting(path, BusyTimeoutMs());
   if (!store.ok()) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";

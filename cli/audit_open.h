@@ -1,6 +1,6 @@
-// Opening the audit store for a command: the path rule (--audit-db, RUNBOOK_AUDIT_DB,
-// .runbook/audit.db), creating the default folder (writers only), and marking interrupted
-// runs. Readers (history, show, report, audit verify/export) never create a store and read
+// Opening the audit store for a command: which store (cli/run_place.h: --audit-db,
+// RUNBOOK_AUDIT_DB, the nearest .runbook/, the XDG state folder), said once on stderr;
+// creating the default folder (writers only); marking interrupted runs. Readers (history, show, report, audit verify/export) never create a store and read
 // it wherever it can be read (AuditStore::OpenExisting).
 #pragma once
 
@@ -8,13 +8,20 @@
 #include <optional>
 #include <string>
 
+#include "cli/run_place.h"
 #include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
 
 namespace runbook {
 
-// For `run`: opens or creates the store. Errors are printed; nullptr means exit 3.
-std::unique_ptr<AuditStore> OpenAuditForCommand(const std::string& flag);
+// The store a command uses (ChooseAuditStore from `start`, "" for the current folder),
+// said once per process on stderr: "runbook: audit store PATH (WHY)". Errors are printed;
+// nullopt means exit 3.
+std::optional<StoreChoice> ChooseAndSay(const std::string& flag, const std::string& start = "");
+
+// For `run` and `resume`: opens or creates the chosen store (its folder too, mode 0700,
+// when it is the XDG default). Errors are printed; nullptr means exit 3.
+std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice);
 
 enum class StoreUse { kRead, kWrite };
 

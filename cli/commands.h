@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/run_place.h"
 #include "engine/plugin/registry.h"
 
 namespace runbook {
@@ -40,7 +41,8 @@ struct RunCliOptions {
   bool end_leftovers = false;  // resume: end what the interrupted run's steps left running
   bool dry_run = false;
   int max_parallel = 0;
-  std::string audit_db;      // --audit-db (else RUNBOOK_AUDIT_DB, else .runbook/audit.db)
+  std::string audit_db;      // --audit-db (else cli/run_place.h's rule)
+  StoreChoice store;         // the store chosen by EnterRun (cli/launch.h)
   std::string sign_key;      // --sign-key: Ed25519 PEM; signs the chain head at the end
   std::string metrics_file;  // --metrics-file: Prometheus textfile
   bool wait_lock = false;    // --wait: wait for the lock instead of failing

@@ -60,7 +60,8 @@ int TerminalWidth() {
 
 }  // namespace
 
-Display::Display(bool live, bool color) : live_(live), color_(color) {
+Display::Display(bool live, bool color, Millis plain_progress_every)
+    : live_(live), color_(color), plain_progress_every_(plain_progress_every) {
   if (live_) refresher_ = std::thread([this] { Refresh(); });
 }
 
@@ -99,6 +100,7 @@ void Display::DrawLocked() {
   for (const auto& [id, r] : running_) {
     Millis elapsed = std::chrono::duration_cast<Millis>(now - r.since);
     std::string line = "  " + Paint("36", "...") + " " + r.label + "  " + HumanDuration(elapsed);
+    if (r.progress) line += "  " + ProgressText(*r.progress, r.rate.PerSecond());
     if (!r.last_line.empty()) line += "  " + Paint("2", r.last_line);
     if (static_cast<int>(line.size()) > width + (color_ ? 20 : 0)) line.resize(width - 1);
     std::cerr << line << "\n";
@@ -143,7 +145,8 @@ void Display::StepStarted(const StepDecl& s, int attempt) {
   std::lock_guard<std::mutex> lock(mu_);
   std::string label =
       s.id + " (" + s.uses + ")" + (attempt > 1 ? " attempt " + std::to_string(attempt) : "");
-  running_[s.id] = {label, Clock::Mono::clock::now(), ""};
+  Clock::Mono now = Clock::Mono::clock::now();
+  running_[s.id] = {label, now, "", std::nullopt, RateWindow(), now};
   if (!live_) PrintLocked("start " + label);
 }
 
@@ -164,6 +167,21 @@ void Display::StepNote(const StepDecl& s, std::string_view line) {
     if (it != running_.end()) it->second.last_line = std::string(line.substr(0, 200));
   }
   PrintLocked(live_ ? "     " + s.id + ": " + std::string(line) : s.id + " | " + std::string(line));
+}
+
+void Display::ProgressReported(const StepDecl& s, const StepProgress& p) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(s.id);
+  if (it == running_.end()) return;
+  Running& r = it->second;
+  Clock::Mono now = Clock::Mono::clock::now();
+  if (!r.progress || r.progress->phase != p.phase) r.rate.Reset();
+  r.rate.Add(now, p.done);
+  r.progress = p;
+  if (live_ || plain_progress_every_.count() <= 0) return;
+  if (now - r.progress_printed < plain_progress_every_) return;
+  r.progress_printed = now;
+  PrintLocked(s.id + " | " + ProgressText(p, r.rate.PerSecond()));
 }
 
 void Display::AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun&) {

@@ -1,29 +1,34 @@
 // The terminal view of a run. On a TTY: finished steps and the steps' notes (`log`
 // messages, what a step did) scroll above a live block of the running ones with elapsed
-// times and their processes' last line, redrawn in place; a failed step's last output stays
-// on screen. Otherwise: plain timestamped lines, step output prefixed with the step id.
+// times, progress (done of total, rate, time left: cli/progress_view.h) and their processes'
+// last line, redrawn in place; a failed step's last output stays on screen. Otherwise: plain
+// timestamped lines, step output prefixed with the step id, a running step's progress at
+// most once per `plain_progress_every` (0: never).
 // NO_COLOR is respected. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "cli/progress_view.h"
 #include "engine/events.h"
 
 namespace runbook {
 
 class Display final : public RunObserver {
  public:
-  Display(bool live, bool color);
+  Display(bool live, bool color, Millis plain_progress_every = Millis(10000));
   ~Display() override;
 
   void RunStarted(const Runbook& rb, const std::string& run_id, bool dry_run) override;
   void StepStarted(const StepDecl& s, int attempt) override;
   void StepLine(const StepDecl& s, bool is_stderr, std::string_view line) override;
   void StepNote(const StepDecl& s, std::string_view line) override;
+  void ProgressReported(const StepDecl& s, const StepProgress& p) override;
   void AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun& r) override;
   void RetryScheduled(const StepDecl& s, int next_attempt, Millis delay) override;
   void StepFinished(const StepDecl& s, const StepRun& r) override;
@@ -41,6 +46,9 @@ class Display final : public RunObserver {
     std::string label;
     Clock::Mono since;
     std::string last_line;
+    std::optional<StepProgress> progress;
+    RateWindow rate;
+    Clock::Mono progress_printed;  // off a terminal: when progress was last printed
   };
   void PrintLocked(const std::string& line);
   void ClearLocked();
@@ -50,6 +58,7 @@ class Display final : public RunObserver {
 
   bool live_;
   bool color_;
+  Millis plain_progress_every_;
   std::mutex mu_;
   std::map<std::string, Running> running_;
   int drawn_lines_ = 0;

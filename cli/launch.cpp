@@ -101,7 +101,7 @@ Status UsableSignKey(const std::string& key) {
 int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
                RunContext& context, const CancelToken& cancel, std::unique_ptr<AuditStore>& store) {
   if (options.dry_run) return kExitOk;
-  store = OpenAuditForCommand(o.audit_db);
+  store = OpenAuditForCommand(o.store);
   if (!store) return kExitEnvironment;
   auto lock = ResolveLock(rb, options.params);
   if (!lock.ok()) {
@@ -221,7 +221,11 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   }
   const char* term = std::getenv("TERM");
   bool live = isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
-  Display display(live, UseColor(STDERR_FILENO));
+  std::string interval_error;
+  Millis progress_every =
+      PlainProgressInterval(std::getenv("RUNBOOK_PROGRESS_INTERVAL"), interval_error);
+  if (!interval_error.empty()) std::cerr << "runbook: warning: " << interval_error << "\n";
+  Display display(live, UseColor(STDERR_FILENO), progress_every);
   CliApprover approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
   PosixProcessRunner processes;
   RunServices services{processes, clock, display, cancel, &approver, env};
@@ -244,7 +248,27 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   return code == kExitOk && !signed_ok ? kExitEnvironment : code;
 }
 
-int CmdRun(const StepRegistry& registry, const RunCliOptions& o) {
+int EnterRun(RunCliOptions& o, Runbook& rb) {
+  rb.source.path = AbsoluteFromHere(rb.source.path);  // the record names it; it is ours now
+  if (!o.dry_run) {
+    auto choice = ChooseAndSay(o.audit_db, RunbookFolder(rb.path()));
+    if (!choice) return kExitEnvironment;
+    o.store = *choice;
+    o.audit_db = choice->path;
+  }
+  o.metrics_file = AbsoluteFromHere(o.metrics_file);
+  o.sign_key = AbsoluteFromHere(o.sign_key);
+  auto base = RunbookBase(rb);
+  Status entered = base.ok() ? EnterBase(base.value()) : base.status();
+  if (!entered.ok()) {
+    std::cerr << "runbook: error: " << entered.message() << "; nothing was run\n";
+    return kExitEnvironment;
+  }
+  return kExitOk;
+}
+
+int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
+  RunCliOptions o = cli;
   auto rb = LoadForCommand(registry, o.file);
   if (!rb) return kExitInvalid;
   std::vector<std::pair<std::string, std::string>> sets;
@@ -262,6 +286,7 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& o) {
   context.runbook_sha256 = Sha256Hex(rb->source.text);
   context.user = CurrentUser();
   context.git_commit = GitCommitOf(o.file);
+  if (int code = EnterRun(o, *rb); code != kExitOk) return code;
   return Launch(o, *rb, std::move(options), std::move(context));
 }
 

@@ -8,7 +8,13 @@
 
 namespace runbook {
 
-// Runs `rb` with `options` (run_id and params set). Returns the exit code.
+// Where the run stands (cli/run_place.h), before anything runs: chooses the store (from
+// the runbook file's folder) into o.store unless a dry run, makes the command line's own
+// paths and the runbook's path absolute, and enters the runbook's base folder. On failure
+// the error is printed and the exit code returned (3); kExitOk otherwise.
+int EnterRun(RunCliOptions& o, Runbook& rb);
+
+// Runs `rb` with `options` (run_id and params set), after EnterRun. Returns the exit code.
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context);
 
 // Reads the runbook's secrets into options.secrets unless they are there already (resume reads

@@ -59,6 +59,8 @@ void PrintHeader(const Value& plan) {
   std::cout << "max_parallel: " << (parallel > 0 ? std::to_string(parallel) : "one per core")
             << "\n";
   if (const Value* lock = plan.Find("lock")) std::cout << "lock: " << Shown(*lock) << "\n";
+  std::cout << "working directory: " << Printable(plan.Find("working_directory")->ToText())
+            << " (relative paths resolve here; relative to the runbook's folder)\n";
   const Value* sources = plan.Find("param_sources");
   if (!plan.Find("params")->as_map().empty()) std::cout << "params:\n";
   for (const auto& [k, v] : plan.Find("params")->as_map())

@@ -150,8 +150,12 @@ Millis ApprovalWait(const RunRecord& r) {
 
 }  // namespace
 
-int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
+int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   int exit_code = kExitOk;
+  RunCliOptions o = cli;
+  auto chosen = ChooseAndSay(o.audit_db);  // from here: the caller's folder
+  if (!chosen) return kExitEnvironment;
+  o.audit_db = chosen->path;  // one store throughout, whatever folder the run enters
   auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
   if (!loaded) return exit_code;
   RunRecord record = std::move(*loaded);
@@ -185,6 +189,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& o) {
   context.ended_leftovers = std::move(ended);
   std::cerr << "runbook: resuming run " << record.run_id << " as " << options.run_id << "; "
             << options.prior.size() << " step(s) carried over\n";
+  if (int code = EnterRun(o, *rb); code != kExitOk) return code;
   return Launch(o, *rb, std::move(options), std::move(context));
 }
 

@@ -262,11 +262,17 @@ AttemptResult RunAttempt(AttemptInput& in) {
                   &in.passed,
                   {},
                   {},
+                  {},
                   {}};
   ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
   ctx.log = [&](std::string_view line) { notes.Add(redactor.Apply(std::string(line))); };
   ctx.output = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
+  };
+  ctx.progress = [&](const StepProgress& p) {
+    StepProgress masked = p;  // a phase may name a file or key
+    masked.phase = redactor.Apply(std::move(masked.phase));
+    observer.ProgressReported(step, masked);
   };
   if (in.dry_run) return notes.Into(DryRun(in, ctx));
   ctx.keep = in.keep;

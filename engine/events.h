@@ -1,7 +1,7 @@
 // RunObserver: what the executor tells the world (terminal display, audit store, tests).
 // The executor never prints; observers do. All calls come from the executor's loop thread
-// except StepLine and StepNote, which come from the thread running the step: implementations
-// must make them thread-safe.
+// except StepLine, StepNote and ProgressReported, which come from the thread running the
+// step: implementations must make them thread-safe.
 #pragma once
 
 #include <string>
@@ -21,6 +21,8 @@ class RunObserver {
   virtual void StepLine(const StepDecl&, bool /*is_stderr*/, std::string_view /*line*/) {}
   // A note the step (or runbook about the step) wrote for people: kept on screen.
   virtual void StepNote(const StepDecl&, std::string_view /*line*/) {}
+  // How far the step got (a few times a second at most).
+  virtual void ProgressReported(const StepDecl&, const StepProgress& /*progress*/) {}
   virtual void AttemptFinished(const StepDecl&, const AttemptRecord&, const StepRun&) {}
   virtual void RetryScheduled(const StepDecl&, int /*next_attempt*/, Millis /*delay*/) {}
   virtual void StepFinished(const StepDecl&, const StepRun&) {}
@@ -45,6 +47,9 @@ class ObserverList final : public RunObserver {
   }
   void StepNote(const StepDecl& s, std::string_view l) override {
     for (auto* o : list_) o->StepNote(s, l);
+  }
+  void ProgressReported(const StepDecl& s, const StepProgress& p) override {
+    for (auto* o : list_) o->ProgressReported(s, p);
   }
   void AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun& r) override {
     for (auto* o : list_) o->AttemptFinished(s, a, r);

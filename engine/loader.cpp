@@ -106,6 +106,7 @@ void ReadRoot(FieldReader& r, const SNode& root, const StepRegistry& registry, R
     rb.max_parallel = static_cast<int>(std::min<int64_t>(ScalarValue(*n).as_int(), 4096));
   }
   if (const SNode* n = c.Get("lock")) rb.lock = r.Tree(*n);
+  if (const SNode* n = c.Get("working_directory")) rb.working_directory = n->text;
   if (const SNode* n = c.Get("steps")) ReadStepList(r, *n, registry, false, rb);
   rb.finally_begin = rb.steps.size();
   if (const SNode* n = c.Get("finally")) ReadStepList(r, *n, registry, true, rb);

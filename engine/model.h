@@ -78,6 +78,9 @@ struct Runbook {
   RetryPolicy default_retry;
   int max_parallel = 0;  // 0: number of cores
   std::optional<TNode> lock;
+  // The base of the run's relative paths, as written (relative to the file's folder); ""
+  // is the file's folder (cli/run_place.h).
+  std::string working_directory;
   std::vector<StepDecl> steps;  // main steps first, then finally steps
   size_t finally_begin = 0;
 

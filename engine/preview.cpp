@@ -127,6 +127,8 @@ void RunbookPreview(const Runbook& rb, const PlanInputs& in, const RunScope& sco
     auto lock = ResolveTree(*rb.lock, scope);
     out["lock"] = Masked(in, lock.ok() ? Value(lock.value().ToText()) : Value(rb.lock->text));
   }
+  // Relative to the runbook file's folder, as written: the plan names no absolute path.
+  out["working_directory"] = Value(rb.working_directory.empty() ? "." : rb.working_directory);
 }
 
 }  // namespace

@@ -85,6 +85,9 @@ BlockSpec TopBlock() {
            Key("env", T::kEnv, "Environment variables of every step."),
            Nested("defaults", T::kBlock, "defaults", "Defaults of every step."),
            AtLeastOne("max_parallel", "", "How many steps run at once (default: the cores)."), lock,
+           Key("working_directory", T::kString,
+               "The folder the run's relative paths resolve against, relative to this file's "
+               "folder (default: this file's folder)."),
            Required(Nested("steps", T::kBlockList, "step", "The steps, a graph by needs.")),
            Nested("finally", T::kBlockList, "step", "Steps run after the others, always.")},
           {}};

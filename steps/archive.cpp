@@ -11,6 +11,7 @@
 #include "engine/util/crypto.h"
 #include "engine/util/own_file.h"
 #include "steps/common/files.h"
+#include "steps/common/progress.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
@@ -186,7 +187,11 @@ class Archive final : public StepType {
       ctx.log("removed debris of a dead run: " + gone);
     std::string tmp = ScratchBeside(output);
     Value::List members;
-    Status s = Write(tmp, inputs.value(), members, StopFor(ctx));
+    uint64_t total = 0;
+    for (const Input& in : inputs.value()) total += FileSizeOf(in.path).value_or(0);
+    ProgressMeter meter(ctx, "packing", total);
+    meter.CountItems("members", inputs.value().size());
+    Status s = Write(tmp, inputs.value(), members, meter);
     if (s.ok()) s = FsyncFile(tmp);
     if (s.ok()) s = PublishDurable(tmp, output);  // a link at `output` is refused
     if (!s.ok()) std::remove(tmp.c_str());
@@ -201,15 +206,16 @@ class Archive final : public StepType {
 
  private:
   static Status Write(const std::string& zip, const std::vector<Input>& inputs,
-                      Value::List& members, const StopCheck& stop) {
+                      Value::List& members, ProgressMeter& meter) {
     auto w = ZipWriter::Create(zip);
     if (!w.ok()) return w.status();
     std::string manifest;
     for (const Input& in : inputs) {
       auto fd = OpenInput(in);
       if (!fd.ok()) return fd.status();
-      auto added = w.value()->AddFd(in.name, fd.value().get(), in.path, stop);
+      auto added = w.value()->AddFd(in.name, fd.value().get(), in.path, meter.ForWork());
       if (!added.ok()) return added.status();
+      meter.ItemDone();
       manifest += added.value().sha256 + "  " + in.name + "\n";
       members.push_back(Value(Value::Map{{"name", Value(in.name)},
                                          {"size", Value(static_cast<int64_t>(added.value().size))},

@@ -16,6 +16,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/progress.h"
 #include "steps/common/retention.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
@@ -95,9 +96,10 @@ std::string Stem(const std::string& database, const Clock::Wall& at) {
 
 // The snapshot: online backup into `tmp` (one file, nothing beside it), then its facts.
 Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms,
-                              const std::function<bool()>& stop) {
+                              StepContext& ctx) {
   if (std::string no = NotThere(database, "database"); !no.empty()) return Status::Error(no);
-  Status s = SnapshotDatabase(database, tmp, timeout_ms, true, stop);
+  ProgressMeter meter(ctx, "copying the database", FileSizeOf(database));
+  Status s = SnapshotDatabase(database, tmp, timeout_ms, true, meter.ForWork());
   if (!s.ok()) return s;
   auto copy = Db::OpenReadOnly(tmp, timeout_ms);
   if (!copy.ok()) return copy.status();
@@ -200,7 +202,7 @@ class Backup final : public StepType {
     int timeout_ms = static_cast<int>(p.Duration("busy_timeout").count());
     Temps temps;
     std::string raw = temps.Add(ScratchBeside(dest + "/" + stem + ".sqlite"));
-    auto info = Snapshot(database, raw, timeout_ms, StopFor(ctx));
+    auto info = Snapshot(database, raw, timeout_ms, ctx);
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
     if (taken) {  // a resume: retention still runs
@@ -210,8 +212,9 @@ class Backup final : public StepType {
       return r;
     }
     std::string gz_tmp = temps.Add(ScratchBeside(gz));
-    auto z =
-        GzipFile(raw, gz_tmp, static_cast<int>(p.Int("level")), kGzipMemberBytes, StopFor(ctx));
+    ProgressMeter meter(ctx, "compressing", FileSizeOf(raw));
+    auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Int("level")), kGzipMemberBytes,
+                      meter.ForWork());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
     std::string created_at = FormatUtc(now);

@@ -16,6 +16,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/inventory.h"
+#include "steps/common/progress.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
@@ -150,12 +151,15 @@ void VerifySums(FileResult& f, const Sums& sums) {
   }
 }
 
-// Hashes every file, `parallel` at a time, until `stop` says so.
-void HashAll(std::vector<FileResult>& files, int parallel, const StopCheck& stop) {
+// Hashes every file, `parallel` at a time, until `meter`'s work says stop; the meter counts
+// bytes and files.
+void HashAll(std::vector<FileResult>& files, int parallel, ProgressMeter& meter) {
   std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < files.size() && !stop();) {  // also between files
-      auto h = Sha256File(files[i].path, stop);
+  const Work work = meter.ForWork();
+  auto hash = [&] {
+    for (size_t i; (i = next++) < files.size() && !work.Stopped();) {  // also between files
+      auto h = Sha256File(files[i].path, work);
+      meter.ItemDone();
       if (!h.ok()) {
         files[i].problem = h.status().message();
         continue;
@@ -165,7 +169,7 @@ void HashAll(std::vector<FileResult>& files, int parallel, const StopCheck& stop
       files[i].size = std::filesystem::file_size(files[i].path, ec);
     }
   };
-  RunParallel(std::min<int>(parallel, static_cast<int>(files.size())), work);
+  RunParallel(std::min<int>(parallel, static_cast<int>(files.size())), hash);
 }
 
 class Hash final : public StepType {
@@ -205,7 +209,11 @@ class Hash final : public StepType {
       files.back().path = path;
     }
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    HashAll(files, p.Opt("parallel") ? static_cast<int>(p.Int("parallel")) : cores, StopFor(ctx));
+    uint64_t total = 0;
+    for (const FileResult& f : files) total += FileSizeOf(f.path).value_or(0);
+    ProgressMeter meter(ctx, "hashing", total);
+    meter.CountItems("files", files.size());
+    HashAll(files, p.Opt("parallel") ? static_cast<int>(p.Int("parallel")) : cores, meter);
     if (auto stopped = StoppedResult(ctx)) return *stopped;  // nothing half-recorded
     Status verified = Verify(files, p, StopFor(ctx));
     if (auto stopped = StoppedResult(ctx)) return *stopped;

@@ -16,6 +16,7 @@
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
 #include "steps/common/pg_check.h"
+#include "steps/common/progress.h"
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
@@ -145,12 +146,19 @@ bool IsGzip(const std::string& path) {
 // database file is read through SQLite (its -wal included); its sha256 is that of the
 // consistent copy, the same restore computes.
 Result<GzipResult> Unpack(const std::string& source, const std::string& tmp,
-                          const std::function<bool()>& stop, const GunzipBound& bound) {
-  if (IsGzip(source))
-    return GunzipFile(source, tmp, false, stop, bound);  // a scratch copy: no fsync
-  Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
+                          const StepContext& ctx, const GunzipBound& bound) {
+  if (IsGzip(source)) {
+    ProgressMeter meter(ctx, "decompressing", FileSizeOf(source));
+    return GunzipFile(source, tmp, false, meter.ForWork(), bound);  // a scratch copy: no fsync
+  }
+  Status s;
+  {
+    ProgressMeter meter(ctx, "copying the database", FileSizeOf(source));
+    s = SnapshotDatabase(source, tmp, 5000, false, meter.ForWork());
+  }
   if (!s.ok()) return s;
-  auto h = Sha256File(tmp, stop);
+  ProgressMeter meter(ctx, "hashing the copy", FileSizeOf(tmp));
+  auto h = Sha256File(tmp, meter.ForWork());
   if (!h.ok()) return h.status();
   return GzipResult{0, 0, h.value(), h.value()};
 }
@@ -250,7 +258,7 @@ class IntegrityCheck final : public StepType {
       return AttemptResult::Failure("integrity check of " + source +
                                     " failed: " + bound.status().message());
     std::string tmp = ScratchBeside(workspace);
-    auto unpacked = Unpack(source, tmp, StopFor(ctx), bound.value());
+    auto unpacked = Unpack(source, tmp, ctx, bound.value());
     std::optional<AttemptResult> stopped = StoppedResult(ctx);
     if (!unpacked.ok() || stopped) {
       RemoveWithCompanions(tmp);
@@ -281,6 +289,8 @@ class IntegrityCheck final : public StepType {
     auto db = Db::OpenReadOnly(path, 5000);
     if (!db.ok()) return db.status();
     db.value()->StopWhen(StopFor(ctx));
+    ProgressMeter meter(ctx, p.Str("mode") == "quick" ? "quick check" : "integrity check",
+                        std::nullopt);  // PRAGMA integrity_check tells no total
     // Reads through a 256 MiB mmap window and a 128 MiB page cache: the check walks every
     // b-tree and index checks revisit table pages. Peak memory stays under 512 MiB.
     s = db.value()->Exec("PRAGMA mmap_size=268435456; PRAGMA cache_size=-131072");
@@ -329,7 +339,8 @@ class IntegrityCheck final : public StepType {
     if (!read.ok() && ctx.params.Opt("public_key")) return read.status();
     const LoadedMeta* meta = read.ok() && read.value() ? &*read.value() : nullptr;
     if (ctx.params.Opt("public_key")) {
-      auto sha = Sha256File(source, StopFor(ctx));
+      ProgressMeter meter(ctx, "hashing", FileSizeOf(source));
+      auto sha = Sha256File(source, meter.ForWork());
       if (!sha.ok()) return sha.status();
       if (std::string why = Unauthentic(ctx, source, sha.value(), meta); !why.empty())
         return Status::Error(why + " (checked before decompressing)");

@@ -17,6 +17,7 @@
 #include "steps/common/env_file.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/progress.h"
 #include "steps/common/restore_trust.h"
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
@@ -83,18 +84,26 @@ bool IsGzip(const std::string& path) {
 // its -wal included). Returns the sha256s that identify what was copied: the file's, and
 // for a database file also the copy's (what integrity-check reports for it).
 Result<std::vector<std::string>> CopyIn(const std::string& source, const std::string& tmp,
-                                        std::string& raw_sha256, const std::function<bool()>& stop,
+                                        std::string& raw_sha256, const StepContext& ctx,
                                         const GunzipBound& bound) {
   if (IsGzip(source)) {
-    auto r = GunzipFile(source, tmp, true, stop, bound);
+    ProgressMeter meter(ctx, "decompressing", FileSizeOf(source));
+    auto r = GunzipFile(source, tmp, true, meter.ForWork(), bound);
     if (!r.ok()) return r.status();
     raw_sha256 = r.value().out_sha256;
     return std::vector<std::string>{r.value().in_sha256};
   }
-  Status s = SnapshotDatabase(source, tmp, 5000, false, stop);
+  Status s;
+  {
+    ProgressMeter meter(ctx, "copying the database", FileSizeOf(source));
+    s = SnapshotDatabase(source, tmp, 5000, false, meter.ForWork());
+  }
   if (!s.ok()) return s;
-  auto file = Sha256File(source, stop);
-  auto copy = Sha256File(tmp, stop);
+  std::optional<uint64_t> sizes;
+  if (auto a = FileSizeOf(source), b = FileSizeOf(tmp); a && b) sizes = *a + *b;
+  ProgressMeter meter(ctx, "hashing", sizes);
+  auto file = Sha256File(source, meter.ForWork());
+  auto copy = Sha256File(tmp, meter.ForWork());
   if (!file.ok()) return file.status();
   if (!copy.ok()) return copy.status();
   raw_sha256 = copy.value();
@@ -484,7 +493,8 @@ class Restore final : public StepType {
     if (!read.ok() && ctx.params.Opt("public_key")) return read.status();
     const LoadedMeta* meta = read.ok() && read.value() ? &*read.value() : nullptr;
     if (ctx.params.Opt("public_key")) {
-      auto sha = Sha256File(source, StopFor(ctx));
+      ProgressMeter meter(ctx, "hashing", FileSizeOf(source));
+      auto sha = Sha256File(source, meter.ForWork());
       if (!sha.ok()) return sha.status();
       bool authenticated = false;
       std::string why = Unbelieved(ctx.params, source, sha.value(), Vouch{}, meta, authenticated);
@@ -500,7 +510,7 @@ class Restore final : public StepType {
     auto bound = BeforeCopy(ctx, source, DirName(target), read);
     if (!bound.ok()) return untouched(bound.status().message());
     std::string raw_sha256;
-    auto shas = CopyIn(source, tmp, raw_sha256, StopFor(ctx), bound.value());
+    auto shas = CopyIn(source, tmp, raw_sha256, ctx, bound.value());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
     Vouch vouch = ctx.passed ? VerifiedBy(*ctx.passed, source, shas.value()) : Vouch{};

@@ -18,6 +18,7 @@
 #include "steps/common/folder_overlap.h"
 #include "steps/common/inventory.h"
 #include "steps/common/net.h"
+#include "steps/common/progress.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
@@ -397,8 +398,13 @@ class S3Sync final : public StepType {
     std::atomic<uint64_t> bytes{0};
     uint64_t total = 0;
     for (const std::string& rel : job.decision.transfer) total += by_rel[rel]->size;
-    size_t finished = 0;
-    auto last_report = std::chrono::steady_clock::now();
+    ProgressMeter meter(ctx,
+                        job.dst.is_s3   ? "uploading"
+                        : job.src.is_s3 ? "downloading"
+                                        : "copying",
+                        total);
+    meter.CountItems(job.dst.is_s3 || job.src.is_s3 ? "objects" : "files",
+                     job.decision.transfer.size());
     UploadOptions up;
     up.multipart_threshold = ParseSize(ctx.params.Str("multipart_threshold")).value_or(8u << 20);
     up.part_size = ParseSize(ctx.params.Str("part_size")).value_or(8u << 20);
@@ -418,12 +424,13 @@ class S3Sync final : public StepType {
         }
         if (s.ok() && !done[i].unverified.empty())
           ctx.log("warning: " + Printable(e.rel) + " kept NOT verified: " + done[i].unverified);
-        std::lock_guard<std::mutex> lock(mu);
-        if (!s.ok())
-          errors.push_back(s.message());
-        else
+        if (s.ok()) {
           bytes += e.size;
-        Progress(ctx, ++finished, job.decision.transfer.size(), bytes, total, last_report);
+          meter.Add(e.size);
+        }
+        meter.ItemDone();
+        std::lock_guard<std::mutex> lock(mu);
+        if (!s.ok()) errors.push_back(s.message());
       }
     };
     int workers = static_cast<int>(std::min<int64_t>(
@@ -440,17 +447,6 @@ class S3Sync final : public StepType {
     std::string text = std::to_string(errors.size()) + " problem(s), " + then + ": ";
     for (size_t i = 0; i < errors.size() && i < 10; ++i) text += (i ? "; " : "") + errors[i];
     return errors.size() > 10 ? text + "; ..." : text;
-  }
-
-  // Files and bytes done out of the total, at most every two seconds (the live view shows
-  // a running step's latest line).
-  static void Progress(StepContext& ctx, size_t files, size_t of_files, uint64_t bytes,
-                       uint64_t of_bytes, std::chrono::steady_clock::time_point& last) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - last < std::chrono::seconds(2) || files == of_files) return;
-    last = now;
-    ctx.log("progress: " + std::to_string(files) + "/" + std::to_string(of_files) + " files, " +
-            std::to_string(bytes >> 20) + "/" + std::to_string(of_bytes >> 20) + " MiB");
   }
 
   static AttemptResult Finish(StepContext& ctx, Job& job, const std::vector<SyncEntry>& done,

@@ -353,13 +353,4 @@ Result<std::optional<SignedHead>> AuditStore::LatestHead() {
       SignedHead{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
 }
 
-std::string AuditDbPath(const std::string& flag, bool& is_default) {
-  is_default = false;
-  if (!flag.empty()) return flag;
-  const char* env = std::getenv("RUNBOOK_AUDIT_DB");
-  if (env != nullptr && *env != '\0') return env;
-  is_default = true;
-  return ".runbook/audit.db";
-}
-
 }  // namespace runbook

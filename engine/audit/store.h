@@ -155,8 +155,4 @@ class AuditStore {
   std::string abs_path_;
 };
 
-// Where the store lives: --audit-db, else $RUNBOOK_AUDIT_DB, else .runbook/audit.db under
-// the working directory (that folder is created; an explicit path's folder must exist).
-std::string AuditDbPath(const std::string& flag, bool& is_default);
-
 }  // namespace runbook

@@ -13,6 +13,7 @@
 #include "engine/plugin/cancel.h"
 #include "engine/plugin/params.h"
 #include "engine/plugin/process.h"
+#include "engine/plugin/progress.h"
 #include "engine/plugin/resource.h"
 #include "engine/plugin/spec.h"
 #include "engine/source/location.h"
@@ -79,6 +80,9 @@ struct StepContext {
   // A line a process the step runs printed: shown while the step runs (the live view's last
   // line, or a plain line off a terminal), not recorded line by line: the step captures it.
   std::function<void(std::string_view line)> output;
+  // How far the step got (engine/plugin/progress.h). Steps call it through a
+  // ProgressMeter (steps/common/progress.h), which bounds how often; empty in tests.
+  std::function<void(const StepProgress&)> progress;
 };
 
 // How many of an attempt's ctx.log notes are recorded (the last ones): a step that notes

@@ -120,7 +120,7 @@ std::string Sha256Hex(std::string_view data) {
   return h.FinishHex();
 }
 
-Result<std::string> Sha256File(const std::string& path, const StopCheck& stop) {
+Result<std::string> Sha256File(const std::string& path, const Work& work) {
   auto opened = OpenInputStream(path);
   if (!opened.ok()) return opened.status();
   FILE* f = opened.value();
@@ -128,8 +128,10 @@ Result<std::string> Sha256File(const std::string& path, const StopCheck& stop) {
   std::vector<char> buffer(1 << 20);
   size_t n;
   bool stopped = false;
-  while (!(stopped = stop && stop()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0)
+  while (!(stopped = work.Stopped()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
     h.Update(buffer.data(), n);
+    work.Advanced(n);
+  }
   bool failed = std::ferror(f) != 0;
   int err = errno;
   std::fclose(f);
@@ -191,7 +193,7 @@ class PartDigester {
 
 }  // namespace
 
-Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop, uint64_t part_size) {
+Result<FileDigests> DigestFile(const std::string& path, const Work& work, uint64_t part_size) {
   auto opened = OpenInputStream(path);
   if (!opened.ok()) return opened.status();
   FILE* f = opened.value();
@@ -203,7 +205,8 @@ Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop, u
   FileDigests d;
   size_t n;
   bool stopped = false;
-  while (!(stopped = stop && stop()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+  while (!(stopped = work.Stopped()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
+    work.Advanced(n);
     EVP_DigestUpdate(sha.get(), buffer.data(), n);
     EVP_DigestUpdate(md5.get(), buffer.data(), n);
     parts.Update(buffer.data(), n);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/util/status.h"
+#include "engine/util/work.h"
 
 namespace runbook {
 
@@ -51,13 +52,8 @@ class Md5 {
   std::unique_ptr<State> state_;
 };
 
-// Asked between bounded chunks of a long file operation (1 MiB here): true ends it early
-// with an error whose message is kStoppedMessage. Empty: never stops.
-using StopCheck = std::function<bool()>;
-constexpr const char* kStoppedMessage = "stopped before the end (cancelled or timed out)";
-
 // SHA-256 of a whole file, streamed. Errors name the file.
-Result<std::string> Sha256File(const std::string& path, const StopCheck& stop = {});
+Result<std::string> Sha256File(const std::string& path, const Work& work = {});
 
 // SHA-256 and MD5 of a file in one pass (MD5 only where S3 needs it: ETags, Content-MD5).
 // With `part_size` > 0 the same pass also digests each part of that many bytes (the last
@@ -74,7 +70,7 @@ struct FileDigests {
   std::string md5_raw;      // 16 bytes
   std::vector<Part> parts;  // only with part_size > 0
 };
-Result<FileDigests> DigestFile(const std::string& path, const StopCheck& stop = {},
+Result<FileDigests> DigestFile(const std::string& path, const Work& work = {},
                                uint64_t part_size = 0);
 std::string Md5Raw(std::string_view data);
 

@@ -151,13 +151,33 @@ void Db::StopWhen(std::function<bool()> stop) {
     sqlite3_progress_handler(db_, 0, nullptr, nullptr);
 }
 
+namespace {
+// The main database's page size in bytes (0 when it cannot be read: no progress then).
+uint64_t PageSizeOf(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  uint64_t size = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA main.page_size", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    size = static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  return size;
+}
+}  // namespace
+
 // Copies batches until done, a lock outlasts `timeout_ms`, an error, or the stop check.
-int Db::StepBackup(void* handle, int timeout_ms) {
+int Db::StepBackup(void* handle, int timeout_ms, const Advance& advance) {
   auto* backup = static_cast<sqlite3_backup*>(handle);
   int waited = 0;
+  const uint64_t page_size = advance ? PageSizeOf(db_) : 0;
+  int copied = 0;  // pages
   for (;;) {
     if (stop_ && stop_()) return SQLITE_INTERRUPT;
     int rc = sqlite3_backup_step(backup, 1024);  // pages per batch
+    if (advance && (rc == SQLITE_DONE || rc == SQLITE_OK)) {
+      int now = sqlite3_backup_pagecount(backup) - sqlite3_backup_remaining(backup);
+      if (now > copied) advance(static_cast<uint64_t>(now - copied) * page_size);
+      copied = now;
+    }
     if (rc == SQLITE_DONE || rc == SQLITE_OK) {
       if (rc == SQLITE_DONE) return rc;
       continue;
@@ -168,7 +188,7 @@ int Db::StepBackup(void* handle, int timeout_ms) {
   }
 }
 
-Status Db::BackupTo(const std::string& dest_path, int timeout_ms) {
+Status Db::BackupTo(const std::string& dest_path, int timeout_ms, const Advance& advance) {
   // One read transaction for the whole copy: its snapshot is what is copied.
   Status s = Exec("BEGIN");
   if (s.ok()) s = Exec("SELECT count(*) FROM sqlite_master");
@@ -185,7 +205,7 @@ Status Db::BackupTo(const std::string& dest_path, int timeout_ms) {
     (void)Exec("ROLLBACK");
     return Status::Error("cannot copy " + path_ + " to " + dest_path + ": " + error);
   }
-  int rc = StepBackup(backup, timeout_ms);
+  int rc = StepBackup(backup, timeout_ms, advance);
   sqlite3_backup_finish(backup);
   std::string message = Message(dest);  // the copy's side: where writes fail (EFBIG, ENOSPC)
   bool dest_failed = sqlite3_errcode(dest) != SQLITE_OK;  // read before the handle is closed

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/util/status.h"
+#include "engine/util/work.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -45,7 +46,8 @@ class Db {
   // other connections' commits neither block nor restart it (in WAL mode). `timeout_ms`
   // bounds the wait for a lock. Pages go in bounded batches; the stop check runs between
   // them and ends the copy with an error whose message starts with "interrupted".
-  Status BackupTo(const std::string& dest_path, int timeout_ms);
+  // `advance` is told the bytes (pages times the page size) each batch copied.
+  Status BackupTo(const std::string& dest_path, int timeout_ms, const Advance& advance = {});
   // `stop` (called often, from this thread) returning true interrupts the running statement
   // (SQLITE_INTERRUPT, an error "interrupted"), a lock wait (SQLITE_BUSY) or a backup.
   // Empty: never.
@@ -64,7 +66,7 @@ class Db {
 
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  int StepBackup(void* backup, int timeout_ms);
+  int StepBackup(void* backup, int timeout_ms, const Advance& advance);
   static int OnBusy(void* self, int count);  // waits busy_ms_, polling the stop check
   void WaitForLocks(int busy_timeout_ms);
   sqlite3* db_;

@@ -3,6 +3,7 @@
 // thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,9 @@ bool IsLowerName(std::string_view text, bool underscore);
 bool StartsWith(std::string_view text, std::string_view prefix);
 bool EndsWith(std::string_view text, std::string_view suffix);
 std::string Trim(std::string_view text);
+// A size for people, in IEC units as ls -h and rsync --progress give them: "812 B",
+// "3.4 KiB", "412 MiB", "1.21 GiB" (three significant digits from KiB up).
+std::string HumanBytes(uint64_t bytes);
 // The last `lines` lines of `text`; newlines at its end do not count as lines.
 std::string LastLines(std::string_view text, size_t lines);
 

@@ -67,7 +67,7 @@ Status Finish(Fd& out, const std::string& dst) {
 }  // namespace
 
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level,
-                            size_t member_bytes, const StopCheck& stop) {
+                            size_t member_bytes, const Work& work) {
   auto opened = OpenInputFile(src);
   if (!opened.ok()) return opened.status();
   Fd in(opened.value());
@@ -80,7 +80,7 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
   Sha256 in_hash, out_hash;
   GzipResult r;
   for (;;) {
-    if (stop && stop()) {
+    if (work.Stopped()) {
       ::unlink(dst.c_str());
       return Status::Error(kStoppedMessage);
     }
@@ -92,6 +92,7 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
     }
     if (n == 0 && r.in_bytes > 0) break;  // an empty input still gets one member
     in_hash.Update(buf.data(), static_cast<size_t>(n));
+    work.Advanced(static_cast<uint64_t>(n));
     size_t size = libdeflate_gzip_compress(c.get(), buf.data(), static_cast<size_t>(n),
                                            packed.data(), packed.size());
     if (size == 0 || !WriteAll(out.get(), packed.data(), size)) {
@@ -141,7 +142,7 @@ std::string Past(const std::string& src, const GunzipBound& bound) {
 
 // Streaming zlib from the current offset of `in` to the end: any number of members.
 Status InflateRest(int in, int out, const std::string& src, const std::string& dst, Sha256& in_hash,
-                   Sha256& out_hash, GzipResult& r, bool any_before, const StopCheck& stop,
+                   Sha256& out_hash, GzipResult& r, bool any_before, const Work& work,
                    const GunzipBound& bound) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
@@ -152,16 +153,17 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
     return Status::Error(why);
   };
   for (;;) {
-    if (stop && stop()) return fail(kStoppedMessage);
+    if (work.Stopped()) return fail(kStoppedMessage);
     ssize_t n = ReadFull(in, ibuf.data(), ibuf.size());
     if (n < 0) return fail("cannot read " + src);
     if (n == 0) break;
+    work.Advanced(static_cast<uint64_t>(n));
     in_hash.Update(ibuf.data(), static_cast<size_t>(n));
     r.in_bytes += static_cast<uint64_t>(n);
     z.next_in = reinterpret_cast<Bytef*>(ibuf.data());
     z.avail_in = static_cast<uInt>(n);
     while (z.avail_in > 0) {
-      if (stop && stop()) return fail(kStoppedMessage);  // 1 MiB in may be a GiB out
+      if (work.Stopped()) return fail(kStoppedMessage);  // 1 MiB in may be a GiB out
       z.next_out = reinterpret_cast<Bytef*>(obuf.data());
       z.avail_out = static_cast<uInt>(obuf.size());
       int rc = inflate(&z, Z_NO_FLUSH);
@@ -194,7 +196,7 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
 // zlib must take over (the file's size when everything was done here).
 Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const std::string& dst,
                                 Sha256& in_hash, Sha256& out_hash, GzipResult& r,
-                                const StopCheck& stop, const GunzipBound& bound) {
+                                const Work& work, const GunzipBound& bound) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
@@ -202,7 +204,7 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const s
   uint64_t offset = 0;  // of buf[0] in the file
   bool eof = false;
   for (;;) {
-    if (stop && stop()) return Status::Error(kStoppedMessage);
+    if (work.Stopped()) return Status::Error(kStoppedMessage);
     if (!eof && have - pos < buf.size() / 2) {  // keep at least one whole member buffered
       std::memmove(buf.data(), buf.data() + pos, have - pos);
       offset += pos;
@@ -226,13 +228,14 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const s
     r.in_bytes += used;
     r.out_bytes += produced;
     pos += used;
+    work.Advanced(used);
   }
 }
 
 }  // namespace
 
 Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable,
-                              const StopCheck& stop, const GunzipBound& bound) {
+                              const Work& work, const GunzipBound& bound) {
   auto opened = OpenInputFile(src);
   if (!opened.ok()) return opened.status();
   Fd in(opened.value());
@@ -240,14 +243,14 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bo
   if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
   Sha256 in_hash, out_hash;
   GzipResult r;
-  auto fast = InflateMembers(in.get(), out.get(), src, dst, in_hash, out_hash, r, stop, bound);
+  auto fast = InflateMembers(in.get(), out.get(), src, dst, in_hash, out_hash, r, work, bound);
   Status s = fast.ok() ? Status::Ok() : fast.status();
   struct stat st {};
   if (s.ok() && ::fstat(in.get(), &st) == 0 && fast.value() < static_cast<uint64_t>(st.st_size)) {
     if (::lseek(in.get(), static_cast<off_t>(fast.value()), SEEK_SET) < 0)
       s = Status::FromErrno("cannot seek " + src, errno);
     else
-      s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0, stop,
+      s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0, work,
                       bound);
   } else if (s.ok() && r.in_bytes == 0) {
     s = Status::Error(src + " is empty");

@@ -23,10 +23,10 @@ struct GzipResult {
 
 constexpr size_t kGzipMemberBytes = 16u << 20;
 
-// Compresses `src` into `dst` (created; must not exist). fsyncs `dst`. `stop` is asked
+// Compresses `src` into `dst` (created; must not exist). fsyncs `dst`. `work` is asked
 // before each member: when it says so, `dst` is removed and the error is kStoppedMessage.
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level = 6,
-                            size_t member_bytes = kGzipMemberBytes, const StopCheck& stop = {});
+                            size_t member_bytes = kGzipMemberBytes, const Work& work = {});
 // How much a decompression may write: at most `max_out` bytes; `what` names that bound in
 // the error ("the raw_size its metadata states (12288 bytes)").
 struct GunzipBound {
@@ -47,9 +47,9 @@ uint64_t GunzipReserve(uint64_t fs_bytes);
 // <bound.what>".
 // Members up to kGzipMemberBytes (ours) go through libdeflate whole; anything else (a
 // single huge member from gzip(1), damaged data) continues with streaming zlib, which also
-// names the damage. `stop` is asked before each member or 1 MiB read. On error (also
+// names the damage. `work` is asked before each member or 1 MiB read and told the input bytes read. On error (also
 // stopped: kStoppedMessage) `dst` is removed.
 Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable = true,
-                              const StopCheck& stop = {}, const GunzipBound& bound = {});
+                              const Work& work = {}, const GunzipBound& bound = {});
 
 }  // namespace runbook

@@ -58,7 +58,7 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
 }
 
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
-                        bool writable, const std::function<bool()>& stop) {
+                        bool writable, const Work& work) {
   if (Status regular = CheckInputPath(source); !regular.ok()) return regular;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(source, ec))
@@ -67,8 +67,8 @@ Status SnapshotDatabase(const std::string& source, const std::string& dest, int 
   {  // the source's connection closes before the copy is settled
     auto src =
         writable ? Db::Open(source, false, timeout_ms) : Db::OpenReadOnly(source, timeout_ms);
-    if (src.ok()) src.value()->StopWhen(stop);
-    s = src.ok() ? src.value()->BackupTo(dest, timeout_ms) : src.status();
+    if (src.ok()) src.value()->StopWhen(work.stop);
+    s = src.ok() ? src.value()->BackupTo(dest, timeout_ms, work.advance) : src.status();
   }
   if (s.ok()) s = SettleJournal(dest, "DELETE");
   if (!s.ok()) RemoveWithCompanions(dest);

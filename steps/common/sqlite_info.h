@@ -32,10 +32,11 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db);
 // opening it read-only never creates one. `writable`: open the source read-write (may roll
 // back a hot journal; closing may checkpoint it); otherwise read-only, its files unchanged.
 // The copy is the source as it was when the copy began (one read transaction), however
-// often others commit meanwhile. `stop` (see StopFor) interrupts it between bounded batches.
+// often others commit meanwhile. `work` (see StopFor) interrupts it between bounded batches
+// and is told the bytes each batch copied.
 // On failure `dest` and its companions are removed.
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
-                        bool writable, const std::function<bool()>& stop = {});
+                        bool writable, const Work& work = {});
 // Turns the database file `path` (no other connection) into one file in `journal_mode`
 // ("DELETE" or "WAL"); on return nothing is beside it. Fails when SQLite cannot read it.
 Status SettleJournal(const std::string& path, const std::string& journal_mode);

@@ -260,7 +260,7 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
   ::fstat(fd.value().get(), &before);
   bool multipart = e.size >= options.multipart_threshold;
   auto d = DigestFile(
-      path, [&cancel] { return cancel.cancelled(); },
+      path, StopCheck([&cancel] { return cancel.cancelled(); }),
       multipart ? options.part_size : 0);  // the one read of its bytes
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
@@ -325,7 +325,8 @@ Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const Sy
   std::string recorded;
   Status s = s3.Get(key.value(), tmp.value().ProcPath(), e.size, cancel, &recorded);
   if (!s.ok()) return s;
-  auto d = DigestFile(tmp.value().ProcPath(), [&cancel] { return cancel.cancelled(); });
+  auto d =
+      DigestFile(tmp.value().ProcPath(), StopCheck([&cancel] { return cancel.cancelled(); }));
   DownloadProof proof = ProveDownload(e, tmp.value().ProcPath(), d, recorded, options);
   if (!proof.mismatch.empty())
     return Status::Error("download of " + shown + " does not check out (" + proof.mismatch +

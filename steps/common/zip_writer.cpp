@@ -54,7 +54,7 @@ Result<std::unique_ptr<ZipWriter>> ZipWriter::Create(const std::string& path) {
 }
 
 Result<ZipWriter::Added> ZipWriter::AddFd(const std::string& name, int fd, const std::string& what,
-                                          const StopCheck& stop) {
+                                          const Work& work) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Status::FromErrno("cannot read " + what, errno);
   Status s = impl_->Header(name, static_cast<int64_t>(st.st_size), st.st_mtime);
@@ -63,7 +63,7 @@ Result<ZipWriter::Added> ZipWriter::AddFd(const std::string& name, int fd, const
   Sha256 sha;
   std::vector<char> buf(1 << 20);
   while (added.size < static_cast<uint64_t>(st.st_size)) {
-    if (stop && stop()) return Status::Error(std::string(kStoppedMessage) + ": " + what);
+    if (work.Stopped()) return Status::Error(std::string(kStoppedMessage) + ": " + what);
     size_t want = std::min<uint64_t>(buf.size(), static_cast<uint64_t>(st.st_size) - added.size);
     ssize_t n = ::read(fd, buf.data(), want);
     if (n < 0 && errno == EINTR) continue;
@@ -73,6 +73,7 @@ Result<ZipWriter::Added> ZipWriter::AddFd(const std::string& name, int fd, const
     if (archive_write_data(impl_->a, buf.data(), static_cast<size_t>(n)) < 0)
       return impl_->Error("cannot write " + name);
     added.size += static_cast<uint64_t>(n);
+    work.Advanced(static_cast<uint64_t>(n));
   }
   added.sha256 = sha.FinishHex();
   return added;

@@ -20,14 +20,15 @@ class ZipWriter {
 
   // A member read from the open regular file `fd` (from its current offset; the caller
   // keeps it): its size as fstat gives it when added, its sha256 computed from the very
-  // bytes packed. `stop` is asked every 1 MiB (then kStoppedMessage); `what` names the
+  // bytes packed. `work` is asked every 1 MiB (then kStoppedMessage) and told the bytes
+  // packed; `what` names the
   // input in errors. A file that shrinks while read is an error.
   struct Added {
     uint64_t size = 0;
     std::string sha256;
   };
   Result<Added> AddFd(const std::string& name, int fd, const std::string& what,
-                      const StopCheck& stop);
+                      const Work& work);
   Status AddText(const std::string& name, const std::string& text);
   Status Close();  // writes the central directory; must succeed for a valid zip
 

@@ -44,6 +44,7 @@ TEST_CASE("the text plan shows params, env, retry, approvals, needs and conditio
   CHECK(Plan(file, "--set target=prod") ==
         "runbook t (restore), RTO objective 1h, RPO objective 24h\n"
         "max_parallel: one per core\n"
+        "working directory: . (relative paths resolve here; relative to the runbook's folder)\n"
         "params:\n"
         "  count = 2 (default)\n"
         "  target = \"prod\" (command line)\n"

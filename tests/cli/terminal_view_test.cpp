@@ -8,46 +8,9 @@
 #include <string>
 
 #include "support/support.h"
+#include "support/tmux.h"
 
 using namespace runbook::test;
-
-namespace {
-
-// A tmux server of this test only; the command runs in a 150x50 window.
-class Tmux {
- public:
-  explicit Tmux(const std::string& command) : socket_("rb-test-" + std::to_string(getpid())) {
-    REQUIRE(Shell(Tmux_() + " -f /dev/null new-session -d -x 150 -y 50 " +
-                  Quote(command + "; echo __END__$?; sleep 600"))
-                .exit_code == 0);
-  }
-  ~Tmux() { Shell(Tmux_() + " kill-server 2>/dev/null"); }
-  // The screen once the command ended (60 s at most), its exit code in `code`.
-  std::string ScreenAtEnd(int& code) {
-    for (int i = 0; i < 600; ++i) {
-      std::string screen = Shell(Tmux_() + " capture-pane -p -J -S -200").out;
-      size_t at = screen.find("__END__");
-      if (at != std::string::npos) {
-        code = std::stoi(screen.substr(at + 7));
-        return screen;
-      }
-      usleep(100 * 1000);
-    }
-    FAIL("the command did not end within 60 s");
-    return "";
-  }
-
- private:
-  std::string Tmux_() const { return "tmux -L " + socket_; }
-  static std::string Quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-  }
-  std::string socket_;
-};
-
-}  // namespace
 
 TEST_CASE("log messages and a failed step's last lines stay on the terminal",
           "[cli][tty][display]") {

@@ -20,12 +20,15 @@ const std::string kSource = RUNBOOK_SOURCE_DIR;
 const std::string kAws =
     "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 ";
 
-// A scratch root with a copy of the demo backend (its node_modules linked, not copied) and
-// the backup signing keys where the runbooks look for them by default.
+// A scratch root with a copy of the demo backend (its node_modules linked, not copied), the
+// shipped runbooks in runbooks/ (their working_directory, `..`, is the root: paths below
+// resolve there, as in a team's project that adopted them) and the backup signing keys
+// where the runbooks look for them by default.
 std::string DemoRoot() {
   std::string root = TempDir(), demo = kSource + "/examples/demo-backend";
   REQUIRE(Shell("test -d " + demo + "/node_modules/better-sqlite3").exit_code == 0);
-  Command c = Shell("set -e; cd " + root + " && mkdir -p backend .runbook/keys && cp -r " + demo +
+  Command c = Shell("set -e; cd " + root + " && mkdir -p backend runbooks .runbook/keys && cp " + kSource +
+                    "/runbooks/*.yaml runbooks/ && cp -r " + demo +
                     "/src " + demo + "/scripts " + demo + "/test " + demo + "/config " + demo +
                     "/package.json " + demo + "/package-lock.json backend/ && ln -s " + demo +
                     "/node_modules backend/node_modules && openssl genpkey -algorithm ed25519 "
@@ -40,7 +43,7 @@ std::string DemoRoot() {
 
 Command RunShipped(const std::string& root, const std::string& name, const std::string& sets,
                    int timeout = 180) {
-  return Shell("cd " + root + " && " + kAws + Binary() + " run " + kSource + "/runbooks/" + name +
+  return Shell("cd " + root + " && " + kAws + Binary() + " run runbooks/" + name +
                    ".yaml --audit-db audit.db --set backend=backend " + sets,
                timeout);
 }

@@ -34,6 +34,7 @@ const std::map<std::string, std::string> kValid = {
     {"runbook.defaults", "{timeout: 1m}"},
     {"runbook.max_parallel", "2"},
     {"runbook.lock", "db"},
+    {"runbook.working_directory", "sub/folder"},
     {"runbook.steps", "[{id: a, uses: exec, with: {run: ['true']}}]"},
     {"runbook.finally", "[{id: z, uses: exec, with: {run: ['true']}}]"},
     {"step.id", "b"},

@@ -45,6 +45,11 @@ void Recorded::StepFinished(const StepDecl& s, const StepRun& r) {
   events.push_back("finish " + s.id + " " + OutcomeName(r.outcome));
 }
 
+void Recorded::ProgressReported(const StepDecl& s, const StepProgress& p) {
+  std::lock_guard<std::mutex> lock(*progress_mu);
+  progress.emplace_back(s.id, p);
+}
+
 const StepRun& Ran::Step(const Runbook& rb, const std::string& id) const {
   return result.steps.at(rb.FindStep(id) - rb.steps.data());
 }
@@ -103,6 +108,9 @@ Command Shell(const std::string& command_line, int timeout_seconds) {
   // Runs of the binary record into a store of this test process, not the working folder.
   static const std::string audit_db = TempDir() + "/audit.db";
   if (!req.env.count("RUNBOOK_AUDIT_DB")) req.env["RUNBOOK_AUDIT_DB"] = audit_db;
+  // A test that unsets it never records into the home folder of whoever runs the suite.
+  static const std::string state = TempDir();
+  if (!req.env.count("XDG_STATE_HOME")) req.env["XDG_STATE_HOME"] = state;
   req.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   req.capture_head = req.capture_tail = 1 << 20;
   ProcessResult r = runner.Run(req, cancel);

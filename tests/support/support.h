@@ -3,7 +3,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/events.h"
@@ -26,6 +28,10 @@ struct Recorded final : RunObserver {
   void StepStarted(const StepDecl& s, int a) override;
   void RetryScheduled(const StepDecl& s, int n, Millis d) override;
   void StepFinished(const StepDecl& s, const StepRun& r) override;
+  // Every progress report, with its step id (from the steps' threads).
+  std::unique_ptr<std::mutex> progress_mu = std::make_unique<std::mutex>();  // Ran moves
+  std::vector<std::pair<std::string, StepProgress>> progress;
+  void ProgressReported(const StepDecl& s, const StepProgress& p) override;
 };
 struct Ran {
   RunResult result;

@@ -1,0 +1,46 @@
+// Where a command keeps its records and where a run stands (issue 14 #8).
+//
+// The audit store, in this order (as git finds .git, and as the XDG Base Directory
+// specification places state): `--audit-db`; else RUNBOOK_AUDIT_DB; else `.runbook/audit.db`
+// in the nearest folder holding a `.runbook/` folder, walking up from the runbook file's
+// folder (`run`) or the current folder (every other command); else
+// `$XDG_STATE_HOME/runbook/audit.db` (`~/.local/state/runbook/audit.db`). A cron job that
+// starts in $HOME therefore finds the project's store, not an empty one of its own.
+//
+// A run's relative paths (in parameters, `with`, `cwd`, --set values) resolve against its
+// base: the runbook's `working_directory:` (relative to the file's folder), else the file's
+// folder; never the caller's folder. The command line's own paths (--audit-db,
+// --metrics-file, --sign-key) are the caller's, made absolute before runbook enters the base.
+#pragma once
+
+#include <string>
+
+#include "engine/model.h"
+#include "engine/util/status.h"
+
+namespace runbook {
+
+struct StoreChoice {
+  std::string path;  // absolute
+  std::string why;   // "--audit-db", "RUNBOOK_AUDIT_DB", "found above /x", "default (...)"
+  bool is_default_location = false;  // the XDG default: its folder may be created (0700)
+};
+
+// The store a command uses. `flag` is --audit-db ("" when not given), `start` the folder the
+// search for `.runbook/` begins in. Errors: no HOME and no XDG_STATE_HOME for the default.
+Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string& start);
+
+// The folder of the runbook file at `runbook_path`, absolute.
+std::string RunbookFolder(const std::string& runbook_path);
+
+// The base of `rb`'s relative paths, absolute and lexically normal. Errors: a
+// working_directory that is not a folder.
+Result<std::string> RunbookBase(const Runbook& rb);
+
+// Makes `path` absolute against the current folder (unchanged when empty or absolute).
+std::string AbsoluteFromHere(const std::string& path);
+
+// Enters `base` (chdir): from here on every relative path of the run resolves against it.
+Status EnterBase(const std::string& base);
+
+}  // namespace runbook

@@ -1,0 +1,59 @@
+#include "steps/common/progress.h"
+
+#include <filesystem>
+
+#include "steps/common/stop.h"
+
+namespace runbook {
+
+std::optional<uint64_t> FileSizeOf(const std::string& path) {
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return std::nullopt;
+  return size;
+}
+
+ProgressMeter::ProgressMeter(const StepContext& ctx, std::string phase,
+                             std::optional<uint64_t> total_bytes)
+    : ctx_(ctx) {
+  shape_.phase = std::move(phase);
+  shape_.total = total_bytes;
+  shape_.unit = ProgressUnit::kBytes;
+  Report(true);  // the phase is shown as it begins
+}
+
+void ProgressMeter::CountItems(std::string noun, uint64_t total) {
+  std::lock_guard<std::mutex> lock(mu_);
+  shape_.items_noun = std::move(noun);
+  shape_.items_total = total;
+}
+
+void ProgressMeter::Add(uint64_t bytes) {
+  uint64_t done = done_.fetch_add(bytes) + bytes;
+  Report(shape_.total && done >= *shape_.total);
+}
+
+void ProgressMeter::ItemDone() {
+  uint64_t items = items_done_.fetch_add(1) + 1;
+  Report(items >= shape_.items_total);
+}
+
+Work ProgressMeter::ForWork() {
+  return Work(StopFor(ctx_), [this](uint64_t bytes) { Add(bytes); });
+}
+
+void ProgressMeter::Report(bool now) {
+  if (!ctx_.progress) return;
+  std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock() && !now) return;  // another thread is reporting
+  if (!lock.owns_lock()) lock.lock();
+  Clock::Mono t = ctx_.clock.Now();
+  if (!now && last_ && t - *last_ < kProgressEvery) return;
+  last_ = t;
+  StepProgress p = shape_;
+  p.done = done_.load();
+  p.items_done = items_done_.load();
+  ctx_.progress(p);
+}
+
+}  // namespace runbook

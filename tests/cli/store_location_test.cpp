@@ -1,0 +1,156 @@
+// Where a command's records go and where a run stands (issue 14 #8): the store is
+// --audit-db, else RUNBOOK_AUDIT_DB, else the nearest .runbook/ walking up (from the
+// runbook's folder for run, from the current folder for the others), else
+// $XDG_STATE_HOME/runbook/audit.db; every command says which. A run's relative paths resolve
+// against the runbook's folder or its working_directory, never the caller's folder; the
+// command line's own paths are the caller's.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// A project: project/.runbook/, project/runbooks/w.yaml writing relative files, and a
+// folder elsewhere (`away`, the cron job's $HOME) with its own XDG state folder.
+struct Project {
+  std::string root = TempDir();
+  std::string project = root + "/project";
+  std::string away = root + "/home";
+  std::string state = root + "/home/.local/state";
+  Project() {
+    REQUIRE(Shell("mkdir -p " + project + "/.runbook " + project + "/runbooks " + away).exit_code ==
+            0);
+  }
+  // Runs the binary from `cwd` with no store named by the environment.
+  Command Rb(const std::string& cwd, const std::string& args, const std::string& env = "") const {
+    return Shell("cd " + cwd + " && unset RUNBOOK_AUDIT_DB; XDG_STATE_HOME=" + state + " " + env +
+                 " " + Binary() + " " + args);
+  }
+  void Book(const std::string& extra_top = "", const std::string& name = "w.yaml") const {
+    WriteFile(project + "/runbooks", name,
+              "version: 1\nname: w\n" + extra_top +
+                  "params:\n  out: {type: string, default: out.txt}\nsteps:\n"
+                  "  - {id: write, uses: exec, with: {shell: true, run: 'pwd > \"${{ params.out "
+                  "}}\"'}}\n");
+  }
+};
+
+std::string StoreLine(const Command& c) {
+  size_t at = c.err.find("runbook: audit store ");
+  return at == std::string::npos ? "" : c.err.substr(at, c.err.find('\n', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("run from any folder records into the project's .runbook/ and writes beside the "
+          "runbook", "[cli][store-location]") {
+  Project p;
+  p.Book();
+  Command run = p.Rb(p.away, "run " + p.project + "/runbooks/w.yaml");
+  REQUIRE(run.exit_code == 0);
+  CHECK(StoreLine(run) == "runbook: audit store " + p.project +
+                              "/.runbook/audit.db (the nearest .runbook/ above " + p.project +
+                              "/runbooks)");
+  CHECK(ReadFile(p.project + "/runbooks/out.txt") == p.project + "/runbooks\n");
+  CHECK(ReadFile(p.away + "/out.txt").empty());             // never the caller's folder
+  CHECK(Shell("ls -A " + p.away + " | grep -v '^.local$'").out.empty());  // nothing else there
+  // history finds the same store from a folder below the project, walking up.
+  Shell("mkdir -p " + p.project + "/runbooks/deep/er");
+  Command history = p.Rb(p.project + "/runbooks/deep/er", "history --format json");
+  CHECK(history.exit_code == 0);
+  CHECK_THAT(history.out, Catch::Contains("\"runbook\": \"w\""));
+  CHECK_THAT(StoreLine(history), Catch::Contains(p.project + "/.runbook/audit.db"));
+  // From the cron job's $HOME, a reader finds no project store: the XDG default, which a
+  // reader never creates (exit 3 naming it).
+  Command lost = p.Rb(p.away, "history");
+  CHECK(lost.exit_code == 3);
+  CHECK_THAT(lost.err, Catch::Contains(p.state + "/runbook/audit.db"));
+  CHECK_FALSE(Shell("test -e " + p.state + "/runbook").exit_code == 0);
+}
+
+TEST_CASE("without a .runbook/ the store is the XDG state folder, made 0700",
+          "[cli][store-location]") {
+  Project p;
+  Shell("rmdir " + p.project + "/.runbook");
+  p.Book();
+  Command run = p.Rb(p.away, "run ../project/runbooks/w.yaml");
+  REQUIRE(run.exit_code == 0);
+  CHECK(StoreLine(run) == "runbook: audit store " + p.state + "/runbook/audit.db (no .runbook/ "
+                              "above " + p.project + "/runbooks: the default)");
+  CHECK(Shell("stat -c %a " + p.state + "/runbook").out == "700\n");
+  CHECK(p.Rb(p.away, "history").exit_code == 0);
+  // No HOME and no XDG_STATE_HOME: exit 3, saying what to give; nothing run.
+  Command nowhere = Shell("cd " + p.away + " && unset RUNBOOK_AUDIT_DB HOME XDG_STATE_HOME; " +
+                          Binary() + " run ../project/runbooks/w.yaml --set out=none.txt");
+  CHECK(nowhere.exit_code == 3);
+  CHECK_THAT(nowhere.err, Catch::Contains("give --audit-db or RUNBOOK_AUDIT_DB"));
+  CHECK(ReadFile(p.project + "/runbooks/none.txt").empty());
+}
+
+TEST_CASE("the store: --audit-db beats RUNBOOK_AUDIT_DB beats .runbook/, each relative to the caller",
+          "[cli][store-location]") {
+  Project p;
+  p.Book();
+  Command env = p.Rb(p.away, "run ../project/runbooks/w.yaml", "RUNBOOK_AUDIT_DB=env.db");
+  REQUIRE(env.exit_code == 0);
+  CHECK(StoreLine(env) == "runbook: audit store " + p.away + "/env.db (RUNBOOK_AUDIT_DB)");
+  Command flag = p.Rb(p.away, "run ../project/runbooks/w.yaml --audit-db flag.db",
+                      "RUNBOOK_AUDIT_DB=env.db");
+  REQUIRE(flag.exit_code == 0);
+  CHECK(StoreLine(flag) == "runbook: audit store " + p.away + "/flag.db (--audit-db)");
+  CHECK(Shell("test -s " + p.away + "/flag.db && test -s " + p.away + "/env.db").exit_code == 0);
+  CHECK_FALSE(Shell("test -e " + p.project + "/.runbook/audit.db").exit_code == 0);
+  // The continue line, --metrics-file and the store all name the caller's paths.
+  Command metrics = p.Rb(p.away, "run ../project/runbooks/w.yaml --metrics-file m.prom");
+  REQUIRE(metrics.exit_code == 0);
+  CHECK(Shell("test -s " + p.away + "/m.prom").exit_code == 0);
+}
+
+TEST_CASE("working_directory moves the base, and a missing one runs nothing",
+          "[cli][store-location]") {
+  Project p;
+  p.Book("working_directory: ..\n");
+  Command run = p.Rb(p.away, "run ../project/runbooks/w.yaml --set out=o.txt");
+  REQUIRE(run.exit_code == 0);
+  CHECK(ReadFile(p.project + "/o.txt") == p.project + "\n");
+  // The plan says where relative paths resolve, as written.
+  Command plan = p.Rb(p.away, "plan ../project/runbooks/w.yaml");
+  CHECK_THAT(plan.out, Catch::Contains("working directory: .. (relative paths resolve here"));
+  CHECK_THAT(p.Rb(p.away, "plan ../project/runbooks/w.yaml --format json").out,
+             Catch::Contains("\"working_directory\": \"..\""));
+  p.Book("working_directory: no/such/folder\n", "bad.yaml");
+  CHECK(p.Rb(p.away, "validate ../project/runbooks/bad.yaml").exit_code == 0);  // a CI machine
+  Command bad = p.Rb(p.away, "run ../project/runbooks/bad.yaml --set out=bad.txt");
+  CHECK(bad.exit_code == 3);
+  CHECK_THAT(bad.err, Catch::Contains("working_directory 'no/such/folder' (" + p.project +
+                                      "/runbooks/no/such/folder) is not a folder; nothing was "
+                                      "run"));
+  CHECK(Shell("find " + p.root + " -name bad.txt").out.empty());
+  // An expression is not taken: the base is known before anything is evaluated.
+  p.Book("working_directory: '${{ params.out }}'\n", "expr.yaml");
+  CHECK(p.Rb(p.away, "validate ../project/runbooks/expr.yaml").exit_code == 2);
+}
+
+TEST_CASE("resume from another folder continues in the same store and base",
+          "[cli][store-location]") {
+  Project p;
+  WriteFile(p.project + "/runbooks", "r.yaml",
+            "version: 1\nname: r\nsteps:\n"
+            "  - {id: one, uses: exec, with: {shell: true, run: 'pwd > one.txt'}}\n"
+            "  - {id: two, uses: exec, needs: [one], with: {shell: true, run: 'test -e go || "
+            "exit 1; pwd > two.txt'}}\n");
+  Command failed = p.Rb(p.away, "run ../project/runbooks/r.yaml");
+  REQUIRE(failed.exit_code == 1);
+  size_t at = failed.err.find("runbook resume ");
+  REQUIRE(at != std::string::npos);
+  std::string id = failed.err.substr(at + 15, failed.err.find(' ', at + 15) - at - 15);
+  Shell("touch " + p.project + "/runbooks/go");
+  Command resumed = p.Rb(p.project + "/runbooks", "resume " + id);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(StoreLine(resumed), Catch::Contains(p.project + "/.runbook/audit.db"));
+  CHECK(ReadFile(p.project + "/runbooks/two.txt") == p.project + "/runbooks\n");
+  CHECK(Shell("find " + p.away + " -name '*.txt'").out.empty());
+}

@@ -39,10 +39,11 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
   const char* env = std::getenv("RUNBOOK_AUDIT_DB");
   if (env != nullptr && *env != '\0')
     return StoreChoice{AbsoluteFromHere(env), "RUNBOOK_AUDIT_DB", false};
-  std::string found = NearestRunbookFolder(start.empty() ? fs::path(".") : fs::path(start));
+  const fs::path from = Normal(start.empty() ? fs::path(".") : fs::path(start));
+  std::string found = NearestRunbookFolder(from);
   if (!found.empty())
     return StoreChoice{(fs::path(found) / ".runbook" / "audit.db").string(),
-                       "the nearest .runbook/ above " + Normal(start).string(), false};
+                       "the nearest .runbook/ above " + from.string(), false};
   const char* state = std::getenv("XDG_STATE_HOME");
   fs::path base;
   if (state != nullptr && *state == '/') {
@@ -51,13 +52,13 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
     const char* home = std::getenv("HOME");
     if (home == nullptr || *home != '/')
       return Status::Error(
-          "no audit store: no .runbook/ folder above " + Normal(start).string() +
+          "no audit store: no .runbook/ folder above " + from.string() +
           ", and neither XDG_STATE_HOME nor HOME names a folder for the default; give "
           "--audit-db or RUNBOOK_AUDIT_DB");
     base = fs::path(home) / ".local" / "state";
   }
   return StoreChoice{(Normal(base) / "runbook" / "audit.db").string(),
-                     "no .runbook/ above " + Normal(start).string() + ": the default", true};
+                     "no .runbook/ above " + from.string() + ": the default", true};
 }
 
 std::string RunbookFolder(const std::string& runbook_path) {

@@ -23,6 +23,21 @@ class Tmux {
   Tmux& operator=(const Tmux&) = delete;
   // What the window shows now, with 200 lines of scrollback.
   std::string Screen() const { return Shell(Tmux_() + " capture-pane -p -J -S -200").out; }
+  // Types `keys` as tmux send-keys takes them ("C-c", "y", "Enter").
+  void Keys(const std::string& keys) const {
+    REQUIRE(Shell(Tmux_() + " send-keys " + keys).exit_code == 0);
+  }
+  // The screen once it shows `text` (within `seconds`), "" when it never did or the
+  // command ended first.
+  std::string WaitFor(const std::string& text, int seconds) const {
+    for (int i = 0; i < seconds * 10; ++i) {
+      std::string screen = Screen();
+      if (screen.find(text) != std::string::npos) return screen;
+      if (screen.find("__END__") != std::string::npos) return "";
+      usleep(100 * 1000);
+    }
+    return "";
+  }
   // The screen once the command ended (60 s at most), its exit code in `code`.
   std::string ScreenAtEnd(int& code) const {
     for (int i = 0; i < 600; ++i) {

@@ -361,8 +361,6 @@ bool EvalBudget::Spend(size_t units) {
   return true;
 }
 
-namespace {
-
 size_t ValueBytes(const Value& v) {
   if (v.is_string()) return v.as_string().size();
   size_t n = 8;
@@ -373,8 +371,6 @@ size_t ValueBytes(const Value& v) {
   if (v.is_unknown()) n += v.ToText().size();
   return n;
 }
-
-}  // namespace
 
 Status EvalBudget::Keep(const Value& value) {
   size_t bytes = ValueBytes(value);

@@ -37,6 +37,10 @@ class EvalScope {
   virtual bool StatusFunction(const std::string& name) const = 0;
 };
 
+// The bytes a value holds as the budgets count them: its strings' text, a mapping's keys, and
+// 8 per value.
+size_t ValueBytes(const Value& v);
+
 // The work one evaluation may still do (kMaxEvalWork): a node evaluated costs one unit, a
 // byte of text produced one unit; and the bytes of values it may still keep
 // (kMaxStepValueBytes). Share one budget across every expression of a step (its `env` and

@@ -43,4 +43,9 @@ inline constexpr int64_t kMaxEvalWork = int64_t{64} << 20;
 // The runbook's own `env` shares one such budget; a step's `if` has its own.
 inline constexpr size_t kMaxStepValueBytes = size_t{16} << 20;
 
+// Bytes of resolved values (steps' `env` and `with`) one `plan` shows in all: a run resolves
+// one step at a time, a plan holds every step's at once; 300 steps of 9 MiB each took all
+// memory (breakJ J14). Past it, a step's plan says why its values are not shown.
+inline constexpr size_t kMaxPlanValueBytes = size_t{64} << 20;
+
 }  // namespace runbook

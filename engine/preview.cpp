@@ -3,6 +3,8 @@
 #include "engine/preview.h"
 
 #include "engine/attempt.h"
+#include "engine/expression_eval.h"
+#include "engine/expression_limits.h"
 #include "engine/run_scope.h"
 
 namespace runbook {
@@ -78,15 +80,26 @@ M StepPolicy(const StepDecl& s) {
   return m;
 }
 
-Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in) {
+// The step's preview; `shown` counts the resolved values the plan holds so far
+// (kMaxPlanValueBytes): past it, the step's values are not resolved.
+Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, size_t& shown) {
   const StepDecl& s = *g.nodes[i].step;
   M m = StepPolicy(s);
   if (auto cond = m.find("if"); cond != m.end()) cond->second = Masked(in, cond->second);
+  if (shown > kMaxPlanValueBytes) {
+    m["error"] = Value("not resolved: this plan already shows " +
+                       std::to_string(kMaxPlanValueBytes >> 20) +
+                       " MiB of resolved values (its budget; a run resolves each step as it "
+                       "starts)");
+    m["actions"] = Value(L{});
+    return Value(std::move(m));
+  }
   EnvMap step_env;
   scope.SetStep(i, &step_env);
   m["env"] = EnvPreview(s.env, scope, in, step_env);
   std::string error;
   Value params = ResolveParams(s, scope, error, in.redactor);
+  shown += ValueBytes(m["env"]) + ValueBytes(params);
   L actions;
   if (!error.empty()) {
     m["error"] = Value(error);
@@ -148,9 +161,10 @@ Value PlanPreview(const Runbook& rb, const Graph& g, const PlanInputs& in) {
   out["env"] = EnvPreview(rb.env, scope, in, values.env);
   RunbookPreview(rb, in, scope, out);
   L waves;
+  size_t shown = 0;
   for (const auto& wave : g.Waves()) {
     L steps;
-    for (int i : wave) steps.push_back(StepPreview(g, i, scope, in));
+    for (int i : wave) steps.push_back(StepPreview(g, i, scope, in, shown));
     waves.push_back(Value(std::move(steps)));
   }
   out["waves"] = Value(std::move(waves));

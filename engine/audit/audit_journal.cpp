@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "engine/process_tree.h"
+#include "engine/util/crypto.h"
 #include "engine/util/proc_identity.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -92,10 +93,39 @@ std::string GitCommitOf(const std::string& path) {
   return {};
 }
 
+namespace {
+
+// `v` with every string longer than `max` bytes cut at a UTF-8 boundary at or below `max`
+// and followed by what was cut (kRecordedParamBytes).
+Value CutLongStrings(const Value& v, size_t max) {
+  if (v.is_string()) {
+    const std::string& text = v.as_string();
+    if (text.size() <= max) return v;
+    size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return Value(text.substr(0, end) + "... [cut by runbook: " + std::to_string(text.size()) +
+                 " bytes in all, sha256 " + Sha256Hex(text) + "]");
+  }
+  if (v.is_list()) {
+    Value::List out;
+    for (const Value& x : v.as_list()) out.push_back(CutLongStrings(x, max));
+    return Value(std::move(out));
+  }
+  if (v.is_map()) {
+    Value::Map out;
+    for (const auto& [k, x] : v.as_map()) out[k] = CutLongStrings(x, max);
+    return Value(std::move(out));
+  }
+  return v;
+}
+
+}  // namespace
+
 Status AuditJournal::Append(const std::string& kind, const std::string& step, int64_t attempt,
-                            Value::Map body) {
+                            Value::Map body, size_t cut_strings) {
   Value v(std::move(body));
-  if (redactor_ != nullptr) v = redactor_->Apply(v);
+  if (redactor_ != nullptr) v = redactor_->Apply(v);  // before any cut: no piece of a secret
+  if (cut_strings > 0) v = CutLongStrings(v, cut_strings);
   return store_.Append(run_id_, kind, step, attempt, v);
 }
 
@@ -131,7 +161,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
 
 Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Value& params) {
   Value::Map body{{"type", Value(step.uses)}, {"params", params}};
-  return Append("attempt_started", step.id, attempt, std::move(body));
+  return Append("attempt_started", step.id, attempt, std::move(body), kRecordedParamBytes);
 }
 
 Status AuditJournal::AttemptFinished(const StepDecl& step, const AttemptRecord& a,

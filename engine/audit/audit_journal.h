@@ -23,6 +23,13 @@ struct RunContext {
   std::vector<std::string> ended_leftovers;
 };
 
+// How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a
+// longer one is recorded as its first kRecordedParamBytes, then "... [cut by runbook: N
+// bytes in all, sha256 H]" (of the masked value), so a runbook whose steps take megabytes of
+// arguments does not grow the store by megabytes per attempt. The run's own parameters
+// (run_started), which resume reads back, and step outputs, which carry over, are whole.
+constexpr size_t kRecordedParamBytes = 64 * 1024;
+
 class AuditJournal final : public RunJournal {
  public:
   AuditJournal(AuditStore& store, RunContext context)
@@ -40,7 +47,10 @@ class AuditJournal final : public RunJournal {
   Status Check() override { return store_.Verify(); }
 
  private:
-  Status Append(const std::string& kind, const std::string& step, int64_t attempt, Value::Map body);
+  // Masks the run's secrets in `body`, then (when `cut_strings` > 0) cuts its longer strings
+  // as kRecordedParamBytes says, and appends it.
+  Status Append(const std::string& kind, const std::string& step, int64_t attempt, Value::Map body,
+                size_t cut_strings = 0);
   AuditStore& store_;
   RunContext context_;
   std::string run_id_;

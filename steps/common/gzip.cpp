@@ -124,6 +124,7 @@ Result<GunzipBound> DecompressBound(const std::string& dir, std::optional<uint64
   uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
   uint64_t reserve = GunzipReserve(size);
   GunzipBound b;
+  b.reserve = reserve;
   b.max_out = avail > reserve ? avail - reserve : 0;
   b.what = "the free space of " + dir + " less its reserve (" + std::to_string(b.max_out) +
            " bytes may be written, " + std::to_string(reserve) + " stay free)";
@@ -140,10 +141,36 @@ std::string Past(const std::string& src, const GunzipBound& bound) {
   return src + " decompresses past " + bound.what + ": stopped, nothing of it kept";
 }
 
+// The free space of the output's filesystem, looked at again every kReserveCheckBytes
+// written: what others write there meanwhile counts too (GunzipBound::reserve).
+class ReserveGuard {
+ public:
+  ReserveGuard(int out, const std::string& dst, const GunzipBound& bound)
+      : out_(out), dst_(dst), reserve_(bound.reserve) {}
+  // An error once `written` passed the next mark and the free space is below the reserve.
+  Status After(uint64_t written) {
+    if (reserve_ == 0 || written < next_) return Status::Ok();
+    next_ = written + kReserveCheckBytes;
+    struct statvfs fs {};
+    if (::fstatvfs(out_, &fs) != 0) return Status::FromErrno("cannot read the free space of " + dst_, errno);
+    uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (avail >= reserve_) return Status::Ok();
+    return Status::Error("the filesystem of " + dst_ + " fell to " + std::to_string(avail) +
+                         " free bytes, below its reserve of " + std::to_string(reserve_) +
+                         " (other writers share it): stopped, nothing of it kept");
+  }
+
+ private:
+  int out_;
+  const std::string& dst_;
+  uint64_t reserve_;
+  uint64_t next_ = kReserveCheckBytes;
+};
+
 // Streaming zlib from the current offset of `in` to the end: any number of members.
 Status InflateRest(int in, int out, const std::string& src, const std::string& dst, Sha256& in_hash,
                    Sha256& out_hash, GzipResult& r, bool any_before, const Work& work,
-                   const GunzipBound& bound) {
+                   const GunzipBound& bound, ReserveGuard& guard) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
   std::vector<char> ibuf(1 << 20), obuf(1 << 20);
@@ -175,6 +202,7 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
           return fail("cannot write " + dst + ": " + std::strerror(errno));
         out_hash.Update(obuf.data(), produced);
         r.out_bytes += produced;
+        if (Status room = guard.After(r.out_bytes); !room.ok()) return fail(room.message());
       }
       if (rc == Z_STREAM_END) {  // the next member, if any, starts here
         in_member = false;
@@ -196,7 +224,8 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
 // zlib must take over (the file's size when everything was done here).
 Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const std::string& dst,
                                 Sha256& in_hash, Sha256& out_hash, GzipResult& r,
-                                const Work& work, const GunzipBound& bound) {
+                                const Work& work, const GunzipBound& bound,
+                                ReserveGuard& guard) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
@@ -229,6 +258,7 @@ Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const s
     r.out_bytes += produced;
     pos += used;
     work.Advanced(used);
+    if (Status room = guard.After(r.out_bytes); !room.ok()) return room;
   }
 }
 
@@ -243,7 +273,9 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bo
   if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
   Sha256 in_hash, out_hash;
   GzipResult r;
-  auto fast = InflateMembers(in.get(), out.get(), src, dst, in_hash, out_hash, r, work, bound);
+  ReserveGuard guard(out.get(), dst, bound);
+  auto fast =
+      InflateMembers(in.get(), out.get(), src, dst, in_hash, out_hash, r, work, bound, guard);
   Status s = fast.ok() ? Status::Ok() : fast.status();
   struct stat st {};
   if (s.ok() && ::fstat(in.get(), &st) == 0 && fast.value() < static_cast<uint64_t>(st.st_size)) {
@@ -251,7 +283,7 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bo
       s = Status::FromErrno("cannot seek " + src, errno);
     else
       s = InflateRest(in.get(), out.get(), src, dst, in_hash, out_hash, r, r.in_bytes > 0, work,
-                      bound);
+                      bound, guard);
   } else if (s.ok() && r.in_bytes == 0) {
     s = Status::Error(src + " is empty");
   }

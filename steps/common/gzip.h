@@ -32,7 +32,12 @@ Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int 
 struct GunzipBound {
   uint64_t max_out = UINT64_MAX;
   std::string what = "no bound";
+  // The free bytes the output's filesystem keeps (0: not checked). Re-checked every
+  // kReserveCheckBytes written, so two decompressions at once (or any other writer) never
+  // take the filesystem below it by more than one interval each (breakJ J16).
+  uint64_t reserve = 0;
 };
+constexpr uint64_t kReserveCheckBytes = 4u << 20;
 
 // The bound for decompressing into the folder `dir`: `raw_size` (the metadata's, when it has
 // one) and the free space of `dir`'s filesystem less a reserve (GunzipReserve), whichever is
@@ -44,7 +49,7 @@ uint64_t GunzipReserve(uint64_t fs_bytes);
 
 // Decompresses `src` into `dst` (created; must not exist); fsyncs `dst` when `durable`.
 // Output past `bound.max_out` is never written: the error is "<src> decompresses past
-// <bound.what>".
+// <bound.what>"; nor once the filesystem's free space falls below `bound.reserve`.
 // Members up to kGzipMemberBytes (ours) go through libdeflate whole; anything else (a
 // single huge member from gzip(1), damaged data) continues with streaming zlib, which also
 // names the damage. `work` is asked before each member or 1 MiB read and told the input bytes read. On error (also

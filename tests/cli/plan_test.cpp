@@ -155,3 +155,27 @@ TEST_CASE("the text plan shows a script as a block and no terminal escape", "[cl
                   "            echo two\n"
                   "        shell = true\n") != std::string::npos);
 }
+
+TEST_CASE("plan holds a bounded amount of resolved values (breakJ J14)", "[cli][plan][bounds]") {
+  std::string dir = TempDir();
+  // 100 steps of 9 MB of resolved arguments each: 900 MB if the plan held them all.
+  std::string text = "version: 1\nname: pb\nparams:\n  big: {type: string, default: " +
+                     std::string(1000000, 'B') + "}\nsteps:\n";
+  for (int i = 0; i < 100; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: exec, with: {run: [echo";
+    for (int k = 0; k < 3; ++k) text += ", \"${{ format('{0}{0}{0}', params.big) }}\"";
+    text += "]}}\n";
+  }
+  WriteFile(dir, "pb.yaml", text);
+  for (const char* format : {"text", "json"}) {
+    CAPTURE(format);
+    Command c = Shell("cd " + dir + " && ulimit -v 1500000 && " + Binary() +
+                      " plan pb.yaml --format " + format + " > out 2> err; echo $?");
+    CHECK(c.out == "0\n");
+    CHECK_THAT(ReadFile(dir + "/err"), !Catch::Contains("bad_alloc"));
+    std::string out = ReadFile(dir + "/out");
+    CHECK_THAT(out, Catch::Contains("not resolved: this plan already shows 64 MiB of resolved "
+                                    "values"));
+    CHECK_THAT(out, Catch::Contains("s99"));  // every step is still in the plan
+  }
+}

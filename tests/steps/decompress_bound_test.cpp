@@ -136,3 +136,49 @@ TEST_CASE("decompress bound: the reserve and the bound chosen", "[steps][decompr
   REQUIRE(huge.ok());
   CHECK(huge.value().max_out == free_only.value().max_out);
 }
+
+TEST_CASE("decompress bound: two decompressions at once keep the reserve together (breakJ J16)",
+          "[steps][decompress-bound]") {
+  Site s;
+  Shell("mkdir -p " + s.Path("dumps"));
+  // Two 30 MB bombs: each fits the 36 MiB the 100 MiB disk may take; together they do not.
+  for (const char* name : {"b1", "b2"})
+    REQUIRE(Shell("cd " + s.dir + " && head -c 30000000 /dev/zero | gzip -1 > dumps/" + name +
+                  ".sqlite.gz")
+                .exit_code == 0);
+  Command c = OnSmallDisk(
+      s,
+      "  - {id: c1, uses: integrity-check, with: {source: dumps/b1.sqlite.gz, workspace: "
+      "FULL/ws1.sqlite}}\n"
+      "  - {id: c2, uses: integrity-check, with: {source: dumps/b2.sqlite.gz, workspace: "
+      "FULL/ws2.sqlite}}\n");
+  INFO(c.out << c.err);
+  CHECK_THAT(c.err, !Catch::Contains("No space left on device"));
+  // Whether the two overlap is up to the scheduler; when they do, one stops at the reserve.
+  CHECK((c.err.find("fell to") != std::string::npos ||
+         c.err.find("not a readable SQLite database") != std::string::npos ||
+         c.err.find("file is not a database") != std::string::npos));
+}
+
+TEST_CASE("decompress bound: the free space is looked at again while writing (breakJ J16)",
+          "[steps][decompress-bound]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("head -c 64000000 /dev/zero | gzip -1 > " + dir + "/z.gz").exit_code == 0);
+  struct statvfs fs {};
+  REQUIRE(::statvfs(dir.c_str(), &fs) == 0);
+  uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+  REQUIRE(avail > (200u << 20));
+  // As if another writer had taken all but 8 MiB above the reserve since the bound was set:
+  // the bound alone would let all 64 MB through.
+  GunzipBound bound;
+  bound.reserve = avail - (8u << 20);
+  bound.what = "a test bound";
+  auto r = GunzipFile(dir + "/z.gz", dir + "/out", false, {}, bound);
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("fell to") &&
+                                       Catch::Contains("below its reserve of " +
+                                                       std::to_string(bound.reserve)));
+  CHECK_FALSE(Shell("test -e " + dir + "/out").exit_code == 0);  // nothing of it kept
+  bound.reserve = 0;  // not checked: all of it
+  CHECK(GunzipFile(dir + "/z.gz", dir + "/out2", false, {}, bound).ok());
+}

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "engine/plugin/check_value.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -51,8 +52,10 @@ bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, b
   while (true) {
     std::string text = given != inputs_.end() ? given->second : "";
     if (asking) {
-      std::cerr << "  " << spec.name << (spec.doc.empty() ? "" : " (" + spec.doc + ")")
-                << (spec.default_value.is_null() ? "" : " [" + spec.default_value.ToText() + "]")
+      std::cerr << "  " << spec.name << (spec.doc.empty() ? "" : " (" + req.Shown(spec.doc) + ")")
+                << (spec.default_value.is_null()
+                        ? ""
+                        : " [" + req.Shown(spec.default_value.ToText()) + "]")
                 << ": ";
       if (!ReadLine(cancel, text)) {
         answer.error = cancel.cancelled() ? "cancelled while asking for input '" + spec.name + "'"
@@ -60,7 +63,7 @@ bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, b
         return false;
       }
     }
-    std::string error = TakeInput(req, spec, text, answer);
+    std::string error = TakeInput(req, spec, text, asking, answer);
     if (error.empty()) return true;
     if (!asking) {
       answer.error = error;
@@ -72,13 +75,16 @@ bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, b
 
 // Sets answer.inputs[spec.name] from `text` ("" = not given); else says why it cannot.
 std::string CliApprover::TakeInput(const ApprovalRequest& req, const ParamSpec& spec,
-                                   const std::string& text, ApprovalAnswer& answer) const {
-  if (text.empty()) {
+                                   const std::string& text, bool asking,
+                                   ApprovalAnswer& answer) const {
+  // Blank (spaces only) is no answer: a ticket of "   " is no evidence (breakK K4).
+  if (Trim(text).empty()) {
     if (!spec.default_value.is_null()) {
       answer.inputs[spec.name] = spec.default_value;
     } else if (spec.required) {
-      return "input '" + spec.name + "' is required; pass --input " + req.step_id + "." +
-             spec.name + "=VALUE";
+      return asking ? "input '" + spec.name + "' is required: type a value"
+                          : "input '" + spec.name + "' is required; pass --input " +
+                                req.step_id + "." + spec.name + "=VALUE";
     } else {
       answer.inputs[spec.name] = Value();
     }
@@ -107,13 +113,13 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
     return answer;
   }
   if (!isatty(STDIN_FILENO)) {
-    answer.error = "approval '" + req.step_id + "' needs a person: \"" + req.prompt +
+    answer.error = "approval '" + req.step_id + "' needs a person: \"" + req.Shown(req.prompt) +
                    "\"; run on a terminal, or pass --approve " + req.step_id + " (or --yes)";
     return answer;
   }
   std::lock_guard<std::mutex> lock(g_prompt_mu);
   display_.Pause();
-  std::cerr << "\n== approval: " << req.step_id << " ==\n" << req.prompt << "\n";
+  std::cerr << "\n== approval: " << req.step_id << " ==\n" << req.Shown(req.prompt) << "\n";
   bool filled = FillInputs(req, true, cancel, answer);
   std::string reply;
   if (filled) {

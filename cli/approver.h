@@ -24,7 +24,7 @@ class CliApprover final : public Approver {
   bool FillInput(const ApprovalRequest& request, const ParamSpec& spec, bool interactive,
                  const CancelToken& cancel, ApprovalAnswer& answer);
   std::string TakeInput(const ApprovalRequest& request, const ParamSpec& spec,
-                        const std::string& text, ApprovalAnswer& answer) const;
+                        const std::string& text, bool asking, ApprovalAnswer& answer) const;
   bool ReadLine(const CancelToken& cancel, std::string& line);
 
   bool yes_;

@@ -52,6 +52,25 @@ const char* OutcomeColor(Outcome o) {
   }
 }
 
+// `line` cut to fit `width` columns with one to spare: escape sequences (colour) take no
+// column, a UTF-8 character one. A line that fills the last column leaves the terminal in
+// its pending-wrap state and the live block's rows are then miscounted (breakK K7).
+std::string FitToWidth(const std::string& line, int width, bool color) {
+  int columns = 0;
+  for (size_t i = 0; i < line.size();) {
+    if (line[i] == '\033') {  // CSI: ESC [ ... final byte
+      size_t end = line.find_first_of("ABCDEFGHJKSTfmsu", i + 2);
+      i = end == std::string::npos ? line.size() : end + 1;
+      continue;
+    }
+    if (columns == width - 1) return line.substr(0, i) + (color ? "\033[0m" : "");
+    ++columns;
+    ++i;
+    while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) ++i;
+  }
+  return line;
+}
+
 int TerminalWidth() {
   winsize ws{};
   if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
@@ -101,9 +120,8 @@ void Display::DrawLocked() {
     Millis elapsed = std::chrono::duration_cast<Millis>(now - r.since);
     std::string line = "  " + Paint("36", "...") + " " + r.label + "  " + HumanDuration(elapsed);
     if (r.progress) line += "  " + ProgressText(*r.progress, r.rate.PerSecond());
-    if (!r.last_line.empty()) line += "  " + Paint("2", r.last_line);
-    if (static_cast<int>(line.size()) > width + (color_ ? 20 : 0)) line.resize(width - 1);
-    std::cerr << line << "\n";
+    if (!r.last_line.empty()) line += "  " + Paint("2", Printable(r.last_line));
+    std::cerr << FitToWidth(line, width, color_) << "\n";
     ++drawn_lines_;
   }
   std::cerr.flush();
@@ -176,7 +194,9 @@ void Display::ProgressReported(const StepDecl& s, const StepProgress& p) {
   Running& r = it->second;
   Clock::Mono now = Clock::Mono::clock::now();
   if (!r.progress || r.progress->phase != p.phase) r.rate.Reset();
-  r.rate.Add(now, p.done);
+  // The rate starts with the first byte: a wait before it (a writer's lock) is not pace
+  // (breakK K11: a 12 s lock wait made "about 11m35s left" for 2 s of work).
+  if (p.done > 0) r.rate.Add(now, p.done);
   r.progress = p;
   if (live_ || plain_progress_every_.count() <= 0) return;
   if (now - r.progress_printed < plain_progress_every_) return;

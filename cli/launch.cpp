@@ -158,14 +158,17 @@ void EndLeftBehind(const Redactor& redactor) {
     std::cerr << "runbook: ended " << line << ", left behind by the run\n";
 }
 
-// After a failed or interrupted run: the exact command that continues it (issue 14 #6). The
-// store is named by its absolute path, so the line works from any folder and shell.
-void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store) {
+// After a failed or interrupted run: the exact command that continues it (issue 14 #6),
+// with what the run was given that a resume takes too: the store, --metrics-file and
+// --sign-key (breakK K8), by absolute paths quoted for any folder and shell (K5).
+void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store,
+                   const RunCliOptions& o) {
   if (r.status != "failure" && r.status != "cancelled") return;
-  std::error_code ec;
-  std::filesystem::path db = std::filesystem::absolute(store.path(), ec).lexically_normal();
-  std::cerr << "runbook: to continue this run: runbook resume " << run_id << " --audit-db "
-            << ShellQuote(Printable(ec ? store.path() : db.string())) << "\n";
+  std::string line = "runbook resume " + run_id + " --audit-db " +
+                     ShellQuote(AbsoluteFromHere(store.path()));
+  if (!o.metrics_file.empty()) line += " --metrics-file " + ShellQuote(o.metrics_file);
+  if (!o.sign_key.empty()) line += " --sign-key " + ShellQuote(o.sign_key);
+  std::cerr << "runbook: to continue this run: " << line << "\n";
 }
 
 }  // namespace
@@ -243,7 +246,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     return kExitEnvironment;
   }
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
-  if (store) PrintContinue(result.value(), options.run_id, *store);
+  if (store) PrintContinue(result.value(), options.run_id, *store, o);
   int code = ExitCode(result.value());
   return code == kExitOk && !signed_ok ? kExitEnvironment : code;
 }

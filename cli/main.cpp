@@ -13,10 +13,15 @@
 
 namespace {
 
+// The store rule (cli/run_place.h), as --help and the man page give it (breakK K18).
+const char* const kAuditDbHelp =
+    "the audit store (default $RUNBOOK_AUDIT_DB, else the nearest .runbook/audit.db walking "
+    "up, else $XDG_STATE_HOME/runbook/audit.db)";
+
 // Options of `run` and `resume` about the record they leave.
 void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
   cmd->add_option("--audit-db", o.audit_db,
-                  "the audit store (default $RUNBOOK_AUDIT_DB, else .runbook/audit.db)");
+                  kAuditDbHelp);
   cmd->add_option("--sign-key", o.sign_key,
                   "Ed25519 private key (PEM): sign the audit chain head when the run ends");
   cmd->add_option("--metrics-file", o.metrics_file,
@@ -103,12 +108,12 @@ int Main(int argc, char** argv) {
   h->add_option("--runbook", hist.runbook, "only runs of this runbook (its name)");
   h->add_option("--limit", hist.limit, "at most this many runs")->check(CountFrom1To(1000000));
   h->add_option("--format", hist.format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  h->add_option("--audit-db", hist.audit_db, "the audit store (default .runbook/audit.db)");
+  h->add_option("--audit-db", hist.audit_db, kAuditDbHelp);
 
   AuditCliOptions show;
   auto* sh = app.add_subcommand("show", "one run: attempt timeline, outputs, approvals, errors");
   sh->add_option("run_id", show.run_id, "run id or unique prefix")->required();
-  sh->add_option("--audit-db", show.audit_db, "the audit store (default .runbook/audit.db)");
+  sh->add_option("--audit-db", show.audit_db, kAuditDbHelp);
   sh->add_option("--step", show.step, "only this step, with everything recorded of its output");
 
   AuditCliOptions report;
@@ -119,7 +124,7 @@ int Main(int argc, char** argv) {
                  "md, json or html (default: from --output's extension, else md)")
       ->check(CLI::IsMember({"md", "json", "html"}));
   rp->add_option("--output", report.output, "write to this file instead of stdout");
-  rp->add_option("--audit-db", report.audit_db, "the audit store (default .runbook/audit.db)");
+  rp->add_option("--audit-db", report.audit_db, kAuditDbHelp);
 
   AuditCliOptions audit;
   audit.format = "jsonl";
@@ -133,9 +138,9 @@ int Main(int argc, char** argv) {
   ae->add_option("--format", audit.format, "jsonl")->check(CLI::IsMember({"jsonl"}));
   auto* as = au->add_subcommand("sign", "sign the current chain head with an Ed25519 key");
   as->add_option("--sign-key", audit.sign_key, "Ed25519 private key (PEM)")->required();
-  au->add_option("--audit-db", audit.audit_db, "the audit store (default .runbook/audit.db)");
+  au->add_option("--audit-db", audit.audit_db, kAuditDbHelp);
   for (auto* sub : {av, ae, as}) {
-    sub->add_option("--audit-db", audit.audit_db, "the audit store (default .runbook/audit.db)");
+    sub->add_option("--audit-db", audit.audit_db, kAuditDbHelp);
   }
 
   std::string steps_type, steps_format = "text";

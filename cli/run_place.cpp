@@ -1,8 +1,11 @@
 #include "cli/run_place.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "engine/util/strings.h"
@@ -18,13 +21,51 @@ fs::path Normal(const fs::path& p) {
   return (ec ? p : abs).lexically_normal();
 }
 
-// The nearest folder at or above `start` holding a `.runbook` folder, "" when none.
-std::string NearestRunbookFolder(const fs::path& start) {
+// Why the `.runbook` folder `mark` may not hold this user's records, "" when it may: owned
+// by another user (any local user can make /tmp/.runbook; as git refuses a repository
+// another user owns, CVE-2022-24765; breakK K20).
+std::string NotYours(const fs::path& mark) {
+  struct stat st {};
+  if (::stat(mark.c_str(), &st) != 0)
+    return "cannot examine " + Printable(mark.string()) + ": " + std::strerror(errno);
+  if (st.st_uid == ::geteuid()) return "";
+  return Printable(mark.string()) + " is owned by uid " + std::to_string(st.st_uid) +
+         ", not by you (uid " + std::to_string(::geteuid()) +
+         "): another user could read or replace the records there; give --audit-db or "
+         "RUNBOOK_AUDIT_DB, or make the folder yours";
+}
+
+// The nearest folder at or above `start` holding a `.runbook` folder, "" when none. A
+// `.runbook` that is there but is not a folder one can enter (a file, a dangling link, a
+// link loop, an unmounted share) stops the walk with an error, as a broken .git stops git:
+// never a silent fall-through to another store (breakK K6).
+Result<std::string> NearestRunbookFolder(const fs::path& start) {
   for (fs::path dir = Normal(start);; dir = dir.parent_path()) {
+    fs::path mark = dir / ".runbook";
     std::error_code ec;
-    if (fs::is_directory(dir / ".runbook", ec)) return dir.string();
-    if (dir == dir.root_path() || dir.parent_path() == dir) return "";
+    fs::file_status here = fs::symlink_status(mark, ec);
+    if (!ec && fs::exists(here)) {
+      std::error_code ec2;
+      if (fs::is_directory(mark, ec2)) {
+        if (std::string why = NotYours(mark); !why.empty()) return Status::Error(why);
+        return dir.string();
+      }
+      std::string what = fs::is_symlink(here) ? "a link that leads to no folder"
+                                              : "not a folder";
+      return Status::Error(Printable(mark.string()) + " is " + what + (ec2 ? " (" + ec2.message() + ")" : "") +
+                           ": the project's audit store would be there; fix it, or give "
+                           "--audit-db or RUNBOOK_AUDIT_DB");
+    }
+    if (dir == dir.root_path() || dir.parent_path() == dir) return std::string();
   }
+}
+
+// `p` absolute with its links resolved as far as it exists (realpath): the one spelling of
+// a folder, as the kernel resolves `..` for every other path of the run (breakK K10).
+fs::path Resolved(const fs::path& p) {
+  std::error_code ec;
+  fs::path real = fs::weakly_canonical(Normal(p), ec);
+  return ec ? Normal(p) : real;
 }
 
 }  // namespace
@@ -40,7 +81,9 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
   if (env != nullptr && *env != '\0')
     return StoreChoice{AbsoluteFromHere(env), "RUNBOOK_AUDIT_DB", false};
   const fs::path from = Normal(start.empty() ? fs::path(".") : fs::path(start));
-  std::string found = NearestRunbookFolder(from);
+  auto nearest = NearestRunbookFolder(from);
+  if (!nearest.ok()) return nearest.status();
+  const std::string& found = nearest.value();
   if (!found.empty())
     return StoreChoice{(fs::path(found) / ".runbook" / "audit.db").string(),
                        "the nearest .runbook/ above " + from.string(), false};
@@ -62,7 +105,7 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
 }
 
 std::string RunbookFolder(const std::string& runbook_path) {
-  return Normal(runbook_path).parent_path().string();
+  return Resolved(Normal(runbook_path).parent_path()).string();
 }
 
 Result<std::string> RunbookBase(const Runbook& rb) {

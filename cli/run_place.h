@@ -30,7 +30,9 @@ struct StoreChoice {
 // search for `.runbook/` begins in. Errors: no HOME and no XDG_STATE_HOME for the default.
 Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string& start);
 
-// The folder of the runbook file at `runbook_path`, absolute.
+// The folder of the runbook file at `runbook_path`: absolute, its links resolved (realpath),
+// so `working_directory: ..` and the walk for .runbook/ go up the same folders as a `..`
+// inside a step does (breakK K10).
 std::string RunbookFolder(const std::string& runbook_path);
 
 // The base of `rb`'s relative paths, absolute and lexically normal. Errors: a

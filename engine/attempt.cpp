@@ -6,6 +6,7 @@
 #include "engine/attempt_stop.h"
 #include "engine/plugin/check_value.h"
 #include "engine/process_tree.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 
@@ -265,7 +266,9 @@ AttemptResult RunAttempt(AttemptInput& in) {
                   {},
                   {}};
   ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
-  ctx.log = [&](std::string_view line) { notes.Add(redactor.Apply(std::string(line))); };
+  ctx.log = [&](std::string_view line) {  // K9: no escape sequence reaches a terminal
+    notes.Add(PrintableLines(redactor.Apply(std::string(line))));
+  };
   ctx.output = [&](std::string_view line) {
     observer.StepLine(step, false, redactor.Apply(std::string(line)));
   };

@@ -3,6 +3,7 @@
 // is reported on its own, for RTO accounting.
 #include "engine/plugin/check_value.h"
 #include "engine/plugin/registry.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -92,6 +93,7 @@ class Approval final : public StepType {
     ApprovalRequest req;
     req.step_id = ctx.step_id;
     req.prompt = ctx.params.Str("prompt");
+    req.shown = [&ctx](std::string text) { return PrintableLines(ctx.Redact(std::move(text))); };
     std::string error;
     if (const Value* inputs = ctx.params.Opt("inputs")) req.inputs = InputSpecs(*inputs, error);
     if (!error.empty()) return AttemptResult::Failure(error);

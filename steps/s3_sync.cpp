@@ -424,11 +424,11 @@ class S3Sync final : public StepType {
         }
         if (s.ok() && !done[i].unverified.empty())
           ctx.log("warning: " + Printable(e.rel) + " kept NOT verified: " + done[i].unverified);
-        if (s.ok()) {
+        if (s.ok()) {  // a failed object is not done (breakK K21)
           bytes += e.size;
           meter.Add(e.size);
+          meter.ItemDone();
         }
-        meter.ItemDone();
         std::lock_guard<std::mutex> lock(mu);
         if (!s.ok()) errors.push_back(s.message());
       }

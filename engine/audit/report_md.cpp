@@ -2,17 +2,20 @@
 #include <sstream>
 
 #include "engine/audit/report.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
 
 const Value& Field(const Value& v, const char* key) { return ReportField(v, key); }
 
+// One table cell: a newline as a space, '|' escaped, other control characters as \xNN
+// (Printable: a name's escape sequence never reaches a terminal showing the report; K9).
 std::string MdCell(const std::string& s) {
   std::string out;
   for (char c : s)
     out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
-  return out;
+  return Printable(out);
 }
 
 std::string Code(const std::string& s) { return s.empty() ? "" : "`" + MdCell(s) + "`"; }

@@ -27,6 +27,10 @@ struct ApprovalRequest {
   std::string step_id;
   std::string prompt;
   std::vector<ParamSpec> inputs;
+  // Text of the request (prompt, an input's doc and default) as a person may see it: the
+  // run's secrets masked, control characters escaped (breakK K17, K22). Identity if empty.
+  std::function<std::string(std::string)> shown;
+  std::string Shown(std::string text) const { return shown ? shown(std::move(text)) : text; }
 };
 struct ApprovalAnswer {
   bool approved = false;

@@ -165,7 +165,7 @@ uint64_t PageSizeOf(sqlite3* db) {
 }  // namespace
 
 // Copies batches until done, a lock outlasts `timeout_ms`, an error, or the stop check.
-int Db::StepBackup(void* handle, int timeout_ms, const Advance& advance) {
+int Db::StepBackup(void* handle, int timeout_ms, const Advance& advance, const Advance& sized) {
   auto* backup = static_cast<sqlite3_backup*>(handle);
   int waited = 0;
   const uint64_t page_size = advance ? PageSizeOf(db_) : 0;
@@ -174,6 +174,8 @@ int Db::StepBackup(void* handle, int timeout_ms, const Advance& advance) {
     if (stop_ && stop_()) return SQLITE_INTERRUPT;
     int rc = sqlite3_backup_step(backup, 1024);  // pages per batch
     if (advance && (rc == SQLITE_DONE || rc == SQLITE_OK)) {
+      if (copied == 0 && sized)
+        sized(static_cast<uint64_t>(sqlite3_backup_pagecount(backup)) * page_size);
       int now = sqlite3_backup_pagecount(backup) - sqlite3_backup_remaining(backup);
       if (now > copied) advance(static_cast<uint64_t>(now - copied) * page_size);
       copied = now;
@@ -188,7 +190,8 @@ int Db::StepBackup(void* handle, int timeout_ms, const Advance& advance) {
   }
 }
 
-Status Db::BackupTo(const std::string& dest_path, int timeout_ms, const Advance& advance) {
+Status Db::BackupTo(const std::string& dest_path, int timeout_ms, const Advance& advance,
+                    const Advance& sized) {
   // One read transaction for the whole copy: its snapshot is what is copied.
   Status s = Exec("BEGIN");
   if (s.ok()) s = Exec("SELECT count(*) FROM sqlite_master");
@@ -205,7 +208,7 @@ Status Db::BackupTo(const std::string& dest_path, int timeout_ms, const Advance&
     (void)Exec("ROLLBACK");
     return Status::Error("cannot copy " + path_ + " to " + dest_path + ": " + error);
   }
-  int rc = StepBackup(backup, timeout_ms, advance);
+  int rc = StepBackup(backup, timeout_ms, advance, sized);
   sqlite3_backup_finish(backup);
   std::string message = Message(dest);  // the copy's side: where writes fail (EFBIG, ENOSPC)
   bool dest_failed = sqlite3_errcode(dest) != SQLITE_OK;  // read before the handle is closed

@@ -46,8 +46,10 @@ class Db {
   // other connections' commits neither block nor restart it (in WAL mode). `timeout_ms`
   // bounds the wait for a lock. Pages go in bounded batches; the stop check runs between
   // them and ends the copy with an error whose message starts with "interrupted".
-  // `advance` is told the bytes (pages times the page size) each batch copied.
-  Status BackupTo(const std::string& dest_path, int timeout_ms, const Advance& advance = {});
+  // `advance` is told the bytes (pages times the page size) each batch copied, `sized` the
+  // whole copy's bytes once the first batch tells the page count.
+  Status BackupTo(const std::string& dest_path, int timeout_ms, const Advance& advance = {},
+                  const Advance& sized = {});
   // `stop` (called often, from this thread) returning true interrupts the running statement
   // (SQLITE_INTERRUPT, an error "interrupted"), a lock wait (SQLITE_BUSY) or a backup.
   // Empty: never.
@@ -66,7 +68,7 @@ class Db {
 
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  int StepBackup(void* backup, int timeout_ms, const Advance& advance);
+  int StepBackup(void* backup, int timeout_ms, const Advance& advance, const Advance& sized);
   static int OnBusy(void* self, int count);  // waits busy_ms_, polling the stop check
   void WaitForLocks(int busy_timeout_ms);
   sqlite3* db_;

@@ -155,9 +155,30 @@ std::string ShellQuote(std::string_view word) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
            std::string_view("_./:=@%+,-").find(c) != std::string_view::npos;
   };
-  bool safe = !word.empty();
-  for (char c : word) safe = safe && plain(c);
+  bool safe = !word.empty(), control = false;
+  for (char c : word) {
+    safe = safe && plain(c);
+    unsigned char u = static_cast<unsigned char>(c);
+    control = control || u < 0x20 || u == 0x7f;
+  }
   if (safe) return std::string(word);
+  if (control) {  // $'...': the one quoting in which a control character can be written
+    std::string out = "$'";
+    char buf[8];
+    for (char c : word) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        std::snprintf(buf, sizeof buf, "\\x%02x", u);
+        out += buf;
+      } else if (c == '\'' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else {
+        out += c;
+      }
+    }
+    return out + "'";
+  }
   std::string out = "'";
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
@@ -173,6 +194,14 @@ std::string HumanBytes(uint64_t bytes) {
   std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v,
                 kUnits[u]);
   return buf;
+}
+
+std::string PrintableLines(std::string_view text) {
+  std::string out;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string_view::npos; start = nl + 1)
+    out += Printable(text.substr(start, nl - start)) + "\n";
+  return out + Printable(text.substr(start));
 }
 
 }  // namespace runbook

@@ -27,9 +27,15 @@ size_t FindInvalidUtf8(std::string_view text);
 // line nor send a terminal escape. Valid UTF-8 is kept as it is. Callers add their own quotes.
 std::string Printable(std::string_view name);
 
-// `word` as one POSIX shell word: unchanged when it holds only [A-Za-z0-9_./:=@%+,-] and is
-// not empty, else in single quotes (a ' inside as '\''). For command lines printed for
-// people to paste; pass it through Printable first when it may hold control characters.
+// `text` with each of its lines Printable and the newlines kept: a note, a prompt, a message
+// of several lines shown to people with no control character reaching the terminal.
+std::string PrintableLines(std::string_view text);
+
+// `word` as one shell word: unchanged when it holds only [A-Za-z0-9_./:=@%+,-] and is not
+// empty; with a control character (C0, DEL) in ANSI-C quotes, $'...' with \xNN and with
+// the quote and the backslash escaped (bash, zsh, ksh; POSIX 2024 sh), so the line runs as printed and writes no control
+// character to a terminal (breakK K5); else in single quotes (a ' inside as '\'').
+// For command lines printed for people to paste.
 std::string ShellQuote(std::string_view word);
 
 // [a-z0-9][a-z0-9-]* (and '_' after the first character when `underscore`).

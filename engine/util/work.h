@@ -24,10 +24,14 @@ using Advance = std::function<void(uint64_t bytes)>;
 struct Work {
   StopCheck stop;
   Advance advance;
+  // Told the work's real total in bytes when the work learns it (a SQLite database's pages,
+  // -wal included, once the copy has begun): it replaces the caller's estimate.
+  Advance sized;
 
   Work() = default;
   Work(StopCheck s) : stop(std::move(s)) {}  // NOLINT(google-explicit-constructor)
-  Work(StopCheck s, Advance a) : stop(std::move(s)), advance(std::move(a)) {}
+  Work(StopCheck s, Advance a, Advance z = {})
+      : stop(std::move(s)), advance(std::move(a)), sized(std::move(z)) {}
 
   bool Stopped() const { return stop && stop(); }
   void Advanced(uint64_t bytes) const {

@@ -1,5 +1,6 @@
 #include "steps/common/progress.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "steps/common/stop.h"
@@ -17,20 +18,29 @@ ProgressMeter::ProgressMeter(const StepContext& ctx, std::string phase,
                              std::optional<uint64_t> total_bytes)
     : ctx_(ctx) {
   shape_.phase = std::move(phase);
-  shape_.total = total_bytes;
+  if (total_bytes) total_ = *total_bytes;
   shape_.unit = ProgressUnit::kBytes;
   Report(true);  // the phase is shown as it begins
 }
 
 void ProgressMeter::CountItems(std::string noun, uint64_t total) {
-  std::lock_guard<std::mutex> lock(mu_);
-  shape_.items_noun = std::move(noun);
-  shape_.items_total = total;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shape_.items_noun = std::move(noun);
+    shape_.items_total = total;
+  }
+  Report(true);  // "0 of N" is shown before the first item ends (or when none ever does)
+}
+
+void ProgressMeter::SetTotal(uint64_t bytes) {
+  total_ = bytes;
+  Report(true);
 }
 
 void ProgressMeter::Add(uint64_t bytes) {
   uint64_t done = done_.fetch_add(bytes) + bytes;
-  Report(shape_.total && done >= *shape_.total);
+  uint64_t total = total_.load();
+  Report(total != kNoTotal && done >= total);
 }
 
 void ProgressMeter::ItemDone() {
@@ -39,7 +49,9 @@ void ProgressMeter::ItemDone() {
 }
 
 Work ProgressMeter::ForWork() {
-  return Work(StopFor(ctx_), [this](uint64_t bytes) { Add(bytes); });
+  return Work(
+      StopFor(ctx_), [this](uint64_t bytes) { Add(bytes); },
+      [this](uint64_t bytes) { SetTotal(bytes); });
 }
 
 void ProgressMeter::Report(bool now) {
@@ -53,6 +65,7 @@ void ProgressMeter::Report(bool now) {
   StepProgress p = shape_;
   p.done = done_.load();
   p.items_done = items_done_.load();
+  if (uint64_t total = total_.load(); total != kNoTotal) p.total = std::max(total, p.done);
   ctx_.progress(p);
 }
 

@@ -32,6 +32,8 @@ class ProgressMeter {
 
   // Counts items beside bytes: "3 of 12 objects".
   void CountItems(std::string noun, uint64_t total);
+  // The phase's real total, learnt by the work (a database's pages): replaces the estimate.
+  void SetTotal(uint64_t bytes);
   void Add(uint64_t bytes);
   void ItemDone();
   // What long work (engine/util/work.h) is given: the attempt's stop check and this meter.
@@ -41,7 +43,11 @@ class ProgressMeter {
   void Report(bool now);
 
   const StepContext& ctx_;
-  StepProgress shape_;  // phase, total, unit, noun: fixed once counting starts
+  StepProgress shape_;  // phase, unit, noun: fixed once counting starts
+  // The total in bytes, kNoTotal when unknown; raised to what was done when the work passes
+  // it (a file that grows while read): done is never shown above the total (breakK K2).
+  static constexpr uint64_t kNoTotal = UINT64_MAX;
+  std::atomic<uint64_t> total_{kNoTotal};
   std::atomic<uint64_t> done_{0};
   std::atomic<uint64_t> items_done_{0};
   std::mutex mu_;

@@ -154,3 +154,50 @@ TEST_CASE("resume from another folder continues in the same store and base",
   CHECK(ReadFile(p.project + "/runbooks/two.txt") == p.project + "/runbooks\n");
   CHECK(Shell("find " + p.away + " -name '*.txt'").out.empty());
 }
+
+TEST_CASE("a .runbook that is not a usable folder, or not yours, stops the walk (breakK K6 K20)",
+          "[cli][store-location]") {
+  Project p;
+  p.Book();
+  Shell("rmdir " + p.project + "/.runbook");
+  const std::string rb = "run ../project/runbooks/w.yaml";
+  // A plain file, a dangling link (an unmounted share), a link loop: exit 3, naming it.
+  for (const char* make : {"touch .runbook", "ln -s /mnt/not-mounted/runbook .runbook",
+                           "ln -s .runbook .runbook"}) {
+    CAPTURE(make);
+    Shell("cd " + p.project + " && rm -f .runbook && " + make);
+    Command c = p.Rb(p.away, rb);
+    CHECK(c.exit_code == 3);
+    CHECK_THAT(c.err, Catch::Contains(p.project + "/.runbook is "));
+    CHECK_FALSE(Shell("test -e " + p.state + "/runbook").exit_code == 0);  // no fall-through
+    CHECK(ReadFile(p.project + "/runbooks/out.txt").empty());              // nothing ran
+  }
+  // Another user's folder (anyone can make /tmp/.runbook): refused, as git refuses a
+  // repository another user owns.
+  Shell("cd " + p.project + " && rm -f .runbook && mkdir .runbook && chown nobody .runbook");
+  Command theirs = p.Rb(p.away, rb);
+  CHECK(theirs.exit_code == 3);
+  CHECK_THAT(theirs.err, Catch::Contains(".runbook is owned by uid") &&
+                             Catch::Contains("not by you"));
+  CHECK(p.Rb(p.project, "history").exit_code == 3);
+  Shell("chown root " + p.project + "/.runbook");
+  CHECK(p.Rb(p.away, rb).exit_code == 0);
+}
+
+TEST_CASE("through a linked folder the base and the store are the real folder's (breakK K10)",
+          "[cli][store-location]") {
+  Project p;
+  // proj/rbs is a link to real/rbs: `working_directory: ..` is real/, as `cwd: ..` is.
+  Shell("mkdir -p " + p.root + "/real/rbs " + p.root + "/real/.runbook && ln -s " + p.root +
+        "/real/rbs " + p.project + "/rbs");
+  WriteFile(p.root + "/real/rbs", "w.yaml",
+            "version: 1\nname: w\nworking_directory: ..\nsteps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'pwd -P > wd.txt'}}\n"
+            "  - {id: b, uses: exec, with: {shell: true, cwd: .., run: 'pwd -P > cwd.txt'}}\n");
+  Command via_link = p.Rb(p.away, "run " + p.project + "/rbs/w.yaml");
+  REQUIRE(via_link.exit_code == 0);
+  CHECK(ReadFile(p.root + "/real/wd.txt") == p.root + "/real\n");
+  CHECK_THAT(StoreLine(via_link), Catch::Contains(p.root + "/real/.runbook/audit.db"));
+  Command direct = p.Rb(p.away, "run " + p.root + "/real/rbs/w.yaml");
+  CHECK(StoreLine(direct) == StoreLine(via_link));  // one runbook, one store
+}

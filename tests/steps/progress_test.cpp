@@ -164,6 +164,21 @@ TEST_CASE("s3-sync counts objects and bytes up and down", "[steps][progress][s3]
   auto down = run("s3://backups/daily", dir + "/back");
   CHECK(down.first == "downloading");
   CHECK(down.second.last.done == 40 * 3000);
+  // Every upload fails (s3rver never confirms encryption): none counts as done (breakK K21).
+  Shell("cd " + dir + "/src && for i in $(seq 1 5); do echo new$i > n$i; done");
+  std::unique_ptr<Runbook> rb;
+  Ran failing =
+      RunText("version: 1\nname: p\nsteps:\n  - {id: s, uses: s3-sync, with: {source: '" + dir +
+                  "/src', dest: 's3://backups/daily', endpoint: '" + server.endpoint() +
+                  "', access_key: S3RVER, secret_key: S3RVER, inventory: '', require_encryption: "
+                  "true}}\n",
+              rb);
+  CHECK(failing.result.status == "failure");
+  auto phases = PhasesOf(failing, "s");
+  REQUIRE(phases.size() == 1);
+  CHECK(phases[0].second.last.items_total == 5);
+  CHECK(phases[0].second.last.items_done == 0);
+  CHECK(phases[0].second.last.done == 0);
 }
 
 TEST_CASE("off a terminal, progress is one line per interval and none for a quick step",
@@ -221,4 +236,33 @@ TEST_CASE("on a terminal the live block shows done of total and the rate", "[ste
   std::string end = term.ScreenAtEnd(code);
   CHECK(code == 0);
   CHECK_THAT(end, !Catch::Contains("%)"));  // the live block is gone once the step ends
+}
+
+TEST_CASE("a WAL database's copy counts its pages, not its main file (breakK K1)",
+          "[steps][progress]") {
+  std::string dir = TempDir();
+  // 24 MiB of rows only in the -wal, held there by an open connection.
+  WriteFile(dir, "hold.py",
+            "import sqlite3, os, time\n"
+            "c = sqlite3.connect('" + dir + "/wal.db')\n"
+            "c.execute('pragma journal_mode=wal'); c.execute('pragma wal_autocheckpoint=0')\n"
+            "c.execute('create table t(x)'); c.commit()\n"
+            "for i in range(24): c.execute('insert into t values(?)', (os.urandom(1 << 20),))\n"
+            "c.commit(); open('" + dir + "/ready', 'w').close(); time.sleep(30)\n");
+  REQUIRE(Shell("cd " + dir + " && (python3 " + dir + "/hold.py > /dev/null 2>&1 &) && "
+                "for i in $(seq 100); "
+                "do test -e ready && break; sleep 0.1; done; test -e ready")
+              .exit_code == 0);
+  REQUIRE(SizeOf(dir + "/wal.db") < (1u << 20));
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText("version: 1\nname: p\nsteps:\n  - {id: b, uses: backup, with: {database: " +
+                        dir + "/wal.db, dest: " + dir + "/dumps, name: w}}\n",
+                    rb);
+  Shell("pkill -f " + dir + "/hold.py");
+  REQUIRE(ran.result.status == "success");
+  auto b = PhasesOf(ran, "b");
+  REQUIRE_FALSE(b.empty());
+  CHECK(b[0].first == "copying the database");
+  CHECK(b[0].second.last.done > (24u << 20));
+  CHECK(b[0].second.last.total == b[0].second.last.done);  // the pages, as copied
 }

@@ -13,8 +13,10 @@ namespace runbook::test {
 
 class Tmux {
  public:
-  explicit Tmux(const std::string& command) : socket_("rb-test-" + std::to_string(getpid())) {
-    REQUIRE(Shell(Tmux_() + " -f /dev/null new-session -d -x 150 -y 50 " +
+  explicit Tmux(const std::string& command, int columns = 150)
+      : socket_("rb-test-" + std::to_string(getpid())) {
+    REQUIRE(Shell(Tmux_() + " -f /dev/null new-session -d -x " + std::to_string(columns) +
+                  " -y 50 " +
                   Quote(command + "; echo __END__$?; sleep 600"))
                 .exit_code == 0);
   }

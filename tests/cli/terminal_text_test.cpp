@@ -1,0 +1,84 @@
+// What reaches an operator's terminal is text (breakK K9, K17, K22, K4, K7): a file name's
+// escape sequence in a step's notes, an approval prompt that would rewrite itself, a secret
+// in a prompt or an input's default, a blank answer to a required input, and the live block
+// on a narrow terminal.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/support.h"
+#include "support/tmux.h"
+
+using namespace runbook::test;
+
+TEST_CASE("a name's escape sequences reach no terminal through notes, show or the report",
+          "[cli][tty][escapes]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir + " && sqlite3 s.db 'create table t(x); insert into t values(1);'")
+              .exit_code == 0);
+  WriteFile(dir, "mf.yaml",
+            "version: 1\nname: mf\nparams:\n  d: {type: string}\nsteps:\n"
+            "  - {id: b, uses: backup, with: {database: s.db, dest: \"${{ params.d }}\", name: "
+            "s1}}\n");
+  Command run = Shell("cd " + dir + " && " + Binary() +
+                      " run mf.yaml --audit-db a.db --set d=\"$(printf 'f\\033]0;PWNED\\007\\033[2Jq')\"");
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.err.find('\x1b') == std::string::npos);
+  CHECK(run.err.find('\x07') == std::string::npos);
+  CHECK_THAT(run.err, Catch::Contains("wrote f\\x1b]0;PWNED\\x07\\x1b[2Jq/s1.sqlite.gz"));
+  std::string id = Shell(Binary() + " history --audit-db " + dir +
+                         "/a.db --format json | python3 -c 'import json,sys; "
+                         "print(json.load(sys.stdin)[0][\"run_id\"])'")
+                       .out;
+  id.pop_back();
+  Command show = Shell(Binary() + " show " + id + " --audit-db " + dir + "/a.db");
+  CHECK(show.out.find('\x1b') == std::string::npos);
+  Command md = Shell(Binary() + " report " + id + " --format md --audit-db " + dir + "/a.db");
+  CHECK(md.out.find('\x1b') == std::string::npos);
+  CHECK(md.out.find('\x07') == std::string::npos);
+}
+
+TEST_CASE("an approval's prompt and defaults are shown masked and escaped, a blank answer asked "
+          "again", "[cli][tty][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "ap.yaml",
+            "version: 1\nname: ap\nsecrets:\n  tok: {env: AP_TOKEN}\n"
+            "params:\n  target: {type: string}\nsteps:\n"
+            "  - id: gate\n    uses: approval\n    with:\n"
+            "      prompt: \"Swap ${{ params.target }} with ${{ secrets.tok }}?\"\n"
+            "      inputs:\n"
+            "        ticket: {type: string, required: true}\n"
+            "        key: {type: string, default: \"${{ secrets.tok }}\"}\n");
+  // The target carries a CR and an erase: on screen it would rewrite the question.
+  Command c = Shell("cd " + dir + " && AP_TOKEN=hunter2-very-secret " + PtyRun() +
+                    " --send-on 'key ' '\\n' --send-on 'ticket: ' '   \\n'"
+                    " --send-on 'type a value' 'INC-7\\n' --send-on 'approve?' 'y\\n' -- " +
+                    Binary() +
+                    " run ap.yaml --audit-db a.db --set target=\"$(printf "
+                    "'PRODUCTION\\r\\033[2KSwap staging')\"");
+  INFO(c.out);
+  CHECK(c.exit_code == 0);
+  CHECK(c.out.find("hunter2") == std::string::npos);        // K22: never in clear
+  CHECK(c.out.find("PRODUCTION\r") == std::string::npos);   // K17: the value's CR and erase
+  CHECK(c.out.find("\r\x1b[2KSwap") == std::string::npos);  // never reach the terminal
+  CHECK_THAT(c.out, Catch::Contains("PRODUCTION\\x0d\\x1b[2KSwap staging"));
+  CHECK_THAT(c.out, Catch::Contains("input 'ticket' is required: type a value"));  // K4
+  std::string outputs = Shell("sqlite3 " + dir + "/a.db \"SELECT body FROM events WHERE "
+                              "kind='attempt_finished'\"").out;
+  CHECK_THAT(outputs, Catch::Contains("\"ticket\":\"INC-7\""));
+}
+
+TEST_CASE("the live block is redrawn in place on a narrow terminal (breakK K7)",
+          "[cli][tty][progress]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir + " && truncate -s 3G big.bin").exit_code == 0);  // sparse
+  WriteFile(dir, "h.yaml",
+            "version: 1\nname: h\nsteps:\n  - {id: h1, uses: hash, with: {files: [big.bin], "
+            "verify: none, inventory: ''}}\n");
+  Tmux term("cd " + dir + " && TERM=xterm NO_COLOR=1 " + Binary() + " run h.yaml --audit-db a.db",
+            60);
+  int code = -1;
+  std::string screen = term.ScreenAtEnd(code);
+  INFO(screen);
+  CHECK(code == 0);
+  CHECK_THAT(screen, !Catch::Contains("... h1 (hash)"));  // no stale live line is left
+}

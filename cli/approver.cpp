@@ -4,9 +4,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "engine/plugin/check_value.h"
 #include "engine/util/strings.h"
@@ -137,6 +139,55 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   }
   display_.Resume();
   return answer;
+}
+
+namespace {
+
+// The names an approval step's `inputs` declares; nullopt when `inputs` is one expression.
+std::optional<std::vector<std::string>> DeclaredInputs(const StepDecl& step) {
+  std::vector<std::string> names;
+  for (const auto& [key, node] : step.with.entries) {
+    if (key != "inputs") continue;
+    if (node.kind != TNode::Kind::kMap) return std::nullopt;
+    for (const auto& entry : node.entries) names.push_back(entry.first);
+  }
+  return names;
+}
+
+std::string Suggest(const std::string& name, const std::vector<std::string>& valid) {
+  std::string close = ClosestName(name, valid);
+  if (!close.empty()) return "; did you mean '" + close + "'?";
+  return valid.empty() ? "; it has none" : "; it has: " + Join(valid, ", ");
+}
+
+}  // namespace
+
+std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,
+                                              const std::vector<std::string>& approvals,
+                                              const std::map<std::string, std::string>& inputs) {
+  std::vector<std::string> gates;
+  for (const StepDecl& s : rb.steps)
+    if (s.type != nullptr && s.type->spec().waits_for_people) gates.push_back(s.id);
+  std::vector<std::string> errors;
+  auto gate = [&](const std::string& id, const std::string& flag) -> const StepDecl* {
+    const StepDecl* s = rb.FindStep(id);
+    if (s != nullptr && s->type != nullptr && s->type->spec().waits_for_people) return s;
+    errors.push_back(flag + ": the runbook has no approval step '" + Printable(id) + "'" +
+                     Suggest(id, gates));
+    return nullptr;
+  };
+  for (const std::string& id : approvals) gate(id, "--approve " + Printable(id));
+  for (const auto& [key, value] : inputs) {
+    std::string step = key.substr(0, key.find('.')), name = key.substr(key.find('.') + 1);
+    const StepDecl* s = gate(step, "--input " + Printable(key));
+    if (s == nullptr) continue;
+    auto declared = DeclaredInputs(*s);
+    if (!declared || std::find(declared->begin(), declared->end(), name) != declared->end())
+      continue;
+    errors.push_back("--input " + Printable(key) + ": approval '" + step + "' has no input '" +
+                     Printable(name) + "'" + Suggest(name, *declared));
+  }
+  return errors;
 }
 
 }  // namespace runbook

@@ -6,11 +6,21 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "cli/display.h"
+#include "engine/model.h"
 #include "engine/plugin/step.h"
 
 namespace runbook {
+
+// The --approve ids and --input STEP.NAME keys of `rb` that name no approval step or no
+// input it declares, each as an error line with the closest valid name (breakK K16): a typo
+// would otherwise run the work up to the gate, or record an input's default instead of the
+// ticket given. An approval whose `inputs` is one expression accepts any name.
+std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,
+                                              const std::vector<std::string>& approvals,
+                                              const std::map<std::string, std::string>& inputs);
 
 class CliApprover final : public Approver {
  public:

@@ -199,6 +199,11 @@ Status SignHead(AuditStore& store, const std::string& key_path) {
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
   std::map<std::string, std::string> inputs;
   if (!ParseInputs(o.inputs, inputs)) return kExitInvalid;
+  if (auto unknown = UnknownApprovalFlags(rb, o.approvals, inputs); !unknown.empty()) {
+    for (const std::string& e : unknown) std::cerr << "runbook: error: " << e << "\n";
+    std::cerr << "runbook: nothing was run\n";
+    return kExitInvalid;
+  }
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
   Redactor redactor = RunRedactor(*options.secrets, env);

@@ -18,27 +18,13 @@
 namespace runbook {
 namespace {
 
-ParamType ParamTypeFromName(const std::string& name) {
-  static const std::vector<std::pair<std::string, ParamType>> kTable = {
-      {"string", ParamType::kString},
-      {"integer", ParamType::kInteger},
-      {"number", ParamType::kNumber},
-      {"boolean", ParamType::kBoolean},
-      {"duration", ParamType::kDuration},
-      {"list", ParamType::kList},
-      {"map", ParamType::kMap}};
-  for (const auto& [n, t] : kTable) {
-    if (n == name) return t;
-  }
-  return ParamType::kString;
-}
-
 void ReadParam(FieldReader& r, const SNode& key, const SNode& node, Runbook& rb) {
   ParamSpec spec;
   spec.name = key.text;
   if (!r.ExpectMap(node, "param '" + key.text + "'")) return;
   CheckedBlock c = CheckBlock(r, node, RunbookBlock("param"), "param '" + key.text + "'");
-  if (const SNode* t = c.Get("type")) spec.type = ParamTypeFromName(t->text);
+  if (const SNode* t = c.Get("type"))  // the key table checked the name
+    spec.type = ParamTypeNamed(t->text).value_or(ParamType::kString);
   if (const SNode* d = c.Get("description")) spec.doc = d->text;
   if (const SNode* q = c.Get("required")) spec.required = ScalarValue(*q).as_bool();
   if (const SNode* e = c.Get("enum")) {

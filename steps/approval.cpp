@@ -35,13 +35,6 @@ StepSpec MakeSpec() {
   return s;
 }
 
-ParamType InputType(const std::string& name) {
-  if (name == "integer") return ParamType::kInteger;
-  if (name == "number") return ParamType::kNumber;
-  if (name == "boolean") return ParamType::kBoolean;
-  return ParamType::kString;
-}
-
 // Input declarations as specs; `error` names the first malformed one.
 std::vector<ParamSpec> InputSpecs(const Value& inputs, std::string& error) {
   std::vector<ParamSpec> specs;
@@ -53,8 +46,13 @@ std::vector<ParamSpec> InputSpecs(const Value& inputs, std::string& error) {
       continue;
     }
     for (const auto& [key, v] : decl.as_map()) {
-      if (key == "type")
-        p.type = InputType(v.ToText());
+      if (key == "type") {  // every type is checked as typed (breakK K15)
+        if (auto t = ParamTypeNamed(v.ToText()))
+          p.type = *t;
+        else
+          error = "input '" + name + "': type '" + v.ToText() + "' is not one of " +
+                  ParamTypeNames();
+      }
       else if (key == "description")
         p.doc = v.ToText();
       else if (key == "default")

@@ -1,6 +1,24 @@
 #include "engine/plugin/spec.h"
 
+#include <utility>
+
 namespace runbook {
+
+namespace {
+const std::pair<const char*, ParamType> kNamedTypes[] = {
+    {"string", ParamType::kString},     {"integer", ParamType::kInteger},
+    {"number", ParamType::kNumber},     {"boolean", ParamType::kBoolean},
+    {"duration", ParamType::kDuration}, {"list", ParamType::kList},
+    {"map", ParamType::kMap}};
+}  // namespace
+
+std::optional<ParamType> ParamTypeNamed(std::string_view name) {
+  for (const auto& [n, t] : kNamedTypes)
+    if (name == n) return t;
+  return std::nullopt;
+}
+
+const char* ParamTypeNames() { return "string, integer, number, boolean, duration, list, map"; }
 
 const char* ParamTypeName(ParamType type) {
   switch (type) {

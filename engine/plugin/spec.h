@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/util/value.h"
@@ -24,6 +25,11 @@ enum class ParamType {
   kAny,
 };
 const char* ParamTypeName(ParamType type);
+// The type a runbook names in `params: {x: {type: NAME}}` and an approval's inputs: string,
+// integer, number, boolean, duration, list, map. nullopt for any other name.
+std::optional<ParamType> ParamTypeNamed(std::string_view name);
+// Those names, for messages: "string, integer, number, boolean, duration, list, map".
+const char* ParamTypeNames();
 
 struct ParamSpec {
   std::string name;

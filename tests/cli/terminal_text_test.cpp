@@ -82,3 +82,56 @@ TEST_CASE("the live block is redrawn in place on a narrow terminal (breakK K7)",
   CHECK(code == 0);
   CHECK_THAT(screen, !Catch::Contains("... h1 (hash)"));  // no stale live line is left
 }
+
+TEST_CASE("--approve and --input must name a gate and an input of the runbook (breakK K16)",
+          "[cli][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsteps:\n"
+            "  - {id: work, uses: exec, with: {shell: true, run: 'touch worked'}}\n"
+            "  - id: declare\n    uses: approval\n    needs: [work]\n    with:\n"
+            "      prompt: Go?\n      inputs: {ticket: {type: string, default: NONE}}\n");
+  auto run = [&](const std::string& flags) {
+    return Shell("cd " + dir + " && rm -f worked && " + Binary() +
+                 " run g.yaml --audit-db a.db " + flags);
+  };
+  Command gate = run("--approve declar --input declare.ticket=INC-1");
+  CHECK(gate.exit_code == 2);
+  CHECK_THAT(gate.err, Catch::Contains("--approve declar: the runbook has no approval step "
+                                       "'declar'; did you mean 'declare'?"));
+  Command input = run("--approve declare --input declare.tikcet=INC-1");
+  CHECK(input.exit_code == 2);
+  CHECK_THAT(input.err, Catch::Contains("approval 'declare' has no input 'tikcet'; did you mean "
+                                        "'ticket'?"));
+  Command not_a_gate = run("--approve work");
+  CHECK(not_a_gate.exit_code == 2);
+  CHECK_FALSE(Shell("test -e " + dir + "/worked").exit_code == 0);  // nothing was run
+  CHECK(run("--approve declare --input declare.ticket=INC-1").exit_code == 0);
+}
+
+TEST_CASE("an approval input's type is checked as typed, every type (breakK K15)",
+          "[cli][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "bad.yaml",
+            "version: 1\nname: b\nsteps:\n  - id: g\n    uses: approval\n    with:\n"
+            "      prompt: Go?\n      inputs: {wait: {type: durtion}}\n");
+  Command bad = Shell(Binary() + " validate " + dir + "/bad.yaml");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.out + bad.err, Catch::Contains("type 'durtion' is not one of string, integer"));
+  WriteFile(dir, "d.yaml",
+            "version: 1\nname: d\nsteps:\n  - id: g\n    uses: approval\n    with:\n"
+            "      prompt: Go?\n      inputs: {wait: {type: duration, required: true}, "
+            "hosts: {type: list}}\n");
+  for (const char* wrong : {"g.wait=abc", "g.wait=-5m"}) {
+    CAPTURE(wrong);
+    Command c = Shell(Binary() + " run " + dir + "/d.yaml --audit-db " + dir +
+                      "/a.db --approve g --input " + wrong);
+    CHECK(c.exit_code == 1);
+  }
+  CHECK(Shell(Binary() + " run " + dir + "/d.yaml --audit-db " + dir +
+              "/a.db --approve g --input g.hosts=abc --input g.wait=5m")
+            .exit_code == 1);  // a list is JSON
+  CHECK(Shell(Binary() + " run " + dir + "/d.yaml --audit-db " + dir +
+              "/a.db --approve g --input g.wait=5m --input 'g.hosts=[\"a\",\"b\"]'")
+            .exit_code == 0);
+}

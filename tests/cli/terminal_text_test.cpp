@@ -83,7 +83,7 @@ TEST_CASE("the live block is redrawn in place on a narrow terminal (breakK K7)",
   CHECK_THAT(screen, !Catch::Contains("... h1 (hash)"));  // no stale live line is left
 }
 
-TEST_CASE("--approve and --input must name a gate and an input of the runbook (breakK K16)",
+TEST_CASE("approval flags: --approve and --input must name a gate and an input (breakK K16)",
           "[cli][approval]") {
   std::string dir = TempDir();
   WriteFile(dir, "g.yaml",

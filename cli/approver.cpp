@@ -85,8 +85,8 @@ std::string CliApprover::TakeInput(const ApprovalRequest& req, const ParamSpec& 
       answer.inputs[spec.name] = spec.default_value;
     } else if (spec.required) {
       return asking ? "input '" + spec.name + "' is required: type a value"
-                          : "input '" + spec.name + "' is required; pass --input " +
-                                req.step_id + "." + spec.name + "=VALUE";
+                    : "input '" + spec.name + "' is required; pass --input " + req.step_id + "." +
+                          spec.name + "=VALUE";
     } else {
       answer.inputs[spec.name] = Value();
     }

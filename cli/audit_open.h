@@ -1,7 +1,8 @@
 // Opening the audit store for a command: which store (cli/run_place.h: --audit-db,
 // RUNBOOK_AUDIT_DB, the nearest .runbook/, the XDG state folder), said once on stderr;
-// creating the default folder (writers only); marking interrupted runs. Readers (history, show, report, audit verify/export) never create a store and read
-// it wherever it can be read (AuditStore::OpenExisting).
+// creating the default folder (writers only); marking interrupted runs. Readers (history, show,
+// report, audit verify/export) never create a store and read it wherever it can be read
+// (AuditStore::OpenExisting).
 #pragma once
 
 #include <memory>

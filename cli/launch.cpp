@@ -164,8 +164,8 @@ void EndLeftBehind(const Redactor& redactor) {
 void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store,
                    const RunCliOptions& o) {
   if (r.status != "failure" && r.status != "cancelled") return;
-  std::string line = "runbook resume " + run_id + " --audit-db " +
-                     ShellQuote(AbsoluteFromHere(store.path()));
+  std::string line =
+      "runbook resume " + run_id + " --audit-db " + ShellQuote(AbsoluteFromHere(store.path()));
   if (!o.metrics_file.empty()) line += " --metrics-file " + ShellQuote(o.metrics_file);
   if (!o.sign_key.empty()) line += " --sign-key " + ShellQuote(o.sign_key);
   std::cerr << "runbook: to continue this run: " << line << "\n";

@@ -20,8 +20,7 @@ const char* const kAuditDbHelp =
 
 // Options of `run` and `resume` about the record they leave.
 void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
-  cmd->add_option("--audit-db", o.audit_db,
-                  kAuditDbHelp);
+  cmd->add_option("--audit-db", o.audit_db, kAuditDbHelp);
   cmd->add_option("--sign-key", o.sign_key,
                   "Ed25519 private key (PEM): sign the audit chain head when the run ends");
   cmd->add_option("--metrics-file", o.metrics_file,

@@ -41,8 +41,8 @@ std::string ProgressText(const StepProgress& p, std::optional<double> per_second
   std::string out = p.phase;
   auto add = [&out](const std::string& part) { out += (out.empty() ? "" : " ") + part; };
   if (!p.items_noun.empty() && p.items_total > 0)
-    add(std::to_string(p.items_done) + " of " + std::to_string(p.items_total) + " " +
-        p.items_noun + ",");
+    add(std::to_string(p.items_done) + " of " + std::to_string(p.items_total) + " " + p.items_noun +
+        ",");
   if (p.total) {
     int percent = *p.total == 0 ? 100
                                 : static_cast<int>(std::min<uint64_t>(

@@ -50,9 +50,9 @@ Result<std::string> NearestRunbookFolder(const fs::path& start) {
         if (std::string why = NotYours(mark); !why.empty()) return Status::Error(why);
         return dir.string();
       }
-      std::string what = fs::is_symlink(here) ? "a link that leads to no folder"
-                                              : "not a folder";
-      return Status::Error(Printable(mark.string()) + " is " + what + (ec2 ? " (" + ec2.message() + ")" : "") +
+      std::string what = fs::is_symlink(here) ? "a link that leads to no folder" : "not a folder";
+      return Status::Error(Printable(mark.string()) + " is " + what +
+                           (ec2 ? " (" + ec2.message() + ")" : "") +
                            ": the project's audit store would be there; fix it, or give "
                            "--audit-db or RUNBOOK_AUDIT_DB");
     }

@@ -87,10 +87,10 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   M m = StepPolicy(s);
   if (auto cond = m.find("if"); cond != m.end()) cond->second = Masked(in, cond->second);
   if (shown > kMaxPlanValueBytes) {
-    m["error"] = Value("not resolved: this plan already shows " +
-                       std::to_string(kMaxPlanValueBytes >> 20) +
-                       " MiB of resolved values (its budget; a run resolves each step as it "
-                       "starts)");
+    m["error"] =
+        Value("not resolved: this plan already shows " + std::to_string(kMaxPlanValueBytes >> 20) +
+              " MiB of resolved values (its budget; a run resolves each step as it "
+              "starts)");
     m["actions"] = Value(L{});
     return Value(std::move(m));
   }

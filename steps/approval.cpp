@@ -50,10 +50,9 @@ std::vector<ParamSpec> InputSpecs(const Value& inputs, std::string& error) {
         if (auto t = ParamTypeNamed(v.ToText()))
           p.type = *t;
         else
-          error = "input '" + name + "': type '" + v.ToText() + "' is not one of " +
-                  ParamTypeNames();
-      }
-      else if (key == "description")
+          error =
+              "input '" + name + "': type '" + v.ToText() + "' is not one of " + ParamTypeNames();
+      } else if (key == "description")
         p.doc = v.ToText();
       else if (key == "default")
         p.default_value = v;

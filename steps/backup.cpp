@@ -213,8 +213,8 @@ class Backup final : public StepType {
     }
     std::string gz_tmp = temps.Add(ScratchBeside(gz));
     ProgressMeter meter(ctx, "compressing", FileSizeOf(raw));
-    auto z = GzipFile(raw, gz_tmp, static_cast<int>(p.Int("level")), kGzipMemberBytes,
-                      meter.ForWork());
+    auto z =
+        GzipFile(raw, gz_tmp, static_cast<int>(p.Int("level")), kGzipMemberBytes, meter.ForWork());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!z.ok()) return AttemptResult::Failure(z.status().message());
     std::string created_at = FormatUtc(now);

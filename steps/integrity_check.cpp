@@ -145,8 +145,8 @@ bool IsGzip(const std::string& path) {
 // The copy at `tmp` (a scratch name), and the sha256 of the source (and of the copy). A
 // database file is read through SQLite (its -wal included); its sha256 is that of the
 // consistent copy, the same restore computes.
-Result<GzipResult> Unpack(const std::string& source, const std::string& tmp,
-                          const StepContext& ctx, const GunzipBound& bound) {
+Result<GzipResult> Unpack(const std::string& source, const std::string& tmp, const StepContext& ctx,
+                          const GunzipBound& bound) {
   if (IsGzip(source)) {
     ProgressMeter meter(ctx, "decompressing", FileSizeOf(source));
     return GunzipFile(source, tmp, false, meter.ForWork(), bound);  // a scratch copy: no fsync

@@ -5,11 +5,13 @@
 namespace runbook {
 
 namespace {
-const std::pair<const char*, ParamType> kNamedTypes[] = {
-    {"string", ParamType::kString},     {"integer", ParamType::kInteger},
-    {"number", ParamType::kNumber},     {"boolean", ParamType::kBoolean},
-    {"duration", ParamType::kDuration}, {"list", ParamType::kList},
-    {"map", ParamType::kMap}};
+const std::pair<const char*, ParamType> kNamedTypes[] = {{"string", ParamType::kString},
+                                                         {"integer", ParamType::kInteger},
+                                                         {"number", ParamType::kNumber},
+                                                         {"boolean", ParamType::kBoolean},
+                                                         {"duration", ParamType::kDuration},
+                                                         {"list", ParamType::kList},
+                                                         {"map", ParamType::kMap}};
 }  // namespace
 
 std::optional<ParamType> ParamTypeNamed(std::string_view name) {

@@ -191,8 +191,11 @@ std::string HumanBytes(uint64_t bytes) {
   size_t u = 0;
   for (; v >= 1024 && u + 1 < std::size(kUnits); ++u) v /= 1024;
   char buf[32];
-  std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v,
-                kUnits[u]);
+  std::snprintf(buf, sizeof buf,
+                v < 10    ? "%.2f %s"
+                : v < 100 ? "%.1f %s"
+                          : "%.0f %s",
+                v, kUnits[u]);
   return buf;
 }
 

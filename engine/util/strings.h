@@ -33,9 +33,9 @@ std::string PrintableLines(std::string_view text);
 
 // `word` as one shell word: unchanged when it holds only [A-Za-z0-9_./:=@%+,-] and is not
 // empty; with a control character (C0, DEL) in ANSI-C quotes, $'...' with \xNN and with
-// the quote and the backslash escaped (bash, zsh, ksh; POSIX 2024 sh), so the line runs as printed and writes no control
-// character to a terminal (breakK K5); else in single quotes (a ' inside as '\'').
-// For command lines printed for people to paste.
+// the quote and the backslash escaped (bash, zsh, ksh; POSIX 2024 sh), so the line runs as printed
+// and writes no control character to a terminal (breakK K5); else in single quotes (a ' inside as
+// '\''). For command lines printed for people to paste.
 std::string ShellQuote(std::string_view word);
 
 // [a-z0-9][a-z0-9-]* (and '_' after the first character when `underscore`).

@@ -152,7 +152,8 @@ class ReserveGuard {
     if (reserve_ == 0 || written < next_) return Status::Ok();
     next_ = written + kReserveCheckBytes;
     struct statvfs fs {};
-    if (::fstatvfs(out_, &fs) != 0) return Status::FromErrno("cannot read the free space of " + dst_, errno);
+    if (::fstatvfs(out_, &fs) != 0)
+      return Status::FromErrno("cannot read the free space of " + dst_, errno);
     uint64_t avail = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
     if (avail >= reserve_) return Status::Ok();
     return Status::Error("the filesystem of " + dst_ + " fell to " + std::to_string(avail) +
@@ -223,9 +224,8 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
 // libdeflate, member by member, while members fit the buffers. Returns the offset where
 // zlib must take over (the file's size when everything was done here).
 Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const std::string& dst,
-                                Sha256& in_hash, Sha256& out_hash, GzipResult& r,
-                                const Work& work, const GunzipBound& bound,
-                                ReserveGuard& guard) {
+                                Sha256& in_hash, Sha256& out_hash, GzipResult& r, const Work& work,
+                                const GunzipBound& bound, ReserveGuard& guard) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);

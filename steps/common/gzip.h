@@ -52,8 +52,8 @@ uint64_t GunzipReserve(uint64_t fs_bytes);
 // <bound.what>"; nor once the filesystem's free space falls below `bound.reserve`.
 // Members up to kGzipMemberBytes (ours) go through libdeflate whole; anything else (a
 // single huge member from gzip(1), damaged data) continues with streaming zlib, which also
-// names the damage. `work` is asked before each member or 1 MiB read and told the input bytes read. On error (also
-// stopped: kStoppedMessage) `dst` is removed.
+// names the damage. `work` is asked before each member or 1 MiB read and told the input bytes read.
+// On error (also stopped: kStoppedMessage) `dst` is removed.
 Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bool durable = true,
                               const Work& work = {}, const GunzipBound& bound = {});
 

@@ -68,8 +68,7 @@ Status SnapshotDatabase(const std::string& source, const std::string& dest, int 
     auto src =
         writable ? Db::Open(source, false, timeout_ms) : Db::OpenReadOnly(source, timeout_ms);
     if (src.ok()) src.value()->StopWhen(work.stop);
-    s = src.ok() ? src.value()->BackupTo(dest, timeout_ms, work.advance, work.sized)
-                 : src.status();
+    s = src.ok() ? src.value()->BackupTo(dest, timeout_ms, work.advance, work.sized) : src.status();
   }
   if (s.ok()) s = SettleJournal(dest, "DELETE");
   if (!s.ok()) RemoveWithCompanions(dest);

@@ -259,9 +259,8 @@ Status Upload(S3Client& s3, const SyncSide& from, const SyncSide& to, SyncEntry&
   struct stat before {};
   ::fstat(fd.value().get(), &before);
   bool multipart = e.size >= options.multipart_threshold;
-  auto d = DigestFile(
-      path, StopCheck([&cancel] { return cancel.cancelled(); }),
-      multipart ? options.part_size : 0);  // the one read of its bytes
+  auto d = DigestFile(path, StopCheck([&cancel] { return cancel.cancelled(); }),
+                      multipart ? options.part_size : 0);  // the one read of its bytes
   if (!d.ok()) return d.status();
   e.sha256 = d.value().sha256;
   e.md5 = d.value().md5;
@@ -325,8 +324,7 @@ Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const Sy
   std::string recorded;
   Status s = s3.Get(key.value(), tmp.value().ProcPath(), e.size, cancel, &recorded);
   if (!s.ok()) return s;
-  auto d =
-      DigestFile(tmp.value().ProcPath(), StopCheck([&cancel] { return cancel.cancelled(); }));
+  auto d = DigestFile(tmp.value().ProcPath(), StopCheck([&cancel] { return cancel.cancelled(); }));
   DownloadProof proof = ProveDownload(e, tmp.value().ProcPath(), d, recorded, options);
   if (!proof.mismatch.empty())
     return Status::Error("download of " + shown + " does not check out (" + proof.mismatch +

@@ -27,8 +27,7 @@ class ZipWriter {
     uint64_t size = 0;
     std::string sha256;
   };
-  Result<Added> AddFd(const std::string& name, int fd, const std::string& what,
-                      const Work& work);
+  Result<Added> AddFd(const std::string& name, int fd, const std::string& what, const Work& work);
   Status AddText(const std::string& name, const std::string& text);
   Status Close();  // writes the central directory; must succeed for a valid zip
 

@@ -11,10 +11,10 @@ using namespace runbook;
 using namespace runbook::test;
 
 TEST_CASE("ShellQuote gives one word a shell reads back as it was", "[cli][continue]") {
-  for (std::string word : {std::string("plain/path.db"), std::string("with space"),
-                           std::string("it's"), std::string("tab\there"),
-                           std::string("new\nline"), std::string("esc\x1b[2J"),
-                           std::string("back\\slash'\t$(x)"), std::string("")}) {
+  for (std::string word :
+       {std::string("plain/path.db"), std::string("with space"), std::string("it's"),
+        std::string("tab\there"), std::string("new\nline"), std::string("esc\x1b[2J"),
+        std::string("back\\slash'\t$(x)"), std::string("")}) {
     CAPTURE(word);
     std::string quoted = ShellQuote(word);
     for (char c : quoted) CHECK(static_cast<unsigned char>(c) >= 0x20);  // nothing raw
@@ -35,9 +35,10 @@ TEST_CASE("the continue line runs as printed and keeps --metrics-file and --sign
   WriteFile(dir, "f.yaml",
             "version: 1\nname: f\nsteps:\n  - {id: a, uses: exec, with: {shell: true, run: "
             "'test -f ok'}}\n");
-  Command failed = Shell("cd " + dir + " && bash -c " +
-                         ShellQuote(Binary() + " run f.yaml --audit-db " + ShellQuote(odd + "/a.db") +
-                                    " --metrics-file m.prom --sign-key k.pem"));
+  Command failed =
+      Shell("cd " + dir + " && bash -c " +
+            ShellQuote(Binary() + " run f.yaml --audit-db " + ShellQuote(odd + "/a.db") +
+                       " --metrics-file m.prom --sign-key k.pem"));
   REQUIRE(failed.exit_code == 1);
   size_t at = failed.err.find("to continue this run: ");
   REQUIRE(at != std::string::npos);
@@ -49,10 +50,13 @@ TEST_CASE("the continue line runs as printed and keeps --metrics-file and --sign
   Command resumed = Shell("cd / && PATH=" + Binary().substr(0, Binary().rfind('/')) +
                           ":$PATH bash -c " + ShellQuote(line));
   CHECK(resumed.exit_code == 0);
-  CHECK_THAT(ReadFile(dir + "/m.prom"), Catch::Contains("runbook_last_run_success{") &&
-                                            Catch::Contains("} 1"));
-  Command verified = Shell("bash -c " + ShellQuote(Binary() + " audit verify --require-signed "
-                          "--public-key " + dir + "/pub.pem --audit-db " + ShellQuote(odd + "/a.db")));
+  CHECK_THAT(ReadFile(dir + "/m.prom"),
+             Catch::Contains("runbook_last_run_success{") && Catch::Contains("} 1"));
+  Command verified =
+      Shell("bash -c " + ShellQuote(Binary() +
+                                    " audit verify --require-signed "
+                                    "--public-key " +
+                                    dir + "/pub.pem --audit-db " + ShellQuote(odd + "/a.db")));
   INFO(verified.out << verified.err);
   CHECK(verified.exit_code == 0);
   CHECK_THAT(verified.out + verified.err, !Catch::Contains("after it"));  // the resume signed

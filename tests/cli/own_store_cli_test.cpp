@@ -41,7 +41,8 @@ TEST_CASE("own store: report --output and --metrics-file never write over the st
   Command m =
       Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db --metrics-file a.db");
   INFO(m.out << m.err);
-  CHECK_THAT(m.err, Catch::Contains("refusing to write " + dir + "/a.db: it is runbook's audit "
+  CHECK_THAT(m.err, Catch::Contains("refusing to write " + dir +
+                                    "/a.db: it is runbook's audit "
                                     "store") &&
                         Catch::Contains("nothing was run"));
   CHECK(m.exit_code == 2);

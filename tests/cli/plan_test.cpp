@@ -159,8 +159,9 @@ TEST_CASE("the text plan shows a script as a block and no terminal escape", "[cl
 TEST_CASE("plan holds a bounded amount of resolved values (breakJ J14)", "[cli][plan][bounds]") {
   std::string dir = TempDir();
   // 100 steps of 9 MB of resolved arguments each: 900 MB if the plan held them all.
-  std::string text = "version: 1\nname: pb\nparams:\n  big: {type: string, default: " +
-                     std::string(1000000, 'B') + "}\nsteps:\n";
+  std::string text =
+      "version: 1\nname: pb\nparams:\n  big: {type: string, default: " + std::string(1000000, 'B') +
+      "}\nsteps:\n";
   for (int i = 0; i < 100; ++i) {
     text += "  - {id: s" + std::to_string(i) + ", uses: exec, with: {run: [echo";
     for (int k = 0; k < 3; ++k) text += ", \"${{ format('{0}{0}{0}', params.big) }}\"";

@@ -1,8 +1,9 @@
 // How progress reads (issue 14 #5): done of total, percent, rate over a window, time left,
 // sizes in IEC units; the plain-output interval from RUNBOOK_PROGRESS_INTERVAL.
+#include "cli/progress_view.h"
+
 #include <catch2/catch.hpp>
 
-#include "cli/progress_view.h"
 #include "engine/util/strings.h"
 
 using namespace runbook;
@@ -49,8 +50,7 @@ TEST_CASE("progress shows done of total, percent, rate and time left", "[cli][pr
   CHECK(ProgressText(Bytes("dumping", 5u << 20, std::nullopt), 1.0 * (1 << 20)) ==
         "dumping 5.00 MiB, 1.00 MiB/s");
   // Nothing known yet: the phase alone.
-  CHECK(ProgressText(Bytes("integrity check", 0, std::nullopt), std::nullopt) ==
-        "integrity check");
+  CHECK(ProgressText(Bytes("integrity check", 0, std::nullopt), std::nullopt) == "integrity check");
   // A total of zero is done; more than the total (a growing file) stays at 100 %.
   CHECK(ProgressText(Bytes("hashing", 0, 0), std::nullopt) == "hashing 0 B of 0 B (100%)");
   CHECK(ProgressText(Bytes("hashing", 2048, 1024), std::nullopt) ==

@@ -26,7 +26,8 @@ TEST_CASE("an attempt's long parameters are recorded cut, the run's whole",
   // 70 KB run parameter, three attempts that fail.
   WriteFile(dir, "b.yaml",
             "version: 1\nname: b\nsecrets:\n  token: {env: BIG_TOKEN}\n"
-            "params:\n  pad: {type: string, default: " + std::string(65530, 'a') +
+            "params:\n  pad: {type: string, default: " +
+                std::string(65530, 'a') +
                 "}\n  tail: {type: string, default: " + std::string(60000, 'b') +
                 "}\n  whole: {type: string, default: " + std::string(70000, 'w') +
                 "}\nsteps:\n"
@@ -40,17 +41,20 @@ TEST_CASE("an attempt's long parameters are recorded cut, the run's whole",
   CHECK(Sql(db, "SELECT count(*) FROM events WHERE kind='attempt_started'") == 3);
   // Each attempt: about 64 KiB, not 125 KB (the masked value is 125533 bytes).
   CHECK(Sql(db, "SELECT max(length(body)) FROM events WHERE kind='attempt_started'") < 70000);
-  CHECK(Sql(db, "SELECT count(*) FROM events WHERE kind='attempt_started' AND body LIKE "
-                "'%... [cut by runbook: %bytes in all, sha256 %'") == 3);
+  CHECK(Sql(db,
+            "SELECT count(*) FROM events WHERE kind='attempt_started' AND body LIKE "
+            "'%... [cut by runbook: %bytes in all, sha256 %'") == 3);
   // The secret straddled the cut: masked first, so not one character of it is kept.
-  CHECK(Sql(db, "SELECT count(*) FROM events WHERE body LIKE '%SECRET-0%' OR body LIKE "
-                "'%0123456789%'") == 0);
+  CHECK(Sql(db,
+            "SELECT count(*) FROM events WHERE body LIKE '%SECRET-0%' OR body LIKE "
+            "'%0123456789%'") == 0);
   // The run's parameters are whole: the 70 KB one too.
   CHECK(Sql(db, "SELECT length(body) FROM events WHERE kind='run_started'") > 195000);
   // show prints the cut value, and the chain is intact.
-  Command show = Shell(Binary() + " show --audit-db " + db + " $(" + Binary() +
-                       " history --audit-db " + db + " --format json | python3 -c 'import json,"
-                       "sys; print(json.load(sys.stdin)[0][\"run_id\"])') 2>&1");
+  Command show =
+      Shell(Binary() + " show --audit-db " + db + " $(" + Binary() + " history --audit-db " + db +
+            " --format json | python3 -c 'import json,"
+            "sys; print(json.load(sys.stdin)[0][\"run_id\"])') 2>&1");
   CHECK(show.exit_code == 0);
   CHECK(Shell(Binary() + " audit verify --audit-db " + db).exit_code == 0);
   // resume runs with the whole values: the step's argument is over 100 KB again.

@@ -45,8 +45,10 @@ std::string StoreLine(const Command& c) {
 
 }  // namespace
 
-TEST_CASE("run from any folder records into the project's .runbook/ and writes beside the "
-          "runbook", "[cli][store-location]") {
+TEST_CASE(
+    "run from any folder records into the project's .runbook/ and writes beside the "
+    "runbook",
+    "[cli][store-location]") {
   Project p;
   p.Book();
   Command run = p.Rb(p.away, "run " + p.project + "/runbooks/w.yaml");
@@ -55,7 +57,7 @@ TEST_CASE("run from any folder records into the project's .runbook/ and writes b
                               "/.runbook/audit.db (the nearest .runbook/ above " + p.project +
                               "/runbooks)");
   CHECK(ReadFile(p.project + "/runbooks/out.txt") == p.project + "/runbooks\n");
-  CHECK(ReadFile(p.away + "/out.txt").empty());             // never the caller's folder
+  CHECK(ReadFile(p.away + "/out.txt").empty());  // never the caller's folder
   CHECK(Shell("ls -A " + p.away + " | grep -v '^.local$'").out.empty());  // nothing else there
   // history finds the same store from a folder below the project, walking up.
   Shell("mkdir -p " + p.project + "/runbooks/deep/er");
@@ -78,8 +80,10 @@ TEST_CASE("without a .runbook/ the store is the XDG state folder, made 0700",
   p.Book();
   Command run = p.Rb(p.away, "run ../project/runbooks/w.yaml");
   REQUIRE(run.exit_code == 0);
-  CHECK(StoreLine(run) == "runbook: audit store " + p.state + "/runbook/audit.db (no .runbook/ "
-                              "above " + p.project + "/runbooks: the default)");
+  CHECK(StoreLine(run) == "runbook: audit store " + p.state +
+                              "/runbook/audit.db (no .runbook/ "
+                              "above " +
+                              p.project + "/runbooks: the default)");
   CHECK(Shell("stat -c %a " + p.state + "/runbook").out == "700\n");
   CHECK(p.Rb(p.away, "history").exit_code == 0);
   // No HOME and no XDG_STATE_HOME: exit 3, saying what to give; nothing run.
@@ -90,15 +94,16 @@ TEST_CASE("without a .runbook/ the store is the XDG state folder, made 0700",
   CHECK(ReadFile(p.project + "/runbooks/none.txt").empty());
 }
 
-TEST_CASE("the store: --audit-db beats RUNBOOK_AUDIT_DB beats .runbook/, each relative to the caller",
-          "[cli][store-location]") {
+TEST_CASE(
+    "the store: --audit-db beats RUNBOOK_AUDIT_DB beats .runbook/, each relative to the caller",
+    "[cli][store-location]") {
   Project p;
   p.Book();
   Command env = p.Rb(p.away, "run ../project/runbooks/w.yaml", "RUNBOOK_AUDIT_DB=env.db");
   REQUIRE(env.exit_code == 0);
   CHECK(StoreLine(env) == "runbook: audit store " + p.away + "/env.db (RUNBOOK_AUDIT_DB)");
-  Command flag = p.Rb(p.away, "run ../project/runbooks/w.yaml --audit-db flag.db",
-                      "RUNBOOK_AUDIT_DB=env.db");
+  Command flag =
+      p.Rb(p.away, "run ../project/runbooks/w.yaml --audit-db flag.db", "RUNBOOK_AUDIT_DB=env.db");
   REQUIRE(flag.exit_code == 0);
   CHECK(StoreLine(flag) == "runbook: audit store " + p.away + "/flag.db (--audit-db)");
   CHECK(Shell("test -s " + p.away + "/flag.db && test -s " + p.away + "/env.db").exit_code == 0);
@@ -162,8 +167,8 @@ TEST_CASE("a .runbook that is not a usable folder, or not yours, stops the walk 
   Shell("rmdir " + p.project + "/.runbook");
   const std::string rb = "run ../project/runbooks/w.yaml";
   // A plain file, a dangling link (an unmounted share), a link loop: exit 3, naming it.
-  for (const char* make : {"touch .runbook", "ln -s /mnt/not-mounted/runbook .runbook",
-                           "ln -s .runbook .runbook"}) {
+  for (const char* make :
+       {"touch .runbook", "ln -s /mnt/not-mounted/runbook .runbook", "ln -s .runbook .runbook"}) {
     CAPTURE(make);
     Shell("cd " + p.project + " && rm -f .runbook && " + make);
     Command c = p.Rb(p.away, rb);
@@ -177,8 +182,8 @@ TEST_CASE("a .runbook that is not a usable folder, or not yours, stops the walk 
   Shell("cd " + p.project + " && rm -f .runbook && mkdir .runbook && chown nobody .runbook");
   Command theirs = p.Rb(p.away, rb);
   CHECK(theirs.exit_code == 3);
-  CHECK_THAT(theirs.err, Catch::Contains(".runbook is owned by uid") &&
-                             Catch::Contains("not by you"));
+  CHECK_THAT(theirs.err,
+             Catch::Contains(".runbook is owned by uid") && Catch::Contains("not by you"));
   CHECK(p.Rb(p.project, "history").exit_code == 3);
   Shell("chown root " + p.project + "/.runbook");
   CHECK(p.Rb(p.away, rb).exit_code == 0);

@@ -19,8 +19,9 @@ TEST_CASE("a name's escape sequences reach no terminal through notes, show or th
             "version: 1\nname: mf\nparams:\n  d: {type: string}\nsteps:\n"
             "  - {id: b, uses: backup, with: {database: s.db, dest: \"${{ params.d }}\", name: "
             "s1}}\n");
-  Command run = Shell("cd " + dir + " && " + Binary() +
-                      " run mf.yaml --audit-db a.db --set d=\"$(printf 'f\\033]0;PWNED\\007\\033[2Jq')\"");
+  Command run =
+      Shell("cd " + dir + " && " + Binary() +
+            " run mf.yaml --audit-db a.db --set d=\"$(printf 'f\\033]0;PWNED\\007\\033[2Jq')\"");
   REQUIRE(run.exit_code == 0);
   CHECK(run.err.find('\x1b') == std::string::npos);
   CHECK(run.err.find('\x07') == std::string::npos);
@@ -37,8 +38,10 @@ TEST_CASE("a name's escape sequences reach no terminal through notes, show or th
   CHECK(md.out.find('\x07') == std::string::npos);
 }
 
-TEST_CASE("an approval's prompt and defaults are shown masked and escaped, a blank answer asked "
-          "again", "[cli][tty][approval]") {
+TEST_CASE(
+    "an approval's prompt and defaults are shown masked and escaped, a blank answer asked "
+    "again",
+    "[cli][tty][approval]") {
   std::string dir = TempDir();
   WriteFile(dir, "ap.yaml",
             "version: 1\nname: ap\nsecrets:\n  tok: {env: AP_TOKEN}\n"
@@ -62,8 +65,10 @@ TEST_CASE("an approval's prompt and defaults are shown masked and escaped, a bla
   CHECK(c.out.find("\r\x1b[2KSwap") == std::string::npos);  // never reach the terminal
   CHECK_THAT(c.out, Catch::Contains("PRODUCTION\\x0d\\x1b[2KSwap staging"));
   CHECK_THAT(c.out, Catch::Contains("input 'ticket' is required: type a value"));  // K4
-  std::string outputs = Shell("sqlite3 " + dir + "/a.db \"SELECT body FROM events WHERE "
-                              "kind='attempt_finished'\"").out;
+  std::string outputs = Shell("sqlite3 " + dir +
+                              "/a.db \"SELECT body FROM events WHERE "
+                              "kind='attempt_finished'\"")
+                            .out;
   CHECK_THAT(outputs, Catch::Contains("\"ticket\":\"INC-7\""));
 }
 
@@ -92,8 +97,8 @@ TEST_CASE("approval flags: --approve and --input must name a gate and an input (
             "  - id: declare\n    uses: approval\n    needs: [work]\n    with:\n"
             "      prompt: Go?\n      inputs: {ticket: {type: string, default: NONE}}\n");
   auto run = [&](const std::string& flags) {
-    return Shell("cd " + dir + " && rm -f worked && " + Binary() +
-                 " run g.yaml --audit-db a.db " + flags);
+    return Shell("cd " + dir + " && rm -f worked && " + Binary() + " run g.yaml --audit-db a.db " +
+                 flags);
   };
   Command gate = run("--approve declar --input declare.ticket=INC-1");
   CHECK(gate.exit_code == 2);

@@ -55,9 +55,9 @@ TEST_CASE("a newcomer's path: demo, Ctrl-C in a drill, resume, show, the report 
   std::string root = Clone();
   std::string rb = Binary();
   // 1. The README's first command (set-up and build skipped: the binary under test).
-  Command demo = Shell("cd " + root + " && unset RUNBOOK_AUDIT_DB; RUNBOOK_BIN=" + rb +
-                           " bash scripts/demo.sh 2>&1",
-                       600);
+  Command demo = Shell(
+      "cd " + root + " && unset RUNBOOK_AUDIT_DB; RUNBOOK_BIN=" + rb + " bash scripts/demo.sh 2>&1",
+      600);
   INFO(demo.out.substr(demo.out.size() > 4000 ? demo.out.size() - 4000 : 0));
   REQUIRE(demo.exit_code == 0);
   CHECK_THAT(demo.out, Catch::Contains("audit store " + root + "/.runbook/audit.db"));
@@ -86,8 +86,8 @@ TEST_CASE("a newcomer's path: demo, Ctrl-C in a drill, resume, show, the report 
   //    without a question, as a failed one does (docs/operator.md, "Resuming").
   std::string resumed_id;
   {
-    Tmux term("cd /tmp && export TERM=xterm NO_COLOR=1 PATH=" +
-              rb.substr(0, rb.rfind('/')) + ":$PATH; " + first);
+    Tmux term("cd /tmp && export TERM=xterm NO_COLOR=1 PATH=" + rb.substr(0, rb.rfind('/')) +
+              ":$PATH; " + first);
     int code = -1;
     std::string screen = term.ScreenAtEnd(code);
     INFO(screen);

@@ -27,10 +27,10 @@ const std::string kAws =
 std::string DemoRoot() {
   std::string root = TempDir(), demo = kSource + "/examples/demo-backend";
   REQUIRE(Shell("test -d " + demo + "/node_modules/better-sqlite3").exit_code == 0);
-  Command c = Shell("set -e; cd " + root + " && mkdir -p backend runbooks .runbook/keys && cp " + kSource +
-                    "/runbooks/*.yaml runbooks/ && cp -r " + demo +
-                    "/src " + demo + "/scripts " + demo + "/test " + demo + "/config " + demo +
-                    "/package.json " + demo + "/package-lock.json backend/ && ln -s " + demo +
+  Command c = Shell("set -e; cd " + root + " && mkdir -p backend runbooks .runbook/keys && cp " +
+                    kSource + "/runbooks/*.yaml runbooks/ && cp -r " + demo + "/src " + demo +
+                    "/scripts " + demo + "/test " + demo + "/config " + demo + "/package.json " +
+                    demo + "/package-lock.json backend/ && ln -s " + demo +
                     "/node_modules backend/node_modules && openssl genpkey -algorithm ed25519 "
                     "-out .runbook/keys/backup-signing.pem && openssl pkey -in "
                     ".runbook/keys/backup-signing.pem -pubout -out "

@@ -175,10 +175,10 @@ TEST_CASE("decompress bound: the free space is looked at again while writing (br
   bound.what = "a test bound";
   auto r = GunzipFile(dir + "/z.gz", dir + "/out", false, {}, bound);
   REQUIRE_FALSE(r.ok());
-  CHECK_THAT(r.status().message(), Catch::Contains("fell to") &&
-                                       Catch::Contains("below its reserve of " +
-                                                       std::to_string(bound.reserve)));
+  CHECK_THAT(r.status().message(),
+             Catch::Contains("fell to") &&
+                 Catch::Contains("below its reserve of " + std::to_string(bound.reserve)));
   CHECK_FALSE(Shell("test -e " + dir + "/out").exit_code == 0);  // nothing of it kept
-  bound.reserve = 0;  // not checked: all of it
+  bound.reserve = 0;                                             // not checked: all of it
   CHECK(GunzipFile(dir + "/z.gz", dir + "/out2", false, {}, bound).ok());
 }

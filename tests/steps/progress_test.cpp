@@ -47,15 +47,13 @@ std::string Sqlite(const std::string& db, const std::string& sql) {
 
 // A database of about `mib` MiB of random (incompressible) rows.
 void BigDb(const std::string& path, int mib) {
-  Sqlite(path, "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB); WITH RECURSIVE n(i) AS "
-               "(SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<" +
-                   std::to_string(mib * 256) +
-                   ") INSERT INTO blobs(b) SELECT randomblob(4000) FROM n;");
+  Sqlite(path,
+         "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB); WITH RECURSIVE n(i) AS "
+         "(SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<" +
+             std::to_string(mib * 256) + ") INSERT INTO blobs(b) SELECT randomblob(4000) FROM n;");
 }
 
-uint64_t SizeOf(const std::string& path) {
-  return std::stoull(Shell("stat -c %s " + path).out);
-}
+uint64_t SizeOf(const std::string& path) { return std::stoull(Shell("stat -c %s " + path).out); }
 
 }  // namespace
 
@@ -64,14 +62,17 @@ TEST_CASE("backup, integrity-check and restore report each phase up to its total
   std::string dir = TempDir();
   BigDb(dir + "/app.sqlite", 8);
   std::unique_ptr<Runbook> rb;
-  Ran ran = RunText("version: 1\nname: p\nsteps:\n"
-                    "  - {id: b, uses: backup, with: {database: " + dir + "/app.sqlite, dest: " +
-                        dir + "/dumps, name: app}}\n"
-                        "  - {id: ic, uses: integrity-check, needs: [b], with: {source: " +
-                        dir + "/dumps/app.sqlite.gz, workspace: " + dir + "/ws/copy.sqlite}}\n"
-                        "  - {id: r, uses: restore, needs: [ic], with: {source: " + dir +
-                        "/dumps/app.sqlite.gz, target: " + dir + "/live/app.sqlite}}\n",
-                    rb);
+  Ran ran = RunText(
+      "version: 1\nname: p\nsteps:\n"
+      "  - {id: b, uses: backup, with: {database: " +
+          dir + "/app.sqlite, dest: " + dir +
+          "/dumps, name: app}}\n"
+          "  - {id: ic, uses: integrity-check, needs: [b], with: {source: " +
+          dir + "/dumps/app.sqlite.gz, workspace: " + dir +
+          "/ws/copy.sqlite}}\n"
+          "  - {id: r, uses: restore, needs: [ic], with: {source: " +
+          dir + "/dumps/app.sqlite.gz, target: " + dir + "/live/app.sqlite}}\n",
+      rb);
   REQUIRE(ran.result.status == "success");
   uint64_t db = SizeOf(dir + "/app.sqlite"), gz = SizeOf(dir + "/dumps/app.sqlite.gz");
 
@@ -101,8 +102,7 @@ TEST_CASE("backup, integrity-check and restore report each phase up to its total
   for (const auto& [name, ph] : b) CHECK(ph.reports <= 8);
 }
 
-TEST_CASE("hash and archive count files and bytes, from several threads",
-          "[steps][progress]") {
+TEST_CASE("hash and archive count files and bytes, from several threads", "[steps][progress]") {
   std::string dir = TempDir();
   REQUIRE(Shell("mkdir -p " + dir + "/f && cd " + dir +
                 "/f && for i in $(seq 1 120); do head -c $((i * 1000)) /dev/urandom > f$i.bin; "
@@ -111,12 +111,14 @@ TEST_CASE("hash and archive count files and bytes, from several threads",
   uint64_t total = 0;
   for (int i = 1; i <= 120; ++i) total += static_cast<uint64_t>(i) * 1000;
   std::unique_ptr<Runbook> rb;
-  Ran ran = RunText("version: 1\nname: p\nsteps:\n"
-                    "  - {id: h, uses: hash, with: {files: ['" + dir +
-                        "/f/*.bin'], verify: none, parallel: 4}}\n"
-                        "  - {id: a, uses: archive, with: {files: ['" + dir +
-                        "/f/*.bin'], output: " + dir + "/out/all.zip}}\n",
-                    rb);
+  Ran ran = RunText(
+      "version: 1\nname: p\nsteps:\n"
+      "  - {id: h, uses: hash, with: {files: ['" +
+          dir +
+          "/f/*.bin'], verify: none, parallel: 4}}\n"
+          "  - {id: a, uses: archive, with: {files: ['" +
+          dir + "/f/*.bin'], output: " + dir + "/out/all.zip}}\n",
+      rb);
   REQUIRE(ran.result.status == "success");
   for (const char* id : {"h", "a"}) {
     auto phases = PhasesOf(ran, id);
@@ -192,12 +194,12 @@ TEST_CASE("off a terminal, progress is one line per interval and none for a quic
   Command often = Shell("cd " + dir + " && RUNBOOK_PROGRESS_INTERVAL=50ms " + Binary() +
                         " run b.yaml --audit-db a.db 2>&1");
   REQUIRE(often.exit_code == 0);
-  CHECK_THAT(often.out, Catch::Matches(
-                            "(.|\n)*b \\| (copying the database|compressing) [0-9.]+ [KMG]?i?B of "
+  CHECK_THAT(often.out,
+             Catch::Matches("(.|\n)*b \\| (copying the database|compressing) [0-9.]+ [KMG]?i?B of "
                             "[0-9.]+ MiB \\([0-9]+%\\)(.|\n)*"));
   // The default, 10 s: a backup of a few seconds prints none, and the run reads as before.
-  Command quiet = Shell("cd " + dir + " && rm -rf dumps && " + Binary() +
-                        " run b.yaml --audit-db a.db 2>&1");
+  Command quiet =
+      Shell("cd " + dir + " && rm -rf dumps && " + Binary() + " run b.yaml --audit-db a.db 2>&1");
   REQUIRE(quiet.exit_code == 0);
   CHECK_THAT(quiet.out, !Catch::Contains("compressing"));
   CHECK_THAT(quiet.out, !Catch::Contains("copying the database"));
@@ -209,7 +211,8 @@ TEST_CASE("off a terminal, progress is one line per interval and none for a quic
                                       "duration"));
 }
 
-TEST_CASE("on a terminal the live block shows done of total and the rate", "[steps][progress][tty]") {
+TEST_CASE("on a terminal the live block shows done of total and the rate",
+          "[steps][progress][tty]") {
   std::string dir = TempDir();
   BigDb(dir + "/app.sqlite", 96);
   WriteFile(dir, "b.yaml",
@@ -244,20 +247,25 @@ TEST_CASE("a WAL database's copy counts its pages, not its main file (breakK K1)
   // 24 MiB of rows only in the -wal, held there by an open connection.
   WriteFile(dir, "hold.py",
             "import sqlite3, os, time\n"
-            "c = sqlite3.connect('" + dir + "/wal.db')\n"
-            "c.execute('pragma journal_mode=wal'); c.execute('pragma wal_autocheckpoint=0')\n"
-            "c.execute('create table t(x)'); c.commit()\n"
-            "for i in range(24): c.execute('insert into t values(?)', (os.urandom(1 << 20),))\n"
-            "c.commit(); open('" + dir + "/ready', 'w').close(); time.sleep(30)\n");
-  REQUIRE(Shell("cd " + dir + " && (python3 " + dir + "/hold.py > /dev/null 2>&1 &) && "
+            "c = sqlite3.connect('" +
+                dir +
+                "/wal.db')\n"
+                "c.execute('pragma journal_mode=wal'); c.execute('pragma wal_autocheckpoint=0')\n"
+                "c.execute('create table t(x)'); c.commit()\n"
+                "for i in range(24): c.execute('insert into t values(?)', (os.urandom(1 << 20),))\n"
+                "c.commit(); open('" +
+                dir + "/ready', 'w').close(); time.sleep(30)\n");
+  REQUIRE(Shell("cd " + dir + " && (python3 " + dir +
+                "/hold.py > /dev/null 2>&1 &) && "
                 "for i in $(seq 100); "
                 "do test -e ready && break; sleep 0.1; done; test -e ready")
               .exit_code == 0);
   REQUIRE(SizeOf(dir + "/wal.db") < (1u << 20));
   std::unique_ptr<Runbook> rb;
-  Ran ran = RunText("version: 1\nname: p\nsteps:\n  - {id: b, uses: backup, with: {database: " +
-                        dir + "/wal.db, dest: " + dir + "/dumps, name: w}}\n",
-                    rb);
+  Ran ran =
+      RunText("version: 1\nname: p\nsteps:\n  - {id: b, uses: backup, with: {database: " + dir +
+                  "/wal.db, dest: " + dir + "/dumps, name: w}}\n",
+              rb);
   Shell("pkill -f " + dir + "/hold.py");
   REQUIRE(ran.result.status == "success");
   auto b = PhasesOf(ran, "b");

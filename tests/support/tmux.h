@@ -16,8 +16,7 @@ class Tmux {
   explicit Tmux(const std::string& command, int columns = 150)
       : socket_("rb-test-" + std::to_string(getpid())) {
     REQUIRE(Shell(Tmux_() + " -f /dev/null new-session -d -x " + std::to_string(columns) +
-                  " -y 50 " +
-                  Quote(command + "; echo __END__$?; sleep 600"))
+                  " -y 50 " + Quote(command + "; echo __END__$?; sleep 600"))
                 .exit_code == 0);
   }
   ~Tmux() { Shell(Tmux_() + " kill-server 2>/dev/null"); }

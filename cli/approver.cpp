@@ -47,10 +47,12 @@ bool CliApprover::ReadLine(const CancelToken& cancel, std::string& line) {
 // One input's value from --input, else (on a terminal) asked until it is valid: an empty
 // answer to a required input without a default, or a value of the wrong type, is asked
 // again (issue 14 #3); end of input (Ctrl-D) or a cancel declines.
-bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, bool interactive,
+bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, Asking ask,
                             const CancelToken& cancel, ApprovalAnswer& answer) {
   auto given = inputs_.find(req.step_id + "." + spec.name);
-  bool asking = interactive && given == inputs_.end();
+  bool needed = spec.required && spec.default_value.is_null();
+  bool asking =
+      given == inputs_.end() && (ask == Asking::kAll || (ask == Asking::kRequired && needed));
   while (true) {
     std::string text = given != inputs_.end() ? given->second : "";
     if (asking) {
@@ -99,21 +101,45 @@ std::string CliApprover::TakeInput(const ApprovalRequest& req, const ParamSpec& 
   return "";
 }
 
-bool CliApprover::FillInputs(const ApprovalRequest& req, bool interactive,
-                             const CancelToken& cancel, ApprovalAnswer& answer) {
+bool CliApprover::FillInputs(const ApprovalRequest& req, Asking ask, const CancelToken& cancel,
+                             ApprovalAnswer& answer) {
   for (const ParamSpec& spec : req.inputs)
-    if (!FillInput(req, spec, interactive, cancel, answer)) return false;
+    if (!FillInput(req, spec, ask, cancel, answer)) return false;
   return true;
 }
 
-ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
+bool CliApprover::MissingRequired(const ApprovalRequest& req) const {
+  for (const ParamSpec& spec : req.inputs)
+    if (spec.required && spec.default_value.is_null() &&
+        inputs_.count(req.step_id + "." + spec.name) == 0)
+      return true;
+  return false;
+}
+
+// Approved by --yes/--approve: the question is answered, the inputs are not (breakK K12).
+// On a terminal a required input not given is asked, as without the flag; off one the gate
+// fails naming --input.
+ApprovalAnswer CliApprover::ByFlag(const ApprovalRequest& req, const CancelToken& cancel) {
   ApprovalAnswer answer;
-  if (yes_ || approved_.count(req.step_id)) {
-    answer.by = yes_ ? "--yes (" + UserName() + ")" : "--approve (" + UserName() + ")";
-    answer.how = "flag";
-    answer.approved = FillInputs(req, false, cancel, answer);
+  answer.by = yes_ ? "--yes (" + UserName() + ")" : "--approve (" + UserName() + ")";
+  answer.how = "flag";
+  if (!isatty(STDIN_FILENO) || !MissingRequired(req)) {
+    answer.approved = FillInputs(req, Asking::kNone, cancel, answer);
     return answer;
   }
+  std::lock_guard<std::mutex> lock(g_prompt_mu);
+  display_.Pause();
+  std::cerr << "\n== approval: " << req.step_id << " (approved by "
+            << (yes_ ? "--yes" : "--approve") << "; it needs input) ==\n"
+            << req.Shown(req.prompt) << "\n";
+  answer.approved = FillInputs(req, Asking::kRequired, cancel, answer);
+  display_.Resume();
+  return answer;
+}
+
+ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
+  if (yes_ || approved_.count(req.step_id)) return ByFlag(req, cancel);
+  ApprovalAnswer answer;
   if (!isatty(STDIN_FILENO)) {
     answer.error = "approval '" + req.step_id + "' needs a person: \"" + req.Shown(req.prompt) +
                    "\"; run on a terminal, or pass --approve " + req.step_id + " (or --yes)";
@@ -122,7 +148,7 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   std::lock_guard<std::mutex> lock(g_prompt_mu);
   display_.Pause();
   std::cerr << "\n== approval: " << req.step_id << " ==\n" << req.Shown(req.prompt) << "\n";
-  bool filled = FillInputs(req, true, cancel, answer);
+  bool filled = FillInputs(req, Asking::kAll, cancel, answer);
   std::string reply;
   if (filled) {
     std::cerr << "approve? [y/N] ";

@@ -1,6 +1,9 @@
-// The CLI's approval gate: --yes / --approve ID pass without asking; on a terminal the
-// operator is asked (the live view paused meanwhile); otherwise the gate fails at once
-// with a message saying how to approve. Never waits for input that cannot come.
+// The CLI's approval gate: --yes / --approve ID answer the `approve? [y/N]` question; on a
+// terminal the operator is asked (the live view paused meanwhile); otherwise the gate fails
+// at once with a message saying how to approve. Inputs come from --input; on a terminal a
+// missing one is asked (with --yes/--approve only the required ones without a default,
+// breakK K12), off a terminal a missing required one fails the gate. Never waits for input
+// that cannot come.
 #pragma once
 
 #include <map>
@@ -29,10 +32,14 @@ class CliApprover final : public Approver {
   ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) override;
 
  private:
-  bool FillInputs(const ApprovalRequest& request, bool interactive, const CancelToken& cancel,
+  // Which inputs not given with --input are asked on the terminal.
+  enum class Asking { kNone, kRequired, kAll };
+  bool FillInputs(const ApprovalRequest& request, Asking ask, const CancelToken& cancel,
                   ApprovalAnswer& answer);
-  bool FillInput(const ApprovalRequest& request, const ParamSpec& spec, bool interactive,
+  bool FillInput(const ApprovalRequest& request, const ParamSpec& spec, Asking ask,
                  const CancelToken& cancel, ApprovalAnswer& answer);
+  bool MissingRequired(const ApprovalRequest& request) const;
+  ApprovalAnswer ByFlag(const ApprovalRequest& request, const CancelToken& cancel);
   std::string TakeInput(const ApprovalRequest& request, const ParamSpec& spec,
                         const std::string& text, bool asking, ApprovalAnswer& answer) const;
   bool ReadLine(const CancelToken& cancel, std::string& line);

@@ -49,6 +49,7 @@ struct RunCliOptions {
   // resume only
   std::string resume_id;
   bool force = false;               // resume although the runbook file changed
+  std::string resume_runbook;       // --runbook FILE: where the run's runbook is now
   std::vector<std::string> reruns;  // --rerun STEP: run an interrupted non-idempotent step again
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);

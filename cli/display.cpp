@@ -193,7 +193,7 @@ void Display::ProgressReported(const StepDecl& s, const StepProgress& p) {
   if (it == running_.end()) return;
   Running& r = it->second;
   Clock::Mono now = Clock::Mono::clock::now();
-  if (!r.progress || r.progress->phase != p.phase) r.rate.Reset();
+  if (!r.progress || r.progress->phase != p.phase || !p.waiting.empty()) r.rate.Reset();
   // The rate starts with the first byte: a wait before it (a writer's lock) is not pace
   // (breakK K11: a 12 s lock wait made "about 11m35s left" for 2 s of work).
   if (p.done > 0) r.rate.Add(now, p.done);

@@ -256,7 +256,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   return code == kExitOk && !signed_ok ? kExitEnvironment : code;
 }
 
-int EnterRun(RunCliOptions& o, Runbook& rb) {
+int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, RunContext& context) {
   rb.source.path = AbsoluteFromHere(rb.source.path);  // the record names it; it is ours now
   if (!o.dry_run) {
     auto choice = ChooseAndSay(o.audit_db, RunbookFolder(rb.path()));
@@ -266,12 +266,12 @@ int EnterRun(RunCliOptions& o, Runbook& rb) {
   }
   o.metrics_file = AbsoluteFromHere(o.metrics_file);
   o.sign_key = AbsoluteFromHere(o.sign_key);
-  auto base = RunbookBase(rb);
   Status entered = base.ok() ? EnterBase(base.value()) : base.status();
   if (!entered.ok()) {
     std::cerr << "runbook: error: " << entered.message() << "; nothing was run\n";
     return kExitEnvironment;
   }
+  context.base = base.value();
   return kExitOk;
 }
 
@@ -294,7 +294,7 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
   context.runbook_sha256 = Sha256Hex(rb->source.text);
   context.user = CurrentUser();
   context.git_commit = GitCommitOf(o.file);
-  if (int code = EnterRun(o, *rb); code != kExitOk) return code;
+  if (int code = EnterRun(o, *rb, RunbookBase(*rb), context); code != kExitOk) return code;
   return Launch(o, *rb, std::move(options), std::move(context));
 }
 

@@ -10,9 +10,10 @@ namespace runbook {
 
 // Where the run stands (cli/run_place.h), before anything runs: chooses the store (from
 // the runbook file's folder) into o.store unless a dry run, makes the command line's own
-// paths and the runbook's path absolute, and enters the runbook's base folder. On failure
-// the error is printed and the exit code returned (3); kExitOk otherwise.
-int EnterRun(RunCliOptions& o, Runbook& rb);
+// paths and the runbook's path absolute, and enters `base` (the runbook's base, RunbookBase,
+// or the one a resume keeps), recording it in context.base. On failure (or when `base` is an
+// error) the error is printed and the exit code returned (3); kExitOk otherwise.
+int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, RunContext& context);
 
 // Runs `rb` with `options` (run_id and params set), after EnterRun. Returns the exit code.
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context);

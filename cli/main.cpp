@@ -87,9 +87,15 @@ int Main(int argc, char** argv) {
   re->add_option("run_id", resume.resume_id, "the run to continue (id or unique prefix)")
       ->required();
   re->add_flag("--force", resume.force, "resume although the runbook file changed");
+  re->add_option("--runbook", resume.resume_runbook,
+                 "the run's runbook file, when it is no longer where the run recorded it "
+                 "(its sha256 must be the recorded one, or add --force)");
   re->add_flag("--end-leftovers", resume.end_leftovers,
                "first end processes the interrupted run's steps left running (SIGTERM, 10 s, "
                "SIGKILL); without it such processes stop the resume");
+  re->add_option("--set", resume.sets,
+                 "give again a param the run recorded masked (its value held a secret's text) "
+                 "NAME=VALUE; the others keep the run's values (repeatable)");
   re->add_flag("--yes", resume.yes, "approve every approval step (as in run)");
   re->add_option("--rerun", resume.reruns,
                  "run this step again: it started in the interrupted run and never finished, "

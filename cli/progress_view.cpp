@@ -38,6 +38,7 @@ std::string Rate(double per_second, ProgressUnit unit) {
 }  // namespace
 
 std::string ProgressText(const StepProgress& p, std::optional<double> per_second) {
+  if (!p.waiting.empty()) return p.phase + (p.phase.empty() ? "" : ": ") + p.waiting;
   std::string out = p.phase;
   auto add = [&out](const std::string& part) { out += (out.empty() ? "" : " ") + part; };
   if (!p.items_noun.empty() && p.items_total > 0)

@@ -2,17 +2,20 @@
 // over (outputs restored from the store), the RTO clock counting the whole incident.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
 #include "cli/audit_open.h"
 #include "cli/launch.h"
 #include "cli/load.h"
+#include "cli/resume_place.h"
 #include "engine/audit/run_record.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/util/crypto.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
@@ -104,6 +107,46 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const std::vector<std::st
   return ok;
 }
 
+// A parameter whose value held a secret's text was recorded masked: "***" is not the value
+// the run had, so the resume is given it again (`--set NAME=VALUE`), checked by masking it
+// as the run did. Any other --set is refused: a resume runs with its run's parameters.
+bool GivenAgain(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
+                const Redactor& redactor, Value::Map& params) {
+  std::set<std::string> masked;
+  if (const Value* list = r.started.Find("masked_params"); list && list->is_list())
+    for (const Value& name : list->as_list()) masked.insert(name.ToText());
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!SplitSets(sets, pairs)) return false;
+  bool ok = true;
+  for (const auto& [name, text] : pairs) {
+    if (masked.count(name)) continue;
+    std::cerr << "runbook: error: --set " << Printable(name) << ": a resume runs with the "
+              << "parameters of run " << r.run_id << "; --set only gives again one it recorded "
+              << "masked" << (masked.empty() ? " (it has none)" : "") << "\n";
+    ok = false;
+  }
+  for (const std::string& name : masked) {
+    auto given = std::find_if(pairs.begin(), pairs.end(), [&](auto& p) { return p.first == name; });
+    auto value =
+        given == pairs.end() ? Result<Value>(Status::Error("")) : ParseSet(rb, name, given->second);
+    if (given == pairs.end()) {
+      std::cerr << "runbook: error: param '" << name << "' of run " << r.run_id
+                << " was recorded masked (its value holds a secret's text); give it again: "
+                << "--set " << name << "=VALUE\n";
+    } else if (!value.ok()) {
+      std::cerr << "runbook: error: " << value.status().message() << "\n";
+    } else if (!(redactor.Apply(value.value()) == params[name])) {
+      std::cerr << "runbook: error: --set " << name << ": not the value run " << r.run_id
+                << " had (masked as the run masks it, it differs from the recorded one)\n";
+    } else {
+      params[name] = value.value();
+      continue;
+    }
+    ok = false;
+  }
+  return ok;
+}
+
 constexpr Millis kLeftoverGrace{10000};
 
 // Processes the interrupted run's steps left running when runbook was killed under them
@@ -161,24 +204,32 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   RunRecord record = std::move(*loaded);
   if (!Resumable(record)) return kExitInvalid;
   if (!NotResumedYet(o.audit_db, record, exit_code)) return exit_code;
-  auto rb = LoadForCommand(registry, record.Text("path"));
+  auto file = ResumeRunbookFile(record, o.resume_runbook);
+  if (!file.ok()) {
+    std::cerr << "runbook: error: " << file.status().message() << "\n";
+    return kExitInvalid;
+  }
+  auto rb = LoadForCommand(registry, file.value().path);
   if (!rb) return kExitInvalid;
   if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;
+  std::string notice;
+  auto base = ResumeBase(record, *rb, file.value(), notice);
   RunOptions options;
   if (!PriorSteps(record, *rb, o.reruns, options.prior)) return kExitInvalid;
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;
+  Redactor redactor = RunRedactor(*options.secrets, env);
+  if (const Value* params = record.started.Find("params"); params && params->is_map())
+    options.params = params->as_map();
+  if (!GivenAgain(record, *rb, o.sets, redactor, options.params)) return kExitInvalid;
   std::vector<std::string> ended;
-  if (!NoLeftovers(record, o.end_leftovers, RunRedactor(*options.secrets, env), ended))
-    return kExitEnvironment;
+  if (!NoLeftovers(record, o.end_leftovers, redactor, ended)) return kExitEnvironment;
   std::string incident = IncidentStart(record, *rb);
   if (auto start = ParseUtc(incident)) {
     options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);
   }
   options.prior_approval_wait = ApprovalWait(record);
   options.run_id = NewRunId(SystemClock());
-  if (const Value* params = record.started.Find("params"); params && params->is_map())
-    options.params = params->as_map();
   RunContext context;
   context.runbook_sha256 = Sha256Hex(rb->source.text);
   context.user = CurrentUser();
@@ -187,9 +238,10 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   context.incident_started_at = incident;
   context.prior_approval_wait_ms = options.prior_approval_wait.count();
   context.ended_leftovers = std::move(ended);
+  if (!notice.empty()) std::cerr << "runbook: warning: " << notice << "\n";
   std::cerr << "runbook: resuming run " << record.run_id << " as " << options.run_id << "; "
             << options.prior.size() << " step(s) carried over\n";
-  if (int code = EnterRun(o, *rb); code != kExitOk) return code;
+  if (int code = EnterRun(o, *rb, base, context); code != kExitOk) return code;
   return Launch(o, *rb, std::move(options), std::move(context));
 }
 

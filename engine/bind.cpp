@@ -12,23 +12,31 @@
 
 namespace runbook {
 
+Result<Value> ParseSet(const Runbook& rb, const std::string& key, const std::string& text) {
+  std::vector<std::string> names;
+  const ParamSpec* spec = nullptr;
+  for (const ParamSpec& p : rb.params) {
+    names.push_back(p.name);
+    if (p.name == key) spec = &p;
+  }
+  if (spec == nullptr) {
+    std::string close = ClosestName(key, names);
+    return Status::Error("--set " + key + ": unknown param '" + key + "'" +
+                         (close.empty() ? "" : "; did you mean '" + close + "'?"));
+  }
+  std::string error;
+  Value v = ParseTextAs(*spec, text, error);
+  if (!error.empty()) return Status::Error("--set " + key + ": " + error);
+  return v;
+}
+
 Result<Value::Map> BindParams(const Runbook& rb,
                               const std::vector<std::pair<std::string, std::string>>& sets) {
   Value::Map out;
-  std::vector<std::string> names;
-  for (const ParamSpec& p : rb.params) names.push_back(p.name);
   for (const auto& [key, text] : sets) {
-    const ParamSpec* spec = nullptr;
-    for (const ParamSpec& p : rb.params) spec = p.name == key ? &p : spec;
-    if (spec == nullptr) {
-      std::string close = ClosestName(key, names);
-      return Status::Error("--set " + key + ": unknown param '" + key + "'" +
-                           (close.empty() ? "" : "; did you mean '" + close + "'?"));
-    }
-    std::string error;
-    Value v = ParseTextAs(*spec, text, error);
-    if (!error.empty()) return Status::Error("--set " + key + ": " + error);
-    out[key] = v;
+    auto v = ParseSet(rb, key, text);
+    if (!v.ok()) return v.status();
+    out[key] = v.value();
   }
   for (const ParamSpec& p : rb.params) {
     if (out.count(p.name)) continue;

@@ -62,6 +62,9 @@ struct RunServices {
 
 // Params from --set k=v pairs, typed and checked, defaults applied. Errors (unknown param,
 // bad value, missing required) are usage errors: exit 2.
+// One --set NAME=VALUE: `text` as param `key`'s type. Errors: no such param (with the closest
+// name), a value that is not of its type.
+Result<Value> ParseSet(const Runbook& rb, const std::string& key, const std::string& text);
 Result<Value::Map> BindParams(const Runbook& rb,
                               const std::vector<std::pair<std::string, std::string>>& sets);
 

@@ -135,12 +135,19 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   redactor_ = &redactor;
   ProcessIdentity me = SelfIdentity();
   Value::Map objectives{{"rto_ms", OptMs(rb.rto_objective)}, {"rpo_ms", OptMs(rb.rpo_objective)}};
+  // Parameters whose value holds a secret's text are recorded masked: a resume must be given
+  // them again (cli/resume_cmd.cpp), since "***" is not the value the run had.
+  std::vector<std::string> masked;
+  for (const auto& [name, value] : params)
+    if (!(redactor.Apply(value) == value)) masked.push_back(name);
   Value::Map body{
       {"runbook", Value(rb.name)},
       {"path", Value(AbsolutePath(rb.path()))},
+      {"base", Value(context_.base)},
       {"kind", Value(rb.kind)},
       {"runbook_sha256", Value(context_.runbook_sha256)},
       {"params", Value(params)},
+      {"masked_params", StringList(masked)},
       {"objectives", Value(std::move(objectives))},
       {"user", Value(context_.user)},
       {"host", Value(me.host)},

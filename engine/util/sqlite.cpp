@@ -139,8 +139,13 @@ void Db::WaitForLocks(int busy_timeout_ms) {
 int Db::OnBusy(void* self, int count) {
   auto* db = static_cast<Db*>(self);
   if (count * 10 >= db->busy_ms_ || (db->stop_ && db->stop_())) return 0;
+  if (db->on_wait_) db->on_wait_(count * 10, db->busy_ms_);
   sqlite3_sleep(10);
   return 1;
+}
+
+void Db::ReportWaits(std::function<void(int waited_ms, int limit_ms)> on_wait) {
+  on_wait_ = std::move(on_wait);
 }
 
 void Db::StopWhen(std::function<bool()> stop) {
@@ -185,6 +190,7 @@ int Db::StepBackup(void* handle, int timeout_ms, const Advance& advance, const A
       continue;
     }
     if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited >= timeout_ms) return rc;
+    if (on_wait_) on_wait_(waited, timeout_ms);
     sqlite3_sleep(20);
     waited += 20;
   }

@@ -54,6 +54,10 @@ class Db {
   // (SQLITE_INTERRUPT, an error "interrupted"), a lock wait (SQLITE_BUSY) or a backup.
   // Empty: never.
   void StopWhen(std::function<bool()> stop);
+  // `on_wait` (called from this thread, about every 10 ms) is told how long a lock wait has
+  // lasted so far and the limit, both in milliseconds, while this connection waits for a
+  // lock another connection holds; waiting(0, limit) is its first call. Empty: nobody.
+  void ReportWaits(std::function<void(int waited_ms, int limit_ms)> on_wait);
   // No checkpoint on close, and none automatic: a -wal stays as it is beside the file (for
   // a file rewritten behind SQLite's back, where a checkpoint would write into foreign bytes).
   void KeepWalOnClose();
@@ -75,6 +79,7 @@ class Db {
   int busy_ms_ = 0;
   std::string path_;
   std::function<bool()> stop_;
+  std::function<void(int, int)> on_wait_;
 };
 
 // `path` as an SQLite URI naming that file (absolute, percent-encoded): `file:///abs/path`.

@@ -162,12 +162,15 @@ std::string ShellQuote(std::string_view word) {
     control = control || u < 0x20 || u == 0x7f;
   }
   if (safe) return std::string(word);
-  if (control) {  // $'...': the one quoting in which a control character can be written
+  // Bytes that are no UTF-8 would reach the terminal raw (a mojibake line that a paste may
+  // not carry over intact): written as \xNN too, every byte from 0x80 on.
+  bool raw_bytes = FindInvalidUtf8(word) != std::string_view::npos;
+  if (control || raw_bytes) {  // $'...': the one quoting in which any byte can be written
     std::string out = "$'";
     char buf[8];
     for (char c : word) {
       unsigned char u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f) {
+      if (u < 0x20 || u == 0x7f || (raw_bytes && u >= 0x80)) {
         std::snprintf(buf, sizeof buf, "\\x%02x", u);
         out += buf;
       } else if (c == '\'' || c == '\\') {

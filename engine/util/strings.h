@@ -32,7 +32,8 @@ std::string Printable(std::string_view name);
 std::string PrintableLines(std::string_view text);
 
 // `word` as one shell word: unchanged when it holds only [A-Za-z0-9_./:=@%+,-] and is not
-// empty; with a control character (C0, DEL) in ANSI-C quotes, $'...' with \xNN and with
+// empty; with a control character (C0, DEL) or bytes that are not UTF-8 (then every byte
+// from 0x80 on is escaped) in ANSI-C quotes, $'...' with \xNN and with
 // the quote and the backslash escaped (bash, zsh, ksh; POSIX 2024 sh), so the line runs as printed
 // and writes no control character to a terminal (breakK K5); else in single quotes (a ' inside as
 // '\''). For command lines printed for people to paste.

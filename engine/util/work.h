@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <utility>
 
 namespace runbook {
@@ -19,7 +20,12 @@ constexpr const char* kStoppedMessage = "stopped before the end (cancelled or ti
 // caller runs several works with one Advance. Empty: nobody listens.
 using Advance = std::function<void(uint64_t bytes)>;
 
-// A work's two channels back to its step. A bare StopCheck converts to a Work that only
+// Told what the work waits for before it can move (a lock another process holds:
+// "waiting for a lock held by another connection, 4s so far, at most 30s"), again as the
+// wait goes on, and "" when it moves again. Empty: nobody listens (breakK K11).
+using Waiting = std::function<void(const std::string& what)>;
+
+// A work's channels back to its step. A bare StopCheck converts to a Work that only
 // stops, so a caller that shows no progress writes `Sha256File(path, stop)`.
 struct Work {
   StopCheck stop;
@@ -27,11 +33,12 @@ struct Work {
   // Told the work's real total in bytes when the work learns it (a SQLite database's pages,
   // -wal included, once the copy has begun): it replaces the caller's estimate.
   Advance sized;
+  Waiting waiting;
 
   Work() = default;
   Work(StopCheck s) : stop(std::move(s)) {}  // NOLINT(google-explicit-constructor)
-  Work(StopCheck s, Advance a, Advance z = {})
-      : stop(std::move(s)), advance(std::move(a)), sized(std::move(z)) {}
+  Work(StopCheck s, Advance a, Advance z = {}, Waiting w = {})
+      : stop(std::move(s)), advance(std::move(a)), sized(std::move(z)), waiting(std::move(w)) {}
 
   bool Stopped() const { return stop && stop(); }
   void Advanced(uint64_t bytes) const {

@@ -37,7 +37,19 @@ void ProgressMeter::SetTotal(uint64_t bytes) {
   Report(true);
 }
 
+void ProgressMeter::Waiting(const std::string& what) {
+  bool changed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    changed = shape_.waiting.empty() != what.empty();
+    shape_.waiting = what;
+    waiting_ = !what.empty();
+  }
+  Report(changed);  // its start and end are shown at once, the wait's length as it goes
+}
+
 void ProgressMeter::Add(uint64_t bytes) {
+  if (waiting_.load()) Waiting("");
   uint64_t done = done_.fetch_add(bytes) + bytes;
   uint64_t total = total_.load();
   Report(total != kNoTotal && done >= total);
@@ -51,7 +63,8 @@ void ProgressMeter::ItemDone() {
 Work ProgressMeter::ForWork() {
   return Work(
       StopFor(ctx_), [this](uint64_t bytes) { Add(bytes); },
-      [this](uint64_t bytes) { SetTotal(bytes); });
+      [this](uint64_t bytes) { SetTotal(bytes); },
+      [this](const std::string& what) { Waiting(what); });
 }
 
 void ProgressMeter::Report(bool now) {

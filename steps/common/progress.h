@@ -36,6 +36,8 @@ class ProgressMeter {
   void SetTotal(uint64_t bytes);
   void Add(uint64_t bytes);
   void ItemDone();
+  // What the phase waits for before it can move, "" once it moves (Add clears it too).
+  void Waiting(const std::string& what);
   // What long work (engine/util/work.h) is given: the attempt's stop check and this meter.
   Work ForWork();
 
@@ -50,6 +52,7 @@ class ProgressMeter {
   std::atomic<uint64_t> total_{kNoTotal};
   std::atomic<uint64_t> done_{0};
   std::atomic<uint64_t> items_done_{0};
+  std::atomic<bool> waiting_{false};  // shape_.waiting is set: the next Add clears it
   std::mutex mu_;
   std::optional<Clock::Mono> last_;
 };

@@ -17,16 +17,6 @@ namespace {
 
 std::string Run(const std::string& args) { return Binary() + " " + args; }
 
-// `command` under a virtual-memory limit of `kib` KiB (none in sanitizer builds).
-std::string Limited(int kib, const std::string& command) {
-#if defined(__SANITIZE_ADDRESS__)
-  (void)kib;
-  return command;
-#else
-  return "ulimit -v " + std::to_string(kib) + " && " + command;
-#endif
-}
-
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;

@@ -170,8 +170,9 @@ TEST_CASE("plan holds a bounded amount of resolved values (breakJ J14)", "[cli][
   WriteFile(dir, "pb.yaml", text);
   for (const char* format : {"text", "json"}) {
     CAPTURE(format);
-    Command c = Shell("cd " + dir + " && ulimit -v 1500000 && " + Binary() +
-                      " plan pb.yaml --format " + format + " > out 2> err; echo $?");
+    Command c = Shell(
+        "cd " + dir + " && " +
+        Limited(1500000, Binary() + " plan pb.yaml --format " + format + " > out 2> err; echo $?"));
     CHECK(c.out == "0\n");
     CHECK_THAT(ReadFile(dir + "/err"), !Catch::Contains("bad_alloc"));
     std::string out = ReadFile(dir + "/out");

@@ -51,20 +51,61 @@ TEST_CASE("an attempt's long parameters are recorded cut, the run's whole",
   // The run's parameters are whole: the 70 KB one too.
   CHECK(Sql(db, "SELECT length(body) FROM events WHERE kind='run_started'") > 195000);
   // show prints the cut value, and the chain is intact.
-  Command show =
-      Shell(Binary() + " show --audit-db " + db + " $(" + Binary() + " history --audit-db " + db +
-            " --format json | python3 -c 'import json,"
-            "sys; print(json.load(sys.stdin)[0][\"run_id\"])') 2>&1");
+  std::string id = LatestRunId(db);
+  Command show = Shell(Binary() + " show --audit-db " + db + " " + id + " 2>&1");
   CHECK(show.exit_code == 0);
   CHECK(Shell(Binary() + " audit verify --audit-db " + db).exit_code == 0);
   // resume runs with the whole values: the step's argument is over 100 KB again.
   Shell("touch " + dir + "/go");
-  std::string id = Shell(Binary() + " history --audit-db " + db +
-                         " --format json | python3 -c 'import json,sys; "
-                         "print(json.load(sys.stdin)[0][\"run_id\"])'")
-                       .out;
-  id.pop_back();
   Command resumed = Shell("cd " + dir + " && BIG_TOKEN=SECRET-0123456789-XYZ " + Binary() +
                           " resume " + id + " --audit-db a.db");
   CHECK(resumed.exit_code == 0);
+}
+
+TEST_CASE("a param recorded masked is given again to a resume, checked by its mask",
+          "[cli][audit][resume]") {
+  std::string dir = TempDir();
+  // `url` holds the secret's text when given on the command line; `n` is an integer.
+  WriteFile(dir, "m.yaml",
+            "version: 1\nname: m\nsecrets:\n  token: {env: M_TOKEN}\n"
+            "params:\n  url: {type: string, default: none}\n  n: {type: integer, default: 1}\n"
+            "steps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'test -f go && printf %s "
+            "\"${{ params.url }}|${{ params.n }}\" > got.txt'}}\n");
+  std::string env = "cd " + dir + " && M_TOKEN=s3cr3t-T0KEN-42 ";
+  Command failed = Shell(env + Binary() +
+                         " run m.yaml --set url=https://u:s3cr3t-T0KEN-42@h/x --set n=5 "
+                         "--audit-db a.db");
+  REQUIRE(failed.exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  REQUIRE(!id.empty());
+  CHECK(Shell("sqlite3 " + dir +
+              "/a.db \"select count(*) from events where body like "
+              "'%s3cr3t-T0KEN%'\"")
+            .out == "0\n");
+  Shell("touch " + dir + "/go");
+  // Not given again: refused, naming the param and --set; nothing ran.
+  Command bare = Shell(env + Binary() + " resume " + id + " --audit-db a.db");
+  CHECK(bare.exit_code == 2);
+  CHECK_THAT(bare.err, Catch::Contains("param 'url' of run " + id +
+                                       " was recorded masked (its value holds a secret's text); "
+                                       "give it again: --set url=VALUE"));
+  CHECK(ReadFile(dir + "/got.txt").empty());
+  // Another value: its mask differs from the recorded one.
+  Command wrong =
+      Shell(env + Binary() + " resume " + id + " --audit-db a.db --set url=https://u:x@h/x");
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("--set url: not the value run " + id + " had"));
+  // A param that was not masked keeps the run's value: --set for it is refused.
+  Command other = Shell(env + Binary() + " resume " + id +
+                        " --audit-db a.db --set url=https://u:s3cr3t-T0KEN-42@h/x --set n=6");
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Catch::Contains("--set n: a resume runs with the parameters of run"));
+  CHECK(ReadFile(dir + "/got.txt").empty());
+  // The value itself: the resume runs with it, the other param as recorded.
+  Command resumed = Shell(env + Binary() + " resume " + id +
+                          " --audit-db a.db --set url=https://u:s3cr3t-T0KEN-42@h/x");
+  CHECK(resumed.exit_code == 0);
+  CHECK(ReadFile(dir + "/got.txt") == "https://u:s3cr3t-T0KEN-42@h/x|5");
+  CHECK(resumed.err.find("s3cr3t-T0KEN") == std::string::npos);
 }

@@ -126,6 +126,56 @@ TEST_CASE("an empty answer to a required approval input is asked again, Ctrl-D d
   CHECK_THAT(d.out, Catch::Contains("(end of input)"));
 }
 
+TEST_CASE(
+    "with --approve or --yes on a terminal a missing required input is asked, not failed "
+    "(breakK K12)",
+    "[cli][approval][tty]") {
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "gate.yaml",
+                "version: 1\nname: gate\nsteps:\n"
+                "  - {id: before, uses: log, with: {message: before ran}}\n"
+                "  - id: gate\n    uses: approval\n    needs: [before]\n    with:\n"
+                "      prompt: Swap?\n      inputs:\n"
+                "        ticket: {type: string, required: true}\n        hosts: {type: integer}\n"
+                "        n: {type: integer, required: true}\n"
+                "  - {id: after, uses: log, needs: [gate], with: {message: "
+                "'ticket=${{ steps.gate.outputs.ticket }} n=${{ steps.gate.outputs.n }}'}}\n");
+  std::string db = " --audit-db " + dir + "/a.db";
+  // --approve answers the question; the required inputs not given are asked (n, ticket),
+  // the optional one (hosts) is not, and "approve? [y/N]" is not asked.
+  Command c = Shell(PtyRun() + " --send-on '  n: ' '\n' --send-on '  n: ' '5\n'" +
+                    " --send-on '  ticket: ' 'INC-9\n' -- " + Binary() + " run " + file +
+                    " --approve gate" + db);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("approval: gate (approved by --approve; it needs input)"));
+  CHECK_THAT(c.out, Catch::Contains("input 'n' is required: type a value"));
+  CHECK_THAT(c.out, Catch::Contains("ticket=INC-9 n=5"));
+  CHECK(c.out.find("  hosts: ") == std::string::npos);
+  CHECK(c.out.find("approve? [y/N]") == std::string::npos);
+  // --yes with one input given asks only the other.
+  Command y = Shell(PtyRun() + " --send-on '  n: ' '7\n' -- " + Binary() + " run " + file +
+                    " --yes --input gate.ticket=T-2" + db);
+  CHECK(y.exit_code == 0);
+  CHECK_THAT(y.out, Catch::Contains("ticket=T-2 n=7"));
+  CHECK(y.out.find("  ticket: ") == std::string::npos);
+  // Everything given: nothing is asked.
+  Command all = Shell(PtyRun() + " -- " + Binary() + " run " + file +
+                      " --yes --input gate.ticket=T-3 --input gate.n=1" + db);
+  CHECK(all.exit_code == 0);
+  CHECK(all.out.find("it needs input") == std::string::npos);
+  // Ctrl-D at the asked input declines: nothing after the gate runs.
+  Command d = Shell(PtyRun() + " --send-on '  n: ' '\x04' -- " + Binary() + " run " + file +
+                    " --approve gate" + db);
+  CHECK(d.exit_code == 1);
+  CHECK_THAT(d.out, Catch::Contains("(end of input)"));
+  CHECK(d.out.find("ticket=") == std::string::npos);
+  // Off a terminal nothing can be asked: the gate fails naming --input, as documented.
+  Command off = Shell(Binary() + " run " + file + " --approve gate" + db + " < /dev/null");
+  CHECK(off.exit_code == 1);
+  CHECK_THAT(off.err, Catch::Contains("input 'n' is required; pass --input gate.n=VALUE"));
+}
+
 TEST_CASE("a failed run prints the exact command that continues it, and that command works",
           "[cli][resume]") {
   std::string dir = TempDir(), store = dir + "/it's a store";

@@ -206,3 +206,94 @@ TEST_CASE("through a linked folder the base and the store are the real folder's 
   Command direct = p.Rb(p.away, "run " + p.root + "/real/rbs/w.yaml");
   CHECK(StoreLine(direct) == StoreLine(via_link));  // one runbook, one store
 }
+
+namespace {
+
+// project/runbooks/m.yaml: `one` writes a file and outputs its relative name; `two` (which
+// fails until project/<base>/go exists) prints the file `one` named.
+void CarryBook(const Project& p, const std::string& folder, const std::string& working_dir) {
+  Shell("mkdir -p " + p.project + "/" + folder);
+  WriteFile(p.project + "/" + folder, "m.yaml",
+            "version: 1\nname: m\n" + working_dir +
+                "steps:\n"
+                "  - {id: one, uses: exec, with: {shell: true, run: 'echo \"made in $(pwd)\" > "
+                "data.txt; echo f=data.txt >> \"$RUNBOOK_OUTPUT\"'}}\n"
+                "  - {id: two, uses: exec, needs: [one], with: {shell: true, run: 'test -f go "
+                "&& echo \"two reads: $(cat ${{ steps.one.outputs.f }})\"'}}\n");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a resume keeps the base its run ran in although working_directory was edited (breakK "
+    "K14)",
+    "[cli][store-location][resume]") {
+  Project p;
+  Shell("mkdir -p " + p.project + "/A " + p.project + "/B");
+  CarryBook(p, "runbooks", "working_directory: ../A\n");
+  WriteFile(p.project + "/B", "data.txt", "IMPOSTOR in B\n");
+  REQUIRE(p.Rb(p.away, "run ../project/runbooks/m.yaml").exit_code == 1);
+  std::string id = LatestRunId(p.project + "/.runbook/audit.db");
+  REQUIRE(!id.empty());
+  Shell("sed -i 's#../A#../B#' " + p.project + "/runbooks/m.yaml; touch " + p.project + "/A/go " +
+        p.project + "/B/go");
+  // The edit changed the file: refused without --force, as any edit.
+  CHECK(p.Rb(p.project, "resume " + id).exit_code == 2);
+  Command resumed = p.Rb(p.project, "resume " + id + " --force");
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Catch::Contains("two reads: made in " + p.project + "/A"));
+  CHECK_THAT(resumed.err,
+             Catch::Contains("working_directory now gives " + p.project + "/B; resuming in " +
+                             p.project + "/A, where run " + id + " ran"));
+  CHECK(resumed.err.find("IMPOSTOR") == std::string::npos);
+  // The resume records the base it ran in, as the run did.
+  CHECK(Shell("sqlite3 " + p.project +
+              "/.runbook/audit.db \"select count(*) from events where kind='run_started' and "
+              "json_extract(body, '$.base') = '" +
+              p.project + "/A'\"")
+            .out == "2\n");
+  // A variant: the base itself is gone. Nothing runs; the error names it.
+  CarryBook(p, "other", "working_directory: ../C\n");
+  Shell("mkdir -p " + p.project + "/C");
+  REQUIRE(p.Rb(p.away, "run ../project/other/m.yaml").exit_code == 1);
+  std::string gone = LatestRunId(p.project + "/.runbook/audit.db");
+  Shell("mv " + p.project + "/C " + p.project + "/C-old; mkdir " + p.project + "/C2; sed -i " +
+        "'s#../C#../C2#' " + p.project + "/other/m.yaml");
+  Command refused = p.Rb(p.project, "resume " + gone + " --force");
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains("run " + gone + " ran in " + p.project +
+                                          "/C, which is no longer a folder"));
+  CHECK(Shell("ls " + p.project + "/C2").out.empty());
+}
+
+TEST_CASE("a run whose runbook moved is resumed with --runbook, checked by sha256 (breakK K19)",
+          "[cli][store-location][resume]") {
+  Project p;
+  CarryBook(p, "rb", "");
+  REQUIRE(p.Rb(p.away, "run ../project/rb/m.yaml").exit_code == 1);
+  std::string db = p.project + "/.runbook/audit.db";
+  std::string id = LatestRunId(db);
+  REQUIRE(!id.empty());
+  Shell("touch " + p.project + "/rb/go; mv " + p.project + "/rb " + p.project + "/rb-moved");
+  // Without --runbook: where it was and how to go on, exit 2, nothing run.
+  Command lost = p.Rb(p.away, "resume " + id + " --audit-db " + db);
+  CHECK(lost.exit_code == 2);
+  CHECK_THAT(lost.err, Catch::Contains("the runbook of run " + id + " was " + p.project +
+                                       "/rb/m.yaml, which cannot be read now"));
+  CHECK_THAT(lost.err, Catch::Contains("runbook resume " + id + " --runbook FILE"));
+  CHECK(LatestRunId(db) == id);
+  // A different file under the new name is refused (its sha256 is not the run's).
+  CarryBook(p, "impostor", "# another runbook\n");
+  Command other =
+      p.Rb(p.away, "resume " + id + " --runbook ../project/impostor/m.yaml --audit-db " + db);
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Catch::Contains("changed since run " + id));
+  // The moved file itself: the base moves with it, and the resume says so.
+  Command resumed =
+      p.Rb(p.away, "resume " + id + " --runbook ../project/rb-moved/m.yaml --audit-db " + db);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Catch::Contains("two reads: made in " + p.project + "/rb\n"));
+  CHECK_THAT(resumed.err, Catch::Contains("the runbook moved, so this resume runs in " + p.project +
+                                          "/rb-moved"));
+  CHECK_THAT(resumed.err, Catch::Contains("1 step(s) carried over"));
+}

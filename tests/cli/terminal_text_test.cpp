@@ -26,11 +26,7 @@ TEST_CASE("a name's escape sequences reach no terminal through notes, show or th
   CHECK(run.err.find('\x1b') == std::string::npos);
   CHECK(run.err.find('\x07') == std::string::npos);
   CHECK_THAT(run.err, Catch::Contains("wrote f\\x1b]0;PWNED\\x07\\x1b[2Jq/s1.sqlite.gz"));
-  std::string id = Shell(Binary() + " history --audit-db " + dir +
-                         "/a.db --format json | python3 -c 'import json,sys; "
-                         "print(json.load(sys.stdin)[0][\"run_id\"])'")
-                       .out;
-  id.pop_back();
+  std::string id = LatestRunId(dir + "/a.db");
   Command show = Shell(Binary() + " show " + id + " --audit-db " + dir + "/a.db");
   CHECK(show.out.find('\x1b') == std::string::npos);
   Command md = Shell(Binary() + " report " + id + " --format md --audit-db " + dir + "/a.db");

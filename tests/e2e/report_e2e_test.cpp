@@ -34,9 +34,9 @@ Value Json(const std::string& text) {
 }
 
 std::string LatestRun(const std::string& db) {
-  Value runs = Json(Shell(Rb("history --format json --audit-db " + db)).out);
-  REQUIRE(!runs.as_list().empty());
-  return runs.as_list()[0].Find("run_id")->ToText();
+  std::string id = LatestRunId(db);
+  REQUIRE(!id.empty());
+  return id;
 }
 
 // runbooks/drill-local.yaml with an approval gate before the restore that asks for the

@@ -37,10 +37,8 @@ std::string DrillShape(const std::string& dir) {
 std::string Report(const std::string& dir) {
   std::string db = dir + "/a.db";
   REQUIRE(Shell(Rb("run " + DrillShape(dir) + " --audit-db " + db)).exit_code == 0);
-  Command h = Shell(Rb("history --format json --audit-db " + db) + " | python3 -c " +
-                    "'import json,sys; print(json.load(sys.stdin)[0][\"run_id\"])'");
-  REQUIRE(h.exit_code == 0);
-  std::string id = h.out.substr(0, h.out.size() - 1);
+  std::string id = LatestRunId(db);
+  REQUIRE(!id.empty());
   REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + db))
               .exit_code == 0);
   return dir + "/r.html";

@@ -89,11 +89,7 @@ TEST_CASE("no sink holds any form or piece of a secret", "[e2e][secrets][sinks]"
     for (size_t k = 0; k + 10 <= form.size(); k += 5) leaks.push_back(form.substr(k, 10));
     at = end;
   }
-  std::string id =
-      Shell(Binary() + " history --limit 1 --format json --audit-db " + db +
-            " | python3 -c 'import json, sys; print(json.load(sys.stdin)[0][\"run_id\"])'")
-          .out;
-  id = id.substr(0, id.find('\n'));
+  std::string id = LatestRunId(db);
   auto rb = [&](const std::string& args) { return Shell(Binary() + " " + args).out; };
   std::vector<std::pair<std::string, std::string>> sinks = {
       {"console stdout", run.out},
@@ -138,13 +134,7 @@ void CheckNoPiece(const std::string& sink, const std::string& text, const std::s
   }
 }
 
-std::string LastRunId(const std::string& db) {
-  std::string id =
-      Shell(Binary() + " history --limit 1 --format json --audit-db " + db +
-            " | python3 -c 'import json, sys; print(json.load(sys.stdin)[0][\"run_id\"])'")
-          .out;
-  return id.substr(0, id.find('\n'));
-}
+std::string LastRunId(const std::string& db) { return LatestRunId(db); }
 
 // What the store and the commands that read it show of run `id`.
 std::vector<std::pair<std::string, std::string>> StoreSinks(const std::string& db,

@@ -203,12 +203,8 @@ TEST_CASE(
   CHECK(c.err.find("integrity check of dumps/app.sqlite.gz failed") != std::string::npos);
   CHECK(c.err.find("skip r") != std::string::npos);
   // The attempt's one-line verdict, as reports show it.
-  Command json =
-      Shell("cd " + s.dir + " && " +
-            Rb("report $(" + Rb("history --audit-db " + s.db + " --limit 1 --format json") +
-               " | python3 -c 'import json,sys; "
-               "print(json.load(sys.stdin)[0][\"run_id\"])') --format json --audit-db " +
-               s.db));
+  Command json = Shell("cd " + s.dir + " && " +
+                       Rb("report " + LatestRunId(s.db) + " --format json --audit-db " + s.db));
   CHECK(json.out.find("\"integrity\": \"failed: ") != std::string::npos);
   // Forced past the checks, restore's own quick_check still refuses.
   Command forced = s.Run(

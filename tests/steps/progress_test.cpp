@@ -274,3 +274,38 @@ TEST_CASE("a WAL database's copy counts its pages, not its main file (breakK K1)
   CHECK(b[0].second.last.done > (24u << 20));
   CHECK(b[0].second.last.total == b[0].second.last.done);  // the pages, as copied
 }
+
+TEST_CASE(
+    "a backup that waits for a writer's lock says so, and its rate starts after the wait "
+    "(breakK K11)",
+    "[steps][progress][cli]") {
+  std::string dir = TempDir();
+  BigDb(dir + "/app.sqlite", 16);
+  Sqlite(dir + "/app.sqlite", "PRAGMA journal_mode=delete;");
+  WriteFile(dir, "b.yaml",
+            "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {database: app.sqlite, "
+            "dest: dumps, name: app1, level: 1}}\n");
+  // A writer holds an exclusive lock for 3 s; the backup starts while it holds it.
+  WriteFile(dir, "lock.py",
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('begin exclusive'); c.execute('insert into blobs(b) values (1)')\n"
+            "print('locked', flush=True); time.sleep(3); c.execute('commit')\n");
+  Command run = Shell("cd " + dir +
+                      " && (python3 lock.py app.sqlite > lk.out &) && for i in $(seq 100); do grep "
+                      "-q locked lk.out 2>/dev/null && break; sleep 0.05; done; "
+                      "RUNBOOK_PROGRESS_INTERVAL=500ms " +
+                      Binary() + " run b.yaml --audit-db a.db 2>&1");
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("b | copying the database: waiting for a lock held by "
+                                      "another connection, "));
+  CHECK_THAT(run.out, Catch::Contains("s so far, at most 30s"));
+  // No estimate measured across the wait: the copy after it takes well under a minute.
+  CHECK_THAT(run.out, !Catch::Matches("(.|\n)*about [0-9]+m(.|\n)*"));
+  // Off the lock, the same backup shows no wait.
+  Command free = Shell("cd " + dir + " && rm -rf dumps && RUNBOOK_PROGRESS_INTERVAL=50ms " +
+                       Binary() + " run b.yaml --audit-db a.db 2>&1");
+  CHECK(free.exit_code == 0);
+  CHECK_THAT(free.out, Catch::Contains("b | copying the database"));
+  CHECK_THAT(free.out, !Catch::Contains("waiting for a lock"));
+}

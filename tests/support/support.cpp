@@ -10,6 +10,7 @@
 
 #include "engine/graph.h"
 #include "engine/process_runner.h"
+#include "engine/util/json.h"
 
 namespace runbook::test {
 
@@ -173,6 +174,15 @@ std::string RunUntilStartedThenKill(const std::string& dir, const std::string& f
 
 std::string PtyRun() {
   return std::string("python3 ") + RUNBOOK_SOURCE_DIR + "/tests/support/pty_run.py";
+}
+
+std::string LatestRunId(const std::string& audit_db) {
+  Command history = Shell(Binary() + " history --format json --limit 1 --audit-db '" + audit_db +
+                          "' 2>/dev/null");
+  auto runs = ParseJson(history.out);
+  if (!runs.ok() || !runs.value().is_list() || runs.value().as_list().empty()) return "";
+  const Value* id = runs.value().as_list()[0].Find("run_id");
+  return id != nullptr ? id->ToText() : "";
 }
 
 }  // namespace runbook::test

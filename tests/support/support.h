@@ -67,6 +67,19 @@ std::string SleepMarker(int n);
 // step appends "started" to dir/marks, then kills it with SIGKILL. Returns the killed
 // run's id, "" when the step never started (10 s) or the store names no run.
 std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file);
+// `command` under a virtual-memory limit of `kib` KiB (ulimit -v); none in sanitizer builds,
+// which reserve terabytes of address space for their shadow memory.
+inline std::string Limited(int kib, const std::string& command) {
+#if defined(__SANITIZE_ADDRESS__)
+  (void)kib;
+  return command;
+#else
+  return "ulimit -v " + std::to_string(kib) + " && " + command;
+#endif
+}
+// The id of the newest run in the store at `audit_db` (`history --format json`), "" when the
+// store holds none or cannot be read.
+std::string LatestRunId(const std::string& audit_db);
 // "python3 .../pty_run.py": runs a command on a pseudo-terminal (see that file's usage).
 std::string PtyRun();
 

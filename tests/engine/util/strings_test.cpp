@@ -19,18 +19,45 @@ TEST_CASE("LastLines keeps the last n lines, trailing newlines are not lines", "
   CHECK(LastLines("a\nb", 0).empty());
 }
 
+namespace {
+
+// What `line` prints through popen's /bin/sh.
+std::string PrintedBy(const std::string& line) {
+  FILE* sh = popen(line.c_str(), "r");
+  REQUIRE(sh != nullptr);
+  char buf[256] = {};
+  size_t n = fread(buf, 1, sizeof buf - 1, sh);
+  pclose(sh);
+  return std::string(buf, n);
+}
+
+}  // namespace
+
 TEST_CASE("ShellQuote gives one shell word that the shell reads back as it was",
           "[util][strings]") {
   CHECK(ShellQuote("/var/lib/runbook/audit.db") == "/var/lib/runbook/audit.db");
   CHECK(ShellQuote("") == "''");
   CHECK(ShellQuote("my store.db") == "'my store.db'");
   for (std::string word : {"it's here", "$HOME/`x`;rm -rf /", "a\"b\\c", "*?[x]", "-n"}) {
-    std::string line = "printf %s " + ShellQuote(word);
-    FILE* sh = popen(line.c_str(), "r");
-    REQUIRE(sh != nullptr);
-    char buf[256] = {};
-    size_t n = fread(buf, 1, sizeof buf - 1, sh);
-    pclose(sh);
-    CHECK(std::string(buf, n) == word);
+    CHECK(PrintedBy("printf %s " + ShellQuote(word)) == word);
+  }
+}
+
+TEST_CASE(
+    "ShellQuote escapes control characters and bytes that are not UTF-8, and bash reads "
+    "them back",
+    "[util][strings]") {
+  // Valid UTF-8 stays as it is, in single quotes.
+  CHECK(ShellQuote("café store") == "'café store'");
+  for (std::string word : {std::string("a\x1b]0;x\x07q"), std::string("caf\xe9 it's"),
+                           std::string("\xff\xfe\\"), std::string("caf\xc3\xa9\x80\n")}) {
+    std::string quoted = ShellQuote(word);
+    CAPTURE(quoted);
+    for (char c : quoted) {
+      unsigned char u = static_cast<unsigned char>(c);
+      CHECK((u >= 0x20 && u < 0x7f));  // nothing raw reaches the terminal
+    }
+    // The line is quoted again for popen's sh (dash has no $'...'); bash reads the word.
+    CHECK(PrintedBy("bash -c " + ShellQuote("printf %s " + quoted)) == word);
   }
 }

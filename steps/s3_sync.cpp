@@ -413,6 +413,9 @@ class S3Sync final : public StepType {
     DownloadOptions down{up.part_size, ctx.params.Bool("require_verified")};
     auto work = [&] {
       S3Client s3(job.s3);  // one connection per worker
+      // Bytes count as they move, so one large object shows progress within it; a local
+      // copy counts when it is done.
+      s3.ReportBytes([&meter](uint64_t n) { meter.Add(n); });
       for (size_t i; (i = next++) < job.decision.transfer.size() && !ctx.cancel.cancelled();) {
         SyncEntry& e = *by_rel[job.decision.transfer[i]];
         Status s = job.dst.is_s3   ? Upload(s3, job.src, job.dst, e, up, ctx.cancel, done[i])
@@ -426,7 +429,7 @@ class S3Sync final : public StepType {
           ctx.log("warning: " + Printable(e.rel) + " kept NOT verified: " + done[i].unverified);
         if (s.ok()) {  // a failed object is not done (breakK K21)
           bytes += e.size;
-          meter.Add(e.size);
+          if (!job.dst.is_s3 && !job.src.is_s3) meter.Add(e.size);
           meter.ItemDone();
         }
         std::lock_guard<std::mutex> lock(mu);

@@ -56,7 +56,11 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
     return 0;  // curl stops with CURLE_WRITE_ERROR
   }
   t->received += size * n;
-  if (t->out != nullptr && success) return std::fwrite(data, 1, size * n, t->out);
+  if (t->out != nullptr && success) {
+    size_t written = std::fwrite(data, 1, size * n, t->out);
+    if (t->req->moved && written > 0) t->req->moved(written);
+    return written;
+  }
   t->resp->body.append(data, size * n);
   return size * n;
 }
@@ -69,6 +73,7 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
     size_t got = std::fread(buffer, 1, take, t->in);
     t->sent->Update(buffer, got);
     t->left -= got;
+    if (t->req->moved && got > 0) t->req->moved(got);
     return got;
   }
   const std::string& body = t->req->body;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/plugin/cancel.h"
+#include "engine/util/work.h"
 
 namespace runbook {
 
@@ -30,6 +31,9 @@ struct HttpRequest {
   // the size the object was listed with.
   uint64_t max_body = UINT64_MAX;
   std::chrono::milliseconds timeout{120000};
+  // Told the bytes of body_file sent, and of a 2xx body written to response_file, as they
+  // move (from the sending thread): progress within one large transfer. Empty: nobody.
+  Advance moved;
 };
 
 struct HttpResponse {

@@ -140,6 +140,7 @@ HttpResponse S3Client::Call(HttpRequest req, const std::string& key, const std::
     if (req.response_file.empty()) signed_req.max_body = std::min(req.max_body, kMaxAnswerBody);
     std::string date = AmzDate();
     signed_req.url = Url(key, query);
+    signed_req.moved = moved_;
     signed_req.headers.emplace_back("host", Host());
     signed_req.headers.emplace_back("x-amz-date", date);
     signed_req.headers.emplace_back("x-amz-content-sha256", payload_sha256);
@@ -340,6 +341,7 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
   Status failed = Status::Ok();
   auto work = [&] {
     S3Client own(config_);
+    own.moved_ = moved_;
     for (size_t i; (i = next++) < parts && !cancel.cancelled();) {
       uint64_t offset = i * part_size, n = std::min<uint64_t>(part_size, size - offset);
       const FileDigests::Part& digest = digests.parts[i];  // what the server must receive

@@ -85,6 +85,9 @@ class S3Client {
   S3DeleteOutcome Delete(const std::vector<std::string>& keys, const CancelToken& cancel);
 
   const S3Config& config() const { return config_; }
+  // Told the bytes of object bodies sent and received as they move (parts in parallel too,
+  // from their threads); a retried request counts its bytes again. Empty: nobody.
+  void ReportBytes(Advance moved) { moved_ = std::move(moved); }
 
  private:
   std::vector<std::pair<std::string, std::string>> EncryptionHeaders() const;
@@ -126,6 +129,7 @@ class S3Client {
   std::string Path(const std::string& key) const;
 
   S3Config config_;
+  Advance moved_;
   HttpClient http_;
 };
 

@@ -173,7 +173,9 @@ TEST_CASE(
         {"setsid ", "which had left the step's process group"}}) {
     CAPTURE(launch);
     std::string dir = TempDir(), db = dir + "/a.db";
-    WriteFile(dir, "r.yaml", LeaverRunbook(launch, 30, 300));
+    // 1.5 s for the leavers to exec their `sh -c 'sleep 30' SECRET`: under load a 0.3 s wait
+    // ended the step while some were still forks of the step's shell (no secret to mask).
+    WriteFile(dir, "r.yaml", LeaverRunbook(launch, 30, 1500));
     Command run = Shell("cd " + dir + " && MYTOK=" + kProcSecret + " " + Binary() +
                         " run r.yaml --audit-db " + db);
     REQUIRE(run.exit_code == 0);

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "engine/util/crypto.h"
 #include "steps/common/s3.h"
@@ -397,4 +399,35 @@ TEST_CASE("s3-sync: a valid listing declared as HTML or plain text deletes nothi
                         {{"list:asplain",
                           "HTTP 200 with a text/plain body is not declared as "
                           "XML: not an answer from S3"}});
+}
+
+TEST_CASE("S3Client tells the bytes of a body as they move, up and down", "[steps][s3][progress]") {
+  Bucket b;
+  std::string data;
+  for (int i = 0; data.size() < (6u << 20); ++i) data += std::to_string(i) + ",";
+  std::string dir = TempDir(), file = WriteFile(dir, "big", data);
+  std::mutex mu;
+  std::vector<uint64_t> calls;
+  b.s3.ReportBytes([&](uint64_t n) {
+    std::lock_guard<std::mutex> lock(mu);
+    calls.push_back(n);
+  });
+  auto sum = [&] {
+    uint64_t total = 0;
+    for (uint64_t n : calls) total += n;
+    return total;
+  };
+  REQUIRE(b.s3.Put("big", file, Sha256Hex(data), Md5Raw(data), data.size(), b.cancel).ok());
+  CHECK(calls.size() > 4);  // in pieces, not once at the end
+  CHECK(sum() == data.size());
+  calls.clear();
+  REQUIRE(b.s3.Get("big", dir + "/back", data.size(), b.cancel).ok());
+  CHECK(calls.size() > 4);
+  CHECK(sum() == data.size());
+  CHECK(ReadFile(dir + "/back") == data);
+  // Requests without a body file tell nothing.
+  calls.clear();
+  REQUIRE(b.s3.Head("big", b.cancel).ok());
+  REQUIRE(b.s3.List("", b.cancel).ok());
+  CHECK(calls.empty());
 }

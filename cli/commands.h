@@ -48,8 +48,9 @@ struct RunCliOptions {
   bool wait_lock = false;    // --wait: wait for the lock instead of failing
   // resume only
   std::string resume_id;
-  bool force = false;               // resume although the runbook file changed
-  std::string resume_runbook;       // --runbook FILE: where the run's runbook is now
+  bool force = false;          // resume although the runbook file changed
+  std::string resume_runbook;  // --runbook FILE: where the run's runbook is now
+  std::string announce;  // a line Launch prints once the command line is checked ("resuming...")
   std::vector<std::string> reruns;  // --rerun STEP: run an interrupted non-idempotent step again
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -161,14 +162,35 @@ void EndLeftBehind(const Redactor& redactor) {
 // After a failed or interrupted run: the exact command that continues it (issue 14 #6),
 // with what the run was given that a resume takes too: the store, --metrics-file and
 // --sign-key (breakK K8), by absolute paths quoted for any folder and shell (K5).
+// The params a resume must be given again (`--set`): recorded masked (their value held a
+// secret's text) and not the runbook's default, which a resume takes from the file itself.
+std::vector<std::string> ParamsToGiveAgain(const Runbook& rb, const Value::Map& params,
+                                           const Redactor& redactor) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : params) {
+    const ParamSpec* spec = rb.FindParam(name);
+    if (!(MaskParam(redactor, value) == value) && !(spec && spec->default_value == value))
+      names.push_back(name);
+  }
+  return names;
+}
+
+// The command that continues a failed run, with every run option resume takes that the run
+// was given (breakK K8, breakL L19), and the params to give again (breakL L2).
 void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store,
-                   const RunCliOptions& o) {
+                   const RunCliOptions& o, const std::vector<std::string>& give_again) {
   if (r.status != "failure" && r.status != "cancelled") return;
   std::string line =
       "runbook resume " + run_id + " --audit-db " + ShellQuote(AbsoluteFromHere(store.path()));
   if (!o.metrics_file.empty()) line += " --metrics-file " + ShellQuote(o.metrics_file);
   if (!o.sign_key.empty()) line += " --sign-key " + ShellQuote(o.sign_key);
+  if (o.max_parallel > 0) line += " --max-parallel " + std::to_string(o.max_parallel);
+  if (o.wait_lock) line += " --wait";
   std::cerr << "runbook: to continue this run: " << line << "\n";
+  for (const std::string& name : give_again)
+    std::cerr << "runbook: add --set " << Printable(name) << "=VALUE: param '" << Printable(name)
+              << "' was recorded masked (its value held a secret's text), so the resume needs "
+              << "it again\n";
 }
 
 }  // namespace
@@ -204,6 +226,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }
+  // Only now: a run id announced before a usage error would never be recorded (breakL L7).
+  if (!o.announce.empty()) std::cerr << o.announce << "\n";
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
   Redactor redactor = RunRedactor(*options.secrets, env);
@@ -251,7 +275,9 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     return kExitEnvironment;
   }
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
-  if (store) PrintContinue(result.value(), options.run_id, *store, o);
+  if (store)
+    PrintContinue(result.value(), options.run_id, *store, o,
+                  ParamsToGiveAgain(rb, options.params, redactor));
   int code = ExitCode(result.value());
   return code == kExitOk && !signed_ok ? kExitEnvironment : code;
 }
@@ -272,6 +298,9 @@ int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, Run
     return kExitEnvironment;
   }
   context.base = base.value();
+  char* real = ::realpath(".", nullptr);  // entered just now: the base, its links resolved
+  context.base_real = real != nullptr ? real : "";
+  std::free(real);
   return kExitOk;
 }
 

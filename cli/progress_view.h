@@ -32,7 +32,7 @@ class RateWindow {
 // "compressing 412 MiB of 800 MiB (51%), 52.3 MiB/s, about 7s left"; items first when
 // counted ("uploading 3 of 12 objects, 412 MiB of 800 MiB ..."); without a total only what
 // was done and the rate; while the phase waits, what it waits for ("copying the database:
-// waiting for a lock held by another connection, 4s so far, at most 30s").
+// waiting 4s of at most 30s for a lock held by another connection").
 std::string ProgressText(const StepProgress& p, std::optional<double> per_second);
 
 // How often a plain (not terminal) output prints a running step's progress:

@@ -10,6 +10,7 @@
 #include "cli/launch.h"
 #include "cli/load.h"
 #include "cli/resume_place.h"
+#include "cli/run_place.h"
 #include "engine/audit/run_record.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
@@ -53,6 +54,22 @@ bool NotResumedYet(const std::string& audit_db, const RunRecord& r, int& exit_co
 bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
   std::string was = r.Text("runbook_sha256"), now = Sha256Hex(rb.source.text);
   if (was == now) return true;
+  // Another runbook is never "changed": --force cannot make a run of one a run of another
+  // (breakL L16: a failed backup "resumed" as a restore).
+  if (r.Text("runbook") != rb.name) {
+    std::cerr << "runbook: error: run " << r.run_id << " is a run of '"
+              << Printable(r.Text("runbook")) << "'; " << rb.path() << " is '" << Printable(rb.name)
+              << "'; a resume continues the same runbook\n";
+    return false;
+  }
+  // Another runbook is never "changed": --force cannot make a run of one a run of another
+  // (breakL L16: a failed backup "resumed" as a restore).
+  if (r.Text("runbook") != rb.name) {
+    std::cerr << "runbook: error: run " << r.run_id << " is a run of '"
+              << Printable(r.Text("runbook")) << "'; " << rb.path() << " is '" << Printable(rb.name)
+              << "'; a resume continues the same runbook\n";
+    return false;
+  }
   std::cerr << (force ? "runbook: warning: " : "runbook: error: ") << rb.path()
             << " changed since run " << r.run_id << " (sha256 " << was.substr(0, 12) << " -> "
             << now.substr(0, 12) << ")"
@@ -78,8 +95,10 @@ bool ConfirmRerun(const StepView& s, const RunRecord& r) {
 // terminal (issue 14 #1: --yes approves gates, as in `run`; it never confirms a re-run).
 // A --rerun naming a step that was not interrupted mid-way is an error (a typo would
 // otherwise confirm nothing and say nothing).
-bool PriorSteps(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& reruns,
+bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
                 std::map<std::string, PriorStep>& prior) {
+  const std::vector<std::string>& reruns = o.reruns;
+  std::vector<std::string> needed;  // --rerun flags the command that continues needs
   bool ok = true;
   std::set<std::string> confirmed(reruns.begin(), reruns.end()), interrupted;
   for (const StepView& s : r.steps) {
@@ -96,7 +115,14 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const std::vector<std::st
     std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") started in run "
               << r.run_id << " and never finished, and it is not idempotent; check what it "
               << "did, then resume with --rerun " << s.id << " to run it again\n";
+    needed.push_back(s.id);
     ok = false;
+  }
+  if (!needed.empty()) {  // one command with every flag, not one flag per message (breakL L13)
+    std::string line = "runbook resume " + r.run_id + " --audit-db " + ShellQuote(o.audit_db);
+    for (const std::string& id : reruns) line += " --rerun " + ShellQuote(id);
+    for (const std::string& id : needed) line += " --rerun " + ShellQuote(id);
+    std::cerr << "runbook: after checking, to continue: " << line << "\n";
   }
   for (const std::string& id : confirmed) {
     if (interrupted.count(id)) continue;
@@ -127,17 +153,28 @@ bool GivenAgain(const RunRecord& r, const Runbook& rb, const std::vector<std::st
   }
   for (const std::string& name : masked) {
     auto given = std::find_if(pairs.begin(), pairs.end(), [&](auto& p) { return p.first == name; });
+    const ParamSpec* spec = rb.FindParam(name);
+    if (given == pairs.end() && spec != nullptr && !spec->default_value.is_null() &&
+        MaskParam(redactor, spec->default_value) == params[name]) {
+      params[name] = spec->default_value;  // the run took the default: the file holds it (L18)
+      continue;
+    }
     auto value =
         given == pairs.end() ? Result<Value>(Status::Error("")) : ParseSet(rb, name, given->second);
-    if (given == pairs.end()) {
+    if (given != pairs.end() && given->second.find(kMask) != std::string::npos) {
+      std::cerr << "runbook: error: --set " << name << ": give the value itself; '" << kMask
+                << "' is what runbook shows in place of a secret\n";
+    } else if (given == pairs.end()) {
       std::cerr << "runbook: error: param '" << name << "' of run " << r.run_id
                 << " was recorded masked (its value holds a secret's text); give it again: "
                 << "--set " << name << "=VALUE\n";
     } else if (!value.ok()) {
       std::cerr << "runbook: error: " << value.status().message() << "\n";
-    } else if (!(redactor.Apply(value.value()) == params[name])) {
+    } else if (!(MaskParam(redactor, value.value()) == params[name])) {
       std::cerr << "runbook: error: --set " << name << ": not the value run " << r.run_id
-                << " had (masked as the run masks it, it differs from the recorded one)\n";
+                << " had: masked with the secrets as they are now, it differs from the recorded "
+                << "one (a secret or credential variable changed or unset since the run makes "
+                << "it differ too)\n";
     } else {
       params[name] = value.value();
       continue;
@@ -196,7 +233,10 @@ Millis ApprovalWait(const RunRecord& r) {
 int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   int exit_code = kExitOk;
   RunCliOptions o = cli;
-  auto chosen = ChooseAndSay(o.audit_db);  // from here: the caller's folder
+  // From the caller's folder, or, with --runbook, from that file's folder as `run FILE` does
+  // (breakL L29: a project moved with its .runbook/).
+  auto chosen = ChooseAndSay(
+      o.audit_db, o.resume_runbook.empty() ? std::string() : RunbookFolder(o.resume_runbook));
   if (!chosen) return kExitEnvironment;
   o.audit_db = chosen->path;  // one store throughout, whatever folder the run enters
   auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
@@ -204,7 +244,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   RunRecord record = std::move(*loaded);
   if (!Resumable(record)) return kExitInvalid;
   if (!NotResumedYet(o.audit_db, record, exit_code)) return exit_code;
-  auto file = ResumeRunbookFile(record, o.resume_runbook);
+  auto file = ResumeRunbookFile(record, o.resume_runbook, o.audit_db);
   if (!file.ok()) {
     std::cerr << "runbook: error: " << file.status().message() << "\n";
     return kExitInvalid;
@@ -213,9 +253,24 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (!rb) return kExitInvalid;
   if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;
   std::string notice;
-  auto base = ResumeBase(record, *rb, file.value(), notice);
+  auto base = ResumeBase(record, *rb, file.value(), o.force, notice);
+  if (!base.ok()) {  // before an id is announced that would never be recorded (breakL L7)
+    std::cerr << "runbook: error: " << base.status().message() << "; nothing was run\n";
+    return kExitEnvironment;
+  }
+  std::string old_base = record.Text("base");
+  bool reroot = file.value().moved && !old_base.empty() && base.value() != old_base;
   RunOptions options;
-  if (!PriorSteps(record, *rb, o.reruns, options.prior)) return kExitInvalid;
+  if (!PriorSteps(record, *rb, o, options.prior)) return kExitInvalid;
+  if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
+    size_t n = 0;
+    for (auto& [id, step] : options.prior)
+      n += RerootOutputs(step.outputs, {old_base, record.Text("base_real")}, base.value());
+    if (n > 0)
+      std::cerr << "runbook: " << n << " carried-over output(s) naming files under "
+                << Printable(old_base) << " now name them under " << Printable(base.value())
+                << "\n";
+  }
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;
   Redactor redactor = RunRedactor(*options.secrets, env);
@@ -239,8 +294,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   context.prior_approval_wait_ms = options.prior_approval_wait.count();
   context.ended_leftovers = std::move(ended);
   if (!notice.empty()) std::cerr << "runbook: warning: " << notice << "\n";
-  std::cerr << "runbook: resuming run " << record.run_id << " as " << options.run_id << "; "
-            << options.prior.size() << " step(s) carried over\n";
+  o.announce = "runbook: resuming run " + record.run_id + " as " + options.run_id + "; " +
+               std::to_string(options.prior.size()) + " step(s) carried over";
   if (int code = EnterRun(o, *rb, base, context); code != kExitOk) return code;
   return Launch(o, *rb, std::move(options), std::move(context));
 }

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "cli/run_place.h"
 #include "engine/util/strings.h"
@@ -11,32 +12,46 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool SameFile(const std::string& a, const std::string& b) {
+// The base `rb`'s working_directory gives when its file is at `path`.
+Result<std::string> BaseAt(const std::string& path, const Runbook& rb) {
+  Runbook at;
+  at.source.path = path;
+  at.working_directory = rb.working_directory;
+  return RunbookBase(at);
+}
+
+std::string Real(const std::string& path) {
   std::error_code ec;
-  return fs::equivalent(a, b, ec) || AbsoluteFromHere(a) == AbsoluteFromHere(b);
+  fs::path real = fs::canonical(path, ec);
+  return ec ? "" : real.string();
 }
 
 }  // namespace
 
-Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag) {
+Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag,
+                                     const std::string& audit_db) {
   std::string recorded = r.Text("path");
-  if (!flag.empty()) return ResumeFile{flag, !SameFile(flag, recorded)};
   std::error_code ec;
-  if (fs::is_regular_file(recorded, ec)) return ResumeFile{recorded, false};
+  bool there = fs::is_regular_file(recorded, ec);
+  // A file named while the recorded one is still there is a copy or a link, not a move
+  // (breakL L4): the run's base stays.
+  if (!flag.empty()) return ResumeFile{flag, !there};
+  if (there) return ResumeFile{recorded, false};
   return Status::Error("the runbook of run " + r.run_id + " was " + Printable(recorded) +
                        ", which cannot be read now" + (ec ? " (" + ec.message() + ")" : "") +
                        "; if it moved, name it: runbook resume " + r.run_id +
-                       " --runbook FILE (its sha256 must be the recorded one, " +
+                       " --runbook FILE --audit-db " + ShellQuote(audit_db) +
+                       " (its sha256 must be the recorded one, " +
                        r.Text("runbook_sha256").substr(0, 12) + ")");
 }
 
 Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const ResumeFile& file,
-                               std::string& notice) {
+                               bool force, std::string& notice) {
   notice.clear();
-  auto own = RunbookBase(rb);
   std::string recorded = r.Text("base");
-  if (recorded.empty()) return own;  // recorded before bases were kept
+  if (recorded.empty()) return RunbookBase(rb);  // recorded before bases were kept
   if (file.moved) {
+    auto own = RunbookBase(rb);
     if (own.ok() && own.value() != recorded)
       notice = "run " + r.run_id + " ran in " + Printable(recorded) + "; the runbook moved, so " +
                "this resume runs in " + Printable(own.value()) + ", its base at its new place";
@@ -47,12 +62,59 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
     return Status::Error("run " + r.run_id + " ran in " + Printable(recorded) +
                          ", which is no longer a folder; the outputs it carries over name " +
                          "files there");
+  // The same path may lead elsewhere now (a folder replaced by a link, breakL L8).
+  std::string was_real = r.Text("base_real"), now_real = Real(recorded);
+  if (!was_real.empty() && now_real != was_real) {
+    std::string moved = Printable(recorded) + " now leads to " + Printable(now_real) + "; run " +
+                        r.run_id + " ran in " + Printable(was_real) +
+                        " (the outputs it carries over name files there)";
+    if (!force) return Status::Error(moved + "; resume with --force to run there anyway");
+    notice = moved + "; resuming there anyway (--force)";
+    return recorded;
+  }
+  // What the runbook alone gives, from where the run read it (not through a link to it).
+  auto own = BaseAt(r.Text("path"), rb);
   if (!own.ok() || own.value() != recorded)
     notice = "the runbook's working_directory now gives " +
              (own.ok() ? Printable(own.value()) : std::string("no folder")) + "; resuming in " +
              Printable(recorded) + ", where run " + r.run_id +
              " ran (the outputs it carries over name files there)";
   return recorded;
+}
+
+namespace {
+
+size_t Reroot(Value& v, const std::vector<std::string>& froms, const std::string& to) {
+  if (v.is_string()) {
+    const std::string& s = v.as_string();
+    for (const std::string& from : froms) {  // the first that matches, once
+      if (from.empty() || from == "/" || from == to) continue;
+      if (s != from && s.rfind(from + "/", 0) != 0) continue;
+      v = Value(to + s.substr(from.size()));
+      return 1;
+    }
+    return 0;
+  }
+  size_t n = 0;
+  if (v.is_list()) {
+    Value::List items = v.as_list();
+    for (Value& item : items) n += Reroot(item, froms, to);
+    if (n > 0) v = Value(std::move(items));
+  } else if (v.is_map()) {
+    Value::Map entries = v.as_map();
+    for (auto& [key, item] : entries) n += Reroot(item, froms, to);
+    if (n > 0) v = Value(std::move(entries));
+  }
+  return n;
+}
+
+}  // namespace
+
+size_t RerootOutputs(Value::Map& outputs, const std::vector<std::string>& froms,
+                     const std::string& to) {
+  size_t n = 0;
+  for (auto& [name, value] : outputs) n += Reroot(value, froms, to);
+  return n;
 }
 
 }  // namespace runbook

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/audit/run_record.h"
 #include "engine/model.h"
@@ -17,20 +18,30 @@ namespace runbook {
 
 struct ResumeFile {
   std::string path;    // the runbook file to read (absolute when recorded, else as given)
-  bool moved = false;  // `flag` named a file other than the recorded one
+  bool moved = false;  // named with --runbook, and the recorded file is gone
 };
 
 // The runbook file for resuming `r`. `flag` is --runbook ("" when not given), relative to the
-// caller's folder. Errors (exit 2): the recorded file cannot be read and no --runbook was
-// given; the message says where it was and names --runbook.
-Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag);
+// caller's folder; `audit_db` the store in use, repeated in the advice. Errors (exit 2): the
+// recorded file cannot be read and no --runbook was given; the message says where it was and
+// gives the command with --runbook.
+Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag,
+                                     const std::string& audit_db);
 
 // The base the resume enters: the recorded one (runs recorded before bases were kept: the
 // runbook's own, cli/run_place.h), or, when `file.moved`, the runbook's base at its new
 // place. `notice` receives one line to show the operator when the base is not what the
 // runbook alone would give ("" otherwise). Errors (exit 3): the recorded base is no longer
-// a folder; the runbook's working_directory is not a folder.
+// a folder; it leads to another real folder than the run's (a folder replaced by a link),
+// unless `force`; the runbook's working_directory is not a folder.
 Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const ResumeFile& file,
-                               std::string& notice);
+                               bool force, std::string& notice);
+
+// A moved runbook's carried-over outputs (breakL L25): every string that is one of `froms`
+// (the old base, its real path) or a path under it ("FROM/...") is rewritten under `to`,
+// once, by the first that matches, as the checkout and the earlier steps' files moved
+// together. Returns how many strings were rewritten (lists and maps included).
+size_t RerootOutputs(Value::Map& outputs, const std::vector<std::string>& froms,
+                     const std::string& to);
 
 }  // namespace runbook

@@ -7,6 +7,12 @@ void Runbook::IndexSteps() {
   for (size_t i = 0; i < steps.size(); ++i) step_index.emplace(steps[i].id, i);
 }
 
+const ParamSpec* Runbook::FindParam(const std::string& param) const {
+  for (const ParamSpec& p : params)
+    if (p.name == param) return &p;
+  return nullptr;
+}
+
 const StepDecl* Runbook::FindStep(const std::string& id) const {
   if (step_index.empty()) {  // a hand-built runbook (tests) that was never indexed
     for (const StepDecl& s : steps)

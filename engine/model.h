@@ -90,6 +90,7 @@ struct Runbook {
   // Builds step_index; the first of duplicate ids wins. Call after `steps` is final.
   void IndexSteps();
   const StepDecl* FindStep(const std::string& id) const;
+  const ParamSpec* FindParam(const std::string& param) const;  // nullptr when none
 };
 
 }  // namespace runbook

@@ -53,6 +53,13 @@ void Redactor::Add(const std::string& secret) {
   }
 }
 
+Value MaskParam(const Redactor& redactor, const Value& value) {
+  Value masked = redactor.Apply(value);
+  if (!(masked == value) || value.is_string() || value.is_null()) return masked;
+  std::string text = value.ToText(), hidden = redactor.Apply(text);
+  return hidden == text ? value : Value(hidden);
+}
+
 Redactor RunRedactor(const Value::Map& secrets, const std::map<std::string, std::string>& env) {
   Redactor r;
   for (const auto& [name, v] : secrets)
@@ -104,14 +111,14 @@ std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
   if (patterns_.empty()) return text;
   std::string out;
   size_t i = (edges & kCutBefore) ? CutHead(text) : 0;
-  if (i > 0) out = "***";
+  if (i > 0) out = kMask;
   while (i < text.size()) {
     size_t end = LongestMatch(text, i);
     if (end != std::string::npos) {
-      out += "***";
+      out += kMask;
       i = end;
     } else if ((edges & kCutAfter) && CutTail(text, i)) {
-      return out + "***";
+      return out + kMask;
     } else {
       out += text[i++];
     }

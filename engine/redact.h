@@ -18,6 +18,8 @@
 namespace runbook {
 
 constexpr size_t kMinSecretLength = 4;
+// What a secret is replaced with.
+constexpr const char* kMask = "***";
 // A piece of a secret left beside a cut is masked from this many bytes on.
 constexpr size_t kMinCutFragment = 3;
 
@@ -50,6 +52,11 @@ class Redactor {
 
   std::vector<SecretPattern> patterns_;
 };
+
+// A run parameter as the store records it: its strings masked (Apply), and a value of
+// another type whose text holds a secret (a numeric PIN given to an integer param) recorded
+// as that text masked (breakL L15). Equal to `value` when no secret is in it.
+Value MaskParam(const Redactor& redactor, const Value& value);
 
 // A run's redactor: every string among `secrets`, and the values of 8 bytes or more of the
 // credential-named variables (IsCredentialName) in `env`, the environment steps inherit.

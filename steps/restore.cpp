@@ -463,13 +463,23 @@ class Restore final : public StepType {
     if (std::string clash = env_file ? EnvFileClash(Abs(env_file->ToText()), target, source) : "";
         !clash.empty())
       return AttemptResult::Failure("restore of " + source + " refused: " + clash);
+    if (env_file) {  // its folder exists before the database is replaced (breakL L22)
+      auto env_made = MakeFolders(DirName(Abs(env_file->ToText())));
+      if (!env_made.ok()) return Untouched(source, target, env_made.status().message());
+      NoteCreated(env_made.value(), ctx.log);
+    }
     std::string tmp = ScratchBeside(target);
     AttemptResult r = Place(ctx, source, target, tmp);
     RemoveWithCompanions(tmp);
     if (r.status != AttemptStatus::kSuccess) return r;
     if (env_file) {
       Status s = WriteEnvFile(Abs(env_file->ToText()), env_text.value());
-      if (!s.ok()) return AttemptResult::Failure(s.message());
+      if (!s.ok())  // the database is already in place: say so, not only that the step failed
+        return AttemptResult::Failure(
+            "restored " + target + ", but writing env_file failed: " + s.message() +
+            "; the database it replaced is kept as " +
+            (r.outputs.count("previous") ? r.outputs.at("previous").ToText()
+                                         : std::string("(none: there was none)")));
       r.outputs["env_file"] = Value(Abs(env_file->ToText()));
     }
     return r;

@@ -138,15 +138,19 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   // Parameters whose value holds a secret's text are recorded masked: a resume must be given
   // them again (cli/resume_cmd.cpp), since "***" is not the value the run had.
   std::vector<std::string> masked;
-  for (const auto& [name, value] : params)
-    if (!(redactor.Apply(value) == value)) masked.push_back(name);
+  Value::Map recorded;
+  for (const auto& [name, value] : params) {
+    recorded[name] = MaskParam(redactor, value);
+    if (!(recorded[name] == value)) masked.push_back(name);
+  }
   Value::Map body{
       {"runbook", Value(rb.name)},
       {"path", Value(AbsolutePath(rb.path()))},
       {"base", Value(context_.base)},
+      {"base_real", Value(context_.base_real)},
       {"kind", Value(rb.kind)},
       {"runbook_sha256", Value(context_.runbook_sha256)},
-      {"params", Value(params)},
+      {"params", Value(std::move(recorded))},
       {"masked_params", StringList(masked)},
       {"objectives", Value(std::move(objectives))},
       {"user", Value(context_.user)},

@@ -21,7 +21,8 @@ struct RunContext {
   // resume --end-leftovers: processes of the interrupted run ended first, one line each
   // ("process 123 (sleep 30): SIGTERM")
   std::vector<std::string> ended_leftovers;
-  std::string base;  // the folder the run's relative paths resolve against (cli/run_place.h)
+  std::string base;       // the folder the run's relative paths resolve against (cli/run_place.h)
+  std::string base_real;  // its real path (links resolved) when the run started
 };
 
 // How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a

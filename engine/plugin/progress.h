@@ -21,8 +21,8 @@ struct StepProgress {
   uint64_t items_done = 0;
   uint64_t items_total = 0;
   std::string items_noun;  // "files", "objects", "members"; "" when not counted
-  // What the phase waits for before it can move ("waiting for a lock held by another
-  // connection, 4s so far, at most 30s"); "" while it moves.
+  // What the phase waits for before it can move ("waiting 4s of at most 30s for a lock
+  // held by another connection"); "" while it moves.
   std::string waiting;
 };
 

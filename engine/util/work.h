@@ -21,7 +21,7 @@ constexpr const char* kStoppedMessage = "stopped before the end (cancelled or ti
 using Advance = std::function<void(uint64_t bytes)>;
 
 // Told what the work waits for before it can move (a lock another process holds:
-// "waiting for a lock held by another connection, 4s so far, at most 30s"), again as the
+// "waiting 4s of at most 30s for a lock held by another connection"), again as the
 // wait goes on, and "" when it moves again. Empty: nobody listens (breakK K11).
 using Waiting = std::function<void(const std::string& what)>;
 

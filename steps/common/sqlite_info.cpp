@@ -28,8 +28,9 @@ Result<int64_t> One(Db& db, const std::string& sql) {
 // (breakK K11: a 12 s wait showed nothing, then "0 B of 250 MiB").
 std::function<void(int, int)> LockWaitReport(const Waiting& waiting) {
   return [waiting](int waited_ms, int limit_ms) {
-    waiting("waiting for a lock held by another connection, " + std::to_string(waited_ms / 1000) +
-            "s so far, at most " + std::to_string(limit_ms / 1000) + "s");
+    // The numbers first: a narrow terminal cuts the end of the line (breakL L10).
+    waiting("waiting " + std::to_string(waited_ms / 1000) + "s of at most " +
+            std::to_string(limit_ms / 1000) + "s for a lock held by another connection");
   };
 }
 

@@ -23,8 +23,10 @@ TEST_CASE("ShellQuote gives one word a shell reads back as it was", "[cli][conti
   }
 }
 
-TEST_CASE("the continue line runs as printed and keeps --metrics-file and --sign-key",
-          "[cli][continue]") {
+TEST_CASE(
+    "the continue line runs as printed and keeps --metrics-file, --sign-key, "
+    "--max-parallel and --wait",
+    "[cli][continue]") {
   std::string dir = TempDir();
   std::string odd = dir + "/tab\there 'q' $(x)";
   REQUIRE(Shell("bash -c " + ShellQuote("mkdir -p " + ShellQuote(odd))).exit_code == 0);
@@ -38,13 +40,14 @@ TEST_CASE("the continue line runs as printed and keeps --metrics-file and --sign
   Command failed =
       Shell("cd " + dir + " && bash -c " +
             ShellQuote(Binary() + " run f.yaml --audit-db " + ShellQuote(odd + "/a.db") +
-                       " --metrics-file m.prom --sign-key k.pem"));
+                       " --metrics-file m.prom --sign-key k.pem --max-parallel 1 --wait"));
   REQUIRE(failed.exit_code == 1);
   size_t at = failed.err.find("to continue this run: ");
   REQUIRE(at != std::string::npos);
   std::string line = failed.err.substr(at + 22, failed.err.find('\n', at) - at - 22);
   CHECK_THAT(line, Catch::Contains("--metrics-file " + dir + "/m.prom"));
   CHECK_THAT(line, Catch::Contains("--sign-key " + dir + "/k.pem"));
+  CHECK_THAT(line, Catch::EndsWith(" --max-parallel 1 --wait"));  // breakL L19
   Shell("touch " + dir + "/ok");
   // Pasted as printed, from another folder.
   Command resumed = Shell("cd / && PATH=" + Binary().substr(0, Binary().rfind('/')) +

@@ -109,3 +109,48 @@ TEST_CASE("a param recorded masked is given again to a resume, checked by its ma
   CHECK(ReadFile(dir + "/got.txt") == "https://u:s3cr3t-T0KEN-42@h/x|5");
   CHECK(resumed.err.find("s3cr3t-T0KEN") == std::string::npos);
 }
+
+TEST_CASE(
+    "a masked param: the mask itself is refused, a default is taken from the file, numbers "
+    "are masked, and the continue line says what to add (breakL L1 L2 L15 L18)",
+    "[cli][audit][resume]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "m.yaml",
+            "version: 1\nname: m\nsecrets:\n  pin: {env: M_PIN}\n"
+            "params:\n  url: {type: string, default: 'https://u:98765432@h/x'}\n"
+            "  port: {type: integer, default: 1}\n  ids: {type: list, default: []}\n"
+            "steps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'test -f go && printf %s "
+            "\"${{ params.url }}|${{ params.port }}\" > got.txt'}}\n");
+  std::string env = "cd " + dir + " && M_PIN=98765432 ";
+  // The url keeps its default (holding the secret); port and ids hold it as numbers.
+  Command failed = Shell(env + Binary() +
+                         " run m.yaml --set port=98765432 --set 'ids=[98765432]' --audit-db a.db");
+  REQUIRE(failed.exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  REQUIRE(!id.empty());
+  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c 98765432").out == "0\n");
+  // The continue line, then what to add: port and ids, not url (its default is in the file).
+  CHECK_THAT(failed.err, Catch::Contains("runbook: add --set ids=VALUE: param 'ids' was "
+                                         "recorded masked"));
+  CHECK_THAT(failed.err, Catch::Contains("runbook: add --set port=VALUE"));
+  CHECK_THAT(failed.err, !Catch::Contains("add --set url="));
+  Shell("touch " + dir + "/go");
+  // What show prints ("***") given back is refused.
+  Command mask = Shell(env + Binary() + " resume " + id +
+                       " --audit-db a.db --set 'port=***' --set 'ids=[98765432]'");
+  CHECK(mask.exit_code == 2);
+  CHECK_THAT(mask.err, Catch::Contains("--set port: give the value itself; '***' is what runbook "
+                                       "shows in place of a secret"));
+  // Another number is not the value the run had.
+  Command other = Shell(env + Binary() + " resume " + id +
+                        " --audit-db a.db --set port=12345678 --set 'ids=[98765432]'");
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Catch::Contains("--set port: not the value run " + id + " had"));
+  CHECK(ReadFile(dir + "/got.txt").empty());
+  // The values themselves; url comes from the file's default.
+  Command resumed = Shell(env + Binary() + " resume " + id +
+                          " --audit-db a.db --set port=98765432 --set 'ids=[98765432]'");
+  CHECK(resumed.exit_code == 0);
+  CHECK(ReadFile(dir + "/got.txt") == "https://u:98765432@h/x|98765432");
+}

@@ -297,3 +297,129 @@ TEST_CASE("a run whose runbook moved is resumed with --runbook, checked by sha25
                                           "/rb-moved"));
   CHECK_THAT(resumed.err, Catch::Contains("1 step(s) carried over"));
 }
+
+TEST_CASE(
+    "resume --runbook: a copy or a link is no move, another runbook is never resumed, the "
+    "advice carries the store (breakL L4 L5 L6 L16)",
+    "[cli][store-location][resume]") {
+  Project p;
+  CarryBook(p, "rb", "");
+  std::string db = p.project + "/.runbook/audit.db";
+  REQUIRE(p.Rb(p.away, "run ../project/rb/m.yaml --audit-db " + db).exit_code == 1);
+  std::string id = LatestRunId(db);
+  REQUIRE(!id.empty());
+  Shell("touch " + p.project + "/rb/go");
+  // Another runbook (another name): refused even with --force, nothing run.
+  WriteFile(p.project, "other.yaml",
+            "version: 1\nname: restore-prod\nsteps:\n"
+            "  - {id: one, uses: exec, with: {shell: true, run: 'true'}}\n"
+            "  - {id: two, uses: exec, needs: [one], with: {shell: true, run: 'echo SWAPPED > "
+            "swapped.txt'}}\n");
+  Command other = p.Rb(p.away, "resume " + id +
+                                   " --runbook ../project/other.yaml --force "
+                                   "--audit-db " +
+                                   db);
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Catch::Contains("run " + id +
+                                        " is a run of 'm'; ../project/other.yaml "
+                                        "is 'restore-prod'; a resume continues the same runbook"));
+  CHECK(Shell("find " + p.root + " -name swapped.txt").out.empty());
+  // A link to the very file: the recorded base, and no false word about working_directory.
+  Shell("ln -s " + p.project + "/rb/m.yaml " + p.away + "/link.yaml");
+  // A copy elsewhere while the recorded file is still there: not a move either.
+  Shell("mkdir -p " + p.root + "/copy && cp " + p.project + "/rb/m.yaml " + p.root + "/copy/");
+  Command copy =
+      p.Rb(p.away, "resume " + id + " --runbook " + p.root + "/copy/m.yaml --audit-db " + db);
+  REQUIRE(copy.exit_code == 0);
+  CHECK_THAT(copy.err, Catch::Contains("two reads: made in " + p.project + "/rb\n"));
+  CHECK_THAT(copy.err, !Catch::Contains("moved"));
+  CHECK_THAT(copy.err, !Catch::Contains("working_directory"));
+  // Through the link, a second run and its resume: the same.
+  Shell("rm " + p.project + "/rb/go");
+  REQUIRE(p.Rb(p.away, "run ../project/rb/m.yaml --audit-db " + db).exit_code == 1);
+  std::string id2 = LatestRunId(db);
+  Shell("touch " + p.project + "/rb/go");
+  Command linked = p.Rb(p.away, "resume " + id2 + " --runbook link.yaml --audit-db " + db);
+  REQUIRE(linked.exit_code == 0);
+  CHECK_THAT(linked.err, !Catch::Contains("working_directory"));
+  CHECK_THAT(linked.err, !Catch::Contains("moved"));
+  // The advice for a runbook that is gone carries the store it was given.
+  Shell("rm " + p.project + "/rb/go");
+  REQUIRE(p.Rb(p.away, "run ../project/rb/m.yaml --audit-db " + db).exit_code == 1);
+  std::string id3 = LatestRunId(db);
+  Shell("mv " + p.project + "/rb " + p.project + "/rb2");
+  Command lost = p.Rb(p.away, "resume " + id3 + " --audit-db " + db);
+  CHECK(lost.exit_code == 2);
+  CHECK_THAT(lost.err,
+             Catch::Contains("runbook resume " + id3 + " --runbook FILE --audit-db " + db + " ("));
+}
+
+TEST_CASE(
+    "a resume whose base is gone or now leads elsewhere announces nothing and runs "
+    "nothing (breakL L7 L8)",
+    "[cli][store-location][resume]") {
+  Project p;
+  Shell("mkdir -p " + p.project + "/work " + p.root + "/other");
+  CarryBook(p, "rb", "working_directory: ../work\n");
+  REQUIRE(p.Rb(p.project, "run rb/m.yaml").exit_code == 1);
+  std::string db = p.project + "/.runbook/audit.db", id = LatestRunId(db);
+  REQUIRE(!id.empty());
+  // The folder replaced by a link to another: refused without --force, said with it.
+  WriteFile(p.root + "/other", "data.txt", "OTHER\n");
+  Shell("touch " + p.root + "/other/go; mv " + p.project + "/work " + p.project +
+        "/work.old; ln -s " + p.root + "/other " + p.project + "/work");
+  Command refused = p.Rb(p.project, "resume " + id);
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains(p.project + "/work now leads to " + p.root +
+                                          "/other; run " + id + " ran in " + p.project + "/work"));
+  CHECK_THAT(refused.err, !Catch::Contains("resuming run"));
+  CHECK(LatestRunId(db) == id);  // no run announced and never recorded
+  Command forced = p.Rb(p.project, "resume " + id + " --force");
+  CHECK(forced.exit_code == 0);
+  CHECK_THAT(forced.err, Catch::Contains("resuming there anyway (--force)"));
+  // Gone: exit 3 before any "resuming ... as" line.
+  Shell("rm -f " + p.project + "/work; rm -f " + p.root + "/other/go");
+  REQUIRE(p.Rb(p.project, "run rb/m.yaml").exit_code == 3);  // its base is gone too
+  Shell("ln -s " + p.root + "/other " + p.project + "/work");
+  REQUIRE(p.Rb(p.project, "run rb/m.yaml").exit_code == 1);
+  std::string id2 = LatestRunId(db);
+  Shell("rm " + p.project + "/work");
+  Command gone = p.Rb(p.project, "resume " + id2);
+  CHECK(gone.exit_code == 3);
+  CHECK_THAT(gone.err, Catch::Contains("which is no longer a folder"));
+  CHECK_THAT(gone.err, !Catch::Contains("resuming run"));
+}
+
+TEST_CASE(
+    "a project moved with its store: resume --runbook finds the store from the file and "
+    "re-roots absolute outputs (breakL L25 L29 L7)",
+    "[cli][store-location][resume]") {
+  Project p;
+  Shell("mkdir -p " + p.project + "/rb");
+  WriteFile(p.project + "/rb", "a.yaml",
+            "version: 1\nname: a\nsteps:\n"
+            "  - {id: gate, uses: approval, with: {prompt: go}}\n"
+            "  - {id: one, uses: exec, needs: [gate], with: {shell: true, run: 'echo made > "
+            "data.txt; echo \"f=$(pwd)/data.txt\" >> \"$RUNBOOK_OUTPUT\"'}}\n"
+            "  - {id: two, uses: exec, needs: [one], with: {shell: true, run: 'test -f go && "
+            "echo \"two reads $(cat ${{ steps.one.outputs.f }}) from ${{ steps.one.outputs.f "
+            "}}\"'}}\n");
+  REQUIRE(p.Rb(p.away, "run ../project/rb/a.yaml --yes").exit_code == 1);
+  std::string id = LatestRunId(p.project + "/.runbook/audit.db");
+  REQUIRE(!id.empty());
+  std::string moved = p.root + "/moved";
+  Shell("mv " + p.project + " " + moved + " && touch " + moved + "/rb/go");
+  // A usage error names no run id that would never be recorded (L7).
+  Command typo = p.Rb(p.away, "resume " + id + " --runbook ../moved/rb/a.yaml --approve gaet");
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, !Catch::Contains("resuming run"));
+  // From elsewhere, --runbook alone: the store is found from the file's folder (L29), and the
+  // absolute path step one gave is re-rooted under the new place (L25).
+  Command resumed = p.Rb(p.away, "resume " + id + " --runbook ../moved/rb/a.yaml");
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Catch::Contains("runbook: audit store " + moved + "/.runbook/audit.db"));
+  CHECK_THAT(resumed.err, Catch::Contains("1 carried-over output(s) naming files under " +
+                                          p.project + "/rb now name them under " + moved + "/rb"));
+  CHECK_THAT(resumed.err, Catch::Contains("two reads made from " + moved + "/rb/data.txt"));
+}

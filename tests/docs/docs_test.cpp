@@ -183,3 +183,24 @@ TEST_CASE("an approval on a terminal asks in the order operator.md and format.md
     CHECK(text.find("then asks `approve? [y/N]`", says_input) != std::string::npos);
   }
 }
+
+TEST_CASE("docs/cli.md's table names every option each command's --help gives (breakL L24)",
+          "[docs]") {
+  std::string table = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/docs/cli.md");
+  static const std::regex kOption("--[a-z][a-z-]*");
+  for (const char* command :
+       {"validate", "plan", "graph", "run", "resume", "history", "show", "report", "steps"}) {
+    CAPTURE(command);
+    size_t row = table.find("| `" + std::string(command) + " ");
+    if (row == std::string::npos) row = table.find("| `" + std::string(command) + "`");
+    REQUIRE(row != std::string::npos);
+    std::string line = table.substr(row, table.find('\n', row) - row);
+    std::string help = Shell(Binary() + " " + command + " --help").out;
+    for (std::sregex_iterator it(help.begin(), help.end(), kOption), end; it != end; ++it) {
+      std::string option = it->str();
+      if (option == "--help" || option == "--audit-db") continue;  // the text below the table
+      CAPTURE(option);
+      CHECK(line.find(option) != std::string::npos);
+    }
+  }
+}

@@ -46,3 +46,31 @@ TEST_CASE("restore env_file: the dump's .meta.json is refused", "[steps][env-fil
     CHECK(Shell("test -e " + s.Path("live/app.sqlite")).exit_code != 0);
   }
 }
+
+TEST_CASE(
+    "restore env_file in a folder that does not exist: made (0700) and said, before the "
+    "database is replaced (breakL L22)",
+    "[steps][env-file]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  WriteFile(s.dir, "nd.yaml", Restore("envs/deep/prod.env"));
+  Command c = Shell("cd " + s.dir + " && " + Rb("run nd.yaml --audit-db " + s.db));
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.err, Catch::Contains("created folder " + s.Path("envs")));
+  CHECK(Shell("stat -c %a " + s.Path("envs/deep")).out == "700\n");
+  CHECK_THAT(ReadFile(s.Path("envs/deep/prod.env")), Catch::Contains("DATABASE_PATH="));
+  // A folder that cannot be made (a file is in the way): the live database stays as it was.
+  std::string live = ReadFile(s.Path("live/app.sqlite"));
+  REQUIRE(!live.empty());
+  Shell("cd " + s.dir +
+        " && rm -rf blocked && echo x > blocked && sqlite3 live/app.sqlite "
+        "'create table marker(x)'");
+  std::string before = ReadFile(s.Path("live/app.sqlite"));
+  WriteFile(s.dir, "bl.yaml", Restore("blocked/prod.env"));
+  Command b = Shell("cd " + s.dir + " && " + Rb("run bl.yaml --audit-db " + s.db));
+  CHECK(b.exit_code == 1);
+  CHECK_THAT(b.err, Catch::Contains("untouched"));
+  CHECK(ReadFile(s.Path("live/app.sqlite")) == before);
+}

@@ -13,6 +13,7 @@
 #include "cli/display.h"
 #include "cli/load.h"
 #include "engine/audit/metrics.h"
+#include "engine/audit/run_record.h"
 #include "engine/graph.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
@@ -87,6 +88,31 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
   }
 }
 
+// A lock whose holder was killed is free, but its steps' processes may still run (breakL
+// L30: a new run started the same restore beside the killed run's). Before taking `lock`,
+// the interrupted runs that held it (the last 50 runs) are checked for processes their
+// steps left; any found are named and the run stops, as resume stops: exit 3.
+bool NoLeftoversUnder(AuditStore& store, const std::string& lock, const Redactor& redactor) {
+  auto runs = store.Runs("", 50);
+  if (!runs.ok()) return true;  // the lock itself still guards; nothing to name
+  for (const RunRow& row : runs.value()) {
+    if (row.status != "interrupted") continue;
+    auto record = LoadRunRecord(store, row.run_id);
+    if (!record.ok() || record.value().Text("lock") != redactor.Apply(lock)) continue;
+    std::vector<TrackedProcess> found = FindLeftovers(record.value().Text("tracking_prefix"));
+    for (TrackedProcess& p : found) close(p.pidfd);
+    if (found.empty()) continue;
+    std::cerr << "runbook: error: lock '" << redactor.Apply(lock) << "': run " << row.run_id
+              << " was interrupted and left " << found.size() << " process(es) running:\n";
+    for (const TrackedProcess& p : found)
+      std::cerr << "  " << ProcessName(p, MaskerOf(redactor)) << "\n";
+    std::cerr << "wait for them to end, or end them with: runbook resume " << row.run_id
+              << " --end-leftovers --audit-db " << ShellQuote(store.path()) << "\n";
+    return false;
+  }
+  return true;
+}
+
 // --sign-key is read and tried before the first step (breakI I19: an unreadable or damaged
 // key was found only after the run, which then exited 0 with its store unsigned).
 Status UsableSignKey(const std::string& key) {
@@ -100,7 +126,8 @@ Status UsableSignKey(const std::string& key) {
 // run changes nothing and is not evidence: not recorded, `store` stays null. Returns kExitOk
 // or the exit code to stop with.
 int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
-               RunContext& context, const CancelToken& cancel, std::unique_ptr<AuditStore>& store) {
+               RunContext& context, const CancelToken& cancel, const Redactor& redactor,
+               std::unique_ptr<AuditStore>& store) {
   if (options.dry_run) return kExitOk;
   store = OpenAuditForCommand(o.store);
   if (!store) return kExitEnvironment;
@@ -110,6 +137,8 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
     return kExitInvalid;
   }
   context.lock = lock.value();
+  if (!context.lock.empty() && !NoLeftoversUnder(*store, context.lock, redactor))
+    return kExitEnvironment;
   if (!context.lock.empty() &&
       !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
     // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
@@ -244,7 +273,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: --metrics-file: " << m.message() << "; nothing was run\n";
     return kExitEnvironment;
   }
-  if (int code = OpenLocked(o, rb, options, context, cancel, store); code != kExitOk) return code;
+  if (int code = OpenLocked(o, rb, options, context, cancel, redactor, store); code != kExitOk)
+    return code;
   if (std::string why = CommandOutputProblem("--metrics-file", o.metrics_file);
       store && !why.empty()) {  // never over the store it records into (breakJ J22)
     std::cerr << "runbook: error: " << why << "; nothing was run\n";

@@ -184,6 +184,26 @@ bool GivenAgain(const RunRecord& r, const Runbook& rb, const std::vector<std::st
   return ok;
 }
 
+// --approve and --input naming a gate that passed in the run are refused (breakL L33): the
+// gate is carried over with the answer recorded there, so the flag would change nothing
+// while the operator believes the new ticket is on the record.
+bool NoFlagsForCarriedGates(const RunCliOptions& o, const std::map<std::string, PriorStep>& prior) {
+  bool ok = true;
+  auto refuse = [&](const std::string& flag, const std::string& step) {
+    if (prior.count(step) == 0) return;
+    std::cerr << "runbook: error: " << flag << ": approval '" << Printable(step)
+              << "' passed in run " << prior.at(step).run_id
+              << " and is carried over with the answer recorded there; a resume cannot change "
+              << "it\n";
+    ok = false;
+  };
+  for (const std::string& id : o.approvals) refuse("--approve " + Printable(id), id);
+  for (const std::string& input : o.inputs)
+    refuse("--input " + Printable(input.substr(0, input.find('='))),
+           input.substr(0, input.find('.')));
+  return ok;
+}
+
 constexpr Millis kLeftoverGrace{10000};
 
 // Processes the interrupted run's steps left running when runbook was killed under them
@@ -262,6 +282,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   bool reroot = file.value().moved && !old_base.empty() && base.value() != old_base;
   RunOptions options;
   if (!PriorSteps(record, *rb, o, options.prior)) return kExitInvalid;
+  if (!NoFlagsForCarriedGates(o, options.prior)) return kExitInvalid;
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)

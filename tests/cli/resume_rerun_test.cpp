@@ -204,3 +204,28 @@ TEST_CASE("a failed run prints the exact command that continues it, and that com
   CHECK_THAT(resumed.err, Catch::Contains("resuming run "));
   CHECK_THAT(resumed.err, !Catch::Contains("to continue this run"));
 }
+
+TEST_CASE("resume refuses --approve and --input for a gate that passed in the run (breakL L33)",
+          "[cli][resume][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsteps:\n"
+            "  - id: declare\n    uses: approval\n    with:\n      prompt: Declare\n"
+            "      inputs: {ticket: {type: string, required: true}}\n"
+            "  - {id: work, uses: exec, needs: [declare], with: {shell: true, run: 'test -f "
+            "go'}}\n");
+  std::string rb = "cd " + dir + " && " + Binary() + " ";
+  REQUIRE(Shell(rb + "run g.yaml --approve declare --input declare.ticket=INC-OLD --audit-db a.db"
+                     " </dev/null")
+              .exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  Command c = Shell(rb + "resume " + id +
+                    " --approve declare --input declare.ticket=INC-NEW --audit-db a.db </dev/null");
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err, Catch::Contains("--approve declare: approval 'declare' passed in run " + id +
+                                    " and is carried over"));
+  CHECK_THAT(c.err, Catch::Contains("--input declare.ticket: approval 'declare' passed in run"));
+  CHECK(LatestRunId(dir + "/a.db") == id);  // nothing ran
+  CHECK(Shell(rb + "resume " + id + " --audit-db a.db </dev/null").exit_code == 0);
+}

@@ -201,22 +201,23 @@ TEST_CASE("the store locked by another writer mid-run: running steps stop, exit 
   std::string dir = TempDir();
   std::string db = dir + "/audit.db";
   // While step a runs, sqlite3 (started beside the run, outside any step: a step's helpers
-  // end with it) holds the store's write lock for 4 s; b would need the store.
+  // end with it) holds the store's write lock for 5 s; b would need the store. Step a lasts
+  // 2 s so that, under load, the lock is taken before it ends (with 1 s it once was not).
   std::string file =
       WriteFile(dir, "l.yaml",
                 "version: 1\nname: l\nsteps:\n"
-                "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n"
+                "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n"
                 "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'touch " +
                     dir + "/b-ran'}}\n");
   Command c = Shell(
-      "(sleep 0.5; (printf 'BEGIN IMMEDIATE;\\n'; sleep 4; printf 'COMMIT;\\n') | "
+      "(sleep 0.5; (printf 'BEGIN IMMEDIATE;\\n'; sleep 5; printf 'COMMIT;\\n') | "
       "sqlite3 " +
       db + ") > /dev/null 2>&1 & RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " +
       Rb("run " + file + " --audit-db " + db));
   CHECK(c.exit_code == 3);
   CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
   CHECK_FALSE(std::ifstream(dir + "/b-ran").good());
-  Shell("sleep 4");
+  Shell("sleep 5");
 }
 
 TEST_CASE("two runs with the same lock: the second refuses naming the holder",
@@ -392,4 +393,30 @@ TEST_CASE("a store that runs out of space mid-run fails closed and stays consist
   CHECK(Shell("sqlite3 " + db + " 'PRAGMA integrity_check'").out == "ok\n");
   CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
   CHECK(Field(History(db).as_list()[0], "status") == "interrupted");
+}
+
+TEST_CASE("a lock whose holder was killed is not taken while its step still runs (breakL L30)",
+          "[e2e][audit][lock][processes]") {
+  std::string dir = TempDir();
+  std::string sleeper = SleepMarker(30);
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nlock: prod-db\nsteps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> marks; " +
+                sleeper + "'}}\n");
+  std::string id = RunUntilStartedThenKill(dir, "k.yaml");
+  REQUIRE(!id.empty());
+  REQUIRE(ProcessAlive(sleeper));  // the killed run's step works on
+  Command again = Shell("cd " + dir + " && " + Binary() + " run k.yaml --audit-db a.db");
+  CHECK(again.exit_code == 3);
+  CHECK_THAT(again.err, Catch::Contains("lock 'prod-db': run " + id +
+                                        " was interrupted and left 2 process(es) running"));
+  CHECK_THAT(again.err, Catch::Contains("(" + sleeper + ")"));  // the shell and its sleep
+  CHECK_THAT(again.err, Catch::Contains("runbook resume " + id + " --end-leftovers --audit-db "));
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");  // the step did not start again
+  // Once the leftover is gone, the lock is taken as before.
+  Shell("pkill -f '" + sleeper + "'; sleep 0.3");
+  Command later = Shell("cd " + dir + " && timeout 5 " + Binary() +
+                        " run k.yaml --audit-db a.db; pkill -f '" + sleeper + "'");
+  CHECK_THAT(later.err, Catch::Contains("start a"));
+  CHECK_THAT(later.err, !Catch::Contains("was interrupted and left"));
 }

@@ -220,7 +220,8 @@ class Hash final : public StepType {
     if (!verified.ok()) return AttemptResult::Failure(verified.message());
     std::string inventory = p.Str("inventory");
     if (!inventory.empty()) {
-      Status s = AppendInventory(inventory, Entries(files, ctx));
+      Status s = MakeFolderSaying(DirName(inventory), ctx.log);
+      if (s.ok()) s = AppendInventory(inventory, Entries(files, ctx));
       if (!s.ok()) return AttemptResult::Failure(s.message());
     }
     return Report(files, ctx);

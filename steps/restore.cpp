@@ -464,9 +464,8 @@ class Restore final : public StepType {
         !clash.empty())
       return AttemptResult::Failure("restore of " + source + " refused: " + clash);
     if (env_file) {  // its folder exists before the database is replaced (breakL L22)
-      auto env_made = MakeFolders(DirName(Abs(env_file->ToText())));
-      if (!env_made.ok()) return Untouched(source, target, env_made.status().message());
-      NoteCreated(env_made.value(), ctx.log);
+      Status env_made = MakeFolderSaying(DirName(Abs(env_file->ToText())), ctx.log);
+      if (!env_made.ok()) return Untouched(source, target, env_made.message());
     }
     std::string tmp = ScratchBeside(target);
     AttemptResult r = Place(ctx, source, target, tmp);

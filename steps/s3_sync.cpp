@@ -15,6 +15,7 @@
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "steps/common/etag_proof.h"
+#include "steps/common/files.h"
 #include "steps/common/folder_overlap.h"
 #include "steps/common/inventory.h"
 #include "steps/common/net.h"
@@ -389,6 +390,10 @@ class S3Sync final : public StepType {
   }
 
   static AttemptResult Transfer(StepContext& ctx, Job& job) {
+    if (!job.dst.is_s3 && !job.decision.transfer.empty()) {  // a local destination: said
+      Status made = MakeFolderSaying(job.dst.root, ctx.log);
+      if (!made.ok()) return AttemptResult::Failure(made.message());
+    }
     std::map<std::string, SyncEntry*> by_rel;
     for (SyncEntry& e : job.source) by_rel[e.rel] = &e;
     std::vector<SyncEntry> done(job.decision.transfer.size());
@@ -485,7 +490,8 @@ class S3Sync final : public StepType {
     }
     std::string inv = ctx.params.Str("inventory");
     if (!inv.empty()) {
-      Status s = AppendInventory(inv, inventory);
+      Status s = MakeFolderSaying(DirName(inv), ctx.log);
+      if (s.ok()) s = AppendInventory(inv, inventory);
       if (!s.ok()) return AttemptResult::Failure(s.message());
     }
     int64_t n = static_cast<int64_t>(done.size());

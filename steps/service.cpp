@@ -10,6 +10,7 @@
 #include "engine/plugin/registry.h"
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
+#include "steps/common/files.h"
 #include "steps/common/http.h"
 #include "steps/common/net.h"
 #include "steps/common/spec_builder.h"
@@ -179,6 +180,8 @@ class ServiceStep final : public StepType {
           " before the service started (one from an earlier run may still be running); stop "
           "it or use another port");
     std::string log = LogPath(ctx);
+    if (Status made = MakeFolderSaying(DirName(log), ctx.log); !made.ok())
+      return AttemptResult::Failure("log " + log + ": " + made.message());
     std::streamoff from = FileSize(log);
     std::string error;
     auto proc = ctx.processes.Start(Request(ctx, log), error);

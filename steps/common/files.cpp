@@ -170,6 +170,14 @@ void NoteCreated(const std::vector<std::string>& created,
     log("created folder " + Printable(folder) + " (mode 0700)");
 }
 
+Status MakeFolderSaying(const std::string& folder,
+                        const std::function<void(std::string_view)>& log) {
+  auto made = MakeFolders(folder.empty() ? "." : folder);
+  if (!made.ok()) return made.status();
+  NoteCreated(made.value(), log);
+  return Status::Ok();
+}
+
 std::string NotThere(const std::string& path, const std::string& kind) {
   std::error_code ec;
   std::filesystem::file_status st = std::filesystem::status(path, ec);

@@ -47,6 +47,11 @@ Result<std::vector<std::string>> MakeFolders(const std::string& path);
 // Says each folder MakeFolders created through `log`.
 void NoteCreated(const std::vector<std::string>& created,
                  const std::function<void(std::string_view)>& log);
+// MakeFolders(`folder`) then NoteCreated: the one rule for every folder a step writes into
+// (breakL L23: an inventory's, a service log's, a local sync destination's were made
+// silently, the log's with mode 0755). Errors as MakeFolders.
+Status MakeFolderSaying(const std::string& folder,
+                        const std::function<void(std::string_view)>& log);
 std::string DirName(const std::string& path);
 std::string BaseName(const std::string& path);
 

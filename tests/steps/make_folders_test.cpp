@@ -70,3 +70,28 @@ TEST_CASE("a folder path through a file is refused in words, nothing is made", "
   CHECK(through.value() == std::vector<std::string>{dir + "/link/new"});
   CHECK(ModeOf(dir + "/real/new") == 0700);
 }
+
+TEST_CASE(
+    "every step that writes into a folder makes it 0700 and says so: sync destination, "
+    "inventory, service log (breakL L23)",
+    "[steps][folders]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("mkdir " + dir + "/src").exit_code == 0);
+  WriteFile(dir + "/src", "a.txt", "a\n");
+  Command r =
+      RunIn(dir, "  - {id: sync, uses: s3-sync, with: {source: " + dir + "/src, dest: " + dir +
+                     "/q2/sub, inventory: ''}}\n"
+                     "  - {id: hs, uses: hash, with: {files: [" +
+                     dir + "/src/a.txt], verify: none, inventory: " + dir +
+                     "/q5/sub/inv.json}}\n"
+                     "  - {id: svc, uses: service, with: {run: [sleep, '5'], log: " +
+                     dir + "/q3/sub/svc.log}}\n");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  for (const char* folder : {"q2", "q2/sub", "q5", "q5/sub", "q3", "q3/sub"}) {
+    CAPTURE(folder);
+    CHECK_THAT(r.err, Catch::Contains("created folder " + dir + "/" + folder + " (mode 0700)"));
+    CHECK(Shell("stat -c %a " + dir + "/" + folder).out == "700\n");
+  }
+  CHECK(ReadFile(dir + "/q2/sub/a.txt") == "a\n");
+}

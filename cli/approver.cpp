@@ -24,6 +24,9 @@ std::string UserName() {
 
 std::mutex g_prompt_mu;  // one prompt on the terminal at a time
 
+// An input that has no answer unless one is given: required, without a default.
+bool MustBeGiven(const ParamSpec& spec) { return spec.required && spec.default_value.is_null(); }
+
 }  // namespace
 
 CliApprover::CliApprover(bool yes, std::set<std::string> approved,
@@ -50,9 +53,8 @@ bool CliApprover::ReadLine(const CancelToken& cancel, std::string& line) {
 bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, Asking ask,
                             const CancelToken& cancel, ApprovalAnswer& answer) {
   auto given = inputs_.find(req.step_id + "." + spec.name);
-  bool needed = spec.required && spec.default_value.is_null();
-  bool asking =
-      given == inputs_.end() && (ask == Asking::kAll || (ask == Asking::kRequired && needed));
+  bool asking = given == inputs_.end() &&
+                (ask == Asking::kAll || (ask == Asking::kRequired && MustBeGiven(spec)));
   while (true) {
     std::string text = given != inputs_.end() ? given->second : "";
     if (asking) {
@@ -110,9 +112,7 @@ bool CliApprover::FillInputs(const ApprovalRequest& req, Asking ask, const Cance
 
 bool CliApprover::MissingRequired(const ApprovalRequest& req) const {
   for (const ParamSpec& spec : req.inputs)
-    if (spec.required && spec.default_value.is_null() &&
-        inputs_.count(req.step_id + "." + spec.name) == 0)
-      return true;
+    if (MustBeGiven(spec) && inputs_.count(req.step_id + "." + spec.name) == 0) return true;
   return false;
 }
 

@@ -188,9 +188,6 @@ void EndLeftBehind(const Redactor& redactor) {
     std::cerr << "runbook: ended " << line << ", left behind by the run\n";
 }
 
-// After a failed or interrupted run: the exact command that continues it (issue 14 #6),
-// with what the run was given that a resume takes too: the store, --metrics-file and
-// --sign-key (breakK K8), by absolute paths quoted for any folder and shell (K5).
 // The params a resume must be given again (`--set`): recorded masked (their value held a
 // secret's text) and not the runbook's default, which a resume takes from the file itself.
 std::vector<std::string> ParamsToGiveAgain(const Runbook& rb, const Value::Map& params,
@@ -204,8 +201,9 @@ std::vector<std::string> ParamsToGiveAgain(const Runbook& rb, const Value::Map& 
   return names;
 }
 
-// The command that continues a failed run, with every run option resume takes that the run
-// was given (breakK K8, breakL L19), and the params to give again (breakL L2).
+// After a failed or interrupted run: the exact command that continues it (issue 14 #6), with
+// every run option resume takes that the run was given (breakK K8, breakL L19), by absolute
+// paths quoted for any folder and shell (K5), and the params to give again (breakL L2).
 void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store,
                    const RunCliOptions& o, const std::vector<std::string>& give_again) {
   if (r.status != "failure" && r.status != "cancelled") return;

@@ -62,14 +62,6 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
               << "'; a resume continues the same runbook\n";
     return false;
   }
-  // Another runbook is never "changed": --force cannot make a run of one a run of another
-  // (breakL L16: a failed backup "resumed" as a restore).
-  if (r.Text("runbook") != rb.name) {
-    std::cerr << "runbook: error: run " << r.run_id << " is a run of '"
-              << Printable(r.Text("runbook")) << "'; " << rb.path() << " is '" << Printable(rb.name)
-              << "'; a resume continues the same runbook\n";
-    return false;
-  }
   std::cerr << (force ? "runbook: warning: " : "runbook: error: ") << rb.path()
             << " changed since run " << r.run_id << " (sha256 " << was.substr(0, 12) << " -> "
             << now.substr(0, 12) << ")"
@@ -187,10 +179,14 @@ bool GivenAgain(const RunRecord& r, const Runbook& rb, const std::vector<std::st
 // --approve and --input naming a gate that passed in the run are refused (breakL L33): the
 // gate is carried over with the answer recorded there, so the flag would change nothing
 // while the operator believes the new ticket is on the record.
-bool NoFlagsForCarriedGates(const RunCliOptions& o, const std::map<std::string, PriorStep>& prior) {
+bool NoFlagsForCarriedGates(const Runbook& rb, const RunCliOptions& o,
+                            const std::map<std::string, PriorStep>& prior) {
   bool ok = true;
   auto refuse = [&](const std::string& flag, const std::string& step) {
-    if (prior.count(step) == 0) return;
+    const StepDecl* s = rb.FindStep(step);  // not a gate: Launch's UnknownApprovalFlags says so
+    if (prior.count(step) == 0 || s == nullptr || s->type == nullptr ||
+        !s->type->spec().waits_for_people)
+      return;
     std::cerr << "runbook: error: " << flag << ": approval '" << Printable(step)
               << "' passed in run " << prior.at(step).run_id
               << " and is carried over with the answer recorded there; a resume cannot change "
@@ -282,7 +278,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   bool reroot = file.value().moved && !old_base.empty() && base.value() != old_base;
   RunOptions options;
   if (!PriorSteps(record, *rb, o, options.prior)) return kExitInvalid;
-  if (!NoFlagsForCarriedGates(o, options.prior)) return kExitInvalid;
+  if (!NoFlagsForCarriedGates(*rb, o, options.prior)) return kExitInvalid;
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)

@@ -12,6 +12,7 @@
 #include "cli/audit_open.h"
 #include "cli/display.h"
 #include "cli/load.h"
+#include "cli/run_liveness.h"
 #include "engine/audit/metrics.h"
 #include "engine/audit/run_record.h"
 #include "engine/graph.h"
@@ -68,6 +69,7 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
 bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run_id, bool wait,
               const CancelToken& cancel) {
   for (bool told = false;; told = true) {
+    (void)store.MarkInterrupted();  // a holder elsewhere may have fallen silent meanwhile
     auto held = store.TryLock(lock, run_id);
     if (!held.ok()) {
       std::cerr << "runbook: error: lock '" << lock << "': " << held.status().message() << "\n";
@@ -76,7 +78,7 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
     if (!held.value()) return true;
     const LockHolder& h = *held.value();
     std::string who = "run " + h.run_id + " (pid " + std::to_string(h.owner.pid) + " on " +
-                      h.owner.host + ", since " + h.acquired_at + ")";
+                      h.owner.host + ", since " + h.acquired_at + ")" + ElsewhereNote(h.heard_at);
     if (!wait) {
       std::cerr << "runbook: error: lock '" << lock << "' is held by " << who
                 << "; wait with --wait\n";
@@ -290,6 +292,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   PosixProcessRunner processes;
   RunServices services{processes, clock, display, cancel, &approver, env};
   std::unique_ptr<AuditJournal> journal;
+  std::string beat_warning;
+  context.heartbeat_every =
+      HeartbeatInterval(std::getenv("RUNBOOK_HEARTBEAT_INTERVAL"), beat_warning);
+  if (!beat_warning.empty()) std::cerr << "runbook: warning: " << beat_warning << "\n";
   if (store) {
     journal = std::make_unique<AuditJournal>(*store, context);
     services.journal = journal.get();

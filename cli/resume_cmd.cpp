@@ -10,6 +10,7 @@
 #include "cli/launch.h"
 #include "cli/load.h"
 #include "cli/resume_place.h"
+#include "cli/run_liveness.h"
 #include "cli/run_place.h"
 #include "engine/audit/run_record.h"
 #include "engine/process_runner.h"
@@ -22,10 +23,19 @@
 namespace runbook {
 namespace {
 
-bool Resumable(const RunRecord& r) {
+// A run still recorded as running on another host can be resumed once runbook takes it as
+// gone (breakL L32): the refusal says when.
+bool Resumable(const RunRecord& r, const std::string& audit_db) {
   if (r.status == "failure" || r.status == "interrupted" || r.status == "cancelled") return true;
+  std::string elsewhere;
+  if (r.status == "running") {
+    auto store = OpenExistingAudit(audit_db, StoreUse::kRead);
+    auto heard = store ? store->LastHeard(r.run_id) : Status::Error("");
+    if (heard.ok() && heard.value() && !heard.value()->here)
+      elsewhere = ElsewhereNote(heard.value()->heard_at) + ", and can be resumed then";
+  }
   std::cerr << "runbook: error: run " << r.run_id << " is " << r.status
-            << "; only a failed, cancelled or interrupted run can be resumed\n";
+            << "; only a failed, cancelled or interrupted run can be resumed" << elsewhere << "\n";
   return false;
 }
 
@@ -258,7 +268,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
   if (!loaded) return exit_code;
   RunRecord record = std::move(*loaded);
-  if (!Resumable(record)) return kExitInvalid;
+  if (!Resumable(record, o.audit_db)) return kExitInvalid;
   if (!NotResumedYet(o.audit_db, record, exit_code)) return exit_code;
   auto file = ResumeRunbookFile(record, o.resume_runbook, o.audit_db);
   if (!file.ok()) {

@@ -249,4 +249,13 @@ Status AuditJournal::RunFinished(const RunResult& r) {
   return Append("run_finished", "", 0, std::move(body));
 }
 
+Status AuditJournal::Check() {
+  Status s = store_.Verify();
+  if (!s.ok() || run_id_.empty()) return s;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_heartbeat_) return s;
+  next_heartbeat_ = now + context_.heartbeat_every;
+  return store_.Heartbeat(run_id_);
+}
+
 }  // namespace runbook

@@ -2,6 +2,7 @@
 // into a redacted event body (docs/audit.md lists them) and keeps the run's lock.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "engine/audit/store.h"
@@ -23,6 +24,8 @@ struct RunContext {
   std::vector<std::string> ended_leftovers;
   std::string base;       // the folder the run's relative paths resolve against (cli/run_place.h)
   std::string base_real;  // its real path (links resolved) when the run started
+  // How often the run's process says it is alive (store.h, Liveness); tests shorten it.
+  std::chrono::milliseconds heartbeat_every = kHeartbeatEvery;
 };
 
 // How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a
@@ -46,7 +49,9 @@ class AuditJournal final : public RunJournal {
   Status ResourceStopped(const StepDecl& step, const std::string& name,
                          const std::string& how) override;
   Status RunFinished(const RunResult& result) override;
-  Status Check() override { return store_.Verify(); }
+  // The store is still the one opened (AuditStore::Verify), and every heartbeat_every the
+  // run's heartbeat; an error stops the run (docs/audit.md, "Runs on other hosts").
+  Status Check() override;
 
  private:
   // Masks the run's secrets in `body`, then (when `cut_strings` > 0) cuts its longer strings
@@ -57,6 +62,7 @@ class AuditJournal final : public RunJournal {
   RunContext context_;
   std::string run_id_;
   const Redactor* redactor_ = nullptr;
+  std::chrono::steady_clock::time_point next_heartbeat_{};
 };
 
 // The user running this process (SUDO_USER when run through sudo).

@@ -167,7 +167,7 @@ Status AuditStore::UpdateIndex(const AuditEvent& e, const Value& body) {
       return Status::Error("run " + BodyText(body, "resumed_from") +
                            " is already being resumed by another runbook (a run is resumed "
                            "once only); nothing was run");
-    return s;
+    return s.ok() ? NoteAlive(e.run_id) : s;
   }
   if (e.kind == "run_finished") {
     auto st = db_->Prepare(
@@ -191,6 +191,19 @@ Status AuditStore::UpdateIndex(const AuditEvent& e, const Value& body) {
   return Status::Ok();
 }
 
+namespace {
+
+// Why MarkInterrupted took `r`'s process as gone, for its run_interrupted event.
+std::string GoneReason(const RunRow& r, bool elsewhere) {
+  std::string who = "the process (pid " + std::to_string(r.owner.pid) + " on " + r.owner.host + ")";
+  if (elsewhere)
+    return who + " sent no heartbeat for " + std::to_string(kGoneAfterSilence.count()) +
+           " minutes: taken as gone without finishing the run";
+  return who + " ended without finishing the run";
+}
+
+}  // namespace
+
 Result<int> AuditStore::MarkInterrupted() {
   auto rows =
       db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status='running'");
@@ -200,12 +213,24 @@ Result<int> AuditStore::MarkInterrupted() {
     auto row = rows.value().Step();
     if (!row.ok()) return row.status();
     if (!row.value()) break;
-    RunRow r = ReadRunRow(rows.value());
-    if (!IsAlive(r.owner)) gone.push_back(r);
+    gone.push_back(ReadRunRow(rows.value()));
   }
-  for (const RunRow& r : gone) {
-    Value::Map body{{"reason", Value("the process (pid " + std::to_string(r.owner.pid) + " on " +
-                                     r.owner.host + ") ended without finishing the run")}};
+  std::vector<std::string> reasons;
+  for (auto r = gone.begin(); r != gone.end();) {
+    auto alive = Alive(r->run_id, r->owner);
+    if (!alive.ok()) return alive.status();
+    auto heard = LastHeard(r->run_id);
+    if (!heard.ok()) return heard.status();
+    if (alive.value()) {
+      r = gone.erase(r);
+      continue;
+    }
+    reasons.push_back(GoneReason(*r, heard.value() && !heard.value()->here));
+    ++r;
+  }
+  for (size_t i = 0; i < gone.size(); ++i) {
+    const RunRow& r = gone[i];
+    Value::Map body{{"reason", Value(reasons[i])}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
     if (!s.ok()) return s;
   }
@@ -217,7 +242,9 @@ Result<int> AuditStore::MarkInterrupted() {
     if (!row.ok()) return row.status();
     if (!row.value()) break;
     const Stmt& l = locks.value();
-    if (!IsAlive({l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)})) stale.push_back(l.Text(0));
+    auto alive = Alive(l.Text(1), {l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)});
+    if (!alive.ok()) return alive.status();
+    if (!alive.value()) stale.push_back(l.Text(0));
   }
   for (const std::string& name : stale) {
     auto del = db_->Prepare("DELETE FROM locks WHERE name=?");
@@ -243,9 +270,18 @@ Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,
     LockHolder h{name,
                  st.value().Text(0),
                  {st.value().Text(1), static_cast<int>(st.value().Int(2)), st.value().Text(3)},
-                 st.value().Text(4)};
-    if (h.run_id != run_id && IsAlive(h.owner)) return std::optional<LockHolder>(h);
+                 st.value().Text(4),
+                 ""};
+    auto alive = Alive(h.run_id, h.owner);
+    if (!alive.ok()) return alive.status();
+    if (h.run_id != run_id && alive.value()) {
+      auto heard = LastHeard(h.run_id);
+      if (heard.ok() && heard.value() && !heard.value()->here) h.heard_at = heard.value()->heard_at;
+      return std::optional<LockHolder>(h);
+    }
   }
+  s = NoteAlive(run_id);  // the lock is held before the run is recorded
+  if (!s.ok()) return s;
   ProcessIdentity me = SelfIdentity();
   auto put = db_->Prepare(
       "INSERT OR REPLACE INTO locks(name, run_id, host, pid, pid_start, acquired_at) "

@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +55,22 @@ struct LockHolder {
   std::string run_id;
   ProcessIdentity owner;
   std::string acquired_at;
+  std::string heard_at;  // its run's last heartbeat when it runs elsewhere (UTC), else ""
+};
+
+// How a run's process is known to be alive (breakL L32). A run of this place (same host,
+// machine and pid namespace: WhereToken) is judged by its pid at once (IsAlive). A run of
+// another place — another host, a container, a Kubernetes pod writing to a shared store —
+// cannot be checked from here: it writes a heartbeat every kHeartbeatEvery while it runs,
+// and is taken as gone once kGoneAfterSilence passes without one (restic's stale-lock rule,
+// which refreshes every 5 min and calls a lock stale after 30; shorter here because a DR
+// run is waited for). Runs recorded before heartbeats existed are judged by host and pid.
+constexpr std::chrono::seconds kHeartbeatEvery{30};
+constexpr std::chrono::minutes kGoneAfterSilence{5};
+
+struct Liveness {
+  bool here = true;      // written from this place: the pid tells
+  std::string heard_at;  // the last heartbeat (UTC)
 };
 
 struct SignedHead {
@@ -93,6 +110,14 @@ class AuditStore {
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
   // gone processes are released. Returns how many runs were marked.
   Result<int> MarkInterrupted();
+
+  // Records that `run_id`'s process (this one) is alive now. Error when the run is no longer
+  // 'running' — another runbook marked it interrupted after kGoneAfterSilence without a
+  // heartbeat (this process was suspended, or cut off from the store): the run must stop.
+  Status Heartbeat(const std::string& run_id);
+  // Where `run_id` was last heard from; none for runs recorded before heartbeats existed
+  // (and for stores opened read-only that predate them).
+  Result<std::optional<Liveness>> LastHeard(const std::string& run_id);
 
   // Takes `name` for `run_id`; returns the holder instead when a live process holds it.
   Result<std::optional<LockHolder>> TryLock(const std::string& name, const std::string& run_id);
@@ -139,6 +164,10 @@ class AuditStore {
   Status NoteIdentity();
   Status UpdateIndex(const AuditEvent& e, const Value& body);
   Status InsertEvent(const AuditEvent& e);
+  Status EnsureLiveness();
+  Status NoteAlive(const std::string& run_id);  // this process, this place, now
+  // False when `run_id`'s process (`owner`) is known to be gone (Liveness above).
+  Result<bool> Alive(const std::string& run_id, const ProcessIdentity& owner);
   std::unique_ptr<Db> db_;
   std::unique_ptr<Stmt> insert_event_;  // prepared once: appends are the hot path
   std::unique_ptr<Stmt> select_tip_;

@@ -366,7 +366,9 @@ Status AuditStore::Migrate() {
   int64_t version = st.value().Int(0);
   if (version == kAuditSchemaVersion) {
     Status own = CheckOwnFormat();
-    return own.ok() ? EnsureResumedOnce(*db_) : own;
+    if (!own.ok()) return own;
+    Status once = EnsureResumedOnce(*db_);
+    return once.ok() ? EnsureLiveness() : once;
   }
   if (version > kAuditSchemaVersion) return Newer(version);
   Transaction tx(*db_);
@@ -380,6 +382,7 @@ Status AuditStore::Migrate() {
     s = CheckEmpty(*db_);
     if (s.ok()) s = db_->Exec(kSchemaV1);
     if (s.ok()) s = db_->Exec(kResumedOnce);
+    if (s.ok()) s = EnsureLiveness();
     if (s.ok()) s = db_->Exec("PRAGMA user_version=" + std::to_string(kAuditSchemaVersion));
     if (s.ok()) s = db_->Exec("PRAGMA application_id=" + std::to_string(kAuditApplicationId));
     if (!s.ok()) return s;

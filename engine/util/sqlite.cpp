@@ -251,6 +251,7 @@ Result<Stmt> Db::Prepare(const std::string& sql) {
 
 std::string Db::Error() const { return Message(db_); }
 int64_t Db::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Db::Changes() const { return sqlite3_changes64(db_); }
 
 Stmt::Stmt(Stmt&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_) {}
 Stmt::~Stmt() { sqlite3_finalize(stmt_); }

@@ -68,6 +68,8 @@ class Db {
   Result<int64_t> MainFileHead(unsigned char* buf, int n);
   std::string Error() const;  // the last error message
   int64_t LastInsertRowid() const;
+  // Rows the last INSERT, UPDATE or DELETE on this connection changed.
+  int64_t Changes() const;
   const std::string& path() const { return path_; }
 
  private:

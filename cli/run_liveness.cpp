@@ -1,0 +1,30 @@
+#include "cli/run_liveness.h"
+
+#include "engine/util/clock.h"
+#include "engine/util/duration.h"
+#include "engine/util/strings.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+
+std::chrono::milliseconds HeartbeatInterval(const char* env_value, std::string& warning) {
+  if (env_value == nullptr || *env_value == '\0') return kHeartbeatEvery;
+  std::optional<Millis> d = ParseDuration(env_value);
+  if (d && d->count() > 0 && *d <= std::chrono::minutes(1)) return *d;
+  warning = "RUNBOOK_HEARTBEAT_INTERVAL='" + Printable(env_value) +
+            "' is not a duration from 1ms to 1m: a heartbeat every " +
+            std::to_string(kHeartbeatEvery.count()) + "s";
+  return kHeartbeatEvery;
+}
+
+std::string ElsewhereNote(const std::string& heard_at) {
+  auto at = ParseUtc(heard_at);
+  if (!at) return "";
+  auto ago = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *at);
+  return "; it runs elsewhere (another host, container or pid namespace), last heard from " +
+         HumanDuration(std::max(ago, Millis(0))) + " ago: if that process is gone, runbook takes " +
+         "it as gone at " + FormatUtc(*at + kGoneAfterSilence) + " (" +
+         std::to_string(kGoneAfterSilence.count()) + " minutes without a heartbeat)";
+}
+
+}  // namespace runbook

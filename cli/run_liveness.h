@@ -1,0 +1,23 @@
+// What the command line says about a run's process being alive (engine/audit/store.h,
+// Liveness): the heartbeat interval a run uses, and the words for a run on another host.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "engine/audit/store.h"
+
+namespace runbook {
+
+// RUNBOOK_HEARTBEAT_INTERVAL (a duration, at most 1m, so that other hosts never take a live
+// run as gone: kGoneAfterSilence is 5m) else kHeartbeatEvery. A value that is not such a
+// duration gives the default and `warning` saying so.
+std::chrono::milliseconds HeartbeatInterval(const char* env_value, std::string& warning);
+
+// For a run of another place last heard from at `heard_at` (UTC): "; it runs on another
+// host, last heard from 40s ago: if that process is gone, runbook takes it as gone at
+// 2026-12-01T23:20:00Z (5 minutes without a heartbeat), and --wait waits for that".
+// "" when `heard_at` is "" (a run of this place, judged by its pid).
+std::string ElsewhereNote(const std::string& heard_at);
+
+}  // namespace runbook

@@ -1,0 +1,65 @@
+// The liveness half of the audit store (store.h, Liveness): heartbeats, and the one rule
+// that says whether a recorded process is gone, used by MarkInterrupted and TryLock alike.
+#include "engine/audit/store.h"
+#include "engine/util/clock.h"
+#include "engine/util/sqlite.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+
+// Index only, not in the chain: a heartbeat is no event an auditor reads. Added to stores
+// of schema 1 when they are opened for writing, as runs_resumed_once is.
+Status AuditStore::EnsureLiveness() {
+  return db_->Exec(
+      "CREATE TABLE IF NOT EXISTS liveness(run_id TEXT PRIMARY KEY, place TEXT NOT NULL, "
+      "heard_at TEXT NOT NULL)");
+}
+
+Status AuditStore::NoteAlive(const std::string& run_id) {
+  auto st = db_->Prepare("INSERT OR REPLACE INTO liveness(run_id, place, heard_at) VALUES(?,?,?)");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id).Bind(2, WhereToken()).Bind(3, FormatUtc(SystemClock().WallNow()));
+  return st.value().Run();
+}
+
+Status AuditStore::Heartbeat(const std::string& run_id) {
+  auto st = db_->Prepare(
+      "UPDATE liveness SET heard_at=?1 WHERE run_id=?2 AND place=?3 AND EXISTS "
+      "(SELECT 1 FROM runs WHERE run_id=?2 AND status='running')");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, FormatUtc(SystemClock().WallNow())).Bind(2, run_id).Bind(3, WhereToken());
+  Status s = st.value().Run();
+  if (!s.ok() || db_->Changes() == 1) return s;
+  return Status::Error("run " + run_id +
+                       " is no longer recorded as running: another runbook recorded it as "
+                       "interrupted, because no heartbeat came from this process for " +
+                       std::to_string(kGoneAfterSilence.count()) +
+                       " minutes (was it suspended, or cut off from the store?)");
+}
+
+Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id) {
+  auto table = db_->Prepare("SELECT 1 FROM sqlite_schema WHERE type='table' AND name='liveness'");
+  if (!table.ok()) return table.status();
+  auto has = table.value().Step();
+  if (!has.ok()) return has.status();
+  if (!has.value()) return std::optional<Liveness>();
+  auto st = db_->Prepare("SELECT place, heard_at FROM liveness WHERE run_id=?");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<Liveness>();
+  return std::optional<Liveness>(Liveness{st.value().Text(0) == WhereToken(), st.value().Text(1)});
+}
+
+Result<bool> AuditStore::Alive(const std::string& run_id, const ProcessIdentity& owner) {
+  auto heard = LastHeard(run_id);
+  if (!heard.ok()) return heard.status();
+  if (!heard.value()) return IsAlive(owner);  // recorded before heartbeats: host and pid
+  if (heard.value()->here) return IsAlive({HostName(), owner.pid, owner.start});
+  auto at = ParseUtc(heard.value()->heard_at);
+  if (!at) return true;  // unreadable: never take a run as gone on a guess
+  return SystemClock().WallNow() - *at < kGoneAfterSilence;
+}
+
+}  // namespace runbook

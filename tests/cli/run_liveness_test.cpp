@@ -1,0 +1,156 @@
+// A run on another host, container or pid namespace (breakL L32): its liveness cannot be
+// checked by pid from here, so it writes heartbeats and is taken as gone once it falls
+// silent for kGoneAfterSilence; until then its lock holds and the messages say when. The
+// other place is made real with Linux namespaces (unshare, root only); the passing of five
+// minutes is the one seam: the test ages the recorded heartbeat.
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// `long.yaml` holds lock prod-db while its step sleeps (marks "started"); `quick.yaml`
+// wants the same lock.
+std::string Fixture() {
+  std::string dir = TempDir();
+  WriteFile(dir, "long.yaml",
+            "version: 1\nname: long\nlock: prod-db\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo started >> marks; exec " +
+                SleepMarker(1) + "']}}\n");
+  WriteFile(dir, "quick.yaml",
+            "version: 1\nname: quick\nlock: prod-db\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [echo, done]}}\n");
+  return dir;
+}
+
+// Starts long.yaml through `wrap` (a command prefix) in the background, its pid in dir/pid
+// (runbook's own when `wrap` execs it), and waits until its step started.
+bool StartLong(const std::string& dir, const std::string& wrap, const std::string& env = "") {
+  // setsid: Shell ends its process group when it returns (RunUntilStartedThenKill).
+  return Shell("cd " + dir + "; " + env + " setsid " + wrap + " " + Binary() + " run " + dir +
+               "/long.yaml --audit-db a.db > long.out 2>&1 & echo $! > " + dir +
+               "/pid; for i in $(seq 200); do grep -q started " + dir +
+               "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1")
+             .exit_code == 0;
+}
+
+std::string OnlyRun(const std::string& dir) {
+  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  return id.empty() ? "" : id.substr(0, id.size() - 1);
+}
+
+Command Rb(const std::string& dir, const std::string& args) {
+  return Shell("cd " + dir + " && " + Binary() + " " + args + " --audit-db a.db </dev/null");
+}
+
+bool CanUnshare(const std::string& flags) {
+  return Shell("unshare " + flags + " true").exit_code == 0;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "liveness: a run killed on another host holds its lock until it falls silent, then is "
+    "taken as gone",
+    "[cli][liveness]") {
+  if (!CanUnshare("-u")) {
+    WARN("cannot make a UTS namespace here (needs root): not tested");
+    return;
+  }
+  std::string dir = Fixture();
+  REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-abc123; exec \"$0\" \"$@\"'"));
+  // Its step's process would be on that host, out of sight of this one.
+  Shell("kill -9 $(cat " + dir + "/pid); pkill -f '" + SleepMarker(1) + "'; sleep 0.3");
+  std::string id = OnlyRun(dir);
+  REQUIRE(!id.empty());
+
+  Command held = Rb(dir, "run quick.yaml");
+  INFO(held.err);
+  CHECK(held.exit_code == 3);
+  CHECK_THAT(held.err, Catch::Contains("on pod-abc123") &&
+                           Catch::Contains("runs elsewhere (another host, container or pid "
+                                           "namespace), last heard from") &&
+                           Catch::Contains("(5 minutes without a heartbeat)"));
+  Command refused = Rb(dir, "resume " + id + " --rerun a");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("is running") && Catch::Contains("can be resumed then"));
+
+  // Five minutes of silence, then: marked interrupted, the lock free, the run resumable.
+  Shell("sqlite3 " + dir + "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z' " +
+        "where run_id='" + id + "'\"");
+  Command quick = Rb(dir, "run quick.yaml");
+  INFO(quick.err);
+  CHECK(quick.exit_code == 0);
+  CHECK_THAT(quick.err, Catch::Contains("marked 1 run(s) as interrupted"));
+  Command show = Rb(dir, "show " + id);
+  CHECK_THAT(show.out, Catch::Contains("interrupted: the process (pid") &&
+                           Catch::Contains("on pod-abc123) sent no heartbeat for 5 minutes"));
+  Shell("pkill -f '" + SleepMarker(1) + "'");
+}
+
+TEST_CASE(
+    "liveness: a run in another pid namespace on the same host name is not taken as gone "
+    "by its pid",
+    "[cli][liveness]") {
+  // A container sharing the host's name (docker --uts=host) or a pod's sidecar: its pid
+  // means nothing here; judged by it, the live run was marked interrupted and its lock freed.
+  if (!CanUnshare("-p -f -m --mount-proc")) {
+    WARN("cannot make a pid namespace here (needs root): not tested");
+    return;
+  }
+  std::string dir = Fixture();
+  REQUIRE(StartLong(dir, "unshare -p -f -m --mount-proc"));
+  Command history = Rb(dir, "history");
+  INFO(history.out << history.err);
+  CHECK_THAT(history.out, Catch::Contains("running"));
+  CHECK_THAT(history.err, !Catch::Contains("marked"));
+  Command held = Rb(dir, "run quick.yaml");
+  INFO(held.err);
+  CHECK(held.exit_code == 3);
+  CHECK_THAT(held.err, Catch::Contains("is held by run " + OnlyRun(dir)));
+  Shell("pkill -9 -f '" + dir + "/long.yaml'; pkill -f '" + SleepMarker(1) + "'");
+}
+
+TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wakes",
+          "[cli][liveness]") {
+  // Another host took it as gone and may run the same restore: it must not go on.
+  if (!CanUnshare("-u")) {
+    WARN("cannot make a UTS namespace here (needs root): not tested");
+    return;
+  }
+  std::string dir = Fixture();
+  REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-sleepy; exec \"$0\" \"$@\"'",
+                    "RUNBOOK_HEARTBEAT_INTERVAL=200ms"));
+  std::string id = OnlyRun(dir);
+  Shell("kill -STOP $(cat " + dir + "/pid)");
+  Shell("sqlite3 " + dir + "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z' " +
+        "where run_id='" + id + "'\"");
+  Command marked = Rb(dir, "history");
+  CHECK_THAT(marked.err, Catch::Contains("marked 1 run(s) as interrupted"));
+  Command woke = Shell("kill -CONT $(cat " + dir + "/pid); for i in $(seq 100); do kill -0 $(cat " +
+                       dir + "/pid) 2>/dev/null || exit 0; sleep 0.1; done; exit 1");
+  CHECK(woke.exit_code == 0);
+  std::string out = ReadFile(dir + "/long.out");
+  INFO(out);
+  CHECK_THAT(out, Catch::Contains("is no longer recorded as running: another runbook recorded it "
+                                  "as interrupted"));
+  CHECK_FALSE(ProcessAlive(SleepMarker(1)));  // its step was stopped, not left running
+  Shell("pkill -f '" + SleepMarker(1) + "'");
+}
+
+TEST_CASE("liveness: a heartbeat interval the other hosts could take for silence is refused",
+          "[cli][liveness]") {
+  std::string dir = Fixture();
+  Command c = Rb(dir, "run quick.yaml");
+  CHECK(c.exit_code == 0);
+  Command slow = Shell("cd " + dir + " && RUNBOOK_HEARTBEAT_INTERVAL=5m " + Binary() +
+                       " run quick.yaml --audit-db a.db");
+  CHECK(slow.exit_code == 0);
+  CHECK_THAT(slow.err, Catch::Contains("RUNBOOK_HEARTBEAT_INTERVAL='5m' is not a duration from 1ms "
+                                       "to 1m: a heartbeat every 30s"));
+  // Every run of this place is recorded with its heartbeat.
+  CHECK(Shell("sqlite3 " + dir + "/a.db 'select count(*) from liveness'").out == "2\n");
+}

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 
+#include "engine/plugin/approval_inputs.h"
 #include "engine/plugin/check_value.h"
 #include "engine/util/strings.h"
 
@@ -187,6 +188,60 @@ std::string Suggest(const std::string& name, const std::vector<std::string>& val
 }
 
 }  // namespace
+
+namespace {
+
+// The specs of a gate's inputs when they are written out (no expression); none otherwise.
+std::vector<ParamSpec> StaticInputSpecs(const StepDecl& step) {
+  for (const auto& [key, node] : step.with.entries) {
+    if (key != "inputs") continue;
+    std::optional<Value> value = node.StaticValue();
+    std::string error;  // the loader reported a malformed declaration already
+    if (value) return ApprovalInputSpecs(*value, error);
+  }
+  return {};
+}
+
+// What is wrong with one input of `gate` given (or not) on the command line; "" when nothing.
+// `approved_by`: the flag that approves the gate when no terminal can ask its inputs, else "".
+std::string InputProblem(const std::string& gate, const ParamSpec& spec,
+                         const std::map<std::string, std::string>& inputs,
+                         const std::string& approved_by) {
+  std::string key = gate + "." + spec.name;
+  auto given = inputs.find(key);
+  if (given == inputs.end()) {
+    if (approved_by.empty() || !MustBeGiven(spec)) return "";
+    return "approval '" + gate + "' is approved by " + approved_by + " but input '" + spec.name +
+           "' is required and has no default, and without a terminal it cannot be asked: pass "
+           "--input " +
+           key + "=VALUE";
+  }
+  if (Trim(given->second).empty())
+    return MustBeGiven(spec) ? "--input " + Printable(key) + ": input '" + spec.name +
+                                   "' is required: give a value"
+                             : "";
+  std::string error;
+  (void)ParseTextAs(spec, given->second, error);
+  return error.empty() ? "" : "--input " + Printable(key) + ": input '" + spec.name + "': " + error;
+}
+
+}  // namespace
+
+std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
+                                           const std::vector<std::string>& approvals,
+                                           const std::map<std::string, std::string>& inputs,
+                                           bool terminal, const std::set<std::string>& skip) {
+  std::vector<std::string> errors;
+  for (const StepDecl& s : rb.steps) {
+    if (s.type == nullptr || !s.type->spec().waits_for_people || skip.count(s.id)) continue;
+    bool approved = std::find(approvals.begin(), approvals.end(), s.id) != approvals.end();
+    std::string by = approved ? "--approve " + s.id : yes ? "--yes" : "";
+    if (terminal || s.condition) by.clear();  // asked there, or maybe never reached
+    for (const ParamSpec& spec : StaticInputSpecs(s))
+      if (std::string e = InputProblem(s.id, spec, inputs, by); !e.empty()) errors.push_back(e);
+  }
+  return errors;
+}
 
 std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,
                                               const std::vector<std::string>& approvals,

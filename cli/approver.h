@@ -25,6 +25,18 @@ std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,
                                               const std::vector<std::string>& approvals,
                                               const std::map<std::string, std::string>& inputs);
 
+// What is wrong, before the first step runs, with the --input values of the gates this run
+// will ask (breakL L9: found at the gate, after the work before it): each value given that
+// its input's type or enum refuses, or blank for one that must be given; and, when no
+// terminal can ask (`terminal` false), each input that must be given (required, no default)
+// of a gate approved by --yes or --approve but not given with --input. Gates in `skip`
+// (carried over by a resume), gates with an `if:` (they may not run) and inputs declared by
+// an expression are left to the gate. One error line each, naming the flag to fix.
+std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
+                                           const std::vector<std::string>& approvals,
+                                           const std::map<std::string, std::string>& inputs,
+                                           bool terminal, const std::set<std::string>& skip);
+
 class CliApprover final : public Approver {
  public:
   CliApprover(bool yes, std::set<std::string> approved, std::map<std::string, std::string> inputs,

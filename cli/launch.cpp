@@ -250,8 +250,14 @@ Status SignHead(AuditStore& store, const std::string& key_path) {
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
   std::map<std::string, std::string> inputs;
   if (!ParseInputs(o.inputs, inputs)) return kExitInvalid;
-  if (auto unknown = UnknownApprovalFlags(rb, o.approvals, inputs); !unknown.empty()) {
-    for (const std::string& e : unknown) std::cerr << "runbook: error: " << e << "\n";
+  std::vector<std::string> wrong = UnknownApprovalFlags(rb, o.approvals, inputs);
+  std::set<std::string> carried;
+  for (const auto& [id, step] : options.prior) carried.insert(id);
+  for (std::string& e :
+       BadApprovalInputs(rb, o.yes, o.approvals, inputs, isatty(STDIN_FILENO), carried))
+    wrong.push_back(std::move(e));
+  if (!wrong.empty()) {
+    for (const std::string& e : wrong) std::cerr << "runbook: error: " << e << "\n";
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }

@@ -1,6 +1,7 @@
 // approval: a human gate (declare the incident, freeze writes, switch DNS). Asks on a TTY;
 // otherwise passes only with --approve ID or --yes (the CLI's Approver decides). The wait
 // is reported on its own, for RTO accounting.
+#include "engine/plugin/approval_inputs.h"
 #include "engine/plugin/check_value.h"
 #include "engine/plugin/registry.h"
 #include "engine/util/strings.h"
@@ -35,39 +36,6 @@ StepSpec MakeSpec() {
   return s;
 }
 
-// Input declarations as specs; `error` names the first malformed one.
-std::vector<ParamSpec> InputSpecs(const Value& inputs, std::string& error) {
-  std::vector<ParamSpec> specs;
-  for (const auto& [name, decl] : inputs.as_map()) {
-    ParamSpec p;
-    p.name = name;
-    if (!decl.is_map()) {
-      error = "input '" + name + "' must be a mapping such as {type: string}";
-      continue;
-    }
-    for (const auto& [key, v] : decl.as_map()) {
-      if (key == "type") {  // every type is checked as typed (breakK K15)
-        if (auto t = ParamTypeNamed(v.ToText()))
-          p.type = *t;
-        else
-          error =
-              "input '" + name + "': type '" + v.ToText() + "' is not one of " + ParamTypeNames();
-      } else if (key == "description")
-        p.doc = v.ToText();
-      else if (key == "default")
-        p.default_value = v;
-      else if (key == "required")
-        p.required = v.is_bool() && v.as_bool();
-      else if (key == "enum")
-        for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
-      else
-        error = "input '" + name + "': unknown key '" + key + "'";
-    }
-    specs.push_back(p);
-  }
-  return specs;
-}
-
 class Approval final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
@@ -76,7 +44,7 @@ class Approval final : public StepType {
     const ConfigParam* inputs = with.Find("inputs");
     if (inputs == nullptr || !inputs->value) return;
     std::string error;
-    InputSpecs(*inputs->value, error);
+    ApprovalInputSpecs(*inputs->value, error);
     if (!error.empty()) report.Error(inputs->loc, error);
   }
 
@@ -92,7 +60,8 @@ class Approval final : public StepType {
     req.prompt = ctx.params.Str("prompt");
     req.shown = [&ctx](std::string text) { return PrintableLines(ctx.Redact(std::move(text))); };
     std::string error;
-    if (const Value* inputs = ctx.params.Opt("inputs")) req.inputs = InputSpecs(*inputs, error);
+    if (const Value* inputs = ctx.params.Opt("inputs"))
+      req.inputs = ApprovalInputSpecs(*inputs, error);
     if (!error.empty()) return AttemptResult::Failure(error);
     auto start = ctx.clock.Now();
     ApprovalAnswer answer = ctx.approver->Ask(req, ctx.cancel);

@@ -173,10 +173,12 @@ TEST_CASE(
   CHECK(d.exit_code == 1);
   CHECK_THAT(d.out, Catch::Contains("(end of input)"));
   CHECK(d.out.find("ticket=") == std::string::npos);
-  // Off a terminal nothing can be asked: the gate fails naming --input, as documented.
+  // Off a terminal nothing can be asked: refused before any step, naming --input (breakL L9).
   Command off = Shell(Binary() + " run " + file + " --approve gate" + db + " < /dev/null");
-  CHECK(off.exit_code == 1);
-  CHECK_THAT(off.err, Catch::Contains("input 'n' is required; pass --input gate.n=VALUE"));
+  CHECK(off.exit_code == 2);
+  CHECK_THAT(off.err, Catch::Contains("input 'n' is required and has no default, and without a "
+                                      "terminal it cannot be asked: pass --input gate.n=VALUE") &&
+                          Catch::Contains("nothing was run"));
 }
 
 TEST_CASE("a failed run prints the exact command that continues it, and that command works",

@@ -123,15 +123,15 @@ TEST_CASE("an approval input's type is checked as typed, every type (breakK K15)
             "version: 1\nname: d\nsteps:\n  - id: g\n    uses: approval\n    with:\n"
             "      prompt: Go?\n      inputs: {wait: {type: duration, required: true}, "
             "hosts: {type: list}}\n");
-  for (const char* wrong : {"g.wait=abc", "g.wait=-5m"}) {
+  for (const char* wrong : {"g.wait=abc", "g.wait=-5m"}) {  // refused before the run (L9)
     CAPTURE(wrong);
     Command c = Shell(Binary() + " run " + dir + "/d.yaml --audit-db " + dir +
                       "/a.db --approve g --input " + wrong);
-    CHECK(c.exit_code == 1);
+    CHECK(c.exit_code == 2);
   }
   CHECK(Shell(Binary() + " run " + dir + "/d.yaml --audit-db " + dir +
               "/a.db --approve g --input g.hosts=abc --input g.wait=5m")
-            .exit_code == 1);  // a list is JSON
+            .exit_code == 2);  // a list is JSON
   CHECK(Shell(Binary() + " run " + dir + "/d.yaml --audit-db " + dir +
               "/a.db --approve g --input g.wait=5m --input 'g.hosts=[\"a\",\"b\"]'")
             .exit_code == 0);

@@ -1,0 +1,38 @@
+#include "engine/plugin/approval_inputs.h"
+
+namespace runbook {
+
+std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error) {
+  std::vector<ParamSpec> specs;
+  if (!inputs.is_map()) return specs;
+  for (const auto& [name, decl] : inputs.as_map()) {
+    ParamSpec p;
+    p.name = name;
+    if (!decl.is_map()) {
+      error = "input '" + name + "' must be a mapping such as {type: string}";
+      continue;
+    }
+    for (const auto& [key, v] : decl.as_map()) {
+      if (key == "type") {  // every type is checked as typed (breakK K15)
+        if (auto t = ParamTypeNamed(v.ToText()))
+          p.type = *t;
+        else
+          error =
+              "input '" + name + "': type '" + v.ToText() + "' is not one of " + ParamTypeNames();
+      } else if (key == "description")
+        p.doc = v.ToText();
+      else if (key == "default")
+        p.default_value = v;
+      else if (key == "required")
+        p.required = v.is_bool() && v.as_bool();
+      else if (key == "enum")
+        for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
+      else
+        error = "input '" + name + "': unknown key '" + key + "'";
+    }
+    specs.push_back(p);
+  }
+  return specs;
+}
+
+}  // namespace runbook

@@ -1,0 +1,19 @@
+// The typed inputs of an approval gate (the `approval` step's `inputs`: name -> {type,
+// description, default, required, enum}), read into ParamSpecs. Shared by the step, which
+// asks them, and the command line, which checks --input values before the first step runs
+// (breakL L9: a wrong value was found only at the gate, after the work before it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/plugin/spec.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+// The specs of `inputs` (a map), in its order; `error` names the last malformed one (a
+// declaration that is not a mapping, an unknown type or key), "" when none is.
+std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error);
+
+}  // namespace runbook

@@ -1,0 +1,102 @@
+// --input values are checked against the gate's declared inputs before the first step runs
+// (breakL L9): a restore's gate typically comes after an hour of download, and a wrong
+// ticket number or duration found there wastes it. The same for a required input that no
+// terminal can ask, of a gate approved by flag.
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+std::string GateFixture() {
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsteps:\n"
+            "  - {id: work, uses: exec, with: {shell: true, run: 'touch worked'}}\n"
+            "  - id: gate\n    uses: approval\n    needs: [work]\n    with:\n"
+            "      prompt: Swap production?\n      inputs:\n"
+            "        ticket: {type: string, required: true}\n"
+            "        n: {type: integer, required: true}\n"
+            "        when: {type: duration, default: 5m}\n"
+            "        env: {type: string, enum: [prod, staging]}\n"
+            "  - {id: swap, uses: exec, needs: [gate], with: {shell: true, run: 'test -f go'}}\n");
+  return dir;
+}
+
+Command Run(const std::string& dir, const std::string& flags) {
+  return Shell("cd " + dir + " && rm -f worked && " + Binary() + " run g.yaml --audit-db a.db " +
+               flags + " </dev/null");
+}
+
+bool Worked(const std::string& dir) { return Shell("test -e " + dir + "/worked").exit_code == 0; }
+
+}  // namespace
+
+TEST_CASE("approval inputs: every wrong --input value is refused at once, before any step",
+          "[cli][approval]") {
+  std::string dir = GateFixture();
+  Command c = Run(dir,
+                  "--approve gate --input gate.ticket=INC-3 --input gate.n=abc "
+                  "--input gate.when=abc --input gate.env=dev --input gate.tikcet=x");
+  INFO(c.err);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err,
+             Catch::Contains("--input gate.n: input 'n': expected a number, found 'abc'") &&
+                 Catch::Contains("--input gate.when: input 'when': invalid duration 'abc'") &&
+                 Catch::Contains("--input gate.env: input 'env': invalid value 'dev'; "
+                                 "expected one of: prod, staging") &&
+                 Catch::Contains("has no input 'tikcet'; did you mean 'ticket'?") &&
+                 Catch::Contains("nothing was run"));
+  CHECK_FALSE(Worked(dir));
+  Command blank = Run(dir, "--yes --input 'gate.ticket= ' --input gate.n=2");
+  CHECK(blank.exit_code == 2);
+  CHECK_THAT(blank.err, Catch::Contains("--input gate.ticket: input 'ticket' is required: give a "
+                                        "value"));
+  CHECK_FALSE(Worked(dir));
+  Command right =
+      Run(dir, "--yes --input gate.ticket=INC-3 --input gate.n=2 --input gate.env=prod");
+  CHECK(right.exit_code == 1);  // swap fails (no `go`): the gate passed
+  CHECK(Worked(dir));
+}
+
+TEST_CASE("approval inputs: a required input no terminal can ask is named before any step",
+          "[cli][approval]") {
+  std::string dir = GateFixture();
+  Command by_id = Run(dir, "--approve gate --input gate.ticket=INC-3");
+  INFO(by_id.err);
+  CHECK(by_id.exit_code == 2);
+  CHECK_THAT(by_id.err,
+             Catch::Contains("approval 'gate' is approved by --approve gate but input 'n' is "
+                             "required and has no default, and without a terminal it cannot be "
+                             "asked: pass --input gate.n=VALUE"));
+  Command by_yes = Run(dir, "--yes");
+  CHECK(by_yes.exit_code == 2);
+  CHECK_THAT(by_yes.err, Catch::Contains("approved by --yes but input 'ticket'") &&
+                             Catch::Contains("approved by --yes but input 'n'"));
+  CHECK_FALSE(Worked(dir));
+  // Not approved by flag: the gate itself says how to approve, when it is reached.
+  CHECK(Run(dir, "").exit_code == 1);
+  CHECK(Worked(dir));
+}
+
+TEST_CASE("approval inputs: a gate that may not run, or was carried over, asks nothing up front",
+          "[cli][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n"
+            "  - id: gate\n    uses: approval\n    if: \"${{ false }}\"\n    with:\n"
+            "      prompt: Go?\n      inputs: {ticket: {type: string, required: true}}\n"
+            "  - {id: after, uses: exec, with: {run: [echo, ok]}}\n");
+  CHECK(Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db --yes </dev/null")
+            .exit_code == 0);
+
+  dir = GateFixture();
+  Command failed = Run(dir, "--approve gate --input gate.ticket=INC-3 --input gate.n=2");
+  REQUIRE(failed.exit_code == 1);  // swap: no `go` yet
+  Command resumed = Shell("cd " + dir + " && touch go && " + Binary() + " resume " +
+                          LatestRunId(dir + "/a.db") + " --audit-db a.db --yes </dev/null");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);  // the gate and its inputs were carried over
+}

@@ -9,6 +9,7 @@
 #include "cli/audit_open.h"
 #include "cli/launch.h"
 #include "cli/load.h"
+#include "cli/resume_params.h"
 #include "cli/resume_place.h"
 #include "cli/run_liveness.h"
 #include "cli/run_place.h"
@@ -135,57 +136,6 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
   return ok;
 }
 
-// A parameter whose value held a secret's text was recorded masked: "***" is not the value
-// the run had, so the resume is given it again (`--set NAME=VALUE`), checked by masking it
-// as the run did. Any other --set is refused: a resume runs with its run's parameters.
-bool GivenAgain(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
-                const Redactor& redactor, Value::Map& params) {
-  std::set<std::string> masked;
-  if (const Value* list = r.started.Find("masked_params"); list && list->is_list())
-    for (const Value& name : list->as_list()) masked.insert(name.ToText());
-  std::vector<std::pair<std::string, std::string>> pairs;
-  if (!SplitSets(sets, pairs)) return false;
-  bool ok = true;
-  for (const auto& [name, text] : pairs) {
-    if (masked.count(name)) continue;
-    std::cerr << "runbook: error: --set " << Printable(name) << ": a resume runs with the "
-              << "parameters of run " << r.run_id << "; --set only gives again one it recorded "
-              << "masked" << (masked.empty() ? " (it has none)" : "") << "\n";
-    ok = false;
-  }
-  for (const std::string& name : masked) {
-    auto given = std::find_if(pairs.begin(), pairs.end(), [&](auto& p) { return p.first == name; });
-    const ParamSpec* spec = rb.FindParam(name);
-    if (given == pairs.end() && spec != nullptr && !spec->default_value.is_null() &&
-        MaskParam(redactor, spec->default_value) == params[name]) {
-      params[name] = spec->default_value;  // the run took the default: the file holds it (L18)
-      continue;
-    }
-    auto value =
-        given == pairs.end() ? Result<Value>(Status::Error("")) : ParseSet(rb, name, given->second);
-    if (given != pairs.end() && given->second.find(kMask) != std::string::npos) {
-      std::cerr << "runbook: error: --set " << name << ": give the value itself; '" << kMask
-                << "' is what runbook shows in place of a secret\n";
-    } else if (given == pairs.end()) {
-      std::cerr << "runbook: error: param '" << name << "' of run " << r.run_id
-                << " was recorded masked (its value holds a secret's text); give it again: "
-                << "--set " << name << "=VALUE\n";
-    } else if (!value.ok()) {
-      std::cerr << "runbook: error: " << value.status().message() << "\n";
-    } else if (!(MaskParam(redactor, value.value()) == params[name])) {
-      std::cerr << "runbook: error: --set " << name << ": not the value run " << r.run_id
-                << " had: masked with the secrets as they are now, it differs from the recorded "
-                << "one (a secret or credential variable changed or unset since the run makes "
-                << "it differ too)\n";
-    } else {
-      params[name] = value.value();
-      continue;
-    }
-    ok = false;
-  }
-  return ok;
-}
-
 // --approve and --input naming a gate that passed in the run are refused (breakL L33): the
 // gate is carried over with the answer recorded there, so the flag would change nothing
 // while the operator believes the new ticket is on the record.
@@ -303,7 +253,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   Redactor redactor = RunRedactor(*options.secrets, env);
   if (const Value* params = record.started.Find("params"); params && params->is_map())
     options.params = params->as_map();
-  if (!GivenAgain(record, *rb, o.sets, redactor, options.params)) return kExitInvalid;
+  if (!ResumeParams(record, *rb, o.sets, redactor, options.params)) return kExitInvalid;
   std::vector<std::string> ended;
   if (!NoLeftovers(record, o.end_leftovers, redactor, ended)) return kExitEnvironment;
   std::string incident = IncidentStart(record, *rb);

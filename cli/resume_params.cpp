@@ -1,0 +1,131 @@
+#include "cli/resume_params.h"
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "cli/load.h"
+#include "engine/executor.h"
+#include "engine/plugin/check_value.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+namespace {
+
+using Sets = std::map<std::string, std::string>;
+
+void Error(const std::string& text) { std::cerr << "runbook: error: " << text << "\n"; }
+
+// A masked parameter of the run, given again (or taken from the runbook's default).
+bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const Sets& sets,
+                     const Redactor& redactor, Value::Map& params) {
+  const std::string& name = spec.name;
+  auto given = sets.find(name);
+  if (given == sets.end() && !spec.default_value.is_null() &&
+      MaskParam(redactor, spec.default_value) == params[name]) {
+    params[name] = spec.default_value;  // the run took the default: the file holds it (L18)
+    return true;
+  }
+  if (given == sets.end()) {
+    Error("param '" + name + "' of run " + r.run_id +
+          " was recorded masked (its value holds a secret's text); give it again: --set " + name +
+          "=VALUE");
+    return false;
+  }
+  if (given->second.find(kMask) != std::string::npos) {
+    Error("--set " + name + ": give the value itself; '" + std::string(kMask) +
+          "' is what runbook shows in place of a secret");
+    return false;
+  }
+  auto value = ParseSet(rb, name, given->second);
+  if (!value.ok()) {
+    Error(value.status().message());
+    return false;
+  }
+  if (!(MaskParam(redactor, value.value()) == params[name])) {
+    Error("--set " + name + ": not the value run " + r.run_id +
+          " had: masked with the secrets as they are now, it differs from the recorded one (a "
+          "secret or credential variable changed or unset since the run makes it differ too)");
+    return false;
+  }
+  params[name] = value.value();
+  return true;
+}
+
+// A parameter the runbook declares that the run did not have (a --force resume).
+bool TakeNew(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const Sets& sets,
+             Value::Map& params) {
+  auto given = sets.find(spec.name);
+  if (given != sets.end()) {
+    auto value = ParseSet(rb, spec.name, given->second);
+    if (!value.ok()) Error(value.status().message());
+    if (value.ok()) params[spec.name] = value.value();
+    return value.ok();
+  }
+  if (!spec.default_value.is_null() || !spec.required) {
+    params[spec.name] = spec.default_value;
+    return true;
+  }
+  Error("param '" + spec.name + "' is declared by the runbook since run " + r.run_id +
+        " and is required; give it with --set " + spec.name + "=VALUE");
+  return false;
+}
+
+// A recorded, unmasked value the runbook's declaration must still accept.
+bool StillAccepted(const RunRecord& r, const ParamSpec& spec, const Value& value) {
+  if (value.is_null()) return true;
+  std::string problem = CheckValue(spec, value);
+  if (problem.empty()) return true;
+  Error("param '" + spec.name + "' of run " + r.run_id +
+        " does not fit the runbook's declaration now (" + problem +
+        "); a resume cannot change a parameter: start a new run");
+  return false;
+}
+
+}  // namespace
+
+bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
+                  const Redactor& redactor, Value::Map& params) {
+  std::set<std::string> masked;
+  if (const Value* list = r.started.Find("masked_params"); list && list->is_list())
+    for (const Value& name : list->as_list()) masked.insert(name.ToText());
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (!SplitSets(sets, pairs)) return false;
+  Sets given(pairs.begin(), pairs.end());
+  bool ok = true;
+  for (auto it = params.begin(); it != params.end();) {  // dropped from the runbook (L26)
+    if (rb.FindParam(it->first) != nullptr) {
+      ++it;
+      continue;
+    }
+    std::cerr << "runbook: note: param '" << Printable(it->first) << "' of run " << r.run_id
+              << " is not declared by the runbook any more: dropped\n";
+    masked.erase(it->first);
+    it = params.erase(it);
+  }
+  for (const auto& [name, text] : given) {
+    bool recorded = params.count(name) > 0;
+    if (masked.count(name) || (!recorded && rb.FindParam(name) != nullptr)) continue;
+    if (!recorded) {
+      Error(ParseSet(rb, name, text).status().message());  // no such param, closest name
+    } else {
+      Error("--set " + Printable(name) + ": a resume runs with the parameters of run " + r.run_id +
+            "; --set only gives again one it recorded masked" +
+            (masked.empty() ? std::string(" (it has none)") : std::string()) +
+            ", or one the runbook declared after the run");
+    }
+    ok = false;
+  }
+  for (const ParamSpec& spec : rb.params) {
+    if (masked.count(spec.name))
+      ok = GiveMaskedAgain(r, rb, spec, given, redactor, params) && ok;
+    else if (!params.count(spec.name))
+      ok = TakeNew(r, rb, spec, given, params) && ok;
+    else
+      ok = StillAccepted(r, spec, params[spec.name]) && ok;
+  }
+  return ok;
+}
+
+}  // namespace runbook

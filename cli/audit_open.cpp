@@ -102,8 +102,8 @@ std::string CommandOutputProblem(const std::string& flag, const std::string& pat
   return why.empty() ? "" : flag + " " + path + ": " + why;
 }
 
-std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,
-                                           StoreUse use, int& exit_code) {
+std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::string& id,
+                                         StoreUse use, int& exit_code) {
   auto store = OpenExistingAudit(flag, use);
   if (!store) {
     exit_code = kExitEnvironment;
@@ -115,7 +115,14 @@ std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::s
     exit_code = kExitInvalid;
     return std::nullopt;
   }
-  return std::move(record).value();
+  return LoadedRun{std::move(store), std::move(record).value()};
+}
+
+std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,
+                                           StoreUse use, int& exit_code) {
+  auto loaded = LoadRunAndStore(flag, id, use, exit_code);
+  if (!loaded) return std::nullopt;
+  return std::move(loaded->record);
 }
 
 }  // namespace runbook

@@ -43,5 +43,12 @@ std::string CommandOutputProblem(const std::string& flag, const std::string& pat
 // error is printed, `exit_code` set (3: the store; 2: no such run) and nullopt returned.
 std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,
                                            StoreUse use, int& exit_code);
+// The same, with the store kept open for more reading (show, report).
+struct LoadedRun {
+  std::unique_ptr<AuditStore> store;
+  RunRecord record;
+};
+std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::string& id,
+                                         StoreUse use, int& exit_code);
 
 }  // namespace runbook

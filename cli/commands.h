@@ -69,7 +69,7 @@ struct AuditCliOptions {
   std::string sign_key;         // audit sign --sign-key
 };
 int CmdHistory(const AuditCliOptions& o);
-int CmdShow(const AuditCliOptions& o);
+int CmdShow(const StepRegistry& registry, const AuditCliOptions& o);
 int CmdReport(const AuditCliOptions& o);
 int CmdAuditVerify(const AuditCliOptions& o);
 int CmdAuditExport(const AuditCliOptions& o);

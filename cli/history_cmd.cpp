@@ -5,6 +5,8 @@
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
+#include "cli/continue_line.h"
+#include "cli/run_place.h"
 #include "engine/audit/report.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
@@ -46,7 +48,7 @@ std::string Indented(const std::string& text, const std::string& indent) {
 
 void PrintAttempt(const AttemptView& a) {
   std::cout << "    attempt " << a.number << "  " << a.started_at << "  "
-            << (a.status.empty() ? "never finished" : a.status) << "  " << HumanMs(a.duration_ms);
+            << (a.status.empty() ? "never finished" : a.status + "  " + HumanMs(a.duration_ms));
   if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
   std::cout << "\n";
   if (!a.error.empty()) std::cout << "      error: " << a.error << "\n";
@@ -64,6 +66,36 @@ void PrintAttempt(const AttemptView& a) {
   const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
   std::string last = LastLines(tail, 12);
   if (!last.empty()) std::cout << "      last output:\n" << Indented(last, "        ");
+}
+
+// Under a run that did not end well: where it was last heard from (another place), the run
+// that continued it, or the one command that continues it (breakL L14: after kill -9 no run
+// printed it, and nothing the operator looked at said how to go on).
+void PrintWhatNext(AuditStore& store, const StepRegistry& registry, const RunRecord& r) {
+  if (r.status == "running") {
+    auto heard = store.LastHeard(r.run_id);
+    if (heard.ok() && heard.value() && !heard.value()->here)
+      std::cout << "  last heard from " << heard.value()->heard_at
+                << " (it runs on another host, container or pid namespace)\n";
+    return;
+  }
+  if (r.status == "success") return;
+  auto by = store.ResumedAs(r.run_id);
+  if (by.ok() && by.value()) {
+    std::cout << "  resumed as " << by.value()->run_id << " (" << by.value()->status << ")\n";
+    return;
+  }
+  ContinueLine next{r.run_id,
+                    AbsoluteFromHere(store.path()),
+                    RerunsNeeded(r, registry),
+                    LeftoversRunning(r),
+                    MaskedParams(r),
+                    {}};
+  std::cout << "  to continue"
+            << (next.reruns.empty() ? ""
+                                    : ", after checking what the steps "
+                                      "to --rerun did")
+            << ": " << next.Command() << "\n";
 }
 
 // show RUN --step ID: the step's attempts with everything recorded of their output.
@@ -117,24 +149,26 @@ int CmdHistory(const AuditCliOptions& o) {
   return kExitOk;
 }
 
-int CmdShow(const AuditCliOptions& o) {
+int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
   int exit_code = kExitOk;
-  auto rec = LoadRunForCommand(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
-  if (!rec) return exit_code;
-  const RunRecord& r = *rec;
+  auto loaded = LoadRunAndStore(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
+  if (!loaded) return exit_code;
+  AuditStore& store = *loaded->store;
+  const RunRecord& r = loaded->record;
   if (!o.step.empty()) return ShowStep(r, o.step);
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";
   if (!r.Text("resumed_from").empty()) std::cout << "  resumes " << r.Text("resumed_from") << "\n";
   if (!r.interrupted_reason.empty()) std::cout << "  interrupted: " << r.interrupted_reason << "\n";
+  PrintWhatNext(store, registry, r);
   for (const char* key : {"rto", "rpo"}) {
     const Value* v = r.finished.is_map() ? r.finished.Find(key) : nullptr;
     if (v != nullptr) std::cout << "  " << key << ": " << ObjectiveText(*v) << "\n";
   }
-  for (const StepView& s : r.steps) {
+  for (const StepView& s : r.steps) {  // an unfinished step has no duration (breakL L14)
     std::cout << "  " << s.id << " (" << s.type << ")  "
-              << (s.outcome.empty() ? "unfinished" : s.outcome) << "  " << HumanMs(s.duration_ms)
+              << (s.outcome.empty() ? "unfinished" : s.outcome + "  " + HumanMs(s.duration_ms))
               << (s.reason.empty() ? "" : "  " + s.reason) << "\n";
     if (!s.stopped.empty()) std::cout << "    " << s.stopped << "\n";
     for (const AttemptView& a : s.attempts) PrintAttempt(a);

@@ -10,6 +10,7 @@
 
 #include "cli/approver.h"
 #include "cli/audit_open.h"
+#include "cli/continue_line.h"
 #include "cli/display.h"
 #include "cli/load.h"
 #include "cli/run_liveness.h"
@@ -209,13 +210,8 @@ std::vector<std::string> ParamsToGiveAgain(const Runbook& rb, const Value::Map& 
 void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store,
                    const RunCliOptions& o, const std::vector<std::string>& give_again) {
   if (r.status != "failure" && r.status != "cancelled") return;
-  std::string line =
-      "runbook resume " + run_id + " --audit-db " + ShellQuote(AbsoluteFromHere(store.path()));
-  if (!o.metrics_file.empty()) line += " --metrics-file " + ShellQuote(o.metrics_file);
-  if (!o.sign_key.empty()) line += " --sign-key " + ShellQuote(o.sign_key);
-  if (o.max_parallel > 0) line += " --max-parallel " + std::to_string(o.max_parallel);
-  if (o.wait_lock) line += " --wait";
-  std::cerr << "runbook: to continue this run: " << line << "\n";
+  ContinueLine next{run_id, AbsoluteFromHere(store.path()), {}, false, {}, KeptRunOptions(o)};
+  std::cerr << "runbook: to continue this run: " << next.Command() << "\n";
   for (const std::string& name : give_again)
     std::cerr << "runbook: add --set " << Printable(name) << "=VALUE: param '" << Printable(name)
               << "' was recorded masked (its value held a secret's text), so the resume needs "

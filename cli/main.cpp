@@ -176,7 +176,7 @@ int Main(int argc, char** argv) {
   if (r->parsed()) return CmdRun(registry, run);  // Launch ends what a run left behind
   if (re->parsed()) return CmdResume(registry, resume);
   if (h->parsed()) return CmdHistory(hist);
-  if (sh->parsed()) return CmdShow(show);
+  if (sh->parsed()) return CmdShow(registry, show);
   if (rp->parsed()) return CmdReport(report);
   if (av->parsed()) return CmdAuditVerify(audit);
   if (ae->parsed()) return CmdAuditExport(audit);

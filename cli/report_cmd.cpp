@@ -13,21 +13,19 @@
 namespace runbook {
 
 int CmdReport(const AuditCliOptions& o) {
-  auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
-  if (!store) return kExitEnvironment;
-  auto rec = LoadRunRecord(*store, o.run_id);
-  if (!rec.ok()) {
-    std::cerr << "runbook: error: " << rec.status().message() << "\n";
-    return kExitInvalid;
-  }
-  if (Status s = LoadRunChain(*store, rec.value()); !s.ok()) {
+  int exit_code = kExitOk;
+  auto loaded = LoadRunAndStore(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
+  if (!loaded) return exit_code;
+  auto& store = loaded->store;
+  auto& rec = loaded->record;
+  if (Status s = LoadRunChain(*store, rec); !s.ok()) {
     std::cerr << "runbook: error: " << s.message() << "\n";
     return kExitEnvironment;
   }
   std::string format = ReportFormatFor(o.format, o.output);
-  std::string text = format == "json"   ? ReportJson(rec.value())
-                     : format == "html" ? ReportHtml(rec.value())
-                                        : ReportMarkdown(rec.value());
+  std::string text = format == "json"   ? ReportJson(rec)
+                     : format == "html" ? ReportHtml(rec)
+                                        : ReportMarkdown(rec);
   if (o.output.empty()) {
     std::cout << text;
     return kExitOk;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/audit_open.h"
+#include "cli/continue_line.h"
 #include "cli/launch.h"
 #include "cli/load.h"
 #include "cli/resume_params.h"
@@ -98,10 +99,11 @@ bool ConfirmRerun(const StepView& s, const RunRecord& r) {
 // terminal (issue 14 #1: --yes approves gates, as in `run`; it never confirms a re-run).
 // A --rerun naming a step that was not interrupted mid-way is an error (a typo would
 // otherwise confirm nothing and say nothing).
+// `reruns` gets the --rerun flags the command that continues needs: those given and those
+// missing.
 bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
-                std::map<std::string, PriorStep>& prior) {
-  const std::vector<std::string>& reruns = o.reruns;
-  std::vector<std::string> needed;  // --rerun flags the command that continues needs
+                std::map<std::string, PriorStep>& prior, std::vector<std::string>& reruns) {
+  reruns = o.reruns;
   bool ok = true;
   std::set<std::string> confirmed(reruns.begin(), reruns.end()), interrupted;
   for (const StepView& s : r.steps) {
@@ -118,14 +120,8 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
     std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") started in run "
               << r.run_id << " and never finished, and it is not idempotent; check what it "
               << "did, then resume with --rerun " << s.id << " to run it again\n";
-    needed.push_back(s.id);
+    reruns.push_back(s.id);
     ok = false;
-  }
-  if (!needed.empty()) {  // one command with every flag, not one flag per message (breakL L13)
-    std::string line = "runbook resume " + r.run_id + " --audit-db " + ShellQuote(o.audit_db);
-    for (const std::string& id : reruns) line += " --rerun " + ShellQuote(id);
-    for (const std::string& id : needed) line += " --rerun " + ShellQuote(id);
-    std::cerr << "runbook: after checking, to continue: " << line << "\n";
   }
   for (const std::string& id : confirmed) {
     if (interrupted.count(id)) continue;
@@ -185,6 +181,20 @@ bool NoLeftovers(const RunRecord& r, bool end, const Redactor& redactor,
   return false;
 }
 
+// The options a refused resume's continue line keeps: those of a run, and the resume's own
+// (--force, --runbook, approvals; --input values masked as the run masks).
+std::vector<std::string> ResumeOptionsKept(const RunCliOptions& o, const Redactor& redactor) {
+  std::vector<std::string> kept = KeptRunOptions(o);
+  if (o.force) kept.push_back("--force");
+  if (!o.resume_runbook.empty())
+    kept.push_back("--runbook " + ShellQuote(AbsoluteFromHere(o.resume_runbook)));
+  if (o.yes) kept.push_back("--yes");
+  for (const std::string& id : o.approvals) kept.push_back("--approve " + ShellQuote(id));
+  for (const std::string& input : o.inputs)
+    kept.push_back("--input " + ShellQuote(redactor.Apply(input)));
+  return kept;
+}
+
 // When the incident's RTO clock started: carried from an earlier resume, else the start
 // of the step marked `rto: start` in the run, else the run's start.
 std::string IncidentStart(const RunRecord& r, const Runbook& rb) {
@@ -237,8 +247,11 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   std::string old_base = record.Text("base");
   bool reroot = file.value().moved && !old_base.empty() && base.value() != old_base;
   RunOptions options;
-  if (!PriorSteps(record, *rb, o, options.prior)) return kExitInvalid;
-  if (!NoFlagsForCarriedGates(*rb, o, options.prior)) return kExitInvalid;
+  // Every reason to refuse is found before any is reported as the end: one command that
+  // continues, with every flag it needs (breakL L13, L14).
+  ContinueLine next{record.run_id, AbsoluteFromHere(o.audit_db), {}, false, {}, {}};
+  bool usage_ok = PriorSteps(record, *rb, o, options.prior, next.reruns);
+  usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok;
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)
@@ -253,9 +266,20 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   Redactor redactor = RunRedactor(*options.secrets, env);
   if (const Value* params = record.started.Find("params"); params && params->is_map())
     options.params = params->as_map();
-  if (!ResumeParams(record, *rb, o.sets, redactor, options.params)) return kExitInvalid;
-  std::vector<std::string> ended;
-  if (!NoLeftovers(record, o.end_leftovers, redactor, ended)) return kExitEnvironment;
+  usage_ok = ResumeParams(record, *rb, o.sets, redactor, options.params) && usage_ok;
+  std::vector<std::string> ended;  // leftovers are ended only by a resume that will run
+  if (usage_ok || !o.end_leftovers)
+    next.end_leftovers = !NoLeftovers(record, usage_ok && o.end_leftovers, redactor, ended);
+  else
+    next.end_leftovers = LeftoversRunning(record);  // given: kept for the next try
+  if (!usage_ok || next.end_leftovers) {
+    next.options = ResumeOptionsKept(o, redactor);
+    for (const std::string& name : MaskedParams(record))
+      if (rb->FindParam(name) != nullptr) next.give_again.push_back(name);
+    if (!next.reruns.empty() || next.end_leftovers)
+      std::cerr << "runbook: after checking, to continue: " << next.Command() << "\n";
+    return usage_ok ? kExitEnvironment : kExitInvalid;
+  }
   std::string incident = IncidentStart(record, *rb);
   if (auto start = ParseUtc(incident)) {
     options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);

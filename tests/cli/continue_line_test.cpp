@@ -1,66 +1,79 @@
-// The line a failed run prints to continue it runs as printed (issue 14 #6): a store path
-// with a tab, a newline, a quote or `$(...)` is quoted so a shell reads it back (breakK K5),
-// and the run's --metrics-file and --sign-key come along (K8).
+// After kill -9 no run printed how to continue (breakL L14): `show` of a failed, cancelled or
+// interrupted run prints the one command that continues it, with every flag it needs, and a
+// resume that refuses lists every reason at once and ends with that one command. The
+// printed command is then followed as printed.
 #include <catch2/catch.hpp>
-#include <string>
 
-#include "engine/util/strings.h"
 #include "support/support.h"
 
-using namespace runbook;
 using namespace runbook::test;
 
-TEST_CASE("ShellQuote gives one word a shell reads back as it was", "[cli][continue]") {
-  for (std::string word :
-       {std::string("plain/path.db"), std::string("with space"), std::string("it's"),
-        std::string("tab\there"), std::string("new\nline"), std::string("esc\x1b[2J"),
-        std::string("back\\slash'\t$(x)"), std::string("")}) {
-    CAPTURE(word);
-    std::string quoted = ShellQuote(word);
-    for (char c : quoted) CHECK(static_cast<unsigned char>(c) >= 0x20);  // nothing raw
-    Command c = Shell("bash -c " + ShellQuote("printf %s " + quoted));
-    CHECK(c.out == word);
-  }
+namespace {
+
+// The line of `text` that holds `marker`, from the marker's end to the line's end.
+std::string After(const std::string& text, const std::string& marker) {
+  size_t at = text.find(marker);
+  if (at == std::string::npos) return "";
+  at += marker.size();
+  return text.substr(at, text.find('\n', at) - at);
 }
 
+}  // namespace
+
 TEST_CASE(
-    "the continue line runs as printed and keeps --metrics-file, --sign-key, "
-    "--max-parallel and --wait",
-    "[cli][continue]") {
+    "continue line: show and a refused resume give one command with every flag, and it "
+    "works",
+    "[cli][resume]") {
   std::string dir = TempDir();
-  std::string odd = dir + "/tab\there 'q' $(x)";
-  REQUIRE(Shell("bash -c " + ShellQuote("mkdir -p " + ShellQuote(odd))).exit_code == 0);
-  REQUIRE(Shell("cd " + dir +
-                " && openssl genpkey -algorithm ed25519 -out k.pem 2>/dev/null && openssl pkey "
-                "-in k.pem -pubout -out pub.pem")
-              .exit_code == 0);
-  WriteFile(dir, "f.yaml",
-            "version: 1\nname: f\nsteps:\n  - {id: a, uses: exec, with: {shell: true, run: "
-            "'test -f ok'}}\n");
-  Command failed =
-      Shell("cd " + dir + " && bash -c " +
-            ShellQuote(Binary() + " run f.yaml --audit-db " + ShellQuote(odd + "/a.db") +
-                       " --metrics-file m.prom --sign-key k.pem --max-parallel 1 --wait"));
-  REQUIRE(failed.exit_code == 1);
-  size_t at = failed.err.find("to continue this run: ");
-  REQUIRE(at != std::string::npos);
-  std::string line = failed.err.substr(at + 22, failed.err.find('\n', at) - at - 22);
-  CHECK_THAT(line, Catch::Contains("--metrics-file " + dir + "/m.prom"));
-  CHECK_THAT(line, Catch::Contains("--sign-key " + dir + "/k.pem"));
-  CHECK_THAT(line, Catch::EndsWith(" --max-parallel 1 --wait"));  // breakL L19
-  Shell("touch " + dir + "/ok");
-  // Pasted as printed, from another folder.
-  Command resumed = Shell("cd / && PATH=" + Binary().substr(0, Binary().rfind('/')) +
-                          ":$PATH bash -c " + ShellQuote(line));
-  CHECK(resumed.exit_code == 0);
-  CHECK_THAT(ReadFile(dir + "/m.prom"),
-             Catch::Contains("runbook_last_run_success{") && Catch::Contains("} 1"));
-  Command verified =
-      Shell("bash -c " + ShellQuote(Binary() +
-                                    " audit verify --require-signed "
-                                    "--public-key " +
-                                    dir + "/pub.pem --audit-db " + ShellQuote(odd + "/a.db")));
-  INFO(verified.out << verified.err);
-  CHECK(verified.exit_code == 0);
-  CHECK_THAT(verified.out + verified.err, !Catch::Contains("after it"));  // the resume signed
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo started >> marks; test -f go || exec " +
+                SleepMarker(2) +
+                "']}}\n"
+                "  - {id: b, uses: exec, needs: [a], with: {run: [echo, b ran]}}\n");
+  std::string id = RunUntilStartedThenKill(dir, "k.yaml");
+  REQUIRE(!id.empty());
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db");
+  INFO(show.out << show.err);
+  std::string expected =
+      "runbook resume " + id + " --audit-db " + dir + "/a.db --rerun a --end-leftovers";
+  CHECK_THAT(show.out, Catch::Contains("to continue, after checking what the steps to --rerun "
+                                       "did: " +
+                                       expected));
+  CHECK_THAT(show.out, Catch::Contains("a (exec)  unfinished\n") &&
+                           Catch::Contains("never finished\n") && !Catch::Contains("0ms"));
+  // Every reason at once, then the one command.
+  Command bare =
+      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --audit-db a.db </dev/null");
+  INFO(bare.err);
+  CHECK(bare.exit_code == 2);
+  CHECK_THAT(bare.err, Catch::Contains("resume with --rerun a") &&
+                           Catch::Contains("left 1 process(es) running") &&
+                           Catch::Contains("after checking, to continue: " + expected));
+  CHECK(ProcessAlive(SleepMarker(2)));  // a refused resume ends nothing
+  // Followed as printed, from another folder (after checking: the step may now pass).
+  Command followed = Shell("touch " + dir + "/go && cd / && " + Binary() + After(show.out, ": runbook") + " </dev/null");
+  INFO(followed.err);
+  CHECK(followed.exit_code == 0);
+  CHECK_THAT(followed.err, Catch::Contains("b ran"));
+  CHECK_FALSE(ProcessAlive(SleepMarker(2)));
+  // The run that was continued points to the run that continued it.
+  Command again = Shell(Binary() + " show " + id + " --audit-db " + dir + "/a.db");
+  CHECK_THAT(again.out, Catch::Contains("resumed as " + LatestRunId(dir + "/a.db") + " (success)"));
+}
+
+TEST_CASE("continue line: show of a failed run with a masked param names --set for it",
+          "[cli][resume]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "m.yaml",
+            "version: 1\nname: m\nsecrets:\n  pw: {env: PW}\nparams:\n  url: {type: string}\n"
+            "steps:\n  - {id: a, uses: exec, with: {run: [test, -f, go]}}\n");
+  REQUIRE(Shell("cd " + dir + " && PW=SuperSecret123 " + Binary() +
+                " run m.yaml --audit-db a.db --set url=https://u:SuperSecret123@h/x")
+              .exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Command show = Shell(Binary() + " show " + id + " --audit-db " + dir + "/a.db");
+  CHECK_THAT(show.out, Catch::Contains("to continue: runbook resume " + id) &&
+                           Catch::Contains(" --set url=VALUE") &&
+                           !Catch::Contains("SuperSecret123"));
 }

@@ -55,9 +55,10 @@ TEST_CASE("resume --yes does not confirm re-running an interrupted step, --rerun
   CHECK(yes.exit_code == 2);
   CHECK_THAT(yes.err, Catch::Contains("step 'prep' (exec) started in run " + k.id) &&
                           Catch::Contains("resume with --rerun prep to run it again"));
-  // Then the one command with every flag it needs (breakL L13).
+  // Then the one command with every flag it needs (breakL L13), those given kept (L14).
   CHECK_THAT(yes.err, Catch::Contains("runbook: after checking, to continue: runbook resume " +
-                                      k.id + " --audit-db " + k.dir + "/a.db --rerun prep\n"));
+                                      k.id + " --audit-db " + k.dir +
+                                      "/a.db --rerun prep --end-leftovers --yes\n"));
   CHECK_FALSE(Swapped(k));
   CHECK(Starts(k) == "1\n");
 

@@ -1,0 +1,53 @@
+#include "cli/continue_line.h"
+
+#include <unistd.h>
+
+#include "engine/process_tree.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+
+std::string ContinueLine::Command() const {
+  std::string line = "runbook resume " + run_id + " --audit-db " + ShellQuote(audit_db);
+  for (const std::string& id : reruns) line += " --rerun " + ShellQuote(id);
+  if (end_leftovers) line += " --end-leftovers";
+  for (const std::string& option : options) line += " " + option;
+  for (const std::string& name : give_again) line += " --set " + ShellQuote(name) + "=VALUE";
+  return line;
+}
+
+std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& registry) {
+  std::vector<std::string> ids;
+  for (const StepView& s : r.steps) {
+    if (!s.started_not_finished()) continue;
+    const StepType* type = registry.Find(s.type);
+    if (type == nullptr || !type->spec().idempotent) ids.push_back(s.id);
+  }
+  return ids;
+}
+
+bool LeftoversRunning(const RunRecord& r) {
+  std::string prefix = r.Text("tracking_prefix");
+  if (prefix.empty()) return false;
+  std::vector<TrackedProcess> found = FindLeftovers(prefix);
+  for (TrackedProcess& p : found) close(p.pidfd);
+  return !found.empty();
+}
+
+std::vector<std::string> KeptRunOptions(const RunCliOptions& o) {
+  std::vector<std::string> kept;
+  if (!o.metrics_file.empty()) kept.push_back("--metrics-file " + ShellQuote(o.metrics_file));
+  if (!o.sign_key.empty()) kept.push_back("--sign-key " + ShellQuote(o.sign_key));
+  if (o.max_parallel > 0) kept.push_back("--max-parallel " + std::to_string(o.max_parallel));
+  if (o.wait_lock) kept.push_back("--wait");
+  return kept;
+}
+
+std::vector<std::string> MaskedParams(const RunRecord& r) {
+  std::vector<std::string> names;
+  if (const Value* list = r.started.Find("masked_params"); list && list->is_list())
+    for (const Value& name : list->as_list()) names.push_back(name.ToText());
+  return names;
+}
+
+}  // namespace runbook

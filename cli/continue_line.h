@@ -1,0 +1,41 @@
+// The one command that continues a failed, cancelled or interrupted run (issue 14 #6): printed
+// by the run itself, by `show` of it, and by a resume that refuses — every flag the resume
+// needs in one line, never one flag per message (breakL L13, L14).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "engine/audit/run_record.h"
+#include "engine/plugin/registry.h"
+
+namespace runbook {
+
+struct ContinueLine {
+  std::string run_id;
+  std::string audit_db;                 // as the operator can use it from anywhere: absolute
+  std::vector<std::string> reruns;      // steps to confirm with --rerun (after checking them)
+  bool end_leftovers = false;           // processes of the run still run
+  std::vector<std::string> give_again;  // params recorded masked: --set NAME=VALUE
+  std::vector<std::string> options;     // run options to keep, already quoted ("--wait")
+
+  // "runbook resume ID --audit-db 'P' --rerun 'a' --end-leftovers --set url=VALUE ...".
+  std::string Command() const;
+};
+
+// The steps of `r` that started and never finished and whose type (looked up in `registry`)
+// is not idempotent: a resume runs them again only when confirmed with --rerun.
+std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& registry);
+
+// Whether processes `r`'s steps started still run on this host (its tracking prefix).
+bool LeftoversRunning(const RunRecord& r);
+
+// The options of `o` the continuing resume keeps, quoted: --metrics-file, --sign-key,
+// --max-parallel, --wait (breakK K8, breakL L19).
+std::vector<std::string> KeptRunOptions(const RunCliOptions& o);
+
+// The params `r` recorded masked (run_started's masked_params), in order.
+std::vector<std::string> MaskedParams(const RunRecord& r);
+
+}  // namespace runbook

@@ -139,7 +139,10 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
     std::cerr << "runbook: error: " << lock.status().message() << "\n";
     return kExitInvalid;
   }
-  context.lock = lock.value();
+  // The lock is known by its masked name, on the console and in the store's locks table as
+  // in the run's record (breakL L31): two names differing only in a secret are one lock,
+  // which over-locks, never under-locks.
+  context.lock = redactor.Apply(lock.value());
   if (!context.lock.empty() && !NoLeftoversUnder(*store, context.lock, redactor))
     return kExitEnvironment;
   if (!context.lock.empty() &&
@@ -261,7 +264,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   if (!o.announce.empty()) std::cerr << o.announce << "\n";
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
-  Redactor redactor = RunRedactor(*options.secrets, env);
+  Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)
+      RunRedactor(options.dry_run ? SecretsToMask(rb, env) : *options.secrets, env);
   Graph graph = BuildGraph(rb);
   SystemClock clock;
   CancelToken cancel;

@@ -150,11 +150,10 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
   Prepared p;
   if (!Prepare(registry, o, p)) return kExitInvalid;
   Graph g = BuildGraph(*p.rb);
-  // Masked as `run --dry-run` masks: secrets are placeholders, credential-named variables
-  // of this environment are masked.
+  // Masked as the run masks: the secrets that can be read now (their values stay
+  // placeholders) and credential-named variables of this environment.
   EnvMap env = CurrentEnvironment();
-  auto secrets = ResolveSecrets(*p.rb, env, true);
-  Redactor redactor = RunRedactor(secrets.ok() ? secrets.value() : Value::Map{}, env);
+  Redactor redactor = RunRedactor(SecretsToMask(*p.rb, env), env);
   p.in.redactor = &redactor;
   Value plan = PlanPreview(*p.rb, g, p.in);
   if (o.format == "json")

@@ -85,6 +85,30 @@ Result<std::string> ReadSecretFile(const SecretDecl& s) {
 
 }  // namespace
 
+namespace {
+
+// One secret's value from `env` or its file (a trailing newline dropped), length-checked.
+Result<std::string> ReadSecret(const SecretDecl& s, const EnvMap& env) {
+  std::string value;
+  if (!s.env.empty()) {
+    auto it = env.find(s.env);
+    if (it == env.end() || it->second.empty())
+      return Status::Error("secret '" + s.name + "': environment variable " + s.env +
+                           " is not set");
+    value = it->second;
+  } else {
+    auto read = ReadSecretFile(s);
+    if (!read.ok()) return read.status();
+    value = std::move(read).value();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  }
+  Status length = CheckSecretLength(s, value);
+  if (!length.ok()) return length;
+  return value;
+}
+
+}  // namespace
+
 Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders) {
   Value::Map out;
   for (const SecretDecl& s : rb.secrets) {
@@ -92,25 +116,17 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
       out[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
       continue;
     }
-    if (!s.env.empty()) {
-      auto it = env.find(s.env);
-      if (it == env.end() || it->second.empty()) {
-        return Status::Error("secret '" + s.name + "': environment variable " + s.env +
-                             " is not set");
-      }
-      Status length = CheckSecretLength(s, it->second);
-      if (!length.ok()) return length;
-      out[s.name] = Value(it->second);
-      continue;
-    }
-    auto read = ReadSecretFile(s);
-    if (!read.ok()) return read.status();
-    std::string value = std::move(read).value();
-    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
-    Status length = CheckSecretLength(s, value);
-    if (!length.ok()) return length;
-    out[s.name] = Value(value);
+    auto value = ReadSecret(s, env);
+    if (!value.ok()) return value.status();
+    out[s.name] = Value(std::move(value).value());
   }
+  return out;
+}
+
+Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env) {
+  Value::Map out;
+  for (const SecretDecl& s : rb.secrets)
+    if (auto value = ReadSecret(s, env); value.ok()) out[s.name] = Value(std::move(value).value());
   return out;
 }
 

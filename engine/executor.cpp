@@ -68,7 +68,9 @@ class Loop {
                                 : ResolveSecrets(rb_, svc_.base_env, opt_.dry_run);
     if (!secrets.ok()) return secrets.status();
     values_.secrets = secrets.value();
-    redactor_ = RunRedactor(values_.secrets, svc_.base_env);
+    // A dry run's secrets are placeholders: it masks those it can read (breakL L28).
+    redactor_ = RunRedactor(opt_.dry_run ? SecretsToMask(rb_, svc_.base_env) : values_.secrets,
+                            svc_.base_env);
     EvalBudget budget;  // one for the runbook's whole env
     budget.owner = "the runbook's env";
     for (const auto& [key, node] : rb_.env) {

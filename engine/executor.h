@@ -72,6 +72,11 @@ Result<Value::Map> BindParams(const Runbook& rb,
 // a secret that is not set, cannot be read or is too short. Read once per run: a secret file
 // may be a pipe.
 Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders);
+// The secrets that can be read now, for masking only (breakL L28): `plan` and a dry run use
+// placeholders as values, yet a --set value holding a secret's text must be masked there as
+// the run masks it. A secret not set or unreadable is left out (no error); a FIFO is never
+// read (ReadSecretFile reads regular files only).
+Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env);
 
 // Runs the runbook. An environment failure (a secret that cannot be read) is a Status.
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,

@@ -181,3 +181,29 @@ TEST_CASE("plan holds a bounded amount of resolved values (breakJ J14)", "[cli][
     CHECK_THAT(out, Catch::Contains("s99"));  // every step is still in the plan
   }
 }
+
+TEST_CASE("plan and a dry run mask a declared secret's text given through --set (breakL L28)",
+          "[cli][plan][secrets]") {
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "p.yaml", kRunbook);
+  WriteFile(dir, "pw", "from-a-file-8d7c6b\n");
+  // A declared secret (not a credential-named variable) that can be read now masks the plan,
+  // while its value stays the placeholder; a file secret masks as well as an env one.
+  std::string env = "PLAN_DB_PASSWORD=hunter2hunter2 ";
+  for (const char* format : {"text", "json"}) {
+    Command c = Shell(env + Binary() + " plan --format " + format +
+                      " --set 'target=x:hunter2hunter2@h' " + file);
+    REQUIRE(c.exit_code == 0);
+    CHECK(c.out.find("hunter2hunter2") == std::string::npos);
+    CHECK(c.out.find("x:***@h") != std::string::npos);
+    CHECK(c.out.find("${{ secrets.db }}") != std::string::npos);
+  }
+  std::string with_file = std::string(kRunbook);
+  size_t at = with_file.find("secrets:");
+  REQUIRE(at != std::string::npos);
+  with_file.insert(at + 9, "  pwf: {file: " + dir + "/pw}\n");
+  std::string file2 = WriteFile(dir, "f.yaml", with_file);
+  Command dry = Shell(env + Binary() + " run --dry-run --set 'target=from-a-file-8d7c6b' " + file2);
+  INFO(dry.out << dry.err);
+  CHECK((dry.out + dry.err).find("from-a-file-8d7c6b") == std::string::npos);
+}

@@ -238,6 +238,26 @@ TEST_CASE("two runs with the same lock: the second refuses naming the holder",
   CHECK(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
 }
 
+TEST_CASE("a lock named after a secret's text is masked on the console and in the store",
+          "[audit][e2e][lock][secrets]") {
+  // breakL L31: the locks table and the "held by" message had the password in clear.
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nsecrets:\n  pw: {env: LOCK_PW}\nparams:\n  url: {type: "
+            "string}\nlock: db-${{ params.url }}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
+  std::string run = "LOCK_PW=SuperSecret123 " + Binary() + " run k.yaml --audit-db " + db +
+                    " --set url=postgres://u:SuperSecret123@h/db";
+  Command both = Shell("cd " + dir + " && (" + run + " 2> first.err &) ; sleep 0.7; sqlite3 " + db +
+                       " 'select name from locks'; " + run + "; echo \"second=$?\"; sleep 2");
+  INFO(both.out << both.err);
+  CHECK_THAT(both.out, Catch::Contains("second=3") && Catch::Contains("db-postgres://u:***@h/db") &&
+                           !Catch::Contains("SuperSecret123"));
+  CHECK_THAT(both.err, Catch::Contains("lock 'db-postgres://u:***@h/db' is held by run") &&
+                           !Catch::Contains("SuperSecret123"));
+}
+
 TEST_CASE("a missed RTO objective: exit 4, and history and report say missed",
           "[audit][e2e][objectives]") {
   std::string dir = TempDir();

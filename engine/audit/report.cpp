@@ -85,7 +85,8 @@ Value ApprovalsValue(const RunRecord& r) {
                                          {"by", Value(a.by)},
                                          {"at", Value(a.at)},
                                          {"waited_ms", Value(a.waited_ms)},
-                                         {"inputs", Value(a.inputs)}}));
+                                         {"inputs", Value(a.inputs)},
+                                         {"run_id", Value(a.run_id)}}));
   }
   return Value(std::move(approvals));
 }

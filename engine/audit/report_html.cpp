@@ -150,12 +150,13 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
 void Approvals(std::ostringstream& o, const RunRecord& r) {
   if (r.approvals.empty()) return;
   o << "<h2>Approvals</h2>\n<table>\n<thead><tr><th>step</th><th>approved by</th><th>at</th>"
-    << "<th>waited</th><th>inputs</th></tr></thead>\n";
+    << "<th>waited</th><th>inputs</th><th>run</th></tr></thead>\n";
   for (const ApprovalView& a : r.approvals) {
     std::string inputs;
     for (const auto& [k, v] : a.inputs) inputs += Esc(k) + " = " + Code(v.ToText()) + "<br>";
     o << "<tr><td>" << Esc(a.step) << "</td><td>" << Esc(a.by) << "</td><td>" << Esc(a.at)
-      << "</td><td>" << HumanMs(a.waited_ms) << "</td><td>" << inputs << "</td></tr>\n";
+      << "</td><td>" << HumanMs(a.waited_ms) << "</td><td>" << inputs << "</td><td>"
+      << (a.run_id == r.run_id || a.run_id.empty() ? "this run" : Esc(a.run_id)) << "</td></tr>\n";
   }
   o << "</table>\n";
 }

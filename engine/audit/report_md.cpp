@@ -83,12 +83,14 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
 
 void Approvals(std::ostringstream& o, const RunRecord& r) {
   if (r.approvals.empty()) return;
-  o << "\n### Approvals\n\n| step | approved by | at | waited | inputs |\n|---|---|---|---|---|\n";
+  o << "\n### Approvals\n\n| step | approved by | at | waited | inputs | run |\n"
+    << "|---|---|---|---|---|---|\n";
   for (const ApprovalView& a : r.approvals) {
     std::vector<std::string> inputs;
     for (const auto& [k, v] : a.inputs) inputs.push_back(k + "=" + v.ToText());
     o << "| " << MdCell(a.step) << " | " << MdCell(a.by) << " | " << a.at << " | "
-      << HumanMs(a.waited_ms) << " | " << Code(Joined(inputs)) << " |\n";
+      << HumanMs(a.waited_ms) << " | " << Code(Joined(inputs)) << " | "
+      << (a.run_id == r.run_id || a.run_id.empty() ? "this run" : MdCell(a.run_id)) << " |\n";
   }
 }
 

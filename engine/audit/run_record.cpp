@@ -62,7 +62,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     a.log_dropped = Int(body, "log_dropped");
   } else if (e.kind == "approval") {
     r.approvals.push_back(
-        {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs")});
+        {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs"), e.run_id});
   } else if (e.kind == "step_finished") {
     StepView& s = StepOf(r, e.step);
     if (s.type.empty()) s.type = Str(body, "type");
@@ -136,6 +136,14 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
     if (!next.value()) break;
     r.run_chain.push_back(*next.value());
   }
+  std::vector<ApprovalView> earlier;
+  for (const RunRow& run : r.run_chain) {
+    if (run.run_id == r.run_id) break;
+    auto before = LoadRunRecord(store, run.run_id);
+    if (!before.ok()) return Status::Error("run " + run.run_id + ": " + before.status().message());
+    for (ApprovalView& a : before.value().approvals) earlier.push_back(std::move(a));
+  }
+  r.approvals.insert(r.approvals.begin(), earlier.begin(), earlier.end());
   auto tip = store.Tip();
   if (!tip.ok()) return tip.status();
   r.store_path = store.path();

@@ -35,6 +35,7 @@ struct ApprovalView {
   std::string at;
   int64_t waited_ms = 0;
   Value::Map inputs;
+  std::string run_id;  // the run it was given in (an earlier run of the chain carried it over)
 };
 
 struct StepView {
@@ -84,7 +85,9 @@ struct RunRecord {
 
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
 // Fills r.run_chain (following resumed_from back to the original run and ResumedAs
-// forward, at most 1000 links) and the store's head. Errors: the store's, with context.
+// forward, at most 1000 links) and the store's head, and puts before r.approvals those of
+// the earlier runs of the chain (breakL L17: the report of the run that completes the
+// incident lost who declared it). Errors: the store's, with context.
 Status LoadRunChain(AuditStore& store, RunRecord& r);
 
 }  // namespace runbook

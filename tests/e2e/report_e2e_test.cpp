@@ -270,3 +270,38 @@ TEST_CASE("a signed drill with an off-site copy on S3: the report has ETags, byt
   CHECK(object_seen);
   CHECK(Has(r.md, "bytes="));  // the transfer's total, from the step's outputs
 }
+
+TEST_CASE("a resumed run's report lists the approvals of the runs it continues (breakL L17)",
+          "[e2e][report][resume]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  WriteFile(dir, "r.yaml",
+            "version: 1\nname: inc\nsteps:\n"
+            "  - id: declare\n    uses: approval\n    with:\n      prompt: Declare?\n"
+            "      inputs: {ticket: {type: string, required: true}}\n"
+            "  - {id: b, uses: exec, needs: [declare], with: {run: [test, -f, fixed]}}\n"
+            "  - {id: switch, uses: approval, needs: [b], with: {prompt: Switch now}}\n");
+  CHECK(Shell("cd " + dir + " && " +
+              Rb("run r.yaml --approve declare --input declare.ticket=INC-7 --audit-db " + db) +
+              " </dev/null")
+            .exit_code == 1);
+  std::string first = LatestRun(db);
+  Shell("touch " + dir + "/fixed");
+  CHECK(Shell("cd " + dir + " && " + Rb("resume " + first + " --approve switch --audit-db " + db) +
+              " </dev/null")
+            .exit_code == 0);
+  std::string second = LatestRun(db);
+  Reports r = AllFormats(second, db);
+  const Value::List& approvals = r.json.Find("approvals")->as_list();
+  REQUIRE(approvals.size() == 2);
+  CHECK(approvals[0].Find("step")->ToText() == "declare");
+  CHECK(approvals[0].Find("run_id")->ToText() == first);
+  CHECK(approvals[0].Find("inputs")->Find("ticket")->ToText() == "INC-7");
+  CHECK(approvals[1].Find("step")->ToText() == "switch");
+  CHECK(approvals[1].Find("run_id")->ToText() == second);
+  CHECK(Has(r.md, "| declare |"));
+  CHECK(Has(r.md, "ticket=INC-7"));
+  CHECK(Has(r.md, "| " + first + " |"));
+  CHECK(Has(r.html, "<td>declare</td>"));
+  CHECK(Has(r.html, first + "</td></tr>"));
+}

@@ -65,10 +65,32 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
   return true;
 }
 
+// A lock whose holder was killed while processes its steps started still run (breakL L30,
+// breakM M6): named, with what the operator can do (breakM M8: the advice must work).
+void SayLeftBehind(const AuditStore& store, const std::string& lock, const LockHolder& h,
+                   const Redactor& redactor, bool waiting) {
+  std::vector<TrackedProcess> found = FindLeftovers(h.left_behind);
+  std::string pids;
+  for (TrackedProcess& p : found) {
+    close(p.pidfd);
+    pids += " " + std::to_string(p.pid);
+  }
+  std::cerr << "runbook: " << (waiting ? "waiting: " : "error: ") << "lock '" << lock
+            << "' is held by what run " << h.run_id
+            << " left: it was interrupted, and processes its steps started still run:\n";
+  for (const TrackedProcess& p : found)
+    std::cerr << "  " << ProcessName(p, MaskerOf(redactor)) << "\n";
+  if (waiting) return;
+  std::cerr << "wait for them to end (--wait waits), end them (kill" << pids
+            << "), or continue run " << h.run_id << " instead, which ends them first (the "
+            << "command: runbook show " << h.run_id << " --audit-db "
+            << ShellQuote(AbsoluteFromHere(store.path())) << ")\n";
+}
+
 // Takes the runbook's lock, or says who holds it. With --wait, polls until it is free or
 // the run is cancelled.
 bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run_id, bool wait,
-              const CancelToken& cancel) {
+              const CancelToken& cancel, const Redactor& redactor) {
   for (bool told = false;; told = true) {
     (void)store.MarkInterrupted();  // a holder elsewhere may have fallen silent meanwhile
     auto held = store.TryLock(lock, run_id);
@@ -78,6 +100,13 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
     }
     if (!held.value()) return true;
     const LockHolder& h = *held.value();
+    if (!h.left_behind.empty()) {
+      if (!told || !wait) SayLeftBehind(store, lock, h, redactor, wait);
+      if (!wait) return false;
+      if (cancel.cancelled()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      continue;
+    }
     std::string who = "run " + h.run_id + " (pid " + std::to_string(h.owner.pid) + " on " +
                       h.owner.host + ", since " + h.acquired_at + ")" + ElsewhereNote(h.heard_at);
     if (!wait) {
@@ -89,31 +118,6 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
     if (cancel.cancelled()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-}
-
-// A lock whose holder was killed is free, but its steps' processes may still run (breakL
-// L30: a new run started the same restore beside the killed run's). Before taking `lock`,
-// the interrupted runs that held it (the last 50 runs) are checked for processes their
-// steps left; any found are named and the run stops, as resume stops: exit 3.
-bool NoLeftoversUnder(AuditStore& store, const std::string& lock, const Redactor& redactor) {
-  auto runs = store.Runs("", 50);
-  if (!runs.ok()) return true;  // the lock itself still guards; nothing to name
-  for (const RunRow& row : runs.value()) {
-    if (row.status != "interrupted") continue;
-    auto record = LoadRunRecord(store, row.run_id);
-    if (!record.ok() || record.value().Text("lock") != redactor.Apply(lock)) continue;
-    std::vector<TrackedProcess> found = FindLeftovers(record.value().Text("tracking_prefix"));
-    for (TrackedProcess& p : found) close(p.pidfd);
-    if (found.empty()) continue;
-    std::cerr << "runbook: error: lock '" << redactor.Apply(lock) << "': run " << row.run_id
-              << " was interrupted and left " << found.size() << " process(es) running:\n";
-    for (const TrackedProcess& p : found)
-      std::cerr << "  " << ProcessName(p, MaskerOf(redactor)) << "\n";
-    std::cerr << "wait for them to end, or end them with: runbook resume " << row.run_id
-              << " --end-leftovers --audit-db " << ShellQuote(store.path()) << "\n";
-    return false;
-  }
-  return true;
 }
 
 // --sign-key is read and tried before the first step (breakI I19: an unreadable or damaged
@@ -143,10 +147,8 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
   // in the run's record (breakL L31): two names differing only in a secret are one lock,
   // which over-locks, never under-locks.
   context.lock = redactor.Apply(lock.value());
-  if (!context.lock.empty() && !NoLeftoversUnder(*store, context.lock, redactor))
-    return kExitEnvironment;
   if (!context.lock.empty() &&
-      !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel)) {
+      !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel, redactor)) {
     // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
     return cancel.cancelled() ? 128 + cancel.signal_number() : kExitEnvironment;
   }

@@ -252,8 +252,9 @@ Status AuditJournal::RunFinished(const RunResult& r) {
 Status AuditJournal::Check() {
   Status s = store_.Verify();
   if (!s.ok() || run_id_.empty()) return s;
+  s = store_.StillRunning(run_id_);  // a read, each second: a woken run stops at once (M1)
   auto now = std::chrono::steady_clock::now();
-  if (now < next_heartbeat_) return s;
+  if (!s.ok() || now < next_heartbeat_) return s;
   next_heartbeat_ = now + context_.heartbeat_every;
   return store_.Heartbeat(run_id_);
 }

@@ -49,8 +49,9 @@ class AuditJournal final : public RunJournal {
   Status ResourceStopped(const StepDecl& step, const std::string& name,
                          const std::string& how) override;
   Status RunFinished(const RunResult& result) override;
-  // The store is still the one opened (AuditStore::Verify), and every heartbeat_every the
-  // run's heartbeat; an error stops the run (docs/audit.md, "Runs on other hosts").
+  // The store is still the one opened (AuditStore::Verify) and the run still recorded as
+  // running, and every heartbeat_every the run's heartbeat; an error stops the run
+  // (docs/audit.md, "Runs on other hosts").
   Status Check() override;
 
  private:

@@ -129,6 +129,10 @@ Status AuditStore::Append(const std::string& run_id, const std::string& kind,
   Transaction tx(*db_);
   s = tx.Begin();
   if (!s.ok()) return s;
+  // A run taken as gone by another runbook records nothing more (breakM M1: woken from a
+  // suspension, it had finished a step, started the next and overwritten 'interrupted').
+  if (kind != "run_started") s = StillRunning(run_id);
+  if (!s.ok()) return s;
   auto tip = Tip();
   if (!tip.ok()) return tip.status();
   AuditEvent e;
@@ -244,7 +248,10 @@ Result<int> AuditStore::MarkInterrupted() {
     const Stmt& l = locks.value();
     auto alive = Alive(l.Text(1), {l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)});
     if (!alive.ok()) return alive.status();
-    if (!alive.value()) stale.push_back(l.Text(0));
+    if (alive.value()) continue;
+    auto left = LeftBehindBy(l.Text(1));
+    if (!left.ok()) return left.status();
+    if (left.value().empty()) stale.push_back(l.Text(0));
   }
   for (const std::string& name : stale) {
     auto del = db_->Prepare("DELETE FROM locks WHERE name=?");
@@ -271,9 +278,16 @@ Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,
                  st.value().Text(0),
                  {st.value().Text(1), static_cast<int>(st.value().Int(2)), st.value().Text(3)},
                  st.value().Text(4),
+                 "",
                  ""};
     auto alive = Alive(h.run_id, h.owner);
     if (!alive.ok()) return alive.status();
+    if (h.run_id != run_id && !alive.value()) {
+      auto left = LeftBehindBy(h.run_id);
+      if (!left.ok()) return left.status();
+      h.left_behind = left.value();
+      if (!h.left_behind.empty()) return std::optional<LockHolder>(h);
+    }
     if (h.run_id != run_id && alive.value()) {
       auto heard = LastHeard(h.run_id);
       if (heard.ok() && heard.value() && !heard.value()->here) h.heard_at = heard.value()->heard_at;

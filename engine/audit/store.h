@@ -56,6 +56,9 @@ struct LockHolder {
   ProcessIdentity owner;
   std::string acquired_at;
   std::string heard_at;  // its run's last heartbeat when it runs elsewhere (UTC), else ""
+  // Its run's process is gone, but processes its steps started still run here: their
+  // tracking prefix (FindLeftovers, engine/process_tree.h); "" otherwise (breakL L30).
+  std::string left_behind;
 };
 
 // How a run's process is known to be alive (breakL L32). A run of this place (same host,
@@ -115,11 +118,19 @@ class AuditStore {
   // 'running' — another runbook marked it interrupted after kGoneAfterSilence without a
   // heartbeat (this process was suspended, or cut off from the store): the run must stop.
   Status Heartbeat(const std::string& run_id);
+  // Ok while `run_id` is recorded as running (or not recorded yet); else the error a run
+  // that finds itself taken as gone stops with (breakM M1: checked before each event).
+  Status StillRunning(const std::string& run_id);
+  // The tracking prefix of `run_id`'s process when processes its steps started still run
+  // here (it was killed under them), else "".
+  Result<std::string> LeftBehindBy(const std::string& run_id);
   // Where `run_id` was last heard from; none for runs recorded before heartbeats existed
   // (and for stores opened read-only that predate them).
   Result<std::optional<Liveness>> LastHeard(const std::string& run_id);
 
-  // Takes `name` for `run_id`; returns the holder instead when a live process holds it.
+  // Takes `name` for `run_id`; returns the holder instead when a live process holds it, or
+  // when its holder is gone but processes its steps started still run here (left_behind).
+  // MarkInterrupted keeps such a lock too: the lock's promise holds until they end.
   Result<std::optional<LockHolder>> TryLock(const std::string& name, const std::string& run_id);
   Status Unlock(const std::string& name, const std::string& run_id);
 

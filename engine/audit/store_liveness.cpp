@@ -1,6 +1,9 @@
 // The liveness half of the audit store (store.h, Liveness): heartbeats, and the one rule
 // that says whether a recorded process is gone, used by MarkInterrupted and TryLock alike.
+#include <unistd.h>
+
 #include "engine/audit/store.h"
+#include "engine/process_tree.h"
 #include "engine/util/clock.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/time_format.h"
@@ -9,17 +12,61 @@ namespace runbook {
 
 // Index only, not in the chain: a heartbeat is no event an auditor reads. Added to stores
 // of schema 1 when they are opened for writing, as runs_resumed_once is.
+// `tracking`: the run's process's TrackingPrefix (engine/process_tree.h), so the processes
+// its steps left when it was killed can be found by any later command (breakM M6).
 Status AuditStore::EnsureLiveness() {
-  return db_->Exec(
+  Status s = db_->Exec(
       "CREATE TABLE IF NOT EXISTS liveness(run_id TEXT PRIMARY KEY, place TEXT NOT NULL, "
-      "heard_at TEXT NOT NULL)");
+      "heard_at TEXT NOT NULL, tracking TEXT NOT NULL DEFAULT '')");
+  if (!s.ok()) return s;
+  auto has = db_->Prepare("SELECT 1 FROM pragma_table_info('liveness') WHERE name='tracking'");
+  if (!has.ok()) return has.status();
+  auto row = has.value().Step();
+  if (!row.ok()) return row.status();
+  if (row.value()) return Status::Ok();
+  return db_->Exec("ALTER TABLE liveness ADD COLUMN tracking TEXT NOT NULL DEFAULT ''");
 }
 
 Status AuditStore::NoteAlive(const std::string& run_id) {
-  auto st = db_->Prepare("INSERT OR REPLACE INTO liveness(run_id, place, heard_at) VALUES(?,?,?)");
+  auto st = db_->Prepare(
+      "INSERT OR REPLACE INTO liveness(run_id, place, heard_at, tracking) VALUES(?,?,?,?)");
   if (!st.ok()) return st.status();
   st.value().Bind(1, run_id).Bind(2, WhereToken()).Bind(3, FormatUtc(SystemClock().WallNow()));
+  st.value().Bind(4, TrackingPrefix());
   return st.value().Run();
+}
+
+Result<std::string> AuditStore::LeftBehindBy(const std::string& run_id) {
+  auto table = db_->Prepare("SELECT 1 FROM sqlite_schema WHERE type='table' AND name='liveness'");
+  if (!table.ok()) return table.status();
+  auto has = table.value().Step();
+  if (!has.ok()) return has.status();
+  if (!has.value()) return std::string();
+  auto st = db_->Prepare("SELECT tracking FROM liveness WHERE run_id=? AND place=?");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id).Bind(2, WhereToken());
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  std::string tracking = row.value() ? st.value().Text(0) : "";
+  if (tracking.empty()) return std::string();
+  std::vector<TrackedProcess> found = FindLeftovers(tracking);
+  for (TrackedProcess& p : found) close(p.pidfd);
+  return found.empty() ? std::string() : tracking;
+}
+
+Status AuditStore::StillRunning(const std::string& run_id) {
+  auto st = db_->Prepare("SELECT status FROM runs WHERE run_id=?");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  if (!row.value() || st.value().Text(0) == "running") return Status::Ok();
+  return Status::Error("run " + run_id + " is no longer recorded as running (it is " +
+                       st.value().Text(0) +
+                       "): another runbook recorded it as interrupted, because no heartbeat came "
+                       "from this process for " +
+                       std::to_string(kGoneAfterSilence.count()) +
+                       " minutes (was it suspended, or cut off from the store?)");
 }
 
 Status AuditStore::Heartbeat(const std::string& run_id) {
@@ -30,11 +77,7 @@ Status AuditStore::Heartbeat(const std::string& run_id) {
   st.value().Bind(1, FormatUtc(SystemClock().WallNow())).Bind(2, run_id).Bind(3, WhereToken());
   Status s = st.value().Run();
   if (!s.ok() || db_->Changes() == 1) return s;
-  return Status::Error("run " + run_id +
-                       " is no longer recorded as running: another runbook recorded it as "
-                       "interrupted, because no heartbeat came from this process for " +
-                       std::to_string(kGoneAfterSilence.count()) +
-                       " minutes (was it suspended, or cut off from the store?)");
+  return StillRunning(run_id);
 }
 
 Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id) {

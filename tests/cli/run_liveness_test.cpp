@@ -122,22 +122,30 @@ TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wa
     return;
   }
   std::string dir = Fixture();
-  REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-sleepy; exec \"$0\" \"$@\"'",
-                    "RUNBOOK_HEARTBEAT_INTERVAL=200ms"));
+  // The default heartbeat interval (30 s): the woken run stops before its next heartbeat,
+  // at its next look at the store (breakM M1: it went on for up to one interval).
+  REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-sleepy; exec \"$0\" \"$@\"'"));
   std::string id = OnlyRun(dir);
   Shell("kill -STOP $(cat " + dir + "/pid)");
   Shell("sqlite3 " + dir + "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z' " +
         "where run_id='" + id + "'\"");
   Command marked = Rb(dir, "history");
   CHECK_THAT(marked.err, Catch::Contains("marked 1 run(s) as interrupted"));
-  Command woke = Shell("kill -CONT $(cat " + dir + "/pid); for i in $(seq 100); do kill -0 $(cat " +
+  Command woke = Shell("kill -CONT $(cat " + dir + "/pid); for i in $(seq 50); do kill -0 $(cat " +
                        dir + "/pid) 2>/dev/null || exit 0; sleep 0.1; done; exit 1");
   CHECK(woke.exit_code == 0);
   std::string out = ReadFile(dir + "/long.out");
   INFO(out);
-  CHECK_THAT(out, Catch::Contains("is no longer recorded as running: another runbook recorded it "
-                                  "as interrupted"));
+  CHECK_THAT(out, Catch::Contains("is no longer recorded as running (it is interrupted): another "
+                                  "runbook recorded it as interrupted"));
   CHECK_FALSE(ProcessAlive(SleepMarker(1)));  // its step was stopped, not left running
+  // Nothing more was recorded for it: it stays interrupted, its step never finished.
+  CHECK(
+      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
+      "interrupted\n");
+  CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where run_id='" + id +
+              "' and kind in ('attempt_finished','step_finished','run_finished')\"")
+            .out == "0\n");
   Shell("pkill -f '" + SleepMarker(1) + "'");
 }
 

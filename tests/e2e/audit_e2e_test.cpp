@@ -426,17 +426,29 @@ TEST_CASE("a lock whose holder was killed is not taken while its step still runs
   std::string id = RunUntilStartedThenKill(dir, "k.yaml");
   REQUIRE(!id.empty());
   REQUIRE(ProcessAlive(sleeper));  // the killed run's step works on
+  // 60 runs of another runbook in between: the guard is the lock's, not a scan of recent runs
+  // (breakM M6).
+  WriteFile(dir, "other.yaml",
+            "version: 1\nname: other\nsteps:\n  - {id: x, uses: exec, with: {run: [/bin/true]}}\n");
+  Shell("cd " + dir + " && for i in $(seq 60); do " + Binary() +
+            " run other.yaml --audit-db a.db 2>/dev/null || exit 1; done",
+        120);
   Command again = Shell("cd " + dir + " && " + Binary() + " run k.yaml --audit-db a.db");
   CHECK(again.exit_code == 3);
-  CHECK_THAT(again.err, Catch::Contains("lock 'prod-db': run " + id +
-                                        " was interrupted and left 2 process(es) running"));
+  CHECK_THAT(again.err, Catch::Contains("lock 'prod-db' is held by what run " + id +
+                                        " left: it was interrupted, and processes its steps "
+                                        "started still run"));
   CHECK_THAT(again.err, Catch::Contains("(" + sleeper + ")"));  // the shell and its sleep
-  CHECK_THAT(again.err, Catch::Contains("runbook resume " + id + " --end-leftovers --audit-db "));
+  // The advice works (breakM M8): kill names the processes, show gives the continue command.
+  CHECK_THAT(again.err, Catch::Contains("end them (kill ") &&
+                            Catch::Contains("(the command: runbook show " + id + " --audit-db "));
   CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");  // the step did not start again
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db");
+  CHECK_THAT(show.out, Catch::Contains("--rerun a --end-leftovers"));
   // Once the leftover is gone, the lock is taken as before.
   Shell("pkill -f '" + sleeper + "'; sleep 0.3");
   Command later = Shell("cd " + dir + " && timeout 5 " + Binary() +
                         " run k.yaml --audit-db a.db; pkill -f '" + sleeper + "'");
   CHECK_THAT(later.err, Catch::Contains("start a"));
-  CHECK_THAT(later.err, !Catch::Contains("was interrupted and left"));
+  CHECK_THAT(later.err, !Catch::Contains("is held by what run"));
 }

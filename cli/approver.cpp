@@ -25,8 +25,15 @@ std::string UserName() {
 
 std::mutex g_prompt_mu;  // one prompt on the terminal at a time
 
+// A default that answers nothing: none, or blank text (breakM M5: `default: ""` approved a
+// required ticket blank).
+bool NoDefault(const ParamSpec& spec) {
+  return spec.default_value.is_null() ||
+         (spec.default_value.is_string() && Trim(spec.default_value.as_string()).empty());
+}
+
 // An input that has no answer unless one is given: required, without a default.
-bool MustBeGiven(const ParamSpec& spec) { return spec.required && spec.default_value.is_null(); }
+bool MustBeGiven(const ParamSpec& spec) { return spec.required && NoDefault(spec); }
 
 }  // namespace
 
@@ -86,7 +93,7 @@ std::string CliApprover::TakeInput(const ApprovalRequest& req, const ParamSpec& 
                                    ApprovalAnswer& answer) const {
   // Blank (spaces only) is no answer: a ticket of "   " is no evidence (breakK K4).
   if (Trim(text).empty()) {
-    if (!spec.default_value.is_null()) {
+    if (!MustBeGiven(spec) && !spec.default_value.is_null()) {
       answer.inputs[spec.name] = spec.default_value;
     } else if (spec.required) {
       return asking ? "input '" + spec.name + "' is required: type a value"

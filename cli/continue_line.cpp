@@ -43,11 +43,23 @@ std::vector<std::string> KeptRunOptions(const RunCliOptions& o) {
   return kept;
 }
 
+namespace {
+
+std::vector<std::string> StartedList(const RunRecord& r, const char* key) {
+  std::vector<std::string> items;
+  if (const Value* list = r.started.Find(key); list && list->is_list())
+    for (const Value& item : list->as_list()) items.push_back(item.ToText());
+  return items;
+}
+
+}  // namespace
+
+std::vector<std::string> RecordedContinueOptions(const RunRecord& r) {
+  return StartedList(r, "continue_options");
+}
+
 std::vector<std::string> MaskedParams(const RunRecord& r) {
-  std::vector<std::string> names;
-  if (const Value* list = r.started.Find("masked_params"); list && list->is_list())
-    for (const Value& name : list->as_list()) names.push_back(name.ToText());
-  return names;
+  return StartedList(r, "masked_params");
 }
 
 }  // namespace runbook

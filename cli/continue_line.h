@@ -35,6 +35,10 @@ bool LeftoversRunning(const RunRecord& r);
 // --max-parallel, --wait (breakK K8, breakL L19).
 std::vector<std::string> KeptRunOptions(const RunCliOptions& o);
 
+// The options the run `r` recorded for its continue command (run_started's
+// continue_options), in order.
+std::vector<std::string> RecordedContinueOptions(const RunRecord& r);
+
 // The params `r` recorded masked (run_started's masked_params), in order.
 std::vector<std::string> MaskedParams(const RunRecord& r);
 

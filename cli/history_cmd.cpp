@@ -90,7 +90,7 @@ void PrintWhatNext(AuditStore& store, const StepRegistry& registry, const RunRec
                     RerunsNeeded(r, registry),
                     LeftoversRunning(r),
                     MaskedParams(r),
-                    {}};
+                    RecordedContinueOptions(r)};
   std::cout << "  to continue"
             << (next.reruns.empty() ? ""
                                     : ", after checking what the steps "

@@ -60,7 +60,12 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
       std::cerr << "runbook: error: --input expects STEP.NAME=VALUE, found '" << s << "'\n";
       return false;
     }
-    out[s.substr(0, eq)] = s.substr(eq + 1);
+    auto [at, fresh] = out.emplace(s.substr(0, eq), s.substr(eq + 1));
+    if (!fresh && at->second != s.substr(eq + 1)) {  // breakM M9: the last one won, unsaid
+      std::cerr << "runbook: error: --input " << Printable(at->first)
+                << " is given twice with different values; give it once\n";
+      return false;
+    }
   }
   return true;
 }
@@ -300,6 +305,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   PosixProcessRunner processes;
   RunServices services{processes, clock, display, cancel, &approver, env};
   std::unique_ptr<AuditJournal> journal;
+  context.continue_options = KeptRunOptions(o);
   std::string beat_warning;
   context.heartbeat_every =
       HeartbeatInterval(std::getenv("RUNBOOK_HEARTBEAT_INTERVAL"), beat_warning);

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 
@@ -43,7 +45,15 @@ bool SplitSets(const std::vector<std::string>& sets,
       std::cerr << "runbook: error: --set expects NAME=VALUE, found '" << s << "'\n";
       return false;
     }
-    out.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+    std::string name = s.substr(0, eq), value = s.substr(eq + 1);
+    auto same = std::find_if(out.begin(), out.end(), [&](auto& p) { return p.first == name; });
+    if (same == out.end()) {
+      out.emplace_back(name, value);
+    } else if (same->second != value) {  // the values unsaid: one may be a secret
+      std::cerr << "runbook: error: --set " << Printable(name)
+                << " is given twice with different values; give it once\n";
+      return false;
+    }
   }
   return true;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "cli/audit_open.h"
 #include "cli/continue_line.h"
@@ -34,11 +35,32 @@ bool Resumable(const RunRecord& r, const std::string& audit_db) {
     auto store = OpenExistingAudit(audit_db, StoreUse::kRead);
     auto heard = store ? store->LastHeard(r.run_id) : Status::Error("");
     if (heard.ok() && heard.value() && !heard.value()->here)
-      elsewhere = ElsewhereNote(heard.value()->heard_at) + ", and can be resumed then";
+      elsewhere = ElsewhereNote(heard.value()->heard_at) +
+                  ", and can be resumed then (resume --wait waits for that)";
   }
   std::cerr << "runbook: error: run " << r.run_id << " is " << r.status
             << "; only a failed, cancelled or interrupted run can be resumed" << elsewhere << "\n";
   return false;
+}
+
+// resume --wait of a run still recorded as running (breakM M10): waits until it is not —
+// it ends, or runbook takes it as gone (5 minutes without a heartbeat from another place) —
+// then reads its record again. False when the store cannot be read.
+bool WaitWhileRunning(const std::string& audit_db, RunRecord& r) {
+  bool told = false;
+  while (r.status == "running") {
+    if (!told) {
+      std::cerr << "runbook: waiting for run " << r.run_id
+                << " to end or to be taken as gone (--wait)\n";
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    int exit_code = kExitOk;  // opened for writing: gone runs are marked interrupted
+    auto again = LoadRunForCommand(audit_db, r.run_id, StoreUse::kWrite, exit_code);
+    if (!again) return false;
+    r = std::move(*again);
+  }
+  return true;
 }
 
 // A run is resumed once (breakI I17: each resume of the same run ran its remaining steps
@@ -181,10 +203,14 @@ bool NoLeftovers(const RunRecord& r, bool end, const Redactor& redactor,
   return false;
 }
 
-// The options a refused resume's continue line keeps: those of a run, and the resume's own
+// The options a refused resume's continue line keeps: those the run recorded, those of a run
+// given to the resume, and the resume's own
 // (--force, --runbook, approvals; --input values masked as the run masks).
-std::vector<std::string> ResumeOptionsKept(const RunCliOptions& o, const Redactor& redactor) {
-  std::vector<std::string> kept = KeptRunOptions(o);
+std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptions& o,
+                                           const Redactor& redactor) {
+  std::vector<std::string> kept = RecordedContinueOptions(r);  // the run's (breakM M2)
+  for (std::string& option : KeptRunOptions(o))
+    if (std::find(kept.begin(), kept.end(), option) == kept.end()) kept.push_back(option);
   if (o.force) kept.push_back("--force");
   if (!o.resume_runbook.empty())
     kept.push_back("--runbook " + ShellQuote(AbsoluteFromHere(o.resume_runbook)));
@@ -228,6 +254,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
   if (!loaded) return exit_code;
   RunRecord record = std::move(*loaded);
+  if (o.wait_lock && !WaitWhileRunning(o.audit_db, record)) return kExitEnvironment;
   if (!Resumable(record, o.audit_db)) return kExitInvalid;
   if (!NotResumedYet(o.audit_db, record, exit_code)) return exit_code;
   auto file = ResumeRunbookFile(record, o.resume_runbook, o.audit_db);
@@ -266,17 +293,16 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   Redactor redactor = RunRedactor(*options.secrets, env);
   if (const Value* params = record.started.Find("params"); params && params->is_map())
     options.params = params->as_map();
-  usage_ok = ResumeParams(record, *rb, o.sets, redactor, options.params) && usage_ok;
+  usage_ok =
+      ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again) && usage_ok;
   std::vector<std::string> ended;  // leftovers are ended only by a resume that will run
   if (usage_ok || !o.end_leftovers)
     next.end_leftovers = !NoLeftovers(record, usage_ok && o.end_leftovers, redactor, ended);
   else
     next.end_leftovers = LeftoversRunning(record);  // given: kept for the next try
   if (!usage_ok || next.end_leftovers) {
-    next.options = ResumeOptionsKept(o, redactor);
-    for (const std::string& name : MaskedParams(record))
-      if (rb->FindParam(name) != nullptr) next.give_again.push_back(name);
-    if (!next.reruns.empty() || next.end_leftovers)
+    next.options = ResumeOptionsKept(record, o, redactor);
+    if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty())
       std::cerr << "runbook: after checking, to continue: " << next.Command() << "\n";
     return usage_ok ? kExitEnvironment : kExitInvalid;
   }

@@ -86,7 +86,7 @@ bool StillAccepted(const RunRecord& r, const ParamSpec& spec, const Value& value
 }  // namespace
 
 bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
-                  const Redactor& redactor, Value::Map& params) {
+                  const Redactor& redactor, Value::Map& params, std::vector<std::string>& to_give) {
   std::set<std::string> masked;
   if (const Value* list = r.started.Find("masked_params"); list && list->is_list())
     for (const Value& name : list->as_list()) masked.insert(name.ToText());
@@ -118,9 +118,12 @@ bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::
     ok = false;
   }
   for (const ParamSpec& spec : rb.params) {
+    bool is_new = !masked.count(spec.name) && !params.count(spec.name);
+    if (masked.count(spec.name) || (is_new && spec.required && spec.default_value.is_null()))
+      to_give.push_back(spec.name);
     if (masked.count(spec.name))
       ok = GiveMaskedAgain(r, rb, spec, given, redactor, params) && ok;
-    else if (!params.count(spec.name))
+    else if (is_new)
       ok = TakeNew(r, rb, spec, given, params) && ok;
     else
       ok = StillAccepted(r, spec, params[spec.name]) && ok;

@@ -23,7 +23,10 @@ namespace runbook {
 //   else, when required, asked for with --set — as `run` would (breakL L27). A recorded value
 //   the runbook's declaration no longer accepts is refused: a resume cannot change it.
 // - Any other --set is refused: a resume runs with its run's parameters.
+// `to_give` gets the names the command that continues must give with --set: every masked
+// param the runbook declares, and every param new since the run that has no default and is
+// required (breakM M3).
 bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
-                  const Redactor& redactor, Value::Map& params);
+                  const Redactor& redactor, Value::Map& params, std::vector<std::string>& to_give);
 
 }  // namespace runbook

@@ -165,6 +165,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"lock", Value(context_.lock)},
       {"prior_approval_wait_ms", Value(context_.prior_approval_wait_ms)},
       {"ended_leftovers", StringList(context_.ended_leftovers)},
+      {"continue_options", StringList(context_.continue_options)},
       {"graph", GraphValue(rb)},
   };
   return Append("run_started", "", 0, std::move(body));

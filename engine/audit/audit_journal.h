@@ -24,6 +24,9 @@ struct RunContext {
   std::vector<std::string> ended_leftovers;
   std::string base;       // the folder the run's relative paths resolve against (cli/run_place.h)
   std::string base_real;  // its real path (links resolved) when the run started
+  // The run's options a resume keeps, as they go on its command line ("--wait"): recorded so
+  // that `show` of a killed run gives the whole continue command (breakM M2).
+  std::vector<std::string> continue_options;
   // How often the run's process says it is alive (store.h, Liveness); tests shorten it.
   std::chrono::milliseconds heartbeat_every = kHeartbeatEvery;
 };

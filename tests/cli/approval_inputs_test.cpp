@@ -100,3 +100,34 @@ TEST_CASE("approval inputs: a gate that may not run, or was carried over, asks n
   INFO(resumed.err);
   CHECK(resumed.exit_code == 0);  // the gate and its inputs were carried over
 }
+
+TEST_CASE(
+    "approval inputs: a blank default answers no required input, and a flag given twice is "
+    "refused",
+    "[cli][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "b.yaml",
+            "version: 1\nname: b\nsteps:\n"
+            "  - {id: work, uses: exec, with: {shell: true, run: 'touch worked'}}\n"
+            "  - id: gate\n    uses: approval\n    needs: [work]\n    with:\n"
+            "      prompt: Go on\n      inputs: {ticket: {type: string, required: true, default: "
+            "''}}\n");
+  auto run = [&](const std::string& flags) {
+    return Shell("cd " + dir + " && rm -f worked && " + Binary() + " run b.yaml --audit-db a.db " +
+                 flags + " </dev/null");
+  };
+  // breakM M5: `default: ""` let --approve pass a required ticket blank.
+  Command blank = run("--approve gate");
+  CHECK(blank.exit_code == 2);
+  CHECK_THAT(blank.err, Catch::Contains("input 'ticket' is required and has no default"));
+  CHECK(Shell("test -e " + dir + "/worked").exit_code != 0);
+  // breakM M9: the last of two different values won without a word.
+  Command twice = run("--approve gate --input gate.ticket=INC-1 --input gate.ticket=INC-2");
+  CHECK(twice.exit_code == 2);
+  CHECK_THAT(twice.err, Catch::Contains("--input gate.ticket is given twice with different "
+                                        "values; give it once"));
+  Command set_twice = run("--approve gate --input gate.ticket=INC-1 --set a=1 --set a=2");
+  CHECK(set_twice.exit_code == 2);
+  CHECK_THAT(set_twice.err, Catch::Contains("--set a is given twice with different values"));
+  CHECK(run("--approve gate --input gate.ticket=INC-1 --input gate.ticket=INC-1").exit_code == 0);
+}

@@ -25,18 +25,20 @@ TEST_CASE(
     "works",
     "[cli][resume]") {
   std::string dir = TempDir();
-  WriteFile(dir, "k.yaml",
-            "version: 1\nname: k\nsteps:\n"
-            "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo started >> marks; test -f go || exec " +
-                SleepMarker(2) +
-                "']}}\n"
-                "  - {id: b, uses: exec, needs: [a], with: {run: [echo, b ran]}}\n");
-  std::string id = RunUntilStartedThenKill(dir, "k.yaml");
+  WriteFile(
+      dir, "k.yaml",
+      "version: 1\nname: k\nsteps:\n"
+      "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo started >> marks; test -f go || exec " +
+          SleepMarker(2) +
+          "']}}\n"
+          "  - {id: b, uses: exec, needs: [a], with: {run: [echo, b ran]}}\n");
+  // Run options a resume keeps are recorded, so show has them too (breakM M2).
+  std::string id = RunUntilStartedThenKill(dir, "k.yaml", "--max-parallel 1 --wait");
   REQUIRE(!id.empty());
   Command show = Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db");
   INFO(show.out << show.err);
-  std::string expected =
-      "runbook resume " + id + " --audit-db " + dir + "/a.db --rerun a --end-leftovers";
+  std::string expected = "runbook resume " + id + " --audit-db " + dir +
+                         "/a.db --rerun a --end-leftovers --max-parallel 1 --wait";
   CHECK_THAT(show.out, Catch::Contains("to continue, after checking what the steps to --rerun "
                                        "did: " +
                                        expected));
@@ -52,7 +54,8 @@ TEST_CASE(
                            Catch::Contains("after checking, to continue: " + expected));
   CHECK(ProcessAlive(SleepMarker(2)));  // a refused resume ends nothing
   // Followed as printed, from another folder (after checking: the step may now pass).
-  Command followed = Shell("touch " + dir + "/go && cd / && " + Binary() + After(show.out, ": runbook") + " </dev/null");
+  Command followed = Shell("touch " + dir + "/go && cd / && " + Binary() +
+                           After(show.out, ": runbook") + " </dev/null");
   INFO(followed.err);
   CHECK(followed.exit_code == 0);
   CHECK_THAT(followed.err, Catch::Contains("b ran"));

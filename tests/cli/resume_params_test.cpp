@@ -53,6 +53,9 @@ TEST_CASE("resume params: a required param added since the run is asked for befo
                                        " and is required; give it with --set target=VALUE") &&
                            Catch::Contains("give it with --set n=VALUE"));
   CHECK(LatestRunId(dir + "/a.db") == id);  // nothing was run
+  // The command that continues names them (breakM M3: it was refused the same way for ever).
+  CHECK_THAT(bare.err, Catch::Contains("after checking, to continue: runbook resume " + id) &&
+                           Catch::Contains("--force --set target=VALUE --set n=VALUE"));
   Command low = Resume(dir, id, "--set target=prod --set n=0");
   CHECK(low.exit_code == 2);
   CHECK_THAT(low.err, Catch::Contains("--set n: value 0 is below the minimum 1"));

@@ -91,6 +91,33 @@ TEST_CASE(
   Shell("pkill -f '" + SleepMarker(1) + "'");
 }
 
+TEST_CASE("liveness: resume --wait of a run elsewhere waits until it is taken as gone",
+          "[cli][liveness]") {
+  // breakM M10: --wait was refused at once, although the message said it waits.
+  if (!CanUnshare("-u")) {
+    WARN("cannot make a UTS namespace here (needs root): not tested");
+    return;
+  }
+  std::string dir = Fixture();
+  REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-w; exec \"$0\" \"$@\"'"));
+  Shell("kill -9 $(cat " + dir + "/pid); pkill -f '" + SleepMarker(1) + "'; sleep 0.3");
+  std::string id = OnlyRun(dir);
+  Command c = Shell("cd " + dir + "; (" + Binary() + " resume " + id +
+                        " --rerun a --wait --audit-db a.db > resume.out 2>&1 &); sleep 3; "
+                        "grep -c resuming resume.out; sqlite3 a.db \"update liveness set "
+                        "heard_at='2026-01-01T00:00:00Z' where run_id='" +
+                        id +
+                        "'\"; for i in $(seq 50); do grep -q resuming resume.out && break; sleep "
+                        "0.2; done",
+                    60);
+  Shell("pkill -f '" + SleepMarker(1) + "'; sleep 0.5");  // its own line: pkill -f matches sh
+  c.out += ReadFile(dir + "/resume.out");
+  INFO(c.out);
+  CHECK_THAT(c.out, Catch::StartsWith("0\n"));  // it waited
+  CHECK_THAT(c.out, Catch::Contains("waiting for run " + id + " to end or to be taken as gone") &&
+                        Catch::Contains("resuming run " + id));
+}
+
 TEST_CASE(
     "liveness: a run in another pid namespace on the same host name is not taken as gone "
     "by its pid",

@@ -159,13 +159,14 @@ std::string SleepMarker(int n) {
   return "sleep 8" + std::to_string(n) + "." + std::to_string(getpid());
 }
 
-std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file) {
+std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file,
+                                    const std::string& flags) {
   // setsid: the shell's group is ended when it exits, so runbook gets its own session, and
   // the shell waits (the same call) until the step runs, by which time setsid() is done.
-  Command started = Shell("cd " + dir + " && setsid " + Binary() + " run " + file +
-                          " --audit-db a.db > out 2>&1 & echo $! > " + dir +
-                          "/pid; for i in $(seq 200); do grep -q started " + dir +
-                          "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
+  Command started =
+      Shell("cd " + dir + " && setsid " + Binary() + " run " + file + " --audit-db a.db " + flags +
+            " > out 2>&1 & echo $! > " + dir + "/pid; for i in $(seq 200); do grep -q started " +
+            dir + "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
   if (started.exit_code != 0) return "";
   Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3");
   std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;

@@ -65,8 +65,10 @@ bool ProcessAlive(const std::string& pattern);  // pgrep -f
 std::string SleepMarker(int n);
 // Runs the real binary on `file` in `dir` (store dir/a.db) in the background until its
 // step appends "started" to dir/marks, then kills it with SIGKILL. Returns the killed
-// run's id, "" when the step never started (10 s) or the store names no run.
-std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file);
+// run's id, "" when the step never started (10 s) or the store names no run. `flags` go on
+// its command line.
+std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file,
+                                    const std::string& flags = "");
 // `command` under a virtual-memory limit of `kib` KiB (ulimit -v); none in sanitizer builds,
 // which reserve terabytes of address space for their shadow memory.
 inline std::string Limited(int kib, const std::string& command) {

@@ -301,3 +301,40 @@ TEST_CASE(
   CHECK(Shell("test -f " + root + "/switched").exit_code == 0);
   CHECK(hooked.err.find("skip switch ") != std::string::npos);
 }
+
+TEST_CASE("seed as code: the drill picks the newest dump of its own database and instance",
+          "[e2e][seed]") {
+  // breakM M18: dumps of another database (app_eu-... sorts after app-...) and of another
+  // host in the same off-site folder were "the newest", restored into production.
+  std::string root = DemoRoot();
+  REQUIRE(Shell("cp " + root + "/backend/data/app.sqlite " + root + "/backend/data/app_eu.sqlite")
+              .exit_code == 0);
+  REQUIRE(RunShipped(root, "backup", "--set database=backend/data/app.sqlite").exit_code == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(RunShipped(root, "backup", "--set database=backend/data/app_eu.sqlite").exit_code == 0);
+  // The public key is missing: the drill stops at `verify`, right after the pick.
+  std::string pick = "--set database=backend/data/app.sqlite --set public_key=missing.pem";
+  Command drill = RunShipped(root, "drill", pick);
+  INFO(drill.err);
+  CHECK(drill.exit_code == 1);
+  CHECK_THAT(drill.err, Catch::Contains("dump: backend/tmp/drill/download/app-") &&
+                            !Catch::Contains("dump: backend/tmp/drill/download/app_eu-"));
+  // A second host's dumps of the same database in the same folder: the drill will not guess.
+  if (Shell("unshare -u true").exit_code != 0) {
+    WARN("cannot make a UTS namespace here (needs root): the second host is not tested");
+    return;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  Command other =
+      Shell("cd " + root + " && unshare -u sh -c 'hostname staging-host && exec \"$0\" \"$@\"' " +
+            Binary() +
+            " run runbooks/backup.yaml --audit-db audit.db --set backend=backend "
+            "--set database=backend/data/app.sqlite");
+  REQUIRE(other.exit_code == 0);
+  Command two = RunShipped(root, "drill", pick);
+  CHECK(two.exit_code == 1);
+  CHECK_THAT(two.err, Catch::Contains("dumps of database 'app' come from 2 instances") &&
+                          Catch::Contains("--set instance=NAME"));
+  Command chosen = RunShipped(root, "drill", pick + " --set instance=staging-host");
+  CHECK_THAT(chosen.err, Catch::Contains("on instance staging-host)"));
+}

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "engine/audit/report.h"
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 
@@ -23,6 +24,13 @@ int CmdReport(const AuditCliOptions& o) {
     return kExitEnvironment;
   }
   std::string format = ReportFormatFor(o.format, o.output);
+  if (format.empty()) {
+    std::cerr << "runbook: error: --output " << Printable(o.output)
+              << ": runbook writes md, json or html, and cannot tell which from its extension; "
+                 "give --format (a PDF: the html, printed by a browser, e.g. chromium "
+                 "--headless --print-to-pdf)\n";
+    return kExitInvalid;
+  }
   std::string text = format == "json"   ? ReportJson(rec)
                      : format == "html" ? ReportHtml(rec)
                                         : ReportMarkdown(rec);

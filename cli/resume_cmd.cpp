@@ -77,9 +77,12 @@ bool NotResumedYet(const std::string& audit_db, const RunRecord& r, int& exit_co
   const RunRow& next = *by.value();
   bool again =
       next.status == "failure" || next.status == "interrupted" || next.status == "cancelled";
+  std::string instead = "; to continue: runbook resume " + next.run_id + " --audit-db " +
+                        ShellQuote(AbsoluteFromHere(audit_db)) +
+                        " (its `show` gives every flag it needs)\n";  // breakM M12
   std::cerr << "runbook: error: run " << r.run_id << " was already resumed as " << next.run_id
             << " (" << next.status << ")"
-            << (again                      ? "; resume " + next.run_id + " instead\n"
+            << (again                      ? instead
                 : next.status == "running" ? ", which is still running\n"
                                            : "; nothing is left to resume\n");
   return false;

@@ -23,7 +23,8 @@ std::string ReportMarkdown(const RunRecord& r);
 std::string ReportHtml(const RunRecord& r);
 
 // The format `report` writes: `format` when given, else from the extension of `output`
-// (.html/.htm, .json, .md), else "md".
+// (.html/.htm, .json, .md/.markdown/.txt or none: "md"); "" for any other extension (.pdf),
+// which the command refuses rather than write Markdown under that name.
 std::string ReportFormatFor(const std::string& format, const std::string& output);
 
 // The field `key` of a map value; a null value when absent or `v` is not a map.

@@ -1,15 +1,18 @@
 #include "engine/plugin/approval_inputs.h"
 
+#include "engine/plugin/check_value.h"
+
 namespace runbook {
 
 std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error) {
   std::vector<ParamSpec> specs;
   if (!inputs.is_map()) return specs;
+  auto say = [&error](const std::string& e) { error += (error.empty() ? "" : "; ") + e; };
   for (const auto& [name, decl] : inputs.as_map()) {
     ParamSpec p;
     p.name = name;
     if (!decl.is_map()) {
-      error = "input '" + name + "' must be a mapping such as {type: string}";
+      say("input '" + name + "' must be a mapping such as {type: string}");
       continue;
     }
     for (const auto& [key, v] : decl.as_map()) {
@@ -17,8 +20,7 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& erro
         if (auto t = ParamTypeNamed(v.ToText()))
           p.type = *t;
         else
-          error =
-              "input '" + name + "': type '" + v.ToText() + "' is not one of " + ParamTypeNames();
+          say("input '" + name + "': type '" + v.ToText() + "' is not one of " + ParamTypeNames());
       } else if (key == "description")
         p.doc = v.ToText();
       else if (key == "default")
@@ -28,7 +30,13 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& erro
       else if (key == "enum")
         for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
       else
-        error = "input '" + name + "': unknown key '" + key + "'";
+        say("input '" + name + "': unknown key '" + key + "'");
+    }
+    // A default the input itself refuses (breakM M22: `default: PROD` with `enum: [prod,
+    // staging]` was approved as is), as a param's is a located mistake.
+    if (!p.default_value.is_null()) {
+      std::string problem = CheckValue(p, p.default_value);
+      if (!problem.empty()) say("input '" + name + "': default: " + problem);
     }
     specs.push_back(p);
   }

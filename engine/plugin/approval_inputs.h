@@ -12,8 +12,10 @@
 
 namespace runbook {
 
-// The specs of `inputs` (a map), in its order; `error` names the last malformed one (a
-// declaration that is not a mapping, an unknown type or key), "" when none is.
+// The specs of `inputs` (a map), in its order; `error` names every malformed one, "; "
+// between them (a
+// declaration that is not a mapping, an unknown type or key, a default its own type or enum
+// refuses), "" when none is.
 std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error);
 
 }  // namespace runbook

@@ -131,3 +131,20 @@ TEST_CASE(
   CHECK_THAT(set_twice.err, Catch::Contains("--set a is given twice with different values"));
   CHECK(run("--approve gate --input gate.ticket=INC-1 --input gate.ticket=INC-1").exit_code == 0);
 }
+
+TEST_CASE("approval inputs: a default the input's own enum refuses is a validate error",
+          "[cli][approval]") {
+  // breakM M22: approved as is, by flag and by Enter on a terminal.
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "en.yaml",
+                               "version: 1\nname: en\nsteps:\n  - id: g\n    uses: approval\n"
+                               "    with:\n      prompt: go\n      inputs:\n"
+                               "        env: {type: string, default: PROD, enum: [prod, staging]}\n"
+                               "        n: {type: integer, default: 2, enum: [1, 3]}\n"
+                               "        ok: {type: string, default: prod, enum: [prod]}\n");
+  Command c = Shell(Binary() + " validate " + file);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.out + c.err, Catch::Contains("input 'env': default: invalid value 'PROD'") &&
+                                Catch::Contains("input 'n': default: invalid value '2'") &&
+                                !Catch::Contains("input 'ok'"));
+}

@@ -177,6 +177,11 @@ TEST_CASE("report --output takes the format from the extension", "[e2e][report]"
   CHECK(ParseJson(ReadFile(dir + "/r.json")).ok());
   CHECK(ReadFile(dir + "/r.md").rfind("## Runbook report: ext", 0) == 0);
   CHECK(ReadFile(dir + "/r.txt").rfind("## Runbook report: ext", 0) == 0);
+  // Another extension is refused, not written as Markdown (breakM M16).
+  Command pdf = Shell(Rb("report " + id + " --output " + dir + "/r.pdf --audit-db " + db));
+  CHECK(pdf.exit_code == 2);
+  CHECK_THAT(pdf.err, Catch::Contains("cannot tell which from its extension; give --format"));
+  CHECK(ReadFile(dir + "/r.pdf").empty());
   // An explicit --format wins over the extension.
   REQUIRE(Shell(Rb("report " + id + " --format md --output " + dir + "/m.html --audit-db " + db))
               .exit_code == 0);

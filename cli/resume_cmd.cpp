@@ -290,6 +290,15 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
       std::cerr << "runbook: " << n << " carried-over output(s) naming files under "
                 << Printable(old_base) << " now name them under " << Printable(base.value())
                 << "\n";
+    auto again = RunAgainAtNewPlace(*rb, options.prior);  // breakM M31
+    if (!again.ok()) {
+      std::cerr << "runbook: error: " << again.status().message() << "\n";
+      usage_ok = false;
+    } else if (!again.value().empty()) {
+      std::cerr << "runbook: " << again.value().size() << " carried step(s) run again here, as "
+                << "they wrote files at the old place (they are idempotent): "
+                << Join(again.value(), ", ") << "\n";
+    }
   }
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;

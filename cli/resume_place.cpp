@@ -117,4 +117,50 @@ size_t RerootOutputs(Value::Map& outputs, const std::vector<std::string>& froms,
   return n;
 }
 
+namespace {
+
+bool Idempotent(const Runbook& rb, const std::string& id) {
+  const StepDecl* s = rb.FindStep(id);
+  return s != nullptr && s->type != nullptr && s->type->spec().idempotent;
+}
+
+// `from` and every step that needs one of them, transitively.
+std::set<std::string> WithDownstream(const Runbook& rb, std::set<std::string> from) {
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const StepDecl& s : rb.steps)
+      for (const std::string& need : s.needs)
+        if (from.count(need) && from.insert(s.id).second) grew = true;
+  }
+  return from;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RunAgainAtNewPlace(const Runbook& rb,
+                                                    std::map<std::string, PriorStep>& prior) {
+  std::set<std::string> writers;
+  for (const auto& [id, step] : prior) {
+    const StepDecl* s = rb.FindStep(id);
+    if (s != nullptr && s->type != nullptr && s->type->spec().idempotent &&
+        s->type->spec().side_effects >= SideEffects::kWrite)
+      writers.insert(id);
+  }
+  std::vector<std::string> again, stuck;
+  for (const std::string& id : WithDownstream(rb, writers)) {
+    if (!prior.count(id)) continue;  // not carried: it runs anyway
+    (Idempotent(rb, id) ? again : stuck).push_back(id);
+  }
+  if (!stuck.empty())
+    return Status::Error(
+        "the checkout moved: carried step(s) " + Join(again, ", ") +
+        " wrote files at the old place, which may name it, and must run again here, but step(s) " +
+        Join(stuck, ", ") +
+        " after them passed and are not idempotent, so a resume cannot run them again; start a "
+        "new run at the new place: runbook run " +
+        ShellQuote(AbsoluteFromHere(rb.path())));
+  for (const std::string& id : again) prior.erase(id);
+  return again;
+}
+
 }  // namespace runbook

@@ -7,10 +7,13 @@
 // runbook moved, when the base moves with it (a re-cloned checkout, a CI workspace).
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "engine/audit/run_record.h"
+#include "engine/executor.h"
 #include "engine/model.h"
 #include "engine/util/status.h"
 
@@ -43,5 +46,16 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
 // together. Returns how many strings were rewritten (lists and maps included).
 size_t RerootOutputs(Value::Map& outputs, const std::vector<std::string>& froms,
                      const std::string& to);
+
+// The checkout moved (breakM M31): carried steps that wrote files wrote them at the old place,
+// and what they wrote may name it (the restore step's env file kept DATABASE_PATH under the
+// old checkout, and the resumed backend created a database there), whatever their outputs
+// say. Those of an idempotent type that write (side effects write or destructive), and
+// every carried step after them, are taken out of `prior` to run again here — when all of
+// those are idempotent. When one after them is not, nothing is changed and the error names
+// it with the command for a new run: a resume cannot run it again. Returns the steps to run
+// again.
+Result<std::vector<std::string>> RunAgainAtNewPlace(const Runbook& rb,
+                                                    std::map<std::string, PriorStep>& prior);
 
 }  // namespace runbook

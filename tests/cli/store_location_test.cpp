@@ -423,3 +423,50 @@ TEST_CASE(
                                           p.project + "/rb now name them under " + moved + "/rb"));
   CHECK_THAT(resumed.err, Catch::Contains("two reads made from " + moved + "/rb/data.txt"));
 }
+
+TEST_CASE(
+    "resume after the checkout moved runs again the steps that wrote files at the old "
+    "place, or refuses (breakM M31)",
+    "[cli][store-location][resume]") {
+  // A backup's metadata names its source by absolute path, though its outputs are relative:
+  // carried over, the next step read the old place (the drill's env file did the same).
+  Project p;
+  REQUIRE(Shell("sqlite3 " + p.project + "/live.sqlite 'create table t(x)'").exit_code == 0);
+  WriteFile(p.project, "check.sh",
+            "test -f go || exit 1\nsrc=$(grep '\"source\"' \"$1\" | cut -d'\"' -f4)\n"
+            "echo \"source $src\"\ntest -f \"$src\"\n");
+  std::string check =
+      "  - {id: c, uses: exec, needs: [NEED], with: {run: [sh, check.sh, "
+      "'${{ steps.b.outputs.meta }}']}}\n";
+  auto book = [&](const std::string& between, const std::string& need) {
+    std::string c = check;
+    c.replace(c.find("NEED"), 4, need);
+    WriteFile(p.project, "a.yaml",
+              "version: 1\nname: a\nsteps:\n"
+              "  - {id: b, uses: backup, with: {database: live.sqlite, dest: dumps}}\n" +
+                  between + c);
+  };
+  book("", "b");
+  REQUIRE(p.Rb(p.project, "run a.yaml").exit_code == 1);
+  std::string id = LatestRunId(p.project + "/.runbook/audit.db");
+  std::string moved = p.root + "/moved";
+  Shell("mv " + p.project + " " + moved + " && touch " + moved + "/go");
+  Command resumed = p.Rb(p.away, "resume " + id + " --runbook ../moved/a.yaml");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Catch::Contains("1 carried step(s) run again here, as they wrote files "
+                                          "at the old place (they are idempotent): b") &&
+                              Catch::Contains("source " + moved + "/live.sqlite"));
+  CHECK(Shell("test -e " + p.project).exit_code != 0);  // nothing made at the old place
+
+  // A step after it that is not idempotent passed: refused, with the command for a new run.
+  Shell("mv " + moved + " " + p.project + " && rm " + p.project + "/go");
+  book("  - {id: n, uses: exec, needs: [b], with: {run: [echo, notified]}}\n", "n");
+  REQUIRE(p.Rb(p.project, "run a.yaml").exit_code == 1);
+  id = LatestRunId(p.project + "/.runbook/audit.db");
+  Shell("mv " + p.project + " " + moved + " && touch " + moved + "/go");
+  Command refused = p.Rb(p.away, "resume " + id + " --runbook ../moved/a.yaml");
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("step(s) n after them passed and are not idempotent") &&
+                              Catch::Contains("runbook run " + moved + "/a.yaml"));
+}

@@ -3,6 +3,11 @@
 // signed <dump>.meta.json. Nothing appears under the final names unless all of it worked;
 // the metadata's rename is the commit point, and a killed backup's leftovers are rolled
 // back by the next one (docs/backup.md, "Crash protocol").
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -292,7 +297,23 @@ class Backup final : public StepType {
                         const std::string& meta_tmp, const std::string& meta_path,
                         const Value::Map& meta) {
     Status s = WriteNewFile(meta_tmp, ToJson(Value(meta), 2) + "\n");
-    if (s.ok()) s = RenameDurable(gz_tmp, gz);
+    if (!s.ok()) return s;
+    // Two backups publishing one name at the same moment (breakM M15: both wrote the dump,
+    // each saying it did): the check and the rename are one step under a lock on the folder.
+    int dir = ::open(DirName(gz).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return Status::FromErrno("cannot open folder " + DirName(gz), errno);
+    ::flock(dir, LOCK_EX);
+    struct stat st {};
+    if (::lstat(gz.c_str(), &st) == 0) {
+      ::close(dir);
+      std::remove(meta_tmp.c_str());
+      std::remove(gz_tmp.c_str());
+      return Status::Error(gz +
+                           " already exists; a backup never overwrites one (another backup "
+                           "of the same name published it a moment ago)");
+    }
+    s = RenameDurable(gz_tmp, gz);
+    ::close(dir);  // the name is taken: the lock has done its work
     if (!s.ok()) return s;
     s = RenameDurable(meta_tmp, meta_path);
     if (!s.ok()) std::remove(gz.c_str());

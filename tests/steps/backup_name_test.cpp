@@ -84,3 +84,30 @@ TEST_CASE("file name rule: one segment, no control bytes, and odd but legal name
     CHECK(UnsafeFileNameReason(good).empty());
   }
 }
+
+TEST_CASE("backup name: two backups publishing one name at the same moment write it once",
+          "[steps][backup][name]") {
+  // breakM M15: both wrote dumps/app-<time>.sqlite.gz, each saying it did (the existence
+  // check and the rename raced). Now one publishes; the other finds it published (as its
+  // own snapshot, done, or refused) — never a second write over it.
+  Site s;
+  s.MakeDb();
+  WriteFile(s.dir, "rb.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: b, uses: backup, with: {database: app.sqlite, "
+            "dest: dumps, name: app}}\n");
+  for (int round = 0; round < 4; ++round) {
+    Shell("rm -rf " + s.Path("dumps") + " " + s.dir + "/o1 " + s.dir + "/o2");
+    std::string one = Rb("run rb.yaml --audit-db " + s.dir + "/a1.db");
+    std::string two = Rb("run rb.yaml --audit-db " + s.dir + "/a2.db");
+    Shell("cd " + s.dir + " && (" + one + " > o1 2>&1 & " + two + " > o2 2>&1 & wait)");
+    std::string out = ReadFile(s.dir + "/o1") + ReadFile(s.dir + "/o2");
+    INFO(out);
+    size_t wrote = 0;
+    for (size_t at = out.find("| wrote dumps/"); at != std::string::npos;
+         at = out.find("| wrote dumps/", at + 1))
+      ++wrote;
+    size_t dumps =
+        std::stoul(Shell("ls " + s.Path("dumps") + " | grep -c '\\.sqlite\\.gz$'; true").out);
+    CHECK(wrote == dumps);  // each dump file was written by one backup only
+  }
+}

@@ -222,6 +222,10 @@ void PrintContinue(const RunResult& r, const std::string& run_id, const AuditSto
   if (r.status != "failure" && r.status != "cancelled") return;
   ContinueLine next{run_id, AbsoluteFromHere(store.path()), {}, false, {}, KeptRunOptions(o)};
   std::cerr << "runbook: to continue this run: " << next.Command() << "\n";
+  if (o.yes || !o.approvals.empty() || !o.inputs.empty())  // breakM M29: said, not silent
+    std::cerr << "runbook: the approvals given (--yes, --approve, --input) are not carried into "
+                 "it: a gate still ahead is asked again, on a terminal, or approved by adding "
+                 "them\n";
   for (const std::string& name : give_again)
     std::cerr << "runbook: add --set " << Printable(name) << "=VALUE: param '" << Printable(name)
               << "' was recorded masked (its value held a secret's text), so the resume needs "

@@ -59,6 +59,9 @@ TEST_CASE("approval inputs: every wrong --input value is refused at once, before
       Run(dir, "--yes --input gate.ticket=INC-3 --input gate.n=2 --input gate.env=prod");
   CHECK(right.exit_code == 1);  // swap fails (no `go`): the gate passed
   CHECK(Worked(dir));
+  // The continue line does not carry the approvals, and says so (breakM M29).
+  CHECK_THAT(right.err, Catch::Contains("the approvals given (--yes, --approve, --input) are not "
+                                        "carried into it"));
 }
 
 TEST_CASE("approval inputs: a required input no terminal can ask is named before any step",

@@ -2,6 +2,7 @@
 // --format json).
 #include <cstdio>
 #include <iostream>
+#include <set>
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
@@ -98,6 +99,20 @@ void PrintWhatNext(AuditStore& store, const StepRegistry& registry, const RunRec
             << ": " << next.Command() << "\n";
 }
 
+// history --runbook NAME that matches no run (breakM M28: an empty table read as "the
+// restore never ran"): the runbooks the store has runs of, and the closest name.
+void NoRunsOf(AuditStore& store, const std::string& name) {
+  auto all = store.Runs("", 100000);
+  if (!all.ok()) return;
+  std::set<std::string> names;
+  for (const RunRow& r : all.value()) names.insert(r.runbook);
+  std::vector<std::string> known(names.begin(), names.end());
+  std::string close = ClosestName(name, known);
+  std::cerr << "runbook: note: no runs of '" << Printable(name) << "' in this store"
+            << (known.empty() ? "" : "; it has runs of: " + Join(known, ", "))
+            << (close.empty() ? "" : "; did you mean '" + close + "'?") << "\n";
+}
+
 // show RUN --step ID: the step's attempts with everything recorded of their output.
 int ShowStep(const RunRecord& r, const std::string& id) {
   const StepView* s = r.FindStep(id);
@@ -132,6 +147,7 @@ int CmdHistory(const AuditCliOptions& o) {
     std::cerr << "runbook: error: " << rows.status().message() << "\n";
     return kExitEnvironment;
   }
+  if (rows.value().empty() && !o.runbook.empty()) NoRunsOf(*store, o.runbook);
   if (o.format == "json") {
     Value::List list;
     for (const RunRow& r : rows.value()) list.push_back(RowValue(r));

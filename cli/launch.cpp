@@ -60,6 +60,12 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
       std::cerr << "runbook: error: --input expects STEP.NAME=VALUE, found '" << s << "'\n";
       return false;
     }
+    if (s.find(kMask, eq + 1) != std::string::npos) {  // breakM M27, L1's kind
+      std::cerr << "runbook: error: --input " << Printable(s.substr(0, eq))
+                << ": give the value itself; '" << kMask
+                << "' is what runbook shows in place of a secret\n";
+      return false;
+    }
     auto [at, fresh] = out.emplace(s.substr(0, eq), s.substr(eq + 1));
     if (!fresh && at->second != s.substr(eq + 1)) {  // breakM M9: the last one won, unsaid
       std::cerr << "runbook: error: --input " << Printable(at->first)

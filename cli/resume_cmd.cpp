@@ -208,7 +208,7 @@ bool NoLeftovers(const RunRecord& r, bool end, const Redactor& redactor,
 
 // The options a refused resume's continue line keeps: those the run recorded, those of a run
 // given to the resume, and the resume's own
-// (--force, --runbook, approvals; --input values masked as the run masks).
+// (--force, --runbook, approvals; an --input holding a secret's text as STEP.NAME=VALUE).
 std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptions& o,
                                            const Redactor& redactor) {
   std::vector<std::string> kept = RecordedContinueOptions(r);  // the run's (breakM M2)
@@ -219,8 +219,11 @@ std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptio
     kept.push_back("--runbook " + ShellQuote(AbsoluteFromHere(o.resume_runbook)));
   if (o.yes) kept.push_back("--yes");
   for (const std::string& id : o.approvals) kept.push_back("--approve " + ShellQuote(id));
-  for (const std::string& input : o.inputs)
-    kept.push_back("--input " + ShellQuote(redactor.Apply(input)));
+  for (const std::string& input : o.inputs) {  // a secret's text: a placeholder (breakM M27)
+    bool secret = redactor.Apply(input) != input;
+    kept.push_back("--input " +
+                   ShellQuote(secret ? input.substr(0, input.find('=') + 1) + "VALUE" : input));
+  }
   return kept;
 }
 

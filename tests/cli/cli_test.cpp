@@ -159,3 +159,19 @@ TEST_CASE("validate --format github escapes the file property, a name cannot for
     CHECK(gh.out.find("::", 2) == gh.out.find(",line=4,col=19::") + 14);
   }
 }
+
+TEST_CASE("history --runbook with a name the store has no runs of says so, with the closest",
+          "[cli]") {
+  // breakM M28: an empty table read as "the restore never ran".
+  std::string dir = TempDir();
+  WriteFile(
+      dir, "r.yaml",
+      "version: 1\nname: restore\nsteps:\n  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run r.yaml --audit-db a.db").exit_code == 0);
+  Command typo = Shell(Binary() + " history --runbook restor --audit-db " + dir + "/a.db");
+  CHECK(typo.exit_code == 0);
+  CHECK_THAT(typo.err, Catch::Contains("no runs of 'restor' in this store; it has runs of: "
+                                       "restore; did you mean 'restore'?"));
+  Command right = Shell(Binary() + " history --runbook restore --audit-db " + dir + "/a.db");
+  CHECK_THAT(right.err, !Catch::Contains("no runs of"));
+}

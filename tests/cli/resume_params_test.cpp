@@ -108,3 +108,32 @@ TEST_CASE("resume params: a recorded value the changed declaration refuses is no
                         Catch::Contains("a resume cannot change a parameter"));
   CHECK(LatestRunId(dir + "/a.db") == id);
 }
+
+TEST_CASE("resume params: an --input holding a secret's text is never repeated masked",
+          "[cli][resume]") {
+  // breakM M27: the refused resume's line gave --input 'gate.code=***', which was accepted.
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsecrets:\n  pw: {file: pw.txt}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> marks; exec " +
+                SleepMarker(3) +
+                "'}}\n"
+                "  - id: gate\n    uses: approval\n    needs: [a]\n    with:\n"
+                "      prompt: go on\n      inputs: {code: {type: string}}\n");
+  WriteFile(dir, "pw.txt", "SuperSecret123\n");
+  std::string id = RunUntilStartedThenKill(dir, "g.yaml");
+  REQUIRE(!id.empty());
+  Shell("pkill -f '" + SleepMarker(3) + "'; sleep 0.3");
+  Command refused = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                          " --audit-db a.db --approve gate --input gate.code=SuperSecret123 "
+                          "</dev/null");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);  // step a must be confirmed with --rerun
+  CHECK_THAT(refused.err, Catch::Contains("--input gate.code=VALUE") &&
+                              !Catch::Contains("SuperSecret123") && !Catch::Contains("=***"));
+  Command masked = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                         " --audit-db a.db --rerun a --approve gate --input 'gate.code=***' "
+                         "</dev/null");
+  CHECK(masked.exit_code == 2);
+  CHECK_THAT(masked.err, Catch::Contains("--input gate.code: give the value itself"));
+}

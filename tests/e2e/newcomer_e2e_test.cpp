@@ -111,7 +111,7 @@ TEST_CASE("a newcomer's path: demo, Ctrl-C in a drill, resume, show, the report 
   std::string html = ReadFile(root + "/r.html");
   CHECK_THAT(html, Catch::Contains(first_id));  // the chain of runs
   const std::string chromium = "timeout 90 chromium --headless=new --no-sandbox --disable-gpu ";
-  REQUIRE(Shell(chromium + "--window-size=1400,2400 --screenshot=" + root + "/r.png file://" +
+  REQUIRE(Shell(chromium + "--window-size=1400,3400 --screenshot=" + root + "/r.png file://" +
                 root + "/r.html 2>/dev/null")
               .exit_code == 0);
   CHECK(Pixels(root + "/r.png", "ink") > 20000);

@@ -44,6 +44,11 @@ void CheckNeeds(FieldReader& r, const Runbook& rb,
       } else if (!s.is_finally && rb.steps[it->second].is_finally) {
         r.Error(s.needs_loc[k], "step '" + s.id + "' needs '" + s.needs[k] +
                                     "', a finally step; finally steps run after all steps");
+      } else if (s.is_finally && !rb.steps[it->second].is_finally) {  // breakM M21
+        r.Error(s.needs_loc[k], "finally step '" + s.id + "' needs '" + s.needs[k] +
+                                    "', a main step; a finally step runs after every main step "
+                                    "whatever its outcome, so it may need only finally steps "
+                                    "(to act on a main step's result, use `if:`)");
       } else {
         needs[i].push_back(it->second);
       }

@@ -250,3 +250,14 @@ TEST_CASE("an alias tree of large strings is refused at the alias past the byte 
         "test.yaml:6:28: error: alias '*c' expands the document past 64 MiB of text (an "
         "alias bomb?)");
 }
+
+TEST_CASE("a finally step that needs a main step is a located mistake (breakM M21)", "[loader]") {
+  // format.md: a finally step may need finally steps only; it was accepted, and ran after
+  // the main step it "needed" had failed.
+  std::string text = WithSteps("  - {id: a, uses: exec, with: {run: [/bin/false]}}\n") +
+                     "finally:\n  - {id: c, uses: log, needs: [a], with: {message: x}}\n"
+                     "  - {id: d, uses: log, needs: [c], with: {message: y}}\n";
+  std::string d = Diagnose(text);
+  CHECK_THAT(d, Catch::Contains("test.yaml:6:32: error: finally step 'c' needs 'a', a main step"));
+  CHECK_THAT(d, !Catch::Contains("'d' needs"));  // finally needing finally stays legal
+}

@@ -194,6 +194,10 @@ TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before a
   CHECK(drill.err.find("sha256") != std::string::npos);
   CHECK(drill.err.find("skip restore") != std::string::npos);
   CHECK(drill.err.find("skip backend") != std::string::npos);
+  // A resume would verify the same dump again: the drill names the way on (breakM M20).
+  CHECK(drill.err.find("start a new run with an older dump, --set dump=NAME, one of:") !=
+        std::string::npos);
+  CHECK(drill.err.find("other-dump | " + older) != std::string::npos);
   CHECK(Shell("test -e " + root + "/backend/tmp/db-restore.sqlite").exit_code != 0);
   std::string report = Shell("cat " + root + "/backend/reports/drill/drill-*.md").out;
   CHECK(report.find("result: failure") != std::string::npos);

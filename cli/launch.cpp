@@ -277,8 +277,6 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }
-  // Only now: a run id announced before a usage error would never be recorded (breakL L7).
-  if (!o.announce.empty()) std::cerr << o.announce << "\n";
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)
@@ -304,6 +302,9 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     if (!context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
     return kExitInvalid;
   }
+  // Only now: a run id announced before a usage error, a held lock or an unusable
+  // --sign-key or --metrics-file would never be recorded (breakL L7, breakM M25).
+  if (!o.announce.empty()) std::cerr << o.announce << "\n";
   const char* term = std::getenv("TERM");
   bool live = isatty(STDERR_FILENO) && !(term && std::string(term) == "dumb");
   std::string interval_error;

@@ -189,3 +189,21 @@ TEST_CASE("liveness: a heartbeat interval the other hosts could take for silence
   // Every run of this place is recorded with its heartbeat.
   CHECK(Shell("sqlite3 " + dir + "/a.db 'select count(*) from liveness'").out == "2\n");
 }
+
+TEST_CASE("liveness: a resume refused on a held lock announces no run id it never records",
+          "[cli][liveness][lock]") {
+  // breakM M25 (breakL L7's kind): "resuming run X as Y", then "lock ... is held"; Y was
+  // never recorded.
+  std::string dir = Fixture();
+  WriteFile(dir, "fail.yaml",
+            "version: 1\nname: fail\nlock: prod-db\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [test, -f, go]}}\n");
+  REQUIRE(Rb(dir, "run fail.yaml").exit_code == 1);
+  std::string failed = OnlyRun(dir);
+  REQUIRE(StartLong(dir, ""));
+  Command resumed = Rb(dir, "resume " + failed);
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 3);
+  CHECK_THAT(resumed.err, Catch::Contains("is held by run") && !Catch::Contains("resuming run"));
+  Shell("kill $(cat " + dir + "/pid); sleep 0.5; pkill -f '" + SleepMarker(1) + "'");
+}

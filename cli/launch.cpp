@@ -119,7 +119,8 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
       continue;
     }
     std::string who = "run " + h.run_id + " (pid " + std::to_string(h.owner.pid) + " on " +
-                      h.owner.host + ", since " + h.acquired_at + ")" + ElsewhereNote(h.heard_at);
+                      h.owner.host + ", since " + h.acquired_at + ")" + ElsewhereNote(h.heard_at) +
+                      StoppedNote(h.owner);
     if (!wait) {
       std::cerr << "runbook: error: lock '" << lock << "' is held by " << who
                 << "; wait with --wait\n";

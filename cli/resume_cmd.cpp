@@ -38,6 +38,9 @@ bool Resumable(const RunRecord& r, const std::string& audit_db) {
       elsewhere = ElsewhereNote(heard.value()->heard_at) +
                   ", and can be resumed then (resume --wait waits for that)";
   }
+  if (const Value* pid = r.started.Find("pid"); r.status == "running" && pid && pid->is_number())
+    elsewhere +=
+        StoppedNote({r.Text("host"), static_cast<int>(pid->as_int()), r.Text("pid_start")});  // M30
   std::cerr << "runbook: error: run " << r.run_id << " is " << r.status
             << "; only a failed, cancelled or interrupted run can be resumed" << elsewhere << "\n";
   return false;

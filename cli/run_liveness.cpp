@@ -27,4 +27,11 @@ std::string ElsewhereNote(const std::string& heard_at) {
          std::to_string(kGoneAfterSilence.count()) + " minutes without a heartbeat)";
 }
 
+std::string StoppedNote(const ProcessIdentity& who) {
+  if (!IsStopped(who)) return "";
+  std::string pid = std::to_string(who.pid);
+  return "; its process (pid " + pid + ") is stopped (SIGSTOP, Ctrl-Z): continue it with `kill " +
+         "-CONT " + pid + "`, or end it with `kill " + pid + "`";
+}
+
 }  // namespace runbook

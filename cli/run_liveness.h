@@ -20,4 +20,8 @@ std::chrono::milliseconds HeartbeatInterval(const char* env_value, std::string& 
 // "" when `heard_at` is "" (a run of this place, judged by its pid).
 std::string ElsewhereNote(const std::string& heard_at);
 
+// For a run whose process on this host is stopped (SIGSTOP, Ctrl-Z): "; its process (pid N)
+// is stopped: continue it with `kill -CONT N`, or end it with `kill N`"; "" otherwise.
+std::string StoppedNote(const ProcessIdentity& who);
+
 }  // namespace runbook

@@ -55,4 +55,12 @@ bool IsAlive(const ProcessIdentity& who) {
   return who.start.empty() || start == who.start;
 }
 
+bool IsStopped(const ProcessIdentity& who) {
+  if (who.host != HostName() || who.pid <= 0 || !IsAlive(who)) return false;
+  std::ifstream in("/proc/" + std::to_string(who.pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'T';
+}
+
 }  // namespace runbook

@@ -22,5 +22,8 @@ std::string WhereToken();
 // False only when the process is known to be gone: same host, and the pid is unused or
 // belongs to a process started at another time. Another host's process counts as alive.
 bool IsAlive(const ProcessIdentity& who);
+// True when `who` is a live process of this host that is stopped (state T: SIGSTOP, Ctrl-Z)
+// — alive, so its run holds its lock, but doing nothing until continued (breakM M30).
+bool IsStopped(const ProcessIdentity& who);
 
 }  // namespace runbook

@@ -207,3 +207,21 @@ TEST_CASE("liveness: a resume refused on a held lock announces no run id it neve
   CHECK_THAT(resumed.err, Catch::Contains("is held by run") && !Catch::Contains("resuming run"));
   Shell("kill $(cat " + dir + "/pid); sleep 0.5; pkill -f '" + SleepMarker(1) + "'");
 }
+
+TEST_CASE("liveness: a stopped run's lock refusal says it is stopped and how to go on",
+          "[cli][liveness][lock]") {
+  // breakM M30: a run Ctrl-Z'd in a forgotten pane held its lock for ever, without a hint.
+  std::string dir = Fixture();
+  REQUIRE(StartLong(dir, ""));
+  std::string pid = ReadFile(dir + "/pid");
+  pid.pop_back();
+  Shell("kill -STOP " + pid);
+  Command held = Rb(dir, "run quick.yaml");
+  INFO(held.err);
+  CHECK(held.exit_code == 3);
+  CHECK_THAT(held.err, Catch::Contains("its process (pid " + pid +
+                                       ") is stopped (SIGSTOP, Ctrl-Z): continue it with `kill "
+                                       "-CONT " +
+                                       pid + "`, or end it with `kill " + pid + "`"));
+  Shell("kill -CONT " + pid + "; kill " + pid + "; sleep 0.5; pkill -f '" + SleepMarker(1) + "'");
+}

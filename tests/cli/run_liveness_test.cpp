@@ -78,6 +78,12 @@ TEST_CASE(
   CHECK(refused.exit_code == 2);
   CHECK_THAT(refused.err, Catch::Contains("is running") && Catch::Contains("can be resumed then"));
 
+  // A heartbeat from the future (that host's clock ahead) is named as such (breakM M23).
+  Shell("sqlite3 " + dir + "/a.db \"update liveness set heard_at='2099-01-01T00:00:00Z' " +
+        "where run_id='" + id + "'\"");
+  Command skewed = Rb(dir, "run quick.yaml");
+  CHECK(skewed.exit_code == 3);
+  CHECK_THAT(skewed.err, Catch::Contains("ahead of this host's: the wait is that much longer"));
   // Five minutes of silence, then: marked interrupted, the lock free, the run resumable.
   Shell("sqlite3 " + dir + "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z' " +
         "where run_id='" + id + "'\"");

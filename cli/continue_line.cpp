@@ -1,7 +1,5 @@
 #include "cli/continue_line.h"
 
-#include <unistd.h>
-
 #include "engine/process_tree.h"
 #include "engine/util/strings.h"
 
@@ -26,13 +24,7 @@ std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& re
   return ids;
 }
 
-bool LeftoversRunning(const RunRecord& r) {
-  std::string prefix = r.Text("tracking_prefix");
-  if (prefix.empty()) return false;
-  std::vector<TrackedProcess> found = FindLeftovers(prefix);
-  for (TrackedProcess& p : found) close(p.pidfd);
-  return !found.empty();
-}
+bool LeftoversRunning(const RunRecord& r) { return AnyLeftovers(r.Text("tracking_prefix")); }
 
 std::vector<std::string> KeptRunOptions(const RunCliOptions& o) {
   std::vector<std::string> kept;

@@ -382,6 +382,12 @@ std::vector<TrackedProcess> FindLeftovers(const std::string& prefix) {
   return found;
 }
 
+bool AnyLeftovers(const std::string& prefix) {
+  std::vector<TrackedProcess> found = FindLeftovers(prefix);
+  for (TrackedProcess& p : found) close(p.pidfd);
+  return !found.empty();
+}
+
 std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace, const Masker& mask) {
   auto lines = Ender(0, grace, mask, {}).Run([&] { return FindLeftovers(prefix); });
   ReapAdopted();

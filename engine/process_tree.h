@@ -70,6 +70,8 @@ std::vector<std::string> GroupMembers(pid_t pgid, pid_t except, const Masker& ma
 // tracking id that starts with `prefix`, runbook itself excepted: what a killed runbook's
 // steps left running (they reparented to init or a subreaper). Empty prefix: none.
 std::vector<TrackedProcess> FindLeftovers(const std::string& prefix);
+// Whether FindLeftovers(prefix) finds any (their pidfds closed).
+bool AnyLeftovers(const std::string& prefix);
 
 // Ends FindLeftovers(prefix) as EndTracked does (SIGTERM, `grace`, SIGKILL), one line each.
 std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace, const Masker& mask);

@@ -221,11 +221,9 @@ Result<int> AuditStore::MarkInterrupted() {
   }
   std::vector<std::string> reasons;
   for (auto r = gone.begin(); r != gone.end();) {
-    auto alive = Alive(r->run_id, r->owner);
-    if (!alive.ok()) return alive.status();
     auto heard = LastHeard(r->run_id);
     if (!heard.ok()) return heard.status();
-    if (alive.value()) {
+    if (Alive(r->owner, heard.value())) {
       r = gone.erase(r);
       continue;
     }
@@ -246,12 +244,10 @@ Result<int> AuditStore::MarkInterrupted() {
     if (!row.ok()) return row.status();
     if (!row.value()) break;
     const Stmt& l = locks.value();
-    auto alive = Alive(l.Text(1), {l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)});
-    if (!alive.ok()) return alive.status();
-    if (alive.value()) continue;
-    auto left = LeftBehindBy(l.Text(1));
-    if (!left.ok()) return left.status();
-    if (left.value().empty()) stale.push_back(l.Text(0));
+    auto heard = LastHeard(l.Text(1));
+    if (!heard.ok()) return heard.status();
+    if (Alive({l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)}, heard.value())) continue;
+    if (LeftBehind(heard.value()).empty()) stale.push_back(l.Text(0));
   }
   for (const std::string& name : stale) {
     auto del = db_->Prepare("DELETE FROM locks WHERE name=?");
@@ -280,19 +276,15 @@ Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,
                  st.value().Text(4),
                  "",
                  ""};
-    auto alive = Alive(h.run_id, h.owner);
-    if (!alive.ok()) return alive.status();
-    if (h.run_id != run_id && !alive.value()) {
-      auto left = LeftBehindBy(h.run_id);
-      if (!left.ok()) return left.status();
-      h.left_behind = left.value();
-      if (!h.left_behind.empty()) return std::optional<LockHolder>(h);
-    }
-    if (h.run_id != run_id && alive.value()) {
-      auto heard = LastHeard(h.run_id);
-      if (heard.ok() && heard.value() && !heard.value()->here) h.heard_at = heard.value()->heard_at;
+    auto heard = LastHeard(h.run_id);
+    if (!heard.ok()) return heard.status();
+    bool alive = Alive(h.owner, heard.value());
+    if (h.run_id != run_id && alive) {
+      if (heard.value() && !heard.value()->here) h.heard_at = heard.value()->heard_at;
       return std::optional<LockHolder>(h);
     }
+    if (h.run_id != run_id) h.left_behind = LeftBehind(heard.value());
+    if (!h.left_behind.empty()) return std::optional<LockHolder>(h);
   }
   s = NoteAlive(run_id);  // the lock is held before the run is recorded
   if (!s.ok()) return s;

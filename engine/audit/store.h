@@ -74,6 +74,7 @@ constexpr std::chrono::minutes kGoneAfterSilence{5};
 struct Liveness {
   bool here = true;      // written from this place: the pid tells
   std::string heard_at;  // the last heartbeat (UTC)
+  std::string tracking;  // its process's TrackingPrefix (engine/process_tree.h), "" if unknown
 };
 
 struct SignedHead {
@@ -121,9 +122,6 @@ class AuditStore {
   // Ok while `run_id` is recorded as running (or not recorded yet); else the error a run
   // that finds itself taken as gone stops with (breakM M1: checked before each event).
   Status StillRunning(const std::string& run_id);
-  // The tracking prefix of `run_id`'s process when processes its steps started still run
-  // here (it was killed under them), else "".
-  Result<std::string> LeftBehindBy(const std::string& run_id);
   // Where `run_id` was last heard from; none for runs recorded before heartbeats existed
   // (and for stores opened read-only that predate them).
   Result<std::optional<Liveness>> LastHeard(const std::string& run_id);
@@ -176,9 +174,14 @@ class AuditStore {
   Status UpdateIndex(const AuditEvent& e, const Value& body);
   Status InsertEvent(const AuditEvent& e);
   Status EnsureLiveness();
+  Result<bool> HasLiveness();                   // stores opened read-only may predate it
   Status NoteAlive(const std::string& run_id);  // this process, this place, now
-  // False when `run_id`'s process (`owner`) is known to be gone (Liveness above).
-  Result<bool> Alive(const std::string& run_id, const ProcessIdentity& owner);
+  // False when a run's process (`owner`, last heard as `heard`) is known to be gone
+  // (Liveness above).
+  static bool Alive(const ProcessIdentity& owner, const std::optional<Liveness>& heard);
+  // The tracking prefix of a gone run's process (last heard as `heard`) when processes its
+  // steps started still run here (it was killed under them), else "".
+  static std::string LeftBehind(const std::optional<Liveness>& heard);
   std::unique_ptr<Db> db_;
   std::unique_ptr<Stmt> insert_event_;  // prepared once: appends are the hot path
   std::unique_ptr<Stmt> select_tip_;

@@ -1,7 +1,5 @@
 // The liveness half of the audit store (store.h, Liveness): heartbeats, and the one rule
 // that says whether a recorded process is gone, used by MarkInterrupted and TryLock alike.
-#include <unistd.h>
-
 #include "engine/audit/store.h"
 #include "engine/process_tree.h"
 #include "engine/util/clock.h"
@@ -36,22 +34,15 @@ Status AuditStore::NoteAlive(const std::string& run_id) {
   return st.value().Run();
 }
 
-Result<std::string> AuditStore::LeftBehindBy(const std::string& run_id) {
+Result<bool> AuditStore::HasLiveness() {
   auto table = db_->Prepare("SELECT 1 FROM sqlite_schema WHERE type='table' AND name='liveness'");
   if (!table.ok()) return table.status();
-  auto has = table.value().Step();
-  if (!has.ok()) return has.status();
-  if (!has.value()) return std::string();
-  auto st = db_->Prepare("SELECT tracking FROM liveness WHERE run_id=? AND place=?");
-  if (!st.ok()) return st.status();
-  st.value().Bind(1, run_id).Bind(2, WhereToken());
-  auto row = st.value().Step();
-  if (!row.ok()) return row.status();
-  std::string tracking = row.value() ? st.value().Text(0) : "";
-  if (tracking.empty()) return std::string();
-  std::vector<TrackedProcess> found = FindLeftovers(tracking);
-  for (TrackedProcess& p : found) close(p.pidfd);
-  return found.empty() ? std::string() : tracking;
+  return table.value().Step();
+}
+
+std::string AuditStore::LeftBehind(const std::optional<Liveness>& heard) {
+  if (!heard || !heard->here || heard->tracking.empty()) return "";
+  return AnyLeftovers(heard->tracking) ? heard->tracking : "";
 }
 
 Status AuditStore::StillRunning(const std::string& run_id) {
@@ -81,26 +72,23 @@ Status AuditStore::Heartbeat(const std::string& run_id) {
 }
 
 Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id) {
-  auto table = db_->Prepare("SELECT 1 FROM sqlite_schema WHERE type='table' AND name='liveness'");
-  if (!table.ok()) return table.status();
-  auto has = table.value().Step();
+  auto has = HasLiveness();
   if (!has.ok()) return has.status();
   if (!has.value()) return std::optional<Liveness>();
-  auto st = db_->Prepare("SELECT place, heard_at FROM liveness WHERE run_id=?");
+  auto st = db_->Prepare("SELECT place, heard_at, tracking FROM liveness WHERE run_id=?");
   if (!st.ok()) return st.status();
   st.value().Bind(1, run_id);
   auto row = st.value().Step();
   if (!row.ok()) return row.status();
   if (!row.value()) return std::optional<Liveness>();
-  return std::optional<Liveness>(Liveness{st.value().Text(0) == WhereToken(), st.value().Text(1)});
+  const Stmt& l = st.value();
+  return std::optional<Liveness>(Liveness{l.Text(0) == WhereToken(), l.Text(1), l.Text(2)});
 }
 
-Result<bool> AuditStore::Alive(const std::string& run_id, const ProcessIdentity& owner) {
-  auto heard = LastHeard(run_id);
-  if (!heard.ok()) return heard.status();
-  if (!heard.value()) return IsAlive(owner);  // recorded before heartbeats: host and pid
-  if (heard.value()->here) return IsAlive({HostName(), owner.pid, owner.start});
-  auto at = ParseUtc(heard.value()->heard_at);
+bool AuditStore::Alive(const ProcessIdentity& owner, const std::optional<Liveness>& heard) {
+  if (!heard) return IsAlive(owner);  // recorded before heartbeats: host and pid
+  if (heard->here) return IsAlive({HostName(), owner.pid, owner.start});
+  auto at = ParseUtc(heard->heard_at);
   if (!at) return true;  // unreadable: never take a run as gone on a guess
   return SystemClock().WallNow() - *at < kGoneAfterSilence;
 }

@@ -118,11 +118,4 @@ std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::str
   return LoadedRun{std::move(store), std::move(record).value()};
 }
 
-std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,
-                                           StoreUse use, int& exit_code) {
-  auto loaded = LoadRunAndStore(flag, id, use, exit_code);
-  if (!loaded) return std::nullopt;
-  return std::move(loaded->record);
-}
-
 }  // namespace runbook

@@ -39,11 +39,9 @@ std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse 
 // path is refused (exit 2) before anything runs or is written.
 std::string CommandOutputProblem(const std::string& flag, const std::string& path);
 
-// The record of run `id` (a unique prefix) for show, report and resume. On failure the
-// error is printed, `exit_code` set (3: the store; 2: no such run) and nullopt returned.
-std::optional<RunRecord> LoadRunForCommand(const std::string& flag, const std::string& id,
-                                           StoreUse use, int& exit_code);
-// The same, with the store kept open for more reading (show, report).
+// The record of run `id` (a unique prefix) for show, report and resume, with the store it
+// was read from, kept open for more reading. On failure the error is printed, `exit_code`
+// set (3: the store; 2: no such run) and nullopt returned.
 struct LoadedRun {
   std::unique_ptr<AuditStore> store;
   RunRecord record;

@@ -103,7 +103,7 @@ void SayLeftBehind(const AuditStore& store, const std::string& lock, const LockH
 bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run_id, bool wait,
               const CancelToken& cancel, const Redactor& redactor) {
   for (bool told = false;; told = true) {
-    (void)store.MarkInterrupted();  // a holder elsewhere may have fallen silent meanwhile
+    if (told) (void)store.MarkInterrupted();  // a holder may have gone while we waited
     auto held = store.TryLock(lock, run_id);
     if (!held.ok()) {
       std::cerr << "runbook: error: lock '" << lock << "': " << held.status().message() << "\n";

@@ -28,12 +28,11 @@ namespace {
 
 // A run still recorded as running on another host can be resumed once runbook takes it as
 // gone (breakL L32): the refusal says when.
-bool Resumable(const RunRecord& r, const std::string& audit_db) {
+bool Resumable(const RunRecord& r, AuditStore& store) {
   if (r.status == "failure" || r.status == "interrupted" || r.status == "cancelled") return true;
   std::string elsewhere;
   if (r.status == "running") {
-    auto store = OpenExistingAudit(audit_db, StoreUse::kRead);
-    auto heard = store ? store->LastHeard(r.run_id) : Status::Error("");
+    auto heard = store.LastHeard(r.run_id);
     if (heard.ok() && heard.value() && !heard.value()->here)
       elsewhere = ElsewhereNote(heard.value()->heard_at) +
                   ", and can be resumed then (resume --wait waits for that)";
@@ -49,7 +48,7 @@ bool Resumable(const RunRecord& r, const std::string& audit_db) {
 // resume --wait of a run still recorded as running (breakM M10): waits until it is not —
 // it ends, or runbook takes it as gone (5 minutes without a heartbeat from another place) —
 // then reads its record again. False when the store cannot be read.
-bool WaitWhileRunning(const std::string& audit_db, RunRecord& r) {
+bool WaitWhileRunning(AuditStore& store, RunRecord& r) {
   bool told = false;
   while (r.status == "running") {
     if (!told) {
@@ -58,22 +57,24 @@ bool WaitWhileRunning(const std::string& audit_db, RunRecord& r) {
       told = true;
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    int exit_code = kExitOk;  // opened for writing: gone runs are marked interrupted
-    auto again = LoadRunForCommand(audit_db, r.run_id, StoreUse::kWrite, exit_code);
-    if (!again) return false;
-    r = std::move(*again);
+    auto marked = store.MarkInterrupted();
+    auto again = marked.ok() ? LoadRunRecord(store, r.run_id) : marked.status();
+    if (!again.ok()) {
+      std::cerr << "runbook: error: " << again.status().message() << "\n";
+      return false;
+    }
+    r = std::move(again).value();
   }
   return true;
 }
 
 // A run is resumed once (breakI I17: each resume of the same run ran its remaining steps
 // again, two at once too): once a resume took it over, that resume is the one to resume.
-bool NotResumedYet(const std::string& audit_db, const RunRecord& r, int& exit_code) {
-  auto store = OpenExistingAudit(audit_db, StoreUse::kRead);
-  auto by = store ? store->ResumedAs(r.run_id) : Status::Error("");
-  exit_code = store ? kExitInvalid : kExitEnvironment;
+bool NotResumedYet(AuditStore& store, const RunRecord& r, int& exit_code) {
+  auto by = store.ResumedAs(r.run_id);
+  exit_code = kExitInvalid;
   if (!by.ok()) {
-    if (store) std::cerr << "runbook: error: " << by.status().message() << "\n";
+    std::cerr << "runbook: error: " << by.status().message() << "\n";
     return false;
   }
   if (!by.value()) return true;
@@ -81,7 +82,7 @@ bool NotResumedYet(const std::string& audit_db, const RunRecord& r, int& exit_co
   bool again =
       next.status == "failure" || next.status == "interrupted" || next.status == "cancelled";
   std::string instead = "; to continue: runbook resume " + next.run_id + " --audit-db " +
-                        ShellQuote(AbsoluteFromHere(audit_db)) +
+                        ShellQuote(AbsoluteFromHere(store.path())) +
                         " (its `show` gives every flag it needs)\n";  // breakM M12
   std::cerr << "runbook: error: run " << r.run_id << " was already resumed as " << next.run_id
             << " (" << next.status << ")"
@@ -260,12 +261,13 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
       o.audit_db, o.resume_runbook.empty() ? std::string() : RunbookFolder(o.resume_runbook));
   if (!chosen) return kExitEnvironment;
   o.audit_db = chosen->path;  // one store throughout, whatever folder the run enters
-  auto loaded = LoadRunForCommand(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
+  auto loaded = LoadRunAndStore(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
   if (!loaded) return exit_code;
-  RunRecord record = std::move(*loaded);
-  if (o.wait_lock && !WaitWhileRunning(o.audit_db, record)) return kExitEnvironment;
-  if (!Resumable(record, o.audit_db)) return kExitInvalid;
-  if (!NotResumedYet(o.audit_db, record, exit_code)) return exit_code;
+  RunRecord record = std::move(loaded->record);
+  if (o.wait_lock && !WaitWhileRunning(*loaded->store, record)) return kExitEnvironment;
+  if (!Resumable(record, *loaded->store)) return kExitInvalid;
+  if (!NotResumedYet(*loaded->store, record, exit_code)) return exit_code;
+  loaded->store.reset();  // the checks are done; Launch opens the store for the run
   auto file = ResumeRunbookFile(record, o.resume_runbook, o.audit_db);
   if (!file.ok()) {
     std::cerr << "runbook: error: " << file.status().message() << "\n";

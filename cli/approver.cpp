@@ -194,10 +194,6 @@ std::string Suggest(const std::string& name, const std::vector<std::string>& val
   return valid.empty() ? "; it has none" : "; it has: " + Join(valid, ", ");
 }
 
-}  // namespace
-
-namespace {
-
 // The specs of a gate's inputs when they are written out (no expression); none otherwise.
 std::vector<ParamSpec> StaticInputSpecs(const StepDecl& step) {
   for (const auto& [key, node] : step.with.entries) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "cli/continue_line.h"
 #include "cli/load.h"
 #include "engine/executor.h"
 #include "engine/plugin/check_value.h"
@@ -87,9 +88,8 @@ bool StillAccepted(const RunRecord& r, const ParamSpec& spec, const Value& value
 
 bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
                   const Redactor& redactor, Value::Map& params, std::vector<std::string>& to_give) {
-  std::set<std::string> masked;
-  if (const Value* list = r.started.Find("masked_params"); list && list->is_list())
-    for (const Value& name : list->as_list()) masked.insert(name.ToText());
+  std::vector<std::string> recorded_masked = MaskedParams(r);
+  std::set<std::string> masked(recorded_masked.begin(), recorded_masked.end());
   std::vector<std::pair<std::string, std::string>> pairs;
   if (!SplitSets(sets, pairs)) return false;
   Sets given(pairs.begin(), pairs.end());

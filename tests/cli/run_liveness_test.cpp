@@ -45,8 +45,11 @@ Command Rb(const std::string& dir, const std::string& args) {
   return Shell("cd " + dir + " && " + Binary() + " " + args + " --audit-db a.db </dev/null");
 }
 
-bool CanUnshare(const std::string& flags) {
-  return Shell("unshare " + flags + " true").exit_code == 0;
+// Whether `unshare FLAGS` works here (root only); when not, says the test is skipped.
+bool CanUnshare(const std::string& flags, const char* what) {
+  if (Shell("unshare " + flags + " true").exit_code == 0) return true;
+  WARN(std::string("cannot make ") + what + " here (needs root): not tested");
+  return false;
 }
 
 }  // namespace
@@ -55,10 +58,7 @@ TEST_CASE(
     "liveness: a run killed on another host holds its lock until it falls silent, then is "
     "taken as gone",
     "[cli][liveness]") {
-  if (!CanUnshare("-u")) {
-    WARN("cannot make a UTS namespace here (needs root): not tested");
-    return;
-  }
+  if (!CanUnshare("-u", "a UTS namespace")) return;
   std::string dir = Fixture();
   REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-abc123; exec \"$0\" \"$@\"'"));
   // Its step's process would be on that host, out of sight of this one.
@@ -100,10 +100,7 @@ TEST_CASE(
 TEST_CASE("liveness: resume --wait of a run elsewhere waits until it is taken as gone",
           "[cli][liveness]") {
   // breakM M10: --wait was refused at once, although the message said it waits.
-  if (!CanUnshare("-u")) {
-    WARN("cannot make a UTS namespace here (needs root): not tested");
-    return;
-  }
+  if (!CanUnshare("-u", "a UTS namespace")) return;
   std::string dir = Fixture();
   REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-w; exec \"$0\" \"$@\"'"));
   Shell("kill -9 $(cat " + dir + "/pid); pkill -f '" + SleepMarker(1) + "'; sleep 0.3");
@@ -130,10 +127,7 @@ TEST_CASE(
     "[cli][liveness]") {
   // A container sharing the host's name (docker --uts=host) or a pod's sidecar: its pid
   // means nothing here; judged by it, the live run was marked interrupted and its lock freed.
-  if (!CanUnshare("-p -f -m --mount-proc")) {
-    WARN("cannot make a pid namespace here (needs root): not tested");
-    return;
-  }
+  if (!CanUnshare("-p -f -m --mount-proc", "a pid namespace")) return;
   std::string dir = Fixture();
   REQUIRE(StartLong(dir, "unshare -p -f -m --mount-proc"));
   Command history = Rb(dir, "history");
@@ -150,10 +144,7 @@ TEST_CASE(
 TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wakes",
           "[cli][liveness]") {
   // Another host took it as gone and may run the same restore: it must not go on.
-  if (!CanUnshare("-u")) {
-    WARN("cannot make a UTS namespace here (needs root): not tested");
-    return;
-  }
+  if (!CanUnshare("-u", "a UTS namespace")) return;
   std::string dir = Fixture();
   // The default heartbeat interval (30 s): the woken run stops before its next heartbeat,
   // at its next look at the store (breakM M1: it went on for up to one interval).

@@ -33,10 +33,11 @@ bool MarkGone(AuditStore& store, bool must) {
               << "\n";
     return !must;
   }
-  if (marked.value() > 0) {
-    std::cerr << "runbook: marked " << marked.value()
+  if (!marked.value().empty()) {
+    std::cerr << "runbook: marked " << marked.value().size()
               << " run(s) as interrupted (their process is gone)\n";
   }
+  SayTakenAsGone(marked.value());
   return true;
 }
 
@@ -50,6 +51,17 @@ void MakeStateFolder(const std::string& store_path) {
 }
 
 }  // namespace
+
+void SayTakenAsGone(const std::vector<GoneRun>& marked) {
+  for (const GoneRun& r : marked)
+    if (r.elsewhere)
+      std::cerr << "runbook: warning: run " << r.run_id << " on " << Printable(r.host)
+                << " sent no heartbeat for " << kGoneAfterSilence.count()
+                << " minutes and is taken as gone, and its lock is free; processes its steps "
+                   "started on "
+                << Printable(r.host) << " may still run: check there before the same work runs "
+                << "again\n";
+}
 
 std::optional<StoreChoice> ChooseAndSay(const std::string& flag, const std::string& start) {
   auto choice = ChooseAuditStore(flag, start);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/run_place.h"
 #include "engine/audit/run_record.h"
@@ -23,6 +24,10 @@ std::optional<StoreChoice> ChooseAndSay(const std::string& flag, const std::stri
 // For `run` and `resume`: opens or creates the chosen store (its folder too, mode 0700,
 // when it is the XDG default). Errors are printed; nullptr means exit 3.
 std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice);
+
+// Warns, for each run of `marked` that ran elsewhere and was taken as gone for its silence,
+// that processes its steps started there may still run (breakM M24).
+void SayTakenAsGone(const std::vector<GoneRun>& marked);
 
 enum class StoreUse { kRead, kWrite };
 

@@ -14,13 +14,21 @@ std::string ContinueLine::Command() const {
   return line;
 }
 
+bool RerunNeedsConfirming(const StepView& s, const StepType* type) {
+  if (!s.stopped_mid_attempt()) return false;
+  if (s.idempotent.is_bool()) return !s.idempotent.as_bool();
+  return type == nullptr || !type->spec().idempotent;
+}
+
+std::string StoppedHow(const StepView& s, const std::string& run_id) {
+  if (s.outcome == "cancelled") return "was stopped mid-way when run " + run_id + " was cancelled";
+  return "started in run " + run_id + " and never finished";
+}
+
 std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& registry) {
   std::vector<std::string> ids;
-  for (const StepView& s : r.steps) {
-    if (!s.started_not_finished()) continue;
-    const StepType* type = registry.Find(s.type);
-    if (type == nullptr || !type->spec().idempotent) ids.push_back(s.id);
-  }
+  for (const StepView& s : r.steps)
+    if (RerunNeedsConfirming(s, registry.Find(s.type))) ids.push_back(s.id);
   return ids;
 }
 

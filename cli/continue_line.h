@@ -24,8 +24,17 @@ struct ContinueLine {
   std::string Command() const;
 };
 
-// The steps of `r` that started and never finished and whose type (looked up in `registry`)
-// is not idempotent: a resume runs them again only when confirmed with --rerun.
+// Whether a resume needs the operator's word (--rerun, or a yes on a terminal) before running
+// `s` again: an attempt of it was stopped mid-way (StepView::stopped_mid_attempt) and it is
+// not idempotent, as recorded when it started; in records made before that, as its `type`
+// says (null type: not idempotent).
+bool RerunNeedsConfirming(const StepView& s, const StepType* type);
+
+// How `s` was stopped, for messages: "started in run ID and never finished", or "was stopped
+// mid-way when run ID was cancelled".
+std::string StoppedHow(const StepView& s, const std::string& run_id);
+
+// The steps of `r` that RerunNeedsConfirming (types looked up in `registry`), in order.
 std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& registry);
 
 // Whether processes `r`'s steps started still run on this host (its tracking prefix).

@@ -47,7 +47,8 @@ std::string Indented(const std::string& text, const std::string& indent) {
   return out + "\n";
 }
 
-void PrintAttempt(const AttemptView& a) {
+// `whole`: all that was kept of an unfinished attempt's output, else its last lines.
+void PrintAttempt(const AttemptView& a, bool whole = false) {
   std::cout << "    attempt " << a.number << "  " << a.started_at << "  "
             << (a.status.empty() ? "never finished" : a.status + "  " + HumanMs(a.duration_ms));
   if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
@@ -62,6 +63,10 @@ void PrintAttempt(const AttemptView& a) {
   if (a.log_dropped > 0)
     std::cout << "      log: (" << a.log_dropped << " earlier lines not kept)\n";
   for (const std::string& line : a.log_lines) std::cout << "      log: " << line << "\n";
+  if (a.status.empty() && !a.output_so_far.empty()) {  // killed under it (breakM M17)
+    std::cout << "      printed until " << a.output_so_far_at << ", kept while it ran:\n"
+              << Indented(whole ? a.output_so_far : LastLines(a.output_so_far, 12), "        ");
+  }
   if (a.status.empty() || a.status == "success") return;
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
   const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
@@ -127,7 +132,7 @@ int ShowStep(const RunRecord& r, const std::string& id) {
   std::cout << "run " << r.run_id << "  step " << s->id << " (" << s->type << ")  "
             << (s->outcome.empty() ? "unfinished" : s->outcome) << "\n";
   for (const AttemptView& a : s->attempts) {
-    PrintAttempt(a);
+    PrintAttempt(a, true);
     if (!a.stdout_tail.empty())
       std::cout << "      stdout:\n" << Indented(a.stdout_tail, "        ");
     if (!a.stderr_tail.empty())

@@ -99,11 +99,16 @@ void SayLeftBehind(const AuditStore& store, const std::string& lock, const LockH
 }
 
 // Takes the runbook's lock, or says who holds it. With --wait, polls until it is free or
-// the run is cancelled.
+// the run is cancelled, and says who holds it each time that changes (breakM M19: a second
+// holder that took the lock meanwhile went unnamed).
 bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run_id, bool wait,
               const CancelToken& cancel, const Redactor& redactor) {
+  std::string said;  // the holder last named: its run id, and how it holds the lock
   for (bool told = false;; told = true) {
-    if (told) (void)store.MarkInterrupted();  // a holder may have gone while we waited
+    if (told) {  // a holder may have gone while we waited
+      auto marked = store.MarkInterrupted();
+      if (marked.ok()) SayTakenAsGone(marked.value());
+    }
     auto held = store.TryLock(lock, run_id);
     if (!held.ok()) {
       std::cerr << "runbook: error: lock '" << lock << "': " << held.status().message() << "\n";
@@ -111,8 +116,11 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
     }
     if (!held.value()) return true;
     const LockHolder& h = *held.value();
+    std::string holder = h.run_id + (h.left_behind.empty() ? "" : " (left behind)");
+    bool new_holder = holder != said;
+    said = holder;
     if (!h.left_behind.empty()) {
-      if (!told || !wait) SayLeftBehind(store, lock, h, redactor, wait);
+      if (new_holder || !wait) SayLeftBehind(store, lock, h, redactor, wait);
       if (!wait) return false;
       if (cancel.cancelled()) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -126,7 +134,9 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
                 << "; wait with --wait\n";
       return false;
     }
-    if (!told) std::cerr << "runbook: waiting for lock '" << lock << "', held by " << who << "\n";
+    if (new_holder)
+      std::cerr << "runbook: waiting for lock '" << lock << "', " << (told ? "now " : "")
+                << "held by " << who << "\n";
     if (cancel.cancelled()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -150,7 +160,7 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
   if (options.dry_run) return kExitOk;
   store = OpenAuditForCommand(o.store);
   if (!store) return kExitEnvironment;
-  auto lock = ResolveLock(rb, options.params);
+  auto lock = ResolveLock(rb, options.params, context.base);
   if (!lock.ok()) {
     std::cerr << "runbook: error: " << lock.status().message() << "\n";
     return kExitInvalid;
@@ -223,11 +233,18 @@ std::vector<std::string> ParamsToGiveAgain(const Runbook& rb, const Value::Map& 
 
 // After a failed or interrupted run: the exact command that continues it (issue 14 #6), with
 // every run option resume takes that the run was given (breakK K8, breakL L19), by absolute
-// paths quoted for any folder and shell (K5), and the params to give again (breakL L2).
-void PrintContinue(const RunResult& r, const std::string& run_id, const AuditStore& store,
-                   const RunCliOptions& o, const std::vector<std::string>& give_again) {
+// paths quoted for any folder and shell (K5), the params to give again (breakL L2), and the
+// steps Ctrl-C stopped mid-way that need --rerun, read from the record as resume reads it
+// (breakM M14).
+void PrintContinue(const RunResult& r, const std::string& run_id, AuditStore& store,
+                   const Runbook& rb, const RunCliOptions& o,
+                   const std::vector<std::string>& give_again) {
   if (r.status != "failure" && r.status != "cancelled") return;
   ContinueLine next{run_id, AbsoluteFromHere(store.path()), {}, false, {}, KeptRunOptions(o)};
+  if (auto record = LoadRunRecord(store, run_id); record.ok())
+    for (const StepView& s : record.value().steps)
+      if (const StepDecl* d = rb.FindStep(s.id); RerunNeedsConfirming(s, d ? d->type : nullptr))
+        next.reruns.push_back(s.id);
   std::cerr << "runbook: to continue this run: " << next.Command() << "\n";
   if (o.yes || !o.approvals.empty() || !o.inputs.empty())  // breakM M29: said, not silent
     std::cerr << "runbook: the approvals given (--yes, --approve, --input) are not carried into "
@@ -336,7 +353,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   }
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
   if (store)
-    PrintContinue(result.value(), options.run_id, *store, o,
+    PrintContinue(result.value(), options.run_id, *store, rb, o,
                   ParamsToGiveAgain(rb, options.params, redactor));
   int code = ExitCode(result.value());
   return code == kExitOk && !signed_ok ? kExitEnvironment : code;

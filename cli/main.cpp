@@ -98,8 +98,8 @@ int Main(int argc, char** argv) {
                  "NAME=VALUE; the others keep the run's values (repeatable)");
   re->add_flag("--yes", resume.yes, "approve every approval step (as in run)");
   re->add_option("--rerun", resume.reruns,
-                 "run this step again: it started in the interrupted run and never finished, "
-                 "and its type is not idempotent (repeatable)");
+                 "run this step again: it was stopped mid-way (killed or cancelled) and it is "
+                 "not idempotent (repeatable)");
   re->add_option("--approve", resume.approvals, "approve the approval step with this id");
   re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)")
       ->check(CheckStepInput);

@@ -100,6 +100,8 @@ void PrintStep(const Value& step) {
   if (step.Find("continue_on_error")->ToText() != "false")
     std::cout << in << "continue_on_error: " << step.Find("continue_on_error")->ToText() << "\n";
   if (const Value* rto = step.Find("rto")) std::cout << in << "rto: " << rto->ToText() << "\n";
+  if (!step.Find("idempotent")->as_bool())
+    std::cout << in << "not idempotent: stopped mid-way, it runs again only when confirmed\n";
   PrintMap(in, "env", step.Find("env"));
   PrintMap(in, "with", step.Find("params"));
   if (const Value* error = step.Find("error"))

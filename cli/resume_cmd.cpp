@@ -58,6 +58,7 @@ bool WaitWhileRunning(AuditStore& store, RunRecord& r) {
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
     auto marked = store.MarkInterrupted();
+    if (marked.ok()) SayTakenAsGone(marked.value());
     auto again = marked.ok() ? LoadRunRecord(store, r.run_id) : marked.status();
     if (!again.ok()) {
       std::cerr << "runbook: error: " << again.status().message() << "\n";
@@ -115,8 +116,9 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
 // when stdin is not a terminal (then nothing is asked).
 bool ConfirmRerun(const StepView& s, const RunRecord& r) {
   if (!isatty(STDIN_FILENO)) return false;
-  std::cerr << "step '" << s.id << "' (" << s.type << ") started in run " << r.run_id
-            << " and never finished, and it is not idempotent; check what it did.\n"
+  std::cerr << "step '" << s.id << "' (" << s.type << ") " << StoppedHow(s, r.run_id)
+            << ", and it is not idempotent; check what it did (runbook show " << r.run_id
+            << " --step " << s.id << ").\n"
             << "run it again? [y/N] ";
   std::string reply;
   if (!std::getline(std::cin, reply)) std::cerr << "\n";
@@ -142,20 +144,21 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
       continue;
     }
     const StepDecl* decl = rb.FindStep(s.id);
-    if (!s.started_not_finished() || decl == nullptr) continue;
+    if (!s.stopped_mid_attempt() || decl == nullptr) continue;
     interrupted.insert(s.id);
-    if (confirmed.count(s.id) || (decl->type != nullptr && decl->type->spec().idempotent)) continue;
+    if (confirmed.count(s.id) || !RerunNeedsConfirming(s, decl->type)) continue;
     if (ok && ConfirmRerun(s, r)) continue;
-    std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") started in run "
-              << r.run_id << " and never finished, and it is not idempotent; check what it "
-              << "did, then resume with --rerun " << s.id << " to run it again\n";
+    std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") "
+              << StoppedHow(s, r.run_id) << ", and it is not idempotent; check what it "
+              << "did (runbook show " << r.run_id << " --step " << s.id
+              << "), then resume with --rerun " << s.id << " to run it again\n";
     reruns.push_back(s.id);
     ok = false;
   }
   for (const std::string& id : confirmed) {
     if (interrupted.count(id)) continue;
-    std::cerr << "runbook: error: --rerun " << id << ": no step '" << id << "' started in run "
-              << r.run_id << " without finishing\n";
+    std::cerr << "runbook: error: --rerun " << id << ": no step '" << id
+              << "' was stopped mid-way in run " << r.run_id << "\n";
     ok = false;
   }
   return ok;

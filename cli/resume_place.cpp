@@ -121,7 +121,7 @@ namespace {
 
 bool Idempotent(const Runbook& rb, const std::string& id) {
   const StepDecl* s = rb.FindStep(id);
-  return s != nullptr && s->type != nullptr && s->type->spec().idempotent;
+  return s != nullptr && s->Idempotent();
 }
 
 // `from` and every step that needs one of them, transitively.
@@ -142,7 +142,7 @@ Result<std::vector<std::string>> RunAgainAtNewPlace(const Runbook& rb,
   std::set<std::string> writers;
   for (const auto& [id, step] : prior) {
     const StepDecl* s = rb.FindStep(id);
-    if (s != nullptr && s->type != nullptr && s->type->spec().idempotent &&
+    if (s != nullptr && s->type != nullptr && s->Idempotent() &&
         s->type->spec().side_effects >= SideEffects::kWrite)
       writers.insert(id);
   }

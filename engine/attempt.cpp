@@ -267,10 +267,14 @@ AttemptResult RunAttempt(AttemptInput& in) {
                   {}};
   ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
   ctx.log = [&](std::string_view line) {  // K9: no escape sequence reaches a terminal
-    notes.Add(PrintableLines(redactor.Apply(std::string(line))));
+    std::string note = PrintableLines(redactor.Apply(std::string(line)));
+    if (in.so_far) in.so_far->Add(note);
+    notes.Add(std::move(note));
   };
   ctx.output = [&](std::string_view line) {
-    observer.StepLine(step, false, redactor.Apply(std::string(line)));
+    std::string shown = redactor.Apply(std::string(line));
+    if (in.so_far) in.so_far->Add(PrintableLines(shown));
+    observer.StepLine(step, false, shown);
   };
   ctx.progress = [&](const StepProgress& p) {
     StepProgress masked = p;  // a phase may name a file or key

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/executor.h"
+#include "engine/output_so_far.h"
 #include "engine/redact.h"
 #include "engine/run_scope.h"
 
@@ -33,6 +34,8 @@ struct AttemptInput {
   std::string resolve_error;  // set when params or env could not be resolved
   std::vector<PassedStep> passed;
   std::function<void(std::unique_ptr<RunResource>)> keep;  // the run's resources
+  // Where the lines it prints and notes are kept as they come (null: nowhere).
+  std::shared_ptr<OutputSoFar> so_far;
 };
 
 // At most this many ended processes are noted per attempt; then "... and N more".

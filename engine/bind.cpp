@@ -146,10 +146,12 @@ std::string NewRunId(const Clock& clock) {
 
 namespace runbook {
 
-Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params) {
+Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params,
+                                const std::string& base) {
   if (!rb.lock) return std::string();
   RunValues values;
   values.params = params;
+  values.base = base;
   SystemClock clock;
   RunScope scope(rb, values, nullptr, clock);
   auto v = ResolveTree(*rb.lock, scope);

@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <csignal>
 #include <deque>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <queue>
@@ -27,6 +29,10 @@
 namespace runbook {
 
 namespace {
+
+// How often what running attempts printed is kept in the journal (breakM M17): a run killed
+// under a step loses at most this much of its output.
+constexpr Millis kOutputSoFarEvery{2000};
 
 class Loop {
  public:
@@ -63,6 +69,8 @@ class Loop {
     values_.run_id = opt_.run_id;
     values_.params = opt_.params;
     values_.dry_run = opt_.dry_run;
+    std::error_code no_cwd;  // the run's relative paths resolve against the current folder
+    if (auto here = std::filesystem::current_path(no_cwd); !no_cwd) values_.base = here.string();
     values_.started = svc_.clock.Now();
     auto secrets = opt_.secrets ? Result<Value::Map>(*opt_.secrets)
                                 : ResolveSecrets(rb_, svc_.base_env, opt_.dry_run);
@@ -173,7 +181,19 @@ class Loop {
     if (now < next_housekeeping_) return;
     next_housekeeping_ = now + Millis(1000);
     if (svc_.journal != nullptr) Journal(svc_.journal->Check());
+    if (now >= next_so_far_) KeepOutputSoFar(now);
     ReapAdopted();
+  }
+
+  // Every kOutputSoFarEvery, what running attempts printed since (breakM M17).
+  void KeepOutputSoFar(Clock::Mono now) {
+    next_so_far_ = now + kOutputSoFarEvery;
+    for (auto& [i, so_far] : so_far_) {
+      if (!journal_status_.ok()) return;
+      if (auto text = so_far->TakeIfChanged())
+        Journal(svc_.journal->OutputSoFar(*g_.nodes[i].step,
+                                          static_cast<int>(steps_[i].attempts.size()), *text));
+    }
   }
 
   void Turn() {
@@ -235,6 +255,8 @@ class Loop {
     if (!run.started) run.started = run.attempts.back().started;
     AttemptInput in = PrepareAttempt(i, number);
     if (svc_.journal != nullptr) {
+      in.so_far = std::make_shared<OutputSoFar>();
+      so_far_[i] = in.so_far;
       Journal(svc_.journal->AttemptStarted(*g_.nodes[i].step, number, steps_[i].params));
       if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
         --running_;
@@ -301,6 +323,7 @@ class Loop {
   void Apply(Completion c) {
     int i = c.index;
     stops_.Disarm(i);
+    so_far_.erase(i);
     --running_;
     StepRun& run = steps_[i];
     const StepDecl& step = *g_.nodes[i].step;
@@ -485,6 +508,8 @@ class Loop {
   size_t done_ = 0;
   size_t main_left_ = 0;
   int running_ = 0;
+  std::map<int, std::shared_ptr<OutputSoFar>> so_far_;  // running attempts' output, by step
+  Clock::Mono next_so_far_{};
   int parallel_ = 1;
   bool cancel_seen_ = false;
   bool finally_failed_ = false;

@@ -82,8 +82,10 @@ Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env);
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
                           RunServices& services);
 
-// The runbook's `lock`, resolved with the bound params ("" when it has none).
-Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params);
+// The runbook's `lock`, resolved with the bound params ("" when it has none); `base` is the
+// run's absolute base, for realpath(). Errors: an expression that fails or stays unknown.
+Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params,
+                                const std::string& base);
 
 // A fresh run id: UTC time plus random bits, sortable ("20261127T181102Z-3fa2c1").
 std::string NewRunId(const Clock& clock);

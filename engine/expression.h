@@ -51,6 +51,7 @@ struct FunctionInfo {
   int max_args;  // -1: any number
   SType result;
   bool status;  // success() failure() always() cancelled(): only in conditions
+  bool place;   // realpath(): reads the file system at the run's base (EvalScope::RunBase)
 };
 const FunctionInfo* FindFunction(const std::string& name);
 std::vector<std::string> FunctionNames();

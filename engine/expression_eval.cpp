@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 
@@ -152,6 +153,26 @@ Result<Value> FromJson(const Args& a) {
                          " items (the limit on a value)");
   }
   return v;
+}
+
+// realpath(PATH): PATH made absolute against the run's base, its `.` and `..` removed and the
+// links of the part that exists resolved; a part that does not exist yet is kept as written
+// (std::filesystem::weakly_canonical, as `realpath -m` does). So `x`, `./x` and the base's
+// absolute `x` are one name, for a `lock` keyed on a file (breakM M15).
+Result<Value> RealPath(const Args& a, const std::string& base) {
+  if (!a[0].is_string()) return TypeError("realpath", "a string", a[0]);
+  const std::string& path = a[0].as_string();
+  if (path.empty()) return Status::Error("realpath() of an empty path");
+  if (path.find('\0') != std::string::npos)
+    return Status::Error("realpath() of a path holding NUL");
+  std::error_code ec;
+  std::filesystem::path out =
+      std::filesystem::weakly_canonical(std::filesystem::path(base) / path, ec);
+  if (ec) return Status::Error("realpath('" + path + "'): " + ec.message());
+  out = out.lexically_normal();
+  if (!out.has_filename() && out.has_parent_path() && out != out.root_path())
+    out = out.parent_path();
+  return Value(out.string());
 }
 
 const std::map<std::string, Fn>& Functions() {
@@ -322,6 +343,7 @@ class Evaluator {
                            " argument(s), a wrong count");
     }
     if (info->status) return Value(scope_.StatusFunction(e.text));
+    if (info->place && !scope_.RunBase()) return UnknownOf(e);
     Args args;
     for (const ExprPtr& k : e.kids) {
       auto v = Eval(*k);
@@ -329,7 +351,7 @@ class Evaluator {
       if (v.value().is_unknown()) return UnknownOf(e);
       args.push_back(v.value());
     }
-    auto out = Functions().at(e.text)(args);
+    auto out = info->place ? RealPath(args, *scope_.RunBase()) : Functions().at(e.text)(args);
     if (!out.ok()) return out;
     if (out.value().is_string() && out.value().as_string().size() > kMaxValueBytes) {
       return TooLarge((e.text + "()").c_str());

@@ -3,6 +3,7 @@
 // executor an EvalScope (the values of this run). Thread-safe given thread-safe scopes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ class EvalScope {
   virtual Result<Value> Lookup(const std::vector<std::string>& path) const = 0;
   // success() failure() always() cancelled() for the step being decided.
   virtual bool StatusFunction(const std::string& name) const = 0;
+  // The absolute folder realpath() resolves relative paths against (the run's base), or
+  // nullopt where there is no run (plan): realpath() is then unknown.
+  virtual std::optional<std::string> RunBase() const { return std::nullopt; }
 };
 
 // The bytes a value holds as the budgets count them: its strings' text, a mapping's keys, and

@@ -379,14 +379,23 @@ const char* STypeName(SType t) {
 
 namespace {
 const FunctionInfo kFunctions[] = {
-    {"success", 0, 0, SType::kBool, true},   {"failure", 0, 0, SType::kBool, true},
-    {"always", 0, 0, SType::kBool, true},    {"cancelled", 0, 0, SType::kBool, true},
-    {"contains", 2, 2, SType::kBool, false}, {"startsWith", 2, 2, SType::kBool, false},
-    {"endsWith", 2, 2, SType::kBool, false}, {"format", 1, -1, SType::kString, false},
-    {"join", 1, 2, SType::kString, false},   {"toJSON", 1, 1, SType::kString, false},
-    {"fromJSON", 1, 1, SType::kAny, false},  {"length", 1, 1, SType::kNumber, false},
-    {"min", 1, -1, SType::kNumber, false},   {"max", 1, -1, SType::kNumber, false},
-    {"abs", 1, 1, SType::kNumber, false},    {"round", 1, 2, SType::kNumber, false},
+    {"success", 0, 0, SType::kBool, true, false},
+    {"failure", 0, 0, SType::kBool, true, false},
+    {"always", 0, 0, SType::kBool, true, false},
+    {"cancelled", 0, 0, SType::kBool, true, false},
+    {"contains", 2, 2, SType::kBool, false, false},
+    {"startsWith", 2, 2, SType::kBool, false, false},
+    {"endsWith", 2, 2, SType::kBool, false, false},
+    {"format", 1, -1, SType::kString, false, false},
+    {"join", 1, 2, SType::kString, false, false},
+    {"toJSON", 1, 1, SType::kString, false, false},
+    {"fromJSON", 1, 1, SType::kAny, false, false},
+    {"length", 1, 1, SType::kNumber, false, false},
+    {"min", 1, -1, SType::kNumber, false, false},
+    {"max", 1, -1, SType::kNumber, false, false},
+    {"abs", 1, 1, SType::kNumber, false, false},
+    {"round", 1, 2, SType::kNumber, false, false},
+    {"realpath", 1, 1, SType::kString, false, true},
 };
 }  // namespace
 

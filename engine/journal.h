@@ -30,6 +30,13 @@ class RunJournal {
   // Polled about once a second while steps run: an error (the store is gone or replaced)
   // stops the run as a failed write would, without waiting for the next event.
   virtual Status Check() { return Status::Ok(); }
+  // What a running attempt printed so far (masked; its last 4 KiB), a few times a minute, so
+  // a run killed under it still shows it (breakM M17). Kept apart from the chain: the
+  // attempt's own record, when it ends, has its output.
+  virtual Status OutputSoFar(const StepDecl& /*step*/, int /*attempt*/,
+                             const std::string& /*text*/) {
+    return Status::Ok();
+  }
 };
 
 }  // namespace runbook

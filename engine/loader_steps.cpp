@@ -217,6 +217,7 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
   if (const SNode* n = c.Get("retry")) ReadRetry(r, *n, out.retry);
   if (const SNode* n = c.Get("continue_on_error")) out.continue_on_error = ContinueOnErrorOf(*n);
   if (const SNode* n = c.Get("env")) out.env = ReadEnv(r, *n, "env");
+  if (const SNode* n = c.Get("idempotent")) out.idempotent = ScalarValue(*n).as_bool();
   if (const SNode* n = c.Get("rto")) out.rto = n->text == "start" ? RtoMark::kStart : RtoMark::kEnd;
 }
 

@@ -23,4 +23,9 @@ const StepDecl* Runbook::FindStep(const std::string& id) const {
   return it == step_index.end() ? nullptr : &steps[it->second];
 }
 
+bool StepDecl::Idempotent() const {
+  if (idempotent) return *idempotent;
+  return type != nullptr && type->spec().idempotent;
+}
+
 }  // namespace runbook

@@ -56,11 +56,16 @@ struct StepDecl {
   ContinueOnError continue_on_error = ContinueOnError::kNo;
   TemplateMap env;
   RtoMark rto = RtoMark::kNone;
+  std::optional<bool> idempotent;  // the step's `idempotent:`; unset: its type's
   bool is_finally = false;
   Loc loc;  // the step's mapping
   Loc id_loc;
   Loc uses_loc;
   Loc with_loc;
+
+  // Whether running the step again is safe: its `idempotent:`, else its type's (false for an
+  // unknown type). A resume asks before running again a step stopped mid-way that is not.
+  bool Idempotent() const;
 };
 
 struct Runbook {

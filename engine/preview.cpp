@@ -76,6 +76,7 @@ M StepPolicy(const StepDecl& s) {
   m["continue_on_error"] = Value(ContinueOnErrorName(s.continue_on_error));
   m["side_effects"] = Value(SideEffectsName(s.type->spec().side_effects));
   m["waits_for_people"] = Value(s.type->spec().waits_for_people);
+  m["idempotent"] = Value(s.Idempotent());
   if (s.rto != RtoMark::kNone) m["rto"] = Value(s.rto == RtoMark::kStart ? "start" : "end");
   return m;
 }

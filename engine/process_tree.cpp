@@ -374,9 +374,11 @@ std::vector<TrackedProcess> FindLeftovers(const std::string& prefix) {
   if (prefix.empty()) return found;
   std::string needle = std::string(1, '\0') + kTrackingVar + "=" + prefix;
   pid_t self = getpid();
+  // By its environment, or by its step's cgroup, which env -i cannot leave (breakM M7).
+  auto ours = [&](pid_t pid) { return HoldsId(pid, needle) || InStepCgroupOf(pid, prefix); };
   ForEachPid([&](pid_t pid) {
-    if (pid == self || !HoldsId(pid, needle)) return;
-    TrackedProcess p = Track(pid, [&](pid_t, const Stat&) { return HoldsId(pid, needle); });
+    if (pid == self || !ours(pid)) return;
+    TrackedProcess p = Track(pid, [&](pid_t, const Stat&) { return ours(pid); });
     if (p.pidfd >= 0) found.push_back(std::move(p));
   });
   return found;

@@ -67,8 +67,9 @@ std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0,
 std::vector<std::string> GroupMembers(pid_t pgid, pid_t except, const Masker& mask);
 
 // Live processes anywhere on this host (that runbook may read: /proc/PID/environ) holding a
-// tracking id that starts with `prefix`, runbook itself excepted: what a killed runbook's
-// steps left running (they reparented to init or a subreaper). Empty prefix: none.
+// tracking id that starts with `prefix`, or in a step cgroup named by one (InStepCgroupOf:
+// what cleared its environment), runbook itself excepted: what a killed runbook's steps left
+// running (they reparented to init or a subreaper). Empty prefix: none.
 std::vector<TrackedProcess> FindLeftovers(const std::string& prefix);
 // Whether FindLeftovers(prefix) finds any (their pidfds closed).
 bool AnyLeftovers(const std::string& prefix);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct RunValues {
   Value::Map params;
   Value::Map secrets;  // Unknown placeholders in plan / dry run
   EnvMap env;          // the runbook's env, resolved
+  // The folder relative paths resolve against (absolute), for realpath(); nullopt in plan.
+  std::optional<std::string> base;
   bool dry_run = false;
   bool cancelled = false;
   bool failed = false;  // a main step failed (not tolerated)
@@ -43,6 +46,7 @@ class RunScope final : public EvalScope {
 
   Result<Value> Lookup(const std::vector<std::string>& path) const override;
   bool StatusFunction(const std::string& name) const override;
+  std::optional<std::string> RunBase() const override { return values_.base; }
 
  private:
   Result<Value> StepValue(const std::vector<std::string>& path) const;

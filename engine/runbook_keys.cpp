@@ -110,6 +110,9 @@ BlockSpec StepBlock() {
            Choice("continue_on_error", T::kBoolOrChoice, {"warn"},
                   "A failure does not fail the run (warn: reported as a warning)."),
            Key("env", T::kEnv, "Environment variables of this step."),
+           Key("idempotent", T::kBoolean,
+               "Running it again is safe (default: its type's). A resume runs a step that "
+               "was stopped mid-way again only when it is, or when the operator confirms it."),
            Labelled(Choice("rto", T::kChoice, {"start", "end"},
                            "The RTO clock starts at this step's start or stops at its end."),
                     "rto mark")},

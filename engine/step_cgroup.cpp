@@ -98,4 +98,15 @@ std::vector<pid_t> StepCgroup::Members() const {
 
 bool StepCgroup::Holds(pid_t pid) const { return OwnCgroup(pid) == relative_; }
 
+bool InStepCgroupOf(pid_t pid, const std::string& prefix) {
+  if (prefix.empty()) return false;
+  std::string path = OwnCgroup(pid);
+  size_t last = path.rfind('/');
+  if (last == std::string::npos || last == 0) return false;
+  size_t parent = path.rfind('/', last - 1);
+  if (parent == std::string::npos) return false;
+  return path.compare(parent + 1, 8, "runbook-") == 0 &&
+         path.compare(last + 1, prefix.size(), prefix) == 0;
+}
+
 }  // namespace runbook

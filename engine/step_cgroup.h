@@ -41,4 +41,10 @@ class StepCgroup {
   int procs_fd_ = -1;
 };
 
+// Whether `pid` is in a step cgroup of the runbook process whose tracking prefix is `prefix`
+// (TrackingPrefix(): its cgroup is ".../runbook-<pid>/<prefix><n>"). Read from
+// /proc/PID/cgroup, so it holds after that runbook was killed, for any later command, and
+// whatever the process did to its environment (breakM M7: env -i escaped the leftover check).
+bool InStepCgroupOf(pid_t pid, const std::string& prefix);
+
 }  // namespace runbook

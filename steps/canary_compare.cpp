@@ -274,16 +274,21 @@ class CanaryCompare final : public StepType {
     return why.empty() ? Status::Ok() : Status::Error(why);
   }
 
+  // Each file's folder is made as every step makes one (MakeFolderSaying, issue 14 #9), and
+  // the promotion is said only once it is written (breakM M11).
   static Status Publish(StepContext& ctx, bool regressed, const std::string& summary) {
     if (const Value* file = ctx.params.Opt("summary")) {
-      Status s = WriteFileAtomic(file->ToText(), "# Canary comparison\n\n" + summary);
+      Status s = MakeFolderSaying(DirName(file->ToText()), ctx.log);
+      if (s.ok()) s = WriteFileAtomic(file->ToText(), "# Canary comparison\n\n" + summary);
       if (!s.ok()) return s;
     }
     if (!ctx.params.Bool("promote") || regressed) return Status::Ok();
     auto text = ReadWholeFile(ctx.params.Str("current"), 64u << 20);
     if (!text.ok()) return text.status();
-    ctx.log("promoted the current report to the baseline");
-    return WriteFileAtomic(ctx.params.Str("baseline"), text.value());
+    Status s = MakeFolderSaying(DirName(ctx.params.Str("baseline")), ctx.log);
+    if (s.ok()) s = WriteFileAtomic(ctx.params.Str("baseline"), text.value());
+    if (s.ok()) ctx.log("promoted the current report to the baseline");
+    return s;
   }
 
   StepSpec spec_ = MakeSpec();

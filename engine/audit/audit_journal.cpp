@@ -172,7 +172,10 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
 }
 
 Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Value& params) {
-  Value::Map body{{"type", Value(step.uses)}, {"params", params}};
+  // `idempotent` is recorded for the resume and `show` (breakM M14): whether a step stopped
+  // mid-way may run again without the operator's word is decided by what the step was.
+  Value::Map body{
+      {"type", Value(step.uses)}, {"params", params}, {"idempotent", Value(step.Idempotent())}};
   return Append("attempt_started", step.id, attempt, std::move(body), kRecordedParamBytes);
 }
 
@@ -248,6 +251,12 @@ Status AuditJournal::RunFinished(const RunResult& r) {
                   {"duration_ms", Ms(r.duration)}, {"rto", Value(std::move(rto))},
                   {"rpo", Value(std::move(rpo))},  {"objectives_met", Value(r.objectives_met())}};
   return Append("run_finished", "", 0, std::move(body));
+}
+
+Status AuditJournal::OutputSoFar(const StepDecl& step, int attempt, const std::string& text) {
+  if (run_id_.empty()) return Status::Ok();
+  return store_.KeepOutputSoFar(run_id_, step.id, attempt,
+                                redactor_ != nullptr ? redactor_->Apply(text) : text);
 }
 
 Status AuditJournal::Check() {

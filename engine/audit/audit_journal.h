@@ -56,6 +56,7 @@ class AuditJournal final : public RunJournal {
   // running, and every heartbeat_every the run's heartbeat; an error stops the run
   // (docs/audit.md, "Runs on other hosts").
   Status Check() override;
+  Status OutputSoFar(const StepDecl& step, int attempt, const std::string& text) override;
 
  private:
   // Masks the run's secrets in `body`, then (when `cut_strings` > 0) cuts its longer strings

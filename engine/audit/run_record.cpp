@@ -36,6 +36,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "attempt_started") {
     StepView& s = StepOf(r, e.step);
     s.type = Str(body, "type");
+    s.idempotent = body.Find("idempotent") ? *body.Find("idempotent") : Value();
     AttemptView a;
     a.number = static_cast<int>(e.attempt);
     a.started_at = e.at;
@@ -115,6 +116,15 @@ Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& id) {
     r.last_seq = e.seq;
     r.last_hash = e.hash;
   }
+  auto kept = store.OutputsSoFar(r.run_id);
+  if (!kept.ok()) return kept.status();
+  for (StepView& s : r.steps)
+    for (AttemptView& a : s.attempts)
+      if (auto it = kept.value().find({s.id, a.number});
+          it != kept.value().end() && a.finished_at.empty()) {
+        a.output_so_far = it->second.text;
+        a.output_so_far_at = it->second.at;
+      }
   return r;
 }
 

@@ -27,6 +27,10 @@ struct AttemptView {
   std::vector<std::string> ended_processes;
   std::vector<std::string> log_lines;  // the step's notes (ctx.log), the last ones kept
   int64_t log_dropped = 0;             // earlier notes not kept
+  // An attempt that never finished: what it had printed when last kept while it ran
+  // (AuditStore::KeepOutputSoFar), and when; "" when nothing was kept.
+  std::string output_so_far;
+  std::string output_so_far_at;
 };
 
 struct ApprovalView {
@@ -52,7 +56,18 @@ struct StepView {
   std::string restored_from;
   std::string stopped;  // a service it started, stopped at the end of the run: how
   std::vector<AttemptView> attempts;
+  // As recorded when its last attempt started: running it again is safe (null in records
+  // made before the field).
+  Value idempotent;
   bool started_not_finished() const { return outcome.empty() && !attempts.empty(); }
+  // An attempt was running when the run stopped, so what it did is unknown: runbook was
+  // killed under it (it never finished), or Ctrl-C/SIGTERM stopped it (cancelled, breakM
+  // M14). Not a step whose failed attempt had ended and whose retry was pending (M26).
+  bool stopped_mid_attempt() const {
+    if (attempts.empty() || (!outcome.empty() && outcome != "cancelled")) return false;
+    const AttemptView& last = attempts.back();
+    return last.finished_at.empty() || last.status == "cancelled";
+  }
 };
 
 struct RunRecord {

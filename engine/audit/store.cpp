@@ -202,13 +202,14 @@ std::string GoneReason(const RunRow& r, bool elsewhere) {
   std::string who = "the process (pid " + std::to_string(r.owner.pid) + " on " + r.owner.host + ")";
   if (elsewhere)
     return who + " sent no heartbeat for " + std::to_string(kGoneAfterSilence.count()) +
-           " minutes: taken as gone without finishing the run";
+           " minutes: taken as gone without finishing the run; processes its steps started "
+           "there may still run";
   return who + " ended without finishing the run";
 }
 
 }  // namespace
 
-Result<int> AuditStore::MarkInterrupted() {
+Result<std::vector<GoneRun>> AuditStore::MarkInterrupted() {
   auto rows =
       db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status='running'");
   if (!rows.ok()) return rows.status();
@@ -219,22 +220,16 @@ Result<int> AuditStore::MarkInterrupted() {
     if (!row.value()) break;
     gone.push_back(ReadRunRow(rows.value()));
   }
-  std::vector<std::string> reasons;
-  for (auto r = gone.begin(); r != gone.end();) {
-    auto heard = LastHeard(r->run_id);
+  std::vector<GoneRun> marked;
+  for (const RunRow& r : gone) {
+    auto heard = LastHeard(r.run_id);
     if (!heard.ok()) return heard.status();
-    if (Alive(r->owner, heard.value())) {
-      r = gone.erase(r);
-      continue;
-    }
-    reasons.push_back(GoneReason(*r, heard.value() && !heard.value()->here));
-    ++r;
-  }
-  for (size_t i = 0; i < gone.size(); ++i) {
-    const RunRow& r = gone[i];
-    Value::Map body{{"reason", Value(reasons[i])}};
+    if (Alive(r.owner, heard.value())) continue;
+    bool elsewhere = heard.value() && !heard.value()->here;
+    Value::Map body{{"reason", Value(GoneReason(r, elsewhere))}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
     if (!s.ok()) return s;
+    marked.push_back({r.run_id, r.owner.host, elsewhere});
   }
   auto locks = db_->Prepare("SELECT name, run_id, host, pid, pid_start FROM locks");
   if (!locks.ok()) return locks.status();
@@ -255,7 +250,7 @@ Result<int> AuditStore::MarkInterrupted() {
     Status s = del.value().Bind(1, name).Run();
     if (!s.ok()) return s;
   }
-  return static_cast<int>(gone.size());
+  return marked;
 }
 
 Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,

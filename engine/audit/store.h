@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,21 @@ struct LockHolder {
 // which refreshes every 5 min and calls a lock stale after 30; shorter here because a DR
 // run is waited for). Runs recorded before heartbeats existed are judged by host and pid.
 constexpr std::chrono::seconds kHeartbeatEvery{30};
+
+// A run MarkInterrupted took as gone. `elsewhere`: it ran in another place and was taken as
+// gone for its silence (kGoneAfterSilence), so processes its steps started there may still
+// run (breakM M24); here, a gone process is known to be gone.
+struct GoneRun {
+  std::string run_id;
+  std::string host;
+  bool elsewhere = false;
+};
+
+// What a running attempt had printed when last kept (AuditStore::KeepOutputSoFar).
+struct OutputKept {
+  std::string at;    // UTC
+  std::string text;  // masked, its last lines
+};
 constexpr std::chrono::minutes kGoneAfterSilence{5};
 
 struct Liveness {
@@ -112,8 +128,8 @@ class AuditStore {
                 int64_t attempt, const Value& body);
 
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
-  // gone processes are released. Returns how many runs were marked.
-  Result<int> MarkInterrupted();
+  // gone processes are released. Returns the runs marked.
+  Result<std::vector<GoneRun>> MarkInterrupted();
 
   // Records that `run_id`'s process (this one) is alive now. Error when the run is no longer
   // 'running' — another runbook marked it interrupted after kGoneAfterSilence without a
@@ -125,6 +141,14 @@ class AuditStore {
   // Where `run_id` was last heard from; none for runs recorded before heartbeats existed
   // (and for stores opened read-only that predate them).
   Result<std::optional<Liveness>> LastHeard(const std::string& run_id);
+
+  // Keeps what attempt `attempt` of `step` printed so far (masked; a few KiB), replacing
+  // what was kept before, outside the chain like a heartbeat (breakM M17): a run killed
+  // under the attempt still shows it. Errors: the store cannot be written.
+  Status KeepOutputSoFar(const std::string& run_id, const std::string& step, int attempt,
+                         const std::string& text);
+  // Those kept for `run_id`, by (step, attempt); none in stores that predate them.
+  Result<std::map<std::pair<std::string, int>, OutputKept>> OutputsSoFar(const std::string& run_id);
 
   // Takes `name` for `run_id`; returns the holder instead when a live process holds it, or
   // when its holder is gone but processes its steps started still run here (left_behind).

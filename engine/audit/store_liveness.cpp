@@ -9,13 +9,19 @@
 namespace runbook {
 
 // Index only, not in the chain: a heartbeat is no event an auditor reads. Added to stores
-// of schema 1 when they are opened for writing, as runs_resumed_once is.
+// of schema 1 when they are opened for writing, as runs_resumed_once is. So is
+// output_so_far, what running attempts printed (breakM M17).
 // `tracking`: the run's process's TrackingPrefix (engine/process_tree.h), so the processes
 // its steps left when it was killed can be found by any later command (breakM M6).
 Status AuditStore::EnsureLiveness() {
   Status s = db_->Exec(
       "CREATE TABLE IF NOT EXISTS liveness(run_id TEXT PRIMARY KEY, place TEXT NOT NULL, "
       "heard_at TEXT NOT NULL, tracking TEXT NOT NULL DEFAULT '')");
+  if (s.ok())
+    s = db_->Exec(
+        "CREATE TABLE IF NOT EXISTS output_so_far(run_id TEXT NOT NULL, step TEXT NOT NULL, "
+        "attempt INTEGER NOT NULL, at TEXT NOT NULL, text TEXT NOT NULL, "
+        "PRIMARY KEY(run_id, step, attempt))");
   if (!s.ok()) return s;
   auto has = db_->Prepare("SELECT 1 FROM pragma_table_info('liveness') WHERE name='tracking'");
   if (!has.ok()) return has.status();
@@ -83,6 +89,39 @@ Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id)
   if (!row.value()) return std::optional<Liveness>();
   const Stmt& l = st.value();
   return std::optional<Liveness>(Liveness{l.Text(0) == WhereToken(), l.Text(1), l.Text(2)});
+}
+
+Status AuditStore::KeepOutputSoFar(const std::string& run_id, const std::string& step, int attempt,
+                                   const std::string& text) {
+  auto st = db_->Prepare(
+      "INSERT OR REPLACE INTO output_so_far(run_id, step, attempt, at, text) "
+      "SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS "
+      "(SELECT 1 FROM runs WHERE run_id=?1 AND status='running')");  // nothing after (M1)
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id).Bind(2, step).Bind(3, int64_t{attempt});
+  st.value().Bind(4, FormatUtc(SystemClock().WallNow())).Bind(5, text);
+  return st.value().Run();
+}
+
+Result<std::map<std::pair<std::string, int>, OutputKept>> AuditStore::OutputsSoFar(
+    const std::string& run_id) {
+  std::map<std::pair<std::string, int>, OutputKept> kept;
+  auto table =
+      db_->Prepare("SELECT 1 FROM sqlite_schema WHERE type='table' AND name='output_so_far'");
+  if (!table.ok()) return table.status();
+  auto has = table.value().Step();
+  if (!has.ok()) return has.status();
+  if (!has.value()) return kept;
+  auto st = db_->Prepare("SELECT step, attempt, at, text FROM output_so_far WHERE run_id=?");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return kept;
+    const Stmt& r = st.value();
+    kept[{r.Text(0), static_cast<int>(r.Int(1))}] = {r.Text(2), r.Text(3)};
+  }
 }
 
 bool AuditStore::Alive(const ProcessIdentity& owner, const std::optional<Liveness>& heard) {

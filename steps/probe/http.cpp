@@ -83,10 +83,10 @@ Value CheckValue(const Tally& t, bool with_samples) {
 }
 
 // The report, the run's secrets masked (a journey's paths and bodies may carry them).
+// Its folder is made as every step makes one: 0700, and said (breakM M11).
 Status WriteReport(const StepContext& ctx, const std::string& path, const Value& report) {
-  std::error_code ec;
-  auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  Status made = MakeFolderSaying(DirName(path), ctx.log);
+  if (!made.ok()) return made;
   return WriteFileAtomic(path, ctx.Redact(ToJson(report, 2) + "\n"));
 }
 

@@ -2,6 +2,7 @@
 // env at both levels, retry, approvals, needs, conditions), stable for diffs, and never a
 // secret value.
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "engine/util/json.h"
 #include "support/support.h"
@@ -59,6 +60,7 @@ TEST_CASE("the text plan shows params, env, retry, approvals, needs and conditio
         "  a (exec)\n"
         "      timeout: 30s\n"
         "      retry: 3 attempts, exponential delay 2s (at most 1m), on failure and timeout\n"
+        "      not idempotent: stopped mid-way, it runs again only when confirmed\n"
         "      env:\n"
         "        MODE = \"fast\"\n"
         "        TARGET = \"prod\"\n"
@@ -206,4 +208,33 @@ TEST_CASE("plan and a dry run mask a declared secret's text given through --set 
   Command dry = Shell(env + Binary() + " run --dry-run --set 'target=from-a-file-8d7c6b' " + file2);
   INFO(dry.out << dry.err);
   CHECK((dry.out + dry.err).find("from-a-file-8d7c6b") == std::string::npos);
+}
+
+// breakM M14: whether a resume asks before running a step again is part of what decides what
+// runs, and the shipped runbooks mark their read-only checks.
+TEST_CASE("plan shows whether each step is idempotent, the shipped runbooks' checks are",
+          "[cli][plan][rerun]") {
+  auto idempotent = [](const std::string& runbook) {
+    auto plan =
+        ParseJson(Plan(std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/" + runbook, "--format json"));
+    REQUIRE(plan.ok());
+    std::map<std::string, bool> by_id;
+    for (const Value& wave : plan.value().Find("waves")->as_list())
+      for (const Value& step : wave.as_list())
+        by_id[step.Find("id")->ToText()] = step.Find("idempotent")->as_bool();
+    return by_id;
+  };
+  auto restore = idempotent("restore.yaml");
+  for (const char* check : {"newest", "test-ci", "test-contract", "synthetic", "restore"})
+    CHECK(restore.at(check));
+  CHECK_FALSE(restore.at("switch-hook"));  // it switched traffic once already, maybe
+  CHECK_FALSE(restore.at("seed"));         // seed --force on the live copy
+  auto drill = idempotent("drill.yaml");
+  CHECK(drill.at("test-ci"));
+  CHECK_FALSE(drill.at("provision"));  // the team's own IaC command
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "p.yaml", kRunbook);
+  CHECK_THAT(Plan(file),
+             Catch::Contains("      not idempotent: stopped mid-way, it runs again only when "
+                             "confirmed\n"));
 }

@@ -79,3 +79,38 @@ TEST_CASE("resume of a killed run whose step had finished its command finds noth
   CHECK(c.exit_code == 0);
   CHECK_THAT(c.err, !Catch::Contains("leftover"));
 }
+
+// breakM M7: a helper that cleared its environment (env -i) left with no tracking id; only the
+// step's cgroup still holds it, and that is what a later command reads after kill -9.
+TEST_CASE("resume after kill -9 finds leftovers that cleared their environment, by cgroup",
+          "[cli][escape][leftovers]") {
+  if (Shell("grep -q cgroup2 /proc/self/mounts && test -w /sys/fs/cgroup").exit_code != 0) {
+    WARN("no writable cgroup2 here: step cgroups are not made, not tested");
+    return;
+  }
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "long.yaml",
+                "version: 1\nname: t\nsteps:\n"
+                "  - {id: a, uses: exec, with: {shell: true, run: 'test -f " +
+                    dir + "/fast && exit 0; env -i /usr/bin/setsid /bin/" + Marker(3) +
+                    " & echo started >> " + dir + "/marks; " + Marker(4) + "'}}\n");
+  std::string id = RunAndKill(dir, file);
+  REQUIRE(Alive(Marker(3)));
+  std::string escaped = Shell("pgrep -f '^/bin/" + Marker(3) + "'").out;
+  REQUIRE_FALSE(escaped.empty());
+  CHECK(Shell("grep -c RUNBOOK_TRACKING_ID /proc/" + escaped.substr(0, escaped.find('\n')) +
+              "/environ")
+            .out == "0\n");  // truly without the id
+  Command refused =
+      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --rerun a --audit-db a.db");
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains("(/bin/" + Marker(3) + ")"));
+  REQUIRE(Shell("touch " + dir + "/fast").exit_code == 0);
+  Command ended = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                        " --rerun a --end-leftovers --audit-db a.db </dev/null");
+  CHECK(ended.exit_code == 0);
+  CHECK_THAT(ended.err, Catch::Contains("(/bin/" + Marker(3) + "): SIGTERM"));
+  CHECK_FALSE(Alive(Marker(3)));
+  Shell("pkill -f '" + Marker(4) + "'");
+}

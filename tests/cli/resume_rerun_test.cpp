@@ -65,7 +65,8 @@ TEST_CASE("resume --yes does not confirm re-running an interrupted step, --rerun
   // Variant: a --rerun naming a step that was not interrupted confirms nothing.
   Command typo = Resume(k, "--rerun prpe");
   CHECK(typo.exit_code == 2);
-  CHECK_THAT(typo.err, Catch::Contains("--rerun prpe: no step 'prpe' started in run " + k.id));
+  CHECK_THAT(typo.err,
+             Catch::Contains("--rerun prpe: no step 'prpe' was stopped mid-way in run " + k.id));
   CHECK(Starts(k) == "1\n");
 
   // --rerun confirms the step; the gate then follows run's rules: no terminal, no --approve.
@@ -231,4 +232,112 @@ TEST_CASE("resume refuses --approve and --input for a gate that passed in the ru
   CHECK_THAT(c.err, Catch::Contains("--input declare.ticket: approval 'declare' passed in run"));
   CHECK(LatestRunId(dir + "/a.db") == id);  // nothing ran
   CHECK(Shell(rb + "resume " + id + " --audit-db a.db </dev/null").exit_code == 0);
+}
+
+namespace {
+
+// A step that counts its starts in dir/marks, then sleeps (7 s) unless dir/fast exists; its
+// `idempotent:` as given ("" for none).
+std::string CountingStep(const std::string& dir, const std::string& uses_and_key) {
+  return "version: 1\nname: c\nsteps:\n  - id: work\n    " + uses_and_key +
+         "\n    with: {shell: true, run: 'echo started >> " + dir + "/marks; test -f " + dir +
+         "/fast && exit 0; " + SleepMarker(7) + "'}\n";
+}
+
+Command ResumeIn(const std::string& dir, const std::string& id, const std::string& flags) {
+  return Shell("cd " + dir + " && " + Binary() + " resume " + id + " " + flags +
+               " --audit-db a.db </dev/null");
+}
+
+}  // namespace
+
+// breakM M14: a non-idempotent step stopped by Ctrl-C did an unknown part of its work, as one
+// killed with runbook did; the shipped restore's switch ran twice on a resume.
+TEST_CASE("a non-idempotent step stopped by Ctrl-C is run again only when confirmed",
+          "[cli][resume][rerun]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "c.yaml", CountingStep(dir, "uses: exec"));
+  std::string id = RunUntilStartedThenInterrupt(dir, "c.yaml");
+  REQUIRE_FALSE(id.empty());
+  CHECK(Shell("sqlite3 " + dir + "/a.db 'select status from runs'").out == "cancelled\n");
+  std::string out = ReadFile(dir + "/out");
+  INFO(out);
+  // The run's own continue line names --rerun, as `show` does.
+  CHECK_THAT(out, Catch::Contains("--rerun work"));
+  CHECK_THAT(Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db").out,
+             Catch::Contains("--rerun work"));
+  Shell("touch " + dir + "/fast");
+  Command plain = ResumeIn(dir, id, "");
+  CHECK(plain.exit_code == 2);
+  CHECK_THAT(plain.err, Catch::Contains("step 'work' (exec) was stopped mid-way when run " + id +
+                                        " was cancelled, and it is not idempotent") &&
+                            Catch::Contains("--rerun work"));
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");
+  Command confirmed = ResumeIn(dir, id, "--rerun work");
+  CHECK(confirmed.exit_code == 0);
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
+}
+
+TEST_CASE("a step's idempotent: key decides whether a resume asks, whatever its type says",
+          "[cli][resume][rerun]") {
+  SECTION("idempotent: true on an exec that only checks: it runs again without a question") {
+    std::string dir = TempDir();
+    WriteFile(dir, "c.yaml", CountingStep(dir, "uses: exec\n    idempotent: true"));
+    std::string id = RunUntilStartedThenInterrupt(dir, "c.yaml");
+    REQUIRE_FALSE(id.empty());
+    CHECK_THAT(ReadFile(dir + "/out"), !Catch::Contains("--rerun"));
+    Shell("touch " + dir + "/fast");
+    Command resumed = ResumeIn(dir, id, "");
+    CHECK(resumed.exit_code == 0);
+    CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
+  }
+  SECTION("idempotent: false, killed with runbook: asked, although exec is asked anyway") {
+    std::string dir = TempDir();
+    WriteFile(dir, "c.yaml", CountingStep(dir, "uses: exec\n    idempotent: false"));
+    std::string id = RunUntilStartedThenKill(dir, "c.yaml");
+    REQUIRE_FALSE(id.empty());
+    Shell("touch " + dir + "/fast");
+    Command resumed = ResumeIn(dir, id, "--end-leftovers");
+    CHECK(resumed.exit_code == 2);
+    CHECK_THAT(resumed.err,
+               Catch::Contains("step 'work' (exec) started in run " + id + " and never finished"));
+  }
+  SECTION("the key is recorded: editing it afterwards does not change what the run was") {
+    std::string dir = TempDir();
+    WriteFile(dir, "c.yaml", CountingStep(dir, "uses: exec\n    idempotent: false"));
+    std::string id = RunUntilStartedThenInterrupt(dir, "c.yaml");
+    REQUIRE_FALSE(id.empty());
+    WriteFile(dir, "c.yaml", CountingStep(dir, "uses: exec\n    idempotent: true"));
+    Shell("touch " + dir + "/fast");
+    Command resumed = ResumeIn(dir, id, "--force");
+    CHECK(resumed.exit_code == 2);
+    CHECK_THAT(resumed.err, Catch::Contains("--rerun work"));
+  }
+}
+
+// breakM M26: killed while a failed attempt waited for its retry, nothing was in flight.
+TEST_CASE("a run killed between a step's attempts resumes it without --rerun",
+          "[cli][resume][rerun]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n  - id: work\n    uses: exec\n"
+            "    retry: {max_attempts: 3, delay: 30s}\n"
+            "    with: {shell: true, run: 'echo started >> " +
+                dir + "/marks; test -f " + dir + "/fast'}\n");
+  // Killed once the first attempt's failure is recorded, while the 30 s delay runs.
+  Command waiting = Shell(
+      "cd " + dir + " && setsid " + Binary() +
+      " run c.yaml --audit-db a.db > out 2>&1 & echo $! > " + dir + "/pid; " +
+      "for i in $(seq 200); do [ \"$(sqlite3 " + dir + "/a.db \"select count(*) from events " +
+      "where kind = 'attempt_finished'\" 2>/dev/null)\" = 1 ] && exit 0; sleep 0.05; done; exit 1");
+  REQUIRE(waiting.exit_code == 0);
+  Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3");
+  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  REQUIRE(id.size() > 1);
+  id.pop_back();
+  Shell("touch " + dir + "/fast");
+  Command resumed = ResumeIn(dir, id, "");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
 }

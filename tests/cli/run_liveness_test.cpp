@@ -91,9 +91,16 @@ TEST_CASE(
   INFO(quick.err);
   CHECK(quick.exit_code == 0);
   CHECK_THAT(quick.err, Catch::Contains("marked 1 run(s) as interrupted"));
+  // Its processes there are out of sight: the warning says so (breakM M24).
+  CHECK_THAT(quick.err, Catch::Contains("warning: run " + id +
+                                        " on pod-abc123 sent no heartbeat "
+                                        "for 5 minutes and is taken as gone, and its lock is "
+                                        "free; processes its steps started on pod-abc123 may "
+                                        "still run"));
   Command show = Rb(dir, "show " + id);
   CHECK_THAT(show.out, Catch::Contains("interrupted: the process (pid") &&
-                           Catch::Contains("on pod-abc123) sent no heartbeat for 5 minutes"));
+                           Catch::Contains("on pod-abc123) sent no heartbeat for 5 minutes") &&
+                           Catch::Contains("processes its steps started there may still run"));
   Shell("pkill -f '" + SleepMarker(1) + "'");
 }
 

@@ -238,6 +238,59 @@ TEST_CASE("two runs with the same lock: the second refuses naming the holder",
   CHECK(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
 }
 
+TEST_CASE("--wait names each holder of the lock in turn (breakM M19)", "[audit][e2e][lock]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nlock: prod-db\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '1.5']}}\n");
+  std::string run = "cd " + dir + " && " + Binary() + " run k.yaml --audit-db a.db";
+  // The first holds it; two wait; the one that gets it next holds it from the other.
+  Command c = Shell("(" + run + " 2> first.err &); sleep 0.5; (" + run +
+                    " --wait 2> second.err &); sleep 0.3; " + run + " --wait 2> third.err; " +
+                    "sleep 3; cat " + dir + "/second.err " + dir + "/third.err");
+  INFO(c.out);
+  std::string first =
+      Shell("sqlite3 " + dir + "/a.db 'select run_id from runs order by " + "started_at limit 1'")
+          .out;
+  REQUIRE(first.size() > 1);
+  first.pop_back();
+  CHECK_THAT(c.out, Catch::Contains("waiting for lock 'prod-db', held by run " + first));
+  CHECK_THAT(c.out, Catch::Contains("waiting for lock 'prod-db', now held by run "));
+  CHECK(
+      Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where status='success'\"").out ==
+      "3\n");
+}
+
+TEST_CASE("a lock on realpath() of a file is one lock however the file is spelled (breakM M15)",
+          "[audit][e2e][lock]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/audit.db";
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nparams:\n  database: {type: string}\n"
+            "lock: restore-${{ realpath(params.database) }}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
+  Shell("mkdir -p " + dir + "/data " + dir + "/elsewhere && ln -s ../data " + dir + "/elsewhere/d");
+  // The holder spells it relative; the others absolute, with ./ and through a link.
+  std::string run =
+      "cd " + dir + " && " + Binary() + " run k.yaml --audit-db " + db + " --set database=";
+  for (const std::string& other :
+       std::vector<std::string>{dir + "/data/app.db", "./data/app.db", "elsewhere/d/app.db"}) {
+    INFO(other);
+    Command both = Shell("(" + run + "data/app.db 2> first.err &) ; sleep 0.7; " + run + other +
+                         "; echo \"second=$?\"; sleep 2");
+    CHECK(both.out.find("second=3") != std::string::npos);
+    CHECK(both.err.find("lock 'restore-" + dir + "/data/app.db' is held by run") !=
+          std::string::npos);
+  }
+  // Another file is another lock.
+  Command apart = Shell("(" + run + "data/app.db 2> first.err &) ; sleep 0.7; " + run +
+                        "data/other.db; echo \"second=$?\"; sleep 2");
+  CHECK(apart.out.find("second=0") != std::string::npos);
+  // plan shows the lock as written: a plan names no path of the machine it was made on.
+  Command plan = Shell("cd " + dir + " && " + Binary() + " plan k.yaml --set database=x");
+  CHECK(plan.out.find("lock: \"restore-${{ realpath(params.database) }}\"") != std::string::npos);
+}
+
 TEST_CASE("a lock named after a secret's text is masked on the console and in the store",
           "[audit][e2e][lock][secrets]") {
   // breakL L31: the locks table and the "held by" message had the password in clear.

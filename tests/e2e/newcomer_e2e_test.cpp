@@ -82,8 +82,8 @@ TEST_CASE("a newcomer's path: demo, Ctrl-C in a drill, resume, show, the report 
   REQUIRE(std::regex_match(first, std::regex("runbook resume [0-9TZ]+-[0-9a-f]+ --audit-db /.*")));
 
   // 3. The printed command, pasted as it is (runbook on PATH), from another folder. The npm
-  //    step stopped by Ctrl-C ended under runbook's control (cancelled): it runs again
-  //    without a question, as a failed one does (docs/operator.md, "Resuming").
+  //    step stopped by Ctrl-C only checks and says so (`idempotent: true` in drill.yaml): it
+  //    runs again without a question (docs/operator.md, "Resuming"; breakM M14).
   std::string resumed_id;
   {
     Tmux term("cd /tmp && export TERM=xterm NO_COLOR=1 PATH=" + rb.substr(0, rb.rfind('/')) +

@@ -4,8 +4,11 @@
 
 #include "engine/expression_eval.h"
 #include "engine/template.h"
+#include "support/support.h"
 
 using namespace runbook;
+using runbook::test::Shell;
+using runbook::test::TempDir;
 
 namespace {
 
@@ -22,6 +25,8 @@ struct MapScope : EvalScope {
     return v;
   }
   bool StatusFunction(const std::string& name) const override { return name != "failure"; }
+  std::optional<std::string> base;
+  std::optional<std::string> RunBase() const override { return base; }
 };
 
 Value Eval(const std::string& text) {
@@ -134,4 +139,44 @@ TEST_CASE("expression errors name the place of a bad piece, not the piece", "[ex
         "index is out of range in 'fromJSON('[1]')[fromJSON('{\"pin\": 48213}').pin]' (1 items)");
   CHECK(EvalError("fromJSON('[1]')[3]") ==
         "index 3 is out of range in 'fromJSON('[1]')[3]' (1 items)");
+}
+
+// breakM M15: a lock keyed on a path was keyed on its spelling (`x`, `./x`, `/base/x`).
+TEST_CASE("realpath() names one file one way, against the run's base", "[expressions][lock]") {
+  std::string base = TempDir();
+  std::string real = base + "/data";
+  REQUIRE(
+      Shell("mkdir -p " + real + " && touch " + real + "/app.db && ln -s data " + base + "/link")
+          .exit_code == 0);
+  auto at = [&](const std::string& text) -> Result<Value> {
+    ExprError error;
+    ExprPtr e = ParseExpression(text, error);
+    REQUIRE(e);
+    MapScope scope;
+    scope.base = base;
+    return Evaluate(*e, scope);
+  };
+  std::string want = real + "/app.db";
+  for (const std::string& spelled : std::vector<std::string>{
+           "data/app.db", "./data/app.db", "data//app.db", "data/../data/app.db", "link/app.db",
+           want, base + "/link/./app.db"}) {
+    INFO(spelled);
+    auto v = at("realpath('" + spelled + "')");
+    REQUIRE(v.ok());
+    CHECK(v.value() == Value(want));
+  }
+  // A file that does not exist yet keeps its name, under its folder's real path.
+  CHECK(at("realpath('link/new.db')").value() == Value(real + "/new.db"));
+  CHECK(at("realpath('gone/x/../y.db')").value() == Value(base + "/gone/y.db"));
+  CHECK(at("realpath('data/')").value() == Value(real));
+  CHECK(at("realpath('/')").value() == Value("/"));
+  CHECK(at("realpath('')").status().message() == "realpath() of an empty path");
+  CHECK(at("realpath(3)").status().message() == "'realpath' needs a string, found integer");
+  // Without a run (plan) it is unknown, shown as written.
+  ExprError error;
+  ExprPtr e = ParseExpression("realpath('x')", error);
+  MapScope no_run;
+  auto unknown = Evaluate(*e, no_run);
+  REQUIRE(unknown.ok());
+  CHECK(unknown.value().is_unknown());
 }

@@ -48,6 +48,7 @@ const std::map<std::string, std::string> kValid = {
     {"step.continue_on_error", "warn"},
     {"step.env", "{B: y}"},
     {"step.rto", "start"},
+    {"step.idempotent", "true"},
     {"retry.max_attempts", "3"},
     {"retry.delay", "2s"},
     {"retry.backoff", "exponential"},

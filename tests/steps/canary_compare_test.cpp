@@ -126,3 +126,17 @@ TEST_CASE("canary-compare: figures that cannot be believed regress and are never
     CHECK(ReadFile(dir + "/base.json") == base);  // never promoted
   }
 }
+
+// breakM M11: the summary's folder was not made (the step failed after its verdict).
+TEST_CASE("canary-compare: the summary's folder is made with mode 0700 and said",
+          "[steps][canary][folders]") {
+  std::string dir = TempDir();
+  std::string base = Report(100, 200, 0.0);
+  Command c = Compare(dir, base, Report(101, 201, 0.0), ", promote: true, summary: out/dash/s.md");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.err, Catch::Contains("created folder out (mode 0700)") &&
+                        Catch::Contains("created folder out/dash (mode 0700)"));
+  CHECK(Shell("stat -c %a " + dir + "/out/dash").out == "700\n");
+  CHECK_THAT(ReadFile(dir + "/out/dash/s.md"), Catch::Contains("# Canary comparison"));
+}

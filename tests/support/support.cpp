@@ -159,8 +159,10 @@ std::string SleepMarker(int n) {
   return "sleep 8" + std::to_string(n) + "." + std::to_string(getpid());
 }
 
-std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file,
-                                    const std::string& flags) {
+namespace {
+
+std::string RunUntilStartedThenSignal(const std::string& dir, const std::string& file,
+                                      const std::string& flags, const std::string& stop) {
   // setsid: the shell's group is ended when it exits, so runbook gets its own session, and
   // the shell waits (the same call) until the step runs, by which time setsid() is done.
   Command started =
@@ -168,9 +170,24 @@ std::string RunUntilStartedThenKill(const std::string& dir, const std::string& f
             " > out 2>&1 & echo $! > " + dir + "/pid; for i in $(seq 200); do grep -q started " +
             dir + "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
   if (started.exit_code != 0) return "";
-  Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3");
+  Shell(stop);
   std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
   return id.empty() ? "" : id.substr(0, id.size() - 1);
+}
+
+}  // namespace
+
+std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file,
+                                    const std::string& flags) {
+  return RunUntilStartedThenSignal(dir, file, flags, "kill -9 $(cat " + dir + "/pid); sleep 0.3");
+}
+
+std::string RunUntilStartedThenInterrupt(const std::string& dir, const std::string& file,
+                                         const std::string& flags) {
+  return RunUntilStartedThenSignal(
+      dir, file, flags,
+      "kill -INT $(cat " + dir + "/pid); for i in $(seq 100); do [ \"$(sqlite3 " + dir +
+          "/a.db 'select status from runs')\" != running ] && exit 0; sleep 0.1; done; exit 1");
 }
 
 std::string PtyRun() {

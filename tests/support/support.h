@@ -69,6 +69,10 @@ std::string SleepMarker(int n);
 // its command line.
 std::string RunUntilStartedThenKill(const std::string& dir, const std::string& file,
                                     const std::string& flags = "");
+// The same, stopping it with SIGINT (Ctrl-C) instead, and waiting (10 s at most) until the
+// store no longer shows the run as running: it ended under runbook's control.
+std::string RunUntilStartedThenInterrupt(const std::string& dir, const std::string& file,
+                                         const std::string& flags = "");
 // `command` under a virtual-memory limit of `kib` KiB (ulimit -v); none in sanitizer builds,
 // which reserve terabytes of address space for their shadow memory.
 inline std::string Limited(int kib, const std::string& command) {

@@ -118,8 +118,10 @@ void NoRunsOf(AuditStore& store, const std::string& name) {
             << (close.empty() ? "" : "; did you mean '" + close + "'?") << "\n";
 }
 
-// show RUN --step ID: the step's attempts with everything recorded of their output.
-int ShowStep(const RunRecord& r, const std::string& id) {
+// show RUN --step ID: the step's attempts with everything recorded of their output. A step
+// a resume carried over ran in an earlier run: the command that shows it there (breakL L21).
+// `store` is the store's path, for that command.
+int ShowStep(const RunRecord& r, const std::string& id, const std::string& store) {
   const StepView* s = r.FindStep(id);
   if (s == nullptr) {
     std::vector<std::string> ids;
@@ -139,6 +141,10 @@ int ShowStep(const RunRecord& r, const std::string& id) {
       std::cout << "      stderr:\n" << Indented(a.stderr_tail, "        ");
   }
   if (!s->outputs.empty()) std::cout << "    outputs " << ToJson(Value(s->outputs)) << "\n";
+  if (!s->restored_from.empty() && s->restored_from != r.run_id)
+    std::cout << "    carried over: it ran in run " << s->restored_from
+              << "; its attempts and output: runbook show " << s->restored_from << " --step "
+              << ShellQuote(s->id) << " --audit-db " << ShellQuote(AbsoluteFromHere(store)) << "\n";
   return kExitOk;
 }
 
@@ -176,7 +182,7 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
   if (!loaded) return exit_code;
   AuditStore& store = *loaded->store;
   const RunRecord& r = loaded->record;
-  if (!o.step.empty()) return ShowStep(r, o.step);
+  if (!o.step.empty()) return ShowStep(r, o.step, store.path());
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";

@@ -161,10 +161,12 @@ bool Exists(const std::string& path) {
 
 // SQLite checkpoints the live database's -wal into it (rolls back a hot -journal).
 // Its companions were vetted by TargetProblem (CompanionProblem): the -wal and -journal
-// KeepPrevious linked to the kept copy have a second link of ours.
-Status Checkpoint(const std::string& target) {
+// KeepPrevious linked to the kept copy have a second link of ours. A wait for the lock of
+// what still writes it is told to `work` (breakL L20: 5 s of silence before "in use").
+Status Checkpoint(const std::string& target, const Work& work) {
   auto db = Db::Open(target, false, 5000, true);
   if (!db.ok()) return db.status();
+  if (work.waiting) db.value()->ReportWaits(LockWaitReport(work.waiting));
   Status s = db.value()->Exec("SELECT count(*) FROM sqlite_master");
   if (!s.ok()) return s;
   auto st = db.value()->Prepare("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -177,7 +179,7 @@ Status Checkpoint(const std::string& target) {
 // committed row before anything is linked or replaced. Fails, changing nothing, when
 // something else holds it open. Returns true when SQLite cannot read it (damaged: often
 // why one restores): its -wal/-journal must then be kept beside the kept copy.
-Result<bool> Quiesce(const std::string& target) {
+Result<bool> Quiesce(const std::string& target, const Work& work) {
   if (!Exists(target)) {
     if (Exists(target + "-wal") || Exists(target + "-journal"))
       return Status::Error(target + "-wal (or -journal) is there without " + target +
@@ -185,7 +187,7 @@ Result<bool> Quiesce(const std::string& target) {
     return false;
   }
   if (!Exists(target + "-wal") && !Exists(target + "-journal")) return false;
-  Status s = Checkpoint(target);
+  Status s = Checkpoint(target, work);
   bool busy = s.message().find("locked") != std::string::npos ||
               s.message().find("busy") != std::string::npos;
   if (s.ok() && (Exists(target + "-wal") || Exists(target + "-journal")))
@@ -561,7 +563,8 @@ class Restore final : public StepType {
     MatchMode(tmp, target);
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
     if (!kept.ok()) return untouched(kept.status().message());
-    auto damaged = Quiesce(target);
+    ProgressMeter meter(ctx, "making the live database one file", std::nullopt);
+    auto damaged = Quiesce(target, meter.ForWork());
     if (!damaged.ok()) {
       DropKept(target, kept.value());
       return untouched(damaged.status().message());

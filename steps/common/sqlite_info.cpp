@@ -24,6 +24,8 @@ Result<int64_t> One(Db& db, const std::string& sql) {
   return row.value() ? st.value().Int(0) : 0;
 }
 
+}  // namespace
+
 // Tells `waiting` how long the source has waited for a writer's lock, in whole seconds
 // (breakK K11: a 12 s wait showed nothing, then "0 B of 250 MiB").
 std::function<void(int, int)> LockWaitReport(const Waiting& waiting) {
@@ -33,8 +35,6 @@ std::function<void(int, int)> LockWaitReport(const Waiting& waiting) {
             std::to_string(limit_ms / 1000) + "s for a lock held by another connection");
   };
 }
-
-}  // namespace
 
 Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
   DatabaseInfo info;

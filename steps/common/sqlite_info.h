@@ -26,6 +26,10 @@ struct DatabaseInfo {
 
 Result<DatabaseInfo> ReadDatabaseInfo(Db& db);
 
+// A Db::ReportWaits handler that tells `waiting` how long a connection has waited for a lock
+// ("waiting 4s of at most 5s for a lock held by another connection"; breakK K11).
+std::function<void(int waited_ms, int limit_ms)> LockWaitReport(const Waiting& waiting);
+
 // A consistent copy of the database `source` into `dest` (created; must not exist) through
 // SQLite's online backup API, so committed rows still only in its -wal are included. The
 // copy is left as one file in rollback-journal mode: no -wal or -shm stays beside it, and

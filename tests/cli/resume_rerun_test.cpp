@@ -341,3 +341,30 @@ TEST_CASE("a run killed between a step's attempts resumes it without --rerun",
   CHECK(resumed.exit_code == 0);
   CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
 }
+
+// breakL L21: `show RESUMED --step X` of a carried step showed no attempt and no way to it.
+TEST_CASE("show --step of a carried step names the run it ran in and the command to see it",
+          "[cli][resume][show]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [echo, 'first pass']}}\n"
+            "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'test -f " +
+                dir + "/ok'}}\n");
+  Command failed = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+  REQUIRE(failed.exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ok");
+  REQUIRE(ResumeIn(dir, first, "").exit_code == 0);
+  std::string second = LatestRunId(dir + "/a.db");
+  REQUIRE(second != first);
+  Command shown =
+      Shell("cd " + dir + " && " + Binary() + " show " + second + " --step a --audit-db a.db");
+  CHECK_THAT(shown.out, Catch::Contains("carried over: it ran in run " + first +
+                                        "; its attempts and output: runbook show " + first +
+                                        " --step a --audit-db " + dir + "/a.db"));
+  // That command shows it.
+  Command there =
+      Shell("cd /tmp && " + Binary() + " show " + first + " --step a --audit-db " + dir + "/a.db");
+  CHECK_THAT(there.out, Catch::Contains("first pass"));
+}

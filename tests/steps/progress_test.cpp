@@ -344,3 +344,30 @@ TEST_CASE(
   CHECK_THAT(free.out, Catch::Contains("b | copying the database"));
   CHECK_THAT(free.out, !Catch::Contains("waiting for a lock"));
 }
+
+// breakL L20: the restore's switch waited up to 5 s on the live database's lock in silence.
+TEST_CASE("a restore whose live database is held says it waits for the lock (breakL L20)",
+          "[steps][progress][cli]") {
+  std::string dir = TempDir();
+  BigDb(dir + "/new.sqlite", 1);
+  BigDb(dir + "/live.sqlite", 1);
+  Sqlite(dir + "/live.sqlite", "PRAGMA journal_mode=wal;");
+  WriteFile(dir, "r.yaml",
+            "version: 1\nname: r\nsteps:\n  - {id: r, uses: restore, with: {source: new.sqlite, "
+            "target: live.sqlite, force: true}}\n");
+  // A writer holds the live database (WAL mode, its -wal there) for 3 s.
+  WriteFile(dir, "lock.py",
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('begin exclusive'); c.execute('insert into blobs(b) values (1)')\n"
+            "print('locked', flush=True); time.sleep(3); c.execute('commit')\n");
+  Command run = Shell("cd " + dir +
+                      " && (python3 lock.py live.sqlite > lk.out &) && for i in $(seq 100); do "
+                      "grep -q locked lk.out 2>/dev/null && break; sleep 0.05; done; "
+                      "RUNBOOK_PROGRESS_INTERVAL=500ms " +
+                      Binary() + " run r.yaml --audit-db a.db 2>&1");
+  INFO(run.out);
+  CHECK_THAT(run.out, Catch::Matches("(.|\n)*r \\| making the live database one file: waiting "
+                                     "[0-9]+s of at most 5s for a lock held by another "
+                                     "connection\n(.|\n)*"));
+}

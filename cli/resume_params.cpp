@@ -1,8 +1,12 @@
 #include "cli/resume_params.h"
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "cli/continue_line.h"
@@ -18,6 +22,30 @@ using Sets = std::map<std::string, std::string>;
 
 void Error(const std::string& text) { std::cerr << "runbook: error: " << text << "\n"; }
 
+// On a terminal, the value of masked param `name` typed without echo, as ssh and sudo ask for
+// a password (breakL L18: `--set` puts the secret in argv, which `ps` shows to every user).
+// nullopt without a terminal, at end of input, or for an empty answer.
+std::optional<std::string> AskHidden(const std::string& name, const std::string& run_id) {
+  if (!isatty(STDIN_FILENO)) return std::nullopt;
+  std::cerr << "param '" << Printable(name) << "' of run " << run_id
+            << " was recorded masked (its value holds a secret's text); type it again (not "
+               "shown): "
+            << std::flush;
+  termios was{};
+  bool hidden = tcgetattr(STDIN_FILENO, &was) == 0;
+  if (hidden) {
+    termios quiet = was;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    hidden = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+  }
+  std::string value;
+  bool read = static_cast<bool>(std::getline(std::cin, value));
+  if (hidden) tcsetattr(STDIN_FILENO, TCSAFLUSH, &was);
+  std::cerr << "\n";
+  if (!read || value.empty()) return std::nullopt;
+  return value;
+}
+
 // A masked parameter of the run, given again (or taken from the runbook's default).
 bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const Sets& sets,
                      const Redactor& redactor, Value::Map& params) {
@@ -28,24 +56,29 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
     params[name] = spec.default_value;  // the run took the default: the file holds it (L18)
     return true;
   }
-  if (given == sets.end()) {
+  std::optional<std::string> typed;
+  if (given == sets.end()) typed = AskHidden(name, r.run_id);
+  if (given == sets.end() && !typed) {
     Error("param '" + name + "' of run " + r.run_id +
-          " was recorded masked (its value holds a secret's text); give it again: --set " + name +
-          "=VALUE");
+          " was recorded masked (its value holds a secret's text); give it again: on a "
+          "terminal, where it is asked for without echo, or --set " +
+          name + "=VALUE");
     return false;
   }
-  if (given->second.find(kMask) != std::string::npos) {
-    Error("--set " + name + ": give the value itself; '" + std::string(kMask) +
+  const std::string& text = typed ? *typed : given->second;
+  const std::string source = typed ? "the value typed for " + name : "--set " + name;
+  if (text.find(kMask) != std::string::npos) {
+    Error(source + ": give the value itself; '" + std::string(kMask) +
           "' is what runbook shows in place of a secret");
     return false;
   }
-  auto value = ParseSet(rb, name, given->second);
+  auto value = ParseSet(rb, name, text);
   if (!value.ok()) {
     Error(value.status().message());
     return false;
   }
   if (!(MaskParam(redactor, value.value()) == params[name])) {
-    Error("--set " + name + ": not the value run " + r.run_id +
+    Error(source + ": not the value run " + r.run_id +
           " had: masked with the secrets as they are now, it differs from the recorded one (a "
           "secret or credential variable changed or unset since the run makes it differ too)");
     return false;

@@ -89,7 +89,8 @@ TEST_CASE("a param recorded masked is given again to a resume, checked by its ma
   CHECK(bare.exit_code == 2);
   CHECK_THAT(bare.err, Catch::Contains("param 'url' of run " + id +
                                        " was recorded masked (its value holds a secret's text); "
-                                       "give it again: --set url=VALUE"));
+                                       "give it again: on a terminal, where it is asked for "
+                                       "without echo, or --set url=VALUE"));
   CHECK(ReadFile(dir + "/got.txt").empty());
   // Another value: its mask differs from the recorded one.
   Command wrong =
@@ -153,4 +154,37 @@ TEST_CASE(
                           " --audit-db a.db --set port=98765432 --set 'ids=[98765432]'");
   CHECK(resumed.exit_code == 0);
   CHECK(ReadFile(dir + "/got.txt") == "https://u:98765432@h/x|98765432");
+}
+
+// breakL L18: `--set` puts the secret in argv, where `ps` shows it to every user. On a
+// terminal the resume asks for it instead, without echo, as ssh asks for a password.
+TEST_CASE("on a terminal a masked param is asked for without echo, not taken from argv",
+          "[cli][resume][secrets][tty]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "m.yaml",
+            "version: 1\nname: m\nsecrets:\n  token: {env: M_TOKEN}\n"
+            "params:\n  url: {type: string, default: none}\n"
+            "steps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'test -f go && printf %s "
+            "\"${{ params.url }}\" > got.txt'}}\n");
+  std::string env = "cd " + dir + " && M_TOKEN=s3cr3t-T0KEN-42 ";
+  REQUIRE(Shell(env + Binary() + " run m.yaml --set url=https://u:s3cr3t-T0KEN-42@h/x " +
+                "--audit-db a.db")
+              .exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  // A wrong value typed: refused as a wrong --set is, named as typed, never echoed.
+  Command wrong = Shell(env + PtyRun() + " --send-on 'not shown): ' 'https://u:nope@h/x\\n' -- " +
+                        Binary() + " resume " + id + " --audit-db a.db");
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.out, Catch::Contains("the value typed for url: not the value run " + id) &&
+                            !Catch::Contains("nope"));
+  Command typed = Shell(env + PtyRun() + " --send-on 'not shown): ' " +
+                        "'https://u:s3cr3t-T0KEN-42@h/x\\n' -- " + Binary() + " resume " + id +
+                        " --audit-db a.db");
+  INFO(typed.out);
+  CHECK(typed.exit_code == 0);
+  CHECK_THAT(typed.out, Catch::Contains("param 'url' of run " + id + " was recorded masked") &&
+                            !Catch::Contains("s3cr3t-T0KEN"));
+  CHECK(ReadFile(dir + "/got.txt") == "https://u:s3cr3t-T0KEN-42@h/x");
 }

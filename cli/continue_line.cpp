@@ -21,6 +21,8 @@ bool RerunNeedsConfirming(const StepView& s, const StepType* type) {
 }
 
 std::string StoppedHow(const StepView& s, const std::string& run_id) {
+  if (!s.attempts.empty() && s.attempts.back().status == "timeout")
+    return "was stopped mid-way by its timeout in run " + run_id;
   if (s.outcome == "cancelled") return "was stopped mid-way when run " + run_id + " was cancelled";
   return "started in run " + run_id + " and never finished";
 }

@@ -30,8 +30,8 @@ struct ContinueLine {
 // says (null type: not idempotent).
 bool RerunNeedsConfirming(const StepView& s, const StepType* type);
 
-// How `s` was stopped, for messages: "started in run ID and never finished", or "was stopped
-// mid-way when run ID was cancelled".
+// How `s` was stopped, for messages: "started in run ID and never finished", "was stopped
+// mid-way when run ID was cancelled", or "was stopped mid-way by its timeout in run ID".
 std::string StoppedHow(const StepView& s, const std::string& run_id);
 
 // The steps of `r` that RerunNeedsConfirming (types looked up in `registry`), in order.

@@ -175,7 +175,7 @@ void Display::StepLine(const StepDecl& s, bool is_stderr, std::string_view line)
     if (it != running_.end()) it->second.last_line = std::string(line.substr(0, 200));
     return;
   }
-  PrintLocked(s.id + (is_stderr ? " ! " : " | ") + std::string(line));
+  PrintLocked(s.id + (is_stderr ? " ! " : " | ") + Printable(line));  // breakN N3
 }
 
 void Display::StepNote(const StepDecl& s, std::string_view line) {
@@ -207,7 +207,7 @@ void Display::ProgressReported(const StepDecl& s, const StepProgress& p) {
 void Display::AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun&) {
   if (a.status == AttemptStatus::kSuccess) return;
   Print("  " + s.id + " attempt " + std::to_string(a.number) + " " + AttemptStatusName(a.status) +
-        (a.error.empty() ? "" : ": " + a.error));
+        (a.error.empty() ? "" : ": " + PrintableLines(a.error)));
 }
 
 void Display::RetryScheduled(const StepDecl& s, int next_attempt, Millis delay) {
@@ -220,7 +220,8 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   running_.erase(s.id);
   std::string line = Paint(OutcomeColor(r.outcome), OutcomeMark(r.outcome)) + " " + s.id;
   if (r.started) line += "  " + HumanDuration(r.duration());
-  if (!r.reason.empty() && r.outcome != Outcome::kSuccess) line += "  (" + r.reason + ")";
+  if (!r.reason.empty() && r.outcome != Outcome::kSuccess)
+    line += "  (" + PrintableLines(r.reason) + ")";  // a step's own words (breakN N3)
   PrintLocked(line);
   // A failed step's last lines stay on screen (its processes' lines were only the live
   // block's last line): stderr, else stdout, as `show` does.
@@ -228,7 +229,7 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   if (r.outcome == Outcome::kFailure && live_ && !out.empty()) {
     std::string tail = LastLines(out, 12);
     if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
-    PrintLocked(Paint("2", tail));
+    PrintLocked(Paint("2", PrintableLines(tail)));
   }
 }
 

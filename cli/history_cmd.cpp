@@ -53,7 +53,8 @@ void PrintAttempt(const AttemptView& a, bool whole = false) {
             << (a.status.empty() ? "never finished" : a.status + "  " + HumanMs(a.duration_ms));
   if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
   std::cout << "\n";
-  if (!a.error.empty()) std::cout << "      error: " << a.error << "\n";
+  // What steps printed is shown with its control characters as \xNN (breakN N3).
+  if (!a.error.empty()) std::cout << "      error: " << PrintableLines(a.error) << "\n";
   for (const std::string& line : a.ended_processes) {  // what runbook ended, success or not
     // A process left in the step's own group is recorded saying so (breakI I1's side note).
     bool said = line.find("process group") != std::string::npos;
@@ -65,13 +66,14 @@ void PrintAttempt(const AttemptView& a, bool whole = false) {
   for (const std::string& line : a.log_lines) std::cout << "      log: " << line << "\n";
   if (a.status.empty() && !a.output_so_far.empty()) {  // killed under it (breakM M17)
     std::cout << "      printed until " << a.output_so_far_at << ", kept while it ran:\n"
-              << Indented(whole ? a.output_so_far : LastLines(a.output_so_far, 12), "        ");
+              << Indented(PrintableLines(whole ? a.output_so_far : LastLines(a.output_so_far, 12)),
+                          "        ");
   }
   if (a.status.empty() || a.status == "success") return;
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
   const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
   std::string last = LastLines(tail, 12);
-  if (!last.empty()) std::cout << "      last output:\n" << Indented(last, "        ");
+  if (!last.empty()) std::cout << "      last output:\n" << Indented(PrintableLines(last), "        ");
 }
 
 // Under a run that did not end well: where it was last heard from (another place), the run
@@ -136,9 +138,9 @@ int ShowStep(const RunRecord& r, const std::string& id, const std::string& store
   for (const AttemptView& a : s->attempts) {
     PrintAttempt(a, true);
     if (!a.stdout_tail.empty())
-      std::cout << "      stdout:\n" << Indented(a.stdout_tail, "        ");
+      std::cout << "      stdout:\n" << Indented(PrintableLines(a.stdout_tail), "        ");
     if (!a.stderr_tail.empty())
-      std::cout << "      stderr:\n" << Indented(a.stderr_tail, "        ");
+      std::cout << "      stderr:\n" << Indented(PrintableLines(a.stderr_tail), "        ");
   }
   if (!s->outputs.empty()) std::cout << "    outputs " << ToJson(Value(s->outputs)) << "\n";
   if (!s->restored_from.empty() && s->restored_from != r.run_id)
@@ -196,12 +198,17 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
   for (const StepView& s : r.steps) {  // an unfinished step has no duration (breakL L14)
     std::cout << "  " << s.id << " (" << s.type << ")  "
               << (s.outcome.empty() ? "unfinished" : s.outcome + "  " + HumanMs(s.duration_ms))
-              << (s.reason.empty() ? "" : "  " + s.reason) << "\n";
+              << (s.reason.empty() ? "" : "  " + PrintableLines(s.reason)) << "\n";
     if (!s.stopped.empty()) std::cout << "    " << s.stopped << "\n";
     for (const AttemptView& a : s.attempts) PrintAttempt(a);
     if (!s.outputs.empty()) std::cout << "    outputs " << ToJson(Value(s.outputs)) << "\n";
   }
   for (const ApprovalView& a : r.approvals) {
+    if (!a.rerun.empty()) {  // breakN N2
+      std::cout << "  re-run of " << a.step << " confirmed by " << a.by << " at " << a.at << " ("
+                << a.rerun << ")\n";
+      continue;
+    }
     std::cout << "  approval " << a.step << " by " << a.by << " at " << a.at << " (waited "
               << HumanMs(a.waited_ms) << ")\n";
   }

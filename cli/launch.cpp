@@ -57,7 +57,11 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
     size_t eq = s.find('=');
     size_t dot = s.find('.');
     if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
-      std::cerr << "runbook: error: --input expects STEP.NAME=VALUE, found '" << s << "'\n";
+      std::cerr << "runbook: error: --input expects STEP.NAME=VALUE, found "
+                << (eq == std::string::npos ? "an argument without '=' (not shown: it may hold a "
+                                              "secret)"
+                                            : "'" + Printable(s.substr(0, eq)) + "=...'")
+                << "\n";
       return false;
     }
     if (s.find(kMask, eq + 1) != std::string::npos) {  // breakM M27, L1's kind
@@ -160,9 +164,9 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
   if (options.dry_run) return kExitOk;
   store = OpenAuditForCommand(o.store);
   if (!store) return kExitEnvironment;
-  auto lock = ResolveLock(rb, options.params, context.base);
+  auto lock = ResolveLock(rb, options.params, options.secrets.value_or(Value::Map()), context.base);
   if (!lock.ok()) {
-    std::cerr << "runbook: error: " << lock.status().message() << "\n";
+    std::cerr << "runbook: error: " << redactor.Apply(lock.status().message()) << "\n";
     return kExitInvalid;
   }
   // The lock is known by its masked name, on the console and in the store's locks table as
@@ -291,7 +295,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
        BadApprovalInputs(rb, o.yes, o.approvals, inputs, isatty(STDIN_FILENO), carried))
     wrong.push_back(std::move(e));
   if (!wrong.empty()) {
-    for (const std::string& e : wrong) std::cerr << "runbook: error: " << e << "\n";
+    for (const std::string& e : wrong)
+      std::cerr << "runbook: error: " << MaskForRunbook(rb, e) << "\n";
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }
@@ -389,7 +394,7 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
   if (!SplitSets(o.sets, sets)) return kExitInvalid;
   auto params = BindParams(*rb, sets);
   if (!params.ok()) {
-    std::cerr << "runbook: error: " << params.status().message() << "\n";
+    std::cerr << "runbook: error: " << MaskForRunbook(*rb, params.status().message()) << "\n";
     return kExitInvalid;
   }
   RunOptions options;

@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "engine/executor.h"
+#include "engine/process_runner.h"
+#include "engine/redact.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
 
@@ -37,12 +40,19 @@ std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std:
   return rb;
 }
 
+std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
+  EnvMap env = CurrentEnvironment();
+  return RunRedactor(SecretsToMask(rb, env), env).Apply(message);
+}
+
 bool SplitSets(const std::vector<std::string>& sets,
                std::vector<std::pair<std::string, std::string>>& out) {
   for (const std::string& s : sets) {
     size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0) {
-      std::cerr << "runbook: error: --set expects NAME=VALUE, found '" << s << "'\n";
+      std::cerr << "runbook: error: --set expects NAME=VALUE, found an argument "
+                << (eq == 0 ? "with no name before '='" : "without '='")
+                << " (not shown: it may hold a secret)\n";
       return false;
     }
     std::string name = s.substr(0, eq), value = s.substr(eq + 1);

@@ -8,6 +8,7 @@
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
+#include "engine/util/strings.h"
 #include "cli/completion_cmd.h"
 #include "engine/process_tree.h"
 
@@ -33,8 +34,10 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
 std::string CheckStepInput(const std::string& s) {
   size_t eq = s.find('='), dot = s.find('.');
   if (eq != std::string::npos && dot != std::string::npos && dot < eq) return "";
-  return "expected STEP.NAME=VALUE (the approval step's id, a dot, the input's name), found '" + s +
-         "'";
+  // The value is not quoted: it may be a secret given without its name (breakN N8).
+  return "expected STEP.NAME=VALUE (the approval step's id, a dot, the input's name), found " +
+         (eq == std::string::npos ? std::string("an argument without '=' (not shown)")
+                                  : "'" + runbook::Printable(s.substr(0, eq)) + "=...'");
 }
 
 int Main(int argc, char** argv) {
@@ -98,7 +101,7 @@ int Main(int argc, char** argv) {
                  "NAME=VALUE; the others keep the run's values (repeatable)");
   re->add_flag("--yes", resume.yes, "approve every approval step (as in run)");
   re->add_option("--rerun", resume.reruns,
-                 "run this step again: it was stopped mid-way (killed or cancelled) and it is "
+                 "run this step again: it was stopped mid-way (killed, cancelled, timed out) and it is "
                  "not idempotent (repeatable)");
   re->add_option("--approve", resume.approvals, "approve the approval step with this id");
   re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)")

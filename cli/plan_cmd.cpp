@@ -132,7 +132,7 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
   if (!SplitSets(o.sets, sets)) return false;
   auto params = BindParams(*p.rb, sets);
   if (!params.ok()) {
-    std::cerr << "runbook: error: " << params.status().message() << "\n";
+    std::cerr << "runbook: error: " << MaskForRunbook(*p.rb, params.status().message()) << "\n";
     return false;
   }
   p.in.params = params.value();

@@ -131,9 +131,10 @@ bool ConfirmRerun(const StepView& s, const RunRecord& r) {
 // A --rerun naming a step that was not interrupted mid-way is an error (a typo would
 // otherwise confirm nothing and say nothing).
 // `reruns` gets the --rerun flags the command that continues needs: those given and those
-// missing.
+// missing; `confirmed` each step run again on the operator's word, and how (breakN N2).
 bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
-                std::map<std::string, PriorStep>& prior, std::vector<std::string>& reruns) {
+                std::map<std::string, PriorStep>& prior, std::vector<std::string>& reruns,
+                std::vector<std::pair<std::string, std::string>>& confirmed_reruns) {
   reruns = o.reruns;
   bool ok = true;
   std::set<std::string> confirmed(reruns.begin(), reruns.end()), interrupted;
@@ -146,8 +147,15 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
     const StepDecl* decl = rb.FindStep(s.id);
     if (!s.stopped_mid_attempt() || decl == nullptr) continue;
     interrupted.insert(s.id);
-    if (confirmed.count(s.id) || !RerunNeedsConfirming(s, decl->type)) continue;
-    if (ok && ConfirmRerun(s, r)) continue;
+    if (!RerunNeedsConfirming(s, decl->type)) continue;
+    if (confirmed.count(s.id)) {
+      confirmed_reruns.emplace_back(s.id, "--rerun");
+      continue;
+    }
+    if (ok && ConfirmRerun(s, r)) {
+      confirmed_reruns.emplace_back(s.id, "asked on a terminal");
+      continue;
+    }
     std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") "
               << StoppedHow(s, r.run_id) << ", and it is not idempotent; check what it "
               << "did (runbook show " << r.run_id << " --step " << s.id
@@ -291,7 +299,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   // Every reason to refuse is found before any is reported as the end: one command that
   // continues, with every flag it needs (breakL L13, L14).
   ContinueLine next{record.run_id, AbsoluteFromHere(o.audit_db), {}, false, {}, {}};
-  bool usage_ok = PriorSteps(record, *rb, o, options.prior, next.reruns);
+  std::vector<std::pair<std::string, std::string>> confirmed_reruns;
+  bool usage_ok = PriorSteps(record, *rb, o, options.prior, next.reruns, confirmed_reruns);
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok;
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
@@ -343,6 +352,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   context.incident_started_at = incident;
   context.prior_approval_wait_ms = options.prior_approval_wait.count();
   context.ended_leftovers = std::move(ended);
+  context.reruns_confirmed = std::move(confirmed_reruns);
   if (!notice.empty()) std::cerr << "runbook: warning: " << notice << "\n";
   o.announce = "runbook: resuming run " + record.run_id + " as " + options.run_id + "; " +
                std::to_string(options.prior.size()) + " step(s) carried over";

@@ -13,6 +13,7 @@
 #include "cli/load.h"
 #include "engine/executor.h"
 #include "engine/plugin/check_value.h"
+#include "engine/util/json.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -27,23 +28,37 @@ void Error(const std::string& text) { std::cerr << "runbook: error: " << text <<
 // nullopt without a terminal, at end of input, or for an empty answer.
 std::optional<std::string> AskHidden(const std::string& name, const std::string& run_id) {
   if (!isatty(STDIN_FILENO)) return std::nullopt;
-  std::cerr << "param '" << Printable(name) << "' of run " << run_id
-            << " was recorded masked (its value holds a secret's text); type it again (not "
-               "shown): "
-            << std::flush;
+  // Echo goes off before the question is asked, and typed-ahead input is kept (TCSANOW):
+  // an answer typed as soon as the question shows is never echoed nor dropped.
   termios was{};
   bool hidden = tcgetattr(STDIN_FILENO, &was) == 0;
   if (hidden) {
     termios quiet = was;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    hidden = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    hidden = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
   }
+  std::cerr << "param '" << Printable(name) << "' of run " << run_id
+            << " was recorded masked (its value holds a secret's text); type it again (not "
+               "shown): "
+            << std::flush;
   std::string value;
   bool read = static_cast<bool>(std::getline(std::cin, value));
-  if (hidden) tcsetattr(STDIN_FILENO, TCSAFLUSH, &was);
+  if (hidden) tcsetattr(STDIN_FILENO, TCSANOW, &was);
   std::cerr << "\n";
   if (!read || value.empty()) return std::nullopt;
   return value;
+}
+
+// Whether `value` is the one param `name` of run `r` had, recorded masked as `masked`: by the
+// keyed fingerprint the run recorded (breakN N5: another secret at the same place, or an
+// encoded form of the same one, masked alike); in records older than fingerprints, by its mask.
+bool WasRecorded(const RunRecord& r, const std::string& name, const Value& value,
+                 const Redactor& redactor, const Value& masked) {
+  const Value* prints = r.started.Find("masked_param_fingerprints");
+  const Value* print = prints != nullptr && prints->is_map() ? prints->Find(name) : nullptr;
+  if (print != nullptr && print->is_string() && !print->as_string().empty())
+    return redactor.Fingerprint(ToJson(value)) == print->as_string();
+  return MaskParam(redactor, value) == masked;
 }
 
 // A masked parameter of the run, given again (or taken from the runbook's default).
@@ -52,7 +67,7 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
   const std::string& name = spec.name;
   auto given = sets.find(name);
   if (given == sets.end() && !spec.default_value.is_null() &&
-      MaskParam(redactor, spec.default_value) == params[name]) {
+      WasRecorded(r, name, spec.default_value, redactor, params[name])) {
     params[name] = spec.default_value;  // the run took the default: the file holds it (L18)
     return true;
   }
@@ -74,13 +89,14 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
   }
   auto value = ParseSet(rb, name, text);
   if (!value.ok()) {
-    Error(value.status().message());
+    Error(MaskForRunbook(rb, value.status().message()));
     return false;
   }
-  if (!(MaskParam(redactor, value.value()) == params[name])) {
+  if (!WasRecorded(r, name, value.value(), redactor, params[name])) {
     Error(source + ": not the value run " + r.run_id +
-          " had: masked with the secrets as they are now, it differs from the recorded one (a "
-          "secret or credential variable changed or unset since the run makes it differ too)");
+          " had: checked with the secrets as they are now against what the run recorded of "
+          "it (a secret or credential variable changed or unset since the run makes it differ "
+          "too)");
     return false;
   }
   params[name] = value.value();
@@ -93,7 +109,7 @@ bool TakeNew(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const
   auto given = sets.find(spec.name);
   if (given != sets.end()) {
     auto value = ParseSet(rb, spec.name, given->second);
-    if (!value.ok()) Error(value.status().message());
+    if (!value.ok()) Error(MaskForRunbook(rb, value.status().message()));
     if (value.ok()) params[spec.name] = value.value();
     return value.ok();
   }
@@ -141,7 +157,7 @@ bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::
     bool recorded = params.count(name) > 0;
     if (masked.count(name) || (!recorded && rb.FindParam(name) != nullptr)) continue;
     if (!recorded) {
-      Error(ParseSet(rb, name, text).status().message());  // no such param, closest name
+      Error(MaskForRunbook(rb, ParseSet(rb, name, text).status().message()));  // closest name
     } else {
       Error("--set " + Printable(name) + ": a resume runs with the parameters of run " + r.run_id +
             "; --set only gives again one it recorded masked" +

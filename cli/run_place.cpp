@@ -105,7 +105,9 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
 }
 
 std::string RunbookFolder(const std::string& runbook_path) {
-  return Resolved(Normal(runbook_path).parent_path()).string();
+  // The file's own link too (breakN N10: ~/bin/restore.yaml -> /srv/app/runbooks/restore.yaml
+  // ran at ~/bin, with another store and another realpath() lock).
+  return Resolved(Normal(runbook_path)).parent_path().string();
 }
 
 Result<std::string> RunbookBase(const Runbook& rb) {

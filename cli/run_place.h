@@ -31,6 +31,7 @@ struct StoreChoice {
 Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string& start);
 
 // The folder of the runbook file at `runbook_path`: absolute, its links resolved (realpath),
+// a link to the file itself included (the folder of the file it names),
 // so `working_directory: ..` and the walk for .runbook/ go up the same folders as a `..`
 // inside a step does (breakK K10).
 std::string RunbookFolder(const std::string& runbook_path);

@@ -147,10 +147,11 @@ std::string NewRunId(const Clock& clock) {
 namespace runbook {
 
 Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params,
-                                const std::string& base) {
+                                const Value::Map& secrets, const std::string& base) {
   if (!rb.lock) return std::string();
   RunValues values;
   values.params = params;
+  values.secrets = secrets;  // breakN N1: validate allows secrets.* in a lock
   values.base = base;
   SystemClock clock;
   RunScope scope(rb, values, nullptr, clock);

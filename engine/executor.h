@@ -82,10 +82,11 @@ Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env);
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
                           RunServices& services);
 
-// The runbook's `lock`, resolved with the bound params ("" when it has none); `base` is the
-// run's absolute base, for realpath(). Errors: an expression that fails or stays unknown.
+// The runbook's `lock`, resolved with the bound params and the run's `secrets` ("" when it has
+// none; mask it before showing or storing it); `base` is the run's absolute base, for
+// realpath(). Errors: an expression that fails or stays unknown.
 Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params,
-                                const std::string& base);
+                                const Value::Map& secrets, const std::string& base);
 
 // A fresh run id: UTC time plus random bits, sortable ("20261127T181102Z-3fa2c1").
 std::string NewRunId(const Clock& clock);

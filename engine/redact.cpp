@@ -30,8 +30,16 @@ std::string UrlSafe(std::string b64) {
 
 }  // namespace
 
+std::string Redactor::Fingerprint(std::string_view text) const {
+  if (secrets_.empty()) return "";
+  std::string key;
+  for (const std::string& s : secrets_) key.append(s).push_back('\0');
+  return HexEncode(HmacSha256(Sha256Hex(key), text));
+}
+
 void Redactor::Add(const std::string& secret) {
   if (secret.size() < kMinSecretLength) return;
+  secrets_.insert(secret);
   auto add = [&](SecretPattern p) {
     if (p.tokens() > 0 && std::find(patterns_.begin(), patterns_.end(), p) == patterns_.end())
       patterns_.push_back(std::move(p));

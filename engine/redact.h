@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,12 @@ class Redactor {
   // Strings in the value, map keys included.
   Value Apply(const Value& value) const;
   bool empty() const { return patterns_.empty(); }
+  // A keyed fingerprint of `text`: hex HMAC-SHA256 keyed by every secret added (in sorted
+  // order), "" when none was. Equal for equal texts under the same secrets, useless to
+  // whoever lacks them, so the store may keep it beside a masked value to prove a value
+  // given again is the one masked (breakN N5: another secret at the same place, or an
+  // encoded form of the same, masked alike and passed).
+  std::string Fingerprint(std::string_view text) const;
 
  private:
   size_t LongestMatch(std::string_view text, size_t at) const;
@@ -51,6 +58,7 @@ class Redactor {
   bool CutTail(std::string_view text, size_t at) const;
 
   std::vector<SecretPattern> patterns_;
+  std::set<std::string> secrets_;  // as added, for Fingerprint's key
 };
 
 // A run parameter as the store records it: its strings masked (Apply), and a value of

@@ -8,6 +8,7 @@
 
 #include "engine/process_tree.h"
 #include "engine/util/crypto.h"
+#include "engine/util/json.h"
 #include "engine/util/proc_identity.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -129,6 +130,18 @@ Status AuditJournal::Append(const std::string& kind, const std::string& step, in
   return store_.Append(run_id_, kind, step, attempt, v);
 }
 
+namespace {
+
+Value ConfirmedReruns(const RunContext& c) {
+  Value::List list;
+  for (const auto& [step, how] : c.reruns_confirmed)
+    list.push_back(Value(
+        Value::Map{{"step", Value(step)}, {"by", Value(c.user)}, {"how", Value(how)}}));
+  return Value(std::move(list));
+}
+
+}  // namespace
+
 Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
                                 const Value::Map& params, const Redactor& redactor) {
   run_id_ = run_id;
@@ -138,10 +151,12 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   // Parameters whose value holds a secret's text are recorded masked: a resume must be given
   // them again (cli/resume_cmd.cpp), since "***" is not the value the run had.
   std::vector<std::string> masked;
-  Value::Map recorded;
+  Value::Map recorded, fingerprints;  // a masked value's keyed fingerprint (breakN N5)
   for (const auto& [name, value] : params) {
     recorded[name] = MaskParam(redactor, value);
-    if (!(recorded[name] == value)) masked.push_back(name);
+    if (recorded[name] == value) continue;
+    masked.push_back(name);
+    fingerprints[name] = Value(redactor.Fingerprint(ToJson(value)));
   }
   Value::Map body{
       {"runbook", Value(rb.name)},
@@ -152,6 +167,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"runbook_sha256", Value(context_.runbook_sha256)},
       {"params", Value(std::move(recorded))},
       {"masked_params", StringList(masked)},
+      {"masked_param_fingerprints", Value(std::move(fingerprints))},
       {"objectives", Value(std::move(objectives))},
       {"user", Value(context_.user)},
       {"host", Value(me.host)},
@@ -166,6 +182,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"prior_approval_wait_ms", Value(context_.prior_approval_wait_ms)},
       {"ended_leftovers", StringList(context_.ended_leftovers)},
       {"continue_options", StringList(context_.continue_options)},
+      {"reruns_confirmed", ConfirmedReruns(context_)},
       {"graph", GraphValue(rb)},
   };
   return Append("run_started", "", 0, std::move(body));

@@ -27,6 +27,10 @@ struct RunContext {
   // The run's options a resume keeps, as they go on its command line ("--wait"): recorded so
   // that `show` of a killed run gives the whole continue command (breakM M2).
   std::vector<std::string> continue_options;
+  // resume: steps stopped mid-way that the operator confirmed to run again (breakN N2: a
+  // human decision the engine acts on is evidence, like an approval): each {step, how}, how
+  // being "--rerun" or "asked on a terminal"; `user` is who confirmed.
+  std::vector<std::pair<std::string, std::string>> reruns_confirmed;
   // How often the run's process says it is alive (store.h, Liveness); tests shorten it.
   std::chrono::milliseconds heartbeat_every = kHeartbeatEvery;
 };

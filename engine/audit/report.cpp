@@ -86,7 +86,8 @@ Value ApprovalsValue(const RunRecord& r) {
                                          {"at", Value(a.at)},
                                          {"waited_ms", Value(a.waited_ms)},
                                          {"inputs", Value(a.inputs)},
-                                         {"run_id", Value(a.run_id)}}));
+                                         {"run_id", Value(a.run_id)},
+                                         {"rerun", Value(a.rerun)}}));
   }
   return Value(std::move(approvals));
 }

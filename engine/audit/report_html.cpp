@@ -5,13 +5,16 @@
 #include <sstream>
 
 #include "engine/audit/report.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
 namespace {
 
-std::string Esc(const std::string& s) {
-  std::string out;
+// HTML-escaped, with control characters shown as \xNN (PrintableLines): a step's output or a
+// param holding an escape sequence reaches the page as text (breakN N3).
+std::string Esc(const std::string& raw) {
+  std::string out, s = PrintableLines(raw);
   for (char c : s) {
     if (c == '<')
       out += "&lt;";
@@ -154,7 +157,9 @@ void Approvals(std::ostringstream& o, const RunRecord& r) {
   for (const ApprovalView& a : r.approvals) {
     std::string inputs;
     for (const auto& [k, v] : a.inputs) inputs += Esc(k) + " = " + Code(v.ToText()) + "<br>";
-    o << "<tr><td>" << Esc(a.step) << "</td><td>" << Esc(a.by) << "</td><td>" << Esc(a.at)
+    std::string step = a.rerun.empty() ? Esc(a.step)
+                                       : Esc(a.step) + " <i>(re-run confirmed: " + Esc(a.rerun) + ")</i>";
+    o << "<tr><td>" << step << "</td><td>" << Esc(a.by) << "</td><td>" << Esc(a.at)
       << "</td><td>" << HumanMs(a.waited_ms) << "</td><td>" << inputs << "</td><td>"
       << (a.run_id == r.run_id || a.run_id.empty() ? "this run" : Esc(a.run_id)) << "</td></tr>\n";
   }

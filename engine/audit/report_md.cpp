@@ -88,7 +88,8 @@ void Approvals(std::ostringstream& o, const RunRecord& r) {
   for (const ApprovalView& a : r.approvals) {
     std::vector<std::string> inputs;
     for (const auto& [k, v] : a.inputs) inputs.push_back(k + "=" + v.ToText());
-    o << "| " << MdCell(a.step) << " | " << MdCell(a.by) << " | " << a.at << " | "
+    std::string step = a.rerun.empty() ? a.step : a.step + " (re-run confirmed: " + a.rerun + ")";
+    o << "| " << MdCell(step) << " | " << MdCell(a.by) << " | " << a.at << " | "
       << HumanMs(a.waited_ms) << " | " << Code(Joined(inputs)) << " | "
       << (a.run_id == r.run_id || a.run_id.empty() ? "this run" : MdCell(a.run_id)) << " |\n";
   }

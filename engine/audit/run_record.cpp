@@ -33,6 +33,10 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     r.started = body;
     r.started_at = e.at;
     r.status = "running";
+    if (const Value* reruns = body.Find("reruns_confirmed"); reruns && reruns->is_list())
+      for (const Value& c : reruns->as_list())
+        r.approvals.push_back(
+            {Str(c, "step"), Str(c, "by"), e.at, 0, Value::Map(), e.run_id, Str(c, "how")});
   } else if (e.kind == "attempt_started") {
     StepView& s = StepOf(r, e.step);
     s.type = Str(body, "type");
@@ -63,7 +67,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     a.log_dropped = Int(body, "log_dropped");
   } else if (e.kind == "approval") {
     r.approvals.push_back(
-        {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs"), e.run_id});
+        {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs"), e.run_id, ""});
   } else if (e.kind == "step_finished") {
     StepView& s = StepOf(r, e.step);
     if (s.type.empty()) s.type = Str(body, "type");

@@ -40,6 +40,9 @@ struct ApprovalView {
   int64_t waited_ms = 0;
   Value::Map inputs;
   std::string run_id;  // the run it was given in (an earlier run of the chain carried it over)
+  // "" for an approval gate; for a step stopped mid-way that a resume ran again on the
+  // operator's word, how it was confirmed ("--rerun", "asked on a terminal"; breakN N2).
+  std::string rerun;
 };
 
 struct StepView {
@@ -60,13 +63,15 @@ struct StepView {
   // made before the field).
   Value idempotent;
   bool started_not_finished() const { return outcome.empty() && !attempts.empty(); }
-  // An attempt was running when the run stopped, so what it did is unknown: runbook was
-  // killed under it (it never finished), or Ctrl-C/SIGTERM stopped it (cancelled, breakM
-  // M14). Not a step whose failed attempt had ended and whose retry was pending (M26).
+  // Its last attempt was stopped before it ended by itself, so what it did is unknown:
+  // runbook was killed under it (it never finished), Ctrl-C/SIGTERM stopped it (cancelled,
+  // breakM M14), or its timeout did (breakN N7: a hung switch that timed out half done). Not
+  // a step whose failed attempt had ended and whose retry was pending (M26).
   bool stopped_mid_attempt() const {
-    if (attempts.empty() || (!outcome.empty() && outcome != "cancelled")) return false;
+    if (attempts.empty() || outcome == "success" || outcome == "warning") return false;
     const AttemptView& last = attempts.back();
-    return last.finished_at.empty() || last.status == "cancelled";
+    if (last.finished_at.empty()) return outcome.empty();
+    return last.status == "cancelled" || last.status == "timeout";
   }
 };
 

@@ -276,6 +276,40 @@ TEST_CASE("a non-idempotent step stopped by Ctrl-C is run again only when confir
   Command confirmed = ResumeIn(dir, id, "--rerun work");
   CHECK(confirmed.exit_code == 0);
   CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
+  // The operator's word is evidence, like an approval (breakN N2): in the chain, `show` and
+  // the reports, with who gave it and how.
+  std::string next = LatestRunId(dir + "/a.db");
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + next + " --audit-db a.db");
+  CHECK_THAT(show.out, Catch::Matches("(.|\n)*  re-run of work confirmed by [^ ]+ at [0-9T:.Z-]+ "
+                                      "\\(--rerun\\)\n(.|\n)*"));
+  Command md = Shell("cd " + dir + " && " + Binary() + " report " + next + " --audit-db a.db");
+  CHECK_THAT(md.out, Catch::Contains("| work (re-run confirmed: --rerun) |"));
+  Command json =
+      Shell("cd " + dir + " && " + Binary() + " report " + next + " --format json --audit-db a.db");
+  CHECK_THAT(json.out, Catch::Contains("\"rerun\": \"--rerun\""));
+  CHECK(Shell("cd " + dir + " && " + Binary() + " audit verify --audit-db a.db").exit_code == 0);
+}
+
+// breakN N7: a step its timeout stopped half done is as unknown as one Ctrl-C stopped.
+TEST_CASE("a non-idempotent step stopped by its timeout is run again only when confirmed",
+          "[cli][resume][rerun]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - id: swap\n    uses: exec\n    timeout: 1s\n"
+            "    with: {shell: true, run: 'echo started >> " + dir + "/marks; test -f " + dir +
+                "/fast && exit 0; sleep 5'}\n");
+  Command run = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db");
+  REQUIRE(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains("--rerun swap"));
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/fast");
+  Command plain = ResumeIn(dir, id, "");
+  CHECK(plain.exit_code == 2);
+  CHECK_THAT(plain.err, Catch::Contains("step 'swap' (exec) was stopped mid-way by its timeout in "
+                                        "run " + id + ", and it is not idempotent"));
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");
+  CHECK(ResumeIn(dir, id, "--rerun swap").exit_code == 0);
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
 }
 
 TEST_CASE("a step's idempotent: key decides whether a resume asks, whatever its type says",

@@ -470,3 +470,21 @@ TEST_CASE(
   CHECK_THAT(refused.err, Catch::Contains("step(s) n after them passed and are not idempotent") &&
                               Catch::Contains("runbook run " + moved + "/a.yaml"));
 }
+
+// breakN N10: a link to the runbook file itself ran at the link's folder, with another store
+// (another history, another lock namespace).
+TEST_CASE("a runbook run through a link to its file runs at the file's folder, with its store",
+          "[cli][store]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/a/b/c " + dir + "/real/.runbook " + dir + "/xdg");
+  WriteFile(dir + "/real", "rb.yaml",
+            "version: 1\nname: x\nsteps:\n  - {id: a, uses: exec, with: {run: [pwd]}}\n");
+  Shell("ln -s ../../../real/rb.yaml " + dir + "/a/b/c/link.yaml");
+  Command c = Shell("unset RUNBOOK_AUDIT_DB; cd " + dir + " && XDG_STATE_HOME=" + dir + "/xdg " + Binary() +
+                    " run a/b/c/link.yaml 2>&1");
+  INFO(c.out);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("audit store " + dir + "/real/.runbook/audit.db") &&
+                        Catch::Contains("a | " + dir + "/real\n"));
+  CHECK(Shell("ls " + dir + "/xdg").out.empty());
+}

@@ -136,3 +136,34 @@ TEST_CASE("an approval input's type is checked as typed, every type (breakK K15)
               "/a.db --approve g --input g.wait=5m --input 'g.hosts=[\"a\",\"b\"]'")
             .exit_code == 0);
 }
+
+// breakN N3: a failed step's escape sequences reached the terminal raw (its FAIL line, the
+// last lines kept on screen), and `show`, `show --step`, the plain log and the HTML report.
+TEST_CASE("what a failed step printed reaches no sink with its control characters raw",
+          "[cli][show][report]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "f.sh",
+            "echo line 1\nprintf 'FAKE \\033[2J\\033[1A\\r all good\\n'\n"
+            "printf 'bad \\033[31m end\\n' >&2\nexit 3\n");
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nsteps:\n  - {id: f, uses: exec, with: {run: [sh, f.sh]}}\n");
+  std::string rb = "cd " + dir + " && " + Binary();
+  Command plain = Shell(rb + " run f.yaml --audit-db a.db");
+  REQUIRE(plain.exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Command show = Shell(rb + " show " + id + " --audit-db a.db");
+  Command step = Shell(rb + " show " + id + " --step f --audit-db a.db");
+  Command html = Shell(rb + " report " + id + " --format html --audit-db a.db");
+  Command tty = Shell(rb + " run f.yaml --audit-db a.db 2>&1 | cat");  // the plain log
+  Command pty = Shell("cd " + dir + " && TERM=xterm NO_COLOR=1 " + PtyRun() + " -- " + Binary() +
+                      " run f.yaml --audit-db a.db");
+  for (const Command* c : {&plain, &show, &step, &html, &tty, &pty}) {
+    std::string all = c->out + c->err;
+    INFO(all);
+    CHECK(all.find("\x1b[2J") == std::string::npos);
+    CHECK(all.find("\x1b[31m") == std::string::npos);
+    CHECK(all.find("\r all good") == std::string::npos);
+  }
+  CHECK_THAT(step.out, Catch::Contains("FAKE \\x1b[2J\\x1b[1A\\x0d all good"));
+  CHECK_THAT(html.out, Catch::Contains("bad \\x1b[31m end"));
+}

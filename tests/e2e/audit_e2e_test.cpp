@@ -238,6 +238,30 @@ TEST_CASE("two runs with the same lock: the second refuses naming the holder",
   CHECK(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
 }
 
+// breakN N1: validate allowed secrets.* in a lock, and every run then failed "not set".
+TEST_CASE("a lock built from a secret works and is known masked", "[audit][e2e][lock][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "s.yaml",
+            "version: 1\nname: s\nsecrets:\n  s: {env: LOCK_S}\nlock: lk-${{ secrets.s }}\n"
+            "steps:\n  - {id: a, uses: exec, with: {run: [sleep, '1.5']}}\n");
+  Command c = Shell("cd " + dir + " && (LOCK_S=Hunter2Secret9 " + Binary() +
+                    " run s.yaml --audit-db a.db 2> first.err; echo \"rc=$?\" >> first.err) & " +
+                    "sleep 0.7; sqlite3 " + dir + "/a.db 'select name from locks'; sleep 2; cat " +
+                    dir + "/first.err");
+  INFO(c.out);
+  CHECK_THAT(c.out, Catch::Contains("lk-***\n") && Catch::Contains("rc=0") &&
+                        !Catch::Contains("Hunter2Secret9"));
+  // breakN N16: a lock that fails to resolve quotes its value masked.
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsecrets:\n  s: {env: LOCK_S}\nparams:\n  db: {type: string}\n"
+            "lock: L-${{ realpath(params.db) }}\nsteps:\n  - {id: a, uses: log, with: {message: "
+            "hi}}\n");
+  Command loop = Shell("cd " + dir + " && ln -s l2 l1 && ln -s l1 l2 && LOCK_S=Hunter2Secret9 " +
+                       Binary() + " run p.yaml --set db=l1/Hunter2Secret9 --audit-db a.db");
+  CHECK(loop.exit_code == 2);
+  CHECK_THAT(loop.err, Catch::Contains("realpath('l1/***')") && !Catch::Contains("Hunter2Secret9"));
+}
+
 TEST_CASE("--wait names each holder of the lock in turn (breakM M19)", "[audit][e2e][lock]") {
   std::string dir = TempDir();
   WriteFile(dir, "k.yaml",

@@ -40,7 +40,7 @@ RunRecord Hostile() {
                                              GraphStep("end", {"x\\N"}, true)})}});
   r.steps = {Step(kHostile, "success"), Step("x\\N", "failure"), Step("end", "")};
   r.approvals.push_back({"gate", "alice", "2026-01-02T03:00:00.000Z", 5,
-                         Value::Map{{"ticket", Value("INC-1 | <i>x</i>")}}, ""});
+                         Value::Map{{"ticket", Value("INC-1 | <i>x</i>")}}, "", ""});
   return r;
 }
 

@@ -14,10 +14,17 @@
 namespace runbook {
 namespace {
 
-// How long a write waits for another writer before failing closed.
+// How long a write waits for another writer before failing closed. A value that is no
+// positive duration is said, and the default used (breakN N11), as RUNBOOK_PROGRESS_INTERVAL.
 int BusyTimeoutMs() {
   if (const char* env = std::getenv("RUNBOOK_AUDIT_BUSY_TIMEOUT"); env && *env) {
-    if (auto d = ParseDuration(env)) return static_cast<int>(d->count());
+    auto d = ParseDuration(env);
+    if (d && d->count() > 0 && d->count() <= 3600 * 1000) return static_cast<int>(d->count());
+    static bool said = false;
+    if (!said)
+      std::cerr << "runbook: warning: RUNBOOK_AUDIT_BUSY_TIMEOUT='" << Printable(env)
+                << "' is not a duration from 1ms to 1h: waiting at most 5s\n";
+    said = true;
   }
   return 5000;
 }

@@ -102,6 +102,35 @@ void SayLeftBehind(const AuditStore& store, const std::string& lock, const LockH
             << ShellQuote(AbsoluteFromHere(store.path())) << ")\n";
 }
 
+// A new `run` of a runbook whose last run stopped mid-way in a step that is not idempotent
+// and was not resumed: said, with the command that continues it instead (breakN N31: the
+// --rerun question guarded only `resume`; running the same command again after a crash
+// redid the step without a word). A warning, not a refusal: a new run (a new backup) is
+// often what is meant.
+void SayUnfinishedBefore(AuditStore& store, const Runbook& rb) {
+  auto rows = store.Runs(rb.name, 1);
+  if (!rows.ok() || rows.value().empty()) return;
+  const RunRow& last = rows.value()[0];
+  if (last.status != "interrupted" && last.status != "cancelled" && last.status != "failure")
+    return;
+  auto resumed = store.ResumedAs(last.run_id);
+  if (!resumed.ok() || resumed.value()) return;
+  auto record = LoadRunRecord(store, last.run_id);
+  if (!record.ok()) return;
+  std::vector<std::string> steps;
+  for (const StepView& s : record.value().steps)
+    if (const StepDecl* d = rb.FindStep(s.id); RerunNeedsConfirming(s, d ? d->type : nullptr))
+      steps.push_back(s.id);
+  if (steps.empty()) return;
+  std::cerr << "runbook: warning: the last run of " << rb.name << ", " << last.run_id << " ("
+            << last.status << "), stopped mid-way in " << Join(steps, ", ")
+            << ", not idempotent, which may have done part of its work; this run starts from "
+               "the beginning. To continue that run instead: runbook resume "
+            << last.run_id << " --audit-db " << ShellQuote(AbsoluteFromHere(store.path()));
+  for (const std::string& id : steps) std::cerr << " --rerun " << ShellQuote(id);
+  std::cerr << "\n";
+}
+
 // Takes the runbook's lock, or says who holds it. With --wait, polls until it is free or
 // the run is cancelled, and says who holds it each time that changes (breakM M19: a second
 // holder that took the lock meanwhile went unnamed).
@@ -319,6 +348,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   }
   if (int code = OpenLocked(o, rb, options, context, cancel, redactor, store); code != kExitOk)
     return code;
+  if (store && context.resumed_from.empty()) SayUnfinishedBefore(*store, rb);
   if (std::string why = CommandOutputProblem("--metrics-file", o.metrics_file);
       store && !why.empty()) {  // never over the store it records into (breakJ J22)
     std::cerr << "runbook: error: " << why << "; nothing was run\n";

@@ -329,8 +329,11 @@ Result<std::optional<RunRow>> AuditStore::ResumedAs(const std::string& id) {
 }
 
 Result<RunRow> AuditStore::FindRun(const std::string& id) {
+  // A prefix, compared as text (breakN N18: LIKE read `_` and `%` in it as patterns, and an
+  // empty id matched the store's only run).
+  if (id.empty()) return Status::Error("no run '' in " + path() + ": give a run id");
   auto st = db_->Prepare(std::string("SELECT ") + kRunColumns +
-                         " FROM runs WHERE run_id = ?1 OR run_id LIKE ?1 || '%' LIMIT 3");
+                         " FROM runs WHERE substr(run_id, 1, length(?1)) = ?1 LIMIT 3");
   if (!st.ok()) return st.status();
   st.value().Bind(1, id);
   std::vector<RunRow> found;

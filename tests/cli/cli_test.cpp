@@ -175,3 +175,27 @@ TEST_CASE("history --runbook with a name the store has no runs of says so, with 
   Command right = Shell(Binary() + " history --runbook restore --audit-db " + dir + "/a.db");
   CHECK_THAT(right.err, !Catch::Contains("no runs of"));
 }
+
+// breakN N18, N11: a run id is a prefix compared as text (LIKE read `_` as any character, and
+// an empty id matched the only run); a busy timeout that is no duration is said.
+TEST_CASE("a run id prefix is text, an empty one is refused, a bad busy timeout is said",
+          "[cli][store]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db").exit_code == 0);
+  std::string id = LatestRunId(dir + "/a.db");
+  REQUIRE(id.size() > 8);
+  std::string rb = "cd " + dir + " && " + Binary() + " show ";
+  CHECK(Shell(rb + id.substr(0, 8) + " --audit-db a.db").exit_code == 0);
+  std::string pattern = id.substr(0, 3) + "_" + id.substr(4, 4);
+  CHECK(Shell(rb + pattern + " --audit-db a.db").exit_code == 2);
+  CHECK(Shell(rb + "'%' --audit-db a.db").exit_code == 2);
+  Command empty = Shell(rb + "'' --audit-db a.db");
+  CHECK(empty.exit_code == 2);
+  CHECK_THAT(empty.err, Catch::Contains("give a run id"));
+  Command busy = Shell("cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=abc " + Binary() +
+                       " history --audit-db a.db");
+  CHECK(busy.exit_code == 0);
+  CHECK_THAT(busy.err, Catch::Contains("RUNBOOK_AUDIT_BUSY_TIMEOUT='abc' is not a duration"));
+}

@@ -296,8 +296,8 @@ TEST_CASE("a non-idempotent step stopped by its timeout is run again only when c
   std::string dir = TempDir();
   WriteFile(dir, "t.yaml",
             "version: 1\nname: t\nsteps:\n  - id: swap\n    uses: exec\n    timeout: 1s\n"
-            "    with: {shell: true, run: 'echo started >> " + dir + "/marks; test -f " + dir +
-                "/fast && exit 0; sleep 5'}\n");
+            "    with: {shell: true, run: 'echo started >> " +
+                dir + "/marks; test -f " + dir + "/fast && exit 0; sleep 5'}\n");
   Command run = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db");
   REQUIRE(run.exit_code == 1);
   CHECK_THAT(run.err, Catch::Contains("--rerun swap"));
@@ -306,7 +306,8 @@ TEST_CASE("a non-idempotent step stopped by its timeout is run again only when c
   Command plain = ResumeIn(dir, id, "");
   CHECK(plain.exit_code == 2);
   CHECK_THAT(plain.err, Catch::Contains("step 'swap' (exec) was stopped mid-way by its timeout in "
-                                        "run " + id + ", and it is not idempotent"));
+                                        "run " +
+                                        id + ", and it is not idempotent"));
   CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");
   CHECK(ResumeIn(dir, id, "--rerun swap").exit_code == 0);
   CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
@@ -401,4 +402,26 @@ TEST_CASE("show --step of a carried step names the run it ran in and the command
   Command there =
       Shell("cd /tmp && " + Binary() + " show " + first + " --step a --audit-db " + dir + "/a.db");
   CHECK_THAT(there.out, Catch::Contains("first pass"));
+}
+
+// breakN N31: running the same command again after a crash redid the step without a word;
+// the --rerun question guarded only `resume`.
+TEST_CASE("a new run after one stopped mid-way in a non-idempotent step says how to continue it",
+          "[cli][resume][rerun]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "c.yaml", CountingStep(dir, "uses: exec"));
+  std::string id = RunUntilStartedThenKill(dir, "c.yaml");
+  REQUIRE_FALSE(id.empty());
+  Shell("pkill -f '" + SleepMarker(7) + "'");  // its own call: the pattern is in its line
+  Shell("touch " + dir + "/fast");
+  Command again = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(
+      again.err,
+      Catch::Contains("warning: the last run of c, " + id +
+                      " (interrupted), stopped mid-way in work, not idempotent") &&
+          Catch::Contains("runbook resume " + id + " --audit-db " + dir + "/a.db --rerun work\n"));
+  // Said once: the run after that one finished well.
+  Command third = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+  CHECK_THAT(third.err, !Catch::Contains("stopped mid-way"));
 }

@@ -262,7 +262,7 @@ TEST_CASE("a lock built from a secret works and is known masked", "[audit][e2e][
   CHECK_THAT(loop.err, Catch::Contains("realpath('l1/***')") && !Catch::Contains("Hunter2Secret9"));
 }
 
-TEST_CASE("--wait names each holder of the lock in turn (breakM M19)", "[audit][e2e][lock]") {
+TEST_CASE("run --wait names each holder of the lock in turn (breakM M19)", "[audit][e2e][lock]") {
   std::string dir = TempDir();
   WriteFile(dir, "k.yaml",
             "version: 1\nname: k\nlock: prod-db\nsteps:\n"

@@ -8,9 +8,9 @@
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
-#include "engine/util/strings.h"
 #include "cli/completion_cmd.h"
 #include "engine/process_tree.h"
+#include "engine/util/strings.h"
 
 namespace {
 
@@ -100,9 +100,10 @@ int Main(int argc, char** argv) {
                  "give again a param the run recorded masked (its value held a secret's text) "
                  "NAME=VALUE; the others keep the run's values (repeatable)");
   re->add_flag("--yes", resume.yes, "approve every approval step (as in run)");
-  re->add_option("--rerun", resume.reruns,
-                 "run this step again: it was stopped mid-way (killed, cancelled, timed out) and it is "
-                 "not idempotent (repeatable)");
+  re->add_option(
+      "--rerun", resume.reruns,
+      "run this step again: it was stopped mid-way (killed, cancelled, timed out) and it is "
+      "not idempotent (repeatable)");
   re->add_option("--approve", resume.approvals, "approve the approval step with this id");
   re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)")
       ->check(CheckStepInput);
@@ -171,8 +172,12 @@ int Main(int argc, char** argv) {
   }
   // RUNBOOK_PARSE_ONLY=1 (not in --help: for tests): stop once the command line parsed.
   // tests/docs checks every command line the docs show against this very parser.
-  if (const char* only = std::getenv("RUNBOOK_PARSE_ONLY"); only && std::string(only) == "1")
+  // Said on stderr: left set in an operator's environment it would make every command do
+  // nothing with exit 0 (breakN N26).
+  if (const char* only = std::getenv("RUNBOOK_PARSE_ONLY"); only && std::string(only) == "1") {
+    std::cerr << "runbook: RUNBOOK_PARSE_ONLY=1: the command line parsed; nothing was run\n";
     return kExitOk;
+  }
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);

@@ -70,7 +70,8 @@ TEST_CASE("probe tcp: a listening port passes, a closed one fails fast", "[steps
   Shell("cd " + dir +
         " && (setsid python3 -c \"import socket,time; s=socket.socket(); "
         "s.bind(('127.0.0.1',0)); s.listen(); open('port','w').write(str(s.getsockname()[1])); "
-        "time.sleep(20)\" > /dev/null 2>&1 &) ; sleep 0.5");
+        "time.sleep(20)\" > /dev/null 2>&1 &) ; for i in $(seq 200); do test -s port && break; "
+        "sleep 0.05; done");  // python may take over 0.5 s to start on a loaded machine
   std::string port = Shell("cat " + dir + "/port").out;
   REQUIRE_FALSE(port.empty());
   Command up = RunIn(

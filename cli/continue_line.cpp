@@ -34,6 +34,14 @@ std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& re
   return ids;
 }
 
+std::vector<std::string> RerunsNeeded(const RunRecord& r, const Runbook& rb) {
+  std::vector<std::string> ids;
+  for (const StepView& s : r.steps)
+    if (const StepDecl* d = rb.FindStep(s.id); RerunNeedsConfirming(s, d ? d->type : nullptr))
+      ids.push_back(s.id);
+  return ids;
+}
+
 bool LeftoversRunning(const RunRecord& r) { return AnyLeftovers(r.Text("tracking_prefix")); }
 
 std::vector<std::string> KeptRunOptions(const RunCliOptions& o) {

@@ -36,6 +36,8 @@ std::string StoppedHow(const StepView& s, const std::string& run_id);
 
 // The steps of `r` that RerunNeedsConfirming (types looked up in `registry`), in order.
 std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& registry);
+// The same, types taken from the runbook `rb`'s steps (a step it no longer has: none).
+std::vector<std::string> RerunsNeeded(const RunRecord& r, const Runbook& rb);
 
 // Whether processes `r`'s steps started still run on this host (its tracking prefix).
 bool LeftoversRunning(const RunRecord& r);

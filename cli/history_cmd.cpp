@@ -73,7 +73,8 @@ void PrintAttempt(const AttemptView& a, bool whole = false) {
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
   const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
   std::string last = LastLines(tail, 12);
-  if (!last.empty()) std::cout << "      last output:\n" << Indented(PrintableLines(last), "        ");
+  if (!last.empty())
+    std::cout << "      last output:\n" << Indented(PrintableLines(last), "        ");
 }
 
 // Under a run that did not end well: where it was last heard from (another place), the run

@@ -117,10 +117,7 @@ void SayUnfinishedBefore(AuditStore& store, const Runbook& rb) {
   if (!resumed.ok() || resumed.value()) return;
   auto record = LoadRunRecord(store, last.run_id);
   if (!record.ok()) return;
-  std::vector<std::string> steps;
-  for (const StepView& s : record.value().steps)
-    if (const StepDecl* d = rb.FindStep(s.id); RerunNeedsConfirming(s, d ? d->type : nullptr))
-      steps.push_back(s.id);
+  std::vector<std::string> steps = RerunsNeeded(record.value(), rb);
   if (steps.empty()) return;
   std::cerr << "runbook: warning: the last run of " << rb.name << ", " << last.run_id << " ("
             << last.status << "), stopped mid-way in " << Join(steps, ", ")
@@ -275,9 +272,7 @@ void PrintContinue(const RunResult& r, const std::string& run_id, AuditStore& st
   if (r.status != "failure" && r.status != "cancelled") return;
   ContinueLine next{run_id, AbsoluteFromHere(store.path()), {}, false, {}, KeptRunOptions(o)};
   if (auto record = LoadRunRecord(store, run_id); record.ok())
-    for (const StepView& s : record.value().steps)
-      if (const StepDecl* d = rb.FindStep(s.id); RerunNeedsConfirming(s, d ? d->type : nullptr))
-        next.reruns.push_back(s.id);
+    next.reruns = RerunsNeeded(record.value(), rb);
   std::cerr << "runbook: to continue this run: " << next.Command() << "\n";
   if (o.yes || !o.approvals.empty() || !o.inputs.empty())  // breakM M29: said, not silent
     std::cerr << "runbook: the approvals given (--yes, --approve, --input) are not carried into "

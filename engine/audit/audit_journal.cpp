@@ -135,8 +135,8 @@ namespace {
 Value ConfirmedReruns(const RunContext& c) {
   Value::List list;
   for (const auto& [step, how] : c.reruns_confirmed)
-    list.push_back(Value(
-        Value::Map{{"step", Value(step)}, {"by", Value(c.user)}, {"how", Value(how)}}));
+    list.push_back(
+        Value(Value::Map{{"step", Value(step)}, {"by", Value(c.user)}, {"how", Value(how)}}));
   return Value(std::move(list));
 }
 

@@ -157,10 +157,11 @@ void Approvals(std::ostringstream& o, const RunRecord& r) {
   for (const ApprovalView& a : r.approvals) {
     std::string inputs;
     for (const auto& [k, v] : a.inputs) inputs += Esc(k) + " = " + Code(v.ToText()) + "<br>";
-    std::string step = a.rerun.empty() ? Esc(a.step)
-                                       : Esc(a.step) + " <i>(re-run confirmed: " + Esc(a.rerun) + ")</i>";
-    o << "<tr><td>" << step << "</td><td>" << Esc(a.by) << "</td><td>" << Esc(a.at)
-      << "</td><td>" << HumanMs(a.waited_ms) << "</td><td>" << inputs << "</td><td>"
+    std::string step = a.rerun.empty()
+                           ? Esc(a.step)
+                           : Esc(a.step) + " <i>(re-run confirmed: " + Esc(a.rerun) + ")</i>";
+    o << "<tr><td>" << step << "</td><td>" << Esc(a.by) << "</td><td>" << Esc(a.at) << "</td><td>"
+      << HumanMs(a.waited_ms) << "</td><td>" << inputs << "</td><td>"
       << (a.run_id == r.run_id || a.run_id.empty() ? "this run" : Esc(a.run_id)) << "</td></tr>\n";
   }
   o << "</table>\n";

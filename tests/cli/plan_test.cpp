@@ -243,7 +243,8 @@ TEST_CASE("plan shows whether each step is idempotent, the shipped runbooks' che
 
 // breakN N17: backup.yaml and restore.yaml took different locks, so a backup read the
 // database while a restore replaced it. They share one lock name per database file.
-TEST_CASE("the shipped backup and restore take the same lock for one database", "[cli][plan][lock]") {
+TEST_CASE("the shipped backup and restore take the same lock for one database",
+          "[cli][plan][lock]") {
   auto lock = [](const std::string& runbook) {
     auto plan = ParseJson(Plan(std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/" + runbook,
                                "--format json --set database=x.sqlite"));

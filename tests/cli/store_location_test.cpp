@@ -480,8 +480,8 @@ TEST_CASE("a runbook run through a link to its file runs at the file's folder, w
   WriteFile(dir + "/real", "rb.yaml",
             "version: 1\nname: x\nsteps:\n  - {id: a, uses: exec, with: {run: [pwd]}}\n");
   Shell("ln -s ../../../real/rb.yaml " + dir + "/a/b/c/link.yaml");
-  Command c = Shell("unset RUNBOOK_AUDIT_DB; cd " + dir + " && XDG_STATE_HOME=" + dir + "/xdg " + Binary() +
-                    " run a/b/c/link.yaml 2>&1");
+  Command c = Shell("unset RUNBOOK_AUDIT_DB; cd " + dir + " && XDG_STATE_HOME=" + dir + "/xdg " +
+                    Binary() + " run a/b/c/link.yaml 2>&1");
   INFO(c.out);
   CHECK(c.exit_code == 0);
   CHECK_THAT(c.out, Catch::Contains("audit store " + dir + "/real/.runbook/audit.db") &&

@@ -46,6 +46,19 @@ std::string Sqlite(const std::string& db, const std::string& sql) {
 }
 
 // A database of about `mib` MiB of random (incompressible) rows.
+// A shell prefix: in `dir`, a writer takes an exclusive lock on `db` (and inserts a row) for
+// 3 s; what follows runs once it holds it, with progress every 500 ms.
+std::string WhileLocked(const std::string& dir, const std::string& db) {
+  WriteFile(dir, "lock.py",
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('begin exclusive'); c.execute('insert into blobs(b) values (1)')\n"
+            "print('locked', flush=True); time.sleep(3); c.execute('commit')\n");
+  return "cd " + dir + " && (python3 lock.py " + db +
+         " > lk.out &) && for i in $(seq 100); do grep -q locked lk.out 2>/dev/null && break; "
+         "sleep 0.05; done; RUNBOOK_PROGRESS_INTERVAL=500ms ";
+}
+
 void BigDb(const std::string& path, int mib) {
   Sqlite(path,
          "CREATE TABLE blobs(id INTEGER PRIMARY KEY, b BLOB); WITH RECURSIVE n(i) AS "
@@ -322,16 +335,8 @@ TEST_CASE(
             "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {database: app.sqlite, "
             "dest: dumps, name: app1, level: 1}}\n");
   // A writer holds an exclusive lock for 3 s; the backup starts while it holds it.
-  WriteFile(dir, "lock.py",
-            "import sqlite3, sys, time\n"
-            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            "c.execute('begin exclusive'); c.execute('insert into blobs(b) values (1)')\n"
-            "print('locked', flush=True); time.sleep(3); c.execute('commit')\n");
-  Command run = Shell("cd " + dir +
-                      " && (python3 lock.py app.sqlite > lk.out &) && for i in $(seq 100); do grep "
-                      "-q locked lk.out 2>/dev/null && break; sleep 0.05; done; "
-                      "RUNBOOK_PROGRESS_INTERVAL=500ms " +
-                      Binary() + " run b.yaml --audit-db a.db 2>&1");
+  Command run =
+      Shell(WhileLocked(dir, "app.sqlite") + Binary() + " run b.yaml --audit-db a.db 2>&1");
   REQUIRE(run.exit_code == 0);
   CHECK_THAT(run.out, Catch::Matches("(.|\n)*b \\| copying the database: waiting [0-9]+s of at "
                                      "most 30s for a lock held by another connection\n(.|\n)*"));
@@ -356,16 +361,8 @@ TEST_CASE("a restore whose live database is held says it waits for the lock (bre
             "version: 1\nname: r\nsteps:\n  - {id: r, uses: restore, with: {source: new.sqlite, "
             "target: live.sqlite, force: true}}\n");
   // A writer holds the live database (WAL mode, its -wal there) for 3 s.
-  WriteFile(dir, "lock.py",
-            "import sqlite3, sys, time\n"
-            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
-            "c.execute('begin exclusive'); c.execute('insert into blobs(b) values (1)')\n"
-            "print('locked', flush=True); time.sleep(3); c.execute('commit')\n");
-  Command run = Shell("cd " + dir +
-                      " && (python3 lock.py live.sqlite > lk.out &) && for i in $(seq 100); do "
-                      "grep -q locked lk.out 2>/dev/null && break; sleep 0.05; done; "
-                      "RUNBOOK_PROGRESS_INTERVAL=500ms " +
-                      Binary() + " run r.yaml --audit-db a.db 2>&1");
+  Command run =
+      Shell(WhileLocked(dir, "live.sqlite") + Binary() + " run r.yaml --audit-db a.db 2>&1");
   INFO(run.out);
   CHECK_THAT(run.out, Catch::Matches("(.|\n)*r \\| making the live database one file: waiting "
                                      "[0-9]+s of at most 5s for a lock held by another "

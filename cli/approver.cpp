@@ -1,7 +1,6 @@
 #include "cli/approver.h"
 
 #include <poll.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,18 +9,14 @@
 #include <mutex>
 #include <optional>
 
+#include "cli/load.h"
 #include "engine/plugin/approval_inputs.h"
 #include "engine/plugin/check_value.h"
+#include "engine/util/proc_identity.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
-
-std::string UserName() {
-  if (const char* u = std::getenv("USER"); u && *u) return u;
-  if (passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "uid " + std::to_string(getuid());
-}
 
 std::mutex g_prompt_mu;  // one prompt on the terminal at a time
 
@@ -73,7 +68,7 @@ bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, A
                 << ": ";
       if (!ReadLine(cancel, text)) {
         answer.error = cancel.cancelled() ? "cancelled while asking for input '" + spec.name + "'"
-                                          : "declined by " + UserName() + " (end of input)";
+                                          : "declined by " + CurrentUser() + " (end of input)";
         return false;
       }
     }
@@ -129,9 +124,9 @@ bool CliApprover::MissingRequired(const ApprovalRequest& req) const {
 // fails naming --input.
 ApprovalAnswer CliApprover::ByFlag(const ApprovalRequest& req, const CancelToken& cancel) {
   ApprovalAnswer answer;
-  answer.by = yes_ ? "--yes (" + UserName() + ")" : "--approve (" + UserName() + ")";
+  answer.by = yes_ ? "--yes (" + CurrentUser() + ")" : "--approve (" + CurrentUser() + ")";
   answer.how = "flag";
-  if (!isatty(STDIN_FILENO) || !MissingRequired(req)) {
+  if (!CanAskOnTerminal() || !MissingRequired(req)) {
     answer.approved = FillInputs(req, Asking::kNone, cancel, answer);
     return answer;
   }
@@ -148,9 +143,12 @@ ApprovalAnswer CliApprover::ByFlag(const ApprovalRequest& req, const CancelToken
 ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
   if (yes_ || approved_.count(req.step_id)) return ByFlag(req, cancel);
   ApprovalAnswer answer;
-  if (!isatty(STDIN_FILENO)) {
-    answer.error = "approval '" + req.step_id + "' needs a person: \"" + req.Shown(req.prompt) +
-                   "\"; run on a terminal, or pass --approve " + req.step_id + " (or --yes)";
+  if (!CanAskOnTerminal()) {
+    answer.error =
+        "approval '" + req.step_id + "' needs a person: \"" + req.Shown(req.prompt) +
+        "\"; run on a terminal" +
+        (isatty(STDIN_FILENO) ? " in the foreground (this run is a background job)" : "") +
+        ", or pass --approve " + req.step_id + " (or --yes)";
     return answer;
   }
   std::lock_guard<std::mutex> lock(g_prompt_mu);
@@ -163,12 +161,12 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
     bool read = ReadLine(cancel, reply);
     if (read && (reply == "y" || reply == "Y" || reply == "yes")) {
       answer.approved = true;
-      answer.by = UserName();
+      answer.by = CurrentUser();
       answer.how = "tty";
     } else {
       answer.error = cancel.cancelled()
                          ? "cancelled while waiting for approval"
-                         : "declined by " + UserName() + (read ? "" : " (end of input)");
+                         : "declined by " + CurrentUser() + (read ? "" : " (end of input)");
     }
   }
   display_.Resume();

@@ -40,8 +40,8 @@ bool MarkGone(AuditStore& store, bool must) {
               << "\n";
     return !must;
   }
-  if (!marked.value().empty()) {
-    std::cerr << "runbook: marked " << marked.value().size()
+  if (!marked.value().gone.empty()) {
+    std::cerr << "runbook: marked " << marked.value().gone.size()
               << " run(s) as interrupted (their process is gone)\n";
   }
   SayTakenAsGone(marked.value());
@@ -59,8 +59,15 @@ void MakeStateFolder(const std::string& store_path) {
 
 }  // namespace
 
-void SayTakenAsGone(const std::vector<GoneRun>& marked) {
-  for (const GoneRun& r : marked)
+void SayTakenAsGone(const Sweep& swept) {
+  for (const ClockAhead& a : swept.ahead)
+    std::cerr << "runbook: warning: run " << a.run_id << " on " << Printable(a.host)
+              << " sent a heartbeat dated " << HumanDuration(a.ahead)
+              << " ahead of this host's clock: it is taken as heard now, so the run is taken as "
+                 "gone "
+              << kGoneAfterSilence.count()
+              << " minutes after the last heartbeat seen here; check that host's clock (NTP)\n";
+  for (const GoneRun& r : swept.gone)
     if (r.elsewhere)
       std::cerr << "runbook: warning: run " << r.run_id << " on " << Printable(r.host)
                 << " sent no heartbeat for " << kGoneAfterSilence.count()

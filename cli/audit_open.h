@@ -25,9 +25,10 @@ std::optional<StoreChoice> ChooseAndSay(const std::string& flag, const std::stri
 // when it is the XDG default). Errors are printed; nullptr means exit 3.
 std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice);
 
-// Warns, for each run of `marked` that ran elsewhere and was taken as gone for its silence,
-// that processes its steps started there may still run (breakM M24).
-void SayTakenAsGone(const std::vector<GoneRun>& marked);
+// Warns, for each run of `swept` that ran elsewhere and was taken as gone for its silence,
+// that processes its steps started there may still run (breakM M24), and for each heartbeat
+// from the future it bounded, that the host's clock is ahead (breakN N14).
+void SayTakenAsGone(const Sweep& swept);
 
 enum class StoreUse { kRead, kWrite };
 

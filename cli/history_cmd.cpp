@@ -52,6 +52,7 @@ void PrintAttempt(const AttemptView& a, bool whole = false) {
   std::cout << "    attempt " << a.number << "  " << a.started_at << "  "
             << (a.status.empty() ? "never finished" : a.status + "  " + HumanMs(a.duration_ms));
   if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
+  if (!a.run_id.empty()) std::cout << "  in run " << a.run_id;  // carried over (breakN N22)
   std::cout << "\n";
   // What steps printed is shown with its control characters as \xNN (breakN N3).
   if (!a.error.empty()) std::cout << "      error: " << PrintableLines(a.error) << "\n";
@@ -184,12 +185,18 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
   auto loaded = LoadRunAndStore(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
   if (!loaded) return exit_code;
   AuditStore& store = *loaded->store;
-  const RunRecord& r = loaded->record;
+  RunRecord& r = loaded->record;
+  if (Status carried = CarryMeasurements(store, r); !carried.ok())
+    std::cerr << "runbook: note: the steps carried over are shown without their attempts: "
+              << carried.message() << "\n";
   if (!o.step.empty()) return ShowStep(r, o.step, store.path());
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";
   if (!r.Text("resumed_from").empty()) std::cout << "  resumes " << r.Text("resumed_from") << "\n";
+  for (const std::string& line : r.ended_leftovers)  // breakN N23
+    std::cout << "  ended before it started, left running by " << r.Text("resumed_from") << ": "
+              << Printable(line) << "\n";
   if (!r.interrupted_reason.empty()) std::cout << "  interrupted: " << r.interrupted_reason << "\n";
   PrintWhatNext(store, registry, r);
   for (const char* key : {"rto", "rpo"}) {

@@ -309,21 +309,28 @@ Status SignHead(AuditStore& store, const std::string& key_path) {
       {seq, hash, key_id.value(), signature.value(), FormatUtc(SystemClock().WallNow())});
 }
 
-int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
+bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
+                     const std::map<std::string, PriorStep>& prior) {
   std::map<std::string, std::string> inputs;
-  if (!ParseInputs(o.inputs, inputs)) return kExitInvalid;
+  if (!ParseInputs(o.inputs, inputs)) return false;
   std::vector<std::string> wrong = UnknownApprovalFlags(rb, o.approvals, inputs);
   std::set<std::string> carried;
-  for (const auto& [id, step] : options.prior) carried.insert(id);
+  for (const auto& [id, step] : prior) carried.insert(id);
   for (std::string& e :
-       BadApprovalInputs(rb, o.yes, o.approvals, inputs, isatty(STDIN_FILENO), carried))
+       BadApprovalInputs(rb, o.yes, o.approvals, inputs, CanAskOnTerminal(), carried))
     wrong.push_back(std::move(e));
-  if (!wrong.empty()) {
-    for (const std::string& e : wrong)
-      std::cerr << "runbook: error: " << MaskForRunbook(rb, e) << "\n";
+  for (const std::string& e : wrong)
+    std::cerr << "runbook: error: " << MaskForRunbook(rb, e) << "\n";
+  return wrong.empty();
+}
+
+int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
+  if (!ApprovalFlagsOk(o, rb, options.prior)) {
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }
+  std::map<std::string, std::string> inputs;
+  ParseInputs(o.inputs, inputs);  // checked above
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)

@@ -15,6 +15,14 @@ namespace runbook {
 // error) the error is printed and the exit code returned (3); kExitOk otherwise.
 int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, RunContext& context);
 
+// Whether the --approve and --input flags of `o` fit `rb` (UnknownApprovalFlags and
+// BadApprovalInputs, cli/approver.h; `prior`: the steps a resume carries over); each error is
+// printed, masked, on stderr. `run` checks them in Launch; `resume` first, with its other
+// reasons to refuse, so that the command it prints to continue does not fail on them (breakN
+// N25).
+bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
+                     const std::map<std::string, PriorStep>& prior);
+
 // Runs `rb` with `options` (run_id and params set), after EnterRun. Returns the exit code.
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context);
 

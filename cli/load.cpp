@@ -21,6 +21,12 @@ bool UseColor(int fd) {
   return isatty(fd) && !(term && std::string(term) == "dumb");
 }
 
+bool CanAskOnTerminal() {
+  if (!isatty(STDIN_FILENO)) return false;
+  pid_t foreground = tcgetpgrp(STDIN_FILENO);
+  return foreground == -1 || foreground == getpgrp();
+}
+
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source) {
   std::cerr << RenderTextAll(diags.all(), source, UseColor(2));
 }

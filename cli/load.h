@@ -13,6 +13,12 @@ namespace runbook {
 
 bool UseColor(int fd);
 
+// Whether a person can be asked on standard input: it is a terminal, and this process is in
+// that terminal's foreground process group. A run started in the background of a shell
+// (`runbook run x > log &`) reading its terminal would be stopped by SIGTTIN, holding its
+// lock until someone types `fg` (breakN N24); it is treated as having no terminal instead.
+bool CanAskOnTerminal();
+
 // Prints diagnostics as text to stderr, at most kMaxShownDiagnostics and a count.
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source);
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/approver.h"
 #include "cli/audit_open.h"
 #include "cli/continue_line.h"
 #include "cli/launch.h"
@@ -93,12 +94,16 @@ bool NotResumedYet(AuditStore& store, const RunRecord& r, int& exit_code) {
   return false;
 }
 
-bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
+// Whether `rb` is the runbook `r` ran, or changed since and `force` given (an error or a
+// warning printed). `another`: it is a run of another runbook, which nothing can resume here;
+// a change without --force is one reason among the others a resume lists (breakM M4).
+bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, bool& another) {
   std::string was = r.Text("runbook_sha256"), now = Sha256Hex(rb.source.text);
   if (was == now) return true;
   // Another runbook is never "changed": --force cannot make a run of one a run of another
   // (breakL L16: a failed backup "resumed" as a restore).
-  if (r.Text("runbook") != rb.name) {
+  another = r.Text("runbook") != rb.name;
+  if (another) {
     std::cerr << "runbook: error: run " << r.run_id << " is a run of '"
               << Printable(r.Text("runbook")) << "'; " << rb.path() << " is '" << Printable(rb.name)
               << "'; a resume continues the same runbook\n";
@@ -115,7 +120,7 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force) {
 // Asks on the terminal whether to run `s` again; false when declined, at end of input, or
 // when stdin is not a terminal (then nothing is asked).
 bool ConfirmRerun(const StepView& s, const RunRecord& r) {
-  if (!isatty(STDIN_FILENO)) return false;
+  if (!CanAskOnTerminal()) return false;
   std::cerr << "step '" << s.id << "' (" << s.type << ") " << StoppedHow(s, r.run_id)
             << ", and it is not idempotent; check what it did (runbook show " << r.run_id
             << " --step " << s.id << ").\n"
@@ -132,7 +137,10 @@ bool ConfirmRerun(const StepView& s, const RunRecord& r) {
 // otherwise confirm nothing and say nothing).
 // `reruns` gets the --rerun flags the command that continues needs: those given and those
 // missing; `confirmed` each step run again on the operator's word, and how (breakN N2).
-bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
+// `ask`: whether the terminal may be asked; not while the run's processes still run and
+// are not to be ended (breakN N13: the operator judged a step that had not stopped, then the
+// resume refused for its processes and dropped the answer).
+bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, bool ask,
                 std::map<std::string, PriorStep>& prior, std::vector<std::string>& reruns,
                 std::vector<std::pair<std::string, std::string>>& confirmed_reruns) {
   reruns = o.reruns;
@@ -144,22 +152,28 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o,
                      s.restored_from.empty() ? r.run_id : s.restored_from, ParseUtc(s.passed_at)};
       continue;
     }
+    // A step no longer in the runbook (renamed under --force) is judged by what was
+    // recorded of it: its work may be done again under its new name (breakN N21).
     const StepDecl* decl = rb.FindStep(s.id);
-    if (!s.stopped_mid_attempt() || decl == nullptr) continue;
+    if (!s.stopped_mid_attempt()) continue;
     interrupted.insert(s.id);
-    if (!RerunNeedsConfirming(s, decl->type)) continue;
+    if (!RerunNeedsConfirming(s, decl ? decl->type : nullptr)) continue;
     if (confirmed.count(s.id)) {
       confirmed_reruns.emplace_back(s.id, "--rerun");
       continue;
     }
-    if (ok && ConfirmRerun(s, r)) {
+    if (ok && ask && ConfirmRerun(s, r)) {
       confirmed_reruns.emplace_back(s.id, "asked on a terminal");
       continue;
     }
     std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") "
               << StoppedHow(s, r.run_id) << ", and it is not idempotent; check what it "
               << "did (runbook show " << r.run_id << " --step " << s.id
-              << "), then resume with --rerun " << s.id << " to run it again\n";
+              << "), then resume with --rerun " << s.id << " to run it again"
+              << (decl ? ""
+                       : " (it is no longer in the runbook: a step renamed from it runs "
+                         "its work again)")
+              << "\n";
     reruns.push_back(s.id);
     ok = false;
   }
@@ -224,8 +238,18 @@ bool NoLeftovers(const RunRecord& r, bool end, const Redactor& redactor,
 // The options a refused resume's continue line keeps: those the run recorded, those of a run
 // given to the resume, and the resume's own
 // (--force, --runbook, approvals; an --input holding a secret's text as STEP.NAME=VALUE).
+// An --approve or --input flag that names no gate of `rb`, or a gate carried over
+// (`prior`), is refused (ApprovalFlagsOk, NoFlagsForCarriedGates) and left out (breakN N25).
 std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptions& o,
+                                           const Runbook& rb,
+                                           const std::map<std::string, PriorStep>& prior,
                                            const Redactor& redactor) {
+  auto names_gate = [&](const std::string& id, const std::map<std::string, std::string>& in) {
+    return prior.count(id) == 0 &&
+           UnknownApprovalFlags(
+               rb, in.empty() ? std::vector<std::string>{id} : std::vector<std::string>{}, in)
+               .empty();
+  };
   std::vector<std::string> kept = RecordedContinueOptions(r);  // the run's (breakM M2)
   for (std::string& option : KeptRunOptions(o))
     if (std::find(kept.begin(), kept.end(), option) == kept.end()) kept.push_back(option);
@@ -233,8 +257,13 @@ std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptio
   if (!o.resume_runbook.empty())
     kept.push_back("--runbook " + ShellQuote(AbsoluteFromHere(o.resume_runbook)));
   if (o.yes) kept.push_back("--yes");
-  for (const std::string& id : o.approvals) kept.push_back("--approve " + ShellQuote(id));
+  for (const std::string& id : o.approvals)
+    if (names_gate(id, {})) kept.push_back("--approve " + ShellQuote(id));
   for (const std::string& input : o.inputs) {  // a secret's text: a placeholder (breakM M27)
+    size_t eq = input.find('='), dot = input.find('.');
+    if (eq == std::string::npos || dot > eq ||
+        !names_gate(input.substr(0, dot), {{input.substr(0, eq), input.substr(eq + 1)}}))
+      continue;
     bool secret = redactor.Apply(input) != input;
     kept.push_back("--input " +
                    ShellQuote(secret ? input.substr(0, input.find('=') + 1) + "VALUE" : input));
@@ -254,6 +283,13 @@ std::string IncidentStart(const RunRecord& r, const Runbook& rb) {
 }
 
 Millis ApprovalWait(const RunRecord& r) {
+  // A run that finished measured its whole wait, a gate Ctrl-C'd while it waited included
+  // (breakN N19: only decided gates were counted); a killed run has only its approvals.
+  const Value* rto = r.finished.is_map() ? r.finished.Find("rto") : nullptr;
+  const Value* measured = rto ? rto->Find("measured") : nullptr;
+  const Value* waited = rto ? rto->Find("approval_wait_ms") : nullptr;
+  if (measured && measured->is_bool() && measured->as_bool() && waited && waited->is_number())
+    return Millis(waited->as_int());
   int64_t ms = 0;
   if (const Value* before = r.started.Find("prior_approval_wait_ms"); before && before->is_number())
     ms += before->as_int();
@@ -286,7 +322,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   }
   auto rb = LoadForCommand(registry, file.value().path);
   if (!rb) return kExitInvalid;
-  if (!SameRunbook(record, *rb, o.force)) return kExitInvalid;
+  bool another = false, same = SameRunbook(record, *rb, o.force, another);
+  if (another) return kExitInvalid;
   std::string notice;
   auto base = ResumeBase(record, *rb, file.value(), o.force, notice);
   if (!base.ok()) {  // before an id is announced that would never be recorded (breakL L7)
@@ -300,8 +337,10 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   // continues, with every flag it needs (breakL L13, L14).
   ContinueLine next{record.run_id, AbsoluteFromHere(o.audit_db), {}, false, {}, {}};
   std::vector<std::pair<std::string, std::string>> confirmed_reruns;
-  bool usage_ok = PriorSteps(record, *rb, o, options.prior, next.reruns, confirmed_reruns);
-  usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok;
+  bool ask = same && (o.end_leftovers || !LeftoversRunning(record));
+  bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
+  usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok && same;
+  usage_ok = ApprovalFlagsOk(o, *rb, options.prior) && usage_ok;  // breakN N25
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)
@@ -333,8 +372,10 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   else
     next.end_leftovers = LeftoversRunning(record);  // given: kept for the next try
   if (!usage_ok || next.end_leftovers) {
-    next.options = ResumeOptionsKept(record, o, redactor);
-    if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty())
+    RunCliOptions kept = o;
+    kept.force = o.force || !same;  // the change was named: --force after checking it
+    next.options = ResumeOptionsKept(record, kept, *rb, options.prior, redactor);
+    if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty() || !same)
       std::cerr << "runbook: after checking, to continue: " << next.Command() << "\n";
     return usage_ok ? kExitEnvironment : kExitInvalid;
   }

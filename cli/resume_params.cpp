@@ -27,7 +27,7 @@ void Error(const std::string& text) { std::cerr << "runbook: error: " << text <<
 // a password (breakL L18: `--set` puts the secret in argv, which `ps` shows to every user).
 // nullopt without a terminal, at end of input, or for an empty answer.
 std::optional<std::string> AskHidden(const std::string& name, const std::string& run_id) {
-  if (!isatty(STDIN_FILENO)) return std::nullopt;
+  if (!CanAskOnTerminal()) return std::nullopt;
   // Echo goes off before the question is asked, and typed-ahead input is kept (TCSANOW):
   // an answer typed as soon as the question shows is never echoed nor dropped.
   termios was{};

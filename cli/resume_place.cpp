@@ -1,6 +1,8 @@
 #include "cli/resume_place.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -84,13 +86,37 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
 
 namespace {
 
+// `p` made lexical: `.` and `..` resolved, no trailing slash (but "/").
+fs::path Lexical(const std::string& p) {
+  fs::path normal = fs::path(p).lexically_normal();
+  return normal.has_filename() || normal == normal.root_path() ? normal : normal.parent_path();
+}
+
+// `s` under `from` (both lexical), as the part below it ("" when `s` is `from`); nullopt
+// when `s` is not `from` or a path under it.
+std::optional<fs::path> Below(const fs::path& s, const fs::path& from) {
+  auto [end_from, end_s] = std::mismatch(from.begin(), from.end(), s.begin(), s.end());
+  if (end_from != from.end()) return std::nullopt;
+  fs::path rest;
+  for (auto it = end_s; it != s.end(); ++it) rest /= *it;
+  return rest;
+}
+
+// A string that names a path at or under one of `froms` is rewritten under `to`, compared
+// and joined as paths, not text (breakN N4: "OLD/../x" became "NEW//../x", which named the
+// old place again, and a slash was doubled).
 size_t Reroot(Value& v, const std::vector<std::string>& froms, const std::string& to) {
   if (v.is_string()) {
     const std::string& s = v.as_string();
-    for (const std::string& from : froms) {  // the first that matches, once
-      if (from.empty() || from == "/" || from == to) continue;
-      if (s != from && s.rfind(from + "/", 0) != 0) continue;
-      v = Value(to + s.substr(from.size()));
+    if (s.empty() || s[0] != '/') return 0;
+    fs::path path = Lexical(s), target = Lexical(to);
+    for (const std::string& raw : froms) {  // the first that matches, once
+      if (raw.empty()) continue;
+      fs::path from = Lexical(raw);
+      if (from == from.root_path() || from == target) continue;
+      auto rest = Below(path, from);
+      if (!rest) continue;
+      v = Value((rest->empty() ? target : target / *rest).string());
       return 1;
     }
     return 0;

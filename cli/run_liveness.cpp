@@ -20,18 +20,19 @@ std::chrono::milliseconds HeartbeatInterval(const char* env_value, std::string& 
 std::string ElsewhereNote(const std::string& heard_at) {
   auto at = ParseUtc(heard_at);
   if (!at) return "";
-  auto ago = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *at);
-  // A heartbeat from the future: that host's clock is ahead, and the wait is longer by as
-  // much (breakM M23: shown as "0ms ago", the skew unsaid).
-  std::string skew = ago < -Millis(60000) ? " (its clock is " + HumanDuration(-ago) +
-                                                " ahead of this host's: the wait is that much "
-                                                "longer)"
-                                          : "";
+  Clock::Wall now = SystemClock().WallNow();
+  auto ago = std::chrono::duration_cast<Millis>(now - *at);
+  // A heartbeat from the future (breakM M23: shown as "0ms ago", the skew unsaid) is taken
+  // as heard now by a store that can be written (MarkInterrupted, breakN N14).
+  std::string skew =
+      ago < -Millis(kClockTolerance)
+          ? " (dated " + HumanDuration(-ago) + " ahead of this host's clock: taken as heard now)"
+          : "";
   return "; it runs elsewhere (another host, container or pid namespace), last heard from " +
          HumanDuration(std::max(ago, Millis(0))) + " ago" + skew +
          ": if that process is gone, runbook takes it as gone at " +
-         FormatUtc(*at + kGoneAfterSilence) + " (" + std::to_string(kGoneAfterSilence.count()) +
-         " minutes without a heartbeat)";
+         FormatUtc(std::min(*at, now) + kGoneAfterSilence) + " (" +
+         std::to_string(kGoneAfterSilence.count()) + " minutes without a heartbeat)";
 }
 
 std::string StoppedNote(const ProcessIdentity& who) {

@@ -15,10 +15,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "engine/redact.h"
@@ -369,13 +371,34 @@ std::string NewTrackingId() {
   return TrackingPrefix() + std::to_string(++counter);
 }
 
+namespace {
+
+// Whether `pid`'s real uid is this process's (/proc/PID/status "Uid:" line, its first field).
+bool OfThisAccount(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Uid:", 0) != 0) continue;
+    std::istringstream fields(line.substr(4));
+    unsigned long uid = 0;
+    return static_cast<bool>(fields >> uid) && uid == getuid();
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<TrackedProcess> FindLeftovers(const std::string& prefix) {
   std::vector<TrackedProcess> found;
   if (prefix.empty()) return found;
   std::string needle = std::string(1, '\0') + kTrackingVar + "=" + prefix;
   pid_t self = getpid();
-  // By its environment, or by its step's cgroup, which env -i cannot leave (breakM M7).
-  auto ours = [&](pid_t pid) { return HoldsId(pid, needle) || InStepCgroupOf(pid, prefix); };
+  // By its step's cgroup, which env -i cannot leave (breakM M7), or by its environment when
+  // it runs as this account: anyone may copy an id into theirs (breakN N20), and a step's
+  // command that changes account (sudo, su) drops the variable with the rest of the
+  // environment anyway.
+  auto ours = [&](pid_t pid) {
+    return InStepCgroupOf(pid, prefix) || (HoldsId(pid, needle) && OfThisAccount(pid));
+  };
   ForEachPid([&](pid_t pid) {
     if (pid == self || !ours(pid)) return;
     TrackedProcess p = Track(pid, [&](pid_t, const Stat&) { return ours(pid); });

@@ -66,9 +66,10 @@ std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0,
 // group.
 std::vector<std::string> GroupMembers(pid_t pgid, pid_t except, const Masker& mask);
 
-// Live processes anywhere on this host (that runbook may read: /proc/PID/environ) holding a
-// tracking id that starts with `prefix`, or in a step cgroup named by one (InStepCgroupOf:
-// what cleared its environment), runbook itself excepted: what a killed runbook's steps left
+// Live processes anywhere on this host in a step cgroup named by `prefix` (InStepCgroupOf:
+// what cleared its environment too), or of this process's account (real uid) holding a
+// tracking id that starts with `prefix` (another account's copy of an id is no claim on a
+// lock or a signal, breakN N20), runbook itself excepted: what a killed runbook's steps left
 // running (they reparented to init or a subreaper). Empty prefix: none.
 std::vector<TrackedProcess> FindLeftovers(const std::string& prefix);
 // Whether FindLeftovers(prefix) finds any (their pidfds closed).

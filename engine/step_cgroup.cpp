@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "engine/process_tree.h"
 
 namespace runbook {
 namespace {
@@ -35,33 +38,58 @@ std::string OwnCgroup(pid_t pid) {
   return "";
 }
 
-// Removes the empty cgroups of runbooks that no longer run (runbook-<pid> folders under
-// `parent` whose pid is gone: a killed run's). A cgroup still holding processes (a killed
+// Whether the runbook that made base `dir` (named `name`) is gone. A base named
+// runbook-<pid>-<n>- is held by its runbook with a shared flock on the folder for as long as
+// it lives, so an exclusive one succeeds only once it is gone, in whatever pid namespace it
+// ran (breakN N6: a runbook that is pid 1 of a container made runbook-1, and pid 1 here is
+// init, always alive, so its cgroups stayed forever). A base of the older form runbook-<pid>
+// is judged by its pid.
+bool OwnerGone(const std::filesystem::path& dir, const std::string& name) {
+  std::string rest = name.substr(8);
+  if (!rest.empty() && rest.find_first_not_of("0123456789") == std::string::npos) {
+    long pid = std::strtol(rest.c_str(), nullptr, 10);
+    if (pid == 1) return true;  // runbook-1 was another pid namespace's: init is pid 1 here
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  }
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool gone = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);
+  return gone;
+}
+
+// Removes the empty cgroups of runbooks that no longer run (runbook-* folders under
+// `parent` whose owner is gone: a killed run's). A cgroup still holding processes (a killed
 // run's leftovers, which `resume` names) cannot be removed and stays.
 void RemoveDeadBases(const std::string& parent) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
     std::string name = entry.path().filename().string();
     if (name.rfind("runbook-", 0) != 0 || !entry.is_directory(ec)) continue;
-    long pid = std::strtol(name.c_str() + 8, nullptr, 10);
-    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    if (!OwnerGone(entry.path(), name)) continue;
     for (const auto& step : std::filesystem::directory_iterator(entry.path(), ec))
       if (step.is_directory(ec)) ::rmdir(step.path().c_str());
     ::rmdir(entry.path().c_str());
   }
 }
 
-// runbook-<pid> under runbook's own cgroup: {folder, relative path}; {"", ""} when it cannot
-// be made. Made once per process, removed at its exit when empty.
+// runbook-<tracking prefix> under runbook's own cgroup: {folder, relative path}; {"", ""}
+// when it cannot be made. Made once per process, held (OwnerGone) while it lives, removed at
+// its exit when empty.
 const std::pair<std::string, std::string>& Base() {
   static const std::pair<std::string, std::string> base =
       []() -> std::pair<std::string, std::string> {
     std::string mount = Cgroup2Mount(), own = OwnCgroup(getpid());
     if (mount.empty() || own.empty()) return {"", ""};
-    std::string relative = (own == "/" ? "" : own) + "/runbook-" + std::to_string(getpid());
+    std::string relative = (own == "/" ? "" : own) + "/runbook-" + TrackingPrefix();
     std::string dir = mount + relative;
     RemoveDeadBases(mount + (own == "/" ? "" : own));
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return {"", ""};
+    int held = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // never closed
+    if (held < 0 || ::flock(held, LOCK_SH) != 0) {
+      ::rmdir(dir.c_str());
+      return {"", ""};
+    }
     static const std::string* at_exit = new std::string(dir);  // outlives every static
     std::atexit([] { ::rmdir(at_exit->c_str()); });
     return {dir, relative};

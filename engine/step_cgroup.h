@@ -4,7 +4,9 @@
 // leaves running is found and ended with the step (issue 12 E; systemd ends a unit's
 // processes the same way). Where none can be made (no cgroup2 mount, not writable: a
 // non-root user without delegation) the tracking id alone is used (process_tree.h).
-// Layout: <cgroup2 mount><runbook's own cgroup>/runbook-<pid>/<name>, removed when empty.
+// Layout: <cgroup2 mount><runbook's own cgroup>/runbook-<tracking prefix>/<name>, removed
+// when empty; the runbook-* folder is held with a shared flock while its runbook lives, and
+// the next runbook removes it once it is gone and empty, in any pid namespace (breakN N6).
 #pragma once
 
 #include <sys/types.h>
@@ -17,8 +19,8 @@ namespace runbook {
 
 class StepCgroup {
  public:
-  // A new, empty cgroup named `name` (a tracking id) under this process's runbook-<pid>
-  // folder; nullptr where cgroups cannot be made here. Never throws.
+  // A new, empty cgroup named `name` (a tracking id) under this process's
+  // runbook-<tracking prefix> folder; nullptr where cgroups cannot be made here. Never throws.
   static std::unique_ptr<StepCgroup> Create(const std::string& name);
   ~StepCgroup();  // removes the cgroup (best effort: it must be empty by then)
   StepCgroup(const StepCgroup&) = delete;
@@ -42,7 +44,7 @@ class StepCgroup {
 };
 
 // Whether `pid` is in a step cgroup of the runbook process whose tracking prefix is `prefix`
-// (TrackingPrefix(): its cgroup is ".../runbook-<pid>/<prefix><n>"). Read from
+// (TrackingPrefix(): its cgroup is ".../runbook-<prefix>/<prefix><n>"). Read from
 // /proc/PID/cgroup, so it holds after that runbook was killed, for any later command, and
 // whatever the process did to its environment (breakM M7: env -i escaped the leftover check).
 bool InStepCgroupOf(pid_t pid, const std::string& prefix);

@@ -1,6 +1,5 @@
 #include "engine/audit/audit_journal.h"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -70,12 +69,6 @@ std::string AbsolutePath(const std::string& path) {
 }
 
 }  // namespace
-
-std::string CurrentUser() {
-  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo) return sudo;
-  if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "uid " + std::to_string(getuid());
-}
 
 std::string GitCommitOf(const std::string& path) {
   std::error_code ec;

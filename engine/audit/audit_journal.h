@@ -74,8 +74,6 @@ class AuditJournal final : public RunJournal {
   std::chrono::steady_clock::time_point next_heartbeat_{};
 };
 
-// The user running this process (SUDO_USER when run through sudo).
-std::string CurrentUser();
 // The commit checked out in the git repository holding `path`, read from .git without
 // running git; "" when there is none.
 std::string GitCommitOf(const std::string& path);

@@ -22,7 +22,8 @@ Value AttemptValue(const AttemptView& a) {
                           {"outputs", Value(a.outputs)},
                           {"stdout_tail", Value(a.stdout_tail)},
                           {"stderr_tail", Value(a.stderr_tail)},
-                          {"ended_processes", Value(std::move(ended))}});
+                          {"ended_processes", Value(std::move(ended))},
+                          {"run_id", Value(a.run_id)}});
 }
 
 Value StepValue(const StepView& s) {
@@ -76,6 +77,12 @@ Value AuditChainValue(const RunRecord& r) {
                           {"store_head_seq", Value(r.store_head_seq)},
                           {"store_head_hash", Value(r.store_head_hash)},
                           {"store", Value(r.store_path)}});
+}
+
+Value EndedLeftoversValue(const RunRecord& r) {
+  Value::List lines;
+  for (const std::string& line : r.ended_leftovers) lines.push_back(Value(line));
+  return Value(std::move(lines));
 }
 
 Value ApprovalsValue(const RunRecord& r) {
@@ -153,6 +160,7 @@ Value ReportValue(const RunRecord& r) {
       {"interrupted_reason", Value(r.interrupted_reason)},
       {"steps", Value(std::move(steps))},
       {"approvals", ApprovalsValue(r)},
+      {"ended_leftovers", EndedLeftoversValue(r)},
       {"graph", Field(s, "graph")},
       {"objectives", Field(s, "objectives")},
       {"incident_started_at", Field(s, "incident_started_at")},

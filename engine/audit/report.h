@@ -37,6 +37,14 @@ std::vector<std::string> IntegrityLines(const RunRecord& r);
 // The note column of a step: why it was skipped or failed, "carried over from RUN", and
 // how a service it started was stopped.
 std::string StepNote(const StepView& s);
+// The "finished" line of a report header: the run's end; for a run whose process was found
+// gone (interrupted), when that was noticed and the last thing recorded of it before, since
+// it ended at some time between (breakN N29: the marking time read as the end). "" while
+// it runs.
+std::string FinishedText(const RunRecord& r);
+// A step's duration for the steps table: "-" for a step that never finished (no duration,
+// as `show` says; breakN N29: "0ms").
+std::string StepDurationText(const StepView& s);
 // "met", "MISSED", "not measured", "no objective".
 std::string ObjectiveText(const Value& objective_body);
 

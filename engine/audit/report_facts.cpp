@@ -1,5 +1,6 @@
 // The facts the three report formats share: artifacts read from step outputs, the RTO's
 // clock, the audit-chain position, the format chosen from a file name.
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <string>
@@ -105,9 +106,26 @@ std::string RtoClock(const RunRecord& r) {
   return r.Text("resumed_from").empty() ? "run" : "incident";
 }
 
+std::string FinishedText(const RunRecord& r) {
+  if (r.finished_at.empty()) return "";
+  if (r.status != "interrupted") return r.finished_at;
+  std::string last = r.started_at;  // UTC text of one format: ordered as text
+  for (const StepView& s : r.steps) {
+    last = std::max(last, s.finished_at);
+    for (const AttemptView& a : s.attempts)
+      last = std::max({last, a.started_at, a.finished_at, a.output_so_far_at});
+  }
+  return "never: its process was found gone at " + r.finished_at +
+         " by a later command; the last thing recorded of it is from " + last;
+}
+
+std::string StepDurationText(const StepView& s) {
+  return s.outcome.empty() ? "-" : HumanMs(s.duration_ms);
+}
+
 std::string RtoClockText(const RunRecord& r) {
   const Value* d = r.finished.is_map() ? r.finished.Find("duration_ms") : nullptr;
-  std::string own = d && d->is_number() ? HumanMs(d->as_int()) : "unfinished";
+  std::string own = d && d->is_number() ? HumanMs(d->as_int()) : "no time: it never finished";
   if (RtoClock(r) == "run")
     return "run clock: this run alone (from its rto: start step, or its start, to its "
            "rto: end step, or its end); the run took " +

@@ -36,7 +36,12 @@ int64_t Ms(const std::string& at) {
 }
 
 std::string Timeline(const RunRecord& r) {
+  // From the first attempt of the incident: a step a resume carried over is drawn where it
+  // ran, in the earlier run, on the clock its RTO counts (breakN N22).
   int64_t start = Ms(r.started_at);
+  for (const StepView& s : r.steps)
+    for (const AttemptView& a : s.attempts)
+      if (!a.started_at.empty()) start = std::min(start, Ms(a.started_at));
   int64_t end = std::max(start + 1, Ms(r.finished_at.empty() ? r.started_at : r.finished_at));
   for (const StepView& s : r.steps)
     for (const AttemptView& a : s.attempts) end = std::max(end, Ms(a.finished_at));
@@ -58,7 +63,7 @@ std::string Timeline(const RunRecord& r) {
       o << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << w << "\" height=\"" << row - 6
         << "\" fill=\"" << OutcomeColour(a.status.empty() ? "failure" : a.status) << "\"><title>"
         << Esc(s.id) << " attempt " << a.number << ": " << Esc(a.status) << " " << HumanMs(a1 - a0)
-        << "</title></rect>\n";
+        << (a.run_id.empty() ? "" : " (in run " + Esc(a.run_id) + ")") << "</title></rect>\n";
     }
   }
   o << "<text x=\"" << label << "\" y=\"" << height - 6 << "\">0</text><text x=\""
@@ -119,7 +124,7 @@ void Header(std::ostringstream& o, const RunRecord& r) {
   if (!r.Text("git_commit").empty()) o << Row("git commit", Code(r.Text("git_commit")));
   o << Row("started", Esc(r.started_at) + " by <b>" + Esc(r.Text("user")) + "</b> on <b>" +
                           Esc(r.Text("host")) + "</b>");
-  if (!r.finished_at.empty()) o << Row("finished", Esc(r.finished_at));
+  if (!r.finished_at.empty()) o << Row("finished", Esc(FinishedText(r)));
   const Value* d = r.finished.is_map() ? r.finished.Find("duration_ms") : nullptr;
   if (d != nullptr && d->is_number()) o << Row("duration", HumanMs(d->as_int()) + " (this run)");
   o << Row("engine", "runbook " + Esc(r.Text("engine_version")));
@@ -167,6 +172,16 @@ void Approvals(std::ostringstream& o, const RunRecord& r) {
   o << "</table>\n";
 }
 
+// What a resume ended before it started: processes the run it resumes had left (breakN N23).
+void EndedLeftovers(std::ostringstream& o, const RunRecord& r) {
+  if (r.ended_leftovers.empty()) return;
+  o << "<h2>Processes ended before this run</h2>\n<p>Left running by "
+    << Code(r.Text("resumed_from")) << ", ended by this resume (<code>--end-leftovers</code>):"
+    << "</p>\n<ul>\n";
+  for (const std::string& line : r.ended_leftovers) o << "<li>" << Code(line) << "</li>\n";
+  o << "</ul>\n";
+}
+
 void Evidence(std::ostringstream& o, const RunRecord& r) {
   auto artifacts = Artifacts(r);
   if (!artifacts.empty()) {
@@ -207,7 +222,7 @@ void StepTable(std::ostringstream& o, const RunRecord& r) {
   for (const StepView& s : r.steps) {
     o << "<tr><td>" << Esc(s.id) << "</td><td>" << Esc(s.type) << "</td><td>"
       << Esc(s.outcome.empty() ? "unfinished" : s.outcome) << "</td><td>" << s.attempts.size()
-      << "</td><td>" << HumanMs(s.duration_ms) << "</td><td>" << Esc(StepNote(s)) << "</td></tr>\n";
+      << "</td><td>" << StepDurationText(s) << "</td><td>" << Esc(StepNote(s)) << "</td></tr>\n";
   }
   o << "</table>\n";
   for (const StepView& s : r.steps)
@@ -230,6 +245,7 @@ std::string ReportHtml(const RunRecord& r) {
   Params(o, r);
   Chain(o, r);
   Approvals(o, r);
+  EndedLeftovers(o, r);
   Evidence(o, r);
   auto integrity = IntegrityLines(r);
   if (!integrity.empty()) {

@@ -1,5 +1,7 @@
 // The Markdown report: the same facts as the JSON, for a ticket.
+#include <algorithm>
 #include <sstream>
+#include <string_view>
 
 #include "engine/audit/report.h"
 #include "engine/util/strings.h"
@@ -9,16 +11,40 @@ namespace {
 
 const Value& Field(const Value& v, const char* key) { return ReportField(v, key); }
 
-// One table cell: a newline as a space, '|' escaped, other control characters as \xNN
-// (Printable: a name's escape sequence never reaches a terminal showing the report; K9).
+// Text that reaches a ticket as text, not markup: CommonMark's backslash escape before the
+// characters that start HTML, links, images, emphasis, code and strikethrough (breakN N12: a
+// step's `<script>` and `[approved](http://...)` were rendered), '|' escaped for the table
+// (GFM), a newline as a space, other control characters as \xNN (Printable: a name's escape
+// sequence never reaches a terminal showing the report; K9).
 std::string MdCell(const std::string& s) {
   std::string out;
-  for (char c : s)
-    out += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+  for (char c : s) {
+    if (c == '\n') {
+      out += ' ';
+      continue;
+    }
+    if (std::string_view("\\`*_[]<>|~&!").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
   return Printable(out);
 }
 
-std::string Code(const std::string& s) { return s.empty() ? "" : "`" + MdCell(s) + "`"; }
+// A code span: its content is literal (no escapes work in it, so markup in it is shown as
+// typed); fenced by one backtick more than the longest run in it, '|' escaped for the table
+// (GFM reads \| in a cell's code span as a pipe).
+std::string Code(const std::string& s) {
+  if (s.empty()) return "";
+  std::string body;
+  size_t run = 0, longest = 0;
+  for (char c : s) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    body += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+  }
+  std::string fence(longest + 1, '`');
+  std::string pad = !body.empty() && (body.front() == '`' || body.back() == '`') ? " " : "";
+  return fence + pad + Printable(body) + pad + fence;
+}
 
 std::string Joined(const std::vector<std::string>& parts) {
   std::string out;
@@ -46,15 +72,15 @@ void Header(std::ostringstream& o, const RunRecord& r) {
     << (r.Text("resumed_from").empty() ? "" : " (resumes `" + r.Text("resumed_from") + "`)")
     << " |\n";
   o << "| status | **" << r.status << "** |\n";
-  o << "| started | " << r.started_at << " by " << r.Text("user") << " on " << r.Text("host")
-    << " |\n";
-  if (!r.finished_at.empty()) o << "| finished | " << r.finished_at << " |\n";
+  o << "| started | " << r.started_at << " by " << MdCell(r.Text("user")) << " on "
+    << MdCell(r.Text("host")) << " |\n";
+  if (!r.finished_at.empty()) o << "| finished | " << FinishedText(r) << " |\n";
   if (Field(fin, "duration_ms").is_number())
     o << "| duration | " << HumanMs(Field(fin, "duration_ms").as_int()) << " (this run) |\n";
   Objective(o, "RTO", Field(fin, "rto"), "elapsed_ms");
   Objective(o, "RPO", Field(fin, "rpo"), "age_ms");
   o << "| RTO clock | " << MdCell(RtoClockText(r)) << " |\n";
-  o << "| runbook | `" << r.Text("path") << "` sha256 `" << r.Text("runbook_sha256") << "`"
+  o << "| runbook | " << Code(r.Text("path")) << " sha256 `" << r.Text("runbook_sha256") << "`"
     << (r.Text("git_commit").empty() ? "" : " commit `" + r.Text("git_commit") + "`") << " |\n";
   o << "| engine | runbook " << r.Text("engine_version") << " |\n";
   if (!r.interrupted_reason.empty())
@@ -95,6 +121,14 @@ void Approvals(std::ostringstream& o, const RunRecord& r) {
   }
 }
 
+// What a resume ended before it started: processes the run it resumes had left (breakN N23).
+void EndedLeftovers(std::ostringstream& o, const RunRecord& r) {
+  if (r.ended_leftovers.empty()) return;
+  o << "\n### Processes ended before this run\n\nLeft running by `" << r.Text("resumed_from")
+    << "`, ended by this resume (`--end-leftovers`):\n\n";
+  for (const std::string& line : r.ended_leftovers) o << "- " << MdCell(line) << "\n";
+}
+
 void Evidence(std::ostringstream& o, const RunRecord& r) {
   auto artifacts = Artifacts(r);
   if (!artifacts.empty()) {
@@ -111,7 +145,7 @@ void Evidence(std::ostringstream& o, const RunRecord& r) {
     if (results.empty()) continue;
     if (!any) o << "\n### Step results\n\n";
     any = true;
-    o << "- `" << s.id << "`: " << MdCell(Joined(results)) << "\n";
+    o << "- " << Code(s.id) << ": " << MdCell(Joined(results)) << "\n";
   }
 }
 
@@ -119,9 +153,9 @@ void Steps(std::ostringstream& o, const RunRecord& r) {
   o << "\n### Steps\n\n| step | type | outcome | attempts | duration | note |\n"
     << "|---|---|---|---|---|---|\n";
   for (const StepView& s : r.steps) {
-    o << "| " << s.id << " | " << s.type << " | " << (s.outcome.empty() ? "unfinished" : s.outcome)
-      << " | " << s.attempts.size() << " | " << HumanMs(s.duration_ms) << " | "
-      << MdCell(StepNote(s)) << " |\n";
+    o << "| " << MdCell(s.id) << " | " << MdCell(s.type) << " | "
+      << (s.outcome.empty() ? "unfinished" : s.outcome) << " | " << s.attempts.size() << " | "
+      << StepDurationText(s) << " | " << MdCell(StepNote(s)) << " |\n";
   }
 }
 
@@ -135,9 +169,10 @@ std::string ReportMarkdown(const RunRecord& r) {
   auto integrity = IntegrityLines(r);
   if (!integrity.empty()) {
     o << "\n### Integrity\n\n";
-    for (const std::string& line : integrity) o << "- `" << line << "`\n";
+    for (const std::string& line : integrity) o << "- " << Code(line) << "\n";
   }
   Approvals(o, r);
+  EndedLeftovers(o, r);
   Evidence(o, r);
   Steps(o, r);
   o << "\n### Audit chain\n\n"

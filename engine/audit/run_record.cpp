@@ -1,5 +1,7 @@
 #include "engine/audit/run_record.h"
 
+#include <map>
+
 #include "engine/util/json.h"
 
 namespace runbook {
@@ -37,6 +39,9 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
       for (const Value& c : reruns->as_list())
         r.approvals.push_back(
             {Str(c, "step"), Str(c, "by"), e.at, 0, Value::Map(), e.run_id, Str(c, "how")});
+    if (const Value* ended = body.Find("ended_leftovers"); ended && ended->is_list())
+      for (const Value& line : ended->as_list())
+        if (line.is_string()) r.ended_leftovers.push_back(line.as_string());
   } else if (e.kind == "attempt_started") {
     StepView& s = StepOf(r, e.step);
     s.type = Str(body, "type");
@@ -132,6 +137,26 @@ Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& id) {
   return r;
 }
 
+Status CarryMeasurements(AuditStore& store, RunRecord& r) {
+  std::map<std::string, RunRecord> ran_in;  // each earlier run read once
+  for (StepView& s : r.steps) {
+    if (s.restored_from.empty() || s.restored_from == r.run_id || !s.attempts.empty()) continue;
+    auto it = ran_in.find(s.restored_from);
+    if (it == ran_in.end()) {
+      auto earlier = LoadRunRecord(store, s.restored_from);
+      if (!earlier.ok())
+        return Status::Error("run " + s.restored_from + ": " + earlier.status().message());
+      it = ran_in.emplace(s.restored_from, std::move(earlier).value()).first;
+    }
+    const StepView* there = it->second.FindStep(s.id);
+    if (there == nullptr) continue;
+    s.attempts = there->attempts;
+    for (AttemptView& a : s.attempts) a.run_id = s.restored_from;
+    s.duration_ms = there->duration_ms;
+  }
+  return Status::Ok();
+}
+
 Status LoadRunChain(AuditStore& store, RunRecord& r) {
   constexpr int kMaxLinks = 1000;  // a cycle cannot be written, but never loop on one
   std::vector<RunRow> back;
@@ -158,6 +183,7 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
     for (ApprovalView& a : before.value().approvals) earlier.push_back(std::move(a));
   }
   r.approvals.insert(r.approvals.begin(), earlier.begin(), earlier.end());
+  if (Status s = CarryMeasurements(store, r); !s.ok()) return s;
   auto tip = store.Tip();
   if (!tip.ok()) return tip.status();
   r.store_path = store.path();

@@ -31,6 +31,9 @@ struct AttemptView {
   // (AuditStore::KeepOutputSoFar), and when; "" when nothing was kept.
   std::string output_so_far;
   std::string output_so_far_at;
+  // "" when it ran in this run; for a step a resume carried over, the run it ran in
+  // (CarryMeasurements, breakN N22).
+  std::string run_id;
 };
 
 struct ApprovalView {
@@ -85,6 +88,9 @@ struct RunRecord {
   std::string interrupted_reason;
   std::vector<StepView> steps;  // in the order they first appear
   std::vector<ApprovalView> approvals;
+  // A resume's run_started `ended_leftovers`: processes the run it resumes had left running,
+  // which this one ended before it started ("process 123 (sleep 9): SIGTERM"; breakN N23).
+  std::vector<std::string> ended_leftovers;
   int64_t events = 0;
   // Where the run sits in the store's hash chain (`runbook audit verify` checks it): the
   // seq of its first and last event (other runs' events may lie between) and the last
@@ -104,6 +110,10 @@ struct RunRecord {
 };
 
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
+// For each step of `r` a resume carried over (restored_from another run): its attempts
+// (each naming that run) and its duration, read from the run it ran in, so reports and `show`
+// measure it as it ran instead of as 0 attempts in 0ms (breakN N22). Errors: the store's.
+Status CarryMeasurements(AuditStore& store, RunRecord& r);
 // Fills r.run_chain (following resumed_from back to the original run and ResumedAs
 // forward, at most 1000 links) and the store's head, and puts before r.approvals those of
 // the earlier runs of the chain (breakL L17: the report of the run that completes the

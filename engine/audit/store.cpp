@@ -209,7 +209,7 @@ std::string GoneReason(const RunRow& r, bool elsewhere) {
 
 }  // namespace
 
-Result<std::vector<GoneRun>> AuditStore::MarkInterrupted() {
+Result<Sweep> AuditStore::MarkInterrupted() {
   auto rows =
       db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status='running'");
   if (!rows.ok()) return rows.status();
@@ -220,16 +220,16 @@ Result<std::vector<GoneRun>> AuditStore::MarkInterrupted() {
     if (!row.value()) break;
     gone.push_back(ReadRunRow(rows.value()));
   }
-  std::vector<GoneRun> marked;
+  Sweep marked;
   for (const RunRow& r : gone) {
-    auto heard = LastHeard(r.run_id);
+    auto heard = HeardBounded(r.run_id, r.owner.host, marked.ahead);
     if (!heard.ok()) return heard.status();
     if (Alive(r.owner, heard.value())) continue;
     bool elsewhere = heard.value() && !heard.value()->here;
     Value::Map body{{"reason", Value(GoneReason(r, elsewhere))}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
     if (!s.ok()) return s;
-    marked.push_back({r.run_id, r.owner.host, elsewhere});
+    marked.gone.push_back({r.run_id, r.owner.host, elsewhere});
   }
   auto locks = db_->Prepare("SELECT name, run_id, host, pid, pid_start FROM locks");
   if (!locks.ok()) return locks.status();
@@ -239,7 +239,7 @@ Result<std::vector<GoneRun>> AuditStore::MarkInterrupted() {
     if (!row.ok()) return row.status();
     if (!row.value()) break;
     const Stmt& l = locks.value();
-    auto heard = LastHeard(l.Text(1));
+    auto heard = HeardBounded(l.Text(1), l.Text(2), marked.ahead);
     if (!heard.ok()) return heard.status();
     if (Alive({l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)}, heard.value())) continue;
     if (LeftBehind(heard.value()).empty()) stale.push_back(l.Text(0));

@@ -80,12 +80,32 @@ struct GoneRun {
   bool elsewhere = false;
 };
 
+// A run of another place whose last heartbeat was dated more than kClockTolerance ahead of
+// this host's clock (breakN N14: a container whose clock is months ahead, killed, held its
+// lock for months). MarkInterrupted took that heartbeat as heard now and rewrote it so: the
+// run is taken as gone kGoneAfterSilence after the last heartbeat seen here, not after the
+// skew. `ahead`: by how much.
+struct ClockAhead {
+  std::string run_id;
+  std::string host;
+  std::chrono::milliseconds ahead{0};
+};
+
+// What MarkInterrupted did: the runs it marked, and the heartbeats from the future it bounded.
+struct Sweep {
+  std::vector<GoneRun> gone;
+  std::vector<ClockAhead> ahead;
+};
+
 // What a running attempt had printed when last kept (AuditStore::KeepOutputSoFar).
 struct OutputKept {
   std::string at;    // UTC
   std::string text;  // masked, its last lines
 };
 constexpr std::chrono::minutes kGoneAfterSilence{5};
+// How far ahead of this host's clock another place's heartbeat may be dated and still be
+// believed (audit.md: the hosts' clocks are assumed to agree to well under a minute).
+constexpr std::chrono::minutes kClockTolerance{1};
 
 struct Liveness {
   bool here = true;      // written from this place: the pid tells
@@ -128,8 +148,9 @@ class AuditStore {
                 int64_t attempt, const Value& body);
 
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
-  // gone processes are released. Returns the runs marked.
-  Result<std::vector<GoneRun>> MarkInterrupted();
+  // gone processes are released. A heartbeat dated more than kClockTolerance ahead of this
+  // host's clock is first rewritten as heard now (ClockAhead). Returns what it did.
+  Result<Sweep> MarkInterrupted();
 
   // Records that `run_id`'s process (this one) is alive now. Error when the run is no longer
   // 'running' — another runbook marked it interrupted after kGoneAfterSilence without a
@@ -189,6 +210,10 @@ class AuditStore {
   Status Verify();
 
  private:
+  // LastHeard, with a heartbeat of another place dated more than kClockTolerance ahead of
+  // now rewritten as now (only if no newer one came meanwhile); `ahead` says so.
+  Result<std::optional<Liveness>> HeardBounded(const std::string& run_id, const std::string& host,
+                                               std::vector<ClockAhead>& ahead);
   explicit AuditStore(std::unique_ptr<Db> db);
   Status Migrate();
   Status CheckOwnFormat();

@@ -91,6 +91,24 @@ Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id)
   return std::optional<Liveness>(Liveness{l.Text(0) == WhereToken(), l.Text(1), l.Text(2)});
 }
 
+Result<std::optional<Liveness>> AuditStore::HeardBounded(const std::string& run_id,
+                                                         const std::string& host,
+                                                         std::vector<ClockAhead>& ahead) {
+  auto heard = LastHeard(run_id);
+  if (!heard.ok() || !heard.value() || heard.value()->here) return heard;
+  auto at = ParseUtc(heard.value()->heard_at);
+  Clock::Wall now = SystemClock().WallNow();
+  if (!at || *at - now <= kClockTolerance) return heard;
+  std::string now_text = FormatUtc(now);
+  auto st = db_->Prepare("UPDATE liveness SET heard_at=?1 WHERE run_id=?2 AND heard_at=?3");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, now_text).Bind(2, run_id).Bind(3, heard.value()->heard_at);
+  if (Status s = st.value().Run(); !s.ok()) return s;
+  ahead.push_back({run_id, host, std::chrono::duration_cast<Millis>(*at - now)});
+  heard.value()->heard_at = now_text;
+  return heard;
+}
+
 Status AuditStore::KeepOutputSoFar(const std::string& run_id, const std::string& step, int attempt,
                                    const std::string& text) {
   auto st = db_->Prepare(

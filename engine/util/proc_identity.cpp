@@ -1,7 +1,9 @@
 #include "engine/util/proc_identity.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,7 +26,29 @@ std::string StartTime(int pid) {
   return {};
 }
 
+// The account name of `uid`; "" when it has none.
+std::string AccountOf(uid_t uid) {
+  passwd entry{};
+  passwd* found = nullptr;
+  std::string buf(16384, '\0');
+  if (getpwuid_r(uid, &entry, buf.data(), buf.size(), &found) != 0 || found == nullptr) return "";
+  return found->pw_name;
+}
+
 }  // namespace
+
+std::string CurrentUser() {
+  uid_t uid = getuid();
+  std::string account = AccountOf(uid);
+  const char* sudo_user = std::getenv("SUDO_USER");
+  const char* sudo_uid = std::getenv("SUDO_UID");
+  if (uid == 0 && sudo_user && *sudo_user && sudo_uid && *sudo_uid) {
+    char* end = nullptr;
+    unsigned long n = std::strtoul(sudo_uid, &end, 10);
+    if (*end == '\0' && AccountOf(static_cast<uid_t>(n)) == sudo_user) return sudo_user;
+  }
+  return account.empty() ? "uid " + std::to_string(uid) : account;
+}
 
 std::string HostName() {
   char buf[256] = {};

@@ -13,6 +13,12 @@ struct ProcessIdentity {
 };
 
 ProcessIdentity SelfIdentity();
+// Who runs this process, for the record (`user` in run_started, the approvals' `by`): the
+// account of its real uid; when that is root and the process came through sudo (SUDO_USER
+// names the account SUDO_UID has), that account, as sudo itself logs it. Never from $USER,
+// or from SUDO_USER in a process that is not root, which any shell can set (breakN N27).
+// "uid N" for a uid with no account.
+std::string CurrentUser();
 std::string HostName();
 // Where this process's pids mean something, as 8 hex digits: a digest of the host name,
 // /etc/machine-id and the pid namespace (/proc/self/ns/pid), so two containers on one host,

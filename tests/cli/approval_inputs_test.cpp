@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/support.h"
+#include "support/tmux.h"
 
 using namespace runbook::test;
 
@@ -150,4 +151,32 @@ TEST_CASE("approval inputs: a default the input's own enum refuses is a validate
   CHECK_THAT(c.out + c.err, Catch::Contains("input 'env': default: invalid value 'PROD'") &&
                                 Catch::Contains("input 'n': default: invalid value '2'") &&
                                 !Catch::Contains("input 'ok'"));
+}
+
+TEST_CASE("a run in the background of its terminal is not stopped by a question",
+          "[cli][approval][terminal]") {
+  // breakN N24: `runbook run x > log &` from an interactive shell read its terminal at the
+  // gate, and the kernel stopped it (SIGTTIN) with its lock held until someone typed `fg`.
+  // A background job is treated as having no terminal: the gate fails, saying why.
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: bg\nlock: L24\nsteps:\n  - id: gate\n    uses: approval\n"
+            "    with: {prompt: go}\n");
+  // set -m: the job gets its own process group, as in an interactive shell; the terminal
+  // is tmux's, its foreground group the script's.
+  WriteFile(dir, "bg.sh",
+            "set -m\ncd " + dir + "\n" + Binary() +
+                " run rb.yaml --audit-db a.db > out 2>&1 &\npid=$!\n"
+                "for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; "
+                "case $(ps -o stat= -p $pid) in T*) echo STOPPED; kill -9 $pid; break;; esac; "
+                "sleep 0.1; done\nwait $pid; echo RC=$?\n");
+  Tmux t("bash " + dir + "/bg.sh");
+  int code = -1;
+  std::string screen = t.ScreenAtEnd(code);
+  INFO(screen << ReadFile(dir + "/out"));
+  CHECK(screen.find("STOPPED") == std::string::npos);
+  CHECK(screen.find("RC=1") != std::string::npos);
+  CHECK_THAT(ReadFile(dir + "/out"),
+             Catch::Contains("needs a person") &&
+                 Catch::Contains("in the foreground (this run is a background job)"));
 }

@@ -61,6 +61,21 @@ TEST_CASE("resume after kill -9 names the step's leftover processes and does not
                            id + "%'\"");
   CHECK_THAT(recorded.out,
              Catch::Contains("\"ended_leftovers\":[\"process ") && Catch::Contains(Marker(1)));
+  // And read back: show and every report format name what the resume ended (breakN N23).
+  std::string resumed = LatestRunId(dir + "/a.db");
+  std::string rb = "cd " + dir + " && " + Binary() + " ";
+  Command show = Shell(rb + "show " + resumed + " --audit-db a.db");
+  CHECK_THAT(show.out,
+             Catch::Contains("ended before it started, left running by " + id + ": process ") &&
+                 Catch::Contains("(" + Marker(1) + "): SIGTERM"));
+  for (const char* format : {"md", "html", "json"}) {
+    Command report = Shell(rb + "report " + resumed + " --format " + format + " --audit-db a.db");
+    INFO(format);
+    CHECK_THAT(report.out, Catch::Contains("(" + Marker(1) + "): SIGTERM"));
+    CHECK_THAT(report.out,
+               Catch::Contains(std::string(format) == "json" ? "\"ended_leftovers\""
+                                                             : "Processes ended before this run"));
+  }
 }
 
 TEST_CASE("resume of a killed run whose step had finished its command finds nothing left",
@@ -113,4 +128,50 @@ TEST_CASE("resume after kill -9 finds leftovers that cleared their environment, 
   CHECK_THAT(ended.err, Catch::Contains("(/bin/" + Marker(3) + "): SIGTERM"));
   CHECK_FALSE(Alive(Marker(3)));
   Shell("pkill -f '" + Marker(4) + "'");
+}
+
+TEST_CASE("a process of another account holding a killed run's tracking id is no leftover",
+          "[cli][escape][leftovers]") {
+  // breakN N20: anyone who read the id (the store's liveness table) could copy it into a
+  // process of their own, hold the run's lock with it, and have root signal it. The control:
+  // the same copy made by this account is taken as a leftover, as a step's would be.
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "rb.yaml",
+                "version: 1\nname: t\nlock: L20\nsteps:\n"
+                "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
+                    dir +
+                    "/marks; echo "
+                    "$RUNBOOK_TRACKING_ID > " +
+                    dir + "/tid; test -f " + dir + "/fast || sleep 1.2'}}\n");
+  std::string id = RunAndKill(dir, file);
+  REQUIRE(Shell("touch " + dir + "/fast; sleep 1.5").exit_code == 0);  // its own ones ended
+  std::string tid = Shell("tr -d '\\n' < " + dir + "/tid").out;
+  REQUIRE(tid.find('-') != std::string::npos);
+  auto copy_as = [&](const std::string& who, int n) {
+    Shell("setsid -f " + who + " env RUNBOOK_TRACKING_ID=" + tid + " " + Marker(n) +
+          " </dev/null >/dev/null 2>&1; for i in $(seq 50); do pgrep -f '" + Marker(n) +
+          "' >/dev/null && exit 0; sleep 0.1; done; exit 1");
+  };
+  std::string rb = "cd " + dir + " && " + Binary();
+  copy_as("", 4);  // the control: this account's copy holds the lock
+  REQUIRE(Alive(Marker(4)));
+  Command held = Shell(rb + " run rb.yaml --audit-db a.db </dev/null");
+  Shell("pkill -f '" + Marker(4) + "'; sleep 0.3");
+  INFO(held.err);
+  CHECK(held.exit_code == 3);
+  CHECK_THAT(held.err, Catch::Contains("(" + Marker(4) + ")"));
+
+  copy_as("setpriv --reuid=65534 --regid=65534 --clear-groups", 3);
+  REQUIRE(Alive(Marker(3)));
+  Command run = Shell(rb + " run rb.yaml --audit-db a.db </dev/null");
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.err, !Catch::Contains("is held") && !Catch::Contains("left"));
+  Command resumed = Shell(rb + " resume " + id + " --end-leftovers --rerun a --audit-db a.db");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, !Catch::Contains("ended leftover"));
+  CHECK(Alive(Marker(3)));  // not signalled
+  Shell("pkill -f '" + Marker(3) + "'");
 }

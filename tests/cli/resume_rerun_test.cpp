@@ -44,6 +44,16 @@ Command Resume(const Killed& k, const std::string& flags) {
 }
 
 std::string Starts(const Killed& k) { return Shell("grep -c started " + k.dir + "/marks").out; }
+// The arguments of a refused resume's "after checking, to continue: runbook ..." line; ""
+// when there is none.
+std::string ContinueLineOf(const std::string& err) {
+  std::string marker = "runbook: after checking, to continue: runbook ";
+  size_t at = err.find(marker);
+  if (at == std::string::npos) return "";
+  std::string line = err.substr(at + marker.size());
+  return line.substr(0, line.find('\n'));
+}
+
 bool Swapped(const Killed& k) { return Shell("test -e " + k.dir + "/swapped").exit_code == 0; }
 
 }  // namespace
@@ -424,4 +434,123 @@ TEST_CASE("a new run after one stopped mid-way in a non-idempotent step says how
   // Said once: the run after that one finished well.
   Command third = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
   CHECK_THAT(third.err, !Catch::Contains("stopped mid-way"));
+}
+
+TEST_CASE("resume names processes still running before it asks about re-running their step",
+          "[cli][resume][tty]") {
+  // breakN N13: the terminal asked "run it again?" about a step whose processes still ran,
+  // then refused for them and dropped the answer. Now it does not ask: it names them, and
+  // the command to continue carries both --rerun and --end-leftovers.
+  Killed k = KillDuringPrep();
+  Command c = Shell(PtyRun() + " --send-on 'run it again? [y/N]' 'y\\n' -- " + Binary() +
+                    " resume " + k.id + " --audit-db " + k.dir + "/a.db");
+  Shell("pkill -f '" + SleepMarker(7) + "'");
+  INFO(c.out);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.out, !Catch::Contains("run it again?"));
+  CHECK_THAT(c.out, Catch::Contains("(" + SleepMarker(7) + ")") &&
+                        Catch::Contains("--rerun prep --end-leftovers"));
+  CHECK(Starts(k) == "1\n");
+}
+
+TEST_CASE("a refused resume's command to continue leaves out --approve and --input it refuses",
+          "[cli][resume][approval]") {
+  // breakN N25: `--approve prep` (prep is no gate) was refused only after the command that
+  // continues had been printed with it, so that command failed next. Every reason at once,
+  // and the printed command runs. Variants: --approve, --input of a step that is no gate,
+  // --input of a gate's undeclared input.
+  Killed k = KillDuringPrep();
+  Command c = Resume(k, "--approve prep --input prep.x=1 --input gate.nope=2");
+  INFO(c.err);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err, Catch::Contains("--approve prep: the runbook has no approval step 'prep'") &&
+                        Catch::Contains("--input prep.x: the runbook has no approval step") &&
+                        Catch::Contains("--input gate.nope: approval 'gate' has no input") &&
+                        Catch::Contains("resume with --rerun prep to run it again"));
+  std::string line = ContinueLineOf(c.err);
+  REQUIRE(!line.empty());
+  CHECK_THAT(line, Catch::Contains("--rerun prep") && !Catch::Contains("--approve") &&
+                       !Catch::Contains("--input"));
+  Command next = Shell("cd " + k.dir + " && " + Binary() + " " + line + " </dev/null");
+  INFO(next.err);
+  CHECK(next.exit_code == 1);  // it runs: prep again, then the gate needs a person
+  CHECK_THAT(next.err, Catch::Contains("approval 'gate' needs a person"));
+  CHECK(Starts(k) == "2\n");
+}
+
+TEST_CASE("a step stopped mid-way then renamed still needs its re-run confirmed",
+          "[cli][resume][approval]") {
+  // breakN N21: `resume --force` after the stopped step was renamed ran its work again under
+  // the new name, unasked. The record of the stopped step is judged by what was recorded.
+  std::string dir = TempDir();
+  std::string file = SwapRunbook(dir);
+  std::string id = RunUntilStartedThenInterrupt(dir, file);
+  REQUIRE_FALSE(id.empty());
+  Shell("touch " + dir + "/fast; sed -i 's/prep/prep2/g' " + file);
+  std::string rb = "cd " + dir + " && " + Binary() + " resume " + id + " --force --audit-db a.db";
+  Command refused = Shell(rb + " --yes </dev/null");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("step 'prep' (exec) was stopped mid-way") &&
+                              Catch::Contains("resume with --rerun prep to run it again (it is "
+                                              "no longer in the runbook"));
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");
+  Command confirmed = Shell(rb + " --yes --rerun prep </dev/null");
+  INFO(confirmed.err);
+  CHECK(confirmed.exit_code == 0);
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
+  CHECK(Shell("test -e " + dir + "/swapped").exit_code == 0);
+}
+
+TEST_CASE("time at a gate Ctrl-C'd while it waited is carried into the resume's approval wait",
+          "[cli][resume][approval][tty]") {
+  // breakN N19: the run's own report counted the wait, the resumed chain dropped it.
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n"
+            "  - {id: gate, uses: approval, needs: [a], with: {prompt: swap}}\n");
+  Command c = Shell("cd " + dir + " && " + PtyRun() + " --send-after 1.5 '\\x03' -- " + Binary() +
+                    " run rb.yaml --audit-db a.db");
+  REQUIRE(c.exit_code == 130);
+  std::string id = LatestRunId(dir + "/a.db");
+  Command resumed = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                          " --yes --audit-db a.db </dev/null");
+  REQUIRE(resumed.exit_code == 0);
+  auto waited = [&](const std::string& sql) {
+    std::string out = Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"").out;
+    return out.empty() ? -1 : std::stoll(out);
+  };
+  int64_t first = waited(
+      "select json_extract(body, '$.rto.approval_wait_ms') from events where kind='run_finished' "
+      "and run_id='" +
+      id + "'");
+  int64_t carried = waited(
+      "select json_extract(body, '$.prior_approval_wait_ms') from events where "
+      "kind='run_started' and run_id!='" +
+      id + "'");
+  CHECK(first >= 1000);
+  CHECK(carried == first);
+}
+
+TEST_CASE("a resume of a changed runbook lists the change with every other reason",
+          "[cli][resume][approval]") {
+  // breakM M4/M13: a runbook changed since the run (no --force) stopped the resume before
+  // anything else was checked, so each retry found one more reason.
+  Killed k = KillDuringPrep();
+  Shell("echo '# reviewed' >> " + k.dir + "/swap.yaml");
+  Command c = Resume(k, "--approve prep");
+  INFO(c.err);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err, Catch::Contains("changed since run " + k.id) &&
+                        Catch::Contains("resume with --rerun prep to run it again") &&
+                        Catch::Contains("--approve prep: the runbook has no approval step"));
+  std::string line = ContinueLineOf(c.err);
+  REQUIRE(!line.empty());
+  CHECK_THAT(line, Catch::Contains("--rerun prep") && Catch::Contains("--force") &&
+                       !Catch::Contains("--approve"));
+  CHECK(Starts(k) == "1\n");
+  Command next = Shell("cd " + k.dir + " && " + Binary() + " " + line + " </dev/null");
+  INFO(next.err);
+  CHECK(next.exit_code == 1);  // it runs: prep again, then the gate needs a person
+  CHECK(Starts(k) == "2\n");
 }

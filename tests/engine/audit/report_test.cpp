@@ -67,6 +67,23 @@ TEST_CASE("approval inputs with markup are escaped in html and markdown", "[repo
   CHECK(html.find("alice") != std::string::npos);
 }
 
+TEST_CASE("markdown shows what steps printed as text, never as markup", "[report][audit]") {
+  // breakN N12: a failed step's note, a step's results and a step id reached a ticket
+  // renderer as HTML and links. Variants: each markup kind, in each place a step fills.
+  RunRecord r = Hostile();
+  r.steps[1].reason = "exit code 1: out <script>alert(1)</script> [approved](http://e.x) *b*";
+  r.steps[1].outputs = Value::Map{{"t", Value("<svg onload=alert(2)> ![i](http://e.x/i.png)")}};
+  r.steps[0].outputs = Value::Map{{"path", Value("/d/`x`|y")}};
+  std::string md = ReportMarkdown(r);
+  INFO(md);
+  // Unescaped, outside code spans (which are literal: `a<b>` in one shows as typed).
+  for (const char* raw : {"out <script>", " [approved]", "t=<svg", " ![i]", " *b*", "| a<b>"})
+    CHECK(md.find(raw) == std::string::npos);
+  CHECK(md.find("\\<script\\>alert(1)\\</script\\>") != std::string::npos);
+  CHECK(md.find("\\[approved\\](http://e.x)") != std::string::npos);
+  CHECK(md.find("a\\<b\\>\\&\"c") != std::string::npos);  // the step id too
+}
+
 TEST_CASE("a resumed run's RTO is the incident clock, its own duration beside it",
           "[report][audit]") {
   RunRecord r;
@@ -151,4 +168,31 @@ TEST_CASE("an objective not measured keeps its row and says why", "[report][audi
   CHECK(md.find("| RPO | - vs objective 1m00s — **not measured** |") != std::string::npos);
   CHECK(html.find("the step marked &#39;rto: end&#39;") == std::string::npos);  // not over-escaped
   CHECK(html.find("the step marked 'rto: end' ('b') did not run") != std::string::npos);
+}
+
+TEST_CASE("a killed run's report gives no time it does not know", "[report][audit]") {
+  // breakN N29: the time a later command marked the run interrupted read as its end, the
+  // killed step "took 0ms", and "the run took unfinished".
+  RunRecord r;
+  r.run_id = "R1";
+  r.status = "interrupted";
+  r.started_at = "2026-12-02T03:31:06.000Z";
+  r.finished_at = "2026-12-02T03:31:13.266Z";
+  r.started = Value(Value::Map{{"runbook", Value("rb")}});
+  StepView a = Step("a", "");
+  a.finished_at = "";
+  AttemptView at;
+  at.number = 1;
+  at.started_at = "2026-12-02T03:31:06.100Z";
+  at.output_so_far_at = "2026-12-02T03:31:09.162Z";
+  a.attempts.push_back(at);
+  r.steps = {a};
+  for (const std::string& text : {ReportMarkdown(r), ReportHtml(r)}) {
+    CHECK(text.find("never: its process was found gone at 2026-12-02T03:31:13.266Z by a later "
+                    "command; the last thing recorded of it is from 2026-12-02T03:31:09.162Z") !=
+          std::string::npos);
+    CHECK(text.find("no time: it never finished") != std::string::npos);
+    CHECK(text.find("0ms") == std::string::npos);
+  }
+  CHECK(ReportMarkdown(r).find("| a | exec | unfinished | 1 | - |") != std::string::npos);
 }

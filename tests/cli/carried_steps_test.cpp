@@ -1,0 +1,76 @@
+// A resume carries over the steps that passed; its reports and `show` measure them as they
+// ran, in the run they ran in (breakN N22: the restore that was the point of a drill read
+// "success | 0 | 0ms | carried over", off the timeline, under an RTO that counted it).
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "engine/util/json.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// `fetch` passes (it prints and takes about 0.3 s); `check` fails until `dir`/ok exists.
+std::string TwoSteps(const std::string& dir) {
+  return WriteFile(dir, "rb.yaml",
+                   "version: 1\nname: carried\nsteps:\n"
+                   "  - {id: fetch, uses: exec, with: {run: [sh, -c, 'echo fetched-it; "
+                   "sleep 0.3']}}\n"
+                   "  - {id: check, needs: [fetch], uses: exec, with: {run: [test, -f, " +
+                       dir + "/ok]}}\n");
+}
+
+// The step `id` of a JSON report; null when absent.
+Value StepOf(const std::string& json, const std::string& id) {
+  auto report = ParseJson(json);
+  if (!report.ok() || report.value().Find("steps") == nullptr) return Value();
+  for (const Value& s : report.value().Find("steps")->as_list())
+    if (s.Find("id")->as_string() == id) return s;
+  return Value();
+}
+
+}  // namespace
+
+TEST_CASE("a resumed run's reports and show measure the steps it carried over",
+          "[cli][resume][report]") {
+  std::string dir = TempDir();
+  TwoSteps(dir);
+  std::string rb = "cd " + dir + " && " + Binary() + " ";
+  REQUIRE(Shell(rb + "run rb.yaml --audit-db a.db").exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ok");
+  REQUIRE(Shell(rb + "resume " + first + " --audit-db a.db").exit_code == 0);
+  std::string second = LatestRunId(dir + "/a.db");
+  REQUIRE(second != first);
+
+  // JSON: fetch keeps its one attempt, naming the run it ran in, and its duration.
+  Value carried =
+      StepOf(Shell(rb + "report " + second + " --format json --audit-db a.db").out, "fetch");
+  REQUIRE(carried.is_map());
+  const Value* fetch = &carried;
+  CHECK(fetch->Find("restored_from")->as_string() == first);
+  REQUIRE(fetch->Find("attempts")->as_list().size() == 1);
+  CHECK(fetch->Find("attempts")->as_list()[0].Find("run_id")->as_string() == first);
+  CHECK(fetch->Find("duration_ms")->as_int() >= 250);
+
+  // Markdown: one attempt, not 0, and not 0ms.
+  Command md = Shell(rb + "report " + second + " --format md --audit-db a.db");
+  CHECK_THAT(md.out, Catch::Contains("| fetch | exec | success | 1 | ") &&
+                         !Catch::Contains("| fetch | exec | success | 1 | 0ms"));
+  // HTML: a bar on the timeline for fetch, saying where it ran.
+  Command html = Shell(rb + "report " + second + " --format html --audit-db a.db");
+  CHECK_THAT(html.out, Catch::Contains("<title>fetch attempt 1: success") &&
+                           Catch::Contains("(in run " + first + ")</title>"));
+  // show: the attempt and where it ran; --step: what it printed there.
+  Command show = Shell(rb + "show " + second + " --audit-db a.db");
+  CHECK_THAT(show.out, Catch::Contains("in run " + first));
+  Command step = Shell(rb + "show " + second + " --step fetch --audit-db a.db");
+  CHECK_THAT(step.out, Catch::Contains("fetched-it") && Catch::Contains("in run " + first));
+  // The first run's own report is unchanged: its steps ran in it.
+  Value own = StepOf(Shell(rb + "report " + first + " --format json --audit-db a.db").out, "fetch");
+  REQUIRE(own.is_map());
+  REQUIRE(own.Find("attempts")->as_list().size() == 1);
+  CHECK(own.Find("attempts")->as_list()[0].Find("run_id")->as_string().empty());
+}

@@ -3,9 +3,11 @@
 // step descriptions docs/steps.md is generated from name the values a parameter takes.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <set>
 
+#include "engine/util/json.h"
 #include "tests/docs/docs_check.h"
 #include "tests/docs/markdown_snippets.h"
 #include "tests/support/support.h"
@@ -205,4 +207,73 @@ TEST_CASE("docs/cli.md's table names every option each command's --help gives (b
       CHECK(line.find(option) != std::string::npos);
     }
   }
+}
+
+namespace {
+
+// The keys of the `{...}` brace list at `at` in `text` (nested braces and brackets skipped):
+// name -> whether it is marked optional ("if?").
+std::map<std::string, bool> DocumentedKeys(const std::string& text, size_t at) {
+  std::map<std::string, bool> keys;
+  int depth = 0;
+  std::string word;
+  for (size_t i = text.find('{', at) + 1; i < text.size(); ++i) {
+    char c = text[i];
+    if (depth == 0 && (c == ',' || c == '}')) {
+      word.erase(0, word.find_first_not_of(" \n"));
+      size_t end = word.find_first_of("{[:? \n");
+      std::string name = word.substr(0, end);
+      if (!name.empty()) keys[name] = end != std::string::npos && word[end] == '?';
+      word.clear();
+      if (c == '}') break;
+      continue;
+    }
+    if (c == '{' || c == '[' || c == '}' || c == ']') {
+      depth += c == '{' || c == '[' ? 1 : -1;
+      continue;
+    }
+    if (depth == 0) word += c;
+  }
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]") {
+  std::string cli = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/docs/cli.md");
+  size_t section = cli.find("## Plan JSON");
+  REQUIRE(section != std::string::npos);
+  size_t top_at = cli.find('`', section);
+  size_t step_at = cli.find("where each step is", top_at);
+  REQUIRE(step_at != std::string::npos);
+  auto top = DocumentedKeys(cli, top_at), step = DocumentedKeys(cli, step_at);
+  REQUIRE(top.count("waves") == 1);
+  REQUIRE(step.count("actions") == 1);
+  // A runbook that sets every optional key but `error`.
+  std::string dir = TempDir();
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nkind: drill\nobjectives: {rto: 2h, rpo: 24h}\n"
+            "params:\n  db: {type: string, default: x}\nsteps:\n"
+            "  - {id: a, uses: exec, timeout: 5s, rto: start, if: \"${{ params.db != '' }}\", "
+            "with: {run: ['true']}}\n"
+            "  - {id: b, uses: approval, needs: [a], with: {prompt: go}}\n");
+  Command plan = Shell(Binary() + " plan " + dir + "/p.yaml --format json");
+  REQUIRE(plan.exit_code == 0);
+  auto parsed = ParseJson(plan.out);
+  REQUIRE(parsed.ok());
+  const Value& v = parsed.value();
+  auto check = [](const Value::Map& actual, const std::map<std::string, bool>& documented,
+                  bool all_optional_set) {
+    for (const auto& [key, value] : actual) {
+      CAPTURE(key);
+      CHECK(documented.count(key) == 1);  // nothing undocumented
+    }
+    for (const auto& [key, optional] : documented) {
+      CAPTURE(key);
+      if (!optional || (all_optional_set && key != "error")) CHECK(actual.count(key) == 1);
+    }
+  };
+  check(v.as_map(), top, true);
+  check(v.Find("waves")->as_list()[0].as_list()[0].as_map(), step, true);   // a: all set
+  check(v.Find("waves")->as_list()[1].as_list()[0].as_map(), step, false);  // b: none
 }

@@ -8,6 +8,9 @@
 #include <gvc.h>
 #include <gvplugin.h>
 
+#include <algorithm>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -90,6 +93,33 @@ void AddEdges(Agraph_t* g, const Value& step) {
   }
 }
 
+// The most steps in one layer (a step's layer: one past the deepest step it needs), from
+// the recorded graph; a cycle cannot be recorded, and is cut at the graph's size.
+size_t WidestLayer(const Value::List& graph) {
+  std::map<std::string, const Value*> by_id;
+  for (const Value& step : graph) by_id[Id(step)] = &step;
+  std::map<std::string, size_t> layer;
+  std::function<size_t(const std::string&, size_t)> depth = [&](const std::string& id,
+                                                                size_t guard) -> size_t {
+    if (auto it = layer.find(id); it != layer.end()) return it->second;
+    auto step = by_id.find(id);
+    if (step == by_id.end() || guard > graph.size()) return 0;
+    size_t d = 0;
+    if (const Value* needs = step->second->Find("needs"); needs && needs->is_list())
+      for (const Value& n : needs->as_list()) d = std::max(d, depth(n.ToText(), guard + 1) + 1);
+    return layer[id] = d;
+  };
+  std::map<size_t, size_t> count;
+  size_t widest = 0;
+  for (const Value& step : graph) widest = std::max(widest, ++count[depth(Id(step), 0)]);
+  return widest;
+}
+
+// Above this many steps side by side, layers are laid out left to right, so a wide layer (a
+// loop over 30 databases) is a readable column instead of a strip scaled down to the page
+// (breakN N28: 4760 pt wide, labels unreadable at 1400 px).
+constexpr size_t kWidestTopToBottom = 8;
+
 struct GraphFree {
   void operator()(Agraph_t* g) const { agclose(g); }
 };
@@ -120,6 +150,7 @@ std::string DagSvg(const RunRecord& r) {
   std::unique_ptr<Agraph_t, GraphFree> g(agopen(const_cast<char*>("steps"), Agdirected, nullptr));
   if (!gvc || !g) return "<p>graph not drawn: Graphviz could not start</p>\n";
   Defaults(g.get());
+  if (WidestLayer(graph->as_list()) > kWidestTopToBottom) Set(g.get(), "rankdir", "LR");
   for (const Value& step : graph->as_list()) AddNode(g.get(), r, step);
   for (const Value& step : graph->as_list()) AddEdges(g.get(), step);
   std::string svg = Render(gvc.get(), g.get());

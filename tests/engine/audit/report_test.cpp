@@ -196,3 +196,44 @@ TEST_CASE("a killed run's report gives no time it does not know", "[report][audi
   }
   CHECK(ReportMarkdown(r).find("| a | exec | unfinished | 1 | - |") != std::string::npos);
 }
+
+namespace {
+
+// The width and height (pt) of the first <svg> element in `html`; {0, 0} when none.
+std::pair<double, double> SvgSize(const std::string& html) {
+  size_t at = html.find("<svg width=\"");
+  if (at == std::string::npos) return {0, 0};
+  double w = std::stod(html.substr(at + 12));
+  size_t h = html.find("height=\"", at);
+  return {w, std::stod(html.substr(h + 8))};
+}
+
+}  // namespace
+
+TEST_CASE("a wide layer of steps is drawn as a column, a chain stays top to bottom",
+          "[report][audit]") {
+  // breakN N28: a loop over 30 databases was one 4760 pt row, scaled to a quarter.
+  RunRecord wide;
+  wide.run_id = "W";
+  Value::List graph{GraphStep("root", {})};
+  std::vector<std::string> all;
+  for (int i = 0; i < 30; ++i) {
+    std::string id = "db-" + std::to_string(i);
+    graph.push_back(GraphStep(id, {"root"}));
+    all.push_back(id);
+  }
+  graph.push_back(GraphStep("join", all));
+  wide.started = Value(Value::Map{{"graph", Value(std::move(graph))}});
+  auto [w, h] = SvgSize(DagSvg(wide));
+  CHECK(w > 0);
+  CHECK(w < 800);  // fits a 1400 px window without being scaled down
+  CHECK(h > w);
+
+  RunRecord chain;
+  chain.run_id = "C";
+  chain.started =
+      Value(Value::Map{{"graph", Value(Value::List{GraphStep("a", {}), GraphStep("b", {"a"}),
+                                                   GraphStep("c", {"b"})})}});
+  auto [cw, ch] = SvgSize(DagSvg(chain));
+  CHECK(ch > cw);  // layers top to bottom
+}

@@ -38,6 +38,14 @@ Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag
   // A file named while the recorded one is still there is a copy or a link, not a move
   // (breakL L4): the run's base stays.
   if (!flag.empty()) return ResumeFile{flag, !there};
+  // The record chose this file, and a store may hold another account's runs: running that
+  // account's file as this one is refused until the operator names it (breakO O9).
+  if (std::string why = there ? ForeignPath(recorded, true) : ""; !why.empty())
+    return Status::Error("the runbook of run " + r.run_id + ": " + why +
+                         "; a resume would run it as you. Check it, then name it: runbook "
+                         "resume " +
+                         r.run_id + " --runbook " + ShellQuote(recorded) + " --audit-db " +
+                         ShellQuote(audit_db));
   if (there) return ResumeFile{recorded, false};
   return Status::Error("the runbook of run " + r.run_id + " was " + Printable(recorded) +
                        ", which cannot be read now" + (ec ? " (" + ec.message() + ")" : "") +

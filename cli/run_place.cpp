@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -21,18 +22,14 @@ fs::path Normal(const fs::path& p) {
   return (ec ? p : abs).lexically_normal();
 }
 
-// Why the `.runbook` folder `mark` may not hold this user's records, "" when it may: owned
-// by another user (any local user can make /tmp/.runbook; as git refuses a repository
-// another user owns, CVE-2022-24765; breakK K20).
+// Why the `.runbook` folder `mark` may not hold this user's records, "" when it may
+// (ForeignPath; as git refuses a repository another user owns, CVE-2022-24765; breakK K20,
+// breakO O9).
 std::string NotYours(const fs::path& mark) {
-  struct stat st {};
-  if (::stat(mark.c_str(), &st) != 0)
-    return "cannot examine " + Printable(mark.string()) + ": " + std::strerror(errno);
-  if (st.st_uid == ::geteuid()) return "";
-  return Printable(mark.string()) + " is owned by uid " + std::to_string(st.st_uid) +
-         ", not by you (uid " + std::to_string(::geteuid()) +
-         "): another user could read or replace the records there; give --audit-db or "
-         "RUNBOOK_AUDIT_DB, or make the folder yours";
+  std::string why = ForeignPath(mark.string(), false);
+  return why.empty() ? ""
+                     : why + ": another user could read or replace the records there; " +
+                           "give --audit-db or RUNBOOK_AUDIT_DB, or make the folder yours";
 }
 
 // The nearest folder at or above `start` holding a `.runbook` folder, "" when none. A
@@ -69,6 +66,28 @@ fs::path Resolved(const fs::path& p) {
 }
 
 }  // namespace
+
+std::string ForeignPath(const std::string& path, bool root_ok) {
+  std::string name = Printable(path), you = std::to_string(::geteuid());
+  auto trusted = [&](uid_t uid) { return uid == ::geteuid() || (root_ok && uid == 0); };
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) != 0)
+    return "cannot examine " + name + ": " + std::strerror(errno);
+  if (S_ISLNK(link.st_mode) && !trusted(link.st_uid) && link.st_uid != 0)
+    return name + " is a link made by uid " + std::to_string(link.st_uid) + ", not by you (uid " +
+           you + ")";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "cannot examine " + name + ": " + std::strerror(errno);
+  if (!trusted(st.st_uid))
+    return name + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " + you +
+           ")";
+  if ((st.st_mode & S_IWOTH) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return name + " is writable by every user (mode " + mode + ")";
+  }
+  return "";
+}
 
 std::string AbsoluteFromHere(const std::string& path) {
   if (path.empty() || path.front() == '/') return path;

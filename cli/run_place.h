@@ -40,6 +40,13 @@ std::string RunbookFolder(const std::string& runbook_path);
 // working_directory that is not a folder.
 Result<std::string> RunbookBase(const Runbook& rb);
 
+// Why `path` may not be taken as this user's own, "" when it may: a link another user made
+// (root's counts as this user's), what it leads to owned by another user (root too when
+// `root_ok`), or writable by every user (a 1777 folder such as /tmp, a 0666 file). Any local
+// user can make /tmp/.runbook or plant a file there (breakK K20, breakO O9). "cannot examine
+// PATH: why" when it cannot be read.
+std::string ForeignPath(const std::string& path, bool root_ok);
+
 // Makes `path` absolute against the current folder (unchanged when empty or absolute).
 std::string AbsoluteFromHere(const std::string& path);
 

@@ -72,6 +72,7 @@ class Loop {
     std::error_code no_cwd;  // the run's relative paths resolve against the current folder
     if (auto here = std::filesystem::current_path(no_cwd); !no_cwd) values_.base = here.string();
     values_.started = svc_.clock.Now();
+    started_wall_ = svc_.clock.WallNow();
     auto secrets = opt_.secrets ? Result<Value::Map>(*opt_.secrets)
                                 : ResolveSecrets(rb_, svc_.base_env, opt_.dry_run);
     if (!secrets.ok()) return secrets.status();
@@ -451,6 +452,13 @@ class Loop {
       const StepDecl& s = rb_.steps[i];
       if (s.rto == RtoMark::kNone || (incident && s.rto == RtoMark::kStart)) continue;
       const StepRun& r = steps_[i];
+      if (s.rto == RtoMark::kEnd && !r.started && r.restored_finished_at) {
+        // Carried over by a resume: it ended in an earlier run, at that wall time (breakO
+        // O8: the incident's RTO was "not measured" whenever its end step had passed).
+        end = values_.started - std::chrono::duration_cast<Clock::Mono::duration>(
+                                    started_wall_ - *r.restored_finished_at);
+        continue;
+      }
       if (!r.started || !r.finished || r.outcome == Outcome::kSkipped) {
         rto.note =
             "the step marked 'rto: " + std::string(s.rto == RtoMark::kStart ? "start" : "end") +
@@ -492,6 +500,7 @@ class Loop {
   RunServices& svc_;
   std::vector<StepRun> steps_;
   RunValues values_;
+  Clock::Wall started_wall_{};  // when values_.started was taken, on the wall clock
   RunScope scope_;
   Redactor redactor_;
   CancelToken finally_cancel_;  // set only by a second signal: finally steps finish

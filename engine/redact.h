@@ -45,11 +45,13 @@ class Redactor {
   // Strings in the value, map keys included.
   Value Apply(const Value& value) const;
   bool empty() const { return patterns_.empty(); }
-  // A keyed fingerprint of `text`: hex HMAC-SHA256 keyed by every secret added (in sorted
-  // order), "" when none was. Equal for equal texts under the same secrets, useless to
-  // whoever lacks them, so the store may keep it beside a masked value to prove a value
-  // given again is the one masked (breakN N5: another secret at the same place, or an
-  // encoded form of the same, masked alike and passed).
+  // A keyed fingerprint of `text`: hex HMAC-SHA256 keyed by the secrets added that `text`
+  // holds (each alone masks some of it; in sorted order), "" when it holds none. Equal for
+  // equal texts under the same secrets, useless to whoever lacks them, so the store may keep
+  // it beside a masked value to prove a value given again is the one masked (breakN N5:
+  // another secret at the same place, or an encoded form of the same, masked alike and
+  // passed). Secrets it does not hold are no part of the key: a per-job token the run
+  // inherited changes by the resume (breakO O2).
   std::string Fingerprint(std::string_view text) const;
 
  private:

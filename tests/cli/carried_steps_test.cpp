@@ -74,3 +74,36 @@ TEST_CASE("a resumed run's reports and show measure the steps it carried over",
   REQUIRE(own.Find("attempts")->as_list().size() == 1);
   CHECK(own.Find("attempts")->as_list()[0].Find("run_id")->as_string().empty());
 }
+
+TEST_CASE("a resume measures the RTO to the end step it carried over", "[cli][resume][report]") {
+  // breakO O8: with the step marked `rto: end` carried over, the incident's RTO was "not
+  // measured: the step marked 'rto: end' did not run". It ended in the first run: the RTO is
+  // from the incident's start (the `rto: start` step there) to that end.
+  std::string dir = TempDir();
+  WriteFile(dir, "rt.yaml",
+            "version: 1\nname: rt\nobjectives: {rto: 1h}\nsteps:\n"
+            "  - {id: s, uses: exec, rto: start, with: {run: [sleep, '0.5']}}\n"
+            "  - {id: e, uses: exec, needs: [s], rto: end, with: {run: [sleep, '0.5']}}\n"
+            "  - {id: post, uses: exec, needs: [e], with: {run: [test, -f, " +
+                dir + "/ok]}}\n");
+  std::string rb = "cd " + dir + " && " + Binary() + " ";
+  REQUIRE(Shell(rb + "run rt.yaml --audit-db a.db").exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("sleep 1.5; touch " + dir + "/ok");  // the gap before the resume is not in the RTO
+  Command resumed = Shell(rb + "resume " + first + " --audit-db a.db");
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.out + resumed.err, !Catch::Contains("not measured"));
+  std::string second = LatestRunId(dir + "/a.db");
+  Value rto = [&] {
+    auto report = ParseJson(Shell(rb + "report " + second + " --format json --audit-db a.db").out);
+    REQUIRE(report.ok());
+    return *report.value().Find("rto");
+  }();
+  INFO(ToJson(rto));
+  REQUIRE(rto.Find("measured")->as_bool());
+  int64_t elapsed = rto.Find("elapsed_ms")->as_int();
+  CHECK(elapsed >= 900);  // s and e: two half-second steps
+  CHECK(elapsed < 1400);  // not the 1.5 s gap, nor the resume
+  CHECK(rto.Find("met")->as_bool());
+}

@@ -187,6 +187,24 @@ TEST_CASE("a .runbook that is not a usable folder, or not yours, stops the walk 
   CHECK(p.Rb(p.project, "history").exit_code == 3);
   Shell("chown root " + p.project + "/.runbook");
   CHECK(p.Rb(p.away, rb).exit_code == 0);
+
+  // breakO O9: a folder every user may write (/tmp, 1777) is no store folder, and a link
+  // another user made is no way to one: `/tmp/.runbook -> .` planted by nobody led root's
+  // records into /tmp, beside an audit.db nobody owned.
+  Shell("cd " + p.project + " && rm -rf .runbook && chmod 1777 . && setpriv --reuid=65534 " +
+        "--regid=65534 --clear-groups ln -s . .runbook");
+  Command link = p.Rb(p.away, rb);
+  CHECK(link.exit_code == 3);
+  CHECK_THAT(link.err, Catch::Contains(".runbook is a link made by uid 65534, not by you"));
+  Shell("cd " + p.project + " && rm -f .runbook && ln -s . .runbook");  // root's own link
+  Command open = p.Rb(p.away, rb);
+  CHECK(open.exit_code == 3);
+  CHECK_THAT(open.err, Catch::Contains(".runbook is writable by every user (mode 1777)"));
+  Shell("cd " + p.project + " && rm -f .runbook && mkdir -m 1777 .runbook && chmod 755 .");
+  CHECK(p.Rb(p.away, rb).exit_code == 3);  // a real folder too
+  CHECK(p.Rb(p.project, "history").exit_code == 3);
+  Shell("chmod 755 " + p.project + "/.runbook");
+  CHECK(p.Rb(p.away, rb).exit_code == 0);
 }
 
 TEST_CASE("through a linked folder the base and the store are the real folder's (breakK K10)",
@@ -487,4 +505,32 @@ TEST_CASE("a runbook run through a link to its file runs at the file's folder, w
   CHECK_THAT(c.out, Catch::Contains("audit store " + dir + "/real/.runbook/audit.db") &&
                         Catch::Contains("a | " + dir + "/real\n"));
   CHECK(Shell("ls " + dir + "/xdg").out.empty());
+}
+
+TEST_CASE("resume does not run another account's runbook file unless it is named",
+          "[cli][store-location][resume]") {
+  // breakO O9 (b): a run planted in a store by another account named that account's file;
+  // `resume ID`, the command `show` prints, ran it as root.
+  std::string dir = TempDir();
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -f, " + dir +
+                "/ok]}}\n");
+  std::string rb = "cd " + dir + " && " + Binary();
+  REQUIRE(Shell(rb + " run f.yaml --audit-db a.db").exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ok");
+  for (const char* make : {"chown nobody f.yaml", "chown root f.yaml && chmod 666 f.yaml"}) {
+    CAPTURE(make);
+    Shell("cd " + dir + " && " + make);
+    Command refused = Shell(rb + " resume " + id + " --audit-db a.db");
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err,
+               Catch::Contains("the runbook of run " + id + ": " + dir + "/f.yaml is ") &&
+                   Catch::Contains("a resume would run it as you") &&
+                   Catch::Contains("--runbook " + dir + "/f.yaml"));
+    CHECK_THAT(refused.err, !Catch::Contains("resuming run"));
+  }
+  Command named = Shell(rb + " resume " + id + " --runbook " + dir + "/f.yaml --audit-db a.db");
+  INFO(named.err);
+  CHECK(named.exit_code == 0);
 }

@@ -196,6 +196,19 @@ TEST_CASE("an unwritable audit store: exit 3 and no step ran", "[audit][e2e]") {
   CHECK_FALSE(std::ifstream(dir + "/ran").good());
 }
 
+namespace {
+
+// A shell snippet that waits (10 s at most) until `db` records a lock, then prints its name:
+// the second command of a lock test starts once the first holds it, however slow its start
+// (a fixed 0.7 s was outlasted under a sanitizer).
+std::string UntilLocked(const std::string& db) {
+  return "for i in $(seq 200); do n=$(sqlite3 " + db +
+         " 'select name from locks' 2>/dev/null); test -n \"$n\" && break; sleep 0.05; done; "
+         "echo \"$n\"; ";
+}
+
+}  // namespace
+
 TEST_CASE("the store locked by another writer mid-run: running steps stop, exit 3",
           "[audit][e2e]") {
   std::string dir = TempDir();
@@ -206,14 +219,18 @@ TEST_CASE("the store locked by another writer mid-run: running steps stop, exit 
   std::string file =
       WriteFile(dir, "l.yaml",
                 "version: 1\nname: l\nsteps:\n"
-                "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n"
-                "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'touch " +
+                "  - {id: a, uses: exec, with: {shell: true, run: 'touch " +
+                    dir +
+                    "/a-started; sleep 2'}}\n"
+                    "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'touch " +
                     dir + "/b-ran'}}\n");
-  Command c = Shell(
-      "(sleep 0.5; (printf 'BEGIN IMMEDIATE;\\n'; sleep 5; printf 'COMMIT;\\n') | "
-      "sqlite3 " +
-      db + ") > /dev/null 2>&1 & RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " +
-      Rb("run " + file + " --audit-db " + db));
+  // The writer takes the lock once a runs (polled, not a fixed wait: a slow start under a
+  // sanitizer outlasted 0.5 s).
+  Command c = Shell("(for i in $(seq 200); do test -f " + dir +
+                    "/a-started && break; sleep 0.05; done; (printf 'BEGIN IMMEDIATE;\\n'; "
+                    "sleep 5; printf 'COMMIT;\\n') | sqlite3 " +
+                    db + ") > /dev/null 2>&1 & RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " +
+                    Rb("run " + file + " --audit-db " + db));
   CHECK(c.exit_code == 3);
   CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
   CHECK_FALSE(std::ifstream(dir + "/b-ran").good());
@@ -228,9 +245,9 @@ TEST_CASE("two runs with the same lock: the second refuses naming the holder",
                                "version: 1\nname: k\nparams:\n  target: {type: string, default: "
                                "prod}\nlock: restore-${{ params.target }}\nsteps:\n"
                                "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
-  Command both = Shell("cd " + dir + " && (" + Rb("run k.yaml --audit-db " + db) +
-                       " 2> first.err &) ; sleep 0.7; " + Rb("run k.yaml --audit-db " + db) +
-                       "; echo \"second=$?\"; sleep 2");
+  Command both =
+      Shell("cd " + dir + " && (" + Rb("run k.yaml --audit-db " + db) + " 2> first.err &) ; " +
+            UntilLocked(db) + Rb("run k.yaml --audit-db " + db) + "; echo \"second=$?\"; sleep 2");
   CHECK(both.out.find("second=3") != std::string::npos);
   std::string first_id = Field(History(db).as_list()[0], "run_id");
   CHECK(both.err.find("lock 'restore-prod' is held by run " + first_id) != std::string::npos);
@@ -246,8 +263,7 @@ TEST_CASE("a lock built from a secret works and is known masked", "[audit][e2e][
             "steps:\n  - {id: a, uses: exec, with: {run: [sleep, '1.5']}}\n");
   Command c = Shell("cd " + dir + " && (LOCK_S=Hunter2Secret9 " + Binary() +
                     " run s.yaml --audit-db a.db 2> first.err; echo \"rc=$?\" >> first.err) & " +
-                    "sleep 0.7; sqlite3 " + dir + "/a.db 'select name from locks'; sleep 2; cat " +
-                    dir + "/first.err");
+                    UntilLocked(dir + "/a.db") + "wait; cat " + dir + "/first.err");
   INFO(c.out);
   CHECK_THAT(c.out, Catch::Contains("lk-***\n") && Catch::Contains("rc=0") &&
                         !Catch::Contains("Hunter2Secret9"));
@@ -326,8 +342,8 @@ TEST_CASE("a lock named after a secret's text is masked on the console and in th
             "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
   std::string run = "LOCK_PW=SuperSecret123 " + Binary() + " run k.yaml --audit-db " + db +
                     " --set url=postgres://u:SuperSecret123@h/db";
-  Command both = Shell("cd " + dir + " && (" + run + " 2> first.err &) ; sleep 0.7; sqlite3 " + db +
-                       " 'select name from locks'; " + run + "; echo \"second=$?\"; sleep 2");
+  Command both = Shell("cd " + dir + " && (" + run + " 2> first.err &) ; " + UntilLocked(db) + run +
+                       "; echo \"second=$?\"; sleep 2");
   INFO(both.out << both.err);
   CHECK_THAT(both.out, Catch::Contains("second=3") && Catch::Contains("db-postgres://u:***@h/db") &&
                            !Catch::Contains("SuperSecret123"));

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/run_liveness.h"
 #include "engine/util/duration.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
@@ -33,7 +34,7 @@ int BusyTimeoutMs() {
 // write (a full disk); a writer cannot.
 bool MarkGone(AuditStore& store, bool must) {
   if (store.read_only()) return true;
-  auto marked = store.MarkInterrupted();
+  auto marked = store.MarkInterrupted(must);
   if (!marked.ok()) {
     std::cerr << "runbook: " << (must ? "error: " : "note: ") << "audit store " << store.path()
               << ": " << (must ? "" : "cannot mark interrupted runs: ") << marked.status().message()
@@ -60,6 +61,11 @@ void MakeStateFolder(const std::string& store_path) {
 }  // namespace
 
 void SayTakenAsGone(const Sweep& swept) {
+  for (const ClockBehind& b : swept.behind)
+    std::cerr << "runbook: warning: run " << b.run_id << " on " << Printable(b.host)
+              << " sends heartbeats dated " << HumanDuration(b.behind)
+              << " behind this host's clock, but they still come: it runs, and keeps its "
+                 "lock; check the clocks of both hosts (NTP)\n";
   for (const ClockAhead& a : swept.ahead)
     std::cerr << "runbook: warning: run " << a.run_id << " on " << Printable(a.host)
               << " sent a heartbeat dated " << HumanDuration(a.ahead)
@@ -100,6 +106,9 @@ std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";
     return nullptr;
   }
+  std::string unsaid;  // a bad value is warned about where the run starts its heartbeats
+  store.value()->SetHeartbeatEvery(
+      HeartbeatInterval(std::getenv("RUNBOOK_HEARTBEAT_INTERVAL"), unsaid));
   if (!MarkGone(*store.value(), true)) return nullptr;
   return std::move(store).value();
 }

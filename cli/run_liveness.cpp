@@ -28,6 +28,12 @@ std::string ElsewhereNote(const std::string& heard_at) {
       ago < -Millis(kClockTolerance)
           ? " (dated " + HumanDuration(-ago) + " ahead of this host's clock: taken as heard now)"
           : "";
+  if (ago >= Millis(kGoneAfterSilence))  // watched, and a heartbeat came (breakO O13)
+    return "; it runs elsewhere (another host, container or pid namespace), and sends "
+           "heartbeats dated " +
+           HumanDuration(ago) +
+           " behind this host's clock: they still come, so it runs; once they stop, runbook "
+           "takes it as gone (it watches one heartbeat interval for them)";
   return "; it runs elsewhere (another host, container or pid namespace), last heard from " +
          HumanDuration(std::max(ago, Millis(0))) + " ago" + skew +
          ": if that process is gone, runbook takes it as gone at " +

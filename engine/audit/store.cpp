@@ -209,7 +209,7 @@ std::string GoneReason(const RunRow& r, bool elsewhere) {
 
 }  // namespace
 
-Result<Sweep> AuditStore::MarkInterrupted() {
+Result<Sweep> AuditStore::MarkInterrupted(bool watch) {
   auto rows =
       db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status='running'");
   if (!rows.ok()) return rows.status();
@@ -221,11 +221,35 @@ Result<Sweep> AuditStore::MarkInterrupted() {
     gone.push_back(ReadRunRow(rows.value()));
   }
   Sweep marked;
+  // Runs of another place whose heartbeat looks old by this host's clock: gone only if none
+  // comes while watched (breakO O13: a live run on a host whose clock is behind).
+  watched_alive_.clear();
+  std::vector<std::pair<std::string, Liveness>> suspects;
+  std::vector<std::pair<const RunRow*, std::optional<Liveness>>> dead;
   for (const RunRow& r : gone) {
     auto heard = HeardBounded(r.run_id, r.owner.host, marked.ahead);
     if (!heard.ok()) return heard.status();
-    if (Alive(r.owner, heard.value())) continue;
-    bool elsewhere = heard.value() && !heard.value()->here;
+    if (Alive(r.run_id, r.owner, heard.value())) continue;
+    if (heard.value() && !heard.value()->here) suspects.emplace_back(r.run_id, *heard.value());
+    dead.emplace_back(&r, heard.value());
+  }
+  if (!suspects.empty() && watch) {
+    auto changed = WatchHeartbeats(suspects);
+    if (!changed.ok()) return changed.status();
+    watched_alive_ = changed.value();
+  }
+  for (const auto& [run, heard] : dead) {
+    const RunRow& r = *run;
+    bool elsewhere = heard && !heard->here;
+    if (elsewhere && !watch) continue;  // not watched: left as it is
+    if (watched_alive_.count(r.run_id)) {
+      auto at = ParseUtc(heard->heard_at);
+      marked.behind.push_back(
+          {r.run_id, r.owner.host,
+           at ? std::chrono::duration_cast<std::chrono::milliseconds>(SystemClock().WallNow() - *at)
+              : std::chrono::milliseconds(0)});
+      continue;
+    }
     Value::Map body{{"reason", Value(GoneReason(r, elsewhere))}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
     if (!s.ok()) return s;
@@ -241,7 +265,9 @@ Result<Sweep> AuditStore::MarkInterrupted() {
     const Stmt& l = locks.value();
     auto heard = HeardBounded(l.Text(1), l.Text(2), marked.ahead);
     if (!heard.ok()) return heard.status();
-    if (Alive({l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)}, heard.value())) continue;
+    if (Alive(l.Text(1), {l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)}, heard.value()) ||
+        (heard.value() && !heard.value()->here && !watch))
+      continue;
     if (LeftBehind(heard.value()).empty()) stale.push_back(l.Text(0));
   }
   for (const std::string& name : stale) {
@@ -273,7 +299,7 @@ Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,
                  ""};
     auto heard = LastHeard(h.run_id);
     if (!heard.ok()) return heard.status();
-    bool alive = Alive(h.owner, heard.value());
+    bool alive = Alive(h.run_id, h.owner, heard.value());
     if (h.run_id != run_id && alive) {
       if (heard.value() && !heard.value()->here) h.heard_at = heard.value()->heard_at;
       return std::optional<LockHolder>(h);

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,10 +92,22 @@ struct ClockAhead {
   std::chrono::milliseconds ahead{0};
 };
 
-// What MarkInterrupted did: the runs it marked, and the heartbeats from the future it bounded.
+// A run of another place whose last heartbeat is dated more than kGoneAfterSilence before
+// this host's clock, yet a new one came while MarkInterrupted watched (breakO O13: its
+// host's clock is behind, or this one's ahead; taken as gone, its lock went to a second
+// restore beside it). `behind`: how old the newest heartbeat looked.
+struct ClockBehind {
+  std::string run_id;
+  std::string host;
+  std::chrono::milliseconds behind{0};
+};
+
+// What MarkInterrupted did: the runs it marked, the heartbeats from the future it bounded,
+// and the runs it found alive by watching although their heartbeats looked old.
 struct Sweep {
   std::vector<GoneRun> gone;
   std::vector<ClockAhead> ahead;
+  std::vector<ClockBehind> behind;
 };
 
 // What a running attempt had printed when last kept (AuditStore::KeepOutputSoFar).
@@ -106,11 +119,16 @@ constexpr std::chrono::minutes kGoneAfterSilence{5};
 // How far ahead of this host's clock another place's heartbeat may be dated and still be
 // believed (audit.md: the hosts' clocks are assumed to agree to well under a minute).
 constexpr std::chrono::minutes kClockTolerance{1};
+// The longest heartbeat interval a run may use (RUNBOOK_HEARTBEAT_INTERVAL), and what a
+// watcher adds to a run's interval before it takes the silence as gone (MarkInterrupted).
+constexpr std::chrono::minutes kHeartbeatEveryMax{1};
+constexpr std::chrono::seconds kWatchMargin{2};
 
 struct Liveness {
   bool here = true;      // written from this place: the pid tells
   std::string heard_at;  // the last heartbeat (UTC)
   std::string tracking;  // its process's TrackingPrefix (engine/process_tree.h), "" if unknown
+  std::chrono::milliseconds every{0};  // its heartbeat interval, 0 when unknown (older runs)
 };
 
 struct SignedHead {
@@ -149,8 +167,15 @@ class AuditStore {
 
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
   // gone processes are released. A heartbeat dated more than kClockTolerance ahead of this
-  // host's clock is first rewritten as heard now (ClockAhead). Returns what it did.
-  Result<Sweep> MarkInterrupted();
+  // host's clock is first rewritten as heard now (ClockAhead). A run of another place whose
+  // heartbeat looks older than kGoneAfterSilence is watched for one of its heartbeat
+  // intervals (at most kHeartbeatEveryMax) plus kWatchMargin when `watch` (a command that
+  // writes: it may take that run's lock), and taken as gone only if none came
+  // (ClockBehind otherwise); without `watch` it is left as it is. Returns what it did.
+  Result<Sweep> MarkInterrupted(bool watch = true);
+  // The heartbeat interval this process's runs write (recorded, so that other places know
+  // how long to watch for one: MarkInterrupted).
+  void SetHeartbeatEvery(std::chrono::milliseconds every) { heartbeat_every_ = every; }
 
   // Records that `run_id`'s process (this one) is alive now. Error when the run is no longer
   // 'running' — another runbook marked it interrupted after kGoneAfterSilence without a
@@ -227,7 +252,12 @@ class AuditStore {
   Status NoteAlive(const std::string& run_id);  // this process, this place, now
   // False when a run's process (`owner`, last heard as `heard`) is known to be gone
   // (Liveness above).
-  static bool Alive(const ProcessIdentity& owner, const std::optional<Liveness>& heard);
+  bool Alive(const std::string& run_id, const ProcessIdentity& owner,
+             const std::optional<Liveness>& heard) const;
+  // Polls the heartbeats of `suspects` (runs of another place whose last heartbeat looks
+  // old) for up to their longest interval plus kWatchMargin; returns those that changed.
+  Result<std::set<std::string>> WatchHeartbeats(
+      const std::vector<std::pair<std::string, Liveness>>& suspects);
   // The tracking prefix of a gone run's process (last heard as `heard`) when processes its
   // steps started still run here (it was killed under them), else "".
   static std::string LeftBehind(const std::optional<Liveness>& heard);
@@ -245,6 +275,8 @@ class AuditStore {
   bool salvaged_ = false;
   bool read_only_ = false;
   std::string abs_path_;
+  std::chrono::milliseconds heartbeat_every_ = kHeartbeatEvery;
+  std::set<std::string> watched_alive_;  // runs the last MarkInterrupted saw a heartbeat of
 };
 
 }  // namespace runbook

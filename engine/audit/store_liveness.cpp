@@ -1,5 +1,9 @@
 // The liveness half of the audit store (store.h, Liveness): heartbeats, and the one rule
 // that says whether a recorded process is gone, used by MarkInterrupted and TryLock alike.
+#include <algorithm>
+#include <string_view>
+#include <thread>
+
 #include "engine/audit/store.h"
 #include "engine/process_tree.h"
 #include "engine/util/clock.h"
@@ -23,20 +27,30 @@ Status AuditStore::EnsureLiveness() {
         "attempt INTEGER NOT NULL, at TEXT NOT NULL, text TEXT NOT NULL, "
         "PRIMARY KEY(run_id, step, attempt))");
   if (!s.ok()) return s;
-  auto has = db_->Prepare("SELECT 1 FROM pragma_table_info('liveness') WHERE name='tracking'");
-  if (!has.ok()) return has.status();
-  auto row = has.value().Step();
-  if (!row.ok()) return row.status();
-  if (row.value()) return Status::Ok();
-  return db_->Exec("ALTER TABLE liveness ADD COLUMN tracking TEXT NOT NULL DEFAULT ''");
+  // Columns added since: `tracking` (breakM M6), `every_ms`, the run's heartbeat interval
+  // (breakO O13: how long another place watches for a heartbeat before it takes a run as gone).
+  for (const char* column :
+       {"tracking TEXT NOT NULL DEFAULT ''", "every_ms INTEGER NOT NULL DEFAULT 0"}) {
+    std::string name(column, std::string_view(column).find(' '));
+    auto has = db_->Prepare("SELECT 1 FROM pragma_table_info('liveness') WHERE name=?");
+    if (!has.ok()) return has.status();
+    has.value().Bind(1, name);
+    auto row = has.value().Step();
+    if (!row.ok()) return row.status();
+    if (row.value()) continue;
+    if (Status add = db_->Exec(std::string("ALTER TABLE liveness ADD COLUMN ") + column); !add.ok())
+      return add;
+  }
+  return Status::Ok();
 }
 
 Status AuditStore::NoteAlive(const std::string& run_id) {
   auto st = db_->Prepare(
-      "INSERT OR REPLACE INTO liveness(run_id, place, heard_at, tracking) VALUES(?,?,?,?)");
+      "INSERT OR REPLACE INTO liveness(run_id, place, heard_at, tracking, every_ms) "
+      "VALUES(?,?,?,?,?)");
   if (!st.ok()) return st.status();
   st.value().Bind(1, run_id).Bind(2, WhereToken()).Bind(3, FormatUtc(SystemClock().WallNow()));
-  st.value().Bind(4, TrackingPrefix());
+  st.value().Bind(4, TrackingPrefix()).Bind(5, int64_t{heartbeat_every_.count()});
   return st.value().Run();
 }
 
@@ -81,14 +95,19 @@ Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id)
   auto has = HasLiveness();
   if (!has.ok()) return has.status();
   if (!has.value()) return std::optional<Liveness>();
-  auto st = db_->Prepare("SELECT place, heard_at, tracking FROM liveness WHERE run_id=?");
+  // A store opened read-only may predate every_ms: then it is unknown (0).
+  bool every = db_->Prepare("SELECT every_ms FROM liveness LIMIT 0").ok();
+  auto st = db_->Prepare(every ? "SELECT place, heard_at, tracking, every_ms FROM liveness WHERE "
+                                 "run_id=?"
+                               : "SELECT place, heard_at, tracking FROM liveness WHERE run_id=?");
   if (!st.ok()) return st.status();
   st.value().Bind(1, run_id);
   auto row = st.value().Step();
   if (!row.ok()) return row.status();
   if (!row.value()) return std::optional<Liveness>();
   const Stmt& l = st.value();
-  return std::optional<Liveness>(Liveness{l.Text(0) == WhereToken(), l.Text(1), l.Text(2)});
+  return std::optional<Liveness>(
+      Liveness{l.Text(0) == WhereToken(), l.Text(1), l.Text(2), Millis(every ? l.Int(3) : 0)});
 }
 
 Result<std::optional<Liveness>> AuditStore::HeardBounded(const std::string& run_id,
@@ -142,12 +161,34 @@ Result<std::map<std::pair<std::string, int>, OutputKept>> AuditStore::OutputsSoF
   }
 }
 
-bool AuditStore::Alive(const ProcessIdentity& owner, const std::optional<Liveness>& heard) {
+bool AuditStore::Alive(const std::string& run_id, const ProcessIdentity& owner,
+                       const std::optional<Liveness>& heard) const {
   if (!heard) return IsAlive(owner);  // recorded before heartbeats: host and pid
   if (heard->here) return IsAlive({HostName(), owner.pid, owner.start});
   auto at = ParseUtc(heard->heard_at);
   if (!at) return true;  // unreadable: never take a run as gone on a guess
-  return SystemClock().WallNow() - *at < kGoneAfterSilence;
+  return SystemClock().WallNow() - *at < kGoneAfterSilence || watched_alive_.count(run_id) > 0;
+}
+
+Result<std::set<std::string>> AuditStore::WatchHeartbeats(
+    const std::vector<std::pair<std::string, Liveness>>& suspects) {
+  std::set<std::string> changed;
+  Millis longest{0};
+  for (const auto& [id, heard] : suspects)
+    longest = std::max(longest, heard.every.count() > 0
+                                    ? std::min<Millis>(heard.every, kHeartbeatEveryMax)
+                                    : Millis(kHeartbeatEveryMax));
+  Clock::Mono until = SystemClock().Now() + longest + kWatchMargin;
+  while (changed.size() < suspects.size() && SystemClock().Now() < until) {
+    std::this_thread::sleep_for(Millis(250));
+    for (const auto& [id, heard] : suspects) {
+      if (changed.count(id)) continue;
+      auto now = LastHeard(id);
+      if (!now.ok()) return now.status();
+      if (now.value() && now.value()->heard_at != heard.heard_at) changed.insert(id);
+    }
+  }
+  return changed;
 }
 
 }  // namespace runbook

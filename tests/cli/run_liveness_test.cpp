@@ -103,7 +103,8 @@ TEST_CASE(
     CHECK(kept > "2026");
   }
   // Five minutes of silence, then: marked interrupted, the lock free, the run resumable.
-  Shell("sqlite3 " + dir + "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z' " +
+  Shell("sqlite3 " + dir +
+        "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z', every_ms=1000 " +
         "where run_id='" + id + "'\"");
   Command quick = Rb(dir, "run quick.yaml");
   INFO(quick.err);
@@ -133,7 +134,7 @@ TEST_CASE("liveness: resume --wait of a run elsewhere waits until it is taken as
   Command c = Shell("cd " + dir + "; (" + Binary() + " resume " + id +
                         " --rerun a --wait --audit-db a.db > resume.out 2>&1 &); sleep 3; "
                         "grep -c resuming resume.out; sqlite3 a.db \"update liveness set "
-                        "heard_at='2026-01-01T00:00:00Z' where run_id='" +
+                        "heard_at='2026-01-01T00:00:00Z', every_ms=1000 where run_id='" +
                         id +
                         "'\"; for i in $(seq 50); do grep -q resuming resume.out && break; sleep "
                         "0.2; done",
@@ -176,9 +177,14 @@ TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wa
   REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-sleepy; exec \"$0\" \"$@\"'"));
   std::string id = OnlyRun(dir);
   Shell("kill -STOP $(cat " + dir + "/pid)");
-  Shell("sqlite3 " + dir + "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z' " +
+  Shell("sqlite3 " + dir +
+        "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z', every_ms=1000 " +
         "where run_id='" + id + "'\"");
-  Command marked = Rb(dir, "history");
+  // A command that writes watches it for one heartbeat interval (recorded: 1 s here) before
+  // it takes it as gone (breakO O13); a reader leaves it as it is.
+  Command read = Rb(dir, "history");
+  CHECK_THAT(read.err, !Catch::Contains("marked"));
+  Command marked = Rb(dir, "run quick.yaml");
   CHECK_THAT(marked.err, Catch::Contains("marked 1 run(s) as interrupted"));
   Command woke = Shell("kill -CONT $(cat " + dir + "/pid); for i in $(seq 50); do kill -0 $(cat " +
                        dir + "/pid) 2>/dev/null || exit 0; sleep 0.1; done; exit 1");
@@ -246,4 +252,35 @@ TEST_CASE("liveness: a stopped run's lock refusal says it is stopped and how to 
                                        "-CONT " +
                                        pid + "`, or end it with `kill " + pid + "`"));
   Shell("kill -CONT " + pid + "; kill " + pid + "; sleep 0.5; pkill -f '" + SleepMarker(1) + "'");
+}
+
+TEST_CASE("liveness: a run elsewhere whose heartbeats are dated behind this clock keeps its lock",
+          "[cli][liveness]") {
+  // breakO O13: a live run on a host whose clock is 5+ minutes slow was taken as gone at
+  // once, its lock given to a second run of the same restore, and it was stopped mid-step.
+  // Its heartbeats still come: a writer watches one interval for them before it decides.
+  if (!CanUnshare("-p -f -m --mount-proc", "a pid namespace")) return;
+  std::string dir = Fixture();
+  // Its own heartbeats are a minute apart; the loop below writes them as that host would,
+  // each dated 6 minutes back, with a 1 s interval recorded.
+  REQUIRE(StartLong(dir, "unshare -p -f -m --mount-proc", "RUNBOOK_HEARTBEAT_INTERVAL=1m"));
+  std::string id = OnlyRun(dir);
+  // setsid: Shell ends its process group when it returns.
+  WriteFile(dir, "behind.sh",
+            "for i in $(seq 80); do sqlite3 " + dir +
+                "/a.db \"update liveness set every_ms=1000, heard_at=strftime("
+                "'%Y-%m-%dT%H:%M:%fZ','now','-6 minutes')\" 2>/dev/null; sleep 0.1; done\n");
+  Shell("setsid sh " + dir + "/behind.sh > /dev/null 2>&1 < /dev/null & sleep 0.3");
+  Command held = Rb(dir, "run quick.yaml");
+  INFO(held.err);
+  CHECK(held.exit_code == 3);
+  CHECK_THAT(held.err, Catch::Contains("warning: run " + id) &&
+                           Catch::Contains("behind this host's clock, but they still come"));
+  CHECK_THAT(held.err, Catch::Contains("lock 'prod-db' is held by run " + id) &&
+                           Catch::Contains("behind this host's clock: they still come"));
+  CHECK_THAT(held.err, !Catch::Contains("marked"));
+  CHECK(
+      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
+      "running\n");
+  Shell("sleep 8; pkill -9 -f '" + dir + "/long.yaml'; pkill -f '" + SleepMarker(1) + "'");
 }

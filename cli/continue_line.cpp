@@ -42,7 +42,9 @@ std::vector<std::string> RerunsNeeded(const RunRecord& r, const Runbook& rb) {
   return ids;
 }
 
-bool LeftoversRunning(const RunRecord& r) { return AnyLeftovers(r.Text("tracking_prefix")); }
+bool LeftoversRunning(const RunRecord& r, const Accounts& accounts) {
+  return AnyLeftovers(r.Text("tracking_prefix"), accounts);
+}
 
 std::vector<std::string> KeptRunOptions(const RunCliOptions& o) {
   std::vector<std::string> kept;

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "engine/audit/run_record.h"
 #include "engine/plugin/registry.h"
+#include "engine/process_tree.h"
 
 namespace runbook {
 
@@ -40,7 +41,7 @@ std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& re
 std::vector<std::string> RerunsNeeded(const RunRecord& r, const Runbook& rb);
 
 // Whether processes `r`'s steps started still run on this host (its tracking prefix).
-bool LeftoversRunning(const RunRecord& r);
+bool LeftoversRunning(const RunRecord& r, const Accounts& accounts);
 
 // The options of `o` the continuing resume keeps, quoted: --metrics-file, --sign-key,
 // --max-parallel, --wait (breakK K8, breakL L19).

@@ -98,7 +98,7 @@ void PrintWhatNext(AuditStore& store, const StepRegistry& registry, const RunRec
   ContinueLine next{r.run_id,
                     AbsoluteFromHere(store.path()),
                     RerunsNeeded(r, registry),
-                    LeftoversRunning(r),
+                    LeftoversRunning(r, store.RunAccounts()),
                     MaskedParams(r),
                     RecordedContinueOptions(r)};
   std::cout << "  to continue"

@@ -84,7 +84,7 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
 // breakM M6): named, with what the operator can do (breakM M8: the advice must work).
 void SayLeftBehind(const AuditStore& store, const std::string& lock, const LockHolder& h,
                    const Redactor& redactor, bool waiting) {
-  std::vector<TrackedProcess> found = FindLeftovers(h.left_behind);
+  std::vector<TrackedProcess> found = FindLeftovers(h.left_behind, store.RunAccounts());
   std::string pids;
   for (TrackedProcess& p : found) {
     close(p.pidfd);

@@ -216,14 +216,14 @@ constexpr Millis kLeftoverGrace{10000};
 // (breakG #11): a resume never runs a step beside its own earlier copy. Without `end` they
 // are named and the resume stops; with it they are ended first and recorded in `ended`.
 // Their command lines are masked with `redactor` (the run's secrets) before anything is shown.
-bool NoLeftovers(const RunRecord& r, bool end, const Redactor& redactor,
+bool NoLeftovers(const RunRecord& r, const Accounts& accounts, bool end, const Redactor& redactor,
                  std::vector<std::string>& ended) {
   std::string prefix = r.Text("tracking_prefix");
-  std::vector<TrackedProcess> found = FindLeftovers(prefix);
+  std::vector<TrackedProcess> found = FindLeftovers(prefix, accounts);
   for (TrackedProcess& p : found) close(p.pidfd);
   if (found.empty()) return true;
   if (end) {
-    ended = EndLeftovers(prefix, kLeftoverGrace, MaskerOf(redactor));
+    ended = EndLeftovers(prefix, accounts, kLeftoverGrace, MaskerOf(redactor));
     for (const std::string& line : ended) std::cerr << "runbook: ended leftover " << line << "\n";
     return true;
   }
@@ -314,6 +314,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (o.wait_lock && !WaitWhileRunning(*loaded->store, record)) return kExitEnvironment;
   if (!Resumable(record, *loaded->store)) return kExitInvalid;
   if (!NotResumedYet(*loaded->store, record, exit_code)) return exit_code;
+  const Accounts accounts = loaded->store->RunAccounts();
   loaded->store.reset();  // the checks are done; Launch opens the store for the run
   auto file = ResumeRunbookFile(record, o.resume_runbook, o.audit_db);
   if (!file.ok()) {
@@ -337,7 +338,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   // continues, with every flag it needs (breakL L13, L14).
   ContinueLine next{record.run_id, AbsoluteFromHere(o.audit_db), {}, false, {}, {}};
   std::vector<std::pair<std::string, std::string>> confirmed_reruns;
-  bool ask = same && (o.end_leftovers || !LeftoversRunning(record));
+  bool ask = same && (o.end_leftovers || !LeftoversRunning(record, accounts));
   bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok && same;
   usage_ok = ApprovalFlagsOk(o, *rb, options.prior) && usage_ok;  // breakN N25
@@ -368,9 +369,10 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
       ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again) && usage_ok;
   std::vector<std::string> ended;  // leftovers are ended only by a resume that will run
   if (usage_ok || !o.end_leftovers)
-    next.end_leftovers = !NoLeftovers(record, usage_ok && o.end_leftovers, redactor, ended);
+    next.end_leftovers =
+        !NoLeftovers(record, accounts, usage_ok && o.end_leftovers, redactor, ended);
   else
-    next.end_leftovers = LeftoversRunning(record);  // given: kept for the next try
+    next.end_leftovers = LeftoversRunning(record, accounts);  // given: kept for the next try
   if (!usage_ok || next.end_leftovers) {
     RunCliOptions kept = o;
     kept.force = o.force || !same;  // the change was named: --force after checking it

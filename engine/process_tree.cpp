@@ -373,31 +373,31 @@ std::string NewTrackingId() {
 
 namespace {
 
-// Whether `pid`'s real uid is this process's (/proc/PID/status "Uid:" line, its first field).
-bool OfThisAccount(pid_t pid) {
+// Whether `pid`'s real uid is one of `accounts` (/proc/PID/status "Uid:", its first field).
+bool OfAccounts(pid_t pid, const Accounts& accounts) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(in, line);) {
     if (line.rfind("Uid:", 0) != 0) continue;
     std::istringstream fields(line.substr(4));
     unsigned long uid = 0;
-    return static_cast<bool>(fields >> uid) && uid == getuid();
+    return static_cast<bool>(fields >> uid) && accounts.count(static_cast<uid_t>(uid)) > 0;
   }
   return false;
 }
 
 }  // namespace
 
-std::vector<TrackedProcess> FindLeftovers(const std::string& prefix) {
+std::vector<TrackedProcess> FindLeftovers(const std::string& prefix, const Accounts& accounts) {
   std::vector<TrackedProcess> found;
   if (prefix.empty()) return found;
   std::string needle = std::string(1, '\0') + kTrackingVar + "=" + prefix;
   pid_t self = getpid();
   // By its step's cgroup, which env -i cannot leave (breakM M7), or by its environment when
-  // it runs as this account: anyone may copy an id into theirs (breakN N20), and a step's
-  // command that changes account (sudo, su) drops the variable with the rest of the
-  // environment anyway.
+  // it runs as one of the run's accounts: anyone may copy an id into theirs (breakN N20),
+  // and a step's command that changes account (sudo, su) drops the variable with the rest of
+  // the environment anyway.
   auto ours = [&](pid_t pid) {
-    return InStepCgroupOf(pid, prefix) || (HoldsId(pid, needle) && OfThisAccount(pid));
+    return InStepCgroupOf(pid, prefix) || (HoldsId(pid, needle) && OfAccounts(pid, accounts));
   };
   ForEachPid([&](pid_t pid) {
     if (pid == self || !ours(pid)) return;
@@ -407,14 +407,15 @@ std::vector<TrackedProcess> FindLeftovers(const std::string& prefix) {
   return found;
 }
 
-bool AnyLeftovers(const std::string& prefix) {
-  std::vector<TrackedProcess> found = FindLeftovers(prefix);
+bool AnyLeftovers(const std::string& prefix, const Accounts& accounts) {
+  std::vector<TrackedProcess> found = FindLeftovers(prefix, accounts);
   for (TrackedProcess& p : found) close(p.pidfd);
   return !found.empty();
 }
 
-std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace, const Masker& mask) {
-  auto lines = Ender(0, grace, mask, {}).Run([&] { return FindLeftovers(prefix); });
+std::vector<std::string> EndLeftovers(const std::string& prefix, const Accounts& accounts,
+                                      Millis grace, const Masker& mask) {
+  auto lines = Ender(0, grace, mask, {}).Run([&] { return FindLeftovers(prefix, accounts); });
   ReapAdopted();
   return lines;
 }

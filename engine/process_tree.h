@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,17 +67,24 @@ std::vector<TrackedProcess> FindTracked(const std::string& id, pid_t except = 0,
 // group.
 std::vector<std::string> GroupMembers(pid_t pgid, pid_t except, const Masker& mask);
 
-// Live processes anywhere on this host in a step cgroup named by `prefix` (InStepCgroupOf:
-// what cleared its environment too), or of this process's account (real uid) holding a
-// tracking id that starts with `prefix` (another account's copy of an id is no claim on a
-// lock or a signal, breakN N20), runbook itself excepted: what a killed runbook's steps left
-// running (they reparented to init or a subreaper). Empty prefix: none.
-std::vector<TrackedProcess> FindLeftovers(const std::string& prefix);
-// Whether FindLeftovers(prefix) finds any (their pidfds closed).
-bool AnyLeftovers(const std::string& prefix);
+// The accounts whose processes may claim a killed run's tracking id (FindLeftovers): the
+// run's own account is among them (a run without step cgroups, any non-root account's, is
+// found only by the id; breakO O21: root ignored a cron account's leftovers and ran the step
+// again beside them), another account's copy of an id is no claim (breakN N20).
+using Accounts = std::set<uid_t>;
 
-// Ends FindLeftovers(prefix) as EndTracked does (SIGTERM, `grace`, SIGKILL), one line each.
-std::vector<std::string> EndLeftovers(const std::string& prefix, Millis grace, const Masker& mask);
+// Live processes anywhere on this host in a step cgroup named by `prefix` (InStepCgroupOf:
+// what cleared its environment too), or of one of `accounts` (real uid) holding a tracking
+// id that starts with `prefix`, runbook itself excepted: what a killed runbook's steps left
+// running (they reparented to init or a subreaper). Empty prefix: none.
+std::vector<TrackedProcess> FindLeftovers(const std::string& prefix, const Accounts& accounts);
+// Whether FindLeftovers(prefix, accounts) finds any (their pidfds closed).
+bool AnyLeftovers(const std::string& prefix, const Accounts& accounts);
+
+// Ends FindLeftovers(prefix, accounts) as EndTracked does (SIGTERM, `grace`, SIGKILL), one
+// line each.
+std::vector<std::string> EndLeftovers(const std::string& prefix, const Accounts& accounts,
+                                      Millis grace, const Masker& mask);
 
 // Ends every process holding `id`, rescanning until none is left: SIGTERM (and SIGCONT, so a
 // stopped one can act on it), up to `grace` for them to exit, then SIGKILL; at once when

@@ -173,6 +173,10 @@ class AuditStore {
   // writes: it may take that run's lock), and taken as gone only if none came
   // (ClockBehind otherwise); without `watch` it is left as it is. Returns what it did.
   Result<Sweep> MarkInterrupted(bool watch = true);
+  // The accounts whose processes may claim a run's tracking id here (process_tree.h,
+  // Accounts): this process's, and the store file's owner, the account its runs run as
+  // (breakO O21). A process of another account that copied an id claims nothing (N20).
+  std::set<uid_t> RunAccounts() const;
   // The heartbeat interval this process's runs write (recorded, so that other places know
   // how long to watch for one: MarkInterrupted).
   void SetHeartbeatEvery(std::chrono::milliseconds every) { heartbeat_every_ = every; }
@@ -260,7 +264,7 @@ class AuditStore {
       const std::vector<std::pair<std::string, Liveness>>& suspects);
   // The tracking prefix of a gone run's process (last heard as `heard`) when processes its
   // steps started still run here (it was killed under them), else "".
-  static std::string LeftBehind(const std::optional<Liveness>& heard);
+  std::string LeftBehind(const std::optional<Liveness>& heard) const;
   std::unique_ptr<Db> db_;
   std::unique_ptr<Stmt> insert_event_;  // prepared once: appends are the hot path
   std::unique_ptr<Stmt> select_tip_;
@@ -275,6 +279,7 @@ class AuditStore {
   bool salvaged_ = false;
   bool read_only_ = false;
   std::string abs_path_;
+  uid_t owner_ = 0;  // the store file's owner when opened
   std::chrono::milliseconds heartbeat_every_ = kHeartbeatEvery;
   std::set<std::string> watched_alive_;  // runs the last MarkInterrupted saw a heartbeat of
 };

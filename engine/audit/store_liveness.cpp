@@ -1,5 +1,7 @@
 // The liveness half of the audit store (store.h, Liveness): heartbeats, and the one rule
 // that says whether a recorded process is gone, used by MarkInterrupted and TryLock alike.
+#include <unistd.h>
+
 #include <algorithm>
 #include <string_view>
 #include <thread>
@@ -60,9 +62,11 @@ Result<bool> AuditStore::HasLiveness() {
   return table.value().Step();
 }
 
-std::string AuditStore::LeftBehind(const std::optional<Liveness>& heard) {
+std::set<uid_t> AuditStore::RunAccounts() const { return {::getuid(), owner_}; }
+
+std::string AuditStore::LeftBehind(const std::optional<Liveness>& heard) const {
   if (!heard || !heard->here || heard->tracking.empty()) return "";
-  return AnyLeftovers(heard->tracking) ? heard->tracking : "";
+  return AnyLeftovers(heard->tracking, RunAccounts()) ? heard->tracking : "";
 }
 
 Status AuditStore::StillRunning(const std::string& run_id) {

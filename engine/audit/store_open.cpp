@@ -314,6 +314,7 @@ Status AuditStore::NoteIdentity() {
   if (stat(path().c_str(), &st) != 0) return Status::Error(std::string(std::strerror(errno)));
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  owner_ = st.st_uid;
   // No step and no command output may write over it (own_file.h, breakJ J22).
   ClaimRunbookFile(abs_path_, "runbook's audit store " + abs_path_, true);
   auto facts = ReadStoreFile(*db_);

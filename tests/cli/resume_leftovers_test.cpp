@@ -175,3 +175,38 @@ TEST_CASE("a process of another account holding a killed run's tracking id is no
   CHECK(Alive(Marker(3)));  // not signalled
   Shell("pkill -f '" + Marker(3) + "'");
 }
+
+TEST_CASE("leftovers of a killed run of another account hold its lock for root too",
+          "[cli][escape][leftovers]") {
+  // breakO O21: a run of a non-root account (cron's) has no step cgroup, so its leftovers
+  // are known by their tracking id alone; root looking at its store ignored them (N20's
+  // check compared with root's own account) and ran the step again beside them. The store's
+  // owner is an account its runs run as.
+  std::string dir = TempDir();
+  Shell("chmod 777 " + dir);
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: t\nlock: L21\nsteps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
+                dir + "/marks; exec " + Marker(5) + "'}}\n");
+  std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir;
+  Command started = Shell("cd " + dir + " && setsid " + as_nobody + " " + Binary() +
+                          " run rb.yaml --audit-db a.db > out 2>&1 & echo $! > " + dir +
+                          "/pid; for i in $(seq 200); do grep -q started " + dir +
+                          "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
+  REQUIRE(started.exit_code == 0);
+  Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3");
+  REQUIRE(Alive(Marker(5)));
+  std::string rb = "cd " + dir + " && " + Binary();
+  Command held = Shell(rb + " run rb.yaml --audit-db a.db </dev/null");
+  INFO(held.err);
+  CHECK(held.exit_code == 3);
+  CHECK_THAT(held.err, Catch::Contains("(" + Marker(5) + ")"));
+  std::string id = LatestRunId(dir + "/a.db");
+  Command resumed = Shell(rb + " resume " + id + " --rerun a --audit-db a.db </dev/null");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 3);
+  CHECK_THAT(resumed.err, Catch::Contains("left 1 process(es) running") &&
+                              Catch::Contains("(" + Marker(5) + ")"));
+  CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");
+  Shell("pkill -f '" + Marker(5) + "'");
+}

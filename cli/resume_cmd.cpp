@@ -315,6 +315,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (!Resumable(record, *loaded->store)) return kExitInvalid;
   if (!NotResumedYet(*loaded->store, record, exit_code)) return exit_code;
   const Accounts accounts = loaded->store->RunAccounts();
+  auto fingerprint_key = loaded->store->FingerprintKey(false);
   loaded->store.reset();  // the checks are done; Launch opens the store for the run
   auto file = ResumeRunbookFile(record, o.resume_runbook, o.audit_db);
   if (!file.ok()) {
@@ -363,6 +364,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;
   Redactor redactor = RunRedactor(*options.secrets, env);
+  redactor.SetFingerprintKey(fingerprint_key.ok() ? fingerprint_key.value() : std::string());
   if (const Value* params = record.started.Find("params"); params && params->is_map())
     options.params = params->as_map();
   usage_ok =

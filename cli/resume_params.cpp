@@ -51,13 +51,15 @@ std::optional<std::string> AskHidden(const std::string& name, const std::string&
 
 // Whether `value` is the one param `name` of run `r` had, recorded masked as `masked`: by the
 // keyed fingerprint the run recorded (breakN N5: another secret at the same place, or an
-// encoded form of the same one, masked alike); in records older than fingerprints, by its mask.
+// encoded form of the same one, masked alike); in records older than fingerprints, or when
+// the store's fingerprint key is gone (breakO O15), by its mask.
 bool WasRecorded(const RunRecord& r, const std::string& name, const Value& value,
                  const Redactor& redactor, const Value& masked) {
   const Value* prints = r.started.Find("masked_param_fingerprints");
   const Value* print = prints != nullptr && prints->is_map() ? prints->Find(name) : nullptr;
-  if (print != nullptr && print->is_string() && !print->as_string().empty())
-    return redactor.Fingerprint(ToJson(value)) == print->as_string();
+  std::string now = redactor.Fingerprint(ToJson(value));  // "" without the store's key
+  if (print != nullptr && print->is_string() && !print->as_string().empty() && !now.empty())
+    return now == print->as_string();
   return MaskParam(redactor, value) == masked;
 }
 

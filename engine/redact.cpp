@@ -31,13 +31,14 @@ std::string UrlSafe(std::string b64) {
 }  // namespace
 
 std::string Redactor::Fingerprint(std::string_view text) const {
-  std::string key;
+  if (fingerprint_key_.empty()) return "";
+  std::string key = fingerprint_key_ + '\0';
   for (const std::string& s : secrets_) {  // those it holds, in any form masking knows
     Redactor one;
     one.Add(s);
     if (one.Apply(std::string(text)) != text) key.append(s).push_back('\0');
   }
-  if (key.empty()) return "";
+  if (key.size() == fingerprint_key_.size() + 1) return "";  // it holds no secret
   return HexEncode(HmacSha256(Sha256Hex(key), text));
 }
 

@@ -52,7 +52,12 @@ class Redactor {
   // another secret at the same place, or an encoded form of the same, masked alike and
   // passed). Secrets it does not hold are no part of the key: a per-job token the run
   // inherited changes by the resume (breakO O2).
+  // Its key also takes `fingerprint_key` (SetFingerprintKey): a store's own random key, which
+  // a reader of the store or of an export does not have (breakO O15: keyed by the secrets
+  // alone, the fingerprint of a param holding a 6-digit PIN verified guesses offline). ""
+  // without that key.
   std::string Fingerprint(std::string_view text) const;
+  void SetFingerprintKey(std::string key) { fingerprint_key_ = std::move(key); }
 
  private:
   size_t LongestMatch(std::string_view text, size_t at) const;
@@ -61,6 +66,7 @@ class Redactor {
 
   std::vector<SecretPattern> patterns_;
   std::set<std::string> secrets_;  // as added, for Fingerprint's key
+  std::string fingerprint_key_;
 };
 
 // A run parameter as the store records it: its strings masked (Apply), and a value of

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "engine/process_tree.h"
 #include "engine/util/crypto.h"
@@ -144,12 +145,18 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   // Parameters whose value holds a secret's text are recorded masked: a resume must be given
   // them again (cli/resume_cmd.cpp), since "***" is not the value the run had.
   std::vector<std::string> masked;
-  Value::Map recorded, fingerprints;  // a masked value's keyed fingerprint (breakN N5)
+  Value::Map recorded, fingerprints;  // a masked value's keyed fingerprint (breakN N5, O15)
+  std::optional<Redactor> keyed;
   for (const auto& [name, value] : params) {
     recorded[name] = MaskParam(redactor, value);
     if (recorded[name] == value) continue;
     masked.push_back(name);
-    fingerprints[name] = Value(redactor.Fingerprint(ToJson(value)));
+    if (!keyed) {
+      keyed = redactor;
+      auto key = store_.FingerprintKey(true);  // none: a resume compares masks instead
+      keyed->SetFingerprintKey(key.ok() ? key.value() : std::string());
+    }
+    fingerprints[name] = Value(keyed->Fingerprint(ToJson(value)));
   }
   Value::Map body{
       {"runbook", Value(rb.name)},

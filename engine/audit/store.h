@@ -173,6 +173,12 @@ class AuditStore {
   // writes: it may take that run's lock), and taken as gone only if none came
   // (ClockBehind otherwise); without `watch` it is left as it is. Returns what it did.
   Result<Sweep> MarkInterrupted(bool watch = true);
+  // The store's fingerprint key (Redactor::Fingerprint, breakO O15): 64 hex digits kept in
+  // PATH-fingerprint-key beside the store, mode 0600, made at first need when `make`, so that
+  // a reader of the store (often world-readable) or of `audit export` cannot test guesses of
+  // a masked param against its fingerprint. "" when there is none and `make` is false, or it
+  // cannot be made (a read-only folder). Errors: it cannot be read.
+  Result<std::string> FingerprintKey(bool make);
   // The accounts whose processes may claim a run's tracking id here (process_tree.h,
   // Accounts): this process's, and the store file's owner, the account its runs run as
   // (breakO O21). A process of another account that copied an id claims nothing (N20).

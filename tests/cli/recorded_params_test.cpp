@@ -264,3 +264,45 @@ TEST_CASE("a refused --set or --input value holding a secret is masked in the er
                           !Catch::Contains("77777777"));
   }
 }
+
+TEST_CASE("a masked param's fingerprint is keyed by the store's own key, kept from readers",
+          "[cli][resume][secrets]") {
+  // breakO O15: keyed by the secrets alone, the fingerprint of a param holding a 6-digit PIN
+  // let any reader of the store (or of an export) test guesses offline. The key is random,
+  // per store, beside it with mode 0600: two stores give the same value different prints.
+  std::string dir = TempDir();
+  WriteFile(dir, "pin.yaml",
+            "version: 1\nname: pin\nparams:\n  pin: {type: integer, default: 0}\n"
+            "secrets:\n  card_pin: {env: CARD_PIN}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [test, -f, " +
+                dir + "/go]}}\n");
+  std::string env = "cd " + dir + " && CARD_PIN=482193 " + Binary();
+  auto print = [&](const std::string& db) {
+    return Shell("sqlite3 " + dir + "/" + db +
+                 " \"select json_extract(body, '$.masked_param_fingerprints.pin') from events "
+                 "where kind='run_started'\"")
+        .out;
+  };
+  for (const char* db : {"a.db", "b.db"})
+    REQUIRE(Shell(env + " run pin.yaml --set pin=482193 --audit-db " + db).exit_code == 1);
+  CHECK(print("a.db").size() == 65);  // 64 hex digits and a newline
+  CHECK(print("a.db") != print("b.db"));
+  CHECK(Shell("stat -c %a " + dir + "/a.db-fingerprint-key").out == "600\n");
+  CHECK(Shell("grep -c -a 482193 " + dir + "/a.db " + dir + "/a.db-fingerprint-key").out ==
+        dir + "/a.db:0\n" + dir + "/a.db-fingerprint-key:0\n");
+  // The resume checks the value with the key: the right one passes, another does not.
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  Command wrong = Shell(env + " resume " + id + " --set pin=482194 --audit-db a.db </dev/null");
+  CHECK(wrong.exit_code == 2);
+  Command right = Shell(env + " resume " + id + " --set pin=482193 --audit-db a.db </dev/null");
+  INFO(right.err);
+  CHECK(right.exit_code == 0);
+  // Without the key (lost with a copy of the store) a resume compares masks, as for records
+  // older than fingerprints.
+  Shell("rm " + dir + "/b.db-fingerprint-key");
+  std::string other = LatestRunId(dir + "/b.db");
+  Command masked = Shell(env + " resume " + other + " --set pin=482193 --audit-db b.db </dev/null");
+  INFO(masked.err);
+  CHECK(masked.exit_code == 0);
+}

@@ -1,0 +1,65 @@
+// The audit store's fingerprint key (store.h, FingerprintKey): a random key beside the store,
+// readable by its owner only, that keys the fingerprints of masked params (breakO O15).
+#include <fcntl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/audit/store.h"
+#include "engine/util/crypto.h"
+#include "engine/util/own_file.h"
+
+namespace runbook {
+namespace {
+
+constexpr size_t kKeyHexDigits = 64;
+
+// The key in the file open as `fd`: its 64 hex digits, "" when it holds something else.
+std::string ReadKey(int fd) {
+  char buf[kKeyHexDigits + 1] = {};
+  ssize_t got = ::read(fd, buf, kKeyHexDigits);
+  std::string key(buf, got > 0 ? static_cast<size_t>(got) : 0);
+  return key.size() == kKeyHexDigits ? key : "";
+}
+
+// Writes a new key into `fd` (a file just made), durably; "" when it cannot.
+std::string WriteNewKey(int fd) {
+  unsigned char bytes[kKeyHexDigits / 2];
+  if (::getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) return "";
+  std::string key = HexEncode(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
+  if (::write(fd, key.data(), key.size()) != static_cast<ssize_t>(key.size())) return "";
+  return ::fsync(fd) == 0 ? key : "";
+}
+
+}  // namespace
+
+Result<std::string> AuditStore::FingerprintKey(bool make) {
+  std::string path = abs_path_ + "-fingerprint-key";
+  ClaimRunbookFile(path, "runbook's fingerprint key " + path, false);  // no step writes it
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    std::string key = ReadKey(fd);
+    ::close(fd);
+    if (key.empty()) return Status::Error(path + " is not a fingerprint key (64 hex digits)");
+    return key;
+  }
+  if (errno != ENOENT) return Status::Error("cannot read " + path + ": " + std::strerror(errno));
+  if (!make) return std::string();
+  // Written aside, then linked into place: a reader never sees half a key, and of two runs
+  // making it at once one link wins and both use its key.
+  std::string aside = path + ".new." + std::to_string(::getpid());
+  fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return std::string();  // a folder it cannot write: no fingerprints
+  std::string key = WriteNewKey(fd);
+  ::close(fd);
+  bool linked = !key.empty() && ::link(aside.c_str(), path.c_str()) == 0;
+  int link_errno = errno;
+  ::unlink(aside.c_str());
+  if (linked) return key;
+  return !key.empty() && link_errno == EEXIST ? FingerprintKey(false)
+                                              : Result<std::string>(std::string());
+}
+
+}  // namespace runbook

@@ -127,14 +127,23 @@ void Display::DrawLocked() {
   std::cerr.flush();
 }
 
+// Each line after the first of a message is marked as its continuation ("    | " on a
+// terminal, after the timestamp otherwise): a step's words that hold newlines (a failure's
+// last lines, a note) can never start a line of their own and pass for runbook's (breakO O1:
+// a step printed "ok   switch  16ms" and "run X: success" at column 0).
 void Display::PrintLocked(const std::string& line) {
-  if (live_) {
-    ClearLocked();
-    std::cerr << line << "\n";
-    if (!paused_) DrawLocked();
-  } else {
-    std::cerr << Timestamp() << " " << line << "\n";
+  if (live_) ClearLocked();
+  std::string stamp = live_ ? "" : Timestamp() + " ";
+  size_t start = 0;
+  for (bool first = true;; first = false) {
+    size_t nl = line.find('\n', start);
+    std::cerr << stamp << (first ? "" : "    | ")
+              << std::string_view(line).substr(start, nl == std::string::npos ? nl : nl - start)
+              << "\n";
+    if (nl == std::string::npos) break;
+    start = nl + 1;
   }
+  if (live_ && !paused_) DrawLocked();
   std::cerr.flush();
 }
 
@@ -184,7 +193,8 @@ void Display::StepNote(const StepDecl& s, std::string_view line) {
     auto it = running_.find(s.id);
     if (it != running_.end()) it->second.last_line = std::string(line.substr(0, 200));
   }
-  PrintLocked(live_ ? "     " + s.id + ": " + std::string(line) : s.id + " | " + std::string(line));
+  std::string shown = PrintableLines(line);  // a note is a step's words too (breakO O1)
+  PrintLocked(live_ ? "     " + s.id + ": " + shown : s.id + " | " + shown);
 }
 
 void Display::ProgressReported(const StepDecl& s, const StepProgress& p) {
@@ -229,7 +239,7 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   if (r.outcome == Outcome::kFailure && live_ && !out.empty()) {
     std::string tail = LastLines(out, 12);
     if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
-    PrintLocked(Paint("2", PrintableLines(tail)));
+    PrintLocked(Paint("2", "    | " + PrintableLines(tail)));  // each line marked (breakO O1)
   }
 }
 

@@ -47,6 +47,15 @@ std::string Indented(const std::string& text, const std::string& indent) {
   return out + "\n";
 }
 
+// A step's words on one line of `show`: printable, and each line after the first marked as
+// its continuation under `indent`, so that none starts at column 0 and passes for runbook's
+// own (breakO O1).
+std::string Continued(std::string_view text, const std::string& indent) {
+  std::string out;
+  for (char c : PrintableLines(text)) out += c == '\n' ? "\n" + indent + "| " : std::string(1, c);
+  return out;
+}
+
 // `whole`: all that was kept of an unfinished attempt's output, else its last lines.
 void PrintAttempt(const AttemptView& a, bool whole = false) {
   std::cout << "    attempt " << a.number << "  " << a.started_at << "  "
@@ -55,7 +64,7 @@ void PrintAttempt(const AttemptView& a, bool whole = false) {
   if (!a.run_id.empty()) std::cout << "  in run " << a.run_id;  // carried over (breakN N22)
   std::cout << "\n";
   // What steps printed is shown with its control characters as \xNN (breakN N3).
-  if (!a.error.empty()) std::cout << "      error: " << PrintableLines(a.error) << "\n";
+  if (!a.error.empty()) std::cout << "      error: " << Continued(a.error, "        ") << "\n";
   for (const std::string& line : a.ended_processes) {  // what runbook ended, success or not
     // A process left in the step's own group is recorded saying so (breakI I1's side note).
     bool said = line.find("process group") != std::string::npos;
@@ -64,7 +73,8 @@ void PrintAttempt(const AttemptView& a, bool whole = false) {
   }
   if (a.log_dropped > 0)
     std::cout << "      log: (" << a.log_dropped << " earlier lines not kept)\n";
-  for (const std::string& line : a.log_lines) std::cout << "      log: " << line << "\n";
+  for (const std::string& line : a.log_lines)
+    std::cout << "      log: " << Continued(line, "        ") << "\n";
   if (a.status.empty() && !a.output_so_far.empty()) {  // killed under it (breakM M17)
     std::cout << "      printed until " << a.output_so_far_at << ", kept while it ran:\n"
               << Indented(PrintableLines(whole ? a.output_so_far : LastLines(a.output_so_far, 12)),
@@ -206,7 +216,7 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
   for (const StepView& s : r.steps) {  // an unfinished step has no duration (breakL L14)
     std::cout << "  " << s.id << " (" << s.type << ")  "
               << (s.outcome.empty() ? "unfinished" : s.outcome + "  " + HumanMs(s.duration_ms))
-              << (s.reason.empty() ? "" : "  " + PrintableLines(s.reason)) << "\n";
+              << (s.reason.empty() ? "" : "  " + Continued(s.reason, "    ")) << "\n";
     if (!s.stopped.empty()) std::cout << "    " << s.stopped << "\n";
     for (const AttemptView& a : s.attempts) PrintAttempt(a);
     if (!s.outputs.empty()) std::cout << "    outputs " << ToJson(Value(s.outputs)) << "\n";

@@ -1,12 +1,14 @@
 #include "engine/audit/metrics.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <sstream>
 
+#include "engine/util/crypto.h"
 #include "engine/util/own_file.h"
 
 namespace runbook {
@@ -70,8 +72,18 @@ std::string MetricsText(const Runbook& rb, const RunResult& r, int64_t finished_
 
 Status WriteMetricsFile(const std::string& path, const std::string& text) {
   if (Status own = CheckOwnFile(path); !own.ok()) return own;  // breakI I21: never a link
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A new file under an unpredictable name, never through a link or over what is there
+  // (breakO O20: FILE.tmp.PID in a shared folder let another user plant a link to any file).
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
+    unsigned char r[8];
+    if (::getrandom(r, sizeof r, 0) != static_cast<ssize_t>(sizeof r))
+      return Status::FromErrno("cannot write " + path + ": no random name", errno);
+    tmp = path + ".tmp." + HexEncode(std::string_view(reinterpret_cast<char*>(r), sizeof r));
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) return Status::FromErrno("cannot write " + tmp, errno);
+  }
   if (fd < 0) return Status::FromErrno("cannot write " + tmp, errno);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   int err = errno;

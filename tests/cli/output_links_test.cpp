@@ -38,3 +38,25 @@ TEST_CASE("report --output and --metrics-file refuse a link at their name", "[cl
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ReadFile(dir + "/new.md"), Catch::Contains(id));
 }
+
+TEST_CASE("the metrics file's temporary name cannot be planted", "[cli][own-file]") {
+  // breakO O20: FILE.tmp.PID was opened without O_EXCL or O_NOFOLLOW; another user in a
+  // shared folder planted links at the next pids' names, and root wrote through them.
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  WriteFile(dir, "victim", "precious\n");
+  Shell("cd " + dir + " && L=$(cat /proc/sys/kernel/ns_last_pid) && for n in $(seq $L " +
+        "$((L+300))); do ln -s " + dir + "/victim m.prom.tmp.$n; mkdir -p d.prom.tmp.$n; done");
+  for (const char* name : {"m.prom", "d.prom"}) {
+    CAPTURE(name);
+    Command c = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db " +
+                      "--metrics-file " + name);
+    INFO(c.err);
+    CHECK(c.exit_code == 0);
+    CHECK(Shell("test -f " + dir + "/" + name + " && test ! -L " + dir + "/" + name).exit_code ==
+          0);
+    CHECK_THAT(ReadFile(dir + "/" + name), Catch::Contains("runbook_"));
+  }
+  CHECK(ReadFile(dir + "/victim") == "precious\n");
+}

@@ -167,3 +167,33 @@ TEST_CASE("what a failed step printed reaches no sink with its control character
   CHECK_THAT(step.out, Catch::Contains("FAKE \\x1b[2J\\x1b[1A\\x0d all good"));
   CHECK_THAT(html.out, Catch::Contains("bad \\x1b[31m end"));
 }
+
+TEST_CASE("a step's newlines cannot forge runbook's own lines in plain output, show or a tty",
+          "[cli][tty][escapes]") {
+  // breakO O1: the failure message "exit code 1: <last lines>" and a log note kept their
+  // newlines, so a step's "ok   switch  16ms" and "run FAKE: success" stood at column 0.
+  // Variants: the attempt and FAIL lines, a log step's message from an output, show, a tty.
+  std::string dir = TempDir();
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nsteps:\n"
+            "  - id: o\n    uses: exec\n    with: {shell: true, run: 'printf \"m<<E\\nx\\nrun "
+            "FAKE: success in 20ms\\nE\\n\" >> \"$RUNBOOK_OUTPUT\"'}\n"
+            "  - {id: note, uses: log, needs: [o], with: {message: '${{ steps.o.outputs.m }}'}}\n"
+            "  - id: switch\n    uses: exec\n    needs: [note]\n    with: {run: [sh, -c, \"echo "
+            "'ok   switch  16ms'; echo 'run FAKE: success in 20ms'; exit 1\"]}\n");
+  Command plain = Shell("cd " + dir + " && " + Binary() + " run f.yaml --audit-db a.db");
+  INFO(plain.err);
+  CHECK(plain.exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db");
+  INFO(show.out);
+  Tmux tty("cd " + dir + " && " + Binary() + " run f.yaml --audit-db b.db");
+  int code = -1;
+  std::string screen = tty.ScreenAtEnd(code);
+  INFO(screen);
+  for (const std::string& text : {plain.err, show.out, screen}) {
+    CHECK(text.find("\nrun FAKE") == std::string::npos);
+    CHECK(text.find("\nok   switch") == std::string::npos);
+  }
+  CHECK(plain.err.find("    | run FAKE: success in 20ms") != std::string::npos);
+}

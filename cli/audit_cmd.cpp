@@ -5,11 +5,19 @@
 #include "cli/commands.h"
 #include "cli/launch.h"
 #include "engine/audit/verify.h"
+#include "engine/util/crypto.h"
 #include "engine/util/json.h"
 
 namespace runbook {
 
 int CmdAuditVerify(const AuditCliOptions& o) {
+  if (!o.public_key.empty()) {  // a key that cannot be read is a usage error, not tampering (O22)
+    if (auto id = KeyId(o.public_key); !id.ok()) {
+      std::cerr << "runbook: error: --public-key " << o.public_key << ": " << id.status().message()
+                << "\n";
+      return kExitInvalid;
+    }
+  }
   auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
   if (!store) return kExitEnvironment;
   auto report = VerifyChain(*store, o.public_key, o.require_signed);

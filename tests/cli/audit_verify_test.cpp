@@ -80,3 +80,29 @@ TEST_CASE("run --sign-key that cannot sign stops before the first step", "[cli][
   CHECK(good.exit_code == 0);
   CHECK(Verify(dir, "--require-signed --public-key " + dir + "/pub.pem").exit_code == 0);
 }
+
+TEST_CASE("audit verify with a key it cannot use, or another key, never says the chain broke",
+          "[cli][audit-verify]") {
+  // breakO O22: a mistyped --public-key path, a file that is no key and another team's key
+  // all read "chain broken at event 5: the signature of the head is invalid" (exit 1).
+  std::string dir = StoreAndKeys();
+  REQUIRE(
+      Shell(Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir + "/key.pem")
+          .exit_code == 0);
+  REQUIRE(Shell("cd " + dir + " && echo hello > not.pem && openssl genpkey -algorithm ed25519 " +
+                "-out o.pem 2>/dev/null && openssl pkey -in o.pem -pubout -out o.pub")
+              .exit_code == 0);
+  for (const char* key : {"/missing.pem", "/not.pem"}) {
+    CAPTURE(key);
+    Command c = Verify(dir, "--public-key " + dir + key);
+    CHECK(c.exit_code == 2);
+    CHECK_THAT(c.err, Catch::Contains("--public-key " + dir + key));
+    CHECK_THAT(c.out + c.err, !Catch::Contains("broken"));
+  }
+  Command other = Verify(dir, "--public-key " + dir + "/o.pub");
+  CHECK(other.exit_code == 1);
+  CHECK_THAT(other.out, Catch::Contains("is signed with key ") &&
+                            Catch::Contains("not with the key given") &&
+                            !Catch::Contains("broken"));
+  CHECK(Verify(dir, "--public-key " + dir + "/pub.pem").exit_code == 0);
+}

@@ -16,10 +16,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// `p` absolute and normal, naming the file the kernel would open: a `..` after a link leads
+// to the link target's parent, so a path holding `..` has its links resolved as far as it
+// exists (breakO O17: `a/lnk/../r.yaml` ran b/r.yaml but was recorded, based and stored as
+// a/r.yaml); one without keeps its links (a linked file's own name is the recorded path).
 fs::path Normal(const fs::path& p) {
   std::error_code ec;
   fs::path abs = fs::absolute(p, ec);
-  return (ec ? p : abs).lexically_normal();
+  if (ec) return p.lexically_normal();
+  for (const fs::path& part : abs)
+    if (part == "..") {
+      fs::path real = fs::weakly_canonical(abs, ec);
+      if (!ec) return real;
+      break;
+    }
+  return abs.lexically_normal();
 }
 
 // Why the `.runbook` folder `mark` may not hold this user's records, "" when it may
@@ -90,7 +101,12 @@ std::string ForeignPath(const std::string& path, bool root_ok) {
 }
 
 std::string AbsoluteFromHere(const std::string& path) {
-  if (path.empty() || path.front() == '/') return path;
+  if (path.empty()) return path;
+  if (path.front() == '/') {  // as given, unless a `..` must be resolved as the kernel does
+    bool dots = false;
+    for (const fs::path& part : fs::path(path)) dots = dots || part == "..";
+    if (!dots) return path;
+  }
   return Normal(path).string();
 }
 

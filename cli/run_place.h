@@ -47,7 +47,8 @@ Result<std::string> RunbookBase(const Runbook& rb);
 // PATH: why" when it cannot be read.
 std::string ForeignPath(const std::string& path, bool root_ok);
 
-// Makes `path` absolute against the current folder (unchanged when empty or absolute).
+// Makes `path` absolute against the current folder, a `..` resolved as the kernel resolves it
+// (after the links before it, breakO O17); unchanged when empty, or absolute without `..`.
 std::string AbsoluteFromHere(const std::string& path);
 
 // Enters `base` (chdir): from here on every relative path of the run resolves against it.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/audit/report.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
@@ -158,7 +159,9 @@ std::string AuditPositionText(const RunRecord& r) {
 }
 
 std::string VerifyCommand(const RunRecord& r) {
-  return "runbook audit verify" + (r.store_path.empty() ? "" : " --audit-db " + r.store_path);
+  // One shell word, so that it runs as printed (breakO O25: a space split it, `$(...)` ran).
+  return "runbook audit verify" +
+         (r.store_path.empty() ? "" : " --audit-db " + ShellQuote(r.store_path));
 }
 
 std::string ReportFormatFor(const std::string& format, const std::string& output) {

@@ -176,8 +176,8 @@ std::string ReportMarkdown(const RunRecord& r) {
   Evidence(o, r);
   Steps(o, r);
   o << "\n### Audit chain\n\n"
-    << AuditPositionText(r) << "\n\nCheck it with `" << VerifyCommand(r)
-    << "`; `runbook audit export` on the same store lists these events.\n";
+    << AuditPositionText(r) << "\n\nCheck it with " << Code(VerifyCommand(r))
+    << "; `runbook audit export` on the same store lists these events.\n";
   return o.str();
 }
 

@@ -43,19 +43,19 @@ Status CheckHead(AuditStore& store, const std::string& public_key, bool require_
     r.head = "signed head at event " + std::to_string(h.seq) + " not checked (no --public-key)";
     return Status::Ok();
   }
-  // Another key is no broken chain (breakO O22): say whose key signed it.
-  auto given = KeyId(public_key);
-  if (!given.ok())
-    return Status::Error("--public-key " + public_key + ": " + given.status().message());
-  if (!h.key_id.empty() && given.value() != h.key_id) {
-    Fail(r, 0,
-         "the head at event " + std::to_string(h.seq) + " is signed with key " + h.key_id +
-             ", not with the key given (key " + given.value() +
-             "): the chain was not checked against it; give that key's public half");
-    return Status::Ok();
-  }
   Status sig = Ed25519Verify(public_key, HeadMessage(h.seq, h.hash), h.signature);
   if (!sig.ok()) {
+    // Another key is no broken chain (breakO O22): say whose key signed it.
+    auto given = KeyId(public_key);
+    if (!given.ok())
+      return Status::Error("--public-key " + public_key + ": " + given.status().message());
+    if (!h.key_id.empty() && given.value() != h.key_id) {
+      Fail(r, 0,
+           "the head at event " + std::to_string(h.seq) + " is signed with key " + h.key_id +
+               ", not with the key given (key " + given.value() +
+               "): the chain was not checked against it; give that key's public half");
+      return Status::Ok();
+    }
     Fail(r, h.seq, "the signature of the head at event " + std::to_string(h.seq) + " is invalid");
     return Status::Ok();
   }

@@ -534,3 +534,30 @@ TEST_CASE("resume does not run another account's runbook file unless it is named
   INFO(named.err);
   CHECK(named.exit_code == 0);
 }
+
+TEST_CASE("a runbook reached through a linked folder and '..' is the file the kernel opens",
+          "[cli][store-location]") {
+  // breakO O17: `run a/lnk/../r.yaml` (a/lnk -> b/sub) ran b/r.yaml, but recorded, based and
+  // stored it as a/r.yaml, another runbook. Variants: absolute and relative from the caller.
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/a/.runbook " + dir + "/b/sub " + dir + "/b/.runbook && ln -s " + dir +
+        "/b/sub " + dir + "/a/lnk");
+  for (const char* x : {"a", "b"})
+    WriteFile(dir + "/" + x, "r.yaml",
+              std::string("version: 1\nname: r") + x +
+                  "\nsteps:\n  - {id: s, uses: exec, with: {shell: true, run: 'pwd -P'}}\n");
+  for (const std::string& how :
+       {"cd " + dir + " && " + Binary() + " run " + dir + "/a/lnk/../r.yaml",
+        "cd " + dir + "/a && " + Binary() + " run lnk/../r.yaml"}) {
+    CAPTURE(how);
+    Command c = Shell("unset RUNBOOK_AUDIT_DB; " + how);  // the store is found, not given
+    INFO(c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.err, Catch::Contains("audit store " + dir + "/b/.runbook/audit.db") &&
+                          Catch::Contains("s | " + dir + "/b\n"));
+  }
+  CHECK(Shell("sqlite3 " + dir + "/b/.runbook/audit.db 'select distinct runbook || \" \" || path " +
+              "from runs'")
+            .out == "rb " + dir + "/b/r.yaml\n");
+  CHECK(Shell("test -e " + dir + "/a/.runbook/audit.db").exit_code != 0);
+}

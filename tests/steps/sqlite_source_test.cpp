@@ -21,7 +21,11 @@ void WalOnlyRows(const Site& s, int rows, int hold_s = 0) {
               : "") +
       "os._exit(0)";
   std::string cmd = "cd " + s.dir + " && python3 -c \"" + py + "\"";
-  if (hold_s) cmd = "(" + cmd + " > " + s.Path("writer.out") + " &) ; sleep 1";
+  // The writer prints its pid once it committed: waited for, not a fixed second (under load
+  // python took longer, and the -wal was still empty).
+  if (hold_s)
+    cmd = "(" + cmd + " > " + s.Path("writer.out") + " &) ; for i in $(seq 200); do test -s " +
+          s.Path("writer.out") + " && exit 0; sleep 0.05; done; exit 1";
   REQUIRE(Shell(cmd).exit_code == 0);
   REQUIRE(Shell("test -s " + s.Path("app.sqlite-wal")).exit_code == 0);
   // Read from the main file alone, the orders are not there.

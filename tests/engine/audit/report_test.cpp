@@ -237,3 +237,14 @@ TEST_CASE("a wide layer of steps is drawn as a column, a chain stays top to bott
   auto [cw, ch] = SvgSize(DagSvg(chain));
   CHECK(ch > cw);  // layers top to bottom
 }
+
+TEST_CASE("the verify command a report prints runs as printed", "[report][audit]") {
+  // breakO O25: the store path was unquoted: a space split it, `$(...)` ran when pasted, a
+  // backtick broke the Markdown code span.
+  RunRecord r = Hostile();
+  r.store_path = "/srv/my store/$(id)`x`/a.db";
+  CHECK(VerifyCommand(r) == "runbook audit verify --audit-db '/srv/my store/$(id)`x`/a.db'");
+  CHECK(
+      ReportMarkdown(r).find("``runbook audit verify --audit-db '/srv/my store/$(id)`x`/a.db'``") !=
+      std::string::npos);
+}

@@ -310,8 +310,8 @@ Status SignHead(AuditStore& store, const std::string& key_path) {
 }
 
 bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
-                     const std::map<std::string, PriorStep>& prior) {
-  std::map<std::string, std::string> inputs;
+                     const std::map<std::string, PriorStep>& prior,
+                     std::map<std::string, std::string>& inputs) {
   if (!ParseInputs(o.inputs, inputs)) return false;
   std::vector<std::string> wrong = UnknownApprovalFlags(rb, o.approvals, inputs);
   std::set<std::string> carried;
@@ -325,12 +325,11 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
 }
 
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
-  if (!ApprovalFlagsOk(o, rb, options.prior)) {
+  std::map<std::string, std::string> inputs;
+  if (!ApprovalFlagsOk(o, rb, options.prior, inputs)) {
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }
-  std::map<std::string, std::string> inputs;
-  ParseInputs(o.inputs, inputs);  // checked above
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)

@@ -19,9 +19,10 @@ int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, Run
 // BadApprovalInputs, cli/approver.h; `prior`: the steps a resume carries over); each error is
 // printed, masked, on stderr. `run` checks them in Launch; `resume` first, with its other
 // reasons to refuse, so that the command it prints to continue does not fail on them (breakN
-// N25).
+// N25). `inputs` gets the --input flags by STEP.NAME.
 bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
-                     const std::map<std::string, PriorStep>& prior);
+                     const std::map<std::string, PriorStep>& prior,
+                     std::map<std::string, std::string>& inputs);
 
 // Runs `rb` with `options` (run_id and params set), after EnterRun. Returns the exit code.
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context);

@@ -342,7 +342,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   bool ask = same && (o.end_leftovers || !LeftoversRunning(record, accounts));
   bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok && same;
-  usage_ok = ApprovalFlagsOk(o, *rb, options.prior) && usage_ok;  // breakN N25
+  std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them
+  usage_ok = ApprovalFlagsOk(o, *rb, options.prior, inputs) && usage_ok;  // breakN N25
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)

@@ -103,7 +103,7 @@ int Main(int argc, char** argv) {
   re->add_option(
       "--rerun", resume.reruns,
       "run this step again: it was stopped mid-way (killed, cancelled, timed out) and it is "
-      "not idempotent (repeatable)");
+      "not idempotent, or it passed with outputs recorded masked (repeatable)");
   re->add_option("--approve", resume.approvals, "approve the approval step with this id");
   re->add_option("--input", resume.inputs, "approval input STEP.NAME=VALUE (repeatable)")
       ->check(CheckStepInput);

@@ -133,8 +133,10 @@ bool ConfirmRerun(const StepView& s, const RunRecord& r) {
 // Steps that passed carry over. A step that started and never finished is run again only
 // when its type is idempotent, or the operator confirmed it: `--rerun STEP` or a yes on the
 // terminal (issue 14 #1: --yes approves gates, as in `run`; it never confirms a re-run).
-// A --rerun naming a step that was not interrupted mid-way is an error (a typo would
-// otherwise confirm nothing and say nothing).
+// A passed step with outputs recorded masked (they held a secret) runs again when --rerun
+// names it: a later step that reads one needs its value, which the store does not have
+// (breakO O26). A --rerun naming any other step that was not interrupted mid-way is an error
+// (a typo would otherwise confirm nothing and say nothing).
 // `reruns` gets the --rerun flags the command that continues needs: those given and those
 // missing; `confirmed` each step run again on the operator's word, and how (breakN N2).
 // `ask`: whether the terminal may be asked; not while the run's processes still run and
@@ -148,8 +150,16 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
   std::set<std::string> confirmed(reruns.begin(), reruns.end()), interrupted;
   for (const StepView& s : r.steps) {
     if (s.outcome == "success" || s.outcome == "warning") {
-      prior[s.id] = {s.outcome == "success" ? Outcome::kSuccess : Outcome::kWarning, s.outputs,
-                     s.restored_from.empty() ? r.run_id : s.restored_from, ParseUtc(s.passed_at)};
+      if (!s.masked_outputs.empty() && confirmed.count(s.id)) {  // its secrets back (O26)
+        interrupted.insert(s.id);
+        confirmed_reruns.emplace_back(s.id, "--rerun");
+        continue;
+      }
+      prior[s.id] = {s.outcome == "success" ? Outcome::kSuccess : Outcome::kWarning,
+                     s.outputs,
+                     s.restored_from.empty() ? r.run_id : s.restored_from,
+                     ParseUtc(s.passed_at),
+                     {s.masked_outputs.begin(), s.masked_outputs.end()}};
       continue;
     }
     // A step no longer in the runbook (renamed under --force) is judged by what was
@@ -180,7 +190,8 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
   for (const std::string& id : confirmed) {
     if (interrupted.count(id)) continue;
     std::cerr << "runbook: error: --rerun " << id << ": no step '" << id
-              << "' was stopped mid-way in run " << r.run_id << "\n";
+              << "' was stopped mid-way in run " << r.run_id
+              << ", nor passed with outputs recorded masked\n";
     ok = false;
   }
   return ok;

@@ -132,6 +132,8 @@ class Loop {
     if (it == opt_.prior.end() || IsFinally(i)) return false;
     if (rb_.steps[i].type != nullptr && rb_.steps[i].type->spec().run_scoped) return false;
     steps_[i].outputs = it->second.outputs;
+    steps_[i].outputs_unmasked = it->second.outputs;  // what was recorded is all there is
+    steps_[i].masked_outputs = it->second.masked_outputs;
     steps_[i].restored_from = it->second.run_id;
     steps_[i].restored_finished_at = it->second.finished_at;
     if (it->second.finished_at) NoteRpo(i, *it->second.finished_at);
@@ -310,7 +312,7 @@ class Loop {
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())
-        in.passed.push_back({rb_.steps[k].id, rb_.steps[k].uses, steps_[k].outputs});
+        in.passed.push_back({rb_.steps[k].id, rb_.steps[k].uses, steps_[k].outputs_unmasked});
     }
     steps_[i].params = redactor_.Apply(in.params);
     return in;
@@ -340,7 +342,13 @@ class Loop {
     rec.log_lines_dropped = r.log_lines_dropped;
     for (const std::string& line : r.ended_processes)
       rec.ended_processes.push_back(redactor_.Apply(line));
-    for (auto& [k, v] : r.outputs) rec.outputs[redactor_.Apply(k)] = redactor_.Apply(v);
+    std::set<std::string> masked;
+    for (const auto& [k, v] : r.outputs) {
+      std::string name = redactor_.Apply(k);
+      Value shown = redactor_.Apply(v);
+      if (name != k || !(shown == v)) masked.insert(name);
+      rec.outputs[name] = std::move(shown);
+    }
     run.waited += r.waited;
     run.stdout_text = redactor_.Apply(std::move(r.stdout_text));
     run.stderr_text = redactor_.Apply(std::move(r.stderr_text));
@@ -348,6 +356,8 @@ class Loop {
     svc_.observer.AttemptFinished(step, rec, run);
     if (r.status == AttemptStatus::kSuccess) {
       run.outputs = rec.outputs;
+      run.outputs_unmasked = std::move(r.outputs);
+      run.masked_outputs = std::move(masked);
       NoteRpo(i, svc_.clock.WallNow());
       return Complete(i, Outcome::kSuccess, "");
     }

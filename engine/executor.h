@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,9 @@ struct PriorStep {
   // When it finished there: the RPO a carried-over restore measured is the backup's age at
   // that moment (issue 14 #2). Unknown: the carried step measures no RPO.
   std::optional<Clock::Wall> finished_at;
+  // Outputs recorded masked (they held a secret): a step of the resume that reads one fails,
+  // naming --rerun (breakO O26).
+  std::set<std::string> masked_outputs;
 };
 
 struct RunOptions {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,9 +42,14 @@ struct StepRun {
   Clock::Mono next_attempt_at;
   std::optional<Clock::Mono> started;  // first attempt
   std::optional<Clock::Mono> finished;
-  Millis waited{0};  // time waiting for people (approvals)
-  Value::Map outputs;
-  std::string reason;  // why skipped / failed / cancelled, for people
+  Millis waited{0};    // time waiting for people (approvals)
+  Value::Map outputs;  // masked (Redactor): what is printed and recorded
+  // The outputs as the step gave them, secrets in them included: only for later steps'
+  // expressions (RunScope) and steps that read passed steps, never printed or recorded. A
+  // step carried over by a resume has only what was recorded: `outputs` (breakO O26).
+  Value::Map outputs_unmasked;
+  std::set<std::string> masked_outputs;  // names (masked) of outputs `outputs` has masked
+  std::string reason;                    // why skipped / failed / cancelled, for people
   std::string stdout_text;
   std::string stderr_text;
   Value params;               // resolved parameters of the last attempt (redacted)

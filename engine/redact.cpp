@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "engine/plugin/check_value.h"
 #include "engine/util/crypto.h"
 
 namespace runbook {
@@ -28,6 +29,26 @@ std::string UrlSafe(std::string b64) {
   return b64;
 }
 
+// The texts a secret that reads as a number becomes when read as an integer or a number
+// param is (ParseTextAs, the reading --set, --input and JSON values get): `00424242` is
+// 424242, `+9876543` is 9876543, `1234.500` is 1234.5 (breakO O11: a PIN given to an
+// integer param reached the step, the store and every report in a form no other rule
+// masked). Forms equal to the secret are left out.
+std::vector<std::string> NumberForms(const std::string& secret) {
+  std::vector<std::string> forms;
+  for (ParamType type : {ParamType::kInteger, ParamType::kNumber}) {
+    ParamSpec spec;
+    spec.type = type;
+    std::string error;
+    Value read = ParseTextAs(spec, secret, error);
+    std::string text = read.ToText();
+    if (error.empty() && text != secret &&
+        std::find(forms.begin(), forms.end(), text) == forms.end())
+      forms.push_back(std::move(text));
+  }
+  return forms;
+}
+
 }  // namespace
 
 std::string Redactor::Fingerprint(std::string_view text) const {
@@ -43,6 +64,13 @@ std::string Redactor::Fingerprint(std::string_view text) const {
 }
 
 void Redactor::Add(const std::string& secret) {
+  AddForm(secret);
+  // Forms of the secret alone, not of each other: 424242 reads as 424242.0, which reads back
+  // as 424242.
+  for (const std::string& form : NumberForms(secret)) AddForm(form);  // shorter: not masked
+}
+
+void Redactor::AddForm(const std::string& secret) {
   if (secret.size() < kMinSecretLength) return;
   secrets_.insert(secret);
   auto add = [&](SecretPattern p) {

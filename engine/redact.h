@@ -2,8 +2,10 @@
 // view, logs, outputs and their names, errors, reports, the audit store). Forms masked:
 // the value as written, percent-encoded (either case), form-encoded, JSON-escaped,
 // HTML/XML-escaped (named, decimal and hex character references), hex
-// (either case), base64 and base64url (any padding, also inside longer base64), and each
-// line of a multi-line secret alone (docs/secrets.md). Text that was cut (a window, a tail,
+// (either case), base64 and base64url (any padding, also inside longer base64), each
+// line of a multi-line secret alone, and the text a secret that reads as a number has once
+// read as an integer or number param (`00424242` as 424242; docs/secrets.md). Forms
+// shorter than kMinSecretLength are not masked. Text that was cut (a window, a tail,
 // a long line in pieces) is masked with ApplyCut, which also masks the piece of a secret
 // left at the cut. Built once per run; thread-safe to use after construction.
 #pragma once
@@ -60,6 +62,8 @@ class Redactor {
   void SetFingerprintKey(std::string key) { fingerprint_key_ = std::move(key); }
 
  private:
+  // Add without the number forms: `secret` in its encodings and each of its lines.
+  void AddForm(const std::string& secret);
   size_t LongestMatch(std::string_view text, size_t at) const;
   size_t CutHead(std::string_view text) const;
   bool CutTail(std::string_view text, size_t at) const;

@@ -44,15 +44,34 @@ Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
   return Status::Error("unknown name '" + root + "'");
 }
 
+namespace {
+
+// A step carried over by a resume has its outputs as recorded, those that held a secret
+// masked: giving "***" to a later step in place of a password would pass silently (breakO
+// O26), so reading one is an error that says how to get the value back.
+Status CarriedMasked(const StepDecl& decl, const StepRun& run,
+                     const std::vector<std::string>& path) {
+  if (run.restored_from.empty() || run.masked_outputs.empty()) return Status::Ok();
+  if (path.size() >= 4 && run.masked_outputs.count(path[3]) == 0) return Status::Ok();
+  std::string name = path.size() >= 4 ? path[3] : *run.masked_outputs.begin();
+  return Status::Error("output '" + name + "' of step '" + decl.id +
+                       "' held a secret and was recorded masked in run " + run.restored_from +
+                       ", so this resume does not have its value; resume with --rerun " + decl.id +
+                       " to run step '" + decl.id + "' again");
+}
+
+}  // namespace
+
 Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   const StepDecl* decl = path.size() >= 3 ? rb_.FindStep(path[1]) : nullptr;
   if (decl == nullptr) return Status::Error("unknown step reference '" + Join(path, ".") + "'");
   if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
   const StepRun& run = (*steps_)[decl - rb_.steps.data()];
   if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
-  if (path.size() < 4) return Value(run.outputs);
-  auto it = run.outputs.find(path[3]);
-  if (it == run.outputs.end()) {
+  if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) return lost;
+  if (path.size() < 4) return Value(run.outputs_unmasked);
+  auto it = run.outputs_unmasked.find(path[3]);
+  if (it == run.outputs_unmasked.end()) {
     if (values_.dry_run) return Value::Unknown("${{ " + Join(path, ".") + " }}");
     return Status::Error("step '" + decl->id + "' has no output '" + path[3] +
                          "' (its outcome: " + OutcomeName(run.outcome) + ")");

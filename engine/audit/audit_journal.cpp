@@ -238,6 +238,7 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
       {"duration_ms", Ms(run.duration())},
       {"waited_ms", Ms(run.waited)},
       {"outputs", Value(run.outputs)},
+      {"masked_outputs", StringList({run.masked_outputs.begin(), run.masked_outputs.end()})},
       {"tolerated", Value(run.tolerated)},
       {"restored_from", Value(run.restored_from)},
   };

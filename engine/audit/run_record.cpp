@@ -22,6 +22,15 @@ Value::Map Map(const Value& body, const char* key) {
   return v != nullptr && v->is_map() ? v->as_map() : Value::Map();
 }
 
+// The strings of list `key` (other items left out).
+std::vector<std::string> Strings(const Value& body, const char* key) {
+  std::vector<std::string> out;
+  if (const Value* list = body.Find(key); list && list->is_list())
+    for (const Value& item : list->as_list())
+      if (item.is_string()) out.push_back(item.as_string());
+  return out;
+}
+
 StepView& StepOf(RunRecord& r, const std::string& id) {
   for (StepView& s : r.steps)
     if (s.id == id) return s;
@@ -39,9 +48,8 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
       for (const Value& c : reruns->as_list())
         r.approvals.push_back(
             {Str(c, "step"), Str(c, "by"), e.at, 0, Value::Map(), e.run_id, Str(c, "how")});
-    if (const Value* ended = body.Find("ended_leftovers"); ended && ended->is_list())
-      for (const Value& line : ended->as_list())
-        if (line.is_string()) r.ended_leftovers.push_back(line.as_string());
+    for (std::string& line : Strings(body, "ended_leftovers"))
+      r.ended_leftovers.push_back(std::move(line));
   } else if (e.kind == "attempt_started") {
     StepView& s = StepOf(r, e.step);
     s.type = Str(body, "type");
@@ -63,12 +71,9 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     a.outputs = Map(body, "outputs");
     a.stdout_tail = Str(body, "stdout_tail");
     a.stderr_tail = Str(body, "stderr_tail");
-    if (const Value* ended = body.Find("ended_processes"); ended && ended->is_list())
-      for (const Value& line : ended->as_list())
-        if (line.is_string()) a.ended_processes.push_back(line.as_string());
-    if (const Value* log = body.Find("log"); log && log->is_list())
-      for (const Value& line : log->as_list())
-        if (line.is_string()) a.log_lines.push_back(line.as_string());
+    for (std::string& line : Strings(body, "ended_processes"))
+      a.ended_processes.push_back(std::move(line));
+    for (std::string& line : Strings(body, "log")) a.log_lines.push_back(std::move(line));
     a.log_dropped = Int(body, "log_dropped");
   } else if (e.kind == "approval") {
     r.approvals.push_back(
@@ -83,6 +88,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     if (s.passed_at.empty()) s.passed_at = e.at;
     s.duration_ms = Int(body, "duration_ms");
     s.outputs = Map(body, "outputs");
+    s.masked_outputs = Strings(body, "masked_outputs");
     s.restored_from = Str(body, "restored_from");
   } else if (e.kind == "resource_stopped") {
     StepOf(r, e.step).stopped = Str(body, "name") + ": " + Str(body, "how");

@@ -59,6 +59,8 @@ struct StepView {
   std::string passed_at;
   int64_t duration_ms = 0;
   Value::Map outputs;
+  // Outputs whose value or name held a secret: `outputs` has them masked (breakO O26).
+  std::vector<std::string> masked_outputs;
   std::string restored_from;
   std::string stopped;  // a service it started, stopped at the end of the run: how
   std::vector<AttemptView> attempts;

@@ -3,6 +3,7 @@
 // masked before the cut, so no piece of one is kept; the run's own parameters, which resume
 // reads back, are whole, and a resumed run gets them whole.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "support/support.h"
@@ -156,6 +157,43 @@ TEST_CASE(
   CHECK(ReadFile(dir + "/got.txt") == "https://u:98765432@h/x|98765432");
 }
 
+// breakO O11: masking was decided on the parsed value's text, so a PIN with leading zeros,
+// a '+' or trailing zeros given to a number param reached the step's output and the store
+// as most of its digits. The form it reads as is masked as the secret is; a resume given the
+// same spelling again is taken (the fingerprint is of the same read value).
+TEST_CASE("a secret given as a number param in another spelling stays masked (breakO O11)",
+          "[cli][audit][resume][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsecrets:\n  s: {env: SV}\n"
+            "params:\n  pin: {type: integer, default: 0}\n  amt: {type: number, default: 0}\n"
+            "  ids: {type: list, default: []}\n"
+            "steps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'echo pin=${{ params.pin }} "
+            "amt=${{ params.amt }} ids=${{ params.ids }}; test -f go'}}\n");
+  struct Case {
+    std::string secret, sets, digits;
+  };
+  for (const Case& c : {Case{"00424242", "--set pin=00424242", "424242"},
+                        Case{"+9876543", "--set pin=+9876543", "9876543"},
+                        Case{"1234.500", "--set amt=1234.500", "1234.5"},
+                        Case{"1234.500", "--set 'ids=[1234.500]'", "1234.5"}}) {
+    CAPTURE(c.secret, c.sets);
+    Shell("rm -f " + dir + "/a.db* " + dir + "/go");
+    std::string env = "cd " + dir + " && SV='" + c.secret + "' ";
+    Command failed = Shell(env + Binary() + " run p.yaml " + c.sets + " --audit-db a.db");
+    REQUIRE(failed.exit_code == 1);
+    CHECK(failed.err.find(c.digits) == std::string::npos);
+    CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c '" + c.digits + "'").out == "0\n");
+    std::string id = LatestRunId(dir + "/a.db");
+    Shell("touch " + dir + "/go");
+    Command resumed =
+        Shell(env + Binary() + " resume " + id + " --audit-db a.db " + c.sets + " 2>&1");
+    CHECK(resumed.exit_code == 0);
+    CHECK(resumed.out.find(c.digits) == std::string::npos);
+  }
+}
+
 // breakL L18: `--set` puts the secret in argv, where `ps` shows it to every user. On a
 // terminal the resume asks for it instead, without echo, as ssh asks for a password.
 TEST_CASE("on a terminal a masked param is asked for without echo, not taken from argv",
@@ -305,4 +343,50 @@ TEST_CASE("a masked param's fingerprint is keyed by the store's own key, kept fr
   Command masked = Shell(env + " resume " + other + " --set pin=482193 --audit-db b.db </dev/null");
   INFO(masked.err);
   CHECK(masked.exit_code == 0);
+}
+
+// breakO O26: outputs were masked when made, so `${{ steps.a.outputs.dsn }}` gave later steps
+// `postgres://app:***@db/prod`, in a run and a resume alike, and the run passed. A run gives
+// the value; a resume, which has only the masked record, fails the step that reads it and
+// names --rerun, which runs the step again to get the value back.
+TEST_CASE("an output holding a secret reaches later steps whole, and a resume says it lacks it",
+          "[cli][resume][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "co.yaml",
+            "version: 1\nname: co\nsecrets:\n  pw: {env: DB_PW}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'echo "
+            "\"dsn=postgres://app:${{ secrets.pw }}@db/prod\" >> $RUNBOOK_OUTPUT; "
+            "echo \"${{ secrets.pw }}=named\" >> $RUNBOOK_OUTPUT'}}\n"
+            "  - {id: b, uses: exec, needs: [a], with: {shell: true, run: 'test -e ok && "
+            "echo \"${{ steps.a.outputs.dsn }}\" > app.env'}}\n");
+  std::string env = "cd " + dir + " && DB_PW=hunter2pw ";
+  Command failed = Shell(env + Binary() + " run co.yaml --audit-db a.db");
+  REQUIRE(failed.exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
+  Shell("touch " + dir + "/ok");
+  // --rerun of a step that neither stopped mid-way nor passed with masked outputs: refused.
+  Command typo = Shell(env + Binary() + " resume " + id + " --audit-db a.db --rerun b");
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("nor passed with outputs recorded masked"));
+  // The resume carries a; b reads its masked output: b fails before it starts.
+  Command resumed = Shell(env + Binary() + " resume " + id + " --audit-db a.db");
+  CHECK(resumed.exit_code == 1);
+  CHECK_THAT(resumed.err, Catch::Contains("output 'dsn' of step 'a' held a secret and was "
+                                          "recorded masked in run " +
+                                          id));
+  CHECK_THAT(resumed.err, Catch::Contains("--rerun a"));
+  CHECK(!std::filesystem::exists(dir + "/app.env"));
+  // --rerun a: a runs again, b gets the value.
+  std::string again = LatestRunId(dir + "/a.db");
+  Command rerun = Shell(env + Binary() + " resume " + again + " --audit-db a.db --rerun a");
+  CHECK(rerun.exit_code == 0);
+  CHECK(ReadFile(dir + "/app.env") == "postgres://app:hunter2pw@db/prod\n");
+  // A fresh run gives b the value; nothing of it is printed or recorded.
+  Shell("rm " + dir + "/app.env");
+  Command fresh = Shell(env + Binary() + " run co.yaml --audit-db a.db");
+  CHECK(fresh.exit_code == 0);
+  CHECK(ReadFile(dir + "/app.env") == "postgres://app:hunter2pw@db/prod\n");
+  CHECK(fresh.err.find("hunter2pw") == std::string::npos);
+  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
 }

@@ -106,3 +106,17 @@ TEST_CASE("a secret's HTML and XML character references are masked", "[redact]")
   CHECK(r.Apply(std::string("Pa55&amp;word&quot;2024&#x2;xyz")) ==
         "Pa55&amp;word&quot;2024&#x2;xyz");  // a wrong reference is not the secret
 }
+
+// breakO O11: `--set pin=00424242` of an integer param is 424242, a form of the secret no
+// encoding rule covered; it reached the step, the store and every report.
+TEST_CASE("a secret that reads as a number is masked in the text it reads as", "[redact]") {
+  CHECK(Of("00424242").Apply(std::string("pin=424242.")) == "pin=***.");
+  CHECK(Of("+9876543").Apply(std::string("[9876543]")) == "[***]");
+  CHECK(Of("1234.500").Apply(std::string("amt=1234.5")) == "amt=***");
+  CHECK(Of("1234.500").Apply(std::string("amt=1234.500")) ==
+        "amt=***");  // the value as written still
+  // A form shorter than 4 characters would mask ordinary text: it is left.
+  CHECK(Of("0042").Apply(std::string("42 of 0042")) == "42 of ***");
+  // Not a number: nothing else is masked.
+  CHECK(Of("4242x").Apply(std::string("4242 4242x")) == "4242 ***");
+}

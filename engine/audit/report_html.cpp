@@ -3,6 +3,8 @@
 // a legend, a timeline of steps and attempts, and a print stylesheet for A4.
 #include <algorithm>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "engine/audit/report.h"
 #include "engine/util/strings.h"
@@ -76,12 +78,12 @@ const char* kStyle =
     "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1300px}"
     "table{border-collapse:collapse;margin:.4em 0}"
     "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}"
-    "table.evidence{width:100%;table-layout:fixed}"
+    "overflow-wrap:anywhere}th{overflow-wrap:normal}"
+    "table.fixed{width:100%;table-layout:fixed}"
     "code{font:12px ui-monospace,monospace;word-break:break-all}"
     "svg{max-width:100%;height:auto}.timeline text{font:12px system-ui,sans-serif}"
     ".missed{color:#c0392b;font-weight:bold}.met{color:#2e8540;font-weight:bold}"
-    "pre{background:#f5f5f5;padding:6px;white-space:pre-wrap}"
+    "pre{background:#f5f5f5;padding:6px;white-space:pre-wrap;overflow-wrap:anywhere}"
     ".graph{display:flex;gap:2em;align-items:flex-start;flex-wrap:wrap}"
     ".legend{list-style:none;padding:0}.legend li{margin:.2em 0}"
     ".sw{display:inline-block;width:14px;height:14px;border-radius:3px;vertical-align:middle;"
@@ -93,6 +95,20 @@ const char* kStyle =
 
 std::string Row(const std::string& th, const std::string& td_html) {
   return "<tr><th>" + Esc(th) + "</th><td>" + td_html + "</td></tr>\n";
+}
+
+// The start of a table whose columns take the given shares of the page's width (percent;
+// 0: what is left), headed by their names. A fixed layout: one long unbreakable value (a
+// note, a one-line stack trace) wraps in its cell instead of squeezing the other columns
+// to a letter a line (breakO O23).
+std::string FixedTable(const std::vector<std::pair<const char*, int>>& columns) {
+  std::string cols, heads;
+  for (const auto& [name, percent] : columns) {
+    cols += percent > 0 ? "<col style=\"width:" + std::to_string(percent) + "%\">" : "<col>";
+    heads += "<th>" + std::string(name) + "</th>";
+  }
+  return "<table class=\"fixed\">\n<colgroup>" + cols + "</colgroup>\n<thead><tr>" + heads +
+         "</tr></thead>\n";
 }
 
 std::string Code(const std::string& s) { return s.empty() ? "" : "<code>" + Esc(s) + "</code>"; }
@@ -157,8 +173,13 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
 
 void Approvals(std::ostringstream& o, const RunRecord& r) {
   if (r.approvals.empty()) return;
-  o << "<h2>Approvals</h2>\n<table>\n<thead><tr><th>step</th><th>approved by</th><th>at</th>"
-    << "<th>waited</th><th>inputs</th><th>run</th></tr></thead>\n";
+  o << "<h2>Approvals</h2>\n"
+    << FixedTable({{"step", 17},
+                   {"approved by", 14},
+                   {"at", 18},
+                   {"waited", 9},
+                   {"inputs", 0},
+                   {"run", 18}});
   for (const ApprovalView& a : r.approvals) {
     std::string inputs;
     for (const auto& [k, v] : a.inputs) inputs += Esc(k) + " = " + Code(v.ToText()) + "<br>";
@@ -185,10 +206,13 @@ void EndedLeftovers(std::ostringstream& o, const RunRecord& r) {
 void Evidence(std::ostringstream& o, const RunRecord& r) {
   auto artifacts = Artifacts(r);
   if (!artifacts.empty()) {
-    o << "<h2>Evidence</h2>\n<table class=\"evidence\">\n<colgroup><col style=\"width:9%\">"
-      << "<col style=\"width:27%\"><col style=\"width:25%\"><col style=\"width:7%\">"
-      << "<col style=\"width:10%\"><col></colgroup>\n<thead><tr><th>step</th><th>artifact</th>"
-      << "<th>sha256</th><th>bytes</th><th>ETag</th><th>note</th></tr></thead>\n";
+    o << "<h2>Evidence</h2>\n"
+      << FixedTable({{"step", 9},
+                     {"artifact", 27},
+                     {"sha256", 25},
+                     {"bytes", 7},
+                     {"ETag", 10},
+                     {"note", 0}});
     for (const Artifact& a : artifacts)
       o << "<tr><td>" << Esc(a.step) << "</td><td>" << Code(a.name) << "</td><td>" << Code(a.sha256)
         << "</td><td>" << (a.bytes ? std::to_string(*a.bytes) : "") << "</td><td>" << Code(a.etag)
@@ -217,8 +241,13 @@ void Graph(std::ostringstream& o, const RunRecord& r) {
 }
 
 void StepTable(std::ostringstream& o, const RunRecord& r) {
-  o << "<h2>Steps</h2>\n<table>\n<thead><tr><th>step</th><th>type</th><th>outcome</th>"
-    << "<th>attempts</th><th>duration</th><th>note</th></tr></thead>\n";
+  o << "<h2>Steps</h2>\n"
+    << FixedTable({{"step", 17},
+                   {"type", 12},
+                   {"outcome", 11},
+                   {"attempts", 11},
+                   {"duration", 11},
+                   {"note", 0}});
   for (const StepView& s : r.steps) {
     o << "<tr><td>" << Esc(s.id) << "</td><td>" << Esc(s.type) << "</td><td>"
       << Esc(s.outcome.empty() ? "unfinished" : s.outcome) << "</td><td>" << s.attempts.size()

@@ -106,3 +106,51 @@ TEST_CASE("the html report prints to A4 pages with ink", "[e2e][report][html][pd
     green += Pixels(pages.out.substr(s, nl - s), "2e8540");
   CHECK(green > 13 * 100);  // the graph's boxes printed in colour
 }
+
+// breakO O23: one long line without a break (a minified JSON error body, a stack trace on one
+// line) was clipped at the A4 page's edge in the PDF (139 of 1,500 characters) and widened
+// the page on screen; the steps table's headers were squeezed to a letter a line. Variants
+// here: the failed attempt's block, a parameter, a step's note.
+TEST_CASE("a long unbroken value wraps: not clipped in the PDF, no header squeezed",
+          "[e2e][report][html][pdf]") {
+  REQUIRE(Shell("command -v chromium && command -v pdftotext").exit_code == 0);
+  std::string dir = TempDir();
+  std::string q(1500, 'q'), z(600, 'z');
+  WriteFile(dir, "w.yaml",
+            "version: 1\nname: w\nparams:\n  blob: {type: string, default: ''}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo ERROR:" +
+                q + " >&2; exit 3']}}\n");
+  REQUIRE(
+      Shell("cd " + dir + " && " + Rb("run w.yaml --audit-db a.db --set blob=" + z)).exit_code ==
+      1);
+  std::string id = LatestRunId(dir + "/a.db");
+  REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + dir +
+                   "/a.db"))
+              .exit_code == 0);
+  std::string html = ReadFile(dir + "/r.html");
+  // On screen: the page is no wider than the window, and no header is squeezed (no word of it
+  // broken over lines, its text within its cell).
+  std::string probe = html;
+  probe.insert(probe.rfind("</body>"),
+               "<script>let bad=[...document.querySelectorAll('th')].filter(t=>{"
+               "let r=document.createRange();r.selectNodeContents(t);"
+               "return t.scrollWidth>t.clientWidth||"
+               "r.getClientRects().length>t.textContent.split(' ').length;});"
+               "document.body.dataset.sw=document.documentElement.scrollWidth;"
+               "document.body.dataset.bad=bad.map(t=>t.textContent).join('|')||'none';</script>");
+  WriteFile(dir, "probe.html", probe);
+  Command dom = Shell(std::string(kChromium) + "--window-size=1400,1000 --dump-dom file://" + dir +
+                      "/probe.html 2>/dev/null");
+  std::smatch m;
+  REQUIRE(std::regex_search(dom.out, m, std::regex("data-sw=\"([0-9]+)\" data-bad=\"([^\"]*)\"")));
+  CHECK(std::stoi(m[1]) <= 1400);
+  CHECK(m[2] == "none");
+  // On paper: every character of the line is on a page.
+  REQUIRE(Shell(std::string(kChromium) + "--no-pdf-header-footer --print-to-pdf=" + dir +
+                "/r.pdf file://" + dir + "/r.html 2>/dev/null")
+              .exit_code == 0);
+  Command text = Shell("pdftotext " + dir + "/r.pdf - | tr -cd q | wc -c");
+  CHECK(std::stoi(text.out) >= 1500);
+  Command zs = Shell("pdftotext " + dir + "/r.pdf - | tr -cd z | wc -c");
+  CHECK(std::stoi(zs.out) >= 600);
+}

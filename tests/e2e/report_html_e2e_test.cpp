@@ -53,6 +53,16 @@ int Pixels(const std::string& png, const std::string& colour) {
   return std::stoi(c.out);
 }
 
+// The page as headless Chromium lays it out in a 1400 px window, with `script` run at its
+// end (it writes what it measured into the body's data- attributes): the DOM dumped.
+std::string Measured(const std::string& dir, std::string html, const std::string& script) {
+  html.insert(html.rfind("</body>"), "<script>" + script + "</script>");
+  WriteFile(dir, "probe.html", html);
+  return Shell(std::string(kChromium) + "--window-size=1400,1000 --dump-dom file://" + dir +
+               "/probe.html 2>/dev/null")
+      .out;
+}
+
 }  // namespace
 
 TEST_CASE("the drill's DAG fits a 1400 px window, nothing cut off", "[e2e][report][html]") {
@@ -67,16 +77,13 @@ TEST_CASE("the drill's DAG fits a 1400 px window, nothing cut off", "[e2e][repor
                       std::sregex_iterator()) == 14);
   // Measured by the browser: a copy of the page with a script that writes the page's
   // scroll width and the graph's right edge into the DOM.
-  std::string probe = html;
-  probe.insert(probe.rfind("</body>"),
-               "<script>document.body.dataset.sw=document.documentElement.scrollWidth;"
+  std::string dom =
+      Measured(dir, html,
+               "document.body.dataset.sw=document.documentElement.scrollWidth;"
                "document.body.dataset.dag=Math.ceil(document.querySelector('.dag svg, svg.dag')"
-               ".getBoundingClientRect().right);</script>");
-  WriteFile(dir, "probe.html", probe);
-  Command dom = Shell(std::string(kChromium) + "--window-size=1400,1000 --dump-dom file://" + dir +
-                      "/probe.html 2>/dev/null");
+               ".getBoundingClientRect().right);");
   std::smatch m;
-  REQUIRE(std::regex_search(dom.out, m, std::regex("data-sw=\"([0-9]+)\" data-dag=\"([0-9]+)\"")));
+  REQUIRE(std::regex_search(dom, m, std::regex("data-sw=\"([0-9]+)\" data-dag=\"([0-9]+)\"")));
   CHECK(std::stoi(m[1]) <= 1400);
   CHECK(std::stoi(m[2]) <= 1400);
   CHECK(std::stoi(m[2]) > 100);  // the graph is drawn
@@ -130,19 +137,16 @@ TEST_CASE("a long unbroken value wraps: not clipped in the PDF, no header squeez
   std::string html = ReadFile(dir + "/r.html");
   // On screen: the page is no wider than the window, and no header is squeezed (no word of it
   // broken over lines, its text within its cell).
-  std::string probe = html;
-  probe.insert(probe.rfind("</body>"),
-               "<script>let bad=[...document.querySelectorAll('th')].filter(t=>{"
+  std::string dom =
+      Measured(dir, html,
+               "let bad=[...document.querySelectorAll('th')].filter(t=>{"
                "let r=document.createRange();r.selectNodeContents(t);"
                "return t.scrollWidth>t.clientWidth||"
                "r.getClientRects().length>t.textContent.split(' ').length;});"
                "document.body.dataset.sw=document.documentElement.scrollWidth;"
-               "document.body.dataset.bad=bad.map(t=>t.textContent).join('|')||'none';</script>");
-  WriteFile(dir, "probe.html", probe);
-  Command dom = Shell(std::string(kChromium) + "--window-size=1400,1000 --dump-dom file://" + dir +
-                      "/probe.html 2>/dev/null");
+               "document.body.dataset.bad=bad.map(t=>t.textContent).join('|')||'none';");
   std::smatch m;
-  REQUIRE(std::regex_search(dom.out, m, std::regex("data-sw=\"([0-9]+)\" data-bad=\"([^\"]*)\"")));
+  REQUIRE(std::regex_search(dom, m, std::regex("data-sw=\"([0-9]+)\" data-bad=\"([^\"]*)\"")));
   CHECK(std::stoi(m[1]) <= 1400);
   CHECK(m[2] == "none");
   // On paper: every character of the line is on a page.

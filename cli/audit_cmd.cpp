@@ -7,6 +7,7 @@
 #include "engine/audit/verify.h"
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 
@@ -27,15 +28,15 @@ int CmdAuditVerify(const AuditCliOptions& o) {
   }
   const VerifyReport& r = report.value();
   if (!r.ok && r.first_bad_seq == 0) {  // no bad event: a signature is missing
-    std::cout << store->path() << ": " << r.problem << "\n";
+    std::cout << Printable(store->path()) << ": " << r.problem << "\n";
     return kExitStepFailed;
   }
   if (!r.ok) {
-    std::cout << store->path() << ": chain broken at event " << r.first_bad_seq << ": " << r.problem
-              << "\n";
+    std::cout << Printable(store->path()) << ": chain broken at event " << r.first_bad_seq << ": "
+              << r.problem << "\n";
     return kExitStepFailed;
   }
-  std::cout << store->path() << ": ok, " << r.events << " events, chain intact"
+  std::cout << Printable(store->path()) << ": ok, " << r.events << " events, chain intact"
             << (r.head.empty() ? "" : "; " + r.head) << "\n";
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 #include "cli/audit_open.h"
 #include "cli/commands.h"
 #include "cli/continue_line.h"
+#include "cli/printable_stdout.h"
 #include "cli/run_place.h"
 #include "engine/audit/report.h"
 #include "engine/util/json.h"
@@ -191,6 +192,7 @@ int CmdHistory(const AuditCliOptions& o) {
 }
 
 int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
+  PrintableStdout terminal_safe;
   int exit_code = kExitOk;
   auto loaded = LoadRunAndStore(o.audit_db, o.run_id, StoreUse::kRead, exit_code);
   if (!loaded) return exit_code;

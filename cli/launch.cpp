@@ -82,7 +82,7 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
 
 // A lock whose holder was killed while processes its steps started still run (breakL L30,
 // breakM M6): named, with what the operator can do (breakM M8: the advice must work).
-void SayLeftBehind(const AuditStore& store, const std::string& lock, const LockHolder& h,
+void SayLeftBehind(const AuditStore& store, const std::string& shown_lock, const LockHolder& h,
                    const Redactor& redactor, bool waiting) {
   std::vector<TrackedProcess> found = FindLeftovers(h.left_behind, store.RunAccounts());
   std::string pids;
@@ -90,7 +90,7 @@ void SayLeftBehind(const AuditStore& store, const std::string& lock, const LockH
     close(p.pidfd);
     pids += " " + std::to_string(p.pid);
   }
-  std::cerr << "runbook: " << (waiting ? "waiting: " : "error: ") << "lock '" << lock
+  std::cerr << "runbook: " << (waiting ? "waiting: " : "error: ") << "lock '" << shown_lock
             << "' is held by what run " << h.run_id
             << " left: it was interrupted, and processes its steps started still run:\n";
   for (const TrackedProcess& p : found)
@@ -133,6 +133,7 @@ void SayUnfinishedBefore(AuditStore& store, const Runbook& rb) {
 // holder that took the lock meanwhile went unnamed).
 bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run_id, bool wait,
               const CancelToken& cancel, const Redactor& redactor) {
+  const std::string shown = Printable(lock);  // a param's control characters (breakO O18)
   std::string said;  // the holder last named: its run id, and how it holds the lock
   for (bool told = false;; told = true) {
     if (told) {  // a holder may have gone while we waited
@@ -150,15 +151,15 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
     bool new_holder = holder != said;
     said = holder;
     if (!h.left_behind.empty()) {
-      if (new_holder || !wait) SayLeftBehind(store, lock, h, redactor, wait);
+      if (new_holder || !wait) SayLeftBehind(store, shown, h, redactor, wait);
       if (!wait) return false;
       if (cancel.cancelled()) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       continue;
     }
     std::string who = "run " + h.run_id + " (pid " + std::to_string(h.owner.pid) + " on " +
-                      h.owner.host + ", since " + h.acquired_at + ")" + ElsewhereNote(h.heard_at) +
-                      StoppedNote(h.owner);
+                      Printable(h.owner.host) + ", since " + h.acquired_at + ")" +
+                      ElsewhereNote(h.heard_at) + StoppedNote(h.owner);
     if (!wait) {
       std::cerr << "runbook: error: lock '" << lock << "' is held by " << who
                 << "; wait with --wait\n";

@@ -12,6 +12,7 @@
 #include "engine/util/clock.h"
 #include "engine/util/json.h"
 #include "engine/util/sqlite.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
@@ -199,7 +200,8 @@ namespace {
 
 // Why MarkInterrupted took `r`'s process as gone, for its run_interrupted event.
 std::string GoneReason(const RunRow& r, bool elsewhere) {
-  std::string who = "the process (pid " + std::to_string(r.owner.pid) + " on " + r.owner.host + ")";
+  std::string who =
+      "the process (pid " + std::to_string(r.owner.pid) + " on " + Printable(r.owner.host) + ")";
   if (elsewhere)
     return who + " sent no heartbeat for " + std::to_string(kGoneAfterSilence.count()) +
            " minutes: taken as gone without finishing the run; processes its steps started "

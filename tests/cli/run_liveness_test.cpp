@@ -284,3 +284,37 @@ TEST_CASE("liveness: a run elsewhere whose heartbeats are dated behind this cloc
       "running\n");
   Shell("sleep 8; pkill -9 -f '" + dir + "/long.yaml'; pkill -f '" + SleepMarker(1) + "'");
 }
+
+// breakO O18: texts another party recorded reached the terminal raw: a host name a container
+// set (`show`, the lock refusal), and the store's path in `audit verify`'s result. Each is
+// shown with its control characters as \xNN.
+TEST_CASE("a host name or store path with control characters is shown escaped (breakO O18)",
+          "[cli][liveness][terminal]") {
+  if (!CanUnshare("-u", "a UTS namespace")) return;
+  std::string dir = Fixture();
+  REQUIRE(StartLong(dir,
+                    "unshare -u sh -c 'python3 -c \"import socket; socket.sethostname("
+                    "b\\\"x\\\\x1b]0;PWNED\\\\x07\\\\x1b[2J\\\\rok\\\")\" && exec \"$0\" \"$@\"'"));
+  std::string id = OnlyRun(dir);
+  REQUIRE(!id.empty());
+  Command held = Rb(dir, "run quick.yaml");
+  Shell("kill -9 $(cat " + dir + "/pid); pkill -f '" + SleepMarker(1) + "'");
+  INFO(held.err);
+  CHECK(held.exit_code == 3);
+  CHECK_THAT(held.err, Catch::Contains("on x\\x1b]0;PWNED\\x07\\x1b[2J\\x0dok"));
+  CHECK(held.err.find('\x1b') == std::string::npos);
+  Command show = Rb(dir, "show " + id);
+  INFO(show.out);
+  CHECK_THAT(show.out, Catch::Contains("on x\\x1b]0;PWNED"));
+  CHECK(show.out.find('\x1b') == std::string::npos);
+  CHECK(show.out.find('\r') == std::string::npos);
+  // A store in a folder whose name holds an escape.
+  std::string odd = dir + "/e\x1b]0;T\x07x";
+  Shell("mkdir '" + odd + "' && cd '" + odd + "' && " + Binary() +
+        " run ../quick.yaml --audit-db s.db --wait");
+  Command verify = Shell("cd '" + odd + "' && " + Binary() + " audit verify --audit-db s.db");
+  INFO(verify.out);
+  CHECK(verify.exit_code == 0);
+  CHECK_THAT(verify.out, Catch::Contains("e\\x1b]0;T\\x07x/s.db: ok"));
+  CHECK(verify.out.find('\x1b') == std::string::npos);
+}

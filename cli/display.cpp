@@ -258,9 +258,13 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
   out += row;
   for (size_t i = 0; i < rb.steps.size(); ++i) {
     const StepRun& s = r.steps[i];
+    bool carried = !s.restored_from.empty();  // as show and the reports give it (breakO O24)
+    size_t attempts = carried ? static_cast<size_t>(s.carried_attempts) : s.attempts.size();
+    std::string took = carried     ? HumanDuration(s.carried_duration)
+                       : s.started ? HumanDuration(s.duration())
+                                   : "-";
     std::snprintf(row, sizeof row, "%-28s %-10s %8zu %10s\n", rb.steps[i].id.c_str(),
-                  OutcomeName(s.outcome), s.attempts.size(),
-                  s.started ? HumanDuration(s.duration()).c_str() : "-");
+                  OutcomeName(s.outcome), attempts, took.c_str());
     out += row;
   }
   out += "\nrun " + r.run_id + ": " + r.status + " in " + HumanDuration(r.duration) + "\n";

@@ -159,7 +159,9 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
                      s.outputs,
                      s.restored_from.empty() ? r.run_id : s.restored_from,
                      ParseUtc(s.passed_at),
-                     {s.masked_outputs.begin(), s.masked_outputs.end()}};
+                     {s.masked_outputs.begin(), s.masked_outputs.end()},
+                     static_cast<int>(s.attempts.size()),
+                     Millis(s.duration_ms)};
       continue;
     }
     // A step no longer in the runbook (renamed under --force) is judged by what was
@@ -351,6 +353,9 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   ContinueLine next{record.run_id, AbsoluteFromHere(o.audit_db), {}, false, {}, {}};
   std::vector<std::pair<std::string, std::string>> confirmed_reruns;
   bool ask = same && (o.end_leftovers || !LeftoversRunning(record, accounts));
+  // The steps it carries over keep their measurements for the end-of-run table (breakO O24);
+  // without them the table gives 0 attempts, nothing else changes.
+  (void)CarryMeasurements(*loaded->store, record);
   bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok && same;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them

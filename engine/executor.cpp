@@ -134,6 +134,8 @@ class Loop {
     steps_[i].outputs = it->second.outputs;
     steps_[i].outputs_unmasked = it->second.outputs;  // what was recorded is all there is
     steps_[i].masked_outputs = it->second.masked_outputs;
+    steps_[i].carried_attempts = it->second.attempts;
+    steps_[i].carried_duration = it->second.duration;
     steps_[i].restored_from = it->second.run_id;
     steps_[i].restored_finished_at = it->second.finished_at;
     if (it->second.finished_at) NoteRpo(i, *it->second.finished_at);

@@ -35,6 +35,9 @@ struct PriorStep {
   // Outputs recorded masked (they held a secret): a step of the resume that reads one fails,
   // naming --rerun (breakO O26).
   std::set<std::string> masked_outputs;
+  // Its measurements where it ran (CarryMeasurements), for the end-of-run table (breakO O24).
+  int attempts = 0;
+  Millis duration{0};
 };
 
 struct RunOptions {

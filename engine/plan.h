@@ -56,6 +56,10 @@ struct StepRun {
   std::string restored_from;  // resume: the run whose result this step carries over
   // resume: when it passed in that run (the first one of a chain of resumes)
   std::optional<Clock::Wall> restored_finished_at;
+  // resume: its attempts and duration in the run it ran in (PriorStep), for people; never
+  // counted in this run's own measurements.
+  int carried_attempts = 0;
+  Millis carried_duration{0};
 
   Millis duration() const;
   // Dependents may proceed: success, warning, or a tolerated failure.

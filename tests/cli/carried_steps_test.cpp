@@ -2,6 +2,7 @@
 // ran, in the run they ran in (breakN N22: the restore that was the point of a drill read
 // "success | 0 | 0ms | carried over", off the timeline, under an RTO that counted it).
 #include <catch2/catch.hpp>
+#include <regex>
 #include <string>
 
 #include "engine/util/json.h"
@@ -41,9 +42,16 @@ TEST_CASE("a resumed run's reports and show measure the steps it carried over",
   REQUIRE(Shell(rb + "run rb.yaml --audit-db a.db").exit_code == 1);
   std::string first = LatestRunId(dir + "/a.db");
   Shell("touch " + dir + "/ok");
-  REQUIRE(Shell(rb + "resume " + first + " --audit-db a.db").exit_code == 0);
+  Command resumed = Shell(rb + "resume " + first + " --audit-db a.db");
+  REQUIRE(resumed.exit_code == 0);
   std::string second = LatestRunId(dir + "/a.db");
   REQUIRE(second != first);
+  // The resume's own end-of-run table too (breakO O24: it said 0 attempts, "-").
+  std::smatch row;
+  REQUIRE(std::regex_search(resumed.err, row,
+                            std::regex("\\nfetch +success +([0-9]+) +([0-9.]+)(ms|s)\\n")));
+  CHECK(row[1] == "1");
+  CHECK((row[3] == "s" || std::stoi(row[2]) >= 250));
 
   // JSON: fetch keeps its one attempt, naming the run it ran in, and its duration.
   Value carried =

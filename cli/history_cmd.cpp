@@ -202,6 +202,11 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
     std::cerr << "runbook: note: the steps carried over are shown without their attempts: "
               << carried.message() << "\n";
   if (!o.step.empty()) return ShowStep(r, o.step, store.path());
+  // The approvals and re-run confirmations of the earlier runs of its chain, as the reports
+  // list them (breakO O12: a resume of a resume left out who approved the gate it carried).
+  if (Status chain = LoadRunChain(store, r); !chain.ok())
+    std::cerr << "runbook: note: the approvals of the runs it resumes are left out: "
+              << chain.message() << "\n";
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";
@@ -224,13 +229,17 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
     if (!s.outputs.empty()) std::cout << "    outputs " << ToJson(Value(s.outputs)) << "\n";
   }
   for (const ApprovalView& a : r.approvals) {
+    std::string where = a.run_id.empty() || a.run_id == r.run_id ? "" : " in run " + a.run_id;
     if (!a.rerun.empty()) {  // breakN N2
       std::cout << "  re-run of " << a.step << " confirmed by " << a.by << " at " << a.at << " ("
-                << a.rerun << ")\n";
+                << a.rerun << ")" << where << "\n";
       continue;
     }
+    std::string inputs;
+    for (const auto& [name, value] : a.inputs) inputs += " " + name + "=" + value.ToText();
     std::cout << "  approval " << a.step << " by " << a.by << " at " << a.at << " (waited "
-              << HumanMs(a.waited_ms) << ")\n";
+              << HumanMs(a.waited_ms) << ")" << where << (inputs.empty() ? "" : ":" + inputs)
+              << "\n";
   }
   return kExitOk;
 }

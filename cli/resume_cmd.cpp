@@ -329,6 +329,9 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (!NotResumedYet(*loaded->store, record, exit_code)) return exit_code;
   const Accounts accounts = loaded->store->RunAccounts();
   auto fingerprint_key = loaded->store->FingerprintKey(false);
+  // The steps it carries over keep their measurements for the end-of-run table (breakO O24);
+  // without them the table gives 0 attempts, nothing else changes.
+  (void)CarryMeasurements(*loaded->store, record);
   loaded->store.reset();  // the checks are done; Launch opens the store for the run
   auto file = ResumeRunbookFile(record, o.resume_runbook, o.audit_db);
   if (!file.ok()) {
@@ -353,9 +356,6 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   ContinueLine next{record.run_id, AbsoluteFromHere(o.audit_db), {}, false, {}, {}};
   std::vector<std::pair<std::string, std::string>> confirmed_reruns;
   bool ask = same && (o.end_leftovers || !LeftoversRunning(record, accounts));
-  // The steps it carries over keep their measurements for the end-of-run table (breakO O24);
-  // without them the table gives 0 attempts, nothing else changes.
-  (void)CarryMeasurements(*loaded->store, record);
   bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok && same;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them

@@ -115,3 +115,35 @@ TEST_CASE("a resume measures the RTO to the end step it carried over", "[cli][re
   CHECK(elapsed < 1400);  // not the 1.5 s gap, nor the resume
   CHECK(rto.Find("met")->as_bool());
 }
+
+// breakO O12: `show` of a resume of a resume left out the approval given in the first run
+// (who approved the gate it carried, with the ticket), which its reports list.
+TEST_CASE("show lists the approvals of the earlier runs of its chain, and their inputs",
+          "[cli][resume][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nsteps:\n"
+            "  - {id: gate, uses: approval, with: {prompt: go, inputs: {ticket: {type: string, "
+            "required: true}}}}\n"
+            "  - {id: c, needs: [gate], uses: exec, with: {run: [test, -f, " +
+                dir + "/ok]}}\n");
+  std::string rb = "cd " + dir + " && " + Binary() + " ";
+  REQUIRE(Shell(rb + "run k.yaml --yes --input gate.ticket=CHG-17 --audit-db a.db </dev/null")
+              .exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  REQUIRE(Shell(rb + "resume " + first + " --audit-db a.db </dev/null").exit_code == 1);
+  std::string second = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ok");
+  REQUIRE(Shell(rb + "resume " + second + " --audit-db a.db </dev/null").exit_code == 0);
+  std::string third = LatestRunId(dir + "/a.db");
+  REQUIRE(third != second);
+  Command show = Shell(rb + "show " + third + " --audit-db a.db");
+  INFO(show.out);
+  CHECK(std::regex_search(
+      show.out, std::regex("approval gate by --yes \\(root\\) at [^ ]+ \\(waited [^)]*\\) "
+                           "in run " +
+                           first + ": ticket=CHG-17\\n")));
+  // The run that took the approval names no other run.
+  Command own = Shell(rb + "show " + first + " --audit-db a.db");
+  CHECK(std::regex_search(own.out, std::regex("approval gate by [^\\n]*\\): ticket=CHG-17\\n")));
+}

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "cli/approver.h"
@@ -134,19 +135,29 @@ void SayUnfinishedBefore(AuditStore& store, const Runbook& rb) {
 bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run_id, bool wait,
               const CancelToken& cancel, const Redactor& redactor) {
   const std::string shown = Printable(lock);  // a param's control characters (breakO O18)
-  std::string said;  // the holder last named: its run id, and how it holds the lock
+  std::string said;               // the holder last named: its run id, and how it holds the lock
+  std::set<std::string> watched;  // holders of another place watched once (breakP P11)
+  auto stop = [&cancel] { return cancel.cancelled(); };
   for (bool told = false;; told = true) {
     if (told) {  // a holder may have gone while we waited
-      auto marked = store.MarkInterrupted();
+      auto marked = store.MarkInterrupted(WatchFor(said.substr(0, said.find(' ')), stop));
       if (marked.ok()) SayTakenAsGone(marked.value());
+      if (cancel.cancelled()) return false;
     }
     auto held = store.TryLock(lock, run_id);
     if (!held.ok()) {
-      std::cerr << "runbook: error: lock '" << lock << "': " << held.status().message() << "\n";
+      std::cerr << "runbook: error: lock '" << shown << "': " << held.status().message() << "\n";
       return false;
     }
     if (!held.value()) return true;
     const LockHolder& h = *held.value();
+    if (!h.heard_at.empty() && watched.insert(h.run_id).second) {
+      // Its holder runs elsewhere: the one run this command may watch and take as gone.
+      auto marked = store.MarkInterrupted(WatchFor(h.run_id, stop));
+      if (marked.ok()) SayTakenAsGone(marked.value());
+      if (cancel.cancelled()) return false;
+      if (marked.ok()) continue;  // gone, or ended while watched: try again
+    }
     std::string holder = h.run_id + (h.left_behind.empty() ? "" : " (left behind)");
     bool new_holder = holder != said;
     said = holder;
@@ -161,12 +172,12 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
                       Printable(h.owner.host) + ", since " + h.acquired_at + ")" +
                       ElsewhereNote(h.heard_at) + StoppedNote(h.owner);
     if (!wait) {
-      std::cerr << "runbook: error: lock '" << lock << "' is held by " << who
+      std::cerr << "runbook: error: lock '" << shown << "' is held by " << who
                 << "; wait with --wait\n";
       return false;
     }
     if (new_holder)
-      std::cerr << "runbook: waiting for lock '" << lock << "', " << (told ? "now " : "")
+      std::cerr << "runbook: waiting for lock '" << shown << "', " << (told ? "now " : "")
                 << "held by " << who << "\n";
     if (cancel.cancelled()) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

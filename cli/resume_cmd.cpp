@@ -46,6 +46,23 @@ bool Resumable(const RunRecord& r, AuditStore& store) {
   return false;
 }
 
+// A run to resume still recorded as running on another place whose heartbeat looks old is
+// watched, it alone, and taken as gone if none comes (breakP P11: the store's open no longer
+// watches every such run). Reads its record again then. False when the store fails. Also
+// resume --wait's poll.
+bool TakenAsGoneIfSilent(AuditStore& store, RunRecord& r) {
+  if (r.status != "running") return true;
+  auto marked = store.MarkInterrupted(WatchFor(r.run_id));
+  if (marked.ok()) SayTakenAsGone(marked.value());
+  auto again = marked.ok() ? LoadRunRecord(store, r.run_id) : marked.status();
+  if (!again.ok()) {
+    std::cerr << "runbook: error: " << again.status().message() << "\n";
+    return false;
+  }
+  r = std::move(again).value();
+  return true;
+}
+
 // resume --wait of a run still recorded as running (breakM M10): waits until it is not —
 // it ends, or runbook takes it as gone (5 minutes without a heartbeat from another place) —
 // then reads its record again. False when the store cannot be read.
@@ -58,14 +75,7 @@ bool WaitWhileRunning(AuditStore& store, RunRecord& r) {
       told = true;
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    auto marked = store.MarkInterrupted();
-    if (marked.ok()) SayTakenAsGone(marked.value());
-    auto again = marked.ok() ? LoadRunRecord(store, r.run_id) : marked.status();
-    if (!again.ok()) {
-      std::cerr << "runbook: error: " << again.status().message() << "\n";
-      return false;
-    }
-    r = std::move(again).value();
+    if (!TakenAsGoneIfSilent(store, r)) return false;
   }
   return true;
 }
@@ -324,6 +334,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   auto loaded = LoadRunAndStore(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
   if (!loaded) return exit_code;
   RunRecord record = std::move(loaded->record);
+  if (!TakenAsGoneIfSilent(*loaded->store, record)) return kExitEnvironment;
   if (o.wait_lock && !WaitWhileRunning(*loaded->store, record)) return kExitEnvironment;
   if (!Resumable(record, *loaded->store)) return kExitInvalid;
   if (!NotResumedYet(*loaded->store, record, exit_code)) return exit_code;

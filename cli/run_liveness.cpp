@@ -1,5 +1,7 @@
 #include "cli/run_liveness.h"
 
+#include <iostream>
+
 #include "engine/util/clock.h"
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
@@ -46,6 +48,26 @@ std::string StoppedNote(const ProcessIdentity& who) {
   std::string pid = std::to_string(who.pid);
   return "; its process (pid " + pid + ") is stopped (SIGSTOP, Ctrl-Z): continue it with `kill " +
          "-CONT " + pid + "`, or end it with `kill " + pid + "`";
+}
+
+WatchScope WatchFor(const std::string& run_id, std::function<bool()> stop) {
+  WatchScope scope;
+  scope.runs = {run_id};
+  scope.stop = std::move(stop);
+  scope.on_watch = [](const std::vector<std::pair<std::string, std::string>>& runs,
+                      std::chrono::milliseconds up_to) {
+    for (const auto& [id, heard_at] : runs) {
+      auto at = ParseUtc(heard_at);
+      std::string ago =
+          at ? HumanDuration(std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *at)) +
+                   " ago"
+             : "long ago";
+      std::cerr << "runbook: run " << id << " was last heard from " << ago
+                << " by this host's clock: watching it up to " << HumanDuration(up_to)
+                << " for a heartbeat before taking it as gone (Ctrl-C stops)\n";
+    }
+  };
+  return scope;
 }
 
 }  // namespace runbook

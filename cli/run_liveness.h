@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "engine/audit/store.h"
@@ -23,5 +24,12 @@ std::string ElsewhereNote(const std::string& heard_at);
 // For a run whose process on this host is stopped (SIGSTOP, Ctrl-Z): "; its process (pid N)
 // is stopped: continue it with `kill -CONT N`, or end it with `kill N`"; "" otherwise.
 std::string StoppedNote(const ProcessIdentity& who);
+
+// The WatchScope of a command that needs run `run_id` (the holder of the lock it wants, the
+// run it resumes): it may watch that run alone, saying so on stderr first ("runbook: run X
+// was last heard from 6m ago by this host's clock: watching it up to 22s for a heartbeat
+// before taking it as gone (Ctrl-C stops)"), and stops when `stop` returns true (the
+// command's cancel token; null: never).
+WatchScope WatchFor(const std::string& run_id, std::function<bool()> stop = {});
 
 }  // namespace runbook

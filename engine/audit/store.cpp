@@ -211,7 +211,7 @@ std::string GoneReason(const RunRow& r, bool elsewhere) {
 
 }  // namespace
 
-Result<Sweep> AuditStore::MarkInterrupted(bool watch) {
+Result<Sweep> AuditStore::MarkInterrupted(const WatchScope& scope) {
   auto rows =
       db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status='running'");
   if (!rows.ok()) return rows.status();
@@ -232,18 +232,21 @@ Result<Sweep> AuditStore::MarkInterrupted(bool watch) {
     auto heard = HeardBounded(r.run_id, r.owner.host, marked.ahead);
     if (!heard.ok()) return heard.status();
     if (Alive(r.run_id, r.owner, heard.value())) continue;
-    if (heard.value() && !heard.value()->here) suspects.emplace_back(r.run_id, *heard.value());
+    bool elsewhere = heard.value() && !heard.value()->here;
+    if (elsewhere && scope.runs.count(r.run_id) == 0) continue;  // not watched: left as it is
+    if (elsewhere) suspects.emplace_back(r.run_id, *heard.value());
     dead.emplace_back(&r, heard.value());
   }
-  if (!suspects.empty() && watch) {
-    auto changed = WatchHeartbeats(suspects);
+  if (!suspects.empty()) {
+    auto changed = WatchHeartbeats(suspects, scope, marked.stopped);
     if (!changed.ok()) return changed.status();
     watched_alive_ = changed.value();
   }
+  std::set<std::string> taken_elsewhere;  // runs of another place marked gone just now
   for (const auto& [run, heard] : dead) {
     const RunRow& r = *run;
     bool elsewhere = heard && !heard->here;
-    if (elsewhere && !watch) continue;  // not watched: left as it is
+    if (elsewhere && marked.stopped) continue;  // the watch was cut short: no verdict
     if (watched_alive_.count(r.run_id)) {
       auto at = ParseUtc(heard->heard_at);
       marked.behind.push_back(
@@ -251,6 +254,12 @@ Result<Sweep> AuditStore::MarkInterrupted(bool watch) {
            at ? std::chrono::duration_cast<std::chrono::milliseconds>(SystemClock().WallNow() - *at)
               : std::chrono::milliseconds(0)});
       continue;
+    }
+    if (elsewhere) {  // it may have ended while it was watched (breakP P11)
+      auto running = RecordedRunning(r.run_id);
+      if (!running.ok()) return running.status();
+      if (!running.value()) continue;
+      taken_elsewhere.insert(r.run_id);
     }
     Value::Map body{{"reason", Value(GoneReason(r, elsewhere))}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
@@ -267,9 +276,13 @@ Result<Sweep> AuditStore::MarkInterrupted(bool watch) {
     const Stmt& l = locks.value();
     auto heard = HeardBounded(l.Text(1), l.Text(2), marked.ahead);
     if (!heard.ok()) return heard.status();
-    if (Alive(l.Text(1), {l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)}, heard.value()) ||
-        (heard.value() && !heard.value()->here && !watch))
+    if (Alive(l.Text(1), {l.Text(2), static_cast<int>(l.Int(3)), l.Text(4)}, heard.value()))
       continue;
+    if (heard.value() && !heard.value()->here && taken_elsewhere.count(l.Text(1)) == 0) {
+      auto running = RecordedRunning(l.Text(1));  // a run elsewhere not taken as gone here
+      if (!running.ok()) return running.status();
+      if (running.value()) continue;
+    }
     if (LeftBehind(heard.value()).empty()) stale.push_back(l.Text(0));
   }
   for (const std::string& name : stale) {
@@ -302,6 +315,14 @@ Result<std::optional<LockHolder>> AuditStore::TryLock(const std::string& name,
     auto heard = LastHeard(h.run_id);
     if (!heard.ok()) return heard.status();
     bool alive = Alive(h.run_id, h.owner, heard.value());
+    if (heard.value() && !heard.value()->here && !alive) {
+      // A holder of another place is taken over only once it is no longer recorded as
+      // running: a command that needs its lock watches it first (MarkInterrupted with a
+      // WatchScope naming it, breakP P11), and marks it gone if it stays silent.
+      auto running = RecordedRunning(h.run_id);
+      if (!running.ok()) return running.status();
+      alive = running.value();
+    }
     if (h.run_id != run_id && alive) {
       if (heard.value() && !heard.value()->here) h.heard_at = heard.value()->heard_at;
       return std::optional<LockHolder>(h);

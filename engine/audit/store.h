@@ -108,6 +108,20 @@ struct Sweep {
   std::vector<GoneRun> gone;
   std::vector<ClockAhead> ahead;
   std::vector<ClockBehind> behind;
+  bool stopped = false;  // WatchScope::stop ended the watch: nothing watched was marked
+};
+
+// The runs of another place a MarkInterrupted may watch and take as gone: those the command
+// needs (the holder of the lock it wants, the run it resumes), never every such run of the
+// store (breakP P11: every writer watched every one, so an unrelated backup stalled up to a
+// minute, and failed when the run it watched ended meanwhile).
+struct WatchScope {
+  std::set<std::string> runs;  // empty: none is watched, none of another place is marked
+  std::function<bool()> stop;  // polled while it watches: true ends the watch (Ctrl-C; P2)
+  // Told before it watches: the runs (id, last heartbeat UTC) and for how long at most.
+  std::function<void(const std::vector<std::pair<std::string, std::string>>& runs,
+                     std::chrono::milliseconds up_to)>
+      on_watch;
 };
 
 // What a running attempt had printed when last kept (AuditStore::KeepOutputSoFar).
@@ -169,10 +183,11 @@ class AuditStore {
   // gone processes are released. A heartbeat dated more than kClockTolerance ahead of this
   // host's clock is first rewritten as heard now (ClockAhead). A run of another place whose
   // heartbeat looks older than kGoneAfterSilence is watched for one of its heartbeat
-  // intervals (at most kHeartbeatEveryMax) plus kWatchMargin when `watch` (a command that
-  // writes: it may take that run's lock), and taken as gone only if none came
-  // (ClockBehind otherwise); without `watch` it is left as it is. Returns what it did.
-  Result<Sweep> MarkInterrupted(bool watch = true);
+  // intervals (at most kHeartbeatEveryMax) plus kWatchMargin when `scope` names it, and
+  // taken as gone only if none came (ClockBehind otherwise) and it is still recorded as
+  // running then (it may have ended meanwhile); a run of another place `scope` does not
+  // name is left as it is, its lock too. Returns what it did.
+  Result<Sweep> MarkInterrupted(const WatchScope& scope = {});
   // The store's fingerprint key (Redactor::Fingerprint, breakO O15): 64 hex digits kept in
   // PATH-fingerprint-key beside the store, mode 0600, made at first need when `make`, so that
   // a reader of the store (often world-readable) or of `audit export` cannot test guesses of
@@ -208,7 +223,9 @@ class AuditStore {
 
   // Takes `name` for `run_id`; returns the holder instead when a live process holds it, or
   // when its holder is gone but processes its steps started still run here (left_behind).
-  // MarkInterrupted keeps such a lock too: the lock's promise holds until they end.
+  // MarkInterrupted keeps such a lock too: the lock's promise holds until they end. A holder
+  // of another place counts as live while it is recorded as running, whatever its heartbeat
+  // says: only a watch (MarkInterrupted with a WatchScope) takes it as gone.
   Result<std::optional<LockHolder>> TryLock(const std::string& name, const std::string& run_id);
   Status Unlock(const std::string& name, const std::string& run_id);
 
@@ -266,8 +283,12 @@ class AuditStore {
              const std::optional<Liveness>& heard) const;
   // Polls the heartbeats of `suspects` (runs of another place whose last heartbeat looks
   // old) for up to their longest interval plus kWatchMargin; returns those that changed.
+  // Stops early, returning what it saw, when `stop` returns true (`stopped` set).
   Result<std::set<std::string>> WatchHeartbeats(
-      const std::vector<std::pair<std::string, Liveness>>& suspects);
+      const std::vector<std::pair<std::string, Liveness>>& suspects, const WatchScope& scope,
+      bool& stopped);
+  // Whether `run_id` is still recorded as running (a read; false when it is not recorded).
+  Result<bool> RecordedRunning(const std::string& run_id);
   // The tracking prefix of a gone run's process (last heard as `heard`) when processes its
   // steps started still run here (it was killed under them), else "".
   std::string LeftBehind(const std::optional<Liveness>& heard) const;

@@ -175,16 +175,26 @@ bool AuditStore::Alive(const std::string& run_id, const ProcessIdentity& owner,
 }
 
 Result<std::set<std::string>> AuditStore::WatchHeartbeats(
-    const std::vector<std::pair<std::string, Liveness>>& suspects) {
+    const std::vector<std::pair<std::string, Liveness>>& suspects, const WatchScope& scope,
+    bool& stopped) {
   std::set<std::string> changed;
   Millis longest{0};
   for (const auto& [id, heard] : suspects)
     longest = std::max(longest, heard.every.count() > 0
                                     ? std::min<Millis>(heard.every, kHeartbeatEveryMax)
                                     : Millis(kHeartbeatEveryMax));
+  if (scope.on_watch) {
+    std::vector<std::pair<std::string, std::string>> told;
+    for (const auto& [id, heard] : suspects) told.emplace_back(id, heard.heard_at);
+    scope.on_watch(told, longest + kWatchMargin);
+  }
   Clock::Mono until = SystemClock().Now() + longest + kWatchMargin;
   while (changed.size() < suspects.size() && SystemClock().Now() < until) {
     std::this_thread::sleep_for(Millis(250));
+    if (scope.stop && scope.stop()) {
+      stopped = true;
+      return changed;
+    }
     for (const auto& [id, heard] : suspects) {
       if (changed.count(id)) continue;
       auto now = LastHeard(id);
@@ -193,6 +203,15 @@ Result<std::set<std::string>> AuditStore::WatchHeartbeats(
     }
   }
   return changed;
+}
+
+Result<bool> AuditStore::RecordedRunning(const std::string& run_id) {
+  auto st = db_->Prepare("SELECT status FROM runs WHERE run_id=?");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  return row.value() && st.value().Text(0) == "running";
 }
 
 }  // namespace runbook

@@ -109,7 +109,9 @@ TEST_CASE(
   Command quick = Rb(dir, "run quick.yaml");
   INFO(quick.err);
   CHECK(quick.exit_code == 0);
-  CHECK_THAT(quick.err, Catch::Contains("marked 1 run(s) as interrupted"));
+  CHECK_THAT(quick.err, Catch::Contains("run " + id + " was last heard from ") &&
+                            Catch::Contains("watching it up to 3.00s for a heartbeat before "
+                                            "taking it as gone (Ctrl-C stops)"));
   // Its processes there are out of sight: the warning says so (breakM M24).
   CHECK_THAT(quick.err, Catch::Contains("warning: run " + id +
                                         " on pod-abc123 sent no heartbeat "
@@ -185,7 +187,8 @@ TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wa
   Command read = Rb(dir, "history");
   CHECK_THAT(read.err, !Catch::Contains("marked"));
   Command marked = Rb(dir, "run quick.yaml");
-  CHECK_THAT(marked.err, Catch::Contains("marked 1 run(s) as interrupted"));
+  CHECK_THAT(marked.err, Catch::Contains("watching it up to 3.00s for a heartbeat") &&
+                             Catch::Contains("is taken as gone, and its lock is free"));
   Command woke = Shell("kill -CONT $(cat " + dir + "/pid); for i in $(seq 50); do kill -0 $(cat " +
                        dir + "/pid) 2>/dev/null || exit 0; sleep 0.1; done; exit 1");
   CHECK(woke.exit_code == 0);
@@ -317,4 +320,54 @@ TEST_CASE("a host name or store path with control characters is shown escaped (b
   CHECK(verify.exit_code == 0);
   CHECK_THAT(verify.out, Catch::Contains("e\\x1b]0;T\\x07x/s.db: ok"));
   CHECK(verify.out.find('\x1b') == std::string::npos);
+}
+
+// breakP P11: every writer watched every run elsewhere whose heartbeats looked old, so while
+// one container with a slow clock ran, an unrelated run (another runbook, no lock) stalled
+// for its heartbeat interval, and failed with exit 3 when that run ended meanwhile. Only a
+// command that needs the run (its lock, its resume) watches it now. P2: Ctrl-C during that
+// watch ends the command at once, recording nothing.
+TEST_CASE("liveness: only a command that needs a run elsewhere watches it, and Ctrl-C stops it",
+          "[cli][liveness]") {
+  if (!CanUnshare("-p -f -m --mount-proc", "a pid namespace")) return;
+  std::string dir = Fixture();
+  WriteFile(dir, "other.yaml",
+            "version: 1\nname: other\nsteps:\n  - {id: a, uses: exec, with: {run: [echo, hi]}}\n");
+  REQUIRE(StartLong(dir, "unshare -p -f -m --mount-proc", "RUNBOOK_HEARTBEAT_INTERVAL=1m"));
+  std::string id = OnlyRun(dir);
+  // Its heartbeats look 6 minutes old, with a minute's interval: a watch would last 62 s.
+  Shell("sqlite3 " + dir +
+        "/a.db \"update liveness set every_ms=60000, heard_at=strftime("
+        "'%Y-%m-%dT%H:%M:%fZ','now','-6 minutes')\"");
+  Command other = Shell("cd " + dir + " && timeout 20 " + Binary() +
+                        " run other.yaml --audit-db a.db 2>&1; echo rc=$?");
+  CHECK_THAT(other.out, Catch::Contains("rc=0") && !Catch::Contains("watching"));
+  // quick.yaml wants its lock: it watches, and Ctrl-C ends the watch and the command.
+  Command stopped =
+      Shell("cd " + dir + " && (" + Binary() +
+            " run quick.yaml --audit-db a.db > quick.out 2>&1 & P=$!; for i in $(seq 100); do "
+            "grep -q watching quick.out && break; sleep 0.1; done; kill -INT $P; S=$(date +%s); "
+            "wait $P; echo rc=$? took=$(( $(date +%s) - S )))");
+  INFO(stopped.out << ReadFile(dir + "/quick.out"));
+  CHECK_THAT(stopped.out, Catch::Contains("rc=130"));
+  CHECK(std::stoi(stopped.out.substr(stopped.out.find("took=") + 5)) <= 2);
+  CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where runbook='quick'\"").out ==
+        "0\n");
+  CHECK(
+      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
+      "running\n");
+  // The run elsewhere ends while quick.yaml watches it: quick takes the lock and runs, it
+  // does not fail as if it had been the one marked.
+  Shell("sqlite3 " + dir + "/a.db \"update liveness set every_ms=3000\"");
+  WriteFile(dir, "marker", SleepMarker(1));  // named by file: pkill -f would match its shell
+  Command ended = Shell("cd " + dir + " && (" + Binary() +
+                        " run quick.yaml --audit-db a.db > quick2.out 2>&1 & P=$!; for i in "
+                        "$(seq 100); do grep -q watching quick2.out && break; sleep 0.1; done; "
+                        "pkill -f \"$(cat marker)\"; wait $P; echo rc=$?)");
+  INFO(ReadFile(dir + "/quick2.out"));
+  CHECK_THAT(ended.out, Catch::Contains("rc=0"));
+  CHECK(
+      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
+      "failure\n");
+  Shell("pkill -9 -f '" + dir + "/long.yaml'; pkill -f '" + SleepMarker(1) + "'");
 }

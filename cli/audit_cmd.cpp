@@ -68,10 +68,11 @@ int CmdAuditExport(const AuditCliOptions& o) {
 int CmdAuditSign(const AuditCliOptions& o) {
   auto store = OpenExistingAudit(o.audit_db, StoreUse::kWrite);
   if (!store) return kExitEnvironment;
-  Status s = SignHead(*store, o.sign_key);
+  bool broken = false;
+  Status s = SignHead(*store, o.sign_key, broken);
   if (!s.ok()) {
     std::cerr << "runbook: error: " << s.message() << "\n";
-    return kExitEnvironment;
+    return broken ? kExitStepFailed : kExitEnvironment;  // as audit verify of that chain
   }
   auto tip = store->Tip();
   std::cout << "signed the head at event " << (tip.ok() ? tip.value().first : 0) << "\n";

@@ -17,6 +17,7 @@
 #include "cli/run_liveness.h"
 #include "engine/audit/metrics.h"
 #include "engine/audit/run_record.h"
+#include "engine/audit/verify.h"
 #include "engine/graph.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
@@ -239,7 +240,8 @@ bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
               const RunResult& result) {
   bool signed_ok = true;
   if (!o.sign_key.empty()) {
-    Status s = SignHead(store, o.sign_key);
+    bool broken = false;
+    Status s = SignHead(store, o.sign_key, broken);
     if (!s.ok()) std::cerr << "runbook: error: signing the audit head: " << s.message() << "\n";
     signed_ok = s.ok();
   }
@@ -309,7 +311,16 @@ bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, RunOptions& options
   return true;
 }
 
-Status SignHead(AuditStore& store, const std::string& key_path) {
+Status SignHead(AuditStore& store, const std::string& key_path, bool& chain_broken) {
+  chain_broken = false;
+  auto checked = VerifyBeforeSigning(store, key_path);
+  if (!checked.ok()) return checked.status();
+  if (!checked.value().ok) {
+    chain_broken = true;
+    return Status::Error("the chain does not verify (" + checked.value().problem +
+                         "): the head is not signed; find what changed with `runbook audit "
+                         "verify` before signing anything");
+  }
   auto tip = store.Tip();
   if (!tip.ok()) return tip.status();
   auto [seq, hash] = tip.value();

@@ -32,7 +32,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
 // False, with the error printed, when one cannot be read.
 bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, RunOptions& options);
 
-// Signs the store's current chain head with an Ed25519 key; prints what it signed.
-Status SignHead(AuditStore& store, const std::string& key_path);
+// Signs the store's current chain head with an Ed25519 key, once the chain verifies
+// (VerifyBeforeSigning: intact, every earlier signed head matching, those of this key valid;
+// breakP P4). Errors: the chain does not verify (`chain_broken` set: the verdict audit verify
+// gives it, exit 1), the key cannot be used, the store cannot be written.
+Status SignHead(AuditStore& store, const std::string& key_path, bool& chain_broken);
 
 }  // namespace runbook

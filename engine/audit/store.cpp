@@ -430,6 +430,19 @@ Status AuditStore::AddHead(const SignedHead& head) {
   return st.value().Bind(5, head.signed_at).Run();
 }
 
+Result<std::vector<SignedHead>> AuditStore::Heads() {
+  auto st = db_->Prepare("SELECT seq, hash, key_id, signature, signed_at FROM heads ORDER BY seq");
+  if (!st.ok()) return st.status();
+  std::vector<SignedHead> out;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    const Stmt& s = st.value();
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+  }
+}
+
 Result<std::optional<SignedHead>> AuditStore::LatestHead() {
   auto st = db_->Prepare(
       "SELECT seq, hash, key_id, signature, signed_at FROM heads ORDER BY seq DESC LIMIT 1");

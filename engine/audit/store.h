@@ -241,6 +241,8 @@ class AuditStore {
 
   Status AddHead(const SignedHead& head);
   Result<std::optional<SignedHead>> LatestHead();
+  // Every signed head, by seq ascending (verify checks each: breakP P4).
+  Result<std::vector<SignedHead>> Heads();
   // The last event's seq and hash (0 and the genesis hash when empty).
   Result<std::pair<int64_t, std::string>> Tip();
 

@@ -1,5 +1,7 @@
 #include "engine/audit/verify.h"
 
+#include <map>
+
 #include "engine/util/crypto.h"
 
 namespace runbook {
@@ -70,24 +72,68 @@ Status CheckHead(AuditStore& store, const std::string& public_key, bool require_
   return Status::Ok();
 }
 
+// Every signed head, not only the latest (breakP P4: a rewrite of the signed part was found
+// until the next signing, then verified as intact): its event still has the hash it signed,
+// and, signed with the key given, its signature is valid. `at` holds the events' hashes by
+// seq for the heads' seqs.
+Status CheckEveryHead(const std::vector<SignedHead>& heads,
+                      const std::map<int64_t, std::string>& at, const std::string& public_key,
+                      VerifyReport& r) {
+  std::string given;
+  if (!public_key.empty()) {
+    auto id = KeyId(public_key);
+    if (!id.ok()) return Status::Error("--public-key " + public_key + ": " + id.status().message());
+    given = id.value();
+  }
+  for (const SignedHead& h : heads) {
+    std::string seq = std::to_string(h.seq);
+    auto it = at.find(h.seq);
+    if (it == at.end()) {
+      Fail(r, r.events + 1,
+           "the chain ends at event " + std::to_string(r.events) + " but a signed head covers " +
+               seq + " (the tail was truncated)");
+      return Status::Ok();
+    }
+    if (it->second != h.hash) {
+      Fail(r, h.seq, "event " + seq + " differs from the head signed at event " + seq);
+      return Status::Ok();
+    }
+    if (given.empty() || h.key_id != given) continue;
+    if (!Ed25519Verify(public_key, HeadMessage(h.seq, h.hash), h.signature).ok()) {
+      Fail(r, h.seq, "the signature of the head at event " + seq + " is invalid");
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<VerifyReport> VerifyBeforeSigning(AuditStore& store, const std::string& private_key) {
+  auto r = VerifyChain(store, private_key);
+  if (!r.ok()) return r;
+  // Nothing signed yet, or the latest head signed with another key (a rotated key): no
+  // reason not to sign. Only a bad event or head is.
+  if (!r.value().ok && r.value().first_bad_seq == 0) r.value().ok = true;
+  return r;
+}
 
 Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key,
                                  bool require_signed) {
   VerifyReport r;
   std::string prev = kGenesisHash;
   int64_t expected = 1;
-  std::string head_hash_at_seq;
-  auto head = store.LatestHead();
-  if (!head.ok()) return head.status();
-  int64_t head_seq = head.value() ? head.value()->seq : 0;
+  auto heads = store.Heads();
+  if (!heads.ok()) return heads.status();
+  std::map<int64_t, std::string> at;  // the events' hashes at the heads' seqs
+  for (const SignedHead& h : heads.value()) at[h.seq];
   Status walked = store.ForEachEvent([&](const AuditEvent& e) {
     std::string problem = CheckEvent(e, expected, prev);
     if (!problem.empty()) {
       Fail(r, expected, "event " + std::to_string(expected) + ": " + problem);
       return false;
     }
-    if (e.seq == head_seq) head_hash_at_seq = e.hash;
+    if (auto it = at.find(e.seq); it != at.end()) it->second = e.hash;
     prev = e.hash;
     ++expected;
     ++r.events;
@@ -95,10 +141,11 @@ Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_ke
   });
   if (!walked.ok()) return walked;
   if (!r.ok) return r;
-  if (head_seq > 0 && head_seq <= r.events && head_hash_at_seq != head.value()->hash) {
-    Fail(r, head_seq, "event " + std::to_string(head_seq) + " differs from the signed head");
-    return r;
-  }
+  for (auto it = at.begin(); it != at.end();)  // seqs past the chain's end: truncated
+    it = it->first > r.events ? at.erase(it) : std::next(it);
+  Status every = CheckEveryHead(heads.value(), at, public_key, r);
+  if (!every.ok()) return every;
+  if (!r.ok) return r;
   Status checked = CheckHead(store, public_key, require_signed, r.events, r);
   if (!checked.ok()) return checked;
   return r;

@@ -1,5 +1,5 @@
-// Walks the audit store's hash chain and, with a public key, checks the latest signed
-// head. What this detects and what it cannot is written down in docs/audit.md.
+// Walks the audit store's hash chain and, with a public key, checks its signed heads. What this
+// detects and what it cannot is written down in docs/audit.md.
 #pragma once
 
 #include <string>
@@ -19,7 +19,16 @@ struct VerifyReport {
 // `public_key` may be empty: the signed head is then reported, not checked. An intact chain
 // with no signed head is ok (reported as unsigned) unless `require_signed`: then not ok, with
 // first_bad_seq 0 (no event is bad; the store lacks a signature).
+// Every stored head is checked, not only the latest: its event still has the hash it signed
+// (any key), and its signature is valid when signed with `public_key` (breakP P4).
 Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key,
                                  bool require_signed = false);
+
+// Whether the head may be signed with `private_key` (a PEM path or text): the chain intact,
+// every earlier signed head still matching its event, and those signed with this key valid.
+// Not ok: the report says where (breakP P4: signing whatever head was there laundered a
+// rewrite of the signed part, which verified as intact after the next signed run). An
+// unsigned store, or one whose latest head another key signed, may be signed.
+Result<VerifyReport> VerifyBeforeSigning(AuditStore& store, const std::string& private_key);
 
 }  // namespace runbook

@@ -106,3 +106,55 @@ TEST_CASE("audit verify with a key it cannot use, or another key, never says the
                             !Catch::Contains("broken"));
   CHECK(Verify(dir, "--public-key " + dir + "/pub.pem").exit_code == 0);
 }
+
+// breakP P4: the signer signed whatever head was there and verify checked only the latest
+// head, so a rewrite of the signed part, found by verify, verified as intact once the next
+// routine signed run signed over it. Each head is checked, and a chain that does not verify
+// is never signed (`audit sign` and `run --sign-key` alike).
+TEST_CASE("a rewrite of the signed part is never signed over, and verify checks every head",
+          "[cli][audit-verify]") {
+  std::string dir = StoreAndKeys();
+  std::string db = dir + "/audit.db", key = dir + "/key.pem", pub = dir + "/pub.pem";
+  std::string file = WriteFile(dir, "r.yaml",
+                               "version: 1\nname: r\nsteps:\n  - {id: x, uses: exec, with: "
+                               "{run: [sh, -c, 'echo deleted prod db']}}\n");
+  REQUIRE(Shell(Binary() + " run " + file + " --audit-db " + db + " --sign-key " + key).exit_code ==
+          0);
+  REQUIRE(Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/cli/rehash.py " + db +
+                " 'deleted prod db' 'checked prod db'")
+              .exit_code == 0);
+  Command found = Verify(dir, "--public-key " + pub);
+  CHECK(found.exit_code == 1);
+  CHECK_THAT(found.out, Catch::Contains("differs from the head signed at event 10"));
+  // The next signed run, and audit sign: refused, exit 1, nothing signed.
+  Command next = Shell(Binary() + " run " + file + " --audit-db " + db + " --sign-key " + key);
+  CHECK(next.exit_code != 0);
+  CHECK_THAT(next.err, Catch::Contains("the chain does not verify") &&
+                           Catch::Contains("the head is not signed"));
+  Command sign = Shell(Binary() + " audit sign --audit-db " + db + " --sign-key " + key);
+  CHECK(sign.exit_code == 1);
+  CHECK(Shell("sqlite3 " + db + " 'select count(*) from heads'").out == "1\n");
+  // --require-signed gives the same verdict: the rewrite is under a signed head.
+  Command again = Verify(dir, "--require-signed --public-key " + pub);
+  CHECK(again.exit_code == 1);
+  // Variant: the earlier head's hash rewritten to match: its signature no longer holds.
+  Shell("sqlite3 " + db + " \"update heads set hash=(select hash from events where seq=10)\"");
+  Command forged = Verify(dir, "--public-key " + pub);
+  CHECK(forged.exit_code == 1);
+  CHECK_THAT(forged.out, Catch::Contains("the signature of the head at event 10 is invalid"));
+}
+
+TEST_CASE("an intact chain signed twice verifies every head", "[cli][audit-verify]") {
+  std::string dir = StoreAndKeys();
+  std::string sign =
+      Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir + "/key.pem";
+  REQUIRE(Shell(sign).exit_code == 0);
+  std::string file = WriteFile(dir, "t.yaml",
+                               "version: 1\nname: v\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  REQUIRE(Shell(Binary() + " run --audit-db " + dir + "/audit.db " + file).exit_code == 0);
+  REQUIRE(Shell(sign).exit_code == 0);
+  Command c = Verify(dir, "--require-signed --public-key " + dir + "/pub.pem");
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("signed head at event 10 valid"));
+}

@@ -109,7 +109,7 @@ void PrintWhatNext(AuditStore& store, const StepRegistry& registry, const RunRec
   ContinueLine next{r.run_id,
                     AbsoluteFromHere(store.path()),
                     RerunsNeeded(r, registry),
-                    LeftoversRunning(r, store.RunAccounts()),
+                    LeftoversRunning(r, store.RunAccounts(RecordedUid(r))),
                     MaskedParams(r),
                     RecordedContinueOptions(r)};
   std::cout << "  to continue"

@@ -84,9 +84,11 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
 
 // A lock whose holder was killed while processes its steps started still run (breakL L30,
 // breakM M6): named, with what the operator can do (breakM M8: the advice must work).
-void SayLeftBehind(const AuditStore& store, const std::string& shown_lock, const LockHolder& h,
+void SayLeftBehind(AuditStore& store, const std::string& shown_lock, const LockHolder& h,
                    const Redactor& redactor, bool waiting) {
-  std::vector<TrackedProcess> found = FindLeftovers(h.left_behind, store.RunAccounts());
+  auto heard = store.LastHeard(h.run_id);  // the account it ran as (breakP P3)
+  std::optional<uid_t> uid = heard.ok() && heard.value() ? heard.value()->uid : std::nullopt;
+  std::vector<TrackedProcess> found = FindLeftovers(h.left_behind, store.RunAccounts(uid));
   std::string pids;
   for (TrackedProcess& p : found) {
     close(p.pidfd);

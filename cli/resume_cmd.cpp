@@ -338,7 +338,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (o.wait_lock && !WaitWhileRunning(*loaded->store, record)) return kExitEnvironment;
   if (!Resumable(record, *loaded->store)) return kExitInvalid;
   if (!NotResumedYet(*loaded->store, record, exit_code)) return exit_code;
-  const Accounts accounts = loaded->store->RunAccounts();
+  const Accounts accounts = loaded->store->RunAccounts(RecordedUid(record));
   auto fingerprint_key = loaded->store->FingerprintKey(false);
   // The steps it carries over keep their measurements for the end-of-run table (breakO O24);
   // without them the table gives 0 attempts, nothing else changes.

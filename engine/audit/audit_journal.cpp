@@ -170,6 +170,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"masked_param_fingerprints", Value(std::move(fingerprints))},
       {"objectives", Value(std::move(objectives))},
       {"user", Value(context_.user)},
+      {"uid", Value(int64_t{::getuid()})},  // the account it runs as (breakP P3, P10)
       {"host", Value(me.host)},
       {"pid", Value(int64_t{me.pid})},
       {"pid_start", Value(me.start)},

@@ -163,6 +163,12 @@ Status CarryMeasurements(AuditStore& store, RunRecord& r) {
   return Status::Ok();
 }
 
+std::optional<uid_t> RecordedUid(const RunRecord& r) {
+  const Value* uid = r.started.is_map() ? r.started.Find("uid") : nullptr;
+  if (uid == nullptr || !uid->is_number() || uid->as_int() < 0) return std::nullopt;
+  return static_cast<uid_t>(uid->as_int());
+}
+
 Status LoadRunChain(AuditStore& store, RunRecord& r) {
   constexpr int kMaxLinks = 1000;  // a cycle cannot be written, but never loop on one
   std::vector<RunRow> back;

@@ -2,6 +2,9 @@
 // index): what `show`, `report` and `resume` read.
 #pragma once
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -116,6 +119,8 @@ Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
 // (each naming that run) and its duration, read from the run it ran in, so reports and `show`
 // measure it as it ran instead of as 0 attempts in 0ms (breakN N22). Errors: the store's.
 Status CarryMeasurements(AuditStore& store, RunRecord& r);
+// The real uid `r` ran as (run_started's `uid`); none in records made before the field.
+std::optional<uid_t> RecordedUid(const RunRecord& r);
 // Fills r.run_chain (following resumed_from back to the original run and ResumedAs
 // forward, at most 1000 links) and the store's head, and puts before r.approvals those of
 // the earlier runs of the chain (breakL L17: the report of the run that completes the

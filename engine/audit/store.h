@@ -143,6 +143,7 @@ struct Liveness {
   std::string heard_at;  // the last heartbeat (UTC)
   std::string tracking;  // its process's TrackingPrefix (engine/process_tree.h), "" if unknown
   std::chrono::milliseconds every{0};  // its heartbeat interval, 0 when unknown (older runs)
+  std::optional<uid_t> uid;  // the real uid it runs as; none in rows older than the column
 };
 
 struct SignedHead {
@@ -195,9 +196,10 @@ class AuditStore {
   // cannot be made (a read-only folder). Errors: it cannot be read.
   Result<std::string> FingerprintKey(bool make);
   // The accounts whose processes may claim a run's tracking id here (process_tree.h,
-  // Accounts): this process's, and the store file's owner, the account its runs run as
-  // (breakO O21). A process of another account that copied an id claims nothing (N20).
-  std::set<uid_t> RunAccounts() const;
+  // Accounts): this process's, and the account the run ran as, `run_uid` (recorded with it:
+  // breakP P3), else, for runs recorded before that, the store file's owner (breakO O21). A
+  // process of another account that copied an id claims nothing (N20).
+  std::set<uid_t> RunAccounts(std::optional<uid_t> run_uid) const;
   // The heartbeat interval this process's runs write (recorded, so that other places know
   // how long to watch for one: MarkInterrupted).
   void SetHeartbeatEvery(std::chrono::milliseconds every) { heartbeat_every_ = every; }

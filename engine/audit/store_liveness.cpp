@@ -30,9 +30,11 @@ Status AuditStore::EnsureLiveness() {
         "PRIMARY KEY(run_id, step, attempt))");
   if (!s.ok()) return s;
   // Columns added since: `tracking` (breakM M6), `every_ms`, the run's heartbeat interval
-  // (breakO O13: how long another place watches for a heartbeat before it takes a run as gone).
+  // (breakO O13: how long another place watches for a heartbeat before it takes a run as gone),
+  // `uid`, the account it runs as (breakP P3: whose processes may be its leftovers).
   for (const char* column :
-       {"tracking TEXT NOT NULL DEFAULT ''", "every_ms INTEGER NOT NULL DEFAULT 0"}) {
+       {"tracking TEXT NOT NULL DEFAULT ''", "every_ms INTEGER NOT NULL DEFAULT 0",
+        "uid INTEGER NOT NULL DEFAULT -1"}) {
     std::string name(column, std::string_view(column).find(' '));
     auto has = db_->Prepare("SELECT 1 FROM pragma_table_info('liveness') WHERE name=?");
     if (!has.ok()) return has.status();
@@ -48,11 +50,12 @@ Status AuditStore::EnsureLiveness() {
 
 Status AuditStore::NoteAlive(const std::string& run_id) {
   auto st = db_->Prepare(
-      "INSERT OR REPLACE INTO liveness(run_id, place, heard_at, tracking, every_ms) "
-      "VALUES(?,?,?,?,?)");
+      "INSERT OR REPLACE INTO liveness(run_id, place, heard_at, tracking, every_ms, uid) "
+      "VALUES(?,?,?,?,?,?)");
   if (!st.ok()) return st.status();
   st.value().Bind(1, run_id).Bind(2, WhereToken()).Bind(3, FormatUtc(SystemClock().WallNow()));
   st.value().Bind(4, TrackingPrefix()).Bind(5, int64_t{heartbeat_every_.count()});
+  st.value().Bind(6, int64_t{::getuid()});
   return st.value().Run();
 }
 
@@ -62,11 +65,13 @@ Result<bool> AuditStore::HasLiveness() {
   return table.value().Step();
 }
 
-std::set<uid_t> AuditStore::RunAccounts() const { return {::getuid(), owner_}; }
+std::set<uid_t> AuditStore::RunAccounts(std::optional<uid_t> run_uid) const {
+  return {::getuid(), run_uid.value_or(owner_)};
+}
 
 std::string AuditStore::LeftBehind(const std::optional<Liveness>& heard) const {
   if (!heard || !heard->here || heard->tracking.empty()) return "";
-  return AnyLeftovers(heard->tracking, RunAccounts()) ? heard->tracking : "";
+  return AnyLeftovers(heard->tracking, RunAccounts(heard->uid)) ? heard->tracking : "";
 }
 
 Status AuditStore::StillRunning(const std::string& run_id) {
@@ -99,10 +104,10 @@ Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id)
   auto has = HasLiveness();
   if (!has.ok()) return has.status();
   if (!has.value()) return std::optional<Liveness>();
-  // A store opened read-only may predate every_ms: then it is unknown (0).
-  bool every = db_->Prepare("SELECT every_ms FROM liveness LIMIT 0").ok();
-  auto st = db_->Prepare(every ? "SELECT place, heard_at, tracking, every_ms FROM liveness WHERE "
-                                 "run_id=?"
+  // A store opened read-only may predate every_ms and uid: then they are unknown.
+  bool every = db_->Prepare("SELECT every_ms, uid FROM liveness LIMIT 0").ok();
+  auto st = db_->Prepare(every ? "SELECT place, heard_at, tracking, every_ms, uid FROM liveness "
+                                 "WHERE run_id=?"
                                : "SELECT place, heard_at, tracking FROM liveness WHERE run_id=?");
   if (!st.ok()) return st.status();
   st.value().Bind(1, run_id);
@@ -110,8 +115,10 @@ Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id)
   if (!row.ok()) return row.status();
   if (!row.value()) return std::optional<Liveness>();
   const Stmt& l = st.value();
-  return std::optional<Liveness>(
-      Liveness{l.Text(0) == WhereToken(), l.Text(1), l.Text(2), Millis(every ? l.Int(3) : 0)});
+  Liveness heard{l.Text(0) == WhereToken(), l.Text(1), l.Text(2), Millis(every ? l.Int(3) : 0),
+                 std::nullopt};
+  if (every && l.Int(4) >= 0) heard.uid = static_cast<uid_t>(l.Int(4));
+  return std::optional<Liveness>(heard);
 }
 
 Result<std::optional<Liveness>> AuditStore::HeardBounded(const std::string& run_id,

@@ -39,6 +39,7 @@ struct RunCliOptions {
   std::vector<std::string> inputs;     // STEP.NAME=VALUE for approval inputs
   bool yes = false;
   bool end_leftovers = false;  // resume: end what the interrupted run's steps left running
+  bool adopt = false;          // resume: a run another account started, taken as one's own
   bool dry_run = false;
   int max_parallel = 0;
   std::string audit_db;      // --audit-db (else cli/run_place.h's rule)

@@ -211,6 +211,13 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";
   if (!r.Text("resumed_from").empty()) std::cout << "  resumes " << r.Text("resumed_from") << "\n";
+  if (!r.Text("adopted_from").empty())  // breakP P10: another account's choices, taken
+    std::cout << "  adopted (resume --adopt) from a run started by " << r.Text("adopted_from")
+              << "\n";
+  // What it ran with (recorded masked): a resume runs with them too (breakP P10).
+  if (const Value* params = r.started.Find("params");
+      params && params->is_map() && !params->as_map().empty())
+    std::cout << "  params " << ToJson(*params) << "\n";
   for (const std::string& line : r.ended_leftovers)  // breakN N23
     std::cout << "  ended before it started, left running by " << r.Text("resumed_from") << ": "
               << Printable(line) << "\n";

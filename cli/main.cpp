@@ -93,6 +93,9 @@ int Main(int argc, char** argv) {
   re->add_option("--runbook", resume.resume_runbook,
                  "the run's runbook file, when it is no longer where the run recorded it "
                  "(its sha256 must be the recorded one, or add --force)");
+  re->add_flag("--adopt", resume.adopt,
+               "resume a run another account started, taking its params, carried outputs and "
+               "approvals as yours (check them first with show)");
   re->add_flag("--end-leftovers", resume.end_leftovers,
                "first end processes the interrupted run's steps left running (SIGTERM, 10 s, "
                "SIGKILL); without it such processes stop the resume");

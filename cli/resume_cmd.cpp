@@ -21,6 +21,8 @@
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/util/crypto.h"
+#include "engine/util/json.h"
+#include "engine/util/proc_identity.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
@@ -43,6 +45,32 @@ bool Resumable(const RunRecord& r, AuditStore& store) {
         StoppedNote({r.Text("host"), static_cast<int>(pid->as_int()), r.Text("pid_start")});  // M30
   std::cerr << "runbook: error: run " << r.run_id << " is " << r.status
             << "; only a failed, cancelled or interrupted run can be resumed" << elsewhere << "\n";
+  return false;
+}
+
+// A run another account started runs, resumed, with that account's params, the outputs its
+// steps made and the approvals given there, under this account (breakP P10: root's resume of
+// a cron account's run ran root's own runbook with `--set dir=/etc` from that account, as
+// root). Taken only with --adopt (`adopted_from` then names that account); otherwise an
+// error naming the params, with `needs_adopt` set.
+bool Adoptable(const RunRecord& r, bool adopt, std::string& adopted_from, bool& needs_adopt) {
+  std::optional<uid_t> uid = RecordedUid(r);
+  bool other = uid ? *uid != ::getuid() : r.Text("user") != CurrentUser();
+  if (!other) return true;
+  std::string who = r.Text("user") + (uid ? " (uid " + std::to_string(*uid) + ")" : "");
+  if (adopt) {
+    adopted_from = who;
+    return true;
+  }
+  const Value* params = r.started.Find("params");
+  needs_adopt = true;
+  std::cerr << "runbook: error: run " << r.run_id << " was started by " << Printable(who)
+            << ", not by you (" << Printable(CurrentUser())
+            << "): resumed, it runs with its params "
+            << PrintableLines(params ? ToJson(*params) : "{}")
+            << ", the outputs its steps made and the approvals given there, as you; check "
+               "them (runbook show "
+            << r.run_id << "), then resume with --adopt\n";
   return false;
 }
 
@@ -397,6 +425,9 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     options.params = params->as_map();
   usage_ok =
       ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again) && usage_ok;
+  std::string adopted_from;
+  bool needs_adopt = false;
+  usage_ok = Adoptable(record, o.adopt, adopted_from, needs_adopt) && usage_ok;
   std::vector<std::string> ended;  // leftovers are ended only by a resume that will run
   if (usage_ok || !o.end_leftovers)
     next.end_leftovers =
@@ -407,7 +438,9 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     RunCliOptions kept = o;
     kept.force = o.force || !same;  // the change was named: --force after checking it
     next.options = ResumeOptionsKept(record, kept, *rb, options.prior, redactor);
-    if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty() || !same)
+    if (needs_adopt) next.options.push_back("--adopt");  // after checking, as the error says
+    if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty() || !same ||
+        needs_adopt)
       std::cerr << "runbook: after checking, to continue: " << next.Command() << "\n";
     return usage_ok ? kExitEnvironment : kExitInvalid;
   }
@@ -426,6 +459,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   context.prior_approval_wait_ms = options.prior_approval_wait.count();
   context.ended_leftovers = std::move(ended);
   context.reruns_confirmed = std::move(confirmed_reruns);
+  context.adopted_from = adopted_from;
   if (!notice.empty()) std::cerr << "runbook: warning: " << notice << "\n";
   o.announce = "runbook: resuming run " + record.run_id + " as " + options.run_id + "; " +
                std::to_string(options.prior.size()) + " step(s) carried over";

@@ -184,6 +184,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"ended_leftovers", StringList(context_.ended_leftovers)},
       {"continue_options", StringList(context_.continue_options)},
       {"reruns_confirmed", ConfirmedReruns(context_)},
+      {"adopted_from", Value(context_.adopted_from)},
       {"graph", GraphValue(rb)},
   };
   return Append("run_started", "", 0, std::move(body));

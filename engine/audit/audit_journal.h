@@ -31,6 +31,9 @@ struct RunContext {
   // human decision the engine acts on is evidence, like an approval): each {step, how}, how
   // being "--rerun" or "asked on a terminal"; `user` is who confirmed.
   std::vector<std::pair<std::string, std::string>> reruns_confirmed;
+  // resume --adopt: the account that started the run resumed, as "NAME (uid N)" (breakP
+  // P10: its choices run as this one's; recorded as the operator's decision).
+  std::string adopted_from;
   // How often the run's process says it is alive (store.h, Liveness); tests shorten it.
   std::chrono::milliseconds heartbeat_every = kHeartbeatEvery;
 };

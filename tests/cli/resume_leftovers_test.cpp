@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 
 #include "support/support.h"
@@ -221,11 +222,60 @@ static void LeftoversOfAnotherAccount(bool root_made_the_store) {
   CHECK(held.exit_code == 3);
   CHECK_THAT(held.err, Catch::Contains("(" + Marker(5) + ")"));
   std::string id = LatestRunId(dir + "/a.db");
-  Command resumed = Shell(rb + " resume " + id + " --rerun a --audit-db a.db </dev/null");
+  Command resumed = Shell(rb + " resume " + id + " --adopt --rerun a --audit-db a.db </dev/null");
   INFO(resumed.err);
   CHECK(resumed.exit_code == 3);
   CHECK_THAT(resumed.err, Catch::Contains("left 1 process(es) running") &&
                               Catch::Contains("(" + Marker(5) + ")"));
   CHECK(Shell("grep -c started " + dir + "/marks").out == "1\n");
   Shell("pkill -f '" + Marker(5) + "'");
+}
+
+// breakP P10: root's resume of a run the cron account started took that account's params
+// (`--set dir=/etc`), carried outputs and approvals as its own and ran root's runbook with
+// them, as root; `show` did not list the params. It is refused, naming them, until --adopt,
+// which is recorded.
+TEST_CASE("a resume of a run another account started needs --adopt, and show lists params",
+          "[cli][resume][accounts]") {
+  std::string dir = TempDir();
+  Shell("chmod 777 " + dir);
+  WriteFile(dir, "clean.yaml",
+            "version: 1\nname: clean\nparams:\n  dir: {type: string, default: /var/tmp/cache}\n"
+            "steps:\n  - {id: check, uses: exec, with: {run: [test, -e, " +
+                dir +
+                "/go]}}\n"
+                "  - {id: wipe, needs: [check], uses: exec, with: {shell: true, run: 'echo "
+                "${{ params.dir }} as $(id -u) > " +
+                dir + "/wiped'}}\n");
+  Shell("chmod 644 " + dir + "/clean.yaml; mkdir " + dir + "/st; chown 65534 " + dir + "/st");
+  std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir;
+  REQUIRE(Shell("cd /tmp && " + as_nobody + " " + Binary() + " run " + dir +
+                "/clean.yaml --set dir=/etc --audit-db " + dir + "/st/audit.db")
+              .exit_code == 1);
+  std::string db = " --audit-db " + dir + "/st/audit.db";
+  // The account's own resume needs no --adopt: its run, its choices (check fails again).
+  Command own = Shell("cd /tmp && " + as_nobody + " " + Binary() + " resume " +
+                      LatestRunId(dir + "/st/audit.db") + db + " </dev/null");
+  CHECK(own.exit_code == 1);
+  CHECK_THAT(own.err, !Catch::Contains("--adopt"));
+  std::string id = LatestRunId(dir + "/st/audit.db");
+  Shell("touch " + dir + "/go");
+  Command show = Shell(Binary() + " show " + id + db);
+  CHECK_THAT(show.out, Catch::Contains("params {\"dir\":\"/etc\"}"));
+  Command refused = Shell(Binary() + " resume " + id + db + " </dev/null");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("was started by nobody (uid 65534), not by you") &&
+                              Catch::Contains("{\"dir\":\"/etc\"}") &&
+                              Catch::Contains("then resume with --adopt"));
+  CHECK_THAT(refused.err,
+             Catch::Contains("to continue: runbook resume " + id) && Catch::Contains("--adopt"));
+  CHECK(!std::filesystem::exists(dir + "/wiped"));
+  Command adopted = Shell(Binary() + " resume " + id + db + " --adopt </dev/null");
+  INFO(adopted.err);
+  CHECK(adopted.exit_code == 0);
+  CHECK(ReadFile(dir + "/wiped") == "/etc as 0\n");
+  std::string second = LatestRunId(dir + "/st/audit.db");
+  CHECK_THAT(Shell(Binary() + " show " + second + db).out,
+             Catch::Contains("adopted (resume --adopt) from a run started by nobody (uid 65534)"));
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "engine/util/strings.h"
 
@@ -15,6 +16,37 @@ namespace runbook {
 namespace fs = std::filesystem;
 
 namespace {
+
+std::string Mode(mode_t m) {
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(m & 07777));
+  return mode;
+}
+
+// The last component of the way: what it leads to, owned by this user (root too when
+// `root_ok`), and not writable by every user (a 1777 folder such as /tmp, a 0666 file).
+std::string ForeignEnd(const std::string& name, const struct stat& st, bool root_ok) {
+  if (st.st_uid != ::geteuid() && !(root_ok && st.st_uid == 0))
+    return name + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
+           std::to_string(::geteuid()) + ")";
+  if ((st.st_mode & S_IWOTH) != 0)
+    return name + " is writable by every user (mode " + Mode(st.st_mode) + ")";
+  return "";
+}
+
+// A folder on the way: another account that owns it, or every user when it is writable by
+// all without the sticky bit, can rename what is in it after it was checked (breakP P1).
+std::string ForeignFolder(const std::string& folder, const std::string& name,
+                          const struct stat& st) {
+  if (st.st_uid != ::geteuid() && st.st_uid != 0)
+    return Printable(folder) + ", a folder on the way to " + name + ", is owned by uid " +
+           std::to_string(st.st_uid) + ", not by you (uid " + std::to_string(::geteuid()) +
+           "): that account can swap what it holds";
+  if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
+    return Printable(folder) + ", a folder on the way to " + name +
+           ", is writable by every user (mode " + Mode(st.st_mode) + ")";
+  return "";
+}
 
 // `p` absolute and normal, naming the file the kernel would open: a `..` after a link leads
 // to the link target's parent, so a path holding `..` has its links resolved as far as it
@@ -50,6 +82,16 @@ std::string NotYours(const fs::path& mark) {
 Result<std::string> NearestRunbookFolder(const fs::path& start) {
   for (fs::path dir = Normal(start);; dir = dir.parent_path()) {
     fs::path mark = dir / ".runbook";
+    // Whether a folder holds a .runbook is its owner's choice: another account's folder, or
+    // one every user may write without the sticky bit, stops the walk (breakP P1: hidden for
+    // an instant, root's records fell through to the default store; shown, to another's).
+    if (struct stat st{}; ::stat(dir.c_str(), &st) == 0) {
+      std::string why = ForeignFolder(dir.string(), Printable(mark.string()), st);
+      if (!why.empty())
+        return Status::Error(why +
+                             "; runbook does not look for a .runbook there or above: give "
+                             "--audit-db or RUNBOOK_AUDIT_DB");
+    }
     std::error_code ec;
     fs::file_status here = fs::symlink_status(mark, ec);
     if (!ec && fs::exists(here)) {
@@ -79,25 +121,50 @@ fs::path Resolved(const fs::path& p) {
 }  // namespace
 
 std::string ForeignPath(const std::string& path, bool root_ok) {
-  std::string name = Printable(path), you = std::to_string(::geteuid());
-  auto trusted = [&](uid_t uid) { return uid == ::geteuid() || (root_ok && uid == 0); };
-  struct stat link {};
-  if (::lstat(path.c_str(), &link) != 0)
-    return "cannot examine " + name + ": " + std::strerror(errno);
-  if (S_ISLNK(link.st_mode) && !trusted(link.st_uid) && link.st_uid != 0)
-    return name + " is a link made by uid " + std::to_string(link.st_uid) + ", not by you (uid " +
-           you + ")";
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "cannot examine " + name + ": " + std::strerror(errno);
-  if (!trusted(st.st_uid))
-    return name + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " + you +
-           ")";
-  if ((st.st_mode & S_IWOTH) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return name + " is writable by every user (mode " + mode + ")";
+  // Resolved component by component, as the kernel does, each link and folder looked at on
+  // the way (breakP P1: a link in the middle, made by another account, was never looked at).
+  std::string name = Printable(path);
+  std::vector<std::string> todo;  // components still to walk, the next one last
+  auto push = [&todo](const std::string& p) {
+    std::vector<std::string> parts;
+    for (const fs::path& part : fs::path(p).relative_path()) parts.push_back(part.string());
+    todo.insert(todo.end(), parts.rbegin(), parts.rend());
+  };
+  push(fs::absolute(path).string());
+  fs::path at = "/";
+  for (int links = 0; !todo.empty();) {
+    std::string part = todo.back();
+    todo.pop_back();
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      at = at.parent_path();
+      continue;
+    }
+    fs::path next = at / part;
+    struct stat st {};
+    if (::lstat(next.c_str(), &st) != 0)
+      return "cannot examine " + Printable(next.string()) + ": " + std::strerror(errno);
+    if (S_ISLNK(st.st_mode)) {
+      if (st.st_uid != ::geteuid() && st.st_uid != 0)
+        return (todo.empty() ? name : Printable(next.string()) + ", on the way to " + name) +
+               " is a link made by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
+               std::to_string(::geteuid()) + ")";
+      if (++links > 40) return "cannot examine " + name + ": too many links";
+      std::error_code ec;
+      fs::path target = fs::read_symlink(next, ec);
+      if (ec) return "cannot examine " + Printable(next.string()) + ": " + ec.message();
+      if (target.is_absolute()) at = "/";
+      push(target.string());
+      continue;
+    }
+    if (todo.empty()) return ForeignEnd(name, st, root_ok);
+    if (std::string why = ForeignFolder(next.string(), name, st); !why.empty()) return why;
+    at = next;
   }
-  return "";
+  struct stat st {};  // it ended in "/", ".", ".." or a link to a folder already walked
+  if (::stat(at.c_str(), &st) != 0)
+    return "cannot examine " + Printable(at.string()) + ": " + std::strerror(errno);
+  return ForeignEnd(name, st, root_ok);
 }
 
 std::string AbsoluteFromHere(const std::string& path) {
@@ -135,7 +202,20 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
           "--audit-db or RUNBOOK_AUDIT_DB");
     base = fs::path(home) / ".local" / "state";
   }
-  return StoreChoice{(Normal(base) / "runbook" / "audit.db").string(),
+  fs::path folder = Normal(base) / "runbook";
+  // The default gets the checks a .runbook gets (breakP P14: root with another user's HOME,
+  // `sudo -E`, recorded into a folder that user owns, who swapped the store): the folder, or
+  // what of it exists, and the way to it.
+  fs::path existing = folder;
+  for (std::error_code ec; !fs::exists(existing, ec) && existing.has_relative_path();)
+    existing = existing.parent_path();
+  // A folder above it may be root's (it is made below there); the folder itself must be yours.
+  if (std::string why = ForeignPath(existing.string(), existing != folder); !why.empty())
+    return Status::Error("the default audit store's folder " + Printable(folder.string()) + ": " +
+                         why +
+                         "; give --audit-db or RUNBOOK_AUDIT_DB, or set HOME or "
+                         "XDG_STATE_HOME to your own");
+  return StoreChoice{(folder / "audit.db").string(),
                      "no .runbook/ above " + from.string() + ": the default", true};
 }
 

@@ -207,6 +207,67 @@ TEST_CASE("a .runbook that is not a usable folder, or not yours, stops the walk 
   CHECK(p.Rb(p.away, rb).exit_code == 0);
 }
 
+// breakP P1: only the last component of the way was looked at, so another account that
+// owned a link or a folder on the way swapped it after the check: root's records went into
+// its store, or, the .runbook hidden for an instant, fell through to the default store. Every
+// link and folder on the way is now looked at, and a folder another account owns stops the
+// walk whether or not it holds a .runbook.
+TEST_CASE("a link or folder of another account on the way to the store stops the walk",
+          "[cli][store-location]") {
+  Project p;
+  p.Book();
+  const std::string rb = "run ../project/runbooks/w.yaml";
+  const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  // (a) root's .runbook link through a link nobody made in a sticky folder.
+  std::string t = p.root + "/t";
+  Shell("chmod 755 " + p.root);
+  Shell("mkdir -m 1777 " + t + " && " + as_nobody + "ln -s " + p.project + " " + t + "/lnk");
+  Shell("mkdir " + p.root + "/p2 && cp -r " + p.project + "/runbooks " + p.root + "/p2/ && ln -s " +
+        t + "/lnk/.runbook " + p.root + "/p2/.runbook");
+  Command middle = p.Rb(p.away, "run ../p2/runbooks/w.yaml");
+  INFO(middle.err);
+  CHECK(middle.exit_code == 3);
+  CHECK_THAT(middle.err, Catch::Contains(t + "/lnk, on the way to ") &&
+                             Catch::Contains("is a link made by uid 65534, not by you"));
+  CHECK_FALSE(Shell("test -e " + p.state + "/runbook").exit_code == 0);  // no fall-through
+  // (b) root's .runbook in a project folder nobody owns; (c) the same folder without one.
+  Shell("chown nobody " + p.project);
+  for (const char* state : {"with its .runbook", "without a .runbook"}) {
+    CAPTURE(state);
+    Command theirs = p.Rb(p.away, rb);
+    CHECK(theirs.exit_code == 3);
+    CHECK_THAT(theirs.err, Catch::Contains(p.project + ", a folder on the way to ") &&
+                               Catch::Contains("is owned by uid 65534, not by you (uid 0)"));
+    CHECK_FALSE(Shell("test -e " + p.state + "/runbook").exit_code == 0);
+    CHECK(ReadFile(p.project + "/runbooks/out.txt").empty());  // nothing ran
+    Shell("rm -rf " + p.project + "/.runbook");
+  }
+  // The account itself may use its own folder (its own .runbook in it).
+  Shell("cd " + p.project + " && " + as_nobody + "mkdir .runbook");
+  Command own = Shell("cd " + p.away + " && unset RUNBOOK_AUDIT_DB; " + as_nobody +
+                      "env HOME=" + p.away + " " + Binary() + " history --audit-db " + p.project +
+                      "/.runbook/audit.db 2>&1; cd " + p.project + " && " + as_nobody +
+                      "env HOME=" + p.away + " " + Binary() + " validate runbooks/w.yaml");
+  CHECK(own.exit_code == 0);
+}
+
+// breakP P14: the default store got none of the checks a .runbook gets: root run with another
+// user's HOME or XDG_STATE_HOME recorded into a folder that user owns.
+TEST_CASE("the default store in another account's folder is refused", "[cli][store-location]") {
+  Project p;
+  p.Book();
+  Shell("rm -rf " + p.project + "/.runbook; chown nobody " + p.away);
+  Command theirs = p.Rb(p.project, "run runbooks/w.yaml");
+  INFO(theirs.err);
+  CHECK(theirs.exit_code == 3);
+  CHECK_THAT(theirs.err,
+             Catch::Contains("the default audit store's folder " + p.state + "/runbook: ") &&
+                 Catch::Contains("is owned by uid 65534, not by you (uid 0)"));
+  CHECK_FALSE(Shell("test -e " + p.state).exit_code == 0);  // nothing made there
+  Shell("chown root " + p.away);
+  CHECK(p.Rb(p.project, "run runbooks/w.yaml").exit_code == 0);
+}
+
 TEST_CASE("through a linked folder the base and the store are the real folder's (breakK K10)",
           "[cli][store-location]") {
   Project p;

@@ -3,9 +3,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <cstdio>
 #include <ctime>
+#include <cwchar>
 #include <iostream>
+#include <utility>
 
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
@@ -52,9 +55,27 @@ const char* OutcomeColor(Outcome o) {
   }
 }
 
+// The columns the UTF-8 character at `text` (of `left` bytes) takes on a terminal, and its
+// length in bytes: glibc's wcwidth under C.UTF-8, whatever the process's locale (breakP P9:
+// a CJK character or an emoji takes 2, and counted as 1 the live line wrapped and the redraw
+// left stale lines). A byte that starts no character: 1 column, 1 byte.
+std::pair<int, size_t> CharColumns(const char* text, size_t left) {
+  static locale_t utf8 = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  if (utf8 == static_cast<locale_t>(nullptr)) return {1, 1};
+  locale_t before = ::uselocale(utf8);
+  std::mbstate_t state{};
+  wchar_t wc = 0;
+  size_t got = std::mbrtowc(&wc, text, left, &state);
+  int columns = got == 0 || got > left ? 1 : ::wcwidth(wc);
+  ::uselocale(before);
+  if (got == 0 || got > left) got = 1;  // invalid or cut: one byte
+  return {columns < 0 ? 1 : columns, got};
+}
+
 // `line` cut to fit `width` columns with one to spare: escape sequences (colour) take no
-// column, a UTF-8 character one. A line that fills the last column leaves the terminal in
-// its pending-wrap state and the live block's rows are then miscounted (breakK K7).
+// column, a character as many as it shows in (CharColumns). A line that fills the last
+// column leaves the terminal in its pending-wrap state and the live block's rows are then
+// miscounted (breakK K7).
 std::string FitToWidth(const std::string& line, int width, bool color) {
   int columns = 0;
   for (size_t i = 0; i < line.size();) {
@@ -63,10 +84,10 @@ std::string FitToWidth(const std::string& line, int width, bool color) {
       i = end == std::string::npos ? line.size() : end + 1;
       continue;
     }
-    if (columns == width - 1) return line.substr(0, i) + (color ? "\033[0m" : "");
-    ++columns;
-    ++i;
-    while (i < line.size() && (static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) ++i;
+    auto [wide, bytes] = CharColumns(line.data() + i, line.size() - i);
+    if (columns + wide > width - 1) return line.substr(0, i) + (color ? "\033[0m" : "");
+    columns += wide;
+    i += bytes;
   }
   return line;
 }

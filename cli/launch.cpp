@@ -123,13 +123,17 @@ void SayUnfinishedBefore(AuditStore& store, const Runbook& rb) {
   if (!record.ok()) return;
   std::vector<std::string> steps = RerunsNeeded(record.value(), rb);
   if (steps.empty()) return;
+  // The whole command, as the run's end line and `show` give it (breakP P12: the --set of
+  // its masked params was missing, so it was refused as printed).
+  const RunRecord& r = record.value();
+  ContinueLine next{r.run_id,        AbsoluteFromHere(store.path()),
+                    steps,           LeftoversRunning(r, store.RunAccounts(RecordedUid(r))),
+                    MaskedParams(r), RecordedContinueOptions(r)};
   std::cerr << "runbook: warning: the last run of " << rb.name << ", " << last.run_id << " ("
             << last.status << "), stopped mid-way in " << Join(steps, ", ")
             << ", not idempotent, which may have done part of its work; this run starts from "
-               "the beginning. To continue that run instead: runbook resume "
-            << last.run_id << " --audit-db " << ShellQuote(AbsoluteFromHere(store.path()));
-  for (const std::string& id : steps) std::cerr << " --rerun " << ShellQuote(id);
-  std::cerr << "\n";
+               "the beginning. To continue that run instead: "
+            << next.Command() << "\n";
 }
 
 // Takes the runbook's lock, or says who holds it. With --wait, polls until it is free or
@@ -375,6 +379,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   if (int code = OpenLocked(o, rb, options, context, cancel, redactor, store); code != kExitOk)
     return code;
   if (store && context.resumed_from.empty()) SayUnfinishedBefore(*store, rb);
+  if (auto key = store ? store->FingerprintKey(false) : Result<std::string>(std::string());
+      !key.ok())  // breakP P8: a key others know is not used, and not silently
+    std::cerr << "runbook: warning: masked params get no fingerprint: "
+              << Printable(key.status().message()) << "; a resume compares their masks instead\n";
   if (std::string why = CommandOutputProblem("--metrics-file", o.metrics_file);
       store && !why.empty()) {  // never over the store it records into (breakJ J22)
     std::cerr << "runbook: error: " << why << "; nothing was run\n";

@@ -461,8 +461,15 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   context.reruns_confirmed = std::move(confirmed_reruns);
   context.adopted_from = adopted_from;
   if (!notice.empty()) std::cerr << "runbook: warning: " << notice << "\n";
+  // Finally steps and run-scoped types run again whatever they did (the executor's Restore):
+  // they are not counted as carried over (breakP P7: "2 step(s) carried over", then both ran).
+  size_t carried = 0;
+  for (const auto& [id, prior] : options.prior)
+    if (const StepDecl* d = rb->FindStep(id);
+        d && !d->is_finally && !(d->type && d->type->spec().run_scoped))
+      ++carried;
   o.announce = "runbook: resuming run " + record.run_id + " as " + options.run_id + "; " +
-               std::to_string(options.prior.size()) + " step(s) carried over";
+               std::to_string(carried) + " step(s) carried over";
   if (int code = EnterRun(o, *rb, base, context); code != kExitOk) return code;
   return Launch(o, *rb, std::move(options), std::move(context));
 }

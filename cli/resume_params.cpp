@@ -1,9 +1,11 @@
 #include "cli/resume_params.h"
 
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -23,6 +25,38 @@ using Sets = std::map<std::string, std::string>;
 
 void Error(const std::string& text) { std::cerr << "runbook: error: " << text << "\n"; }
 
+// The terminal's settings before echo went off, for a signal that ends runbook at the
+// question (breakP P6: Ctrl-C there left the operator's shell with echo off).
+termios echo_was{};
+
+extern "C" void RestoreEchoAndDie(int sig) {
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &echo_was);  // async-signal-safe
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// While it lives, SIGINT, SIGTERM, SIGHUP and SIGQUIT put the terminal back as `was` first,
+// then end runbook as they would have.
+class EchoRestoredOnSignal {
+ public:
+  explicit EchoRestoredOnSignal(const termios& was) {
+    echo_was = was;
+    struct sigaction act {};
+    act.sa_handler = RestoreEchoAndDie;
+    sigemptyset(&act.sa_mask);
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &act, &before_[i]);
+  }
+  ~EchoRestoredOnSignal() {
+    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &before_[i], nullptr);
+  }
+  EchoRestoredOnSignal(const EchoRestoredOnSignal&) = delete;
+  EchoRestoredOnSignal& operator=(const EchoRestoredOnSignal&) = delete;
+
+ private:
+  static constexpr std::array<int, 4> kSignals{SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  std::array<struct sigaction, 4> before_{};
+};
+
 // On a terminal, the value of masked param `name` typed without echo, as ssh and sudo ask for
 // a password (breakL L18: `--set` puts the secret in argv, which `ps` shows to every user).
 // nullopt without a terminal, at end of input, or for an empty answer.
@@ -32,6 +66,8 @@ std::optional<std::string> AskHidden(const std::string& name, const std::string&
   // an answer typed as soon as the question shows is never echoed nor dropped.
   termios was{};
   bool hidden = tcgetattr(STDIN_FILENO, &was) == 0;
+  std::optional<EchoRestoredOnSignal> restore;
+  if (hidden) restore.emplace(was);
   if (hidden) {
     termios quiet = was;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);

@@ -79,6 +79,28 @@ void CheckRtoMarks(FieldReader& r, const Runbook& rb) {
     }
     seen = &s;
   }
+  if (start == nullptr || end == nullptr || start == end) return;
+  // The clock must start before it stops (breakP P15: a start step that needed the end step
+  // gave a negative RTO, "met"): the end step may not be upstream of the start step, nor a
+  // main step when the start is a finally step (those run after every main step).
+  bool before = start->is_finally && !end->is_finally;
+  std::vector<const StepDecl*> work{start};
+  std::set<std::string> seen;
+  while (!before && !work.empty()) {
+    const StepDecl* s = work.back();
+    work.pop_back();
+    for (const std::string& need : s->needs) {
+      const StepDecl* up = rb.FindStep(need);
+      if (up == nullptr || !seen.insert(need).second) continue;
+      before = before || up == end;
+      work.push_back(up);
+    }
+  }
+  if (before)
+    r.Error(start->loc, "step '" + start->id + "' is marked 'rto: start' but runs after '" +
+                            end->id +
+                            "', marked 'rto: end': the RTO clock would stop before it "
+                            "starts");
 }
 
 // What an expression in one place of the runbook may refer to.

@@ -31,7 +31,9 @@ StepSpec MakeSpec() {
   s.description =
       "Hashes every file (paths and globs; a glob matching nothing fails) with OpenSSL, "
       "several at once. `verify: meta` checks each file against `<file>.meta.json` (name, "
-      "size, sha256); `sums` against a `sha256sum -c` list; `expected` against one value. "
+      "size, sha256); `sums` against a `sha256sum -c` list; `none` against nothing. "
+      "`expected:` adds, in any mode, a check of the one file against one sha256 (with "
+      "`verify: none` it is the only check). "
       "With `public_key`, the metadata's Ed25519 signature must be present and valid. Each "
       "file is appended to the inventory (date, file, size, sha256, verified, signature), "
       "also when verification fails; then any failure fails the step.";

@@ -308,6 +308,9 @@ class AuditStore {
   mutable bool rewritten_ = false;  // truncated or overwritten in place: never checkpoint
   mutable std::string wal_aside_;   // where our -wal goes then
   bool salvaged_ = false;
+  // Whether the liveness table has every_ms and uid (a store opened read-only may predate
+  // them); probed once, at the first LastHeard (EnsureLiveness runs before, at open).
+  std::optional<bool> liveness_columns_;
   bool read_only_ = false;
   std::string abs_path_;
   uid_t owner_ = 0;  // the store file's owner when opened

@@ -2,9 +2,11 @@
 // readable by its owner only, that keys the fingerprints of masked params (breakO O15).
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "engine/audit/store.h"
@@ -40,6 +42,21 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
   ClaimRunbookFile(path, "runbook's fingerprint key " + path, false);  // no step writes it
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0) {
+    // Another account's key, or one others can read, is known to someone else: the
+    // fingerprints it keys would verify guesses offline again (breakP P8: planted in a shared
+    // folder, or restored 0644). Not used.
+    struct stat st {};
+    bool ours = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+                (st.st_mode & 077) == 0 && st.st_nlink == 1;
+    if (!ours) {
+      ::close(fd);
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return Status::Error(path + " is not a private key file of yours (uid " +
+                           std::to_string(st.st_uid) + ", mode " + mode + ", " +
+                           std::to_string(st.st_nlink) +
+                           " link(s)): not used; remove it, and the next run makes a new one");
+    }
     std::string key = ReadKey(fd);
     ::close(fd);
     if (key.empty()) return Status::Error(path + " is not a fingerprint key (64 hex digits)");

@@ -105,7 +105,9 @@ Result<std::optional<Liveness>> AuditStore::LastHeard(const std::string& run_id)
   if (!has.ok()) return has.status();
   if (!has.value()) return std::optional<Liveness>();
   // A store opened read-only may predate every_ms and uid: then they are unknown.
-  bool every = db_->Prepare("SELECT every_ms, uid FROM liveness LIMIT 0").ok();
+  if (!liveness_columns_)
+    liveness_columns_ = db_->Prepare("SELECT every_ms, uid FROM liveness LIMIT 0").ok();
+  bool every = *liveness_columns_;
   auto st = db_->Prepare(every ? "SELECT place, heard_at, tracking, every_ms, uid FROM liveness "
                                  "WHERE run_id=?"
                                : "SELECT place, heard_at, tracking FROM liveness WHERE run_id=?");

@@ -147,3 +147,24 @@ TEST_CASE("show lists the approvals of the earlier runs of its chain, and their 
   Command own = Shell(rb + "show " + first + " --audit-db a.db");
   CHECK(std::regex_search(own.out, std::regex("approval gate by [^\\n]*\\): ticket=CHG-17\\n")));
 }
+
+// breakP P7: the resume's headline counted the finally steps that passed, which it then ran
+// again: "2 step(s) carried over" when none was.
+TEST_CASE("a resume does not count finally steps as carried over", "[cli][resume]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n"
+            "  - {id: a, uses: log, with: {message: a}}\n"
+            "  - {id: sw, needs: [a], uses: exec, with: {run: [test, -e, " +
+                dir +
+                "/go]}}\n"
+                "finally:\n  - {id: f1, uses: log, with: {message: one}}\n"
+                "  - {id: f2, uses: log, with: {message: two}}\n");
+  std::string rb = "cd " + dir + " && " + Binary() + " ";
+  REQUIRE(Shell(rb + "run t.yaml --audit-db a.db").exit_code == 1);
+  Shell("touch " + dir + "/go");
+  Command resumed = Shell(rb + "resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db");
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Catch::Contains("; 1 step(s) carried over"));
+  CHECK_THAT(resumed.err, Catch::Contains("start f1") && Catch::Contains("start f2"));
+}

@@ -390,3 +390,28 @@ TEST_CASE("an output holding a secret reaches later steps whole, and a resume sa
   CHECK(fresh.err.find("hunter2pw") == std::string::npos);
   CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
 }
+
+// breakP P8: a fingerprint key file planted by another account (or left readable by others)
+// was used, so the fingerprints verified guesses offline again. It is not used, with a
+// warning; the run records no fingerprint.
+TEST_CASE("a fingerprint key that is not private to this account is not used",
+          "[cli][audit][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "pin.yaml",
+            "version: 1\nname: pin\nparams:\n  pin: {type: integer, default: 0}\n"
+            "secrets:\n  card: {env: CARD_PIN}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [echo, '${{ params.pin }}']}}\n");
+  std::string key(64, 'a');
+  for (std::string how : {"chmod 644", "chmod 600 a.db-fingerprint-key && chown 65534"}) {
+    CAPTURE(how);
+    Shell("cd " + dir + " && rm -f a.db* && printf " + key + " > a.db-fingerprint-key && " + how +
+          " a.db-fingerprint-key");
+    Command run = Shell("cd " + dir + " && CARD_PIN=482193 " + Binary() +
+                        " run pin.yaml --set pin=482193 --audit-db a.db");
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.err, Catch::Contains("warning: masked params get no fingerprint: ") &&
+                            Catch::Contains("is not a private key file of yours"));
+    CHECK(Shell("sqlite3 " + dir + "/a.db \"select body from events where kind='run_started'\"")
+              .out.find("\"pin\":\"\"") != std::string::npos);
+  }
+}

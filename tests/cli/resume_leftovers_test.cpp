@@ -197,7 +197,7 @@ static void LeftoversOfAnotherAccount(bool root_made_the_store) {
   // check compared with root's own account) and ran the step again beside them. The store's
   // owner is an account its runs run as.
   std::string dir = TempDir();
-  Shell("chmod 777 " + dir);
+  Shell("chmod 1777 " + dir);
   WriteFile(dir, "rb.yaml",
             "version: 1\nname: t\nlock: L21\nsteps:\n"
             "  - {id: a, uses: exec, with: {shell: true, run: 'echo started >> " +
@@ -238,7 +238,7 @@ static void LeftoversOfAnotherAccount(bool root_made_the_store) {
 TEST_CASE("a resume of a run another account started needs --adopt, and show lists params",
           "[cli][resume][accounts]") {
   std::string dir = TempDir();
-  Shell("chmod 777 " + dir);
+  Shell("chmod 755 " + dir);
   WriteFile(dir, "clean.yaml",
             "version: 1\nname: clean\nparams:\n  dir: {type: string, default: /var/tmp/cache}\n"
             "steps:\n  - {id: check, uses: exec, with: {run: [test, -e, " +

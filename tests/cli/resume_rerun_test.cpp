@@ -554,3 +554,24 @@ TEST_CASE("a resume of a changed runbook lists the change with every other reaso
   CHECK(next.exit_code == 1);  // it runs: prep again, then the gate needs a person
   CHECK(Starts(k) == "2\n");
 }
+
+// breakP P12: the warning's resume command lacked the --set its masked params need, so run
+// as printed it was refused; it is now the one command `show` and the run's end line give.
+TEST_CASE("the stopped-mid-way warning gives the whole continue command, --set included",
+          "[cli][resume][rerun]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsecrets:\n  card: {env: CARD_PIN}\n"
+            "params:\n  pin: {type: integer, default: 0}\nsteps:\n"
+            "  - {id: work, uses: exec, timeout: 300ms, with: {shell: true, run: 'test -f " +
+                dir + "/fast || sleep 5'}}\n");
+  std::string rb = "cd " + dir + " && CARD_PIN=482193 " + Binary();
+  REQUIRE(Shell(rb + " run p.yaml --set pin=482193 --audit-db a.db").exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/fast");
+  Command again = Shell(rb + " run p.yaml --audit-db a.db");
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.err, Catch::Contains("To continue that run instead: runbook resume " + id) &&
+                            Catch::Contains("--rerun work") && Catch::Contains("--set pin=VALUE"));
+}

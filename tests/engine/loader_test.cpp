@@ -263,3 +263,28 @@ TEST_CASE("a finally step that needs a main step is a located mistake (breakM M2
   CHECK_THAT(d, Catch::Contains("test.yaml:6:32: error: finally step 'c' needs 'a', a main step"));
   CHECK_THAT(d, !Catch::Contains("'d' needs"));  // finally needing finally stays legal
 }
+
+// breakP P15: a start step that needed the end step validated, and its run reported a
+// negative RTO as met. Variants: through another step, and a finally start with a main end.
+TEST_CASE("an rto: start step that runs after the rto: end step is refused", "[loader]") {
+  std::string direct = WithSteps(
+      "  - {id: e, uses: log, rto: end, with: {message: x}}\n"
+      "  - {id: s, uses: log, rto: start, needs: [e], with: {message: x}}\n");
+  CHECK_THAT(Diagnose(direct),
+             Catch::Contains("error: step 's' is marked 'rto: start' but runs after 'e', marked "
+                             "'rto: end': the RTO clock would stop before it starts"));
+  std::string through = WithSteps(
+      "  - {id: e, uses: log, rto: end, with: {message: x}}\n"
+      "  - {id: m, uses: log, needs: [e], with: {message: x}}\n"
+      "  - {id: s, uses: log, rto: start, needs: [m], with: {message: x}}\n");
+  CHECK_THAT(Diagnose(through), Catch::Contains("runs after 'e'"));
+  std::string in_finally = WithSteps("  - {id: e, uses: log, rto: end, with: {message: x}}\n") +
+                           "finally:\n  - {id: s, uses: log, rto: start, with: {message: x}}\n";
+  CHECK_THAT(Diagnose(in_finally), Catch::Contains("runs after 'e'"));
+  // The right order, and two unrelated branches, are fine.
+  CHECK(Diagnose(WithSteps("  - {id: s, uses: log, rto: start, with: {message: x}}\n"
+                           "  - {id: e, uses: log, rto: end, needs: [s], with: {message: x}}\n")) ==
+        "(valid)");
+  CHECK(Diagnose(WithSteps("  - {id: s, uses: log, rto: start, with: {message: x}}\n"
+                           "  - {id: e, uses: log, rto: end, with: {message: x}}\n")) == "(valid)");
+}

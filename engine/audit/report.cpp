@@ -150,6 +150,7 @@ Value ReportValue(const RunRecord& r) {
       {"engine_version", Field(s, "engine_version")},
       {"params", Field(s, "params")},
       {"resumed_from", Field(s, "resumed_from")},
+      {"adopted_from", Field(s, "adopted_from")},  // resume --adopt (breakP P10)
       {"status", Value(r.status)},
       {"started_at", Value(r.started_at)},
       {"finished_at", Value(r.finished_at)},

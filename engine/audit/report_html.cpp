@@ -135,6 +135,9 @@ std::string Objective(const RunRecord& r, const char* key) {
 void Header(std::ostringstream& o, const RunRecord& r) {
   o << "<table>\n" << Row("run", Code(r.run_id)) << Row("status", Esc(r.status));
   if (!r.Text("resumed_from").empty()) o << Row("resumes", Code(r.Text("resumed_from")));
+  if (!r.Text("adopted_from").empty())  // breakP P10
+    o << Row("adopted", "from a run started by " + Esc(r.Text("adopted_from")) +
+                            " (<code>resume --adopt</code>)");
   o << Row("runbook", Code(r.Text("path")))
     << Row("runbook sha256", Code(r.Text("runbook_sha256")));
   if (!r.Text("git_commit").empty()) o << Row("git commit", Code(r.Text("git_commit")));

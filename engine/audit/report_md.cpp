@@ -74,6 +74,9 @@ void Header(std::ostringstream& o, const RunRecord& r) {
   o << "| status | **" << r.status << "** |\n";
   o << "| started | " << r.started_at << " by " << MdCell(r.Text("user")) << " on "
     << MdCell(r.Text("host")) << " |\n";
+  if (!r.Text("adopted_from").empty())  // breakP P10: another account's choices, taken
+    o << "| adopted | from a run started by " << MdCell(r.Text("adopted_from"))
+      << " (`resume --adopt`) |\n";
   if (!r.finished_at.empty()) o << "| finished | " << FinishedText(r) << " |\n";
   if (Field(fin, "duration_ms").is_number())
     o << "| duration | " << HumanMs(Field(fin, "duration_ms").as_int()) << " (this run) |\n";

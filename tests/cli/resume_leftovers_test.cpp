@@ -278,4 +278,11 @@ TEST_CASE("a resume of a run another account started needs --adopt, and show lis
   std::string second = LatestRunId(dir + "/st/audit.db");
   CHECK_THAT(Shell(Binary() + " show " + second + db).out,
              Catch::Contains("adopted (resume --adopt) from a run started by nobody (uid 65534)"));
+  // And the three reports.
+  CHECK_THAT(Shell(Binary() + " report " + second + db + " --format md").out,
+             Catch::Contains("| adopted | from a run started by nobody (uid 65534)"));
+  CHECK_THAT(Shell(Binary() + " report " + second + db + " --format html").out,
+             Catch::Contains("from a run started by nobody (uid 65534)"));
+  CHECK_THAT(Shell(Binary() + " report " + second + db + " --format json").out,
+             Catch::Contains("\"adopted_from\": \"nobody (uid 65534)\""));
 }

@@ -72,19 +72,33 @@ ProcessIdentity SelfIdentity() {
   return {HostName(), pid, StartTime(pid)};
 }
 
+namespace {
+
+// The state letter of /proc/PID/stat (R, S, D, T, Z, X, ...), '?' when it cannot be read.
+char State(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : '?';
+}
+
+}  // namespace
+
 bool IsAlive(const ProcessIdentity& who) {
   if (who.host != HostName() || who.pid <= 0) return true;
   std::string start = StartTime(who.pid);
   if (start.empty()) return false;  // no such process
-  return who.start.empty() || start == who.start;
+  if (!who.start.empty() && start != who.start) return false;
+  // A zombie has ended; only its parent has not reaped it yet (breakO O5: a killed runbook
+  // under a parent that never waits held its lock, and its run was "running", for as long as
+  // that parent lived).
+  char state = State(who.pid);
+  return state != 'Z' && state != 'X';
 }
 
 bool IsStopped(const ProcessIdentity& who) {
   if (who.host != HostName() || who.pid <= 0 || !IsAlive(who)) return false;
-  std::ifstream in("/proc/" + std::to_string(who.pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'T';
+  return State(who.pid) == 'T';
 }
 
 }  // namespace runbook

@@ -25,8 +25,9 @@ std::string HostName();
 // or two hosts sharing a folder, have different places. Stable across reboots of one host
 // (a boot id would make a crashed run's debris foreign to the same host after its reboot).
 std::string WhereToken();
-// False only when the process is known to be gone: same host, and the pid is unused or
-// belongs to a process started at another time. Another host's process counts as alive.
+// False only when the process is known to be gone: same host, and the pid is unused, belongs
+// to a process started at another time, or is a zombie (ended, not yet reaped: breakO O5).
+// Another host's process counts as alive.
 bool IsAlive(const ProcessIdentity& who);
 // True when `who` is a live process of this host that is stopped (state T: SIGSTOP, Ctrl-Z)
 // — alive, so its run holds its lock, but doing nothing until continued (breakM M30).

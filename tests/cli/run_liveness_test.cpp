@@ -371,3 +371,31 @@ TEST_CASE("liveness: only a command that needs a run elsewhere watches it, and C
       "failure\n");
   Shell("pkill -9 -f '" + dir + "/long.yaml'; pkill -f '" + SleepMarker(1) + "'");
 }
+
+// breakO O5: a killed runbook whose parent never reaps it stays a zombie (state Z) with its
+// pid and start time: it was taken as alive, its lock held and its run "running", for as long
+// as that parent lived. A zombie has ended.
+TEST_CASE("liveness: a killed run left a zombie by its parent is taken as gone",
+          "[cli][liveness]") {
+  std::string dir = Fixture();
+  // A parent that starts runbook and never waits for it.
+  WriteFile(dir, "parent.py",
+            "import subprocess, sys, time\n"
+            "p = subprocess.Popen(sys.argv[1:], stdout=open('long.out', 'w'), "
+            "stderr=subprocess.STDOUT)\n"
+            "open('pid', 'w').write(str(p.pid))\n"
+            "time.sleep(60)\n");
+  Shell("cd " + dir + " && setsid python3 parent.py " + Binary() +
+        " run long.yaml --audit-db a.db > /dev/null 2>&1 < /dev/null & echo $! > " + dir +
+        "/parent; for i in $(seq 200); do grep -q started " + dir +
+        "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
+  Shell("kill -9 $(cat " + dir + "/pid); pkill -f '" + SleepMarker(1) +
+        "'; for i in $(seq 50); do grep -q '^State:.Z' /proc/$(cat " + dir +
+        "/pid)/status && exit 0; sleep 0.1; done");
+  REQUIRE(Shell("grep -q '^State:.Z' /proc/$(cat " + dir + "/pid)/status").exit_code == 0);
+  Command quick = Rb(dir, "run quick.yaml");
+  INFO(quick.err);
+  CHECK(quick.exit_code == 0);
+  CHECK_THAT(quick.err, Catch::Contains("marked 1 run(s) as interrupted"));
+  Shell("kill $(cat " + dir + "/parent)");
+}

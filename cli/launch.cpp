@@ -131,8 +131,11 @@ void SayUnfinishedBefore(AuditStore& store, const Runbook& rb) {
                     MaskedParams(r), RecordedContinueOptions(r)};
   std::cerr << "runbook: warning: the last run of " << rb.name << ", " << last.run_id << " ("
             << last.status << "), stopped mid-way in " << Join(steps, ", ")
-            << ", not idempotent, which may have done part of its work; this run starts from "
-               "the beginning. To continue that run instead: "
+            << ", not idempotent, which may have done part of its work"
+            << (next.end_leftovers  // breakO O16: its step may still be at work
+                    ? ", and processes its steps started still run here"
+                    : "")
+            << "; this run starts from the beginning. To continue that run instead: "
             << next.Command() << "\n";
 }
 

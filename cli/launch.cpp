@@ -278,7 +278,7 @@ std::vector<std::string> ParamsToGiveAgain(const Runbook& rb, const Value::Map& 
   std::vector<std::string> names;
   for (const auto& [name, value] : params) {
     const ParamSpec* spec = rb.FindParam(name);
-    if (!(MaskParam(redactor, value) == value) && !(spec && spec->default_value == value))
+    if (!(redactor.Apply(value) == value) && !(spec && spec->default_value == value))
       names.push_back(name);
   }
   return names;

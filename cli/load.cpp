@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/run_place.h"
 #include "engine/executor.h"
 #include "engine/process_runner.h"
 #include "engine/redact.h"
@@ -48,7 +49,8 @@ std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std:
 
 std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
   EnvMap env = CurrentEnvironment();
-  return RunRedactor(SecretsToMask(rb, env), env).Apply(message);
+  auto base = RunbookBase(rb);  // before the run entered it (breakQ Q7)
+  return RunRedactor(SecretsToMask(rb, env, base.ok() ? base.value() : ""), env).Apply(message);
 }
 
 bool SplitSets(const std::vector<std::string>& sets,

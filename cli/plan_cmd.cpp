@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/load.h"
+#include "cli/run_place.h"
 #include "engine/executor.h"
 #include "engine/graph.h"
 #include "engine/preview.h"
@@ -155,7 +156,8 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
   // Masked as the run masks: the secrets that can be read now (their values stay
   // placeholders) and credential-named variables of this environment.
   EnvMap env = CurrentEnvironment();
-  Redactor redactor = RunRedactor(SecretsToMask(*p.rb, env), env);
+  auto base = RunbookBase(*p.rb);  // its files as the run reads them (breakQ Q7)
+  Redactor redactor = RunRedactor(SecretsToMask(*p.rb, env, base.ok() ? base.value() : ""), env);
   p.in.redactor = &redactor;
   Value plan = PlanPreview(*p.rb, g, p.in);
   if (o.format == "json")

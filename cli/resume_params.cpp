@@ -96,7 +96,7 @@ bool WasRecorded(const RunRecord& r, const std::string& name, const Value& value
   std::string now = redactor.Fingerprint(ToJson(value));  // "" without the store's key
   if (print != nullptr && print->is_string() && !print->as_string().empty() && !now.empty())
     return now == print->as_string();
-  return MaskParam(redactor, value) == masked;
+  return redactor.Apply(value) == masked;
 }
 
 // A masked parameter of the run, given again (or taken from the runbook's default).

@@ -45,6 +45,13 @@ std::string ForeignFolder(const std::string& folder, const std::string& name,
   if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
     return Printable(folder) + ", a folder on the way to " + name +
            ", is writable by every user (mode " + Mode(st.st_mode) + ")";
+  // Its group's members may rename what is in it too (breakQ Q9), unless that group is yours
+  // or root's.
+  if ((st.st_mode & S_IWGRP) != 0 && (st.st_mode & S_ISVTX) == 0 && st.st_gid != ::getegid() &&
+      st.st_gid != 0)
+    return Printable(folder) + ", a folder on the way to " + name +
+           ", is writable by its group (gid " + std::to_string(st.st_gid) + ", mode " +
+           Mode(st.st_mode) + ")";
   return "";
 }
 

@@ -123,10 +123,12 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
   return out;
 }
 
-Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env) {
+Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env, const std::string& base) {
   Value::Map out;
-  for (const SecretDecl& s : rb.secrets)
+  for (SecretDecl s : rb.secrets) {
+    if (!base.empty() && !s.file.empty() && s.file.front() != '/') s.file = base + "/" + s.file;
     if (auto value = ReadSecret(s, env); value.ok()) out[s.name] = Value(std::move(value).value());
+  }
   return out;
 }
 

@@ -83,7 +83,11 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
 // placeholders as values, yet a --set value holding a secret's text must be masked there as
 // the run masks it. A secret not set or unreadable is left out (no error); a FIFO is never
 // read (ReadSecretFile reads regular files only).
-Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env);
+// A relative `file:` is read against `base` (the run's base, cli/run_place.h RunbookBase;
+// "": the current folder, a run's once it entered its base), never against the caller's
+// folder (breakQ Q7: `plan` from another folder read no secret, or another file, and
+// printed the secret in clear).
+Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env, const std::string& base = "");
 
 // Runs the runbook. An environment failure (a secret that cannot be read) is a Status.
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,

@@ -80,27 +80,29 @@ void CheckRtoMarks(FieldReader& r, const Runbook& rb) {
     seen = &s;
   }
   if (start == nullptr || end == nullptr || start == end) return;
-  // The clock must start before it stops (breakP P15: a start step that needed the end step
-  // gave a negative RTO, "met"): the end step may not be upstream of the start step, nor a
-  // main step when the start is a finally step (those run after every main step).
-  bool before = start->is_finally && !end->is_finally;
-  std::vector<const StepDecl*> work{start};
+  // The clock must start before it stops: the end step needs the start step, directly or
+  // through others, or is a finally step while the start is not (those run after every main
+  // step). Otherwise it may finish first (breakP P15: a start step that needed the end step;
+  // breakQ Q10: two unrelated branches) and the RTO comes out negative, and "met".
+  bool after = end->is_finally && !start->is_finally;
+  std::vector<const StepDecl*> work{end};
   std::set<std::string> seen;
-  while (!before && !work.empty()) {
+  while (!after && !work.empty()) {
     const StepDecl* s = work.back();
     work.pop_back();
     for (const std::string& need : s->needs) {
       const StepDecl* up = rb.FindStep(need);
       if (up == nullptr || !seen.insert(need).second) continue;
-      before = before || up == end;
+      after = after || up == start;
       work.push_back(up);
     }
   }
-  if (before)
-    r.Error(start->loc, "step '" + start->id + "' is marked 'rto: start' but runs after '" +
-                            end->id +
-                            "', marked 'rto: end': the RTO clock would stop before it "
-                            "starts");
+  if (!after)
+    r.Error(end->loc, "step '" + end->id + "' is marked 'rto: end' but does not need '" +
+                          start->id +
+                          "', marked 'rto: start' (directly or through other steps): "
+                          "it may finish before the RTO clock starts; add '" +
+                          start->id + "' to its needs");
 }
 
 // What an expression in one place of the runbook may refer to.

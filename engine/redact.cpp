@@ -94,13 +94,6 @@ void Redactor::AddForm(const std::string& secret) {
   }
 }
 
-Value MaskParam(const Redactor& redactor, const Value& value) {
-  Value masked = redactor.Apply(value);
-  if (!(masked == value) || value.is_string() || value.is_null()) return masked;
-  std::string text = value.ToText(), hidden = redactor.Apply(text);
-  return hidden == text ? value : Value(hidden);
-}
-
 Redactor RunRedactor(const Value::Map& secrets, const std::map<std::string, std::string>& env) {
   Redactor r;
   for (const auto& [name, v] : secrets)
@@ -182,8 +175,12 @@ Value Redactor::Apply(const Value& value) const {
       for (const auto& [k, v] : value.as_map()) out[Apply(k)] = Apply(v);
       return Value(std::move(out));
     }
-    default:
+    case Value::Kind::kNull:
       return value;
+    default: {  // a number or boolean whose text holds a secret: that text masked (breakQ Q1)
+      std::string text = value.ToText(), hidden = Apply(text);
+      return hidden == text ? value : Value(hidden);
+    }
   }
 }
 

@@ -44,7 +44,9 @@ class Redactor {
   // is the end of a secret (kCutBefore) and an end that is its beginning (kCutAfter), from
   // kMinCutFragment bytes on.
   std::string ApplyCut(std::string text, unsigned edges) const;
-  // Strings in the value, map keys included.
+  // Strings in the value, map keys included; a number or boolean whose text holds a secret
+  // becomes that text masked, a string (breakL L15, breakQ Q1: a PIN given to an integer param
+  // or approval input was recorded as its digits wherever a value, not a text, was masked).
   Value Apply(const Value& value) const;
   bool empty() const { return patterns_.empty(); }
   // A keyed fingerprint of `text`: hex HMAC-SHA256 keyed by the secrets added that `text`
@@ -72,11 +74,6 @@ class Redactor {
   std::set<std::string> secrets_;  // as added, for Fingerprint's key
   std::string fingerprint_key_;
 };
-
-// A run parameter as the store records it: its strings masked (Apply), and a value of
-// another type whose text holds a secret (a numeric PIN given to an integer param) recorded
-// as that text masked (breakL L15). Equal to `value` when no secret is in it.
-Value MaskParam(const Redactor& redactor, const Value& value);
 
 // A run's redactor: every string among `secrets`, and the values of 8 bytes or more of the
 // credential-named variables (IsCredentialName) in `env`, the environment steps inherit.

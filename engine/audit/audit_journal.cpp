@@ -148,7 +148,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   Value::Map recorded, fingerprints;  // a masked value's keyed fingerprint (breakN N5, O15)
   std::optional<Redactor> keyed;
   for (const auto& [name, value] : params) {
-    recorded[name] = MaskParam(redactor, value);
+    recorded[name] = redactor.Apply(value);
     if (recorded[name] == value) continue;
     masked.push_back(name);
     if (!keyed) {

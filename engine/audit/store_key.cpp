@@ -40,7 +40,9 @@ std::string WriteNewKey(int fd) {
 Result<std::string> AuditStore::FingerprintKey(bool make) {
   std::string path = abs_path_ + "-fingerprint-key";
   ClaimRunbookFile(path, "runbook's fingerprint key " + path, false);  // no step writes it
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO planted at the name must not hang the run in open() (breakQ Q8); it
+  // is then refused below as no regular file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd >= 0) {
     // Another account's key, or one others can read, is known to someone else: the
     // fingerprints it keys would verify guesses offline again (breakP P8: planted in a shared

@@ -73,9 +73,9 @@ Status CheckHead(AuditStore& store, const std::string& public_key, bool require_
 }
 
 // Every signed head, not only the latest (breakP P4: a rewrite of the signed part was found
-// until the next signing, then verified as intact): its event, when the chain reaches it,
-// still has the hash it signed; signed with the key given, its signature is valid and the
-// chain reaches it. `at` holds the events' hashes by seq for the heads' seqs it reaches.
+// until the next signing, then verified as intact): the chain reaches its event, which still
+// has the hash it signed; signed with the key given, its signature is valid. `at` holds the events'
+// hashes by seq for the heads' seqs it reaches.
 Status CheckEveryHead(const std::vector<SignedHead>& heads,
                       const std::map<int64_t, std::string>& at, const std::string& public_key,
                       VerifyReport& r) {
@@ -89,8 +89,8 @@ Status CheckEveryHead(const std::vector<SignedHead>& heads,
     std::string seq = std::to_string(h.seq);
     auto it = at.find(h.seq);
     bool ours = !given.empty() && h.key_id == given;
-    if (it == at.end()) {   // past the chain's end: truncated, if the head is authentic
-      if (!ours) continue;  // without its key a head vouches for nothing (audit.md)
+    if (it == at.end()) {  // past the chain's end: truncated (breakQ Q3: with any key or none,
+      // as a head's hash is checked: only its signature needs its key)
       Fail(r, r.events + 1,
            "the chain ends at event " + std::to_string(r.events) + " but a signed head covers " +
                seq + " (the tail was truncated)");

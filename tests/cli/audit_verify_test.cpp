@@ -158,3 +158,38 @@ TEST_CASE("an intact chain signed twice verifies every head", "[cli][audit-verif
   CHECK(c.exit_code == 0);
   CHECK_THAT(c.out, Catch::Contains("signed head at event 10 valid"));
 }
+
+// breakQ Q3: a chain truncated below a signed head verified as intact without the head's key,
+// and `audit sign` with another key signed it.
+TEST_CASE("a truncation below a signed head is found without its key, and never signed",
+          "[cli][audit-verify]") {
+  std::string dir = StoreAndKeys();
+  std::string db = dir + "/audit.db";
+  REQUIRE(Shell("cd " + dir + " && openssl genpkey -algorithm ed25519 -out k2.pem 2>/dev/null")
+              .exit_code == 0);
+  REQUIRE(Shell(Binary() + " audit sign --audit-db " + db + " --sign-key " + dir + "/key.pem")
+              .exit_code == 0);
+  Shell("sqlite3 " + db + " 'delete from events where seq>3'");
+  for (const char* flags : {"", "--require-signed"}) {
+    Command v = Verify(dir, flags);
+    CHECK(v.exit_code == 1);
+    CHECK_THAT(v.out, Catch::Contains("the chain ends at event 3 but a signed head covers 5"));
+  }
+  Command other =
+      Shell(Binary() + " audit sign --audit-db " + db + " --sign-key " + dir + "/k2.pem");
+  CHECK(other.exit_code == 1);
+  CHECK(Shell("sqlite3 " + db + " 'select count(*) from heads'").out == "1\n");
+}
+
+// breakQ Q8 (variant): --sign-key naming a FIFO blocked the run in open(), deaf to Ctrl-C.
+TEST_CASE("run --sign-key naming a FIFO is refused at once", "[cli][audit-verify]") {
+  std::string dir = StoreAndKeys();
+  Shell("mkfifo " + dir + "/fifo.pem");
+  std::string file = WriteFile(dir, "t.yaml",
+                               "version: 1\nname: v\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  Command c = Shell("timeout -k 1 20 " + Binary() + " run --audit-db " + dir + "/audit.db " + file +
+                    " --sign-key " + dir + "/fifo.pem");
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err, Catch::Contains("is not a regular file"));
+}

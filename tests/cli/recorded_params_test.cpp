@@ -415,3 +415,74 @@ TEST_CASE("a fingerprint key that is not private to this account is not used",
               .out.find("\"pin\":\"\"") != std::string::npos);
   }
 }
+
+// breakQ Q1, Q4: the number a secret reads as reached the store as a JSON number through the
+// step's resolved params, an approval input and a log step's outputs, and `plan`.
+TEST_CASE("a secret read as a number is masked in every sink that records values",
+          "[cli][audit][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "s.yaml",
+            "version: 1\nname: sec\nsecrets:\n  pin: {env: PIN}\n"
+            "params:\n  n: {type: integer, default: 1}\n  f: {type: number, default: 1}\n"
+            "steps:\n"
+            "  - id: gate\n    uses: approval\n    with:\n      prompt: ok?\n      inputs:\n"
+            "        num: {type: integer, required: true}\n"
+            "  - {id: a, needs: [gate], uses: exec, with: {run: [sh, -c, 'echo $0 $1', "
+            "'${{ params.n }}', '${{ params.f }}']}}\n"
+            "  - {id: l, needs: [a], uses: log, with: {message: x, outputs: {pin: "
+            "'${{ params.n }}'}}}\n");
+  std::string rb = "cd " + dir + " && PIN=00424242 " + Binary();
+  Command run = Shell(rb +
+                      " run s.yaml --set n=00424242 --set f=424242.000 --approve gate "
+                      "--input gate.num=00424242 --audit-db a.db");
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.err.find("424242") == std::string::npos);
+  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c 424242").out == "0\n");
+  std::string id = LatestRunId(dir + "/a.db");
+  for (const char* format : {"md", "html", "json"})
+    CHECK(Shell(rb + " report " + id + " --format " + format + " --audit-db a.db | grep -c 424242")
+              .out == "0\n");
+  CHECK(Shell(rb + " show " + id + " --audit-db a.db | grep -c 424242").out == "0\n");
+  for (const char* format : {"text", "json"})
+    CHECK(Shell(rb + " plan s.yaml --set n=00424242 --format " + std::string(format) +
+                " | grep -c 424242")
+              .out == "0\n");
+}
+
+// breakQ Q7: `plan` read a `file:` secret against the caller's folder, not the run's base, so
+// from another folder it masked nothing and printed the secret.
+TEST_CASE("plan reads a file secret against the run's base, from any folder",
+          "[cli][secrets][plan]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/proj/runbooks && printf 'wd-secret-5555\\n' > " + dir +
+        "/proj/sec.txt");
+  WriteFile(dir + "/proj/runbooks", "p.yaml",
+            "version: 1\nname: p\nworking_directory: ..\nsecrets:\n  fs: {file: sec.txt}\n"
+            "params:\n  s: {type: string, default: x}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [echo, '${{ params.s }}']}}\n");
+  for (const std::string& from : {dir + "/proj", dir + "/proj/runbooks", std::string("/")}) {
+    CAPTURE(from);
+    for (const char* format : {"text", "json"}) {
+      Command plan = Shell("cd " + from + " && " + Binary() + " plan " + dir +
+                           "/proj/runbooks/p.yaml --set s=wd-secret-5555 --format " + format);
+      CHECK(plan.exit_code == 0);
+      CHECK(plan.out.find("wd-secret-5555") == std::string::npos);
+    }
+  }
+}
+
+// breakQ Q8: a FIFO at the fingerprint key's name hung the run in open(), deaf to Ctrl-C.
+TEST_CASE("a FIFO at the fingerprint key's name is refused, not waited on",
+          "[cli][audit][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "pin.yaml",
+            "version: 1\nname: pin\nparams:\n  pin: {type: integer, default: 0}\n"
+            "secrets:\n  card: {env: CARD_PIN}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [echo, '${{ params.pin }}']}}\n");
+  Shell("mkfifo " + dir + "/a.db-fingerprint-key");
+  Command run = Shell("cd " + dir + " && CARD_PIN=482193 timeout -k 1 20 " + Binary() +
+                      " run pin.yaml --set pin=482193 --audit-db a.db");
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.err, Catch::Contains("is not a private key file of yours"));
+}

@@ -242,6 +242,14 @@ TEST_CASE("a link or folder of another account on the way to the store stops the
     CHECK(ReadFile(p.project + "/runbooks/out.txt").empty());  // nothing ran
     Shell("rm -rf " + p.project + "/.runbook");
   }
+  // breakQ Q9: a folder another group may write (not the caller's, not root's) is the same.
+  Shell("chown root:65534 " + p.project + " && chmod 775 " + p.project + " && mkdir " + p.project +
+        "/.runbook");
+  Command group = p.Rb(p.away, rb);
+  CHECK(group.exit_code == 3);
+  CHECK_THAT(group.err, Catch::Contains("is writable by its group (gid 65534, mode 0775)"));
+  Shell("chmod 755 " + p.project + " && chown 65534:0 " + p.project + " && rm -rf " + p.project +
+        "/.runbook");
   // The account itself may use its own folder (its own .runbook in it).
   Shell("cd " + p.project + " && " + as_nobody + "mkdir .runbook");
   Command own = Shell("cd " + p.away + " && unset RUNBOOK_AUDIT_DB; " + as_nobody +

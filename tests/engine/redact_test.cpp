@@ -120,3 +120,16 @@ TEST_CASE("a secret that reads as a number is masked in the text it reads as", "
   // Not a number: nothing else is masked.
   CHECK(Of("4242x").Apply(std::string("4242 4242x")) == "4242 ***");
 }
+
+// breakQ Q1/Q4: a value typed as a number skipped the redactor wherever a value, not a text,
+// was masked (resolved step params, approval inputs, outputs, plan).
+TEST_CASE("a number or boolean whose text holds a secret is masked as a value", "[redact]") {
+  Redactor r = Of("00424242");
+  CHECK(r.Apply(Value(int64_t{424242})) == Value("***"));
+  CHECK(r.Apply(Value(424242.0)).ToText() == "***");
+  Value::Map m{{"pin", Value(int64_t{424242})}, {"n", Value(int64_t{7})}};
+  Value masked = r.Apply(Value(m));
+  CHECK(masked.Find("pin")->ToText() == "***");
+  CHECK(masked.Find("n")->as_int() == 7);  // other numbers keep their type
+  CHECK(r.Apply(Value(true)) == Value(true));
+}

@@ -391,16 +391,22 @@ TEST_CASE("an output holding a secret reaches later steps whole, and a resume sa
   CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
 }
 
-// breakP P8: a fingerprint key file planted by another account (or left readable by others)
-// was used, so the fingerprints verified guesses offline again. It is not used, with a
-// warning; the run records no fingerprint.
-TEST_CASE("a fingerprint key that is not private to this account is not used",
-          "[cli][audit][secrets]") {
+// A folder with pin.yaml: an integer param `pin` and a secret `card` from CARD_PIN.
+static std::string PinRunbook() {
   std::string dir = TempDir();
   WriteFile(dir, "pin.yaml",
             "version: 1\nname: pin\nparams:\n  pin: {type: integer, default: 0}\n"
             "secrets:\n  card: {env: CARD_PIN}\nsteps:\n"
             "  - {id: a, uses: exec, with: {run: [echo, '${{ params.pin }}']}}\n");
+  return dir;
+}
+
+// breakP P8: a fingerprint key file planted by another account (or left readable by others)
+// was used, so the fingerprints verified guesses offline again. It is not used, with a
+// warning; the run records no fingerprint.
+TEST_CASE("a fingerprint key that is not private to this account is not used",
+          "[cli][audit][secrets]") {
+  std::string dir = PinRunbook();
   std::string key(64, 'a');
   for (std::string how : {"chmod 644", "chmod 600 a.db-fingerprint-key && chown 65534"}) {
     CAPTURE(how);
@@ -475,11 +481,7 @@ TEST_CASE("plan reads a file secret against the run's base, from any folder",
 // breakQ Q8: a FIFO at the fingerprint key's name hung the run in open(), deaf to Ctrl-C.
 TEST_CASE("a FIFO at the fingerprint key's name is refused, not waited on",
           "[cli][audit][secrets]") {
-  std::string dir = TempDir();
-  WriteFile(dir, "pin.yaml",
-            "version: 1\nname: pin\nparams:\n  pin: {type: integer, default: 0}\n"
-            "secrets:\n  card: {env: CARD_PIN}\nsteps:\n"
-            "  - {id: a, uses: exec, with: {run: [echo, '${{ params.pin }}']}}\n");
+  std::string dir = PinRunbook();
   Shell("mkfifo " + dir + "/a.db-fingerprint-key");
   Command run = Shell("cd " + dir + " && CARD_PIN=482193 timeout -k 1 20 " + Binary() +
                       " run pin.yaml --set pin=482193 --audit-db a.db");

@@ -227,6 +227,11 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
     reruns.push_back(s.id);
     ok = false;
   }
+  // A refused --rerun is no flag the command that continues needs (breakQ Q6: it was printed
+  // again, so the command was refused again however often it was copied).
+  reruns.erase(std::remove_if(reruns.begin(), reruns.end(),
+                              [&](const std::string& id) { return interrupted.count(id) == 0; }),
+               reruns.end());
   for (const std::string& id : confirmed) {
     if (interrupted.count(id)) continue;
     std::cerr << "runbook: error: --rerun " << id << ": no step '" << id

@@ -77,6 +77,10 @@ TEST_CASE("resume --yes does not confirm re-running an interrupted step, --rerun
   CHECK(typo.exit_code == 2);
   CHECK_THAT(typo.err,
              Catch::Contains("--rerun prpe: no step 'prpe' was stopped mid-way in run " + k.id));
+  // The command it prints leaves the refused flag out (breakQ Q6).
+  CHECK_THAT(typo.err, Catch::Contains("to continue: runbook resume " + k.id) &&
+                           Catch::Contains("--rerun prep") && !Catch::Contains("--rerun prpe ") &&
+                           !Catch::Contains("--rerun prpe\n"));
   CHECK(Starts(k) == "1\n");
 
   // --rerun confirms the step; the gate then follows run's rules: no terminal, no --approve.

@@ -78,7 +78,7 @@ const char* kStyle =
     "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1300px}"
     "table{border-collapse:collapse;margin:.4em 0}"
     "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}th{overflow-wrap:normal}"
+    "overflow-wrap:anywhere}th{overflow-wrap:normal}h1,h2,h3{overflow-wrap:anywhere}"
     "table.fixed{width:100%;table-layout:fixed}"
     "code{font:12px ui-monospace,monospace;word-break:break-all}"
     "svg{max-width:100%;height:auto}.timeline text{font:12px system-ui,sans-serif}"

@@ -124,8 +124,9 @@ TEST_CASE("a long unbroken value wraps: not clipped in the PDF, no header squeez
   std::string dir = TempDir();
   std::string q(1500, 'q'), z(600, 'z');
   WriteFile(dir, "w.yaml",
-            "version: 1\nname: w\nparams:\n  blob: {type: string, default: ''}\nsteps:\n"
-            "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo ERROR:" +
+            "version: 1\nname: w" + std::string(150, 'n') +  // the title (breakQ Q5)
+                "\nparams:\n  blob: {type: string, default: ''}\nsteps:\n"
+                "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo ERROR:" +
                 q + " >&2; exit 3']}}\n");
   REQUIRE(
       Shell("cd " + dir + " && " + Rb("run w.yaml --audit-db a.db --set blob=" + z)).exit_code ==

@@ -13,17 +13,36 @@
 namespace runbook {
 namespace {
 
-std::string StartTime(int pid) {
+// The fields of /proc/PID/stat after the command name, from field 3 (the state letter) on;
+// "" when there is no such process.
+std::string StatFields(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   size_t close = stat.rfind(')');  // the command name may hold spaces and parentheses
-  if (close == std::string::npos) return {};
-  std::istringstream fields(stat.substr(close + 2));
+  return close == std::string::npos || close + 2 >= stat.size() ? "" : stat.substr(close + 2);
+}
+
+// Field 22 of StatFields' text: the process's start time in clock ticks after boot.
+std::string StartTimeIn(const std::string& fields) {
+  std::istringstream in(fields);
   std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
+  for (int i = 3; i <= 22 && in >> field; ++i) {
     if (i == 22) return field;
   }
   return {};
+}
+
+std::string StartTime(int pid) { return StartTimeIn(StatFields(pid)); }
+
+// What IsAlive decides, from `fields` (StatFields of who.pid) read once.
+bool AliveIn(const ProcessIdentity& who, const std::string& fields) {
+  std::string start = StartTimeIn(fields);
+  if (start.empty()) return false;  // no such process
+  if (!who.start.empty() && start != who.start) return false;
+  // A zombie has ended; only its parent has not reaped it yet (breakO O5: a killed runbook
+  // under a parent that never waits held its lock, and its run was "running", for as long as
+  // that parent lived).
+  return fields[0] != 'Z' && fields[0] != 'X';
 }
 
 // The account name of `uid`; "" when it has none.
@@ -72,33 +91,15 @@ ProcessIdentity SelfIdentity() {
   return {HostName(), pid, StartTime(pid)};
 }
 
-namespace {
-
-// The state letter of /proc/PID/stat (R, S, D, T, Z, X, ...), '?' when it cannot be read.
-char State(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : '?';
-}
-
-}  // namespace
-
 bool IsAlive(const ProcessIdentity& who) {
   if (who.host != HostName() || who.pid <= 0) return true;
-  std::string start = StartTime(who.pid);
-  if (start.empty()) return false;  // no such process
-  if (!who.start.empty() && start != who.start) return false;
-  // A zombie has ended; only its parent has not reaped it yet (breakO O5: a killed runbook
-  // under a parent that never waits held its lock, and its run was "running", for as long as
-  // that parent lived).
-  char state = State(who.pid);
-  return state != 'Z' && state != 'X';
+  return AliveIn(who, StatFields(who.pid));
 }
 
 bool IsStopped(const ProcessIdentity& who) {
-  if (who.host != HostName() || who.pid <= 0 || !IsAlive(who)) return false;
-  return State(who.pid) == 'T';
+  if (who.host != HostName() || who.pid <= 0) return false;
+  std::string fields = StatFields(who.pid);
+  return AliveIn(who, fields) && fields[0] == 'T';
 }
 
 }  // namespace runbook

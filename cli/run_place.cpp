@@ -17,12 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Mode(mode_t m) {
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(m & 07777));
-  return mode;
-}
-
 // The last component of the way: what it leads to, owned by this user (root too when
 // `root_ok`), and not writable by every user (a 1777 folder such as /tmp, a 0666 file).
 std::string ForeignEnd(const std::string& name, const struct stat& st, bool root_ok) {
@@ -30,7 +24,7 @@ std::string ForeignEnd(const std::string& name, const struct stat& st, bool root
     return name + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
            std::to_string(::geteuid()) + ")";
   if ((st.st_mode & S_IWOTH) != 0)
-    return name + " is writable by every user (mode " + Mode(st.st_mode) + ")";
+    return name + " is writable by every user (mode " + OctalMode(st.st_mode) + ")";
   return "";
 }
 
@@ -44,14 +38,14 @@ std::string ForeignFolder(const std::string& folder, const std::string& name,
            "): that account can swap what it holds";
   if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
     return Printable(folder) + ", a folder on the way to " + name +
-           ", is writable by every user (mode " + Mode(st.st_mode) + ")";
+           ", is writable by every user (mode " + OctalMode(st.st_mode) + ")";
   // Its group's members may rename what is in it too (breakQ Q9), unless that group is yours
   // or root's.
   if ((st.st_mode & S_IWGRP) != 0 && (st.st_mode & S_ISVTX) == 0 && st.st_gid != ::getegid() &&
       st.st_gid != 0)
     return Printable(folder) + ", a folder on the way to " + name +
            ", is writable by its group (gid " + std::to_string(st.st_gid) + ", mode " +
-           Mode(st.st_mode) + ")";
+           OctalMode(st.st_mode) + ")";
   return "";
 }
 

@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "engine/audit/store.h"
 #include "engine/util/crypto.h"
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -52,10 +52,8 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
                 (st.st_mode & 077) == 0 && st.st_nlink == 1;
     if (!ours) {
       ::close(fd);
-      char mode[8];
-      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
       return Status::Error(path + " is not a private key file of yours (uid " +
-                           std::to_string(st.st_uid) + ", mode " + mode + ", " +
+                           std::to_string(st.st_uid) + ", mode " + OctalMode(st.st_mode) + ", " +
                            std::to_string(st.st_nlink) +
                            " link(s)): not used; remove it, and the next run makes a new one");
     }

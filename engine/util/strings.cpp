@@ -187,6 +187,12 @@ std::string ShellQuote(std::string_view word) {
   return out + "'";
 }
 
+std::string OctalMode(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode & 07777u);
+  return text;
+}
+
 std::string HumanBytes(uint64_t bytes) {
   static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   if (bytes < 1024) return std::to_string(bytes) + " B";

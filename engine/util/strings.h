@@ -48,6 +48,9 @@ std::string Trim(std::string_view text);
 // A size for people, in IEC units as ls -h and rsync --progress give them: "812 B",
 // "3.4 KiB", "412 MiB", "1.21 GiB" (three significant digits from KiB up).
 std::string HumanBytes(uint64_t bytes);
+// A file's mode bits (permissions, setuid, setgid, sticky) as ls and chmod write them in
+// octal: "0644", "1777".
+std::string OctalMode(unsigned mode);
 // The last `lines` lines of `text`; newlines at its end do not count as lines.
 std::string LastLines(std::string_view text, size_t lines);
 

@@ -146,11 +146,12 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
               const CancelToken& cancel, const Redactor& redactor) {
   const std::string shown = Printable(lock);  // a param's control characters (breakO O18)
   std::string said;               // the holder last named: its run id, and how it holds the lock
+  std::string said_run;           // the run of the holder last named
   std::set<std::string> watched;  // holders of another place watched once (breakP P11)
   auto stop = [&cancel] { return cancel.cancelled(); };
   for (bool told = false;; told = true) {
     if (told) {  // a holder may have gone while we waited
-      auto marked = store.MarkInterrupted(WatchFor(said.substr(0, said.find(' ')), stop));
+      auto marked = store.MarkInterrupted(WatchFor(said_run, stop));
       if (marked.ok()) SayTakenAsGone(marked.value());
       if (cancel.cancelled()) return false;
     }
@@ -171,6 +172,7 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
     std::string holder = h.run_id + (h.left_behind.empty() ? "" : " (left behind)");
     bool new_holder = holder != said;
     said = holder;
+    said_run = h.run_id;
     if (!h.left_behind.empty()) {
       if (new_holder || !wait) SayLeftBehind(store, shown, h, redactor, wait);
       if (!wait) return false;

@@ -41,6 +41,12 @@ std::string OnlyRun(const std::string& dir) {
   return id.empty() ? "" : id.substr(0, id.size() - 1);
 }
 
+// The status the store's runs index gives run `id` ("running\n", "failure\n", ...).
+std::string RunStatus(const std::string& dir, const std::string& id) {
+  return Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"")
+      .out;
+}
+
 Command Rb(const std::string& dir, const std::string& args) {
   return Shell("cd " + dir + " && " + Binary() + " " + args + " --audit-db a.db </dev/null");
 }
@@ -198,9 +204,7 @@ TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wa
                                   "runbook recorded it as interrupted"));
   CHECK_FALSE(ProcessAlive(SleepMarker(1)));  // its step was stopped, not left running
   // Nothing more was recorded for it: it stays interrupted, its step never finished.
-  CHECK(
-      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
-      "interrupted\n");
+  CHECK(RunStatus(dir, id) == "interrupted\n");
   CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where run_id='" + id +
               "' and kind in ('attempt_finished','step_finished','run_finished')\"")
             .out == "0\n");
@@ -282,9 +286,7 @@ TEST_CASE("liveness: a run elsewhere whose heartbeats are dated behind this cloc
   CHECK_THAT(held.err, Catch::Contains("lock 'prod-db' is held by run " + id) &&
                            Catch::Contains("behind this host's clock: they still come"));
   CHECK_THAT(held.err, !Catch::Contains("marked"));
-  CHECK(
-      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
-      "running\n");
+  CHECK(RunStatus(dir, id) == "running\n");
   Shell("sleep 8; pkill -9 -f '" + dir + "/long.yaml'; pkill -f '" + SleepMarker(1) + "'");
 }
 
@@ -353,9 +355,7 @@ TEST_CASE("liveness: only a command that needs a run elsewhere watches it, and C
   CHECK(std::stoi(stopped.out.substr(stopped.out.find("took=") + 5)) <= 2);
   CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where runbook='quick'\"").out ==
         "0\n");
-  CHECK(
-      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
-      "running\n");
+  CHECK(RunStatus(dir, id) == "running\n");
   // The run elsewhere ends while quick.yaml watches it: quick takes the lock and runs, it
   // does not fail as if it had been the one marked.
   Shell("sqlite3 " + dir + "/a.db \"update liveness set every_ms=3000\"");
@@ -366,9 +366,7 @@ TEST_CASE("liveness: only a command that needs a run elsewhere watches it, and C
                         "pkill -f \"$(cat marker)\"; wait $P; echo rc=$?)");
   INFO(ReadFile(dir + "/quick2.out"));
   CHECK_THAT(ended.out, Catch::Contains("rc=0"));
-  CHECK(
-      Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"").out ==
-      "failure\n");
+  CHECK(RunStatus(dir, id) == "failure\n");
   Shell("pkill -9 -f '" + dir + "/long.yaml'; pkill -f '" + SleepMarker(1) + "'");
 }
 

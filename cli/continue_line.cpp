@@ -1,5 +1,7 @@
 #include "cli/continue_line.h"
 
+#include <algorithm>
+
 #include "engine/process_tree.h"
 #include "engine/util/strings.h"
 
@@ -27,10 +29,30 @@ std::string StoppedHow(const StepView& s, const std::string& run_id) {
   return "started in run " + run_id + " and never finished";
 }
 
+namespace {
+
+// Adds to `ids` the carried steps a step of `r` failed reading the masked outputs of
+// (StepView::rerun_needed), those still passed there with outputs masked: what resume's
+// --rerun accepts for them (breakQ Q2).
+void AddMaskedReads(const RunRecord& r, std::vector<std::string>& ids) {
+  for (const StepView& reader : r.steps) {
+    for (const std::string& id : reader.rerun_needed) {
+      const StepView* s = r.FindStep(id);
+      if (s == nullptr || s->masked_outputs.empty() ||
+          (s->outcome != "success" && s->outcome != "warning"))
+        continue;
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& registry) {
   std::vector<std::string> ids;
   for (const StepView& s : r.steps)
     if (RerunNeedsConfirming(s, registry.Find(s.type))) ids.push_back(s.id);
+  AddMaskedReads(r, ids);
   return ids;
 }
 
@@ -39,6 +61,7 @@ std::vector<std::string> RerunsNeeded(const RunRecord& r, const Runbook& rb) {
   for (const StepView& s : r.steps)
     if (const StepDecl* d = rb.FindStep(s.id); RerunNeedsConfirming(s, d ? d->type : nullptr))
       ids.push_back(s.id);
+  AddMaskedReads(r, ids);
   return ids;
 }
 

@@ -35,7 +35,8 @@ bool RerunNeedsConfirming(const StepView& s, const StepType* type);
 // mid-way when run ID was cancelled", or "was stopped mid-way by its timeout in run ID".
 std::string StoppedHow(const StepView& s, const std::string& run_id);
 
-// The steps of `r` that RerunNeedsConfirming (types looked up in `registry`), in order.
+// The steps of `r` that RerunNeedsConfirming (types looked up in `registry`), in order; then
+// the passed steps whose masked outputs a step failed reading (StepView::rerun_needed).
 std::vector<std::string> RerunsNeeded(const RunRecord& r, const StepRegistry& registry);
 // The same, types taken from the runbook `rb`'s steps (a step it no longer has: none).
 std::vector<std::string> RerunsNeeded(const RunRecord& r, const Runbook& rb);

@@ -112,7 +112,10 @@ class Loop {
     std::string reason;
     condition_error_ = false;
     if (!ShouldRun(i, reason)) {
-      if (condition_error_) return Fail(i, reason);
+      if (condition_error_) {
+        steps_[i].rerun_needed = scope_.MaskedReads();
+        return Fail(i, reason);
+      }
       return Complete(i, Outcome::kSkipped, reason);
     }
     Queue(i);
@@ -302,6 +305,7 @@ class Loop {
       auto v = ResolveTree(node, scope_, &budget);
       if (!v.ok()) {
         in.resolve_error = "env " + key + ": " + v.status().message();
+        steps_[i].rerun_needed = scope_.MaskedReads();
         return in;
       }
       step_env[key] = v.value().ToText();
@@ -311,6 +315,7 @@ class Loop {
     in.env["RUNBOOK_STEP_ID"] = step.id;
     scope_.SetStep(i, &step_env);
     in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_, &budget);
+    if (!in.resolve_error.empty()) steps_[i].rerun_needed = scope_.MaskedReads();
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())

@@ -49,7 +49,10 @@ struct StepRun {
   // step carried over by a resume has only what was recorded: `outputs` (breakO O26).
   Value::Map outputs_unmasked;
   std::set<std::string> masked_outputs;  // names (masked) of outputs `outputs` has masked
-  std::string reason;                    // why skipped / failed / cancelled, for people
+  // Carried steps whose masked outputs this step read and so failed (RunScope::MaskedReads):
+  // the command that continues runs them again with --rerun (breakQ Q2).
+  std::set<std::string> rerun_needed;
+  std::string reason;  // why skipped / failed / cancelled, for people
   std::string stdout_text;
   std::string stderr_text;
   Value params;               // resolved parameters of the last attempt (redacted)

@@ -68,7 +68,10 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
   const StepRun& run = (*steps_)[decl - rb_.steps.data()];
   if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
-  if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) return lost;
+  if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) {
+    masked_reads_.insert(decl->id);
+    return lost;
+  }
   if (path.size() < 4) return Value(run.outputs_unmasked);
   auto it = run.outputs_unmasked.find(path[3]);
   if (it == run.outputs_unmasked.end()) {

@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,13 @@ class RunScope final : public EvalScope {
   void SetStep(int index, const EnvMap* step_env) {
     step_ = index;
     step_env_ = step_env;
+    masked_reads_.clear();
   }
+
+  // The carried steps (ids) whose outputs, recorded masked, an expression of the current step
+  // read since SetStep: each such read failed, and running the step again (--rerun) is what
+  // gets the value back (breakQ Q2: the command that continues must name them).
+  const std::set<std::string>& MaskedReads() const { return masked_reads_; }
 
   Result<Value> Lookup(const std::vector<std::string>& path) const override;
   bool StatusFunction(const std::string& name) const override;
@@ -60,6 +67,7 @@ class RunScope final : public EvalScope {
   const Graph* graph_;  // the run's graph, for failure() upstream
   int step_ = -1;
   const EnvMap* step_env_ = nullptr;
+  mutable std::set<std::string> masked_reads_;  // MaskedReads(); lookups are const
 };
 
 // Descends into `v` along path[from...]; an error names the missing key.

@@ -246,6 +246,8 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
   };
   if (run.restored_finished_at)
     body["restored_finished_at"] = Value(FormatUtc(*run.restored_finished_at));
+  if (!run.rerun_needed.empty())
+    body["rerun_needed"] = StringList({run.rerun_needed.begin(), run.rerun_needed.end()});
   return Append("step_finished", step.id, 0, std::move(body));
 }
 

@@ -89,6 +89,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     s.duration_ms = Int(body, "duration_ms");
     s.outputs = Map(body, "outputs");
     s.masked_outputs = Strings(body, "masked_outputs");
+    s.rerun_needed = Strings(body, "rerun_needed");
     s.restored_from = Str(body, "restored_from");
   } else if (e.kind == "resource_stopped") {
     StepOf(r, e.step).stopped = Str(body, "name") + ": " + Str(body, "how");

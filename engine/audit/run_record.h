@@ -64,6 +64,8 @@ struct StepView {
   Value::Map outputs;
   // Outputs whose value or name held a secret: `outputs` has them masked (breakO O26).
   std::vector<std::string> masked_outputs;
+  // Carried steps whose masked outputs it read, failing: run them again (breakQ Q2).
+  std::vector<std::string> rerun_needed;
   std::string restored_from;
   std::string stopped;  // a service it started, stopped at the end of the run: how
   std::vector<AttemptView> attempts;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/util/strings.h"
 #include "support/support.h"
 
 using namespace runbook::test;
@@ -377,8 +378,13 @@ TEST_CASE("an output holding a secret reaches later steps whole, and a resume sa
                                           id));
   CHECK_THAT(resumed.err, Catch::Contains("--rerun a"));
   CHECK(!std::filesystem::exists(dir + "/app.env"));
-  // --rerun a: a runs again, b gets the value.
+  // breakQ Q2: the command that continues, printed at the end and by show, has that --rerun.
   std::string again = LatestRunId(dir + "/a.db");
+  CHECK_THAT(resumed.err, Catch::Contains("to continue this run: runbook resume " + again) &&
+                              Catch::Contains(" --rerun a\n"));
+  CHECK_THAT(Shell(env + Binary() + " show " + again + " --audit-db a.db").out,
+             Catch::Contains("--rerun a\n"));
+  // --rerun a: a runs again, b gets the value.
   Command rerun = Shell(env + Binary() + " resume " + again + " --audit-db a.db --rerun a");
   CHECK(rerun.exit_code == 0);
   CHECK(ReadFile(dir + "/app.env") == "postgres://app:hunter2pw@db/prod\n");
@@ -389,6 +395,46 @@ TEST_CASE("an output holding a secret reaches later steps whole, and a resume sa
   CHECK(ReadFile(dir + "/app.env") == "postgres://app:hunter2pw@db/prod\n");
   CHECK(fresh.err.find("hunter2pw") == std::string::npos);
   CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
+}
+
+// breakQ Q2: whatever reads the masked output (a step's env, its `if:`, a finally step's
+// message), the command that continues names --rerun of the step that made it, and running
+// that command as printed completes the run.
+TEST_CASE("the command that continues names --rerun for a masked output, whatever read it",
+          "[cli][resume][secrets]") {
+  const char* readers[] = {
+      "  - {id: c, uses: exec, needs: [b], env: {DSN: '${{ steps.a.outputs.dsn }}'}, "
+      "with: {run: [true]}}\n",
+      "  - {id: c, uses: log, needs: [b], if: \"${{ steps.a.outputs.dsn != '' }}\", "
+      "with: {message: c}}\n",
+      "finally:\n  - {id: c, uses: log, with: {message: '${{ steps.a.outputs.dsn }}'}}\n"};
+  for (const char* reader : readers) {
+    DYNAMIC_SECTION(reader) {
+      std::string dir = TempDir();
+      WriteFile(dir, "r.yaml",
+                std::string("version: 1\nname: r\nsecrets:\n  pw: {env: DB_PW}\nsteps:\n"
+                            "  - {id: a, uses: exec, with: {shell: true, run: 'echo "
+                            "\"dsn=pg://u:${{ secrets.pw }}@h\" >> $RUNBOOK_OUTPUT'}}\n"
+                            "  - {id: b, uses: exec, needs: [a], with: {run: [test, -e, ") +
+                    dir + "/ok]}}\n" + reader);
+      std::string env = "cd " + dir + " && DB_PW=hunter2pw " + Binary();
+      REQUIRE(Shell(env + " run r.yaml --audit-db a.db").exit_code == 1);
+      Shell("touch " + dir + "/ok");
+      Command resumed = Shell(env + " resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db");
+      INFO(resumed.err);
+      CHECK(resumed.exit_code == 1);
+      std::string again = LatestRunId(dir + "/a.db");
+      std::string line = "runbook resume " + again + " --audit-db " +
+                         runbook::ShellQuote(dir + "/a.db") + " --rerun a";
+      CHECK_THAT(resumed.err, Catch::Contains("to continue this run: " + line + "\n"));
+      CHECK_THAT(Shell(env + " show " + again + " --audit-db a.db").out,
+                 Catch::Contains(line + "\n"));
+      Command continued = Shell("cd " + dir + " && DB_PW=hunter2pw " +
+                                line.replace(0, 7, Binary()) + " </dev/null");
+      INFO(continued.err);
+      CHECK(continued.exit_code == 0);
+    }
+  }
 }
 
 // A folder with pin.yaml: an integer param `pin` and a secret `card` from CARD_PIN.

@@ -13,6 +13,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/audit/report.h"
 
@@ -66,13 +68,55 @@ std::string Id(const Value& step) {
   return id != nullptr ? id->ToText() : std::string();
 }
 
+// Label lines of at most this many characters: a long step id is a box a few lines high, not
+// one wider than the window (breakQ Q5: a 151-character id ran out of its box).
+constexpr size_t kLabelLine = 20;
+
+// `id` broken into lines of at most kLabelLine characters, after a '-', '_' or '.' where one
+// leaves a line at least half full, else at the limit.
+std::vector<std::string> LabelLines(const std::string& id) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (id.size() - start > kLabelLine) {
+    size_t cut = start + kLabelLine;
+    for (size_t k = cut; k > start + kLabelLine / 2; --k) {
+      char c = id[k - 1];
+      if (c == '-' || c == '_' || c == '.') {
+        cut = k;
+        break;
+      }
+    }
+    lines.push_back(id.substr(start, cut - start));
+    start = cut;
+  }
+  lines.push_back(id.substr(start));
+  return lines;
+}
+
+// The label and its horizontal margin (inches). Graphviz sizes the box with Helvetica's
+// metrics; the viewer's font may be wider (DejaVu Sans, the fallback on Debian, is up to 45%
+// wider for an 'i' and 17% for an 'm'), so the margin grows with the text: 0.011 in a
+// character a side covers 1.6 pt a character of 11 pt text.
+std::pair<std::string, std::string> Label(const std::string& id) {
+  std::string label;
+  size_t longest = 0;
+  for (const std::string& line : LabelLines(id)) {
+    label += (label.empty() ? "" : "\\n") + GvText(line);
+    longest = std::max(longest, line.size());
+  }
+  double margin = std::max(0.11, 0.011 * static_cast<double>(longest));
+  return {label, std::to_string(margin) + ",0.055"};
+}
+
 void AddNode(Agraph_t* g, const RunRecord& r, const Value& step) {
   std::string id = Id(step);
   Agnode_t* n = agnode(g, const_cast<char*>(id.c_str()), 1);
   const StepView* v = r.FindStep(id);
   std::string outcome = v == nullptr ? "" : v->outcome.empty() ? "unfinished" : v->outcome;
   const Value* uses = step.Find("uses");
-  Set(n, "label", GvText(id));
+  auto [label, margin] = Label(id);
+  Set(n, "label", label);
+  Set(n, "margin", margin);
   Set(n, "fillcolor", OutcomeColour(outcome));
   Set(n, "tooltip",
       GvText(id + " (" + (uses ? uses->ToText() : "") +

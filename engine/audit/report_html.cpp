@@ -37,6 +37,17 @@ int64_t Ms(const std::string& at) {
   return t ? UnixMillis(*t) : 0;
 }
 
+// A step id as the timeline's label column holds it: ids past kTimelineLabelChars keep their
+// start and end around an ellipsis, the whole id in the label's tooltip (breakQ Q5: a long id
+// ran under the bars). Ids are ASCII (runbook_keys.cpp), so a byte is a character.
+constexpr size_t kTimelineLabelChars = 24;
+std::string TimelineLabel(const std::string& id) {
+  if (id.size() <= kTimelineLabelChars) return Esc(id);
+  size_t head = kTimelineLabelChars / 2 - 1, tail = kTimelineLabelChars - head - 1;
+  return Esc(id.substr(0, head)) + "\u2026" + Esc(id.substr(id.size() - tail)) + "<title>" +
+         Esc(id) + "</title>";
+}
+
 std::string Timeline(const RunRecord& r) {
   // From the first attempt of the incident: a step a resume carried over is drawn where it
   // ran, in the earlier run, on the clock its RTO counts (breakN N22).
@@ -52,12 +63,15 @@ std::string Timeline(const RunRecord& r) {
   std::ostringstream o;
   o << "<svg class=\"timeline\" role=\"img\" aria-label=\"timeline\" width=\"" << label + width + 20
     << "\" height=\"" << height << "\" viewBox=\"0 0 " << label + width + 20 << " " << height
-    << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
+    << "\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+    << "<clipPath id=\"timeline-labels\"><rect x=\"0\" y=\"0\" width=\"" << label - 4
+    << "\" height=\"" << height << "\"/></clipPath>\n";  // whatever the viewer's font
   double scale = static_cast<double>(width) / static_cast<double>(end - start);
   for (size_t i = 0; i < r.steps.size(); ++i) {
     const StepView& s = r.steps[i];
     int y = static_cast<int>(i) * row + 4;
-    o << "<text x=\"0\" y=\"" << y + 14 << "\">" << Esc(s.id) << "</text>\n";
+    o << "<text x=\"0\" y=\"" << y + 14 << "\" clip-path=\"url(#timeline-labels)\">"
+      << TimelineLabel(s.id) << "</text>\n";
     for (const AttemptView& a : s.attempts) {
       int64_t a0 = Ms(a.started_at), a1 = a.finished_at.empty() ? end : Ms(a.finished_at);
       int x = label + static_cast<int>((a0 - start) * scale);

@@ -159,3 +159,63 @@ TEST_CASE("a long unbroken value wraps: not clipped in the PDF, no header squeez
   Command zs = Shell("pdftotext " + dir + "/r.pdf - | tr -cd z | wc -c");
   CHECK(std::stoi(zs.out) >= 600);
 }
+
+// breakQ Q5: a step id of 151 characters was one line of text, 618 px wide in the browser,
+// in a box Graphviz made 426 px wide (it measures with Helvetica's metrics; the browser drew
+// DejaVu Sans). Long ids are broken into lines, and each box leaves room for a wider font.
+// Variants: narrow letters, wide letters, a hyphenated id, a short one; and the same ids in
+// the timeline's label column, where they ran under the bars.
+TEST_CASE("a long step id stays inside its box in the graph", "[e2e][report][html]") {
+  REQUIRE(Shell("command -v chromium").exit_code == 0);
+  std::string dir = TempDir();
+  std::string ids[] = {"s" + std::string(150, 'i'), "s" + std::string(150, 'm'),
+                       "restore-to-workspace-and-verify-every-table-twice-then-swap", "a"};
+  std::string yaml = "version: 1\nname: ids\nsteps:\n";
+  for (size_t k = 0; k < std::size(ids); ++k)
+    yaml += "  - {id: " + ids[k] + ", uses: log, with: {message: x}" +
+            (k ? ", needs: [" + ids[k - 1] + "]" : "") + "}\n";
+  WriteFile(dir, "ids.yaml", yaml);
+  REQUIRE(Shell(Rb("run " + dir + "/ids.yaml --audit-db " + dir + "/a.db")).exit_code == 0);
+  REQUIRE(Shell(Rb("report " + LatestRunId(dir + "/a.db") + " --format html --output " + dir +
+                   "/r.html --audit-db " + dir + "/a.db"))
+              .exit_code == 0);
+  // For each box: how far its text runs past the box's left or right edge, in px.
+  std::string dom = Measured(
+      dir, ReadFile(dir + "/r.html"),
+      "let out=[...document.querySelectorAll('g.node')].map(n=>{"
+      "let box=n.querySelector('path,polygon').getBoundingClientRect();"
+      "let over=0;for(let t of n.querySelectorAll('text')){let r=t.getBoundingClientRect();"
+      "over=Math.max(over,box.left-r.left,r.right-box.right);}"
+      "return Math.ceil(over);});"
+      "let labels=[...document.querySelectorAll('svg.timeline text[clip-path]')];"
+      "document.body.dataset.sw=document.documentElement.scrollWidth;"
+      "document.body.dataset.over=out.join(',');"
+      "document.body.dataset.label=labels.map(t=>Math.ceil(t.getComputedTextLength())).join(',');");
+  std::smatch m;
+  REQUIRE(std::regex_search(
+      dom, m,
+      std::regex("data-sw=\"([0-9]+)\" data-over=\"([-0-9,]+)\" data-label=\"([0-9]+),([0-9]+),"
+                 "([0-9]+),([0-9]+)\"")));
+  CHECK(std::stoi(m[1]) <= 1400);
+  // The timeline's labels end before its bars (x = 180): long ids are shortened around an
+  // ellipsis, the whole id in a tooltip; 24 wide letters ('m') may still not fit, and are
+  // clipped at the column's edge whatever the font.
+  CHECK(std::stoi(m[3]) <= 176);
+  CHECK(std::stoi(m[5]) <= 176);
+  CHECK(std::stoi(m[6]) <= 176);
+  std::string html = ReadFile(dir + "/r.html");
+  CHECK(html.find("<clipPath id=\"timeline-labels\"><rect x=\"0\" y=\"0\" width=\"176\"") !=
+        std::string::npos);
+  CHECK(html.find("restore-to-\u2026ce-then-swap<title>" + ids[2] + "</title>") !=
+        std::string::npos);
+  std::string over = m[2].str();
+  INFO("px past the box, per step: " << over);
+  int boxes = 0;
+  for (size_t s = 0; s <= over.size();) {
+    size_t comma = std::min(over.find(',', s), over.size());
+    CHECK(std::stoi(over.substr(s, comma - s)) <= 0);
+    ++boxes;
+    s = comma + 1;
+  }
+  CHECK(boxes == 4);
+}

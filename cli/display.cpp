@@ -185,6 +185,7 @@ void Display::Resume() {
 }
 
 void Display::RunStarted(const Runbook& rb, const std::string& run_id, bool dry_run) {
+  dry_run_ = dry_run;
   Print(Paint("1", "runbook " + rb.name) + " run " + run_id + (dry_run ? " (dry run)" : "") +
         " - " + std::to_string(rb.steps.size()) + " steps");
 }
@@ -288,7 +289,12 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
                   OutcomeName(s.outcome), attempts, took.c_str());
     out += row;
   }
-  out += "\nrun " + r.run_id + ": " + r.status + " in " + HumanDuration(r.duration) + "\n";
+  out += "\n" + std::string(dry_run_ ? "dry run " : "run ") + r.run_id + ": " + r.status + " in " +
+         HumanDuration(r.duration) +
+         (!dry_run_               ? ""
+          : r.status == "success" ? " (nothing was run)"
+                                  : " (nothing was run; a step would fail, above)") +
+         "\n";
   if (r.rto.measured) {
     out += "RTO " + HumanDuration(r.rto.elapsed);
     if (r.rto.approval_wait.count() > 0)

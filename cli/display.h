@@ -58,6 +58,7 @@ class Display final : public RunObserver {
 
   bool live_;
   bool color_;
+  bool dry_run_ = false;  // RunStarted's: the summary says nothing was run
   Millis plain_progress_every_;
   std::mutex mu_;
   std::map<std::string, Running> running_;

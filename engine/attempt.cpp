@@ -135,14 +135,17 @@ bool HasUnknown(const Value& v) {
 }
 
 AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
-  bool looked = false;
+  DryLook look;
   if (!HasUnknown(in.params)) {  // the step may look at the world itself
     std::string error =
-        CallStep(in.step, "looking (dry run)", [&] { looked = in.step.type->DryRun(ctx); });
+        CallStep(in.step, "looking (dry run)", [&] { look = in.step.type->DryRun(ctx); });
     if (!error.empty()) ctx.log(error);
   }
+  if (!look.would_fail.empty())
+    return AttemptResult::Failure("would fail: " + Join(look.would_fail, "; ") +
+                                  " (dry run: nothing was changed)");
   std::vector<std::string> lines;
-  std::string error = looked ? "" : CallStep(in.step, "describing what it would do", [&] {
+  std::string error = look.looked ? "" : CallStep(in.step, "describing what it would do", [&] {
     lines = in.step.type->Describe(ctx.params);
   });
   if (!error.empty()) return AttemptResult::Failure(error);

@@ -369,7 +369,8 @@ class Loop {
       return Complete(i, Outcome::kSuccess, "");
     }
     bool cancelled = r.status == AttemptStatus::kCancelled || (!IsFinally(i) && values_.cancelled);
-    if (!cancelled && ShouldRetry(step.retry, r, rec.number)) {
+    // A dry run's failure is a prediction: trying it again would predict the same.
+    if (!cancelled && !opt_.dry_run && ShouldRetry(step.retry, r, rec.number)) {
       std::uniform_real_distribution<double> unit(0.0, 1.0);
       Millis delay = BackoffDelay(step.retry, rec.number, unit(rng_));
       run.state = StepState::kWaitingRetry;
@@ -463,6 +464,10 @@ class Loop {
   RtoResult MeasureRto() const {
     RtoResult rto;
     rto.objective = rb_.rto_objective;
+    if (opt_.dry_run) {  // breakO O14: "RTO 4ms - met" of a run that restored nothing
+      rto.note = "a dry run restores nothing";
+      return rto;
+    }
     Clock::Mono start = values_.started, end = svc_.clock.Now();
     bool incident = opt_.incident_elapsed.has_value();  // resume: the clock started earlier
     for (size_t i = 0; i < steps_.size(); ++i) {

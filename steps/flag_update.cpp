@@ -192,14 +192,14 @@ class FlagUpdate final : public StepType {
     return Locked(ctx, file);  // closing the lock file releases the lock
   }
 
-  bool DryRun(StepContext& ctx) const override {
+  DryLook DryRun(StepContext& ctx) const override {
     std::string file = ctx.params.Str("file");
     int64_t old = 0, now = 0;
     std::string why = Plan(ctx, file, old, now, nullptr, nullptr);
-    ctx.log(why.empty() ? "would set " + ctx.params.Str("flag") + " rollout " +
-                              std::to_string(old) + " -> " + std::to_string(now)
-                        : "would fail: " + why);
-    return true;
+    if (!why.empty()) return {true, {why}};
+    ctx.log("would set " + ctx.params.Str("flag") + " rollout " + std::to_string(old) + " -> " +
+            std::to_string(now));
+    return {true, {}};
   }
 
  private:

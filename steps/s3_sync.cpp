@@ -222,13 +222,10 @@ class S3Sync final : public StepType {
 
   // Lists both sides and says what a sync would transfer and delete, like
   // `aws s3 sync --dryrun`; changes nothing.
-  bool DryRun(StepContext& ctx) const override {
+  DryLook DryRun(StepContext& ctx) const override {
     Job job;
     std::string why = Prepare(ctx, job);
-    if (!why.empty()) {
-      ctx.log("would fail: " + why);
-      return true;
-    }
+    if (!why.empty()) return {true, {why}};
     const char* verb = job.dst.is_s3 ? "upload" : job.src.is_s3 ? "download" : "copy";
     for (const std::string& rel : job.decision.transfer)
       ctx.log(std::string("would ") + verb + " " + Printable(rel));
@@ -237,12 +234,12 @@ class S3Sync final : public StepType {
     for (const std::string& rel : job.decision.remove)
       ctx.log((deleting && guard.ok() ? "would delete " : "would keep (no delete) ") +
               Printable(rel));
-    if (!guard.ok()) ctx.log("would fail: " + guard.message());
-    for (const std::string& r : job.refused) ctx.log("would fail: " + r);
     ctx.log("would " + std::string(verb) + " " + std::to_string(job.decision.transfer.size()) +
             ", skip " + std::to_string(job.decision.skip.size()) + ", delete " +
             std::to_string(deleting && guard.ok() ? job.decision.remove.size() : 0));
-    return true;
+    DryLook look{true, job.refused};
+    if (!guard.ok()) look.would_fail.insert(look.would_fail.begin(), guard.message());
+    return look;
   }
 
   AttemptResult Run(StepContext& ctx) const override {

@@ -148,6 +148,15 @@ class ConfigureView {
   const StepSpec* spec_ = nullptr;
 };
 
+// What a step's own dry run found by looking (StepType::DryRun).
+struct DryLook {
+  bool looked = false;  // false: the engine logs Describe's lines instead
+  // Why the step would fail, one reason each (a missing source folder, a guard that refuses);
+  // empty: nothing it looked at stops it. Any reason fails the step in the dry run, and so
+  // the dry run (breakO O14: it said "would fail", then "ok", and ended "success", exit 0).
+  std::vector<std::string> would_fail;
+};
+
 class StepType {
  public:
   virtual ~StepType() = default;
@@ -162,9 +171,9 @@ class StepType {
   // ParamError) into a failed attempt, "internal error in step ... — please report".
   virtual AttemptResult Run(StepContext& ctx) const = 0;
   // `run --dry-run` with every parameter known: may look (list a bucket, read a folder)
-  // but must change nothing; logs what it would do. Returns false to fall back on
-  // Describe (the default).
-  virtual bool DryRun(StepContext& /*ctx*/) const { return false; }
+  // but must change nothing; logs what it would do, and returns why it would fail. The
+  // default looks at nothing (Describe's lines are logged instead).
+  virtual DryLook DryRun(StepContext& /*ctx*/) const { return {}; }
 };
 
 }  // namespace runbook

@@ -143,8 +143,9 @@ TEST_CASE("flag-update refuses a flags file that is a symbolic link, keeping the
         std::string::npos);
   CHECK(Shell("test -L " + dir + "/flags.json").exit_code == 0);  // still the link
   CHECK(Cat(etc + "/flags.json") == kFlags);
-  CHECK(Flag(dir, ", rollout: 10", " --dry-run").err.find("would fail: refusing to use") !=
-        std::string::npos);
+  Command dry = Flag(dir, ", rollout: 10", " --dry-run");
+  CHECK(dry.exit_code == 1);  // breakO O14: a dry run that would fail fails
+  CHECK(dry.err.find("would fail: refusing to use") != std::string::npos);
 }
 
 TEST_CASE("flag-update refuses a flags file with a duplicate key, naming it and its line",

@@ -1,0 +1,57 @@
+// `run --dry-run`: a step that looks and finds it would fail fails the dry run (breakO O14:
+// the shipped restore said "would fail" at fetch, then "ok", 13 more steps "ok", "success",
+// "RTO 4ms - met" and exit 0). Nothing is run, recorded or retried; no RTO is claimed.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+TEST_CASE("a dry run of the shipped restore with no off-site copy fails at fetch",
+          "[cli][dryrun]") {
+  std::string dir = TempDir();
+  std::string restore = std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/restore.yaml";
+  // fetch has `retry: {max_attempts: 3, delay: 5s}`: a prediction is not tried again.
+  Command dry = Shell("cd " + dir + " && " + Binary() + " run " + restore +
+                      " --dry-run --set remote=" + dir + "/no-such-copy");
+  INFO(dry.err);
+  CHECK(dry.exit_code == 1);
+  CHECK_THAT(dry.err, Catch::Contains("would fail: ") && Catch::Contains(dir + "/no-such-copy") &&
+                          Catch::Contains("(dry run: nothing was changed)"));
+  CHECK_THAT(dry.err, Catch::Matches("[\\s\\S]*\\nfetch +failure +1 [\\s\\S]*"));
+  CHECK_THAT(dry.err, Catch::Matches("[\\s\\S]*\\nrestore +skipped +0 [\\s\\S]*"));
+  CHECK_THAT(dry.err, Catch::Contains(": failure in ") &&
+                          Catch::Contains("(nothing was run; a step would fail, above)"));
+  CHECK_THAT(dry.err, Catch::Contains("RTO not measured: a dry run restores nothing") &&
+                          !Catch::Contains(" - met"));
+  CHECK(!std::filesystem::exists(dir + "/.runbook"));  // nothing recorded
+}
+
+TEST_CASE("a dry run whose steps would all run says so, exit 0; a refusing guard is exit 1",
+          "[cli][dryrun]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/src " + dir + "/dst && echo x > " + dir + "/src/f");
+  auto sync = [&](const std::string& extra) {
+    WriteFile(dir, "s.yaml",
+              "version: 1\nname: s\nobjectives: {rto: 1h}\nsteps:\n"
+              "  - {id: s, uses: s3-sync, retry: {max_attempts: 4, delay: 30s}, with: {source: " +
+                  dir + "/src, dest: " + dir + "/dst" + extra + "}}\n");
+    return Shell("cd " + dir + " && " + Binary() + " run s.yaml --dry-run");
+  };
+  Command ok = sync("");
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.err, Catch::Contains("would copy 1, skip 0, delete 0") &&
+                         Catch::Contains(": success in ") && Catch::Contains("(nothing was run)") &&
+                         Catch::Contains("RTO not measured: a dry run restores nothing"));
+  // Variant: the delete guard refuses (every object of the destination would go).
+  Shell("rm " + dir + "/src/f && echo y > " + dir + "/dst/g && echo z > " + dir + "/dst/h");
+  Command guarded = sync(", delete: true");
+  INFO(guarded.err);
+  CHECK(guarded.exit_code == 1);
+  CHECK_THAT(guarded.err, Catch::Contains("would fail: "));
+  CHECK_THAT(guarded.err, Catch::Matches("[\\s\\S]*\\ns +failure +1 [\\s\\S]*"));  // not retried
+  CHECK(std::filesystem::exists(dir + "/dst/g"));
+}

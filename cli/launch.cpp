@@ -311,9 +311,10 @@ void PrintContinue(const RunResult& r, const std::string& run_id, AuditStore& st
 
 }  // namespace
 
-bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, RunOptions& options) {
+bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, const std::string& base,
+                       RunOptions& options) {
   if (options.secrets) return true;
-  auto secrets = ResolveSecrets(rb, env, options.dry_run);
+  auto secrets = ResolveSecrets(rb, env, options.dry_run, base);
   if (!secrets.ok()) {
     std::cerr << "runbook: error: " << secrets.status().message() << "\n";
     return false;
@@ -365,9 +366,9 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     return kExitInvalid;
   }
   EnvMap env = CurrentEnvironment();
-  if (!ResolveRunSecrets(rb, env, options)) return kExitEnvironment;
+  if (!ResolveRunSecrets(rb, env, context.base, options)) return kExitEnvironment;
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)
-      RunRedactor(options.dry_run ? SecretsToMask(rb, env) : *options.secrets, env);
+      RunRedactor(options.dry_run ? SecretsToMask(rb, env, context.base) : *options.secrets, env);
   Graph graph = BuildGraph(rb);
   SystemClock clock;
   CancelToken cancel;

@@ -29,8 +29,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
 
 // Reads the runbook's secrets into options.secrets unless they are there already (resume reads
 // them first, to mask its own lines; a secret is read once per run: its file may be a pipe).
-// False, with the error printed, when one cannot be read.
-bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, RunOptions& options);
+// False, with the error printed, when one cannot be read. Relative `file:` secrets are read
+// under `base`, the run's base (absolute), whatever the current folder.
+bool ResolveRunSecrets(const Runbook& rb, const EnvMap& env, const std::string& base,
+                       RunOptions& options);
 
 // Signs the store's current chain head with an Ed25519 key, once the chain verifies
 // (VerifyBeforeSigning: intact, every earlier signed head matching, those of this key valid;

@@ -423,7 +423,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     }
   }
   EnvMap env = CurrentEnvironment();
-  if (!ResolveRunSecrets(*rb, env, options)) return kExitEnvironment;
+  if (!ResolveRunSecrets(*rb, env, base.value(), options)) return kExitEnvironment;
   Redactor redactor = RunRedactor(*options.secrets, env);
   redactor.SetFingerprintKey(fingerprint_key.ok() ? fingerprint_key.value() : std::string());
   if (const Value* params = record.started.Find("params"); params && params->is_map())

@@ -87,8 +87,10 @@ Result<std::string> ReadSecretFile(const SecretDecl& s) {
 
 namespace {
 
-// One secret's value from `env` or its file (a trailing newline dropped), length-checked.
-Result<std::string> ReadSecret(const SecretDecl& s, const EnvMap& env) {
+// One secret's value from `env` or its file (a trailing newline dropped), length-checked; a
+// relative file is taken under `base` ("": the current folder).
+Result<std::string> ReadSecret(SecretDecl s, const EnvMap& env, const std::string& base) {
+  if (!base.empty() && !s.file.empty() && s.file.front() != '/') s.file = base + "/" + s.file;
   std::string value;
   if (!s.env.empty()) {
     auto it = env.find(s.env);
@@ -109,14 +111,15 @@ Result<std::string> ReadSecret(const SecretDecl& s, const EnvMap& env) {
 
 }  // namespace
 
-Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders) {
+Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders,
+                                  const std::string& base) {
   Value::Map out;
   for (const SecretDecl& s : rb.secrets) {
     if (placeholders) {
       out[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
       continue;
     }
-    auto value = ReadSecret(s, env);
+    auto value = ReadSecret(s, env, base);
     if (!value.ok()) return value.status();
     out[s.name] = Value(std::move(value).value());
   }
@@ -125,9 +128,9 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
 
 Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env, const std::string& base) {
   Value::Map out;
-  for (SecretDecl s : rb.secrets) {
-    if (!base.empty() && !s.file.empty() && s.file.front() != '/') s.file = base + "/" + s.file;
-    if (auto value = ReadSecret(s, env); value.ok()) out[s.name] = Value(std::move(value).value());
+  for (const SecretDecl& s : rb.secrets) {
+    if (auto value = ReadSecret(s, env, base); value.ok())
+      out[s.name] = Value(std::move(value).value());
   }
   return out;
 }

@@ -73,13 +73,16 @@ class Loop {
     if (auto here = std::filesystem::current_path(no_cwd); !no_cwd) values_.base = here.string();
     values_.started = svc_.clock.Now();
     started_wall_ = svc_.clock.WallNow();
-    auto secrets = opt_.secrets ? Result<Value::Map>(*opt_.secrets)
-                                : ResolveSecrets(rb_, svc_.base_env, opt_.dry_run);
+    auto secrets =
+        opt_.secrets ? Result<Value::Map>(*opt_.secrets)
+                     : ResolveSecrets(rb_, svc_.base_env, opt_.dry_run, values_.base.value_or(""));
     if (!secrets.ok()) return secrets.status();
     values_.secrets = secrets.value();
     // A dry run's secrets are placeholders: it masks those it can read (breakL L28).
-    redactor_ = RunRedactor(opt_.dry_run ? SecretsToMask(rb_, svc_.base_env) : values_.secrets,
-                            svc_.base_env);
+    redactor_ =
+        RunRedactor(opt_.dry_run ? SecretsToMask(rb_, svc_.base_env, values_.base.value_or(""))
+                                 : values_.secrets,
+                    svc_.base_env);
     EvalBudget budget;  // one for the runbook's whole env
     budget.owner = "the runbook's env";
     for (const auto& [key, node] : rb_.env) {

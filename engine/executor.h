@@ -77,17 +77,19 @@ Result<Value::Map> BindParams(const Runbook& rb,
 
 // The runbook's secrets, read from `env` and their files (placeholders in a dry run). Errors:
 // a secret that is not set, cannot be read or is too short. Read once per run: a secret file
-// may be a pipe.
-Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders);
+// may be a pipe. A relative `file:` is read against `base` (absolute: the run's base,
+// cli/run_place.h), never the current folder: a resume reads them before it enters its
+// base (breakR R4: resumed from another folder it masked that folder's file and printed the
+// secret). "" only where the current folder is the base.
+Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool placeholders,
+                                  const std::string& base);
 // The secrets that can be read now, for masking only (breakL L28): `plan` and a dry run use
 // placeholders as values, yet a --set value holding a secret's text must be masked there as
 // the run masks it. A secret not set or unreadable is left out (no error); a FIFO is never
 // read (ReadSecretFile reads regular files only).
-// A relative `file:` is read against `base` (the run's base, cli/run_place.h RunbookBase;
-// "": the current folder, a run's once it entered its base), never against the caller's
-// folder (breakQ Q7: `plan` from another folder read no secret, or another file, and
-// printed the secret in clear).
-Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env, const std::string& base = "");
+// A relative `file:` is read against `base` as in ResolveSecrets (breakQ Q7: `plan` from
+// another folder read no secret, or another file, and printed the secret in clear).
+Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env, const std::string& base);
 
 // Runs the runbook. An environment failure (a secret that cannot be read) is a Status.
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,

@@ -524,6 +524,49 @@ TEST_CASE("plan reads a file secret against the run's base, from any folder",
   }
 }
 
+// breakR R4: `resume` read `file:` secrets before entering the run's base, against the
+// caller's folder: from a folder with a decoy `sec.txt` it masked the decoy and printed and
+// recorded the secret; from one without, it refused. Variants: resume from the decoy folder,
+// from `/`, and `--runbook` at a new place called from the decoy folder.
+TEST_CASE("resume reads a file secret against the run's base, from any folder",
+          "[cli][secrets][resume]") {
+  std::string dir = TempDir();
+  auto project = [&](const std::string& at) {
+    Shell("mkdir -p " + at + "/runbooks && printf 'wd-secret-5555\\n' > " + at + "/sec.txt");
+    WriteFile(at + "/runbooks", "p.yaml",
+              "version: 1\nname: p\nworking_directory: ..\nsecrets:\n  fs: {file: sec.txt}\n"
+              "steps:\n  - {id: a, uses: exec, with: {run: [sh, -c, 'cat sec.txt; test -e " +
+                  dir + "/ok']}}\n");
+  };
+  project(dir + "/proj");
+  Shell("mkdir -p " + dir + "/decoy && printf 'decoy-text-77\\n' > " + dir + "/decoy/sec.txt");
+  std::string db = " --audit-db " + dir + "/a.db";
+  auto failed_run = [&] {
+    Shell("rm -f " + dir + "/ok");
+    Command run =
+        Shell("cd " + dir + "/decoy && " + Binary() + " run " + dir + "/proj/runbooks/p.yaml" + db);
+    REQUIRE(run.exit_code == 1);
+    CHECK(run.err.find("wd-secret-5555") == std::string::npos);
+    Shell("touch " + dir + "/ok");
+    return LatestRunId(dir + "/a.db");
+  };
+  for (const std::string& from : {dir + "/decoy", std::string("/")}) {
+    CAPTURE(from);
+    Command resumed = Shell("cd " + from + " && " + Binary() + " resume " + failed_run() + db);
+    INFO(resumed.err);
+    CHECK(resumed.exit_code == 0);
+    CHECK_THAT(resumed.err, Catch::Contains("a | ***") && !Catch::Contains("wd-secret-5555"));
+  }
+  std::string id = failed_run();
+  Shell("cp -r " + dir + "/proj " + dir + "/moved");
+  Command moved = Shell("cd " + dir + "/decoy && " + Binary() + " resume " + id + db +
+                        " --runbook " + dir + "/moved/runbooks/p.yaml");
+  INFO(moved.err);
+  CHECK(moved.exit_code == 0);
+  CHECK_THAT(moved.err, Catch::Contains("a | ***") && !Catch::Contains("wd-secret-5555"));
+  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c wd-secret-5555").out == "0\n");
+}
+
 // breakQ Q8: a FIFO at the fingerprint key's name hung the run in open(), deaf to Ctrl-C.
 TEST_CASE("a FIFO at the fingerprint key's name is refused, not waited on",
           "[cli][audit][secrets]") {

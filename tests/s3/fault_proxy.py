@@ -48,7 +48,8 @@ the same objects:
   corrupt-put     the first byte of every PUT body is flipped and its Content-MD5 dropped
                   (a proxy between runbook and a server that does not check it)
   slow-put=S      the body of every PUT (an object or a part) is read at S seconds a MiB (a
-                  slow link: time for a writer to change the file while it is being sent)
+                  slow link: time for a writer to change the file while it is being sent);
+                  "proxy: slow-put: a body is being read" is logged as each body starts)
   put-no-etag     every PUT answer (an object or a part) loses its ETag header
   complete-etag   every CompleteMultipartUpload answer says ETag "000...0-N" (N the parts
                   the request named), which is not the md5 of the parts' MD5s
@@ -362,6 +363,9 @@ def main():
             body = self.rfile.read(length) if length and "slow-put" not in view else b""
             while len(body) < length:  # slow-put: 64 KiB at a time
                 time.sleep(view["slow-put"] / 16)
+                if not body:  # a writer waits for this line to change the file mid-way
+                    sys.stderr.write("proxy: slow-put: a body is being read\n")
+                    sys.stderr.flush()
                 body += self.rfile.read(min(65536, length - len(body)))
             headers = {k: v for k, v in self.headers.items()}
             if "corrupt-put" in view and self.command == "PUT" and body:

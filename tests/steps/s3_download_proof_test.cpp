@@ -103,17 +103,21 @@ TEST_CASE("s3-sync download: what nothing can prove is refused, or kept and coun
 }
 
 // Uploads `dir`/mc/big.bin (20 MB) through a proxy reading every PUT at 0.3 s a MiB (parts
-// of 5 MiB, one at a time, from `threshold`), while a writer changes it near its end at 1 s.
+// of 5 MiB, one at a time, from `threshold`), while a writer changes it near its end half a
+// second after the proxy began reading the first body (at a fixed second it raced a slow
+// start, under ASan: the file changed before it was hashed, and the sync rightly passed).
 Command UploadWhileChanged(const std::string& dir, int port, const std::string& threshold) {
   REQUIRE(Shell("cd " + dir + " && mkdir -p mc && head -c 20000000 /dev/urandom > mc/big.bin")
               .exit_code == 0);
   FaultProxy proxy(port, "", "slow-put=0.3");
-  return RunSync(dir,
-                 "source: mc, dest: 's3://backups/mc', endpoint: '" + proxy.endpoint() +
-                     "', part_size: 5MiB, multipart_threshold: " + threshold + ", concurrency: 1",
-                 "S3RVER",
-                 "(sleep 1; printf CHANGED | dd of=mc/big.bin bs=1 seek=17000000 conv=notrunc "
-                 "status=none) & ");
+  return RunSync(
+      dir,
+      "source: mc, dest: 's3://backups/mc', endpoint: '" + proxy.endpoint() +
+          "', part_size: 5MiB, multipart_threshold: " + threshold + ", concurrency: 1",
+      "S3RVER",
+      "(for i in $(seq 600); do grep -q 'slow-put: a body is being read' " + proxy.log_path() +
+          " && break; sleep 0.05; done; sleep 0.5; printf CHANGED | dd of=mc/big.bin bs=1 "
+          "seek=17000000 conv=notrunc status=none) & ");
 }
 
 TEST_CASE("s3-sync upload: a file changed while it is sent is never stored",

@@ -39,6 +39,7 @@ class FaultProxy {
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   // The proxy's log so far: one line a request ("proxy: "METHOD /path HTTP/1.1" STATUS -").
   std::string Log() const;
+  const std::string& log_path() const { return log_; }
 
  private:
   int port_ = 0;

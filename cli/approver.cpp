@@ -30,6 +30,11 @@ bool NoDefault(const ParamSpec& spec) {
 // An input that has no answer unless one is given: required, without a default.
 bool MustBeGiven(const ParamSpec& spec) { return spec.required && NoDefault(spec); }
 
+// Everything the approver writes to the terminal, as `req` shows it: the run's secrets masked,
+// control characters escaped. One sink, so no line can skip it (breakR R3: the re-ask after a
+// wrong answer quoted an `enum` built from a secret, raw: the change code a gate asked for).
+void Say(const ApprovalRequest& req, const std::string& text) { std::cerr << req.Shown(text); }
+
 }  // namespace
 
 CliApprover::CliApprover(bool yes, std::set<std::string> approved,
@@ -61,11 +66,9 @@ bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, A
   while (true) {
     std::string text = given != inputs_.end() ? given->second : "";
     if (asking) {
-      std::cerr << "  " << spec.name << (spec.doc.empty() ? "" : " (" + req.Shown(spec.doc) + ")")
-                << (spec.default_value.is_null()
-                        ? ""
-                        : " [" + req.Shown(spec.default_value.ToText()) + "]")
-                << ": ";
+      Say(req, "  " + spec.name + (spec.doc.empty() ? "" : " (" + spec.doc + ")") +
+                   (spec.default_value.is_null() ? "" : " [" + spec.default_value.ToText() + "]") +
+                   ": ");
       if (!ReadLine(cancel, text)) {
         answer.error = cancel.cancelled() ? "cancelled while asking for input '" + spec.name + "'"
                                           : "declined by " + CurrentUser() + " (end of input)";
@@ -78,7 +81,7 @@ bool CliApprover::FillInput(const ApprovalRequest& req, const ParamSpec& spec, A
       answer.error = error;
       return false;
     }
-    std::cerr << "  " << error << "\n";
+    Say(req, "  " + error + "\n");
   }
 }
 
@@ -132,9 +135,8 @@ ApprovalAnswer CliApprover::ByFlag(const ApprovalRequest& req, const CancelToken
   }
   std::lock_guard<std::mutex> lock(g_prompt_mu);
   display_.Pause();
-  std::cerr << "\n== approval: " << req.step_id << " (approved by "
-            << (yes_ ? "--yes" : "--approve") << "; it needs input) ==\n"
-            << req.Shown(req.prompt) << "\n";
+  Say(req, "\n== approval: " + req.step_id + " (approved by " + (yes_ ? "--yes" : "--approve") +
+               "; it needs input) ==\n" + req.prompt + "\n");
   answer.approved = FillInputs(req, Asking::kRequired, cancel, answer);
   display_.Resume();
   return answer;
@@ -153,11 +155,11 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   }
   std::lock_guard<std::mutex> lock(g_prompt_mu);
   display_.Pause();
-  std::cerr << "\n== approval: " << req.step_id << " ==\n" << req.Shown(req.prompt) << "\n";
+  Say(req, "\n== approval: " + req.step_id + " ==\n" + req.prompt + "\n");
   bool filled = FillInputs(req, Asking::kAll, cancel, answer);
   std::string reply;
   if (filled) {
-    std::cerr << "approve? [y/N] ";
+    Say(req, "approve? [y/N] ");
     bool read = ReadLine(cancel, reply);
     if (read && (reply == "y" || reply == "Y" || reply == "yes")) {
       answer.approved = true;

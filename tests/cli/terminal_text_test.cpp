@@ -68,6 +68,35 @@ TEST_CASE(
   CHECK_THAT(outputs, Catch::Contains("\"ticket\":\"INC-7\""));
 }
 
+// breakR R3: the re-ask after a wrong answer at a terminal printed "expected one of: " with
+// an `enum` built from a secret raw, so a "type the change code" gate showed the code to
+// whoever typed a wrong one first (off a terminal the same check was masked). Variants: the
+// enum from a secret; from a param holding a secret and an escape sequence.
+TEST_CASE("a wrong answer at a gate's input is told without its secrets or control characters",
+          "[cli][tty][approval][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsecrets:\n  code: {env: SWAP_CODE}\n"
+            "params:\n  s: {type: string, default: b}\nsteps:\n"
+            "  - id: gate\n    uses: approval\n    with:\n"
+            "      prompt: Swap production?\n      inputs:\n"
+            "        code: {type: string, required: true, enum: [\"${{ secrets.code }}\"]}\n"
+            "        other: {type: string, required: true, enum: [\"${{ params.s }}\", b]}\n"
+            "  - {id: swap, uses: log, needs: [gate], with: {message: swapped}}\n");
+  Command c = Shell("cd " + dir + " && SWAP_CODE=cab-7731-zulu " + PtyRun() +
+                    " --send-on 'code: ' 'guess\\n' --send-on 'expected one of' "
+                    "'cab-7731-zulu\\n' --send-on 'other: ' 'zz\\n' --send-on 'RED***, b' "
+                    "'b\\n' --send-on 'approve?' 'y\\n' -- " +
+                    Binary() + " run g.yaml --audit-db a.db --set s=\"$(printf 'x\\033[31mRED')" +
+                    "cab-7731-zulu\"");
+  INFO(c.out);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("input 'code': invalid value 'guess'; expected one of: ***"));
+  CHECK_THAT(c.out, Catch::Contains("expected one of: x\\x1b[31mRED***, b"));
+  CHECK(c.out.find("one of: cab") == std::string::npos);  // (the terminal echoes what is typed)
+  CHECK(c.out.find("\x1b[31m") == std::string::npos);     // the param's escape never raw
+}
+
 TEST_CASE("the live block is redrawn in place on a narrow terminal (breakK K7)",
           "[cli][tty][progress]") {
   std::string dir = TempDir();

@@ -17,14 +17,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Writable by the members of a group neither this user's nor root's, without the sticky bit
+// that would keep them from renaming what another owns in it (breakQ Q9).
+bool ForeignGroupMayWrite(const struct stat& st) {
+  return (st.st_mode & S_IWGRP) != 0 && (st.st_mode & S_ISVTX) == 0 && st.st_gid != ::getegid() &&
+         st.st_gid != 0;
+}
+
 // The last component of the way: what it leads to, owned by this user (root too when
-// `root_ok`), and not writable by every user (a 1777 folder such as /tmp, a 0666 file).
+// `root_ok`), not writable by every user (a 1777 folder such as /tmp, a 0666 file), nor by
+// another group (breakR R2: a .runbook/ at 0775 of another group was used, and a member
+// renamed its audit.db away or put one of theirs there).
 std::string ForeignEnd(const std::string& name, const struct stat& st, bool root_ok) {
   if (st.st_uid != ::geteuid() && !(root_ok && st.st_uid == 0))
     return name + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
            std::to_string(::geteuid()) + ")";
   if ((st.st_mode & S_IWOTH) != 0)
     return name + " is writable by every user (mode " + OctalMode(st.st_mode) + ")";
+  if (ForeignGroupMayWrite(st))
+    return name + " is writable by its group (gid " + std::to_string(st.st_gid) + ", mode " +
+           OctalMode(st.st_mode) + ")";
   return "";
 }
 
@@ -41,8 +53,7 @@ std::string ForeignFolder(const std::string& folder, const std::string& name,
            ", is writable by every user (mode " + OctalMode(st.st_mode) + ")";
   // Its group's members may rename what is in it too (breakQ Q9), unless that group is yours
   // or root's.
-  if ((st.st_mode & S_IWGRP) != 0 && (st.st_mode & S_ISVTX) == 0 && st.st_gid != ::getegid() &&
-      st.st_gid != 0)
+  if (ForeignGroupMayWrite(st))
     return Printable(folder) + ", a folder on the way to " + name +
            ", is writable by its group (gid " + std::to_string(st.st_gid) + ", mode " +
            OctalMode(st.st_mode) + ")";
@@ -109,6 +120,19 @@ Result<std::string> NearestRunbookFolder(const fs::path& start) {
     }
     if (dir == dir.root_path() || dir.parent_path() == dir) return std::string();
   }
+}
+
+// Why the store file `file` of a discovered or default store may not hold this user's
+// records, "" when it may or does not exist yet: as its folder, it is yours and writable by
+// no other account (breakR R2: a 0666 audit.db, or another account's, was recorded into
+// silently while the fingerprint key beside it was refused for the same).
+std::string ForeignStoreFile(const fs::path& file) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) return "";
+  std::string why = ForeignPath(file.string(), false);
+  return why.empty() ? ""
+                     : why + ": another user could read or replace the records there; " +
+                           "give --audit-db or RUNBOOK_AUDIT_DB, or make the file yours";
 }
 
 // `p` absolute with its links resolved as far as it exists (realpath): the one spelling of
@@ -187,9 +211,11 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
   auto nearest = NearestRunbookFolder(from);
   if (!nearest.ok()) return nearest.status();
   const std::string& found = nearest.value();
-  if (!found.empty())
-    return StoreChoice{(fs::path(found) / ".runbook" / "audit.db").string(),
-                       "the nearest .runbook/ above " + from.string(), false};
+  if (!found.empty()) {
+    fs::path file = fs::path(found) / ".runbook" / "audit.db";
+    if (std::string why = ForeignStoreFile(file); !why.empty()) return Status::Error(why);
+    return StoreChoice{file.string(), "the nearest .runbook/ above " + from.string(), false};
+  }
   const char* state = std::getenv("XDG_STATE_HOME");
   fs::path base;
   if (state != nullptr && *state == '/') {
@@ -216,6 +242,8 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
                          why +
                          "; give --audit-db or RUNBOOK_AUDIT_DB, or set HOME or "
                          "XDG_STATE_HOME to your own");
+  if (std::string why = ForeignStoreFile(folder / "audit.db"); !why.empty())
+    return Status::Error(why);
   return StoreChoice{(folder / "audit.db").string(),
                      "no .runbook/ above " + from.string() + ": the default", true};
 }

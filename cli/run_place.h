@@ -45,9 +45,10 @@ Result<std::string> RunbookBase(const Runbook& rb);
 // (root's counts as this user's); a folder on the way owned by another user, writable by
 // every user without the sticky bit, or writable by a group neither this user's nor root's
 // (breakP P1, breakQ Q9: that account could swap what follows after the check); what it
-// leads to owned by another user (root too when `root_ok`), or writable by every user (a
-// 1777 folder such as /tmp, a 0666 file). Any local user can make /tmp/.runbook or plant a
-// file there (breakK K20, breakO O9). "cannot examine PATH: why" when a part cannot be read.
+// leads to owned by another user (root too when `root_ok`), writable by every user (a
+// 1777 folder such as /tmp, a 0666 file), or by such a group (breakR R2). Any local user can make
+// /tmp/.runbook or plant a file there (breakK K20, breakO O9). "cannot examine PATH: why" when a
+// part cannot be read.
 std::string ForeignPath(const std::string& path, bool root_ok);
 
 // Makes `path` absolute against the current folder, a `..` resolved as the kernel resolves it

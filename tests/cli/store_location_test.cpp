@@ -276,6 +276,47 @@ TEST_CASE("the default store in another account's folder is refused", "[cli][sto
   CHECK(p.Rb(p.project, "run runbooks/w.yaml").exit_code == 0);
 }
 
+// breakR R2: the group rule reached the folders on the way, not the store's own folder nor
+// its file: a .runbook at 0775 of another group was used (a member renamed audit.db away, or
+// put one of theirs there), as was a 0666 audit.db or another account's. Variants: the
+// .runbook folder, the default store's folder, the store file's mode and owner.
+TEST_CASE("the store's own folder and file are writable by no other account or group",
+          "[cli][store-location]") {
+  Project p;
+  p.Book();
+  const std::string rb = "run ../project/runbooks/w.yaml";
+  const std::string dot = p.project + "/.runbook";
+  Shell("chmod 755 " + p.root);
+  Shell("chgrp 65534 " + dot + " && chmod 775 " + dot);
+  Command folder = p.Rb(p.away, rb);
+  CHECK(folder.exit_code == 3);
+  CHECK_THAT(folder.err, Catch::Contains(dot + " is writable by its group (gid 65534, mode 0775)"));
+  CHECK(p.Rb(p.project, "history").exit_code == 3);
+  Shell("chmod 2775 " + dot + " && chgrp 0 " + dot);  // root's group: its members are root's
+  REQUIRE(p.Rb(p.away, rb).exit_code == 0);
+  Shell("chmod 755 " + dot);
+  for (const char* change : {"chmod 666", "chmod 664 $F && chgrp 65534", "chown 65534"}) {
+    CAPTURE(change);
+    Shell("F=" + dot + "/audit.db; " + change + " $F");
+    Command file = p.Rb(p.away, rb);
+    CHECK(file.exit_code == 3);
+    CHECK_THAT(file.err, Catch::Contains(dot + "/audit.db is ") &&
+                             Catch::Contains("another user could read or replace the records"));
+    CHECK(p.Rb(p.project, "history").exit_code == 3);
+    Shell("F=" + dot + "/audit.db; chown 0:0 $F && chmod 644 $F");
+    CHECK(p.Rb(p.away, rb).exit_code == 0);
+  }
+  // The default store's folder at 0775 of another group.
+  Shell("rm -rf " + dot + " && mkdir -p " + p.state + "/runbook && chgrp 65534 " + p.state +
+        "/runbook && chmod 775 " + p.state + "/runbook");
+  Command state = p.Rb(p.project, "run runbooks/w.yaml");
+  CHECK(state.exit_code == 3);
+  CHECK_THAT(state.err,
+             Catch::Contains("the default audit store's folder " + p.state + "/runbook: ") &&
+                 Catch::Contains("is writable by its group (gid 65534"));
+  CHECK_FALSE(Shell("test -e " + p.state + "/runbook/audit.db").exit_code == 0);
+}
+
 TEST_CASE("through a linked folder the base and the store are the real folder's (breakK K10)",
           "[cli][store-location]") {
   Project p;

@@ -194,13 +194,14 @@ std::string Suggest(const std::string& name, const std::vector<std::string>& val
   return valid.empty() ? "; it has none" : "; it has: " + Join(valid, ", ");
 }
 
-// The specs of a gate's inputs when they are written out (no expression); none otherwise.
+// The specs of a gate's inputs as far as they are written out: a part that is an expression
+// is known only at the gate, and checked there (ApprovalInputSpecs; breakR R8: one
+// expression anywhere in them hid the others from the check before the first step).
 std::vector<ParamSpec> StaticInputSpecs(const StepDecl& step) {
   for (const auto& [key, node] : step.with.entries) {
     if (key != "inputs") continue;
-    std::optional<Value> value = node.StaticValue();
     std::string error;  // the loader reported a malformed declaration already
-    if (value) return ApprovalInputSpecs(*value, error);
+    return ApprovalInputSpecs(node.ShapeValue(), error);
   }
   return {};
 }

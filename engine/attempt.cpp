@@ -42,8 +42,6 @@ std::string Problem(const ParamSpec& spec, const Value& v, const Redactor* redac
   return shown.empty() ? "its value (which holds a secret, not shown) is not valid" : shown;
 }
 
-bool HasUnknown(const Value& v);
-
 // Where the parameter `name` is written in the step's `with` (unknown when it is not).
 Loc WrittenAt(const StepDecl& step, const std::string& name) {
   for (const auto& [key, node] : step.with.entries)
@@ -66,7 +64,8 @@ std::string RecheckResolved(const StepDecl& step, const Value::Map& params) {
   for (const auto& [name, value] : params) {
     Loc loc = WrittenAt(step, name).line > 0 ? WrittenAt(step, name) : step.uses_loc;
     // Known only when the run gets there (plan, dry run): as at load, not checked yet.
-    view.push_back({name, HasUnknown(value) ? std::nullopt : std::optional<Value>(value), loc});
+    view.push_back(
+        {name, value.has_unknown() ? std::nullopt : std::optional<Value>(value), loc, value});
   }
   ConfigureReport report;
   ConfigureView with(std::move(view), step.uses_loc, &step.type->spec());
@@ -123,20 +122,9 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
 
 namespace {
 
-bool HasUnknown(const Value& v) {
-  if (v.is_unknown()) return true;
-  if (v.is_list())
-    for (const Value& x : v.as_list())
-      if (HasUnknown(x)) return true;
-  if (v.is_map())
-    for (const auto& [k, x] : v.as_map())
-      if (HasUnknown(x)) return true;
-  return false;
-}
-
 AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
   DryLook look;
-  if (!HasUnknown(in.params)) {  // the step may look at the world itself
+  if (!in.params.has_unknown()) {  // the step may look at the world itself
     std::string error =
         CallStep(in.step, "looking (dry run)", [&] { look = in.step.type->DryRun(ctx); });
     if (!error.empty()) ctx.log(error);

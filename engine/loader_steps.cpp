@@ -127,7 +127,7 @@ void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
       } else {
         CheckTemplateType(r, *p, tnode);
       }
-      view.push_back({key, v, tnode.loc});
+      view.push_back({key, v, tnode.loc, tnode.ShapeValue()});
     }
   } else {
     out.with.kind = TNode::Kind::kMap;

@@ -136,6 +136,26 @@ bool TNode::has_expressions() const {
   return false;
 }
 
+Value TNode::ShapeValue() const {
+  switch (kind) {
+    case Kind::kLiteral:
+      return literal;
+    case Kind::kTemplate:
+      return Value::Unknown(text);
+    case Kind::kList: {
+      Value::List list;
+      for (const TNode& item : items) list.push_back(item.ShapeValue());
+      return Value(std::move(list));
+    }
+    case Kind::kMap: {
+      Value::Map map;
+      for (const auto& [key, item] : entries) map[key] = item.ShapeValue();
+      return Value(std::move(map));
+    }
+  }
+  return Value();
+}
+
 std::optional<Value> TNode::StaticValue() const {
   if (has_expressions()) return std::nullopt;
   switch (kind) {

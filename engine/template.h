@@ -65,6 +65,9 @@ struct TNode {
   bool has_expressions() const;
   // The value when it holds no expressions.
   std::optional<Value> StaticValue() const;
+  // The value with each template that holds an expression as an Unknown (its source text):
+  // what can be checked at load time around the parts known only at run time (breakR R8).
+  Value ShapeValue() const;
 };
 
 // The tree's values, charged to `budget` (pass a step's one budget to every tree of the step;

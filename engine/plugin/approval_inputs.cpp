@@ -4,6 +4,15 @@
 
 namespace runbook {
 
+namespace {
+
+bool IsInputKey(const std::string& key) {
+  return key == "type" || key == "description" || key == "default" || key == "required" ||
+         key == "enum";
+}
+
+}  // namespace
+
 std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error) {
   std::vector<ParamSpec> specs;
   if (!inputs.is_map()) return specs;
@@ -11,11 +20,16 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& erro
   for (const auto& [name, decl] : inputs.as_map()) {
     ParamSpec p;
     p.name = name;
+    if (decl.is_unknown()) continue;  // the whole declaration is known at the gate
     if (!decl.is_map()) {
       say("input '" + name + "' must be a mapping such as {type: string}");
       continue;
     }
     for (const auto& [key, v] : decl.as_map()) {
+      // A part known only at the gate (an expression; Unknown at load) is checked there, and
+      // leaves the rest lenient: no type, enum or requirement is assumed for it. A default
+      // that is one still counts as a default.
+      if (v.has_unknown() && key != "default" && IsInputKey(key)) continue;
       if (key == "type") {  // every type is checked as typed (breakK K15)
         if (auto t = ParamTypeNamed(v.ToText()))
           p.type = *t;
@@ -24,7 +38,7 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& erro
       } else if (key == "description")
         p.doc = v.ToText();
       else if (key == "default")
-        p.default_value = v;
+        p.default_value = v;  // Unknown when it is an expression
       else if (key == "required")
         p.required = v.is_bool() && v.as_bool();
       else if (key == "enum")
@@ -34,7 +48,8 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& erro
     }
     // A default the input itself refuses (breakM M22: `default: PROD` with `enum: [prod,
     // staging]` was approved as is), as a param's is a located mistake.
-    if (!p.default_value.is_null()) {
+    bool partial = decl.has_unknown();  // a default is checked once all it depends on is known
+    if (!p.default_value.is_null() && !partial) {
       std::string problem = CheckValue(p, p.default_value);
       if (!problem.empty()) say("input '" + name + "': default: " + problem);
     }

@@ -13,9 +13,11 @@
 namespace runbook {
 
 // The specs of `inputs` (a map), in its order; `error` names every malformed one, "; "
-// between them (a
-// declaration that is not a mapping, an unknown type or key, a default its own type or enum
-// refuses), "" when none is.
+// between them (a declaration that is not a mapping, an unknown type or key, a default its
+// own type or enum refuses), "" when none is. At load time `inputs` may hold Unknowns (the
+// parts written as expressions, TNode::ShapeValue): the rest is checked (breakR R8), a
+// declaration that is one expression is left out, and an Unknown type, enum or `required`
+// is left unset (the gate checks them); an Unknown default is kept as the default.
 std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error);
 
 }  // namespace runbook

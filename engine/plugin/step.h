@@ -123,6 +123,10 @@ struct ConfigParam {
   std::string name;
   std::optional<Value> value;  // nullopt when the value contains ${{ }} expressions
   Loc loc;
+  // The value with each part that holds an expression Unknown (TNode::ShapeValue): for a type
+  // that checks what it can around them (breakR R8: one expression in a gate's inputs hid
+  // every other mistake in them until the gate).
+  Value shape;
 };
 class ConfigureReport {
  public:

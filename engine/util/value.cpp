@@ -23,6 +23,15 @@ Value Value::Written(Value typed, std::string text) {
   return typed;
 }
 
+bool Value::has_unknown() const {
+  if (is_unknown()) return true;
+  for (const Value& x : as_list())
+    if (x.has_unknown()) return true;
+  for (const auto& [k, x] : as_map())
+    if (x.has_unknown()) return true;
+  return false;
+}
+
 const Value::List& Value::as_list() const {
   static const List kEmpty;
   return list_ ? *list_ : kEmpty;

@@ -45,6 +45,8 @@ class Value {
   bool is_list() const { return kind_ == Kind::kList; }
   bool is_map() const { return kind_ == Kind::kMap; }
   bool is_unknown() const { return kind_ == Kind::kUnknown; }
+  // Unknown, or a list or map with an Unknown anywhere inside.
+  bool has_unknown() const;
   // A YAML scalar that keeps its source text (see Written).
   bool written() const { return written_; }
 

@@ -3,6 +3,7 @@
 // ticket number or duration found there wastes it. The same for a required input that no
 // terminal can ask, of a gate approved by flag.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "support/support.h"
 #include "support/tmux.h"
@@ -151,6 +152,61 @@ TEST_CASE("approval inputs: a default the input's own enum refuses is a validate
   CHECK_THAT(c.out + c.err, Catch::Contains("input 'env': default: invalid value 'PROD'") &&
                                 Catch::Contains("input 'n': default: invalid value '2'") &&
                                 !Catch::Contains("input 'ok'"));
+}
+
+// breakR R8: one expression anywhere in a gate's inputs (a description naming the target)
+// made validate and the --input check skip every input of that gate: a typo'd key and type
+// passed validate, and the run failed at the gate after the work before it. What is written
+// out is checked; what is an expression is checked at the gate. Variants: the expression in a
+// description, a default, an enum item, a whole declaration.
+TEST_CASE("approval inputs: an expression in one input hides no mistake in the others",
+          "[cli][approval]") {
+  std::string dir = TempDir();
+  std::string top =
+      "version: 1\nname: x\nparams:\n  env: {type: string, default: prod}\nsteps:\n"
+      "  - {id: work, uses: exec, with: {shell: true, run: 'touch worked'}}\n"
+      "  - id: gate\n    uses: approval\n    needs: [work]\n    with:\n"
+      "      prompt: Swap?\n      inputs:\n"
+      "        note: {type: string, description: 'for ${{ params.env }}', default: '-'}\n"
+      "        dyn: \"${{ fromJSON('{}') }}\"\n"
+      "        pick: {type: string, enum: ['${{ params.env }}', b], required: true}\n"
+      "        late: {type: integer, required: true, default: '${{ params.env }}'}\n";
+  std::string bad = WriteFile(dir, "bad.yaml",
+                              top +
+                                  "        ticket: {type: strng, requird: true}\n"
+                                  "        code: {type: string, minimum: 3}\n");
+  Command v = Shell(Binary() + " validate " + bad);
+  CHECK(v.exit_code == 2);
+  CHECK_THAT(v.out + v.err, Catch::Contains("input 'ticket': unknown key 'requird'") &&
+                                Catch::Contains("input 'ticket': type 'strng' is not one of") &&
+                                Catch::Contains("input 'code': unknown key 'minimum'") &&
+                                !Catch::Contains("input 'note'") &&
+                                !Catch::Contains("input 'pick'") &&
+                                !Catch::Contains("input 'late'"));
+  // Written out, an input is checked before the first step even beside an expression.
+  std::string good =
+      WriteFile(dir, "good.yaml", top + "        n: {type: integer, required: true}\n");
+  REQUIRE(Shell(Binary() + " validate " + good).exit_code == 0);
+  Command early = Shell("cd " + dir + " && " + Binary() +
+                        " run good.yaml --audit-db a.db --approve gate --input gate.n=abc "
+                        "--input gate.pick=b </dev/null");
+  CHECK(early.exit_code == 2);
+  CHECK_THAT(early.err, Catch::Contains("--input gate.n: input 'n': expected a number"));
+  CHECK_FALSE(std::ifstream(dir + "/worked").good());
+  // An input required by an expression's enum, not given: named before any step too; the
+  // enum's value itself is checked at the gate (prod is the param's value here).
+  Command missing =
+      Shell("cd " + dir + " && " + Binary() +
+            " run good.yaml --audit-db a.db --approve gate --input gate.n=3 </dev/null");
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("input 'pick' is required"));
+  CHECK_FALSE(std::ifstream(dir + "/worked").good());
+  Command ok = Shell("cd " + dir + " && " + Binary() +
+                     " run good.yaml --audit-db a.db --approve gate --input gate.n=3 "
+                     "--input gate.pick=prod </dev/null");
+  INFO(ok.err);
+  CHECK(ok.exit_code == 1);  // late's default is an expression giving 'prod': the gate says so
+  CHECK_THAT(ok.err, Catch::Contains("input 'late'"));
 }
 
 TEST_CASE("a run in the background of its terminal is not stopped by a question",

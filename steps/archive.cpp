@@ -5,10 +5,12 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
+#include "engine/util/input_file.h"
 #include "engine/util/own_file.h"
 #include "steps/common/files.h"
 #include "steps/common/progress.h"
@@ -29,9 +31,12 @@ StepSpec MakeSpec() {
   s.summary = "pack files into a zip for the ticket, with a sha256 manifest";
   s.description =
       "Writes `output` (a zip, deflate) holding every file matched by `files` (each pattern "
-      "must match) and by `optional` (may match nothing), under its path as given, plus "
+      "must match a regular file, links followed) and by `optional` (may match nothing), "
+      "under its path as given, plus "
       "`MANIFEST.sha256` (sha256sum format) listing every member. Written under a temporary "
-      "name and renamed when complete. A path given as is may be anything; a file matched by "
+      "name and renamed when complete. A path given as is may lead anywhere, but must be a "
+      "regular file: a FIFO, a folder, a device or a dangling link fails the step, naming it "
+      "(a wildcard's such matches are left out); a file matched by "
       "a wildcard must resolve inside the folder the pattern walks (a link out is refused) and "
       "is opened once, beneath that folder, and packed from what was opened. Two inputs that "
       "would be the same member, or one named `MANIFEST.sha256`, are refused; the output and "
@@ -103,10 +108,25 @@ bool IsOwnOutput(const std::string& f, const std::string& output) {
          (file.parent_path() == out.parent_path() && ScratchOwner(file.filename().string()) != 0);
 }
 
+// Why the path `f`, given as is, cannot be packed: "" for a regular file (links followed).
+std::string NotPackable(const std::string& f) {
+  struct stat st {};
+  if (::stat(f.c_str(), &st) != 0)
+    return "input '" + Printable(f) + "' is a link that leads to nothing (" + std::strerror(errno) +
+           ")";
+  if (S_ISREG(st.st_mode)) return "";
+  return "input '" + Printable(f) + "' is " + FileKindName(st.st_mode) + ", not a regular file" +
+         (S_ISDIR(st.st_mode) ? "; name its files with a glob such as '" + Printable(f) + "/*'"
+                              : "");
+}
+
 // Expands one pattern into `inputs` (regular files, links resolved), leaving out the
 // archive's own output and scratch files. A match found by a wildcard must stay in the
 // folder the pattern walks (docs/s3-sync.md, the link rule); it is checked again on the
-// file opened (OpenInput). A path given as is that is the output is refused.
+// file opened (OpenInput). A path given as is that is the output is refused, as is one that
+// is not a regular file (a FIFO, a folder, a device, a dangling link); a wildcard's other
+// matches are left out, but a required pattern must match a file to pack (breakR R5: each
+// of those passed as "wrote a.zip with 0 members", the evidence missing a declared file).
 Status Expand(const std::string& pattern, bool required, const std::string& output,
               std::vector<Input>& inputs) {
   auto found = ExpandGlobs({pattern});
@@ -114,17 +134,25 @@ Status Expand(const std::string& pattern, bool required, const std::string& outp
     return required ? Status::Error("a required input is missing: " + found.status().message())
                     : Status::Ok();
   std::string base = GlobBase(pattern);
+  size_t packable = 0;
   for (const std::string& f : found.value()) {
-    if (!std::filesystem::is_regular_file(f)) continue;
+    if (std::string why = NotPackable(f); !why.empty()) {
+      if (base.empty()) return Status::Error(why);
+      continue;
+    }
     if (IsOwnOutput(f, output) && base.empty())
       return Status::Error("refused input '" + Printable(f) + "': it is the archive's output");
     if (IsOwnOutput(f, output)) continue;
+    ++packable;
     if (!base.empty() && !InsideTree(base, f))
       return Status::Error("refused input '" + f + "' (matched by '" + pattern +
                            "'): it is a link that leads outside '" + base + "'");
     Status s = AddInput({f, base, MemberName(f)}, inputs);
     if (!s.ok()) return s;
   }
+  if (required && packable == 0)
+    return Status::Error("a required input matched no file to pack: '" + Printable(pattern) +
+                         "' (its matches are not regular files, or are the archive's output)");
   return Status::Ok();
 }
 

@@ -129,3 +129,40 @@ TEST_CASE("archive: two inputs that would be one member, or the manifest, are re
   CHECK(Shell("unzip -Z1 " + dir + "/w/t.zip | LC_ALL=C sort").out ==
         "MANIFEST.sha256\nup/plain.txt\n");
 }
+
+// breakR R5: a required path that was a FIFO, a folder, a device or a dangling link was
+// dropped without a word: "wrote a.zip with 0 members", the step passed, the evidence lacked
+// a file the runbook declared. Given as is, each is refused, naming what it is; a glob that
+// matches no file to pack is refused when required, and may when optional.
+TEST_CASE("archive: a required input that is not a file to pack fails, naming what it is",
+          "[steps][archive]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir +
+        " && mkfifo ff && mkdir d1 && echo hi > d1/x.txt && ln -s /nonexistent dl && "
+        "echo k > keep.txt");
+  struct Case {
+    const char* files;
+    const char* says;
+  } cases[] = {
+      {"[ff]", "input 'ff' is a FIFO, not a regular file"},
+      {"[d1]",
+       "input 'd1' is a folder, not a regular file; name its files with a glob such as "
+       "'d1/*'"},
+      {"[/dev/null]", "input '/dev/null' is a character device, not a regular file"},
+      {"[dl]", "input 'dl' is a link that leads to nothing"},
+      {"[keep.txt, ff]", "input 'ff' is a FIFO"},
+      {"['f*']", "a required input matched no file to pack: 'f*'"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.files);
+    Command run = Pack(dir, "output: out/a.zip, files: " + std::string(c.files));
+    CHECK(run.exit_code == 1);
+    CHECK(Has(run, c.says));
+    CHECK_FALSE(std::filesystem::exists(dir + "/out/a.zip"));
+  }
+  // Optional: a glob matching only the FIFO adds nothing, and the archive is made.
+  Command optional = Pack(dir, "output: out/a.zip, files: [keep.txt], optional: ['f*']");
+  INFO(optional.err);
+  CHECK(optional.exit_code == 0);
+  CHECK(Has(optional, "with 1 members"));
+}

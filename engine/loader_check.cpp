@@ -97,7 +97,13 @@ void CheckRtoMarks(FieldReader& r, const Runbook& rb) {
       work.push_back(up);
     }
   }
-  if (!after)
+  if (!after && start->is_finally && !end->is_finally)  // breakR R7: needs could not fix it
+    r.Error(end->loc, "step '" + end->id + "' is marked 'rto: end' but '" + start->id +
+                          "', marked 'rto: start', is a finally step: it runs after every main "
+                          "step, so the clock would stop before it starts; mark a main step "
+                          "'rto: start', or a finally step that needs '" +
+                          start->id + "' 'rto: end'");
+  else if (!after)
     r.Error(end->loc, "step '" + end->id + "' is marked 'rto: end' but does not need '" +
                           start->id +
                           "', marked 'rto: start' (directly or through other steps): "

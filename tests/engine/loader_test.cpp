@@ -279,8 +279,18 @@ TEST_CASE("an rto: end step that does not need the rto: start step is refused", 
   CHECK(
       refused(WithSteps("  - {id: s, uses: log, rto: start, with: {message: x}}\n"
                         "  - {id: e, uses: log, rto: end, with: {message: x}}\n")));
-  CHECK(refused(WithSteps("  - {id: e, uses: log, rto: end, with: {message: x}}\n") +
-                "finally:\n  - {id: s, uses: log, rto: start, with: {message: x}}\n"));
+  // breakR R7: a finally start with a main end cannot be fixed with needs (a main step may
+  // not need a finally step): the advice says to move a mark instead.
+  std::string finally_start =
+      Diagnose(WithSteps("  - {id: e, uses: log, rto: end, with: {message: x}}\n") +
+               "finally:\n  - {id: s, uses: log, rto: start, with: {message: x}}\n");
+  CHECK_THAT(finally_start, Catch::Contains("is marked 'rto: end' but 's', marked 'rto: start', "
+                                            "is a finally step") &&
+                                !Catch::Contains("add 's' to its needs"));
+  // Both in finally, unordered: needs fixes it, and the advice says so.
+  CHECK(refused(WithSteps("  - {id: a, uses: log, with: {message: x}}\n") +
+                "finally:\n  - {id: s, uses: log, rto: start, with: {message: x}}\n"
+                "  - {id: e, uses: log, rto: end, with: {message: x}}\n"));
   // The end needs the start, directly or through another step, or ends in finally.
   CHECK(Diagnose(WithSteps("  - {id: s, uses: log, rto: start, with: {message: x}}\n"
                            "  - {id: m, uses: log, needs: [s], with: {message: x}}\n"

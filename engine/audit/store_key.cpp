@@ -10,6 +10,7 @@
 
 #include "engine/audit/store.h"
 #include "engine/util/crypto.h"
+#include "engine/util/input_file.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
 
@@ -52,7 +53,9 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
                 (st.st_mode & 077) == 0 && st.st_nlink == 1;
     if (!ours) {
       ::close(fd);
-      return Status::Error(path + " is not a private key file of yours (uid " +
+      // What it is, when not a file (breakR R1: a FIFO was described by its owner and mode).
+      std::string what = S_ISREG(st.st_mode) ? "" : FileKindName(st.st_mode) + ", ";
+      return Status::Error(path + " is not a private key file of yours (" + what + "uid " +
                            std::to_string(st.st_uid) + ", mode " + OctalMode(st.st_mode) + ", " +
                            std::to_string(st.st_nlink) +
                            " link(s)): not used; remove it, and the next run makes a new one");

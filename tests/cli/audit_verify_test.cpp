@@ -191,5 +191,25 @@ TEST_CASE("run --sign-key naming a FIFO is refused at once", "[cli][audit-verify
   Command c = Shell("timeout -k 1 20 " + Binary() + " run --audit-db " + dir + "/audit.db " + file +
                     " --sign-key " + dir + "/fifo.pem");
   CHECK(c.exit_code == 2);
-  CHECK_THAT(c.err, Catch::Contains("is not a regular file"));
+  CHECK_THAT(c.err, Catch::Contains("fifo.pem is a FIFO, not a regular file"));
+}
+
+// breakR R1: the key was checked with stat() and then opened by name with a blocking open(),
+// several times a run: a FIFO swapped in between hung the run past SIGTERM. Every open of
+// the key now is non-blocking and checked on what it opened: no open of it can wait.
+TEST_CASE("the signing key is never opened in a way that can block", "[cli][audit-verify]") {
+  REQUIRE(Shell("command -v strace").exit_code == 0);
+  std::string dir = StoreAndKeys();
+  std::string file = WriteFile(dir, "t.yaml",
+                               "version: 1\nname: v\nsteps:\n"
+                               "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
+  Command c =
+      Shell("strace -f -e trace=openat -o " + dir + "/trace " + Binary() + " run --audit-db " +
+            dir + "/audit.db " + file + " --sign-key " + dir + "/key.pem");
+  REQUIRE(c.exit_code == 0);
+  std::string opens = Shell("grep -F '" + dir + "/key.pem' " + dir + "/trace").out;
+  INFO(opens);
+  CHECK(!opens.empty());
+  CHECK(Shell("grep -F '" + dir + "/key.pem' " + dir + "/trace | grep -vc O_NONBLOCK").out ==
+        "0\n");
 }

@@ -575,5 +575,5 @@ TEST_CASE("a FIFO at the fingerprint key's name is refused, not waited on",
   Command run = Shell("cd " + dir + " && CARD_PIN=482193 timeout -k 1 20 " + Binary() +
                       " run pin.yaml --set pin=482193 --audit-db a.db");
   CHECK(run.exit_code == 0);
-  CHECK_THAT(run.err, Catch::Contains("is not a private key file of yours"));
+  CHECK_THAT(run.err, Catch::Contains("is not a private key file of yours (a FIFO, uid"));
 }

@@ -256,8 +256,8 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
     line += "  (" + PrintableLines(r.reason) + ")";  // a step's own words (breakN N3)
   PrintLocked(line);
   // A failed step's last lines stay on screen (its processes' lines were only the live
-  // block's last line): stderr, else stdout, as `show` does.
-  const std::string& out = r.stderr_text.empty() ? r.stdout_text : r.stderr_text;
+  // block's last line): both streams as they came, as `show` gives them (breakR R6).
+  const std::string& out = r.output_tail;
   if (r.outcome == Outcome::kFailure && live_ && !out.empty()) {
     std::string tail = LastLines(out, 12);
     if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);

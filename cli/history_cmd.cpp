@@ -83,8 +83,7 @@ void PrintAttempt(const AttemptView& a, bool whole = false) {
   }
   if (a.status.empty() || a.status == "success") return;
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
-  const std::string& tail = a.stderr_tail.empty() ? a.stdout_tail : a.stderr_tail;
-  std::string last = LastLines(tail, 12);
+  std::string last = LastLines(a.LastOutput(), 12);
   if (!last.empty())
     std::cout << "      last output:\n" << Indented(PrintableLines(last), "        ");
 }

@@ -262,8 +262,10 @@ AttemptResult RunAttempt(AttemptInput& in) {
     if (in.so_far) in.so_far->Add(note);
     notes.Add(std::move(note));
   };
+  OutputSoFar tail;  // both streams, as they came (AttemptResult::output_tail)
   ctx.output = [&](std::string_view line) {
     std::string shown = redactor.Apply(std::string(line));
+    tail.Add(PrintableLines(shown));
     if (in.so_far) in.so_far->Add(PrintableLines(shown));
     observer.StepLine(step, false, shown);
   };
@@ -282,6 +284,7 @@ AttemptResult RunAttempt(AttemptInput& in) {
   if (r.status == AttemptStatus::kTimeout)
     r.error = "timed out after " + FormatDuration(in.timeout);
   r.ended_processes = processes.Take();
+  r.output_tail = tail.Text();
   return notes.Into(std::move(r));
 }
 

@@ -362,6 +362,7 @@ class Loop {
     run.waited += r.waited;
     run.stdout_text = redactor_.Apply(std::move(r.stdout_text));
     run.stderr_text = redactor_.Apply(std::move(r.stderr_text));
+    run.output_tail = redactor_.Apply(std::move(r.output_tail));
     if (svc_.journal != nullptr) Journal(svc_.journal->AttemptFinished(step, rec, run));
     svc_.observer.AttemptFinished(step, rec, run);
     if (r.status == AttemptStatus::kSuccess) {

@@ -21,6 +21,11 @@ void OutputSoFar::Add(std::string_view line) {
   changed_ = true;
 }
 
+std::string OutputSoFar::Text() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return LastBytes(text_, kOutputSoFarBytes);
+}
+
 std::optional<std::string> OutputSoFar::TakeIfChanged() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!changed_) return std::nullopt;

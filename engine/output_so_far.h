@@ -22,6 +22,8 @@ class OutputSoFar {
   void Add(std::string_view line);
   // The text when lines were added since the last call, else nullopt.
   std::optional<std::string> TakeIfChanged();
+  // The text now (its last kOutputSoFarBytes).
+  std::string Text();
 
  private:
   std::mutex mu_;

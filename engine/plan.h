@@ -55,6 +55,7 @@ struct StepRun {
   std::string reason;  // why skipped / failed / cancelled, for people
   std::string stdout_text;
   std::string stderr_text;
+  std::string output_tail;    // of its last attempt (AttemptResult::output_tail)
   Value params;               // resolved parameters of the last attempt (redacted)
   std::string restored_from;  // resume: the run whose result this step carries over
   // resume: when it passed in that run (the first one of a chain of resumes)

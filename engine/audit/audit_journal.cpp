@@ -208,6 +208,7 @@ Status AuditJournal::AttemptFinished(const StepDecl& step, const AttemptRecord& 
       {"outputs", Value(a.outputs)},
       {"stdout_tail", Value(Tail(run.stdout_text))},
       {"stderr_tail", Value(Tail(run.stderr_text))},
+      {"output_tail", Value(run.output_tail)},
   };
   if (!a.ended_processes.empty()) {  // runbook's notes, apart from the tool's stderr
     Value::List ended;

@@ -22,6 +22,7 @@ Value AttemptValue(const AttemptView& a) {
                           {"outputs", Value(a.outputs)},
                           {"stdout_tail", Value(a.stdout_tail)},
                           {"stderr_tail", Value(a.stderr_tail)},
+                          {"output_tail", Value(a.output_tail)},
                           {"ended_processes", Value(std::move(ended))},
                           {"run_id", Value(a.run_id)}});
 }

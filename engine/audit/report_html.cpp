@@ -275,7 +275,8 @@ void StepTable(std::ostringstream& o, const RunRecord& r) {
     for (const AttemptView& a : s.attempts)
       if (!a.error.empty() || !a.stderr_tail.empty() || !a.ended_processes.empty()) {
         o << "<h3>" << Esc(s.id) << " attempt " << a.number << "</h3><pre>" << Esc(a.error)
-          << (a.error.empty() ? "" : "\n") << Esc(a.stderr_tail) << "</pre>\n";
+          << (a.error.empty() ? "" : "\n") << Esc(a.error.empty() ? a.stderr_tail : a.LastOutput())
+          << "</pre>\n";
         for (const std::string& line : a.ended_processes) o << "<p>ended " << Esc(line) << "</p>\n";
       }
 }

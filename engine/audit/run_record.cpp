@@ -71,6 +71,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     a.outputs = Map(body, "outputs");
     a.stdout_tail = Str(body, "stdout_tail");
     a.stderr_tail = Str(body, "stderr_tail");
+    a.output_tail = Str(body, "output_tail");
     for (std::string& line : Strings(body, "ended_processes"))
       a.ended_processes.push_back(std::move(line));
     for (std::string& line : Strings(body, "log")) a.log_lines.push_back(std::move(line));

@@ -25,6 +25,12 @@ struct AttemptView {
   Value::Map outputs;
   std::string stdout_tail;
   std::string stderr_tail;
+  // Both streams' last lines in the order they came (breakR R6); "" in older records.
+  std::string output_tail;
+  // The last lines it printed: output_tail, else (older records) stderr's, else stdout's.
+  const std::string& LastOutput() const {
+    return !output_tail.empty() ? output_tail : !stderr_tail.empty() ? stderr_tail : stdout_tail;
+  }
   // Descendants that had left the step's process group, ended with it ("process 123
   // (sleep 9): SIGTERM"); runbook's notes, not the tool's output.
   std::vector<std::string> ended_processes;

@@ -112,6 +112,10 @@ struct AttemptResult {
   // and how many earlier ones were not kept.
   std::vector<std::string> log_lines;
   size_t log_lines_dropped = 0;
+  // Set by the engine: the last lines the step's processes printed (ctx.output), both streams
+  // in the order they came, masked and printable, at most 4 KiB: what a failed attempt last
+  // said (breakR R6: its stderr alone hid a test's failure printed on stdout).
+  std::string output_tail;
 
   static AttemptResult Success(Value::Map outputs = {});
   static AttemptResult Failure(std::string error);

@@ -226,3 +226,29 @@ TEST_CASE("a step's newlines cannot forge runbook's own lines in plain output, s
   }
   CHECK(plain.err.find("    | run FAKE: success in 20ms") != std::string::npos);
 }
+
+// breakR R6: a failed step's last lines were its stderr whenever it wrote any, so a test's
+// failure printed on stdout ("FAIL: expected 3 rows") was hidden behind an npm warning on
+// the terminal, in `show` and in the HTML report. Both streams are kept in the order they
+// came. Variants: the terminal, show, the HTML report's attempt block.
+TEST_CASE("a failed step's last lines are both streams in the order they came",
+          "[cli][tty][show]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n"
+            "  - {id: test, uses: exec, with: {run: [sh, -c, 'echo \"npm WARN deprecated x\" >&2; "
+            "sleep 0.1; echo \"FAIL: expected 3 rows, got 0\"; exit 1']}}\n");
+  Tmux tty("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db");
+  int code = -1;
+  std::string screen = tty.ScreenAtEnd(code);
+  INFO(screen);
+  CHECK(code == 1);
+  CHECK_THAT(screen, Catch::Contains("| npm WARN deprecated x\n") &&
+                         Catch::Contains("FAIL: expected 3 rows, got 0\n"));
+  std::string id = LatestRunId(dir + "/a.db");
+  Command show = Shell(Binary() + " show " + id + " --audit-db " + dir + "/a.db");
+  CHECK_THAT(show.out, Catch::Contains("last output:\n        npm WARN deprecated x\n"
+                                       "        FAIL: expected 3 rows, got 0\n"));
+  Command html = Shell(Binary() + " report " + id + " --format html --audit-db " + dir + "/a.db");
+  CHECK_THAT(html.out, Catch::Contains("npm WARN deprecated x\nFAIL: expected 3 rows, got 0"));
+}

@@ -295,7 +295,10 @@ bool NoLeftovers(const RunRecord& r, const Accounts& accounts, bool end, const R
 // given to the resume, and the resume's own
 // (--force, --runbook, approvals; an --input holding a secret's text as STEP.NAME=VALUE).
 // An --approve or --input flag that names no gate of `rb`, or a gate carried over
-// (`prior`), is refused (ApprovalFlagsOk, NoFlagsForCarriedGates) and left out (breakN N25).
+// (`prior`), is refused (ApprovalFlagsOk, NoFlagsForCarriedGates) and left out (breakN N25);
+// an --input whose value was refused (its type or enum, or given twice with different
+// values) is kept as STEP.NAME=VALUE, to be given again (breakO O4: the printed command
+// carried the refused value and was refused again).
 std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptions& o,
                                            const Runbook& rb,
                                            const std::map<std::string, PriorStep>& prior,
@@ -315,14 +318,21 @@ std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptio
   if (o.yes) kept.push_back("--yes");
   for (const std::string& id : o.approvals)
     if (names_gate(id, {})) kept.push_back("--approve " + ShellQuote(id));
+  std::set<std::string> carried, seen;
+  for (const auto& [id, step] : prior) carried.insert(id);
+  std::map<std::string, std::set<std::string>> values;  // by key: given twice, differently?
+  for (const std::string& input : o.inputs)
+    if (size_t eq = input.find('='); eq != std::string::npos)
+      values[input.substr(0, eq)].insert(input.substr(eq + 1));
   for (const std::string& input : o.inputs) {  // a secret's text: a placeholder (breakM M27)
     size_t eq = input.find('='), dot = input.find('.');
-    if (eq == std::string::npos || dot > eq ||
-        !names_gate(input.substr(0, dot), {{input.substr(0, eq), input.substr(eq + 1)}}))
-      continue;
+    if (eq == std::string::npos || dot > eq) continue;
+    std::string key = input.substr(0, eq), value = input.substr(eq + 1);
+    if (!names_gate(input.substr(0, dot), {{key, value}}) || !seen.insert(key).second) continue;
+    bool refused = values[key].size() > 1 ||
+                   !BadApprovalInputs(rb, false, {}, {{key, value}}, true, carried).empty();
     bool secret = redactor.Apply(input) != input;
-    kept.push_back("--input " +
-                   ShellQuote(secret ? input.substr(0, input.find('=') + 1) + "VALUE" : input));
+    kept.push_back("--input " + ShellQuote(secret || refused ? key + "=VALUE" : input));
   }
   return kept;
 }

@@ -29,7 +29,7 @@ TEST_CASE("a dry run of the shipped restore with no off-site copy fails at fetch
   CHECK(!std::filesystem::exists(dir + "/.runbook"));  // nothing recorded
 }
 
-TEST_CASE("a dry run whose steps would all run says so, exit 0; a refusing guard is exit 1",
+TEST_CASE("a dry run whose steps would all run says so (exit 0), a refusing guard is exit 1",
           "[cli][dryrun]") {
   std::string dir = TempDir();
   Shell("mkdir -p " + dir + "/src " + dir + "/dst && echo x > " + dir + "/src/f");

@@ -583,3 +583,35 @@ TEST_CASE("the stopped-mid-way warning gives the whole continue command, --set i
   CHECK_THAT(again.err, Catch::Contains("To continue that run instead: runbook resume " + id) &&
                             Catch::Contains("--rerun work") && Catch::Contains("--set pin=VALUE"));
 }
+
+// breakO O4: a refused resume's command kept the --input values it had just refused (a
+// wrong type, a key given twice with different values), so it was refused again however
+// often it was copied. They are kept as STEP.NAME=VALUE, to be given again; a value that
+// passed is kept as given.
+TEST_CASE("a refused resume's command asks again for the --input values it refused",
+          "[cli][resume][approval]") {
+  Killed k{TempDir(), ""};
+  std::string file = WriteFile(
+      k.dir, "swap.yaml",
+      "version: 1\nname: swap\nsteps:\n"
+      "  - {id: prep, uses: exec, with: {shell: true, run: 'echo started >> " +
+          k.dir + "/marks; test -f " + k.dir + "/fast && exit 0; " + SleepMarker(7) +
+          "'}}\n"
+          "  - id: gate\n    uses: approval\n    needs: [prep]\n    with:\n      prompt: Swap?\n"
+          "      inputs:\n        t: {type: integer, required: true}\n"
+          "        u: {type: integer, required: true}\n"
+          "        ticket: {type: string, required: true}\n");
+  k.id = RunUntilStartedThenKill(k.dir, file);
+  REQUIRE_FALSE(k.id.empty());
+  Command c = Resume(k,
+                     "--approve gate --input gate.t=notnum --input gate.u=1 --input gate.u=2 "
+                     "--input gate.ticket=INC-7");
+  CHECK(c.exit_code == 2);
+  std::string line = ContinueLineOf(c.err);
+  INFO(c.err);
+  CHECK_THAT(line, Catch::Contains("--rerun prep") && Catch::Contains("--input gate.t=VALUE") &&
+                       Catch::Contains("--input gate.u=VALUE") &&
+                       Catch::Contains("--input gate.ticket=INC-7") && !Catch::Contains("notnum") &&
+                       !Catch::Contains("gate.u=1") && !Catch::Contains("gate.u=2"));
+  CHECK(Starts(k) == "1\n");
+}

@@ -319,7 +319,8 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
     }
     out += "\n";
   } else if (r.rpo.objective) {
-    out += "RPO not measured: no step reported the restored backup's creation time\n";
+    out += dry_run_ ? "RPO not measured: a dry run restores nothing\n"
+                    : "RPO not measured: no step reported the restored backup's creation time\n";
   }
   std::cerr << out;
   std::cerr.flush();

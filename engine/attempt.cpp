@@ -129,9 +129,11 @@ AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
         CallStep(in.step, "looking (dry run)", [&] { look = in.step.type->DryRun(ctx); });
     if (!error.empty()) ctx.log(error);
   }
+  if (!look.would_fail.empty() && in.dry_upstream.empty())
+    return AttemptResult::Failure("would fail: " + Join(look.would_fail, "; "));
   if (!look.would_fail.empty())
-    return AttemptResult::Failure("would fail: " + Join(look.would_fail, "; ") +
-                                  " (dry run: nothing was changed)");
+    ctx.log("would fail as things are now: " + Join(look.would_fail, "; ") + "; step '" +
+            in.dry_upstream + "' before it, only described in this dry run, may change that");
   std::vector<std::string> lines;
   std::string error = look.looked ? "" : CallStep(in.step, "describing what it would do", [&] {
     lines = in.step.type->Describe(ctx.params);

@@ -32,6 +32,10 @@ struct AttemptInput {
   EnvMap env;
   Value params;
   std::string resolve_error;  // set when params or env could not be resolved
+  // Dry run: a step before this one, only described, that may change what this one looks at
+  // (its type does not declare changes_nothing); "" when none. A failure this step's look
+  // predicts is then not the dry run's failure (breakS S4: a folder an earlier step makes).
+  std::string dry_upstream;
   std::vector<PassedStep> passed;
   std::function<void(std::unique_ptr<RunResource>)> keep;  // the run's resources
   // Where the lines it prints and notes are kept as they come (null: nowhere).

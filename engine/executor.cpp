@@ -286,12 +286,27 @@ class Loop {
     });
   }
 
+  // A step before `i` (an ancestor; for a finally step, any main step too) whose type may
+  // change what `i` looks at: the first in the runbook's order, "" when none.
+  std::string DryUpstream(int i) const {
+    std::vector<int> before = g_.Ancestors(i);
+    if (IsFinally(i))
+      for (size_t k = 0; k < g_.finally_begin; ++k) before.push_back(static_cast<int>(k));
+    std::sort(before.begin(), before.end());
+    for (int k : before) {
+      const StepType* type = rb_.steps[k].type;
+      if (type == nullptr || !type->spec().changes_nothing) return rb_.steps[k].id;
+    }
+    return "";
+  }
+
   AttemptInput PrepareAttempt(int i, int number) {
     const StepDecl& step = *g_.nodes[i].step;
     AttemptInput in(step, opt_.run_id, number, svc_);
     in.cancel = IsFinally(i) ? &finally_cancel_ : &svc_.cancel;
     in.redactor = &redactor_;
     in.dry_run = opt_.dry_run;
+    if (opt_.dry_run) in.dry_upstream = DryUpstream(i);
     in.kill_grace = opt_.kill_grace;
     // A step that waits for people (approval) is bounded only by its own `timeout`.
     bool bounded = step.timeout || !step.type->spec().waits_for_people;

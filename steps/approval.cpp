@@ -33,6 +33,7 @@ StepSpec MakeSpec() {
   s.open_outputs = true;
   s.side_effects = SideEffects::kNone;
   s.waits_for_people = true;  // bounded only by its own `timeout`
+  s.changes_nothing = true;
   return s;
 }
 

@@ -21,6 +21,7 @@ StepSpec MakeSpec() {
   s.open_outputs = true;
   s.side_effects = SideEffects::kNone;
   s.idempotent = true;
+  s.changes_nothing = true;
   return s;
 }
 

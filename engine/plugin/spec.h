@@ -79,6 +79,9 @@ struct StepSpec {
   // `timeout` set on the step itself — as GitHub Actions' job timeout does not count the
   // wait for an environment's reviewers.
   bool waits_for_people = false;
+  // The step changes nothing a later step could look at (it asks, or prints): in a dry run,
+  // where it is only described, a later step's look is not made stale by it (breakS S4).
+  bool changes_nothing = false;
 
   const ParamSpec* FindParam(const std::string& name) const;
   const OutputSpec* FindOutput(const std::string& name) const;

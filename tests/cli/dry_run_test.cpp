@@ -19,7 +19,7 @@ TEST_CASE("a dry run of the shipped restore with no off-site copy fails at fetch
   INFO(dry.err);
   CHECK(dry.exit_code == 1);
   CHECK_THAT(dry.err, Catch::Contains("would fail: ") && Catch::Contains(dir + "/no-such-copy") &&
-                          Catch::Contains("(dry run: nothing was changed)"));
+                          Catch::Contains("would fail: no folder"));
   CHECK_THAT(dry.err, Catch::Matches("[\\s\\S]*\\nfetch +failure +1 [\\s\\S]*"));
   CHECK_THAT(dry.err, Catch::Matches("[\\s\\S]*\\nrestore +skipped +0 [\\s\\S]*"));
   CHECK_THAT(dry.err, Catch::Contains(": failure in ") &&
@@ -54,4 +54,31 @@ TEST_CASE("a dry run whose steps would all run says so (exit 0), a refusing guar
   CHECK_THAT(guarded.err, Catch::Contains("would fail: "));
   CHECK_THAT(guarded.err, Catch::Matches("[\\s\\S]*\\ns +failure +1 [\\s\\S]*"));  // not retried
   CHECK(std::filesystem::exists(dir + "/dst/g"));
+}
+
+// breakS S4: the dry run cannot see what an earlier step, only described, would make: a
+// flags file an exec step writes, the off-site folder a dump fills. A failure the look then
+// predicts is said as things are now, not as the dry run's failure. An earlier step whose
+// type changes nothing (approval, log) does not excuse it (the restore's fetch above).
+TEST_CASE("a dry run does not fail a step on what an earlier step would make", "[cli][dryrun]") {
+  std::string dir = TempDir();
+  auto runbook = [&](const std::string& first) {
+    WriteFile(dir, "f.yaml",
+              "version: 1\nname: f\nsteps:\n  - " + first +
+                  "\n  - {id: up, uses: flag-update, needs: [mk], with: {flag: x, rollout: 10}}\n");
+    return Shell("cd " + dir + " && " + Binary() + " run f.yaml --dry-run");
+  };
+  Command made = runbook(
+      "{id: mk, uses: exec, with: {run: [sh, -c, 'mkdir -p config && echo "
+      "\"{\\\"flags\\\":{\\\"x\\\":{\\\"rollout\\\":0}}}\" > config/flags.json']}}");
+  INFO(made.err);
+  CHECK(made.exit_code == 0);
+  CHECK_THAT(made.err, Catch::Contains("would fail as things are now: ") &&
+                           Catch::Contains("step 'mk' before it, only described in this dry "
+                                           "run, may change that"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/config"));
+  Command logged = runbook("{id: mk, uses: log, with: {message: hello}}");
+  INFO(logged.err);
+  CHECK(logged.exit_code == 1);
+  CHECK_THAT(logged.err, Catch::Contains("would fail: "));
 }

@@ -1,6 +1,9 @@
 #include "cli/run_place.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <vector>
 
 #include "engine/util/strings.h"
@@ -17,26 +21,55 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Writable by the members of a group neither this user's nor root's, without the sticky bit
-// that would keep them from renaming what another owns in it (breakQ Q9).
-bool ForeignGroupMayWrite(const struct stat& st) {
-  return (st.st_mode & S_IWGRP) != 0 && (st.st_mode & S_ISVTX) == 0 && st.st_gid != ::getegid() &&
-         st.st_gid != 0;
+// Whether an account other than this one is a member of group `gid`: named in it, or with it
+// as its primary group (breakS S6: Debian's nogroup is the primary group of nobody, _apt and
+// sync; openSUSE gives every user `users`). Root's group (0) is taken as root's alone.
+bool GroupShared(gid_t gid) {
+  if (gid == 0) return false;
+  static std::map<gid_t, bool> known;  // one scan per group and process
+  if (auto it = known.find(gid); it != known.end()) return it->second;
+  bool shared = false;
+  const passwd* me = ::getpwuid(::geteuid());
+  std::string my_name = me != nullptr ? me->pw_name : "";
+  if (const group* g = ::getgrgid(gid); g != nullptr)
+    for (char** m = g->gr_mem; m != nullptr && *m != nullptr; ++m) shared = shared || my_name != *m;
+  ::setpwent();
+  while (const passwd* p = ::getpwent())
+    shared = shared || (p->pw_gid == gid && p->pw_uid != ::geteuid());
+  ::endpwent();
+  return known[gid] = shared;
+}
+
+// Why accounts other than this one (and root) may write `path` through its group or its ACL,
+// "" when none may: the group's write bit, without the sticky bit that would keep its
+// members from renaming what another owns in it (breakQ Q9), for a group that is not this
+// user's alone (S6); or an access ACL whose mask allows writing, which names other users or
+// groups (breakS S1: the mask shows as the group bits, so 0775 of your own group looked safe).
+std::string OthersMayWrite(const std::string& path, const struct stat& st) {
+  if ((st.st_mode & S_IWGRP) == 0) return "";
+  if (::lgetxattr(path.c_str(), "system.posix_acl_access", nullptr, 0) > 0)
+    return "has an access ACL that lets other accounts write it (mode " + OctalMode(st.st_mode) +
+           "; see getfacl)";
+  if ((st.st_mode & S_ISVTX) != 0) return "";
+  if (st.st_gid == ::getegid() && !GroupShared(st.st_gid)) return "";
+  if (st.st_gid == 0) return "";
+  return "is writable by its group (gid " + std::to_string(st.st_gid) +
+         (st.st_gid == ::getegid() ? ", which other accounts share" : "") + ", mode " +
+         OctalMode(st.st_mode) + ")";
 }
 
 // The last component of the way: what it leads to, owned by this user (root too when
 // `root_ok`), not writable by every user (a 1777 folder such as /tmp, a 0666 file), nor by
 // another group (breakR R2: a .runbook/ at 0775 of another group was used, and a member
 // renamed its audit.db away or put one of theirs there).
-std::string ForeignEnd(const std::string& name, const struct stat& st, bool root_ok) {
+std::string ForeignEnd(const std::string& path, const std::string& name, const struct stat& st,
+                       bool root_ok) {
   if (st.st_uid != ::geteuid() && !(root_ok && st.st_uid == 0))
     return name + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
            std::to_string(::geteuid()) + ")";
   if ((st.st_mode & S_IWOTH) != 0)
     return name + " is writable by every user (mode " + OctalMode(st.st_mode) + ")";
-  if (ForeignGroupMayWrite(st))
-    return name + " is writable by its group (gid " + std::to_string(st.st_gid) + ", mode " +
-           OctalMode(st.st_mode) + ")";
+  if (std::string why = OthersMayWrite(path, st); !why.empty()) return name + " " + why;
   return "";
 }
 
@@ -53,10 +86,8 @@ std::string ForeignFolder(const std::string& folder, const std::string& name,
            ", is writable by every user (mode " + OctalMode(st.st_mode) + ")";
   // Its group's members may rename what is in it too (breakQ Q9), unless that group is yours
   // or root's.
-  if (ForeignGroupMayWrite(st))
-    return Printable(folder) + ", a folder on the way to " + name +
-           ", is writable by its group (gid " + std::to_string(st.st_gid) + ", mode " +
-           OctalMode(st.st_mode) + ")";
+  if (std::string why = OthersMayWrite(folder, st); !why.empty())
+    return Printable(folder) + ", a folder on the way to " + name + ", " + why;
   return "";
 }
 
@@ -182,14 +213,14 @@ std::string ForeignPath(const std::string& path, bool root_ok) {
       push(target.string());
       continue;
     }
-    if (todo.empty()) return ForeignEnd(name, st, root_ok);
+    if (todo.empty()) return ForeignEnd(next.string(), name, st, root_ok);
     if (std::string why = ForeignFolder(next.string(), name, st); !why.empty()) return why;
     at = next;
   }
   struct stat st {};  // it ended in "/", ".", ".." or a link to a folder already walked
   if (::stat(at.c_str(), &st) != 0)
     return "cannot examine " + Printable(at.string()) + ": " + std::strerror(errno);
-  return ForeignEnd(name, st, root_ok);
+  return ForeignEnd(at.string(), name, st, root_ok);
 }
 
 std::string AbsoluteFromHere(const std::string& path) {

@@ -317,6 +317,49 @@ TEST_CASE("the store's own folder and file are writable by no other account or g
   CHECK_FALSE(Shell("test -e " + p.state + "/runbook/audit.db").exit_code == 0);
 }
 
+// breakS S1: only the mode bits were read, so an access ACL granting another account write
+// (its mask shows as the group bits, of root's or your own group) was trusted; S6: your own
+// primary group was trusted even when other accounts share it (nogroup: nobody, _apt, sync).
+// Variants: an ACL on .runbook, on audit.db, on a folder on the way; a shared primary group.
+TEST_CASE("a store others may write through an ACL or a shared group is refused",
+          "[cli][store-location]") {
+  Project p;
+  p.Book();
+  const std::string rb = "run ../project/runbooks/w.yaml";
+  const std::string dot = p.project + "/.runbook";
+  Shell("chmod 755 " + p.root);
+  REQUIRE(p.Rb(p.away, rb).exit_code == 0);
+  // user::rwx user:nobody:rwx group::r-x mask::rwx other::r-x, as setfacl -m u:nobody:rwx.
+  auto grant = [](const std::string& path) {
+    return Shell("python3 -c \"import os,struct; os.setxattr('" + path +
+                 "', 'system.posix_acl_access', struct.pack('<I',2)+b''.join(struct.pack('<HHI',"
+                 "t,m,i) for t,m,i in [(1,7,2**32-1),(2,7,65534),(4,5,2**32-1),(16,7,2**32-1),"
+                 "(32,5,2**32-1)]))\"")
+        .exit_code;
+  };
+  for (const std::string& path : {dot, dot + "/audit.db", p.project}) {
+    CAPTURE(path);
+    REQUIRE(grant(path) == 0);
+    Command c = p.Rb(p.away, rb);
+    CHECK(c.exit_code == 3);
+    CHECK_THAT(c.err, Catch::Contains("has an access ACL that lets other accounts write it"));
+    Shell("python3 -c \"import os; os.removexattr('" + path + "', 'system.posix_acl_access')\"");
+    Shell("chmod go-w " + path);
+    CHECK(p.Rb(p.away, rb).exit_code == 0);
+  }
+  // A shared primary group: nobody's nogroup is also _apt's and sync's on Debian.
+  if (Shell("getent passwd | awk -F: '$4==65534 && $3!=65534' | grep -q .").exit_code != 0)
+    return;  // no other account shares it on this machine
+  Shell("rm -rf " + dot + " && chown -R 65534:65534 " + p.project + " " + p.away +
+        " && chmod 775 " + p.project);
+  Command shared = Shell("cd " + p.away + " && unset RUNBOOK_AUDIT_DB; setpriv --reuid=65534 " +
+                         "--regid=65534 --clear-groups env HOME=" + p.away +
+                         " XDG_STATE_HOME=" + p.state + " " + Binary() + " " + rb);
+  CHECK(shared.exit_code == 3);
+  CHECK_THAT(shared.err, Catch::Contains("is writable by its group (gid 65534, which other "
+                                         "accounts share, mode 0775)"));
+}
+
 TEST_CASE("through a linked folder the base and the store are the real folder's (breakK K10)",
           "[cli][store-location]") {
   Project p;

@@ -108,6 +108,20 @@ bool IsOwnOutput(const std::string& f, const std::string& output) {
          (file.parent_path() == out.parent_path() && ScratchOwner(file.filename().string()) != 0);
 }
 
+// One line of MANIFEST.sha256 as GNU sha256sum writes it: a name holding a backslash, a
+// newline or a carriage return has them escaped (\\, \n, \r) and the line starts with a
+// backslash, so a file name can never add a line of its own (breakS S9: a name with a
+// newline forged a member and its hash in the ticket's evidence).
+std::string ManifestLine(const std::string& sha256, const std::string& name) {
+  std::string escaped;
+  for (char c : name)
+    escaped += c == '\\'   ? std::string("\\\\")
+               : c == '\n' ? std::string("\\n")
+               : c == '\r' ? std::string("\\r")
+                           : std::string(1, c);
+  return (escaped == name ? "" : "\\") + sha256 + "  " + escaped + "\n";
+}
+
 // Why the path `f`, given as is, cannot be packed: "" for a regular file (links followed).
 std::string NotPackable(const std::string& f) {
   struct stat st {};
@@ -244,7 +258,7 @@ class Archive final : public StepType {
       auto added = w.value()->AddFd(in.name, fd.value().get(), in.path, meter.ForWork());
       if (!added.ok()) return added.status();
       meter.ItemDone();
-      manifest += added.value().sha256 + "  " + in.name + "\n";
+      manifest += ManifestLine(added.value().sha256, in.name);
       members.push_back(Value(Value::Map{{"name", Value(in.name)},
                                          {"size", Value(static_cast<int64_t>(added.value().size))},
                                          {"sha256", Value(added.value().sha256)}}));

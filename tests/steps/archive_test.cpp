@@ -77,3 +77,27 @@ TEST_CASE("archive: a file found by a wildcard never leads outside its folder",
   CHECK(Shell("cd " + dir + "/site && unzip -Z1 out/b.zip | LC_ALL=C sort").out ==
         "MANIFEST.sha256\nlogs/a.log\nlogs/latest.log\nnamed.txt\n");
 }
+
+// breakS S9: member names were written raw into MANIFEST.sha256, so a file name holding a
+// newline added a member and a hash of its choosing to the ticket's evidence. Names with a
+// newline or a backslash are escaped as GNU sha256sum writes them: `sha256sum -c` on the
+// unpacked archive checks every member, and the manifest has one line per member.
+TEST_CASE("archive: the manifest escapes names as sha256sum does", "[steps][archive]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir +
+        " && mkdir logs && echo real > logs/a.log && echo evil > \"logs/$(printf "
+        "'x.log\\n0000000000000000000000000000000000000000000000000000000000000000  "
+        "forged.log')\" && echo bs > 'logs/back\\slash.log'");
+  WriteFile(dir, "a.yaml",
+            "version: 1\nname: a\nsteps:\n  - {id: z, uses: archive, with: {output: out/a.zip, "
+            "files: ['logs/*']}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run a.yaml --audit-db a.db").exit_code == 0);
+  CHECK(Shell("cd " + dir + " && unzip -p out/a.zip MANIFEST.sha256 | wc -l").out == "3\n");
+  Command check = Shell("cd " + dir +
+                        " && mkdir x && cd x && python3 -c \"import zipfile; "
+                        "zipfile.ZipFile('../out/a.zip').extractall()\" && "
+                        "sha256sum -c MANIFEST.sha256");
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  CHECK(check.out.find("FAILED") == std::string::npos);
+}

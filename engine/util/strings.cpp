@@ -92,6 +92,20 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
+// The code point of the UTF-8 sequence of `n` bytes at `s[i]` when it is a bidirectional
+// formatting character (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069), else 0: on a
+// terminal that reorders text it makes a line read other than it is (breakS S3, the
+// "Trojan Source" kind), so it is shown escaped like a control character.
+unsigned BidiControl(std::string_view s, size_t i, size_t n) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  unsigned cp = n == 2   ? ((b(0) & 0x1fu) << 6) | (b(1) & 0x3fu)
+                : n == 3 ? ((b(0) & 0x0fu) << 12) | ((b(1) & 0x3fu) << 6) | (b(2) & 0x3fu)
+                         : 0;
+  bool bidi = cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+              (cp >= 0x2066 && cp <= 0x2069);
+  return bidi ? cp : 0;
+}
+
 }  // namespace
 
 std::string Printable(std::string_view name) {
@@ -108,7 +122,13 @@ std::string Printable(std::string_view name) {
       ++i;
       continue;
     }
-    out.append(name, i, n);
+    if (unsigned cp = BidiControl(name, i, n); cp != 0) {
+      char u[8];
+      std::snprintf(u, sizeof u, "\\u%04x", cp);
+      out += u;
+    } else {
+      out.append(name, i, n);
+    }
     i += n;
   }
   return out;

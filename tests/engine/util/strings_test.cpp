@@ -61,3 +61,18 @@ TEST_CASE(
     CHECK(PrintedBy("bash -c " + ShellQuote("printf %s " + quoted)) == word);
   }
 }
+
+// breakS S3: bidi overrides passed the terminal's escaper raw, so a param could make an
+// approval question read other than it is on a terminal that reorders text. They are shown
+// escaped like control characters; other non-ASCII text stays as it is.
+TEST_CASE("Printable escapes bidirectional formatting characters", "[strings]") {
+  CHECK(Printable("swap \xe2\x80\xae"
+                  "dorp\xe2\x80\xac ok") == "swap \\u202edorp\\u202c ok");
+  CHECK(Printable("a\xe2\x81\xa6"
+                  "b\xe2\x81\xa9"
+                  "c") == "a\\u2066b\\u2069c");
+  CHECK(Printable("x\xe2\x80\x8fy\xd8\x9cz") == "x\\u200fy\\u061cz");
+  CHECK(Printable("caf\xc3\xa9 \xe2\x82\xac \xe4\xb8\xad") ==
+        "caf\xc3\xa9 \xe2\x82\xac \xe4\xb8\xad");
+  CHECK(PrintableLines("l1\xe2\x80\xae\nl2") == "l1\\u202e\nl2");
+}

@@ -23,9 +23,8 @@ namespace {
 
 // Whether an account other than this one is a member of group `gid`: named in it, or with it
 // as its primary group (breakS S6: Debian's nogroup is the primary group of nobody, _apt and
-// sync; openSUSE gives every user `users`). Root's group (0) is taken as root's alone.
+// sync; openSUSE gives every user `users`).
 bool GroupShared(gid_t gid) {
-  if (gid == 0) return false;
   static std::map<gid_t, bool> known;  // one scan per group and process
   if (auto it = known.find(gid); it != known.end()) return it->second;
   bool shared = false;
@@ -50,9 +49,9 @@ std::string OthersMayWrite(const std::string& path, const struct stat& st) {
   if (::lgetxattr(path.c_str(), "system.posix_acl_access", nullptr, 0) > 0)
     return "has an access ACL that lets other accounts write it (mode " + OctalMode(st.st_mode) +
            "; see getfacl)";
-  if ((st.st_mode & S_ISVTX) != 0) return "";
+  // Root's group (0) is taken as root's alone.
+  if ((st.st_mode & S_ISVTX) != 0 || st.st_gid == 0) return "";
   if (st.st_gid == ::getegid() && !GroupShared(st.st_gid)) return "";
-  if (st.st_gid == 0) return "";
   return "is writable by its group (gid " + std::to_string(st.st_gid) +
          (st.st_gid == ::getegid() ? ", which other accounts share" : "") + ", mode " +
          OctalMode(st.st_mode) + ")";

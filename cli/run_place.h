@@ -43,10 +43,11 @@ Result<std::string> RunbookBase(const Runbook& rb);
 // Why `path` may not be taken as this user's own, "" when it may. It is resolved component
 // by component, as the kernel does, and refused for: a link on the way made by another user
 // (root's counts as this user's); a folder on the way owned by another user, writable by
-// every user without the sticky bit, or writable by a group neither this user's nor root's
-// (breakP P1, breakQ Q9: that account could swap what follows after the check); what it
-// leads to owned by another user (root too when `root_ok`), writable by every user (a
-// 1777 folder such as /tmp, a 0666 file), or by such a group (breakR R2). Any local user can make
+// every user without the sticky bit, or writable by other accounts through its group (one
+// not root's and not this user's alone) or an access ACL (breakP P1, breakQ Q9, breakS S1,
+// S6: that account could swap what follows after the check); what it leads to owned by
+// another user (root too when `root_ok`), writable by every user (a 1777 folder such as
+// /tmp, a 0666 file), or by other accounts as above (breakR R2). Any local user can make
 // /tmp/.runbook or plant a file there (breakK K20, breakO O9). "cannot examine PATH: why" when a
 // part cannot be read.
 std::string ForeignPath(const std::string& path, bool root_ok);

@@ -13,8 +13,7 @@ namespace runbook::test {
 
 class Tmux {
  public:
-  explicit Tmux(const std::string& command, int columns = 150)
-      : socket_("rb-test-" + std::to_string(getpid())) {
+  explicit Tmux(const std::string& command, int columns = 150) : socket_(UniqueSocket()) {
     REQUIRE(Shell(Tmux_() + " -f /dev/null new-session -d -x " + std::to_string(columns) +
                   " -y 50 " + Quote(command + "; echo __END__$?; sleep 600"))
                 .exit_code == 0);
@@ -55,6 +54,12 @@ class Tmux {
   }
 
  private:
+  // One socket per Tmux object: a server being killed by the previous object of this process
+  // may still hold its socket when the next one starts (new-session then fails).
+  static std::string UniqueSocket() {
+    static int count = 0;
+    return "rb-test-" + std::to_string(getpid()) + "-" + std::to_string(++count);
+  }
   std::string Tmux_() const { return "tmux -L " + socket_; }
   static std::string Quote(const std::string& s) {
     std::string out = "'";

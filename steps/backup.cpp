@@ -1,5 +1,6 @@
-// backup: a consistent snapshot of a live SQLite database (online backup API, so the
-// backend may keep writing), gzip (deterministic members), sha256 of both forms, and a
+// backup: a consistent snapshot of a live SQLite database streamed into gzip members
+// compressed on every core (steps/common/snapshot_stream.h: the backend may keep writing),
+// sha256 of both forms, and a
 // signed <dump>.meta.json. Nothing appears under the final names unless all of it worked;
 // the metadata's rename is the commit point, and a killed backup's leftovers are rolled
 // back by the next one (docs/backup.md, "Crash protocol").
@@ -25,6 +26,7 @@
 #include "steps/common/retention.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
+#include "steps/common/snapshot_stream.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
 
@@ -36,9 +38,12 @@ StepSpec MakeSpec() {
   s.type = "backup";
   s.summary = "consistent snapshot of a live SQLite database, gzip, sha256, signed .meta.json";
   s.description =
-      "Copies the database with SQLite's online backup API (consistent while the backend "
-      "writes), compresses it into `<dest>/<name>.sqlite.gz` as deterministic gzip members, "
-      "and writes `<name>.sqlite.gz.meta.json` with sizes, sha256 of the dump and of the raw "
+      "Reads a consistent snapshot of the database (one read transaction on a checkpointed "
+      "file; the backend keeps writing) and compresses it as it reads, on every core, into "
+      "`<dest>/<name>.sqlite.gz` as deterministic gzip members: no copy of the database is "
+      "written (SQLite's online backup API into a scratch copy only when a reader of older "
+      "pages keeps the WAL from being checkpointed). "
+      "Writes `<name>.sqlite.gz.meta.json` with sizes, sha256 of the dump and of the raw "
       "database, tables with row counts, and an Ed25519 signature when `sign_key` is set. "
       "Scratch names, fsync and rename, the .meta.json last (the commit point): a failed "
       "backup leaves nothing under the final names, and the next backup into the folder "
@@ -97,18 +102,6 @@ std::string Stem(const std::string& database, const Clock::Wall& at) {
   for (char c : ts.substr(0, 19))
     if (c != '-' && c != ':') compact += c;
   return base + "-" + compact + "Z";
-}
-
-// The snapshot: online backup into `tmp` (one file, nothing beside it), then its facts.
-Result<DatabaseInfo> Snapshot(const std::string& database, const std::string& tmp, int timeout_ms,
-                              StepContext& ctx) {
-  if (std::string no = NotThere(database, "database"); !no.empty()) return Status::Error(no);
-  ProgressMeter meter(ctx, "copying the database", FileSizeOf(database));
-  Status s = SnapshotDatabase(database, tmp, timeout_ms, true, meter.ForWork());
-  if (!s.ok()) return s;
-  auto copy = Db::OpenReadOnly(tmp, timeout_ms);
-  if (!copy.ok()) return copy.status();
-  return ReadDatabaseInfo(*copy.value());
 }
 
 // A dump or its metadata is at `gz` already; a path that cannot be examined counts as free
@@ -205,40 +198,42 @@ class Backup final : public StepType {
     std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
     bool taken = Taken(gz);
     int timeout_ms = static_cast<int>(p.Duration("busy_timeout").count());
+    if (std::string no = NotThere(database, "database"); !no.empty())
+      return AttemptResult::Failure("snapshot: " + no);
     Temps temps;
-    std::string raw = temps.Add(ScratchBeside(dest + "/" + stem + ".sqlite"));
-    auto info = Snapshot(database, raw, timeout_ms, ctx);
+    std::string gz_tmp = temps.Add(ScratchBeside(gz));
+    Result<SnapshotDump> dumped = Status::Error("not run");
+    {
+      ProgressMeter meter(ctx, "copying the database", FileSizeOf(database));
+      dumped = DumpSnapshot(database, gz_tmp, static_cast<int>(p.Int("level")), timeout_ms,
+                            meter.ForWork(), ctx.log);
+    }
     if (auto stopped = StoppedResult(ctx)) return *stopped;
-    if (!info.ok()) return AttemptResult::Failure("snapshot: " + info.status().message());
+    if (!dumped.ok()) return AttemptResult::Failure("snapshot: " + dumped.status().message());
+    const GzipResult& z = dumped.value().gzip;
     if (taken) {  // a resume: retention still runs
-      AttemptResult r = AlreadyThere(gz, raw, database, p, ctx);
+      AttemptResult r = AlreadyThere(gz, z.in_sha256, database, p, ctx);
       if (r.status != AttemptStatus::kSuccess) return r;
       r.outputs["deleted"] = Retain(p, dest, AbsoluteDatabase(database), gz, now, ctx);
       return r;
     }
-    std::string gz_tmp = temps.Add(ScratchBeside(gz));
-    ProgressMeter meter(ctx, "compressing", FileSizeOf(raw));
-    auto z =
-        GzipFile(raw, gz_tmp, static_cast<int>(p.Int("level")), kGzipMemberBytes, meter.ForWork());
-    if (auto stopped = StoppedResult(ctx)) return *stopped;
-    if (!z.ok()) return AttemptResult::Failure(z.status().message());
     std::string created_at = FormatUtc(now);
-    Value::Map meta = MetaFor(gz, z.value(), info.value(), database, InstanceOf(p), created_at);
+    Value::Map meta = MetaFor(gz, z, dumped.value().info, database, InstanceOf(p), created_at);
     if (const Value* key = p.Opt("sign_key")) {
       Status s = Sign(meta, key->ToText());
       if (!s.ok()) return AttemptResult::Failure("sign_key: " + s.message());
     }
     Status s = Publish(gz_tmp, gz, temps.Add(ScratchBeside(meta_path)), meta_path, meta);
     if (!s.ok()) return AttemptResult::Failure(s.message());
-    ctx.log("wrote " + gz + " (" + std::to_string(z.value().out_bytes) + " bytes, sha256 " +
-            z.value().out_sha256 + ")");
+    ctx.log("wrote " + gz + " (" + std::to_string(z.out_bytes) + " bytes, sha256 " + z.out_sha256 +
+            ")");
     AttemptResult r = AttemptResult::Success({
         {"path", Value(gz)},
         {"meta", Value(meta_path)},
-        {"sha256", Value(z.value().out_sha256)},
-        {"size", Value(static_cast<int64_t>(z.value().out_bytes))},
+        {"sha256", Value(z.out_sha256)},
+        {"size", Value(static_cast<int64_t>(z.out_bytes))},
         {"created_at", Value(created_at)},
-        {"raw_sha256", Value(z.value().in_sha256)},
+        {"raw_sha256", Value(z.in_sha256)},
         {"key_id", meta.count("key_id") ? meta.at("key_id") : Value(std::string())},
     });
     r.outputs["deleted"] = Retain(p, dest, meta.at("source").ToText(), gz, now, ctx);
@@ -261,20 +256,20 @@ class Backup final : public StepType {
   // A name already taken: the same snapshot of the same database published under it (the
   // resume of a backup killed past its commit point) is this backup, done. Anything else
   // is refused: a backup never overwrites one.
-  static AttemptResult AlreadyThere(const std::string& gz, const std::string& raw,
+  static AttemptResult AlreadyThere(const std::string& gz, const std::string& raw_sha256,
                                     const std::string& database, const StepParams& p,
                                     StepContext& ctx) {
     bool want_signed = p.Opt("sign_key") != nullptr;
     std::string refused = gz + " already exists; a backup never overwrites one";
     auto meta = LoadMeta(MetaPathFor(gz));
-    auto raw_sha = Sha256File(raw), gz_sha = Sha256File(gz);
+    auto gz_sha = Sha256File(gz);
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(gz, ec);
-    if (!meta.ok() || !raw_sha.ok() || !gz_sha.ok() || ec) return AttemptResult::Failure(refused);
+    if (!meta.ok() || !gz_sha.ok() || ec) return AttemptResult::Failure(refused);
     const Value::Map& m = meta.value();
     auto text = [&](const char* k) { return m.count(k) ? m.at(k).ToText() : std::string(); };
     bool other_instance = m.count("instance") && text("instance") != InstanceOf(p);
-    if (text("raw_sha256") != raw_sha.value() || text("source") != AbsoluteDatabase(database) ||
+    if (text("raw_sha256") != raw_sha256 || text("source") != AbsoluteDatabase(database) ||
         other_instance || (want_signed && text("signature").empty()) ||
         !CheckMetaDescribes(m, gz, size, gz_sha.value()).ok())
       return AttemptResult::Failure(refused + " (holding another snapshot)");
@@ -284,7 +279,7 @@ class Backup final : public StepType {
                                    {"sha256", Value(gz_sha.value())},
                                    {"size", Value(static_cast<int64_t>(size))},
                                    {"created_at", Value(text("created_at"))},
-                                   {"raw_sha256", Value(raw_sha.value())},
+                                   {"raw_sha256", Value(raw_sha256)},
                                    {"key_id", Value(text("key_id"))},
                                    {"deleted", Value(Value::List{})}});
   }

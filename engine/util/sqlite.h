@@ -50,6 +50,25 @@ class Db {
   // whole copy's bytes once the first batch tells the page count.
   Status BackupTo(const std::string& dest_path, int timeout_ms, const Advance& advance = {},
                   const Advance& sized = {});
+  // Begins a read transaction on this connection in which the main database file itself
+  // holds the snapshot, byte for byte, until EndFileSnapshot: a backup then streams the file
+  // (ReadMainFile) instead of copying it first (issue 15). WAL mode: for a moment (at most
+  // `timeout_ms` of waiting) a second connection holds the write lock while a third runs a
+  // PASSIVE checkpoint; when every frame reached the file, this transaction starts on a
+  // fully checkpointed WAL and so reads the file alone, and no checkpoint may write the file
+  // while it lasts (https://www.sqlite.org/wal.html, "Checkpointing": a checkpoint stops at
+  // the end mark of any current reader, here 0). Then the writer lock is released: the
+  // backend writes on, into the WAL. Rollback-journal mode: the transaction's shared lock
+  // keeps writers from committing. Fails, holding nothing, with a message starting "not
+  // checkpointed" when a reader of older pages kept the checkpoint from finishing (the
+  // caller copies the database instead), or when a lock was not had in time.
+  Status BeginFileSnapshot(int timeout_ms);
+  // Reads up to `n` bytes at `offset` of the main database file through SQLite's own open
+  // file (never a second descriptor: see MainFileHead); returns the bytes read, fewer only
+  // at the end of the file.
+  Result<size_t> ReadMainFile(char* buf, size_t n, int64_t offset);
+  // Ends the transaction BeginFileSnapshot began.
+  void EndFileSnapshot();
   // `stop` (called often, from this thread) returning true interrupts the running statement
   // (SQLITE_INTERRUPT, an error "interrupted"), a lock wait (SQLITE_BUSY) or a backup.
   // Empty: never.

@@ -10,107 +10,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <vector>
 
 #include "engine/util/input_file.h"
+#include "steps/common/gzip_io.h"
+#include "steps/common/gzip_member.h"
+#include "steps/common/ordered_pool.h"
 
 namespace runbook {
-namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-// Reads up to `size` bytes (less only at end of file). -1 on error.
-ssize_t ReadFull(int fd, char* buf, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::read(fd, buf + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(done);
-}
-
-bool WriteAll(int fd, const char* buf, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, buf, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    buf += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-Status Finish(Fd& out, const std::string& dst) {
-  if (::fsync(out.get()) != 0 || ::close(out.release()) != 0) {
-    int err = errno;
-    ::unlink(dst.c_str());
-    return Status::FromErrno("cannot write " + dst, err);
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level,
-                            size_t member_bytes, const Work& work) {
-  auto opened = OpenInputFile(src);
-  if (!opened.ok()) return opened.status();
-  Fd in(opened.value());
-  Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
-  std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c(
-      libdeflate_alloc_compressor(level), libdeflate_free_compressor);
-  std::vector<char> buf(member_bytes);
-  std::vector<char> packed(libdeflate_gzip_compress_bound(c.get(), member_bytes));
-  Sha256 in_hash, out_hash;
-  GzipResult r;
-  for (;;) {
-    if (work.Stopped()) {
-      ::unlink(dst.c_str());
-      return Status::Error(kStoppedMessage);
-    }
-    ssize_t n = ReadFull(in.get(), buf.data(), buf.size());
-    if (n < 0) {
-      int err = errno;
-      ::unlink(dst.c_str());
-      return Status::FromErrno("cannot read " + src, err);
-    }
-    if (n == 0 && r.in_bytes > 0) break;  // an empty input still gets one member
-    in_hash.Update(buf.data(), static_cast<size_t>(n));
-    work.Advanced(static_cast<uint64_t>(n));
-    size_t size = libdeflate_gzip_compress(c.get(), buf.data(), static_cast<size_t>(n),
-                                           packed.data(), packed.size());
-    if (size == 0 || !WriteAll(out.get(), packed.data(), size)) {
-      int err = errno;
-      ::unlink(dst.c_str());
-      return Status::FromErrno("cannot write " + dst, err);
-    }
-    out_hash.Update(packed.data(), size);
-    r.in_bytes += static_cast<uint64_t>(n);
-    r.out_bytes += size;
-    if (static_cast<size_t>(n) < buf.size()) break;
-  }
-  Status s = Finish(out, dst);
-  if (!s.ok()) return s;
-  r.in_sha256 = in_hash.FinishHex();
-  r.out_sha256 = out_hash.FinishHex();
-  return r;
-}
+using gzip_io::Fd;
+using gzip_io::ReadFull;
+using gzip_io::WriteAll;
 
 uint64_t GunzipReserve(uint64_t fs_bytes) {
   return std::clamp<uint64_t>(fs_bytes / 20, 64ull << 20, 4ull << 30);
@@ -221,16 +133,121 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
   return Status::Ok();
 }
 
+// Members that declare their size (gzip_member.h) are inflated on every core and written in
+// order. Returns the offset of the first member that does not declare it, or is not what it
+// declares: the sequential readers below take over there (the file's size: all done).
+class DeclaredMembers {
+ public:
+  DeclaredMembers(int out, const std::string& src, const std::string& dst, Sha256& in_hash,
+                  Sha256& out_hash, GzipResult& r, const Work& work, const GunzipBound& bound,
+                  ReserveGuard& guard)
+      : out_(out),
+        src_(src),
+        dst_(dst),
+        in_hash_(in_hash),
+        out_hash_(out_hash),
+        r_(r),
+        work_(work),
+        bound_(bound),
+        guard_(guard),
+        threads_(OrderedPool::Cores()) {
+    for (int i = 0; i <= threads_; ++i) unpackers_.push_back(std::make_unique<MemberUnpacker>());
+  }
+
+  Result<uint64_t> Run(int in) {
+    uint64_t offset = 0;
+    for (size_t k = 0; failed_.ok() && !slow_from_; ++k) {
+      if (work_.Stopped()) return Drained(Status::Error(kStoppedMessage));
+      unsigned char head[kMemberHeaderBytes];
+      ssize_t n = gzip_io::PreadFull(in, reinterpret_cast<char*>(head), sizeof head,
+                                     static_cast<off_t>(offset));
+      if (n < 0) return Drained(Status::FromErrno("cannot read " + src_, errno));
+      uint32_t size = DeclaredMemberSize(head, static_cast<size_t>(n));
+      if (size == 0 || size > 2 * kGzipMemberBytes) break;  // not ours, or not plausible
+      std::vector<char> member(size);
+      if (gzip_io::PreadFull(in, member.data(), size, static_cast<off_t>(offset)) != size) break;
+      while (flight_.size() > static_cast<size_t>(threads_)) WriteOldest();
+      if (!failed_.ok() || slow_from_) break;
+      flight_.push_back(Slot{std::move(member), std::vector<char>(kGzipMemberBytes), -1, offset});
+      Slot* slot = &flight_.back();  // std::deque keeps addresses on push_back/pop_front
+      const MemberUnpacker& unpacker = *unpackers_[k % unpackers_.size()];
+      pool_.Submit([slot, &unpacker] {
+        slot->produced =
+            unpacker.Unpack(slot->in.data(), slot->in.size(), slot->out.data(), slot->out.size());
+      });
+      offset += size;
+    }
+    while (!flight_.empty()) WriteOldest();
+    if (!failed_.ok()) return failed_;
+    return slow_from_ ? *slow_from_ : offset;
+  }
+
+ private:
+  struct Slot {
+    std::vector<char> in, out;
+    int64_t produced;  // -1: not one valid member as declared
+    uint64_t offset;   // of the member in the file
+  };
+
+  Status Drained(Status why) {
+    while (!flight_.empty()) WriteOldest();
+    return why;
+  }
+
+  // The oldest member, once inflated, is written and counted; from a member that failed, the
+  // rest are dropped (the slow path reads from there).
+  void WriteOldest() {
+    pool_.WaitOldest();
+    Slot& slot = flight_.front();
+    if (failed_.ok() && !slow_from_ && slot.produced < 0) slow_from_ = slot.offset;
+    if (failed_.ok() && !slow_from_) Write(slot);
+    flight_.pop_front();
+  }
+
+  void Write(const Slot& slot) {
+    auto produced = static_cast<uint64_t>(slot.produced);
+    if (produced > bound_.max_out - r_.out_bytes) {
+      failed_ = Status::Error(Past(src_, bound_));
+      return;
+    }
+    if (!WriteAll(out_, slot.out.data(), produced)) {
+      failed_ = Status::Error("cannot write " + dst_ + ": " + std::strerror(errno));
+      return;
+    }
+    in_hash_.Update(slot.in.data(), slot.in.size());
+    out_hash_.Update(slot.out.data(), produced);
+    r_.in_bytes += slot.in.size();
+    r_.out_bytes += produced;
+    work_.Advanced(slot.in.size());
+    if (Status room = guard_.After(r_.out_bytes); !room.ok()) failed_ = room;
+  }
+
+  int out_;
+  const std::string &src_, &dst_;
+  Sha256 &in_hash_, &out_hash_;
+  GzipResult& r_;
+  const Work& work_;
+  const GunzipBound& bound_;
+  ReserveGuard& guard_;
+  int threads_;
+  Status failed_ = Status::Ok();
+  std::optional<uint64_t> slow_from_;
+  std::vector<std::unique_ptr<MemberUnpacker>> unpackers_;
+  std::deque<Slot> flight_;
+  OrderedPool pool_{threads_};  // last: destroyed first, waiting for the jobs using the above
+};
+
 // libdeflate, member by member, while members fit the buffers. Returns the offset where
 // zlib must take over (the file's size when everything was done here).
-Result<uint64_t> InflateMembers(int in, int out, const std::string& src, const std::string& dst,
-                                Sha256& in_hash, Sha256& out_hash, GzipResult& r, const Work& work,
-                                const GunzipBound& bound, ReserveGuard& guard) {
+Result<uint64_t> InflateMembers(int in, int out, uint64_t start, const std::string& src,
+                                const std::string& dst, Sha256& in_hash, Sha256& out_hash,
+                                GzipResult& r, const Work& work, const GunzipBound& bound,
+                                ReserveGuard& guard) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
   size_t have = 0, pos = 0;
-  uint64_t offset = 0;  // of buf[0] in the file
+  uint64_t offset = start;  // of buf[0] in the file
   bool eof = false;
   for (;;) {
     if (work.Stopped()) return Status::Error(kStoppedMessage);
@@ -274,8 +291,14 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bo
   Sha256 in_hash, out_hash;
   GzipResult r;
   ReserveGuard guard(out.get(), dst, bound);
-  auto fast =
-      InflateMembers(in.get(), out.get(), src, dst, in_hash, out_hash, r, work, bound, guard);
+  auto declared =
+      DeclaredMembers(out.get(), src, dst, in_hash, out_hash, r, work, bound, guard).Run(in.get());
+  Result<uint64_t> fast = declared;
+  if (declared.ok() && ::lseek(in.get(), static_cast<off_t>(declared.value()), SEEK_SET) < 0)
+    fast = Status::FromErrno("cannot seek " + src, errno);
+  else if (declared.ok())
+    fast = InflateMembers(in.get(), out.get(), declared.value(), src, dst, in_hash, out_hash, r,
+                          work, bound, guard);
   Status s = fast.ok() ? Status::Ok() : fast.status();
   struct stat st {};
   if (s.ok() && ::fstat(in.get(), &st) == 0 && fast.value() < static_cast<uint64_t>(st.st_size)) {
@@ -287,7 +310,8 @@ Result<GzipResult> GunzipFile(const std::string& src, const std::string& dst, bo
   } else if (s.ok() && r.in_bytes == 0) {
     s = Status::Error(src + " is empty");
   }
-  if (s.ok() && durable) s = Finish(out, dst);
+  if (s.ok() && durable && ::fsync(out.get()) != 0)
+    s = Status::FromErrno("cannot write " + dst, errno);
   if (!s.ok()) {
     ::unlink(dst.c_str());
     return s;

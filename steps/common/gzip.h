@@ -1,13 +1,17 @@
 // gzip for backups. Writing is deterministic (no name, mtime 0, fixed OS byte: identical
 // data gives identical bytes) and produces concatenated gzip members of at most
-// `member_bytes` of input each, compressed with libdeflate, so any gzip reader can read the
-// result and memory stays bounded. Reading streams with zlib, accepts any number of
-// members, and says "truncated" or "not gzip" for damaged input.
+// `member_bytes` of input each (steps/common/gzip_member.h), compressed with libdeflate on
+// every core and written in order (pigz's scheme), so any gzip reader can read the result
+// and memory stays bounded. Reading inflates members that declare their size on every core
+// too; anything else streams through zlib, which accepts any number of members and says
+// "truncated" or "not gzip" for damaged input.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/util/crypto.h"
 #include "engine/util/status.h"
@@ -22,6 +26,29 @@ struct GzipResult {
 };
 
 constexpr size_t kGzipMemberBytes = 16u << 20;
+
+// Compresses a stream handed over in pieces into the open file `fd` (its name `dst` for
+// errors), members compressed by `threads` workers and written in order. At most
+// threads + 1 members are in flight: memory is about 2 * member_bytes per member.
+class GzipWriter {
+ public:
+  GzipWriter(int fd, std::string dst, int level = 6, size_t member_bytes = kGzipMemberBytes,
+             int threads = 0);  // 0: the machine's cores
+  ~GzipWriter();
+  GzipWriter(const GzipWriter&) = delete;
+  GzipWriter& operator=(const GzipWriter&) = delete;
+  // The next piece of input: exactly member_bytes, or fewer for the last one. An empty
+  // stream still gets one (empty) member. Fails once a write failed.
+  Status Add(std::vector<char> piece);
+  // Waits for the members in flight and writes them; the sizes and sha256s of the input
+  // and of what was written. Does not fsync.
+  Result<GzipResult> Finish();
+  size_t member_bytes() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
 
 // Compresses `src` into `dst` (created; must not exist). fsyncs `dst`. `work` is asked
 // before each member: when it says so, `dst` is removed and the error is kStoppedMessage.

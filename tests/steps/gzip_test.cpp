@@ -54,3 +54,59 @@ TEST_CASE("gunzip of one member bigger than ours goes through zlib and is exact"
   CHECK(cut.status().message() == dir + "/cut.gz is truncated");
   CHECK(Shell("test -e " + dir + "/cut").exit_code != 0);
 }
+
+// Members declare their size (steps/common/gzip_member.h) and are inflated on every core.
+TEST_CASE("members declare their size: gzip, pigz and zlib read them, and a false claim is caught",
+          "[steps][gzip]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("head -c 3000000 /dev/urandom | od -An -tx1 > " + dir + "/raw").exit_code == 0);
+  auto a = GzipFile(dir + "/raw", dir + "/a.gz", 6, 256 * 1024);
+  REQUIRE(a.ok());
+  CHECK(Shell("gzip -t " + dir + "/a.gz && pigz -t " + dir + "/a.gz").exit_code == 0);
+  CHECK(
+      Shell(
+          "python3 -c \"import zlib,sys; d=zlib.decompressobj(31); out=b''; data=open(sys.argv[1],"
+          "'rb').read()\nwhile data:\n out += d.decompress(data); data = d.unused_data; d = "
+          "zlib.decompressobj(31)\nsys.stdout.buffer.write(out)\" " +
+          dir + "/a.gz | cmp - " + dir + "/raw")
+          .exit_code == 0);
+  // The first member's header: FLG.FEXTRA, subfield 'RB' of 4 bytes.
+  Command head = Shell("head -c 16 " + dir + "/a.gz | od -An -c | tr -s ' '");
+  CHECK_THAT(head.out, Catch::Contains("R B 004 \\0"));
+  auto back = GunzipFile(dir + "/a.gz", dir + "/back");
+  REQUIRE(back.ok());
+  CHECK(back.value().out_sha256 == a.value().in_sha256);
+  CHECK(back.value().in_sha256 == a.value().out_sha256);
+
+  // A member claiming the wrong size (the third one, one byte too many): the rest is read
+  // by the sequential readers, and the result is still exact.
+  REQUIRE(Shell("cd " + dir +
+                " && python3 -c \"import struct; d=bytearray(open('a.gz','rb')."
+                "read()); o=0\nfor k in range(2): o += struct.unpack_from('<I', d, o+16)[0]\n"
+                "struct.pack_into('<I', d, o+16, struct.unpack_from('<I', d, o+16)[0]+1); "
+                "open('lie.gz','wb').write(d)\"")
+              .exit_code == 0);
+  auto lie = GunzipFile(dir + "/lie.gz", dir + "/lie");
+  REQUIRE(lie.ok());
+  CHECK(lie.value().out_sha256 == a.value().in_sha256);
+  CHECK(lie.value().out_bytes == a.value().in_bytes);
+
+  // Damage inside the fifth member: named by the zlib path, nothing left behind.
+  REQUIRE(Shell("cd " + dir +
+                " && python3 -c \"import struct; d=bytearray(open('a.gz','rb')."
+                "read()); o=0\nfor k in range(4): o += struct.unpack_from('<I', d, o+16)[0]\n"
+                "d[o+200] ^= 0xff; open('bad.gz','wb').write(d)\"")
+              .exit_code == 0);
+  auto bad = GunzipFile(dir + "/bad.gz", dir + "/bad");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("is not valid gzip data"));
+  CHECK(Shell("test -e " + dir + "/bad").exit_code != 0);
+
+  // Another writer's members (no size declared) after ours: read on, exact.
+  REQUIRE(Shell("cd " + dir +
+                " && gzip -c raw > plain.gz && cat a.gz plain.gz > mixed.gz && cat raw raw > raw2")
+              .exit_code == 0);
+  auto mixed = GunzipFile(dir + "/mixed.gz", dir + "/mixed");
+  REQUIRE(mixed.ok());
+  CHECK(mixed.value().out_sha256 == Sha256File(dir + "/raw2").value());
+}

@@ -1,0 +1,117 @@
+#include "steps/common/snapshot_stream.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "engine/util/input_file.h"
+#include "steps/common/gzip_io.h"
+#include "steps/common/scratch.h"
+
+namespace runbook {
+namespace {
+
+// Header bytes 18 and 19: the file format write and read versions (2: WAL, 1: legacy).
+void AsRollbackJournal(std::vector<char>& first_piece) {
+  if (first_piece.size() < 20) return;
+  for (int i : {18, 19})
+    if (first_piece[i] == 2) first_piece[i] = 1;
+}
+
+Result<int64_t> One(Db& db, const char* sql) {
+  auto st = db.Prepare(sql);
+  if (!st.ok()) return st.status();
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? st.value().Int(0) : 0;
+}
+
+// Streams the held snapshot of `db` into `writer`: page_count * page_size bytes.
+Status Stream(Db& db, GzipWriter& writer, const Work& work) {
+  auto size = One(db, "PRAGMA page_size");
+  auto count = One(db, "PRAGMA page_count");
+  if (!size.ok()) return size.status();
+  if (!count.ok()) return count.status();
+  uint64_t total = static_cast<uint64_t>(size.value()) * static_cast<uint64_t>(count.value());
+  if (work.sized) work.sized(total);
+  for (uint64_t at = 0; at < total;) {
+    if (work.Stopped()) return Status::Error(kStoppedMessage);
+    std::vector<char> piece(std::min<uint64_t>(writer.member_bytes(), total - at));
+    auto got = db.ReadMainFile(piece.data(), piece.size(), static_cast<int64_t>(at));
+    if (!got.ok()) return got.status();
+    if (got.value() != piece.size())
+      return Status::Error(db.path() + " is shorter than its " + std::to_string(count.value()) +
+                           " pages");
+    if (at == 0) AsRollbackJournal(piece);
+    at += piece.size();
+    work.Advanced(piece.size());
+    if (Status s = writer.Add(std::move(piece)); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+bool Busy(const Status& s) {
+  return s.message().find("locked") != std::string::npos ||
+         s.message().find("busy") != std::string::npos;
+}
+
+Result<SnapshotDump> Streamed(Db& db, int out, const std::string& gz, int level, const Work& work) {
+  auto info = ReadDatabaseInfo(db);  // inside the snapshot: its rows
+  if (!info.ok()) return info.status();
+  GzipWriter writer(out, gz, level);
+  Status s = Stream(db, writer, work);
+  auto z = s.ok() ? writer.Finish() : Result<GzipResult>(s);
+  if (!z.ok()) return z.status();
+  return SnapshotDump{z.value(), info.value()};
+}
+
+// The fallback: the online backup API into a scratch copy beside `gz`, compressed.
+Result<SnapshotDump> Copied(const std::string& database, const std::string& gz, int level,
+                            int timeout_ms, const Work& work) {
+  std::string raw = ScratchBeside(gz);
+  Status s = SnapshotDatabase(database, raw, timeout_ms, true, work);
+  Result<SnapshotDump> r = s;
+  if (s.ok()) {
+    auto copy = Db::OpenReadOnly(raw, timeout_ms);
+    auto info = copy.ok() ? ReadDatabaseInfo(*copy.value()) : Result<DatabaseInfo>(copy.status());
+    auto z = info.ok() ? GzipFile(raw, gz, level, kGzipMemberBytes, Work(work.stop))
+                       : Result<GzipResult>(info.status());
+    r = z.ok() ? Result<SnapshotDump>(SnapshotDump{z.value(), info.value()}) : z.status();
+  }
+  RemoveWithCompanions(raw);
+  return r;
+}
+
+}  // namespace
+
+Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string& gz, int level,
+                                  int timeout_ms, const Work& work,
+                                  const std::function<void(const std::string&)>& log) {
+  if (Status regular = CheckInputPath(database); !regular.ok()) return regular;
+  auto db = Db::Open(database, false, timeout_ms);
+  if (!db.ok()) return db.status();
+  db.value()->StopWhen(work.stop);
+  if (work.waiting) db.value()->ReportWaits(LockWaitReport(work.waiting));
+  Status held = db.value()->BeginFileSnapshot(timeout_ms);
+  if (!held.ok()) {
+    db.value().reset();
+    if (work.Stopped()) return Status::Error(kStoppedMessage);
+    if (Busy(held) && held.message().rfind("not checkpointed", 0) != 0) return held;
+    if (log) log("copying the database first: " + held.message());
+    return Copied(database, gz, level, timeout_ms, work);
+  }
+  gzip_io::Fd out(::open(gz.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (out.get() < 0) {
+    db.value()->EndFileSnapshot();
+    return Status::FromErrno("cannot create " + gz, errno);
+  }
+  auto r = Streamed(*db.value(), out.get(), gz, level, work);
+  db.value()->EndFileSnapshot();
+  if (r.ok() && (::fsync(out.get()) != 0 || ::close(out.release()) != 0))
+    r = Status::FromErrno("cannot write " + gz, errno);
+  if (!r.ok()) ::unlink(gz.c_str());
+  return r;
+}
+
+}  // namespace runbook

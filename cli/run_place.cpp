@@ -14,48 +14,13 @@
 #include <map>
 #include <vector>
 
+#include "cli/others_write.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Whether an account other than this one is a member of group `gid`: named in it, or with it
-// as its primary group (breakS S6: Debian's nogroup is the primary group of nobody, _apt and
-// sync; openSUSE gives every user `users`).
-bool GroupShared(gid_t gid) {
-  static std::map<gid_t, bool> known;  // one scan per group and process
-  if (auto it = known.find(gid); it != known.end()) return it->second;
-  bool shared = false;
-  const passwd* me = ::getpwuid(::geteuid());
-  std::string my_name = me != nullptr ? me->pw_name : "";
-  if (const group* g = ::getgrgid(gid); g != nullptr)
-    for (char** m = g->gr_mem; m != nullptr && *m != nullptr; ++m) shared = shared || my_name != *m;
-  ::setpwent();
-  while (const passwd* p = ::getpwent())
-    shared = shared || (p->pw_gid == gid && p->pw_uid != ::geteuid());
-  ::endpwent();
-  return known[gid] = shared;
-}
-
-// Why accounts other than this one (and root) may write `path` through its group or its ACL,
-// "" when none may: the group's write bit, without the sticky bit that would keep its
-// members from renaming what another owns in it (breakQ Q9), for a group that is not this
-// user's alone (S6); or an access ACL whose mask allows writing, which names other users or
-// groups (breakS S1: the mask shows as the group bits, so 0775 of your own group looked safe).
-std::string OthersMayWrite(const std::string& path, const struct stat& st) {
-  if ((st.st_mode & S_IWGRP) == 0) return "";
-  if (::lgetxattr(path.c_str(), "system.posix_acl_access", nullptr, 0) > 0)
-    return "has an access ACL that lets other accounts write it (mode " + OctalMode(st.st_mode) +
-           "; see getfacl)";
-  // Root's group (0) is taken as root's alone.
-  if ((st.st_mode & S_ISVTX) != 0 || st.st_gid == 0) return "";
-  if (st.st_gid == ::getegid() && !GroupShared(st.st_gid)) return "";
-  return "is writable by its group (gid " + std::to_string(st.st_gid) +
-         (st.st_gid == ::getegid() ? ", which other accounts share" : "") + ", mode " +
-         OctalMode(st.st_mode) + ")";
-}
 
 // The last component of the way: what it leads to, owned by this user (root too when
 // `root_ok`), not writable by every user (a 1777 folder such as /tmp, a 0666 file), nor by
@@ -83,8 +48,8 @@ std::string ForeignFolder(const std::string& folder, const std::string& name,
   if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
     return Printable(folder) + ", a folder on the way to " + name +
            ", is writable by every user (mode " + OctalMode(st.st_mode) + ")";
-  // Its group's members may rename what is in it too (breakQ Q9), unless that group is yours
-  // or root's.
+  // Its group's members may rename what is in it too (breakQ Q9), unless no account but
+  // you and root can hold that group (GroupTrusted).
   if (std::string why = OthersMayWrite(folder, st); !why.empty())
     return Printable(folder) + ", a folder on the way to " + name + ", " + why;
   return "";

@@ -247,7 +247,8 @@ TEST_CASE("a link or folder of another account on the way to the store stops the
         "/.runbook");
   Command group = p.Rb(p.away, rb);
   CHECK(group.exit_code == 3);
-  CHECK_THAT(group.err, Catch::Contains("is writable by its group (gid 65534, mode 0775)"));
+  CHECK_THAT(group.err, Catch::Contains("is writable by its group (gid 65534, which accounts other "
+                                        "than you and root can hold, mode 0775)"));
   Shell("chmod 755 " + p.project + " && chown 65534:0 " + p.project + " && rm -rf " + p.project +
         "/.runbook");
   // The account itself may use its own folder (its own .runbook in it).
@@ -290,7 +291,9 @@ TEST_CASE("the store's own folder and file are writable by no other account or g
   Shell("chgrp 65534 " + dot + " && chmod 775 " + dot);
   Command folder = p.Rb(p.away, rb);
   CHECK(folder.exit_code == 3);
-  CHECK_THAT(folder.err, Catch::Contains(dot + " is writable by its group (gid 65534, mode 0775)"));
+  CHECK_THAT(folder.err, Catch::Contains(dot + " is writable by its group (gid 65534, which "
+                                               "accounts other than you and root can hold, mode "
+                                               "0775)"));
   CHECK(p.Rb(p.project, "history").exit_code == 3);
   Shell("chmod 2775 " + dot + " && chgrp 0 " + dot);  // root's group: its members are root's
   REQUIRE(p.Rb(p.away, rb).exit_code == 0);
@@ -342,7 +345,8 @@ TEST_CASE("a store others may write through an ACL or a shared group is refused"
     REQUIRE(grant(path) == 0);
     Command c = p.Rb(p.away, rb);
     CHECK(c.exit_code == 3);
-    CHECK_THAT(c.err, Catch::Contains("has an access ACL that lets other accounts write it"));
+    CHECK_THAT(c.err, Catch::Contains("has an access ACL entry (user:65534) that lets another "
+                                      "account write it"));
     Shell("python3 -c \"import os; os.removexattr('" + path + "', 'system.posix_acl_access')\"");
     Shell("chmod go-w " + path);
     CHECK(p.Rb(p.away, rb).exit_code == 0);
@@ -356,8 +360,81 @@ TEST_CASE("a store others may write through an ACL or a shared group is refused"
                          "--regid=65534 --clear-groups env HOME=" + p.away +
                          " XDG_STATE_HOME=" + p.state + " " + Binary() + " " + rb);
   CHECK(shared.exit_code == 3);
-  CHECK_THAT(shared.err, Catch::Contains("is writable by its group (gid 65534, which other "
-                                         "accounts share, mode 0775)"));
+  CHECK_THAT(shared.err, Catch::Contains("is writable by its group (gid 65534, which accounts "
+                                         "other than you and root can hold, mode 0775)"));
+}
+
+namespace {
+
+// Runs the binary as Project::Rb does, in a mount namespace of its own where /etc/passwd,
+// /etc/group and /etc/gshadow are copies changed by `edit` (a shell command run on the
+// copies passwd, group, gshadow in `dir`): the accounts another machine would have, without
+// touching this one's (other tests run at the same time).
+Command WithAccounts(const Project& p, const std::string& dir, const std::string& edit,
+                     const std::string& args) {
+  REQUIRE(Shell("cd " + dir +
+                " && cp /etc/passwd passwd && cp /etc/group group && cp "
+                "/etc/gshadow gshadow && " +
+                edit)
+              .exit_code == 0);
+  std::string mounts;
+  for (const char* f : {"passwd", "group", "gshadow"})
+    mounts += "mount --bind " + dir + "/" + f + " /etc/" + f + " && ";
+  return Shell("unshare -m sh -c '" + mounts + "cd " + p.away +
+               " && unset RUNBOOK_AUDIT_DB; XDG_STATE_HOME=" + p.state + " " + Binary() + " " +
+               args + "'");
+}
+
+}  // namespace
+
+// breakT T1: root's group was trusted without asking who else holds it; T6: a group's members
+// were read from getgrgid's one entry and the passwd primaries only; T4: an ACL was refused
+// for its mask although no entry under it could write. Variants per source of membership.
+TEST_CASE("a group is trusted only when no account but you and root can hold it",
+          "[cli][store-location]") {
+  Project p;
+  p.Book();
+  const std::string rb = "run ../project/runbooks/w.yaml";
+  const std::string dot = p.project + "/.runbook";
+  std::string etc = TempDir();
+  Shell("chmod 755 " + p.root + " && chgrp 0 " + dot + " && chmod 775 " + dot);
+  REQUIRE(WithAccounts(p, etc, "true", rb).exit_code == 0);  // root's group, root's alone
+  const std::vector<std::pair<std::string, std::string>> others = {
+      {"an account with gid 0 as its primary group",
+       "echo 'carol:x:1999:0::/nonexistent:/bin/sh' >> passwd"},
+      {"a member listed in root's group", "sed -i 's/^root:x:0:$/root:x:0:bob/' group"},
+      {"a second group name with gid 0", "echo 'galias:x:0:bob' >> group"},
+      {"a member listed only in gshadow", "sed -i 's/^root:\\([^:]*\\)::$/root:\\1::bob/' gshadow"},
+      {"a group password for newgrp", "sed -i 's/^root:[^:]*:/root:$6$salt$hash:/' gshadow"},
+  };
+  for (const auto& [what, edit] : others) {
+    CAPTURE(what);
+    REQUIRE(Shell("cd " + etc +
+                  " && cp /etc/group g0 && cp /etc/gshadow s0 && cp /etc/passwd p0 && " + edit +
+                  " && ! cmp -s g0 group || ! cmp -s s0 gshadow || ! cmp -s p0 passwd")
+                .exit_code == 0);  // the edit changed something
+    Command c = WithAccounts(p, etc, edit, rb);
+    CHECK(c.exit_code == 3);
+    CHECK_THAT(c.err, Catch::Contains(dot + " is writable by its group (gid 0, which accounts "
+                                            "other than you and root can hold"));
+  }
+  // ACL entries under the mask (setfacl -m u:nobody:r-x gives mask rwx through the group).
+  auto acl = [&](const std::string& entries) {
+    return Shell("python3 -c \"import os,struct; os.setxattr('" + dot +
+                 "', 'system.posix_acl_access', struct.pack('<I',2)+b''.join(struct.pack('<HHI',"
+                 "t,m,i) for t,m,i in [" +
+                 entries + "]))\"")
+        .exit_code;
+  };
+  const std::string head = "(1,7,2**32-1),", tail = ",(32,5,2**32-1)";
+  REQUIRE(acl(head + "(2,5,65534),(4,7,2**32-1),(16,7,2**32-1)" + tail) == 0);
+  CHECK(WithAccounts(p, etc, "true", rb).exit_code == 0);  // an auditor who only reads
+  REQUIRE(acl(head + "(2,7,65534),(4,5,2**32-1),(16,5,2**32-1)" + tail) == 0);
+  CHECK(WithAccounts(p, etc, "true", rb).exit_code == 0);  // rwx, but the mask says r-x
+  REQUIRE(acl(head + "(4,5,2**32-1),(8,6,65534),(16,7,2**32-1)" + tail) == 0);
+  Command group_entry = WithAccounts(p, etc, "true", rb);
+  CHECK(group_entry.exit_code == 3);
+  CHECK_THAT(group_entry.err, Catch::Contains("has an access ACL entry (group:65534)"));
 }
 
 TEST_CASE("through a linked folder the base and the store are the real folder's (breakK K10)",

@@ -286,16 +286,26 @@ class Loop {
     });
   }
 
-  // A step before `i` (an ancestor; for a finally step, any main step too) whose type may
-  // change what `i` looks at: the first in the runbook's order, "" when none.
+  // A step that ran before `i` in this dry run and whose real run may change what `i` looks
+  // at, "" when none (the first in the runbook's order): an ancestor, or when steps run one
+  // at a time (max_parallel 1) and for a finally step, any step that finished before `i`
+  // started (breakT T10: the real run runs it before too). It must have been described as
+  // it would run — not skipped, not failed, not a look that predicted its own failure
+  // (breakT T2) — and be of a type that may write (not `changes_nothing`, not read-only).
   std::string DryUpstream(int i) const {
     std::vector<int> before = g_.Ancestors(i);
-    if (IsFinally(i))
-      for (size_t k = 0; k < g_.finally_begin; ++k) before.push_back(static_cast<int>(k));
+    if (IsFinally(i) || parallel_ == 1)
+      for (size_t k = 0; k < g_.nodes.size(); ++k)
+        if (static_cast<int>(k) != i && steps_[k].state == StepState::kDone)
+          before.push_back(static_cast<int>(k));
     std::sort(before.begin(), before.end());
     for (int k : before) {
       const StepType* type = rb_.steps[k].type;
-      if (type == nullptr || !type->spec().changes_nothing) return rb_.steps[k].id;
+      bool writes = type == nullptr || (!type->spec().changes_nothing &&
+                                        type->spec().side_effects != SideEffects::kNone &&
+                                        type->spec().side_effects != SideEffects::kRead);
+      if (writes && steps_[k].state == StepState::kDone && steps_[k].outcome == Outcome::kSuccess)
+        return rb_.steps[k].id;
     }
     return "";
   }

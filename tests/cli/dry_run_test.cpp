@@ -82,3 +82,71 @@ TEST_CASE("a dry run does not fail a step on what an earlier step would make", "
   CHECK(logged.exit_code == 1);
   CHECK_THAT(logged.err, Catch::Contains("would fail: "));
 }
+
+// breakT T2: a step the dry run itself skipped (`if:` false, or its needs failed), a looking
+// step that predicted its own failure, or one that only reads (probe) was named as the step
+// that "may change that", hiding a real failure. T10, the other way: with max_parallel 1 a
+// writer listed earlier runs first, yet was not counted. Each: the dry run's exit is the
+// real run's.
+TEST_CASE("only a step the dry run described as writing, and that runs before, excuses a look",
+          "[cli][dryrun]") {
+  std::string dir = TempDir();
+  const std::string looker =
+      "  - {id: s, uses: s3-sync, needs: [w], if: '${{ always() }}', with: {source: nowhere/x, "
+      "dest: out1}}\n";
+  struct Case {
+    std::string what, steps;
+    int exit;
+  };
+  const std::vector<Case> cases = {
+      {"a writer skipped by if: false",
+       "  - {id: w, uses: exec, if: '${{ false }}', with: {run: [mkdir, -p, nowhere/x]}}\n" +
+           looker,
+       1},
+      {"a writer skipped because its need failed",
+       "  - {id: f, uses: s3-sync, with: {source: gone/y, dest: elsewhere}}\n"
+       "  - {id: w, uses: exec, needs: [f], with: {run: [mkdir, -p, nowhere/x]}}\n" +
+           looker,
+       1},
+      {"a look that predicted its own failure",
+       "  - {id: w, uses: s3-sync, continue_on_error: warn, with: {source: gone/y, dest: "
+       "nowhere/x}}\n" +
+           looker,
+       1},
+      {"a step that only reads (probe)",
+       "  - {id: w, uses: probe, with: {kind: tcp, address: '127.0.0.1:1'}, continue_on_error: "
+       "true}\n" +
+           looker,
+       1},
+      {"a writer that runs before it",
+       "  - {id: w, uses: exec, with: {run: [mkdir, -p, nowhere/x]}}\n" + looker, 0},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    Shell("rm -rf " + dir + "/nowhere " + dir + "/out1");
+    WriteFile(dir, "d.yaml", "version: 1\nname: d\nsteps:\n" + c.steps);
+    Command dry = Shell("cd " + dir + " && " + Binary() + " run d.yaml --dry-run 2>&1");
+    INFO(dry.out);
+    CHECK(dry.exit_code == c.exit);
+    if (c.exit == 1) CHECK_THAT(dry.out, !Catch::Contains("may change that"));
+    Command real = Shell("cd " + dir + " && " + Binary() + " run d.yaml 2>&1");
+    INFO(real.out);
+    CHECK(real.exit_code == c.exit);
+  }
+  // max_parallel 1: `w`, listed first and not a need of `s`, runs before it in the real run.
+  Shell("rm -rf " + dir + "/nowhere " + dir + "/out1");
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nmax_parallel: 1\nsteps:\n"
+            "  - {id: w, uses: exec, with: {run: [mkdir, -p, nowhere/x]}}\n"
+            "  - {id: s, uses: s3-sync, with: {source: nowhere/x, dest: out1}}\n");
+  Command serial = Shell("cd " + dir + " && " + Binary() + " run p.yaml --dry-run 2>&1");
+  INFO(serial.out);
+  CHECK(serial.exit_code == 0);
+  CHECK_THAT(serial.out, Catch::Contains("step 'w' before it, only described in this dry run, "
+                                         "may change that"));
+  CHECK(Shell("cd " + dir + " && " + Binary() + " run p.yaml").exit_code == 0);  // as it said
+  // In parallel `s` may look first: the prediction stands (exit 1), as for any sibling.
+  Shell("rm -rf " + dir + "/nowhere " + dir + "/out1 && sed -i '/max_parallel/d' " + dir +
+        "/p.yaml");
+  CHECK(Shell("cd " + dir + " && " + Binary() + " run p.yaml --dry-run").exit_code == 1);
+}

@@ -18,6 +18,7 @@
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
+#include "steps/common/sums_format.h"
 #include "steps/common/zip_writer.h"
 
 namespace runbook {
@@ -106,20 +107,6 @@ bool IsOwnOutput(const std::string& f, const std::string& output) {
   if (ec || ec2) return false;
   return file == out ||
          (file.parent_path() == out.parent_path() && ScratchOwner(file.filename().string()) != 0);
-}
-
-// One line of MANIFEST.sha256 as GNU sha256sum writes it: a name holding a backslash, a
-// newline or a carriage return has them escaped (\\, \n, \r) and the line starts with a
-// backslash, so a file name can never add a line of its own (breakS S9: a name with a
-// newline forged a member and its hash in the ticket's evidence).
-std::string ManifestLine(const std::string& sha256, const std::string& name) {
-  std::string escaped;
-  for (char c : name)
-    escaped += c == '\\'   ? std::string("\\\\")
-               : c == '\n' ? std::string("\\n")
-               : c == '\r' ? std::string("\\r")
-                           : std::string(1, c);
-  return (escaped == name ? "" : "\\") + sha256 + "  " + escaped + "\n";
 }
 
 // Why the path `f`, given as is, cannot be packed: "" for a regular file (links followed).
@@ -258,7 +245,7 @@ class Archive final : public StepType {
       auto added = w.value()->AddFd(in.name, fd.value().get(), in.path, meter.ForWork());
       if (!added.ok()) return added.status();
       meter.ItemDone();
-      manifest += ManifestLine(added.value().sha256, in.name);
+      manifest += SumsLine(added.value().sha256, in.name);
       members.push_back(Value(Value::Map{{"name", Value(in.name)},
                                          {"size", Value(static_cast<int64_t>(added.value().size))},
                                          {"sha256", Value(added.value().sha256)}}));

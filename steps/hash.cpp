@@ -20,6 +20,7 @@
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
+#include "steps/common/sums_format.h"
 
 namespace runbook {
 namespace {
@@ -85,9 +86,10 @@ std::string Sha256Text(const std::string& hex) {
              : "";
 }
 
-// The lines `sha256sum -c` reads ("<64 hex> <' '|'*'><name>"); others are skipped as it
-// skips them. A name listed twice is refused naming both lines (breakI I31: the last line
-// decided, where sha256sum checks every line and fails on the wrong one).
+// The lines `sha256sum -c` reads (steps/common/sums_format.h: escaped names, binary and
+// --tag lines too); others are skipped as it skips them. A name listed twice is refused naming both
+// lines (breakI I31: the last line decided, where sha256sum checks every line and fails on the
+// wrong one).
 Result<Sums> ReadSums(const std::string& path) {
   auto text = ReadWholeFile(path);
   if (!text.ok()) return text.status();
@@ -96,9 +98,10 @@ Result<Sums> ReadSums(const std::string& path) {
   std::istringstream in(text.value());
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
-    if (line.size() < 66 || line[64] != ' ' || (line[65] != ' ' && line[65] != '*')) continue;
-    std::string name = line.substr(66), sha = Sha256Text(line.substr(0, 64));
-    if (sha.empty()) continue;
+    auto entry = ParseSumsLine(line);
+    if (!entry) continue;
+    const std::string& name = entry->name;
+    const std::string& sha = entry->sha256;
     // Keyed by the file the name means, not its spelling (breakJ J24: "f.txt" and
     // "./f.txt", or its absolute path, with contradicting sums passed).
     std::error_code ec;

@@ -60,3 +60,43 @@ TEST_CASE("hash verify: one file listed under two spellings is refused (breakJ J
     CHECK_THAT(c.err, Catch::Contains("twice (lines 1 and 2)"));
   }
 }
+
+// breakT T8: archive writes GNU's escaped lines (a name with a backslash, newline or CR),
+// but hash read names literally: runbook could not check its own MANIFEST.sha256, nor a list
+// GNU sha256sum wrote, nor a --tag list. Each list is first checked by `sha256sum -c` itself.
+TEST_CASE("hash verify: sums reads every line sha256sum -c reads, archive's manifest included",
+          "[steps][hash]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir +
+                " && mkdir d && python3 -c \"\nfor n in ['a\\\\nb', 'c\\\\\\\\d', "
+                "'e\\\\rf', '\\\\\\\\start', 'plain', 'sp ace']: open('d/' + n, 'w').write('of ' + "
+                "repr(n))\"")
+              .exit_code == 0);
+  REQUIRE(Shell("ls -b " + dir + "/d | wc -l").out == "6\n");
+  WriteFile(dir, "ar.yaml",
+            "version: 1\nname: ar\nsteps:\n  - {id: z, uses: archive, with: {output: out.zip, "
+            "files: ['d/*']}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run ar.yaml --audit-db a.db").exit_code == 0);
+  REQUIRE(Shell("cd " + dir +
+                " && mkdir x && cd x && python3 -m zipfile -e ../out.zip . && "
+                "sha256sum -c --quiet MANIFEST.sha256 && sha256sum d/* > ../gnu.sums && "
+                "sha256sum --tag d/* > ../tag.sums && sha256sum -b d/* > ../bin.sums && "
+                "sha256sum -c --quiet ../gnu.sums ../tag.sums ../bin.sums")
+              .exit_code == 0);
+  for (const char* list : {"MANIFEST.sha256", "../gnu.sums", "../tag.sums", "../bin.sums"}) {
+    CAPTURE(list);
+    WriteFile(dir + "/x", "h.yaml",
+              std::string("version: 1\nname: h\nsteps:\n  - {id: h, uses: hash, with: {files: "
+                          "['d/*'], verify: sums, sums_file: '") +
+                  list + "', inventory: ''}}\n");
+    Command c = Shell("cd " + dir + "/x && " + Binary() + " run h.yaml --audit-db ../a.db");
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.out + c.err, !Catch::Contains("not listed"));
+  }
+  // A changed file is still caught through its escaped line.
+  Shell("cd " + dir + "/x && printf changed > 'd/c\\d'");
+  Command changed = Shell("cd " + dir + "/x && " + Binary() + " run h.yaml --audit-db ../a.db");
+  CHECK(changed.exit_code == 1);
+  CHECK_THAT(changed.out + changed.err, Catch::Contains("sha256 mismatch"));
+}

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -40,7 +41,9 @@ StepSpec MakeSpec() {
       "(a wildcard's such matches are left out); a file matched by "
       "a wildcard must resolve inside the folder the pattern walks (a link out is refused) and "
       "is opened once, beneath that folder, and packed from what was opened. Two inputs that "
-      "would be the same member, or one named `MANIFEST.sha256`, are refused; the output and "
+      "would be the same member, one named `MANIFEST.sha256`, or a name that is not UTF-8 or "
+      "holds a control character (extractors change those) are refused; names are stored as "
+      "UTF-8 with the zip's UTF-8 flag. The output and "
       "scratch files beside it are never packed, and a link (symbolic or hard) at `output` "
       "is refused (docs/backup.md, \"Files a step writes\"). Stops at its "
       "timeout or ^C; a killed run's temporary file is removed by the next run.";
@@ -83,6 +86,16 @@ struct Input {
 // Adds `f` as a member unless it is the same file as one already there; two inputs that
 // would be the same member, or one named like the manifest, are refused naming both.
 Status AddInput(Input in, std::vector<Input>& inputs) {
+  bool not_utf8 = FindInvalidUtf8(in.name) != std::string::npos;
+  bool control = std::any_of(in.name.begin(), in.name.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (not_utf8 || control)  // breakT T3: unzip drops such bytes, other readers mangle them
+    return Status::Error("refused input '" + Printable(in.path) + "': its member name holds " +
+                         (not_utf8 ? "bytes that are not UTF-8" : "a control character") +
+                         ", which unzip and other extractors change or drop, so "
+                         "MANIFEST.sha256 could not be checked against the extracted files; "
+                         "rename it, or leave it out with a narrower pattern");
   if (in.name == kManifest)
     return Status::Error("refused input '" + Printable(in.path) + "': its member name '" +
                          std::string(kManifest) + "' is the manifest the archive writes");

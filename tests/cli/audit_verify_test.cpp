@@ -204,8 +204,8 @@ TEST_CASE("the signing key is never opened in a way that can block", "[cli][audi
                                "version: 1\nname: v\nsteps:\n"
                                "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
   Command c =
-      Shell("strace -f -e trace=openat -o " + dir + "/trace " + Binary() + " run --audit-db " +
-            dir + "/audit.db " + file + " --sign-key " + dir + "/key.pem");
+      Shell(std::string(kStrace) + " -f -e trace=openat -o " + dir + "/trace " + Binary() +
+            " run --audit-db " + dir + "/audit.db " + file + " --sign-key " + dir + "/key.pem");
   REQUIRE(c.exit_code == 0);
   std::string opens = Shell("grep -F '" + dir + "/key.pem' " + dir + "/trace").out;
   INFO(opens);

@@ -38,9 +38,10 @@ TEST_CASE("a backup writes no copy of the database: only the dump and its metada
             "version: 1\nname: t\nsteps:\n  - {id: b, uses: backup, with: {database: "
             "app.sqlite, dest: dumps, name: app}}\n");
   // Every file the run creates, as strace sees the opens with O_CREAT.
-  Command c = Shell("cd " + s.dir + " && strace -f -qq -e trace=openat,creat -o trace.txt " +
-                    Rb("run rb.yaml --audit-db " + s.db) +
-                    " && grep O_CREAT trace.txt | grep -o '\"[^\"]*\"' | sort -u");
+  Command c =
+      Shell("cd " + s.dir + " && " + std::string(kStrace) +
+            " -f -qq -e trace=openat,creat -o trace.txt " + Rb("run rb.yaml --audit-db " + s.db) +
+            " && grep O_CREAT trace.txt | grep -o '\"[^\"]*\"' | sort -u");
   INFO(c.out << c.err);
   REQUIRE(c.exit_code == 0);
   std::istringstream created(c.out);

@@ -206,9 +206,10 @@ TEST_CASE("flag-update killed at each fsync and rename never loses the change fr
       WriteFile(dir, "f.yaml",
                 "version: 1\nname: f\nsteps:\n  - {id: f, uses: flag-update, with: {file: "
                 "flags.json, flag: flag.analyticsIngest, rollout: 50, mark_good: true}}\n");
-      Command c = Shell("cd " + dir + " && strace -f -qq -o /dev/null -e trace=" + calls +
-                        " -e inject=" + calls + ":signal=KILL:when=" + std::to_string(n) + " " +
-                        Binary() + " run f.yaml --audit-db a.db");
+      Command c = Shell("cd " + dir + " && " + std::string(kStrace) +
+                        " -f -qq -o /dev/null -e trace=" + calls + " -e inject=" + calls +
+                        ":signal=KILL:when=" + std::to_string(n) + " " + Binary() +
+                        " run f.yaml --audit-db a.db");
       INFO(calls << " kill at " << n << ": " << c.err);
       REQUIRE(Flag(dir, ", rollout: 50, mark_good: true").exit_code == 0);  // the rerun
       Command back = Flag(dir, ", rollback: previous");

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/bidi_stderr.h"
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
 #include "cli/completion_cmd.h"
@@ -204,6 +205,7 @@ int Main(int argc, char** argv) {
 // caught where third-party code is called) is a bug: said in words, never as a bare
 // exception text or std::terminate's abort.
 int main(int argc, char** argv) {
+  runbook::BidiSafeStderr bidi_safe;  // every message on stderr (breakT T5)
   std::string what;
   try {
     return Main(argc, argv);

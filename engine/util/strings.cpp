@@ -123,7 +123,7 @@ std::string Printable(std::string_view name) {
       continue;
     }
     if (unsigned cp = BidiControl(name, i, n); cp != 0) {
-      char u[8];
+      char u[16];
       std::snprintf(u, sizeof u, "\\u%04x", cp);
       out += u;
     } else {
@@ -133,6 +133,24 @@ std::string Printable(std::string_view name) {
   }
   return out;
 }
+
+std::string EscapeBidi(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size();) {
+    size_t n = static_cast<unsigned char>(text[i]) < 0x80 ? 0 : Utf8Length(text, i);
+    if (unsigned cp = n > 0 ? BidiControl(text, i, n) : 0; cp != 0) {
+      char u[16];
+      std::snprintf(u, sizeof u, "\\u%04x", cp);
+      out += u;
+      i += n;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+bool HasBidi(std::string_view text) { return EscapeBidi(text).size() != text.size(); }
 
 bool IsLowerName(std::string_view text, bool underscore) {
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -185,12 +203,15 @@ std::string ShellQuote(std::string_view word) {
   // Bytes that are no UTF-8 would reach the terminal raw (a mojibake line that a paste may
   // not carry over intact): written as \xNN too, every byte from 0x80 on.
   bool raw_bytes = FindInvalidUtf8(word) != std::string_view::npos;
-  if (control || raw_bytes) {  // $'...': the one quoting in which any byte can be written
+  // A bidi formatting character would reorder the printed line (breakT T7): its bytes go as
+  // \xNN too, and the line still runs as printed.
+  bool bidi = HasBidi(word);
+  if (control || raw_bytes || bidi) {  // $'...': the one quoting in which any byte can be written
     std::string out = "$'";
     char buf[8];
     for (char c : word) {
       unsigned char u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u == 0x7f || (raw_bytes && u >= 0x80)) {
+      if (u < 0x20 || u == 0x7f || ((raw_bytes || bidi) && u >= 0x80)) {
         std::snprintf(buf, sizeof buf, "\\x%02x", u);
         out += buf;
       } else if (c == '\'' || c == '\\') {

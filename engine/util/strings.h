@@ -27,15 +27,23 @@ size_t FindInvalidUtf8(std::string_view text);
 // line nor send a terminal escape. Valid UTF-8 is kept as it is. Callers add their own quotes.
 std::string Printable(std::string_view name);
 
+// `text` with only its bidirectional formatting characters (the ones Printable escapes:
+// U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069) written as \uXXXX; control characters
+// and everything else as they are. For a sink that also carries terminal control sequences of
+// its own (the CLI's stderr, cli/bidi_stderr.h).
+std::string EscapeBidi(std::string_view text);
+bool HasBidi(std::string_view text);
+
 // `text` with each of its lines Printable and the newlines kept: a note, a prompt, a message
 // of several lines shown to people with no control character reaching the terminal.
 std::string PrintableLines(std::string_view text);
 
 // `word` as one shell word: unchanged when it holds only [A-Za-z0-9_./:=@%+,-] and is not
 // empty; with a control character (C0, DEL) or bytes that are not UTF-8 (then every byte
-// from 0x80 on is escaped) in ANSI-C quotes, $'...' with \xNN and with
-// the quote and the backslash escaped (bash, zsh, ksh; POSIX 2024 sh), so the line runs as printed
-// and writes no control character to a terminal (breakK K5); else in single quotes (a ' inside as
+// from 0x80 on is escaped; also with a bidi formatting character, breakT T7) in ANSI-C quotes,
+// $'...' with \xNN and with the quote and the backslash escaped (bash, zsh, ksh; POSIX 2024 sh), so
+// the line runs as printed and writes no control character to a terminal (breakK K5); else in
+// single quotes (a ' inside as
 // '\''). For command lines printed for people to paste.
 std::string ShellQuote(std::string_view word);
 

@@ -66,6 +66,15 @@ TEST_CASE("SIGINT: the child group is gone, finally ran, exit 130", "[cli][signa
   CHECK(c.out == "rc=130\n");
   CHECK_FALSE(ProcessAlive(marker));
   CHECK(std::ifstream(dir + "/cleaned").good());
+  // SIGTERM (systemctl stop, timeout): the same, exit 143, as docs/operator.md says (breakT T9).
+  std::remove((dir + "/cleaned").c_str());
+  Command term =
+      Shell(Run("run " + file) + " & pid=$!; sleep 1; kill -TERM $pid; wait $pid; echo rc=$?");
+  CHECK(term.out == "rc=143\n");
+  CHECK_FALSE(ProcessAlive(marker));
+  CHECK(std::ifstream(dir + "/cleaned").good());
+  CHECK_THAT(ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/docs/operator.md"),
+             Catch::Contains("130 for Ctrl-C (SIGINT), 143 for\nSIGTERM"));
 }
 
 TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {

@@ -252,3 +252,46 @@ TEST_CASE("a failed step's last lines are both streams in the order they came",
   Command html = Shell(Binary() + " report " + id + " --format html --audit-db " + dir + "/a.db");
   CHECK_THAT(html.out, Catch::Contains("npm WARN deprecated x\nFAIL: expected 3 rows, got 0"));
 }
+
+// breakT T5: the CLI's own error lines printed bidi characters raw, from arguments (--set,
+// show, steps) and from the runbook (an enum in the --input check); T7: the continue line
+// quoted a path holding one in '...' raw at the run's end, and escaped inside '...' in show,
+// which then named another path. Stderr escapes them at its sink; the continue line puts
+// their bytes in $'...', and the line runs as printed.
+TEST_CASE("bidi characters reach no terminal through errors or the continue line",
+          "[cli][terminal-text]") {
+  const std::string rlo = "\xe2\x80\xae";  // U+202E RIGHT-TO-LEFT OVERRIDE
+  std::string dir = TempDir() + "/dir" + rlo + "evil";
+  Shell("mkdir -p '" + dir + "/.runbook'");
+  WriteFile(dir, "gt.yaml",
+            "version: 1\nname: gt\nsteps:\n  - id: gate\n    uses: approval\n    with:\n"
+            "      prompt: go?\n      inputs:\n        mode: {type: string, enum: [\"fast" +
+                rlo + "x\", slow], default: slow}\n");
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nsteps:\n  - {id: a, uses: exec, with: {run: [sh, -c, 'test -e "
+            "go']}}\n");
+  const std::string rb = "cd '" + dir + "' && unset RUNBOOK_AUDIT_DB; " + Binary() + " ";
+  for (const std::string& args :
+       {"run gt.yaml --input 'gate.mode=fa" + rlo + "st'", "run gt.yaml --set 'x" + rlo + "y=1'",
+        "show '20" + rlo + "x'", "steps 'ex" + rlo + "ec'", std::string("run f.yaml")}) {
+    CAPTURE(args);
+    Command c = Shell(rb + args + " </dev/null");
+    CHECK(c.exit_code != 0);
+    CHECK(c.err.find(rlo) == std::string::npos);
+    CHECK(c.out.find(rlo) == std::string::npos);
+    CHECK_THAT(c.err, Catch::Contains("\\u202e"));
+  }
+  CHECK_THAT(Shell(rb + "run gt.yaml --input 'gate.mode=x' </dev/null").err,
+             Catch::Contains("expected one of: fast\\u202ex, slow"));
+  // The continue line, at the end and in show, runs from another folder as printed.
+  Command failed = Shell(rb + "run f.yaml </dev/null");
+  std::string line = failed.err.substr(failed.err.find("runbook resume"));
+  line = line.substr(0, line.find('\n'));
+  CHECK_THAT(line, Catch::Contains("$'" + dir.substr(0, dir.find(rlo)) + "\\xe2\\x80\\xae"));
+  Shell("touch '" + dir + "/go'");
+  std::string script = WriteFile(TempDir(), "continue.sh", line + "\n");
+  Command resumed = Shell("cd / && PATH=" + Binary().substr(0, Binary().rfind('/')) +
+                          ":$PATH bash " + script + " </dev/null");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.exit_code == 0);
+}

@@ -49,8 +49,12 @@ TEST_CASE(
     "[util][strings]") {
   // Valid UTF-8 stays as it is, in single quotes.
   CHECK(ShellQuote("café store") == "'café store'");
+  // breakT T7: a bidi formatting character too (it would reorder the printed line).
   for (std::string word : {std::string("a\x1b]0;x\x07q"), std::string("caf\xe9 it's"),
-                           std::string("\xff\xfe\\"), std::string("caf\xc3\xa9\x80\n")}) {
+                           std::string("\xff\xfe\\"), std::string("caf\xc3\xa9\x80\n"),
+                           std::string("/tmp/dir\xe2\x80\xae"
+                                       "evil/audit.db"),
+                           std::string("x\xe2\x81\xa6y caf\xc3\xa9")}) {
     std::string quoted = ShellQuote(word);
     CAPTURE(quoted);
     for (char c : quoted) {
@@ -65,6 +69,14 @@ TEST_CASE(
 // breakS S3: bidi overrides passed the terminal's escaper raw, so a param could make an
 // approval question read other than it is on a terminal that reorders text. They are shown
 // escaped like control characters; other non-ASCII text stays as it is.
+TEST_CASE("EscapeBidi escapes only bidirectional formatting characters", "[strings]") {
+  CHECK(EscapeBidi("\x1b[1mswap \xe2\x80\xae"
+                   "dorp\n\xd8\x9c caf\xc3\xa9") == "\x1b[1mswap \\u202edorp\n\\u061c caf\xc3\xa9");
+  CHECK(EscapeBidi("\xe2\x80") == "\xe2\x80");  // a cut sequence passes as it is
+  CHECK(HasBidi("a\xe2\x81\xa9"));
+  CHECK_FALSE(HasBidi("caf\xc3\xa9"));
+}
+
 TEST_CASE("Printable escapes bidirectional formatting characters", "[strings]") {
   CHECK(Printable("swap \xe2\x80\xae"
                   "dorp\xe2\x80\xac ok") == "swap \\u202edorp\\u202c ok");

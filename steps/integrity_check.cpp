@@ -34,7 +34,8 @@ StepSpec MakeSpec() {
       "manifest (tables and row counts) against the dump's metadata when there is one, opens "
       "the copy read-only and runs `PRAGMA integrity_check` (mode full) or `quick_check` "
       "(mode quick) and `PRAGMA foreign_key_check`. Fails with the first problems found. The "
-      "copy becomes `workspace` with `keep: true` (when it passed), otherwise it is removed; "
+      "copy becomes `workspace` with `keep: true` (when it passed; a later restore of the "
+      "same source installs that very copy), otherwise it is removed; "
       "scratch files of a killed run are removed by the next. With `public_key` the "
       "signature is checked before decompressing; the copy never grows past the metadata's "
       "raw_size or the free space less a reserve (docs/backup.md).";
@@ -89,7 +90,11 @@ StepSpec MakeSpec() {
       Output("duration_ms", ParamType::kInteger, "time of the checks"),
       Output("source", ParamType::kString, "the checked file (absolute)"),
       Output("sha256", ParamType::kString, "sha256 of the checked file"),
-      Output("workspace", ParamType::kString, "the kept copy, when keep"),
+      Output("workspace", ParamType::kString, "the kept copy (absolute), when keep"),
+      Output("workspace_sha256", ParamType::kString,
+             "sha256 of the kept copy as checked, when keep: a restore of the same source in "
+             "this run installs that very copy (moved, not decompressed again) once it still "
+             "has this sha256"),
   };
   s.side_effects = SideEffects::kWrite;  // the workspace only
   s.idempotent = true;
@@ -264,9 +269,18 @@ class IntegrityCheck final : public StepType {
       RemoveWithCompanions(tmp);
       return stopped ? *stopped : AttemptResult::Failure(unpacked.status().message());
     }
+    bool settled = IsWalFile(tmp);
     AttemptResult r = Check(ctx, tmp, source, unpacked.value());
     if (auto late = StoppedResult(ctx)) r = *late;
     bool keep = p.Bool("keep") && r.status == AttemptStatus::kSuccess;
+    // The copy as kept: as decompressed, unless a WAL-mode copy was made one file to open it.
+    std::string kept_sha256 = unpacked.value().out_sha256;
+    if (keep && settled) {
+      auto h = Sha256File(tmp, StopFor(ctx));
+      if (!h.ok()) r = AttemptResult::Failure(h.status().message());
+      keep = h.ok();
+      if (h.ok()) kept_sha256 = h.value();
+    }
     RemoveWithCompanions(workspace);  // nothing, or an earlier copy (OwnsWorkspace)
     // The marker names the copy before the rename makes it the workspace (a rename keeps
     // the inode and mtime): a kill on either side leaves a state the next run owns.
@@ -275,16 +289,21 @@ class IntegrityCheck final : public StepType {
     if (!keep) ::unlink(MarkerFor(workspace).c_str());
     RemoveWithCompanions(tmp);
     if (!placed.ok()) return AttemptResult::Failure(placed.message());
-    if (keep) r.outputs["workspace"] = Value(workspace);
+    if (keep) {
+      std::error_code ec;
+      r.outputs["workspace"] =
+          Value(std::filesystem::absolute(workspace, ec).lexically_normal().string());
+      r.outputs["workspace_sha256"] = Value(kept_sha256);
+    }
     return r;
   }
 
   // Opens the copy at `path` read-only (a dump's copy is first made one rollback-journal
   // file, so no -wal appears beside it) and runs the checks.
-  static Status Inspect(const StepContext& ctx, const std::string& path, bool settle,
+  static Status Inspect(const StepContext& ctx, const std::string& path,
                         std::vector<std::string>& problems, DatabaseInfo& info) {
     const StepParams& p = ctx.params;
-    Status s = settle ? SettleJournal(path, "DELETE") : Status::Ok();
+    Status s = IsWalFile(path) ? SettleJournal(path, "DELETE") : Status::Ok();
     if (!s.ok()) return s;
     auto db = Db::OpenReadOnly(path, 5000);
     if (!db.ok()) return db.status();
@@ -361,7 +380,7 @@ class IntegrityCheck final : public StepType {
       if (!why.empty()) f.problems.push_back(why);
     }
     std::vector<std::string> found;
-    Status s = Inspect(ctx, path, IsGzip(source), found, f.info);
+    Status s = Inspect(ctx, path, found, f.info);
     if (!s.ok()) found.push_back("not a readable SQLite database: " + s.message());
     std::vector<std::string> meta_problems =
         AgainstMeta(meta, unpacked.out_sha256, f.info, f.manifest);

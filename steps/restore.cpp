@@ -34,7 +34,10 @@ StepSpec MakeSpec() {
       "Refuses a source that no `hash` (verified) or `integrity-check` (ok) step of this run "
       "checked with its current sha256, unless `force: true`. With `public_key` (or when the "
       "step that verified it checked the signature) the dump's metadata must be signed and "
-      "describe it; `authenticated` says whether it was. Decompresses it (a database "
+      "describe it; `authenticated` says whether it was. When an integrity-check of this run "
+      "kept its checked copy of the source (keep: true) on the target's filesystem, installs "
+      "that very copy (moved, refused if its sha256 changed since the check); otherwise "
+      "decompresses it (a database "
       "file is read through SQLite, its -wal included) beside `target`, checks it against "
       "the dump's metadata (raw sha256, tables and row counts) and with quick_check, makes "
       "it one WAL-mode file, fsyncs it and renames it over `target`. The database it "
@@ -141,6 +144,18 @@ Status Settle(const LoadedMeta* meta, const std::string& tmp, const std::string&
                                                       : std::vector<std::string>{};
     if (!diff.empty()) return Status::Error("the copy does not match the manifest: " + diff[0]);
   }
+  Status s = SettleJournal(tmp, "WAL");
+  return s.ok() ? FsyncFile(tmp) : s;
+}
+
+// A copy integrity-check checked in full (Adopt): only what the metadata read here says of it
+// (its raw sha256) is compared again; then it becomes one WAL-mode file, fsynced.
+Status SettleChecked(const LoadedMeta* meta, const std::string& tmp,
+                     const std::string& raw_sha256) {
+  if (meta != nullptr && meta->fields.count("raw_sha256") &&
+      meta->fields.at("raw_sha256").ToText() != raw_sha256)
+    return Status::Error("raw sha256 mismatch: expected " + meta->fields.at("raw_sha256").ToText() +
+                         " (metadata), actual " + raw_sha256);
   Status s = SettleJournal(tmp, "WAL");
   return s.ok() ? FsyncFile(tmp) : s;
 }
@@ -403,6 +418,34 @@ Result<std::string> EnvText(const StepParams& params, const std::string& target)
   return EnvFileText(vars);
 }
 
+bool SameFilesystem(const std::string& a, const std::string& b) {
+  struct stat sa {
+  }, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;
+}
+
+// The very copy an integrity-check of this run checked and kept becomes `tmp` (a rename: no
+// second decompression, no second check; issue 15), refused when its sha256 is not the one
+// recorded when it was checked. Returns the sha256 of the source that check vouched for.
+Result<std::vector<std::string>> Adopt(const StepContext& ctx, const CheckedCopy& copy,
+                                       const std::string& tmp, std::string& raw_sha256) {
+  if (::rename(copy.path.c_str(), tmp.c_str()) != 0)
+    return Status::FromErrno("cannot take the copy step '" + copy.by + "' kept (" + copy.path + ")",
+                             errno);
+  ::unlink((copy.path + ".integrity-check").c_str());  // its marker: the copy is no longer there
+  ProgressMeter meter(ctx, "hashing the checked copy", FileSizeOf(tmp));
+  auto now = Sha256File(tmp, meter.ForWork());
+  if (!now.ok()) return now.status();
+  if (now.value() != copy.sha256)
+    return Status::Error("the copy step '" + copy.by + "' kept (" + copy.path +
+                         ") changed since it was checked: sha256 " + now.value() + ", checked " +
+                         copy.sha256 + "; run the check again");
+  raw_sha256 = copy.sha256;
+  ctx.log("installing the copy step '" + copy.by + "' checked (" + copy.path +
+          "), unchanged since: sha256 " + copy.sha256);
+  return std::vector<std::string>{copy.source_sha256};
+}
+
 class Restore final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
@@ -521,7 +564,20 @@ class Restore final : public StepType {
     auto bound = BeforeCopy(ctx, source, DirName(target), read);
     if (!bound.ok()) return untouched(bound.status().message());
     std::string raw_sha256;
-    auto shas = CopyIn(source, tmp, raw_sha256, ctx, bound.value());
+    std::optional<CheckedCopy> checked =
+        ctx.passed ? KeptCheckedCopy(*ctx.passed, source) : std::nullopt;
+    if (checked && !Exists(checked->path)) {  // taken by an earlier attempt, or removed
+      ctx.log("the copy step '" + checked->by + "' kept (" + checked->path +
+              ") is not there any more: decompressing again");
+      checked.reset();
+    }
+    if (checked && !SameFilesystem(checked->path, DirName(target))) {
+      ctx.log("the copy step '" + checked->by + "' kept (" + checked->path +
+              ") is on another filesystem than " + target + ": decompressing again");
+      checked.reset();
+    }
+    auto shas = checked ? Adopt(ctx, *checked, tmp, raw_sha256)
+                        : CopyIn(source, tmp, raw_sha256, ctx, bound.value());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
     Vouch vouch = ctx.passed ? VerifiedBy(*ctx.passed, source, shas.value()) : Vouch{};
@@ -542,7 +598,7 @@ class Restore final : public StepType {
             std::string(authenticated ? "; its metadata's signature is valid"
                                       : "; NOT authenticated: no step checked its signature "
                                         "(set public_key)"));
-    Status s = Settle(meta, tmp, raw_sha256);
+    Status s = checked ? SettleChecked(meta, tmp, raw_sha256) : Settle(meta, tmp, raw_sha256);
     if (!s.ok()) return untouched(s.message());
     if (std::string kept = AlreadySwitched(target, tmp); !kept.empty()) {
       ctx.log(target +

@@ -41,6 +41,24 @@ Vouch VerifiedBy(const std::vector<PassedStep>& passed, const std::string& sourc
   return found;
 }
 
+std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed,
+                                           const std::string& source) {
+  std::optional<CheckedCopy> found;
+  for (const PassedStep& s : passed) {
+    if (s.type != "integrity-check" || !Out(s, "ok") || !Out(s, "ok")->Truthy() ||
+        Text(Out(s, "source")) != source || Text(Out(s, "workspace")).empty() ||
+        Text(Out(s, "workspace_sha256")).empty())
+      continue;
+    found = CheckedCopy{s.id,
+                        Text(Out(s, "workspace")),
+                        Text(Out(s, "workspace_sha256")),
+                        Text(Out(s, "sha256")),
+                        Out(s, "authenticated") && Out(s, "authenticated")->Truthy(),
+                        Text(Out(s, "meta_sha256"))};  // the last one kept wins
+  }
+  return found;
+}
+
 std::string Unbelieved(const StepParams& params, const std::string& source,
                        const std::string& sha256, const Vouch& vouch, const LoadedMeta* meta,
                        bool& authenticated) {

@@ -6,6 +6,7 @@
 // read (docs/backup.md, Restore).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,20 @@ struct Vouch {
 // authenticated the metadata wins over one that only compared checksums.
 Vouch VerifiedBy(const std::vector<PassedStep>& passed, const std::string& source,
                  const std::vector<std::string>& sha256s);
+
+// The copy of `source` (absolute) that a passed integrity-check of this run checked and kept
+// (`keep: true`): restore installs that very copy instead of decompressing again (issue 15),
+// once its sha256 is still the one recorded here.
+struct CheckedCopy {
+  std::string by;             // the integrity-check step's id
+  std::string path;           // its `workspace`
+  std::string sha256;         // its `workspace_sha256`: the copy as checked
+  std::string source_sha256;  // its `sha256`: the source it checked
+  bool authenticated = false;
+  std::string meta_sha256;
+};
+std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed,
+                                           const std::string& source);
 
 // "" when the metadata `meta` (nullptr: none) may be believed as `authenticated` says,
 // else why restore must refuse: `public_key` is set and the metadata is missing, unsigned,

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "engine/util/input_file.h"
 #include "steps/common/scratch.h"
@@ -84,6 +85,13 @@ Status SnapshotDatabase(const std::string& source, const std::string& dest, int 
   if (s.ok()) s = SettleJournal(dest, "DELETE");
   if (!s.ok()) RemoveWithCompanions(dest);
   return s;
+}
+
+bool IsWalFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[20] = {};
+  if (!in.read(head, sizeof head)) return false;
+  return head[18] == 2 || head[19] == 2;
 }
 
 Status SettleJournal(const std::string& path, const std::string& journal_mode) {

@@ -41,6 +41,11 @@ std::function<void(int waited_ms, int limit_ms)> LockWaitReport(const Waiting& w
 // On failure `dest` and its companions are removed.
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
                         bool writable, const Work& work = {});
+// Whether the database file `path` says it is in WAL mode (header bytes 18-19 are 2,
+// https://www.sqlite.org/fileformat2.html 1.3.3): opening it read-only then needs a -wal and
+// -shm beside it. Read with a plain read: only for files no connection has open (a copy of
+// ours). False when it cannot be read.
+bool IsWalFile(const std::string& path);
 // Turns the database file `path` (no other connection) into one file in `journal_mode`
 // ("DELETE" or "WAL"); on return nothing is beside it. Fails when SQLite cannot read it.
 Status SettleJournal(const std::string& path, const std::string& journal_mode);

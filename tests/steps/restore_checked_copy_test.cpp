@@ -1,0 +1,103 @@
+// A restore installs the very copy an integrity-check of the same run checked and kept
+// (issue 15): decompressed once, moved into place, refused when it changed since; where it
+// cannot be moved (another filesystem) or is gone, the dump is decompressed again, said so.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "steps/backup_site.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// check (keep: true, workspace `workspace`), then `between` (steps), then restore.
+std::string Drill(const std::string& workspace, const std::string& between = "") {
+  return "  - {id: c, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: " +
+         workspace + ", keep: true}}\n" + between + "  - {id: r, uses: restore, needs: [c" +
+         (between.empty() ? "" : ", m") +
+         "], with: {source: dumps/app.sqlite.gz, target: live/app.sqlite}}\n";
+}
+
+}  // namespace
+
+TEST_CASE("restore installs the copy integrity-check kept, once its sha256 is unchanged",
+          "[steps][restore][checked-copy]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  Shell("mkdir -p " + s.Path("live") + " && cp " + s.Path("app.sqlite") + " " +
+        s.Path("live/app.sqlite"));
+  s.Sql("live/app.sqlite", "INSERT INTO users(email) VALUES('since the dump')");
+  Command c = s.Run(Drill("live/.check/copy.sqlite"));
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK_THAT(c.err, Catch::Contains("r | installing the copy step 'c' checked (" +
+                                    s.Path("live/.check/copy.sqlite") + "), unchanged since"));
+  CHECK_THAT(c.err, !Catch::Contains("decompressing"));
+  // The copy moved: nothing left in the workspace, marker included; the live database is the
+  // dump's (the row added since is in the kept previous one), one WAL-mode file.
+  CHECK(Shell("ls -A " + s.Path("live/.check")).out == "");
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") +
+              " \"SELECT count(*) FROM users WHERE email='since the dump'\"")
+            .out == "0\n");
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite.before-restore") +
+              " \"SELECT count(*) FROM users WHERE email='since the dump'\"")
+            .out == "1\n");
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") +
+              " 'PRAGMA journal_mode; PRAGMA "
+              "integrity_check'")
+            .out == "wal\nok\n");
+}
+
+TEST_CASE("restore refuses a kept copy that changed after it was checked; the live database stays",
+          "[steps][restore][checked-copy]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  Shell("mkdir -p " + s.Path("live") + " && cp " + s.Path("app.sqlite") + " " +
+        s.Path("live/app.sqlite"));
+  std::string before = Shell("sha256sum < " + s.Path("live/app.sqlite")).out;
+  // Variants: a row written into the copy through SQLite, one byte changed in place.
+  for (const char* change :
+       {"sqlite3 live/.check/copy.sqlite \\\"INSERT INTO users(email) VALUES('planted')\\\"",
+        "printf x | dd of=live/.check/copy.sqlite bs=1 seek=5000 conv=notrunc 2>/dev/null"}) {
+    CAPTURE(change);
+    Command c = s.Run(Drill("live/.check/copy.sqlite",
+                            std::string("  - {id: m, uses: exec, needs: [c], with: {shell: true, "
+                                        "run: \"") +
+                                change + "\"}}\n"));
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("changed since it was checked"));
+    CHECK(Shell("sha256sum < " + s.Path("live/app.sqlite")).out == before);
+    CHECK(Shell("ls -A " + s.Path("live") + " | grep -c tmp").out == "0\n");  // no scratch left
+    Shell("rm -rf " + s.Path("live/.check"));
+  }
+}
+
+TEST_CASE("a kept copy on another filesystem, or gone, is decompressed again, and said so",
+          "[steps][restore][checked-copy]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  Shell("mkdir -p " + s.Path("live"));
+  std::string shm = TempDir();  // /tmp; the target on another filesystem when /dev/shm exists
+  std::string other = "/dev/shm/runbook-test-" + std::to_string(::getpid()) + "/copy.sqlite";
+  if (Shell("test \"$(stat -c %d /dev/shm)\" != \"$(stat -c %d " + s.dir + ")\"").exit_code == 0) {
+    Command c = s.Run(Drill(other));
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.err, Catch::Contains("is on another filesystem than " + s.Path("live/app.sqlite") +
+                                      ": decompressing again"));
+    Shell("rm -rf /dev/shm/runbook-test-" + std::to_string(::getpid()));
+  }
+  Command gone = s.Run(Drill("live/.check/copy.sqlite",
+                             "  - {id: m, uses: exec, needs: [c], with: {run: [rm, "
+                             "live/.check/copy.sqlite]}}\n"));
+  INFO(gone.out << gone.err);
+  CHECK(gone.exit_code == 0);
+  CHECK_THAT(gone.err, Catch::Contains("is not there any more: decompressing again"));
+  CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'PRAGMA integrity_check'").out == "ok\n");
+}

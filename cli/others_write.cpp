@@ -99,7 +99,11 @@ bool GroupTrusted(gid_t gid) {
   while (const group* g = ::getgrent()) {
     if (g->gr_gid != gid) continue;
     names.push_back(g->gr_name);
-    shared = shared || OtherMembers(g->gr_mem);
+    // A password in /etc/group itself (no gshadow entry, or an old system): anyone who knows
+    // it joins with newgrp (breakU U1). "x" points to gshadow; empty, "*" and "!" lock it.
+    std::string pw = g->gr_passwd != nullptr ? g->gr_passwd : "";
+    bool locked = pw.empty() || pw == "x" || pw[0] == '*' || pw[0] == '!';
+    shared = shared || !locked || OtherMembers(g->gr_mem);
   }
   ::endgrent();
   for (const std::string& name : names) shared = shared || ShadowShared(name);

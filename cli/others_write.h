@@ -21,9 +21,10 @@ std::string OthersMayWrite(const std::string& path, const struct stat& st);
 
 // Whether no account but the caller and root can act with group `gid`: none has it as its
 // primary group (passwd), none is listed in any group entry with that gid (two names may
-// share a gid: breakT T6), and, where the caller can read /etc/gshadow, none is listed there
-// as member or administrator and the group has no password for newgrp(1). Root's group
-// gets no exemption (breakT T1: an account with primary gid 0, or `root:x:0:bob`).
+// share a gid: breakT T6), no such entry holds a password for newgrp (breakU U1), and, where the
+// caller can read /etc/gshadow, none is listed there as member or administrator and the group has
+// no password for newgrp(1). Root's group gets no exemption (breakT T1: an account with primary gid
+// 0, or `root:x:0:bob`).
 bool GroupTrusted(gid_t gid);
 
 }  // namespace runbook

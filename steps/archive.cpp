@@ -86,16 +86,17 @@ struct Input {
 // Adds `f` as a member unless it is the same file as one already there; two inputs that
 // would be the same member, or one named like the manifest, are refused naming both.
 Status AddInput(Input in, std::vector<Input>& inputs) {
-  bool not_utf8 = FindInvalidUtf8(in.name) != std::string::npos;
-  bool control = std::any_of(in.name.begin(), in.name.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
-  if (not_utf8 || control)  // breakT T3: unzip drops such bytes, other readers mangle them
+  // Not UTF-8 (surrogates and code points past U+10FFFF included), a control character (C0,
+  // DEL, C1) or a bidi control: extractors drop or change such names, or refuse the whole zip
+  // (breakT T3, breakU U2). Printable escapes exactly those.
+  if (Printable(in.name) != in.name) {
+    bool not_utf8 = FindInvalidUtf8(in.name) != std::string::npos;
     return Status::Error("refused input '" + Printable(in.path) + "': its member name holds " +
                          (not_utf8 ? "bytes that are not UTF-8" : "a control character") +
                          ", which unzip and other extractors change or drop, so "
                          "MANIFEST.sha256 could not be checked against the extracted files; "
                          "rename it, or leave it out with a narrower pattern");
+  }
   if (in.name == kManifest)
     return Status::Error("refused input '" + Printable(in.path) + "': its member name '" +
                          std::string(kManifest) + "' is the manifest the archive writes");

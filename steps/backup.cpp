@@ -205,7 +205,7 @@ class Backup final : public StepType {
     Result<SnapshotDump> dumped = Status::Error("not run");
     {
       ProgressMeter meter(ctx, "copying the database", FileSizeOf(database));
-      dumped = DumpSnapshot(database, gz_tmp, static_cast<int>(p.Int("level")), timeout_ms,
+      dumped = DumpSnapshot(database, gz_tmp, gz, static_cast<int>(p.Int("level")), timeout_ms,
                             meter.ForWork(), ctx.log);
     }
     if (auto stopped = StoppedResult(ctx)) return *stopped;

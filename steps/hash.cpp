@@ -16,6 +16,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/inventory.h"
+#include "steps/common/ordered_pool.h"
 #include "steps/common/progress.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
@@ -213,7 +214,7 @@ class Hash final : public StepType {
       files.emplace_back();
       files.back().path = path;
     }
-    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int cores = OrderedPool::Cores();  // the CPUs this process may use (breakU U6)
     uint64_t total = 0;
     for (const FileResult& f : files) total += FileSizeOf(f.path).value_or(0);
     ProgressMeter meter(ctx, "hashing", total);

@@ -205,7 +205,8 @@ std::string ShellQuote(std::string_view word) {
   bool raw_bytes = FindInvalidUtf8(word) != std::string_view::npos;
   // A bidi formatting character would reorder the printed line (breakT T7): its bytes go as
   // \xNN too, and the line still runs as printed.
-  bool bidi = HasBidi(word);
+  // So would a C1 control character (valid UTF-8, but 8-bit CSI and its kin: breakU U4).
+  bool bidi = HasBidi(word) || (!raw_bytes && Printable(word) != word);
   if (control || raw_bytes || bidi) {  // $'...': the one quoting in which any byte can be written
     std::string out = "$'";
     char buf[8];

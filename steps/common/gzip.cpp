@@ -150,7 +150,7 @@ class DeclaredMembers {
         work_(work),
         bound_(bound),
         guard_(guard),
-        threads_(OrderedPool::Cores()) {
+        threads_(OrderedPool::Cores(kMaxGzipThreads)) {
     for (int i = 0; i <= threads_; ++i) unpackers_.push_back(std::make_unique<MemberUnpacker>());
   }
 

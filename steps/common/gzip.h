@@ -26,6 +26,10 @@ struct GzipResult {
 };
 
 constexpr size_t kGzipMemberBytes = 16u << 20;
+// Workers compressing or inflating members at most: each member in flight holds up to two
+// buffers of kGzipMemberBytes, so threads + 1 members stay under 256 MiB (issue 15's budget
+// for a backup; breakU U6: the memory followed the CPUs the host lists).
+constexpr int kMaxGzipThreads = 6;
 
 // Compresses a stream handed over in pieces into the open file `fd` (its name `dst` for
 // errors), members compressed by `threads` workers and written in order. At most
@@ -33,7 +37,7 @@ constexpr size_t kGzipMemberBytes = 16u << 20;
 class GzipWriter {
  public:
   GzipWriter(int fd, std::string dst, int level = 6, size_t member_bytes = kGzipMemberBytes,
-             int threads = 0);  // 0: the machine's cores
+             int threads = 0);  // 0: OrderedPool::Cores(kMaxGzipThreads)
   ~GzipWriter();
   GzipWriter(const GzipWriter&) = delete;
   GzipWriter& operator=(const GzipWriter&) = delete;

@@ -94,7 +94,7 @@ struct GzipWriter::State {
 
 GzipWriter::GzipWriter(int fd, std::string dst, int level, size_t member_bytes, int threads)
     : s_(std::make_unique<State>(fd, std::move(dst), level, member_bytes,
-                                 threads > 0 ? threads : OrderedPool::Cores())) {}
+                                 threads > 0 ? threads : OrderedPool::Cores(kMaxGzipThreads))) {}
 
 GzipWriter::~GzipWriter() = default;
 

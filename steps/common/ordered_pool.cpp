@@ -1,6 +1,11 @@
 #include "steps/common/ordered_pool.h"
 
+#include <sched.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 
 namespace runbook {
 
@@ -44,9 +49,34 @@ size_t OrderedPool::Outstanding() const {
   return handed_.size();
 }
 
+namespace {
+
+// The CPUs of the cgroup v2 `cpu.max` quota of this process's cgroup, rounded up; 0 when
+// there is none ("max") or it cannot be read.
+int QuotaCpus() {
+  std::ifstream self("/proc/self/cgroup");
+  std::string line, path;
+  while (std::getline(self, line))
+    if (line.rfind("0::", 0) == 0) path = line.substr(3);
+  std::ifstream max("/sys/fs/cgroup" + path + "/cpu.max");
+  std::string quota;
+  long period = 0;
+  if (path.empty() || !(max >> quota >> period) || quota == "max" || period <= 0) return 0;
+  long q = std::atol(quota.c_str());
+  return q > 0 ? static_cast<int>((q + period - 1) / period) : 0;
+}
+
+}  // namespace
+
 int OrderedPool::Cores(int cap) {
-  unsigned n = std::thread::hardware_concurrency();
-  return std::clamp(static_cast<int>(n == 0 ? 1 : n), 1, cap);
+  // The CPUs this process may run on (taskset, cpusets), not those the machine lists
+  // (hardware_concurrency), and no more than its cgroup's quota (breakU U6).
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int n = ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+  if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
+  if (int quota = QuotaCpus(); quota > 0) n = std::min(n, quota);
+  return std::clamp(n, 1, cap);
 }
 
 void OrderedPool::Work() {

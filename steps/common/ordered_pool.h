@@ -33,7 +33,8 @@ class OrderedPool {
   // Jobs handed out and not yet waited for.
   size_t Outstanding() const;
 
-  // The workers a pool should have on this machine: the cores, at most `cap`.
+  // The workers a pool should have: the CPUs this process may use (its affinity mask, its
+  // cgroup's cpu.max quota), at most `cap`.
   static int Cores(int cap = 64);
 
  private:

@@ -66,10 +66,16 @@ Result<SnapshotDump> Streamed(Db& db, int out, const std::string& gz, int level,
   return SnapshotDump{z.value(), info.value()};
 }
 
-// The fallback: the online backup API into a scratch copy beside `gz`, compressed.
-Result<SnapshotDump> Copied(const std::string& database, const std::string& gz, int level,
-                            int timeout_ms, const Work& work) {
-  std::string raw = ScratchBeside(gz);
+// The fallback: the online backup API into a scratch copy beside the dump, compressed. The
+// copy's scratch name is that of `<dump stem>.sqlite` (not of the dump's own scratch name),
+// so the next backup into the folder knows it as debris after a kill -9 (breakU U5), and it
+// is made 0600 before SQLite writes into it: a full copy of the database.
+Result<SnapshotDump> Copied(const std::string& database, const std::string& gz,
+                            const std::string& dump, int level, int timeout_ms, const Work& work) {
+  std::string raw = ScratchBeside(dump.substr(0, dump.size() - 3));  // x.sqlite.gz -> x.sqlite
+  int fd = ::open(raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno("cannot create " + raw, errno);
+  ::close(fd);  // an empty file: SQLite makes it a database
   Status s = SnapshotDatabase(database, raw, timeout_ms, true, work);
   Result<SnapshotDump> r = s;
   if (s.ok()) {
@@ -85,8 +91,9 @@ Result<SnapshotDump> Copied(const std::string& database, const std::string& gz, 
 
 }  // namespace
 
-Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string& gz, int level,
-                                  int timeout_ms, const Work& work,
+Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string& gz,
+                                  const std::string& dump, int level, int timeout_ms,
+                                  const Work& work,
                                   const std::function<void(const std::string&)>& log) {
   if (Status regular = CheckInputPath(database); !regular.ok()) return regular;
   auto db = Db::Open(database, false, timeout_ms);
@@ -99,7 +106,7 @@ Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string
     if (work.Stopped()) return Status::Error(kStoppedMessage);
     if (Busy(held) && held.message().rfind("not checkpointed", 0) != 0) return held;
     if (log) log("copying the database first: " + held.message());
-    return Copied(database, gz, level, timeout_ms, work);
+    return Copied(database, gz, dump, level, timeout_ms, work);
   }
   gzip_io::Fd out(::open(gz.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (out.get() < 0) {

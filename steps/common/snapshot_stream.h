@@ -22,15 +22,17 @@ struct SnapshotDump {
   DatabaseInfo info;  // of the snapshot: pages, tables and their rows
 };
 
-// Writes the snapshot of `database` to `gz` (created, must not exist; fsynced; removed on
+// Writes the snapshot of `database` to `gz` (the scratch name of the dump `dump`, which names
+// the fallback's scratch copy) (created, must not exist; fsynced; removed on
 // failure) at libdeflate `level`. The raw form is the database file as a rollback-journal
 // database: a WAL-mode file's header bytes 18-19 (file format versions, 2 for WAL) are set
 // to 1 (https://www.sqlite.org/fileformat2.html, 1.3.3), so the dump opens alone, as the
 // online backup API's copies always did. `timeout_ms` bounds each wait for a lock; `work`
 // stops it between pieces, is told the bytes read and why it waits; `log` hears about the
 // fallback.
-Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string& gz, int level,
-                                  int timeout_ms, const Work& work,
+Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string& gz,
+                                  const std::string& dump, int level, int timeout_ms,
+                                  const Work& work,
                                   const std::function<void(const std::string&)>& log);
 
 }  // namespace runbook

@@ -46,7 +46,10 @@ std::string SumsLine(const std::string& sha256, const std::string& name) {
   return (escaped == name ? "" : "\\") + sha256 + "  " + escaped + "\n";
 }
 
-std::optional<SumsEntry> ParseSumsLine(const std::string& raw) {
+std::optional<SumsEntry> ParseSumsLine(const std::string& text) {
+  // A list written on Windows: sha256sum -c takes the CR before the newline as part of the
+  // line end (breakU U7).
+  std::string raw = !text.empty() && text.back() == '\r' ? text.substr(0, text.size() - 1) : text;
   bool escaped = !raw.empty() && raw[0] == '\\';
   std::string line = escaped ? raw.substr(1) : raw;
   std::string name, sha;

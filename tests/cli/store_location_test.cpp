@@ -406,6 +406,8 @@ TEST_CASE("a group is trusted only when no account but you and root can hold it"
       {"a second group name with gid 0", "echo 'galias:x:0:bob' >> group"},
       {"a member listed only in gshadow", "sed -i 's/^root:\\([^:]*\\)::$/root:\\1::bob/' gshadow"},
       {"a group password for newgrp", "sed -i 's/^root:[^:]*:/root:$6$salt$hash:/' gshadow"},
+      {"a password in /etc/group, no gshadow entry (breakU U1)",
+       "sed -i 's/^root:x:0:$/root:$6$salt$hash:0:/' group && sed -i '/^root:/d' gshadow"},
   };
   for (const auto& [what, edit] : others) {
     CAPTURE(what);

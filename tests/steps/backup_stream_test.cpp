@@ -121,3 +121,42 @@ TEST_CASE("a reader of older pages keeps the WAL unchecked: the backup copies fi
   CHECK(Shell("ls -A " + s.Path("dumps") + " | grep -c tmp").out == "0\n");
   Shell("kill $(cat " + s.Path("reader.pid") + ") 2>/dev/null");
 }
+
+// breakU U5: kill -9 during the fallback copy left a full raw copy of the database (named as
+// a scratch of the dump's scratch name, which no later run recognised) at mode 0644 in the
+// dump folder, where s3-sync sent it off-site.
+TEST_CASE("a backup killed in its fallback copy leaves debris the next backup removes",
+          "[steps][backup][stream][sqlite-live]") {
+  Site s;
+  WalDb(s);
+  WriteFile(s.dir, "reader.py",
+            "import sqlite3, time\nr = sqlite3.connect('app.sqlite', isolation_level=None)\n"
+            "r.execute('BEGIN'); r.execute('SELECT count(*) FROM t').fetchone()\n"
+            "w = sqlite3.connect('app.sqlite')\n"
+            "for i in range(300):\n w.execute('INSERT INTO t(b) VALUES(randomblob(100))')\n "
+            "w.commit()\nopen('held', 'w').close()\ntime.sleep(30)\n");
+  REQUIRE(Shell("cd " + s.dir +
+                " && (setsid python3 reader.py & echo $! > reader.pid) && for i in $(seq 100); do "
+                "test -e held && break; sleep 0.1; done; test -e held")
+              .exit_code == 0);
+  Shell("mkdir -p " + s.Path("dumps"));
+  WriteFile(s.dir, "b.yaml",
+            "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {database: "
+            "app.sqlite, dest: dumps}}\n");
+  // Killed once the copy has begun (it is slowed by a 1 MiB/s limit on nothing: the copy of
+  // 24 MB takes a moment; the loop waits for the copy's file to appear).
+  Command killed = Shell("cd " + s.dir + " && (" + Rb("run b.yaml --audit-db " + s.db) +
+                         " > out.txt 2>&1 & echo $! > rb.pid); for i in $(seq 200); do ls -a "
+                         "dumps | grep -q 'sqlite.tmp-' && break; sleep 0.02; done; kill -9 "
+                         "$(cat rb.pid); sleep 0.3; ls -a dumps | grep -c 'sqlite.tmp-'");
+  INFO(killed.out << ReadFile(s.Path("out.txt")));
+  REQUIRE(killed.out != "0\n");  // the copy was there when the run died
+  CHECK(Shell("stat -c %a " + s.Path("dumps") + "/.*sqlite.tmp-* | sort -u | head -1").out ==
+        "600\n");
+  Shell("kill $(cat " + s.Path("reader.pid") + ") 2>/dev/null");
+  Command next = Shell("cd " + s.dir + " && " + Rb("run b.yaml --audit-db " + s.db));
+  INFO(next.out << next.err);
+  CHECK(next.exit_code == 0);
+  CHECK_THAT(next.err, Catch::Contains("left by a killed run"));
+  CHECK(Shell("ls -A " + s.Path("dumps") + " | grep -c tmp").out == "0\n");
+}

@@ -97,7 +97,12 @@ TEST_CASE("hash verify: sums reads every line sha256sum -c reads, archive's mani
     return Shell("cd " + dir + "/" + folder + " && " + Binary() + " run h.yaml --audit-db " + dir +
                  "/a.db");
   };
-  for (const char* list : {"gnu.sums", "tag.sums", "bin.sums"}) {
+  // breakU U7: the same list with CRLF line ends, as sha256sum -c reads it.
+  REQUIRE(Shell("cd " + dir +
+                " && sed 's/$/\\r/' gnu.sums > crlf.sums && sha256sum -c --quiet "
+                "crlf.sums")
+              .exit_code == 0);
+  for (const char* list : {"gnu.sums", "tag.sums", "bin.sums", "crlf.sums"}) {
     CAPTURE(list);
     Command c = verify(".", "d/*", list);
     INFO(c.out << c.err);

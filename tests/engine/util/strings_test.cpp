@@ -54,7 +54,8 @@ TEST_CASE(
                            std::string("\xff\xfe\\"), std::string("caf\xc3\xa9\x80\n"),
                            std::string("/tmp/dir\xe2\x80\xae"
                                        "evil/audit.db"),
-                           std::string("x\xe2\x81\xa6y caf\xc3\xa9")}) {
+                           std::string("x\xe2\x81\xa6y caf\xc3\xa9"),
+                           std::string("a\xc2\x9b[2Jq")}) {  // C1 CSI (breakU U4)
     std::string quoted = ShellQuote(word);
     CAPTURE(quoted);
     for (char c : quoted) {

@@ -130,7 +130,9 @@ std::string OthersMayWrite(const std::string& path, const struct stat& st) {
         group_writes = ::acl_get_perm(perms, ACL_WRITE) == 1;
     }
   }
-  if (!group_writes || (st.st_mode & S_ISVTX) != 0 || GroupTrusted(st.st_gid)) return "";
+  // The sticky bit protects a folder's entries; on a file it means nothing (breakV V3).
+  bool sticky_folder = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0;
+  if (!group_writes || sticky_folder || GroupTrusted(st.st_gid)) return "";
   return "is writable by its group (gid " + std::to_string(st.st_gid) +
          ", which accounts other than you and root can hold, mode " + OctalMode(st.st_mode) + ")";
 }

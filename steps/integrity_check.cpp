@@ -91,6 +91,8 @@ StepSpec MakeSpec() {
       Output("source", ParamType::kString, "the checked file (absolute)"),
       Output("sha256", ParamType::kString, "sha256 of the checked file"),
       Output("workspace", ParamType::kString, "the kept copy (absolute), when keep"),
+      Output("workspace_file", ParamType::kString,
+             "the kept copy's identity when keep, 'DEV:INODE': restore adopts only that file"),
       Output("workspace_sha256", ParamType::kString,
              "sha256 of the kept copy as checked, when keep: a restore of the same source in "
              "this run installs that very copy (moved, not decompressed again) once it still "
@@ -294,6 +296,11 @@ class IntegrityCheck final : public StepType {
       r.outputs["workspace"] =
           Value(std::filesystem::absolute(workspace, ec).lexically_normal().string());
       r.outputs["workspace_sha256"] = Value(kept_sha256);
+      struct stat st {};
+      r.outputs["workspace_file"] =
+          Value(::lstat(workspace.c_str(), &st) == 0
+                    ? std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)
+                    : std::string());
     }
     return r;
   }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -424,6 +425,22 @@ bool SameFilesystem(const std::string& a, const std::string& b) {
   return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev;
 }
 
+// Why the file at `path` is not the copy `copy` names, "" when it is: a regular file with one
+// link, owned by this user, with the device and inode the check recorded (breakV V1: a link
+// or another account's file with the same bytes was installed as the live database; V2: a
+// later check of another source replaced the workspace). Looked at without following links.
+std::string NotTheCopy(const std::string& path, const CheckedCopy& copy) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0)
+    return std::string("cannot examine it: ") + std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return "not a regular file";
+  if (st.st_nlink != 1) return "it has another name (a hard link)";
+  if (st.st_uid != ::geteuid()) return "owned by uid " + std::to_string(st.st_uid);
+  if (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) != copy.file)
+    return "another file than the one checked";
+  return "";
+}
+
 // The very copy an integrity-check of this run checked and kept becomes `tmp` (a rename: no
 // second decompression, no second check; issue 15), refused when its sha256 is not the one
 // recorded when it was checked. Returns the sha256 of the source that check vouched for.
@@ -433,6 +450,9 @@ Result<std::vector<std::string>> Adopt(const StepContext& ctx, const CheckedCopy
     return Status::FromErrno("cannot take the copy step '" + copy.by + "' kept (" + copy.path + ")",
                              errno);
   ::unlink((copy.path + ".integrity-check").c_str());  // its marker: the copy is no longer there
+  if (std::string why = NotTheCopy(tmp, copy); !why.empty())  // swapped since it was looked at
+    return Status::Error("the file taken from " + copy.path + " is not the copy step '" + copy.by +
+                         "' kept (" + why + ")");
   ProgressMeter meter(ctx, "hashing the checked copy", FileSizeOf(tmp));
   auto now = Sha256File(tmp, meter.ForWork());
   if (!now.ok()) return now.status();
@@ -569,6 +589,11 @@ class Restore final : public StepType {
     if (checked && !Exists(checked->path)) {  // taken by an earlier attempt, or removed
       ctx.log("the copy step '" + checked->by + "' kept (" + checked->path +
               ") is not there any more: decompressing again");
+      checked.reset();
+    }
+    if (std::string why = checked ? NotTheCopy(checked->path, *checked) : ""; !why.empty()) {
+      ctx.log("the file at " + checked->path + " is not the copy step '" + checked->by +
+              "' kept (" + why + "): left alone, decompressing again");
       checked.reset();
     }
     if (checked && !SameFilesystem(checked->path, DirName(target))) {

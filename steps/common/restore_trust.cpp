@@ -47,11 +47,12 @@ std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed
   for (const PassedStep& s : passed) {
     if (s.type != "integrity-check" || !Out(s, "ok") || !Out(s, "ok")->Truthy() ||
         Text(Out(s, "source")) != source || Text(Out(s, "workspace")).empty() ||
-        Text(Out(s, "workspace_sha256")).empty())
+        Text(Out(s, "workspace_sha256")).empty() || Text(Out(s, "workspace_file")).empty())
       continue;
     found = CheckedCopy{s.id,
                         Text(Out(s, "workspace")),
                         Text(Out(s, "workspace_sha256")),
+                        Text(Out(s, "workspace_file")),
                         Text(Out(s, "sha256")),
                         Out(s, "authenticated") && Out(s, "authenticated")->Truthy(),
                         Text(Out(s, "meta_sha256"))};  // the last one kept wins

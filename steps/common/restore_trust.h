@@ -33,6 +33,7 @@ struct CheckedCopy {
   std::string by;             // the integrity-check step's id
   std::string path;           // its `workspace`
   std::string sha256;         // its `workspace_sha256`: the copy as checked
+  std::string file;           // its `workspace_file`: "DEV:INODE" of the copy it kept
   std::string source_sha256;  // its `sha256`: the source it checked
   bool authenticated = false;
   std::string meta_sha256;

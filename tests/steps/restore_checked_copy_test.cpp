@@ -51,7 +51,7 @@ TEST_CASE("restore installs the copy integrity-check kept, once its sha256 is un
             .out == "wal\nok\n");
 }
 
-TEST_CASE("restore refuses a kept copy that changed after it was checked; the live database stays",
+TEST_CASE("restore refuses a kept copy that changed after it was checked, the live database stays",
           "[steps][restore][checked-copy]") {
   Site s;
   s.MakeDb();
@@ -100,4 +100,60 @@ TEST_CASE("a kept copy on another filesystem, or gone, is decompressed again, an
   CHECK(gone.exit_code == 0);
   CHECK_THAT(gone.err, Catch::Contains("is not there any more: decompressing again"));
   CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'PRAGMA integrity_check'").out == "ok\n");
+}
+
+// breakV V1: restore renamed whatever sat at the workspace path and checked only its bytes:
+// a link, another account's file with the same bytes, or a second hard link became the live
+// database. V2: a later check of another source replaced the workspace, and the first
+// restore failed as if tampered with. Only the file the check recorded (device and inode,
+// regular, one link, yours) is adopted; anything else is left alone and the dump is
+// decompressed again.
+TEST_CASE("restore adopts only the file the check kept, never what was put at its path",
+          "[steps][restore][checked-copy]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  const std::string swaps[] = {
+      // the same bytes, another file (as another account would mv its own in)
+      "cp --preserve=all live/.check/copy.sqlite other.sqlite && mv other.sqlite "
+      "live/.check/copy.sqlite",
+      // a link to a file elsewhere
+      "cp live/.check/copy.sqlite other.sqlite && ln -sf \"$PWD/other.sqlite\" "
+      "live/.check/copy.sqlite",
+      // the kept file with a second name
+      "ln live/.check/copy.sqlite second.sqlite",
+      // owned by another account
+      "chown 65534 live/.check/copy.sqlite",
+  };
+  for (const std::string& swap : swaps) {
+    CAPTURE(swap);
+    Shell("rm -rf " + s.Path("live") + " " + s.Path("other.sqlite") + " " +
+          s.Path("second.sqlite") + " && mkdir -p " + s.Path("live"));
+    Command c = s.Run(
+        Drill("live/.check/copy.sqlite",
+              "  - {id: m, uses: exec, needs: [c], with: {shell: true, run: '" + swap + "'}}\n"));
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.err, Catch::Contains("is not the copy step 'c' kept (") &&
+                          Catch::Contains("left alone, decompressing again"));
+    CHECK(Shell("stat -c '%F %U' " + s.Path("live/app.sqlite")).out == "regular file root\n");
+    CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'PRAGMA integrity_check'").out ==
+          "ok\n");
+  }
+  // Two checks of two sources into one workspace (a loop over databases): each restore of the
+  // first source decompresses again; nothing fails.
+  Shell("rm -rf " + s.Path("live") + " && mkdir -p " + s.Path("live") + " && cp " +
+        s.Path("dumps/app.sqlite.gz") + " " + s.Path("dumps/b.sqlite.gz"));
+  Command two = s.Run(
+      "  - {id: ca, uses: integrity-check, with: {source: dumps/app.sqlite.gz, workspace: "
+      "ws/x.sqlite, keep: true}}\n"
+      "  - {id: cb, uses: integrity-check, needs: [ca], with: {source: dumps/b.sqlite.gz, "
+      "workspace: ws/x.sqlite, keep: true}}\n"
+      "  - {id: ra, uses: restore, needs: [cb], with: {source: dumps/app.sqlite.gz, target: "
+      "live/a.sqlite, force: true}}\n"
+      "  - {id: rb, uses: restore, needs: [ra], with: {source: dumps/b.sqlite.gz, target: "
+      "live/b.sqlite, force: true}}\n");
+  INFO(two.out << two.err);
+  CHECK(two.exit_code == 0);
+  CHECK_THAT(two.err, Catch::Contains("rb | installing the copy step 'cb' checked"));
 }

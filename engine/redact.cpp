@@ -5,6 +5,7 @@
 
 #include "engine/plugin/check_value.h"
 #include "engine/util/crypto.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -65,6 +66,11 @@ std::string Redactor::Fingerprint(std::string_view text) const {
 
 void Redactor::Add(const std::string& secret) {
   AddForm(secret);
+  // As messages show it: a step's error quotes a path through Printable (control characters
+  // and non-UTF-8 bytes as \xNN, bidi as \uXXXX), after which the raw bytes are no longer
+  // there to find (breakV V8).
+  if (std::string shown = Printable(secret); shown != secret) AddForm(shown);
+  if (std::string lines = PrintableLines(secret); lines != secret) AddForm(lines);
   // Forms of the secret alone, not of each other: 424242 reads as 424242.0, which reads back
   // as 424242.
   for (const std::string& form : NumberForms(secret)) AddForm(form);  // shorter: not masked

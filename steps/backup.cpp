@@ -291,7 +291,10 @@ class Backup final : public StepType {
   static Status Publish(const std::string& gz_tmp, const std::string& gz,
                         const std::string& meta_tmp, const std::string& meta_path,
                         const Value::Map& meta) {
-    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta), 2) + "\n");
+    struct stat dumped {};  // the metadata is as readable as the dump (breakV V7)
+    int mode =
+        ::stat(gz_tmp.c_str(), &dumped) == 0 ? static_cast<int>(dumped.st_mode & 0666) : 0600;
+    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta), 2) + "\n", mode);
     if (!s.ok()) return s;
     // Two backups publishing one name at the same moment (breakM M15: both wrote the dump,
     // each saying it did): the check and the rename are one step under a lock on the folder.

@@ -100,9 +100,12 @@ unsigned BidiControl(std::string_view s, size_t i, size_t n) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
   unsigned cp = n == 2   ? ((b(0) & 0x1fu) << 6) | (b(1) & 0x3fu)
                 : n == 3 ? ((b(0) & 0x0fu) << 12) | ((b(1) & 0x3fu) << 6) | (b(2) & 0x3fu)
+                : n == 4 ? ((b(0) & 0x07u) << 18) | ((b(1) & 0x3fu) << 12) | ((b(2) & 0x3fu) << 6) |
+                               (b(3) & 0x3fu)
                          : 0;
+  // Tag characters (U+E0000..U+E007F) are invisible text that tools drop (breakV V6).
   bool bidi = cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-              (cp >= 0x2066 && cp <= 0x2069);
+              (cp >= 0x2066 && cp <= 0x2069) || (cp >= 0xe0000 && cp <= 0xe007f);
   return bidi ? cp : 0;
 }
 
@@ -124,7 +127,7 @@ std::string Printable(std::string_view name) {
     }
     if (unsigned cp = BidiControl(name, i, n); cp != 0) {
       char u[16];
-      std::snprintf(u, sizeof u, "\\u%04x", cp);
+      std::snprintf(u, sizeof u, cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
       out += u;
     } else {
       out.append(name, i, n);
@@ -140,7 +143,7 @@ std::string EscapeBidi(std::string_view text) {
     size_t n = static_cast<unsigned char>(text[i]) < 0x80 ? 0 : Utf8Length(text, i);
     if (unsigned cp = n > 0 ? BidiControl(text, i, n) : 0; cp != 0) {
       char u[16];
-      std::snprintf(u, sizeof u, "\\u%04x", cp);
+      std::snprintf(u, sizeof u, cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
       out += u;
       i += n;
     } else {

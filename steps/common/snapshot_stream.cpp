@@ -1,6 +1,7 @@
 #include "steps/common/snapshot_stream.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -106,9 +107,17 @@ Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string
     if (work.Stopped()) return Status::Error(kStoppedMessage);
     if (Busy(held) && held.message().rfind("not checkpointed", 0) != 0) return held;
     if (log) log("copying the database first: " + held.message());
-    return Copied(database, gz, dump, level, timeout_ms, work);
+    auto copied = Copied(database, gz, dump, level, timeout_ms, work);
+    struct stat source {};
+    if (copied.ok() && ::stat(database.c_str(), &source) == 0)
+      ::chmod(gz.c_str(), source.st_mode & 0666);  // as readable as the database (breakV V7)
+    return copied;
   }
-  gzip_io::Fd out(::open(gz.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  // The dump is as readable as the database, no more (breakV V7: a 0600 database's dump was
+  // 0644 in an existing folder).
+  struct stat source {};
+  mode_t mode = ::stat(database.c_str(), &source) == 0 ? (source.st_mode & 0666) : 0600;
+  gzip_io::Fd out(::open(gz.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (out.get() < 0) {
     db.value()->EndFileSnapshot();
     return Status::FromErrno("cannot create " + gz, errno);

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/util/crypto.h"
+#include "engine/util/strings.h"
 
 using namespace runbook;
 
@@ -132,4 +133,22 @@ TEST_CASE("a number or boolean whose text holds a secret is masked as a value", 
   CHECK(masked.Find("pin")->ToText() == "***");
   CHECK(masked.Find("n")->as_int() == 7);  // other numbers keep their type
   CHECK(r.Apply(Value(true)) == Value(true));
+}
+
+// breakV V8: a step's error quotes a path through Printable, which turned a tab into \x09 and
+// 0xff into \xff; the masker no longer found the secret's bytes and the rest appeared in
+// clear. The escaped form of each secret is masked too.
+TEST_CASE("a secret is masked also as Printable shows it", "[redact]") {
+  Redactor r;
+  r.Add("Sup3r\tSecretValue");
+  r.Add("Other\xffHiddenValue");
+  r.Add("Bidi\xe2\x80\xaeSecretValue");
+  std::string shown = "refused input '" + Printable("d/Sup3r\tSecretValue") + "', '" +
+                      Printable("Other\xffHiddenValue") + "', '" +
+                      Printable("Bidi\xe2\x80\xaeSecretValue") + "'";
+  std::string masked = r.Apply(shown);
+  CAPTURE(masked);
+  CHECK(masked.find("SecretValue") == std::string::npos);
+  CHECK(masked.find("HiddenValue") == std::string::npos);
+  CHECK(masked.find("Sup3r") == std::string::npos);
 }

@@ -160,3 +160,22 @@ TEST_CASE("a backup killed in its fallback copy leaves debris the next backup re
   CHECK_THAT(next.err, Catch::Contains("left by a killed run"));
   CHECK(Shell("ls -A " + s.Path("dumps") + " | grep -c tmp").out == "0\n");
 }
+
+// breakV V7: the dump of a 0600 database was written 0644 in an existing folder, readable by
+// every account. The dump and its metadata are as readable as the database.
+TEST_CASE("a dump is no more readable than its database", "[steps][backup][stream]") {
+  Site s;
+  WalDb(s);
+  Shell("chmod 600 " + s.Path("app.sqlite") + " && mkdir -m 755 " + s.Path("dumps"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: "
+                "app}}\n")
+              .exit_code == 0);
+  CHECK(Shell("stat -c %a " + s.Path("dumps/app.sqlite.gz") + " " +
+              s.Path("dumps/app.sqlite.gz.meta.json"))
+            .out == "600\n600\n");
+  Shell("chmod 640 " + s.Path("app.sqlite") + " && rm " + s.Path("dumps/app.*"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: "
+                "app}}\n")
+              .exit_code == 0);
+  CHECK(Shell("stat -c %a " + s.Path("dumps/app.sqlite.gz")).out == "640\n");
+}

@@ -78,6 +78,12 @@ TEST_CASE("EscapeBidi escapes only bidirectional formatting characters", "[strin
   CHECK_FALSE(HasBidi("caf\xc3\xa9"));
 }
 
+TEST_CASE("Printable escapes Unicode tag characters (breakV V6: archive tools drop them)",
+          "[strings]") {
+  CHECK(Printable("report\xf3\xa0\x81\x81.txt") == "report\\U000e0041.txt");
+  CHECK(Printable("emoji \xf0\x9f\x98\x80") == "emoji \xf0\x9f\x98\x80");  // kept
+}
+
 TEST_CASE("Printable escapes bidirectional formatting characters", "[strings]") {
   CHECK(Printable("swap \xe2\x80\xae"
                   "dorp\xe2\x80\xac ok") == "swap \\u202edorp\\u202c ok");

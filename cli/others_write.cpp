@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/util/strings.h"
 
@@ -55,33 +56,42 @@ struct AclFree {
   void operator()(void* p) const { ::acl_free(p); }
 };
 
-// The access ACL's named entries that allow writing under its mask, as "user:NAME" or
-// "group:NAME" for the first untrusted one; "" when none (or no ACL).
-std::string AclWriter(const std::string& path) {
+// What the access ACL of `path` lets write, read once: the first named entry not you, root or
+// a trusted group that may write under the mask ("user:UID", "group:GID"; "" when none), and
+// whether the owning group's entry may write. Without an ACL the group bits decide.
+struct AclWrites {
+  std::string named;
+  bool group = true;
+};
+
+AclWrites ReadAcl(const std::string& path) {
+  AclWrites out;
   std::unique_ptr<struct __acl_ext, AclFree> acl(::acl_get_file(path.c_str(), ACL_TYPE_ACCESS));
-  if (!acl) return "";
-  bool mask_writes = true;
+  if (!acl) return out;
+  bool mask = true;
+  std::vector<std::string> writers;
   acl_entry_t e;
   for (int id = ACL_FIRST_ENTRY; ::acl_get_entry(acl.get(), id, &e) == 1; id = ACL_NEXT_ENTRY) {
     acl_tag_t tag;
     acl_permset_t perms;
-    if (::acl_get_tag_type(e, &tag) == 0 && tag == ACL_MASK && ::acl_get_permset(e, &perms) == 0)
-      mask_writes = ::acl_get_perm(perms, ACL_WRITE) == 1;
-  }
-  if (!mask_writes) return "";
-  for (int id = ACL_FIRST_ENTRY; ::acl_get_entry(acl.get(), id, &e) == 1; id = ACL_NEXT_ENTRY) {
-    acl_tag_t tag;
-    acl_permset_t perms;
-    if (::acl_get_tag_type(e, &tag) != 0 || (tag != ACL_USER && tag != ACL_GROUP)) continue;
-    if (::acl_get_permset(e, &perms) != 0 || ::acl_get_perm(perms, ACL_WRITE) != 1) continue;
+    if (::acl_get_tag_type(e, &tag) != 0 || ::acl_get_permset(e, &perms) != 0) continue;
+    bool writes = ::acl_get_perm(perms, ACL_WRITE) == 1;
+    if (tag == ACL_MASK) mask = writes;
+    if (tag == ACL_GROUP_OBJ) out.group = writes;
+    if ((tag != ACL_USER && tag != ACL_GROUP) || !writes || !writers.empty()) continue;
     void* q = ::acl_get_qualifier(e);
-    if (q == nullptr) return "an entry";
-    unsigned id_value = tag == ACL_USER ? *static_cast<uid_t*>(q) : *static_cast<gid_t*>(q);
+    if (q == nullptr) {
+      writers.push_back("an entry");
+      continue;
+    }
+    unsigned who = tag == ACL_USER ? *static_cast<uid_t*>(q) : *static_cast<gid_t*>(q);
     ::acl_free(q);
-    if (tag == ACL_USER && !TrustedUid(id_value)) return "user:" + std::to_string(id_value);
-    if (tag == ACL_GROUP && !GroupTrusted(id_value)) return "group:" + std::to_string(id_value);
+    if (tag == ACL_USER && !TrustedUid(who)) writers.push_back("user:" + std::to_string(who));
+    if (tag == ACL_GROUP && !GroupTrusted(who)) writers.push_back("group:" + std::to_string(who));
   }
-  return "";
+  out.group = out.group && mask;
+  if (mask && !writers.empty()) out.named = writers.front();
+  return out;
 }
 
 }  // namespace
@@ -113,26 +123,13 @@ bool GroupTrusted(gid_t gid) {
 std::string OthersMayWrite(const std::string& path, const struct stat& st) {
   // With an ACL the group bits are its mask: a mask without write lets no entry write.
   if ((st.st_mode & S_IWGRP) == 0) return "";
-  if (std::string entry = AclWriter(path); !entry.empty())
-    return "has an access ACL entry (" + entry + ") that lets another account write it (mode " +
+  AclWrites acl = ReadAcl(path);
+  if (!acl.named.empty())
+    return "has an access ACL entry (" + acl.named + ") that lets another account write it (mode " +
            OctalMode(st.st_mode) + "; see getfacl)";
-  // The owning group's own entry: without an ACL, the group bits; with one, the group entry
-  // under the mask (the mask allows writing here).
-  bool group_writes = true;
-  if (std::unique_ptr<struct __acl_ext, AclFree> acl(::acl_get_file(path.c_str(), ACL_TYPE_ACCESS));
-      acl && ::acl_equiv_mode(acl.get(), nullptr) != 0) {
-    acl_entry_t e;
-    for (int id = ACL_FIRST_ENTRY; ::acl_get_entry(acl.get(), id, &e) == 1; id = ACL_NEXT_ENTRY) {
-      acl_tag_t tag;
-      acl_permset_t perms;
-      if (::acl_get_tag_type(e, &tag) == 0 && tag == ACL_GROUP_OBJ &&
-          ::acl_get_permset(e, &perms) == 0)
-        group_writes = ::acl_get_perm(perms, ACL_WRITE) == 1;
-    }
-  }
   // The sticky bit protects a folder's entries; on a file it means nothing (breakV V3).
   bool sticky_folder = S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) != 0;
-  if (!group_writes || sticky_folder || GroupTrusted(st.st_gid)) return "";
+  if (!acl.group || sticky_folder || GroupTrusted(st.st_gid)) return "";
   return "is writable by its group (gid " + std::to_string(st.st_gid) +
          ", which accounts other than you and root can hold, mode " + OctalMode(st.st_mode) + ")";
 }

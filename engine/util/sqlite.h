@@ -59,10 +59,12 @@ class Db {
   // while it lasts (https://www.sqlite.org/wal.html, "Checkpointing": a checkpoint stops at
   // the end mark of any current reader, here 0). Then the writer lock is released: the
   // backend writes on, into the WAL. Rollback-journal mode: the transaction's shared lock
-  // keeps writers from committing. Fails, holding nothing, with a message starting "not
-  // checkpointed" when a reader of older pages kept the checkpoint from finishing (the
-  // caller copies the database instead), or when a lock was not had in time.
-  Status BeginFileSnapshot(int timeout_ms);
+  // keeps writers from committing. Returns "" once the transaction holds the snapshot;
+  // otherwise, holding nothing, why the file cannot hold it ("not checkpointed: ...": a
+  // reader of older pages kept the checkpoint from finishing), and the caller copies the
+  // database instead. An error, holding nothing, when a lock was not had in time or the
+  // database cannot be read.
+  Result<std::string> BeginFileSnapshot(int timeout_ms);
   // Reads up to `n` bytes at `offset` of the main database file through SQLite's own open
   // file (never a second descriptor: see MainFileHead); returns the bytes read, fewer only
   // at the end of the file.

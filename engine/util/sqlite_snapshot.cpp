@@ -12,7 +12,7 @@ constexpr int kCheckpointTries = 40;  // about 1.5 s of sleeps between them
 
 }  // namespace
 
-Status Db::BeginFileSnapshot(int timeout_ms) {
+Result<std::string> Db::BeginFileSnapshot(int timeout_ms) {
   auto writer = Open(path_, false, timeout_ms);
   if (!writer.ok()) return writer.status();
   writer.value()->StopWhen(stop_);
@@ -35,11 +35,12 @@ Status Db::BeginFileSnapshot(int timeout_ms) {
                                    &log, &done);
     if (rc == SQLITE_OK && log == done) break;
     (void)writer.value()->Exec("ROLLBACK");
-    if (attempt + 1 >= kCheckpointTries || (stop_ && stop_()))
-      return Status::Error("not checkpointed: " + std::to_string(done) + " of " +
-                           std::to_string(log) + " WAL frames reached " + path_ +
-                           (rc != SQLITE_OK ? std::string(" (") + sqlite3_errstr(rc) + ")" : "") +
-                           " after " + std::to_string(kCheckpointTries) + " tries");
+    if (stop_ && stop_()) return Status::Error("interrupted: the snapshot of " + path_);
+    if (attempt + 1 >= kCheckpointTries)
+      return "not checkpointed: " + std::to_string(done) + " of " + std::to_string(log) +
+             " WAL frames reached " + path_ +
+             (rc != SQLITE_OK ? std::string(" (") + sqlite3_errstr(rc) + ")" : "") + " after " +
+             std::to_string(kCheckpointTries) + " tries";
     sqlite3_sleep(std::min(2 + attempt * 4, 50));
   }
   s = Exec("BEGIN");
@@ -53,14 +54,15 @@ Status Db::BeginFileSnapshot(int timeout_ms) {
   } else {
     wal = row.value() && mode.value().Text(0) == "wal";
   }
-  if (s.ok() && wal && log < 0) s = Status::Error("not checkpointed: the WAL was not read");
+  if (s.ok() && wal && log < 0) {
+    (void)Exec("ROLLBACK");
+    return std::string("not checkpointed: the WAL was not read");
+  }
   if (!s.ok()) {
     (void)Exec("ROLLBACK");
-    return s.message().rfind("not checkpointed", 0) == 0
-               ? s
-               : Status::Error("cannot read " + path_ + ": " + s.message());
+    return Status::Error("cannot read " + path_ + ": " + s.message());
   }
-  return Status::Ok();
+  return std::string();
 }
 
 Result<size_t> Db::ReadMainFile(char* buf, size_t n, int64_t offset) {

@@ -20,21 +20,9 @@ void AsRollbackJournal(std::vector<char>& first_piece) {
     if (first_piece[i] == 2) first_piece[i] = 1;
 }
 
-Result<int64_t> One(Db& db, const char* sql) {
-  auto st = db.Prepare(sql);
-  if (!st.ok()) return st.status();
-  auto row = st.value().Step();
-  if (!row.ok()) return row.status();
-  return row.value() ? st.value().Int(0) : 0;
-}
-
-// Streams the held snapshot of `db` into `writer`: page_count * page_size bytes.
-Status Stream(Db& db, GzipWriter& writer, const Work& work) {
-  auto size = One(db, "PRAGMA page_size");
-  auto count = One(db, "PRAGMA page_count");
-  if (!size.ok()) return size.status();
-  if (!count.ok()) return count.status();
-  uint64_t total = static_cast<uint64_t>(size.value()) * static_cast<uint64_t>(count.value());
+// Streams the held snapshot of `db` into `writer`: its `info`'s page_count * page_size bytes.
+Status Stream(Db& db, const DatabaseInfo& info, GzipWriter& writer, const Work& work) {
+  uint64_t total = static_cast<uint64_t>(info.page_size) * static_cast<uint64_t>(info.page_count);
   if (work.sized) work.sized(total);
   for (uint64_t at = 0; at < total;) {
     if (work.Stopped()) return Status::Error(kStoppedMessage);
@@ -42,7 +30,7 @@ Status Stream(Db& db, GzipWriter& writer, const Work& work) {
     auto got = db.ReadMainFile(piece.data(), piece.size(), static_cast<int64_t>(at));
     if (!got.ok()) return got.status();
     if (got.value() != piece.size())
-      return Status::Error(db.path() + " is shorter than its " + std::to_string(count.value()) +
+      return Status::Error(db.path() + " is shorter than its " + std::to_string(info.page_count) +
                            " pages");
     if (at == 0) AsRollbackJournal(piece);
     at += piece.size();
@@ -61,7 +49,7 @@ Result<SnapshotDump> Streamed(Db& db, int out, const std::string& gz, int level,
   auto info = ReadDatabaseInfo(db);  // inside the snapshot: its rows
   if (!info.ok()) return info.status();
   GzipWriter writer(out, gz, level);
-  Status s = Stream(db, writer, work);
+  Status s = Stream(db, info.value(), writer, work);
   auto z = s.ok() ? writer.Finish() : Result<GzipResult>(s);
   if (!z.ok()) return z.status();
   return SnapshotDump{z.value(), info.value()};
@@ -101,22 +89,21 @@ Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string
   if (!db.ok()) return db.status();
   db.value()->StopWhen(work.stop);
   if (work.waiting) db.value()->ReportWaits(LockWaitReport(work.waiting));
-  Status held = db.value()->BeginFileSnapshot(timeout_ms);
-  if (!held.ok()) {
-    db.value().reset();
-    if (work.Stopped()) return Status::Error(kStoppedMessage);
-    if (Busy(held) && held.message().rfind("not checkpointed", 0) != 0) return held;
-    if (log) log("copying the database first: " + held.message());
-    auto copied = Copied(database, gz, dump, level, timeout_ms, work);
-    struct stat source {};
-    if (copied.ok() && ::stat(database.c_str(), &source) == 0)
-      ::chmod(gz.c_str(), source.st_mode & 0666);  // as readable as the database (breakV V7)
-    return copied;
-  }
   // The dump is as readable as the database, no more (breakV V7: a 0600 database's dump was
   // 0644 in an existing folder).
   struct stat source {};
   mode_t mode = ::stat(database.c_str(), &source) == 0 ? (source.st_mode & 0666) : 0600;
+  auto held = db.value()->BeginFileSnapshot(timeout_ms);
+  if (!held.ok() || !held.value().empty()) {
+    db.value().reset();
+    if (work.Stopped()) return Status::Error(kStoppedMessage);
+    if (!held.ok() && Busy(held.status())) return held.status();
+    if (log)
+      log("copying the database first: " + (held.ok() ? held.value() : held.status().message()));
+    auto copied = Copied(database, gz, dump, level, timeout_ms, work);
+    if (copied.ok()) ::chmod(gz.c_str(), mode);
+    return copied;
+  }
   gzip_io::Fd out(::open(gz.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (out.get() < 0) {
     db.value()->EndFileSnapshot();

@@ -12,44 +12,7 @@
 
 namespace runbook {
 
-namespace gzip_io {
-
-ssize_t ReadFull(int fd, char* buf, size_t size) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::read(fd, buf + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(done);
-}
-
-ssize_t PreadFull(int fd, char* buf, size_t size, off_t offset) {
-  size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pread(fd, buf + done, size - done, offset + static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(done);
-}
-
-bool WriteAll(int fd, const char* buf, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, buf, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    buf += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace gzip_io
+namespace {
 
 // One member in flight: its input, and what a worker packed of it (0 bytes: packing failed).
 struct Slot {
@@ -57,6 +20,8 @@ struct Slot {
   std::vector<char> out;
   size_t size = 0;
 };
+
+}  // namespace
 
 struct GzipWriter::State {
   int fd;
@@ -68,7 +33,6 @@ struct GzipWriter::State {
   Sha256 in_hash, out_hash;
   GzipResult result;
   Status failed = Status::Ok();
-  bool any = false;
   size_t added = 0;  // members handed out
   OrderedPool pool;  // last: its destructor waits for the jobs that use the members above
 
@@ -103,7 +67,6 @@ size_t GzipWriter::member_bytes() const { return s_->member_bytes; }
 Status GzipWriter::Add(std::vector<char> piece) {
   State& s = *s_;
   if (!s.failed.ok()) return s.failed;
-  s.any = true;
   s.in_hash.Update(piece.data(), piece.size());
   s.result.in_bytes += piece.size();
   while (s.flight.size() > static_cast<size_t>(s.threads)) s.WriteOldest();
@@ -122,7 +85,7 @@ Status GzipWriter::Add(std::vector<char> piece) {
 
 Result<GzipResult> GzipWriter::Finish() {
   State& s = *s_;
-  if (!s.any) (void)Add({});
+  if (s.added == 0) (void)Add({});
   while (!s.flight.empty()) s.WriteOldest();
   if (!s.failed.ok()) return s.failed;
   s.result.in_sha256 = s.in_hash.FinishHex();

@@ -17,6 +17,7 @@
 #include "steps/common/gzip.h"
 #include "steps/common/pg_check.h"
 #include "steps/common/progress.h"
+#include "steps/common/restore_trust.h"
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
@@ -296,11 +297,7 @@ class IntegrityCheck final : public StepType {
       r.outputs["workspace"] =
           Value(std::filesystem::absolute(workspace, ec).lexically_normal().string());
       r.outputs["workspace_sha256"] = Value(kept_sha256);
-      struct stat st {};
-      r.outputs["workspace_file"] =
-          Value(::lstat(workspace.c_str(), &st) == 0
-                    ? std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)
-                    : std::string());
+      r.outputs["workspace_file"] = Value(FileIdentity(workspace));
     }
     return r;
   }

@@ -120,6 +120,21 @@ Result<std::vector<std::string>> CopyIn(const std::string& source, const std::st
   return std::vector<std::string>{file.value(), copy.value()};
 }
 
+// The metadata's raw_sha256, when it has one, against the copy's.
+Status RawAgrees(const LoadedMeta* meta, const std::string& raw_sha256) {
+  if (meta == nullptr || !meta->fields.count("raw_sha256") ||
+      meta->fields.at("raw_sha256").ToText() == raw_sha256)
+    return Status::Ok();
+  return Status::Error("raw sha256 mismatch: expected " + meta->fields.at("raw_sha256").ToText() +
+                       " (metadata), actual " + raw_sha256);
+}
+
+// The copy made one WAL-mode file with nothing beside it, fsynced.
+Status OneWalFile(const std::string& tmp) {
+  Status s = SettleJournal(tmp, "WAL");
+  return s.ok() ? FsyncFile(tmp) : s;
+}
+
 // The copy is what the dump's metadata (none: nullptr) describes (raw sha256, manifest) and
 // passes quick_check; then it becomes one WAL-mode file with nothing beside it, fsynced.
 Status Settle(const LoadedMeta* meta, const std::string& tmp, const std::string& raw_sha256) {
@@ -136,29 +151,20 @@ Status Settle(const LoadedMeta* meta, const std::string& tmp, const std::string&
     if (!i.ok()) return Status::Error("not a SQLite database: " + i.status().message());
     info = i.value();
   }
-  if (meta != nullptr) {
-    const Value::Map& m = meta->fields;
-    if (m.count("raw_sha256") && m.at("raw_sha256").ToText() != raw_sha256)
-      return Status::Error("raw sha256 mismatch: expected " + m.at("raw_sha256").ToText() +
-                           " (metadata), actual " + raw_sha256);
-    std::vector<std::string> diff = m.count("tables") ? CompareManifest(m.at("tables"), info.tables)
-                                                      : std::vector<std::string>{};
+  if (Status raw = RawAgrees(meta, raw_sha256); !raw.ok()) return raw;
+  if (meta != nullptr && meta->fields.count("tables")) {
+    std::vector<std::string> diff = CompareManifest(meta->fields.at("tables"), info.tables);
     if (!diff.empty()) return Status::Error("the copy does not match the manifest: " + diff[0]);
   }
-  Status s = SettleJournal(tmp, "WAL");
-  return s.ok() ? FsyncFile(tmp) : s;
+  return OneWalFile(tmp);
 }
 
 // A copy integrity-check checked in full (Adopt): only what the metadata read here says of it
 // (its raw sha256) is compared again; then it becomes one WAL-mode file, fsynced.
 Status SettleChecked(const LoadedMeta* meta, const std::string& tmp,
                      const std::string& raw_sha256) {
-  if (meta != nullptr && meta->fields.count("raw_sha256") &&
-      meta->fields.at("raw_sha256").ToText() != raw_sha256)
-    return Status::Error("raw sha256 mismatch: expected " + meta->fields.at("raw_sha256").ToText() +
-                         " (metadata), actual " + raw_sha256);
-  Status s = SettleJournal(tmp, "WAL");
-  return s.ok() ? FsyncFile(tmp) : s;
+  Status raw = RawAgrees(meta, raw_sha256);
+  return raw.ok() ? OneWalFile(tmp) : raw;
 }
 
 // The restored file gets the permissions of the database it replaces (0644 otherwise).
@@ -436,9 +442,30 @@ std::string NotTheCopy(const std::string& path, const CheckedCopy& copy) {
   if (!S_ISREG(st.st_mode)) return "not a regular file";
   if (st.st_nlink != 1) return "it has another name (a hard link)";
   if (st.st_uid != ::geteuid()) return "owned by uid " + std::to_string(st.st_uid);
-  if (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) != copy.file)
-    return "another file than the one checked";
+  if (FileIdentity(path) != copy.file) return "another file than the one checked";
   return "";
+}
+
+// The copy a passed integrity-check of this run kept of `source` when restore may take it:
+// still there, the very file the check recorded, on `target`'s filesystem (a rename moves
+// it). Otherwise nothing, and the log says why the dump is decompressed again.
+std::optional<CheckedCopy> AdoptableCopy(const StepContext& ctx, const std::string& source,
+                                         const std::string& target) {
+  std::optional<CheckedCopy> copy =
+      ctx.passed ? KeptCheckedCopy(*ctx.passed, source) : std::nullopt;
+  if (!copy) return copy;
+  std::string kept = "the copy step '" + copy->by + "' kept (" + copy->path + ")";
+  std::string why;
+  if (!Exists(copy->path))  // taken by an earlier attempt, or removed
+    why = kept + " is not there any more: ";
+  else if (std::string not_it = NotTheCopy(copy->path, *copy); !not_it.empty())
+    why = "the file at " + copy->path + " is not the copy step '" + copy->by + "' kept (" + not_it +
+          "): left alone, ";
+  else if (!SameFilesystem(copy->path, DirName(target)))
+    why = kept + " is on another filesystem than " + target + ": ";
+  if (why.empty()) return copy;
+  ctx.log(why + "decompressing again");
+  return std::nullopt;
 }
 
 // The very copy an integrity-check of this run checked and kept becomes `tmp` (a rename: no
@@ -584,23 +611,7 @@ class Restore final : public StepType {
     auto bound = BeforeCopy(ctx, source, DirName(target), read);
     if (!bound.ok()) return untouched(bound.status().message());
     std::string raw_sha256;
-    std::optional<CheckedCopy> checked =
-        ctx.passed ? KeptCheckedCopy(*ctx.passed, source) : std::nullopt;
-    if (checked && !Exists(checked->path)) {  // taken by an earlier attempt, or removed
-      ctx.log("the copy step '" + checked->by + "' kept (" + checked->path +
-              ") is not there any more: decompressing again");
-      checked.reset();
-    }
-    if (std::string why = checked ? NotTheCopy(checked->path, *checked) : ""; !why.empty()) {
-      ctx.log("the file at " + checked->path + " is not the copy step '" + checked->by +
-              "' kept (" + why + "): left alone, decompressing again");
-      checked.reset();
-    }
-    if (checked && !SameFilesystem(checked->path, DirName(target))) {
-      ctx.log("the copy step '" + checked->by + "' kept (" + checked->path +
-              ") is on another filesystem than " + target + ": decompressing again");
-      checked.reset();
-    }
+    std::optional<CheckedCopy> checked = AdoptableCopy(ctx, source, target);
     auto shas = checked ? Adopt(ctx, *checked, tmp, raw_sha256)
                         : CopyIn(source, tmp, raw_sha256, ctx, bound.value());
     if (auto stopped = StoppedResult(ctx)) return *stopped;

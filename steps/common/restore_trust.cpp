@@ -1,5 +1,7 @@
 #include "steps/common/restore_trust.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -41,6 +43,12 @@ Vouch VerifiedBy(const std::vector<PassedStep>& passed, const std::string& sourc
   return found;
 }
 
+std::string FileIdentity(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed,
                                            const std::string& source) {
   std::optional<CheckedCopy> found;
@@ -49,13 +57,9 @@ std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed
         Text(Out(s, "source")) != source || Text(Out(s, "workspace")).empty() ||
         Text(Out(s, "workspace_sha256")).empty() || Text(Out(s, "workspace_file")).empty())
       continue;
-    found = CheckedCopy{s.id,
-                        Text(Out(s, "workspace")),
-                        Text(Out(s, "workspace_sha256")),
+    found = CheckedCopy{s.id, Text(Out(s, "workspace")), Text(Out(s, "workspace_sha256")),
                         Text(Out(s, "workspace_file")),
-                        Text(Out(s, "sha256")),
-                        Out(s, "authenticated") && Out(s, "authenticated")->Truthy(),
-                        Text(Out(s, "meta_sha256"))};  // the last one kept wins
+                        Text(Out(s, "sha256"))};  // the last one kept wins
   }
   return found;
 }

@@ -34,10 +34,13 @@ struct CheckedCopy {
   std::string path;           // its `workspace`
   std::string sha256;         // its `workspace_sha256`: the copy as checked
   std::string file;           // its `workspace_file`: "DEV:INODE" of the copy it kept
-  std::string source_sha256;  // its `sha256`: the source it checked
-  bool authenticated = false;
-  std::string meta_sha256;
+  std::string source_sha256;  // its `sha256`: the source it checked (VerifiedBy finds the
+                              // check by it; its signature verdict comes from there)
 };
+// "DEV:INODE" of the file at `path` itself (links not followed), "" when it cannot be
+// examined: how integrity-check records the copy it kept and restore recognises it.
+std::string FileIdentity(const std::string& path);
+
 std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed,
                                            const std::string& source);
 

@@ -22,6 +22,23 @@ void WalDb(const Site& s) {
         "INSERT INTO t(b) SELECT randomblob(4000) FROM n;");
 }
 
+// A reader (pid in reader.pid) holding a read transaction from before `commits` more
+// commits, so no checkpoint can finish while it lives (30 s at most).
+void HoldOldSnapshot(const Site& s, int commits) {
+  WriteFile(s.dir, "reader.py",
+            "import sqlite3, time\nr = sqlite3.connect('app.sqlite', isolation_level=None)\n"
+            "r.execute('BEGIN'); r.execute('SELECT count(*) FROM t').fetchone()\n"
+            "w = sqlite3.connect('app.sqlite')\n"
+            "for i in range(" +
+                std::to_string(commits) +
+                "):\n w.execute('INSERT INTO t(b) VALUES(randomblob(100))')\n "
+                "w.commit()\nopen('held', 'w').close()\ntime.sleep(30)\n");
+  REQUIRE(Shell("cd " + s.dir +
+                " && (setsid python3 reader.py & echo $! > reader.pid) && for i in $(seq 100); do "
+                "test -e held && break; sleep 0.1; done; test -e held")
+              .exit_code == 0);
+}
+
 const char* kBackupAndCheck =
     "  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps}}\n"
     "  - {id: c, uses: integrity-check, needs: [b], with: {source: "
@@ -96,17 +113,7 @@ TEST_CASE("a reader of older pages keeps the WAL unchecked: the backup copies fi
           "[steps][backup][stream][sqlite-live]") {
   Site s;
   WalDb(s);
-  // Holds a read transaction from before 500 more commits, so no checkpoint can finish.
-  WriteFile(s.dir, "reader.py",
-            "import sqlite3, time\nr = sqlite3.connect('app.sqlite', isolation_level=None)\n"
-            "r.execute('BEGIN'); r.execute('SELECT count(*) FROM t').fetchone()\n"
-            "w = sqlite3.connect('app.sqlite')\n"
-            "for i in range(500):\n w.execute('INSERT INTO t(b) VALUES(randomblob(100))')\n "
-            "w.commit()\nopen('held', 'w').close()\ntime.sleep(30)\n");
-  REQUIRE(Shell("cd " + s.dir +
-                " && (setsid python3 reader.py & echo $! > reader.pid) && for i in $(seq 100); do "
-                "test -e held && break; sleep 0.1; done; test -e held")
-              .exit_code == 0);
+  HoldOldSnapshot(s, 500);
   Command c = s.Run(kBackupAndCheck);
   INFO(c.out << c.err);
   CHECK(c.exit_code == 0);
@@ -129,16 +136,7 @@ TEST_CASE("a backup killed in its fallback copy leaves debris the next backup re
           "[steps][backup][stream][sqlite-live]") {
   Site s;
   WalDb(s);
-  WriteFile(s.dir, "reader.py",
-            "import sqlite3, time\nr = sqlite3.connect('app.sqlite', isolation_level=None)\n"
-            "r.execute('BEGIN'); r.execute('SELECT count(*) FROM t').fetchone()\n"
-            "w = sqlite3.connect('app.sqlite')\n"
-            "for i in range(300):\n w.execute('INSERT INTO t(b) VALUES(randomblob(100))')\n "
-            "w.commit()\nopen('held', 'w').close()\ntime.sleep(30)\n");
-  REQUIRE(Shell("cd " + s.dir +
-                " && (setsid python3 reader.py & echo $! > reader.pid) && for i in $(seq 100); do "
-                "test -e held && break; sleep 0.1; done; test -e held")
-              .exit_code == 0);
+  HoldOldSnapshot(s, 300);
   Shell("mkdir -p " + s.Path("dumps"));
   WriteFile(s.dir, "b.yaml",
             "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {database: "

@@ -55,6 +55,22 @@ TEST_CASE("gunzip of one member bigger than ours goes through zlib and is exact"
   CHECK(Shell("test -e " + dir + "/cut").exit_code != 0);
 }
 
+namespace {
+
+// Writes `dir`/a.gz to `dir`/`out` with python's `edit` applied to the bytearray `d` at the
+// offset `o` of the member numbered `member` (from 0), found by the members' size fields.
+int EditMember(const std::string& dir, int member, const std::string& edit,
+               const std::string& out) {
+  return Shell("cd " + dir +
+               " && python3 -c \"import struct; d=bytearray(open('a.gz','rb').read()); o=0\n"
+               "for k in range(" +
+               std::to_string(member) + "): o += struct.unpack_from('<I', d, o+16)[0]\n" + edit +
+               "; open('" + out + "','wb').write(d)\"")
+      .exit_code;
+}
+
+}  // namespace
+
 // Members declare their size (steps/common/gzip_member.h) and are inflated on every core.
 TEST_CASE("members declare their size: gzip, pigz and zlib read them, and a false claim is caught",
           "[steps][gzip]") {
@@ -80,23 +96,16 @@ TEST_CASE("members declare their size: gzip, pigz and zlib read them, and a fals
 
   // A member claiming the wrong size (the third one, one byte too many): the rest is read
   // by the sequential readers, and the result is still exact.
-  REQUIRE(Shell("cd " + dir +
-                " && python3 -c \"import struct; d=bytearray(open('a.gz','rb')."
-                "read()); o=0\nfor k in range(2): o += struct.unpack_from('<I', d, o+16)[0]\n"
-                "struct.pack_into('<I', d, o+16, struct.unpack_from('<I', d, o+16)[0]+1); "
-                "open('lie.gz','wb').write(d)\"")
-              .exit_code == 0);
+  REQUIRE(EditMember(dir, 2,
+                     "struct.pack_into('<I', d, o+16, struct.unpack_from('<I', d, o+16)[0]+1)",
+                     "lie.gz") == 0);
   auto lie = GunzipFile(dir + "/lie.gz", dir + "/lie");
   REQUIRE(lie.ok());
   CHECK(lie.value().out_sha256 == a.value().in_sha256);
   CHECK(lie.value().out_bytes == a.value().in_bytes);
 
   // Damage inside the fifth member: named by the zlib path, nothing left behind.
-  REQUIRE(Shell("cd " + dir +
-                " && python3 -c \"import struct; d=bytearray(open('a.gz','rb')."
-                "read()); o=0\nfor k in range(4): o += struct.unpack_from('<I', d, o+16)[0]\n"
-                "d[o+200] ^= 0xff; open('bad.gz','wb').write(d)\"")
-              .exit_code == 0);
+  REQUIRE(EditMember(dir, 4, "d[o+200] ^= 0xff", "bad.gz") == 0);
   auto bad = GunzipFile(dir + "/bad.gz", dir + "/bad");
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.status().message(), Catch::Contains("is not valid gzip data"));

@@ -19,6 +19,7 @@ void PrintStep(const StepSpec& s) {
               << (p.required ? ", required" : "");
     if (!p.default_value.is_null()) std::cout << ", default " << p.default_value.ToText();
     if (!p.enum_values.empty()) std::cout << ", one of " << Join(p.enum_values, "|");
+    if (p.path_role != PathRole::kNone) std::cout << ", " << PathRoleName(p.path_role);
     std::cout << ")\n        " << p.doc << "\n";
   }
   std::cout << "\n  outputs:\n";
@@ -38,6 +39,7 @@ Value SpecJson(const StepSpec& s) {
                                       {"required", Value(p.required)},
                                       {"default", p.default_value},
                                       {"enum", Value(std::move(e))},
+                                      {"path_role", Value(PathRoleName(p.path_role))},
                                       {"doc", Value(p.doc)}}));
   }
   for (const OutputSpec& o : s.outputs) {
@@ -68,7 +70,11 @@ void PrintMarkdown(const StepRegistry& registry) {
       std::cout << "| `" << p.name << "` | " << ParamTypeName(p.type) << " | "
                 << (p.required ? "yes" : "no") << " | "
                 << (p.default_value.is_null() ? "" : "`" + p.default_value.ToText() + "`") << " | "
-                << p.doc << " |\n";
+                << p.doc
+                << (p.path_role == PathRole::kNone
+                        ? ""
+                        : std::string(" *(") + PathRoleName(p.path_role) + ")*")
+                << " |\n";
     }
     std::cout << "\n| output | type | description |\n|---|---|---|\n";
     for (const OutputSpec& o : s.outputs) {

@@ -44,9 +44,8 @@ std::string Problem(const ParamSpec& spec, const Value& v, const Redactor* redac
 
 // Where the parameter `name` is written in the step's `with` (unknown when it is not).
 Loc WrittenAt(const StepDecl& step, const std::string& name) {
-  for (const auto& [key, node] : step.with.entries)
-    if (key == name) return node.loc;
-  return Loc{};
+  const TNode* node = step.With(name);
+  return node != nullptr ? node->loc : Loc{};
 }
 
 // `message` located at the parameter `name` as written (LocateError's form).

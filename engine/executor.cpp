@@ -18,6 +18,7 @@
 
 #include "engine/attempt.h"
 #include "engine/attempt_stop.h"
+#include "engine/path_roles.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/retry.h"
@@ -344,6 +345,7 @@ class Loop {
     scope_.SetStep(i, &step_env);
     in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_, &budget);
     if (!in.resolve_error.empty()) steps_[i].rerun_needed = scope_.MaskedReads();
+    if (in.resolve_error.empty()) in.resolve_error = redactor_.Apply(PathRoleClash(i, in.params));
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())
@@ -351,6 +353,30 @@ class Loop {
     }
     steps_[i].params = redactor_.Apply(in.params);
     return in;
+  }
+
+  // breakV V5: the step would write a path another step guards, or guard one another step
+  // writes (engine/path_roles.h): it fails before it acts. "" when there is no clash.
+  std::string PathRoleClash(int i, const Value& params) {
+    std::vector<RolePath> mine = RolePathsOf(i, rb_.steps[i].type->spec(), params.as_map());
+    if (mine.empty()) return "";
+    std::vector<RolePath> others;
+    for (size_t k = 0; k < rb_.steps.size(); ++k) {
+      if (static_cast<int>(k) == i) continue;
+      auto known = role_paths_.find(static_cast<int>(k));
+      if (known == role_paths_.end()) {
+        scope_.SetStep(static_cast<int>(k), nullptr);
+        for (RolePath& p : PeekRolePaths(rb_.steps[k], static_cast<int>(k), scope_))
+          others.push_back(std::move(p));
+      } else {
+        others.insert(others.end(), known->second.begin(), known->second.end());
+      }
+    }
+    scope_.SetStep(i, nullptr);
+    std::string clash =
+        FirstClash(rb_, mine, others, values_.base.value_or(std::filesystem::current_path()));
+    role_paths_[i] = std::move(mine);
+    return clash;
   }
 
   struct Completion {
@@ -576,7 +602,8 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
-  AttemptStops stops_;      // the running attempts' own tokens
+  std::map<int, std::vector<RolePath>> role_paths_;  // steps that started: their role paths
+  AttemptStops stops_;                               // the running attempts' own tokens
   RunResources resources_;  // before workers_: attempts may still add to it
   WorkerPool workers_;      // last: destroyed (joined) before what its tasks touch
 };

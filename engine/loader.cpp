@@ -117,6 +117,7 @@ std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string te
   rb->IndexSteps();
   CheckSteps(r, *rb);
   CheckExpressions(r, *rb);
+  CheckPathRoles(r, *rb);
   diags.Sort();
   return diags.has_errors() ? nullptr : std::move(rb);
 }

@@ -1,10 +1,12 @@
 // Whole-runbook checks: ids, needs, cycles, RTO marks, and every expression against what
 // it may see (params, secrets, env, upstream steps and their declared outputs, run).
+#include <filesystem>
 #include <set>
 #include <unordered_map>
 
 #include "engine/graph.h"
 #include "engine/loader_internal.h"
+#include "engine/path_roles.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -442,6 +444,19 @@ void CheckExpressions(FieldReader& r, Runbook& rb) {
   for (const auto& [key, value] : rb.env) check.Tree(value);
   if (rb.lock) check.Tree(*rb.lock);
   for (StepDecl& step : rb.steps) CheckStepExpressions(r, scope, step);
+}
+
+void CheckPathRoles(FieldReader& r, const Runbook& rb) {
+  std::error_code ec;
+  std::filesystem::path folder = std::filesystem::path(rb.path()).parent_path();
+  std::filesystem::path base = std::filesystem::absolute(folder.empty() ? "." : folder, ec);
+  if (ec) return;
+  if (!rb.working_directory.empty()) base /= rb.working_directory;
+  for (const LoadClash& c : LoadTimeClashes(rb, base.lexically_normal().string())) {
+    const StepDecl& step = rb.steps[c.step];
+    const TNode* node = step.With(c.param);
+    r.Error(node != nullptr ? node->loc : step.with_loc, c.message);
+  }
 }
 
 }  // namespace runbook

@@ -34,6 +34,9 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what);
 // loader_check.cpp: checks across the whole runbook, once every part is read.
 void CheckSteps(FieldReader& r, const Runbook& rb);
 void CheckExpressions(FieldReader& r, Runbook& rb);
+// A path one step guards that another parameter writes (engine/path_roles.h), located at
+// the writer's parameter.
+void CheckPathRoles(FieldReader& r, const Runbook& rb);
 
 // loader_steps.cpp: the static expression type of a parameter or output type.
 SType StaticTypeOfParam(ParamType t);

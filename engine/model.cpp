@@ -28,4 +28,10 @@ bool StepDecl::Idempotent() const {
   return type != nullptr && type->spec().idempotent;
 }
 
+const TNode* StepDecl::With(const std::string& param) const {
+  for (const auto& [key, node] : with.entries)
+    if (key == param) return &node;
+  return nullptr;
+}
+
 }  // namespace runbook

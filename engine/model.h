@@ -66,6 +66,8 @@ struct StepDecl {
   // Whether running the step again is safe: its `idempotent:`, else its type's (false for an
   // unknown type). A resume asks before running again a step stopped mid-way that is not.
   bool Idempotent() const;
+  // The value written for parameter `param` in `with`; nullptr when it is not written.
+  const TNode* With(const std::string& param) const;
 };
 
 struct Runbook {

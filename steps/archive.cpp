@@ -48,7 +48,9 @@ StepSpec MakeSpec() {
       "is refused (docs/backup.md, \"Files a step writes\"). Stops at its "
       "timeout or ^C; a killed run's temporary file is removed by the next run.";
   s.params = {
-      Param("output", ParamType::kString, "the zip to write").Required(),
+      Param("output", ParamType::kString, "the zip to write")
+          .Path(PathRole::kWritesFile)
+          .Required(),
       Param("files", ParamType::kStringList, "paths and globs that must exist").Required(),
       Param("optional", ParamType::kStringList, "paths and globs that may match nothing"),
   };

@@ -44,7 +44,8 @@ StepSpec MakeSpec() {
           .Default(Value("300ms")),
       Param("promote", ParamType::kBoolean, "make the current report the baseline if it passed")
           .Default(Value(false)),
-      Param("summary", ParamType::kString, "write the markdown summary to this file too"),
+      Param("summary", ParamType::kString, "write the markdown summary to this file too")
+          .Path(PathRole::kWritesFile),
   };
   s.outputs = {Output("regressed", ParamType::kBoolean, "a threshold was crossed"),
                Output("reasons", ParamType::kStringList, "what regressed"),

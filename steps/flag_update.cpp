@@ -37,7 +37,9 @@ StepSpec MakeSpec() {
       "number changes in the file (formatting, order and every other value kept); the write "
       "is atomic under a lock, and each change is appended to `<file>.history.jsonl`.";
   s.params = {
-      Param("file", ParamType::kString, "the flags file").Default(Value("config/flags.json")),
+      Param("file", ParamType::kString, "the flags file")
+          .Path(PathRole::kWritesFile)
+          .Default(Value("config/flags.json")),
       Param("flag", ParamType::kString, "the flag's key, e.g. flag.analyticsIngest").Required(),
       Param("rollout", ParamType::kInteger, "the new percentage").Min(0).Max(100),
       Param("rollback", ParamType::kString, "return to an earlier value")

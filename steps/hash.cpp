@@ -49,6 +49,7 @@ StepSpec MakeSpec() {
       Param("public_key", ParamType::kString,
             "Ed25519 public key (PEM path or text): the metadata must carry a valid signature"),
       Param("inventory", ParamType::kString, "the inventory file; '' for none")
+          .Path(PathRole::kWritesFile)
           .Default(Value("docs/inventory.json")),
       Param("parallel", ParamType::kInteger, "files hashed at once (default: cores)")
           .Min(1)

@@ -43,7 +43,8 @@ StepSpec MakeSpec() {
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("workspace", ParamType::kString,
-            "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)"),
+            "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)")
+          .Path(PathRole::kWritesFile),
       Param("engine", ParamType::kString,
             "sqlite, or postgres: a pg_dump archive restored into a scratch database and "
             "checked with pg_amcheck")

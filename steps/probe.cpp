@@ -48,6 +48,7 @@ std::vector<ParamSpec> Params() {
           .Default(Value("10s"))
           .DurationRange("1ms"),
       Param("report", ParamType::kString, "http: where the synthetic report is written")
+          .Path(PathRole::kWritesFile)
           .Default(Value("reports/synthetic/synthetic-report.json")),
       Param("max_error_rate", ParamType::kNumber, "http: fail above this error rate (percent)")
           .Default(Value(0))

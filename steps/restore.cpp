@@ -50,8 +50,11 @@ StepSpec MakeSpec() {
       "raw_size or the free space less a reserve (docs/backup.md).";
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
-      Param("target", ParamType::kString, "where the backend's database goes").Required(),
-      Param("env_file", ParamType::kString, "env file to write (what BACKEND_ENV_PATH names)"),
+      Param("target", ParamType::kString, "where the backend's database goes")
+          .Path(PathRole::kGuards)
+          .Required(),
+      Param("env_file", ParamType::kString, "env file to write (what BACKEND_ENV_PATH names)")
+          .Path(PathRole::kWritesFile),
       Param("env", ParamType::kStringMap, "variables written to env_file"),
       Param("public_key", ParamType::kString,
             "Ed25519 public key (PEM path or text): the dump's .meta.json must be signed with it "

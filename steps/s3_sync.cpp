@@ -44,7 +44,9 @@ StepSpec MakeSpec() {
       "or the access_key / secret_key parameters (declare them as secrets).";
   s.params = {
       Param("source", ParamType::kString, "a folder or s3://bucket/prefix").Required(),
-      Param("dest", ParamType::kString, "a folder or s3://bucket/prefix").Required(),
+      Param("dest", ParamType::kString, "a folder or s3://bucket/prefix")
+          .Path(PathRole::kWritesInside)
+          .Required(),
       Param("delete", ParamType::kBoolean, "remove what the source no longer has")
           .Default(Value(false)),
       Param("max_delete", ParamType::kString, "most deletions allowed: a count or a percent")
@@ -89,6 +91,7 @@ StepSpec MakeSpec() {
       Param("access_key", ParamType::kString, "access key id (default $AWS_ACCESS_KEY_ID)"),
       Param("secret_key", ParamType::kString, "secret key (default $AWS_SECRET_ACCESS_KEY)"),
       Param("inventory", ParamType::kString, "inventory to append each object to; '' for none")
+          .Path(PathRole::kWritesFile)
           .Default(Value("docs/inventory.json")),
   };
   s.outputs = {

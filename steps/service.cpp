@@ -42,7 +42,8 @@ StepSpec MakeSpec() {
           .Default(Value("60s"))
           .DurationRange("1ms"),
       Param("log", ParamType::kString,
-            "file its output is appended to (default: $TMPDIR/runbook-<run>-<step>.log)"),
+            "file its output is appended to (default: $TMPDIR/runbook-<run>-<step>.log)")
+          .Path(PathRole::kWritesFile),
       Param("stop_grace", ParamType::kDuration, "between SIGTERM and SIGKILL at the end")
           .Default(Value("10s")),
   };

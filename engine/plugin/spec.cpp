@@ -48,6 +48,20 @@ const char* ParamTypeName(ParamType type) {
   return "?";
 }
 
+const char* PathRoleName(PathRole role) {
+  switch (role) {
+    case PathRole::kNone:
+      return "";
+    case PathRole::kWritesFile:
+      return "writes this file";
+    case PathRole::kWritesInside:
+      return "writes inside this folder";
+    case PathRole::kGuards:
+      return "guards this path";
+  }
+  return "?";
+}
+
 const char* SideEffectsName(SideEffects effects) {
   switch (effects) {
     case SideEffects::kNone:

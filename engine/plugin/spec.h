@@ -31,6 +31,18 @@ std::optional<ParamType> ParamTypeNamed(std::string_view name);
 // Those names, for messages: "string, integer, number, boolean, duration, list, map".
 const char* ParamTypeNames();
 
+// What a step does at the local path a string parameter names: the engine's one rule across
+// steps reads it (engine/path_roles.h). A value with a scheme (`s3://...`) names no local
+// path. Only roles a rule needs are here; reading is not one.
+enum class PathRole {
+  kNone,
+  kWritesFile,    // writes, replaces or edits the file at the path
+  kWritesInside,  // may write, replace or delete any file inside the folder at the path
+  kGuards,        // replaces the path only after its own checks pass (restore's target)
+};
+// "writes this file", "writes inside this folder", "guards this path"; "" for kNone.
+const char* PathRoleName(PathRole role);
+
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kString;
@@ -43,6 +55,7 @@ struct ParamSpec {
   // timeout) has a minimum of 1 (steps/common/spec_builder.h, DurationRange).
   std::optional<double> minimum;
   std::optional<double> maximum;
+  PathRole path_role = PathRole::kNone;
 };
 
 struct OutputSpec {

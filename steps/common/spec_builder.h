@@ -36,6 +36,11 @@ struct Param : ParamSpec {
     maximum = v;
     return *this;
   }
+  // What the step does at the path the value names (engine/path_roles.h).
+  Param& Path(PathRole role) {
+    path_role = role;
+    return *this;
+  }
   // A duration's range, checked at load: `min` (e.g. "1ms" for a timeout, where 0 would mean
   // no limit) and `max` ("" for none), as runbooks write durations.
   Param& DurationRange(const char* min, const char* max = "") {

@@ -1,0 +1,68 @@
+// The engine's one rule across steps about paths (breakV V5): a path one step guards — it
+// replaces it only after its own checks pass, as restore does its target — is written by no
+// other parameter of the runbook: not as the same file, not inside a folder another step
+// writes into. Otherwise a refused restore could say "target untouched" while another step's
+// unchecked file (integrity-check's kept copy) sits there as the live database.
+//
+// Steps say what they do at a path with ParamSpec::path_role; this file knows no step. It is
+// checked at load (literal values, and `${{ params.x }}` with its default), and again on the
+// resolved values as each step starts (executor), where the step fails before it acts.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+// One parameter naming a local path, with what its step does there.
+struct RolePath {
+  int step = -1;      // index in Runbook::steps
+  std::string param;  // the parameter's name
+  PathRole role = PathRole::kNone;
+  std::string path;  // as resolved: absolute, or relative to the run's base
+};
+
+// The paths `params` (one step's values: resolved, or literal at load) name with a role.
+// Skips values that are not strings, empty, or have a scheme ("s3://...": not local).
+std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::Map& params);
+
+// Why `written` and `guarded` clash: the same path, or `guarded` inside the folder `written`
+// writes into (kWritesInside). Relative paths are taken against `base` (an absolute folder);
+// with `resolve_links`, symbolic links in the existing part of each path are followed (a run)
+// — else the comparison is lexical (load). nullopt when they are apart, or when `written`
+// does not write or `guarded` does not guard.
+std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
+                                     const std::string& base, bool resolve_links);
+
+// The message for a clash, said from `at`'s side (the writer or the guard), naming the other
+// step: "parameter 'workspace' writes a path that step 'restore' as 'target' guards (...)".
+std::string ClashMessage(const Runbook& rb, const RolePath& at, const RolePath& other,
+                         const std::string& how);
+
+// Load: the clashes among the values known before a run (literals, and whole
+// `${{ params.NAME }}` with a default), each reported at the writer's parameter. `base` is
+// where a run would resolve relative paths (the runbook's folder and working_directory).
+struct LoadClash {
+  int step;
+  std::string param;
+  std::string message;
+};
+std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& base);
+
+// Run: what `step`'s (at `index`) role parameters give in `scope`, which the caller has set
+// to that step, before it starts; those not resolvable yet (they read later outputs) are left
+// out.
+std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalScope& scope);
+
+// Run: the first clash between `mine` (the resolved paths of the step about to start) and
+// `others` (every other step's: as they started, else as peeked), either way round, said from
+// `mine`'s side and located where its parameter is written; "" when there is none. Links are
+// followed; relative paths are against `base`.
+std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
+                       const std::vector<RolePath>& others, const std::string& base);
+
+}  // namespace runbook

@@ -20,6 +20,7 @@
 #include "steps/common/restore_trust.h"
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
+#include "steps/common/sqlite_check.h"
 #include "steps/common/sqlite_info.h"
 
 namespace runbook {
@@ -310,24 +311,13 @@ class IntegrityCheck final : public StepType {
     const StepParams& p = ctx.params;
     Status s = IsWalFile(path) ? SettleJournal(path, "DELETE") : Status::Ok();
     if (!s.ok()) return s;
-    auto db = Db::OpenReadOnly(path, 5000);
-    if (!db.ok()) return db.status();
-    db.value()->StopWhen(StopFor(ctx));
     ProgressMeter meter(ctx, p.Str("mode") == "quick" ? "quick check" : "integrity check",
                         std::nullopt);  // PRAGMA integrity_check tells no total
-    // Reads through a 256 MiB mmap window and a 128 MiB page cache: the check walks every
-    // b-tree and index checks revisit table pages. Peak memory stays under 512 MiB.
-    s = db.value()->Exec("PRAGMA mmap_size=268435456; PRAGMA cache_size=-131072");
-    if (!s.ok()) return s;
-    size_t max = static_cast<size_t>(p.Int("max_errors"));
-    auto found = IntegrityProblems(*db.value(), p.Str("mode") == "quick", max);
-    if (!found.ok()) return found.status();
-    problems = found.value();
-    auto fk = ForeignKeyProblems(*db.value(), max);
-    if (fk.ok()) problems.insert(problems.end(), fk.value().begin(), fk.value().end());
-    auto i = ReadDatabaseInfo(*db.value());
-    if (!i.ok()) return i.status();
-    info = i.value();
+    auto checked = CheckCopy(path, p.Str("mode") == "quick",
+                             static_cast<size_t>(p.Int("max_errors")), StopFor(ctx));
+    if (!checked.ok()) return checked.status();
+    problems = std::move(checked.value().problems);
+    info = std::move(checked.value().info);
     return Status::Ok();
   }
 

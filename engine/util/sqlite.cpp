@@ -282,6 +282,10 @@ Result<bool> Stmt::Step() {
   return Status::Error(Message(db_));
 }
 
+bool Stmt::FailedOnDamage() const {
+  return (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_CORRUPT;
+}
+
 Status Stmt::Run() {
   for (;;) {
     auto row = Step();

@@ -125,6 +125,9 @@ class Stmt {
 
   // One step: a row (true), done (false), or an error.
   Result<bool> Step();
+  // After a Step that failed: SQLite found the file damaged (SQLITE_CORRUPT), as opposed to
+  // a lock, an interruption or an I/O error.
+  bool FailedOnDamage() const;
   Status Run();  // steps to the end, ignoring rows
   void Reset();
 

@@ -11,12 +11,6 @@
 namespace runbook {
 namespace {
 
-std::string Quote(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 Result<int64_t> One(Db& db, const std::string& sql) {
   auto st = db.Prepare(sql);
   if (!st.ok()) return st.status();
@@ -26,6 +20,12 @@ Result<int64_t> One(Db& db, const std::string& sql) {
 }
 
 }  // namespace
+
+std::string QuoteIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
 
 // Tells `waiting` how long the source has waited for a writer's lock, in whole seconds
 // (breakK K11: a 12 s wait showed nothing, then "0 B of 250 MiB").
@@ -37,7 +37,7 @@ std::function<void(int, int)> LockWaitReport(const Waiting& waiting) {
   };
 }
 
-Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
+Result<DatabaseInfo> ReadDatabaseShape(Db& db) {
   DatabaseInfo info;
   auto version = db.Prepare("SELECT sqlite_version()");
   if (!version.ok()) return version.status();
@@ -49,6 +49,14 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
   if (!count.ok()) return count.status();
   info.page_size = size.value();
   info.page_count = count.value();
+  return info;
+}
+
+Result<int64_t> CountRows(Db& db, const std::string& table) {
+  return One(db, "SELECT count(*) FROM " + QuoteIdentifier(table));
+}
+
+Result<std::vector<std::string>> UserTables(Db& db) {
   auto names = db.Prepare(
       "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
       "ORDER BY name");
@@ -57,13 +65,20 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
   for (;;) {
     auto row = names.value().Step();
     if (!row.ok()) return row.status();
-    if (!row.value()) break;
+    if (!row.value()) return tables;
     tables.push_back(names.value().Text(0));
   }
-  for (const std::string& t : tables) {
-    auto rows = One(db, "SELECT count(*) FROM " + Quote(t));
+}
+
+Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {
+  auto info = ReadDatabaseShape(db);
+  if (!info.ok()) return info.status();
+  auto tables = UserTables(db);
+  if (!tables.ok()) return tables.status();
+  for (const std::string& t : tables.value()) {
+    auto rows = CountRows(db, t);
     if (!rows.ok()) return rows.status();
-    info.tables[t] = Value(rows.value());
+    info.value().tables[t] = Value(rows.value());
   }
   return info;
 }
@@ -131,18 +146,44 @@ std::vector<std::string> CompareManifest(const Value& manifest, const Value::Map
   return out;
 }
 
-Result<std::vector<std::string>> IntegrityProblems(Db& db, bool quick, size_t max) {
-  auto st = db.Prepare(quick ? "PRAGMA quick_check" : "PRAGMA integrity_check");
+namespace {
+
+// The lines of an integrity pragma, at most `max`; empty for the single line "ok".
+Result<std::vector<std::string>> PragmaLines(Db& db, const std::string& sql, size_t max) {
+  auto st = db.Prepare(sql);
   if (!st.ok()) return st.status();
   std::vector<std::string> lines;
   for (;;) {
     auto row = st.value().Step();
+    // A check that stops on damage it cannot step over (a b-tree page SQLite cannot read
+    // while scanning rows) has found a problem: the last one it reports.
+    if (!row.ok() && st.value().FailedOnDamage()) {
+      if (lines.size() < max) lines.push_back(row.status().message());
+      return lines;
+    }
     if (!row.ok()) return row.status();
     if (!row.value()) break;
-    if (lines.size() < max) lines.push_back(st.value().Text(0));
+    // One row may hold several lines ("*** in database main ***\nPage 5 is never used").
+    std::string text = st.value().Text(0);
+    for (size_t at = 0; at < text.size() && lines.size() < max;) {
+      size_t end = std::min(text.find('\n', at), text.size());
+      if (end > at) lines.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
   }
   if (lines.size() == 1 && lines[0] == "ok") lines.clear();
   return lines;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> IntegrityProblems(Db& db, bool quick, size_t max) {
+  return PragmaLines(db, quick ? "PRAGMA quick_check" : "PRAGMA integrity_check", max);
+}
+
+Result<std::vector<std::string>> TableIntegrityProblems(Db& db, const std::string& table,
+                                                        size_t max) {
+  return PragmaLines(db, "PRAGMA integrity_check(" + QuoteIdentifier(table) + ")", max);
 }
 
 Result<std::vector<std::string>> ForeignKeyProblems(Db& db, size_t max) {

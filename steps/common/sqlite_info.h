@@ -25,6 +25,14 @@ struct DatabaseInfo {
 };
 
 Result<DatabaseInfo> ReadDatabaseInfo(Db& db);
+// ReadDatabaseInfo without the tables: version and pages only.
+Result<DatabaseInfo> ReadDatabaseShape(Db& db);
+// `name` as an SQL identifier: in double quotes, a quote in it doubled.
+std::string QuoteIdentifier(const std::string& name);
+// The tables a manifest lists, by name: those of sqlite_master but SQLite's own.
+Result<std::vector<std::string>> UserTables(Db& db);
+// `SELECT count(*)` of `table` (any name: quoted as an identifier).
+Result<int64_t> CountRows(Db& db, const std::string& table);
 
 // A Db::ReportWaits handler that tells `waiting` how long a connection has waited for a lock
 // ("waiting 4s of at most 5s for a lock held by another connection"; breakK K11).
@@ -52,9 +60,14 @@ Status SettleJournal(const std::string& path, const std::string& journal_mode);
 // The differences between a dump's manifest (`tables` of its .meta.json: name -> rows) and
 // the tables found, one line per table, naming it. Empty when they agree.
 std::vector<std::string> CompareManifest(const Value& manifest, const Value::Map& found);
-// `PRAGMA integrity_check` (or quick_check): the problems found, at most `max` lines;
-// empty when the database is ok.
+// `PRAGMA integrity_check` (or quick_check): the problems found, one per line (a row SQLite
+// gives with several lines is split), at most `max`; empty when the database is ok. When the
+// check stops on damage (SQLITE_CORRUPT) its message is the last problem, not an error.
 Result<std::vector<std::string>> IntegrityProblems(Db& db, bool quick, size_t max);
+// `PRAGMA integrity_check(table)`: the checks of one table and its indexes (SQLite 3.33+),
+// without the file-wide ones (freelist, pages never used); at most `max` lines.
+Result<std::vector<std::string>> TableIntegrityProblems(Db& db, const std::string& table,
+                                                        size_t max);
 // `PRAGMA foreign_key_check`: one line per violation, at most `max`.
 Result<std::vector<std::string>> ForeignKeyProblems(Db& db, size_t max);
 

@@ -176,3 +176,23 @@ TEST_CASE("integrity-check fails a damaged copy found by the split check", "[ste
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.out + run.err, Catch::Contains("missing from index t1_i"));
 }
+
+TEST_CASE("restore's quick_check sees a CHECK constraint broken in the copy",
+          "[steps][integrity][restore]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir + " && mkdir live && sqlite3 live/app.db 'CREATE TABLE keep(x)' && " +
+                "sqlite3 src.db \"CREATE TABLE t(a, b); INSERT INTO t VALUES(1, 7); PRAGMA " +
+                "writable_schema=ON; UPDATE sqlite_master SET sql='CREATE TABLE t(a, b " +
+                "CHECK(b<6))' WHERE name='t'\"")
+              .exit_code == 0);
+  std::string before = Shell("sha256sum " + dir + "/live/app.db").out;
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: r\nsteps:\n  - id: r\n    uses: restore\n    with:\n"
+            "      source: src.db\n      target: live/app.db\n      force: true\n");
+  Command run = Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db");
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.out + run.err,
+             Catch::Contains("quick_check failed on the restored copy: CHECK constraint failed "
+                             "in t"));
+  CHECK(Shell("sha256sum " + dir + "/live/app.db").out == before);
+}

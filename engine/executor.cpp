@@ -57,8 +57,10 @@ class Loop {
       steps_[i].unsatisfied = static_cast<int>(g_.nodes[i].needs.size());
     }
     main_left_ = g_.finally_begin;
+    if (svc_.journal != nullptr) svc_.journal->BeginGroup();
     for (size_t i = 0; i < g_.nodes.size(); ++i) MaybeReady(static_cast<int>(i));
     while (done_ < steps_.size()) Turn();
+    CommitAndLaunch();  // the last attempts' ends
     StopResources();
     RunResult result = Finish();
     if (!journal_status_.ok()) return journal_status_;
@@ -214,6 +216,7 @@ class Loop {
     if (svc_.cancel.forced()) finally_cancel_.Cancel(svc_.cancel.signal_number());
     stops_.Tick(svc_.clock.Now());
     StartReady();
+    CommitAndLaunch();
     std::unique_lock<std::mutex> lock(mu_);
     auto wake = svc_.clock.Now() + Millis(50);  // also the cadence for noticing ^C
     for (int i : retrying_) wake = std::min(wake, steps_[i].next_attempt_at);
@@ -221,6 +224,8 @@ class Loop {
     std::deque<Completion> batch;
     batch.swap(completions_);
     lock.unlock();
+    // What the batch records and the starts of the attempts it readies: one commit.
+    if (svc_.journal != nullptr) svc_.journal->BeginGroup();
     for (Completion& c : batch) Apply(std::move(c));
     DueRetries();
   }
@@ -277,14 +282,30 @@ class Loop {
       }
     }
     svc_.observer.StepStarted(*g_.nodes[i].step, number);
-    auto input = std::make_shared<AttemptInput>(std::move(in));
-    input->stop = stops_.Arm(i, input->cancel, input->deadline);
-    workers_.Submit([this, i, input] {
-      AttemptResult r = RunAttempt(*input);
-      std::lock_guard<std::mutex> lock(mu_);
-      completions_.push_back({i, std::move(r)});
-      cv_.notify_one();
-    });
+    launches_.push_back({i, std::make_shared<AttemptInput>(std::move(in))});
+  }
+
+  // The journal's group becomes durable (the attempts' starts with the ends recorded since
+  // the last commit); only then do the attempts begin. When the store failed, none does.
+  void CommitAndLaunch() {
+    if (svc_.journal != nullptr && journal_status_.ok()) Journal(svc_.journal->CommitGroup());
+    std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches;
+    launches.swap(launches_);
+    for (auto& [i, input] : launches) {
+      if (svc_.journal != nullptr && !journal_status_.ok()) {  // write-ahead: no record
+        --running_;
+        steps_[i].attempts.back().error = "not started: the audit store failed";
+        Complete(i, Outcome::kCancelled, "the audit store failed");
+        continue;
+      }
+      input->stop = stops_.Arm(i, input->cancel, input->deadline);
+      workers_.Submit([this, i = i, input = input] {
+        AttemptResult r = RunAttempt(*input);
+        std::lock_guard<std::mutex> lock(mu_);
+        completions_.push_back({i, std::move(r)});
+        cv_.notify_one();
+      });
+    }
   }
 
   // A step that ran before `i` in this dry run and whose real run may change what `i` looks
@@ -602,8 +623,11 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
-  std::map<int, std::vector<RolePath>> role_paths_;  // steps that started: their role paths
-  AttemptStops stops_;                               // the running attempts' own tokens
+  std::map<int, std::vector<RolePath>> role_paths_;
+  // Attempts started and recorded, launched once the journal's group is durable.
+  std::vector<std::pair<int, std::shared_ptr<AttemptInput>>>
+      launches_;            // steps that started: their role paths
+  AttemptStops stops_;      // the running attempts' own tokens
   RunResources resources_;  // before workers_: attempts may still add to it
   WorkerPool workers_;      // last: destroyed (joined) before what its tasks touch
 };

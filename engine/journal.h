@@ -27,6 +27,13 @@ class RunJournal {
   virtual Status ResourceStopped(const StepDecl& step, const std::string& name,
                                  const std::string& how) = 0;
   virtual Status RunFinished(const RunResult& result) = 0;
+  // Events between BeginGroup and CommitGroup become durable together, at CommitGroup (the
+  // audit store: one transaction, one fsync); until it returns Ok none of them is. The
+  // executor groups the ends of the attempts that completed with the starts of the next
+  // attempts, and launches those only after the commit: write-ahead still holds. Default:
+  // every event is durable on its own.
+  virtual void BeginGroup() {}
+  virtual Status CommitGroup() { return Status::Ok(); }
   // Polled about once a second while steps run: an error (the store is gone or replaced)
   // stops the run as a failed write would, without waiting for the next event.
   virtual Status Check() { return Status::Ok(); }

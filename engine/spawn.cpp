@@ -1,6 +1,7 @@
 #include "engine/spawn.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -83,8 +84,11 @@ pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
 namespace {
 
 // In the child: own group, its cgroup, tied to the parent thread (`parent` > 0), default
-// signals, the fds, the folder. Only async-signal-safe calls.
-[[noreturn]] void ExecChild(const SpawnSpec& spec, ExecImage& image, pid_t parent, int err_fd) {
+// signals, the fds, the folder. The child of a vfork: it shares the parent's memory and
+// stack, so only async-signal-safe calls, nothing allocated, and it never returns; an exec
+// that fails leaves its errno in `*failed` for the parent.
+[[noreturn]] void ExecChild(const SpawnSpec& spec, ExecImage& image, pid_t parent,
+                            volatile int* failed) {
   setpgid(0, 0);
   if (spec.cgroup_procs_fd >= 0) {
     ssize_t moved = write(spec.cgroup_procs_fd, "0", 1);  // refused: tracked by its id only
@@ -104,9 +108,7 @@ namespace {
   int rc = in < 0 || dup2(in, 0) < 0 || dup2(spec.stdout_fd, 1) < 0 || dup2(spec.stderr_fd, 2) < 0;
   if (rc == 0 && (spec.cwd.empty() || chdir(spec.cwd.c_str()) == 0))
     execve(spec.exe.c_str(), image.argv.data(), image.envp.data());
-  int e = errno;
-  ssize_t ignored = write(err_fd, &e, sizeof e);
-  (void)ignored;
+  *failed = errno;
   _exit(127);
 }
 
@@ -116,23 +118,24 @@ pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
   return SpawnForked(spec, true, error);
 }
 
+// vfork, not fork (issue 15): fork copied the page tables of runbook's whole address space
+// for every step that gets a cgroup, some milliseconds each. Every signal stays blocked in
+// this thread until the child has exec'd, so no handler of ours runs in the child, which
+// shares our memory (glibc's posix_spawn does the same around its CLONE_VFORK).
 pid_t SpawnForked(const SpawnSpec& spec, bool tie_to_parent, std::string& error) {
   ExecImage image(spec);
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    error = std::string("cannot create a pipe: ") + std::strerror(errno);
-    return -1;
-  }
   pid_t parent = getpid();
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  volatile int child_errno = 0;
   auto children = LockChildren();  // held until the child is noted (or waited for)
-  pid_t pid = fork();
-  if (pid == 0) ExecChild(spec, image, tie_to_parent ? parent : 0, report[1]);
-  close(report[1]);
-  int child_errno = 0;
-  ssize_t got = pid < 0 ? 0 : read(report[0], &child_errno, sizeof child_errno);  // EOF: exec'd
-  close(report[0]);
-  if (pid < 0 || got > 0) {
-    int e = pid < 0 ? errno : child_errno;
+  pid_t pid = vfork();
+  if (pid == 0) ExecChild(spec, image, tie_to_parent ? parent : 0, &child_errno);
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0 || child_errno != 0) {
+    int e = pid < 0 ? fork_errno : child_errno;
     if (pid > 0) waitpid(pid, nullptr, 0);
     error = SpawnError(spec, e);
     return -1;

@@ -28,11 +28,11 @@ struct SpawnSpec {
 // dispositions for every signal (SIGXFSZ and SIGPIPE too, which runbook ignores, and glibc's
 // internal 32 and 33) and an empty mask.
 // The child is noted as one its spawner waits for: release it with ReleaseChild. Returns its pid,
-// or -1 with `error` set. posix_spawn, or fork where the child must enter a cgroup first.
+// or -1 with `error` set. posix_spawn, or vfork where the child must enter a cgroup first.
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error);
 
 // As SpawnInGroup, and the child gets SIGTERM when the thread that spawned it dies
-// (PR_SET_PDEATHSIG), so a `kill -9` of runbook does not leave it running. Uses fork (a
+// (PR_SET_PDEATHSIG), so a `kill -9` of runbook does not leave it running. Uses vfork (a
 // posix_spawn attribute cannot set it): for rare, long-lived children such as services.
 pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error);
 

@@ -121,7 +121,18 @@ Status AuditJournal::Append(const std::string& kind, const std::string& step, in
   Value v(std::move(body));
   if (redactor_ != nullptr) v = redactor_->Apply(v);  // before any cut: no piece of a secret
   if (cut_strings > 0) v = CutLongStrings(v, cut_strings);
+  if (grouping_) {
+    pending_.push_back({kind, step, attempt, std::move(v)});
+    return Status::Ok();
+  }
   return store_.Append(run_id_, kind, step, attempt, v);
+}
+
+Status AuditJournal::CommitGroup() {
+  grouping_ = false;
+  std::vector<AuditStore::NewEvent> events;
+  events.swap(pending_);
+  return store_.AppendAll(run_id_, events);
 }
 
 namespace {

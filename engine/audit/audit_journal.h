@@ -64,6 +64,8 @@ class AuditJournal final : public RunJournal {
   // (docs/audit.md, "Runs on other hosts").
   Status Check() override;
   Status OutputSoFar(const StepDecl& step, int attempt, const std::string& text) override;
+  void BeginGroup() override { grouping_ = true; }
+  Status CommitGroup() override;
 
  private:
   // Masks the run's secrets in `body`, then (when `cut_strings` > 0) cuts its longer strings
@@ -75,6 +77,8 @@ class AuditJournal final : public RunJournal {
   std::string run_id_;
   const Redactor* redactor_ = nullptr;
   std::chrono::steady_clock::time_point next_heartbeat_{};
+  bool grouping_ = false;
+  std::vector<AuditStore::NewEvent> pending_;  // appended at CommitGroup
 };
 
 // The commit checked out in the git repository holding `path`, read from .git without

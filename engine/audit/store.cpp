@@ -125,6 +125,11 @@ Status AuditStore::InsertEvent(const AuditEvent& e) {
 
 Status AuditStore::Append(const std::string& run_id, const std::string& kind,
                           const std::string& step, int64_t attempt, const Value& body) {
+  return AppendAll(run_id, {{kind, step, attempt, body}});
+}
+
+Status AuditStore::AppendAll(const std::string& run_id, const std::vector<NewEvent>& events) {
+  if (events.empty()) return Status::Ok();
   Status s = Verify();  // before: nothing goes into a file nobody will read
   if (!s.ok()) return s;
   Transaction tx(*db_);
@@ -132,27 +137,33 @@ Status AuditStore::Append(const std::string& run_id, const std::string& kind,
   if (!s.ok()) return s;
   // A run taken as gone by another runbook records nothing more (breakM M1: woken from a
   // suspension, it had finished a step, started the next and overwritten 'interrupted').
-  if (kind != "run_started") s = StillRunning(run_id);
+  if (events.front().kind != "run_started") s = StillRunning(run_id);
   if (!s.ok()) return s;
   auto tip = Tip();
   if (!tip.ok()) return tip.status();
-  AuditEvent e;
-  e.seq = tip.value().first + 1;
-  e.prev_hash = tip.value().second;
-  e.run_id = run_id;
-  e.kind = kind;
-  e.at = FormatUtc(SystemClock().WallNow());
-  e.step = step;
-  e.attempt = attempt;
-  e.body = ToJson(body);
-  e.hash = EventHash(e);
-  s = InsertEvent(e);
-  if (s.ok()) s = UpdateIndex(e, body);
-  if (s.ok()) s = tx.Commit();
+  auto [seq, prev_hash] = tip.value();
+  for (const NewEvent& n : events) {
+    AuditEvent e;
+    e.seq = ++seq;
+    e.prev_hash = prev_hash;
+    e.run_id = run_id;
+    e.kind = n.kind;
+    e.at = FormatUtc(SystemClock().WallNow());
+    e.step = n.step;
+    e.attempt = n.attempt;
+    e.body = ToJson(n.body);
+    e.hash = EventHash(e);
+    prev_hash = e.hash;
+    s = InsertEvent(e);
+    if (s.ok()) s = UpdateIndex(e, n.body);
+    if (!s.ok()) return s;
+  }
+  s = tx.Commit();
   if (s.ok()) s = Verify();  // after: replaced while we wrote
   if (!s.ok()) return s;
   static const int kill_after = KillAfter();
-  if (kill_after > 0 && ++appended_ == kill_after) raise(SIGKILL);
+  appended_ += static_cast<int>(events.size());
+  if (kill_after > 0 && appended_ >= kill_after) raise(SIGKILL);
   return Status::Ok();
 }
 

@@ -179,6 +179,17 @@ class AuditStore {
   // path, when the store's file is no longer at its path (CheckIdentity).
   Status Append(const std::string& run_id, const std::string& kind, const std::string& step,
                 int64_t attempt, const Value& body);
+  // An event before it is in the chain.
+  struct NewEvent {
+    std::string kind;
+    std::string step;
+    int64_t attempt = 0;
+    Value body;
+  };
+  // Appends `events` of `run_id`, in order, in one transaction: all are durable when it
+  // returns Ok, none when it fails (one fsync for a step's end and the next step's start).
+  // As Append otherwise; the first event decides whether the run must still be running.
+  Status AppendAll(const std::string& run_id, const std::vector<NewEvent>& events);
 
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
   // gone processes are released. A heartbeat dated more than kClockTolerance ahead of this

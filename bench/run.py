@@ -67,7 +67,7 @@ def main():
         "run 1,000-step chain of exec /bin/true vs a shell loop (store on tmpfs)", args.runs,
         f"{rb} run {f('exec-chain-1k.yaml')} {mem_db}; rm -f {shm}/runbook-bench-$$.db*", loop))
     rows.append(compare(
-        "the same with the audit store on disk (3 fsynced events per step)", args.runs,
+        "the same with the audit store on disk (one fsynced commit per step)", args.runs,
         f"{rb} run {f('exec-chain-1k.yaml')} --audit-db {work}/disk-$$.db; "
         f"rm -f {work}/disk-$$.db*", loop))
     many = compare("run 1,000 no-op steps", args.runs,

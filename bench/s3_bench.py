@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""s3-sync vs `aws s3 sync` against the same s3rver on loopback, side by side:
+"""s3-sync vs `aws s3 sync` and `rclone copy` against the same s3rver on loopback, side by side:
   1,000 files of 10 KiB; one 256 MiB file; re-sync of 1,000 unchanged files.
-usage: bench/s3_bench.py [--runs 3] [--binary build/runbook]   (after scripts/setup.sh)"""
+usage: bench/s3_bench.py [--runs 3] [--binary build/runbook] [--peers aws,rclone]
+(after scripts/setup.sh; rclone from Debian: apt-get install rclone)"""
 import argparse
 import os
 import shutil
@@ -27,7 +28,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--binary", default="build/runbook")
+    ap.add_argument("--peers", default="aws,rclone")
     args = ap.parse_args()
+    peers = [p for p in args.peers.split(",") if shutil.which(p)]
     rb = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="runbook-s3-bench-", dir=os.path.expanduser("~"))
     port = free_port()
@@ -56,27 +59,39 @@ def main():
             return (f"cd {work} && {creds} {rb} run {name} --set prefix={where} "
                     f"--audit-db /dev/shm/s3b-$$.db; rc=$?; rm -f /dev/shm/s3b-$$.db*; exit $rc")
 
-        def theirs(src, prefix, fresh=True):
+        # rclone's remote from the environment: provider Other, path-style, the same keys.
+        rclone_env = (f"RCLONE_CONFIG_B_TYPE=s3 RCLONE_CONFIG_B_PROVIDER=Other "
+                      f"RCLONE_CONFIG_B_ACCESS_KEY_ID=S3RVER RCLONE_CONFIG_B_SECRET_ACCESS_KEY=S3RVER "
+                      f"RCLONE_CONFIG_B_ENDPOINT={endpoint} RCLONE_CONFIG_B_REGION=us-east-1")
+
+        def theirs(peer, src, prefix, fresh=True):
             where = f"{prefix}-$$" if fresh else prefix
+            if peer == "rclone":  # default compare: size and modification time
+                # AWS_CA_BUNDLE (set on some hosts) makes its SDK refuse the plain-http client.
+                return (f"env -u AWS_CA_BUNDLE {rclone_env} rclone copy -q --transfers 8 {src} "
+                        f"b:bench/{where}")
             return (f"export {creds}; aws --endpoint-url {endpoint} s3 sync --only-show-errors "
                     f"{src} s3://bench/{where}")
 
-        rows = [
-            compare("1,000 files of 10 KiB", args.runs,
-                    ours(small, "o1"), theirs(small, "t1")),
-            compare("one 256 MiB file", args.runs,
-                    ours(big, "o2"), theirs(big, "t2")),
-        ]
-        subprocess.run(ours(small, "o3", False), shell=True, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run(theirs(small, "t3", False), shell=True, check=True)
-        rows.append(compare("re-sync of 1,000 unchanged files", args.runs,
-                            ours(small, "o3", False), theirs(small, "t3", False)))
-        print("| benchmark | runbook | aws s3 sync | ratio | peak RSS (runbook) |")
-        print("|---|---|---|---|---|")
-        for r in rows:
-            print(f"| {r['name']} | {r['ours_s'] * 1000:.0f} ms | {r['peer_s'] * 1000:.0f} ms | "
-                  f"{r['ratio']:.2f}x | {r['rss_kib'] / 1024:.0f} MiB |")
+        print("| benchmark | peer | runbook | peer's time | ratio | peak RSS (runbook) |")
+        print("|---|---|---|---|---|---|")
+        for peer in peers:
+            tag = peer[0]
+            rows = [
+                compare("1,000 files of 10 KiB", args.runs,
+                        ours(small, "o1"), theirs(peer, small, tag + "1")),
+                compare("one 256 MiB file", args.runs,
+                        ours(big, "o2"), theirs(peer, big, tag + "2")),
+            ]
+            subprocess.run(ours(small, "o3", False), shell=True, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(theirs(peer, small, tag + "3", False), shell=True, check=True)
+            rows.append(compare("re-sync of 1,000 unchanged files", args.runs,
+                                ours(small, "o3", False), theirs(peer, small, tag + "3", False)))
+            for r in rows:
+                print(f"| {r['name']} | {peer} | {r['ours_s'] * 1000:.0f} ms | "
+                      f"{r['peer_s'] * 1000:.0f} ms | {r['ratio']:.2f}x | "
+                      f"{r['rss_kib'] / 1024:.0f} MiB |")
     finally:
         os.killpg(server.pid, 15)
         shutil.rmtree(work)

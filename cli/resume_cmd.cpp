@@ -402,7 +402,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     std::cerr << "runbook: error: " << base.status().message() << "; nothing was run\n";
     return kExitEnvironment;
   }
-  std::string old_base = record.Text("base");
+  std::string old_base = record.Path("base");
   bool reroot = file.value().moved && !old_base.empty() && base.value() != old_base;
   RunOptions options;
   // Every reason to refuse is found before any is reported as the end: one command that
@@ -417,7 +417,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)
-      n += RerootOutputs(step.outputs, {old_base, record.Text("base_real")}, base.value());
+      n += RerootOutputs(step.outputs, {old_base, record.Path("base_real")}, base.value());
     if (n > 0)
       std::cerr << "runbook: " << n << " carried-over output(s) naming files under "
                 << Printable(old_base) << " now name them under " << Printable(base.value())

@@ -32,7 +32,7 @@ std::string Real(const std::string& path) {
 
 Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag,
                                      const std::string& audit_db) {
-  std::string recorded = r.Text("path");
+  std::string recorded = r.Path("path");
   std::error_code ec;
   bool there = fs::is_regular_file(recorded, ec);
   // A file named while the recorded one is still there is a copy or a link, not a move
@@ -58,7 +58,7 @@ Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag
 Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const ResumeFile& file,
                                bool force, std::string& notice) {
   notice.clear();
-  std::string recorded = r.Text("base");
+  std::string recorded = r.Path("base");
   if (recorded.empty()) return RunbookBase(rb);  // recorded before bases were kept
   if (file.moved) {
     auto own = RunbookBase(rb);
@@ -73,7 +73,7 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
                          ", which is no longer a folder; the outputs it carries over name " +
                          "files there");
   // The same path may lead elsewhere now (a folder replaced by a link, breakL L8).
-  std::string was_real = r.Text("base_real"), now_real = Real(recorded);
+  std::string was_real = r.Path("base_real"), now_real = Real(recorded);
   if (!was_real.empty() && now_real != was_real) {
     std::string moved = Printable(recorded) + " now leads to " + Printable(now_real) + "; run " +
                         r.run_id + " ran in " + Printable(was_real) +
@@ -83,7 +83,7 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
     return recorded;
   }
   // What the runbook alone gives, from where the run read it (not through a link to it).
-  auto own = BaseAt(r.Text("path"), rb);
+  auto own = BaseAt(r.Path("path"), rb);
   if (!own.ok() || own.value() != recorded)
     notice = "the runbook's working_directory now gives " +
              (own.ok() ? Printable(own.value()) : std::string("no folder")) + "; resuming in " +

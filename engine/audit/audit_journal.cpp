@@ -147,6 +147,25 @@ Value ConfirmedReruns(const RunContext& c) {
 
 }  // namespace
 
+namespace {
+
+// A path field of run_started: its text, and when its bytes are not UTF-8 (JSON cannot hold
+// them; the text then has U+FFFD) the bytes themselves in hex as `<key>_hex`, so resume finds
+// the very file (breakU U3). RunRecord::Path reads it back.
+void PutPath(Value::Map& body, const std::string& key, const std::string& path) {
+  body[key] = Value(path);
+  if (FindInvalidUtf8(path) == std::string::npos) return;
+  static const char* kDigits = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : path) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  body[key + "_hex"] = Value(hex);
+}
+
+}  // namespace
+
 Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
                                 const Value::Map& params, const Redactor& redactor) {
   run_id_ = run_id;
@@ -171,9 +190,6 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   }
   Value::Map body{
       {"runbook", Value(rb.name)},
-      {"path", Value(AbsolutePath(rb.path()))},
-      {"base", Value(context_.base)},
-      {"base_real", Value(context_.base_real)},
       {"kind", Value(rb.kind)},
       {"runbook_sha256", Value(context_.runbook_sha256)},
       {"params", Value(std::move(recorded))},
@@ -198,6 +214,9 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"adopted_from", Value(context_.adopted_from)},
       {"graph", GraphValue(rb)},
   };
+  PutPath(body, "path", AbsolutePath(rb.path()));
+  PutPath(body, "base", context_.base);
+  PutPath(body, "base_real", context_.base_real);
   return Append("run_started", "", 0, std::move(body));
 }
 

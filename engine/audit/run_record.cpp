@@ -1,5 +1,6 @@
 #include "engine/audit/run_record.h"
 
+#include <cctype>
 #include <map>
 
 #include "engine/util/json.h"
@@ -114,6 +115,20 @@ const StepView* RunRecord::FindStep(const std::string& id) const {
 }
 
 std::string RunRecord::Text(const char* key) const { return Str(started, key); }
+
+std::string RunRecord::Path(const char* key) const {
+  std::string hex = Str(started, (std::string(key) + "_hex").c_str());
+  if (hex.empty() || hex.size() % 2 != 0) return Text(key);
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    if (!std::isxdigit(static_cast<unsigned char>(hex[i])) ||
+        !std::isxdigit(static_cast<unsigned char>(hex[i + 1])))
+      return Text(key);
+    bytes += static_cast<char>(digit(hex[i]) * 16 + digit(hex[i + 1]));
+  }
+  return bytes;
+}
 
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& id) {
   auto row = store.FindRun(id);

@@ -120,6 +120,9 @@ struct RunRecord {
 
   const StepView* FindStep(const std::string& id) const;
   std::string Text(const char* key) const;  // a string field of the run_started body
+  // A path field of the run_started body (path, base, base_real) as its bytes were, also
+  // when they were not UTF-8 (from `<key>_hex`, audit_journal.cpp PutPath).
+  std::string Path(const char* key) const;
 };
 
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);

@@ -80,3 +80,23 @@ TEST_CASE("continue line: show of a failed run with a masked param names --set f
                            Catch::Contains(" --set url=VALUE") &&
                            !Catch::Contains("SuperSecret123"));
 }
+
+TEST_CASE("a runbook under a path that is not UTF-8 is resumed from its very file (breakU U3)",
+          "[cli][resume]") {
+  std::string dir = TempDir();
+  std::string odd = dir + "/d\xff\xfe";  // bytes JSON cannot hold
+  REQUIRE(Shell("mkdir '" + odd + "'").exit_code == 0);
+  WriteFile(odd, "rb.yaml",
+            "version: 1\nname: u3\nsteps:\n"
+            "  - {id: a, uses: exec, with: {shell: true, run: 'test -e ok'}}\n");
+  Command failed =
+      Shell("cd '" + odd + "' && " + Binary() + " run rb.yaml --audit-db " + dir + "/a.db");
+  REQUIRE(failed.exit_code == 1);
+  std::string line = After(failed.err, "to continue this run: ");
+  REQUIRE_FALSE(line.empty());
+  REQUIRE(Shell("touch '" + odd + "/ok'").exit_code == 0);
+  // Followed as printed, from elsewhere: the record gives back the path's own bytes.
+  Command resumed = Shell("cd / && " + Binary() + line.substr(line.find(' ')));
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Catch::Contains("success"));
+}

@@ -1,5 +1,7 @@
 #include "engine/path_roles.h"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "engine/template.h"
@@ -15,18 +17,28 @@ bool HasScheme(const std::string& s) {
 }
 
 // `p` absolute and normal: relative ones against `base`; with `resolve_links`, the existing
-// part of the path with its links followed (a link to the guarded file is the file).
+// part of the path with its links followed before any ".." is applied (breakW W9:
+// "lnk/../x" is where lnk points, up one), the rest lexically normal.
 fs::path Normal(const std::string& p, const std::string& base, bool resolve_links) {
   fs::path abs = fs::path(p).is_absolute() ? fs::path(p) : fs::path(base) / p;
-  abs = abs.lexically_normal();
+  bool resolved = false;
   if (resolve_links) {
     std::error_code ec;
     fs::path real = fs::weakly_canonical(abs, ec);
-    if (!ec) abs = real;
+    if (!ec) abs = real, resolved = true;
   }
+  if (!resolved) abs = abs.lexically_normal();
   std::string s = abs.string();
   while (s.size() > 1 && s.back() == '/') s.pop_back();  // "dir/" is "dir"
   return fs::path(s);
+}
+
+// The same existing folder under two names (a bind mount: breakX X1, breakW W4).
+bool SameFolder(const fs::path& a, const fs::path& b) {
+  struct stat sa {
+  }, sb{};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && S_ISDIR(sa.st_mode) &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 bool Inside(const fs::path& inner, const fs::path& folder) {
@@ -93,6 +105,15 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
   if (w == g) return "the same path, " + g.string();
   if (written.role == PathRole::kWritesInside && Inside(g, w))
     return g.string() + " is inside the folder " + w.string();
+  if (!resolve_links) return std::nullopt;
+  // Names that differ may still be one place: compare the folders by identity.
+  if (w.filename() == g.filename() && SameFolder(w.parent_path(), g.parent_path()))
+    return "the same file, " + g.string() + ", under another name (" + w.string() + ")";
+  if (written.role == PathRole::kWritesInside) {
+    for (fs::path up = g.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path())
+      if (SameFolder(up, w))
+        return g.string() + " is inside the folder " + w.string() + " (under another name)";
+  }
   return std::nullopt;
 }
 

@@ -169,3 +169,28 @@ TEST_CASE("PathClash compares normal absolute paths, by role", "[engine][path_ro
   CHECK(RolePathsOf(0, spec, {{"dest", Value("")}}).empty());
   CHECK(RolePathsOf(0, spec, {{"dest", Value("d")}}).size() == 1);
 }
+
+TEST_CASE("a link followed by .. and a bind mount are the guarded path (breakW W9, breakX X1)",
+          "[engine][path_roles]") {
+  SECTION("lnk/.. is where the link points, up one") {
+    std::string dir = Dir();
+    REQUIRE(Shell("cd " + dir + " && mkdir -p data/sub && ln -s data/sub lnk").exit_code == 0);
+    WriteFile(dir, "rb.yaml", RolesRunbook("lnk/../app.db", "data/app.db"));
+    Command run = In(dir, "run rb.yaml --audit-db a.db");
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.err,
+               Catch::Contains("parameter 'workspace' writes a path") && Catch::Contains(kClash));
+    CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
+  }
+  SECTION("a folder bind-mounted under a second name") {
+    std::string dir = Dir();
+    REQUIRE(Shell("cd " + dir + " && mkdir data alias").exit_code == 0);
+    WriteFile(dir, "rb.yaml", RolesRunbook("alias/app.db", "data/app.db"));
+    // In a mount namespace of its own: the bind mount goes with it.
+    Command run = Shell("cd " + dir + " && unshare -m sh -c 'mount --bind data alias && " +
+                        Binary() + " run rb.yaml --audit-db a.db'");
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.err, Catch::Contains("under another name") && Catch::Contains(kClash));
+    CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
+  }
+}

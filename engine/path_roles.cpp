@@ -11,11 +11,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool HasScheme(const std::string& s) {
-  size_t colon = s.find("://");
-  return colon != std::string::npos && colon > 0 && s.find('/') > colon;
-}
-
 // `p` absolute and normal: relative ones against `base`; with `resolve_links`, the existing
 // part of the path with its links followed before any ".." is applied (breakW W9:
 // "lnk/../x" is where lnk points, up one), the rest lexically normal.
@@ -90,7 +85,8 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     auto it = params.find(p.name);
     if (it == params.end() || !it->second.is_string()) continue;
     const std::string& path = it->second.as_string();
-    if (path.empty() || HasScheme(path)) continue;
+    if (path.empty()) continue;
+    if (!p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0) continue;
     out.push_back({step, p.name, p.path_role, path});
   }
   return out;

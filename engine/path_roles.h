@@ -27,7 +27,8 @@ struct RolePath {
 };
 
 // The paths `params` (one step's values: resolved, or literal at load) name with a role.
-// Skips values that are not strings, empty, or have a scheme ("s3://...": not local).
+// Skips values that are not strings, empty, or start with the parameter's remote_prefix
+// (s3-sync's "s3://"); any other value is a local path ("x://d" too: breakW W1).
 std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::Map& params);
 
 // Why `written` and `guarded` clash: the same path, or `guarded` inside the folder `written`

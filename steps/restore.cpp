@@ -44,7 +44,8 @@ StepSpec MakeSpec() {
       "it one WAL-mode file, fsyncs it and renames it over `target`. The database it "
       "replaces (its -wal checkpointed first) is kept as `<target>.before-restore`. Then "
       "writes `env_file` (KEY=VALUE lines, keys and values checked and quoted as "
-      "docs/backup.md says; default DATABASE_PATH=<target>). A failure or a "
+      "docs/backup.md says; default DATABASE_PATH=<target>; an existing file keeps its "
+      "mode, a new one is 0600). A failure or a "
       "kill before the rename leaves the live database as it was. With `public_key` the "
       "signature is checked before decompressing; the copy never grows past the metadata's "
       "raw_size or the free space less a reserve (docs/backup.md).";
@@ -392,8 +393,12 @@ void DropKept(const std::string& target, const std::string& kept) {
 Status WriteEnvFile(const std::string& path, const std::string& text) {
   std::string own = BaseName(path);
   RemoveDebris(DirName(path), [&own](const std::string& base) { return base == own; });
+  // The mode an operator gave the file stays; a new one is 0600: it may hold credentials
+  // (breakW W13: a 0600 file holding a password was widened to 0644).
+  struct stat st {};
+  int mode = ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0666) : 0600;
   std::string tmp = ScratchBeside(path);
-  Status s = WriteNewFile(tmp, text);
+  Status s = WriteNewFile(tmp, text, mode);
   if (s.ok()) s = PublishDurable(tmp, path);
   if (!s.ok()) ::unlink(tmp.c_str());
   return s;
@@ -408,8 +413,9 @@ std::string EnvFileClash(const std::string& env_file, const std::string& target,
   std::string base = BaseName(target);
   std::string name = BaseName(env_file);
   bool beside = DirName(env_file) == DirName(target);
-  bool ours = beside && (name == base || name.rfind(base + "-", 0) == 0 ||
-                         name.rfind(base + ".before-restore", 0) == 0);
+  // Its companions by their exact names (breakX X4: "app.db-walrus" is not one).
+  bool ours = beside && (name == base || name == base + "-wal" || name == base + "-shm" ||
+                         name == base + "-journal" || name.rfind(base + ".before-restore", 0) == 0);
   std::error_code ec;
   std::string meta = source.empty() ? "" : MetaPathFor(source);
   for (const std::string& other : {target, source, meta})

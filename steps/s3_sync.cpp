@@ -46,6 +46,7 @@ StepSpec MakeSpec() {
       Param("source", ParamType::kString, "a folder or s3://bucket/prefix").Required(),
       Param("dest", ParamType::kString, "a folder or s3://bucket/prefix")
           .Path(PathRole::kWritesInside)
+          .Remote("s3://")
           .Required(),
       Param("delete", ParamType::kBoolean, "remove what the source no longer has")
           .Default(Value(false)),

@@ -32,8 +32,8 @@ std::optional<ParamType> ParamTypeNamed(std::string_view name);
 const char* ParamTypeNames();
 
 // What a step does at the local path a string parameter names: the engine's one rule across
-// steps reads it (engine/path_roles.h). A value with a scheme (`s3://...`) names no local
-// path. Only roles a rule needs are here; reading is not one.
+// steps reads it (engine/path_roles.h). A value with the parameter's remote_prefix names no
+// local path. Only roles a rule needs are here; reading is not one.
 enum class PathRole {
   kNone,
   kWritesFile,    // writes, replaces or edits the file at the path
@@ -56,6 +56,9 @@ struct ParamSpec {
   std::optional<double> minimum;
   std::optional<double> maximum;
   PathRole path_role = PathRole::kNone;
+  // A value starting with this names no local path (s3-sync's "s3://"): the rule of
+  // path_role skips it. Only this exact prefix: any other value is a local path (breakW W1).
+  std::string remote_prefix = "";
 };
 
 struct OutputSpec {

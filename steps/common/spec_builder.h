@@ -41,6 +41,11 @@ struct Param : ParamSpec {
     path_role = role;
     return *this;
   }
+  // Values starting with `prefix` are remote, not local paths (engine/path_roles.h).
+  Param& Remote(std::string prefix) {
+    remote_prefix = std::move(prefix);
+    return *this;
+  }
   // A duration's range, checked at load: `min` (e.g. "1ms" for a timeout, where 0 would mean
   // no limit) and `max` ("" for none), as runbooks write durations.
   Param& DurationRange(const char* min, const char* max = "") {

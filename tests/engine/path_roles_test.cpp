@@ -66,6 +66,8 @@ TEST_CASE("validate locates a written path that another step guards", "[engine][
                     "      dest: data/\n      endpoint: http://127.0.0.1:9\n"),
        "rb.yaml:27:13: error: parameter 'dest' writes a path that step 'restore' as 'target' "
        "guards ("},
+      {"a relative path that looks like a URL (breakW W1)",
+       RolesRunbook("x://d/app.db", "x://d/app.db"), "error: parameter 'workspace'"},
       {"the step's own env_file",
        RolesRunbook("ws/app.db", "data/app.db\n      env_file: data/app.db"),
        "error: parameter 'env_file' writes a path that its own parameter 'target' guards"},
@@ -165,7 +167,13 @@ TEST_CASE("PathClash compares normal absolute paths, by role", "[engine][path_ro
   spec.params.push_back({});
   spec.params.back().name = "dest";
   spec.params.back().path_role = PathRole::kWritesInside;
+  spec.params.back().remote_prefix = "s3://";
   CHECK(RolePathsOf(0, spec, {{"dest", Value("s3://b/a")}}).empty());
+  // breakW W1: only the step's own prefix is remote; these are local paths.
+  CHECK(RolePathsOf(0, spec, {{"dest", Value("S3://b/../../data")}}).size() == 1);
+  CHECK(RolePathsOf(0, spec, {{"dest", Value("x://d")}}).size() == 1);
+  spec.params.back().remote_prefix.clear();
+  CHECK(RolePathsOf(0, spec, {{"dest", Value("s3://b/a")}}).size() == 1);
   CHECK(RolePathsOf(0, spec, {{"dest", Value("")}}).empty());
   CHECK(RolePathsOf(0, spec, {{"dest", Value("d")}}).size() == 1);
 }

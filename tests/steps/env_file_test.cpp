@@ -85,3 +85,35 @@ TEST_CASE("env file: EnvFileText writes plain values as is, others quoted", "[st
     CHECK_FALSE(EnvFileText({{"K", value}}).ok());
   CHECK_FALSE(EnvFileText({{"K", std::string("a\0b", 3)}}).ok());
 }
+
+TEST_CASE("env file: new ones are 0600, an existing one keeps its mode (breakW W13)",
+          "[steps][env-file]") {
+  Site s;
+  Prepare(s);
+  REQUIRE(RestoreWithTag(s, "tag=v1").exit_code == 0);
+  CHECK(Shell("stat -c %a " + s.dir + "/live/env").out == "600\n");
+  REQUIRE(Shell("chmod 0640 " + s.dir + "/live/env").exit_code == 0);
+  REQUIRE(RestoreWithTag(s, "tag=v2").exit_code == 0);
+  CHECK(Shell("stat -c %a " + s.dir + "/live/env").out == "640\n");
+  CHECK_THAT(ReadFile(s.dir + "/live/env"), Catch::Contains("v2"));
+}
+
+TEST_CASE("env file: a name that only starts like a companion is not one (breakX X4)",
+          "[steps][env-file]") {
+  Site s;
+  Prepare(s);
+  WriteFile(s.dir, "x4.yaml",
+            "version: 1\nname: x4\nsteps:\n"
+            "  - {id: v, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: pub.pem}}\n"
+            "  - {id: r, uses: restore, needs: [v], with: {source: dumps/app.sqlite.gz, target: "
+            "live/app.sqlite, env_file: live/app.sqlite-walrus}}\n");
+  Command ok = Shell("cd " + s.dir + " && " + Rb("run x4.yaml --audit-db " + s.db));
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
+  WriteFile(s.dir, "x4b.yaml",
+            "version: 1\nname: x4\nsteps:\n"
+            "  - {id: v, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: pub.pem}}\n"
+            "  - {id: r, uses: restore, needs: [v], with: {source: dumps/app.sqlite.gz, target: "
+            "live/app.sqlite, env_file: live/app.sqlite-wal}}\n");
+  CHECK(Shell("cd " + s.dir + " && " + Rb("run x4b.yaml --audit-db " + s.db)).exit_code != 0);
+}

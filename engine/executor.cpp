@@ -623,10 +623,9 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
-  std::map<int, std::vector<RolePath>> role_paths_;
+  std::map<int, std::vector<RolePath>> role_paths_;  // steps that started: their role paths
   // Attempts started and recorded, launched once the journal's group is durable.
-  std::vector<std::pair<int, std::shared_ptr<AttemptInput>>>
-      launches_;            // steps that started: their role paths
+  std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches_;
   AttemptStops stops_;      // the running attempts' own tokens
   RunResources resources_;  // before workers_: attempts may still add to it
   WorkerPool workers_;      // last: destroyed (joined) before what its tasks touch

@@ -414,8 +414,9 @@ std::string EnvFileClash(const std::string& env_file, const std::string& target,
   std::string name = BaseName(env_file);
   bool beside = DirName(env_file) == DirName(target);
   // Its companions by their exact names (breakX X4: "app.db-walrus" is not one).
-  bool ours = beside && (name == base || name == base + "-wal" || name == base + "-shm" ||
-                         name == base + "-journal" || name.rfind(base + ".before-restore", 0) == 0);
+  bool companion = std::any_of(std::begin(kSqliteCompanions), std::end(kSqliteCompanions),
+                               [&](const char* side) { return name == base + side; });
+  bool ours = beside && (name == base || companion || name.rfind(base + ".before-restore", 0) == 0);
   std::error_code ec;
   std::string meta = source.empty() ? "" : MetaPathFor(source);
   for (const std::string& other : {target, source, meta})

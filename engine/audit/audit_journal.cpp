@@ -155,13 +155,7 @@ namespace {
 void PutPath(Value::Map& body, const std::string& key, const std::string& path) {
   body[key] = Value(path);
   if (FindInvalidUtf8(path) == std::string::npos) return;
-  static const char* kDigits = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : path) {
-    hex += kDigits[c >> 4];
-    hex += kDigits[c & 15];
-  }
-  body[key + "_hex"] = Value(hex);
+  body[key + "_hex"] = Value(HexEncode(path));
 }
 
 }  // namespace

@@ -121,7 +121,7 @@ std::string RunRecord::Path(const char* key) const {
   if (hex.empty() || hex.size() % 2 != 0) return Text(key);
   std::string bytes;
   for (size_t i = 0; i < hex.size(); i += 2) {
-    auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    auto digit = [](char c) { return c <= '9' ? c - '0' : std::tolower(c) - 'a' + 10; };
     if (!std::isxdigit(static_cast<unsigned char>(hex[i])) ||
         !std::isxdigit(static_cast<unsigned char>(hex[i + 1])))
       return Text(key);

@@ -75,25 +75,6 @@ Result<std::unique_ptr<Db>> OpenTuned(const std::string& path, const StopCheck& 
   return std::move(db.value());
 }
 
-// `text` as an SQL string literal: in single quotes, a quote in it doubled.
-std::string QuoteLiteral(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-Result<std::vector<std::string>> Column(Db& db, const std::string& sql) {
-  auto st = db.Prepare(sql);
-  if (!st.ok()) return st.status();
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = st.value().Step();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(st.value().Text(0));
-  }
-}
-
 // A table (not a virtual one) as the scheduler sees it: its indexes, and its rows as
 // max(rowid) estimates them at no cost (0 for a WITHOUT ROWID table or an empty one).
 struct TableShape {
@@ -107,30 +88,23 @@ struct TableShape {
 // edited to `tbl_name='T1'` or `type='INDEX'` would hide an index from a text query while
 // integrity_check still checks it (breakX X6). Virtual tables and views have no b-tree.
 Result<std::map<std::string, TableShape>> TableShapes(Db& db, bool& unusual) {
-  auto st = db.Prepare(
-      "SELECT name FROM pragma_table_list WHERE schema='main' AND "
-      "type IN ('table', 'shadow')");
-  if (!st.ok()) return st.status();
-  std::vector<std::string> tables;
-  for (;;) {
-    auto row = st.value().Step();
-    if (!row.ok()) return row.status();
-    if (!row.value()) break;
-    tables.push_back(st.value().Text(0));
-  }
+  auto tables = TextColumn(db,
+                           "SELECT name FROM pragma_table_list WHERE schema='main' AND "
+                           "type IN ('table', 'shadow')");
+  if (!tables.ok()) return tables.status();
   std::map<std::string, TableShape> out;
   int64_t parsed_indexes = 0;
-  for (const std::string& t : tables) {
+  for (const std::string& t : tables.value()) {
     auto top = db.Prepare("SELECT max(rowid) FROM " + QuoteIdentifier(t));
     auto row = top.ok() ? top.value().Step() : Result<bool>(false);
     out[t].rows = row.ok() && row.value() ? top.value().Int(0) : 0;
-    auto list = Column(db, "SELECT name FROM pragma_index_list(" + QuoteLiteral(t) + ")");
+    auto list = TextColumn(db, "SELECT name FROM pragma_index_list(?)", &t);
     if (!list.ok()) return list.status();
     out[t].indexes = static_cast<int>(list.value().size());
     parsed_indexes += out[t].indexes;
   }
   // The text disagrees with what SQLite parsed: something was edited by hand; check whole.
-  auto written = Column(db, "SELECT count(*) FROM sqlite_master WHERE type='index'");
+  auto written = TextColumn(db, "SELECT count(*) FROM sqlite_master WHERE type='index'");
   unusual = !written.ok() || written.value().empty() ||
             written.value()[0] != std::to_string(parsed_indexes);
   return out;

@@ -56,18 +56,24 @@ Result<int64_t> CountRows(Db& db, const std::string& table) {
   return One(db, "SELECT count(*) FROM " + QuoteIdentifier(table));
 }
 
-Result<std::vector<std::string>> UserTables(Db& db) {
-  auto names = db.Prepare(
-      "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-      "ORDER BY name");
-  if (!names.ok()) return names.status();
-  std::vector<std::string> tables;
+Result<std::vector<std::string>> TextColumn(Db& db, const std::string& sql,
+                                            const std::string* arg) {
+  auto st = db.Prepare(sql);
+  if (!st.ok()) return st.status();
+  if (arg != nullptr) st.value().Bind(1, *arg);
+  std::vector<std::string> out;
   for (;;) {
-    auto row = names.value().Step();
+    auto row = st.value().Step();
     if (!row.ok()) return row.status();
-    if (!row.value()) return tables;
-    tables.push_back(names.value().Text(0));
+    if (!row.value()) return out;
+    out.push_back(st.value().Text(0));
   }
+}
+
+Result<std::vector<std::string>> UserTables(Db& db) {
+  return TextColumn(db,
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
+                    "'sqlite_%' ORDER BY name");
 }
 
 Result<DatabaseInfo> ReadDatabaseInfo(Db& db) {

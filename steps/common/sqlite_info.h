@@ -29,6 +29,10 @@ Result<DatabaseInfo> ReadDatabaseInfo(Db& db);
 Result<DatabaseInfo> ReadDatabaseShape(Db& db);
 // `name` as an SQL identifier: in double quotes, a quote in it doubled.
 std::string QuoteIdentifier(const std::string& name);
+// The first column of every row `sql` gives, as text; `arg`, when given, is bound to its
+// one `?`.
+Result<std::vector<std::string>> TextColumn(Db& db, const std::string& sql,
+                                            const std::string* arg = nullptr);
 // The tables a manifest lists, by name: those of sqlite_master but SQLite's own.
 Result<std::vector<std::string>> UserTables(Db& db);
 // `SELECT count(*)` of `table` (any name: quoted as an identifier).

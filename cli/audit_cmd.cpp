@@ -55,7 +55,7 @@ int CmdAuditExport(const AuditCliOptions& o) {
                     {"body", body.ok() ? body.value() : Value(e.body)},
                     {"prev_hash", Value(e.prev_hash)},
                     {"hash", Value(e.hash)}};
-    std::cout << ToJson(Value(std::move(line))) << "\n";
+    std::cout << ToJsonShown(Value(std::move(line))) << "\n";
     return true;
   });
   if (!s.ok()) {

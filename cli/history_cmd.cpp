@@ -154,7 +154,7 @@ int ShowStep(const RunRecord& r, const std::string& id, const std::string& store
     if (!a.stderr_tail.empty())
       std::cout << "      stderr:\n" << Indented(PrintableLines(a.stderr_tail), "        ");
   }
-  if (!s->outputs.empty()) std::cout << "    outputs " << ToJson(Value(s->outputs)) << "\n";
+  if (!s->outputs.empty()) std::cout << "    outputs " << ToJsonShown(Value(s->outputs)) << "\n";
   if (!s->restored_from.empty() && s->restored_from != r.run_id)
     std::cout << "    carried over: it ran in run " << s->restored_from
               << "; its attempts and output: runbook show " << s->restored_from << " --step "
@@ -176,7 +176,7 @@ int CmdHistory(const AuditCliOptions& o) {
   if (o.format == "json") {
     Value::List list;
     for (const RunRow& r : rows.value()) list.push_back(RowValue(r));
-    std::cout << ToJson(Value(std::move(list)), 2) << "\n";
+    std::cout << ToJsonShown(Value(std::move(list)), 2) << "\n";
     return kExitOk;
   }
   std::printf("%-26s %-16s %-8s %-12s %-24s %-10s %s\n", "RUN", "RUNBOOK", "KIND", "STATUS",
@@ -216,7 +216,7 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
   // What it ran with (recorded masked): a resume runs with them too (breakP P10).
   if (const Value* params = r.started.Find("params");
       params && params->is_map() && !params->as_map().empty())
-    std::cout << "  params " << ToJson(*params) << "\n";
+    std::cout << "  params " << ToJsonShown(*params) << "\n";
   for (const std::string& line : r.ended_leftovers)  // breakN N23
     std::cout << "  ended before it started, left running by " << r.Text("resumed_from") << ": "
               << Printable(line) << "\n";
@@ -232,7 +232,7 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
               << (s.reason.empty() ? "" : "  " + Continued(s.reason, "    ")) << "\n";
     if (!s.stopped.empty()) std::cout << "    " << s.stopped << "\n";
     for (const AttemptView& a : s.attempts) PrintAttempt(a);
-    if (!s.outputs.empty()) std::cout << "    outputs " << ToJson(Value(s.outputs)) << "\n";
+    if (!s.outputs.empty()) std::cout << "    outputs " << ToJsonShown(Value(s.outputs)) << "\n";
   }
   for (const ApprovalView& a : r.approvals) {
     std::string where = a.run_id.empty() || a.run_id == r.run_id ? "" : " in run " + a.run_id;

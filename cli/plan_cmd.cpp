@@ -15,7 +15,7 @@ namespace runbook {
 namespace {
 
 // A value on one line: JSON, so "" and " x" stay visible; control characters as \xNN.
-std::string Shown(const Value& v) { return Printable(ToJson(v)); }
+std::string Shown(const Value& v) { return Printable(ToJsonShown(v)); }
 
 // `head` then each line of `text`; lines after the first indented under it. Each line is
 // Printable: a value can neither forge a plan line nor send a terminal escape.
@@ -82,7 +82,7 @@ std::string RetryLine(const Value& r) {
   for (const Value& o : r.Find("on")->as_list()) on.push_back(o.ToText());
   line += on.empty() ? ", on nothing" : ", on " + Join(on, " and ");
   if (!r.Find("exit_codes")->as_list().empty())
-    line += ", exit codes " + ToJson(*r.Find("exit_codes"));
+    line += ", exit codes " + ToJsonShown(*r.Find("exit_codes"));
   return line;
 }
 
@@ -93,7 +93,7 @@ void PrintStep(const Value& step) {
   std::cout << "\n";
   const std::string in = "      ";
   if (!step.Find("needs")->as_list().empty())
-    std::cout << in << "needs: " << ToJson(*step.Find("needs")) << "\n";
+    std::cout << in << "needs: " << ToJsonShown(*step.Find("needs")) << "\n";
   if (step.Find("waits_for_people")->as_bool()) std::cout << in << "waits for a person\n";
   if (const Value* t = step.Find("timeout")) std::cout << in << "timeout: " << t->ToText() << "\n";
   if (step.Find("max_attempts")->as_int() > 1)
@@ -161,7 +161,7 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
   p.in.redactor = &redactor;
   Value plan = PlanPreview(*p.rb, g, p.in);
   if (o.format == "json")
-    std::cout << ToJson(plan, 2) << "\n";
+    std::cout << ToJsonShown(plan, 2) << "\n";
   else
     PrintTextPlan(plan);
   return kExitOk;

@@ -67,7 +67,7 @@ bool Adoptable(const RunRecord& r, bool adopt, std::string& adopted_from, bool& 
   std::cerr << "runbook: error: run " << r.run_id << " was started by " << Printable(who)
             << ", not by you (" << Printable(CurrentUser())
             << "): resumed, it runs with its params "
-            << PrintableLines(params ? ToJson(*params) : "{}")
+            << PrintableLines(params ? ToJsonShown(*params) : "{}")
             << ", the outputs its steps made and the approvals given there, as you; check "
                "them (runbook show "
             << r.run_id << "), then resume with --adopt\n";
@@ -199,7 +199,8 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
                      ParseUtc(s.passed_at),
                      {s.masked_outputs.begin(), s.masked_outputs.end()},
                      static_cast<int>(s.attempts.size()),
-                     Millis(s.duration_ms)};
+                     Millis(s.duration_ms),
+                     s.attempts.empty() ? Value::Map{} : s.attempts.back().params};
       continue;
     }
     // A step no longer in the runbook (renamed under --force) is judged by what was

@@ -9,6 +9,13 @@
 namespace runbook {
 namespace {
 
+// "writes this file, and the names beside it: -wal, .integrity-check" (engine/path_roles.h).
+std::string RoleText(const ParamSpec& p) {
+  std::string text = PathRoleName(p.path_role);
+  if (!p.beside.empty()) text += ", and the names beside it: " + Join(p.beside, ", ");
+  return text;
+}
+
 void PrintStep(const StepSpec& s) {
   std::cout << s.type << " - " << s.summary << "\n";
   if (!s.description.empty()) std::cout << "\n  " << s.description << "\n";
@@ -19,7 +26,7 @@ void PrintStep(const StepSpec& s) {
               << (p.required ? ", required" : "");
     if (!p.default_value.is_null()) std::cout << ", default " << p.default_value.ToText();
     if (!p.enum_values.empty()) std::cout << ", one of " << Join(p.enum_values, "|");
-    if (p.path_role != PathRole::kNone) std::cout << ", " << PathRoleName(p.path_role);
+    if (p.path_role != PathRole::kNone) std::cout << ", " << RoleText(p);
     std::cout << ")\n        " << p.doc << "\n";
   }
   std::cout << "\n  outputs:\n";
@@ -32,14 +39,16 @@ void PrintStep(const StepSpec& s) {
 Value SpecJson(const StepSpec& s) {
   Value::List params, outputs;
   for (const ParamSpec& p : s.params) {
-    Value::List e;
+    Value::List e, beside;
     for (const std::string& v : p.enum_values) e.push_back(Value(v));
+    for (const std::string& v : p.beside) beside.push_back(Value(v));
     params.push_back(Value(Value::Map{{"name", Value(p.name)},
                                       {"type", Value(ParamTypeName(p.type))},
                                       {"required", Value(p.required)},
                                       {"default", p.default_value},
                                       {"enum", Value(std::move(e))},
                                       {"path_role", Value(PathRoleName(p.path_role))},
+                                      {"beside", Value(std::move(beside))},
                                       {"doc", Value(p.doc)}}));
   }
   for (const OutputSpec& o : s.outputs) {
@@ -71,9 +80,7 @@ void PrintMarkdown(const StepRegistry& registry) {
                 << (p.required ? "yes" : "no") << " | "
                 << (p.default_value.is_null() ? "" : "`" + p.default_value.ToText() + "`") << " | "
                 << p.doc
-                << (p.path_role == PathRole::kNone
-                        ? ""
-                        : std::string(" *(") + PathRoleName(p.path_role) + ")*")
+                << (p.path_role == PathRole::kNone ? "" : std::string(" *(") + RoleText(p) + ")*")
                 << " |\n";
     }
     std::cout << "\n| output | type | description |\n|---|---|---|\n";

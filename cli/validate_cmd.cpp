@@ -56,7 +56,7 @@ int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
     }
     report.push_back(JsonReport(file, diags));
   }
-  if (o.format == "json") std::cout << ToJson(Value(std::move(report)), 2) << "\n";
+  if (o.format == "json") std::cout << ToJsonShown(Value(std::move(report)), 2) << "\n";
   return any_error ? kExitInvalid : kExitOk;
 }
 

@@ -133,12 +133,15 @@ class Loop {
   void Queue(int i) {
     ready_.push({g_.nodes[i].priority, -static_cast<int64_t>(queue_seq_++), i});
     queued_[i] = true;
+    main_ran_ = main_ran_ || !IsFinally(i);
   }
 
-  // Resume: a step that passed in an earlier run is not run again; its outputs return.
+  // Resume: a step that passed in an earlier run is not run again; its outputs return. A
+  // `finally` step too, unless a main step ran in this run: then its cleanup is owed again
+  // (breakX X7: a run killed after its finally steps passed ran them twice on resume).
   bool Restore(int i) {
     auto it = opt_.prior.find(rb_.steps[i].id);
-    if (it == opt_.prior.end() || IsFinally(i)) return false;
+    if (it == opt_.prior.end() || (IsFinally(i) && main_ran_)) return false;
     if (rb_.steps[i].type != nullptr && rb_.steps[i].type->spec().run_scoped) return false;
     steps_[i].outputs = it->second.outputs;
     steps_[i].outputs_unmasked = it->second.outputs;  // what was recorded is all there is
@@ -148,6 +151,8 @@ class Loop {
     steps_[i].restored_from = it->second.run_id;
     steps_[i].restored_finished_at = it->second.finished_at;
     if (it->second.finished_at) NoteRpo(i, *it->second.finished_at);
+    if (rb_.steps[i].type != nullptr)  // the paths it acted on, as recorded (breakW W5)
+      role_paths_[i] = RolePathsOf(i, rb_.steps[i].type->spec(), it->second.params);
     Complete(i, it->second.outcome, "passed in run " + it->second.run_id);
     return true;
   }
@@ -377,27 +382,78 @@ class Loop {
   }
 
   // breakV V5: the step would write a path another step guards, or guard one another step
-  // writes (engine/path_roles.h): it fails before it acts. "" when there is no clash.
+  // writes (engine/path_roles.h): it fails before it acts. "" when there is no clash. The
+  // other steps' paths: as they started (a step carried over by a resume: as recorded
+  // there, breakW W5), else as far as they can be known now, their own `env` included
+  // (breakW W3). A step that writes while a guard still to run cannot be known yet fails
+  // too: were that guard to refuse later, this step's file could stand at the live path.
   std::string PathRoleClash(int i, const Value& params) {
     std::vector<RolePath> mine = RolePathsOf(i, rb_.steps[i].type->spec(), params.as_map());
     if (mine.empty()) return "";
+    auto writer = std::find_if(mine.begin(), mine.end(),
+                               [](const RolePath& p) { return p.role != PathRole::kGuards; });
     std::vector<RolePath> others;
+    std::string unknown;
+    scope_.SetPeek(true);
     for (size_t k = 0; k < rb_.steps.size(); ++k) {
       if (static_cast<int>(k) == i) continue;
       auto known = role_paths_.find(static_cast<int>(k));
-      if (known == role_paths_.end()) {
-        scope_.SetStep(static_cast<int>(k), nullptr);
-        for (RolePath& p : PeekRolePaths(rb_.steps[k], static_cast<int>(k), scope_))
-          others.push_back(std::move(p));
-      } else {
+      if (known != role_paths_.end()) {
         others.insert(others.end(), known->second.begin(), known->second.end());
+        continue;
       }
+      if (steps_[k].state == StepState::kDone) continue;  // skipped: it writes nothing
+      if (WillNotRun(static_cast<int>(k))) continue;      // breakY Y5
+      EnvMap env = PeekEnv(static_cast<int>(k));
+      scope_.SetStep(static_cast<int>(k), &env);
+      std::vector<std::string> guards;
+      for (RolePath& p : PeekRolePaths(rb_.steps[k], static_cast<int>(k), scope_, &guards))
+        others.push_back(std::move(p));
+      // A dry run writes nothing, and its steps give no outputs to know a guard by.
+      if (writer != mine.end() && unknown.empty() && !guards.empty() && !opt_.dry_run)
+        unknown = UnknownGuardMessage(*writer, static_cast<int>(k), guards.front());
     }
+    scope_.SetPeek(false);
     scope_.SetStep(i, nullptr);
     std::string clash =
         FirstClash(rb_, mine, others, values_.base.value_or(std::filesystem::current_path()));
     role_paths_[i] = std::move(mine);
-    return clash;
+    return clash.empty() ? unknown : clash;
+  }
+
+  // Step `k` (not started) has an `if:` that is false already on values that cannot change
+  // before it is decided (params, env, done steps' outputs): it will be skipped. A peek.
+  bool WillNotRun(int k) {
+    const StepDecl& step = rb_.steps[k];
+    if (!step.condition) return false;
+    scope_.SetStep(k, nullptr);
+    auto v = RenderTemplate(step.condition->tmpl, scope_);
+    return v.ok() && !v.value().has_unknown() && !v.value().Truthy();
+  }
+
+  // Step `k`'s own `env` as far as it can be known before it starts (what fails to resolve
+  // is left out: a parameter reading it stays unknown).
+  EnvMap PeekEnv(int k) {
+    EnvMap env;
+    for (const auto& [key, node] : rb_.steps[k].env) {
+      scope_.SetStep(k, &env);
+      auto v = ResolveTree(node, scope_);
+      if (v.ok() && !v.value().has_unknown()) env[key] = v.value().ToText();
+    }
+    return env;
+  }
+
+  // Said at the writer's parameter (`writer`), naming the guard of step `k` not known yet.
+  std::string UnknownGuardMessage(const RolePath& writer, int k, const std::string& guard) const {
+    const StepDecl& g = rb_.steps[k];
+    std::string message =
+        "parameter '" + writer.param + "' writes a path, and step '" + g.id + "' as '" + guard +
+        "' guards one that cannot be known yet (it reads what a step still to run gives): a "
+        "guarded path must be known before another step writes, or a refused '" +
+        g.id + "' could leave this step's file standing at its path; run what '" + guard +
+        "' reads before this step (needs:), or give it as a param";
+    const TNode* node = rb_.steps[writer.step].With(writer.param);
+    return LocateError(Status::Error(message), node != nullptr ? node->loc : Loc{}).message();
   }
 
   struct Completion {
@@ -623,7 +679,9 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
-  std::map<int, std::vector<RolePath>> role_paths_;  // steps that started: their role paths
+  std::map<int, std::vector<RolePath>> role_paths_;
+  bool main_ran_ = false;  // a main (not `finally`) step was queued to run in this run  // steps
+                           // that started: their role paths
   // Attempts started and recorded, launched once the journal's group is durable.
   std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches_;
   AttemptStops stops_;      // the running attempts' own tokens

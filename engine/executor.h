@@ -38,6 +38,9 @@ struct PriorStep {
   // Its measurements where it ran (CarryMeasurements), for the end-of-run table (breakO O24).
   int attempts = 0;
   Millis duration{0};
+  // The resolved parameters of its last attempt as recorded (masked where they held a
+  // secret): the paths it acted on, for the rule of engine/path_roles.h (breakW W5).
+  Value::Map params = {};
 };
 
 struct RunOptions {

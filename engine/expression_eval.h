@@ -36,6 +36,9 @@ class EvalScope {
   virtual Result<Value> Lookup(const std::vector<std::string>& path) const = 0;
   // success() failure() always() cancelled() for the step being decided.
   virtual bool StatusFunction(const std::string& name) const = 0;
+  // True while values are looked at ahead of their step (engine/path_roles.h, a peek):
+  // status functions then give Unknown, as what they read may change before the step runs.
+  virtual bool Peeking() const { return false; }
   // The absolute folder realpath() resolves relative paths against (the run's base), or
   // nullopt where there is no run (plan): realpath() is then unknown.
   virtual std::optional<std::string> RunBase() const { return std::nullopt; }

@@ -28,6 +28,11 @@ bool StepDecl::Idempotent() const {
   return type != nullptr && type->spec().idempotent;
 }
 
+bool StepDecl::Idempotent(const Value& params) const {
+  if (idempotent) return *idempotent;
+  return type != nullptr && type->Idempotent(params);
+}
+
 const TNode* StepDecl::With(const std::string& param) const {
   for (const auto& [key, node] : with.entries)
     if (key == param) return &node;

@@ -66,6 +66,9 @@ struct StepDecl {
   // Whether running the step again is safe: its `idempotent:`, else its type's (false for an
   // unknown type). A resume asks before running again a step stopped mid-way that is not.
   bool Idempotent() const;
+  // The same for one attempt's resolved parameters: the step's `idempotent:` when written,
+  // else what its type says of these values (StepType::Idempotent).
+  bool Idempotent(const Value& params) const;
   // The value written for parameter `param` in `with`; nullptr when it is not written.
   const TNode* With(const std::string& param) const;
 };

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <utility>
 
 #include "engine/template.h"
 
@@ -28,12 +29,35 @@ fs::path Normal(const std::string& p, const std::string& base, bool resolve_link
   return fs::path(s);
 }
 
-// The same existing folder under two names (a bind mount: breakX X1, breakW W4).
-bool SameFolder(const fs::path& a, const fs::path& b) {
-  struct stat sa {
-  }, sb{};
-  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && S_ISDIR(sa.st_mode) &&
-         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+// Where `p` (absolute, normal) is: its deepest existing ancestor (itself when it exists) by
+// identity, and the part below it that does not exist yet, as written.
+struct Anchor {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  fs::path rest;
+  bool found = false;
+};
+
+Anchor AnchorOf(const fs::path& p) {
+  Anchor a;
+  fs::path at = p;
+  for (;;) {
+    struct stat st {};
+    if (::stat(at.c_str(), &st) == 0) {
+      a = {st.st_dev, st.st_ino, p.lexically_relative(at), true};
+      return a;
+    }
+    if (at == at.root_path() || !at.has_parent_path() || at.parent_path() == at) return a;
+    at = at.parent_path();
+  }
+}
+
+// One place under two names: the same existing file or folder (a bind mount: breakX X1,
+// breakW W4), or the same names below the same existing folder (breakY Y3: a folder not
+// made yet under a bind mount of the guarded path's folder).
+bool SamePlace(const fs::path& a, const fs::path& b) {
+  Anchor x = AnchorOf(a), y = AnchorOf(b);
+  return x.found && y.found && x.dev == y.dev && x.ino == y.ino && x.rest == y.rest;
 }
 
 bool Inside(const fs::path& inner, const fs::path& folder) {
@@ -41,6 +65,39 @@ bool Inside(const fs::path& inner, const fs::path& folder) {
   for (; f != folder.end(); ++f, ++i)
     if (i == inner.end() || *i != *f) return false;
   return true;
+}
+
+// `p`'s names: itself, then itself plus each suffix its step writes beside it (a folder
+// written into has only its own name).
+std::vector<std::pair<std::string, fs::path>> NamesOf(const RolePath& p, const fs::path& path) {
+  std::vector<std::pair<std::string, fs::path>> names{{"", path}};
+  if (p.role == PathRole::kWritesInside) return names;
+  for (const std::string& suffix : p.beside) names.push_back({suffix, path.string() + suffix});
+  return names;
+}
+
+// How a name of `written` (at `w`) is a name of `guarded` (at `g`): the same path, or
+// (links followed) the same file name in the same folder reached another way (a bind mount:
+// breakX X1). nullopt when none is.
+std::optional<std::string> SameName(const RolePath& written, const fs::path& w,
+                                    const RolePath& guarded, const fs::path& g,
+                                    bool resolve_links) {
+  for (const auto& [ws, wn] : NamesOf(written, w)) {
+    for (const auto& [gs, gn] : NamesOf(guarded, g)) {
+      bool same = wn == gn;
+      bool aliased = !same && resolve_links && wn.filename() == gn.filename() && SamePlace(wn, gn);
+      if (!same && !aliased) continue;
+      std::string how =
+          aliased ? "the same file, " + gn.string() + ", under another name (" + wn.string() + ")"
+                  : "the same path, " + gn.string();
+      if (!ws.empty())
+        how += std::string(", which its step ") +
+               (written.role == PathRole::kGuards ? "keeps" : "writes") + " beside " + w.string();
+      if (!gs.empty()) how += ", which the guarding step keeps beside " + g.string();
+      return how;
+    }
+  }
+  return std::nullopt;
 }
 
 // Values a load can know: params by their defaults; anything else is not known yet.
@@ -60,8 +117,10 @@ class DefaultsScope final : public EvalScope {
   const Runbook& rb_;
 };
 
-// The values of `step`'s parameters that have a path role, as far as `scope` knows them.
-Value::Map KnownValues(const StepDecl& step, const EvalScope& scope) {
+// The values of `step`'s parameters that have a path role, as far as `scope` knows them;
+// the names of those it cannot know yet go to `unknown` (when given).
+Value::Map KnownValues(const StepDecl& step, const EvalScope& scope,
+                       std::vector<std::string>* unknown = nullptr) {
   Value::Map out;
   for (const ParamSpec& spec : step.type->spec().params) {
     if (spec.path_role == PathRole::kNone) continue;
@@ -71,7 +130,10 @@ Value::Map KnownValues(const StepDecl& step, const EvalScope& scope) {
       continue;
     }
     auto v = ResolveTree(*node, scope);
-    if (v.ok() && !v.value().has_unknown()) out[spec.name] = v.value();
+    if (v.ok() && !v.value().has_unknown())
+      out[spec.name] = v.value();
+    else if (unknown != nullptr)
+      unknown->push_back(spec.name);
   }
   return out;
 }
@@ -87,40 +149,48 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     const std::string& path = it->second.as_string();
     if (path.empty()) continue;
     if (!p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0) continue;
-    out.push_back({step, p.name, p.path_role, path});
+    out.push_back({step, p.name, p.path_role, path, p.beside});
   }
   return out;
 }
 
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links) {
+  if (written.role == PathRole::kGuards && guarded.role == PathRole::kGuards) {
+    // Two guards of one path are one target restored twice; a guard at a name another keeps
+    // beside its own (its -wal, its .before-restore) is not (breakY Y13).
+    fs::path a = Normal(written.path, base, resolve_links);
+    fs::path b = Normal(guarded.path, base, resolve_links);
+    if (a == b || (resolve_links && SamePlace(a, b))) return std::nullopt;
+    return SameName(written, a, guarded, b, resolve_links);
+  }
   bool writes = written.role == PathRole::kWritesFile || written.role == PathRole::kWritesInside;
   if (!writes || guarded.role != PathRole::kGuards) return std::nullopt;
   fs::path w = Normal(written.path, base, resolve_links);
   fs::path g = Normal(guarded.path, base, resolve_links);
-  if (w == g) return "the same path, " + g.string();
   if (written.role == PathRole::kWritesInside && Inside(g, w))
     return g.string() + " is inside the folder " + w.string();
-  if (!resolve_links) return std::nullopt;
-  // Names that differ may still be one place: compare the folders by identity.
-  if (w.filename() == g.filename() && SameFolder(w.parent_path(), g.parent_path()))
-    return "the same file, " + g.string() + ", under another name (" + w.string() + ")";
-  if (written.role == PathRole::kWritesInside) {
-    for (fs::path up = g.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path())
-      if (SameFolder(up, w))
-        return g.string() + " is inside the folder " + w.string() + " (under another name)";
-  }
+  if (auto same = SameName(written, w, guarded, g, resolve_links)) return same;
+  if (!resolve_links || written.role != PathRole::kWritesInside) return std::nullopt;
+  for (fs::path up = g.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path())
+    if (SamePlace(up, w))
+      return g.string() + " is inside the folder " + w.string() + " (under another name)";
   return std::nullopt;
 }
 
 std::string ClashMessage(const Runbook& rb, const RolePath& at, const RolePath& other,
                          const std::string& how) {
   bool guards = at.role == PathRole::kGuards;
+  bool both = guards && other.role == PathRole::kGuards;
   std::string who = other.step == at.step
                         ? "its own parameter '" + other.param + "'"
                         : "step '" + rb.steps[other.step].id + "' as '" + other.param + "'";
   return "parameter '" + at.param + "' " + (guards ? "guards" : "writes") + " a path that " + who +
-         " " + (guards ? "writes" : "guards") + " (" + how +
+         " " +
+         (both     ? "also guards"
+          : guards ? "writes"
+                   : "guards") +
+         " (" + how +
          "): a guarded path is replaced only after its step's own checks pass, and another "
          "step's file there would stand in for it unchecked; choose another path";
 }
@@ -138,7 +208,8 @@ std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& bas
   std::vector<LoadClash> out;
   for (const RolePath& w : all) {
     for (const RolePath& g : all) {
-      if (&w == &g) continue;
+      bool guards = w.role == PathRole::kGuards && g.role == PathRole::kGuards;
+      if (&w == &g || (guards && &w > &g)) continue;  // a pair of guards is said once
       if (auto how = PathClash(w, g, base, false))
         out.push_back({w.step, w.param, ClashMessage(rb, w, g, *how)});
     }
@@ -146,9 +217,17 @@ std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& bas
   return out;
 }
 
-std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalScope& scope) {
+std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalScope& scope,
+                                    std::vector<std::string>* unknown_guards) {
   if (step.type == nullptr) return {};
-  return RolePathsOf(index, step.type->spec(), KnownValues(step, scope));
+  std::vector<std::string> unknown;
+  Value::Map known = KnownValues(step, scope, &unknown);
+  for (const std::string& name : unknown) {
+    const ParamSpec* spec = step.type->spec().FindParam(name);
+    if (unknown_guards != nullptr && spec && spec->path_role == PathRole::kGuards)
+      unknown_guards->push_back(name);
+  }
+  return RolePathsOf(index, step.type->spec(), known);
 }
 
 std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,

@@ -23,7 +23,8 @@ struct RolePath {
   int step = -1;      // index in Runbook::steps
   std::string param;  // the parameter's name
   PathRole role = PathRole::kNone;
-  std::string path;  // as resolved: absolute, or relative to the run's base
+  std::string path;                      // as resolved: absolute, or relative to the run's base
+  std::vector<std::string> beside = {};  // suffixes of names also written beside (ParamSpec)
 };
 
 // The paths `params` (one step's values: resolved, or literal at load) name with a role.
@@ -31,11 +32,15 @@ struct RolePath {
 // (s3-sync's "s3://"); any other value is a local path ("x://d" too: breakW W1).
 std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::Map& params);
 
-// Why `written` and `guarded` clash: the same path, or `guarded` inside the folder `written`
-// writes into (kWritesInside). Relative paths are taken against `base` (an absolute folder);
-// with `resolve_links`, symbolic links in the existing part of each path are followed (a run)
-// — else the comparison is lexical (load). nullopt when they are apart, or when `written`
-// does not write or `guarded` does not guard.
+// Why `written` and `guarded` clash: one name of each is the same path (a path's names are
+// itself and itself plus each of its `beside` suffixes: "w.db.integrity-check" is one of
+// "w.db"'s; breakW W2), or `guarded` inside the folder `written` writes into (kWritesInside).
+// Two guards (both kGuards) clash when a name of one is a name the other keeps beside it
+// (one restore's target at another's -wal: breakY Y13); the same path twice does not.
+// Relative paths are taken against `base` (an absolute folder); with `resolve_links`, symbolic
+// links in the existing part of each path are followed (a run) — else the comparison is lexical
+// (load). nullopt when they are apart, or when `written` does not write or `guarded` does not
+// guard.
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links);
 
@@ -55,9 +60,11 @@ struct LoadClash {
 std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& base);
 
 // Run: what `step`'s (at `index`) role parameters give in `scope`, which the caller has set
-// to that step, before it starts; those not resolvable yet (they read later outputs) are left
-// out.
-std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalScope& scope);
+// to that step (its own `env` included), before it starts; those not resolvable yet (they
+// read outputs of steps still to run) are left out, the guarding ones among them named in
+// `unknown_guards` (when given).
+std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalScope& scope,
+                                    std::vector<std::string>* unknown_guards = nullptr);
 
 // Run: the first clash between `mine` (the resolved paths of the step about to start) and
 // `others` (every other step's: as they started, else as peeked), either way round, said from

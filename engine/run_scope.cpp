@@ -67,6 +67,8 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   if (decl == nullptr) return Status::Error("unknown step reference '" + Join(path, ".") + "'");
   if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
   const StepRun& run = (*steps_)[decl - rb_.steps.data()];
+  if (peek_ && run.state != StepState::kDone)  // a peek: not decided yet
+    return Value::Unknown("${{ " + Join(path, ".") + " }}");
   if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
   if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) {
     masked_reads_.insert(decl->id);
@@ -85,7 +87,7 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
 Result<Value> RunScope::RunValue(const std::string& field) const {
   if (field == "id") return Value(values_.run_id);
   if (field == "dry_run") return Value(values_.dry_run);
-  if (steps_ == nullptr && (field == "elapsed" || field == "status")) {
+  if ((steps_ == nullptr || peek_) && (field == "elapsed" || field == "status")) {
     return Value::Unknown("${{ run." + field + " }}");  // plan: known only while running
   }
   if (field == "elapsed") {

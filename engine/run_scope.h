@@ -51,9 +51,18 @@ class RunScope final : public EvalScope {
   // gets the value back (breakQ Q2: the command that continues must name them).
   const std::set<std::string>& MaskedReads() const { return masked_reads_; }
 
+  // A peek at a step's values before it starts (executor, engine/path_roles.h): what may
+  // change until it runs is Unknown — run.status, run.elapsed, the outcome of a step not
+  // done, status functions, realpath() (the file system) — so a guard read from them is
+  // not taken as known (breakY Y4).
+  void SetPeek(bool on) { peek_ = on; }
+  bool Peeking() const override { return peek_; }
+
   Result<Value> Lookup(const std::vector<std::string>& path) const override;
   bool StatusFunction(const std::string& name) const override;
-  std::optional<std::string> RunBase() const override { return values_.base; }
+  std::optional<std::string> RunBase() const override {
+    return peek_ ? std::nullopt : values_.base;
+  }
 
  private:
   Result<Value> StepValue(const std::vector<std::string>& path) const;
@@ -68,6 +77,7 @@ class RunScope final : public EvalScope {
   int step_ = -1;
   const EnvMap* step_env_ = nullptr;
   mutable std::set<std::string> masked_reads_;  // MaskedReads(); lookups are const
+  bool peek_ = false;
 };
 
 // Descends into `v` along path[from...]; an error names the missing key.

@@ -11,9 +11,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -32,10 +34,30 @@ struct ExecImage {
   std::vector<char*> argv, envp;
 };
 
-// "cannot start 'x': <strerror>", naming the folder when it may be the missing part.
+// The interpreter a script's `#!` line names when that program is not there (the kernel's
+// ENOENT for a script that exists: breakX X9), else "".
+std::string MissingInterpreter(const SpawnSpec& spec) {
+  std::string path = spec.argv[0];
+  if (path.empty()) return "";
+  if (path[0] != '/' && !spec.cwd.empty()) path = spec.cwd + "/" + path;
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!in || !std::getline(in, line) || line.rfind("#!", 0) != 0) return "";
+  size_t start = line.find_first_not_of(" \t", 2);
+  if (start == std::string::npos) return "";
+  std::string interpreter = line.substr(start, line.find_first_of(" \t\r", start) - start);
+  return ::access(interpreter.c_str(), F_OK) == 0 ? "" : interpreter;
+}
+
+// "cannot start 'x': <strerror>", naming the folder when it may be the missing part, or the
+// interpreter of a script that is there.
 std::string SpawnError(const SpawnSpec& spec, int err) {
   std::string error = "cannot start '" + spec.argv[0] + "': " + std::strerror(err);
-  if (err == ENOENT && !spec.cwd.empty()) error += " (or no directory '" + spec.cwd + "')";
+  if (err != ENOENT) return error;
+  if (std::string interpreter = MissingInterpreter(spec); !interpreter.empty())
+    return "cannot start '" + spec.argv[0] + "': its interpreter '" + Printable(interpreter) +
+           "' (its #! line) does not exist";
+  if (!spec.cwd.empty()) error += " (or no directory '" + spec.cwd + "')";
   return error;
 }
 

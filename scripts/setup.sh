@@ -12,6 +12,8 @@ apt_packages=(
   # the man page, the .deb (dpkg-shlibdeps) and what its test checks with (docs/install.md)
   help2man dpkg-dev man-db file zsh
   libgraphviz-dev poppler-utils
+  # tests read dumps with the peers (gzip_test: pigz -t); bench compares with pigz
+  pigz
 )
 
 missing=()

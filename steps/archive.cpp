@@ -85,19 +85,32 @@ struct Input {
   std::string path, base, name;
 };
 
+// The archive's access (files.h ShareAccess): an existing output's; a new one is as readable
+// as its least readable input (a 0600 dump among 0644 logs makes a 0600 zip), 0600 without
+// inputs.
+Status GiveAccess(const std::string& tmp, const std::string& output,
+                  const std::vector<Input>& inputs) {
+  if (ModeOf(output, -1) >= 0) return ShareAccess(tmp, {output}, 0600, true);
+  std::vector<std::string> sources;
+  for (const Input& in : inputs) sources.push_back(in.path);
+  return ShareAccess(tmp, sources);
+}
+
 // Adds `f` as a member unless it is the same file as one already there; two inputs that
 // would be the same member, or one named like the manifest, are refused naming both.
 Status AddInput(Input in, std::vector<Input>& inputs) {
   // Not UTF-8 (surrogates and code points past U+10FFFF included), a control character (C0,
-  // DEL, C1) or a bidi control: extractors drop or change such names, or refuse the whole zip
-  // (breakT T3, breakU U2). Printable escapes exactly those.
+  // DEL, C1) or an invisible character (bidi formatting, zero-width, U+FEFF...): extractors
+  // drop or change such names, or refuse the whole zip, and two names look the same (breakT
+  // T3, breakU U2, breakX X8). Printable escapes exactly those.
   if (Printable(in.name) != in.name) {
     bool not_utf8 = FindInvalidUtf8(in.name) != std::string::npos;
-    return Status::Error("refused input '" + Printable(in.path) + "': its member name holds " +
-                         (not_utf8 ? "bytes that are not UTF-8" : "a control character") +
-                         ", which unzip and other extractors change or drop, so "
-                         "MANIFEST.sha256 could not be checked against the extracted files; "
-                         "rename it, or leave it out with a narrower pattern");
+    return Status::Error(
+        "refused input '" + Printable(in.path) + "': its member name holds " +
+        (not_utf8 ? "bytes that are not UTF-8" : "a control or invisible character") +
+        ", which unzip and other extractors change or drop, so "
+        "MANIFEST.sha256 could not be checked against the extracted files; "
+        "rename it, or leave it out with a narrower pattern");
   }
   if (in.name == kManifest)
     return Status::Error("refused input '" + Printable(in.path) + "': its member name '" +
@@ -231,12 +244,15 @@ class Archive final : public StepType {
              DirName(output), [&](const std::string& base) { return base == BaseName(output); }))
       ctx.log("removed debris of a dead run: " + gone);
     std::string tmp = ScratchBeside(output);
+    if (Status made_tmp = WriteNewFile(tmp, "", 0600); !made_tmp.ok())  // 0600 while written
+      return AttemptResult::Failure(made_tmp.message());
     Value::List members;
     uint64_t total = 0;
     for (const Input& in : inputs.value()) total += FileSizeOf(in.path).value_or(0);
     ProgressMeter meter(ctx, "packing", total);
     meter.CountItems("members", inputs.value().size());
     Status s = Write(tmp, inputs.value(), members, meter);
+    if (s.ok()) s = GiveAccess(tmp, output, inputs.value());
     if (s.ok()) s = FsyncFile(tmp);
     if (s.ok()) s = PublishDurable(tmp, output);  // a link at `output` is refused
     if (!s.ok()) std::remove(tmp.c_str());

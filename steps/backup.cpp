@@ -52,6 +52,7 @@ StepSpec MakeSpec() {
   s.params = {
       Param("database", ParamType::kString, "path of the live SQLite database").Required(),
       Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
+          .Path(PathRole::kWritesInside)  // breakY Y2: its dumps, and retention deletes there
           .Required(),
       Param("name", ParamType::kString,
             "file stem, one file name (no '/', not '.' or '..', no control characters); "
@@ -291,11 +292,13 @@ class Backup final : public StepType {
   static Status Publish(const std::string& gz_tmp, const std::string& gz,
                         const std::string& meta_tmp, const std::string& meta_path,
                         const Value::Map& meta) {
-    struct stat dumped {};  // the metadata is as readable as the dump (breakV V7)
-    int mode =
-        ::stat(gz_tmp.c_str(), &dumped) == 0 ? static_cast<int>(dumped.st_mode & 0666) : 0600;
-    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta), 2) + "\n", mode);
-    if (!s.ok()) return s;
+    // The metadata is as readable as the dump (breakV V7, breakY Y6).
+    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta), 2) + "\n", 0600);
+    if (s.ok()) s = ShareAccess(meta_tmp, {gz_tmp});
+    if (!s.ok()) {
+      std::remove(meta_tmp.c_str());
+      return s;
+    }
     // Two backups publishing one name at the same moment (breakM M15: both wrote the dump,
     // each saying it did): the check and the rename are one step under a lock on the folder.
     int dir = ::open(DirName(gz).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -30,7 +30,10 @@ StepSpec MakeSpec() {
       "report over the baseline when not regressed. Report formats: docs/canary.md.";
   s.params = {
       Param("current", ParamType::kString, "the new synthetic report").Required(),
-      Param("baseline", ParamType::kString, "the last good report").Required(),
+      Param("baseline", ParamType::kString,
+            "the last good report (replaced by the current one with promote: true)")
+          .Path(PathRole::kWritesFile)  // breakW W8: promote writes it
+          .Required(),
       Param("p95_increase_pct", ParamType::kNumber, "max p95 increase, percent")
           .Default(Value(25))
           .Min(0),

@@ -35,10 +35,13 @@ StepSpec MakeSpec() {
       "`rollout`. Sets `rollout: 0..100`, or `rollback: previous` (the value before the last "
       "change) or `last_good` (the last value marked good with `mark_good: true`). Only that "
       "number changes in the file (formatting, order and every other value kept); the write "
-      "is atomic under a lock, and each change is appended to `<file>.history.jsonl`.";
+      "is atomic under a lock, and each change is appended to `<file>.history.jsonl`. "
+      "Idempotent, except `rollback: previous` (twice is two steps back): a resume asks "
+      "before running that one again after a kill (--rerun).";
   s.params = {
       Param("file", ParamType::kString, "the flags file")
           .Path(PathRole::kWritesFile)
+          .Beside({".lock", ".history.jsonl"})
           .Default(Value("config/flags.json")),
       Param("flag", ParamType::kString, "the flag's key, e.g. flag.analyticsIngest").Required(),
       Param("rollout", ParamType::kInteger, "the new percentage").Min(0).Max(100),
@@ -60,9 +63,10 @@ struct History {
 };
 
 // Opens the history or lock file `path` as the step's own file (engine/util/own_file.h:
-// no link followed, no FIFO, no second hard link), owned by the returned UniqueFd.
-Result<UniqueFd> OwnFd(const std::string& path, int flags) {
-  auto fd = OpenOwnFile(path, flags);
+// no link followed, no FIFO, no second hard link), owned by the returned UniqueFd. A file
+// it creates gets `mode` (less the umask).
+Result<UniqueFd> OwnFd(const std::string& path, int flags, int mode = 0600) {
+  auto fd = OpenOwnFile(path, flags, static_cast<mode_t>(mode));
   if (!fd.ok()) return fd.status();
   return UniqueFd(fd.value());
 }
@@ -120,8 +124,9 @@ Result<History> ReadHistory(const std::string& path, const std::string& flag) {
 
 // Appends `line` to `path` in one write (O_APPEND), never through a link at that name, and
 // makes it durable (fsync) before returning: the entry is the change's intent (see below).
-Status AppendLine(const std::string& path, const std::string& line) {
-  auto fd = OwnFd(path, O_WRONLY | O_APPEND | O_CREAT);
+// A new history is as readable as the flags file `of`, no more (breakY Y9).
+Status AppendLine(const std::string& path, const std::string& line, const std::string& of) {
+  auto fd = OwnFd(path, O_WRONLY | O_APPEND | O_CREAT, ModeOf(of, 0600));
   if (!fd.ok()) return fd.status();
   ssize_t n = ::write(fd.value().get(), line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size()))
@@ -164,6 +169,14 @@ Result<std::string> DropUnapplied(const std::string& history, const std::string&
 class FlagUpdate final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
+
+  // `rollout: N` and `rollback: last_good` land on the same value however often they run;
+  // `rollback: previous` moves from wherever the flag is, so twice is two steps back (breakY
+  // Y15: a resume after a kill past its rename rolled back again).
+  bool Idempotent(const Value& params) const override {
+    const Value* back = params.Find("rollback");
+    return back == nullptr || !back->is_string() || back->as_string() != "previous";
+  }
 
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
     bool set = with.Find("rollout"), back = with.Find("rollback"), good = with.Find("mark_good");
@@ -284,7 +297,7 @@ class FlagUpdate final : public StepType {
                      {"from", Value(old)},
                      {"to", Value(now)},
                      {"good", Value(ctx.params.Bool("mark_good"))}};
-    Status logged = AppendLine(file + ".history.jsonl", ToJson(Value(entry)) + "\n");
+    Status logged = AppendLine(file + ".history.jsonl", ToJson(Value(entry)) + "\n", file);
     if (!logged.ok()) return AttemptResult::Failure(logged.message() + "; " + file + " untouched");
     if (now != old) {
       text.replace(span->begin, span->end - span->begin, std::to_string(now));

@@ -50,6 +50,7 @@ StepSpec MakeSpec() {
             "Ed25519 public key (PEM path or text): the metadata must carry a valid signature"),
       Param("inventory", ParamType::kString, "the inventory file; '' for none")
           .Path(PathRole::kWritesFile)
+          .Beside({".lock"})  // breakY Y1: its lock file is a name it writes too
           .Default(Value("docs/inventory.json")),
       Param("parallel", ParamType::kInteger, "files hashed at once (default: cores)")
           .Min(1)

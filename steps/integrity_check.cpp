@@ -22,6 +22,7 @@
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_check.h"
 #include "steps/common/sqlite_info.h"
+#include "steps/common/workspace_marker.h"
 
 namespace runbook {
 namespace {
@@ -48,7 +49,8 @@ StepSpec MakeSpec() {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("workspace", ParamType::kString,
             "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)")
-          .Path(PathRole::kWritesFile),
+          .Path(PathRole::kWritesFile)
+          .Beside({"-wal", "-shm", "-journal", ".integrity-check"}),
       Param("engine", ParamType::kString,
             "sqlite, or postgres: a pg_dump archive restored into a scratch database and "
             "checked with pg_amcheck")
@@ -98,7 +100,8 @@ StepSpec MakeSpec() {
       Output("sha256", ParamType::kString, "sha256 of the checked file"),
       Output("workspace", ParamType::kString, "the kept copy (absolute), when keep"),
       Output("workspace_file", ParamType::kString,
-             "the kept copy's identity when keep, 'DEV:INODE': restore adopts only that file"),
+             "the kept copy's identity when keep, 'DEV:INODE:SIZE:MTIME': restore adopts only "
+             "that file"),
       Output("workspace_sha256", ParamType::kString,
              "sha256 of the kept copy as checked, when keep: a restore of the same source in "
              "this run installs that very copy (moved, not decompressed again) once it still "
@@ -109,29 +112,16 @@ StepSpec MakeSpec() {
   return s;
 }
 
-// Beside a kept workspace copy: which file integrity-check placed there (device, inode,
-// size, mtime), so a later run replaces or removes only its own copy, never a database
-// someone put at that path (docs/backup.md, Integrity).
-std::string MarkerFor(const std::string& workspace) { return workspace + ".integrity-check"; }
-
-std::string Identity(const std::string& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
-  return std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " " +
-         std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
-         std::to_string(st.st_mtim.tv_nsec) + "\n";
-}
-
 // Nothing is at `workspace`, or what is there is the copy an earlier run placed, as its
-// marker says; without the file itself, its leftover -wal/-journal are ours only when a
-// marker says a copy of ours was there (a run killed while removing it).
-bool OwnsWorkspace(const std::string& workspace) {
+// marker says (steps/common/workspace_marker.h). Companions without the file itself are
+// never ours: a copy's are removed before it (RemoveWithCompanions), so a -wal or -journal
+// alone was made by someone else, even beside a marker left by a killed run (breakY Y8).
+bool OwnsWorkspace(const std::string& workspace, const std::string& marker) {
   struct stat st {};
-  auto marker = ReadWholeFile(MarkerFor(workspace), 4096);
   if (::lstat(workspace.c_str(), &st) == 0)
-    return marker.ok() && marker.value() == Identity(workspace) && !marker.value().empty();
-  for (const char* side : {"-wal", "-journal"})
-    if (::lstat((workspace + side).c_str(), &st) == 0 && !marker.ok()) return false;
+    return !marker.empty() && marker == MarkerLine(workspace);
+  for (const char* side : {"-wal", "-shm", "-journal"})
+    if (::lstat((workspace + side).c_str(), &st) == 0) return false;
   return true;
 }
 
@@ -144,10 +134,16 @@ std::string Unusable(const std::string& source, const std::string& workspace) {
     return "the workspace " + workspace + " is the source itself";
   if (std::string own = RunbookFileProblem(workspace, "write"); !own.empty())
     return own;  // the audit store's -journal is missing in WAL mode: never placed there (J22)
-  if (!OwnsWorkspace(workspace))
+  auto marker = ReadMarker(workspace);  // a file there that is not a marker: refused (W2)
+  if (!marker.ok()) return marker.status().message();
+  struct stat st {};
+  if (::lstat(workspace.c_str(), &st) != 0 && !OwnsWorkspace(workspace, marker.value()))
+    return "a -wal, -shm or -journal of " + workspace + " is there without it: not made by " +
+           "integrity-check; it is left alone: remove it, or choose another path";
+  if (!OwnsWorkspace(workspace, marker.value()))
     return "the workspace " + workspace +
            " already exists and is not a copy integrity-check placed there (no matching " +
-           MarkerFor(workspace) + "): it is left alone; remove it, or choose another path";
+           MarkerPath(workspace) + "): it is left alone; remove it, or choose another path";
   return "";
 }
 
@@ -292,9 +288,9 @@ class IntegrityCheck final : public StepType {
     RemoveWithCompanions(workspace);  // nothing, or an earlier copy (OwnsWorkspace)
     // The marker names the copy before the rename makes it the workspace (a rename keeps
     // the inode and mtime): a kill on either side leaves a state the next run owns.
-    Status placed = keep ? WriteFileAtomic(MarkerFor(workspace), Identity(tmp)) : Status::Ok();
+    Status placed = keep ? WriteMarker(workspace, tmp) : Status::Ok();
     if (keep && placed.ok()) placed = RenameDurable(tmp, workspace);
-    if (!keep) ::unlink(MarkerFor(workspace).c_str());
+    if (!keep) RemoveMarker(workspace);
     RemoveWithCompanions(tmp);
     if (!placed.ok()) return AttemptResult::Failure(placed.message());
     if (keep) {

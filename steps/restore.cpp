@@ -1,5 +1,6 @@
 // restore: places a verified dump where the backend will use it, atomically, keeping the
 // database it replaces, and writes the env file the backend reads (BACKEND_ENV_PATH).
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "steps/common/scratch.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/sqlite_info.h"
+#include "steps/common/workspace_marker.h"
 
 namespace runbook {
 namespace {
@@ -53,6 +55,7 @@ StepSpec MakeSpec() {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("target", ParamType::kString, "where the backend's database goes")
           .Path(PathRole::kGuards)
+          .Beside({"-wal", "-shm", "-journal", ".before-restore"})
           .Required(),
       Param("env_file", ParamType::kString, "env file to write (what BACKEND_ENV_PATH names)")
           .Path(PathRole::kWritesFile),
@@ -173,13 +176,13 @@ Status SettleChecked(const LoadedMeta* meta, const std::string& tmp,
   return raw.ok() ? OneWalFile(tmp) : raw;
 }
 
-// The restored file gets the permissions of the database it replaces (0644 otherwise).
-void MatchMode(const std::string& tmp, const std::string& target) {
-  std::error_code ec;
-  auto perms = std::filesystem::exists(target, ec)
-                   ? std::filesystem::status(target, ec).permissions()
-                   : std::filesystem::perms(0644);
-  std::filesystem::permissions(tmp, perms, ec);
+// The restored file gets the access of the database it replaces; a new one that of its
+// source (a dump is as readable as the database it was made from: breakW W11), group
+// included (files.h ShareAccess, breakY Y6). Until here the copy was 0600 (GunzipFile,
+// SnapshotDatabase into a 0600 file).
+Status MatchMode(const std::string& tmp, const std::string& target, const std::string& source) {
+  bool replacing = ModeOf(target, -1) >= 0;
+  return ShareAccess(tmp, {replacing ? target : source}, 0600, replacing);
 }
 
 bool Exists(const std::string& path) {
@@ -303,7 +306,9 @@ std::string TargetProblem(const std::string& target) {
 }
 
 // Removes kept -wal/-journal links whose kept database is not there (a restore killed
-// between linking them and linking the database, by an older order of these steps).
+// between linking them and linking the database, by an older order of these steps): only a
+// second link of the target's own companion, which a restore made. Any other file at such a
+// name is someone's (breakY Y8: an old kept copy moved away, its -wal left) and stays.
 void DropOrphanCompanions(const std::string& target) {
   std::string prefix = BaseName(target) + ".before-restore";
   std::error_code ec;
@@ -312,9 +317,15 @@ void DropOrphanCompanions(const std::string& target) {
     for (const std::string side : {"-wal", "-journal"}) {
       bool is_side = name.size() > side.size() &&
                      name.compare(name.size() - side.size(), side.size(), side) == 0;
-      if (name.rfind(prefix, 0) == 0 && is_side &&
-          !Exists(path.substr(0, path.size() - side.size())))
-        ::unlink(path.c_str());
+      if (name.rfind(prefix, 0) != 0 || !is_side ||
+          Exists(path.substr(0, path.size() - side.size())))
+        continue;
+      struct stat mine {
+      }, live{};
+      bool linked = ::lstat(path.c_str(), &mine) == 0 && S_ISREG(mine.st_mode) &&
+                    mine.st_nlink == 2 && ::lstat((target + side).c_str(), &live) == 0 &&
+                    live.st_ino == mine.st_ino && live.st_dev == mine.st_dev;
+      if (linked) ::unlink(path.c_str());
     }
   }
 }
@@ -323,12 +334,16 @@ void DropOrphanCompanions(const std::string& target) {
 // first, then its -wal/-journal: a kill between leaves a kept database the rerun reuses.
 Status LinkOrCopy(const std::string& target, const std::string& kept) {
   if (::link(target.c_str(), kept.c_str()) == 0) return Status::Ok();
+  if (errno == EEXIST)  // something came to the name: never replaced (breakY Y8)
+    return Status::Error("cannot keep " + target + " as " + kept + ": something is there now");
   std::string tmp = ScratchBeside(kept);
   std::error_code ec;
   Status s = std::filesystem::copy_file(target, tmp, ec)
                  ? FsyncFile(tmp)
                  : Status::Error("cannot copy " + target + ": " + ec.message());
-  if (s.ok()) s = RenameDurable(tmp, kept);
+  if (s.ok() && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, kept.c_str(), RENAME_NOREPLACE) != 0)
+    s = Status::FromErrno("cannot keep " + target + " as " + kept, errno);
+  if (s.ok()) s = FsyncDir(DirName(kept));
   ::unlink(tmp.c_str());
   return s;
 }
@@ -341,7 +356,8 @@ Result<std::string> KeepPrevious(const std::string& target, const std::string& s
   std::string kept = KeptLinkOf(target, live);  // a killed restore's, reused
   if (kept.empty()) {
     kept = target + ".before-restore";
-    if (::stat(kept.c_str(), &old) == 0) kept += "-" + stamp;  // the first kept copy stays
+    // The first kept copy stays; anything at the name, a dangling link too, is not replaced.
+    if (::lstat(kept.c_str(), &old) == 0) kept += "-" + stamp;
     Status s = LinkOrCopy(target, kept);
     if (!s.ok()) return s;
   }
@@ -388,20 +404,12 @@ void DropKept(const std::string& target, const std::string& kept) {
   }
 }
 
-// The env file, replaced through a scratch name like every temporary of these steps; the
-// scratch files of killed runs in its folder go first. A link at its name is refused.
+// The env file, replaced atomically (WriteFileAtomic: a link at its name is refused, the
+// scratch files of killed runs go first). The mode an operator gave the file stays; a new
+// one is 0600: it may hold credentials (breakW W13: a 0600 file holding a password was
+// widened to 0644).
 Status WriteEnvFile(const std::string& path, const std::string& text) {
-  std::string own = BaseName(path);
-  RemoveDebris(DirName(path), [&own](const std::string& base) { return base == own; });
-  // The mode an operator gave the file stays; a new one is 0600: it may hold credentials
-  // (breakW W13: a 0600 file holding a password was widened to 0644).
-  struct stat st {};
-  int mode = ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0666) : 0600;
-  std::string tmp = ScratchBeside(path);
-  Status s = WriteNewFile(tmp, text, mode);
-  if (s.ok()) s = PublishDurable(tmp, path);
-  if (!s.ok()) ::unlink(tmp.c_str());
-  return s;
+  return WriteFileAtomic(path, text, 0600);
 }
 
 // Why `env_file` cannot be written: it names the restored database, one of its companions
@@ -480,25 +488,51 @@ std::optional<CheckedCopy> AdoptableCopy(const StepContext& ctx, const std::stri
   return std::nullopt;
 }
 
-// The very copy an integrity-check of this run checked and kept becomes `tmp` (a rename: no
-// second decompression, no second check; issue 15), refused when its sha256 is not the one
+// Moves the copy an integrity-check kept to `tmp` (beside the target) and drops its marker:
+// 0, or the rename's errno (EXDEV: another mount, even of the same filesystem: breakX X2).
+int TakeCopy(const CheckedCopy& copy, const std::string& tmp) {
+  if (::rename(copy.path.c_str(), tmp.c_str()) != 0) return errno;
+  RemoveMarker(copy.path);  // the copy is no longer there
+  return 0;
+}
+
+// `copy` once TakeCopy moved it to `tmp`; nothing when there is none or it is on another
+// mount (the log says the dump is decompressed again); an error when it cannot be moved.
+Result<std::optional<CheckedCopy>> TakenCopy(const StepContext& ctx,
+                                             std::optional<CheckedCopy> copy,
+                                             const std::string& tmp, const std::string& target) {
+  int taken = copy ? TakeCopy(*copy, tmp) : 0;
+  if (taken == 0) return copy;
+  std::string kept = "the copy step '" + copy->by + "' kept (" + copy->path + ")";
+  if (taken != EXDEV) return Status::Error("cannot take " + kept + ": " + std::strerror(taken));
+  ctx.log(kept + " cannot be moved beside " + target + " (another mount): decompressing again");
+  return std::optional<CheckedCopy>();
+}
+
+// A file TakeCopy moved to `tmp` that restore will not install goes back to `path`, unless
+// something is there now (never replaced): restore removes only what it wrote (breakY
+// Y10). Returns what to add to the error: where the file is.
+std::string PutBack(const std::string& tmp, const std::string& path) {
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) == 0)
+    return "; the file is back at " + path + ", as it was";
+  return "; it could not be put back at " + path + " (" + std::strerror(errno) + ")";
+}
+
+// The very copy an integrity-check of this run checked and kept, taken as `tmp` (TakeCopy:
+// no second decompression, no second check; issue 15), refused when its sha256 is not the one
 // recorded when it was checked. Returns the sha256 of the source that check vouched for.
 Result<std::vector<std::string>> Adopt(const StepContext& ctx, const CheckedCopy& copy,
                                        const std::string& tmp, std::string& raw_sha256) {
-  if (::rename(copy.path.c_str(), tmp.c_str()) != 0)
-    return Status::FromErrno("cannot take the copy step '" + copy.by + "' kept (" + copy.path + ")",
-                             errno);
-  ::unlink((copy.path + ".integrity-check").c_str());  // its marker: the copy is no longer there
   if (std::string why = NotTheCopy(tmp, copy); !why.empty())  // swapped since it was looked at
     return Status::Error("the file taken from " + copy.path + " is not the copy step '" + copy.by +
-                         "' kept (" + why + ")");
+                         "' kept (" + why + ")" + PutBack(tmp, copy.path));
   ProgressMeter meter(ctx, "hashing the checked copy", FileSizeOf(tmp));
   auto now = Sha256File(tmp, meter.ForWork());
-  if (!now.ok()) return now.status();
+  if (!now.ok()) return Status::Error(now.status().message() + PutBack(tmp, copy.path));
   if (now.value() != copy.sha256)
     return Status::Error("the copy step '" + copy.by + "' kept (" + copy.path +
                          ") changed since it was checked: sha256 " + now.value() + ", checked " +
-                         copy.sha256 + "; run the check again");
+                         copy.sha256 + "; run the check again" + PutBack(tmp, copy.path));
   raw_sha256 = copy.sha256;
   ctx.log("installing the copy step '" + copy.by + "' checked (" + copy.path +
           "), unchanged since: sha256 " + copy.sha256);
@@ -623,9 +657,10 @@ class Restore final : public StepType {
     auto bound = BeforeCopy(ctx, source, DirName(target), read);
     if (!bound.ok()) return untouched(bound.status().message());
     std::string raw_sha256;
-    std::optional<CheckedCopy> checked = AdoptableCopy(ctx, source, target);
-    auto shas = checked ? Adopt(ctx, *checked, tmp, raw_sha256)
-                        : CopyIn(source, tmp, raw_sha256, ctx, bound.value());
+    auto checked = TakenCopy(ctx, AdoptableCopy(ctx, source, target), tmp, target);
+    if (!checked.ok()) return untouched(checked.status().message());
+    auto shas = checked.value() ? Adopt(ctx, *checked.value(), tmp, raw_sha256)
+                                : CopyIn(source, tmp, raw_sha256, ctx, bound.value());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());
     Vouch vouch = ctx.passed ? VerifiedBy(*ctx.passed, source, shas.value()) : Vouch{};
@@ -646,7 +681,8 @@ class Restore final : public StepType {
             std::string(authenticated ? "; its metadata's signature is valid"
                                       : "; NOT authenticated: no step checked its signature "
                                         "(set public_key)"));
-    Status s = checked ? SettleChecked(meta, tmp, raw_sha256) : Settle(meta, tmp, raw_sha256);
+    Status s =
+        checked.value() ? SettleChecked(meta, tmp, raw_sha256) : Settle(meta, tmp, raw_sha256);
     if (!s.ok()) return untouched(s.message());
     if (std::string kept = AlreadySwitched(target, tmp); !kept.empty()) {
       ctx.log(target +
@@ -664,7 +700,8 @@ class Restore final : public StepType {
                               const std::string& target, const std::string& tmp,
                               const LoadedMeta* meta, bool authenticated) {
     auto untouched = [&](const std::string& why) { return Untouched(source, target, why); };
-    MatchMode(tmp, target);
+    if (Status access = MatchMode(tmp, target, source); !access.ok())
+      return untouched(access.message());
     auto kept = KeepPrevious(target, FormatUtc(ctx.clock.WallNow()));
     if (!kept.ok()) return untouched(kept.status().message());
     ProgressMeter meter(ctx, "making the live database one file", std::nullopt);

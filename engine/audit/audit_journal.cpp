@@ -217,8 +217,9 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
 Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Value& params) {
   // `idempotent` is recorded for the resume and `show` (breakM M14): whether a step stopped
   // mid-way may run again without the operator's word is decided by what the step was.
-  Value::Map body{
-      {"type", Value(step.uses)}, {"params", params}, {"idempotent", Value(step.Idempotent())}};
+  Value::Map body{{"type", Value(step.uses)},
+                  {"params", params},
+                  {"idempotent", Value(step.Idempotent(params))}};
   return Append("attempt_started", step.id, attempt, std::move(body), kRecordedParamBytes);
 }
 

@@ -174,6 +174,6 @@ Value ReportValue(const RunRecord& r) {
   });
 }
 
-std::string ReportJson(const RunRecord& r) { return ToJson(ReportValue(r), 2) + "\n"; }
+std::string ReportJson(const RunRecord& r) { return ToJsonShown(ReportValue(r), 2) + "\n"; }
 
 }  // namespace runbook

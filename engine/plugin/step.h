@@ -182,6 +182,10 @@ class StepType {
   // but must change nothing; logs what it would do, and returns why it would fail. The
   // default looks at nothing (Describe's lines are logged instead).
   virtual DryLook DryRun(StepContext& /*ctx*/) const { return {}; }
+  // Whether running it again with these resolved parameters (a map) is safe, when that
+  // depends on them (flag-update's `rollback: previous` moves again from wherever the flag
+  // is: breakY Y15). Default: spec().idempotent.
+  virtual bool Idempotent(const Value& /*params*/) const { return spec().idempotent; }
 };
 
 }  // namespace runbook

@@ -4,6 +4,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "engine/util/strings.h"
+
 namespace runbook {
 namespace {
 
@@ -141,6 +143,10 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
 
 std::string ToJson(const Value& value, int indent) {
   return ToNlohmann(value).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ToJsonShown(const Value& value, int indent) {
+  return EscapeHiddenJson(ToJson(value, indent));
 }
 
 Result<Value> ParseJson(const std::string& text, const StopCheck& stop) {

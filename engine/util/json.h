@@ -15,6 +15,10 @@ class Value;
 // Compact when indent < 0, pretty-printed otherwise. Unknown values render as strings
 // "${{ text }}". Keys come out sorted (Value maps are ordered).
 std::string ToJson(const Value& value, int indent = -1);
+// ToJson for what runbook prints (reports, plan, history, validate): invisible characters
+// in strings as \uXXXX escapes (EscapeHiddenJson, breakY Y7); the same JSON value. Never for
+// text that is hashed or signed.
+std::string ToJsonShown(const Value& value, int indent = -1);
 
 // Parses JSON text in time linear in its size; an error names the byte offset. Nesting deeper
 // than 512 levels is refused, and so is a key twice in one object ("the key 'k' appears twice

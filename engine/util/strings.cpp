@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <iterator>
+#include <utility>
 
 namespace runbook {
 
@@ -92,21 +93,31 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
-// The code point of the UTF-8 sequence of `n` bytes at `s[i]` when it is a bidirectional
-// formatting character (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069), else 0: on a
-// terminal that reorders text it makes a line read other than it is (breakS S3, the
-// "Trojan Source" kind), so it is shown escaped like a control character.
-unsigned BidiControl(std::string_view s, size_t i, size_t n) {
+// The code point of the UTF-8 sequence of `n` bytes at `s[i]` when it is one that changes
+// how a line reads without being seen, else 0: a bidirectional formatting character
+// (U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069: on a terminal that reorders text it
+// makes a line read other than it is, breakS S3, the "Trojan Source" kind), or any other
+// Default_Ignorable_Code_Point of Unicode (DerivedCoreProperties.txt, Unicode 15: zero-width
+// spaces and joiners, U+00AD, U+FEFF, variation selectors, Hangul fillers, tag characters:
+// invisible text that makes two names look the same, breakW W6, breakX X8). Shown escaped
+// like a control character.
+unsigned HiddenChar(std::string_view s, size_t i, size_t n) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
   unsigned cp = n == 2   ? ((b(0) & 0x1fu) << 6) | (b(1) & 0x3fu)
                 : n == 3 ? ((b(0) & 0x0fu) << 12) | ((b(1) & 0x3fu) << 6) | (b(2) & 0x3fu)
                 : n == 4 ? ((b(0) & 0x07u) << 18) | ((b(1) & 0x3fu) << 12) | ((b(2) & 0x3fu) << 6) |
                                (b(3) & 0x3fu)
                          : 0;
-  // Tag characters (U+E0000..U+E007F) are invisible text that tools drop (breakV V6).
-  bool bidi = cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-              (cp >= 0x2066 && cp <= 0x2069) || (cp >= 0xe0000 && cp <= 0xe007f);
-  return bidi ? cp : 0;
+  static constexpr std::pair<unsigned, unsigned> kIgnorable[] = {
+      {0x00ad, 0x00ad},   {0x034f, 0x034f}, {0x061c, 0x061c},   {0x115f, 0x1160},
+      {0x17b4, 0x17b5},   {0x180b, 0x180f}, {0x200b, 0x200f},   {0x202a, 0x202e},
+      {0x2060, 0x206f},   {0x3164, 0x3164}, {0xfe00, 0xfe0f},   {0xfeff, 0xfeff},
+      {0xffa0, 0xffa0},   {0xfff0, 0xfff8}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a},
+      {0xe0000, 0xe0fff},
+  };
+  for (const auto& [first, last] : kIgnorable)
+    if (cp >= first && cp <= last) return cp;
+  return 0;
 }
 
 }  // namespace
@@ -125,7 +136,7 @@ std::string Printable(std::string_view name) {
       ++i;
       continue;
     }
-    if (unsigned cp = BidiControl(name, i, n); cp != 0) {
+    if (unsigned cp = HiddenChar(name, i, n); cp != 0) {
       char u[16];
       std::snprintf(u, sizeof u, cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
       out += u;
@@ -141,7 +152,7 @@ std::string EscapeBidi(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size();) {
     size_t n = static_cast<unsigned char>(text[i]) < 0x80 ? 0 : Utf8Length(text, i);
-    if (unsigned cp = n > 0 ? BidiControl(text, i, n) : 0; cp != 0) {
+    if (unsigned cp = n > 0 ? HiddenChar(text, i, n) : 0; cp != 0) {
       char u[16];
       std::snprintf(u, sizeof u, cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
       out += u;
@@ -154,6 +165,29 @@ std::string EscapeBidi(std::string_view text) {
 }
 
 bool HasBidi(std::string_view text) { return EscapeBidi(text).size() != text.size(); }
+
+std::string EscapeHiddenJson(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (size_t i = 0; i < json.size();) {
+    size_t n = static_cast<unsigned char>(json[i]) < 0x80 ? 0 : Utf8Length(json, i);
+    unsigned cp = n > 0 ? HiddenChar(json, i, n) : 0;
+    if (cp == 0) {
+      out += json[i++];
+      continue;
+    }
+    char u[16];
+    if (cp > 0xffff) {  // JSON has only \uXXXX: a UTF-16 surrogate pair (RFC 8259, 7)
+      unsigned v = cp - 0x10000;
+      std::snprintf(u, sizeof u, "\\u%04x\\u%04x", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+    } else {
+      std::snprintf(u, sizeof u, "\\u%04x", cp);
+    }
+    out += u;
+    i += n;
+  }
+  return out;
+}
 
 bool IsLowerName(std::string_view text, bool underscore) {
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };

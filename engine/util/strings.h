@@ -24,15 +24,24 @@ size_t FindInvalidUtf8(std::string_view text);
 // The one form in which a name from outside (a key, a path, a link target, a runbook's own
 // text) reaches a message, a log or the audit store: control characters (C0, DEL, C1) and
 // bytes that are not UTF-8 are shown as \xNN, so a hostile name can neither start a forged
-// line nor send a terminal escape. Valid UTF-8 is kept as it is. Callers add their own quotes.
+// line nor send a terminal escape; characters that change how a line reads without being
+// seen (bidi formatting, and every other Default_Ignorable_Code_Point of Unicode: zero-width
+// spaces, U+FEFF, U+00AD, variation selectors, tag characters) as \uXXXX or \UXXXXXXXX, so
+// two names that look the same are told apart (breakW W6). Other valid UTF-8 is kept as it
+// is. Callers add their own quotes.
 std::string Printable(std::string_view name);
 
-// `text` with only its bidirectional formatting characters (the ones Printable escapes:
-// U+061C, U+200E/F, U+202A..U+202E, U+2066..U+2069) written as \uXXXX; control characters
-// and everything else as they are. For a sink that also carries terminal control sequences of
+// `text` with only its invisible characters (the ones Printable writes as \uXXXX: bidi
+// formatting and the other Default_Ignorable_Code_Points) escaped; control characters and
+// everything else as they are. For a sink that also carries terminal control sequences of
 // its own (the CLI's stderr, cli/bidi_stderr.h).
 std::string EscapeBidi(std::string_view text);
 bool HasBidi(std::string_view text);
+// JSON text (as ToJson writes it) with those same invisible characters written as \uXXXX
+// escapes (a surrogate pair past U+FFFF): the same JSON value, but what a person pages
+// through shows them (breakY Y7). For JSON that leaves runbook for people and tools, not for
+// canonical text that is hashed or signed.
+std::string EscapeHiddenJson(std::string_view json);
 
 // `text` with each of its lines Printable and the newlines kept: a note, a prompt, a message
 // of several lines shown to people with no control character reaching the terminal.

@@ -71,7 +71,8 @@ Status PublishDurable(const std::string& tmp, const std::string& path) {
 Status WriteFileAtomic(const std::string& path, const std::string& data, int mode) {
   if (Status own = CheckOwnFile(path); !own.ok()) return own;  // nothing written
   std::string tmp = TempBeside(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  bool replacing = ModeOf(path, -1) >= 0;  // its access stays (ShareAccess), umask or not
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, replacing ? 0600 : mode);
   if (fd < 0) return Status::FromErrno("cannot write " + tmp, errno);
   size_t done = 0;
   while (done < data.size()) {
@@ -90,9 +91,44 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
     ::unlink(tmp.c_str());
     return Status::FromErrno("cannot write " + tmp, err);
   }
-  Status s = PublishDurable(tmp, path);
+  Status s = replacing ? ShareAccess(tmp, {path}, 0600, true) : Status::Ok();
+  if (s.ok()) s = PublishDurable(tmp, path);
   if (!s.ok()) ::unlink(tmp.c_str());
   return s;
+}
+
+int ModeOf(const std::string& path, int fallback) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0666) : fallback;
+}
+
+Status ShareAccess(const std::string& path, const std::vector<std::string>& sources, int fallback,
+                   bool owner) {
+  int mode = 0666;
+  bool any = false, one_group = true;
+  gid_t group = 0;
+  for (const std::string& source : sources) {
+    struct stat st {};
+    if (::stat(source.c_str(), &st) != 0) continue;
+    one_group = one_group && (!any || st.st_gid == group);
+    group = st.st_gid;
+    any = true;
+    mode &= static_cast<int>(st.st_mode & 0666);
+  }
+  if (!any) mode = fallback;
+  struct stat was {};
+  if (owner && sources.size() == 1 && ::stat(sources[0].c_str(), &was) == 0 &&
+      was.st_uid != ::geteuid())
+    (void)::chown(path.c_str(), was.st_uid, was.st_gid);  // only root may: else it stays ours
+  struct stat self {};
+  if (::stat(path.c_str(), &self) != 0) return Status::FromErrno("cannot examine " + path, errno);
+  bool group_readable = (mode & 0060) != 0;
+  if (any && group_readable && self.st_gid != group &&
+      (!one_group || ::chown(path.c_str(), static_cast<uid_t>(-1), group) != 0))
+    mode &= ~0070;  // the group that would read it is not the sources' group
+  if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
+    return Status::FromErrno("cannot set the mode of " + path, errno);
+  return Status::Ok();
 }
 
 Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {

@@ -54,10 +54,12 @@ class GzipWriter {
   std::unique_ptr<State> s_;
 };
 
-// Compresses `src` into `dst` (created; must not exist). fsyncs `dst`. `work` is asked
-// before each member: when it says so, `dst` is removed and the error is kStoppedMessage.
+// Compresses `src` into `dst` (created with `mode`, less the umask; must not exist). fsyncs
+// `dst`. `work` is asked before each member: when it says so, `dst` is removed and the error
+// is kStoppedMessage.
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level = 6,
-                            size_t member_bytes = kGzipMemberBytes, const Work& work = {});
+                            size_t member_bytes = kGzipMemberBytes, const Work& work = {},
+                            int mode = 0600);
 // How much a decompression may write: at most `max_out` bytes; `what` names that bound in
 // the error ("the raw_size its metadata states (12288 bytes)").
 struct GunzipBound {

@@ -94,11 +94,11 @@ Result<GzipResult> GzipWriter::Finish() {
 }
 
 Result<GzipResult> GzipFile(const std::string& src, const std::string& dst, int level,
-                            size_t member_bytes, const Work& work) {
+                            size_t member_bytes, const Work& work, int mode) {
   auto opened = OpenInputFile(src);
   if (!opened.ok()) return opened.status();
   gzip_io::Fd in(opened.value());
-  gzip_io::Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  gzip_io::Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
   if (out.get() < 0) return Status::FromErrno("cannot create " + dst, errno);
   auto failed = [&](Status why) {
     ::unlink(dst.c_str());

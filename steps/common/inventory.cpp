@@ -35,7 +35,7 @@ Result<Value::Map> ReadInventory(const std::string& path) {
 Status AppendInventory(const std::string& path, const Value::List& entries) {
   if (auto made = MakeFolders(DirName(path)); !made.ok()) return made.status();
   std::string lock_path = path + ".lock";
-  auto opened = OpenOwnFile(lock_path, O_RDWR | O_CREAT);  // never through a planted link
+  auto opened = OpenOwnFile(lock_path, O_RDWR | O_CREAT, 0600);  // never through a planted link
   if (!opened.ok()) return opened.status();
   int fd = opened.value();
   if (::flock(fd, LOCK_EX) != 0) {
@@ -52,7 +52,7 @@ Status AppendInventory(const std::string& path, const Value::List& entries) {
     Value::List all = doc["entries"].as_list();
     for (const Value& e : entries) all.push_back(e);
     doc["entries"] = Value(std::move(all));
-    result = WriteFileAtomic(path, ToJson(Value(std::move(doc)), 2) + "\n");
+    result = WriteFileAtomic(path, ToJson(Value(std::move(doc)), 2) + "\n", 0600);
   }
   ::flock(fd, LOCK_UN);
   ::close(fd);

@@ -46,7 +46,9 @@ Vouch VerifiedBy(const std::vector<PassedStep>& passed, const std::string& sourc
 std::string FileIdentity(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return "";
-  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
 }
 
 std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed,

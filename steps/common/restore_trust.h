@@ -33,12 +33,14 @@ struct CheckedCopy {
   std::string by;             // the integrity-check step's id
   std::string path;           // its `workspace`
   std::string sha256;         // its `workspace_sha256`: the copy as checked
-  std::string file;           // its `workspace_file`: "DEV:INODE" of the copy it kept
+  std::string file;           // its `workspace_file`: FileIdentity of the copy it kept
   std::string source_sha256;  // its `sha256`: the source it checked (VerifiedBy finds the
                               // check by it; its signature verdict comes from there)
 };
-// "DEV:INODE" of the file at `path` itself (links not followed), "" when it cannot be
-// examined: how integrity-check records the copy it kept and restore recognises it.
+// "DEV:INODE:SIZE:MTIME_SEC.NSEC" of the file at `path` itself (links not followed), "" when
+// it cannot be examined: how integrity-check records the copy it kept and restore recognises
+// it. Size and mtime too: a freed inode is handed to the next file made (breakY Y10: another
+// file put at the path after `rm` had the copy's DEV:INODE); a rename keeps all four.
 std::string FileIdentity(const std::string& path);
 
 std::optional<CheckedCopy> KeptCheckedCopy(const std::vector<PassedStep>& passed,

@@ -188,7 +188,7 @@ Result<UniqueFd> SafeRoot::OpenDir(const std::string& rel_dir, bool create) cons
     size_t end = std::min(rel_dir.find('/', start), rel_dir.size());
     std::string seg = rel_dir.substr(start, end - start);
     shown += "/" + seg;
-    if (create && ::mkdirat(cur.get(), seg.c_str(), 0755) != 0 && errno != EEXIST)
+    if (create && ::mkdirat(cur.get(), seg.c_str(), 0700) != 0 && errno != EEXIST)
       return Status::FromErrno("cannot make folder " + Printable(shown), errno);
     int fd = OpenOne(cur.get(), seg, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0) return OpenFailure(cur.get(), seg, shown, errno, where_);
@@ -198,7 +198,7 @@ Result<UniqueFd> SafeRoot::OpenDir(const std::string& rel_dir, bool create) cons
   return cur;
 }
 
-Result<BeneathTemp> SafeRoot::CreateTemp(const std::string& rel) const {
+Result<BeneathTemp> SafeRoot::CreateTemp(const std::string& rel, int mode) const {
   std::string why = UnsafeRelReason(rel);
   if (!why.empty()) return Status::Error("refused path '" + Printable(rel) + "': " + why);
   auto [dir, name] = SplitLast(rel);
@@ -208,7 +208,8 @@ Result<BeneathTemp> SafeRoot::CreateTemp(const std::string& rel) const {
   t.display_ = path_ + "/" + Printable(rel);
   t.final_name_ = name;
   t.tmp_name_ = ScratchName(name);
-  int fd = OpenOne(parent.value().get(), t.tmp_name_, O_WRONLY | O_CREAT | O_EXCL, 0644);
+  int fd = OpenOne(parent.value().get(), t.tmp_name_, O_WRONLY | O_CREAT | O_EXCL,
+                   static_cast<mode_t>(mode));
   if (fd < 0) return Status::FromErrno("cannot create a temporary file for " + t.display_, errno);
   t.dir_ = std::move(parent).value();
   t.file_ = UniqueFd(fd);

@@ -96,10 +96,12 @@ class SafeRoot {
   static Result<SafeRoot> Open(const std::string& path, bool create);
   // The same for a folder that is read (messages say "the source folder").
   static Result<SafeRoot> OpenSource(const std::string& path);
-  // The folder `rel_dir` ("" = the root); missing folders are made when `create`.
+  // The folder `rel_dir` ("" = the root); missing folders are made (mode 0700, as every
+  // folder a step makes: files.h MakeFolders) when `create`.
   Result<UniqueFd> OpenDir(const std::string& rel_dir, bool create) const;
-  // A temporary file for `rel`, its folders made as needed.
-  Result<BeneathTemp> CreateTemp(const std::string& rel) const;
+  // A temporary file for `rel`, its folders made as needed, created with `mode` (less the
+  // umask): what it becomes is never readable by more while it is written (files.h ModeOf).
+  Result<BeneathTemp> CreateTemp(const std::string& rel, int mode = 0600) const;
   // Opens the regular file `rel` for reading, once: every later read (digest, upload, copy)
   // uses this descriptor or its /proc/self/fd path, never the name again. With links
   // (`reach` not kNoLink) the file actually opened is checked: inside the root's real path

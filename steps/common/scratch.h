@@ -34,7 +34,8 @@ std::vector<std::string> RemoveDebris(const std::string& dir,
                                       const std::function<bool(const std::string&)>& owns = {});
 // Creates `path` (must not exist) with `data`, fsynced; on failure nothing stays.
 Status WriteNewFile(const std::string& path, const std::string& data, int mode = 0644);
-// Removes `path` and its SQLite companions (-wal, -shm, -journal); missing ones are fine.
+// Removes `path` and its SQLite companions (-wal, -shm, -journal), the companions first;
+// missing ones are fine.
 void RemoveWithCompanions(const std::string& path);
 
 }  // namespace runbook

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "engine/util/input_file.h"
+#include "steps/common/files.h"
 #include "steps/common/gzip_io.h"
 #include "steps/common/scratch.h"
 
@@ -57,24 +58,33 @@ Result<SnapshotDump> Streamed(Db& db, int out, const std::string& gz, int level,
 
 // The fallback: the online backup API into a scratch copy beside the dump, compressed. The
 // copy's scratch name is that of `<dump stem>.sqlite` (not of the dump's own scratch name),
-// so the next backup into the folder knows it as debris after a kill -9 (breakU U5), and it
-// is made 0600 before SQLite writes into it: a full copy of the database.
+// so the next backup into the folder knows it as debris after a kill -9 (breakU U5);
+// SnapshotDatabase makes it 0600 before SQLite writes into it: a full copy of the database.
 Result<SnapshotDump> Copied(const std::string& database, const std::string& gz,
                             const std::string& dump, int level, int timeout_ms, const Work& work) {
   std::string raw = ScratchBeside(dump.substr(0, dump.size() - 3));  // x.sqlite.gz -> x.sqlite
-  int fd = ::open(raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("cannot create " + raw, errno);
-  ::close(fd);  // an empty file: SQLite makes it a database
   Status s = SnapshotDatabase(database, raw, timeout_ms, true, work);
   Result<SnapshotDump> r = s;
   if (s.ok()) {
     auto copy = Db::OpenReadOnly(raw, timeout_ms);
     auto info = copy.ok() ? ReadDatabaseInfo(*copy.value()) : Result<DatabaseInfo>(copy.status());
-    auto z = info.ok() ? GzipFile(raw, gz, level, kGzipMemberBytes, Work(work.stop))
+    auto z = info.ok() ? GzipFile(raw, gz, level, kGzipMemberBytes, Work(work.stop), 0600)
                        : Result<GzipResult>(info.status());
     r = z.ok() ? Result<SnapshotDump>(SnapshotDump{z.value(), info.value()}) : z.status();
   }
   RemoveWithCompanions(raw);
+  return r;
+}
+
+// The dump as readable as the database, no more, set once it is whole (files.h ShareAccess;
+// breakV V7, breakW W7, breakY Y6): 0600 until then.
+Result<SnapshotDump> WithAccess(Result<SnapshotDump> r, const std::string& gz,
+                                const std::string& database) {
+  if (!r.ok()) return r;
+  if (Status s = ShareAccess(gz, {database}); !s.ok()) {
+    ::unlink(gz.c_str());
+    return s;
+  }
   return r;
 }
 
@@ -89,10 +99,6 @@ Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string
   if (!db.ok()) return db.status();
   db.value()->StopWhen(work.stop);
   if (work.waiting) db.value()->ReportWaits(LockWaitReport(work.waiting));
-  // The dump is as readable as the database, no more (breakV V7: a 0600 database's dump was
-  // 0644 in an existing folder).
-  struct stat source {};
-  mode_t mode = ::stat(database.c_str(), &source) == 0 ? (source.st_mode & 0666) : 0600;
   auto held = db.value()->BeginFileSnapshot(timeout_ms);
   if (!held.ok() || !held.value().empty()) {
     db.value().reset();
@@ -100,11 +106,9 @@ Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string
     if (!held.ok() && Busy(held.status())) return held.status();
     if (log)
       log("copying the database first: " + (held.ok() ? held.value() : held.status().message()));
-    auto copied = Copied(database, gz, dump, level, timeout_ms, work);
-    if (copied.ok()) ::chmod(gz.c_str(), mode);
-    return copied;
+    return WithAccess(Copied(database, gz, dump, level, timeout_ms, work), gz, database);
   }
-  gzip_io::Fd out(::open(gz.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  gzip_io::Fd out(::open(gz.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) {
     db.value()->EndFileSnapshot();
     return Status::FromErrno("cannot create " + gz, errno);
@@ -114,7 +118,7 @@ Result<SnapshotDump> DumpSnapshot(const std::string& database, const std::string
   if (r.ok() && (::fsync(out.get()) != 0 || ::close(out.release()) != 0))
     r = Status::FromErrno("cannot write " + gz, errno);
   if (!r.ok()) ::unlink(gz.c_str());
-  return r;
+  return WithAccess(std::move(r), gz, database);
 }
 
 }  // namespace runbook

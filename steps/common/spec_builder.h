@@ -41,6 +41,12 @@ struct Param : ParamSpec {
     path_role = role;
     return *this;
   }
+  // The names the step also writes beside the path: the path plus each suffix
+  // (engine/path_roles.h).
+  Param& Beside(std::vector<std::string> suffixes) {
+    beside = std::move(suffixes);
+    return *this;
+  }
   // Values starting with `prefix` are remote, not local paths (engine/path_roles.h).
   Param& Remote(std::string prefix) {
     remote_prefix = std::move(prefix);

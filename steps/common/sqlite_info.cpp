@@ -1,7 +1,9 @@
 #include "steps/common/sqlite_info.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 
@@ -95,6 +97,11 @@ Status SnapshotDatabase(const std::string& source, const std::string& dest, int 
   std::error_code ec;
   if (!std::filesystem::is_regular_file(source, ec))
     return Status::Error("no database file at " + source);
+  // A whole copy of the database: 0600 from its first byte (SQLite would make it 0644, its
+  // -journal alike; breakW W7). An existing `dest` (a scratch file of the caller) is kept.
+  int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 && errno != EEXIST) return Status::FromErrno("cannot create " + dest, errno);
+  if (fd >= 0) ::close(fd);
   Status s;
   {  // the source's connection closes before the copy is settled
     auto src =

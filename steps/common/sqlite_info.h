@@ -50,7 +50,7 @@ std::function<void(int waited_ms, int limit_ms)> LockWaitReport(const Waiting& w
 // The copy is the source as it was when the copy began (one read transaction), however
 // often others commit meanwhile. `work` (see StopFor) interrupts it between bounded batches
 // and is told the bytes each batch copied.
-// On failure `dest` and its companions are removed.
+// `dest` is created 0600 when missing. On failure `dest` and its companions are removed.
 Status SnapshotDatabase(const std::string& source, const std::string& dest, int timeout_ms,
                         bool writable, const Work& work = {});
 // Whether the database file `path` says it is in WAL mode (header bytes 18-19 are 2,

@@ -319,7 +319,8 @@ Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const Sy
   std::string shown = "s3://" + from.bucket + "/" + Printable(key.value());
   auto root = SafeRoot::Open(to.root, true);
   if (!root.ok()) return root.status();
-  auto tmp = root.value().CreateTemp(e.rel);  // removed when it goes, unless committed
+  // Removed when it goes, unless committed; 0600: an object has no mode to carry (W12).
+  auto tmp = root.value().CreateTemp(e.rel, 0600);
   if (!tmp.ok()) return Status::Error(shown + ": " + tmp.status().message());
   std::string recorded;
   Status s = s3.Get(key.value(), tmp.value().ProcPath(), e.size, cancel, &recorded);
@@ -344,7 +345,7 @@ Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEnt
   if (!in.ok()) return in.status();
   auto root = SafeRoot::Open(to.root, true);
   if (!root.ok()) return root.status();
-  auto tmp = root.value().CreateTemp(e.rel);
+  auto tmp = root.value().CreateTemp(e.rel, 0600);
   if (!tmp.ok()) return Status::Error(shown + ": " + tmp.status().message());
   Status s = CopyInto(in.value().get(), shown, tmp.value().fd());
   auto copy = DigestFile(tmp.value().ProcPath());
@@ -354,6 +355,9 @@ Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEnt
   if (s.ok() && (copy.value().sha256 != source.value().sha256 ||
                  (!e.sha256.empty() && e.sha256 != source.value().sha256)))
     s = Status::Error(shown + " changed while it was copied");
+  // As readable as its source, no more, group included (breakW W12: 0600 dumps became 0644;
+  // breakY Y6).
+  if (s.ok()) s = ShareAccess(tmp.value().ProcPath(), {ProcPath(in.value().get())});
   if (s.ok()) s = tmp.value().Commit();
   if (!s.ok()) return s;
   e.sha256 = source.value().sha256;

@@ -168,3 +168,61 @@ TEST_CASE("a resume does not count finally steps as carried over", "[cli][resume
   CHECK_THAT(resumed.err, Catch::Contains("; 1 step(s) carried over"));
   CHECK_THAT(resumed.err, Catch::Contains("start f1") && Catch::Contains("start f2"));
 }
+
+// breakX X7: a run killed after its finally steps had passed ran them again on resume,
+// although no main step ran again (a notification sent twice, a cleanup repeated). Carried
+// when every main step is; run again when a main step ran (P7 above).
+TEST_CASE("a resume carries a passed finally step when no main step runs again", "[cli][resume]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n"
+            "  - {id: a, uses: log, with: {message: a}}\n"
+            "  - {id: b, needs: [a], uses: log, with: {message: b}}\n"
+            "finally:\n  - {id: f1, uses: exec, with: {shell: true, run: 'echo once >> " +
+                dir +
+                "/f1.txt'}}\n"
+                "  - {id: f2, needs: [f1], uses: log, with: {message: two}}\n");
+  std::string rb = "cd " + dir + " && " + Binary() + " ";
+  // Events: 1 run_started; a 2-4; b 5-7; f1 8-10; f2 11-13. Killed once f1's end is
+  // durable: f2 has started, not finished.
+  Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=10 " + Binary() +
+                         " run t.yaml --audit-db a.db");
+  REQUIRE(killed.exit_code == 128 + 9);
+  REQUIRE(ReadFile(dir + "/f1.txt") == "once\n");
+  Command resumed = Shell(rb + "resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, !Catch::Contains("start f1") && Catch::Contains("start f2"));
+  CHECK(ReadFile(dir + "/f1.txt") == "once\n");
+}
+
+// breakY Y15: flag-update said it was idempotent whatever its parameters, so a resume after a
+// kill past its rename ran `rollback: previous` again without asking: two steps back. A step
+// type says it of the values it ran with; `rollout: N` stays idempotent.
+TEST_CASE("a resume asks before running rollback: previous again, not rollout: N",
+          "[cli][resume]") {
+  for (const std::string with : {"rollback: previous", "rollout: 10"}) {
+    CAPTURE(with);
+    std::string dir = TempDir();
+    WriteFile(dir, "flags.json", "{\"flags\": {\"flag.x\": {\"rollout\": 50}}}\n");
+    WriteFile(dir, "t.yaml",
+              "version: 1\nname: t\nsteps:\n"
+              "  - {id: f, uses: flag-update, with: {file: flags.json, flag: flag.x, " +
+                  with + "}}\n");
+    // Killed once f's start is durable: it may have acted.
+    Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=2 " + Binary() +
+                           " run t.yaml --audit-db a.db");
+    REQUIRE(killed.exit_code == 128 + 9);
+    Command resumed = Shell("cd " + dir + " && " + Binary() + " resume " +
+                            LatestRunId(dir + "/a.db") + " --audit-db a.db");
+    INFO(resumed.out << resumed.err);
+    if (with == "rollout: 10") {
+      CHECK(resumed.exit_code == 0);
+    } else {
+      CHECK(resumed.exit_code == 2);
+      CHECK_THAT(resumed.err, Catch::Contains("step 'f' (flag-update)") &&
+                                  Catch::Contains("it is not idempotent") &&
+                                  Catch::Contains("--rerun f"));
+    }
+  }
+}

@@ -215,3 +215,40 @@ TEST_CASE("plain copies of a 1 MB parameter into env entries count against the s
   CHECK(t.err.find("env E16: the values the runbook's env computes would be more than 16 MiB") !=
         std::string::npos);
 }
+
+// breakY Y7: `report --format json` and `plan --format json` printed zero-width, bidi, BOM and
+// tag characters raw, while `show` escaped them. JSON that runbook prints writes them as
+// \uXXXX escapes (a surrogate pair past U+FFFF): the same value for a parser.
+TEST_CASE("JSON that runbook prints escapes invisible characters", "[cli][escape]") {
+  std::string dir = TempDir();
+  // U+200B, U+202E, U+FEFF and the tag U+E0041 in a param's default and a log message.
+  std::string hidden =
+      "a\xe2\x80\x8b"
+      "b\xe2\x80\xae"
+      "c\xef\xbb\xbf"
+      "d\xf3\xa0\x81\x81"
+      "e";
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nparams:\n  note: {type: string, default: \"" + hidden +
+                "\"}\nsteps:\n  - {id: l, uses: log, with: {message: \"${{ params.note }}\"}}\n");
+  Command plan = Shell("cd " + dir + " && " + Run("plan t.yaml --format json"));
+  Command run = Shell("cd " + dir + " && " + Run("run t.yaml --audit-db a.db"));
+  REQUIRE(run.exit_code == 0);
+  Command report =
+      Shell("cd " + dir + " && " +
+            Run("report " + LatestRunId(dir + "/a.db") + " --audit-db a.db --format json"));
+  for (const Command* c : {&plan, &report}) {
+    INFO(c->out << c->err);
+    CHECK(c->exit_code == 0);
+    CHECK(c->out.find("a\\u200bb\\u202ec\\ufeffd\\udb40\\udc41e") != std::string::npos);
+    CHECK(c->out.find("\xe2\x80\x8b") == std::string::npos);
+    CHECK(c->out.find("\xf3\xa0\x81\x81") == std::string::npos);
+    // The same value for a JSON parser: the original characters come back.
+    WriteFile(dir, "out.json", c->out);
+    CHECK(Shell("python3 -c \"import json,sys; t=json.dumps(json.load(open(sys.argv[1])), "
+                "ensure_ascii=False); sys.exit(0 if '\\u200bb\\u202ec\\ufeffd\\U000e0041e' in t "
+                "else 1)\" " +
+                dir + "/out.json")
+              .exit_code == 0);
+  }
+}

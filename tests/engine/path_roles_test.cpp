@@ -49,7 +49,7 @@ TEST_CASE("validate locates a written path that another step guards", "[engine][
   struct Case {
     const char* what;
     std::string text;
-    const char* at;
+    std::string at;
   };
   std::vector<Case> cases = {
       {"the same literal path, spelt differently",
@@ -68,6 +68,44 @@ TEST_CASE("validate locates a written path that another step guards", "[engine][
        "guards ("},
       {"a relative path that looks like a URL (breakW W1)",
        RolesRunbook("x://d/app.db", "x://d/app.db"), "error: parameter 'workspace'"},
+      {"the marker integrity-check writes beside its workspace (breakW W2)",
+       RolesRunbook("data/app.db", "data/app.db.integrity-check"),
+       "rb.yaml:15:18: error: parameter 'workspace' writes a path that step 'restore' as "
+       "'target' guards (the same path, " +
+           dir + "/data/app.db.integrity-check, which its step writes beside " + dir +
+           "/data/app.db)"},
+      {"a workspace at the target's -wal (breakX X5)",
+       RolesRunbook("data/app.db-wal", "data/app.db"),
+       "rb.yaml:15:18: error: parameter 'workspace' writes a path that step 'restore' as "
+       "'target' guards (the same path, " +
+           dir + "/data/app.db-wal, which the guarding step keeps beside " + dir + "/data/app.db)"},
+      {"a workspace at the name restore keeps the previous database under",
+       RolesRunbook("data/app.db.before-restore", "data/app.db"),
+       "error: parameter 'workspace' writes a path that step 'restore'"},
+      {"flag-update's lock file",
+       RolesRunbook("ws/app.db", "data/flags.json.lock",
+                    "  - id: flag\n    uses: flag-update\n    with:\n      file: data/flags.json\n"
+                    "      flag: f\n      rollout: 1\n"),
+       "error: parameter 'file' writes a path that step 'restore' as 'target' guards (the same "
+       "path, "},
+      {"hash's inventory lock (breakY Y1)",
+       RolesRunbook("ws/app.db", "data/inv.json.lock",
+                    "  - id: h\n    uses: hash\n    with:\n      files: [src.db]\n"
+                    "      inventory: data/inv.json\n"),
+       "error: parameter 'inventory' writes a path that step 'restore' as 'target' guards (the "
+       "same path, "},
+      {"a backup's destination folder (breakY Y2)",
+       RolesRunbook("ws/app.db", "data/app.db",
+                    "  - id: b\n    uses: backup\n    with:\n      database: src.db\n"
+                    "      dest: data\n"),
+       "error: parameter 'dest' writes a path that step 'restore' as 'target' guards ("},
+      {"a second restore's target at the first's -wal (breakY Y13)",
+       RolesRunbook("ws/app.db", "data/app.db",
+                    "  - id: r2\n    uses: restore\n    needs: [restore]\n    with:\n"
+                    "      source: src.db\n      target: data/app.db-wal\n"),
+       "error: parameter 'target' guards a path that step 'r2' as 'target' also guards (the "
+       "same path, " +
+           dir + "/data/app.db-wal, which its step keeps beside " + dir + "/data/app.db)"},
       {"the step's own env_file",
        RolesRunbook("ws/app.db", "data/app.db\n      env_file: data/app.db"),
        "error: parameter 'env_file' writes a path that its own parameter 'target' guards"},
@@ -132,10 +170,13 @@ TEST_CASE("a link to the guarded folder is the guarded folder", "[engine][path_r
   CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
 }
 
-TEST_CASE("a guard whose path is known only after the writer ran fails and says why",
+// breakW W3: the guard's path was known only after the writer ran, so the writer placed its
+// copy at the live path and only the guard failed. A step that writes now waits for no
+// guard it cannot know: it fails first, saying which guard and how to order them.
+TEST_CASE("a writer fails while a guard still to run cannot be known, before it writes",
           "[engine][path_roles]") {
   std::string dir = Dir();
-  // The target comes from a step that runs after integrity-check: only restore can see it.
+  // The target comes from a step that runs after integrity-check.
   std::string text = RolesRunbook("data/app.db", "${{ steps.late.outputs.t }}");
   text.replace(text.find("    needs: [check]\n    with:\n      source: src.db\n      target"),
                std::string("    needs: [check]").size(), "    needs: [late]");
@@ -146,10 +187,33 @@ TEST_CASE("a guard whose path is known only after the writer ran fails and says 
   REQUIRE(In(dir, "validate rb.yaml").exit_code == 0);
   Command run = In(dir, "run rb.yaml --audit-db a.db");
   CHECK(run.exit_code == 1);
-  CHECK_THAT(run.err, Catch::Contains("parameter 'target' guards a path that step 'check' as "
-                                      "'workspace' writes (the same path, ") &&
+  CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path, and step 'restore' as "
+                                      "'target' guards one that cannot be known yet") &&
+                          Catch::Contains("(needs:)") &&
+                          Catch::Contains("(at line 15, column 18)"));
+  CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);  // nothing was placed there
+  // Known in time (the step giving it runs first), the same runbook runs.
+  WriteFile(dir, "rb.yaml", RolesRunbook("data/ws.db", "${{ steps.prep.outputs.p }}"));
+  Command ordered = In(dir, "run rb.yaml --audit-db a.db");
+  INFO(ordered.out << ordered.err);
+  CHECK(ordered.exit_code == 0);
+}
+
+// The guard's own `env` is part of what it can be known by (breakW W3's second form: the
+// target read a step-level env and was never compared).
+TEST_CASE("a guard reading its own step env is compared before the writer writes",
+          "[engine][path_roles]") {
+  std::string dir = Dir();
+  std::string text = RolesRunbook("data/app.db", "${{ env.TARGET }}");
+  text.replace(text.find("    uses: restore\n"), std::string("    uses: restore\n").size(),
+               "    uses: restore\n    env:\n      TARGET: data/app.db\n");
+  WriteFile(dir, "rb.yaml", text);
+  Command run = In(dir, "run rb.yaml --audit-db a.db");
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path that step 'restore' "
+                                      "as 'target' guards (the same path, ") &&
                           Catch::Contains(kClash));
-  CHECK_THAT(run.err, !Catch::Contains("untouched"));
+  CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
 }
 
 TEST_CASE("PathClash compares normal absolute paths, by role", "[engine][path_roles]") {
@@ -163,6 +227,18 @@ TEST_CASE("PathClash compares normal absolute paths, by role", "[engine][path_ro
   CHECK_FALSE(PathClash(inside, beside, "/base", false));  // "a2" is not inside "a"
   CHECK_FALSE(PathClash(guard, file, "/base", false));     // a guard writes nothing
   CHECK_FALSE(PathClash(file, beside, "/base", false));
+  // The names beside each path are its names too (breakW W2, breakX X5).
+  RolePath marked{0, "workspace", PathRole::kWritesFile, "/base/w", {".integrity-check"}};
+  RolePath guarded{2, "target", PathRole::kGuards, "/base/w.integrity-check", {"-wal"}};
+  CHECK(PathClash(marked, guarded, "/", false).value() ==
+        "the same path, /base/w.integrity-check, which its step writes beside /base/w");
+  RolePath wal{0, "workspace", PathRole::kWritesFile, "/base/a/db-wal"};
+  RolePath db{2, "target", PathRole::kGuards, "/base/a/db", {"-wal"}};
+  CHECK(PathClash(wal, db, "/", false).value() ==
+        "the same path, /base/a/db-wal, which the guarding step keeps beside /base/a/db");
+  RolePath folder{0, "dest", PathRole::kWritesInside, "/base/a", {"-wal"}};
+  CHECK_FALSE(PathClash(folder, RolePath{2, "target", PathRole::kGuards, "/base/a-wal"}, "/",
+                        false));  // a folder written into has no names beside it
   StepSpec spec;
   spec.params.push_back({});
   spec.params.back().name = "dest";
@@ -201,4 +277,108 @@ TEST_CASE("a link followed by .. and a bind mount are the guarded path (breakW W
     CHECK_THAT(run.err, Catch::Contains("under another name") && Catch::Contains(kClash));
     CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
   }
+  SECTION("folders not made yet below a bind mount (breakY Y3)") {
+    std::string dir = Dir();
+    REQUIRE(Shell("cd " + dir + " && mkdir data alias").exit_code == 0);
+    WriteFile(dir, "rb.yaml", RolesRunbook("alias/sub/app.db", "data/sub/app.db"));
+    Command run = Shell("cd " + dir + " && unshare -m sh -c 'mount --bind data alias && " +
+                        Binary() + " run rb.yaml --audit-db a.db'");
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path") &&
+                            Catch::Contains("under another name") && Catch::Contains(kClash));
+    CHECK(Shell("test -e " + dir + "/data/sub").exit_code != 0);  // nothing made at the live path
+  }
+}
+
+// breakY Y4: a guard read from what changes while the run goes on (run.status, the
+// outcome of a step still to run, realpath() of the file system) was taken as known from its value
+// at the writer's start. Such a guard is not known yet: the writer fails before it writes. breakY
+// Y5: a guard whose `if:` is already false (a param) will not run, and blocks nothing.
+TEST_CASE("a guard that may change before it runs is not known, one that will not run is not one",
+          "[engine][path_roles]") {
+  std::string dir = Dir();
+  auto writer_then = [](const std::string& guard_step) {
+    return "version: 1\nname: roles\nparams:\n  do_restore: {type: boolean, default: false}\n"
+           "steps:\n"
+           "  - id: check\n    uses: integrity-check\n    with:\n      source: src.db\n"
+           "      workspace: data/db-failure\n      keep: true\n"
+           "  - id: late\n    uses: exec\n    needs: [check]\n    with:\n"
+           "      run: [sh, -c, 'echo t=data/app.db >> \"$RUNBOOK_OUTPUT\"']\n" +
+           guard_step;
+  };
+  struct Case {
+    const char* what;
+    std::string guard;
+  };
+  const Case volatile_guards[] = {
+      {"run.status",
+       "finally:\n  - id: restore\n    uses: restore\n    with:\n      source: "
+       "src.db\n      target: data/db-${{ run.status }}\n      force: true\n"},
+      {"the outcome of a step still to run",
+       "  - id: restore\n    uses: restore\n    needs: [late]\n    with:\n      source: "
+       "src.db\n      target: \"data/db-${{ steps.late.outcome }}\"\n"},
+      {"realpath()",
+       "  - id: restore\n    uses: restore\n    needs: [late]\n    with:\n      "
+       "source: src.db\n      target: \"${{ realpath('data/db-failure') }}\"\n"},
+  };
+  for (const Case& c : volatile_guards) {
+    CAPTURE(c.what);
+    Shell("rm -rf " + dir + "/data");
+    WriteFile(dir, "rb.yaml", writer_then(c.guard));
+    Command run = In(dir, "run rb.yaml --audit-db a.db");
+    INFO(run.out << run.err);
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path, and step 'restore' "
+                                        "as 'target' guards one that cannot be known yet"));
+    CHECK(Shell("test -e " + dir + "/data/db-failure").exit_code != 0);
+  }
+  // A restore that a param turns off: the writer runs; turned on, the writer is refused.
+  std::string optional =
+      "  - id: restore\n    uses: restore\n    needs: [late]\n    if: ${{ params.do_restore }}\n"
+      "    with:\n      source: src.db\n      target: ${{ steps.late.outputs.t }}\n";
+  Shell("rm -rf " + dir + "/data");
+  WriteFile(dir, "rb.yaml", writer_then(optional));
+  Command off = In(dir, "run rb.yaml --audit-db a.db");
+  INFO(off.out << off.err);
+  CHECK(off.exit_code == 0);
+  Command on = In(dir, "run rb.yaml --audit-db a.db --set do_restore=true");
+  CHECK(on.exit_code == 1);
+  CHECK_THAT(on.err, Catch::Contains("guards one that cannot be known yet"));
+}
+
+// breakW W5: a resume compared a carried step's paths as they would resolve now (here
+// `run.id` is the resume's), not as the step used them: a guard at the path the carried
+// step really wrote was not refused. The recorded parameters decide.
+TEST_CASE("a resume compares a carried step's paths as recorded", "[engine][path_roles]") {
+  std::string dir = Dir();
+  std::string text =
+      "version: 1\nname: roles\nsteps:\n"
+      "  - id: check\n    uses: integrity-check\n    with:\n      source: src.db\n"
+      "      workspace: ws/${{ run.id }}.db\n      keep: true\n"
+      "  - id: gate\n    uses: exec\n    needs: [check]\n    with:\n      run: [test, -e, go]\n"
+      "  - id: restore\n    uses: restore\n    needs: [gate]\n    with:\n      source: src.db\n"
+      "      target: TARGET\n";
+  auto with_target = [&](const std::string& target) {
+    std::string t = text;
+    t.replace(t.find("TARGET"), 6, target);
+    return t;
+  };
+  WriteFile(dir, "rb.yaml", with_target("data/app.db"));
+  Command first = In(dir, "run rb.yaml --audit-db a.db");
+  REQUIRE(first.exit_code == 1);  // gate fails: no `go`
+  std::string id = Shell("ls " + dir + "/ws").out;
+  REQUIRE(id.size() > 4);
+  id = id.substr(0, id.find(".db"));
+  // The runbook now restores onto the copy check kept (under its first run's id).
+  WriteFile(dir, "rb.yaml", with_target("ws/" + id + ".db"));
+  Shell("touch " + dir + "/go");
+  std::string before = Shell("sha256sum < " + dir + "/ws/" + id + ".db").out;
+  Command resumed = In(dir, "resume " + id + " --force --audit-db a.db");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.exit_code == 1);
+  CHECK_THAT(resumed.err, Catch::Contains("parameter 'target' guards a path that step 'check' as "
+                                          "'workspace' writes (the same path, " +
+                                          dir + "/ws/" + id + ".db") &&
+                              Catch::Contains(kClash));
+  CHECK(Shell("sha256sum < " + dir + "/ws/" + id + ".db").out == before);
 }

@@ -223,3 +223,31 @@ TEST_CASE("a second cancel ends escapees at once instead of after the grace",
   CHECK_FALSE(ProcessAlive(Marker(10)));
   CHECK_THAT(Ended(r), Catch::Contains("(" + Marker(10) + "): SIGKILL (a second signal"));
 }
+
+// breakX X9: a script whose #! interpreter does not exist was reported as if the script
+// itself were missing ("No such file or directory"). The interpreter is named.
+TEST_CASE("a script whose interpreter is missing names the interpreter", "[process]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "job.sh", "#!/no/such/interpreter -e\necho hi\n");
+  REQUIRE(Shell("chmod +x " + dir + "/job.sh").exit_code == 0);
+  PosixProcessRunner runner;
+  CancelToken cancel;
+  ProcessRequest req;
+  req.env = CurrentEnvironment();
+  req.argv = {dir + "/job.sh"};
+  ProcessResult r = runner.Run(req, cancel);
+  CHECK_FALSE(r.spawned);
+  CHECK(r.spawn_error == "cannot start '" + dir +
+                             "/job.sh': its interpreter '/no/such/interpreter' (its #! line) "
+                             "does not exist");
+  // Relative to the step's folder, as the kernel resolves it.
+  req.argv = {"./job.sh"};
+  req.cwd = dir;
+  r = runner.Run(req, cancel);
+  CHECK_THAT(r.spawn_error, Catch::Contains("its interpreter '/no/such/interpreter'"));
+  // A script that is really missing is still said so, naming the folder.
+  req.argv = {"./gone.sh"};
+  r = runner.Run(req, cancel);
+  CHECK_THAT(r.spawn_error, Catch::Contains("No such file or directory") &&
+                                Catch::Contains("(or no directory '" + dir + "')"));
+}

@@ -98,8 +98,9 @@ TEST_CASE("archive: the manifest escapes names as sha256sum does", "[steps][arch
             "files: ['logs/*']}}\n");
   Command refused = Shell("cd " + dir + " && " + Binary() + " run a.yaml --audit-db a.db");
   CHECK(refused.exit_code == 1);
-  CHECK_THAT(refused.err, Catch::Contains("its member name holds a control character, which "
-                                          "unzip and other extractors change or drop"));
+  CHECK_THAT(refused.err, Catch::Contains("its member name holds a control or invisible "
+                                          "character, which unzip and other extractors change "
+                                          "or drop"));
   CHECK_FALSE(std::filesystem::exists(dir + "/out/a.zip"));
   Shell("cd " + dir + " && rm logs/x.log* && python3 -c \"open(b'logs/bad\\xff.log', 'w')\"");
   Command latin = Shell("cd " + dir + " && " + Binary() + " run a.yaml --audit-db a.db");
@@ -108,8 +109,11 @@ TEST_CASE("archive: the manifest escapes names as sha256sum does", "[steps][arch
                                         "are not UTF-8"));
   // breakU U2: a C1 control (NEL) and an encoded surrogate: python's zipfile refused the zip.
   // breakV V6: a Unicode tag character, which libarchive dropped from the stored name.
+  // breakX X8: invisible characters (zero-width space, BOM, variation selector) make one
+  // name look like another.
   for (const char* name : {"logs/c1\\xc2\\x85.log", "logs/sur\\xed\\xa0\\x80.log",
-                           "logs/tag\\xf3\\xa0\\x81\\x81.log"}) {
+                           "logs/tag\\xf3\\xa0\\x81\\x81.log", "logs/tag\\xe2\\x80\\x8b.log",
+                           "logs/tag\\xef\\xbb\\xbf.log", "logs/tag\\xef\\xb8\\x8f.log"}) {
     CAPTURE(name);
     Shell("cd " + dir + " && rm -f logs/bad* logs/c1* logs/sur* logs/tag* && python3 -c \"open(b'" +
           name + "', 'w')\"");

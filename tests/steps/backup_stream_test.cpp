@@ -177,3 +177,28 @@ TEST_CASE("a dump is no more readable than its database", "[steps][backup][strea
               .exit_code == 0);
   CHECK(Shell("stat -c %a " + s.Path("dumps/app.sqlite.gz")).out == "640\n");
 }
+
+// breakW W7: the copy-first path compressed into a 0644 file and chmod-ed it afterwards, so
+// a 0600 database's dump was readable by everyone while it was written. Every file that
+// appears in the dump folder during the backup is watched.
+TEST_CASE("the copy-first path makes the dump no more readable than the database while written",
+          "[steps][backup][stream][sqlite-live][modes]") {
+  Site s;
+  WalDb(s);
+  Shell("chmod 0600 " + s.Path("app.sqlite") + " && mkdir -m 0755 " + s.Path("dumps"));
+  HoldOldSnapshot(s, 500);
+  REQUIRE(
+      Shell("cd " + s.dir +
+            " && (setsid sh -c 'while ! test -e stop; do stat -c \"%a %n\" dumps/* dumps/.[!.]* "
+            "2>/dev/null; done > modes.txt' </dev/null >/dev/null 2>&1 &) && sleep 0.1")
+          .exit_code == 0);
+  Command c = s.Run(kBackupAndCheck);
+  Shell("touch " + s.Path("stop") + " && sleep 0.2 && kill $(cat " + s.Path("reader.pid") +
+        ") 2>/dev/null");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK_THAT(c.out + c.err, Catch::Contains("copying the database first"));
+  Command seen = Shell("cd " + s.dir + " && sort -u modes.txt | cut -d' ' -f1 | sort -u");
+  INFO(Shell("cd " + s.dir + " && sort -u modes.txt; ls -la").out);
+  CHECK(seen.out == "600\n");
+}

@@ -84,6 +84,51 @@ TEST_CASE("Printable escapes Unicode tag characters (breakV V6: archive tools dr
   CHECK(Printable("emoji \xf0\x9f\x98\x80") == "emoji \xf0\x9f\x98\x80");  // kept
 }
 
+// breakW W6, breakX X8: zero-width and other invisible characters were printed raw and
+// accepted as archive member names: "db\u200b.sqlite" looked like "db.sqlite". Every
+// Default_Ignorable_Code_Point of Unicode is escaped; visible text next to it stays.
+TEST_CASE("Printable escapes every invisible (default ignorable) character", "[strings]") {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  const Case cases[] = {
+      {"db\xe2\x80\x8b.sqlite", "db\\u200b.sqlite"},  // ZERO WIDTH SPACE
+      {"db\xe2\x81\xa0.sqlite", "db\\u2060.sqlite"},  // WORD JOINER
+      {"\xef\xbb\xbf"
+       "db",
+       "\\ufeffdb"},                        // BOM
+      {"re\xc2\xadport", "re\\u00adport"},  // SOFT HYPHEN
+      {"a\xe1\xa0\x8e"
+       "b",
+       "a\\u180eb"},  // MONGOLIAN VOWEL SEPARATOR
+      {"a\xcd\x8f"
+       "b",
+       "a\\u034fb"},  // COMBINING GRAPHEME JOINER
+      {"a\xe3\x85\xa4"
+       "b",
+       "a\\u3164b"},                                        // HANGUL FILLER
+      {"\xe2\x9d\xa4\xef\xb8\x8f", "\xe2\x9d\xa4\\ufe0f"},  // VARIATION SELECTOR-16
+      {"x\xe2\x80\x8dy", "x\\u200dy"},                      // ZERO WIDTH JOINER
+      {"x\xf0\x9d\x85\xb3y", "x\\U0001d173y"},              // MUSICAL SYMBOL BEGIN BEAM
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.in);
+    CHECK(Printable(c.in) == c.out);
+    CHECK(HasBidi(c.in));
+  }
+  // Neighbours of the ranges are visible and stay.
+  CHECK(Printable("\xe2\x80\x8a|\xe2\x80\x90|\xef\xb8\x90|\xc2\xac") ==
+        "\xe2\x80\x8a|\xe2\x80\x90|\xef\xb8\x90|\xc2\xac");
+}
+
+TEST_CASE("EscapeHiddenJson writes invisible characters as JSON escapes", "[strings]") {
+  CHECK(EscapeHiddenJson("{\"k\": \"a\xe2\x80\x8b"
+                         "b\"}") == "{\"k\": \"a\\u200bb\"}");
+  CHECK(EscapeHiddenJson("\"\xf3\xa0\x81\x81\"") == "\"\\udb40\\udc41\"");  // U+E0041
+  CHECK(EscapeHiddenJson("\"caf\xc3\xa9 \xe2\x82\xac\"") == "\"caf\xc3\xa9 \xe2\x82\xac\"");
+}
+
 TEST_CASE("Printable escapes bidirectional formatting characters", "[strings]") {
   CHECK(Printable("swap \xe2\x80\xae"
                   "dorp\xe2\x80\xac ok") == "swap \\u202edorp\\u202c ok");

@@ -477,13 +477,17 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   context.reruns_confirmed = std::move(confirmed_reruns);
   context.adopted_from = adopted_from;
   if (!notice.empty()) std::cerr << "runbook: warning: " << notice << "\n";
-  // Finally steps and run-scoped types run again whatever they did (the executor's Restore):
-  // they are not counted as carried over (breakP P7: "2 step(s) carried over", then both ran).
+  // Run-scoped types run again whatever they did (the executor's Restore), and finally steps
+  // do when a main step runs again: those are not counted as carried over (breakP P7: "2
+  // step(s) carried over", then both ran). When every main step is carried, the passed
+  // finally steps are too (breakX X7), and counted.
+  auto carries = [&](const StepDecl& d) {
+    return options.prior.count(d.id) != 0 && !(d.type && d.type->spec().run_scoped);
+  };
+  bool all_main = std::all_of(rb->steps.begin(), rb->steps.end(),
+                              [&](const StepDecl& d) { return d.is_finally || carries(d); });
   size_t carried = 0;
-  for (const auto& [id, prior] : options.prior)
-    if (const StepDecl* d = rb->FindStep(id);
-        d && !d->is_finally && !(d->type && d->type->spec().run_scoped))
-      ++carried;
+  for (const StepDecl& d : rb->steps) carried += carries(d) && (!d.is_finally || all_main);
   o.announce = "runbook: resuming run " + record.run_id + " as " + options.run_id + "; " +
                std::to_string(carried) + " step(s) carried over";
   if (int code = EnterRun(o, *rb, base, context); code != kExitOk) return code;

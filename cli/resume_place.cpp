@@ -176,7 +176,7 @@ Result<std::vector<std::string>> RunAgainAtNewPlace(const Runbook& rb,
   std::set<std::string> writers;
   for (const auto& [id, step] : prior) {
     const StepDecl* s = rb.FindStep(id);
-    if (s != nullptr && s->type != nullptr && s->Idempotent() &&
+    if (s != nullptr && s->type != nullptr && s->Idempotent(Value(step.params)) &&
         s->type->spec().side_effects >= SideEffects::kWrite)
       writers.insert(id);
   }

@@ -394,6 +394,7 @@ class Loop {
                                [](const RolePath& p) { return p.role != PathRole::kGuards; });
     std::vector<RolePath> others;
     std::string unknown;
+    std::map<int, bool> skips;  // WillNotRun's answers in this peek
     scope_.SetPeek(true);
     for (size_t k = 0; k < rb_.steps.size(); ++k) {
       if (static_cast<int>(k) == i) continue;
@@ -402,8 +403,8 @@ class Loop {
         others.insert(others.end(), known->second.begin(), known->second.end());
         continue;
       }
-      if (steps_[k].state == StepState::kDone) continue;  // skipped: it writes nothing
-      if (WillNotRun(static_cast<int>(k))) continue;      // breakY Y5
+      if (steps_[k].state == StepState::kDone) continue;     // skipped: it writes nothing
+      if (WillNotRun(static_cast<int>(k), skips)) continue;  // breakY Y5, breakZ Z3
       EnvMap env = PeekEnv(static_cast<int>(k));
       scope_.SetStep(static_cast<int>(k), &env);
       std::vector<std::string> guards;
@@ -421,14 +422,29 @@ class Loop {
     return clash.empty() ? unknown : clash;
   }
 
-  // Step `k` (not started) has an `if:` that is false already on values that cannot change
-  // before it is decided (params, env, done steps' outputs): it will be skipped. A peek.
-  bool WillNotRun(int k) {
+  // Step `k` (not started) will be skipped, as can be told already, in this run and in any
+  // resume of it: its `if:` is false on values that cannot change (params, env, passed
+  // steps' outputs; `x && false` whatever x is), or, when it runs only after its needs
+  // passed, one of them will not run for such a reason (breakZ Z3). A failed step is no such
+  // reason: a resume runs it again (breakZ Z16). A peek; `memo` holds its answers.
+  bool WillNotRun(int k, std::map<int, bool>& memo) {
+    if (auto it = memo.find(k); it != memo.end()) return it->second;
+    memo[k] = false;  // a cycle cannot happen in the graph; this only bounds the work
     const StepDecl& step = rb_.steps[k];
-    if (!step.condition) return false;
-    scope_.SetStep(k, nullptr);
-    auto v = RenderTemplate(step.condition->tmpl, scope_);
-    return v.ok() && !v.value().has_unknown() && !v.value().Truthy();
+    bool after_success = !IsFinally(k) && !step.condition_has_status;
+    bool skipped = false;
+    for (int d : g_.nodes[k].needs) {
+      if (!after_success || skipped) break;
+      // A need that failed may pass in a resume (breakZ Z16): only one that will not run
+      // for reasons that stay counts.
+      skipped = !steps_[d].passed() && WillNotRun(d, memo);
+    }
+    if (!skipped && step.condition) {
+      scope_.SetStep(k, nullptr);
+      auto v = RenderTemplate(step.condition->tmpl, scope_);
+      skipped = v.ok() && !v.value().has_unknown() && !v.value().Truthy();
+    }
+    return memo[k] = skipped;
   }
 
   // Step `k`'s own `env` as far as it can be known before it starts (what fails to resolve
@@ -448,10 +464,12 @@ class Loop {
     const StepDecl& g = rb_.steps[k];
     std::string message =
         "parameter '" + writer.param + "' writes a path, and step '" + g.id + "' as '" + guard +
-        "' guards one that cannot be known yet (it reads what a step still to run gives): a "
-        "guarded path must be known before another step writes, or a refused '" +
-        g.id + "' could leave this step's file standing at its path; run what '" + guard +
-        "' reads before this step (needs:), or give it as a param";
+        "' guards one that cannot be known yet (it reads what may change before that step runs: "
+        "an output or the outcome of a step still to run, run.status, run.elapsed or "
+        "realpath()): a guarded path must be known before another step writes, or a refused '" +
+        g.id +
+        "' could leave this step's file standing at its path; give it as a param, or "
+        "run the step whose output it reads before this one (needs:)";
     const TNode* node = rb_.steps[writer.step].With(writer.param);
     return LocateError(Status::Error(message), node != nullptr ? node->loc : Loc{}).message();
   }

@@ -319,7 +319,14 @@ class Evaluator {
     if (!l.ok()) return l;
     const std::string& op = e.text;
     if (op == "&&" || op == "||") {  // short-circuit; yields an operand, like GitHub Actions
-      if (l.value().is_unknown()) return UnknownOf(e);
+      if (l.value().is_unknown()) {
+        // Decided whatever the unknown side is: `x && false` is falsy, `x || true` truthy
+        // (three-valued logic; a peek at a guard's `if:`, breakZ Z3). The known operand stands
+        // for the result; its truth is the result's.
+        auto r = Eval(*e.kids[1]);
+        if (r.ok() && !r.value().is_unknown() && (op == "&&") != r.value().Truthy()) return r;
+        return UnknownOf(e);
+      }
       if ((op == "&&") != l.value().Truthy()) return l;
       return Eval(*e.kids[1]);
     }

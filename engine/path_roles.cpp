@@ -67,13 +67,38 @@ bool Inside(const fs::path& inner, const fs::path& folder) {
   return true;
 }
 
+// One name of a path: the path plus `suffix`; with `prefix` (a suffix ending in '*'), every
+// name in that folder starting so (restore's `.before-restore-<time>` copies: breakZ Z14).
+struct Name {
+  std::string suffix;
+  fs::path path;
+  bool prefix = false;
+};
+
 // `p`'s names: itself, then itself plus each suffix its step writes beside it (a folder
 // written into has only its own name).
-std::vector<std::pair<std::string, fs::path>> NamesOf(const RolePath& p, const fs::path& path) {
-  std::vector<std::pair<std::string, fs::path>> names{{"", path}};
-  if (p.role == PathRole::kWritesInside) return names;
-  for (const std::string& suffix : p.beside) names.push_back({suffix, path.string() + suffix});
+std::vector<Name> NamesOf(const RolePath& p, const fs::path& path) {
+  std::vector<Name> names{{"", path, false}};
+  if (p.role == PathRole::kWritesInside || p.role == PathRole::kWritesIn) return names;
+  for (const std::string& suffix : p.beside) {
+    bool prefix = !suffix.empty() && suffix.back() == '*';
+    std::string stem = prefix ? suffix.substr(0, suffix.size() - 1) : suffix;
+    names.push_back({suffix, fs::path(path.string() + stem), prefix});
+  }
   return names;
+}
+
+// Whether two names (texts: whole paths, or file names) meet: equal, or one is a prefix name
+// the other starts with, within one folder.
+bool Meet(const std::string& a, bool a_prefix, const std::string& b, bool b_prefix) {
+  auto starts = [](const std::string& text, const std::string& stem) {
+    return text.compare(0, stem.size(), stem) == 0 &&
+           text.find('/', stem.size()) == std::string::npos;
+  };
+  if (a_prefix && b_prefix) return starts(a, b) || starts(b, a);
+  if (a_prefix) return starts(b, a);
+  if (b_prefix) return starts(a, b);
+  return a == b;
 }
 
 // How a name of `written` (at `w`) is a name of `guarded` (at `g`): the same path, or
@@ -82,14 +107,25 @@ std::vector<std::pair<std::string, fs::path>> NamesOf(const RolePath& p, const f
 std::optional<std::string> SameName(const RolePath& written, const fs::path& w,
                                     const RolePath& guarded, const fs::path& g,
                                     bool resolve_links) {
-  for (const auto& [ws, wn] : NamesOf(written, w)) {
-    for (const auto& [gs, gn] : NamesOf(guarded, g)) {
-      bool same = wn == gn;
-      bool aliased = !same && resolve_links && wn.filename() == gn.filename() && SamePlace(wn, gn);
+  for (const Name& wname : NamesOf(written, w)) {
+    for (const Name& gname : NamesOf(guarded, g)) {
+      const std::string &ws = wname.suffix, &gs = gname.suffix;
+      const fs::path &wn = wname.path, &gn = gname.path;
+      bool same = Meet(wn.string(), wname.prefix, gn.string(), gname.prefix);
+      bool aliased =
+          !same && resolve_links &&
+          Meet(wn.filename().string(), wname.prefix, gn.filename().string(), gname.prefix) &&
+          SamePlace(wn.parent_path(), gn.parent_path());
       if (!same && !aliased) continue;
-      std::string how =
-          aliased ? "the same file, " + gn.string() + ", under another name (" + wn.string() + ")"
-                  : "the same path, " + gn.string();
+      // A prefix name is shown with its '*': "a.db.before-restore*".
+      std::string g_shown = gn.string() + (gname.prefix ? "*" : "");
+      std::string w_shown = wn.string() + (wname.prefix ? "*" : "");
+      std::string how = aliased
+                            ? "the same file, " + g_shown + ", under another name (" + w_shown + ")"
+                        : wname.prefix || gname.prefix
+                            ? "the names " + (gname.prefix ? w_shown + " and " + g_shown
+                                                           : g_shown + " and " + w_shown)
+                            : "the same path, " + g_shown;
       if (!ws.empty())
         how += std::string(", which its step ") +
                (written.role == PathRole::kGuards ? "keeps" : "writes") + " beside " + w.string();
@@ -164,12 +200,16 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
     if (a == b || (resolve_links && SamePlace(a, b))) return std::nullopt;
     return SameName(written, a, guarded, b, resolve_links);
   }
-  bool writes = written.role == PathRole::kWritesFile || written.role == PathRole::kWritesInside;
+  bool writes = written.role == PathRole::kWritesFile || written.role == PathRole::kWritesInside ||
+                written.role == PathRole::kWritesIn;
   if (!writes || guarded.role != PathRole::kGuards) return std::nullopt;
   fs::path w = Normal(written.path, base, resolve_links);
   fs::path g = Normal(guarded.path, base, resolve_links);
   if (written.role == PathRole::kWritesInside && Inside(g, w))
     return g.string() + " is inside the folder " + w.string();
+  if (written.role == PathRole::kWritesIn &&
+      (g.parent_path() == w || (resolve_links && SamePlace(g.parent_path(), w))))
+    return g.string() + " is in the folder " + w.string();
   if (auto same = SameName(written, w, guarded, g, resolve_links)) return same;
   if (!resolve_links || written.role != PathRole::kWritesInside) return std::nullopt;
   for (fs::path up = g.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path())

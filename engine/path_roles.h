@@ -34,7 +34,8 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
 
 // Why `written` and `guarded` clash: one name of each is the same path (a path's names are
 // itself and itself plus each of its `beside` suffixes: "w.db.integrity-check" is one of
-// "w.db"'s; breakW W2), or `guarded` inside the folder `written` writes into (kWritesInside).
+// "w.db"'s; breakW W2), or `guarded` inside the folder `written` writes into (kWritesInside),
+// or directly in the folder `written` writes files in (kWritesIn: backup's dest).
 // Two guards (both kGuards) clash when a name of one is a name the other keeps beside it
 // (one restore's target at another's -wal: breakY Y13); the same path twice does not.
 // Relative paths are taken against `base` (an absolute folder); with `resolve_links`, symbolic

@@ -106,6 +106,7 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
     m["error"] = Value(error);
   } else {
     m["params"] = Masked(in, params);
+    m["idempotent"] = Value(s.Idempotent(params));  // as its type says of these values
     std::vector<std::string> lines;
     StepParams view(s.type->spec(), params);
     error = CallStep(s, "describing what it would do", [&] { lines = s.type->Describe(view); });

@@ -67,7 +67,8 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   if (decl == nullptr) return Status::Error("unknown step reference '" + Join(path, ".") + "'");
   if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
   const StepRun& run = (*steps_)[decl - rb_.steps.data()];
-  if (peek_ && run.state != StepState::kDone)  // a peek: not decided yet
+  // A peek: not decided yet, or not for good (a resume runs a step that did not pass again).
+  if (peek_ && !(run.state == StepState::kDone && run.passed()))
     return Value::Unknown("${{ " + Join(path, ".") + " }}");
   if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
   if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) {

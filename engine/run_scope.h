@@ -52,9 +52,10 @@ class RunScope final : public EvalScope {
   const std::set<std::string>& MaskedReads() const { return masked_reads_; }
 
   // A peek at a step's values before it starts (executor, engine/path_roles.h): what may
-  // change until it runs is Unknown — run.status, run.elapsed, the outcome of a step not
-  // done, status functions, realpath() (the file system) — so a guard read from them is
-  // not taken as known (breakY Y4).
+  // change until it runs is Unknown — run.status, run.elapsed, the outcome and outputs of a
+  // step that has not passed (a resume runs it again: breakZ Z16), status functions,
+  // realpath() (the file system) — so a guard read from them is not taken as known (breakY
+  // Y4).
   void SetPeek(bool on) { peek_ = on; }
   bool Peeking() const override { return peek_; }
 

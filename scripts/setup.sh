@@ -12,8 +12,9 @@ apt_packages=(
   # the man page, the .deb (dpkg-shlibdeps) and what its test checks with (docs/install.md)
   help2man dpkg-dev man-db file zsh
   libgraphviz-dev poppler-utils
-  # tests read dumps with the peers (gzip_test: pigz -t); bench compares with pigz
-  pigz
+  # tests read dumps with the peers (gzip_test: pigz -t; bench compares with pigz) and set
+  # ACLs (file_modes_test: setfacl)
+  pigz acl
 )
 
 missing=()

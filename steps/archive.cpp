@@ -85,14 +85,14 @@ struct Input {
   std::string path, base, name;
 };
 
-// The archive's access (files.h ShareAccess): an existing output's; a new one is as readable
-// as its least readable input (a 0600 dump among 0644 logs makes a 0600 zip), 0600 without
-// inputs.
+// The archive's access (files.h ShareAccess): as readable as its least readable input (a
+// 0600 dump among 0644 logs makes a 0600 zip), and no more than the output it replaces
+// (breakZ Z8: secrets written over a 0644 file were world-readable); 0600 without inputs.
 Status GiveAccess(const std::string& tmp, const std::string& output,
                   const std::vector<Input>& inputs) {
-  if (ModeOf(output, -1) >= 0) return ShareAccess(tmp, {output}, 0600, true);
   std::vector<std::string> sources;
   for (const Input& in : inputs) sources.push_back(in.path);
+  if (ModeOf(output, -1) >= 0) sources.push_back(output);
   return ShareAccess(tmp, sources);
 }
 

@@ -52,7 +52,7 @@ StepSpec MakeSpec() {
   s.params = {
       Param("database", ParamType::kString, "path of the live SQLite database").Required(),
       Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
-          .Path(PathRole::kWritesInside)  // breakY Y2: its dumps, and retention deletes there
+          .Path(PathRole::kWritesIn)  // breakY Y2: its dumps, and retention deletes there
           .Required(),
       Param("name", ParamType::kString,
             "file stem, one file name (no '/', not '.' or '..', no control characters); "

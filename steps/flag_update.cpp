@@ -36,8 +36,9 @@ StepSpec MakeSpec() {
       "change) or `last_good` (the last value marked good with `mark_good: true`). Only that "
       "number changes in the file (formatting, order and every other value kept); the write "
       "is atomic under a lock, and each change is appended to `<file>.history.jsonl`. "
-      "Idempotent, except `rollback: previous` (twice is two steps back): a resume asks "
-      "before running that one again after a kill (--rerun).";
+      "Idempotent, except `rollback: previous`: run twice, the second rolls back the first, "
+      "and the rollout it undid is live again; a resume asks before running it again after a "
+      "kill (--rerun), and plan marks it not idempotent.";
   s.params = {
       Param("file", ParamType::kString, "the flags file")
           .Path(PathRole::kWritesFile)
@@ -124,10 +125,15 @@ Result<History> ReadHistory(const std::string& path, const std::string& flag) {
 
 // Appends `line` to `path` in one write (O_APPEND), never through a link at that name, and
 // makes it durable (fsync) before returning: the entry is the change's intent (see below).
-// A new history is as readable as the flags file `of`, no more (breakY Y9).
+// A new history has the access of the flags file `of`, group included, no more (files.h
+// ShareAccess; breakY Y9): 0600 until then.
 Status AppendLine(const std::string& path, const std::string& line, const std::string& of) {
-  auto fd = OwnFd(path, O_WRONLY | O_APPEND | O_CREAT, ModeOf(of, 0600));
+  bool made = ModeOf(path, -1) < 0;
+  auto fd = OwnFd(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
   if (!fd.ok()) return fd.status();
+  if (made) {
+    if (Status s = ShareAccess(path, {of}); !s.ok()) return s;
+  }
   ssize_t n = ::write(fd.value().get(), line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size()))
     return Status::FromErrno("cannot append to " + path, errno);
@@ -171,8 +177,9 @@ class FlagUpdate final : public StepType {
   const StepSpec& spec() const override { return spec_; }
 
   // `rollout: N` and `rollback: last_good` land on the same value however often they run;
-  // `rollback: previous` moves from wherever the flag is, so twice is two steps back (breakY
-  // Y15: a resume after a kill past its rename rolled back again).
+  // `rollback: previous` moves from wherever the flag is: run twice, the second undoes the
+  // first and the rollout it rolled back is live again (breakY Y15: a resume after a kill past
+  // its rename rolled back again).
   bool Idempotent(const Value& params) const override {
     const Value* back = params.Find("rollback");
     return back == nullptr || !back->is_string() || back->as_string() != "previous";

@@ -55,7 +55,7 @@ StepSpec MakeSpec() {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
       Param("target", ParamType::kString, "where the backend's database goes")
           .Path(PathRole::kGuards)
-          .Beside({"-wal", "-shm", "-journal", ".before-restore"})
+          .Beside({"-wal", "-shm", "-journal", ".before-restore*"})
           .Required(),
       Param("env_file", ParamType::kString, "env file to write (what BACKEND_ENV_PATH names)")
           .Path(PathRole::kWritesFile),
@@ -358,6 +358,12 @@ Result<std::string> KeepPrevious(const std::string& target, const std::string& s
     kept = target + ".before-restore";
     // The first kept copy stays; anything at the name, a dangling link too, is not replaced.
     if (::lstat(kept.c_str(), &old) == 0) kept += "-" + stamp;
+    // Its -wal, -shm and -journal names are made and removed by this restore: files already
+    // there are someone's (breakZ Z1), never linked over or removed.
+    for (const char* side : kSqliteCompanions)
+      if (::lstat((kept + side).c_str(), &old) == 0)
+        return Status::Error(kept + side + " is already there, beside the name the current " +
+                             "database would be kept under; it is left alone: move it away");
     Status s = LinkOrCopy(target, kept);
     if (!s.ok()) return s;
   }
@@ -522,7 +528,21 @@ std::string PutBack(const std::string& tmp, const std::string& path) {
 // no second decompression, no second check; issue 15), refused when its sha256 is not the one
 // recorded when it was checked. Returns the sha256 of the source that check vouched for.
 Result<std::vector<std::string>> Adopt(const StepContext& ctx, const CheckedCopy& copy,
-                                       const std::string& tmp, std::string& raw_sha256) {
+                                       const std::string& source, const std::string& tmp,
+                                       std::string& raw_sha256) {
+  // The source must still be what the check read: its evidence is about this file (breakZ
+  // Z9: a dump swapped after the check was reported verified). Hashing the dump costs far
+  // less than decompressing it again. A database file source changes as its application
+  // writes; the check's copy is its snapshot, and what its sha256 names.
+  if (IsGzip(source)) {
+    ProgressMeter meter(ctx, "hashing the source", FileSizeOf(source));
+    auto now = Sha256File(source, meter.ForWork());
+    if (!now.ok()) return Status::Error(now.status().message() + PutBack(tmp, copy.path));
+    if (now.value() != copy.source_sha256)
+      return Status::Error(source + " changed since step '" + copy.by + "' checked it: sha256 " +
+                           now.value() + ", checked " + copy.source_sha256 + "; verify it again" +
+                           PutBack(tmp, copy.path));
+  }
   if (std::string why = NotTheCopy(tmp, copy); !why.empty())  // swapped since it was looked at
     return Status::Error("the file taken from " + copy.path + " is not the copy step '" + copy.by +
                          "' kept (" + why + ")" + PutBack(tmp, copy.path));
@@ -659,7 +679,7 @@ class Restore final : public StepType {
     std::string raw_sha256;
     auto checked = TakenCopy(ctx, AdoptableCopy(ctx, source, target), tmp, target);
     if (!checked.ok()) return untouched(checked.status().message());
-    auto shas = checked.value() ? Adopt(ctx, *checked.value(), tmp, raw_sha256)
+    auto shas = checked.value() ? Adopt(ctx, *checked.value(), source, tmp, raw_sha256)
                                 : CopyIn(source, tmp, raw_sha256, ctx, bound.value());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!shas.ok()) return untouched(shas.status().message());

@@ -56,6 +56,8 @@ const char* PathRoleName(PathRole role) {
       return "writes this file";
     case PathRole::kWritesInside:
       return "writes inside this folder";
+    case PathRole::kWritesIn:
+      return "writes files in this folder";
     case PathRole::kGuards:
       return "guards this path";
   }

@@ -38,6 +38,7 @@ enum class PathRole {
   kNone,
   kWritesFile,    // writes, replaces or edits the file at the path
   kWritesInside,  // may write, replace or delete any file inside the folder at the path
+  kWritesIn,      // may write or delete files directly in the folder (not in its subfolders)
   kGuards,        // replaces the path only after its own checks pass (restore's target)
 };
 // "writes this file", "writes inside this folder", "guards this path"; "" for kNone.

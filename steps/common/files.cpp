@@ -1,7 +1,9 @@
 #include "steps/common/files.h"
 
+#include <acl/libacl.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <sys/acl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,6 +104,82 @@ int ModeOf(const std::string& path, int fallback) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0666) : fallback;
 }
 
+namespace {
+
+// The bits of `st` (the file at `source`) that others can use: its folders must let them
+// through (search permission on every one above it). A folder closed to others takes the
+// other bits away, and the group bits when it is not open to the file's group (breakZ Z4: a
+// 0644 database in a 0700 folder is private; its dump in a 0755 folder must be too). Folders
+// above `dest` too (where the new file goes) guard both alike and are not counted.
+// The read/write bits (of 06, as a group's) an ACL entry of `type` grants, -1 when none.
+int AclBits(acl_t acl, acl_tag_t type) {
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; ::acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
+    acl_tag_t tag;
+    acl_permset_t set;
+    if (::acl_get_tag_type(e, &tag) != 0 || tag != type || ::acl_get_permset(e, &set) != 0)
+      continue;
+    return (::acl_get_perm(set, ACL_READ) == 1 ? 4 : 0) |
+           (::acl_get_perm(set, ACL_WRITE) == 1 ? 2 : 0);
+  }
+  return -1;
+}
+
+// The mode's group bits of a file with an access ACL are its mask, not what its owning group
+// may do: the owning group's own entry counts, within the mask (breakZ Z17).
+int OwnBits(const std::string& source, const struct stat& st) {
+  int bits = static_cast<int>(st.st_mode & 0666);
+  acl_t acl = ::acl_get_file(source.c_str(), ACL_TYPE_ACCESS);
+  if (acl == nullptr) return bits;
+  int group = AclBits(acl, ACL_GROUP_OBJ), mask = AclBits(acl, ACL_MASK);
+  ::acl_free(acl);
+  if (group < 0 || mask < 0) return bits;  // no mask: the mode is the ACL
+  return (bits & ~0060) | ((group & mask) << 3);
+}
+
+int ReachableBits(const std::string& source, const struct stat& st, const std::string& dest) {
+  int bits = OwnBits(source, st);
+  std::error_code ec;
+  std::filesystem::path at = std::filesystem::canonical(source, ec);
+  if (ec) return bits & 0600;  // where it is cannot be told: the owner's bits only
+  std::filesystem::path to = std::filesystem::canonical(dest, ec).parent_path();
+  auto shared = [&](const std::filesystem::path& dir) {  // `dir` is `to` or above it
+    auto d = dir.begin(), t = to.begin();
+    for (; d != dir.end(); ++d, ++t)
+      if (t == to.end() || *d != *t) return false;
+    return true;
+  };
+  while (at.has_parent_path() && at.parent_path() != at) {
+    at = at.parent_path();
+    if (!ec && shared(at)) break;
+    struct stat dir {};
+    if (::stat(at.c_str(), &dir) != 0) return bits & 0600;
+    if ((dir.st_mode & S_IXOTH) == 0) {
+      bits &= ~0006;
+      if ((dir.st_mode & S_IXGRP) == 0 || dir.st_gid != st.st_gid) bits &= ~0060;
+    }
+  }
+  return bits;
+}
+
+// The access ACL of `from` (its named users and groups, its mask) given to `to`, after its
+// mode: a replaced file's ACL is part of who may open it (breakZ Z5: the backend's account,
+// named in the database's ACL, was locked out). Nothing to do without one.
+Status KeepAcl(const std::string& from, const std::string& to) {
+  acl_t acl = ::acl_get_file(from.c_str(), ACL_TYPE_ACCESS);
+  if (acl == nullptr) return Status::Ok();  // no ACL support there: the mode is all
+  int entries = 0;
+  acl_entry_t e;
+  for (int id = ACL_FIRST_ENTRY; ::acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) ++entries;
+  Status s = Status::Ok();
+  if (entries > 3 && ::acl_set_file(to.c_str(), ACL_TYPE_ACCESS, acl) != 0)  // more than u/g/o
+    s = Status::FromErrno("cannot give " + to + " the ACL of " + from, errno);
+  ::acl_free(acl);
+  return s;
+}
+
+}  // namespace
+
 Status ShareAccess(const std::string& path, const std::vector<std::string>& sources, int fallback,
                    bool owner) {
   int mode = 0666;
@@ -113,7 +191,8 @@ Status ShareAccess(const std::string& path, const std::vector<std::string>& sour
     one_group = one_group && (!any || st.st_gid == group);
     group = st.st_gid;
     any = true;
-    mode &= static_cast<int>(st.st_mode & 0666);
+    // A file that replaces its source keeps its bits; one made from it, what reaches it.
+    mode &= owner ? static_cast<int>(st.st_mode & 0666) : ReachableBits(source, st, path);
   }
   if (!any) mode = fallback;
   struct stat was {};
@@ -128,7 +207,7 @@ Status ShareAccess(const std::string& path, const std::vector<std::string>& sour
     mode &= ~0070;  // the group that would read it is not the sources' group
   if (::chmod(path.c_str(), static_cast<mode_t>(mode)) != 0)
     return Status::FromErrno("cannot set the mode of " + path, errno);
-  return Status::Ok();
+  return owner && sources.size() == 1 ? KeepAcl(sources[0], path) : Status::Ok();
 }
 
 Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {

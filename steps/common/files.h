@@ -35,13 +35,15 @@ int ModeOf(const std::string& path, int fallback);
 // Gives the finished file at `path` (the step's scratch file, 0600 while it was written)
 // the access of what it was made from, `sources` (links followed; missing ones left out):
 // the permission bits all of them allow (of 0666), exactly, umask aside, as `cp -p` keeps
-// them; group bits only for the group that owns the sources — the file is given that group
-// when it has another (a setgid folder, the runner's own group), else its group bits go
+// them, less what their folders keep from others (a 0644 file in a 0700 folder counts as
+// 0600: breakZ Z4); group bits only for the group that owns the sources — the file is given that
+// group when it has another (a setgid folder, the runner's own group), else its group bits go
 // (breakY Y6: a 0640 database's dump in a setgid folder was readable by that folder's
 // group). Without any source: `fallback`. Errors: chmod's.
 // With `owner` (the file replaces its one source, the file at the same name), the source's
-// owner too, where runbook may give it (root): a backend running as its own account keeps
-// its database, env file and flags file when root restores them (breakY Y12).
+// access ACL (breakZ Z5) and owner too, the owner where runbook may give it (root): a backend
+// running as its own account keeps its database, env file and flags file when root restores them
+// (breakY Y12).
 Status ShareAccess(const std::string& path, const std::vector<std::string>& sources,
                    int fallback = 0600, bool owner = false);
 // Renames and fsyncs the destination folder.

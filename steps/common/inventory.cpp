@@ -52,7 +52,8 @@ Status AppendInventory(const std::string& path, const Value::List& entries) {
     Value::List all = doc["entries"].as_list();
     for (const Value& e : entries) all.push_back(e);
     doc["entries"] = Value(std::move(all));
-    result = WriteFileAtomic(path, ToJson(Value(std::move(doc)), 2) + "\n", 0600);
+    // Names as JSON escapes where they hold invisible characters (breakZ Z11).
+    result = WriteFileAtomic(path, ToJsonShown(Value(std::move(doc)), 2) + "\n", 0600);
   }
   ::flock(fd, LOCK_UN);
   ::close(fd);

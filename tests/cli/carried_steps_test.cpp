@@ -193,6 +193,7 @@ TEST_CASE("a resume carries a passed finally step when no main step runs again",
   INFO(resumed.out << resumed.err);
   CHECK(resumed.exit_code == 0);
   CHECK_THAT(resumed.err, !Catch::Contains("start f1") && Catch::Contains("start f2"));
+  CHECK_THAT(resumed.err, Catch::Contains("; 3 step(s) carried over"));  // a, b and f1
   CHECK(ReadFile(dir + "/f1.txt") == "once\n");
 }
 
@@ -209,6 +210,10 @@ TEST_CASE("a resume asks before running rollback: previous again, not rollout: N
               "version: 1\nname: t\nsteps:\n"
               "  - {id: f, uses: flag-update, with: {file: flags.json, flag: flag.x, " +
                   with + "}}\n");
+    // plan says what resume will do.
+    Command plan = Shell("cd " + dir + " && " + Binary() + " plan t.yaml --format json");
+    CHECK_THAT(plan.out, Catch::Contains(std::string("\"idempotent\": ") +
+                                         (with == "rollout: 10" ? "true" : "false")));
     // Killed once f's start is durable: it may have acted.
     Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=2 " + Binary() +
                            " run t.yaml --audit-db a.db");

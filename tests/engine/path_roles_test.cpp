@@ -106,6 +106,19 @@ TEST_CASE("validate locates a written path that another step guards", "[engine][
        "error: parameter 'target' guards a path that step 'r2' as 'target' also guards (the "
        "same path, " +
            dir + "/data/app.db-wal, which its step keeps beside " + dir + "/data/app.db)"},
+      {"a file at the kept copy's -wal (breakZ Z1)",
+       RolesRunbook(
+           "ws/app.db", "data/app.db",
+           "  - id: flag\n    uses: flag-update\n    with:\n"
+           "      file: data/app.db.before-restore-wal\n      flag: f\n      rollout: 1\n"),
+       "error: parameter 'file' writes a path that step 'restore' as 'target' guards (the names " +
+           dir + "/data/app.db.before-restore-wal and " + dir + "/data/app.db.before-restore*"},
+      {"a file at a later kept copy's name (breakZ Z14)",
+       RolesRunbook("ws/app.db", "data/app.db",
+                    "  - id: zip\n    uses: archive\n    with:\n      files: [src.db]\n"
+                    "      output: data/app.db.before-restore-20261203T090000.000Z\n"),
+       "error: parameter 'output' writes a path that step 'restore' as 'target' guards (the "
+       "names "},
       {"the step's own env_file",
        RolesRunbook("ws/app.db", "data/app.db\n      env_file: data/app.db"),
        "error: parameter 'env_file' writes a path that its own parameter 'target' guards"},
@@ -123,7 +136,10 @@ TEST_CASE("validate locates a written path that another step guards", "[engine][
                          "  - id: push\n    uses: s3-sync\n    with:\n      source: data\n"
                          "      dest: s3://b/data\n      endpoint: http://127.0.0.1:9\n"
                          "  - id: pull\n    uses: s3-sync\n    with:\n      source: s3://b/p\n"
-                         "      dest: data-mirror\n      endpoint: http://127.0.0.1:9\n"));
+                         "      dest: data-mirror\n      endpoint: http://127.0.0.1:9\n"
+                         // backup writes directly in its dest: the target one folder down is apart
+                         "  - id: bk\n    uses: backup\n    with:\n      database: src.db\n"
+                         "      dest: .\n"));
   Command ok = In(dir, "validate rb.yaml");
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ok.out + ok.err, !Catch::Contains(kClash));
@@ -344,6 +360,32 @@ TEST_CASE("a guard that may change before it runs is not known, one that will no
   Command on = In(dir, "run rb.yaml --audit-db a.db --set do_restore=true");
   CHECK(on.exit_code == 1);
   CHECK_THAT(on.err, Catch::Contains("guards one that cannot be known yet"));
+  // breakZ Z3: a guard that cannot run for other reasons told already: a need a param turns
+  // off, or an `if:` false whatever its unknown part is.
+  const std::string never[] = {
+      // `late` (its need) is off: the restore after it is skipped
+      "  - id: restore\n    uses: restore\n    needs: [late]\n    with:\n      source: src.db\n"
+      "      target: ${{ steps.late.outputs.t }}\n",
+      "  - id: restore\n    uses: restore\n    needs: [late]\n"
+      "    if: ${{ always() && params.do_restore }}\n"
+      "    with:\n      source: src.db\n      target: ${{ steps.late.outputs.t }}\n",
+      "  - id: restore\n    uses: restore\n    needs: [late]\n"
+      "    if: ${{ steps.late.outcome == 'success' && params.do_restore }}\n"
+      "    with:\n      source: src.db\n      target: ${{ steps.late.outputs.t }}\n",
+  };
+  for (size_t n = 0; n < std::size(never); ++n) {
+    CAPTURE(n);
+    std::string text = writer_then(never[n]);
+    if (n == 0)
+      text.replace(text.find("  - id: late\n    uses: exec\n"),
+                   std::string("  - id: late\n    uses: exec\n").size(),
+                   "  - id: late\n    uses: exec\n    if: ${{ params.do_restore }}\n");
+    Shell("rm -rf " + dir + "/data");
+    WriteFile(dir, "rb.yaml", text);
+    Command skipped = In(dir, "run rb.yaml --audit-db a.db");
+    INFO(skipped.out << skipped.err);
+    CHECK(skipped.exit_code == 0);
+  }
 }
 
 // breakW W5: a resume compared a carried step's paths as they would resolve now (here
@@ -381,4 +423,27 @@ TEST_CASE("a resume compares a carried step's paths as recorded", "[engine][path
                                           dir + "/ws/" + id + ".db") &&
                               Catch::Contains(kClash));
   CHECK(Shell("sha256sum < " + dir + "/ws/" + id + ".db").out == before);
+}
+
+// breakZ Z16: a guard skipped only because a step before it failed counted as "will not run",
+// so the writer acted; a resume then ran the failed step again, the guard ran and refused,
+// and the writer's copy stood at the live path. A failed step is no lasting reason.
+TEST_CASE("a guard after a failed step still counts, as a resume may run it",
+          "[engine][path_roles]") {
+  std::string dir = Dir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: roles\nsteps:\n"
+            "  - id: bad\n    uses: exec\n    with:\n      run: [test, -e, go]\n"
+            "  - id: check\n    uses: integrity-check\n    needs: [bad]\n    if: ${{ always() }}\n"
+            "    with:\n      source: src.db\n      workspace: data/app.db\n      keep: true\n"
+            "  - id: late\n    uses: exec\n    needs: [bad]\n    with:\n"
+            "      run: [sh, -c, 'echo t=data/app.db >> \"$RUNBOOK_OUTPUT\"']\n"
+            "  - id: restore\n    uses: restore\n    needs: [late, check]\n    with:\n"
+            "      source: src.db\n      target: ${{ steps.late.outputs.t }}\n");
+  Command run = In(dir, "run rb.yaml --audit-db a.db");
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path, and step 'restore' as "
+                                      "'target' guards one that cannot be known yet"));
+  CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
 }

@@ -99,8 +99,8 @@ TEST_CASE("a file written beneath a sync destination is created with the mode as
 
 TEST_CASE("s3-sync between folders keeps each file's mode, a download is 0600 (breakW W12)",
           "[steps][modes][s3]") {
-  std::string dir = TempDir();
-  REQUIRE(Shell("cd " + dir +
+  std::string dir = TempDir();  // open to others, so the sources' bits reach them (Z4)
+  REQUIRE(Shell("chmod 0755 " + dir + " && cd " + dir +
                 " && mkdir -p src/daily && echo a > src/daily/app.sqlite.gz && echo m > "
                 "src/daily/app.sqlite.gz.meta.json && echo g > src/shared.txt && echo p > "
                 "src/public.txt && chmod 0600 src/daily/app.sqlite.gz "
@@ -137,7 +137,8 @@ TEST_CASE("restore to a new target takes the dump's mode, an existing target kee
           "[steps][modes][restore]") {
   Site s;
   s.MakeDb();
-  Shell("mkdir -p " + s.Path("dumps") + " && chmod 0640 " + s.Path("app.sqlite"));
+  Shell("chmod 0755 " + s.dir + " && mkdir -p " + s.Path("dumps") + " && chmod 0640 " +
+        s.Path("app.sqlite"));
   REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app}}\n")
               .exit_code == 0);
   CHECK(Octal(s.Path("dumps/app.sqlite.gz")) == "640\n");
@@ -159,21 +160,26 @@ TEST_CASE("restore to a new target takes the dump's mode, an existing target kee
   CHECK(Octal(s.Path("live/app.sqlite")) == "664\n");
 }
 
-TEST_CASE("an archive is as readable as its least readable input, a rewritten one keeps its mode",
+TEST_CASE("an archive is as readable as its least readable input and the file it replaces",
           "[steps][modes][archive]") {
   Site s;
-  Shell("cd " + s.dir + " && echo log > a.log && echo dump > b.sqlite.gz && chmod 0644 a.log && " +
-        "chmod 0600 b.sqlite.gz");
+  Shell("chmod 0755 " + s.dir + " && cd " + s.dir + " && echo log > a.log && echo dump > " +
+        "b.sqlite.gz && chmod 0644 a.log && chmod 0600 b.sqlite.gz");
   std::string step =
       "  - {id: z, uses: archive, with: {files: [a.log, b.sqlite.gz], output: out/evidence.zip}}\n";
   Command c = s.Run(step);
   INFO(c.out << c.err);
   REQUIRE(c.exit_code == 0);
   CHECK(Octal(s.Path("out/evidence.zip")) == "600\n");
-  Shell("chmod 0640 " + s.Path("out/evidence.zip"));
+  // breakZ Z8: written over a wider file, it stays as narrow as its inputs.
+  Shell("chmod 0644 " + s.Path("out/evidence.zip"));
+  REQUIRE(s.Run(step).exit_code == 0);
+  CHECK(Octal(s.Path("out/evidence.zip")) == "600\n");
+  // Over a narrower file, it keeps that file's narrower mode.
+  Shell("chmod 0644 " + s.Path("b.sqlite.gz") + " && chmod 0640 " + s.Path("out/evidence.zip"));
   REQUIRE(s.Run(step).exit_code == 0);
   CHECK(Octal(s.Path("out/evidence.zip")) == "640\n");
-  Shell("rm " + s.Path("out/evidence.zip") + " && chmod 0644 " + s.Path("b.sqlite.gz"));
+  Shell("rm " + s.Path("out/evidence.zip"));
   REQUIRE(s.Run(step).exit_code == 0);
   CHECK(Octal(s.Path("out/evidence.zip")) == "644\n");
 }
@@ -200,7 +206,8 @@ TEST_CASE("a dump and a restored copy keep their source's group, in a setgid fol
           "[steps][modes][restore]") {
   Site s;
   s.MakeDb();
-  Shell("cd " + s.dir + " && chmod 0640 app.sqlite && chgrp daemon app.sqlite && mkdir sg live " +
+  Shell("chmod 0755 " + s.dir + " && cd " + s.dir +
+        " && chmod 0640 app.sqlite && chgrp daemon app.sqlite && mkdir sg live " +
         "&& chgrp users sg live && chmod 2770 sg live");
   Command c = s.Run(
       "  - {id: b, uses: backup, with: {database: app.sqlite, dest: sg, name: app}}\n"
@@ -208,15 +215,19 @@ TEST_CASE("a dump and a restored copy keep their source's group, in a setgid fol
       "live/app.sqlite, force: true}}\n");
   INFO(c.out << c.err);
   REQUIRE(c.exit_code == 0);
-  for (const char* f : {"sg/app.sqlite.gz", "sg/app.sqlite.gz.meta.json", "live/app.sqlite"}) {
+  for (const char* f : {"sg/app.sqlite.gz", "sg/app.sqlite.gz.meta.json"}) {
     CAPTURE(f);
     CHECK(Shell("stat -c '%a %G' " + s.Path(f)).out == "640 daemon\n");
   }
+  // The dump sits in sg, which only `users` may pass, while the dump is daemon's: no one but
+  // its owner reaches it, so neither does anyone the restored copy (breakZ Z4).
+  CHECK(Shell("stat -c '%a %G' " + s.Path("live/app.sqlite")).out == "600 users\n");
 }
 
 TEST_CASE("ShareAccess: group bits only for the sources' one group", "[steps][modes]") {
   std::string dir = TempDir();
-  REQUIRE(Shell("cd " + dir + " && touch a b out && chmod 0640 a b && chgrp daemon a && " +
+  REQUIRE(Shell("chmod 0755 " + dir + " && cd " + dir +
+                " && touch a b out && chmod 0640 a b && chgrp daemon a && " +
                 "chgrp users b && chmod 0600 out")
               .exit_code == 0);
   REQUIRE(ShareAccess(dir + "/out", {dir + "/a", dir + "/b"}).ok());
@@ -273,4 +284,74 @@ TEST_CASE("a file replaced as root keeps its owner", "[steps][modes][restore]") 
     CAPTURE(f);
     CHECK(Shell("stat -c '%U:%G %a' " + s.Path(f)).out == "nobody:nogroup 600\n");
   }
+}
+
+// breakZ Z4: the bits were the file's own, so a 0644 database kept private by its 0700 folder
+// was dumped world-readable into an open folder. What its folders keep from others counts.
+TEST_CASE("a source kept private by its folder makes a private copy", "[steps][modes]") {
+  Site s;
+  Shell("mkdir " + s.Path("priv"));
+  s.MakeDb("priv/app.sqlite");
+  Shell("chmod 0755 " + s.dir + " && chmod 0700 " + s.Path("priv") + " && chmod 0644 " +
+        s.Path("priv/app.sqlite") + " && mkdir -m 0755 " + s.Path("dumps") + " " + s.Path("open"));
+  Command c = s.Run(
+      "  - {id: b, uses: backup, with: {database: priv/app.sqlite, dest: dumps, name: app}}\n"
+      "  - {id: r, uses: restore, needs: [b], with: {source: dumps/app.sqlite.gz, target: "
+      "open/app.sqlite, force: true}}\n");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  for (const char* f :
+       {"dumps/app.sqlite.gz", "dumps/app.sqlite.gz.meta.json", "open/app.sqlite"}) {
+    CAPTURE(f);
+    CHECK(Octal(s.Path(f)) == "600\n");
+  }
+  // Open to its group only: the group bits stay, the others' go.
+  Shell("rm -rf " + s.Path("dumps/*") + " " + s.Path("open/*") + " && chmod 0750 " +
+        s.Path("priv") + " && chgrp daemon " + s.Path("priv") + " " + s.Path("priv/app.sqlite"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: priv/app.sqlite, dest: dumps, name: "
+                "app}}\n")
+              .exit_code == 0);
+  CHECK(Shell("stat -c '%a %G' " + s.Path("dumps/app.sqlite.gz")).out == "640 daemon\n");
+}
+
+// breakZ Z5: a replaced file lost its ACL: the backend's account, named in the database's and
+// the flags file's ACL, was locked out, and the mask became the group's bits.
+TEST_CASE("a replaced file keeps its ACL", "[steps][modes][restore]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps") + " " + s.Path("live") + " " + s.Path("config"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app}}\n")
+              .exit_code == 0);
+  REQUIRE(Shell("cd " + s.dir + " && cp app.sqlite live/app.sqlite && echo '{\"flags\": " +
+                "{\"flag.x\": {\"rollout\": 5}}}' > config/flags.json && chmod 0640 " +
+                "live/app.sqlite config/flags.json && setfacl -m u:nobody:rw live/app.sqlite " +
+                "&& setfacl -m u:nobody:r config/flags.json")
+              .exit_code == 0);
+  Command c = s.Run(
+      "  - {id: h, uses: hash, with: {files: [dumps/app.sqlite.gz], inventory: ''}}\n"
+      "  - {id: r, uses: restore, needs: [h], with: {source: dumps/app.sqlite.gz, target: "
+      "live/app.sqlite}}\n"
+      "  - {id: f, uses: flag-update, with: {file: config/flags.json, flag: flag.x, rollout: "
+      "0}}\n");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK_THAT(Shell("getfacl -p " + s.Path("live/app.sqlite")).out,
+             Catch::Contains("user:nobody:rw-") && Catch::Contains("group::r--"));
+  CHECK_THAT(Shell("getfacl -p " + s.Path("config/flags.json")).out,
+             Catch::Contains("user:nobody:r--"));
+}
+
+// breakZ Z17: a source with an access ACL has its mask in the mode's group bits: a database
+// its owning group may not read (g::---, m::rw) was dumped group-readable.
+TEST_CASE("a source's ACL decides what its owning group may read of a copy", "[steps][modes]") {
+  Site s;
+  s.MakeDb();
+  Shell("chmod 0755 " + s.dir + " && mkdir -m 0755 " + s.Path("dumps") + " && chmod 0640 " +
+        s.Path("app.sqlite") + " && setfacl -m g::-,u:nobody:rw " + s.Path("app.sqlite"));
+  REQUIRE(Shell("stat -c %a " + s.Path("app.sqlite")).out == "660\n");  // the mask
+  Command c =
+      s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app}}\n");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK(Octal(s.Path("dumps/app.sqlite.gz")) == "600\n");
 }

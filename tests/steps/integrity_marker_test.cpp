@@ -100,6 +100,20 @@ TEST_CASE("restore and integrity-check leave files at their side names that they
   CHECK(ReadFile(s.Path("live/app.sqlite.before-restore-journal")) == "other\n");
   CHECK(Shell("readlink " + s.Path("live/app.sqlite.before-restore")).out == "/nonexistent\n");
   CHECK(Shell("ls " + s.Path("live") + " | grep -c 'before-restore-2'").out == "1\n");
+  // breakZ Z1: with no kept copy in the way, the kept name's own -wal is someone's: the
+  // restore refuses before it links anything, the live database untouched.
+  Shell("cd " + s.Path("live") +
+        " && rm -f app.sqlite.before-restore app.sqlite.before-restore-2*");
+  std::string live = Shell("sha256sum < " + s.Path("live/app.sqlite")).out;
+  Command refused = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/app.sqlite.gz, target: live/app.sqlite, "
+      "force: true}}\n");
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.err, Catch::Contains("app.sqlite.before-restore-wal is already there") &&
+                              Catch::Contains("untouched"));
+  CHECK(ReadFile(s.Path("live/app.sqlite.before-restore-wal")) == "notes\n");
+  CHECK(Shell("sha256sum < " + s.Path("live/app.sqlite")).out == live);
   // A marker left by a killed run, its copy gone, and a -wal someone made since.
   Shell("mkdir -p " + s.Path("ws") + " && printf '1 2 3 4.5\\n' > " +
         s.Path("ws/copy.sqlite.integrity-check") + " && echo theirs > " +

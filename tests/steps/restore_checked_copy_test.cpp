@@ -197,3 +197,25 @@ TEST_CASE("a kept copy under a bind mount of the same filesystem is decompressed
                                     " (another mount): decompressing again"));
   CHECK(Shell("sqlite3 " + s.Path("live/app.sqlite") + " 'PRAGMA integrity_check'").out == "ok\n");
 }
+
+// breakZ Z9: restore installed the copy a check kept although the dump had been swapped since,
+// and said the source was verified. The source's sha256 is compared again first.
+TEST_CASE("a dump swapped after its check is refused when its kept copy would be installed",
+          "[steps][restore][checked-copy]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  Shell("mkdir -p " + s.Path("live") + " " + s.Path("other") + " && cp " + s.Path("app.sqlite") +
+        " " + s.Path("live/app.sqlite"));
+  s.Sql("other.sqlite", "CREATE TABLE x(a); INSERT INTO x VALUES(1)");
+  std::string before = Shell("sha256sum < " + s.Path("live/app.sqlite")).out;
+  Command c = s.Run(Drill("ws/copy.sqlite",
+                          "  - {id: m, uses: exec, needs: [c], with: {shell: true, run: 'gzip -c "
+                          "other.sqlite > dumps/app.sqlite.gz'}}\n"));
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("dumps/app.sqlite.gz changed since step 'c' checked it") &&
+                        Catch::Contains("the file is back at"));
+  CHECK(Shell("sha256sum < " + s.Path("live/app.sqlite")).out == before);
+  CHECK(Shell("test -f " + s.Path("ws/copy.sqlite")).exit_code == 0);
+}

@@ -193,6 +193,10 @@ Status LinkProblem(const std::string& path) {
 Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, int busy_timeout_ms) {
   if (Status links = LinkProblem(path); !links.ok())
     return Status::Error("audit store " + path + ": " + links.message());
+  // A new store is 0600 from its first byte (its -wal and -shm take its mode): it holds
+  // params, outputs and the tails of every command's output (breakZ, the store's 0644).
+  int made = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (made >= 0) ::close(made);
   // Runs started at once on a store that does not exist yet race to create it: switching
   // a new file to WAL takes a lock SQLite's busy handler does not wait for, so the losers
   // try again, up to the busy timeout (breakI I4: all but one failed "database is locked").

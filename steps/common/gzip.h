@@ -48,6 +48,10 @@ class GzipWriter {
   // and of what was written. Does not fsync.
   Result<GzipResult> Finish();
   size_t member_bytes() const;
+  // `written` is told each member's input bytes once the member is in the file: progress
+  // that counts work done, not input read ahead (a 16 MiB member is read at once and
+  // compressed for a while after).
+  void TellWritten(Advance written);
 
  private:
   struct State;

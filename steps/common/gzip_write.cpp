@@ -19,6 +19,7 @@ struct Slot {
   std::vector<char> in;
   std::vector<char> out;
   size_t size = 0;
+  size_t in_size = 0;  // the input bytes it holds, told to `written` once it is written
 };
 
 }  // namespace
@@ -34,6 +35,7 @@ struct GzipWriter::State {
   GzipResult result;
   Status failed = Status::Ok();
   size_t added = 0;  // members handed out
+  Advance written;   // told each member's input bytes once they are in the file
   OrderedPool pool;  // last: its destructor waits for the jobs that use the members above
 
   State(int f, std::string d, int level, size_t m, int t)
@@ -51,6 +53,7 @@ struct GzipWriter::State {
     if (failed.ok()) {
       out_hash.Update(slot.out.data(), slot.size);
       result.out_bytes += slot.size;
+      if (written && slot.in_size > 0) written(slot.in_size);
     }
     flight.pop_front();
   }
@@ -64,6 +67,8 @@ GzipWriter::~GzipWriter() = default;
 
 size_t GzipWriter::member_bytes() const { return s_->member_bytes; }
 
+void GzipWriter::TellWritten(Advance written) { s_->written = std::move(written); }
+
 Status GzipWriter::Add(std::vector<char> piece) {
   State& s = *s_;
   if (!s.failed.ok()) return s.failed;
@@ -73,7 +78,8 @@ Status GzipWriter::Add(std::vector<char> piece) {
   // A packer per position in the window: at most threads + 1 members are in flight, and
   // the member using a packer was written before its position comes round again.
   const MemberPacker& packer = *s.packers[s.added++ % s.packers.size()];
-  s.flight.push_back(Slot{std::move(piece), {}, 0});
+  size_t in_size = piece.size();
+  s.flight.push_back(Slot{std::move(piece), {}, 0, in_size});
   Slot* slot = &s.flight.back();  // std::deque keeps addresses on push_back/pop_front
   slot->out.resize(packer.Bound(slot->in.size()));
   s.pool.Submit([slot, &packer] {

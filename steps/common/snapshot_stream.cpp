@@ -25,6 +25,7 @@ void AsRollbackJournal(std::vector<char>& first_piece) {
 Status Stream(Db& db, const DatabaseInfo& info, GzipWriter& writer, const Work& work) {
   uint64_t total = static_cast<uint64_t>(info.page_size) * static_cast<uint64_t>(info.page_count);
   if (work.sized) work.sized(total);
+  if (work.advance) writer.TellWritten(work.advance);  // counted as compressed and written
   for (uint64_t at = 0; at < total;) {
     if (work.Stopped()) return Status::Error(kStoppedMessage);
     std::vector<char> piece(std::min<uint64_t>(writer.member_bytes(), total - at));
@@ -35,7 +36,6 @@ Status Stream(Db& db, const DatabaseInfo& info, GzipWriter& writer, const Work& 
                            " pages");
     if (at == 0) AsRollbackJournal(piece);
     at += piece.size();
-    work.Advanced(piece.size());
     if (Status s = writer.Add(std::move(piece)); !s.ok()) return s;
   }
   return Status::Ok();

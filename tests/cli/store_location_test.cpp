@@ -795,3 +795,17 @@ TEST_CASE("a runbook reached through a linked folder and '..' is the file the ke
             .out == "rb " + dir + "/b/r.yaml\n");
   CHECK(Shell("test -e " + dir + "/a/.runbook/audit.db").exit_code != 0);
 }
+
+// The store holds params, outputs and the tails of every command's output: a new one was
+// 0644 whatever the umask (round Z). It is 0600, and so are its -wal and -shm.
+TEST_CASE("a new audit store is readable by its owner only", "[cli][store]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: a, uses: log, with: {message: x}}\n");
+  Command run = Shell("cd " + dir + " && mkdir -m 0700 s && umask 000 && " + Binary() +
+                      " run t.yaml --audit-db s/a.db");
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(Shell("stat -c %a " + dir + "/s/a.db").out == "600\n");
+  CHECK(Shell("cd " + dir + "/s && stat -c %a a.db-* 2>/dev/null | sort -u").out != "644\n");
+}

@@ -340,6 +340,18 @@ std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptio
 
 // When the incident's RTO clock started: carried from an earlier resume, else the start
 // of the step marked `rto: start` in the run, else the run's start.
+// The runs a resume of `r` continues, nearest first: `r`, then those `r` continued.
+std::vector<std::string> Continues(const RunRecord& r) {
+  std::vector<std::string> chain{r.run_id};
+  const Value* earlier = r.started.Find("continues");
+  if (earlier != nullptr && earlier->is_list())
+    for (const Value& id : earlier->as_list())
+      if (id.is_string()) chain.push_back(id.as_string());
+  // A record from before `continues` was kept names its own predecessor only.
+  if (chain.size() == 1 && !r.Text("resumed_from").empty()) chain.push_back(r.Text("resumed_from"));
+  return chain;
+}
+
 std::string IncidentStart(const RunRecord& r, const Runbook& rb) {
   if (std::string carried = r.Text("incident_started_at"); !carried.empty()) return carried;
   for (const StepDecl& s : rb.steps) {
@@ -471,6 +483,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   context.user = CurrentUser();
   context.git_commit = GitCommitOf(rb->path());
   context.resumed_from = record.run_id;
+  context.continues = Continues(record);
+  options.continues = context.continues;
   context.incident_started_at = incident;
   context.prior_approval_wait_ms = options.prior_approval_wait.count();
   context.ended_leftovers = std::move(ended);

@@ -256,7 +256,8 @@ AttemptResult RunAttempt(AttemptInput& in) {
                   {},
                   {},
                   {},
-                  {}};
+                  {},
+                  in.continues};
   ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
   ctx.log = [&](std::string_view line) {  // K9: no escape sequence reaches a terminal
     std::string note = PrintableLines(redactor.Apply(std::string(line)));

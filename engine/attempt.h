@@ -20,7 +20,8 @@ struct AttemptInput {
   std::string run_id;
   int number = 1;
   RunServices& svc;
-  const CancelToken* cancel = nullptr;  // the run's (or the finally steps') token
+  const std::vector<std::string>* continues = nullptr;  // RunOptions::continues
+  const CancelToken* cancel = nullptr;                  // the run's (or the finally steps') token
   // The attempt's own token (AttemptStops): `cancel` forwarded, and cancelled at `deadline`.
   // What the step sees; when unset, the step sees `cancel` itself.
   std::shared_ptr<CancelToken> stop;

@@ -343,6 +343,7 @@ class Loop {
     in.cancel = IsFinally(i) ? &finally_cancel_ : &svc_.cancel;
     in.redactor = &redactor_;
     in.dry_run = opt_.dry_run;
+    in.continues = &opt_.continues;
     if (opt_.dry_run) in.dry_upstream = DryUpstream(i);
     in.kill_grace = opt_.kill_grace;
     // A step that waits for people (approval) is bounded only by its own `timeout`.
@@ -403,7 +404,9 @@ class Loop {
         others.insert(others.end(), known->second.begin(), known->second.end());
         continue;
       }
-      if (steps_[k].state == StepState::kDone) continue;     // skipped: it writes nothing
+      // Passed without a path recorded: it wrote at none. One skipped or cancelled before it
+      // started may still run in a resume, unless for reasons that stay (breakAA A7).
+      if (steps_[k].state == StepState::kDone && steps_[k].passed()) continue;
       if (WillNotRun(static_cast<int>(k), skips)) continue;  // breakY Y5, breakZ Z3
       EnvMap env = PeekEnv(static_cast<int>(k));
       scope_.SetStep(static_cast<int>(k), &env);
@@ -431,16 +434,18 @@ class Loop {
     if (auto it = memo.find(k); it != memo.end()) return it->second;
     memo[k] = false;  // a cycle cannot happen in the graph; this only bounds the work
     const StepDecl& step = rb_.steps[k];
-    bool after_success = !IsFinally(k) && !step.condition_has_status;
-    bool skipped = false;
+    // A need that failed may pass in a resume (breakZ Z16): only one that will not run for
+    // reasons that stay counts. It skips a step run after success, implicit or said in its
+    // `if:` with success() (breakAA A4).
+    bool need_lost = false;
     for (int d : g_.nodes[k].needs) {
-      if (!after_success || skipped) break;
-      // A need that failed may pass in a resume (breakZ Z16): only one that will not run
-      // for reasons that stay counts.
-      skipped = !steps_[d].passed() && WillNotRun(d, memo);
+      if (IsFinally(k) || need_lost) break;
+      need_lost = !steps_[d].passed() && WillNotRun(d, memo);
     }
+    bool skipped = need_lost && !step.condition_has_status;
     if (!skipped && step.condition) {
       scope_.SetStep(k, nullptr);
+      scope_.SetPeekNeedLost(need_lost);
       auto v = RenderTemplate(step.condition->tmpl, scope_);
       skipped = v.ok() && !v.value().has_unknown() && !v.value().Truthy();
     }
@@ -465,8 +470,9 @@ class Loop {
     std::string message =
         "parameter '" + writer.param + "' writes a path, and step '" + g.id + "' as '" + guard +
         "' guards one that cannot be known yet (it reads what may change before that step runs: "
-        "an output or the outcome of a step still to run, run.status, run.elapsed or "
-        "realpath()): a guarded path must be known before another step writes, or a refused '" +
+        "an output or the outcome of a step still to run, or of one whose outputs held a secret "
+        "(a resume runs it again), run.status, run.elapsed or realpath()): a guarded path must be "
+        "known before another step writes, or a refused '" +
         g.id +
         "' could leave this step's file standing at its path; give it as a param, or "
         "run the step whose output it reads before this one (needs:)";

@@ -53,6 +53,8 @@ struct RunOptions {
   // Resume: steps not run again (by id), and the RTO already elapsed in the incident when
   // this run starts (the clock counts the whole incident).
   std::map<std::string, PriorStep> prior;
+  // Resume: the runs this one continues, nearest first (RunContext::continues), for steps.
+  std::vector<std::string> continues;
   std::optional<Millis> incident_elapsed;
   Millis prior_approval_wait{0};
   // The secrets, when the caller resolved them already (ResolveSecrets) to mask what it

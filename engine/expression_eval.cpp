@@ -349,7 +349,10 @@ class Evaluator {
       return Status::Error("'" + e.text + "' is given " + std::to_string(n) +
                            " argument(s), a wrong count");
     }
-    if (info->status && scope_.Peeking()) return UnknownOf(e);  // may change before the step
+    if (info->status && scope_.Peeking()) {  // may change before the step, unless it stays
+      std::optional<bool> known = scope_.PeekedStatus(e.text);
+      return known ? Value(*known) : UnknownOf(e);
+    }
     if (info->status) return Value(scope_.StatusFunction(e.text));
     if (info->place && !scope_.RunBase()) return UnknownOf(e);
     Args args;

@@ -37,8 +37,16 @@ class EvalScope {
   // success() failure() always() cancelled() for the step being decided.
   virtual bool StatusFunction(const std::string& name) const = 0;
   // True while values are looked at ahead of their step (engine/path_roles.h, a peek):
-  // status functions then give Unknown, as what they read may change before the step runs.
+  // status functions then give PeekedStatus, else Unknown, as what they read may change
+  // before the step runs.
   virtual bool Peeking() const { return false; }
+  // While peeking: the value of status function `name` (success, failure, always, cancelled)
+  // that stays whatever happens until the step runs, a resume included; nullopt when it may
+  // change.
+  virtual std::optional<bool> PeekedStatus(const std::string& name) const {
+    (void)name;
+    return std::nullopt;
+  }
   // The absolute folder realpath() resolves relative paths against (the run's base), or
   // nullopt where there is no run (plan): realpath() is then unknown.
   virtual std::optional<std::string> RunBase() const { return std::nullopt; }

@@ -3,6 +3,9 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "engine/template.h"
@@ -129,29 +132,49 @@ std::optional<std::string> SameName(const RolePath& written, const fs::path& w,
       if (!ws.empty())
         how += std::string(", which its step ") +
                (written.role == PathRole::kGuards ? "keeps" : "writes") + " beside " + w.string();
-      if (!gs.empty()) how += ", which the guarding step keeps beside " + g.string();
+      if (!gs.empty())
+        how += std::string(", which the ") +
+               (guarded.role == PathRole::kGuards ? "guarding" : "other") + " step keeps beside " +
+               g.string();
       return how;
     }
   }
   return std::nullopt;
 }
 
-// Values a load can know: params by their defaults; anything else is not known yet.
+// Values a load can know: params by their defaults; anything else is not known yet. The
+// params whose defaults were read since Reads() was last cleared are kept there.
 class DefaultsScope final : public EvalScope {
  public:
   explicit DefaultsScope(const Runbook& rb) : rb_(rb) {}
   Result<Value> Lookup(const std::vector<std::string>& path) const override {
     if (path.size() == 2 && path[0] == "params") {
       for (const ParamSpec& p : rb_.params)
-        if (p.name == path[1] && !p.default_value.is_null()) return p.default_value;
+        if (p.name == path[1] && !p.default_value.is_null()) {
+          reads_.insert(p.name);
+          return p.default_value;
+        }
     }
     return Status::Error("not known before the run");
   }
   bool StatusFunction(const std::string&) const override { return true; }
+  std::set<std::string>& Reads() const { return reads_; }
 
  private:
   const Runbook& rb_;
+  mutable std::set<std::string> reads_;
 };
+
+// Where a value known at load came from, for the message: "" for a literal, else
+// " (by the default of params.db, ...)": a default that clashes is refused whatever --set
+// gives a run, as `validate` cannot know what a run will be given.
+std::string DefaultsNote(const std::set<std::string>& reads) {
+  if (reads.empty()) return "";
+  std::string names;
+  for (const std::string& n : reads) names += (names.empty() ? "" : ", ") + ("params." + n);
+  return " (its value is the default of " + names +
+         ": a default must be apart too, whatever --set gives a run)";
+}
 
 // The values of `step`'s parameters that have a path role, as far as `scope` knows them;
 // the names of those it cannot know yet go to `unknown` (when given).
@@ -190,8 +213,45 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
   return out;
 }
 
+namespace {
+
+bool Writes(PathRole role) {
+  return role == PathRole::kWritesFile || role == PathRole::kWritesInside ||
+         role == PathRole::kWritesIn;
+}
+
+// Two writers (breakAA A2). One file written by both is shared (two flag-updates of one flags
+// file share its lock and history too); but a file one writes at a name the other keeps beside
+// its own (its lock, its history) takes it away, and a folder one writes inside (s3-sync's dest:
+// with `delete` it removes what its source lacks) holds no other step's file.
+std::optional<std::string> WritersClash(const RolePath& a, const RolePath& b,
+                                        const std::string& base, bool resolve_links) {
+  fs::path pa = Normal(a.path, base, resolve_links);
+  fs::path pb = Normal(b.path, base, resolve_links);
+  if (pa == pb || (resolve_links && SamePlace(pa, pb))) return std::nullopt;
+  if (auto same = SameName(a, pa, b, pb, resolve_links)) return same;
+  for (const auto& [folder, folder_path, other, other_path] :
+       {std::tuple(&a, pa, &b, pb), std::tuple(&b, pb, &a, pa)}) {
+    if (folder->role != PathRole::kWritesInside) continue;
+    for (const Name& name : NamesOf(*other, other_path)) {
+      bool inside = Inside(name.path, folder_path);
+      for (fs::path up = name.path.parent_path();
+           !inside && resolve_links && !up.empty() && up != up.root_path(); up = up.parent_path())
+        inside = SamePlace(up, folder_path);
+      if (inside)
+        return name.path.string() + " is inside the folder " + folder_path.string() +
+               ", where the step writing into it may replace or delete any file";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links) {
+  if (Writes(written.role) && Writes(guarded.role))
+    return WritersClash(written, guarded, base, resolve_links);
   if (written.role == PathRole::kGuards && guarded.role == PathRole::kGuards) {
     // Two guards of one path are one target restored twice; a guard at a name another keeps
     // beside its own (its -wal, its .before-restore) is not (breakY Y13).
@@ -200,9 +260,7 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
     if (a == b || (resolve_links && SamePlace(a, b))) return std::nullopt;
     return SameName(written, a, guarded, b, resolve_links);
   }
-  bool writes = written.role == PathRole::kWritesFile || written.role == PathRole::kWritesInside ||
-                written.role == PathRole::kWritesIn;
-  if (!writes || guarded.role != PathRole::kGuards) return std::nullopt;
+  if (!Writes(written.role) || guarded.role != PathRole::kGuards) return std::nullopt;
   fs::path w = Normal(written.path, base, resolve_links);
   fs::path g = Normal(guarded.path, base, resolve_links);
   if (written.role == PathRole::kWritesInside && Inside(g, w))
@@ -221,37 +279,55 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
 std::string ClashMessage(const Runbook& rb, const RolePath& at, const RolePath& other,
                          const std::string& how) {
   bool guards = at.role == PathRole::kGuards;
-  bool both = guards && other.role == PathRole::kGuards;
+  bool both = guards == (other.role == PathRole::kGuards);
   std::string who = other.step == at.step
                         ? "its own parameter '" + other.param + "'"
                         : "step '" + rb.steps[other.step].id + "' as '" + other.param + "'";
+  std::string why =
+      guards || other.role == PathRole::kGuards
+          ? "a guarded path is replaced only after its step's own checks pass, and another "
+            "step's file there would stand in for it unchecked"
+          : "one would overwrite or delete what the other wrote there";
   return "parameter '" + at.param + "' " + (guards ? "guards" : "writes") + " a path that " + who +
-         " " +
-         (both     ? "also guards"
-          : guards ? "writes"
-                   : "guards") +
-         " (" + how +
-         "): a guarded path is replaced only after its step's own checks pass, and another "
-         "step's file there would stand in for it unchecked; choose another path";
+         " " + (both ? "also " : "") + (other.role == PathRole::kGuards ? "guards" : "writes") +
+         " (" + how + "): " + why + "; choose another path";
 }
 
 std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& base) {
   std::vector<RolePath> all;
+  std::map<std::pair<int, std::string>, std::set<std::string>> from_defaults;
   DefaultsScope defaults(rb);
   for (size_t i = 0; i < rb.steps.size(); ++i) {
     const StepDecl& step = rb.steps[i];
     if (step.type == nullptr) continue;
+    for (const ParamSpec& spec : step.type->spec().params) {
+      if (spec.path_role == PathRole::kNone) continue;
+      const TNode* node = step.With(spec.name);
+      if (node == nullptr) continue;
+      defaults.Reads().clear();
+      (void)ResolveTree(*node, defaults);
+      from_defaults[{static_cast<int>(i), spec.name}] = defaults.Reads();
+    }
     for (RolePath& p :
          RolePathsOf(static_cast<int>(i), step.type->spec(), KnownValues(step, defaults)))
       all.push_back(std::move(p));
   }
+  auto note = [&](const RolePath& a, const RolePath& b) {
+    std::set<std::string> reads = from_defaults[{a.step, a.param}];
+    const std::set<std::string>& more = from_defaults[{b.step, b.param}];
+    reads.insert(more.begin(), more.end());
+    return DefaultsNote(reads);
+  };
   std::vector<LoadClash> out;
   for (const RolePath& w : all) {
     for (const RolePath& g : all) {
+      // A pair of guards is said once, at the first; of writers, at the later one (the one
+      // that would overwrite). PathClash is symmetric for them.
       bool guards = w.role == PathRole::kGuards && g.role == PathRole::kGuards;
-      if (&w == &g || (guards && &w > &g)) continue;  // a pair of guards is said once
+      bool writers = w.role != PathRole::kGuards && g.role != PathRole::kGuards;
+      if (&w == &g || (guards && &w > &g) || (writers && &w < &g)) continue;
       if (auto how = PathClash(w, g, base, false))
-        out.push_back({w.step, w.param, ClashMessage(rb, w, g, *how)});
+        out.push_back({w.step, w.param, ClashMessage(rb, w, g, *how) + note(w, g)});
     }
   }
   return out;
@@ -272,8 +348,11 @@ std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalS
 
 std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
                        const std::vector<RolePath>& others, const std::string& base) {
+  std::vector<RolePath> all = others;  // and each of `mine` against the others of `mine`
+  all.insert(all.end(), mine.begin(), mine.end());
   for (const RolePath& m : mine) {
-    for (const RolePath& o : others) {
+    for (const RolePath& o : all) {
+      if (o.step == m.step && o.param == m.param) continue;
       auto how = PathClash(m, o, base, true);
       if (!how) how = PathClash(o, m, base, true);
       if (!how) continue;

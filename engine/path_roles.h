@@ -7,6 +7,8 @@
 // Steps say what they do at a path with ParamSpec::path_role; this file knows no step. It is
 // checked at load (literal values, and `${{ params.x }}` with its default), and again on the
 // resolved values as each step starts (executor), where the step fails before it acts.
+// Writers keep apart too: no step writes at a name another keeps beside its file, nor inside
+// a folder another writes into (breakAA A2).
 #pragma once
 
 #include <optional>
@@ -38,10 +40,13 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
 // or directly in the folder `written` writes files in (kWritesIn: backup's dest).
 // Two guards (both kGuards) clash when a name of one is a name the other keeps beside it
 // (one restore's target at another's -wal: breakY Y13); the same path twice does not.
+// Two writers likewise (an archive over flag-update's .history.jsonl: breakAA A2), and when a
+// name of one is inside a folder the other writes inside (kWritesInside: s3-sync's dest, which
+// may delete what its source lacks); one file written by both does not (two flag-updates).
+// Symmetric for two guards and for two writers.
 // Relative paths are taken against `base` (an absolute folder); with `resolve_links`, symbolic
 // links in the existing part of each path are followed (a run) — else the comparison is lexical
-// (load). nullopt when they are apart, or when `written` does not write or `guarded` does not
-// guard.
+// (load). nullopt when they are apart, or when `written` guards and `guarded` writes.
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links);
 
@@ -68,9 +73,9 @@ std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalS
                                     std::vector<std::string>* unknown_guards = nullptr);
 
 // Run: the first clash between `mine` (the resolved paths of the step about to start) and
-// `others` (every other step's: as they started, else as peeked), either way round, said from
-// `mine`'s side and located where its parameter is written; "" when there is none. Links are
-// followed; relative paths are against `base`.
+// `others` (every other step's: as they started, else as peeked) or another of `mine`, either
+// way round, said from `mine`'s side and located where its parameter is written; "" when
+// there is none. Links are followed; relative paths are against `base`.
 std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
                        const std::vector<RolePath>& others, const std::string& base);
 

@@ -70,6 +70,9 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   // A peek: not decided yet, or not for good (a resume runs a step that did not pass again).
   if (peek_ && !(run.state == StepState::kDone && run.passed()))
     return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  // Nor is a step whose outputs held a secret: a resume has them masked, runs it again to
+  // get them back (--rerun), and its outcome and outputs may then differ (breakAA A5).
+  if (peek_ && !run.masked_outputs.empty()) return Value::Unknown("${{ " + Join(path, ".") + " }}");
   if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
   if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) {
     masked_reads_.insert(decl->id);
@@ -117,6 +120,13 @@ bool RunScope::StatusFunction(const std::string& name) const {
   }
   if (name == "success") return all_passed && !values_.cancelled;
   return AncestorFailed();
+}
+
+std::optional<bool> RunScope::PeekedStatus(const std::string& name) const {
+  if (name == "always") return true;
+  bool main_step = step_ >= 0 && !rb_.steps[step_].is_finally;
+  if (name == "success" && main_step && need_lost_) return false;
+  return std::nullopt;
 }
 
 // failure(), as in GitHub Actions: a step upstream (directly or not) failed without being

@@ -44,6 +44,7 @@ class RunScope final : public EvalScope {
     step_ = index;
     step_env_ = step_env;
     masked_reads_.clear();
+    need_lost_ = false;
   }
 
   // The carried steps (ids) whose outputs, recorded masked, an expression of the current step
@@ -58,6 +59,11 @@ class RunScope final : public EvalScope {
   // Y4).
   void SetPeek(bool on) { peek_ = on; }
   bool Peeking() const override { return peek_; }
+  // Peeking at the step set by SetStep: one of its needs will not run, for reasons that stay
+  // (the executor tells), so its success() is false for good (breakAA A4). Reset by SetStep.
+  void SetPeekNeedLost(bool lost) { need_lost_ = lost; }
+  // always() is true; success() of a main step whose need is lost is false; else nullopt.
+  std::optional<bool> PeekedStatus(const std::string& name) const override;
 
   Result<Value> Lookup(const std::vector<std::string>& path) const override;
   bool StatusFunction(const std::string& name) const override;
@@ -79,6 +85,7 @@ class RunScope final : public EvalScope {
   const EnvMap* step_env_ = nullptr;
   mutable std::set<std::string> masked_reads_;  // MaskedReads(); lookups are const
   bool peek_ = false;
+  bool need_lost_ = false;
 };
 
 // Descends into `v` along path[from...]; an error names the missing key.

@@ -38,7 +38,9 @@ StepSpec MakeSpec() {
       "is atomic under a lock, and each change is appended to `<file>.history.jsonl`. "
       "Idempotent, except `rollback: previous`: run twice, the second rolls back the first, "
       "and the rollout it undid is live again; a resume asks before running it again after a "
-      "kill (--rerun), and plan marks it not idempotent.";
+      "kill (--rerun), and plan marks it not idempotent. Run again by a resume (or a retry) after "
+      "its change landed, it finds its own history entry (same step, this run or one it resumes) "
+      "and reports that change instead of making another.";
   s.params = {
       Param("file", ParamType::kString, "the flags file")
           .Path(PathRole::kWritesFile)
@@ -61,6 +63,9 @@ StepSpec MakeSpec() {
 struct History {
   std::optional<int64_t> previous;   // "from" of the last change
   std::optional<int64_t> last_good;  // the last value marked good
+  // The flag's last entry: which run and step wrote it, from what to what.
+  std::string last_run, last_step;
+  std::optional<int64_t> last_from, last_to;
 };
 
 // Opens the history or lock file `path` as the step's own file (engine/util/own_file.h:
@@ -118,6 +123,10 @@ Result<History> ReadHistory(const std::string& path, const std::string& flag) {
     if (!to) return BadHistoryValue(path, n, "to");
     if (e.Find("from") && !from) return BadHistoryValue(path, n, "from");
     if (from && *from != *to) h.previous = *from;
+    h.last_run = e.Find("run_id") ? e.Find("run_id")->ToText() : "";
+    h.last_step = e.Find("step") ? e.Find("step")->ToText() : "";
+    h.last_from = from;
+    h.last_to = to;
     if (e.Find("good") && e.Find("good")->is_bool() && e.Find("good")->as_bool()) h.last_good = to;
   }
   return h;
@@ -288,7 +297,25 @@ class FlagUpdate final : public StepType {
     }
     if (auto stopped = StoppedResult(ctx)) return *stopped;
     if (!why.empty()) return AttemptResult::Failure(why + "; " + file + " untouched");
+    if (auto landed = Landed(ctx, file, old)) return *landed;
     return Apply(ctx, file, old, now, text, path);
+  }
+
+  // This step's own change, made by an earlier attempt of it (this run, or a run it resumes)
+  // that was stopped after the change landed: its history entry is the flag's last and the
+  // file holds its value. Made again, `rollback: previous` would undo it (breakZ Z12: a
+  // resume with --rerun put back the rollout just rolled back); the step reports it instead.
+  static std::optional<AttemptResult> Landed(StepContext& ctx, const std::string& file,
+                                             int64_t current) {
+    auto h = ReadHistory(file + ".history.jsonl", ctx.params.Str("flag"));
+    if (!h.ok() || h.value().last_step != ctx.step_id || !ctx.OwnRun(h.value().last_run) ||
+        h.value().last_to != current || !h.value().last_from)
+      return std::nullopt;
+    int64_t from = *h.value().last_from;
+    ctx.log(ctx.params.Str("flag") + " rollout " + std::to_string(from) + " -> " +
+            std::to_string(current) + " was already made by this step in run " +
+            h.value().last_run + " before it was stopped; not made again");
+    return AttemptResult::Success({{"previous", Value(from)}, {"rollout", Value(current)}});
   }
 
   // The history entry (the intent) first, durable; then the file's atomic replacement.

@@ -386,8 +386,8 @@ std::string NewestKept(const std::string& target) {
   return newest;
 }
 
-// A restore killed after its switch (the live file already is this settled copy, byte for
-// byte, and an older one is kept): the copy it kept, else "".
+// A restore killed after its switch, or one that finished before (the live file already is
+// this settled copy, byte for byte, and an older one is kept): the copy kept, else "".
 std::string AlreadySwitched(const std::string& target, const std::string& tmp) {
   if (!Exists(target) || Exists(target + "-wal") || Exists(target + "-journal")) return "";
   std::string kept = NewestKept(target);
@@ -705,9 +705,11 @@ class Restore final : public StepType {
         checked.value() ? SettleChecked(meta, tmp, raw_sha256) : Settle(meta, tmp, raw_sha256);
     if (!s.ok()) return untouched(s.message());
     if (std::string kept = AlreadySwitched(target, tmp); !kept.empty()) {
+      // Restored before by another run, or by this step before a kill: no run can tell which
+      // from the files alone, so it says both (breakAA A8).
       ctx.log(target +
-              " already holds this copy (a restore stopped after its switch); "
-              "previous kept as " +
+              " already holds this copy, byte for byte (restored before, or a restore stopped "
+              "after its switch): nothing replaced; the database this copy replaced is kept as " +
               kept);
       return Restored(target, kept, meta, authenticated);
     }

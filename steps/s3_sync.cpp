@@ -474,7 +474,7 @@ class S3Sync final : public StepType {
     std::string at = FormatUtc(ctx.clock.WallNow());
     for (const SyncEntry& e : job.source) {
       const SyncEntry* d = now.count(e.rel) ? now[e.rel] : &e;
-      std::string key = job.dst.is_s3 ? job.dst.root + e.rel : job.dst.root + "/" + e.rel;
+      std::string key = job.dst.KeyOf(e.rel);
       std::string sha = !d->sha256.empty() ? d->sha256 : e.sha256;
       objects.push_back(Value(Value::Map{{"key", Value(key)},
                                          {"size", Value(static_cast<int64_t>(e.size))},
@@ -482,7 +482,7 @@ class S3Sync final : public StepType {
                                          {"sha256", Value(sha)}}));
       inventory.push_back(Value(Value::Map{{"date", Value(at.substr(0, 10))},
                                            {"recorded_at", Value(at)},
-                                           {"file", Value(job.dst.Describe() + e.rel)},
+                                           {"file", Value(job.dst.Locate(e.rel))},
                                            {"size", Value(static_cast<int64_t>(e.size))},
                                            {"sha256", Value(sha)},
                                            {"etag", Value(d->etag)},

@@ -16,6 +16,9 @@ struct RunContext {
   std::string user;
   std::string git_commit;  // of the runbook's repository, "" when none
   std::string resumed_from;
+  // resume: every run this one continues, nearest first (resumed_from, then the run that one
+  // resumed, ...): a step tells its own earlier attempts by them (StepContext::continues).
+  std::vector<std::string> continues;
   std::string incident_started_at;     // resume: when the incident's RTO clock started
   std::string lock;                    // the resolved lock name, "" when none
   int64_t prior_approval_wait_ms = 0;  // resume: approval waits of the earlier runs

@@ -3,6 +3,7 @@
 // may be called for several steps at once from different threads.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -87,6 +88,15 @@ struct StepContext {
   // How far the step got (engine/plugin/progress.h). Steps call it through a
   // ProgressMeter (steps/common/progress.h), which bounds how often; empty in tests.
   std::function<void(const StepProgress&)> progress;
+  // Resume: the runs this one continues, nearest first (null or empty in a first run). With
+  // run_id, how a step tells that something it finds was done by an earlier attempt of its
+  // own (flag-update: a change that landed before a kill is not made twice).
+  const std::vector<std::string>* continues = nullptr;
+  bool OwnRun(const std::string& id) const {
+    if (id == run_id) return true;
+    return continues != nullptr &&
+           std::find(continues->begin(), continues->end(), id) != continues->end();
+  }
 };
 
 // How many of an attempt's ctx.log notes are recorded (the last ones): a step that notes

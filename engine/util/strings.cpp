@@ -266,6 +266,10 @@ std::string ShellQuote(std::string_view word) {
   return out + "'";
 }
 
+std::string CountOf(int64_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
 std::string OctalMode(unsigned mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", mode & 07777u);

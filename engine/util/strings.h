@@ -68,6 +68,8 @@ std::string HumanBytes(uint64_t bytes);
 // A file's mode bits (permissions, setuid, setgid, sticky) as ls and chmod write them in
 // octal: "0644", "1777".
 std::string OctalMode(unsigned mode);
+// A count with its noun, plural when it is not 1 (English "s"): "1 table", "3 tables".
+std::string CountOf(int64_t n, std::string_view noun);
 // The last `lines` lines of `text`; newlines at its end do not count as lines.
 std::string LastLines(std::string_view text, size_t lines);
 

@@ -106,12 +106,8 @@ int ModeOf(const std::string& path, int fallback) {
 
 namespace {
 
-// The bits of `st` (the file at `source`) that others can use: its folders must let them
-// through (search permission on every one above it). A folder closed to others takes the
-// other bits away, and the group bits when it is not open to the file's group (breakZ Z4: a
-// 0644 database in a 0700 folder is private; its dump in a 0755 folder must be too). Folders
-// above `dest` too (where the new file goes) guard both alike and are not counted.
-// The read/write bits (of 06, as a group's) an ACL entry of `type` grants, -1 when none.
+// The bits (of 07, as a group's: read, write, search/execute) an ACL entry of `type` grants,
+// -1 when none.
 int AclBits(acl_t acl, acl_tag_t type) {
   acl_entry_t e;
   for (int id = ACL_FIRST_ENTRY; ::acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) {
@@ -120,25 +116,32 @@ int AclBits(acl_t acl, acl_tag_t type) {
     if (::acl_get_tag_type(e, &tag) != 0 || tag != type || ::acl_get_permset(e, &set) != 0)
       continue;
     return (::acl_get_perm(set, ACL_READ) == 1 ? 4 : 0) |
-           (::acl_get_perm(set, ACL_WRITE) == 1 ? 2 : 0);
+           (::acl_get_perm(set, ACL_WRITE) == 1 ? 2 : 0) |
+           (::acl_get_perm(set, ACL_EXECUTE) == 1 ? 1 : 0);
   }
   return -1;
 }
 
-// The mode's group bits of a file with an access ACL are its mask, not what its owning group
-// may do: the owning group's own entry counts, within the mask (breakZ Z17).
-int OwnBits(const std::string& source, const struct stat& st) {
-  int bits = static_cast<int>(st.st_mode & 0666);
-  acl_t acl = ::acl_get_file(source.c_str(), ACL_TYPE_ACCESS);
+// The mode's group bits of a file or folder with an access ACL are its mask, not what its
+// owning group may do: the owning group's own entry counts, within the mask (breakZ Z17 for
+// files, breakAA A1 for the folders above them). Bits of 0777.
+int OwnBits(const std::string& path, const struct stat& st) {
+  int bits = static_cast<int>(st.st_mode & 0777);
+  acl_t acl = ::acl_get_file(path.c_str(), ACL_TYPE_ACCESS);
   if (acl == nullptr) return bits;
   int group = AclBits(acl, ACL_GROUP_OBJ), mask = AclBits(acl, ACL_MASK);
   ::acl_free(acl);
   if (group < 0 || mask < 0) return bits;  // no mask: the mode is the ACL
-  return (bits & ~0060) | ((group & mask) << 3);
+  return (bits & ~0070) | ((group & mask) << 3);
 }
 
+// The bits of `st` (the file at `source`) that others can use: its folders must let them
+// through (search permission on every one above it). A folder closed to others takes the
+// other bits away, and the group bits when it is not open to the file's group (breakZ Z4: a
+// 0644 database in a 0700 folder is private; its dump in a 0755 folder must be too). Folders
+// above `dest` too (where the new file goes) guard both alike and are not counted.
 int ReachableBits(const std::string& source, const struct stat& st, const std::string& dest) {
-  int bits = OwnBits(source, st);
+  int bits = OwnBits(source, st) & 0666;
   std::error_code ec;
   std::filesystem::path at = std::filesystem::canonical(source, ec);
   if (ec) return bits & 0600;  // where it is cannot be told: the owner's bits only
@@ -154,9 +157,12 @@ int ReachableBits(const std::string& source, const struct stat& st, const std::s
     if (!ec && shared(at)) break;
     struct stat dir {};
     if (::stat(at.c_str(), &dir) != 0) return bits & 0600;
-    if ((dir.st_mode & S_IXOTH) == 0) {
+    // Named users and groups of a folder's ACL are not counted: a file made from the source
+    // does not carry them, so they can only narrow what it gives (the safe way).
+    int search = OwnBits(at.string(), dir);
+    if ((search & S_IXOTH) == 0) {
       bits &= ~0006;
-      if ((dir.st_mode & S_IXGRP) == 0 || dir.st_gid != st.st_gid) bits &= ~0060;
+      if ((search & S_IXGRP) == 0 || dir.st_gid != st.st_gid) bits &= ~0060;
     }
   }
   return bits;
@@ -178,6 +184,32 @@ Status KeepAcl(const std::string& from, const std::string& to) {
   return s;
 }
 
+// `path` given the owner of the file it replaces (`source`, as `was`), and its group when
+// `mode` gives the group anything. Only root may give a file away, and only a member may give
+// it a group: where runbook cannot, it refuses rather than hand back a file its owner or
+// group can no longer open (breakAA A6: a 0640 nobody:daemon database restored by nobody came
+// back 0600 nobody:nobody, and the backend in group daemon lost it).
+Status KeepOwner(const std::string& path, const std::string& source, const struct stat& was,
+                 int mode) {
+  struct stat self {};
+  if (::stat(path.c_str(), &self) != 0) return Status::FromErrno("cannot examine " + path, errno);
+  bool uid_differs = self.st_uid != was.st_uid;
+  bool gid_differs = self.st_gid != was.st_gid;
+  if (!uid_differs && !gid_differs) return Status::Ok();
+  if (::chown(path.c_str(), was.st_uid, was.st_gid) == 0) return Status::Ok();
+  // A group that may do nothing with the file (0600) need not be kept.
+  if (!uid_differs && (mode & 0070) == 0) return Status::Ok();
+  int err = errno;
+  std::string whose = uid_differs ? "owner (uid " + std::to_string(was.st_uid) + ")"
+                                  : "group (gid " + std::to_string(was.st_gid) + ")";
+  return Status::Error(
+      "cannot keep the " + whose + " of " + source +
+      " on the file that replaces it: " + std::strerror(err) + " (runbook runs as uid " +
+      std::to_string(::geteuid()) + ", gid " + std::to_string(::getegid()) +
+      "; only root may give a file to another user, and only a member of a group to "
+      "that group); it is left as it was: run as root or as its owner");
+}
+
 }  // namespace
 
 Status ShareAccess(const std::string& path, const std::vector<std::string>& sources, int fallback,
@@ -196,9 +228,8 @@ Status ShareAccess(const std::string& path, const std::vector<std::string>& sour
   }
   if (!any) mode = fallback;
   struct stat was {};
-  if (owner && sources.size() == 1 && ::stat(sources[0].c_str(), &was) == 0 &&
-      was.st_uid != ::geteuid())
-    (void)::chown(path.c_str(), was.st_uid, was.st_gid);  // only root may: else it stays ours
+  if (owner && sources.size() == 1 && ::stat(sources[0].c_str(), &was) == 0)
+    if (Status s = KeepOwner(path, sources[0], was, mode); !s.ok()) return s;
   struct stat self {};
   if (::stat(path.c_str(), &self) != 0) return Status::FromErrno("cannot examine " + path, errno);
   bool group_readable = (mode & 0060) != 0;
@@ -281,8 +312,13 @@ Result<std::vector<std::string>> MakeFolders(const std::string& path) {
 
 void NoteCreated(const std::vector<std::string>& created,
                  const std::function<void(std::string_view)>& log) {
-  for (const std::string& folder : created)
-    log("created folder " + Printable(folder) + " (mode 0700)");
+  // Absolute, whatever the parameter said: the operator sees where it is (newcomer round).
+  std::error_code ec;
+  for (const std::string& folder : created) {
+    std::filesystem::path at = std::filesystem::absolute(folder, ec);
+    log("created folder " + Printable(ec ? folder : at.lexically_normal().string()) +
+        " (mode 0700)");
+  }
 }
 
 Status MakeFolderSaying(const std::string& folder,

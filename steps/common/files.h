@@ -41,9 +41,10 @@ int ModeOf(const std::string& path, int fallback);
 // (breakY Y6: a 0640 database's dump in a setgid folder was readable by that folder's
 // group). Without any source: `fallback`. Errors: chmod's.
 // With `owner` (the file replaces its one source, the file at the same name), the source's
-// access ACL (breakZ Z5) and owner too, the owner where runbook may give it (root): a backend
-// running as its own account keeps its database, env file and flags file when root restores them
-// (breakY Y12).
+// access ACL (breakZ Z5), owner and group too: a backend running as its own account keeps its
+// database, env file and flags file when root restores them (breakY Y12). Where runbook may
+// not give them (not root, not in the group) it is an error and the caller replaces nothing
+// (breakAA A6).
 Status ShareAccess(const std::string& path, const std::vector<std::string>& sources,
                    int fallback = 0600, bool owner = false);
 // Renames and fsyncs the destination folder.

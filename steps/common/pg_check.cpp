@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/util/crypto.h"
+#include "engine/util/strings.h"
 #include "steps/common/files.h"
 
 namespace runbook {
@@ -147,8 +148,9 @@ AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
                {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
                {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
                {"sha256", Value(sha.ok() ? sha.value() : std::string())}};
-  ctx.log(problems.empty() ? "postgres integrity ok: " + std::to_string(rows.size()) + " tables"
-                           : "postgres integrity FAILED: " + problems.front());
+  ctx.log(problems.empty()
+              ? "postgres integrity ok: " + CountOf(static_cast<int64_t>(rows.size()), "table")
+              : "postgres integrity FAILED: " + problems.front());
   return r;
 }
 

@@ -17,6 +17,14 @@ struct SyncSide {
   std::string root;    // local folder, or the key prefix ("" or ending in '/')
   std::string bucket;  // S3 only
   std::string Describe() const { return is_s3 ? "s3://" + bucket + "/" + root : root; }
+  // Where the entry at `rel` (a path in the tree, "a/b.gz") is: "s3://bucket/prefix/a/b.gz",
+  // or the local folder joined with it by one '/' ("mir" + "x" is "mir/x": breakAA A3).
+  std::string Locate(const std::string& rel) const {
+    if (is_s3) return Describe() + rel;
+    return root.empty() || root.back() == '/' ? root + rel : root + "/" + rel;
+  }
+  // The key (S3) or path (local) of the entry at `rel`.
+  std::string KeyOf(const std::string& rel) const { return is_s3 ? root + rel : Locate(rel); }
 };
 
 SyncSide ParseSide(const std::string& spec);

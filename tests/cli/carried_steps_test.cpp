@@ -231,3 +231,41 @@ TEST_CASE("a resume asks before running rollback: previous again, not rollout: N
     }
   }
 }
+
+// breakZ Z12: a `rollback: previous` killed after its change landed (history entry written,
+// file renamed, end not recorded): `resume --rerun f` rolled back again, putting back the
+// rollout just rolled back. The step knows its own change by run and step, and says so.
+TEST_CASE("a resume with --rerun does not make a landed rollback twice", "[cli][resume]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "flags.json", "{\"flags\": {\"flag.x\": {\"rollout\": 70}}}\n");
+  WriteFile(dir, "flags.json.history.jsonl",
+            "{\"at\": \"2026-12-01T00:00:00Z\", \"run_id\": \"earlier\", \"step\": \"up\", "
+            "\"flag\": \"flag.x\", \"from\": 50, \"to\": 70, \"good\": false}\n");
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n"
+            "  - {id: f, uses: flag-update, with: {file: flags.json, flag: flag.x, rollback: "
+            "previous}}\n");
+  Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=2 " + Binary() +
+                         " run t.yaml --audit-db a.db");
+  REQUIRE(killed.exit_code == 128 + 9);
+  std::string id = LatestRunId(dir + "/a.db");
+  // What a kill right after f's rename leaves: its entry last, the file at its value.
+  Shell("cd " + dir + " && sed -i 's/\"rollout\": 70/\"rollout\": 50/' flags.json && echo " +
+        "'{\"at\": \"2026-12-01T00:01:00Z\", \"run_id\": \"" + id +
+        "\", \"step\": \"f\", \"flag\": \"flag.x\", \"from\": 70, \"to\": 50, \"good\": false}' " +
+        ">> flags.json.history.jsonl");
+  Command resumed =
+      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --rerun f --audit-db a.db");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(ReadFile(dir + "/flags.json"), Catch::Contains("\"rollout\": 50"));
+  CHECK(Shell("wc -l < " + dir + "/flags.json.history.jsonl").out == "2\n");
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + LatestRunId(dir + "/a.db") +
+                       " --audit-db a.db");
+  CHECK_THAT(show.out, Catch::Contains("was already made by this step in run " + id));
+  // A second run is no resume: it rolls back again, as documented.
+  Command again = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db");
+  INFO(again.out << again.err);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(ReadFile(dir + "/flags.json"), Catch::Contains("\"rollout\": 70"));
+}

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "engine/roles_site.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -31,21 +32,10 @@ std::string RolesRunbook(const std::string& workspace, const std::string& target
          target + "\n" + extra_steps;
 }
 
-std::string Dir() {
-  std::string dir = TempDir();
-  REQUIRE(Shell("cd " + dir + " && sqlite3 src.db 'create table t(a); insert into t values(1)'")
-              .exit_code == 0);
-  return dir;
-}
-
-Command In(const std::string& dir, const std::string& args) {
-  return Shell("cd " + dir + " && " + Binary() + " " + args);
-}
-
 }  // namespace
 
 TEST_CASE("validate locates a written path that another step guards", "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   struct Case {
     const char* what;
     std::string text;
@@ -126,7 +116,7 @@ TEST_CASE("validate locates a written path that another step guards", "[engine][
   for (const Case& c : cases) {
     CAPTURE(c.what);
     WriteFile(dir, "rb.yaml", c.text);
-    Command v = In(dir, "validate rb.yaml");
+    Command v = RolesRun(dir, "validate rb.yaml");
     CHECK(v.exit_code == 2);
     CHECK_THAT(v.out + v.err, Catch::Contains(c.at) && Catch::Contains(kClash));
   }
@@ -140,18 +130,18 @@ TEST_CASE("validate locates a written path that another step guards", "[engine][
                          // backup writes directly in its dest: the target one folder down is apart
                          "  - id: bk\n    uses: backup\n    with:\n      database: src.db\n"
                          "      dest: .\n"));
-  Command ok = In(dir, "validate rb.yaml");
+  Command ok = RolesRun(dir, "validate rb.yaml");
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ok.out + ok.err, !Catch::Contains(kClash));
 }
 
 TEST_CASE("a clash known only at run time fails the writer before it writes",
           "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   // The workspace comes from an output: validate cannot know it.
   WriteFile(dir, "rb.yaml", RolesRunbook("${{ steps.prep.outputs.p }}", "${{ params.db }}"));
-  REQUIRE(In(dir, "validate rb.yaml").exit_code == 0);
-  Command run = In(dir, "run rb.yaml --audit-db a.db");
+  REQUIRE(RolesRun(dir, "validate rb.yaml").exit_code == 0);
+  Command run = RolesRun(dir, "run rb.yaml --audit-db a.db");
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path that step 'restore' "
                                       "as 'target' guards (the same path, ") &&
@@ -161,12 +151,13 @@ TEST_CASE("a clash known only at run time fails the writer before it writes",
 }
 
 TEST_CASE("a clash that --set makes is found by a dry run and by a run", "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   WriteFile(dir, "rb.yaml", RolesRunbook("data/ws.db", "${{ params.db }}"));
-  REQUIRE(In(dir, "validate rb.yaml").exit_code == 0);  // the default is apart
+  REQUIRE(RolesRun(dir, "validate rb.yaml").exit_code == 0);  // the default is apart
   for (const char* how : {" --dry-run", ""}) {
     CAPTURE(how);
-    Command run = In(dir, std::string("run rb.yaml --audit-db a.db --set db=data/ws.db") + how);
+    Command run =
+        RolesRun(dir, std::string("run rb.yaml --audit-db a.db --set db=data/ws.db") + how);
     CHECK(run.exit_code == 1);
     CHECK_THAT(run.err,
                Catch::Contains("parameter 'workspace' writes a path") && Catch::Contains(kClash));
@@ -175,11 +166,11 @@ TEST_CASE("a clash that --set makes is found by a dry run and by a run", "[engin
 }
 
 TEST_CASE("a link to the guarded folder is the guarded folder", "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   REQUIRE(Shell("cd " + dir + " && mkdir data && ln -s data live").exit_code == 0);
   WriteFile(dir, "rb.yaml", RolesRunbook("live/app.db", "data/app.db"));
-  REQUIRE(In(dir, "validate rb.yaml").exit_code == 0);  // lexically apart: validate is no run
-  Command run = In(dir, "run rb.yaml --audit-db a.db");
+  REQUIRE(RolesRun(dir, "validate rb.yaml").exit_code == 0);  // lexically apart: validate is no run
+  Command run = RolesRun(dir, "run rb.yaml --audit-db a.db");
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path") &&
                           Catch::Contains(kClash) && Catch::Contains("/data/app.db"));
@@ -191,7 +182,7 @@ TEST_CASE("a link to the guarded folder is the guarded folder", "[engine][path_r
 // guard it cannot know: it fails first, saying which guard and how to order them.
 TEST_CASE("a writer fails while a guard still to run cannot be known, before it writes",
           "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   // The target comes from a step that runs after integrity-check.
   std::string text = RolesRunbook("data/app.db", "${{ steps.late.outputs.t }}");
   text.replace(text.find("    needs: [check]\n    with:\n      source: src.db\n      target"),
@@ -200,8 +191,8 @@ TEST_CASE("a writer fails while a guard still to run cannot be known, before it 
       "  - id: late\n    uses: exec\n    needs: [check]\n    with:\n"
       "      run: [sh, -c, 'echo t=data/app.db >> \"$RUNBOOK_OUTPUT\"']\n";
   WriteFile(dir, "rb.yaml", text);
-  REQUIRE(In(dir, "validate rb.yaml").exit_code == 0);
-  Command run = In(dir, "run rb.yaml --audit-db a.db");
+  REQUIRE(RolesRun(dir, "validate rb.yaml").exit_code == 0);
+  Command run = RolesRun(dir, "run rb.yaml --audit-db a.db");
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path, and step 'restore' as "
                                       "'target' guards one that cannot be known yet") &&
@@ -210,7 +201,7 @@ TEST_CASE("a writer fails while a guard still to run cannot be known, before it 
   CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);  // nothing was placed there
   // Known in time (the step giving it runs first), the same runbook runs.
   WriteFile(dir, "rb.yaml", RolesRunbook("data/ws.db", "${{ steps.prep.outputs.p }}"));
-  Command ordered = In(dir, "run rb.yaml --audit-db a.db");
+  Command ordered = RolesRun(dir, "run rb.yaml --audit-db a.db");
   INFO(ordered.out << ordered.err);
   CHECK(ordered.exit_code == 0);
 }
@@ -219,12 +210,12 @@ TEST_CASE("a writer fails while a guard still to run cannot be known, before it 
 // target read a step-level env and was never compared).
 TEST_CASE("a guard reading its own step env is compared before the writer writes",
           "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   std::string text = RolesRunbook("data/app.db", "${{ env.TARGET }}");
   text.replace(text.find("    uses: restore\n"), std::string("    uses: restore\n").size(),
                "    uses: restore\n    env:\n      TARGET: data/app.db\n");
   WriteFile(dir, "rb.yaml", text);
-  Command run = In(dir, "run rb.yaml --audit-db a.db");
+  Command run = RolesRun(dir, "run rb.yaml --audit-db a.db");
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path that step 'restore' "
                                       "as 'target' guards (the same path, ") &&
@@ -273,17 +264,17 @@ TEST_CASE("PathClash compares normal absolute paths, by role", "[engine][path_ro
 TEST_CASE("a link followed by .. and a bind mount are the guarded path (breakW W9, breakX X1)",
           "[engine][path_roles]") {
   SECTION("lnk/.. is where the link points, up one") {
-    std::string dir = Dir();
+    std::string dir = RolesDir();
     REQUIRE(Shell("cd " + dir + " && mkdir -p data/sub && ln -s data/sub lnk").exit_code == 0);
     WriteFile(dir, "rb.yaml", RolesRunbook("lnk/../app.db", "data/app.db"));
-    Command run = In(dir, "run rb.yaml --audit-db a.db");
+    Command run = RolesRun(dir, "run rb.yaml --audit-db a.db");
     CHECK(run.exit_code == 1);
     CHECK_THAT(run.err,
                Catch::Contains("parameter 'workspace' writes a path") && Catch::Contains(kClash));
     CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
   }
   SECTION("a folder bind-mounted under a second name") {
-    std::string dir = Dir();
+    std::string dir = RolesDir();
     REQUIRE(Shell("cd " + dir + " && mkdir data alias").exit_code == 0);
     WriteFile(dir, "rb.yaml", RolesRunbook("alias/app.db", "data/app.db"));
     // In a mount namespace of its own: the bind mount goes with it.
@@ -294,7 +285,7 @@ TEST_CASE("a link followed by .. and a bind mount are the guarded path (breakW W
     CHECK(Shell("test -e " + dir + "/data/app.db").exit_code != 0);
   }
   SECTION("folders not made yet below a bind mount (breakY Y3)") {
-    std::string dir = Dir();
+    std::string dir = RolesDir();
     REQUIRE(Shell("cd " + dir + " && mkdir data alias").exit_code == 0);
     WriteFile(dir, "rb.yaml", RolesRunbook("alias/sub/app.db", "data/sub/app.db"));
     Command run = Shell("cd " + dir + " && unshare -m sh -c 'mount --bind data alias && " +
@@ -312,7 +303,7 @@ TEST_CASE("a link followed by .. and a bind mount are the guarded path (breakW W
 // Y5: a guard whose `if:` is already false (a param) will not run, and blocks nothing.
 TEST_CASE("a guard that may change before it runs is not known, one that will not run is not one",
           "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   auto writer_then = [](const std::string& guard_step) {
     return "version: 1\nname: roles\nparams:\n  do_restore: {type: boolean, default: false}\n"
            "steps:\n"
@@ -341,7 +332,7 @@ TEST_CASE("a guard that may change before it runs is not known, one that will no
     CAPTURE(c.what);
     Shell("rm -rf " + dir + "/data");
     WriteFile(dir, "rb.yaml", writer_then(c.guard));
-    Command run = In(dir, "run rb.yaml --audit-db a.db");
+    Command run = RolesRun(dir, "run rb.yaml --audit-db a.db");
     INFO(run.out << run.err);
     CHECK(run.exit_code == 1);
     CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path, and step 'restore' "
@@ -354,10 +345,10 @@ TEST_CASE("a guard that may change before it runs is not known, one that will no
       "    with:\n      source: src.db\n      target: ${{ steps.late.outputs.t }}\n";
   Shell("rm -rf " + dir + "/data");
   WriteFile(dir, "rb.yaml", writer_then(optional));
-  Command off = In(dir, "run rb.yaml --audit-db a.db");
+  Command off = RolesRun(dir, "run rb.yaml --audit-db a.db");
   INFO(off.out << off.err);
   CHECK(off.exit_code == 0);
-  Command on = In(dir, "run rb.yaml --audit-db a.db --set do_restore=true");
+  Command on = RolesRun(dir, "run rb.yaml --audit-db a.db --set do_restore=true");
   CHECK(on.exit_code == 1);
   CHECK_THAT(on.err, Catch::Contains("guards one that cannot be known yet"));
   // breakZ Z3: a guard that cannot run for other reasons told already: a need a param turns
@@ -382,7 +373,7 @@ TEST_CASE("a guard that may change before it runs is not known, one that will no
                    "  - id: late\n    uses: exec\n    if: ${{ params.do_restore }}\n");
     Shell("rm -rf " + dir + "/data");
     WriteFile(dir, "rb.yaml", text);
-    Command skipped = In(dir, "run rb.yaml --audit-db a.db");
+    Command skipped = RolesRun(dir, "run rb.yaml --audit-db a.db");
     INFO(skipped.out << skipped.err);
     CHECK(skipped.exit_code == 0);
   }
@@ -392,7 +383,7 @@ TEST_CASE("a guard that may change before it runs is not known, one that will no
 // `run.id` is the resume's), not as the step used them: a guard at the path the carried
 // step really wrote was not refused. The recorded parameters decide.
 TEST_CASE("a resume compares a carried step's paths as recorded", "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   std::string text =
       "version: 1\nname: roles\nsteps:\n"
       "  - id: check\n    uses: integrity-check\n    with:\n      source: src.db\n"
@@ -406,7 +397,7 @@ TEST_CASE("a resume compares a carried step's paths as recorded", "[engine][path
     return t;
   };
   WriteFile(dir, "rb.yaml", with_target("data/app.db"));
-  Command first = In(dir, "run rb.yaml --audit-db a.db");
+  Command first = RolesRun(dir, "run rb.yaml --audit-db a.db");
   REQUIRE(first.exit_code == 1);  // gate fails: no `go`
   std::string id = Shell("ls " + dir + "/ws").out;
   REQUIRE(id.size() > 4);
@@ -415,7 +406,7 @@ TEST_CASE("a resume compares a carried step's paths as recorded", "[engine][path
   WriteFile(dir, "rb.yaml", with_target("ws/" + id + ".db"));
   Shell("touch " + dir + "/go");
   std::string before = Shell("sha256sum < " + dir + "/ws/" + id + ".db").out;
-  Command resumed = In(dir, "resume " + id + " --force --audit-db a.db");
+  Command resumed = RolesRun(dir, "resume " + id + " --force --audit-db a.db");
   INFO(resumed.out << resumed.err);
   CHECK(resumed.exit_code == 1);
   CHECK_THAT(resumed.err, Catch::Contains("parameter 'target' guards a path that step 'check' as "
@@ -430,7 +421,7 @@ TEST_CASE("a resume compares a carried step's paths as recorded", "[engine][path
 // and the writer's copy stood at the live path. A failed step is no lasting reason.
 TEST_CASE("a guard after a failed step still counts, as a resume may run it",
           "[engine][path_roles]") {
-  std::string dir = Dir();
+  std::string dir = RolesDir();
   WriteFile(dir, "rb.yaml",
             "version: 1\nname: roles\nsteps:\n"
             "  - id: bad\n    uses: exec\n    with:\n      run: [test, -e, go]\n"
@@ -440,7 +431,7 @@ TEST_CASE("a guard after a failed step still counts, as a resume may run it",
             "      run: [sh, -c, 'echo t=data/app.db >> \"$RUNBOOK_OUTPUT\"']\n"
             "  - id: restore\n    uses: restore\n    needs: [late, check]\n    with:\n"
             "      source: src.db\n      target: ${{ steps.late.outputs.t }}\n");
-  Command run = In(dir, "run rb.yaml --audit-db a.db");
+  Command run = RolesRun(dir, "run rb.yaml --audit-db a.db");
   INFO(run.out << run.err);
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.err, Catch::Contains("parameter 'workspace' writes a path, and step 'restore' as "

@@ -355,3 +355,101 @@ TEST_CASE("a source's ACL decides what its owning group may read of a copy", "[s
   REQUIRE(c.exit_code == 0);
   CHECK(Octal(s.Path("dumps/app.sqlite.gz")) == "600\n");
 }
+
+// breakAA A1: the folder's mode group bits are its ACL mask too: a folder its owning group
+// may not enter (g::---, mask r-x) kept a 0640 database from that group, and its dump was
+// made group-readable.
+TEST_CASE("a folder's ACL decides whether its owning group reaches the source", "[steps][modes]") {
+  Site s;
+  Shell("mkdir " + s.Path("priv"));
+  s.MakeDb("priv/app.sqlite");
+  Shell("chmod 0755 " + s.dir + " && mkdir -m 0755 " + s.Path("dumps") + " && chgrp daemon " +
+        s.Path("priv") + " " + s.Path("priv/app.sqlite") + " && chmod 0750 " + s.Path("priv") +
+        " && chmod 0640 " + s.Path("priv/app.sqlite") + " && setfacl -m g::-,u:nobody:rx " +
+        s.Path("priv"));
+  REQUIRE(Shell("stat -c %a " + s.Path("priv")).out == "750\n");  // the mask, not the group
+  Command c = s.Run(
+      "  - {id: b, uses: backup, with: {database: priv/app.sqlite, dest: dumps, name: app}}\n");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK(Octal(s.Path("dumps/app.sqlite.gz")) == "600\n");
+  // The group's own entry lets it in: the group bits stay.
+  Shell("rm -f " + s.Path("dumps/*") + " && setfacl -m g::rx " + s.Path("priv"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: priv/app.sqlite, dest: dumps, name: "
+                "app}}\n")
+              .exit_code == 0);
+  CHECK(Shell("stat -c '%a %G' " + s.Path("dumps/app.sqlite.gz")).out == "640 daemon\n");
+}
+
+// breakAA A6: run by nobody (not in group daemon), a restore over a 0640 nobody:daemon
+// database handed back a 0600 nobody:nogroup one: the backend in group daemon lost it. What
+// cannot keep its owner and group (only root may give them) is refused, the target untouched.
+TEST_CASE("a file that cannot keep its owner or group is not replaced", "[steps][modes][restore]") {
+  Site s;
+  s.MakeDb();
+  Shell("mkdir -p " + s.Path("dumps") + " " + s.Path("live"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app}}\n")
+              .exit_code == 0);
+  Shell("cd " + s.dir + " && sqlite3 live/app.sqlite 'create table live(a)' && chown -R " +
+        "nobody:nogroup . && chmod 0755 .");
+  const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  const std::string steps =
+      "  - {id: h, uses: hash, with: {files: [dumps/app.sqlite.gz], inventory: ''}}\n"
+      "  - {id: r, uses: restore, needs: [h], with: {source: dumps/app.sqlite.gz, target: "
+      "live/app.sqlite}}\n";
+  struct Case {
+    const char* owner;
+    const char* mode;
+    const char* error;  // "" when the restore may go on
+  };
+  const Case cases[] = {
+      {"nobody:daemon", "0640", "cannot keep the group (gid 1) of"},
+      {"daemon:nogroup", "0666", "cannot keep the owner (uid 1) of"},
+      {"nobody:daemon", "0600", ""},  // the group may do nothing: nothing to keep
+  };
+  for (const Case& k : cases) {
+    CAPTURE(k.owner, k.mode);
+    Shell("cd " + s.dir + " && rm -f live/app.sqlite* && sqlite3 live/app.sqlite " +
+          "'create table live(a)' && chown " + k.owner + " live/app.sqlite && chmod " + k.mode +
+          " live/app.sqlite");
+    std::string before = Shell("sha256sum < " + s.Path("live/app.sqlite")).out;
+    Command c = s.Run(steps, as_nobody);
+    INFO(c.out << c.err);
+    if (*k.error == '\0') {
+      CHECK(c.exit_code == 0);
+      continue;
+    }
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains(k.error) && Catch::Contains("only root may give a file"));
+    CHECK(Shell("sha256sum < " + s.Path("live/app.sqlite")).out == before);
+    CHECK(Shell("stat -c '%U:%G' " + s.Path("live/app.sqlite")).out == std::string(k.owner) + "\n");
+  }
+}
+
+// breakZ Z4 variant: the rows of a 0600 -wal are in the dump of its 0644 database: the dump
+// is no more readable than the -wal.
+TEST_CASE("a dump is no more readable than its database's -wal", "[steps][modes]") {
+  Site s;
+  s.MakeDb();
+  REQUIRE(Shell("cd " + s.dir + " && python3 -c \"import sqlite3, os; c = sqlite3.connect(" +
+                "'app.sqlite'); c.execute('insert into users(email) values (1)'); c.commit(); " +
+                "os._exit(0)\"")
+              .exit_code == 0);
+  REQUIRE(Shell("test -s " + s.Path("app.sqlite-wal")).exit_code == 0);
+  Shell("chmod 0755 " + s.dir + " && mkdir -m 0755 " + s.Path("dumps") + " && chmod 0644 " +
+        s.Path("app.sqlite") + " && chmod 0600 " + s.Path("app.sqlite-wal"));
+  Command c =
+      s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app}}\n");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK(Octal(s.Path("dumps/app.sqlite.gz")) == "600\n");
+  // With a -wal as open as the database, the dump is too.
+  Shell("rm -f " + s.Path("dumps/*"));
+  REQUIRE(Shell("cd " + s.dir + " && python3 -c \"import sqlite3, os; c = sqlite3.connect(" +
+                "'app.sqlite'); c.execute('insert into users(email) values (2)'); c.commit(); " +
+                "os._exit(0)\" && chmod 0644 app.sqlite-wal")
+              .exit_code == 0);
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: app}}\n")
+              .exit_code == 0);
+  CHECK(Octal(s.Path("dumps/app.sqlite.gz")) == "644\n");
+}

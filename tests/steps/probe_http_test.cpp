@@ -101,7 +101,7 @@ TEST_CASE("probe http: the seed's journey with a token, cookies, percentiles and
   Value report = Report(dir + "/reports/synthetic/synthetic-report.json");
   // Its folders are made as every step makes one: 0700, and said (breakM M11).
   CHECK(Shell("stat -c %a " + dir + "/reports/synthetic").out == "700\n");
-  CHECK_THAT(c.err, Catch::Contains("created folder reports/synthetic (mode 0700)"));
+  CHECK_THAT(c.err, Catch::Contains("created folder " + dir + "/reports/synthetic (mode 0700)"));
   CHECK(report.Find("errorRate")->as_double() == 0.0);
   CHECK(report.Find("requests")->as_int() == 48);
   CHECK(report.Find("percentiles")->ToText() == "nearest-rank");

@@ -310,3 +310,25 @@ TEST_CASE("s3-sync mirror: a name swapped between a file and a link to a secret 
   INFO("runs that succeeded: " << ok);  // a refused run is fine; a leak never is
   CHECK(leaked == 0);
 }
+
+// breakAA A3: a local destination given without a trailing '/' ("mir") was joined with each
+// file's name by nothing: the inventory said "mirplain.txt".
+TEST_CASE("s3-sync: a side locates its files with one '/' however the root is written",
+          "[steps][s3][sides]") {
+  CHECK(ParseSide("mir").Locate("a/plain.txt") == "mir/a/plain.txt");
+  CHECK(ParseSide("mir/").Locate("plain.txt") == "mir/plain.txt");
+  CHECK(ParseSide("/abs/mir").KeyOf("plain.txt") == "/abs/mir/plain.txt");
+  CHECK(ParseSide("s3://b/pre").Locate("x.gz") == "s3://b/pre/x.gz");
+  CHECK(ParseSide("s3://b/pre").KeyOf("x.gz") == "pre/x.gz");
+  CHECK(ParseSide("s3://b").KeyOf("x.gz") == "x.gz");
+  std::string dir = SourceWithSecret();
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsteps:\n  - id: s\n    uses: s3-sync\n    with: {source: src, "
+            "dest: mir, inventory: inv.json}\n");
+  Command c = Shell("cd " + dir + " && " + Binary() + " run p.yaml --audit-db a.db");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  std::string inventory = Shell("cat " + dir + "/inv.json").out;
+  CHECK_THAT(inventory, Catch::Contains("\"mir/t.txt\"") && Catch::Contains("\"mir/real/r.txt\""));
+  CHECK_THAT(inventory, !Catch::Contains("mirt.txt"));
+}

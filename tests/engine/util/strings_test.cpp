@@ -140,3 +140,10 @@ TEST_CASE("Printable escapes bidirectional formatting characters", "[strings]") 
         "caf\xc3\xa9 \xe2\x82\xac \xe4\xb8\xad");
   CHECK(PrintableLines("l1\xe2\x80\xae\nl2") == "l1\\u202e\nl2");
 }
+
+TEST_CASE("CountOf says one thing and many things", "[strings]") {
+  CHECK(CountOf(0, "table") == "0 tables");
+  CHECK(CountOf(1, "table") == "1 table");
+  CHECK(CountOf(2, "row") == "2 rows");
+  CHECK(CountOf(-1, "row") == "-1 rows");
+}

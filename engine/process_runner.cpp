@@ -66,9 +66,11 @@ class Supervisor {
     }
     if (pidfd >= 0) close(pidfd);
     if (!reaped_) Reap(true);
-    EndDescendants();
-    kill(-pid_, SIGKILL);  // nothing of the step outlives it; the zombie keeps the id ours
-    ReleaseChild(pid_);    // now release the zombie
+    if (!nothing_left_) {
+      EndDescendants();
+      kill(-pid_, SIGKILL);  // nothing of the step outlives it; the zombie keeps the id ours
+    }
+    ReleaseChild(pid_);  // now release the zombie
     result_.out = out_.Finish();
     result_.err = err_.Finish();
   }
@@ -134,9 +136,17 @@ class Supervisor {
       result_.exit_code = info.si_status;
     else
       result_.term_signal = info.si_status;
+    // Nothing of the step left (its cgroup empty, no stray child): nothing to name or end.
+    nothing_left_ = cgroup_ != nullptr && NothingLeft(*cgroup_);
+    if (nothing_left_) return Drained();
     // Anything the leader left in its group goes too, named first; its pipes then close.
     if (!termed_) result_.left_in_group = GroupMembers(pid_, pid_, req_.redact);
     Terminate(false);
+    Drained();
+  }
+
+  // The leader is gone: the pipes are read until they close, for at most kDrainGrace.
+  void Drained() {
     if (!give_up_at_) give_up_at_ = Clock::Mono::clock::now() + kDrainGrace;
   }
 
@@ -203,7 +213,8 @@ class Supervisor {
   StreamCapture err_;
   bool reaped_ = false;  // the leader has exited (noted, not yet released)
   bool killed_ = false;
-  bool termed_ = false;  // the group has had its SIGTERM
+  bool termed_ = false;        // the group has had its SIGTERM
+  bool nothing_left_ = false;  // NothingLeft() once the leader exited: no ending to do
   bool forced_ = false;
   std::optional<Clock::Mono> kill_at_;
   std::optional<Clock::Mono> give_up_at_;

@@ -466,6 +466,14 @@ std::unique_lock<std::mutex> LockChildren() { return std::unique_lock<std::mutex
 void NoteChild(pid_t pid) { g_children.insert(pid); }
 void ForgetChild(pid_t pid) { g_children.erase(pid); }
 
+bool NothingLeft(const StepCgroup& cgroup) {
+  if (!cgroup.Members().empty()) return false;  // first: what leaves it after is a child then
+  std::lock_guard<std::mutex> lock(g_children_mu);
+  for (pid_t pid : OwnChildren())
+    if (g_children.count(pid) == 0) return false;
+  return true;
+}
+
 int ReapAdopted() {
   std::lock_guard<std::mutex> lock(g_children_mu);
   int reaped = 0;

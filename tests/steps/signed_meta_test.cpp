@@ -136,7 +136,7 @@ TEST_CASE("a genuine signed dump: restore says authenticated, and says so when n
                       "dumps/app.sqlite.gz, target: live/app.sqlite}}\n" +
                       outputs);
     CHECK(c.exit_code == 0);
-    CHECK(c.err.find("(signed metadata)") != std::string::npos);
+    CHECK(c.err.find(", signed metadata") != std::string::npos);
     CHECK(c.err.find("source verified by step 'c'; its metadata's signature is valid") !=
           std::string::npos);
     CHECK(c.err.find("A=true") != std::string::npos);

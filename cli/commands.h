@@ -76,6 +76,14 @@ int CmdAuditVerify(const AuditCliOptions& o);
 int CmdAuditExport(const AuditCliOptions& o);
 int CmdAuditSign(const AuditCliOptions& o);
 
+struct ScheduleOptions {
+  std::vector<std::string> paths;  // runbook files, or folders of them
+  int count = 3;                   // next fires per schedule
+  std::string from;                // UTC instant the fires come after (default: now)
+  std::string format = "text";     // text | json
+};
+int CmdSchedule(const StepRegistry& registry, const ScheduleOptions& o);
+
 int CmdSteps(const StepRegistry& registry, const std::string& type, const std::string& format);
 int CmdSchema(const StepRegistry& registry);
 

@@ -65,6 +65,15 @@ int Main(int argc, char** argv) {
   p->add_option("--set", plan.sets, "param value NAME=VALUE (repeatable)");
   p->add_option("--format", plan.format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
+  ScheduleOptions schedule;
+  auto* sd = app.add_subcommand("schedule", "each runbook's schedules and next fire times");
+  sd->add_option("paths", schedule.paths, "runbook files, or folders of them")->required();
+  sd->add_option("--count", schedule.count, "next fires per schedule (default 3)")
+      ->check(CountFrom1To(1000));
+  sd->add_option("--from", schedule.from, "list fires after this UTC time (default: now)");
+  sd->add_option("--format", schedule.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
   PlanOptions graph;
   graph.format = "dot";
   auto* g = app.add_subcommand("graph", "the step graph as Graphviz dot or Mermaid");
@@ -185,6 +194,7 @@ int Main(int argc, char** argv) {
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);
+  if (sd->parsed()) return CmdSchedule(registry, schedule);
   if (r->parsed()) return CmdRun(registry, run);  // Launch ends what a run left behind
   if (re->parsed()) return CmdResume(registry, resume);
   if (h->parsed()) return CmdHistory(hist);

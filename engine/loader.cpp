@@ -86,6 +86,7 @@ void ReadRoot(FieldReader& r, const SNode& root, const StepRegistry& registry, R
     for (const auto& [key, value] : n->entries) ReadParam(r, key, value, rb);
   }
   if (const SNode* n = c.Get("secrets")) ReadSecrets(r, *n, rb);
+  if (const SNode* n = c.Get("on")) ReadTriggers(r, *n, rb, rb.on);
   if (const SNode* n = c.Get("env")) rb.env = ReadEnv(r, *n, "env");
   if (const SNode* n = c.Get("defaults")) ReadDefaults(r, *n, rb);
   if (const SNode* n = c.Get("max_parallel")) {

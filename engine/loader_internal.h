@@ -31,6 +31,9 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
 void ReadRetry(FieldReader& r, const SNode& node, RetryPolicy& out);
 TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what);
 
+// loader_triggers.cpp: `on:` (schedules, catch-up, overlap). Reads after the params.
+void ReadTriggers(FieldReader& r, const SNode& node, const Runbook& rb, TriggersDecl& out);
+
 // loader_check.cpp: checks across the whole runbook, once every part is read.
 void CheckSteps(FieldReader& r, const Runbook& rb);
 void CheckExpressions(FieldReader& r, Runbook& rb);

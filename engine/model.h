@@ -11,6 +11,7 @@
 
 #include "engine/plugin/spec.h"
 #include "engine/plugin/step.h"
+#include "engine/schedule/cron.h"
 #include "engine/source/diagnostics.h"
 #include "engine/template.h"
 #include "engine/util/duration.h"
@@ -37,6 +38,25 @@ struct SecretDecl {
   std::string env;  // one of env / file is set
   std::string file;
   Loc loc;
+};
+
+// `on.overlap`: what a fire does while a run of the runbook (or of its lock) goes on.
+enum class Overlap { kSkip, kQueue, kCancelRunning };
+
+// One `on.schedule` entry, checked: its cron parsed, its zone found, its params valid.
+struct ScheduleDecl {
+  std::string cron_text;
+  CronExpr cron;
+  std::string timezone = "UTC";
+  std::vector<std::pair<std::string, Value>> params;  // normalised like --set values
+  Loc loc;
+};
+
+// `on:`: when the runbook runs by itself (runbook serve).
+struct TriggersDecl {
+  std::vector<ScheduleDecl> schedules;
+  Millis catchup{0};  // 0: a missed fire is skipped
+  Overlap overlap = Overlap::kSkip;
 };
 
 using TemplateMap = std::vector<std::pair<std::string, TNode>>;
@@ -88,6 +108,7 @@ struct Runbook {
   RetryPolicy default_retry;
   int max_parallel = 0;  // 0: number of cores
   std::optional<TNode> lock;
+  TriggersDecl on;
   // The base of the run's relative paths, as written (relative to the file's folder); ""
   // is the file's folder (cli/run_place.h).
   std::string working_directory;

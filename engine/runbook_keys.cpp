@@ -85,6 +85,9 @@ BlockSpec TopBlock() {
            Key("env", T::kEnv, "Environment variables of every step."),
            Nested("defaults", T::kBlock, "defaults", "Defaults of every step."),
            AtLeastOne("max_parallel", "", "How many steps run at once (default: the cores)."), lock,
+           Labelled(Nested("on", T::kBlock, "on",
+                           "When the runbook runs by itself under runbook serve: its schedules."),
+                    "on"),
            Key("working_directory", T::kString,
                "The folder the run's relative paths resolve against, relative to this file's "
                "folder (default: this file's folder)."),
@@ -152,12 +155,47 @@ BlockSpec ParamBlock() {
           {}};
 }
 
+// `on:`, in GitHub Actions' vocabulary: `on.schedule[].cron`.
+BlockSpec OnBlock() {
+  return {"on",
+          "on",
+          "When the runbook runs by itself (runbook serve).",
+          {Nested("schedule", T::kBlockList, "schedule", "Times the runbook fires."),
+           Labelled(Key("catchup", T::kDuration,
+                        "After downtime, the latest missed fire runs once if it is at most "
+                        "this late (default: 0, missed fires are skipped)."),
+                    "on.catchup"),
+           Labelled(Choice("overlap", T::kChoice, {"skip", "queue", "cancel_running"},
+                           "A fire while a run of this runbook (or of its lock) goes on: skip "
+                           "it, queue it (one at most), or cancel the running one "
+                           "(default: skip)."),
+                    "on.overlap")},
+          {}};
+}
+
+BlockSpec ScheduleBlock() {
+  KeySpec cron = Required(Key("cron", T::kString,
+                              "Five fields (minute hour day-of-month month day-of-week), or a "
+                              "macro such as @daily."));
+  cron.format = &kNotEmpty;
+  return {"schedule",
+          "a schedule",
+          "One schedule: a cron expression in a time zone, and the params of its runs.",
+          {cron,
+           NotEmpty(Key("timezone", T::kString,
+                        "An IANA time zone such as Europe/Madrid (default: UTC).")),
+           Key("params", T::kAny, "Params of the runs it fires, checked like --set.")},
+          {}};
+}
+
 std::vector<BlockSpec> MakeBlocks() {
   return {
       TopBlock(),
       StepBlock(),
       RetryBlock(),
       ParamBlock(),
+      OnBlock(),
+      ScheduleBlock(),
       {"secret",
        "a secret",
        "Where a secret is read from: exactly one of env and file.",

@@ -11,8 +11,8 @@ command -v clang++ > /dev/null || { echo "clang++ not found; fuzzing skipped"; e
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DRUNBOOK_FUZZ=ON -DRUNBOOK_TESTS=OFF \
   -DRUNBOOK_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" > /dev/null
-cmake --build build-fuzz --target fuzz_loader fuzz_expression
-for target in loader expression; do
+cmake --build build-fuzz --target fuzz_loader fuzz_expression fuzz_cron
+for target in loader expression cron; do
   work="build-fuzz/fuzz/corpus-$target"
   mkdir -p "$work"
   cp -n fuzz/corpus/"$target"/* "$work"/ 2> /dev/null || true

@@ -15,6 +15,7 @@ namespace {
 const std::vector<std::vector<std::string>> kContexts = {{"validate", "F.yaml"},
                                                          {"plan", "F.yaml"},
                                                          {"graph", "F.yaml"},
+                                                         {"schedule", "F.yaml"},
                                                          {"run", "F.yaml"},
                                                          {"resume", "RUN_ID"},
                                                          {"history"},

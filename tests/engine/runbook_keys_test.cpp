@@ -35,6 +35,13 @@ const std::map<std::string, std::string> kValid = {
     {"runbook.max_parallel", "2"},
     {"runbook.lock", "db"},
     {"runbook.working_directory", "sub/folder"},
+    {"runbook.on", "{schedule: [{cron: '0 3 * * *'}]}"},
+    {"on.schedule", "[{cron: '@daily', timezone: Europe/Madrid}]"},
+    {"on.catchup", "6h"},
+    {"on.overlap", "queue"},
+    {"schedule.cron", "'*/15 9-17 * * mon-fri'"},
+    {"schedule.timezone", "America/New_York"},
+    {"schedule.params", "{n: 3}"},
     {"runbook.steps", "[{id: a, uses: exec, with: {run: ['true']}}]"},
     {"runbook.finally", "[{id: z, uses: exec, with: {run: ['true']}}]"},
     {"step.id", "b"},
@@ -124,13 +131,17 @@ std::string RunbookWith(const std::string& block, const std::string& key,
   Entries step = {{"id", "a"}, {"uses", "exec"}, {"with", "{run: ['true']}"}};
   Entries nested;
   if (block == "secret") nested = {{"env", "MY_SECRET"}};
+  if (block == "on") nested = {{"schedule", "[{cron: '0 3 * * *'}]"}};
+  if (block == "schedule") nested = {{"cron", "'0 3 * * *'"}};
   Set(block == "runbook" ? top : block == "step" ? step : nested, key, value);
   if (block == "secret" && key == "file") Set(nested, "env", std::nullopt);
   if (block == "retry") step.emplace_back("retry", Flow(nested));
   if (block == "param")
     Set(top, "params", "{n: {type: integer, default: 2}, p: " + Flow(nested) + "}");
   if (block == "secret") top.emplace_back("secrets", "{s: " + Flow(nested) + "}");
-  if (block == "objectives" || block == "defaults") top.emplace_back(block, Flow(nested));
+  if (block == "objectives" || block == "defaults" || block == "on")
+    top.emplace_back(block, Flow(nested));
+  if (block == "schedule") top.emplace_back("on", "{schedule: [" + Flow(nested) + "]}");
   bool has_steps = false;
   for (const auto& [k, v] : top) has_steps = has_steps || k == "steps";
   if (!has_steps && !(block == "runbook" && key == "steps")) {
@@ -160,7 +171,9 @@ std::vector<Case> AllCases(const std::string& dir) {
       std::string id = b.name + "." + k.name;
       REQUIRE(kValid.count(id) == 1);  // every key has a valid example
       add(id + " = " + kValid.at(id), RunbookWith(b.name, k.name, kValid.at(id)), true, true);
-      if (k.type == KeyType::kString)  // a plain number is read as its text
+      // A plain number is read as its text; a cron and a time zone are checked against the
+      // cron grammar and the tz database, which the schema's pattern only approximates.
+      if (k.type == KeyType::kString && id != "schedule.cron" && id != "schedule.timezone")
         add(id + " = 7", RunbookWith(b.name, k.name, "7"), true, true);
       for (const std::string& v : WrongValues(k.type))
         add(id + " = " + v, RunbookWith(b.name, k.name, v), false, true);

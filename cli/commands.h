@@ -53,6 +53,11 @@ struct RunCliOptions {
   std::string resume_runbook;  // --runbook FILE: where the run's runbook is now
   std::string announce;  // a line Launch prints once the command line is checked ("resuming...")
   std::vector<std::string> reruns;  // --rerun STEP: run an interrupted non-idempotent step again
+  // Hidden, for runbook serve (docs/serve.md): the new run's id, chosen by serve so that it
+  // can answer with it at once; and what started the run, as a JSON object recorded in
+  // run_started ({"kind": "schedule", ...}).
+  std::string run_id;
+  std::string trigger;
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o);
@@ -83,6 +88,14 @@ struct ScheduleOptions {
   std::string format = "text";     // text | json
 };
 int CmdSchedule(const StepRegistry& registry, const ScheduleOptions& o);
+
+struct ServeCliOptions {
+  std::string runbooks;                   // the folder of runbooks it serves
+  std::string listen = "127.0.0.1:8765";  // HOST:PORT
+  bool insecure_listen = false;
+  std::string audit_db;
+};
+int CmdServe(const StepRegistry& registry, const ServeCliOptions& o);
 
 int CmdSteps(const StepRegistry& registry, const std::string& type, const std::string& format);
 int CmdSchema(const StepRegistry& registry);

@@ -65,7 +65,7 @@ void Collect(const CLI::App& app, const std::string& path, std::vector<Completio
   CompletionCommand cmd;
   cmd.path = path;
   for (const CLI::Option* o : app.get_options()) {
-    if (o->nonpositional()) AddOption(*o, cmd);
+    if (o->nonpositional() && !o->get_group().empty()) AddOption(*o, cmd);  // hidden: no group
   }
   auto visible = [](const CLI::App* sub) { return !sub->get_group().empty(); };
   std::vector<const CLI::App*> subs = app.get_subcommands(visible);

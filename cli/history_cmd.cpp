@@ -24,23 +24,6 @@ std::string Objective(const std::optional<int64_t>& got, const std::optional<int
   return s;
 }
 
-Value RowValue(const RunRow& r) {
-  auto opt = [](const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); };
-  return Value(Value::Map{{"run_id", Value(r.run_id)},
-                          {"runbook", Value(r.runbook)},
-                          {"kind", Value(r.kind)},
-                          {"status", Value(r.status)},
-                          {"started_at", Value(r.started_at)},
-                          {"finished_at", Value(r.finished_at)},
-                          {"duration_ms", opt(r.duration_ms)},
-                          {"rto_ms", opt(r.rto_ms)},
-                          {"rto_objective_ms", opt(r.rto_objective_ms)},
-                          {"rpo_ms", opt(r.rpo_ms)},
-                          {"rpo_objective_ms", opt(r.rpo_objective_ms)},
-                          {"objectives_met", r.objectives_met ? Value(*r.objectives_met) : Value()},
-                          {"resumed_from", Value(r.resumed_from)}});
-}
-
 // `text` with every line indented by `indent`.
 std::string Indented(const std::string& text, const std::string& indent) {
   std::string out = indent;
@@ -175,7 +158,7 @@ int CmdHistory(const AuditCliOptions& o) {
   if (rows.value().empty() && !o.runbook.empty()) NoRunsOf(*store, o.runbook);
   if (o.format == "json") {
     Value::List list;
-    for (const RunRow& r : rows.value()) list.push_back(RowValue(r));
+    for (const RunRow& r : rows.value()) list.push_back(RunRowValue(r));
     std::cout << ToJsonShown(Value(std::move(list)), 2) << "\n";
     return kExitOk;
   }
@@ -210,6 +193,7 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";
   if (!r.Text("resumed_from").empty()) std::cout << "  resumes " << r.Text("resumed_from") << "\n";
+  if (!TriggerText(r).empty()) std::cout << "  triggered by " << Printable(TriggerText(r)) << "\n";
   if (!r.Text("adopted_from").empty())  // breakP P10: another account's choices, taken
     std::cout << "  adopted (resume --adopt) from a run started by " << r.Text("adopted_from")
               << "\n";

@@ -23,6 +23,7 @@
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/util/crypto.h"
+#include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
@@ -456,6 +457,29 @@ int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, Run
   return kExitOk;
 }
 
+bool RunIdAndTrigger(const RunCliOptions& o, std::string& run_id, Value& trigger) {
+  run_id = o.run_id.empty() ? NewRunId(SystemClock()) : o.run_id;
+  bool form = run_id.size() == 23 && run_id[8] == 'T' && run_id[15] == 'Z' && run_id[16] == '-';
+  for (size_t i = 0; form && i < run_id.size(); ++i) {
+    if (i == 8 || i == 15 || i == 16) continue;
+    char c = run_id[i];
+    form = i < 15 ? (c >= '0' && c <= '9') : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  }
+  if (!form) {
+    std::cerr << "runbook: error: --run-id '" << Printable(run_id)
+              << "' is not a run id such as 20261203T231654Z-283b1c\n";
+    return false;
+  }
+  if (o.trigger.empty()) return true;
+  auto parsed = ParseJson(o.trigger);
+  if (!parsed.ok() || !parsed.value().is_map()) {
+    std::cerr << "runbook: error: --trigger is not a JSON object\n";
+    return false;
+  }
+  trigger = std::move(parsed).value();
+  return true;
+}
+
 int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
   RunCliOptions o = cli;
   auto rb = LoadForCommand(registry, o.file);
@@ -468,10 +492,10 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
     return kExitInvalid;
   }
   RunOptions options;
-  options.run_id = NewRunId(SystemClock());
+  RunContext context;
+  if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;
   options.params = params.value();
   options.dry_run = o.dry_run;
-  RunContext context;
   context.runbook_sha256 = Sha256Hex(rb->source.text);
   context.user = CurrentUser();
   context.git_commit = GitCommitOf(o.file);

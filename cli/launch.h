@@ -24,6 +24,11 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
                      const std::map<std::string, PriorStep>& prior,
                      std::map<std::string, std::string>& inputs);
 
+// The new run's id and what started it, from the hidden options runbook serve passes
+// (--run-id: NewRunId's form, "20261203T231654Z-283b1c"; --trigger: a JSON object), else a
+// fresh id and no trigger. False, with the error printed (exit 2), when either is malformed.
+bool RunIdAndTrigger(const RunCliOptions& o, std::string& run_id, Value& trigger);
+
 // Runs `rb` with `options` (run_id and params set), after EnterRun. Returns the exit code.
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context);
 

@@ -28,6 +28,10 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
   cmd->add_option("--metrics-file", o.metrics_file,
                   "write Prometheus metrics here (node_exporter textfile collector)");
   cmd->add_flag("--wait", o.wait_lock, "wait for the runbook's lock instead of failing");
+  // Hidden (no group): what runbook serve passes (docs/serve.md).
+  cmd->add_option("--run-id", o.run_id, "the new run's id (runbook serve)")->group("");
+  cmd->add_option("--trigger", o.trigger, "what started the run, a JSON object (runbook serve)")
+      ->group("");
 }
 
 // An approval input is STEP.NAME=VALUE, checked while parsing: `--input ticket=X` is a
@@ -73,6 +77,16 @@ int Main(int argc, char** argv) {
   sd->add_option("--from", schedule.from, "list fires after this UTC time (default: now)");
   sd->add_option("--format", schedule.format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+
+  ServeCliOptions serve;
+  auto* sv = app.add_subcommand(
+      "serve", "fire the schedules of a folder of runbooks and serve the HTTP API");
+  sv->add_option("--runbooks", serve.runbooks, "the folder of runbooks (*.yaml, *.yml)")
+      ->required();
+  sv->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8765)");
+  sv->add_flag("--insecure-listen", serve.insecure_listen,
+               "listen on a non-loopback address without TLS");
+  sv->add_option("--audit-db", serve.audit_db, kAuditDbHelp);
 
   PlanOptions graph;
   graph.format = "dot";
@@ -195,6 +209,7 @@ int Main(int argc, char** argv) {
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);
   if (sd->parsed()) return CmdSchedule(registry, schedule);
+  if (sv->parsed()) return CmdServe(registry, serve);
   if (r->parsed()) return CmdRun(registry, run);  // Launch ends what a run left behind
   if (re->parsed()) return CmdResume(registry, resume);
   if (h->parsed()) return CmdHistory(hist);

@@ -477,8 +477,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);
   }
   options.prior_approval_wait = ApprovalWait(record);
-  options.run_id = NewRunId(SystemClock());
   RunContext context;
+  if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;
   context.runbook_sha256 = Sha256Hex(rb->source.text);
   context.user = CurrentUser();
   context.git_commit = GitCommitOf(rb->path());

@@ -10,6 +10,7 @@
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
+#include "serve/schedule_value.h"
 
 namespace runbook {
 namespace {
@@ -30,12 +31,6 @@ std::vector<std::string> RunbookFiles(const std::string& path) {
 
 SysSeconds ToSeconds(Clock::Wall t) { return std::chrono::floor<std::chrono::seconds>(t); }
 
-std::string UtcText(SysSeconds t) {
-  std::string text = FormatUtc(Clock::Wall(t));
-  size_t dot = text.find('.');  // whole seconds: no ".000"
-  return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
-}
-
 const char* OverlapName(Overlap o) {
   switch (o) {
     case Overlap::kSkip:
@@ -48,24 +43,9 @@ const char* OverlapName(Overlap o) {
   return "skip";
 }
 
-Value ScheduleJson(const ScheduleDecl& s, SysSeconds from, int count) {
-  std::string error;
-  TimeZone zone = TimeZone::Find(s.timezone, error).value_or(TimeZone::Utc());
-  Value::List next;
-  for (SysSeconds at : NextFires(s.cron, zone, from, count))
-    next.push_back(
-        Value(Value::Map{{"local", Value(LocalTimeText(zone, at))}, {"utc", Value(UtcText(at))}}));
-  Value::Map params;
-  for (const auto& [name, value] : s.params) params[name] = value;
-  return Value(Value::Map{{"cron", Value(s.cron_text)},
-                          {"timezone", Value(s.timezone)},
-                          {"params", Value(std::move(params))},
-                          {"next", Value(std::move(next))}});
-}
-
 Value RunbookJson(const std::string& file, const Runbook& rb, SysSeconds from, int count) {
   Value::List schedules;
-  for (const ScheduleDecl& s : rb.on.schedules) schedules.push_back(ScheduleJson(s, from, count));
+  for (const ScheduleDecl& s : rb.on.schedules) schedules.push_back(ScheduleValue(s, from, count));
   return Value(Value::Map{{"file", Value(file)},
                           {"name", Value(rb.name)},
                           {"schedules", Value(std::move(schedules))},

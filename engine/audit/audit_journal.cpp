@@ -209,6 +209,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"adopted_from", Value(context_.adopted_from)},
       {"graph", GraphValue(rb)},
   };
+  if (!context_.trigger.is_null()) body["trigger"] = context_.trigger;
   PutPath(body, "path", AbsolutePath(rb.path()));
   PutPath(body, "base", context_.base);
   PutPath(body, "base_real", context_.base_real);

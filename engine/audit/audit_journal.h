@@ -37,6 +37,9 @@ struct RunContext {
   // resume --adopt: the account that started the run resumed, as "NAME (uid N)" (breakP
   // P10: its choices run as this one's; recorded as the operator's decision).
   std::string adopted_from;
+  // Who or what started the run when not a person at a terminal (runbook serve: a schedule's
+  // fire, an API call and its token's name), as serve passed it (--trigger); null otherwise.
+  Value trigger;
   // How often the run's process says it is alive (store.h, Liveness); tests shorten it.
   std::chrono::milliseconds heartbeat_every = kHeartbeatEvery;
 };

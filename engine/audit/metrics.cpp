@@ -12,9 +12,8 @@
 #include "engine/util/own_file.h"
 
 namespace runbook {
-namespace {
 
-std::string Label(const std::string& v) {
+std::string PromLabel(const std::string& v) {
   std::string out;
   for (char c : v) {
     if (c == '\\' || c == '"') out += '\\';
@@ -26,6 +25,10 @@ std::string Label(const std::string& v) {
   }
   return "\"" + out + "\"";
 }
+
+namespace {
+
+std::string Label(const std::string& v) { return PromLabel(v); }
 
 double Seconds(Millis m) { return static_cast<double>(m.count()) / 1000.0; }
 

@@ -11,6 +11,8 @@
 
 namespace runbook {
 
+// A Prometheus label value, quoted and escaped (\\, \", \n) as the exposition format says.
+std::string PromLabel(const std::string& value);
 std::string MetricsText(const Runbook& rb, const RunResult& result, int64_t finished_unix_ms);
 Status WriteMetricsFile(const std::string& path, const std::string& text);
 

@@ -114,6 +114,18 @@ std::vector<std::string> IntegrityLines(const RunRecord& r) {
   return lines;
 }
 
+std::string TriggerText(const RunRecord& r) {
+  const Value& t = ReportField(r.started, "trigger");
+  if (!t.is_map()) return "";
+  std::string kind = ReportField(t, "kind").ToText();
+  if (kind == "schedule")
+    return "schedule '" + ReportField(t, "cron").ToText() + "' (" +
+           ReportField(t, "timezone").ToText() + "), fire " + ReportField(t, "fire_at").ToText();
+  std::string out = kind + " call by " + ReportField(t, "by").ToText();
+  if (!ReportField(t, "from").ToText().empty()) out += " from " + ReportField(t, "from").ToText();
+  return kind == "api" ? "API" + out.substr(3) : out;
+}
+
 const Value& ReportField(const Value& v, const char* key) {
   static const Value kNull;
   const Value* f = v.is_map() ? v.Find(key) : nullptr;
@@ -147,6 +159,7 @@ Value ReportValue(const RunRecord& r) {
       {"runbook_sha256", Field(s, "runbook_sha256")},
       {"git_commit", Field(s, "git_commit")},
       {"user", Field(s, "user")},
+      {"trigger", Field(s, "trigger")},  // runbook serve: a schedule or an API call
       {"host", Field(s, "host")},
       {"engine_version", Field(s, "engine_version")},
       {"params", Field(s, "params")},

@@ -31,6 +31,10 @@ std::string ReportFormatFor(const std::string& format, const std::string& output
 const Value& ReportField(const Value& v, const char* key);
 // "1h 02m", "3.2s": durations for people.
 std::string HumanMs(int64_t ms);
+// What started the run when runbook serve did (run_started's `trigger`), for people:
+// "schedule '0 3 * * *' (Europe/Madrid), fire 2026-12-04T02:00:00.000Z" or "API call by
+// anonymous from 127.0.0.1"; "" for a run started at a terminal.
+std::string TriggerText(const RunRecord& r);
 // The integrity results of a run: step outputs named integrity, verified, integrity_ok or
 // integrity_percent, as "step.name = value".
 std::vector<std::string> IntegrityLines(const RunRecord& r);

@@ -157,6 +157,7 @@ void Header(std::ostringstream& o, const RunRecord& r) {
   if (!r.Text("git_commit").empty()) o << Row("git commit", Code(r.Text("git_commit")));
   o << Row("started", Esc(r.started_at) + " by <b>" + Esc(r.Text("user")) + "</b> on <b>" +
                           Esc(r.Text("host")) + "</b>");
+  if (!TriggerText(r).empty()) o << Row("triggered by", Esc(TriggerText(r)));
   if (!r.finished_at.empty()) o << Row("finished", Esc(FinishedText(r)));
   const Value* d = r.finished.is_map() ? r.finished.Find("duration_ms") : nullptr;
   if (d != nullptr && d->is_number()) o << Row("duration", HumanMs(d->as_int()) + " (this run)");

@@ -74,6 +74,7 @@ void Header(std::ostringstream& o, const RunRecord& r) {
   o << "| status | **" << r.status << "** |\n";
   o << "| started | " << r.started_at << " by " << MdCell(r.Text("user")) << " on "
     << MdCell(r.Text("host")) << " |\n";
+  if (!TriggerText(r).empty()) o << "| triggered by | " << MdCell(TriggerText(r)) << " |\n";
   if (!r.Text("adopted_from").empty())  // breakP P10: another account's choices, taken
     o << "| adopted | from a run started by " << MdCell(r.Text("adopted_from"))
       << " (`resume --adopt`) |\n";

@@ -221,4 +221,21 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
   return Status::Ok();
 }
 
+Value RunRowValue(const RunRow& r) {
+  auto opt = [](const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); };
+  return Value(Value::Map{{"run_id", Value(r.run_id)},
+                          {"runbook", Value(r.runbook)},
+                          {"kind", Value(r.kind)},
+                          {"status", Value(r.status)},
+                          {"started_at", Value(r.started_at)},
+                          {"finished_at", Value(r.finished_at)},
+                          {"duration_ms", opt(r.duration_ms)},
+                          {"rto_ms", opt(r.rto_ms)},
+                          {"rto_objective_ms", opt(r.rto_objective_ms)},
+                          {"rpo_ms", opt(r.rpo_ms)},
+                          {"rpo_objective_ms", opt(r.rpo_objective_ms)},
+                          {"objectives_met", r.objectives_met ? Value(*r.objectives_met) : Value()},
+                          {"resumed_from", Value(r.resumed_from)}});
+}
+
 }  // namespace runbook

@@ -125,6 +125,12 @@ struct RunRecord {
   std::string Path(const char* key) const;
 };
 
+// One row of the runs index as `history --format json` and serve's /api/v1/runs give it:
+// run_id, runbook, kind, status, started_at, finished_at, duration_ms, rto_ms,
+// rto_objective_ms, rpo_ms, rpo_objective_ms (null when not measured), objectives_met,
+// resumed_from.
+Value RunRowValue(const RunRow& r);
+
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
 // For each step of `r` a resume carried over (restored_from another run): its attempts
 // (each naming that run) and its duration, read from the run it ran in, so reports and `show`

@@ -1,0 +1,62 @@
+// runbook serve: the command line of the long-running server (serve/server.h).
+#include <unistd.h>
+
+#include <climits>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/audit_open.h"
+#include "cli/commands.h"
+#include "serve/server.h"
+
+namespace runbook {
+namespace {
+
+// "127.0.0.1:8765", "[::1]:8765", "localhost:9000" -> host and port; false when malformed.
+bool SplitListen(const std::string& listen, std::string& host, int& port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 >= listen.size()) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  std::string digits = listen.substr(colon + 1);
+  if (host.empty() || digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  port = std::stoi(digits);
+  return port >= 1 && port <= 65535;
+}
+
+std::string SelfBinary() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "runbook";
+}
+
+}  // namespace
+
+int CmdServe(const StepRegistry& registry, const ServeCliOptions& o) {
+  ServeOptions options;
+  if (!SplitListen(o.listen, options.host, options.port)) {
+    std::cerr << "runbook: error: --listen '" << o.listen
+              << "' is not HOST:PORT such as 127.0.0.1:8765\n";
+    return kExitInvalid;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(o.runbooks, ec)) {
+    std::cerr << "runbook: error: --runbooks " << o.runbooks << " is not a folder\n";
+    return kExitInvalid;
+  }
+  options.runbooks_dir = std::filesystem::absolute(o.runbooks, ec).lexically_normal().string();
+  auto choice = ChooseAndSay(o.audit_db, options.runbooks_dir);
+  if (!choice) return kExitEnvironment;
+  options.audit_db = std::filesystem::absolute(choice->path, ec).string();
+  std::filesystem::create_directories(std::filesystem::path(options.audit_db).parent_path(), ec);
+  options.state_dir = std::filesystem::path(options.audit_db).parent_path() / "serve";
+  options.insecure_listen = o.insecure_listen;
+  options.self = SelfBinary();
+  SystemClock clock;
+  return Serve(registry, options, clock);
+}
+
+}  // namespace runbook

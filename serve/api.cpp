@@ -1,0 +1,426 @@
+// The routes of serve's API (api.h). Handlers are small: parse, read or act, answer JSON.
+#include "serve/api.h"
+
+#include <httplib.h>
+
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "engine/audit/metrics.h"
+#include "engine/audit/report.h"
+#include "engine/audit/run_record.h"
+#include "engine/executor.h"
+#include "engine/util/json.h"
+#include "engine/util/time_format.h"
+#include "serve/schedule_value.h"
+#include "serve/scheduler.h"
+
+namespace runbook {
+namespace {
+
+using Req = httplib::Request;
+using Res = httplib::Response;
+
+void Json(Res& res, int status, const Value& v) {
+  res.status = status;
+  res.set_content(ToJson(v, 2) + "\n", "application/json");
+}
+
+void Error(Res& res, int status, const std::string& message) {
+  Json(res, status, Value(Value::Map{{"error", Value(message)}}));
+}
+
+SysSeconds Now(const ApiContext& c) {
+  return std::chrono::floor<std::chrono::seconds>(c.clock->WallNow());
+}
+
+Value RunbookSummary(const CatalogEntry& e, SysSeconds now, int fires) {
+  if (!e.runbook)
+    return Value(
+        Value::Map{{"file", Value(e.file)}, {"name", Value()}, {"problems", Value(e.problems)}});
+  const Runbook& rb = *e.runbook;
+  Value::List schedules;
+  for (const ScheduleDecl& s : rb.on.schedules) schedules.push_back(ScheduleValue(s, now, fires));
+  return Value(Value::Map{{"file", Value(e.file)},
+                          {"name", Value(rb.name)},
+                          {"kind", Value(rb.kind)},
+                          {"description", Value(rb.description)},
+                          {"schedules", Value(std::move(schedules))},
+                          {"problems", Value("")}});
+}
+
+Value ParamValue(const ParamSpec& p) {
+  Value::List allowed;
+  for (const std::string& v : p.enum_values) allowed.push_back(Value(v));
+  return Value(Value::Map{{"name", Value(p.name)},
+                          {"type", Value(ParamTypeName(p.type))},
+                          {"description", Value(p.doc)},
+                          {"required", Value(p.required)},
+                          {"default", p.default_value},
+                          {"enum", Value(std::move(allowed))}});
+}
+
+// The request body's "params" as --set pairs, checked as --set values are (BindParams).
+bool ParamsOf(const Req& req, const Runbook& rb,
+              std::vector<std::pair<std::string, std::string>>& sets, std::string& error) {
+  if (req.body.empty()) return true;
+  auto body = ParseJson(req.body);
+  if (!body.ok() || !body.value().is_map()) {
+    error = "the body must be a JSON object such as {\"params\": {\"name\": \"value\"}}";
+    return false;
+  }
+  const Value* params = body.value().Find("params");
+  if (params != nullptr && !params->is_map()) {
+    error = "params must be a JSON object of param names and values";
+    return false;
+  }
+  for (const auto& [name, value] : params ? params->as_map() : Value::Map{})
+    sets.emplace_back(name, SetText(value));
+  auto bound = BindParams(rb, sets);
+  if (!bound.ok()) error = bound.status().message();
+  return bound.ok();
+}
+
+class Routes {
+ public:
+  explicit Routes(ApiContext c) : c_(std::move(c)) {}
+
+  void Install(httplib::Server& s) {
+    s.Get("/healthz", [this](const Req&, Res& res) { Health(res); });
+    s.Get("/metrics", [this](const Req&, Res& res) { Metrics(res); });
+    s.Get("/api/v1/runbooks", [this](const Req&, Res& res) { Runbooks(res); });
+    s.Get(R"(/api/v1/runbooks/([^/]+))",
+          [this](const Req& req, Res& res) { RunbookOne(req.matches[1], res); });
+    s.Post(R"(/api/v1/runbooks/([^/]+)/runs)",
+           [this](const Req& req, Res& res) { Trigger(req, req.matches[1], res); });
+    s.Get("/api/v1/runs", [this](const Req& req, Res& res) { Runs(req, res); });
+    s.Get(R"(/api/v1/runs/([^/]+))",
+          [this](const Req& req, Res& res) { RunOne(req.matches[1], res); });
+    s.Get(R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
+          [this](const Req& req, Res& res) { StepLog(req.matches[1], req.matches[2], res); });
+    s.Post(R"(/api/v1/runs/([^/]+)/cancel)",
+           [this](const Req& req, Res& res) { Cancel(req.matches[1], res); });
+    s.Post(R"(/api/v1/runs/([^/]+)/resume)",
+           [this](const Req& req, Res& res) { Resume(req, req.matches[1], res); });
+  }
+
+ private:
+  void Health(Res& res) {
+    auto store = AuditStore::OpenExisting(c_.audit_db);
+    Json(res, store.ok() ? 200 : 503,
+         Value(Value::Map{
+             {"status", Value(store.ok() ? "ok" : "no audit store")},
+             {"runbooks", Value(static_cast<int64_t>(c_.catalog()->Runbooks().size()))}}));
+  }
+
+  void Runbooks(Res& res) {
+    Value::List out;
+    for (const CatalogEntry& e : c_.catalog()->entries())
+      out.push_back(RunbookSummary(e, Now(c_), 3));
+    Json(res, 200, Value(std::move(out)));
+  }
+
+  void RunbookOne(const std::string& name, Res& res) {
+    auto catalog = c_.catalog();
+    const CatalogEntry* e = catalog->Find(name);
+    if (e == nullptr) return Error(res, 404, "no runbook named '" + name + "'");
+    Value v = RunbookSummary(*e, Now(c_), 5);
+    Value::List params;
+    for (const ParamSpec& p : e->runbook->params) params.push_back(ParamValue(p));
+    Value::Map m = v.as_map();
+    m["params"] = Value(std::move(params));
+    m["catchup_ms"] = Value(static_cast<int64_t>(e->runbook->on.catchup.count()));
+    Json(res, 200, Value(std::move(m)));
+  }
+
+  void Trigger(const Req& req, const std::string& name, Res& res) {
+    auto catalog = c_.catalog();
+    const CatalogEntry* e = catalog->Find(name);
+    if (e == nullptr) return Error(res, 404, "no runbook named '" + name + "'");
+    LaunchRequest request;
+    std::string error;
+    if (!ParamsOf(req, *e->runbook, request.sets, error)) return Error(res, 400, error);
+    request.runbook = name;
+    request.file = e->file;
+    request.trigger = Value(Value::Map{
+        {"kind", Value("api")}, {"by", Value("anonymous")}, {"from", Value(req.remote_addr)}});
+    auto run = c_.launcher->Start(request);
+    if (!run.ok()) return Error(res, 500, run.status().message());
+    c_.say("started " + name + " as run " + run.value().run_id + " (API, " + req.remote_addr + ")");
+    Json(res, 201, Value(Value::Map{{"run_id", Value(run.value().run_id)}}));
+  }
+
+  std::unique_ptr<AuditStore> Store(Res& res) {
+    auto store = AuditStore::OpenExisting(c_.audit_db);
+    if (!store.ok()) {
+      Error(res, 503, store.status().message());
+      return nullptr;
+    }
+    return std::move(store).value();
+  }
+
+  void Runs(const Req& req, Res& res) {
+    auto store = Store(res);
+    if (!store) return;
+    int limit = 50;
+    if (req.has_param("limit")) {
+      std::string text = req.get_param_value("limit");
+      if (text.empty() || text.size() > 4 ||
+          text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1)
+        return Error(res, 400, "limit must be a whole number from 1 to 1000");
+      limit = std::min(1000, std::stoi(text));
+    }
+    std::string status = req.get_param_value("status"), since = req.get_param_value("since");
+    auto rows = store->Runs(req.get_param_value("runbook"), 100000);
+    if (!rows.ok()) return Error(res, 503, rows.status().message());
+    Value::List out;
+    for (const RunRow& r : rows.value()) {
+      if (static_cast<int>(out.size()) >= limit) break;
+      if (!status.empty() && r.status != status) continue;
+      if (!since.empty() && r.started_at < since) continue;
+      out.push_back(RunRowValue(r));
+    }
+    Json(res, 200, Value(std::move(out)));
+  }
+
+  std::optional<RunRecord> Record(const std::string& id, Res& res) {
+    auto store = Store(res);
+    if (!store) return std::nullopt;
+    auto row = store->FindRun(id);
+    if (!row.ok()) return Error(res, 404, row.status().message()), std::nullopt;
+    auto record = LoadRunRecord(*store, row.value().run_id);
+    if (!record.ok()) return Error(res, 503, record.status().message()), std::nullopt;
+    return std::move(record).value();
+  }
+
+  void RunOne(const std::string& id, Res& res) {
+    // Started here, not recorded (yet): the child has not written its first event, or it
+    // ended before (a lock it could not take, a secret it could not read): say so, with the
+    // end of its output.
+    if (auto launched = c_.launcher->Launched(id); launched && !Recorded(id)) {
+      bool running = launched->exit_code < 0;
+      return Json(
+          res, 200,
+          Value(Value::Map{{"run_id", Value(id)},
+                           {"runbook", Value(launched->run.runbook)},
+                           {"status", Value(running ? "starting" : "failed_to_start")},
+                           {"exit_code", running ? Value() : Value(int64_t{launched->exit_code})},
+                           {"output", Value(running ? "" : Tail(launched->run.log))}}));
+    }
+    if (auto record = Record(id, res)) Json(res, 200, ReportValue(*record));
+  }
+
+  bool Recorded(const std::string& id) {
+    auto store = AuditStore::OpenExisting(c_.audit_db);
+    return store.ok() && store.value()->FindRun(id).ok();
+  }
+
+  static std::string Tail(const std::string& path) {
+    std::string text = ReadLog(path);
+    return text.size() > 4096 ? text.substr(text.size() - 4096) : text;
+  }
+
+  static std::string ReadLog(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    if (f == nullptr) return "";
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+    std::fclose(f);
+    return out;
+  }
+
+  void StepLog(const std::string& id, const std::string& step, Res& res) {
+    auto record = Record(id, res);
+    if (!record) return;
+    for (const StepView& s : record->steps) {
+      if (s.id != step) continue;
+      std::string text;
+      for (const AttemptView& a : s.attempts) {
+        text += "attempt " + std::to_string(a.number) + " " + a.status + "\n";
+        for (const std::string& line : a.log_lines) text += "log: " + line + "\n";
+        text += a.status.empty() && !a.output_so_far.empty() ? a.output_so_far : a.LastOutput();
+        if (!text.empty() && text.back() != '\n') text += "\n";
+      }
+      res.set_content(text, "text/plain; charset=utf-8");
+      return;
+    }
+    Error(res, 404, "run " + record->run_id + " has no step '" + step + "'");
+  }
+
+  void Cancel(const std::string& id, Res& res) {
+    auto record = Record(id, res);
+    if (!record) return;
+    if (!c_.launcher->Cancel(record->run_id))
+      return Error(res, 409, "run " + record->run_id + " is not running under this serve");
+    c_.say("cancelling run " + record->run_id + " (API)");
+    Json(res, 202, Value(Value::Map{{"run_id", Value(record->run_id)}}));
+  }
+
+  void Resume(const Req& req, const std::string& id, Res& res) {
+    auto record = Record(id, res);
+    if (!record) return;
+    if (c_.launcher->IsRunning(record->run_id))
+      return Error(res, 409, "run " + record->run_id + " still runs");
+    if (record->status == "success")
+      return Error(res, 409, "run " + record->run_id + " succeeded: nothing to resume");
+    auto catalog = c_.catalog();
+    const CatalogEntry* e = catalog->Find(record->Text("runbook"));
+    if (e == nullptr)
+      return Error(res, 404, "no runbook named '" + record->Text("runbook") + "' here");
+    LaunchRequest request;
+    request.runbook = record->Text("runbook");
+    request.file = e->file;
+    request.resume_id = record->run_id;
+    request.trigger = Value(Value::Map{
+        {"kind", Value("api")}, {"by", Value("anonymous")}, {"resumes", Value(record->run_id)}});
+    std::string error;
+    if (!ResumeChoices(req, request, error)) return Error(res, 400, error);
+    auto run = c_.launcher->Start(request);
+    if (!run.ok()) return Error(res, 500, run.status().message());
+    if (std::string refused = Refused(run.value().run_id); !refused.empty())
+      return Error(res, 409, refused);
+    c_.say("resuming run " + record->run_id + " as run " + run.value().run_id + " (API)");
+    Json(res, 201,
+         Value(Value::Map{{"run_id", Value(run.value().run_id)},
+                          {"resumes", Value(record->run_id)}}));
+  }
+
+  // The body's choices, as resume's flags: "rerun" (steps stopped mid-way the operator
+  // confirms to run again: --rerun) and "end_leftovers" (--end-leftovers).
+  static bool ResumeChoices(const Req& req, LaunchRequest& out, std::string& error) {
+    if (req.body.empty()) return true;
+    auto body = ParseJson(req.body);
+    bool map = body.ok() && body.value().is_map();
+    const Value* rerun = map ? body.value().Find("rerun") : nullptr;
+    const Value* end = map ? body.value().Find("end_leftovers") : nullptr;
+    if (!map || (rerun != nullptr && !rerun->is_list()) || (end != nullptr && !end->is_bool())) {
+      error =
+          "the body must be a JSON object such as {\"rerun\": [\"step-id\"], "
+          "\"end_leftovers\": true}";
+      return false;
+    }
+    for (const Value& step : rerun ? rerun->as_list() : Value::List{})
+      out.reruns.push_back(step.ToText());
+    out.end_leftovers = end != nullptr && end->as_bool();
+    return true;
+  }
+
+  // What a child said when it ended before recording its run (a resume refused: a step to
+  // confirm with "rerun", a changed runbook), waiting up to 3 s; "" once it recorded it or
+  // still runs.
+  std::string Refused(const std::string& run_id) {
+    for (int i = 0; i < 30; ++i) {
+      if (Recorded(run_id)) return "";
+      auto launched = c_.launcher->Launched(run_id);
+      if (launched && launched->exit_code >= 0) {
+        // Its words, less the store line and the "runbook: error: " prefixes.
+        std::string out = Tail(launched->run.log), said;
+        std::istringstream lines(out);
+        for (std::string line; std::getline(lines, line);) {
+          if (line.rfind("runbook: audit store ", 0) == 0) continue;
+          if (line.rfind("runbook: error: ", 0) == 0) line = line.substr(16);
+          said += (said.empty() ? "" : "\n") + line;
+        }
+        return said.empty() ? "it ended at once, exit " + std::to_string(launched->exit_code)
+                            : said;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return "";
+  }
+
+  void Metrics(Res& res) {
+    auto store = Store(res);
+    if (!store) return;
+    auto rows = store->Runs("", 100000);
+    if (!rows.ok()) return Error(res, 503, rows.status().message());
+    res.set_content(MetricsOfRuns(rows.value()), "text/plain; version=0.0.4");
+  }
+
+  // Store-wide metrics from the runs index (newest first).
+  std::string MetricsOfRuns(const std::vector<RunRow>& rows) {
+    std::map<std::pair<std::string, std::string>, int64_t> counts;
+    std::map<std::string, const RunRow*> last, last_success;
+    for (const RunRow& r : rows) {
+      ++counts[{r.runbook, r.status}];
+      last.emplace(r.runbook, &r);
+      if (r.status == "success") last_success.emplace(r.runbook, &r);
+    }
+    std::ostringstream o;
+    o << "# HELP runbook_runs the runs of the audit store by runbook and status\n"
+      << "# TYPE runbook_runs gauge\n";
+    for (const auto& [key, n] : counts)
+      o << "runbook_runs{runbook=" << PromLabel(key.first) << ",status=" << PromLabel(key.second)
+        << "} " << n << "\n";
+    o << "# HELP runbook_last_success_timestamp_seconds when the runbook's last successful run "
+         "finished\n# TYPE runbook_last_success_timestamp_seconds gauge\n";
+    for (const auto& [name, r] : last_success) {
+      if (auto at = ParseUtc(r->finished_at))
+        o << "runbook_last_success_timestamp_seconds{runbook=" << PromLabel(name) << "} "
+          << UnixMillis(*at) / 1000 << "\n";
+    }
+    auto gauge = [&](const char* metric, const char* help, auto field) {
+      o << "# HELP " << metric << " " << help << "\n# TYPE " << metric << " gauge\n";
+      for (const auto& [name, r] : last) {
+        if (auto v = field(*r))
+          o << metric << "{runbook=" << PromLabel(name) << "} " << static_cast<double>(*v) / 1000
+            << "\n";
+      }
+    };
+    gauge("runbook_last_run_rto_seconds", "the RTO the runbook's last run measured",
+          [](const RunRow& r) { return r.rto_ms; });
+    gauge("runbook_last_run_rpo_seconds", "the RPO the runbook's last run measured",
+          [](const RunRow& r) { return r.rpo_ms; });
+    o << "# HELP runbook_serve_running_runs runs this serve started that still run\n"
+      << "# TYPE runbook_serve_running_runs gauge\n";
+    int64_t running = 0;
+    for (const Runbook* rb : c_.catalog()->Runbooks())
+      running += static_cast<int64_t>(c_.launcher->Running(rb->name).size());
+    o << "runbook_serve_running_runs " << running << "\n";
+    return o.str();
+  }
+
+  ApiContext c_;
+};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  explicit Impl(ApiContext c) : routes(std::move(c)) {}
+  httplib::Server server;
+  Routes routes;
+};
+
+ApiServer::ApiServer(ApiContext context) : impl_(std::make_unique<Impl>(std::move(context))) {
+  httplib::Server& s = impl_->server;
+  // A slow or stuck client holds a worker for at most these (slowloris): 5 s to send its
+  // request, 10 s to take the answer; bodies above 1 MiB are refused.
+  s.set_read_timeout(5, 0);
+  s.set_write_timeout(10, 0);
+  s.set_keep_alive_timeout(5);
+  s.set_keep_alive_max_count(100);
+  s.set_payload_max_length(1 << 20);
+  s.new_task_queue = [] { return new httplib::ThreadPool(8); };
+  impl_->routes.Install(s);
+  s.set_exception_handler([](const Req&, Res& res, std::exception_ptr) {
+    Error(res, 500, "internal error; see serve's log");
+  });
+}
+
+ApiServer::~ApiServer() = default;
+
+Status ApiServer::Run(const std::string& host, int port,
+                      const std::function<void()>& on_listening) {
+  if (!impl_->server.bind_to_port(host.c_str(), port))
+    return Status::Error("cannot listen on " + host + ":" + std::to_string(port) +
+                         " (in use, or not an address of this machine)");
+  on_listening();
+  impl_->server.listen_after_bind();
+  return Status::Ok();
+}
+
+void ApiServer::Stop() { impl_->server.stop(); }
+
+}  // namespace runbook

@@ -1,0 +1,41 @@
+// runbook serve's HTTP API (docs/api.md, serve/openapi.json): JSON over cpp-httplib, the
+// only file that includes httplib.h. Every answer is JSON (errors {"error": "..."}, with
+// 400 for a bad request, 404 for no such runbook or run, 409 for a state that forbids it);
+// /metrics is Prometheus' text format. Reads of runs open the audit store read-only per
+// request; runs are started and cancelled through the Launcher. Thread-safe (httplib's
+// thread pool calls the handlers concurrently).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/util/clock.h"
+#include "serve/catalog.h"
+#include "serve/launcher.h"
+
+namespace runbook {
+
+struct ApiContext {
+  std::function<std::shared_ptr<const Catalog>()> catalog;  // the current one
+  Launcher* launcher = nullptr;
+  std::string audit_db;
+  const Clock* clock = nullptr;
+  std::function<void(const std::string&)> say;  // one line per action taken
+};
+
+// Serves the API on `host`:`port` until Stop() (from another thread). Returns an error when
+// the address cannot be bound. `on_listening` is called once the socket listens.
+class ApiServer {
+ public:
+  explicit ApiServer(ApiContext context);
+  ~ApiServer();
+  Status Run(const std::string& host, int port, const std::function<void()>& on_listening);
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace runbook

@@ -1,0 +1,35 @@
+// Which schedule fires are due at a scheduler tick: the pure rule of runbook serve's
+// scheduler, from the time of the previous tick and the time now (both injected).
+//
+// Rule (docs/serve.md "Missed fires"), as Kubernetes CronJob's startingDeadlineSeconds and
+// Dagu's catch-up: of the fires of one schedule in (last, now], only the latest can run;
+// it runs when it is at most `on_time` late (a normal tick), or at most the runbook's
+// `on.catchup` late (after downtime); otherwise it is skipped and said. Earlier fires in the
+// window are never run; their count is said. Thread-safe (pure).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "engine/model.h"
+#include "engine/schedule/fire_times.h"
+
+namespace runbook {
+
+struct DueFire {
+  const Runbook* runbook = nullptr;
+  size_t schedule = 0;  // index into runbook->on.schedules
+  SysSeconds fire_at;
+  bool run = false;             // false: too late, skipped
+  int64_t late_seconds = 0;     // now - fire_at
+  int64_t earlier_skipped = 0;  // fires in the window before fire_at, never run
+  std::string why;              // "on time", "1h late, within catchup 6h", "9h late; ..."
+};
+
+// The due fires of every schedule of `runbooks`, in the order of the runbooks and their
+// schedules. `last` >= `now` gives none.
+std::vector<DueFire> DueFires(const std::vector<const Runbook*>& runbooks, SysSeconds last,
+                              SysSeconds now, std::chrono::seconds on_time);
+
+}  // namespace runbook

@@ -1,0 +1,145 @@
+#include "serve/launcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "engine/executor.h"
+#include "engine/util/clock.h"
+#include "engine/util/json.h"
+
+namespace runbook {
+namespace {
+
+std::vector<std::string> Argv(const std::string& self, const std::string& audit_db,
+                              const std::string& run_id, const LaunchRequest& r) {
+  std::vector<std::string> argv = {self};
+  if (r.resume_id.empty()) {
+    argv.insert(argv.end(), {"run", r.file});
+  } else {
+    argv.insert(argv.end(), {"resume", r.resume_id, "--runbook", r.file});
+  }
+  // --wait: a lock another runbook holds is waited for, not a failure (docs/serve.md).
+  argv.insert(argv.end(), {"--audit-db", audit_db, "--run-id", run_id, "--wait"});
+  if (!r.trigger.is_null()) argv.insert(argv.end(), {"--trigger", ToJson(r.trigger)});
+  for (const auto& [name, value] : r.sets) argv.insert(argv.end(), {"--set", name + "=" + value});
+  for (const std::string& step : r.reruns) argv.insert(argv.end(), {"--rerun", step});
+  if (r.end_leftovers) argv.push_back("--end-leftovers");
+  return argv;
+}
+
+// In the child, between fork and exec: only async-signal-safe calls (serve has threads).
+[[noreturn]] void ExecChild(pid_t parent, int log_fd, int null_fd, char* const* argv) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(127);  // serve died before prctl took effect
+  ::setpgid(0, 0);  // its own group: serve's terminal signals do not reach it twice
+  ::dup2(null_fd, 0);
+  ::dup2(log_fd, 1);
+  ::dup2(log_fd, 2);
+  ::execv(argv[0], argv);
+  ::_exit(127);
+}
+
+}  // namespace
+
+std::string SetText(const Value& value) {
+  return value.is_string() ? value.as_string() : ToJson(value);
+}
+
+Launcher::Launcher(std::string self, std::string audit_db, std::string log_dir)
+    : self_(std::move(self)), audit_db_(std::move(audit_db)), log_dir_(std::move(log_dir)) {}
+
+Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
+  LaunchedRun run;
+  run.run_id = NewRunId(SystemClock());
+  run.runbook = request.runbook;
+  run.log = log_dir_ + "/" + run.run_id + ".log";
+  std::vector<std::string> args = Argv(self_, audit_db_, run.run_id, request);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int log_fd = ::open(run.log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (log_fd < 0) return Status::FromErrno("cannot create " + run.log, errno);
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::lock_guard<std::mutex> lock(mu_);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) ExecChild(parent, log_fd, null_fd, argv.data());
+  int err = errno;
+  ::close(log_fd);
+  if (null_fd >= 0) ::close(null_fd);
+  if (pid < 0) return Status::FromErrno("cannot start a run", err);
+  run.pid = pid;
+  running_[pid] = run;
+  return run;
+}
+
+std::vector<LaunchedRun> Launcher::Running(const std::string& runbook) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  std::vector<LaunchedRun> out;
+  for (const auto& [pid, run] : running_) {
+    if (run.runbook == runbook) out.push_back(run);
+  }
+  return out;
+}
+
+bool Launcher::IsRunning(const std::string& run_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  for (const auto& [pid, run] : running_) {
+    if (run.run_id == run_id) return true;
+  }
+  return false;
+}
+
+bool Launcher::Cancel(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  for (const auto& [pid, run] : running_) {
+    if (run.run_id == run_id) return ::kill(pid, SIGINT) == 0;
+  }
+  return false;
+}
+
+std::vector<EndedRun> Launcher::Reap() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  return std::exchange(unreported_, {});
+}
+
+// Every query reaps first: a child that has ended is never taken as running (a cancel
+// answered 202 for a run already over).
+void Launcher::ReapLocked() const {
+  for (auto it = running_.begin(); it != running_.end();) {
+    int status = 0;
+    if (::waitpid(it->first, &status, WNOHANG) != it->first) {
+      ++it;
+      continue;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    unreported_.push_back({it->second, code});
+    ended_.push_back(unreported_.back());
+    if (ended_.size() > 100) ended_.erase(ended_.begin());
+    it = running_.erase(it);
+  }
+}
+
+std::optional<EndedRun> Launcher::Launched(const std::string& run_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  for (const auto& [pid, run] : running_) {
+    if (run.run_id == run_id) return EndedRun{run, -1};
+  }
+  for (const EndedRun& e : ended_) {
+    if (e.run.run_id == run_id) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace runbook

@@ -1,0 +1,82 @@
+// How runbook serve runs a runbook: as a child process of its own binary (`runbook run FILE
+// ... --run-id ID --trigger JSON`, or `runbook resume`), so a run that crashes never takes
+// serve down and runs exactly as from a terminal, into the same audit store. Children die
+// with serve (PR_SET_PDEATHSIG SIGKILL): a restarted serve finds them interrupted, resumable.
+// Each child's standard output and error go to LOG_DIR/RUN_ID.log. Thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/util/status.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+struct LaunchRequest {
+  std::string runbook;                                    // its name
+  std::string file;                                       // its file
+  std::vector<std::pair<std::string, std::string>> sets;  // --set NAME=VALUE
+  Value trigger;                                          // recorded in run_started
+  std::string resume_id;                                  // "": a new run; else resume it
+  std::vector<std::string> reruns;  // resume --rerun STEP: the operator's confirmation
+  bool end_leftovers = false;       // resume --end-leftovers
+};
+
+struct LaunchedRun {
+  std::string run_id;
+  std::string runbook;
+  pid_t pid = -1;
+  std::string log;  // its output file
+};
+
+struct EndedRun {
+  LaunchedRun run;
+  int exit_code = 0;  // 128+N when killed by signal N
+};
+
+class Launcher {
+ public:
+  // `self` is runbook's own binary (/proc/self/exe resolved), `audit_db` the store every run
+  // records into, `log_dir` an existing folder.
+  Launcher(std::string self, std::string audit_db, std::string log_dir);
+
+  // Starts a run; its id is chosen here (NewRunId), so it is known at once. Errors: the log
+  // file cannot be made, fork fails.
+  Result<LaunchedRun> Start(const LaunchRequest& request);
+  // Runs of `runbook` this serve started that have not ended.
+  std::vector<LaunchedRun> Running(const std::string& runbook) const;
+  // Whether `run_id` is one of this serve's running children.
+  bool IsRunning(const std::string& run_id) const;
+  // Asks a running child to stop as Ctrl-C does (SIGINT: steps stopped, finally steps run,
+  // the run recorded cancelled). False when it is not running here.
+  bool Cancel(const std::string& run_id);
+  // Children that ended since the last call, with their exit codes. The last 100 are also
+  // kept for Ended().
+  std::vector<EndedRun> Reap();
+  // A run this serve started: still running (exit_code -1) or ended (its code), and its log;
+  // nullopt when not started here. For a run that ended before it recorded anything.
+  std::optional<EndedRun> Launched(const std::string& run_id) const;
+
+ private:
+  std::string self_;
+  std::string audit_db_;
+  std::string log_dir_;
+  mutable std::mutex mu_;
+  // Queries reap ended children first (ReapLocked), so these change under const calls.
+  mutable std::map<pid_t, LaunchedRun> running_;
+  mutable std::vector<EndedRun> ended_;       // the last 100, oldest first
+  mutable std::vector<EndedRun> unreported_;  // ended since the last Reap()
+  void ReapLocked() const;
+};
+
+// The text a --set takes for `value`: a string as it is, anything else as JSON.
+std::string SetText(const Value& value);
+
+}  // namespace runbook

@@ -1,0 +1,149 @@
+#include "serve/scheduler.h"
+
+#include "engine/audit/metrics.h"
+#include "engine/audit/store.h"
+#include "engine/util/json.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+namespace {
+
+// A fire up to this late is on time: ticks come every second, a busy machine may lag.
+constexpr std::chrono::seconds kOnTime{60};
+
+std::string UtcText(SysSeconds t) { return FormatUtc(Clock::Wall(t)); }
+
+std::optional<SysSeconds> ReadLastTick(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return std::nullopt;
+  char buf[256] = {};
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  auto json = ParseJson(std::string(buf, n));
+  if (!json.ok() || json.value().Find("last_tick") == nullptr) return std::nullopt;
+  auto at = ParseUtc(json.value().Find("last_tick")->ToText());
+  if (!at) return std::nullopt;
+  return std::chrono::floor<std::chrono::seconds>(*at);
+}
+
+std::string What(const DueFire& f) {
+  const ScheduleDecl& s = f.runbook->on.schedules[f.schedule];
+  return f.runbook->name + " (" + s.cron_text + " " + s.timezone + ", fire " + UtcText(f.fire_at) +
+         ")";
+}
+
+}  // namespace
+
+Value ScheduleTrigger(const Runbook& rb, size_t schedule, SysSeconds fire_at) {
+  const ScheduleDecl& s = rb.on.schedules[schedule];
+  return Value(Value::Map{{"kind", Value("schedule")},
+                          {"runbook", Value(rb.name)},
+                          {"schedule", Value(static_cast<int64_t>(schedule))},
+                          {"cron", Value(s.cron_text)},
+                          {"timezone", Value(s.timezone)},
+                          {"fire_at", Value(UtcText(fire_at))}});
+}
+
+Scheduler::Scheduler(const Clock& clock, Launcher& launcher, std::string audit_db,
+                     std::string state_path, std::function<void(const std::string&)> say)
+    : clock_(clock),
+      launcher_(launcher),
+      audit_db_(std::move(audit_db)),
+      state_path_(std::move(state_path)),
+      say_(std::move(say)),
+      last_(ReadLastTick(state_path_)) {}
+
+void Scheduler::Tick(const Catalog& catalog) {
+  SysSeconds now = std::chrono::floor<std::chrono::seconds>(clock_.WallNow());
+  if (!last_) last_ = now;
+  for (const DueFire& fire : DueFires(catalog.Runbooks(), *last_, now, kOnTime)) {
+    if (fire.earlier_skipped > 0)
+      say_("not run: " + std::to_string(fire.earlier_skipped) + " earlier missed fire(s) of " +
+           fire.runbook->name + " (only the latest is caught up)");
+    if (const CatalogEntry* entry = catalog.Find(fire.runbook->name)) Handle(fire, *entry);
+  }
+  StartQueued();
+  last_ = now;
+  Status written = WriteMetricsFile(state_path_, "{\"last_tick\": \"" + UtcText(now) + "\"}\n");
+  if (!written.ok()) say_("error: " + written.message());
+}
+
+void Scheduler::Handle(const DueFire& fire, const CatalogEntry& entry) {
+  if (!fire.run) {
+    say_("skipped " + What(fire) + ": " + fire.why);
+    return;
+  }
+  if (AlreadyRan(fire)) {
+    say_("skipped " + What(fire) + ": a run of the store already carries this fire");
+    return;
+  }
+  LaunchRequest request;
+  request.runbook = fire.runbook->name;
+  request.file = entry.file;
+  for (const auto& [name, value] : fire.runbook->on.schedules[fire.schedule].params)
+    request.sets.emplace_back(name, SetText(value));
+  request.trigger = ScheduleTrigger(*fire.runbook, fire.schedule, fire.fire_at);
+  std::vector<LaunchedRun> running = launcher_.Running(request.runbook);
+  if (running.empty()) return Start(request, What(fire) + ": " + fire.why);
+  switch (fire.runbook->on.overlap) {
+    case Overlap::kSkip:
+      say_("skipped " + What(fire) + ": run " + running.front().run_id +
+           " still runs (overlap: skip)");
+      return;
+    case Overlap::kQueue:
+      if (queued_.count(request.runbook) != 0)
+        say_("skipped " + What(queued_.at(request.runbook).fire) +
+             ": a later fire replaces it in the queue");
+      say_("queued " + What(fire) + ": run " + running.front().run_id +
+           " still runs (overlap: queue)");
+      queued_[request.runbook] = {fire, request};
+      return;
+    case Overlap::kCancelRunning:
+      for (const LaunchedRun& r : running) launcher_.Cancel(r.run_id);
+      say_("cancelling run " + running.front().run_id + " for " + What(fire) +
+           " (overlap: cancel_running)");
+      queued_[request.runbook] = {fire, request};
+      return;
+  }
+}
+
+void Scheduler::StartQueued() {
+  for (auto it = queued_.begin(); it != queued_.end();) {
+    if (!launcher_.Running(it->first).empty()) {
+      ++it;
+      continue;
+    }
+    Start(it->second.request, What(it->second.fire) + ": queued, now free");
+    it = queued_.erase(it);
+  }
+}
+
+void Scheduler::Start(const LaunchRequest& request, const std::string& what) {
+  auto run = launcher_.Start(request);
+  if (!run.ok()) {
+    say_("error: cannot start " + what + ": " + run.status().message());
+    return;
+  }
+  say_("fired " + what + " as run " + run.value().run_id);
+}
+
+// Whether a run of the store was started by this very fire (the restart after a crash
+// between the launch and the state file's write).
+bool Scheduler::AlreadyRan(const DueFire& fire) {
+  auto store = AuditStore::OpenExisting(audit_db_);
+  if (!store.ok()) return false;
+  auto runs = store.value()->Runs(fire.runbook->name, 20);
+  if (!runs.ok()) return false;
+  std::string want = ToJson(ScheduleTrigger(*fire.runbook, fire.schedule, fire.fire_at));
+  for (const RunRow& row : runs.value()) {
+    auto events = store.value()->RunEvents(row.run_id);
+    if (!events.ok() || events.value().empty()) continue;
+    auto body = ParseJson(events.value().front().body);
+    if (body.ok() && body.value().Find("trigger") != nullptr &&
+        ToJson(*body.value().Find("trigger")) == want)
+      return true;
+  }
+  return false;
+}
+
+}  // namespace runbook

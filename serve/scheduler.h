@@ -1,0 +1,55 @@
+// runbook serve's scheduler: at each tick, the due fires (due_fires.h) of the catalog's
+// runbooks are started through the launcher, skipped, or queued by the runbook's
+// `on.overlap`; queued fires start once their runbook is free. The time of the last tick is
+// kept in a state file, so after a restart the fires missed meanwhile follow `on.catchup`;
+// a fire is never run twice: one that a run of the store already carries (its trigger's
+// runbook, schedule and fire time) is not started again. Time comes from the injected Clock.
+// Not thread-safe: one thread ticks.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "engine/util/clock.h"
+#include "serve/catalog.h"
+#include "serve/due_fires.h"
+#include "serve/launcher.h"
+
+namespace runbook {
+
+class Scheduler {
+ public:
+  // `state_path`: the file of the last tick (made when missing; the first tick then counts as
+  // the last, so nothing is caught up from before serve ever ran). `say` gets one line per
+  // decision ("fired nightly (0 3 * * * Europe/Madrid) as run ID: on time").
+  Scheduler(const Clock& clock, Launcher& launcher, std::string audit_db, std::string state_path,
+            std::function<void(const std::string&)> say);
+
+  void Tick(const Catalog& catalog);
+
+ private:
+  struct Queued {
+    DueFire fire;
+    LaunchRequest request;
+  };
+  void Handle(const DueFire& fire, const CatalogEntry& entry);
+  void StartQueued();
+  bool AlreadyRan(const DueFire& fire);
+  void Start(const LaunchRequest& request, const std::string& what);
+
+  const Clock& clock_;
+  Launcher& launcher_;
+  std::string audit_db_;
+  std::string state_path_;
+  std::function<void(const std::string&)> say_;
+  std::optional<SysSeconds> last_;
+  std::map<std::string, Queued> queued_;  // by runbook name, one each
+};
+
+// The trigger a schedule's fire records: {"kind": "schedule", "runbook", "schedule" (its
+// index), "cron", "timezone", "fire_at" (UTC)}.
+Value ScheduleTrigger(const Runbook& rb, size_t schedule, SysSeconds fire_at);
+
+}  // namespace runbook

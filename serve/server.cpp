@@ -1,0 +1,149 @@
+#include "serve/server.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "engine/audit/store.h"
+#include "engine/util/time_format.h"
+#include "serve/api.h"
+#include "serve/scheduler.h"
+
+namespace runbook {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void OnStopSignal(int) { g_stop = true; }
+
+// One line on stderr per action, time-stamped (journald adds its own; a terminal has none).
+void Say(const std::string& line) {
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  std::cerr << FormatUtc(std::chrono::system_clock::now()) << " " << line << "\n";
+}
+
+class CurrentCatalog {
+ public:
+  CurrentCatalog(const StepRegistry& registry, std::string dir) : registry_(registry), dir_(dir) {
+    Reload();
+  }
+  std::shared_ptr<const Catalog> Get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return catalog_;
+  }
+  // Loads the folder again when a file changed; says what does not load.
+  void Refresh() {
+    if (Get() && !Get()->Stale(dir_)) return;
+    Reload();
+  }
+
+ private:
+  void Reload() {
+    std::string error;
+    auto next = Catalog::Load(registry_, dir_, error);
+    if (!error.empty()) Say("error: " + error);
+    for (const CatalogEntry& e : next->entries()) {
+      if (!e.problems.empty()) Say("not loaded: " + e.file + "\n" + e.problems);
+    }
+    Say("runbooks: " + std::to_string(next->Runbooks().size()) + " loaded from " + dir_);
+    std::lock_guard<std::mutex> lock(mu_);
+    catalog_ = std::move(next);
+  }
+
+  const StepRegistry& registry_;
+  std::string dir_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const Catalog> catalog_;
+};
+
+// Ends the runs still going as Ctrl-C would, and waits for them (30 s each at most).
+void EndRuns(Launcher& launcher, const Catalog& catalog) {
+  for (const Runbook* rb : catalog.Runbooks()) {
+    for (const LaunchedRun& r : launcher.Running(rb->name)) {
+      Say("cancelling run " + r.run_id + ": serve is stopping");
+      launcher.Cancel(r.run_id);
+    }
+  }
+  for (int i = 0; i < 300; ++i) {
+    for (const EndedRun& e : launcher.Reap())
+      Say("run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code));
+    bool any = false;
+    for (const Runbook* rb : catalog.Runbooks()) any = any || !launcher.Running(rb->name).empty();
+    if (!any) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+int Prepare(const ServeOptions& o) {
+  if (!IsLoopback(o.host) && !o.insecure_listen) {
+    std::cerr << "runbook: error: --listen " << o.host
+              << " is not a loopback address: serve listens beyond this machine only with TLS "
+                 "(not built yet) or --insecure-listen\n";
+    return 2;
+  }
+  ::mkdir(o.state_dir.c_str(), 0700);
+  ::mkdir((o.state_dir + "/logs").c_str(), 0700);
+  auto store = AuditStore::Open(o.audit_db);  // made when missing; interrupted runs marked
+  if (!store.ok()) {
+    std::cerr << "runbook: error: " << store.status().message() << "\n";
+    return 3;
+  }
+  auto swept = store.value()->MarkInterrupted();
+  if (swept.ok()) {
+    for (const GoneRun& gone : swept.value().gone)
+      Say("run " + gone.run_id +
+          " was interrupted (serve or its run was killed); resume it with POST "
+          "/api/v1/runs/" +
+          gone.run_id + "/resume");
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& clock) {
+  if (int code = Prepare(o); code != 0) return code;
+  CurrentCatalog catalog(registry, o.runbooks_dir);
+  Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
+  ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say};
+  ApiServer api(context);
+  std::atomic<bool> listening{false};
+  Status served;
+  std::thread http([&] {
+    served = api.Run(o.host, o.port, [&] {
+      Say("listening on http://" + o.host + ":" + std::to_string(o.port));
+      listening = true;
+    });
+    if (!served.ok()) g_stop = true;
+  });
+  ::signal(SIGINT, OnStopSignal);
+  ::signal(SIGTERM, OnStopSignal);
+  Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);
+  while (!g_stop) {
+    catalog.Refresh();
+    if (listening) scheduler.Tick(*catalog.Get());
+    for (const EndedRun& e : launcher.Reap())
+      Say("run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  Say("stopping");
+  EndRuns(launcher, *catalog.Get());
+  api.Stop();
+  http.join();
+  if (!served.ok()) {
+    std::cerr << "runbook: error: " << served.message() << "\n";
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace runbook

@@ -1,0 +1,256 @@
+// runbook serve over real HTTP on loopback: the API (runbooks, runs, a run, a step's log,
+// trigger, cancel, resume, metrics), a real schedule fire, a catch-up after downtime, a
+// serve killed with -9 and started again.
+#include <catch2/catch.hpp>
+#include <ctime>
+#include <thread>
+
+#include "engine/util/json.h"
+#include "support/servers.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+const char* kHello =
+    "version: 1\nname: hello\nparams:\n  who: {default: world}\n"
+    "steps:\n  - {id: a, uses: exec, with: {run: [sh, -c, 'echo hello ${{ params.who }}']}}\n";
+
+// A runbook whose step waits for a file before it ends (the test decides when).
+std::string GatedRunbook(const std::string& name, const std::string& gate, const std::string& on) {
+  return "version: 1\nname: " + name + "\n" + on +
+         "steps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
+         ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n";
+}
+
+class Serve {
+ public:
+  explicit Serve(const std::string& dir, const std::string& extra = "") : dir_(dir) {
+    Start(extra);
+  }
+  ~Serve() { StopServer(pid_); }
+  void Start(const std::string& extra = "") {
+    port_ = FreePort();
+    std::vector<std::string> argv = {Binary(),     "serve",
+                                     "--runbooks", dir_ + "/rb",
+                                     "--listen",   "127.0.0.1:" + std::to_string(port_),
+                                     "--audit-db", dir_ + "/store/audit.db"};
+    if (!extra.empty()) argv.push_back(extra);
+    pid_ = StartServer(argv, dir_ + "/serve.log." + std::to_string(++starts_), port_);
+  }
+  void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
+  std::string Log() const { return ReadFile(dir_ + "/serve.log." + std::to_string(starts_)); }
+  // curl: the body, and the HTTP status on the last line.
+  Command Http(const std::string& method, const std::string& path, const std::string& body = "") {
+    return Shell("curl -s -w '\\n%{http_code}' -X " + method + " " +
+                 (body.empty() ? "" : "-H 'Content-Type: application/json' -d '" + body + "' ") +
+                 "'http://127.0.0.1:" + std::to_string(port_) + path + "'");
+  }
+  // The JSON body of a request that must answer `status`.
+  Value Json(const std::string& method, const std::string& path, int status,
+             const std::string& body = "") {
+    Command c = Http(method, path, body);
+    size_t cut = c.out.rfind('\n');
+    INFO(method << " " << path << " -> " << c.out);
+    REQUIRE(cut != std::string::npos);
+    REQUIRE(c.out.substr(cut + 1) == std::to_string(status));
+    auto v = ParseJson(c.out.substr(0, cut));
+    REQUIRE(v.ok());
+    return v.value();
+  }
+  // Polls the run until its status is not "running" (20 s at most).
+  std::string Finished(const std::string& id) {
+    std::string status;
+    for (int i = 0; i < 200; ++i) {
+      status = Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string();
+      if (status != "running" && status != "starting") return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return status;
+  }
+  bool LogSays(const std::string& text, int seconds = 10) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      if (Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  int pid_ = 0;
+  int starts_ = 0;
+};
+
+// Whether the gated step has started (10 s at most).
+bool Started(const std::string& gate) {
+  return Shell("for i in $(seq 100); do [ -e " + gate +
+               ".marks ] && exit 0; sleep 0.1; done; exit 1")
+             .exit_code == 0;
+}
+
+// A test's folder with rb/ and store/serve/ made (WriteFile makes no folders).
+std::string ServeDir() {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store/serve");
+  return dir;
+}
+
+std::string NowUtc(int offset_seconds) {
+  std::time_t t = std::time(nullptr) + offset_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("serve: runbooks, a run started through the API with params, its record and log",
+          "[serve][api]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  WriteFile(dir, "rb/broken.yaml", "version: 1\nname: broken\nsteps:\n  - {id: a, uses: hsah}\n");
+  Serve serve(dir);
+  CHECK(serve.Json("GET", "/healthz", 200).Find("status")->as_string() == "ok");
+  Value runbooks = serve.Json("GET", "/api/v1/runbooks", 200);
+  REQUIRE(runbooks.as_list().size() == 2);
+  CHECK_THAT(runbooks.as_list()[0].Find("problems")->as_string(),
+             Catch::Contains("unknown step type 'hsah'; did you mean 'hash'?"));
+  Value hello = serve.Json("GET", "/api/v1/runbooks/hello", 200);
+  CHECK(hello.Find("params")->as_list()[0].Find("default")->as_string() == "world");
+  serve.Json("GET", "/api/v1/runbooks/nope", 404);
+
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{\"params\": {\"who\": \"api\"}}")
+          .Find("run_id")
+          ->as_string();
+  CHECK(serve.Finished(id) == "success");
+  Value run = serve.Json("GET", "/api/v1/runs/" + id, 200);
+  CHECK(run.Find("params")->Find("who")->as_string() == "api");
+  CHECK(run.Find("trigger")->Find("kind")->as_string() == "api");
+  Command log = serve.Http("GET", "/api/v1/runs/" + id + "/steps/a/log");
+  CHECK_THAT(log.out, Catch::Contains("hello api"));
+  Value runs = serve.Json("GET", "/api/v1/runs?runbook=hello&status=success&limit=5", 200);
+  REQUIRE(runs.as_list().size() == 1);
+  CHECK(runs.as_list()[0].Find("run_id")->as_string() == id);
+  // Params are checked as --set's are, before anything starts.
+  Value bad = serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, "{\"params\": {\"whoo\": 1}}");
+  CHECK_THAT(bad.Find("error")->as_string(), Catch::Contains("did you mean 'who'?"));
+  serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, "[1]");
+  serve.Json("GET", "/api/v1/runs?limit=abc", 400);
+  serve.Json("GET", "/api/v1/runs/nope", 404);
+  Command metrics = serve.Http("GET", "/metrics");
+  CHECK_THAT(metrics.out, Catch::Contains("runbook_runs{runbook=\"hello\",status=\"success\"} 1"));
+  CHECK_THAT(metrics.out,
+             Catch::Contains("runbook_last_success_timestamp_seconds{runbook=\"hello\"}"));
+}
+
+TEST_CASE("serve: a run cancelled through the API, then resumed through it", "[serve][api]") {
+  std::string dir = ServeDir();
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/slow.yaml", GatedRunbook("slow", gate, ""));
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/slow/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(Started(gate));
+  serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}");  // still runs
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  CHECK(serve.Finished(id) == "cancelled");
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 409, "{}");  // no longer runs
+  WriteFile(dir, "gate", "");
+  // The step was stopped mid-way and is not idempotent: the operator confirms it by name.
+  Value refused = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}");
+  CHECK_THAT(refused.Find("error")->as_string(), Catch::Contains("resume with --rerun w"));
+  Value resumed = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{\"rerun\": [\"w\"]}");
+  std::string next = resumed.Find("run_id")->as_string();
+  CHECK(serve.Finished(next) == "success");
+  CHECK(serve.Json("GET", "/api/v1/runs/" + next, 200).Find("resumed_from")->as_string() == id);
+}
+
+TEST_CASE("serve: a schedule fires for real, on time, recorded as its trigger",
+          "[serve][schedule]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/every.yaml",
+            "version: 1\nname: every\non:\n  schedule:\n    - cron: '* * * * *'\n"
+            "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  Serve serve(dir);
+  REQUIRE(serve.LogSays("fired every (* * * * * UTC, fire ", 75));
+  CHECK(serve.LogSays(": on time as run "));
+  Value runs = serve.Json("GET", "/api/v1/runs?runbook=every", 200);
+  REQUIRE_FALSE(runs.as_list().empty());
+  std::string id = runs.as_list()[0].Find("run_id")->as_string();
+  serve.Finished(id);
+  Value trigger = *serve.Json("GET", "/api/v1/runs/" + id, 200).Find("trigger");
+  CHECK(trigger.Find("kind")->as_string() == "schedule");
+  CHECK(trigger.Find("cron")->as_string() == "* * * * *");
+  CHECK(trigger.Find("fire_at")->as_string().substr(17) == "00.000Z");  // a whole minute
+}
+
+TEST_CASE("serve: after downtime the latest missed fire is caught up once, never twice",
+          "[serve][schedule]") {
+  std::string dir = ServeDir();
+  // Hourly at the minute of 150 s ago; serve last ticked ten minutes ago: that fire was missed.
+  std::time_t missed = std::time(nullptr) - 150;
+  std::tm tm{};
+  gmtime_r(&missed, &tm);
+  WriteFile(dir, "rb/hourly.yaml",
+            "version: 1\nname: hourly\non:\n  schedule:\n    - cron: '" +
+                std::to_string(tm.tm_min) +
+                " * * * *'\n  catchup: 10m\nsteps:\n  - {id: a, uses: exec, with: {run: "
+                "['true']}}\n");
+  std::string state = "{\"last_tick\": \"" + NowUtc(-600) + "\"}\n";
+  WriteFile(dir, "store/serve/scheduler.json", state);
+  Serve serve(dir);
+  REQUIRE(serve.LogSays("late, within catchup 10m00s as run "));
+  REQUIRE(serve.LogSays(" ended, exit 0"));
+  // Killed and started again from the same state (as if killed before it wrote it): the fire
+  // is the same one, and the store already has its run.
+  serve.Kill9();
+  WriteFile(dir, "store/serve/scheduler.json", state);
+  serve.Start();
+  CHECK(serve.LogSays("a run of the store already carries this fire"));
+  CHECK(serve.Json("GET", "/api/v1/runs?runbook=hourly", 200).as_list().size() == 1);
+}
+
+TEST_CASE("serve: killed with -9 mid-run, started again, the run is interrupted and resumable",
+          "[serve][api]") {
+  std::string dir = ServeDir();
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/slow.yaml", GatedRunbook("slow", gate, ""));
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/slow/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(Started(gate));
+  serve.Kill9();  // its runs die with it (PR_SET_PDEATHSIG)
+  serve.Start();
+  CHECK(serve.LogSays("run " + id + " was interrupted"));
+  CHECK(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "interrupted");
+  // Its step's shell outlived the run: the resume ends it first, on the operator's word.
+  Value refused = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{\"rerun\": [\"w\"]}");
+  CHECK_THAT(refused.Find("error")->as_string(),
+             Catch::Contains("running when it was interrupted"));
+  WriteFile(dir, "gate", "");
+  std::string next = serve
+                         .Json("POST", "/api/v1/runs/" + id + "/resume", 201,
+                               "{\"rerun\": [\"w\"], \"end_leftovers\": true}")
+                         .Find("run_id")
+                         ->as_string();
+  CHECK(serve.Finished(next) == "success");
+}
+
+TEST_CASE("serve: beyond loopback only on purpose, and a bad --listen is a usage error",
+          "[serve][cli]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  Command c = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen 0.0.0.0:" +
+                    std::to_string(FreePort()) + " --audit-db " + dir + "/a.db");
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err, Catch::Contains("is not a loopback address"));
+  CHECK(Shell(Binary() + " serve --runbooks " + dir + "/rb --listen nope").exit_code == 2);
+  CHECK(Shell(Binary() + " serve --runbooks " + dir + "/none").exit_code == 2);
+}

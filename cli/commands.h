@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/run_place.h"
+#include "engine/notify.h"
 #include "engine/plugin/registry.h"
 
 namespace runbook {
@@ -58,6 +59,7 @@ struct RunCliOptions {
   // run_started ({"kind": "schedule", ...}).
   std::string run_id;
   std::string trigger;
+  NotifySender* notifier = nullptr;  // notify/sender.h's, from main; null: nothing is sent
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o);

@@ -194,6 +194,15 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
             << r.Text("host") << "\n";
   if (!r.Text("resumed_from").empty()) std::cout << "  resumes " << r.Text("resumed_from") << "\n";
   if (!TriggerText(r).empty()) std::cout << "  triggered by " << Printable(TriggerText(r)) << "\n";
+  for (const Value& n : r.notifications)  // docs/notify.md
+    std::cout << "  notified " << Printable(ReportField(n, "channel").ToText()) << " ("
+              << Printable(ReportField(n, "event").ToText()) << ") "
+              << Printable(ReportField(n, "target").ToText()) << ": "
+              << Printable(ReportField(n, "status").ToText())
+              << (ReportField(n, "error").ToText().empty()
+                      ? ""
+                      : " (" + Printable(ReportField(n, "error").ToText()) + ")")
+              << "\n";
   if (!r.Text("adopted_from").empty())  // breakP P10: another account's choices, taken
     std::cout << "  adopted (resume --adopt) from a run started by " << r.Text("adopted_from")
               << "\n";

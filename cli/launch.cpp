@@ -15,6 +15,7 @@
 #include "cli/display.h"
 #include "cli/load.h"
 #include "cli/run_liveness.h"
+#include "cli/run_notify.h"
 #include "engine/audit/metrics.h"
 #include "engine/audit/run_record.h"
 #include "engine/audit/verify.h"
@@ -427,6 +428,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: " << result.status().message() << "\n";
     return kExitEnvironment;
   }
+  if (store && o.notifier != nullptr)
+    NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor);
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
   if (store)
     PrintContinue(result.value(), options.run_id, *store, rb, o,

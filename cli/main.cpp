@@ -12,6 +12,7 @@
 #include "cli/completion_cmd.h"
 #include "engine/process_tree.h"
 #include "engine/util/strings.h"
+#include "notify/sender.h"
 
 namespace {
 
@@ -52,6 +53,9 @@ int Main(int argc, char** argv) {
   // get the default disposition back (spawn.h).
   signal(SIGXFSZ, SIG_IGN);
   StepRegistry registry = MakeBuiltinRegistry();
+  // RUNBOOK_NOTIFY_RETRY_MS: the first wait between delivery attempts (docs/notify.md).
+  const char* retry_ms = std::getenv("RUNBOOK_NOTIFY_RETRY_MS");
+  auto notifier = MakeHttpNotifySender(retry_ms ? std::max(0, std::atoi(retry_ms)) : 1000);
   CLI::App app{"runbook - declarative runbooks: validate, plan and run them with evidence"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("runbook ") + RUNBOOK_VERSION);
@@ -96,6 +100,7 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"dot", "mermaid"}));
 
   RunCliOptions run;
+  run.notifier = notifier.get();
   auto* r = app.add_subcommand("run", "run a runbook");
   r->add_option("file", run.file, "runbook file")->required();
   r->add_option("--set", run.sets, "param value NAME=VALUE (repeatable)");
@@ -109,6 +114,7 @@ int Main(int argc, char** argv) {
   AddRunRecordOptions(r, run);
 
   RunCliOptions resume;
+  resume.notifier = notifier.get();
   auto* re = app.add_subcommand(
       "resume", "continue a failed or interrupted run; steps that passed are not repeated");
   re->add_option("run_id", resume.resume_id, "the run to continue (id or unique prefix)")

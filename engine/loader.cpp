@@ -87,6 +87,7 @@ void ReadRoot(FieldReader& r, const SNode& root, const StepRegistry& registry, R
   }
   if (const SNode* n = c.Get("secrets")) ReadSecrets(r, *n, rb);
   if (const SNode* n = c.Get("on")) ReadTriggers(r, *n, rb, rb.on);
+  if (const SNode* n = c.Get("notify")) ReadNotify(r, *n, rb);
   if (const SNode* n = c.Get("env")) rb.env = ReadEnv(r, *n, "env");
   if (const SNode* n = c.Get("defaults")) ReadDefaults(r, *n, rb);
   if (const SNode* n = c.Get("max_parallel")) {

@@ -443,6 +443,7 @@ void CheckExpressions(FieldReader& r, Runbook& rb) {
   scope.Enter(nullptr, false);
   for (const auto& [key, value] : rb.env) check.Tree(value);
   if (rb.lock) check.Tree(*rb.lock);
+  for (const NotifyDecl& n : rb.notify) check.Tree(n.config);
   for (StepDecl& step : rb.steps) CheckStepExpressions(r, scope, step);
 }
 

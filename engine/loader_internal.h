@@ -34,6 +34,9 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what);
 // loader_triggers.cpp: `on:` (schedules, catch-up, overlap). Reads after the params.
 void ReadTriggers(FieldReader& r, const SNode& node, const Runbook& rb, TriggersDecl& out);
 
+// loader_triggers.cpp: `notify:` entries.
+void ReadNotify(FieldReader& r, const SNode& node, Runbook& rb);
+
 // loader_check.cpp: checks across the whole runbook, once every part is read.
 void CheckSteps(FieldReader& r, const Runbook& rb);
 void CheckExpressions(FieldReader& r, Runbook& rb);

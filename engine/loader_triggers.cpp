@@ -97,4 +97,22 @@ void ReadTriggers(FieldReader& r, const SNode& node, const Runbook& rb, Triggers
   if (const SNode* n = c.Get("overlap")) out.overlap = OverlapNamed(n->text);
 }
 
+void ReadNotify(FieldReader& r, const SNode& node, Runbook& rb) {
+  for (const SNode& item : node.items) {
+    if (!r.ExpectMap(item, "a notify entry")) continue;
+    CheckedBlock c = CheckBlock(r, item, RunbookBlock("notify"));
+    NotifyDecl n;
+    n.loc = item.loc;
+    if (const SNode* on = c.Get("on")) n.on = r.StringList(*on, "notify event").value_or(n.on);
+    for (const char* channel : {"webhook", "slack", "alertmanager"}) {
+      const SNode* config = c.Get(channel);
+      if (config == nullptr) continue;
+      CheckBlock(r, *config, RunbookBlock(channel));
+      n.channel = channel;
+      n.config = r.Tree(*config);
+    }
+    if (!n.channel.empty()) rb.notify.push_back(std::move(n));
+  }
+}
+
 }  // namespace runbook

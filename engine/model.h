@@ -59,6 +59,15 @@ struct TriggersDecl {
   Overlap overlap = Overlap::kSkip;
 };
 
+// One `notify` entry: the events that send and one channel, its settings as templates
+// (`${{ secrets.x }}` resolved when the run ends). docs/notify.md.
+struct NotifyDecl {
+  std::vector<std::string> on;  // success | failure | objective_missed | recovered
+  std::string channel;          // webhook | slack | alertmanager
+  TNode config;                 // the channel's mapping
+  Loc loc;
+};
+
 using TemplateMap = std::vector<std::pair<std::string, TNode>>;
 
 struct StepDecl {
@@ -109,6 +118,7 @@ struct Runbook {
   int max_parallel = 0;  // 0: number of cores
   std::optional<TNode> lock;
   TriggersDecl on;
+  std::vector<NotifyDecl> notify;
   // The base of the run's relative paths, as written (relative to the file's folder); ""
   // is the file's folder (cli/run_place.h).
   std::string working_directory;

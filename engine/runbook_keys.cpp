@@ -88,6 +88,9 @@ BlockSpec TopBlock() {
            Labelled(Nested("on", T::kBlock, "on",
                            "When the runbook runs by itself under runbook serve: its schedules."),
                     "on"),
+           Labelled(Nested("notify", T::kBlockList, "notify",
+                           "Who is told when a run ends: webhooks, Slack, Alertmanager."),
+                    "notify"),
            Key("working_directory", T::kString,
                "The folder the run's relative paths resolve against, relative to this file's "
                "folder (default: this file's folder)."),
@@ -188,8 +191,50 @@ BlockSpec ScheduleBlock() {
           {}};
 }
 
+KeySpec Templated(KeySpec k) {
+  k.expressions = true;
+  return k;
+}
+
+// `notify:` entries: the events that send, and exactly one channel (docs/notify.md).
+std::vector<BlockSpec> NotifyBlocks() {
+  return {{"notify",
+           "a notify entry",
+           "Where to send when a run ends with one of the events in `on`.",
+           {Required(Labelled(Choice("on", T::kStringList,
+                                     {"success", "failure", "objective_missed", "recovered"},
+                                     "The events that send: a run that failed, missed an "
+                                     "objective, succeeded, or succeeded after one that did "
+                                     "not."),
+                              "notify event")),
+            Nested("webhook", T::kBlock, "webhook", "POST the run's summary as JSON."),
+            Nested("slack", T::kBlock, "slack", "Post a message to a Slack incoming webhook."),
+            Nested("alertmanager", T::kBlock, "alertmanager",
+                   "Raise an alert in Prometheus Alertmanager (resolved on recovery).")},
+           {"webhook", "slack", "alertmanager"}},
+          {"webhook",
+           "a webhook",
+           "A JSON POST, signed with HMAC-SHA256 when a secret is given.",
+           {Required(Templated(NotEmpty(Key("url", T::kString, "The URL (http or https).")))),
+            Templated(Key("secret", T::kString,
+                          "The HMAC-SHA256 key of the X-Runbook-Signature-256 header."))},
+           {}},
+          {"slack",
+           "slack",
+           "A Slack incoming webhook.",
+           {Required(Templated(NotEmpty(
+               Key("webhook_url", T::kString, "The incoming webhook's URL (a secret)."))))},
+           {}},
+          {"alertmanager",
+           "alertmanager",
+           "Prometheus Alertmanager's API v2.",
+           {Required(Templated(NotEmpty(
+               Key("url", T::kString, "Alertmanager's base URL, e.g. http://127.0.0.1:9093."))))},
+           {}}};
+}
+
 std::vector<BlockSpec> MakeBlocks() {
-  return {
+  std::vector<BlockSpec> blocks = {
       TopBlock(),
       StepBlock(),
       RetryBlock(),
@@ -215,6 +260,8 @@ std::vector<BlockSpec> MakeBlocks() {
                  "defaults.timeout"),
         Nested("retry", T::kBlock, "retry", "When and how often to try again.")},
        {}}};
+  for (BlockSpec& b : NotifyBlocks()) blocks.push_back(std::move(b));
+  return blocks;
 }
 
 }  // namespace

@@ -160,6 +160,7 @@ Value ReportValue(const RunRecord& r) {
       {"git_commit", Field(s, "git_commit")},
       {"user", Field(s, "user")},
       {"trigger", Field(s, "trigger")},  // runbook serve: a schedule or an API call
+      {"notifications", Value(Value::List(r.notifications))},
       {"host", Field(s, "host")},
       {"engine_version", Field(s, "engine_version")},
       {"params", Field(s, "params")},

@@ -99,6 +99,8 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     r.finished = body;
     r.finished_at = e.at;
     r.status = Str(body, "status");
+  } else if (e.kind == "notification") {
+    r.notifications.push_back(body);
   } else if (e.kind == "run_interrupted") {
     r.status = "interrupted";
     r.finished_at = e.at;

@@ -101,6 +101,8 @@ struct RunRecord {
   std::string interrupted_reason;
   std::vector<StepView> steps;  // in the order they first appear
   std::vector<ApprovalView> approvals;
+  // Deliveries of notify: entries after the run ended (cli/run_notify.h), their bodies.
+  std::vector<Value> notifications;
   // A resume's run_started `ended_leftovers`: processes the run it resumes had left running,
   // which this one ended before it started ("process 123 (sleep 9): SIGTERM"; breakN N23).
   std::vector<std::string> ended_leftovers;

@@ -137,7 +137,10 @@ Status AuditStore::AppendAll(const std::string& run_id, const std::vector<NewEve
   if (!s.ok()) return s;
   // A run taken as gone by another runbook records nothing more (breakM M1: woken from a
   // suspension, it had finished a step, started the next and overwritten 'interrupted').
-  if (events.front().kind != "run_started") s = StillRunning(run_id);
+  // A notification delivery happens after the run ended: a fact about the run that changes
+  // none of its results, recorded whatever its state (cli/run_notify.h).
+  bool after_end = events.front().kind == "notification";
+  if (events.front().kind != "run_started" && !after_end) s = StillRunning(run_id);
   if (!s.ok()) return s;
   auto tip = Tip();
   if (!tip.ok()) return tip.status();

@@ -42,6 +42,15 @@ const std::map<std::string, std::string> kValid = {
     {"schedule.cron", "'*/15 9-17 * * mon-fri'"},
     {"schedule.timezone", "America/New_York"},
     {"schedule.params", "{n: 3}"},
+    {"runbook.notify", "[{on: [failure], webhook: {url: 'https://hooks.example/rb'}}]"},
+    {"notify.on", "[failure, recovered]"},
+    {"notify.webhook", "{url: 'https://hooks.example/rb', secret: '${{ secrets.s }}'}"},
+    {"notify.slack", "{webhook_url: '${{ secrets.s }}'}"},
+    {"notify.alertmanager", "{url: 'http://127.0.0.1:9093'}"},
+    {"webhook.url", "'https://hooks.example/rb'"},
+    {"webhook.secret", "'${{ secrets.s }}'"},
+    {"slack.webhook_url", "'https://hooks.slack.example/T0/B0/x'"},
+    {"alertmanager.url", "'http://127.0.0.1:9093'"},
     {"runbook.steps", "[{id: a, uses: exec, with: {run: ['true']}}]"},
     {"runbook.finally", "[{id: z, uses: exec, with: {run: ['true']}}]"},
     {"step.id", "b"},
@@ -133,6 +142,14 @@ std::string RunbookWith(const std::string& block, const std::string& key,
   if (block == "secret") nested = {{"env", "MY_SECRET"}};
   if (block == "on") nested = {{"schedule", "[{cron: '0 3 * * *'}]"}};
   if (block == "schedule") nested = {{"cron", "'0 3 * * *'"}};
+  if (block == "notify") nested = {{"on", "[failure]"}};
+  if (block == "webhook" || block == "alertmanager") nested = {{"url", "'http://127.0.0.1:9'"}};
+  if (block == "slack") nested = {{"webhook_url", "'http://127.0.0.1:9'"}};
+  // A notify entry names exactly one channel: the one under test replaces the default.
+  if (block == "notify" && (key == "webhook" || key == "slack" || key == "alertmanager")) {
+  } else if (block == "notify") {
+    nested.emplace_back("webhook", "{url: 'http://127.0.0.1:9'}");
+  }
   Set(block == "runbook" ? top : block == "step" ? step : nested, key, value);
   if (block == "secret" && key == "file") Set(nested, "env", std::nullopt);
   if (block == "retry") step.emplace_back("retry", Flow(nested));
@@ -142,6 +159,11 @@ std::string RunbookWith(const std::string& block, const std::string& key,
   if (block == "objectives" || block == "defaults" || block == "on")
     top.emplace_back(block, Flow(nested));
   if (block == "schedule") top.emplace_back("on", "{schedule: [" + Flow(nested) + "]}");
+  if (block == "notify") top.emplace_back("notify", "[" + Flow(nested) + "]");
+  if (block == "webhook" || block == "slack" || block == "alertmanager")
+    top.emplace_back("notify", "[{on: [failure], " + block + ": " + Flow(nested) + "}]");
+  if (block == "notify" || block == "webhook" || block == "slack" || block == "alertmanager")
+    top.emplace_back("secrets", "{s: {env: MY_SECRET}}");
   bool has_steps = false;
   for (const auto& [k, v] : top) has_steps = has_steps || k == "steps";
   if (!has_steps && !(block == "runbook" && key == "steps")) {

@@ -1,0 +1,118 @@
+#include "cli/run_notify.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "engine/run_scope.h"
+#include "engine/template.h"
+
+namespace runbook {
+namespace {
+
+// The status of the runbook's run before this one, "" when none.
+std::string PreviousStatus(AuditStore& store, const std::string& runbook,
+                           const std::string& run_id) {
+  auto rows = store.Runs(runbook, 10);
+  if (!rows.ok()) return "";
+  for (const RunRow& r : rows.value()) {
+    if (r.run_id != run_id && r.status != "running") return r.status;
+  }
+  return "";
+}
+
+std::string Host() {
+  char name[256] = {};
+  return ::gethostname(name, sizeof name - 1) == 0 ? name : "";
+}
+
+// What went wrong, for the one-line summary: the failed steps and their reasons.
+// (RunResult::steps are in the runbook's step order.)
+std::string Detail(const Runbook& rb, const RunResult& r) {
+  std::string out;
+  for (size_t i = 0; i < r.steps.size() && i < rb.steps.size(); ++i) {
+    const StepRun& s = r.steps[i];
+    if (s.passed() || s.outcome == Outcome::kSkipped || s.outcome == Outcome::kNone) continue;
+    out += (out.empty() ? "step '" : ", step '") + rb.steps[i].id + "' " + OutcomeName(s.outcome);
+  }
+  if (r.status == "success" && !r.objectives_met()) out = "an objective (RTO or RPO) was missed";
+  return out;
+}
+
+// The message every channel is built from; masked (a secret in a step id or reason is not
+// sent).
+Value Message(const Runbook& rb, const RunResult& r, const Redactor& redactor) {
+  auto ms = [](bool measured, Millis v) { return measured ? Value(int64_t{v.count()}) : Value(); };
+  return Value(Value::Map{{"runbook", Value(rb.name)},
+                          {"kind", Value(rb.kind)},
+                          {"run_id", Value(r.run_id)},
+                          {"status", Value(r.status)},
+                          {"duration_ms", Value(int64_t{r.duration.count()})},
+                          {"rto_ms", ms(r.rto.measured, r.rto.elapsed)},
+                          {"rpo_ms", ms(r.rpo.measured, r.rpo.age)},
+                          {"objectives_met", Value(r.objectives_met())},
+                          {"host", Value(Host())},
+                          {"detail", Value(redactor.Apply(Detail(rb, r)))}});
+}
+
+// The entry's settings rendered with the run's params and secrets; nullopt with `error`.
+std::optional<NotifyTarget> Render(const Runbook& rb, const RunOptions& o, size_t index,
+                                   std::string& error) {
+  RunValues values;
+  values.run_id = o.run_id;
+  values.params = o.params;
+  values.secrets = o.secrets.value_or(Value::Map{});
+  SystemClock clock;
+  RunScope scope(rb, values, nullptr, clock);
+  auto config = ResolveTree(rb.notify[index].config, scope);
+  if (!config.ok() || !config.value().is_map()) {
+    error = config.ok() ? "its settings are not a mapping" : config.status().message();
+    return std::nullopt;
+  }
+  return NotifyTarget{index, rb.notify[index].channel, config.value().as_map()};
+}
+
+void Record(AuditStore& store, const std::string& run_id, const Delivery& d,
+            const Redactor& redactor) {
+  Value::Map body{{"index", Value(static_cast<int64_t>(d.index))},
+                  {"channel", Value(d.channel)},
+                  {"event", Value(d.event)},
+                  {"target", Value(redactor.Apply(d.target))},
+                  {"status", Value(d.sent ? "sent" : "failed")},
+                  {"http_status", Value(int64_t{d.http_status})},
+                  {"attempts", Value(int64_t{d.attempts})},
+                  {"error", Value(redactor.Apply(d.error))}};
+  Status s = store.Append(run_id, "notification", "", 0, Value(std::move(body)));
+  if (!s.ok())
+    std::cerr << "runbook: warning: the notification was not recorded: " << s.message() << "\n";
+}
+
+}  // namespace
+
+void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
+                  AuditStore& store, NotifySender& sender, const Redactor& redactor) {
+  if (rb.notify.empty() || options.dry_run) return;
+  std::vector<std::string> events =
+      RaisedEvents(result, PreviousStatus(store, rb.name, result.run_id));
+  Value message = Message(rb, result, redactor);
+  for (size_t i = 0; i < rb.notify.size(); ++i) {
+    for (const std::string& event : events) {
+      const auto& on = rb.notify[i].on;
+      if (std::find(on.begin(), on.end(), event) == on.end()) continue;
+      std::string error;
+      auto target = Render(rb, options, i, error);
+      Delivery d = target ? sender.Send(*target, event, message)
+                          : Delivery{i, rb.notify[i].channel, event, "", false, 0, 0, error};
+      Record(store, result.run_id, d, redactor);
+      std::cerr << "runbook: notify " << d.channel << " (" << event << ") "
+                << redactor.Apply(d.target) << ": "
+                << (d.sent ? "sent"
+                           : "FAILED after " + std::to_string(d.attempts) +
+                                 " attempt(s): " + redactor.Apply(d.error))
+                << "\n";
+    }
+  }
+}
+
+}  // namespace runbook

@@ -1,0 +1,130 @@
+#include "notify/sender.h"
+
+#include <thread>
+
+#include "engine/util/crypto.h"
+#include "engine/util/json.h"
+#include "engine/util/time_format.h"
+#include "steps/common/http.h"
+
+namespace runbook {
+namespace {
+
+std::string Text(const Value& message, const char* key) {
+  const Value* v = message.Find(key);
+  return v == nullptr || v->is_null() ? "" : v->ToText();
+}
+
+// One line for people: "runbook 'nightly' failed on vm (run 2026...-abc): step 'b' failed".
+std::string Summary(const std::string& event, const Value& message) {
+  std::string what = event == "failure"            ? "failed"
+                     : event == "objective_missed" ? "missed an objective"
+                     : event == "recovered"        ? "recovered"
+                                                   : "succeeded";
+  std::string out = "runbook '" + Text(message, "runbook") + "' " + what + " on " +
+                    Text(message, "host") + " (run " + Text(message, "run_id") + ")";
+  std::string detail = Text(message, "detail");
+  return detail.empty() ? out : out + ": " + detail;
+}
+
+HttpRequest Post(const std::string& url, std::string body) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = url;
+  r.body = std::move(body);
+  r.headers = {{"Content-Type", "application/json"},
+               {"User-Agent", std::string("runbook/") + RUNBOOK_VERSION}};
+  r.timeout = std::chrono::milliseconds(10000);
+  return r;
+}
+
+HttpRequest Webhook(const Value::Map& config, const std::string& event, const Value& message) {
+  Value::Map body = message.as_map();
+  body["event"] = Value(event);
+  body["summary"] = Value(Summary(event, message));
+  HttpRequest r = Post(config.at("url").ToText(), ToJson(Value(std::move(body))));
+  r.headers.emplace_back("X-Runbook-Event", event);
+  auto secret = config.find("secret");
+  if (secret != config.end() && !secret->second.ToText().empty())
+    r.headers.emplace_back("X-Runbook-Signature-256",
+                           "sha256=" + HexEncode(HmacSha256(secret->second.ToText(), r.body)));
+  return r;
+}
+
+HttpRequest Slack(const Value::Map& config, const std::string& event, const Value& message) {
+  return Post(config.at("webhook_url").ToText(),
+              ToJson(Value(Value::Map{{"text", Value(Summary(event, message))}})));
+}
+
+// Firing for failure and objective_missed; success and recovered resolve both (endsAt now).
+HttpRequest Alertmanager(const Value::Map& config, const std::string& event, const Value& message) {
+  std::string now = FormatUtc(std::chrono::system_clock::now());
+  bool firing = event == "failure" || event == "objective_missed";
+  Value::List alerts;
+  for (const char* name : {"RunbookFailed", "RunbookObjectiveMissed"}) {
+    bool this_one = (event == "failure") == (std::string(name) == "RunbookFailed");
+    if (firing && !this_one) continue;
+    Value::Map alert{{"labels", Value(Value::Map{{"alertname", Value(name)},
+                                                 {"runbook", Value(Text(message, "runbook"))},
+                                                 {"severity", Value("critical")}})},
+                     {"annotations", Value(Value::Map{{"summary", Value(Summary(event, message))},
+                                                      {"run_id", Value(Text(message, "run_id"))}})},
+                     {"startsAt", Value(now)}};
+    if (!firing) alert["endsAt"] = Value(now);
+    alerts.push_back(Value(std::move(alert)));
+  }
+  std::string base = config.at("url").ToText();
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return Post(base + "/api/v2/alerts", ToJson(Value(std::move(alerts))));
+}
+
+bool Retryable(const HttpResponse& r) {
+  return r.status == 0 || r.status == 429 || r.status >= 500;
+}
+
+class HttpNotifySender final : public NotifySender {
+ public:
+  explicit HttpNotifySender(int retry_base_ms) : retry_base_ms_(retry_base_ms) {}
+
+  Delivery Send(const NotifyTarget& target, const std::string& event,
+                const Value& message) override {
+    Delivery d;
+    d.index = target.index;
+    d.channel = target.channel;
+    d.event = event;
+    HttpRequest request = Build(target, event, message);
+    d.target = UrlOrigin(request.url);
+    if (d.target.empty()) {
+      d.error = "the URL is not http:// or https://";
+      return d;
+    }
+    HttpClient client;
+    CancelToken never;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+      d.attempts = attempt;
+      HttpResponse r = client.Send(request, never);
+      d.http_status = r.status;
+      d.sent = r.status >= 200 && r.status < 300;
+      d.error = d.sent ? "" : r.status == 0 ? r.error : "HTTP " + std::to_string(r.status);
+      if (d.sent || !Retryable(r) || attempt == 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(retry_base_ms_ << (attempt - 1)));
+    }
+    return d;
+  }
+
+ private:
+  static HttpRequest Build(const NotifyTarget& t, const std::string& event, const Value& message) {
+    if (t.channel == "slack") return Slack(t.config, event, message);
+    if (t.channel == "alertmanager") return Alertmanager(t.config, event, message);
+    return Webhook(t.config, event, message);
+  }
+  int retry_base_ms_;
+};
+
+}  // namespace
+
+std::unique_ptr<NotifySender> MakeHttpNotifySender(int retry_base_ms) {
+  return std::make_unique<HttpNotifySender>(retry_base_ms);
+}
+
+}  // namespace runbook

@@ -1,0 +1,180 @@
+// Notifications when a run ends, against real receivers on loopback: a webhook (its HMAC
+// checked here), Slack's format, Debian's Alertmanager (the alert seen in its API, resolved
+// on recovery); retries, a failed delivery that changes nothing, the audit records.
+#include <catch2/catch.hpp>
+
+#include "engine/util/crypto.h"
+#include "engine/util/json.h"
+#include "support/servers.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Receiver() { return std::string(RUNBOOK_SOURCE_DIR) + "/tests/notify/receiver.py"; }
+
+class Hook {
+ public:
+  explicit Hook(int fail = 0) : dir_(TempDir()), port_(FreePort()) {
+    pid_ = StartServer(
+        {"python3", Receiver(), std::to_string(port_), dir_ + "/posts.jsonl", std::to_string(fail)},
+        dir_ + "/receiver.log", port_);
+  }
+  ~Hook() { StopServer(pid_); }
+  std::string url(const std::string& path = "/hook") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  std::vector<Value> Posts() const {
+    std::vector<Value> out;
+    std::istringstream lines(ReadFile(dir_ + "/posts.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+      if (auto v = ParseJson(line); v.ok()) out.push_back(v.value());
+    }
+    return out;
+  }
+
+ private:
+  std::string dir_;
+  int port_;
+  int pid_ = 0;
+};
+
+// A runbook whose one step fails when the file `dir/fail` exists.
+std::string Flaky(const std::string& notify) {
+  return "version: 1\nname: nightly\nsecrets:\n  hook_key: {env: HOOK_KEY}\n"
+         "notify:\n" +
+         notify + "steps:\n  - {id: dump, uses: exec, with: {run: [sh, -c, 'test ! -e fail']}}\n";
+}
+
+Command Run(const std::string& dir, const std::string& env = "") {
+  return Shell("cd " + dir + " && HOOK_KEY=k3y-0f-the-hook RUNBOOK_NOTIFY_RETRY_MS=50 " + env +
+               " " + Binary() + " run nightly.yaml --audit-db a.db");
+}
+
+// The store's notification events, as bodies.
+std::vector<Value> Notifications(const std::string& dir) {
+  std::vector<Value> out;
+  std::istringstream lines(Shell(Binary() + " audit export --audit-db " + dir + "/a.db").out);
+  for (std::string line; std::getline(lines, line);) {
+    auto e = ParseJson(line);
+    if (e.ok() && e.value().Find("kind")->as_string() == "notification")
+      out.push_back(*e.value().Find("body"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("notify: a failure posts a signed webhook and Slack's text; recovery follows",
+          "[notify]") {
+  Hook hook;
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            Flaky("  - on: [failure, recovered]\n    webhook: {url: '" + hook.url() +
+                  "', secret: '${{ secrets.hook_key }}'}\n"
+                  "  - on: [failure]\n    slack: {webhook_url: '" +
+                  hook.url("/slack/T0/B0/xyz") + "'}\n"));
+  WriteFile(dir, "fail", "");
+  Command failed = Run(dir);
+  CHECK(failed.exit_code == 1);  // the run's own outcome
+  CHECK_THAT(failed.err, Catch::Contains("notify webhook (failure) http://127.0.0.1:"));
+  CHECK_THAT(failed.err, Catch::Contains(": sent"));
+  auto posts = hook.Posts();
+  REQUIRE(posts.size() == 2);
+  const Value& webhook = posts[0];
+  std::string body = webhook.Find("body")->as_string();
+  auto json = ParseJson(body);
+  REQUIRE(json.ok());
+  CHECK(json.value().Find("event")->as_string() == "failure");
+  CHECK(json.value().Find("runbook")->as_string() == "nightly");
+  CHECK(json.value().Find("detail")->as_string() == "step 'dump' failure");
+  // The signature is HMAC-SHA256 of the body with the secret, as GitHub's X-Hub-Signature-256.
+  CHECK(webhook.Find("headers")->Find("X-Runbook-Signature-256")->as_string() ==
+        "sha256=" + HexEncode(HmacSha256("k3y-0f-the-hook", body)));
+  CHECK(body.find("k3y-0f-the-hook") == std::string::npos);
+  CHECK(posts[1].Find("path")->as_string() == "/slack/T0/B0/xyz");
+  CHECK_THAT(posts[1].Find("body")->as_string(),
+             Catch::Contains("{\"text\":\"runbook 'nightly' failed on "));
+  // Recorded in the store without the Slack URL's path (it is the secret of a Slack hook).
+  auto records = Notifications(dir);
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].Find("channel")->as_string() == "slack");
+  CHECK(records[1].Find("status")->as_string() == "sent");
+  CHECK(records[1].Find("target")->as_string().find("/slack") == std::string::npos);
+  CHECK(Shell(Binary() + " audit verify --audit-db " + dir + "/a.db").exit_code == 0);
+  CHECK_THAT(
+      Shell(Binary() + " show " + LatestRunId(dir + "/a.db") + " --audit-db " + dir + "/a.db").out,
+      Catch::Contains("notified slack (failure) http://127.0.0.1:"));
+
+  // The next success after it is a recovery: the webhook hears it, Slack (failure only) not.
+  Shell("rm " + dir + "/fail");
+  CHECK(Run(dir).exit_code == 0);
+  posts = hook.Posts();
+  REQUIRE(posts.size() == 3);
+  CHECK(ParseJson(posts[2].Find("body")->as_string()).value().Find("event")->as_string() ==
+        "recovered");
+  // A success after a success raises nothing these entries listen for.
+  CHECK(Run(dir).exit_code == 0);
+  CHECK(hook.Posts().size() == 3);
+}
+
+TEST_CASE("notify: a 5xx is retried; a receiver that never answers fails the delivery, not the run",
+          "[notify]") {
+  Hook flaky(2);  // 500, 500, then 200
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            Flaky("  - on: [success]\n    webhook: {url: '" + flaky.url() +
+                  "'}\n"
+                  "  - on: [success]\n    webhook: {url: 'http://127.0.0.1:" +
+                  std::to_string(FreePort()) + "/nobody'}\n"));
+  Command c = Run(dir);
+  CHECK(c.exit_code == 0);
+  CHECK(flaky.Posts().size() == 3);
+  CHECK_THAT(c.err, Catch::Contains("FAILED after 3 attempt(s)"));
+  auto records = Notifications(dir);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].Find("attempts")->as_int() == 3);
+  CHECK(records[0].Find("status")->as_string() == "sent");
+  CHECK(records[1].Find("status")->as_string() == "failed");
+}
+
+TEST_CASE("notify: Alertmanager gets the alert, and recovery resolves it",
+          "[notify][alertmanager]") {
+  std::string am = TempDir();
+  int port = FreePort();
+  WriteFile(am, "am.yml", "route: {receiver: 'null'}\nreceivers:\n  - name: 'null'\n");
+  int pid = StartServer(
+      {"prometheus-alertmanager", "--config.file=" + am + "/am.yml",
+       "--storage.path=" + am + "/data", "--web.listen-address=127.0.0.1:" + std::to_string(port),
+       "--cluster.listen-address="},
+      am + "/am.log", port);
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            Flaky("  - on: [failure, recovered]\n    alertmanager: {url: '" + url + "'}\n"));
+  WriteFile(dir, "fail", "");
+  CHECK(Run(dir).exit_code == 1);
+  std::string active = "curl -s '" + url + "/api/v2/alerts?active=true&silenced=false'";
+  Command alerts = Shell(active);
+  CHECK_THAT(alerts.out, Catch::Contains("\"alertname\":\"RunbookFailed\""));
+  CHECK_THAT(alerts.out, Catch::Contains("\"runbook\":\"nightly\""));
+  Shell("rm " + dir + "/fail");
+  CHECK(Run(dir).exit_code == 0);
+  CHECK(Shell(active).out.find("RunbookFailed") == std::string::npos);
+  StopServer(pid);
+}
+
+TEST_CASE("notify: each entry names one channel, its URL checked, its secrets known",
+          "[notify][loader]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            Flaky("  - on: [failure]\n    webhook: {url: 'http://x'}\n    slack: {webhook_url: y}\n"
+                  "  - on: [failed]\n    webhook: {url: '${{ secrets.nope }}'}\n"));
+  Command c = Shell(Binary() + " validate " + dir + "/nightly.yaml");
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err, Catch::Contains("exactly one of 'webhook' or 'slack' or 'alertmanager'"));
+  CHECK_THAT(c.err, Catch::Contains("invalid notify event 'failed'"));
+  CHECK_THAT(c.err, Catch::Contains("secrets.nope"));
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""A webhook receiver for the notification tests: records every POST (path, headers, body)
+as one JSON line in LOG, and answers 500 to the first FAIL requests, 200 after.
+
+usage: receiver.py PORT LOG [FAIL]"""
+import http.server
+import json
+import sys
+
+port, log = int(sys.argv[1]), sys.argv[2]
+fail = [int(sys.argv[3]) if len(sys.argv) > 3 else 0]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+        with open(log, "a") as f:
+            f.write(json.dumps({"path": self.path, "headers": dict(self.headers),
+                                "body": body}) + "\n")
+        status = 500 if fail[0] > 0 else 200
+        fail[0] -= 1
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

@@ -104,7 +104,7 @@ void ReadNotify(FieldReader& r, const SNode& node, Runbook& rb) {
     NotifyDecl n;
     n.loc = item.loc;
     if (const SNode* on = c.Get("on")) n.on = r.StringList(*on, "notify event").value_or(n.on);
-    for (const char* channel : {"webhook", "slack", "alertmanager"}) {
+    for (const char* channel : {"webhook", "slack", "alertmanager", "email"}) {
       const SNode* config = c.Get(channel);
       if (config == nullptr) continue;
       CheckBlock(r, *config, RunbookBlock(channel));

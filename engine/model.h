@@ -63,7 +63,7 @@ struct TriggersDecl {
 // (`${{ secrets.x }}` resolved when the run ends). docs/notify.md.
 struct NotifyDecl {
   std::vector<std::string> on;  // success | failure | objective_missed | recovered
-  std::string channel;          // webhook | slack | alertmanager
+  std::string channel;          // webhook | slack | alertmanager | email
   TNode config;                 // the channel's mapping
   Loc loc;
 };

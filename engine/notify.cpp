@@ -16,7 +16,7 @@ std::string UrlOrigin(const std::string& url) {
   size_t scheme = url.find("://");
   if (scheme == std::string::npos) return "";
   std::string name = url.substr(0, scheme);
-  if (name != "http" && name != "https") return "";
+  if (name != "http" && name != "https" && name != "smtp" && name != "smtps") return "";
   size_t end = url.find_first_of("/?#", scheme + 3);
   std::string authority = url.substr(scheme + 3, end == std::string::npos ? end : end - scheme - 3);
   size_t at = authority.rfind('@');  // user:password@ never shown

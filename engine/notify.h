@@ -21,8 +21,8 @@ std::vector<std::string> RaisedEvents(const RunResult& result, const std::string
 // printed as they are).
 struct NotifyTarget {
   size_t index = 0;     // the entry's position in `notify:`
-  std::string channel;  // webhook | slack | alertmanager
-  Value::Map config;    // url, secret / webhook_url / url, as strings
+  std::string channel;  // webhook | slack | alertmanager | email
+  Value::Map config;    // its settings, rendered
 };
 
 // What was sent, for the audit store and the console: never a URL's path or query (a Slack
@@ -47,7 +47,7 @@ class NotifySender {
                         const Value& message) = 0;
 };
 
-// "scheme://host[:port]" of `url`; "" when it is not an http(s) URL.
+// "scheme://host[:port]" of `url`; "" when it is not an http(s) or smtp(s) URL.
 std::string UrlOrigin(const std::string& url);
 
 }  // namespace runbook

@@ -1,5 +1,6 @@
 #include "notify/sender.h"
 
+#include <ctime>
 #include <thread>
 
 #include "engine/util/crypto.h"
@@ -78,6 +79,45 @@ HttpRequest Alertmanager(const Value::Map& config, const std::string& event, con
   return Post(base + "/api/v2/alerts", ToJson(Value(std::move(alerts))));
 }
 
+std::string MailDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// RFC 5322: the summary as the subject, the message's fields as the body.
+MailRequest Mail(const Value::Map& config, const std::string& event, const Value& message) {
+  MailRequest m;
+  m.url = config.at("smtp").ToText();
+  m.from = config.at("from").ToText();
+  std::string to_header;
+  for (const Value& to :
+       config.at("to").is_list() ? config.at("to").as_list() : Value::List{config.at("to")}) {
+    m.to.push_back(to.ToText());
+    to_header += (to_header.empty() ? "" : ", ") + to.ToText();
+  }
+  auto text = [&](const char* key) {
+    auto it = config.find(key);
+    return it == config.end() ? std::string() : it->second.ToText();
+  };
+  m.username = text("username");
+  m.password = text("password");
+  m.require_tls = text("starttls") != "false";
+  std::string body = Summary(event, message) + "\r\n\r\n";
+  for (const char* key : {"runbook", "run_id", "status", "duration_ms", "rto_ms", "rpo_ms",
+                          "objectives_met", "host", "detail"})
+    body += std::string(key) + ": " + Text(message, key) + "\r\n";
+  m.message = "Date: " + MailDate() + "\r\nFrom: " + m.from + "\r\nTo: " + to_header +
+              "\r\nSubject: [runbook] " + Summary(event, message) +
+              "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+              "X-Runbook-Event: " +
+              event + "\r\n\r\n" + body;
+  return m;
+}
+
 bool Retryable(const HttpResponse& r) {
   return r.status == 0 || r.status == 429 || r.status >= 500;
 }
@@ -92,6 +132,7 @@ class HttpNotifySender final : public NotifySender {
     d.index = target.index;
     d.channel = target.channel;
     d.event = event;
+    if (target.channel == "email") return SendEmail(target, event, message, d);
     HttpRequest request = Build(target, event, message);
     d.target = UrlOrigin(request.url);
     if (d.target.empty()) {
@@ -113,6 +154,24 @@ class HttpNotifySender final : public NotifySender {
   }
 
  private:
+  Delivery SendEmail(const NotifyTarget& target, const std::string& event, const Value& message,
+                     Delivery& d) {
+    MailRequest mail = Mail(target.config, event, message);
+    d.target = UrlOrigin(mail.url);
+    if (d.target.rfind("smtp", 0) != 0) {
+      d.error = "the server is not smtp:// or smtps://";
+      return d;
+    }
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+      d.attempts = attempt;
+      d.error = SendMail(mail);
+      d.sent = d.error.empty();
+      if (d.sent || attempt == 3) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(retry_base_ms_ << (attempt - 1)));
+    }
+    return d;
+  }
+
   static HttpRequest Build(const NotifyTarget& t, const std::string& event, const Value& message) {
     if (t.channel == "slack") return Slack(t.config, event, message);
     if (t.channel == "alertmanager") return Alertmanager(t.config, event, message);

@@ -167,6 +167,42 @@ void SetMethod(CURL* c, const HttpRequest& req, Transfer& t, uint64_t body_size)
 
 }  // namespace
 
+std::string SendMail(const MailRequest& mail) {
+  static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
+  (void)initialised;
+  CURL* c = curl_easy_init();
+  if (c == nullptr) return "cannot start libcurl";
+  HttpRequest body_source;  // OnRead reads a request's body
+  body_source.body = mail.message;
+  HttpResponse unused;
+  CancelToken never;
+  Transfer t{&body_source, &unused, &never, c};
+  curl_slist* rcpt = nullptr;
+  for (const std::string& to : mail.to) rcpt = curl_slist_append(rcpt, ("<" + to + ">").c_str());
+  curl_easy_setopt(c, CURLOPT_URL, mail.url.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, ("<" + mail.from + ">").c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
+  curl_easy_setopt(c, CURLOPT_READDATA, &t);
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_USE_SSL, mail.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(mail.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  if (!mail.username.empty()) {
+    curl_easy_setopt(c, CURLOPT_USERNAME, mail.username.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, mail.password.c_str());
+  }
+  CURLcode rc = curl_easy_perform(c);
+  long code = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(rcpt);
+  curl_easy_cleanup(c);
+  if (rc == CURLE_OK) return "";
+  return std::string(curl_easy_strerror(rc)) +
+         (code > 0 ? " (SMTP " + std::to_string(code) + ")" : "");
+}
+
 HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
   HttpResponse resp;
   CURL* c = impl_->curl;

@@ -52,6 +52,23 @@ struct HttpResponse {
   }
 };
 
+// A mail sent through SMTP with libcurl (here so that libcurl stays in this one file):
+// `url` smtp://host:port, upgraded with STARTTLS (required when `require_tls`, else only
+// when the server offers it), or smtps://host:port (TLS from the start). `message` is the
+// whole RFC 5322 text, headers included, lines ending in CRLF.
+struct MailRequest {
+  std::string url;
+  std::string from;
+  std::vector<std::string> to;
+  std::string message;
+  std::string username;  // none when empty
+  std::string password;
+  bool require_tls = true;
+  std::chrono::milliseconds timeout{30000};
+};
+// "" when the server accepted the mail; else why not, for people.
+std::string SendMail(const MailRequest& mail);
+
 class HttpClient {
  public:
   HttpClient();

@@ -51,6 +51,13 @@ const std::map<std::string, std::string> kValid = {
     {"webhook.secret", "'${{ secrets.s }}'"},
     {"slack.webhook_url", "'https://hooks.slack.example/T0/B0/x'"},
     {"alertmanager.url", "'http://127.0.0.1:9093'"},
+    {"notify.email", "{smtp: 'smtp://127.0.0.1:25', from: a@example.test, to: [b@example.test]}"},
+    {"email.smtp", "'smtps://mail.example.test:465'"},
+    {"email.from", "runbook@example.test"},
+    {"email.to", "[oncall@example.test]"},
+    {"email.username", "rb"},
+    {"email.password", "'${{ secrets.s }}'"},
+    {"email.starttls", "false"},
     {"runbook.steps", "[{id: a, uses: exec, with: {run: ['true']}}]"},
     {"runbook.finally", "[{id: z, uses: exec, with: {run: ['true']}}]"},
     {"step.id", "b"},
@@ -145,8 +152,11 @@ std::string RunbookWith(const std::string& block, const std::string& key,
   if (block == "notify") nested = {{"on", "[failure]"}};
   if (block == "webhook" || block == "alertmanager") nested = {{"url", "'http://127.0.0.1:9'"}};
   if (block == "slack") nested = {{"webhook_url", "'http://127.0.0.1:9'"}};
+  if (block == "email")
+    nested = {{"smtp", "'smtp://127.0.0.1:25'"}, {"from", "a@example.test"}, {"to", "[b@x.test]"}};
   // A notify entry names exactly one channel: the one under test replaces the default.
-  if (block == "notify" && (key == "webhook" || key == "slack" || key == "alertmanager")) {
+  if (block == "notify" &&
+      (key == "webhook" || key == "slack" || key == "alertmanager" || key == "email")) {
   } else if (block == "notify") {
     nested.emplace_back("webhook", "{url: 'http://127.0.0.1:9'}");
   }
@@ -160,9 +170,10 @@ std::string RunbookWith(const std::string& block, const std::string& key,
     top.emplace_back(block, Flow(nested));
   if (block == "schedule") top.emplace_back("on", "{schedule: [" + Flow(nested) + "]}");
   if (block == "notify") top.emplace_back("notify", "[" + Flow(nested) + "]");
-  if (block == "webhook" || block == "slack" || block == "alertmanager")
+  if (block == "webhook" || block == "slack" || block == "alertmanager" || block == "email")
     top.emplace_back("notify", "[{on: [failure], " + block + ": " + Flow(nested) + "}]");
-  if (block == "notify" || block == "webhook" || block == "slack" || block == "alertmanager")
+  if (block == "notify" || block == "webhook" || block == "slack" || block == "alertmanager" ||
+      block == "email")
     top.emplace_back("secrets", "{s: {env: MY_SECRET}}");
   bool has_steps = false;
   for (const auto& [k, v] : top) has_steps = has_steps || k == "steps";

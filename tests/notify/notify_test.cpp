@@ -178,3 +178,38 @@ TEST_CASE("notify: each entry names one channel, its URL checked, its secrets kn
   CHECK_THAT(c.err, Catch::Contains("invalid notify event 'failed'"));
   CHECK_THAT(c.err, Catch::Contains("secrets.nope"));
 }
+
+TEST_CASE("notify: email through a real SMTP server, and never in clear text unless allowed",
+          "[notify][email]") {
+  std::string mail = TempDir();
+  int port = FreePort();
+  // Debian's python3-aiosmtpd (not a pyenv python without it), storing what it gets in a
+  // maildir.
+  int pid = StartServer(
+      {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(port), "-c",
+       "aiosmtpd.handlers.Mailbox", mail + "/box"},
+      mail + "/smtp.log", port);
+  std::string smtp = "smtp://127.0.0.1:" + std::to_string(port);
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            Flaky("  - on: [failure]\n    email: {smtp: '" + smtp +
+                  "', from: runbook@example.test, to: [oncall@example.test, dba@example.test], "
+                  "starttls: false, username: rb, password: '${{ secrets.hook_key }}'}\n"
+                  "  - on: [failure]\n    email: {smtp: '" +
+                  smtp + "', from: runbook@example.test, to: [oncall@example.test]}\n"));
+  WriteFile(dir, "fail", "");
+  Command c = Run(dir);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": sent"));
+  // The second entry requires STARTTLS (the default); this server offers none: not sent.
+  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": FAILED after 3"));
+  std::string got = Shell("cat " + mail + "/box/new/*").out;
+  CHECK_THAT(got, Catch::Contains("Subject: [runbook] runbook 'nightly' failed on "));
+  CHECK_THAT(got, Catch::Contains("To: oncall@example.test, dba@example.test"));
+  CHECK_THAT(got, Catch::Contains("detail: step 'dump' failure"));
+  CHECK(Shell("ls " + mail + "/box/new | wc -l").out == "1\n");  // one mail, two recipients
+  CHECK(got.find("k3y-0f-the-hook") == std::string::npos);
+  CHECK(Shell(Binary() + " audit export --audit-db " + dir + "/a.db | grep -c k3y-0f").out ==
+        "0\n");
+  StopServer(pid);
+}

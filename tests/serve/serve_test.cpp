@@ -254,3 +254,22 @@ TEST_CASE("serve: beyond loopback only on purpose, and a bad --listen is a usage
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/rb --listen nope").exit_code == 2);
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/none").exit_code == 2);
 }
+
+TEST_CASE("serve: the example systemd unit is one systemd accepts", "[serve][systemd]") {
+  if (Shell("command -v systemd-analyze").exit_code != 0) {
+    WARN("systemd-analyze is not installed: the unit is not checked");
+    return;
+  }
+  std::string dir = TempDir();
+  std::string unit =
+      ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/examples/systemd/runbook-serve.service");
+  REQUIRE_FALSE(unit.empty());
+  CHECK_THAT(unit, Catch::Contains("ExecStart=/usr/bin/runbook serve --runbooks "));
+  // The installed path replaced by this build's binary, so only the unit itself is judged.
+  size_t at = unit.find("/usr/bin/runbook");
+  unit.replace(at, std::string("/usr/bin/runbook").size(), Binary());
+  WriteFile(dir, "runbook-serve.service", unit);
+  Command c = Shell("systemd-analyze verify " + dir + "/runbook-serve.service");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+}

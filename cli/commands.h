@@ -96,8 +96,13 @@ struct ServeCliOptions {
   std::string listen = "127.0.0.1:8765";  // HOST:PORT
   bool insecure_listen = false;
   std::string audit_db;
+  std::string tokens;
+  std::string tls_cert;
+  std::string tls_key;
 };
 int CmdServe(const StepRegistry& registry, const ServeCliOptions& o);
+// runbook token add NAME --role ROLES --tokens FILE: prints the new token once.
+int CmdTokenAdd(const std::string& name, const std::string& roles, const std::string& file);
 
 int CmdSteps(const StepRegistry& registry, const std::string& type, const std::string& format);
 int CmdSchema(const StepRegistry& registry);

@@ -91,6 +91,18 @@ int Main(int argc, char** argv) {
   sv->add_flag("--insecure-listen", serve.insecure_listen,
                "listen on a non-loopback address without TLS");
   sv->add_option("--audit-db", serve.audit_db, kAuditDbHelp);
+  sv->add_option("--tokens", serve.tokens,
+                 "the token file: every API call then needs a bearer token of its role");
+  sv->add_option("--tls-cert", serve.tls_cert, "PEM certificate: serve HTTPS");
+  sv->add_option("--tls-key", serve.tls_key, "PEM private key of --tls-cert");
+
+  std::string token_name, token_roles, token_file;
+  auto* tk = app.add_subcommand("token", "manage the tokens of runbook serve's API");
+  tk->require_subcommand(1);
+  auto* ta = tk->add_subcommand("add", "add a token; it is printed once, stored hashed");
+  ta->add_option("name", token_name, "who holds it (recorded with what it does)")->required();
+  ta->add_option("--role", token_roles, "viewer, operator, approver, or a comma list")->required();
+  ta->add_option("--tokens", token_file, "the token file (made 0600 when missing)")->required();
 
   PlanOptions graph;
   graph.format = "dot";
@@ -216,6 +228,7 @@ int Main(int argc, char** argv) {
   if (g->parsed()) return CmdGraph(registry, graph);
   if (sd->parsed()) return CmdSchedule(registry, schedule);
   if (sv->parsed()) return CmdServe(registry, serve);
+  if (ta->parsed()) return CmdTokenAdd(token_name, token_roles, token_file);
   if (r->parsed()) return CmdRun(registry, run);  // Launch ends what a run left behind
   if (re->parsed()) return CmdResume(registry, resume);
   if (h->parsed()) return CmdHistory(hist);

@@ -8,6 +8,7 @@
 #include "cli/audit_open.h"
 #include "cli/commands.h"
 #include "serve/server.h"
+#include "serve/tokens.h"
 
 namespace runbook {
 namespace {
@@ -54,9 +55,24 @@ int CmdServe(const StepRegistry& registry, const ServeCliOptions& o) {
   std::filesystem::create_directories(std::filesystem::path(options.audit_db).parent_path(), ec);
   options.state_dir = std::filesystem::path(options.audit_db).parent_path() / "serve";
   options.insecure_listen = o.insecure_listen;
+  options.tokens = o.tokens;
+  options.tls_cert = o.tls_cert;
+  options.tls_key = o.tls_key;
   options.self = SelfBinary();
   SystemClock clock;
   return Serve(registry, options, clock);
+}
+
+int CmdTokenAdd(const std::string& name, const std::string& roles, const std::string& file) {
+  auto token = AddToken(file, name, roles);
+  if (!token.ok()) {
+    std::cerr << "runbook: error: " << token.status().message() << "\n";
+    return kExitInvalid;
+  }
+  std::cerr << "runbook: token '" << name << "' (" << roles << ") added to " << file
+            << "; it is shown this once:\n";
+  std::cout << token.value() << "\n";
+  return kExitOk;
 }
 
 }  // namespace runbook

@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -82,11 +83,83 @@ bool ParamsOf(const Req& req, const Runbook& rb,
   return bound.ok();
 }
 
+// Who the current request is (its token's name, "anonymous" without tokens): set by the
+// pre-routing check on the thread that then runs the route.
+thread_local std::string t_caller;
+
+// The role a request needs: reads are a viewer's; approvals an approver's; the other POSTs an
+// operator's.
+Role NeededRole(const Req& req) {
+  if (req.method == "GET" || req.method == "HEAD") return Role::kViewer;
+  if (req.path.find("/approvals/") != std::string::npos) return Role::kApprover;
+  return Role::kOperator;
+}
+
+const char* RoleName(Role r) {
+  return r == Role::kViewer ? "viewer" : r == Role::kOperator ? "operator" : "approver";
+}
+
+// Failed authentications per address: the 6th within a minute blocks it for a minute (429).
+class FailureLimiter {
+ public:
+  bool Blocked(const std::string& addr, std::chrono::steady_clock::time_point now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_addr_.find(addr);
+    return it != by_addr_.end() && now < it->second.blocked_until;
+  }
+  void Failed(const std::string& addr, std::chrono::steady_clock::time_point now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (by_addr_.size() > 10000) by_addr_.clear();  // bounded: a flood of addresses
+    Entry& e = by_addr_[addr];
+    if (now - e.window_start > std::chrono::minutes(1)) e = {now, 0, {}};
+    if (++e.failures > 5) e.blocked_until = now + std::chrono::minutes(1);
+  }
+
+ private:
+  struct Entry {
+    std::chrono::steady_clock::time_point window_start;
+    int failures = 0;
+    std::chrono::steady_clock::time_point blocked_until;
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> by_addr_;
+};
+
 class Routes {
  public:
   explicit Routes(ApiContext c) : c_(std::move(c)) {}
 
+  // Every request but /healthz carries a bearer token of a role that may do it, when serve
+  // has tokens (docs/serve.md "Tokens").
+  httplib::Server::HandlerResponse Authenticate(const Req& req, Res& res) {
+    using HR = httplib::Server::HandlerResponse;
+    t_caller = "anonymous";
+    if (req.path == "/healthz" || c_.tokens == nullptr) return HR::Unhandled;
+    auto now = std::chrono::steady_clock::now();
+    if (limiter_.Blocked(req.remote_addr, now)) {
+      Error(res, 429, "too many failed authentications from this address; wait a minute");
+      return HR::Handled;
+    }
+    std::string header = req.get_header_value("Authorization");
+    std::string bearer = header.rfind("Bearer ", 0) == 0 ? header.substr(7) : "";
+    const TokenEntry* entry = c_.tokens->Find(bearer);
+    if (entry == nullptr) {
+      limiter_.Failed(req.remote_addr, now);
+      res.set_header("WWW-Authenticate", "Bearer");
+      Error(res, 401, "a valid token is required: Authorization: Bearer TOKEN");
+      return HR::Handled;
+    }
+    Role need = NeededRole(req);
+    if (!Allows(*entry, need)) {
+      Error(res, 403, "token '" + entry->name + "' has no role " + RoleName(need) + " for this");
+      return HR::Handled;
+    }
+    t_caller = entry->name;
+    return HR::Unhandled;
+  }
+
   void Install(httplib::Server& s) {
+    s.set_pre_routing_handler([this](const Req& req, Res& res) { return Authenticate(req, res); });
     s.Get("/healthz", [this](const Req&, Res& res) { Health(res); });
     s.Get("/metrics", [this](const Req&, Res& res) { Metrics(res); });
     s.Get("/api/v1/runbooks", [this](const Req&, Res& res) { Runbooks(res); });
@@ -144,10 +217,11 @@ class Routes {
     request.runbook = name;
     request.file = e->file;
     request.trigger = Value(Value::Map{
-        {"kind", Value("api")}, {"by", Value("anonymous")}, {"from", Value(req.remote_addr)}});
+        {"kind", Value("api")}, {"by", Value(t_caller)}, {"from", Value(req.remote_addr)}});
     auto run = c_.launcher->Start(request);
     if (!run.ok()) return Error(res, 500, run.status().message());
-    c_.say("started " + name + " as run " + run.value().run_id + " (API, " + req.remote_addr + ")");
+    c_.say("started " + name + " as run " + run.value().run_id + " (API: " + t_caller + " at " +
+           req.remote_addr + ")");
     Json(res, 201, Value(Value::Map{{"run_id", Value(run.value().run_id)}}));
   }
 
@@ -254,7 +328,7 @@ class Routes {
     if (!record) return;
     if (!c_.launcher->Cancel(record->run_id))
       return Error(res, 409, "run " + record->run_id + " is not running under this serve");
-    c_.say("cancelling run " + record->run_id + " (API)");
+    c_.say("cancelling run " + record->run_id + " (API: " + t_caller + ")");
     Json(res, 202, Value(Value::Map{{"run_id", Value(record->run_id)}}));
   }
 
@@ -274,14 +348,15 @@ class Routes {
     request.file = e->file;
     request.resume_id = record->run_id;
     request.trigger = Value(Value::Map{
-        {"kind", Value("api")}, {"by", Value("anonymous")}, {"resumes", Value(record->run_id)}});
+        {"kind", Value("api")}, {"by", Value(t_caller)}, {"resumes", Value(record->run_id)}});
     std::string error;
     if (!ResumeChoices(req, request, error)) return Error(res, 400, error);
     auto run = c_.launcher->Start(request);
     if (!run.ok()) return Error(res, 500, run.status().message());
     if (std::string refused = Refused(run.value().run_id); !refused.empty())
       return Error(res, 409, refused);
-    c_.say("resuming run " + record->run_id + " as run " + run.value().run_id + " (API)");
+    c_.say("resuming run " + record->run_id + " as run " + run.value().run_id +
+           " (API: " + t_caller + ")");
     Json(res, 201,
          Value(Value::Map{{"run_id", Value(run.value().run_id)},
                           {"resumes", Value(record->run_id)}}));
@@ -383,18 +458,25 @@ class Routes {
   }
 
   ApiContext c_;
+  FailureLimiter limiter_;
 };
 
 }  // namespace
 
 struct ApiServer::Impl {
   explicit Impl(ApiContext c) : routes(std::move(c)) {}
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server;
   Routes routes;
 };
 
-ApiServer::ApiServer(ApiContext context) : impl_(std::make_unique<Impl>(std::move(context))) {
-  httplib::Server& s = impl_->server;
+ApiServer::ApiServer(ApiContext context, const std::string& tls_cert, const std::string& tls_key)
+    : impl_(std::make_unique<Impl>(std::move(context))) {
+  if (tls_cert.empty()) {
+    impl_->server = std::make_unique<httplib::Server>();
+  } else {
+    impl_->server = std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
+  }
+  httplib::Server& s = *impl_->server;
   // A slow or stuck client holds a worker for at most these (slowloris): 5 s to send its
   // request, 10 s to take the answer; bodies above 1 MiB are refused.
   s.set_read_timeout(5, 0);
@@ -413,14 +495,16 @@ ApiServer::~ApiServer() = default;
 
 Status ApiServer::Run(const std::string& host, int port,
                       const std::function<void()>& on_listening) {
-  if (!impl_->server.bind_to_port(host.c_str(), port))
+  if (!impl_->server->is_valid())
+    return Status::Error("cannot use the TLS certificate and key (unreadable, or not a pair)");
+  if (!impl_->server->bind_to_port(host.c_str(), port))
     return Status::Error("cannot listen on " + host + ":" + std::to_string(port) +
                          " (in use, or not an address of this machine)");
   on_listening();
-  impl_->server.listen_after_bind();
+  impl_->server->listen_after_bind();
   return Status::Ok();
 }
 
-void ApiServer::Stop() { impl_->server.stop(); }
+void ApiServer::Stop() { impl_->server->stop(); }
 
 }  // namespace runbook

@@ -13,6 +13,7 @@
 #include "engine/util/clock.h"
 #include "serve/catalog.h"
 #include "serve/launcher.h"
+#include "serve/tokens.h"
 
 namespace runbook {
 
@@ -22,13 +23,16 @@ struct ApiContext {
   std::string audit_db;
   const Clock* clock = nullptr;
   std::function<void(const std::string&)> say;  // one line per action taken
+  // Who may call (serve/tokens.h); null: anyone who reaches the port (loopback only).
+  const TokenFile* tokens = nullptr;
 };
 
 // Serves the API on `host`:`port` until Stop() (from another thread). Returns an error when
 // the address cannot be bound. `on_listening` is called once the socket listens.
 class ApiServer {
  public:
-  explicit ApiServer(ApiContext context);
+  // HTTPS when `tls_cert` and `tls_key` (PEM files) are given, else plain HTTP.
+  ApiServer(ApiContext context, const std::string& tls_cert, const std::string& tls_key);
   ~ApiServer();
   Status Run(const std::string& host, int port, const std::function<void()>& on_listening);
   void Stop();

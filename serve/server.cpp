@@ -6,12 +6,14 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "engine/audit/store.h"
 #include "engine/util/time_format.h"
 #include "serve/api.h"
 #include "serve/scheduler.h"
+#include "serve/tokens.h"
 
 namespace runbook {
 namespace {
@@ -80,10 +82,20 @@ void EndRuns(Launcher& launcher, const Catalog& catalog) {
 }
 
 int Prepare(const ServeOptions& o) {
-  if (!IsLoopback(o.host) && !o.insecure_listen) {
+  if (!IsLoopback(o.host) && o.tls_cert.empty() && !o.insecure_listen) {
     std::cerr << "runbook: error: --listen " << o.host
               << " is not a loopback address: serve listens beyond this machine only with TLS "
-                 "(not built yet) or --insecure-listen\n";
+                 "(--tls-cert and --tls-key) or --insecure-listen\n";
+    return 2;
+  }
+  if (!IsLoopback(o.host) && o.tokens.empty()) {
+    std::cerr << "runbook: error: --listen " << o.host
+              << " is not a loopback address: give --tokens, or anyone who reaches it runs "
+                 "runbooks\n";
+    return 2;
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    std::cerr << "runbook: error: --tls-cert and --tls-key go together\n";
     return 2;
   }
   ::mkdir(o.state_dir.c_str(), 0700);
@@ -112,15 +124,26 @@ bool IsLoopback(const std::string& host) {
 
 int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& clock) {
   if (int code = Prepare(o); code != 0) return code;
+  std::optional<TokenFile> tokens;
+  if (!o.tokens.empty()) {
+    auto loaded = TokenFile::Load(o.tokens);
+    if (!loaded.ok()) {
+      std::cerr << "runbook: error: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    tokens = std::move(loaded).value();
+  }
   CurrentCatalog catalog(registry, o.runbooks_dir);
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
-  ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say};
-  ApiServer api(context);
+  ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
+                     tokens ? &*tokens : nullptr};
+  ApiServer api(context, o.tls_cert, o.tls_key);
   std::atomic<bool> listening{false};
   Status served;
   std::thread http([&] {
     served = api.Run(o.host, o.port, [&] {
-      Say("listening on http://" + o.host + ":" + std::to_string(o.port));
+      Say(std::string("listening on ") + (o.tls_cert.empty() ? "http" : "https") + "://" + o.host +
+          ":" + std::to_string(o.port));
       listening = true;
     });
     if (!served.ok()) g_stop = true;

@@ -16,9 +16,12 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8765;
   bool insecure_listen = false;  // listening beyond loopback without TLS
-  std::string audit_db;          // absolute; made when missing
-  std::string state_dir;         // the scheduler's state and the runs' logs; made when missing
-  std::string self;              // runbook's own binary
+  std::string tls_cert;          // PEM; with tls_key, the API is HTTPS
+  std::string tls_key;
+  std::string tokens;     // the token file (serve/tokens.h); "" for none
+  std::string audit_db;   // absolute; made when missing
+  std::string state_dir;  // the scheduler's state and the runs' logs; made when missing
+  std::string self;       // runbook's own binary
 };
 
 // Runs until a signal ends it. Exit codes: 0 after a signal; 2 for bad options (a

@@ -67,7 +67,7 @@ std::vector<Value> Notifications(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("notify: a failure posts a signed webhook and Slack's text; recovery follows",
+TEST_CASE("notify: a failure posts a signed webhook and Slack's text, and recovery follows",
           "[notify]") {
   Hook hook;
   std::string dir = TempDir();
@@ -120,7 +120,7 @@ TEST_CASE("notify: a failure posts a signed webhook and Slack's text; recovery f
   CHECK(hook.Posts().size() == 3);
 }
 
-TEST_CASE("notify: a 5xx is retried; a receiver that never answers fails the delivery, not the run",
+TEST_CASE("notify: a 5xx is retried, and a receiver that never answers fails the delivery, not the run",
           "[notify]") {
   Hook flaky(2);  // 500, 500, then 200
   std::string dir = TempDir();

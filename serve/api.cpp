@@ -16,6 +16,7 @@
 #include "engine/util/time_format.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
+#include "serve/store_metrics.h"
 
 namespace runbook {
 namespace {
@@ -411,50 +412,10 @@ class Routes {
     if (!store) return;
     auto rows = store->Runs("", 100000);
     if (!rows.ok()) return Error(res, 503, rows.status().message());
-    res.set_content(MetricsOfRuns(rows.value()), "text/plain; version=0.0.4");
-  }
-
-  // Store-wide metrics from the runs index (newest first).
-  std::string MetricsOfRuns(const std::vector<RunRow>& rows) {
-    std::map<std::pair<std::string, std::string>, int64_t> counts;
-    std::map<std::string, const RunRow*> last, last_success;
-    for (const RunRow& r : rows) {
-      ++counts[{r.runbook, r.status}];
-      last.emplace(r.runbook, &r);
-      if (r.status == "success") last_success.emplace(r.runbook, &r);
-    }
-    std::ostringstream o;
-    o << "# HELP runbook_runs the runs of the audit store by runbook and status\n"
-      << "# TYPE runbook_runs gauge\n";
-    for (const auto& [key, n] : counts)
-      o << "runbook_runs{runbook=" << PromLabel(key.first) << ",status=" << PromLabel(key.second)
-        << "} " << n << "\n";
-    o << "# HELP runbook_last_success_timestamp_seconds when the runbook's last successful run "
-         "finished\n# TYPE runbook_last_success_timestamp_seconds gauge\n";
-    for (const auto& [name, r] : last_success) {
-      if (auto at = ParseUtc(r->finished_at))
-        o << "runbook_last_success_timestamp_seconds{runbook=" << PromLabel(name) << "} "
-          << UnixMillis(*at) / 1000 << "\n";
-    }
-    auto gauge = [&](const char* metric, const char* help, auto field) {
-      o << "# HELP " << metric << " " << help << "\n# TYPE " << metric << " gauge\n";
-      for (const auto& [name, r] : last) {
-        if (auto v = field(*r))
-          o << metric << "{runbook=" << PromLabel(name) << "} " << static_cast<double>(*v) / 1000
-            << "\n";
-      }
-    };
-    gauge("runbook_last_run_rto_seconds", "the RTO the runbook's last run measured",
-          [](const RunRow& r) { return r.rto_ms; });
-    gauge("runbook_last_run_rpo_seconds", "the RPO the runbook's last run measured",
-          [](const RunRow& r) { return r.rpo_ms; });
-    o << "# HELP runbook_serve_running_runs runs this serve started that still run\n"
-      << "# TYPE runbook_serve_running_runs gauge\n";
     int64_t running = 0;
     for (const Runbook* rb : c_.catalog()->Runbooks())
       running += static_cast<int64_t>(c_.launcher->Running(rb->name).size());
-    o << "runbook_serve_running_runs " << running << "\n";
-    return o.str();
+    res.set_content(StoreMetricsText(rows.value(), running, Now(c_)), "text/plain; version=0.0.4");
   }
 
   ApiContext c_;

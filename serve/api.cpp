@@ -14,6 +14,7 @@
 #include "engine/executor.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
+#include "serve/openapi.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
 #include "serve/store_metrics.h"
@@ -163,6 +164,8 @@ class Routes {
     s.set_pre_routing_handler([this](const Req& req, Res& res) { return Authenticate(req, res); });
     s.Get("/healthz", [this](const Req&, Res& res) { Health(res); });
     s.Get("/metrics", [this](const Req&, Res& res) { Metrics(res); });
+    s.Get("/api/v1/openapi.json",
+          [](const Req&, Res& res) { res.set_content(OpenApiDocument(), "application/json"); });
     s.Get("/api/v1/runbooks", [this](const Req&, Res& res) { Runbooks(res); });
     s.Get(R"(/api/v1/runbooks/([^/]+))",
           [this](const Req& req, Res& res) { RunbookOne(req.matches[1], res); });

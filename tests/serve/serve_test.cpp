@@ -3,6 +3,7 @@
 // serve killed with -9 and started again.
 #include <catch2/catch.hpp>
 #include <ctime>
+#include <set>
 #include <thread>
 
 #include "engine/util/json.h"
@@ -351,4 +352,61 @@ TEST_CASE("serve --tls-cert: the API over HTTPS", "[serve][tls]") {
   Serve serve(dir, {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"}, "https");
   CHECK(serve.Json("GET", "/healthz", 200).Find("status")->as_string() == "ok");
   CHECK_THAT(serve.Log(), Catch::Contains("listening on https://127.0.0.1:"));
+}
+
+namespace {
+
+// "/api/v1/runs/{id}/cancel" and R"(/api/v1/runs/([^/]+)/cancel)" -> "/api/v1/runs/{}/cancel".
+std::string Shape(std::string path) {
+  for (size_t at; (at = path.find("([^/]+)")) != std::string::npos;) path.replace(at, 7, "{}");
+  for (size_t at = path.find('{'); at != std::string::npos; at = path.find('{', at + 1))
+    path.replace(at, path.find('}', at) - at + 1, "{}");
+  return path;
+}
+
+// Each route api.cpp installs, as "GET /shape".
+std::set<std::string> InstalledRoutes() {
+  std::string source = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/serve/api.cpp");
+  std::set<std::string> out;
+  for (const char* method : {"Get", "Post"}) {
+    std::string call = std::string("s.") + method + "(";
+    for (size_t at = source.find(call); at != std::string::npos; at = source.find(call, at + 1)) {
+      size_t open = source.find('"', at);
+      bool raw = source.compare(open - 1, 2, "R\"") == 0;
+      size_t start = open + (raw ? 2 : 1);
+      size_t end = source.find(raw ? ")\"" : "\"", start);
+      out.insert(std::string(method) == "Get" ? "GET " + Shape(source.substr(start, end - start))
+                                              : "POST " + Shape(source.substr(start, end - start)));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("serve: the OpenAPI document is served, and names exactly the routes there are",
+          "[serve][openapi]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  Serve serve(dir);
+  std::string file = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/serve/openapi.json");
+  Command served = serve.Http("GET", "/api/v1/openapi.json");
+  CHECK(served.out == file + "\n200");
+  auto doc = ParseJson(file);
+  REQUIRE(doc.ok());
+  std::set<std::string> documented;
+  for (const auto& [path, ops] : doc.value().Find("paths")->as_map()) {
+    for (const auto& [method, op] : ops.as_map()) {
+      documented.insert((method == "get" ? "GET " : "POST ") + Shape(path));
+    }
+  }
+  CHECK(documented == InstalledRoutes());
+  CHECK(documented.size() >= 11);
+  // The document is valid OpenAPI 3 as far as python's jsonschema of its own structure goes:
+  // every $ref points at a schema it defines.
+  for (size_t at = file.find("#/components/schemas/"); at != std::string::npos;
+       at = file.find("#/components/schemas/", at + 1)) {
+    std::string name = file.substr(at + 21, file.find('"', at) - at - 21);
+    CHECK(doc.value().Find("components")->Find("schemas")->Find(name) != nullptr);
+  }
 }

@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "serve/openapi.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
+#include "serve/step_log.h"
 #include "serve/store_metrics.h"
 
 namespace runbook {
@@ -175,7 +177,7 @@ class Routes {
     s.Get(R"(/api/v1/runs/([^/]+))",
           [this](const Req& req, Res& res) { RunOne(req.matches[1], res); });
     s.Get(R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
-          [this](const Req& req, Res& res) { StepLog(req.matches[1], req.matches[2], res); });
+          [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/cancel)",
            [this](const Req& req, Res& res) { Cancel(req.matches[1], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/resume)",
@@ -309,22 +311,50 @@ class Routes {
     return out;
   }
 
-  void StepLog(const std::string& id, const std::string& step, Res& res) {
+  void StepLog(const Req& req, const std::string& id, const std::string& step, Res& res) {
     auto record = Record(id, res);
     if (!record) return;
-    for (const StepView& s : record->steps) {
-      if (s.id != step) continue;
-      std::string text;
-      for (const AttemptView& a : s.attempts) {
-        text += "attempt " + std::to_string(a.number) + " " + a.status + "\n";
-        for (const std::string& line : a.log_lines) text += "log: " + line + "\n";
-        text += a.status.empty() && !a.output_so_far.empty() ? a.output_so_far : a.LastOutput();
-        if (!text.empty() && text.back() != '\n') text += "\n";
-      }
-      res.set_content(text, "text/plain; charset=utf-8");
-      return;
+    bool finished = false;
+    auto text = StepLogText(*record, step, finished);
+    if (!text && finished)
+      return Error(res, 404, "run " + record->run_id + " has no step '" + step + "'");
+    if (req.get_header_value("Accept").find("text/event-stream") != std::string::npos)
+      return Stream(record->run_id, step, res);
+    res.set_content(text.value_or(""), "text/plain; charset=utf-8");
+  }
+
+  // Server-Sent Events while the step runs: what it printed as it is kept (every 2 s by the
+  // run), checked every second; "end" with the step's outcome last. At most kMaxStreams at
+  // once: each holds a worker.
+  void Stream(const std::string& run_id, const std::string& step, Res& res) {
+    if (++streams_ > kMaxStreams) {
+      --streams_;
+      return Error(res, 503, "too many live logs followed at once; try again later");
     }
-    Error(res, 404, "run " + record->run_id + " has no step '" + step + "'");
+    auto sent = std::make_shared<std::string>();
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, run_id, step, sent](size_t, httplib::DataSink& sink) {
+          auto store = AuditStore::OpenExisting(c_.audit_db);
+          auto record = store.ok() ? LoadRunRecord(*store.value(), run_id)
+                                   : Result<RunRecord>(store.status());
+          bool finished = !record.ok();
+          std::string text = record.ok() ? StepLogText(record.value(), step, finished).value_or("")
+                                         : std::string();
+          std::string out = SseDelta(*sent, text);
+          *sent = text;
+          if (finished)
+            out += SseEvent("end", record.ok() ? StepEnd(record.value(), step) : "gone");
+          if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+          if (finished) {
+            sink.done();
+            return true;
+          }
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+          return true;
+        },
+        [this](bool) { --streams_; });
   }
 
   void Cancel(const std::string& id, Res& res) {
@@ -421,8 +451,10 @@ class Routes {
     res.set_content(StoreMetricsText(rows.value(), running, Now(c_)), "text/plain; version=0.0.4");
   }
 
+  static constexpr int kMaxStreams = 4;
   ApiContext c_;
   FailureLimiter limiter_;
+  std::atomic<int> streams_{0};
 };
 
 }  // namespace

@@ -81,6 +81,7 @@ class Serve {
     return false;
   }
 
+  std::string Url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
   void Token(const std::string& token) {
     auth_ = token.empty() ? "" : "-H 'Authorization: Bearer " + token + "' ";
   }
@@ -409,4 +410,37 @@ TEST_CASE("serve: the OpenAPI document is served, and names exactly the routes t
     std::string name = file.substr(at + 21, file.find('"', at) - at - 21);
     CHECK(doc.value().Find("components")->Find("schemas")->Find(name) != nullptr);
   }
+}
+
+TEST_CASE("serve: a running step's log follows live as Server-Sent Events", "[serve][sse]") {
+  std::string dir = ServeDir();
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/talk.yaml",
+            "version: 1\nname: talk\nsteps:\n  - {id: w, uses: exec, with: {run: [sh, -c, "
+            "'echo first line; echo started >> " +
+                gate + ".marks; while [ ! -e " + gate +
+                " ]; do sleep 0.1; done; echo last line']}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/talk/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(Started(gate));
+  // Follow in the background; let the step end a few seconds later.
+  std::string events = dir + "/events.txt";
+  int curl = StartBackground({"curl", "-sN", "-H", "Accept: text/event-stream",
+                              serve.Url() + "/api/v1/runs/" + id + "/steps/w/log"},
+                             events);
+  Shell("sleep 4; touch " + gate);
+  REQUIRE(Shell("for i in $(seq 150); do grep -q '^event: end' " + events +
+                " && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+  std::string got = ReadFile(events);
+  INFO(got);
+  size_t first = got.find("data: first line");
+  size_t last = got.find("data: last line");
+  CHECK(first != std::string::npos);  // seen while the step still ran ...
+  CHECK(last != std::string::npos);
+  CHECK(first < last);  // ... before what it printed at its end
+  CHECK_THAT(got, Catch::Contains("event: end\ndata: success\n"));
+  CHECK(serve.Finished(id) == "success");
+  StopServer(curl);
 }

@@ -3,6 +3,7 @@
 and a runbook with an unknown key does not. Usage: schema_check.py RUNBOOK_BINARY SOURCE_DIR"""
 import glob
 import json
+import re
 import subprocess
 import sys
 
@@ -14,11 +15,22 @@ schema = json.loads(subprocess.run([binary, "schema"], check=True, capture_outpu
 jsonschema.Draft7Validator.check_schema(schema)
 validator = jsonschema.Draft7Validator(schema)
 
+
+class Yaml12(yaml.SafeLoader):
+    """YAML 1.2 booleans (true/false only), as runbook and the YAML language server read
+    them: PyYAML's 1.1 rules would make the key `on` a boolean."""
+
+
+Yaml12.yaml_implicit_resolvers = {
+    k: [(t, r) for t, r in v if t != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+Yaml12.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile("^(?:true|false)$"), list("tf"))
+
 runbooks = sorted(glob.glob(f"{source}/runbooks/*.yaml"))
 assert runbooks, "no runbooks found"
 for path in runbooks:
     with open(path) as f:
-        errors = list(validator.iter_errors(yaml.safe_load(f)))
+        errors = list(validator.iter_errors(yaml.load(f, Loader=Yaml12)))
     assert not errors, f"{path}: {errors[0].message}"
 
 bad = {"version": 1, "name": "t", "steps": [{"id": "a", "uses": "exec", "with": {"run": ["true"]}, "nedds": []}]}

@@ -386,6 +386,13 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   }
   if (int code = OpenLocked(o, rb, options, context, cancel, redactor, store); code != kExitOk)
     return code;
+  // --run-id (serve's) naming a run the store has: said in words, nothing run.
+  if (store && !o.run_id.empty() && store->FindRun(o.run_id).ok()) {
+    std::cerr << "runbook: error: --run-id " << o.run_id
+              << " names a run the store already has; nothing was run\n";
+    if (!context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
+    return kExitInvalid;
+  }
   if (store && context.resumed_from.empty()) SayUnfinishedBefore(*store, rb);
   if (auto key = store ? store->FingerprintKey(false) : Result<std::string>(std::string());
       !key.ok())  // breakP P8: a key others know is not used, and not silently

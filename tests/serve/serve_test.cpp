@@ -444,3 +444,16 @@ TEST_CASE("serve: a running step's log follows live as Server-Sent Events", "[se
   CHECK(serve.Finished(id) == "success");
   StopServer(curl);
 }
+
+TEST_CASE("run --run-id and --trigger (what serve passes) are checked", "[serve][cli]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  std::string run = Binary() + " run " + dir + "/rb/hello.yaml --audit-db " + dir + "/a.db ";
+  CHECK(Shell(run + "--run-id 20261203T000000Z-abcdef --trigger '{\"kind\": \"api\"}'").exit_code ==
+        0);
+  Command again = Shell(run + "--run-id 20261203T000000Z-abcdef");
+  CHECK(again.exit_code == 2);
+  CHECK_THAT(again.err, Catch::Contains("names a run the store already has; nothing was run"));
+  CHECK(Shell(run + "--run-id ../../etc").exit_code == 2);
+  CHECK(Shell(run + "--trigger '[1]'").exit_code == 2);
+}

@@ -60,6 +60,7 @@ struct RunCliOptions {
   std::string run_id;
   std::string trigger;
   NotifySender* notifier = nullptr;  // notify/sender.h's, from main; null: nothing is sent
+  bool approvals_via_api = false;    // hidden: serve's runs wait for answers through its API
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o);

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "cli/api_approver.h"
 #include "cli/approver.h"
 #include "cli/audit_open.h"
 #include "cli/continue_line.h"
@@ -414,9 +415,11 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
       PlainProgressInterval(std::getenv("RUNBOOK_PROGRESS_INTERVAL"), interval_error);
   if (!interval_error.empty()) std::cerr << "runbook: warning: " << interval_error << "\n";
   Display display(live, UseColor(STDERR_FILENO), progress_every);
-  CliApprover approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
+  CliApprover cli_approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
+  ApiApprover api_approver(o.audit_db, options.run_id, display);
+  Approver* approver = o.approvals_via_api ? static_cast<Approver*>(&api_approver) : &cli_approver;
   PosixProcessRunner processes;
-  RunServices services{processes, clock, display, cancel, &approver, env};
+  RunServices services{processes, clock, display, cancel, approver, env};
   std::unique_ptr<AuditJournal> journal;
   context.continue_options = KeptRunOptions(o);
   std::string beat_warning;

@@ -33,6 +33,9 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
   cmd->add_option("--run-id", o.run_id, "the new run's id (runbook serve)")->group("");
   cmd->add_option("--trigger", o.trigger, "what started the run, a JSON object (runbook serve)")
       ->group("");
+  cmd->add_flag("--approvals-via-api", o.approvals_via_api,
+                "approval gates wait for an answer through serve's API (runbook serve)")
+      ->group("");
 }
 
 // An approval input is STEP.NAME=VALUE, checked while parsing: `--input ticket=X` is a

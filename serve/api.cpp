@@ -180,6 +180,8 @@ class Routes {
           [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/cancel)",
            [this](const Req& req, Res& res) { Cancel(req.matches[1], res); });
+    s.Post(R"(/api/v1/runs/([^/]+)/approvals/([^/]+))",
+           [this](const Req& req, Res& res) { Answer(req, req.matches[1], req.matches[2], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/resume)",
            [this](const Req& req, Res& res) { Resume(req, req.matches[1], res); });
   }
@@ -355,6 +357,44 @@ class Routes {
           return true;
         },
         [this](bool) { --streams_; });
+  }
+
+  // An approver's answer to a gate that waits (cli/api_approver.h): recorded in the store as
+  // `approval_answer`, which the run waits for. Body {"approve": bool, "inputs": {...}}.
+  void Answer(const Req& req, const std::string& id, const std::string& step, Res& res) {
+    auto record = Record(id, res);
+    if (!record) return;
+    if (record->status != "running" || !Waiting(*record, step))
+      return Error(res, 409,
+                   "run " + record->run_id + " has no approval waiting at step '" + step + "'");
+    auto body = ParseJson(req.body);
+    const Value* approve =
+        body.ok() && body.value().is_map() ? body.value().Find("approve") : nullptr;
+    const Value* inputs = approve != nullptr ? body.value().Find("inputs") : nullptr;
+    if (approve == nullptr || !approve->is_bool() || (inputs != nullptr && !inputs->is_map()))
+      return Error(res, 400,
+                   "the body must be {\"approve\": true or false, \"inputs\": {\"name\": value}}");
+    auto store = Store(res);
+    if (!store) return;
+    Status s = store->Append(record->run_id, "approval_answer", step, 0,
+                             Value(Value::Map{{"step", Value(step)},
+                                              {"approve", *approve},
+                                              {"by", Value(t_caller)},
+                                              {"inputs", inputs ? *inputs : Value(Value::Map{})}}));
+    if (!s.ok()) return Error(res, 409, s.message());
+    c_.say(std::string(approve->as_bool() ? "approved" : "declined") + " step " + step +
+           " of run " + record->run_id + " (API: " + t_caller + ")");
+    Json(res, 202,
+         Value(Value::Map{
+             {"run_id", Value(record->run_id)}, {"step", Value(step)}, {"approve", *approve}}));
+  }
+
+  // Whether the run's gate `step` waits: an approval_waiting event with no answer after it.
+  bool Waiting(const RunRecord& r, const std::string& step) {
+    for (const Value& w : r.approvals_waiting) {
+      if (ReportField(w, "step").ToText() == step) return true;
+    }
+    return false;
   }
 
   void Cancel(const std::string& id, Res& res) {

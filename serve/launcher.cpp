@@ -25,7 +25,8 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
     argv.insert(argv.end(), {"resume", r.resume_id, "--runbook", r.file});
   }
   // --wait: a lock another runbook holds is waited for, not a failure (docs/serve.md).
-  argv.insert(argv.end(), {"--audit-db", audit_db, "--run-id", run_id, "--wait"});
+  argv.insert(argv.end(),
+              {"--audit-db", audit_db, "--run-id", run_id, "--wait", "--approvals-via-api"});
   if (!r.trigger.is_null()) argv.insert(argv.end(), {"--trigger", ToJson(r.trigger)});
   for (const auto& [name, value] : r.sets) argv.insert(argv.end(), {"--set", name + "=" + value});
   for (const std::string& step : r.reruns) argv.insert(argv.end(), {"--rerun", step});

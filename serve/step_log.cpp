@@ -13,6 +13,7 @@ std::optional<std::string> StepLogText(const RunRecord& r, const std::string& st
       text += "attempt " + std::to_string(a.number) + " " +
               (a.status.empty() ? "running" : a.status) + "\n";
       for (const std::string& line : a.log_lines) text += "log: " + line + "\n";
+      if (!a.error.empty()) text += "error: " + a.error + "\n";
       text += a.status.empty() && !a.output_so_far.empty() ? a.output_so_far : a.LastOutput();
       if (!text.empty() && text.back() != '\n') text += "\n";
     }

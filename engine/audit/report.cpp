@@ -161,6 +161,7 @@ Value ReportValue(const RunRecord& r) {
       {"user", Field(s, "user")},
       {"trigger", Field(s, "trigger")},  // runbook serve: a schedule or an API call
       {"notifications", Value(Value::List(r.notifications))},
+      {"approvals_waiting", Value(Value::List(r.approvals_waiting))},
       {"host", Field(s, "host")},
       {"engine_version", Field(s, "engine_version")},
       {"params", Field(s, "params")},

@@ -1,5 +1,6 @@
 #include "engine/audit/run_record.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 
@@ -99,6 +100,14 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     r.finished = body;
     r.finished_at = e.at;
     r.status = Str(body, "status");
+  } else if (e.kind == "approval_waiting") {
+    r.approvals_waiting.push_back(body);
+  } else if (e.kind == "approval_answer") {
+    std::string step = Str(body, "step");
+    auto& w = r.approvals_waiting;
+    w.erase(
+        std::remove_if(w.begin(), w.end(), [&](const Value& v) { return Str(v, "step") == step; }),
+        w.end());
   } else if (e.kind == "notification") {
     r.notifications.push_back(body);
   } else if (e.kind == "run_interrupted") {

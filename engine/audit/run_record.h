@@ -101,6 +101,10 @@ struct RunRecord {
   std::string interrupted_reason;
   std::vector<StepView> steps;  // in the order they first appear
   std::vector<ApprovalView> approvals;
+  // Approval gates of a run under runbook serve that wait for an answer through its API
+  // (cli/api_approver.h): the approval_waiting bodies not answered since (step, prompt,
+  // inputs).
+  std::vector<Value> approvals_waiting;
   // Deliveries of notify: entries after the run ended (cli/run_notify.h), their bodies.
   std::vector<Value> notifications;
   // A resume's run_started `ended_leftovers`: processes the run it resumes had left running,

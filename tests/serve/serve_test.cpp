@@ -192,6 +192,7 @@ TEST_CASE("serve: a schedule fires for real, on time, recorded as its trigger",
   Serve serve(dir);
   REQUIRE(serve.LogSays("fired every (* * * * * UTC, fire ", 75));
   CHECK(serve.LogSays(": on time as run "));
+  REQUIRE(serve.LogSays(" ended, exit 0"));  // recorded by then
   Value runs = serve.Json("GET", "/api/v1/runs?runbook=every", 200);
   REQUIRE_FALSE(runs.as_list().empty());
   std::string id = runs.as_list()[0].Find("run_id")->as_string();
@@ -456,4 +457,100 @@ TEST_CASE("run --run-id and --trigger (what serve passes) are checked", "[serve]
   CHECK_THAT(again.err, Catch::Contains("names a run the store already has; nothing was run"));
   CHECK(Shell(run + "--run-id ../../etc").exit_code == 2);
   CHECK(Shell(run + "--trigger '[1]'").exit_code == 2);
+}
+
+TEST_CASE("serve: an approval gate waits for an approver's answer through the API",
+          "[serve][approvals]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/gated.yaml",
+            "version: 1\nname: gated\nsteps:\n"
+            "  - id: gate\n    uses: approval\n    with:\n      prompt: Swap production?\n"
+            "      inputs: {ticket: {type: string, required: true}}\n"
+            "  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, "
+            "'echo ticket ${{ steps.gate.outputs.ticket }}']}}\n");
+  std::string file = dir + "/tokens";
+  std::string approver =
+      Shell(Binary() + " token add carol --role approver --tokens " + file).out.substr(0, 64);
+  std::string op =
+      Shell(Binary() + " token add olga --role operator --tokens " + file).out.substr(0, 64);
+  Serve serve(dir, {"--tokens", file});
+  serve.Token(op);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.LogSays("started gated"));
+  // The gate shows as waiting, with its prompt and inputs.
+  Value waiting;
+  for (int i = 0; i < 100; ++i) {
+    Value run = serve.Json("GET", "/api/v1/runs/" + id, 200);  // "starting" has none yet
+    if (run.Find("approvals_waiting") != nullptr) waiting = *run.Find("approvals_waiting");
+    if (waiting.is_list() && !waiting.as_list().empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(waiting.is_list());
+  REQUIRE(waiting.as_list().size() == 1);
+  CHECK(waiting.as_list()[0].Find("prompt")->as_string() == "Swap production?");
+  // An operator may not answer; a wrong body or step is refused; the approver answers.
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 403, "{\"approve\": true}");
+  serve.Token(approver);
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/after", 409, "{\"approve\": true}");
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 400, "{\"approve\": \"yes\"}");
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202,
+             "{\"approve\": true, \"inputs\": {\"ticket\": \"INC-42\"}}");
+  CHECK(serve.Finished(id) == "success");
+  Value run = serve.Json("GET", "/api/v1/runs/" + id, 200);
+  CHECK(run.Find("approvals_waiting")->as_list().empty());
+  CHECK_THAT(ToJson(*run.Find("approvals")), Catch::Contains("carol"));
+  CHECK_THAT(serve.Http("GET", "/api/v1/runs/" + id + "/steps/after/log").out,
+             Catch::Contains("ticket INC-42"));
+}
+
+TEST_CASE("serve: a declined approval fails its gate, and the run", "[serve][approvals]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/gated.yaml",
+            "version: 1\nname: gated\nsteps:\n"
+            "  - {id: gate, uses: approval, with: {prompt: 'Go now?'}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.LogSays("started gated"));
+  Command answered;
+  for (int i = 0; i < 100; ++i) {
+    answered = serve.Http("POST", "/api/v1/runs/" + id + "/approvals/gate", "{\"approve\": false}");
+    if (answered.out.size() >= 3 && answered.out.substr(answered.out.size() - 3) == "202") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK_THAT(answered.out, Catch::EndsWith("202"));
+  CHECK(serve.Finished(id) == "failure");
+  CHECK_THAT(serve.Http("GET", "/api/v1/runs/" + id + "/steps/gate/log").out,
+             Catch::Contains("declined by anonymous through the API"));
+}
+
+TEST_CASE("serve: killed while a gate waits, the run resumes through the API and waits again",
+          "[serve][approvals]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/gated.yaml",
+            "version: 1\nname: gated\nsteps:\n"
+            "  - {id: gate, uses: approval, with: {prompt: 'Go now?'}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
+  auto waits = [&](const std::string& run) {
+    for (int i = 0; i < 100; ++i) {
+      Value r = serve.Json("GET", "/api/v1/runs/" + run, 200);
+      if (r.Find("approvals_waiting") != nullptr && !r.Find("approvals_waiting")->as_list().empty())
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  REQUIRE(waits(id));
+  serve.Kill9();
+  serve.Start();
+  CHECK(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "interrupted");
+  // The gate asks again: an approval is idempotent, nothing to confirm.
+  std::string next =
+      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(waits(next));
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
 }

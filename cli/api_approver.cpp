@@ -1,0 +1,96 @@
+#include "cli/api_approver.h"
+
+#include <iostream>
+#include <thread>
+
+#include "cli/approver.h"
+#include "engine/audit/store.h"
+#include "engine/util/json.h"
+
+namespace runbook {
+namespace {
+
+Value InputsValue(const ApprovalRequest& req) {
+  Value::List out;
+  for (const ParamSpec& p : req.inputs) {
+    Value::List allowed;
+    for (const std::string& v : p.enum_values) allowed.push_back(Value(req.Shown(v)));
+    out.push_back(Value(Value::Map{
+        {"name", Value(p.name)},
+        {"type", Value(ParamTypeName(p.type))},
+        {"description", Value(req.Shown(p.doc))},
+        {"required", Value(p.required)},
+        {"default",
+         p.default_value.is_null() ? Value() : Value(req.Shown(p.default_value.ToText()))},
+        {"enum", Value(std::move(allowed))}}));
+  }
+  return Value(std::move(out));
+}
+
+// The answer recorded for `step` after event `after` (a seq), if any.
+std::optional<Value> AnswerAfter(AuditStore& store, const std::string& run_id,
+                                 const std::string& step, int64_t after) {
+  auto events = store.RunEvents(run_id);
+  if (!events.ok()) return std::nullopt;
+  for (const AuditEvent& e : events.value()) {
+    if (e.seq <= after || e.kind != "approval_answer") continue;
+    auto body = ParseJson(e.body);
+    if (body.ok() && body.value().Find("step") != nullptr &&
+        body.value().Find("step")->ToText() == step)
+      return body.value();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiApprover::ApiApprover(std::string audit_db, std::string run_id, Display& display)
+    : audit_db_(std::move(audit_db)), run_id_(std::move(run_id)), display_(display) {}
+
+ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
+  ApprovalAnswer answer;
+  auto store = AuditStore::OpenExisting(audit_db_);
+  Status waiting =
+      store.ok() ? store.value()->Append(run_id_, "approval_waiting", req.step_id, 0,
+                                         Value(Value::Map{{"step", Value(req.step_id)},
+                                                          {"prompt", Value(req.Shown(req.prompt))},
+                                                          {"inputs", InputsValue(req)}}))
+                 : store.status();
+  auto tip = waiting.ok() ? store.value()->Tip() : Result<std::pair<int64_t, std::string>>(waiting);
+  if (!tip.ok()) {
+    answer.error =
+        "cannot record that approval '" + req.step_id + "' waits: " + tip.status().message();
+    return answer;
+  }
+  std::cerr << "runbook: approval '" << req.step_id
+            << "' waits for an answer through the API (POST /api/v1/runs/" << run_id_
+            << "/approvals/" << req.step_id << ")\n";
+  for (;;) {
+    if (cancel.cancelled()) {
+      answer.error = "cancelled while waiting for approval";
+      return answer;
+    }
+    if (auto got = AnswerAfter(*store.value(), run_id_, req.step_id, tip.value().first)) {
+      std::string by = got->Find("by") ? got->Find("by")->ToText() : "api";
+      if (got->Find("approve") == nullptr || !got->Find("approve")->as_bool()) {
+        answer.error = "declined by " + by + " through the API";
+        return answer;
+      }
+      // The answer's inputs, checked and defaulted as --input values are.
+      std::map<std::string, std::string> inputs;
+      const Value* given = got->Find("inputs");
+      for (const auto& [name, value] : given && given->is_map() ? given->as_map() : Value::Map{})
+        inputs[req.step_id + "." + name] = value.is_string() ? value.as_string() : ToJson(value);
+      CliApprover check(false, {req.step_id}, inputs, display_);
+      answer = check.Ask(req, cancel);
+      if (answer.approved) {
+        answer.by = by;
+        answer.how = "api";
+      }
+      return answer;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+}  // namespace runbook

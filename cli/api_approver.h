@@ -1,0 +1,28 @@
+// The approval gate of a run that runbook serve started (run/resume --approvals-via-api):
+// the gate is recorded as an `approval_waiting` event (its prompt and inputs, masked) and
+// waits, with no terminal, until serve records an `approval_answer` for it (POST
+// /api/v1/runs/{id}/approvals/{step}, an approver's token), or the run is cancelled. The
+// answer's inputs are checked as --input values are (CliApprover); the approval is recorded
+// with the token's name. docs/serve.md "Approvals".
+#pragma once
+
+#include <string>
+
+#include "cli/display.h"
+#include "engine/plugin/step.h"
+
+namespace runbook {
+
+class ApiApprover final : public Approver {
+ public:
+  // `audit_db`: the run's store, opened on a connection of its own; `run_id`: this run.
+  ApiApprover(std::string audit_db, std::string run_id, Display& display);
+  ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) override;
+
+ private:
+  std::string audit_db_;
+  std::string run_id_;
+  Display& display_;
+};
+
+}  // namespace runbook

@@ -44,8 +44,12 @@ std::optional<Value> AnswerAfter(AuditStore& store, const std::string& run_id,
 
 }  // namespace
 
-ApiApprover::ApiApprover(std::string audit_db, std::string run_id, Display& display)
-    : audit_db_(std::move(audit_db)), run_id_(std::move(run_id)), display_(display) {}
+ApiApprover::ApiApprover(std::string audit_db, std::string run_id, Display& display,
+                         std::function<void(const std::string&)> on_waiting)
+    : audit_db_(std::move(audit_db)),
+      run_id_(std::move(run_id)),
+      display_(display),
+      on_waiting_(std::move(on_waiting)) {}
 
 ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
   ApprovalAnswer answer;
@@ -65,6 +69,7 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   std::cerr << "runbook: approval '" << req.step_id
             << "' waits for an answer through the API (POST /api/v1/runs/" << run_id_
             << "/approvals/" << req.step_id << ")\n";
+  if (on_waiting_) on_waiting_(req.step_id);
   for (;;) {
     if (cancel.cancelled()) {
       answer.error = "cancelled while waiting for approval";

@@ -6,6 +6,7 @@
 // with the token's name. docs/serve.md "Approvals".
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "cli/display.h"
@@ -16,13 +17,16 @@ namespace runbook {
 class ApiApprover final : public Approver {
  public:
   // `audit_db`: the run's store, opened on a connection of its own; `run_id`: this run.
-  ApiApprover(std::string audit_db, std::string run_id, Display& display);
+  // `on_waiting(step)` is called once a gate waits (the approval_waiting notifications).
+  ApiApprover(std::string audit_db, std::string run_id, Display& display,
+              std::function<void(const std::string&)> on_waiting = {});
   ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) override;
 
  private:
   std::string audit_db_;
   std::string run_id_;
   Display& display_;
+  std::function<void(const std::string&)> on_waiting_;
 };
 
 }  // namespace runbook

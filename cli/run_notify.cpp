@@ -90,12 +90,11 @@ void Record(AuditStore& store, const std::string& run_id, const Delivery& d,
 
 }  // namespace
 
-void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
-                  AuditStore& store, NotifySender& sender, const Redactor& redactor) {
-  if (rb.notify.empty() || options.dry_run) return;
-  std::vector<std::string> events =
-      RaisedEvents(result, PreviousStatus(store, rb.name, result.run_id));
-  Value message = Message(rb, result, redactor);
+namespace {
+
+// Each entry listening for one of `events` sends `message`; each delivery recorded and said.
+void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::string>& events,
+          const Value& message, AuditStore& store, NotifySender& sender, const Redactor& redactor) {
   for (size_t i = 0; i < rb.notify.size(); ++i) {
     for (const std::string& event : events) {
       const auto& on = rb.notify[i].on;
@@ -104,7 +103,7 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
       auto target = Render(rb, options, i, error);
       Delivery d = target ? sender.Send(*target, event, message)
                           : Delivery{i, rb.notify[i].channel, event, "", false, 0, 0, error};
-      Record(store, result.run_id, d, redactor);
+      Record(store, options.run_id, d, redactor);
       std::cerr << "runbook: notify " << d.channel << " (" << event << ") "
                 << redactor.Apply(d.target) << ": "
                 << (d.sent ? "sent"
@@ -113,6 +112,32 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
                 << "\n";
     }
   }
+}
+
+}  // namespace
+
+void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
+                  AuditStore& store, NotifySender& sender, const Redactor& redactor) {
+  if (rb.notify.empty() || options.dry_run) return;
+  std::vector<std::string> events =
+      RaisedEvents(result, PreviousStatus(store, rb.name, result.run_id));
+  Send(rb, options, events, Message(rb, result, redactor), store, sender, redactor);
+}
+
+void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const std::string& step,
+                           const std::string& audit_db, NotifySender& sender,
+                           const Redactor& redactor) {
+  if (rb.notify.empty() || options.dry_run) return;
+  auto store = AuditStore::OpenExisting(audit_db);  // its own connection: a step's thread
+  if (!store.ok()) return;
+  Value message(Value::Map{{"runbook", Value(rb.name)},
+                           {"kind", Value(rb.kind)},
+                           {"run_id", Value(options.run_id)},
+                           {"status", Value("running")},
+                           {"step", Value(step)},
+                           {"host", Value(Host())},
+                           {"detail", Value(redactor.Apply("approval '" + step + "' waits"))}});
+  Send(rb, options, {"approval_waiting"}, message, *store.value(), sender, redactor);
 }
 
 }  // namespace runbook

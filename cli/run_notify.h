@@ -14,4 +14,10 @@ namespace runbook {
 void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
                   AuditStore& store, NotifySender& sender, const Redactor& redactor);
 
+// An approval gate of a run under serve starts waiting (cli/api_approver.h): the entries
+// listening for "approval_waiting" send; recorded through a connection of its own.
+void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const std::string& step,
+                           const std::string& audit_db, NotifySender& sender,
+                           const Redactor& redactor);
+
 }  // namespace runbook

@@ -201,12 +201,13 @@ std::vector<BlockSpec> NotifyBlocks() {
   return {{"notify",
            "a notify entry",
            "Where to send when a run ends with one of the events in `on`.",
-           {Required(Labelled(Choice("on", T::kStringList,
-                                     {"success", "failure", "objective_missed", "recovered"},
-                                     "The events that send: a run that failed, missed an "
-                                     "objective, succeeded, or succeeded after one that did "
-                                     "not."),
-                              "notify event")),
+           {Required(Labelled(
+                Choice("on", T::kStringList,
+                       {"success", "failure", "objective_missed", "recovered", "approval_waiting"},
+                       "The events that send: a run that failed, missed an "
+                       "objective, succeeded, or succeeded after one that did "
+                       "not."),
+                "notify event")),
             Nested("webhook", T::kBlock, "webhook", "POST the run's summary as JSON."),
             Nested("slack", T::kBlock, "slack", "Post a message to a Slack incoming webhook."),
             Nested("alertmanager", T::kBlock, "alertmanager",

@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <thread>
+#include <vector>
 
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
@@ -21,6 +22,7 @@ std::string Summary(const std::string& event, const Value& message) {
   std::string what = event == "failure"            ? "failed"
                      : event == "objective_missed" ? "missed an objective"
                      : event == "recovered"        ? "recovered"
+                     : event == "approval_waiting" ? "waits for an approval"
                                                    : "succeeded";
   std::string out = "runbook '" + Text(message, "runbook") + "' " + what + " on " +
                     Text(message, "host") + " (run " + Text(message, "run_id") + ")";
@@ -57,22 +59,32 @@ HttpRequest Slack(const Value::Map& config, const std::string& event, const Valu
               ToJson(Value(Value::Map{{"text", Value(Summary(event, message))}})));
 }
 
-// Firing for failure and objective_missed; success and recovered resolve both (endsAt now).
+Value Alert(const std::string& name, const char* severity, const std::string& event,
+            const Value& message, const std::string& now, bool resolved) {
+  Value::Map alert{{"labels", Value(Value::Map{{"alertname", Value(name)},
+                                               {"runbook", Value(Text(message, "runbook"))},
+                                               {"severity", Value(severity)}})},
+                   {"annotations", Value(Value::Map{{"summary", Value(Summary(event, message))},
+                                                    {"run_id", Value(Text(message, "run_id"))}})},
+                   {"startsAt", Value(now)}};
+  if (resolved) alert["endsAt"] = Value(now);
+  return Value(std::move(alert));
+}
+
+// failure, objective_missed and approval_waiting fire their alert; success and recovered
+// resolve all three (endsAt now).
 HttpRequest Alertmanager(const Value::Map& config, const std::string& event, const Value& message) {
   std::string now = FormatUtc(std::chrono::system_clock::now());
-  bool firing = event == "failure" || event == "objective_missed";
+  const std::vector<std::pair<std::string, std::string>> kAlerts = {
+      {"failure", "RunbookFailed"},
+      {"objective_missed", "RunbookObjectiveMissed"},
+      {"approval_waiting", "RunbookApprovalWaiting"}};
+  bool resolve = event == "success" || event == "recovered";
   Value::List alerts;
-  for (const char* name : {"RunbookFailed", "RunbookObjectiveMissed"}) {
-    bool this_one = (event == "failure") == (std::string(name) == "RunbookFailed");
-    if (firing && !this_one) continue;
-    Value::Map alert{{"labels", Value(Value::Map{{"alertname", Value(name)},
-                                                 {"runbook", Value(Text(message, "runbook"))},
-                                                 {"severity", Value("critical")}})},
-                     {"annotations", Value(Value::Map{{"summary", Value(Summary(event, message))},
-                                                      {"run_id", Value(Text(message, "run_id"))}})},
-                     {"startsAt", Value(now)}};
-    if (!firing) alert["endsAt"] = Value(now);
-    alerts.push_back(Value(std::move(alert)));
+  for (const auto& [on, name] : kAlerts) {
+    if (resolve || on == event)
+      alerts.push_back(Alert(name, on == "approval_waiting" ? "warning" : "critical", event,
+                             message, now, resolve));
   }
   std::string base = config.at("url").ToText();
   while (!base.empty() && base.back() == '/') base.pop_back();

@@ -2,6 +2,7 @@
 // checked here), Slack's format, Debian's Alertmanager (the alert seen in its API, resolved
 // on recovery); retries, a failed delivery that changes nothing, the audit records.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
@@ -120,8 +121,9 @@ TEST_CASE("notify: a failure posts a signed webhook and Slack's text, and recove
   CHECK(hook.Posts().size() == 3);
 }
 
-TEST_CASE("notify: a 5xx is retried, and a receiver that never answers fails the delivery, not the run",
-          "[notify]") {
+TEST_CASE(
+    "notify: a 5xx is retried, and a receiver that never answers fails the delivery, not the run",
+    "[notify]") {
   Hook flaky(2);  // 500, 500, then 200
   std::string dir = TempDir();
   WriteFile(dir, "nightly.yaml",
@@ -212,4 +214,29 @@ TEST_CASE("notify: email through a real SMTP server, and never in clear text unl
   CHECK(Shell(Binary() + " audit export --audit-db " + dir + "/a.db | grep -c k3y-0f").out ==
         "0\n");
   StopServer(pid);
+}
+
+TEST_CASE("notify: approval_waiting is sent when a gate of a run under serve starts waiting",
+          "[notify][approvals]") {
+  Hook hook;
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            "version: 1\nname: nightly\nnotify:\n  - on: [approval_waiting]\n    webhook: {url: '" +
+                hook.url() + "'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'Go?'}}\n");
+  // What serve starts: the gate waits for an answer through the API (the hidden flag).
+  int pid = StartBackground(
+      {Binary(), "run", dir + "/nightly.yaml", "--audit-db", dir + "/a.db", "--approvals-via-api"},
+      dir + "/run.log");
+  std::vector<Value> posts;
+  for (int i = 0; i < 100 && posts.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    posts = hook.Posts();
+  }
+  StopServer(pid);  // SIGTERM: the run is cancelled at its gate
+  REQUIRE(posts.size() == 1);
+  auto body = ParseJson(posts[0].Find("body")->as_string());
+  REQUIRE(body.ok());
+  CHECK(body.value().Find("event")->as_string() == "approval_waiting");
+  CHECK(body.value().Find("step")->as_string() == "gate");
+  CHECK_THAT(body.value().Find("summary")->as_string(), Catch::Contains("waits for an approval"));
 }

@@ -73,6 +73,14 @@ std::optional<NotifyTarget> Render(const Runbook& rb, const RunOptions& o, size_
   return NotifyTarget{index, rb.notify[index].channel, config.value().as_map()};
 }
 
+// The setting that says where it goes: webhook's and alertmanager's url, slack's
+// webhook_url, email's smtp.
+std::string Address(const NotifyTarget& t) {
+  const char* key = t.channel == "slack" ? "webhook_url" : t.channel == "email" ? "smtp" : "url";
+  auto it = t.config.find(key);
+  return it == t.config.end() ? "" : it->second.ToText();
+}
+
 void Record(AuditStore& store, const std::string& run_id, const Delivery& d,
             const Redactor& redactor) {
   Value::Map body{{"index", Value(static_cast<int64_t>(d.index))},
@@ -101,6 +109,11 @@ void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::s
       if (std::find(on.begin(), on.end(), event) == on.end()) continue;
       std::string error;
       auto target = Render(rb, options, i, error);
+      if (target && Address(*target).empty()) {  // off: a param left empty (docs/notify.md)
+        std::cerr << "runbook: notify " << target->channel << " (" << event
+                  << "): off, its address is empty\n";
+        continue;
+      }
       Delivery d = target ? sender.Send(*target, event, message)
                           : Delivery{i, rb.notify[i].channel, event, "", false, 0, 0, error};
       Record(store, options.run_id, d, redactor);

@@ -218,7 +218,8 @@ TEST_CASE("seed as code: canary-check rolls the flag back on +40 % latency, mark
           "[e2e][seed][canary]") {
   std::string root = DemoRoot();
   std::string port = std::to_string(FreePort());
-  std::string sets = "--set port=" + port +
+  AlertmanagerServer am;  // "debe disparar un alerta": the regression is an alert there
+  std::string sets = "--set port=" + port + " --set alertmanager=" + am.url() +
                      " --set flags=backend/config/flags.json --set reports=backend/reports "
                      "--set iterations=6 --set inject_latency_ms=";
   auto rollout = [&] {
@@ -247,6 +248,8 @@ TEST_CASE("seed as code: canary-check rolls the flag back on +40 % latency, mark
   CHECK(slow.err.find("canary regressed: ") != std::string::npos);
   CHECK(slow.err.find("flag.analyticsIngest rolled back to 25 %") != std::string::npos);
   CHECK(rollout() == 25);
+  CHECK_THAT(am.ActiveAlerts(), Catch::Contains("\"alertname\":\"RunbookFailed\"") &&
+                                    Catch::Contains("\"runbook\":\"canary-check\""));
   // The evidence is there either way.
   std::string obs = root + "/backend/reports/observability/";
   CHECK(ReadFile(obs + "dashboard-summary.md").find("| checkout |") != std::string::npos);

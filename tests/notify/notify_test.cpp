@@ -144,28 +144,30 @@ TEST_CASE(
 
 TEST_CASE("notify: Alertmanager gets the alert, and recovery resolves it",
           "[notify][alertmanager]") {
-  std::string am = TempDir();
-  int port = FreePort();
-  WriteFile(am, "am.yml", "route: {receiver: 'null'}\nreceivers:\n  - name: 'null'\n");
-  int pid = StartServer(
-      {"prometheus-alertmanager", "--config.file=" + am + "/am.yml",
-       "--storage.path=" + am + "/data", "--web.listen-address=127.0.0.1:" + std::to_string(port),
-       "--cluster.listen-address="},
-      am + "/am.log", port);
-  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  AlertmanagerServer am;
   std::string dir = TempDir();
   WriteFile(dir, "nightly.yaml",
-            Flaky("  - on: [failure, recovered]\n    alertmanager: {url: '" + url + "'}\n"));
+            Flaky("  - on: [failure, recovered]\n    alertmanager: {url: '" + am.url() + "'}\n"));
   WriteFile(dir, "fail", "");
   CHECK(Run(dir).exit_code == 1);
-  std::string active = "curl -s '" + url + "/api/v2/alerts?active=true&silenced=false'";
-  Command alerts = Shell(active);
-  CHECK_THAT(alerts.out, Catch::Contains("\"alertname\":\"RunbookFailed\""));
-  CHECK_THAT(alerts.out, Catch::Contains("\"runbook\":\"nightly\""));
+  std::string active = am.ActiveAlerts();
+  CHECK_THAT(active, Catch::Contains("\"alertname\":\"RunbookFailed\""));
+  CHECK_THAT(active, Catch::Contains("\"runbook\":\"nightly\""));
   Shell("rm " + dir + "/fail");
   CHECK(Run(dir).exit_code == 0);
-  CHECK(Shell(active).out.find("RunbookFailed") == std::string::npos);
-  StopServer(pid);
+  CHECK(am.ActiveAlerts().find("RunbookFailed") == std::string::npos);
+}
+
+TEST_CASE("notify: an entry whose address renders empty is off", "[notify]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            "version: 1\nname: nightly\nparams:\n  hook: {default: ''}\nnotify:\n"
+            "  - on: [success]\n    webhook: {url: '${{ params.hook }}'}\n"
+            "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  Command c = Run(dir);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.err, Catch::Contains("notify webhook (success): off, its address is empty"));
+  CHECK(Notifications(dir).empty());
 }
 
 TEST_CASE("notify: each entry names one channel, its URL checked, its secrets known",

@@ -109,6 +109,22 @@ PrometheusServer::PrometheusServer(int target_port) : port_(FreePort()) {
 
 PrometheusServer::~PrometheusServer() { StopServer(pid_); }
 
+AlertmanagerServer::AlertmanagerServer() : port_(FreePort()) {
+  std::string dir = TempDir();
+  WriteFile(dir, "am.yml", "route: {receiver: 'null'}\nreceivers:\n  - name: 'null'\n");
+  pid_ = StartServer(
+      {"prometheus-alertmanager", "--config.file=" + dir + "/am.yml",
+       "--storage.path=" + dir + "/data", "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+       "--cluster.listen-address="},
+      dir + "/am.log", port_);
+}
+
+AlertmanagerServer::~AlertmanagerServer() { StopServer(pid_); }
+
+std::string AlertmanagerServer::ActiveAlerts() const {
+  return Shell("curl -s '" + url() + "/api/v2/alerts?active=true&silenced=false'").out;
+}
+
 std::string ShopServerArgv(int port, const std::string& options) {
   std::string argv = "[node, '" + Script() + "', --port, '" + std::to_string(port) + "'";
   for (const std::string& w : Words(options)) argv += ", '" + w + "'";

@@ -47,6 +47,22 @@ class PrometheusServer {
   int pid_ = 0;
 };
 
+// Debian's prometheus-alertmanager with a receiver that drops everything, on a free port.
+class AlertmanagerServer {
+ public:
+  AlertmanagerServer();
+  ~AlertmanagerServer();
+  AlertmanagerServer(const AlertmanagerServer&) = delete;
+  AlertmanagerServer& operator=(const AlertmanagerServer&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // GET /api/v2/alerts?active=true: the firing alerts, as JSON text.
+  std::string ActiveAlerts() const;
+
+ private:
+  int port_ = 0;
+  int pid_ = 0;
+};
+
 // The command line that starts the shop server (for `service` steps): argv as YAML flow.
 std::string ShopServerArgv(int port, const std::string& options);
 

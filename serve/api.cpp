@@ -256,13 +256,26 @@ class Routes {
     std::string status = req.get_param_value("status"), since = req.get_param_value("since");
     auto rows = store->Runs(req.get_param_value("runbook"), 100000);
     if (!rows.ok()) return Error(res, 503, rows.status().message());
+    // cursor: the last run of the page before (its X-Next-Cursor); the page starts after it.
+    std::string cursor = req.get_param_value("cursor");
+    bool past_cursor = cursor.empty();
     Value::List out;
+    std::string last;
     for (const RunRow& r : rows.value()) {
-      if (static_cast<int>(out.size()) >= limit) break;
+      if (!past_cursor) {
+        past_cursor = r.run_id == cursor;
+        continue;
+      }
       if (!status.empty() && r.status != status) continue;
       if (!since.empty() && r.started_at < since) continue;
+      if (static_cast<int>(out.size()) >= limit) {
+        res.set_header("X-Next-Cursor", last);  // more runs match
+        break;
+      }
       out.push_back(RunRowValue(r));
+      last = r.run_id;
     }
+    if (!past_cursor) return Error(res, 400, "cursor '" + cursor + "' is no run of this listing");
     Json(res, 200, Value(std::move(out)));
   }
 

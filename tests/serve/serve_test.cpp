@@ -81,6 +81,7 @@ class Serve {
     return false;
   }
 
+  std::string Port() const { return std::to_string(port_); }
   std::string Url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
   void Token(const std::string& token) {
     auth_ = token.empty() ? "" : "-H 'Authorization: Bearer " + token + "' ";
@@ -149,6 +150,19 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   Value runs = serve.Json("GET", "/api/v1/runs?runbook=hello&status=success&limit=5", 200);
   REQUIRE(runs.as_list().size() == 1);
   CHECK(runs.as_list()[0].Find("run_id")->as_string() == id);
+  // Pages: a second run, one per page, the cursor from the header.
+  std::string second =
+      serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
+  CHECK(serve.Finished(second) == "success");
+  Command page = Shell("curl -s -D - 'http://127.0.0.1:" + serve.Port() +
+                       "/api/v1/runs?runbook=hello&limit=1'");
+  CHECK_THAT(page.out, Catch::Contains("X-Next-Cursor: " + second));
+  Value next = serve.Json("GET", "/api/v1/runs?runbook=hello&limit=1&cursor=" + second, 200);
+  REQUIRE(next.as_list().size() == 1);
+  CHECK(next.as_list()[0].Find("run_id")->as_string() == id);
+  CHECK(serve.Http("GET", "/api/v1/runs?runbook=hello&limit=1&cursor=" + id)
+            .out.find("X-Next-Cursor") == std::string::npos);
+  serve.Json("GET", "/api/v1/runs?cursor=nope", 400);
   // Params are checked as --set's are, before anything starts.
   Value bad = serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, "{\"params\": {\"whoo\": 1}}");
   CHECK_THAT(bad.Find("error")->as_string(), Catch::Contains("did you mean 'who'?"));
@@ -156,7 +170,7 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   serve.Json("GET", "/api/v1/runs?limit=abc", 400);
   serve.Json("GET", "/api/v1/runs/nope", 404);
   Command metrics = serve.Http("GET", "/metrics");
-  CHECK_THAT(metrics.out, Catch::Contains("runbook_runs{runbook=\"hello\",status=\"success\"} 1"));
+  CHECK_THAT(metrics.out, Catch::Contains("runbook_runs{runbook=\"hello\",status=\"success\"} 2"));
   CHECK_THAT(metrics.out,
              Catch::Contains("runbook_last_success_timestamp_seconds{runbook=\"hello\"}"));
 }

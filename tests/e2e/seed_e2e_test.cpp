@@ -4,6 +4,7 @@
 // anything is restored, and runbooks/canary-check.yaml rolling a flag back on +40 % latency.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "engine/util/json.h"
@@ -344,4 +345,87 @@ TEST_CASE("seed as code: the drill picks the newest dump of its own database and
                           Catch::Contains("--set instance=NAME"));
   Command chosen = RunShipped(root, "drill", pick + " --set instance=staging-host");
   CHECK_THAT(chosen.err, Catch::Contains("on instance staging-host)"));
+}
+
+TEST_CASE(
+    "serve on the demo: a scheduled backup to a broken bucket alerts, an approval is "
+    "answered through the API",
+    "[e2e][seed][serve]") {
+  std::string root = DemoRoot();
+  S3rver s3("backups");
+  AlertmanagerServer am;
+  // A good backup in the bucket, for the restore below.
+  REQUIRE(RunShipped(root, "backup", S3Sets(s3) + " --set database=backend/data/app.sqlite")
+              .exit_code == 0);
+  // The shipped backup's schedule, moved to the minute of 150 s ago, hourly, with params that
+  // point at a bucket that does not exist; serve last ticked ten minutes ago: a missed fire.
+  std::time_t missed = std::time(nullptr) - 150;
+  std::tm tm{};
+  gmtime_r(&missed, &tm);
+  std::string backup = ReadFile(root + "/runbooks/backup.yaml");
+  size_t at = backup.find("    - cron: \"0 3 * * *\"\n      timezone: Europe/Madrid\n");
+  REQUIRE(at != std::string::npos);
+  backup.replace(at,
+                 std::string("    - cron: \"0 3 * * *\"\n      timezone: Europe/Madrid\n").size(),
+                 "    - cron: \"" + std::to_string(tm.tm_min) +
+                     " * * * *\"\n"
+                     "      params: {backend: backend, database: backend/data/app.sqlite, "
+                     "remote: 's3://no-such-bucket/daily', endpoint: '" +
+                     s3.endpoint() + "', alertmanager: '" + am.url() + "'}\n");
+  WriteFile(root, "runbooks/backup.yaml", backup);
+  Shell("mkdir -p " + root + "/serve");
+  std::time_t before = std::time(nullptr) - 600;
+  gmtime_r(&before, &tm);
+  char last[32];
+  std::strftime(last, sizeof last, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  WriteFile(root, "serve/scheduler.json", std::string("{\"last_tick\": \"") + last + "\"}\n");
+  int port = FreePort();
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  int pid = StartServer(
+      {"env", "AWS_ACCESS_KEY_ID=S3RVER", "AWS_SECRET_ACCESS_KEY=S3RVER",
+       "AWS_DEFAULT_REGION=us-east-1", Binary(), "serve", "--runbooks", root + "/runbooks",
+       "--listen", "127.0.0.1:" + std::to_string(port), "--audit-db", root + "/audit.db"},
+      root + "/serve.log", port);
+  auto log_says = [&](const std::string& text, int seconds) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      if (ReadFile(root + "/serve.log").find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  // The backup fires, fails on the missing bucket, and Alertmanager has the alert.
+  REQUIRE(log_says("fired backup (", 20));
+  REQUIRE(log_says(" ended, exit 1", 120));
+  CHECK_THAT(am.ActiveAlerts(), Catch::Contains("\"alertname\":\"RunbookFailed\"") &&
+                                    Catch::Contains("\"runbook\":\"backup\""));
+  // A restore started through the API waits at its gates; both are answered through it.
+  auto post = [&](const std::string& path, const std::string& body) {
+    return Shell("curl -s -X POST -H 'Content-Type: application/json' -d '" + body + "' '" + url +
+                 path + "'");
+  };
+  Command started =
+      post("/api/v1/runbooks/restore/runs",
+           "{\"params\": {\"backend\": \"backend\", \"database\": "
+           "\"backend/data/app.sqlite\", \"remote\": \"s3://backups/daily\", "
+           "\"endpoint\": \"" +
+               s3.endpoint() + "\", \"port\": \"" + std::to_string(FreePort()) + "\"}}");
+  auto id = ParseJson(started.out);
+  REQUIRE(id.ok());
+  std::string run = id.value().Find("run_id")->as_string();
+  auto answer = [&](const std::string& step, const std::string& body) {
+    for (int i = 0; i < 1500; ++i) {  // the checks before `switch` take a while
+      if (post("/api/v1/runs/" + run + "/approvals/" + step, body).out.find("\"approve\"") !=
+          std::string::npos)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  REQUIRE(answer("declare", "{\"approve\": true, \"inputs\": {\"ticket\": \"INC-7\"}}"));
+  REQUIRE(answer("switch", "{\"approve\": true}"));
+  REQUIRE(log_says("run " + run + " ended, exit 0", 120));
+  Command show = Shell(Binary() + " show " + run + " --audit-db " + root + "/audit.db");
+  CHECK_THAT(show.out, Catch::Contains("triggered by API call by anonymous"));
+  CHECK_THAT(show.out, Catch::Contains("INC-7"));
+  StopServer(pid);
 }

@@ -421,7 +421,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
       NotifyApprovalWaiting(rb, options, step, o.audit_db, *o.notifier, redactor);
   });
   Approver* approver = o.approvals_via_api ? static_cast<Approver*>(&api_approver) : &cli_approver;
-  PosixProcessRunner processes;
+  PosixProcessRunner processes(clock);
   RunServices services{processes, clock, display, cancel, approver, env};
   std::unique_ptr<AuditJournal> journal;
   context.continue_options = KeptRunOptions(o);

@@ -223,9 +223,15 @@ class Loop {
     StartReady();
     CommitAndLaunch();
     std::unique_lock<std::mutex> lock(mu_);
-    auto wake = svc_.clock.Now() + Millis(50);  // also the cadence for noticing ^C
-    for (int i : retrying_) wake = std::min(wake, steps_[i].next_attempt_at);
-    cv_.wait_until(lock, wake, [&] { return !completions_.empty(); });
+    // Waits on the real clock for at most 50 ms (also the cadence for noticing ^C), less when
+    // a retry is due sooner on the run's Clock, which a test may move on at any time.
+    Clock::Mono now = svc_.clock.Now();
+    Millis wait{50};
+    for (int i : retrying_)
+      wait = std::min(
+          wait,
+          std::max(Millis(0), std::chrono::duration_cast<Millis>(steps_[i].next_attempt_at - now)));
+    cv_.wait_for(lock, wait, [&] { return !completions_.empty(); });
     std::deque<Completion> batch;
     batch.swap(completions_);
     lock.unlock();

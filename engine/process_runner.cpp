@@ -47,9 +47,10 @@ void CloseFd(int& fd) {
 
 class Supervisor {
  public:
-  Supervisor(const ProcessRequest& req, const CancelToken& cancel, pid_t pid,
+  Supervisor(const ProcessRequest& req, const Clock& clock, const CancelToken& cancel, pid_t pid,
              std::string tracking_id, const StepCgroup* cgroup, Pipes& pipes, ProcessResult& result)
       : req_(req),
+        clock_(clock),
         cancel_(cancel),
         pid_(pid),
         tracking_id_(std::move(tracking_id)),
@@ -100,17 +101,17 @@ class Supervisor {
     return CheckTimers();
   }
 
+  // At most a second: a Clock that is moved on (a test's) is looked at again within one.
   int PollTimeoutMs(int pidfd) const {
-    auto now = Clock::Mono::clock::now();
     long long wait = pidfd < 0 && !reaped_ ? 10 : 1000;  // without a pidfd, poll waitpid
-    auto consider = [&](std::optional<Clock::Mono> at) {
+    auto consider = [&](std::optional<Clock::Mono> at, Clock::Mono now) {
       if (!at) return;
       auto ms = std::chrono::duration_cast<Millis>(*at - now).count() + 1;
       wait = std::max<long long>(0, std::min<long long>(wait, ms));
     };
-    if (!result_.timed_out && !result_.cancelled) consider(req_.deadline);
-    if (!killed_) consider(kill_at_);
-    if (reaped_) consider(give_up_at_);
+    if (!result_.timed_out && !result_.cancelled) consider(req_.deadline, clock_.Now());
+    if (!killed_) consider(kill_at_, RealNow());
+    if (reaped_) consider(give_up_at_, RealNow());
     if (result_.cancelled && !forced_) wait = std::min<long long>(wait, 100);  // watch for a 2nd ^C
     return static_cast<int>(wait);
   }
@@ -147,7 +148,7 @@ class Supervisor {
 
   // The leader is gone: the pipes are read until they close, for at most kDrainGrace.
   void Drained() {
-    if (!give_up_at_) give_up_at_ = Clock::Mono::clock::now() + kDrainGrace;
+    if (!give_up_at_) give_up_at_ = RealNow() + kDrainGrace;
   }
 
   // Every process still holding the step's tracking id: the rest of its group (already
@@ -172,17 +173,20 @@ class Supervisor {
     termed_ = termed_ || !now;
     if (kill(-pid_, now ? SIGKILL : SIGTERM) != 0 && errno == ESRCH) return;
     if (!now) kill(-pid_, SIGCONT);  // a stopped member would hold SIGTERM until SIGKILL
-    auto t = Clock::Mono::clock::now();
-    if (!kill_at_) kill_at_ = t + (now ? Millis(0) : req_.grace);
+    if (!kill_at_) kill_at_ = RealNow() + (now ? Millis(0) : req_.grace);
   }
 
+  // The grace periods and reaping are real time; the deadline is the Clock's (clock.h).
+  static Clock::Mono RealNow() { return Clock::Mono::clock::now(); }
+
   bool CheckTimers() {
-    auto now = Clock::Mono::clock::now();
+    auto now = RealNow();
     if (result_.cancelled && cancel_.forced() && !forced_) {
       forced_ = true;
       kill(-pid_, SIGKILL);
     }
-    if (!result_.timed_out && !result_.cancelled && req_.deadline && now >= *req_.deadline) {
+    if (!result_.timed_out && !result_.cancelled && req_.deadline &&
+        clock_.Now() >= *req_.deadline) {
       result_.timed_out = true;
       Terminate(false);
     }
@@ -203,6 +207,7 @@ class Supervisor {
   }
 
   const ProcessRequest& req_;
+  const Clock& clock_;
   const CancelToken& cancel_;
   pid_t pid_;
   std::string tracking_id_;   // in the environment of the leader and its descendants
@@ -218,7 +223,7 @@ class Supervisor {
   bool forced_ = false;
   std::optional<Clock::Mono> kill_at_;
   std::optional<Clock::Mono> give_up_at_;
-  Clock::Mono next_reap_ = Clock::Mono::clock::now() + Millis(1000);
+  Clock::Mono next_reap_ = RealNow() + Millis(1000);
 };
 
 }  // namespace
@@ -263,7 +268,7 @@ std::string ProcessResult::Describe() const {
 
 ProcessResult PosixProcessRunner::Run(const ProcessRequest& req, const CancelToken& cancel) {
   ProcessResult result;
-  auto start = Clock::Mono::clock::now();
+  auto start = clock_.Now();
   std::string exe = ResolveArgv0(req.argv, req.env, result.spawn_error);
   if (exe.empty()) return result;
   Pipes pipes;
@@ -284,8 +289,8 @@ ProcessResult PosixProcessRunner::Run(const ProcessRequest& req, const CancelTok
   CloseFd(pipes.err[1]);
   if (pid < 0) return result;
   result.spawned = true;
-  Supervisor(req, cancel, pid, std::move(tracking_id), cgroup.get(), pipes, result).Loop();
-  result.duration = std::chrono::duration_cast<Millis>(Clock::Mono::clock::now() - start);
+  Supervisor(req, clock_, cancel, pid, std::move(tracking_id), cgroup.get(), pipes, result).Loop();
+  result.duration = std::chrono::duration_cast<Millis>(clock_.Now() - start);
   return result;
 }
 

@@ -58,12 +58,11 @@ const StepRun& Ran::Step(const Runbook& rb, const std::string& id) const {
 namespace {
 
 Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, bool dry_run,
-                  CancelToken* cancel) {
+                  CancelToken* cancel, const Clock& clock = RealClock()) {
   if (!rb) throw std::runtime_error("invalid runbook in test:\n" + rendered);
   Graph graph = BuildGraph(*rb);
-  SystemClock clock;
   CancelToken own;
-  PosixProcessRunner processes;
+  PosixProcessRunner processes(clock);
   Ran ran;
   RunServices services{processes,           clock, ran.recorded, cancel ? *cancel : own, nullptr,
                        CurrentEnvironment()};
@@ -85,6 +84,12 @@ Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run,
   std::string rendered;
   rb = Load(text, &rendered);
   return ExecuteLoaded(rendered, rb, dry_run, cancel);
+}
+
+Ran RunTextAt(const Clock& clock, const std::string& text, std::unique_ptr<Runbook>& rb) {
+  std::string rendered;
+  rb = Load(text, &rendered);
+  return ExecuteLoaded(rendered, rb, false, nullptr, clock);
 }
 
 Ran RunTextWith(const StepRegistry& registry, const std::string& text, std::unique_ptr<Runbook>& rb,

@@ -40,6 +40,8 @@ struct Ran {
 };
 Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run = false,
             CancelToken* cancel = nullptr);
+// The same on `clock` (a test's FakeClock, support/fake_clock.h).
+Ran RunTextAt(const Clock& clock, const std::string& text, std::unique_ptr<Runbook>& rb);
 // The same with step types of `registry` (a test's own steps).
 Ran RunTextWith(const StepRegistry& registry, const std::string& text, std::unique_ptr<Runbook>& rb,
                 bool dry_run = false);

@@ -1,0 +1,187 @@
+// serve's scheduler (serve/scheduler.h) on an injected FakeClock, ticking minute by minute of
+// its time, with real runs started through the real launcher: DST days in Europe/Madrid,
+// overlap rules, and a restart after downtime that follows `catchup`.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "engine/util/time_format.h"
+#include "serve/scheduler.h"
+#include "support/fake_clock.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A folder with rb/ (the runbooks), logs/ and a store; the scheduler's say lines.
+struct Bench {
+  std::string dir = TempDir();
+  std::string audit_db = dir + "/audit.db";
+  std::string state = dir + "/scheduler.json";
+  std::vector<std::string> said;
+  std::unique_ptr<Launcher> launcher;
+
+  Bench() {
+    Shell("mkdir -p " + dir + "/rb " + dir + "/logs");
+    launcher = std::make_unique<Launcher>(Binary(), audit_db, dir + "/logs");
+  }
+  void Runbook(const std::string& file, const std::string& text) {
+    WriteFile(dir + "/rb", file, text);
+  }
+  std::shared_ptr<const Catalog> Catalog_() {
+    std::string error;
+    auto catalog = Catalog::Load(Builtins(), dir + "/rb", error);
+    INFO(error);
+    REQUIRE(error.empty());
+    for (const CatalogEntry& e : catalog->entries()) {
+      INFO(e.file << ": " << e.problems);
+      REQUIRE(e.runbook != nullptr);
+    }
+    return catalog;
+  }
+  Scheduler Make(const Clock& clock) {
+    return Scheduler(clock, *launcher, audit_db, state,
+                     [this](const std::string& line) { said.push_back(line); });
+  }
+  // Ticks every minute of `clock` for `minutes`, moving it on.
+  void TickEveryMinute(Scheduler& s, FakeClock& clock, int minutes) {
+    auto catalog = Catalog_();
+    for (int i = 0; i < minutes; ++i) {
+      s.Tick(*catalog);
+      clock.Advance(1min);
+    }
+    s.Tick(*catalog);
+  }
+  // Waits (30 s at most) until no run of `runbook` started here still runs.
+  void WaitIdle(const std::string& runbook) {
+    for (int i = 0; i < 300 && !launcher->Running(runbook).empty(); ++i)
+      std::this_thread::sleep_for(100ms);
+    REQUIRE(launcher->Running(runbook).empty());
+  }
+  std::vector<std::string> Said(const std::string& prefix) const {
+    std::vector<std::string> out;
+    for (const std::string& line : said)
+      if (line.rfind(prefix, 0) == 0) out.push_back(line);
+    return out;
+  }
+  std::string All() const {
+    std::string text;
+    for (const std::string& line : said) text += line + "\n";
+    return text;
+  }
+};
+
+FakeClock At(const std::string& utc) { return FakeClock(ParseUtc(utc).value()); }
+
+std::string Nightly(const std::string& cron) {
+  return "version: 1\nname: nightly\non:\n  schedule:\n    - cron: '" + cron +
+         "'\n      timezone: Europe/Madrid\nsteps:\n  - {id: a, uses: exec, with: {run: "
+         "['true']}}\n";
+}
+
+// A runbook firing every minute whose step waits until `gate` exists.
+std::string Gated(const std::string& overlap, const std::string& gate) {
+  return "version: 1\nname: gated\non:\n  schedule:\n    - cron: '* * * * *'\n  overlap: " +
+         overlap + "\nsteps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'while [ ! -e " + gate +
+         " ]; do sleep 0.1; done']}}\n";
+}
+
+}  // namespace
+
+TEST_CASE("scheduler on a fake clock: 02:30 Madrid on the spring-forward day fires once, at 03:00",
+          "[serve][schedule][clock][dst]") {
+  Bench b;
+  b.Runbook("nightly.yaml", Nightly("30 2 * * *"));
+  FakeClock clock = At("2026-03-28T23:00:00Z");  // 00:00 CET; the gap is 02:00-03:00 local
+  Scheduler s = b.Make(clock);
+  b.TickEveryMinute(s, clock, 4 * 60);
+  INFO(b.All());
+  REQUIRE(b.Said("fired ").size() == 1);
+  CHECK(b.Said("fired ")[0].find("2026-03-29T01:00:00") != std::string::npos);  // 03:00 CEST
+  b.WaitIdle("nightly");
+}
+
+TEST_CASE("scheduler on a fake clock: 02:30 Madrid on the fall-back day fires once, the first",
+          "[serve][schedule][clock][dst]") {
+  Bench b;
+  b.Runbook("nightly.yaml", Nightly("30 2 * * *"));
+  FakeClock clock = At("2026-10-24T23:00:00Z");  // 01:00 CEST; 02:00-03:00 local comes twice
+  Scheduler s = b.Make(clock);
+  b.TickEveryMinute(s, clock, 4 * 60);
+  INFO(b.All());
+  REQUIRE(b.Said("fired ").size() == 1);
+  CHECK(b.Said("fired ")[0].find("2026-10-25T00:30:00") != std::string::npos);  // 02:30 CEST
+  b.WaitIdle("nightly");
+}
+
+TEST_CASE("scheduler on a fake clock: overlap skip and queue while a run still runs",
+          "[serve][schedule][clock][overlap]") {
+  Bench b;
+  std::string gate = b.dir + "/gate";
+  SECTION("skip: the fire during the run is skipped and said") {
+    b.Runbook("gated.yaml", Gated("skip", gate));
+    FakeClock clock = At("2026-06-01T10:00:30Z");
+    Scheduler s = b.Make(clock);
+    b.TickEveryMinute(s, clock, 2);  // fires at 10:01, the 10:02 fire finds it running
+    INFO(b.All());
+    CHECK(b.Said("fired ").size() == 1);
+    REQUIRE(b.Said("skipped ").size() == 1);
+    CHECK(b.Said("skipped ")[0].find("(overlap: skip)") != std::string::npos);
+    WriteFile(b.dir, "gate", "");
+    b.WaitIdle("gated");
+  }
+  SECTION("queue: the fire during the run starts once it ended, the later replacing the earlier") {
+    b.Runbook("gated.yaml", Gated("queue", gate));
+    FakeClock clock = At("2026-06-01T10:00:30Z");
+    Scheduler s = b.Make(clock);
+    b.TickEveryMinute(s, clock, 3);  // 10:01 fires; 10:02 queued; 10:03 replaces it
+    INFO(b.All());
+    CHECK(b.Said("fired ").size() == 1);
+    CHECK(b.Said("queued ").size() == 2);
+    CHECK(b.Said("skipped ").size() == 1);  // the 10:02 fire, replaced in the queue
+    WriteFile(b.dir, "gate", "");
+    b.WaitIdle("gated");
+    auto catalog = b.Catalog_();
+    s.Tick(*catalog);  // no time passed: only the queue is looked at
+    REQUIRE(b.Said("fired ").size() == 2);
+    CHECK(b.Said("fired ")[1].find("10:03:00") != std::string::npos);
+    CHECK(b.Said("fired ")[1].find("queued, now free") != std::string::npos);
+    b.WaitIdle("gated");
+  }
+}
+
+TEST_CASE("scheduler on a fake clock: restarted after downtime, missed fires follow catchup",
+          "[serve][schedule][clock][catchup]") {
+  Bench b;
+  auto hourly = [](const std::string& name, const std::string& catchup) {
+    return "version: 1\nname: " + name +
+           "\non:\n  schedule:\n    - cron: '0 * * * *'\n  catchup: " + catchup +
+           "\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n";
+  };
+  b.Runbook("a.yaml", hourly("within", "1h"));
+  b.Runbook("b.yaml", hourly("beyond", "10m"));
+  FakeClock clock = At("2026-06-01T10:00:30Z");
+  {
+    Scheduler before = b.Make(clock);
+    before.Tick(*b.Catalog_());  // the last tick, in the state file; then serve is down
+  }
+  clock.Advance(3h + 20min);  // 13:20:30: the 11:00, 12:00 and 13:00 fires were missed
+  Scheduler after = b.Make(clock);
+  after.Tick(*b.Catalog_());
+  INFO(b.All());
+  REQUIRE(b.Said("fired ").size() == 1);
+  CHECK(b.Said("fired within").size() == 1);
+  CHECK(b.Said("fired within")[0].find("2026-06-01T13:00:00") != std::string::npos);
+  CHECK(b.Said("not run: 2 earlier missed fire(s) of within").size() == 1);
+  REQUIRE(b.Said("skipped beyond").size() == 1);
+  b.WaitIdle("within");
+  // Started again from the same state file (killed before it was written): nothing runs twice.
+  WriteFile(b.dir, "scheduler.json", "{\"last_tick\": \"2026-06-01T10:00:30.000Z\"}\n");
+  Scheduler again = b.Make(clock);
+  again.Tick(*b.Catalog_());
+  CHECK(b.Said("fired ").size() == 1);
+  CHECK(b.Said("skipped within").size() == 1);
+}

@@ -42,14 +42,60 @@ std::optional<Value> AnswerAfter(AuditStore& store, const std::string& run_id,
   return std::nullopt;
 }
 
+// An answer to `step` recorded in `run_id` after the gate last waited there and never taken
+// up (the gate did not end there: serve was killed between the answer and the run reading
+// it). nullopt when none; `waited` tells whether the gate waited in that run at all.
+std::optional<Value> UntakenAnswer(AuditStore& store, const std::string& run_id,
+                                   const std::string& step, bool& waited) {
+  auto events = store.RunEvents(run_id);
+  if (!events.ok()) return std::nullopt;
+  std::optional<Value> answer;
+  waited = false;
+  for (const AuditEvent& e : events.value()) {
+    if (e.step != step && e.kind != "approval_answer") continue;
+    if (e.kind == "approval_waiting") {
+      waited = true;
+      answer.reset();
+    } else if (e.kind == "approval_answer") {
+      auto body = ParseJson(e.body);
+      if (body.ok() && body.value().Find("step") != nullptr &&
+          body.value().Find("step")->ToText() == step)
+        answer = body.value();
+    } else if (e.kind == "attempt_finished" || e.kind == "step_finished") {
+      answer.reset();  // taken up there
+    }
+  }
+  return answer;
+}
+
 }  // namespace
 
-ApiApprover::ApiApprover(std::string audit_db, std::string run_id, Display& display,
+ApiApprover::ApiApprover(std::string audit_db, std::string run_id,
+                         std::vector<std::string> continues, Display& display,
                          std::function<void(const std::string&)> on_waiting)
     : audit_db_(std::move(audit_db)),
       run_id_(std::move(run_id)),
+      continues_(std::move(continues)),
       display_(display),
       on_waiting_(std::move(on_waiting)) {}
+
+// The answer given to the run this one continues, never taken up there, recorded again in
+// this run (with the run it came from) after its approval_waiting: the waiting loop takes it.
+void ApiApprover::CarryAnswer(AuditStore& store, const std::string& step) {
+  for (const std::string& earlier : continues_) {
+    bool waited = false;
+    std::optional<Value> answer = UntakenAnswer(store, earlier, step, waited);
+    if (answer) {
+      Value::Map body = answer->as_map();
+      body["carried_from"] = Value(earlier);
+      if (store.Append(run_id_, "approval_answer", step, 0, Value(std::move(body))).ok())
+        std::cerr << "runbook: approval '" << step << "' was answered in run " << earlier
+                  << " before it stopped: that answer is taken\n";
+      return;
+    }
+    if (waited) return;  // the gate waited there, unanswered: the nearest run decides
+  }
+}
 
 ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
   ApprovalAnswer answer;
@@ -69,6 +115,7 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   std::cerr << "runbook: approval '" << req.step_id
             << "' waits for an answer through the API (POST /api/v1/runs/" << run_id_
             << "/approvals/" << req.step_id << ")\n";
+  CarryAnswer(*store.value(), req.step_id);
   if (on_waiting_) on_waiting_(req.step_id);
   for (;;) {
     if (cancel.cancelled()) {

@@ -3,28 +3,36 @@
 // waits, with no terminal, until serve records an `approval_answer` for it (POST
 // /api/v1/runs/{id}/approvals/{step}, an approver's token), or the run is cancelled. The
 // answer's inputs are checked as --input values are (CliApprover); the approval is recorded
-// with the token's name. docs/serve.md "Approvals".
+// with the token's name. A resume takes an answer given to the run it continues that the run
+// never took up (serve killed in between): no answered approval is lost. docs/serve.md
+// "Approvals".
 #pragma once
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "cli/display.h"
 #include "engine/plugin/step.h"
 
 namespace runbook {
 
+class AuditStore;
+
 class ApiApprover final : public Approver {
  public:
-  // `audit_db`: the run's store, opened on a connection of its own; `run_id`: this run.
+  // `audit_db`: the run's store, opened on a connection of its own; `run_id`: this run;
+  // `continues`: the runs a resume continues, nearest first (empty for a new run).
   // `on_waiting(step)` is called once a gate waits (the approval_waiting notifications).
-  ApiApprover(std::string audit_db, std::string run_id, Display& display,
-              std::function<void(const std::string&)> on_waiting = {});
+  ApiApprover(std::string audit_db, std::string run_id, std::vector<std::string> continues,
+              Display& display, std::function<void(const std::string&)> on_waiting = {});
   ApprovalAnswer Ask(const ApprovalRequest& request, const CancelToken& cancel) override;
 
  private:
+  void CarryAnswer(AuditStore& store, const std::string& step);
   std::string audit_db_;
   std::string run_id_;
+  std::vector<std::string> continues_;
   Display& display_;
   std::function<void(const std::string&)> on_waiting_;
 };

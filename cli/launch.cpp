@@ -416,10 +416,11 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   if (!interval_error.empty()) std::cerr << "runbook: warning: " << interval_error << "\n";
   Display display(live, UseColor(STDERR_FILENO), progress_every);
   CliApprover cli_approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
-  ApiApprover api_approver(o.audit_db, options.run_id, display, [&](const std::string& step) {
-    if (o.notifier != nullptr)
-      NotifyApprovalWaiting(rb, options, step, o.audit_db, *o.notifier, redactor);
-  });
+  ApiApprover api_approver(
+      o.audit_db, options.run_id, context.continues, display, [&](const std::string& step) {
+        if (o.notifier != nullptr)
+          NotifyApprovalWaiting(rb, options, step, o.audit_db, *o.notifier, redactor);
+      });
   Approver* approver = o.approvals_via_api ? static_cast<Approver*>(&api_approver) : &cli_approver;
   PosixProcessRunner processes(clock);
   RunServices services{processes, clock, display, cancel, approver, env};

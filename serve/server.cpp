@@ -12,6 +12,7 @@
 #include "engine/audit/store.h"
 #include "engine/util/time_format.h"
 #include "serve/api.h"
+#include "serve/restart.h"
 #include "serve/scheduler.h"
 #include "serve/tokens.h"
 
@@ -81,7 +82,7 @@ void EndRuns(Launcher& launcher, const Catalog& catalog) {
   }
 }
 
-int Prepare(const ServeOptions& o) {
+int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here) {
   if (!IsLoopback(o.host) && o.tls_cert.empty() && !o.insecure_listen) {
     std::cerr << "runbook: error: --listen " << o.host
               << " is not a loopback address: serve listens beyond this machine only with TLS "
@@ -107,11 +108,13 @@ int Prepare(const ServeOptions& o) {
   }
   auto swept = store.value()->MarkInterrupted();
   if (swept.ok()) {
-    for (const GoneRun& gone : swept.value().gone)
+    for (const GoneRun& gone : swept.value().gone) {
+      if (!gone.elsewhere) gone_here.push_back(gone.run_id);
       Say("run " + gone.run_id +
           " was interrupted (serve or its run was killed); resume it with POST "
           "/api/v1/runs/" +
           gone.run_id + "/resume");
+    }
   }
   return 0;
 }
@@ -123,7 +126,8 @@ bool IsLoopback(const std::string& host) {
 }
 
 int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& clock) {
-  if (int code = Prepare(o); code != 0) return code;
+  std::vector<std::string> gone;
+  if (int code = Prepare(o, gone); code != 0) return code;
   std::optional<TokenFile> tokens;
   if (!o.tokens.empty()) {
     auto loaded = TokenFile::Load(o.tokens);
@@ -135,6 +139,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   }
   CurrentCatalog catalog(registry, o.runbooks_dir);
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
+  ResumeWaitingRuns(gone, o.audit_db, *catalog.Get(), launcher, Say);
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr};
   ApiServer api(context, o.tls_cert, o.tls_key);

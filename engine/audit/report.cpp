@@ -121,6 +121,9 @@ std::string TriggerText(const RunRecord& r) {
   if (kind == "schedule")
     return "schedule '" + ReportField(t, "cron").ToText() + "' (" +
            ReportField(t, "timezone").ToText() + "), fire " + ReportField(t, "fire_at").ToText();
+  if (kind == "restart")  // serve/restart.h
+    return "serve's restart: run " + ReportField(t, "resumes").ToText() +
+           " waited for an approval when serve stopped";
   std::string out = kind + " call by " + ReportField(t, "by").ToText();
   if (!ReportField(t, "from").ToText().empty()) out += " from " + ReportField(t, "from").ToText();
   return kind == "api" ? "API" + out.substr(3) : out;

@@ -73,6 +73,16 @@ class Serve {
     }
     return status;
   }
+  // Whether run `id` lists a gate in approvals_waiting (10 s at most).
+  bool WaitsForApproval(const std::string& id) {
+    for (int i = 0; i < 100; ++i) {
+      Value r = Json("GET", "/api/v1/runs/" + id, 200);
+      const Value* w = r.Find("approvals_waiting");
+      if (w != nullptr && !w->as_list().empty()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
   bool LogSays(const std::string& text, int seconds = 10) {
     for (int i = 0; i < seconds * 10; ++i) {
       if (Log().find(text) != std::string::npos) return true;
@@ -539,32 +549,74 @@ TEST_CASE("serve: a declined approval fails its gate, and the run", "[serve][app
              Catch::Contains("declined by anonymous through the API"));
 }
 
-TEST_CASE("serve: killed while a gate waits, the run resumes through the API and waits again",
-          "[serve][approvals]") {
+namespace {
+
+// A serve folder with the runbook `gated` (one approval gate).
+std::string GatedDir() {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/gated.yaml",
             "version: 1\nname: gated\nsteps:\n"
             "  - {id: gate, uses: approval, with: {prompt: 'Go now?'}}\n");
-  Serve serve(dir);
+  return dir;
+}
+
+// A run of `gated` started through the API and waiting at its gate.
+std::string WaitingRun(Serve& serve) {
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
-  auto waits = [&](const std::string& run) {
-    for (int i = 0; i < 100; ++i) {
-      Value r = serve.Json("GET", "/api/v1/runs/" + run, 200);
-      if (r.Find("approvals_waiting") != nullptr && !r.Find("approvals_waiting")->as_list().empty())
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  };
-  REQUIRE(waits(id));
+  REQUIRE(serve.WaitsForApproval(id));
+  return id;
+}
+
+// The run serve's restart resumed `id` as, from its log ("" when none in 10 s).
+std::string ResumedAs(Serve& serve, const std::string& id) {
+  std::string said =
+      "run " + id + " waited for approval 'gate' when serve stopped: resumed as run ";
+  if (!serve.LogSays(said)) return "";
+  std::string log = serve.Log();
+  size_t at = log.find(said) + said.size();
+  return log.substr(at, log.find(',', at) - at);
+}
+
+}  // namespace
+
+TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and waits again",
+          "[serve][approvals]") {
+  Serve serve(GatedDir());
+  std::string id = WaitingRun(serve);
   serve.Kill9();
   serve.Start();
   CHECK(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "interrupted");
-  // The gate asks again: an approval is idempotent, nothing to confirm.
-  std::string next =
-      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
-  REQUIRE(waits(next));
+  // Resumed by serve itself: an approval is idempotent, nothing to confirm; still pending.
+  std::string next = ResumedAs(serve, id);
+  REQUIRE_FALSE(next.empty());
+  REQUIRE(serve.WaitsForApproval(next));
+  Value resumed = serve.Json("GET", "/api/v1/runs/" + next, 200);
+  CHECK(resumed.Find("trigger")->Find("kind")->as_string() == "restart");
+  // Resumed once: the API's resume of the same run is refused.
+  CHECK(serve.Http("POST", "/api/v1/runs/" + id + "/resume", "{}").out.find("already resumed") !=
+        std::string::npos);
   serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
   CHECK(serve.Finished(next) == "success");
+}
+
+TEST_CASE("serve: an answer recorded just before serve was killed is taken by the resumed run",
+          "[serve][approvals]") {
+  Serve serve(GatedDir());
+  std::string id = WaitingRun(serve);
+  // The run is frozen, so it cannot take the answer up before serve dies (the window between
+  // serve recording an answer and the run reading it, made certain).
+  REQUIRE(Shell("pkill -STOP -f '[-]-run-id " + id + "'").exit_code == 0);
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
+  serve.Kill9();
+  serve.Start();
+  std::string next = ResumedAs(serve, id);
+  REQUIRE_FALSE(next.empty());
+  CHECK(serve.Finished(next) == "success");  // no second answer given
+  Value resumed = serve.Json("GET", "/api/v1/runs/" + next, 200);
+  INFO(ToJson(resumed));
+  const Value* approvals = resumed.Find("approvals");
+  REQUIRE(approvals != nullptr);
+  REQUIRE(approvals->as_list().size() == 1);
+  CHECK(approvals->as_list()[0].Find("by")->as_string() == "anonymous");  // the API caller
 }

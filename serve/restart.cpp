@@ -1,0 +1,54 @@
+#include "serve/restart.h"
+
+#include <algorithm>
+
+#include "engine/audit/run_record.h"
+#include "engine/audit/store.h"
+
+namespace runbook {
+
+std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events) {
+  std::vector<std::string> gates;
+  for (const AuditEvent& e : events) {
+    auto at = std::find(gates.begin(), gates.end(), e.step);
+    if (e.kind == "approval_waiting" && at == gates.end()) gates.push_back(e.step);
+    if (e.kind == "attempt_finished" && at != gates.end()) gates.erase(at);
+  }
+  return gates;
+}
+
+void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& audit_db,
+                       const Catalog& catalog, Launcher& launcher,
+                       const std::function<void(const std::string&)>& say) {
+  if (gone.empty()) return;
+  auto store = AuditStore::OpenExisting(audit_db);
+  if (!store.ok()) return say("error: cannot look for runs to resume: " + store.status().message());
+  for (const std::string& id : gone) {
+    auto events = store.value()->RunEvents(id);
+    if (!events.ok()) continue;
+    std::vector<std::string> gates = GatesLeftWaiting(events.value());
+    if (gates.empty()) continue;
+    auto record = LoadRunRecord(*store.value(), id);
+    const CatalogEntry* entry =
+        record.ok() ? catalog.Find(record.value().Text("runbook")) : nullptr;
+    if (entry == nullptr) {
+      say("run " + id + " waited for approval '" + gates.front() +
+          "' but its runbook is not here: not resumed");
+      continue;
+    }
+    LaunchRequest request;
+    request.runbook = record.value().Text("runbook");
+    request.file = entry->file;
+    request.resume_id = id;
+    request.trigger = Value(Value::Map{{"kind", Value("restart")}, {"resumes", Value(id)}});
+    auto run = launcher.Start(request);
+    if (!run.ok()) {
+      say("error: cannot resume run " + id + ": " + run.status().message());
+      continue;
+    }
+    say("run " + id + " waited for approval '" + gates.front() +
+        "' when serve stopped: resumed as run " + run.value().run_id + ", where it waits again");
+  }
+}
+
+}  // namespace runbook

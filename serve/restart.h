@@ -1,0 +1,32 @@
+// What a restarted runbook serve does with the runs it had started that were waiting at an
+// approval gate when it was killed (issue 16 part 5: "a pending approval is still pending"):
+// they died with it and are interrupted; each is resumed at once (`runbook resume`, no
+// --rerun), so its gate waits again, and an answer given meanwhile but never taken up is
+// carried into the resume (cli/api_approver.h). A resume that needs an operator's
+// confirmation (a step stopped mid-way) refuses, as it would through the API: its child ends
+// with exit 2, GET /api/v1/runs/{new id} shows why, and the run stays interrupted. As Argo keeps a
+// suspended workflow suspended across a controller restart.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/audit/chain.h"
+#include "serve/catalog.h"
+#include "serve/launcher.h"
+
+namespace runbook {
+
+// The approval gates of a run's events that waited (approval_waiting) and never ended there
+// (no attempt_finished after), in the order they first waited. Answered or not.
+std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events);
+
+// Resumes each of `gone` (runs MarkInterrupted took as gone here) that left a gate waiting,
+// through `launcher`; its trigger is {"kind": "restart", "resumes": ID}. One line to `say` per
+// run resumed or not.
+void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& audit_db,
+                       const Catalog& catalog, Launcher& launcher,
+                       const std::function<void(const std::string&)>& say);
+
+}  // namespace runbook

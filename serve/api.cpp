@@ -15,6 +15,7 @@
 #include "engine/executor.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
+#include "serve/guarded_http.h"
 #include "serve/openapi.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
@@ -520,20 +521,16 @@ struct ApiServer::Impl {
 
 ApiServer::ApiServer(ApiContext context, const std::string& tls_cert, const std::string& tls_key)
     : impl_(std::make_unique<Impl>(std::move(context))) {
-  if (tls_cert.empty()) {
-    impl_->server = std::make_unique<httplib::Server>();
-  } else {
-    impl_->server = std::make_unique<httplib::SSLServer>(tls_cert.c_str(), tls_key.c_str());
-  }
+  // Slow or stuck clients (slowloris): a request must arrive whole within 10 s, each read
+  // within 5 s, each write within 10 s; 32 connections per address; bodies above 1 MiB are
+  // refused (serve/guarded_http.h).
+  impl_->server = MakeGuardedServer(ClientLimits{}, tls_cert, tls_key);
   httplib::Server& s = *impl_->server;
-  // A slow or stuck client holds a worker for at most these (slowloris): 5 s to send its
-  // request, 10 s to take the answer; bodies above 1 MiB are refused.
   s.set_read_timeout(5, 0);
   s.set_write_timeout(10, 0);
   s.set_keep_alive_timeout(5);
   s.set_keep_alive_max_count(100);
   s.set_payload_max_length(1 << 20);
-  s.new_task_queue = [] { return new httplib::ThreadPool(8); };
   impl_->routes.Install(s);
   s.set_exception_handler([](const Req&, Res& res, std::exception_ptr) {
     Error(res, 500, "internal error; see serve's log");

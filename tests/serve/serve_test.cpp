@@ -121,6 +121,14 @@ std::string ServeDir() {
   return dir;
 }
 
+// A self-signed certificate for 127.0.0.1: dir/cert.pem and dir/key.pem.
+void MakeCertificate(const std::string& dir) {
+  REQUIRE(Shell("cd " + dir +
+                " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                "-keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 2>/dev/null")
+              .exit_code == 0);
+}
+
 std::string NowUtc(int offset_seconds) {
   std::time_t t = std::time(nullptr) + offset_seconds;
   std::tm tm{};
@@ -371,13 +379,59 @@ TEST_CASE(
 TEST_CASE("serve --tls-cert: the API over HTTPS", "[serve][tls]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
-  REQUIRE(Shell("cd " + dir +
-                " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                "-keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 2>/dev/null")
-              .exit_code == 0);
+  MakeCertificate(dir);
   Serve serve(dir, {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"}, "https");
   CHECK(serve.Json("GET", "/healthz", 200).Find("status")->as_string() == "ok");
   CHECK_THAT(serve.Log(), Catch::Contains("listening on https://127.0.0.1:"));
+}
+
+namespace {
+
+// tests/serve/slow_clients.py against `serve`: COUNT slow connections from SOURCE.
+Value SlowClients(Serve& serve, int count, const std::string& source, const std::string& scheme) {
+  Command c = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/serve/slow_clients.py " +
+                        serve.Port() + " " + std::to_string(count) + " " + source + " " + scheme,
+                    90);
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  auto v = ParseJson(c.out);
+  REQUIRE(v.ok());
+  return v.value();
+}
+
+}  // namespace
+
+TEST_CASE("serve: slow clients cannot exhaust the API, over HTTP and HTTPS", "[serve][slowloris]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  MakeCertificate(dir);
+  for (std::string scheme : {"http", "https"}) {
+    INFO(scheme);
+    std::vector<std::string> tls;
+    if (scheme == "https") tls = {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"};
+    Serve serve(dir, tls, scheme);
+    // Twenty requests sent a byte a second (more than the 8 workers that were enough to
+    // stop it): /healthz still answers at once, and each slow one is closed at its deadline.
+    Value r = SlowClients(serve, 20, "127.0.0.1", scheme);
+    CHECK(r.Find("healthz_ok")->as_bool());
+    CHECK(r.Find("healthz_seconds")->as_double() < 3.0);
+    CHECK(r.Find("refused")->as_int() == 0);
+    REQUIRE(r.Find("closed_after")->is_number());
+    CHECK(r.Find("closed_after")->as_double() < 10.0 + 3.0);  // the 10 s request deadline
+  }
+}
+
+TEST_CASE("serve: one address holds at most 32 connections, others are still served",
+          "[serve][slowloris]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  Serve serve(dir);
+  // 40 slow connections from 127.0.0.2 (loopback too): 8 are closed at once; /healthz from
+  // 127.0.0.1 answers.
+  Value r = SlowClients(serve, 40, "127.0.0.2", "http");
+  CHECK(r.Find("refused")->as_int() == 8);
+  CHECK(r.Find("healthz_ok")->as_bool());
+  CHECK(r.Find("healthz_seconds")->as_double() < 3.0);
 }
 
 namespace {

@@ -414,6 +414,9 @@ class Routes {
   void Cancel(const std::string& id, Res& res) {
     auto record = Record(id, res);
     if (!record) return;
+    // Its record decides first: a run that recorded its end may still be exiting.
+    if (record->status != "running")
+      return Error(res, 409, "run " + record->run_id + " has ended (" + record->status + ")");
     if (!c_.launcher->Cancel(record->run_id))
       return Error(res, 409, "run " + record->run_id + " is not running under this serve");
     c_.say("cancelling run " + record->run_id + " (API: " + t_caller + ")");

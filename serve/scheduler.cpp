@@ -92,17 +92,17 @@ void Scheduler::Handle(const DueFire& fire, const CatalogEntry& entry) {
       return;
     case Overlap::kQueue:
       if (queued_.count(request.runbook) != 0)
-        say_("skipped " + What(queued_.at(request.runbook).fire) +
+        say_("skipped " + queued_.at(request.runbook).what +
              ": a later fire replaces it in the queue");
       say_("queued " + What(fire) + ": run " + running.front().run_id +
            " still runs (overlap: queue)");
-      queued_[request.runbook] = {fire, request};
+      queued_[request.runbook] = {What(fire), request};
       return;
     case Overlap::kCancelRunning:
       for (const LaunchedRun& r : running) launcher_.Cancel(r.run_id);
       say_("cancelling run " + running.front().run_id + " for " + What(fire) +
            " (overlap: cancel_running)");
-      queued_[request.runbook] = {fire, request};
+      queued_[request.runbook] = {What(fire), request};
       return;
   }
 }
@@ -113,7 +113,7 @@ void Scheduler::StartQueued() {
       ++it;
       continue;
     }
-    Start(it->second.request, What(it->second.fire) + ": queued, now free");
+    Start(it->second.request, it->second.what + ": queued, now free");
     it = queued_.erase(it);
   }
 }

@@ -30,8 +30,10 @@ class Scheduler {
   void Tick(const Catalog& catalog);
 
  private:
+  // A fire waiting for its runbook's run to end: what it is, said, and its launch. Nothing
+  // that points into a catalog, which a changed file replaces meanwhile.
   struct Queued {
-    DueFire fire;
+    std::string what;
     LaunchRequest request;
   };
   void Handle(const DueFire& fire, const CatalogEntry& entry);

@@ -417,7 +417,9 @@ TEST_CASE("serve: slow clients cannot exhaust the API, over HTTP and HTTPS", "[s
     CHECK(r.Find("healthz_seconds")->as_double() < 3.0);
     CHECK(r.Find("refused")->as_int() == 0);
     REQUIRE(r.Find("closed_after")->is_number());
-    CHECK(r.Find("closed_after")->as_double() < 10.0 + 3.0);  // the 10 s request deadline
+    // The 10 s request deadline, from the first byte (0.5 s in), seen at a 1 s cadence; a
+    // loaded or sanitized build lags a few seconds more. Before, they stayed for ever.
+    CHECK(r.Find("closed_after")->as_double() < 10.0 + 7.0);
   }
 }
 

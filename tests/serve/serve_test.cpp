@@ -2,6 +2,7 @@
 // trigger, cancel, resume, metrics), a real schedule fire, a catch-up after downtime, a
 // serve killed with -9 and started again.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <ctime>
 #include <set>
 #include <thread>
@@ -675,4 +676,34 @@ TEST_CASE("serve: an answer recorded just before serve was killed is taken by th
   REQUIRE(approvals != nullptr);
   REQUIRE(approvals->as_list().size() == 1);
   CHECK(approvals->as_list()[0].Find("by")->as_string() == "anonymous");  // the API caller
+}
+
+TEST_CASE("serve: Debian's Prometheus scrapes /metrics and reads every family",
+          "[serve][metrics][prometheus]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(id) == "success");
+  PrometheusServer prom(std::stoi(serve.Port()));
+  auto value = [&](const std::string& query) {
+    for (int i = 0; i < 50; ++i) {  // a scrape a second
+      Command c = Shell("curl -s -G " + prom.url() +
+                        "/api/v1/query --data-urlencode 'query=" + query + "'");
+      auto v = ParseJson(c.out);
+      const Value* result = v.ok() && v.value().Find("data") != nullptr
+                                ? v.value().Find("data")->Find("result")
+                                : nullptr;
+      if (result != nullptr && !result->as_list().empty())
+        return result->as_list()[0].Find("value")->as_list()[1].as_string();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::string("no sample");
+  };
+  CHECK(value("runbook_runs{runbook=\"hello\",status=\"success\"}") == "1");
+  std::string last = value("runbook_last_success_timestamp_seconds{runbook=\"hello\"}");
+  REQUIRE(last != "no sample");
+  CHECK(std::abs(std::stod(last) - static_cast<double>(std::time(nullptr))) < 120);
+  CHECK(value("up") == "1");  // the whole exposition parsed
 }

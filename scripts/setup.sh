@@ -48,9 +48,24 @@ npm_ci() {
     echo "setup: $1 npm packages present"
   fi
 }
+# The web UI (web/): its packages, then its bundle in web/dist/, which CMake embeds in the
+# binary; rebuilt when a source or the lockfile is newer than the bundle. tests/web: the
+# playwright-core that drives Debian's chromium in the UI's tests.
+build_web() {
+  npm_ci web
+  local dist="$root/web/dist/app.js"
+  if [ ! -f "$dist" ] || [ -n "$(find "$root/web/src" "$root/web/package-lock.json" -newer "$dist" | head -1)" ]; then
+    echo "setup: building the web UI (web/dist)"
+    (cd "$root/web" && npm run build --silent > /dev/null)
+  else
+    echo "setup: web UI built"
+  fi
+}
 if command -v npm > /dev/null; then
   npm_ci tests/s3
   npm_ci examples/demo-backend
+  npm_ci tests/web
+  build_web
 else
   echo "setup: npm not found; install Node.js 20 (the s3 and backend tests need it)" >&2
 fi

@@ -21,6 +21,7 @@
 #include "serve/scheduler.h"
 #include "serve/step_log.h"
 #include "serve/store_metrics.h"
+#include "serve/ui_routes.h"
 
 namespace runbook {
 namespace {
@@ -134,12 +135,12 @@ class Routes {
  public:
   explicit Routes(ApiContext c) : c_(std::move(c)) {}
 
-  // Every request but /healthz carries a bearer token of a role that may do it, when serve
-  // has tokens (docs/serve.md "Tokens").
+  // Every request but /healthz and the UI's files carries a bearer token of a role that may do it,
+  // when serve has tokens (docs/serve.md "Tokens").
   httplib::Server::HandlerResponse Authenticate(const Req& req, Res& res) {
     using HR = httplib::Server::HandlerResponse;
     t_caller = "anonymous";
-    if (req.path == "/healthz" || c_.tokens == nullptr) return HR::Unhandled;
+    if (req.path == "/healthz" || IsUiPath(req.path) || c_.tokens == nullptr) return HR::Unhandled;
     auto now = std::chrono::steady_clock::now();
     if (limiter_.Blocked(req.remote_addr, now)) {
       Error(res, 429, "too many failed authentications from this address; wait a minute");
@@ -535,6 +536,7 @@ ApiServer::ApiServer(ApiContext context, const std::string& tls_cert, const std:
   s.set_keep_alive_max_count(100);
   s.set_payload_max_length(1 << 20);
   impl_->routes.Install(s);
+  InstallUiRoutes(s);
   s.set_exception_handler([](const Req&, Res& res, std::exception_ptr) {
     Error(res, 500, "internal error; see serve's log");
   });

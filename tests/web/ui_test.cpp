@@ -1,0 +1,78 @@
+// runbook serve's web UI in a real browser: Debian's chromium driven by playwright-core
+// (tests/web/runs_page.mjs) against a real serve on loopback. Screenshots are kept in
+// artifacts/web/ under the tests' folder and checked to be more than a blank page.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "engine/util/json.h"
+#include "serve/ui_assets.h"
+#include "support/servers.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[web][serve]") {
+  REQUIRE(EmbeddedUi().built);  // scripts/setup.sh builds web/ before the binary
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store");
+  WriteFile(dir, "rb/hello.yaml",
+            "version: 1\nname: hello\nsteps:\n  - {id: greet, uses: exec, with: {run: [echo, "
+            "hi]}}\n");
+  int port = FreePort();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  int pid =
+      StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
+                   "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db"},
+                  dir + "/serve.log", port);
+  std::string shots = std::filesystem::absolute("artifacts/web").string();
+  std::filesystem::create_directories(shots);
+  // The page is open before the run exists: it must appear without a reload.
+  Command c = Shell("node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/runs_page.mjs " + base +
+                        " hello greet " + shots,
+                    120);
+  StopServer(pid);
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  auto out = ParseJson(c.out);
+  REQUIRE(out.ok());
+  const Value& r = out.value();
+  CHECK(r.Find("error") == nullptr);
+  CHECK(r.Find("listed")->as_bool());
+  CHECK(r.Find("step_shown")->as_bool());
+  CHECK(r.Find("console_errors")->as_list().empty());
+  int64_t blank = r.Find("blank_bytes")->as_int();
+  for (const char* page : {"runs", "run"}) {
+    const Value* bytes = r.Find("screenshots")->Find(page);
+    REQUIRE(bytes != nullptr);
+    CHECK(bytes->as_int() > 2 * blank);  // a page with text, not a blank one
+  }
+}
+
+TEST_CASE("web UI: its files need no token, carry a same-origin CSP, and / leads to it",
+          "[web][serve]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store");
+  Command add = Shell(Binary() + " token add viewer1 --role viewer --tokens " + dir + "/tokens");
+  REQUIRE(add.exit_code == 0);
+  int port = FreePort();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  int pid = StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
+                         "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db",
+                         "--tokens", dir + "/tokens"},
+                        dir + "/serve.log", port);
+  Command root = Shell("curl -s -o /dev/null -w '%{http_code} %{redirect_url}' " + base + "/");
+  Command page = Shell("curl -s -D - " + base + "/ui/");
+  Command js =
+      Shell("curl -s -o /dev/null -w '%{http_code} %{content_type}' " + base + "/ui/app.js");
+  Command api = Shell("curl -s -o /dev/null -w '%{http_code}' " + base + "/api/v1/runs");
+  Command other = Shell("curl -s -o /dev/null -w '%{http_code}' " + base + "/ui/../etc/passwd");
+  StopServer(pid);
+  CHECK(root.out == "302 " + base + "/ui/");
+  CHECK_THAT(page.out, Catch::Contains("HTTP/1.1 200"));
+  CHECK_THAT(page.out, Catch::Contains("Content-Security-Policy: default-src 'self'"));
+  CHECK_THAT(page.out, Catch::Contains("<script type=\"module\" src=\"/ui/app.js\">"));
+  CHECK(js.out == "200 text/javascript; charset=utf-8");
+  CHECK(api.out == "401");  // the data still needs a token
+  CHECK(other.out != "200");
+}

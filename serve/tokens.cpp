@@ -52,14 +52,11 @@ Result<TokenFile> TokenFile::Load(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::FromErrno("cannot read " + path, errno);
   if ((st.st_mode & 077) != 0)
-    return Status::Error(path + " may be read or written by others (mode " +
-                         std::to_string(st.st_mode & 0777) + " octal " +
-                         [&] {
-                           char b[8];
-                           std::snprintf(b, sizeof b, "%04o", st.st_mode & 07777);
-                           return std::string(b);
-                         }() +
-                         "): chmod 600 it");
+    return Status::Error(path + " may be read or written by others (mode " + [&] {
+      char b[8];
+      std::snprintf(b, sizeof b, "%04o", st.st_mode & 07777);
+      return std::string(b);
+    }() + "): chmod 600 it");
   std::ifstream in(path);
   if (!in) return Status::FromErrno("cannot read " + path, errno);
   TokenFile file;

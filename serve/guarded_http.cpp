@@ -187,6 +187,12 @@ class Guarded final : public Base {
   Guarded(const ClientLimits& limits, Args&&... args)
       : Base(std::forward<Args>(args)...), limits_(limits), counts_(limits.per_address) {
     this->new_task_queue = [workers = limits.workers] { return new httplib::ThreadPool(workers); };
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second serve on the
+    // same address listened too and took half the requests (breakServe2).
+    this->set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
   }
 
  private:

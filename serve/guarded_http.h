@@ -11,7 +11,8 @@
 //   (Go's ReadHeaderTimeout, Apache's mod_reqtimeout); then the connection is closed;
 // - one address holds at most `per_address` connections at once; more are closed at once (as
 //   nginx's limit_conn);
-// - `workers` threads serve connections (more than a single address may hold).
+// - `workers` threads serve connections (more than a single address may hold);
+// - the address is bound without SO_REUSEPORT: a second serve on it fails to start.
 // Answers are written with the per-write timeout only: an event stream lives long.
 #pragma once
 

@@ -1,5 +1,7 @@
 #include "serve/scheduler.h"
 
+#include <utility>
+
 #include "engine/audit/metrics.h"
 #include "engine/audit/store.h"
 #include "engine/util/json.h"
@@ -13,16 +15,22 @@ constexpr std::chrono::seconds kOnTime{60};
 
 std::string UtcText(SysSeconds t) { return FormatUtc(Clock::Wall(t)); }
 
-std::optional<SysSeconds> ReadLastTick(const std::string& path) {
+// The last tick the state file holds; nullopt when there is none, with `problem` set when a
+// file is there but says no time (damaged): missed fires are then not caught up, said.
+std::optional<SysSeconds> ReadLastTick(const std::string& path, std::string& problem) {
   std::FILE* f = std::fopen(path.c_str(), "r");
   if (f == nullptr) return std::nullopt;
   char buf[256] = {};
   size_t n = std::fread(buf, 1, sizeof buf - 1, f);
   std::fclose(f);
   auto json = ParseJson(std::string(buf, n));
-  if (!json.ok() || json.value().Find("last_tick") == nullptr) return std::nullopt;
-  auto at = ParseUtc(json.value().Find("last_tick")->ToText());
-  if (!at) return std::nullopt;
+  std::optional<Clock::Wall> at;
+  if (json.ok() && json.value().is_map() && json.value().Find("last_tick") != nullptr)
+    at = ParseUtc(json.value().Find("last_tick")->ToText());
+  if (!at) {
+    problem = path + " holds no last tick (damaged?): fires missed before now are not caught up";
+    return std::nullopt;
+  }
   return std::chrono::floor<std::chrono::seconds>(*at);
 }
 
@@ -51,10 +59,18 @@ Scheduler::Scheduler(const Clock& clock, Launcher& launcher, std::string audit_d
       audit_db_(std::move(audit_db)),
       state_path_(std::move(state_path)),
       say_(std::move(say)),
-      last_(ReadLastTick(state_path_)) {}
+      last_(ReadLastTick(state_path_, read_problem_)) {}
 
 void Scheduler::Tick(const Catalog& catalog) {
   SysSeconds now = std::chrono::floor<std::chrono::seconds>(clock_.WallNow());
+  if (!read_problem_.empty()) say_("warning: " + std::exchange(read_problem_, ""));
+  // A last tick ahead of now (a clock set back, an edited file): taken as now, said; else
+  // no fire would come until that time (breakServe2: one in the year 3000 stopped them all).
+  if (last_ && *last_ > now + kOnTime) {
+    say_("warning: the last tick in " + state_path_ + " (" + UtcText(*last_) +
+         ") is ahead of this clock; taken as now");
+    last_ = now;
+  }
   if (!last_) last_ = now;
   for (const DueFire& fire : DueFires(catalog.Runbooks(), *last_, now, kOnTime)) {
     if (fire.earlier_skipped > 0)

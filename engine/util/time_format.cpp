@@ -33,6 +33,16 @@ std::optional<Clock::Wall> ParseUtc(const std::string& text) {
     rest = rest.substr(i);
   }
   if (rest != "Z" && rest != "+00:00" && rest != "z") return std::nullopt;
+  // A real date and time, within what a system_clock time point holds (its nanoseconds end
+  // in 2262): 2026-13-45 or 2026-02-30 are refused, not normalised (breakServe2).
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int year = tm.tm_year;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (year < 1970 || year > 2200 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+      tm.tm_mday > kDays[tm.tm_mon - 1] || (tm.tm_mon == 2 && tm.tm_mday == 29 && !leap) ||
+      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_hour < 0 || tm.tm_min < 0 ||
+      tm.tm_sec < 0)
+    return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   std::time_t secs = timegm(&tm);

@@ -185,3 +185,37 @@ TEST_CASE("scheduler on a fake clock: restarted after downtime, missed fires fol
   CHECK(b.Said("fired ").size() == 1);
   CHECK(b.Said("skipped within").size() == 1);
 }
+
+TEST_CASE(
+    "scheduler on a fake clock: a last tick ahead of the clock, or none readable, is said "
+    "and fires go on",
+    "[serve][schedule][clock]") {
+  for (std::string state : {"{\"last_tick\": \"2100-01-01T00:00:00.000Z\"}\n",
+                            "{\"last_tick\": \"3000-01-01T00:00:00.000Z\"}\n", "{\"last_ti"}) {
+    INFO(state);
+    Bench b;
+    b.Runbook("every.yaml",
+              "version: 1\nname: every\non:\n  schedule:\n    - cron: '* * * * *'\n"
+              "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+    WriteFile(b.dir, "scheduler.json", state);
+    FakeClock clock = At("2026-06-01T10:00:30Z");
+    Scheduler s = b.Make(clock);
+    b.TickEveryMinute(s, clock, 1);
+    INFO(b.All());
+    CHECK(b.Said("warning: ").size() == 1);
+    CHECK(b.Said("fired every").size() == 1);  // 10:01, as if serve had just started
+    b.WaitIdle("every");
+  }
+}
+
+TEST_CASE("UTC times: impossible dates and years a time point cannot hold are refused",
+          "[schedule][time]") {
+  CHECK(ParseUtc("2026-02-28T23:59:59Z").has_value());
+  CHECK(ParseUtc("2028-02-29T00:00:00.250Z").has_value());  // a leap year
+  for (const char* bad : {"2026-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "2026-13-45T99:00:00Z",
+                          "2026-04-31T00:00:00Z", "2026-01-01T24:00:00Z", "2262-04-12T00:00:00Z",
+                          "9999-12-31T00:00:00Z", "1969-12-31T23:59:59Z"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseUtc(bad).has_value());
+  }
+}

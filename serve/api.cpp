@@ -15,6 +15,7 @@
 #include "engine/executor.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
+#include "serve/approval_answer.h"
 #include "serve/guarded_http.h"
 #include "serve/openapi.h"
 #include "serve/schedule_value.h"
@@ -389,6 +390,11 @@ class Routes {
     if (approve == nullptr || !approve->is_bool() || (inputs != nullptr && !inputs->is_map()))
       return Error(res, 400,
                    "the body must be {\"approve\": true or false, \"inputs\": {\"name\": value}}");
+    for (const Value& w : record->approvals_waiting) {
+      if (ReportField(w, "step").ToText() != step) continue;
+      std::string wrong = AnswerInputsProblem(ReportField(w, "inputs"), inputs, approve->as_bool());
+      if (!wrong.empty()) return Error(res, 400, wrong + "; the gate still waits");
+    }
     auto store = Store(res);
     if (!store) return;
     Status s = store->Append(record->run_id, "approval_answer", step, 0,
@@ -526,8 +532,8 @@ struct ApiServer::Impl {
 ApiServer::ApiServer(ApiContext context, const std::string& tls_cert, const std::string& tls_key)
     : impl_(std::make_unique<Impl>(std::move(context))) {
   // Slow or stuck clients (slowloris): a request must arrive whole within 10 s, each read
-  // within 5 s, each write within 10 s; 32 connections per address; bodies above 1 MiB are
-  // refused (serve/guarded_http.h).
+  // within 5 s, each write within 10 s; 32 connections per address, 128 workers; bodies above 1 MiB
+  // are refused (serve/guarded_http.h).
   impl_->server = MakeGuardedServer(ClientLimits{}, tls_cert, tls_key);
   httplib::Server& s = *impl_->server;
   s.set_read_timeout(5, 0);

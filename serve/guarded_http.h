@@ -29,7 +29,7 @@ namespace runbook {
 struct ClientLimits {
   std::chrono::milliseconds request_deadline{10000};
   int per_address = 32;
-  int workers = 64;
+  int workers = 128;
 };
 
 // A plain HTTP server (`tls_cert` empty) or an HTTPS one with the PEM certificate and key

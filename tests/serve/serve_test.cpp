@@ -707,3 +707,36 @@ TEST_CASE("serve: Debian's Prometheus scrapes /metrics and reads every family",
   CHECK(std::abs(std::stod(last) - static_cast<double>(std::time(nullptr))) < 120);
   CHECK(value("up") == "1");  // the whole exposition parsed
 }
+
+TEST_CASE("serve: an answer whose inputs do not suit the gate is refused, and the gate still waits",
+          "[serve][approvals]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/gated.yaml",
+            "version: 1\nname: gated\nsteps:\n"
+            "  - id: gate\n    uses: approval\n    with:\n      prompt: 'Go?'\n      inputs:\n"
+            "        ticket: {type: string, required: true}\n"
+            "        retries: {type: integer, default: 1}\n"
+            "        target: {type: string, enum: [staging, production], default: staging}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.WaitsForApproval(id));
+  std::string path = "/api/v1/runs/" + id + "/approvals/gate";
+  auto refused = [&](const std::string& body) {
+    return serve.Json("POST", path, 400, body).Find("error")->as_string();
+  };
+  CHECK_THAT(refused("{\"approve\": true}"), Catch::Contains("input 'ticket' is required"));
+  CHECK_THAT(refused("{\"approve\": true, \"inputs\": {\"ticket\": {\"a\": [1]}}}"),
+             Catch::Contains("input 'ticket' must be of type string"));
+  CHECK_THAT(refused("{\"approve\": true, \"inputs\": {\"ticket\": \"T-1\", \"retries\": \"x\"}}"),
+             Catch::Contains("input 'retries' must be of type integer"));
+  CHECK_THAT(
+      refused("{\"approve\": true, \"inputs\": {\"ticket\": \"T-1\", \"target\": \"moon\"}}"),
+      Catch::Contains("one of its choices"));
+  CHECK_THAT(refused("{\"approve\": true, \"inputs\": {\"ticket\": \"T-1\", \"tciket\": \"x\"}}"),
+             Catch::Contains("no input 'tciket'"));
+  CHECK(serve.WaitsForApproval(id));  // nothing was recorded
+  serve.Json("POST", path, 202,
+             "{\"approve\": true, \"inputs\": {\"ticket\": \"T-1\", \"retries\": 3}}");
+  CHECK(serve.Finished(id) == "success");
+}

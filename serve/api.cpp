@@ -257,6 +257,8 @@ class Routes {
       limit = std::min(1000, std::stoi(text));
     }
     std::string status = req.get_param_value("status"), since = req.get_param_value("since");
+    if (!since.empty() && !ParseUtc(since))
+      return Error(res, 400, "since must be a UTC time such as 2026-12-01T03:00:00Z");
     auto rows = store->Runs(req.get_param_value("runbook"), 100000);
     if (!rows.ok()) return Error(res, 503, rows.status().message());
     // cursor: the last run of the page before (its X-Next-Cursor); the page starts after it.

@@ -187,6 +187,8 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   CHECK_THAT(bad.Find("error")->as_string(), Catch::Contains("did you mean 'who'?"));
   serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, "[1]");
   serve.Json("GET", "/api/v1/runs?limit=abc", 400);
+  serve.Json("GET", "/api/v1/runs?since=garbage", 400);
+  serve.Json("GET", "/api/v1/runs?since=2026-01-01T00:00:00Z", 200);
   serve.Json("GET", "/api/v1/runs/nope", 404);
   Command metrics = serve.Http("GET", "/metrics");
   CHECK_THAT(metrics.out, Catch::Contains("runbook_runs{runbook=\"hello\",status=\"success\"} 2"));

@@ -334,6 +334,15 @@ class Routes {
   void StepLog(const Req& req, const std::string& id, const std::string& step, Res& res) {
     auto record = Record(id, res);
     if (!record) return;
+    // A step the run's graph does not have is 404 at once, running or not (a typo is not "no
+    // output yet").
+    const Value& graph = ReportField(record->started, "graph");
+    if (graph.is_list() && !graph.as_list().empty()) {
+      bool known = false;
+      for (const Value& node : graph.as_list())
+        known = known || ReportField(node, "id").ToText() == step;
+      if (!known) return Error(res, 404, "run " + record->run_id + " has no step '" + step + "'");
+    }
     bool finished = false;
     auto text = StepLogText(*record, step, finished);
     if (!text && finished)
@@ -545,6 +554,14 @@ ApiServer::ApiServer(ApiContext context, const std::string& tls_cert, const std:
   s.set_payload_max_length(1 << 20);
   impl_->routes.Install(s);
   InstallUiRoutes(s);
+  // httplib's own refusals (a POST without a body: 400 before any route) in the API's form.
+  s.set_error_handler([](const Req&, Res& res) {
+    if (res.body.empty() && res.status >= 400)
+      Error(res, res.status,
+            res.status == 400
+                ? "bad request (a POST needs a JSON body: {} when there is nothing to say)"
+                : "HTTP " + std::to_string(res.status));
+  });
   s.set_exception_handler([](const Req&, Res& res, std::exception_ptr) {
     Error(res, 500, "internal error; see serve's log");
   });

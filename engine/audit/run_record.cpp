@@ -97,6 +97,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "resource_stopped") {
     StepOf(r, e.step).stopped = Str(body, "name") + ": " + Str(body, "how");
   } else if (e.kind == "run_finished") {
+    r.approvals_waiting.clear();  // a run that ended waits for nothing
     r.finished = body;
     r.finished_at = e.at;
     r.status = Str(body, "status");
@@ -111,6 +112,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "notification") {
     r.notifications.push_back(body);
   } else if (e.kind == "run_interrupted") {
+    r.approvals_waiting.clear();  // its resume waits instead
     r.status = "interrupted";
     r.finished_at = e.at;
     r.interrupted_reason = Str(body, "reason");

@@ -166,6 +166,7 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   CHECK(run.Find("trigger")->Find("kind")->as_string() == "api");
   Command log = serve.Http("GET", "/api/v1/runs/" + id + "/steps/a/log");
   CHECK_THAT(log.out, Catch::Contains("hello api"));
+  serve.Json("GET", "/api/v1/runs/" + id + "/steps/nope/log", 404);  // a typo, not "no output"
   Value runs = serve.Json("GET", "/api/v1/runs?runbook=hello&status=success&limit=5", 200);
   REQUIRE(runs.as_list().size() == 1);
   CHECK(runs.as_list()[0].Find("run_id")->as_string() == id);
@@ -188,6 +189,10 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, "[1]");
   serve.Json("GET", "/api/v1/runs?limit=abc", 400);
   serve.Json("GET", "/api/v1/runs?since=garbage", 400);
+  // httplib's own refusal of a POST without a body speaks the API's form too.
+  Command bodiless =
+      Shell("curl -s -w '\\n%{http_code}' -X POST " + serve.Url() + "/api/v1/runbooks/hello/runs");
+  CHECK_THAT(bodiless.out, Catch::Contains("\"error\"") && Catch::EndsWith("\n400"));
   serve.Json("GET", "/api/v1/runs?since=2026-01-01T00:00:00Z", 200);
   serve.Json("GET", "/api/v1/runs/nope", 404);
   Command metrics = serve.Http("GET", "/metrics");
@@ -645,7 +650,9 @@ TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and w
   std::string id = WaitingRun(serve);
   serve.Kill9();
   serve.Start();
-  CHECK(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "interrupted");
+  Value interrupted = serve.Json("GET", "/api/v1/runs/" + id, 200);
+  CHECK(interrupted.Find("status")->as_string() == "interrupted");
+  CHECK(interrupted.Find("approvals_waiting")->as_list().empty());  // its resume waits instead
   // Resumed by serve itself: an approval is idempotent, nothing to confirm; still pending.
   std::string next = ResumedAs(serve, id);
   REQUIRE_FALSE(next.empty());

@@ -16,8 +16,9 @@ StepSpec MakeSpec() {
       "a human gate: a prompt, optional typed inputs; --approve ID or --yes when not interactive";
   s.description =
       "On a terminal, shows the prompt and asks for confirmation (and each input). Without a "
-      "terminal it never waits: it passes with --approve <step id> or --yes and fails at once "
-      "otherwise, saying how to approve. Outputs approved_by plus each input.";
+      "terminal, run or resume never waits: it passes with --approve <step id> or --yes and "
+      "fails at once otherwise, saying how to approve. In a run runbook serve started, it waits "
+      "for an answer through the API (docs/serve.md). Outputs approved_by plus each input.";
   s.params = {
       {"prompt", ParamType::kString, "what the operator confirms", true, {}, {}, {}, {}},
       {"inputs",

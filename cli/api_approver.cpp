@@ -6,6 +6,7 @@
 #include "cli/approver.h"
 #include "engine/audit/store.h"
 #include "engine/util/json.h"
+#include "serve/approval_answer.h"
 
 namespace runbook {
 namespace {
@@ -132,7 +133,7 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
       std::map<std::string, std::string> inputs;
       const Value* given = got->Find("inputs");
       for (const auto& [name, value] : given && given->is_map() ? given->as_map() : Value::Map{})
-        inputs[req.step_id + "." + name] = value.is_string() ? value.as_string() : ToJson(value);
+        inputs[req.step_id + "." + name] = AnswerInputText(value);
       CliApprover check(false, {req.step_id}, inputs, display_);
       answer = check.Ask(req, cancel);
       if (answer.approved) {

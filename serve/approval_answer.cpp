@@ -1,6 +1,7 @@
 #include "serve/approval_answer.h"
 
-#include <cstdlib>
+#include "engine/plugin/check_value.h"
+#include "engine/util/json.h"
 
 namespace runbook {
 namespace {
@@ -9,27 +10,45 @@ const Value* Field(const Value& v, const char* key) { return v.is_map() ? v.Find
 
 std::string Text(const Value* v) { return v == nullptr || v->is_null() ? "" : v->ToText(); }
 
-// Whether `value` reads as `type` ("string", "integer", "number", "boolean", ...).
-bool Reads(const std::string& type, const Value& value) {
-  if (value.is_map() || value.is_list())
-    return type == "list of strings" || type == "mapping of strings";
-  std::string text = value.ToText();
-  char* end = nullptr;
-  if (type == "integer") {
-    if (value.is_bool() || text.empty()) return false;
-    (void)std::strtoll(text.c_str(), &end, 10);
-    return *end == '\0';
-  }
-  if (type == "number") {
-    if (value.is_bool() || text.empty()) return false;
-    (void)std::strtod(text.c_str(), &end);
-    return *end == '\0';
-  }
-  if (type == "boolean") return text == "true" || text == "false";
-  return true;
+// The ParamSpec of one input as approval_waiting lists it ({name, type, required, default},
+// the type as ParamTypeName says it); its enum is checked apart, to say it in words.
+ParamSpec SpecOf(const Value& input) {
+  ParamSpec spec;
+  spec.name = Text(Field(input, "name"));
+  for (ParamType t : {ParamType::kString, ParamType::kInteger, ParamType::kNumber,
+                      ParamType::kBoolean, ParamType::kDuration, ParamType::kStringList,
+                      ParamType::kStringMap, ParamType::kList, ParamType::kMap, ParamType::kAny})
+    if (Text(Field(input, "type")) == ParamTypeName(t)) spec.type = t;
+  const Value* required = Field(input, "required");
+  spec.required = required != nullptr && required->is_bool() && required->as_bool();
+  return spec;
+}
+
+bool Collection(ParamType t) {
+  return t == ParamType::kStringList || t == ParamType::kStringMap || t == ParamType::kList ||
+         t == ParamType::kMap || t == ParamType::kAny;
+}
+
+// What is wrong with `value` for `input`, "" when nothing is.
+std::string ValueProblem(const Value& input, const Value& value) {
+  ParamSpec spec = SpecOf(input);
+  std::string type = ParamTypeName(spec.type), error;
+  if ((value.is_map() || value.is_list()) && !Collection(spec.type))
+    return "input '" + spec.name + "' must be of type " + type;
+  (void)ParseTextAs(spec, AnswerInputText(value), error);
+  if (!error.empty()) return "input '" + spec.name + "' must be of type " + type + ": " + error;
+  const Value* allowed = Field(input, "enum");
+  if (allowed == nullptr || !allowed->is_list() || allowed->as_list().empty()) return "";
+  for (const Value& a : allowed->as_list())
+    if (a.ToText() == AnswerInputText(value)) return "";
+  return "input '" + spec.name + "' must be one of its choices";
 }
 
 }  // namespace
+
+std::string AnswerInputText(const Value& value) {
+  return value.is_string() ? value.as_string() : ToJson(value);
+}
 
 std::string AnswerInputsProblem(const Value& declared, const Value* given, bool approve) {
   if (!approve) return "";
@@ -37,30 +56,19 @@ std::string AnswerInputsProblem(const Value& declared, const Value* given, bool 
   const Value::List& inputs = declared.is_list() ? declared.as_list() : empty;
   std::string names;
   for (const Value& in : inputs) names += (names.empty() ? "" : ", ") + Text(Field(in, "name"));
-  if (given != nullptr) {
-    for (const auto& [name, value] : given->as_map()) {
-      const Value* spec = nullptr;
-      for (const Value& in : inputs)
-        if (Text(Field(in, "name")) == name) spec = &in;
-      if (spec == nullptr)
-        return "the gate has no input '" + name + "'" +
-               (names.empty() ? " (it asks for none)" : " (its inputs: " + names + ")");
-      std::string type = Text(Field(*spec, "type"));
-      if (!Reads(type, value)) return "input '" + name + "' must be of type " + type;
-      const Value* allowed = Field(*spec, "enum");
-      if (allowed != nullptr && allowed->is_list() && !allowed->as_list().empty()) {
-        bool found = false;
-        for (const Value& a : allowed->as_list()) found = found || a.ToText() == value.ToText();
-        if (!found) return "input '" + name + "' must be one of its choices";
-      }
-    }
+  for (const auto& [name, value] : given != nullptr ? given->as_map() : Value::Map{}) {
+    const Value* input = nullptr;
+    for (const Value& in : inputs)
+      if (Text(Field(in, "name")) == name) input = &in;
+    if (input == nullptr)
+      return "the gate has no input '" + name + "'" +
+             (names.empty() ? " (it asks for none)" : " (its inputs: " + names + ")");
+    if (std::string wrong = ValueProblem(*input, value); !wrong.empty()) return wrong;
   }
   for (const Value& in : inputs) {
     std::string name = Text(Field(in, "name"));
-    const Value* req = Field(in, "required");
-    bool required = req != nullptr && req->is_bool() && req->as_bool();
     bool given_here = given != nullptr && given->Find(name) != nullptr;
-    if (required && Text(Field(in, "default")).empty() && !given_here)
+    if (SpecOf(in).required && Text(Field(in, "default")).empty() && !given_here)
       return "input '" + name + "' is required";
   }
   return "";

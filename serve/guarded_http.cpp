@@ -1,9 +1,9 @@
 #include "serve/guarded_http.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -22,18 +22,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-std::string PeerAddress(int sock) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (getpeername(sock, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return "";
-  char text[INET6_ADDRSTRLEN] = {};
-  const void* raw =
-      addr.ss_family == AF_INET6
-          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr)
-          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&addr)->sin_addr);
-  return inet_ntop(addr.ss_family, raw, text, sizeof text) ? text : "";
-}
-
 void IpAndPort(int sock, bool peer, std::string& ip, int& port) {
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
@@ -46,6 +34,13 @@ void IpAndPort(int sock, bool peer, std::string& ip, int& port) {
     ip = host;
   port = ntohs(addr.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
                                           : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+std::string PeerAddress(int sock) {
+  std::string ip;
+  int port = 0;
+  IpAndPort(sock, true, ip, port);
+  return ip;
 }
 
 // Connections held, by peer address.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
 
 namespace runbook {
@@ -28,16 +27,15 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
     if (!events.ok()) continue;
     std::vector<std::string> gates = GatesLeftWaiting(events.value());
     if (gates.empty()) continue;
-    auto record = LoadRunRecord(*store.value(), id);
-    const CatalogEntry* entry =
-        record.ok() ? catalog.Find(record.value().Text("runbook")) : nullptr;
+    auto row = store.value()->FindRun(id);
+    const CatalogEntry* entry = row.ok() ? catalog.Find(row.value().runbook) : nullptr;
     if (entry == nullptr) {
       say("run " + id + " waited for approval '" + gates.front() +
           "' but its runbook is not here: not resumed");
       continue;
     }
     LaunchRequest request;
-    request.runbook = record.value().Text("runbook");
+    request.runbook = row.value().runbook;
     request.file = entry->file;
     request.resume_id = id;
     request.trigger = Value(Value::Map{{"kind", Value("restart")}, {"resumes", Value(id)}});

@@ -1,6 +1,7 @@
 // runbook serve's web UI in a real browser: Debian's chromium driven by playwright-core
 // (tests/web/runs_page.mjs) against a real serve on loopback. Screenshots are kept in
-// artifacts/web/ under the tests' folder and checked to be more than a blank page.
+// artifacts/web/ in the tests' build folder (wherever the suite is run from, never the
+// source tree) and checked to be more than a blank page.
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -25,7 +26,7 @@ TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[
       StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
                    "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db"},
                   dir + "/serve.log", port);
-  std::string shots = std::filesystem::absolute("artifacts/web").string();
+  std::string shots = std::string(RUNBOOK_ARTIFACTS_DIR) + "/web";
   std::filesystem::create_directories(shots);
   // The page is open before the run exists: it must appear without a reload.
   Command c = Shell("node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/runs_page.mjs " + base +

@@ -28,7 +28,7 @@ std::string Count(const std::string& dir, const std::string& what) {
 }
 
 std::string Sql(const std::string& dir, const std::string& sql) {
-  return Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"").out;
+  return Shell(kSqliteWaiting + dir + "/a.db \"" + sql + "\"").out;
 }
 
 // A store as I17 left them: no index, and run `old` resumed by `dupN` for each of `dups`.
@@ -52,7 +52,7 @@ TEST_CASE("a run is resumed once: again is refused naming the resume, two at onc
   std::string file = FailingRestore(dir);
   std::string rb = Binary();
   REQUIRE(Shell("cd " + dir + " && " + rb + " run " + file + " --audit-db a.db").exit_code == 1);
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   id.pop_back();
   REQUIRE(Shell("touch " + dir + "/ok").exit_code == 0);
   // Two resumes at once: exactly one runs the restore.
@@ -74,8 +74,8 @@ TEST_CASE("a run is resumed once: again is refused naming the resume, two at onc
   CHECK_THAT(again.err, Catch::Contains("run " + id + " was already resumed as ") &&
                             Catch::Contains("(success); nothing is left to resume"));
   CHECK(Count(dir, "restore") == "1\n");
-  CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where resumed_from = '" + id +
-              "'\"")
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from runs where resumed_from = '" +
+              id + "'\"")
             .out == "1\n");
 }
 
@@ -84,11 +84,11 @@ TEST_CASE("a resume that failed is the one to resume next", "[cli][resume-once]"
   std::string file = FailingRestore(dir);
   std::string rb = Binary();
   REQUIRE(Shell("cd " + dir + " && " + rb + " run " + file + " --audit-db a.db").exit_code == 1);
-  std::string first = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string first = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   first.pop_back();
   REQUIRE(Shell("cd " + dir + " && " + rb + " resume " + first + " --audit-db a.db").exit_code ==
           1);  // still failing: ok does not exist
-  std::string second = Shell("sqlite3 " + dir + "/a.db \"select run_id from runs where " +
+  std::string second = Shell(kSqliteWaiting + dir + "/a.db \"select run_id from runs where " +
                              "resumed_from = '" + first + "'\"")
                            .out;
   second.pop_back();
@@ -148,9 +148,9 @@ TEST_CASE("resume once: the index on an old store leaves out only the later dupl
       "started_at, finished_at, duration_ms, rto_ms, rto_objective_ms, rpo_ms, "
       "rpo_objective_ms, objectives_met, resumed_from, host, pid, pid_start from "
       "runs where run_id = ";
-  CHECK_THAT(Shell("sqlite3 " + dir + "/a.db \"" + copy + "'dupA'\"").err,
+  CHECK_THAT(Shell(kSqliteWaiting + dir + "/a.db \"" + copy + "'dupA'\"").err,
              Catch::Contains("UNIQUE constraint failed: runs.resumed_from"));
   Sql(dir, "update runs set resumed_from = 'r1' where run_id = 'dupA'");
-  CHECK_THAT(Shell("sqlite3 " + dir + "/a.db \"" + copy + "'dupA'\"").err,
+  CHECK_THAT(Shell(kSqliteWaiting + dir + "/a.db \"" + copy + "'dupA'\"").err,
              Catch::Contains("UNIQUE constraint failed"));
 }

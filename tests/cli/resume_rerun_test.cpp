@@ -273,7 +273,7 @@ TEST_CASE("a non-idempotent step stopped by Ctrl-C is run again only when confir
   WriteFile(dir, "c.yaml", CountingStep(dir, "uses: exec"));
   std::string id = RunUntilStartedThenInterrupt(dir, "c.yaml");
   REQUIRE_FALSE(id.empty());
-  CHECK(Shell("sqlite3 " + dir + "/a.db 'select status from runs'").out == "cancelled\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db 'select status from runs'").out == "cancelled\n");
   std::string out = ReadFile(dir + "/out");
   INFO(out);
   // The run's own continue line names --rerun, as `show` does.
@@ -377,11 +377,12 @@ TEST_CASE("a run killed between a step's attempts resumes it without --rerun",
   Command waiting = Shell(
       "cd " + dir + " && setsid " + Binary() +
       " run c.yaml --audit-db a.db > out 2>&1 & echo $! > " + dir + "/pid; " +
-      "for i in $(seq 200); do [ \"$(sqlite3 " + dir + "/a.db \"select count(*) from events " +
+      "for i in $(seq 200); do [ \"$(" + kSqliteWaiting + dir +
+      "/a.db \"select count(*) from events " +
       "where kind = 'attempt_finished'\" 2>/dev/null)\" = 1 ] && exit 0; sleep 0.05; done; exit 1");
   REQUIRE(waiting.exit_code == 0);
   Shell("kill -9 $(cat " + dir + "/pid); sleep 0.3");
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   REQUIRE(id.size() > 1);
   id.pop_back();
   Shell("touch " + dir + "/fast");
@@ -525,7 +526,7 @@ TEST_CASE("time at a gate Ctrl-C'd while it waited is carried into the resume's 
                           " --yes --audit-db a.db </dev/null");
   REQUIRE(resumed.exit_code == 0);
   auto waited = [&](const std::string& sql) {
-    std::string out = Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"").out;
+    std::string out = Shell(kSqliteWaiting + dir + "/a.db \"" + sql + "\"").out;
     return out.empty() ? -1 : std::stoll(out);
   };
   int64_t first = waited(

@@ -37,13 +37,13 @@ bool StartLong(const std::string& dir, const std::string& wrap, const std::strin
 }
 
 std::string OnlyRun(const std::string& dir) {
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   return id.empty() ? "" : id.substr(0, id.size() - 1);
 }
 
 // The status the store's runs index gives run `id` ("running\n", "failure\n", ...).
 std::string RunStatus(const std::string& dir, const std::string& id) {
-  return Shell("sqlite3 " + dir + "/a.db \"select status from runs where run_id='" + id + "'\"")
+  return Shell(kSqliteWaiting + dir + "/a.db \"select status from runs where run_id='" + id + "'\"")
       .out;
 }
 
@@ -87,10 +87,10 @@ TEST_CASE(
   // A heartbeat from the future (that host's clock ahead, breakM M23) is named as such, and
   // taken as heard now: the wait is 5 minutes from here, not the skew (breakN N14). Both a
   // run that wants the lock and a resume bound it.
-  std::string future = "sqlite3 " + dir + "/a.db \"update liveness set heard_at=" +
+  std::string future = kSqliteWaiting + dir + "/a.db \"update liveness set heard_at=" +
                        "'2099-01-01T00:00:00Z' where run_id='" + id + "'\"";
   std::string heard =
-      "sqlite3 " + dir + "/a.db \"select heard_at from liveness where run_id='" + id + "'\"";
+      kSqliteWaiting + dir + "/a.db \"select heard_at from liveness where run_id='" + id + "'\"";
   for (const char* command : {"run quick.yaml", "resume RUN --rerun a"}) {
     Shell(future);
     std::string line = command;
@@ -109,7 +109,7 @@ TEST_CASE(
     CHECK(kept > "2026");
   }
   // Five minutes of silence, then: marked interrupted, the lock free, the run resumable.
-  Shell("sqlite3 " + dir +
+  Shell(kSqliteWaiting + dir +
         "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z', every_ms=1000 " +
         "where run_id='" + id + "'\"");
   Command quick = Rb(dir, "run quick.yaml");
@@ -185,7 +185,7 @@ TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wa
   REQUIRE(StartLong(dir, "unshare -u sh -c 'hostname pod-sleepy; exec \"$0\" \"$@\"'"));
   std::string id = OnlyRun(dir);
   Shell("kill -STOP $(cat " + dir + "/pid)");
-  Shell("sqlite3 " + dir +
+  Shell(kSqliteWaiting + dir +
         "/a.db \"update liveness set heard_at='2026-01-01T00:00:00Z', every_ms=1000 " +
         "where run_id='" + id + "'\"");
   // A command that writes watches it for one heartbeat interval (recorded: 1 s here) before
@@ -205,7 +205,7 @@ TEST_CASE("liveness: a run taken as gone while it was suspended stops when it wa
   CHECK_FALSE(ProcessAlive(SleepMarker(1)));  // its step was stopped, not left running
   // Nothing more was recorded for it: it stays interrupted, its step never finished.
   CHECK(RunStatus(dir, id) == "interrupted\n");
-  CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where run_id='" + id +
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from events where run_id='" + id +
               "' and kind in ('attempt_finished','step_finished','run_finished')\"")
             .out == "0\n");
   Shell("pkill -f '" + SleepMarker(1) + "'");
@@ -222,7 +222,7 @@ TEST_CASE("liveness: a heartbeat interval the other hosts could take for silence
   CHECK_THAT(slow.err, Catch::Contains("RUNBOOK_HEARTBEAT_INTERVAL='5m' is not a duration from 1ms "
                                        "to 1m: a heartbeat every 30s"));
   // Every run of this place is recorded with its heartbeat.
-  CHECK(Shell("sqlite3 " + dir + "/a.db 'select count(*) from liveness'").out == "2\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db 'select count(*) from liveness'").out == "2\n");
 }
 
 TEST_CASE("liveness: a resume refused on a held lock announces no run id it never records",
@@ -338,7 +338,7 @@ TEST_CASE("liveness: only a command that needs a run elsewhere watches it, and C
   REQUIRE(StartLong(dir, "unshare -p -f -m --mount-proc", "RUNBOOK_HEARTBEAT_INTERVAL=1m"));
   std::string id = OnlyRun(dir);
   // Its heartbeats look 6 minutes old, with a minute's interval: a watch would last 62 s.
-  Shell("sqlite3 " + dir +
+  Shell(kSqliteWaiting + dir +
         "/a.db \"update liveness set every_ms=60000, heard_at=strftime("
         "'%Y-%m-%dT%H:%M:%fZ','now','-6 minutes')\"");
   Command other = Shell("cd " + dir + " && timeout 20 " + Binary() +
@@ -353,12 +353,12 @@ TEST_CASE("liveness: only a command that needs a run elsewhere watches it, and C
   INFO(stopped.out << ReadFile(dir + "/quick.out"));
   CHECK_THAT(stopped.out, Catch::Contains("rc=130"));
   CHECK(std::stoi(stopped.out.substr(stopped.out.find("took=") + 5)) <= 2);
-  CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where runbook='quick'\"").out ==
-        "0\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from runs where runbook='quick'\"")
+            .out == "0\n");
   CHECK(RunStatus(dir, id) == "running\n");
   // The run elsewhere ends while quick.yaml watches it: quick takes the lock and runs, it
   // does not fail as if it had been the one marked.
-  Shell("sqlite3 " + dir + "/a.db \"update liveness set every_ms=3000\"");
+  Shell(kSqliteWaiting + dir + "/a.db \"update liveness set every_ms=3000\"");
   WriteFile(dir, "marker", SleepMarker(1));  // named by file: pkill -f would match its shell
   Command ended = Shell("cd " + dir + " && (" + Binary() +
                         " run quick.yaml --audit-db a.db > quick2.out 2>&1 & P=$!; for i in "

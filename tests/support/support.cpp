@@ -172,11 +172,13 @@ std::string RunUntilStartedThenSignal(const std::string& dir, const std::string&
   // the shell waits (the same call) until the step runs, by which time setsid() is done.
   Command started =
       Shell("cd " + dir + " && setsid " + Binary() + " run " + file + " --audit-db a.db " + flags +
-            " > out 2>&1 & echo $! > " + dir + "/pid; for i in $(seq 200); do grep -q started " +
+            " > out 2>&1 & echo $! > " + dir + "/pid; for i in $(seq 400); do grep -q started " +
             dir + "/marks 2>/dev/null && exit 0; sleep 0.05; done; exit 1");
   if (started.exit_code != 0) return "";
   Shell(stop);
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  // A busy timeout: the run may still be writing its last events (SQLITE_BUSY would read as
+  // "no run" and fail the caller on a loaded machine).
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   return id.empty() ? "" : id.substr(0, id.size() - 1);
 }
 
@@ -191,7 +193,7 @@ std::string RunUntilStartedThenInterrupt(const std::string& dir, const std::stri
                                          const std::string& flags) {
   return RunUntilStartedThenSignal(
       dir, file, flags,
-      "kill -INT $(cat " + dir + "/pid); for i in $(seq 100); do [ \"$(sqlite3 " + dir +
+      "kill -INT $(cat " + dir + "/pid); for i in $(seq 100); do [ \"$(" + kSqliteWaiting + dir +
           "/a.db 'select status from runs')\" != running ] && exit 0; sleep 0.1; done; exit 1");
 }
 

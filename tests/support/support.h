@@ -85,6 +85,9 @@ inline std::string Limited(int kib, const std::string& command) {
   return "ulimit -v " + std::to_string(kib) + " && " + command;
 #endif
 }
+// "sqlite3 -cmd '.timeout 5000' ": the sqlite3 shell waiting up to 5 s for a lock a running
+// runbook holds, instead of failing at once with "database is locked".
+inline constexpr const char* kSqliteWaiting = "sqlite3 -cmd '.timeout 5000' ";
 // The id of the newest run in the store at `audit_db` (`history --format json`), "" when the
 // store holds none or cannot be read.
 std::string LatestRunId(const std::string& audit_db);

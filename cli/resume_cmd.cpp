@@ -200,7 +200,8 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
                      {s.masked_outputs.begin(), s.masked_outputs.end()},
                      static_cast<int>(s.attempts.size()),
                      Millis(s.duration_ms),
-                     s.attempts.empty() ? Value::Map{} : s.attempts.back().params};
+                     s.attempts.empty() ? Value::Map{} : s.attempts.back().params,
+                     s.attempts.empty() ? Value::Map{} : s.attempts.back().path_fingerprints};
       continue;
     }
     // A step no longer in the runbook (renamed under --force) is judged by what was

@@ -151,10 +151,58 @@ class Loop {
     steps_[i].restored_from = it->second.run_id;
     steps_[i].restored_finished_at = it->second.finished_at;
     if (it->second.finished_at) NoteRpo(i, *it->second.finished_at);
-    if (rb_.steps[i].type != nullptr)  // the paths it acted on, as recorded (breakW W5)
-      role_paths_[i] = RolePathsOf(i, rb_.steps[i].type->spec(), it->second.params);
+    if (rb_.steps[i].type != nullptr) role_paths_[i] = CarriedRolePaths(i, it->second);
     Complete(i, it->second.outcome, "passed in run " + it->second.run_id);
     return true;
+  }
+
+  // The paths carried step `i` acted on, as `prior` recorded them (breakW W5). One recorded
+  // masked (it held a secret's text) is resolved again in this resume and taken when its
+  // fingerprint is the one recorded (breakBB2 F7: the masked text, compared as a path, clashed
+  // with nothing); else it is not known (unknown_carried_: UnknownCarriedClash).
+  std::vector<RolePath> CarriedRolePaths(int i, const PriorStep& prior) {
+    std::vector<RolePath> out, now;
+    bool peeked = false;
+    for (RolePath& p : RolePathsOf(i, rb_.steps[i].type->spec(), prior.params)) {
+      auto fp = prior.path_fingerprints.find(p.param);
+      bool has_fp = fp != prior.path_fingerprints.end() && fp->second.is_string() &&
+                    !fp->second.as_string().empty();
+      if (!has_fp && p.path.find(kMask) == std::string::npos) {
+        out.push_back(std::move(p));
+        continue;
+      }
+      if (!peeked) now = PeekRolePathsOf(i), peeked = true;
+      auto same = std::find_if(now.begin(), now.end(), [&](const RolePath& n) {
+        return has_fp && n.param == p.param && svc_.journal != nullptr &&
+               svc_.journal->Fingerprint(n.path) == fp->second.as_string();
+      });
+      if (same != now.end())
+        out.push_back(*same);
+      else
+        unknown_carried_.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  // Step `i`'s role paths as far as they can be known now, its own `env` included.
+  std::vector<RolePath> PeekRolePathsOf(int i) {
+    scope_.SetPeek(true);
+    EnvMap env = PeekEnv(i);
+    scope_.SetStep(i, &env);
+    std::vector<RolePath> now = PeekRolePaths(rb_.steps[i], i, scope_);
+    scope_.SetPeek(false);
+    scope_.SetStep(i, nullptr);
+    return now;
+  }
+
+  // The keyed fingerprints of the paths `params` (resolved) names that its record masks.
+  Value::Map PathFingerprints(int i, const Value& params) {
+    Value::Map out;
+    if (svc_.journal == nullptr || !params.is_map() || rb_.steps[i].type == nullptr) return out;
+    for (const RolePath& p : RolePathsOf(i, rb_.steps[i].type->spec(), params.as_map()))
+      if (redactor_.Apply(p.path) != p.path)
+        out[p.param] = Value(svc_.journal->Fingerprint(p.path));
+    return out;
   }
 
   // The first journal failure stops the run (fail closed); later ones add nothing.
@@ -285,7 +333,8 @@ class Loop {
     if (svc_.journal != nullptr) {
       in.so_far = std::make_shared<OutputSoFar>();
       so_far_[i] = in.so_far;
-      Journal(svc_.journal->AttemptStarted(*g_.nodes[i].step, number, steps_[i].params));
+      Journal(svc_.journal->AttemptStarted(*g_.nodes[i].step, number, steps_[i].params,
+                                           PathFingerprints(i, in.params)));
       if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
         --running_;
         run.attempts.back().error = "not started: the audit store failed";
@@ -427,6 +476,7 @@ class Loop {
     scope_.SetStep(i, nullptr);
     std::string clash =
         FirstClash(rb_, mine, others, values_.base.value_or(std::filesystem::current_path()));
+    if (clash.empty()) clash = UnknownCarriedClash(rb_, mine, unknown_carried_);
     role_paths_[i] = std::move(mine);
     return clash.empty() ? unknown : clash;
   }
@@ -709,9 +759,9 @@ class Loop {
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;
-  std::map<int, std::vector<RolePath>> role_paths_;
-  bool main_ran_ = false;  // a main (not `finally`) step was queued to run in this run  // steps
-                           // that started: their role paths
+  std::map<int, std::vector<RolePath>> role_paths_;  // steps that started: their role paths
+  std::vector<RolePath> unknown_carried_;  // carried steps' paths recorded masked, not proven
+  bool main_ran_ = false;  // a main (not `finally`) step was queued to run in this run
   // Attempts started and recorded, launched once the journal's group is durable.
   std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches_;
   AttemptStops stops_;      // the running attempts' own tokens

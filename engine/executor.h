@@ -41,6 +41,9 @@ struct PriorStep {
   // The resolved parameters of its last attempt as recorded (masked where they held a
   // secret): the paths it acted on, for the rule of engine/path_roles.h (breakW W5).
   Value::Map params = {};
+  // For each of those paths recorded masked, its keyed fingerprint (RunJournal): the resume
+  // resolves the path again and takes it only when the fingerprints match (breakBB2 F7).
+  Value::Map path_fingerprints = {};
 };
 
 struct RunOptions {

@@ -18,8 +18,16 @@ class RunJournal {
   // Before any step. `redactor` outlives the run; the journal applies it to all it writes.
   virtual Status RunStarted(const Runbook& rb, const std::string& run_id, const Value::Map& params,
                             const Redactor& redactor) = 0;
-  // Before the attempt's side effects begin. `params` are resolved and redacted.
-  virtual Status AttemptStarted(const StepDecl& step, int attempt, const Value& params) = 0;
+  // Before the attempt's side effects begin. `params` are resolved and redacted;
+  // `path_fingerprints` (param name -> Fingerprint of its resolved value) for each parameter
+  // naming a path whose recorded value is masked: a resume carrying the step proves a path it
+  // resolves again is the one acted on (breakBB2 F7), without the store holding the path.
+  virtual Status AttemptStarted(const StepDecl& step, int attempt, const Value& params,
+                                const Value::Map& path_fingerprints) = 0;
+  // A keyed fingerprint of `text` (Redactor::Fingerprint under the store's own key): equal for
+  // equal texts in any run on this store, useless to a reader of it; "" when the journal has
+  // no key (then a path recorded masked cannot be proven, and counts as not known).
+  virtual std::string Fingerprint(const std::string& /*text*/) { return ""; }
   virtual Status AttemptFinished(const StepDecl& step, const AttemptRecord& attempt,
                                  const StepRun& run) = 0;
   virtual Status StepFinished(const StepDecl& step, const StepRun& run) = 0;

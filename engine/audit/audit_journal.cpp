@@ -170,17 +170,11 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   // them again (cli/resume_cmd.cpp), since "***" is not the value the run had.
   std::vector<std::string> masked;
   Value::Map recorded, fingerprints;  // a masked value's keyed fingerprint (breakN N5, O15)
-  std::optional<Redactor> keyed;
   for (const auto& [name, value] : params) {
     recorded[name] = redactor.Apply(value);
     if (recorded[name] == value) continue;
     masked.push_back(name);
-    if (!keyed) {
-      keyed = redactor;
-      auto key = store_.FingerprintKey(true);  // none: a resume compares masks instead
-      keyed->SetFingerprintKey(key.ok() ? key.value() : std::string());
-    }
-    fingerprints[name] = Value(keyed->Fingerprint(ToJson(value)));
+    fingerprints[name] = Value(Keyed().Fingerprint(ToJson(value)));
   }
   Value::Map body{
       {"runbook", Value(rb.name)},
@@ -216,12 +210,27 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   return Append("run_started", "", 0, std::move(body));
 }
 
-Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Value& params) {
+const Redactor& AuditJournal::Keyed() {
+  if (!keyed_) {
+    keyed_ = *redactor_;
+    auto key = store_.FingerprintKey(true);  // none: a resume compares masks instead
+    keyed_->SetFingerprintKey(key.ok() ? key.value() : std::string());
+  }
+  return *keyed_;
+}
+
+std::string AuditJournal::Fingerprint(const std::string& text) {
+  return redactor_ != nullptr ? Keyed().Fingerprint(text) : std::string();
+}
+
+Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Value& params,
+                                    const Value::Map& path_fingerprints) {
   // `idempotent` is recorded for the resume and `show` (breakM M14): whether a step stopped
   // mid-way may run again without the operator's word is decided by what the step was.
   Value::Map body{{"type", Value(step.uses)},
                   {"params", params},
                   {"idempotent", Value(step.Idempotent(params))}};
+  if (!path_fingerprints.empty()) body["masked_path_fingerprints"] = Value(path_fingerprints);
   return Append("attempt_started", step.id, attempt, std::move(body), kRecordedParamBytes);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "engine/audit/store.h"
@@ -58,7 +59,9 @@ class AuditJournal final : public RunJournal {
 
   Status RunStarted(const Runbook& rb, const std::string& run_id, const Value::Map& params,
                     const Redactor& redactor) override;
-  Status AttemptStarted(const StepDecl& step, int attempt, const Value& params) override;
+  Status AttemptStarted(const StepDecl& step, int attempt, const Value& params,
+                        const Value::Map& path_fingerprints) override;
+  std::string Fingerprint(const std::string& text) override;
   Status AttemptFinished(const StepDecl& step, const AttemptRecord& attempt,
                          const StepRun& run) override;
   Status StepFinished(const StepDecl& step, const StepRun& run) override;
@@ -76,12 +79,16 @@ class AuditJournal final : public RunJournal {
  private:
   // Masks the run's secrets in `body`, then (when `cut_strings` > 0) cuts its longer strings
   // as kRecordedParamBytes says, and appends it.
+  // redactor_ keyed by the store's fingerprint key (made on first use); the key "" when the
+  // store cannot give one (a resume then compares masks, or, for paths, knows none).
+  const Redactor& Keyed();
   Status Append(const std::string& kind, const std::string& step, int64_t attempt, Value::Map body,
                 size_t cut_strings = 0);
   AuditStore& store_;
   RunContext context_;
   std::string run_id_;
   const Redactor* redactor_ = nullptr;
+  std::optional<Redactor> keyed_;  // redactor_ with the store's fingerprint key (Keyed())
   std::chrono::steady_clock::time_point next_heartbeat_{};
   bool grouping_ = false;
   std::vector<AuditStore::NewEvent> pending_;  // appended at CommitGroup

@@ -60,6 +60,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     a.number = static_cast<int>(e.attempt);
     a.started_at = e.at;
     a.params = Map(body, "params");
+    a.path_fingerprints = Map(body, "masked_path_fingerprints");
     s.attempts.push_back(std::move(a));
   } else if (e.kind == "attempt_finished") {
     StepView& s = StepOf(r, e.step);

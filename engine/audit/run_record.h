@@ -22,6 +22,9 @@ struct AttemptView {
   std::string error;
   int64_t duration_ms = 0;
   Value::Map params;
+  // Param name -> keyed fingerprint of the path it named, for those recorded masked
+  // (RunJournal::AttemptStarted).
+  Value::Map path_fingerprints;
   Value::Map outputs;
   std::string stdout_tail;
   std::string stderr_tail;

@@ -1,7 +1,9 @@
 #include "engine/path_roles.h"
 
+#include <fnmatch.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -17,11 +19,14 @@ namespace {
 
 // `p` absolute and normal: relative ones against `base`; with `resolve_links`, the existing
 // part of the path with its links followed before any ".." is applied (breakW W9:
-// "lnk/../x" is where lnk points, up one), the rest lexically normal.
+// "lnk/../x" is where lnk points, up one), the rest lexically normal. A path holding ".."
+// has its links followed at load too: folded lexically, "lnk/../x" named a place the kernel
+// does not open (breakBB2 F3).
 fs::path Normal(const std::string& p, const std::string& base, bool resolve_links) {
   fs::path abs = fs::path(p).is_absolute() ? fs::path(p) : fs::path(base) / p;
   bool resolved = false;
-  if (resolve_links) {
+  bool dotdot = std::any_of(abs.begin(), abs.end(), [](const fs::path& c) { return c == ".."; });
+  if (resolve_links || dotdot) {
     std::error_code ec;
     fs::path real = fs::weakly_canonical(abs, ec);
     if (!ec) abs = real, resolved = true;
@@ -208,7 +213,8 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     const std::string& path = it->second.as_string();
     if (path.empty()) continue;
     if (!p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0) continue;
-    out.push_back({step, p.name, p.path_role, path, p.beside});
+    std::string shared = p.shared_kind.empty() ? spec.type + "." + p.name : p.shared_kind;
+    out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, shared});
   }
   return out;
 }
@@ -220,18 +226,84 @@ bool Writes(PathRole role) {
          role == PathRole::kWritesIn;
 }
 
-// Two writers (breakAA A2). One file written by both is shared (two flag-updates of one flags
-// file share its lock and history too); but a file one writes at a name the other keeps beside
-// its own (its lock, its history) takes it away, and a folder one writes inside (s3-sync's dest:
-// with `delete` it removes what its source lacks) holds no other step's file.
+// `b`'s path or a name it keeps beside it lies under a name `a` writes or guards as a file:
+// writing it makes a folder of that name (breakBB2 F10: an archive at "<target>-wal/x" and
+// the restored database cannot be opened; a flags file's ".lock/x" and no run takes the
+// lock). nullopt when none does, or when `a` is a folder (the inside rules say those).
+std::optional<std::string> Under(const RolePath& a, const fs::path& pa, const RolePath& b,
+                                 const fs::path& pb, bool resolve_links) {
+  if (a.role == PathRole::kWritesInside || a.role == PathRole::kWritesIn) return std::nullopt;
+  for (const Name& an : NamesOf(a, pa)) {
+    if (an.prefix) continue;
+    for (const Name& bn : NamesOf(b, pb)) {
+      bool under = bn.path != an.path && Inside(bn.path, an.path);
+      for (fs::path up = bn.path.parent_path();
+           !under && resolve_links && !up.empty() && up != up.root_path(); up = up.parent_path())
+        under = SamePlace(up, an.path);
+      if (under)
+        return bn.path.string() + " is under " + an.path.string() + ", a file the other step " +
+               (a.role == PathRole::kGuards ? "guards" : "writes") +
+               ": writing there makes a folder of it";
+    }
+  }
+  return std::nullopt;
+}
+
+// Either way round.
+std::optional<std::string> EitherUnder(const RolePath& a, const fs::path& pa, const RolePath& b,
+                                       const fs::path& pb, bool resolve_links) {
+  if (auto u = Under(a, pa, b, pb, resolve_links)) return u;
+  return Under(b, pb, a, pa, resolve_links);
+}
+
+// A name of `other` is a file directly in the folder `folder` writes in (kWritesIn) and of a
+// name it writes there (its names_in: backup's dumps and their metadata, breakBB2 F2).
+std::optional<std::string> InItsNames(const RolePath& folder, const fs::path& fp,
+                                      const RolePath& other, const fs::path& op,
+                                      bool resolve_links) {
+  if (folder.role != PathRole::kWritesIn) return std::nullopt;
+  for (const Name& name : NamesOf(other, op)) {
+    fs::path up = name.path.parent_path();
+    if (up != fp && !(resolve_links && SamePlace(up, fp))) continue;
+    std::string file = name.path.filename().string();
+    bool named = folder.names_in.empty();
+    for (const std::string& pattern : folder.names_in)
+      named = named || ::fnmatch(pattern.c_str(), file.c_str(), FNM_PERIOD) == 0;
+    if (named)
+      return name.path.string() + " is a name the step writing in " + fp.string() +
+             " writes or deletes there";
+  }
+  return std::nullopt;
+}
+
+// One path written by both is shared only by two steps writing in one folder (two backups'
+// dest) or two parameters updating one file of the same kind in place under its lock (two
+// flag-updates; hash's and s3-sync's inventory); any other pair replaces what the other wrote
+// (breakBB2 F2: an archive over a dump, over an env file) or deletes it (F8: a backup's dest
+// that is also s3-sync's).
+bool Shares(const RolePath& a, const RolePath& b) {
+  if (a.role == PathRole::kWritesIn && b.role == PathRole::kWritesIn) return true;
+  return a.role == PathRole::kWritesFile && b.role == PathRole::kWritesFile &&
+         a.shared_as == b.shared_as;
+}
+
+// Two writers (breakAA A2): not one path (unless Shares), not a name the other keeps beside
+// its file (its lock, its history), not under a name the other writes as a file, not inside a
+// folder the other writes inside (s3-sync's dest: with `delete` it removes what its source
+// lacks), not a name the other writes in its folder (backup's dumps).
 std::optional<std::string> WritersClash(const RolePath& a, const RolePath& b,
                                         const std::string& base, bool resolve_links) {
   fs::path pa = Normal(a.path, base, resolve_links);
   fs::path pb = Normal(b.path, base, resolve_links);
-  if (pa == pb || (resolve_links && SamePlace(pa, pb))) return std::nullopt;
+  if (pa == pb || (resolve_links && SamePlace(pa, pb))) {
+    if (Shares(a, b)) return std::nullopt;
+    return "the same path, " + pa.string() + (pa == pb ? "" : " (under another name)");
+  }
   if (auto same = SameName(a, pa, b, pb, resolve_links)) return same;
+  if (auto under = EitherUnder(a, pa, b, pb, resolve_links)) return under;
   for (const auto& [folder, folder_path, other, other_path] :
        {std::tuple(&a, pa, &b, pb), std::tuple(&b, pb, &a, pa)}) {
+    if (auto in = InItsNames(*folder, folder_path, *other, other_path, resolve_links)) return in;
     if (folder->role != PathRole::kWritesInside) continue;
     for (const Name& name : NamesOf(*other, other_path)) {
       bool inside = Inside(name.path, folder_path);
@@ -258,7 +330,8 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
     fs::path a = Normal(written.path, base, resolve_links);
     fs::path b = Normal(guarded.path, base, resolve_links);
     if (a == b || (resolve_links && SamePlace(a, b))) return std::nullopt;
-    return SameName(written, a, guarded, b, resolve_links);
+    if (auto same = SameName(written, a, guarded, b, resolve_links)) return same;
+    return EitherUnder(written, a, guarded, b, resolve_links);
   }
   if (!Writes(written.role) || guarded.role != PathRole::kGuards) return std::nullopt;
   fs::path w = Normal(written.path, base, resolve_links);
@@ -269,6 +342,7 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
       (g.parent_path() == w || (resolve_links && SamePlace(g.parent_path(), w))))
     return g.string() + " is in the folder " + w.string();
   if (auto same = SameName(written, w, guarded, g, resolve_links)) return same;
+  if (auto under = EitherUnder(written, w, guarded, g, resolve_links)) return under;
   if (!resolve_links || written.role != PathRole::kWritesInside) return std::nullopt;
   for (fs::path up = g.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path())
     if (SamePlace(up, w))
@@ -360,6 +434,28 @@ std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
       return LocateError(Status::Error(ClashMessage(rb, m, o, *how)),
                          node != nullptr ? node->loc : Loc{})
           .message();
+    }
+  }
+  return "";
+}
+
+std::string UnknownCarriedClash(const Runbook& rb, const std::vector<RolePath>& mine,
+                                const std::vector<RolePath>& unknown_carried) {
+  for (const RolePath& m : mine) {
+    bool guards = m.role == PathRole::kGuards;
+    for (const RolePath& u : unknown_carried) {
+      if (u.step == m.step || guards == (u.role == PathRole::kGuards)) continue;
+      const std::string& other = rb.steps[u.step].id;
+      std::string message =
+          "parameter '" + m.param + "' " + (guards ? "guards" : "writes") + " a path, and step '" +
+          other + "' as '" + u.param + "' " + (guards ? "wrote" : "guarded") +
+          " one in the run this resume continues that was recorded masked (it held a secret's "
+          "text) and cannot be proven to be the path this resume resolves: a guarded path must "
+          "be known beside every path written, or another step's file could stand at it "
+          "unchecked; resume with --rerun " +
+          other + " to run that step again";
+      const TNode* node = rb.steps[m.step].With(m.param);
+      return LocateError(Status::Error(message), node != nullptr ? node->loc : Loc{}).message();
     }
   }
   return "";

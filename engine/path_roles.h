@@ -25,8 +25,10 @@ struct RolePath {
   int step = -1;      // index in Runbook::steps
   std::string param;  // the parameter's name
   PathRole role = PathRole::kNone;
-  std::string path;                      // as resolved: absolute, or relative to the run's base
-  std::vector<std::string> beside = {};  // suffixes of names also written beside (ParamSpec)
+  std::string path;                        // as resolved: absolute, or relative to the run's base
+  std::vector<std::string> beside = {};    // suffixes of names also written beside (ParamSpec)
+  std::vector<std::string> names_in = {};  // kWritesIn: the names it writes in (ParamSpec)
+  std::string shared_as = "";  // kWritesFile: who may share the file: "type.param" or its kind
 };
 
 // The paths `params` (one step's values: resolved, or literal at load) name with a role.
@@ -42,7 +44,12 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
 // (one restore's target at another's -wal: breakY Y13); the same path twice does not.
 // Two writers likewise (an archive over flag-update's .history.jsonl: breakAA A2), and when a
 // name of one is inside a folder the other writes inside (kWritesInside: s3-sync's dest, which
-// may delete what its source lacks); one file written by both does not (two flag-updates).
+// may delete what its source lacks), or a file the other writes in its folder (kWritesIn with
+// names_in: backup's dumps); the same path written by both clashes unless they share it (two
+// kWritesIn folders; two kWritesFile of one shared_as: two flag-updates, hash's and s3-sync's
+// inventory), as a file one writes whole over another's kind of file (breakBB2 F2) and a
+// folder one deletes in (F8) do. Any pair clashes when a name of one lies under a name the
+// other writes or guards as a file (F10: "<target>-wal/x" makes a folder of the WAL's name).
 // Symmetric for two guards and for two writers.
 // Relative paths are taken against `base` (an absolute folder); with `resolve_links`, symbolic
 // links in the existing part of each path are followed (a run) — else the comparison is lexical
@@ -78,5 +85,12 @@ std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalS
 // there is none. Links are followed; relative paths are against `base`.
 std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
                        const std::vector<RolePath>& others, const std::string& base);
+
+// Resume: the clash of `mine` with a step carried over whose recorded path is not known (it was
+// recorded masked and this resume cannot prove which path it was: breakBB2 F7): a writer of
+// `mine` beside a carried guard, or a guard of `mine` beside a carried writer, fails, said from
+// `mine`'s side and located at its parameter, naming --rerun of the carried step; "" when none.
+std::string UnknownCarriedClash(const Runbook& rb, const std::vector<RolePath>& mine,
+                                const std::vector<RolePath>& unknown_carried);
 
 }  // namespace runbook

@@ -53,6 +53,7 @@ StepSpec MakeSpec() {
       Param("database", ParamType::kString, "path of the live SQLite database").Required(),
       Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
           .Path(PathRole::kWritesIn)  // breakY Y2: its dumps, and retention deletes there
+          .NamesIn({"*.sqlite.gz", "*.sqlite.gz.meta.json"})
           .Required(),
       Param("name", ParamType::kString,
             "file stem, one file name (no '/', not '.' or '..', no control characters); "

@@ -51,6 +51,7 @@ StepSpec MakeSpec() {
       Param("inventory", ParamType::kString, "the inventory file; '' for none")
           .Path(PathRole::kWritesFile)
           .Beside({".lock"})  // breakY Y1: its lock file is a name it writes too
+          .SharedAs("inventory")
           .Default(Value("docs/inventory.json")),
       Param("parallel", ParamType::kInteger, "files hashed at once (default: cores)")
           .Min(1)

@@ -94,6 +94,7 @@ StepSpec MakeSpec() {
       Param("inventory", ParamType::kString, "inventory to append each object to; '' for none")
           .Path(PathRole::kWritesFile)
           .Beside({".lock"})  // breakY Y1: its lock file is a name it writes too
+          .SharedAs("inventory")
           .Default(Value("docs/inventory.json")),
   };
   s.outputs = {

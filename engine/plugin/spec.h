@@ -64,6 +64,15 @@ struct ParamSpec {
   // the path: SQLite's "-wal", integrity-check's ".integrity-check" marker, restore's
   // ".before-restore". The rule of path_role compares these names too (breakW W2).
   std::vector<std::string> beside = {};
+  // kWritesIn: patterns (fnmatch) of the file names the step writes, replaces or deletes
+  // directly in the folder (backup: its dumps and their metadata, which retention deletes);
+  // another writer's file of such a name there clashes (breakBB2 F2). Empty: every name.
+  std::vector<std::string> names_in = {};
+  // kWritesFile: the kind of file the step updates in place under its lock, which parameters
+  // of the same kind share ("inventory": hash's and s3-sync's). "": only the same parameter of
+  // the same step type shares the file (two flag-updates of one flags file). Any other two
+  // writers of one file clash: the second replaces what the first wrote (breakBB2 F2).
+  std::string shared_kind = "";
 };
 
 struct OutputSpec {

@@ -47,6 +47,16 @@ struct Param : ParamSpec {
     beside = std::move(suffixes);
     return *this;
   }
+  // kWritesIn: the file names (fnmatch patterns) it writes in the folder (engine/path_roles.h).
+  Param& NamesIn(std::vector<std::string> patterns) {
+    names_in = std::move(patterns);
+    return *this;
+  }
+  // kWritesFile: the kind of file it shares with parameters of that kind (engine/path_roles.h).
+  Param& SharedAs(std::string kind) {
+    shared_kind = std::move(kind);
+    return *this;
+  }
   // Values starting with `prefix` are remote, not local paths (engine/path_roles.h).
   Param& Remote(std::string prefix) {
     remote_prefix = std::move(prefix);

@@ -85,15 +85,15 @@ struct Input {
   std::string path, base, name;
 };
 
-// The archive's access (files.h ShareAccess): as readable as its least readable input (a
-// 0600 dump among 0644 logs makes a 0600 zip), and no more than the output it replaces
-// (breakZ Z8: secrets written over a 0644 file were world-readable); 0600 without inputs.
+// The archive's access (file_access.h): as readable as its least readable input (a 0600
+// dump among 0644 logs makes a 0600 zip), and no more than the output it replaces (breakZ
+// Z8: secrets written over a 0644 file were world-readable), whose owner, group and ACL it
+// keeps (breakBB2 F9); 0600 without inputs.
 Status GiveAccess(const std::string& tmp, const std::string& output,
                   const std::vector<Input>& inputs) {
   std::vector<std::string> sources;
   for (const Input& in : inputs) sources.push_back(in.path);
-  if (ModeOf(output, -1) >= 0) sources.push_back(output);
-  return ShareAccess(tmp, sources);
+  return ReplaceAccess(tmp, output, sources);
 }
 
 // Adds `f` as a member unless it is the same file as one already there; two inputs that

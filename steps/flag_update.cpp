@@ -19,6 +19,7 @@
 #include "engine/util/time_format.h"
 #include "steps/common/files.h"
 #include "steps/common/json_edit.h"
+#include "steps/common/lock_beside.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
@@ -135,13 +136,14 @@ Result<History> ReadHistory(const std::string& path, const std::string& flag) {
 // Appends `line` to `path` in one write (O_APPEND), never through a link at that name, and
 // makes it durable (fsync) before returning: the entry is the change's intent (see below).
 // A new history has the access of the flags file `of`, group included, no more (files.h
-// ShareAccess; breakY Y9): 0600 until then.
+// ShareAccess; breakY Y9): 0600 until then; made by root, its owner (OwnLike).
 Status AppendLine(const std::string& path, const std::string& line, const std::string& of) {
   bool made = ModeOf(path, -1) < 0;
   auto fd = OwnFd(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
   if (!fd.ok()) return fd.status();
   if (made) {
     if (Status s = ShareAccess(path, {of}); !s.ok()) return s;
+    if (Status s = OwnLike(fd.value().get(), of, path); !s.ok()) return s;  // breakBB2 F5
   }
   ssize_t n = ::write(fd.value().get(), line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size()))
@@ -216,10 +218,8 @@ class FlagUpdate final : public StepType {
           "flag-update needs rollout, rollback or mark_good: their expressions gave null or "
           "false, so there is no change to make; nothing was changed");
     std::string file = ctx.params.Str("file");
-    auto lock = OwnFd(file + ".lock", O_RDWR | O_CREAT);
+    auto lock = LockBeside(file);
     if (!lock.ok()) return AttemptResult::Failure("cannot lock: " + lock.status().message());
-    if (::flock(lock.value().get(), LOCK_EX) != 0)
-      return AttemptResult::Failure("cannot lock " + file + ".lock: " + std::strerror(errno));
     return Locked(ctx, file);  // closing the lock file releases the lock
   }
 

@@ -621,6 +621,9 @@ class Restore final : public StepType {
     if (std::string clash = env_file ? EnvFileClash(Abs(env_file->ToText()), target, source) : "";
         !clash.empty())
       return AttemptResult::Failure("restore of " + source + " refused: " + clash);
+    // Its owner and group can be kept, known before the database is replaced (breakBB2 F4).
+    if (std::string why = env_file ? KeepOwnerProblem(Abs(env_file->ToText())) : ""; !why.empty())
+      return Untouched(source, target, "env_file: " + why);
     if (env_file) {  // its folder exists before the database is replaced (breakL L22)
       Status env_made = MakeFolderSaying(DirName(Abs(env_file->ToText())), ctx.log);
       if (!env_made.ok()) return Untouched(source, target, env_made.message());

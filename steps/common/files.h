@@ -9,6 +9,7 @@
 
 #include "engine/util/crypto.h"
 #include "engine/util/status.h"
+#include "steps/common/file_access.h"
 
 namespace runbook {
 
@@ -27,26 +28,6 @@ Status PublishDurable(const std::string& tmp, const std::string& path);
 // checked as PublishDurable says before anything is written. A file replaced keeps its
 // permission bits exactly; a new one is created with `mode` (less the umask).
 Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0600);
-// The permission bits (of 0666) of the file at `path` (links followed), or `fallback` when
-// there is none. The one rule for the mode of what a step writes: a file it replaces keeps
-// its mode, a new one is no more readable than what it was made from (its source, the
-// database), never readable by more while it is written (breakW W7, W11, W12).
-int ModeOf(const std::string& path, int fallback);
-// Gives the finished file at `path` (the step's scratch file, 0600 while it was written)
-// the access of what it was made from, `sources` (links followed; missing ones left out):
-// the permission bits all of them allow (of 0666), exactly, umask aside, as `cp -p` keeps
-// them, less what their folders keep from others (a 0644 file in a 0700 folder counts as
-// 0600: breakZ Z4); group bits only for the group that owns the sources — the file is given that
-// group when it has another (a setgid folder, the runner's own group), else its group bits go
-// (breakY Y6: a 0640 database's dump in a setgid folder was readable by that folder's
-// group). Without any source: `fallback`. Errors: chmod's.
-// With `owner` (the file replaces its one source, the file at the same name), the source's
-// access ACL (breakZ Z5), owner and group too: a backend running as its own account keeps its
-// database, env file and flags file when root restores them (breakY Y12). Where runbook may
-// not give them (not root, not in the group) it is an error and the caller replaces nothing
-// (breakAA A6).
-Status ShareAccess(const std::string& path, const std::vector<std::string>& sources,
-                   int fallback = 0600, bool owner = false);
 // Renames and fsyncs the destination folder.
 Status RenameDurable(const std::string& from, const std::string& to);
 Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes = 64u << 20);

@@ -10,6 +10,7 @@
 #include "engine/util/json.h"
 #include "engine/util/own_file.h"
 #include "steps/common/files.h"
+#include "steps/common/lock_beside.h"
 
 namespace runbook {
 namespace {
@@ -34,15 +35,8 @@ Result<Value::Map> ReadInventory(const std::string& path) {
 
 Status AppendInventory(const std::string& path, const Value::List& entries) {
   if (auto made = MakeFolders(DirName(path)); !made.ok()) return made.status();
-  std::string lock_path = path + ".lock";
-  auto opened = OpenOwnFile(lock_path, O_RDWR | O_CREAT, 0600);  // never through a planted link
-  if (!opened.ok()) return opened.status();
-  int fd = opened.value();
-  if (::flock(fd, LOCK_EX) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Status::FromErrno("cannot lock " + lock_path, err);
-  }
+  auto lock = LockBeside(path);  // never through a planted link; closed: released
+  if (!lock.ok()) return lock.status();
   Status result = Status::Ok();
   auto inventory = ReadInventory(path);
   if (!inventory.ok()) {
@@ -55,8 +49,6 @@ Status AppendInventory(const std::string& path, const Value::List& entries) {
     // Names as JSON escapes where they hold invisible characters (breakZ Z11).
     result = WriteFileAtomic(path, ToJsonShown(Value(std::move(doc)), 2) + "\n", 0600);
   }
-  ::flock(fd, LOCK_UN);
-  ::close(fd);
   return result;
 }
 

@@ -145,6 +145,13 @@ BeneathTemp::~BeneathTemp() {
 
 std::string BeneathTemp::ProcPath() const { return "/proc/self/fd/" + std::to_string(fd()); }
 
+UniqueFd BeneathTemp::OpenReplaced() const {
+  UniqueFd fd(::openat(dir_.get(), final_name_.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st {};
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return UniqueFd();
+  return fd;
+}
+
 Status BeneathTemp::Commit() {
   if (::fsync(file_.get()) != 0) return Status::FromErrno("cannot fsync " + display_, errno);
   std::string owned = RunbookFileProblemIn(dir_.get(), final_name_, display_, "replace");

@@ -65,6 +65,10 @@ class BeneathTemp {
   // fsync the file, renameat it over the final name (a link there is replaced, never
   // followed), fsync the folder.
   Status Commit();
+  // The regular file this one will replace, opened O_PATH without following a link (its
+  // access is kept: file_access.h ReplaceAccess); an empty UniqueFd when there is none, or
+  // a link or other non-regular file is there (Commit replaces that, never follows it).
+  UniqueFd OpenReplaced() const;
 
  private:
   friend class SafeRoot;

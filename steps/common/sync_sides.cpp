@@ -333,7 +333,10 @@ Status Download(S3Client& s3, const SyncSide& from, const SyncSide& to, const Sy
   if (proof.by.empty() && options.require_verified)
     return Status::Error("download of " + shown + " cannot be verified: " + proof.missing +
                          "; kept nothing (require_verified: false keeps it unverified)");
-  s = tmp.value().Commit();
+  // Over a file: its owner, group, ACL and mode stay, the object having none (breakBB2 F9).
+  if (UniqueFd replaced = tmp.value().OpenReplaced(); replaced.get() >= 0)
+    s = ReplaceAccess(tmp.value().ProcPath(), ProcPath(replaced.get()), {}, to.root + "/" + e.rel);
+  if (s.ok()) s = tmp.value().Commit();
   if (!s.ok()) return s;
   out = {e.rel, e.size, e.etag, d.value().sha256, d.value().md5, {}, {}, proof.missing};
   return Status::Ok();
@@ -357,7 +360,11 @@ Status CopyLocal(const SyncSide& from, const SyncSide& to, SyncEntry& e, SyncEnt
     s = Status::Error(shown + " changed while it was copied");
   // As readable as its source, no more, group included (breakW W12: 0600 dumps became 0644;
   // breakY Y6).
-  if (s.ok()) s = ShareAccess(tmp.value().ProcPath(), {ProcPath(in.value().get())});
+  // A file it replaces keeps its owner, group and ACL, and gets no wider (breakBB2 F9).
+  UniqueFd replaced = tmp.value().OpenReplaced();
+  if (s.ok())
+    s = ReplaceAccess(tmp.value().ProcPath(), replaced.get() < 0 ? "" : ProcPath(replaced.get()),
+                      {ProcPath(in.value().get())}, to.root + "/" + e.rel);
   if (s.ok()) s = tmp.value().Commit();
   if (!s.ok()) return s;
   e.sha256 = source.value().sha256;

@@ -213,8 +213,7 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     const std::string& path = it->second.as_string();
     if (path.empty()) continue;
     if (!p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0) continue;
-    std::string shared = p.shared_kind.empty() ? spec.type + "." + p.name : p.shared_kind;
-    out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, shared});
+    out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, p.shared_kind});
   }
   return out;
 }
@@ -268,7 +267,7 @@ std::optional<std::string> InItsNames(const RolePath& folder, const fs::path& fp
     std::string file = name.path.filename().string();
     bool named = folder.names_in.empty();
     for (const std::string& pattern : folder.names_in)
-      named = named || ::fnmatch(pattern.c_str(), file.c_str(), FNM_PERIOD) == 0;
+      named = named || ::fnmatch(pattern.c_str(), file.c_str(), 0) == 0;  // ".n.sqlite.gz" too
     if (named)
       return name.path.string() + " is a name the step writing in " + fp.string() +
              " writes or deletes there";
@@ -277,14 +276,15 @@ std::optional<std::string> InItsNames(const RolePath& folder, const fs::path& fp
 }
 
 // One path written by both is shared only by two steps writing in one folder (two backups'
-// dest) or two parameters updating one file of the same kind in place under its lock (two
-// flag-updates; hash's and s3-sync's inventory); any other pair replaces what the other wrote
-// (breakBB2 F2: an archive over a dump, over an env file) or deletes it (F8: a backup's dest
-// that is also s3-sync's).
+// dest: retention keeps what its own run made) or two parameters that update one file of the
+// same kind in place under its lock or by appending (two flag-updates; hash's and s3-sync's
+// inventory; two services' log); any other pair replaces what the other wrote (breakBB2 F2:
+// an archive over a dump, over an env file; breakCC C1: two archives, two env files, two kept
+// workspaces) or deletes it (F8: a backup's dest that is also s3-sync's).
 bool Shares(const RolePath& a, const RolePath& b) {
   if (a.role == PathRole::kWritesIn && b.role == PathRole::kWritesIn) return true;
   return a.role == PathRole::kWritesFile && b.role == PathRole::kWritesFile &&
-         a.shared_as == b.shared_as;
+         !a.shared_as.empty() && a.shared_as == b.shared_as;
 }
 
 // Two writers (breakAA A2): not one path (unless Shares), not a name the other keeps beside

@@ -28,7 +28,7 @@ struct RolePath {
   std::string path;                        // as resolved: absolute, or relative to the run's base
   std::vector<std::string> beside = {};    // suffixes of names also written beside (ParamSpec)
   std::vector<std::string> names_in = {};  // kWritesIn: the names it writes in (ParamSpec)
-  std::string shared_as = "";  // kWritesFile: who may share the file: "type.param" or its kind
+  std::string shared_as = "";  // kWritesFile: the kind of file it shares ("": none; ParamSpec)
 };
 
 // The paths `params` (one step's values: resolved, or literal at load) name with a role.

@@ -137,7 +137,7 @@ std::string InstanceOf(const StepParams& p) {
 
 Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInfo& info,
                    const std::string& database, const std::string& instance,
-                   const std::string& created_at) {
+                   const std::string& created_at, const std::string& run_id) {
   return {
       {"format", Value(kBackupFormat)},
       {"file", Value(BaseName(gz))},
@@ -153,6 +153,7 @@ Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInf
       {"page_count", Value(info.page_count)},
       {"tables", Value(info.tables)},
       {"engine_version", Value(RUNBOOK_VERSION)},
+      {"run_id", Value(run_id)},  // retention keeps what its own run made (breakCC C17)
   };
 }
 
@@ -220,7 +221,8 @@ class Backup final : public StepType {
       return r;
     }
     std::string created_at = FormatUtc(now);
-    Value::Map meta = MetaFor(gz, z, dumped.value().info, database, InstanceOf(p), created_at);
+    Value::Map meta =
+        MetaFor(gz, z, dumped.value().info, database, InstanceOf(p), created_at, ctx.run_id);
     if (const Value* key = p.Opt("sign_key")) {
       Status s = Sign(meta, key->ToText());
       if (!s.ok()) return AttemptResult::Failure("sign_key: " + s.message());
@@ -328,6 +330,7 @@ class Backup final : public StepType {
     if (const Value* n = p.Opt("keep_last")) policy.keep_last = n->as_int();
     if (const Value* d = p.Opt("keep_days")) policy.keep_days = d->as_int();
     if (const Value* key = p.Opt("sign_key")) policy.verify_key = key->ToText();
+    policy.own_run = [&ctx](const std::string& id) { return ctx.OwnRun(id); };
     Value::List deleted;
     if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
     for (const std::string& gone :

@@ -46,6 +46,7 @@ StepSpec MakeSpec() {
       Param("file", ParamType::kString, "the flags file")
           .Path(PathRole::kWritesFile)
           .Beside({".lock", ".history.jsonl"})
+          .SharedAs("flags file")
           .Default(Value("config/flags.json")),
       Param("flag", ParamType::kString, "the flag's key, e.g. flag.analyticsIngest").Required(),
       Param("rollout", ParamType::kInteger, "the new percentage").Min(0).Max(100),

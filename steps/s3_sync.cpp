@@ -209,6 +209,10 @@ class S3Sync final : public StepType {
                                  Printable(p->value->ToText()) + "'");
     }
     CheckPortAtLoad(with, "endpoint", true, report);
+    for (const ConfigParam* side : {src, dst})  // a literal; a resolved value as the step starts
+      if (side && side->value && side->value->is_string())
+        if (std::string why = S3SideProblem(side->value->as_string()); !why.empty())
+          report.Error(side->loc, why);
     const ConfigParam* max_delete = with.Find("max_delete");
     if (max_delete && max_delete->value && !DeleteLimit(max_delete->value->ToText(), 0))
       report.Error(max_delete->loc,
@@ -266,6 +270,9 @@ class S3Sync final : public StepType {
  private:
   // Sides, credentials, listings and the decision; "" or why it cannot go on.
   static std::string Prepare(StepContext& ctx, Job& job) {
+    for (const char* side : {"source", "dest"})
+      if (std::string why = S3SideProblem(ctx.params.Str(side)); !why.empty())
+        return std::string(side) + " " + why + "; nothing was changed";
     job.src = ParseSide(ctx.params.Str("source"));
     job.dst = ParseSide(ctx.params.Str("dest"));
     if (!job.src.is_s3 && !job.dst.is_s3) {  // refused before anything is listed
@@ -481,15 +488,16 @@ class S3Sync final : public StepType {
                                          {"size", Value(static_cast<int64_t>(e.size))},
                                          {"etag", Value(d->etag)},
                                          {"sha256", Value(sha)}}));
-      inventory.push_back(Value(Value::Map{{"date", Value(at.substr(0, 10))},
-                                           {"recorded_at", Value(at)},
-                                           {"file", Value(job.dst.Locate(e.rel))},
-                                           {"size", Value(static_cast<int64_t>(e.size))},
-                                           {"sha256", Value(sha)},
-                                           {"etag", Value(d->etag)},
-                                           {"verified", Value(d->unverified.empty())},
-                                           {"run_id", Value(ctx.run_id)},
-                                           {"step", Value(ctx.step_id)}}));
+      inventory.push_back(
+          Value(Value::Map{{"date", Value(at.substr(0, 10))},
+                           {"recorded_at", Value(at)},
+                           {"file", Value(InventoryFileName(job.dst.Locate(e.rel)))},
+                           {"size", Value(static_cast<int64_t>(e.size))},
+                           {"sha256", Value(sha)},
+                           {"etag", Value(d->etag)},
+                           {"verified", Value(d->unverified.empty())},
+                           {"run_id", Value(ctx.run_id)},
+                           {"step", Value(ctx.step_id)}}));
     }
     std::string inv = ctx.params.Str("inventory");
     if (!inv.empty()) {

@@ -43,7 +43,8 @@ StepSpec MakeSpec() {
           .DurationRange("1ms"),
       Param("log", ParamType::kString,
             "file its output is appended to (default: $TMPDIR/runbook-<run>-<step>.log)")
-          .Path(PathRole::kWritesFile),
+          .Path(PathRole::kWritesFile)
+          .SharedAs("service log"),  // appended to: two services may share one
       Param("stop_grace", ParamType::kDuration, "between SIGTERM and SIGKILL at the end")
           .Default(Value("10s")),
   };

@@ -68,10 +68,11 @@ struct ParamSpec {
   // directly in the folder (backup: its dumps and their metadata, which retention deletes);
   // another writer's file of such a name there clashes (breakBB2 F2). Empty: every name.
   std::vector<std::string> names_in = {};
-  // kWritesFile: the kind of file the step updates in place under its lock, which parameters
-  // of the same kind share ("inventory": hash's and s3-sync's). "": only the same parameter of
-  // the same step type shares the file (two flag-updates of one flags file). Any other two
-  // writers of one file clash: the second replaces what the first wrote (breakBB2 F2).
+  // kWritesFile: the kind of file the step updates in place under its lock or by appending,
+  // which parameters of the same kind share ("inventory": hash's and s3-sync's; "flags file":
+  // two flag-updates'; "service log"). "": the file is its own, written whole; any other
+  // writer of it clashes, the same parameter of another step included: the second replaces
+  // what the first wrote (breakBB2 F2, breakCC C1).
   std::string shared_kind = "";
 };
 

@@ -45,11 +45,11 @@ std::string KeepOwnerProblem(const std::string& path);
 // Gives `path` (a finished scratch file about to replace the file at `replaced`, made from
 // `sources`) the owner, group and access ACL of `replaced`, and the permission bits both
 // allow: what ShareAccess gives from `sources`, no more than `replaced` had; where a source
-// has another group, `replaced`'s group gets what that source gives others. Without a file at `replaced` (or "" for it), ShareAccess(
-// path, sources). breakBB2 F9: a mirror copy or an archive replacing a file came back
-// root:root 0644 without its ACL. Errors: as ShareAccess with `owner` (the owner or group
-// cannot be kept: the caller replaces nothing), naming `replaced` as `shown` when given (a
-// /proc/self/fd path is no name for an operator).
+// has another group, `replaced`'s group gets what that source gives others. Without a file at
+// `replaced` (or "" for it), ShareAccess( path, sources). breakBB2 F9: a mirror copy or an archive
+// replacing a file came back root:root 0644 without its ACL. Errors: as ShareAccess with `owner`
+// (the owner or group cannot be kept: the caller replaces nothing), naming `replaced` as `shown`
+// when given (a /proc/self/fd path is no name for an operator).
 Status ReplaceAccess(const std::string& path, const std::string& replaced,
                      const std::vector<std::string>& sources, const std::string& shown = "");
 

@@ -52,4 +52,12 @@ Status AppendInventory(const std::string& path, const Value::List& entries) {
   return result;
 }
 
+std::string InventoryFileName(const std::string& path) {
+  if (path.rfind("s3://", 0) == 0) return path;
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::weakly_canonical(path, ec);
+  if (ec) real = std::filesystem::absolute(path, ec).lexically_normal();
+  return ec ? path : real.string();
+}
+
 }  // namespace runbook

@@ -17,6 +17,7 @@ namespace {
 struct Dump {
   std::string path;
   Clock::Wall created;
+  std::string run_id;  // the run that made it ("" in older metadata)
 };
 
 bool EndsWith(const std::string& s, const std::string& tail) {
@@ -52,7 +53,9 @@ std::vector<Dump> DumpsOf(const std::string& dir, const DumpSource& source,
     if (!meta.ok() || !Names(meta.value(), source)) continue;
     if (!verify_key.empty() && !Signed(meta.value(), path, verify_key)) continue;
     auto created = ParseUtc(meta.value().at("created_at").ToText());
-    if (created) dumps.push_back({path, *created});
+    const Value::Map& m = meta.value();
+    if (created)
+      dumps.push_back({path, *created, m.count("run_id") ? m.at("run_id").ToText() : ""});
   }
   std::sort(dumps.begin(), dumps.end(),
             [](const Dump& a, const Dump& b) { return a.created > b.created; });
@@ -97,6 +100,7 @@ std::vector<std::string> ApplyRetention(const std::string& dir, const DumpSource
   for (size_t i = 0; i < dumps.size(); ++i) {
     const Dump& d = dumps[i];
     if (std::filesystem::equivalent(d.path, keep, ec)) continue;
+    if (!d.run_id.empty() && policy.own_run && policy.own_run(d.run_id)) continue;
     bool beyond_count = policy.keep_last && static_cast<int64_t>(i) >= *policy.keep_last;
     // At most 36,500 days of 24 h: 3.2e18 ns fits the clock's 64-bit count.
     bool too_old = policy.keep_days &&

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ struct RetentionPolicy {
   // metadata carries its valid signature and names the dump with its size count. Empty:
   // every dump with readable metadata counts (a backup that does not sign).
   std::string verify_key;
+  // Whether a run id (the metadata's `run_id`) is this run or one it continues: such a dump
+  // was made by this run's own steps, which may still read it (a safety dump before a swap,
+  // then a nightly one with keep_last: 1 into the same folder: breakCC C17), and is never
+  // deleted; it still counts among the newest. Empty: no dump is the run's own.
+  std::function<bool(const std::string&)> own_run = {};
 };
 
 // Which database the dumps are of: its absolute path and its instance (backup's `instance`,

@@ -34,6 +34,31 @@ SyncSide ParseSide(const std::string& spec) {
   return side;
 }
 
+std::string S3SideProblem(const std::string& spec) {
+  if (spec.rfind("s3://", 0) != 0) return "";
+  std::string rest = spec.substr(5);
+  std::string bucket = rest.substr(0, rest.find('/'));
+  std::string shown = "'" + Printable(spec) + "'";
+  if (bucket.empty())
+    return shown + " has no bucket (an unset param or variable?); an s3:// side names a bucket";
+  if (bucket.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos)
+    return shown + ": the bucket '" + Printable(bucket) +
+           "' may hold only lowercase letters, digits, '.' and '-'";
+  if (bucket.size() == rest.size()) return "";
+  std::string prefix = rest.substr(bucket.size() + 1);
+  if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  for (size_t at = 0; !prefix.empty() && at <= prefix.size();) {
+    size_t end = std::min(prefix.find('/', at), prefix.size());
+    std::string segment = prefix.substr(at, end - at);
+    if (segment.empty() || segment == "." || segment == "..")
+      return shown +
+             ": the key prefix may not hold an empty, '.' or '..' segment (S3 keeps "
+             "them as text, HTTP folds them)";
+    at = end + 1;
+  }
+  return "";
+}
+
 namespace {
 
 // Walks a local tree keeping each file's path in the tree (a link's own name). `real_stack`

@@ -28,6 +28,12 @@ struct SyncSide {
 };
 
 SyncSide ParseSide(const std::string& spec);
+// Why a side written "s3://..." names no S3 prefix: an empty bucket (an unset variable in
+// "s3://${{ params.bucket }}/daily" left "s3:///daily", which the step then wrote to a local
+// folder "s3:": breakCC C22), a bucket of other characters than [a-z0-9.-], or a prefix
+// holding an empty, "." or ".." segment (the HTTP layer folds them: "s3://bk/../other/x"
+// went to bucket "other": breakCC C23). "" when it names one, or does not start "s3://".
+std::string S3SideProblem(const std::string& spec);
 
 // A side's listing. Names that cannot be synced safely are left out and said why.
 struct Listing {

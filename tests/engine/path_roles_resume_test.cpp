@@ -167,9 +167,11 @@ TEST_CASE("success() after a need that will not run is known false in a peek",
 TEST_CASE("PathClash keeps writers apart: names beside, folders written inside",
           "[engine][path_roles]") {
   RolePath flags{
-      0, "file", PathRole::kWritesFile, "/b/cfg/flags.json", {".lock", ".history.jsonl"}};
+      0,  "file",      PathRole::kWritesFile, "/b/cfg/flags.json", {".lock", ".history.jsonl"},
+      {}, "flags file"};
   RolePath flags_again{
-      3, "file", PathRole::kWritesFile, "cfg/flags.json", {".lock", ".history.jsonl"}};
+      3,  "file",      PathRole::kWritesFile, "cfg/flags.json", {".lock", ".history.jsonl"},
+      {}, "flags file"};
   RolePath zip{1, "output", PathRole::kWritesFile, "/b/cfg/flags.json.history.jsonl"};
   RolePath mirror{2, "dest", PathRole::kWritesInside, "/b/cfg"};
   RolePath other_mirror{4, "dest", PathRole::kWritesInside, "/b/cfg2"};

@@ -32,8 +32,8 @@ std::string Archive(const std::string& id, const std::string& output) {
 }
 
 std::string Sync(const std::string& id, const std::string& source, const std::string& dest) {
-  return "  - id: " + id + "\n    uses: s3-sync\n    with: {source: \"" + source + "\", dest: \"" + dest +
-         "\", delete: true, inventory: \"\"}\n";
+  return "  - id: " + id + "\n    uses: s3-sync\n    with: {source: \"" + source + "\", dest: \"" +
+         dest + "\", delete: true, inventory: \"\"}\n";
 }
 
 struct Case {
@@ -93,8 +93,22 @@ TEST_CASE("validate keeps writers of different kinds of file apart (breakBB2 F2,
        kFlags + "  - id: f2\n    uses: flag-update\n    with: {file: cfg/flags.json, "
                 "flag: y, rollout: 5}\n",
        ""},
-      {"two archives of one output (alternatives)", Archive("z1", "o.zip") + Archive("z2", "o.zip"),
+      // breakCC C1: the same parameter of two steps writes one file whole twice.
+      {"two archives of one output", Archive("z1", "o.zip") + Archive("z2", "o.zip"),
+       "(the same path, "},
+      {"two restores' env_file",
+       kRestore + "  - id: r2\n    uses: restore\n    with: {source: src.db, target: data/b.db, "
+                  "env_file: data/app.env, force: true}\n",
+       "(the same path, "},
+      {"two services' log (appended)",
+       "  - id: s1\n    uses: service\n    with: {run: [sleep, '1'], log: svc.log}\n"
+       "  - id: s2\n    uses: service\n    with: {run: [sleep, '1'], log: svc.log}\n",
        ""},
+      // breakCC C24: a dump whose name starts with a dot is one of backup's names too.
+      {"an archive over a dot-named dump",
+       "  - id: b\n    uses: backup\n    with: {database: src.db, dest: bk, name: .n}\n" +
+           Archive("z", "bk/.n.sqlite.gz"),
+       "is a name the step writing in"},
   };
   std::string dir = RolesDir();
   for (const Case& c : cases) {

@@ -138,3 +138,23 @@ TEST_CASE("retention counts only the dumps of the same database instance",
   REQUIRE(BackupOn(s, "pod-2", "s-b", ", instance: app-prod").exit_code == 0);
   CHECK(Listed(s) == "host1-b.sqlite.gz\nhost2-a.sqlite.gz\ns-b.sqlite.gz\n");
 }
+
+// breakCC C17: a second backup of the same database into the same folder deleted, by its
+// retention, the dump the first step of the run had just made (a safety dump before a swap).
+// Retention keeps what its own run made (the metadata's run_id), in a resume of it too.
+TEST_CASE("retention never deletes a dump its own run made", "[steps][backup][retention]") {
+  Site s;
+  ThreeDumps(s);  // d1..d3 from earlier runs
+  Command c = s.Run(
+      "  - {id: safety, uses: backup, with: {database: app.sqlite, dest: dumps, name: safety}}\n"
+      "  - {id: nightly, uses: backup, needs: [safety], with: {database: app.sqlite, dest: dumps, "
+      "name: nightly, keep_last: 1}}\n");
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK(Listed(s) == "nightly.sqlite.gz\nsafety.sqlite.gz\n");  // d1..d3 went, safety stayed
+  CHECK_THAT(Shell("cat " + s.Path("dumps/safety.sqlite.gz.meta.json")).out,
+             Catch::Contains("\"run_id\": \""));
+  // The next run's retention is free to delete it.
+  REQUIRE(BackupOn(s, "", "later").exit_code == 0);
+  CHECK(Listed(s) == "later.sqlite.gz\n");
+}

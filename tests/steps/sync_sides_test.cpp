@@ -329,6 +329,68 @@ TEST_CASE("s3-sync: a side locates its files with one '/' however the root is wr
   INFO(c.out << c.err);
   REQUIRE(c.exit_code == 0);
   std::string inventory = Shell("cat " + dir + "/inv.json").out;
-  CHECK_THAT(inventory, Catch::Contains("\"mir/t.txt\"") && Catch::Contains("\"mir/real/r.txt\""));
+  // Absolute and normal, one name per file (breakBB2 F6).
+  CHECK_THAT(inventory, Catch::Contains("\"" + dir + "/mir/t.txt\"") &&
+                            Catch::Contains("\"" + dir + "/mir/real/r.txt\""));
   CHECK_THAT(inventory, !Catch::Contains("mirt.txt"));
+}
+
+TEST_CASE("an inventory names each file once, where the kernel put it (breakBB2 F6)",
+          "[steps][s3][inventory]") {
+  std::string dir = TempDir();
+  std::string elsewhere = TempDir();
+  Shell("cd " + dir + " && mkdir -p src && echo a > src/a.txt && mkdir " + elsewhere +
+        "/a && ln -s " + elsewhere + "/a x");
+  for (const char* dest : {"m1", "./m1/", "m1//", "m1/.", "x/../m9"}) {
+    WriteFile(dir, "s.yaml",
+              std::string("version: 1\nname: s\nsteps:\n  - id: s\n    uses: s3-sync\n    with: "
+                          "{source: src, dest: \"") +
+                  dest + "\", inventory: inv.json}\n");
+    REQUIRE(Shell("cd " + dir + " && " + Binary() + " run s.yaml --audit-db a.db").exit_code == 0);
+  }
+  WriteFile(dir, "h.yaml",
+            "version: 1\nname: h\nsteps:\n  - id: h\n    uses: hash\n    with: {files: "
+            "[\"./src//a.txt\", \"src/../src/a.txt\"], verify: none, inventory: inv.json}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run h.yaml --audit-db a.db").exit_code == 0);
+  std::string names = Shell("grep -o '\"file\": \"[^\"]*\"' " + dir +
+                            "/inv.json | sort | uniq -c | awk "
+                            "'{print $1, $3}'")
+                          .out;
+  CHECK(names == "4 \"" + dir + "/m1/a.txt\"\n2 \"" + dir + "/src/a.txt\"\n1 \"" + elsewhere +
+                     "/m9/a.txt\"\n");
+}
+
+// breakCC C22, C23: "s3://" with an empty bucket (an unset param) was read as the local
+// folder "s3:" ("off-site" success, and unchecked as a local writer); "." and ".." segments of
+// a key prefix were folded by HTTP into another bucket. Refused at validate for a literal,
+// as the step starts for a resolved value, before anything is written.
+TEST_CASE("an s3:// side without a bucket, or with dot segments, names no S3 prefix",
+          "[steps][s3][sides]") {
+  CHECK(S3SideProblem("s3://bk/daily/") == "");
+  CHECK(S3SideProblem("s3://bk") == "");
+  CHECK(S3SideProblem("local/dir") == "");
+  CHECK_THAT(S3SideProblem("s3:///daily"), Catch::Contains("has no bucket"));
+  CHECK_THAT(S3SideProblem("s3://Bk_1/x"), Catch::Contains("may hold only lowercase"));
+  for (const char* dotted : {"s3://bk/../other/daily", "s3://bk/a/./b", "s3://bk/a//b"}) {
+    CAPTURE(dotted);
+    CHECK_THAT(S3SideProblem(dotted), Catch::Contains("may not hold an empty, '.' or '..'"));
+  }
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/src && echo a > " + dir + "/src/a.txt");
+  WriteFile(dir, "lit.yaml",
+            "version: 1\nname: l\nsteps:\n  - id: s\n    uses: s3-sync\n    with: {source: src, "
+            "dest: 's3://bk/../other/daily', endpoint: 'http://127.0.0.1:9'}\n");
+  Command v = Shell("cd " + dir + " && " + Binary() + " validate lit.yaml");
+  CHECK(v.exit_code == 2);
+  CHECK_THAT(v.err, Catch::Contains("lit.yaml:6:") && Catch::Contains("'..'"));
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nparams:\n  bucket: {type: string, default: ''}\nsteps:\n"
+            "  - id: s\n    uses: s3-sync\n    with: {source: src, dest: 's3://${{ params.bucket "
+            "}}/daily', endpoint: 'http://127.0.0.1:9', inventory: ''}\n");
+  Command run = Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b " + Binary() +
+                      " run p.yaml --audit-db a.db");
+  INFO(run.out << run.err);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.err, Catch::Contains("'s3:///daily' has no bucket"));
+  CHECK(Shell("test -e '" + dir + "/s3:'").exit_code != 0);
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "engine/process_tree.h"
+#include "engine/redact.h"
+#include "engine/util/json.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -29,6 +31,13 @@ std::string StoppedHow(const StepView& s, const std::string& run_id) {
   return "started in run " + run_id + " and never finished";
 }
 
+bool RecordMasked(const StepView& s) {
+  if (!s.masked_outputs.empty()) return true;
+  if (s.attempts.empty()) return false;
+  const AttemptView& a = s.attempts.back();
+  return !a.path_fingerprints.empty() || ToJson(Value(a.params)).find(kMask) != std::string::npos;
+}
+
 namespace {
 
 // Adds to `ids` the carried steps a step of `r` failed reading the masked outputs of
@@ -38,8 +47,7 @@ void AddMaskedReads(const RunRecord& r, std::vector<std::string>& ids) {
   for (const StepView& reader : r.steps) {
     for (const std::string& id : reader.rerun_needed) {
       const StepView* s = r.FindStep(id);
-      if (s == nullptr || s->masked_outputs.empty() ||
-          (s->outcome != "success" && s->outcome != "warning"))
+      if (s == nullptr || !RecordMasked(*s) || (s->outcome != "success" && s->outcome != "warning"))
         continue;
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     }

@@ -30,6 +30,10 @@ struct ContinueLine {
 // not idempotent, as recorded when it started; in records made before that, as its `type`
 // says (null type: not idempotent).
 bool RerunNeedsConfirming(const StepView& s, const StepType* type);
+// A passed step whose record masks what a resume may need back: outputs that held a secret
+// (breakO O26), or a path it acted on (its last attempt's masked_path_fingerprints, or "***"
+// in its parameters: breakCC C26). `resume --rerun` may run such a step again.
+bool RecordMasked(const StepView& s);
 
 // How `s` was stopped, for messages: "started in run ID and never finished", "was stopped
 // mid-way when run ID was cancelled", or "was stopped mid-way by its timeout in run ID".

@@ -188,7 +188,7 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
   std::set<std::string> confirmed(reruns.begin(), reruns.end()), interrupted;
   for (const StepView& s : r.steps) {
     if (s.outcome == "success" || s.outcome == "warning") {
-      if (!s.masked_outputs.empty() && confirmed.count(s.id)) {  // its secrets back (O26)
+      if (RecordMasked(s) && confirmed.count(s.id)) {  // its secrets back (O26, C26)
         interrupted.insert(s.id);
         confirmed_reruns.emplace_back(s.id, "--rerun");
         continue;
@@ -238,7 +238,7 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
     if (interrupted.count(id)) continue;
     std::cerr << "runbook: error: --rerun " << id << ": no step '" << id
               << "' was stopped mid-way in run " << r.run_id
-              << ", nor passed with outputs recorded masked\n";
+              << ", nor passed with outputs or paths recorded masked\n";
     ok = false;
   }
   return ok;

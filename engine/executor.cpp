@@ -171,7 +171,11 @@ class Loop {
         out.push_back(std::move(p));
         continue;
       }
-      if (!peeked) now = PeekRolePathsOf(i), peeked = true;
+      if (!peeked) {  // as it resolved in the run it ran in (run.id: breakCC C6)
+        scope_.SetRunIdAs(prior.run_id);
+        now = PeekRolePathsOf(i), peeked = true;
+        scope_.SetRunIdAs(std::nullopt);
+      }
       auto same = std::find_if(now.begin(), now.end(), [&](const RolePath& n) {
         return has_fp && n.param == p.param && svc_.journal != nullptr &&
                svc_.journal->Fingerprint(n.path) == fp->second.as_string();
@@ -476,7 +480,9 @@ class Loop {
     scope_.SetStep(i, nullptr);
     std::string clash =
         FirstClash(rb_, mine, others, values_.base.value_or(std::filesystem::current_path()));
-    if (clash.empty()) clash = UnknownCarriedClash(rb_, mine, unknown_carried_);
+    int carried = -1;
+    if (clash.empty()) clash = UnknownCarriedClash(rb_, mine, unknown_carried_, &carried);
+    if (carried >= 0) steps_[i].rerun_needed.insert(rb_.steps[carried].id);  // to continue
     role_paths_[i] = std::move(mine);
     return clash.empty() ? unknown : clash;
   }

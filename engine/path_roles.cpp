@@ -212,8 +212,8 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     if (it == params.end() || !it->second.is_string()) continue;
     const std::string& path = it->second.as_string();
     if (path.empty()) continue;
-    if (!p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0) continue;
-    out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, p.shared_kind});
+    bool remote = !p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0;
+    out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, p.shared_kind, remote});
   }
   return out;
 }
@@ -322,6 +322,15 @@ std::optional<std::string> WritersClash(const RolePath& a, const RolePath& b,
 
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links) {
+  // A remote path ("s3://bucket/prefix") meets only remote ones, by its text: two uploads into
+  // one prefix, one deleting what the other put there (breakCC C10). Never a local file.
+  if (written.remote || guarded.remote) {
+    if (written.remote != guarded.remote) return std::nullopt;
+    RolePath a = written, b = guarded;
+    a.path = "/" + a.path, b.path = "/" + b.path;  // "/s3:/bucket/prefix", lexically
+    a.remote = b.remote = false;
+    return PathClash(a, b, "/", false);
+  }
   if (Writes(written.role) && Writes(guarded.role))
     return WritersClash(written, guarded, base, resolve_links);
   if (written.role == PathRole::kGuards && guarded.role == PathRole::kGuards) {
@@ -440,15 +449,19 @@ std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
 }
 
 std::string UnknownCarriedClash(const Runbook& rb, const std::vector<RolePath>& mine,
-                                const std::vector<RolePath>& unknown_carried) {
+                                const std::vector<RolePath>& unknown_carried, int* carried) {
   for (const RolePath& m : mine) {
     bool guards = m.role == PathRole::kGuards;
     for (const RolePath& u : unknown_carried) {
-      if (u.step == m.step || guards == (u.role == PathRole::kGuards)) continue;
+      bool files = m.role == PathRole::kWritesFile && u.role == PathRole::kWritesFile;
+      if (u.step == m.step || files || (guards && u.role == PathRole::kGuards) ||
+          u.remote != m.remote)
+        continue;
       const std::string& other = rb.steps[u.step].id;
+      *carried = u.step;
       std::string message =
           "parameter '" + m.param + "' " + (guards ? "guards" : "writes") + " a path, and step '" +
-          other + "' as '" + u.param + "' " + (guards ? "wrote" : "guarded") +
+          other + "' as '" + u.param + "' " + (u.role == PathRole::kGuards ? "guarded" : "wrote") +
           " one in the run this resume continues that was recorded masked (it held a secret's "
           "text) and cannot be proven to be the path this resume resolves: a guarded path must "
           "be known beside every path written, or another step's file could stand at it "

@@ -29,11 +29,13 @@ struct RolePath {
   std::vector<std::string> beside = {};    // suffixes of names also written beside (ParamSpec)
   std::vector<std::string> names_in = {};  // kWritesIn: the names it writes in (ParamSpec)
   std::string shared_as = "";  // kWritesFile: the kind of file it shares ("": none; ParamSpec)
+  bool remote = false;  // starts with the parameter's remote_prefix: compared with remote ones
 };
 
 // The paths `params` (one step's values: resolved, or literal at load) name with a role.
-// Skips values that are not strings, empty, or start with the parameter's remote_prefix
-// (s3-sync's "s3://"); any other value is a local path ("x://d" too: breakW W1).
+// Skips values that are not strings or empty; one starting with the parameter's remote_prefix
+// (s3-sync's "s3://") is `remote`, compared only with remote ones (PathClash); any other value
+// is a local path ("x://d" too: breakW W1).
 std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::Map& params);
 
 // Why `written` and `guarded` clash: one name of each is the same path (a path's names are
@@ -87,10 +89,12 @@ std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
                        const std::vector<RolePath>& others, const std::string& base);
 
 // Resume: the clash of `mine` with a step carried over whose recorded path is not known (it was
-// recorded masked and this resume cannot prove which path it was: breakBB2 F7): a writer of
-// `mine` beside a carried guard, or a guard of `mine` beside a carried writer, fails, said from
-// `mine`'s side and located at its parameter, naming --rerun of the carried step; "" when none.
+// recorded masked and this resume cannot prove which path it was: breakBB2 F7): any pair but
+// two plain file writers — a writer beside a carried guard, a guard beside a carried writer,
+// a folder one deletes in beside a carried writer or the other way (breakCC C6) — fails, said
+// from `mine`'s side and located at its parameter, naming --rerun of the carried step, whose
+// index goes to `carried`; "" when none.
 std::string UnknownCarriedClash(const Runbook& rb, const std::vector<RolePath>& mine,
-                                const std::vector<RolePath>& unknown_carried);
+                                const std::vector<RolePath>& unknown_carried, int* carried);
 
 }  // namespace runbook

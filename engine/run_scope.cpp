@@ -89,7 +89,7 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
 }
 
 Result<Value> RunScope::RunValue(const std::string& field) const {
-  if (field == "id") return Value(values_.run_id);
+  if (field == "id") return Value(run_id_as_ ? *run_id_as_ : values_.run_id);
   if (field == "dry_run") return Value(values_.dry_run);
   if ((steps_ == nullptr || peek_) && (field == "elapsed" || field == "status")) {
     return Value::Unknown("${{ run." + field + " }}");  // plan: known only while running

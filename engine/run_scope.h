@@ -58,6 +58,9 @@ class RunScope final : public EvalScope {
   // realpath() (the file system) — so a guard read from them is not taken as known (breakY
   // Y4).
   void SetPeek(bool on) { peek_ = on; }
+  // The id `run.id` gives until reset (nullopt): a step carried over by a resume is resolved
+  // again as it was in the run it ran in, to prove a path it recorded masked (breakCC C6).
+  void SetRunIdAs(std::optional<std::string> id) { run_id_as_ = std::move(id); }
   bool Peeking() const override { return peek_; }
   // Peeking at the step set by SetStep: one of its needs will not run, for reasons that stay
   // (the executor tells), so its success() is false for good (breakAA A4). Reset by SetStep.
@@ -84,6 +87,7 @@ class RunScope final : public EvalScope {
   int step_ = -1;
   const EnvMap* step_env_ = nullptr;
   mutable std::set<std::string> masked_reads_;  // MaskedReads(); lookups are const
+  std::optional<std::string> run_id_as_;
   bool peek_ = false;
   bool need_lost_ = false;
 };

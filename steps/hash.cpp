@@ -52,6 +52,7 @@ StepSpec MakeSpec() {
           .Path(PathRole::kWritesFile)
           .Beside({".lock"})  // breakY Y1: its lock file is a name it writes too
           .SharedAs("inventory")
+          .EmptyMeansNone()
           .Default(Value("docs/inventory.json")),
       Param("parallel", ParamType::kInteger, "files hashed at once (default: cores)")
           .Min(1)

@@ -51,7 +51,10 @@ StepSpec MakeSpec() {
       Param("workspace", ParamType::kString,
             "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)")
           .Path(PathRole::kWritesFile)
-          .Beside({"-wal", "-shm", "-journal", ".integrity-check"}),
+          .Beside({"-wal", "-shm", "-journal", ".integrity-check"})
+          // Two checks may share one (a loop over databases): its marker says whose copy it
+          // is, and a restore adopts it only when it is the one its check kept.
+          .SharedAs("checked copy"),
       Param("engine", ParamType::kString,
             "sqlite, or postgres: a pg_dump archive restored into a scratch database and "
             "checked with pg_amcheck")
@@ -285,6 +288,15 @@ class IntegrityCheck final : public StepType {
       if (!h.ok()) r = AttemptResult::Failure(h.status().message());
       keep = h.ok();
       if (h.ok()) kept_sha256 = h.value();
+    }
+    // A copy it replaces keeps its owner, group and ACL, no wider than it and the source
+    // (breakCC C9: the copy handed to its users came back root's 0600); where they cannot be
+    // kept, the earlier copy stays.
+    if (keep && ModeOf(workspace, -1) >= 0) {
+      if (Status s = ReplaceAccess(tmp, workspace, {source}); !s.ok()) {
+        RemoveWithCompanions(tmp);
+        return AttemptResult::Failure(s.message());
+      }
     }
     RemoveWithCompanions(workspace);  // nothing, or an earlier copy (OwnsWorkspace)
     // The marker names the copy before the rename makes it the workspace (a rename keeps

@@ -601,6 +601,9 @@ class Restore final : public StepType {
     std::string source = Abs(p.Str("source")), target = Abs(p.Str("target"));
     if (std::string why = TargetProblem(target); !why.empty())
       return Untouched(source, target, why);
+    std::error_code same;  // breakCC C15: the dump replaced by the raw database it holds
+    if (std::filesystem::equivalent(source, target, same))
+      return Untouched(source, target, "the target is the dump restored from; name another path");
     auto made = MakeFolders(DirName(target));
     if (!made.ok()) return Untouched(source, target, made.status().message());
     NoteCreated(made.value(), ctx.log);
@@ -625,8 +628,13 @@ class Restore final : public StepType {
     if (std::string why = env_file ? KeepOwnerProblem(Abs(env_file->ToText())) : ""; !why.empty())
       return Untouched(source, target, "env_file: " + why);
     if (env_file) {  // its folder exists before the database is replaced (breakL L22)
-      Status env_made = MakeFolderSaying(DirName(Abs(env_file->ToText())), ctx.log);
+      std::string env_dir = DirName(Abs(env_file->ToText()));
+      Status env_made = MakeFolderSaying(env_dir, ctx.log);
       if (!env_made.ok()) return Untouched(source, target, env_made.message());
+      // ... and takes a new file, also known before (breakCC C5).
+      if (::access(env_dir.c_str(), W_OK | X_OK) != 0)
+        return Untouched(source, target,
+                         "env_file: cannot write in " + env_dir + ": " + std::strerror(errno));
     }
     std::string tmp = ScratchBeside(target);
     AttemptResult r = Place(ctx, source, target, tmp);

@@ -95,6 +95,7 @@ StepSpec MakeSpec() {
           .Path(PathRole::kWritesFile)
           .Beside({".lock"})  // breakY Y1: its lock file is a name it writes too
           .SharedAs("inventory")
+          .EmptyMeansNone()
           .Default(Value("docs/inventory.json")),
   };
   s.outputs = {

@@ -43,14 +43,22 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
   ClaimRunbookFile(path, "runbook's fingerprint key " + path, false);  // no step writes it
   // O_NONBLOCK: a FIFO planted at the name must not hang the run in open() (breakQ Q8); it
   // is then refused below as no regular file.
+  // The key belongs to the store's owner: root, running on another account's store, uses and
+  // makes the key as that account's, so one `sudo runbook` leaves no key its owner cannot read
+  // (breakCC C16: a root 0600 key, and the owner's runs recorded no fingerprints).
+  struct stat store {};
+  bool root_on_other =
+      ::geteuid() == 0 && ::stat(abs_path_.c_str(), &store) == 0 && store.st_uid != 0;
+  uid_t owner = root_on_other ? store.st_uid : ::geteuid();
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd >= 0) {
     // Another account's key, or one others can read, is known to someone else: the
     // fingerprints it keys would verify guesses offline again (breakP P8: planted in a shared
     // folder, or restored 0644). Not used.
     struct stat st {};
-    bool ours = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
-                (st.st_mode & 077) == 0 && st.st_nlink == 1;
+    bool ours = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                (st.st_uid == ::geteuid() || st.st_uid == owner) && (st.st_mode & 077) == 0 &&
+                st.st_nlink == 1;
     if (!ours) {
       ::close(fd);
       // What it is, when not a file (breakR R1: a FIFO was described by its owner and mode).
@@ -60,6 +68,8 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
                            std::to_string(st.st_nlink) +
                            " link(s)): not used; remove it, and the next run makes a new one");
     }
+    if (root_on_other && st.st_uid != owner)  // an older root-made key goes back to its owner
+      (void)!::fchown(fd, store.st_uid, store.st_gid);
     std::string key = ReadKey(fd);
     ::close(fd);
     if (key.empty()) return Status::Error(path + " is not a fingerprint key (64 hex digits)");
@@ -73,6 +83,7 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
   fd = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return std::string();  // a folder it cannot write: no fingerprints
   std::string key = WriteNewKey(fd);
+  if (root_on_other && ::fchown(fd, store.st_uid, store.st_gid) != 0) key.clear();
   ::close(fd);
   bool linked = !key.empty() && ::link(aside.c_str(), path.c_str()) == 0;
   int link_errno = errno;

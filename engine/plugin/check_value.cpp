@@ -116,10 +116,29 @@ static std::string CheckDurationRange(const ParamSpec& spec, const Value& value)
   return "";
 }
 
+// The shape of a path or required text: a required string or a path is not "" (unless its ""
+// means none: breakCC C21), and a path written or guarded as a file names a file, not a
+// folder (breakCC C14: "out/t.zip/" made a folder at the zip's name, at restore's target too).
+static std::string CheckShape(const ParamSpec& spec, const Value& value) {
+  if (!value.is_string()) return "";
+  const std::string& p = value.as_string();
+  bool path = spec.path_role != PathRole::kNone;
+  if (p.empty())
+    return (spec.required || path) && !spec.empty_is_none ? "an empty value names nothing" : "";
+  if (spec.path_role != PathRole::kWritesFile && spec.path_role != PathRole::kGuards) return "";
+  if (!spec.remote_prefix.empty() && p.rfind(spec.remote_prefix, 0) == 0) return "";
+  std::string last = p.substr(p.find_last_of('/') + 1);
+  if (last.empty() || last == "." || last == "..")
+    return Quote(p) + " names a folder, not a file (it ends in '" + (last.empty() ? "/" : last) +
+           "'); give the file's path";
+  return "";
+}
+
 std::string CheckValue(const ParamSpec& spec, const Value& value) {
   if (value.is_unknown()) return "";
   std::string error = CheckType(spec.type, value);
   if (!error.empty()) return error;
+  if (std::string shape = CheckShape(spec, value); !shape.empty()) return shape;
   if (!spec.enum_values.empty()) {
     std::string text = value.is_string() ? value.as_string() : value.ToText();
     for (const std::string& allowed : spec.enum_values) {

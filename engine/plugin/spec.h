@@ -74,6 +74,10 @@ struct ParamSpec {
   // writer of it clashes, the same parameter of another step included: the second replaces
   // what the first wrote (breakBB2 F2, breakCC C1).
   std::string shared_kind = "";
+  // A path parameter whose "" means "none" (the inventories: '' for none); any other path
+  // parameter given "" is refused, as is a required string (breakCC C21: "" named the run's
+  // own folder, left a stray .lock there, or ended in "internal error").
+  bool empty_is_none = false;
 };
 
 struct OutputSpec {

@@ -57,6 +57,11 @@ struct Param : ParamSpec {
     shared_kind = std::move(kind);
     return *this;
   }
+  // "" means none for this path parameter (engine/plugin/check_value.cpp).
+  Param& EmptyMeansNone() {
+    empty_is_none = true;
+    return *this;
+  }
   // Values starting with `prefix` are remote, not local paths (engine/path_roles.h).
   Param& Remote(std::string prefix) {
     remote_prefix = std::move(prefix);

@@ -369,7 +369,7 @@ TEST_CASE("an output holding a secret reaches later steps whole, and a resume sa
   // --rerun of a step that neither stopped mid-way nor passed with masked outputs: refused.
   Command typo = Shell(env + Binary() + " resume " + id + " --audit-db a.db --rerun b");
   CHECK(typo.exit_code == 2);
-  CHECK_THAT(typo.err, Catch::Contains("nor passed with outputs recorded masked"));
+  CHECK_THAT(typo.err, Catch::Contains("nor passed with outputs or paths recorded masked"));
   // The resume carries a; b reads its masked output: b fails before it starts.
   Command resumed = Shell(env + Binary() + " resume " + id + " --audit-db a.db");
   CHECK(resumed.exit_code == 1);

@@ -114,3 +114,71 @@ TEST_CASE("a carried writer's masked path is proven too: a guard at it in the re
                                           "'output' writes (the same path, "));
   CHECK_THAT(Shell("file " + dir + "/sec1/target.sqlite").out, Catch::Contains("Zip"));
 }
+
+// breakCC C26: a path holding both a secret and run.id was resolved again with the resume's
+// run.id, so it could never be proven; and the refusal's --rerun was not in the printed
+// command that continues, which then failed the same way for ever.
+TEST_CASE(
+    "a carried path is resolved again as in its own run, and its refusal names --rerun in "
+    "the command that continues",
+    "[engine][path_roles][secrets]") {
+  std::string dir = RolesDir();
+  Shell("mkdir " + dir + "/sec1");
+  std::string text = SecretRunbook("elsewhere.zip");
+  text.replace(text.find("/target.sqlite"), 14, "/db-${{ run.id }}.sqlite");
+  WriteFile(dir, "rb.yaml", text);
+  SECTION("the same secret: proven, the resume passes") {
+    Command resumed = FailThenResume(dir, "sec1", "sec1");
+    INFO(resumed.out << resumed.err);
+    CHECK(resumed.exit_code == 0);
+  }
+  SECTION("another spelling: refused, and the printed command runs the guard again") {
+    Command resumed = FailThenResume(dir, "sec1", "./sec1");
+    INFO(resumed.out << resumed.err);
+    CHECK(resumed.exit_code == 1);
+    std::string id = LatestRunId(dir + "/a.db");
+    std::string line = "runbook resume " + id + " --audit-db " + dir + "/a.db --rerun guard";
+    CHECK_THAT(resumed.err, Catch::Contains("to continue this run: " + line));
+    Command again =
+        Shell("cd " + dir + " && ROOTDIR=./sec1 " + Binary() + line.substr(7) + " </dev/null");
+    INFO(again.out << again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(Shell("test -s " + dir + "/elsewhere.zip").exit_code == 0);
+  }
+}
+
+// breakCC C16: one root run on another account's store left its fingerprint key root's 0600;
+// the owner's runs could not read it and recorded no fingerprints (F7 back for them).
+TEST_CASE("a fingerprint key root makes beside another account's store is that account's",
+          "[engine][path_roles][secrets]") {
+  std::string dir = RolesDir();
+  Shell("mkdir " + dir + "/st && chown nobody " + dir + "/st && chmod 0755 " + dir);
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: k\nsecrets:\n  root: {env: ROOTDIR}\nsteps:\n  - id: a\n    uses: "
+            "archive\n    with: {output: \"${{ secrets.root }}/x.zip\", files: [src.db]}\n");
+  Shell("chmod 0644 " + dir + "/rb.yaml " + dir + "/src.db && mkdir -m 0777 " + dir + "/outdir");
+  const std::string as_nobody =
+      "setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=" + dir + "/st ROOTDIR=outdir " +
+      Binary() + " ";
+  // The store is the account's: made by its own first run (one with no secret: no key yet).
+  WriteFile(dir, "plain.yaml",
+            "version: 1\nname: p\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  Shell("chmod 0644 " + dir + "/plain.yaml");
+  REQUIRE(Shell("cd " + dir + " && " + as_nobody + "run plain.yaml --audit-db st/a.db").exit_code ==
+          0);
+  REQUIRE(Shell("test -e " + dir + "/st/a.db-fingerprint-key").exit_code != 0);
+  Command root = Shell("cd " + dir + " && ROOTDIR=outdir " + Binary() + " run rb.yaml --audit-db " +
+                       "st/a.db");
+  INFO(root.out << root.err);
+  REQUIRE(root.exit_code == 0);
+  CHECK(Shell("stat -c '%U %a' " + dir + "/st/a.db-fingerprint-key").out == "nobody 600\n");
+  Shell("rm " + dir + "/outdir/x.zip");  // root's: its owner could not be kept by nobody
+  Command owner = Shell("cd " + dir + " && " + as_nobody + "run rb.yaml --audit-db st/a.db");
+  INFO(owner.out << owner.err);
+  CHECK(owner.exit_code == 0);
+  CHECK_THAT(owner.err, !Catch::Contains("fingerprint"));
+  CHECK(Shell("sqlite3 " + dir +
+              "/st/a.db \"select count(*) from events where kind = "
+              "'attempt_started' and body like '%masked_path_fingerprints%'\"")
+            .out == "2\n");
+}

@@ -251,10 +251,12 @@ TEST_CASE("PathClash compares normal absolute paths, by role", "[engine][path_ro
   spec.params.back().name = "dest";
   spec.params.back().path_role = PathRole::kWritesInside;
   spec.params.back().remote_prefix = "s3://";
-  CHECK(RolePathsOf(0, spec, {{"dest", Value("s3://b/a")}}).empty());
+  auto remote = RolePathsOf(0, spec, {{"dest", Value("s3://b/a")}});
+  REQUIRE(remote.size() == 1);
+  CHECK(remote[0].remote);  // compared with remote paths only (breakCC C10)
   // breakW W1: only the step's own prefix is remote; these are local paths.
-  CHECK(RolePathsOf(0, spec, {{"dest", Value("S3://b/../../data")}}).size() == 1);
-  CHECK(RolePathsOf(0, spec, {{"dest", Value("x://d")}}).size() == 1);
+  CHECK_FALSE(RolePathsOf(0, spec, {{"dest", Value("S3://b/../../data")}}).at(0).remote);
+  CHECK_FALSE(RolePathsOf(0, spec, {{"dest", Value("x://d")}}).at(0).remote);
   spec.params.back().remote_prefix.clear();
   CHECK(RolePathsOf(0, spec, {{"dest", Value("s3://b/a")}}).size() == 1);
   CHECK(RolePathsOf(0, spec, {{"dest", Value("")}}).empty());

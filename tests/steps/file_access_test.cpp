@@ -182,3 +182,57 @@ TEST_CASE("a lock root made beside a file is no lock-out for the file's owner (F
   REQUIRE(s.Run(steps(64)).exit_code == 0);  // root again
   CHECK(Stat(s.Path("cfg/f.json.lock")) == "644 nobody:nogroup\n");
 }
+
+TEST_CASE(
+    "restore refuses before the swap what it can know: env_file's folder, its own dump "
+    "(breakCC C5, C15)",
+    "[steps][restore]") {
+  Site s;
+  s.MakeDb();
+  Shell("chmod 0755 " + s.dir + " && mkdir -m 0777 " + s.Path("app") + " && mkdir " +
+        s.Path("dumps") + " " + s.Path("nb") + " && chown nobody " + s.Path("nb"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: d}}\n")
+              .exit_code == 0);
+  Shell("cd " + s.dir + " && chmod 0755 dumps && chmod 0644 dumps/* && sqlite3 app/db.sqlite " +
+        "'create table old(y)' && chown nobody app/db.sqlite && mkdir -m 0755 envdir");
+  std::string before = Shell("sha256sum < " + s.Path("app/db.sqlite")).out;
+  WriteFile(s.dir, "rs.yaml",
+            "version: 1\nname: rs\nsteps:\n  - {id: r, uses: restore, with: {source: "
+            "dumps/d.sqlite.gz, target: app/db.sqlite, env_file: envdir/env, force: true}}\n");
+  Command c = Shell("cd " + s.dir + " && chmod 0644 rs.yaml && " + kAsNobody + "env HOME=" + s.dir +
+                    "/nb " + Binary() + " run rs.yaml --audit-db nb/n.db");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("untouched: env_file: cannot write in " + s.dir + "/envdir"));
+  CHECK(Shell("sha256sum < " + s.Path("app/db.sqlite")).out == before);
+  // The dump restored over itself.
+  std::string dump = Shell("sha256sum < " + s.Path("dumps/d.sqlite.gz")).out;
+  Command self = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/d.sqlite.gz, target: "
+      "dumps/d.sqlite.gz, force: true}}\n");
+  INFO(self.out << self.err);
+  CHECK(self.exit_code == 1);
+  CHECK_THAT(self.err, Catch::Contains("the target is the dump restored from"));
+  CHECK(Shell("sha256sum < " + s.Path("dumps/d.sqlite.gz")).out == dump);
+}
+
+TEST_CASE("integrity-check's kept copy, replaced, keeps its owner, group and ACL (breakCC C9)",
+          "[steps][modes][acl]") {
+  Site s;
+  s.MakeDb();
+  Shell("chmod 0755 " + s.dir + " && mkdir " + s.Path("dumps"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: d}}\n")
+              .exit_code == 0);
+  const std::string check =
+      "  - {id: i, uses: integrity-check, with: {source: dumps/d.sqlite.gz, "
+      "workspace: ws/c.sqlite, keep: true}}\n";
+  REQUIRE(s.Run(check).exit_code == 0);
+  Shell("cd " + s.dir + " && chown nobody:daemon ws/c.sqlite && chmod 0640 ws/c.sqlite && " +
+        "setfacl -m u:bin:r ws/c.sqlite && chmod 0640 dumps/d.sqlite.gz && chgrp daemon " +
+        "dumps/d.sqlite.gz");
+  Command again = s.Run(check);
+  INFO(again.out << again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(Stat(s.Path("ws/c.sqlite")) == "640 nobody:daemon\n");
+  CHECK_THAT(Shell("getfacl -cp " + s.Path("ws/c.sqlite")).out, Catch::Contains("user:bin:r--"));
+}

@@ -431,7 +431,8 @@ class Loop {
     scope_.SetStep(i, &step_env);
     in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_, &budget);
     if (!in.resolve_error.empty()) steps_[i].rerun_needed = scope_.MaskedReads();
-    if (in.resolve_error.empty()) in.resolve_error = redactor_.Apply(PathRoleClash(i, in.params));
+    if (in.resolve_error.empty())
+      in.resolve_error = redactor_.Apply(PathRoleClash(i, in.params, in.read_elsewhere));
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())
@@ -447,11 +448,13 @@ class Loop {
   // there, breakW W5), else as far as they can be known now, their own `env` included
   // (breakW W3). A step that writes while a guard still to run cannot be known yet fails
   // too: were that guard to refuse later, this step's file could stand at the live path.
-  std::string PathRoleClash(int i, const Value& params) {
+  // `reads` gets the files the other steps read (kReads), absolute: StepContext::read_elsewhere.
+  std::string PathRoleClash(int i, const Value& params, std::vector<std::string>& reads) {
     std::vector<RolePath> mine = RolePathsOf(i, rb_.steps[i].type->spec(), params.as_map());
-    if (mine.empty()) return "";
-    auto writer = std::find_if(mine.begin(), mine.end(),
-                               [](const RolePath& p) { return p.role != PathRole::kGuards; });
+    if (mine.empty()) return "";  // nothing written: nothing to keep from deleting either
+    auto writer = std::find_if(mine.begin(), mine.end(), [](const RolePath& p) {
+      return p.role != PathRole::kGuards && p.role != PathRole::kReads;
+    });
     std::vector<RolePath> others;
     std::string unknown;
     std::map<int, bool> skips;  // WillNotRun's answers in this peek
@@ -478,8 +481,12 @@ class Loop {
     }
     scope_.SetPeek(false);
     scope_.SetStep(i, nullptr);
-    std::string clash =
-        FirstClash(rb_, mine, others, values_.base.value_or(std::filesystem::current_path()));
+    std::string base = values_.base.value_or(std::filesystem::current_path());
+    for (const RolePath& p : others)
+      if (p.role == PathRole::kReads && !p.remote &&
+          p.path.find_first_of("*?[{") == std::string::npos)  // a glob tolerates fewer files
+        reads.push_back((std::filesystem::path(base) / p.path).lexically_normal().string());
+    std::string clash = FirstClash(rb_, mine, others, base);
     int carried = -1;
     if (clash.empty()) clash = UnknownCarriedClash(rb_, mine, unknown_carried_, &carried);
     if (carried >= 0) steps_[i].rerun_needed.insert(rb_.steps[carried].id);  // to continue

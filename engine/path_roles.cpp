@@ -209,7 +209,14 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
   for (const ParamSpec& p : spec.params) {
     if (p.path_role == PathRole::kNone) continue;
     auto it = params.find(p.name);
-    if (it == params.end() || !it->second.is_string()) continue;
+    if (it == params.end()) continue;
+    if (p.path_role == PathRole::kReads && it->second.is_list()) {  // hash's files
+      for (const Value& item : it->second.as_list())
+        if (item.is_string() && !item.as_string().empty())
+          out.push_back({step, p.name, p.path_role, item.as_string()});
+      continue;
+    }
+    if (!it->second.is_string()) continue;
     const std::string& path = it->second.as_string();
     if (path.empty()) continue;
     bool remote = !p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0;
@@ -322,6 +329,7 @@ std::optional<std::string> WritersClash(const RolePath& a, const RolePath& b,
 
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links) {
+  if (written.role == PathRole::kReads || guarded.role == PathRole::kReads) return std::nullopt;
   // A remote path ("s3://bucket/prefix") meets only remote ones, by its text: two uploads into
   // one prefix, one deleting what the other put there (breakCC C10). Never a local file.
   if (written.remote || guarded.remote) {
@@ -454,7 +462,8 @@ std::string UnknownCarriedClash(const Runbook& rb, const std::vector<RolePath>& 
     bool guards = m.role == PathRole::kGuards;
     for (const RolePath& u : unknown_carried) {
       bool files = m.role == PathRole::kWritesFile && u.role == PathRole::kWritesFile;
-      if (u.step == m.step || files || (guards && u.role == PathRole::kGuards) ||
+      bool reads = m.role == PathRole::kReads || u.role == PathRole::kReads;
+      if (u.step == m.step || files || reads || (guards && u.role == PathRole::kGuards) ||
           u.remote != m.remote)
         continue;
       const std::string& other = rb.steps[u.step].id;

@@ -331,6 +331,7 @@ class Backup final : public StepType {
     if (const Value* d = p.Opt("keep_days")) policy.keep_days = d->as_int();
     if (const Value* key = p.Opt("sign_key")) policy.verify_key = key->ToText();
     policy.own_run = [&ctx](const std::string& id) { return ctx.OwnRun(id); };
+    policy.still_read = [&ctx](const std::string& path) { return ctx.ReadElsewhere(path); };
     Value::List deleted;
     if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
     for (const std::string& gone :

@@ -40,7 +40,9 @@ StepSpec MakeSpec() {
       "file is appended to the inventory (date, file, size, sha256, verified, signature), "
       "also when verification fails; then any failure fails the step.";
   s.params = {
-      Param("files", ParamType::kStringList, "paths and globs").Required(),
+      Param("files", ParamType::kStringList, "paths and globs")
+          .Path(PathRole::kReads)  // a path named as is is kept from retention (breakCC C25)
+          .Required(),
       Param("verify", ParamType::kString, "what to verify against")
           .Default(Value("meta"))
           .Enum({"meta", "sums", "none"}),

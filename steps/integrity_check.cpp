@@ -47,7 +47,9 @@ StepSpec MakeSpec() {
       "signature is checked before decompressing; the copy never grows past the metadata's "
       "raw_size or the free space less a reserve (docs/backup.md).";
   s.params = {
-      Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
+      Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file")
+          .Path(PathRole::kReads)
+          .Required(),
       Param("workspace", ParamType::kString,
             "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)")
           .Path(PathRole::kWritesFile)

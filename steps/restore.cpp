@@ -52,7 +52,9 @@ StepSpec MakeSpec() {
       "signature is checked before decompressing; the copy never grows past the metadata's "
       "raw_size or the free space less a reserve (docs/backup.md).";
   s.params = {
-      Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file").Required(),
+      Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file")
+          .Path(PathRole::kReads)
+          .Required(),
       Param("target", ParamType::kString, "where the backend's database goes")
           .Path(PathRole::kGuards)
           .Beside({"-wal", "-shm", "-journal", ".before-restore*"})

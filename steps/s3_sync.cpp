@@ -43,7 +43,10 @@ StepSpec MakeSpec() {
       "differs. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, "
       "or the access_key / secret_key parameters (declare them as secrets).";
   s.params = {
-      Param("source", ParamType::kString, "a folder or s3://bucket/prefix").Required(),
+      Param("source", ParamType::kString, "a folder or s3://bucket/prefix")
+          .Path(PathRole::kReads)
+          .Remote("s3://")
+          .Required(),
       Param("dest", ParamType::kString, "a folder or s3://bucket/prefix")
           .Path(PathRole::kWritesInside)
           .Remote("s3://")

@@ -116,15 +116,13 @@ static std::string CheckDurationRange(const ParamSpec& spec, const Value& value)
   return "";
 }
 
-// The shape of a path or required text: a required string or a path is not "" (unless its ""
-// means none: breakCC C21), and a path written or guarded as a file names a file, not a
-// folder (breakCC C14: "out/t.zip/" made a folder at the zip's name, at restore's target too).
+// The shape of a path: not "" (unless its "" means none: breakCC C21), and one written or
+// guarded as a file names a file, not a folder (breakCC C14: "out/t.zip/" made a folder at
+// the zip's name, at restore's target too).
 static std::string CheckShape(const ParamSpec& spec, const Value& value) {
-  if (!value.is_string()) return "";
+  if (!value.is_string() || spec.path_role == PathRole::kNone) return "";
   const std::string& p = value.as_string();
-  bool path = spec.path_role != PathRole::kNone;
-  if (p.empty())
-    return (spec.required || path) && !spec.empty_is_none ? "an empty value names nothing" : "";
+  if (p.empty()) return spec.empty_is_none ? "" : "an empty value names nothing";
   if (spec.path_role != PathRole::kWritesFile && spec.path_role != PathRole::kGuards) return "";
   if (!spec.remote_prefix.empty() && p.rfind(spec.remote_prefix, 0) == 0) return "";
   std::string last = p.substr(p.find_last_of('/') + 1);

@@ -60,6 +60,8 @@ const char* PathRoleName(PathRole role) {
       return "writes files in this folder";
     case PathRole::kGuards:
       return "guards this path";
+    case PathRole::kReads:
+      return "reads this file";
   }
   return "?";
 }

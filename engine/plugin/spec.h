@@ -40,6 +40,9 @@ enum class PathRole {
   kWritesInside,  // may write, replace or delete any file inside the folder at the path
   kWritesIn,      // may write or delete files directly in the folder (not in its subfolders)
   kGuards,        // replaces the path only after its own checks pass (restore's target)
+  kReads,         // reads the file at the path (a string, or each of a list): no clash with
+                  // anything, but a step that deletes files leaves it alone while the run may
+                  // still read it (StepContext::read_elsewhere; breakCC C25)
 };
 // "writes this file", "writes inside this folder", "guards this path"; "" for kNone.
 const char* PathRoleName(PathRole role);
@@ -75,8 +78,8 @@ struct ParamSpec {
   // what the first wrote (breakBB2 F2, breakCC C1).
   std::string shared_kind = "";
   // A path parameter whose "" means "none" (the inventories: '' for none); any other path
-  // parameter given "" is refused, as is a required string (breakCC C21: "" named the run's
-  // own folder, left a stray .lock there, or ended in "internal error").
+  // parameter given "" is refused (breakCC C21: "" named the run's own folder, left a stray
+  // .lock there, or ended in "internal error").
   bool empty_is_none = false;
 };
 

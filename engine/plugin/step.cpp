@@ -1,5 +1,7 @@
 #include "engine/plugin/step.h"
 
+#include <filesystem>
+
 namespace runbook {
 
 const char* AttemptStatusName(AttemptStatus status) {
@@ -40,5 +42,18 @@ const ConfigParam* ConfigureView::Find(const std::string& name) const {
 }
 
 void StepType::Configure(const ConfigureView&, ConfigureReport&) const {}
+
+bool StepContext::ReadElsewhere(const std::string& path) const {
+  if (read_elsewhere == nullptr) return false;
+  std::error_code ec;
+  std::filesystem::path mine = std::filesystem::absolute(path, ec).lexically_normal();
+  for (const std::string& other : *read_elsewhere) {
+    std::error_code same;
+    if (mine == std::filesystem::path(other).lexically_normal() ||
+        std::filesystem::equivalent(path, other, same))
+      return true;
+  }
+  return false;
+}
 
 }  // namespace runbook

@@ -92,6 +92,12 @@ struct StepContext {
   // run_id, how a step tells that something it finds was done by an earlier attempt of its
   // own (flag-update: a change that landed before a kill is not made twice).
   const std::vector<std::string>* continues = nullptr;
+  // The files other steps of this run read (PathRole::kReads), as resolved or as far as they
+  // can be known, relative ones against the run's base: a step that deletes files it did not
+  // write (backup's retention) leaves these alone (breakCC C25: a safety backup's retention
+  // deleted the dump the same runbook was about to restore). Null or empty: none.
+  const std::vector<std::string>* read_elsewhere = nullptr;
+  bool ReadElsewhere(const std::string& path) const;
   bool OwnRun(const std::string& id) const {
     if (id == run_id) return true;
     return continues != nullptr &&

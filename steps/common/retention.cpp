@@ -101,6 +101,7 @@ std::vector<std::string> ApplyRetention(const std::string& dir, const DumpSource
     const Dump& d = dumps[i];
     if (std::filesystem::equivalent(d.path, keep, ec)) continue;
     if (!d.run_id.empty() && policy.own_run && policy.own_run(d.run_id)) continue;
+    if (policy.still_read && policy.still_read(d.path)) continue;
     bool beyond_count = policy.keep_last && static_cast<int64_t>(i) >= *policy.keep_last;
     // At most 36,500 days of 24 h: 3.2e18 ns fits the clock's 64-bit count.
     bool too_old = policy.keep_days &&

@@ -32,6 +32,10 @@ struct RetentionPolicy {
   // then a nightly one with keep_last: 1 into the same folder: breakCC C17), and is never
   // deleted; it still counts among the newest. Empty: no dump is the run's own.
   std::function<bool(const std::string&)> own_run = {};
+  // Whether another step of the run reads a dump's path (StepContext::ReadElsewhere): such a
+  // dump is never deleted (breakCC C25: a safety backup's keep_last deleted the dump the same
+  // runbook was about to verify and restore). Empty: none is.
+  std::function<bool(const std::string&)> still_read = {};
 };
 
 // Which database the dumps are of: its absolute path and its instance (backup's `instance`,

@@ -158,3 +158,25 @@ TEST_CASE("retention never deletes a dump its own run made", "[steps][backup][re
   REQUIRE(BackupOn(s, "", "later").exit_code == 0);
   CHECK(Listed(s) == "later.sqlite.gz\n");
 }
+
+// breakCC C25: a safety backup with the nightly job's keep_last deleted the older dump the
+// same runbook was about to verify and restore. A dump another step of the run reads (by its
+// own name, not a glob) is left alone.
+TEST_CASE("retention never deletes a dump another step of the run reads",
+          "[steps][backup][retention]") {
+  Site s;
+  ThreeDumps(s);
+  Command c = s.Run(
+      "  - {id: safety, uses: backup, with: {database: app.sqlite, dest: dumps, name: safety, "
+      "keep_last: 1}}\n"
+      "  - {id: verify, uses: hash, needs: [safety], with: {files: [dumps/d1.sqlite.gz], verify: "
+      "meta, inventory: ''}}\n"
+      "  - {id: check, uses: integrity-check, needs: [safety], with: {source: "
+      "dumps/d2.sqlite.gz, workspace: ws/c.sqlite}}\n"
+      "  - {id: r, uses: restore, needs: [verify, check], with: {source: dumps/d1.sqlite.gz, "
+      "target: live/app.sqlite, force: true}}\n");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  // d3 went (no step reads it); d1 (hash, restore) and d2 (integrity-check) stayed.
+  CHECK(Listed(s) == "d1.sqlite.gz\nd2.sqlite.gz\nsafety.sqlite.gz\n");
+}

@@ -1,5 +1,7 @@
 #include "cli/resume_place.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <optional>
@@ -7,6 +9,7 @@
 #include <vector>
 
 #include "cli/run_place.h"
+#include "engine/redact.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -28,11 +31,46 @@ std::string Real(const std::string& path) {
   return ec ? "" : real.string();
 }
 
+// `masked` with each "***" (at most two) replaced by `values`, into `out`: the candidates.
+void Unmaskings(const std::string& masked, const std::vector<std::string>& values, int depth,
+                std::vector<std::string>& out) {
+  size_t at = masked.find(kMask);
+  if (at == std::string::npos) return out.push_back(masked);
+  if (depth == 2) return;
+  for (const std::string& v : values) {
+    std::string next = masked;
+    next.replace(at, std::string(kMask).size(), v);
+    Unmaskings(next, values, depth + 1, out);
+  }
+}
+
+// The path `key` of `r` as recorded; where it was recorded masked (a secret's text in a
+// folder's name: breakCC C12, the printed "to continue" command failed as if the runbook had
+// moved), the path that exists when each "***" is one of this process's environment values
+// (where secrets come from), that value shown nowhere; the recorded text when none does.
+std::string RecordedPath(const RunRecord& r, const char* key) {
+  std::string recorded = r.Path(key);
+  if (recorded.find(kMask) == std::string::npos) return recorded;
+  std::vector<std::string> values;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != std::string_view::npos && kv.size() - eq - 1 >= kMinSecretLength)
+      values.emplace_back(kv.substr(eq + 1));
+  }
+  std::vector<std::string> candidates;
+  Unmaskings(recorded, values, 0, candidates);
+  std::error_code ec;
+  for (const std::string& c : candidates)
+    if (fs::exists(c, ec)) return c;
+  return recorded;
+}
+
 }  // namespace
 
 Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag,
                                      const std::string& audit_db) {
-  std::string recorded = r.Path("path");
+  std::string recorded = RecordedPath(r, "path");
   std::error_code ec;
   bool there = fs::is_regular_file(recorded, ec);
   // A file named while the recorded one is still there is a copy or a link, not a move
@@ -58,7 +96,7 @@ Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag
 Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const ResumeFile& file,
                                bool force, std::string& notice) {
   notice.clear();
-  std::string recorded = r.Path("base");
+  std::string recorded = RecordedPath(r, "base");
   if (recorded.empty()) return RunbookBase(rb);  // recorded before bases were kept
   if (file.moved) {
     auto own = RunbookBase(rb);
@@ -73,7 +111,7 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
                          ", which is no longer a folder; the outputs it carries over name " +
                          "files there");
   // The same path may lead elsewhere now (a folder replaced by a link, breakL L8).
-  std::string was_real = r.Path("base_real"), now_real = Real(recorded);
+  std::string was_real = RecordedPath(r, "base_real"), now_real = Real(recorded);
   if (!was_real.empty() && now_real != was_real) {
     std::string moved = Printable(recorded) + " now leads to " + Printable(now_real) + "; run " +
                         r.run_id + " ran in " + Printable(was_real) +
@@ -83,7 +121,7 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
     return recorded;
   }
   // What the runbook alone gives, from where the run read it (not through a link to it).
-  auto own = BaseAt(r.Path("path"), rb);
+  auto own = BaseAt(RecordedPath(r, "path"), rb);
   if (!own.ok() || own.value() != recorded)
     notice = "the runbook's working_directory now gives " +
              (own.ok() ? Printable(own.value()) : std::string("no folder")) + "; resuming in " +

@@ -240,9 +240,15 @@ std::optional<std::string> Under(const RolePath& a, const fs::path& pa, const Ro
                                  const fs::path& pb, bool resolve_links) {
   if (a.role == PathRole::kWritesInside || a.role == PathRole::kWritesIn) return std::nullopt;
   for (const Name& an : NamesOf(a, pa)) {
-    if (an.prefix) continue;
     for (const Name& bn : NamesOf(b, pb)) {
       bool under = bn.path != an.path && Inside(bn.path, an.path);
+      if (an.prefix && !under) {  // under any name starting so: "<target>.before-restore-x/y"
+        fs::path rel = bn.path.lexically_relative(an.path.parent_path());
+        std::string first = rel.empty() ? "" : rel.begin()->string();
+        under =
+            std::distance(rel.begin(), rel.end()) > 1 && first != ".." &&
+            first.compare(0, an.path.filename().string().size(), an.path.filename().string()) == 0;
+      }
       for (fs::path up = bn.path.parent_path();
            !under && resolve_links && !up.empty() && up != up.root_path(); up = up.parent_path())
         under = SamePlace(up, an.path);

@@ -186,8 +186,12 @@ std::string DefaultsNote(const std::set<std::string>& reads) {
 Value::Map KnownValues(const StepDecl& step, const EvalScope& scope,
                        std::vector<std::string>* unknown = nullptr) {
   Value::Map out;
+  std::set<std::string> scopes;  // the parameters naming a remote service (remote_scope)
+  for (const ParamSpec& spec : step.type->spec().params)
+    if (!spec.remote_scope.empty()) scopes.insert(spec.remote_scope);
   for (const ParamSpec& spec : step.type->spec().params) {
-    if (spec.path_role == PathRole::kNone) continue;
+    bool names_service = scopes.count(spec.name) > 0;
+    if (spec.path_role == PathRole::kNone && !names_service) continue;
     const TNode* node = step.With(spec.name);
     if (node == nullptr) {
       if (!spec.default_value.is_null()) out[spec.name] = spec.default_value;
@@ -221,6 +225,8 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     if (path.empty()) continue;
     bool remote = !p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0;
     out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, p.shared_kind, remote});
+    auto scope = p.remote_scope.empty() ? params.end() : params.find(p.remote_scope);
+    if (remote && scope != params.end()) out.back().remote_scope = scope->second.ToText();
   }
   return out;
 }
@@ -339,7 +345,8 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
   // A remote path ("s3://bucket/prefix") meets only remote ones, by its text: two uploads into
   // one prefix, one deleting what the other put there (breakCC C10). Never a local file.
   if (written.remote || guarded.remote) {
-    if (written.remote != guarded.remote) return std::nullopt;
+    if (written.remote != guarded.remote || written.remote_scope != guarded.remote_scope)
+      return std::nullopt;
     RolePath a = written, b = guarded;
     a.path = "/" + a.path, b.path = "/" + b.path;  // "/s3:/bucket/prefix", lexically
     a.remote = b.remote = false;

@@ -30,6 +30,7 @@ struct RolePath {
   std::vector<std::string> names_in = {};  // kWritesIn: the names it writes in (ParamSpec)
   std::string shared_as = "";  // kWritesFile: the kind of file it shares ("": none; ParamSpec)
   bool remote = false;  // starts with the parameter's remote_prefix: compared with remote ones
+  std::string remote_scope = "";  // remote: the service (the remote_scope parameter's value)
 };
 
 // The paths `params` (one step's values: resolved, or literal at load) name with a role.

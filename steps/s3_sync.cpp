@@ -49,7 +49,7 @@ StepSpec MakeSpec() {
           .Required(),
       Param("dest", ParamType::kString, "a folder or s3://bucket/prefix")
           .Path(PathRole::kWritesInside)
-          .Remote("s3://")
+          .Remote("s3://", "endpoint")
           .Required(),
       Param("delete", ParamType::kBoolean, "remove what the source no longer has")
           .Default(Value(false)),
@@ -492,16 +492,18 @@ class S3Sync final : public StepType {
                                          {"size", Value(static_cast<int64_t>(e.size))},
                                          {"etag", Value(d->etag)},
                                          {"sha256", Value(sha)}}));
-      inventory.push_back(
-          Value(Value::Map{{"date", Value(at.substr(0, 10))},
-                           {"recorded_at", Value(at)},
-                           {"file", Value(InventoryFileName(job.dst.Locate(e.rel)))},
-                           {"size", Value(static_cast<int64_t>(e.size))},
-                           {"sha256", Value(sha)},
-                           {"etag", Value(d->etag)},
-                           {"verified", Value(d->unverified.empty())},
-                           {"run_id", Value(ctx.run_id)},
-                           {"step", Value(ctx.step_id)}}));
+      Value::Map entry{{"date", Value(at.substr(0, 10))},
+                       {"recorded_at", Value(at)},
+                       {"file", Value(InventoryFileName(job.dst.Locate(e.rel)))},
+                       {"size", Value(static_cast<int64_t>(e.size))},
+                       {"sha256", Value(sha)},
+                       {"etag", Value(d->etag)},
+                       {"verified", Value(d->unverified.empty())},
+                       {"run_id", Value(ctx.run_id)},
+                       {"step", Value(ctx.step_id)}};
+      // Which S3 service holds it: two sites with one bucket name are two copies (breakCC C11).
+      if (job.dst.is_s3) entry["endpoint"] = Value(job.s3.endpoint);
+      inventory.push_back(Value(std::move(entry)));
     }
     std::string inv = ctx.params.Str("inventory");
     if (!inv.empty()) {

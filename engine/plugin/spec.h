@@ -63,6 +63,10 @@ struct ParamSpec {
   // A value starting with this names no local path (s3-sync's "s3://"): the rule of
   // path_role skips it. Only this exact prefix: any other value is a local path (breakW W1).
   std::string remote_prefix = "";
+  // The parameter that says which remote service a remote value is on (s3-sync's
+  // "endpoint"): remote paths of two services never clash (breakCC C11: two sites, one bucket
+  // name). "" when there is one service.
+  std::string remote_scope = "";
   // Suffixes of the other names the step writes (or, for kGuards, replaces or keeps) beside
   // the path: SQLite's "-wal", integrity-check's ".integrity-check" marker, restore's
   // ".before-restore". The rule of path_role compares these names too (breakW W2).

@@ -63,8 +63,9 @@ struct Param : ParamSpec {
     return *this;
   }
   // Values starting with `prefix` are remote, not local paths (engine/path_roles.h).
-  Param& Remote(std::string prefix) {
+  Param& Remote(std::string prefix, std::string scope = "") {
     remote_prefix = std::move(prefix);
+    remote_scope = std::move(scope);
     return *this;
   }
   // A duration's range, checked at load: `min` (e.g. "1ms" for a timeout, where 0 would mean

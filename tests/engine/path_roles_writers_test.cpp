@@ -93,6 +93,11 @@ TEST_CASE("validate keeps writers of different kinds of file apart (breakBB2 F2,
        "is inside the folder"},
       {"uploads into two prefixes",
        Sync("s1", "src", "s3://bk/a") + Sync("s2", "src2", "s3://bk/b"), ""},
+      {"one prefix on two services (breakCC C11, breakDD D11: a second site)",
+       "  - id: s1\n    uses: s3-sync\n    with: {source: src, dest: 's3://bk/dr', endpoint: "
+       "'http://127.0.0.1:9001'}\n  - id: s2\n    uses: s3-sync\n    with: {source: src, dest: "
+       "'s3://bk/dr', endpoint: 'http://127.0.0.1:9002'}\n",
+       ""},
       {"an upload beside a local folder of the same name",
        Sync("s1", "src", "s3://bk/daily") + Sync("s2", "src2", "s3:/bk/daily"), ""},
       // Sane: shared files and folders, and names a folder's writer does not write.

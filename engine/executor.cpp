@@ -482,6 +482,7 @@ class Loop {
     scope_.SetPeek(false);
     scope_.SetStep(i, nullptr);
     std::string base = values_.base.value_or(std::filesystem::current_path());
+    KeptForRun(i, base, reads);
     for (const RolePath& p : others)
       if (p.role == PathRole::kReads && !p.remote &&
           p.path.find_first_of("*?[{") == std::string::npos)  // a glob tolerates fewer files
@@ -492,6 +493,19 @@ class Loop {
     if (carried >= 0) steps_[i].rerun_needed.insert(rb_.steps[carried].id);  // to continue
     role_paths_[i] = std::move(mine);
     return clash.empty() ? unknown : clash;
+  }
+
+  // The files passed steps (not `i`) made or adopted, by their outputs marked kept_for_run,
+  // absolute against `base`, added to `out` (StepContext::read_elsewhere; breakDD D4).
+  void KeptForRun(int i, const std::string& base, std::vector<std::string>& out) const {
+    for (size_t k = 0; k < steps_.size(); ++k) {
+      if (static_cast<int>(k) == i || rb_.steps[k].type == nullptr || !steps_[k].passed()) continue;
+      for (const OutputSpec& o : rb_.steps[k].type->spec().outputs) {
+        auto v = steps_[k].outputs_unmasked.find(o.name);
+        if (o.kept_for_run && v != steps_[k].outputs_unmasked.end() && v->second.is_string())
+          out.push_back((std::filesystem::path(base) / v->second.as_string()).lexically_normal());
+      }
+    }
   }
 
   // Step `k` (not started) will be skipped, as can be told already, in this run and in any

@@ -474,9 +474,8 @@ std::string UnknownCarriedClash(const Runbook& rb, const std::vector<RolePath>& 
   for (const RolePath& m : mine) {
     bool guards = m.role == PathRole::kGuards;
     for (const RolePath& u : unknown_carried) {
-      bool files = m.role == PathRole::kWritesFile && u.role == PathRole::kWritesFile;
       bool reads = m.role == PathRole::kReads || u.role == PathRole::kReads;
-      if (u.step == m.step || files || reads || (guards && u.role == PathRole::kGuards) ||
+      if (u.step == m.step || reads || (guards && u.role == PathRole::kGuards) ||
           u.remote != m.remote)
         continue;
       const std::string& other = rb.steps[u.step].id;

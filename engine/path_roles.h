@@ -91,8 +91,9 @@ std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
 
 // Resume: the clash of `mine` with a step carried over whose recorded path is not known (it was
 // recorded masked and this resume cannot prove which path it was: breakBB2 F7): any pair but
-// two plain file writers — a writer beside a carried guard, a guard beside a carried writer,
-// a folder one deletes in beside a carried writer or the other way (breakCC C6) — fails, said
+// two guards and reads — a writer beside a carried guard, a guard beside a carried writer, a
+// writer beside a carried writer (breakCC C6, breakDD D6: a second archive replaced the
+// carried ticket zip) — fails, said
 // from `mine`'s side and located at its parameter, naming --rerun of the carried step, whose
 // index goes to `carried`; "" when none.
 std::string UnknownCarriedClash(const Runbook& rb, const std::vector<RolePath>& mine,

@@ -80,7 +80,7 @@ StepSpec MakeSpec() {
           .DurationRange("1ms", "24h"),  // SQLite takes it as an int of milliseconds
   };
   s.outputs = {
-      Output("path", ParamType::kString, "the dump (.sqlite.gz)"),
+      KeptForRun(Output("path", ParamType::kString, "the dump (.sqlite.gz)")),
       Output("meta", ParamType::kString, "its metadata (.meta.json)"),
       Output("sha256", ParamType::kString, "sha256 of the dump"),
       Output("size", ParamType::kInteger, "bytes of the dump"),

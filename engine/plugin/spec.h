@@ -91,6 +91,10 @@ struct OutputSpec {
   std::string name;
   ParamType type = ParamType::kString;
   std::string doc;
+  // The output names a file the step made or adopted, which the run's other steps leave alone
+  // when they delete (StepContext::read_elsewhere): backup's `path`, a dump found already there
+  // included (breakDD D4: a later backup's retention deleted the adopted pre-migration dump).
+  bool kept_for_run = false;
 };
 
 enum class SideEffects { kNone, kRead, kWrite, kDestructive };

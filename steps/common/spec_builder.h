@@ -77,6 +77,12 @@ struct Param : ParamSpec {
   }
 };
 
+// `o` as naming a file the run's other steps leave alone when they delete (OutputSpec).
+inline OutputSpec KeptForRun(OutputSpec o) {
+  o.kept_for_run = true;
+  return o;
+}
+
 inline OutputSpec Output(std::string name, ParamType type, std::string doc) {
   return {std::move(name), type, std::move(doc)};
 }

@@ -61,6 +61,16 @@ std::string S3SideProblem(const std::string& spec) {
 
 namespace {
 
+// The id of the mount `path` is on (statx STATX_MNT_ID, links not followed); nullopt when
+// the kernel does not say.
+std::optional<uint64_t> MountId(const std::string& path) {
+  struct statx stx {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) != 0 ||
+      (stx.stx_mask & STATX_MNT_ID) == 0)
+    return std::nullopt;
+  return stx.stx_mnt_id;
+}
+
 // Walks a local tree keeping each file's path in the tree (a link's own name). `real_stack`
 // holds the resolved folders being walked, so a link back to one of them is a loop.
 struct Walker {
@@ -73,6 +83,7 @@ struct Walker {
   const SafeRoot* root;           // the source's, to vet what a link leads to
   std::optional<FolderId> other;  // the other side's folder, when it is local
   std::vector<std::string> real_stack;
+  std::optional<uint64_t> dest_mount = std::nullopt;  // a destination's root's (MountId)
 
   Status Walk(const fs::path& dir, const std::string& rel_dir, bool via_link) {
     if (!rel_dir.empty() && other && FolderIdOf(dir.string()) == other)
@@ -101,6 +112,12 @@ struct Walker {
     std::error_code ec;
     fs::file_status own = fs::symlink_status(path, ec);
     if (fs::is_symlink(own)) return Link(path, rel);
+    // A mirror stays on its destination's mount, as rsync -x: a bind mount inside it (of the
+    // live database's folder) would take the sync's writes and deletes (breakDD D8).
+    if (is_dest && fs::is_directory(own) && dest_mount && MountId(path.string()) != dest_mount)
+      return Status::Error("the destination holds another mount at '" + Printable(rel) +
+                           "' (a bind mount or another file system): a mirror stays on one "
+                           "mount, and what is mounted there is not the sync's to change");
     if (fs::is_directory(own)) return Walk(path, rel + "/", via_link);
     if (fs::is_regular_file(own)) {
       Add(path, rel, via_link);
@@ -196,6 +213,7 @@ Result<Listing> ListLocal(const SyncSide& side, const std::vector<std::string>& 
   }
   std::optional<FolderId> other = other_root.empty() ? std::nullopt : FolderIdOf(other_root);
   Walker w{side, include, exclude, is_dest, links, out, root ? &*root : nullptr, other, {}};
+  if (is_dest) w.dest_mount = MountId(side.root);
   Status s = w.Walk(side.root, "", false);
   if (!s.ok()) return s;
   return out;

@@ -182,3 +182,29 @@ TEST_CASE("a fingerprint key root makes beside another account's store is that a
               "'attempt_started' and body like '%masked_path_fingerprints%'\"")
             .out == "2\n");
 }
+
+// breakDD D6: a carried writer whose path came from an output recorded masked cannot be
+// proven; a second archive in the resume replaced its ticket zip (one run refuses the pair).
+TEST_CASE("a resume refuses a writer beside a carried writer it cannot prove",
+          "[engine][path_roles][secrets]") {
+  std::string dir = RolesDir();
+  Shell("mkdir " + dir + "/sec1");
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: d6\nsecrets:\n  root: {env: ROOTDIR}\nsteps:\n"
+            "  - id: p\n    uses: exec\n    env: {R: '${{ secrets.root }}'}\n"
+            "    with: {run: [sh, -c, 'echo path=$R/ticket.zip >> \"$RUNBOOK_OUTPUT\"']}\n"
+            "  - id: w1\n    uses: archive\n    needs: [p]\n"
+            "    with: {output: '${{ steps.p.outputs.path }}', files: [src.db]}\n"
+            "  - id: gate\n    uses: exec\n    needs: [w1]\n    idempotent: true\n"
+            "    with: {run: [test, -e, go]}\n"
+            "  - id: q\n    uses: exec\n    needs: [gate]\n"
+            "    with: {run: [sh, -c, 'echo path=sec1/ticket.zip >> \"$RUNBOOK_OUTPUT\"']}\n"
+            "  - id: w2\n    uses: archive\n    needs: [q]\n"
+            "    with: {output: '${{ steps.q.outputs.path }}', files: [rb.yaml]}\n");
+  Command resumed = FailThenResume(dir, "sec1", "sec1");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.exit_code == 1);
+  CHECK_THAT(resumed.err, Catch::Contains("parameter 'output' writes a path, and step 'w1' as "
+                                          "'output' wrote one in the run this resume continues"));
+  CHECK(Shell("unzip -l " + dir + "/sec1/ticket.zip | grep -c src.db").out == "1\n");
+}

@@ -180,3 +180,23 @@ TEST_CASE("retention never deletes a dump another step of the run reads",
   // d3 went (no step reads it); d1 (hash, restore) and d2 (integrity-check) stayed.
   CHECK(Listed(s) == "d1.sqlite.gz\nd2.sqlite.gz\nsafety.sqlite.gz\n");
 }
+
+// breakDD D4: a backup step of a new run that found its dump already there (the same snapshot:
+// "nothing written") reports it as its output, yet a later backup's retention deleted it (its
+// metadata names the earlier run). A dump a passed step of the run reports as made is kept.
+TEST_CASE("retention keeps a dump a step of the run adopted", "[steps][backup][retention]") {
+  Site s;
+  s.MakeDb();
+  const std::string steps =
+      "  - {id: safety, uses: backup, with: {database: app.sqlite, dest: dumps, name: pre}}\n"
+      "  - {id: nightly, uses: backup, needs: [safety], with: {database: app.sqlite, dest: "
+      "dumps, keep_last: 1}}\n";
+  REQUIRE(s.Run(steps).exit_code == 0);
+  Shell("sleep 1.1");  // the nightly dump's default name has a one-second timestamp
+  Command again = s.Run(steps);
+  INFO(again.out << again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK_THAT(again.err, Catch::Contains("already holds this snapshot"));
+  CHECK_THAT(Listed(s), Catch::Contains("pre.sqlite.gz"));
+  CHECK(Dumps(s) == 2);  // pre (adopted) and this run's nightly; the first nightly went
+}

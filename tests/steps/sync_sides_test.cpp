@@ -394,3 +394,22 @@ TEST_CASE("an s3:// side without a bucket, or with dot segments, names no S3 pre
   CHECK_THAT(run.err, Catch::Contains("'s3:///daily' has no bucket"));
   CHECK(Shell("test -e '" + dir + "/s3:'").exit_code != 0);
 }
+
+// breakDD D8: a bind mount inside a mirror's destination (of the live database's folder) took
+// the sync's deletes: the restored database went. A mirror stays on its destination's mount.
+TEST_CASE("s3-sync refuses a destination holding another mount, before it changes anything",
+          "[steps][s3][sides]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir + " && mkdir -p src m/mnt live && echo a > src/a.txt && echo keep > " +
+        "live/db.sqlite && echo old > m/old.txt");
+  WriteFile(dir, "s.yaml",
+            "version: 1\nname: s\nsteps:\n  - id: s\n    uses: s3-sync\n    with: {source: src, "
+            "dest: m, delete: true, force_delete: true, inventory: ''}\n");
+  Command c = Shell("cd " + dir + " && unshare -m sh -c 'mount --bind live m/mnt && " + Binary() +
+                    " run s.yaml --audit-db a.db'");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("the destination holds another mount at 'mnt'"));
+  CHECK(Shell("cat " + dir + "/live/db.sqlite").out == "keep\n");
+  CHECK(Shell("cat " + dir + "/m/old.txt").out == "old\n");  // nothing changed
+}

@@ -341,7 +341,18 @@ std::optional<std::string> WritersClash(const RolePath& a, const RolePath& b,
 
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links) {
-  if (written.role == PathRole::kReads || guarded.role == PathRole::kReads) return std::nullopt;
+  if (written.role == PathRole::kReads || guarded.role == PathRole::kReads) {
+    // A step writing over a file it reads itself (breakDD D14: canary-compare's summary over
+    // its current report; breakCC C15: restore's target at its source). Another step may.
+    if (written.step != guarded.step || written.role == guarded.role || written.remote ||
+        guarded.remote)
+      return std::nullopt;
+    fs::path a = Normal(written.path, base, resolve_links);
+    fs::path b = Normal(guarded.path, base, resolve_links);
+    if (a == b || (resolve_links && SamePlace(a, b)))
+      return "the same path, " + a.string() + ", which the step also reads";
+    return std::nullopt;
+  }
   // A remote path ("s3://bucket/prefix") meets only remote ones, by its text: two uploads into
   // one prefix, one deleting what the other put there (breakCC C10). Never a local file.
   if (written.remote || guarded.remote) {
@@ -387,14 +398,19 @@ std::string ClashMessage(const Runbook& rb, const RolePath& at, const RolePath& 
   std::string who = other.step == at.step
                         ? "its own parameter '" + other.param + "'"
                         : "step '" + rb.steps[other.step].id + "' as '" + other.param + "'";
+  bool reads = at.role == PathRole::kReads || other.role == PathRole::kReads;
   std::string why =
-      guards || other.role == PathRole::kGuards
+      reads ? "the step would replace what it reads while it reads it"
+      : guards || other.role == PathRole::kGuards
           ? "a guarded path is replaced only after its step's own checks pass, and another "
             "step's file there would stand in for it unchecked"
           : "one would overwrite or delete what the other wrote there";
-  return "parameter '" + at.param + "' " + (guards ? "guards" : "writes") + " a path that " + who +
-         " " + (both ? "also " : "") + (other.role == PathRole::kGuards ? "guards" : "writes") +
-         " (" + how + "): " + why + "; choose another path";
+  auto verb = [](PathRole r) {
+    return r == PathRole::kGuards ? "guards" : r == PathRole::kReads ? "reads" : "writes";
+  };
+  return "parameter '" + at.param + "' " + verb(at.role) + " a path that " + who + " " +
+         (both && !reads ? "also " : "") + verb(other.role) + " (" + how + "): " + why +
+         "; choose another path";
 }
 
 std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& base) {
@@ -429,7 +445,9 @@ std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& bas
       // that would overwrite). PathClash is symmetric for them.
       bool guards = w.role == PathRole::kGuards && g.role == PathRole::kGuards;
       bool writers = w.role != PathRole::kGuards && g.role != PathRole::kGuards;
-      if (&w == &g || (guards && &w > &g) || (writers && &w < &g)) continue;
+      // A read is said at the step's writer or guard of it, once.
+      if (&w == &g || (guards && &w > &g) || (writers && &w < &g) || w.role == PathRole::kReads)
+        continue;
       if (auto how = PathClash(w, g, base, false))
         out.push_back({w.step, w.param, ClashMessage(rb, w, g, *how) + note(w, g)});
     }

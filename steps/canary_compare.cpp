@@ -29,7 +29,9 @@ StepSpec MakeSpec() {
       "way; `regressed` and `reasons` drive a rollback. `promote: true` copies the current "
       "report over the baseline when not regressed. Report formats: docs/canary.md.";
   s.params = {
-      Param("current", ParamType::kString, "the new synthetic report").Required(),
+      Param("current", ParamType::kString, "the new synthetic report")
+          .Path(PathRole::kReads)
+          .Required(),
       Param("baseline", ParamType::kString,
             "the last good report (replaced by the current one with promote: true)")
           .Path(PathRole::kWritesFile)  // breakW W8: promote writes it

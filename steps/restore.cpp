@@ -11,6 +11,7 @@
 #include <map>
 
 #include "engine/plugin/registry.h"
+#include "engine/util/strings.h"
 #include "engine/util/crypto.h"
 #include "engine/util/own_file.h"
 #include "engine/util/sqlite.h"
@@ -606,6 +607,11 @@ class Restore final : public StepType {
     std::error_code same;  // breakCC C15: the dump replaced by the raw database it holds
     if (std::filesystem::equivalent(source, target, same))
       return Untouched(source, target, "the target is the dump restored from; name another path");
+    // breakDD D7: nor a dump's metadata, nor another dump: no live database is named so.
+    if (EndsWith(target, ".sqlite.gz") || EndsWith(target, ".meta.json"))
+      return Untouched(source, target,
+                       "the target is named as a dump or its metadata (.sqlite.gz, .meta.json), "
+                       "which no live database is; name the database's path");
     auto made = MakeFolders(DirName(target));
     if (!made.ok()) return Untouched(source, target, made.status().message());
     NoteCreated(made.value(), ctx.log);

@@ -100,6 +100,14 @@ TEST_CASE("validate keeps writers of different kinds of file apart (breakBB2 F2,
        ""},
       {"an upload beside a local folder of the same name",
        Sync("s1", "src", "s3://bk/daily") + Sync("s2", "src2", "s3:/bk/daily"), ""},
+      // breakDD D14, breakCC C15: a step writing over what it reads itself.
+      {"canary-compare's summary over its current report",
+       "  - id: c\n    uses: canary-compare\n    with: {current: rep/cur.json, baseline: "
+       "rep/base.json, summary: rep/cur.json}\n",
+       "which the step also reads"},
+      {"restore's target at its source",
+       "  - id: r\n    uses: restore\n    with: {source: src.db, target: src.db, force: true}\n",
+       "which the step also reads"},
       // Sane: shared files and folders, and names a folder's writer does not write.
       {"two backups into one folder",
        kBackup + "  - id: b2\n    uses: backup\n    with: {database: src.db, dest: bk, name: m}\n",

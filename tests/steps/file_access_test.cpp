@@ -211,9 +211,21 @@ TEST_CASE(
       "  - {id: r, uses: restore, with: {source: dumps/d.sqlite.gz, target: "
       "dumps/d.sqlite.gz, force: true}}\n");
   INFO(self.out << self.err);
-  CHECK(self.exit_code == 1);
-  CHECK_THAT(self.err, Catch::Contains("the target is the dump restored from"));
+  CHECK(self.exit_code == 2);  // known at validate: the step would replace what it reads
+  CHECK_THAT(self.err, Catch::Contains("parameter 'target' guards a path that its own parameter "
+                                       "'source' reads (the same path, "));
   CHECK(Shell("sha256sum < " + s.Path("dumps/d.sqlite.gz")).out == dump);
+  // breakDD D7: nor over its metadata, nor over another dump.
+  std::string meta = Shell("sha256sum < " + s.Path("dumps/d.sqlite.gz.meta.json")).out;
+  for (const char* target : {"dumps/d.sqlite.gz.meta.json", "dumps/other.sqlite.gz"}) {
+    CAPTURE(target);
+    Command named = s.Run(std::string("  - {id: r, uses: restore, with: {source: "
+                                      "dumps/d.sqlite.gz, target: ") +
+                          target + ", force: true}}\n");
+    CHECK(named.exit_code == 1);
+    CHECK_THAT(named.err, Catch::Contains("the target is named as a dump or its metadata"));
+  }
+  CHECK(Shell("sha256sum < " + s.Path("dumps/d.sqlite.gz.meta.json")).out == meta);
 }
 
 TEST_CASE("integrity-check's kept copy, replaced, keeps its owner, group and ACL (breakCC C9)",

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <climits>
 
@@ -356,8 +357,11 @@ TEST_CASE("an inventory names each file once, where the kernel put it (breakBB2 
                             "/inv.json | sort | uniq -c | awk "
                             "'{print $1, $3}'")
                           .out;
-  CHECK(names == "4 \"" + dir + "/m1/a.txt\"\n2 \"" + dir + "/src/a.txt\"\n1 \"" + elsewhere +
-                     "/m9/a.txt\"\n");
+  // Three names in all (the two temporary folders sort either way).
+  CHECK(std::count(names.begin(), names.end(), '\n') == 3);
+  CHECK_THAT(names, Catch::Contains("4 \"" + dir + "/m1/a.txt\"\n") &&
+                        Catch::Contains("2 \"" + dir + "/src/a.txt\"\n") &&
+                        Catch::Contains("1 \"" + elsewhere + "/m9/a.txt\"\n"));
 }
 
 // breakCC C22, C23: "s3://" with an empty bucket (an unset param) was read as the local

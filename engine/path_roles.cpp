@@ -281,15 +281,23 @@ std::optional<std::string> InItsNames(const RolePath& folder, const fs::path& fp
                                       bool resolve_links) {
   if (folder.role != PathRole::kWritesIn) return std::nullopt;
   for (const Name& name : NamesOf(other, op)) {
-    fs::path up = name.path.parent_path();
-    if (up != fp && !(resolve_links && SamePlace(up, fp))) continue;
-    std::string file = name.path.filename().string();
+    // The name directly in the folder, or the one below the folder it lies under (breakDD
+    // D9: "<dest>/<name>.sqlite.gz/x" made a folder at the dump's name).
+    fs::path at = name.path;
+    while (at.has_parent_path() && at.parent_path() != at && at.parent_path() != fp &&
+           !(resolve_links && SamePlace(at.parent_path(), fp)))
+      at = at.parent_path();
+    if (!at.has_parent_path() || at.parent_path() == at) continue;
+    std::string file = at.filename().string();
     bool named = folder.names_in.empty();
     for (const std::string& pattern : folder.names_in)
       named = named || ::fnmatch(pattern.c_str(), file.c_str(), 0) == 0;  // ".n.sqlite.gz" too
-    if (named)
+    if (named && at == name.path)
       return name.path.string() + " is a name the step writing in " + fp.string() +
              " writes or deletes there";
+    if (named)
+      return name.path.string() + " is under " + at.string() + ", a name the step writing in " +
+             fp.string() + " writes there: writing it makes a folder of that name";
   }
   return std::nullopt;
 }
@@ -344,9 +352,10 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
   if (written.role == PathRole::kReads || guarded.role == PathRole::kReads) {
     // A step writing over a file it reads itself (breakDD D14: canary-compare's summary over
     // its current report; breakCC C15: restore's target at its source). Another step may.
-    if (written.step != guarded.step || written.role == guarded.role || written.remote ||
-        guarded.remote)
-      return std::nullopt;
+    const RolePath& acting = written.role == PathRole::kReads ? guarded : written;
+    bool file = acting.role == PathRole::kWritesFile || acting.role == PathRole::kGuards;
+    if (written.step != guarded.step || !file || written.remote || guarded.remote)
+      return std::nullopt;  // a folder over its own source: s3-sync's overlap checks say it
     fs::path a = Normal(written.path, base, resolve_links);
     fs::path b = Normal(guarded.path, base, resolve_links);
     if (a == b || (resolve_links && SamePlace(a, b)))

@@ -283,16 +283,22 @@ class CanaryCompare final : public StepType {
   // Each file's folder is made as every step makes one (MakeFolderSaying, issue 14 #9), and
   // the promotion is said only once it is written (breakM M11).
   static Status Publish(StepContext& ctx, bool regressed, const std::string& summary) {
+    // The baseline's owner is known before the summary is written (breakDD D1).
+    bool promote = ctx.params.Bool("promote") && !regressed;
+    if (std::string why = promote ? ReplaceProblem(ctx.params.Str("baseline")) : ""; !why.empty())
+      return Status::Error(why);
     if (const Value* file = ctx.params.Opt("summary")) {
       Status s = MakeFolderSaying(DirName(file->ToText()), ctx.log);
       if (s.ok()) s = WriteFileAtomic(file->ToText(), "# Canary comparison\n\n" + summary);
       if (!s.ok()) return s;
     }
-    if (!ctx.params.Bool("promote") || regressed) return Status::Ok();
+    if (!promote) return Status::Ok();
     auto text = ReadWholeFile(ctx.params.Str("current"), 64u << 20);
     if (!text.ok()) return text.status();
     Status s = MakeFolderSaying(DirName(ctx.params.Str("baseline")), ctx.log);
-    if (s.ok()) s = WriteFileAtomic(ctx.params.Str("baseline"), text.value());
+    if (s.ok())  // no more readable than the report it copies (breakDD D2)
+      s = WriteFileAtomic(ctx.params.Str("baseline"), text.value(), 0600,
+                          {ctx.params.Str("current")});
     if (s.ok()) ctx.log("promoted the current report to the baseline");
     return s;
   }

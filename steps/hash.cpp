@@ -272,7 +272,7 @@ class Hash final : public StepType {
     for (const FileResult& f : files) {
       out.push_back(Value(Value::Map{{"date", Value(now.substr(0, 10))},
                                      {"recorded_at", Value(now)},
-                                     {"file", Value(InventoryFileName(f.path))},
+                                     {"file", Value(ctx.Redact(InventoryFileName(f.path)))},
                                      {"size", Value(static_cast<int64_t>(f.size))},
                                      {"sha256", Value(f.sha256)},
                                      {"verified", Value(f.verified)},

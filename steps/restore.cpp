@@ -633,7 +633,7 @@ class Restore final : public StepType {
         !clash.empty())
       return AttemptResult::Failure("restore of " + source + " refused: " + clash);
     // Its owner and group can be kept, known before the database is replaced (breakBB2 F4).
-    if (std::string why = env_file ? KeepOwnerProblem(Abs(env_file->ToText())) : ""; !why.empty())
+    if (std::string why = env_file ? ReplaceProblem(Abs(env_file->ToText())) : ""; !why.empty())
       return Untouched(source, target, "env_file: " + why);
     if (env_file) {  // its folder exists before the database is replaced (breakL L22)
       std::string env_dir = DirName(Abs(env_file->ToText()));

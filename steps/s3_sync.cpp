@@ -263,6 +263,12 @@ class S3Sync final : public StepType {
     if (!why.empty()) return AttemptResult::Failure(why);
     if (ctx.params.Str("mode") == "verify") return Verified(job);
     Status s = Guard(ctx, job);
+    // The inventory is replaced last: what would refuse it is known before any copy or delete
+    // (breakDD D1: the whole mirror was changed, then the inventory's owner refused).
+    std::string inventory = ctx.params.Str("inventory");
+    if (std::string refused = inventory.empty() ? "" : ReplaceProblem(inventory);
+        s.ok() && !refused.empty())
+      s = Status::Error(refused + "; nothing was changed");
     if (s.ok()) s = RunbookFilesAmong(job.dst, job.decision.transfer, "replace");  // breakJ J22
     if (s.ok() && ctx.params.Bool("delete"))
       s = RunbookFilesAmong(job.dst, job.decision.remove, "delete");
@@ -494,7 +500,7 @@ class S3Sync final : public StepType {
                                          {"sha256", Value(sha)}}));
       Value::Map entry{{"date", Value(at.substr(0, 10))},
                        {"recorded_at", Value(at)},
-                       {"file", Value(InventoryFileName(job.dst.Locate(e.rel)))},
+                       {"file", Value(ctx.Redact(InventoryFileName(job.dst.Locate(e.rel))))},
                        {"size", Value(static_cast<int64_t>(e.size))},
                        {"sha256", Value(sha)},
                        {"etag", Value(d->etag)},

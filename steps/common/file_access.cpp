@@ -1,7 +1,10 @@
 #include "steps/common/file_access.h"
 
 #include <acl/libacl.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/acl.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,6 +241,20 @@ Status OwnLike(int fd, const std::string& of, const std::string& shown) {
   if (::fchown(fd, file.st_uid, file.st_gid) != 0)
     return Status::FromErrno("cannot give " + shown + " the owner of " + of, errno);
   return Status::Ok();
+}
+
+std::string ReplaceProblem(const std::string& path) {
+  if (std::string why = KeepOwnerProblem(path); !why.empty()) return why;
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return "";
+  int flags = 0;
+  bool fixed =
+      ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) != 0;
+  ::close(fd);
+  if (!fixed) return "";
+  return path +
+         " is immutable or append-only (chattr +i or +a): it cannot be replaced; it is "
+         "left as it was (chattr -i -a lets it be)";
 }
 
 }  // namespace runbook

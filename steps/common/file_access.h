@@ -42,6 +42,11 @@ Status OwnLike(int fd, const std::string& of, const std::string& shown);
 // env_file's owner). "" when it could: root, the owner in the group (or in a setgid folder of
 // that group, or a group without bits), or when `path` does not exist.
 std::string KeepOwnerProblem(const std::string& path);
+// Why a file cannot be replaced as a step replaces files (a scratch file renamed over it),
+// told before anything is written: KeepOwnerProblem, or the file is immutable or append-only
+// (chattr +i / +a: the rename fails; breakDD D13: restore swapped the database, then failed on
+// an immutable env_file). "" when it can be, or does not exist.
+std::string ReplaceProblem(const std::string& path);
 // Gives `path` (a finished scratch file about to replace the file at `replaced`, made from
 // `sources`) the owner, group and access ACL of `replaced`, and the permission bits both
 // allow: what ShareAccess gives from `sources`, no more than `replaced` had; where a source

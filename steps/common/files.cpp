@@ -70,7 +70,8 @@ Status PublishDurable(const std::string& tmp, const std::string& path) {
   return s.ok() ? RenameDurable(tmp, path) : s;
 }
 
-Status WriteFileAtomic(const std::string& path, const std::string& data, int mode) {
+Status WriteFileAtomic(const std::string& path, const std::string& data, int mode,
+                       const std::vector<std::string>& sources) {
   if (Status own = CheckOwnFile(path); !own.ok()) return own;  // nothing written
   std::string tmp = TempBeside(path);
   bool replacing = ModeOf(path, -1) >= 0;  // its access stays (ShareAccess), umask or not
@@ -93,7 +94,7 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, int mod
     ::unlink(tmp.c_str());
     return Status::FromErrno("cannot write " + tmp, err);
   }
-  Status s = replacing ? ShareAccess(tmp, {path}, 0600, true) : Status::Ok();
+  Status s = replacing ? ReplaceAccess(tmp, path, sources) : Status::Ok();
   if (s.ok()) s = PublishDurable(tmp, path);
   if (!s.ok()) ::unlink(tmp.c_str());
   return s;

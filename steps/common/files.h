@@ -26,8 +26,11 @@ Status FsyncDir(const std::string& dir);
 Status PublishDurable(const std::string& tmp, const std::string& path);
 // Writes `data` to `path` atomically: a reader sees the old file or the new one. `path` is
 // checked as PublishDurable says before anything is written. A file replaced keeps its
-// permission bits exactly; a new one is created with `mode` (less the umask).
-Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0600);
+// owner, group and ACL, and its permission bits, no wider than `sources` (the files `data`
+// was made from: ReplaceAccess; breakDD D2: a 0600 report promoted over a 0644 baseline stayed
+// 0644); a new one is created with `mode` (less the umask).
+Status WriteFileAtomic(const std::string& path, const std::string& data, int mode = 0600,
+                       const std::vector<std::string>& sources = {});
 // Renames and fsyncs the destination folder.
 Status RenameDurable(const std::string& from, const std::string& to);
 Result<std::string> ReadWholeFile(const std::string& path, size_t max_bytes = 64u << 20);

@@ -48,10 +48,11 @@ void ExpectWithin(const std::string& dir, const std::string& step, const std::st
 TEST_CASE("canary-compare: a 1.6 MB report is compared in well under its timeout",
           "[steps][big-json]") {
   std::string dir = TempDir();
-  WriteFile(dir, "cc.json", Report(20000));  // breakF: still running at 25 s
+  WriteFile(dir, "cc.json", Report(20000));    // breakF: still running at 25 s
+  WriteFile(dir, "base.json", Report(20000));  // not cc.json: a step never writes what it reads
   ExpectWithin(dir,
                "{id: s, uses: canary-compare, timeout: 10s, with: {current: cc.json, baseline: "
-               "cc.json, summary: sum.md}}",
+               "base.json, summary: sum.md}}",
                "no regression", 10);
 }
 
@@ -59,9 +60,10 @@ TEST_CASE("canary-compare and flag-update: parsing a large file stops at the dea
           "[steps][big-json]") {
   std::string dir = TempDir();
   WriteFile(dir, "cc.json", Report(200000));  // 17 MB
+  Shell("cp " + dir + "/cc.json " + dir + "/base.json");
   ExpectWithin(dir,
                "{id: s, uses: canary-compare, timeout: 300ms, with: {current: cc.json, baseline: "
-               "cc.json}}",
+               "base.json}}",
                "timed out after 300ms", 8);
   WriteFile(dir, "flags.json", Flags(250000));  // 6.6 MB; breakF: > 60 s
   ExpectWithin(dir,

@@ -248,3 +248,57 @@ TEST_CASE("integrity-check's kept copy, replaced, keeps its owner, group and ACL
   CHECK(Stat(s.Path("ws/c.sqlite")) == "640 nobody:daemon\n");
   CHECK_THAT(Shell("getfacl -cp " + s.Path("ws/c.sqlite")).out, Catch::Contains("user:bin:r--"));
 }
+
+// breakDD D13, D1, D2, D15: what can refuse is asked before the first change; a copy over a
+// file is no more readable than what it copies; an inventory masks the run's secrets.
+TEST_CASE("refusals come before the first change, and copies and inventories keep secrets",
+          "[steps][modes][inventory]") {
+  Site s;
+  s.MakeDb();
+  Shell("chmod 0755 " + s.dir + " && mkdir " + s.Path("dumps") + " " + s.Path("app"));
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: dumps, name: d}}\n")
+              .exit_code == 0);
+  // D13: an immutable env_file refuses the restore before the database is swapped.
+  Shell("cd " + s.dir + " && sqlite3 app/db.sqlite 'create table old(y)' && echo A=1 > app/env " +
+        "&& chattr +i app/env");
+  std::string before = Shell("sha256sum < " + s.Path("app/db.sqlite")).out;
+  Command r = s.Run(
+      "  - {id: r, uses: restore, with: {source: dumps/d.sqlite.gz, target: "
+      "app/db.sqlite, env_file: app/env, force: true}}\n");
+  Shell("chattr -i " + s.Path("app/env"));
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("untouched: env_file: ") && Catch::Contains("immutable"));
+  CHECK(Shell("sha256sum < " + s.Path("app/db.sqlite")).out == before);
+  // D1: an inventory that cannot be replaced refuses the sync before any copy or delete.
+  Shell("cd " + s.dir + " && mkdir -p src m && echo new > src/a.txt && echo old > m/z.txt && " +
+        "echo '{\"version\": 1, \"entries\": []}' > inv.json && chattr +i inv.json");
+  Command sync = s.Run(
+      "  - {id: s, uses: s3-sync, with: {source: src, dest: m, delete: true, "
+      "force_delete: true, inventory: inv.json}}\n");
+  Shell("chattr -i " + s.Path("inv.json"));
+  INFO(sync.out << sync.err);
+  CHECK(sync.exit_code == 1);
+  CHECK_THAT(sync.err, Catch::Contains("immutable") && Catch::Contains("nothing was changed"));
+  CHECK(Shell("ls " + s.Path("m")).out == "z.txt\n");
+  // D2: a 0600 report promoted over a 0644 baseline makes it 0600.
+  Shell("cd " + s.dir + " && mkdir rep && echo '{\"errorRate\": 0.0, \"checks\": " +
+        "{\"catalog\": {\"durationMs\": 83, \"p95\": 120.5, \"p99\": 130}}}' > rep/cur.json && chmod 0600 rep/cur.json && cp rep/cur.json " +
+        "rep/base.json && chmod 0644 rep/base.json");
+  Command c = s.Run(
+      "  - {id: c, uses: canary-compare, with: {current: rep/cur.json, baseline: "
+      "rep/base.json, promote: true}}\n");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  CHECK(Stat(s.Path("rep/base.json")) == "600 root:root\n");
+  // D15: a folder named by a secret is masked in the inventory's `file`.
+  Shell("mkdir -p " + s.Path("tok-S3CR3T9") + " && echo a > " + s.Path("tok-S3CR3T9/a.txt"));
+  WriteFile(s.dir, "h.yaml",
+            "version: 1\nname: h\nsecrets:\n  d: {env: SDIR}\nsteps:\n  - {id: h, uses: hash, "
+            "with: {files: ['${{ secrets.d }}/a.txt'], verify: none, inventory: inv2.json}}\n");
+  REQUIRE(
+      Shell("cd " + s.dir + " && SDIR=tok-S3CR3T9 " + Binary() + " run h.yaml --audit-db " + s.db)
+          .exit_code == 0);
+  std::string inv = Shell("cat " + s.Path("inv2.json")).out;
+  CHECK_THAT(inv, Catch::Contains("/***/a.txt") && !Catch::Contains("S3CR3T9"));
+}

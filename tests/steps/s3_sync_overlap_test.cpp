@@ -123,7 +123,9 @@ TEST_CASE("s3-sync: a bind mount of the other side met inside a side fails the l
   Command parent = MirrorBound(dir, "W", "W/dest/m", "W/src", "W/dest");
   INFO(parent.err);
   CHECK(parent.exit_code == 1);
-  CHECK(Has(parent, "'m/src/' in the destination is the source folder itself"));
+  // Refused at the bind mount itself (breakDD D8), or where it meets the source.
+  CHECK((Has(parent, "'m/src/' in the destination is the source folder itself") ||
+         Has(parent, "the destination holds another mount at 'm'")));
   CHECK(Has(parent, "nothing was changed"));
   CHECK(Files(dir, "W") == before);
   // The source holds the destination at src/m (each run would copy the copies again).

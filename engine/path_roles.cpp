@@ -187,8 +187,10 @@ Value::Map KnownValues(const StepDecl& step, const EvalScope& scope,
                        std::vector<std::string>* unknown = nullptr) {
   Value::Map out;
   std::set<std::string> scopes;  // the parameters naming a remote service (remote_scope)
-  for (const ParamSpec& spec : step.type->spec().params)
+  for (const ParamSpec& spec : step.type->spec().params) {
     if (!spec.remote_scope.empty()) scopes.insert(spec.remote_scope);
+    if (!spec.role_if_param.empty()) scopes.insert(spec.role_if_param);
+  }
   for (const ParamSpec& spec : step.type->spec().params) {
     bool names_service = scopes.count(spec.name) > 0;
     if (spec.path_role == PathRole::kNone && !names_service) continue;
@@ -214,6 +216,10 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     if (p.path_role == PathRole::kNone) continue;
     auto it = params.find(p.name);
     if (it == params.end()) continue;
+    if (!p.role_if_param.empty()) {  // a role that holds for one value of another parameter
+      auto when = params.find(p.role_if_param);
+      if (when == params.end() || when->second.ToText() != p.role_if_value) continue;
+    }
     if (p.path_role == PathRole::kReads && it->second.is_list()) {  // hash's files
       for (const Value& item : it->second.as_list())
         if (item.is_string() && !item.as_string().empty())
@@ -453,7 +459,7 @@ std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& bas
       // A pair of guards is said once, at the first; of writers, at the later one (the one
       // that would overwrite). PathClash is symmetric for them.
       bool guards = w.role == PathRole::kGuards && g.role == PathRole::kGuards;
-      bool writers = w.role != PathRole::kGuards && g.role != PathRole::kGuards;
+      bool writers = Writes(w.role) && Writes(g.role);
       // A read is said at the step's writer or guard of it, once.
       if (&w == &g || (guards && &w > &g) || (writers && &w < &g) || w.role == PathRole::kReads)
         continue;

@@ -51,8 +51,11 @@ StepSpec MakeSpec() {
       Param("output", ParamType::kString, "the zip to write")
           .Path(PathRole::kWritesFile)
           .Required(),
-      Param("files", ParamType::kStringList, "paths and globs that must exist").Required(),
-      Param("optional", ParamType::kStringList, "paths and globs that may match nothing"),
+      Param("files", ParamType::kStringList, "paths and globs that must exist")
+          .Path(PathRole::kReads)  // kept from retention by name (breakEE E1)
+          .Required(),
+      Param("optional", ParamType::kStringList, "paths and globs that may match nothing")
+          .Path(PathRole::kReads),
   };
   s.outputs = {Output("path", ParamType::kString, "the zip"),
                Output("sha256", ParamType::kString, "sha256 of the zip"),

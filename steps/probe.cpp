@@ -49,6 +49,7 @@ std::vector<ParamSpec> Params() {
           .DurationRange("1ms"),
       Param("report", ParamType::kString, "http: where the synthetic report is written")
           .Path(PathRole::kWritesFile)
+          .RoleIf("kind", "http")
           .Default(Value("reports/synthetic/synthetic-report.json")),
       Param("max_error_rate", ParamType::kNumber, "http: fail above this error rate (percent)")
           .Default(Value(0))

@@ -67,6 +67,10 @@ struct ParamSpec {
   // "endpoint"): remote paths of two services never clash (breakCC C11: two sites, one bucket
   // name). "" when there is one service.
   std::string remote_scope = "";
+  // The role holds only when the parameter `role_if_param` is `role_if_value` (probe's `report`
+  // is written by kind http only; breakEE E3: two tcp probes clashed on its unused default).
+  std::string role_if_param = "";
+  std::string role_if_value = "";
   // Suffixes of the other names the step writes (or, for kGuards, replaces or keeps) beside
   // the path: SQLite's "-wal", integrity-check's ".integrity-check" marker, restore's
   // ".before-restore". The rule of path_role compares these names too (breakW W2).

@@ -115,17 +115,27 @@ int ReachableBits(const std::string& source, const struct stat& st, const std::s
 
 // The access ACL of `from` (its named users and groups, its mask) given to `to`, after its
 // mode: a replaced file's ACL is part of who may open it (breakZ Z5: the backend's account,
-// named in the database's ACL, was locked out). Nothing to do without one.
+// named in the database's ACL, was locked out). A `from` without named entries gives `to`
+// none either: the entries `to` inherited from its folder's default ACL go (breakEE E7: an
+// account the 0640 mode kept out could read the replaced file).
 Status KeepAcl(const std::string& from, const std::string& to) {
   acl_t acl = ::acl_get_file(from.c_str(), ACL_TYPE_ACCESS);
   if (acl == nullptr) return Status::Ok();  // no ACL support there: the mode is all
-  int entries = 0;
-  acl_entry_t e;
-  for (int id = ACL_FIRST_ENTRY; ::acl_get_entry(acl, id, &e) == 1; id = ACL_NEXT_ENTRY) ++entries;
+  acl_t mine = ::acl_get_file(to.c_str(), ACL_TYPE_ACCESS);
+  auto entries = [](acl_t a) {
+    int n = 0;
+    acl_entry_t e;
+    for (int id = ACL_FIRST_ENTRY; a != nullptr && ::acl_get_entry(a, id, &e) == 1;
+         id = ACL_NEXT_ENTRY)
+      ++n;
+    return n;
+  };
   Status s = Status::Ok();
-  if (entries > 3 && ::acl_set_file(to.c_str(), ACL_TYPE_ACCESS, acl) != 0)  // more than u/g/o
+  bool needed = entries(acl) > 3 || entries(mine) > 3;  // more than u/g/o on either side
+  if (needed && ::acl_set_file(to.c_str(), ACL_TYPE_ACCESS, acl) != 0)
     s = Status::FromErrno("cannot give " + to + " the ACL of " + from, errno);
   ::acl_free(acl);
+  if (mine != nullptr) ::acl_free(mine);
   return s;
 }
 

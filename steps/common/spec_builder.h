@@ -57,6 +57,12 @@ struct Param : ParamSpec {
     shared_kind = std::move(kind);
     return *this;
   }
+  // The path role holds only when parameter `param` is `value` (engine/path_roles.h).
+  Param& RoleIf(std::string param, std::string value) {
+    role_if_param = std::move(param);
+    role_if_value = std::move(value);
+    return *this;
+  }
   // "" means none for this path parameter (engine/plugin/check_value.cpp).
   Param& EmptyMeansNone() {
     empty_is_none = true;

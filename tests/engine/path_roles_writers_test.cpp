@@ -112,6 +112,13 @@ TEST_CASE("validate keeps writers of different kinds of file apart (breakBB2 F2,
       {"restore's target at its source",
        "  - id: r\n    uses: restore\n    with: {source: src.db, target: src.db, force: true}\n",
        "which the step also reads"},
+      // breakEE E3: a tcp probe writes no report; its unused default is no writer.
+      {"two tcp probes",
+       "  - {id: p1, uses: probe, with: {kind: tcp, address: '127.0.0.1:9'}}\n"
+       "  - {id: p2, uses: probe, with: {kind: tcp, address: '127.0.0.1:10'}}\n",
+       ""},
+      // breakEE E1 (and the same-step rule): an archive's output among its own files.
+      {"an archive over one of its files", Archive("z", "src.db"), "which the step also reads"},
       // Sane: shared files and folders, and names a folder's writer does not write.
       {"two backups into one folder",
        kBackup + "  - id: b2\n    uses: backup\n    with: {database: src.db, dest: bk, name: m}\n",

@@ -283,7 +283,8 @@ TEST_CASE("refusals come before the first change, and copies and inventories kee
   CHECK(Shell("ls " + s.Path("m")).out == "z.txt\n");
   // D2: a 0600 report promoted over a 0644 baseline makes it 0600.
   Shell("cd " + s.dir + " && mkdir rep && echo '{\"errorRate\": 0.0, \"checks\": " +
-        "{\"catalog\": {\"durationMs\": 83, \"p95\": 120.5, \"p99\": 130}}}' > rep/cur.json && chmod 0600 rep/cur.json && cp rep/cur.json " +
+        "{\"catalog\": {\"durationMs\": 83, \"p95\": 120.5, \"p99\": 130}}}' > rep/cur.json && "
+        "chmod 0600 rep/cur.json && cp rep/cur.json " +
         "rep/base.json && chmod 0644 rep/base.json");
   Command c = s.Run(
       "  - {id: c, uses: canary-compare, with: {current: rep/cur.json, baseline: "
@@ -301,4 +302,18 @@ TEST_CASE("refusals come before the first change, and copies and inventories kee
           .exit_code == 0);
   std::string inv = Shell("cat " + s.Path("inv2.json")).out;
   CHECK_THAT(inv, Catch::Contains("/***/a.txt") && !Catch::Contains("S3CR3T9"));
+}
+
+// breakEE E7: a file without an ACL, replaced in a folder with a default ACL, took the
+// folder's named entries: an account its 0640 mode kept out could read it.
+TEST_CASE("a replaced file gets no entries from its folder's default ACL", "[steps][modes][acl]") {
+  Site s;
+  Shell("chmod 0755 " + s.dir + " && cd " + s.dir +
+        " && mkdir -m 0755 src dst && echo new > src/a.txt && chmod 0640 src/a.txt && echo old > "
+        "dst/a.txt && chmod 0640 dst/a.txt && setfacl -d -m u:nobody:r dst");
+  REQUIRE(s.Run("  - {id: s, uses: s3-sync, with: {source: src, dest: dst, inventory: ''}}\n")
+              .exit_code == 0);
+  CHECK(Shell("cat " + s.Path("dst/a.txt")).out == "new\n");
+  CHECK_FALSE(NobodyReads(s.Path("dst/a.txt")));
+  CHECK_THAT(Shell("getfacl -cp " + s.Path("dst/a.txt")).out, !Catch::Contains("user:nobody"));
 }

@@ -38,7 +38,7 @@ struct AttemptInput {
   // predicts is then not the dry run's failure (breakS S4: a folder an earlier step makes).
   std::string dry_upstream;
   std::vector<PassedStep> passed;
-  std::vector<std::string> read_elsewhere;  // StepContext::read_elsewhere
+  std::vector<std::string> read_elsewhere;                 // StepContext::read_elsewhere
   std::function<void(std::unique_ptr<RunResource>)> keep;  // the run's resources
   // Where the lines it prints and notes are kept as they come (null: nowhere).
   std::shared_ptr<OutputSoFar> so_far;

@@ -11,10 +11,10 @@
 #include <map>
 
 #include "engine/plugin/registry.h"
-#include "engine/util/strings.h"
 #include "engine/util/crypto.h"
 #include "engine/util/own_file.h"
 #include "engine/util/sqlite.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "steps/common/backup_meta.h"
 #include "steps/common/env_file.h"

@@ -6,21 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 
 #include "engine/util/own_file.h"
+#include "engine/util/strings.h"
 #include "steps/common/file_access.h"
 
 namespace runbook {
-namespace {
-
-std::string Octal(unsigned mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "0%o", mode);
-  return text;
-}
-
-}  // namespace
 
 Result<UniqueFd> LockBeside(const std::string& file) {
   std::string path = file + ".lock";
@@ -32,7 +23,7 @@ Result<UniqueFd> LockBeside(const std::string& file) {
     opened = OpenOwnFile(path, O_RDONLY);  // another account's lock: reading is enough
     if (!opened.ok())
       return Status::Error(opened.status().message() + " (the lock belongs to uid " +
-                           std::to_string(st.st_uid) + ", mode " + Octal(st.st_mode & 0777) +
+                           std::to_string(st.st_uid) + ", mode " + OctalMode(st.st_mode) +
                            "; a run as root gives it the owner of " + file +
                            ", or remove it while no run holds it)");
   }

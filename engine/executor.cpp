@@ -167,7 +167,7 @@ class Loop {
       auto fp = prior.path_fingerprints.find(p.param);
       bool has_fp = fp != prior.path_fingerprints.end() && fp->second.is_string() &&
                     !fp->second.as_string().empty();
-      if (!has_fp && p.path.find(kMask) == std::string::npos) {
+      if (!has_fp && !IdentityMasked(p)) {
         out.push_back(std::move(p));
         continue;
       }
@@ -178,7 +178,7 @@ class Loop {
       }
       auto same = std::find_if(now.begin(), now.end(), [&](const RolePath& n) {
         return has_fp && n.param == p.param && svc_.journal != nullptr &&
-               svc_.journal->Fingerprint(n.path) == fp->second.as_string();
+               svc_.journal->Fingerprint(PathIdentity(n)) == fp->second.as_string();
       });
       if (same != now.end())
         out.push_back(*same);
@@ -199,13 +199,15 @@ class Loop {
     return now;
   }
 
-  // The keyed fingerprints of the paths `params` (resolved) names that its record masks.
+  // The keyed fingerprints of the paths `params` (resolved) names that its record masks: the
+  // path, or a remote one's service (breakEE E5: an endpoint from a secret).
   Value::Map PathFingerprints(int i, const Value& params) {
     Value::Map out;
     if (svc_.journal == nullptr || !params.is_map() || rb_.steps[i].type == nullptr) return out;
     for (const RolePath& p : RolePathsOf(i, rb_.steps[i].type->spec(), params.as_map()))
-      if (redactor_.Apply(p.path) != p.path)
-        out[p.param] = Value(svc_.journal->Fingerprint(p.path));
+      if (redactor_.Apply(p.path) != p.path ||
+          (p.remote && redactor_.Apply(p.scope_text) != p.scope_text))
+        out[p.param] = Value(svc_.journal->Fingerprint(PathIdentity(p)));
     return out;
   }
 

@@ -20,11 +20,6 @@ namespace {
 using Args = std::vector<Value>;
 using Fn = std::function<Result<Value>(const Args&)>;
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 Status TypeError(const char* fn, const char* want, const Value& found) {
   return Status::Error(std::string("'") + fn + "' needs " + want + ", found " +
                        Value::KindName(found.kind()));
@@ -50,13 +45,13 @@ Result<Value> Contains(const Args& a) {
     return Value(false);
   }
   if (!a[0].is_string()) return TypeError("contains", "a string or a list", a[0]);
-  return Value(Lower(a[0].as_string()).find(Lower(a[1].ToText())) != std::string::npos);
+  return Value(AsciiLower(a[0].as_string()).find(AsciiLower(a[1].ToText())) != std::string::npos);
 }
 
 Result<Value> Affix(const Args& a, bool start) {
   const char* name = start ? "startsWith" : "endsWith";
   if (!a[0].is_string() || !a[1].is_string()) return TypeError(name, "strings", a[0]);
-  std::string s = Lower(a[0].as_string()), p = Lower(a[1].as_string());
+  std::string s = AsciiLower(a[0].as_string()), p = AsciiLower(a[1].as_string());
   return Value(start ? StartsWith(s, p) : EndsWith(s, p));
 }
 

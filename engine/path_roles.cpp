@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "engine/redact.h"
 #include "engine/template.h"
 
 namespace runbook {
@@ -204,6 +205,10 @@ Value::Map KnownValues(const StepDecl& step, const EvalScope& scope,
       out[spec.name] = v.value();
     else if (unknown != nullptr)
       unknown->push_back(spec.name);
+    // A service not known yet is its expression's text, not "none" (the default service):
+    // two uploads whose endpoints are unknown at load meet only when written alike.
+    if (names_service && out.count(spec.name) == 0)
+      out[spec.name] = Value(v.ok() ? v.value().ToText() : node->text);
   }
   return out;
 }
@@ -231,10 +236,24 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     if (path.empty()) continue;
     bool remote = !p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0;
     out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, p.shared_kind, remote});
-    auto scope = p.remote_scope.empty() ? params.end() : params.find(p.remote_scope);
-    if (remote && scope != params.end()) out.back().remote_scope = scope->second.ToText();
+    if (!remote || p.remote_scope.empty()) continue;
+    auto scope = params.find(p.remote_scope);
+    RolePath& r = out.back();
+    r.scope_text = scope == params.end() ? "" : scope->second.ToText();
+    bool masked = r.scope_text.find(kMask) != std::string::npos;
+    r.remote_scope =
+        p.remote_scope_key && !masked ? p.remote_scope_key(r.scope_text) : r.scope_text;
   }
   return out;
+}
+
+std::string PathIdentity(const RolePath& p) {
+  return p.remote ? p.scope_text + " " + p.path : p.path;
+}
+
+bool IdentityMasked(const RolePath& p) {
+  return p.path.find(kMask) != std::string::npos ||
+         (p.remote && p.scope_text.find(kMask) != std::string::npos);
 }
 
 namespace {
@@ -353,21 +372,36 @@ std::optional<std::string> WritersClash(const RolePath& a, const RolePath& b,
 
 }  // namespace
 
+namespace {
+
+// A step acting on a path it reads itself (another step may: the DAG orders them): over it
+// (breakDD D14: canary-compare's summary over its current report; breakCC C15: restore's
+// target at its source), inside it when it is a folder (breakEE E6: s3-sync's inventory or
+// dest inside its own source, an archive inside a folder it packs), or around it, a folder
+// written in holding it (s3-sync's source inside its dest, where delete removes it).
+std::optional<std::string> OwnReadClash(const RolePath& x, const RolePath& y,
+                                        const std::string& base, bool resolve_links) {
+  const RolePath& acting = x.role == PathRole::kReads ? y : x;
+  const RolePath& read = x.role == PathRole::kReads ? x : y;
+  if (x.step != y.step || acting.role == PathRole::kReads || x.remote || y.remote)
+    return std::nullopt;
+  fs::path a = Normal(acting.path, base, resolve_links);
+  fs::path r = Normal(read.path, base, resolve_links);
+  if (a == r || (resolve_links && SamePlace(a, r)))
+    return "the same path, " + a.string() + ", which the step also reads";
+  if (Inside(a, r)) return a.string() + " is inside " + r.string() + ", which the step also reads";
+  bool folder = acting.role == PathRole::kWritesInside || acting.role == PathRole::kWritesIn;
+  if (folder && Inside(r, a))
+    return "the folder " + a.string() + " holds " + r.string() + ", which the step also reads";
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
                                      const std::string& base, bool resolve_links) {
-  if (written.role == PathRole::kReads || guarded.role == PathRole::kReads) {
-    // A step writing over a file it reads itself (breakDD D14: canary-compare's summary over
-    // its current report; breakCC C15: restore's target at its source). Another step may.
-    const RolePath& acting = written.role == PathRole::kReads ? guarded : written;
-    bool file = acting.role == PathRole::kWritesFile || acting.role == PathRole::kGuards;
-    if (written.step != guarded.step || !file || written.remote || guarded.remote)
-      return std::nullopt;  // a folder over its own source: s3-sync's overlap checks say it
-    fs::path a = Normal(written.path, base, resolve_links);
-    fs::path b = Normal(guarded.path, base, resolve_links);
-    if (a == b || (resolve_links && SamePlace(a, b)))
-      return "the same path, " + a.string() + ", which the step also reads";
-    return std::nullopt;
-  }
+  if (written.role == PathRole::kReads || guarded.role == PathRole::kReads)
+    return OwnReadClash(written, guarded, base, resolve_links);
   // A remote path ("s3://bucket/prefix") meets only remote ones, by its text: two uploads into
   // one prefix, one deleting what the other put there (breakCC C10). Never a local file.
   if (written.remote || guarded.remote) {
@@ -376,7 +410,23 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
     RolePath a = written, b = guarded;
     a.path = "/" + a.path, b.path = "/" + b.path;  // "/s3:/bucket/prefix", lexically
     a.remote = b.remote = false;
-    return PathClash(a, b, "/", false);
+    auto how = PathClash(a, b, "/", false);
+    if (!how) return how;
+    for (const RolePath* r : {&written, &guarded}) {  // said as written: "s3://bucket/prefix"
+      std::string shown = Normal("/" + r->path, "/", false).string();
+      std::string plain = r->path;
+      while (plain.size() > 1 && plain.back() == '/') plain.pop_back();
+      for (size_t at = how->find(shown); at != std::string::npos; at = how->find(shown, at + 1))
+        how->replace(at, shown.size(), plain);
+    }
+    // The service as each wrote it (a secret's text is masked after), never its key: a key
+    // made from a secret's text would show what the mask hides.
+    auto as_written = [](const RolePath& r) {
+      return r.scope_text.empty() ? std::string("the default") : "'" + r.scope_text + "'";
+    };
+    std::string where = as_written(written);
+    if (guarded.scope_text != written.scope_text) where += " and " + as_written(guarded);
+    return *how + " on one service (" + where + ")";
   }
   if (Writes(written.role) && Writes(guarded.role))
     return WritersClash(written, guarded, base, resolve_links);

@@ -30,8 +30,18 @@ struct RolePath {
   std::vector<std::string> names_in = {};  // kWritesIn: the names it writes in (ParamSpec)
   std::string shared_as = "";  // kWritesFile: the kind of file it shares ("": none; ParamSpec)
   bool remote = false;  // starts with the parameter's remote_prefix: compared with remote ones
-  std::string remote_scope = "";  // remote: the service (the remote_scope parameter's value)
+  // remote: the service, as ParamSpec::remote_scope_key makes its parameter's value (a value
+  // holding the redaction mask stays as it is: it cannot be known); and that value as written.
+  std::string remote_scope = "";
+  std::string scope_text = "";
 };
+
+// What names `p` whole, as written: its path, and for a remote one its service parameter's
+// value before it ("http://127.0.0.1:9000 s3://b/p"). Keyed fingerprints of masked paths are
+// of this (breakEE E5); a fingerprint holds only text that holds a secret (Redactor).
+std::string PathIdentity(const RolePath& p);
+// A part of what names `p` holds the redaction mask (a resume's record of a secret's text).
+bool IdentityMasked(const RolePath& p);
 
 // The paths `params` (one step's values: resolved, or literal at load) name with a role.
 // Skips values that are not strings or empty; one starting with the parameter's remote_prefix

@@ -20,6 +20,7 @@
 #include "steps/common/inventory.h"
 #include "steps/common/net.h"
 #include "steps/common/progress.h"
+#include "steps/common/s3_endpoint.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/spec_builder.h"
 #include "steps/common/stop.h"
@@ -49,7 +50,7 @@ StepSpec MakeSpec() {
           .Required(),
       Param("dest", ParamType::kString, "a folder or s3://bucket/prefix")
           .Path(PathRole::kWritesInside)
-          .Remote("s3://", "endpoint")
+          .Remote("s3://", "endpoint", S3ServiceKey)
           .Required(),
       Param("delete", ParamType::kBoolean, "remove what the source no longer has")
           .Default(Value(false)),

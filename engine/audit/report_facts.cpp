@@ -166,8 +166,7 @@ std::string VerifyCommand(const RunRecord& r) {
 
 std::string ReportFormatFor(const std::string& format, const std::string& output) {
   if (!format.empty()) return format;
-  std::string ext = std::filesystem::path(output).extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string ext = AsciiLower(std::filesystem::path(output).extension().string());
   if (ext == ".html" || ext == ".htm") return "html";
   if (ext == ".json") return "json";
   if (ext.empty() || ext == ".md" || ext == ".markdown" || ext == ".txt") return "md";

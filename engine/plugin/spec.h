@@ -3,6 +3,7 @@
 // Schema and the step reference. Plain data; thread-safe once built.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,6 +68,11 @@ struct ParamSpec {
   // "endpoint"): remote paths of two services never clash (breakCC C11: two sites, one bucket
   // name). "" when there is one service.
   std::string remote_scope = "";
+  // The service, as one text, that the remote_scope parameter's value names ("" when the
+  // parameter is not given): two values naming one service give one key (s3-sync's
+  // S3ServiceKey; breakEE E2: "http://LOCALHOST:9000/" and "http://127.0.0.1:9000" were two
+  // services, so two deleting syncs into one prefix passed). Unset: the text as it is.
+  std::function<std::string(const std::string& value)> remote_scope_key = nullptr;
   // The role holds only when the parameter `role_if_param` is `role_if_value` (probe's `report`
   // is written by kind http only; breakEE E3: two tcp probes clashed on its unused default).
   std::string role_if_param = "";

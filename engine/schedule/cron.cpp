@@ -12,12 +12,6 @@
 namespace runbook {
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 struct FieldSpec {
   const char* name;
   int lo;
@@ -138,7 +132,7 @@ class FieldParser {
   }
 
   std::optional<int> Name(size_t at, std::string_view word) {
-    std::string lower = Lower(word);
+    std::string lower = AsciiLower(word);
     for (size_t i = 0; i < spec_.names.size(); ++i) {
       if (spec_.names[i] == lower) return spec_.lo + static_cast<int>(i);
     }
@@ -171,7 +165,7 @@ constexpr Macro kMacros[] = {{"@yearly", "0 0 1 1 *"},  {"@annually", "0 0 1 1 *
                              {"@hourly", "0 * * * *"}};
 
 std::optional<CronExpr> ParseMacro(std::string_view text, int offset, CronError& error) {
-  std::string lower = Lower(text);
+  std::string lower = AsciiLower(text);
   std::vector<std::string> names;
   for (const Macro& m : kMacros) {
     if (lower == m.name) return ParseCron(m.expansion, error);

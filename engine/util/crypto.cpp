@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/util/input_file.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -131,11 +132,9 @@ std::string Md5::FinishRaw() {
 }
 
 std::string CanonicalSha256(std::string_view text) {
-  std::string hex(text);
-  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return hex;
-  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return hex;
+  if (text.size() != 64 || text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return std::string(text);
+  return AsciiLower(text);
 }
 
 std::string Sha256Hex(std::string_view data) {

@@ -225,6 +225,13 @@ std::string Trim(std::string_view text) {
   return std::string(text.substr(b, e - b + 1));
 }
 
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 std::string ShellQuote(std::string_view word) {
   auto plain = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) ||

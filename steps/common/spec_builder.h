@@ -68,10 +68,13 @@ struct Param : ParamSpec {
     empty_is_none = true;
     return *this;
   }
-  // Values starting with `prefix` are remote, not local paths (engine/path_roles.h).
-  Param& Remote(std::string prefix, std::string scope = "") {
+  // Values starting with `prefix` are remote, not local paths, on the service parameter
+  // `scope` names, whose values `key` makes one text per service (engine/path_roles.h).
+  Param& Remote(std::string prefix, std::string scope = "",
+                std::function<std::string(const std::string&)> key = nullptr) {
     remote_prefix = std::move(prefix);
     remote_scope = std::move(scope);
+    remote_scope_key = std::move(key);
     return *this;
   }
   // A duration's range, checked at load: `min` (e.g. "1ms" for a timeout, where 0 would mean

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/roles_site.h"
+#include "support/s3rver.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -207,4 +208,80 @@ TEST_CASE("a resume refuses a writer beside a carried writer it cannot prove",
   CHECK_THAT(resumed.err, Catch::Contains("parameter 'output' writes a path, and step 'w1' as "
                                           "'output' wrote one in the run this resume continues"));
   CHECK(Shell("unzip -l " + dir + "/sec1/ticket.zip | grep -c src.db").out == "1\n");
+}
+
+// breakEE E5: an upload carried over by a resume whose endpoint held a secret was recorded
+// with the endpoint masked, so its service compared as "***" met no other: a second upload
+// deleting in the same prefix of the same server passed and removed what the first put.
+// The fingerprint covers the service with the path (PathIdentity); an unproven one is not known.
+TEST_CASE("a resume proves a carried upload's service from a secret by its fingerprint",
+          "[engine][path_roles][secrets][s3]") {
+  S3rver s3("bkt");
+  std::string dir = RolesDir();
+  Shell("mkdir -p " + dir + "/a " + dir + "/b && echo one > " + dir + "/a/one.txt && echo two > " +
+        dir + "/b/two.txt");
+  // up2's endpoint comes from step p: no check before up2 starts can know it.
+  auto runbook = [&](const std::string& second_endpoint, const std::string& second_prefix) {
+    return "version: 1\nname: up\nsecrets:\n  ep: {env: EP}\nsteps:\n"
+           "  - id: up\n    uses: s3-sync\n    with: {source: a, dest: 's3://bkt/dr', endpoint: "
+           "\"${{ secrets.ep }}\", inventory: ''}\n"
+           "  - id: gate\n    uses: exec\n    needs: [up]\n    idempotent: true\n"
+           "    with: {run: [test, -e, go]}\n"
+           "  - id: p\n    uses: exec\n    needs: [gate]\n"
+           "    with: {run: [sh, -c, 'echo ep=" +
+           second_endpoint +
+           " >> \"$RUNBOOK_OUTPUT\"']}\n"
+           "  - id: up2\n    uses: s3-sync\n    needs: [p]\n    with: {source: b, dest: "
+           "'s3://bkt/" +
+           second_prefix +
+           "', endpoint: \"${{ steps.p.outputs.ep }}\", delete: true, inventory: ''}\n";
+  };
+  std::string env = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER ";
+  auto fail_then_resume = [&](const std::string& ep, const std::string& resume_ep) {
+    Command first = Shell("cd " + dir + " && rm -f go && " + env + "EP=" + ep + " " + Binary() +
+                          " run rb.yaml --audit-db a.db");
+    REQUIRE(first.exit_code == 1);
+    std::string id = LatestRunId(dir + "/a.db");
+    Shell("touch " + dir + "/go");
+    return Shell("cd " + dir + " && " + env + "EP=" + resume_ep + " " + Binary() + " resume " + id +
+                 " --audit-db a.db");
+  };
+  std::string localhost = "http://localhost:" + std::to_string(s3.port()) + "/";
+  auto listed = [&]() {
+    return Shell("cd " + dir + " && " + env + "aws --endpoint-url " + s3.endpoint() +
+                 " s3 ls --recursive s3://bkt/")
+        .out;
+  };
+  SECTION("the same server spelled another way: the deleting upload is refused (E5, E2)") {
+    WriteFile(dir, "rb.yaml", runbook(localhost, "dr"));
+    Command resumed = fail_then_resume(s3.endpoint(), s3.endpoint());
+    INFO(resumed.out << resumed.err);
+    CHECK(resumed.exit_code == 1);
+    CHECK_THAT(resumed.err, Catch::Contains("parameter 'dest' writes a path that step 'up' as "
+                                            "'dest' also writes (the same path, s3://bkt/dr on "
+                                            "one service ('" +
+                                            localhost + "' and '***'))"));
+    CHECK_THAT(listed(), Catch::Contains("dr/one.txt") && !Catch::Contains("two.txt"));
+  }
+  SECTION("the secret changed between the runs: not proven, refused with --rerun") {
+    WriteFile(dir, "rb.yaml", runbook(localhost, "dr"));
+    Command resumed = fail_then_resume(s3.endpoint(), localhost);
+    INFO(resumed.out << resumed.err);
+    CHECK(resumed.exit_code == 1);
+    CHECK_THAT(resumed.err,
+               Catch::Contains("recorded masked") && Catch::Contains("resume with --rerun up"));
+    CHECK_THAT(listed(), Catch::Contains("dr/one.txt") && !Catch::Contains("two.txt"));
+  }
+  SECTION("another prefix: proven apart, the resume passes") {
+    WriteFile(dir, "rb.yaml", runbook(localhost, "other"));
+    Command resumed = fail_then_resume(s3.endpoint(), s3.endpoint());
+    INFO(resumed.out << resumed.err);
+    CHECK(resumed.exit_code == 0);
+    CHECK_THAT(listed(), Catch::Contains("dr/one.txt") && Catch::Contains("other/two.txt"));
+  }
+  // The record holds the endpoint's fingerprint, never the endpoint.
+  CHECK(Shell("sqlite3 " + dir +
+              "/a.db \"select count(*) from events where body like '%127.0.0.1:" +
+              std::to_string(s3.port()) + "%'\"")
+            .out == "0\n");
 }

@@ -36,6 +36,16 @@ std::string Sync(const std::string& id, const std::string& source, const std::st
          dest + "\", delete: true, inventory: \"\"}\n";
 }
 
+// Two uploads into s3://bk/dr, at endpoints `a` and `b` ("": none, AWS).
+std::string Endpoints(const std::string& a, const std::string& b) {
+  auto one = [](const char* id, const std::string& endpoint) {
+    return std::string("  - id: ") + id +
+           "\n    uses: s3-sync\n    with: {source: src, dest: 's3://bk/dr'" +
+           (endpoint.empty() ? "" : ", endpoint: '" + endpoint + "'") + "}\n";
+  };
+  return one("s1", a) + one("s2", b);
+}
+
 struct Case {
   const char* what;
   std::string steps;
@@ -102,6 +112,18 @@ TEST_CASE("validate keeps writers of different kinds of file apart (breakBB2 F2,
        "'http://127.0.0.1:9001'}\n  - id: s2\n    uses: s3-sync\n    with: {source: src, dest: "
        "'s3://bk/dr', endpoint: 'http://127.0.0.1:9002'}\n",
        ""},
+      // breakEE E2: one service, spelled two ways (a key per service: S3ServiceKey).
+      {"one MinIO as LOCALHOST and as 127.0.0.1 (E2)",
+       Endpoints("http://LOCALHOST:9000/", "http://127.0.0.1:9000"), "(the same path, "},
+      {"loopback as localhost and as [::1]",
+       Endpoints("http://localhost:9000", "http://[::1]:9000"), "(the same path, "},
+      {"a host with and without its default port",
+       Endpoints("http://Minio.Example:80", "http://minio.example./"), "(the same path, "},
+      {"AWS by default and by a regional endpoint",
+       Endpoints("", "https://s3.eu-west-1.amazonaws.com"), "(the same path, "},
+      {"two hosts", Endpoints("https://minio.example", "https://minio2.example"), ""},
+      {"one host, two schemes and so two ports",
+       Endpoints("http://minio.example", "https://minio.example"), ""},
       {"an upload beside a local folder of the same name",
        Sync("s1", "src", "s3://bk/daily") + Sync("s2", "src2", "s3:/bk/daily"), ""},
       // breakDD D14, breakCC C15: a step writing over what it reads itself.
@@ -119,6 +141,18 @@ TEST_CASE("validate keeps writers of different kinds of file apart (breakBB2 F2,
        ""},
       // breakEE E1 (and the same-step rule): an archive's output among its own files.
       {"an archive over one of its files", Archive("z", "src.db"), "which the step also reads"},
+      // breakEE E6: a step writing inside (or around) a folder it reads itself.
+      {"s3-sync's dest inside its own source (E6)", Sync("s", "src", "src/mirror"),
+       "which the step also reads"},
+      {"s3-sync's source inside its own dest", Sync("s", "m/src", "m"),
+       "which the step also reads"},
+      {"s3-sync's inventory inside its own source (E6)",
+       "  - id: s\n    uses: s3-sync\n    with: {source: src, dest: m, inventory: src/inv.json}\n",
+       "which the step also reads"},
+      {"an archive inside a folder it packs",
+       "  - id: z\n    uses: archive\n    with: {output: src/out.zip, files: [src]}\n",
+       "which the step also reads"},
+      {"s3-sync's dest beside its source", Sync("s", "src", "src-mirror"), ""},
       // Sane: shared files and folders, and names a folder's writer does not write.
       {"two backups into one folder",
        kBackup + "  - id: b2\n    uses: backup\n    with: {database: src.db, dest: bk, name: m}\n",

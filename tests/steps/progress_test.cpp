@@ -261,7 +261,10 @@ TEST_CASE("off a terminal, progress is one line per interval and none for a quic
 TEST_CASE("on a terminal the live block shows done of total and the rate",
           "[steps][progress][tty]") {
   std::string dir = TempDir();
-  BigDb(dir + "/app.sqlite", 96);
+  // The rate needs a second of one phase (RateWindow) and a repaint after it: 192 MiB is
+  // about 4 s here, so a machine twice as fast still shows it for a second (CI once missed it
+  // with 96 MiB).
+  BigDb(dir + "/app.sqlite", 192);
   WriteFile(dir, "b.yaml",
             "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {database: app.sqlite, "
             "dest: dumps, level: 12}}\n");

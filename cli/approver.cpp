@@ -135,6 +135,7 @@ ApprovalAnswer CliApprover::ByFlag(const ApprovalRequest& req, const CancelToken
   }
   std::lock_guard<std::mutex> lock(g_prompt_mu);
   display_.Pause();
+  DropTypedAhead();
   Say(req, "\n== approval: " + req.step_id + " (approved by " + (yes_ ? "--yes" : "--approve") +
                "; it needs input) ==\n" + req.prompt + "\n");
   answer.approved = FillInputs(req, Asking::kRequired, cancel, answer);
@@ -155,6 +156,7 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   }
   std::lock_guard<std::mutex> lock(g_prompt_mu);
   display_.Pause();
+  DropTypedAhead();
   Say(req, "\n== approval: " + req.step_id + " ==\n" + req.prompt + "\n");
   bool filled = FillInputs(req, Asking::kAll, cancel, answer);
   std::string reply;

@@ -1,5 +1,6 @@
 #include "cli/load.h"
 
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,10 @@ bool CanAskOnTerminal() {
   if (!isatty(STDIN_FILENO)) return false;
   pid_t foreground = tcgetpgrp(STDIN_FILENO);
   return foreground == -1 || foreground == getpgrp();
+}
+
+void DropTypedAhead() {
+  if (isatty(STDIN_FILENO)) tcflush(STDIN_FILENO, TCIFLUSH);
 }
 
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source) {

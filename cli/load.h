@@ -18,6 +18,12 @@ bool UseColor(int fd);
 // (`runbook run x > log &`) reading its terminal would be stopped by SIGTTIN, holding its
 // lock until someone types `fg` (breakN N24); it is treated as having no terminal instead.
 bool CanAskOnTerminal();
+// Drops what was typed on the terminal before a question is shown (tcflush TCIFLUSH), as sudo
+// and apt do before a confirmation: keys pressed during a long step, or in the wrong pane,
+// never answer a question the operator has not seen (breakFF F5: "INC-1⏎y⏎" typed 10 s
+// before approved "Swap production? (irreversible)" in 1 ms). Nothing when stdin is no
+// terminal (a pipe's answers are given on purpose).
+void DropTypedAhead();
 
 // Prints diagnostics as text to stderr, at most kMaxShownDiagnostics and a count.
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source);

@@ -159,6 +159,7 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, bool& anothe
 // when stdin is not a terminal (then nothing is asked).
 bool ConfirmRerun(const StepView& s, const RunRecord& r) {
   if (!CanAskOnTerminal()) return false;
+  DropTypedAhead();
   std::cerr << "step '" << s.id << "' (" << s.type << ") " << StoppedHow(s, r.run_id)
             << ", and it is not idempotent; check what it did (runbook show " << r.run_id
             << " --step " << s.id << ").\n"

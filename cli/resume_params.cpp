@@ -62,8 +62,9 @@ class EchoRestoredOnSignal {
 // nullopt without a terminal, at end of input, or for an empty answer.
 std::optional<std::string> AskHidden(const std::string& name, const std::string& run_id) {
   if (!CanAskOnTerminal()) return std::nullopt;
-  // Echo goes off before the question is asked, and typed-ahead input is kept (TCSANOW):
-  // an answer typed as soon as the question shows is never echoed nor dropped.
+  // What was typed before the question is dropped (breakFF F5); echo goes off before the
+  // question is asked (TCSANOW): an answer typed as soon as it shows is never echoed nor lost.
+  DropTypedAhead();
   termios was{};
   bool hidden = tcgetattr(STDIN_FILENO, &was) == 0;
   std::optional<EchoRestoredOnSignal> restore;

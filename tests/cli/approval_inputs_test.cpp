@@ -236,3 +236,28 @@ TEST_CASE("a run in the background of its terminal is not stopped by a question"
              Catch::Contains("needs a person") &&
                  Catch::Contains("in the foreground (this run is a background job)"));
 }
+
+// breakFF F5: keys typed during a long step answered the gate shown after it ("INC-1⏎y⏎"
+// approved "Swap production? (irreversible)" in 1 ms). What was typed before a question shows
+// is dropped; the gate waits for an answer given to it (here Ctrl-D: declined).
+TEST_CASE("a gate on a terminal takes no answer typed before it was shown",
+          "[cli][approval][tty]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "ta.yaml",
+            "version: 1\nname: ta\nsteps:\n"
+            "  - {id: prep, uses: exec, with: {run: [sleep, '2']}}\n"
+            "  - id: gate\n    uses: approval\n    needs: [prep]\n"
+            "    with:\n      prompt: Swap production? (irreversible)\n"
+            "      inputs:\n        ticket: {type: string, required: true}\n"
+            "  - {id: swap, uses: log, needs: [gate], with: {message: SWAPPED}}\n");
+  for (const char* flags : {"", " --approve gate"}) {
+    INFO("flags: " << flags);
+    Command c = Shell("cd " + dir + " && " + PtyRun() +
+                      " --send-after 0.5 'INC-1\\ny\\n' --send-on 'ticket: ' '\\x04' -- " +
+                      Binary() + " run ta.yaml --audit-db a.db" + flags);
+    INFO(c.out);
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.out, Catch::Contains("declined by") && Catch::Contains("(end of input)"));
+    CHECK(c.out.find("SWAPPED") == std::string::npos);
+  }
+}

@@ -247,14 +247,16 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
 
 // --approve and --input naming a gate that passed in the run are refused (breakL L33): the
 // gate is carried over with the answer recorded there, so the flag would change nothing
-// while the operator believes the new ticket is on the record.
+// while the operator believes the new ticket is on the record. In a runbook edited since the
+// run (--force), a gate whose parameters changed asks again (StepSpec::decided_on_params;
+// breakFF F4), so its flags are taken: they answer it when it does.
 bool NoFlagsForCarriedGates(const Runbook& rb, const RunCliOptions& o,
-                            const std::map<std::string, PriorStep>& prior) {
+                            const std::map<std::string, PriorStep>& prior, bool edited) {
   bool ok = true;
   auto refuse = [&](const std::string& flag, const std::string& step) {
     const StepDecl* s = rb.FindStep(step);  // not a gate: Launch's UnknownApprovalFlags says so
     if (prior.count(step) == 0 || s == nullptr || s->type == nullptr ||
-        !s->type->spec().waits_for_people)
+        !s->type->spec().waits_for_people || (edited && s->type->spec().decided_on_params))
       return;
     std::cerr << "runbook: error: " << flag << ": approval '" << Printable(step)
               << "' passed in run " << prior.at(step).run_id
@@ -426,7 +428,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   std::vector<std::pair<std::string, std::string>> confirmed_reruns;
   bool ask = same && (o.end_leftovers || !LeftoversRunning(record, accounts));
   bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
-  usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior) && usage_ok && same;
+  bool edited = record.Text("runbook_sha256") != Sha256Hex(rb->source.text);
+  usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok && same;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them
   usage_ok = ApprovalFlagsOk(o, *rb, options.prior, inputs) && usage_ok;  // breakN N25
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)

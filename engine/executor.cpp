@@ -143,6 +143,7 @@ class Loop {
     auto it = opt_.prior.find(rb_.steps[i].id);
     if (it == opt_.prior.end() || (IsFinally(i) && main_ran_)) return false;
     if (rb_.steps[i].type != nullptr && rb_.steps[i].type->spec().run_scoped) return false;
+    if (!DecisionStands(i, it->second)) return false;
     steps_[i].outputs = it->second.outputs;
     steps_[i].outputs_unmasked = it->second.outputs;  // what was recorded is all there is
     steps_[i].masked_outputs = it->second.masked_outputs;
@@ -154,6 +155,25 @@ class Loop {
     if (rb_.steps[i].type != nullptr) role_paths_[i] = CarriedRolePaths(i, it->second);
     Complete(i, it->second.outcome, "passed in run " + it->second.run_id);
     return true;
+  }
+
+  // Whether a decision step `i` made in an earlier run (StepSpec::decided_on_params) holds
+  // here: its parameters resolve now, masked as the record is, to those it recorded. When not,
+  // the step runs again, which it says.
+  bool DecisionStands(int i, const PriorStep& prior) {
+    const StepDecl& step = rb_.steps[i];
+    if (step.type == nullptr || !step.type->spec().decided_on_params) return true;
+    EnvMap env = PeekEnv(i);
+    scope_.SetStep(i, &env);
+    std::string error;
+    Value now = ResolveParams(step, scope_, error, &redactor_, nullptr);
+    scope_.SetStep(i, nullptr);
+    bool same = error.empty() && now.is_map() && redactor_.Apply(now).as_map() == prior.params;
+    if (!same)
+      svc_.observer.StepNote(step, "its parameters are not those of run " + prior.run_id +
+                                       ", where it passed (the runbook was edited): it runs "
+                                       "again rather than carry that decision over");
+    return same;
   }
 
   // The paths carried step `i` acted on, as `prior` recorded them (breakW W5). One recorded

@@ -52,6 +52,7 @@ Value RunChainValue(const RunRecord& r) {
                                     {"finished_at", Value(row.finished_at)},
                                     {"duration_ms", OptInt(row.duration_ms)},
                                     {"resumed_from", Value(row.resumed_from)},
+                                    {"runbook_sha256", Value(row.runbook_sha256)},
                                     {"this_run", Value(row.run_id == r.run_id)}}));
   return Value(std::move(runs));
 }
@@ -95,7 +96,8 @@ Value ApprovalsValue(const RunRecord& r) {
                                          {"waited_ms", Value(a.waited_ms)},
                                          {"inputs", Value(a.inputs)},
                                          {"run_id", Value(a.run_id)},
-                                         {"rerun", Value(a.rerun)}}));
+                                         {"rerun", Value(a.rerun)},
+                                         {"prompt", Value(a.prompt)}}));
   }
   return Value(std::move(approvals));
 }

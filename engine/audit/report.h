@@ -46,6 +46,9 @@ std::string StepNote(const StepView& s);
 // it ended at some time between (breakN N29: the marking time read as the end). "" while
 // it runs.
 std::string FinishedText(const RunRecord& r);
+// Whether run `i` of the chain ran another runbook file than the run before it (a resume
+// --force of an edited runbook; breakFF F4). False for the first, or where a sha is unknown.
+bool RunbookEdited(const RunRecord& r, size_t i);
 // A step's duration for the steps table: "-" for a step that never finished (no duration,
 // as `show` says; breakN N29: "0ms").
 std::string StepDurationText(const StepView& s);

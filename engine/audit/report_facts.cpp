@@ -107,6 +107,12 @@ std::string RtoClock(const RunRecord& r) {
   return r.Text("resumed_from").empty() ? "run" : "incident";
 }
 
+bool RunbookEdited(const RunRecord& r, size_t i) {
+  if (i == 0 || i >= r.run_chain.size()) return false;
+  const std::string &was = r.run_chain[i - 1].runbook_sha256, &now = r.run_chain[i].runbook_sha256;
+  return !was.empty() && !now.empty() && was != now;
+}
+
 std::string FinishedText(const RunRecord& r) {
   if (r.finished_at.empty()) return "";
   if (r.status != "interrupted") return r.finished_at;

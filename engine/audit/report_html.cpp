@@ -183,7 +183,9 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
     const RunRow& row = r.run_chain[i];
     o << "<li>" << Code(row.run_id) << " " << (i == 0 ? "original" : "resume") << ", "
       << Esc(row.status) << ", " << Esc(row.started_at) << " → " << Esc(row.finished_at)
-      << (row.duration_ms ? " (" + HumanMs(*row.duration_ms) + ")" : "")
+      << (row.duration_ms ? " (" + HumanMs(*row.duration_ms) + ")" : "") << ", runbook "
+      << Code(row.runbook_sha256.substr(0, 12))
+      << (RunbookEdited(r, i) ? " <b>(edited since the run before: resumed with --force)</b>" : "")
       << (row.run_id == r.run_id ? " <b>— this report</b>" : "") << "</li>\n";
   }
   o << "</ol>\n";
@@ -204,6 +206,7 @@ void Approvals(std::ostringstream& o, const RunRecord& r) {
     std::string step = a.rerun.empty()
                            ? Esc(a.step)
                            : Esc(a.step) + " <i>(re-run confirmed: " + Esc(a.rerun) + ")</i>";
+    if (!a.prompt.empty()) step += "<br><i>“" + Esc(a.prompt) + "”</i>";
     o << "<tr><td>" << step << "</td><td>" << Esc(a.by) << "</td><td>" << Esc(a.at) << "</td><td>"
       << HumanMs(a.waited_ms) << "</td><td>" << inputs << "</td><td>"
       << (a.run_id == r.run_id || a.run_id.empty() ? "this run" : Esc(a.run_id)) << "</td></tr>\n";

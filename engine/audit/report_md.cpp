@@ -106,7 +106,9 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
     const RunRow& row = r.run_chain[i];
     o << i + 1 << ". `" << row.run_id << "` " << (i == 0 ? "original" : "resume") << ", "
       << row.status << ", " << row.started_at << " → " << row.finished_at
-      << (row.duration_ms ? " (" + HumanMs(*row.duration_ms) + ")" : "")
+      << (row.duration_ms ? " (" + HumanMs(*row.duration_ms) + ")" : "") << ", runbook `"
+      << row.runbook_sha256.substr(0, 12) << "`"
+      << (RunbookEdited(r, i) ? " **(edited since the run before: resumed with --force)**" : "")
       << (row.run_id == r.run_id ? " — **this report**" : "") << "\n";
   }
 }
@@ -119,6 +121,7 @@ void Approvals(std::ostringstream& o, const RunRecord& r) {
     std::vector<std::string> inputs;
     for (const auto& [k, v] : a.inputs) inputs.push_back(k + "=" + v.ToText());
     std::string step = a.rerun.empty() ? a.step : a.step + " (re-run confirmed: " + a.rerun + ")";
+    if (!a.prompt.empty()) step += ": “" + a.prompt + "”";
     o << "| " << MdCell(step) << " | " << MdCell(a.by) << " | " << a.at << " | "
       << HumanMs(a.waited_ms) << " | " << Code(Joined(inputs)) << " | "
       << (a.run_id == r.run_id || a.run_id.empty() ? "this run" : MdCell(a.run_id)) << " |\n";

@@ -82,6 +82,9 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "approval") {
     r.approvals.push_back(
         {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs"), e.run_id, ""});
+    for (const AttemptView& a : StepOf(r, e.step).attempts)  // the attempt it answered
+      if (a.number == e.attempt && a.params.count("prompt"))
+        r.approvals.back().prompt = a.params.at("prompt").ToText();
   } else if (e.kind == "step_finished") {
     StepView& s = StepOf(r, e.step);
     if (s.type.empty()) s.type = Str(body, "type");
@@ -219,11 +222,18 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
     r.run_chain.push_back(*next.value());
   }
   std::vector<ApprovalView> earlier;
-  for (const RunRow& run : r.run_chain) {
-    if (run.run_id == r.run_id) break;
-    auto before = LoadRunRecord(store, run.run_id);
-    if (!before.ok()) return Status::Error("run " + run.run_id + ": " + before.status().message());
-    for (ApprovalView& a : before.value().approvals) earlier.push_back(std::move(a));
+  bool after = false;
+  for (RunRow& run : r.run_chain) {
+    if (run.run_id == r.run_id) {
+      run.runbook_sha256 = r.Text("runbook_sha256");
+      after = true;
+      continue;
+    }
+    auto other = LoadRunRecord(store, run.run_id);
+    if (!other.ok()) return Status::Error("run " + run.run_id + ": " + other.status().message());
+    run.runbook_sha256 = other.value().Text("runbook_sha256");
+    if (after) continue;
+    for (ApprovalView& a : other.value().approvals) earlier.push_back(std::move(a));
   }
   r.approvals.insert(r.approvals.begin(), earlier.begin(), earlier.end());
   if (Status s = CarryMeasurements(store, r); !s.ok()) return s;

@@ -58,6 +58,9 @@ struct ApprovalView {
   // "" for an approval gate; for a step stopped mid-way that a resume ran again on the
   // operator's word, how it was confirmed ("--rerun", "asked on a terminal"; breakN N2).
   std::string rerun;
+  // What was approved: the gate's prompt as its attempt recorded it (secrets masked), ""
+  // when not recorded (breakFF F4: an approval of another prompt is no approval of this one).
+  std::string prompt = "";
 };
 
 struct StepView {

@@ -50,6 +50,9 @@ struct RunRow {
   std::optional<bool> objectives_met;
   std::string resumed_from;
   ProcessIdentity owner;
+  // The sha256 of the runbook file it ran (its run_started); filled by LoadRunChain only: a
+  // resume --force of an edited runbook shows as a change along the chain (breakFF F4).
+  std::string runbook_sha256 = "";
 };
 
 struct LockHolder {

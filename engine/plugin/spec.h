@@ -138,6 +138,12 @@ struct StepSpec {
   // The step changes nothing a later step could look at (it asks, or prints): in a dry run,
   // where it is only described, a later step's look is not made stale by it (breakS S4).
   bool changes_nothing = false;
+  // What the step decided holds only for the parameters it was given (an approval: a person
+  // approved one prompt, with those inputs): a resume carries its success over only when its
+  // parameters resolve now to what it ran with, as recorded; else it runs again (breakFF F4:
+  // `resume --force` carried an approval of "Swap STAGING traffic?" to an edited "Swap
+  // PRODUCTION traffic? (irreversible)").
+  bool decided_on_params = false;
 
   const ParamSpec* FindParam(const std::string& name) const;
   const OutputSpec* FindOutput(const std::string& name) const;

@@ -269,3 +269,76 @@ TEST_CASE("a resume with --rerun does not make a landed rollback twice", "[cli][
   CHECK(again.exit_code == 0);
   CHECK_THAT(ReadFile(dir + "/flags.json"), Catch::Contains("\"rollout\": 70"));
 }
+
+// breakFF F4: `resume --force` carried an approval of "Swap STAGING traffic?" over to the
+// edited "Swap PRODUCTION traffic? (irreversible)", and the production swap ran on it. A
+// gate is carried only when its parameters resolve to what was approved; else it asks again.
+TEST_CASE("a resume carries an approval only of the prompt and inputs it was given",
+          "[cli][resume][approval]") {
+  std::string dir = TempDir();
+  auto gate = [&](const std::string& prompt, const std::string& inputs) {
+    WriteFile(dir, "e.yaml",
+              "version: 1\nname: edit\nsteps:\n  - id: gate\n    uses: approval\n"
+              "    with: {prompt: \"" +
+                  prompt + "\"" + inputs +
+                  "}\n  - {id: swap, uses: exec, needs: [gate], with: {run: [test, -e, " + dir +
+                  "/go]}}\n");
+  };
+  auto first_run = [&]() {
+    Shell("rm -f " + dir + "/go");
+    Command first = Shell("cd " + dir + " && " + Binary() +
+                          " run e.yaml --audit-db a.db --approve gate --input gate.t=INC-1 "
+                          "</dev/null");
+    REQUIRE(first.exit_code == 1);
+    Shell("touch " + dir + "/go");
+    return LatestRunId(dir + "/a.db");
+  };
+  const std::string input = ", inputs: {t: {type: string}}";
+  SECTION("an edited prompt is asked again: without a person or --approve the resume stops") {
+    gate("Swap STAGING traffic?", input);
+    std::string id = first_run();
+    gate("Swap PRODUCTION traffic? (irreversible)", input);
+    Command r = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                      " --force --audit-db a.db </dev/null");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out + r.err, Catch::Contains("its parameters are not those of run " + id) &&
+                                  Catch::Contains("needs a person") &&
+                                  Catch::Contains("Swap PRODUCTION traffic?"));
+    CHECK_THAT(Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where kind = "
+                     "'attempt_started' and body like '%test%go%'\"")
+                   .out,
+               Catch::Contains("1"));  // swap ran once, in the first run only
+  }
+  SECTION("edited inputs are asked again too; --approve in the resume approves anew") {
+    gate("Swap?", input);
+    std::string id = first_run();
+    gate("Swap?", ", inputs: {t: {type: string}, change: {type: string, default: CHG-1}}");
+    Command r = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                      " --force --audit-db a.db --approve gate </dev/null");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out + r.err, Catch::Contains("its parameters are not those of run " + id) &&
+                                  Catch::Contains("approved by --approve"));
+    // The report says the chain ran an edited runbook, and what each approval approved.
+    Command md = Shell("cd " + dir + " && " + Binary() + " report " + LatestRunId(dir + "/a.db") +
+                       " --audit-db a.db --format md");
+    INFO(md.out);
+    CHECK_THAT(md.out, Catch::Contains("(edited since the run before: resumed with --force)"));
+    CHECK_THAT(md.out, Catch::Contains("gate: “Swap?”"));
+    Command json = Shell("cd " + dir + " && " + Binary() + " report " +
+                         LatestRunId(dir + "/a.db") + " --audit-db a.db --format json");
+    CHECK_THAT(json.out, Catch::Contains("\"prompt\": \"Swap?\"") &&
+                             Catch::Contains("\"runbook_sha256\": \""));
+  }
+  SECTION("the same gate is carried over, as before") {
+    gate("Swap?", input);
+    std::string id = first_run();
+    Command r = Shell("cd " + dir + " && " + Binary() + " resume " + id +
+                      " --audit-db a.db </dev/null");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out + r.err, !Catch::Contains("its parameters are not those"));
+    CHECK_THAT(r.out + r.err, Catch::Contains("1 step(s) carried over"));
+  }
+}

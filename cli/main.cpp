@@ -3,7 +3,10 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 
 #include "cli/bidi_stderr.h"
@@ -246,6 +249,21 @@ int Main(int argc, char** argv) {
   return kExitInvalid;
 }
 
+// A command whose standard output could not all be written failed, whatever else it did:
+// exit 3 and a word on stderr (breakFF F2: `audit export > events.jsonl` on a full disk exited
+// 0 with an empty file; `report > r.md` likewise). A reader that closed the pipe (`| head`)
+// is no failure, as for coreutils, which SIGPIPE ends quietly.
+int StdoutWritten(int code) {
+  errno = 0;
+  std::cout.flush();
+  bool failed = std::cout.fail() || std::fflush(stdout) != 0 || std::ferror(stdout);
+  int why = errno;
+  if (!failed || why == EPIPE) return code;
+  std::cerr << "runbook: error: cannot write standard output"
+            << (why != 0 ? std::string(": ") + std::strerror(why) : std::string()) << "\n";
+  return code == 0 ? runbook::kExitEnvironment : code;
+}
+
 }  // namespace
 
 // What escaped every layer (errors are Status values and failed attempts; exceptions are
@@ -255,7 +273,7 @@ int main(int argc, char** argv) {
   runbook::BidiSafeStderr bidi_safe;  // every message on stderr (breakT T5)
   std::string what;
   try {
-    return Main(argc, argv);
+    return StdoutWritten(Main(argc, argv));
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {

@@ -1,6 +1,7 @@
 // runbook report RUN [--format md|json|html] [--output FILE]: without --format, the
 // format comes from the output file's extension (.html, .json, else Markdown).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -39,11 +40,14 @@ int CmdReport(const AuditCliOptions& o) {
     return kExitOk;
   }
   // Never through a link at the name (breakI I21): engine/util/own_file.h's rule.
+  struct stat before {};
+  bool existed = ::lstat(o.output.c_str(), &before) == 0;
   auto fd = OpenOwnFile(o.output, O_WRONLY | O_CREAT);  // truncated only once it is ours
   bool ok = fd.ok() && ::ftruncate(fd.value(), 0) == 0 &&
             ::write(fd.value(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
   if (fd.ok()) ok = ::close(fd.value()) == 0 && ok;
   if (!ok) {
+    if (fd.ok() && !existed) ::unlink(o.output.c_str());  // no empty report left (breakFF F2)
     std::cerr << "runbook: error: "
               << (fd.ok() ? "cannot write " + o.output : fd.status().message()) << "\n";
     return kExitEnvironment;

@@ -1,0 +1,50 @@
+// breakFF F2: a command whose output could not be written exited 0: `audit export >
+// events.jsonl` on a full disk left an empty file and a green status, as did report, history
+// and show. Such a command fails with exit 3 and a word on stderr; `report --output` leaves no
+// empty file behind.
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+TEST_CASE("a command whose standard output cannot be written fails with exit 3", "[cli][exit]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 0);
+  std::string id = LatestRunId(dir + "/a.db");
+  for (const std::string& command : std::vector<std::string>{
+           "audit export", "history", "history --format json", "show " + id, "report " + id,
+           "report " + id + " --format html", "audit verify", "steps", "schema"}) {
+    INFO(command);
+    Command c = Shell("cd " + dir + " && " + Binary() + " " + command + " --audit-db a.db " +
+                      "> /dev/full");
+    if (command == "steps" || command == "schema")  // no store: run without --audit-db
+      c = Shell("cd " + dir + " && " + Binary() + " " + command + " > /dev/full");
+    CHECK(c.exit_code == 3);
+    CHECK_THAT(c.err, Catch::Contains("runbook: error: cannot write standard output"));
+  }
+  // A reader that stops reading is no failure (as for coreutils: SIGPIPE, no message).
+  Command head = Shell("cd " + dir + " && " + Binary() + " schema | head -c 1 >/dev/null");
+  CHECK(head.err.find("cannot write") == std::string::npos);
+}
+
+TEST_CASE("report --output on a full disk fails and leaves no empty file", "[cli][exit]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 0);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("mkdir -p " + dir + "/full");
+  // A 4 KiB tmpfs, filled, in a mount namespace of its own.
+  Command c = Shell("cd " + dir + " && unshare -m sh -c 'mount -t tmpfs -o size=4k tmpfs full && " +
+                    "head -c 4096 /dev/zero > full/pad 2>/dev/null; " + Binary() + " report " + id +
+                    " --audit-db a.db --output full/r.html; echo rc=$?; ls full'");
+  INFO(c.out << c.err);
+  CHECK_THAT(c.out, Catch::Contains("rc=3"));
+  CHECK_THAT(c.err, Catch::Contains("cannot write full/r.html"));
+  CHECK(c.out.find("r.html") == std::string::npos);  // `ls full`: only the pad
+}

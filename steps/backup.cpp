@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 
 #include "engine/plugin/registry.h"
 #include "engine/util/crypto.h"
@@ -221,14 +222,21 @@ class Backup final : public StepType {
       return r;
     }
     std::string created_at = FormatUtc(now);
-    Value::Map meta =
-        MetaFor(gz, z, dumped.value().info, database, InstanceOf(p), created_at, ctx.run_id);
-    if (const Value* key = p.Opt("sign_key")) {
-      Status s = Sign(meta, key->ToText());
-      if (!s.ok()) return AttemptResult::Failure("sign_key: " + s.message());
-    }
-    Status s = Publish(gz_tmp, gz, temps.Add(ScratchBeside(meta_path)), meta_path, meta);
-    if (!s.ok()) return AttemptResult::Failure(s.message());
+    const Value* key = p.Opt("sign_key");
+    auto meta_for = [&](const std::string& at) -> Result<Value::Map> {
+      Value::Map m =
+          MetaFor(at, z, dumped.value().info, database, InstanceOf(p), created_at, ctx.run_id);
+      Status s = key ? Sign(m, key->ToText()) : Status::Ok();
+      if (!s.ok()) return Status::Error("sign_key: " + s.message());
+      return m;
+    };
+    // A default name another backup took meanwhile is chosen again (breakFF N21: two steps
+    // of one run backing up eu/app.db and us/app.db into one folder at once).
+    auto published =
+        Publish(gz_tmp, gz, name ? std::string() : Stem(database, now), meta_for, temps);
+    if (!published.ok()) return AttemptResult::Failure(published.status().message());
+    const Value::Map& meta = published.value();
+    meta_path = MetaPathFor(gz);
     ctx.log("wrote " + gz + " (" + std::to_string(z.out_bytes) + " bytes, sha256 " + z.out_sha256 +
             ")");
     AttemptResult r = AttemptResult::Success({
@@ -288,40 +296,44 @@ class Backup final : public StepType {
                                    {"deleted", Value(Value::List{})}});
   }
 
-  // The metadata is written first under a scratch name, then the dump is renamed into
-  // place, then the metadata: its rename is the commit point (docs/backup.md). A dump
+  // Publishes the dump at `gz_tmp` as `gz` with the metadata `meta_for(gz)` gives (signed),
+  // returned. The metadata is written first under a scratch name, then the dump is renamed
+  // into place, then the metadata: its rename is the commit point (docs/backup.md). A dump
   // without its .meta.json whose pending metadata belongs to a dead run is rolled back by
-  // the next backup into the folder (RecoverDumps).
-  static Status Publish(const std::string& gz_tmp, const std::string& gz,
-                        const std::string& meta_tmp, const std::string& meta_path,
-                        const Value::Map& meta) {
-    // The metadata is as readable as the dump (breakV V7, breakY Y6).
-    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta), 2) + "\n", 0600);
-    if (s.ok()) s = ShareAccess(meta_tmp, {gz_tmp});
-    if (!s.ok()) {
-      std::remove(meta_tmp.c_str());
-      return s;
-    }
-    // Two backups publishing one name at the same moment (breakM M15: both wrote the dump,
-    // each saying it did): the check and the rename are one step under a lock on the folder.
+  // the next backup into the folder (RecoverDumps). Two backups publishing one name at the
+  // same moment (breakM M15: both wrote the dump, each saying it did): the name's check, its
+  // metadata and the renames are one step under a lock on the folder. A name found taken
+  // there is refused, unless `stem` is given (the default name): then `gz` becomes the next
+  // free "<stem>-N" (FreeStem), as if it had been free when chosen.
+  static Result<Value::Map> Publish(
+      const std::string& gz_tmp, std::string& gz, const std::string& stem,
+      const std::function<Result<Value::Map>(const std::string&)>& meta_for, Temps& temps) {
     int dir = ::open(DirName(gz).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return Status::FromErrno("cannot open folder " + DirName(gz), errno);
     ::flock(dir, LOCK_EX);
+    struct Unlock {
+      int fd;
+      ~Unlock() { ::close(fd); }
+    } unlock{dir};
+    if (Taken(gz) && !stem.empty())
+      gz = DirName(gz) + "/" + FreeStem(DirName(gz), stem) + ".sqlite.gz";
     struct stat st {};
-    if (::lstat(gz.c_str(), &st) == 0) {
-      ::close(dir);
-      std::remove(meta_tmp.c_str());
-      std::remove(gz_tmp.c_str());
+    if (::lstat(gz.c_str(), &st) == 0 || Taken(gz))
       return Status::Error(gz +
                            " already exists; a backup never overwrites one (another backup "
                            "of the same name published it a moment ago)");
-    }
-    s = RenameDurable(gz_tmp, gz);
-    ::close(dir);  // the name is taken: the lock has done its work
+    auto meta = meta_for(gz);
+    if (!meta.ok()) return meta.status();
+    std::string meta_path = MetaPathFor(gz), meta_tmp = temps.Add(ScratchBeside(meta_path));
+    // The metadata is as readable as the dump (breakV V7, breakY Y6).
+    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta.value()), 2) + "\n", 0600);
+    if (s.ok()) s = ShareAccess(meta_tmp, {gz_tmp});
+    if (s.ok()) s = RenameDurable(gz_tmp, gz);
     if (!s.ok()) return s;
     s = RenameDurable(meta_tmp, meta_path);
     if (!s.ok()) std::remove(gz.c_str());
-    return s;
+    if (!s.ok()) return s;
+    return meta;
   }
 
   static Value Retain(const StepParams& p, const std::string& dest, const std::string& source,

@@ -111,3 +111,43 @@ TEST_CASE("backup name: two backups publishing one name at the same moment write
     CHECK(wrote == dumps);  // each dump file was written by one backup only
   }
 }
+
+TEST_CASE("backup name: backups of same-named databases into one folder at once each get one",
+          "[steps][backup][name]") {
+  // breakFF N21: eu/app.db and us/app.db backed up by two steps of one run at the same
+  // moment: both chose app-<time> and the second failed "already exists", every time. The
+  // default name is chosen again under the folder's lock; a name given with `name:` is not.
+  Site s;
+  std::string regions[] = {"eu", "us", "ap"};
+  std::string steps;
+  for (const std::string& r : regions) {
+    Shell("mkdir -p " + s.Path(r));
+    Shell("sqlite3 " + s.Path(r + "/app.db") + " \"create table t(x); insert into t values('" + r +
+          "')\"");
+    steps += "  - {id: " + r + ", uses: backup, with: {database: " + r +
+             "/app.db, dest: dumps, keep_last: 1}}\n";
+  }
+  WriteFile(s.dir, "rb.yaml", "version: 1\nname: t\nsteps:\n" + steps);
+  for (int round = 0; round < 3; ++round) {
+    Command c = Shell("cd " + s.dir + " && " + Rb("run rb.yaml --audit-db a.db"));
+    INFO(c.out << c.err);
+    REQUIRE(c.exit_code == 0);
+    // One dump per region, each holding its own database (retention keeps 1 per source).
+    std::string listing = Shell("ls " + s.Path("dumps") + " | grep -c '\\.sqlite\\.gz$'").out;
+    CHECK(listing == "3\n");
+    std::string rows = Shell("cd " + s.Path("dumps") +
+                             " && for f in *.sqlite.gz; do gzip -dc $f > /tmp/n21-$$.db && "
+                             "sqlite3 /tmp/n21-$$.db 'select x from t'; done; rm -f /tmp/n21-$$.db")
+                           .out;
+    CHECK(rows.find("eu") != std::string::npos);
+    CHECK(rows.find("us") != std::string::npos);
+    CHECK(rows.find("ap") != std::string::npos);
+  }
+  // Two steps naming one dump with `name:` still meet: validate says so (two writers).
+  WriteFile(s.dir, "named.yaml",
+            "version: 1\nname: t\nsteps:\n"
+            "  - {id: eu, uses: backup, with: {database: eu/app.db, dest: dumps, name: app}}\n"
+            "  - {id: us, uses: backup, with: {database: us/app.db, dest: dumps, name: app}}\n");
+  Command named = Shell("cd " + s.dir + " && " + Rb("run named.yaml --audit-db a.db"));
+  CHECK(named.exit_code != 0);
+}

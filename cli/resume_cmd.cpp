@@ -342,8 +342,6 @@ std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptio
   return kept;
 }
 
-// When the incident's RTO clock started: carried from an earlier resume, else the start
-// of the step marked `rto: start` in the run, else the run's start.
 // The runs a resume of `r` continues, nearest first: `r`, then those `r` continued.
 std::vector<std::string> Continues(const RunRecord& r) {
   std::vector<std::string> chain{r.run_id};
@@ -356,11 +354,17 @@ std::vector<std::string> Continues(const RunRecord& r) {
   return chain;
 }
 
+// When the incident's RTO clock started: carried from an earlier resume, else the first
+// start of the step marked `rto: start` in the run, else the run's start. "" when that step
+// has not started yet: the clock then starts when it does, in this resume or a later one
+// (breakFF F1: a run killed before its gate counted the minutes before the incident was
+// declared, 1m10s for 39 s of recovery).
 std::string IncidentStart(const RunRecord& r, const Runbook& rb) {
   if (std::string carried = r.Text("incident_started_at"); !carried.empty()) return carried;
   for (const StepDecl& s : rb.steps) {
-    const StepView* v = s.rto == RtoMark::kStart ? r.FindStep(s.id) : nullptr;
-    if (v != nullptr && !v->attempts.empty()) return v->attempts.front().started_at;
+    if (s.rto != RtoMark::kStart) continue;
+    const StepView* v = r.FindStep(s.id);
+    return v != nullptr && !v->attempts.empty() ? v->attempts.front().started_at : "";
   }
   return r.started_at;
 }

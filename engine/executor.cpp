@@ -748,6 +748,14 @@ class Loop {
             "' ('" + s.id + "') did not run";
         return rto;
       }
+      if (s.rto == RtoMark::kEnd && !r.passed()) {  // breakFF N10: "RTO 2s met" of a failed restore
+        rto.note = "the step marked 'rto: end' ('" + s.id + "') " +
+                   (r.outcome == Outcome::kFailure ? std::string("failed")
+                                                   : "was " + std::string(OutcomeName(r.outcome))) +
+                   ": nothing was recovered";
+        rto.failed = true;
+        return rto;
+      }
       (s.rto == RtoMark::kStart ? start : end) =
           s.rto == RtoMark::kStart ? *r.started : *r.finished;
     }

@@ -77,7 +77,10 @@ struct RtoResult {
   Millis elapsed{0};
   Millis approval_wait{0};
   std::optional<Millis> objective;
-  bool met() const { return !objective || elapsed <= *objective; }
+  // The step marked `rto: end` ran and did not pass: no recovery, so no objective is met
+  // (breakFF N10: a failed restore read "RTO 2s met" in the summary and in history).
+  bool failed = false;
+  bool met() const { return !objective || (!failed && elapsed <= *objective); }
   std::string note;  // why not measured
 };
 

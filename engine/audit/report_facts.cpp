@@ -139,6 +139,10 @@ std::string RtoClockText(const RunRecord& r) {
            own;
   std::string first = r.run_chain.empty() ? r.Text("resumed_from") : r.run_chain[0].run_id;
   std::string since = r.Text("incident_started_at");
+  if (since.empty())  // the rto: start step first ran in this resume (breakFF F1)
+    return "incident clock: from its rto: start step, which first started in this run (the "
+           "runs before it did not reach it); this run alone took " +
+           own;
   return "incident clock: counted from the first run " + first +
          (since.empty() ? "" : " (incident started " + since + ")") +
          " across every resume; this run alone took " + own;

@@ -342,3 +342,62 @@ TEST_CASE("a resume carries an approval only of the prompt and inputs it was giv
     CHECK_THAT(r.out + r.err, Catch::Contains("1 step(s) carried over"));
   }
 }
+
+// breakFF N10: a restore that failed read "RTO 2s met" in the summary and in history.
+TEST_CASE("a run whose rto: end step failed measures no RTO and meets no objective",
+          "[cli][rto]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "r.yaml",
+            "version: 1\nname: n10\nobjectives: {rto: 2h}\nsteps:\n"
+            "  - {id: declare, uses: log, rto: start, with: {message: go}}\n"
+            "  - {id: restore, uses: exec, rto: end, needs: [declare], with: {run: [test, -e, " +
+                dir + "/ok]}}\n");
+  Command c = Shell("cd " + dir + " && " + Binary() + " run r.yaml --audit-db a.db");
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.out + c.err, Catch::Contains("RTO not measured: the step marked 'rto: end' "
+                                            "('restore') failed: nothing was recovered"));
+  CHECK_THAT(c.out + c.err, !Catch::Contains("met"));
+  Command h = Shell("cd " + dir + " && " + Binary() + " history --audit-db a.db --format json");
+  CHECK_THAT(h.out, Catch::Contains("\"objectives_met\": false") &&
+                        Catch::Contains("\"rto_ms\": null"));
+  // The resume that restores measures it, across the chain.
+  Shell("touch " + dir + "/ok");
+  Command r = Shell("cd " + dir + " && " + Binary() + " resume " + LatestRunId(dir + "/a.db") +
+                    " --audit-db a.db");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out + r.err, Catch::Contains("RTO ") && Catch::Contains("met"));
+}
+
+// breakFF F1: a run stopped before its rto: start step (the gate that declares the
+// incident) counted, once resumed, the time before the incident was declared: 1m10s for
+// 39 s of recovery. The clock starts at that step's first start, wherever in the chain.
+TEST_CASE("a resume starts the RTO clock at the rto: start step's first start in the chain",
+          "[cli][rto][resume]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "r.yaml",
+            "version: 1\nname: f1\nsteps:\n"
+            "  - {id: prep, uses: exec, with: {run: [test, -e, " +
+                dir +
+                "/ok]}}\n"
+                "  - {id: declare, uses: log, rto: start, needs: [prep], with: {message: go}}\n"
+                "  - {id: restore, uses: exec, rto: end, needs: [declare], with: {run: [sleep, "
+                "'0.2']}}\n");
+  Command c = Shell("cd " + dir + " && " + Binary() + " run r.yaml --audit-db a.db");
+  REQUIRE(c.exit_code == 1);
+  Shell("sleep 3; touch " + dir + "/ok");
+  std::string id = LatestRunId(dir + "/a.db");
+  Command r = Shell("cd " + dir + " && " + Binary() + " resume " + id + " --audit-db a.db");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string resumed = LatestRunId(dir + "/a.db");
+  Command h = Shell("sqlite3 " + dir + "/a.db \"select rto_ms from runs where run_id='" +
+                    resumed + "'\"");
+  INFO(h.out);
+  REQUIRE_FALSE(h.out.empty());
+  long rto = std::stol(h.out);
+  CHECK(rto >= 200);
+  CHECK(rto < 2500);  // not the 3 s before the incident was declared
+  Command md = Shell("cd " + dir + " && " + Binary() + " report " + resumed +
+                     " --audit-db a.db --format md");
+  CHECK_THAT(md.out, Catch::Contains("which first started in this run"));
+}

@@ -35,9 +35,18 @@ int CmdReport(const AuditCliOptions& o) {
   std::string text = format == "json"   ? ReportJson(rec)
                      : format == "html" ? ReportHtml(rec)
                                         : ReportMarkdown(rec);
+  // A report of altered events is written (it shows what the store holds) and fails: exit 1
+  // and a word on stderr, so no script files it as evidence unread (breakFF F6).
+  int done = kExitOk;
+  if (rec.altered_seq > 0) {
+    std::cerr << "runbook: error: event #" << rec.altered_seq << " of run " << rec.run_id
+              << " was changed after it was written (its hash does not match); the report says "
+                 "so; run `runbook audit verify`\n";
+    done = kExitStepFailed;  // as `audit verify` on a broken chain
+  }
   if (o.output.empty()) {
     std::cout << text;
-    return kExitOk;
+    return done;
   }
   // Never through a link at the name (breakI I21): engine/util/own_file.h's rule.
   struct stat before {};
@@ -52,7 +61,7 @@ int CmdReport(const AuditCliOptions& o) {
               << (fd.ok() ? "cannot write " + o.output : fd.status().message()) << "\n";
     return kExitEnvironment;
   }
-  return kExitOk;
+  return done;
 }
 
 }  // namespace runbook

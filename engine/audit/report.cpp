@@ -72,7 +72,8 @@ Value EvidenceValue(const RunRecord& r) {
 }
 
 Value AuditChainValue(const RunRecord& r) {
-  return Value(Value::Map{{"first_seq", Value(r.first_seq)},
+  return Value(Value::Map{{"altered_seq", Value(r.altered_seq)},
+                          {"first_seq", Value(r.first_seq)},
                           {"last_seq", Value(r.last_seq)},
                           {"events", Value(r.events)},
                           {"last_hash", Value(r.last_hash)},

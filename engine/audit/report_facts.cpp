@@ -159,6 +159,12 @@ std::string ObjectiveDetail(const Value& body) {
 }
 
 std::string AuditPositionText(const RunRecord& r) {
+  if (r.altered_seq > 0)
+    return "ALTERED: event #" + std::to_string(r.altered_seq) +
+           " of this run does not hash to the hash recorded with it: the store was changed "
+           "after the run wrote it, and this report shows the changed text; `runbook audit "
+           "verify` names where the chain breaks. Events #" +
+           std::to_string(r.first_seq) + "–#" + std::to_string(r.last_seq);
   std::string s = "events #" + std::to_string(r.first_seq) + "–#" + std::to_string(r.last_seq) +
                   " (" + std::to_string(r.events) + " of them this run's), last event hash " +
                   r.last_hash;

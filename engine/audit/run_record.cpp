@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "engine/audit/chain.h"
 #include "engine/util/json.h"
 
 namespace runbook {
@@ -160,6 +161,7 @@ Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& id) {
       return Status::Error("event " + std::to_string(e.seq) + " has a body that is not JSON");
     }
     Apply(r, e, body.value());
+    if (r.altered_seq == 0 && EventHash(e) != e.hash) r.altered_seq = e.seq;
     ++r.events;
     if (r.first_seq == 0) r.first_seq = e.seq;
     r.last_seq = e.seq;

@@ -123,6 +123,11 @@ struct RunRecord {
   int64_t first_seq = 0;
   int64_t last_seq = 0;
   std::string last_hash;
+  // The first of its events whose content does not hash to the hash recorded with it (it
+  // was changed after it was written), 0 when all do: a report read from a tampered store
+  // says so itself (breakFF F6: an edited ticket was reported with the stored hashes).
+  // Links between events (the whole chain) are `runbook audit verify`'s.
+  int64_t altered_seq = 0;
   // Filled by LoadRunChain only: the original run, then each resume, in order (this run
   // among them), the store's path and its last event when the record was read.
   std::vector<RunRow> run_chain;

@@ -48,3 +48,31 @@ TEST_CASE("report --output on a full disk fails and leaves no empty file", "[cli
   CHECK_THAT(c.err, Catch::Contains("cannot write full/r.html"));
   CHECK(c.out.find("r.html") == std::string::npos);  // `ls full`: only the pad
 }
+
+// breakFF F6: a report read from a store whose events were edited showed the edited ticket
+// and the stored (not recomputed) hashes as its chain position, exit 0. It says ALTERED,
+// names the event, and exits 1.
+TEST_CASE("a report of a run whose events were changed says so and exits 1", "[cli][report]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - id: gate\n    uses: approval\n    with: {prompt: "
+            "'go?', inputs: {ticket: {type: string}}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() +
+                " run rb.yaml --audit-db a.db --approve gate --input gate.ticket=INC-1 </dev/null")
+              .exit_code == 0);
+  std::string id = LatestRunId(dir + "/a.db");
+  Command clean = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db");
+  CHECK(clean.exit_code == 0);
+  CHECK_THAT(clean.out, !Catch::Contains("ALTERED"));
+  Shell("sqlite3 " + dir + "/a.db \"update events set body=replace(body,'INC-1','INC-FAKE') " +
+        "where body like '%INC-1%'\"");
+  for (const char* format : {"md", "html", "json"}) {
+    INFO(format);
+    Command r = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db " +
+                      "--format " + format);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("was changed after it was written"));
+    CHECK_THAT(r.out, std::string(format) == "json" ? Catch::Contains("\"altered_seq\": ")
+                                                    : Catch::Contains("ALTERED: event #"));
+  }
+}

@@ -41,11 +41,6 @@ std::vector<std::string> IntegrityLines(const RunRecord& r);
 // The note column of a step: why it was skipped or failed, "carried over from RUN", and
 // how a service it started was stopped.
 std::string StepNote(const StepView& s);
-// The "finished" line of a report header: the run's end; for a run whose process was found
-// gone (interrupted), when that was noticed and the last thing recorded of it before, since
-// it ended at some time between (breakN N29: the marking time read as the end). "" while
-// it runs.
-std::string FinishedText(const RunRecord& r);
 // Whether run `i` of the chain ran another runbook file than the run before it (a resume
 // --force of an edited runbook; breakFF F4). False for the first, or where a sha is unknown.
 bool RunbookEdited(const RunRecord& r, size_t i);

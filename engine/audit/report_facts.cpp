@@ -113,19 +113,6 @@ bool RunbookEdited(const RunRecord& r, size_t i) {
   return !was.empty() && !now.empty() && was != now;
 }
 
-std::string FinishedText(const RunRecord& r) {
-  if (r.finished_at.empty()) return "";
-  if (r.status != "interrupted") return r.finished_at;
-  std::string last = r.started_at;  // UTC text of one format: ordered as text
-  for (const StepView& s : r.steps) {
-    last = std::max(last, s.finished_at);
-    for (const AttemptView& a : s.attempts)
-      last = std::max({last, a.started_at, a.finished_at, a.output_so_far_at});
-  }
-  return "never: its process was found gone at " + r.finished_at +
-         " by a later command; the last thing recorded of it is from " + last;
-}
-
 std::string StepDurationText(const StepView& s) {
   return s.outcome.empty() ? "-" : HumanMs(s.duration_ms);
 }

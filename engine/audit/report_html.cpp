@@ -182,7 +182,8 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
   for (size_t i = 0; i < r.run_chain.size(); ++i) {
     const RunRow& row = r.run_chain[i];
     o << "<li>" << Code(row.run_id) << " " << (i == 0 ? "original" : "resume") << ", "
-      << Esc(row.status) << ", " << Esc(row.started_at) << " → " << Esc(row.finished_at)
+      << Esc(row.status) << ", " << Esc(row.started_at) << " → "
+      << Esc(row.end_text.empty() ? row.finished_at : row.end_text)
       << (row.duration_ms ? " (" + HumanMs(*row.duration_ms) + ")" : "") << ", runbook "
       << Code(row.runbook_sha256.substr(0, 12))
       << (RunbookEdited(r, i) ? " <b>(edited since the run before: resumed with --force)</b>" : "")

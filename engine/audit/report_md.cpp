@@ -105,7 +105,8 @@ void Chain(std::ostringstream& o, const RunRecord& r) {
   for (size_t i = 0; i < r.run_chain.size(); ++i) {
     const RunRow& row = r.run_chain[i];
     o << i + 1 << ". `" << row.run_id << "` " << (i == 0 ? "original" : "resume") << ", "
-      << row.status << ", " << row.started_at << " → " << row.finished_at
+      << row.status << ", " << row.started_at << " → "
+      << (row.end_text.empty() ? row.finished_at : row.end_text)
       << (row.duration_ms ? " (" + HumanMs(*row.duration_ms) + ")" : "") << ", runbook `"
       << row.runbook_sha256.substr(0, 12) << "`"
       << (RunbookEdited(r, i) ? " **(edited since the run before: resumed with --force)**" : "")

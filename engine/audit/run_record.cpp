@@ -205,6 +205,19 @@ std::optional<uid_t> RecordedUid(const RunRecord& r) {
   return static_cast<uid_t>(uid->as_int());
 }
 
+std::string FinishedText(const RunRecord& r) {
+  if (r.finished_at.empty()) return "";
+  if (r.status != "interrupted") return r.finished_at;
+  std::string last = r.started_at;  // UTC text of one format: ordered as text
+  for (const StepView& s : r.steps) {
+    last = std::max(last, s.finished_at);
+    for (const AttemptView& a : s.attempts)
+      last = std::max({last, a.started_at, a.finished_at, a.output_so_far_at});
+  }
+  return "never: its process was found gone at " + r.finished_at +
+         " by a later command; the last thing recorded of it is from " + last;
+}
+
 Status LoadRunChain(AuditStore& store, RunRecord& r) {
   constexpr int kMaxLinks = 1000;  // a cycle cannot be written, but never loop on one
   std::vector<RunRow> back;
@@ -228,12 +241,14 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
   for (RunRow& run : r.run_chain) {
     if (run.run_id == r.run_id) {
       run.runbook_sha256 = r.Text("runbook_sha256");
+      run.end_text = FinishedText(r);
       after = true;
       continue;
     }
     auto other = LoadRunRecord(store, run.run_id);
     if (!other.ok()) return Status::Error("run " + run.run_id + ": " + other.status().message());
     run.runbook_sha256 = other.value().Text("runbook_sha256");
+    run.end_text = FinishedText(other.value());
     if (after) continue;
     for (ApprovalView& a : other.value().approvals) earlier.push_back(std::move(a));
   }

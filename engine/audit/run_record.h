@@ -148,6 +148,12 @@ struct RunRecord {
 // resumed_from.
 Value RunRowValue(const RunRow& r);
 
+// The "finished" line of a report header: the run's end; for a run whose process was found
+// gone (interrupted), when that was noticed and the last thing recorded of it before, since
+// it ended at some time between (breakN N29: the marking time read as the end). "" while
+// it runs.
+std::string FinishedText(const RunRecord& r);
+
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
 // For each step of `r` a resume carried over (restored_from another run): its attempts
 // (each naming that run) and its duration, read from the run it ran in, so reports and `show`

@@ -53,6 +53,9 @@ struct RunRow {
   // The sha256 of the runbook file it ran (its run_started); filled by LoadRunChain only: a
   // resume --force of an edited runbook shows as a change along the chain (breakFF F4).
   std::string runbook_sha256 = "";
+  // Its end for people (FinishedText): for an interrupted run, when it was found gone and the
+  // last thing recorded of it (breakFF F8: the chain listed the noticing time as its end).
+  std::string end_text = "";
 };
 
 struct LockHolder {

@@ -305,7 +305,8 @@ TEST_CASE("a resume carries an approval only of the prompt and inputs it was giv
     CHECK_THAT(r.out + r.err, Catch::Contains("its parameters are not those of run " + id) &&
                                   Catch::Contains("needs a person") &&
                                   Catch::Contains("Swap PRODUCTION traffic?"));
-    CHECK_THAT(Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where kind = "
+    CHECK_THAT(Shell("sqlite3 " + dir +
+                     "/a.db \"select count(*) from events where kind = "
                      "'attempt_started' and body like '%test%go%'\"")
                    .out,
                Catch::Contains("1"));  // swap ran once, in the first run only
@@ -326,16 +327,16 @@ TEST_CASE("a resume carries an approval only of the prompt and inputs it was giv
     INFO(md.out);
     CHECK_THAT(md.out, Catch::Contains("(edited since the run before: resumed with --force)"));
     CHECK_THAT(md.out, Catch::Contains("gate: “Swap?”"));
-    Command json = Shell("cd " + dir + " && " + Binary() + " report " +
-                         LatestRunId(dir + "/a.db") + " --audit-db a.db --format json");
+    Command json = Shell("cd " + dir + " && " + Binary() + " report " + LatestRunId(dir + "/a.db") +
+                         " --audit-db a.db --format json");
     CHECK_THAT(json.out, Catch::Contains("\"prompt\": \"Swap?\"") &&
                              Catch::Contains("\"runbook_sha256\": \""));
   }
   SECTION("the same gate is carried over, as before") {
     gate("Swap?", input);
     std::string id = first_run();
-    Command r = Shell("cd " + dir + " && " + Binary() + " resume " + id +
-                      " --audit-db a.db </dev/null");
+    Command r =
+        Shell("cd " + dir + " && " + Binary() + " resume " + id + " --audit-db a.db </dev/null");
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out + r.err, !Catch::Contains("its parameters are not those"));
@@ -344,8 +345,7 @@ TEST_CASE("a resume carries an approval only of the prompt and inputs it was giv
 }
 
 // breakFF N10: a restore that failed read "RTO 2s met" in the summary and in history.
-TEST_CASE("a run whose rto: end step failed measures no RTO and meets no objective",
-          "[cli][rto]") {
+TEST_CASE("a run whose rto: end step failed measures no RTO and meets no objective", "[cli][rto]") {
   std::string dir = TempDir();
   WriteFile(dir, "r.yaml",
             "version: 1\nname: n10\nobjectives: {rto: 2h}\nsteps:\n"
@@ -358,8 +358,8 @@ TEST_CASE("a run whose rto: end step failed measures no RTO and meets no objecti
                                             "('restore') failed: nothing was recovered"));
   CHECK_THAT(c.out + c.err, !Catch::Contains("met"));
   Command h = Shell("cd " + dir + " && " + Binary() + " history --audit-db a.db --format json");
-  CHECK_THAT(h.out, Catch::Contains("\"objectives_met\": false") &&
-                        Catch::Contains("\"rto_ms\": null"));
+  CHECK_THAT(h.out,
+             Catch::Contains("\"objectives_met\": false") && Catch::Contains("\"rto_ms\": null"));
   // The resume that restores measures it, across the chain.
   Shell("touch " + dir + "/ok");
   Command r = Shell("cd " + dir + " && " + Binary() + " resume " + LatestRunId(dir + "/a.db") +
@@ -390,8 +390,8 @@ TEST_CASE("a resume starts the RTO clock at the rto: start step's first start in
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   std::string resumed = LatestRunId(dir + "/a.db");
-  Command h = Shell("sqlite3 " + dir + "/a.db \"select rto_ms from runs where run_id='" +
-                    resumed + "'\"");
+  Command h =
+      Shell("sqlite3 " + dir + "/a.db \"select rto_ms from runs where run_id='" + resumed + "'\"");
   INFO(h.out);
   REQUIRE_FALSE(h.out.empty());
   long rto = std::stol(h.out);
@@ -400,4 +400,26 @@ TEST_CASE("a resume starts the RTO clock at the rto: start step's first start in
   Command md = Shell("cd " + dir + " && " + Binary() + " report " + resumed +
                      " --audit-db a.db --format md");
   CHECK_THAT(md.out, Catch::Contains("which first started in this run"));
+}
+
+// breakFF F8: the chain of runs in a resume's report gave a killed run's end as the moment a
+// later command noticed it was gone (20 s after the kill, or the next morning).
+TEST_CASE("a report's chain of runs says when a killed run was found gone, not that it ended",
+          "[cli][resume][report]") {
+  std::string dir = TempDir();
+  TwoSteps(dir);
+  Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=4 " + Binary() +
+                         " run rb.yaml --audit-db a.db");
+  REQUIRE(killed.exit_code != 0);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ok");
+  Command r =
+      Shell("cd " + dir + " && " + Binary() + " resume " + id + " --audit-db a.db --rerun check");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  Command md = Shell("cd " + dir + " && " + Binary() + " report " + LatestRunId(dir + "/a.db") +
+                     " --audit-db a.db --format md");
+  INFO(md.out);
+  CHECK_THAT(md.out, Catch::Contains("original, interrupted, ") &&
+                         Catch::Contains("→ never: its process was found gone at "));
 }

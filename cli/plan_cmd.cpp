@@ -131,7 +131,7 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
   if (!p.rb) return false;
   std::vector<std::pair<std::string, std::string>> sets;
   if (!SplitSets(o.sets, sets)) return false;
-  auto params = BindParams(*p.rb, sets);
+  auto params = BindParams(*p.rb, sets, /*plan_unset=*/true);
   if (!params.ok()) {
     std::cerr << "runbook: error: " << MaskForRunbook(*p.rb, params.status().message()) << "\n";
     return false;
@@ -139,6 +139,25 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
   p.in.params = params.value();
   for (const auto& [key, value] : sets) p.in.set_on_command_line.insert(key);
   return true;
+}
+
+// The steps whose values cannot be resolved with these params (a list index past its end, a
+// wrong type), each said on stderr: the run would fail there, so plan, printed, is exit 2
+// (breakFF N5: `plan --set 'dbs=["orders"]'` exited 0 while dump-1 could never run). Values
+// not known before the run (outputs, unset required params) are no such error.
+bool FailingSteps(const Value& plan, const Redactor& redactor) {
+  bool any = false;
+  const Value* waves = plan.Find("waves");
+  for (const Value& wave : waves && waves->is_list() ? waves->as_list() : Value::List{})
+    for (const Value& step : wave.is_list() ? wave.as_list() : Value::List{}) {
+      const Value* fails = step.Find("fails_run");
+      if (fails == nullptr || !fails->is_bool() || !fails->as_bool()) continue;
+      std::cerr << "runbook: error: step '" << Printable(step.Find("id")->ToText())
+                << "': " << redactor.Apply(step.Find("error")->ToText())
+                << " (a run with these params fails there)\n";
+      any = true;
+    }
+  return any;
 }
 
 std::string MermaidId(const std::string& id) {
@@ -164,7 +183,7 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
     std::cout << ToJsonShown(plan, 2) << "\n";
   else
     PrintTextPlan(plan);
-  return kExitOk;
+  return FailingSteps(plan, redactor) ? kExitInvalid : kExitOk;
 }
 
 int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {

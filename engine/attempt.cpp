@@ -79,7 +79,8 @@ std::string RecheckResolved(const StepDecl& step, const Value::Map& params) {
 }  // namespace
 
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
-                    const Redactor* redactor, EvalBudget* budget) {
+                    const Redactor* redactor, EvalBudget* budget, bool* by_values) {
+  if (by_values != nullptr) *by_values = true;
   auto resolved = ResolveTree(step.with, scope, budget);
   if (!resolved.ok()) {
     error = resolved.status().message();
@@ -112,6 +113,7 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
     it->second = NormaliseValue(spec, it->second);
   }
   error = RecheckResolved(step, params);
+  if (!error.empty() && by_values != nullptr) *by_values = false;
   if (!error.empty()) {
     if (redactor != nullptr) error = redactor->Apply(error);
     return Value();

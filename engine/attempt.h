@@ -60,8 +60,10 @@ std::string CallStep(const StepDecl& step, const char* operation,
 
 // The step's `with` evaluated (charged to `budget`, the step's one; a fresh one when null),
 // defaults applied, every value checked against the spec. A value in `error` is quoted masked
-// by `redactor` (when given) before it is cut.
+// by `redactor` (when given) before it is cut. `by_values` (when given) tells whether an error
+// follows from the values alone (an expression, a type, a range) rather than from the step's
+// own checks of the resolved values, which may look at the file system (plan: breakFF N5).
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
-                    const Redactor* redactor = nullptr, EvalBudget* budget = nullptr);
+                    const Redactor* redactor = nullptr, EvalBudget* budget = nullptr, bool* by_values = nullptr);
 
 }  // namespace runbook

@@ -31,7 +31,8 @@ Result<Value> ParseSet(const Runbook& rb, const std::string& key, const std::str
 }
 
 Result<Value::Map> BindParams(const Runbook& rb,
-                              const std::vector<std::pair<std::string, std::string>>& sets) {
+                              const std::vector<std::pair<std::string, std::string>>& sets,
+                              bool plan_unset) {
   Value::Map out;
   for (const auto& [key, text] : sets) {
     auto v = ParseSet(rb, key, text);
@@ -42,6 +43,8 @@ Result<Value::Map> BindParams(const Runbook& rb,
     if (out.count(p.name)) continue;
     if (!p.default_value.is_null()) {
       out[p.name] = p.default_value;
+    } else if (p.required && plan_unset) {
+      out[p.name] = Value::Unknown("${{ params." + p.name + " }}");
     } else if (p.required) {
       return Status::Error("param '" + p.name + "' is required; set it with --set " + p.name +
                            "=VALUE");

@@ -80,8 +80,12 @@ struct RunServices {
 // One --set NAME=VALUE: `text` as param `key`'s type. Errors: no such param (with the closest
 // name), a value that is not of its type.
 Result<Value> ParseSet(const Runbook& rb, const std::string& key, const std::string& text);
+// With `plan_unset`, a required param not given is bound to Unknown ("${{ params.NAME }}"),
+// as plan shows it (authoring.md: "unset"), instead of an error (breakFF N13: the CI recipe
+// stopped at the first runbook with a required param).
 Result<Value::Map> BindParams(const Runbook& rb,
-                              const std::vector<std::pair<std::string, std::string>>& sets);
+                              const std::vector<std::pair<std::string, std::string>>& sets,
+                              bool plan_unset = false);
 
 // The runbook's secrets, read from `env` and their files (placeholders in a dry run). Errors:
 // a secret that is not set, cannot be read or is too short. Read once per run: a secret file

@@ -99,11 +99,15 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   scope.SetStep(i, &step_env);
   m["env"] = EnvPreview(s.env, scope, in, step_env);
   std::string error;
-  Value params = ResolveParams(s, scope, error, in.redactor);
+  bool by_values = true;
+  Value params = ResolveParams(s, scope, error, in.redactor, nullptr, &by_values);
   shown += ValueBytes(m["env"]) + ValueBytes(params);
   L actions;
   if (!error.empty()) {
     m["error"] = Value(error);
+    // A run with these params fails here (breakFF N5); a step's own checks may look at
+    // files the run will have made by then: those stay a note.
+    if (by_values) m["fails_run"] = Value(true);
   } else {
     m["params"] = Masked(in, params);
     m["idempotent"] = Value(s.Idempotent(params));  // as its type says of these values
@@ -129,9 +133,9 @@ void RunbookPreview(const Runbook& rb, const PlanInputs& in, const RunScope& sco
   out["params"] = Masked(in, Value(in.params));
   M sources, secrets;
   for (const auto& [name, value] : in.params) {
-    sources[name] = Value(in.set_on_command_line.count(name) ? "command line"
-                          : value.is_null()                  ? "unset"
-                                                             : "default");
+    sources[name] = Value(in.set_on_command_line.count(name)  ? "command line"
+                          : value.is_null() || value.is_unknown() ? "unset"  // required: Unknown
+                                                                  : "default");
   }
   out["param_sources"] = Value(std::move(sources));
   for (const SecretDecl& s : rb.secrets)

@@ -254,3 +254,50 @@ TEST_CASE("the shipped backup and restore take the same lock for one database",
   CHECK(lock("backup.yaml") == "database-${{ realpath(params.database) }}");
   CHECK(lock("restore.yaml") == lock("backup.yaml"));
 }
+
+// breakFF N13: authoring.md's CI recipe runs `plan` on every runbook; one with a required param
+// stopped it (exit 2, no plan), though the doc promises such a param shows as "unset". A run
+// still refuses it.
+TEST_CASE("plan shows a required param not given as unset, a run refuses it", "[cli][plan]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nparams:\n  db: {type: string, required: true}\nsteps:\n"
+            "  - {id: a, uses: log, with: {message: \"db ${{ params.db }}\"}}\n");
+  Command text = Shell("cd " + dir + " && " + Binary() + " plan p.yaml");
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("db = \"${{ params.db }}\" (unset)"));
+  Command json = Shell("cd " + dir + " && " + Binary() + " plan p.yaml --format json");
+  CHECK(json.exit_code == 0);
+  CHECK_THAT(json.out, Catch::Contains("\"db\": \"unset\""));
+  Command set = Shell("cd " + dir + " && " + Binary() + " plan p.yaml --set db=orders");
+  CHECK_THAT(set.out, Catch::Contains("db = \"orders\" (command line)") &&
+                          Catch::Contains("message = \"db orders\""));
+  Command run = Shell("cd " + dir + " && " + Binary() + " run p.yaml --audit-db a.db");
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("param 'db' is required; set it with --set db=VALUE"));
+}
+
+// breakFF N5: `plan --set 'dbs=["orders"]'` printed "error: index 1 is out of range" for a step
+// and exited 0; a CI gate passed a runbook that could not run with those params.
+TEST_CASE("plan is exit 2 when a step cannot be resolved with the params given", "[cli][plan]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "m.yaml",
+            "version: 1\nname: m\nparams:\n  dbs: {type: list, default: [a, b]}\n"
+            "  need: {type: list, required: true}\nsteps:\n"
+            "  - {id: d0, uses: log, with: {message: \"${{ params.dbs[0] }}\"}}\n"
+            "  - {id: d1, uses: log, with: {message: \"${{ params.dbs[1] }}\"}}\n"
+            "  - {id: n1, uses: log, with: {message: \"${{ params.need[1] }}\"}}\n");
+  Command fine = Shell("cd " + dir + " && " + Binary() + " plan m.yaml");
+  INFO(fine.err);
+  CHECK(fine.exit_code == 0);  // an unset required param is not known: no error
+  Command one = Shell("cd " + dir + " && " + Binary() + " plan m.yaml --set 'dbs=[\"x\"]'");
+  CHECK(one.exit_code == 2);
+  CHECK_THAT(one.out, Catch::Contains("d1 (log)"));  // the plan is still printed
+  CHECK_THAT(one.err, Catch::Contains("step 'd1': index 1 is out of range") &&
+                          Catch::Contains("(a run with these params fails there)"));
+  CHECK_THAT(one.err, !Catch::Contains("step 'd0'"));
+  Command json = Shell("cd " + dir + " && " + Binary() +
+                       " plan m.yaml --format json --set 'need=[\"y\"]'");
+  CHECK(json.exit_code == 2);
+  CHECK_THAT(json.out, Catch::Contains("\"fails_run\": true"));
+}

@@ -235,7 +235,8 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
     const std::string& path = it->second.as_string();
     if (path.empty()) continue;
     bool remote = !p.remote_prefix.empty() && path.rfind(p.remote_prefix, 0) == 0;
-    out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, p.shared_kind, remote});
+    out.push_back({step, p.name, p.path_role, path, p.beside, p.names_in, p.shared_kind,
+                   p.shared_in_turn, remote});
     if (!remote || p.remote_scope.empty()) continue;
     auto scope = params.find(p.remote_scope);
     RolePath& r = out.back();
@@ -456,6 +457,53 @@ std::optional<std::string> PathClash(const RolePath& written, const RolePath& gu
   return std::nullopt;
 }
 
+namespace {
+
+// Whether step `from` needs step `to`, directly or through others.
+bool Needs(const Runbook& rb, int from, int to) {
+  std::vector<int> stack{from};
+  std::set<int> seen;
+  while (!stack.empty()) {
+    int at = stack.back();
+    stack.pop_back();
+    if (!seen.insert(at).second) continue;
+    for (const std::string& need : rb.steps[at].needs) {
+      const StepDecl* d = rb.FindStep(need);
+      if (d == nullptr) continue;
+      int k = static_cast<int>(d - rb.steps.data());
+      if (k == to) return true;
+      stack.push_back(k);
+    }
+  }
+  return false;
+}
+
+bool InTurn(const Runbook& rb, int a, int b) {
+  bool fa = static_cast<size_t>(a) >= rb.finally_begin, fb = static_cast<size_t>(b) >= rb.finally_begin;
+  return rb.max_parallel == 1 || fa != fb || Needs(rb, a, b) || Needs(rb, b, a);
+}
+
+}  // namespace
+
+std::optional<std::string> TurnClash(const Runbook& rb, const RolePath& a, const RolePath& b,
+                                     const std::string& base, bool resolve_links) {
+  if (a.step == b.step || a.remote || b.remote) return std::nullopt;
+  bool guards = a.role == PathRole::kGuards && b.role == PathRole::kGuards;
+  bool shared = a.role == PathRole::kWritesFile && b.role == PathRole::kWritesFile && a.in_turn &&
+                b.in_turn && a.shared_as == b.shared_as;
+  if (!guards && !shared) return std::nullopt;
+  fs::path x = Normal(a.path, base, resolve_links), y = Normal(b.path, base, resolve_links);
+  if (!(x == y || (resolve_links && SamePlace(x, y))) || InTurn(rb, a.step, b.step))
+    return std::nullopt;
+  std::string verb = guards ? "guards" : "writes";
+  return "parameter '" + a.param + "' " + verb + " " + x.string() + ", which step '" +
+         rb.steps[b.step].id + "' as '" + b.param + "' also " + verb +
+         ", and the two may run at the same time: " +
+         (guards ? "two restores of one target would replace it at once"
+                 : "each would write over the other's file mid-way") +
+         "; put one after the other with `needs`";
+}
+
 std::string ClashMessage(const Runbook& rb, const RolePath& at, const RolePath& other,
                          const std::string& how) {
   bool guards = at.role == PathRole::kGuards;
@@ -515,6 +563,8 @@ std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& bas
         continue;
       if (auto how = PathClash(w, g, base, false))
         out.push_back({w.step, w.param, ClashMessage(rb, w, g, *how) + note(w, g)});
+      else if (auto turn = TurnClash(rb, w, g, base, false))  // each pair once, as above
+        out.push_back({w.step, w.param, *turn + note(w, g)});
     }
   }
   return out;
@@ -542,9 +592,10 @@ std::string FirstClash(const Runbook& rb, const std::vector<RolePath>& mine,
       if (o.step == m.step && o.param == m.param) continue;
       auto how = PathClash(m, o, base, true);
       if (!how) how = PathClash(o, m, base, true);
-      if (!how) continue;
+      std::optional<std::string> turn = how ? std::nullopt : TurnClash(rb, m, o, base, true);
+      if (!how && !turn) continue;
       const TNode* node = rb.steps[m.step].With(m.param);
-      return LocateError(Status::Error(ClashMessage(rb, m, o, *how)),
+      return LocateError(Status::Error(turn ? *turn : ClashMessage(rb, m, o, *how)),
                          node != nullptr ? node->loc : Loc{})
           .message();
     }

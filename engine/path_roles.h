@@ -29,6 +29,7 @@ struct RolePath {
   std::vector<std::string> beside = {};    // suffixes of names also written beside (ParamSpec)
   std::vector<std::string> names_in = {};  // kWritesIn: the names it writes in (ParamSpec)
   std::string shared_as = "";  // kWritesFile: the kind of file it shares ("": none; ParamSpec)
+  bool in_turn = false;        // sharers of it take turns (ParamSpec::shared_in_turn)
   bool remote = false;  // starts with the parameter's remote_prefix: compared with remote ones
   // remote: the service, as ParamSpec::remote_scope_key makes its parameter's value (a value
   // holding the redaction mask stays as it is: it cannot be known); and that value as written.
@@ -68,6 +69,14 @@ std::vector<RolePath> RolePathsOf(int step, const StepSpec& spec, const Value::M
 // links in the existing part of each path are followed (a run) — else the comparison is lexical
 // (load). nullopt when they are apart, or when `written` guards and `guarded` writes.
 std::optional<std::string> PathClash(const RolePath& written, const RolePath& guarded,
+                                     const std::string& base, bool resolve_links);
+
+// Two steps that share one path must take turns: two guards of it (one target restored twice:
+// breakDD D11) or two writers of a kind shared in turn (ParamSpec::shared_in_turn: breakDD
+// D10, two integrity-checks of one workspace). They clash unless one comes after the other:
+// through `needs` (transitively), a `finally` step after the main ones, or a runbook with
+// `max_parallel: 1`. The message, said from `a`'s side; nullopt when apart or in turn.
+std::optional<std::string> TurnClash(const Runbook& rb, const RolePath& a, const RolePath& b,
                                      const std::string& base, bool resolve_links);
 
 // The message for a clash, said from `at`'s side (the writer or the guard), naming the other

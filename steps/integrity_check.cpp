@@ -56,7 +56,8 @@ StepSpec MakeSpec() {
           .Beside({"-wal", "-shm", "-journal", ".integrity-check"})
           // Two checks may share one (a loop over databases): its marker says whose copy it
           // is, and a restore adopts it only when it is the one its check kept.
-          .SharedAs("checked copy"),
+          .SharedAs("checked copy")
+          .InTurn(),  // breakDD D10: copy and marker are written whole, not under a lock
       Param("engine", ParamType::kString,
             "sqlite, or postgres: a pg_dump archive restored into a scratch database and "
             "checked with pg_amcheck")

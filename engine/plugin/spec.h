@@ -91,6 +91,11 @@ struct ParamSpec {
   // writer of it clashes, the same parameter of another step included: the second replaces
   // what the first wrote (breakBB2 F2, breakCC C1).
   std::string shared_kind = "";
+  // Steps sharing such a file must take turns: it is written whole (a copy and a marker),
+  // not under a lock, so two at once would write over each other mid-way. The engine then
+  // requires one to come after the other in `needs` (breakDD D10: two integrity-checks of
+  // one workspace). Shared kinds updated under a lock or by appending take no turns.
+  bool shared_in_turn = false;
   // A path parameter whose "" means "none" (the inventories: '' for none); any other path
   // parameter given "" is refused (breakCC C21: "" named the run's own folder, left a stray
   // .lock there, or ended in "internal error").

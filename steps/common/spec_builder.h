@@ -57,6 +57,11 @@ struct Param : ParamSpec {
     shared_kind = std::move(kind);
     return *this;
   }
+  // Steps sharing it must take turns, one after the other in `needs` (engine/path_roles.h).
+  Param& InTurn() {
+    shared_in_turn = true;
+    return *this;
+  }
   // The path role holds only when parameter `param` is `value` (engine/path_roles.h).
   Param& RoleIf(std::string param, std::string value) {
     role_if_param = std::move(param);

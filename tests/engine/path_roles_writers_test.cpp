@@ -246,3 +246,51 @@ TEST_CASE("a path with .. after a link is where the kernel goes, at validate and
   CHECK(Shell("sqlite3 " + dir + "/t1/app.db 'select count(*) from t'").out == "1\n");
   CHECK(Shell("unzip -l " + elsewhere + "/t1/app.db").exit_code == 0);
 }
+
+// breakDD D10, D11: two integrity-checks keeping their copy in one workspace, or two
+// restores of one target, with no order between them ran at once and wrote over each other
+// mid-way. Sharers of such a path take turns: one after the other in `needs`.
+TEST_CASE("steps sharing a checked copy or a restored target must take turns",
+          "[engine][path_roles]") {
+  auto check = [](const char* id, const char* needs) {
+    return std::string("  - id: ") + id + "\n    uses: integrity-check\n" + needs +
+           "    with: {source: src.db, workspace: ws/copy.db, keep: true}\n";
+  };
+  auto restore = [](const char* id, const char* needs) {
+    return std::string("  - id: ") + id + "\n    uses: restore\n" + needs +
+           "    with: {source: src.db, target: data/app.db, force: true}\n";
+  };
+  struct Turn {
+    const char* what;
+    std::string text;
+    bool clash;
+  };
+  std::vector<Turn> cases = {
+      {"two checks of one workspace at once (D10)", Steps(check("c1", "") + check("c2", "")),
+       true},
+      {"the second after the first", Steps(check("c1", "") + check("c2", "    needs: [c1]\n")),
+       false},
+      {"after it through a third step",
+       Steps(check("c1", "") + "  - {id: mid, uses: log, needs: [c1], with: {message: x}}\n" +
+             check("c2", "    needs: [mid]\n")),
+       false},
+      {"two restores of one target at once (D11)", Steps(restore("r1", "") + restore("r2", "")),
+       true},
+      {"restored twice in turn", Steps(restore("r1", "") + restore("r2", "    needs: [r1]\n")),
+       false},
+      {"one step at a time",
+       "version: 1\nname: w\nmax_parallel: 1\nsteps:\n" + check("c1", "") + check("c2", ""),
+       false},
+  };
+  std::string dir = RolesDir();
+  for (const Turn& t : cases) {
+    INFO(t.what);
+    WriteFile(dir, "rb.yaml", t.text);
+    Command v = RolesRun(dir, "validate rb.yaml");
+    INFO(v.out << v.err);
+    CHECK(v.exit_code == (t.clash ? 2 : 0));
+    if (t.clash)
+      CHECK_THAT(v.err, Catch::Contains("and the two may run at the same time") &&
+                            Catch::Contains("put one after the other with `needs`"));
+  }
+}

@@ -23,6 +23,19 @@ std::string Part(CURLU* url, CURLUPart part, unsigned flags = 0) {
   return out;
 }
 
+std::string Bare(const std::string& host) {
+  return host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+}
+
+// An IPv6 literal that is an IPv4 address mapped (::ffff:a.b.c.d), as that IPv4 address's
+// text; any other host as it is (breakGG G2: [::ffff:127.0.0.1] is 127.0.0.1).
+std::string Unmapped(const std::string& host) {
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, Bare(host).c_str(), &v6) != 1 || !IN6_IS_ADDR_V4MAPPED(&v6)) return host;
+  char text[INET_ADDRSTRLEN];
+  return inet_ntop(AF_INET, &v6.s6_addr[12], text, sizeof text) ? std::string(text) : host;
+}
+
 // RFC 6761 names and the addresses that reach this machine.
 bool Loopback(const std::string& host) {
   if (host == "localhost" || EndsWith(host, ".localhost")) return true;
@@ -31,28 +44,32 @@ bool Loopback(const std::string& host) {
     uint32_t a = ntohl(v4.s_addr);
     return (a >> 24) == 127 || a == 0;
   }
-  std::string bare =
-      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
   in6_addr v6{};
-  if (inet_pton(AF_INET6, bare.c_str(), &v6) != 1) return false;
+  if (inet_pton(AF_INET6, Bare(host).c_str(), &v6) != 1) return false;
   return IN6_IS_ADDR_LOOPBACK(&v6) || IN6_IS_ADDR_UNSPECIFIED(&v6);
+}
+
+// The AWS partition of a host under amazonaws.com, "" for another host.
+std::string AwsPartition(const std::string& host) {
+  if (host == "amazonaws.com.cn" || EndsWith(host, ".amazonaws.com.cn")) return "aws-cn";
+  if (host != "amazonaws.com" && !EndsWith(host, ".amazonaws.com")) return "";
+  return host.find("us-gov-") != std::string::npos ? "aws-us-gov" : "aws";  // breakGG G13
 }
 
 }  // namespace
 
 std::string S3ServiceKey(const std::string& endpoint) {
   if (endpoint.empty()) return "aws";
+  // Without a scheme as libcurl reaches it: it guesses http (breakGG G1: "127.0.0.1:9321").
   std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
-  if (!url || curl_url_set(url.get(), CURLUPART_URL, endpoint.c_str(), 0) != CURLUE_OK)
+  if (!url ||
+      curl_url_set(url.get(), CURLUPART_URL, endpoint.c_str(), CURLU_GUESS_SCHEME) != CURLUE_OK)
     return AsciiLower(endpoint);
-  std::string host = AsciiLower(Part(url.get(), CURLUPART_HOST));
+  std::string host = Unmapped(AsciiLower(Part(url.get(), CURLUPART_HOST, CURLU_URLDECODE)));
   while (!host.empty() && host.back() == '.') host.pop_back();
-  if (host == "amazonaws.com" || EndsWith(host, ".amazonaws.com")) return "aws";
-  if (host == "amazonaws.com.cn" || EndsWith(host, ".amazonaws.com.cn")) return "aws-cn";
+  if (std::string aws = AwsPartition(host); !aws.empty()) return aws;
   if (Loopback(host)) host = "loopback";
-  std::string path = Part(url.get(), CURLUPART_PATH);
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  return host + ":" + Part(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT) + path;
+  return host + ":" + Part(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
 }
 
 }  // namespace runbook

@@ -21,6 +21,16 @@ TEST_CASE("one S3 service spelled many ways gives one key", "[steps][s3]") {
       {"", "https://s3.eu-west-1.amazonaws.com"},
       {"https://s3.amazonaws.com", "https://bucket.s3.us-east-2.amazonaws.com/"},
       {"https://s3.cn-north-1.amazonaws.com.cn", "https://S3.CN-NORTHWEST-1.AMAZONAWS.COM.CN"},
+      // breakGG G1, G2: no scheme, paths, mapped IPv6, encoded hosts.
+      {"127.0.0.1:9321", "http://127.0.0.1:9321"},
+      {"http://127.0.0.1:9321/;x", "http://127.0.0.1:9321/%2e"},
+      {"http://minio.example:9000/a", "http://minio.example:9000/b"},
+      {"http://[::ffff:127.0.0.1]:9000", "http://127.0.0.1:9000"},
+      {"http://[::ffff:7f00:1]:9000", "http://localhost:9000"},
+      {"http://[::ffff:10.0.0.5]:9000", "http://10.0.0.5:9000"},
+      {"http://minio%2eexample:9000", "http://minio.example:9000"},
+      {"http://u:p@minio.example:9000", "http://minio.example:9000"},
+      {"https://s3.us-gov-west-1.amazonaws.com", "https://s3.us-gov-east-1.amazonaws.com"},
   };
   for (const auto& [a, b] : same) {
     INFO(a << " and " << b);
@@ -33,7 +43,7 @@ TEST_CASE("two S3 services give two keys", "[steps][s3]") {
       {"http://127.0.0.1:9000", "http://127.0.0.1:9001"},
       {"http://minio.example", "https://minio.example"},  // 80 and 443
       {"https://minio.example", "https://minio2.example"},
-      {"https://minio.example/a", "https://minio.example/b"},
+      {"https://s3.us-gov-west-1.amazonaws.com", "https://s3.amazonaws.com"},  // G13
       {"https://s3.amazonaws.com", "https://s3.amazonaws.com.cn"},
       {"", "http://127.0.0.1:9000"},
       {"https://notamazonaws.com", "https://s3.amazonaws.com"},

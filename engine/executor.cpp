@@ -748,11 +748,20 @@ class Loop {
             "' ('" + s.id + "') did not run";
         return rto;
       }
-      if (s.rto == RtoMark::kEnd && !r.passed()) {  // breakFF N10: "RTO 2s met" of a failed restore
-        rto.note = "the step marked 'rto: end' ('" + s.id + "') " +
-                   (r.outcome == Outcome::kFailure ? std::string("failed")
-                                                   : "was " + std::string(OutcomeName(r.outcome))) +
-                   ": nothing was recovered";
+      // breakFF N10: "RTO 2s met" of a failed restore; breakGG G10: one tolerated
+      // (continue_on_error), or a finally step marked rto: end after the main steps failed.
+      bool main_failed = IsFinally(static_cast<int>(i)) &&
+                         std::any_of(steps_.begin(), steps_.begin() + g_.finally_begin,
+                                     [](const StepRun& m) {
+                                       return (m.outcome == Outcome::kFailure && !m.tolerated) ||
+                                              m.outcome == Outcome::kCancelled;
+                                     });
+      if (s.rto == RtoMark::kEnd && (r.outcome != Outcome::kSuccess || main_failed)) {
+        std::string how = r.outcome == Outcome::kSuccess   ? "ran after main steps that failed"
+                          : r.outcome == Outcome::kFailure ? "failed"
+                          : r.outcome == Outcome::kWarning ? "failed (tolerated as a warning)"
+                                                           : "was " + std::string(OutcomeName(r.outcome));
+        rto.note = "the step marked 'rto: end' ('" + s.id + "') " + how + ": nothing was recovered";
         rto.failed = true;
         return rto;
       }

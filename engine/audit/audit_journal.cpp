@@ -293,22 +293,39 @@ Status AuditJournal::ResourceStopped(const StepDecl& step, const std::string& na
   return Append("resource_stopped", step.id, 0, {{"name", Value(name)}, {"how", Value(how)}});
 }
 
+namespace {
+
+// Whether an objective was met: null when there is one and nothing measured it (a marked
+// step skipped): neither met nor missed (breakGG G11: "met: true" of an RTO never measured).
+Value MetValue(bool has_objective, bool known, bool met) {
+  return has_objective && !known ? Value() : Value(met);
+}
+
+}  // namespace
+
 Status AuditJournal::RunFinished(const RunResult& r) {
+  Value rto_met = MetValue(r.rto.objective.has_value(), r.rto.measured || r.rto.failed,
+                           r.rto.met());
+  Value rpo_met = MetValue(r.rpo.objective.has_value(), r.rpo.measured, r.rpo.met());
+  Value all = (rto_met.is_bool() && !rto_met.as_bool()) || (rpo_met.is_bool() && !rpo_met.as_bool())
+                  ? Value(false)
+              : rto_met.is_null() || rpo_met.is_null() ? Value()
+                                                       : Value(true);
   Value::Map rto{{"measured", Value(r.rto.measured)},
                  {"elapsed_ms", r.rto.measured ? Ms(r.rto.elapsed) : Value()},
                  {"objective_ms", OptMs(r.rto.objective)},
                  {"approval_wait_ms", Ms(r.rto.approval_wait)},
-                 {"met", Value(r.rto.met())},
+                 {"met", rto_met},
                  {"note", Value(r.rto.note)}};
   Value::Map rpo{{"measured", Value(r.rpo.measured)},
                  {"age_ms", r.rpo.measured && !r.rpo.future ? Ms(r.rpo.age) : Value()},
                  {"future", Value(r.rpo.future)},
                  {"objective_ms", OptMs(r.rpo.objective)},
                  {"step", Value(r.rpo.step)},
-                 {"met", Value(r.rpo.met())}};
+                 {"met", rpo_met}};
   Value::Map body{{"status", Value(r.status)},     {"signal", Value(int64_t{r.signal})},
                   {"duration_ms", Ms(r.duration)}, {"rto", Value(std::move(rto))},
-                  {"rpo", Value(std::move(rpo))},  {"objectives_met", Value(r.objectives_met())}};
+                  {"rpo", Value(std::move(rpo))},  {"objectives_met", all}};
   return Append("run_finished", "", 0, std::move(body));
 }
 

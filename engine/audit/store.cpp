@@ -197,7 +197,9 @@ Status AuditStore::UpdateIndex(const AuditEvent& e, const Value& body) {
     st.value().Bind(1, BodyText(body, "status")).Bind(2, e.at);
     st.value().Bind(3, BodyInt(body, "duration_ms")).Bind(4, BodyInt(body, "rto", "elapsed_ms"));
     st.value().Bind(5, BodyInt(body, "rpo", "age_ms"));
-    st.value().Bind(6, std::optional<int64_t>(met && met->is_bool() ? met->as_bool() : 0));
+    // Null when an objective was not measured: neither met nor missed (breakGG G11).
+    st.value().Bind(6, met && met->is_bool() ? std::optional<int64_t>(met->as_bool())
+                                             : std::optional<int64_t>());
     st.value().Bind(7, e.run_id);
     return st.value().Run();
   }

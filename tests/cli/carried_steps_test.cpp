@@ -423,3 +423,50 @@ TEST_CASE("a report's chain of runs says when a killed run was found gone, not t
   CHECK_THAT(md.out, Catch::Contains("original, interrupted, ") &&
                          Catch::Contains("→ never: its process was found gone at "));
 }
+
+// breakGG G10, G11: a tolerated failure of the rto: end step, or a finally step marked rto:
+// end after the main steps failed, still "met" the RTO; an RTO never measured (its step
+// skipped) read "met: true". No recovery measures no RTO and misses the objective; nothing
+// measured is neither met nor missed (null).
+TEST_CASE("the RTO is met only by a recovery that passed, and unknown when not measured",
+          "[cli][rto]") {
+  struct Case {
+    const char* what;
+    std::string steps;
+    const char* objectives_met;  // in history --format json
+    const char* says;
+  };
+  const std::string declare = "  - {id: declare, uses: log, rto: start, with: {message: go}}\n";
+  std::vector<Case> cases = {
+      {"a tolerated failure (continue_on_error)",
+       declare + "  - {id: restore, uses: exec, rto: end, needs: [declare], continue_on_error: "
+                 "true, with: {run: ['false']}}\n",
+       "false", "('restore') failed: nothing was recovered"},
+      {"a failure tolerated as a warning",
+       declare + "  - {id: restore, uses: exec, rto: end, needs: [declare], continue_on_error: "
+                 "warn, with: {run: ['false']}}\n",
+       "false", "('restore') failed (tolerated as a warning): nothing was recovered"},
+      {"a finally step after the main steps failed",
+       declare + "  - {id: restore, uses: exec, needs: [declare], with: {run: ['false']}}\n"
+                 "finally:\n  - {id: done, uses: log, rto: end, with: {message: end}}\n",
+       "false", "('done') ran after main steps that failed: nothing was recovered"},
+      {"the end step skipped",
+       declare + "  - {id: restore, uses: exec, rto: end, if: 'false', needs: [declare], with: "
+                 "{run: ['true']}}\n",
+       "null", "('restore') did not run"},
+      {"a recovery that passed",
+       declare + "  - {id: restore, uses: exec, rto: end, needs: [declare], with: {run: "
+                 "['true']}}\n",
+       "true", "met"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    std::string dir = TempDir();
+    WriteFile(dir, "r.yaml", "version: 1\nname: g\nobjectives: {rto: 2h}\nsteps:\n" + c.steps);
+    Command run = Shell("cd " + dir + " && " + Binary() + " run r.yaml --audit-db a.db");
+    INFO(run.out << run.err);
+    CHECK_THAT(run.out + run.err, Catch::Contains(c.says));
+    Command h = Shell("cd " + dir + " && " + Binary() + " history --audit-db a.db --format json");
+    CHECK_THAT(h.out, Catch::Contains(std::string("\"objectives_met\": ") + c.objectives_met));
+  }
+}

@@ -24,6 +24,7 @@
 #include "engine/retry.h"
 #include "engine/run_resources.h"
 #include "engine/run_scope.h"
+#include "engine/util/json.h"
 #include "engine/util/time_format.h"
 #include "engine/worker_pool.h"
 
@@ -169,9 +170,16 @@ class Loop {
     Value now = ResolveParams(step, scope_, error, &redactor_, nullptr);
     scope_.SetStep(i, nullptr);
     bool same = error.empty() && now.is_map() && redactor_.Apply(now).as_map() == prior.params;
+    // Masked alike is not the same: a secret in the prompt may have changed (breakGG G9:
+    // "Swap *** traffic?" was stagingdb, then productiondb). Its fingerprint says.
+    auto fp = prior.path_fingerprints.find("");
+    if (same && fp != prior.path_fingerprints.end() && svc_.journal != nullptr)
+      same = svc_.journal->Fingerprint(ToJson(now)) == fp->second.ToText();
+    else if (same && ToJson(Value(prior.params)).find(kMask) != std::string::npos)
+      same = false;  // masked, and nothing to prove it by
     if (!same)
       svc_.observer.StepNote(step, "its parameters are not those of run " + prior.run_id +
-                                       ", where it passed (the runbook was edited): it runs "
+                                       ", where it passed, or cannot be shown to be: it runs "
                                        "again rather than carry that decision over");
     return same;
   }
@@ -228,6 +236,11 @@ class Loop {
       if (redactor_.Apply(p.path) != p.path ||
           (p.remote && redactor_.Apply(p.scope_text) != p.scope_text))
         out[p.param] = Value(svc_.journal->Fingerprint(PathIdentity(p)));
+    // A decision's parameters that held a secret's text, whole, under the key "" (no
+    // parameter's name): a resume proves them by it (DecisionStands; breakGG G9).
+    std::string all = ToJson(params);
+    if (rb_.steps[i].type->spec().decided_on_params && redactor_.Apply(all) != all)
+      out[""] = Value(svc_.journal->Fingerprint(all));
     return out;
   }
 
@@ -750,17 +763,18 @@ class Loop {
       }
       // breakFF N10: "RTO 2s met" of a failed restore; breakGG G10: one tolerated
       // (continue_on_error), or a finally step marked rto: end after the main steps failed.
-      bool main_failed = IsFinally(static_cast<int>(i)) &&
-                         std::any_of(steps_.begin(), steps_.begin() + g_.finally_begin,
-                                     [](const StepRun& m) {
-                                       return (m.outcome == Outcome::kFailure && !m.tolerated) ||
-                                              m.outcome == Outcome::kCancelled;
-                                     });
+      bool main_failed =
+          IsFinally(static_cast<int>(i)) &&
+          std::any_of(steps_.begin(), steps_.begin() + g_.finally_begin, [](const StepRun& m) {
+            return (m.outcome == Outcome::kFailure && !m.tolerated) ||
+                   m.outcome == Outcome::kCancelled;
+          });
       if (s.rto == RtoMark::kEnd && (r.outcome != Outcome::kSuccess || main_failed)) {
         std::string how = r.outcome == Outcome::kSuccess   ? "ran after main steps that failed"
                           : r.outcome == Outcome::kFailure ? "failed"
-                          : r.outcome == Outcome::kWarning ? "failed (tolerated as a warning)"
-                                                           : "was " + std::string(OutcomeName(r.outcome));
+                          : r.outcome == Outcome::kWarning
+                              ? "failed (tolerated as a warning)"
+                              : "was " + std::string(OutcomeName(r.outcome));
         rto.note = "the step marked 'rto: end' ('" + s.id + "') " + how + ": nothing was recovered";
         rto.failed = true;
         return rto;

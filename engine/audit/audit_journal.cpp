@@ -304,8 +304,8 @@ Value MetValue(bool has_objective, bool known, bool met) {
 }  // namespace
 
 Status AuditJournal::RunFinished(const RunResult& r) {
-  Value rto_met = MetValue(r.rto.objective.has_value(), r.rto.measured || r.rto.failed,
-                           r.rto.met());
+  Value rto_met =
+      MetValue(r.rto.objective.has_value(), r.rto.measured || r.rto.failed, r.rto.met());
   Value rpo_met = MetValue(r.rpo.objective.has_value(), r.rpo.measured, r.rpo.met());
   Value all = (rto_met.is_bool() && !rto_met.as_bool()) || (rpo_met.is_bool() && !rpo_met.as_bool())
                   ? Value(false)

@@ -470,3 +470,43 @@ TEST_CASE("the RTO is met only by a recovery that passed, and unknown when not m
     CHECK_THAT(h.out, Catch::Contains(std::string("\"objectives_met\": ") + c.objectives_met));
   }
 }
+
+// breakGG G9: a gate whose prompt holds a secret was carried after the secret changed
+// (stagingdb, then productiondb): both read "Swap *** traffic?". The parameters' keyed
+// fingerprint proves them, or the gate asks again.
+TEST_CASE("a resume carries a gate whose prompt holds a secret only for the same secret",
+          "[cli][resume][approval][secrets]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "s.yaml",
+            "version: 1\nname: sec\nsecrets:\n  tgt: {env: TGT}\nsteps:\n"
+            "  - id: gate\n    uses: approval\n    with: {prompt: \"Swap ${{ secrets.tgt }} "
+            "traffic?\"}\n"
+            "  - {id: swap, uses: exec, needs: [gate], with: {run: [test, -e, " +
+                dir + "/go]}}\n");
+  auto first = [&]() {
+    Shell("rm -f " + dir + "/go");
+    REQUIRE(Shell("cd " + dir + " && TGT=stagingdb " + Binary() +
+                  " run s.yaml --audit-db a.db --approve gate </dev/null")
+                .exit_code == 1);
+    Shell("touch " + dir + "/go");
+    return LatestRunId(dir + "/a.db");
+  };
+  SECTION("another secret: asked again") {
+    std::string id = first();
+    Command r = Shell("cd " + dir + " && TGT=productiondb " + Binary() + " resume " + id +
+                      " --audit-db a.db </dev/null");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out + r.err, Catch::Contains("its parameters are not those of run " + id) &&
+                                  Catch::Contains("needs a person"));
+    CHECK_THAT(r.out + r.err, !Catch::Contains("productiondb") && !Catch::Contains("stagingdb"));
+  }
+  SECTION("the same secret: carried") {
+    std::string id = first();
+    Command r = Shell("cd " + dir + " && TGT=stagingdb " + Binary() + " resume " + id +
+                      " --audit-db a.db </dev/null");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out + r.err, !Catch::Contains("its parameters are not those"));
+  }
+}

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/run_liveness.h"
+#include "engine/audit/verify.h"
 #include "engine/util/duration.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
@@ -151,6 +152,24 @@ std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::str
     return std::nullopt;
   }
   return LoadedRun{std::move(store), std::move(record).value()};
+}
+
+int CheckEvidence(AuditStore& store, RunRecord& r) {
+  auto verified = VerifyChain(store, "");
+  if (!verified.ok()) {
+    std::cerr << "runbook: error: the audit chain cannot be checked: "
+              << verified.status().message() << "\n";
+    r.chain_problem = "the chain could not be checked: " + verified.status().message();
+    return kExitStepFailed;
+  }
+  if (!verified.value().ok) r.chain_problem = verified.value().problem;
+  if (r.altered_seq > 0)
+    std::cerr << "runbook: error: event #" << r.altered_seq << " of run " << r.run_id
+              << " was changed after it was written (its hash does not match)\n";
+  if (!r.chain_problem.empty())
+    std::cerr << "runbook: error: the audit chain is broken: " << Printable(r.chain_problem)
+              << "; what is shown may have been changed (runbook audit verify)\n";
+  return r.altered_seq > 0 || !r.chain_problem.empty() ? kExitStepFailed : kExitOk;
 }
 
 }  // namespace runbook

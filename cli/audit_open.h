@@ -45,6 +45,13 @@ std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse 
 // path is refused (exit 2) before anything runs or is written.
 std::string CommandOutputProblem(const std::string& flag, const std::string& path);
 
+// Walks the store's whole hash chain (VerifyChain) for a command that prints `r` as evidence
+// (report, show): a break anywhere — an earlier run's edited approval, a deleted event —
+// goes to r.chain_problem, and is said on stderr with what the run's own events show
+// (r.altered_seq). Returns 1 when either was found (the command prints the record, then
+// fails), else 0. A store that cannot be walked is said, and 1.
+int CheckEvidence(AuditStore& store, RunRecord& r);
+
 // The record of run `id` (a unique prefix) for show, report and resume, with the store it
 // was read from, kept open for more reading. On failure the error is printed, `exit_code`
 // set (3: the store; 2: no such run) and nullopt returned.

@@ -192,6 +192,9 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
   if (Status chain = LoadRunChain(store, r); !chain.ok())
     std::cerr << "runbook: note: the approvals of the runs it resumes are left out: "
               << chain.message() << "\n";
+  int evidence = CheckEvidence(store, r);  // breakGG G8: an edit shown as fact
+  if (r.altered_seq > 0 || !r.chain_problem.empty())
+    std::cout << "AUDIT CHAIN BROKEN: " << AuditPositionText(r) << "\n";
   std::cout << "run " << r.run_id << "  " << r.Text("runbook") << " (" << r.Text("kind") << ")  "
             << r.status << "\n  started " << r.started_at << " by " << r.Text("user") << " on "
             << r.Text("host") << "\n";
@@ -254,7 +257,7 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
               << HumanMs(a.waited_ms) << ")" << where << (inputs.empty() ? "" : ":" + inputs)
               << "\n";
   }
-  return kExitOk;
+  return evidence;
 }
 
 }  // namespace runbook

@@ -73,6 +73,7 @@ Value EvidenceValue(const RunRecord& r) {
 
 Value AuditChainValue(const RunRecord& r) {
   return Value(Value::Map{{"altered_seq", Value(r.altered_seq)},
+                          {"chain_problem", Value(r.chain_problem)},
                           {"first_seq", Value(r.first_seq)},
                           {"last_seq", Value(r.last_seq)},
                           {"events", Value(r.events)},

@@ -146,6 +146,11 @@ std::string ObjectiveDetail(const Value& body) {
 }
 
 std::string AuditPositionText(const RunRecord& r) {
+  if (!r.chain_problem.empty() && r.altered_seq == 0)
+    return "CHAIN BROKEN: " + r.chain_problem +
+           "; this report shows what the store holds now, which may have been changed "
+           "(`runbook audit verify`). Events #" +
+           std::to_string(r.first_seq) + "–#" + std::to_string(r.last_seq);
   if (r.altered_seq > 0)
     return "ALTERED: event #" + std::to_string(r.altered_seq) +
            " of this run does not hash to the hash recorded with it: the store was changed "

@@ -128,6 +128,10 @@ struct RunRecord {
   // says so itself (breakFF F6: an edited ticket was reported with the stored hashes).
   // Links between events (the whole chain) are `runbook audit verify`'s.
   int64_t altered_seq = 0;
+  // What `audit verify` finds wrong with the store's whole chain ("" when intact), filled by
+  // the commands that print the record as evidence (report, show): an edit elsewhere in the
+  // chain — an earlier run's approval, a deleted event — is said too (breakGG G5, G6, G8).
+  std::string chain_problem = "";
   // Filled by LoadRunChain only: the original run, then each resume, in order (this run
   // among them), the store's path and its last event when the record was read.
   std::vector<RunRow> run_chain;

@@ -76,3 +76,47 @@ TEST_CASE("a report of a run whose events were changed says so and exits 1", "[c
                                                     : Catch::Contains("ALTERED: event #"));
   }
 }
+
+// breakGG G5, G6, G8: an edit elsewhere in the chain — an earlier run's approval, a deleted
+// event — left report and show silent (exit 0). Both walk the whole chain as `audit verify`
+// does, say CHAIN BROKEN, and exit 1.
+TEST_CASE("report and show of a run say when the store's chain is broken anywhere",
+          "[cli][report]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - id: gate\n    uses: approval\n    with: {prompt: "
+            "'go?', inputs: {ticket: {type: string}}}\n"
+            "  - {id: swap, uses: exec, needs: [gate], with: {run: [test, -e, " +
+                dir + "/go]}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() +
+                " run rb.yaml --audit-db a.db --approve gate --input gate.ticket=INC-1 </dev/null")
+              .exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db")
+              .exit_code == 0);
+  std::string resumed = LatestRunId(dir + "/a.db");
+  Shell("cp " + dir + "/a.db " + dir + "/b.db");
+  SECTION("an earlier run's approval edited") {
+    Shell("sqlite3 " + dir + "/a.db \"update events set body=replace(body,'INC-1','INC-FAKE') " +
+          "where run_id='" + first + "' and kind='approval'\"");
+  }
+  SECTION("an event deleted") {
+    Shell("sqlite3 " + dir + "/a.db \"delete from events where run_id='" + first +
+          "' and kind='approval'\"");
+  }
+  Command report = Shell("cd " + dir + " && " + Binary() + " report " + resumed +
+                         " --audit-db a.db --format md");
+  INFO(report.out << report.err);
+  CHECK(report.exit_code == 1);
+  CHECK_THAT(report.out, Catch::Contains("CHAIN BROKEN: "));
+  CHECK_THAT(report.err, Catch::Contains("the audit chain is broken"));
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + resumed + " --audit-db a.db");
+  CHECK(show.exit_code == 1);
+  CHECK_THAT(show.out, Catch::Contains("AUDIT CHAIN BROKEN"));
+  // The untouched copy: both as before.
+  Command clean = Shell("cd " + dir + " && " + Binary() + " report " + resumed +
+                        " --audit-db b.db --format md");
+  CHECK(clean.exit_code == 0);
+  CHECK_THAT(clean.out, !Catch::Contains("CHAIN BROKEN"));
+}

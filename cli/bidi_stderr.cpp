@@ -35,8 +35,9 @@ class BidiEscapingBuf : public std::streambuf {
   std::streamsize xsputn(const char* s, std::streamsize n) override {
     std::lock_guard<std::mutex> lock(mu_);
     pending_.append(s, static_cast<size_t>(n));
-    FlushLocked(false);
-    return n;
+    // A write that did not go through fails the stream (badbit), so the end of main can tell
+    // (breakGG G4: a run logging to a full disk exited 0).
+    return FlushLocked(false) ? n : 0;
   }
   int sync() override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -51,11 +52,12 @@ class BidiEscapingBuf : public std::streambuf {
     out_->pubsync();
   }
   // Writes what is pending, but for an incomplete UTF-8 sequence at its end unless `all`.
-  void FlushLocked(bool all) {
+  bool FlushLocked(bool all) {
     size_t keep = all ? 0 : IncompleteTail(pending_);
     std::string text = EscapeBidi(std::string_view(pending_).substr(0, pending_.size() - keep));
-    out_->sputn(text.data(), static_cast<std::streamsize>(text.size()));
+    auto wrote = out_->sputn(text.data(), static_cast<std::streamsize>(text.size()));
     pending_.erase(0, pending_.size() - keep);
+    return wrote == static_cast<std::streamsize>(text.size());
   }
 
   std::streambuf* out_;

@@ -258,6 +258,10 @@ int StdoutWritten(int code) {
   std::cout.flush();
   bool failed = std::cout.fail() || std::fflush(stdout) != 0 || std::ferror(stdout);
   int why = errno;
+  // Everything `run` and `resume` say goes to stderr: a log on a full disk (`>> run.log 2>&1`)
+  // that lost it is no success either; there is nowhere to say so (breakGG G4).
+  std::cerr.flush();
+  if (std::cerr.fail() && code == 0) return runbook::kExitEnvironment;
   if (!failed || why == EPIPE) return code;
   std::cerr << "runbook: error: cannot write standard output"
             << (why != 0 ? std::string(": ") + std::strerror(why) : std::string()) << "\n";

@@ -27,6 +27,10 @@ TEST_CASE("a command whose standard output cannot be written fails with exit 3",
     CHECK(c.exit_code == 3);
     CHECK_THAT(c.err, Catch::Contains("runbook: error: cannot write standard output"));
   }
+  // breakGG G4: what `run` says goes to stderr; a log on a full disk is no success either.
+  Command logged = Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db " +
+                         "2>/dev/full");
+  CHECK(logged.exit_code == 3);
   // A reader that stops reading is no failure (as for coreutils: SIGPIPE, no message).
   Command head = Shell("cd " + dir + " && " + Binary() + " schema | head -c 1 >/dev/null");
   CHECK(head.err.find("cannot write") == std::string::npos);

@@ -53,6 +53,9 @@ Value RunChainValue(const RunRecord& r) {
                                     {"duration_ms", OptInt(row.duration_ms)},
                                     {"resumed_from", Value(row.resumed_from)},
                                     {"runbook_sha256", Value(row.runbook_sha256)},
+                                    // for people: an interrupted run's finished_at is when it
+                                    // was found gone (breakGG G12)
+                                    {"end", Value(row.end_text)},
                                     {"this_run", Value(row.run_id == r.run_id)}}));
   return Value(std::move(runs));
 }

@@ -422,6 +422,9 @@ TEST_CASE("a report's chain of runs says when a killed run was found gone, not t
   INFO(md.out);
   CHECK_THAT(md.out, Catch::Contains("original, interrupted, ") &&
                          Catch::Contains("→ never: its process was found gone at "));
+  Command json = Shell("cd " + dir + " && " + Binary() + " report " + LatestRunId(dir + "/a.db") +
+                       " --audit-db a.db --format json");
+  CHECK_THAT(json.out, Catch::Contains("\"end\": \"never: its process was found gone at "));
 }
 
 // breakGG G10, G11: a tolerated failure of the rto: end step, or a finally step marked rto:

@@ -39,6 +39,7 @@ struct AttemptInput {
   std::string dry_upstream;
   std::vector<PassedStep> passed;
   std::vector<std::string> read_elsewhere;                 // StepContext::read_elsewhere
+  std::vector<std::string> reads_unknown;                  // StepContext::reads_unknown
   std::function<void(std::unique_ptr<RunResource>)> keep;  // the run's resources
   // Where the lines it prints and notes are kept as they come (null: nowhere).
   std::shared_ptr<OutputSoFar> so_far;
@@ -64,6 +65,7 @@ std::string CallStep(const StepDecl& step, const char* operation,
 // follows from the values alone (an expression, a type, a range) rather than from the step's
 // own checks of the resolved values, which may look at the file system (plan: breakFF N5).
 Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& error,
-                    const Redactor* redactor = nullptr, EvalBudget* budget = nullptr, bool* by_values = nullptr);
+                    const Redactor* redactor = nullptr, EvalBudget* budget = nullptr,
+                    bool* by_values = nullptr);
 
 }  // namespace runbook

@@ -467,7 +467,8 @@ class Loop {
     in.params = ResolveParams(step, scope_, in.resolve_error, &redactor_, &budget);
     if (!in.resolve_error.empty()) steps_[i].rerun_needed = scope_.MaskedReads();
     if (in.resolve_error.empty())
-      in.resolve_error = redactor_.Apply(PathRoleClash(i, in.params, in.read_elsewhere));
+      in.resolve_error =
+          redactor_.Apply(PathRoleClash(i, in.params, in.read_elsewhere, in.reads_unknown));
     in.keep = [this, i](std::unique_ptr<RunResource> r) { resources_.Keep(i, std::move(r)); };
     for (size_t k = 0; step.type->spec().reads_passed_steps && k < steps_.size(); ++k) {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())
@@ -484,7 +485,10 @@ class Loop {
   // (breakW W3). A step that writes while a guard still to run cannot be known yet fails
   // too: were that guard to refuse later, this step's file could stand at the live path.
   // `reads` gets the files the other steps read (kReads), absolute: StepContext::read_elsewhere.
-  std::string PathRoleClash(int i, const Value& params, std::vector<std::string>& reads) {
+  // `reads_unknown` gets the reads of steps still to run not known yet
+  // (StepContext::reads_unknown).
+  std::string PathRoleClash(int i, const Value& params, std::vector<std::string>& reads,
+                            std::vector<std::string>& reads_unknown) {
     std::vector<RolePath> mine = RolePathsOf(i, rb_.steps[i].type->spec(), params.as_map());
     if (mine.empty()) return "";  // nothing written: nothing to keep from deleting either
     auto writer = std::find_if(mine.begin(), mine.end(), [](const RolePath& p) {
@@ -505,11 +509,20 @@ class Loop {
       // started may still run in a resume, unless for reasons that stay (breakAA A7).
       if (steps_[k].state == StepState::kDone && steps_[k].passed()) continue;
       if (WillNotRun(static_cast<int>(k), skips)) continue;  // breakY Y5, breakZ Z3
+      scope_.ClearPeekedUnknown();
       EnvMap env = PeekEnv(static_cast<int>(k));
       scope_.SetStep(static_cast<int>(k), &env);
-      std::vector<std::string> guards;
-      for (RolePath& p : PeekRolePaths(rb_.steps[k], static_cast<int>(k), scope_, &guards))
+      std::vector<std::string> guards, unknown_reads;
+      for (RolePath& p :
+           PeekRolePaths(rb_.steps[k], static_cast<int>(k), scope_, &guards, &unknown_reads))
         others.push_back(std::move(p));
+      // A read waiting only for this step's own outputs names what this step makes (breakEE
+      // E4); one waiting for another step, or for anything else, may name any file.
+      std::set<std::string> waits = scope_.PeekedUnknown();
+      waits.erase(rb_.steps[i].id);
+      bool own_only = waits.empty() && !scope_.PeekedUnknown().empty();
+      for (const std::string& name : unknown_reads)
+        if (!own_only) reads_unknown.push_back("step '" + rb_.steps[k].id + "' as '" + name + "'");
       // A dry run writes nothing, and its steps give no outputs to know a guard by.
       if (writer != mine.end() && unknown.empty() && !guards.empty() && !opt_.dry_run)
         unknown = UnknownGuardMessage(*writer, static_cast<int>(k), guards.front());

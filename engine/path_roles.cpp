@@ -479,7 +479,8 @@ bool Needs(const Runbook& rb, int from, int to) {
 }
 
 bool InTurn(const Runbook& rb, int a, int b) {
-  bool fa = static_cast<size_t>(a) >= rb.finally_begin, fb = static_cast<size_t>(b) >= rb.finally_begin;
+  bool fa = static_cast<size_t>(a) >= rb.finally_begin,
+       fb = static_cast<size_t>(b) >= rb.finally_begin;
   return rb.max_parallel == 1 || fa != fb || Needs(rb, a, b) || Needs(rb, b, a);
 }
 
@@ -571,7 +572,8 @@ std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& bas
 }
 
 std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalScope& scope,
-                                    std::vector<std::string>* unknown_guards) {
+                                    std::vector<std::string>* unknown_guards,
+                                    std::vector<std::string>* unknown_reads) {
   if (step.type == nullptr) return {};
   std::vector<std::string> unknown;
   Value::Map known = KnownValues(step, scope, &unknown);
@@ -579,6 +581,8 @@ std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalS
     const ParamSpec* spec = step.type->spec().FindParam(name);
     if (unknown_guards != nullptr && spec && spec->path_role == PathRole::kGuards)
       unknown_guards->push_back(name);
+    if (unknown_reads != nullptr && spec && spec->path_role == PathRole::kReads)
+      unknown_reads->push_back(name);
   }
   return RolePathsOf(index, step.type->spec(), known);
 }

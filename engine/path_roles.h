@@ -98,8 +98,10 @@ std::vector<LoadClash> LoadTimeClashes(const Runbook& rb, const std::string& bas
 // to that step (its own `env` included), before it starts; those not resolvable yet (they
 // read outputs of steps still to run) are left out, the guarding ones among them named in
 // `unknown_guards` (when given).
+// Likewise its reads not known yet go to `unknown_reads` (when given).
 std::vector<RolePath> PeekRolePaths(const StepDecl& step, int index, const EvalScope& scope,
-                                    std::vector<std::string>* unknown_guards = nullptr);
+                                    std::vector<std::string>* unknown_guards = nullptr,
+                                    std::vector<std::string>* unknown_reads = nullptr);
 
 // Run: the first clash between `mine` (the resolved paths of the step about to start) and
 // `others` (every other step's: as they started, else as peeked) or another of `mine`, either

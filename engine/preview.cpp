@@ -133,7 +133,7 @@ void RunbookPreview(const Runbook& rb, const PlanInputs& in, const RunScope& sco
   out["params"] = Masked(in, Value(in.params));
   M sources, secrets;
   for (const auto& [name, value] : in.params) {
-    sources[name] = Value(in.set_on_command_line.count(name)  ? "command line"
+    sources[name] = Value(in.set_on_command_line.count(name)      ? "command line"
                           : value.is_null() || value.is_unknown() ? "unset"  // required: Unknown
                                                                   : "default");
   }

@@ -68,11 +68,16 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
   const StepRun& run = (*steps_)[decl - rb_.steps.data()];
   // A peek: not decided yet, or not for good (a resume runs a step that did not pass again).
-  if (peek_ && !(run.state == StepState::kDone && run.passed()))
+  if (peek_ && !(run.state == StepState::kDone && run.passed())) {
+    peeked_unknown_.insert(decl->id);
     return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  }
   // Nor is a step whose outputs held a secret: a resume has them masked, runs it again to
   // get them back (--rerun), and its outcome and outputs may then differ (breakAA A5).
-  if (peek_ && !run.masked_outputs.empty()) return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  if (peek_ && !run.masked_outputs.empty()) {
+    peeked_unknown_.insert(decl->id);
+    return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  }
   if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
   if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) {
     masked_reads_.insert(decl->id);

@@ -51,6 +51,10 @@ class RunScope final : public EvalScope {
   // read since SetStep: each such read failed, and running the step again (--rerun) is what
   // gets the value back (breakQ Q2: the command that continues must name them).
   const std::set<std::string>& MaskedReads() const { return masked_reads_; }
+  // The steps (ids) whose outputs or outcome a peek found not known yet, since the last
+  // ClearPeekedUnknown: what a value left unknown waits for (breakEE E4).
+  const std::set<std::string>& PeekedUnknown() const { return peeked_unknown_; }
+  void ClearPeekedUnknown() { peeked_unknown_.clear(); }
 
   // A peek at a step's values before it starts (executor, engine/path_roles.h): what may
   // change until it runs is Unknown — run.status, run.elapsed, the outcome and outputs of a
@@ -86,7 +90,8 @@ class RunScope final : public EvalScope {
   const Graph* graph_;  // the run's graph, for failure() upstream
   int step_ = -1;
   const EnvMap* step_env_ = nullptr;
-  mutable std::set<std::string> masked_reads_;  // MaskedReads(); lookups are const
+  mutable std::set<std::string> masked_reads_;    // MaskedReads(); lookups are const
+  mutable std::set<std::string> peeked_unknown_;  // PeekedUnknown()
   std::optional<std::string> run_id_as_;
   bool peek_ = false;
   bool need_lost_ = false;

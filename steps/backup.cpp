@@ -346,6 +346,12 @@ class Backup final : public StepType {
     policy.still_read = [&ctx](const std::string& path) { return ctx.ReadElsewhere(path); };
     Value::List deleted;
     if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
+    // A step still to run reads a path not known yet: it may be any dump here (breakEE E4).
+    if (ctx.reads_unknown != nullptr && !ctx.reads_unknown->empty()) {
+      ctx.log("retention: deleted nothing this run: " + Join(*ctx.reads_unknown, ", ") +
+              " will read a path not known yet, which may be a dump here; the next run prunes");
+      return Value(std::move(deleted));
+    }
     for (const std::string& gone :
          ApplyRetention(dest, {source, InstanceOf(p)}, keep, policy, now)) {
       ctx.log("retention: removed " + gone);

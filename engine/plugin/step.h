@@ -98,6 +98,11 @@ struct StepContext {
   // deleted the dump the same runbook was about to restore). Null or empty: none.
   const std::vector<std::string>* read_elsewhere = nullptr;
   bool ReadElsewhere(const std::string& path) const;
+  // The reads of steps still to run whose paths cannot be known yet, for people ("step
+  // 'verify' as 'source'"): they may name any file, so a step that deletes files it did not
+  // write deletes none this time (breakEE E4). Reads that wait only for this step's own
+  // outputs are not among them: they name what this step makes. Null or empty: none.
+  const std::vector<std::string>* reads_unknown = nullptr;
   bool OwnRun(const std::string& id) const {
     if (id == run_id) return true;
     return continues != nullptr &&

@@ -200,3 +200,38 @@ TEST_CASE("retention keeps a dump a step of the run adopted", "[steps][backup][r
   CHECK_THAT(Listed(s), Catch::Contains("pre.sqlite.gz"));
   CHECK(Dumps(s) == 2);  // pre (adopted) and this run's nightly; the first nightly went
 }
+
+// breakEE E4: a later step read a dump by a path no check before the backup could know (a
+// step's output); retention deleted it, and the read failed. Retention deletes nothing while
+// a step still to run reads a path not known yet — unless it waits only for this backup's
+// own outputs, which name what the backup made.
+TEST_CASE("retention deletes nothing while a later step's read is not known yet",
+          "[steps][backup][retention]") {
+  Site s;
+  ThreeDumps(s);
+  SECTION("the read comes from another step's output: every dump stays") {
+    Command c = s.Run(
+        "  - {id: safety, uses: backup, with: {database: app.sqlite, dest: dumps, name: safety, "
+        "keep_last: 1}}\n"
+        "  - id: pick\n    uses: exec\n    needs: [safety]\n"
+        "    with: {run: [sh, -c, 'echo path=dumps/d1.sqlite.gz >> \"$RUNBOOK_OUTPUT\"']}\n"
+        "  - {id: verify, uses: hash, needs: [pick], with: {files: [\"${{ steps.pick.outputs.path "
+        "}}\"], verify: meta, inventory: ''}}\n");
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.out + c.err,
+               Catch::Contains("retention: deleted nothing this run: step "
+                               "'verify' as 'files' will read a path not known yet"));
+    CHECK(Listed(s) == "d1.sqlite.gz\nd2.sqlite.gz\nd3.sqlite.gz\nsafety.sqlite.gz\n");
+  }
+  SECTION("the read waits only for the backup's own output: retention prunes") {
+    Command c = s.Run(
+        "  - {id: safety, uses: backup, with: {database: app.sqlite, dest: dumps, name: safety, "
+        "keep_last: 1}}\n"
+        "  - {id: verify, uses: hash, needs: [safety], with: {files: [\"${{ "
+        "steps.safety.outputs.path }}\"], verify: meta, inventory: ''}}\n");
+    INFO(c.out << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK(Listed(s) == "safety.sqlite.gz\n");
+  }
+}

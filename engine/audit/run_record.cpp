@@ -220,13 +220,20 @@ std::string FinishedText(const RunRecord& r) {
 
 Status LoadRunChain(AuditStore& store, RunRecord& r) {
   constexpr int kMaxLinks = 1000;  // a cycle cannot be written, but never loop on one
+  // Back through each run's own run_started event, which the hash chain holds, not through
+  // the runs index, which it does not (breakGG G8: clearing runs.resumed_from hid the earlier
+  // runs and their approvals from the report).
   std::vector<RunRow> back;
   auto row = store.FindRun(r.run_id);
+  std::string prev = r.Text("resumed_from");
   for (int i = 0; row.ok() && i < kMaxLinks; ++i) {
-    std::string prev = row.value().resumed_from;
     back.push_back(std::move(row).value());
     if (prev.empty()) break;
     row = store.FindRun(prev);
+    if (!row.ok()) break;
+    auto earlier = LoadRunRecord(store, prev);
+    if (!earlier.ok()) return Status::Error("run " + prev + ": " + earlier.status().message());
+    prev = earlier.value().Text("resumed_from");
   }
   if (!row.ok()) return Status::Error("the runs this one resumes: " + row.status().message());
   r.run_chain.assign(back.rbegin(), back.rend());

@@ -28,8 +28,8 @@ TEST_CASE("a command whose standard output cannot be written fails with exit 3",
     CHECK_THAT(c.err, Catch::Contains("runbook: error: cannot write standard output"));
   }
   // breakGG G4: what `run` says goes to stderr; a log on a full disk is no success either.
-  Command logged = Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db " +
-                         "2>/dev/full");
+  Command logged =
+      Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db " + "2>/dev/full");
   CHECK(logged.exit_code == 3);
   // A reader that stops reading is no failure (as for coreutils: SIGPIPE, no message).
   Command head = Shell("cd " + dir + " && " + Binary() + " schema | head -c 1 >/dev/null");
@@ -97,8 +97,9 @@ TEST_CASE("report and show of a run say when the store's chain is broken anywher
               .exit_code == 1);
   std::string first = LatestRunId(dir + "/a.db");
   Shell("touch " + dir + "/go");
-  REQUIRE(Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db")
-              .exit_code == 0);
+  REQUIRE(
+      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
+      0);
   std::string resumed = LatestRunId(dir + "/a.db");
   Shell("cp " + dir + "/a.db " + dir + "/b.db");
   SECTION("an earlier run's approval edited") {
@@ -123,4 +124,33 @@ TEST_CASE("report and show of a run say when the store's chain is broken anywher
                         " --audit-db b.db --format md");
   CHECK(clean.exit_code == 0);
   CHECK_THAT(clean.out, !Catch::Contains("CHAIN BROKEN"));
+}
+
+// breakGG G8: the chain of runs came from the runs index, outside the hash chain: clearing
+// runs.resumed_from hid the earlier run and its approval from the report. It comes from each
+// run's own run_started event.
+TEST_CASE("a report finds the runs its run resumes through their events, not the runs index",
+          "[cli][report]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - id: gate\n    uses: approval\n    with: {prompt: "
+            "'go?', inputs: {ticket: {type: string}}}\n"
+            "  - {id: swap, uses: exec, needs: [gate], with: {run: [test, -e, " +
+                dir + "/go]}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() +
+                " run rb.yaml --audit-db a.db --approve gate --input gate.ticket=INC-1 </dev/null")
+              .exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  REQUIRE(
+      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
+      0);
+  std::string resumed = LatestRunId(dir + "/a.db");
+  Shell("sqlite3 " + dir + "/a.db \"update runs set resumed_from='' where run_id='" + resumed +
+        "'\"");
+  Command md = Shell("cd " + dir + " && " + Binary() + " report " + resumed +
+                     " --audit-db a.db --format md");
+  INFO(md.out << md.err);
+  CHECK_THAT(md.out, Catch::Contains("Runs of this incident") && Catch::Contains(first) &&
+                         Catch::Contains("ticket=INC-1"));
 }

@@ -4,6 +4,7 @@
 // empty file behind.
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/support.h"
@@ -81,12 +82,11 @@ TEST_CASE("a report of a run whose events were changed says so and exits 1", "[c
   }
 }
 
-// breakGG G5, G6, G8: an edit elsewhere in the chain — an earlier run's approval, a deleted
-// event — left report and show silent (exit 0). Both walk the whole chain as `audit verify`
-// does, say CHAIN BROKEN, and exit 1.
-TEST_CASE("report and show of a run say when the store's chain is broken anywhere",
-          "[cli][report]") {
-  std::string dir = TempDir();
+namespace {
+
+// In `dir`: a run whose gate was approved with ticket INC-1 and whose next step failed, then
+// its resume that passed. Returns their ids {first, resumed}.
+std::pair<std::string, std::string> ApprovedThenResumed(const std::string& dir) {
   WriteFile(dir, "rb.yaml",
             "version: 1\nname: w\nsteps:\n  - id: gate\n    uses: approval\n    with: {prompt: "
             "'go?', inputs: {ticket: {type: string}}}\n"
@@ -100,7 +100,18 @@ TEST_CASE("report and show of a run say when the store's chain is broken anywher
   REQUIRE(
       Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
       0);
-  std::string resumed = LatestRunId(dir + "/a.db");
+  return {first, LatestRunId(dir + "/a.db")};
+}
+
+}  // namespace
+
+// breakGG G5, G6, G8: an edit elsewhere in the chain — an earlier run's approval, a deleted
+// event — left report and show silent (exit 0). Both walk the whole chain as `audit verify`
+// does, say CHAIN BROKEN, and exit 1.
+TEST_CASE("report and show of a run say when the store's chain is broken anywhere",
+          "[cli][report]") {
+  std::string dir = TempDir();
+  auto [first, resumed] = ApprovedThenResumed(dir);
   Shell("cp " + dir + "/a.db " + dir + "/b.db");
   SECTION("an earlier run's approval edited") {
     Shell("sqlite3 " + dir + "/a.db \"update events set body=replace(body,'INC-1','INC-FAKE') " +
@@ -132,20 +143,7 @@ TEST_CASE("report and show of a run say when the store's chain is broken anywher
 TEST_CASE("a report finds the runs its run resumes through their events, not the runs index",
           "[cli][report]") {
   std::string dir = TempDir();
-  WriteFile(dir, "rb.yaml",
-            "version: 1\nname: w\nsteps:\n  - id: gate\n    uses: approval\n    with: {prompt: "
-            "'go?', inputs: {ticket: {type: string}}}\n"
-            "  - {id: swap, uses: exec, needs: [gate], with: {run: [test, -e, " +
-                dir + "/go]}}\n");
-  REQUIRE(Shell("cd " + dir + " && " + Binary() +
-                " run rb.yaml --audit-db a.db --approve gate --input gate.ticket=INC-1 </dev/null")
-              .exit_code == 1);
-  std::string first = LatestRunId(dir + "/a.db");
-  Shell("touch " + dir + "/go");
-  REQUIRE(
-      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
-      0);
-  std::string resumed = LatestRunId(dir + "/a.db");
+  auto [first, resumed] = ApprovedThenResumed(dir);
   Shell("sqlite3 " + dir + "/a.db \"update runs set resumed_from='' where run_id='" + resumed +
         "'\"");
   Command md = Shell("cd " + dir + " && " + Binary() + " report " + resumed +

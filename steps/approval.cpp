@@ -33,7 +33,7 @@ StepSpec MakeSpec() {
   s.outputs = {{"approved_by", ParamType::kString, "who approved (user, or --approve / --yes)"}};
   s.open_outputs = true;
   s.side_effects = SideEffects::kNone;
-  s.waits_for_people = true;  // bounded only by its own `timeout`
+  s.waits_for_people = true;   // bounded only by its own `timeout`
   s.decided_on_params = true;  // a resume carries an approval only of what it was given
   s.changes_nothing = true;
   return s;

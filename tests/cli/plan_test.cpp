@@ -296,8 +296,8 @@ TEST_CASE("plan is exit 2 when a step cannot be resolved with the params given",
   CHECK_THAT(one.err, Catch::Contains("step 'd1': index 1 is out of range") &&
                           Catch::Contains("(a run with these params fails there)"));
   CHECK_THAT(one.err, !Catch::Contains("step 'd0'"));
-  Command json = Shell("cd " + dir + " && " + Binary() +
-                       " plan m.yaml --format json --set 'need=[\"y\"]'");
+  Command json =
+      Shell("cd " + dir + " && " + Binary() + " plan m.yaml --format json --set 'need=[\"y\"]'");
   CHECK(json.exit_code == 2);
   CHECK_THAT(json.out, Catch::Contains("\"fails_run\": true"));
 }

@@ -170,9 +170,10 @@ TEST_CASE("an approval on a terminal asks in the order operator.md and format.md
                 "    with: {message: \"ticket ${{ steps.declare.outputs.ticket }}\"}\n");
   // A pseudo-terminal; each answer typed once its question shows (what was typed before a
   // question is dropped: breakFF F5).
-  Command c = Shell("TERM=xterm NO_COLOR=1 " + PtyRun() +
-                    " --send-on 'ticket (the ticket): ' 'INC-7\\n' --send-on 'approve?' 'y\\n' -- " +
-                    Binary() + " run " + file);
+  Command c =
+      Shell("TERM=xterm NO_COLOR=1 " + PtyRun() +
+            " --send-on 'ticket (the ticket): ' 'INC-7\\n' --send-on 'approve?' 'y\\n' -- " +
+            Binary() + " run " + file);
   INFO(c.out << c.err);
   CHECK(c.exit_code == 0);
   size_t prompt = c.out.find("Declare the incident?");

@@ -266,8 +266,7 @@ TEST_CASE("steps sharing a checked copy or a restored target must take turns",
     bool clash;
   };
   std::vector<Turn> cases = {
-      {"two checks of one workspace at once (D10)", Steps(check("c1", "") + check("c2", "")),
-       true},
+      {"two checks of one workspace at once (D10)", Steps(check("c1", "") + check("c2", "")), true},
       {"the second after the first", Steps(check("c1", "") + check("c2", "    needs: [c1]\n")),
        false},
       {"after it through a third step",
@@ -279,8 +278,7 @@ TEST_CASE("steps sharing a checked copy or a restored target must take turns",
       {"restored twice in turn", Steps(restore("r1", "") + restore("r2", "    needs: [r1]\n")),
        false},
       {"one step at a time",
-       "version: 1\nname: w\nmax_parallel: 1\nsteps:\n" + check("c1", "") + check("c2", ""),
-       false},
+       "version: 1\nname: w\nmax_parallel: 1\nsteps:\n" + check("c1", "") + check("c2", ""), false},
   };
   std::string dir = RolesDir();
   for (const Turn& t : cases) {

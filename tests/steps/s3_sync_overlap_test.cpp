@@ -55,8 +55,8 @@ TEST_CASE("s3-sync: a source inside its destination is refused, its files stay",
     Command c = Mirror(dir, "N2/d/src", "N2/d");
     CHECK(c.exit_code == 2);  // a runbook error, located, before the run starts
     CHECK(Has(c, "n3.yaml:"));
-    CHECK(Has(c, "the folder " + dir + "/N2/d holds " + dir +
-                     "/N2/d/src, which the step also reads"));
+    CHECK(Has(c,
+              "the folder " + dir + "/N2/d holds " + dir + "/N2/d/src, which the step also reads"));
     CHECK_FALSE(Has(c, "listed "));
     CHECK(Files(dir, "N2") == before);
   }
@@ -78,11 +78,11 @@ TEST_CASE(
     std::string how;
   };
   std::string src = dir + "/N/src";
-  for (const Overlap& o : std::vector<Overlap>{
-           {"N/src/mirror", 2, src + "/mirror is inside " + src},
-           {"N/src/", 2, "the same path, " + src + ","},
-           {"N/link", 1, src + "/sub is inside " + src},
-           {"N/alias/new/deeper", 1, src + "/new/deeper is inside " + src}}) {
+  for (const Overlap& o :
+       std::vector<Overlap>{{"N/src/mirror", 2, src + "/mirror is inside " + src},
+                            {"N/src/", 2, "the same path, " + src + ","},
+                            {"N/link", 1, src + "/sub is inside " + src},
+                            {"N/alias/new/deeper", 1, src + "/new/deeper is inside " + src}}) {
     INFO(o.dest);
     Command c = Mirror(dir, "N/src", o.dest);
     CHECK(c.exit_code == o.exit_code);

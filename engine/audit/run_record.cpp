@@ -224,6 +224,7 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
   // the runs index, which it does not (breakGG G8: clearing runs.resumed_from hid the earlier
   // runs and their approvals from the report).
   std::vector<RunRow> back;
+  std::map<std::string, RunRecord> records;  // each run of the chain, read once
   auto row = store.FindRun(r.run_id);
   std::string prev = r.Text("resumed_from");
   for (int i = 0; row.ok() && i < kMaxLinks; ++i) {
@@ -233,7 +234,9 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
     if (!row.ok()) break;
     auto earlier = LoadRunRecord(store, prev);
     if (!earlier.ok()) return Status::Error("run " + prev + ": " + earlier.status().message());
+    std::string id = prev;
     prev = earlier.value().Text("resumed_from");
+    records.emplace(id, std::move(earlier).value());
   }
   if (!row.ok()) return Status::Error("the runs this one resumes: " + row.status().message());
   r.run_chain.assign(back.rbegin(), back.rend());
@@ -252,12 +255,16 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
       after = true;
       continue;
     }
-    auto other = LoadRunRecord(store, run.run_id);
-    if (!other.ok()) return Status::Error("run " + run.run_id + ": " + other.status().message());
-    run.runbook_sha256 = other.value().Text("runbook_sha256");
-    run.end_text = FinishedText(other.value());
+    auto it = records.find(run.run_id);
+    if (it == records.end()) {  // a run resuming this one
+      auto other = LoadRunRecord(store, run.run_id);
+      if (!other.ok()) return Status::Error("run " + run.run_id + ": " + other.status().message());
+      it = records.emplace(run.run_id, std::move(other).value()).first;
+    }
+    run.runbook_sha256 = it->second.Text("runbook_sha256");
+    run.end_text = FinishedText(it->second);
     if (after) continue;
-    for (ApprovalView& a : other.value().approvals) earlier.push_back(std::move(a));
+    for (ApprovalView& a : it->second.approvals) earlier.push_back(std::move(a));
   }
   r.approvals.insert(r.approvals.begin(), earlier.begin(), earlier.end());
   if (Status s = CarryMeasurements(store, r); !s.ok()) return s;

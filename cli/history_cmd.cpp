@@ -10,6 +10,7 @@
 #include "cli/printable_stdout.h"
 #include "cli/run_place.h"
 #include "engine/audit/report.h"
+#include "engine/audit/run_listing.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 
@@ -147,33 +148,59 @@ int ShowStep(const RunRecord& r, const std::string& id, const std::string& store
   return kExitOk;
 }
 
+// What history found altered, after the listing: the runs the index lists that no chained
+// event records, and the word on stderr. Returns the exit code (1 when any, else 0).
+int SayAltered(const RunListing& listing, const std::string& store, bool text) {
+  if (!listing.Altered()) return kExitOk;
+  for (const std::string& id : listing.index_only) {
+    if (text)
+      std::printf(
+          "ALTERED: the runs index lists run %s, which no chained event records (not "
+          "shown)\n",
+          Printable(id).c_str());
+  }
+  std::cerr << "runbook: error: the store's runs index disagrees with its chained events; the "
+               "runs are shown as their events record them (check the chain: runbook audit "
+               "verify --audit-db "
+            << ShellQuote(AbsoluteFromHere(store)) << ")\n";
+  return 1;
+}
+
 }  // namespace
 
+// The runs as their chained events record them, the index checked against them (breakGG G7).
 int CmdHistory(const AuditCliOptions& o) {
   auto store = OpenExistingAudit(o.audit_db, StoreUse::kRead);
   if (!store) return kExitEnvironment;
-  auto rows = store->Runs(o.runbook, o.limit);
-  if (!rows.ok()) {
-    std::cerr << "runbook: error: " << rows.status().message() << "\n";
+  auto listing = ListRuns(*store, o.runbook, o.limit);
+  if (!listing.ok()) {
+    std::cerr << "runbook: error: " << listing.status().message() << "\n";
     return kExitEnvironment;
   }
-  if (rows.value().empty() && !o.runbook.empty()) NoRunsOf(*store, o.runbook);
+  const std::vector<ListedRun>& runs = listing.value().runs;
+  if (runs.empty() && !o.runbook.empty()) NoRunsOf(*store, o.runbook);
   if (o.format == "json") {
     Value::List list;
-    for (const RunRow& r : rows.value()) list.push_back(RunRowValue(r));
+    for (const ListedRun& r : runs) list.push_back(ListedRunValue(r));
     std::cout << ToJsonShown(Value(std::move(list)), 2) << "\n";
-    return kExitOk;
+    return SayAltered(listing.value(), store->path(), false);
   }
   std::printf("%-26s %-16s %-8s %-12s %-24s %-10s %-24s %s\n", "RUN", "RUNBOOK", "KIND", "STATUS",
               "STARTED", "DURATION", "RTO / OBJECTIVE", "RPO / OBJECTIVE");
-  for (const RunRow& r : rows.value()) {
-    std::printf("%-26s %-16s %-8s %-12s %-24s %-10s %-24s %s\n", r.run_id.c_str(),
-                r.runbook.c_str(), r.kind.c_str(), r.status.c_str(), r.started_at.c_str(),
+  for (const ListedRun& listed : runs) {
+    const RunRow& r = listed.row;
+    std::printf("%-26s %-16s %-8s %-12s %-24s %-10s %-24s %s", r.run_id.c_str(), r.runbook.c_str(),
+                r.kind.c_str(), r.status.c_str(), r.started_at.c_str(),
                 r.duration_ms ? HumanMs(*r.duration_ms).c_str() : "-",
                 Objective(r.rto_ms, r.rto_objective_ms).c_str(),
                 Objective(r.rpo_ms, r.rpo_objective_ms).c_str());
+    // A failed run another continued (newcomer N7).
+    if (!listed.resumed_as.empty()) std::printf("  resumed as %s", listed.resumed_as.c_str());
+    std::printf("\n");
+    if (!listed.altered.empty())
+      std::printf("  ALTERED: %s\n", Printable(Join(listed.altered, "; ")).c_str());
   }
-  return kExitOk;
+  return SayAltered(listing.value(), store->path(), true);
 }
 
 int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {

@@ -11,6 +11,7 @@
 
 #include "engine/audit/metrics.h"
 #include "engine/audit/report.h"
+#include "engine/audit/run_listing.h"
 #include "engine/audit/run_record.h"
 #include "engine/executor.h"
 #include "engine/util/json.h"
@@ -259,14 +260,16 @@ class Routes {
     std::string status = req.get_param_value("status"), since = req.get_param_value("since");
     if (!since.empty() && !ParseUtc(since))
       return Error(res, 400, "since must be a UTC time such as 2026-12-01T03:00:00Z");
-    auto rows = store->Runs(req.get_param_value("runbook"), 100000);
+    // As the chained events record them, each with what the runs index altered (breakGG G7).
+    auto rows = ListRuns(*store, req.get_param_value("runbook"), 100000);
     if (!rows.ok()) return Error(res, 503, rows.status().message());
     // cursor: the last run of the page before (its X-Next-Cursor); the page starts after it.
     std::string cursor = req.get_param_value("cursor");
     bool past_cursor = cursor.empty();
     Value::List out;
     std::string last;
-    for (const RunRow& r : rows.value()) {
+    for (const ListedRun& listed : rows.value().runs) {
+      const RunRow& r = listed.row;
       if (!past_cursor) {
         past_cursor = r.run_id == cursor;
         continue;
@@ -277,7 +280,7 @@ class Routes {
         res.set_header("X-Next-Cursor", last);  // more runs match
         break;
       }
-      out.push_back(RunRowValue(r));
+      out.push_back(ListedRunValue(listed));
       last = r.run_id;
     }
     if (!past_cursor) return Error(res, 400, "cursor '" + cursor + "' is no run of this listing");

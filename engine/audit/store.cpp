@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "engine/audit/run_index.h"
 #include "engine/util/clock.h"
 #include "engine/util/json.h"
 #include "engine/util/sqlite.h"
@@ -63,18 +64,6 @@ AuditEvent ReadEvent(const Stmt& st) {
 }
 
 const char* kEventColumns = "seq, run_id, kind, at, step, attempt, body, prev_hash, hash";
-
-std::optional<int64_t> BodyInt(const Value& body, const char* a, const char* b = nullptr) {
-  const Value* v = body.Find(a);
-  if (v != nullptr && b != nullptr) v = v->is_map() ? v->Find(b) : nullptr;
-  if (v == nullptr || !v->is_number()) return std::nullopt;
-  return v->as_int();
-}
-
-std::string BodyText(const Value& body, const char* key) {
-  const Value* v = body.Find(key);
-  return v != nullptr && v->is_string() ? v->as_string() : std::string();
-}
 
 // Test seam: RUNBOOK_FAULT_KILL_AFTER_EVENTS=N makes this process SIGKILL itself right
 // after its Nth committed event, to prove the store survives kill -9 at exact points.
@@ -170,46 +159,39 @@ Status AuditStore::AppendAll(const std::string& run_id, const std::vector<NewEve
   return Status::Ok();
 }
 
+// The row the event makes or changes, folded as readers fold it again (run_index.h).
 Status AuditStore::UpdateIndex(const AuditEvent& e, const Value& body) {
+  if (!IndexesRun(e.kind)) return Status::Ok();
+  RunRow row;
+  row.run_id = e.run_id;
+  FoldIntoRow(row, e, body);
   if (e.kind == "run_started") {
     auto st = db_->Prepare(std::string("INSERT INTO runs(") + kRunColumns +
-                           ") VALUES(?,?,?,?,'running',?,NULL,NULL,NULL,?,NULL,?,NULL,?,?,?,?)");
+                           ") VALUES(?,?,?,?,?,?,NULL,NULL,NULL,?,NULL,?,NULL,?,?,?,?)");
     if (!st.ok()) return st.status();
-    st.value().Bind(1, e.run_id).Bind(2, BodyText(body, "runbook")).Bind(3, BodyText(body, "path"));
-    st.value().Bind(4, BodyText(body, "kind")).Bind(5, e.at);
-    st.value().Bind(6, BodyInt(body, "objectives", "rto_ms"));
-    st.value().Bind(7, BodyInt(body, "objectives", "rpo_ms"));
-    st.value().Bind(8, BodyText(body, "resumed_from")).Bind(9, BodyText(body, "host"));
-    st.value().Bind(10, BodyInt(body, "pid").value_or(0)).Bind(11, BodyText(body, "pid_start"));
+    st.value().Bind(1, row.run_id).Bind(2, row.runbook).Bind(3, row.path).Bind(4, row.kind);
+    st.value().Bind(5, row.status).Bind(6, row.started_at).Bind(7, row.rto_objective_ms);
+    st.value().Bind(8, row.rpo_objective_ms).Bind(9, row.resumed_from).Bind(10, row.owner.host);
+    st.value().Bind(11, int64_t{row.owner.pid}).Bind(12, row.owner.start);
     Status s = st.value().Run();
     if (!s.ok() && s.message().find("runs.resumed_from") != std::string::npos)
-      return Status::Error("run " + BodyText(body, "resumed_from") +
+      return Status::Error("run " + row.resumed_from +
                            " is already being resumed by another runbook (a run is resumed "
                            "once only); nothing was run");
     return s.ok() ? NoteAlive(e.run_id) : s;
   }
-  if (e.kind == "run_finished") {
-    auto st = db_->Prepare(
-        "UPDATE runs SET status=?, finished_at=?, duration_ms=?, rto_ms=?, rpo_ms=?, "
-        "objectives_met=? WHERE run_id=?");
-    if (!st.ok()) return st.status();
-    const Value* met = body.Find("objectives_met");
-    st.value().Bind(1, BodyText(body, "status")).Bind(2, e.at);
-    st.value().Bind(3, BodyInt(body, "duration_ms")).Bind(4, BodyInt(body, "rto", "elapsed_ms"));
-    st.value().Bind(5, BodyInt(body, "rpo", "age_ms"));
-    // Null when an objective was not measured: neither met nor missed (breakGG G11).
-    st.value().Bind(6, met && met->is_bool() ? std::optional<int64_t>(met->as_bool())
-                                             : std::optional<int64_t>());
-    st.value().Bind(7, e.run_id);
-    return st.value().Run();
+  bool finished = e.kind == "run_finished";  // else run_interrupted: its status and time
+  auto st = db_->Prepare(finished ? "UPDATE runs SET status=?, finished_at=?, duration_ms=?, "
+                                    "rto_ms=?, rpo_ms=?, objectives_met=? WHERE run_id=?7"
+                                  : "UPDATE runs SET status=?, finished_at=? WHERE run_id=?7");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, row.status).Bind(2, row.finished_at).Bind(7, row.run_id);
+  if (finished) {
+    st.value().Bind(3, row.duration_ms).Bind(4, row.rto_ms).Bind(5, row.rpo_ms);
+    st.value().Bind(6, row.objectives_met ? std::optional<int64_t>(*row.objectives_met)
+                                          : std::optional<int64_t>());
   }
-  if (e.kind == "run_interrupted") {
-    auto st = db_->Prepare("UPDATE runs SET status='interrupted', finished_at=? WHERE run_id=?");
-    if (!st.ok()) return st.status();
-    st.value().Bind(1, e.at).Bind(2, e.run_id);
-    return st.value().Run();
-  }
-  return Status::Ok();
+  return st.value().Run();
 }
 
 namespace {
@@ -383,14 +365,23 @@ Result<std::vector<RunRow>> AuditStore::Runs(const std::string& runbook, int lim
 }
 
 Result<std::optional<RunRow>> AuditStore::ResumedAs(const std::string& id) {
-  auto st = db_->Prepare(std::string("SELECT ") + kRunColumns +
-                         " FROM runs WHERE resumed_from = ?1 ORDER BY started_at LIMIT 1");
-  if (!st.ok()) return st.status();
-  st.value().Bind(1, id);
-  auto row = st.value().Step();
-  if (!row.ok()) return row.status();
-  if (!row.value()) return std::optional<RunRow>();
-  return std::optional<RunRow>(ReadRunRow(st.value()));
+  auto starts = EventsOfKind("run_started");
+  if (!starts.ok()) return starts.status();
+  for (const AuditEvent& e : starts.value()) {
+    auto body = ParseJson(e.body);
+    const Value* from = body.ok() ? body.value().Find("resumed_from") : nullptr;
+    if (from == nullptr || !from->is_string() || from->as_string() != id) continue;
+    auto events = IndexedEvents(e.run_id);
+    if (!events.ok()) return events.status();
+    RunRow row;
+    row.run_id = e.run_id;
+    for (const AuditEvent& f : events.value()) {
+      auto parsed = ParseJson(f.body);
+      if (parsed.ok()) FoldIntoRow(row, f, parsed.value());
+    }
+    return std::optional<RunRow>(std::move(row));
+  }
+  return std::optional<RunRow>();
 }
 
 Result<RunRow> AuditStore::FindRun(const std::string& id) {
@@ -426,6 +417,39 @@ Result<std::vector<AuditEvent>> AuditStore::RunEvents(const std::string& run_id)
     if (!row.value()) return out;
     out.push_back(ReadEvent(st.value()));
   }
+}
+
+namespace {
+
+Result<std::vector<AuditEvent>> ReadEvents(Stmt& st) {
+  std::vector<AuditEvent> out;
+  for (;;) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(ReadEvent(st));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<AuditEvent>> AuditStore::EventsOfKind(const std::string& kind) {
+  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM events WHERE kind=? ORDER BY seq");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, kind);
+  return ReadEvents(st.value());
+}
+
+Result<std::vector<AuditEvent>> AuditStore::IndexedEvents(const std::string& run_id) {
+  std::string kinds;
+  for (std::string_view k : kIndexedKinds)
+    kinds += (kinds.empty() ? "'" : ",'") + std::string(k) + "'";
+  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM events WHERE run_id=? AND kind IN (" + kinds + ") ORDER BY seq");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  return ReadEvents(st.value());
 }
 
 Status AuditStore::ForEachEvent(const std::function<bool(const AuditEvent&)>& fn) {

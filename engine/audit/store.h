@@ -252,9 +252,17 @@ class AuditStore {
   // A run by id or unique id prefix.
   Result<RunRow> FindRun(const std::string& id);
   // The run that resumed run `id` (full id), if one did: a run is resumed once only (a
-  // unique index on runs.resumed_from keeps two resumes at once from both starting).
+  // unique index on runs.resumed_from keeps two resumes at once from both starting). Read
+  // from the chained run_started events, its row folded from its own (breakGG G7: a
+  // cleared runs.resumed_from hid the resume).
   Result<std::optional<RunRow>> ResumedAs(const std::string& id);
   Result<std::vector<AuditEvent>> RunEvents(const std::string& run_id);
+  // The events of `kind` (every run's), in seq order (an index on kind in stores opened for
+  // writing since it was added; a scan of the events in older ones).
+  Result<std::vector<AuditEvent>> EventsOfKind(const std::string& kind);
+  // The events of `run_id` that make or change its runs row (run_index.h, kIndexedKinds), in
+  // seq order.
+  Result<std::vector<AuditEvent>> IndexedEvents(const std::string& run_id);
   // Every event in seq order; `fn` returns false to stop.
   Status ForEachEvent(const std::function<bool(const AuditEvent&)>& fn);
 

@@ -67,6 +67,10 @@ const char* kResumedOnce =
     "CREATE UNIQUE INDEX IF NOT EXISTS runs_resumed_once ON runs(resumed_from) "
     "WHERE resumed_from != ''";
 
+// Listings read the chained run_started events of every run (run_listing.h, breakGG G7):
+// added to stores when they are opened for writing.
+const char* kEventsByKind = "CREATE INDEX IF NOT EXISTS events_by_kind ON events(kind, seq)";
+
 // The runs that resumed a run another run had resumed first (the store had the I17 bug):
 // every resume of a run but its first, by start time then row order.
 const char* kLaterResumes =
@@ -373,6 +377,7 @@ Status AuditStore::Migrate() {
     Status own = CheckOwnFormat();
     if (!own.ok()) return own;
     Status once = EnsureResumedOnce(*db_);
+    if (once.ok()) once = db_->Exec(kEventsByKind);
     return once.ok() ? EnsureLiveness() : once;
   }
   if (version > kAuditSchemaVersion) return Newer(version);
@@ -387,6 +392,7 @@ Status AuditStore::Migrate() {
     s = CheckEmpty(*db_);
     if (s.ok()) s = db_->Exec(kSchemaV1);
     if (s.ok()) s = db_->Exec(kResumedOnce);
+    if (s.ok()) s = db_->Exec(kEventsByKind);
     if (s.ok()) s = EnsureLiveness();
     if (s.ok()) s = db_->Exec("PRAGMA user_version=" + std::to_string(kAuditSchemaVersion));
     if (s.ok()) s = db_->Exec("PRAGMA application_id=" + std::to_string(kAuditApplicationId));

@@ -170,6 +170,9 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   Value runs = serve.Json("GET", "/api/v1/runs?runbook=hello&status=success&limit=5", 200);
   REQUIRE(runs.as_list().size() == 1);
   CHECK(runs.as_list()[0].Find("run_id")->as_string() == id);
+  // As its events record it, the runs index agreeing (breakGG G7).
+  CHECK(runs.as_list()[0].Find("altered")->as_list().empty());
+  CHECK(runs.as_list()[0].Find("resumed_as")->as_string().empty());
   // Pages: a second run, one per page, the cursor from the header.
   std::string second =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();

@@ -32,7 +32,24 @@ TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[
   Command c = Shell("node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/runs_page.mjs " + base +
                         " hello greet " + shots,
                     120);
+  // breakGG G7: a run whose index row was edited is shown as its events say, marked.
+  std::string id = LatestRunId(dir + "/store/audit.db");
+  Shell("for i in $(seq 100); do sqlite3 " + dir + "/store/audit.db \"select status from runs\" " +
+        "| grep -q success && break; sleep 0.1; done");  // finished: nothing writes it after
+  std::string script = std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/altered_mark.mjs ";
+  Command honest = Shell("node " + script + base + " " + id, 120);
+  Shell("sqlite3 " + dir + "/store/audit.db \"update runs set status='failure'\"");
+  Command edited = Shell("node " + script + base + " " + id, 120);
   StopServer(pid);
+  INFO(honest.out << honest.err << edited.out << edited.err);
+  auto unmarked = ParseJson(honest.out), marked = ParseJson(edited.out);
+  REQUIRE((unmarked.ok() && marked.ok()));
+  CHECK(unmarked.value().Find("error") == nullptr);
+  CHECK_FALSE(unmarked.value().Find("marked")->as_bool());
+  CHECK(marked.value().Find("marked")->as_bool());
+  CHECK_THAT(marked.value().Find("title")->as_string(),
+             Catch::Contains("the runs index says status 'failure' (its events: 'success')"));
+  CHECK_THAT(marked.value().Find("row")->as_string(), Catch::Contains("success"));
   INFO(c.out << c.err);
   REQUIRE(c.exit_code == 0);
   auto out = ParseJson(c.out);

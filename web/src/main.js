@@ -46,6 +46,13 @@ function Rto({ run }) {
     ${ms(run.rto_ms)} / ${ms(run.rto_objective_ms)} ${met ? "met" : "MISSED"}</span>`;
 }
 
+// The store's runs index disagrees with the run's chained events: the row shows the events'
+// values, marked (breakGG G7; docs/audit.md).
+function Altered({ run }) {
+  if (!run.altered || run.altered.length === 0) return null;
+  return html` <strong class="status-failure" title=${run.altered.join("; ")}>ALTERED</strong>`;
+}
+
 function RunsPage() {
   const [cursor, setCursor] = useState("");
   const [data, error] = usePolled(`/api/v1/runs?limit=50${cursor ? `&cursor=${cursor}` : ""}`, 2000);
@@ -57,7 +64,7 @@ function RunsPage() {
       <tbody>${data.body.map((r) => html`<tr key=${r.run_id}>
         <td><a href=${`#/runs/${r.run_id}`}>${r.run_id}</a></td>
         <td>${r.runbook}</td>
-        <td class=${`status-${r.status}`}>${r.status}</td>
+        <td class=${`status-${r.status}`}>${r.status}<${Altered} run=${r} /></td>
         <td class="wide">${r.started_at}</td>
         <td>${ms(r.duration_ms)}</td>
         <td class="wide"><${Rto} run=${r} /></td></tr>`)}</tbody></table>

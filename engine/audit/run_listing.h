@@ -1,0 +1,45 @@
+// Listing runs as evidence (history, the API's run list): each run as its chained events
+// record it, with the runs index checked against them (run_index.h). The index is outside
+// the hash chain: an edited row ("rto_ms=500, objectives_met=1" for a run that missed) is
+// shown as its events say and marked, never taken as fact (breakGG G7).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/audit/store.h"
+#include "engine/util/status.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+struct ListedRun {
+  RunRow row;  // folded from the run's chained events
+  // How the record disagrees with itself, one phrase each: a runs-index field that differs
+  // from the events ("rto_ms 500 (its events: 1520)"), "missing from the runs index", or an
+  // event whose content no longer gives its recorded hash ("its run_finished event #12 was
+  // edited after it was recorded"). Empty when it agrees.
+  std::vector<std::string> altered;
+  // The run that resumed it (the first chained run_started naming it), "" when none.
+  std::string resumed_as;
+};
+
+struct RunListing {
+  std::vector<ListedRun> runs;  // newest first (started_at, then seq, descending)
+  // Runs the index lists (under the same runbook filter) that no chained run_started
+  // records: rows added to the table by hand.
+  std::vector<std::string> index_only;
+  bool Altered() const;
+};
+
+// The runs of `runbook` ("" any), at most `limit` (> 0), from the store's chained events:
+// reads every run_started event once, and the run_finished / run_interrupted events of the
+// runs listed. Each event's hash is computed again; the whole chain (links between events,
+// deleted events) is `audit verify`'s. Errors: the store's.
+Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit);
+
+// RunRowValue (run_record.h) with `altered` (the phrases, [] when none) and `resumed_as`
+// ("" when none) added.
+Value ListedRunValue(const ListedRun& r);
+
+}  // namespace runbook

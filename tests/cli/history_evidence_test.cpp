@@ -1,0 +1,131 @@
+// breakGG G7: `history` (text and JSON) read the runs index, a table outside the hash chain:
+// `update runs set rto_ms=500, objectives_met=1` made a run that missed its RTO read "met",
+// with `audit verify` content. history lists each run as its chained events record it and
+// marks (exit 1) whatever the index says otherwise: an edited field, a deleted row, a row
+// added by hand, an event edited in place. Newcomer N7: it also says which run resumed one.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+// In `dir`: one run of runbook `w` that misses its 100ms RTO objective (it takes about 300ms:
+// status success, exit 4).
+// Returns its id.
+std::string MissedRun(const std::string& dir) {
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nobjectives: {rto: 100ms}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '0.3']}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 4);
+  return LatestRunId(dir + "/a.db");
+}
+
+Command History(const std::string& dir, const std::string& more = "") {
+  return Shell("cd " + dir + " && " + Binary() + " history --audit-db a.db " + more);
+}
+
+void Sql(const std::string& dir, const std::string& sql) {
+  REQUIRE(Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"").exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("history shows a run as its chained events record it, whatever the runs index says",
+          "[cli][history][audit]") {
+  std::string dir = TempDir();
+  std::string id = MissedRun(dir);
+  Command clean = History(dir);
+  INFO(clean.out << clean.err);
+  CHECK(clean.exit_code == 0);
+  CHECK_THAT(clean.out, Catch::Contains("MISSED") && !Catch::Contains("ALTERED"));
+  Command clean_json = History(dir, "--format json");
+  CHECK(clean_json.exit_code == 0);
+  CHECK_THAT(clean_json.out, Catch::Contains("\"altered\": []"));
+
+  Sql(dir, "update runs set rto_ms=50, objectives_met=1 where run_id='" + id + "'");
+  Command text = History(dir);
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 1);
+  CHECK_THAT(text.out, Catch::Contains("MISSED") && !Catch::Contains("50ms"));
+  CHECK_THAT(text.out, Catch::Contains("ALTERED: the runs index says rto_ms 50 (its events: ") &&
+                           Catch::Contains("the runs index says objectives_met true (its "
+                                           "events: false)"));
+  CHECK_THAT(text.err, Catch::Contains("runbook audit verify --audit-db"));
+  Command json = History(dir, "--format json");
+  CHECK(json.exit_code == 1);
+  CHECK_THAT(json.out, Catch::Contains("\"objectives_met\": false") &&
+                           Catch::Contains("the runs index says rto_ms 50"));
+  // What verify walks was not touched: the index is no evidence, the events are.
+  CHECK(Shell("cd " + dir + " && " + Binary() + " audit verify --audit-db a.db").exit_code == 0);
+}
+
+TEST_CASE("history marks every kind of edit of the runs index and of its events",
+          "[cli][history][audit]") {
+  std::string dir = TempDir();
+  std::string id = MissedRun(dir);
+  std::string want;
+  SECTION("its status changed") {
+    Sql(dir, "update runs set status='failure' where run_id='" + id + "'");
+    want = "the runs index says status 'failure' (its events: 'success')";
+  }
+  SECTION("its row deleted: the run is still listed") {
+    Sql(dir, "delete from runs where run_id='" + id + "'");
+    want = "missing from the runs index";
+  }
+  SECTION("a run added to the index by hand") {
+    Sql(dir,
+        "insert into runs select 'FAKE-RUN', runbook, path, kind, 'success', started_at, "
+        "finished_at, duration_ms, 1, rto_objective_ms, rpo_ms, rpo_objective_ms, 1, '', "
+        "host, pid, pid_start from runs");
+    want = "the runs index lists run FAKE-RUN, which no chained event records";
+  }
+  SECTION("its run_finished event edited in place") {
+    Sql(dir,
+        "update events set body=replace(body,'success','failure') where "
+        "kind='run_finished'");
+    want = "its run_finished event #";
+  }
+  SECTION("its runbook renamed in the index: still listed under its own name") {
+    Sql(dir, "update runs set runbook='other'");
+    want = "the runs index says runbook 'other' (its events: 'w')";
+  }
+  Command text = History(dir, "--runbook w");
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 1);
+  CHECK_THAT(text.out, Catch::Contains("ALTERED") && Catch::Contains(want));
+  if (want.find("FAKE") == std::string::npos) CHECK_THAT(text.out, Catch::Contains(id));
+  CHECK(History(dir, "--runbook w --format json").exit_code == 1);
+}
+
+TEST_CASE("history and show name the run that resumed a failed run, from its events",
+          "[cli][history]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -e, " + dir +
+                "/go]}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  REQUIRE(
+      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
+      0);
+  std::string resumed = LatestRunId(dir + "/a.db");
+  Command text = History(dir);
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Matches("(.|\n)*" + first + " .*failure .*resumed as " + resumed +
+                                      "\n(.|\n)*"));
+  CHECK_THAT(History(dir, "--format json").out,
+             Catch::Contains("\"resumed_as\": \"" + resumed + "\""));
+  // The index's link cleared: history and show still find the resume through its run_started.
+  Sql(dir, "update runs set resumed_from='' where run_id='" + resumed + "'");
+  Command after = History(dir);
+  CHECK(after.exit_code == 1);
+  CHECK_THAT(after.out, Catch::Contains("resumed as " + resumed) &&
+                            Catch::Contains("the runs index says resumed_from ''"));
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + first + " --audit-db a.db");
+  CHECK_THAT(show.out, Catch::Contains("resumed as " + resumed + " (success)"));
+}

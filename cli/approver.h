@@ -37,6 +37,16 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
                                            const std::map<std::string, std::string>& inputs,
                                            bool terminal, const std::set<std::string>& skip);
 
+// For a run with no terminal at all (stdin is none: cron, CI, `</dev/null`), the gates it
+// would reach that nothing approves (neither --yes nor --approve ID), one error line each
+// naming the flag, so that the run is refused before its first step instead of failing at
+// the gate after the work before it (newcomer N4). Gates in `skip` (carried over by a
+// resume) and gates with an `if:` (they may not run) are left to the gate. A background job
+// on a terminal is not asked for: it may be brought to the foreground before its gate.
+std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
+                                           const std::vector<std::string>& approvals,
+                                           const std::set<std::string>& skip);
+
 class CliApprover final : public Approver {
  public:
   CliApprover(bool yes, std::set<std::string> approved, std::map<std::string, std::string> inputs,

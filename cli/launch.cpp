@@ -347,16 +347,19 @@ Status SignHead(AuditStore& store, const std::string& key_path, bool& chain_brok
       {seq, hash, key_id.value(), signature.value(), FormatUtc(SystemClock().WallNow())});
 }
 
-bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
-                     const std::map<std::string, PriorStep>& prior,
+bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
                      std::map<std::string, std::string>& inputs) {
   if (!ParseInputs(o.inputs, inputs)) return false;
   std::vector<std::string> wrong = UnknownApprovalFlags(rb, o.approvals, inputs);
   std::set<std::string> carried;
-  for (const auto& [id, step] : prior) carried.insert(id);
+  for (const auto& [id, step] : options.prior) carried.insert(id);
   for (std::string& e :
        BadApprovalInputs(rb, o.yes, o.approvals, inputs, CanAskOnTerminal(), carried))
     wrong.push_back(std::move(e));
+  // No one can ever answer a gate: no terminal, no API (serve), and it asks for real.
+  if (!isatty(STDIN_FILENO) && !o.approvals_via_api && !options.dry_run)
+    for (std::string& e : UnanswerableGates(rb, o.yes, o.approvals, carried))
+      wrong.push_back(std::move(e));
   for (const std::string& e : wrong)
     std::cerr << "runbook: error: " << MaskForRunbook(rb, e) << "\n";
   return wrong.empty();
@@ -364,7 +367,7 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
 
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
   std::map<std::string, std::string> inputs;
-  if (!ApprovalFlagsOk(o, rb, options.prior, inputs)) {
+  if (!ApprovalFlagsOk(o, rb, options, inputs)) {
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }

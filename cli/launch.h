@@ -16,12 +16,11 @@ namespace runbook {
 int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, RunContext& context);
 
 // Whether the --approve and --input flags of `o` fit `rb` (UnknownApprovalFlags and
-// BadApprovalInputs, cli/approver.h; `prior`: the steps a resume carries over); each error is
-// printed, masked, on stderr. `run` checks them in Launch; `resume` first, with its other
-// reasons to refuse, so that the command it prints to continue does not fail on them (breakN
-// N25). `inputs` gets the --input flags by STEP.NAME.
-bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb,
-                     const std::map<std::string, PriorStep>& prior,
+// BadApprovalInputs, cli/approver.h; `options.prior`: the steps a resume carries over, a
+// dry run asks no one); each error is printed, masked, on stderr. `run` checks them in
+// Launch; `resume` first, with its other reasons to refuse, so that the command it prints to
+// continue does not fail on them (breakN N25). `inputs` gets the --input flags by STEP.NAME.
+bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
                      std::map<std::string, std::string>& inputs);
 
 // The new run's id and what started it, from the hidden options runbook serve passes

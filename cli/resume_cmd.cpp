@@ -435,7 +435,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   bool edited = record.Text("runbook_sha256") != Sha256Hex(rb->source.text);
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok && same;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them
-  usage_ok = ApprovalFlagsOk(o, *rb, options.prior, inputs) && usage_ok;  // breakN N25
+  usage_ok = ApprovalFlagsOk(o, *rb, options, inputs) && usage_ok;  // breakN N25
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)

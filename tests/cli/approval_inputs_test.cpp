@@ -81,9 +81,12 @@ TEST_CASE("approval inputs: a required input no terminal can ask is named before
   CHECK_THAT(by_yes.err, Catch::Contains("approved by --yes but input 'ticket'") &&
                              Catch::Contains("approved by --yes but input 'n'"));
   CHECK_FALSE(Worked(dir));
-  // Not approved by flag: the gate itself says how to approve, when it is reached.
-  CHECK(Run(dir, "").exit_code == 1);
-  CHECK(Worked(dir));
+  // Not approved by flag, and no terminal: refused up front too (newcomer N4).
+  Command unapproved = Run(dir, "");
+  CHECK(unapproved.exit_code == 2);
+  CHECK_THAT(unapproved.err, Catch::Contains("approval 'gate' needs a person, and with no "
+                                             "terminal no one can be asked"));
+  CHECK_FALSE(Worked(dir));
 }
 
 TEST_CASE("approval inputs: a gate that may not run, or was carried over, asks nothing up front",

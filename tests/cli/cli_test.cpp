@@ -84,12 +84,26 @@ TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {
                                "with: {prompt: 'Freeze writes?'}}\n"
                                "  - {id: after, uses: exec, needs: [freeze], with: {run: [echo, "
                                "'${{ steps.freeze.outputs.approved_by }}']}}\n");
+  // Newcomer N4: refused before the first step, not at the gate after the work before it.
   Command denied = Shell(Run("run " + file) + " < /dev/null", 20);
-  CHECK(denied.exit_code == 1);
-  CHECK(denied.err.find("approval 'freeze' needs a person: \"Freeze writes?\"; run on a terminal, "
-                        "or pass --approve freeze (or --yes)") != std::string::npos);
+  CHECK(denied.exit_code == 2);
+  CHECK_THAT(denied.err, Catch::Contains("approval 'freeze' needs a person, and with no terminal "
+                                         "no one can be asked: pass --approve freeze (or --yes)") &&
+                             Catch::Contains("nothing was run"));
   CHECK(Shell(Run("run --approve freeze " + file) + " < /dev/null", 20).exit_code == 0);
   CHECK(Shell(Run("run --yes " + file) + " < /dev/null", 20).exit_code == 0);
+  // A dry run asks no one.
+  CHECK(Shell(Run("run --dry-run " + file) + " < /dev/null", 20).exit_code == 0);
+  // A gate with an `if:` may never be reached: it fails only when it is, saying how to approve.
+  std::string maybe = WriteFile(dir, "maybe.yaml",
+                                "version: 1\nname: t\nsteps:\n  - {id: work, uses: exec, with: "
+                                "{run: ['true']}}\n  - {id: freeze, uses: approval, needs: [work], "
+                                "if: \"${{ true }}\", with: {prompt: 'Freeze writes?'}}\n");
+  Command reached = Shell(Run("run " + maybe) + " < /dev/null", 20);
+  CHECK(reached.exit_code == 1);
+  CHECK_THAT(reached.err,
+             Catch::Contains("approval 'freeze' needs a person: \"Freeze writes?\"; "
+                             "run on a terminal, or pass --approve freeze (or --yes)"));
 }
 
 TEST_CASE("plan and graph run nothing and describe everything", "[cli]") {

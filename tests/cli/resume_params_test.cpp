@@ -121,7 +121,7 @@ TEST_CASE("resume params: an --input holding a secret's text is never repeated m
                 "  - id: gate\n    uses: approval\n    needs: [a]\n    with:\n"
                 "      prompt: go on\n      inputs: {code: {type: string}}\n");
   WriteFile(dir, "pw.txt", "SuperSecret123\n");
-  std::string id = RunUntilStartedThenKill(dir, "g.yaml");
+  std::string id = RunUntilStartedThenKill(dir, "g.yaml", "--approve gate");
   REQUIRE(!id.empty());
   Shell("pkill -f '" + SleepMarker(3) + "'; sleep 0.3");
   Command refused = Shell("cd " + dir + " && " + Binary() + " resume " + id +

@@ -32,7 +32,8 @@ struct Killed {
 Killed KillDuringPrep() {
   Killed k{TempDir(), ""};
   std::string file = SwapRunbook(k.dir);
-  k.id = RunUntilStartedThenKill(k.dir, file);
+  // --approve gate: no terminal asks it (the gate is never reached: it is killed in prep).
+  k.id = RunUntilStartedThenKill(k.dir, file, "--approve gate");
   REQUIRE_FALSE(k.id.empty());
   REQUIRE(Shell("touch " + k.dir + "/fast").exit_code == 0);  // prep's next run ends at once
   return k;
@@ -83,12 +84,17 @@ TEST_CASE("resume --yes does not confirm re-running an interrupted step, --rerun
                            !Catch::Contains("--rerun prpe\n"));
   CHECK(Starts(k) == "1\n");
 
-  // --rerun confirms the step; the gate then follows run's rules: no terminal, no --approve.
+  // --rerun confirms the step; the gate then follows run's rules: no terminal, no --approve,
+  // refused before anything runs (newcomer N4).
   Command rerun = Resume(k, "--rerun prep");
-  CHECK(rerun.exit_code == 1);
-  CHECK_THAT(rerun.err, Catch::Contains("approval 'gate' needs a person"));
-  CHECK(Starts(k) == "2\n");
+  CHECK(rerun.exit_code == 2);
+  CHECK_THAT(rerun.err, Catch::Contains("approval 'gate' needs a person, and with no terminal"));
+  CHECK(Starts(k) == "1\n");
   CHECK_FALSE(Swapped(k));
+  Command approved = Resume(k, "--rerun prep --approve gate");
+  CHECK(approved.exit_code == 0);
+  CHECK(Starts(k) == "2\n");
+  CHECK(Swapped(k));
 }
 
 TEST_CASE("resume asks on a terminal before re-running an interrupted step, then asks the gate",
@@ -480,10 +486,17 @@ TEST_CASE("a refused resume's command to continue leaves out --approve and --inp
   REQUIRE(!line.empty());
   CHECK_THAT(line, Catch::Contains("--rerun prep") && !Catch::Contains("--approve") &&
                        !Catch::Contains("--input"));
+  // Without a terminal the gate it leaves out is named before anything runs (newcomer N4);
+  // with it the line runs: prep again, then the gate and the swap.
   Command next = Shell("cd " + k.dir + " && " + Binary() + " " + line + " </dev/null");
   INFO(next.err);
-  CHECK(next.exit_code == 1);  // it runs: prep again, then the gate needs a person
-  CHECK_THAT(next.err, Catch::Contains("approval 'gate' needs a person"));
+  CHECK(next.exit_code == 2);
+  CHECK_THAT(next.err, Catch::Contains("approval 'gate' needs a person, and with no terminal"));
+  CHECK(Starts(k) == "1\n");
+  Command approved =
+      Shell("cd " + k.dir + " && " + Binary() + " " + line + " --approve gate </dev/null");
+  INFO(approved.err);
+  CHECK(approved.exit_code == 0);
   CHECK(Starts(k) == "2\n");
 }
 
@@ -493,7 +506,7 @@ TEST_CASE("a step stopped mid-way then renamed still needs its re-run confirmed"
   // the new name, unasked. The record of the stopped step is judged by what was recorded.
   std::string dir = TempDir();
   std::string file = SwapRunbook(dir);
-  std::string id = RunUntilStartedThenInterrupt(dir, file);
+  std::string id = RunUntilStartedThenInterrupt(dir, file, "--approve gate");
   REQUIRE_FALSE(id.empty());
   Shell("touch " + dir + "/fast; sed -i 's/prep/prep2/g' " + file);
   std::string rb = "cd " + dir + " && " + Binary() + " resume " + id + " --force --audit-db a.db";
@@ -558,9 +571,10 @@ TEST_CASE("a resume of a changed runbook lists the change with every other reaso
   CHECK_THAT(line, Catch::Contains("--rerun prep") && Catch::Contains("--force") &&
                        !Catch::Contains("--approve"));
   CHECK(Starts(k) == "1\n");
-  Command next = Shell("cd " + k.dir + " && " + Binary() + " " + line + " </dev/null");
+  Command next =
+      Shell("cd " + k.dir + " && " + Binary() + " " + line + " --approve gate </dev/null");
   INFO(next.err);
-  CHECK(next.exit_code == 1);  // it runs: prep again, then the gate needs a person
+  CHECK(next.exit_code == 0);  // it runs: prep again, then the gate approved
   CHECK(Starts(k) == "2\n");
 }
 
@@ -602,7 +616,8 @@ TEST_CASE("a refused resume's command asks again for the --input values it refus
           "      inputs:\n        t: {type: integer, required: true}\n"
           "        u: {type: integer, required: true}\n"
           "        ticket: {type: string, required: true}\n");
-  k.id = RunUntilStartedThenKill(k.dir, file);
+  k.id = RunUntilStartedThenKill(
+      k.dir, file, "--approve gate --input gate.t=1 --input gate.u=1 --input gate.ticket=INC-7");
   REQUIRE_FALSE(k.id.empty());
   Command c = Resume(k,
                      "--approve gate --input gate.t=notnum --input gate.u=1 --input gate.u=2 "

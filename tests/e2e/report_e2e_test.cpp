@@ -287,9 +287,11 @@ TEST_CASE("a resumed run's report lists the approvals of the runs it continues (
             "  - {id: b, uses: exec, needs: [declare], with: {run: [test, -f, fixed]}}\n"
             "  - {id: switch, uses: approval, needs: [b], with: {prompt: Switch now}}\n");
   CHECK(Shell("cd " + dir + " && " +
-              Rb("run r.yaml --approve declare --input declare.ticket=INC-7 --audit-db " + db) +
+              Rb("run r.yaml --approve declare --input declare.ticket=INC-7 --approve switch "
+                 "--audit-db " +
+                 db) +
               " </dev/null")
-            .exit_code == 1);
+            .exit_code == 1);  // b fails: switch is never reached
   std::string first = LatestRun(db);
   Shell("touch " + dir + "/fixed");
   CHECK(Shell("cd " + dir + " && " + Rb("resume " + first + " --approve switch --audit-db " + db) +

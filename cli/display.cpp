@@ -192,8 +192,9 @@ void Display::RunStarted(const Runbook& rb, const std::string& run_id, bool dry_
 
 void Display::StepStarted(const StepDecl& s, int attempt) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string label =
-      s.id + " (" + s.uses + ")" + (attempt > 1 ? " attempt " + std::to_string(attempt) : "");
+  std::string label = s.id + " (" + s.uses + ")" +
+                      (s.OwnName().empty() ? "" : " \"" + Printable(s.OwnName()) + "\"") +
+                      (attempt > 1 ? " attempt " + std::to_string(attempt) : "");
   Clock::Mono now = Clock::Mono::clock::now();
   running_[s.id] = {label, now, "", std::nullopt, RateWindow(), now};
   if (!live_) PrintLocked("start " + label);

@@ -264,7 +264,8 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
               << "\n";
   }
   for (const StepView& s : r.steps) {  // an unfinished step has no duration (breakL L14)
-    std::cout << "  " << s.id << " (" << s.type << ")  "
+    std::cout << "  " << s.id << " (" << s.type << ")"
+              << (s.name.empty() ? "" : " \"" + Printable(s.name) + "\"") << "  "
               << (s.outcome.empty() ? "unfinished" : s.outcome + "  " + HumanMs(s.duration_ms))
               << (s.reason.empty() ? "" : "  " + Continued(s.reason, "    ")) << "\n";
     if (!s.stopped.empty()) std::cout << "    " << s.stopped << "\n";

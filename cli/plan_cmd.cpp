@@ -88,6 +88,8 @@ std::string RetryLine(const Value& r) {
 
 void PrintStep(const Value& step) {
   std::cout << "  " << step.Find("id")->ToText() << " (" << step.Find("uses")->ToText() << ")";
+  if (const Value* name = step.Find("name"); name && name->ToText() != step.Find("id")->ToText())
+    std::cout << " \"" << Printable(name->ToText()) << "\"";  // breakFF F3
   if (step.Find("finally")->as_bool()) std::cout << " [finally]";
   if (const Value* cond = step.Find("if")) std::cout << " if " << Printable(cond->ToText());
   std::cout << "\n";

@@ -73,6 +73,9 @@ using TemplateMap = std::vector<std::pair<std::string, TNode>>;
 struct StepDecl {
   std::string id;
   std::string name;  // display name; the id when not given
+  // The display name when the author gave one other than the id, else "" (breakFF F3: views
+  // show it beside the id).
+  std::string OwnName() const { return name == id ? std::string() : name; }
   std::string uses;
   const StepType* type = nullptr;
   TNode with;  // a mapping (possibly empty)

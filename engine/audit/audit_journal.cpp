@@ -56,6 +56,7 @@ Value GraphValue(const Runbook& rb) {
     Value::List needs;
     for (const std::string& n : s.needs) needs.push_back(Value(n));
     steps.push_back(Value(Value::Map{{"id", Value(s.id)},
+                                     {"name", Value(s.OwnName())},
                                      {"uses", Value(s.uses)},
                                      {"finally", Value(s.is_finally)},
                                      {"needs", Value(std::move(needs))}}));
@@ -231,6 +232,7 @@ Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Val
                   {"params", params},
                   {"idempotent", Value(step.Idempotent(params))}};
   if (!path_fingerprints.empty()) body["masked_path_fingerprints"] = Value(path_fingerprints);
+  if (!step.OwnName().empty()) body["name"] = Value(step.OwnName());  // breakFF F3
   return Append("attempt_started", step.id, attempt, std::move(body), kRecordedParamBytes);
 }
 
@@ -283,6 +285,7 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
   };
   if (run.restored_finished_at)
     body["restored_finished_at"] = Value(FormatUtc(*run.restored_finished_at));
+  if (!step.OwnName().empty()) body["name"] = Value(step.OwnName());  // breakFF F3
   if (!run.rerun_needed.empty())
     body["rerun_needed"] = StringList({run.rerun_needed.begin(), run.rerun_needed.end()});
   return Append("step_finished", step.id, 0, std::move(body));

@@ -31,6 +31,7 @@ Value StepValue(const StepView& s) {
   Value::List attempts;
   for (const AttemptView& a : s.attempts) attempts.push_back(AttemptValue(a));
   return Value(Value::Map{{"id", Value(s.id)},
+                          {"name", Value(s.name)},
                           {"type", Value(s.type)},
                           {"outcome", Value(s.outcome.empty() ? "unfinished" : s.outcome)},
                           {"reason", Value(s.reason)},

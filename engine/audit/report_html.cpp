@@ -271,7 +271,8 @@ void StepTable(std::ostringstream& o, const RunRecord& r) {
                    {"duration", 11},
                    {"note", 0}});
   for (const StepView& s : r.steps) {
-    o << "<tr><td>" << Esc(s.id) << "</td><td>" << Esc(s.type) << "</td><td>"
+    o << "<tr><td>" << Esc(s.id) << (s.name.empty() ? "" : "<br><small>" + Esc(s.name) + "</small>")
+      << "</td><td>" << Esc(s.type) << "</td><td>"
       << Esc(s.outcome.empty() ? "unfinished" : s.outcome) << "</td><td>" << s.attempts.size()
       << "</td><td>" << StepDurationText(s) << "</td><td>" << Esc(StepNote(s)) << "</td></tr>\n";
   }

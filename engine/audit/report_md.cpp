@@ -161,9 +161,9 @@ void Steps(std::ostringstream& o, const RunRecord& r) {
   o << "\n### Steps\n\n| step | type | outcome | attempts | duration | note |\n"
     << "|---|---|---|---|---|---|\n";
   for (const StepView& s : r.steps) {
-    o << "| " << MdCell(s.id) << " | " << MdCell(s.type) << " | "
-      << (s.outcome.empty() ? "unfinished" : s.outcome) << " | " << s.attempts.size() << " | "
-      << StepDurationText(s) << " | " << MdCell(StepNote(s)) << " |\n";
+    o << "| " << MdCell(s.id + (s.name.empty() ? "" : " — " + s.name)) << " | " << MdCell(s.type)
+      << " | " << (s.outcome.empty() ? "unfinished" : s.outcome) << " | " << s.attempts.size()
+      << " | " << StepDurationText(s) << " | " << MdCell(StepNote(s)) << " |\n";
   }
 }
 

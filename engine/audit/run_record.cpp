@@ -56,6 +56,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "attempt_started") {
     StepView& s = StepOf(r, e.step);
     s.type = Str(body, "type");
+    s.name = Str(body, "name");
     s.idempotent = body.Find("idempotent") ? *body.Find("idempotent") : Value();
     AttemptView a;
     a.number = static_cast<int>(e.attempt);
@@ -89,6 +90,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "step_finished") {
     StepView& s = StepOf(r, e.step);
     if (s.type.empty()) s.type = Str(body, "type");
+    if (s.name.empty()) s.name = Str(body, "name");
     s.outcome = Str(body, "outcome");
     s.reason = Str(body, "reason");
     s.finished_at = e.at;

@@ -65,6 +65,7 @@ struct ApprovalView {
 
 struct StepView {
   std::string id;
+  std::string name;  // its display name when other than the id (StepDecl::OwnName), else ""
   std::string type;
   std::string outcome;  // "" when it never finished
   std::string reason;

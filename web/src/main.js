@@ -87,7 +87,7 @@ function RunPage({ id }) {
     <table><thead><tr><th>step</th><th>type</th><th>outcome</th><th>attempts</th>
       <th>duration</th></tr></thead>
     <tbody>${(run.steps || []).map((s) => html`<tr key=${s.id}>
-      <td>${s.id}</td><td>${s.type}</td><td class=${`status-${s.outcome}`}>${s.outcome}</td>
+      <td>${s.id}${s.name && html`<br /><small>${s.name}</small>`}</td><td>${s.type}</td><td class=${`status-${s.outcome}`}>${s.outcome}</td>
       <td>${(s.attempts || []).length}</td><td>${ms(s.duration_ms)}</td></tr>`)}</tbody></table>`;
 }
 

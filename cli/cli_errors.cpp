@@ -28,8 +28,16 @@ std::vector<std::string> OptionNames(const CLI::App& app) {
   return names;
 }
 
+// The closest candidate (ClosestName), else the one candidate `word` begins ("hist":
+// "history", as git and Cobra suggest by prefix; breakFF F7).
 std::string Suggestion(const std::string& word, const std::vector<std::string>& candidates) {
   std::string close = ClosestName(word, candidates);
+  if (close.empty() && word.size() >= 2) {
+    std::vector<std::string> starting;
+    for (const std::string& c : candidates)
+      if (StartsWith(c, word)) starting.push_back(c);
+    if (starting.size() == 1) close = starting[0];
+  }
   return close.empty() ? "" : "; did you mean '" + close + "'?";
 }
 
@@ -70,6 +78,9 @@ bool ExplainUnknown(CLI::App& app, int argc, char** argv) {
     std::cerr << "runbook: error: unknown " << (option ? "option '" : "command '")
               << Printable(name) << "'" << of
               << Suggestion(name, option ? OptionNames(*at) : CommandNames(*at)) << "\n";
+    // What follows an unknown command is its arguments, not more mistakes ("runbook rnu
+    // a.yaml" said 'a.yaml' was an unknown command too: breakFF F7).
+    if (command_expected) break;
   }
   std::cerr << "see '" << CommandPath(at) << " --help'\n";
   return true;
@@ -83,6 +94,13 @@ int ReportParseError(CLI::App& app, const CLI::ParseError& error, int argc, char
   bool no_command = dynamic_cast<const CLI::RequiredError*>(&error) != nullptr &&
                     !Innermost(&app)->get_subcommands({}).empty();
   if ((extras || no_command) && ExplainUnknown(app, argc, argv)) return 2;
+  if (no_command) {  // "runbook audit": CLI11 said "A subcommand is required" (breakFF F7)
+    CLI::App* at = Innermost(&app);
+    std::cerr << "runbook: error: '" << CommandPath(at)
+              << "' needs a command: " << Join(CommandNames(*at), ", ") << "\nsee '"
+              << CommandPath(at) << " --help'\n";
+    return 2;
+  }
   std::cerr << "runbook: error: " << error.what() << "\nsee '" << CommandPath(Innermost(&app))
             << " --help'\n";
   return 2;

@@ -402,11 +402,13 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
       !key.ok())  // breakP P8: a key others know is not used, and not silently
     std::cerr << "runbook: warning: masked params get no fingerprint: "
               << Printable(key.status().message()) << "; a resume compares their masks instead\n";
+  // Never over the store it records into (breakJ J22). Exit 3, as `report --output` (the
+  // same check) and format.md say (breakFF F7: it was 2).
   if (std::string why = CommandOutputProblem("--metrics-file", o.metrics_file);
-      store && !why.empty()) {  // never over the store it records into (breakJ J22)
+      store && !why.empty()) {
     std::cerr << "runbook: error: " << why << "; nothing was run\n";
     if (!context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
-    return kExitInvalid;
+    return kExitEnvironment;
   }
   // Only now: a run id announced before a usage error, a held lock or an unusable
   // --sign-key or --metrics-file would never be recorded (breakL L7, breakM M25).

@@ -96,8 +96,10 @@ void PrintMarkdown(const StepRegistry& registry) {
 int CmdSteps(const StepRegistry& registry, const std::string& type, const std::string& format) {
   if (!type.empty() && registry.Find(type) == nullptr) {
     std::string close = ClosestName(type, registry.Names());
-    std::cerr << "runbook: error: unknown step type '" << type << "'"
-              << (close.empty() ? "" : "; did you mean '" + close + "'?") << "\n";
+    std::cerr << "runbook: error: unknown step type '" << Printable(type) << "'"
+              << (close.empty() ? "; the step types: " + Join(registry.Names(), ", ")
+                                : "; did you mean '" + close + "'?")
+              << "\n";
     return kExitInvalid;
   }
   if (format == "md") {

@@ -43,6 +43,28 @@ TEST_CASE("an unknown command or option gets the closest valid word", "[cli][wor
              Catch::Contains("unknown command 'zzzzqqq'") && !Catch::Contains("did you mean"));
 }
 
+// breakFF F7: the suggestions were uneven.
+TEST_CASE("an unknown command is one mistake and a prefix names its command", "[cli][words]") {
+  // What follows an unknown command is its arguments, not more unknown commands.
+  Command run = Rb("rnu a.yaml --audit-db x.db");
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("did you mean 'run'?") && !Catch::Contains("'a.yaml'") &&
+                          !Catch::Contains("--audit-db") && !Catch::Contains("'x.db'"));
+  // The start of one command only: that command.
+  CHECK_THAT(Rb("hist").err, Catch::Contains("unknown command 'hist'; did you mean 'history'?"));
+  CHECK_THAT(Rb("audit exp").err, Catch::Contains("did you mean 'export'?"));
+  // A command group alone names its commands, never CLI11's "A subcommand is required".
+  Command audit = Rb("audit");
+  CHECK(audit.exit_code == 2);
+  CHECK_THAT(audit.err, Catch::Contains("'runbook audit' needs a command: verify, export, sign") &&
+                            !Catch::Contains("A subcommand is required"));
+  // An unknown step type with nothing close lists the types.
+  Command steps = Rb("steps nope");
+  CHECK(steps.exit_code == 2);
+  CHECK_THAT(steps.err, Catch::Contains("unknown step type 'nope'; the step types: approval, ") &&
+                            Catch::Contains("s3-sync"));
+}
+
 TEST_CASE("a count option says what it expects, never a 300-digit range", "[cli][words]") {
   for (const std::string args :
        {"history --limit abc", "history --limit 0", "history --limit 99999999999999999999",
@@ -70,6 +92,11 @@ TEST_CASE("metrics file into a folder that does not exist stops the run before i
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, Catch::Contains("--metrics-file: folder " + dir + "/missing does not exist") &&
                         Catch::Contains("nothing was run"));
+  CHECK(Shell("test -e " + dir + "/ran").exit_code != 0);
+  // A device at the name (breakFF F7: exit 2 here, 3 for report --output's same check).
+  Command device = Rb("run " + file + " --audit-db " + dir + "/a.db --metrics-file /dev/full");
+  CHECK(device.exit_code == 3);
+  CHECK_THAT(device.err, Catch::Contains("character device") && Catch::Contains("nothing was run"));
   CHECK(Shell("test -e " + dir + "/ran").exit_code != 0);
 
   // Variant: the folder is there at the start and gone at the end: the run says so, exit 3.

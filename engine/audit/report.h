@@ -72,6 +72,11 @@ std::vector<std::string> ScalarOutputs(const StepView& s);
 std::string RtoClock(const RunRecord& r);
 // One sentence saying what the RTO counts and this run's own duration.
 std::string RtoClockText(const RunRecord& r);
+// The run's `key` ("rto" or "rpo") measurement as its run_finished recorded it; for a run
+// that has none (still running, or it never finished) and an objective set, one saying so:
+// {objective_ms, measured: false, met: null, note}, so that a report lists the objective
+// (breakFF F9); null when neither.
+Value MeasuredObjective(const RunRecord& r, const char* key);
 // What else an objective's body says: the RTO's note (why it was not measured) or the
 // step whose restored backup gives the RPO, as "; ..." ("" when nothing).
 std::string ObjectiveDetail(const Value& objective_body);

@@ -117,22 +117,42 @@ std::string StepDurationText(const StepView& s) {
   return s.outcome.empty() ? "-" : HumanMs(s.duration_ms);
 }
 
+// A run without a run_finished: why it has no measurement (breakFF F9: a running run's report
+// said it "never finished").
+bool StillRunning(const RunRecord& r) { return r.status == "running"; }
+
+Value MeasuredObjective(const RunRecord& r, const char* key) {
+  if (const Value* v = r.finished.is_map() ? r.finished.Find(key) : nullptr) return *v;
+  const Value* objectives = r.started.is_map() ? r.started.Find("objectives") : nullptr;
+  const Value* want =
+      objectives && objectives->is_map() ? objectives->Find(std::string(key) + "_ms") : nullptr;
+  if (want == nullptr || !want->is_number()) return Value();
+  return Value(
+      Value::Map{{"objective_ms", *want},
+                 {"measured", Value(false)},
+                 {"met", Value()},
+                 {"note", Value(StillRunning(r) ? "not measured yet: the run is still running"
+                                                : "the run never finished")}});
+}
+
 std::string RtoClockText(const RunRecord& r) {
   const Value* d = r.finished.is_map() ? r.finished.Find("duration_ms") : nullptr;
-  std::string own = d && d->is_number() ? HumanMs(d->as_int()) : "no time: it never finished";
+  std::string own = d && d->is_number() ? "took " + HumanMs(d->as_int())
+                    : StillRunning(r)   ? "is still running"
+                                        : "never finished";
   if (RtoClock(r) == "run")
     return "run clock: this run alone (from its rto: start step, or its start, to its "
-           "rto: end step, or its end); the run took " +
+           "rto: end step, or its end); the run " +
            own;
   std::string first = r.run_chain.empty() ? r.Text("resumed_from") : r.run_chain[0].run_id;
   std::string since = r.Text("incident_started_at");
   if (since.empty())  // the rto: start step first ran in this resume (breakFF F1)
     return "incident clock: from its rto: start step, which first started in this run (the "
-           "runs before it did not reach it); this run alone took " +
+           "runs before it did not reach it); this run alone " +
            own;
   return "incident clock: counted from the first run " + first +
          (since.empty() ? "" : " (incident started " + since + ")") +
-         " across every resume; this run alone took " + own;
+         " across every resume; this run alone " + own;
 }
 
 std::string ObjectiveDetail(const Value& body) {

@@ -128,7 +128,8 @@ std::string FixedTable(const std::vector<std::pair<const char*, int>>& columns) 
 std::string Code(const std::string& s) { return s.empty() ? "" : "<code>" + Esc(s) + "</code>"; }
 
 std::string Objective(const RunRecord& r, const char* key) {
-  const Value* o = r.finished.is_map() ? r.finished.Find(key) : nullptr;
+  Value measured = MeasuredObjective(r, key);
+  const Value* o = measured.is_map() ? &measured : nullptr;
   if (o == nullptr) return "";
   bool rto = std::string(key) == "rto";
   std::string verdict = ObjectiveText(*o);

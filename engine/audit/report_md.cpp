@@ -59,7 +59,7 @@ void Objective(std::ostringstream& o, const char* label, const Value& v, const c
   if (Field(v, "objective_ms").is_number())
     o << " vs objective " << HumanMs(Field(v, "objective_ms").as_int());
   o << " — **" << ObjectiveText(v) << "**";
-  if (std::string(label) == "RTO")
+  if (std::string(label) == "RTO" && Field(v, "approval_wait_ms").is_number())
     o << " (approval wait " << HumanMs(Field(v, "approval_wait_ms").as_int()) << ")";
   o << MdCell(ObjectiveDetail(v)) << " |\n";
 }
@@ -81,8 +81,8 @@ void Header(std::ostringstream& o, const RunRecord& r) {
   if (!r.finished_at.empty()) o << "| finished | " << FinishedText(r) << " |\n";
   if (Field(fin, "duration_ms").is_number())
     o << "| duration | " << HumanMs(Field(fin, "duration_ms").as_int()) << " (this run) |\n";
-  Objective(o, "RTO", Field(fin, "rto"), "elapsed_ms");
-  Objective(o, "RPO", Field(fin, "rpo"), "age_ms");
+  Objective(o, "RTO", MeasuredObjective(r, "rto"), "elapsed_ms");
+  Objective(o, "RPO", MeasuredObjective(r, "rpo"), "age_ms");
   o << "| RTO clock | " << MdCell(RtoClockText(r)) << " |\n";
   o << "| runbook | " << Code(r.Text("path")) << " sha256 `" << r.Text("runbook_sha256") << "`"
     << (r.Text("git_commit").empty() ? "" : " commit `" + r.Text("git_commit") + "`") << " |\n";

@@ -158,6 +158,7 @@ TEST_CASE("an objective not measured keeps its row and says why", "[report][audi
   r.finished = Value(Value::Map{
       {"rto", Value(Value::Map{{"measured", Value(false)},
                                {"objective_ms", Value(int64_t{60000})},
+                               {"approval_wait_ms", Value(int64_t{0})},
                                {"note", Value("the step marked 'rto: end' ('b') did not run")}})},
       {"rpo",
        Value(Value::Map{{"measured", Value(false)}, {"objective_ms", Value(int64_t{60000})}})},
@@ -191,10 +192,36 @@ TEST_CASE("a killed run's report gives no time it does not know", "[report][audi
     CHECK(text.find("never: its process was found gone at 2026-12-02T03:31:13.266Z by a later "
                     "command; the last thing recorded of it is from 2026-12-02T03:31:09.162Z") !=
           std::string::npos);
-    CHECK(text.find("no time: it never finished") != std::string::npos);
+    CHECK(text.find("the run never finished") != std::string::npos);
     CHECK(text.find("0ms") == std::string::npos);
   }
   CHECK(ReportMarkdown(r).find("| a | exec | unfinished | 1 | - |") != std::string::npos);
+}
+
+TEST_CASE("a running run's report says it is running and lists its objectives unmeasured",
+          "[report][audit]") {
+  // breakFF F9: it said the run "never finished" and left out the objectives it has.
+  RunRecord r;
+  r.run_id = "R1";
+  r.status = "running";
+  r.started_at = "2026-12-02T03:31:06.000Z";
+  r.started =
+      Value(Value::Map{{"runbook", Value("rb")},
+                       {"objectives", Value(Value::Map{{"rto_ms", Value(int64_t{3600000})},
+                                                       {"rpo_ms", Value(int64_t{7200000})}})}});
+  for (const std::string& text : {ReportMarkdown(r), ReportHtml(r)}) {
+    CHECK(text.find("the run is still running") != std::string::npos);
+    CHECK(text.find("never finished") == std::string::npos);
+    CHECK(text.find("1h00m") != std::string::npos);
+    CHECK(text.find("2h00m") != std::string::npos);
+    CHECK(text.find("not measured yet: the run is still running") != std::string::npos);
+  }
+  Value json = ReportValue(r);
+  CHECK(json.Find("rto")->Find("objective_ms")->as_int() == 3600000);
+  CHECK_FALSE(json.Find("rpo")->Find("measured")->as_bool());
+  // Without objectives there is nothing to list.
+  r.started = Value(Value::Map{{"runbook", Value("rb")}});
+  CHECK(ReportValue(r).Find("rto")->is_null());
 }
 
 namespace {

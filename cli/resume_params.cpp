@@ -100,6 +100,30 @@ bool WasRecorded(const RunRecord& r, const std::string& name, const Value& value
   return redactor.Apply(value) == masked;
 }
 
+// What is wrong with `text` as the value masked param `name` of run `r` had ("" when it is
+// that value, then in `out`); `source` names where it came from in the message.
+std::string MaskedValueProblem(const RunRecord& r, const Runbook& rb, const std::string& name,
+                               const std::string& text, const std::string& source,
+                               const Redactor& redactor, const Value& masked, Value& out) {
+  if (text.find(kMask) != std::string::npos)
+    return source + ": give the value itself; '" + std::string(kMask) +
+           "' is what runbook shows in place of a secret";
+  auto value = ParseSet(rb, name, text);
+  if (!value.ok()) return MaskForRunbook(rb, value.status().message());
+  if (!WasRecorded(r, name, value.value(), redactor, masked))
+    return source + ": not the value run " + r.run_id +
+           " had: checked with the secrets as they are now against what the run recorded of "
+           "it (a secret or credential variable changed or unset since the run makes it differ "
+           "too)";
+  out = value.value();
+  return "";
+}
+
+// How many values typed for a masked param are tried before resume gives up (sudo's three
+// tries; breakFF F10: one mistyped character ended the resume, and the line it suggested put
+// the secret on the command line).
+constexpr int kMaskedTries = 3;
+
 // A masked parameter of the run, given again (or taken from the runbook's default).
 bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const Sets& sets,
                      const Redactor& redactor, Value::Map& params) {
@@ -110,36 +134,39 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
     params[name] = spec.default_value;  // the run took the default: the file holds it (L18)
     return true;
   }
-  std::optional<std::string> typed;
-  if (given == sets.end()) typed = AskHidden(name, r.run_id);
-  if (given == sets.end() && !typed) {
-    Error("param '" + name + "' of run " + r.run_id +
-          " was recorded masked (its value holds a secret's text); give it again: on a "
-          "terminal, where it is asked for without echo, or --set " +
-          name + "=VALUE");
-    return false;
+  Value value;
+  if (given != sets.end()) {
+    std::string problem = MaskedValueProblem(r, rb, name, given->second, "--set " + name, redactor,
+                                             params[name], value);
+    if (!problem.empty()) {
+      Error(problem);
+      return false;
+    }
+    params[name] = value;
+    return true;
   }
-  const std::string& text = typed ? *typed : given->second;
-  const std::string source = typed ? "the value typed for " + name : "--set " + name;
-  if (text.find(kMask) != std::string::npos) {
-    Error(source + ": give the value itself; '" + std::string(kMask) +
-          "' is what runbook shows in place of a secret");
-    return false;
+  for (int tries = 1; tries <= kMaskedTries; ++tries) {
+    std::optional<std::string> typed = AskHidden(name, r.run_id);
+    if (!typed) {
+      Error("param '" + name + "' of run " + r.run_id +
+            " was recorded masked (its value holds a secret's text); give it again: on a "
+            "terminal, where it is asked for without echo, or --set " +
+            name + "=VALUE");
+      return false;
+    }
+    std::string problem = MaskedValueProblem(r, rb, name, *typed, "the value typed for " + name,
+                                             redactor, params[name], value);
+    if (problem.empty()) {
+      params[name] = value;
+      return true;
+    }
+    if (tries == kMaskedTries) {
+      Error(problem + " (" + std::to_string(kMaskedTries) + " tries)");
+      return false;
+    }
+    std::cerr << "runbook: " << problem << "; try again\n";
   }
-  auto value = ParseSet(rb, name, text);
-  if (!value.ok()) {
-    Error(MaskForRunbook(rb, value.status().message()));
-    return false;
-  }
-  if (!WasRecorded(r, name, value.value(), redactor, params[name])) {
-    Error(source + ": not the value run " + r.run_id +
-          " had: checked with the secrets as they are now against what the run recorded of "
-          "it (a secret or credential variable changed or unset since the run makes it differ "
-          "too)");
-    return false;
-  }
-  params[name] = value.value();
-  return true;
+  return false;
 }
 
 // A parameter the runbook declares that the run did not have (a --force resume).

@@ -212,13 +212,22 @@ TEST_CASE("on a terminal a masked param is asked for without echo, not taken fro
               .exit_code == 1);
   std::string id = LatestRunId(dir + "/a.db");
   Shell("touch " + dir + "/go");
-  // A wrong value typed: refused as a wrong --set is, named as typed, never echoed.
-  Command wrong = Shell(env + PtyRun() + " --send-on 'not shown): ' 'https://u:nope@h/x\\n' -- " +
-                        Binary() + " resume " + id + " --audit-db a.db");
+  // A wrong value typed: said as a wrong --set is, named as typed, never echoed, and asked
+  // again (breakFF F10: it ended the resume); three wrong ones end it, as sudo's tries do.
+  std::string nope = " --send-on 'not shown): ' 'https://u:nope@h/x\\n'";
+  Command wrong = Shell(env + PtyRun() + nope + nope + nope + " -- " + Binary() + " resume " + id +
+                        " --audit-db a.db");
   CHECK(wrong.exit_code == 2);
   CHECK_THAT(wrong.out, Catch::Contains("the value typed for url: not the value run " + id) &&
+                            Catch::Contains("; try again") && Catch::Contains("(3 tries)") &&
                             !Catch::Contains("nope"));
-  Command typed = Shell(env + PtyRun() + " --send-on 'not shown): ' " +
+  // Ctrl-D at the question gives up.
+  Command gave_up = Shell(env + PtyRun() + nope + " --send-on 'not shown): ' '\\x04' -- " +
+                          Binary() + " resume " + id + " --audit-db a.db");
+  CHECK(gave_up.exit_code == 2);
+  CHECK_THAT(gave_up.out, Catch::Contains("give it again"));
+  // A mistyped value, then the right one: the resume goes on.
+  Command typed = Shell(env + PtyRun() + nope + " --send-on 'not shown): ' " +
                         "'https://u:s3cr3t-T0KEN-42@h/x\\n' -- " + Binary() + " resume " + id +
                         " --audit-db a.db");
   INFO(typed.out);

@@ -1,9 +1,11 @@
 // runbook audit verify | export | sign
 #include <iostream>
+#include <limits>
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
 #include "cli/launch.h"
+#include "engine/audit/run_listing.h"
 #include "engine/audit/verify.h"
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
@@ -34,6 +36,25 @@ int CmdAuditVerify(const AuditCliOptions& o) {
   if (!r.ok) {
     std::cout << Printable(store->path()) << ": chain broken at event " << r.first_bad_seq << ": "
               << r.problem << "\n";
+    return kExitStepFailed;
+  }
+  // The runs index as a witness of what the chain cannot show: events deleted from its end
+  // (breakGG G6), or the index itself edited (G7).
+  auto listing = ListRuns(*store, "", std::numeric_limits<int>::max());
+  if (!listing.ok()) {
+    std::cerr << "runbook: error: " << listing.status().message() << "\n";
+    return kExitEnvironment;
+  }
+  if (listing.value().Altered()) {
+    std::cout << Printable(store->path()) << ": chain intact (" << r.events
+              << " events), but the runs index disagrees with the events: events may have been "
+                 "deleted from the end of the chain, or the index edited\n";
+    for (const ListedRun& run : listing.value().runs)
+      if (!run.altered.empty())
+        std::cout << "  run " << run.row.run_id << ": " << Printable(Join(run.altered, "; "))
+                  << "\n";
+    for (const std::string& id : listing.value().index_only)
+      std::cout << "  run " << Printable(id) << ": in the runs index, no event records it\n";
     return kExitStepFailed;
   }
   std::cout << Printable(store->path()) << ": ok, " << r.events << " events, chain intact"

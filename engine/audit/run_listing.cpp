@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "engine/audit/chain.h"
@@ -106,6 +107,23 @@ Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int l
     out.runs.push_back(std::move(listed).value());
   }
   return out;
+}
+
+Result<std::vector<std::string>> RunIndexDisagreement(AuditStore& store,
+                                                      const std::string& run_id) {
+  auto events = store.IndexedEvents(run_id);
+  if (!events.ok()) return events.status();
+  if (events.value().empty() || events.value().front().kind != "run_started")
+    return Status::Error("no run_started event records run " + run_id);
+  Start start{events.value().front(), Value(), false};
+  auto body = ParseJson(start.event.body);
+  if (body.ok()) start.body = std::move(body).value(), start.parsed = true;
+  auto row = store.FindRun(run_id);
+  std::optional<RunRow> indexed;
+  if (row.ok() && row.value().run_id == run_id) indexed = row.value();
+  auto listed = Listed(store, start, indexed ? &*indexed : nullptr);
+  if (!listed.ok()) return listed.status();
+  return listed.value().altered;
 }
 
 Value ListedRunValue(const ListedRun& r) {

@@ -58,8 +58,12 @@ TEST_CASE("history shows a run as its chained events record it, whatever the run
   CHECK(json.exit_code == 1);
   CHECK_THAT(json.out, Catch::Contains("\"objectives_met\": false") &&
                            Catch::Contains("the runs index says rto_ms 50"));
-  // What verify walks was not touched: the index is no evidence, the events are.
-  CHECK(Shell("cd " + dir + " && " + Binary() + " audit verify --audit-db a.db").exit_code == 0);
+  // The chain was not touched; verify says so, and that the index disagrees with it.
+  Command verify = Shell("cd " + dir + " && " + Binary() + " audit verify --audit-db a.db");
+  CHECK(verify.exit_code == 1);
+  CHECK_THAT(verify.out, Catch::Contains("chain intact") &&
+                             Catch::Contains("the runs index disagrees with the events") &&
+                             Catch::Contains("run " + id + ": the runs index says rto_ms 50"));
 }
 
 TEST_CASE("history marks every kind of edit of the runs index and of its events",
@@ -128,4 +132,34 @@ TEST_CASE("history and show name the run that resumed a failed run, from its eve
                             Catch::Contains("the runs index says resumed_from ''"));
   Command show = Shell("cd " + dir + " && " + Binary() + " show " + first + " --audit-db a.db");
   CHECK_THAT(show.out, Catch::Contains("resumed as " + resumed + " (success)"));
+}
+
+// breakGG G6: deleting the end of an unsigned chain breaks no link: a failed run whose last
+// events were deleted read "running" in its report, and `audit verify` said ok. The runs
+// index still says how the run ended: report, show and verify compare and say so.
+TEST_CASE("events deleted from the end of the chain are found through the runs index",
+          "[cli][report][audit]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nsteps:\n  - {id: a, uses: exec, with: {run: ['false']}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run f.yaml --audit-db a.db").exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  SECTION("its run_finished") { Sql(dir, "delete from events where kind='run_finished'"); }
+  SECTION("everything after its first attempt started") {
+    Sql(dir,
+        "delete from events where seq > (select min(seq) from events where "
+        "kind='attempt_started')");
+  }
+  Command report = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db");
+  INFO(report.out << report.err);
+  CHECK(report.exit_code == 1);
+  CHECK_THAT(report.out, Catch::Contains("CHAIN BROKEN: the store's runs index disagrees with this "
+                                         "run's events (the runs index says status 'failure' "
+                                         "(its events: 'running')"));
+  Command show = Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db");
+  CHECK(show.exit_code == 1);
+  CHECK_THAT(show.out, Catch::Contains("AUDIT CHAIN BROKEN"));
+  Command verify = Shell("cd " + dir + " && " + Binary() + " audit verify --audit-db a.db");
+  CHECK(verify.exit_code == 1);
+  CHECK_THAT(verify.out, Catch::Contains("events may have been deleted from the end of the chain"));
 }

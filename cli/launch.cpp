@@ -25,6 +25,7 @@
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/util/crypto.h"
+#include "engine/util/file_access.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -245,6 +246,9 @@ Status UsableMetricsFile(const std::string& path) {
     return Status::Error("folder " + Printable(folder.string()) + " does not exist");
   if (::access(folder.c_str(), W_OK) != 0)
     return Status::FromErrno("cannot write into " + Printable(folder.string()), errno);
+  // Its owner and group can be kept, and it can be replaced (breakDD D3): found at the end,
+  // the run's metrics would be lost.
+  if (std::string why = ReplaceProblem(path); !why.empty()) return Status::Error(why);
   return Status::Ok();
 }
 

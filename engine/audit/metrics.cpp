@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "engine/util/crypto.h"
+#include "engine/util/file_access.h"
 #include "engine/util/own_file.h"
 
 namespace runbook {
@@ -91,6 +93,16 @@ Status WriteMetricsFile(const std::string& path, const std::string& text) {
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   int err = errno;
   ok = ::close(fd) == 0 && ok;
+  // The file it replaces keeps its owner, group, mode and ACL (breakDD D3: a collector's file
+  // owned by its account, or readable through an ACL, came back root's 0644). A new one is
+  // 0644 less the umask: node_exporter reads it as another account.
+  struct stat was {};
+  Status kept = ok && ::lstat(path.c_str(), &was) == 0 ? ReplaceAccess(tmp, path, {path}, path)
+                                                       : Status::Ok();
+  if (!kept.ok()) {
+    std::remove(tmp.c_str());
+    return kept;
+  }
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     if (ok) err = errno;
     std::remove(tmp.c_str());

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "engine/util/crypto.h"
+#include "engine/util/file_access.h"
 #include "engine/util/status.h"
-#include "steps/common/file_access.h"
 
 namespace runbook {
 

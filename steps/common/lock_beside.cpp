@@ -7,9 +7,9 @@
 
 #include <cerrno>
 
+#include "engine/util/file_access.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
-#include "steps/common/file_access.h"
 
 namespace runbook {
 

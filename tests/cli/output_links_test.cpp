@@ -60,3 +60,43 @@ TEST_CASE("the metrics file's temporary name cannot be planted", "[cli][own-file
   }
   CHECK(ReadFile(dir + "/victim") == "precious\n");
 }
+
+// breakDD D3: the metrics file was replaced by a new one of runbook's account, 0644, without
+// its ACL: node_exporter's textfile folder often holds it owned by the collector's account,
+// or readable through an ACL. The file it replaces keeps its owner, group, mode and ACL; one
+// whose owner cannot be kept (runbook not root) is refused before the run, not lost after it.
+TEST_CASE("the metrics file it replaces keeps its owner and mode and ACL", "[cli][own-file]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: {shell: true, run: "
+            "'touch ran'}}\n");
+  WriteFile(dir, "m.prom", "old\n");
+  REQUIRE(Shell("cd " + dir +
+                " && chown 65534:65534 m.prom && chmod 0640 m.prom && setfacl -m "
+                "u:daemon:r m.prom")
+              .exit_code == 0);
+  Command c = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db " +
+                    "--metrics-file m.prom");
+  INFO(c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK_THAT(ReadFile(dir + "/m.prom"), Catch::Contains("runbook_"));
+  CHECK(Shell("stat -c '%u:%g %a' " + dir + "/m.prom").out == "65534:65534 640\n");
+  CHECK_THAT(Shell("getfacl -c " + dir + "/m.prom").out, Catch::Contains("user:daemon:r--"));
+  // A new one: readable by the collector's account, as before.
+  Command fresh = Shell("cd " + dir + " && umask 022 && " + Binary() +
+                        " run t.yaml --audit-db a.db --metrics-file new.prom");
+  CHECK(fresh.exit_code == 0);
+  CHECK(Shell("stat -c '%a' " + dir + "/new.prom").out == "644\n");
+  // Not root: a root-owned file in a folder it may write cannot keep its owner: refused
+  // before the run (exit 3), the file as it was.
+  Shell("rm -f " + dir + "/ran && chmod 1777 " + dir + " && mkdir -p " + dir + "/nb && chown " +
+        "65534 " + dir + "/nb && cp " + dir + "/t.yaml " + dir + "/nb/");
+  WriteFile(dir, "root.prom", "root's\n");
+  Command refused = Shell("cd " + dir + " && setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                          Binary() + " run nb/t.yaml --audit-db nb/a.db --metrics-file root.prom");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains("nothing was run"));
+  CHECK(ReadFile(dir + "/root.prom") == "root's\n");
+  CHECK(Shell("test -e " + dir + "/nb/ran").exit_code != 0);
+}

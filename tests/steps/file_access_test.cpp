@@ -1,4 +1,4 @@
-// breakBB2: the access of what steps write, by kind (steps/common/file_access.h). A named
+// breakBB2: the access of what steps write, by kind (engine/util/file_access.h). A named
 // user or group an ACL keeps out of the source, or out of a folder above it, is kept out of
 // the copy (F1); every file a step replaces keeps its owner, group, mode and ACL, mirror
 // copies, downloads and archives included (F9); a step with two files to replace refuses

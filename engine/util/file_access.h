@@ -1,5 +1,5 @@
-// The access of what a step writes (docs/backup.md, "The mode of what a step writes"): a file
-// it replaces keeps its mode, owner, group and access ACL; a new one is no more readable than
+// The access of what runbook writes — a step's files (docs/backup.md, "The mode of what a step
+// writes"), the --metrics-file: a file it replaces keeps its mode, owner, group and access ACL; a new one is no more readable than
 // what it was made from, counting the folders above it. Errors are Status values naming the
 // path.
 #pragma once

@@ -1,4 +1,4 @@
-#include "steps/common/file_access.h"
+#include "engine/util/file_access.h"
 
 #include <acl/libacl.h>
 #include <fcntl.h>

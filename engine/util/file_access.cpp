@@ -253,6 +253,19 @@ Status OwnLike(int fd, const std::string& of, const std::string& shown) {
   return Status::Ok();
 }
 
+Status FolderOwnedLikeParent(int parent_fd, const std::string& name, const std::string& shown) {
+  struct stat parent {
+  }, made{};
+  if (::geteuid() != 0 || ::fstat(parent_fd, &parent) != 0 ||
+      ::fstatat(parent_fd, name.c_str(), &made, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(made.st_mode))
+    return Status::Ok();
+  if (made.st_uid == parent.st_uid && made.st_gid == parent.st_gid) return Status::Ok();
+  if (::fchownat(parent_fd, name.c_str(), parent.st_uid, parent.st_gid, AT_SYMLINK_NOFOLLOW) != 0)
+    return Status::FromErrno("cannot give folder " + shown + " the owner of the folder it is in",
+                             errno);
+  return Status::Ok();
+}
+
 std::string ReplaceProblem(const std::string& path) {
   if (std::string why = KeepOwnerProblem(path); !why.empty()) return why;
   int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);

@@ -1,7 +1,7 @@
 // The access of what runbook writes — a step's files (docs/backup.md, "The mode of what a step
-// writes"), the --metrics-file: a file it replaces keeps its mode, owner, group and access ACL; a new one is no more readable than
-// what it was made from, counting the folders above it. Errors are Status values naming the
-// path.
+// writes"), the --metrics-file: a file it replaces keeps its mode, owner, group and access ACL; a
+// new one is no more readable than what it was made from, counting the folders above it. Errors are
+// Status values naming the path.
 #pragma once
 
 #include <string>
@@ -36,6 +36,12 @@ Status ShareAccess(const std::string& path, const std::vector<std::string>& sour
 // leaves no root-owned companion its owner's own runs cannot open (breakBB2 F5). Nothing to
 // do when not root or when `of` does not exist. Errors: fchown's, naming `shown`.
 Status OwnLike(int fd, const std::string& of, const std::string& shown);
+// A folder runbook just made, `name` in the folder open at `parent_fd` (`shown` names it in
+// messages), given that folder's owner and group when runbook runs as root and they differ:
+// `sudo runbook run` making /srv/alice/backups/2026 leaves alice a folder her own runs can
+// write into, as OwnLike does for companions (breakDD D5; `install -d` would leave root's).
+// Nothing to do when not root. Errors: fchownat's.
+Status FolderOwnedLikeParent(int parent_fd, const std::string& name, const std::string& shown);
 // Why a file written to replace `path` could not be given its owner and group (ShareAccess
 // with `owner`), told before anything is written, so a step with two files to replace
 // refuses before the first (breakBB2 F4: restore swapped the database, then could not keep

@@ -162,6 +162,13 @@ Result<std::vector<std::string>> MakeFolders(const std::string& path) {
   for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
     if (::mkdir(it->c_str(), 0700) == 0) {
       created.push_back(*it);
+      std::filesystem::path made(*it);
+      std::string parent = made.parent_path().empty() ? "." : made.parent_path().string();
+      int fd = ::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+      Status owned = fd >= 0 ? FolderOwnedLikeParent(fd, made.filename().string(), Printable(*it))
+                             : Status::Ok();
+      if (fd >= 0) ::close(fd);
+      if (!owned.ok()) return owned;
     } else if (errno != EEXIST) {
       return Status::FromErrno("cannot make folder " + Printable(*it), errno);
     }

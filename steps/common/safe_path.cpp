@@ -195,8 +195,12 @@ Result<UniqueFd> SafeRoot::OpenDir(const std::string& rel_dir, bool create) cons
     size_t end = std::min(rel_dir.find('/', start), rel_dir.size());
     std::string seg = rel_dir.substr(start, end - start);
     shown += "/" + seg;
-    if (create && ::mkdirat(cur.get(), seg.c_str(), 0700) != 0 && errno != EEXIST)
+    if (create && ::mkdirat(cur.get(), seg.c_str(), 0700) == 0) {
+      if (Status owned = FolderOwnedLikeParent(cur.get(), seg, Printable(shown)); !owned.ok())
+        return owned;
+    } else if (create && errno != EEXIST) {
       return Status::FromErrno("cannot make folder " + Printable(shown), errno);
+    }
     int fd = OpenOne(cur.get(), seg, O_RDONLY | O_DIRECTORY, 0);
     if (fd < 0) return OpenFailure(cur.get(), seg, shown, errno, where_);
     cur = UniqueFd(fd);

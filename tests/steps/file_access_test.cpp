@@ -317,3 +317,32 @@ TEST_CASE("a replaced file gets no entries from its folder's default ACL", "[ste
   CHECK_FALSE(NobodyReads(s.Path("dst/a.txt")));
   CHECK_THAT(Shell("getfacl -cp " + s.Path("dst/a.txt")).out, !Catch::Contains("user:nobody"));
 }
+
+// breakDD D5: folders a step made as root inside another account's folder were root's 0700:
+// that account's own runs (the next backup into its folder, its retention) could not write
+// there. Each folder made takes the owner and group of the folder it is made in, whichever
+// way the step makes it (mkdir -p of a dest, the beneath-root walk of a sync's destination),
+// and what exists stays as it is.
+TEST_CASE("folders made as root in another account's folder are that account's", "[steps][modes]") {
+  Site s;
+  Shell("chmod 0755 " + s.dir + " && mkdir -m 0755 " + s.Path("alice") + " " + s.Path("kept") +
+        " && chown 65534:65534 " + s.Path("alice"));
+  s.MakeDb();
+  REQUIRE(s.Run("  - {id: b, uses: backup, with: {database: app.sqlite, dest: alice/dumps/daily, "
+                "name: d}}\n"
+                "  - {id: m, uses: s3-sync, needs: [b], with: {source: alice/dumps, dest: "
+                "alice/mirror/x, inventory: ''}}\n"
+                "  - {id: k, uses: s3-sync, needs: [b], with: {source: alice/dumps, dest: "
+                "kept/y, inventory: ''}}\n")
+              .exit_code == 0);
+  for (const char* folder : {"alice/dumps", "alice/dumps/daily", "alice/mirror", "alice/mirror/x",
+                             "alice/mirror/x/daily"}) {
+    CAPTURE(folder);
+    CHECK(Stat(s.Path(folder)) == "700 nobody:nogroup\n");
+  }
+  // nobody's own runs can write into the folders root made for it.
+  CHECK(Shell("cd " + s.dir + " && " + kAsNobody + "touch alice/dumps/daily/probe").exit_code == 0);
+  // Folders made in root's own folder stay root's; the folder that was there keeps its owner.
+  CHECK(Stat(s.Path("kept/y")) == "700 root:root\n");
+  CHECK(Stat(s.Path("alice")) == "755 nobody:nogroup\n");
+}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <optional>
@@ -44,6 +45,15 @@ std::string S3SideProblem(const std::string& spec) {
   if (bucket.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos)
     return shown + ": the bucket '" + Printable(bucket) +
            "' may hold only lowercase letters, digits, '.' and '-'";
+  // S3's bucket naming rules on dots and ends (AWS's "Bucket naming rules", which MinIO
+  // follows): '.' and '..' would be folded by HTTP into another path (breakDD D11). The
+  // 3-character minimum is left to the service (some S3-compatible ones allow less).
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (bucket.size() > 63 || !alnum(bucket.front()) || !alnum(bucket.back()) ||
+      bucket.find("..") != std::string::npos)
+    return shown + ": the bucket '" + Printable(bucket) +
+           "' is no S3 bucket name (at most 63 characters, beginning and ending with a letter "
+           "or digit, no '..')";
   if (bucket.size() == rest.size()) return "";
   std::string prefix = rest.substr(bucket.size() + 1);
   if (!prefix.empty() && prefix.back() == '/') prefix.pop_back();

@@ -375,6 +375,15 @@ TEST_CASE("an s3:// side without a bucket, or with dot segments, names no S3 pre
   CHECK(S3SideProblem("local/dir") == "");
   CHECK_THAT(S3SideProblem("s3:///daily"), Catch::Contains("has no bucket"));
   CHECK_THAT(S3SideProblem("s3://Bk_1/x"), Catch::Contains("may hold only lowercase"));
+  // breakDD D11: a bucket of dots is a path HTTP folds; S3's naming rules on ends and dots.
+  for (const char* bucket :
+       {"s3://./daily", "s3://../daily", "s3://a..b/x", "s3://-bk/x", "s3://bk./x", "s3://..",
+        "s3://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x"}) {
+    CAPTURE(bucket);
+    CHECK_THAT(S3SideProblem(bucket), Catch::Contains("is no S3 bucket name"));
+  }
+  CHECK(S3SideProblem("s3://my.bucket-1/x") == "");
+  CHECK(S3SideProblem("s3://b/x") == "");  // short names are the service's to refuse
   for (const char* dotted : {"s3://bk/../other/daily", "s3://bk/a/./b", "s3://bk/a//b"}) {
     CAPTURE(dotted);
     CHECK_THAT(S3SideProblem(dotted), Catch::Contains("may not hold an empty, '.' or '..'"));

@@ -4,6 +4,7 @@
 
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 #include "steps/common/files.h"
 
 namespace runbook {
@@ -93,8 +94,20 @@ Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key)
     return Status::Error("the metadata is not signed, and a public key is configured");
   }
   Status s = Ed25519Verify(public_key, MetaSigningText(meta), it->second.ToText());
-  if (!s.ok()) return Status::Error("bad signature on the metadata: " + s.message());
-  return Status::Ok();
+  if (s.ok()) return Status::Ok();
+  // Signed with another key (a rotation, the wrong key file) reads apart from a forged or
+  // edited dump, as `audit verify` says of a head (newcomer N19). The key id recorded is only
+  // a hint: the signature is what failed.
+  auto given = KeyId(public_key);
+  std::string recorded = Text(meta, "key_id");
+  if (given.ok() && !recorded.empty() && recorded != given.value())
+    return Status::Error("bad signature on the metadata: it says it was signed with key " +
+                         Printable(recorded) + ", not with the key given (" + public_key +
+                         ", key " + given.value() + ")");
+  return Status::Error("bad signature on the metadata: " + s.message() +
+                       (given.ok() && recorded == given.value()
+                            ? ": the dump or its metadata changed after it was signed"
+                            : ""));
 }
 
 std::optional<uint64_t> RawSizeOf(const LoadedMeta* meta) {

@@ -327,3 +327,29 @@ TEST_CASE("metadata naming a key twice is refused, never read as its last value"
   CHECK(c.exit_code == 1);
   CHECK(c.err.find("the key 'sha256' appears twice in one object") != std::string::npos);
 }
+
+// Newcomer N19: a dump signed with another key (a rotation, the wrong key file) said only "the
+// signature does not match", as a forged one does; `audit verify` names both keys. It says
+// which key the metadata names and which was given; a changed dump under the right key says
+// it changed after it was signed.
+TEST_CASE("a dump signed with another key says which key, apart from a changed one",
+          "[steps][signature]") {
+  Site s;
+  s.MakeDb();
+  s.Dump();
+  Command other = s.Run(
+      "  - {id: h, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: other.pub, "
+      "inventory: ''}}\n");
+  INFO(other.err);
+  CHECK(other.exit_code == 1);
+  CHECK_THAT(other.err,
+             Catch::Matches("(.|\n)*it says it was signed with key [0-9a-f]{16}, not "
+                            "with the key given \\(other.pub, key [0-9a-f]{16}\\)(.|\n)*"));
+  Forge(s, true);  // the metadata rewritten, the old signature kept
+  Command forged = s.Run(
+      "  - {id: h, uses: hash, with: {files: [dumps/app.sqlite.gz], public_key: pub.pem, "
+      "inventory: ''}}\n");
+  CHECK(forged.exit_code == 1);
+  CHECK_THAT(forged.err, Catch::Contains("the dump or its metadata changed after it was signed") &&
+                             !Catch::Contains("not with the key given"));
+}

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/audit_open.h"
@@ -53,8 +54,16 @@ int CmdReport(const AuditCliOptions& o) {
   if (fd.ok()) ok = ::close(fd.value()) == 0 && ok;
   if (!ok) {
     if (fd.ok() && !existed) ::unlink(o.output.c_str());  // no empty report left (breakFF F2)
+    // Its folder is the caller's to make, as for a shell's `> reports/r.html` (newcomer N6).
+    std::string folder = std::filesystem::path(o.output).parent_path().string();
+    std::error_code ec;
+    bool no_folder = !fd.ok() && !folder.empty() && !std::filesystem::exists(folder, ec);
     std::cerr << "runbook: error: "
-              << (fd.ok() ? "cannot write " + o.output : fd.status().message()) << "\n";
+              << (no_folder ? "--output " + Printable(o.output) + ": folder " + Printable(folder) +
+                                  " does not exist (make it first)"
+                  : fd.ok() ? "cannot write " + o.output
+                            : fd.status().message())
+              << "\n";
     return kExitEnvironment;
   }
   return done;

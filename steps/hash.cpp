@@ -50,7 +50,9 @@ StepSpec MakeSpec() {
       Param("expected", ParamType::kString, "the sha256 a single file must have"),
       Param("public_key", ParamType::kString,
             "Ed25519 public key (PEM path or text): the metadata must carry a valid signature"),
-      Param("inventory", ParamType::kString, "the inventory file; '' for none")
+      Param("inventory", ParamType::kString,
+            "the inventory file; '' for none (the default is the seed procedure's place, "
+            "relative to the run's base: set it in a project whose docs/ is something else)")
           .Path(PathRole::kWritesFile)
           .Beside({".lock"})  // breakY Y1: its lock file is a name it writes too
           .SharedAs("inventory")

@@ -51,7 +51,13 @@ StepSpec MakeSpec() {
       "mode, a new one is 0600). A failure or a "
       "kill before the rename leaves the live database as it was. With `public_key` the "
       "signature is checked before decompressing; the copy never grows past the metadata's "
-      "raw_size or the free space less a reserve (docs/backup.md).";
+      "raw_size or the free space less a reserve (docs/backup.md). The target must not be in "
+      "use: stop the service first (an `exec` or `service` step before it; a database whose "
+      "-wal stays after a checkpoint is refused, untouched). A target that replaces a file "
+      "keeps its owner, group, mode and ACL; a new one (a rebuilt host) is no more readable "
+      "than the dump, 0600, in folders made 0700 with the owner of the folder they are made "
+      "in: give it to the service's account (an `exec` step running `chown`) before starting "
+      "the service (newcomer N11, N20).";
   s.params = {
       Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file")
           .Path(PathRole::kReads)

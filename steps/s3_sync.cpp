@@ -95,7 +95,10 @@ StepSpec MakeSpec() {
           .Enum({"sync", "verify"}),
       Param("access_key", ParamType::kString, "access key id (default $AWS_ACCESS_KEY_ID)"),
       Param("secret_key", ParamType::kString, "secret key (default $AWS_SECRET_ACCESS_KEY)"),
-      Param("inventory", ParamType::kString, "inventory to append each object to; '' for none")
+      Param("inventory", ParamType::kString,
+            "inventory to append each object to; '' for none (the default is the seed "
+            "procedure's place, relative to the run's base: set it in a project whose docs/ is "
+            "something else)")
           .Path(PathRole::kWritesFile)
           .Beside({".lock"})  // breakY Y1: its lock file is a name it writes too
           .SharedAs("inventory")

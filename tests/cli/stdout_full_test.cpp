@@ -52,6 +52,12 @@ TEST_CASE("report --output on a full disk fails and leaves no empty file", "[cli
   CHECK_THAT(c.out, Catch::Contains("rc=3"));
   CHECK_THAT(c.err, Catch::Contains("cannot write full/r.html"));
   CHECK(c.out.find("r.html") == std::string::npos);  // `ls full`: only the pad
+  // Newcomer N6: into a folder that does not exist, the message names the folder.
+  Command missing = Shell("cd " + dir + " && " + Binary() + " report " + id +
+                          " --audit-db a.db --output reports/r.html");
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.err,
+             Catch::Contains("--output reports/r.html: folder reports does not exist"));
 }
 
 // breakFF F6: a report read from a store whose events were edited showed the edited ticket

@@ -255,7 +255,7 @@ TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]"
   // A runbook that sets every optional key but `error`.
   std::string dir = TempDir();
   WriteFile(dir, "p.yaml",
-            "version: 1\nname: p\nkind: drill\nobjectives: {rto: 2h, rpo: 24h}\n"
+            "version: 1\nname: p\nkind: drill\nlock: nightly\nobjectives: {rto: 2h, rpo: 24h}\n"
             "params:\n  db: {type: string, default: x}\nsteps:\n"
             "  - {id: a, uses: exec, timeout: 5s, rto: start, if: \"${{ params.db != '' }}\", "
             "with: {run: ['true']}}\n"

@@ -255,6 +255,10 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   if (r.started) line += "  " + HumanDuration(r.duration());
   if (!r.reason.empty() && r.outcome != Outcome::kSuccess)
     line += "  (" + PrintableLines(r.reason) + ")";  // a step's own words (breakN N3)
+  if (!r.started && r.outcome == Outcome::kCancelled && !running_.empty()) {
+    not_started_.push_back(line);  // after the running steps' own ends
+    return;
+  }
   PrintLocked(line);
   // A failed step's last lines stay on screen (its processes' lines were only the live
   // block's last line): both streams as they came, as `show` gives them (breakR R6).
@@ -264,15 +268,22 @@ void Display::StepFinished(const StepDecl& s, const StepRun& r) {
     if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
     PrintLocked(Paint("2", "    | " + PrintableLines(tail)));  // each line marked (breakO O1)
   }
+  if (running_.empty()) FlushNotStartedLocked();
 }
 
 void Display::ResourceStopped(const StepDecl& s, const std::string& name, const std::string& how) {
   Print("  " + s.id + ": " + name + " " + how);
 }
 
+void Display::FlushNotStartedLocked() {
+  for (const std::string& line : not_started_) PrintLocked(line);
+  not_started_.clear();
+}
+
 void Display::RunFinished(const Runbook& rb, const RunResult& r) {
   std::lock_guard<std::mutex> lock(mu_);
   running_.clear();
+  FlushNotStartedLocked();
   if (live_) ClearLocked();
   char row[512];
   std::string out = "\n";

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/progress_view.h"
 #include "engine/events.h"
@@ -53,6 +54,7 @@ class Display final : public RunObserver {
   void PrintLocked(const std::string& line);
   void ClearLocked();
   void DrawLocked();
+  void FlushNotStartedLocked();
   void Refresh();
   std::string Paint(const char* code, const std::string& text) const;
 
@@ -62,6 +64,10 @@ class Display final : public RunObserver {
   Millis plain_progress_every_;
   std::mutex mu_;
   std::map<std::string, Running> running_;
+  // Lines of steps a cancel stopped before they started, said once the steps that were
+  // running have said how they ended (newcomer N9: "stop offsite (run cancelled)" came before
+  // the running step's own cancellation).
+  std::vector<std::string> not_started_;
   int drawn_lines_ = 0;
   bool paused_ = false;
   std::atomic<bool> stop_{false};

@@ -258,10 +258,14 @@ EnvMap CurrentEnvironment() {
 
 std::string ProcessResult::Describe() const {
   if (!spawned) return spawn_error;
+  // runbook's own signal, said as such (newcomer N9: "killed by SIGTERM" after a Ctrl-C read
+  // as if something else had killed it).
   if (timed_out)
-    return "timed out" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
+    return "timed out" +
+           (term_signal ? " (runbook ended its processes: " + SignalName(term_signal) + ")" : "");
   if (cancelled)
-    return "cancelled" + (term_signal ? " (killed by " + SignalName(term_signal) + ")" : "");
+    return "cancelled" +
+           (term_signal ? " (runbook ended its processes: " + SignalName(term_signal) + ")" : "");
   if (term_signal) return "killed by " + SignalName(term_signal);
   return "exit code " + std::to_string(exit_code);
 }

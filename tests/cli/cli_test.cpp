@@ -222,3 +222,29 @@ TEST_CASE("a run id prefix is text, an empty one is refused, a bad busy timeout 
   CHECK(busy.exit_code == 0);
   CHECK_THAT(busy.err, Catch::Contains("RUNBOOK_AUDIT_BUSY_TIMEOUT='abc' is not a duration"));
 }
+
+// Newcomer N9: after Ctrl-C, "stop offsite (run cancelled)" came before the running step's own
+// cancellation, which read "killed by SIGTERM" as if something else had killed it. The running
+// step ends first, naming runbook as the one that ended it; then the steps never started.
+TEST_CASE("after Ctrl-C the running step's end comes before the steps never started",
+          "[cli][cancel]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n  - {id: soak, uses: exec, with: {run: [sleep, '30']}}\n"
+            "  - {id: offsite, uses: log, needs: [soak], with: {message: x}}\n"
+            "finally:\n  - {id: tidy, uses: log, with: {message: bye}}\n");
+  Command c = Shell("cd " + dir + " && (" + Binary() +
+                    " run c.yaml --audit-db a.db > out 2>&1 & echo $! > pid); for i in $(seq 100); "
+                    "do grep -q 'start soak' out && break; sleep 0.1; done; kill -INT $(cat pid); "
+                    "for i in $(seq 100); do kill -0 $(cat pid) 2>/dev/null || break; sleep 0.1; "
+                    "done; cat out");
+  INFO(c.out);
+  size_t soak = c.out.find("stop soak"), offsite = c.out.find("stop offsite  (run cancelled)"),
+         tidy = c.out.find("start tidy");
+  REQUIRE(soak != std::string::npos);
+  REQUIRE(offsite != std::string::npos);
+  CHECK(soak < offsite);
+  CHECK(offsite < tidy);
+  CHECK_THAT(c.out, Catch::Contains("cancelled (runbook ended its processes: SIGTERM)") &&
+                        !Catch::Contains("killed by"));
+}

@@ -35,7 +35,8 @@ bool RecordMasked(const StepView& s) {
   if (!s.masked_outputs.empty()) return true;
   if (s.attempts.empty()) return false;
   const AttemptView& a = s.attempts.back();
-  return !a.path_fingerprints.empty() || ToJson(Value(a.params)).find(kMask) != std::string::npos;
+  return !a.path_fingerprints.empty() || !a.params_fingerprint.empty() ||
+         ToJson(Value(a.params)).find(kMask) != std::string::npos;
 }
 
 namespace {

@@ -202,7 +202,8 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
                      static_cast<int>(s.attempts.size()),
                      Millis(s.duration_ms),
                      s.attempts.empty() ? Value::Map{} : s.attempts.back().params,
-                     s.attempts.empty() ? Value::Map{} : s.attempts.back().path_fingerprints};
+                     s.attempts.empty() ? Value::Map{} : s.attempts.back().path_fingerprints,
+                     s.attempts.empty() ? "" : s.attempts.back().params_fingerprint};
       continue;
     }
     // A step no longer in the runbook (renamed under --force) is judged by what was

@@ -172,9 +172,8 @@ class Loop {
     bool same = error.empty() && now.is_map() && redactor_.Apply(now).as_map() == prior.params;
     // Masked alike is not the same: a secret in the prompt may have changed (breakGG G9:
     // "Swap *** traffic?" was stagingdb, then productiondb). Its fingerprint says.
-    auto fp = prior.path_fingerprints.find("");
-    if (same && fp != prior.path_fingerprints.end() && svc_.journal != nullptr)
-      same = svc_.journal->Fingerprint(ToJson(now)) == fp->second.ToText();
+    if (same && !prior.params_fingerprint.empty() && svc_.journal != nullptr)
+      same = svc_.journal->Fingerprint(ToJson(now)) == prior.params_fingerprint;
     else if (same && ToJson(Value(prior.params)).find(kMask) != std::string::npos)
       same = false;  // masked, and nothing to prove it by
     if (!same)
@@ -236,12 +235,17 @@ class Loop {
       if (redactor_.Apply(p.path) != p.path ||
           (p.remote && redactor_.Apply(p.scope_text) != p.scope_text))
         out[p.param] = Value(svc_.journal->Fingerprint(PathIdentity(p)));
-    // A decision's parameters that held a secret's text, whole, under the key "" (no
-    // parameter's name): a resume proves them by it (DecisionStands; breakGG G9).
-    std::string all = ToJson(params);
-    if (rb_.steps[i].type->spec().decided_on_params && redactor_.Apply(all) != all)
-      out[""] = Value(svc_.journal->Fingerprint(all));
     return out;
+  }
+
+  // A decision's parameters that held a secret's text, whole: a resume proves them by it
+  // (DecisionStands; breakGG G9). "" for any other step, or without a journal.
+  std::string ParamsFingerprint(int i, const Value& params) {
+    if (svc_.journal == nullptr || rb_.steps[i].type == nullptr ||
+        !rb_.steps[i].type->spec().decided_on_params)
+      return "";
+    std::string all = ToJson(params);
+    return redactor_.Apply(all) != all ? svc_.journal->Fingerprint(all) : "";
   }
 
   // The first journal failure stops the run (fail closed); later ones add nothing.
@@ -373,7 +377,8 @@ class Loop {
       in.so_far = std::make_shared<OutputSoFar>();
       so_far_[i] = in.so_far;
       Journal(svc_.journal->AttemptStarted(*g_.nodes[i].step, number, steps_[i].params,
-                                           PathFingerprints(i, in.params)));
+                                           PathFingerprints(i, in.params),
+                                           ParamsFingerprint(i, in.params)));
       if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
         --running_;
         run.attempts.back().error = "not started: the audit store failed";

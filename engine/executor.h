@@ -43,10 +43,10 @@ struct PriorStep {
   Value::Map params = {};
   // For each of those paths recorded masked, its keyed fingerprint (RunJournal): the resume
   // resolves the path again and takes it only when the fingerprints match (breakBB2 F7).
-  // Under the key "" (no parameter's name): for a step that decided on its parameters
-  // (StepSpec::decided_on_params) whose parameters held a secret's text, the keyed
-  // fingerprint of them whole (breakGG G9).
   Value::Map path_fingerprints = {};
+  // For a step that decided on its parameters (StepSpec::decided_on_params) whose parameters
+  // held a secret's text, the keyed fingerprint of them whole, else "" (breakGG G9).
+  std::string params_fingerprint = "";
 };
 
 struct RunOptions {

@@ -22,8 +22,12 @@ class RunJournal {
   // `path_fingerprints` (param name -> Fingerprint of its resolved value) for each parameter
   // naming a path whose recorded value is masked: a resume carrying the step proves a path it
   // resolves again is the one acted on (breakBB2 F7), without the store holding the path.
+  // `params_fingerprint`: for a step that decides on its parameters
+  // (StepSpec::decided_on_params) whose parameters held a secret's text, the Fingerprint of
+  // them whole, else "": a resume proves the decision by it (breakGG G9).
   virtual Status AttemptStarted(const StepDecl& step, int attempt, const Value& params,
-                                const Value::Map& path_fingerprints) = 0;
+                                const Value::Map& path_fingerprints,
+                                const std::string& params_fingerprint) = 0;
   // A keyed fingerprint of `text` (Redactor::Fingerprint under the store's own key): equal for
   // equal texts in any run on this store, useless to a reader of it; "" when the journal has
   // no key (then a path recorded masked cannot be proven, and counts as not known).

@@ -225,13 +225,15 @@ std::string AuditJournal::Fingerprint(const std::string& text) {
 }
 
 Status AuditJournal::AttemptStarted(const StepDecl& step, int attempt, const Value& params,
-                                    const Value::Map& path_fingerprints) {
+                                    const Value::Map& path_fingerprints,
+                                    const std::string& params_fingerprint) {
   // `idempotent` is recorded for the resume and `show` (breakM M14): whether a step stopped
   // mid-way may run again without the operator's word is decided by what the step was.
   Value::Map body{{"type", Value(step.uses)},
                   {"params", params},
                   {"idempotent", Value(step.Idempotent(params))}};
   if (!path_fingerprints.empty()) body["masked_path_fingerprints"] = Value(path_fingerprints);
+  if (!params_fingerprint.empty()) body["masked_params_fingerprint"] = Value(params_fingerprint);
   if (!step.OwnName().empty()) body["name"] = Value(step.OwnName());  // breakFF F3
   return Append("attempt_started", step.id, attempt, std::move(body), kRecordedParamBytes);
 }

@@ -60,7 +60,8 @@ class AuditJournal final : public RunJournal {
   Status RunStarted(const Runbook& rb, const std::string& run_id, const Value::Map& params,
                     const Redactor& redactor) override;
   Status AttemptStarted(const StepDecl& step, int attempt, const Value& params,
-                        const Value::Map& path_fingerprints) override;
+                        const Value::Map& path_fingerprints,
+                        const std::string& params_fingerprint) override;
   std::string Fingerprint(const std::string& text) override;
   Status AttemptFinished(const StepDecl& step, const AttemptRecord& attempt,
                          const StepRun& run) override;

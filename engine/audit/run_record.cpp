@@ -63,6 +63,9 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     a.started_at = e.at;
     a.params = Map(body, "params");
     a.path_fingerprints = Map(body, "masked_path_fingerprints");
+    // Records made before the field (the key "" of the paths' map) prove nothing: the
+    // decision is asked again, the safe side (engine/executor.cpp DecisionStands).
+    a.params_fingerprint = Str(body, "masked_params_fingerprint");
     s.attempts.push_back(std::move(a));
   } else if (e.kind == "attempt_finished") {
     StepView& s = StepOf(r, e.step);

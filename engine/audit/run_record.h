@@ -25,6 +25,9 @@ struct AttemptView {
   // Param name -> keyed fingerprint of the path it named, for those recorded masked
   // (RunJournal::AttemptStarted).
   Value::Map path_fingerprints;
+  // A decision's parameters whole, when they were recorded masked (RunJournal::AttemptStarted);
+  // "" otherwise.
+  std::string params_fingerprint;
   Value::Map outputs;
   std::string stdout_tail;
   std::string stderr_tail;

@@ -18,6 +18,7 @@
 
 #include "engine/attempt.h"
 #include "engine/attempt_stop.h"
+#include "engine/objectives.h"
 #include "engine/path_roles.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
@@ -152,7 +153,7 @@ class Loop {
     steps_[i].carried_duration = it->second.duration;
     steps_[i].restored_from = it->second.run_id;
     steps_[i].restored_finished_at = it->second.finished_at;
-    if (it->second.finished_at) NoteRpo(i, *it->second.finished_at);
+    if (it->second.finished_at) NoteRpo(rpo_, rb_.steps[i], steps_[i], *it->second.finished_at);
     if (rb_.steps[i].type != nullptr) role_paths_[i] = CarriedRolePaths(i, it->second);
     Complete(i, it->second.outcome, "passed in run " + it->second.run_id);
     return true;
@@ -657,7 +658,7 @@ class Loop {
       run.outputs = rec.outputs;
       run.outputs_unmasked = std::move(r.outputs);
       run.masked_outputs = std::move(masked);
-      NoteRpo(i, svc_.clock.WallNow());
+      NoteRpo(rpo_, rb_.steps[i], steps_[i], svc_.clock.WallNow());
       return Complete(i, Outcome::kSuccess, "");
     }
     bool cancelled = r.status == AttemptStatus::kCancelled || (!IsFinally(i) && values_.cancelled);
@@ -744,86 +745,15 @@ class Loop {
                     : failed                                     ? "failure"
                                                                  : "success";
     if (svc_.cancel.cancelled()) result.signal = svc_.cancel.signal_number();
-    result.rto = MeasureRto();
+    result.rto =
+        MeasureRto({rb_, steps_, g_.finally_begin, values_.started, svc_.clock.Now(), started_wall_,
+                    opt_.dry_run, opt_.incident_elapsed, opt_.prior_approval_wait});
     result.rpo = rpo_;
     result.rpo.objective = rb_.rpo_objective;
     result.steps = std::move(steps_);
     if (svc_.journal != nullptr && journal_status_.ok()) Journal(svc_.journal->RunFinished(result));
     svc_.observer.RunFinished(rb_, result);
     return result;
-  }
-
-  RtoResult MeasureRto() const {
-    RtoResult rto;
-    rto.objective = rb_.rto_objective;
-    if (opt_.dry_run) {  // breakO O14: "RTO 4ms - met" of a run that restored nothing
-      rto.note = "a dry run restores nothing";
-      return rto;
-    }
-    Clock::Mono start = values_.started, end = svc_.clock.Now();
-    bool incident = opt_.incident_elapsed.has_value();  // resume: the clock started earlier
-    for (size_t i = 0; i < steps_.size(); ++i) {
-      const StepDecl& s = rb_.steps[i];
-      if (s.rto == RtoMark::kNone || (incident && s.rto == RtoMark::kStart)) continue;
-      const StepRun& r = steps_[i];
-      if (s.rto == RtoMark::kEnd && !r.started && r.restored_finished_at) {
-        // Carried over by a resume: it ended in an earlier run, at that wall time (breakO
-        // O8: the incident's RTO was "not measured" whenever its end step had passed).
-        end = values_.started - std::chrono::duration_cast<Clock::Mono::duration>(
-                                    started_wall_ - *r.restored_finished_at);
-        continue;
-      }
-      if (!r.started || !r.finished || r.outcome == Outcome::kSkipped) {
-        rto.note =
-            "the step marked 'rto: " + std::string(s.rto == RtoMark::kStart ? "start" : "end") +
-            "' ('" + s.id + "') did not run";
-        return rto;
-      }
-      // breakFF N10: "RTO 2s met" of a failed restore; breakGG G10: one tolerated
-      // (continue_on_error), or a finally step marked rto: end after the main steps failed.
-      bool main_failed =
-          IsFinally(static_cast<int>(i)) &&
-          std::any_of(steps_.begin(), steps_.begin() + g_.finally_begin, [](const StepRun& m) {
-            return (m.outcome == Outcome::kFailure && !m.tolerated) ||
-                   m.outcome == Outcome::kCancelled;
-          });
-      if (s.rto == RtoMark::kEnd && (r.outcome != Outcome::kSuccess || main_failed)) {
-        std::string how = r.outcome == Outcome::kSuccess   ? "ran after main steps that failed"
-                          : r.outcome == Outcome::kFailure ? "failed"
-                          : r.outcome == Outcome::kWarning
-                              ? "failed (tolerated as a warning)"
-                              : "was " + std::string(OutcomeName(r.outcome));
-        rto.note = "the step marked 'rto: end' ('" + s.id + "') " + how + ": nothing was recovered";
-        rto.failed = true;
-        return rto;
-      }
-      (s.rto == RtoMark::kStart ? start : end) =
-          s.rto == RtoMark::kStart ? *r.started : *r.finished;
-    }
-    rto.approval_wait = opt_.prior_approval_wait;
-    for (const StepRun& r : steps_) rto.approval_wait += r.waited;
-    rto.measured = true;
-    rto.elapsed = std::chrono::duration_cast<Millis>(end - start) +
-                  (incident ? *opt_.incident_elapsed : Millis(0));
-    return rto;
-  }
-
-  // A step that reports the creation time of a backup it restored (its spec's rpo_output,
-  // or `backup_created_at`) sets the run's RPO: that backup's age when the step finished
-  // (`finished`: now, or in the earlier run a carried-over step comes from).
-  void NoteRpo(int i, Clock::Wall finished) {
-    const StepType* type = rb_.steps[i].type;
-    std::string key =
-        type && !type->spec().rpo_output.empty() ? type->spec().rpo_output : "backup_created_at";
-    auto it = steps_[i].outputs.find(key);
-    if (it == steps_[i].outputs.end() || !it->second.is_string()) return;
-    auto created = ParseUtc(it->second.as_string());
-    if (!created) return;
-    rpo_.measured = true;
-    rpo_.step = rb_.steps[i].id;
-    rpo_.age = std::chrono::duration_cast<Millis>(finished - *created);
-    rpo_.future = rpo_.age < -kRpoClockSkew;
-    if (rpo_.age < Millis(0)) rpo_.age = Millis(0);  // within the skew allowed: taken just now
   }
 
   const Runbook& rb_;

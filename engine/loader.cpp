@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -115,6 +116,12 @@ std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string te
                            root->KindName());
     return nullptr;
   }
+  // Top-level keys beginning with `x-` hold what the author keeps for anchors and is ignored,
+  // as Docker Compose's extension fields are (issue 19).
+  auto& top = root->entries;
+  top.erase(std::remove_if(top.begin(), top.end(),
+                           [](const auto& e) { return e.first.text.rfind("x-", 0) == 0; }),
+            top.end());
   ReadRoot(r, *root, registry, *rb);
   rb->IndexSteps();
   CheckSteps(r, *rb);

@@ -249,6 +249,8 @@ Value RunbookSchema(const StepRegistry& registry) {
   M root = BlockSchema(RunbookBlock("runbook"), registry).as_map();
   root["$schema"] = Str("http://json-schema.org/draft-07/schema#");
   root["title"] = Str("runbook format v1");
+  // Extension fields for anchors, ignored by runbook (as Docker Compose's `x-` keys).
+  root["patternProperties"] = Obj({{"^x-", Obj({})}});
   root["definitions"] = Obj(defs);
   return Obj(root);
 }

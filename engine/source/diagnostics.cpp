@@ -44,6 +44,18 @@ void Diagnostics::Sort() {
   std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.file, a.loc.line, a.loc.col) < std::tie(b.file, b.loc.line, b.loc.col);
   });
+  auto same = [](const Diagnostic& a, const Diagnostic& b) {
+    return a.severity == b.severity && a.file == b.file && a.loc.line == b.loc.line &&
+           a.loc.col == b.loc.col && a.message == b.message;
+  };
+  // A mistake in a mapping merged into several places (`<<: *defaults`) is one mistake.
+  for (size_t i = 0; i < items_.size(); ++i)
+    for (size_t j = i + 1; j < items_.size() && items_[j].loc.line == items_[i].loc.line &&
+                           items_[j].file == items_[i].file;)
+      if (same(items_[i], items_[j]))
+        items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(j));
+      else
+        ++j;
 }
 
 namespace {

@@ -44,7 +44,8 @@ class Diagnostics {
   void Warning(const std::string& file, Loc loc, std::string message);
   bool has_errors() const;
   const std::vector<Diagnostic>& all() const { return items_; }
-  // Sorted by file, line and column, so output is stable whatever order checks ran in.
+  // Sorted by file, line and column, so output is stable whatever order checks ran in;
+  // identical ones (a mistake in a mapping merged into several steps) kept once.
   void Sort();
 
  private:

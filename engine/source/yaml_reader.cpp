@@ -168,7 +168,52 @@ class Builder final : public YAML::EventHandler {
   void Close() {
     Open_ done = std::move(open_.back());
     open_.pop_back();
+    if (done.node->is_map()) Merge(*done.node);
     Done(*done.node, done.anchor, {nodes_ - done.before.nodes, text_ - done.before.text});
+  }
+
+  // YAML's merge key (yaml.org/type/merge.html, as PyYAML, Docker Compose and GitLab CI read
+  // it): `<<: *defaults` or `<<: [*a, *b]` puts into the mapping each key of those mappings it
+  // does not have itself, an earlier mapping of the list before a later one. The merged
+  // entries keep their locations (the anchor's), so an error in one points there. A quoted
+  // '<<' is an ordinary key.
+  void Merge(SNode& map) {
+    std::vector<std::pair<SNode, SNode>> own;
+    std::vector<const SNode*> sources;
+    std::vector<SNode> merges;  // the `<<` values, kept alive while merging
+    for (auto& entry : map.entries) {
+      if (!entry.first.is_scalar() || entry.first.quoted || entry.first.text != "<<") {
+        own.push_back(std::move(entry));
+        continue;
+      }
+      merges.push_back(std::move(entry.second));
+    }
+    if (merges.empty()) {
+      map.entries = std::move(own);
+      return;
+    }
+    for (const SNode& m : merges) {
+      if (m.is_map()) {
+        sources.push_back(&m);
+        continue;
+      }
+      bool maps = m.is_seq() && std::all_of(m.items.begin(), m.items.end(),
+                                            [](const SNode& i) { return i.is_map(); });
+      if (!maps) {
+        diags_.Error(source_.path, m.loc,
+                     "a merge key '<<' takes a mapping or a list of mappings (an alias such as "
+                     "`<<: *defaults`), found " +
+                         std::string(m.KindName()));
+        continue;
+      }
+      for (const SNode& i : m.items) sources.push_back(&i);
+    }
+    std::unordered_set<std::string> have;
+    for (const auto& [key, value] : own) have.insert(key.text);
+    for (const SNode* source : sources)
+      for (const auto& [key, value] : source->entries)
+        if (have.insert(key.text).second) own.emplace_back(key, value);
+    map.entries = std::move(own);
   }
 
   const SourceText& source_;

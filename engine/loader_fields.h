@@ -19,6 +19,9 @@ class FieldReader {
   FieldReader(const SourceText& source, Diagnostics& diags) : source_(source), diags_(diags) {}
 
   void Error(Loc loc, std::string message) { diags_.Error(source_.path, loc, std::move(message)); }
+  void Warning(Loc loc, std::string message) {
+    diags_.Warning(source_.path, loc, std::move(message));
+  }
 
   // Reports keys not in `allowed` ("unknown key 'x' in <where>; did you mean 'y'?").
   void CheckKeys(const SNode& map, const std::vector<std::string>& allowed,

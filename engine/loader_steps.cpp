@@ -105,6 +105,7 @@ void Configure(FieldReader& r, const StepDecl& out, std::vector<ConfigParam> vie
       CallStep(out, "checking its parameters", [&] { out.type->Configure(with, report); });
   if (!bug.empty()) r.Error(out.uses_loc, bug);
   for (const auto& [loc, message] : report.errors()) r.Error(loc, message);
+  for (const auto& [loc, message] : report.warnings()) r.Warning(loc, message);
 }
 
 void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
@@ -127,7 +128,8 @@ void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
       } else {
         CheckTemplateType(r, *p, tnode);
       }
-      view.push_back({key, v, tnode.loc, tnode.ShapeValue()});
+      view.push_back({key, v, tnode.loc, tnode.ShapeValue(),
+                      tnode.kind == TNode::Kind::kTemplate && !tnode.tmpl.whole});
     }
   } else {
     out.with.kind = TNode::Kind::kMap;

@@ -117,6 +117,7 @@ class Exec final : public StepType {
     const ConfigParam* run = with.Find("run");
     const ConfigParam* shell = with.Find("shell");
     bool use_shell = shell && shell->value && shell->value->is_bool() && shell->value->as_bool();
+    if (run != nullptr) WarnPasted(*run, use_shell, report);
     if (run == nullptr || !run->value) return;
     bool text = run->value->is_string() || run->value->written();  // `run: 3.10` is text
     if (use_shell && !text) {
@@ -128,6 +129,18 @@ class Exec final : public StepType {
     } else if (!use_shell && (!run->value->is_list() || run->value->as_list().empty())) {
       report.Error(run->loc, "run must be a non-empty list (argv)");
     }
+  }
+
+  // GitHub Actions' "script injection" (breakFF N17): an expression inside a shell script is
+  // pasted into its text, so a value holding shell syntax runs as a command. A script that is
+  // one whole expression (a command given as a param) is meant as a command.
+  static void WarnPasted(const ConfigParam& run, bool use_shell, ConfigureReport& report) {
+    if (!use_shell || run.value || !run.pastes_expressions) return;
+    report.Warning(run.loc,
+                   "an expression inside a shell script is pasted into its text: a value "
+                   "holding shell syntax (a quote, `;`, `$(...)`) runs as a command; pass it "
+                   "through the step's env and quote it (\"$NAME\"), or use the list form of "
+                   "run (docs/authoring.md, \"Values in a shell script\")");
   }
 
   std::vector<std::string> Describe(const StepParams& params) const override {

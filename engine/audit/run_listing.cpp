@@ -109,8 +109,7 @@ Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int l
   return out;
 }
 
-Result<std::vector<std::string>> RunIndexDisagreement(AuditStore& store,
-                                                      const std::string& run_id) {
+Result<ListedRun> ListedRunOf(AuditStore& store, const std::string& run_id) {
   auto events = store.IndexedEvents(run_id);
   if (!events.ok()) return events.status();
   if (events.value().empty() || events.value().front().kind != "run_started")
@@ -121,9 +120,7 @@ Result<std::vector<std::string>> RunIndexDisagreement(AuditStore& store,
   auto row = store.FindRun(run_id);
   std::optional<RunRow> indexed;
   if (row.ok() && row.value().run_id == run_id) indexed = row.value();
-  auto listed = Listed(store, start, indexed ? &*indexed : nullptr);
-  if (!listed.ok()) return listed.status();
-  return listed.value().altered;
+  return Listed(store, start, indexed ? &*indexed : nullptr);
 }
 
 Value ListedRunValue(const ListedRun& r) {

@@ -38,11 +38,12 @@ struct RunListing {
 // deleted events) is `audit verify`'s. Errors: the store's.
 Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit);
 
-// The `altered` phrases of run `run_id` alone (its events against its runs row, as
-// ListRuns checks each run): a report uses them as a witness of its own record, e.g. a
+// Run `run_id` (a full id) as ListRuns gives each run: folded from its chained events, with
+// what its runs row says otherwise in `altered` — a witness of its record, e.g. a
 // run_finished deleted from the end of an unsigned chain while the index still says the run
-// ended (breakGG G6). Errors: the store's, or no run_started event for `run_id`.
-Result<std::vector<std::string>> RunIndexDisagreement(AuditStore& store, const std::string& run_id);
+// ended (breakGG G6). Reports take the runs of an incident's chain from it (breakHH HH2).
+// `resumed_as` is left empty. Errors: the store's, or no run_started event for `run_id`.
+Result<ListedRun> ListedRunOf(AuditStore& store, const std::string& run_id);
 
 // RunRowValue (run_record.h) with `altered` (the phrases, [] when none) and `resumed_as`
 // ("" when none) added.

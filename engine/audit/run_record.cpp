@@ -5,7 +5,9 @@
 #include <map>
 
 #include "engine/audit/chain.h"
+#include "engine/audit/run_listing.h"
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -228,14 +230,28 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
   // Back through each run's own run_started event, which the hash chain holds, not through
   // the runs index, which it does not (breakGG G8: clearing runs.resumed_from hid the earlier
   // runs and their approvals from the report).
+  // Each run's row folded from its events too, not read from the index (breakHH HH2: an
+  // edited row showed an earlier run "cancelled, 1m39s"); where the index says otherwise, the
+  // report says so (breakGG G6).
   std::vector<RunRow> back;
   std::map<std::string, RunRecord> records;  // each run of the chain, read once
-  auto row = store.FindRun(r.run_id);
+  auto chained = [&](const std::string& id) -> Result<RunRow> {
+    auto listed = ListedRunOf(store, id);
+    if (!listed.ok()) return listed.status();
+    if (!listed.value().altered.empty())
+      r.chain_problem += (r.chain_problem.empty() ? "" : "; ") +
+                         std::string("the store's runs index disagrees with the events of run ") +
+                         id + " (" + Join(listed.value().altered, "; ") +
+                         "): events may have been deleted from the end of the chain, or the "
+                         "index edited";
+    return listed.value().row;
+  };
+  auto row = chained(r.run_id);
   std::string prev = r.Text("resumed_from");
   for (int i = 0; row.ok() && i < kMaxLinks; ++i) {
     back.push_back(std::move(row).value());
     if (prev.empty()) break;
-    row = store.FindRun(prev);
+    row = chained(prev);
     if (!row.ok()) break;
     auto earlier = LoadRunRecord(store, prev);
     if (!earlier.ok()) return Status::Error("run " + prev + ": " + earlier.status().message());
@@ -249,7 +265,10 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
     auto next = store.ResumedAs(r.run_chain.back().run_id);
     if (!next.ok()) return Status::Error("the runs resuming this one: " + next.status().message());
     if (!next.value()) break;
-    r.run_chain.push_back(*next.value());
+    auto forward = chained(next.value()->run_id);
+    if (!forward.ok())
+      return Status::Error("run " + next.value()->run_id + ": " + forward.status().message());
+    r.run_chain.push_back(std::move(forward).value());
   }
   std::vector<ApprovalView> earlier;
   bool after = false;

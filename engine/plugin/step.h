@@ -152,14 +152,22 @@ struct ConfigParam {
   // that checks what it can around them (breakR R8: one expression in a gate's inputs hid
   // every other mistake in them until the gate).
   Value shape;
+  // Text with ${{ }} expressions inside other text (not one whole expression): what the
+  // expressions give is pasted into it.
+  bool pastes_expressions = false;
 };
+// What a step type's load-time check found: errors (the runbook is invalid) and warnings
+// (valid, but probably not what the author meant: validate says them, exit 0).
 class ConfigureReport {
  public:
   void Error(Loc loc, std::string message) { errors_.push_back({loc, std::move(message)}); }
+  void Warning(Loc loc, std::string message) { warnings_.push_back({loc, std::move(message)}); }
   const std::vector<std::pair<Loc, std::string>>& errors() const { return errors_; }
+  const std::vector<std::pair<Loc, std::string>>& warnings() const { return warnings_; }
 
  private:
   std::vector<std::pair<Loc, std::string>> errors_;
+  std::vector<std::pair<Loc, std::string>> warnings_;
 };
 class ConfigureView {
  public:

@@ -153,13 +153,44 @@ TEST_CASE("events deleted from the end of the chain are found through the runs i
   Command report = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db");
   INFO(report.out << report.err);
   CHECK(report.exit_code == 1);
-  CHECK_THAT(report.out, Catch::Contains("CHAIN BROKEN: the store's runs index disagrees with this "
-                                         "run's events (the runs index says status 'failure' "
-                                         "(its events: 'running')"));
+  CHECK_THAT(report.out, Catch::Contains("CHAIN BROKEN: the store's runs index disagrees with the "
+                                         "events of run " +
+                                         id +
+                                         " (the runs index says status 'failure' (its events: "
+                                         "'running')"));
   Command show = Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db");
   CHECK(show.exit_code == 1);
   CHECK_THAT(show.out, Catch::Contains("AUDIT CHAIN BROKEN"));
   Command verify = Shell("cd " + dir + " && " + Binary() + " audit verify --audit-db a.db");
   CHECK(verify.exit_code == 1);
   CHECK_THAT(verify.out, Catch::Contains("events may have been deleted from the end of the chain"));
+}
+
+// breakHH HH2: the report of a resume listed the earlier runs of its incident with the status
+// and duration the runs index gave: an edited row read "cancelled, 1m39s", exit 0. Each run
+// of the chain is folded from its events, and an index that says otherwise is named.
+TEST_CASE("a report's runs of the incident come from their events, edits of them named",
+          "[cli][report][audit]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -e, " + dir +
+                "/go]}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  REQUIRE(
+      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
+      0);
+  std::string resumed = LatestRunId(dir + "/a.db");
+  Sql(dir, "update runs set status='cancelled', duration_ms=99999 where run_id='" + first + "'");
+  for (const std::string& id : {resumed, first}) {
+    CAPTURE(id);
+    Command md = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db");
+    INFO(md.out << md.err);
+    CHECK(md.exit_code == 1);
+    CHECK_THAT(md.out, Catch::Contains(first + "` original, failure") &&
+                           !Catch::Contains("1m39s") &&
+                           Catch::Contains("runs index disagrees with the events of run " + first +
+                                           " (the runs index says status 'cancelled'"));
+  }
 }

@@ -155,17 +155,10 @@ std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::str
 }
 
 int CheckEvidence(AuditStore& store, RunRecord& r) {
-  auto verified = VerifyChain(store, "");
-  if (!verified.ok()) {
-    std::cerr << "runbook: error: the audit chain cannot be checked: "
-              << verified.status().message() << "\n";
-    r.chain_problem = "the chain could not be checked: " + verified.status().message();
+  if (Status s = NoteChainProblem(store, r); !s.ok()) {
+    std::cerr << "runbook: error: the audit chain cannot be checked: " << s.message() << "\n";
     return kExitStepFailed;
   }
-  // After what LoadRunChain found (the runs index against each run's events: breakGG G6).
-  if (!verified.value().ok)
-    r.chain_problem =
-        verified.value().problem + (r.chain_problem.empty() ? "" : "; ") + r.chain_problem;
   if (r.altered_seq > 0)
     std::cerr << "runbook: error: event #" << r.altered_seq << " of run " << r.run_id
               << " was changed after it was written (its hash does not match)\n";

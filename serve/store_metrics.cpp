@@ -36,7 +36,8 @@ std::optional<double> Seconds(const std::optional<int64_t>& ms) {
 
 }  // namespace
 
-std::string StoreMetricsText(const std::vector<RunRow>& rows, int64_t running, SysSeconds now) {
+std::string StoreMetricsText(const std::vector<RunRow>& rows, bool altered, int64_t running,
+                             SysSeconds now) {
   std::map<std::pair<std::string, std::string>, int64_t> counts;
   std::map<std::string, const RunRow*> last, last_success, last_backup;
   for (const RunRow& r : rows) {
@@ -66,6 +67,9 @@ std::string StoreMetricsText(const std::vector<RunRow>& rows, int64_t running, S
              });
   Head(o, "runbook_serve_running_runs", "runs this serve started that still run");
   o << "runbook_serve_running_runs " << running << "\n";
+  Head(o, "runbook_store_altered",
+       "1 when the store's runs index disagrees with its chained events (runbook audit verify)");
+  o << "runbook_store_altered " << (altered ? 1 : 0) << "\n";
   return o.str();
 }
 

@@ -6,6 +6,7 @@
 
 #include "engine/audit/chain.h"
 #include "engine/audit/run_listing.h"
+#include "engine/audit/verify.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 
@@ -315,6 +316,17 @@ Value RunRowValue(const RunRow& r) {
                           {"rpo_objective_ms", opt(r.rpo_objective_ms)},
                           {"objectives_met", r.objectives_met ? Value(*r.objectives_met) : Value()},
                           {"resumed_from", Value(r.resumed_from)}});
+}
+
+Status NoteChainProblem(AuditStore& store, RunRecord& r) {
+  auto verified = VerifyChain(store, "");
+  std::string broken = !verified.ok()
+                           ? "the chain could not be checked: " + verified.status().message()
+                       : verified.value().ok ? std::string()
+                                             : verified.value().problem;
+  if (!broken.empty())
+    r.chain_problem = broken + (r.chain_problem.empty() ? "" : "; ") + r.chain_problem;
+  return verified.ok() ? Status::Ok() : verified.status();
 }
 
 }  // namespace runbook

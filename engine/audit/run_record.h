@@ -174,5 +174,10 @@ std::optional<uid_t> RecordedUid(const RunRecord& r);
 // the earlier runs of the chain (breakL L17: the report of the run that completes the
 // incident lost who declared it). Errors: the store's, with context.
 Status LoadRunChain(AuditStore& store, RunRecord& r);
+// For whatever shows `r` as evidence (report, show, the API's run): walks the store's whole
+// hash chain (VerifyChain, as `audit verify`) and puts a break found anywhere before what
+// r.chain_problem already says (LoadRunChain's runs-index witness). Errors: the chain cannot
+// be walked (r.chain_problem then says so too).
+Status NoteChainProblem(AuditStore& store, RunRecord& r);
 
 }  // namespace runbook

@@ -248,3 +248,28 @@ TEST_CASE("after Ctrl-C the running step's end comes before the steps never star
   CHECK_THAT(c.out, Catch::Contains("cancelled (runbook ended its processes: SIGTERM)") &&
                         !Catch::Contains("killed by"));
 }
+
+// breakFF N17: `${{ }}` inside a `shell: true` script is pasted into the script's text (GitHub
+// Actions' "script injection"); validate now warns where it is, and stays valid (exit 0). A
+// script that is one whole expression (a command given as a param) and the list form do not.
+TEST_CASE("validate warns of an expression pasted inside a shell script", "[cli][validate]") {
+  std::string dir = TempDir();
+  WriteFile(
+      dir, "s.yaml",
+      "version: 1\nname: s\nparams:\n  dump: {type: string, default: x}\n"
+      "  cmd: {type: string, default: 'true'}\nsteps:\n"
+      "  - {id: a, uses: exec, with: {shell: true, run: 'echo \"chosen ${{ params.dump }}\"'}}\n"
+      "  - {id: b, uses: exec, with: {shell: true, run: '${{ params.cmd }}'}}\n"
+      "  - {id: c, uses: exec, with: {run: [echo, 'chosen ${{ params.dump }}']}}\n"
+      "  - {id: d, uses: exec, env: {DUMP: '${{ params.dump }}'}, with: {shell: true, run: "
+      "'echo \"$DUMP\"'}}\n");
+  Command v = Shell("cd " + dir + " && " + Binary() + " validate s.yaml");
+  INFO(v.err);
+  CHECK(v.exit_code == 0);
+  CHECK_THAT(v.err, Catch::Contains("s.yaml:7:50: warning: an expression inside a shell script is "
+                                    "pasted into its text"));
+  CHECK(v.err.find("warning", v.err.find("warning") + 1) == std::string::npos);  // only a
+  Command json = Shell("cd " + dir + " && " + Binary() + " validate s.yaml --format json");
+  CHECK_THAT(json.out,
+             Catch::Contains("\"severity\": \"warning\"") && Catch::Contains("\"valid\": true"));
+}

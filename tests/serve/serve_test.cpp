@@ -754,3 +754,44 @@ TEST_CASE("serve: an answer whose inputs do not suit the gate is refused, and th
              "{\"approve\": true, \"inputs\": {\"ticket\": \"T-1\", \"retries\": 3}}");
   CHECK(serve.Finished(id) == "success");
 }
+
+// breakHH HH1, HH3: /metrics read the runs index (one UPDATE turned a failed run into a fresh
+// success), and a run's record through the API neither walked the chain nor compared the
+// index (a deleted event read as nothing). Both answer as the chained events say, and say when
+// the store was altered.
+TEST_CASE(
+    "serve: metrics and a run's record come from the events and say when the store was altered",
+    "[serve][api][audit]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(id) == "success");
+  CHECK_THAT(serve.Http("GET", "/metrics").out, Catch::Contains("runbook_store_altered 0\n"));
+  CHECK(serve.Json("GET", "/api/v1/runs/" + id, 200)
+            .Find("audit_chain")
+            ->Find("chain_problem")
+            ->as_string()
+            .empty());
+  std::string db = dir + "/store/audit.db";
+  REQUIRE(Shell("sqlite3 " + db + " \"update runs set status='failure'\"").exit_code == 0);
+  Command metrics = serve.Http("GET", "/metrics");
+  CHECK_THAT(metrics.out,
+             Catch::Contains("runbook_runs{runbook=\"hello\",status=\"success\"} 1\n") &&
+                 Catch::Contains("runbook_store_altered 1\n") &&
+                 !Catch::Contains("status=\"failure\""));
+  Value run = serve.Json("GET", "/api/v1/runs/" + id, 200);
+  CHECK(run.Find("status")->as_string() == "success");
+  CHECK_THAT(run.Find("audit_chain")->Find("chain_problem")->as_string(),
+             Catch::Contains("runs index disagrees with the events of run " + id));
+  // An event deleted: the chain's break is in the record too.
+  REQUIRE(Shell("sqlite3 " + db + " \"update runs set status='success'; delete from events where " +
+                "kind='attempt_finished'\"")
+              .exit_code == 0);
+  CHECK_THAT(serve.Json("GET", "/api/v1/runs/" + id, 200)
+                 .Find("audit_chain")
+                 ->Find("chain_problem")
+                 ->as_string(),
+             Catch::Contains("event"));
+}

@@ -28,7 +28,7 @@ TEST_CASE("store metrics: counts, the last success, RTO, and the newest backup's
                               Row("drill", "drill", "success", "2026-10-01T05:00:00.000Z", 5400000),
                               Row("backup", "backup", "success", "2026-12-01T03:00:10.000Z")};
   SysSeconds now{std::chrono::seconds(1796270410)};  // 2026-12-03T04:00:10Z
-  std::string text = StoreMetricsText(rows, 1, now);
+  std::string text = StoreMetricsText(rows, false, 1, now);
   CHECK_THAT(text, Catch::Contains("runbook_runs{runbook=\"backup\",status=\"success\"} 2\n"));
   CHECK_THAT(text, Catch::Contains("runbook_runs{runbook=\"backup\",status=\"failure\"} 1\n"));
   // The failure at 03:00 today does not count: the newest verified backup is a day and an
@@ -39,4 +39,6 @@ TEST_CASE("store metrics: counts, the last success, RTO, and the newest backup's
   CHECK_THAT(text, Catch::Contains(
                        "runbook_last_success_timestamp_seconds{runbook=\"backup\"} 1796180410\n"));
   CHECK_THAT(text, Catch::Contains("runbook_serve_running_runs 1\n"));
+  CHECK_THAT(text, Catch::Contains("runbook_store_altered 0\n"));
+  CHECK_THAT(StoreMetricsText(rows, true, 1, now), Catch::Contains("runbook_store_altered 1\n"));
 }

@@ -1,9 +1,6 @@
 #include "engine/audit/run_listing.h"
 
-#include <algorithm>
-#include <map>
 #include <optional>
-#include <set>
 
 #include "engine/audit/chain.h"
 #include "engine/audit/run_index.h"
@@ -18,11 +15,6 @@ struct Start {
   Value body;
   bool parsed = false;
 };
-
-std::string RunbookOf(const Start& s) {
-  const Value* v = s.parsed ? s.body.Find("runbook") : nullptr;
-  return v != nullptr && v->is_string() ? v->as_string() : std::string();
-}
 
 // Folds one event into `r`, noting an event whose content no longer gives its hash or whose
 // body is no JSON (both edits: the store writes canonical JSON under the hash).
@@ -70,40 +62,26 @@ bool RunListing::Altered() const {
 }
 
 Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit) {
-  auto events = store.EventsOfKind("run_started");
-  if (!events.ok()) return events.status();
-  std::vector<Start> starts;
-  std::map<std::string, std::string> resumed_as;  // run -> the first run resuming it
-  std::set<std::string> recorded;
-  for (AuditEvent& e : events.value()) {
+  // The newest `limit` starts only, then what each needs (breakHH HH6: every run's start was
+  // read and parsed for a listing of 5).
+  auto starts = store.NewestRunStarts(runbook, limit);
+  if (!starts.ok()) return starts.status();
+  RunListing out;
+  auto index_only = store.IndexOnlyRuns(runbook);
+  if (!index_only.ok()) return index_only.status();
+  out.index_only = std::move(index_only).value();
+  for (AuditEvent& e : starts.value()) {
     Start s{std::move(e), Value(), false};
     auto body = ParseJson(s.event.body);
     if (body.ok()) s.body = std::move(body).value(), s.parsed = true;
-    recorded.insert(s.event.run_id);
-    const Value* from = s.parsed ? s.body.Find("resumed_from") : nullptr;
-    if (from != nullptr && from->is_string() && !from->as_string().empty())
-      resumed_as.emplace(from->as_string(), s.event.run_id);
-    if (runbook.empty() || RunbookOf(s) == runbook) starts.push_back(std::move(s));
-  }
-  std::sort(starts.begin(), starts.end(), [](const Start& a, const Start& b) {
-    return a.event.at != b.event.at ? a.event.at > b.event.at : a.event.seq > b.event.seq;
-  });
-  if (static_cast<int>(starts.size()) > limit) starts.resize(static_cast<size_t>(limit));
-  auto rows = store.Runs("", 1 << 30);  // all: a row may have been renamed away from `runbook`
-  if (!rows.ok()) return rows.status();
-  std::map<std::string, RunRow> indexed;
-  RunListing out;
-  for (RunRow& row : rows.value()) {
-    if (!recorded.count(row.run_id) && (runbook.empty() || row.runbook == runbook))
-      out.index_only.push_back(row.run_id);
-    indexed.emplace(row.run_id, std::move(row));
-  }
-  for (const Start& s : starts) {
-    auto it = indexed.find(s.event.run_id);
-    auto listed = Listed(store, s, it == indexed.end() ? nullptr : &it->second);
+    auto row = store.FindRun(s.event.run_id);
+    std::optional<RunRow> indexed;
+    if (row.ok() && row.value().run_id == s.event.run_id) indexed = std::move(row).value();
+    auto listed = Listed(store, s, indexed ? &*indexed : nullptr);
     if (!listed.ok()) return listed.status();
-    auto next = resumed_as.find(s.event.run_id);
-    if (next != resumed_as.end()) listed.value().resumed_as = next->second;
+    auto next = store.FirstResumeOf(s.event.run_id);
+    if (!next.ok()) return next.status();
+    listed.value().resumed_as = next.value();
     out.runs.push_back(std::move(listed).value());
   }
   return out;

@@ -25,7 +25,7 @@ struct ListedRun {
 };
 
 struct RunListing {
-  std::vector<ListedRun> runs;  // newest first (started_at, then seq, descending)
+  std::vector<ListedRun> runs;  // newest first (in the order the store recorded their starts)
   // Runs the index lists (under the same runbook filter) that no chained run_started
   // records: rows added to the table by hand.
   std::vector<std::string> index_only;
@@ -33,9 +33,10 @@ struct RunListing {
 };
 
 // The runs of `runbook` ("" any), at most `limit` (> 0), from the store's chained events:
-// reads every run_started event once, and the run_finished / run_interrupted events of the
-// runs listed. Each event's hash is computed again; the whole chain (links between events,
-// deleted events) is `audit verify`'s. Errors: the store's.
+// the newest `limit` run_started events (AuditStore::NewestRunStarts), and the run_finished /
+// run_interrupted events and runs row of each run listed; the index's rows no run_started
+// records, whatever the limit. Each event's hash is computed again; the whole chain (links between
+// events, deleted events) is `audit verify`'s. Errors: the store's.
 Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit);
 
 // Run `run_id` (a full id) as ListRuns gives each run: folded from its chained events, with

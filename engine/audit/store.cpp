@@ -365,23 +365,18 @@ Result<std::vector<RunRow>> AuditStore::Runs(const std::string& runbook, int lim
 }
 
 Result<std::optional<RunRow>> AuditStore::ResumedAs(const std::string& id) {
-  auto starts = EventsOfKind("run_started");
-  if (!starts.ok()) return starts.status();
-  for (const AuditEvent& e : starts.value()) {
-    auto body = ParseJson(e.body);
-    const Value* from = body.ok() ? body.value().Find("resumed_from") : nullptr;
-    if (from == nullptr || !from->is_string() || from->as_string() != id) continue;
-    auto events = IndexedEvents(e.run_id);
-    if (!events.ok()) return events.status();
-    RunRow row;
-    row.run_id = e.run_id;
-    for (const AuditEvent& f : events.value()) {
-      auto parsed = ParseJson(f.body);
-      if (parsed.ok()) FoldIntoRow(row, f, parsed.value());
-    }
-    return std::optional<RunRow>(std::move(row));
+  auto next = FirstResumeOf(id);
+  if (!next.ok()) return next.status();
+  if (next.value().empty()) return std::optional<RunRow>();
+  auto events = IndexedEvents(next.value());
+  if (!events.ok()) return events.status();
+  RunRow row;
+  row.run_id = next.value();
+  for (const AuditEvent& f : events.value()) {
+    auto parsed = ParseJson(f.body);
+    if (parsed.ok()) FoldIntoRow(row, f, parsed.value());
   }
-  return std::optional<RunRow>();
+  return std::optional<RunRow>(std::move(row));
 }
 
 Result<RunRow> AuditStore::FindRun(const std::string& id) {
@@ -433,12 +428,46 @@ Result<std::vector<AuditEvent>> ReadEvents(Stmt& st) {
 
 }  // namespace
 
-Result<std::vector<AuditEvent>> AuditStore::EventsOfKind(const std::string& kind) {
+// A field of an event's body, NULL for a body that is no JSON (CASE: evaluated in order).
+#define RUNBOOK_BODY_FIELD(field) \
+  "(CASE WHEN json_valid(body) THEN json_extract(body, '$." field "') END)"
+
+Result<std::vector<AuditEvent>> AuditStore::NewestRunStarts(const std::string& runbook, int limit) {
   auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
-                         " FROM events WHERE kind=? ORDER BY seq");
+                         " FROM events WHERE kind='run_started' AND (?1 = '' OR " +
+                         RUNBOOK_BODY_FIELD("runbook") + " = ?1) ORDER BY seq DESC LIMIT ?2");
   if (!st.ok()) return st.status();
-  st.value().Bind(1, kind);
+  st.value().Bind(1, runbook).Bind(2, int64_t{limit});
   return ReadEvents(st.value());
+}
+
+Result<std::string> AuditStore::FirstResumeOf(const std::string& id) {
+  auto st = db_->Prepare(std::string("SELECT run_id FROM events WHERE kind='run_started' AND ") +
+                         RUNBOOK_BODY_FIELD("resumed_from") + " = ?1 ORDER BY seq LIMIT 1");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, id);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? st.value().Text(0) : std::string();
+}
+
+#undef RUNBOOK_BODY_FIELD
+
+// `+e.kind`: each row's own events (events_by_run), never every run's starts (events_by_kind)
+// for each row, which SQLite's planner picks otherwise (quadratic).
+Result<std::vector<std::string>> AuditStore::IndexOnlyRuns(const std::string& runbook) {
+  auto st = db_->Prepare(
+      "SELECT run_id FROM runs r WHERE (?1 = '' OR r.runbook = ?1) AND NOT EXISTS (SELECT 1 "
+      "FROM events e WHERE e.run_id = r.run_id AND +e.kind = 'run_started') ORDER BY run_id");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, runbook);
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(st.value().Text(0));
+  }
 }
 
 Result<std::vector<AuditEvent>> AuditStore::IndexedEvents(const std::string& run_id) {

@@ -257,9 +257,17 @@ class AuditStore {
   // cleared runs.resumed_from hid the resume).
   Result<std::optional<RunRow>> ResumedAs(const std::string& id);
   Result<std::vector<AuditEvent>> RunEvents(const std::string& run_id);
-  // The events of `kind` (every run's), in seq order (an index on kind in stores opened for
-  // writing since it was added; a scan of the events in older ones).
-  Result<std::vector<AuditEvent>> EventsOfKind(const std::string& kind);
+  // The run_started events of the newest `limit` runs of runbook `runbook` ("" any; the name
+  // their body records), newest (highest seq) first. Read through an index on the events' kind
+  // in stores opened for writing since it was added; a scan of the events in older ones
+  // (breakHH HH6: a listing of 5 runs read every run's start).
+  Result<std::vector<AuditEvent>> NewestRunStarts(const std::string& runbook, int limit);
+  // The run whose run_started event names `id` as the run it resumes, the first one recorded;
+  // "" when none.
+  Result<std::string> FirstResumeOf(const std::string& id);
+  // The runs of runbook `runbook` ("" any) the runs index lists that no run_started event
+  // records.
+  Result<std::vector<std::string>> IndexOnlyRuns(const std::string& runbook);
   // The events of `run_id` that make or change its runs row (run_index.h, kIndexedKinds), in
   // seq order.
   Result<std::vector<AuditEvent>> IndexedEvents(const std::string& run_id);

@@ -37,7 +37,8 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
                                            const std::map<std::string, std::string>& inputs,
                                            bool terminal, const std::set<std::string>& skip);
 
-// For a run with no terminal at all (stdin is none: cron, CI, `</dev/null`), the gates it
+// For a run with no terminal of its own (HasOwnTerminal: cron, CI, `</dev/null`, `setsid`),
+// the gates it
 // would reach that nothing approves (neither --yes nor --approve ID), one error line each
 // naming the flag, so that the run is refused before its first step instead of failing at
 // the gate after the work before it (newcomer N4). Gates in `skip` (carried over by a

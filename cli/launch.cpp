@@ -361,7 +361,7 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions
        BadApprovalInputs(rb, o.yes, o.approvals, inputs, CanAskOnTerminal(), carried))
     wrong.push_back(std::move(e));
   // No one can ever answer a gate: no terminal, no API (serve), and it asks for real.
-  if (!isatty(STDIN_FILENO) && !o.approvals_via_api && !options.dry_run)
+  if (!HasOwnTerminal() && !o.approvals_via_api && !options.dry_run)
     for (std::string& e : UnanswerableGates(rb, o.yes, o.approvals, carried))
       wrong.push_back(std::move(e));
   for (const std::string& e : wrong)

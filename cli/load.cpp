@@ -25,9 +25,11 @@ bool UseColor(int fd) {
 
 bool CanAskOnTerminal() {
   if (!isatty(STDIN_FILENO)) return false;
-  pid_t foreground = tcgetpgrp(STDIN_FILENO);
-  return foreground == -1 || foreground == getpgrp();
+  pid_t foreground = tcgetpgrp(STDIN_FILENO);  // -1 (ENOTTY): not our controlling terminal
+  return foreground != -1 && foreground == getpgrp();
 }
+
+bool HasOwnTerminal() { return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != -1; }
 
 void DropTypedAhead() {
   if (isatty(STDIN_FILENO)) tcflush(STDIN_FILENO, TCIFLUSH);

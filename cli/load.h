@@ -17,7 +17,13 @@ bool UseColor(int fd);
 // that terminal's foreground process group. A run started in the background of a shell
 // (`runbook run x > log &`) reading its terminal would be stopped by SIGTTIN, holding its
 // lock until someone types `fg` (breakN N24); it is treated as having no terminal instead.
+// A terminal that is not this process's controlling terminal (`setsid runbook run` from a
+// shell: the shell reads the same keys) is none either (breakHH HH12: the answer never came).
 bool CanAskOnTerminal();
+// Whether standard input is this process's controlling terminal, in the foreground or not: a
+// background job may be brought to the foreground before a question; a run with none (cron,
+// CI, `</dev/null`, `setsid`) can never be asked.
+bool HasOwnTerminal();
 // Drops what was typed on the terminal before a question is shown (tcflush TCIFLUSH), as sudo
 // and apt do before a confirmation: keys pressed during a long step, or in the wrong pane,
 // never answer a question the operator has not seen (breakFF F5: "INC-1⏎y⏎" typed 10 s

@@ -264,3 +264,27 @@ TEST_CASE("a gate on a terminal takes no answer typed before it was shown",
     CHECK(c.out.find("SWAPPED") == std::string::npos);
   }
 }
+
+// breakHH HH12: `setsid runbook run` from a terminal asked on a tty it did not own while the
+// shell read the same keys: the answer never came and the run hung. A terminal that is not
+// the run's controlling terminal is no terminal: the run is refused before its first step.
+TEST_CASE("a run on a terminal it does not control asks nothing and is refused up front",
+          "[cli][approval][tty]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsteps:\n  - {id: work, uses: exec, with: {shell: true, run: "
+            "'touch worked'}}\n  - {id: gate, uses: approval, needs: [work], with: {prompt: "
+            "go}}\n");
+  Command c = Shell("cd " + dir + " && " + PtyRun() + " -- setsid -w " + Binary() +
+                    " run g.yaml --audit-db a.db");
+  INFO(c.out);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.out, Catch::Contains("approval 'gate' needs a person, and with no terminal"));
+  CHECK(Shell("test -e " + dir + "/worked").exit_code != 0);
+  // On its own terminal it asks.
+  Command asked =
+      Shell("cd " + dir + " && " + PtyRun() + " --send-on 'approve? [y/N] ' 'y\\n' -- " + Binary() +
+            " run g.yaml --audit-db a.db");
+  INFO(asked.out);
+  CHECK(asked.exit_code == 0);
+}

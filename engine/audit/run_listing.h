@@ -33,9 +33,9 @@ struct RunListing {
 };
 
 // The runs of `runbook` ("" any), at most `limit` (> 0), from the store's chained events:
-// the newest `limit` run_started events (AuditStore::NewestRunStarts), and the run_finished /
-// run_interrupted events and runs row of each run listed; the index's rows no run_started
-// records, whatever the limit. Each event's hash is computed again; the whole chain (links between
+// the newest `limit` runs (AuditStore::NewestRunIds), each folded by ListedRunOf; who resumed
+// whom (AuditStore::FirstResumes); the index's rows no run_started records, whatever the
+// limit. Each event's hash is computed again; the whole chain (links between
 // events, deleted events) is `audit verify`'s. Errors: the store's.
 Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit);
 

@@ -263,12 +263,12 @@ Status LoadRunChain(AuditStore& store, RunRecord& r) {
   if (!row.ok()) return Status::Error("the runs this one resumes: " + row.status().message());
   r.run_chain.assign(back.rbegin(), back.rend());
   for (int i = 0; i < kMaxLinks; ++i) {
-    auto next = store.ResumedAs(r.run_chain.back().run_id);
+    auto next = store.FirstResumeOf(r.run_chain.back().run_id);
     if (!next.ok()) return Status::Error("the runs resuming this one: " + next.status().message());
-    if (!next.value()) break;
-    auto forward = chained(next.value()->run_id);
+    if (next.value().empty()) break;
+    auto forward = chained(next.value());
     if (!forward.ok())
-      return Status::Error("run " + next.value()->run_id + ": " + forward.status().message());
+      return Status::Error("run " + next.value() + ": " + forward.status().message());
     r.run_chain.push_back(std::move(forward).value());
   }
   std::vector<ApprovalView> earlier;

@@ -169,7 +169,7 @@ Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
 Status CarryMeasurements(AuditStore& store, RunRecord& r);
 // The real uid `r` ran as (run_started's `uid`); none in records made before the field.
 std::optional<uid_t> RecordedUid(const RunRecord& r);
-// Fills r.run_chain (following resumed_from back to the original run and ResumedAs
+// Fills r.run_chain (following resumed_from back to the original run and FirstResumeOf
 // forward, at most 1000 links) and the store's head, and puts before r.approvals those of
 // the earlier runs of the chain (breakL L17: the report of the run that completes the
 // incident lost who declared it). Errors: the store's, with context.

@@ -400,6 +400,15 @@ Result<RunRow> AuditStore::FindRun(const std::string& id) {
   return found.front();
 }
 
+Result<std::optional<RunRow>> AuditStore::IndexRow(const std::string& run_id) {
+  auto st = db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id = ?1");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? std::optional<RunRow>(ReadRunRow(st.value())) : std::nullopt;
+}
+
 Result<std::vector<AuditEvent>> AuditStore::RunEvents(const std::string& run_id) {
   auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
                          " FROM events WHERE run_id=? ORDER BY seq");
@@ -428,30 +437,58 @@ Result<std::vector<AuditEvent>> ReadEvents(Stmt& st) {
 
 }  // namespace
 
-// A field of an event's body, NULL for a body that is no JSON (CASE: evaluated in order).
-#define RUNBOOK_BODY_FIELD(field) \
-  "(CASE WHEN json_valid(body) THEN json_extract(body, '$." field "') END)"
+namespace {
 
-Result<std::vector<AuditEvent>> AuditStore::NewestRunStarts(const std::string& runbook, int limit) {
-  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
-                         " FROM events WHERE kind='run_started' AND (?1 = '' OR " +
-                         RUNBOOK_BODY_FIELD("runbook") + " = ?1) ORDER BY seq DESC LIMIT ?2");
+// SQL for a field of an event's body, NULL for a body that is no JSON (CASE: evaluated in
+// order, so json_extract never sees a malformed body).
+std::string BodyField(const char* field) {
+  return std::string("(CASE WHEN json_valid(body) THEN json_extract(body, '$.") + field + "') END)";
+}
+
+// The first column of each row of `st`.
+Result<std::vector<std::string>> FirstColumn(Stmt& st) {
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.push_back(st.Text(0));
+  }
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> AuditStore::NewestRunIds(const std::string& runbook, int limit) {
+  auto st = db_->Prepare("SELECT run_id FROM events WHERE kind='run_started' AND (?1 = '' OR " +
+                         BodyField("runbook") + " = ?1) ORDER BY seq DESC LIMIT ?2");
   if (!st.ok()) return st.status();
   st.value().Bind(1, runbook).Bind(2, int64_t{limit});
-  return ReadEvents(st.value());
+  return FirstColumn(st.value());
 }
 
 Result<std::string> AuditStore::FirstResumeOf(const std::string& id) {
-  auto st = db_->Prepare(std::string("SELECT run_id FROM events WHERE kind='run_started' AND ") +
-                         RUNBOOK_BODY_FIELD("resumed_from") + " = ?1 ORDER BY seq LIMIT 1");
+  auto st = db_->Prepare("SELECT run_id FROM events WHERE kind='run_started' AND " +
+                         BodyField("resumed_from") + " = ?1 ORDER BY seq LIMIT 1");
   if (!st.ok()) return st.status();
   st.value().Bind(1, id);
-  auto row = st.value().Step();
-  if (!row.ok()) return row.status();
-  return row.value() ? st.value().Text(0) : std::string();
+  auto ids = FirstColumn(st.value());
+  if (!ids.ok()) return ids.status();
+  return ids.value().empty() ? std::string() : ids.value().front();
 }
 
-#undef RUNBOOK_BODY_FIELD
+Result<std::map<std::string, std::string>> AuditStore::FirstResumes() {
+  auto st = db_->Prepare("SELECT " + BodyField("resumed_from") +
+                         ", run_id FROM events WHERE kind='run_started' AND " +
+                         BodyField("resumed_from") + " != '' ORDER BY seq");
+  if (!st.ok()) return st.status();
+  std::map<std::string, std::string> out;
+  for (;;) {
+    auto row = st.value().Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) return out;
+    out.emplace(st.value().Text(0), st.value().Text(1));  // the first recorded stays
+  }
+}
 
 // `+e.kind`: each row's own events (events_by_run), never every run's starts (events_by_kind)
 // for each row, which SQLite's planner picks otherwise (quadratic).
@@ -461,13 +498,7 @@ Result<std::vector<std::string>> AuditStore::IndexOnlyRuns(const std::string& ru
       "FROM events e WHERE e.run_id = r.run_id AND +e.kind = 'run_started') ORDER BY run_id");
   if (!st.ok()) return st.status();
   st.value().Bind(1, runbook);
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = st.value().Step();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(st.value().Text(0));
-  }
+  return FirstColumn(st.value());
 }
 
 Result<std::vector<AuditEvent>> AuditStore::IndexedEvents(const std::string& run_id) {

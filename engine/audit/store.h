@@ -249,22 +249,27 @@ class AuditStore {
   Status Unlock(const std::string& name, const std::string& run_id);
 
   Result<std::vector<RunRow>> Runs(const std::string& runbook, int limit);
-  // A run by id or unique id prefix.
+  // A run by id or unique id prefix (a scan of the index: for a command's argument).
   Result<RunRow> FindRun(const std::string& id);
+  // The runs index's row of run `run_id` (the full id, by key), none when it has none.
+  Result<std::optional<RunRow>> IndexRow(const std::string& run_id);
   // The run that resumed run `id` (full id), if one did: a run is resumed once only (a
   // unique index on runs.resumed_from keeps two resumes at once from both starting). Read
   // from the chained run_started events, its row folded from its own (breakGG G7: a
   // cleared runs.resumed_from hid the resume).
   Result<std::optional<RunRow>> ResumedAs(const std::string& id);
   Result<std::vector<AuditEvent>> RunEvents(const std::string& run_id);
-  // The run_started events of the newest `limit` runs of runbook `runbook` ("" any; the name
-  // their body records), newest (highest seq) first. Read through an index on the events' kind
-  // in stores opened for writing since it was added; a scan of the events in older ones
-  // (breakHH HH6: a listing of 5 runs read every run's start).
-  Result<std::vector<AuditEvent>> NewestRunStarts(const std::string& runbook, int limit);
+  // The ids of the newest `limit` runs of runbook `runbook` ("" any; the name their
+  // run_started body records), newest (highest seq) first. Read through an index on the
+  // events' kind in stores opened for writing since it was added; a scan of the events in
+  // older ones (breakHH HH6: a listing of 5 runs read every run's start).
+  Result<std::vector<std::string>> NewestRunIds(const std::string& runbook, int limit);
   // The run whose run_started event names `id` as the run it resumes, the first one recorded;
   // "" when none.
   Result<std::string> FirstResumeOf(const std::string& id);
+  // FirstResumeOf of every resumed run at once (resumed run -> the first run resuming it):
+  // one pass over the run_started events, for a listing of many runs.
+  Result<std::map<std::string, std::string>> FirstResumes();
   // The runs of runbook `runbook` ("" any) the runs index lists that no run_started event
   // records.
   Result<std::vector<std::string>> IndexOnlyRuns(const std::string& runbook);

@@ -5,6 +5,7 @@
 // added by hand, an event edited in place. Newcomer N7: it also says which run resumed one.
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
 
 #include "support/support.h"
 
@@ -29,6 +30,21 @@ Command History(const std::string& dir, const std::string& more = "") {
 
 void Sql(const std::string& dir, const std::string& sql) {
   REQUIRE(Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"").exit_code == 0);
+}
+
+// In `dir`: a run of runbook `w` that failed, then its resume that passed. Returns their ids
+// {first, resumed}.
+std::pair<std::string, std::string> FailedThenResumed(const std::string& dir) {
+  WriteFile(dir, "rb.yaml",
+            "version: 1\nname: w\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -e, " + dir +
+                "/go]}}\n");
+  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 1);
+  std::string first = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/go");
+  REQUIRE(
+      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
+      0);
+  return {first, LatestRunId(dir + "/a.db")};
 }
 
 }  // namespace
@@ -107,16 +123,7 @@ TEST_CASE("history marks every kind of edit of the runs index and of its events"
 TEST_CASE("history and show name the run that resumed a failed run, from its events",
           "[cli][history]") {
   std::string dir = TempDir();
-  WriteFile(dir, "rb.yaml",
-            "version: 1\nname: w\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -e, " + dir +
-                "/go]}}\n");
-  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 1);
-  std::string first = LatestRunId(dir + "/a.db");
-  Shell("touch " + dir + "/go");
-  REQUIRE(
-      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
-      0);
-  std::string resumed = LatestRunId(dir + "/a.db");
+  auto [first, resumed] = FailedThenResumed(dir);
   Command text = History(dir);
   INFO(text.out << text.err);
   CHECK(text.exit_code == 0);
@@ -172,16 +179,7 @@ TEST_CASE("events deleted from the end of the chain are found through the runs i
 TEST_CASE("a report's runs of the incident come from their events, edits of them named",
           "[cli][report][audit]") {
   std::string dir = TempDir();
-  WriteFile(dir, "rb.yaml",
-            "version: 1\nname: w\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -e, " + dir +
-                "/go]}}\n");
-  REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rb.yaml --audit-db a.db").exit_code == 1);
-  std::string first = LatestRunId(dir + "/a.db");
-  Shell("touch " + dir + "/go");
-  REQUIRE(
-      Shell("cd " + dir + " && " + Binary() + " resume " + first + " --audit-db a.db").exit_code ==
-      0);
-  std::string resumed = LatestRunId(dir + "/a.db");
+  auto [first, resumed] = FailedThenResumed(dir);
   Sql(dir, "update runs set status='cancelled', duration_ms=99999 where run_id='" + first + "'");
   for (const std::string& id : {resumed, first}) {
     CAPTURE(id);

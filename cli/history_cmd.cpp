@@ -149,7 +149,8 @@ int ShowStep(const RunRecord& r, const std::string& id, const std::string& store
 }
 
 // What history found altered, after the listing: the runs the index lists that no chained
-// event records, and the word on stderr. Returns the exit code (1 when any, else 0).
+// event records, and the word on stderr. Returns the exit code (kExitStepFailed, 1, when
+// any, else 0).
 int SayAltered(const RunListing& listing, const std::string& store, bool text) {
   if (!listing.Altered()) return kExitOk;
   for (const std::string& id : listing.index_only) {
@@ -163,7 +164,7 @@ int SayAltered(const RunListing& listing, const std::string& store, bool text) {
                "runs are shown as their events record them (check the chain: runbook audit "
                "verify --audit-db "
             << ShellQuote(AbsoluteFromHere(store)) << ")\n";
-  return 1;
+  return kExitStepFailed;  // as report's and audit verify's altered evidence
 }
 
 }  // namespace

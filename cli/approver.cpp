@@ -252,18 +252,21 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
 std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
                                            const std::vector<std::string>& approvals,
                                            const std::set<std::string>& skip) {
-  std::vector<std::string> errors;
-  if (yes) return errors;
+  std::vector<std::string> gates;
+  if (yes) return gates;
   for (const StepDecl& s : rb.steps) {
     if (s.type == nullptr || !s.type->spec().waits_for_people || skip.count(s.id) || s.condition ||
         std::find(approvals.begin(), approvals.end(), s.id) != approvals.end())
       continue;
-    errors.push_back("approval '" + s.id +
-                     "' needs a person, and with no terminal no one can be asked: pass "
-                     "--approve " +
-                     s.id + " (or --yes), or run on a terminal");
+    gates.push_back(s.id);
   }
-  return errors;
+  return gates;
+}
+
+std::string UnanswerableGateError(const std::string& id) {
+  return "approval '" + id +
+         "' needs a person, and with no terminal no one can be asked: pass --approve " + id +
+         " (or --yes), or run on a terminal";
 }
 
 std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,

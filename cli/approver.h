@@ -39,14 +39,17 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
 
 // For a run with no terminal of its own (HasOwnTerminal: cron, CI, `</dev/null`, `setsid`),
 // the gates it
-// would reach that nothing approves (neither --yes nor --approve ID), one error line each
-// naming the flag, so that the run is refused before its first step instead of failing at
-// the gate after the work before it (newcomer N4). Gates in `skip` (carried over by a
-// resume) and gates with an `if:` (they may not run) are left to the gate. A background job
-// on a terminal is not asked for: it may be brought to the foreground before its gate.
+// would reach that nothing approves (neither --yes nor --approve ID), their ids in the
+// runbook's order, so that the run is refused before its first step instead of failing at
+// the gate after the work before it (newcomer N4; UnanswerableGateError says why). Gates in `skip`
+// (carried over by a resume) and gates with an `if:` (they may not run) are left to the gate. A
+// background job on a terminal is not asked for: it may be brought to the foreground before its
+// gate.
 std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
                                            const std::vector<std::string>& approvals,
                                            const std::set<std::string>& skip);
+// The error line for gate `id` of UnanswerableGates, naming the flags that answer it.
+std::string UnanswerableGateError(const std::string& id);
 
 class CliApprover final : public Approver {
  public:

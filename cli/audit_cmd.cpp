@@ -40,7 +40,7 @@ int CmdAuditVerify(const AuditCliOptions& o) {
   }
   // The runs index as a witness of what the chain cannot show: events deleted from its end
   // (breakGG G6), or the index itself edited (G7).
-  auto listing = ListRuns(*store, "", std::numeric_limits<int>::max());
+  auto listing = ListRuns(*store, "", std::numeric_limits<int>::max(), ChainWalk::kNone);
   if (!listing.ok()) {
     std::cerr << "runbook: error: " << listing.status().message() << "\n";
     return kExitEnvironment;

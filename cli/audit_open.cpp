@@ -62,6 +62,12 @@ void MakeStateFolder(const std::string& store_path) {
 }  // namespace
 
 void SayTakenAsGone(const Sweep& swept) {
+  for (const UnmarkedRun& u : swept.unmarked)
+    std::cerr << "runbook: warning: run " << Printable(u.run_id)
+              << " is listed as running in the runs index and its process is gone, but "
+              << Printable(u.why)
+              << ": not marked as interrupted (the store was altered; check it: runbook audit "
+                 "verify)\n";
   for (const ClockBehind& b : swept.behind)
     std::cerr << "runbook: warning: run " << b.run_id << " on " << Printable(b.host)
               << " sends heartbeats dated " << HumanDuration(b.behind)
@@ -149,6 +155,11 @@ std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::str
   if (!record.ok()) {
     std::cerr << "runbook: error: " << record.status().message() << "\n";
     exit_code = kExitInvalid;
+    return std::nullopt;
+  }
+  if (Status recorded = RecordedByEvents(record.value()); !recorded.ok()) {
+    std::cerr << "runbook: error: " << recorded.message() << "\n";
+    exit_code = kExitStepFailed;  // altered evidence, as audit verify's
     return std::nullopt;
   }
   return LoadedRun{std::move(store), std::move(record).value()};

@@ -148,21 +148,25 @@ int ShowStep(const RunRecord& r, const std::string& id, const std::string& store
   return kExitOk;
 }
 
-// What history found altered, after the listing: the runs the index lists that no chained
-// event records, and the word on stderr. Returns the exit code (kExitStepFailed, 1, when
-// any, else 0).
+// What history found altered, after the listing: where the chain breaks, the runs the
+// index lists that no chained event records (on stdout with the runs, on stderr beside
+// JSON: breakHH HH11), and the word on stderr. Returns the exit code (kExitStepFailed, 1,
+// when any, else 0).
 int SayAltered(const RunListing& listing, const std::string& store, bool text) {
   if (!listing.Altered()) return kExitOk;
-  for (const std::string& id : listing.index_only) {
-    if (text)
-      std::printf(
-          "ALTERED: the runs index lists run %s, which no chained event records (not "
-          "shown)\n",
-          Printable(id).c_str());
-  }
-  std::cerr << "runbook: error: the store's runs index disagrees with its chained events; the "
-               "runs are shown as their events record them (check the chain: runbook audit "
-               "verify --audit-db "
+  FILE* out = text ? stdout : stderr;
+  if (!listing.chain_problem.empty())
+    std::fprintf(out, "ALTERED: the audit chain breaks at %s\n",
+                 Printable(listing.chain_problem).c_str());
+  for (const std::string& id : listing.index_only)
+    std::fprintf(out,
+                 "ALTERED: the runs index lists run %s, which no chained event records (not "
+                 "shown)\n",
+                 Printable(id).c_str());
+  std::fflush(out);
+  std::cerr << "runbook: error: the audit store was altered (its chain, or its runs index "
+               "against the chain); the runs are shown as their events record them (check the "
+               "chain: runbook audit verify --audit-db "
             << ShellQuote(AbsoluteFromHere(store)) << ")\n";
   return kExitStepFailed;  // as report's and audit verify's altered evidence
 }

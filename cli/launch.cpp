@@ -306,7 +306,12 @@ void PrintContinue(const RunResult& r, const std::string& run_id, AuditStore& st
   if (auto record = LoadRunRecord(store, run_id); record.ok())
     next.reruns = RerunsNeeded(record.value(), rb);
   std::cerr << "runbook: to continue this run: " << next.Command() << "\n";
-  if (o.yes || !o.approvals.empty() || !o.inputs.empty())  // breakM M29: said, not silent
+  bool gate_ahead = false;  // a gate that did not pass here (breakHH HH7: said when none was)
+  for (size_t i = 0; i < rb.steps.size() && i < r.steps.size(); ++i)
+    gate_ahead =
+        gate_ahead || (rb.steps[i].type != nullptr && rb.steps[i].type->spec().waits_for_people &&
+                       r.steps[i].outcome != Outcome::kSuccess);
+  if (gate_ahead && (o.yes || !o.approvals.empty() || !o.inputs.empty()))  // M29: said
     std::cerr << "runbook: the approvals given (--yes, --approve, --input) are not carried into "
                  "it: a gate still ahead is asked again, on a terminal, or approved by adding "
                  "them\n";
@@ -352,7 +357,8 @@ Status SignHead(AuditStore& store, const std::string& key_path, bool& chain_brok
 }
 
 bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
-                     std::map<std::string, std::string>& inputs) {
+                     std::map<std::string, std::string>& inputs,
+                     std::vector<std::string>* unanswerable) {
   if (!ParseInputs(o.inputs, inputs)) return false;
   std::vector<std::string> wrong = UnknownApprovalFlags(rb, o.approvals, inputs);
   std::set<std::string> carried;
@@ -362,12 +368,33 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions
     wrong.push_back(std::move(e));
   // No one can ever answer a gate: no terminal, no API (serve), and it asks for real.
   if (!HasOwnTerminal() && !o.approvals_via_api && !options.dry_run)
-    for (std::string& e : UnanswerableGates(rb, o.yes, o.approvals, carried))
-      wrong.push_back(std::move(e));
+    for (std::string& id : UnanswerableGates(rb, o.yes, o.approvals, carried)) {
+      wrong.push_back(UnanswerableGateError(id));
+      if (unanswerable != nullptr) unanswerable->push_back(std::move(id));
+    }
   for (const std::string& e : wrong)
     std::cerr << "runbook: error: " << MaskForRunbook(rb, e) << "\n";
   return wrong.empty();
 }
+
+namespace {
+
+// A dry run with no terminal of its own: the gates for which the run would be refused before
+// its first step (ApprovalFlagsOk), each said before the steps are described (breakHH HH10:
+// "would ask for approval" and exit 0 where the run is refused).
+std::vector<std::string> DryRunRefusals(const RunCliOptions& o, const Runbook& rb,
+                                        const RunOptions& options) {
+  if (!options.dry_run || HasOwnTerminal() || o.approvals_via_api) return {};
+  std::set<std::string> carried;
+  for (const auto& [id, step] : options.prior) carried.insert(id);
+  std::vector<std::string> gates = UnanswerableGates(rb, o.yes, o.approvals, carried);
+  for (const std::string& id : gates)
+    std::cerr << "runbook: dry run: the run would be refused before its first step: "
+              << UnanswerableGateError(id) << "\n";
+  return gates;
+}
+
+}  // namespace
 
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
   std::map<std::string, std::string> inputs;
@@ -375,6 +402,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }
+  const std::vector<std::string> refused = DryRunRefusals(o, rb, options);
   EnvMap env = CurrentEnvironment();
   if (!ResolveRunSecrets(rb, env, context.base, options)) return kExitEnvironment;
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)
@@ -457,6 +485,11 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   if (store)
     PrintContinue(result.value(), options.run_id, *store, rb, o,
                   ParamsToGiveAgain(rb, options.params, redactor));
+  if (!refused.empty()) {  // ends as the run would (exit 2), after describing it
+    std::cerr << "runbook: dry run: the run would be refused (exit 2): pass --approve "
+              << Join(refused, " --approve ") << " (or --yes), or run on a terminal\n";
+    return kExitInvalid;
+  }
   int code = ExitCode(result.value());
   return code == kExitOk && !signed_ok ? kExitEnvironment : code;
 }

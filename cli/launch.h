@@ -20,8 +20,11 @@ int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, Run
 // dry run asks no one); each error is printed, masked, on stderr. `run` checks them in
 // Launch; `resume` first, with its other reasons to refuse, so that the command it prints to
 // continue does not fail on them (breakN N25). `inputs` gets the --input flags by STEP.NAME.
+// `unanswerable` (when given) gets the gates refused because nothing can answer them
+// (UnanswerableGates), for the command a resume prints to continue (breakHH HH7).
 bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
-                     std::map<std::string, std::string>& inputs);
+                     std::map<std::string, std::string>& inputs,
+                     std::vector<std::string>* unanswerable = nullptr);
 
 // The new run's id and what started it, from the hidden options runbook serve passes
 // (--run-id: NewRunId's form, "20261203T231654Z-283b1c"; --trigger: a JSON object), else a

@@ -385,6 +385,22 @@ Millis ApprovalWait(const RunRecord& r) {
   return Millis(ms);
 }
 
+// The carried steps whose decision would not stand (DecisionsToTakeAgain: a gate whose prompt
+// changed) are no longer carried: said, and left to run again like any step not carried, so
+// that a gate nothing can answer is refused before the first step (breakHH HH8: found only
+// when reached, after other work ran) and its --approve is taken.
+void TakeAgainChangedDecisions(const Runbook& rb, RunOptions& options, const EnvMap& env,
+                               const Result<std::string>& fingerprint_key) {
+  std::set<std::string> again = DecisionsToTakeAgain(
+      rb, BuildGraph(rb), options, env, fingerprint_key.ok() ? fingerprint_key.value() : "");
+  for (const std::string& id : again) {
+    std::cerr << "runbook: step '" << Printable(id) << "': its parameters are not those of run "
+              << options.prior.at(id).run_id
+              << ", where it passed: it runs again rather than carry that decision over\n";
+    options.prior.erase(id);
+  }
+}
+
 }  // namespace
 
 int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
@@ -434,9 +450,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   bool ask = same && (o.end_leftovers || !LeftoversRunning(record, accounts));
   bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
   bool edited = record.Text("runbook_sha256") != Sha256Hex(rb->source.text);
-  usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok && same;
-  std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them
-  usage_ok = ApprovalFlagsOk(o, *rb, options, inputs) && usage_ok;  // breakN N25
+  usage_ok = usage_ok && same;
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
     for (auto& [id, step] : options.prior)
@@ -463,6 +477,11 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     options.params = params->as_map();
   usage_ok =
       ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again) && usage_ok;
+  TakeAgainChangedDecisions(*rb, options, env, fingerprint_key);  // before the flags: HH8
+  usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok;
+  std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them
+  std::vector<std::string> unanswerable;      // gates to approve with the continue line
+  usage_ok = ApprovalFlagsOk(o, *rb, options, inputs, &unanswerable) && usage_ok;  // N25
   std::string adopted_from;
   bool needs_adopt = false;
   usage_ok = Adoptable(record, o.adopt, adopted_from, needs_adopt) && usage_ok;
@@ -477,8 +496,11 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     kept.force = o.force || !same;  // the change was named: --force after checking it
     next.options = ResumeOptionsKept(record, kept, *rb, options.prior, redactor);
     if (needs_adopt) next.options.push_back("--adopt");  // after checking, as the error says
+    for (const std::string& id : unanswerable)           // breakHH HH7: the flag the error names
+      next.options.push_back("--approve " + ShellQuote(id));
+    std::cerr << "runbook: nothing was run\n";
     if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty() || !same ||
-        needs_adopt)
+        needs_adopt || !unanswerable.empty())
       std::cerr << "runbook: after checking, to continue: " << next.Command() << "\n";
     return usage_ok ? kExitEnvironment : kExitInvalid;
   }

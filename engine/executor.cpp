@@ -20,6 +20,7 @@
 #include "engine/attempt_stop.h"
 #include "engine/objectives.h"
 #include "engine/path_roles.h"
+#include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
 #include "engine/retry.h"
@@ -163,26 +164,63 @@ class Loop {
   // here: its parameters resolve now, masked as the record is, to those it recorded. When not,
   // the step runs again, which it says.
   bool DecisionStands(int i, const PriorStep& prior) {
+    if (JudgeDecision(i, prior) == Decision::kStands) return true;
+    svc_.observer.StepNote(rb_.steps[i], "its parameters are not those of run " + prior.run_id +
+                                             ", where it passed, or cannot be shown to be: it "
+                                             "runs again rather than carry that decision over");
+    return false;
+  }
+
+ public:
+  // Before the run (DecisionsToTakeAgain): the carried decision steps whose parameters
+  // resolve now, and not to those recorded. The scope holds no step's outputs yet, so one
+  // that needs them is left to the run (kUnknown).
+  std::set<std::string> DecisionsChanged(const std::string& fingerprint_key) {
+    std::set<std::string> changed;
+    if (!Bind().ok()) return changed;
+    fingerprint_key_ = fingerprint_key;
+    for (size_t i = 0; i < rb_.steps.size(); ++i) {
+      auto it = opt_.prior.find(rb_.steps[i].id);
+      if (it != opt_.prior.end() &&
+          JudgeDecision(static_cast<int>(i), it->second) == Decision::kChanged)
+        changed.insert(it->first);
+    }
+    return changed;
+  }
+
+ private:
+  enum class Decision { kStands, kChanged, kUnknown };
+  // DecisionStands' judgement: kUnknown when the parameters do not resolve now.
+  Decision JudgeDecision(int i, const PriorStep& prior) {
     const StepDecl& step = rb_.steps[i];
-    if (step.type == nullptr || !step.type->spec().decided_on_params) return true;
+    if (step.type == nullptr || !step.type->spec().decided_on_params) return Decision::kStands;
     EnvMap env = PeekEnv(i);
     scope_.SetStep(i, &env);
     std::string error;
     Value now = ResolveParams(step, scope_, error, &redactor_, nullptr);
     scope_.SetStep(i, nullptr);
-    bool same = error.empty() && now.is_map() && redactor_.Apply(now).as_map() == prior.params;
+    if (!error.empty() || !now.is_map()) return Decision::kUnknown;
+    bool same = redactor_.Apply(now).as_map() == prior.params;
     // Masked alike is not the same: a secret in the prompt may have changed (breakGG G9:
     // "Swap *** traffic?" was stagingdb, then productiondb). Its fingerprint says.
-    if (same && !prior.params_fingerprint.empty() && svc_.journal != nullptr)
-      same = svc_.journal->Fingerprint(ToJson(now)) == prior.params_fingerprint;
+    std::string fingerprint = same ? Fingerprint(ToJson(now)) : "";
+    if (same && !prior.params_fingerprint.empty() && !fingerprint.empty())
+      same = fingerprint == prior.params_fingerprint;
     else if (same && ToJson(Value(prior.params)).find(kMask) != std::string::npos)
       same = false;  // masked, and nothing to prove it by
-    if (!same)
-      svc_.observer.StepNote(step, "its parameters are not those of run " + prior.run_id +
-                                       ", where it passed, or cannot be shown to be: it runs "
-                                       "again rather than carry that decision over");
-    return same;
+    return same ? Decision::kStands : Decision::kChanged;
   }
+
+  // The store's keyed fingerprint of `text` (RunJournal::Fingerprint); before the run, the
+  // run's redactor under the store's key; "" with neither.
+  std::string Fingerprint(const std::string& text) {
+    if (svc_.journal != nullptr) return svc_.journal->Fingerprint(text);
+    if (!fingerprint_key_) return "";
+    Redactor keyed = redactor_;
+    keyed.SetFingerprintKey(*fingerprint_key_);
+    return keyed.Fingerprint(text);
+  }
+  std::optional<std::string> fingerprint_key_;  // DecisionsChanged's
 
   // The paths carried step `i` acted on, as `prior` recorded them (breakW W5). One recorded
   // masked (it held a secret's text) is resolved again in this resume and taken when its
@@ -802,6 +840,17 @@ class Loop {
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
                           RunServices& services) {
   return Loop(rb, graph, options, services).Run();
+}
+
+std::set<std::string> DecisionsToTakeAgain(const Runbook& rb, const Graph& graph,
+                                           const RunOptions& options, const EnvMap& base_env,
+                                           const std::string& fingerprint_key) {
+  SystemClock clock;
+  PosixProcessRunner unused(clock);  // nothing runs
+  RunObserver quiet;
+  CancelToken cancel;
+  RunServices services{unused, clock, quiet, cancel, nullptr, base_env};
+  return Loop(rb, graph, options, services).DecisionsChanged(fingerprint_key);
 }
 
 }  // namespace runbook

@@ -110,6 +110,19 @@ Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env, const std::string
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
                           RunServices& services);
 
+// Resume, before the run starts: the ids of the carried steps (options.prior) that decide on
+// their parameters (StepSpec::decided_on_params: an approval gate) and will run again, as the
+// run would judge them when it reaches them: their parameters, resolved now from the params,
+// env and secrets, are not those recorded (nor shown to be, when the record is masked, by
+// their keyed fingerprint under `fingerprint_key`, the store's: AuditStore::FingerprintKey). One
+// whose parameters need a step's outputs is judged only when the run reaches it and is not listed;
+// so is every step when the secrets cannot be bound (the run says why). For checks that must come
+// before the first step (breakHH HH8: a gate no one could answer was reached after other work ran).
+// Nothing runs or is recorded.
+std::set<std::string> DecisionsToTakeAgain(const Runbook& rb, const Graph& graph,
+                                           const RunOptions& options, const EnvMap& base_env,
+                                           const std::string& fingerprint_key);
+
 // The runbook's `lock`, resolved with the bound params and the run's `secrets` ("" when it has
 // none; mask it before showing or storing it); `base` is the run's absolute base, for
 // realpath(). Errors: an expression that fails or stays unknown.

@@ -15,6 +15,7 @@
 #include "engine/audit/run_record.h"
 #include "engine/executor.h"
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "serve/approval_answer.h"
 #include "serve/guarded_http.h"
@@ -237,6 +238,16 @@ class Routes {
     Json(res, 201, Value(Value::Map{{"run_id", Value(run.value().run_id)}}));
   }
 
+  // One line (a header's value) for a listing's store-wide alterations, "" when none.
+  static std::string StoreAltered(const RunListing& listing) {
+    std::vector<std::string> said;
+    if (!listing.chain_problem.empty())
+      said.push_back("the audit chain breaks at " + listing.chain_problem);
+    for (const std::string& id : listing.index_only)
+      said.push_back("the runs index lists run " + id + ", which no chained event records");
+    return Printable(Join(said, "; "));
+  }
+
   std::unique_ptr<AuditStore> Store(Res& res) {
     auto store = AuditStore::OpenExisting(c_.audit_db);
     if (!store.ok()) {
@@ -267,6 +278,10 @@ class Routes {
     bool first_page = cursor.empty() && status.empty() && since.empty();
     auto rows = ListRuns(*store, req.get_param_value("runbook"), first_page ? limit + 1 : 100000);
     if (!rows.ok()) return Error(res, 503, rows.status().message());
+    // What no run's own `altered` can say: where the chain breaks, runs only the index lists
+    // (breakHH HH4, HH11).
+    if (std::string altered = StoreAltered(rows.value()); !altered.empty())
+      res.set_header("X-Store-Altered", altered);
     // cursor: the last run of the page before (its X-Next-Cursor); the page starts after it.
     bool past_cursor = cursor.empty();
     Value::List out;
@@ -297,6 +312,8 @@ class Routes {
     if (!row.ok()) return Error(res, 404, row.status().message()), std::nullopt;
     auto record = LoadRunRecord(*store, row.value().run_id);
     if (!record.ok()) return Error(res, 503, record.status().message()), std::nullopt;
+    if (Status recorded = RecordedByEvents(record.value()); !recorded.ok())  // HH11
+      return Error(res, 404, recorded.message()), std::nullopt;
     // As `report --format json` gives it: the runs of its incident, and what the chain and
     // the runs index say of the evidence (breakHH HH3: a deleted approval read as none).
     if (Status chain = LoadRunChain(*store, record.value()); !chain.ok())

@@ -1,8 +1,11 @@
 #include "engine/audit/run_listing.h"
 
+#include <algorithm>
+
 #include "engine/audit/chain.h"
 #include "engine/audit/run_index.h"
 #include "engine/audit/run_record.h"
+#include "engine/audit/verify.h"
 #include "engine/util/json.h"
 
 namespace runbook {
@@ -25,13 +28,14 @@ void Fold(ListedRun& r, const AuditEvent& e) {
 }  // namespace
 
 bool RunListing::Altered() const {
-  if (!index_only.empty()) return true;
+  if (!index_only.empty() || !chain_problem.empty()) return true;
   for (const ListedRun& r : runs)
     if (!r.altered.empty()) return true;
   return false;
 }
 
-Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit) {
+Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit,
+                            ChainWalk walk) {
   // The newest `limit` runs only, then what each needs (breakHH HH6: every run's start was
   // read and parsed for a listing of 5); who resumed whom in one pass, not one per run.
   auto ids = store.NewestRunIds(runbook, limit);
@@ -49,6 +53,13 @@ Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int l
       listed.value().resumed_as = next->second;
     out.runs.push_back(std::move(listed).value());
   }
+  if (walk == ChainWalk::kNone) return out;
+  bool every_run = static_cast<int>(out.runs.size()) < limit;
+  int64_t from = every_run || out.runs.empty() ? 1 : out.runs.back().first_seq;
+  for (const ListedRun& r : out.runs) from = std::min(from, r.first_seq);
+  auto walked = VerifyChainFrom(store, from);
+  if (!walked.ok()) return walked.status();
+  if (!walked.value().ok) out.chain_problem = walked.value().problem;
   return out;
 }
 
@@ -59,6 +70,7 @@ Result<ListedRun> ListedRunOf(AuditStore& store, const std::string& run_id) {
     return Status::Error("no run_started event records run " + run_id);
   ListedRun r;
   r.row.run_id = run_id;
+  r.first_seq = events.value().front().seq;
   for (const AuditEvent& e : events.value()) Fold(r, e);
   auto row = store.IndexRow(run_id);
   if (!row.ok()) return row.status();

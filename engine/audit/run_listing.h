@@ -22,6 +22,7 @@ struct ListedRun {
   std::vector<std::string> altered;
   // The run that resumed it (the first chained run_started naming it), "" when none.
   std::string resumed_as;
+  int64_t first_seq = 0;  // its run_started event's seq
 };
 
 struct RunListing {
@@ -29,15 +30,31 @@ struct RunListing {
   // Runs the index lists (under the same runbook filter) that no chained run_started
   // records: rows added to the table by hand.
   std::vector<std::string> index_only;
+  // Where the chain breaks in the part walked (ChainWalk), "" when it holds: "event 12: its
+  // content does not match its hash ...".
+  std::string chain_problem;
   bool Altered() const;
+};
+
+// How much of the hash chain a listing walks (VerifyChainFrom).
+enum class ChainWalk {
+  // From the first event of the oldest run listed to the chain's end; the whole chain when
+  // the listing holds every run of its runbook (fewer than `limit`). Every event that may
+  // be a listed run's, or a run's hidden from the listing by an edit, is checked with its
+  // link to the one before (breakHH HH4: a run_started whose kind was edited hid its run;
+  // HH5: one event edited and hashed again was believed).
+  kListed,
+  kNone,  // the caller walks the whole chain itself (audit verify)
 };
 
 // The runs of `runbook` ("" any), at most `limit` (> 0), from the store's chained events:
 // the newest `limit` runs (AuditStore::NewestRunIds), each folded by ListedRunOf; who resumed
 // whom (AuditStore::FirstResumes); the index's rows no run_started records, whatever the
-// limit. Each event's hash is computed again; the whole chain (links between
-// events, deleted events) is `audit verify`'s. Errors: the store's.
-Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit);
+// limit; and the part of the chain `walk` says. What it cannot see: a chain computed again
+// from an edited event to its end (no signed head covers it: docs/audit.md), events deleted
+// from the chain's end whose runs the index no longer lists. Errors: the store's.
+Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int limit,
+                            ChainWalk walk = ChainWalk::kListed);
 
 // Run `run_id` (a full id) as ListRuns gives each run: folded from its chained events, with
 // what its runs row says otherwise in `altered` — a witness of its record, e.g. a

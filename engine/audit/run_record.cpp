@@ -156,6 +156,13 @@ std::string RunRecord::Path(const char* key) const {
   return bytes;
 }
 
+Status RecordedByEvents(const RunRecord& r) {
+  if (r.started.is_map()) return Status::Ok();
+  return Status::Error("the runs index lists run " + Printable(r.run_id) +
+                       ", but no chained event records it (a row added by hand, or its events "
+                       "deleted): the store was altered; check it with runbook audit verify");
+}
+
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& id) {
   auto row = store.FindRun(id);
   if (!row.ok()) return row.status();

@@ -163,6 +163,10 @@ Value RunRowValue(const RunRow& r);
 std::string FinishedText(const RunRecord& r);
 
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
+// Error when `r` (LoadRunRecord) has no run_started event: the runs index lists the run, but
+// no chained event records it (a row added by hand, or its events deleted); the message says
+// so and how to check the store. Ok otherwise (breakHH HH11: shown as an empty run, exit 0).
+Status RecordedByEvents(const RunRecord& r);
 // For each step of `r` a resume carried over (restored_from another run): its attempts
 // (each naming that run) and its duration, read from the run it ran in, so reports and `show`
 // measure it as it ran instead of as 0 attempts in 0ms (breakN N22). Errors: the store's.

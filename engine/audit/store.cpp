@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "engine/audit/run_index.h"
+#include "engine/audit/verify.h"
 #include "engine/util/clock.h"
 #include "engine/util/json.h"
 #include "engine/util/sqlite.h"
@@ -209,6 +210,24 @@ std::string GoneReason(const RunRow& r, bool elsewhere) {
 
 }  // namespace
 
+Result<std::string> AuditStore::NotRunningByEvents(const std::string& run_id) {
+  auto events = RunEvents(run_id);
+  if (!events.ok()) return events.status();
+  if (events.value().empty() || events.value().front().kind != "run_started")
+    return std::string("no run_started event records it");
+  for (const AuditEvent& e : events.value()) {
+    if (EventHash(e) != e.hash)
+      return "its event #" + std::to_string(e.seq) + " was edited after it was recorded";
+    if (e.kind == "run_finished" || e.kind == "run_interrupted")
+      return "its " + e.kind + " event #" + std::to_string(e.seq) + " records its end";
+  }
+  // An end event moved to another run id, its hash computed again: the links show it.
+  auto walked = VerifyChainFrom(*this, events.value().front().seq);
+  if (!walked.ok()) return walked.status();
+  if (!walked.value().ok) return "the chain breaks after its start, at " + walked.value().problem;
+  return std::string();
+}
+
 Result<Sweep> AuditStore::MarkInterrupted(const WatchScope& scope) {
   auto rows =
       db_->Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE status='running'");
@@ -258,6 +277,12 @@ Result<Sweep> AuditStore::MarkInterrupted(const WatchScope& scope) {
       if (!running.ok()) return running.status();
       if (!running.value()) continue;
       taken_elsewhere.insert(r.run_id);
+    }
+    auto why = NotRunningByEvents(r.run_id);  // the index alone is no evidence (HH4)
+    if (!why.ok()) return why.status();
+    if (!why.value().empty()) {
+      marked.unmarked.push_back({r.run_id, why.value()});
+      continue;
     }
     Value::Map body{{"reason", Value(GoneReason(r, elsewhere))}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
@@ -512,9 +537,12 @@ Result<std::vector<AuditEvent>> AuditStore::IndexedEvents(const std::string& run
   return ReadEvents(st.value());
 }
 
-Status AuditStore::ForEachEvent(const std::function<bool(const AuditEvent&)>& fn) {
-  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns + " FROM events ORDER BY seq");
+Status AuditStore::ForEachEvent(const std::function<bool(const AuditEvent&)>& fn,
+                                int64_t from_seq) {
+  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM events WHERE seq >= ? ORDER BY seq");
   if (!st.ok()) return st.status();
+  st.value().Bind(1, from_seq);
   for (;;) {
     auto row = st.value().Step();
     if (!row.ok()) return row.status();

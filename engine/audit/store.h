@@ -108,10 +108,21 @@ struct ClockBehind {
   std::chrono::milliseconds behind{0};
 };
 
+// A run the runs index lists as running, whose process is gone, that MarkInterrupted left
+// unmarked because its own events do not say it runs: one was edited after it was recorded,
+// or one records its end (breakHH HH4: a reader appended a run_interrupted to a chain
+// already broken, on an index row set back to "running"). `why`: which, for people.
+struct UnmarkedRun {
+  std::string run_id;
+  std::string why;
+};
+
 // What MarkInterrupted did: the runs it marked, the heartbeats from the future it bounded,
-// and the runs it found alive by watching although their heartbeats looked old.
+// the runs it found alive by watching although their heartbeats looked old, and those it
+// did not mark because their events disagree.
 struct Sweep {
   std::vector<GoneRun> gone;
+  std::vector<UnmarkedRun> unmarked;
   std::vector<ClockAhead> ahead;
   std::vector<ClockBehind> behind;
   bool stopped = false;  // WatchScope::stop ended the watch: nothing watched was marked
@@ -276,8 +287,8 @@ class AuditStore {
   // The events of `run_id` that make or change its runs row (run_index.h, kIndexedKinds), in
   // seq order.
   Result<std::vector<AuditEvent>> IndexedEvents(const std::string& run_id);
-  // Every event in seq order; `fn` returns false to stop.
-  Status ForEachEvent(const std::function<bool(const AuditEvent&)>& fn);
+  // Every event from seq `from_seq` on (1: all), in seq order; `fn` returns false to stop.
+  Status ForEachEvent(const std::function<bool(const AuditEvent&)>& fn, int64_t from_seq = 1);
 
   Status AddHead(const SignedHead& head);
   Result<std::optional<SignedHead>> LatestHead();
@@ -331,6 +342,10 @@ class AuditStore {
       bool& stopped);
   // Whether `run_id` is still recorded as running (a read; false when it is not recorded).
   Result<bool> RecordedRunning(const std::string& run_id);
+  // Why `run_id`'s chained events do not say it runs ("" when they do): an event whose
+  // content no longer gives its hash, an end event (run_finished, run_interrupted), or the
+  // chain broken after its first event (VerifyChainFrom: an end event moved away).
+  Result<std::string> NotRunningByEvents(const std::string& run_id);
   // The tracking prefix of a gone run's process (last heard as `heard`) when processes its
   // steps started still run here (it was killed under them), else "".
   std::string LeftBehind(const std::optional<Liveness>& heard) const;

@@ -1,5 +1,7 @@
 #include "engine/audit/verify.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 
 #include "engine/util/crypto.h"
@@ -104,7 +106,45 @@ Status CheckEveryHead(const std::vector<SignedHead>& heads,
   return Status::Ok();
 }
 
+// Walks the chain from `from_seq` into `r`, calling `on_event` for each event that holds;
+// stops at the first that does not (r.ok false, where and why). Errors: the store's.
+Status Walk(AuditStore& store, int64_t from_seq, VerifyReport& r,
+            const std::function<void(const AuditEvent&)>& on_event) {
+  std::string prev = kGenesisHash;
+  int64_t expected = from_seq;
+  bool before = from_seq > 1;  // event from_seq-1 first: only its hash is taken
+  return store.ForEachEvent(
+      [&](const AuditEvent& e) {
+        if (before) {
+          before = false;
+          if (e.seq == from_seq - 1) {
+            prev = e.hash;
+            return true;
+          }
+          prev = "";  // deleted: the first event walked cannot link to it
+        }
+        std::string problem = CheckEvent(e, expected, prev);
+        if (!problem.empty()) {
+          Fail(r, expected, "event " + std::to_string(expected) + ": " + problem);
+          return false;
+        }
+        on_event(e);
+        prev = e.hash;
+        ++expected;
+        ++r.events;
+        return true;
+      },
+      before ? from_seq - 1 : from_seq);
+}
+
 }  // namespace
+
+Result<VerifyReport> VerifyChainFrom(AuditStore& store, int64_t from_seq) {
+  VerifyReport r;
+  Status walked = Walk(store, std::max<int64_t>(from_seq, 1), r, [](const AuditEvent&) {});
+  if (!walked.ok()) return walked;
+  return r;
+}
 
 Result<VerifyReport> VerifyBeforeSigning(AuditStore& store, const std::string& private_key) {
   auto r = VerifyChain(store, private_key);
@@ -118,23 +158,12 @@ Result<VerifyReport> VerifyBeforeSigning(AuditStore& store, const std::string& p
 Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key,
                                  bool require_signed) {
   VerifyReport r;
-  std::string prev = kGenesisHash;
-  int64_t expected = 1;
   auto heads = store.Heads();
   if (!heads.ok()) return heads.status();
   std::map<int64_t, std::string> at;  // the events' hashes at the heads' seqs
   for (const SignedHead& h : heads.value()) at[h.seq];
-  Status walked = store.ForEachEvent([&](const AuditEvent& e) {
-    std::string problem = CheckEvent(e, expected, prev);
-    if (!problem.empty()) {
-      Fail(r, expected, "event " + std::to_string(expected) + ": " + problem);
-      return false;
-    }
+  Status walked = Walk(store, 1, r, [&](const AuditEvent& e) {
     if (auto it = at.find(e.seq); it != at.end()) it->second = e.hash;
-    prev = e.hash;
-    ++expected;
-    ++r.events;
-    return true;
   });
   if (!walked.ok()) return walked;
   if (!r.ok) return r;

@@ -24,6 +24,13 @@ struct VerifyReport {
 Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_key,
                                  bool require_signed = false);
 
+// The chain's tail from event `from_seq` (>= 1) to its end, as VerifyChain walks it: each
+// event's content against its hash and its prev_hash against the hash recorded with the
+// event before (event from_seq-1, whose own content is not checked; the genesis hash for 1).
+// Signed heads are not looked at. `events` counts the events walked. For readers that show
+// a part of the store as evidence (ListRuns: breakHH HH4, HH5).
+Result<VerifyReport> VerifyChainFrom(AuditStore& store, int64_t from_seq);
+
 // Whether the head may be signed with `private_key` (a PEM path or text): the chain intact,
 // every earlier signed head still matching its event, and those signed with this key valid.
 // Not ok: the report says where (breakP P4: signing whatever head was there laundered a

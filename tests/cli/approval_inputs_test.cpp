@@ -61,9 +61,22 @@ TEST_CASE("approval inputs: every wrong --input value is refused at once, before
       Run(dir, "--yes --input gate.ticket=INC-3 --input gate.n=2 --input gate.env=prod");
   CHECK(right.exit_code == 1);  // swap fails (no `go`): the gate passed
   CHECK(Worked(dir));
-  // The continue line does not carry the approvals, and says so (breakM M29).
-  CHECK_THAT(right.err, Catch::Contains("the approvals given (--yes, --approve, --input) are not "
-                                        "carried into it"));
+  // The gate passed and is carried: nothing is said of approvals a resume would lack
+  // (breakHH HH7: "a gate still ahead is asked again" with none ahead).
+  CHECK_THAT(right.err, Catch::Contains("to continue this run") &&
+                            !Catch::Contains("are not carried into it"));
+  // Failed before its gate: the continue line does not carry the approvals, and says so
+  // (breakM M29).
+  WriteFile(dir, "early.yaml",
+            "version: 1\nname: early\nsteps:\n"
+            "  - {id: pre, uses: exec, with: {run: [test, -f, ready]}}\n"
+            "  - {id: gate, uses: approval, needs: [pre], with: {prompt: 'go?'}}\n");
+  Command early =
+      Shell("cd " + dir + " && " + Binary() + " run early.yaml --audit-db a.db --yes </dev/null");
+  INFO(early.err);
+  CHECK(early.exit_code == 1);
+  CHECK_THAT(early.err, Catch::Contains("the approvals given (--yes, --approve, --input) are not "
+                                        "carried into it: a gate still ahead is asked again"));
 }
 
 TEST_CASE("approval inputs: a required input no terminal can ask is named before any step",

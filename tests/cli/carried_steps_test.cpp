@@ -295,16 +295,23 @@ TEST_CASE("a resume carries an approval only of the prompt and inputs it was giv
   };
   const std::string input = ", inputs: {t: {type: string}}";
   SECTION("an edited prompt is asked again: without a person or --approve the resume stops") {
+    // breakHH HH8: refused before its first step (exit 2), as `run` is, not at the gate
+    // after the work beside it; the command to continue carries the --approve.
     gate("Swap STAGING traffic?", input);
     std::string id = first_run();
     gate("Swap PRODUCTION traffic? (irreversible)", input);
     Command r = Shell("cd " + dir + " && " + Binary() + " resume " + id +
                       " --force --audit-db a.db </dev/null");
     INFO(r.out << r.err);
-    CHECK(r.exit_code == 1);
-    CHECK_THAT(r.out + r.err, Catch::Contains("its parameters are not those of run " + id) &&
-                                  Catch::Contains("needs a person") &&
-                                  Catch::Contains("Swap PRODUCTION traffic?"));
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("its parameters are not those of run " + id) &&
+                          Catch::Contains("approval 'gate' needs a person") &&
+                          Catch::Contains("nothing was run") &&
+                          Catch::Contains("--force --approve gate"));
+    CHECK(Shell("sqlite3 " + dir +
+                "/a.db \"select count(*) from events where kind = "
+                "'run_started'\"")
+              .out == "1\n");  // the resume recorded nothing
     CHECK_THAT(Shell("sqlite3 " + dir +
                      "/a.db \"select count(*) from events where kind = "
                      "'attempt_started' and body like '%test%go%'\"")
@@ -499,7 +506,7 @@ TEST_CASE("a resume carries a gate whose prompt holds a secret only for the same
     Command r = Shell("cd " + dir + " && TGT=productiondb " + Binary() + " resume " + id +
                       " --audit-db a.db </dev/null");
     INFO(r.out << r.err);
-    CHECK(r.exit_code == 1);
+    CHECK(r.exit_code == 2);  // refused before its first step (breakHH HH8)
     CHECK_THAT(r.out + r.err, Catch::Contains("its parameters are not those of run " + id) &&
                                   Catch::Contains("needs a person"));
     CHECK_THAT(r.out + r.err, !Catch::Contains("productiondb") && !Catch::Contains("stagingdb"));

@@ -92,8 +92,9 @@ TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {
                              Catch::Contains("nothing was run"));
   CHECK(Shell(Run("run --approve freeze " + file) + " < /dev/null", 20).exit_code == 0);
   CHECK(Shell(Run("run --yes " + file) + " < /dev/null", 20).exit_code == 0);
-  // A dry run asks no one.
-  CHECK(Shell(Run("run --dry-run " + file) + " < /dev/null", 20).exit_code == 0);
+  // A dry run asks no one, and ends as the run would (breakHH HH10).
+  CHECK(Shell(Run("run --dry-run " + file) + " < /dev/null", 20).exit_code == 2);
+  CHECK(Shell(Run("run --dry-run --yes " + file) + " < /dev/null", 20).exit_code == 0);
   // A gate with an `if:` may never be reached: it fails only when it is, saying how to approve.
   std::string maybe = WriteFile(dir, "maybe.yaml",
                                 "version: 1\nname: t\nsteps:\n  - {id: work, uses: exec, with: "

@@ -15,7 +15,7 @@ TEST_CASE("a dry run of the shipped restore with no off-site copy fails at fetch
   std::string restore = std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/restore.yaml";
   // fetch has `retry: {max_attempts: 3, delay: 5s}`: a prediction is not tried again.
   Command dry = Shell("cd " + dir + " && " + Binary() + " run " + restore +
-                      " --dry-run --set remote=" + dir + "/no-such-copy");
+                      " --dry-run --approve declare --set remote=" + dir + "/no-such-copy");
   INFO(dry.err);
   CHECK(dry.exit_code == 1);
   CHECK_THAT(dry.err, Catch::Contains("would fail: ") && Catch::Contains(dir + "/no-such-copy") &&
@@ -149,4 +149,33 @@ TEST_CASE("only a step the dry run described as writing, and that runs before, e
   Shell("rm -rf " + dir + "/nowhere " + dir + "/out1 && sed -i '/max_parallel/d' " + dir +
         "/p.yaml");
   CHECK(Shell("cd " + dir + " && " + Binary() + " run p.yaml --dry-run").exit_code == 1);
+}
+
+TEST_CASE("a dry run with no terminal says the run would be refused for a gate, and ends so",
+          "[cli][dryrun][approval]") {
+  // breakHH HH10: "would ask for approval", exit 0, where the run is refused (exit 2).
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsteps:\n"
+            "  - {id: work, uses: exec, with: {run: [true]}}\n"
+            "  - {id: gate, uses: approval, needs: [work], with: {prompt: 'swap prod?'}}\n"
+            "  - {id: maybe, uses: approval, if: \"${{ params.x == 'y' }}\", with: {prompt: p}}\n"
+            "params:\n  x: {default: n}\n");
+  Command dry = Shell("cd " + dir + " && " + Binary() + " run g.yaml --dry-run </dev/null");
+  INFO(dry.err);
+  CHECK(dry.exit_code == 2);
+  CHECK_THAT(dry.err, Catch::StartsWith("runbook: dry run: the run would be refused before its "
+                                        "first step: approval 'gate' needs a person") &&
+                          Catch::Contains("would ask for approval: swap prod?") &&
+                          Catch::Contains("runbook: dry run: the run would be refused (exit 2): "
+                                          "pass --approve gate (or --yes)") &&
+                          !Catch::Contains("approval 'maybe' needs"));
+  Command real = Shell("cd " + dir + " && " + Binary() + " run g.yaml --audit-db a.db </dev/null");
+  CHECK(real.exit_code == 2);  // what the dry run said
+  Command approved =
+      Shell("cd " + dir + " && " + Binary() + " run g.yaml --dry-run --approve gate </dev/null");
+  INFO(approved.err);
+  CHECK(approved.exit_code == 0);
+  CHECK_THAT(approved.err, !Catch::Contains("would be refused"));
+  CHECK(!std::filesystem::exists(dir + "/.runbook"));  // nothing recorded
 }

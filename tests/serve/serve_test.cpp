@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 #include "support/servers.h"
 #include "support/support.h"
 
@@ -794,4 +795,52 @@ TEST_CASE(
                  ->Find("chain_problem")
                  ->as_string(),
              Catch::Contains("event"));
+}
+
+// breakHH HH4, HH5, HH11: one event edited and hashed again, or a run only the runs index
+// lists, was believed by the run list (200, nothing said) and /metrics. The list walks the
+// chain from its oldest run and says what no run's own `altered` can, in X-Store-Altered.
+TEST_CASE("serve: the run list and metrics say when the chain breaks or the index adds a run",
+          "[serve][api][audit]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/hello.yaml", kHello);
+  Serve serve(dir);
+  std::string first =
+      serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(first) == "success");
+  std::string second =
+      serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(second) == "success");
+  auto headers = [&] {
+    return Shell("curl -s -o /dev/null -D - '" + serve.Url() + "/api/v1/runs?limit=1'").out;
+  };
+  CHECK_THAT(headers(), !Catch::Contains("X-Store-Altered"));
+  std::string db = dir + "/store/audit.db";
+  std::string want;
+  SECTION("the first run's run_finished made a failure and hashed again") {
+    std::string seq =
+        runbook::Trim(Shell("sqlite3 " + db + " \"select seq from events where run_id='" + first +
+                            "' and kind='run_finished'\"")
+                          .out);
+    Command forged =
+        Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/cli/rehash_one.py " + db +
+              " " + seq + " body '\"status\":\"success\"' '\"status\":\"failure\"'");
+    REQUIRE(forged.exit_code == 0);
+    want = "X-Store-Altered: the audit chain breaks at event ";
+  }
+  SECTION("a run added to the index by hand") {
+    REQUIRE(Shell("sqlite3 " + db +
+                  " \"insert into runs select 'FAKE-RUN', runbook, path, kind, status, "
+                  "started_at, finished_at, duration_ms, rto_ms, rto_objective_ms, rpo_ms, "
+                  "rpo_objective_ms, objectives_met, '', host, pid, pid_start from runs limit 1\"")
+                .exit_code == 0);
+    want = "X-Store-Altered: the runs index lists run FAKE-RUN, which no chained event records";
+    CHECK_THAT(serve.Json("GET", "/api/v1/runs/FAKE-RUN", 404).Find("error")->as_string(),
+               Catch::Contains("no chained event records it"));  // not an empty run (HH11)
+  }
+  // A page holding both runs (every run of the store) walks the whole chain.
+  Command list = Shell("curl -s -D - '" + serve.Url() + "/api/v1/runs?limit=2'");
+  INFO(list.out);
+  CHECK_THAT(list.out, Catch::Contains(want));
+  CHECK_THAT(serve.Http("GET", "/metrics").out, Catch::Contains("runbook_store_altered 1\n"));
 }

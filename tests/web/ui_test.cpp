@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "engine/util/json.h"
+#include "engine/util/strings.h"
 #include "serve/ui_assets.h"
 #include "support/servers.h"
 #include "support/support.h"
@@ -40,12 +41,32 @@ TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[
   Command honest = Shell("node " + script + base + " " + id, 120);
   Shell("sqlite3 " + dir + "/store/audit.db \"update runs set status='failure'\"");
   Command edited = Shell("node " + script + base + " " + id, 120);
+  // breakHH HH5: the first run's start edited and hashed again, a second run after it.
+  Shell("curl -s -X POST " + base + "/api/v1/runbooks/hello/runs");
+  Shell("for i in $(seq 100); do sqlite3 " + dir + "/store/audit.db \"select count(*) from " +
+        "events where kind='run_finished'\" | grep -q 2 && break; sleep 0.1; done");
+  std::string seq =
+      runbook::Trim(Shell("sqlite3 " + dir + "/store/audit.db \"select seq from events " +
+                          "where kind='run_started' and run_id='" + id + "'\"")
+                        .out);
+  REQUIRE(Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/cli/rehash_one.py " + dir +
+                "/store/audit.db " + seq + " body '\"kind\":\"custom\"' '\"kind\":\"backup\"'")
+              .exit_code == 0);
+  Command broken = Shell("node " + script + base + " " + id, 120);
   StopServer(pid);
-  INFO(honest.out << honest.err << edited.out << edited.err);
-  auto unmarked = ParseJson(honest.out), marked = ParseJson(edited.out);
-  REQUIRE((unmarked.ok() && marked.ok()));
+  INFO(honest.out << honest.err << edited.out << edited.err << broken.out << broken.err);
+  auto unmarked = ParseJson(honest.out), marked = ParseJson(edited.out),
+       chain = ParseJson(broken.out);
+  REQUIRE((unmarked.ok() && marked.ok() && chain.ok()));
   CHECK(unmarked.value().Find("error") == nullptr);
   CHECK_FALSE(unmarked.value().Find("marked")->as_bool());
+  CHECK(unmarked.value().Find("alert")->as_string().empty());
+  CHECK(unmarked.value().Find("run_alert")->as_string().empty());
+  CHECK(chain.value().Find("error") == nullptr);
+  CHECK_THAT(chain.value().Find("alert")->as_string(),
+             Catch::StartsWith("ALTERED: the audit chain breaks at event "));
+  CHECK_THAT(chain.value().Find("run_alert")->as_string(),
+             Catch::StartsWith("AUDIT CHAIN BROKEN:") && Catch::Contains("event"));
   CHECK(marked.value().Find("marked")->as_bool());
   CHECK_THAT(marked.value().Find("title")->as_string(),
              Catch::Contains("the runs index says status 'failure' (its events: 'success')"));

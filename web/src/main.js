@@ -11,7 +11,11 @@ async function getJson(path) {
   const res = await fetch(path, { headers: { Accept: "application/json" } });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error || `${res.status} ${res.statusText}`);
-  return { body, next: res.headers.get("X-Next-Cursor") || "" };
+  return {
+    body,
+    next: res.headers.get("X-Next-Cursor") || "",
+    altered: res.headers.get("X-Store-Altered") || "",
+  };
 }
 
 // Fetches `path` now and every `everyMs`; [data, error].
@@ -58,6 +62,8 @@ function RunsPage() {
   const [data, error] = usePolled(`/api/v1/runs?limit=50${cursor ? `&cursor=${cursor}` : ""}`, 2000);
   return html`<h1>Runs</h1>
     ${error && html`<p role="alert">Cannot read the runs: ${error}</p>`}
+    ${data && data.altered &&
+      html`<p role="alert" class="status-failure">ALTERED: ${data.altered}</p>`}
     ${data && html`<table>
       <thead><tr><th>run</th><th>runbook</th><th>status</th><th class="wide">started</th>
         <th>duration</th><th class="wide">RTO</th></tr></thead>
@@ -79,7 +85,10 @@ function RunPage({ id }) {
   if (error) return html`<p role="alert">Cannot read run ${id}: ${error}</p>`;
   if (!data) return html`<p>Loading run ${id}…</p>`;
   const run = data.body;
+  const broken = run.audit_chain && (run.audit_chain.chain_problem || run.audit_chain.altered_seq > 0);
   return html`<h1>Run ${run.run_id}</h1>
+    ${broken && html`<p role="alert" class="status-failure">AUDIT CHAIN BROKEN: ${
+      run.audit_chain.chain_problem || `event #${run.audit_chain.altered_seq} was edited after it was recorded`}</p>`}
     <p><strong>${run.runbook}</strong> — <span class=${`status-${run.status}`}>${run.status}</span>
       ${run.user ? html` by ${run.user}` : ""}${run.host ? html` on ${run.host}` : ""}</p>
     <p class="muted">runbook sha256 ${run.runbook_sha256}</p>

@@ -1,0 +1,156 @@
+// A resume off a terminal is refused before its first step for each gate nothing can answer,
+// as `run` is (newcomer N4), and says how to continue.
+// breakHH HH7: the refusal's command to continue lacked the `--approve gate` its error asked
+// for (run as printed, it was refused again), and with the gate as the only reason it printed
+// neither that command nor "nothing was run".
+// breakHH HH8: a carried gate whose prompt changed (resume --force) is asked again, but the
+// up-front check skipped every carried step: other work ran beside it, then the gate failed
+// ("needs a person"), exit 1.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+std::string ContinueLine(const std::string& err) {
+  const std::string mark = "runbook: after checking, to continue: runbook ";
+  size_t at = err.find(mark);
+  if (at == std::string::npos) return "";
+  size_t from = at + mark.size();
+  return err.substr(from, err.find('\n', from) - from);
+}
+
+Command In(const std::string& dir, const std::string& args) {
+  return Shell("cd " + dir + " && " + Binary() + " " + args + " --audit-db a.db </dev/null");
+}
+
+std::string Count(const std::string& dir, const std::string& kind) {
+  return Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where kind='" + kind + "'\"")
+      .out;
+}
+
+}  // namespace
+
+TEST_CASE("a resume refused for a gate alone says nothing was run and how to continue",
+          "[cli][resume][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsteps:\n"
+            "  - {id: pre, uses: exec, with: {run: [test, -f, ready]}}\n"
+            "  - {id: gate, uses: approval, needs: [pre], with: {prompt: 'swap prod?'}}\n"
+            "  - {id: post, uses: exec, needs: [gate], with: {shell: true, run: 'echo ran >> "
+            "post.log'}}\n");
+  REQUIRE(In(dir, "run g.yaml --approve gate").exit_code == 1);  // pre fails
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ready");
+  Command refused = In(dir, "resume " + id);
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("approval 'gate' needs a person") &&
+                              Catch::Contains("runbook: nothing was run\n"));
+  std::string line = ContinueLine(refused.err);
+  REQUIRE(!line.empty());
+  CHECK_THAT(line, Catch::Contains("resume " + id) && Catch::Contains("--approve gate"));
+  CHECK(Count(dir, "run_started") == "1\n");
+  Command next = Shell("cd " + dir + " && " + Binary() + " " + line + " </dev/null");
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK(ReadFile(dir + "/post.log") == "ran\n");
+}
+
+TEST_CASE("a killed run's resume names --rerun and --approve in one command to continue",
+          "[cli][resume][approval]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nsteps:\n"
+            "  - {id: long, uses: exec, with: {shell: true, run: 'echo started >> marks; test -f "
+            "fast || exec " +
+                SleepMarker(3) +
+                "'}}\n"
+                "  - {id: gate, uses: approval, needs: [long], with: {prompt: 'swap prod?'}}\n"
+                "  - {id: post, uses: exec, needs: [gate], with: {shell: true, run: 'echo ran >> "
+                "post.log'}}\n");
+  std::string id = RunUntilStartedThenKill(dir, "k.yaml", "--approve gate");
+  REQUIRE(!id.empty());
+  Shell("touch " + dir + "/fast");
+  Shell("pkill -f '" + SleepMarker(3) + "'");  // its own shell may match: nothing after it
+  Command refused = In(dir, "resume " + id);
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  std::string line = ContinueLine(refused.err);
+  CHECK_THAT(line, Catch::Contains("--rerun long") && Catch::Contains("--approve gate"));
+  CHECK_THAT(refused.err, Catch::Contains("nothing was run"));
+  Command next = Shell("cd " + dir + " && " + Binary() + " " + line + " </dev/null");
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK(ReadFile(dir + "/post.log") == "ran\n");
+}
+
+TEST_CASE("a carried gate asked again is refused before the work beside it runs",
+          "[cli][resume][approval]") {
+  // rs.yaml: a gate, `post` after it, and `side` beside it; both fail in the first run.
+  std::string dir = TempDir();
+  auto write = [&](const std::string& prompt) {
+    WriteFile(dir, "rs.yaml",
+              "version: 1\nname: rs\nsecrets:\n  target: {env: TARGET}\nsteps:\n"
+              "  - {id: gate, uses: approval, with: {prompt: " +
+                  prompt +
+                  "}}\n"
+                  "  - {id: post, uses: exec, needs: [gate], with: {run: [test, -f, postok]}}\n"
+                  "  - {id: side, uses: exec, with: {shell: true, run: 'test -f sideok && echo "
+                  "SIDE-RAN >> side.log'}}\n");
+  };
+  std::string flags;
+  SECTION("its prompt edited (resume --force)") {
+    write("'swap prod?'");
+    flags = "--force";
+  }
+  SECTION("its prompt from a secret, which changed") { write("\"swap ${{ secrets.target }}?\""); }
+  REQUIRE(Shell("cd " + dir + " && TARGET=staging " + Binary() +
+                " run rs.yaml --audit-db a.db --approve gate </dev/null")
+              .exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/postok " + dir + "/sideok");
+  if (flags == "--force") write("'swap PRODUCTION now?'");
+  std::string resume = "cd " + dir + " && TARGET=production " + Binary() + " resume " + id +
+                       " --audit-db a.db " + flags;
+  Command refused = Shell(resume + " </dev/null");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err,
+             Catch::Contains("step 'gate': its parameters are not those of run " + id) &&
+                 Catch::Contains("approval 'gate' needs a person") &&
+                 Catch::Contains("nothing was run"));
+  CHECK_THAT(ContinueLine(refused.err), Catch::Contains("--approve gate"));
+  CHECK(ReadFile(dir + "/side.log").empty());  // nothing ran beside the gate
+  CHECK(Count(dir, "run_started") == "1\n");
+  // Approved anew, it runs: the gate with its new prompt, then the rest.
+  Command approved = Shell(resume + " --approve gate </dev/null");
+  INFO(approved.err);
+  CHECK(approved.exit_code == 0);
+  CHECK(ReadFile(dir + "/side.log") == "SIDE-RAN\n");
+  CHECK(Count(dir, "approval") == "2\n");  // the first run's, and the new one
+}
+
+TEST_CASE("a carried gate whose decision stands is not asked, off a terminal too",
+          "[cli][resume][approval]") {
+  // The rule's other side: same prompt, same environment: carried, no flag needed.
+  std::string dir = TempDir();
+  WriteFile(dir, "rs.yaml",
+            "version: 1\nname: rs\nsecrets:\n  target: {env: TARGET}\nsteps:\n"
+            "  - {id: gate, uses: approval, with: {prompt: \"swap ${{ secrets.target }}?\"}}\n"
+            "  - {id: post, uses: exec, needs: [gate], with: {run: [test, -f, postok]}}\n");
+  REQUIRE(Shell("cd " + dir + " && TARGET=staging " + Binary() +
+                " run rs.yaml --audit-db a.db --approve gate </dev/null")
+              .exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/postok");
+  Command resumed = Shell("cd " + dir + " && TARGET=staging " + Binary() + " resume " + id +
+                          " --audit-db a.db </dev/null");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, !Catch::Contains("its parameters are not those"));
+}

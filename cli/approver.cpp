@@ -249,18 +249,41 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
   return errors;
 }
 
+namespace {
+
+bool KnownTrue(const std::map<std::string, bool>& conditions, const std::string& id) {
+  auto it = conditions.find(id);
+  return it != conditions.end() && it->second;
+}
+
+}  // namespace
+
 std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
                                            const std::vector<std::string>& approvals,
-                                           const std::set<std::string>& skip) {
+                                           const std::set<std::string>& skip,
+                                           const std::map<std::string, bool>& conditions) {
   std::vector<std::string> gates;
   if (yes) return gates;
   for (const StepDecl& s : rb.steps) {
-    if (s.type == nullptr || !s.type->spec().waits_for_people || skip.count(s.id) || s.condition ||
+    if (s.type == nullptr || !s.type->spec().waits_for_people || skip.count(s.id) ||
+        (s.condition && !KnownTrue(conditions, s.id)) ||
         std::find(approvals.begin(), approvals.end(), s.id) != approvals.end())
       continue;
     gates.push_back(s.id);
   }
   return gates;
+}
+
+std::vector<std::string> InputsToGive(const Runbook& rb, const std::vector<std::string>& gates,
+                                      const std::map<std::string, std::string>& inputs) {
+  std::vector<std::string> keys;
+  for (const StepDecl& s : rb.steps) {
+    if (std::find(gates.begin(), gates.end(), s.id) == gates.end()) continue;
+    for (const ParamSpec& spec : StaticInputSpecs(s))
+      if (MustBeGiven(spec) && inputs.count(s.id + "." + spec.name) == 0)
+        keys.push_back(s.id + "." + spec.name);
+  }
+  return keys;
 }
 
 std::string UnanswerableGateError(const std::string& id) {

@@ -38,18 +38,25 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
                                            bool terminal, const std::set<std::string>& skip);
 
 // For a run with no terminal of its own (HasOwnTerminal: cron, CI, `</dev/null`, `setsid`),
-// the gates it
-// would reach that nothing approves (neither --yes nor --approve ID), their ids in the
+// the gates it would reach that nothing approves (neither --yes nor --approve ID), their ids in the
 // runbook's order, so that the run is refused before its first step instead of failing at
-// the gate after the work before it (newcomer N4; UnanswerableGateError says why). Gates in `skip`
-// (carried over by a resume) and gates with an `if:` (they may not run) are left to the gate. A
-// background job on a terminal is not asked for: it may be brought to the foreground before its
-// gate.
+// the gate after the work before it (newcomer N4; UnanswerableGateError says why). Gates in
+// `skip` (carried over by a resume) are left out; so is a gate with an `if:` unless
+// `conditions` (ConditionsKnownBeforeRun) knows it true (one it does not know may never be
+// reached: it is left to the gate; breakHH HH9). A background job on a terminal is not asked
+// for: it may be brought to the foreground before its gate.
 std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
                                            const std::vector<std::string>& approvals,
-                                           const std::set<std::string>& skip);
+                                           const std::set<std::string>& skip,
+                                           const std::map<std::string, bool>& conditions);
 // The error line for gate `id` of UnanswerableGates, naming the flags that answer it.
 std::string UnanswerableGateError(const std::string& id);
+// For a run with no terminal, the inputs that must be given on the command line for `gates`
+// (ids; approved by flag, so no one asks them): "STEP.NAME" of each required input with no
+// default that `inputs` lacks, in the runbook's order. For the command a refused resume prints
+// to continue (breakII II3: run as printed, it was refused again for `--input`).
+std::vector<std::string> InputsToGive(const Runbook& rb, const std::vector<std::string>& gates,
+                                      const std::map<std::string, std::string>& inputs);
 
 class CliApprover final : public Approver {
  public:

@@ -356,6 +356,21 @@ Status SignHead(AuditStore& store, const std::string& key_path, bool& chain_brok
       {seq, hash, key_id.value(), signature.value(), FormatUtc(SystemClock().WallNow())});
 }
 
+namespace {
+
+// The `if:` of the runbook's steps known before the run (ConditionsKnownBeforeRun), looked at
+// only when a gate has one and --yes does not answer every gate anyway.
+std::map<std::string, bool> KnownConditions(const Runbook& rb, const RunOptions& options,
+                                            bool yes) {
+  bool any = false;
+  for (const StepDecl& s : rb.steps)
+    any = any || (s.condition && s.type != nullptr && s.type->spec().waits_for_people);
+  if (!any || yes) return {};
+  return ConditionsKnownBeforeRun(rb, BuildGraph(rb), options, CurrentEnvironment());
+}
+
+}  // namespace
+
 bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
                      std::map<std::string, std::string>& inputs,
                      std::vector<std::string>* unanswerable) {
@@ -368,7 +383,8 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions
     wrong.push_back(std::move(e));
   // No one can ever answer a gate: no terminal, no API (serve), and it asks for real.
   if (!HasOwnTerminal() && !o.approvals_via_api && !options.dry_run)
-    for (std::string& id : UnanswerableGates(rb, o.yes, o.approvals, carried)) {
+    for (std::string& id :
+         UnanswerableGates(rb, o.yes, o.approvals, carried, KnownConditions(rb, options, o.yes))) {
       wrong.push_back(UnanswerableGateError(id));
       if (unanswerable != nullptr) unanswerable->push_back(std::move(id));
     }
@@ -387,7 +403,8 @@ std::vector<std::string> DryRunRefusals(const RunCliOptions& o, const Runbook& r
   if (!options.dry_run || HasOwnTerminal() || o.approvals_via_api) return {};
   std::set<std::string> carried;
   for (const auto& [id, step] : options.prior) carried.insert(id);
-  std::vector<std::string> gates = UnanswerableGates(rb, o.yes, o.approvals, carried);
+  std::vector<std::string> gates =
+      UnanswerableGates(rb, o.yes, o.approvals, carried, KnownConditions(rb, options, o.yes));
   for (const std::string& id : gates)
     std::cerr << "runbook: dry run: the run would be refused before its first step: "
               << UnanswerableGateError(id) << "\n";

@@ -385,6 +385,21 @@ Millis ApprovalWait(const RunRecord& r) {
   return Millis(ms);
 }
 
+// Off a terminal: the required inputs (STEP.NAME) of the gates the resume's continue line
+// approves (`unanswerable`, --approve, --yes; not those carried over) that were not given.
+std::vector<std::string> InputsToGiveOffTerminal(const Runbook& rb, const RunCliOptions& o,
+                                                 const RunOptions& options,
+                                                 const std::vector<std::string>& unanswerable,
+                                                 const std::map<std::string, std::string>& inputs) {
+  if (HasOwnTerminal()) return {};
+  std::vector<std::string> gates = unanswerable;
+  for (const StepDecl& s : rb.steps)
+    if (s.type != nullptr && s.type->spec().waits_for_people && options.prior.count(s.id) == 0 &&
+        (o.yes || std::find(o.approvals.begin(), o.approvals.end(), s.id) != o.approvals.end()))
+      gates.push_back(s.id);
+  return InputsToGive(rb, gates, inputs);
+}
+
 // The carried steps whose decision would not stand (DecisionsToTakeAgain: a gate whose prompt
 // changed) are no longer carried: said, and left to run again like any step not carried, so
 // that a gate nothing can answer is refused before the first step (breakHH HH8: found only
@@ -498,9 +513,13 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     if (needs_adopt) next.options.push_back("--adopt");  // after checking, as the error says
     for (const std::string& id : unanswerable)           // breakHH HH7: the flag the error names
       next.options.push_back("--approve " + ShellQuote(id));
+    std::vector<std::string> to_give =
+        InputsToGiveOffTerminal(*rb, o, options, unanswerable, inputs);
+    for (const std::string& key : to_give)  // breakII II3: as --set NAME=VALUE is
+      next.options.push_back("--input " + ShellQuote(key + "=VALUE"));
     std::cerr << "runbook: nothing was run\n";
     if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty() || !same ||
-        needs_adopt || !unanswerable.empty())
+        needs_adopt || !unanswerable.empty() || !to_give.empty())
       std::cerr << "runbook: after checking, to continue: " << next.Command() << "\n";
     return usage_ok ? kExitEnvironment : kExitInvalid;
   }

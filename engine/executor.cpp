@@ -175,6 +175,25 @@ class Loop {
   // Before the run (DecisionsToTakeAgain): the carried decision steps whose parameters
   // resolve now, and not to those recorded. The scope holds no step's outputs yet, so one
   // that needs them is left to the run (kUnknown).
+  // Before the run (ConditionsKnownBeforeRun): each step's `if:` that a peek finds known.
+  std::map<std::string, bool> ConditionsKnown() {
+    std::map<std::string, bool> known;
+    if (!Bind().ok()) return known;
+    scope_.SetPeek(true);
+    for (size_t i = 0; i < rb_.steps.size(); ++i) {
+      const StepDecl& step = rb_.steps[i];
+      if (!step.condition) continue;
+      scope_.SetStep(static_cast<int>(i), nullptr);
+      scope_.ClearPeekedUnknown();
+      auto v = RenderTemplate(step.condition->tmpl, scope_);
+      if (v.ok() && !v.value().is_unknown() && scope_.PeekedUnknown().empty())
+        known[step.id] = v.value().Truthy();
+    }
+    scope_.SetStep(-1, nullptr);
+    scope_.SetPeek(false);
+    return known;
+  }
+
   std::set<std::string> DecisionsChanged(const std::string& fingerprint_key) {
     std::set<std::string> changed;
     if (!Bind().ok()) return changed;
@@ -842,15 +861,39 @@ Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOption
   return Loop(rb, graph, options, services).Run();
 }
 
-std::set<std::string> DecisionsToTakeAgain(const Runbook& rb, const Graph& graph,
-                                           const RunOptions& options, const EnvMap& base_env,
-                                           const std::string& fingerprint_key) {
+namespace {
+
+// `look` on a Loop that runs nothing: no process, no journal, no observer, the secrets given
+// or those readable without consuming anything (SecretsToMask: no pipe is read).
+template <typename Look>
+auto BeforeRun(const Runbook& rb, const Graph& graph, RunOptions options, const EnvMap& base_env,
+               Look look) {
+  if (!options.secrets) {
+    std::error_code no_cwd;
+    options.secrets = SecretsToMask(rb, base_env, std::filesystem::current_path(no_cwd).string());
+  }
   SystemClock clock;
-  PosixProcessRunner unused(clock);  // nothing runs
+  PosixProcessRunner unused(clock);
   RunObserver quiet;
   CancelToken cancel;
   RunServices services{unused, clock, quiet, cancel, nullptr, base_env};
-  return Loop(rb, graph, options, services).DecisionsChanged(fingerprint_key);
+  Loop loop(rb, graph, options, services);
+  return look(loop);
+}
+
+}  // namespace
+
+std::set<std::string> DecisionsToTakeAgain(const Runbook& rb, const Graph& graph,
+                                           const RunOptions& options, const EnvMap& base_env,
+                                           const std::string& fingerprint_key) {
+  return BeforeRun(rb, graph, options, base_env,
+                   [&](Loop& loop) { return loop.DecisionsChanged(fingerprint_key); });
+}
+
+std::map<std::string, bool> ConditionsKnownBeforeRun(const Runbook& rb, const Graph& graph,
+                                                     const RunOptions& options,
+                                                     const EnvMap& base_env) {
+  return BeforeRun(rb, graph, options, base_env, [](Loop& loop) { return loop.ConditionsKnown(); });
 }
 
 }  // namespace runbook

@@ -123,6 +123,16 @@ std::set<std::string> DecisionsToTakeAgain(const Runbook& rb, const Graph& graph
                                            const RunOptions& options, const EnvMap& base_env,
                                            const std::string& fingerprint_key);
 
+// Before the run starts: each step's `if:` whose value is known already, by step id — one that
+// reads only params, env, secrets, literals and always() (a peek, engine/run_scope.h: what a
+// step gives, run.status and the other status functions are not known). For checks that must
+// come before the first step (breakHH HH9, breakII II4: a gate with `if: ${{ true }}` was
+// reached after other work ran). Secrets: `options.secrets`, else those readable without
+// consuming anything (SecretsToMask). Nothing runs or is recorded.
+std::map<std::string, bool> ConditionsKnownBeforeRun(const Runbook& rb, const Graph& graph,
+                                                     const RunOptions& options,
+                                                     const EnvMap& base_env);
+
 // The runbook's `lock`, resolved with the bound params and the run's `secrets` ("" when it has
 // none; mask it before showing or storing it); `base` is the run's absolute base, for
 // realpath(). Errors: an expression that fails or stays unknown.

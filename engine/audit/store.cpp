@@ -225,6 +225,9 @@ Result<std::string> AuditStore::NotRunningByEvents(const std::string& run_id) {
   auto walked = VerifyChainFrom(*this, events.value().front().seq);
   if (!walked.ok()) return walked.status();
   if (!walked.value().ok) return "the chain breaks after its start, at " + walked.value().problem;
+  auto head = HeadProblem(*this);  // a cut under a signed head (breakII II1)
+  if (!head.ok()) return head.status();
+  if (!head.value().empty()) return "the store's signed head says " + head.value();
   return std::string();
 }
 

@@ -146,6 +146,29 @@ Result<VerifyReport> VerifyChainFrom(AuditStore& store, int64_t from_seq) {
   return r;
 }
 
+Result<std::string> HeadProblem(AuditStore& store) {
+  auto head = store.LatestHead();
+  if (!head.ok()) return head.status();
+  if (!head.value()) return std::string();
+  auto tip = store.Tip();
+  if (!tip.ok()) return tip.status();
+  std::string seq = std::to_string(head.value()->seq);
+  if (head.value()->seq > tip.value().first)
+    return "the chain ends at event " + std::to_string(tip.value().first) +
+           " but a signed head covers " + seq + " (the tail was truncated)";
+  std::string hash;
+  Status read = store.ForEachEvent(
+      [&](const AuditEvent& e) {
+        if (e.seq == head.value()->seq) hash = e.hash;
+        return false;
+      },
+      head.value()->seq);
+  if (!read.ok()) return read;
+  if (hash != head.value()->hash)
+    return "event " + seq + " differs from the head signed at event " + seq;
+  return std::string();
+}
+
 Result<VerifyReport> VerifyBeforeSigning(AuditStore& store, const std::string& private_key) {
   auto r = VerifyChain(store, private_key);
   if (!r.ok()) return r;

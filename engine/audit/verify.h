@@ -31,6 +31,14 @@ Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_ke
 // a part of the store as evidence (ListRuns: breakHH HH4, HH5).
 Result<VerifyReport> VerifyChainFrom(AuditStore& store, int64_t from_seq);
 
+// What the latest signed head says of the chain as it is now, "" when nothing (or no head):
+// a head past the chain's end ("the chain ends at event N but a signed head covers M (the
+// tail was truncated)"), or its event no longer the one signed ("event M differs from the
+// head signed at event M"). No signature is checked: that needs the public key (VerifyChain).
+// For readers that walk only part of the chain (ListRuns, MarkInterrupted: breakII II1, a
+// cut under a signed head was believed). Errors: the store's.
+Result<std::string> HeadProblem(AuditStore& store);
+
 // Whether the head may be signed with `private_key` (a PEM path or text): the chain intact,
 // every earlier signed head still matching its event, and those signed with this key valid.
 // Not ok: the report says where (breakP P4: signing whatever head was there laundered a

@@ -95,11 +95,13 @@ TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {
   // A dry run asks no one, and ends as the run would (breakHH HH10).
   CHECK(Shell(Run("run --dry-run " + file) + " < /dev/null", 20).exit_code == 2);
   CHECK(Shell(Run("run --dry-run --yes " + file) + " < /dev/null", 20).exit_code == 0);
-  // A gate with an `if:` may never be reached: it fails only when it is, saying how to approve.
+  // A gate whose `if:` reads a step may never be reached: it fails only when it is, saying
+  // how to approve (one known before the run is refused up front: breakHH HH9).
   std::string maybe = WriteFile(dir, "maybe.yaml",
                                 "version: 1\nname: t\nsteps:\n  - {id: work, uses: exec, with: "
                                 "{run: ['true']}}\n  - {id: freeze, uses: approval, needs: [work], "
-                                "if: \"${{ true }}\", with: {prompt: 'Freeze writes?'}}\n");
+                                "if: \"${{ steps.work.outcome == 'success' }}\", with: {prompt: "
+                                "'Freeze writes?'}}\n");
   Command reached = Shell(Run("run " + maybe) + " < /dev/null", 20);
   CHECK(reached.exit_code == 1);
   CHECK_THAT(reached.err,

@@ -14,8 +14,9 @@ TEST_CASE("a dry run of the shipped restore with no off-site copy fails at fetch
   std::string dir = TempDir();
   std::string restore = std::string(RUNBOOK_SOURCE_DIR) + "/runbooks/restore.yaml";
   // fetch has `retry: {max_attempts: 3, delay: 5s}`: a prediction is not tried again.
-  Command dry = Shell("cd " + dir + " && " + Binary() + " run " + restore +
-                      " --dry-run --approve declare --set remote=" + dir + "/no-such-copy");
+  Command dry =
+      Shell("cd " + dir + " && " + Binary() + " run " + restore +
+            " --dry-run --approve declare --approve switch --set remote=" + dir + "/no-such-copy");
   INFO(dry.err);
   CHECK(dry.exit_code == 1);
   CHECK_THAT(dry.err, Catch::Contains("would fail: ") && Catch::Contains(dir + "/no-such-copy") &&

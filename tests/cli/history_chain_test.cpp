@@ -196,3 +196,71 @@ TEST_CASE("show and report of a run only the runs index lists say no event recor
   CHECK(json.exit_code == 1);
   CHECK_THAT(json.err, Catch::Contains("ALTERED: the runs index lists run FAKE-RUN"));
 }
+
+TEST_CASE("a cut under a signed head is found by listings, and no reader writes into it",
+          "[cli][history][audit]") {
+  // breakII II1: the failed run's events deleted from a signed chain's end (or its last event
+  // only, the index set back to running): history listed the rest, exit 0, and a reader
+  // appended a run_interrupted into the cut.
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir + " && openssl genpkey -algorithm ed25519 -out key.pem").exit_code ==
+          0);
+  WriteFile(dir, "bk.yaml",
+            "version: 1\nname: bk\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -f, ok]}}\n");
+  Shell("touch " + dir + "/ok");
+  REQUIRE(In(dir, "run bk.yaml --sign-key key.pem").exit_code == 0);
+  Shell("rm " + dir + "/ok");
+  REQUIRE(In(dir, "run bk.yaml --sign-key key.pem").exit_code == 1);
+  std::string failed = LatestRunId(dir + "/a.db");
+  std::string want;
+  SECTION("the failed run deleted, events and row") {
+    Sql(dir, "delete from events where run_id='" + failed + "'; delete from runs where run_id='" +
+                 failed + "'");
+    want = "(the tail was truncated)";
+  }
+  SECTION("its run_finished deleted, its row set back to running") {
+    Sql(dir, "delete from events where run_id='" + failed + "' and kind='run_finished'");
+    SetRunning(dir, failed);
+    want = "(the tail was truncated)";
+  }
+  SECTION("its run_finished edited and hashed again: the last event, no link after it") {
+    Forge(dir, SeqOf(dir, failed, "run_finished"), "body", "\"status\":\"failure\"",
+          "\"status\":\"success\"");
+    Sql(dir, "update runs set status='success' where run_id='" + failed + "'");
+    want = "differs from the head signed at event";
+  }
+  std::string events = Sql(dir, "select count(*) from events");
+  Command text = In(dir, "history");
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 1);
+  CHECK_THAT(text.out,
+             Catch::Contains("ALTERED: the audit chain breaks at ") && Catch::Contains(want));
+  Command verify = In(dir, "audit verify");
+  CHECK(verify.exit_code == 1);
+  CHECK(Sql(dir, "select count(*) from events") == events);  // nothing written into the cut
+  CHECK_THAT(text.err + verify.err, !Catch::Contains("marked 1 run(s) as interrupted"));
+}
+
+TEST_CASE("an event moved before its run's start is altered, not a store that cannot be read",
+          "[cli][history][audit]") {
+  // breakII II2: one UPDATE moving the failed run's run_finished onto the next run (which
+  // starts after it) made history exit 3 and the API answer 503, with no ALTERED.
+  std::string dir = TempDir();
+  std::string missed = MissedThenAnother(dir);
+  std::string next = LatestRunId(dir + "/a.db");
+  std::string seq = SeqOf(dir, missed, "run_finished");
+  SECTION("in place") { Sql(dir, "update events set run_id='" + next + "' where seq=" + seq); }
+  SECTION("hashed again") { Forge(dir, seq, "run_id", missed, next); }
+  Command text = In(dir, "history");
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 1);
+  CHECK_THAT(text.out, Catch::Contains("its run_finished event #" + seq +
+                                       " lies before its "
+                                       "run_started"));
+  Command json = In(dir, "history --format json");
+  CHECK(json.exit_code == 1);
+  Command report = In(dir, "report " + next);
+  INFO(report.out << report.err);
+  CHECK(report.exit_code == 1);
+  CHECK_THAT(report.err, !Catch::Contains("no run_started event records"));
+}

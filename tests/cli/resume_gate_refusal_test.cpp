@@ -154,3 +154,97 @@ TEST_CASE("a carried gate whose decision stands is not asked, off a terminal too
   CHECK(resumed.exit_code == 0);
   CHECK_THAT(resumed.err, !Catch::Contains("its parameters are not those"));
 }
+
+TEST_CASE("a refused resume's command to continue names the inputs its gates need",
+          "[cli][resume][approval]") {
+  // breakII II3: the line carried --approve gate but not the --input the gate's required
+  // input needs, so run as printed it was refused again; with the input as the only reason
+  // left, no line was printed at all.
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsteps:\n"
+            "  - {id: pre, uses: exec, with: {run: [test, -f, ready]}}\n"
+            "  - id: gate\n    uses: approval\n    needs: [pre]\n    with:\n"
+            "      prompt: 'swap prod?'\n      inputs: {ticket: {type: string, required: true}}\n"
+            "  - {id: post, uses: exec, needs: [gate], with: {shell: true, run: 'echo ${{ "
+            "steps.gate.outputs.ticket }} >> post.log'}}\n");
+  REQUIRE(In(dir, "run g.yaml --approve gate --input gate.ticket=INC-1").exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ready");
+  std::string flags;
+  SECTION("nothing approves the gate") {}
+  SECTION("approved, its input not given: the only reason") { flags = " --approve gate"; }
+  Command refused = In(dir, "resume " + id + flags);
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  std::string line = ContinueLine(refused.err);
+  CHECK_THAT(line,
+             Catch::Contains("--approve gate") && Catch::Contains("--input gate.ticket=VALUE"));
+  CHECK_THAT(line, !Catch::Contains("--approve gate --approve gate"));
+  std::string filled = line.replace(line.find("=VALUE"), 6, "=INC-9");
+  Command next = Shell("cd " + dir + " && " + Binary() + " " + filled + " </dev/null");
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK(ReadFile(dir + "/post.log") == "INC-9\n");
+}
+
+TEST_CASE("a gate whose if: is known before the first step is refused up front when true",
+          "[cli][approval]") {
+  // breakHH HH9: `if: ${{ true }}` exempted a gate from the check before the first step, so
+  // the work before it ran and the gate failed, exit 1. An `if:` that reads only params,
+  // env, secrets and literals is known before the run; one that reads a step is not.
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nparams:\n  target: {default: prod}\nsteps:\n"
+            "  - {id: work, uses: exec, with: {shell: true, run: 'echo W >> work.log'}}\n"
+            "  - {id: lit, uses: approval, needs: [work], if: \"${{ true }}\", with: {prompt: "
+            "a}}\n"
+            "  - {id: prod, uses: approval, needs: [work], if: \"${{ params.target == 'prod' }}\","
+            " with: {prompt: b}}\n"
+            "  - {id: later, uses: approval, needs: [work], if: \"${{ steps.work.outcome == "
+            "'failure' }}\", with: {prompt: c}}\n");
+  Command refused = In(dir, "run g.yaml");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("approval 'lit' needs a person") &&
+                              Catch::Contains("approval 'prod' needs a person") &&
+                              !Catch::Contains("approval 'later'"));
+  CHECK(ReadFile(dir + "/work.log").empty());
+  // The param makes `prod` false: only `lit` is named.
+  Command dev = In(dir, "run g.yaml --set target=dev");
+  CHECK(dev.exit_code == 2);
+  CHECK_THAT(dev.err, Catch::Contains("approval 'lit'") && !Catch::Contains("approval 'prod'"));
+  Command approved = In(dir, "run g.yaml --set target=dev --approve lit");
+  INFO(approved.err);
+  CHECK(approved.exit_code == 0);  // `later` is false once work passed: never asked
+  CHECK(ReadFile(dir + "/work.log") == "W\n");
+}
+
+TEST_CASE("a passed gate with an if: asked again is refused before the work beside it",
+          "[cli][resume][approval]") {
+  // breakII II4: the `if:` exempted it; `side` ran, the gate failed, exit 1, and each printed
+  // command failed the same way.
+  std::string dir = TempDir();
+  WriteFile(dir, "rs.yaml",
+            "version: 1\nname: rs\nparams:\n  target: {default: prod}\n"
+            "secrets:\n  who: {env: WHO}\nsteps:\n"
+            "  - {id: gate, uses: approval, if: \"${{ params.target == 'prod' }}\", with: "
+            "{prompt: \"swap for ${{ secrets.who }}?\"}}\n"
+            "  - {id: post, uses: exec, needs: [gate], with: {run: [test, -f, postok]}}\n"
+            "  - {id: side, uses: exec, with: {shell: true, run: 'test -f sideok && echo "
+            "SIDE-RAN >> side.log'}}\n");
+  REQUIRE(Shell("cd " + dir + " && WHO=alice " + Binary() +
+                " run rs.yaml --audit-db a.db --approve gate </dev/null")
+              .exit_code == 1);
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/postok " + dir + "/sideok");
+  Command refused = Shell("cd " + dir + " && WHO=mallory " + Binary() + " resume " + id +
+                          " --audit-db a.db </dev/null");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("approval 'gate' needs a person") &&
+                              Catch::Contains("nothing was run") && !Catch::Contains("mallory") &&
+                              !Catch::Contains("alice"));
+  CHECK_THAT(ContinueLine(refused.err), Catch::Contains("--approve gate"));
+  CHECK(ReadFile(dir + "/side.log").empty());
+}

@@ -19,6 +19,7 @@
 #include "engine/util/time_format.h"
 #include "serve/approval_answer.h"
 #include "serve/guarded_http.h"
+#include "serve/listing_cache.h"
 #include "serve/openapi.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
@@ -548,7 +549,7 @@ class Routes {
     if (!store) return;
     // As the chained events record the runs, never the index alone (breakHH HH1: one UPDATE
     // silenced the backup-age alert).
-    auto listing = ListRuns(*store, "", 100000);
+    auto listing = listing_cache_.Every(*store);  // read again when the store changed (II5)
     if (!listing.ok()) return Error(res, 503, listing.status().message());
     std::vector<RunRow> rows;
     for (const ListedRun& r : listing.value().runs) rows.push_back(r.row);
@@ -561,6 +562,7 @@ class Routes {
 
   static constexpr int kMaxStreams = 4;
   ApiContext c_;
+  ListingCache listing_cache_;
   FailureLimiter limiter_;
   std::atomic<int> streams_{0};
 };

@@ -815,6 +815,9 @@ TEST_CASE("serve: the run list and metrics say when the chain breaks or the inde
     return Shell("curl -s -o /dev/null -D - '" + serve.Url() + "/api/v1/runs?limit=1'").out;
   };
   CHECK_THAT(headers(), !Catch::Contains("X-Store-Altered"));
+  // Kept between scrapes (breakII II5), and read again once the store changed.
+  CHECK_THAT(serve.Http("GET", "/metrics").out, Catch::Contains("runbook_store_altered 0\n"));
+  CHECK_THAT(serve.Http("GET", "/metrics").out, Catch::Contains("runbook_store_altered 0\n"));
   std::string db = dir + "/store/audit.db";
   std::string want;
   SECTION("the first run's run_finished made a failure and hashed again") {

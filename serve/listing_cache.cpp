@@ -1,0 +1,32 @@
+#include "serve/listing_cache.h"
+
+#include <sys/stat.h>
+
+namespace runbook {
+namespace {
+
+// "size:mtime_ns" of `path`, "-" when it does not exist.
+std::string FileState(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "-";
+  return std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+}  // namespace
+
+Result<RunListing> ListingCache::Every(AuditStore& store) {
+  auto tip = store.Tip();
+  if (!tip.ok()) return tip.status();
+  std::string key = std::to_string(tip.value().first) + " " + tip.value().second + " " +
+                    FileState(store.path()) + " " + FileState(store.path() + "-wal");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (listing_ && key == key_) return *listing_;
+  auto listing = ListRuns(store, "", 100000);
+  if (!listing.ok()) return listing.status();
+  key_ = key;
+  listing_ = listing.value();
+  return listing;
+}
+
+}  // namespace runbook

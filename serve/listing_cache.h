@@ -1,0 +1,35 @@
+// serve's /metrics lists every run of the store as its chained events record them (ListRuns:
+// each run folded, the whole chain walked), which takes seconds on a store of years of
+// hourly runs (breakII II5: 5.7-11 s per scrape at 50,000 runs, past Prometheus' default
+// 10 s scrape_timeout). The listing is kept between requests and read again only when the
+// store changed.
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "engine/audit/run_listing.h"
+#include "engine/audit/store.h"
+#include "engine/util/status.h"
+
+namespace runbook {
+
+class ListingCache {
+ public:
+  // Every run of `store` (ListRuns with no runbook filter and no limit short of 100,000),
+  // the same listing as the last call's when the store is unchanged since: the same last
+  // event (seq and hash), and the same size and modification time (ns) of the store's file
+  // and of its write-ahead log — any write by SQLite changes one of them. Limit: someone who
+  // edits the file and then sets its times back is seen at serve's next start, or by
+  // `runbook audit verify` (docs/audit.md). Thread-safe: concurrent calls wait for one
+  // reading. Errors: the store's (nothing is kept).
+  Result<RunListing> Every(AuditStore& store);
+
+ private:
+  std::mutex mu_;
+  std::string key_;
+  std::optional<RunListing> listing_;
+};
+
+}  // namespace runbook

@@ -256,6 +256,11 @@ bool KnownTrue(const std::map<std::string, bool>& conditions, const std::string&
   return it != conditions.end() && it->second;
 }
 
+bool KnownFalse(const std::map<std::string, bool>& conditions, const std::string& id) {
+  auto it = conditions.find(id);
+  return it != conditions.end() && !it->second;
+}
+
 }  // namespace
 
 std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
@@ -266,7 +271,7 @@ std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
   if (yes) return gates;
   for (const StepDecl& s : rb.steps) {
     if (s.type == nullptr || !s.type->spec().waits_for_people || skip.count(s.id) ||
-        (s.condition && !KnownTrue(conditions, s.id)) ||
+        (s.condition && !KnownTrue(conditions, s.id)) || KnownFalse(conditions, s.id) ||
         std::find(approvals.begin(), approvals.end(), s.id) != approvals.end())
       continue;
     gates.push_back(s.id);

@@ -41,9 +41,10 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
 // the gates it would reach that nothing approves (neither --yes nor --approve ID), their ids in the
 // runbook's order, so that the run is refused before its first step instead of failing at
 // the gate after the work before it (newcomer N4; UnanswerableGateError says why). Gates in
-// `skip` (carried over by a resume) are left out; so is a gate with an `if:` unless
-// `conditions` (ConditionsKnownBeforeRun) knows it true (one it does not know may never be
-// reached: it is left to the gate; breakHH HH9). A background job on a terminal is not asked
+// `skip` (carried over by a resume) are left out; so is a gate `conditions`
+// (ConditionsKnownBeforeRun) knows will not run, and one with an `if:` unless `conditions`
+// knows it true (one it does not know may never be reached: it is left to the gate; breakHH
+// HH9, breakII II2-1). A background job on a terminal is not asked
 // for: it may be brought to the foreground before its gate.
 std::vector<std::string> UnanswerableGates(const Runbook& rb, bool yes,
                                            const std::vector<std::string>& approvals,

@@ -156,7 +156,7 @@ int SayAltered(const RunListing& listing, const std::string& store, bool text) {
   if (!listing.Altered()) return kExitOk;
   FILE* out = text ? stdout : stderr;
   if (!listing.chain_problem.empty())
-    std::fprintf(out, "ALTERED: the audit chain breaks at %s\n",
+    std::fprintf(out, "ALTERED: the audit chain is broken: %s\n",
                  Printable(listing.chain_problem).c_str());
   for (const std::string& id : listing.index_only)
     std::fprintf(out,

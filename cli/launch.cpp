@@ -359,12 +359,11 @@ Status SignHead(AuditStore& store, const std::string& key_path, bool& chain_brok
 namespace {
 
 // The `if:` of the runbook's steps known before the run (ConditionsKnownBeforeRun), looked at
-// only when a gate has one and --yes does not answer every gate anyway.
+// only when a step has one and --yes does not answer every gate anyway.
 std::map<std::string, bool> KnownConditions(const Runbook& rb, const RunOptions& options,
                                             bool yes) {
-  bool any = false;
-  for (const StepDecl& s : rb.steps)
-    any = any || (s.condition && s.type != nullptr && s.type->spec().waits_for_people);
+  bool any = false;  // an `if:` anywhere may skip a gate behind it
+  for (const StepDecl& s : rb.steps) any = any || s.condition;
   if (!any || yes) return {};
   return ConditionsKnownBeforeRun(rb, BuildGraph(rb), options, CurrentEnvironment());
 }
@@ -394,6 +393,24 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions
 }
 
 namespace {
+
+// A store cut under a signed head (its events after some point deleted) is written no more:
+// the next run's events would fill the cut and the head would then blame them, the deleted
+// run named nowhere (breakII II2-7). Returns kExitEnvironment, its lock released, or kExitOk.
+int NoWriteIntoCut(AuditStore* store, const RunContext& context, const std::string& run_id) {
+  if (store == nullptr) return kExitOk;
+  auto tip = store->Tip();
+  auto latest = store->LatestHead();
+  if (!tip.ok() || !latest.ok() || !latest.value() || latest.value()->seq <= tip.value().first)
+    return kExitOk;  // a read that fails is the first append's to report
+  std::cerr << "runbook: error: audit store " << Printable(store->path())
+            << ": the chain ends at event " << tip.value().first << " but a signed head covers "
+            << latest.value()->seq
+            << " (the tail was truncated); nothing is written into it, so the evidence stays: "
+               "check it with runbook audit verify, and keep the store aside; nothing was run\n";
+  if (!context.lock.empty()) (void)store->Unlock(context.lock, run_id);
+  return kExitEnvironment;
+}
 
 // A dry run with no terminal of its own: the gates for which the run would be refused before
 // its first step (ApprovalFlagsOk), each said before the steps are described (breakHH HH10:
@@ -439,6 +456,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   }
   if (int code = OpenLocked(o, rb, options, context, cancel, redactor, store); code != kExitOk)
     return code;
+  if (int code = NoWriteIntoCut(store.get(), context, options.run_id); code != kExitOk) return code;
   // --run-id (serve's) naming a run the store has: said in words, nothing run.
   if (store && !o.run_id.empty() && store->FindRun(o.run_id).ok()) {
     std::cerr << "runbook: error: --run-id " << o.run_id

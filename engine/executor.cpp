@@ -175,19 +175,33 @@ class Loop {
   // Before the run (DecisionsToTakeAgain): the carried decision steps whose parameters
   // resolve now, and not to those recorded. The scope holds no step's outputs yet, so one
   // that needs them is left to the run (kUnknown).
-  // Before the run (ConditionsKnownBeforeRun): each step's `if:` that a peek finds known.
+  // Before the run (ConditionsKnownBeforeRun): whether each step runs, where a peek knows.
   std::map<std::string, bool> ConditionsKnown() {
     std::map<std::string, bool> known;
     if (!Bind().ok()) return known;
     scope_.SetPeek(true);
-    for (size_t i = 0; i < rb_.steps.size(); ++i) {
+    for (int i : g_.topo) {
       const StepDecl& step = rb_.steps[i];
-      if (!step.condition) continue;
-      scope_.SetStep(static_cast<int>(i), nullptr);
-      scope_.ClearPeekedUnknown();
-      auto v = RenderTemplate(step.condition->tmpl, scope_);
-      if (v.ok() && !v.value().is_unknown() && scope_.PeekedUnknown().empty())
-        known[step.id] = v.value().Truthy();
+      std::optional<bool> own;  // its `if:`, when a peek knows it
+      if (step.condition) {
+        scope_.SetStep(i, nullptr);
+        scope_.ClearPeekedUnknown();
+        auto v = RenderTemplate(step.condition->tmpl, scope_);
+        if (v.ok() && !v.value().is_unknown() && scope_.PeekedUnknown().empty())
+          own = v.value().Truthy();
+      }
+      // A main step that needs a step known skipped is skipped too, unless its `if:` reads
+      // the status (breakII II2-1: a gate behind a skipped step was refused up front).
+      bool need_skipped = false;
+      if (!IsFinally(i) && !step.condition_has_status)
+        for (int d : g_.nodes[i].needs) {
+          auto it = known.find(rb_.steps[d].id);
+          need_skipped = need_skipped || (it != known.end() && !it->second);
+        }
+      if (need_skipped || (own && !*own))
+        known[step.id] = false;
+      else if (own)
+        known[step.id] = true;
     }
     scope_.SetStep(-1, nullptr);
     scope_.SetPeek(false);

@@ -123,12 +123,16 @@ std::set<std::string> DecisionsToTakeAgain(const Runbook& rb, const Graph& graph
                                            const RunOptions& options, const EnvMap& base_env,
                                            const std::string& fingerprint_key);
 
-// Before the run starts: each step's `if:` whose value is known already, by step id — one that
+// Before the run starts: whether each step will run, by step id, where that is known already
+// — false when its `if:` is known false, or when it is a main step whose `if:` reads no status
+// function and a step it needs is known not to run (breakII II2-1); true when its `if:` is
+// known true (its needs then decide, as for a step without `if:`). An `if:` is known when it
 // reads only params, env, secrets, literals and always() (a peek, engine/run_scope.h: what a
-// step gives, run.status and the other status functions are not known). For checks that must
-// come before the first step (breakHH HH9, breakII II4: a gate with `if: ${{ true }}` was
-// reached after other work ran). Secrets: `options.secrets`, else those readable without
-// consuming anything (SecretsToMask). Nothing runs or is recorded.
+// step gives, run.status and the other status functions are not known). Steps absent: not
+// known, or no `if:` and nothing known skipped before them. For checks that must come before
+// the first step (breakHH HH9, breakII II4: a gate with `if: ${{ true }}` was reached after
+// other work ran). Secrets: `options.secrets`, else those readable without consuming anything
+// (SecretsToMask). Nothing runs or is recorded.
 std::map<std::string, bool> ConditionsKnownBeforeRun(const Runbook& rb, const Graph& graph,
                                                      const RunOptions& options,
                                                      const EnvMap& base_env);

@@ -243,7 +243,7 @@ class Routes {
   static std::string StoreAltered(const RunListing& listing) {
     std::vector<std::string> said;
     if (!listing.chain_problem.empty())
-      said.push_back("the audit chain breaks at " + listing.chain_problem);
+      said.push_back("the audit chain is broken: " + listing.chain_problem);
     for (const std::string& id : listing.index_only)
       said.push_back("the runs index lists run " + id + ", which no chained event records");
     return Printable(Join(said, "; "));

@@ -224,10 +224,11 @@ Result<std::string> AuditStore::NotRunningByEvents(const std::string& run_id) {
   // An end event moved to another run id, its hash computed again: the links show it.
   auto walked = VerifyChainFrom(*this, events.value().front().seq);
   if (!walked.ok()) return walked.status();
-  if (!walked.value().ok) return "the chain breaks after its start, at " + walked.value().problem;
+  if (!walked.value().ok) return "the chain is broken after its start: " + walked.value().problem;
   auto head = HeadProblem(*this);  // a cut under a signed head (breakII II1)
   if (!head.ok()) return head.status();
-  if (!head.value().empty()) return "the store's signed head says " + head.value();
+  if (!head.value().empty())
+    return "the store is cut or changed under its signed head: " + head.value();
   return std::string();
 }
 
@@ -574,9 +575,9 @@ Result<std::vector<SignedHead>> AuditStore::Heads() {
   }
 }
 
-Result<std::optional<SignedHead>> AuditStore::LatestHead() {
-  auto st = db_->Prepare(
-      "SELECT seq, hash, key_id, signature, signed_at FROM heads ORDER BY seq DESC LIMIT 1");
+// The one head `sql` selects (columns seq, hash, key_id, signature, signed_at), if any.
+Result<std::optional<SignedHead>> AuditStore::OneHead(const char* sql) {
+  auto st = db_->Prepare(sql);
   if (!st.ok()) return st.status();
   auto row = st.value().Step();
   if (!row.ok()) return row.status();
@@ -584,6 +585,17 @@ Result<std::optional<SignedHead>> AuditStore::LatestHead() {
   const Stmt& s = st.value();
   return std::optional<SignedHead>(
       SignedHead{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+}
+
+Result<std::optional<SignedHead>> AuditStore::FirstHeadNotMatching() {
+  return OneHead(
+      "SELECT h.seq, h.hash, h.key_id, h.signature, h.signed_at FROM heads h LEFT JOIN events e "
+      "ON e.seq = h.seq WHERE e.hash IS NULL OR e.hash != h.hash ORDER BY h.seq LIMIT 1");
+}
+
+Result<std::optional<SignedHead>> AuditStore::LatestHead() {
+  return OneHead(
+      "SELECT seq, hash, key_id, signature, signed_at FROM heads ORDER BY seq DESC LIMIT 1");
 }
 
 }  // namespace runbook

@@ -292,6 +292,10 @@ class AuditStore {
 
   Status AddHead(const SignedHead& head);
   Result<std::optional<SignedHead>> LatestHead();
+  // The first signed head (lowest seq) whose event is missing or no longer has the hash it
+  // signed, none when every head matches: one join, for readers that check every head
+  // without walking the whole chain (HeadProblem; breakII II2-8).
+  Result<std::optional<SignedHead>> FirstHeadNotMatching();
   // Every signed head, by seq ascending (verify checks each: breakP P4).
   Result<std::vector<SignedHead>> Heads();
   // The last event's seq and hash (0 and the genesis hash when empty).
@@ -340,6 +344,8 @@ class AuditStore {
   Result<std::set<std::string>> WatchHeartbeats(
       const std::vector<std::pair<std::string, Liveness>>& suspects, const WatchScope& scope,
       bool& stopped);
+  // The one signed head `sql` selects (seq, hash, key_id, signature, signed_at), if any.
+  Result<std::optional<SignedHead>> OneHead(const char* sql);
   // Whether `run_id` is still recorded as running (a read; false when it is not recorded).
   Result<bool> RecordedRunning(const std::string& run_id);
   // Why `run_id`'s chained events do not say it runs ("" when they do): an event whose

@@ -147,7 +147,7 @@ Result<VerifyReport> VerifyChainFrom(AuditStore& store, int64_t from_seq) {
 }
 
 Result<std::string> HeadProblem(AuditStore& store) {
-  auto head = store.LatestHead();
+  auto head = store.FirstHeadNotMatching();
   if (!head.ok()) return head.status();
   if (!head.value()) return std::string();
   auto tip = store.Tip();
@@ -156,17 +156,7 @@ Result<std::string> HeadProblem(AuditStore& store) {
   if (head.value()->seq > tip.value().first)
     return "the chain ends at event " + std::to_string(tip.value().first) +
            " but a signed head covers " + seq + " (the tail was truncated)";
-  std::string hash;
-  Status read = store.ForEachEvent(
-      [&](const AuditEvent& e) {
-        if (e.seq == head.value()->seq) hash = e.hash;
-        return false;
-      },
-      head.value()->seq);
-  if (!read.ok()) return read;
-  if (hash != head.value()->hash)
-    return "event " + seq + " differs from the head signed at event " + seq;
-  return std::string();
+  return "event " + seq + " differs from the head signed at event " + seq;
 }
 
 Result<VerifyReport> VerifyBeforeSigning(AuditStore& store, const std::string& private_key) {

@@ -31,7 +31,8 @@ Result<VerifyReport> VerifyChain(AuditStore& store, const std::string& public_ke
 // a part of the store as evidence (ListRuns: breakHH HH4, HH5).
 Result<VerifyReport> VerifyChainFrom(AuditStore& store, int64_t from_seq);
 
-// What the latest signed head says of the chain as it is now, "" when nothing (or no head):
+// What the signed heads say of the chain as it is now (each checked, breakP P4; the first that
+// does not match is said), "" when nothing (or no head):
 // a head past the chain's end ("the chain ends at event N but a signed head covers M (the
 // tail was truncated)"), or its event no longer the one signed ("event M differs from the
 // head signed at event M"). No signature is checked: that needs the public key (VerifyChain).

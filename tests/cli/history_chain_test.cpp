@@ -68,7 +68,7 @@ TEST_CASE("history walks the chain: one event edited and hashed again is found",
   std::string id = MissedThenAnother(dir);
   REQUIRE(In(dir, "history").exit_code == 0);
   std::string finished = SeqOf(dir, id, "run_finished");
-  std::string want = "ALTERED: the audit chain breaks at event ";
+  std::string want = "ALTERED: the audit chain is broken: event ";
   SECTION("HH5: a missed RTO made met, the index edited to agree") {
     Forge(dir, finished, "body", "\"met\":false,\"note\"", "\"met\":true,\"note\"");
     Forge(dir, finished, "body", "\"objectives_met\":false", "\"objectives_met\":true");
@@ -113,7 +113,7 @@ TEST_CASE("a listing of the newest runs walks the chain from the oldest of them"
   Command one = In(dir, "history --limit 1");
   INFO(one.out << one.err);
   CHECK(one.exit_code == 1);
-  CHECK_THAT(one.out, Catch::Contains("ALTERED: the audit chain breaks at event ") &&
+  CHECK_THAT(one.out, Catch::Contains("ALTERED: the audit chain is broken: event ") &&
                           Catch::Contains(newest) && !Catch::Contains(missed));
   // The run listed alone by its runbook is older than the edit: the walk from it reaches it.
   Command w = In(dir, "history --runbook w --limit 1");
@@ -134,14 +134,14 @@ TEST_CASE("a reader marks a run interrupted only when its own intact events say 
   }
   SECTION("its run_finished renamed and hashed again") {
     Forge(dir, SeqOf(dir, id, "run_finished"), "kind", "run_finished", "run_finishd");
-    why = "the chain breaks after its start, at event ";
+    why = "the chain is broken after its start: event ";
   }
   SECTION("the index alone set back to running: its run_finished still records its end") {
     why = "records its end";
   }
   SECTION("its run_finished moved to a run id nothing started, hashed again") {
     Forge(dir, SeqOf(dir, id, "run_finished"), "run_id", id, "NO-SUCH-RUN");
-    why = "the chain breaks after its start, at event ";
+    why = "the chain is broken after its start: event ";
   }
   SetRunning(dir, id);
   Command text = In(dir, "history");
@@ -234,11 +234,46 @@ TEST_CASE("a cut under a signed head is found by listings, and no reader writes 
   INFO(text.out << text.err);
   CHECK(text.exit_code == 1);
   CHECK_THAT(text.out,
-             Catch::Contains("ALTERED: the audit chain breaks at ") && Catch::Contains(want));
+             Catch::Contains("ALTERED: the audit chain is broken: ") && Catch::Contains(want));
   Command verify = In(dir, "audit verify");
   CHECK(verify.exit_code == 1);
   CHECK(Sql(dir, "select count(*) from events") == events);  // nothing written into the cut
   CHECK_THAT(text.err + verify.err, !Catch::Contains("marked 1 run(s) as interrupted"));
+  // breakII II2-7: a run does not fill the cut (the head would then blame it).
+  Shell("touch " + dir + "/ok");
+  Command next = In(dir, "run bk.yaml");
+  if (want == "(the tail was truncated)") {
+    INFO(next.err);
+    CHECK(next.exit_code == 3);
+    CHECK_THAT(next.err, Catch::Contains("(the tail was truncated); nothing is written into it") &&
+                             Catch::Contains("nothing was run"));
+    CHECK(Sql(dir, "select count(*) from events") == events);
+    CHECK_THAT(In(dir, "audit verify").out, Catch::Contains("(the tail was truncated)"));
+  }
+}
+
+TEST_CASE("listings check every signed head, not only the latest", "[cli][history][audit]") {
+  // breakII II2-8: the failed backup rewritten to success, the chain computed again, and the
+  // latest head's hash updated: history listed both as success, exit 0.
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir + " && openssl genpkey -algorithm ed25519 -out key.pem").exit_code ==
+          0);
+  WriteFile(dir, "bk.yaml",
+            "version: 1\nname: bk\nsteps:\n  - {id: a, uses: exec, with: {run: [test, -f, ok]}}\n");
+  REQUIRE(In(dir, "run bk.yaml --sign-key key.pem").exit_code == 1);
+  Shell("touch " + dir + "/ok");
+  REQUIRE(In(dir, "run bk.yaml --sign-key key.pem").exit_code == 0);
+  REQUIRE(Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/cli/rehash.py " + dir +
+                "/a.db '\"status\":\"failure\"' '\"status\":\"success\"'")
+              .exit_code == 0);
+  Sql(dir,
+      "update runs set status='success'; update heads set hash=(select hash from events "
+      "where seq=heads.seq) where seq=(select max(seq) from heads)");
+  Command text = In(dir, "history");
+  INFO(text.out << text.err);
+  CHECK(text.exit_code == 1);
+  CHECK_THAT(text.out, Catch::Contains("ALTERED: the audit chain is broken: event ") &&
+                           Catch::Contains("differs from the head signed at event"));
 }
 
 TEST_CASE("an event moved before its run's start is altered, not a store that cannot be read",

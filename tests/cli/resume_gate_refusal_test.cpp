@@ -248,3 +248,36 @@ TEST_CASE("a passed gate with an if: asked again is refused before the work besi
   CHECK_THAT(ContinueLine(refused.err), Catch::Contains("--approve gate"));
   CHECK(ReadFile(dir + "/side.log").empty());
 }
+
+TEST_CASE("a gate behind a step its params skip is never reached, so never refused",
+          "[cli][approval]") {
+  // breakII II2-1: `prep` skipped by its `if:` on params skips the gate that needs it, yet
+  // the gate was refused up front (exit 2 every night where the run had passed). Variants:
+  // the gate with an `if:` known true, and with none; the other side, a gate whose `if:`
+  // reads the status (always()), which runs whatever its needs did.
+  std::string dir = TempDir();
+  std::string gate_if;
+  bool refused = false;
+  SECTION("its own if: known true") { gate_if = ", if: \"${{ params.mode != 'dry' }}\""; }
+  SECTION("no if:") {}
+  SECTION("if: always(): reached") {
+    gate_if = ", if: \"${{ always() }}\"";
+    refused = true;
+  }
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nparams:\n  mode: {default: plain}\nsteps:\n"
+            "  - {id: prep, uses: exec, if: \"${{ params.mode == 'switch' }}\", with: {run: "
+            "[true]}}\n"
+            "  - {id: gate, uses: approval, needs: [prep]" +
+                gate_if +
+                ", with: {prompt: p}}\n"
+                "  - {id: work, uses: exec, with: {shell: true, run: 'echo W >> work.log'}}\n");
+  Command run = In(dir, "run g.yaml");
+  INFO(run.err);
+  CHECK(run.exit_code == (refused ? 2 : 0));
+  CHECK(ReadFile(dir + "/work.log") == (refused ? "" : "W\n"));
+  Command dry = In(dir, "run g.yaml --dry-run");
+  CHECK(dry.exit_code == (refused ? 2 : 0));
+  // With the param that runs prep, the gate is reached: refused up front.
+  CHECK(In(dir, "run g.yaml --set mode=switch").exit_code == 2);
+}

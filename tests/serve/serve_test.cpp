@@ -829,7 +829,7 @@ TEST_CASE("serve: the run list and metrics say when the chain breaks or the inde
         Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/cli/rehash_one.py " + db +
               " " + seq + " body '\"status\":\"success\"' '\"status\":\"failure\"'");
     REQUIRE(forged.exit_code == 0);
-    want = "X-Store-Altered: the audit chain breaks at event ";
+    want = "X-Store-Altered: the audit chain is broken: event ";
   }
   SECTION("a run added to the index by hand") {
     REQUIRE(Shell("sqlite3 " + db +

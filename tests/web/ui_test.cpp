@@ -64,7 +64,7 @@ TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[
   CHECK(unmarked.value().Find("run_alert")->as_string().empty());
   CHECK(chain.value().Find("error") == nullptr);
   CHECK_THAT(chain.value().Find("alert")->as_string(),
-             Catch::StartsWith("ALTERED: the audit chain breaks at event "));
+             Catch::StartsWith("ALTERED: the audit chain is broken: event "));
   CHECK_THAT(chain.value().Find("run_alert")->as_string(),
              Catch::StartsWith("AUDIT CHAIN BROKEN:") && Catch::Contains("event"));
   CHECK(marked.value().Find("marked")->as_bool());

@@ -365,7 +365,9 @@ std::map<std::string, bool> KnownConditions(const Runbook& rb, const RunOptions&
   bool any = false;  // an `if:` anywhere may skip a gate behind it
   for (const StepDecl& s : rb.steps) any = any || s.condition;
   if (!any || yes) return {};
-  return ConditionsKnownBeforeRun(rb, BuildGraph(rb), options, CurrentEnvironment());
+  RunOptions judged = options;  // a dry run's secrets are placeholders: the readable ones
+  if (judged.dry_run) judged.secrets.reset();
+  return ConditionsKnownBeforeRun(rb, BuildGraph(rb), judged, CurrentEnvironment());
 }
 
 }  // namespace
@@ -432,13 +434,19 @@ std::vector<std::string> DryRunRefusals(const RunCliOptions& o, const Runbook& r
 
 int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunContext context) {
   std::map<std::string, std::string> inputs;
+  EnvMap env = CurrentEnvironment();
+  // When the up-front check judges `if:`s (off a terminal), the secrets are read once before
+  // it, so that the check and the run see the same values (breakII II2-3: a secret rotated
+  // between two reads); a flag mistake is still said, and is the exit code (2). Otherwise
+  // after the flags, so that a refused run reads no pipe.
+  bool early = !HasOwnTerminal() && !o.approvals_via_api && !o.yes && !options.dry_run;
+  bool secrets_read = !early || ResolveRunSecrets(rb, env, context.base, options);
   if (!ApprovalFlagsOk(o, rb, options, inputs)) {
     std::cerr << "runbook: nothing was run\n";
     return kExitInvalid;
   }
+  if (!secrets_read || !ResolveRunSecrets(rb, env, context.base, options)) return kExitEnvironment;
   const std::vector<std::string> refused = DryRunRefusals(o, rb, options);
-  EnvMap env = CurrentEnvironment();
-  if (!ResolveRunSecrets(rb, env, context.base, options)) return kExitEnvironment;
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)
       RunRedactor(options.dry_run ? SecretsToMask(rb, env, context.base) : *options.secrets, env);
   Graph graph = BuildGraph(rb);

@@ -281,3 +281,24 @@ TEST_CASE("a gate behind a step its params skip is never reached, so never refus
   // With the param that runs prep, the gate is reached: refused up front.
   CHECK(In(dir, "run g.yaml --set mode=switch").exit_code == 2);
 }
+
+TEST_CASE("the up-front check and the run read a secret once, and judge on the same value",
+          "[cli][approval][secrets]") {
+  // breakII II2-3: the check before the first step read a `file:` secret, then the run read it
+  // again; rotated in between, the check let `side` run and the gate failed after it.
+  std::string dir = TempDir();
+  WriteFile(dir, "tok", "PRODcred22");
+  WriteFile(dir, "s.yaml",
+            "version: 1\nname: s\nsecrets:\n  tok: {file: tok}\nsteps:\n"
+            "  - {id: side, uses: exec, with: {run: [true]}}\n"
+            "  - {id: gate, uses: approval, if: \"${{ startsWith(secrets.tok, 'PROD') }}\", "
+            "with: {prompt: p}}\n");
+  Command traced = Shell("cd " + dir + " && strace -f -e trace=openat -o trace.log " + Binary() +
+                         " run s.yaml --audit-db a.db --approve gate </dev/null");
+  INFO(traced.err);
+  CHECK(traced.exit_code == 0);
+  Command opens = Shell("grep -c '\"" + dir + "/tok\"' " + dir + "/trace.log");
+  CHECK(opens.out == "1\n");
+  // And the check uses it: without --approve the true `if:` refuses the run up front.
+  CHECK(In(dir, "run s.yaml").exit_code == 2);
+}

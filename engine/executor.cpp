@@ -172,9 +172,6 @@ class Loop {
   }
 
  public:
-  // Before the run (DecisionsToTakeAgain): the carried decision steps whose parameters
-  // resolve now, and not to those recorded. The scope holds no step's outputs yet, so one
-  // that needs them is left to the run (kUnknown).
   // Before the run (ConditionsKnownBeforeRun): whether each step runs, where a peek knows.
   std::map<std::string, bool> ConditionsKnown() {
     std::map<std::string, bool> known;
@@ -208,6 +205,9 @@ class Loop {
     return known;
   }
 
+  // Before the run (DecisionsToTakeAgain): the carried decision steps whose parameters
+  // resolve now, and not to those recorded. The scope holds no step's outputs yet, so one
+  // that needs them is left to the run (kUnknown).
   std::set<std::string> DecisionsChanged(const std::string& fingerprint_key) {
     std::set<std::string> changed;
     if (!Bind().ok()) return changed;

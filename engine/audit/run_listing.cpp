@@ -1,6 +1,7 @@
 #include "engine/audit/run_listing.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "engine/audit/chain.h"
 #include "engine/audit/run_index.h"
@@ -54,8 +55,9 @@ Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int l
     out.runs.push_back(std::move(listed).value());
   }
   if (walk == ChainWalk::kNone) return out;
-  bool every_run = static_cast<int>(out.runs.size()) < limit;
-  int64_t from = every_run || out.runs.empty() ? 1 : out.runs.back().first_seq;
+  // From the oldest listed run's start; from the first event when every run is listed
+  // (a run hidden by an edit may lie before them all).
+  int64_t from = static_cast<int>(out.runs.size()) < limit ? 1 : INT64_MAX;
   for (const ListedRun& r : out.runs) from = std::min(from, r.first_seq);
   auto walked = VerifyChainFrom(store, from);
   if (!walked.ok()) return walked.status();

@@ -358,23 +358,39 @@ Status SignHead(AuditStore& store, const std::string& key_path, bool& chain_brok
 
 namespace {
 
+// Whether a step of `rb` has an `if:` (one may skip a gate behind it).
+bool AnyCondition(const Runbook& rb) {
+  return std::any_of(rb.steps.begin(), rb.steps.end(),
+                     [](const StepDecl& s) { return s.condition.has_value(); });
+}
+
 // The `if:` of the runbook's steps known before the run (ConditionsKnownBeforeRun), looked at
-// only when a step has one and --yes does not answer every gate anyway.
-std::map<std::string, bool> KnownConditions(const Runbook& rb, const RunOptions& options,
-                                            bool yes) {
-  bool any = false;  // an `if:` anywhere may skip a gate behind it
-  for (const StepDecl& s : rb.steps) any = any || s.condition;
-  if (!any || yes) return {};
+// only when a step has one and --yes does not answer every gate anyway. An `if:` that reads a
+// param of `not_given` is judged on its recorded mask ("***"), which says nothing: it is
+// counted true (a gate it decides may be needed).
+std::map<std::string, bool> KnownConditions(const Runbook& rb, const RunOptions& options, bool yes,
+                                            const std::vector<std::string>& not_given) {
+  if (!AnyCondition(rb) || yes) return {};
   RunOptions judged = options;  // a dry run's secrets are placeholders: the readable ones
   if (judged.dry_run) judged.secrets.reset();
-  return ConditionsKnownBeforeRun(rb, BuildGraph(rb), judged, CurrentEnvironment());
+  const Graph graph = BuildGraph(rb);
+  const EnvMap env = CurrentEnvironment();
+  std::map<std::string, bool> known = ConditionsKnownBeforeRun(rb, graph, judged, env);
+  if (not_given.empty()) return known;
+  for (const std::string& name : not_given)
+    judged.params[name] = Value::Unknown("${{ params." + name + " }}");
+  const std::map<std::string, bool> blind = ConditionsKnownBeforeRun(rb, graph, judged, env);
+  for (auto& [id, runs] : known)
+    if (blind.count(id) == 0) runs = true;
+  return known;
 }
 
 }  // namespace
 
 bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
                      std::map<std::string, std::string>& inputs,
-                     std::vector<std::string>* unanswerable) {
+                     std::vector<std::string>* unanswerable,
+                     const std::vector<std::string>& not_given) {
   if (!ParseInputs(o.inputs, inputs)) return false;
   std::vector<std::string> wrong = UnknownApprovalFlags(rb, o.approvals, inputs);
   std::set<std::string> carried;
@@ -384,8 +400,8 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions
     wrong.push_back(std::move(e));
   // No one can ever answer a gate: no terminal, no API (serve), and it asks for real.
   if (!HasOwnTerminal() && !o.approvals_via_api && !options.dry_run)
-    for (std::string& id :
-         UnanswerableGates(rb, o.yes, o.approvals, carried, KnownConditions(rb, options, o.yes))) {
+    for (std::string& id : UnanswerableGates(rb, o.yes, o.approvals, carried,
+                                             KnownConditions(rb, options, o.yes, not_given))) {
       wrong.push_back(UnanswerableGateError(id));
       if (unanswerable != nullptr) unanswerable->push_back(std::move(id));
     }
@@ -423,7 +439,7 @@ std::vector<std::string> DryRunRefusals(const RunCliOptions& o, const Runbook& r
   std::set<std::string> carried;
   for (const auto& [id, step] : options.prior) carried.insert(id);
   std::vector<std::string> gates =
-      UnanswerableGates(rb, o.yes, o.approvals, carried, KnownConditions(rb, options, o.yes));
+      UnanswerableGates(rb, o.yes, o.approvals, carried, KnownConditions(rb, options, o.yes, {}));
   for (const std::string& id : gates)
     std::cerr << "runbook: dry run: the run would be refused before its first step: "
               << UnanswerableGateError(id) << "\n";
@@ -438,7 +454,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // When the up-front check judges `if:`s (off a terminal), the secrets are read once before
   // it, so that the check and the run see the same values (breakII II2-3: a secret rotated
   // between two reads); a flag mistake is still said, and is the exit code (2). Otherwise
-  // after the flags, so that a refused run reads no pipe.
+  // after the flags. A secret is a file or an environment variable, never a pipe (a FIFO is
+  // refused), so reading early consumes nothing.
   bool early = !HasOwnTerminal() && !o.approvals_via_api && !o.yes && !options.dry_run;
   bool secrets_read = !early || ResolveRunSecrets(rb, env, context.base, options);
   if (!ApprovalFlagsOk(o, rb, options, inputs)) {

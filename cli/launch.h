@@ -22,9 +22,12 @@ int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, Run
 // continue does not fail on them (breakN N25). `inputs` gets the --input flags by STEP.NAME.
 // `unanswerable` (when given) gets the gates refused because nothing can answer them
 // (UnanswerableGates), for the command a resume prints to continue (breakHH HH7).
+// `not_given`: params a resume still needs given again (recorded masked, no --set); a gate
+// whose `if:` reads one may be needed, so it is counted (breakII2 II2-2).
 bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
                      std::map<std::string, std::string>& inputs,
-                     std::vector<std::string>* unanswerable = nullptr);
+                     std::vector<std::string>* unanswerable = nullptr,
+                     const std::vector<std::string>& not_given = {});
 
 // The new run's id and what started it, from the hidden options runbook serve passes
 // (--run-id: NewRunId's form, "20261203T231654Z-283b1c"; --trigger: a JSON object), else a

@@ -496,7 +496,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them
   std::vector<std::string> unanswerable;      // gates to approve with the continue line
-  usage_ok = ApprovalFlagsOk(o, *rb, options, inputs, &unanswerable) && usage_ok;  // N25
+  usage_ok =
+      ApprovalFlagsOk(o, *rb, options, inputs, &unanswerable, next.give_again) && usage_ok;  // N25
   std::string adopted_from;
   bool needs_adopt = false;
   usage_ok = Adoptable(record, o.adopt, adopted_from, needs_adopt) && usage_ok;

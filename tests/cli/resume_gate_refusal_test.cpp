@@ -304,3 +304,40 @@ TEST_CASE("the up-front check and the run read a secret once, and judge on the s
   // And the check uses it: without --approve the true `if:` refuses the run up front.
   CHECK(In(dir, "run s.yaml").exit_code == 2);
 }
+
+TEST_CASE("a gate whose if: reads a param recorded masked is counted until the param is given",
+          "[cli][resume][approval]") {
+  // breakII2 II2-2: the param was recorded masked (its value is a secret's text); the up-front
+  // check judged `startsWith(params.target, 'prod')` on "***", false, so the continue line
+  // lacked --approve gate, and run as printed it was refused again for the gate.
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nsecrets:\n  tok: {env: G_TOKEN}\n"
+            "params:\n  target: {default: dev}\n  other: {default: dev}\nsteps:\n"
+            "  - {id: pre, uses: exec, with: {run: [test, -f, ready]}}\n"
+            "  - {id: gate, uses: approval, needs: [pre], if: \"${{ startsWith(params.target, "
+            "'prod') }}\", with: {prompt: 'swap prod?'}}\n"
+            "  - {id: other, uses: approval, needs: [pre], if: \"${{ params.other == 'prod' }}\","
+            " with: {prompt: 'other?'}}\n"
+            "  - {id: post, uses: exec, needs: [gate, other], if: \"${{ !failure() }}\", with: "
+            "{shell: true, run: 'echo ran >> post.log'}}\n");
+  std::string env = "cd " + dir + " && G_TOKEN=prodKEY1 " + Binary() + " ";
+  REQUIRE(Shell(env + "run g.yaml --set target=prodKEY1 --approve gate --audit-db a.db "
+                      "</dev/null")
+              .exit_code == 1);  // pre fails before the gate
+  std::string id = LatestRunId(dir + "/a.db");
+  Shell("touch " + dir + "/ready");
+  Command refused = Shell(env + "resume " + id + " --audit-db a.db </dev/null");
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  std::string line = ContinueLine(refused.err);
+  // The gate reading the masked param is counted; `other`, known false from a plain param, not.
+  CHECK_THAT(line, Catch::Contains("--set target=VALUE") && Catch::Contains("--approve gate") &&
+                       !Catch::Contains("--approve other"));
+  // The line as printed, VALUE filled in, runs: the gate is answered, post runs.
+  std::string filled = line.replace(line.find("target=VALUE"), 12, "target=prodKEY1");
+  Command next = Shell(env + filled + " </dev/null");
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK(ReadFile(dir + "/post.log") == "ran\n");
+}

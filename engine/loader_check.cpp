@@ -130,7 +130,7 @@ class Scope : public CheckScope {
     const std::string& root = path[0];
     if (root == "params") return Params(path, error);
     if (root == "secrets") return Named(path, SecretNames(), "secret", error);
-    if (root == "env") return Named(path, EnvNames(), "env variable", error);
+    if (root == "env") return Env(path, error);
     if (root == "steps") return Steps(path, error);
     if (root == "run")
       return Named(path, {"id", "status", "elapsed", "dry_run"}, "run field", error, true);
@@ -169,6 +169,27 @@ class Scope : public CheckScope {
       error += "; declare it in the runbook's or the step's env";
     }
     return SType::kAny;
+  }
+
+  // `env.<NAME>`: the runbook's env, and the step's own except in its `if:`, judged before
+  // the step's env is set (as in GitHub Actions; breakII2 II2-4: validate passed it, the run
+  // failed the step "env 'X' is not set"). Bare `env` names no variable, at run time either.
+  SType Env(const std::vector<std::string>& path, std::string& error) const {
+    if (path.size() < 2) {
+      error = "'env' must name a variable: env.<NAME>";
+      return SType::kAny;
+    }
+    auto has = [&](const TemplateMap& env) {
+      return std::any_of(env.begin(), env.end(),
+                         [&](const auto& kv) { return kv.first == path[1]; });
+    };
+    if (in_condition_ && step_ != nullptr && has(step_->env) && !has(rb_.env)) {
+      error = "env '" + path[1] + "' is set by this step's own env:, which is not set yet when " +
+              "its if: is judged; read the value it is made from (a param, a secret, a step's " +
+              "output), or set it in the runbook's env";
+      return SType::kAny;
+    }
+    return Named(path, EnvNames(), "env variable", error);
   }
 
   SType Params(const std::vector<std::string>& path, std::string& error) const {

@@ -40,7 +40,7 @@ Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
     return Descend(Value(it->second), path, 2);
   }
   if (root == "steps") return StepValue(path);
-  if (root == "run" && path.size() >= 2) return RunValue(path[1]);
+  if (root == "run") return path.size() >= 2 ? RunValue(path[1]) : RunMap();
   return Status::Error("unknown name '" + root + "'");
 }
 
@@ -107,6 +107,19 @@ Result<Value> RunScope::RunValue(const std::string& field) const {
     return Value(values_.cancelled ? "cancelled" : values_.failed ? "failure" : "success");
   }
   return Status::Error("unknown run field '" + field + "'");
+}
+
+// Bare `run` (`toJSON(run)`): every field, unknown while any is (breakII2 II2-4: validate
+// passed it, the run failed "unknown name 'run'").
+Result<Value> RunScope::RunMap() const {
+  Value::Map map;
+  for (const char* field : {"id", "dry_run", "status", "elapsed"}) {
+    auto v = RunValue(field);
+    if (!v.ok()) return v;
+    if (v.value().is_unknown()) return Value::Unknown("${{ run }}");
+    map[field] = v.value();
+  }
+  return Value(map);
 }
 
 bool RunScope::StatusFunction(const std::string& name) const {

@@ -81,6 +81,7 @@ class RunScope final : public EvalScope {
  private:
   Result<Value> StepValue(const std::vector<std::string>& path) const;
   Result<Value> RunValue(const std::string& field) const;
+  Result<Value> RunMap() const;  // bare `run`: {id, dry_run, status, elapsed}
   bool AncestorFailed() const;
 
   const Runbook& rb_;

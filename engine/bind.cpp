@@ -118,13 +118,10 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
                                   const std::string& base) {
   Value::Map out;
   for (const SecretDecl& s : rb.secrets) {
-    if (placeholders) {
-      out[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
-      continue;
-    }
-    auto value = ReadSecret(s, env, base);
+    auto value = ReadSecret(s, env, base);  // a dry run too: it fails as the run would (II2-6)
     if (!value.ok()) return value.status();
-    out[s.name] = Value(std::move(value).value());
+    out[s.name] = placeholders ? Value::Unknown("${{ secrets." + s.name + " }}")
+                               : Value(std::move(value).value());
   }
   return out;
 }

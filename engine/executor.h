@@ -90,8 +90,9 @@ Result<Value::Map> BindParams(const Runbook& rb,
                               const std::vector<std::pair<std::string, std::string>>& sets,
                               bool plan_unset = false);
 
-// The runbook's secrets, read from `env` and their files (placeholders in a dry run). Errors:
-// a secret that is not set, cannot be read or is too short. Read once per run: a secret file
+// The runbook's secrets, read from `env` and their files (a dry run reads them too, and gets
+// placeholders: breakII2 II2-6, it ends as the run would). Errors: a secret that is not set,
+// cannot be read (a FIFO is refused) or is too short. Read once per run: a secret file
 // may be a pipe. A relative `file:` is read against `base` (absolute: the run's base,
 // cli/run_place.h), never the current folder: a resume reads them before it enters its
 // base (breakR R4: resumed from another folder it masked that folder's file and printed the

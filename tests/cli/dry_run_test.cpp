@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "support/support.h"
 
@@ -179,4 +180,39 @@ TEST_CASE("a dry run with no terminal says the run would be refused for a gate, 
   CHECK(approved.exit_code == 0);
   CHECK_THAT(approved.err, !Catch::Contains("would be refused"));
   CHECK(!std::filesystem::exists(dir + "/.runbook"));  // nothing recorded
+}
+
+TEST_CASE("a dry run fails as the run would on a secret it cannot read, exit 3",
+          "[cli][dryrun][secrets]") {
+  // breakII2 II2-6: the dry run used placeholders without reading: "success", exit 0, where
+  // the run exits 3 before its first step. It reads them now; the values are never used.
+  std::string dir = TempDir();
+  REQUIRE(Shell("mkfifo " + dir + "/fifo").exit_code == 0);
+  WriteFile(dir, "ok.txt", "a-long-enough-secret");
+  const std::vector<std::pair<std::string, std::string>> unreadable = {
+      {"{file: missing.txt}", "cannot read"},
+      {"{file: fifo}", "is a FIFO, not a regular file"},
+      {"{env: RB_DRY_NOT_SET}", "RB_DRY_NOT_SET"},
+  };
+  for (const auto& [source, says] : unreadable) {
+    CAPTURE(source);
+    WriteFile(dir, "t.yaml",
+              "version: 1\nname: t\nsecrets:\n  tok: " + source +
+                  "\nsteps:\n  - {id: a, uses: exec, with: {shell: true, run: 'echo ran > "
+                  "ran.txt'}}\n");
+    Command dry = Shell("cd " + dir + " && " + Binary() + " run t.yaml --dry-run </dev/null");
+    Command run = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db </dev/null");
+    CHECK(dry.exit_code == 3);
+    CHECK(run.exit_code == 3);
+    CHECK_THAT(dry.err, Catch::Contains("secret 'tok'") && Catch::Contains(says));
+    CHECK(!std::filesystem::exists(dir + "/ran.txt"));
+  }
+  // Readable: the dry run succeeds and prints no value.
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsecrets:\n  tok: {file: ok.txt}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [echo, '${{ secrets.tok }}']}}\n");
+  Command dry = Shell("cd " + dir + " && " + Binary() + " run t.yaml --dry-run </dev/null");
+  INFO(dry.err);
+  CHECK(dry.exit_code == 0);
+  CHECK_THAT(dry.out + dry.err, !Catch::Contains("a-long-enough-secret"));
 }

@@ -56,7 +56,8 @@ install(FILES ${RUNBOOK_GEN}/_runbook DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/v
 
 # The .deb: library dependencies from dpkg-shlibdeps (dpkg-dev); the tools that shipped
 # runbooks and steps call are listed by hand (drill-local.yaml runs sqlite3; canary-check.yaml
-# curl; integrity-check's postgres mode psql, pg_restore, pg_amcheck; npm-run npm).
+# curl; integrity-check's postgres mode psql, pg_restore, pg_amcheck; backup's pg_dump; npm-run
+# npm).
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME runbook)
 set(CPACK_PACKAGE_CONTACT "runbook maintainers <runbook@localhost>")

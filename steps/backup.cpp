@@ -21,8 +21,10 @@
 #include "engine/util/sqlite.h"
 #include "engine/util/time_format.h"
 #include "steps/common/backup_meta.h"
+#include "steps/common/dump_publish.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/pg_backup.h"
 #include "steps/common/progress.h"
 #include "steps/common/retention.h"
 #include "steps/common/safe_path.h"
@@ -34,10 +36,14 @@
 namespace runbook {
 namespace {
 
+const std::string& kSuffix = DumpSuffix("sqlite");
+
 StepSpec MakeSpec() {
   StepSpec s;
   s.type = "backup";
-  s.summary = "consistent snapshot of a live SQLite database, gzip, sha256, signed .meta.json";
+  s.summary =
+      "consistent snapshot of a live SQLite or PostgreSQL database, compressed, sha256, signed "
+      ".meta.json with a manifest";
   s.description =
       "Reads a consistent snapshot of the database (one read transaction on a checkpointed "
       "file; the backend keeps writing) and compresses it as it reads, on every core, into "
@@ -49,9 +55,30 @@ StepSpec MakeSpec() {
       "Scratch names, fsync and rename, the .meta.json last (the commit point): a failed "
       "backup leaves nothing under the final names, and the next backup into the folder "
       "rolls back what a killed one left (docs/backup.md). Then applies retention "
-      "(keep_last, keep_days) to earlier dumps of the same database.";
+      "(keep_last, keep_days) to earlier dumps of the same database. "
+      "With `engine: postgres`: one REPEATABLE READ transaction exports its snapshot, counts "
+      "every base table's rows in it (the manifest, exact), and `pg_dump --snapshot` writes "
+      "that same snapshot in the custom format to `<dest>/<name>.pgdump` (compressed by "
+      "pg_dump; restore it with pg_restore, jobs in parallel); `created_at` is the "
+      "transaction's start; the same metadata, publish and retention.";
   s.params = {
-      Param("database", ParamType::kString, "path of the live SQLite database").Required(),
+      Param("engine", ParamType::kString,
+            "sqlite (the database file, streamed into gzip) or postgres (pg_dump's custom "
+            "format of one exported snapshot, the manifest counted in that snapshot)")
+          .Default(Value("sqlite"))
+          .Enum({"sqlite", "postgres"}),
+      Param("database", ParamType::kString,
+            "sqlite: path of the live database; postgres: a libpq connection string or URL "
+            "naming the database ('host=/run/postgresql dbname=shop user=backup', "
+            "'postgresql://backup@db:5432/shop'); libpq's PG* variables fill what it leaves out")
+          .Required(),
+      Param("password", ParamType::kString,
+            "postgres: the password (give a declared secret); passed to libpq and pg_dump "
+            "through their environment, never on a command line (default: libpq's own "
+            "sources, e.g. ~/.pgpass)"),
+      Param("bin_dir", ParamType::kString,
+            "postgres: folder of pg_dump (default: PATH, then the newest "
+            "/usr/lib/postgresql/*/bin)"),
       Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
           .Path(PathRole::kWritesIn)  // breakY Y2: its dumps, and retention deletes there
           .NamesIn({"*.sqlite.gz", "*.sqlite.gz.meta.json"})
@@ -71,7 +98,8 @@ StepSpec MakeSpec() {
       Param("keep_days", ParamType::kInteger, "delete dumps of this database older than this")
           .Min(1)
           .Max(kMaxKeepDays),
-      Param("level", ParamType::kInteger, "compression level (libdeflate 1-12)")
+      Param("level", ParamType::kInteger,
+            "compression level (libdeflate 1-12; postgres: pg_dump's zlib, at most 9)")
           .Default(Value(6))
           .Min(1)
           .Max(12),
@@ -96,44 +124,16 @@ StepSpec MakeSpec() {
   return s;
 }
 
+// The default stem: the database file's stem (up to its first dot) and the time.
 std::string Stem(const std::string& database, const Clock::Wall& at) {
   std::string base = BaseName(database);
   size_t dot = base.find('.');
   if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
-  std::string ts = FormatUtc(at);  // 2026-11-27T19:02:03.456Z -> 20261127T190203Z
-  std::string compact;
-  for (char c : ts.substr(0, 19))
-    if (c != '-' && c != ':') compact += c;
-  return base + "-" + compact + "Z";
-}
-
-// A dump or its metadata is at `gz` already; a path that cannot be examined counts as free
-// (what writes there then fails with the reason).
-bool Taken(const std::string& gz) {
-  std::error_code ec;
-  return std::filesystem::exists(gz, ec) || std::filesystem::exists(MetaPathFor(gz), ec);
-}
-
-// The default name, made unique: a resume in the same second gets "-2", "-3", ...
-std::string FreeStem(const std::string& dest, const std::string& stem) {
-  std::string name = stem;
-  for (int n = 2; n < 1000; ++n) {
-    std::string gz = dest + "/" + name + ".sqlite.gz";
-    if (!Taken(gz)) break;
-    name = stem + "-" + std::to_string(n);
-  }
-  return name;
+  return TimestampedStem(base, at);
 }
 
 std::string AbsoluteDatabase(const std::string& database) {
   return std::filesystem::absolute(database).lexically_normal().string();
-}
-
-// Which instance of the database the dumps are of (breakH H14): `instance`, else this host's
-// name. Retention counts only the dumps of the same source path and instance.
-std::string InstanceOf(const StepParams& p) {
-  const Value* v = p.Opt("instance");
-  return v ? v->ToText() : HostName();
 }
 
 Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInfo& info,
@@ -158,21 +158,19 @@ Value::Map MetaFor(const std::string& gz, const GzipResult& z, const DatabaseInf
   };
 }
 
-Status Sign(Value::Map& meta, const std::string& key) {
-  auto id = KeyId(key);
-  if (!id.ok()) return id.status();
-  meta["key_id"] = Value(id.value());
-  auto sig = Ed25519Sign(key, MetaSigningText(meta));
-  if (!sig.ok()) return sig.status();
-  meta["signature"] = Value(sig.value());
-  return Status::Ok();
-}
-
 class Backup final : public StepType {
  public:
   const StepSpec& spec() const override { return spec_; }
   // A literal `name` is checked at load; one from an expression when the step runs.
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* engine = with.Find("engine");
+    // (busy_timeout, sqlite's, has a default: a postgres backup ignores it.)
+    if (!engine || engine->value) {  // the engine is known: sqlite by default, or a literal
+      bool pg = engine && engine->value->ToText() == "postgres";
+      for (const char* key : {"password", "bin_dir"})
+        if (const ConfigParam* c = with.Find(key); c && !pg)
+          report.Error(c->loc, std::string(key) + " applies to engine: postgres only");
+    }
     const ConfigParam* name = with.Find("name");
     if (!name || !name->value) return;
     Status s = CheckFileName("name", name->value->ToText());
@@ -180,14 +178,16 @@ class Backup final : public StepType {
   }
 
   std::vector<std::string> Describe(const StepParams& p) const override {
-    return {"snapshot " + p.Str("database") + " into " + p.Str("dest") +
-            "/<name>.sqlite.gz with its .meta.json" +
-            (p.Opt("sign_key") ? ", signed" : std::string())};
+    std::string engine = p.Str("engine");
+    return {(engine == "postgres" ? "pg_dump of one snapshot of " : "snapshot ") +
+            p.Str("database") + " into " + p.Str("dest") + "/<name>" + DumpSuffix(engine) +
+            " with its .meta.json" + (p.Opt("sign_key") ? ", signed" : std::string())};
   }
 
   // Phases: recover the folder from killed runs; pick the name; snapshot (one file);
   // gzip; metadata (signed); publish (the metadata's rename commits); retention.
   AttemptResult Run(StepContext& ctx) const override {
+    if (ctx.params.Str("engine") == "postgres") return PostgresBackup(ctx);
     const StepParams& p = ctx.params;
     std::string database = p.Str("database"), dest = p.Str("dest");
     auto made = MakeFolders(dest);
@@ -198,13 +198,13 @@ class Backup final : public StepType {
     Status named = CheckFileName("name", name ? name->ToText() : Stem(database, now));
     if (!named.ok()) return AttemptResult::Failure(named.message());
     for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
-    std::string stem = name ? name->ToText() : FreeStem(dest, Stem(database, now));
+    std::string stem = name ? name->ToText() : FreeStem(dest, Stem(database, now), kSuffix);
     std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
-    bool taken = Taken(gz);
+    bool taken = DumpTaken(gz);
     int timeout_ms = static_cast<int>(p.Duration("busy_timeout").count());
     if (std::string no = NotThere(database, "database"); !no.empty())
       return AttemptResult::Failure("snapshot: " + no);
-    Temps temps;
+    ScratchFiles temps;
     std::string gz_tmp = temps.Add(ScratchBeside(gz));
     Result<SnapshotDump> dumped = Status::Error("not run");
     {
@@ -218,7 +218,8 @@ class Backup final : public StepType {
     if (taken) {  // a resume: retention still runs
       AttemptResult r = AlreadyThere(gz, z.in_sha256, database, p, ctx);
       if (r.status != AttemptStatus::kSuccess) return r;
-      r.outputs["deleted"] = Retain(p, dest, AbsoluteDatabase(database), gz, now, ctx);
+      r.outputs["deleted"] =
+          RetainDumps(p, dest, {AbsoluteDatabase(database), InstanceOf(p)}, gz, now, ctx);
       return r;
     }
     std::string created_at = FormatUtc(now);
@@ -226,14 +227,14 @@ class Backup final : public StepType {
     auto meta_for = [&](const std::string& at) -> Result<Value::Map> {
       Value::Map m =
           MetaFor(at, z, dumped.value().info, database, InstanceOf(p), created_at, ctx.run_id);
-      Status s = key ? Sign(m, key->ToText()) : Status::Ok();
+      Status s = key ? SignMeta(m, key->ToText()) : Status::Ok();
       if (!s.ok()) return Status::Error("sign_key: " + s.message());
       return m;
     };
     // A default name another backup took meanwhile is chosen again (breakFF N21: two steps
     // of one run backing up eu/app.db and us/app.db into one folder at once).
-    auto published =
-        Publish(gz_tmp, gz, name ? std::string() : Stem(database, now), meta_for, temps);
+    auto published = PublishDump(gz_tmp, gz, name ? std::string() : Stem(database, now), kSuffix,
+                                 meta_for, temps);
     if (!published.ok()) return AttemptResult::Failure(published.status().message());
     const Value::Map& meta = published.value();
     meta_path = MetaPathFor(gz);
@@ -248,23 +249,12 @@ class Backup final : public StepType {
         {"raw_sha256", Value(z.in_sha256)},
         {"key_id", meta.count("key_id") ? meta.at("key_id") : Value(std::string())},
     });
-    r.outputs["deleted"] = Retain(p, dest, meta.at("source").ToText(), gz, now, ctx);
+    r.outputs["deleted"] =
+        RetainDumps(p, dest, {meta.at("source").ToText(), InstanceOf(p)}, gz, now, ctx);
     return r;
   }
 
  private:
-  // Removes its files unless released: whatever happens, no temporary is left behind.
-  struct Temps {
-    std::vector<std::string> paths;
-    std::string Add(std::string p) {
-      paths.push_back(p);
-      return p;
-    }
-    ~Temps() {
-      for (const std::string& p : paths) RemoveWithCompanions(p);
-    }
-  };
-
   // A name already taken: the same snapshot of the same database published under it (the
   // resume of a backup killed past its commit point) is this backup, done. Anything else
   // is refused: a backup never overwrites one.
@@ -294,70 +284,6 @@ class Backup final : public StepType {
                                    {"raw_sha256", Value(raw_sha256)},
                                    {"key_id", Value(text("key_id"))},
                                    {"deleted", Value(Value::List{})}});
-  }
-
-  // Publishes the dump at `gz_tmp` as `gz` with the metadata `meta_for(gz)` gives (signed),
-  // returned. The metadata is written first under a scratch name, then the dump is renamed
-  // into place, then the metadata: its rename is the commit point (docs/backup.md). A dump
-  // without its .meta.json whose pending metadata belongs to a dead run is rolled back by
-  // the next backup into the folder (RecoverDumps). Two backups publishing one name at the
-  // same moment (breakM M15: both wrote the dump, each saying it did): the name's check, its
-  // metadata and the renames are one step under a lock on the folder. A name found taken
-  // there is refused, unless `stem` is given (the default name): then `gz` becomes the next
-  // free "<stem>-N" (FreeStem), as if it had been free when chosen.
-  static Result<Value::Map> Publish(
-      const std::string& gz_tmp, std::string& gz, const std::string& stem,
-      const std::function<Result<Value::Map>(const std::string&)>& meta_for, Temps& temps) {
-    int dir = ::open(DirName(gz).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return Status::FromErrno("cannot open folder " + DirName(gz), errno);
-    ::flock(dir, LOCK_EX);
-    struct Unlock {
-      int fd;
-      ~Unlock() { ::close(fd); }
-    } unlock{dir};
-    if (Taken(gz) && !stem.empty())
-      gz = DirName(gz) + "/" + FreeStem(DirName(gz), stem) + ".sqlite.gz";
-    struct stat st {};
-    if (::lstat(gz.c_str(), &st) == 0 || Taken(gz))
-      return Status::Error(gz +
-                           " already exists; a backup never overwrites one (another backup "
-                           "of the same name published it a moment ago)");
-    auto meta = meta_for(gz);
-    if (!meta.ok()) return meta.status();
-    std::string meta_path = MetaPathFor(gz), meta_tmp = temps.Add(ScratchBeside(meta_path));
-    // The metadata is as readable as the dump (breakV V7, breakY Y6).
-    Status s = WriteNewFile(meta_tmp, ToJson(Value(meta.value()), 2) + "\n", 0600);
-    if (s.ok()) s = ShareAccess(meta_tmp, {gz_tmp});
-    if (s.ok()) s = RenameDurable(gz_tmp, gz);
-    if (!s.ok()) return s;
-    s = RenameDurable(meta_tmp, meta_path);
-    if (!s.ok()) std::remove(gz.c_str());
-    if (!s.ok()) return s;
-    return meta;
-  }
-
-  static Value Retain(const StepParams& p, const std::string& dest, const std::string& source,
-                      const std::string& keep, Clock::Wall now, StepContext& ctx) {
-    RetentionPolicy policy;
-    if (const Value* n = p.Opt("keep_last")) policy.keep_last = n->as_int();
-    if (const Value* d = p.Opt("keep_days")) policy.keep_days = d->as_int();
-    if (const Value* key = p.Opt("sign_key")) policy.verify_key = key->ToText();
-    policy.own_run = [&ctx](const std::string& id) { return ctx.OwnRun(id); };
-    policy.still_read = [&ctx](const std::string& path) { return ctx.ReadElsewhere(path); };
-    Value::List deleted;
-    if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
-    // A step still to run reads a path not known yet: it may be any dump here (breakEE E4).
-    if (ctx.reads_unknown != nullptr && !ctx.reads_unknown->empty()) {
-      ctx.log("retention: deleted nothing this run: " + Join(*ctx.reads_unknown, ", ") +
-              " will read a path not known yet, which may be a dump here; the next run prunes");
-      return Value(std::move(deleted));
-    }
-    for (const std::string& gone :
-         ApplyRetention(dest, {source, InstanceOf(p)}, keep, policy, now)) {
-      ctx.log("retention: removed " + gone);
-      deleted.push_back(Value(gone));
-    }
-    return Value(std::move(deleted));
   }
 
   StepSpec spec_ = MakeSpec();

@@ -203,15 +203,15 @@ class IntegrityCheck final : public StepType {
     const ConfigParam* engine = with.Find("engine");
     bool pg = engine && engine->value && engine->value->ToText() == "postgres";
     if (pg && !with.Find("server")) report.Error(engine->loc, "engine: postgres needs 'server'");
-    if (const ConfigParam* key = with.Find("public_key"); pg && key)
-      report.Error(key->loc, "public_key checks a dump's .meta.json; engine: postgres has none");
     if (!pg && !with.Find("workspace"))
       report.Error(with.step_loc(), "integrity-check needs 'workspace' (where the copy goes)");
   }
 
   std::vector<std::string> Describe(const StepParams& p) const override {
     if (p.Str("engine") == "postgres")
-      return {"restore " + p.Str("source") + " into a scratch database, run pg_amcheck, drop it"};
+      return {"restore " + p.Str("source") +
+              " into a scratch database, run pg_amcheck, count rows against its .meta.json's "
+              "manifest when there is one, drop it"};
     std::vector<std::string> out;
     if (p.Opt("public_key"))
       out.push_back("check the signature of " + p.Str("source") + ".meta.json");
@@ -226,7 +226,7 @@ class IntegrityCheck final : public StepType {
     AttemptResult r =
         ctx.params.Str("engine") == "postgres" ? PostgresIntegrityCheck(ctx) : RunSqlite(ctx);
     if (r.outputs.count("ok") && !r.outputs.count("manifest"))
-      r.outputs["manifest"] = Value("none");  // a pg_dump archive carries no manifest
+      r.outputs["manifest"] = Value("none");
     if (r.outputs.count("ok") && !r.outputs.count("authenticated"))
       r.outputs["authenticated"] = Value(false);
     if (r.outputs.count("ok") && !r.outputs.count("meta_sha256"))

@@ -17,6 +17,15 @@ std::string Text(const Value::Map& m, const char* key) {
 
 }  // namespace
 
+const std::string& DumpSuffix(const std::string& engine) {
+  return DumpSuffixes()[engine == "postgres" ? 1 : 0];
+}
+
+const std::vector<std::string>& DumpSuffixes() {
+  static const std::vector<std::string> kSuffixes = {".sqlite.gz", ".pgdump"};
+  return kSuffixes;
+}
+
 std::string MetaPathFor(const std::string& dump_path) { return dump_path + ".meta.json"; }
 
 std::string MetaSigningText(const Value::Map& meta) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/util/status.h"
 #include "engine/util/value.h"
@@ -12,6 +13,12 @@
 namespace runbook {
 
 constexpr const char* kBackupFormat = "runbook-backup/1";
+
+// The dump file name suffix of each engine of `backup`: ".sqlite.gz" (gzip of the database
+// file), ".pgdump" (pg_dump's custom format, compressed by pg_dump); every one of them, for
+// retention and the recovery of a folder (retention.h).
+const std::string& DumpSuffix(const std::string& engine);
+const std::vector<std::string>& DumpSuffixes();
 
 std::string MetaPathFor(const std::string& dump_path);
 // The text the signature covers.

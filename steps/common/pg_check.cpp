@@ -9,14 +9,15 @@
 
 #include "engine/util/crypto.h"
 #include "engine/util/strings.h"
+#include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
+#include "steps/common/sqlite_info.h"
 
 namespace runbook {
-namespace {
+namespace {}  // namespace
 
-// A PostgreSQL client program: from `bin_dir` when given, else PATH, else the newest
-// /usr/lib/postgresql/*/bin (Debian installs pg_amcheck only there).
-std::string Program(const std::string& name, const std::string& bin_dir, const EnvMap& env) {
+std::string PostgresProgram(const std::string& name, const std::string& bin_dir,
+                            const EnvMap& env) {
   if (!bin_dir.empty()) return bin_dir + "/" + name;
   auto path = env.find("PATH");
   std::istringstream dirs(path == env.end() ? std::string() : path->second);
@@ -27,12 +28,20 @@ std::string Program(const std::string& name, const std::string& bin_dir, const E
   return name;  // the runner reports it missing
 }
 
+const char* const kPostgresCountRows =
+    "SELECT table_schema || '.' || table_name || '=' || (xpath('/row/c/text()', "
+    "query_to_xml(format('select count(*) as c from %I.%I', table_schema, table_name), false, "
+    "true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
+    "table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
+
+namespace {
+
 struct Pg {
   StepContext& ctx;
   std::string server;  // libpq connection string without dbname
   std::string bin_dir;
 
-  std::string Bin(const std::string& name) const { return Program(name, bin_dir, ctx.env); }
+  std::string Bin(const std::string& name) const { return PostgresProgram(name, bin_dir, ctx.env); }
 
   std::string Conn(const std::string& db) const { return server + " dbname=" + db; }
 
@@ -70,12 +79,6 @@ std::string ScratchName() {
   return buf;
 }
 
-const char* kCountRows =
-    "SELECT table_schema || '.' || table_name || '=' || (xpath('/row/c/text()', "
-    "query_to_xml(format('select count(*) as c from %I.%I', table_schema, table_name), false, "
-    "true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
-    "table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
-
 // Restore, amcheck, count; the caller drops the database whatever happens.
 Status CheckInScratch(const Pg& pg, const std::string& source, const std::string& db,
                       Value::Map& rows, std::vector<std::string>& problems) {
@@ -93,7 +96,7 @@ Status CheckInScratch(const Pg& pg, const std::string& source, const std::string
       if (!line.empty()) problems.push_back(line);
     if (problems.empty()) problems.push_back("pg_amcheck: " + checked.Describe());
   }
-  auto counted = pg.Sql(db, kCountRows);
+  auto counted = pg.Sql(db, kPostgresCountRows);
   if (!counted.ok()) return counted.status();
   std::istringstream in(counted.value());
   for (std::string line; std::getline(in, line);) {
@@ -108,12 +111,35 @@ Status CheckInScratch(const Pg& pg, const std::string& source, const std::string
   return Status::Ok();
 }
 
+// The dump's metadata, read once (nullopt: none beside it); with `public_key` it must be signed
+// with that key and describe `source` (name, size, `sha256`) before anything is restored
+// from it (as the SQLite check does before decompressing). "" when fine, else why not.
+std::string MetaOf(const StepParams& p, const std::string& source, const std::string& sha256,
+                   std::optional<LoadedMeta>& meta) {
+  auto read = ReadMetaOf(source);
+  if (!read.ok()) return read.status().message();
+  meta = std::move(read).value();
+  const Value* key = p.Opt("public_key");
+  if (key == nullptr) return "";
+  if (!meta) return "not authentic: there is no " + MetaPathFor(source);
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(source, ec);
+  if (ec) return "cannot read the size of " + source + ": " + ec.message();
+  Status s = CheckAuthentic(*meta, source, size, sha256, key->ToText());
+  return s.ok() ? "" : "not authentic: " + s.message() + " (checked before restoring)";
+}
+
 }  // namespace
 
 AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   const StepParams& p = ctx.params;
   std::string source = p.Str("source");
   if (std::string no = NotThere(source, "file"); !no.empty()) return AttemptResult::Failure(no);
+  auto sha = Sha256File(source);
+  if (!sha.ok()) return AttemptResult::Failure(sha.status().message());
+  std::optional<LoadedMeta> meta;
+  if (std::string why = MetaOf(p, source, sha.value(), meta); !why.empty())
+    return AttemptResult::Failure(why);
   const Value* server = p.Opt("server");
   if (server == nullptr)
     return AttemptResult::Failure("engine: postgres needs 'server' (a libpq connection string)");
@@ -129,12 +155,18 @@ AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   auto dropped = pg.Sql("postgres", "DROP DATABASE IF EXISTS " + db);
   if (!s.ok()) return AttemptResult::Failure(s.message());
   if (!dropped.ok()) ctx.log("warning: could not drop " + db + ": " + dropped.status().message());
+  // The manifest: what the backup counted in its snapshot against what was restored.
+  std::string manifest = "none";
+  if (meta && meta->fields.count("tables")) {
+    std::vector<std::string> diff = CompareManifest(meta->fields.at("tables"), rows);
+    manifest = diff.empty() && problems.empty() ? "matched" : "not matched";
+    problems.insert(problems.end(), diff.begin(), diff.end());
+  }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started);
   Value::List errors, tables;
   for (const std::string& e : problems) errors.push_back(Value(e));
   for (const auto& [name, n] : rows) tables.push_back(Value(name));
-  auto sha = Sha256File(source);
   AttemptResult r =
       problems.empty()
           ? AttemptResult::Success()
@@ -147,9 +179,13 @@ AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
                {"page_count", Value(int64_t{0})},
                {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
                {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
-               {"sha256", Value(sha.ok() ? sha.value() : std::string())}};
+               {"sha256", Value(sha.value())},
+               {"manifest", Value(manifest)},
+               {"authenticated", Value(p.Opt("public_key") != nullptr)},
+               {"meta_sha256", Value(meta ? meta->sha256 : std::string())}};
   ctx.log(problems.empty()
-              ? "postgres integrity ok: " + CountOf(static_cast<int64_t>(rows.size()), "table")
+              ? "postgres integrity ok: " + CountOf(static_cast<int64_t>(rows.size()), "table") +
+                    (manifest == "matched" ? ", row counts as the manifest says" : "")
               : "postgres integrity FAILED: " + problems.front());
   return r;
 }

@@ -24,6 +24,13 @@ bool EndsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+// A dump of any engine of `backup` (DumpSuffixes).
+bool IsDump(const std::string& name) {
+  for (const std::string& suffix : DumpSuffixes())
+    if (EndsWith(name, suffix)) return true;
+  return false;
+}
+
 // The backup job's own word on `dump`: signed with `key`, naming this file with its size.
 // (Its sha256 is not recomputed: a genuine metadata beside other bytes deletes nothing
 // but that dump.)
@@ -48,7 +55,7 @@ std::vector<Dump> DumpsOf(const std::string& dir, const DumpSource& source,
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string path = entry.path().string();
-    if (!EndsWith(path, ".sqlite.gz") || ScratchOwner(entry.path().filename().string())) continue;
+    if (!IsDump(path) || ScratchOwner(entry.path().filename().string())) continue;
     auto meta = LoadMeta(MetaPathFor(path));
     if (!meta.ok() || !Names(meta.value(), source)) continue;
     if (!verify_key.empty() && !Signed(meta.value(), path, verify_key)) continue;
@@ -124,8 +131,8 @@ std::vector<std::string> RecoverDumps(const std::string& dir) {
     lines.push_back("rolled back " + dump + ": a killed run left it without its .meta.json");
   }
   auto owns = [](const std::string& base) {  // what a backup writes: dump, metadata, raw copy
-    return EndsWith(base, ".sqlite") || EndsWith(base, ".sqlite.gz") ||
-           EndsWith(base, ".sqlite.gz.meta.json");
+    return EndsWith(base, ".sqlite") || IsDump(base) ||
+           (EndsWith(base, ".meta.json") && IsDump(base.substr(0, base.size() - 10)));
   };
   for (const std::string& gone : RemoveDebris(dir, owns))
     lines.push_back("removed " + gone + ", left by a killed run");

@@ -1,9 +1,9 @@
-// Retention of dumps: among the `.sqlite.gz` files of a folder whose metadata names the
-// same source database (path and instance: breakH H14), keep the newest `keep_last` and those
-// younger than `keep_days`. A dump without readable metadata is never deleted; with a verify key,
-// neither is one whose metadata that key did not sign (nor does it count as newer: a forged dump
-// cannot push a genuine one out). Also the recovery of a folder of dumps after a killed backup or
-// retention (the protocol is in docs/backup.md).
+// Retention of dumps: among the dumps (DumpSuffixes: `.sqlite.gz`, `.pgdump`) of a folder whose
+// metadata names the same source database (path and instance: breakH H14), keep the newest
+// `keep_last` and those younger than `keep_days`. A dump without readable metadata is never
+// deleted; with a verify key, neither is one whose metadata that key did not sign (nor does it
+// count as newer: a forged dump cannot push a genuine one out). Also the recovery of a folder of
+// dumps after a killed backup or retention (the protocol is in docs/backup.md).
 #pragma once
 
 #include <cstdint>

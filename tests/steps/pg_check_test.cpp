@@ -2,54 +2,16 @@
 // port and socket folder, owned by the `postgres` account (the server refuses root).
 #include <catch2/catch.hpp>
 
+#include "support/pg_server.h"
 #include "support/support.h"
 
 using namespace runbook;
 using namespace runbook::test;
 
-namespace {
-
-const char* kBin = "/usr/lib/postgresql/15/bin";
-
-struct Server {
-  std::string dir = TempDir();
-  std::string data = dir + "/data", sock = dir + "/sock";
-  int port = 54329;
-  bool up = false;
-
-  std::string As(const std::string& cmd) const {
-    return "runuser -u postgres -- sh -c '" + cmd + "'";
-  }
-  Server() {
-    Shell("chown postgres " + dir + " && chmod 755 " + dir);
-    REQUIRE(
-        Shell(As(std::string(kBin) + "/initdb -A trust -U postgres -D " + data + " > /dev/null"))
-            .exit_code == 0);
-    Shell("mkdir -p " + sock + " && chown postgres " + sock);
-    Command start = Shell(As(std::string(kBin) + "/pg_ctl -w -D " + data + " -l " + dir +
-                             "/log -o \"-k " + sock + " -p " + std::to_string(port) +
-                             " -c listen_addresses=\" start > /dev/null"));
-    REQUIRE(start.exit_code == 0);
-    up = true;
-  }
-  ~Server() {
-    if (up) Shell(As(std::string(kBin) + "/pg_ctl -w -m fast -D " + data + " stop > /dev/null"));
-  }
-  std::string Conn() const {
-    return "host=" + sock + " port=" + std::to_string(port) + " user=postgres";
-  }
-  Command Psql(const std::string& db, const std::string& sql) const {
-    return Shell("psql -X -q -v ON_ERROR_STOP=1 -d '" + Conn() + " dbname=" + db + "' -c \"" + sql +
-                 "\"");
-  }
-};
-
-}  // namespace
-
 TEST_CASE("integrity-check of a pg_dump archive in a scratch database with pg_amcheck",
           "[steps][integrity][postgres]") {
-  REQUIRE(Shell(std::string("test -x ") + kBin + "/pg_ctl && id postgres").exit_code == 0);
-  Server pg;
+  REQUIRE(Shell(std::string("test -x ") + kPgBin + "/pg_ctl && id postgres").exit_code == 0);
+  PgServer pg;
   REQUIRE(pg.Psql("postgres", "CREATE DATABASE shop").exit_code == 0);
   REQUIRE(pg.Psql("shop",
                   "CREATE TABLE users(id serial PRIMARY KEY, email text UNIQUE); INSERT INTO "

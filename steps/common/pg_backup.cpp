@@ -1,0 +1,220 @@
+#include "steps/common/pg_backup.h"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "engine/util/crypto.h"
+#include "engine/util/strings.h"
+#include "engine/util/time_format.h"
+#include "steps/common/backup_meta.h"
+#include "steps/common/dump_publish.h"
+#include "steps/common/files.h"
+#include "steps/common/pg_check.h"
+#include "steps/common/safe_path.h"
+#include "steps/common/scratch.h"
+#include "steps/common/stop.h"
+
+namespace runbook {
+namespace {
+
+struct PgConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
+
+// libpq's error text on one line.
+std::string PgError(const PGconn* conn) {
+  std::string e = PQerrorMessage(conn);
+  while (!e.empty() && (e.back() == '\n' || e.back() == ' ')) e.pop_back();
+  for (char& c : e)
+    if (c == '\n') c = ' ';
+  return e;
+}
+
+// Runs `sql`; its rows, each a list of texts. Errors: libpq's message.
+Result<std::vector<std::vector<std::string>>> Query(PGconn* conn, const std::string& sql) {
+  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn, sql.c_str()), PQclear);
+  ExecStatusType st = PQresultStatus(r.get());
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Status::Error(PgError(conn));
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < PQntuples(r.get()); ++i) {
+    rows.emplace_back();
+    for (int j = 0; j < PQnfields(r.get()); ++j) rows.back().push_back(PQgetvalue(r.get(), i, j));
+  }
+  return rows;
+}
+
+// What the backup learned from the server inside its snapshot.
+struct Snapshot {
+  std::string id;          // pg_export_snapshot()
+  std::string created_at;  // the transaction's start, UTC RFC 3339 with milliseconds
+  std::string server_version;
+  std::string source;  // "postgres://HOST:PORT/DB": retention's identity of the database
+  std::string dbname;
+  Value::Map rows;  // "schema.table" -> count, exact (counted in the snapshot)
+};
+
+Result<PgConn> Connect(const std::string& database, const Value* password) {
+  std::string pw = password ? password->ToText() : std::string();
+  const char* keys[] = {"dbname", "password", "application_name", "connect_timeout", nullptr};
+  const char* values[] = {database.c_str(), pw.empty() ? nullptr : pw.c_str(), "runbook-backup",
+                          "10", nullptr};
+  PgConn conn(PQconnectdbParams(keys, values, 1));
+  if (!conn) return Status::Error("libpq: out of memory");
+  if (PQstatus(conn.get()) != CONNECTION_OK)
+    return Status::Error("cannot connect: " + PgError(conn.get()));
+  return conn;
+}
+
+Result<Snapshot> OpenSnapshot(PGconn* conn) {
+  auto begun = Query(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  if (!begun.ok()) return begun.status();
+  auto info = Query(conn,
+                    "SELECT pg_export_snapshot(), to_char(now() AT TIME ZONE 'UTC', "
+                    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), current_setting('server_version'), "
+                    "current_database()");
+  if (!info.ok()) return Status::Error("exporting a snapshot: " + info.status().message());
+  const std::vector<std::string>& row = info.value().at(0);
+  Snapshot s{row[0], row[1], row[2], "", row[3], {}};
+  std::string host = PQhost(conn) ? PQhost(conn) : "", port = PQport(conn) ? PQport(conn) : "";
+  s.source = "postgres://" + host + ":" + port + "/" + s.dbname;
+  auto counted = Query(conn, kPostgresCountRows);
+  if (!counted.ok()) return Status::Error("counting rows: " + counted.status().message());
+  for (const auto& r : counted.value()) {
+    const std::string& line = r.at(0);
+    size_t eq = line.rfind('=');
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(line.data() + eq + 1, line.data() + line.size(), n);
+    if (eq == std::string::npos || ec != std::errc() || end != line.data() + line.size())
+      return Status::Error("counting rows: the server said '" + line + "', not table=count");
+    s.rows[line.substr(0, eq)] = Value(n);
+  }
+  return s;
+}
+
+// Runs `argv` through the engine's runner (timeouts and Ctrl-C apply) with PGPASSWORD set
+// when `password` is given.
+ProcessResult RunPg(StepContext& ctx, std::vector<std::string> argv, const Value* password) {
+  ProcessRequest req;
+  req.argv = std::move(argv);
+  req.env = ctx.env;
+  if (password) req.env["PGPASSWORD"] = password->ToText();
+  req.deadline = ctx.deadline;
+  req.grace = ctx.kill_grace;
+  req.on_line = [&ctx](bool, std::string_view line) { ctx.output(line); };
+  return ctx.processes.Run(req, ctx.cancel);
+}
+
+std::string LastLine(std::string t) {
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+Value::Map MetaFor(const std::string& path, uint64_t size, const std::string& sha256,
+                   const Snapshot& snap, const std::string& dump_version,
+                   const std::string& instance, const std::string& run_id) {
+  return {
+      {"format", Value(kBackupFormat)},
+      {"engine", Value("postgres")},
+      {"dump_format", Value("pg_dump custom")},
+      {"file", Value(BaseName(path))},
+      {"size", Value(static_cast<int64_t>(size))},
+      {"sha256", Value(sha256)},
+      {"created_at", Value(snap.created_at)},
+      {"source", Value(snap.source)},
+      {"instance", Value(instance)},
+      {"server_version", Value(snap.server_version)},
+      {"dump_tool", Value(dump_version)},
+      {"tables", Value(snap.rows)},
+      {"row_counts", Value("exact")},  // counted in the dump's own snapshot
+      {"engine_version", Value(RUNBOOK_VERSION)},
+      {"run_id", Value(run_id)},
+  };
+}
+
+}  // namespace
+
+AttemptResult PostgresBackup(StepContext& ctx) {
+  const StepParams& p = ctx.params;
+  std::string dest = p.Str("dest");
+  const Value* password = p.Opt("password");
+  const Value* bin = p.Opt("bin_dir");
+  std::string bin_dir = bin ? bin->ToText() : std::string();
+  const std::string& suffix = DumpSuffix("postgres");
+  auto made = MakeFolders(dest);
+  if (!made.ok()) return AttemptResult::Failure(made.status().message());
+  NoteCreated(made.value(), ctx.log);
+  const Value* name = p.Opt("name");
+  if (name) {
+    Status named = CheckFileName("name", name->ToText());
+    if (!named.ok()) return AttemptResult::Failure(named.message());
+  }
+  for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
+  auto conn = Connect(p.Str("database"), password);
+  if (!conn.ok()) return AttemptResult::Failure(conn.status().message());
+  auto snap = OpenSnapshot(conn.value().get());
+  if (!snap.ok()) return AttemptResult::Failure(snap.status().message());
+  Clock::Wall now = ctx.clock.WallNow();
+  std::string stem = name ? name->ToText() : TimestampedStem(snap.value().dbname, now);
+  Status named = CheckFileName("name", stem);  // a database name may hold a '/'
+  if (!named.ok()) return AttemptResult::Failure(named.message());
+  std::string path = dest + "/" + (name ? stem : FreeStem(dest, stem, suffix)) + suffix;
+  if (name && DumpTaken(path))
+    return AttemptResult::Failure(path + " already exists; a backup never overwrites one");
+  ScratchFiles temps;
+  std::string tmp = temps.Add(ScratchBeside(path));
+  // Made first, 0600: pg_dump truncates and fills it, keeping the mode (it would make a new
+  // file with the umask's, readable by all, and a dump holds every row).
+  if (Status s = WriteNewFile(tmp, "", 0600); !s.ok()) return AttemptResult::Failure(s.message());
+  int64_t level = std::min<int64_t>(p.Int("level"), 9);  // pg_dump's zlib: 0-9
+  ProcessResult dumped =
+      RunPg(ctx,
+            {PostgresProgram("pg_dump", bin_dir, ctx.env), "--format=custom",
+             "--compress=" + std::to_string(level), "--snapshot=" + snap.value().id,
+             "--no-password", "--file=" + tmp, "--dbname=" + p.Str("database")},
+            password);
+  (void)Query(conn.value().get(), "COMMIT");  // the snapshot is no longer needed
+  conn.value().reset();
+  if (auto stopped = StoppedResult(ctx)) return *stopped;
+  if (!dumped.exited_ok())
+    return AttemptResult::Failure("pg_dump: " + dumped.Describe() + ": " +
+                                  LastLine(dumped.err.text));
+  ProcessResult version =
+      RunPg(ctx, {PostgresProgram("pg_dump", bin_dir, ctx.env), "--version"}, nullptr);
+  auto sha = Sha256File(tmp);
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(tmp, ec);
+  if (!sha.ok() || ec) return AttemptResult::Failure("reading the dump " + tmp + " failed");
+  const Value* key = p.Opt("sign_key");
+  auto meta_for = [&](const std::string& at) -> Result<Value::Map> {
+    Value::Map m = MetaFor(at, size, sha.value(), snap.value(), LastLine(version.out.text),
+                           InstanceOf(p), ctx.run_id);
+    Status s = key ? SignMeta(m, key->ToText()) : Status::Ok();
+    if (!s.ok()) return Status::Error("sign_key: " + s.message());
+    return m;
+  };
+  auto published = PublishDump(tmp, path, name ? std::string() : stem, suffix, meta_for, temps);
+  if (!published.ok()) return AttemptResult::Failure(published.status().message());
+  const Value::Map& meta = published.value();
+  ctx.log("wrote " + path + " (" + std::to_string(size) + " bytes, sha256 " + sha.value() + ", " +
+          CountOf(static_cast<int64_t>(snap.value().rows.size()), "table") +
+          " counted in its snapshot)");
+  AttemptResult r = AttemptResult::Success({
+      {"path", Value(path)},
+      {"meta", Value(MetaPathFor(path))},
+      {"sha256", Value(sha.value())},
+      {"size", Value(static_cast<int64_t>(size))},
+      {"created_at", Value(snap.value().created_at)},
+      {"raw_sha256", Value(std::string())},
+      {"key_id", meta.count("key_id") ? meta.at("key_id") : Value(std::string())},
+  });
+  r.outputs["deleted"] = RetainDumps(p, dest, {snap.value().source, InstanceOf(p)}, path, now, ctx);
+  return r;
+}
+
+}  // namespace runbook

@@ -94,7 +94,7 @@ class Supervisor {
       fds[cancel_i = n++] = {cancel_.wait_fd(), POLLIN, 0};
     int rc = poll(fds, n, PollTimeoutMs(pidfd));
     if (rc < 0 && errno != EINTR) return false;
-    if (out_i >= 0 && fds[out_i].revents) Read(pipes_.out[0], out_);
+    if (out_i >= 0 && fds[out_i].revents) Read(pipes_.out[0], out_, req_.on_stdout_data);
     if (err_i >= 0 && fds[err_i].revents) Read(pipes_.err[0], err_);
     if ((pid_i >= 0 && fds[pid_i].revents) || (pidfd < 0 && !reaped_)) Reap(pidfd >= 0);
     if (cancel_i >= 0 && fds[cancel_i].revents) OnCancel();
@@ -116,10 +116,14 @@ class Supervisor {
     return static_cast<int>(wait);
   }
 
-  void Read(int& fd, StreamCapture& capture) {
+  // Reads what is there into `capture`, or to `consumer` when one is given.
+  void Read(int& fd, StreamCapture& capture,
+            const std::function<void(std::string_view)>& consumer = {}) {
     char buf[65536];
     ssize_t got = read(fd, buf, sizeof buf);
-    if (got > 0) {
+    if (got > 0 && consumer) {
+      consumer(std::string_view(buf, static_cast<size_t>(got)));
+    } else if (got > 0) {
       capture.Append(std::string_view(buf, static_cast<size_t>(got)));
     } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
       CloseFd(fd);

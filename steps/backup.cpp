@@ -24,6 +24,7 @@
 #include "steps/common/dump_publish.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/mysql_backup.h"
 #include "steps/common/pg_backup.h"
 #include "steps/common/progress.h"
 #include "steps/common/retention.h"
@@ -60,25 +61,33 @@ StepSpec MakeSpec() {
       "every base table's rows in it (the manifest, exact), and `pg_dump --snapshot` writes "
       "that same snapshot in the custom format to `<dest>/<name>.pgdump` (compressed by "
       "pg_dump; restore it with pg_restore, jobs in parallel); `created_at` is the "
-      "transaction's start; the same metadata, publish and retention.";
+      "transaction's start; the same metadata, publish and retention. With `engine: mysql`: "
+      "mariadb-dump (or mysqldump) --single-transaction (one consistent snapshot of InnoDB "
+      "tables) streams into `<dest>/<name>.sql.gz` through the same parallel gzip, and the "
+      "manifest is the rows in the dump, counted as it passes.";
   s.params = {
       Param("engine", ParamType::kString,
-            "sqlite (the database file, streamed into gzip) or postgres (pg_dump's custom "
-            "format of one exported snapshot, the manifest counted in that snapshot)")
+            "sqlite (the database file, streamed into gzip), postgres (pg_dump's custom "
+            "format of one exported snapshot, the manifest counted in that snapshot) or mysql "
+            "(mariadb-dump / mysqldump --single-transaction into gzip, its rows counted as it "
+            "passes)")
           .Default(Value("sqlite"))
-          .Enum({"sqlite", "postgres"}),
+          .Enum({"sqlite", "postgres", "mysql"}),
       Param("database", ParamType::kString,
             "sqlite: path of the live database; postgres: a libpq connection string or URL "
             "naming the database ('host=/run/postgresql dbname=shop user=backup', "
-            "'postgresql://backup@db:5432/shop'); libpq's PG* variables fill what it leaves out")
+            "'postgresql://backup@db:5432/shop'); libpq's PG* variables fill what it leaves out; "
+            "mysql: a URL mysql://USER@HOST:PORT/DBNAME, or mysql://USER@localhost/DBNAME"
+            "?socket=PATH")
           .Required(),
       Param("password", ParamType::kString,
-            "postgres: the password (give a declared secret); passed to libpq and pg_dump "
-            "through their environment, never on a command line (default: libpq's own "
-            "sources, e.g. ~/.pgpass)"),
+            "postgres, mysql: the password (give a declared secret); never on a command line: "
+            "to libpq and pg_dump through their environment, to the MySQL dump tool in a 0600 "
+            "option file removed after (default: the client's own sources, ~/.pgpass, "
+            "~/.my.cnf)"),
       Param("bin_dir", ParamType::kString,
             "postgres: folder of pg_dump (default: PATH, then the newest "
-            "/usr/lib/postgresql/*/bin)"),
+            "/usr/lib/postgresql/*/bin); mysql: of mariadb-dump or mysqldump (default: PATH)"),
       Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
           .Path(PathRole::kWritesIn)  // breakY Y2: its dumps, and retention deletes there
           .NamesIn({"*.sqlite.gz", "*.sqlite.gz.meta.json"})
@@ -166,10 +175,10 @@ class Backup final : public StepType {
     const ConfigParam* engine = with.Find("engine");
     // (busy_timeout, sqlite's, has a default: a postgres backup ignores it.)
     if (!engine || engine->value) {  // the engine is known: sqlite by default, or a literal
-      bool pg = engine && engine->value->ToText() == "postgres";
+      bool server = engine && engine->value->ToText() != "sqlite";
       for (const char* key : {"password", "bin_dir"})
-        if (const ConfigParam* c = with.Find(key); c && !pg)
-          report.Error(c->loc, std::string(key) + " applies to engine: postgres only");
+        if (const ConfigParam* c = with.Find(key); c && !server)
+          report.Error(c->loc, std::string(key) + " applies to engine: postgres or mysql only");
     }
     const ConfigParam* name = with.Find("name");
     if (!name || !name->value) return;
@@ -179,7 +188,9 @@ class Backup final : public StepType {
 
   std::vector<std::string> Describe(const StepParams& p) const override {
     std::string engine = p.Str("engine");
-    return {(engine == "postgres" ? "pg_dump of one snapshot of " : "snapshot ") +
+    return {(engine == "postgres" ? "pg_dump of one snapshot of "
+             : engine == "mysql"  ? "mariadb-dump --single-transaction of "
+                                  : "snapshot ") +
             p.Str("database") + " into " + p.Str("dest") + "/<name>" + DumpSuffix(engine) +
             " with its .meta.json" + (p.Opt("sign_key") ? ", signed" : std::string())};
   }
@@ -188,6 +199,7 @@ class Backup final : public StepType {
   // gzip; metadata (signed); publish (the metadata's rename commits); retention.
   AttemptResult Run(StepContext& ctx) const override {
     if (ctx.params.Str("engine") == "postgres") return PostgresBackup(ctx);
+    if (ctx.params.Str("engine") == "mysql") return MysqlBackup(ctx);
     const StepParams& p = ctx.params;
     std::string database = p.Str("database"), dest = p.Str("dest");
     auto made = MakeFolders(dest);

@@ -32,6 +32,12 @@ struct ProcessRequest {
   // Called for each complete line as it arrives (the live view); may be empty. A line
   // longer than 4 KiB arrives in pieces.
   std::function<void(bool is_stderr, std::string_view line)> on_line;
+  // When set, the child's stdout goes here, raw and whole, in the order read, instead of
+  // being captured or given to on_line (ProcessResult::out stays empty): for a step that
+  // consumes a stream itself (a database dump). Called on the supervising thread; while it
+  // runs, the child's writes wait on the pipe (back-pressure), and the deadline and Ctrl-C are
+  // looked at again after it returns.
+  std::function<void(std::string_view bytes)> on_stdout_data;
   // Set by the engine, not by steps: masks secrets in what is captured, applied before each
   // cut (a long line's pieces, the head and tail windows) with the edges that were cut
   // (engine/redact.h CutEdge), so no piece of a secret survives beside a cut.

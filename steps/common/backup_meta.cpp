@@ -18,11 +18,11 @@ std::string Text(const Value::Map& m, const char* key) {
 }  // namespace
 
 const std::string& DumpSuffix(const std::string& engine) {
-  return DumpSuffixes()[engine == "postgres" ? 1 : 0];
+  return DumpSuffixes()[engine == "postgres" ? 1 : engine == "mysql" ? 2 : 0];
 }
 
 const std::vector<std::string>& DumpSuffixes() {
-  static const std::vector<std::string> kSuffixes = {".sqlite.gz", ".pgdump"};
+  static const std::vector<std::string> kSuffixes = {".sqlite.gz", ".pgdump", ".sql.gz"};
   return kSuffixes;
 }
 

@@ -15,7 +15,8 @@ namespace runbook {
 constexpr const char* kBackupFormat = "runbook-backup/1";
 
 // The dump file name suffix of each engine of `backup`: ".sqlite.gz" (gzip of the database
-// file), ".pgdump" (pg_dump's custom format, compressed by pg_dump); every one of them, for
+// file), ".pgdump" (pg_dump's custom format, compressed by pg_dump), ".sql.gz" (mysqldump's
+// SQL, gzip); every one of them, for
 // retention and the recovery of a folder (retention.h).
 const std::string& DumpSuffix(const std::string& engine);
 const std::vector<std::string>& DumpSuffixes();

@@ -190,6 +190,6 @@ TEST_CASE("backup's postgres-only parameters are refused for sqlite, located",
   Command v = Shell("cd " + dir + " && " + Binary() + " validate b.yaml");
   CHECK(v.exit_code == 2);
   CHECK_THAT(v.err, Catch::Contains("b.yaml:4:") &&
-                        Catch::Contains("password applies to engine: postgres only") &&
-                        Catch::Contains("bin_dir applies to engine: postgres only"));
+                        Catch::Contains("password applies to engine: postgres or mysql only") &&
+                        Catch::Contains("bin_dir applies to engine: postgres or mysql only"));
 }

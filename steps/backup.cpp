@@ -67,10 +67,10 @@ StepSpec MakeSpec() {
       "manifest is the rows in the dump, counted as it passes.";
   s.params = {
       Param("engine", ParamType::kString,
-            "sqlite (the database file, streamed into gzip), postgres (pg_dump's custom "
-            "format of one exported snapshot, the manifest counted in that snapshot) or mysql "
-            "(mariadb-dump / mysqldump --single-transaction into gzip, its rows counted as it "
-            "passes)")
+            "sqlite: the database file streamed into gzip; postgres: pg_dump's "
+            "custom format of one exported snapshot, its manifest counted in that snapshot; "
+            "mysql: mariadb-dump --single-transaction streamed into gzip, its rows counted as it "
+            "passes")
           .Default(Value("sqlite"))
           .Enum({"sqlite", "postgres", "mysql"}),
       Param("database", ParamType::kString,

@@ -16,6 +16,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/mysql_check.h"
 #include "steps/common/pg_check.h"
 #include "steps/common/progress.h"
 #include "steps/common/restore_trust.h"
@@ -51,7 +52,9 @@ StepSpec MakeSpec() {
           .Path(PathRole::kReads)
           .Required(),
       Param("workspace", ParamType::kString,
-            "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite)")
+            "sqlite: where the decompressed copy goes (e.g. backend/tmp/db-restore.sqlite); "
+            "mysql: the scratch server's folder goes beside it (<workspace>.mysql-XXXXXX), "
+            "removed afterwards")
           .Path(PathRole::kWritesFile)
           .Beside({"-wal", "-shm", "-journal", ".integrity-check"})
           // Two checks may share one (a loop over databases): its marker says whose copy it
@@ -59,16 +62,18 @@ StepSpec MakeSpec() {
           .SharedAs("checked copy")
           .InTurn(),  // breakDD D10: copy and marker are written whole, not under a lock
       Param("engine", ParamType::kString,
-            "sqlite, or postgres: a pg_dump archive restored into a scratch database and "
-            "checked with pg_amcheck")
+            "sqlite; postgres: a pg_dump archive restored into a scratch database and "
+            "checked with pg_amcheck; mysql: a mysqldump (.sql.gz) restored into a scratch "
+            "server the step starts in `workspace`, checked with mariadb-check --extended")
           .Default(Value("sqlite"))
-          .Enum({"sqlite", "postgres"}),
+          .Enum({"sqlite", "postgres", "mysql"}),
       Param("server", ParamType::kString,
             "postgres: libpq connection string of a server where a scratch database may be "
             "created (e.g. 'host=/run/pg port=5432 user=postgres')"),
       Param("bin_dir", ParamType::kString,
             "postgres: folder of psql, pg_restore and pg_amcheck (default: PATH, then the "
-            "newest /usr/lib/postgresql/*/bin)"),
+            "newest /usr/lib/postgresql/*/bin); mysql: of mariadb-install-db, mariadbd and "
+            "mariadb (default: PATH, then /usr/sbin and /usr/bin)"),
       Param("mode", ParamType::kString,
             "full (PRAGMA integrity_check) or quick (PRAGMA quick_check: faster, skips UNIQUE "
             "and index checks)")
@@ -212,6 +217,11 @@ class IntegrityCheck final : public StepType {
       return {"restore " + p.Str("source") +
               " into a scratch database, run pg_amcheck, count rows against its .meta.json's "
               "manifest when there is one, drop it"};
+    if (p.Str("engine") == "mysql")
+      return {"start a scratch server beside " + p.Str("workspace") + ", restore " +
+              p.Str("source") +
+              " into it, run mariadb-check --extended, count rows against its .meta.json's "
+              "manifest when there is one, stop it and remove its folder"};
     std::vector<std::string> out;
     if (p.Opt("public_key"))
       out.push_back("check the signature of " + p.Str("source") + ".meta.json");
@@ -223,8 +233,10 @@ class IntegrityCheck final : public StepType {
   }
 
   AttemptResult Run(StepContext& ctx) const override {
-    AttemptResult r =
-        ctx.params.Str("engine") == "postgres" ? PostgresIntegrityCheck(ctx) : RunSqlite(ctx);
+    const std::string engine = ctx.params.Str("engine");
+    AttemptResult r = engine == "postgres" ? PostgresIntegrityCheck(ctx)
+                      : engine == "mysql"  ? MysqlIntegrityCheck(ctx)
+                                           : RunSqlite(ctx);
     if (r.outputs.count("ok") && !r.outputs.count("manifest"))
       r.outputs["manifest"] = Value("none");
     if (r.outputs.count("ok") && !r.outputs.count("authenticated"))

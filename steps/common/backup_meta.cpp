@@ -119,6 +119,21 @@ Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key)
                             : ""));
 }
 
+std::string ReadMetaForCheck(const std::string& source, const std::string& sha256,
+                             const Value* public_key, const std::string& before,
+                             std::optional<LoadedMeta>& meta) {
+  auto read = ReadMetaOf(source);
+  if (!read.ok()) return read.status().message();
+  meta = std::move(read).value();
+  if (public_key == nullptr) return "";
+  if (!meta) return "not authentic: there is no " + MetaPathFor(source);
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(source, ec);
+  if (ec) return "cannot read the size of " + source + ": " + ec.message();
+  Status s = CheckAuthentic(*meta, source, size, sha256, public_key->ToText());
+  return s.ok() ? "" : "not authentic: " + s.message() + " (checked before " + before + ")";
+}
+
 std::optional<uint64_t> RawSizeOf(const LoadedMeta* meta) {
   if (meta == nullptr) return std::nullopt;
   auto it = meta->fields.find("raw_size");

@@ -44,6 +44,13 @@ Status CheckMetaDescribes(const Value::Map& meta, const std::string& dump_path, 
                           const std::string& sha256);
 // A signature is present and valid for `public_key` (PEM path or text).
 Status CheckMetaSignature(const Value::Map& meta, const std::string& public_key);
+// integrity-check's first look at a dump of a server engine: its metadata read once into
+// `meta` (nullopt: none beside it); with `public_key` (PEM path or text; null: not asked) it
+// must be signed with that key and describe `source` (name, size, `sha256`) before anything is
+// done with the dump (`before`: "restoring", "decompressing"). "" when fine, else why not.
+std::string ReadMetaForCheck(const std::string& source, const std::string& sha256,
+                             const Value* public_key, const std::string& before,
+                             std::optional<LoadedMeta>& meta);
 // The `raw_size` (bytes of the decompressed dump) `meta` states; nullopt without metadata or
 // without a non-negative integer `raw_size`.
 std::optional<uint64_t> RawSizeOf(const LoadedMeta* meta);

@@ -11,7 +11,7 @@
 #include "engine/util/strings.h"
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
-#include "steps/common/sqlite_info.h"
+#include "steps/common/server_check.h"
 
 namespace runbook {
 namespace {}  // namespace
@@ -111,34 +111,13 @@ Status CheckInScratch(const Pg& pg, const std::string& source, const std::string
   return Status::Ok();
 }
 
-// The dump's metadata, read once (nullopt: none beside it); with `public_key` it must be signed
-// with that key and describe `source` (name, size, `sha256`) before anything is restored
-// from it (as the SQLite check does before decompressing). "" when fine, else why not.
-std::string MetaOf(const StepParams& p, const std::string& source, const std::string& sha256,
-                   std::optional<LoadedMeta>& meta) {
-  auto read = ReadMetaOf(source);
-  if (!read.ok()) return read.status().message();
-  meta = std::move(read).value();
-  const Value* key = p.Opt("public_key");
-  if (key == nullptr) return "";
-  if (!meta) return "not authentic: there is no " + MetaPathFor(source);
-  std::error_code ec;
-  uint64_t size = std::filesystem::file_size(source, ec);
-  if (ec) return "cannot read the size of " + source + ": " + ec.message();
-  Status s = CheckAuthentic(*meta, source, size, sha256, key->ToText());
-  return s.ok() ? "" : "not authentic: " + s.message() + " (checked before restoring)";
-}
-
 }  // namespace
 
 AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   const StepParams& p = ctx.params;
-  std::string source = p.Str("source");
-  if (std::string no = NotThere(source, "file"); !no.empty()) return AttemptResult::Failure(no);
-  auto sha = Sha256File(source);
-  if (!sha.ok()) return AttemptResult::Failure(sha.status().message());
+  std::string source = p.Str("source"), sha256;
   std::optional<LoadedMeta> meta;
-  if (std::string why = MetaOf(p, source, sha.value(), meta); !why.empty())
+  if (std::string why = FirstLook(ctx, source, "restoring", sha256, meta); !why.empty())
     return AttemptResult::Failure(why);
   const Value* server = p.Opt("server");
   if (server == nullptr)
@@ -149,45 +128,14 @@ AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   std::string db = ScratchName();
   auto created = pg.Sql("postgres", "CREATE DATABASE " + db);
   if (!created.ok()) return AttemptResult::Failure(created.status().message());
-  Value::Map rows;
-  std::vector<std::string> problems;
-  Status s = CheckInScratch(pg, source, db, rows, problems);
+  ScratchFindings found;
+  Status s = CheckInScratch(pg, source, db, found.rows, found.problems);
   auto dropped = pg.Sql("postgres", "DROP DATABASE IF EXISTS " + db);
   if (!s.ok()) return AttemptResult::Failure(s.message());
   if (!dropped.ok()) ctx.log("warning: could not drop " + db + ": " + dropped.status().message());
-  // The manifest: what the backup counted in its snapshot against what was restored.
-  std::string manifest = "none";
-  if (meta && meta->fields.count("tables")) {
-    std::vector<std::string> diff = CompareManifest(meta->fields.at("tables"), rows);
-    manifest = diff.empty() && problems.empty() ? "matched" : "not matched";
-    problems.insert(problems.end(), diff.begin(), diff.end());
-  }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                  started);
-  Value::List errors, tables;
-  for (const std::string& e : problems) errors.push_back(Value(e));
-  for (const auto& [name, n] : rows) tables.push_back(Value(name));
-  AttemptResult r =
-      problems.empty()
-          ? AttemptResult::Success()
-          : AttemptResult::Failure("integrity check of " + source + " failed: " + problems.front());
-  std::error_code ec;
-  r.outputs = {{"ok", Value(problems.empty())},
-               {"errors", Value(std::move(errors))},
-               {"tables", Value(std::move(tables))},
-               {"rows", Value(rows)},
-               {"page_count", Value(int64_t{0})},
-               {"duration_ms", Value(static_cast<int64_t>(ms.count()))},
-               {"source", Value(std::filesystem::absolute(source, ec).lexically_normal().string())},
-               {"sha256", Value(sha.value())},
-               {"manifest", Value(manifest)},
-               {"authenticated", Value(p.Opt("public_key") != nullptr)},
-               {"meta_sha256", Value(meta ? meta->sha256 : std::string())}};
-  ctx.log(problems.empty()
-              ? "postgres integrity ok: " + CountOf(static_cast<int64_t>(rows.size()), "table") +
-                    (manifest == "matched" ? ", row counts as the manifest says" : "")
-              : "postgres integrity FAILED: " + problems.front());
-  return r;
+  found.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return ServerCheckResult(ctx, "postgres", source, sha256, meta, std::move(found));
 }
 
 }  // namespace runbook

@@ -1,0 +1,233 @@
+#include "steps/common/mysql_check.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "engine/util/crypto.h"
+#include "engine/util/strings.h"
+#include "steps/common/backup_meta.h"
+#include "steps/common/files.h"
+#include "steps/common/gzip.h"
+#include "steps/common/server_check.h"
+#include "steps/common/stop.h"
+
+namespace runbook {
+namespace {
+
+constexpr const char* kScratchDb = "runbook_check";
+constexpr size_t kMaxSocketPath = 100;  // sun_path is 108 bytes
+
+// A server program: from `bin_dir` when given, else PATH, else /usr/sbin and /usr/bin (Debian
+// puts mariadbd in /usr/sbin, outside a user's PATH); the first of `names` found.
+std::string Program(std::initializer_list<const char*> names, const std::string& bin_dir,
+                    const EnvMap& env) {
+  auto path = env.find("PATH");
+  std::string dirs =
+      bin_dir.empty() ? (path == env.end() ? std::string() : path->second) + ":/usr/sbin:/usr/bin"
+                      : bin_dir;
+  for (const char* name : names) {
+    std::istringstream in(dirs);
+    for (std::string dir; std::getline(in, dir, ':');)
+      if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+  }
+  return *names.begin();  // the runner reports it missing
+}
+
+std::string LastLine(std::string t) {
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+std::string Backquoted(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) out += c == '`' ? std::string("``") : std::string(1, c);
+  return out + "`";
+}
+
+// The scratch server: its folder, its process, and the clients that talk to it.
+class Scratch {
+ public:
+  Scratch(StepContext& ctx, std::string dir, std::string bin_dir)
+      : ctx_(ctx), dir_(std::move(dir)), bin_dir_(std::move(bin_dir)) {}
+  ~Scratch() {
+    if (server_) server_->Stop(std::chrono::seconds(20));
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string sock() const { return dir_ + "/sock"; }
+
+  // Runs a client program; its lines are shown live unless `quiet` (the installer's advice).
+  ProcessResult Run(std::vector<std::string> argv, bool quiet = false) {
+    ProcessRequest req;
+    req.argv = std::move(argv);
+    req.env = ctx_.env;
+    req.deadline = ctx_.deadline;
+    req.grace = ctx_.kill_grace;
+    if (!quiet) req.on_line = [this](bool, std::string_view line) { ctx_.output(line); };
+    return ctx_.processes.Run(req, ctx_.cancel);
+  }
+
+  // Makes the data folder and starts the server on a socket, no network, no grant tables;
+  // returns once it answers.
+  Status Start() {
+    bool root = ::geteuid() == 0;
+    std::vector<std::string> install = {
+        Program({"mariadb-install-db", "mysql_install_db"}, bin_dir_, ctx_.env), "--no-defaults",
+        "--datadir=" + dir_ + "/data", "--skip-test-db",
+        "--auth-root-authentication-method=socket"};
+    if (root) install.push_back("--user=root");
+    ProcessResult made = Run(install, true);
+    if (!made.exited_ok())
+      return Status::Error("mariadb-install-db: " + made.Describe() + ": " +
+                           LastLine(made.err.text));
+    BackgroundRequest req;
+    req.argv = {Program({"mariadbd", "mysqld"}, bin_dir_, ctx_.env),
+                "--no-defaults",
+                "--datadir=" + dir_ + "/data",
+                "--socket=" + sock(),
+                "--skip-networking",
+                "--skip-grant-tables",
+                "--pid-file=" + dir_ + "/server.pid",
+                "--log-error=" + dir_ + "/error.log",
+                "--innodb-buffer-pool-size=64M"};
+    if (root) req.argv.push_back("--user=root");
+    req.env = ctx_.env;
+    req.log_path = dir_ + "/server.out";
+    std::string error;
+    server_ = ctx_.processes.Start(req, error);
+    if (!server_) return Status::Error("cannot start the scratch server: " + error);
+    return WaitReady();
+  }
+
+  // Runs `sql` in the scratch database; stdout (tab-separated, no headers).
+  Result<std::string> Sql(const std::string& sql, const std::string& db = kScratchDb) {
+    ProcessResult r = Run({Program({"mariadb", "mysql"}, bin_dir_, ctx_.env), "--no-defaults",
+                           "--socket=" + sock(), "--batch", "--skip-column-names",
+                           "--database=" + db, "-e", sql});
+    if (!r.exited_ok())
+      return Status::Error("mariadb: " + r.Describe() + ": " + LastLine(r.err.text));
+    return r.out.text;
+  }
+
+  std::string Log() const {
+    auto text = ReadWholeFile(dir_ + "/error.log");
+    return text.ok() ? LastLine(text.value()) : std::string();
+  }
+
+ private:
+  Status WaitReady() {
+    StopCheck stop = StopFor(ctx_);
+    for (int i = 0; i < 600; ++i) {  // 60 s: InnoDB makes its files on first start
+      if (auto ended = server_->Exited())
+        return Status::Error("the scratch server ended (" + *ended + "): " + Log());
+      std::error_code ec;
+      if (std::filesystem::exists(sock(), ec) && Sql("SELECT 1", "mysql").ok()) return Status::Ok();
+      if (stop()) return Status::Error(kStoppedMessage);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Status::Error("the scratch server did not answer within 60 s: " + Log());
+  }
+
+  StepContext& ctx_;
+  std::string dir_, bin_dir_;
+  std::unique_ptr<BackgroundProcess> server_;
+};
+
+// Restores the dump (decompressed into the scratch folder, bounded by its metadata's raw_size
+// and the free space), checks every table, counts the rows. Problems found go to `problems`;
+// an error is returned only for what stops the check itself.
+Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
+                      const std::string& dir, const LoadedMeta* meta, Value::Map& rows,
+                      std::vector<std::string>& problems) {
+  if (Status started = s.Start(); !started.ok()) return started;
+  auto created = s.Sql(std::string("CREATE DATABASE ") + kScratchDb, "mysql");
+  if (!created.ok()) return created.status();
+  auto bound = DecompressBound(dir, RawSizeOf(meta));
+  if (!bound.ok()) return bound.status();
+  std::string sql = dir + "/dump.sql";
+  auto unpacked = GunzipFile(source, sql, false, StopFor(ctx), bound.value());
+  if (!unpacked.ok()) {
+    problems.push_back(unpacked.status().message());
+    return Status::Ok();
+  }
+  if (meta && meta->fields.count("raw_sha256") &&
+      meta->fields.at("raw_sha256").ToText() != unpacked.value().out_sha256)
+    problems.push_back("raw sha256 mismatch: expected " + meta->fields.at("raw_sha256").ToText() +
+                       " (metadata), actual " + unpacked.value().out_sha256);
+  auto restored = s.Sql("source " + sql);
+  std::filesystem::remove(sql);
+  if (!restored.ok()) {
+    problems.push_back("restore: " + restored.status().message());
+    return Status::Ok();
+  }
+  ProcessResult checked =
+      s.Run({Program({"mariadb-check", "mysqlcheck"}, "", ctx.env), "--no-defaults",
+             "--socket=" + s.sock(), "--check", "--extended", kScratchDb});
+  std::istringstream lines(checked.out.text);
+  for (std::string line; std::getline(lines, line) && problems.size() < 20;)
+    if (!line.empty() && line.size() >= 2 && line.compare(line.size() - 2, 2, "OK") != 0)
+      problems.push_back("mariadb-check: " + line);
+  if (!checked.exited_ok() && problems.empty())
+    problems.push_back("mariadb-check: " + checked.Describe() + ": " + LastLine(checked.err.text));
+  auto tables = s.Sql(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND "
+      "table_type = 'BASE TABLE' ORDER BY 1");
+  if (!tables.ok()) return tables.status();
+  std::istringstream names(tables.value());
+  for (std::string name; std::getline(names, name);) {
+    auto n = s.Sql("SELECT COUNT(*) FROM " + Backquoted(name));
+    if (!n.ok()) return n.status();
+    std::string text = LastLine(n.value());
+    int64_t count = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+    if (ec != std::errc() || end != text.data() + text.size())
+      return Status::Error("counting rows of " + name + ": the server said '" + text + "'");
+    rows[name] = Value(count);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+AttemptResult MysqlIntegrityCheck(StepContext& ctx) {
+  const StepParams& p = ctx.params;
+  std::string source = p.Str("source"), sha256;
+  std::optional<LoadedMeta> meta;
+  if (std::string why = FirstLook(ctx, source, "decompressing", sha256, meta); !why.empty())
+    return AttemptResult::Failure(why);
+  // The scratch server's folder goes beside `workspace`, as the SQLite check's scratch copy.
+  std::string workspace = std::filesystem::absolute(p.Str("workspace")).lexically_normal().string();
+  auto made = MakeFolders(DirName(workspace));
+  if (!made.ok()) return AttemptResult::Failure(made.status().message());
+  NoteCreated(made.value(), ctx.log);
+  std::string tmpl = workspace + ".mysql-XXXXXX";
+  if (tmpl.size() + 5 > kMaxSocketPath)
+    return AttemptResult::Failure("workspace " + p.Str("workspace") +
+                                  ": its path is too long for the scratch server's socket "
+                                  "(at most about 80 characters)");
+  if (::mkdtemp(tmpl.data()) == nullptr)
+    return AttemptResult::Failure(Status::FromErrno("cannot make " + tmpl, errno).message());
+  const Value* bin = p.Opt("bin_dir");
+  auto started = std::chrono::steady_clock::now();
+  ScratchFindings found;
+  Status s = Status::Ok();
+  {
+    Scratch scratch(ctx, tmpl, bin ? bin->ToText() : "");
+    s = CheckInScratch(ctx, scratch, source, tmpl, meta ? &*meta : nullptr, found.rows,
+                       found.problems);
+  }  // the server stopped, its folder removed
+  if (auto stopped = StoppedResult(ctx)) return *stopped;
+  if (!s.ok()) return AttemptResult::Failure(s.message());
+  found.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return ServerCheckResult(ctx, "mysql", source, sha256, meta, std::move(found));
+}
+
+}  // namespace runbook

@@ -1,0 +1,21 @@
+// integrity-check with `engine: mysql`: a mysqldump of one database (`.sql.gz`, as backup's
+// engine: mysql writes it) restored into a scratch MariaDB/MySQL server the step starts in a
+// folder of `workspace` (its own data folder and socket, no network, no grants), checked with
+// mariadb-check --extended (CHECK TABLE ... EXTENDED on every table), its rows counted against
+// the dump's manifest, then the server stopped and its folder removed, whatever happened.
+// Every command goes through the engine's process runner (timeouts and Ctrl-C apply); the
+// live server is never touched.
+#pragma once
+
+#include "engine/plugin/step.h"
+
+namespace runbook {
+
+// Outputs as the PostgreSQL check's (ok, errors, tables, rows, manifest, authenticated, ...;
+// page_count 0). With `public_key` the metadata must be signed and describe the dump before
+// anything is decompressed. Failure: the dump does not restore (the client's error), a table
+// does not check, a count differs from the manifest; the scratch server cannot start (its
+// error log's last line).
+AttemptResult MysqlIntegrityCheck(StepContext& ctx);
+
+}  // namespace runbook

@@ -1,0 +1,166 @@
+// backup and integrity-check with `engine: mysql` against a real MariaDB (Debian's mariadbd,
+// support/mariadb_server.h): mariadb-dump --single-transaction under write load is one
+// snapshot (two tables written in one transaction keep their difference in the dump), its
+// manifest counts the dump's rows, the password a declared secret; the check restores into a
+// scratch server of its own and matches the manifest; a damaged dump or manifest is refused
+// and the live database is untouched.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "support/mariadb_server.h"
+#include "support/servers.h"
+#include "support/support.h"
+
+using namespace runbook::test;
+
+namespace {
+
+const std::string kPassword = "My-Pw\"x\\y-4711";  // a quote and a backslash on purpose
+
+// A backup as `bk` over TCP (the secret from $MY_PW), signed, then its check in a scratch
+// server, verified with the public key.
+std::string BackupAndCheck(const MariadbServer& db) {
+  return "version: 1\nname: myb\nsecrets:\n  pw: {env: MY_PW}\nsteps:\n"
+         "  - id: b\n    uses: backup\n    with:\n      engine: mysql\n"
+         "      database: mysql://bk@127.0.0.1:" +
+         std::to_string(db.port) +
+         "/shop\n      password: ${{ secrets.pw }}\n      dest: dumps\n      sign_key: key.pem\n"
+         "      keep_last: 2\n"
+         "  - id: check\n    uses: integrity-check\n    needs: [b]\n    with:\n"
+         "      engine: mysql\n      source: ${{ steps.b.outputs.path }}\n"
+         "      workspace: ws/check\n      public_key: pub.pem\n";
+}
+
+void Prepare(const MariadbServer& db, const std::string& dir) {
+  REQUIRE(db.Sql("CREATE DATABASE seq; CREATE DATABASE shop; CREATE TABLE shop.users(id int AUTO_INCREMENT PRIMARY "
+                 "KEY, note text) ENGINE=InnoDB; CREATE TABLE shop.orders(id int AUTO_INCREMENT "
+                 "PRIMARY KEY, note text) ENGINE=InnoDB; CREATE TABLE shop.empty(x int) "
+                 "ENGINE=InnoDB; INSERT INTO shop.users(note) SELECT CONCAT('it''s (', seq, ')') "
+                 "FROM seq.seq_1_to_20000; INSERT INTO shop.orders(note) VALUES ('a;b'), "
+                 "('c\\\\nd')")
+              .exit_code == 0);
+  REQUIRE(db.Sql("CREATE USER bk@'%' IDENTIFIED BY 'My-Pw\\\"x\\\\\\\\y-4711'; GRANT ALL ON *.* "
+                 "TO bk@'%'")
+              .exit_code == 0);
+  Shell("cd " + dir + " && openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null && " +
+        "openssl pkey -in key.pem -pubout -out pub.pem");
+  WriteFile(dir, "b.yaml", BackupAndCheck(db));
+}
+
+std::string Env(const std::string& dir) { return "cd " + dir + " && MY_PW='" + kPassword + "' "; }
+
+}  // namespace
+
+TEST_CASE("a mysql backup under write load is one snapshot, and its check matches it",
+          "[steps][backup][mysql]") {
+  REQUIRE(Shell("command -v mariadbd mariadb-dump mariadb-install-db >/dev/null").exit_code == 0);
+  MariadbServer db;
+  std::string dir = db.dir;
+  Prepare(db, dir);
+  // The writer: one row into each table per transaction, so any one snapshot holds
+  // users - orders = 20000 - 2.
+  int writer = StartBackground(
+      {"sh", "-c",
+       "while :; do mariadb --no-defaults -S " + db.sock +
+           " -u root shop -e \"START TRANSACTION; INSERT INTO users(note) VALUES ('w'); INSERT "
+           "INTO orders(note) VALUES ('w'); COMMIT\"; done"},
+      dir + "/writer.log");
+  std::string before = db.Value("SELECT COUNT(*) FROM shop.orders");
+  Command run = Shell(Env(dir) + Binary() + " run b.yaml --audit-db a.db");
+  std::string after = db.Value("SELECT COUNT(*) FROM shop.orders");
+  StopServer(writer);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(std::stol(after) > std::stol(before));  // the writer wrote during the run
+  CHECK_THAT(run.err, Catch::Contains("mysql integrity ok: 3 tables, row counts as the manifest "
+                                      "says"));
+  Command meta = Shell("cat " + dir + "/dumps/*.sql.gz.meta.json");
+  CHECK_THAT(
+      meta.out,
+      Catch::Contains("\"engine\": \"mysql\"") && Catch::Contains("\"row_counts\": \"exact\"") &&
+          Catch::Contains("\"empty\": 0") && Catch::Contains("\"server_version\": \"10.") &&
+          Catch::Contains("\"dump_tool\": \"MariaDB dump") && Catch::Contains("\"signature\""));
+  // One snapshot: the dump's two counts keep the difference every transaction kept.
+  std::string users = Shell("python3 -c \"import json,glob; m=json.load(open(glob.glob('" + dir +
+                            "/dumps/*.meta.json')[0])); print(m['tables']['users'] - "
+                            "m['tables']['orders'])\"")
+                          .out;
+  CHECK(users == "19998\n");
+  // Any gzip reader reads the dump; only its owner does.
+  CHECK(Shell("gzip -t " + dir + "/dumps/*.sql.gz").exit_code == 0);
+  CHECK(Shell("stat -c %a " + dir + "/dumps/*.sql.gz").out == "600\n");
+  // The password: nowhere in the store or the output; the option file is gone.
+  CHECK(Shell("grep -c 'My-Pw' " + dir + "/a.db").out == "0\n");
+  CHECK(run.err.find("My-Pw") == std::string::npos);
+  CHECK(Shell("ls -A " + dir + "/dumps | grep -c cnf").out == "0\n");
+  // The scratch server is gone with its folder.
+  CHECK(Shell("ls -A " + dir + "/ws").out.empty());
+  CHECK(Shell("pgrep -f '" + dir + "/[w]s/check.mysql-'").exit_code != 0);
+  // The wrong password: refused by the server, nothing published.
+  Command wrong =
+      Shell("cd " + dir + " && MY_PW=wrong-password " + Binary() + " run b.yaml --audit-db a.db");
+  CHECK(wrong.exit_code == 1);
+  CHECK_THAT(wrong.err, Catch::Contains("Access denied for user 'bk'"));
+  CHECK(Shell("ls " + dir + "/dumps | grep -c 'sql.gz$'").out == "1\n");
+}
+
+TEST_CASE("a damaged mysql dump or manifest is refused, the live database untouched",
+          "[steps][backup][mysql][integrity]") {
+  REQUIRE(Shell("command -v mariadbd mariadb-dump mariadb-install-db >/dev/null").exit_code == 0);
+  MariadbServer db;
+  std::string dir = db.dir;
+  Prepare(db, dir);
+  REQUIRE(Shell(Env(dir) + Binary() + " run b.yaml --audit-db a.db").exit_code == 0);
+  std::string live = db.Value("CHECKSUM TABLE shop.users");
+  std::string dump = Shell("ls " + dir + "/dumps/*.sql.gz").out;
+  dump.pop_back();
+  Shell("cp " + dump + " " + dir + "/good");
+  std::string check =
+      "version: 1\nname: c\nsteps:\n  - id: c\n    uses: integrity-check\n    with: {engine: "
+      "mysql, source: '" +
+      dump + "', workspace: ws/c";
+  // A byte changed: with public_key, refused before anything is decompressed.
+  Shell("printf 'X' | dd of=" + dump + " bs=1 seek=300 conv=notrunc 2>/dev/null");
+  WriteFile(dir, "c.yaml", check + ", public_key: pub.pem}\n");
+  Command forged = Shell(Env(dir) + Binary() + " run c.yaml --audit-db a.db");
+  CHECK(forged.exit_code == 1);
+  CHECK_THAT(forged.err,
+             Catch::Contains("not authentic") && Catch::Contains("checked before decompressing"));
+  // Without the key: the damage is found by the decompression, not restored.
+  WriteFile(dir, "c.yaml", check + "}\n");
+  Command damaged = Shell(Env(dir) + Binary() + " run c.yaml --audit-db a.db");
+  CHECK(damaged.exit_code == 1);
+  CHECK_THAT(damaged.err, Catch::Contains("integrity check of " + dump + " failed"));
+  // The dump intact, its manifest edited: the restored counts disagree.
+  Shell("cp " + dir + "/good " + dump + " && sed -i 's/\"orders\": 2/\"orders\": 3/' " + dump +
+        ".meta.json");
+  Command edited = Shell(Env(dir) + Binary() + " run c.yaml --audit-db a.db");
+  CHECK(edited.exit_code == 1);
+  CHECK_THAT(edited.err, Catch::Contains("table 'orders' has 2 rows; the manifest says 3"));
+  // Nothing of it reached the live server, and no scratch server is left.
+  CHECK(db.Value("CHECKSUM TABLE shop.users") == live);
+  CHECK(db.Value("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = "
+                 "'runbook_check'") == "0");
+  CHECK(Shell("pgrep -f '" + dir + "/[w]s/c.mysql-'").exit_code != 0);
+  CHECK(Shell("ls -A " + dir + "/ws").out.empty());
+}
+
+TEST_CASE("a mysql database URL with a password or without a database is refused",
+          "[steps][backup][mysql]") {
+  std::string dir = TempDir();
+  for (const auto& [url, says] : std::vector<std::pair<std::string, std::string>>{
+           {"mysql://bk:pw@127.0.0.1/shop", "the password goes in 'password'"},
+           {"mysql://bk@127.0.0.1/", "database must be a URL mysql://USER@HOST:PORT/DBNAME"},
+           {"postgresql://bk@127.0.0.1/shop", "database must be a URL"},
+           {"mysql://bk@localhost/shop?sock=/x", "unknown URL option 'sock=/x'"}}) {
+    CAPTURE(url);
+    WriteFile(dir, "b.yaml",
+              "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {engine: mysql, "
+              "database: '" +
+                  url + "', dest: d}}\n");
+    Command run = Shell("cd " + dir + " && " + Binary() + " run b.yaml --audit-db a.db");
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.err, Catch::Contains(says));
+    CHECK(Shell("ls " + dir + "/d 2>/dev/null | wc -l").out == "0\n");
+  }
+}

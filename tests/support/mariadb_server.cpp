@@ -1,0 +1,47 @@
+#include "support/mariadb_server.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "support/servers.h"
+
+namespace runbook::test {
+
+MariadbServer::MariadbServer() {
+  port = FreePort();
+  REQUIRE(Shell("mariadb-install-db --no-defaults --datadir=" + dir +
+                "/data --user=root --auth-root-authentication-method=normal --skip-test-db "
+                "> " +
+                dir + "/install.log 2>&1")
+              .exit_code == 0);
+  pid_ = StartBackground(
+      {"mariadbd", "--no-defaults", "--datadir=" + dir + "/data", "--socket=" + sock,
+       "--port=" + std::to_string(port), "--bind-address=127.0.0.1", "--user=root",
+       "--pid-file=" + dir + "/pid", "--innodb-buffer-pool-size=32M"},
+      dir + "/server.log");
+  bool up = false;
+  for (int i = 0; i < 300 && !up; ++i) {
+    up = Sql("SELECT 1").exit_code == 0;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(up);
+  REQUIRE(Sql("DELETE FROM mysql.global_priv WHERE User = ''; FLUSH PRIVILEGES").exit_code == 0);
+}
+
+MariadbServer::~MariadbServer() {
+  if (pid_ > 0) StopServer(pid_);
+}
+
+Command MariadbServer::Sql(const std::string& sql) const {
+  return Shell("mariadb --no-defaults -S " + sock + " -u root -e \"" + sql + "\" 2>&1");
+}
+
+std::string MariadbServer::Value(const std::string& sql) const {
+  Command c = Shell("mariadb --no-defaults -S " + sock + " -u root -N -B -e \"" + sql + "\"");
+  std::string v = c.exit_code == 0 ? c.out : "";
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+  return v;
+}
+
+}  // namespace runbook::test

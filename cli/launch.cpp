@@ -215,14 +215,18 @@ Status UsableSignKey(const std::string& key) {
 int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
                RunContext& context, const CancelToken& cancel, const Redactor& redactor,
                std::unique_ptr<AuditStore>& store) {
+  // The lock is resolved by a dry run too: one the run cannot resolve refuses it before its
+  // first step, so the dry run ends so (breakJJ JJ2).
+  auto lock = ResolveLock(rb, options.params, options.secrets.value_or(Value::Map()), context.base,
+                          options.dry_run);
+  if (!lock.ok()) {
+    std::cerr << "runbook: error: " << redactor.Apply(lock.status().message())
+              << "; nothing was run\n";
+    return kExitInvalid;
+  }
   if (options.dry_run) return kExitOk;
   store = OpenAuditForCommand(o.store);
   if (!store) return kExitEnvironment;
-  auto lock = ResolveLock(rb, options.params, options.secrets.value_or(Value::Map()), context.base);
-  if (!lock.ok()) {
-    std::cerr << "runbook: error: " << redactor.Apply(lock.status().message()) << "\n";
-    return kExitInvalid;
-  }
   // The lock is known by its masked name, on the console and in the store's locks table as
   // in the run's record (breakL L31): two names differing only in a secret are one lock,
   // which over-locks, never under-locks.

@@ -149,6 +149,11 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
 // not known before the run (outputs, unset required params) are no such error.
 bool FailingSteps(const Value& plan, const Redactor& redactor) {
   bool any = false;
+  if (const Value* lock = plan.Find("lock_error")) {  // the run is refused before any step
+    std::cerr << "runbook: error: lock: " << redactor.Apply(lock->ToText())
+              << " (a run with these params is refused before its first step)\n";
+    any = true;
+  }
   const Value* waves = plan.Find("waves");
   for (const Value& wave : waves && waves->is_list() ? waves->as_list() : Value::List{})
     for (const Value& step : wave.is_list() ? wave.as_list() : Value::List{}) {

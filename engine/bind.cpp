@@ -152,7 +152,8 @@ std::string NewRunId(const Clock& clock) {
 namespace runbook {
 
 Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params,
-                                const Value::Map& secrets, const std::string& base) {
+                                const Value::Map& secrets, const std::string& base,
+                                bool unknown_ok) {
   if (!rb.lock) return std::string();
   RunValues values;
   values.params = params;
@@ -162,6 +163,7 @@ Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params,
   RunScope scope(rb, values, nullptr, clock);
   auto v = ResolveTree(*rb.lock, scope);
   if (!v.ok()) return Status::Error("lock: " + v.status().message());
+  if (v.value().is_unknown() && unknown_ok) return std::string();
   if (v.value().is_unknown()) return Status::Error("lock: depends on values known only later");
   return v.value().ToText();
 }

@@ -140,9 +140,11 @@ std::map<std::string, bool> ConditionsKnownBeforeRun(const Runbook& rb, const Gr
 
 // The runbook's `lock`, resolved with the bound params and the run's `secrets` ("" when it has
 // none; mask it before showing or storing it); `base` is the run's absolute base, for
-// realpath(). Errors: an expression that fails or stays unknown.
+// realpath(). Errors: an expression that fails, or stays unknown unless `unknown_ok` (a dry
+// run's placeholder secrets: "" then).
 Result<std::string> ResolveLock(const Runbook& rb, const Value::Map& params,
-                                const Value::Map& secrets, const std::string& base);
+                                const Value::Map& secrets, const std::string& base,
+                                bool unknown_ok = false);
 
 // A fresh run id: UTC time plus random bits, sortable ("20261127T181102Z-3fa2c1").
 std::string NewRunId(const Clock& clock);

@@ -122,12 +122,34 @@ class Scope : public CheckScope {
   void Enter(const StepDecl* step, bool in_condition) {
     step_ = step;
     in_condition_ = in_condition;
+    in_lock_ = false;
+    env_index_.reset();
+  }
+  // The value of entry `index` of an `env:` (the runbook's when `step` is null, else the
+  // step's): entries are resolved in order, so it reads only those before it (breakJJ JJ1:
+  // a forward, self or cyclic reference passed validate and failed the run).
+  void EnterEnv(const StepDecl* step, size_t index) {
+    Enter(step, false);
+    env_index_ = index;
+  }
+  // The runbook's `lock:`, taken before the run starts: params and secrets only (breakJJ
+  // JJ2: env and run.* passed validate, then the run refused the lock).
+  void EnterLock() {
+    Enter(nullptr, false);
+    in_lock_ = true;
   }
 
   bool AllowStatusFunctions() const override { return in_condition_; }
 
   SType Lookup(const std::vector<std::string>& path, std::string& error) const override {
     const std::string& root = path[0];
+    if (in_lock_ && root != "params" && root != "secrets") {
+      error =
+          "a lock is taken before the run starts: it may read params and secrets only, "
+          "not '" +
+          root + "'";
+      return SType::kAny;
+    }
     if (root == "params") return Params(path, error);
     if (root == "secrets") return Named(path, SecretNames(), "secret", error);
     if (root == "env") return Env(path, error);
@@ -189,7 +211,20 @@ class Scope : public CheckScope {
               "output), or set it in the runbook's env";
       return SType::kAny;
     }
-    return Named(path, EnvNames(), "env variable", error);
+    std::vector<std::string> visible = EnvNames();
+    if (env_index_ && std::find(visible.begin(), visible.end(), path[1]) == visible.end()) {
+      const TemplateMap& env = step_ != nullptr ? step_->env : rb_.env;
+      for (size_t i = *env_index_; i < env.size(); ++i)
+        if (env[i].first == path[1]) {
+          error = "env '" + path[1] + "' is " +
+                  (i == *env_index_ ? std::string("this entry itself")
+                                    : "set after this entry (env entries are resolved in "
+                                      "order)") +
+                  ": read only entries above it";
+          return SType::kAny;
+        }
+    }
+    return Named(path, visible, "env variable", error);
   }
 
   SType Params(const std::vector<std::string>& path, std::string& error) const {
@@ -211,12 +246,16 @@ class Scope : public CheckScope {
     return names;
   }
 
+  // The env names visible here: the runbook's, then the step's; in an env value, only the
+  // entries before it (of the runbook's env for its own values).
   std::vector<std::string> EnvNames() const {
     std::vector<std::string> names;
-    for (const auto& [k, v] : rb_.env) names.push_back(k);
-    if (step_ != nullptr) {
-      for (const auto& [k, v] : step_->env) names.push_back(k);
-    }
+    size_t own = env_index_.value_or(SIZE_MAX);
+    for (size_t i = 0; i < rb_.env.size() && (step_ != nullptr || i < own); ++i)
+      names.push_back(rb_.env[i].first);
+    if (step_ != nullptr)
+      for (size_t i = 0; i < step_->env.size() && i < own; ++i)
+        names.push_back(step_->env[i].first);
     return names;
   }
 
@@ -334,6 +373,8 @@ class Scope : public CheckScope {
   mutable std::unordered_map<int, std::vector<char>> below_;  // Below(), by target
   const StepDecl* step_ = nullptr;
   bool in_condition_ = false;
+  bool in_lock_ = false;
+  std::optional<size_t> env_index_;
 };
 
 bool Compatible(SType have, ParamType want) {
@@ -425,7 +466,10 @@ void CheckStepExpressions(FieldReader& r, Scope& scope, StepDecl& step) {
                              ", but the expression is a " + STypeName(t));
     }
   }
-  for (const auto& [key, value] : step.env) check.Tree(value);
+  for (size_t i = 0; i < step.env.size(); ++i) {
+    scope.EnterEnv(&step, i);
+    check.Tree(step.env[i].second);
+  }
   if (step.condition) {
     scope.Enter(&step, true);
     SType t = check.Tree(*step.condition);
@@ -461,9 +505,13 @@ void CheckExpressions(FieldReader& r, Runbook& rb) {
   for (size_t i = 0; i < rb.steps.size(); ++i) index.emplace(rb.steps[i].id, static_cast<int>(i));
   Scope scope(rb, index);
   ExpressionChecker check(r, scope);
-  scope.Enter(nullptr, false);
-  for (const auto& [key, value] : rb.env) check.Tree(value);
+  for (size_t i = 0; i < rb.env.size(); ++i) {
+    scope.EnterEnv(nullptr, i);
+    check.Tree(rb.env[i].second);
+  }
+  scope.EnterLock();
   if (rb.lock) check.Tree(*rb.lock);
+  scope.Enter(nullptr, false);
   for (const NotifyDecl& n : rb.notify) check.Tree(n.config);
   for (StepDecl& step : rb.steps) CheckStepExpressions(r, scope, step);
 }

@@ -145,6 +145,7 @@ void RunbookPreview(const Runbook& rb, const PlanInputs& in, const RunScope& sco
   if (rb.lock) {
     auto lock = ResolveTree(*rb.lock, scope);
     out["lock"] = Masked(in, lock.ok() ? Value(lock.value().ToText()) : Value(rb.lock->text));
+    if (!lock.ok()) out["lock_error"] = Masked(in, Value(lock.status().message()));
   }
   // Relative to the runbook file's folder, as written: the plan names no absolute path.
   out["working_directory"] = Value(rb.working_directory.empty() ? "." : rb.working_directory);

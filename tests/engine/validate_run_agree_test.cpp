@@ -78,3 +78,69 @@ TEST_CASE("an expression the run cannot evaluate is a located validate error",
     CHECK(Shell("test -e " + dir + "/a.db").exit_code != 0);
   }
 }
+
+TEST_CASE("env entries read only the entries above them, as the run resolves them",
+          "[engine][expressions][env]") {
+  // breakJJ JJ1: a forward, self or cyclic reference passed validate and plan; the run then
+  // failed (exit 3 for the runbook's env, the step for a step's).
+  std::string dir = TempDir();
+  auto validate = [&](const std::string& body) {
+    WriteFile(dir, "e.yaml", "version: 1\nname: e\n" + body);
+    return Shell("cd " + dir + " && " + Binary() + " validate e.yaml");
+  };
+  Command forward = validate(
+      "env:\n  A: \"${{ env.B }}-a\"\n  B: b\nsteps:\n  - {id: s, uses: "
+      "log, with: {message: \"${{ env.A }}\"}}\n");
+  CHECK(forward.exit_code == 2);
+  CHECK_THAT(forward.err,
+             Catch::Contains("e.yaml:4:") && Catch::Contains("env 'B' is set after this entry"));
+  Command steps = validate(
+      "steps:\n  - id: s\n    uses: log\n    env:\n      D: \"${{ env.C }}\"\n      C: c\n"
+      "      S: \"${{ env.S }}x\"\n    with: {message: \"${{ env.D }}\"}\n");
+  CHECK(steps.exit_code == 2);
+  CHECK_THAT(steps.err, Catch::Contains("env 'C' is set after this entry") &&
+                            Catch::Contains("env 'S' is this entry itself"));
+  // What is above, and the runbook's env under a step's entry of the same name, run.
+  WriteFile(dir, "ok.yaml",
+            "version: 1\nname: ok\nenv:\n  A: a\n  B: \"${{ env.A }}b\"\nsteps:\n  - id: s\n"
+            "    uses: exec\n    env:\n      B: \"${{ env.B }}+\"\n      C: \"${{ env.B }}c\"\n"
+            "    with: {shell: true, run: 'printf %s \"$B/$C\" > out.txt'}\n");
+  Command ran = Shell("cd " + dir + " && " + Binary() + " run ok.yaml --audit-db a.db");
+  INFO(ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK(ReadFile(dir + "/out.txt") == "ab+/ab+c");
+}
+
+TEST_CASE("a lock reads params and secrets only, and plan and a dry run resolve it",
+          "[engine][expressions][lock]") {
+  // breakJJ JJ2: env and run.* passed validate and plan, the run refused the lock (exit 2); a
+  // lock the params cannot resolve passed plan and the dry run.
+  std::string dir = TempDir();
+  for (std::string lock : {"${{ env.E }}", "${{ run.status }}", "${{ toJSON(run) }}"}) {
+    CAPTURE(lock);
+    WriteFile(dir, "l.yaml",
+              "version: 1\nname: l\nenv: {E: e}\nlock: \"L-" + lock +
+                  "\"\nsteps:\n  - {id: s, uses: log, with: {message: hi}}\n");
+    Command v = Shell("cd " + dir + " && " + Binary() + " validate l.yaml");
+    CHECK(v.exit_code == 2);
+    CHECK_THAT(v.err, Catch::Contains("l.yaml:4:") &&
+                          Catch::Contains("a lock is taken before the run starts: it may read "
+                                          "params and secrets only"));
+  }
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsecrets:\n  s: {env: LOCK_SECRET}\nparams:\n  c: {default: "
+            "'{\"x\": 1}'}\nlock: \"L-${{ fromJSON(params.c).x }}-${{ secrets.s }}\"\nsteps:\n"
+            "  - {id: s, uses: log, with: {message: hi}}\n");
+  std::string env = "cd " + dir + " && LOCK_SECRET=lock-secret-1 " + Binary() + " ";
+  CHECK(Shell(env + "plan p.yaml").exit_code == 0);
+  CHECK(Shell(env + "run p.yaml --dry-run").exit_code == 0);  // the secret: a placeholder
+  for (const char* cmd :
+       {"plan p.yaml --set c=notjson", "run p.yaml --dry-run --set c=notjson",
+        "run p.yaml --audit-db a.db --set c=notjson"}) {
+    CAPTURE(cmd);
+    Command c = Shell(env + std::string(cmd));
+    CHECK(c.exit_code == 2);
+    CHECK_THAT(c.err, Catch::Contains("lock: invalid JSON"));
+  }
+  CHECK(Shell(env + "run p.yaml --audit-db a.db").exit_code == 0);
+}

@@ -233,16 +233,28 @@ std::string InputProblem(const std::string& gate, const ParamSpec& spec,
 
 }  // namespace
 
+namespace {
+
+bool KnownTrue(const std::map<std::string, bool>& conditions, const std::string& id) {
+  auto it = conditions.find(id);
+  return it != conditions.end() && it->second;
+}
+
+}  // namespace
+
 std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
                                            const std::vector<std::string>& approvals,
                                            const std::map<std::string, std::string>& inputs,
-                                           bool terminal, const std::set<std::string>& skip) {
+                                           bool terminal, const std::set<std::string>& skip,
+                                           const std::map<std::string, bool>& conditions) {
   std::vector<std::string> errors;
   for (const StepDecl& s : rb.steps) {
     if (s.type == nullptr || !s.type->spec().waits_for_people || skip.count(s.id)) continue;
     bool approved = std::find(approvals.begin(), approvals.end(), s.id) != approvals.end();
     std::string by = approved ? "--approve " + s.id : yes ? "--yes" : "";
-    if (terminal || s.condition) by.clear();  // asked there, or maybe never reached
+    // Asked there, or maybe never reached: unless its `if:` is known true before the run
+    // (breakJJ JJ3: approved, its required input missing, the work before it ran).
+    if (terminal || (s.condition && !KnownTrue(conditions, s.id))) by.clear();
     for (const ParamSpec& spec : StaticInputSpecs(s))
       if (std::string e = InputProblem(s.id, spec, inputs, by); !e.empty()) errors.push_back(e);
   }
@@ -250,11 +262,6 @@ std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
 }
 
 namespace {
-
-bool KnownTrue(const std::map<std::string, bool>& conditions, const std::string& id) {
-  auto it = conditions.find(id);
-  return it != conditions.end() && it->second;
-}
 
 bool KnownFalse(const std::map<std::string, bool>& conditions, const std::string& id) {
   auto it = conditions.find(id);

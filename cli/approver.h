@@ -30,12 +30,15 @@ std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,
 // its input's type or enum refuses, or blank for one that must be given; and, when no
 // terminal can ask (`terminal` false), each input that must be given (required, no default)
 // of a gate approved by --yes or --approve but not given with --input. Gates in `skip`
-// (carried over by a resume), gates with an `if:` (they may not run) and inputs declared by
-// an expression are left to the gate. One error line each, naming the flag to fix.
+// (carried over by a resume), gates with an `if:` (they may not run) unless `conditions`
+// (ConditionsKnownBeforeRun: step id -> its `if:` known before the run) says it is true, and
+// inputs declared by an expression are left to the gate. One error line each, naming the flag
+// to fix.
 std::vector<std::string> BadApprovalInputs(const Runbook& rb, bool yes,
                                            const std::vector<std::string>& approvals,
                                            const std::map<std::string, std::string>& inputs,
-                                           bool terminal, const std::set<std::string>& skip);
+                                           bool terminal, const std::set<std::string>& skip,
+                                           const std::map<std::string, bool>& conditions = {});
 
 // For a run with no terminal of its own (HasOwnTerminal: cron, CI, `</dev/null`, `setsid`),
 // the gates it would reach that nothing approves (neither --yes nor --approve ID), their ids in the

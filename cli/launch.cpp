@@ -399,13 +399,17 @@ bool ApprovalFlagsOk(const RunCliOptions& o, const Runbook& rb, const RunOptions
   std::vector<std::string> wrong = UnknownApprovalFlags(rb, o.approvals, inputs);
   std::set<std::string> carried;
   for (const auto& [id, step] : options.prior) carried.insert(id);
+  // The `if:`s known before the run, where no one can be asked at the gate (off a terminal,
+  // not through serve's API).
+  const bool unattended = !HasOwnTerminal() && !o.approvals_via_api;
+  const std::map<std::string, bool> conditions =
+      unattended ? KnownConditions(rb, options, o.yes, not_given) : std::map<std::string, bool>();
   for (std::string& e :
-       BadApprovalInputs(rb, o.yes, o.approvals, inputs, CanAskOnTerminal(), carried))
+       BadApprovalInputs(rb, o.yes, o.approvals, inputs, CanAskOnTerminal(), carried, conditions))
     wrong.push_back(std::move(e));
   // No one can ever answer a gate: no terminal, no API (serve), and it asks for real.
-  if (!HasOwnTerminal() && !o.approvals_via_api && !options.dry_run)
-    for (std::string& id : UnanswerableGates(rb, o.yes, o.approvals, carried,
-                                             KnownConditions(rb, options, o.yes, not_given))) {
+  if (unattended && !options.dry_run)
+    for (std::string& id : UnanswerableGates(rb, o.yes, o.approvals, carried, conditions)) {
       wrong.push_back(UnanswerableGateError(id));
       if (unanswerable != nullptr) unanswerable->push_back(std::move(id));
     }

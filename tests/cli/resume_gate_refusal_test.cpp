@@ -341,3 +341,31 @@ TEST_CASE("a gate whose if: reads a param recorded masked is counted until the p
   CHECK(next.exit_code == 0);
   CHECK(ReadFile(dir + "/post.log") == "ran\n");
 }
+
+TEST_CASE("a gate whose if: is known true gets the up-front check of its required inputs",
+          "[cli][approval]") {
+  // breakJJ JJ3: approved with --approve but its required input not given, a gate with a
+  // params-only `if:` (true) was exempt from the check: the work before it ran, then it failed.
+  std::string dir = TempDir();
+  WriteFile(dir, "g.yaml",
+            "version: 1\nname: g\nparams:\n  target: {default: prod}\nsteps:\n"
+            "  - {id: side, uses: exec, with: {shell: true, run: 'echo W >> side.log'}}\n"
+            "  - id: gate\n    uses: approval\n    needs: [side]\n"
+            "    if: \"${{ params.target == 'prod' }}\"\n"
+            "    with: {prompt: 'go?', inputs: {ticket: {type: string, required: true}}}\n");
+  for (const char* extra : {"", " --dry-run"}) {
+    CAPTURE(extra);
+    Command refused = In(dir, std::string("run g.yaml --approve gate") + extra);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains("input 'ticket' is required") &&
+                                Catch::Contains("pass --input gate.ticket=VALUE"));
+    CHECK(ReadFile(dir + "/side.log").empty());
+  }
+  // Known false: the gate is never reached, its input is not asked for.
+  CHECK(In(dir, "run g.yaml --approve gate --set target=dev").exit_code == 0);
+  CHECK(ReadFile(dir + "/side.log") == "W\n");
+  // Given: it runs.
+  Command given = In(dir, "run g.yaml --approve gate --input gate.ticket=INC-1");
+  INFO(given.err);
+  CHECK(given.exit_code == 0);
+}

@@ -383,10 +383,18 @@ std::map<std::string, bool> KnownConditions(const Runbook& rb, const RunOptions&
   if (not_given.empty()) return known;
   for (const std::string& name : not_given)
     judged.params[name] = Value::Unknown("${{ params." + name + " }}");
+  // With those params unknown, an `if:` not known false may be true once they are given
+  // (breakJJ JJ4: read through env, toJSON(params), or compared as a number, "***" judged
+  // the gate false or failed the judgement): counted, so the continue line names --approve
+  // for it. Nothing runs until the params are given; then the real values decide.
   const std::map<std::string, bool> blind = ConditionsKnownBeforeRun(rb, graph, judged, env);
-  for (auto& [id, runs] : known)
-    if (blind.count(id) == 0) runs = true;
-  return known;
+  std::map<std::string, bool> counted;
+  for (const StepDecl& s : rb.steps) {
+    auto it = blind.find(s.id);
+    if (it != blind.end()) counted[s.id] = it->second;
+    else if (s.condition && !s.condition_has_status) counted[s.id] = true;
+  }
+  return counted;
 }
 
 }  // namespace

@@ -95,6 +95,7 @@ class Loop {
       auto v = ResolveTree(node, scope_, &budget);
       if (!v.ok()) return Status::Error("env " + key + ": " + v.status().message());
       values_.env[key] = v.value().ToText();
+      if (v.value().is_unknown()) values_.env_unknown.insert(key);
     }
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     parallel_ = opt_.max_parallel > 0  ? opt_.max_parallel

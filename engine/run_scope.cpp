@@ -22,7 +22,11 @@ Result<Value> Descend(const Value& v, const std::vector<std::string>& path, size
 Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
   const std::string& root = path[0];
   auto from_map = [&](const Value::Map& map, const char* what) -> Result<Value> {
-    if (path.size() < 2) return Value(map);
+    if (path.size() < 2) {  // the whole context: unknown while any of it is (breakJJ JJ4)
+      for (const auto& [name, v] : map)
+        if (v.is_unknown()) return Value::Unknown("${{ " + root + " }}");
+      return Value(map);
+    }
     auto it = map.find(path[1]);
     if (it == map.end()) return Status::Error(std::string(what) + " '" + path[1] + "' is not set");
     return Descend(it->second, path, 2);
@@ -35,6 +39,7 @@ Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
       auto it = step_env_->find(path[1]);
       if (it != step_env_->end()) return Descend(Value(it->second), path, 2);
     }
+    if (values_.env_unknown.count(path[1]) != 0) return Value::Unknown("${{ env." + path[1] + " }}");
     auto it = values_.env.find(path[1]);
     if (it == values_.env.end()) return Status::Error("env '" + path[1] + "' is not set");
     return Descend(Value(it->second), path, 2);

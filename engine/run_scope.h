@@ -22,6 +22,9 @@ struct RunValues {
   Value::Map params;
   Value::Map secrets;  // Unknown placeholders in plan / dry run
   EnvMap env;          // the runbook's env, resolved
+  // Entries of `env` whose value was not known when bound (a param or secret not known yet:
+  // plan, a peek before the run): reading one is unknown, not its placeholder text.
+  std::set<std::string> env_unknown;
   // The folder relative paths resolve against (absolute), for realpath(); nullopt in plan.
   std::optional<std::string> base;
   bool dry_run = false;

@@ -8,6 +8,7 @@
 // ("needs a person"), exit 1.
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "support/support.h"
 
@@ -368,4 +369,47 @@ TEST_CASE("a gate whose if: is known true gets the up-front check of its require
   Command given = In(dir, "run g.yaml --approve gate --input gate.ticket=INC-1");
   INFO(given.err);
   CHECK(given.exit_code == 0);
+}
+
+TEST_CASE(
+    "a gate whose if: reads a masked param through env, the whole params or a number "
+    "is counted too",
+    "[cli][resume][approval]") {
+  // breakJJ JJ4: II2-2's kind through other paths: the runbook's env made from the param
+  // (its text "***"), toJSON(params), an integer compared (an error on "***"): the continue
+  // line lacked --approve gate, and run as printed it was refused again.
+  struct Case {
+    std::string label, param, env, condition, value;
+  };
+  const std::vector<Case> cases = {
+      {"env", "p: {default: dev}", "env: {TGT: \"${{ params.p }}\"}\n",
+       "startsWith(env.TGT, 'prod')", "prodKEY1"},
+      {"whole", "p: {default: dev}", "", "contains(toJSON(params), 'prod')", "prodKEY1"},
+      {"number", "p: {type: integer, default: 1}", "", "params.p > 100", "424242"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.label);
+    std::string dir = TempDir();
+    WriteFile(dir, "g.yaml",
+              "version: 1\nname: g\nsecrets:\n  tok: {env: G_TOKEN}\nparams:\n  " + c.param + "\n" +
+                  c.env +
+                  "steps:\n  - {id: pre, uses: exec, with: {run: [test, -f, ready]}}\n"
+                  "  - {id: gate, uses: approval, needs: [pre], if: \"${{ " +
+                  c.condition + " }}\", with: {prompt: 'swap?'}}\n");
+    std::string env = "cd " + dir + " && G_TOKEN=" + c.value + " " + Binary() + " ";
+    REQUIRE(Shell(env + "run g.yaml --set p=" + c.value +
+                  " --approve gate --audit-db a.db "
+                  "</dev/null")
+                .exit_code == 1);
+    std::string id = LatestRunId(dir + "/a.db");
+    Shell("touch " + dir + "/ready");
+    Command refused = Shell(env + "resume " + id + " --audit-db a.db </dev/null");
+    std::string line = ContinueLine(refused.err);
+    INFO(refused.err);
+    CHECK_THAT(line, Catch::Contains("--set p=VALUE") && Catch::Contains("--approve gate"));
+    std::string filled = line.replace(line.find("p=VALUE"), 7, "p=" + c.value);
+    Command next = Shell(env + filled + " </dev/null");
+    INFO(next.err);
+    CHECK(next.exit_code == 0);
+  }
 }

@@ -216,3 +216,23 @@ TEST_CASE("a dry run fails as the run would on a secret it cannot read, exit 3",
   CHECK(dry.exit_code == 0);
   CHECK_THAT(dry.out + dry.err, !Catch::Contains("a-long-enough-secret"));
 }
+
+TEST_CASE("a dry run checks --sign-key and --metrics-file as the run does", "[cli][dryrun]") {
+  // breakJJ JJ5: the dry run said success, exit 0, where the run was refused before its
+  // first step for a missing metrics folder (3) or an unreadable signing key (2).
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  for (const char* extra : {" --dry-run", " --audit-db a.db"}) {
+    CAPTURE(extra);
+    std::string run = "cd " + dir + " && " + Binary() + " run t.yaml" + extra;
+    Command metrics = Shell(run + " --metrics-file " + dir + "/nope/m.prom");
+    CHECK(metrics.exit_code == 3);
+    CHECK_THAT(metrics.err,
+               Catch::Contains("--metrics-file: folder") && Catch::Contains("nothing was run"));
+    Command key = Shell(run + " --sign-key " + dir + "/nope.pem");
+    CHECK(key.exit_code == 2);
+    CHECK_THAT(key.err, Catch::Contains("--sign-key: key cannot read"));
+  }
+  CHECK(Shell("cd " + dir + " && " + Binary() + " run t.yaml --dry-run").exit_code == 0);
+}

@@ -35,7 +35,8 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
 }
 
 // In the child, between fork and exec: only async-signal-safe calls (serve has threads).
-[[noreturn]] void ExecChild(pid_t parent, int log_fd, int null_fd, char* const* argv) {
+// `exec_fd` (close-on-exec) closes at the exec; on failure it gets the errno.
+[[noreturn]] void ExecChild(pid_t parent, int log_fd, int null_fd, int exec_fd, char* const* argv) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(127);  // serve died before prctl took effect
   ::setpgid(0, 0);  // its own group: serve's terminal signals do not reach it twice
@@ -43,7 +44,22 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
   ::dup2(log_fd, 1);
   ::dup2(log_fd, 2);
   ::execv(argv[0], argv);
+  int err = errno;
+  (void)!::write(exec_fd, &err, sizeof err);
   ::_exit(127);
+}
+
+// Waits until the child has exec'd (its end of `fds` closed) or failed to: a cancel sent
+// before would reach a copy of serve, whose handler takes the signal, and the run would then
+// start and never see it (found by the scheduler's cancel_running test). 0, or the errno.
+int WaitForExec(int fds[2]) {
+  ::close(fds[1]);
+  int err = 0;
+  ssize_t got;
+  do got = ::read(fds[0], &err, sizeof err);
+  while (got < 0 && errno == EINTR);
+  ::close(fds[0]);
+  return got == static_cast<ssize_t>(sizeof err) ? err : 0;
 }
 
 }  // namespace
@@ -67,14 +83,29 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   int log_fd = ::open(run.log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (log_fd < 0) return Status::FromErrno("cannot create " + run.log, errno);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int exec_fds[2];
+  if (::pipe2(exec_fds, O_CLOEXEC) != 0) {
+    int err = errno;
+    ::close(log_fd);
+    if (null_fd >= 0) ::close(null_fd);
+    return Status::FromErrno("cannot start a run", err);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  if (pid == 0) ExecChild(parent, log_fd, null_fd, argv.data());
+  if (pid == 0) ExecChild(parent, log_fd, null_fd, exec_fds[1], argv.data());
   int err = errno;
   ::close(log_fd);
   if (null_fd >= 0) ::close(null_fd);
-  if (pid < 0) return Status::FromErrno("cannot start a run", err);
+  if (pid < 0) {
+    ::close(exec_fds[0]);
+    ::close(exec_fds[1]);
+    return Status::FromErrno("cannot start a run", err);
+  }
+  if (int failed = WaitForExec(exec_fds); failed != 0) {
+    ::waitpid(pid, nullptr, 0);
+    return Status::FromErrno("cannot run " + self_, failed);
+  }
   run.pid = pid;
   running_[pid] = run;
   return run;

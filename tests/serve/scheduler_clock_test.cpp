@@ -153,6 +153,40 @@ TEST_CASE("scheduler on a fake clock: overlap skip and queue while a run still r
   }
 }
 
+TEST_CASE("scheduler on a fake clock: overlap cancel_running ends the run, then the fire runs",
+          "[serve][schedule][clock][overlap]") {
+  // (audit of issue 16, M2: only the loader read cancel_running.) The 10:02 fire cancels the
+  // 10:01 run (its step never ends by itself), and starts once that run has ended.
+  Bench b;
+  b.Runbook("gated.yaml", Gated("cancel_running", b.dir + "/never"));
+  FakeClock clock = At("2026-06-01T10:00:30Z");
+  Scheduler s = b.Make(clock);
+  b.TickEveryMinute(s, clock, 1);  // 10:01 fires
+  REQUIRE(b.Said("fired ").size() == 1);
+  // The run has begun (its step waits): a cancel before it had begun would leave no record.
+  for (int i = 0; i < 100; ++i) {
+    Command r = Shell("sqlite3 " + b.audit_db + " \"select count(*) from runs\" 2>/dev/null");
+    if (r.out == "1\n") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  b.TickEveryMinute(s, clock, 1);  // 10:02 finds it running
+  INFO(b.All());
+  REQUIRE(b.Said("fired ").size() == 1);
+  REQUIRE(b.Said("cancelling run ").size() == 1);
+  CHECK(b.Said("cancelling run ")[0].find("(overlap: cancel_running)") != std::string::npos);
+  b.WaitIdle("gated");  // the cancelled run ends
+  auto catalog = b.Catalog_();
+  s.Tick(*catalog);  // no time passed: the fire waiting for the cancel starts now
+  REQUIRE(b.Said("fired ").size() == 2);
+  CHECK(b.Said("fired ")[1].find("10:02:00") != std::string::npos);
+  std::string first = b.Said("cancelling run ")[0].substr(15, 23);
+  Command status =
+      Shell("sqlite3 " + b.audit_db + " \"select status from runs where run_id='" + first + "'\"");
+  CHECK(status.out == "cancelled\n");
+  WriteFile(b.dir, "never", "");  // the second run may end now
+  b.WaitIdle("gated");
+}
+
 TEST_CASE("scheduler on a fake clock: restarted after downtime, missed fires follow catchup",
           "[serve][schedule][clock][catchup]") {
   Bench b;

@@ -242,3 +242,34 @@ TEST_CASE("notify: approval_waiting is sent when a gate of a run under serve sta
   CHECK(body.value().Find("step")->as_string() == "gate");
   CHECK_THAT(body.value().Find("summary")->as_string(), Catch::Contains("waits for an approval"));
 }
+
+TEST_CASE("notify: objective_missed is sent when a run succeeds past its RTO objective",
+          "[notify][rto]") {
+  // (audit of issue 16, M3: no test named the event.) A success within the objective sends
+  // nothing; one past it sends objective_missed (the run: success, exit 4).
+  Hook hook;
+  std::string dir = TempDir();
+  auto runbook = [&](const std::string& rto, const std::string& sleep) {
+    WriteFile(dir, "slow.yaml",
+              "version: 1\nname: slow\nobjectives: {rto: " + rto +
+                  "}\nnotify:\n  - on: [objective_missed, failure]\n    webhook: {url: '" +
+                  hook.url() +
+                  "'}\nsteps:\n  - {id: s, uses: exec, rto: start, with: {run: "
+                  "[sleep, '" +
+                  sleep +
+                  "']}}\n  - {id: e, uses: log, needs: [s], "
+                  "rto: end, with: {message: done}}\n");
+    return Shell("cd " + dir + " && " + Binary() + " run slow.yaml --audit-db a.db");
+  };
+  CHECK(runbook("1h", "0").exit_code == 0);
+  CHECK(hook.Posts().empty());
+  Command missed = runbook("1s", "1.5");
+  INFO(missed.err);
+  CHECK(missed.exit_code == 4);  // success, an objective missed (docs/cli.md)
+  auto posts = hook.Posts();
+  REQUIRE(posts.size() == 1);
+  auto body = ParseJson(posts[0].Find("body")->as_string());
+  REQUIRE(body.ok());
+  CHECK(body.value().Find("event")->as_string() == "objective_missed");
+  CHECK(body.value().Find("runbook")->as_string() == "slow");
+}

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "support/servers.h"
@@ -846,4 +847,46 @@ TEST_CASE("serve: the run list and metrics say when the chain breaks or the inde
   INFO(list.out);
   CHECK_THAT(list.out, Catch::Contains(want));
   CHECK_THAT(serve.Http("GET", "/metrics").out, Catch::Contains("runbook_store_altered 1\n"));
+}
+
+TEST_CASE("serve: no endpoint serves a secret, in any form", "[serve][api][secrets]") {
+  // (audit of issue 16, M5: checked by hand only.) The secret reaches a step's output, its
+  // log, an output value and a param given through the API; every GET answers without it,
+  // as text, base64 or hex (docs/secrets.md's forms the redactor covers).
+  const std::string secret = "s3cr3t-API-value-77";
+  ::setenv("SERVE_LEAK_TOKEN", secret.c_str(), 1);  // serve passes it to its runs
+  std::string dir = ServeDir();
+  WriteFile(
+      dir, "rb/leaky.yaml",
+      "version: 1\nname: leaky\nsecrets:\n  tok: {env: SERVE_LEAK_TOKEN}\nparams:\n"
+      "  who: {default: nobody}\nsteps:\n"
+      "  - id: say\n    uses: exec\n    env: {T: \"${{ secrets.tok }}\"}\n"
+      "    with: {shell: true, run: 'echo \"token $T for $WHO\"; echo \"$T\" | base64; "
+      "echo \"seen=$T\" >> \"$RUNBOOK_OUTPUT\"'}\n"
+      "  - {id: note, uses: log, needs: [say], with: {message: \"who ${{ params.who }}\"}}\n");
+  Serve serve(dir);
+  std::string id = serve
+                       .Json("POST", "/api/v1/runbooks/leaky/runs", 201,
+                             "{\"params\": {\"who\": \"x-" + secret + "\"}}")
+                       .Find("run_id")
+                       ->as_string();
+  CHECK(serve.Finished(id) == "success");
+  std::string served;
+  for (const std::string& path :
+       {std::string("/api/v1/runbooks"), std::string("/api/v1/runbooks/leaky"),
+        std::string("/api/v1/runs"), "/api/v1/runs/" + id, "/api/v1/runs/" + id + "/steps/say/log",
+        "/api/v1/runs/" + id + "/steps/note/log", std::string("/metrics"),
+        std::string("/api/v1/openapi.json")}) {
+    Command c = serve.Http("GET", path);
+    CAPTURE(path);
+    CHECK(Catch::EndsWith("\n200").match(c.out));
+    served += c.out;
+  }
+  CHECK_THAT(served, Catch::Contains("token ***"));  // the log was served, masked
+  for (const std::string& form : {secret, runbook::Base64Encode(secret + "\n"),
+                                  runbook::Base64Encode(secret), runbook::HexEncode(secret)}) {
+    CAPTURE(form);
+    CHECK(served.find(form) == std::string::npos);
+  }
+  ::unsetenv("SERVE_LEAK_TOKEN");
 }

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <utility>
 
 #include "engine/executor.h"
@@ -62,7 +64,27 @@ int WaitForExec(int fds[2]) {
   return got == static_cast<ssize_t>(sizeof err) ? err : 0;
 }
 
+std::string Marker(const std::string& log_dir, const std::string& run_id) {
+  return log_dir + "/" + run_id + ".running";
+}
+
 }  // namespace
+
+std::vector<std::string> Launcher::LeftRunning(const std::string& log_dir) {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    const std::string suffix = ".running";
+    if (name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    ids.push_back(name.substr(0, name.size() - suffix.size()));
+    ::unlink(entry.path().c_str());
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 
 std::string SetText(const Value& value) {
   return value.is_string() ? value.as_string() : ToJson(value);
@@ -108,6 +130,9 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   }
   run.pid = pid;
   running_[pid] = run;
+  int marker = ::open(Marker(log_dir_, run.run_id).c_str(),
+                      O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (marker >= 0) ::close(marker);  // best effort: without it a restart resumes less
   return run;
 }
 
@@ -155,6 +180,7 @@ void Launcher::ReapLocked() const {
       continue;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    ::unlink(Marker(log_dir_, it->second.run_id).c_str());
     unreported_.push_back({it->second, code});
     ended_.push_back(unreported_.back());
     if (ended_.size() > 100) ended_.erase(ended_.begin());

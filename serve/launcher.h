@@ -64,6 +64,13 @@ class Launcher {
   // nullopt when not started here. For a run that ended before it recorded anything.
   std::optional<EndedRun> Launched(const std::string& run_id) const;
 
+  // The runs a serve before this one started in `log_dir` and never saw end (it was killed):
+  // each Start leaves `<log_dir>/<run id>.running`, removed when the child is reaped. Returns
+  // their ids and removes the markers: a restarted serve looks at each once, whoever marked
+  // the run interrupted meanwhile (audit of issue 16, M1: a `runbook history` run while serve
+  // was down swept the run first, and serve's own sweep then found nothing to resume).
+  static std::vector<std::string> LeftRunning(const std::string& log_dir);
+
  private:
   std::string self_;
   std::string audit_db_;

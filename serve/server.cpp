@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -115,6 +117,20 @@ int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here) {
           "/api/v1/runs/" +
           gone.run_id + "/resume");
     }
+  }
+  // The runs the serve before this one started and never saw end, which another command's
+  // sweep marked interrupted meanwhile (audit of issue 16, M1): they are this serve's to resume.
+  for (const std::string& id : Launcher::LeftRunning(o.state_dir + "/logs")) {
+    if (std::find(gone_here.begin(), gone_here.end(), id) != gone_here.end()) continue;
+    auto row = store.value()->IndexRow(id);
+    auto resumed = store.value()->ResumedAs(id);
+    if (!row.ok() || !row.value() || row.value()->status != "interrupted" || !resumed.ok() ||
+        resumed.value())
+      continue;
+    gone_here.push_back(id);
+    Say("run " + id +
+        " was interrupted while serve was down (started by serve, marked by another "
+        "command)");
   }
   return 0;
 }

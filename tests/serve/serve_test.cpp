@@ -673,6 +673,30 @@ TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and w
   CHECK(serve.Finished(next) == "success");
 }
 
+TEST_CASE("serve: a gate's run swept by another command while serve was down is still resumed",
+          "[serve][approvals]") {
+  // Audit of issue 16, M1: `runbook history` (any command that opens the store) marked the
+  // run interrupted first; the restarted serve's own sweep then found nothing, and the pending
+  // approval was lost (409 "has no approval waiting").
+  std::string dir = GatedDir();
+  Serve serve(dir);
+  std::string id = WaitingRun(serve);
+  serve.Kill9();
+  Command swept = Shell(Binary() + " history --audit-db " + dir + "/store/audit.db");
+  INFO(swept.out + swept.err);
+  REQUIRE_THAT(swept.out, Catch::Contains("interrupted"));
+  serve.Start();
+  std::string next = ResumedAs(serve, id);
+  REQUIRE_FALSE(next.empty());
+  REQUIRE(serve.WaitsForApproval(next));
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
+  // Looked at once: a second restart resumes nothing more.
+  serve.Kill9();
+  serve.Start();
+  CHECK_FALSE(serve.LogSays("was interrupted while serve was down", 2));
+}
+
 TEST_CASE("serve: an answer recorded just before serve was killed is taken by the resumed run",
           "[serve][approvals]") {
   Serve serve(GatedDir());

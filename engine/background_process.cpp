@@ -150,7 +150,7 @@ std::unique_ptr<BackgroundProcess> PosixProcessRunner::Start(const BackgroundReq
   BecomeSubreaper();
   std::unique_ptr<StepCgroup> cgroup = StepCgroup::Create(tracking_id);  // null where none
   pid_t pid = SpawnTiedToParent(
-      {exe, req.argv, req.cwd, env, fd, fd, cgroup ? cgroup->procs_fd() : -1}, error);
+      {exe, req.argv, req.cwd, env, fd, fd, cgroup ? cgroup->procs_fd() : -1, ""}, error);
   close(fd);
   if (pid < 0) return nullptr;
   return std::make_unique<PosixBackgroundProcess>(pid, std::move(tracking_id), req.redact,

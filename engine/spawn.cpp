@@ -71,7 +71,8 @@ pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(
+      &actions, 0, spec.stdin_path.empty() ? "/dev/null" : spec.stdin_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, spec.stdout_fd, 1);
   posix_spawn_file_actions_adddup2(&actions, spec.stderr_fd, 2);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
@@ -126,7 +127,7 @@ namespace {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  int in = open("/dev/null", O_RDONLY);
+  int in = open(spec.stdin_path.empty() ? "/dev/null" : spec.stdin_path.c_str(), O_RDONLY);
   int rc = in < 0 || dup2(in, 0) < 0 || dup2(spec.stdout_fd, 1) < 0 || dup2(spec.stderr_fd, 2) < 0;
   if (rc == 0 && (spec.cwd.empty() || chdir(spec.cwd.c_str()) == 0))
     execve(spec.exe.c_str(), image.argv.data(), image.envp.data());

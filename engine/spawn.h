@@ -22,9 +22,12 @@ struct SpawnSpec {
   // An fd on a cgroup's cgroup.procs (step_cgroup.h), or -1: the child moves itself in
   // before exec, so every process it starts is in the cgroup too.
   int cgroup_procs_fd = -1;
+  // The child's stdin, opened read-only; empty: /dev/null.
+  std::string stdin_path;
 };
 
-// Starts the child in its own process group (pgid = pid), stdin from /dev/null, default
+// Starts the child in its own process group (pgid = pid), stdin from spec.stdin_path (default
+// /dev/null), default
 // dispositions for every signal (SIGXFSZ and SIGPIPE too, which runbook ignores, and glibc's
 // internal 32 and 33) and an empty mask.
 // The child is noted as one its spawner waits for: release it with ReleaseChild. Returns its pid,

@@ -25,6 +25,7 @@ struct ProcessRequest {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
   std::string cwd;                // empty: the current directory
   EnvMap env;                     // the complete environment of the child
+  std::string stdin_path;         // the child's stdin (read-only); empty: /dev/null
   std::optional<Clock::Mono> deadline;
   Millis grace{5000};               // between SIGTERM and SIGKILL
   size_t capture_head = 32 * 1024;  // bytes kept from the start of each stream

@@ -62,8 +62,8 @@ std::vector<std::string> DumpArgv(const std::string& tool, const std::string& op
                                   const MysqlTarget& t) {
   std::vector<std::string> argv = {tool};
   if (!options_file.empty()) argv.push_back("--defaults-extra-file=" + options_file);  // first
-  for (const char* o : {"--single-transaction", "--quick", "--routines", "--triggers", "--hex-blob",
-                        "--default-character-set=utf8mb4"})
+  for (const char* o : {"--single-transaction", "--quick", "--routines", "--triggers", "--events",
+                        "--hex-blob", "--default-character-set=utf8mb4"})
     argv.push_back(o);
   if (!t.user.empty()) argv.push_back("--user=" + t.user);
   if (!t.socket.empty()) {
@@ -205,6 +205,12 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   ScratchFiles temps;
   std::string options;  // the password, read by the tool only (0600, removed after)
   if (const Value* pw = p.Opt("password")) {
+    // An option file value is one line (breakKK KK10: a newline started a new option).
+    for (char c : pw->ToText())
+      if (static_cast<unsigned char>(c) < 0x20)
+        return AttemptResult::Failure(
+            "password: holds a control character (a newline, a tab), which MariaDB's option "
+            "files cannot carry; nothing was dumped");
     options = temps.Add(ScratchBeside(path + ".cnf"));
     Status s =
         WriteNewFile(options, "[client]\npassword=" + OptionValue(pw->ToText()) + "\n", 0600);

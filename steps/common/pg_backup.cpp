@@ -58,6 +58,28 @@ struct Snapshot {
   Value::Map rows;  // "schema.table" -> count, exact (counted in the snapshot)
 };
 
+// A password written in the connection string would go onto pg_dump's command line, where
+// `ps` shows it (breakKK KK6): refused, as a MySQL URL's is. Errors: libpq cannot parse it.
+Status NoPasswordIn(const std::string& database) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(database.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error ? error : "out of memory";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return Status::Error("database: not a libpq connection string or URL: " + why);
+  }
+  bool has = false;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o)
+    has = has || (std::string(o->keyword) == "password" && o->val != nullptr && *o->val != 0);
+  PQconninfoFree(options);
+  if (has)
+    return Status::Error(
+        "database: the password goes in 'password' (a declared secret), not in "
+        "the connection string, which pg_dump's command line would show");
+  return Status::Ok();
+}
+
 Result<PgConn> Connect(const std::string& database, const Value* password) {
   std::string pw = password ? password->ToText() : std::string();
   const char* keys[] = {"dbname", "password", "application_name", "connect_timeout", nullptr};
@@ -155,6 +177,8 @@ AttemptResult PostgresBackup(StepContext& ctx) {
     if (!named.ok()) return AttemptResult::Failure(named.message());
   }
   for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
+  if (Status s = NoPasswordIn(p.Str("database")); !s.ok())
+    return AttemptResult::Failure(s.message());
   auto conn = Connect(p.Str("database"), password);
   if (!conn.ok()) return AttemptResult::Failure(conn.status().message());
   auto snap = OpenSnapshot(conn.value().get());
@@ -176,7 +200,12 @@ AttemptResult PostgresBackup(StepContext& ctx) {
       RunPg(ctx,
             {PostgresProgram("pg_dump", bin_dir, ctx.env), "--format=custom",
              "--compress=" + std::to_string(level), "--snapshot=" + snap.value().id,
-             "--no-password", "--file=" + tmp, "--dbname=" + p.Str("database")},
+             // A DDL statement queued behind this backup's snapshot would queue pg_dump's
+             // locks behind it, and the snapshot waits for pg_dump: a wait PostgreSQL cannot
+             // see (breakKK KK2), with the table's every query queued meanwhile. pg_dump gives
+             // up after 10 s instead (the step's retry tries again).
+             "--lock-wait-timeout=10s", "--no-password", "--file=" + tmp,
+             "--dbname=" + p.Str("database")},
             password);
   (void)Query(conn.value().get(), "COMMIT");  // the snapshot is no longer needed
   conn.value().reset();

@@ -29,7 +29,8 @@ std::string PostgresProgram(const std::string& name, const std::string& bin_dir,
 }
 
 const char* const kPostgresCountRows =
-    "SELECT table_schema || '.' || table_name || '=' || (xpath('/row/c/text()', "
+    "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) || '=' || "
+    "(xpath('/row/c/text()', "
     "query_to_xml(format('select count(*) as c from %I.%I', table_schema, table_name), false, "
     "true, '')))[1]::text FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND "
     "table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1";
@@ -59,6 +60,28 @@ struct Pg {
   Result<std::string> Sql(const std::string& db, const std::string& sql) const {
     ProcessResult r = Exec(
         {Bin("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", Conn(db), "-c", sql});
+    if (!r.exited_ok()) return Status::Error("psql: " + r.Describe() + ": " + Last(r.err.text));
+    return r.out.text;
+  }
+
+  // Drops the scratch database whatever ended the attempt (breakKK KK3: a timeout or Ctrl-C
+  // killed the drop too, and left a whole restored copy on the server): its own 60 s, no
+  // cancel. WITH (FORCE) ends a pg_restore still connected to it.
+  Result<std::string> Drop(const std::string& db) const {
+    ProcessRequest req;
+    req.argv = {Bin("psql"),
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                Conn("postgres"),
+                "-c",
+                "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"};
+    req.env = ctx.env;
+    req.deadline = ctx.clock.Now() + std::chrono::seconds(60);
+    CancelToken never;
+    ProcessResult r = ctx.processes.Run(req, never);
     if (!r.exited_ok()) return Status::Error("psql: " + r.Describe() + ": " + Last(r.err.text));
     return r.out.text;
   }
@@ -130,7 +153,7 @@ AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   if (!created.ok()) return AttemptResult::Failure(created.status().message());
   ScratchFindings found;
   Status s = CheckInScratch(pg, source, db, found.rows, found.problems);
-  auto dropped = pg.Sql("postgres", "DROP DATABASE IF EXISTS " + db);
+  auto dropped = pg.Drop(db);
   if (!s.ok()) return AttemptResult::Failure(s.message());
   if (!dropped.ok()) ctx.log("warning: could not drop " + db + ": " + dropped.status().message());
   found.took = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -131,8 +131,11 @@ std::vector<std::string> RecoverDumps(const std::string& dir) {
     lines.push_back("rolled back " + dump + ": a killed run left it without its .meta.json");
   }
   auto owns = [](const std::string& base) {  // what a backup writes: dump, metadata, raw copy
+    // ... and a MySQL backup's option file (breakKK KK7: a kill left the password there).
+    auto minus = [&](size_t n) { return base.substr(0, base.size() - n); };
     return EndsWith(base, ".sqlite") || IsDump(base) ||
-           (EndsWith(base, ".meta.json") && IsDump(base.substr(0, base.size() - 10)));
+           (EndsWith(base, ".meta.json") && IsDump(minus(10))) ||
+           (EndsWith(base, ".cnf") && IsDump(minus(4)));
   };
   for (const std::string& gone : RemoveDebris(dir, owns))
     lines.push_back("removed " + gone + ", left by a killed run");

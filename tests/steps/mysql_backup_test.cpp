@@ -32,7 +32,8 @@ std::string BackupAndCheck(const MariadbServer& db) {
 }
 
 void Prepare(const MariadbServer& db, const std::string& dir) {
-  REQUIRE(db.Sql("CREATE DATABASE seq; CREATE DATABASE shop; CREATE TABLE shop.users(id int AUTO_INCREMENT PRIMARY "
+  REQUIRE(db.Sql("CREATE DATABASE seq; CREATE DATABASE shop; CREATE TABLE shop.users(id int "
+                 "AUTO_INCREMENT PRIMARY "
                  "KEY, note text) ENGINE=InnoDB; CREATE TABLE shop.orders(id int AUTO_INCREMENT "
                  "PRIMARY KEY, note text) ENGINE=InnoDB; CREATE TABLE shop.empty(x int) "
                  "ENGINE=InnoDB; INSERT INTO shop.users(note) SELECT CONCAT('it''s (', seq, ')') "
@@ -163,4 +164,48 @@ TEST_CASE("a mysql database URL with a password or without a database is refused
     CHECK_THAT(run.err, Catch::Contains(says));
     CHECK(Shell("ls " + dir + "/d 2>/dev/null | wc -l").out == "0\n");
   }
+}
+
+TEST_CASE("a mysql dump that runs commands, writes files or fails midway is refused by the check",
+          "[steps][mysql][integrity]") {
+  // breakKK KK1: the check restored as root with a client that ran `\! cmd` and a server
+  // that wrote INTO OUTFILE anywhere; KK4: a statement that failed midway still gave "ok".
+  REQUIRE(Shell("command -v mariadbd mariadb >/dev/null").exit_code == 0);
+  std::string dir = TempDir();
+  const std::vector<std::pair<std::string, std::string>> dumps = {
+      {"\\! touch " + dir + "/pwned-shell\n", "sandbox"},
+      {"system touch " + dir + "/pwned-system\n", "sandbox"},
+      {"SELECT 'x' INTO OUTFILE '" + dir + "/pwned-outfile';\n", "secure-file-priv"},
+      {"INSERT INTO `nope` VALUES (1);\n", "doesn't exist"},
+  };
+  for (const auto& [line, says] : dumps) {
+    CAPTURE(line);
+    WriteFile(dir, "h.sql",
+              "CREATE TABLE `t` (`id` int);\nINSERT INTO `t` VALUES (1),(2);\n" + line +
+                  "INSERT INTO `t` VALUES (3);\n");
+    REQUIRE(Shell("cd " + dir + " && gzip -f h.sql").exit_code == 0);
+    WriteFile(dir, "c.yaml",
+              "version: 1\nname: c\nsteps:\n  - {id: c, uses: integrity-check, with: {engine: "
+              "mysql, source: h.sql.gz, workspace: ws/c}}\n");
+    Command c = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("restore: mariadb") && Catch::Contains(says));
+  }
+  CHECK(Shell("ls " + dir + " | grep -c pwned").out == "0\n");
+  CHECK(Shell("ls -A " + dir + "/ws").out.empty());
+}
+
+TEST_CASE("a mysql password an option file cannot carry is refused before anything runs",
+          "[steps][backup][mysql]") {
+  // breakKK KK10: a newline in it started a new option line of the dump tool.
+  std::string dir = TempDir();
+  WriteFile(dir, "b.yaml",
+            "version: 1\nname: b\nsecrets:\n  pw: {env: NL_PW}\nsteps:\n  - {id: b, uses: "
+            "backup, with: {engine: mysql, database: 'mysql://u@127.0.0.1:1/shop', password: "
+            "'${{ secrets.pw }}', dest: d}}\n");
+  Command c = Shell("cd " + dir + " && NL_PW=\"$(printf 'ab\\n[mariadb-dump]\\nresult-file=/tmp/x')\" " +
+                    Binary() + " run b.yaml --audit-db a.db");
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("password: holds a control character"));
+  CHECK(Shell("ls -A " + dir + "/d").out.empty());
 }

@@ -199,3 +199,69 @@ TEST_CASE("backup's postgres-only parameters are refused for sqlite, located",
                         Catch::Contains("password applies to engine: postgres or mysql only") &&
                         Catch::Contains("bin_dir applies to engine: postgres or mysql only"));
 }
+
+TEST_CASE(
+    "postgres: a password in the connection string is refused, dotted names stay apart, a "
+    "timed-out check drops its scratch database",
+    "[steps][backup][postgres][integrity]") {
+  REQUIRE(Shell(std::string("test -x ") + kPgBin + "/pg_ctl && id postgres").exit_code == 0);
+  PgServer pg;
+  REQUIRE(pg.Psql("postgres", "CREATE DATABASE shop").exit_code == 0);
+  // breakKK KK9: "s.chema"."t.x" and s."chema.t.x" were one manifest key, and matched.
+  REQUIRE(pg.Psql("shop",
+                  "CREATE SCHEMA \\\"s.chema\\\"; CREATE TABLE \\\"s.chema\\\".\\\"t.x\\\"(id "
+                  "int); INSERT INTO \\\"s.chema\\\".\\\"t.x\\\" VALUES (1),(2),(3); CREATE "
+                  "SCHEMA s; CREATE TABLE s.\\\"chema.t.x\\\"(id int); INSERT INTO "
+                  "s.\\\"chema.t.x\\\" SELECT generate_series(1, 7)")
+              .exit_code == 0);
+  std::string dir = pg.dir;
+  auto backup = [&](const std::string& database, const std::string& extra = "") {
+    WriteFile(dir, "b.yaml",
+              "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {engine: postgres, "
+              "database: '" +
+                  database + "', dest: dumps" + extra + "}}\n");
+    return Shell("cd " + dir + " && " + Binary() + " run b.yaml --audit-db a.db");
+  };
+  // breakKK KK6: pg_dump's command line would show it.
+  for (const std::string& conn : {pg.Conn() + " dbname=shop password=hunter2-pw",
+                                  std::string("postgresql://postgres:hunter2-pw@127.0.0.1/shop")}) {
+    CAPTURE(conn);
+    Command refused = backup(conn);
+    CHECK(refused.exit_code == 1);
+    CHECK_THAT(refused.err, Catch::Contains("the password goes in 'password'"));
+  }
+  REQUIRE(backup(pg.Conn() + " dbname=shop").exit_code == 0);
+  Command meta = Shell("cat " + dir + "/dumps/*.meta.json");
+  CHECK_THAT(meta.out, Catch::Contains("\"\\\"s.chema\\\".\\\"t.x\\\"\": 3") &&
+                           Catch::Contains("\"s.\\\"chema.t.x\\\"\": 7"));
+  std::string dump = Shell("ls " + dir + "/dumps/*.pgdump").out;
+  dump.pop_back();
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n  - {id: c, uses: integrity-check, with: {engine: "
+            "postgres, source: '" +
+                dump + "', server: '" + pg.Conn() + "'}}\n");
+  Command checked = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+  INFO(checked.err);
+  CHECK(checked.exit_code == 0);
+  CHECK_THAT(checked.err, Catch::Contains("2 tables, row counts as the manifest says"));
+  // breakKK KK3: a restore slowed by a CHECK that sleeps, cut by the step's timeout: the
+  // scratch database is dropped anyway.
+  REQUIRE(pg.Psql("postgres", "CREATE DATABASE slow").exit_code == 0);
+  REQUIRE(pg.Psql("slow",
+                  "CREATE FUNCTION nap(i int) RETURNS bool LANGUAGE sql AS 'SELECT "
+                  "pg_sleep(0.5) IS NOT NULL'; CREATE TABLE t(i int CHECK (nap(i))); INSERT INTO "
+                  "t SELECT generate_series(1, 20)")
+              .exit_code == 0);
+  REQUIRE(Shell("pg_dump -Fc -d '" + pg.Conn() + " dbname=slow' -f " + dir + "/slow.pgdump")
+              .exit_code == 0);
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: c, uses: integrity-check, timeout: 2s, with: "
+            "{engine: postgres, source: slow.pgdump, server: '" +
+                pg.Conn() + "'}}\n");
+  Command timed = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db");
+  CHECK(timed.exit_code == 1);
+  CHECK_THAT(timed.err, Catch::Contains("timed out") || Catch::Contains("timeout"));
+  CHECK(pg.Value("postgres",
+                 "SELECT count(*) FROM pg_database WHERE datname LIKE "
+                 "'runbook_check_%'") == "0");
+}

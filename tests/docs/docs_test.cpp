@@ -195,8 +195,8 @@ TEST_CASE("docs/cli.md's table names every option each command's --help gives (b
           "[docs]") {
   std::string table = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/docs/cli.md");
   static const std::regex kOption("--[a-z][a-z-]*");
-  for (const char* command :
-       {"validate", "plan", "graph", "run", "resume", "history", "show", "report", "steps"}) {
+  for (const char* command : {"validate", "plan", "graph", "run", "resume", "history", "show",
+                              "report", "steps", "schedule", "serve", "token add"}) {
     CAPTURE(command);
     size_t row = table.find("| `" + std::string(command) + " ");
     if (row == std::string::npos) row = table.find("| `" + std::string(command) + "`");

@@ -391,8 +391,10 @@ std::map<std::string, bool> KnownConditions(const Runbook& rb, const RunOptions&
   std::map<std::string, bool> counted;
   for (const StepDecl& s : rb.steps) {
     auto it = blind.find(s.id);
-    if (it != blind.end()) counted[s.id] = it->second;
-    else if (s.condition && !s.condition_has_status) counted[s.id] = true;
+    if (it != blind.end())
+      counted[s.id] = it->second;
+    else if (s.condition && !s.condition_has_status)
+      counted[s.id] = true;
   }
   return counted;
 }

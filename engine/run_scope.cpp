@@ -39,7 +39,8 @@ Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
       auto it = step_env_->find(path[1]);
       if (it != step_env_->end()) return Descend(Value(it->second), path, 2);
     }
-    if (values_.env_unknown.count(path[1]) != 0) return Value::Unknown("${{ env." + path[1] + " }}");
+    if (values_.env_unknown.count(path[1]) != 0)
+      return Value::Unknown("${{ env." + path[1] + " }}");
     auto it = values_.env.find(path[1]);
     if (it == values_.env.end()) return Status::Error("env '" + path[1] + "' is not set");
     return Descend(Value(it->second), path, 2);

@@ -134,9 +134,8 @@ TEST_CASE("a lock reads params and secrets only, and plan and a dry run resolve 
   std::string env = "cd " + dir + " && LOCK_SECRET=lock-secret-1 " + Binary() + " ";
   CHECK(Shell(env + "plan p.yaml").exit_code == 0);
   CHECK(Shell(env + "run p.yaml --dry-run").exit_code == 0);  // the secret: a placeholder
-  for (const char* cmd :
-       {"plan p.yaml --set c=notjson", "run p.yaml --dry-run --set c=notjson",
-        "run p.yaml --audit-db a.db --set c=notjson"}) {
+  for (const char* cmd : {"plan p.yaml --set c=notjson", "run p.yaml --dry-run --set c=notjson",
+                          "run p.yaml --audit-db a.db --set c=notjson"}) {
     CAPTURE(cmd);
     Command c = Shell(env + std::string(cmd));
     CHECK(c.exit_code == 2);

@@ -203,8 +203,9 @@ TEST_CASE("a mysql password an option file cannot carry is refused before anythi
             "version: 1\nname: b\nsecrets:\n  pw: {env: NL_PW}\nsteps:\n  - {id: b, uses: "
             "backup, with: {engine: mysql, database: 'mysql://u@127.0.0.1:1/shop', password: "
             "'${{ secrets.pw }}', dest: d}}\n");
-  Command c = Shell("cd " + dir + " && NL_PW=\"$(printf 'ab\\n[mariadb-dump]\\nresult-file=/tmp/x')\" " +
-                    Binary() + " run b.yaml --audit-db a.db");
+  Command c =
+      Shell("cd " + dir + " && NL_PW=\"$(printf 'ab\\n[mariadb-dump]\\nresult-file=/tmp/x')\" " +
+            Binary() + " run b.yaml --audit-db a.db");
   CHECK(c.exit_code == 1);
   CHECK_THAT(c.err, Catch::Contains("password: holds a control character"));
   CHECK(Shell("ls -A " + dir + "/d").out.empty());

@@ -211,7 +211,7 @@ class Backup final : public StepType {
     if (!named.ok()) return AttemptResult::Failure(named.message());
     for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
     std::string stem = name ? name->ToText() : FreeStem(dest, Stem(database, now), kSuffix);
-    std::string gz = dest + "/" + stem + ".sqlite.gz", meta_path = MetaPathFor(gz);
+    std::string gz = dest + "/" + stem + kSuffix;
     bool taken = DumpTaken(gz);
     int timeout_ms = static_cast<int>(p.Duration("busy_timeout").count());
     if (std::string no = NotThere(database, "database"); !no.empty())
@@ -249,21 +249,10 @@ class Backup final : public StepType {
                                  meta_for, temps);
     if (!published.ok()) return AttemptResult::Failure(published.status().message());
     const Value::Map& meta = published.value();
-    meta_path = MetaPathFor(gz);
     ctx.log("wrote " + gz + " (" + std::to_string(z.out_bytes) + " bytes, sha256 " + z.out_sha256 +
             ")");
-    AttemptResult r = AttemptResult::Success({
-        {"path", Value(gz)},
-        {"meta", Value(meta_path)},
-        {"sha256", Value(z.out_sha256)},
-        {"size", Value(static_cast<int64_t>(z.out_bytes))},
-        {"created_at", Value(created_at)},
-        {"raw_sha256", Value(z.in_sha256)},
-        {"key_id", meta.count("key_id") ? meta.at("key_id") : Value(std::string())},
-    });
-    r.outputs["deleted"] =
-        RetainDumps(p, dest, {meta.at("source").ToText(), InstanceOf(p)}, gz, now, ctx);
-    return r;
+    return PublishedBackup(
+        gz, meta, RetainDumps(p, dest, {meta.at("source").ToText(), InstanceOf(p)}, gz, now, ctx));
   }
 
  private:

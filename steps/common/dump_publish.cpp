@@ -91,6 +91,21 @@ Result<Value::Map> PublishDump(
   return meta;
 }
 
+AttemptResult PublishedBackup(const std::string& path, const Value::Map& meta, Value deleted) {
+  auto field = [&meta](const char* key) {
+    auto it = meta.find(key);
+    return it != meta.end() ? it->second : Value(std::string());
+  };
+  return AttemptResult::Success({{"path", Value(path)},
+                                 {"meta", Value(MetaPathFor(path))},
+                                 {"sha256", field("sha256")},
+                                 {"size", field("size")},
+                                 {"created_at", field("created_at")},
+                                 {"raw_sha256", field("raw_sha256")},
+                                 {"key_id", field("key_id")},
+                                 {"deleted", std::move(deleted)}});
+}
+
 std::string InstanceOf(const StepParams& p) {
   const Value* v = p.Opt("instance");
   return v ? v->ToText() : HostName();

@@ -48,6 +48,11 @@ Result<Value::Map> PublishDump(
     const std::string& tmp, std::string& path, const std::string& stem, const std::string& suffix,
     const std::function<Result<Value::Map>(const std::string&)>& meta_for, ScratchFiles& temps);
 
+// The outputs of a backup that published `path` with `meta` (as PublishDump returned it),
+// each taken from the metadata: path, meta, sha256, size, created_at, raw_sha256 ("" when the
+// engine makes no uncompressed form), key_id ("" unsigned); and `deleted` (RetainDumps).
+AttemptResult PublishedBackup(const std::string& path, const Value::Map& meta, Value deleted);
+
 // Which instance the dumps are of: the step's `instance`, else this host's name (breakH H14).
 std::string InstanceOf(const StepParams& p);
 

@@ -138,12 +138,6 @@ Value::Map MetaFor(const std::string& path, const GzipResult& z, const MysqlDump
   };
 }
 
-std::string LastLine(std::string t) {
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  size_t nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
-
 }  // namespace
 
 std::string MysqlTarget::Source() const {
@@ -235,7 +229,7 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   if (auto stopped = StoppedResult(ctx)) return *stopped;
   if (!dumped.exited_ok())
     return AttemptResult::Failure(BaseName(req.argv[0]) + ": " + dumped.Describe() + ": " +
-                                  LastLine(dumped.err.text));
+                                  LastLines(dumped.err.text, 1));
   if (!z.ok()) return AttemptResult::Failure(z.status().message());
   if (::fsync(out.get()) != 0 || ::close(out.release()) != 0)
     return AttemptResult::Failure(Status::FromErrno("cannot write " + tmp, errno).message());
@@ -253,18 +247,8 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   ctx.log("wrote " + path + " (" + std::to_string(z.value().out_bytes) + " bytes, sha256 " +
           z.value().out_sha256 + ", " +
           CountOf(static_cast<int64_t>(sink.scan().rows().size()), "table") + " counted in it)");
-  AttemptResult r = AttemptResult::Success({
-      {"path", Value(path)},
-      {"meta", Value(MetaPathFor(path))},
-      {"sha256", Value(z.value().out_sha256)},
-      {"size", Value(static_cast<int64_t>(z.value().out_bytes))},
-      {"created_at", Value(created_at)},
-      {"raw_sha256", Value(z.value().in_sha256)},
-      {"key_id", meta.count("key_id") ? meta.at("key_id") : Value(std::string())},
-  });
-  r.outputs["deleted"] =
-      RetainDumps(p, dest, {target.value().Source(), InstanceOf(p)}, path, now, ctx);
-  return r;
+  return PublishedBackup(
+      path, meta, RetainDumps(p, dest, {target.value().Source(), InstanceOf(p)}, path, now, ctx));
 }
 
 }  // namespace runbook

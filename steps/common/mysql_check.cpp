@@ -39,12 +39,6 @@ std::string Program(std::initializer_list<const char*> names, const std::string&
   return *names.begin();  // the runner reports it missing
 }
 
-std::string LastLine(std::string t) {
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  size_t nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
-
 // A client's error line, at most 300 bytes (it may quote a statement of the dump).
 std::string Cut(std::string line) {
   if (line.size() > 300) line = line.substr(0, 300) + "...";
@@ -95,7 +89,7 @@ class Scratch {
     ProcessResult made = Run(install, true);
     if (!made.exited_ok())
       return Status::Error("mariadb-install-db: " + made.Describe() + ": " +
-                           LastLine(made.err.text));
+                           LastLines(made.err.text, 1));
     BackgroundRequest req;
     req.argv = {Program({"mariadbd", "mysqld"}, bin_dir_, ctx_.env), "--no-defaults",
                 "--datadir=" + dir_ + "/data", "--socket=" + sock(), "--skip-networking",
@@ -141,14 +135,14 @@ class Scratch {
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessResult r = Run(argv, quiet, stdin_path);
     if (!r.exited_ok())
-      return Status::Error("mariadb: " + r.Describe() + ": " + Cut(LastLine(r.err.text)));
+      return Status::Error("mariadb: " + r.Describe() + ": " + Cut(LastLines(r.err.text, 1)));
     return r.out.text;
   }
 
  public:
   std::string Log() const {
     auto text = ReadWholeFile(dir_ + "/error.log");
-    return text.ok() ? LastLine(text.value()) : std::string();
+    return text.ok() ? LastLines(text.value(), 1) : std::string();
   }
 
  private:
@@ -205,7 +199,8 @@ Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
     if (!line.empty() && line.size() >= 2 && line.compare(line.size() - 2, 2, "OK") != 0)
       problems.push_back("mariadb-check: " + line);
   if (!checked.exited_ok() && problems.empty())
-    problems.push_back("mariadb-check: " + checked.Describe() + ": " + LastLine(checked.err.text));
+    problems.push_back("mariadb-check: " + checked.Describe() + ": " +
+                       LastLines(checked.err.text, 1));
   auto tables = s.Sql(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND "
       "table_type = 'BASE TABLE' ORDER BY 1");
@@ -214,7 +209,7 @@ Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
   for (std::string name; std::getline(names, name);) {
     auto n = s.Sql("SELECT COUNT(*) FROM " + Backquoted(name));
     if (!n.ok()) return n.status();
-    std::string text = LastLine(n.value());
+    std::string text = LastLines(n.value(), 1);
     int64_t count = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
     if (ec != std::errc() || end != text.data() + text.size())

@@ -131,12 +131,6 @@ ProcessResult RunPg(StepContext& ctx, std::vector<std::string> argv, const Value
   return ctx.processes.Run(req, ctx.cancel);
 }
 
-std::string LastLine(std::string t) {
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  size_t nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
-
 Value::Map MetaFor(const std::string& path, uint64_t size, const std::string& sha256,
                    const Snapshot& snap, const std::string& dump_version,
                    const std::string& instance, const std::string& run_id) {
@@ -212,7 +206,7 @@ AttemptResult PostgresBackup(StepContext& ctx) {
   if (auto stopped = StoppedResult(ctx)) return *stopped;
   if (!dumped.exited_ok())
     return AttemptResult::Failure("pg_dump: " + dumped.Describe() + ": " +
-                                  LastLine(dumped.err.text));
+                                  LastLines(dumped.err.text, 1));
   ProcessResult version =
       RunPg(ctx, {PostgresProgram("pg_dump", bin_dir, ctx.env), "--version"}, nullptr);
   auto sha = Sha256File(tmp);
@@ -221,7 +215,7 @@ AttemptResult PostgresBackup(StepContext& ctx) {
   if (!sha.ok() || ec) return AttemptResult::Failure("reading the dump " + tmp + " failed");
   const Value* key = p.Opt("sign_key");
   auto meta_for = [&](const std::string& at) -> Result<Value::Map> {
-    Value::Map m = MetaFor(at, size, sha.value(), snap.value(), LastLine(version.out.text),
+    Value::Map m = MetaFor(at, size, sha.value(), snap.value(), LastLines(version.out.text, 1),
                            InstanceOf(p), ctx.run_id);
     Status s = key ? SignMeta(m, key->ToText()) : Status::Ok();
     if (!s.ok()) return Status::Error("sign_key: " + s.message());
@@ -233,17 +227,8 @@ AttemptResult PostgresBackup(StepContext& ctx) {
   ctx.log("wrote " + path + " (" + std::to_string(size) + " bytes, sha256 " + sha.value() + ", " +
           CountOf(static_cast<int64_t>(snap.value().rows.size()), "table") +
           " counted in its snapshot)");
-  AttemptResult r = AttemptResult::Success({
-      {"path", Value(path)},
-      {"meta", Value(MetaPathFor(path))},
-      {"sha256", Value(sha.value())},
-      {"size", Value(static_cast<int64_t>(size))},
-      {"created_at", Value(snap.value().created_at)},
-      {"raw_sha256", Value(std::string())},
-      {"key_id", meta.count("key_id") ? meta.at("key_id") : Value(std::string())},
-  });
-  r.outputs["deleted"] = RetainDumps(p, dest, {snap.value().source, InstanceOf(p)}, path, now, ctx);
-  return r;
+  return PublishedBackup(
+      path, meta, RetainDumps(p, dest, {snap.value().source, InstanceOf(p)}, path, now, ctx));
 }
 
 }  // namespace runbook

@@ -61,6 +61,9 @@ struct RunCliOptions {
   std::string trigger;
   NotifySender* notifier = nullptr;  // notify/sender.h's, from main; null: nothing is sent
   bool approvals_via_api = false;    // hidden: serve's runs wait for answers through its API
+  // Hidden: serve saw run `run_id` exit with this code without recording its end; its
+  // failure is notified, nothing is run (cli/run_lost.h). -1: a run.
+  int lost_exit = -1;
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o);

@@ -16,6 +16,7 @@
 #include "cli/display.h"
 #include "cli/load.h"
 #include "cli/run_liveness.h"
+#include "cli/run_lost.h"
 #include "cli/run_notify.h"
 #include "engine/audit/metrics.h"
 #include "engine/audit/run_record.h"
@@ -625,19 +626,20 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
   std::vector<std::pair<std::string, std::string>> sets;
   if (!SplitSets(o.sets, sets)) return kExitInvalid;
   auto params = BindParams(*rb, sets);
-  if (!params.ok()) {
+  if (!params.ok() && o.lost_exit < 0) {
     std::cerr << "runbook: error: " << MaskForRunbook(*rb, params.status().message()) << "\n";
     return kExitInvalid;
   }
   RunOptions options;
   RunContext context;
   if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;
-  options.params = params.value();
+  if (params.ok()) options.params = params.value();  // a lost run's may not bind (a resume's)
   options.dry_run = o.dry_run;
   context.runbook_sha256 = Sha256Hex(rb->source.text);
   context.user = CurrentUser();
   context.git_commit = GitCommitOf(o.file);
   if (int code = EnterRun(o, *rb, RunbookBase(*rb), context); code != kExitOk) return code;
+  if (o.lost_exit >= 0) return NotifyLostRun(o, *rb, std::move(options), context);
   return Launch(o, *rb, std::move(options), std::move(context));
 }
 

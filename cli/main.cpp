@@ -81,7 +81,8 @@ int Main(int argc, char** argv) {
 
   ScheduleOptions schedule;
   auto* sd = app.add_subcommand("schedule", "each runbook's schedules and next fire times");
-  sd->add_option("paths", schedule.paths, "runbook files, or folders of them")->required();
+  sd->add_option("paths", schedule.paths,
+                 "runbook files, or folders of them (default: the current folder)");
   sd->add_option("--count", schedule.count, "next fires per schedule (default 3)")
       ->check(CountFrom1To(1000));
   sd->add_option("--from", schedule.from, "list fires after this UTC time (default: now)");
@@ -130,6 +131,9 @@ int Main(int argc, char** argv) {
   r->add_option("--max-parallel", run.max_parallel, "steps running at once")
       ->check(CountFrom1To(1024));
   AddRunRecordOptions(r, run);
+  r->add_option("--lost-exit", run.lost_exit,
+                "the run --run-id exited so without recording its end: notify (runbook serve)")
+      ->group("");
 
   RunCliOptions resume;
   resume.notifier = notifier.get();

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <iostream>
 
 #include "engine/run_scope.h"
@@ -70,7 +69,8 @@ std::optional<NotifyTarget> Render(const Runbook& rb, const RunOptions& o, size_
     error = config.ok() ? "its settings are not a mapping" : config.status().message();
     return std::nullopt;
   }
-  return NotifyTarget{index, rb.notify[index].channel, config.value().as_map()};
+  return NotifyTarget{index, rb.notify[index].channel, config.value().as_map(),
+                      rb.notify[index].on};
 }
 
 // The setting that says where it goes: webhook's and alertmanager's url, slack's
@@ -100,13 +100,18 @@ void Record(AuditStore& store, const std::string& run_id, const Delivery& d,
 
 namespace {
 
-// Each entry listening for one of `events` sends `message`; each delivery recorded and said.
-void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::string>& events,
-          const Value& message, AuditStore& store, NotifySender& sender, const Redactor& redactor) {
+// Each entry sends `message` for the events EventsToSend gives it; each delivery recorded
+// and said.
+// `store` null: the run is not in the store; the deliveries are said only.
+void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::string>& raised,
+          const Value& message, AuditStore* store, NotifySender& sender, const Redactor& redactor) {
+  const Value* status = message.Find("status");
+  const Value* met = message.Find("objectives_met");
   for (size_t i = 0; i < rb.notify.size(); ++i) {
-    for (const std::string& event : events) {
-      const auto& on = rb.notify[i].on;
-      if (std::find(on.begin(), on.end(), event) == on.end()) continue;
+    for (const std::string& event :
+         EventsToSend(rb.notify[i].channel, rb.notify[i].on, raised,
+                      status != nullptr ? status->ToText() : "",
+                      met == nullptr || !met->is_bool() || met->as_bool())) {
       std::string error;
       auto target = Render(rb, options, i, error);
       if (target && Address(*target).empty()) {  // off: a param left empty (docs/notify.md)
@@ -116,7 +121,7 @@ void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::s
       }
       Delivery d = target ? sender.Send(*target, event, message)
                           : Delivery{i, rb.notify[i].channel, event, "", false, 0, 0, error};
-      Record(store, options.run_id, d, redactor);
+      if (store != nullptr) Record(*store, options.run_id, d, redactor);
       std::cerr << "runbook: notify " << d.channel << " (" << event << ") "
                 << redactor.Apply(d.target) << ": "
                 << (d.sent ? "sent"
@@ -134,7 +139,7 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
   if (rb.notify.empty() || options.dry_run) return;
   std::vector<std::string> events =
       RaisedEvents(result, PreviousStatus(store, rb.name, result.run_id));
-  Send(rb, options, events, Message(rb, result, redactor), store, sender, redactor);
+  Send(rb, options, events, Message(rb, result, redactor), &store, sender, redactor);
 }
 
 void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const std::string& step,
@@ -150,7 +155,20 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                            {"step", Value(step)},
                            {"host", Value(Host())},
                            {"detail", Value(redactor.Apply("approval '" + step + "' waits"))}});
-  Send(rb, options, {"approval_waiting"}, message, *store.value(), sender, redactor);
+  Send(rb, options, {"approval_waiting"}, message, store.value().get(), sender, redactor);
+}
+
+void NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
+                   const std::string& detail, AuditStore* store, NotifySender& sender,
+                   const Redactor& redactor) {
+  if (rb.notify.empty()) return;
+  Value message(Value::Map{{"runbook", Value(rb.name)},
+                           {"kind", Value(rb.kind)},
+                           {"run_id", Value(options.run_id)},
+                           {"status", Value(status)},
+                           {"host", Value(Host())},
+                           {"detail", Value(redactor.Apply(detail))}});
+  Send(rb, options, {"failure"}, message, store, sender, redactor);
 }
 
 }  // namespace runbook

@@ -20,4 +20,13 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                            const std::string& audit_db, NotifySender& sender,
                            const Redactor& redactor);
 
+// A run whose process ended without recording its end (killed, crashed, or refused before it
+// started; serve saw it exit: docs/serve.md): the entries listening for "failure" send, the
+// message's status `status` (the store's: "interrupted"; "failure" when the run never
+// started) and `detail` saying what happened. `store` null when the run is not in it: the
+// deliveries are then said on stderr only.
+void NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
+                   const std::string& detail, AuditStore* store, NotifySender& sender,
+                   const Redactor& redactor);
+
 }  // namespace runbook

@@ -31,18 +31,6 @@ std::vector<std::string> RunbookFiles(const std::string& path) {
 
 SysSeconds ToSeconds(Clock::Wall t) { return std::chrono::floor<std::chrono::seconds>(t); }
 
-const char* OverlapName(Overlap o) {
-  switch (o) {
-    case Overlap::kSkip:
-      return "skip";
-    case Overlap::kQueue:
-      return "queue";
-    case Overlap::kCancelRunning:
-      return "cancel_running";
-  }
-  return "skip";
-}
-
 Value RunbookJson(const std::string& file, const Runbook& rb, SysSeconds from, int count) {
   Value::List schedules;
   for (const ScheduleDecl& s : rb.on.schedules) schedules.push_back(ScheduleValue(s, from, count));
@@ -84,7 +72,9 @@ int CmdSchedule(const StepRegistry& registry, const ScheduleOptions& o) {
   }
   bool any_error = false;
   Value::List report;
-  for (const std::string& path : o.paths) {
+  // No path: the current folder, as `runbook schedule [DIR]` (audit of issue 16, L1).
+  const std::vector<std::string> paths = o.paths.empty() ? std::vector<std::string>{"."} : o.paths;
+  for (const std::string& path : paths) {
     for (const std::string& file : RunbookFiles(path)) {
       Diagnostics diags;
       SourceText source;

@@ -42,6 +42,10 @@ struct SecretDecl {
 
 // `on.overlap`: what a fire does while a run of the runbook (or of its lock) goes on.
 enum class Overlap { kSkip, kQueue, kCancelRunning };
+// As written in a runbook: "skip", "queue", "cancel_running".
+inline const char* OverlapName(Overlap o) {
+  return o == Overlap::kQueue ? "queue" : o == Overlap::kCancelRunning ? "cancel_running" : "skip";
+}
 
 // One `on.schedule` entry, checked: its cron parsed, its zone found, its params valid.
 struct ScheduleDecl {

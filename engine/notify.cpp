@@ -1,5 +1,7 @@
 #include "engine/notify.h"
 
+#include <algorithm>
+
 namespace runbook {
 
 std::vector<std::string> RaisedEvents(const RunResult& result, const std::string& previous_status) {
@@ -10,6 +12,43 @@ std::vector<std::string> RaisedEvents(const RunResult& result, const std::string
   if (result.status == "success" && !previous_status.empty() && previous_status != "success")
     out.push_back("recovered");
   return out;
+}
+
+namespace {
+bool Lists(const std::vector<std::string>& on, const std::string& event) {
+  return std::find(on.begin(), on.end(), event) != on.end();
+}
+}  // namespace
+
+std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const std::string& event,
+                                      const std::string& status, bool objectives_met) {
+  const bool all = Lists(on, "success") || Lists(on, "recovered");
+  const bool waiting = event == "approval_waiting";
+  const bool failed = !waiting && (status == "failure" || status == "interrupted");
+  const bool succeeded = !waiting && status == "success";
+  const bool ended = failed || succeeded || (!waiting && status == "cancelled");
+  std::vector<AlertChange> out;
+  if ((all || Lists(on, "failure")) && (failed || succeeded))
+    out.push_back({"RunbookFailed", "critical", failed});
+  if ((all || Lists(on, "objective_missed")) && succeeded)
+    out.push_back({"RunbookObjectiveMissed", "critical", !objectives_met});
+  if ((all || Lists(on, "approval_waiting")) && (waiting || ended))
+    out.push_back({"RunbookApprovalWaiting", "warning", waiting});
+  return out;
+}
+
+std::vector<std::string> EventsToSend(const std::string& channel,
+                                      const std::vector<std::string>& on,
+                                      const std::vector<std::string>& raised,
+                                      const std::string& status, bool objectives_met) {
+  std::vector<std::string> out;
+  for (const std::string& e : raised)
+    if (Lists(on, e)) out.push_back(e);
+  if (channel != "alertmanager") return out;
+  // A cancelled run raises nothing, yet its gate no longer waits: named by its status.
+  std::string event = !out.empty() ? out.front() : !raised.empty() ? raised.front() : status;
+  if (AlertChanges(on, event, status, objectives_met).empty()) return {};
+  return {event};
 }
 
 std::string UrlOrigin(const std::string& url) {

@@ -20,10 +20,40 @@ std::vector<std::string> RaisedEvents(const RunResult& result, const std::string
 // One channel of a notify entry, its settings rendered (secrets resolved: never recorded or
 // printed as they are).
 struct NotifyTarget {
-  size_t index = 0;     // the entry's position in `notify:`
-  std::string channel;  // webhook | slack | alertmanager | email
-  Value::Map config;    // its settings, rendered
+  size_t index = 0;             // the entry's position in `notify:`
+  std::string channel;          // webhook | slack | alertmanager | email
+  Value::Map config;            // its settings, rendered
+  std::vector<std::string> on;  // the events it listens for
 };
+
+// Alertmanager holds state: an alert fires until it is resolved. An entry listening for
+// `on` keeps three alerts true, each only when `on` lists its event (or lists `success` or
+// `recovered`: all three): RunbookFailed (event "failure") fires when a run fails (status
+// failure, or interrupted: its process died) and resolves when one succeeds;
+// RunbookObjectiveMissed ("objective_missed") fires when a run succeeds past an objective and
+// resolves when one succeeds within them; RunbookApprovalWaiting ("approval_waiting",
+// severity warning) fires when a gate waits and resolves when the run ends, cancelled too. As
+// Prometheus resolves an alert whose condition ended without being asked (audit of issue 16, L2:
+// `on: [failure]` alone left RunbookFailed firing after a success). `event` is what happened: one
+// of RaisedEvents' or "approval_waiting"; `status` and `objectives_met` the run's (the message's
+// fields: a run that ended without recording its end has status "interrupted", or "failure" when it
+// never started; either fires RunbookFailed). Empty: nothing changes for this entry.
+struct AlertChange {
+  std::string alertname;
+  std::string severity;  // critical | warning
+  bool firing = false;   // false: resolved
+};
+std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const std::string& event,
+                                      const std::string& status, bool objectives_met);
+
+// The events `target` is sent for when a run raised `raised` (RaisedEvents', or
+// {"approval_waiting"}): those it listens for; an alertmanager entry is sent once, under the
+// first event it listens for (else the first raised, else `status`: a cancelled run raises
+// none), whenever AlertChanges has a change.
+std::vector<std::string> EventsToSend(const std::string& channel,
+                                      const std::vector<std::string>& on,
+                                      const std::vector<std::string>& raised,
+                                      const std::string& status, bool objectives_met);
 
 // What was sent, for the audit store and the console: never a URL's path or query (a Slack
 // webhook URL is its own secret) nor a secret.

@@ -219,7 +219,10 @@ std::vector<BlockSpec> NotifyBlocks() {
            "A JSON POST, signed with HMAC-SHA256 when a secret is given.",
            {Required(Templated(NotEmpty(Key("url", T::kString, "The URL (http or https).")))),
             Templated(Key("secret", T::kString,
-                          "The HMAC-SHA256 key of the X-Runbook-Signature-256 header."))},
+                          "The HMAC-SHA256 key of the X-Runbook-Signature-256 header.")),
+            Templated(Key("ca_file", T::kString,
+                          "A PEM file of the certificate authorities the server's certificate "
+                          "is checked against instead of the system's (a private CA)."))},
            {}},
           {"slack",
            "slack",
@@ -238,13 +241,19 @@ std::vector<BlockSpec> NotifyBlocks() {
             Templated(Key("password", T::kString, "The SMTP password (from secrets).")),
             Key("starttls", T::kBoolean,
                 "smtp:// must upgrade with STARTTLS (default true); false sends in clear "
-                "text when the server offers no TLS (a relay on this host).")},
+                "text when the server offers no TLS (a relay on this host)."),
+            Templated(Key("ca_file", T::kString,
+                          "A PEM file of the certificate authorities the server's certificate "
+                          "is checked against instead of the system's (a private CA)."))},
            {}},
           {"alertmanager",
            "alertmanager",
            "Prometheus Alertmanager's API v2.",
            {Required(Templated(NotEmpty(
-               Key("url", T::kString, "Alertmanager's base URL, e.g. http://127.0.0.1:9093."))))},
+                Key("url", T::kString, "Alertmanager's base URL, e.g. http://127.0.0.1:9093.")))),
+            Templated(Key("ca_file", T::kString,
+                          "A PEM file of the certificate authorities the server's certificate "
+                          "is checked against instead of the system's (a private CA)."))},
            {}}};
 }
 

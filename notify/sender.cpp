@@ -30,6 +30,12 @@ std::string Summary(const std::string& event, const Value& message) {
   return detail.empty() ? out : out + ": " + detail;
 }
 
+// A setting as text, "" when not given.
+std::string Setting(const Value::Map& config, const char* key) {
+  auto it = config.find(key);
+  return it == config.end() || it->second.is_null() ? std::string() : it->second.ToText();
+}
+
 HttpRequest Post(const std::string& url, std::string body) {
   HttpRequest r;
   r.method = "POST";
@@ -59,34 +65,29 @@ HttpRequest Slack(const Value::Map& config, const std::string& event, const Valu
               ToJson(Value(Value::Map{{"text", Value(Summary(event, message))}})));
 }
 
-Value Alert(const std::string& name, const char* severity, const std::string& event,
-            const Value& message, const std::string& now, bool resolved) {
-  Value::Map alert{{"labels", Value(Value::Map{{"alertname", Value(name)},
+Value Alert(const AlertChange& change, const std::string& event, const Value& message,
+            const std::string& now) {
+  Value::Map alert{{"labels", Value(Value::Map{{"alertname", Value(change.alertname)},
                                                {"runbook", Value(Text(message, "runbook"))},
-                                               {"severity", Value(severity)}})},
+                                               {"severity", Value(change.severity)}})},
                    {"annotations", Value(Value::Map{{"summary", Value(Summary(event, message))},
                                                     {"run_id", Value(Text(message, "run_id"))}})},
                    {"startsAt", Value(now)}};
-  if (resolved) alert["endsAt"] = Value(now);
+  if (!change.firing) alert["endsAt"] = Value(now);
   return Value(std::move(alert));
 }
 
-// failure, objective_missed and approval_waiting fire their alert; success and recovered
-// resolve all three (endsAt now).
-HttpRequest Alertmanager(const Value::Map& config, const std::string& event, const Value& message) {
+// The alerts AlertChanges says, firing or resolved (endsAt now).
+HttpRequest Alertmanager(const NotifyTarget& target, const std::string& event,
+                         const Value& message) {
   std::string now = FormatUtc(std::chrono::system_clock::now());
-  const std::vector<std::pair<std::string, std::string>> kAlerts = {
-      {"failure", "RunbookFailed"},
-      {"objective_missed", "RunbookObjectiveMissed"},
-      {"approval_waiting", "RunbookApprovalWaiting"}};
-  bool resolve = event == "success" || event == "recovered";
+  const Value* met = message.Find("objectives_met");
   Value::List alerts;
-  for (const auto& [on, name] : kAlerts) {
-    if (resolve || on == event)
-      alerts.push_back(Alert(name, on == "approval_waiting" ? "warning" : "critical", event,
-                             message, now, resolve));
-  }
-  std::string base = config.at("url").ToText();
+  for (const AlertChange& change :
+       AlertChanges(target.on, event, Text(message, "status"),
+                    met == nullptr || !met->is_bool() || met->as_bool()))
+    alerts.push_back(Alert(change, event, message, now));
+  std::string base = target.config.at("url").ToText();
   while (!base.empty() && base.back() == '/') base.pop_back();
   return Post(base + "/api/v2/alerts", ToJson(Value(std::move(alerts))));
 }
@@ -111,13 +112,10 @@ MailRequest Mail(const Value::Map& config, const std::string& event, const Value
     m.to.push_back(to.ToText());
     to_header += (to_header.empty() ? "" : ", ") + to.ToText();
   }
-  auto text = [&](const char* key) {
-    auto it = config.find(key);
-    return it == config.end() ? std::string() : it->second.ToText();
-  };
-  m.username = text("username");
-  m.password = text("password");
-  m.require_tls = text("starttls") != "false";
+  m.username = Setting(config, "username");
+  m.password = Setting(config, "password");
+  m.require_tls = Setting(config, "starttls") != "false";
+  m.ca_file = Setting(config, "ca_file");
   std::string body = Summary(event, message) + "\r\n\r\n";
   for (const char* key : {"runbook", "run_id", "status", "duration_ms", "rto_ms", "rpo_ms",
                           "objectives_met", "host", "detail"})
@@ -185,9 +183,11 @@ class HttpNotifySender final : public NotifySender {
   }
 
   static HttpRequest Build(const NotifyTarget& t, const std::string& event, const Value& message) {
-    if (t.channel == "slack") return Slack(t.config, event, message);
-    if (t.channel == "alertmanager") return Alertmanager(t.config, event, message);
-    return Webhook(t.config, event, message);
+    HttpRequest r = t.channel == "alertmanager" ? Alertmanager(t, event, message)
+                    : t.channel == "slack"      ? Slack(t.config, event, message)
+                                                : Webhook(t.config, event, message);
+    r.ca_file = Setting(t.config, "ca_file");
+    return r;
   }
   int retry_base_ms_;
 };

@@ -218,6 +218,7 @@ class Routes {
     Value::Map m = v.as_map();
     m["params"] = Value(std::move(params));
     m["catchup_ms"] = Value(static_cast<int64_t>(e->runbook->on.catchup.count()));
+    m["overlap"] = Value(OverlapName(e->runbook->on.overlap));  // audit of issue 16, L5
     Json(res, 200, Value(std::move(m)));
   }
 
@@ -272,6 +273,12 @@ class Routes {
     std::string status = req.get_param_value("status"), since = req.get_param_value("since");
     if (!since.empty() && !ParseUtc(since))
       return Error(res, 400, "since must be a UTC time such as 2026-12-01T03:00:00Z");
+    // A status no run can have is a mistake, said as limit's and since's are (audit of
+    // issue 16, L6: it answered an empty list).
+    if (!status.empty() && status != "running" && status != "success" && status != "failure" &&
+        status != "cancelled" && status != "interrupted")
+      return Error(res, 400,
+                   "status must be one of running, success, failure, cancelled, interrupted");
     // As the chained events record them, each with what the runs index altered (breakGG G7).
     // The first page without filters (what the web UI polls) reads one page only (breakHH
     // HH6: every request folded every run).

@@ -8,7 +8,7 @@ namespace {
 // Fires of `s` in (from, to), counted up to a bound (a minute-schedule over a long downtime).
 int64_t FiresBetween(const ScheduleDecl& s, const TimeZone& zone, SysSeconds from, SysSeconds to) {
   int64_t n = 0;
-  for (auto next = NextFire(s.cron, zone, from); next && *next < to && n < 1000000;
+  for (auto next = NextFire(s.cron, zone, from); next && *next < to && n < kMaxCountedFires;
        next = NextFire(s.cron, zone, *next))
     ++n;
   return n;

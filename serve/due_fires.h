@@ -17,13 +17,17 @@
 
 namespace runbook {
 
+// The most missed fires counted one by one (a minute-schedule over a long downtime).
+constexpr int64_t kMaxCountedFires = 1000000;
+
 struct DueFire {
   const Runbook* runbook = nullptr;
   size_t schedule = 0;  // index into runbook->on.schedules
   SysSeconds fire_at;
   bool run = false;             // false: too late, skipped
   int64_t late_seconds = 0;     // now - fire_at
-  int64_t earlier_skipped = 0;  // fires in the window before fire_at, never run
+  int64_t earlier_skipped = 0;  // fires in the window before fire_at, never run, counted up
+                                // to kMaxCountedFires (then "at least" that many)
   std::string why;              // "on time", "1h late, within catchup 6h", "9h late; ..."
 };
 

@@ -93,17 +93,13 @@ std::string SetText(const Value& value) {
 Launcher::Launcher(std::string self, std::string audit_db, std::string log_dir)
     : self_(std::move(self)), audit_db_(std::move(audit_db)), log_dir_(std::move(log_dir)) {}
 
-Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
-  LaunchedRun run;
-  run.run_id = NewRunId(SystemClock());
-  run.runbook = request.runbook;
-  run.log = log_dir_ + "/" + run.run_id + ".log";
-  std::vector<std::string> args = Argv(self_, audit_db_, run.run_id, request);
+Result<pid_t> Launcher::SpawnLocked(std::vector<std::string> args, const std::string& log,
+                                    int log_flags) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  int log_fd = ::open(run.log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (log_fd < 0) return Status::FromErrno("cannot create " + run.log, errno);
+  int log_fd = ::open(log.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | log_flags, 0600);
+  if (log_fd < 0) return Status::FromErrno("cannot open " + log, errno);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   int exec_fds[2];
   if (::pipe2(exec_fds, O_CLOEXEC) != 0) {
@@ -112,7 +108,6 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
     if (null_fd >= 0) ::close(null_fd);
     return Status::FromErrno("cannot start a run", err);
   }
-  std::lock_guard<std::mutex> lock(mu_);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0) ExecChild(parent, log_fd, null_fd, exec_fds[1], argv.data());
@@ -128,12 +123,48 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
     ::waitpid(pid, nullptr, 0);
     return Status::FromErrno("cannot run " + self_, failed);
   }
-  run.pid = pid;
-  running_[pid] = run;
+  return pid;
+}
+
+Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
+  LaunchedRun run;
+  run.run_id = NewRunId(SystemClock());
+  run.runbook = request.runbook;
+  run.log = log_dir_ + "/" + run.run_id + ".log";
+  run.file = request.file;
+  run.sets = request.sets;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto pid = SpawnLocked(Argv(self_, audit_db_, run.run_id, request), run.log, O_CREAT | O_EXCL);
+  if (!pid.ok()) return pid.status();
+  run.pid = pid.value();
+  running_[run.pid] = run;
   int marker = ::open(Marker(log_dir_, run.run_id).c_str(),
                       O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (marker >= 0) ::close(marker);  // best effort: without it a restart resumes less
   return run;
+}
+
+bool Launcher::MayBeLost(int exit_code) {
+  return exit_code != 0 && exit_code != 1 && exit_code != 4;
+}
+
+Status Launcher::NotifyIfLost(const EndedRun& ended) {
+  std::vector<std::string> args = {self_,
+                                   "run",
+                                   ended.run.file,
+                                   "--audit-db",
+                                   audit_db_,
+                                   "--run-id",
+                                   ended.run.run_id,
+                                   "--lost-exit",
+                                   std::to_string(ended.exit_code)};
+  for (const auto& [name, value] : ended.run.sets)
+    args.insert(args.end(), {"--set", name + "=" + value});
+  std::lock_guard<std::mutex> lock(mu_);
+  auto pid = SpawnLocked(std::move(args), ended.run.log, O_APPEND);
+  if (!pid.ok()) return pid.status();
+  helpers_.push_back(pid.value());
+  return Status::Ok();
 }
 
 std::vector<LaunchedRun> Launcher::Running(const std::string& runbook) const {
@@ -173,6 +204,9 @@ std::vector<EndedRun> Launcher::Reap() {
 // Every query reaps first: a child that has ended is never taken as running (a cancel
 // answered 202 for a run already over).
 void Launcher::ReapLocked() const {
+  helpers_.erase(std::remove_if(helpers_.begin(), helpers_.end(),
+                                [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == pid; }),
+                 helpers_.end());
   for (auto it = running_.begin(); it != running_.end();) {
     int status = 0;
     if (::waitpid(it->first, &status, WNOHANG) != it->first) {

@@ -33,7 +33,9 @@ struct LaunchedRun {
   std::string run_id;
   std::string runbook;
   pid_t pid = -1;
-  std::string log;  // its output file
+  std::string log;                                        // its output file
+  std::string file;                                       // the runbook's file
+  std::vector<std::pair<std::string, std::string>> sets;  // its --set NAME=VALUE
 };
 
 struct EndedRun {
@@ -60,6 +62,15 @@ class Launcher {
   // Children that ended since the last call, with their exit codes. The last 100 are also
   // kept for Ended().
   std::vector<EndedRun> Reap();
+  // Starts `runbook run FILE --run-id ID --lost-exit N` for a run that ended with N (not 0,
+  // 1 or 4): when the run did not record its end (killed, crashed, refused before its first
+  // step) its runbook's failure notifications are sent (cli/run_lost.h; audit of issue 16,
+  // M6). Its output is appended to the run's log; it is reaped, never reported. Errors: as
+  // Start's.
+  Status NotifyIfLost(const EndedRun& ended);
+  // Whether a run that ended with `exit_code` may have ended without recording it: any code
+  // but 0, 1 and 4, which a run gives only after recording its end.
+  static bool MayBeLost(int exit_code);
   // A run this serve started: still running (exit_code -1) or ended (its code), and its log;
   // nullopt when not started here. For a run that ended before it recorded anything.
   std::optional<EndedRun> Launched(const std::string& run_id) const;
@@ -80,7 +91,11 @@ class Launcher {
   mutable std::map<pid_t, LaunchedRun> running_;
   mutable std::vector<EndedRun> ended_;       // the last 100, oldest first
   mutable std::vector<EndedRun> unreported_;  // ended since the last Reap()
+  mutable std::vector<pid_t> helpers_;        // NotifyIfLost's children, reaped silently
   void ReapLocked() const;
+  // Forks and execs `args` with its output to `log` (opened with `log_flags`), after
+  // which the child has exec'd. Under mu_.
+  Result<pid_t> SpawnLocked(std::vector<std::string> args, const std::string& log, int log_flags);
 };
 
 // The text a --set takes for `value`: a string as it is, anything else as JSON.

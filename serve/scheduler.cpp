@@ -74,7 +74,9 @@ void Scheduler::Tick(const Catalog& catalog) {
   if (!last_) last_ = now;
   for (const DueFire& fire : DueFires(catalog.Runbooks(), *last_, now, kOnTime)) {
     if (fire.earlier_skipped > 0)
-      say_("not run: " + std::to_string(fire.earlier_skipped) + " earlier missed fire(s) of " +
+      say_(std::string("not run: ") +
+           (fire.earlier_skipped >= kMaxCountedFires ? "at least " : "") +  // audit 16, L9
+           std::to_string(fire.earlier_skipped) + " earlier missed fire(s) of " +
            fire.runbook->name + " (only the latest is caught up)");
     if (const CatalogEntry* entry = catalog.Find(fire.runbook->name)) Handle(fire, *entry);
   }

@@ -1,5 +1,7 @@
 #include "serve/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -137,7 +139,12 @@ int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here) {
 }  // namespace
 
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost") return true;  // resolved by the system's hosts file, not DNS
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1)  // 127.0.0.0/8 (RFC 1122), as written
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return ::inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& clock) {
@@ -174,8 +181,12 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   while (!g_stop) {
     catalog.Refresh();
     if (listening) scheduler.Tick(*catalog.Get());
-    for (const EndedRun& e : launcher.Reap())
+    for (const EndedRun& e : launcher.Reap()) {
       Say("run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code));
+      if (!Launcher::MayBeLost(e.exit_code)) continue;
+      if (Status s = launcher.NotifyIfLost(e); !s.ok())
+        Say("run " + e.run.run_id + ": its end is not notified: " + s.message());
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   Say("stopping");

@@ -148,6 +148,7 @@ void SetTransferOptions(CURL* c, const HttpRequest& req, Transfer& t, curl_slist
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  if (!req.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
 }
 
 // The method, and for PUT/POST the body (`body_size` bytes) read through OnRead.
@@ -189,6 +190,7 @@ std::string SendMail(const MailRequest& mail) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(mail.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  if (!mail.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, mail.ca_file.c_str());
   if (!mail.username.empty()) {
     curl_easy_setopt(c, CURLOPT_USERNAME, mail.username.c_str());
     curl_easy_setopt(c, CURLOPT_PASSWORD, mail.password.c_str());

@@ -31,6 +31,9 @@ struct HttpRequest {
   // the size the object was listed with.
   uint64_t max_body = UINT64_MAX;
   std::chrono::milliseconds timeout{120000};
+  // A PEM file of the certificate authorities an https:// server's certificate is checked
+  // against instead of the system's (curl's --cacert): a private CA. "" for the system's.
+  std::string ca_file;
   // Told the bytes of body_file sent, and of a 2xx body written to response_file, as they
   // move (from the sending thread): progress within one large transfer. Empty: nobody.
   Advance moved;
@@ -64,6 +67,7 @@ struct MailRequest {
   std::string username;  // none when empty
   std::string password;
   bool require_tls = true;
+  std::string ca_file;  // as HttpRequest's: the CAs the server's certificate is checked against
   std::chrono::milliseconds timeout{30000};
 };
 // "" when the server accepted the mail; else why not, for people.

@@ -34,6 +34,18 @@ TEST_CASE("schedule: next fires in the zone and in UTC, across a spring-forward"
                      "    2026-03-30T02:30:00+02:00  (2026-03-30T00:30:00Z)\n");
 }
 
+TEST_CASE("schedule with no path lists the current folder's runbooks", "[schedule][cli]") {
+  // `runbook schedule [DIR]` (audit of issue 16, L1: the path was required).
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml", kNightly);
+  Command c =
+      Shell("cd " + dir + " && " + Binary() + " schedule --from 2026-03-28T12:00:00Z --count 1");
+  INFO(c.out << c.err);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("nightly.yaml (nightly)\n  30 2 * * *  Europe/Madrid"));
+  CHECK_THAT(c.out, Catch::Contains("2026-03-29T03:00:00+02:00"));
+}
+
 TEST_CASE("schedule --format json gives the fires, catch-up and overlap", "[schedule][cli]") {
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "nightly.yaml", kNightly);

@@ -18,14 +18,17 @@ std::string Receiver() { return std::string(RUNBOOK_SOURCE_DIR) + "/tests/notify
 
 class Hook {
  public:
-  explicit Hook(int fail = 0) : dir_(TempDir()), port_(FreePort()) {
-    pid_ = StartServer(
-        {"python3", Receiver(), std::to_string(port_), dir_ + "/posts.jsonl", std::to_string(fail)},
-        dir_ + "/receiver.log", port_);
+  // With `tls_dir` (cert.pem and key.pem in it), over HTTPS.
+  explicit Hook(int fail = 0, const std::string& tls_dir = "")
+      : dir_(TempDir()), port_(FreePort()), https_(!tls_dir.empty()) {
+    std::vector<std::string> argv = {"python3", Receiver(), std::to_string(port_),
+                                     dir_ + "/posts.jsonl", std::to_string(fail)};
+    if (https_) argv.insert(argv.end(), {tls_dir + "/cert.pem", tls_dir + "/key.pem"});
+    pid_ = StartServer(argv, dir_ + "/receiver.log", port_);
   }
   ~Hook() { StopServer(pid_); }
   std::string url(const std::string& path = "/hook") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return std::string(https_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
   }
   std::vector<Value> Posts() const {
     std::vector<Value> out;
@@ -39,8 +42,23 @@ class Hook {
  private:
   std::string dir_;
   int port_;
+  bool https_ = false;
   int pid_ = 0;
 };
+
+// A private CA and a server certificate it signed for 127.0.0.1 (an IP subjectAltName, which
+// libcurl checks): dir/ca.pem, dir/cert.pem, dir/key.pem.
+void MakePrivateCa(const std::string& dir) {
+  REQUIRE(Shell("cd " + dir +
+                " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                "-keyout ca.key -out ca.pem -days 1 -subj /CN=runbook-test-ca 2>/dev/null"
+                " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                "-keyout key.pem -out cert.csr -subj /CN=127.0.0.1 2>/dev/null"
+                " && printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext"
+                " && openssl x509 -req -in cert.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+                "-out cert.pem -days 1 -extfile san.ext 2>/dev/null")
+              .exit_code == 0);
+}
 
 // A runbook whose one step fails when the file `dir/fail` exists.
 std::string Flaky(const std::string& notify) {
@@ -272,4 +290,89 @@ TEST_CASE("notify: objective_missed is sent when a run succeeds past its RTO obj
   REQUIRE(body.ok());
   CHECK(body.value().Find("event")->as_string() == "objective_missed");
   CHECK(body.value().Find("runbook")->as_string() == "slow");
+}
+
+TEST_CASE("notify: a private CA: email over STARTTLS and an https webhook with ca_file",
+          "[notify][email][tls]") {
+  // (audit of issue 16, M4: no STARTTLS delivery was ever tested, and a relay whose
+  // certificate a private CA signed could not be used.) Debian's aiosmtpd requires STARTTLS
+  // before MAIL; the same relay without ca_file is refused (its CA is not the system's).
+  std::string tls = TempDir();
+  MakePrivateCa(tls);
+  std::string mail = TempDir();
+  int port = FreePort();
+  int pid =
+      StartServer({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
+                   "127.0.0.1:" + std::to_string(port), "--tlscert", tls + "/cert.pem", "--tlskey",
+                   tls + "/key.pem", "-c", "aiosmtpd.handlers.Mailbox", mail + "/box"},
+                  mail + "/smtp.log", port);
+  Hook hook(0, tls);
+  std::string smtp = "smtp://127.0.0.1:" + std::to_string(port);
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            Flaky("  - on: [failure]\n    email: {smtp: '" + smtp +
+                  "', from: runbook@example.test, to: [oncall@example.test], ca_file: '" + tls +
+                  "/ca.pem'}\n"
+                  "  - on: [failure]\n    email: {smtp: '" +
+                  smtp +
+                  "', from: runbook@example.test, to: [dba@example.test]}\n"
+                  "  - on: [failure]\n    webhook: {url: '" +
+                  hook.url() +
+                  "', ca_file: ca.pem}\n"
+                  "  - on: [failure]\n    webhook: {url: '" +
+                  hook.url() + "'}\n"));
+  Shell("cp " + tls + "/ca.pem " + dir + "/ca.pem");  // relative: under the runbook's folder
+  WriteFile(dir, "fail", "");
+  Command c = Run(dir);
+  CHECK(c.exit_code == 1);
+  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": sent"));
+  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": FAILED after 3"));
+  CHECK_THAT(c.err, Catch::Contains("notify webhook (failure) " + hook.url("") + ": sent"));
+  CHECK_THAT(c.err, Catch::Contains("notify webhook (failure) " + hook.url("") + ": FAILED"));
+  std::string got = Shell("cat " + mail + "/box/new/*").out;
+  CHECK_THAT(got, Catch::Contains("To: oncall@example.test"));
+  CHECK(got.find("dba@example.test") == std::string::npos);
+  CHECK(Shell("ls " + mail + "/box/new | wc -l").out == "1\n");
+  CHECK(hook.Posts().size() == 1);
+  StopServer(pid);
+}
+
+TEST_CASE(
+    "notify: Alertmanager's alerts follow the runs with only failure or approval_waiting "
+    "listed",
+    "[notify][alertmanager]") {
+  // (audit of issue 16, L2.) `on: [failure]`, the issue's own example: the next success
+  // resolves RunbookFailed without `recovered` listed; a cancelled run (which raises nothing)
+  // changes nothing.
+  AlertmanagerServer am;
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            Flaky("  - on: [failure]\n    alertmanager: {url: '" + am.url() + "'}\n"));
+  WriteFile(dir, "fail", "");
+  CHECK(Run(dir).exit_code == 1);
+  CHECK_THAT(am.ActiveAlerts(), Catch::Contains("\"alertname\":\"RunbookFailed\""));
+  Shell("rm " + dir + "/fail");
+  Command ok = Run(dir);
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.err, Catch::Contains("notify alertmanager (success)"));
+  CHECK(am.ActiveAlerts().find("RunbookFailed") == std::string::npos);
+
+  // A gate's alert ends with its run, even a cancelled one.
+  std::string gated = TempDir();
+  WriteFile(gated, "nightly.yaml",
+            "version: 1\nname: gated\nnotify:\n  - on: [approval_waiting]\n    alertmanager: "
+            "{url: '" +
+                am.url() + "'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'Go?'}}\n");
+  int pid = StartBackground({Binary(), "run", gated + "/nightly.yaml", "--audit-db",
+                             gated + "/a.db", "--approvals-via-api"},
+                            gated + "/run.log");
+  bool waiting = false;
+  for (int i = 0; i < 100 && !waiting; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    waiting = am.ActiveAlerts().find("RunbookApprovalWaiting") != std::string::npos;
+  }
+  CHECK(waiting);
+  StopServer(pid);  // SIGTERM: the run is cancelled at its gate
+  CHECK(am.ActiveAlerts().find("RunbookApprovalWaiting") == std::string::npos);
+  CHECK_THAT(ReadFile(gated + "/run.log"), Catch::Contains("notify alertmanager (cancelled)"));
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A webhook receiver for the notification tests: records every POST (path, headers, body)
-as one JSON line in LOG, and answers 500 to the first FAIL requests, 200 after.
+as one JSON line in LOG, and answers 500 to the first FAIL requests, 200 after. With CERT
+and KEY (PEM files) it speaks HTTPS.
 
-usage: receiver.py PORT LOG [FAIL]"""
+usage: receiver.py PORT LOG [FAIL [CERT KEY]]"""
 import http.server
 import json
+import ssl
 import sys
 
 port, log = int(sys.argv[1]), sys.argv[2]
@@ -28,4 +30,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+if len(sys.argv) > 5:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[4], sys.argv[5])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()

@@ -1,6 +1,7 @@
 // runbook serve over real HTTP on loopback: the API (runbooks, runs, a run, a step's log,
 // trigger, cancel, resume, metrics), a real schedule fire, a catch-up after downtime, a
 // serve killed with -9 and started again.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <ctime>
@@ -156,7 +157,11 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
              Catch::Contains("unknown step type 'hsah'; did you mean 'hash'?"));
   Value hello = serve.Json("GET", "/api/v1/runbooks/hello", 200);
   CHECK(hello.Find("params")->as_list()[0].Find("default")->as_string() == "world");
+  CHECK(hello.Find("overlap")->as_string() == "skip");  // audit of issue 16, L5
   serve.Json("GET", "/api/v1/runbooks/nope", 404);
+  // A status no run has is a mistake, as a bad limit is (L6).
+  CHECK_THAT(serve.Json("GET", "/api/v1/runs?status=bogus", 400).Find("error")->as_string(),
+             Catch::Contains("status must be one of running, success"));
 
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{\"params\": {\"who\": \"api\"}}")
@@ -308,6 +313,14 @@ TEST_CASE("serve: beyond loopback only on purpose, and a bad --listen is a usage
                     std::to_string(FreePort()) + " --audit-db " + dir + "/a.db");
   CHECK(c.exit_code == 2);
   CHECK_THAT(c.err, Catch::Contains("is not a loopback address"));
+  // A name that starts like a loopback address is a name (audit of issue 16, L7).
+  for (const char* host : {"127.example.com", "127.0.0.1.nip.io", "::ffff:10.0.0.1"}) {
+    Command named = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen '" + host + ":" +
+                          std::to_string(FreePort()) + "' --audit-db " + dir + "/a.db");
+    INFO(host << ": " << named.err);
+    CHECK(named.exit_code == 2);
+    CHECK_THAT(named.err, Catch::Contains("is not a loopback address"));
+  }
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/rb --listen nope").exit_code == 2);
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/none").exit_code == 2);
 }
@@ -913,4 +926,70 @@ TEST_CASE("serve: no endpoint serves a secret, in any form", "[serve][api][secre
     CHECK(served.find(form) == std::string::npos);
   }
   ::unsetenv("SERVE_LEAK_TOKEN");
+}
+
+TEST_CASE("serve: a run whose process dies, or that is refused before it starts, still notifies",
+          "[serve][notify]") {
+  // (audit of issue 16, M6.) A run sends its own notifications when it ends; one killed with
+  // -9 (or OOM-killed, or crashed) never does, and one refused before its first step (a
+  // secret missing) has nothing to send from. serve saw both exit: it has their failure sent.
+  // A run cancelled through the API recorded its end and raises nothing: nothing is sent.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  int receiver =
+      StartServer({"python3", std::string(RUNBOOK_SOURCE_DIR) + "/tests/notify/receiver.py",
+                   std::to_string(port), dir + "/posts.jsonl"},
+                  dir + "/receiver.log", port);
+  std::string notify =
+      "notify:\n  - on: [failure]\n    webhook: {url: 'http://127.0.0.1:" + std::to_string(port) +
+      "/${{ params.tag }}'}\n";
+  WriteFile(
+      dir, "rb/crash.yaml",
+      "version: 1\nname: crash\nparams:\n  tag: {default: none}\n" + notify +
+          "steps:\n  - {id: k, uses: exec, with: {run: [sh, -c, 'kill -9 $PPID; sleep 5']}}\n");
+  WriteFile(dir, "rb/nosecret.yaml",
+            "version: 1\nname: nosecret\nparams:\n  tag: {default: none}\n"
+            "secrets:\n  key: {env: RUNBOOK_TEST_NEVER_SET}\n" +
+                notify + "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/slow.yaml",
+            GatedRunbook("slow", gate, "params:\n  tag: {default: none}\n" + notify));
+  Serve serve(dir);
+  auto posts = [&](size_t n) {
+    std::string text;
+    for (int i = 0; i < 150; ++i) {
+      text = ReadFile(dir + "/posts.jsonl");
+      if (static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) >= n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return text;
+  };
+  std::string crashed =
+      serve.Json("POST", "/api/v1/runbooks/crash/runs", 201, "{\"params\": {\"tag\": \"killed\"}}")
+          .Find("run_id")
+          ->as_string();
+  std::string got = posts(1);
+  CHECK_THAT(got, Catch::Contains("\"path\": \"/killed\""));  // its params rendered the URL
+  CHECK_THAT(got, Catch::Contains("killed by signal 9 (SIGKILL) before it recorded its end"));
+  CHECK_THAT(got, Catch::Contains("runbook resume " + crashed));
+  CHECK(serve.Finished(crashed) == "interrupted");
+  CHECK(Shell(Binary() + " audit export --audit-db " + dir +
+              "/store/audit.db | grep '\"kind\":\"notification\"' | grep -c " + crashed)
+            .out == "1\n");
+
+  serve.Json("POST", "/api/v1/runbooks/nosecret/runs", 201, "{\"params\": {\"tag\": \"refused\"}}");
+  got = posts(2);
+  CHECK_THAT(got, Catch::Contains("\"path\": \"/refused\""));
+  CHECK_THAT(got, Catch::Contains("ended with exit 3 before the run started"));
+
+  std::string slow =
+      serve.Json("POST", "/api/v1/runbooks/slow/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(Started(gate));
+  serve.Json("POST", "/api/v1/runs/" + slow + "/cancel", 202, "{}");
+  CHECK(serve.Finished(slow) == "cancelled");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a helper would have posted
+  CHECK(std::count(got.begin(), got.end(), '\n') == 2);
+  got = ReadFile(dir + "/posts.jsonl");
+  CHECK(std::count(got.begin(), got.end(), '\n') == 2);
+  StopServer(receiver);
 }

@@ -64,6 +64,7 @@ struct RunCliOptions {
   // Hidden: serve saw run `run_id` exit with this code without recording its end; its
   // failure is notified, nothing is run (cli/run_lost.h). -1: a run.
   int lost_exit = -1;
+  const StepRegistry* registry = nullptr;  // set by CmdRun and CmdResume
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);
 int CmdResume(const StepRegistry& registry, const RunCliOptions& o);
@@ -81,6 +82,9 @@ struct AuditCliOptions {
   std::string sign_key;         // audit sign --sign-key
 };
 int CmdHistory(const AuditCliOptions& o);
+// The backup catalog: every recorded dump with its age, size, place, copies and the checks
+// that verified it (docs/backups.md). 0, or 3 when the store cannot be read.
+int CmdBackups(const StepRegistry& registry, const AuditCliOptions& o);
 int CmdShow(const StepRegistry& registry, const AuditCliOptions& o);
 int CmdReport(const AuditCliOptions& o);
 int CmdAuditVerify(const AuditCliOptions& o);

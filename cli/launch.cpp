@@ -18,6 +18,7 @@
 #include "cli/run_liveness.h"
 #include "cli/run_lost.h"
 #include "cli/run_notify.h"
+#include "cli/verified_lookup.h"
 #include "engine/audit/metrics.h"
 #include "engine/audit/run_record.h"
 #include "engine/audit/verify.h"
@@ -541,6 +542,17 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   Approver* approver = o.approvals_via_api ? static_cast<Approver*>(&api_approver) : &cli_approver;
   PosixProcessRunner processes(clock);
   RunServices services{processes, clock, display, cancel, approver, env};
+  // Which dumps a drill verified (retention keeps the newest): the store the run records
+  // into, or for a dry run the one it would (read only).
+  std::string evidence = o.audit_db;
+  if (options.dry_run) {
+    auto choice = ChooseAuditStore(o.audit_db, RunbookFolder(rb.path()));
+    evidence = choice.ok() ? choice.value().path : "";
+  }
+  auto verified =
+      o.registry != nullptr ? std::make_shared<VerifiedLookup>(evidence, *o.registry) : nullptr;
+  if (verified)
+    services.verified_by = [verified](const std::string& sha) { return verified->VerifiedBy(sha); };
   std::unique_ptr<AuditJournal> journal;
   context.continue_options = KeptRunOptions(o);
   std::string beat_warning;
@@ -621,6 +633,7 @@ bool RunIdAndTrigger(const RunCliOptions& o, std::string& run_id, Value& trigger
 
 int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
   RunCliOptions o = cli;
+  o.registry = &registry;
   auto rb = LoadForCommand(registry, o.file);
   if (!rb) return kExitInvalid;
   std::vector<std::pair<std::string, std::string>> sets;

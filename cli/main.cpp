@@ -174,6 +174,16 @@ int Main(int argc, char** argv) {
   h->add_option("--format", hist.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   h->add_option("--audit-db", hist.audit_db, kAuditDbHelp);
 
+  AuditCliOptions backups;
+  backups.format = "text";
+  auto* bk = app.add_subcommand(
+      "backups", "the dumps recorded: age, size, copies, and the drills that verified each");
+  bk->add_option("--runbook", backups.runbook,
+                 "only dumps made by runs of this runbook (its name)");
+  bk->add_option("--format", backups.format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  bk->add_option("--audit-db", backups.audit_db, kAuditDbHelp);
+
   AuditCliOptions show;
   auto* sh = app.add_subcommand("show", "one run: attempt timeline, outputs, approvals, errors");
   sh->add_option("run_id", show.run_id, "run id or unique prefix")->required();
@@ -242,6 +252,7 @@ int Main(int argc, char** argv) {
   if (r->parsed()) return CmdRun(registry, run);  // Launch ends what a run left behind
   if (re->parsed()) return CmdResume(registry, resume);
   if (h->parsed()) return CmdHistory(hist);
+  if (bk->parsed()) return CmdBackups(registry, backups);
   if (sh->parsed()) return CmdShow(registry, show);
   if (rp->parsed()) return CmdReport(report);
   if (av->parsed()) return CmdAuditVerify(audit);

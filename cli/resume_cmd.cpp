@@ -421,6 +421,7 @@ void TakeAgainChangedDecisions(const Runbook& rb, RunOptions& options, const Env
 int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   int exit_code = kExitOk;
   RunCliOptions o = cli;
+  o.registry = &registry;
   // From the caller's folder, or, with --runbook, from that file's folder as `run FILE` does
   // (breakL L29: a project moved with its .runbook/).
   auto chosen = ChooseAndSay(

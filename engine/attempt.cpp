@@ -263,6 +263,7 @@ AttemptResult RunAttempt(AttemptInput& in) {
   ctx.redact = [&redactor](std::string text) { return redactor.Apply(std::move(text)); };
   ctx.read_elsewhere = &in.read_elsewhere;
   ctx.reads_unknown = &in.reads_unknown;
+  ctx.verified_by = in.svc.verified_by;
   ctx.log = [&](std::string_view line) {  // K9: no escape sequence reaches a terminal
     std::string note = PrintableLines(redactor.Apply(std::string(line)));
     if (in.so_far) in.so_far->Add(note);

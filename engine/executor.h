@@ -76,6 +76,8 @@ struct RunServices {
   Approver* approver = nullptr;
   EnvMap base_env;                // the environment steps inherit (usually runbook's own)
   RunJournal* journal = nullptr;  // the audit store; null: nothing recorded (dry runs, tests)
+  // StepContext::verified_by for every attempt (thread-safe); empty: none is known.
+  std::function<std::string(const std::string& sha256)> verified_by = {};
 };
 
 // Params from --set k=v pairs, typed and checked, defaults applied. Errors (unknown param,

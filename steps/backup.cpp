@@ -107,6 +107,13 @@ StepSpec MakeSpec() {
       Param("keep_days", ParamType::kInteger, "delete dumps of this database older than this")
           .Min(1)
           .Max(kMaxKeepDays),
+      Param("keep", ParamType::kMap,
+            "grandfather-father-son retention, as restic's --keep-*: {last: N, daily: N, "
+            "weekly: N, monthly: N} keeps the newest N dumps and the newest of each of the "
+            "newest N days, ISO weeks and months (UTC) that have one; not with keep_last or "
+            "keep_days. With any retention the newest dump a drill verified (an integrity "
+            "check recorded in the audit store) is kept, and with keep the newest verified of "
+            "what each tier spans (docs/backups.md)"),
       Param("level", ParamType::kInteger,
             "compression level (libdeflate 1-12; postgres: pg_dump's zlib, at most 9)")
           .Default(Value(6))
@@ -118,11 +125,14 @@ StepSpec MakeSpec() {
           .DurationRange("1ms", "24h"),  // SQLite takes it as an int of milliseconds
   };
   s.outputs = {
-      KeptForRun(Output("path", ParamType::kString, "the dump (.sqlite.gz)")),
+      WithRole(KeptForRun(
+                   Output("path", ParamType::kString, "the dump (.sqlite.gz, .pgdump or .sql.gz)")),
+               OutputRole::kDumpPath),
       Output("meta", ParamType::kString, "its metadata (.meta.json)"),
-      Output("sha256", ParamType::kString, "sha256 of the dump"),
-      Output("size", ParamType::kInteger, "bytes of the dump"),
-      Output("created_at", ParamType::kString, "when the snapshot was taken (RFC 3339)"),
+      WithRole(Output("sha256", ParamType::kString, "sha256 of the dump"), OutputRole::kDumpSha256),
+      WithRole(Output("size", ParamType::kInteger, "bytes of the dump"), OutputRole::kDumpSize),
+      WithRole(Output("created_at", ParamType::kString, "when the snapshot was taken (RFC 3339)"),
+               OutputRole::kDumpCreatedAt),
       Output("raw_sha256", ParamType::kString, "sha256 of the uncompressed database"),
       Output("key_id", ParamType::kString,
              "id of the Ed25519 key that signed the metadata (\"\" when unsigned)"),
@@ -180,6 +190,15 @@ class Backup final : public StepType {
         if (const ConfigParam* c = with.Find(key); c && !server)
           report.Error(c->loc, std::string(key) + " applies to engine: postgres or mysql only");
     }
+    if (const ConfigParam* keep = with.Find("keep")) {
+      if (with.Find("keep_last") || with.Find("keep_days"))
+        report.Error(keep->loc,
+                     "keep (tiers) goes without keep_last and keep_days: give the "
+                     "newest count as keep.last");
+      if (keep->value)
+        if (auto tiers = ParseKeepTiers(*keep->value); !tiers.ok())
+          report.Error(keep->loc, tiers.status().message());
+    }
     const ConfigParam* name = with.Find("name");
     if (!name || !name->value) return;
     Status s = CheckFileName("name", name->value->ToText());
@@ -193,6 +212,29 @@ class Backup final : public StepType {
                                   : "snapshot ") +
             p.Str("database") + " into " + p.Str("dest") + "/<name>" + DumpSuffix(engine) +
             " with its .meta.json" + (p.Opt("sign_key") ? ", signed" : std::string())};
+  }
+
+  // The dry run says what retention would keep and delete, and why. A postgres dump's
+  // database is named by the server: the dry run connects to ask it (and reads nothing else).
+  DryLook DryRun(StepContext& ctx) const override {
+    const StepParams& p = ctx.params;
+    for (const std::string& line : Describe(p)) ctx.log(line);
+    std::string engine = p.Str("engine");
+    std::string source = engine == "sqlite" ? AbsoluteDatabase(p.Str("database")) : "";
+    const bool retains = p.Opt("keep") || p.Opt("keep_last") || p.Opt("keep_days");
+    if (engine == "mysql")
+      if (auto target = ParseMysqlTarget(p.Str("database")); target.ok())
+        source = target.value().Source();
+    if (engine == "postgres" && retains) {
+      auto named = PostgresSource(p);
+      if (!named.ok()) return {true, {"postgres: " + named.status().message()}};
+      source = named.value();
+    }
+    if (source.empty() || !retains) return {true, {}};
+    std::error_code ec;
+    if (std::filesystem::is_directory(p.Str("dest"), ec))
+      DescribeRetention(p, p.Str("dest"), {source, InstanceOf(p)}, ctx.clock.WallNow(), ctx);
+    return {true, {}};
   }
 
   // Phases: recover the folder from killed runs; pick the name; snapshot (one file);

@@ -109,7 +109,8 @@ StepSpec MakeSpec() {
              "tell it still reads the same metadata"),
       Output("duration_ms", ParamType::kInteger, "time of the checks"),
       Output("source", ParamType::kString, "the checked file (absolute)"),
-      Output("sha256", ParamType::kString, "sha256 of the checked file"),
+      WithRole(Output("sha256", ParamType::kString, "sha256 of the checked file"),
+               OutputRole::kVerifiedSha256),
       Output("workspace", ParamType::kString, "the kept copy (absolute), when keep"),
       Output("workspace_file", ParamType::kString,
              "the kept copy's identity when keep, 'DEV:INODE:SIZE:MTIME': restore adopts only "

@@ -114,7 +114,10 @@ StepSpec MakeSpec() {
       Output("bytes", ParamType::kInteger, "bytes transferred"),
       Output("unverified", ParamType::kInteger,
              "downloads kept though nothing could verify them (require_verified: false)"),
-      Output("objects", ParamType::kList, "every source object: key, size, etag, sha256"),
+      WithRole(Output("objects", ParamType::kList,
+                      "every source object: key, location (where it is now: "
+                      "s3://bucket/key or the local path), size, etag, sha256"),
+               OutputRole::kCopiedObjects),
   };
   s.side_effects = SideEffects::kDestructive;
   s.idempotent = true;
@@ -499,6 +502,7 @@ class S3Sync final : public StepType {
       std::string key = job.dst.KeyOf(e.rel);
       std::string sha = !d->sha256.empty() ? d->sha256 : e.sha256;
       objects.push_back(Value(Value::Map{{"key", Value(key)},
+                                         {"location", Value(job.dst.Locate(e.rel))},
                                          {"size", Value(static_cast<int64_t>(e.size))},
                                          {"etag", Value(d->etag)},
                                          {"sha256", Value(sha)}}));

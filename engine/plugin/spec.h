@@ -102,6 +102,23 @@ struct ParamSpec {
   bool empty_is_none = false;
 };
 
+// What an output tells the backup catalog (engine/audit/backup_catalog.h, `runbook
+// backups`) about a dump, so that the catalog reads any step type's record without knowing
+// it. A step that published a dump marks its outputs kDumpPath (the file, relative to the
+// run's base or absolute), kDumpSha256, kDumpSize (bytes) and kDumpCreatedAt (RFC 3339, the
+// snapshot's time: RPO is measured from it); a step that proved a dump sound (restored in
+// isolation and checked: the drill's part) marks the checked file's sha256 kVerifiedSha256;
+// a step that copied files marks its list of {location, sha256} kCopiedObjects.
+enum class OutputRole {
+  kNone,
+  kDumpPath,
+  kDumpSha256,
+  kDumpSize,
+  kDumpCreatedAt,
+  kVerifiedSha256,
+  kCopiedObjects,
+};
+
 struct OutputSpec {
   std::string name;
   ParamType type = ParamType::kString;
@@ -110,6 +127,7 @@ struct OutputSpec {
   // when they delete (StepContext::read_elsewhere): backup's `path`, a dump found already there
   // included (breakDD D4: a later backup's retention deleted the adopted pre-migration dump).
   bool kept_for_run = false;
+  OutputRole role = OutputRole::kNone;  // what it tells the backup catalog
 };
 
 enum class SideEffects { kNone, kRead, kWrite, kDestructive };

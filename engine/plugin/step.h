@@ -103,6 +103,11 @@ struct StepContext {
   // write deletes none this time (breakEE E4). Reads that wait only for this step's own
   // outputs are not among them: they name what this step makes. Null or empty: none.
   const std::vector<std::string>* reads_unknown = nullptr;
+  // Who proved the dump of this sha256 (64 hex digits) sound, for people ("step check of run
+  // ... at ..."): a passed integrity check recorded in the audit store
+  // (engine/audit/backup_catalog.h VerifiedDumps). "" when none did, or when nothing can say
+  // (no store: a test). Retention never deletes the newest such dump (docs/backup.md).
+  std::function<std::string(const std::string& sha256)> verified_by = {};
   bool OwnRun(const std::string& id) const {
     if (id == run_id) return true;
     return continues != nullptr &&

@@ -111,27 +111,71 @@ std::string InstanceOf(const StepParams& p) {
   return v ? v->ToText() : HostName();
 }
 
-Value RetainDumps(const StepParams& p, const std::string& dest, const DumpSource& source,
-                  const std::string& keep, Clock::Wall now, StepContext& ctx) {
+namespace {
+
+// The step's retention policy (keep_last, keep_days, keep, sign_key; the run's own dumps,
+// the reads of later steps, what drills verified); nullopt when it has none, or `keep` is
+// not one (said in `error`).
+std::optional<RetentionPolicy> PolicyOf(const StepParams& p, StepContext& ctx, std::string& error) {
   RetentionPolicy policy;
   if (const Value* n = p.Opt("keep_last")) policy.keep_last = n->as_int();
   if (const Value* d = p.Opt("keep_days")) policy.keep_days = d->as_int();
   if (const Value* key = p.Opt("sign_key")) policy.verify_key = key->ToText();
+  if (const Value* keep_tiers = p.Opt("keep")) {
+    auto tiers = ParseKeepTiers(*keep_tiers);  // checked at load unless from an expression
+    if (!tiers.ok()) {
+      error = tiers.status().message();
+      return std::nullopt;
+    }
+    policy.tiers = tiers.value();
+  }
+  if (!policy.keep_last && !policy.keep_days && !policy.tiers) return std::nullopt;
   policy.own_run = [&ctx](const std::string& id) { return ctx.OwnRun(id); };
   policy.still_read = [&ctx](const std::string& path) { return ctx.ReadElsewhere(path); };
+  policy.verified_by = ctx.verified_by;
+  return policy;
+}
+
+}  // namespace
+
+Value RetainDumps(const StepParams& p, const std::string& dest, const DumpSource& source,
+                  const std::string& keep, Clock::Wall now, StepContext& ctx) {
   Value::List deleted;
-  if (!policy.keep_last && !policy.keep_days) return Value(std::move(deleted));
+  std::string error;
+  std::optional<RetentionPolicy> policy = PolicyOf(p, ctx, error);
+  if (!error.empty()) ctx.log("retention: deleted nothing: " + error);
+  if (!policy) return Value(std::move(deleted));
   // A step still to run reads a path not known yet: it may be any dump here (breakEE E4).
   if (ctx.reads_unknown != nullptr && !ctx.reads_unknown->empty()) {
     ctx.log("retention: deleted nothing this run: " + Join(*ctx.reads_unknown, ", ") +
             " will read a path not known yet, which may be a dump here; the next run prunes");
     return Value(std::move(deleted));
   }
-  for (const std::string& gone : ApplyRetention(dest, source, keep, policy, now)) {
-    ctx.log("retention: removed " + gone);
-    deleted.push_back(Value(gone));
+  for (const RetentionDecision& d : PlanRetention(dest, source, keep, *policy, now)) {
+    if (d.keep) {
+      if (d.why.find("verified") != std::string::npos)  // kept past the counts: said
+        ctx.log("retention: kept " + d.path + ": " + d.why);
+      continue;
+    }
+    if (!DeleteDump(d.path)) continue;
+    ctx.log("retention: removed " + d.path + " (" + d.why + ")");
+    deleted.push_back(Value(d.path));
   }
   return Value(std::move(deleted));
+}
+
+void DescribeRetention(const StepParams& p, const std::string& dest, const DumpSource& source,
+                       Clock::Wall now, StepContext& ctx) {
+  std::string error;
+  std::optional<RetentionPolicy> policy = PolicyOf(p, ctx, error);
+  if (!error.empty()) ctx.log("retention: would delete nothing: " + error);
+  if (!policy) return;
+  policy->count_one_more = true;
+  std::vector<RetentionDecision> plan = PlanRetention(dest, source, "", *policy, now);
+  if (plan.empty()) ctx.log("retention: no earlier dump of " + source.path + " in " + dest);
+  for (const RetentionDecision& d : plan)
+    ctx.log(std::string("retention: would ") + (d.keep ? "keep " : "delete ") + d.path + ": " +
+            d.why);
 }
 
 }  // namespace runbook

@@ -56,10 +56,16 @@ AttemptResult PublishedBackup(const std::string& path, const Value::Map& meta, V
 // Which instance the dumps are of: the step's `instance`, else this host's name (breakH H14).
 std::string InstanceOf(const StepParams& p);
 
-// Applies the step's keep_last / keep_days (verified with sign_key when set) to the dumps of
-// `source` in `dest`, `keep` (the dump just written) kept; returns the removed paths. Deletes
-// nothing while a later step reads a path not known yet (breakEE E4).
+// Applies the step's keep_last / keep_days or keep (tiers; verified with sign_key when set,
+// the newest verified dumps kept: steps/common/retention.h) to the dumps of `source` in
+// `dest`, `keep` (the dump just written) kept; returns the removed paths, each said with why.
+// Deletes nothing while a later step reads a path not known yet (breakEE E4).
 Value RetainDumps(const StepParams& p, const std::string& dest, const DumpSource& source,
                   const std::string& keep, Clock::Wall now, StepContext& ctx);
+
+// A dry run's retention: logs, for each dump of `source` in `dest`, whether the run would keep
+// or delete it and why, the dump it is about to write counted as the newest. Changes nothing.
+void DescribeRetention(const StepParams& p, const std::string& dest, const DumpSource& source,
+                       Clock::Wall now, StepContext& ctx);
 
 }  // namespace runbook

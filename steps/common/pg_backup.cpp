@@ -92,6 +92,12 @@ Result<PgConn> Connect(const std::string& database, const Value* password) {
   return conn;
 }
 
+// As OpenSnapshot names it.
+std::string SourceName(PGconn* conn, const std::string& dbname) {
+  std::string host = PQhost(conn) ? PQhost(conn) : "", port = PQport(conn) ? PQport(conn) : "";
+  return "postgres://" + host + ":" + port + "/" + dbname;
+}
+
 Result<Snapshot> OpenSnapshot(PGconn* conn) {
   auto begun = Query(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
   if (!begun.ok()) return begun.status();
@@ -102,8 +108,7 @@ Result<Snapshot> OpenSnapshot(PGconn* conn) {
   if (!info.ok()) return Status::Error("exporting a snapshot: " + info.status().message());
   const std::vector<std::string>& row = info.value().at(0);
   Snapshot s{row[0], row[1], row[2], "", row[3], {}};
-  std::string host = PQhost(conn) ? PQhost(conn) : "", port = PQport(conn) ? PQport(conn) : "";
-  s.source = "postgres://" + host + ":" + port + "/" + s.dbname;
+  s.source = SourceName(conn, s.dbname);
   auto counted = Query(conn, kPostgresCountRows);
   if (!counted.ok()) return Status::Error("counting rows: " + counted.status().message());
   for (const auto& r : counted.value()) {
@@ -154,6 +159,14 @@ Value::Map MetaFor(const std::string& path, uint64_t size, const std::string& sh
 }
 
 }  // namespace
+
+Result<std::string> PostgresSource(const StepParams& p) {
+  auto conn = Connect(p.Str("database"), p.Opt("password"));
+  if (!conn.ok()) return conn.status();
+  auto db = Query(conn.value().get(), "SELECT current_database()");
+  if (!db.ok()) return db.status();
+  return SourceName(conn.value().get(), db.value().at(0).at(0));
+}
 
 AttemptResult PostgresBackup(StepContext& ctx) {
   const StepParams& p = ctx.params;

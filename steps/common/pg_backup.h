@@ -5,7 +5,9 @@
 // see the same data.
 #pragma once
 
+#include "engine/plugin/params.h"
 #include "engine/plugin/step.h"
+#include "engine/util/status.h"
 
 namespace runbook {
 
@@ -19,5 +21,10 @@ namespace runbook {
 // the snapshot cannot be exported (a standby without hot_standby_feedback may refuse),
 // pg_dump fails; nothing is left under the final names.
 AttemptResult PostgresBackup(StepContext& ctx);
+
+// Which database a postgres backup's dumps are of, as its metadata's `source` names it
+// ("postgres://HOST:PORT/DBNAME", the server's words): connects, reads, disconnects. For a
+// dry run's retention. Errors: the server cannot be reached.
+Result<std::string> PostgresSource(const StepParams& p);
 
 }  // namespace runbook

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "engine/util/crypto.h"
 #include "engine/util/time_format.h"
@@ -18,6 +21,7 @@ struct Dump {
   std::string path;
   Clock::Wall created;
   std::string run_id;  // the run that made it ("" in older metadata)
+  std::string sha256;  // of the dump, as its metadata says
 };
 
 bool EndsWith(const std::string& s, const std::string& tail) {
@@ -62,15 +66,17 @@ std::vector<Dump> DumpsOf(const std::string& dir, const DumpSource& source,
     auto created = ParseUtc(meta.value().at("created_at").ToText());
     const Value::Map& m = meta.value();
     if (created)
-      dumps.push_back({path, *created, m.count("run_id") ? m.at("run_id").ToText() : ""});
+      dumps.push_back({path, *created, m.count("run_id") ? m.at("run_id").ToText() : "",
+                       m.count("sha256") ? m.at("sha256").ToText() : ""});
   }
   std::sort(dumps.begin(), dumps.end(),
             [](const Dump& a, const Dump& b) { return a.created > b.created; });
   return dumps;
 }
 
-// Unpublishes (metadata to a scratch name), then deletes the dump, then the scratch file.
-bool Delete(const std::string& dump) {
+}  // namespace
+
+bool DeleteDump(const std::string& dump) {
   std::string pending = ScratchBeside(MetaPathFor(dump));
   if (!RenameDurable(MetaPathFor(dump), pending).ok()) return false;
   bool gone = ::unlink(dump.c_str()) == 0;
@@ -78,6 +84,8 @@ bool Delete(const std::string& dump) {
   ::unlink(pending.c_str());
   return gone;
 }
+
+namespace {
 
 // The dump a pending metadata file of a dead run describes, when it lacks its .meta.json.
 std::string HalfPublished(const std::string& dir, const std::string& name) {
@@ -98,24 +106,150 @@ std::string HalfPublished(const std::string& dir, const std::string& name) {
 
 }  // namespace
 
+namespace {
+
+// The calendar bucket of `t` for a tier (UTC): "2026-12-04", ISO week "2026-W49", "2026-12".
+std::string Bucket(const std::string& tier, Clock::Wall t) {
+  using namespace std::chrono;
+  const sys_days day = floor<days>(t);
+  char buf[16];
+  if (tier == "weekly") {  // ISO 8601: the week's Thursday decides its year
+    const unsigned iso_weekday = weekday(day).iso_encoding();  // Monday 1 .. Sunday 7
+    const sys_days thursday = day - days(iso_weekday - 1) + days(3);
+    const year y = year_month_day(thursday).year();
+    const auto week = (thursday - sys_days(y / January / 1)).count() / 7 + 1;
+    std::snprintf(buf, sizeof buf, "%04d-W%02d", static_cast<int>(y), static_cast<int>(week));
+    return buf;
+  }
+  const year_month_day ymd(day);
+  if (tier == "monthly")
+    std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()));
+  else
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+// Marks what each tier keeps (`why`), and what each spans (`spans[tier]`: indexes into
+// `dumps`, newest first) for the verified rule.
+void KeepByTiers(const std::vector<Dump>& dumps, const KeepTiers& tiers,
+                 std::vector<std::string>& why, std::map<std::string, std::vector<size_t>>& spans) {
+  for (size_t i = 0; i < dumps.size(); ++i) {
+    if (tiers.last && static_cast<int64_t>(i) < *tiers.last) {
+      if (why[i].empty()) why[i] = "last " + std::to_string(*tiers.last);
+      spans["last"].push_back(i);
+    }
+  }
+  const std::pair<const char*, std::optional<int64_t>> calendar[] = {
+      {"daily", tiers.daily}, {"weekly", tiers.weekly}, {"monthly", tiers.monthly}};
+  for (const auto& [tier, count] : calendar) {
+    if (!count) continue;
+    std::string last_bucket;
+    int64_t buckets = 0;
+    for (size_t i = 0; i < dumps.size(); ++i) {
+      std::string b = Bucket(tier, dumps[i].created);
+      if (b != last_bucket) {
+        if (buckets == *count) break;
+        ++buckets;
+        last_bucket = b;
+        if (why[i].empty()) why[i] = std::string(tier) + " " + b;  // its bucket's newest
+      }
+      spans[tier].push_back(i);
+    }
+  }
+}
+
+}  // namespace
+
+Result<KeepTiers> ParseKeepTiers(const Value& keep) {
+  if (!keep.is_map() || keep.as_map().empty())
+    return Status::Error("keep: expected a mapping of last, daily, weekly, monthly to counts");
+  KeepTiers tiers;
+  for (const auto& [name, count] : keep.as_map()) {
+    std::optional<int64_t>* slot = name == "last"      ? &tiers.last
+                                   : name == "daily"   ? &tiers.daily
+                                   : name == "weekly"  ? &tiers.weekly
+                                   : name == "monthly" ? &tiers.monthly
+                                                       : nullptr;
+    if (slot == nullptr)
+      return Status::Error("keep: unknown tier '" + name +
+                           "' (expected last, daily, weekly or monthly)");
+    if (!count.is_int() || count.as_int() < 1 || count.as_int() > kMaxKeepLast)
+      return Status::Error("keep." + name + ": expected a whole number from 1 to " +
+                           std::to_string(kMaxKeepLast) + ", found " + count.ToText());
+    *slot = count.as_int();
+  }
+  return tiers;
+}
+
+std::vector<RetentionDecision> PlanRetention(const std::string& dir, const DumpSource& source,
+                                             const std::string& keep, const RetentionPolicy& policy,
+                                             Clock::Wall now) {
+  if (!policy.keep_last && !policy.keep_days && !policy.tiers) return {};
+  std::vector<Dump> dumps = DumpsOf(dir, source, policy.verify_key);
+  if (policy.count_one_more) dumps.insert(dumps.begin(), Dump{"", now, "", ""});
+  std::vector<std::string> why(dumps.size());
+  std::error_code ec;
+  auto verified = [&](size_t i) {
+    return policy.verified_by && !dumps[i].sha256.empty() ? policy.verified_by(dumps[i].sha256)
+                                                          : std::string();
+  };
+  std::map<std::string, std::vector<size_t>> spans;
+  if (policy.tiers) {
+    KeepByTiers(dumps, *policy.tiers, why, spans);
+  } else {
+    for (size_t i = 0; i < dumps.size(); ++i) {
+      bool beyond_count = policy.keep_last && static_cast<int64_t>(i) >= *policy.keep_last;
+      // At most 36,500 days of 24 h: 3.2e18 ns fits the clock's 64-bit count.
+      bool too_old =
+          policy.keep_days &&
+          now - dumps[i].created >
+              std::chrono::hours(24) * std::clamp<int64_t>(*policy.keep_days, 1, kMaxKeepDays);
+      if (!beyond_count && !too_old)
+        why[i] = policy.keep_last ? "among the newest " + std::to_string(*policy.keep_last)
+                                  : "younger than " + std::to_string(*policy.keep_days) + " days";
+    }
+  }
+  // The newest verified dump, and the newest verified of what each tier spans.
+  spans["all"].resize(dumps.size());
+  for (size_t i = 0; i < dumps.size(); ++i) spans["all"][i] = i;
+  for (const auto& [tier, indexes] : spans) {
+    for (size_t i : indexes) {
+      std::string by = verified(i);
+      if (by.empty()) continue;
+      if (why[i].empty())
+        why[i] = (tier == "all" ? std::string("the newest verified")
+                                : "the newest verified of the " + tier + " tier") +
+                 " (by " + by + ")";
+      break;
+    }
+  }
+  std::vector<RetentionDecision> out;
+  for (size_t i = policy.count_one_more ? 1 : 0; i < dumps.size(); ++i) {
+    const Dump& d = dumps[i];
+    if (!keep.empty() && std::filesystem::equivalent(d.path, keep, ec))
+      why[i] = "the dump just written";
+    else if (!d.run_id.empty() && policy.own_run && policy.own_run(d.run_id))
+      why[i] = "made by this run";
+    else if (policy.still_read && policy.still_read(d.path))
+      why[i] = "read by a later step of this run";
+    bool kept = !why[i].empty();
+    std::string gone = policy.tiers ? "not kept by any tier, nor the newest verified"
+                       : policy.keep_last && static_cast<int64_t>(i) >= *policy.keep_last
+                           ? "beyond keep_last " + std::to_string(*policy.keep_last)
+                           : "older than keep_days " + std::to_string(policy.keep_days.value_or(0));
+    out.push_back({d.path, kept, kept ? why[i] : gone});
+  }
+  return out;
+}
+
 std::vector<std::string> ApplyRetention(const std::string& dir, const DumpSource& source,
                                         const std::string& keep, const RetentionPolicy& policy,
                                         Clock::Wall now) {
-  std::vector<Dump> dumps = DumpsOf(dir, source, policy.verify_key);
   std::vector<std::string> removed;
-  std::error_code ec;
-  for (size_t i = 0; i < dumps.size(); ++i) {
-    const Dump& d = dumps[i];
-    if (std::filesystem::equivalent(d.path, keep, ec)) continue;
-    if (!d.run_id.empty() && policy.own_run && policy.own_run(d.run_id)) continue;
-    if (policy.still_read && policy.still_read(d.path)) continue;
-    bool beyond_count = policy.keep_last && static_cast<int64_t>(i) >= *policy.keep_last;
-    // At most 36,500 days of 24 h: 3.2e18 ns fits the clock's 64-bit count.
-    bool too_old = policy.keep_days &&
-                   now - d.created > std::chrono::hours(24) *
-                                         std::clamp<int64_t>(*policy.keep_days, 1, kMaxKeepDays);
-    if ((beyond_count || too_old) && Delete(d.path)) removed.push_back(d.path);
-  }
+  for (const RetentionDecision& d : PlanRetention(dir, source, keep, policy, now))
+    if (!d.keep && DeleteDump(d.path)) removed.push_back(d.path);
   return removed;
 }
 

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "engine/util/clock.h"
+#include "engine/util/status.h"
+#include "engine/util/value.h"
 
 namespace runbook {
 
@@ -20,9 +22,24 @@ namespace runbook {
 constexpr int64_t kMaxKeepLast = 100000;
 constexpr int64_t kMaxKeepDays = 36500;  // a hundred years
 
+// Grandfather-father-son tiers (backup's `keep:`; restic's --keep-last/-daily/-weekly/
+// -monthly): the newest `last` dumps, and the newest dump of each of the newest `daily` days,
+// `weekly` ISO weeks and `monthly` months that have one (UTC calendar). A dump any tier keeps
+// stays: the tiers are a union, as restic's are.
+struct KeepTiers {
+  std::optional<int64_t> last, daily, weekly, monthly;  // each >= 1
+};
+
+// backup's `keep:` mapping read into tiers: keys last, daily, weekly, monthly, each a whole
+// number from 1 to kMaxKeepLast, at least one. Errors: another key, another value, none.
+Result<KeepTiers> ParseKeepTiers(const Value& keep);
+
 struct RetentionPolicy {
+  // keep_last and keep_days (backup's parameters of those names) each delete: a dump is
+  // kept only when both let it stay. Not with `tiers`.
   std::optional<int64_t> keep_last;  // >= 1
   std::optional<int64_t> keep_days;  // >= 1; compared in whole days, cannot overflow
+  std::optional<KeepTiers> tiers;
   // Ed25519 key (PEM path or text; the signing key itself will do): only dumps whose
   // metadata carries its valid signature and names the dump with its size count. Empty:
   // every dump with readable metadata counts (a backup that does not sign).
@@ -36,6 +53,23 @@ struct RetentionPolicy {
   // dump is never deleted (breakCC C25: a safety backup's keep_last deleted the dump the same
   // runbook was about to verify and restore). Empty: none is.
   std::function<bool(const std::string&)> still_read = {};
+  // Who proved the dump of a sha256 sound ("" none: StepContext::verified_by). Whatever the
+  // counts say, the newest verified dump is kept, and with `tiers` so is the newest verified
+  // dump among those each tier spans (its newest N dumps, days, weeks, months): a run of
+  // unverified dumps never pushes out the last one a drill proved. Empty: none is verified.
+  std::function<std::string(const std::string& sha256)> verified_by = {};
+  // A dry run: the dump the run is about to write counts as the newest (at `now`), as it
+  // will when the run writes it; it is not among the decisions.
+  bool count_one_more = false;
+};
+
+// What retention decides about one dump, and why, for the step's log and a dry run:
+// "kept: daily 2026-12-03", "kept: the newest verified (step check of run ...)", "deleted:
+// not among the newest 7 nor the newest of a kept day, week or month".
+struct RetentionDecision {
+  std::string path;
+  bool keep = true;
+  std::string why;
 };
 
 // Which database the dumps are of: its absolute path and its instance (backup's `instance`,
@@ -46,7 +80,17 @@ struct DumpSource {
   std::string instance;
 };
 
-// Deletes what the policy lets go and returns the dumps removed. `keep` (the dump just
+// The decisions for every dump of `source` in `dir` (newest first) under `policy`, deleting
+// nothing. `keep` (the dump just written; "" none) is always kept. No policy: none.
+std::vector<RetentionDecision> PlanRetention(const std::string& dir, const DumpSource& source,
+                                             const std::string& keep, const RetentionPolicy& policy,
+                                             Clock::Wall now);
+
+// Unpublishes `dump` (its metadata renamed to a scratch name), then deletes it, then that
+// scratch file. False when it could not be deleted (it is then unpublished or untouched).
+bool DeleteDump(const std::string& dump);
+
+// Deletes what PlanRetention lets go and returns the dumps removed. `keep` (the dump just
 // written) is always kept. Each deletion first renames the metadata to a scratch name (the
 // dump is no longer published), then removes the dump, then that scratch file.
 std::vector<std::string> ApplyRetention(const std::string& dir, const DumpSource& source,

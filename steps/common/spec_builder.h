@@ -97,6 +97,12 @@ inline OutputSpec KeptForRun(OutputSpec o) {
   return o;
 }
 
+// `o` with what it tells the backup catalog (OutputRole).
+inline OutputSpec WithRole(OutputSpec o, OutputRole role) {
+  o.role = role;
+  return o;
+}
+
 inline OutputSpec Output(std::string name, ParamType type, std::string doc) {
   return {std::move(name), type, std::move(doc)};
 }

@@ -543,14 +543,9 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   PosixProcessRunner processes(clock);
   RunServices services{processes, clock, display, cancel, approver, env};
   // Which dumps a drill verified (retention keeps the newest): the store the run records
-  // into, or for a dry run the one it would (read only).
-  std::string evidence = o.audit_db;
-  if (options.dry_run) {
-    auto choice = ChooseAuditStore(o.audit_db, RunbookFolder(rb.path()));
-    evidence = choice.ok() ? choice.value().path : "";
-  }
+  // into, or for a dry run the one it would (read only). Chosen by EnterRun, absolute.
   auto verified =
-      o.registry != nullptr ? std::make_shared<VerifiedLookup>(evidence, *o.registry) : nullptr;
+      o.registry != nullptr ? std::make_shared<VerifiedLookup>(o.store.path, *o.registry) : nullptr;
   if (verified)
     services.verified_by = [verified](const std::string& sha) { return verified->VerifiedBy(sha); };
   std::unique_ptr<AuditJournal> journal;
@@ -593,6 +588,8 @@ int EnterRun(RunCliOptions& o, Runbook& rb, const Result<std::string>& base, Run
     if (!choice) return kExitEnvironment;
     o.store = *choice;
     o.audit_db = choice->path;
+  } else if (auto quiet = ChooseAuditStore(o.audit_db, RunbookFolder(rb.path())); quiet.ok()) {
+    o.store = quiet.value();  // a dry run only reads it: which dumps were verified
   }
   o.metrics_file = AbsoluteFromHere(o.metrics_file);
   o.sign_key = AbsoluteFromHere(o.sign_key);

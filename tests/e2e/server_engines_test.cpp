@@ -37,6 +37,30 @@ Command BackupThenDrill(const std::string& dir, const std::string& engine,
                "/dumps --set public_key=" + dir + "/pub.pem " + drill_sets);
 }
 
+// After a drill verified the dump of the first backup: a second backup, then a dry run with
+// keep_last=1. The dump about to be written counts as the newest: the second would go, the
+// first (verified) stays; nothing changes (issue 18: "a retention dry run that keeps the
+// verified dump").
+void DryRunKeepsVerified(const std::string& dir, const std::string& engine,
+                         const std::string& backup_sets) {
+  std::string run = "cd " + dir + " && " + Binary() + " run " + Shipped(engine + "/backup.yaml") +
+                    " --audit-db a.db --set dest=" + dir + "/dumps --set sign_key=" + dir +
+                    "/key.pem " + backup_sets;
+  std::string first = Shell("ls " + dir + "/dumps | grep -v meta.json | sort | head -1").out;
+  REQUIRE(Shell(run).exit_code == 0);
+  std::string before = Shell("ls " + dir + "/dumps").out;
+  Command dry = Shell(run + " --set keep_last=1 --dry-run");
+  INFO(dry.err);
+  INFO(Shell("cd " + dir + " && " + Binary() + " backups --audit-db a.db 2>&1").out);
+  CHECK(dry.exit_code == 0);
+  first.pop_back();
+  CHECK_THAT(dry.err, Catch::Contains("retention: would keep " + dir + "/dumps/" + first +
+                                      ": the newest verified (by step "));
+  CHECK_THAT(dry.err,
+             Catch::Contains("retention: would delete ") && Catch::Contains("beyond keep_last 1"));
+  CHECK(Shell("ls " + dir + "/dumps").out == before);
+}
+
 }  // namespace
 
 TEST_CASE("the shipped postgres backup and drill prove a dump taken under writes",
@@ -62,6 +86,7 @@ TEST_CASE("the shipped postgres backup and drill prove a dump taken under writes
   CHECK(drill.exit_code == 0);
   CHECK_THAT(drill.err, Catch::Contains("ok: 100 % (1 table,") &&
                             Catch::Contains("(manifest matched)") && Catch::Contains("RTO"));
+  DryRunKeepsVerified(pg.dir, "postgres", "--set database='" + pg.Conn() + " dbname=shop'");
   // The newest dump damaged: the drill stops at its verification, nothing restored.
   std::string live = pg.Value("shop", "SELECT count(*) FROM orders");
   Shell("f=$(ls " + pg.dir +
@@ -101,4 +126,6 @@ TEST_CASE("the shipped mysql backup and drill prove a dump taken under writes",
   CHECK_THAT(drill.err,
              Catch::Contains("ok: 100 % (1 table,") && Catch::Contains("(manifest matched)"));
   CHECK(Shell("ls -A " + db.dir + "/ws").out.empty());  // the scratch server's folder is gone
+  DryRunKeepsVerified(db.dir, "mysql",
+                      "--set database='mysql://root@localhost/shop?socket=" + db.sock + "'");
 }

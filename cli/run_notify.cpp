@@ -162,10 +162,16 @@ void NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::stri
                    const std::string& detail, AuditStore* store, NotifySender& sender,
                    const Redactor& redactor) {
   if (rb.notify.empty()) return;
+  // Every field a run's end has (docs/notify.md), null where nothing was measured (breakLL
+  // LL8: receivers reading rto_ms found no key).
   Value message(Value::Map{{"runbook", Value(rb.name)},
                            {"kind", Value(rb.kind)},
                            {"run_id", Value(options.run_id)},
                            {"status", Value(status)},
+                           {"duration_ms", Value()},
+                           {"rto_ms", Value()},
+                           {"rpo_ms", Value()},
+                           {"objectives_met", Value()},
                            {"host", Value(Host())},
                            {"detail", Value(redactor.Apply(detail))}});
   Send(rb, options, {"failure"}, message, store, sender, redactor);

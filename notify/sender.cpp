@@ -65,28 +65,36 @@ HttpRequest Slack(const Value::Map& config, const std::string& event, const Valu
               ToJson(Value(Value::Map{{"text", Value(Summary(event, message))}})));
 }
 
+// A firing alert's endsAt: Alertmanager resolves an alert whose endsAt passed, and one sent
+// without any after its resolve_timeout (5 min by default). Prometheus re-sends its firing
+// alerts at every evaluation; a runbook posts once per run, so the end is set a quarter ahead
+// (a quarterly drill's interval), renewed by each run that fails again, and the run that
+// succeeds resolves it (breakLL LL1: every alert resolved itself after 5 minutes).
+constexpr std::chrono::hours kFiringFor{24 * 92};
+
 Value Alert(const AlertChange& change, const std::string& event, const Value& message,
-            const std::string& now) {
+            const std::string& now, const std::string& until) {
   Value::Map alert{{"labels", Value(Value::Map{{"alertname", Value(change.alertname)},
                                                {"runbook", Value(Text(message, "runbook"))},
                                                {"severity", Value(change.severity)}})},
                    {"annotations", Value(Value::Map{{"summary", Value(Summary(event, message))},
                                                     {"run_id", Value(Text(message, "run_id"))}})},
                    {"startsAt", Value(now)}};
-  if (!change.firing) alert["endsAt"] = Value(now);
+  alert["endsAt"] = Value(change.firing ? until : now);
   return Value(std::move(alert));
 }
 
 // The alerts AlertChanges says, firing or resolved (endsAt now).
 HttpRequest Alertmanager(const NotifyTarget& target, const std::string& event,
                          const Value& message) {
-  std::string now = FormatUtc(std::chrono::system_clock::now());
+  const auto clock_now = std::chrono::system_clock::now();
+  std::string now = FormatUtc(clock_now), until = FormatUtc(clock_now + kFiringFor);
   const Value* met = message.Find("objectives_met");
   Value::List alerts;
   for (const AlertChange& change :
        AlertChanges(target.on, event, Text(message, "status"),
                     met == nullptr || !met->is_bool() || met->as_bool()))
-    alerts.push_back(Alert(change, event, message, now));
+    alerts.push_back(Alert(change, event, message, now, until));
   std::string base = target.config.at("url").ToText();
   while (!base.empty() && base.back() == '/') base.pop_back();
   return Post(base + "/api/v2/alerts", ToJson(Value(std::move(alerts))));

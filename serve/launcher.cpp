@@ -163,7 +163,7 @@ Status Launcher::NotifyIfLost(const EndedRun& ended) {
   std::lock_guard<std::mutex> lock(mu_);
   auto pid = SpawnLocked(std::move(args), ended.run.log, O_APPEND);
   if (!pid.ok()) return pid.status();
-  helpers_.push_back(pid.value());
+  helpers_[pid.value()] = ended.run.run_id;
   return Status::Ok();
 }
 
@@ -204,9 +204,18 @@ std::vector<EndedRun> Launcher::Reap() {
 // Every query reaps first: a child that has ended is never taken as running (a cancel
 // answered 202 for a run already over).
 void Launcher::ReapLocked() const {
-  helpers_.erase(std::remove_if(helpers_.begin(), helpers_.end(),
-                                [](pid_t pid) { return ::waitpid(pid, nullptr, WNOHANG) == pid; }),
-                 helpers_.end());
+  for (auto it = helpers_.begin(); it != helpers_.end();) {
+    int status = 0;
+    if (::waitpid(it->first, &status, WNOHANG) != it->first) {
+      ++it;
+      continue;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (code != 0)
+      helper_failures_.push_back("run " + it->second + ": its failure was not sent (exit " +
+                                 std::to_string(code) + "): see " + LogOf(it->second));
+    it = helpers_.erase(it);
+  }
   for (auto it = running_.begin(); it != running_.end();) {
     int status = 0;
     if (::waitpid(it->first, &status, WNOHANG) != it->first) {
@@ -220,6 +229,12 @@ void Launcher::ReapLocked() const {
     if (ended_.size() > 100) ended_.erase(ended_.begin());
     it = running_.erase(it);
   }
+}
+
+std::vector<std::string> Launcher::UnsentFailures() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  return std::exchange(helper_failures_, {});
 }
 
 std::optional<EndedRun> Launcher::Launched(const std::string& run_id) const {

@@ -38,6 +38,10 @@ struct LaunchedRun {
   std::vector<std::pair<std::string, std::string>> sets;  // its --set NAME=VALUE
 };
 
+// The exit code a run that died with serve is told by (its process was killed with serve's:
+// PR_SET_PDEATHSIG), for `run --lost-exit` (cli/run_lost.h).
+constexpr int kDiedWithServe = 1000;
+
 struct EndedRun {
   LaunchedRun run;
   int exit_code = 0;  // 128+N when killed by signal N
@@ -68,6 +72,12 @@ class Launcher {
   // M6). Its output is appended to the run's log; it is reaped, never reported. Errors: as
   // Start's.
   Status NotifyIfLost(const EndedRun& ended);
+  // NotifyIfLost's children that ended with a code other than 0 since the last call, one
+  // line each for serve's log ("run ID: its failure was not sent (exit 2): see LOG"): a
+  // runbook edited to be invalid before its run started cannot be rendered (breakLL LL4).
+  std::vector<std::string> UnsentFailures();
+  // LOG_DIR/RUN_ID.log.
+  std::string LogOf(const std::string& run_id) const { return log_dir_ + "/" + run_id + ".log"; }
   // Whether a run that ended with `exit_code` may have ended without recording it: any code
   // but 0, 1 and 4, which a run gives only after recording its end.
   static bool MayBeLost(int exit_code);
@@ -89,9 +99,10 @@ class Launcher {
   mutable std::mutex mu_;
   // Queries reap ended children first (ReapLocked), so these change under const calls.
   mutable std::map<pid_t, LaunchedRun> running_;
-  mutable std::vector<EndedRun> ended_;       // the last 100, oldest first
-  mutable std::vector<EndedRun> unreported_;  // ended since the last Reap()
-  mutable std::vector<pid_t> helpers_;        // NotifyIfLost's children, reaped silently
+  mutable std::vector<EndedRun> ended_;               // the last 100, oldest first
+  mutable std::vector<EndedRun> unreported_;          // ended since the last Reap()
+  mutable std::map<pid_t, std::string> helpers_;      // NotifyIfLost's children, by run id
+  mutable std::vector<std::string> helper_failures_;  // for people, since the last call
   void ReapLocked() const;
   // Forks and execs `args` with its output to `log` (opened with `log_flags`), after
   // which the child has exec'd. Under mu_.

@@ -49,4 +49,31 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
   }
 }
 
+void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
+                         const Catalog& catalog, Launcher& launcher,
+                         const std::function<void(const std::string&)>& say) {
+  if (left.empty()) return;
+  auto store = AuditStore::OpenExisting(audit_db);
+  if (!store.ok())
+    return say("error: cannot look at the runs serve left: " + store.status().message());
+  for (const std::string& id : left) {
+    auto row = store.value()->FindRun(id);
+    auto events = store.value()->RunEvents(id);
+    if (!row.ok() || row.value().status != "interrupted" || !events.ok() ||
+        !GatesLeftWaiting(events.value()).empty())
+      continue;  // ended, resumed at its gate, or never started (nothing to send from)
+    const CatalogEntry* entry = catalog.Find(row.value().runbook);
+    if (entry == nullptr) {
+      say("run " + id + " died with serve, but its runbook is not here: its failure is not sent");
+      continue;
+    }
+    EndedRun ended{{id, row.value().runbook, -1, launcher.LogOf(id), entry->file, {}},
+                   kDiedWithServe};
+    if (Status s = launcher.NotifyIfLost(ended); !s.ok())
+      say("run " + id + ": its failure is not sent: " + s.message());
+    else
+      say("run " + id + " died with serve: its failure is being sent");
+  }
+}
+
 }  // namespace runbook

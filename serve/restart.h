@@ -29,4 +29,12 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
                        const Catalog& catalog, Launcher& launcher,
                        const std::function<void(const std::string&)>& say);
 
+// Has the failure of each run of `left` (the runs the serve before this one started and never
+// saw end: Launcher::LeftRunning) that is interrupted and waited at no gate sent, as for a run
+// whose process died (Launcher::NotifyIfLost, exit kDiedWithServe): it died with serve,
+// killed or OOM-killed, and nothing told anyone (breakLL LL5). Its params from its record.
+void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
+                         const Catalog& catalog, Launcher& launcher,
+                         const std::function<void(const std::string&)>& say);
+
 }  // namespace runbook

@@ -85,7 +85,8 @@ void EndRuns(Launcher& launcher, const Catalog& catalog) {
   }
 }
 
-int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here) {
+int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here,
+            std::vector<std::string>& left_running) {
   if (!IsLoopback(o.host) && o.tls_cert.empty() && !o.insecure_listen) {
     std::cerr << "runbook: error: --listen " << o.host
               << " is not a loopback address: serve listens beyond this machine only with TLS "
@@ -121,7 +122,8 @@ int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here) {
   }
   // The runs the serve before this one started and never saw end, which another command's
   // sweep marked interrupted meanwhile (audit of issue 16, M1): they are this serve's to resume.
-  for (const std::string& id : Launcher::LeftRunning(o.state_dir + "/logs")) {
+  left_running = Launcher::LeftRunning(o.state_dir + "/logs");
+  for (const std::string& id : left_running) {
     if (std::find(gone_here.begin(), gone_here.end(), id) != gone_here.end()) continue;
     auto row = store.value()->IndexRow(id);
     auto resumed = store.value()->ResumedAs(id);
@@ -149,7 +151,8 @@ bool IsLoopback(const std::string& host) {
 
 int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& clock) {
   std::vector<std::string> gone;
-  if (int code = Prepare(o, gone); code != 0) return code;
+  std::vector<std::string> left;  // the runs the serve before this one started, never reaped
+  if (int code = Prepare(o, gone, left); code != 0) return code;
   std::optional<TokenFile> tokens;
   if (!o.tokens.empty()) {
     auto loaded = TokenFile::Load(o.tokens);
@@ -162,14 +165,19 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   CurrentCatalog catalog(registry, o.runbooks_dir);
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
   ResumeWaitingRuns(gone, o.audit_db, *catalog.Get(), launcher, Say);
+  NotifyDiedWithServe(left, o.audit_db, *catalog.Get(), launcher, Say);
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr};
   ApiServer api(context, o.tls_cert, o.tls_key);
   std::atomic<bool> listening{false};
   Status served;
   std::thread http([&] {
-    served = api.Run(o.host, o.port, [&] {
-      Say(std::string("listening on ") + (o.tls_cert.empty() ? "http" : "https") + "://" + o.host +
+    // `localhost` is bound as 127.0.0.1, never resolved: a hosts file or resolver mapping it
+    // elsewhere would put a token-less API on the network (breakLL LL6).
+    const std::string bind = o.host == "localhost" ? "127.0.0.1" : o.host;
+    const std::string shown = bind.find(':') != std::string::npos ? "[" + bind + "]" : bind;
+    served = api.Run(bind, o.port, [&] {
+      Say(std::string("listening on ") + (o.tls_cert.empty() ? "http" : "https") + "://" + shown +
           ":" + std::to_string(o.port));
       listening = true;
     });
@@ -187,6 +195,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
       if (Status s = launcher.NotifyIfLost(e); !s.ok())
         Say("run " + e.run.run_id + ": its end is not notified: " + s.message());
     }
+    for (const std::string& line : launcher.UnsentFailures()) Say(line);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   Say("stopping");

@@ -29,7 +29,8 @@ struct ServeOptions {
 // address cannot be used.
 int Serve(const StepRegistry& registry, const ServeOptions& options, const Clock& clock);
 
-// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
+// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost), as written: never
+// resolved (serve binds `localhost` as 127.0.0.1).
 bool IsLoopback(const std::string& host);
 
 }  // namespace runbook

@@ -25,7 +25,18 @@ struct Transfer {
   size_t body_pos = 0;
   FILE* out = nullptr;
   uint64_t received = 0;  // body bytes so far
+  // libcurl's own words on a failure, more than curl_easy_strerror's ("SSL certificate
+  // problem: certificate has expired": breakLL LL11 got one line for every TLS fault).
+  char error[CURL_ERROR_SIZE] = {};
 };
+
+// curl_easy_strerror(rc), and what libcurl said about it when it said more.
+std::string CurlError(CURLcode rc, const char* detail) {
+  std::string out = curl_easy_strerror(rc);
+  if (detail != nullptr && *detail != '\0' && out != detail) out += std::string(": ") + detail;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -91,7 +102,7 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 // The status and error of a finished transfer: a body cut off at its limit or a transport
 // error is no response (status 0).
 void Conclude(CURL* c, CURLcode rc, const HttpRequest& req, const CancelToken& cancel,
-              HttpResponse& resp) {
+              const Transfer& t, HttpResponse& resp) {
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   resp.status = rc == CURLE_OK ? static_cast<int>(status) : 0;
@@ -100,7 +111,7 @@ void Conclude(CURL* c, CURLcode rc, const HttpRequest& req, const CancelToken& c
                  std::to_string(resp.body_status / 100 == 2 ? req.max_body : kMaxErrorBody) +
                  " bytes; stopped there";
   else if (rc != CURLE_OK && resp.error.empty())
-    resp.error = cancel.cancelled() ? "cancelled" : curl_easy_strerror(rc);
+    resp.error = cancel.cancelled() ? "cancelled" : CurlError(rc, t.error);
 }
 
 }  // namespace
@@ -140,6 +151,7 @@ void SetTransferOptions(CURL* c, const HttpRequest& req, Transfer& t, curl_slist
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t.error);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
@@ -187,6 +199,7 @@ std::string SendMail(const MailRequest& mail) {
   curl_easy_setopt(c, CURLOPT_READDATA, &t);
   curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(c, CURLOPT_USE_SSL, mail.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t.error);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(mail.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
@@ -201,8 +214,7 @@ std::string SendMail(const MailRequest& mail) {
   curl_slist_free_all(rcpt);
   curl_easy_cleanup(c);
   if (rc == CURLE_OK) return "";
-  return std::string(curl_easy_strerror(rc)) +
-         (code > 0 ? " (SMTP " + std::to_string(code) + ")" : "");
+  return CurlError(rc, t.error) + (code > 0 ? " (SMTP " + std::to_string(code) + ")" : "");
 }
 
 HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
@@ -222,7 +234,7 @@ HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel)
     if (t.out == nullptr) resp.error = "cannot write " + req.response_file;
   }
   CURLcode rc = resp.error.empty() ? curl_easy_perform(c) : CURLE_WRITE_ERROR;
-  Conclude(c, rc, req, cancel, resp);
+  Conclude(c, rc, req, cancel, t, resp);
   if (t.in) std::fclose(t.in);
   if (t.sent) resp.sent_md5_raw = t.sent->FinishRaw();
   if (t.out && std::fclose(t.out) != 0 && resp.error.empty())

@@ -6,6 +6,7 @@
 
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
+#include "engine/util/time_format.h"
 #include "support/servers.h"
 #include "support/support.h"
 
@@ -329,6 +330,8 @@ TEST_CASE("notify: a private CA: email over STARTTLS and an https webhook with c
   CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": FAILED after 3"));
   CHECK_THAT(c.err, Catch::Contains("notify webhook (failure) " + hook.url("") + ": sent"));
   CHECK_THAT(c.err, Catch::Contains("notify webhook (failure) " + hook.url("") + ": FAILED"));
+  // libcurl's own reason, not only its error's name (breakLL LL11).
+  CHECK_THAT(c.err, Catch::Contains("unable to get local issuer certificate"));
   std::string got = Shell("cat " + mail + "/box/new/*").out;
   CHECK_THAT(got, Catch::Contains("To: oncall@example.test"));
   CHECK(got.find("dba@example.test") == std::string::npos);
@@ -350,7 +353,14 @@ TEST_CASE(
             Flaky("  - on: [failure]\n    alertmanager: {url: '" + am.url() + "'}\n"));
   WriteFile(dir, "fail", "");
   CHECK(Run(dir).exit_code == 1);
-  CHECK_THAT(am.ActiveAlerts(), Catch::Contains("\"alertname\":\"RunbookFailed\""));
+  std::string active = am.ActiveAlerts();
+  CHECK_THAT(active, Catch::Contains("\"alertname\":\"RunbookFailed\""));
+  // Kept firing for a quarter, not Alertmanager's 5-minute resolve_timeout (breakLL LL1).
+  size_t ends = active.find("\"endsAt\":\"");
+  REQUIRE(ends != std::string::npos);
+  auto until = ParseUtc(active.substr(ends + 10, 24));
+  REQUIRE(until);
+  CHECK(*until - std::chrono::system_clock::now() > std::chrono::hours(24 * 80));
   Shell("rm " + dir + "/fail");
   Command ok = Run(dir);
   CHECK(ok.exit_code == 0);
@@ -375,4 +385,55 @@ TEST_CASE(
   StopServer(pid);  // SIGTERM: the run is cancelled at its gate
   CHECK(am.ActiveAlerts().find("RunbookApprovalWaiting") == std::string::npos);
   CHECK_THAT(ReadFile(gated + "/run.log"), Catch::Contains("notify alertmanager (cancelled)"));
+}
+
+TEST_CASE(
+    "notify: a run killed before its end is notified with its recorded params, every "
+    "secret that can be read and every field",
+    "[notify][lost]") {
+  // What serve starts for a run whose process died (run --lost-exit; docs/notify.md "A run
+  // that dies"), run by hand: no --set given (a resume's), its params come from its record
+  // (breakLL LL3); a secret that cannot be read does not hide those that can (LL2); the
+  // body has every field, null where nothing was measured (LL8).
+  Hook hook;
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            "version: 1\nname: nightly\nparams:\n  tag: {default: none}\nsecrets:\n"
+            "  key: {env: HOOK_KEY}\n  gone: {env: RUNBOOK_TEST_NEVER_SET}\nnotify:\n"
+            "  - on: [failure]\n    webhook: {url: '" +
+                hook.url("/${{ params.tag }}") +
+                "', secret: '${{ secrets.key }}'}\n"
+                "  - on: [failure]\n    webhook: {url: '" +
+                hook.url("/${{ secrets.gone }}") +
+                "'}\nsteps:\n  - {id: s, uses: exec, with: {run: [sleep, '30']}}\n");
+  std::string id = "20261204T030000Z-abc123";
+  int pid = StartBackground(
+      {"sh", "-c",
+       "cd " + dir + " && RUNBOOK_TEST_NEVER_SET=xyzzy-1 HOOK_KEY=k3y-0f-the-hook " + Binary() +
+           " run nightly.yaml --audit-db a.db --run-id " + id + " --set tag=tenantA"},
+      dir + "/run.log");
+  REQUIRE(Shell("for i in $(seq 100); do " + Binary() + " show " + id + " --audit-db " + dir +
+                "/a.db 2>/dev/null | grep -q 'attempt 1' && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+  Shell("pkill -9 -f -- '[-]-run-id " + id + "'");
+  StopServer(pid);
+  Command lost = Shell("cd " + dir + " && HOOK_KEY=k3y-0f-the-hook " + Binary() +
+                       " run nightly.yaml --audit-db a.db --run-id " + id + " --lost-exit 137");
+  INFO(lost.err);
+  CHECK(lost.exit_code == 0);
+  CHECK_THAT(lost.err, Catch::Contains("killed by signal 9 (SIGKILL) before it recorded its end"));
+  CHECK_THAT(lost.err, Catch::Contains("secret 'gone'"));  // that entry fails, said
+  std::vector<Value> posts = hook.Posts();
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].Find("path")->as_string() == "/tenantA");
+  CHECK_THAT(posts[0].Find("headers")->Find("X-Runbook-Signature-256")->as_string(),
+             Catch::StartsWith("sha256="));
+  auto body = ParseJson(posts[0].Find("body")->as_string());
+  REQUIRE(body.ok());
+  CHECK(body.value().Find("status")->as_string() == "interrupted");
+  for (const char* key : {"duration_ms", "rto_ms", "rpo_ms", "objectives_met"}) {
+    INFO(key);
+    REQUIRE(body.value().Find(key) != nullptr);
+    CHECK(body.value().Find(key)->is_null());
+  }
 }

@@ -313,6 +313,18 @@ TEST_CASE("serve: beyond loopback only on purpose, and a bad --listen is a usage
                     std::to_string(FreePort()) + " --audit-db " + dir + "/a.db");
   CHECK(c.exit_code == 2);
   CHECK_THAT(c.err, Catch::Contains("is not a loopback address"));
+  // `localhost` is bound as 127.0.0.1, whatever the hosts file says (breakLL LL6): here one
+  // that maps it to 127.0.0.2, in a mount namespace of this test's own.
+  WriteFile(dir, "hosts", "127.0.0.2 localhost\n");
+  std::string port = std::to_string(FreePort());
+  Command bound = Shell("unshare -m sh -c 'mount --bind " + dir + "/hosts /etc/hosts && (" +
+                        Binary() + " serve --runbooks " + dir + "/rb --listen localhost:" + port +
+                        " --audit-db " + dir + "/a.db > " + dir +
+                        "/local.log 2>&1 &) && sleep 1.5 && ss -ltn && pkill -f -- \"[-]-listen "
+                        "localhost:" +
+                        port + "\"'");
+  CHECK_THAT(bound.out, Catch::Contains("127.0.0.1:" + port));
+  CHECK(bound.out.find("127.0.0.2:" + port) == std::string::npos);
   // A name that starts like a loopback address is a name (audit of issue 16, L7).
   for (const char* host : {"127.example.com", "127.0.0.1.nip.io", "::ffff:10.0.0.1"}) {
     Command named = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen '" + host + ":" +
@@ -991,5 +1003,24 @@ TEST_CASE("serve: a run whose process dies, or that is refused before it starts,
   CHECK(std::count(got.begin(), got.end(), '\n') == 2);
   got = ReadFile(dir + "/posts.jsonl");
   CHECK(std::count(got.begin(), got.end(), '\n') == 2);
+
+  // serve itself killed with a run going: the run dies with it; the restarted serve sends its
+  // failure (breakLL LL5), with the params the run recorded.
+  WriteFile(dir, "gate", "");  // (slow's earlier gate: the new run waits on gate2)
+  WriteFile(dir, "rb/slow.yaml",
+            GatedRunbook("slow", gate + "2", "params:\n  tag: {default: none}\n" + notify));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the folder read again
+  std::string died =
+      serve
+          .Json("POST", "/api/v1/runbooks/slow/runs", 201, "{\"params\": {\"tag\": \"withserve\"}}")
+          .Find("run_id")
+          ->as_string();
+  REQUIRE(Started(gate + "2"));
+  serve.Kill9();
+  serve.Start();
+  got = posts(3);
+  CHECK_THAT(got, Catch::Contains("\"path\": \"/withserve\""));
+  CHECK_THAT(got, Catch::Contains("died with runbook serve"));
+  CHECK_THAT(got, Catch::Contains("runbook resume " + died));
   StopServer(receiver);
 }

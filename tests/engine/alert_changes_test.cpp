@@ -43,7 +43,7 @@ TEST_CASE("alert changes: each alert fires on its event and resolves when its co
         V{"RunbookFailed-", "RunbookObjectiveMissed+"});
 }
 
-TEST_CASE("events to send: the listed ones; an alertmanager entry once per change",
+TEST_CASE("events to send: the listed ones, an alertmanager entry once per change",
           "[notify][alertmanager]") {
   const V success_raised = {"success", "recovered"};
   CHECK(EventsToSend("webhook", {"failure"}, success_raised, "success", true).empty());

@@ -6,7 +6,7 @@
 
 using namespace runbook;
 
-TEST_CASE("loopback: 127.0.0.0/8, ::1 and localhost; names and other addresses are not",
+TEST_CASE("loopback: 127.0.0.0/8, ::1 and localhost, never names or other addresses",
           "[serve][cli]") {
   for (const char* yes : {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "localhost"})
     CHECK(IsLoopback(yes));

@@ -105,7 +105,7 @@ TEST_CASE("keep tiers: the newest verified dump, and the newest verified of each
   CHECK(plan["d8"] == "-beyond keep_last 1");
 }
 
-TEST_CASE("keep tiers: a dry run counts the dump about to be written; other databases untouched",
+TEST_CASE("keep tiers: a dry run counts the dump about to be written, other databases untouched",
           "[steps][backup][retention]") {
   std::string dir = TempDir();
   MakeDump(dir, "a2", "2027-01-09T10:00:00Z");

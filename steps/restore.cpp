@@ -20,6 +20,8 @@
 #include "steps/common/env_file.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/mysql_restore.h"
+#include "steps/common/pg_restore.h"
 #include "steps/common/progress.h"
 #include "steps/common/restore_trust.h"
 #include "steps/common/scratch.h"
@@ -59,13 +61,48 @@ StepSpec MakeSpec() {
       "in: give it to the service's account (an `exec` step running `chown`) before starting "
       "the service (newcomer N11, N20).";
   s.params = {
-      Param("source", ParamType::kString, "the dump (.sqlite.gz) or a database file")
+      Param("source", ParamType::kString,
+            "the dump (.sqlite.gz, .pgdump, .sql.gz) or a SQLite database file")
           .Path(PathRole::kReads)
           .Required(),
-      Param("target", ParamType::kString, "where the backend's database goes")
+      Param("engine", ParamType::kString,
+            "sqlite: `target` replaced by the checked copy; postgres: pg_restore into a new "
+            "database of the server `database` names, verified, then renamed to the live name; "
+            "mysql: the client restores into a new database, verified, whose tables then "
+            "replace the live ones in one RENAME TABLE")
+          .Default(Value("sqlite"))
+          .Enum({"sqlite", "postgres", "mysql"}),
+      Param("target", ParamType::kString,
+            "sqlite: where the backend's database goes (required with sqlite)")
           .Path(PathRole::kGuards)
-          .Beside({"-wal", "-shm", "-journal", ".before-restore*"})
-          .Required(),
+          .Beside({"-wal", "-shm", "-journal", ".before-restore*"}),
+      Param("database", ParamType::kString,
+            "postgres, mysql: the live database, as backup's `database` names it (a libpq "
+            "connection string or URL with its dbname; mysql://USER@HOST:PORT/DBNAME or "
+            "?socket=PATH); required with those engines"),
+      Param("password", ParamType::kString,
+            "postgres, mysql: the password (give a declared secret); never on a command line"),
+      Param("bin_dir", ParamType::kString,
+            "postgres: folder of pg_restore and pg_amcheck (default: PATH, then the newest "
+            "/usr/lib/postgresql/*/bin); mysql: of mariadb and mariadb-check"),
+      Param("switch", ParamType::kString,
+            "postgres, mysql: how the verified database becomes the live one: rename (the live "
+            "one kept as <db>_before_<stamp>; refused while other sessions use it) or env (only "
+            "the env file names the new database <db>_restore_<stamp>; the live one is left "
+            "as it is)")
+          .Default(Value("rename"))
+          .Enum({"rename", "env"}),
+      Param("jobs", ParamType::kInteger, "postgres: pg_restore's parallel jobs")
+          .Default(Value(int64_t{1}))
+          .Min(1),
+      Param("no_owner", ParamType::kBoolean,
+            "postgres: restore without the dump's owners and privileges (pg_restore "
+            "--no-owner --no-privileges): for a user that is not a superuser")
+          .Default(Value(false)),
+      Param("workspace", ParamType::kString,
+            "mysql: the scratch folder for the decompressed dump goes beside it "
+            "(<workspace>.restore-XXXXXX), removed afterwards; required with mysql")
+          .Path(PathRole::kWritesFile),
       Param("env_file", ParamType::kString, "env file to write (what BACKEND_ENV_PATH names)")
           .Path(PathRole::kWritesFile),
       Param("env", ParamType::kStringMap, "variables written to env_file"),
@@ -76,7 +113,10 @@ StepSpec MakeSpec() {
           .Default(Value(false)),
   };
   s.outputs = {
-      Output("target", ParamType::kString, "the restored database"),
+      Output("target", ParamType::kString,
+             "the restored database (postgres, mysql: postgres://HOST:PORT/DB, mysql://...)"),
+      Output("database", ParamType::kString,
+             "postgres, mysql: the database the backend uses now (switch: env: the new one)"),
       Output("created_at", ParamType::kString, "when the backup was taken (for RPO)"),
       Output("env_file", ParamType::kString, "the env file written"),
       Output("previous", ParamType::kString, "where the replaced database was kept"),
@@ -574,6 +614,15 @@ class Restore final : public StepType {
   // The env file's keys and values are checked at load when they are literal (and again,
   // with expressions evaluated, before anything is restored).
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
+    const ConfigParam* engine = with.Find("engine");
+    std::string kind = engine && engine->value ? engine->value->ToText() : "sqlite";
+    if (kind == "sqlite" && !with.Find("target"))
+      report.Error(with.step_loc(), "restore needs 'target' (where the database goes)");
+    if (kind != "sqlite" && engine && !engine->value) return;  // an expression: known at run time
+    if (kind != "sqlite" && !with.Find("database"))
+      report.Error(engine->loc, "engine: " + kind + " needs 'database' (the live database)");
+    if (kind == "mysql" && !with.Find("workspace"))
+      report.Error(engine->loc, "engine: mysql needs 'workspace' (where the scratch folder goes)");
     const ConfigParam* file = with.Find("env_file");
     const ConfigParam* target = with.Find("target");
     const ConfigParam* source = with.Find("source");
@@ -594,6 +643,16 @@ class Restore final : public StepType {
   }
 
   std::vector<std::string> Describe(const StepParams& p) const override {
+    if (p.Str("engine") != "sqlite") {
+      bool rename = p.Str("switch") == "rename";
+      std::vector<std::string> out = {
+          "restore " + p.Str("source") + " into a new database beside " + p.Str("database") +
+              ", check it and count its rows against the dump's manifest",
+          rename ? "switch by rename; the live database kept as <db>_before_<stamp>"
+                 : "leave the live database as it is; the env file names the new one"};
+      if (const Value* env = p.Opt("env_file")) out.push_back("write " + env->ToText());
+      return out;
+    }
     std::vector<std::string> out = {"restore " + p.Str("source") + " to " + p.Str("target") +
                                     " (the current database kept as .before-restore)"};
     if (p.Opt("public_key"))
@@ -607,6 +666,10 @@ class Restore final : public StepType {
   // (link); rename the copy over it (the commit point); write the env file.
   AttemptResult Run(StepContext& ctx) const override {
     const StepParams& p = ctx.params;
+    if (p.Str("engine") == "postgres") return PostgresRestore(ctx);
+    if (p.Str("engine") == "mysql") return MysqlRestore(ctx);
+    if (!p.Opt("target"))
+      return AttemptResult::Failure("restore needs 'target' with engine: sqlite");
     std::string source = Abs(p.Str("source")), target = Abs(p.Str("target"));
     if (std::string why = TargetProblem(target); !why.empty())
       return Untouched(source, target, why);

@@ -47,17 +47,6 @@ std::string DumpTool(const std::string& bin_dir, const EnvMap& env) {
   return bin_dir.empty() ? "mariadb-dump" : bin_dir + "/mariadb-dump";  // reported missing
 }
 
-// An option file's quoted value: backslash and double quote escaped (MariaDB's option file
-// syntax).
-std::string OptionValue(const std::string& v) {
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::vector<std::string> DumpArgv(const std::string& tool, const std::string& options_file,
                                   const MysqlTarget& t) {
   std::vector<std::string> argv = {tool};
@@ -65,15 +54,7 @@ std::vector<std::string> DumpArgv(const std::string& tool, const std::string& op
   for (const char* o : {"--single-transaction", "--quick", "--routines", "--triggers", "--events",
                         "--hex-blob", "--default-character-set=utf8mb4"})
     argv.push_back(o);
-  if (!t.user.empty()) argv.push_back("--user=" + t.user);
-  if (!t.socket.empty()) {
-    argv.push_back("--protocol=SOCKET");
-    argv.push_back("--socket=" + t.socket);
-  } else {
-    argv.push_back("--protocol=TCP");
-    argv.push_back("--host=" + t.host);
-    if (t.port) argv.push_back("--port=" + std::to_string(t.port));
-  }
+  t.AppendConnection(argv);
   argv.push_back("--");
   argv.push_back(t.db);
   return argv;
@@ -139,6 +120,27 @@ Value::Map MetaFor(const std::string& path, const GzipResult& z, const MysqlDump
 }
 
 }  // namespace
+
+std::string MysqlOptionValue(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void MysqlTarget::AppendConnection(std::vector<std::string>& argv) const {
+  if (!user.empty()) argv.push_back("--user=" + user);
+  if (!socket.empty()) {
+    argv.push_back("--protocol=SOCKET");
+    argv.push_back("--socket=" + socket);
+  } else {
+    argv.push_back("--protocol=TCP");
+    argv.push_back("--host=" + host);
+    if (port) argv.push_back("--port=" + std::to_string(port));
+  }
+}
 
 std::string MysqlTarget::Source() const {
   return socket.empty() ? "mysql://" + host + ":" + std::to_string(port ? port : 3306) + "/" + db
@@ -207,7 +209,7 @@ AttemptResult MysqlBackup(StepContext& ctx) {
             "files cannot carry; nothing was dumped");
     options = temps.Add(ScratchBeside(path + ".cnf"));
     Status s =
-        WriteNewFile(options, "[client]\npassword=" + OptionValue(pw->ToText()) + "\n", 0600);
+        WriteNewFile(options, "[client]\npassword=" + MysqlOptionValue(pw->ToText()) + "\n", 0600);
     if (!s.ok()) return AttemptResult::Failure(s.message());
   }
   std::string tmp = temps.Add(ScratchBeside(path));

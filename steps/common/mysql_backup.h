@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/plugin/step.h"
 #include "engine/util/status.h"
@@ -19,9 +20,16 @@ struct MysqlTarget {
   int port = 0;  // 0: the tool's default (3306)
   // "mysql://HOST:PORT/DB" or "mysql://localhost/DB?socket=PATH": what retention compares.
   std::string Source() const;
+  // The client options that connect to it (--user, --protocol, --socket or --host/--port),
+  // appended to `argv`: the same for mariadb-dump, mariadb and mariadb-check.
+  void AppendConnection(std::vector<std::string>& argv) const;
 };
 // Errors: not such a URL, no database name, a password written in it.
 Result<MysqlTarget> ParseMysqlTarget(const std::string& database);
+
+// An option file's quoted value: backslash and double quote escaped (MariaDB's option file
+// syntax). The value must hold no control character (a newline would start a new option).
+std::string MysqlOptionValue(const std::string& v);
 
 // Runs the dump (its password through a 0600 option file beside the dump, removed after;
 // never on a command line), counts its rows, compresses it, writes the metadata (engine,

@@ -23,22 +23,6 @@ namespace {
 constexpr const char* kScratchDb = "runbook_check";
 constexpr size_t kMaxSocketPath = 100;  // sun_path is 108 bytes
 
-// A server program: from `bin_dir` when given, else PATH, else /usr/sbin and /usr/bin (Debian
-// puts mariadbd in /usr/sbin, outside a user's PATH); the first of `names` found.
-std::string Program(std::initializer_list<const char*> names, const std::string& bin_dir,
-                    const EnvMap& env) {
-  auto path = env.find("PATH");
-  std::string dirs =
-      bin_dir.empty() ? (path == env.end() ? std::string() : path->second) + ":/usr/sbin:/usr/bin"
-                      : bin_dir;
-  for (const char* name : names) {
-    std::istringstream in(dirs);
-    for (std::string dir; std::getline(in, dir, ':');)
-      if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-  }
-  return *names.begin();  // the runner reports it missing
-}
-
 // A client's error line, at most 300 bytes (it may quote a statement of the dump).
 std::string Cut(std::string line) {
   if (line.size() > 300) line = line.substr(0, 300) + "...";
@@ -82,8 +66,8 @@ class Scratch {
   Status Start() {
     bool root = ::geteuid() == 0;
     std::vector<std::string> install = {
-        Program({"mariadb-install-db", "mysql_install_db"}, bin_dir_, ctx_.env), "--no-defaults",
-        "--datadir=" + dir_ + "/data", "--skip-test-db",
+        MysqlProgram({"mariadb-install-db", "mysql_install_db"}, bin_dir_, ctx_.env),
+        "--no-defaults", "--datadir=" + dir_ + "/data", "--skip-test-db",
         "--auth-root-authentication-method=socket"};
     if (root) install.push_back("--user=root");
     ProcessResult made = Run(install, true);
@@ -91,7 +75,7 @@ class Scratch {
       return Status::Error("mariadb-install-db: " + made.Describe() + ": " +
                            LastLines(made.err.text, 1));
     BackgroundRequest req;
-    req.argv = {Program({"mariadbd", "mysqld"}, bin_dir_, ctx_.env), "--no-defaults",
+    req.argv = {MysqlProgram({"mariadbd", "mysqld"}, bin_dir_, ctx_.env), "--no-defaults",
                 "--datadir=" + dir_ + "/data", "--socket=" + sock(), "--skip-networking",
                 "--skip-grant-tables", "--pid-file=" + dir_ + "/server.pid",
                 "--log-error=" + dir_ + "/error.log", "--innodb-buffer-pool-size=64M",
@@ -125,7 +109,7 @@ class Scratch {
   // the dump's data); an error says the client's last line, cut.
   Result<std::string> Client(std::vector<std::string> args, const std::string& stdin_path,
                              bool quiet) {
-    std::vector<std::string> argv = {Program({"mariadb", "mysql"}, bin_dir_, ctx_.env),
+    std::vector<std::string> argv = {MysqlProgram({"mariadb", "mysql"}, bin_dir_, ctx_.env),
                                      "--no-defaults",
                                      "--socket=" + sock(),
                                      "--batch",
@@ -192,7 +176,7 @@ Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
     return Status::Ok();
   }
   ProcessResult checked =
-      s.Run({Program({"mariadb-check", "mysqlcheck"}, "", ctx.env), "--no-defaults",
+      s.Run({MysqlProgram({"mariadb-check", "mysqlcheck"}, "", ctx.env), "--no-defaults",
              "--socket=" + s.sock(), "--check", "--extended", kScratchDb});
   std::istringstream lines(checked.out.text);
   for (std::string line; std::getline(lines, line) && problems.size() < 20;)
@@ -220,6 +204,20 @@ Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
 }
 
 }  // namespace
+
+std::string MysqlProgram(std::initializer_list<const char*> names, const std::string& bin_dir,
+                         const EnvMap& env) {
+  auto path = env.find("PATH");
+  std::string dirs =
+      bin_dir.empty() ? (path == env.end() ? std::string() : path->second) + ":/usr/sbin:/usr/bin"
+                      : bin_dir;
+  for (const char* name : names) {
+    std::istringstream in(dirs);
+    for (std::string dir; std::getline(in, dir, ':');)
+      if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+  }
+  return *names.begin();  // the runner reports it missing
+}
 
 AttemptResult MysqlIntegrityCheck(StepContext& ctx) {
   const StepParams& p = ctx.params;

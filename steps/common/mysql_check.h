@@ -7,6 +7,9 @@
 // live server is never touched.
 #pragma once
 
+#include <initializer_list>
+#include <string>
+
 #include "engine/plugin/step.h"
 
 namespace runbook {
@@ -17,5 +20,11 @@ namespace runbook {
 // does not check, a count differs from the manifest; the scratch server cannot start (its
 // error log's last line).
 AttemptResult MysqlIntegrityCheck(StepContext& ctx);
+
+// A MariaDB/MySQL program: from `bin_dir` when given, else PATH, else /usr/sbin and /usr/bin
+// (Debian puts mariadbd in /usr/sbin, outside a user's PATH); the first of `names` found, else
+// the first name (the process runner then reports it missing).
+std::string MysqlProgram(std::initializer_list<const char*> names, const std::string& bin_dir,
+                         const EnvMap& env);
 
 }  // namespace runbook

@@ -1,7 +1,5 @@
 #include "steps/common/pg_backup.h"
 
-#include <libpq-fe.h>
-
 #include <charconv>
 #include <filesystem>
 #include <memory>
@@ -14,39 +12,13 @@
 #include "steps/common/dump_publish.h"
 #include "steps/common/files.h"
 #include "steps/common/pg_check.h"
+#include "steps/common/pg_conn.h"
 #include "steps/common/safe_path.h"
 #include "steps/common/scratch.h"
 #include "steps/common/stop.h"
 
 namespace runbook {
 namespace {
-
-struct PgConnDeleter {
-  void operator()(PGconn* c) const { PQfinish(c); }
-};
-using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
-
-// libpq's error text on one line.
-std::string PgError(const PGconn* conn) {
-  std::string e = PQerrorMessage(conn);
-  while (!e.empty() && (e.back() == '\n' || e.back() == ' ')) e.pop_back();
-  for (char& c : e)
-    if (c == '\n') c = ' ';
-  return e;
-}
-
-// Runs `sql`; its rows, each a list of texts. Errors: libpq's message.
-Result<std::vector<std::vector<std::string>>> Query(PGconn* conn, const std::string& sql) {
-  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn, sql.c_str()), PQclear);
-  ExecStatusType st = PQresultStatus(r.get());
-  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) return Status::Error(PgError(conn));
-  std::vector<std::vector<std::string>> rows;
-  for (int i = 0; i < PQntuples(r.get()); ++i) {
-    rows.emplace_back();
-    for (int j = 0; j < PQnfields(r.get()); ++j) rows.back().push_back(PQgetvalue(r.get(), i, j));
-  }
-  return rows;
-}
 
 // What the backup learned from the server inside its snapshot.
 struct Snapshot {
@@ -58,40 +30,6 @@ struct Snapshot {
   Value::Map rows;  // "schema.table" -> count, exact (counted in the snapshot)
 };
 
-// A password written in the connection string would go onto pg_dump's command line, where
-// `ps` shows it (breakKK KK6): refused, as a MySQL URL's is. Errors: libpq cannot parse it.
-Status NoPasswordIn(const std::string& database) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(database.c_str(), &error);
-  if (options == nullptr) {
-    std::string why = error ? error : "out of memory";
-    PQfreemem(error);
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    return Status::Error("database: not a libpq connection string or URL: " + why);
-  }
-  bool has = false;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o)
-    has = has || (std::string(o->keyword) == "password" && o->val != nullptr && *o->val != 0);
-  PQconninfoFree(options);
-  if (has)
-    return Status::Error(
-        "database: the password goes in 'password' (a declared secret), not in "
-        "the connection string, which pg_dump's command line would show");
-  return Status::Ok();
-}
-
-Result<PgConn> Connect(const std::string& database, const Value* password) {
-  std::string pw = password ? password->ToText() : std::string();
-  const char* keys[] = {"dbname", "password", "application_name", "connect_timeout", nullptr};
-  const char* values[] = {database.c_str(), pw.empty() ? nullptr : pw.c_str(), "runbook-backup",
-                          "10", nullptr};
-  PgConn conn(PQconnectdbParams(keys, values, 1));
-  if (!conn) return Status::Error("libpq: out of memory");
-  if (PQstatus(conn.get()) != CONNECTION_OK)
-    return Status::Error("cannot connect: " + PgError(conn.get()));
-  return conn;
-}
-
 // As OpenSnapshot names it.
 std::string SourceName(PGconn* conn, const std::string& dbname) {
   std::string host = PQhost(conn) ? PQhost(conn) : "", port = PQport(conn) ? PQport(conn) : "";
@@ -99,17 +37,17 @@ std::string SourceName(PGconn* conn, const std::string& dbname) {
 }
 
 Result<Snapshot> OpenSnapshot(PGconn* conn) {
-  auto begun = Query(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  auto begun = PgQuery(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
   if (!begun.ok()) return begun.status();
-  auto info = Query(conn,
-                    "SELECT pg_export_snapshot(), to_char(now() AT TIME ZONE 'UTC', "
-                    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), current_setting('server_version'), "
-                    "current_database()");
+  auto info = PgQuery(conn,
+                      "SELECT pg_export_snapshot(), to_char(now() AT TIME ZONE 'UTC', "
+                      "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), current_setting('server_version'), "
+                      "current_database()");
   if (!info.ok()) return Status::Error("exporting a snapshot: " + info.status().message());
   const std::vector<std::string>& row = info.value().at(0);
   Snapshot s{row[0], row[1], row[2], "", row[3], {}};
   s.source = SourceName(conn, s.dbname);
-  auto counted = Query(conn, kPostgresCountRows);
+  auto counted = PgQuery(conn, kPostgresCountRows);
   if (!counted.ok()) return Status::Error("counting rows: " + counted.status().message());
   for (const auto& r : counted.value()) {
     const std::string& line = r.at(0);
@@ -121,19 +59,6 @@ Result<Snapshot> OpenSnapshot(PGconn* conn) {
     s.rows[line.substr(0, eq)] = Value(n);
   }
   return s;
-}
-
-// Runs `argv` through the engine's runner (timeouts and Ctrl-C apply) with PGPASSWORD set
-// when `password` is given.
-ProcessResult RunPg(StepContext& ctx, std::vector<std::string> argv, const Value* password) {
-  ProcessRequest req;
-  req.argv = std::move(argv);
-  req.env = ctx.env;
-  if (password) req.env["PGPASSWORD"] = password->ToText();
-  req.deadline = ctx.deadline;
-  req.grace = ctx.kill_grace;
-  req.on_line = [&ctx](bool, std::string_view line) { ctx.output(line); };
-  return ctx.processes.Run(req, ctx.cancel);
 }
 
 Value::Map MetaFor(const std::string& path, uint64_t size, const std::string& sha256,
@@ -161,9 +86,9 @@ Value::Map MetaFor(const std::string& path, uint64_t size, const std::string& sh
 }  // namespace
 
 Result<std::string> PostgresSource(const StepParams& p) {
-  auto conn = Connect(p.Str("database"), p.Opt("password"));
+  auto conn = PgConnect(p.Str("database"), p.Opt("password"));
   if (!conn.ok()) return conn.status();
-  auto db = Query(conn.value().get(), "SELECT current_database()");
+  auto db = PgQuery(conn.value().get(), "SELECT current_database()");
   if (!db.ok()) return db.status();
   return SourceName(conn.value().get(), db.value().at(0).at(0));
 }
@@ -186,7 +111,7 @@ AttemptResult PostgresBackup(StepContext& ctx) {
   for (const std::string& line : RecoverDumps(dest)) ctx.log(line);
   if (Status s = NoPasswordIn(p.Str("database")); !s.ok())
     return AttemptResult::Failure(s.message());
-  auto conn = Connect(p.Str("database"), password);
+  auto conn = PgConnect(p.Str("database"), password);
   if (!conn.ok()) return AttemptResult::Failure(conn.status().message());
   auto snap = OpenSnapshot(conn.value().get());
   if (!snap.ok()) return AttemptResult::Failure(snap.status().message());
@@ -204,24 +129,24 @@ AttemptResult PostgresBackup(StepContext& ctx) {
   if (Status s = WriteNewFile(tmp, "", 0600); !s.ok()) return AttemptResult::Failure(s.message());
   int64_t level = std::min<int64_t>(p.Int("level"), 9);  // pg_dump's zlib: 0-9
   ProcessResult dumped =
-      RunPg(ctx,
-            {PostgresProgram("pg_dump", bin_dir, ctx.env), "--format=custom",
-             "--compress=" + std::to_string(level), "--snapshot=" + snap.value().id,
-             // A DDL statement queued behind this backup's snapshot would queue pg_dump's
-             // locks behind it, and the snapshot waits for pg_dump: a wait PostgreSQL cannot
-             // see (breakKK KK2), with the table's every query queued meanwhile. pg_dump gives
-             // up after 10 s instead (the step's retry tries again).
-             "--lock-wait-timeout=10s", "--no-password", "--file=" + tmp,
-             "--dbname=" + p.Str("database")},
-            password);
-  (void)Query(conn.value().get(), "COMMIT");  // the snapshot is no longer needed
+      RunPgProgram(ctx,
+                   {PostgresProgram("pg_dump", bin_dir, ctx.env), "--format=custom",
+                    "--compress=" + std::to_string(level), "--snapshot=" + snap.value().id,
+                    // A DDL statement queued behind this backup's snapshot would queue pg_dump's
+                    // locks behind it, and the snapshot waits for pg_dump: a wait PostgreSQL cannot
+                    // see (breakKK KK2), with the table's every query queued meanwhile. pg_dump
+                    // gives up after 10 s instead (the step's retry tries again).
+                    "--lock-wait-timeout=10s", "--no-password", "--file=" + tmp,
+                    "--dbname=" + p.Str("database")},
+                   password);
+  (void)PgQuery(conn.value().get(), "COMMIT");  // the snapshot is no longer needed
   conn.value().reset();
   if (auto stopped = StoppedResult(ctx)) return *stopped;
   if (!dumped.exited_ok())
     return AttemptResult::Failure("pg_dump: " + dumped.Describe() + ": " +
                                   LastLines(dumped.err.text, 1));
   ProcessResult version =
-      RunPg(ctx, {PostgresProgram("pg_dump", bin_dir, ctx.env), "--version"}, nullptr);
+      RunPgProgram(ctx, {PostgresProgram("pg_dump", bin_dir, ctx.env), "--version"}, nullptr);
   auto sha = Sha256File(tmp);
   std::error_code ec;
   uint64_t size = std::filesystem::file_size(tmp, ec);

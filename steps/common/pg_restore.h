@@ -1,0 +1,23 @@
+// restore with `engine: postgres`: a pg_dump custom archive restored with pg_restore into a
+// new database of the live server, verified there (pg_restore --exit-on-error, pg_amcheck,
+// every table's rows against the dump's manifest), then made live: by renaming (the live
+// database to `<db>_before_<stamp>` and the new one to its name, in one transaction), or by
+// writing the env file the backend reads (switch: env). The live database is never dropped
+// or changed before the new one is verified; a failure drops the new one. Where the rules
+// come from: PostgreSQL's ALTER DATABASE RENAME (transactional; refused while other sessions
+// use the database) and pg_restore's documented options.
+#pragma once
+
+#include "engine/plugin/step.h"
+
+namespace runbook {
+
+// Outputs: target ("postgres://HOST:PORT/DB", as a dump's metadata names its source),
+// database (what the backend uses now), previous (the kept database, "" when none),
+// created_at, authenticated, env_file. Failure: the dump was not verified by this run (and
+// no force), the server cannot be reached, the live database is in use (switch: rename),
+// pg_restore or pg_amcheck fails, a count differs from the manifest, the rename fails; each
+// says the live database is untouched.
+AttemptResult PostgresRestore(StepContext& ctx);
+
+}  // namespace runbook

@@ -1,0 +1,144 @@
+#include "steps/common/server_restore.h"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <map>
+
+#include "engine/util/crypto.h"
+#include "engine/util/proc_identity.h"
+#include "engine/util/strings.h"
+#include "engine/util/time_format.h"
+#include "steps/common/env_file.h"
+#include "steps/common/files.h"
+#include "steps/common/restore_trust.h"
+#include "steps/common/sqlite_info.h"
+#include "steps/common/stop.h"
+
+namespace runbook {
+namespace {
+
+constexpr const char* kInProgress = "runbook restore in progress: host=";
+constexpr const char* kRestored = "runbook restored: sha256=";
+
+// `text` cut to at most `bytes`, never inside a UTF-8 sequence.
+std::string CutUtf8(const std::string& text, size_t bytes) {
+  if (text.size() <= bytes) return text;
+  size_t n = bytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return text.substr(0, n);
+}
+
+// Why `env_file` cannot be written, known before anything is restored: `env` holds what an
+// env file cannot, or it names the dump or its metadata (breakI I29). "" when it can.
+std::string EnvFileProblem(const StepParams& p, const std::string& source) {
+  const Value* file = p.Opt("env_file");
+  if (file == nullptr) return "";
+  std::map<std::string, std::string> vars;
+  if (const Value* env = p.Opt("env"))
+    for (const auto& [k, v] : env->as_map()) vars[k] = v.ToText();
+  if (auto text = EnvFileText(vars); !text.ok()) return "env: " + text.status().message();
+  std::error_code ec;
+  std::string path = std::filesystem::absolute(file->ToText(), ec).lexically_normal().string();
+  for (const std::string& other : {source, MetaPathFor(source)})
+    if (path == other || std::filesystem::equivalent(path, other, ec))
+      return "env_file " + path +
+             " is the dump restored from or its metadata; name a file of "
+             "its own";
+  return "";
+}
+
+}  // namespace
+
+RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes) {
+  std::string stamp;
+  for (char c : FormatUtc(now).substr(0, 19))
+    if (c != '-' && c != ':') stamp += c;
+  stamp += "Z";
+  auto name = [&](const std::string& middle) {
+    size_t room =
+        max_bytes > middle.size() + stamp.size() ? max_bytes - middle.size() - stamp.size() : 0;
+    return CutUtf8(live, room) + middle + stamp;
+  };
+  return {name("_restore_"), name("_before_")};
+}
+
+std::string CheckServerSource(const StepContext& ctx, CheckedSource& out) {
+  std::error_code ec;
+  out.path = std::filesystem::absolute(ctx.params.Str("source"), ec).lexically_normal().string();
+  if (std::string no = NotThere(out.path, "file"); !no.empty()) return no;
+  if (std::string why = EnvFileProblem(ctx.params, out.path); !why.empty()) return why;
+  auto sha = Sha256File(out.path, StopFor(ctx));
+  if (!sha.ok()) return sha.status().message();
+  out.sha256 = sha.value();
+  Vouch vouch = ctx.passed ? VerifiedBy(*ctx.passed, out.path, {out.sha256}) : Vouch{};
+  if (vouch.by.empty() && !ctx.params.Bool("force"))
+    return "no hash or integrity-check step of this run verified it (with sha256 " + out.sha256 +
+           "); verify it first, or set force: true";
+  out.verified_by = vouch.by;
+  auto read = ReadMetaOf(out.path);
+  if (!read.ok()) return read.status().message();
+  if (read.value()) out.meta = std::move(*read.value());
+  return Unbelieved(ctx.params, out.path, out.sha256, vouch, out.meta ? &*out.meta : nullptr,
+                    out.authenticated);
+}
+
+std::string InProgressMarker(const std::string& run_id) {
+  return kInProgress + HostName() + " pid=" + std::to_string(::getpid()) + " run=" + run_id;
+}
+
+bool IsOrphanMarker(const std::string& comment) {
+  if (comment.rfind(kInProgress, 0) != 0) return false;
+  std::string rest = comment.substr(std::string(kInProgress).size());
+  size_t pid_at = rest.find(" pid="), run_at = rest.find(" run=");
+  if (pid_at == std::string::npos || run_at == std::string::npos || run_at < pid_at) return false;
+  if (rest.substr(0, pid_at) != HostName()) return false;  // another host's: it may be running
+  std::string pid_text = rest.substr(pid_at + 5, run_at - pid_at - 5);
+  if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos ||
+      pid_text.size() > 9)
+    return false;
+  pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+  return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+std::string RestoredMarker(const std::string& sha256) { return kRestored + sha256; }
+
+std::vector<std::string> AgainstManifest(const std::optional<LoadedMeta>& meta,
+                                         const Value::Map& rows) {
+  if (!meta || !meta->fields.count("tables")) return {};
+  return CompareManifest(meta->fields.at("tables"), rows);
+}
+
+Result<std::string> WriteServerEnvFile(const StepParams& p, const std::string& url,
+                                       const std::string& db) {
+  const Value* file = p.Opt("env_file");
+  if (file == nullptr) return std::string();
+  std::map<std::string, std::string> vars = {{"DATABASE_URL", url}, {"DATABASE_NAME", db}};
+  if (const Value* env = p.Opt("env"))
+    for (const auto& [k, v] : env->as_map()) vars[k] = v.ToText();
+  auto text = EnvFileText(vars);
+  if (!text.ok()) return text.status();
+  std::error_code ec;
+  std::string path = std::filesystem::absolute(file->ToText(), ec).lexically_normal().string();
+  if (Status s = MakeFolders(DirName(path)).status(); !s.ok()) return s;
+  if (Status s = WriteFileAtomic(path, text.value(), 0600); !s.ok()) return s;
+  return path;
+}
+
+AttemptResult ServerRestored(const std::string& target, const std::string& database,
+                             const std::string& previous, const CheckedSource& source,
+                             const std::string& env_file) {
+  AttemptResult r = AttemptResult::Success(
+      {{"target", Value(target)},
+       {"database", Value(database)},
+       {"previous", Value(previous)},
+       {"authenticated", Value(source.authenticated)},
+       {"created_at", Value(source.meta && source.meta->fields.count("created_at")
+                                ? source.meta->fields.at("created_at").ToText()
+                                : std::string())}});
+  if (!env_file.empty()) r.outputs["env_file"] = Value(env_file);
+  return r;
+}
+
+}  // namespace runbook

@@ -1,0 +1,66 @@
+// What restore's server engines (postgres, mysql) share: the names of the new and the kept
+// database, the dump's first look (verified by a step of this run, its metadata believed),
+// the markers that tell runbook's databases apart, the verdict against the manifest and the
+// env file. The rule they implement (docs/backup.md, "Restoring PostgreSQL and MySQL"): the
+// dump goes into a new database, is verified there, and only then becomes the live one (by
+// rename, or by the env file the backend reads); the live database is never dropped, and the
+// one it replaces is kept under a dated name.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/plugin/step.h"
+#include "steps/common/backup_meta.h"
+
+namespace runbook {
+
+// `<live>_restore_<stamp>` (where the dump is restored) and `<live>_before_<stamp>` (what the
+// live database becomes), stamp YYYYMMDDTHHMMSSZ from `now`; the live name is cut (on a UTF-8
+// boundary) so each fits `max_bytes` (PostgreSQL 63, MySQL 64).
+struct RestoreNames {
+  std::string fresh, kept;
+};
+RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes);
+
+// The dump as restore believes it: its sha256, its metadata (read once), which step of this
+// run verified it ("" with force: true), whether the metadata is authenticated.
+struct CheckedSource {
+  std::string path;  // absolute
+  std::string sha256;
+  std::optional<LoadedMeta> meta;
+  std::string verified_by;
+  bool authenticated = false;
+};
+// Hashes `source`, finds the passed `hash` or `integrity-check` of this run that verified it
+// (refused without one unless `force`), reads and believes its metadata (`public_key`:
+// signed, describing it). Returns "" and fills `out`, or why the restore is refused.
+std::string CheckServerSource(const StepContext& ctx, CheckedSource& out);
+
+// The comment a database runbook is restoring into carries, and whether a comment found on
+// a database is one whose restore is gone (this host, its process not running): that
+// database is debris of a killed restore, dropped by the next one.
+std::string InProgressMarker(const std::string& run_id);
+bool IsOrphanMarker(const std::string& comment);
+// The comment of a database restore made live: the dump it holds (its sha256). A rerun finds
+// it and does not restore the same dump twice.
+std::string RestoredMarker(const std::string& sha256);
+
+// The restored database's row counts against the dump's manifest (none: no problem).
+std::vector<std::string> AgainstManifest(const std::optional<LoadedMeta>& meta,
+                                         const Value::Map& rows);
+
+// Writes `env_file` when set: `env`, with DATABASE_URL=`url` and DATABASE_NAME=`db` unless
+// `env` names them. Returns the file written ("" when none). Errors: a key or value the env
+// file cannot hold, the file cannot be written.
+Result<std::string> WriteServerEnvFile(const StepParams& p, const std::string& url,
+                                       const std::string& db);
+
+// The step's outputs (target: the live database as the dump's metadata names a source;
+// database: the one the backend now uses; previous: the one kept, "" when none).
+AttemptResult ServerRestored(const std::string& target, const std::string& database,
+                             const std::string& previous, const CheckedSource& source,
+                             const std::string& env_file);
+
+}  // namespace runbook

@@ -15,6 +15,7 @@
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
 #include "steps/common/server_check.h"
+#include "steps/common/server_scratch.h"
 #include "steps/common/stop.h"
 
 namespace runbook {
@@ -235,8 +236,14 @@ AttemptResult MysqlIntegrityCheck(StepContext& ctx) {
     return AttemptResult::Failure("workspace " + p.Str("workspace") +
                                   ": its path is too long for the scratch server's socket "
                                   "(at most about 80 characters)");
+  SweepScratchFolders(workspace, ".mysql-", ctx.log);  // of checks killed on this host
   if (::mkdtemp(tmpl.data()) == nullptr)
     return AttemptResult::Failure(Status::FromErrno("cannot make " + tmpl, errno).message());
+  if (Status marked = MarkScratchFolder(tmpl, ctx.run_id); !marked.ok()) {
+    std::error_code ec;
+    std::filesystem::remove_all(tmpl, ec);
+    return AttemptResult::Failure(marked.message());
+  }
   const Value* bin = p.Opt("bin_dir");
   auto started = std::chrono::steady_clock::now();
   ScratchFindings found;

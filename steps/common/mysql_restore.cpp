@@ -14,6 +14,7 @@
 #include "steps/common/mysql_check.h"
 #include "steps/common/scratch.h"
 #include "steps/common/server_restore.h"
+#include "steps/common/server_scratch.h"
 #include "steps/common/stop.h"
 
 namespace runbook {
@@ -284,7 +285,12 @@ Result<std::string> MakeScratch(const StepContext& ctx, std::string& options) {
   if (!made.ok()) return made.status();
   NoteCreated(made.value(), ctx.log);
   std::string tmpl = workspace + ".restore-XXXXXX";
+  SweepScratchFolders(workspace, ".restore-", ctx.log);  // of restores killed on this host
   if (::mkdtemp(tmpl.data()) == nullptr) return Status::FromErrno("cannot make " + tmpl, errno);
+  if (Status marked = MarkScratchFolder(tmpl, ctx.run_id); !marked.ok()) {
+    std::filesystem::remove_all(tmpl, ec);
+    return marked;
+  }
   if (const Value* pw = ctx.params.Opt("password")) {
     for (char c : pw->ToText())
       if (static_cast<unsigned char>(c) < 0x20)

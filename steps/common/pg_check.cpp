@@ -11,7 +11,10 @@
 #include "engine/util/strings.h"
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
+#include "steps/common/pg_conn.h"
+#include "steps/common/pg_restore.h"
 #include "steps/common/server_check.h"
+#include "steps/common/server_restore.h"
 
 namespace runbook {
 namespace {}  // namespace
@@ -148,9 +151,19 @@ AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   const Value* bin_dir = p.Opt("bin_dir");
   Pg pg{ctx, server->ToText(), bin_dir ? bin_dir->ToText() : std::string()};
   auto started = std::chrono::steady_clock::now();
+  // Scratch databases of checks killed on this host (kill -9, a lost machine's power: breakKK
+  // KK3) go first; this one is marked the same way (server_restore.h InProgressMarker).
+  if (auto admin = PgConnect(server->ToText(), nullptr, "postgres"); admin.ok())
+    DropOrphanPgDatabases(admin.value().get(), ctx.log);
   std::string db = ScratchName();
   auto created = pg.Sql("postgres", "CREATE DATABASE " + db);
   if (!created.ok()) return AttemptResult::Failure(created.status().message());
+  auto marked = pg.Sql(
+      "postgres", "COMMENT ON DATABASE " + db + " IS " + PgLiteral(InProgressMarker(ctx.run_id)));
+  if (!marked.ok()) {
+    (void)pg.Drop(db);
+    return AttemptResult::Failure(marked.status().message());
+  }
   ScratchFindings found;
   Status s = CheckInScratch(pg, source, db, found.rows, found.problems);
   auto dropped = pg.Drop(db);

@@ -47,14 +47,7 @@ struct PgRestore {
     return out;
   }
 
-  // Databases left by restores that were killed (their marker names a process gone).
-  void DropOrphans() const {
-    auto rows = Sql("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database");
-    if (!rows.ok()) return;
-    for (const auto& r : rows.value())
-      if (IsOrphanMarker(r.at(1)) && Drop(r.at(0)).ok())
-        ctx.log("dropped database " + r.at(0) + ", left by a killed restore");
-  }
+  void DropOrphans() const { DropOrphanPgDatabases(admin.get(), ctx.log); }
 
   // Drops a database of ours whatever ended the attempt: its own 60 s, no cancel (breakKK
   // KK3). WITH (FORCE) ends a pg_restore still connected to it.
@@ -221,6 +214,21 @@ struct PgRestore {
            (port.empty() ? "" : ":" + port) + "/" + enc(db);
   }
 };
+
+}  // namespace
+
+void DropOrphanPgDatabases(PGconn* admin, const std::function<void(std::string_view)>& log) {
+  auto rows =
+      PgQuery(admin, "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database");
+  if (!rows.ok()) return;
+  for (const auto& r : rows.value()) {
+    if (!IsOrphanMarker(r.at(1))) continue;
+    if (PgQuery(admin, "DROP DATABASE IF EXISTS " + PgIdent(r.at(0)) + " WITH (FORCE)").ok())
+      log("dropped database " + r.at(0) + ", left by a killed run");
+  }
+}
+
+namespace {
 
 AttemptResult Refused(const std::string& live, const std::string& why) {
   return AttemptResult::Failure("restore into database " + live + " refused, " + live +

@@ -8,6 +8,11 @@
 // use the database) and pg_restore's documented options.
 #pragma once
 
+#include <libpq-fe.h>
+
+#include <functional>
+#include <string_view>
+
 #include "engine/plugin/step.h"
 
 namespace runbook {
@@ -19,5 +24,10 @@ namespace runbook {
 // pg_restore or pg_amcheck fails, a count differs from the manifest, the rename fails; each
 // says the live database is untouched.
 AttemptResult PostgresRestore(StepContext& ctx);
+
+// Drops the databases of the server `admin` is connected to whose comment marks them as a
+// killed run's (server_restore.h IsOrphanMarker: a restore's new database, a check's scratch
+// one), saying each through `log`. Failures are ignored: the sweep is best effort.
+void DropOrphanPgDatabases(PGconn* admin, const std::function<void(std::string_view)>& log);
 
 }  // namespace runbook

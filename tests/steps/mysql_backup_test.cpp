@@ -5,6 +5,7 @@
 // scratch server of its own and matches the manifest; a damaged dump or manifest is refused
 // and the live database is untouched.
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <string>
 
 #include "support/mariadb_server.h"
@@ -142,6 +143,25 @@ TEST_CASE("a damaged mysql dump or manifest is refused, the live database untouc
   CHECK(db.Value("CHECKSUM TABLE shop.users") == live);
   CHECK(db.Value("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = "
                  "'runbook_check'") == "0");
+  CHECK(Shell("pgrep -f '" + dir + "/[w]s/c.mysql-'").exit_code != 0);
+  CHECK(Shell("ls -A " + dir + "/ws").out.empty());
+
+  // A check killed (kill -9) while its scratch server runs: the server ends with it (the
+  // engine's PR_SET_PDEATHSIG; SweepScratchFolders stops one that did not), and the next
+  // check on this host removes its folder (breakKK: it stayed forever).
+  Shell("sed -i 's/\"orders\": 3/\"orders\": 2/' " + dump + ".meta.json");
+  int killed =
+      StartBackground({"sh", "-c", Env(dir) + "exec " + Binary() + " run c.yaml --audit-db k.db"},
+                      dir + "/killed.log");
+  for (int i = 0; i < 300 && Shell("ls " + dir + "/ws/c.mysql-*/server.pid").exit_code != 0; ++i)
+    Shell("sleep 0.1");
+  ::kill(killed, SIGKILL);
+  Shell("sleep 0.5");
+  REQUIRE(Shell("ls -A " + dir + "/ws").out.find("c.mysql-") != std::string::npos);
+  Command next = Shell(Env(dir) + Binary() + " run c.yaml --audit-db a.db");
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK_THAT(next.err, Catch::Contains(", left by a killed run"));
   CHECK(Shell("pgrep -f '" + dir + "/[w]s/c.mysql-'").exit_code != 0);
   CHECK(Shell("ls -A " + dir + "/ws").out.empty());
 }

@@ -3,6 +3,7 @@
 // password a declared secret, atomic publish, retention; integrity-check compares the restored
 // counts with the manifest and, with public_key, refuses a dump its metadata does not describe.
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <string>
 
@@ -261,6 +262,28 @@ TEST_CASE(
   Command timed = Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db");
   CHECK(timed.exit_code == 1);
   CHECK_THAT(timed.err, Catch::Contains("timed out") || Catch::Contains("timeout"));
+  CHECK(pg.Value("postgres",
+                 "SELECT count(*) FROM pg_database WHERE datname LIKE "
+                 "'runbook_check_%'") == "0");
+  // ... and killed (kill -9): the next check on this host drops it (its comment names a
+  // process that is gone).
+  Shell("sed -i 's/timeout: 2s/timeout: 60s/' " + dir + "/t.yaml");
+  int killed = StartBackground(
+      {"sh", "-c", "cd " + dir + " && exec " + Binary() + " run t.yaml --audit-db k.db"},
+      dir + "/killed.log");
+  for (int i = 0; i < 100 && pg.Value("postgres",
+                                      "SELECT count(*) FROM pg_database WHERE datname LIKE "
+                                      "'runbook_check_%'") != "1";
+       ++i)
+    Shell("sleep 0.1");
+  ::kill(killed, SIGKILL);
+  Shell("sleep 0.3");
+  REQUIRE(pg.Value("postgres",
+                   "SELECT count(*) FROM pg_database WHERE datname LIKE 'runbook_check_%'") == "1");
+  Command next = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK_THAT(next.err, Catch::Contains("left by a killed run"));
   CHECK(pg.Value("postgres",
                  "SELECT count(*) FROM pg_database WHERE datname LIKE "
                  "'runbook_check_%'") == "0");

@@ -61,6 +61,15 @@ void DryRunKeepsVerified(const std::string& dir, const std::string& engine,
   CHECK(Shell("ls " + dir + "/dumps").out == before);
 }
 
+// The shipped restore.yaml of `engine` (declared by --approve): the newest dump verified,
+// restored into a new database, switched by rename; returns the run.
+Command ShippedRestore(const std::string& dir, const std::string& engine, const std::string& sets) {
+  return Shell("cd " + dir + " && " + Binary() + " run " + Shipped(engine + "/restore.yaml") +
+               " --audit-db a.db --approve declare --set dumps=" + dir +
+               "/dumps --set public_key=" + dir + "/pub.pem --set env_file=" + dir +
+               "/backend.env " + sets);
+}
+
 }  // namespace
 
 TEST_CASE("the shipped postgres backup and drill prove a dump taken under writes",
@@ -87,6 +96,18 @@ TEST_CASE("the shipped postgres backup and drill prove a dump taken under writes
   CHECK_THAT(drill.err, Catch::Contains("ok: 100 % (1 table,") &&
                             Catch::Contains("(manifest matched)") && Catch::Contains("RTO"));
   DryRunKeepsVerified(pg.dir, "postgres", "--set database='" + pg.Conn() + " dbname=shop'");
+  // The shipped restore: rows lost after the newest backup come back; the database they were
+  // lost from is kept.
+  Command restored =
+      ShippedRestore(pg.dir, "postgres", "--set database='" + pg.Conn() + " dbname=shop'");
+  INFO(restored.err);
+  CHECK(restored.exit_code == 0);
+  CHECK_THAT(restored.err, Catch::Contains("row counts as the manifest says") &&
+                               Catch::Contains("previous kept as shop_before_"));
+  CHECK(pg.Value("postgres",
+                 "SELECT count(*) FROM pg_database WHERE datname LIKE "
+                 "'shop_before_%'") == "1");
+  CHECK_THAT(ReadFile(pg.dir + "/backend.env"), Catch::Contains("DATABASE_NAME=shop"));
   // The newest dump damaged: the drill stops at its verification, nothing restored.
   std::string live = pg.Value("shop", "SELECT count(*) FROM orders");
   Shell("f=$(ls " + pg.dir +
@@ -128,4 +149,15 @@ TEST_CASE("the shipped mysql backup and drill prove a dump taken under writes",
   CHECK(Shell("ls -A " + db.dir + "/ws").out.empty());  // the scratch server's folder is gone
   DryRunKeepsVerified(db.dir, "mysql",
                       "--set database='mysql://root@localhost/shop?socket=" + db.sock + "'");
+  Command restored =
+      ShippedRestore(db.dir, "mysql",
+                     "--set database='mysql://root@localhost/shop?socket=" + db.sock +
+                         "' --set workspace=" + db.dir + "/ws/sql");
+  INFO(restored.err);
+  CHECK(restored.exit_code == 0);
+  CHECK_THAT(restored.err, Catch::Contains("row counts as the manifest says") &&
+                               Catch::Contains("previous kept as shop_before_"));
+  CHECK(db.Value("SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE "
+                 "'shop_before_%'") == "1");
+  CHECK(Shell("ls -A " + db.dir + "/ws").out.empty());
 }

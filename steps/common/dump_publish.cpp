@@ -24,7 +24,10 @@ std::string TimestampedStem(const std::string& base, const Clock::Wall& at) {
   std::string compact;
   for (char c : ts.substr(0, 19))
     if (c != '-' && c != ':') compact += c;
-  return base + "-" + compact + "Z";
+  std::string safe = base;
+  for (char& c : safe)
+    if (c == '/' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+  return safe + "-" + compact + "Z";
 }
 
 bool DumpTaken(const std::string& path) {

@@ -17,7 +17,9 @@
 namespace runbook {
 
 // `base` (a file's stem, or a database name) and the UTC time `at`, compact:
-// "app-20261127T190203Z".
+// "app-20261127T190203Z". What a file name cannot hold in `base` ('/', a control character)
+// becomes '_' (breakKK KK11: a PostgreSQL database "sh/op"), so the default name is always
+// one file name; "." and ".." get the time appended and are names like any other.
 std::string TimestampedStem(const std::string& base, const Clock::Wall& at);
 
 // A dump or its metadata is at `path` already; a path that cannot be examined counts as free

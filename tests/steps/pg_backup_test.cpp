@@ -231,6 +231,16 @@ TEST_CASE(
     CHECK(refused.exit_code == 1);
     CHECK_THAT(refused.err, Catch::Contains("the password goes in 'password'"));
   }
+  // breakKK KK11: the default name of a database named with a '/' is one file name.
+  REQUIRE(pg.Psql("postgres", "CREATE DATABASE \\\"sh/op\\\"").exit_code == 0);
+  WriteFile(dir, "slash.yaml",
+            "version: 1\nname: b\nsteps:\n  - {id: b, uses: backup, with: {engine: postgres, "
+            "database: '" +
+                pg.Conn() + " dbname=sh/op', dest: slash}}\n");
+  Command slash = Shell("cd " + dir + " && " + Binary() + " run slash.yaml --audit-db a.db");
+  INFO(slash.err);
+  CHECK(slash.exit_code == 0);
+  CHECK(Shell("ls " + dir + "/slash/sh_op-*.pgdump").exit_code == 0);
   REQUIRE(backup(pg.Conn() + " dbname=shop").exit_code == 0);
   Command meta = Shell("cat " + dir + "/dumps/*.meta.json");
   CHECK_THAT(meta.out, Catch::Contains("\"\\\"s.chema\\\".\\\"t.x\\\"\": 3") &&

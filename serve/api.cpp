@@ -563,7 +563,13 @@ class Routes {
     int64_t running = 0;
     for (const Runbook* rb : c_.catalog()->Runbooks())
       running += static_cast<int64_t>(c_.launcher->Running(rb->name).size());
-    res.set_content(StoreMetricsText(rows, listing.value().Altered(), running, Now(c_)),
+    std::map<std::string, BackupSummary> backups;
+    if (c_.registry) {
+      auto read = listing_cache_.Backups(*store, *c_.registry);
+      if (!read.ok()) return Error(res, 503, read.status().message());
+      backups = read.value();
+    }
+    res.set_content(StoreMetricsText(rows, listing.value().Altered(), running, Now(c_), backups),
                     "text/plain; version=0.0.4");
   }
 

@@ -25,6 +25,8 @@ struct ApiContext {
   std::function<void(const std::string&)> say;  // one line per action taken
   // Who may call (serve/tokens.h); null: anyone who reaches the port (loopback only).
   const TokenFile* tokens = nullptr;
+  // The step types: /metrics reads the backup catalog by their outputs' roles.
+  const StepRegistry* registry = nullptr;
 };
 
 // Serves the API on `host`:`port` until Stop() (from another thread). Returns an error when

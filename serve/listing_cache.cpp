@@ -15,11 +15,30 @@ std::string FileState(const std::string& path) {
 
 }  // namespace
 
-Result<RunListing> ListingCache::Every(AuditStore& store) {
+Result<std::string> ListingCache::KeyOf(AuditStore& store) {
   auto tip = store.Tip();
   if (!tip.ok()) return tip.status();
-  std::string key = std::to_string(tip.value().first) + " " + tip.value().second + " " +
-                    FileState(store.path()) + " " + FileState(store.path() + "-wal");
+  return std::to_string(tip.value().first) + " " + tip.value().second + " " +
+         FileState(store.path()) + " " + FileState(store.path() + "-wal");
+}
+
+Result<std::map<std::string, BackupSummary>> ListingCache::Backups(AuditStore& store,
+                                                                   const StepRegistry& registry) {
+  auto key = KeyOf(store);
+  if (!key.ok()) return key.status();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (backups_ && key.value() == backups_key_) return *backups_;
+  auto dumps = ReadBackupCatalog(store, registry, "");
+  if (!dumps.ok()) return dumps.status();
+  backups_key_ = key.value();
+  backups_ = SummarizeCatalog(dumps.value());
+  return *backups_;
+}
+
+Result<RunListing> ListingCache::Every(AuditStore& store) {
+  auto keyed = KeyOf(store);
+  if (!keyed.ok()) return keyed.status();
+  const std::string& key = keyed.value();
   std::lock_guard<std::mutex> lock(mu_);
   if (listing_ && key == key_) return *listing_;
   auto listing = ListRuns(store, "", 100000);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/audit/backup_catalog.h"
 #include "engine/audit/run_listing.h"
 #include "engine/audit/store.h"
 #include "engine/util/status.h"
@@ -26,10 +27,20 @@ class ListingCache {
   // reading. Errors: the store's (nothing is kept).
   Result<RunListing> Every(AuditStore& store);
 
+  // The backup catalog's summaries (engine/audit/backup_catalog.h SummarizeCatalog), kept
+  // the same way: read again when the store changed. A dump file deleted by hand while the
+  // store is unchanged is seen when the store next changes. Errors: the store's.
+  Result<std::map<std::string, BackupSummary>> Backups(AuditStore& store,
+                                                       const StepRegistry& registry);
+
  private:
+  // What identifies the store's state (see Every). Errors: the store's.
+  static Result<std::string> KeyOf(AuditStore& store);
+
   std::mutex mu_;
-  std::string key_;
+  std::string key_, backups_key_;
   std::optional<RunListing> listing_;
+  std::optional<std::map<std::string, BackupSummary>> backups_;
 };
 
 }  // namespace runbook

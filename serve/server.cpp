@@ -167,7 +167,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   ResumeWaitingRuns(gone, o.audit_db, *catalog.Get(), launcher, Say);
   NotifyDiedWithServe(left, o.audit_db, *catalog.Get(), launcher, Say);
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
-                     tokens ? &*tokens : nullptr};
+                     tokens ? &*tokens : nullptr,          &registry};
   ApiServer api(context, o.tls_cert, o.tls_key);
   std::atomic<bool> listening{false};
   Status served;

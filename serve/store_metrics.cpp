@@ -34,10 +34,30 @@ std::optional<double> Seconds(const std::optional<int64_t>& ms) {
   return static_cast<double>(*ms) / 1000;
 }
 
+// The backup catalog's gauges, per runbook that published dumps.
+void BackupMetrics(std::ostringstream& o, const std::map<std::string, BackupSummary>& backups,
+                   SysSeconds now) {
+  Head(o, "runbook_backups_available", "dumps the runbook published that are available");
+  for (const auto& [name, s] : backups)
+    o << "runbook_backups_available{runbook=" << PromLabel(name) << "} " << s.available << "\n";
+  Head(o, "runbook_backups_verified",
+       "available dumps of the runbook that an integrity check proved sound");
+  for (const auto& [name, s] : backups)
+    o << "runbook_backups_verified{runbook=" << PromLabel(name) << "} " << s.verified << "\n";
+  Head(o, "runbook_verified_backup_age_seconds",
+       "seconds since the snapshot of the runbook's newest available verified dump");
+  for (const auto& [name, s] : backups) {
+    auto at = ParseUtc(s.newest_verified);
+    if (!at) continue;
+    o << "runbook_verified_backup_age_seconds{runbook=" << PromLabel(name) << "} "
+      << now.time_since_epoch().count() - UnixMillis(*at) / 1000 << "\n";
+  }
+}
+
 }  // namespace
 
 std::string StoreMetricsText(const std::vector<RunRow>& rows, bool altered, int64_t running,
-                             SysSeconds now) {
+                             SysSeconds now, const std::map<std::string, BackupSummary>& backups) {
   std::map<std::pair<std::string, std::string>, int64_t> counts;
   std::map<std::string, const RunRow*> last, last_success, last_backup;
   for (const RunRow& r : rows) {
@@ -65,6 +85,7 @@ std::string StoreMetricsText(const std::vector<RunRow>& rows, bool altered, int6
                if (!at) return std::nullopt;
                return now.time_since_epoch().count() - *at;
              });
+  BackupMetrics(o, backups, now);
   Head(o, "runbook_serve_running_runs", "runs this serve started that still run");
   o << "runbook_serve_running_runs " << running << "\n";
   Head(o, "runbook_store_altered",

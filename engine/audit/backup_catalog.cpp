@@ -171,13 +171,24 @@ Result<std::map<std::string, CatalogMention>> VerifiedDumps(AuditStore& store,
   return out;
 }
 
+std::map<std::string, BackupSummary> SummarizeCatalog(const std::vector<CatalogDump>& dumps) {
+  std::map<std::string, BackupSummary> per_runbook;
+  for (const CatalogDump& d : dumps) {
+    BackupSummary& s = per_runbook[d.made.runbook];
+    ++s.dumps;
+    if (!d.Available()) continue;  // deleted: nothing to restore from
+    ++s.available;
+    if (s.newest.empty()) s.newest = d.created_at;  // `dumps` is newest first
+    if (!d.verified_by.empty()) {
+      ++s.verified;
+      if (s.newest_verified.empty()) s.newest_verified = d.created_at;
+    }
+  }
+  return per_runbook;
+}
+
 Value CatalogJson(const std::vector<CatalogDump>& dumps, Clock::Wall now) {
   Value::List list;
-  struct Summary {
-    int64_t dumps = 0, available = 0, verified = 0;
-    std::string newest, newest_verified;
-  };
-  std::map<std::string, Summary> per_runbook;
   for (const CatalogDump& d : dumps) {
     Value::List verified_by, copies;
     for (const CatalogMention& m : d.verified_by) verified_by.push_back(MentionJson(m));
@@ -197,18 +208,9 @@ Value CatalogJson(const std::vector<CatalogDump>& dumps, Clock::Wall now) {
                                     {"verified", Value(!d.verified_by.empty())},
                                     {"verified_by", Value(std::move(verified_by))},
                                     {"copies", Value(std::move(copies))}}));
-    Summary& s = per_runbook[d.made.runbook];
-    ++s.dumps;
-    if (!d.Available()) continue;  // deleted: nothing to restore from
-    ++s.available;
-    if (s.newest.empty()) s.newest = d.created_at;  // `dumps` is newest first
-    if (!d.verified_by.empty()) {
-      ++s.verified;
-      if (s.newest_verified.empty()) s.newest_verified = d.created_at;
-    }
   }
   Value::List runbooks;
-  for (const auto& [name, s] : per_runbook) {
+  for (const auto& [name, s] : SummarizeCatalog(dumps)) {
     auto text_or_null = [](const std::string& t) { return t.empty() ? Value() : Value(t); };
     runbooks.push_back(Value(
         Value::Map{{"name", Value(name)},

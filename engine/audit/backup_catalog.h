@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,16 @@ Result<std::vector<CatalogDump>> ReadBackupCatalog(AuditStore& store, const Step
 // that did: what retention never deletes the newest of (steps/common/retention.h).
 Result<std::map<std::string, CatalogMention>> VerifiedDumps(AuditStore& store,
                                                             const StepRegistry& registry);
+
+// What the catalog says of one runbook's dumps: how many were recorded, are available (the
+// file here, or a copy made) and are available and verified; the created_at (RFC 3339 UTC)
+// of the newest available and of the newest available verified one ("" when none).
+struct BackupSummary {
+  int64_t dumps = 0, available = 0, verified = 0;
+  std::string newest, newest_verified;
+};
+// Per runbook name (the runbook that published them); `dumps` as ReadBackupCatalog orders them.
+std::map<std::string, BackupSummary> SummarizeCatalog(const std::vector<CatalogDump>& dumps);
 
 // The catalog as JSON (docs/backups.md's fields): {"dumps": [...], "runbooks": [{name, dumps
 // (recorded), available (Available), verified (available and verified), newest_created_at,

@@ -747,10 +747,24 @@ TEST_CASE("serve: Debian's Prometheus scrapes /metrics and reads every family",
           "[serve][metrics][prometheus]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
+  // A backup whose dump an integrity check then proves: the catalog's gauges (issue 18).
+  REQUIRE(
+      Shell("sqlite3 " + dir + "/app.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1)'").exit_code ==
+      0);
+  WriteFile(dir, "rb/bk.yaml",
+            "version: 1\nname: bk\nkind: backup\nsteps:\n  - id: b\n    uses: backup\n"
+            "    with: {database: " +
+                dir + "/app.db, dest: " + dir +
+                "/dumps}\n  - id: check\n    uses: integrity-check\n    needs: [b]\n"
+                "    with: {source: '${{ steps.b.outputs.path }}', workspace: " +
+                dir + "/ws/check.db}\n");
   Serve serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(id) == "success");
+  std::string bk =
+      serve.Json("POST", "/api/v1/runbooks/bk/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(bk) == "success");
   PrometheusServer prom(std::stoi(serve.Port()));
   auto value = [&](const std::string& query) {
     for (int i = 0; i < 50; ++i) {  // a scrape a second
@@ -770,6 +784,11 @@ TEST_CASE("serve: Debian's Prometheus scrapes /metrics and reads every family",
   std::string last = value("runbook_last_success_timestamp_seconds{runbook=\"hello\"}");
   REQUIRE(last != "no sample");
   CHECK(std::abs(std::stod(last) - static_cast<double>(std::time(nullptr))) < 120);
+  CHECK(value("runbook_backups_verified{runbook=\"bk\"}") == "1");
+  std::string age = value("runbook_verified_backup_age_seconds{runbook=\"bk\"}");
+  REQUIRE(age != "no sample");
+  CHECK(std::stod(age) >= 0);
+  CHECK(std::stod(age) < 120);
   CHECK(value("up") == "1");  // the whole exposition parsed
 }
 

@@ -42,3 +42,28 @@ TEST_CASE("store metrics: counts, the last success, RTO, and the newest backup's
   CHECK_THAT(text, Catch::Contains("runbook_store_altered 0\n"));
   CHECK_THAT(StoreMetricsText(rows, true, 1, now), Catch::Contains("runbook_store_altered 1\n"));
 }
+
+TEST_CASE(
+    "store metrics: the catalog's available and verified dumps, and the newest verified "
+    "dump's age",
+    "[serve][metrics][catalog]") {
+  SysSeconds now{std::chrono::seconds(1796270410)};  // 2026-12-03T04:00:10Z
+  BackupSummary nightly;
+  nightly.dumps = 5;
+  nightly.available = 4;
+  nightly.verified = 2;
+  nightly.newest = "2026-12-03T03:00:00.000Z";
+  nightly.newest_verified = "2026-12-01T04:00:10Z";
+  BackupSummary never;  // dumps, none verified: no age sample (absent() alerts on it)
+  never.dumps = 1;
+  never.available = 1;
+  std::string text =
+      StoreMetricsText({}, false, 0, now, {{"nightly", nightly}, {"never-checked", never}});
+  CHECK_THAT(text, Catch::Contains("runbook_backups_available{runbook=\"nightly\"} 4\n"));
+  CHECK_THAT(text, Catch::Contains("runbook_backups_verified{runbook=\"nightly\"} 2\n"));
+  CHECK_THAT(text, Catch::Contains("runbook_backups_verified{runbook=\"never-checked\"} 0\n"));
+  CHECK_THAT(text,
+             Catch::Contains("runbook_verified_backup_age_seconds{runbook=\"nightly\"} 172800\n"));
+  CHECK(text.find("runbook_verified_backup_age_seconds{runbook=\"never-checked\"}") ==
+        std::string::npos);
+}

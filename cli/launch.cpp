@@ -546,8 +546,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // into, or for a dry run the one it would (read only). Chosen by EnterRun, absolute.
   auto verified =
       o.registry != nullptr ? std::make_shared<VerifiedLookup>(o.store.path, *o.registry) : nullptr;
-  if (verified)
+  if (verified) {
     services.verified_by = [verified](const std::string& sha) { return verified->VerifiedBy(sha); };
+    services.verified_state = [verified] { return verified->State(); };
+  }
   std::unique_ptr<AuditJournal> journal;
   context.continue_options = KeptRunOptions(o);
   std::string beat_warning;

@@ -13,6 +13,7 @@
 
 #include "engine/audit/backup_catalog.h"
 #include "engine/plugin/registry.h"
+#include "engine/plugin/step.h"
 
 namespace runbook {
 
@@ -22,8 +23,13 @@ class VerifiedLookup {
   VerifiedLookup(std::string store_path, const StepRegistry& registry);
   // "step S of run R (RUNBOOK, KIND) at T", or "" when no passed check proved these bytes.
   std::string VerifiedBy(const std::string& sha256);
+  // What VerifiedBy rests on (StepContext::verified_state): the store missing, unreadable or
+  // altered (its chain breaks: hold), or holding no passed check.
+  VerifiedState State();
 
  private:
+  void Load();  // under mu_
+  VerifiedState state_;
   std::string store_path_;
   const StepRegistry& registry_;
   std::mutex mu_;

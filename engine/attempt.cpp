@@ -264,6 +264,7 @@ AttemptResult RunAttempt(AttemptInput& in) {
   ctx.read_elsewhere = &in.read_elsewhere;
   ctx.reads_unknown = &in.reads_unknown;
   ctx.verified_by = in.svc.verified_by;
+  ctx.verified_state = in.svc.verified_state;
   ctx.log = [&](std::string_view line) {  // K9: no escape sequence reaches a terminal
     std::string note = PrintableLines(redactor.Apply(std::string(line)));
     if (in.so_far) in.so_far->Add(note);

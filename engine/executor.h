@@ -78,6 +78,7 @@ struct RunServices {
   RunJournal* journal = nullptr;  // the audit store; null: nothing recorded (dry runs, tests)
   // StepContext::verified_by for every attempt (thread-safe); empty: none is known.
   std::function<std::string(const std::string& sha256)> verified_by = {};
+  std::function<VerifiedState()> verified_state = {};  // StepContext::verified_state
 };
 
 // Params from --set k=v pairs, typed and checked, defaults applied. Errors (unknown param,

@@ -31,7 +31,7 @@ Result<std::map<std::string, BackupSummary>> ListingCache::Backups(AuditStore& s
   auto dumps = ReadBackupCatalog(store, registry, "");
   if (!dumps.ok()) return dumps.status();
   backups_key_ = key.value();
-  backups_ = SummarizeCatalog(dumps.value());
+  backups_ = SummarizeCatalog(dumps.value(), std::chrono::system_clock::now());
   return *backups_;
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/audit/verify.h"
+#include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
 
@@ -96,6 +98,11 @@ std::optional<int64_t> AgeSeconds(const std::string& at, Clock::Wall now) {
   return std::chrono::duration_cast<std::chrono::seconds>(now - *t).count();
 }
 
+bool InFuture(const std::string& at, Clock::Wall now) {
+  auto t = ParseUtc(at);
+  return t && *t > now + kFutureSkew;
+}
+
 Value MentionJson(const CatalogMention& m) {
   return Value(Value::Map{{"run_id", Value(m.run_id)},
                           {"runbook", Value(m.runbook)},
@@ -106,12 +113,41 @@ Value MentionJson(const CatalogMention& m) {
 
 Value OrNull(const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); }
 
+// Per runbook, the newest present verified dump is hashed: when its bytes are no longer the
+// ones verified, it is not present (`replaced` says why) and the next one is hashed, until one
+// holds (dumps newest first).
+void RehashNewestVerified(std::vector<CatalogDump>& dumps) {
+  std::map<std::string, bool> settled;  // runbook -> its newest verified holds
+  for (CatalogDump& d : dumps) {
+    if (!d.present || d.verified_by.empty() || settled[d.made.runbook]) continue;
+    auto now = Sha256File(d.path);
+    if (now.ok() && now.value() == d.sha256) {
+      settled[d.made.runbook] = true;
+      continue;
+    }
+    d.present = false;
+    d.replaced = now.ok() ? "its bytes changed since it was verified (sha256 now " +
+                                now.value().substr(0, 12) + ")"
+                          : "it cannot be read: " + now.status().message();
+  }
+}
+
 }  // namespace
+
+std::string CatalogStoreProblem(AuditStore& store) {
+  auto walked = VerifyChainFrom(store, 1);
+  if (!walked.ok()) return "cannot walk the chain: " + walked.status().message();
+  if (!walked.value().ok) return walked.value().problem;
+  auto head = HeadProblem(store);
+  if (!head.ok()) return "cannot read the signed heads: " + head.status().message();
+  return head.value();
+}
 
 Result<std::vector<CatalogDump>> ReadBackupCatalog(AuditStore& store, const StepRegistry& registry,
                                                    const std::string& runbook) {
   std::vector<CatalogDump> dumps;
-  std::map<std::string, size_t> by_path;  // a dump is its file; equal content, equal proof
+  std::map<std::pair<std::string, std::string>, size_t> known;  // (path, sha256)
+  std::map<std::string, size_t> last_at_path;  // the dump recorded last at each path
   std::map<std::string, std::vector<CatalogMention>> verified;  // by sha256, oldest first
   std::map<std::string, std::vector<std::pair<std::string, CatalogMention>>> copies;  // where
   Status s = ForEachPassedStep(
@@ -130,8 +166,11 @@ Result<std::vector<CatalogDump>> ReadBackupCatalog(AuditStore& store, const Step
               copies[Text(o, "sha256")].emplace_back(Absolute(Text(o, "location"), run.base), m);
         std::string sha = text(OutputRole::kDumpSha256);
         std::string path = Absolute(text(OutputRole::kDumpPath), run.base);
-        if (!IsSha256(sha) || by_path.count(path) || (!runbook.empty() && m.runbook != runbook))
+        if (!IsSha256(sha) || (!runbook.empty() && m.runbook != runbook)) return;
+        if (auto k = known.find({path, sha}); k != known.end()) {  // published again
+          last_at_path[path] = k->second;
           return;
+        }
         CatalogDump d;
         d.sha256 = sha;
         d.path = path;
@@ -140,13 +179,22 @@ Result<std::vector<CatalogDump>> ReadBackupCatalog(AuditStore& store, const Step
         d.created_at = text(OutputRole::kDumpCreatedAt);
         d.made = m;
         d.present = PresentWithSize(d.path, d.size);
-        by_path[path] = dumps.size();
+        known[{path, sha}] = last_at_path[path] = dumps.size();
         dumps.push_back(std::move(d));
       });
   if (!s.ok()) return s;
-  for (CatalogDump& d : dumps) {  // a proof or a copy of these bytes is one of each such file
+  for (size_t i = 0; i < dumps.size(); ++i) {
+    CatalogDump& d = dumps[i];
+    if (last_at_path[d.path] != i && d.present) {
+      d.present = false;
+      d.replaced = "another dump was published at its path since";
+    }
+    // A proof or a copy of these bytes is one of each such file.
     if (auto v = verified.find(d.sha256); v != verified.end()) d.verified_by = v->second;
-    if (auto c = copies.find(d.sha256); c != copies.end()) d.copies = c->second;
+    if (auto c = copies.find(d.sha256); c != copies.end())
+      for (const auto& [where, m] : c->second)
+        if (where.rfind("s3://", 0) == 0 || PresentWithSize(where, d.size))
+          d.copies.emplace_back(where, m);
   }
   auto time_of = [](const CatalogDump& d) {
     return ParseUtc(d.created_at).value_or(Clock::Wall{});
@@ -154,6 +202,7 @@ Result<std::vector<CatalogDump>> ReadBackupCatalog(AuditStore& store, const Step
   std::stable_sort(dumps.begin(), dumps.end(), [&](const CatalogDump& a, const CatalogDump& b) {
     return time_of(a) > time_of(b);
   });
+  RehashNewestVerified(dumps);
   return dumps;
 }
 
@@ -171,13 +220,18 @@ Result<std::map<std::string, CatalogMention>> VerifiedDumps(AuditStore& store,
   return out;
 }
 
-std::map<std::string, BackupSummary> SummarizeCatalog(const std::vector<CatalogDump>& dumps) {
+std::map<std::string, BackupSummary> SummarizeCatalog(const std::vector<CatalogDump>& dumps,
+                                                      Clock::Wall now) {
   std::map<std::string, BackupSummary> per_runbook;
   for (const CatalogDump& d : dumps) {
     BackupSummary& s = per_runbook[d.made.runbook];
     ++s.dumps;
     if (!d.Available()) continue;  // deleted: nothing to restore from
     ++s.available;
+    if (InFuture(d.created_at, now)) {
+      ++s.future;
+      continue;
+    }
     if (s.newest.empty()) s.newest = d.created_at;  // `dumps` is newest first
     if (!d.verified_by.empty()) {
       ++s.verified;
@@ -197,26 +251,31 @@ Value CatalogJson(const std::vector<CatalogDump>& dumps, Clock::Wall now) {
       c["location"] = Value(where);
       copies.push_back(Value(std::move(c)));
     }
-    list.push_back(Value(Value::Map{{"sha256", Value(d.sha256)},
-                                    {"path", Value(d.path)},
-                                    {"present", Value(d.present)},
-                                    {"available", Value(d.Available())},
-                                    {"size", Value(d.size)},
-                                    {"created_at", Value(d.created_at)},
-                                    {"age_seconds", OrNull(AgeSeconds(d.created_at, now))},
-                                    {"made_by", MentionJson(d.made)},
-                                    {"verified", Value(!d.verified_by.empty())},
-                                    {"verified_by", Value(std::move(verified_by))},
-                                    {"copies", Value(std::move(copies))}}));
+    list.push_back(Value(
+        Value::Map{{"sha256", Value(d.sha256)},
+                   {"path", Value(d.path)},
+                   {"present", Value(d.present)},
+                   {"replaced", d.replaced.empty() ? Value() : Value(d.replaced)},
+                   {"available", Value(d.Available())},
+                   {"size", Value(d.size)},
+                   {"created_at", Value(d.created_at)},
+                   {"age_seconds",
+                    InFuture(d.created_at, now) ? Value() : OrNull(AgeSeconds(d.created_at, now))},
+                   {"future", Value(InFuture(d.created_at, now))},
+                   {"made_by", MentionJson(d.made)},
+                   {"verified", Value(!d.verified_by.empty())},
+                   {"verified_by", Value(std::move(verified_by))},
+                   {"copies", Value(std::move(copies))}}));
   }
   Value::List runbooks;
-  for (const auto& [name, s] : SummarizeCatalog(dumps)) {
+  for (const auto& [name, s] : SummarizeCatalog(dumps, now)) {
     auto text_or_null = [](const std::string& t) { return t.empty() ? Value() : Value(t); };
     runbooks.push_back(Value(
         Value::Map{{"name", Value(name)},
                    {"dumps", Value(s.dumps)},
                    {"available", Value(s.available)},
                    {"verified", Value(s.verified)},
+                   {"future", Value(s.future)},
                    {"newest_created_at", text_or_null(s.newest)},
                    {"newest_age_seconds", OrNull(AgeSeconds(s.newest, now))},
                    {"newest_verified_created_at", text_or_null(s.newest_verified)},

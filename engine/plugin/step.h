@@ -55,6 +55,12 @@ struct PassedStep {
   Value::Map outputs;
 };
 
+// What the audit store can say of verified dumps (StepContext::verified_state).
+struct VerifiedState {
+  std::string unknown;  // "" when the store was read and believed; else why nothing is known
+  bool hold = false;    // the store cannot be believed or read: delete nothing
+};
+
 // Everything one attempt may use. Owned by the executor for the attempt's duration.
 struct StepContext {
   // Resolved (expressions evaluated, defaults applied, types checked), read by name through
@@ -108,6 +114,11 @@ struct StepContext {
   // (engine/audit/backup_catalog.h VerifiedDumps). "" when none did, or when nothing can say
   // (no store: a test). Retention never deletes the newest such dump (docs/backup.md).
   std::function<std::string(const std::string& sha256)> verified_by = {};
+  // What verified_by rests on: "" when the store was read and its chain holds; else why
+  // nothing is known verified ("no passed integrity check is recorded in ..."), and `hold`
+  // when the store cannot be believed or read (its chain breaks): a step that deletes by what
+  // was verified then deletes nothing (breakMM MM3, MM5). Empty function: no store (a test).
+  std::function<VerifiedState()> verified_state = {};
   bool OwnRun(const std::string& id) const {
     if (id == run_id) return true;
     return continues != nullptr &&

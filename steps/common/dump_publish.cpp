@@ -136,6 +136,8 @@ std::optional<RetentionPolicy> PolicyOf(const StepParams& p, StepContext& ctx, s
   policy.own_run = [&ctx](const std::string& id) { return ctx.OwnRun(id); };
   policy.still_read = [&ctx](const std::string& path) { return ctx.ReadElsewhere(path); };
   policy.verified_by = ctx.verified_by;
+  policy.verified_state =
+      ctx.verified_state ? ctx.verified_state() : VerifiedState{"no audit store", false};
   return policy;
 }
 

@@ -214,10 +214,21 @@ std::vector<RetentionDecision> PlanRetention(const std::string& dir, const DumpS
   // The newest verified dump, and the newest verified of what each tier spans.
   spans["all"].resize(dumps.size());
   for (size_t i = 0; i < dumps.size(); ++i) spans["all"][i] = i;
+  std::map<size_t, bool> holds;  // verified dumps hashed: their bytes still the verified ones
+  auto still_holds = [&](size_t i) {
+    if (!holds.count(i)) {
+      auto now_sha = Sha256File(dumps[i].path);
+      holds[i] = now_sha.ok() && now_sha.value() == dumps[i].sha256;
+    }
+    return holds[i];
+  };
+  bool any_verified = false;
   for (const auto& [tier, indexes] : spans) {
     for (size_t i : indexes) {
       std::string by = verified(i);
       if (by.empty()) continue;
+      any_verified = true;
+      if (!still_holds(i)) continue;  // changed since it was verified: not the proof (MM1)
       if (why[i].empty())
         why[i] = (tier == "all" ? std::string("the newest verified")
                                 : "the newest verified of the " + tier + " tier") +
@@ -234,11 +245,17 @@ std::vector<RetentionDecision> PlanRetention(const std::string& dir, const DumpS
       why[i] = "made by this run";
     else if (policy.still_read && policy.still_read(d.path))
       why[i] = "read by a later step of this run";
+    if (policy.verified_state.hold)
+      why[i] = "retention deletes nothing: " + policy.verified_state.unknown;
     bool kept = !why[i].empty();
     std::string gone = policy.tiers ? "not kept by any tier, nor the newest verified"
                        : policy.keep_last && static_cast<int64_t>(i) >= *policy.keep_last
                            ? "beyond keep_last " + std::to_string(*policy.keep_last)
                            : "older than keep_days " + std::to_string(policy.keep_days.value_or(0));
+    if (!any_verified && !policy.verified_state.unknown.empty())
+      gone += "; nothing is known verified: " + policy.verified_state.unknown;
+    else if (holds.count(i) && !holds[i])
+      gone += "; its bytes changed since it was verified";
     out.push_back({d.path, kept, kept ? why[i] : gone});
   }
   return out;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/plugin/step.h"
 #include "engine/util/clock.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
@@ -58,6 +59,11 @@ struct RetentionPolicy {
   // dump among those each tier spans (its newest N dumps, days, weeks, months): a run of
   // unverified dumps never pushes out the last one a drill proved. Empty: none is verified.
   std::function<std::string(const std::string& sha256)> verified_by = {};
+  // What verified_by rests on (StepContext::verified_state): with `hold`, nothing is deleted
+  // and every decision says why; `unknown` is said beside each deletion (nothing is known
+  // verified). The newest verified dump is hashed before it is kept as such: one whose bytes
+  // changed since is not (breakMM MM1), and the next verified one is.
+  VerifiedState verified_state;
   // A dry run: the dump the run is about to write counts as the newest (at `now`), as it
   // will when the run writes it; it is not among the decisions.
   bool count_one_more = false;

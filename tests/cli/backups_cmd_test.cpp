@@ -22,6 +22,14 @@ struct Shop {
         dir, name,
         "version: 1\nname: " + name.substr(0, name.find('.')) + "\n" + head + "steps:\n" + steps);
   }
+  // live.db with one row, and nightly.yaml: a backup of it named by the param `name`.
+  void Nightly() {
+    Shell("cd " + dir + " && sqlite3 live.db 'create table t(a); insert into t values (1)'");
+    Write("nightly.yaml",
+          "  - {id: dump, uses: backup, with: {database: live.db, dest: dumps, name: "
+          "'${{ params.name }}'}}\n",
+          "kind: backup\nparams:\n  name: {type: string}\n");
+  }
   Value Catalog(const std::string& extra = "") const {
     Command c = Rb("backups --format json" + extra);
     INFO(c.err);
@@ -47,11 +55,7 @@ const Value* DumpNamed(const Value& catalog, const std::string& tail) {
 TEST_CASE("backups: the catalog says where each dump is, its copies, and which a drill verified",
           "[cli][backups]") {
   Shop s;
-  Shell("cd " + s.dir + " && sqlite3 live.db 'create table t(a); insert into t values (1)'");
-  s.Write("nightly.yaml",
-          "  - {id: dump, uses: backup, with: {database: live.db, dest: dumps, name: "
-          "'${{ params.name }}'}}\n",
-          "kind: backup\nparams:\n  name: {type: string}\n");
+  s.Nightly();
   for (const char* name : {"d1", "d2", "d3"}) {
     Shell("cd " + s.dir + " && sqlite3 live.db 'insert into t values (2)'");
     REQUIRE(s.Rb(std::string("run nightly.yaml --set name=") + name).exit_code == 0);
@@ -142,4 +146,63 @@ TEST_CASE("backups: keep's mistakes are located at load", "[cli][backups][retent
                         Catch::Contains("keep (tiers) goes without keep_last and keep_days"));
   CHECK_THAT(c.err, Catch::Contains("bad.yaml:6:65:") && Catch::Contains("keep.daily: expected a "
                                                                          "whole number from 1"));
+}
+
+// breakMM MM2: a dump published again at a reused path is a second dump, and only the last is
+// present. MM1: the newest verified dump whose bytes changed is not present, and the RPO rests
+// on the next. MM7: a mirror copy deleted since is no copy. MM3: an altered store is said.
+TEST_CASE(
+    "backups: a reused path, changed bytes, a deleted mirror copy and an altered store are "
+    "said",
+    "[cli][backups][catalog]") {
+  Shop s;
+  s.Nightly();
+  s.Write("drill.yaml",
+          "  - {id: check, uses: integrity-check, with: {source: '${{ params.src }}', workspace: "
+          "ws.db}}\n",
+          "kind: drill\nparams:\n  src: {type: string}\n");
+  s.Write("offsite.yaml",
+          "  - {id: up, uses: s3-sync, with: {source: dumps, dest: mirror, inventory: ''}}\n");
+  REQUIRE(s.Rb("run nightly.yaml --set name=p").exit_code == 0);
+  REQUIRE(s.Rb("run drill.yaml --set src=dumps/p.sqlite.gz").exit_code == 0);
+  REQUIRE(s.Rb("run offsite.yaml").exit_code == 0);
+  // The name reused for a new dump (the old one removed by hand).
+  Shell("cd " + s.dir + " && rm dumps/p.sqlite.gz* && sqlite3 live.db 'insert into t values (2)'");
+  REQUIRE(s.Rb("run nightly.yaml --set name=p").exit_code == 0);
+  Shell("cd " + s.dir + " && sqlite3 live.db 'insert into t values (3)'");
+  REQUIRE(s.Rb("run nightly.yaml --set name=q").exit_code == 0);
+  REQUIRE(s.Rb("run drill.yaml --set src=dumps/q.sqlite.gz").exit_code == 0);
+  Value c = s.Catalog();
+  int at_p = 0, present_p = 0;
+  for (const Value& d : c.Find("dumps")->as_list())
+    if (d.Find("path")->as_string() == s.dir + "/dumps/p.sqlite.gz") {
+      ++at_p;
+      present_p += d.Find("present")->as_bool() ? 1 : 0;
+    }
+  CHECK(at_p == 2);
+  CHECK(present_p == 1);
+  // The newest verified (q) edited in place: not present, and the RPO rests on p's first
+  // dump... which was replaced; its mirror copy keeps it available until that copy goes.
+  Shell("cd " + s.dir +
+        " && printf 'XX' | dd of=dumps/q.sqlite.gz bs=1 seek=30 conv=notrunc "
+        "2>/dev/null");
+  c = s.Catalog();
+  const Value* q = DumpNamed(c, "/dumps/q.sqlite.gz");
+  REQUIRE(q != nullptr);
+  CHECK(!q->Find("present")->as_bool());
+  CHECK_THAT(q->Find("replaced")->as_string(),
+             Catch::Contains("bytes changed since it was verified"));
+  Value rb = c.Find("runbooks")->as_list().at(0);
+  CHECK(rb.Find("verified")->as_int() == 1);  // the first p, through its mirror copy
+  Shell("rm " + s.dir + "/mirror/p.sqlite.gz");
+  rb = s.Catalog().Find("runbooks")->as_list().at(0);
+  CHECK(rb.Find("verified")->as_int() == 0);
+  CHECK(rb.Find("newest_verified_age_seconds")->is_null());
+  // An edited event: said, exit 1.
+  Shell("cd " + s.dir +
+        " && sqlite3 a.db \"update events set body=replace(body, 'check', "
+        "'chekc') where seq = (select max(seq) from events where kind = 'step_finished')\"");
+  Command altered = s.Rb("backups");
+  CHECK(altered.exit_code == 1);
+  CHECK_THAT(altered.err, Catch::Contains("ALTERED: the audit store's chain is broken"));
 }

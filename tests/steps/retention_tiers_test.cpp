@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/time_format.h"
 #include "steps/common/retention.h"
@@ -17,11 +18,12 @@ namespace {
 
 const DumpSource kSource{"/data/app.sqlite", "host-a"};
 
-// A dump `name`.sqlite.gz in `dir` made at `at` (RFC 3339), its sha256 "sha-NAME" padded.
-std::string Sha(const std::string& name) { return name + std::string(64 - name.size(), '0'); }
+// A dump `name`.sqlite.gz in `dir` made at `at` (RFC 3339) holding its name: its sha256 is
+// Sha(name).
+std::string Sha(const std::string& name) { return Sha256Hex(name); }
 void MakeDump(const std::string& dir, const std::string& name, const std::string& at,
               const DumpSource& source = kSource) {
-  WriteFile(dir, name + ".sqlite.gz", "x");
+  WriteFile(dir, name + ".sqlite.gz", name);
   WriteFile(dir, name + ".sqlite.gz.meta.json",
             ToJson(Value(Value::Map{{"file", Value(name + ".sqlite.gz")},
                                     {"size", Value(int64_t{1})},
@@ -135,4 +137,36 @@ TEST_CASE("keep tiers: a mapping of last, daily, weekly, monthly to counts, noth
   CHECK_THAT(parse(R"({"daily": "7"})").status().message(), Catch::Contains("keep.daily"));
   CHECK_FALSE(parse("{}").ok());
   CHECK_FALSE(parse("[7]").ok());
+}
+
+// breakMM MM1: a verified dump whose bytes changed since (bit rot, an edit) is no proof: the
+// older verified dump that still holds is kept instead, and the changed one goes by the counts.
+// MM3/MM5: a store that cannot be believed deletes nothing; one that knows no check says so.
+TEST_CASE(
+    "keep tiers: a verified dump whose bytes changed is no proof, and a store that "
+    "cannot be believed deletes nothing",
+    "[steps][backup][retention]") {
+  std::string dir = TempDir();
+  for (int day = 1; day <= 5; ++day)
+    MakeDump(dir, "d" + std::to_string(day), "2027-01-0" + std::to_string(day) + "T10:00:00Z");
+  RetentionPolicy policy;
+  policy.keep_last = 1;
+  std::map<std::string, std::string> by = {{Sha("d4"), "drill A"}, {Sha("d2"), "drill B"}};
+  policy.verified_by = [&](const std::string& sha) { return by.count(sha) ? by[sha] : ""; };
+  WriteFile(dir, "d4.sqlite.gz", "d9");  // same size, other bytes
+  auto plan = Plan(dir, policy);
+  CHECK(plan["d2"] == "the newest verified (by drill B)");
+  CHECK(plan["d4"] == "-beyond keep_last 1; its bytes changed since it was verified");
+  policy.verified_state = {"the audit store /s/a.db was altered (event 8 ...)", true};
+  plan = Plan(dir, policy);
+  for (const char* d : {"d1", "d2", "d3", "d4"})
+    CHECK(plan[d] ==
+          "retention deletes nothing: the audit store /s/a.db was altered (event 8 ...)");
+  RetentionPolicy none;
+  none.keep_last = 4;
+  none.verified_state = {"no passed integrity check is recorded in the audit store /s/a.db", false};
+  plan = Plan(dir, none);
+  CHECK(plan["d1"] ==
+        "-beyond keep_last 4; nothing is known verified: no passed integrity check "
+        "is recorded in the audit store /s/a.db");
 }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <map>
 
 #include "engine/util/crypto.h"
@@ -53,8 +54,10 @@ bool Names(const Value::Map& meta, const DumpSource& source) {
          (!meta.count("instance") || text("instance") == source.instance);
 }
 
+// The dumps of `source` in `dir` with genuine metadata, newest first; those whose metadata's
+// created_at cannot be read go to `undated` (never deleted, and said: breakMM MM9).
 std::vector<Dump> DumpsOf(const std::string& dir, const DumpSource& source,
-                          const std::string& verify_key) {
+                          const std::string& verify_key, std::vector<std::string>& undated) {
   std::vector<Dump> dumps;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
@@ -68,6 +71,8 @@ std::vector<Dump> DumpsOf(const std::string& dir, const DumpSource& source,
     if (created)
       dumps.push_back({path, *created, m.count("run_id") ? m.at("run_id").ToText() : "",
                        m.count("sha256") ? m.at("sha256").ToText() : ""});
+    else
+      undated.push_back(path);
   }
   std::sort(dumps.begin(), dumps.end(),
             [](const Dump& a, const Dump& b) { return a.created > b.created; });
@@ -187,7 +192,14 @@ std::vector<RetentionDecision> PlanRetention(const std::string& dir, const DumpS
                                              const std::string& keep, const RetentionPolicy& policy,
                                              Clock::Wall now) {
   if (!policy.keep_last && !policy.keep_days && !policy.tiers) return {};
-  std::vector<Dump> dumps = DumpsOf(dir, source, policy.verify_key);
+  std::vector<std::string> undated;
+  std::vector<Dump> dumps = DumpsOf(dir, source, policy.verify_key, undated);
+  // A dump dated in the future (a host whose clock ran ahead) would be the newest for years
+  // and push genuine ones out (breakMM MM6): it neither counts nor is deleted.
+  std::vector<Dump> future;
+  auto ahead = [&](const Dump& d) { return d.created > now + std::chrono::minutes(5); };
+  std::copy_if(dumps.begin(), dumps.end(), std::back_inserter(future), ahead);
+  dumps.erase(std::remove_if(dumps.begin(), dumps.end(), ahead), dumps.end());
   if (policy.count_one_more) dumps.insert(dumps.begin(), Dump{"", now, "", ""});
   std::vector<std::string> why(dumps.size());
   std::error_code ec;
@@ -258,6 +270,12 @@ std::vector<RetentionDecision> PlanRetention(const std::string& dir, const DumpS
       gone += "; its bytes changed since it was verified";
     out.push_back({d.path, kept, kept ? why[i] : gone});
   }
+  for (const Dump& d : future)
+    out.push_back({d.path, true,
+                   "its created_at is in the future (a clock is wrong): never counted, never "
+                   "deleted"});
+  for (const std::string& path : undated)
+    out.push_back({path, true, "its metadata's created_at cannot be read: never deleted"});
   return out;
 }
 

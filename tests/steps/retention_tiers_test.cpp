@@ -170,3 +170,21 @@ TEST_CASE(
         "-beyond keep_last 4; nothing is known verified: no passed integrity check "
         "is recorded in the audit store /s/a.db");
 }
+
+// breakMM MM6, MM9: a dump dated in the future neither counts nor is deleted; one whose
+// created_at cannot be read is never deleted; both are said.
+TEST_CASE("keep tiers: a dump dated in the future or undated is said, never counted or deleted",
+          "[steps][backup][retention]") {
+  std::string dir = TempDir();
+  MakeDump(dir, "old", "2027-01-01T10:00:00Z");
+  MakeDump(dir, "mid", "2027-01-05T10:00:00Z");
+  MakeDump(dir, "ahead", "2029-06-01T10:00:00Z");
+  MakeDump(dir, "garbage", "last tuesday");
+  RetentionPolicy policy;
+  policy.keep_last = 1;
+  auto plan = Plan(dir, policy);
+  CHECK(plan["mid"] == "among the newest 1");
+  CHECK(plan["old"] == "-beyond keep_last 1");
+  CHECK_THAT(plan["ahead"], Catch::StartsWith("its created_at is in the future"));
+  CHECK(plan["garbage"] == "its metadata's created_at cannot be read: never deleted");
+}

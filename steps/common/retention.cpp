@@ -256,7 +256,7 @@ std::vector<RetentionDecision> PlanRetention(const std::string& dir, const DumpS
     else if (!d.run_id.empty() && policy.own_run && policy.own_run(d.run_id))
       why[i] = "made by this run";
     else if (policy.still_read && policy.still_read(d.path))
-      why[i] = "read by a later step of this run";
+      why[i] = "read by another step of this run";
     if (policy.verified_state.hold)
       why[i] = "retention deletes nothing: " + policy.verified_state.unknown;
     bool kept = !why[i].empty();

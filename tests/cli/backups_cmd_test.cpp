@@ -206,3 +206,33 @@ TEST_CASE(
   CHECK(altered.exit_code == 1);
   CHECK_THAT(altered.err, Catch::Contains("ALTERED: the audit store's chain is broken"));
 }
+
+// breakMM MM4: a later step reading a path not known yet: the run deletes nothing, and so does
+// its dry run (it listed the deletion of the dump that step then read).
+TEST_CASE(
+    "backups: a dry run deletes nothing where the run deletes nothing, a path not known "
+    "yet",
+    "[cli][backups][retention]") {
+  Shop s;
+  s.Nightly();
+  REQUIRE(s.Rb("run nightly.yaml --set name=d1").exit_code == 0);
+  Shell("cd " + s.dir + " && sqlite3 live.db 'insert into t values (2)'");
+  REQUIRE(s.Rb("run nightly.yaml --set name=d2").exit_code == 0);
+  s.Write("r.yaml",
+          "  - {id: pick, uses: exec, with: {run: [sh, -c, 'echo which=d1 >> "
+          "\"$RUNBOOK_OUTPUT\"']}}\n"
+          "  - {id: dump, uses: backup, with: {database: live.db, dest: dumps, name: d3, keep: "
+          "{last: 1}}}\n"
+          "  - {id: check, uses: integrity-check, needs: [dump, pick], with: {source: "
+          "'dumps/${{ steps.pick.outputs.which }}.sqlite.gz', workspace: ws.db}}\n");
+  Command dry = s.Rb("run r.yaml --dry-run");
+  INFO(dry.err);
+  CHECK(dry.exit_code == 0);
+  CHECK_THAT(dry.err, Catch::Contains("retention: would delete nothing this run: step 'check'"));
+  CHECK(dry.err.find("would delete /") == std::string::npos);
+  Command run = s.Rb("run r.yaml");
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.err, Catch::Contains("retention: deleted nothing this run: step 'check'"));
+  CHECK(Shell("ls " + s.dir + "/dumps/d1.sqlite.gz " + s.dir + "/dumps/d2.sqlite.gz").exit_code ==
+        0);
+}

@@ -94,7 +94,8 @@ StepSpec MakeSpec() {
           .Enum({"rename", "env"}),
       Param("jobs", ParamType::kInteger, "postgres: pg_restore's parallel jobs")
           .Default(Value(int64_t{1}))
-          .Min(1),
+          .Min(1)
+          .Max(256),
       Param("no_owner", ParamType::kBoolean,
             "postgres: restore without the dump's owners and privileges (pg_restore "
             "--no-owner --no-privileges): for a user that is not a superuser")

@@ -64,6 +64,11 @@ struct RunCliOptions {
   // Hidden: serve saw run `run_id` exit with this code without recording its end; its
   // failure is notified, nothing is run (cli/run_lost.h). -1: a run.
   int lost_exit = -1;
+  // Hidden, with lost_exit: the runbook as serve copied it when it started the run (what
+  // ran, though the file be edited or removed since: breakNN NN5); and, when `run_id` was a
+  // resume, the run it resumes (a resume refused before it started leaves that run to tell).
+  std::string lost_copy;
+  std::string lost_resumes;
   const StepRegistry* registry = nullptr;  // set by CmdRun and CmdResume
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);

@@ -631,6 +631,7 @@ bool RunIdAndTrigger(const RunCliOptions& o, std::string& run_id, Value& trigger
 }
 
 int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
+  if (cli.lost_exit >= 0) return CmdLostRun(registry, cli);
   RunCliOptions o = cli;
   o.registry = &registry;
   auto rb = LoadForCommand(registry, o.file);
@@ -638,20 +639,19 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
   std::vector<std::pair<std::string, std::string>> sets;
   if (!SplitSets(o.sets, sets)) return kExitInvalid;
   auto params = BindParams(*rb, sets);
-  if (!params.ok() && o.lost_exit < 0) {
+  if (!params.ok()) {
     std::cerr << "runbook: error: " << MaskForRunbook(*rb, params.status().message()) << "\n";
     return kExitInvalid;
   }
   RunOptions options;
   RunContext context;
   if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;
-  if (params.ok()) options.params = params.value();  // a lost run's may not bind (a resume's)
+  options.params = params.value();
   options.dry_run = o.dry_run;
   context.runbook_sha256 = Sha256Hex(rb->source.text);
   context.user = CurrentUser();
   context.git_commit = GitCommitOf(o.file);
   if (int code = EnterRun(o, *rb, RunbookBase(*rb), context); code != kExitOk) return code;
-  if (o.lost_exit >= 0) return NotifyLostRun(o, *rb, std::move(options), context);
   return Launch(o, *rb, std::move(options), std::move(context));
 }
 

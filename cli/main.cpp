@@ -134,6 +134,10 @@ int Main(int argc, char** argv) {
   r->add_option("--lost-exit", run.lost_exit,
                 "the run --run-id exited so without recording its end: notify (runbook serve)")
       ->group("");
+  r->add_option("--lost-copy", run.lost_copy, "with --lost-exit: the runbook as the run read it")
+      ->group("");
+  r->add_option("--lost-resumes", run.lost_resumes, "with --lost-exit: the run --run-id resumed")
+      ->group("");
 
   RunCliOptions resume;
   resume.notifier = notifier.get();

@@ -4,10 +4,14 @@
 
 #include <cstring>
 #include <iostream>
+#include <set>
 
 #include "cli/launch.h"
+#include "cli/load.h"
 #include "cli/run_notify.h"
+#include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
+#include "engine/loader.h"
 #include "engine/process_runner.h"
 #include "engine/util/json.h"
 #include "serve/launcher.h"
@@ -70,7 +74,45 @@ void RecordedParams(AuditStore& store, RunOptions& options) {
   }
 }
 
-}  // namespace
+// The runbook the run read: serve's copy, under the file's path; the file when there is none.
+std::unique_ptr<Runbook> LoadLost(const StepRegistry& registry, const RunCliOptions& o) {
+  if (o.lost_copy.empty()) return LoadForCommand(registry, o.file);
+  Diagnostics diags;
+  SourceText copy;
+  if (!ReadRunbookSource(o.lost_copy, copy, diags)) return LoadForCommand(registry, o.file);
+  auto rb = LoadRunbookText(o.file, copy.text, registry, diags);
+  copy.path = o.file;
+  PrintDiagnostics(diags, &copy);
+  return rb;
+}
+
+// The entries whose failure was sent for `run_id` already (their indexes): a helper asked
+// again after a serve stopped while it sent (breakNN NN1) sends the others only.
+std::set<size_t> FailureSent(AuditStore& store, const std::string& run_id) {
+  std::set<size_t> out;
+  auto record = LoadRunRecord(store, run_id);
+  if (!record.ok()) return out;
+  for (const Value& n : record.value().notifications) {
+    const Value* index = n.Find("index");
+    const Value* event = n.Find("event");
+    const Value* status = n.Find("status");
+    if (index != nullptr && index->is_int() && event != nullptr && event->ToText() == "failure" &&
+        status != nullptr && status->ToText() == "sent")
+      out.insert(static_cast<size_t>(index->as_int()));
+  }
+  return out;
+}
+
+// The run a refused resume leaves to tell: "" when `o` is no resume or the resume started.
+std::string RefusedResumeOf(const RunCliOptions& o, bool resume_started) {
+  return o.lost_resumes.empty() || resume_started ? "" : o.lost_resumes;
+}
+
+std::string RefusedDetail(int exit_code, const std::string& resume_id, const std::string& run_id) {
+  return "resuming it as run " + resume_id + " was refused before it started (exit " +
+         std::to_string(exit_code) + "; serve's log: logs/" + resume_id +
+         ".log); it is still interrupted: runbook resume " + run_id;
+}
 
 int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
                   const RunContext& context) {
@@ -79,12 +121,29 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::cerr << "runbook: error: " << store.status().message() << "\n";
     return kExitEnvironment;
   }
-  (void)store.value()->MarkInterrupted();  // its process is gone: the run is interrupted
+  // Its process is gone: the run is interrupted. Until the store says so nothing is sent (a
+  // locked store: serve asks again).
+  if (auto swept = store.value()->MarkInterrupted(); !swept.ok()) {
+    std::cerr << "runbook: error: cannot mark run " << options.run_id
+              << " interrupted yet: " << swept.status().message() << "\n";
+    return kExitEnvironment;
+  }
   auto row = store.value()->FindRun(options.run_id);
+  std::string detail = LostDetail(o.lost_exit, row.ok(), options.run_id);
+  if (std::string resumed = RefusedResumeOf(o, row.ok()); !resumed.empty()) {
+    detail = RefusedDetail(o.lost_exit, options.run_id, resumed);
+    options.run_id = resumed;
+    options.params.clear();  // the resumed run's own, below
+    row = store.value()->FindRun(resumed);
+  }
   const bool started = row.ok();
   const std::string status = started ? row.value().status : "failure";
   if (status == "success" || status == "failure" || status == "cancelled") {
     if (started) return kExitOk;  // it recorded its end, and sent what it raised
+  }
+  if (status == "running") {  // not taken as gone yet (its heartbeat is fresh): later
+    std::cerr << "runbook: error: run " << options.run_id << " is not marked interrupted yet\n";
+    return kExitEnvironment;
   }
   if (started) RecordedParams(*store.value(), options);
   EnvMap env = CurrentEnvironment();
@@ -93,12 +152,36 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // failing, recorded, and the others send.
   options.secrets = ReadableSecrets(rb, env, context.base);
   Redactor redactor = RunRedactor(*options.secrets, env);
-  std::cerr << "runbook: run " << options.run_id << ": "
-            << LostDetail(o.lost_exit, started, options.run_id) << "\n";
-  if (o.notifier != nullptr)
-    NotifyRunLost(rb, options, status, LostDetail(o.lost_exit, started, options.run_id),
-                  started ? store.value().get() : nullptr, *o.notifier, redactor);
+  std::cerr << "runbook: run " << options.run_id << ": " << detail << "\n";
+  if (o.notifier == nullptr) return kExitOk;
+  std::set<size_t> sent =
+      started ? FailureSent(*store.value(), options.run_id) : std::set<size_t>{};
+  Status told = NotifyRunLost(rb, options, status, detail, started ? store.value().get() : nullptr,
+                              *o.notifier, redactor, sent);
+  if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
+    std::cerr << "runbook: error: " << told.message() << "\n";
+    return kExitEnvironment;
+  }
   return kExitOk;
+}
+
+}  // namespace
+
+int CmdLostRun(const StepRegistry& registry, const RunCliOptions& cli) {
+  RunCliOptions o = cli;
+  o.registry = &registry;
+  auto rb = LoadLost(registry, o);
+  if (!rb) return kExitInvalid;
+  RunOptions options;
+  RunContext context;
+  std::vector<std::pair<std::string, std::string>> sets;
+  if (SplitSets(o.sets, sets)) {
+    auto params = BindParams(*rb, sets);  // a resume's may not bind: its record's, later
+    if (params.ok()) options.params = params.value();
+  }
+  if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;
+  if (int code = EnterRun(o, *rb, RunbookBase(*rb), context); code != kExitOk) return code;
+  return NotifyLostRun(o, *rb, std::move(options), context);
 }
 
 }  // namespace runbook

@@ -1,10 +1,11 @@
-// `runbook run FILE --run-id ID --lost-exit N` (hidden; what runbook serve starts when a run
-// it launched exited N without recording its end: killed by a signal, crashed, OOM-killed, or
-// refused before its first step). The run is looked up in the store, which marks it
-// interrupted when its process is gone; when it recorded its end (success, failure,
-// cancelled) it told its own notifications and nothing more is done. Otherwise the runbook's
-// entries listening for "failure" send (cli/run_notify.h NotifyRunLost): the failure that
-// would else go unseen (audit of issue 16, M6; docs/serve.md).
+// `runbook run FILE --run-id ID --lost-exit N [--lost-copy COPY] [--lost-resumes RUN]`
+// (hidden; what runbook serve starts when a run it launched exited N without recording its
+// end: killed by a signal, crashed, OOM-killed, or refused before its first step). The run is
+// looked up in the store, which marks it interrupted when its process is gone; when it
+// recorded its end (success, failure, cancelled) it told its own notifications and nothing
+// more is done. Otherwise the runbook's entries listening for "failure" send
+// (cli/run_notify.h NotifyRunLost): the failure that would else go unseen (audit of issue 16,
+// M6; docs/serve.md). serve keeps asking (serve/owed_failures.h) until this ends with 0.
 #pragma once
 
 #include "cli/commands.h"
@@ -13,12 +14,17 @@
 
 namespace runbook {
 
-// After EnterRun (the store chosen, the base entered). `options`: run_id and the params the
-// run was given (those that bind; a resume's may be none). Returns 0 when the run was
-// looked at (whatever was sent: each delivery is said and recorded), 3 when the store cannot
-// be opened.
-int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
-                  const RunContext& context);
+// The whole command. The runbook is read from `o.lost_copy` when given (what the run read,
+// though its file be edited to be invalid or removed since: breakNN NN5), under the file's
+// path. A resume (`o.lost_resumes`) that never recorded a run was refused before it started:
+// the run it resumes is the one told, with its own params (breakNN NN3, NN4). An entry whose
+// failure was already sent for that run (recorded) is not sent again: serve may ask twice
+// when it was stopped meanwhile (breakNN NN1). Returns 0 when the run was looked at
+// (whatever was sent: each delivery is said and recorded); 2 when no runbook can be read; 3
+// when the store cannot be opened or written, or the run cannot be marked interrupted yet
+// (nothing is sent: serve asks again later; breakNN NN5: a locked store had the failure sent
+// as "running" and never recorded).
+int CmdLostRun(const StepRegistry& registry, const RunCliOptions& cli);
 
 // What a process that ended with `exit_code` (128+N: killed by signal N) did to its run, for
 // people: "the run's process was killed by signal 9 (SIGKILL) before it recorded its end".

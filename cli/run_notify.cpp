@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <set>
 
+#include "engine/audit/run_record.h"
 #include "engine/run_scope.h"
 #include "engine/template.h"
 
@@ -41,7 +43,8 @@ std::string Detail(const Runbook& rb, const RunResult& r) {
 
 // The message every channel is built from; masked (a secret in a step id or reason is not
 // sent).
-Value Message(const Runbook& rb, const RunResult& r, const Redactor& redactor) {
+Value Message(const Runbook& rb, const RunResult& r, const Redactor& redactor,
+              Value other_runs_waiting) {
   auto ms = [](bool measured, Millis v) { return measured ? Value(int64_t{v.count()}) : Value(); };
   return Value(Value::Map{{"runbook", Value(rb.name)},
                           {"kind", Value(rb.kind)},
@@ -52,7 +55,8 @@ Value Message(const Runbook& rb, const RunResult& r, const Redactor& redactor) {
                           {"rpo_ms", ms(r.rpo.measured, r.rpo.age)},
                           {"objectives_met", Value(r.objectives_met())},
                           {"host", Value(Host())},
-                          {"detail", Value(redactor.Apply(Detail(rb, r)))}});
+                          {"detail", Value(redactor.Apply(Detail(rb, r)))},
+                          {"other_runs_waiting", std::move(other_runs_waiting)}});
 }
 
 // The entry's settings rendered with the run's params and secrets; nullopt with `error`.
@@ -81,8 +85,8 @@ std::string Address(const NotifyTarget& t) {
   return it == t.config.end() ? "" : it->second.ToText();
 }
 
-void Record(AuditStore& store, const std::string& run_id, const Delivery& d,
-            const Redactor& redactor) {
+Status Record(AuditStore& store, const std::string& run_id, const Delivery& d,
+              const Redactor& redactor) {
   Value::Map body{{"index", Value(static_cast<int64_t>(d.index))},
                   {"channel", Value(d.channel)},
                   {"event", Value(d.event)},
@@ -94,6 +98,21 @@ void Record(AuditStore& store, const std::string& run_id, const Delivery& d,
   Status s = store.Append(run_id, "notification", "", 0, Value(std::move(body)));
   if (!s.ok())
     std::cerr << "runbook: warning: the notification was not recorded: " << s.message() << "\n";
+  return s;
+}
+
+// The other runs of `runbook` whose approval gate waits for an answer (their ids): while one
+// does, RunbookApprovalWaiting is not resolved by this run's end (breakNN NN2).
+Value OtherRunsWaiting(AuditStore& store, const std::string& runbook, const std::string& run_id) {
+  Value::List out;
+  auto rows = store.Runs(runbook, 200);
+  if (!rows.ok()) return Value(std::move(out));
+  for (const RunRow& r : rows.value()) {
+    if (r.run_id == run_id || r.status != "running") continue;
+    auto record = LoadRunRecord(store, r.run_id);
+    if (record.ok() && !record.value().approvals_waiting.empty()) out.push_back(Value(r.run_id));
+  }
+  return Value(std::move(out));
 }
 
 }  // namespace
@@ -102,16 +121,22 @@ namespace {
 
 // Each entry sends `message` for the events EventsToSend gives it; each delivery recorded
 // and said.
-// `store` null: the run is not in the store; the deliveries are said only.
-void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::string>& raised,
-          const Value& message, AuditStore* store, NotifySender& sender, const Redactor& redactor) {
+// `store` null: the run is not in the store; the deliveries are said only. The entries of
+// `skip` (indexes) are not sent. Returns the first error recording a delivery.
+Status Send(const Runbook& rb, const RunOptions& options, const std::vector<std::string>& raised,
+            const Value& message, AuditStore* store, NotifySender& sender, const Redactor& redactor,
+            const std::set<size_t>& skip = {}) {
+  Status recorded = Status::Ok();
   const Value* status = message.Find("status");
   const Value* met = message.Find("objectives_met");
+  const Value* others = message.Find("other_runs_waiting");
+  const bool another_waits = others != nullptr && others->is_list() && !others->as_list().empty();
   for (size_t i = 0; i < rb.notify.size(); ++i) {
+    if (skip.count(i) != 0) continue;
     for (const std::string& event :
          EventsToSend(rb.notify[i].channel, rb.notify[i].on, raised,
                       status != nullptr ? status->ToText() : "",
-                      met == nullptr || !met->is_bool() || met->as_bool())) {
+                      met == nullptr || !met->is_bool() || met->as_bool(), another_waits)) {
       std::string error;
       auto target = Render(rb, options, i, error);
       if (target && Address(*target).empty()) {  // off: a param left empty (docs/notify.md)
@@ -121,7 +146,10 @@ void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::s
       }
       Delivery d = target ? sender.Send(*target, event, message)
                           : Delivery{i, rb.notify[i].channel, event, "", false, 0, 0, error};
-      if (store != nullptr) Record(*store, options.run_id, d, redactor);
+      if (store != nullptr) {
+        Status s = Record(*store, options.run_id, d, redactor);
+        if (recorded.ok() && !s.ok()) recorded = s;
+      }
       std::cerr << "runbook: notify " << d.channel << " (" << event << ") "
                 << redactor.Apply(d.target) << ": "
                 << (d.sent ? "sent"
@@ -130,6 +158,7 @@ void Send(const Runbook& rb, const RunOptions& options, const std::vector<std::s
                 << "\n";
     }
   }
+  return recorded;
 }
 
 }  // namespace
@@ -139,7 +168,8 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
   if (rb.notify.empty() || options.dry_run) return;
   std::vector<std::string> events =
       RaisedEvents(result, PreviousStatus(store, rb.name, result.run_id));
-  Send(rb, options, events, Message(rb, result, redactor), &store, sender, redactor);
+  Value message = Message(rb, result, redactor, OtherRunsWaiting(store, rb.name, result.run_id));
+  (void)Send(rb, options, events, message, &store, sender, redactor);
 }
 
 void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const std::string& step,
@@ -155,26 +185,29 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                            {"step", Value(step)},
                            {"host", Value(Host())},
                            {"detail", Value(redactor.Apply("approval '" + step + "' waits"))}});
-  Send(rb, options, {"approval_waiting"}, message, store.value().get(), sender, redactor);
+  (void)Send(rb, options, {"approval_waiting"}, message, store.value().get(), sender, redactor);
 }
 
-void NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
-                   const std::string& detail, AuditStore* store, NotifySender& sender,
-                   const Redactor& redactor) {
-  if (rb.notify.empty()) return;
+Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
+                     const std::string& detail, AuditStore* store, NotifySender& sender,
+                     const Redactor& redactor, const std::set<size_t>& already_sent) {
+  if (rb.notify.empty()) return Status::Ok();
   // Every field a run's end has (docs/notify.md), null where nothing was measured (breakLL
   // LL8: receivers reading rto_ms found no key).
-  Value message(Value::Map{{"runbook", Value(rb.name)},
-                           {"kind", Value(rb.kind)},
-                           {"run_id", Value(options.run_id)},
-                           {"status", Value(status)},
-                           {"duration_ms", Value()},
-                           {"rto_ms", Value()},
-                           {"rpo_ms", Value()},
-                           {"objectives_met", Value()},
-                           {"host", Value(Host())},
-                           {"detail", Value(redactor.Apply(detail))}});
-  Send(rb, options, {"failure"}, message, store, sender, redactor);
+  Value message(Value::Map{
+      {"runbook", Value(rb.name)},
+      {"kind", Value(rb.kind)},
+      {"run_id", Value(options.run_id)},
+      {"status", Value(status)},
+      {"duration_ms", Value()},
+      {"rto_ms", Value()},
+      {"rpo_ms", Value()},
+      {"objectives_met", Value()},
+      {"host", Value(Host())},
+      {"detail", Value(redactor.Apply(detail))},
+      {"other_runs_waiting", store != nullptr ? OtherRunsWaiting(*store, rb.name, options.run_id)
+                                              : Value(Value::List{})}});
+  return Send(rb, options, {"failure"}, message, store, sender, redactor, already_sent);
 }
 
 }  // namespace runbook

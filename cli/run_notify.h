@@ -4,6 +4,8 @@
 // delivery never changes the run's outcome or exit code.
 #pragma once
 
+#include <set>
+
 #include "engine/audit/store.h"
 #include "engine/executor.h"
 #include "engine/notify.h"
@@ -24,9 +26,10 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
 // started; serve saw it exit: docs/serve.md): the entries listening for "failure" send, the
 // message's status `status` (the store's: "interrupted"; "failure" when the run never
 // started) and `detail` saying what happened. `store` null when the run is not in it: the
-// deliveries are then said on stderr only.
-void NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
-                   const std::string& detail, AuditStore* store, NotifySender& sender,
-                   const Redactor& redactor);
+// deliveries are then said on stderr only. The entries of `already_sent` (indexes in
+// `notify:`) are not sent. Returns the first error recording a delivery (it was said).
+Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
+                     const std::string& detail, AuditStore* store, NotifySender& sender,
+                     const Redactor& redactor, const std::set<size_t>& already_sent = {});
 
 }  // namespace runbook

@@ -20,6 +20,9 @@ bool SplitListen(const std::string& listen, std::string& host, int& port) {
   host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
+  else if (host.find(':') != std::string::npos)
+    return false;  // "::1:8765" is itself an IPv6 address: brackets say where the port is
+  // (RFC 3986 3.2.2, as curl and ssh -L read it; breakNN NN6)
   std::string digits = listen.substr(colon + 1);
   if (host.empty() || digits.size() > 5 ||
       digits.find_first_not_of("0123456789") != std::string::npos)
@@ -40,7 +43,8 @@ int CmdServe(const StepRegistry& registry, const ServeCliOptions& o) {
   ServeOptions options;
   if (!SplitListen(o.listen, options.host, options.port)) {
     std::cerr << "runbook: error: --listen '" << o.listen
-              << "' is not HOST:PORT such as 127.0.0.1:8765\n";
+              << "' is not HOST:PORT such as 127.0.0.1:8765 (an IPv6 address in brackets: "
+                 "[::1]:8765)\n";
     return kExitInvalid;
   }
   std::error_code ec;

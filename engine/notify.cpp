@@ -21,7 +21,8 @@ bool Lists(const std::vector<std::string>& on, const std::string& event) {
 }  // namespace
 
 std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const std::string& event,
-                                      const std::string& status, bool objectives_met) {
+                                      const std::string& status, bool objectives_met,
+                                      bool another_run_waits) {
   const bool all = Lists(on, "success") || Lists(on, "recovered");
   const bool waiting = event == "approval_waiting";
   const bool failed = !waiting && (status == "failure" || status == "interrupted");
@@ -32,7 +33,7 @@ std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const 
     out.push_back({"RunbookFailed", "critical", failed});
   if ((all || Lists(on, "objective_missed")) && succeeded)
     out.push_back({"RunbookObjectiveMissed", "critical", !objectives_met});
-  if ((all || Lists(on, "approval_waiting")) && (waiting || ended))
+  if ((all || Lists(on, "approval_waiting")) && (waiting || (ended && !another_run_waits)))
     out.push_back({"RunbookApprovalWaiting", "warning", waiting});
   return out;
 }
@@ -40,14 +41,15 @@ std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const 
 std::vector<std::string> EventsToSend(const std::string& channel,
                                       const std::vector<std::string>& on,
                                       const std::vector<std::string>& raised,
-                                      const std::string& status, bool objectives_met) {
+                                      const std::string& status, bool objectives_met,
+                                      bool another_run_waits) {
   std::vector<std::string> out;
   for (const std::string& e : raised)
     if (Lists(on, e)) out.push_back(e);
   if (channel != "alertmanager") return out;
   // A cancelled run raises nothing, yet its gate no longer waits: named by its status.
   std::string event = !out.empty() ? out.front() : !raised.empty() ? raised.front() : status;
-  if (AlertChanges(on, event, status, objectives_met).empty()) return {};
+  if (AlertChanges(on, event, status, objectives_met, another_run_waits).empty()) return {};
   return {event};
 }
 

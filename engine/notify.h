@@ -37,14 +37,18 @@ struct NotifyTarget {
 // `on: [failure]` alone left RunbookFailed firing after a success). `event` is what happened: one
 // of RaisedEvents' or "approval_waiting"; `status` and `objectives_met` the run's (the message's
 // fields: a run that ended without recording its end has status "interrupted", or "failure" when it
-// never started; either fires RunbookFailed). Empty: nothing changes for this entry.
+// never started; either fires RunbookFailed). `another_run_waits`: another run of the runbook
+// still waits at a gate (the message's `other_runs_waiting`): this run's end leaves
+// RunbookApprovalWaiting firing, the alert being one per runbook (breakNN NN2: a second run's
+// success resolved it while the first waited for hours). Empty: nothing changes for this entry.
 struct AlertChange {
   std::string alertname;
   std::string severity;  // critical | warning
   bool firing = false;   // false: resolved
 };
 std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const std::string& event,
-                                      const std::string& status, bool objectives_met);
+                                      const std::string& status, bool objectives_met,
+                                      bool another_run_waits = false);
 
 // The events `target` is sent for when a run raised `raised` (RaisedEvents', or
 // {"approval_waiting"}): those it listens for; an alertmanager entry is sent once, under the
@@ -53,7 +57,8 @@ std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const 
 std::vector<std::string> EventsToSend(const std::string& channel,
                                       const std::vector<std::string>& on,
                                       const std::vector<std::string>& raised,
-                                      const std::string& status, bool objectives_met);
+                                      const std::string& status, bool objectives_met,
+                                      bool another_run_waits = false);
 
 // What was sent, for the audit store and the console: never a URL's path or query (a Slack
 // webhook URL is its own secret) nor a secret.

@@ -90,10 +90,12 @@ HttpRequest Alertmanager(const NotifyTarget& target, const std::string& event,
   const auto clock_now = std::chrono::system_clock::now();
   std::string now = FormatUtc(clock_now), until = FormatUtc(clock_now + kFiringFor);
   const Value* met = message.Find("objectives_met");
+  const Value* others = message.Find("other_runs_waiting");
   Value::List alerts;
   for (const AlertChange& change :
        AlertChanges(target.on, event, Text(message, "status"),
-                    met == nullptr || !met->is_bool() || met->as_bool()))
+                    met == nullptr || !met->is_bool() || met->as_bool(),
+                    others != nullptr && others->is_list() && !others->as_list().empty()))
     alerts.push_back(Alert(change, event, message, now, until));
   std::string base = target.config.at("url").ToText();
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -137,7 +139,7 @@ MailRequest Mail(const Value::Map& config, const std::string& event, const Value
 }
 
 bool Retryable(const HttpResponse& r) {
-  return r.status == 0 || r.status == 429 || r.status >= 500;
+  return !r.setup_error && (r.status == 0 || r.status == 429 || r.status >= 500);
 }
 
 class HttpNotifySender final : public NotifySender {
@@ -182,9 +184,10 @@ class HttpNotifySender final : public NotifySender {
     }
     for (int attempt = 1; attempt <= 3; ++attempt) {
       d.attempts = attempt;
-      d.error = SendMail(mail);
+      MailResult r = SendMail(mail);
+      d.error = r.error;
       d.sent = d.error.empty();
-      if (d.sent || attempt == 3) break;
+      if (d.sent || r.setup_error || attempt == 3) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(retry_base_ms_ << (attempt - 1)));
     }
     return d;

@@ -494,12 +494,18 @@ class Routes {
     request.resume_id = record->run_id;
     request.trigger = Value(Value::Map{
         {"kind", Value("api")}, {"by", Value(t_caller)}, {"resumes", Value(record->run_id)}});
+    request.caller_waits = true;  // a refusal answered here pages nobody (breakNN NN3)
     std::string error;
     if (!ResumeChoices(req, request, error)) return Error(res, 400, error);
     auto run = c_.launcher->Start(request);
     if (!run.ok()) return Error(res, 500, run.status().message());
-    if (std::string refused = Refused(run.value().run_id); !refused.empty())
+    std::string refused = Refused(run.value().run_id);
+    c_.launcher->Release(run.value().run_id, !refused.empty());
+    if (!refused.empty()) {
+      c_.say("resuming run " + record->run_id + " (API: " + t_caller +
+             ") was refused, answered 409: nothing sent");
       return Error(res, 409, refused);
+    }
     c_.say("resuming run " + record->run_id + " as run " + run.value().run_id +
            " (API: " + t_caller + ")");
     Json(res, 201,

@@ -68,6 +68,21 @@ std::string Marker(const std::string& log_dir, const std::string& run_id) {
   return log_dir + "/" + run_id + ".running";
 }
 
+// Copies the runbook `file` to `copy` (0600, never through a link), best effort: without it
+// a run's failure is told from the file as it is then.
+void CopyRunbook(const std::string& file, const std::string& copy) {
+  int in = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return;
+  int out = ::open(copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  char buf[65536];
+  ssize_t got = 0;
+  bool ok = out >= 0;
+  while (ok && (got = ::read(in, buf, sizeof buf)) > 0) ok = ::write(out, buf, got) == got;
+  ::close(in);
+  if (out >= 0) ::close(out);
+  if (out >= 0 && (!ok || got < 0)) ::unlink(copy.c_str());
+}
+
 }  // namespace
 
 std::vector<std::string> Launcher::LeftRunning(const std::string& log_dir) {
@@ -80,7 +95,6 @@ std::vector<std::string> Launcher::LeftRunning(const std::string& log_dir) {
         name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
       continue;
     ids.push_back(name.substr(0, name.size() - suffix.size()));
-    ::unlink(entry.path().c_str());
   }
   std::sort(ids.begin(), ids.end());
   return ids;
@@ -133,11 +147,17 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.log = log_dir_ + "/" + run.run_id + ".log";
   run.file = request.file;
   run.sets = request.sets;
+  run.resumes = request.resume_id;
+  CopyRunbook(request.file, CopyOf(run.run_id));  // before the child reads it
   std::lock_guard<std::mutex> lock(mu_);
   auto pid = SpawnLocked(Argv(self_, audit_db_, run.run_id, request), run.log, O_CREAT | O_EXCL);
-  if (!pid.ok()) return pid.status();
+  if (!pid.ok()) {
+    ::unlink(CopyOf(run.run_id).c_str());
+    return pid.status();
+  }
   run.pid = pid.value();
   running_[run.pid] = run;
+  if (request.caller_waits) caller_waits_[run.run_id] = false;
   int marker = ::open(Marker(log_dir_, run.run_id).c_str(),
                       O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (marker >= 0) ::close(marker);  // best effort: without it a restart resumes less
@@ -148,23 +168,46 @@ bool Launcher::MayBeLost(int exit_code) {
   return exit_code != 0 && exit_code != 1 && exit_code != 4;
 }
 
-Status Launcher::NotifyIfLost(const EndedRun& ended) {
-  std::vector<std::string> args = {self_,
-                                   "run",
-                                   ended.run.file,
-                                   "--audit-db",
-                                   audit_db_,
-                                   "--run-id",
-                                   ended.run.run_id,
-                                   "--lost-exit",
-                                   std::to_string(ended.exit_code)};
-  for (const auto& [name, value] : ended.run.sets)
-    args.insert(args.end(), {"--set", name + "=" + value});
+Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
+  std::vector<std::string> args = {self_,        "run",         run.file,
+                                   "--audit-db", audit_db_,     "--run-id",
+                                   run.run_id,   "--lost-exit", std::to_string(exit_code)};
+  if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
+    args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
+  if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
+  for (const auto& [name, value] : run.sets) args.insert(args.end(), {"--set", name + "=" + value});
   std::lock_guard<std::mutex> lock(mu_);
-  auto pid = SpawnLocked(std::move(args), ended.run.log, O_APPEND);
-  if (!pid.ok()) return pid.status();
-  helpers_[pid.value()] = ended.run.run_id;
-  return Status::Ok();
+  auto pid = SpawnLocked(std::move(args), LogOf(run.run_id), O_APPEND | O_CREAT);
+  if (pid.ok()) helpers_.push_back(pid.value());
+  return pid;
+}
+
+std::vector<std::pair<pid_t, int>> Launcher::EndedHelpers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  return std::exchange(helpers_ended_, {});
+}
+
+void Launcher::Forget(const std::string& run_id) const {
+  ::unlink(Marker(log_dir_, run_id).c_str());
+  ::unlink(CopyOf(run_id).c_str());
+}
+
+void Launcher::Release(const std::string& run_id, bool answered) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  auto waits = caller_waits_.find(run_id);
+  if (waits == caller_waits_.end()) return;
+  auto held = std::find_if(held_.begin(), held_.end(),
+                           [&](const EndedRun& e) { return e.run.run_id == run_id; });
+  if (held == held_.end()) {  // still running: reported as any other when it ends
+    waits->second = true;
+    return;
+  }
+  if (!answered) unreported_.push_back(*held);
+  if (answered) Forget(run_id);
+  held_.erase(held);
+  caller_waits_.erase(waits);
 }
 
 std::vector<LaunchedRun> Launcher::Running(const std::string& runbook) const {
@@ -206,14 +249,12 @@ std::vector<EndedRun> Launcher::Reap() {
 void Launcher::ReapLocked() const {
   for (auto it = helpers_.begin(); it != helpers_.end();) {
     int status = 0;
-    if (::waitpid(it->first, &status, WNOHANG) != it->first) {
+    if (::waitpid(*it, &status, WNOHANG) != *it) {
       ++it;
       continue;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (code != 0)
-      helper_failures_.push_back("run " + it->second + ": its failure was not sent (exit " +
-                                 std::to_string(code) + "): see " + LogOf(it->second));
+    helpers_ended_.push_back({*it, code});
     it = helpers_.erase(it);
   }
   for (auto it = running_.begin(); it != running_.end();) {
@@ -223,18 +264,20 @@ void Launcher::ReapLocked() const {
       continue;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    ::unlink(Marker(log_dir_, it->second.run_id).c_str());
-    unreported_.push_back({it->second, code});
-    ended_.push_back(unreported_.back());
+    const std::string& id = it->second.run_id;
+    // One that may have a failure to tell keeps them until it is owed (serve/owed_failures.h).
+    if (!MayBeLost(code)) Forget(id);
+    auto waits = caller_waits_.find(id);
+    if (waits != caller_waits_.end() && !waits->second) {
+      held_.push_back({it->second, code});  // its caller has not been answered yet
+    } else {
+      unreported_.push_back({it->second, code});
+      if (waits != caller_waits_.end()) caller_waits_.erase(waits);
+    }
+    ended_.push_back({it->second, code});
     if (ended_.size() > 100) ended_.erase(ended_.begin());
     it = running_.erase(it);
   }
-}
-
-std::vector<std::string> Launcher::UnsentFailures() {
-  std::lock_guard<std::mutex> lock(mu_);
-  ReapLocked();
-  return std::exchange(helper_failures_, {});
 }
 
 std::optional<EndedRun> Launcher::Launched(const std::string& run_id) const {

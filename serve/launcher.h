@@ -27,6 +27,10 @@ struct LaunchRequest {
   std::string resume_id;                                  // "": a new run; else resume it
   std::vector<std::string> reruns;  // resume --rerun STEP: the operator's confirmation
   bool end_leftovers = false;       // resume --end-leftovers
+  // The caller waits to hear whether the run starts (POST .../resume answers a refusal with
+  // 409): when it ends before that is settled, Reap holds it back until Release says whether
+  // the refusal was answered (breakNN NN3: a refusal the caller was told of also paged).
+  bool caller_waits = false;
 };
 
 struct LaunchedRun {
@@ -36,6 +40,7 @@ struct LaunchedRun {
   std::string log;                                        // its output file
   std::string file;                                       // the runbook's file
   std::vector<std::pair<std::string, std::string>> sets;  // its --set NAME=VALUE
+  std::string resumes;                                    // a resume's: the run it resumes
 };
 
 // The exit code a run that died with serve is told by (its process was killed with serve's:
@@ -66,16 +71,27 @@ class Launcher {
   // Children that ended since the last call, with their exit codes. The last 100 are also
   // kept for Ended().
   std::vector<EndedRun> Reap();
-  // Starts `runbook run FILE --run-id ID --lost-exit N` for a run that ended with N (not 0,
-  // 1 or 4): when the run did not record its end (killed, crashed, refused before its first
-  // step) its runbook's failure notifications are sent (cli/run_lost.h; audit of issue 16,
-  // M6). Its output is appended to the run's log; it is reaped, never reported. Errors: as
-  // Start's.
-  Status NotifyIfLost(const EndedRun& ended);
-  // NotifyIfLost's children that ended with a code other than 0 since the last call, one
-  // line each for serve's log ("run ID: its failure was not sent (exit 2): see LOG"): a
-  // runbook edited to be invalid before its run started cannot be rendered (breakLL LL4).
-  std::vector<std::string> UnsentFailures();
+  // Settles a run started with `caller_waits`: `answered` when its caller was told it was
+  // refused (it is then never reported by Reap), else it is reported as any other.
+  void Release(const std::string& run_id, bool answered);
+  // Starts `runbook run FILE --run-id ID --lost-exit N [--lost-copy COPY] [--lost-resumes
+  // RUN] [--set ...]` for `run` that ended with N (not 0, 1 or 4; kDiedWithServe): when the
+  // run did not record its end (killed, crashed, refused before its first step) its
+  // runbook's failure notifications are sent (cli/run_lost.h; audit of issue 16, M6). COPY:
+  // the runbook as Start copied it, when it is still there. Its output is appended to the
+  // run's log. Returns its pid. Errors: as Start's.
+  Result<pid_t> StartLostHelper(const LaunchedRun& run, int exit_code);
+  // StartLostHelper's children that ended since the last call: pid and exit code (128+N:
+  // killed by signal N).
+  std::vector<std::pair<pid_t, int>> EndedHelpers();
+  // LOG_DIR/RUN_ID.runbook: the runbook's file as Start read it, kept while the run may have
+  // a failure to tell (removed when it ends with 0, 1 or 4, else by Forget).
+  std::string CopyOf(const std::string& run_id) const {
+    return log_dir_ + "/" + run_id + ".runbook";
+  }
+  // Removes what Start left for `run_id`: its .running marker and its runbook's copy.
+  void Forget(const std::string& run_id) const;
+  const std::string& log_dir() const { return log_dir_; }
   // LOG_DIR/RUN_ID.log.
   std::string LogOf(const std::string& run_id) const { return log_dir_ + "/" + run_id + ".log"; }
   // Whether a run that ended with `exit_code` may have ended without recording it: any code
@@ -86,10 +102,11 @@ class Launcher {
   std::optional<EndedRun> Launched(const std::string& run_id) const;
 
   // The runs a serve before this one started in `log_dir` and never saw end (it was killed):
-  // each Start leaves `<log_dir>/<run id>.running`, removed when the child is reaped. Returns
-  // their ids and removes the markers: a restarted serve looks at each once, whoever marked
-  // the run interrupted meanwhile (audit of issue 16, M1: a `runbook history` run while serve
-  // was down swept the run first, and serve's own sweep then found nothing to resume).
+  // each Start leaves `<log_dir>/<run id>.running`, removed when the child is reaped and
+  // ended with 0, 1 or 4, else once its failure is owed (serve/owed_failures.h). Returns
+  // their ids; the restarted serve looks at each once, whoever marked the run interrupted
+  // meanwhile (audit of issue 16, M1: a `runbook history` run while serve was down swept the
+  // run first, and serve's own sweep then found nothing to resume), then Forgets it.
   static std::vector<std::string> LeftRunning(const std::string& log_dir);
 
  private:
@@ -99,10 +116,12 @@ class Launcher {
   mutable std::mutex mu_;
   // Queries reap ended children first (ReapLocked), so these change under const calls.
   mutable std::map<pid_t, LaunchedRun> running_;
-  mutable std::vector<EndedRun> ended_;               // the last 100, oldest first
-  mutable std::vector<EndedRun> unreported_;          // ended since the last Reap()
-  mutable std::map<pid_t, std::string> helpers_;      // NotifyIfLost's children, by run id
-  mutable std::vector<std::string> helper_failures_;  // for people, since the last call
+  mutable std::vector<EndedRun> ended_;                       // the last 100, oldest first
+  mutable std::vector<EndedRun> unreported_;                  // ended since the last Reap()
+  mutable std::vector<pid_t> helpers_;                        // StartLostHelper's children
+  mutable std::vector<std::pair<pid_t, int>> helpers_ended_;  // since the last call
+  mutable std::map<std::string, bool> caller_waits_;          // run id: released (caller_waits)
+  mutable std::vector<EndedRun> held_;                        // ended before their Release
   void ReapLocked() const;
   // Forks and execs `args` with its output to `log` (opened with `log_flags`), after
   // which the child has exec'd. Under mu_.

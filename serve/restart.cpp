@@ -1,6 +1,9 @@
 #include "serve/restart.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "engine/audit/store.h"
 
@@ -45,35 +48,56 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
       continue;
     }
     say("run " + id + " waited for approval '" + gates.front() +
-        "' when serve stopped: resumed as run " + run.value().run_id + ", where it waits again");
+        "' when serve stopped: resumed as run " + run.value().run_id + ", to wait there again");
   }
 }
 
+namespace {
+
+// Removes the copies of runbooks (Launcher::CopyOf) of runs that neither run nor are owed: a
+// serve killed between a run's end and its owing leaves one.
+void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
+                       const OwedFailures& owed) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
+    if (entry.path().extension() != ".runbook") continue;
+    std::string id = entry.path().stem().string();
+    if (owed.Owes(id) || std::filesystem::exists(log_dir + "/" + id + ".running", ec) ||
+        launcher.Launched(id))
+      continue;
+    ::unlink(entry.path().c_str());
+  }
+}
+
+}  // namespace
+
 void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
-                         const Catalog& catalog, Launcher& launcher,
+                         const Catalog& catalog, Launcher& launcher, OwedFailures& owed,
                          const std::function<void(const std::string&)>& say) {
-  if (left.empty()) return;
   auto store = AuditStore::OpenExisting(audit_db);
-  if (!store.ok())
+  if (!store.ok() && !left.empty())
     return say("error: cannot look at the runs serve left: " + store.status().message());
   for (const std::string& id : left) {
     auto row = store.value()->FindRun(id);
     auto events = store.value()->RunEvents(id);
     if (!row.ok() || row.value().status != "interrupted" || !events.ok() ||
-        !GatesLeftWaiting(events.value()).empty())
-      continue;  // ended, resumed at its gate, or never started (nothing to send from)
+        !GatesLeftWaiting(events.value()).empty()) {
+      launcher.Forget(id);  // ended, resumed at its gate, or never started (nothing to send from)
+      continue;
+    }
     const CatalogEntry* entry = catalog.Find(row.value().runbook);
     if (entry == nullptr) {
       say("run " + id + " died with serve, but its runbook is not here: its failure is not sent");
+      launcher.Forget(id);
       continue;
     }
-    EndedRun ended{{id, row.value().runbook, -1, launcher.LogOf(id), entry->file, {}},
-                   kDiedWithServe};
-    if (Status s = launcher.NotifyIfLost(ended); !s.ok())
-      say("run " + id + ": its failure is not sent: " + s.message());
+    LaunchedRun run{id, row.value().runbook, -1, launcher.LogOf(id), entry->file, {}, ""};
+    if (Status s = owed.Owe(run, kDiedWithServe, std::chrono::steady_clock::now()); !s.ok())
+      say("run " + id + ": its failure is being sent, not kept if serve stops: " + s.message());
     else
       say("run " + id + " died with serve: its failure is being sent");
   }
+  RemoveStaleCopies(launcher.log_dir(), launcher, owed);
 }
 
 }  // namespace runbook

@@ -4,8 +4,9 @@
 // --rerun), so its gate waits again, and an answer given meanwhile but never taken up is
 // carried into the resume (cli/api_approver.h). A resume that needs an operator's
 // confirmation (a step stopped mid-way) refuses, as it would through the API: its child ends
-// with exit 2, GET /api/v1/runs/{new id} shows why, and the run stays interrupted. As Argo keeps a
-// suspended workflow suspended across a controller restart.
+// with exit 2, GET /api/v1/runs/{new id} shows why, the run stays interrupted, and its
+// failure is owed (serve/owed_failures.h: told for that run, with its params; breakNN NN4).
+// As Argo keeps a suspended workflow suspended across a controller restart.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,7 @@
 #include "engine/audit/chain.h"
 #include "serve/catalog.h"
 #include "serve/launcher.h"
+#include "serve/owed_failures.h"
 
 namespace runbook {
 
@@ -29,12 +31,14 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
                        const Catalog& catalog, Launcher& launcher,
                        const std::function<void(const std::string&)>& say);
 
-// Has the failure of each run of `left` (the runs the serve before this one started and never
-// saw end: Launcher::LeftRunning) that is interrupted and waited at no gate sent, as for a run
-// whose process died (Launcher::NotifyIfLost, exit kDiedWithServe): it died with serve,
-// killed or OOM-killed, and nothing told anyone (breakLL LL5). Its params from its record.
+// Owes the failure of each run of `left` (the runs the serve before this one started and never
+// saw end: Launcher::LeftRunning) that is interrupted and waited at no gate, as for a run
+// whose process died (OwedFailures::Owe, exit kDiedWithServe): it died with serve, killed or
+// OOM-killed, and nothing told anyone (breakLL LL5). Its params from its record. Then each
+// of `left` is forgotten (Launcher::Forget: its marker, and its runbook's copy unless owed),
+// and any copy of a runbook no run needs any more is removed.
 void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
-                         const Catalog& catalog, Launcher& launcher,
+                         const Catalog& catalog, Launcher& launcher, OwedFailures& owed,
                          const std::function<void(const std::string&)>& say);
 
 }  // namespace runbook

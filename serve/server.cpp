@@ -15,6 +15,7 @@
 #include "engine/audit/store.h"
 #include "engine/util/time_format.h"
 #include "serve/api.h"
+#include "serve/owed_failures.h"
 #include "serve/restart.h"
 #include "serve/scheduler.h"
 #include "serve/tokens.h"
@@ -67,8 +68,9 @@ class CurrentCatalog {
   std::shared_ptr<const Catalog> catalog_;
 };
 
-// Ends the runs still going as Ctrl-C would, and waits for them (30 s each at most).
-void EndRuns(Launcher& launcher, const Catalog& catalog) {
+// Ends the runs still going as Ctrl-C would, and waits for them (30 s each at most); then
+// for the failures being sent (30 s at most: what is left is sent by the next serve).
+void EndRuns(Launcher& launcher, const Catalog& catalog, OwedFailures& owed) {
   for (const Runbook* rb : catalog.Runbooks()) {
     for (const LaunchedRun& r : launcher.Running(rb->name)) {
       Say("cancelling run " + r.run_id + ": serve is stopping");
@@ -76,11 +78,18 @@ void EndRuns(Launcher& launcher, const Catalog& catalog) {
     }
   }
   for (int i = 0; i < 300; ++i) {
-    for (const EndedRun& e : launcher.Reap())
+    for (const EndedRun& e : launcher.Reap()) {
       Say("run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code));
+      if (Launcher::MayBeLost(e.exit_code))  // cancelled (130): its helper finds it recorded
+        (void)owed.Owe(e.run, e.exit_code, std::chrono::steady_clock::now());
+    }
     bool any = false;
     for (const Runbook* rb : catalog.Runbooks()) any = any || !launcher.Running(rb->name).empty();
-    if (!any) return;
+    if (!any) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (int i = 0; i < 300 && owed.Any(); ++i) {
+    for (const std::string& line : owed.Tick(std::chrono::steady_clock::now())) Say(line);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
@@ -164,8 +173,10 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   }
   CurrentCatalog catalog(registry, o.runbooks_dir);
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
+  OwedFailures owed(launcher, o.state_dir + "/logs");
+  for (const std::string& line : owed.TakeUpLeft(std::chrono::steady_clock::now())) Say(line);
   ResumeWaitingRuns(gone, o.audit_db, *catalog.Get(), launcher, Say);
-  NotifyDiedWithServe(left, o.audit_db, *catalog.Get(), launcher, Say);
+  NotifyDiedWithServe(left, o.audit_db, *catalog.Get(), launcher, owed, Say);
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
   ApiServer api(context, o.tls_cert, o.tls_key);
@@ -189,17 +200,19 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   while (!g_stop) {
     catalog.Refresh();
     if (listening) scheduler.Tick(*catalog.Get());
+    const auto now = std::chrono::steady_clock::now();
     for (const EndedRun& e : launcher.Reap()) {
       Say("run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code));
       if (!Launcher::MayBeLost(e.exit_code)) continue;
-      if (Status s = launcher.NotifyIfLost(e); !s.ok())
-        Say("run " + e.run.run_id + ": its end is not notified: " + s.message());
+      if (Status s = owed.Owe(e.run, e.exit_code, now); !s.ok())
+        Say("run " + e.run.run_id +
+            ": its failure is being sent, not kept if serve stops: " + s.message());
     }
-    for (const std::string& line : launcher.UnsentFailures()) Say(line);
+    for (const std::string& line : owed.Tick(now)) Say(line);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   Say("stopping");
-  EndRuns(launcher, *catalog.Get());
+  EndRuns(launcher, *catalog.Get(), owed);
   api.Stop();
   http.join();
   if (!served.ok()) {

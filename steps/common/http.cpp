@@ -99,6 +99,15 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return t->cancel->cancelled() ? 1 : 0;  // non-zero aborts the transfer
 }
 
+// Whether `rc` says the request cannot be made as asked, whatever the try: a CA file that
+// cannot be used, a certificate its CAs do not sign, TLS required of a server that does not
+// give it, a URL curl cannot use.
+bool SetupError(CURLcode rc) {
+  return rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM ||
+         rc == CURLE_USE_SSL_FAILED || rc == CURLE_PEER_FAILED_VERIFICATION ||
+         rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL;
+}
+
 // The status and error of a finished transfer: a body cut off at its limit or a transport
 // error is no response (status 0).
 void Conclude(CURL* c, CURLcode rc, const HttpRequest& req, const CancelToken& cancel,
@@ -112,6 +121,7 @@ void Conclude(CURL* c, CURLcode rc, const HttpRequest& req, const CancelToken& c
                  " bytes; stopped there";
   else if (rc != CURLE_OK && resp.error.empty())
     resp.error = cancel.cancelled() ? "cancelled" : CurlError(rc, t.error);
+  resp.setup_error = SetupError(rc);
 }
 
 }  // namespace
@@ -180,11 +190,11 @@ void SetMethod(CURL* c, const HttpRequest& req, Transfer& t, uint64_t body_size)
 
 }  // namespace
 
-std::string SendMail(const MailRequest& mail) {
+MailResult SendMail(const MailRequest& mail) {
   static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
   (void)initialised;
   CURL* c = curl_easy_init();
-  if (c == nullptr) return "cannot start libcurl";
+  if (c == nullptr) return {"cannot start libcurl", false};
   HttpRequest body_source;  // OnRead reads a request's body
   body_source.body = mail.message;
   HttpResponse unused;
@@ -213,8 +223,9 @@ std::string SendMail(const MailRequest& mail) {
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(rcpt);
   curl_easy_cleanup(c);
-  if (rc == CURLE_OK) return "";
-  return CurlError(rc, t.error) + (code > 0 ? " (SMTP " + std::to_string(code) + ")" : "");
+  if (rc == CURLE_OK) return {};
+  return {CurlError(rc, t.error) + (code > 0 ? " (SMTP " + std::to_string(code) + ")" : ""),
+          SetupError(rc)};
 }
 
 HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {

@@ -46,6 +46,10 @@ struct HttpResponse {
   std::string body;                            // when not written to response_file
   bool over_limit = false;  // the body passed max_body (or an error body 1 MiB): not retried
   int body_status = 0;      // with over_limit, the HTTP status the cut-off answer had
+  // The request cannot be made as asked, and asking again changes nothing: a ca_file that
+  // cannot be read or holds no certificate, a certificate the CA does not sign, a URL curl
+  // cannot use (breakLL LL11: a missing ca_file was tried 3 times).
+  bool setup_error = false;
   // With a body_file: the MD5 (16 bytes) of the bytes read from it and sent, so a caller can
   // prove they are the bytes it digested earlier (the file may change in between).
   std::string sent_md5_raw;
@@ -70,8 +74,11 @@ struct MailRequest {
   std::string ca_file;  // as HttpRequest's: the CAs the server's certificate is checked against
   std::chrono::milliseconds timeout{30000};
 };
-// "" when the server accepted the mail; else why not, for people.
-std::string SendMail(const MailRequest& mail);
+struct MailResult {
+  std::string error;         // "" when the server accepted the mail; else why not, for people
+  bool setup_error = false;  // as HttpResponse's: asking again changes nothing
+};
+MailResult SendMail(const MailRequest& mail);
 
 class HttpClient {
  public:

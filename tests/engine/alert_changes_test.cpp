@@ -10,9 +10,10 @@ namespace {
 
 // "RunbookFailed+" firing, "RunbookFailed-" resolved, in order.
 std::vector<std::string> Changes(const std::vector<std::string>& on, const std::string& event,
-                                 const std::string& status, bool met = true) {
+                                 const std::string& status, bool met = true,
+                                 bool another_waits = false) {
   std::vector<std::string> out;
-  for (const AlertChange& c : AlertChanges(on, event, status, met))
+  for (const AlertChange& c : AlertChanges(on, event, status, met, another_waits))
     out.push_back(c.alertname + (c.firing ? "+" : "-"));
   return out;
 }
@@ -33,8 +34,15 @@ TEST_CASE("alert changes: each alert fires on its event and resolves when its co
   CHECK(Changes({"objective_missed"}, "failure", "failure").empty());  // nothing known
   CHECK(Changes({"approval_waiting"}, "approval_waiting", "running") ==
         V{"RunbookApprovalWaiting+"});
-  for (const char* end : {"success", "failure", "cancelled", "interrupted"})
+  for (const char* end : {"success", "failure", "cancelled", "interrupted"}) {
     CHECK(Changes({"approval_waiting"}, end, end) == V{"RunbookApprovalWaiting-"});
+    // breakNN NN2: the alert is one per runbook; another run's gate still waits.
+    CHECK(Changes({"approval_waiting"}, end, end, true, true).empty());
+    CHECK(Changes({"failure", "approval_waiting"}, end, end, true, true) ==
+          Changes({"failure"}, end, end));
+  }
+  CHECK(Changes({"approval_waiting"}, "approval_waiting", "running", true, true) ==
+        V{"RunbookApprovalWaiting+"});
   // success or recovered listed: all three kept, as before.
   CHECK(Changes({"recovered"}, "success", "success") ==
         V{"RunbookFailed-", "RunbookObjectiveMissed-", "RunbookApprovalWaiting-"});

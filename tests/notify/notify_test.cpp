@@ -225,7 +225,8 @@ TEST_CASE("notify: email through a real SMTP server, and never in clear text unl
   CHECK(c.exit_code == 1);
   CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": sent"));
   // The second entry requires STARTTLS (the default); this server offers none: not sent.
-  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": FAILED after 3"));
+  // A certificate no CA here signed: not tried again (breakLL LL11).
+  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": FAILED after 1"));
   std::string got = Shell("cat " + mail + "/box/new/*").out;
   CHECK_THAT(got, Catch::Contains("Subject: [runbook] runbook 'nightly' failed on "));
   CHECK_THAT(got, Catch::Contains("To: oncall@example.test, dba@example.test"));
@@ -321,15 +322,23 @@ TEST_CASE("notify: a private CA: email over STARTTLS and an https webhook with c
                   hook.url() +
                   "', ca_file: ca.pem}\n"
                   "  - on: [failure]\n    webhook: {url: '" +
-                  hook.url() + "'}\n"));
+                  hook.url() +
+                  "'}\n"
+                  "  - on: [failure]\n    webhook: {url: '" +
+                  hook.url() + "', ca_file: /nonexistent/ca.pem}\n"));
   Shell("cp " + tls + "/ca.pem " + dir + "/ca.pem");  // relative: under the runbook's folder
   WriteFile(dir, "fail", "");
   Command c = Run(dir);
   CHECK(c.exit_code == 1);
   CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": sent"));
-  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": FAILED after 3"));
+  // A certificate no CA here signed: not tried again (breakLL LL11).
+  CHECK_THAT(c.err, Catch::Contains("notify email (failure) " + smtp + ": FAILED after 1"));
   CHECK_THAT(c.err, Catch::Contains("notify webhook (failure) " + hook.url("") + ": sent"));
-  CHECK_THAT(c.err, Catch::Contains("notify webhook (failure) " + hook.url("") + ": FAILED"));
+  CHECK_THAT(c.err,
+             Catch::Contains("notify webhook (failure) " + hook.url("") + ": FAILED after 1"));
+  // A ca_file that is not there: said once, not tried again.
+  CHECK_THAT(c.err, Catch::Contains("/nonexistent/ca.pem"));
+  CHECK(c.err.find("FAILED after 3") == std::string::npos);
   // libcurl's own reason, not only its error's name (breakLL LL11).
   CHECK_THAT(c.err, Catch::Contains("unable to get local issuer certificate"));
   std::string got = Shell("cat " + mail + "/box/new/*").out;
@@ -436,4 +445,47 @@ TEST_CASE(
     REQUIRE(body.value().Find(key) != nullptr);
     CHECK(body.value().Find(key)->is_null());
   }
+}
+
+TEST_CASE("notify: a gate's alert stays while another run of the runbook still waits",
+          "[notify][alertmanager]") {
+  // breakNN NN2: RunbookApprovalWaiting is one alert per runbook; a second run's success, or
+  // a second waiting run cancelled, resolved it while the first still waited at its gate.
+  AlertmanagerServer am;
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            "version: 1\nname: gated\nparams:\n  gate: {type: boolean, default: false}\n"
+            "notify:\n  - on: [failure, approval_waiting]\n    alertmanager: {url: '" +
+                am.url() +
+                "'}\nsteps:\n  - {id: work, uses: exec, with: {run: ['true']}}\n"
+                "  - {id: gate, uses: approval, if: '${{ params.gate }}', needs: [work], "
+                "with: {prompt: 'Go?'}}\n");
+  auto waiting_run = [&](const std::string& log) {
+    return StartBackground({Binary(), "run", dir + "/nightly.yaml", "--audit-db", dir + "/a.db",
+                            "--approvals-via-api", "--set", "gate=true"},
+                           dir + "/" + log);
+  };
+  auto alert = [&] {
+    return am.ActiveAlerts().find("RunbookApprovalWaiting") != std::string::npos;
+  };
+  auto becomes = [&](bool want) {
+    for (int i = 0; i < 100; ++i) {
+      if (alert() == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  int first = waiting_run("first.log");
+  REQUIRE(becomes(true));
+  Command other = Run(dir);  // gate=false: succeeds
+  CHECK(other.exit_code == 0);
+  CHECK(alert());  // the first still waits
+  int second = waiting_run("second.log");
+  REQUIRE(Shell("for i in $(seq 100); do grep -q 'notify alertmanager (approval_waiting)' " + dir +
+                "/second.log && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+  StopServer(second);  // cancelled at its gate
+  CHECK(alert());
+  StopServer(first);  // the last waiting run ends: resolved
+  CHECK(becomes(false));
 }

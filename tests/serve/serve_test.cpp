@@ -11,6 +11,7 @@
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
+#include "support/serve_process.h"
 #include "support/servers.h"
 #include "support/support.h"
 
@@ -22,108 +23,6 @@ namespace {
 const char* kHello =
     "version: 1\nname: hello\nparams:\n  who: {default: world}\n"
     "steps:\n  - {id: a, uses: exec, with: {run: [sh, -c, 'echo hello ${{ params.who }}']}}\n";
-
-// A runbook whose step waits for a file before it ends (the test decides when).
-std::string GatedRunbook(const std::string& name, const std::string& gate, const std::string& on) {
-  return "version: 1\nname: " + name + "\n" + on +
-         "steps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
-         ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n";
-}
-
-class Serve {
- public:
-  explicit Serve(const std::string& dir, std::vector<std::string> extra = {},
-                 std::string scheme = "http")
-      : dir_(dir), extra_(std::move(extra)), scheme_(std::move(scheme)) {
-    Start();
-  }
-  ~Serve() { StopServer(pid_); }
-  void Start() {
-    port_ = FreePort();
-    std::vector<std::string> argv = {Binary(),     "serve",
-                                     "--runbooks", dir_ + "/rb",
-                                     "--listen",   "127.0.0.1:" + std::to_string(port_),
-                                     "--audit-db", dir_ + "/store/audit.db"};
-    argv.insert(argv.end(), extra_.begin(), extra_.end());
-    pid_ = StartServer(argv, dir_ + "/serve.log." + std::to_string(++starts_), port_);
-  }
-  void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
-  std::string Log() const { return ReadFile(dir_ + "/serve.log." + std::to_string(starts_)); }
-  // curl: the body, and the HTTP status on the last line.
-  Command Http(const std::string& method, const std::string& path, const std::string& body = "") {
-    return Shell("curl -sk -w '\\n%{http_code}' -X " + method + " " + auth_ +
-                 (body.empty() ? "" : "-H 'Content-Type: application/json' -d '" + body + "' ") +
-                 "'" + scheme_ + "://127.0.0.1:" + std::to_string(port_) + path + "'");
-  }
-  // The JSON body of a request that must answer `status`.
-  Value Json(const std::string& method, const std::string& path, int status,
-             const std::string& body = "") {
-    Command c = Http(method, path, body);
-    size_t cut = c.out.rfind('\n');
-    INFO(method << " " << path << " -> " << c.out);
-    REQUIRE(cut != std::string::npos);
-    REQUIRE(c.out.substr(cut + 1) == std::to_string(status));
-    auto v = ParseJson(c.out.substr(0, cut));
-    REQUIRE(v.ok());
-    return v.value();
-  }
-  // Polls the run until its status is not "running" (20 s at most).
-  std::string Finished(const std::string& id) {
-    std::string status;
-    for (int i = 0; i < 200; ++i) {
-      status = Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string();
-      if (status != "running" && status != "starting") return status;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return status;
-  }
-  // Whether run `id` lists a gate in approvals_waiting (10 s at most).
-  bool WaitsForApproval(const std::string& id) {
-    for (int i = 0; i < 100; ++i) {
-      Value r = Json("GET", "/api/v1/runs/" + id, 200);
-      const Value* w = r.Find("approvals_waiting");
-      if (w != nullptr && !w->as_list().empty()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  bool LogSays(const std::string& text, int seconds = 10) {
-    for (int i = 0; i < seconds * 10; ++i) {
-      if (Log().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-
-  std::string Port() const { return std::to_string(port_); }
-  std::string Url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
-  void Token(const std::string& token) {
-    auth_ = token.empty() ? "" : "-H 'Authorization: Bearer " + token + "' ";
-  }
-
- private:
-  std::string dir_;
-  std::vector<std::string> extra_;
-  std::string scheme_;
-  std::string auth_;
-  int port_ = 0;
-  int pid_ = 0;
-  int starts_ = 0;
-};
-
-// Whether the gated step has started (10 s at most).
-bool Started(const std::string& gate) {
-  return Shell("for i in $(seq 100); do [ -e " + gate +
-               ".marks ] && exit 0; sleep 0.1; done; exit 1")
-             .exit_code == 0;
-}
-
-// A test's folder with rb/ and store/serve/ made (WriteFile makes no folders).
-std::string ServeDir() {
-  std::string dir = TempDir();
-  Shell("mkdir -p " + dir + "/rb " + dir + "/store/serve");
-  return dir;
-}
 
 // A self-signed certificate for 127.0.0.1: dir/cert.pem and dir/key.pem.
 void MakeCertificate(const std::string& dir) {
@@ -326,7 +225,7 @@ TEST_CASE("serve: beyond loopback only on purpose, and a bad --listen is a usage
   CHECK_THAT(bound.out, Catch::Contains("127.0.0.1:" + port));
   CHECK(bound.out.find("127.0.0.2:" + port) == std::string::npos);
   // A name that starts like a loopback address is a name (audit of issue 16, L7).
-  for (const char* host : {"127.example.com", "127.0.0.1.nip.io", "::ffff:10.0.0.1"}) {
+  for (const char* host : {"127.example.com", "127.0.0.1.nip.io", "[::ffff:10.0.0.1]"}) {
     Command named = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen '" + host + ":" +
                           std::to_string(FreePort()) + "' --audit-db " + dir + "/a.db");
     INFO(host << ": " << named.err);
@@ -335,6 +234,14 @@ TEST_CASE("serve: beyond loopback only on purpose, and a bad --listen is a usage
   }
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/rb --listen nope").exit_code == 2);
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/none").exit_code == 2);
+  // An IPv6 address without brackets: "::1:8765" is itself an address (breakNN NN6).
+  for (const char* listen : {"::1:8765", "::ffff:127.0.0.1:8765", "fe80::1:80"}) {
+    Command ambiguous = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen '" + listen +
+                              "' --audit-db " + dir + "/a.db");
+    INFO(listen);
+    CHECK(ambiguous.exit_code == 2);
+    CHECK_THAT(ambiguous.err, Catch::Contains("an IPv6 address in brackets: [::1]:8765"));
+  }
 }
 
 TEST_CASE("serve: the example systemd unit is one systemd accepts", "[serve][systemd]") {

@@ -1,0 +1,149 @@
+#include "serve/owed_failures.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "engine/audit/metrics.h"
+#include "engine/util/json.h"
+
+namespace runbook {
+namespace {
+
+constexpr int kMaxAttempts = 30;
+constexpr std::chrono::seconds kFirstDelay{10};
+constexpr std::chrono::seconds kMaxDelay{600};
+
+std::chrono::seconds DelayAfter(int attempts) {
+  std::chrono::seconds delay = kFirstDelay;
+  for (int i = 1; i < attempts && delay < kMaxDelay; ++i) delay *= 2;
+  return std::min(delay, kMaxDelay);
+}
+
+std::string Text(const Value& v, const char* key) {
+  const Value* f = v.Find(key);
+  return f != nullptr ? f->ToText() : "";
+}
+
+}  // namespace
+
+OwedFailures::OwedFailures(Launcher& launcher, std::string log_dir)
+    : launcher_(launcher), log_dir_(std::move(log_dir)) {}
+
+std::string OwedFailures::FileOf(const std::string& run_id) const {
+  return log_dir_ + "/" + run_id + ".owed";
+}
+
+// Never the --set values: a param may be one the store keeps masked; a helper started again
+// takes the params the run recorded.
+Status OwedFailures::Write(const Owed& owed) const {
+  Value body(Value::Map{{"run_id", Value(owed.run.run_id)},
+                        {"runbook", Value(owed.run.runbook)},
+                        {"file", Value(owed.run.file)},
+                        {"exit_code", Value(int64_t{owed.exit_code})},
+                        {"resumes", Value(owed.run.resumes)}});
+  return WriteMetricsFile(FileOf(owed.run.run_id), ToJson(body) + "\n");
+}
+
+Status OwedFailures::Owe(const LaunchedRun& run, int exit_code, Time now) {
+  if (Owes(run.run_id)) return Status::Ok();
+  Owed& owed = owed_[run.run_id];
+  owed.run = run;
+  owed.run.log = launcher_.LogOf(run.run_id);
+  owed.exit_code = exit_code;
+  Status written = Write(owed);
+  if (written.ok()) ::unlink((log_dir_ + "/" + run.run_id + ".running").c_str());
+  (void)Start(owed, now);
+  return written;
+}
+
+std::vector<std::string> OwedFailures::Start(Owed& owed, Time now) {
+  ++owed.attempts;
+  auto pid = launcher_.StartLostHelper(owed.run, owed.exit_code);
+  if (pid.ok()) {
+    owed.helper = pid.value();
+    return {};
+  }
+  owed.helper = -1;
+  owed.due = now + DelayAfter(owed.attempts);
+  return {"run " + owed.run.run_id + ": its failure cannot be sent now: " + pid.status().message()};
+}
+
+std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
+  std::vector<std::string> said;
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(log_dir_, ec))
+    if (entry.path().extension() == ".owed") files.push_back(entry.path().string());
+  std::sort(files.begin(), files.end());
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    auto body = ParseJson(std::string(std::istreambuf_iterator<char>(in), {}));
+    const Value* code = body.ok() ? body.value().Find("exit_code") : nullptr;
+    std::string id = body.ok() ? Text(body.value(), "run_id") : "";
+    if (code == nullptr || !code->is_int() || id.empty() ||
+        std::filesystem::path(file).stem().string() != id) {
+      said.push_back("warning: " + file + " is not a failure serve owes (damaged?): removed");
+      ::unlink(file.c_str());
+      continue;
+    }
+    if (Owes(id)) continue;
+    Owed& owed = owed_[id];
+    owed.run.run_id = id;
+    owed.run.runbook = Text(body.value(), "runbook");
+    owed.run.file = Text(body.value(), "file");
+    owed.run.resumes = Text(body.value(), "resumes");
+    owed.run.log = launcher_.LogOf(id);
+    owed.exit_code = static_cast<int>(code->as_int());
+    said.push_back("run " + id + ": its failure was being sent when serve stopped: sent again");
+    auto more = Start(owed, now);
+    said.insert(said.end(), more.begin(), more.end());
+  }
+  return said;
+}
+
+std::vector<std::string> OwedFailures::Tick(Time now) {
+  std::vector<std::string> said;
+  for (const auto& [pid, code] : launcher_.EndedHelpers()) {
+    auto it = std::find_if(owed_.begin(), owed_.end(),
+                           [pid = pid](const auto& o) { return o.second.helper == pid; });
+    if (it == owed_.end()) continue;
+    Owed& owed = it->second;
+    owed.helper = -1;
+    const std::string& id = owed.run.run_id;
+    if (code == 0 || code == 2) {
+      if (code == 2)  // breakLL LL4: a runbook invalid before its run started
+        said.push_back("run " + id + ": its failure was not sent (exit 2): see " + owed.run.log);
+      Settle(id);
+      continue;
+    }
+    if (owed.attempts >= kMaxAttempts) {
+      said.push_back("run " + id + ": its failure was not sent after " +
+                     std::to_string(owed.attempts) + " attempts (last exit " +
+                     std::to_string(code) + "): given up, see " + owed.run.log);
+      Settle(id);
+      continue;
+    }
+    owed.due = now + DelayAfter(owed.attempts);
+    said.push_back("run " + id + ": its failure was not sent yet (exit " + std::to_string(code) +
+                   "): tried again in " + std::to_string(DelayAfter(owed.attempts).count()) +
+                   " s, see " + owed.run.log);
+  }
+  for (auto& [id, owed] : owed_) {
+    if (owed.helper >= 0 || owed.due > now) continue;
+    auto more = Start(owed, now);
+    said.insert(said.end(), more.begin(), more.end());
+  }
+  return said;
+}
+
+void OwedFailures::Settle(const std::string& run_id) {
+  ::unlink(FileOf(run_id).c_str());
+  launcher_.Forget(run_id);
+  owed_.erase(run_id);
+}
+
+}  // namespace runbook

@@ -1,0 +1,289 @@
+// The failure serve owes for a run that died without telling anyone is told exactly once per
+// entry, whatever happens to serve, the store or the runbook meanwhile (serve/owed_failures.h,
+// cli/run_lost.h; breakNN NN1, NN3, NN4, NN5), against a real serve, real webhook receivers
+// and a real store.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <optional>
+#include <thread>
+
+#include "engine/util/json.h"
+#include "support/serve_process.h"
+#include "support/servers.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// A webhook receiver (tests/notify/receiver.py) on `port`, recording into dir/NAME.jsonl.
+class Receiver {
+ public:
+  Receiver(const std::string& dir, const std::string& name, int port)
+      : log_(dir + "/" + name + ".jsonl") {
+    pid_ = StartServer({"python3", std::string(RUNBOOK_SOURCE_DIR) + "/tests/notify/receiver.py",
+                        std::to_string(port), log_},
+                       log_ + ".log", port);
+  }
+  ~Receiver() { StopServer(pid_); }
+  // The bodies posted so far, parsed.
+  std::vector<Value> Bodies() const {
+    std::vector<Value> out;
+    std::istringstream lines(ReadFile(log_));
+    for (std::string line; std::getline(lines, line);) {
+      auto post = ParseJson(line);
+      if (!post.ok()) continue;
+      auto body = ParseJson(post.value().Find("body")->as_string());
+      if (body.ok()) out.push_back(body.value());
+    }
+    return out;
+  }
+  // Waits until `n` posts came (20 s at most); the bodies.
+  std::vector<Value> AtLeast(size_t n, int seconds = 20) const {
+    std::vector<Value> got;
+    for (int i = 0; i < seconds * 10; ++i) {
+      got = Bodies();
+      if (got.size() >= n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return got;
+  }
+
+ private:
+  std::string log_;
+  int pid_ = 0;
+};
+
+std::string Webhook(int port, const std::string& path) {
+  return "  - on: [failure]\n    webhook: {url: 'http://127.0.0.1:" + std::to_string(port) + path +
+         "'}\n";
+}
+
+// A runbook `name` whose step waits for `gate` (a file), then kills its own runbook process
+// with -9 (a crash: nothing recorded, nothing sent by the run itself).
+std::string CrashAfter(const std::string& name, const std::string& gate,
+                       const std::string& notify) {
+  return "version: 1\nname: " + name + "\nparams:\n  tag: {default: none}\nnotify:\n" + notify +
+         "steps:\n  - {id: k, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
+         ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done; kill -9 $PPID; sleep 5']}}\n";
+}
+
+std::string StartRun(Serve& serve, const std::string& runbook, const std::string& tag) {
+  return serve
+      .Json("POST", "/api/v1/runbooks/" + runbook + "/runs", 201,
+            "{\"params\": {\"tag\": \"" + tag + "\"}}")
+      .Find("run_id")
+      ->as_string();
+}
+
+// The store's notification events of run `id`, as bodies.
+std::vector<Value> NotificationsOf(const std::string& dir, const std::string& id) {
+  std::vector<Value> out;
+  std::istringstream lines(
+      Shell(Binary() + " audit export --audit-db " + dir + "/store/audit.db").out);
+  for (std::string line; std::getline(lines, line);) {
+    auto e = ParseJson(line);
+    if (e.ok() && e.value().Find("kind")->as_string() == "notification" &&
+        e.value().Find("run_id")->as_string() == id)
+      out.push_back(*e.value().Find("body"));
+  }
+  return out;
+}
+
+std::string Text(const Value& v, const char* key) {
+  const Value* f = v.Find(key);
+  return f != nullptr ? f->ToText() : "";
+}
+
+}  // namespace
+
+TEST_CASE("serve: a failure being sent when serve is killed is sent by the next, each entry once",
+          "[serve][notify][owed]") {
+  // breakNN NN1: the helper sending a dead run's failure died with serve, and nobody sent it.
+  // Entry 1 is up, entry 2 refuses connections (its attempts are 3 s apart): serve is killed
+  // while the helper waits to try entry 2 again; the next serve sends entry 2 only.
+  std::string dir = ServeDir();
+  int up_port = FreePort(), down_port = FreePort();
+  Receiver up(dir, "up", up_port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/crash.yaml",
+            CrashAfter("crash", gate, Webhook(up_port, "/up") + Webhook(down_port, "/down")));
+  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  std::string id = StartRun(serve, "crash", "first");
+  REQUIRE(Started(gate));
+  WriteFile(dir, "gate", "");
+  REQUIRE(up.AtLeast(1).size() == 1);
+  serve.Kill9();  // the helper dies with it, entry 2 unsent
+  CHECK(ReadFile(dir + "/store/serve/logs/" + id + ".owed") != "");
+  std::optional<Receiver> down;
+  down.emplace(dir, "down", down_port);
+  serve.Start();
+  std::vector<Value> got = down->AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "interrupted");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(up.Bodies().size() == 1);  // entry 1 was recorded as sent: not sent twice
+  CHECK(serve.LogSays("run " + id + ": its failure was being sent when serve stopped"));
+  std::vector<Value> recorded = NotificationsOf(dir, id);
+  CHECK(recorded.size() == 2);
+  for (const Value& n : recorded) CHECK(Text(n, "status") == "sent");
+  CHECK(ReadFile(dir + "/store/serve/logs/" + id + ".owed").empty());  // settled
+
+  // A variant: the run dies with serve, and the serve started next is killed while it sends
+  // (serve restarted twice).
+  WriteFile(dir, "rb/crash.yaml",
+            CrashAfter("crash", gate + "2", Webhook(up_port, "/up") + Webhook(down_port, "/down")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the folder read again
+  std::string second = StartRun(serve, "crash", "second");
+  REQUIRE(Started(gate + "2"));
+  down.reset();   // its port refuses again
+  serve.Kill9();  // the run dies with serve
+  serve.Start();  // sends: entry 1 at once, entry 2 refused, tried again in 3 s
+  REQUIRE(up.AtLeast(2).size() == 2);
+  serve.Kill9();
+  Receiver down2(dir, "down2", down_port);
+  serve.Start();
+  got = down2.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == second);
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("died with runbook serve"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(up.Bodies().size() == 2);
+}
+
+TEST_CASE("serve: a dead run's failure waits for a locked store, then is sent as interrupted",
+          "[serve][notify][owed]") {
+  // breakNN NN5: with the store locked when the run died, the failure went out as "running",
+  // Alertmanager's entry silently skipped, nothing recorded, the run left running forever.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  AlertmanagerServer am;
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/crash.yaml",
+            CrashAfter("crash", gate,
+                       Webhook(port, "/hook") + "  - on: [failure]\n    alertmanager: {url: '" +
+                           am.url() + "'}\n"));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "crash", "locked");
+  REQUIRE(Started(gate));
+  // An exclusive writer holds the store 9 s (an export, a backup of the file, a long writer).
+  int locker = StartBackground(
+      {"python3", "-c",
+       "import sqlite3,time,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\n"
+       "c.execute('BEGIN EXCLUSIVE')\nopen(sys.argv[2],'w').close()\ntime.sleep(9)\n"
+       "c.execute('COMMIT')",
+       dir + "/store/audit.db", dir + "/locked"},
+      dir + "/locker.log");
+  REQUIRE(Shell("for i in $(seq 100); do [ -e " + dir +
+                "/locked ] && exit 0; sleep 0.1; done; "
+                "exit 1")
+              .exit_code == 0);
+  WriteFile(dir, "gate", "");  // the run kills itself while the store is locked
+  CHECK(serve.LogSays("run " + id + ": its failure was not sent yet (exit 3)", 15));
+  CHECK(hook.Bodies().empty());  // nothing sent while the run cannot be marked interrupted
+  std::vector<Value> got = hook.AtLeast(1, 30);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "status") == "interrupted");
+  CHECK(serve.Finished(id) == "interrupted");
+  CHECK_THAT(am.ActiveAlerts(), Catch::Contains("RunbookFailed"));
+  std::vector<Value> recorded = NotificationsOf(dir, id);
+  REQUIRE(recorded.size() == 2);  // the webhook and Alertmanager, each once
+  CHECK(Text(recorded[0], "channel") != Text(recorded[1], "channel"));
+  StopServer(locker);
+}
+
+TEST_CASE("serve: a run whose runbook is edited invalid or removed while it runs still notifies",
+          "[serve][notify][owed]") {
+  // breakNN NN5: the helper read the file as it was when the run died: a deploy's typo (or
+  // the file removed) left the run `running` and its failure unsent. serve keeps the runbook
+  // as the run read it.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/edited.yaml", CrashAfter("edited", gate, Webhook(port, "/${{ params.tag }}")));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "edited", "tenantA");
+  REQUIRE(Started(gate));
+  WriteFile(dir, "rb/edited.yaml",
+            "version: 1\nname: edited\nsteps:\n  - id: k\n    uses: nosuch\n");
+  WriteFile(dir, "gate", "");
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(ReadFile(dir + "/hook.jsonl").find("\"path\": \"/tenantA\"") != std::string::npos);
+  CHECK(serve.Finished(id) == "interrupted");
+
+  // Removed, not edited: the same.
+  WriteFile(dir, "rb/gone.yaml", CrashAfter("gone", gate + "2", Webhook(port, "/gone")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the folder read again
+  std::string second = StartRun(serve, "gone", "x");
+  REQUIRE(Started(gate + "2"));
+  Shell("rm " + dir + "/rb/gone.yaml");
+  WriteFile(dir, "gate2", "");
+  got = hook.AtLeast(2);
+  REQUIRE(got.size() == 2);
+  CHECK(Text(got[1], "run_id") == second);
+  // Nothing of the run is left in serve's folder but its log.
+  CHECK(Shell("for i in $(seq 50); do [ \"$(ls " + dir + "/store/serve/logs/ | grep " + second +
+              ")\" = " + second + ".log ] && exit 0; sleep 0.1; done; exit 1")
+            .exit_code == 0);
+}
+
+TEST_CASE("serve: a resume refused to its API caller pages nobody, one refused at restart is told",
+          "[serve][notify][owed]") {
+  // breakNN NN3: a resume answered 409 still paged a failure, for a run not in the store,
+  // with the runbook's default params. NN4: a resume serve started at its restart (the run
+  // waited at a gate) that was refused named that phantom run, and the run that died with
+  // serve was never said to have failed.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "secret", "s3cr3t-value");
+  WriteFile(dir, "rb/crash.yaml",
+            "version: 1\nname: crash\nparams:\n  tag: {default: defaults}\nsecrets:\n"
+            "  s: {file: " +
+                dir + "/secret}\nnotify:\n" + Webhook(port, "/${{ params.tag }}") +
+                "steps:\n  - {id: k, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
+                ".marks; kill -9 $PPID; sleep 5']}}\n");
+  Serve serve(dir);
+  std::string id = StartRun(serve, "crash", "tenantB");
+  REQUIRE(hook.AtLeast(1).size() == 1);  // its death told once, with its params
+  Shell("mv " + dir + "/secret " + dir + "/secret.off");
+  for (int i = 0; i < 2; ++i) {
+    Command refused = serve.Http("POST", "/api/v1/runs/" + id + "/resume",
+                                 "{\"rerun\": [\"k\"], \"end_leftovers\": true}");
+    CHECK_THAT(refused.out, Catch::EndsWith("409"));
+    CHECK_THAT(refused.out, Catch::Contains("secret 's'"));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(hook.Bodies().size() == 1);
+  CHECK(serve.LogSays("was refused, answered 409: nothing sent"));
+  Shell("mv " + dir + "/secret.off " + dir + "/secret");
+
+  // At restart: a gate waits while a step runs; serve is killed; the resume it starts is
+  // refused (the step stopped mid-way must be confirmed): the run is told, with its params.
+  WriteFile(dir, "rb/gated.yaml",
+            "version: 1\nname: gated\nparams:\n  tag: {default: defaults}\nnotify:\n" +
+                Webhook(port, "/${{ params.tag }}") +
+                "steps:\n  - {id: gate, uses: approval, with: {prompt: 'Go?'}}\n"
+                "  - {id: long, uses: exec, with: {run: [sh, -c, 'echo started >> " +
+                gate + "2.marks; sleep 300']}}\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // the folder read again
+  std::string waiting = StartRun(serve, "gated", "tenantC");
+  REQUIRE(serve.WaitsForApproval(waiting));
+  REQUIRE(Started(gate + "2"));
+  serve.Kill9();
+  serve.Start();
+  std::vector<Value> got = hook.AtLeast(2);
+  REQUIRE(got.size() == 2);
+  CHECK(Text(got[1], "run_id") == waiting);
+  CHECK_THAT(Text(got[1], "detail"), Catch::Contains("was refused before it started"));
+  CHECK_THAT(Text(got[1], "detail"), Catch::Contains("runbook resume " + waiting));
+  CHECK(ReadFile(dir + "/hook.jsonl").find("\"path\": \"/tenantC\"") != std::string::npos);
+  CHECK(NotificationsOf(dir, waiting).size() == 1);
+}

@@ -1,0 +1,127 @@
+// What the serve tests share: a `runbook serve` process on a free loopback port, its API
+// through curl, and runbooks whose steps wait for a file the test makes.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "engine/util/json.h"
+#include "support/servers.h"
+#include "support/support.h"
+
+namespace runbook::test {
+
+// A runbook whose step waits for a file before it ends (the test decides when).
+inline std::string GatedRunbook(const std::string& name, const std::string& gate,
+                                const std::string& on) {
+  return "version: 1\nname: " + name + "\n" + on +
+         "steps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
+         ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n";
+}
+
+class Serve {
+ public:
+  // `env`: NAME=VALUE pairs serve (and so its runs) gets besides the test's environment.
+  explicit Serve(const std::string& dir, std::vector<std::string> extra = {},
+                 std::string scheme = "http", std::vector<std::string> env = {})
+      : dir_(dir), extra_(std::move(extra)), scheme_(std::move(scheme)), env_(std::move(env)) {
+    Start();
+  }
+  ~Serve() { StopServer(pid_); }
+  void Start() {
+    port_ = FreePort();
+    std::vector<std::string> argv = env_;
+    if (!argv.empty()) argv.insert(argv.begin(), "env");  // env execs serve: the same pid
+    std::vector<std::string> serve = {Binary(),     "serve",
+                                      "--runbooks", dir_ + "/rb",
+                                      "--listen",   "127.0.0.1:" + std::to_string(port_),
+                                      "--audit-db", dir_ + "/store/audit.db"};
+    argv.insert(argv.end(), serve.begin(), serve.end());
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
+    pid_ = StartServer(argv, dir_ + "/serve.log." + std::to_string(++starts_), port_);
+  }
+  void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
+  // SIGTERM (systemctl stop): serve cancels its runs and stops; reaped.
+  void Stop() { StopServer(pid_); }
+  std::string Log() const { return ReadFile(dir_ + "/serve.log." + std::to_string(starts_)); }
+  // curl: the body, and the HTTP status on the last line.
+  Command Http(const std::string& method, const std::string& path, const std::string& body = "") {
+    return Shell("curl -sk -w '\\n%{http_code}' -X " + method + " " + auth_ +
+                 (body.empty() ? "" : "-H 'Content-Type: application/json' -d '" + body + "' ") +
+                 "'" + scheme_ + "://127.0.0.1:" + std::to_string(port_) + path + "'");
+  }
+  // The JSON body of a request that must answer `status`.
+  Value Json(const std::string& method, const std::string& path, int status,
+             const std::string& body = "") {
+    Command c = Http(method, path, body);
+    size_t cut = c.out.rfind('\n');
+    INFO(method << " " << path << " -> " << c.out);
+    REQUIRE(cut != std::string::npos);
+    REQUIRE(c.out.substr(cut + 1) == std::to_string(status));
+    auto v = ParseJson(c.out.substr(0, cut));
+    REQUIRE(v.ok());
+    return v.value();
+  }
+  // Polls the run until its status is not "running" (20 s at most).
+  std::string Finished(const std::string& id) {
+    std::string status;
+    for (int i = 0; i < 200; ++i) {
+      status = Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string();
+      if (status != "running" && status != "starting") return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return status;
+  }
+  // Whether run `id` lists a gate in approvals_waiting (10 s at most).
+  bool WaitsForApproval(const std::string& id) {
+    for (int i = 0; i < 100; ++i) {
+      Value r = Json("GET", "/api/v1/runs/" + id, 200);
+      const Value* w = r.Find("approvals_waiting");
+      if (w != nullptr && !w->as_list().empty()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  bool LogSays(const std::string& text, int seconds = 10) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      if (Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  std::string Port() const { return std::to_string(port_); }
+  std::string Url() const { return scheme_ + "://127.0.0.1:" + std::to_string(port_); }
+  void Token(const std::string& token) {
+    auth_ = token.empty() ? "" : "-H 'Authorization: Bearer " + token + "' ";
+  }
+
+ private:
+  std::string dir_;
+  std::vector<std::string> extra_;
+  std::string scheme_;
+  std::vector<std::string> env_;
+  std::string auth_;
+  int port_ = 0;
+  int pid_ = 0;
+  int starts_ = 0;
+};
+
+// Whether the gated step has started (10 s at most).
+inline bool Started(const std::string& gate) {
+  return Shell("for i in $(seq 100); do [ -e " + gate +
+               ".marks ] && exit 0; sleep 0.1; done; exit 1")
+             .exit_code == 0;
+}
+
+// A test's folder with rb/ and store/serve/ made (WriteFile makes no folders).
+inline std::string ServeDir() {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store/serve");
+  return dir;
+}
+
+}  // namespace runbook::test

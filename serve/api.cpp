@@ -21,6 +21,7 @@
 #include "serve/guarded_http.h"
 #include "serve/listing_cache.h"
 #include "serve/openapi.h"
+#include "serve/same_origin.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
 #include "serve/step_log.h"
@@ -144,6 +145,17 @@ class Routes {
   httplib::Server::HandlerResponse Authenticate(const Req& req, Res& res) {
     using HR = httplib::Server::HandlerResponse;
     t_caller = "anonymous";
+    RequestOrigin from{
+        req.method, req.get_header_value("Host"), req.get_header_value("Origin"),
+        req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Content-Type"),
+        // (the body is read after this handler: its headers say)
+        (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0") ||
+            req.has_header("Transfer-Encoding"),
+        c_.tls};
+    if (std::string refused = CrossSiteRefusal(from, c_.tokens == nullptr); !refused.empty()) {
+      Error(res, 403, refused);
+      return HR::Handled;
+    }
     if (req.path == "/healthz" || IsUiPath(req.path) || c_.tokens == nullptr) return HR::Unhandled;
     auto now = std::chrono::steady_clock::now();
     if (limiter_.Blocked(req.remote_addr, now)) {

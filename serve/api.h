@@ -27,6 +27,7 @@ struct ApiContext {
   const TokenFile* tokens = nullptr;
   // The step types: /metrics reads the backup catalog by their outputs' roles.
   const StepRegistry* registry = nullptr;
+  bool tls = false;  // served over HTTPS (serve/same_origin.h: a request's own origin)
 };
 
 // Serves the API on `host`:`port` until Stop() (from another thread). Returns an error when

@@ -179,6 +179,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   NotifyDiedWithServe(left, o.audit_db, *catalog.Get(), launcher, owed, Say);
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
+  context.tls = !o.tls_cert.empty();
   ApiServer api(context, o.tls_cert, o.tls_key);
   std::atomic<bool> listening{false};
   Status served;

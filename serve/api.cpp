@@ -18,6 +18,7 @@
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "serve/approval_answer.h"
+#include "serve/evidence_routes.h"
 #include "serve/guarded_http.h"
 #include "serve/listing_cache.h"
 #include "serve/openapi.h"
@@ -37,6 +38,11 @@ using Res = httplib::Response;
 void Json(Res& res, int status, const Value& v) {
   res.status = status;
   res.set_content(ToJson(v, 2) + "\n", "application/json");
+}
+
+void Send(Res& res, const ApiAnswer& answer) {
+  for (const auto& [name, value] : answer.headers) res.set_header(name, value);
+  Json(res, answer.status, answer.body);
 }
 
 void Error(Res& res, int status, const std::string& message) {
@@ -97,6 +103,7 @@ bool ParamsOf(const Req& req, const Runbook& rb,
 // Who the current request is (its token's name, "anonymous" without tokens): set by the
 // pre-routing check on the thread that then runs the route.
 thread_local std::string t_caller;
+thread_local const TokenEntry* t_entry = nullptr;  // the caller's token, null without tokens
 
 // The role a request needs: reads are a viewer's; approvals an approver's; the other POSTs an
 // operator's.
@@ -145,6 +152,7 @@ class Routes {
   httplib::Server::HandlerResponse Authenticate(const Req& req, Res& res) {
     using HR = httplib::Server::HandlerResponse;
     t_caller = "anonymous";
+    t_entry = nullptr;
     RequestOrigin from{
         req.method, req.get_header_value("Host"), req.get_header_value("Origin"),
         req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Content-Type"),
@@ -177,6 +185,7 @@ class Routes {
       return HR::Handled;
     }
     t_caller = entry->name;
+    t_entry = entry;
     return HR::Unhandled;
   }
 
@@ -202,9 +211,23 @@ class Routes {
            [this](const Req& req, Res& res) { Answer(req, req.matches[1], req.matches[2], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/resume)",
            [this](const Req& req, Res& res) { Resume(req, req.matches[1], res); });
+    s.Get("/api/v1/backups", [this](const Req& req, Res& res) {
+      Send(res, BackupsAnswer(c_.audit_db, *c_.registry, req.get_param_value("runbook")));
+    });
+    s.Get("/api/v1/audit", [this](const Req&, Res& res) { Send(res, AuditAnswer(c_.audit_db)); });
+    s.Get("/api/v1/me", [this](const Req&, Res& res) { Me(res); });
   }
 
  private:
+  // Who calls, and what their token allows: the web UI offers only what it may do.
+  void Me(Res& res) {
+    Value::List roles{Value("viewer")};
+    for (Role r : {Role::kOperator, Role::kApprover})
+      if (c_.tokens == nullptr || (t_entry != nullptr && Allows(*t_entry, r)))
+        roles.push_back(Value(RoleName(r)));
+    Json(res, 200, Value(Value::Map{{"name", Value(t_caller)}, {"roles", Value(roles)}}));
+  }
+
   void Health(Res& res) {
     auto store = AuditStore::OpenExisting(c_.audit_db);
     Json(res, store.ok() ? 200 : 503,

@@ -24,6 +24,9 @@ void Fold(ListedRun& r, const AuditEvent& e) {
     return;
   }
   FoldIntoRow(r.row, e, body.value());
+  if (e.kind != "run_started") return;
+  if (const Value* trigger = body.value().Find("trigger")) r.trigger = *trigger;
+  if (const Value* user = body.value().Find("user")) r.user = user->ToText();
 }
 
 }  // namespace
@@ -104,6 +107,8 @@ Value ListedRunValue(const ListedRun& r) {
   for (const std::string& a : r.altered) altered.push_back(Value(a));
   m["altered"] = Value(std::move(altered));
   m["resumed_as"] = Value(r.resumed_as);
+  m["trigger"] = r.trigger;
+  m["user"] = Value(r.user);
   return Value(std::move(m));
 }
 

@@ -23,6 +23,10 @@ struct ListedRun {
   // The run that resumed it (the first chained run_started naming it), "" when none.
   std::string resumed_as;
   int64_t first_seq = 0;  // its run_started event's seq
+  // From its run_started: what started it ({"kind": "schedule" | "api" | "restart", ...},
+  // null from a terminal) and who (the account it ran as).
+  Value trigger;
+  std::string user;
 };
 
 struct RunListing {

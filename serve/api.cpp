@@ -76,7 +76,9 @@ Value ParamValue(const ParamSpec& p) {
                           {"description", Value(p.doc)},
                           {"required", Value(p.required)},
                           {"default", p.default_value},
-                          {"enum", Value(std::move(allowed))}});
+                          {"enum", Value(std::move(allowed))},
+                          {"minimum", p.minimum ? Value(*p.minimum) : Value()},
+                          {"maximum", p.maximum ? Value(*p.maximum) : Value()}});
 }
 
 // The request body's "params" as --set pairs, checked as --set values are (BindParams).
@@ -203,6 +205,10 @@ class Routes {
     s.Get("/api/v1/runs", [this](const Req& req, Res& res) { Runs(req, res); });
     s.Get(R"(/api/v1/runs/([^/]+))",
           [this](const Req& req, Res& res) { RunOne(req.matches[1], res); });
+    s.Get(R"(/api/v1/runs/([^/]+)/report.html)",
+          [this](const Req& req, Res& res) { Report(req.matches[1], "html", res); });
+    s.Get(R"(/api/v1/runs/([^/]+)/report.md)",
+          [this](const Req& req, Res& res) { Report(req.matches[1], "md", res); });
     s.Get(R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
           [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/cancel)",
@@ -380,6 +386,19 @@ class Routes {
                            {"output", Value(running ? "" : Tail(launched->run.log))}}));
     }
     if (auto record = Record(id, res)) Json(res, 200, ReportValue(*record));
+  }
+
+  // The run's report as `runbook report --format html|md` writes it (the HTML prints to A4:
+  // a browser's "Save as PDF" is its PDF). Nothing in it runs: its CSP allows no script.
+  void Report(const std::string& id, const std::string& format, Res& res) {
+    auto record = Record(id, res);
+    if (!record) return;
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    if (format == "html")
+      res.set_content(ReportHtml(*record), "text/html; charset=utf-8");
+    else
+      res.set_content(ReportMarkdown(*record), "text/markdown; charset=utf-8");
   }
 
   bool Recorded(const std::string& id) {

@@ -33,7 +33,9 @@ try {
   out.screenshots.runs = (await page.screenshot({ path: `${shots}/runs.png` })).length;
 
   await link.click();
-  await page.getByRole("cell", { name: step, exact: true }).waitFor({ timeout: 10000 });
+  // The step in the DAG (a link named "ID USES · OUTCOME") and its own section's heading.
+  await page.getByRole("link", { name: new RegExp(`^${step} `) }).waitFor({ timeout: 10000 });
+  await page.getByRole("heading", { name: new RegExp(`^${step}\\b`), level: 3 }).waitFor({ timeout: 10000 });
   out.step_shown = true;
   out.screenshots.run = (await page.screenshot({ path: `${shots}/run.png` })).length;
 } catch (e) {

@@ -115,3 +115,82 @@ TEST_CASE("web UI: its files need no token, carry a same-origin CSP, and / leads
   CHECK(api.out == "401");  // the data still needs a token
   CHECK(other.out != "200");
 }
+
+TEST_CASE(
+    "web UI: trigger from the form, watch live, approve, read a failed log, backups, drills, "
+    "audit, in chromium",
+    "[web][serve]") {
+  // Issue 17's flows (tests/web/flows.mjs), with axe-core on every page, at a phone's width and
+  // in the dark scheme too, against a real serve whose store holds a real backup and drill.
+  REQUIRE(EmbeddedUi().built);
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store");
+  Shell("cd " + dir + "/rb && sqlite3 live.db 'create table t(a); insert into t values (1)'");
+  WriteFile(dir, "rb/gated.yaml",
+            "version: 1\nname: gated\nkind: drill\ndescription: prepare, check, a gate, switch\n"
+            "params:\n  size: {type: integer, default: 3, minimum: 1, maximum: 10}\n"
+            "  mode: {type: string, enum: [fast, slow], default: fast}\n"
+            "objectives:\n  rto: 2h\nsteps:\n"
+            "  - {id: prepare, uses: exec, with: {run: [sh, -c, 'echo size ${{ params.size }}']}}\n"
+            "  - {id: check, uses: exec, needs: [prepare], with: {run: ['true']}}\n"
+            "  - id: gate\n    uses: approval\n    needs: [check]\n    with:\n"
+            "      prompt: Switch traffic?\n"
+            "      inputs:\n        ticket: {type: string, required: true}\n"
+            "  - {id: switch, uses: exec, needs: [gate], with: {run: ['true']}}\n"
+            "finally:\n  - {id: cleanup, uses: exec, with: {run: ['true']}}\n");
+  WriteFile(dir, "rb/broken.yaml",
+            "version: 1\nname: broken\nsteps:\n  - {id: explode, uses: exec, with: {run: [sh, -c, "
+            "'echo the disk is on fire; exit 1']}}\n");
+  WriteFile(dir, "rb/nightly.yaml",
+            "version: 1\nname: nightly\nkind: backup\nsteps:\n"
+            "  - {id: dump, uses: backup, with: {database: live.db, dest: dumps}}\n");
+  WriteFile(dir, "rb/drill.yaml",
+            "version: 1\nname: drill\nkind: drill\nobjectives:\n  rto: 2h\nsteps:\n"
+            "  - {id: newest, uses: exec, with: {run: [sh, -c, 'echo \"file=$(ls dumps/*.gz | "
+            "tail -1)\" >> \"$RUNBOOK_OUTPUT\"']}}\n"
+            "  - {id: check, uses: integrity-check, needs: [newest], with: {source: "
+            "'${{ steps.newest.outputs.file }}', workspace: ws}}\n");
+  int port = FreePort();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  int pid =
+      StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
+                   "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db"},
+                  dir + "/serve.log", port);
+  for (const char* book : {"nightly", "drill"}) {
+    INFO(Shell("curl -s -X POST -H 'Content-Type: application/json' -d '{}' " + base +
+               "/api/v1/runbooks/" + book + "/runs")
+             .out);
+    REQUIRE(Shell("for i in $(seq 150); do sqlite3 " + dir + "/store/audit.db \"select status " +
+                  "from runs where runbook='" + book + "'\" | grep -q success && exit 0; " +
+                  "sleep 0.1; done; exit 1")
+                .exit_code == 0);
+  }
+  std::string shots = std::string(RUNBOOK_ARTIFACTS_DIR) + "/web-flows";
+  std::filesystem::create_directories(shots);
+  Command c = Shell(
+      "node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/flows.mjs " + base + " " + shots,
+      240);
+  StopServer(pid);
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  auto out = ParseJson(c.out);
+  REQUIRE(out.ok());
+  const Value& r = out.value();
+  CHECK(r.Find("error") == nullptr);
+  CHECK(r.Find("passed")->as_list().size() == 9);
+  CHECK(r.Find("console_errors")->as_list().empty());
+  REQUIRE(r.Find("axe")->as_map().size() >= 13);
+  for (const auto& [page, violations] : r.Find("axe")->as_map()) {
+    INFO(page);
+    CHECK(violations.as_list().empty());
+  }
+  for (const auto& [page, px] : r.Find("overflow")->as_map()) {
+    INFO(page);
+    CHECK(px.as_int() <= 0);  // nothing wider than a 390 px screen
+  }
+  int64_t blank = r.Find("blank_bytes")->as_int();
+  for (const auto& [name, bytes] : r.Find("screenshots")->as_map()) {
+    INFO(name);
+    CHECK(bytes.as_int() > 2 * blank);
+  }
+}

@@ -85,6 +85,9 @@ StepSpec MakeSpec() {
       Param("bin_dir", ParamType::kString,
             "postgres: folder of pg_restore and pg_amcheck (default: PATH, then the newest "
             "/usr/lib/postgresql/*/bin); mysql: of mariadb and mariadb-check"),
+      Param("from", ParamType::kString,
+            "postgres, mysql: the database the dump was taken of, when it is restored under "
+            "another name (else a dump of another database is refused)"),
       Param("switch", ParamType::kString,
             "postgres, mysql: how the verified database becomes the live one: rename (the live "
             "one kept as <db>_before_<stamp>; refused while other sessions use it) or env (only "

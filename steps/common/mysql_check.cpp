@@ -179,10 +179,8 @@ Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
   ProcessResult checked =
       s.Run({MysqlProgram({"mariadb-check", "mysqlcheck"}, "", ctx.env), "--no-defaults",
              "--socket=" + s.sock(), "--check", "--extended", kScratchDb});
-  std::istringstream lines(checked.out.text);
-  for (std::string line; std::getline(lines, line) && problems.size() < 20;)
-    if (!line.empty() && line.size() >= 2 && line.compare(line.size() - 2, 2, "OK") != 0)
-      problems.push_back("mariadb-check: " + line);
+  for (std::string& problem : CheckOutputProblems(checked.out.text))
+    problems.push_back(std::move(problem));
   if (!checked.exited_ok() && problems.empty())
     problems.push_back("mariadb-check: " + checked.Describe() + ": " +
                        LastLines(checked.err.text, 1));
@@ -258,6 +256,36 @@ AttemptResult MysqlIntegrityCheck(StepContext& ctx) {
   found.took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   return ServerCheckResult(ctx, "mysql", source, sha256, meta, std::move(found));
+}
+
+std::vector<std::string> CheckOutputProblems(const std::string& out) {
+  std::vector<std::string> problems;
+  std::istringstream lines(out);
+  std::string table;         // the table the next "STATUS : TEXT" lines are about
+  bool unexplained = false;  // `table` said neither OK nor why
+  auto flush = [&] {
+    if (unexplained) problems.push_back("mariadb-check: " + table);
+    unexplained = false;
+  };
+  for (std::string line; std::getline(lines, line) && problems.size() < 20;) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (line.empty()) continue;
+    size_t colon = line.find(" : ");
+    if (colon == std::string::npos) {  // "db.table   OK", or a table its next lines explain
+      flush();
+      table = line;
+      unexplained = line.size() < 2 || line.compare(line.size() - 2, 2, "OK") != 0;
+      continue;
+    }
+    unexplained = false;
+    std::string status = line.substr(0, colon);
+    while (!status.empty() && status.back() == ' ') status.pop_back();
+    bool fine = status == "note" || (status == "status" && line.size() >= 2 &&
+                                     line.compare(line.size() - 2, 2, "OK") == 0);
+    if (!fine) problems.push_back("mariadb-check: " + table + ": " + line);
+  }
+  flush();
+  return problems;
 }
 
 }  // namespace runbook

@@ -9,6 +9,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "engine/plugin/step.h"
 
@@ -26,5 +27,11 @@ AttemptResult MysqlIntegrityCheck(StepContext& ctx);
 // the first name (the process runner then reports it missing).
 std::string MysqlProgram(std::initializer_list<const char*> names, const std::string& bin_dir,
                          const EnvMap& env);
+
+// What mariadb-check's output says is wrong (at most 20, "mariadb-check: TABLE: STATUS :
+// TEXT"): a table whose check says error or warning, or a line it does not explain. Its
+// notes are not faults (breakOO OO10: a SEQUENCE's "The storage engine for the table doesn't
+// support check" refused every dump of a database holding one), nor a table that says OK.
+std::vector<std::string> CheckOutputProblems(const std::string& out);
 
 }  // namespace runbook

@@ -12,6 +12,7 @@
 #include "steps/common/gzip.h"
 #include "steps/common/mysql_backup.h"
 #include "steps/common/mysql_check.h"
+#include "steps/common/mysql_dump_reach.h"
 #include "steps/common/scratch.h"
 #include "steps/common/server_restore.h"
 #include "steps/common/server_scratch.h"
@@ -147,7 +148,8 @@ struct MyRestore {
   }
 
   // The dump decompressed (bounded), restored into the new database, checked, counted.
-  Status RestoreAndVerify(const CheckedSource& source, std::vector<std::string>& problems) const {
+  Status RestoreAndVerify(const CheckedSource& source, bool tables_only,
+                          std::vector<std::string>& problems) const {
     const LoadedMeta* meta = source.meta ? &*source.meta : nullptr;
     auto bound = DecompressBound(scratch, RawSizeOf(meta));
     if (!bound.ok()) return bound.status();
@@ -158,6 +160,15 @@ struct MyRestore {
         meta->fields.at("raw_sha256").ToText() != unpacked.value().out_sha256) {
       problems.push_back("raw sha256 mismatch: expected " + meta->fields.at("raw_sha256").ToText() +
                          " (metadata), actual " + unpacked.value().out_sha256);
+      return Status::Ok();
+    }
+    // Nothing of the dump may reach beyond the new database (breakOO OO1-OO3): looked at
+    // before the client replays it on the live server.
+    std::vector<std::string> beyond =
+        DumpReachesBeyond(sql, {{SourceDatabaseOf(source), target.db}, tables_only});
+    if (!beyond.empty()) {
+      std::filesystem::remove(sql);
+      problems.push_back("the dump cannot be replayed here: " + Join(beyond, "; "));
       return Status::Ok();
     }
     ProcessResult restored = Client({"--database=" + names.fresh}, sql);
@@ -181,22 +192,21 @@ struct MyRestore {
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
     ProcessResult checked = ctx.processes.Run(req, ctx.cancel);
-    std::istringstream lines(checked.out.text);
-    for (std::string line; std::getline(lines, line) && problems.size() < 20;)
-      if (line.size() >= 2 && line.compare(line.size() - 2, 2, "OK") != 0)
-        problems.push_back("mariadb-check: " + line);
+    for (std::string& problem : CheckOutputProblems(checked.out.text))
+      problems.push_back(std::move(problem));
     if (!checked.exited_ok() && problems.empty())
       problems.push_back("mariadb-check: " + checked.Describe() + ": " +
                          LastLines(checked.err.text, 1));
     return Count(meta, problems);
   }
 
-  Status Count(const LoadedMeta* meta, std::vector<std::string>& problems) const {
-    auto tables = Tables(names.fresh);
+  // Each base table of `db` and its rows.
+  Result<Value::Map> RowsOf(const std::string& db) const {
+    auto tables = Tables(db);
     if (!tables.ok()) return tables.status();
     Value::Map rows;
     for (const std::string& name : tables.value()) {
-      auto n = Sql("SELECT COUNT(*) FROM " + Ident(names.fresh) + "." + Ident(name));
+      auto n = Sql("SELECT COUNT(*) FROM " + Ident(db) + "." + Ident(name));
       if (!n.ok()) return n.status();
       std::string text = n.value().empty() ? "" : n.value()[0].at(0);
       int64_t count = 0;
@@ -205,6 +215,13 @@ struct MyRestore {
         return Status::Error("counting rows of " + name + ": the server said '" + text + "'");
       rows[name] = Value(count);
     }
+    return rows;
+  }
+
+  Status Count(const LoadedMeta* meta, std::vector<std::string>& problems) const {
+    auto counted = RowsOf(names.fresh);
+    if (!counted.ok()) return counted.status();
+    const Value::Map& rows = counted.value();
     std::optional<LoadedMeta> m = meta ? std::optional<LoadedMeta>(*meta) : std::nullopt;
     for (const std::string& d : AgainstManifest(m, rows)) problems.push_back(d);
     ctx.log("restored into " + names.fresh + ": " +
@@ -252,12 +269,19 @@ struct MyRestore {
     return Exec("DROP DATABASE " + Ident(names.fresh));
   }
 
-  bool LiveHolds(const std::string& sha256) const {
+  // Whether the live database holds this very dump: its comment says it was restored from
+  // it, and its tables and rows are still the manifest's (breakOO OO4: a comment alone made a
+  // restore after new data loss do nothing).
+  bool LiveHolds(const CheckedSource& source) const {
     auto rows =
         Sql(With("SELECT schema_comment FROM information_schema.schemata WHERE "
                  "schema_name = {db}",
                  target.db));
-    return rows.ok() && !rows.value().empty() && rows.value()[0].at(0) == RestoredMarker(sha256);
+    if (!rows.ok() || rows.value().empty() ||
+        rows.value()[0].at(0) != RestoredMarker(source.sha256))
+      return false;
+    auto live_rows = RowsOf(target.db);
+    return live_rows.ok() && source.meta && AgainstManifest(source.meta, live_rows.value()).empty();
   }
 
   std::string Url(const std::string& db) const {
@@ -317,7 +341,11 @@ AttemptResult RestoreWith(MyRestore& my, const CheckedSource& source) {
   StepContext& ctx = my.ctx;
   const std::string& live = my.target.db;
   bool by_rename = ctx.params.Str("switch") == "rename";
-  if (by_rename && my.LiveHolds(source.sha256)) {
+  const std::string final_db = by_rename ? live : my.names.fresh;
+  if (std::string why = EnvValuesProblem(ctx.params, my.Url(final_db), final_db); !why.empty())
+    return Refused(live, why);
+  if (by_rename && my.LiveHolds(source)) {
+    my.DropOrphans();  // a killed run's emptied database (breakOO OO15)
     ctx.log(live +
             " already holds this dump (restored before, or a restore stopped after its "
             "switch): nothing replaced");
@@ -347,7 +375,7 @@ AttemptResult RestoreWith(MyRestore& my, const CheckedSource& source) {
                      Literal(InProgressMarker(ctx.run_id)));
   if (!s.ok()) return Refused(live, "creating " + my.names.fresh + ": " + s.message());
   std::vector<std::string> problems;
-  s = my.RestoreAndVerify(source, problems);
+  s = my.RestoreAndVerify(source, by_rename, problems);
   if (s.ok() && problems.empty() && by_rename) {
     auto unmovable = my.Unmovable(my.names.fresh);
     s = unmovable.status();
@@ -389,6 +417,8 @@ AttemptResult MysqlRestore(StepContext& ctx) {
   if (!target.ok()) return AttemptResult::Failure(target.status().message());
   CheckedSource source;
   if (std::string why = CheckServerSource(ctx, source); !why.empty())
+    return Refused(target.value().db, why);
+  if (std::string why = SourceMismatch(source, target.value().db, p); !why.empty())
     return Refused(target.value().db, why);
   ctx.log(source.verified_by.empty()
               ? "restoring an unverified dump (force: true)"

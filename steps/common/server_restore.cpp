@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <map>
@@ -106,8 +107,53 @@ std::string RestoredMarker(const std::string& sha256) { return kRestored + sha25
 
 std::vector<std::string> AgainstManifest(const std::optional<LoadedMeta>& meta,
                                          const Value::Map& rows) {
-  if (!meta || !meta->fields.count("tables")) return {};
+  if (meta && !meta->fields.count("tables"))
+    return {"its metadata has no manifest (tables): nothing says what the restore must hold"};
+  if (!meta && rows.empty())
+    return {"the restored database holds no table, and no metadata says the dump is empty"};
+  if (!meta) return {};
   return CompareManifest(meta->fields.at("tables"), rows);
+}
+
+std::string SourceDatabaseOf(const CheckedSource& source) {
+  if (!source.meta || !source.meta->fields.count("source")) return "";
+  std::string url = source.meta->fields.at("source").ToText();
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  // After ":PORT/" (a PostgreSQL socket's host is a folder: slashes of its own), else after
+  // the host's '/' (MySQL through a socket: mysql://localhost/DB?socket=...).
+  size_t slash = std::string::npos;
+  for (size_t colon = url.find(':', scheme + 3);
+       colon != std::string::npos && slash == std::string::npos; colon = url.find(':', colon + 1)) {
+    size_t digits = colon + 1;
+    while (digits < url.size() && std::isdigit(static_cast<unsigned char>(url[digits]))) ++digits;
+    if (digits > colon + 1 && digits < url.size() && url[digits] == '/') slash = digits;
+  }
+  if (slash == std::string::npos) slash = url.find('/', scheme + 3);
+  if (slash == std::string::npos) return "";
+  std::string db = url.substr(slash + 1);
+  if (size_t q = db.rfind("?socket="); q != std::string::npos) db = db.substr(0, q);
+  return db;
+}
+
+std::string SourceMismatch(const CheckedSource& source, const std::string& live,
+                           const StepParams& p) {
+  std::string from = SourceDatabaseOf(source);
+  const Value* expected = p.Opt("from");
+  std::string want = expected ? expected->ToText() : live;
+  if (from.empty() || from == want) return "";
+  return "the dump is of database '" + from + "' (its metadata's source), not '" + want + "'" +
+         (expected ? ""
+                   : ": to restore a copy of '" + from + "' as '" + live + "', set from: " + from);
+}
+
+std::string EnvValuesProblem(const StepParams& p, const std::string& url, const std::string& db) {
+  if (p.Opt("env_file") == nullptr) return "";
+  std::map<std::string, std::string> vars = {{"DATABASE_URL", url}, {"DATABASE_NAME", db}};
+  if (const Value* env = p.Opt("env"))
+    for (const auto& [k, v] : env->as_map()) vars[k] = v.ToText();
+  auto text = EnvFileText(vars);
+  return text.ok() ? "" : "env_file: " + text.status().message();
 }
 
 Result<std::string> WriteServerEnvFile(const StepParams& p, const std::string& url,

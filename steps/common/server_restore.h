@@ -47,9 +47,28 @@ bool IsOrphanMarker(const std::string& comment);
 // it and does not restore the same dump twice.
 std::string RestoredMarker(const std::string& sha256);
 
-// The restored database's row counts against the dump's manifest (none: no problem).
+// The restored database's row counts against the dump's manifest (none: no problem). Metadata
+// without a manifest (`tables`) is a problem: nothing says what the restore should hold
+// (breakOO OO14); so is a restore that holds no table when no metadata says it should be
+// empty (OO2: a dump that filled another database left the new one empty, and that was live).
 std::vector<std::string> AgainstManifest(const std::optional<LoadedMeta>& meta,
                                          const Value::Map& rows);
+
+// The database the dump was taken of, from its metadata's `source`
+// (`postgres://host:port/DB`, `mysql://host:port/DB`, `mysql://localhost/DB?socket=...`); ""
+// when the metadata does not say.
+std::string SourceDatabaseOf(const CheckedSource& source);
+// Why the dump is not one of the live database `live`: its source is another database and
+// `from` (the step's parameter, for a copy restored under another name) does not name it
+// (breakOO OO5: the newest dump of a shared folder, another database's, replaced the live one).
+// "" when it is, or the metadata does not say.
+std::string SourceMismatch(const CheckedSource& source, const std::string& live,
+                           const StepParams& p);
+
+// Why the env file could not hold DATABASE_URL=`url` and DATABASE_NAME=`db` (with `env`),
+// known before anything is restored (breakOO OO8: a name with '"' was refused after the
+// switch). "" when it can, or no env_file is set.
+std::string EnvValuesProblem(const StepParams& p, const std::string& url, const std::string& db);
 
 // Writes `env_file` when set: `env`, with DATABASE_URL=`url` and DATABASE_NAME=`db` unless
 // `env` names them. Returns the file written ("" when none). Errors: a key or value the env

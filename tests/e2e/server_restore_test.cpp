@@ -10,46 +10,11 @@
 
 #include "support/mariadb_server.h"
 #include "support/pg_server.h"
+#include "support/server_runbooks.h"
 #include "support/servers.h"
 #include "support/support.h"
 
 using namespace runbook::test;
-
-namespace {
-
-// A backup runbook and a restore runbook (a verify step first, unless `verify` is false) for
-// `engine` (postgres, mysql): `database` names the live database; `check` is what
-// integrity-check needs (server or workspace); `extra` more keys of the restore step.
-void WriteRunbooks(const std::string& dir, const std::string& engine, const std::string& database,
-                   const std::string& check, const std::string& extra, bool verify = true) {
-  WriteFile(dir, "backup.yaml",
-            "version: 1\nname: b\nsteps:\n  - id: b\n    uses: backup\n    with:\n"
-            "      engine: " +
-                engine + "\n      database: '" + database + "'\n      dest: dumps\n");
-  std::string steps =
-      verify ? "  - id: verify\n    uses: integrity-check\n    with:\n      engine: " + engine +
-                   "\n      source: ${{ params.dump }}\n      " + check + "\n"
-             : "";
-  WriteFile(dir, "restore.yaml",
-            "version: 1\nname: r\nparams:\n  dump: {type: string}\n"
-            "  switch: {type: string, default: rename}\nsteps:\n" +
-                steps + "  - id: restore\n    uses: restore\n" +
-                (verify ? "    needs: [verify]\n" : "") + "    with:\n      engine: " + engine +
-                "\n      source: ${{ params.dump }}\n      database: '" + database +
-                "'\n      switch: ${{ params.switch }}\n      env_file: env/app.env\n" + extra);
-}
-
-Command Run(const std::string& dir, const std::string& args) {
-  return Shell("cd " + dir + " && " + Binary() + " run " + args + " --audit-db a.db");
-}
-
-std::string NewestDump(const std::string& dir) {
-  std::string d = Shell("ls " + dir + "/dumps/* | grep -v meta.json | sort | tail -n 1").out;
-  if (!d.empty()) d.pop_back();
-  return d;
-}
-
-}  // namespace
 
 TEST_CASE(
     "postgres restore: the verified dump is checked in a new database, renamed live, the "

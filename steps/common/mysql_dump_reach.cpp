@@ -1,0 +1,230 @@
+#include "steps/common/mysql_dump_reach.h"
+
+#include <cctype>
+#include <fstream>
+
+namespace runbook {
+namespace {
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool Starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The line as the server runs it: the content of /*!NNNNN ... */ and /*M!NNNNNN ... */ kept,
+// other comments and the client's commands (/*M!999999\- ... */) dropped, spaces collapsed.
+std::string Effective(const std::string& line) {
+  std::string out;
+  size_t i = 0;
+  while (i < line.size()) {
+    if (line.compare(i, 2, "/*") != 0) {
+      char c = line[i++];
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        if (!out.empty() && out.back() != ' ') out += ' ';
+      } else {
+        out += c;
+      }
+      continue;
+    }
+    size_t j = i + 2;
+    if (j < line.size() && line[j] == 'M') ++j;
+    bool runs = j < line.size() && line[j] == '!';
+    if (runs) ++j;
+    while (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j]))) ++j;
+    if (j < line.size() && line[j] == '\\') runs = false;  // a client command
+    size_t end = line.find("*/", j);
+    if (runs) out += line.substr(j, end == std::string::npos ? std::string::npos : end - j);
+    if (!out.empty() && out.back() != ' ') out += ' ';
+    i = end == std::string::npos ? line.size() : end + 2;
+  }
+  while (!out.empty() && out.front() == ' ') out.erase(0, 1);
+  return out;
+}
+
+// The identifier at `at` in `s` (`quoted` or bare) and where it ends; "" when none.
+std::string IdentAt(const std::string& s, size_t& at) {
+  while (at < s.size() && s[at] == ' ') ++at;
+  std::string out;
+  if (at < s.size() && s[at] == '`') {
+    for (++at; at < s.size(); ++at) {
+      if (s[at] == '`' && at + 1 < s.size() && s[at + 1] == '`') {
+        out += '`';
+        ++at;
+      } else if (s[at] == '`') {
+        ++at;
+        break;
+      } else {
+        out += s[at];
+      }
+    }
+    return out;
+  }
+  while (at < s.size() &&
+         (std::isalnum(static_cast<unsigned char>(s[at])) || s[at] == '_' || s[at] == '$'))
+    out += s[at++];
+  return out;
+}
+
+// Whether the name after `keyword` in `s` (its upper-case copy `up`) is qualified
+// (`db`.`t`): it names a database. IF [NOT] EXISTS is skipped.
+bool QualifiedAfter(const std::string& s, const std::string& up, const std::string& keyword) {
+  size_t at = up.find(keyword);
+  if (at == std::string::npos) return false;
+  at += keyword.size();
+  while (at < up.size() && up[at] == ' ') ++at;
+  for (const char* skip : {"IF NOT EXISTS ", "IF EXISTS "})
+    if (up.compare(at, std::string(skip).size(), skip) == 0) at += std::string(skip).size();
+  if (IdentAt(s, at).empty()) return false;
+  while (at < s.size() && s[at] == ' ') ++at;
+  return at < s.size() && s[at] == '.';
+}
+
+// `s` with its string literals ('...' and "...", their '' and \' escapes) blanked: what
+// they hold is data, not names.
+std::string WithoutStrings(const std::string& s) {
+  std::string out = s;
+  char quote = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    char c = out[i];
+    if (quote == 0) {
+      if (c == '\'' || c == '"') quote = c;
+      continue;
+    }
+    if (c == '\\' && i + 1 < out.size()) {
+      out[i] = out[i + 1] = ' ';
+      ++i;
+    } else if (c == quote && i + 1 < out.size() && out[i + 1] == quote) {
+      out[i] = out[i + 1] = ' ';
+      ++i;
+    } else if (c == quote) {
+      quote = 0;
+    } else {
+      out[i] = ' ';
+    }
+  }
+  return out;
+}
+
+// Whether `s` names `db` as a qualifier: `db`. or db. after a non-identifier character, outside
+// string literals.
+bool Names(const std::string& text, const std::string& db) {
+  const std::string s = WithoutStrings(text);
+  std::string quoted = "`";
+  for (char c : db) quoted += c == '`' ? std::string("``") : std::string(1, c);
+  quoted += "`.";
+  if (s.find(quoted) != std::string::npos) return true;
+  for (size_t at = s.find(db + "."); at != std::string::npos; at = s.find(db + ".", at + 1)) {
+    char before = at == 0 ? ' ' : s[at - 1];
+    if (!std::isalnum(static_cast<unsigned char>(before)) && before != '_' && before != '`')
+      return true;
+  }
+  return false;
+}
+
+const char* const kNeverHere[] = {
+    "USE ",           "CREATE DATABASE", "CREATE SCHEMA",    "DROP DATABASE", "DROP SCHEMA",
+    "ALTER DATABASE", "ALTER SCHEMA",    "GRANT ",           "REVOKE ",       "CREATE USER",
+    "DROP USER",      "ALTER USER",      "RENAME USER",      "SET PASSWORD",  "CREATE ROLE",
+    "DROP ROLE",      "SET ROLE",        "SET DEFAULT ROLE", "SET GLOBAL",    "SET @@GLOBAL",
+    "INSTALL ",       "UNINSTALL ",      "CREATE SERVER",    "LOAD DATA",     "SHUTDOWN",
+    "KILL ",          "FLUSH ",          "RESET ",           "CHANGE MASTER", "PURGE "};
+
+const char* const kTableStatements[] = {
+    "SET ", "CREATE TABLE ", "CREATE TEMPORARY TABLE ", "DROP TABLE ", "ALTER TABLE ",
+    "LOCK TABLES ", "UNLOCK TABLES", "INSERT INTO ", "DELIMITER ", "COMMIT", "START TRANSACTION",
+    // a MariaDB sequence (a table): made, then set
+    "CREATE SEQUENCE ", "DROP SEQUENCE ", "DO SETVAL(", "SELECT SETVAL("};
+
+const char* const kObjects[] = {"VIEW ", "TRIGGER ", "PROCEDURE ", "FUNCTION ", "EVENT "};
+
+// The kind of object a CREATE or DROP statement makes ("" when none of kObjects).
+std::string ObjectOf(const std::string& up) {
+  if (!Starts(up, "CREATE ") && !Starts(up, "DROP ")) return "";
+  for (const char* o : kObjects)
+    if (up.find(std::string(" ") + o) != std::string::npos) return o;
+  // A view's CREATE split over lines (/*!50001 CREATE ALGORITHM=... */ then its DEFINER and
+  // VIEW lines), as mariadb-dump writes it.
+  for (const char* view :
+       {"CREATE ALGORITHM", "CREATE DEFINER", "CREATE OR REPLACE", "CREATE SQL SECURITY"})
+    if (Starts(up, view)) return "VIEW ";
+  return "";
+}
+
+// One statement's first line (effective `s`, upper `up`): why it cannot be replayed here.
+std::string Judge(const std::string& s, const std::string& up, const DumpScanRules& rules) {
+  for (const char* never : kNeverHere)
+    if (Starts(up, never))
+      return "'" + std::string(never) +
+             "...' would reach beyond the new database (a dump for restore holds one "
+             "database's tables, as `mariadb-dump DB` writes it)";
+  if (up.find("INTO OUTFILE") != std::string::npos || up.find("INTO DUMPFILE") != std::string::npos)
+    return "it writes a file on the server (INTO OUTFILE)";
+  std::string object = ObjectOf(up);
+  bool allowed = !object.empty();
+  for (const char* start : kTableStatements) allowed = allowed || Starts(up, start);
+  if (!allowed) return "'" + s.substr(0, 40) + "' is not what a one-database dump holds";
+  if (!object.empty() && rules.tables_only)
+    return "the dump holds a " + Lower(object.substr(0, object.size() - 1)) +
+           ", which switch: rename cannot move (only tables); use switch: env";
+  for (const char* target : {"TABLE ", "TABLES ", "INTO ", "SEQUENCE ", "SETVAL(", " VIEW ",
+                             " TRIGGER ", " PROCEDURE ", " FUNCTION ", " EVENT ", " ON "})
+    if (QualifiedAfter(s, up, target))
+      return "it names another database's object (a qualified name after " + std::string(target) +
+             ")";
+  for (const std::string& db : rules.databases)
+    if (!db.empty() && Names(s, db)) return "it names database " + db + " itself";
+  return "";
+}
+
+}  // namespace
+
+std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpScanRules& rules) {
+  std::vector<std::string> problems;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {"cannot read " + path};
+  bool in_body = false;  // between DELIMITER ;; and DELIMITER ;
+  bool at_start = true;  // the next line starts a statement
+  std::string line;
+  for (size_t n = 1; std::getline(in, line) && problems.size() < 5; ++n) {
+    if (at_start && Starts(line, "INSERT INTO ")) {  // data: only its table is looked at
+      size_t at = 12;
+      IdentAt(line, at);
+      if (at < line.size() && line[at] == '.')
+        problems.push_back("line " + std::to_string(n) +
+                           ": it inserts into another database's table");
+      at_start = !line.empty() && line.back() == ';';
+      continue;
+    }
+    if (Starts(line, "--")) continue;
+    std::string s = Effective(line);
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    if (s.empty()) continue;
+    std::string up = Upper(s);
+    if (at_start && Starts(up, "DELIMITER ")) {
+      in_body = up != "DELIMITER ;";
+      continue;
+    }
+    std::string why;
+    if (at_start) {
+      why = Judge(s, up, rules);
+    } else if (!in_body) {  // a statement's next line (a table's columns): names no database
+      for (const std::string& db : rules.databases)
+        if (why.empty() && !db.empty() && Names(s, db)) why = "it names database " + db + " itself";
+    }
+    if (!why.empty()) problems.push_back("line " + std::to_string(n) + ": " + why);
+    // A body (a routine's or trigger's, between its first line and ;;) runs only when called
+    // or fired, in the database it was created in: not looked into.
+    const std::string end = in_body ? ";;" : ";";
+    at_start = s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+  }
+  return problems;
+}
+
+}  // namespace runbook

@@ -1,0 +1,125 @@
+// What a MySQL/MariaDB dump may hold to be replayed into a new database on the live server
+// (steps/common/mysql_dump_reach.h), and what mariadb-check's output says is wrong
+// (CheckOutputProblems): by the rules alone, on dumps written here, each kind of statement
+// that reaches beyond the new database with variants (breakOO OO1-OO3, OO6, OO10).
+#include "steps/common/mysql_dump_reach.h"
+
+#include <catch2/catch.hpp>
+
+#include "steps/common/mysql_check.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// What `mariadb-dump shop` writes for a table, a view and a trigger (10.11), abridged.
+const char* kGenuine =
+    "/*M!999999\\- enable the sandbox mode */ \n"
+    "-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB\n"
+    "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n"
+    "/*!40103 SET TIME_ZONE='+00:00' */;\n"
+    "DROP TABLE IF EXISTS `orders`;\n"
+    "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
+    "CREATE TABLE `orders` (\n"
+    "  `id` int(11) NOT NULL AUTO_INCREMENT,\n"
+    "  `note` text DEFAULT 'shop.t',\n"
+    "  PRIMARY KEY (`id`)\n"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
+    "LOCK TABLES `orders` WRITE;\n"
+    "/*!40000 ALTER TABLE `orders` DISABLE KEYS */;\n"
+    "INSERT INTO `orders` VALUES (1,'USE other; DROP DATABASE x; `shop`.`t`'),(2,NULL);\n"
+    "/*!40000 ALTER TABLE `orders` ENABLE KEYS */;\n"
+    "UNLOCK TABLES;\n";
+
+const char* kTrigger =
+    "DELIMITER ;;\n"
+    "/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER tr AFTER INSERT "
+    "ON orders FOR EACH ROW\n"
+    "BEGIN\n  UPDATE counters SET n = n + 1;\nEND */;;\n"
+    "DELIMITER ;\n";
+
+const char* kView =
+    "/*!50001 DROP VIEW IF EXISTS `v`*/;\n"
+    "/*!50001 CREATE ALGORITHM=UNDEFINED */\n"
+    "/*!50013 DEFINER=`root`@`localhost` SQL SECURITY DEFINER */\n"
+    "/*!50001 VIEW `v` AS select `orders`.`id` AS `id` from `orders` */;\n";
+
+std::vector<std::string> Reach(const std::string& sql, bool tables_only = false) {
+  std::string dir = TempDir();
+  WriteFile(dir, "d.sql", sql);
+  return DumpReachesBeyond(dir + "/d.sql", {{"shop", "shop"}, tables_only});
+}
+
+}  // namespace
+
+TEST_CASE("dump reach: what a one-database mariadb-dump writes is replayed", "[restore][mysql]") {
+  CHECK(Reach(kGenuine).empty());  // strings that look like statements are data
+  CHECK(Reach(std::string(kGenuine) + kTrigger + kView).empty());
+  // switch: rename moves tables only: the view and the trigger are refused before the replay.
+  CHECK_THAT(Reach(std::string(kGenuine) + kTrigger, true).at(0), Catch::Contains("trigger"));
+  CHECK_THAT(Reach(std::string(kGenuine) + kView, true).at(0), Catch::Contains("view"));
+}
+
+TEST_CASE("dump reach: every statement that reaches beyond the new database is refused, located",
+          "[restore][mysql]") {
+  for (const char* bad : {
+           "USE victim;",
+           "use `victim`;",
+           "DROP DATABASE IF EXISTS victim;",
+           "/*!40000 DROP DATABASE IF EXISTS `shop`*/;",
+           "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `evil`;",
+           "CREATE SCHEMA evil;",
+           "ALTER DATABASE `shop` CHARACTER SET latin1;",
+           "GRANT ALL ON *.* TO 'evil'@'%' WITH GRANT OPTION;",
+           "CREATE USER 'evil'@'%' IDENTIFIED BY 'x';",
+           "SET PASSWORD FOR root@localhost = PASSWORD('x');",
+           "SET GLOBAL event_scheduler = ON;",
+           "INSTALL SONAME 'ha_connect';",
+           "INSERT INTO victim.v VALUES (1);",
+           "INSERT INTO `victim`.`v` VALUES (1);",
+           "UPDATE victim.v SET x = 1;",
+           "DELETE FROM `shop`.`orders`;",
+           "SELECT * FROM orders INTO OUTFILE '/tmp/x';",
+           "CREATE TABLE `victim`.`t` (id int);",
+           "DROP TABLE IF EXISTS `shop`.`orders`;",
+           "CALL p();",
+       }) {
+    INFO(bad);
+    std::vector<std::string> found = Reach(std::string(kGenuine) + bad + "\n");
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0], Catch::StartsWith("line 17: "));
+  }
+  // A trigger written with qualified names (as created: `CREATE TRIGGER shop.tr ... ON
+  // shop.t`) would be made on the live table (breakOO OO3).
+  std::string qualified =
+      "DELIMITER ;;\n/*!50003 CREATE*/ /*!50003 TRIGGER shop.tr AFTER INSERT ON shop.orders FOR "
+      "EACH ROW INSERT INTO log VALUES (NEW.id) */;;\nDELIMITER ;\n";
+  CHECK_FALSE(Reach(std::string(kGenuine) + qualified).empty());
+  // A table's column that references the live database.
+  CHECK_FALSE(Reach("CREATE TABLE `a` (\n  `id` int,\n  FOREIGN KEY (`id`) REFERENCES `shop`.`b` "
+                    "(`id`)\n);\n")
+                  .empty());
+  // At most five said.
+  std::string many;
+  for (int i = 0; i < 9; ++i) many += "USE victim;\n";
+  CHECK(Reach(many).size() == 5);
+}
+
+TEST_CASE("mariadb-check's notes are no faults, its errors and warnings are", "[restore][mysql]") {
+  CHECK(CheckOutputProblems("shop.orders                                        OK\n"
+                            "shop.s\n"
+                            "note     : The storage engine for the table doesn't support check\n"
+                            "shop.users                                         OK\n")
+            .empty());
+  std::vector<std::string> bad = CheckOutputProblems(
+      "shop.orders\nwarning  : 1 client is using or hasn't closed the table\n"
+      "error    : Corrupt\nshop.users   OK\n");
+  REQUIRE(bad.size() == 2);
+  CHECK(bad[0] ==
+        "mariadb-check: shop.orders: warning  : 1 client is using or hasn't closed the table");
+  CHECK_THAT(bad[1], Catch::Contains("error    : Corrupt"));
+  // A table that says neither OK nor why is a problem too.
+  CHECK(CheckOutputProblems("shop.orders   Table is marked as crashed\n").size() == 1);
+}

@@ -242,14 +242,38 @@ struct PgRestore {
 
 }  // namespace
 
+namespace {
+
+// Whether `name` is `<db>_restore_<YYYYMMDDTHHMMSSZ>` made more than an hour ago: with no
+// comment, its restore was killed while the server made it (CREATE DATABASE runs to its end
+// without its client, before the comment can be set: breakOO OO13). A restore marks its
+// database at once: an hour is never a live one's.
+bool StaleUnmarked(const std::string& name) {
+  const std::string middle = "_restore_";
+  if (name.size() < middle.size() + 16) return false;
+  std::string stamp = name.substr(name.size() - 16);
+  if (name.compare(name.size() - 16 - middle.size(), middle.size(), middle) != 0) return false;
+  std::string iso = stamp.substr(0, 4) + "-" + stamp.substr(4, 2) + "-" + stamp.substr(6, 2) + "T" +
+                    stamp.substr(9, 2) + ":" + stamp.substr(11, 2) + ":" + stamp.substr(13, 2) +
+                    "Z";
+  auto made = ParseUtc(iso);
+  return made && std::chrono::system_clock::now() - *made > std::chrono::hours(1);
+}
+
+}  // namespace
+
 void DropOrphanPgDatabases(PGconn* admin, const std::function<void(std::string_view)>& log) {
   auto rows =
       PgQuery(admin, "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database");
   if (!rows.ok()) return;
   for (const auto& r : rows.value()) {
-    if (!IsOrphanMarker(r.at(1))) continue;
+    bool unmarked = r.at(1).empty() && StaleUnmarked(r.at(0));
+    if (!IsOrphanMarker(r.at(1)) && !unmarked) continue;
     if (PgQuery(admin, "DROP DATABASE IF EXISTS " + PgIdent(r.at(0)) + " WITH (FORCE)").ok())
-      log("dropped database " + r.at(0) + ", left by a killed run");
+      log("dropped database " + r.at(0) +
+          (unmarked ? ", unmarked, made over an hour ago by a "
+                      "run killed while the server made it"
+                    : ", left by a killed run"));
   }
 }
 

@@ -27,7 +27,9 @@ AttemptResult PostgresRestore(StepContext& ctx);
 
 // Drops the databases of the server `admin` is connected to whose comment marks them as a
 // killed run's (server_restore.h IsOrphanMarker: a restore's new database, a check's scratch
-// one), saying each through `log`. Failures are ignored: the sweep is best effort.
+// one), and `<db>_restore_<stamp>` databases with no comment made over an hour ago (a run
+// killed while the server made the database), saying each through `log`. Failures are ignored: the
+// sweep is best effort.
 void DropOrphanPgDatabases(PGconn* admin, const std::function<void(std::string_view)>& log);
 
 }  // namespace runbook

@@ -62,6 +62,16 @@ class Scratch {
     return ctx_.processes.Run(req, ctx_.cancel);
   }
 
+  // The server's first "[ERROR]" line but its closing "Aborting" (the cause: a full disk, a
+  // lock), else the last line of `text` (a full run saw only "[ERROR] Aborting").
+  static std::string FirstError(const std::string& text) {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("[ERROR]") != std::string::npos && line.find("Aborting") == std::string::npos)
+        return line;
+    return LastLines(text, 1);
+  }
+
   // Makes the data folder and starts the server on a socket, no network, no grant tables;
   // returns once it answers.
   Status Start() {
@@ -74,7 +84,7 @@ class Scratch {
     ProcessResult made = Run(install, true);
     if (!made.exited_ok())
       return Status::Error("mariadb-install-db: " + made.Describe() + ": " +
-                           LastLines(made.err.text, 1));
+                           FirstError(made.err.text + made.out.text));
     BackgroundRequest req;
     req.argv = {MysqlProgram({"mariadbd", "mysqld"}, bin_dir_, ctx_.env), "--no-defaults",
                 "--datadir=" + dir_ + "/data", "--socket=" + sock(), "--skip-networking",

@@ -1,12 +1,17 @@
 #include "serve/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -94,6 +99,31 @@ void EndRuns(Launcher& launcher, const Catalog& catalog, OwedFailures& owed) {
   }
 }
 
+// Takes `state_dir`/serve.lock (flock, held until serve exits) before anything in the state
+// folder is read or removed: a second serve on the store would take the first one's
+// .running, .runbook and .owed files for a dead serve's (breakPP PP1: a duplicate `runbook
+// serve`, which then failed to listen, deleted them, and a failure was lost or sent twice).
+// "" once held, else why not.
+std::string HoldStateFolder(const std::string& state_dir) {
+  const std::string path = state_dir + "/serve.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t got = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    std::string pid = got > 0 ? std::string(buf, static_cast<size_t>(got)) : "";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return "another runbook serve" + (pid.empty() ? std::string() : " (pid " + pid + ")") +
+           " uses this store's state folder " + state_dir +
+           ": one serve per store (stop it first, or give another --audit-db)";
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0)  // the pid is for people only: the lock is what counts
+    (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+  return "";  // fd stays open (and locked) until serve exits
+}
+
 int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here,
             std::vector<std::string>& left_running) {
   if (!IsLoopback(o.host) && o.tls_cert.empty() && !o.insecure_listen) {
@@ -113,6 +143,10 @@ int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here,
     return 2;
   }
   ::mkdir(o.state_dir.c_str(), 0700);
+  if (std::string held = HoldStateFolder(o.state_dir); !held.empty()) {
+    std::cerr << "runbook: error: " << held << "\n";
+    return 3;
+  }
   ::mkdir((o.state_dir + "/logs").c_str(), 0700);
   auto store = AuditStore::Open(o.audit_db);  // made when missing; interrupted runs marked
   if (!store.ok()) {

@@ -170,6 +170,10 @@ std::string Judge(const std::string& s, const std::string& up, const DumpScanRul
   bool allowed = !object.empty();
   for (const char* start : kTableStatements) allowed = allowed || Starts(up, start);
   if (!allowed) return "'" + s.substr(0, 40) + "' is not what a one-database dump holds";
+  if (object == "EVENT " && Starts(up, "CREATE"))
+    return "the dump holds an event, which the live server's scheduler would run as soon as it "
+           "is made, before the new database is verified: back up with mariadb-dump "
+           "--skip-events and make events after the restore";
   if (!object.empty() && rules.tables_only)
     return "the dump holds a " + Lower(object.substr(0, object.size() - 1)) +
            ", which switch: rename cannot move (only tables); use switch: env";
@@ -185,44 +189,106 @@ std::string Judge(const std::string& s, const std::string& up, const DumpScanRul
 
 }  // namespace
 
+namespace {
+
+// `line` cut after each `delimiter` outside string literals, quoted names and comments (the
+// client splits statements so, whatever the lines: "INSERT ...; DROP DATABASE x;" is two).
+std::vector<std::string> SplitStatements(const std::string& line, const std::string& delimiter) {
+  std::vector<std::string> out;
+  size_t from = 0;
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote != 0) {
+      if (c == '\\' && quote != '`') {
+        ++i;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      continue;
+    }
+    if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+    } else if (line.compare(i, 2, "/*") == 0) {
+      size_t close = line.find("*/", i + 2);
+      if (close == std::string::npos) break;
+      i = close + 1;
+    } else if (line.compare(i, delimiter.size(), delimiter) == 0) {
+      out.push_back(line.substr(from, i + delimiter.size() - from));
+      from = i + delimiter.size();
+      i = from - 1;
+    }
+  }
+  if (from < line.size()) out.push_back(line.substr(from));
+  return out;
+}
+
+// A body's statement that writes to or reads from a table named with its database
+// (`INSERT INTO other.t` in a trigger fired by the dump's own rows): the body runs on the live
+// server. Names after INTO, UPDATE, FROM, JOIN, TABLE.
+bool BodyReachesOut(const std::string& s, const std::string& up) {
+  for (const char* verb : {"INTO ", "UPDATE ", "FROM ", "JOIN ", "TABLE "}) {
+    for (size_t at = up.find(verb); at != std::string::npos; at = up.find(verb, at + 1)) {
+      size_t after = at + std::string(verb).size();
+      if (IdentAt(s, after).empty()) continue;
+      while (after < s.size() && s[after] == ' ') ++after;
+      if (after < s.size() && s[after] == '.') return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpScanRules& rules) {
   std::vector<std::string> problems;
   std::ifstream in(path, std::ios::binary);
   if (!in) return {"cannot read " + path};
-  bool in_body = false;  // between DELIMITER ;; and DELIMITER ;
-  bool at_start = true;  // the next line starts a statement
+  std::string delimiter = ";";  // DELIMITER changes it (routines and triggers: ";;")
+  bool at_start = true;         // the next piece starts a statement
   std::string line;
   for (size_t n = 1; std::getline(in, line) && problems.size() < 5; ++n) {
-    if (at_start && Starts(line, "INSERT INTO ")) {  // data: only its table is looked at
-      size_t at = 12;
-      IdentAt(line, at);
-      if (at < line.size() && line[at] == '.')
-        problems.push_back("line " + std::to_string(n) +
-                           ": it inserts into another database's table");
-      at_start = !line.empty() && line.back() == ';';
-      continue;
-    }
     if (Starts(line, "--")) continue;
-    std::string s = Effective(line);
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    if (s.empty()) continue;
-    std::string up = Upper(s);
-    if (at_start && Starts(up, "DELIMITER ")) {
-      in_body = up != "DELIMITER ;";
+    // The client's DELIMITER command takes the whole line (its delimiter may hold ';').
+    if (at_start && Starts(Upper(line.substr(0, 10)), "DELIMITER ")) {
+      delimiter = line.substr(10);
+      while (!delimiter.empty() && (delimiter.back() == ' ' || delimiter.back() == '\r'))
+        delimiter.pop_back();
+      while (!delimiter.empty() && delimiter.front() == ' ') delimiter.erase(0, 1);
+      if (delimiter.empty()) delimiter = ";";
       continue;
     }
-    std::string why;
-    if (at_start) {
-      why = Judge(s, up, rules);
-    } else if (!in_body) {  // a statement's next line (a table's columns): names no database
+    for (const std::string& piece : SplitStatements(line, delimiter)) {
+      auto say = [&](const std::string& why) {
+        problems.push_back("line " + std::to_string(n) + ": " + why);
+      };
+      const bool in_body = delimiter != ";";
+      std::string trimmed = piece.substr(std::min(piece.find_first_not_of(' '), piece.size()));
+      if (at_start && !in_body && Starts(trimmed, "INSERT INTO ")) {  // data: its table only
+        size_t at = 12;
+        IdentAt(trimmed, at);
+        if (at < trimmed.size() && trimmed[at] == '.')
+          say("it inserts into another database's table");
+        at_start = trimmed.size() >= 1 && trimmed.back() == ';';
+        continue;
+      }
+      std::string s = Effective(piece);
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      if (s.empty()) continue;
+      std::string up = Upper(s);
+      std::string why;
+      if (at_start) why = Judge(s, up, rules);
       for (const std::string& db : rules.databases)
-        if (why.empty() && !db.empty() && Names(s, db)) why = "it names database " + db + " itself";
+        if (why.empty() && !at_start && !db.empty() && Names(s, db))
+          why = "it names database " + db + " itself";
+      // A routine's or trigger's body runs in the database it was made in, when called or
+      // fired (a trigger by the dump's own rows): it may not name another database's table.
+      if (why.empty() && in_body && BodyReachesOut(s, up))
+        why = "a body names another database's table";
+      if (!why.empty()) say(why);
+      at_start = s.size() >= delimiter.size() &&
+                 s.compare(s.size() - delimiter.size(), delimiter.size(), delimiter) == 0;
     }
-    if (!why.empty()) problems.push_back("line " + std::to_string(n) + ": " + why);
-    // A body (a routine's or trigger's, between its first line and ;;) runs only when called
-    // or fired, in the database it was created in: not looked into.
-    const std::string end = in_body ? ";;" : ";";
-    at_start = s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
   }
   return problems;
 }

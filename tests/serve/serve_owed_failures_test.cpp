@@ -287,3 +287,26 @@ TEST_CASE("serve: a resume refused to its API caller pages nobody, one refused a
   CHECK(ReadFile(dir + "/hook.jsonl").find("\"path\": \"/tenantC\"") != std::string::npos);
   CHECK(NotificationsOf(dir, waiting).size() == 1);
 }
+
+TEST_CASE("serve: a second serve on the same store is refused before it touches the state folder",
+          "[serve][notify][owed]") {
+  // breakPP PP1: a duplicate `runbook serve` (which then could not listen) took the running
+  // serve's .running and .runbook files for a dead serve's and removed them: the run's
+  // failure was later lost.
+  std::string dir = ServeDir();
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/crash.yaml", CrashAfter("crash", gate, Webhook(FreePort(), "/x")));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "crash", "first");
+  REQUIRE(Started(gate));
+  std::string logs = dir + "/store/serve/logs/";
+  REQUIRE_FALSE(ReadFile(logs + id + ".runbook").empty());
+  Command second = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen 127.0.0.1:" +
+                         std::to_string(FreePort()) + " --audit-db " + dir + "/store/audit.db");
+  CHECK(second.exit_code == 3);
+  CHECK_THAT(second.err, Catch::Contains("another runbook serve (pid ") &&
+                             Catch::Contains("one serve per store"));
+  CHECK_FALSE(ReadFile(logs + id + ".runbook").empty());  // untouched
+  CHECK(Shell("test -e " + logs + id + ".running").exit_code == 0);
+  WriteFile(dir, "gate", "");
+}

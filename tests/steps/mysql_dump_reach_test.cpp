@@ -101,6 +101,25 @@ TEST_CASE("dump reach: every statement that reaches beyond the new database is r
   CHECK_FALSE(Reach("CREATE TABLE `a` (\n  `id` int,\n  FOREIGN KEY (`id`) REFERENCES `shop`.`b` "
                     "(`id`)\n);\n")
                   .empty());
+  // Statements the client splits however the lines go, a delimiter of the dump's choosing, a
+  // trigger whose body (fired by the dump's own rows) writes elsewhere, an event the live
+  // server would run at once.
+  for (const char* sneaky : {
+           "INSERT INTO `orders` VALUES (3,'a;b'); DROP DATABASE victim;\n",
+           "CREATE TABLE `a` (id int)\n; USE victim;\n",
+           "DELIMITER $$\nDROP DATABASE victim$$\nDELIMITER ;\n",
+           "DELIMITER ;;\n/*!50003 CREATE*/ /*!50003 TRIGGER tr AFTER INSERT ON orders FOR EACH "
+           "ROW\nBEGIN\n  INSERT INTO victim.v VALUES (NEW.id);\nEND */;;\nDELIMITER ;\n",
+           "DELIMITER ;;\n/*!50106 CREATE*/ /*!50117 DEFINER=`root`@`localhost`*/ /*!50106 EVENT "
+           "`e` ON SCHEDULE AT CURRENT_TIMESTAMP DO DELETE FROM orders */ ;;\nDELIMITER ;\n",
+           "DROP/**/DATABASE victim;\n",
+           "/*!50000 drop*/ database victim;\n",
+       }) {
+    INFO(sneaky);
+    CHECK_FALSE(Reach(std::string(kGenuine) + sneaky).empty());
+  }
+  // A ';' inside a string is no statement's end.
+  CHECK(Reach("INSERT INTO `orders` VALUES (1,'x; DROP DATABASE victim; y');\n").empty());
   // At most five said.
   std::string many;
   for (int i = 0; i < 9; ++i) many += "USE victim;\n";

@@ -223,9 +223,9 @@ std::vector<std::string> SplitStatements(const std::string& line, const std::str
   return out;
 }
 
-// A body's statement that writes to or reads from a table named with its database
-// (`INSERT INTO other.t` in a trigger fired by the dump's own rows): the body runs on the live
-// server. Names after INTO, UPDATE, FROM, JOIN, TABLE.
+// A statement (or a body's: `INSERT INTO other.t` in a trigger fired by the dump's own rows)
+// that writes to or reads from a table named with its database (`CREATE TABLE x SELECT * FROM
+// other.t`): names after INTO, UPDATE, FROM, JOIN, TABLE.
 bool BodyReachesOut(const std::string& s, const std::string& up) {
   for (const char* verb : {"INTO ", "UPDATE ", "FROM ", "JOIN ", "TABLE "}) {
     for (size_t at = up.find(verb); at != std::string::npos; at = up.find(verb, at + 1)) {
@@ -283,8 +283,9 @@ std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpSc
           why = "it names database " + db + " itself";
       // A routine's or trigger's body runs in the database it was made in, when called or
       // fired (a trigger by the dump's own rows): it may not name another database's table.
-      if (why.empty() && in_body && BodyReachesOut(s, up))
-        why = "a body names another database's table";
+      if (why.empty() && BodyReachesOut(s, up))  // CREATE TABLE ... SELECT FROM other.t too
+        why = in_body ? "a body names another database's table"
+                      : "it reads or writes another database's table";
       if (!why.empty()) say(why);
       at_start = s.size() >= delimiter.size() &&
                  s.compare(s.size() - delimiter.size(), delimiter.size(), delimiter) == 0;

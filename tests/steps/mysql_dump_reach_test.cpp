@@ -114,6 +114,8 @@ TEST_CASE("dump reach: every statement that reaches beyond the new database is r
            "`e` ON SCHEDULE AT CURRENT_TIMESTAMP DO DELETE FROM orders */ ;;\nDELIMITER ;\n",
            "DROP/**/DATABASE victim;\n",
            "/*!50000 drop*/ database victim;\n",
+           "CREATE TABLE `copy` SELECT * FROM victim.v;\n",
+           "CREATE TABLE `copy` AS\nSELECT * FROM `victim`.`v`;\n",
        }) {
     INFO(sneaky);
     CHECK_FALSE(Reach(std::string(kGenuine) + sneaky).empty());

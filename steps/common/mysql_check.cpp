@@ -63,12 +63,15 @@ class Scratch {
   }
 
   // The server's first "[ERROR]" line but its closing "Aborting" (the cause: a full disk, a
-  // lock), else the last line of `text` (a full run saw only "[ERROR] Aborting").
+  // lock), or the bootstrap's first "ERROR: <code>" line (a failed system-table statement),
+  // else the last line of `text` (a full run saw only "[ERROR] Aborting").
   static std::string FirstError(const std::string& text) {
     std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);)
-      if (line.find("[ERROR]") != std::string::npos && line.find("Aborting") == std::string::npos)
-        return line;
+    for (std::string line; std::getline(lines, line);) {
+      bool server =
+          line.find("[ERROR]") != std::string::npos && line.find("Aborting") == std::string::npos;
+      if (server || line.rfind("ERROR: ", 0) == 0) return line;
+    }
     return LastLines(text, 1);
   }
 
@@ -76,9 +79,18 @@ class Scratch {
   // returns once it answers.
   Status Start() {
     bool root = ::geteuid() == 0;
+    // Its own temporary folder: a starting mariadbd deletes every "#sql*" file in its tmpdir
+    // (Debian's default /tmp), the temporary tables of any other server using that folder:
+    // a live one on this host, or another check's bootstrap (a CI run failed with "Unknown
+    // table 'mysql.tmp_user_sys'" when two started at once).
+    std::string tmp = "--tmpdir=" + dir_ + "/tmp";
+    ::mkdir((dir_ + "/tmp").c_str(), 0700);
     std::vector<std::string> install = {
         MysqlProgram({"mariadb-install-db", "mysql_install_db"}, bin_dir_, ctx_.env),
-        "--no-defaults", "--datadir=" + dir_ + "/data", "--skip-test-db",
+        "--no-defaults",
+        "--datadir=" + dir_ + "/data",
+        tmp,
+        "--skip-test-db",
         "--auth-root-authentication-method=socket"};
     if (root) install.push_back("--user=root");
     ProcessResult made = Run(install, true);
@@ -87,7 +99,7 @@ class Scratch {
                            FirstError(made.err.text + made.out.text));
     BackgroundRequest req;
     req.argv = {MysqlProgram({"mariadbd", "mysqld"}, bin_dir_, ctx_.env), "--no-defaults",
-                "--datadir=" + dir_ + "/data", "--socket=" + sock(), "--skip-networking",
+                "--datadir=" + dir_ + "/data", tmp, "--socket=" + sock(), "--skip-networking",
                 "--skip-grant-tables", "--pid-file=" + dir_ + "/server.pid",
                 "--log-error=" + dir_ + "/error.log", "--innodb-buffer-pool-size=64M",
                 // A dump is data to check, not code to trust (breakKK KK1: SELECT ... INTO

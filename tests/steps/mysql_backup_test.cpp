@@ -4,6 +4,8 @@
 // manifest counts the dump's rows, the password a declared secret; the check restores into a
 // scratch server of its own and matches the manifest; a damaged dump or manifest is refused
 // and the live database is untouched.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <string>
@@ -68,7 +70,14 @@ TEST_CASE("a mysql backup under write load is one snapshot, and its check matche
            "INTO orders(note) VALUES ('w'); COMMIT\"; done"},
       dir + "/writer.log");
   std::string before = db.Value("SELECT COUNT(*) FROM shop.orders");
+  // A live server's temporary table in the shared /tmp (Debian's default tmpdir): a starting
+  // mariadbd deletes every "#sql*" file in its tmpdir, so the check's scratch server must
+  // start in its own (a CI run lost a bootstrap's table to another one starting).
+  std::string live_temp = "/tmp/#sql-runbook-test-" + std::to_string(::getpid()) + ".MAI";
+  REQUIRE(Shell("touch '" + live_temp + "'").exit_code == 0);
   Command run = Shell(Env(dir) + Binary() + " run b.yaml --audit-db a.db");
+  CHECK(Shell("test -f '" + live_temp + "'").exit_code == 0);
+  Shell("rm -f '" + live_temp + "'");
   std::string after = db.Value("SELECT COUNT(*) FROM shop.orders");
   StopServer(writer);
   INFO(run.err);

@@ -10,15 +10,18 @@ namespace runbook::test {
 
 MariadbServer::MariadbServer() {
   port = FreePort();
-  REQUIRE(Shell("mariadb-install-db --no-defaults --datadir=" + dir +
-                "/data --user=root --auth-root-authentication-method=normal --skip-test-db "
+  // Its own tmpdir: a starting mariadbd deletes the "#sql*" files in its tmpdir, another
+  // server's temporary tables when they share /tmp.
+  REQUIRE(Shell("mkdir -p " + dir + "/tmp").exit_code == 0);
+  REQUIRE(Shell("mariadb-install-db --no-defaults --datadir=" + dir + "/data --tmpdir=" + dir +
+                "/tmp --user=root --auth-root-authentication-method=normal --skip-test-db "
                 "> " +
                 dir + "/install.log 2>&1")
               .exit_code == 0);
   pid_ = StartBackground(
-      {"mariadbd", "--no-defaults", "--datadir=" + dir + "/data", "--socket=" + sock,
-       "--port=" + std::to_string(port), "--bind-address=127.0.0.1", "--user=root",
-       "--pid-file=" + dir + "/pid", "--innodb-buffer-pool-size=32M"},
+      {"mariadbd", "--no-defaults", "--datadir=" + dir + "/data", "--tmpdir=" + dir + "/tmp",
+       "--socket=" + sock, "--port=" + std::to_string(port), "--bind-address=127.0.0.1",
+       "--user=root", "--pid-file=" + dir + "/pid", "--innodb-buffer-pool-size=32M"},
       dir + "/server.log");
   bool up = false;
   for (int i = 0; i < 300 && !up; ++i) {

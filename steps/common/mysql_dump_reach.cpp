@@ -3,16 +3,13 @@
 #include <cctype>
 #include <fstream>
 
+#include "engine/util/strings.h"
+
 namespace runbook {
 namespace {
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -175,7 +172,7 @@ std::string Judge(const std::string& s, const std::string& up, const DumpScanRul
            "is made, before the new database is verified: back up with mariadb-dump "
            "--skip-events and make events after the restore";
   if (!object.empty() && rules.tables_only)
-    return "the dump holds a " + Lower(object.substr(0, object.size() - 1)) +
+    return "the dump holds a " + AsciiLower(object.substr(0, object.size() - 1)) +
            ", which switch: rename cannot move (only tables); use switch: env";
   for (const char* target : {"TABLE ", "TABLES ", "INTO ", "SEQUENCE ", "SETVAL(", " VIEW ",
                              " TRIGGER ", " PROCEDURE ", " FUNCTION ", " EVENT ", " ON "})

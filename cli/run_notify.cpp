@@ -129,8 +129,7 @@ Status Send(const Runbook& rb, const RunOptions& options, const std::vector<std:
   Status recorded = Status::Ok();
   const Value* status = message.Find("status");
   const Value* met = message.Find("objectives_met");
-  const Value* others = message.Find("other_runs_waiting");
-  const bool another_waits = others != nullptr && others->is_list() && !others->as_list().empty();
+  const bool another_waits = AnotherRunWaits(message);
   for (size_t i = 0; i < rb.notify.size(); ++i) {
     if (skip.count(i) != 0) continue;
     for (const std::string& event :

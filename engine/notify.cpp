@@ -38,6 +38,11 @@ std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const 
   return out;
 }
 
+bool AnotherRunWaits(const Value& message) {
+  const Value* others = message.Find("other_runs_waiting");
+  return others != nullptr && others->is_list() && !others->as_list().empty();
+}
+
 std::vector<std::string> EventsToSend(const std::string& channel,
                                       const std::vector<std::string>& on,
                                       const std::vector<std::string>& raised,

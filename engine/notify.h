@@ -46,6 +46,10 @@ struct AlertChange {
   std::string severity;  // critical | warning
   bool firing = false;   // false: resolved
 };
+// Whether the message (run_notify's) lists another run of the runbook whose gate waits: its
+// `other_runs_waiting`, a list, is not empty. For AlertChanges' `another_run_waits`.
+bool AnotherRunWaits(const Value& message);
+
 std::vector<AlertChange> AlertChanges(const std::vector<std::string>& on, const std::string& event,
                                       const std::string& status, bool objectives_met,
                                       bool another_run_waits = false);

@@ -90,12 +90,10 @@ HttpRequest Alertmanager(const NotifyTarget& target, const std::string& event,
   const auto clock_now = std::chrono::system_clock::now();
   std::string now = FormatUtc(clock_now), until = FormatUtc(clock_now + kFiringFor);
   const Value* met = message.Find("objectives_met");
-  const Value* others = message.Find("other_runs_waiting");
   Value::List alerts;
   for (const AlertChange& change :
        AlertChanges(target.on, event, Text(message, "status"),
-                    met == nullptr || !met->is_bool() || met->as_bool(),
-                    others != nullptr && others->is_list() && !others->as_list().empty()))
+                    met == nullptr || !met->is_bool() || met->as_bool(), AnotherRunWaits(message)))
     alerts.push_back(Alert(change, event, message, now, until));
   std::string base = target.config.at("url").ToText();
   while (!base.empty() && base.back() == '/') base.pop_back();

@@ -64,10 +64,6 @@ int WaitForExec(int fds[2]) {
   return got == static_cast<ssize_t>(sizeof err) ? err : 0;
 }
 
-std::string Marker(const std::string& log_dir, const std::string& run_id) {
-  return log_dir + "/" + run_id + ".running";
-}
-
 // Copies the runbook `file` to `copy` (0600, never through a link), best effort: without it
 // a run's failure is told from the file as it is then.
 void CopyRunbook(const std::string& file, const std::string& copy) {
@@ -158,8 +154,8 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.pid = pid.value();
   running_[run.pid] = run;
   if (request.caller_waits) caller_waits_[run.run_id] = false;
-  int marker = ::open(Marker(log_dir_, run.run_id).c_str(),
-                      O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int marker =
+      ::open(MarkerOf(run.run_id).c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (marker >= 0) ::close(marker);  // best effort: without it a restart resumes less
   return run;
 }
@@ -189,7 +185,7 @@ std::vector<std::pair<pid_t, int>> Launcher::EndedHelpers() {
 }
 
 void Launcher::Forget(const std::string& run_id) const {
-  ::unlink(Marker(log_dir_, run_id).c_str());
+  ::unlink(MarkerOf(run_id).c_str());
   ::unlink(CopyOf(run_id).c_str());
 }
 
@@ -204,8 +200,10 @@ void Launcher::Release(const std::string& run_id, bool answered) {
     waits->second = true;
     return;
   }
-  if (!answered) unreported_.push_back(*held);
-  if (answered) Forget(run_id);
+  if (answered)
+    Forget(run_id);  // its refusal was told: nothing to notify, nothing to keep
+  else
+    unreported_.push_back(*held);
   held_.erase(held);
   caller_waits_.erase(waits);
 }

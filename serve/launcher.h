@@ -89,6 +89,10 @@ class Launcher {
   std::string CopyOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".runbook";
   }
+  // LOG_DIR/RUN_ID.running: Start's mark that the run goes (LeftRunning).
+  std::string MarkerOf(const std::string& run_id) const {
+    return log_dir_ + "/" + run_id + ".running";
+  }
   // Removes what Start left for `run_id`: its .running marker and its runbook's copy.
   void Forget(const std::string& run_id) const;
   const std::string& log_dir() const { return log_dir_; }

@@ -55,7 +55,7 @@ Status OwedFailures::Owe(const LaunchedRun& run, int exit_code, Time now) {
   owed.run.log = launcher_.LogOf(run.run_id);
   owed.exit_code = exit_code;
   Status written = Write(owed);
-  if (written.ok()) ::unlink((log_dir_ + "/" + run.run_id + ".running").c_str());
+  if (written.ok()) ::unlink(launcher_.MarkerOf(run.run_id).c_str());
   (void)Start(owed, now);
   return written;
 }

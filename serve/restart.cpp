@@ -62,7 +62,7 @@ void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
   for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
     if (entry.path().extension() != ".runbook") continue;
     std::string id = entry.path().stem().string();
-    if (owed.Owes(id) || std::filesystem::exists(log_dir + "/" + id + ".running", ec) ||
+    if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) ||
         launcher.Launched(id))
       continue;
     ::unlink(entry.path().c_str());

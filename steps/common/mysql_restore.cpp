@@ -223,12 +223,7 @@ struct MyRestore {
     if (!counted.ok()) return counted.status();
     const Value::Map& rows = counted.value();
     std::optional<LoadedMeta> m = meta ? std::optional<LoadedMeta>(*meta) : std::nullopt;
-    for (const std::string& d : AgainstManifest(m, rows)) problems.push_back(d);
-    ctx.log("restored into " + names.fresh + ": " +
-            CountOf(static_cast<int64_t>(rows.size()), "table") +
-            (m && m->fields.count("tables") && problems.empty()
-                 ? ", row counts as the manifest says"
-                 : ""));
+    ctx.log(JudgeRestored(names.fresh, m, rows, problems));
     return Status::Ok();
   }
 

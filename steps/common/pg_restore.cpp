@@ -108,12 +108,7 @@ struct PgRestore {
     auto counted = CountRows(fresh.value().get());
     if (!counted.ok()) return counted.status();
     const Value::Map& rows = counted.value();
-    for (const std::string& d : AgainstManifest(meta, rows)) problems.push_back(d);
-    ctx.log("restored into " + names.fresh + ": " +
-            CountOf(static_cast<int64_t>(rows.size()), "table") +
-            (meta && meta->fields.count("tables") && problems.empty()
-                 ? ", row counts as the manifest says"
-                 : ""));
+    ctx.log(JudgeRestored(names.fresh, meta, rows, problems));
     return Status::Ok();
   }
 

@@ -115,6 +115,16 @@ std::vector<std::string> AgainstManifest(const std::optional<LoadedMeta>& meta,
   return CompareManifest(meta->fields.at("tables"), rows);
 }
 
+std::string JudgeRestored(const std::string& fresh, const std::optional<LoadedMeta>& meta,
+                          const Value::Map& rows, std::vector<std::string>& problems) {
+  std::vector<std::string> found = AgainstManifest(meta, rows);
+  problems.insert(problems.end(), found.begin(), found.end());
+  return "restored into " + fresh + ": " + CountOf(static_cast<int64_t>(rows.size()), "table") +
+         (meta && meta->fields.count("tables") && problems.empty()
+              ? ", row counts as the manifest says"
+              : "");
+}
+
 std::string SourceDatabaseOf(const CheckedSource& source) {
   if (!source.meta || !source.meta->fields.count("source")) return "";
   std::string url = source.meta->fields.at("source").ToText();

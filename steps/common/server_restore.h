@@ -54,6 +54,12 @@ std::string RestoredMarker(const std::string& sha256);
 std::vector<std::string> AgainstManifest(const std::optional<LoadedMeta>& meta,
                                          const Value::Map& rows);
 
+// The verdict on the new database `fresh` holding `rows` (table: count): AgainstManifest's
+// problems appended to `problems`, and the line said of it ("restored into FRESH: 3 tables,
+// row counts as the manifest says").
+std::string JudgeRestored(const std::string& fresh, const std::optional<LoadedMeta>& meta,
+                          const Value::Map& rows, std::vector<std::string>& problems);
+
 // The database the dump was taken of, from its metadata's `source`
 // (`postgres://host:port/DB`, `mysql://host:port/DB`, `mysql://localhost/DB?socket=...`); ""
 // when the metadata does not say.

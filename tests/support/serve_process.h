@@ -44,8 +44,6 @@ class Serve {
     pid_ = StartServer(argv, dir_ + "/serve.log." + std::to_string(++starts_), port_);
   }
   void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
-  // SIGTERM (systemctl stop): serve cancels its runs and stops; reaped.
-  void Stop() { StopServer(pid_); }
   std::string Log() const { return ReadFile(dir_ + "/serve.log." + std::to_string(starts_)); }
   // curl: the body, and the HTTP status on the last line.
   Command Http(const std::string& method, const std::string& path, const std::string& body = "") {

@@ -8,6 +8,7 @@
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "serve/ui_assets.h"
+#include "support/serve_process.h"
 #include "support/servers.h"
 #include "support/support.h"
 
@@ -123,8 +124,7 @@ TEST_CASE(
   // Issue 17's flows (tests/web/flows.mjs), with axe-core on every page, at a phone's width and
   // in the dark scheme too, against a real serve whose store holds a real backup and drill.
   REQUIRE(EmbeddedUi().built);
-  std::string dir = TempDir();
-  Shell("mkdir -p " + dir + "/rb " + dir + "/store");
+  std::string dir = ServeDir();
   Shell("cd " + dir + "/rb && sqlite3 live.db 'create table t(a); insert into t values (1)'");
   WriteFile(dir, "rb/gated.yaml",
             "version: 1\nname: gated\nkind: drill\ndescription: prepare, check, a gate, switch\n"
@@ -150,27 +150,19 @@ TEST_CASE(
             "tail -1)\" >> \"$RUNBOOK_OUTPUT\"']}}\n"
             "  - {id: check, uses: integrity-check, needs: [newest], with: {source: "
             "'${{ steps.newest.outputs.file }}', workspace: ws}}\n");
-  int port = FreePort();
-  std::string base = "http://127.0.0.1:" + std::to_string(port);
-  int pid =
-      StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
-                   "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db"},
-                  dir + "/serve.log", port);
+  Serve serve(dir);
   for (const char* book : {"nightly", "drill"}) {
-    INFO(Shell("curl -s -X POST -H 'Content-Type: application/json' -d '{}' " + base +
-               "/api/v1/runbooks/" + book + "/runs")
-             .out);
-    REQUIRE(Shell("for i in $(seq 150); do sqlite3 " + dir + "/store/audit.db \"select status " +
-                  "from runs where runbook='" + book + "'\" | grep -q success && exit 0; " +
-                  "sleep 0.1; done; exit 1")
-                .exit_code == 0);
+    std::string id =
+        serve.Json("POST", std::string("/api/v1/runbooks/") + book + "/runs", 201, "{}")
+            .Find("run_id")
+            ->as_string();
+    REQUIRE(serve.Finished(id) == "success");
   }
   std::string shots = std::string(RUNBOOK_ARTIFACTS_DIR) + "/web-flows";
   std::filesystem::create_directories(shots);
-  Command c = Shell(
-      "node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/flows.mjs " + base + " " + shots,
-      240);
-  StopServer(pid);
+  Command c = Shell("node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/flows.mjs " +
+                        serve.Url() + " " + shots,
+                    240);
   INFO(c.out << c.err);
   REQUIRE(c.exit_code == 0);
   auto out = ParseJson(c.out);

@@ -69,6 +69,8 @@ struct RunCliOptions {
   // resume, the run it resumes (a resume refused before it started leaves that run to tell).
   std::string lost_copy;
   std::string lost_resumes;
+  // Hidden, with lost_exit: the journal of the entries already sent (cli/lost_sent.h).
+  std::string lost_sent;
   const StepRegistry* registry = nullptr;  // set by CmdRun and CmdResume
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);

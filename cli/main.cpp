@@ -138,6 +138,8 @@ int Main(int argc, char** argv) {
       ->group("");
   r->add_option("--lost-resumes", run.lost_resumes, "with --lost-exit: the run --run-id resumed")
       ->group("");
+  r->add_option("--lost-sent", run.lost_sent, "with --lost-exit: the journal of what was sent")
+      ->group("");
 
   RunCliOptions resume;
   resume.notifier = notifier.get();

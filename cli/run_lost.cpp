@@ -8,6 +8,7 @@
 
 #include "cli/launch.h"
 #include "cli/load.h"
+#include "cli/lost_sent.h"
 #include "cli/run_notify.h"
 #include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
@@ -154,10 +155,15 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   Redactor redactor = RunRedactor(*options.secrets, env);
   std::cerr << "runbook: run " << options.run_id << ": " << detail << "\n";
   if (o.notifier == nullptr) return kExitOk;
-  std::set<size_t> sent =
-      started ? FailureSent(*store.value(), options.run_id) : std::set<size_t>{};
+  std::set<size_t> sent = ReadSentJournal(o.lost_sent);
+  if (started) sent.merge(FailureSent(*store.value(), options.run_id));
+  auto journal = [&o](size_t index) {
+    if (o.lost_sent.empty()) return;
+    if (Status s = AppendSent(o.lost_sent, index); !s.ok())
+      std::cerr << "runbook: warning: " << s.message() << " (it may be sent again)\n";
+  };
   Status told = NotifyRunLost(rb, options, status, detail, started ? store.value().get() : nullptr,
-                              *o.notifier, redactor, sent);
+                              *o.notifier, redactor, sent, journal);
   if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;

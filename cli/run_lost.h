@@ -1,4 +1,5 @@
-// `runbook run FILE --run-id ID --lost-exit N [--lost-copy COPY] [--lost-resumes RUN]`
+// `runbook run FILE --run-id ID --lost-exit N [--lost-sent SENT] [--lost-copy COPY]
+// [--lost-resumes RUN]`
 // (hidden; what runbook serve starts when a run it launched exited N without recording its
 // end: killed by a signal, crashed, OOM-killed, or refused before its first step). The run is
 // looked up in the store, which marks it interrupted when its process is gone; when it
@@ -18,8 +19,9 @@ namespace runbook {
 // though its file be edited to be invalid or removed since: breakNN NN5), under the file's
 // path. A resume (`o.lost_resumes`) that never recorded a run was refused before it started:
 // the run it resumes is the one told, with its own params (breakNN NN3, NN4). An entry whose
-// failure was already sent for that run (recorded) is not sent again: serve may ask twice
-// when it was stopped meanwhile (breakNN NN1). Returns 0 when the run was looked at
+// failure was already sent for that run (recorded in the store, or in the journal
+// `o.lost_sent`, cli/lost_sent.h, which also holds a run refused before it started: breakPP
+// PP2) is not sent again: serve may ask twice when it was stopped meanwhile (breakNN NN1). Returns 0 when the run was looked at
 // (whatever was sent: each delivery is said and recorded); 2 when no runbook can be read; 3
 // when the store cannot be opened or written, or the run cannot be marked interrupted yet
 // (nothing is sent: serve asks again later; breakNN NN5: a locked store had the failure sent

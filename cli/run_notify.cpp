@@ -122,10 +122,11 @@ namespace {
 // Each entry sends `message` for the events EventsToSend gives it; each delivery recorded
 // and said.
 // `store` null: the run is not in the store; the deliveries are said only. The entries of
-// `skip` (indexes) are not sent. Returns the first error recording a delivery.
+// `skip` (indexes) are not sent; `on_sent` (when set) hears each index sent. Returns the
+// first error recording a delivery.
 Status Send(const Runbook& rb, const RunOptions& options, const std::vector<std::string>& raised,
             const Value& message, AuditStore* store, NotifySender& sender, const Redactor& redactor,
-            const std::set<size_t>& skip = {}) {
+            const std::set<size_t>& skip = {}, const std::function<void(size_t)>& on_sent = {}) {
   Status recorded = Status::Ok();
   const Value* status = message.Find("status");
   const Value* met = message.Find("objectives_met");
@@ -145,6 +146,7 @@ Status Send(const Runbook& rb, const RunOptions& options, const std::vector<std:
       }
       Delivery d = target ? sender.Send(*target, event, message)
                           : Delivery{i, rb.notify[i].channel, event, "", false, 0, 0, error};
+      if (d.sent && on_sent) on_sent(i);
       if (store != nullptr) {
         Status s = Record(*store, options.run_id, d, redactor);
         if (recorded.ok() && !s.ok()) recorded = s;
@@ -189,7 +191,8 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
 
 Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
                      const std::string& detail, AuditStore* store, NotifySender& sender,
-                     const Redactor& redactor, const std::set<size_t>& already_sent) {
+                     const Redactor& redactor, const std::set<size_t>& already_sent,
+                     const std::function<void(size_t)>& on_sent) {
   if (rb.notify.empty()) return Status::Ok();
   // Every field a run's end has (docs/notify.md), null where nothing was measured (breakLL
   // LL8: receivers reading rto_ms found no key).
@@ -206,7 +209,7 @@ Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::st
       {"detail", Value(redactor.Apply(detail))},
       {"other_runs_waiting", store != nullptr ? OtherRunsWaiting(*store, rb.name, options.run_id)
                                               : Value(Value::List{})}});
-  return Send(rb, options, {"failure"}, message, store, sender, redactor, already_sent);
+  return Send(rb, options, {"failure"}, message, store, sender, redactor, already_sent, on_sent);
 }
 
 }  // namespace runbook

@@ -4,6 +4,7 @@
 // delivery never changes the run's outcome or exit code.
 #pragma once
 
+#include <functional>
 #include <set>
 
 #include "engine/audit/store.h"
@@ -27,9 +28,12 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
 // message's status `status` (the store's: "interrupted"; "failure" when the run never
 // started) and `detail` saying what happened. `store` null when the run is not in it: the
 // deliveries are then said on stderr only. The entries of `already_sent` (indexes in
-// `notify:`) are not sent. Returns the first error recording a delivery (it was said).
+// `notify:`) are not sent; `on_sent`, when set, is called with each entry's index once its
+// delivery was sent (the caller keeps a record that outlives a store it cannot write: breakPP
+// PP2). Returns the first error recording a delivery (it was said).
 Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
                      const std::string& detail, AuditStore* store, NotifySender& sender,
-                     const Redactor& redactor, const std::set<size_t>& already_sent = {});
+                     const Redactor& redactor, const std::set<size_t>& already_sent = {},
+                     const std::function<void(size_t)>& on_sent = {});
 
 }  // namespace runbook

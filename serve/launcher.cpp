@@ -165,9 +165,17 @@ bool Launcher::MayBeLost(int exit_code) {
 }
 
 Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
-  std::vector<std::string> args = {self_,        "run",         run.file,
-                                   "--audit-db", audit_db_,     "--run-id",
-                                   run.run_id,   "--lost-exit", std::to_string(exit_code)};
+  std::vector<std::string> args = {self_,
+                                   "run",
+                                   run.file,
+                                   "--audit-db",
+                                   audit_db_,
+                                   "--run-id",
+                                   run.run_id,
+                                   "--lost-exit",
+                                   std::to_string(exit_code),
+                                   "--lost-sent",
+                                   SentOf(run.run_id)};
   if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
@@ -187,6 +195,7 @@ std::vector<std::pair<pid_t, int>> Launcher::EndedHelpers() {
 void Launcher::Forget(const std::string& run_id) const {
   ::unlink(MarkerOf(run_id).c_str());
   ::unlink(CopyOf(run_id).c_str());
+  ::unlink(SentOf(run_id).c_str());
 }
 
 void Launcher::Release(const std::string& run_id, bool answered) {

@@ -74,9 +74,9 @@ class Launcher {
   // Settles a run started with `caller_waits`: `answered` when its caller was told it was
   // refused (it is then never reported by Reap), else it is reported as any other.
   void Release(const std::string& run_id, bool answered);
-  // Starts `runbook run FILE --run-id ID --lost-exit N [--lost-copy COPY] [--lost-resumes
-  // RUN] [--set ...]` for `run` that ended with N (not 0, 1 or 4; kDiedWithServe): when the
-  // run did not record its end (killed, crashed, refused before its first step) its
+  // Starts `runbook run FILE --run-id ID --lost-exit N --lost-sent SENT [--lost-copy COPY]
+  // [--lost-resumes RUN] [--set ...]` for `run` that ended with N (not 0, 1 or 4; kDiedWithServe):
+  // when the run did not record its end (killed, crashed, refused before its first step) its
   // runbook's failure notifications are sent (cli/run_lost.h; audit of issue 16, M6). COPY:
   // the runbook as Start copied it, when it is still there. Its output is appended to the
   // run's log. Returns its pid. Errors: as Start's.
@@ -89,11 +89,15 @@ class Launcher {
   std::string CopyOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".runbook";
   }
+  // LOG_DIR/RUN_ID.sent: the lost-run helper's journal of the entries it sent
+  // (cli/lost_sent.h), kept while the failure is owed.
+  std::string SentOf(const std::string& run_id) const { return log_dir_ + "/" + run_id + ".sent"; }
   // LOG_DIR/RUN_ID.running: Start's mark that the run goes (LeftRunning).
   std::string MarkerOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".running";
   }
-  // Removes what Start left for `run_id`: its .running marker and its runbook's copy.
+  // Removes what Start left for `run_id`: its .running marker, its runbook's copy and the
+  // helper's journal.
   void Forget(const std::string& run_id) const;
   const std::string& log_dir() const { return log_dir_; }
   // LOG_DIR/RUN_ID.log.

@@ -54,13 +54,13 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
 
 namespace {
 
-// Removes the copies of runbooks (Launcher::CopyOf) of runs that neither run nor are owed: a
-// serve killed between a run's end and its owing leaves one.
+// Removes the copies of runbooks (Launcher::CopyOf) and the helpers' journals (SentOf) of runs
+// that neither run nor are owed: a serve killed between a run's end and its owing leaves one.
 void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
                        const OwedFailures& owed) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
-    if (entry.path().extension() != ".runbook") continue;
+    if (entry.path().extension() != ".runbook" && entry.path().extension() != ".sent") continue;
     std::string id = entry.path().stem().string();
     if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) ||
         launcher.Launched(id))

@@ -310,3 +310,36 @@ TEST_CASE("serve: a second serve on the same store is refused before it touches 
   CHECK(Shell("test -e " + logs + id + ".running").exit_code == 0);
   WriteFile(dir, "gate", "");
 }
+
+TEST_CASE("serve: a run refused before it started is told once per entry across a serve restart",
+          "[serve][notify][owed]") {
+  // breakPP PP2: such a run is not in the store, so what its helper sent was said only; a
+  // serve killed while the helper retried entry 2 had entry 1 sent again by the next serve.
+  // The helper's journal (logs/RUN_ID.sent, cli/lost_sent.h) holds what it sent.
+  std::string dir = ServeDir();
+  int up_port = FreePort(), down_port = FreePort();
+  Receiver up(dir, "up", up_port);
+  WriteFile(dir, "rb/nosecret.yaml",
+            "version: 1\nname: nosecret\nparams:\n  tag: {default: none}\n"
+            "secrets:\n  key: {env: RUNBOOK_TEST_NEVER_SET}\nnotify:\n" +
+                Webhook(up_port, "/up") + Webhook(down_port, "/down") +
+                "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  std::string id = StartRun(serve, "nosecret", "refused");
+  REQUIRE(up.AtLeast(1).size() == 1);
+  std::string logs = dir + "/store/serve/logs/";
+  CHECK(ReadFile(logs + id + ".sent") == "0\n");  // entry 0 journaled before entry 1 is tried
+  serve.Kill9();                                  // the helper dies with it, entry 1 unsent
+  Receiver down(dir, "down", down_port);
+  serve.Start();
+  std::vector<Value> got = down.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("before the run started"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(up.Bodies().size() == 1);  // not sent twice
+  // Settled: nothing of it is left but its log.
+  CHECK(Shell("for i in $(seq 50); do [ \"$(ls " + logs + " | grep " + id + ")\" = " + id +
+              ".log ] && exit 0; sleep 0.1; done; exit 1")
+            .exit_code == 0);
+}

@@ -69,8 +69,10 @@ struct RunCliOptions {
   // resume, the run it resumes (a resume refused before it started leaves that run to tell).
   std::string lost_copy;
   std::string lost_resumes;
-  // Hidden, with lost_exit: the journal of the entries already sent (cli/lost_sent.h).
+  // Hidden, with lost_exit: the journal of the entries already sent (cli/lost_sent.h); and
+  // whether serve had cancelled the run (a cancel is no failure: nothing is sent).
   std::string lost_sent;
+  bool lost_cancelled = false;
   const StepRegistry* registry = nullptr;  // set by CmdRun and CmdResume
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);

@@ -140,6 +140,8 @@ int Main(int argc, char** argv) {
       ->group("");
   r->add_option("--lost-sent", run.lost_sent, "with --lost-exit: the journal of what was sent")
       ->group("");
+  r->add_flag("--lost-cancelled", run.lost_cancelled, "with --lost-exit: serve cancelled the run")
+      ->group("");
 
   RunCliOptions resume;
   resume.notifier = notifier.get();

@@ -146,6 +146,13 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::cerr << "runbook: error: run " << options.run_id << " is not marked interrupted yet\n";
     return kExitEnvironment;
   }
+  if (o.lost_cancelled) {  // breakPP PP3: its cancel was not recorded (a store locked)
+    std::cerr << "runbook: run " << options.run_id << " was cancelled and its process ended (exit "
+              << o.lost_exit << ") before it recorded its end; "
+              << (started ? "it is " + status : std::string("it never started"))
+              << "; a cancel is no failure: nothing sent\n";
+    return kExitOk;
+  }
   if (started) RecordedParams(*store.value(), options);
   EnvMap env = CurrentEnvironment();
   // Each secret that can be read is (breakLL LL2: one missing secret, the reason the run was

@@ -21,7 +21,10 @@ namespace runbook {
 // the run it resumes is the one told, with its own params (breakNN NN3, NN4). An entry whose
 // failure was already sent for that run (recorded in the store, or in the journal
 // `o.lost_sent`, cli/lost_sent.h, which also holds a run refused before it started: breakPP
-// PP2) is not sent again: serve may ask twice when it was stopped meanwhile (breakNN NN1). Returns 0 when the run was looked at
+// PP2) is not sent again: serve may ask twice when it was stopped meanwhile (breakNN NN1).
+// A run serve had cancelled (`o.lost_cancelled`) sends nothing: a cancel is no failure,
+// though its end was not recorded (breakPP PP3: the store was locked when it recorded its
+// cancel); it is marked interrupted. Returns 0 when the run was looked at
 // (whatever was sent: each delivery is said and recorded); 2 when no runbook can be read; 3
 // when the store cannot be opened or written, or the run cannot be marked interrupted yet
 // (nothing is sent: serve asks again later; breakNN NN5: a locked store had the failure sent

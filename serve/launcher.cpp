@@ -179,6 +179,7 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
   if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
+  if (run.cancelled) args.push_back("--lost-cancelled");
   for (const auto& [name, value] : run.sets) args.insert(args.end(), {"--set", name + "=" + value});
   std::lock_guard<std::mutex> lock(mu_);
   auto pid = SpawnLocked(std::move(args), LogOf(run.run_id), O_APPEND | O_CREAT);
@@ -239,8 +240,11 @@ bool Launcher::IsRunning(const std::string& run_id) const {
 bool Launcher::Cancel(const std::string& run_id) {
   std::lock_guard<std::mutex> lock(mu_);
   ReapLocked();
-  for (const auto& [pid, run] : running_) {
-    if (run.run_id == run_id) return ::kill(pid, SIGINT) == 0;
+  for (auto& [pid, run] : running_) {
+    if (run.run_id != run_id) continue;
+    if (::kill(pid, SIGINT) != 0) return false;
+    run.cancelled = true;
+    return true;
   }
   return false;
 }

@@ -41,6 +41,7 @@ struct LaunchedRun {
   std::string file;                                       // the runbook's file
   std::vector<std::pair<std::string, std::string>> sets;  // its --set NAME=VALUE
   std::string resumes;                                    // a resume's: the run it resumes
+  bool cancelled = false;  // Cancel asked it to stop: a cancel is no failure (breakPP PP3)
 };
 
 // The exit code a run that died with serve is told by (its process was killed with serve's:
@@ -75,11 +76,11 @@ class Launcher {
   // refused (it is then never reported by Reap), else it is reported as any other.
   void Release(const std::string& run_id, bool answered);
   // Starts `runbook run FILE --run-id ID --lost-exit N --lost-sent SENT [--lost-copy COPY]
-  // [--lost-resumes RUN] [--set ...]` for `run` that ended with N (not 0, 1 or 4; kDiedWithServe):
-  // when the run did not record its end (killed, crashed, refused before its first step) its
-  // runbook's failure notifications are sent (cli/run_lost.h; audit of issue 16, M6). COPY:
-  // the runbook as Start copied it, when it is still there. Its output is appended to the
-  // run's log. Returns its pid. Errors: as Start's.
+  // [--lost-resumes RUN] [--lost-cancelled] [--set ...]` for `run` that ended with N (not 0, 1 or
+  // 4; kDiedWithServe): when the run did not record its end (killed, crashed, refused before its
+  // first step) its runbook's failure notifications are sent (cli/run_lost.h; audit of issue 16,
+  // M6). COPY: the runbook as Start copied it, when it is still there. Its output is appended to
+  // the run's log. Returns its pid. Errors: as Start's.
   Result<pid_t> StartLostHelper(const LaunchedRun& run, int exit_code);
   // StartLostHelper's children that ended since the last call: pid and exit code (128+N:
   // killed by signal N).

@@ -44,7 +44,8 @@ Status OwedFailures::Write(const Owed& owed) const {
                         {"runbook", Value(owed.run.runbook)},
                         {"file", Value(owed.run.file)},
                         {"exit_code", Value(int64_t{owed.exit_code})},
-                        {"resumes", Value(owed.run.resumes)}});
+                        {"resumes", Value(owed.run.resumes)},
+                        {"cancelled", Value(owed.run.cancelled)}});
   return WriteMetricsFile(FileOf(owed.run.run_id), ToJson(body) + "\n");
 }
 
@@ -96,6 +97,7 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.runbook = Text(body.value(), "runbook");
     owed.run.file = Text(body.value(), "file");
     owed.run.resumes = Text(body.value(), "resumes");
+    owed.run.cancelled = Text(body.value(), "cancelled") == "true";
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id + ": its failure was being sent when serve stopped: sent again");

@@ -2,7 +2,7 @@
 // ended without recording its end (Launcher::MayBeLost), or that died with the serve before
 // (kDiedWithServe), has its runbook's failure entries sent by a helper process
 // (Launcher::StartLostHelper, cli/run_lost.h). What is owed is a file,
-// `<log_dir>/<run id>.owed` (JSON: run_id, file, exit_code, resumes), written before the
+// `<log_dir>/<run id>.owed` (JSON: run_id, file, exit_code, resumes, cancelled), written before the
 // helper starts and removed once it ends with 0 (looked at, whatever was sent) or 2 (nothing
 // can be read to send from: said). A serve stopped, killed or restarted while the helper
 // sends (the helper dies with it) leaves the file, and the next serve starts the helper

@@ -73,6 +73,12 @@ class CurrentCatalog {
   std::shared_ptr<const Catalog> catalog_;
 };
 
+// "run ID ended, exit N", and " (cancelled)" when serve had asked it to stop.
+std::string EndedLine(const EndedRun& e) {
+  return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) +
+         (e.run.cancelled ? " (cancelled)" : "");
+}
+
 // Ends the runs still going as Ctrl-C would, and waits for them (30 s each at most); then
 // for the failures being sent (30 s at most: what is left is sent by the next serve).
 void EndRuns(Launcher& launcher, const Catalog& catalog, OwedFailures& owed) {
@@ -84,7 +90,7 @@ void EndRuns(Launcher& launcher, const Catalog& catalog, OwedFailures& owed) {
   }
   for (int i = 0; i < 300; ++i) {
     for (const EndedRun& e : launcher.Reap()) {
-      Say("run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code));
+      Say(EndedLine(e));
       if (Launcher::MayBeLost(e.exit_code))  // cancelled (130): its helper finds it recorded
         (void)owed.Owe(e.run, e.exit_code, std::chrono::steady_clock::now());
     }
@@ -237,7 +243,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     if (listening) scheduler.Tick(*catalog.Get());
     const auto now = std::chrono::steady_clock::now();
     for (const EndedRun& e : launcher.Reap()) {
-      Say("run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code));
+      Say(EndedLine(e));
       if (!Launcher::MayBeLost(e.exit_code)) continue;
       if (Status s = owed.Owe(e.run, e.exit_code, now); !s.ok())
         Say("run " + e.run.run_id +

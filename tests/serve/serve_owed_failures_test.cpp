@@ -91,6 +91,23 @@ std::vector<Value> NotificationsOf(const std::string& dir, const std::string& id
   return out;
 }
 
+// An exclusive writer holding serve's store `seconds` (an export, a copy of the file, a long
+// writer); returns once it holds it, with its pid.
+int LockStore(const std::string& dir, int seconds) {
+  int locker = StartBackground(
+      {"python3", "-c",
+       "import sqlite3,time,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\n"
+       "c.execute('BEGIN EXCLUSIVE')\nopen(sys.argv[2],'w').close()\n"
+       "time.sleep(float(sys.argv[3]))\nc.execute('COMMIT')",
+       dir + "/store/audit.db", dir + "/locked", std::to_string(seconds)},
+      dir + "/locker.log");
+  REQUIRE(Shell("for i in $(seq 100); do [ -e " + dir + "/locked ] && exit 0; sleep 0.1; done; " +
+                "rm -f " + dir + "/locked; exit 1")
+              .exit_code == 0);
+  Shell("rm -f " + dir + "/locked");
+  return locker;
+}
+
 std::string Text(const Value& v, const char* key) {
   const Value* f = v.Find(key);
   return f != nullptr ? f->ToText() : "";
@@ -170,17 +187,7 @@ TEST_CASE("serve: a dead run's failure waits for a locked store, then is sent as
   std::string id = StartRun(serve, "crash", "locked");
   REQUIRE(Started(gate));
   // An exclusive writer holds the store 9 s (an export, a backup of the file, a long writer).
-  int locker = StartBackground(
-      {"python3", "-c",
-       "import sqlite3,time,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\n"
-       "c.execute('BEGIN EXCLUSIVE')\nopen(sys.argv[2],'w').close()\ntime.sleep(9)\n"
-       "c.execute('COMMIT')",
-       dir + "/store/audit.db", dir + "/locked"},
-      dir + "/locker.log");
-  REQUIRE(Shell("for i in $(seq 100); do [ -e " + dir +
-                "/locked ] && exit 0; sleep 0.1; done; "
-                "exit 1")
-              .exit_code == 0);
+  int locker = LockStore(dir, 9);
   WriteFile(dir, "gate", "");  // the run kills itself while the store is locked
   CHECK(serve.LogSays("run " + id + ": its failure was not sent yet (exit 3)", 15));
   CHECK(hook.Bodies().empty());  // nothing sent while the run cannot be marked interrupted
@@ -342,4 +349,52 @@ TEST_CASE("serve: a run refused before it started is told once per entry across 
   CHECK(Shell("for i in $(seq 50); do [ \"$(ls " + logs + " | grep " + id + ")\" = " + id +
               ".log ] && exit 0; sleep 0.1; done; exit 1")
             .exit_code == 0);
+}
+
+TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is interrupted",
+          "[serve][notify][owed]") {
+  // breakPP PP3: the cancel could not be recorded (the store locked past its 5 s wait), the
+  // run exited 3, and serve paged its failure as for a crash. A cancel is no failure: serve
+  // knows the runs it cancelled (through the API, overlap: cancel_running, its own stop).
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  for (const std::string name : {"long", "long2"})
+    WriteFile(dir, "rb/" + name + ".yaml",
+              "version: 1\nname: " + name + "\nparams:\n  tag: {default: none}\nnotify:\n" +
+                  Webhook(port, "/hook") +
+                  "steps:\n  - {id: k, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
+                  name + ".marks; sleep 300']}}\n");
+  Serve serve(dir);
+  std::string id = StartRun(serve, "long", "x");
+  REQUIRE(Started(gate + "long"));
+  int locker = LockStore(dir, 9);
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  CHECK(serve.LogSays("run " + id + " ended, exit 3 (cancelled)", 15));
+  CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
+  std::string log = dir + "/store/serve/logs/" + id + ".log";
+  CHECK(Shell("for i in $(seq 300); do grep -q 'was cancelled and its process ended' " + log +
+              " && exit 0; sleep 0.1; done; exit 1")
+            .exit_code == 0);  // the helper, once the store is free
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().empty());
+  CHECK(NotificationsOf(dir, id).empty());
+  CHECK_THAT(ReadFile(log), Catch::Contains("a cancel is no failure: nothing sent"));
+  StopServer(locker);
+
+  // serve's own stop cancels its runs the same way: the store locked, nothing is paged.
+  std::string second = StartRun(serve, "long2", "y");
+  REQUIRE(Started(gate + "long2"));
+  locker = LockStore(dir, 9);
+  serve.Term();
+  StopServer(locker);
+  CHECK_THAT(serve.Log(), Catch::Contains("run " + second + " ended, exit 3 (cancelled)"));
+  serve.Start();  // a helper cut short by the stop is started again from its .owed
+  CHECK(serve.Finished(second) == "interrupted");
+  CHECK(Shell("for i in $(seq 300); do grep -q 'a cancel is no failure' " + dir +
+              "/store/serve/logs/" + second + ".log && exit 0; sleep 0.1; done; exit 1")
+            .exit_code == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().empty());
 }

@@ -2,6 +2,9 @@
 // through curl, and runbooks whose steps wait for a file the test makes.
 #pragma once
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <thread>
@@ -44,6 +47,12 @@ class Serve {
     pid_ = StartServer(argv, dir_ + "/serve.log." + std::to_string(++starts_), port_);
   }
   void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
+  // SIGTERM to serve alone (as systemd's stop, its runs left to serve); returns once it exited.
+  void Term() {
+    ::kill(pid_, SIGTERM);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
   std::string Log() const { return ReadFile(dir_ + "/serve.log." + std::to_string(starts_)); }
   // curl: the body, and the HTTP status on the last line.
   Command Http(const std::string& method, const std::string& path, const std::string& body = "") {

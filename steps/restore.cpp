@@ -95,6 +95,13 @@ StepSpec MakeSpec() {
             "as it is)")
           .Default(Value("rename"))
           .Enum({"rename", "env"}),
+      Param("replay_account", ParamType::kString,
+            "mysql: who replays the dump on the live server: temporary (an account made for "
+            "the restore, granted only on the new database, dropped after: what the dump "
+            "reaches beyond it the server refuses) or own (the connecting account: only the "
+            "dump's scan guards the other databases)")
+          .Default(Value("temporary"))
+          .Enum({"temporary", "own"}),
       Param("jobs", ParamType::kInteger, "postgres: pg_restore's parallel jobs")
           .Default(Value(int64_t{1}))
           .Min(1)

@@ -13,6 +13,7 @@
 #include "steps/common/mysql_backup.h"
 #include "steps/common/mysql_check.h"
 #include "steps/common/mysql_dump_reach.h"
+#include "steps/common/mysql_replay_account.h"
 #include "steps/common/scratch.h"
 #include "steps/common/server_restore.h"
 #include "steps/common/server_scratch.h"
@@ -97,6 +98,81 @@ struct MyRestore {
 
   Status Exec(const std::string& sql) const { return Sql(sql).status(); }
 
+  // Runs `sql` as the connecting account from a 0600 file in the scratch folder: never on a
+  // command line (it may hold a password), removed after.
+  Status ExecFile(const std::string& sql) const {
+    std::string path = scratch + "/statements.sql";
+    std::filesystem::remove(path);
+    if (Status s = WriteNewFile(path, sql, 0600); !s.ok()) return s;
+    ProcessResult r = Client({}, path);
+    std::filesystem::remove(path);
+    if (!r.exited_ok())
+      return Status::Error("mariadb: " + r.Describe() + ": " + LastLines(r.err.text, 1));
+    return Status::Ok();
+  }
+
+  std::string Account(const std::string& user, const std::string& host) const {
+    return Literal(user) + "@" + Literal(host);
+  }
+
+  // The temporary account the dump is replayed as, granted only on the new database; its
+  // option file (user, password) in the scratch folder. Errors: the connecting account
+  // cannot create it.
+  Result<ReplayAccount> MakeReplayAccount(bool tables_only) const {
+    auto host = Sql("SELECT SUBSTRING_INDEX(USER(), '@', -1)");
+    if (!host.ok()) return host.status();
+    if (host.value().empty()) return Status::Error("the server did not say this client's host");
+    auto account = NewReplayAccount(host.value()[0].at(0), ctx.clock.WallNow());
+    if (!account.ok()) return account.status();
+    const ReplayAccount& a = account.value();
+    Status made =
+        ExecFile("CREATE USER " + Account(a.user, a.host) + " IDENTIFIED BY " +
+                 Literal(a.password) + ";\nGRANT " + ReplayPrivileges(tables_only) + " ON " +
+                 Ident(names.fresh) + ".* TO " + Account(a.user, a.host) + ";\n");
+    if (!made.ok()) {
+      (void)DropReplayAccount(a);  // made, then the grant refused
+      return Status::Error(
+          "the connecting account cannot make the temporary account the dump is replayed as "
+          "(" +
+          made.message() + "): it needs CREATE USER and, WITH GRANT OPTION, " +
+          ReplayPrivileges(tables_only) +
+          " on the new database; grant them, or set replay_account: own (the dump then runs "
+          "with the connecting account's reach, checked by the scan only)");
+    }
+    std::string cnf = scratch + "/replay.cnf";
+    std::filesystem::remove(cnf);
+    Status written =
+        WriteNewFile(cnf, "[client]\npassword=" + MysqlOptionValue(a.password) + "\n", 0600);
+    if (!written.ok()) {
+      (void)DropReplayAccount(a);
+      return written;
+    }
+    return account;
+  }
+
+  Status DropReplayAccount(const ReplayAccount& a) const {
+    return Exec("DROP USER IF EXISTS " + Account(a.user, a.host));
+  }
+
+  // The dump at `sql_path` replayed into the new database by `account` (its own option file;
+  // the connection otherwise the target's).
+  ProcessResult Replay(const ReplayAccount& account, const std::string& sql_path) const {
+    MyRestore as = *this;
+    as.options = scratch + "/replay.cnf";
+    as.target.user = account.user;
+    return as.Client({"--database=" + names.fresh}, sql_path);
+  }
+
+  // Replay accounts a killed restore left, over an hour old (their names carry their time).
+  void DropStaleReplayAccounts() const {
+    auto rows = Sql("SELECT user, host FROM mysql.user WHERE user LIKE 'rb\\_restore\\_%'");
+    if (!rows.ok()) return;  // not readable by this account: left for one that can
+    for (const auto& r : rows.value())
+      if (r.size() == 2 && IsStaleReplayAccount(r[0], ctx.clock.WallNow()) &&
+          Exec("DROP USER IF EXISTS " + Account(r[0], r[1])).ok())
+        ctx.log("dropped account " + r[0] + ", left by a killed restore");
+  }
+
   // Other sessions using the live database (the backend still running).
   Result<int64_t> SessionsOnLive() const {
     auto rows =
@@ -117,6 +193,7 @@ struct MyRestore {
   }
 
   void DropOrphans() const {
+    DropStaleReplayAccounts();
     auto rows = Sql("SELECT schema_name, schema_comment FROM information_schema.schemata");
     if (!rows.ok()) return;
     for (const auto& r : rows.value())
@@ -171,12 +248,37 @@ struct MyRestore {
       problems.push_back("the dump cannot be replayed here: " + Join(beyond, "; "));
       return Status::Ok();
     }
-    ProcessResult restored = Client({"--database=" + names.fresh}, sql);
+    // Replayed as an account that can reach nothing but the new database (breakQQ): what the
+    // scan cannot see, the server refuses.
+    std::optional<ReplayAccount> account;
+    if (ctx.params.Str("replay_account") != "own") {
+      auto made = MakeReplayAccount(tables_only);
+      if (!made.ok()) {
+        std::filesystem::remove(sql);
+        problems.push_back(made.status().message());
+        return Status::Ok();
+      }
+      account = made.value();
+    }
+    ProcessResult restored =
+        account ? Replay(*account, sql) : Client({"--database=" + names.fresh}, sql);
     std::filesystem::remove(sql);
+    if (account) {
+      if (Status dropped = DropReplayAccount(*account); !dropped.ok())
+        ctx.log("warning: could not drop account " + account->user +
+                " (dropped by a later "
+                "restore once over an hour old): " +
+                dropped.message());
+    }
     if (auto stopped = StopFor(ctx); stopped()) return Status::Error(kStoppedMessage);
     if (!restored.exited_ok()) {
       std::string line = LastLines(restored.err.text, 1);
       if (line.size() > 300) line = line.substr(0, 300) + "...";
+      if (account && line.find(" denied") != std::string::npos)  // Access / command denied
+        line += " (the dump is replayed as an account that can reach only " + names.fresh +
+                ": the statement reaches beyond it, or creates a view, trigger or routine "
+                "defined by another account; replay_account: own replays it as the connecting "
+                "account)";
       problems.push_back("restore: " + restored.Describe() + ": " + line);
       return Status::Ok();
     }

@@ -362,20 +362,20 @@ struct MyRestore {
       }
     }
     (void)Exec("ALTER DATABASE " + Ident(target.db) + " COMMENT " +
-               Literal(RestoredMarker(sha256)));
+               Literal(RestoredMarker(sha256, ctx.run_id)));
     return Exec("DROP DATABASE " + Ident(names.fresh));
   }
 
-  // Whether the live database holds this very dump: its comment says it was restored from
-  // it, and its tables and rows are still the manifest's (breakOO OO4: a comment alone made a
-  // restore after new data loss do nothing).
+  // Whether the live database holds this very dump: its comment says this run (or one it
+  // resumes) restored it (breakQQ QQ8), and its tables and rows are still the manifest's
+  // (breakOO OO4: a comment alone made a restore after new data loss do nothing).
   bool LiveHolds(const CheckedSource& source) const {
     auto rows =
         Sql(With("SELECT schema_comment FROM information_schema.schemata WHERE "
                  "schema_name = {db}",
                  target.db));
     if (!rows.ok() || rows.value().empty() ||
-        rows.value()[0].at(0) != RestoredMarker(source.sha256))
+        !RestoredByThisRun(rows.value()[0].at(0), source.sha256, ctx.run_id, ctx.continues))
       return false;
     auto live_rows = RowsOf(target.db);
     return live_rows.ok() && source.meta && AgainstManifest(source.meta, live_rows.value()).empty();
@@ -483,7 +483,7 @@ AttemptResult RestoreWith(MyRestore& my, const CheckedSource& source) {
   if (s.ok() && problems.empty())
     s = by_rename ? my.SwitchByRename(charset.value(), source.sha256)
                   : my.Exec("ALTER DATABASE " + Ident(my.names.fresh) + " COMMENT " +
-                            Literal(RestoredMarker(source.sha256)));
+                            Literal(RestoredMarker(source.sha256, ctx.run_id)));
   if (!s.ok() || !problems.empty()) {
     Status dropped = my.Exec("DROP DATABASE IF EXISTS " + Ident(my.names.fresh));
     if (!dropped.ok())

@@ -176,8 +176,8 @@ struct PgRestore {
              "; COMMENT ON DATABASE " + PgIdent(names.kept) + " IS " +
              PgLiteral("runbook: kept by a restore at " + FormatUtc(ctx.clock.WallNow())) + "; ";
     sql += "ALTER DATABASE " + PgIdent(names.fresh) + " RENAME TO " + PgIdent(live) +
-           "; COMMENT ON DATABASE " + PgIdent(live) + " IS " + PgLiteral(RestoredMarker(sha256)) +
-           "; COMMIT";
+           "; COMMENT ON DATABASE " + PgIdent(live) + " IS " +
+           PgLiteral(RestoredMarker(sha256, ctx.run_id)) + "; COMMIT";
     auto r = Sql(sql);
     if (r.ok()) return Status::Ok();
     (void)Sql("ROLLBACK");
@@ -190,15 +190,16 @@ struct PgRestore {
     return !rows.value().empty();
   }
 
-  // Whether the live database holds this very dump: its comment says it was restored from
-  // it (a rerun after a switch), and its tables and rows are still the manifest's (breakOO
-  // OO4: the comment alone made a restore after new data loss do nothing).
+  // Whether the live database holds this very dump: its comment says this run (or one it
+  // resumes) restored it (breakQQ QQ8), and its tables and rows are still the manifest's
+  // (breakOO OO4: the comment alone made a restore after new data loss do nothing).
   bool LiveHolds(const CheckedSource& source) const {
     auto rows =
         Sql("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE "
             "datname = " +
             PgLiteral(live));
-    if (!rows.ok() || rows.value().empty() || rows.value()[0][0] != RestoredMarker(source.sha256))
+    if (!rows.ok() || rows.value().empty() ||
+        !RestoredByThisRun(rows.value()[0][0], source.sha256, ctx.run_id, ctx.continues))
       return false;
     auto conn = PgConnect(database, password, live);
     if (!conn.ok()) return false;
@@ -342,7 +343,7 @@ AttemptResult PostgresRestore(StepContext& ctx) {
     s = pg.SwitchByRename(live_exists.value(), source.sha256);
   if (s.ok() && problems.empty() && !by_rename) {
     auto marked = pg.Sql("COMMENT ON DATABASE " + PgIdent(pg.names.fresh) + " IS " +
-                         PgLiteral(RestoredMarker(source.sha256)));
+                         PgLiteral(RestoredMarker(source.sha256, ctx.run_id)));
     if (!marked.ok()) s = marked.status();
   }
   if (!s.ok() || !problems.empty()) {

@@ -103,7 +103,18 @@ bool IsOrphanMarker(const std::string& comment) {
   return pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH;
 }
 
-std::string RestoredMarker(const std::string& sha256) { return kRestored + sha256; }
+std::string RestoredMarker(const std::string& sha256, const std::string& run_id) {
+  return kRestored + sha256 + " run=" + run_id;
+}
+
+bool RestoredByThisRun(const std::string& comment, const std::string& sha256,
+                       const std::string& run_id, const std::vector<std::string>* continues) {
+  if (comment == RestoredMarker(sha256, run_id)) return true;
+  if (continues == nullptr) return false;
+  for (const std::string& earlier : *continues)
+    if (comment == RestoredMarker(sha256, earlier)) return true;
+  return false;
+}
 
 std::vector<std::string> AgainstManifest(const std::optional<LoadedMeta>& meta,
                                          const Value::Map& rows) {

@@ -43,9 +43,16 @@ std::string CheckServerSource(const StepContext& ctx, CheckedSource& out);
 // database is debris of a killed restore, dropped by the next one.
 std::string InProgressMarker(const std::string& run_id);
 bool IsOrphanMarker(const std::string& comment);
-// The comment of a database restore made live: the dump it holds (its sha256). A rerun finds
-// it and does not restore the same dump twice.
-std::string RestoredMarker(const std::string& sha256);
+// The comment of a database a restore made live: the dump it holds (its sha256) and the run
+// that restored it ("runbook restored: sha256=HEX run=ID").
+std::string RestoredMarker(const std::string& sha256, const std::string& run_id);
+// Whether `comment` says that run `run_id`, or a run it continues (`continues`, as
+// StepContext::continues: a resume's; may be null), restored the dump `sha256`: only then is the
+// live database taken to hold it already (a restore killed or failed after its switch, retried or
+// resumed). Another run restores again: the database may have been changed since with its row
+// counts unchanged (breakQQ QQ8: an UPDATE of every row was taken for the dump).
+bool RestoredByThisRun(const std::string& comment, const std::string& sha256,
+                       const std::string& run_id, const std::vector<std::string>* continues);
 
 // The restored database's row counts against the dump's manifest (none: no problem). Metadata
 // without a manifest (`tables`) is a problem: nothing says what the restore should hold

@@ -87,7 +87,8 @@ StepSpec MakeSpec() {
             "/usr/lib/postgresql/*/bin); mysql: of mariadb and mariadb-check"),
       Param("from", ParamType::kString,
             "postgres, mysql: the database the dump was taken of, when it is restored under "
-            "another name (else a dump of another database is refused)"),
+            "another name (else a dump of another database is refused); required for a dump "
+            "without metadata (nothing else says its database)"),
       Param("switch", ParamType::kString,
             "postgres, mysql: how the verified database becomes the live one: rename (the live "
             "one kept as <db>_before_<stamp>; refused while other sessions use it) or env (only "

@@ -162,7 +162,12 @@ std::string SourceMismatch(const CheckedSource& source, const std::string& live,
   std::string from = SourceDatabaseOf(source);
   const Value* expected = p.Opt("from");
   std::string want = expected ? expected->ToText() : live;
-  if (from.empty() || from == want) return "";
+  if (from.empty())
+    return expected ? ""
+                    : "nothing says which database the dump is of (no metadata names its "
+                      "source): set from: " +
+                          live + " if it is a dump of " + live;
+  if (from == want) return "";
   return "the dump is of database '" + from + "' (its metadata's source), not '" + want + "'" +
          (expected ? ""
                    : ": to restore a copy of '" + from + "' as '" + live + "', set from: " + from);

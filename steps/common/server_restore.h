@@ -73,8 +73,9 @@ std::string JudgeRestored(const std::string& fresh, const std::optional<LoadedMe
 std::string SourceDatabaseOf(const CheckedSource& source);
 // Why the dump is not one of the live database `live`: its source is another database and
 // `from` (the step's parameter, for a copy restored under another name) does not name it
-// (breakOO OO5: the newest dump of a shared folder, another database's, replaced the live one).
-// "" when it is, or the metadata does not say.
+// (breakOO OO5: the newest dump of a shared folder, another database's, replaced the live one);
+// or the metadata does not say (none, with force: true) and `from` is not set to say it
+// (breakQQ QQ9: a bare dump of another database replaced the live one). "" when it is.
 std::string SourceMismatch(const CheckedSource& source, const std::string& live,
                            const StepParams& p);
 

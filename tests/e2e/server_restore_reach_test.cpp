@@ -80,6 +80,15 @@ TEST_CASE("mysql restore: a dump that reaches beyond its new database is refused
   // databases itself.
   Shell("mariadb-dump --no-defaults -S " + db.sock + " -u root --single-transaction --databases " +
         "--add-drop-database shop | gzip > " + db.dir + "/dumps/hand.sql.gz");
+  // Without metadata nothing says which database it is of (breakQQ QQ9: a bare dump of
+  // another database replaced the live one): `from` must say it.
+  Command unknown = Run(db.dir, "restore.yaml --set dump=" + db.dir + "/dumps/hand.sql.gz");
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.err, Catch::Contains("nothing says which database the dump is of") &&
+                              Catch::Contains("set from: shop") &&
+                              Catch::Contains("shop untouched"));
+  WriteRunbooks(db.dir, "mysql", "mysql://root@localhost/shop?socket=" + db.sock, "",
+                ws + "      force: true\n      from: shop\n", false);
   Command hand = Run(db.dir, "restore.yaml --set dump=" + db.dir + "/dumps/hand.sql.gz");
   CHECK(hand.exit_code == 1);
   CHECK_THAT(hand.err, Catch::Contains("DROP DATABASE") || Catch::Contains("USE "));

@@ -254,7 +254,7 @@ TEST_CASE(
     CHECK(Shell("ls -A " + db.dir + "/ws | grep restore").out.empty());
   };
   SECTION("forced, and the dump's SQL fails halfway") {
-    WriteRunbooks(db.dir, "mysql", live, "", ws + "      force: true\n", false);
+    WriteRunbooks(db.dir, "mysql", live, "", ws + "      force: true\n      from: shop\n", false);
     std::string sql = db.dir + "/bad.sql";
     Shell("gzip -dc " + dump + " > " + sql + " && printf 'INSERT INTO nowhere VALUES (1);\\n' >> " +
           sql + " && gzip -c " + sql + " > " + db.dir + "/dumps/bad.sql.gz");

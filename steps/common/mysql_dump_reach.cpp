@@ -154,8 +154,24 @@ std::string ObjectOf(const std::string& up) {
   return "";
 }
 
+// Why a SET statement (upper `up`) is more than the session settings mariadb-dump writes
+// (SET NAMES, SET @saved = @@x, SET x = 0): another statement run through it (SET STATEMENT
+// ... FOR), a global or the binary log's setting in a list, a query (breakQQ QQ3, QQ7).
+std::string SetProblem(const std::string& up) {
+  if (Starts(up, "SET STATEMENT"))
+    return "SET STATEMENT ... FOR runs another statement, which is not what a one-database "
+           "dump holds";
+  for (const char* never : {"GLOBAL ", "GLOBAL.", "SQL_LOG_BIN", "SELECT ", "SELECT("})
+    if (up.find(never) != std::string::npos)
+      return "a SET that holds '" + std::string(never) +
+             "...' reaches beyond the session (a dump's SET only sets the session's variables)";
+  return "";
+}
+
 // One statement's first line (effective `s`, upper `up`): why it cannot be replayed here.
 std::string Judge(const std::string& s, const std::string& up, const DumpScanRules& rules) {
+  if (Starts(up, "SET "))
+    if (std::string why = SetProblem(up); !why.empty()) return why;
   for (const char* never : kNeverHere)
     if (Starts(up, never))
       return "'" + std::string(never) +

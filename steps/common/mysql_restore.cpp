@@ -489,8 +489,15 @@ AttemptResult RestoreWith(MyRestore& my, const CheckedSource& source) {
     if (!dropped.ok())
       ctx.log("warning: could not drop " + my.names.fresh + ": " + dropped.message());
     if (auto stopped = StoppedResult(ctx)) return *stopped;
-    return Refused(live,
-                   (s.ok() ? problems.front() : s.message()) + "; " + my.names.fresh + " dropped");
+    std::string why =
+        (s.ok() ? problems.front() : s.message()) + "; " + my.names.fresh + " dropped";
+    // "untouched" only when it is still there (breakQQ QQ1: a statement the scan missed
+    // dropped it, and the step said it was untouched).
+    auto still = my.LiveCharset();
+    if (charset.value() && still.ok() && !still.value())
+      return AttemptResult::Failure("restore into database " + live + " failed, and " + live +
+                                    " NO LONGER EXISTS (dropped while the restore ran): " + why);
+    return Refused(live, why);
   }
   std::string now_live = by_rename ? live : my.names.fresh;
   std::string previous = by_rename ? (charset.value() ? my.names.kept : "") : live;

@@ -116,6 +116,12 @@ TEST_CASE("dump reach: every statement that reaches beyond the new database is r
            "/*!50000 drop*/ database victim;\n",
            "CREATE TABLE `copy` SELECT * FROM victim.v;\n",
            "CREATE TABLE `copy` AS\nSELECT * FROM `victim`.`v`;\n",
+           // breakQQ QQ3, QQ7: SET is the session's only
+           "SET STATEMENT max_statement_time=100 FOR DROP DATABASE victim;\n",
+           "SET @a=1, GLOBAL max_connections=7;\n",
+           "SET @a=1, @@global.max_connections=7;\n",
+           "SET SESSION sql_log_bin=0;\n",
+           "SET @a = (SELECT x FROM victim . v);\n",
        }) {
     INFO(sneaky);
     CHECK_FALSE(Reach(std::string(kGenuine) + sneaky).empty());

@@ -253,6 +253,38 @@ bool BodyReachesOut(const std::string& s, const std::string& up) {
 
 }  // namespace
 
+// A client command in a versioned comment (`/*M!999999\! sh */`): the client runs those
+// (mariadb-dump's own is `\-`, which turns the sandbox on). Returns the command ("\!"), or ""
+// (breakSS SS1: a dump ran shell commands as runbook's user).
+std::string ClientCommandIn(const std::string& line) {
+  for (size_t at = line.find("/*"); at != std::string::npos; at = line.find("/*", at + 2)) {
+    size_t j = at + 2;
+    if (j < line.size() && line[j] == 'M') ++j;
+    if (j >= line.size() || line[j] != '!') continue;
+    ++j;
+    while (j < line.size() && std::isdigit(static_cast<unsigned char>(line[j]))) ++j;
+    if (j + 1 < line.size() && line[j] == '\\' && line[j + 1] != '-') return line.substr(j, 2);
+  }
+  return "";
+}
+
+// Storage a table's definition puts outside the new database (breakSS SS3, breakQQ QQ6): its
+// files in a folder the dump names, or rows that live in another table or server.
+std::string StorageElsewhere(const std::string& up) {
+  for (const char* clause : {"DATA DIRECTORY", "INDEX DIRECTORY"})
+    if (up.find(clause) != std::string::npos)
+      return std::string(clause) +
+             " puts the table's files where the dump says, outside the "
+             "server's data folder";
+  for (const char* engine :
+       {"ENGINE=MRG_MYISAM", "ENGINE=MERGE", "ENGINE=FEDERATED", "ENGINE=CONNECT", "ENGINE=SPIDER",
+        "ENGINE = MRG_MYISAM", "ENGINE = MERGE", "ENGINE = FEDERATED", "ENGINE = CONNECT",
+        "ENGINE = SPIDER"})
+    if (up.find(engine) != std::string::npos)
+      return "a table whose rows live elsewhere (" + std::string(engine) + ")";
+  return "";
+}
+
 std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpScanRules& rules) {
   std::vector<std::string> problems;
   std::ifstream in(path, std::ios::binary);
@@ -262,6 +294,11 @@ std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpSc
   std::string line;
   for (size_t n = 1; std::getline(in, line) && problems.size() < 5; ++n) {
     if (Starts(line, "--")) continue;
+    if (std::string command = ClientCommandIn(line); !command.empty()) {
+      problems.push_back("line " + std::to_string(n) + ": a client command (" + command +
+                         ") in a comment: the client would run it");
+      continue;
+    }
     // The client's DELIMITER command takes the whole line (its delimiter may hold ';').
     if (at_start && Starts(Upper(line.substr(0, 10)), "DELIMITER ")) {
       delimiter = line.substr(10);
@@ -296,6 +333,7 @@ std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpSc
           why = "it names database " + db + " itself";
       // A routine's or trigger's body runs in the database it was made in, when called or
       // fired (a trigger by the dump's own rows): it may not name another database's table.
+      if (why.empty()) why = StorageElsewhere(up);
       if (why.empty() && BodyReachesOut(s, up))  // CREATE TABLE ... SELECT FROM other.t too
         why = in_body ? "a body names another database's table"
                       : "it reads or writes another database's table";

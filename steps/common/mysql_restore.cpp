@@ -36,6 +36,17 @@ std::string Ident(const std::string& name) {
   return out + "`";
 }
 
+// A database name for a database-level GRANT: `_` and `%` there are LIKE wildcards, escaped
+// (breakSS SS2: `shop_restore_...` granted every database matching shop?restore?...).
+std::string GrantIdent(const std::string& name) {
+  std::string escaped;
+  for (char c : name) {
+    if (c == '_' || c == '%' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return Ident(escaped);
+}
+
 std::string Literal(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
@@ -75,7 +86,9 @@ struct MyRestore {
   ProcessResult Client(std::vector<std::string> args, const std::string& stdin_path = "") const {
     std::vector<std::string> argv = {MysqlProgram({"mariadb", "mysql"}, bin_dir, ctx.env)};
     if (!options.empty()) argv.push_back("--defaults-extra-file=" + options);
-    for (const char* o : {"--batch", "--skip-column-names", "--max-allowed-packet=1G",
+    // --sandbox: no shell (\!), no file commands (\T, \.) whatever the dump says (breakSS
+    // SS1: a dump without mariadb-dump's own sandbox line ran `id` as runbook's user).
+    for (const char* o : {"--batch", "--skip-column-names", "--sandbox", "--max-allowed-packet=1G",
                           "--default-character-set=utf8mb4"})
       argv.push_back(o);
     target.AppendConnection(argv);
@@ -128,7 +141,7 @@ struct MyRestore {
     Status made =
         ExecFile("CREATE USER " + Account(a.user, a.host) + " IDENTIFIED BY " +
                  Literal(a.password) + ";\nGRANT " + ReplayPrivileges(tables_only) + " ON " +
-                 Ident(names.fresh) + ".* TO " + Account(a.user, a.host) + ";\n");
+                 GrantIdent(names.fresh) + ".* TO " + Account(a.user, a.host) + ";\n");
     if (!made.ok()) {
       (void)DropReplayAccount(a);  // made, then the grant refused
       return Status::Error(
@@ -363,7 +376,12 @@ struct MyRestore {
     }
     (void)Exec("ALTER DATABASE " + Ident(target.db) + " COMMENT " +
                Literal(RestoredMarker(sha256, ctx.run_id)));
-    return Exec("DROP DATABASE " + Ident(names.fresh));
+    // Switched: what is left to do is tidying; a failure here is no refused restore (breakSS
+    // SS3: "shop untouched" was said of a live database just switched).
+    if (Status dropped = Exec("DROP DATABASE " + Ident(names.fresh)); !dropped.ok())
+      ctx.log("warning: switched, but the emptied " + names.fresh +
+              " could not be dropped: " + dropped.message());
+    return Status::Ok();
   }
 
   // Whether the live database holds this very dump: its comment says this run (or one it

@@ -122,6 +122,13 @@ TEST_CASE("dump reach: every statement that reaches beyond the new database is r
            "SET @a=1, @@global.max_connections=7;\n",
            "SET SESSION sql_log_bin=0;\n",
            "SET @a = (SELECT x FROM victim . v);\n",
+           // breakSS SS1: a client command the client runs; SS3, QQ6: storage elsewhere
+           "/*M!999999\\! id > /tmp/pwned */\n",
+           "/*!50000\\T /tmp/tee */\n",
+           "CREATE TABLE `x` (id int) ENGINE=InnoDB DATA DIRECTORY='/tmp/outside';\n",
+           "CREATE TABLE `x` (\n  id int\n) ENGINE=MyISAM\n INDEX DIRECTORY='/dev/shm/x';\n",
+           "CREATE TABLE `m` (x int) ENGINE=MRG_MyISAM UNION=(v);\n",
+           "CREATE TABLE `f` (x int) ENGINE=FEDERATED CONNECTION='mysql://u@h/db/t';\n",
        }) {
     INFO(sneaky);
     CHECK_FALSE(Reach(std::string(kGenuine) + sneaky).empty());

@@ -28,4 +28,7 @@ TEST_CASE("the sent journal keeps whole lines only, appends, and refuses a symli
   Status s = AppendSent(dir + "/link.sent", 1);
   CHECK_FALSE(s.ok());
   CHECK(Shell("test -e " + dir + "/elsewhere").exit_code != 0);
+  // Nor read through one (breakRR RR7: a planted link made an unsent entry look sent).
+  WriteFile(dir, "elsewhere", "0\n1\n");
+  CHECK(ReadSentJournal(dir + "/link.sent").empty());
 }

@@ -398,3 +398,28 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().empty());
 }
+
+TEST_CASE("serve: a run that failed is not hidden by a cancel during its finally steps",
+          "[serve][notify][owed]") {
+  // breakRR RR1: a cancel (the API, overlap: cancel_running, serve stopping) that came while
+  // a failed run's cleanup ran recorded it cancelled: the failed backup paged nobody.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/fin.yaml",
+            "version: 1\nname: fin\nnotify:\n" + Webhook(port, "/hook") +
+                "steps:\n  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
+                "finally:\n  - {id: cleanup, uses: exec, with: {run: [sh, -c, 'echo started >> " +
+                gate + ".marks; sleep 4']}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/fin/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(Started(gate));  // boom failed, cleanup runs
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  CHECK(serve.Finished(id) == "failure");
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "status") == "failure");
+  CHECK(serve.LogSays("run " + id + " ended, exit 1 (cancelled)"));
+}

@@ -77,6 +77,28 @@ TEST_CASE("SIGINT: the child group is gone, finally ran, exit 130", "[cli][signa
              Catch::Contains("130 for Ctrl-C (SIGINT), 143 for\nSIGTERM"));
 }
 
+TEST_CASE("a failure is not hidden by Ctrl-C during finally or beside a step still running",
+          "[cli][signals]") {
+  // breakRR RR1: the run was recorded cancelled (exit 130) and raised no failure.
+  std::string dir = TempDir();
+  std::string fin =
+      WriteFile(dir, "fin.yaml",
+                "version: 1\nname: t\nsteps:\n"
+                "  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
+                "finally:\n  - {id: cleanup, uses: exec, with: {run: [sleep, '3']}}\n");
+  Command c =
+      Shell(Run("run " + fin) + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?");
+  CHECK(c.out == "rc=1\n");
+  // Two steps side by side: one fails while the other still runs, then Ctrl-C.
+  std::string side = WriteFile(dir, "side.yaml",
+                               "version: 1\nname: t2\nsteps:\n"
+                               "  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
+                               "  - {id: slow, uses: exec, with: {run: [sleep, '30']}}\n");
+  Command p = Shell(Run("run " + side + " --max-parallel 2") +
+                    " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo rc=$?");
+  CHECK(p.out == "rc=1\n");
+}
+
 TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "gate.yaml",

@@ -226,11 +226,13 @@ struct MyRestore {
     return std::optional<std::string>(" CHARACTER SET " + r.at(0) + " COLLATE " + r.at(1));
   }
 
-  Result<std::vector<std::string>> Tables(const std::string& db) const {
-    auto rows =
-        Sql(With("SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                 "{db} AND table_type = 'BASE TABLE' ORDER BY 1",
-                 db));
+  // The base tables of `db`; with `and_sequences` its sequences too (RENAME TABLE moves both:
+  // breakSS SS10, a switch by rename dropped the dump's sequences and left the live ones).
+  Result<std::vector<std::string>> Tables(const std::string& db, bool and_sequences = false) const {
+    auto rows = Sql(With(std::string("SELECT table_name FROM information_schema.tables WHERE "
+                                     "table_schema = {db} AND table_type IN ('BASE TABLE'") +
+                             (and_sequences ? ", 'SEQUENCE'" : "") + ") ORDER BY 1",
+                         db));
     if (!rows.ok()) return rows.status();
     std::vector<std::string> out;
     for (const auto& r : rows.value()) out.push_back(r.at(0));
@@ -350,11 +352,11 @@ struct MyRestore {
   // database, now empty, goes.
   Status SwitchByRename(const std::optional<std::string>& charset,
                         const std::string& sha256) const {
-    auto fresh_tables = Tables(names.fresh);
+    auto fresh_tables = Tables(names.fresh, true);
     if (!fresh_tables.ok()) return fresh_tables.status();
     std::vector<std::string> pairs;
     if (charset) {
-      auto live_tables = Tables(target.db);
+      auto live_tables = Tables(target.db, true);
       if (!live_tables.ok()) return live_tables.status();
       Status made =
           Exec("CREATE DATABASE " + Ident(names.kept) + *charset + " COMMENT " +

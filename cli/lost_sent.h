@@ -16,8 +16,8 @@
 
 namespace runbook {
 
-// The indexes `path` records; empty when it does not exist or is a symlink. A line that is not a whole
-// decimal index ended by a newline (a write cut short by a kill) is ignored: that entry is
+// The indexes `path` records; empty when it does not exist or is a symlink. A line that is not a
+// whole decimal index ended by a newline (a write cut short by a kill) is ignored: that entry is
 // sent again.
 std::set<size_t> ReadSentJournal(const std::string& path);
 

@@ -2,10 +2,10 @@
 // ended without recording its end (Launcher::MayBeLost), or that died with the serve before
 // (kDiedWithServe), has its runbook's failure entries sent by a helper process
 // (Launcher::StartLostHelper, cli/run_lost.h). What is owed is a file,
-// `<log_dir>/<run id>.owed` (JSON: run_id, file, exit_code, resumes, cancelled), written before the
-// helper starts and removed once it ends with 0 (looked at, whatever was sent) or 2 (nothing
-// can be read to send from: said). A serve stopped, killed or restarted while the helper
-// sends (the helper dies with it) leaves the file, and the next serve starts the helper
+// `<log_dir>/<run id>.owed` (JSON: run_id, file, exit_code, resumes, cancelled), written
+// before the helper starts and removed once it ends with 0 (looked at, whatever was sent)
+// or 2 (nothing can be read to send from: said). A serve stopped, killed or restarted while the
+// helper sends (the helper dies with it) leaves the file, and the next serve starts the helper
 // again, which sends only the entries not yet recorded as sent (breakNN NN1: the failure was
 // never sent, by anyone). A helper that ends otherwise (3: the store locked or busy, or killed)
 // is started again after 10 s, then 20, 40, ... at most 10 min apart, 30 times in all (about

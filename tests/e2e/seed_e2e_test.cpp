@@ -216,7 +216,7 @@ TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before a
 }
 
 TEST_CASE("seed as code: canary-check rolls the flag back on +40 % latency, marks a clean one good",
-          "[e2e][seed][canary]") {
+          "[e2e][seed][canary][timing]") {
   std::string root = DemoRoot();
   std::string port = std::to_string(FreePort());
   AlertmanagerServer am;  // "debe disparar un alerta": the regression is an alert there

@@ -69,10 +69,13 @@ struct RunCliOptions {
   // resume, the run it resumes (a resume refused before it started leaves that run to tell).
   std::string lost_copy;
   std::string lost_resumes;
-  // Hidden, with lost_exit: the journal of the entries already sent (cli/lost_sent.h); and
-  // whether serve had cancelled the run (a cancel is no failure: nothing is sent).
-  std::string lost_sent;
+  // Hidden, with lost_exit: whether serve had cancelled the run (a cancel is no failure:
+  // nothing is sent).
   bool lost_cancelled = false;
+  // Hidden, for runbook serve: where the run keeps what its end owes to tell and what it
+  // sent (cli/notify_journal.h); with lost_exit, where the helper reads them.
+  std::string notify_outbox;
+  std::string notify_sent;
   const StepRegistry* registry = nullptr;  // set by CmdRun and CmdResume
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);

@@ -39,6 +39,11 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
   cmd->add_flag("--approvals-via-api", o.approvals_via_api,
                 "approval gates wait for an answer through serve's API (runbook serve)")
       ->group("");
+  cmd->add_option("--notify-outbox", o.notify_outbox,
+                  "where the run's end keeps what it owes to tell (runbook serve)")
+      ->group("");
+  cmd->add_option("--notify-sent", o.notify_sent, "the journal of what was told (runbook serve)")
+      ->group("");
 }
 
 // An approval input is STEP.NAME=VALUE, checked while parsing: `--input ticket=X` is a
@@ -137,8 +142,6 @@ int Main(int argc, char** argv) {
   r->add_option("--lost-copy", run.lost_copy, "with --lost-exit: the runbook as the run read it")
       ->group("");
   r->add_option("--lost-resumes", run.lost_resumes, "with --lost-exit: the run --run-id resumed")
-      ->group("");
-  r->add_option("--lost-sent", run.lost_sent, "with --lost-exit: the journal of what was sent")
       ->group("");
   r->add_flag("--lost-cancelled", run.lost_cancelled, "with --lost-exit: serve cancelled the run")
       ->group("");

@@ -2,13 +2,14 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <set>
 
 #include "cli/launch.h"
 #include "cli/load.h"
-#include "cli/lost_sent.h"
+#include "cli/notify_journal.h"
 #include "cli/run_notify.h"
 #include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
@@ -19,19 +20,27 @@
 
 namespace runbook {
 
+namespace {
+
+// "was killed by signal 9 (SIGKILL)", "ended with exit 3", "died with runbook serve".
+std::string HowItEnded(int exit_code) {
+  if (exit_code == kDiedWithServe) return "died with runbook serve";
+  if (exit_code > 128 && exit_code < 128 + NSIG) {
+    const char* abbrev = sigabbrev_np(exit_code - 128);
+    return "was killed by signal " + std::to_string(exit_code - 128) +
+           (abbrev != nullptr ? std::string(" (SIG") + abbrev + ")" : "");
+  }
+  return "ended with exit " + std::to_string(exit_code);
+}
+
+}  // namespace
+
 std::string LostDetail(int exit_code, bool started, const std::string& run_id) {
-  std::string how;
   if (exit_code == kDiedWithServe)
     return "the run's process died with runbook serve (killed, OOM-killed or stopped while the "
            "run ran); it is interrupted: runbook resume " +
            run_id;
-  if (exit_code > 128 && exit_code < 128 + NSIG) {
-    const char* abbrev = sigabbrev_np(exit_code - 128);
-    how = "was killed by signal " + std::to_string(exit_code - 128) +
-          (abbrev != nullptr ? std::string(" (SIG") + abbrev + ")" : "");
-  } else {
-    how = "ended with exit " + std::to_string(exit_code);
-  }
+  std::string how = HowItEnded(exit_code);
   if (!started)
     return "the run's process " + how + " before the run started (serve's log: logs/" + run_id +
            ".log)";
@@ -87,19 +96,20 @@ std::unique_ptr<Runbook> LoadLost(const StepRegistry& registry, const RunCliOpti
   return rb;
 }
 
-// The entries whose failure was sent for `run_id` already (their indexes): a helper asked
-// again after a serve stopped while it sent (breakNN NN1) sends the others only.
-std::set<size_t> FailureSent(AuditStore& store, const std::string& run_id) {
-  std::set<size_t> out;
+// The deliveries the store records as sent for `run_id`: a helper asked again after a serve
+// stopped while it sent (breakNN NN1), or after the run itself sent some (breakRR RR3), sends
+// the others only.
+std::set<OwedNotice> SentNotices(AuditStore& store, const std::string& run_id) {
+  std::set<OwedNotice> out;
   auto record = LoadRunRecord(store, run_id);
   if (!record.ok()) return out;
   for (const Value& n : record.value().notifications) {
     const Value* index = n.Find("index");
     const Value* event = n.Find("event");
     const Value* status = n.Find("status");
-    if (index != nullptr && index->is_int() && event != nullptr && event->ToText() == "failure" &&
+    if (index != nullptr && index->is_int() && index->as_int() >= 0 && event != nullptr &&
         status != nullptr && status->ToText() == "sent")
-      out.insert(static_cast<size_t>(index->as_int()));
+      out.insert({static_cast<size_t>(index->as_int()), event->ToText()});
   }
   return out;
 }
@@ -113,6 +123,38 @@ std::string RefusedDetail(int exit_code, const std::string& resume_id, const std
   return "resuming it as run " + resume_id + " was refused before it started (exit " +
          std::to_string(exit_code) + "; serve's log: logs/" + resume_id +
          ".log); it is still interrupted: runbook resume " + run_id;
+}
+
+// What the helper tells, and says on stderr: the rest of what the run's end owed (its outbox:
+// it was killed while it sent), or a failure (it recorded one but died before it owed it, or
+// it never recorded its end). `detail` is the failure's.
+struct LostTelling {
+  std::optional<Outbox> outbox;
+  std::string status;
+  std::string detail;
+};
+
+// nullopt: nothing to tell (said why, when it is not plain).
+std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
+                                      const std::string& status, std::string detail,
+                                      const std::string& run_id) {
+  // Only a run that started wrote one (a refused resume's run never did).
+  auto outbox =
+      started && RefusedResumeOf(o, started).empty() ? ReadOutbox(o.notify_outbox) : std::nullopt;
+  if (outbox) return LostTelling{std::move(outbox), status, ""};
+  if (started && status == "failure")  // recorded, but killed before it owed anything
+    return LostTelling{std::nullopt, status,
+                       "the run failed, and its process " + HowItEnded(o.lost_exit) +
+                           " before it sent its notifications"};
+  if (started && (status == "success" || status == "cancelled")) return std::nullopt;
+  if (o.lost_cancelled) {  // breakPP PP3: its cancel was not recorded (a store locked)
+    std::cerr << "runbook: run " << run_id << " was cancelled and its process ended (exit "
+              << o.lost_exit << ") before it recorded its end; "
+              << (started ? "it is " + status : std::string("it never started"))
+              << "; a cancel is no failure: nothing sent\n";
+    return std::nullopt;
+  }
+  return LostTelling{std::nullopt, status, std::move(detail)};
 }
 
 int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
@@ -139,20 +181,12 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   }
   const bool started = row.ok();
   const std::string status = started ? row.value().status : "failure";
-  if (status == "success" || status == "failure" || status == "cancelled") {
-    if (started) return kExitOk;  // it recorded its end, and sent what it raised
-  }
   if (status == "running") {  // not taken as gone yet (its heartbeat is fresh): later
     std::cerr << "runbook: error: run " << options.run_id << " is not marked interrupted yet\n";
     return kExitEnvironment;
   }
-  if (o.lost_cancelled) {  // breakPP PP3: its cancel was not recorded (a store locked)
-    std::cerr << "runbook: run " << options.run_id << " was cancelled and its process ended (exit "
-              << o.lost_exit << ") before it recorded its end; "
-              << (started ? "it is " + status : std::string("it never started"))
-              << "; a cancel is no failure: nothing sent\n";
-    return kExitOk;
-  }
+  auto telling = WhatToTell(o, started, status, detail, options.run_id);
+  if (!telling) return kExitOk;
   if (started) RecordedParams(*store.value(), options);
   EnvMap env = CurrentEnvironment();
   // Each secret that can be read is (breakLL LL2: one missing secret, the reason the run was
@@ -160,17 +194,31 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // failing, recorded, and the others send.
   options.secrets = ReadableSecrets(rb, env, context.base);
   Redactor redactor = RunRedactor(*options.secrets, env);
-  std::cerr << "runbook: run " << options.run_id << ": " << detail << "\n";
+  std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
+  if (started) sent.merge(SentNotices(*store.value(), options.run_id));
+  if (telling->outbox) {
+    size_t left = std::count_if(telling->outbox->due.begin(), telling->outbox->due.end(),
+                                [&](const OwedNotice& n) { return sent.count(n) == 0; });
+    std::cerr << "runbook: run " << options.run_id << ": its process " << HowItEnded(o.lost_exit)
+              << " while it sent its notifications; "
+              << (left == 0 ? std::string("none was left to send")
+                            : std::to_string(left) + " left to send now")
+              << "\n";
+  } else {
+    std::cerr << "runbook: run " << options.run_id << ": " << telling->detail << "\n";
+  }
   if (o.notifier == nullptr) return kExitOk;
-  std::set<size_t> sent = ReadSentJournal(o.lost_sent);
-  if (started) sent.merge(FailureSent(*store.value(), options.run_id));
-  auto journal = [&o](size_t index) {
-    if (o.lost_sent.empty()) return;
-    if (Status s = AppendSent(o.lost_sent, index); !s.ok())
+  auto journal = [&o](const OwedNotice& notice) {
+    if (o.notify_sent.empty()) return;
+    if (Status s = AppendSent(o.notify_sent, notice); !s.ok())
       std::cerr << "runbook: warning: " << s.message() << " (it may be sent again)\n";
   };
-  Status told = NotifyRunLost(rb, options, status, detail, started ? store.value().get() : nullptr,
-                              *o.notifier, redactor, sent, journal);
+  AuditStore* recorded = started ? store.value().get() : nullptr;
+  Status told = telling->outbox
+                    ? DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message,
+                                  recorded, *o.notifier, redactor, sent, journal)
+                    : NotifyRunLost(rb, options, telling->status, telling->detail, recorded,
+                                    *o.notifier, redactor, sent, journal);
   if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;

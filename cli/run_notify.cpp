@@ -115,62 +115,83 @@ Value OtherRunsWaiting(AuditStore& store, const std::string& runbook, const std:
   return Value(std::move(out));
 }
 
-}  // namespace
-
-namespace {
-
-// Each entry sends `message` for the events EventsToSend gives it; each delivery recorded
-// and said.
-// `store` null: the run is not in the store; the deliveries are said only. The entries of
-// `skip` (indexes) are not sent; `on_sent` (when set) hears each index sent. Returns the
-// first error recording a delivery.
-Status Send(const Runbook& rb, const RunOptions& options, const std::vector<std::string>& raised,
-            const Value& message, AuditStore* store, NotifySender& sender, const Redactor& redactor,
-            const std::set<size_t>& skip = {}, const std::function<void(size_t)>& on_sent = {}) {
-  Status recorded = Status::Ok();
+// What `raised` owes: each entry's events (EventsToSend), in the entries' order.
+std::vector<OwedNotice> Owed(const Runbook& rb, const std::vector<std::string>& raised,
+                             const Value& message) {
   const Value* status = message.Find("status");
   const Value* met = message.Find("objectives_met");
   const bool another_waits = AnotherRunWaits(message);
+  std::vector<OwedNotice> out;
   for (size_t i = 0; i < rb.notify.size(); ++i) {
-    if (skip.count(i) != 0) continue;
-    for (const std::string& event :
+    for (std::string& event :
          EventsToSend(rb.notify[i].channel, rb.notify[i].on, raised,
                       status != nullptr ? status->ToText() : "",
-                      met == nullptr || !met->is_bool() || met->as_bool(), another_waits)) {
-      std::string error;
-      auto target = Render(rb, options, i, error);
-      if (target && Address(*target).empty()) {  // off: a param left empty (docs/notify.md)
-        std::cerr << "runbook: notify " << target->channel << " (" << event
-                  << "): off, its address is empty\n";
-        continue;
-      }
-      Delivery d = target ? sender.Send(*target, event, message)
-                          : Delivery{i, rb.notify[i].channel, event, "", false, 0, 0, error};
-      if (d.sent && on_sent) on_sent(i);
-      if (store != nullptr) {
-        Status s = Record(*store, options.run_id, d, redactor);
-        if (recorded.ok() && !s.ok()) recorded = s;
-      }
-      std::cerr << "runbook: notify " << d.channel << " (" << event << ") "
-                << redactor.Apply(d.target) << ": "
-                << (d.sent ? "sent"
-                           : "FAILED after " + std::to_string(d.attempts) +
-                                 " attempt(s): " + redactor.Apply(d.error))
-                << "\n";
-    }
+                      met == nullptr || !met->is_bool() || met->as_bool(), another_waits))
+      out.push_back({i, std::move(event)});
   }
-  return recorded;
+  return out;
+}
+
+// Appends each delivery sent to the journal at `path` ("": kept nowhere).
+std::function<void(const OwedNotice&)> Journaling(const std::string& path) {
+  if (path.empty()) return {};
+  return [path](const OwedNotice& notice) {
+    if (Status s = AppendSent(path, notice); !s.ok())
+      std::cerr << "runbook: warning: " << s.message() << " (it may be sent again)\n";
+  };
 }
 
 }  // namespace
 
+Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vector<OwedNotice>& due,
+                   const Value& message, AuditStore* store, NotifySender& sender,
+                   const Redactor& redactor, const std::set<OwedNotice>& already_sent,
+                   const std::function<void(const OwedNotice&)>& on_sent) {
+  Status recorded = Status::Ok();
+  for (const OwedNotice& notice : due) {
+    if (notice.index >= rb.notify.size() || already_sent.count(notice) != 0) continue;
+    std::string error;
+    auto target = Render(rb, options, notice.index, error);
+    if (target && Address(*target).empty()) {  // off: a param left empty (docs/notify.md)
+      std::cerr << "runbook: notify " << target->channel << " (" << notice.event
+                << "): off, its address is empty\n";
+      continue;
+    }
+    Delivery d =
+        target
+            ? sender.Send(*target, notice.event, message)
+            : Delivery{notice.index, rb.notify[notice.index].channel, notice.event, "", false, 0, 0,
+                       error};
+    if (d.sent && on_sent) on_sent(notice);
+    if (store != nullptr) {
+      Status s = Record(*store, options.run_id, d, redactor);
+      if (recorded.ok() && !s.ok()) recorded = s;
+    }
+    std::cerr << "runbook: notify " << d.channel << " (" << notice.event << ") "
+              << redactor.Apply(d.target) << ": "
+              << (d.sent ? "sent"
+                         : "FAILED after " + std::to_string(d.attempts) +
+                               " attempt(s): " + redactor.Apply(d.error))
+              << "\n";
+  }
+  return recorded;
+}
+
 void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
-                  AuditStore& store, NotifySender& sender, const Redactor& redactor) {
+                  AuditStore& store, NotifySender& sender, const Redactor& redactor,
+                  const NotifyJournalPaths& journal) {
   if (rb.notify.empty() || options.dry_run) return;
   std::vector<std::string> events =
       RaisedEvents(result, PreviousStatus(store, rb.name, result.run_id));
   Value message = Message(rb, result, redactor, OtherRunsWaiting(store, rb.name, result.run_id));
-  (void)Send(rb, options, events, message, &store, sender, redactor);
+  std::vector<OwedNotice> due = Owed(rb, events, message);
+  if (!journal.outbox.empty() && !due.empty()) {  // durable before the first is sent
+    if (Status s = WriteOutbox(journal.outbox, {message, due}); !s.ok())
+      std::cerr << "runbook: warning: " << s.message()
+                << " (were this process killed while it sends, the rest would not be sent)\n";
+  }
+  (void)DeliverOwed(rb, options, due, message, &store, sender, redactor, {},
+                    Journaling(journal.sent));
 }
 
 void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const std::string& step,
@@ -186,13 +207,14 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                            {"step", Value(step)},
                            {"host", Value(Host())},
                            {"detail", Value(redactor.Apply("approval '" + step + "' waits"))}});
-  (void)Send(rb, options, {"approval_waiting"}, message, store.value().get(), sender, redactor);
+  (void)DeliverOwed(rb, options, Owed(rb, {"approval_waiting"}, message), message,
+                    store.value().get(), sender, redactor);
 }
 
 Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
                      const std::string& detail, AuditStore* store, NotifySender& sender,
-                     const Redactor& redactor, const std::set<size_t>& already_sent,
-                     const std::function<void(size_t)>& on_sent) {
+                     const Redactor& redactor, const std::set<OwedNotice>& already_sent,
+                     const std::function<void(const OwedNotice&)>& on_sent) {
   if (rb.notify.empty()) return Status::Ok();
   // Every field a run's end has (docs/notify.md), null where nothing was measured (breakLL
   // LL8: receivers reading rto_ms found no key).
@@ -209,7 +231,8 @@ Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::st
       {"detail", Value(redactor.Apply(detail))},
       {"other_runs_waiting", store != nullptr ? OtherRunsWaiting(*store, rb.name, options.run_id)
                                               : Value(Value::List{})}});
-  return Send(rb, options, {"failure"}, message, store, sender, redactor, already_sent, on_sent);
+  return DeliverOwed(rb, options, Owed(rb, {"failure"}, message), message, store, sender, redactor,
+                     already_sent, on_sent);
 }
 
 }  // namespace runbook

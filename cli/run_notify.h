@@ -7,6 +7,7 @@
 #include <functional>
 #include <set>
 
+#include "cli/notify_journal.h"
 #include "engine/audit/store.h"
 #include "engine/executor.h"
 #include "engine/notify.h"
@@ -14,8 +15,23 @@
 
 namespace runbook {
 
+// `journal`: the outbox is written before the first delivery (when anything is owed) and each
+// delivery sent is journaled, so a process killed while it sends leaves the rest to serve's
+// helper (breakRR RR3). `store` may refuse writes (locked: breakRR RR4): each delivery is then
+// said and journaled only.
 void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
-                  AuditStore& store, NotifySender& sender, const Redactor& redactor);
+                  AuditStore& store, NotifySender& sender, const Redactor& redactor,
+                  const NotifyJournalPaths& journal = {});
+
+// Sends each of `due` (entries of `rb.notify`, with the event each sends for) that is not in
+// `already_sent`, built from `message`; the entry's settings rendered with `options`' params
+// and secrets. An entry whose address renders empty is off (said). Each delivery is said on
+// stderr and recorded in `store` (event "notification"; null: said only); `on_sent`, when set,
+// hears each one sent. Returns the first error recording a delivery (it was said).
+Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vector<OwedNotice>& due,
+                   const Value& message, AuditStore* store, NotifySender& sender,
+                   const Redactor& redactor, const std::set<OwedNotice>& already_sent = {},
+                   const std::function<void(const OwedNotice&)>& on_sent = {});
 
 // An approval gate of a run under serve starts waiting (cli/api_approver.h): the entries
 // listening for "approval_waiting" send; recorded through a connection of its own.
@@ -28,12 +44,12 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
 // message's status `status` (the store's: "interrupted"; "failure" when the run never
 // started) and `detail` saying what happened. `store` null when the run is not in it: the
 // deliveries are then said on stderr only. The entries of `already_sent` (indexes in
-// `notify:`) are not sent; `on_sent`, when set, is called with each entry's index once its
-// delivery was sent (the caller keeps a record that outlives a store it cannot write: breakPP
-// PP2). Returns the first error recording a delivery (it was said).
+// `notify:`, with "failure") are not sent; `on_sent`, when set, hears each delivery sent (the
+// caller keeps a record that outlives a store it cannot write: breakPP PP2). Returns the first
+// error recording a delivery (it was said).
 Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
                      const std::string& detail, AuditStore* store, NotifySender& sender,
-                     const Redactor& redactor, const std::set<size_t>& already_sent = {},
-                     const std::function<void(size_t)>& on_sent = {});
+                     const Redactor& redactor, const std::set<OwedNotice>& already_sent = {},
+                     const std::function<void(const OwedNotice&)>& on_sent = {});
 
 }  // namespace runbook

@@ -66,7 +66,7 @@ class Loop {
     CommitAndLaunch();  // the last attempts' ends
     StopResources();
     RunResult result = Finish();
-    if (!journal_status_.ok()) return journal_status_;
+    if (!journal_status_.ok()) result.unrecorded = journal_status_.message();
     return result;
   }
 

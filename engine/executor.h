@@ -110,7 +110,10 @@ Result<Value::Map> ResolveSecrets(const Runbook& rb, const EnvMap& env, bool pla
 // another folder read no secret, or another file, and printed the secret in clear).
 Value::Map SecretsToMask(const Runbook& rb, const EnvMap& env, const std::string& base);
 
-// Runs the runbook. An environment failure (a secret that cannot be read) is a Status.
+// Runs the runbook. Errors (nothing ran): a secret cannot be read, the audit store cannot
+// record the run's start. A store that stops recording later leaves the result with
+// `unrecorded` set: what the run did is known to its caller though not recorded (breakRR RR4:
+// a failed run whose store was locked told nobody).
 Result<RunResult> Execute(const Runbook& rb, const Graph& graph, const RunOptions& options,
                           RunServices& services);
 

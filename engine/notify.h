@@ -86,6 +86,14 @@ class NotifySender {
                         const Value& message) = 0;
 };
 
+// Where a run under runbook serve keeps what its end owes to tell and what it sent
+// (cli/notify_journal.h): LOG_DIR/RUN_ID.outbox and .sent (serve/launcher.h). Empty: kept
+// nowhere (a run from a terminal).
+struct NotifyJournalPaths {
+  std::string outbox;
+  std::string sent;
+};
+
 // "scheme://host[:port]" of `url`; "" when it is not an http(s) or smtp(s) URL.
 std::string UrlOrigin(const std::string& url);
 

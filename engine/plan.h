@@ -109,6 +109,9 @@ struct RunResult {
   RtoResult rto;
   RpoResult rpo;
   std::vector<StepRun> steps;  // same order as the graph
+  // Why the audit store stopped recording the run part-way ("the audit store cannot be
+  // written: ..."; its steps after that were cancelled); "" when the whole run is recorded.
+  std::string unrecorded;
   bool objectives_met() const { return rto.met() && rpo.met(); }
 };
 

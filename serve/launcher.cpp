@@ -19,7 +19,8 @@ namespace runbook {
 namespace {
 
 std::vector<std::string> Argv(const std::string& self, const std::string& audit_db,
-                              const std::string& run_id, const LaunchRequest& r) {
+                              const std::string& run_id, const NotifyJournalPaths& journal,
+                              const LaunchRequest& r) {
   std::vector<std::string> argv = {self};
   if (r.resume_id.empty()) {
     argv.insert(argv.end(), {"run", r.file});
@@ -30,6 +31,9 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
   argv.insert(argv.end(),
               {"--audit-db", audit_db, "--run-id", run_id, "--wait", "--approvals-via-api"});
   if (!r.trigger.is_null()) argv.insert(argv.end(), {"--trigger", ToJson(r.trigger)});
+  // What its end owes to tell, kept so that its helper tells the rest when it is killed while
+  // it sends (cli/notify_journal.h; breakRR RR3).
+  argv.insert(argv.end(), {"--notify-outbox", journal.outbox, "--notify-sent", journal.sent});
   for (const auto& [name, value] : r.sets) argv.insert(argv.end(), {"--set", name + "=" + value});
   for (const std::string& step : r.reruns) argv.insert(argv.end(), {"--rerun", step});
   if (r.end_leftovers) argv.push_back("--end-leftovers");
@@ -146,7 +150,8 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.resumes = request.resume_id;
   CopyRunbook(request.file, CopyOf(run.run_id));  // before the child reads it
   std::lock_guard<std::mutex> lock(mu_);
-  auto pid = SpawnLocked(Argv(self_, audit_db_, run.run_id, request), run.log, O_CREAT | O_EXCL);
+  auto pid = SpawnLocked(Argv(self_, audit_db_, run.run_id, JournalOf(run.run_id), request),
+                         run.log, O_CREAT | O_EXCL);
   if (!pid.ok()) {
     ::unlink(CopyOf(run.run_id).c_str());
     return pid.status();
@@ -174,7 +179,9 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
                                    run.run_id,
                                    "--lost-exit",
                                    std::to_string(exit_code),
-                                   "--lost-sent",
+                                   "--notify-outbox",
+                                   OutboxOf(run.run_id),
+                                   "--notify-sent",
                                    SentOf(run.run_id)};
   if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
@@ -197,6 +204,7 @@ void Launcher::Forget(const std::string& run_id) const {
   ::unlink(MarkerOf(run_id).c_str());
   ::unlink(CopyOf(run_id).c_str());
   ::unlink(SentOf(run_id).c_str());
+  ::unlink(OutboxOf(run_id).c_str());
 }
 
 void Launcher::Release(const std::string& run_id, bool answered) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/notify.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
 
@@ -75,7 +76,8 @@ class Launcher {
   // Settles a run started with `caller_waits`: `answered` when its caller was told it was
   // refused (it is then never reported by Reap), else it is reported as any other.
   void Release(const std::string& run_id, bool answered);
-  // Starts `runbook run FILE --run-id ID --lost-exit N --lost-sent SENT [--lost-copy COPY]
+  // Starts `runbook run FILE --run-id ID --lost-exit N --notify-outbox OUTBOX --notify-sent
+  // SENT [--lost-copy COPY]
   // [--lost-resumes RUN] [--lost-cancelled] [--set ...]` for `run` that ended with N (not 0, 1 or
   // 4; kDiedWithServe): when the run did not record its end (killed, crashed, refused before its
   // first step) its runbook's failure notifications are sent (cli/run_lost.h; audit of issue 16,
@@ -90,15 +92,23 @@ class Launcher {
   std::string CopyOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".runbook";
   }
-  // LOG_DIR/RUN_ID.sent: the lost-run helper's journal of the entries it sent
-  // (cli/lost_sent.h), kept while the failure is owed.
+  // LOG_DIR/RUN_ID.sent: the journal of the deliveries the run and then its lost-run helper
+  // sent (cli/notify_journal.h), kept while anything may be owed.
   std::string SentOf(const std::string& run_id) const { return log_dir_ + "/" + run_id + ".sent"; }
+  // LOG_DIR/RUN_ID.outbox: what the run's end owes to tell, written by the run before it sends
+  // (cli/notify_journal.h).
+  std::string OutboxOf(const std::string& run_id) const {
+    return log_dir_ + "/" + run_id + ".outbox";
+  }
+  NotifyJournalPaths JournalOf(const std::string& run_id) const {
+    return {OutboxOf(run_id), SentOf(run_id)};
+  }
   // LOG_DIR/RUN_ID.running: Start's mark that the run goes (LeftRunning).
   std::string MarkerOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".running";
   }
-  // Removes what Start left for `run_id`: its .running marker, its runbook's copy and the
-  // helper's journal.
+  // Removes what Start left for `run_id`: its .running marker, its runbook's copy, its
+  // outbox and sent journal.
   void Forget(const std::string& run_id) const;
   const std::string& log_dir() const { return log_dir_; }
   // LOG_DIR/RUN_ID.log.

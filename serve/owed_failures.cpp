@@ -7,8 +7,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "engine/audit/metrics.h"
 #include "engine/util/json.h"
+#include "engine/util/private_file.h"
 
 namespace runbook {
 namespace {
@@ -46,7 +46,7 @@ Status OwedFailures::Write(const Owed& owed) const {
                         {"exit_code", Value(int64_t{owed.exit_code})},
                         {"resumes", Value(owed.run.resumes)},
                         {"cancelled", Value(owed.run.cancelled)}});
-  return WriteMetricsFile(FileOf(owed.run.run_id), ToJson(body) + "\n");
+  return WritePrivateFile(FileOf(owed.run.run_id), ToJson(body) + "\n");  // 0600, synced
 }
 
 Status OwedFailures::Owe(const LaunchedRun& run, int exit_code, Time now) {

@@ -60,13 +60,24 @@ void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
                        const OwedFailures& owed) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
-    if (entry.path().extension() != ".runbook" && entry.path().extension() != ".sent") continue;
+    if (entry.path().extension() != ".runbook" && entry.path().extension() != ".sent" &&
+        entry.path().extension() != ".outbox")
+      continue;
     std::string id = entry.path().stem().string();
     if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) ||
         launcher.Launched(id))
       continue;
     ::unlink(entry.path().c_str());
   }
+}
+
+// Whether run `id`, which died with serve, may have left a failure untold: it was interrupted
+// (not at a gate: resumed, it waits again), recorded "failure" (it may have died while it sent:
+// breakRR RR3), or left an outbox (cli/notify_journal.h: whatever its status, it owed more).
+bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events,
+                const std::string& id, const Launcher& launcher) {
+  if (status == "interrupted") return GatesLeftWaiting(events).empty();
+  return status == "failure" || ::access(launcher.OutboxOf(id).c_str(), F_OK) == 0;
 }
 
 }  // namespace
@@ -80,9 +91,10 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
   for (const std::string& id : left) {
     auto row = store.value()->FindRun(id);
     auto events = store.value()->RunEvents(id);
-    if (!row.ok() || row.value().status != "interrupted" || !events.ok() ||
-        !GatesLeftWaiting(events.value()).empty()) {
-      launcher.Forget(id);  // ended, resumed at its gate, or never started (nothing to send from)
+    if (!row.ok() || !events.ok() ||
+        !LeftUntold(row.value().status, events.value(), id, launcher)) {
+      launcher.Forget(
+          id);  // told all, resumed at its gate, or never started (nothing to send from)
       continue;
     }
     const CatalogEntry* entry = catalog.Find(row.value().runbook);
@@ -95,7 +107,9 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
     if (Status s = owed.Owe(run, kDiedWithServe, std::chrono::steady_clock::now()); !s.ok())
       say("run " + id + ": its failure is being sent, not kept if serve stops: " + s.message());
     else
-      say("run " + id + " died with serve: its failure is being sent");
+      say("run " + id + " died with serve: " +
+          (row.value().status == "interrupted" ? std::string("its failure is being sent")
+                                               : "what it left untold is being sent"));
   }
   RemoveStaleCopies(launcher.log_dir(), launcher, owed);
 }

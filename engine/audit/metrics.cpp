@@ -1,7 +1,6 @@
 #include "engine/audit/metrics.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,9 +8,9 @@
 #include <cstdio>
 #include <sstream>
 
-#include "engine/util/crypto.h"
 #include "engine/util/file_access.h"
 #include "engine/util/own_file.h"
+#include "engine/util/private_file.h"
 
 namespace runbook {
 
@@ -77,19 +76,11 @@ std::string MetricsText(const Runbook& rb, const RunResult& r, int64_t finished_
 
 Status WriteMetricsFile(const std::string& path, const std::string& text) {
   if (Status own = CheckOwnFile(path); !own.ok()) return own;  // breakI I21: never a link
-  // A new file under an unpredictable name, never through a link or over what is there
-  // (breakO O20: FILE.tmp.PID in a shared folder let another user plant a link to any file).
+  // A new file under an unpredictable name, never through a link or over what is there.
   std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
-    unsigned char r[8];
-    if (::getrandom(r, sizeof r, 0) != static_cast<ssize_t>(sizeof r))
-      return Status::FromErrno("cannot write " + path + ": no random name", errno);
-    tmp = path + ".tmp." + HexEncode(std::string_view(reinterpret_cast<char*>(r), sizeof r));
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) return Status::FromErrno("cannot write " + tmp, errno);
-  }
-  if (fd < 0) return Status::FromErrno("cannot write " + tmp, errno);
+  auto created = CreateUnpredictableTemp(path, 0644, tmp);
+  if (!created.ok()) return created.status();
+  int fd = created.value();
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   int err = errno;
   ok = ::close(fd) == 0 && ok;

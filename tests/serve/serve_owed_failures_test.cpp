@@ -322,7 +322,7 @@ TEST_CASE("serve: a run refused before it started is told once per entry across 
           "[serve][notify][owed]") {
   // breakPP PP2: such a run is not in the store, so what its helper sent was said only; a
   // serve killed while the helper retried entry 2 had entry 1 sent again by the next serve.
-  // The helper's journal (logs/RUN_ID.sent, cli/lost_sent.h) holds what it sent.
+  // The journal (logs/RUN_ID.sent, cli/notify_journal.h) holds what the helper sent.
   std::string dir = ServeDir();
   int up_port = FreePort(), down_port = FreePort();
   Receiver up(dir, "up", up_port);
@@ -335,8 +335,9 @@ TEST_CASE("serve: a run refused before it started is told once per entry across 
   std::string id = StartRun(serve, "nosecret", "refused");
   REQUIRE(up.AtLeast(1).size() == 1);
   std::string logs = dir + "/store/serve/logs/";
-  CHECK(ReadFile(logs + id + ".sent") == "0\n");  // entry 0 journaled before entry 1 is tried
-  serve.Kill9();                                  // the helper dies with it, entry 1 unsent
+  CHECK(ReadFile(logs + id + ".sent") ==
+        "0 failure\n");  // entry 0 journaled before entry 1 is tried
+  serve.Kill9();         // the helper dies with it, entry 1 unsent
   Receiver down(dir, "down", down_port);
   serve.Start();
   std::vector<Value> got = down.AtLeast(1);
@@ -422,4 +423,139 @@ TEST_CASE("serve: a run that failed is not hidden by a cancel during its finally
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "status") == "failure");
   CHECK(serve.LogSays("run " + id + " ended, exit 1 (cancelled)"));
+}
+
+namespace {
+
+// A runbook `name` whose step waits for `gate` (a file), then fails: the run records its
+// failure and sends it to `notify`'s entries itself.
+std::string FailAfter(const std::string& name, const std::string& gate, const std::string& notify) {
+  return "version: 1\nname: " + name + "\nparams:\n  tag: {default: none}\nnotify:\n" + notify +
+         "steps:\n  - {id: boom, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
+         ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done; exit 1']}}\n";
+}
+
+// Kills run `id`'s own process (not a helper's) with -9.
+void KillRun(const std::string& id) {
+  // "[-]": the pattern does not match the shell that runs pkill.
+  REQUIRE(Shell("pkill -9 -f -- '[-]-run-id " + id + " --wait'").exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("serve: a failed run killed while it sends its notifications has the rest sent, once",
+          "[serve][notify][owed]") {
+  // breakRR RR3: the run recorded its failure, sent entry 0, and was killed while it retried
+  // entry 1: its helper saw "failure" recorded and took it that the run had told everyone.
+  // The run keeps an outbox (what its end owes) and a sent journal (cli/notify_journal.h).
+  std::string dir = ServeDir();
+  int up_port = FreePort(), down_port = FreePort();
+  Receiver up(dir, "up", up_port);
+  std::string gate = dir + "/gate";
+  std::string notify = Webhook(up_port, "/up") + Webhook(down_port, "/down");
+  WriteFile(dir, "rb/fail.yaml", FailAfter("fail", gate, notify));
+  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  std::string logs = dir + "/store/serve/logs/";
+
+  SECTION("the run's process is killed") {
+    std::string id = StartRun(serve, "fail", "killed");
+    REQUIRE(Started(gate));
+    WriteFile(dir, "gate", "");
+    REQUIRE(up.AtLeast(1).size() == 1);  // entry 0 sent; entry 1 refused, tried again in 3 s
+    CHECK(ReadFile(logs + id + ".sent") == "0 failure\n");
+    CHECK_THAT(ReadFile(logs + id + ".outbox"), Catch::Contains("\"due\""));
+    KillRun(id);
+    Receiver down(dir, "down", down_port);
+    std::vector<Value> got = down.AtLeast(1);
+    REQUIRE(got.size() == 1);
+    CHECK(Text(got[0], "run_id") == id);
+    CHECK(Text(got[0], "status") == "failure");
+    CHECK(got[0].Find("duration_ms")->is_int());  // the run's own message, from its outbox
+    CHECK_THAT(Text(got[0], "detail"), Catch::Contains("step 'boom' failure"));
+    CHECK(serve.LogSays("run " + id + " ended, exit 137"));
+    CHECK_THAT(ReadFile(logs + id + ".log"),
+               Catch::Contains("was killed by signal 9 (SIGKILL) while it sent its "
+                               "notifications; 1 left to send now"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(up.Bodies().size() == 1);  // entry 0 was sent by the run: not twice
+    CHECK(serve.Finished(id) == "failure");
+    std::vector<Value> recorded = NotificationsOf(dir, id);
+    REQUIRE(recorded.size() == 2);
+    for (const Value& n : recorded) CHECK(Text(n, "status") == "sent");
+    // Settled: nothing of it is left but its log.
+    CHECK(Shell("for i in $(seq 50); do [ \"$(ls " + logs + " | grep " + id + ")\" = " + id +
+                ".log ] && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+  }
+
+  SECTION("serve is killed, the run with it") {
+    std::string id = StartRun(serve, "fail", "with-serve");
+    REQUIRE(Started(gate));
+    WriteFile(dir, "gate", "");
+    REQUIRE(up.AtLeast(1).size() == 1);
+    serve.Kill9();  // the run dies with it (PR_SET_PDEATHSIG) while it waits to retry entry 1
+    Receiver down(dir, "down", down_port);
+    serve.Start();
+    std::vector<Value> got = down.AtLeast(1);
+    REQUIRE(got.size() == 1);
+    CHECK(Text(got[0], "run_id") == id);
+    CHECK(Text(got[0], "status") == "failure");
+    CHECK(serve.LogSays("run " + id + " died with serve: what it left untold is being sent"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(up.Bodies().size() == 1);
+  }
+
+  SECTION("the run is killed before its outbox is kept: the failure it recorded is told") {
+    std::string id = StartRun(serve, "fail", "no-outbox");
+    REQUIRE(Started(gate));
+    WriteFile(dir, "gate", "");
+    REQUIRE(up.AtLeast(1).size() == 1);
+    // As if killed between recording its failure and keeping its outbox (the journal and the
+    // store still say entry 0 was sent).
+    REQUIRE(Shell("rm " + logs + id + ".outbox").exit_code == 0);
+    KillRun(id);
+    Receiver down(dir, "down", down_port);
+    std::vector<Value> got = down.AtLeast(1);
+    REQUIRE(got.size() == 1);
+    CHECK(Text(got[0], "status") == "failure");
+    CHECK_THAT(Text(got[0], "detail"),
+               Catch::Contains("the run failed, and its process was killed by signal 9 "
+                               "(SIGKILL) before it sent its notifications"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(up.Bodies().size() == 1);
+  }
+}
+
+TEST_CASE("serve: a failure the locked store could not record is told by the run, cancel or not",
+          "[serve][notify][owed]") {
+  // breakRR RR4: boom failed, the store was locked, and a cancel came while the run waited to
+  // record its failure: serve's helper took the run for cancelled ("a cancel is no failure")
+  // and nobody was paged. The run knows it failed: it tells, and journals what it sent.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/lk.yaml", FailAfter("lk", gate, Webhook(port, "/hook")));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "lk", "x");
+  REQUIRE(Started(gate));
+  int locker = LockStore(dir, 12);
+  WriteFile(dir, "gate", "");  // boom fails; recording it waits for the lock
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  std::vector<Value> got = hook.AtLeast(1);  // while the store is still locked
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "failure");
+  CHECK(serve.LogSays("run " + id + " ended, exit 3 (cancelled)", 15));
+  std::string log = dir + "/store/serve/logs/" + id + ".log";
+  CHECK_THAT(ReadFile(log), Catch::Contains("the audit store cannot be written"));
+  StopServer(locker);
+  // The helper, once the store is free: nothing left to send.
+  CHECK(Shell("for i in $(seq 400); do grep -q 'none was left to send' " + log +
+              " && exit 0; sleep 0.1; done; exit 1")
+            .exit_code == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().size() == 1);
+  CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
 }

@@ -1,0 +1,98 @@
+#include "cli/notify_journal.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/util/json.h"
+#include "engine/util/private_file.h"
+
+namespace runbook {
+namespace {
+
+// The file's text, never through a symlink (breakRR RR7: a planted link made an unsent entry
+// look sent); nullopt when it cannot be read.
+std::optional<std::string> ReadNoFollow(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return text;
+}
+
+bool IsIndex(const std::string& s) {
+  return !s.empty() && s.size() <= 6 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+bool IsEventName(const std::string& s) {
+  return !s.empty() && s.size() <= 32 &&
+         s.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string::npos;
+}
+
+}  // namespace
+
+std::set<OwedNotice> ReadSentJournal(const std::string& path) {
+  std::set<OwedNotice> out;
+  auto text = ReadNoFollow(path);
+  if (!text) return out;
+  size_t start = 0;
+  for (size_t end; (end = text->find('\n', start)) != std::string::npos; start = end + 1) {
+    std::string line = text->substr(start, end - start);  // a last line without '\n': cut
+    size_t space = line.find(' ');
+    std::string index = line.substr(0, space);
+    std::string event = space == std::string::npos ? "failure" : line.substr(space + 1);
+    if (IsIndex(index) && IsEventName(event))
+      out.insert({static_cast<size_t>(std::stoul(index)), event});
+  }
+  return out;
+}
+
+Status AppendSent(const std::string& path, const OwedNotice& notice) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Error("cannot open " + path + ": " + std::strerror(errno));
+  std::string line = std::to_string(notice.index) + " " + notice.event + "\n";
+  bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                 ::fsync(fd) == 0;
+  int error = errno;
+  ::close(fd);
+  if (!written) return Status::Error("cannot write " + path + ": " + std::strerror(error));
+  return Status::Ok();
+}
+
+Status WriteOutbox(const std::string& path, const Outbox& outbox) {
+  Value::List due;
+  for (const OwedNotice& n : outbox.due)
+    due.push_back(Value(
+        Value::Map{{"index", Value(static_cast<int64_t>(n.index))}, {"event", Value(n.event)}}));
+  Value body(Value::Map{{"message", outbox.message}, {"due", Value(std::move(due))}});
+  return WritePrivateFile(path, ToJson(body) + "\n");
+}
+
+std::optional<Outbox> ReadOutbox(const std::string& path) {
+  auto text = ReadNoFollow(path);
+  if (!text) return std::nullopt;
+  auto body = ParseJson(*text);
+  if (!body.ok()) return std::nullopt;
+  const Value* message = body.value().Find("message");
+  const Value* due = body.value().Find("due");
+  if (message == nullptr || !message->is_map() || due == nullptr || !due->is_list())
+    return std::nullopt;
+  Outbox out{*message, {}};
+  for (const Value& d : due->as_list()) {
+    const Value* index = d.Find("index");
+    const Value* event = d.Find("event");
+    if (index == nullptr || !index->is_int() || index->as_int() < 0 || event == nullptr ||
+        !IsEventName(event->ToText()))
+      return std::nullopt;
+    out.due.push_back({static_cast<size_t>(index->as_int()), event->ToText()});
+  }
+  return out;
+}
+
+}  // namespace runbook

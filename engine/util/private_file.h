@@ -1,0 +1,24 @@
+// Files only runbook's own account reads: what a run owes to tell (a notification outbox,
+// serve's owed failures). Written whole or not at all, durable once written.
+#pragma once
+
+#include <string>
+
+#include "engine/util/status.h"
+
+namespace runbook {
+
+// Creates a new file beside `path` under an unpredictable name (`path`.tmp.<16 hex>), never
+// through a link or over what is there (O_CREAT|O_EXCL|O_NOFOLLOW: breakO O20, a predictable
+// FILE.tmp.PID in a shared folder let another user plant a link to any file), mode `mode`
+// less the umask. Returns its fd (the caller closes it) and sets `tmp` to its name. Errors:
+// no random name, the folder cannot be written.
+Result<int> CreateUnpredictableTemp(const std::string& path, int mode, std::string& tmp);
+
+// Replaces `path` with `text`: a 0600 file written, fsynced and renamed over it, and its
+// folder fsynced, so a crash leaves the old content or the new, never a part. A symbolic link
+// or anything but a regular file at `path` is refused and left as it is. Errors: said with
+// the path (the file is then unchanged).
+Status WritePrivateFile(const std::string& path, const std::string& text);
+
+}  // namespace runbook

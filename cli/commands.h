@@ -119,6 +119,7 @@ struct ServeCliOptions {
   std::string tokens;
   std::string tls_cert;
   std::string tls_key;
+  std::string stop_grace = "30s";  // --stop-grace: how long a stop waits for the runs to end
 };
 int CmdServe(const StepRegistry& registry, const ServeCliOptions& o);
 // runbook token add NAME --role ROLES --tokens FILE: prints the new token once.

@@ -107,6 +107,8 @@ int Main(int argc, char** argv) {
                  "the token file: every API call then needs a bearer token of its role");
   sv->add_option("--tls-cert", serve.tls_cert, "PEM certificate: serve HTTPS");
   sv->add_option("--tls-key", serve.tls_key, "PEM private key of --tls-cert");
+  sv->add_option("--stop-grace", serve.stop_grace,
+                 "on SIGTERM, how long the runs get to end once cancelled (default 30s)");
 
   std::string token_name, token_roles, token_file;
   auto* tk = app.add_subcommand("token", "manage the tokens of runbook serve's API");

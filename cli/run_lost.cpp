@@ -125,6 +125,23 @@ std::string RefusedDetail(int exit_code, const std::string& resume_id, const std
          ".log); it is still interrupted: runbook resume " + run_id;
 }
 
+// The main steps of `run_id` whose recorded failure fails the run (not tolerated: the
+// runbook's continue-on-error), "step 'a', step 'b'"; "" when none. A run whose main step
+// failed before a cancel came failed (engine/executor.cpp, breakRR RR1), recorded or not.
+std::string FailedFirst(const Runbook& rb, AuditStore& store, const std::string& run_id) {
+  auto record = LoadRunRecord(store, run_id);
+  if (!record.ok()) return "";
+  std::string out;
+  for (const StepView& view : record.value().steps) {
+    if (view.outcome != "failure") continue;
+    for (size_t i = 0; i < rb.finally_begin && i < rb.steps.size(); ++i) {
+      if (rb.steps[i].id == view.id && rb.steps[i].continue_on_error == ContinueOnError::kNo)
+        out += (out.empty() ? "step '" : ", step '") + view.id + "'";
+    }
+  }
+  return out;
+}
+
 // What the helper tells, and says on stderr: the rest of what the run's end owed (its outbox:
 // it was killed while it sent), or a failure (it recorded one but died before it owed it, or
 // it never recorded its end). `detail` is the failure's.
@@ -135,9 +152,10 @@ struct LostTelling {
 };
 
 // nullopt: nothing to tell (said why, when it is not plain).
+// `failed_first`: FailedFirst's.
 std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
                                       const std::string& status, std::string detail,
-                                      const std::string& run_id) {
+                                      const std::string& failed_first, const std::string& run_id) {
   // Only a run that started wrote one (a refused resume's run never did).
   auto outbox =
       started && RefusedResumeOf(o, started).empty() ? ReadOutbox(o.notify_outbox) : std::nullopt;
@@ -147,6 +165,10 @@ std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
                        "the run failed, and its process " + HowItEnded(o.lost_exit) +
                            " before it sent its notifications"};
   if (started && (status == "success" || status == "cancelled")) return std::nullopt;
+  if (o.lost_cancelled && !failed_first.empty())  // breakRR RR2: the failure came first
+    return LostTelling{std::nullopt, status,
+                       failed_first + " failed before serve cancelled the run, and its process " +
+                           HowItEnded(o.lost_exit) + " before it recorded its end"};
   if (o.lost_cancelled) {  // breakPP PP3: its cancel was not recorded (a store locked)
     std::cerr << "runbook: run " << run_id << " was cancelled and its process ended (exit "
               << o.lost_exit << ") before it recorded its end; "
@@ -185,7 +207,9 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::cerr << "runbook: error: run " << options.run_id << " is not marked interrupted yet\n";
     return kExitEnvironment;
   }
-  auto telling = WhatToTell(o, started, status, detail, options.run_id);
+  std::string failed_first =
+      started && o.lost_cancelled ? FailedFirst(rb, *store.value(), options.run_id) : "";
+  auto telling = WhatToTell(o, started, status, detail, failed_first, options.run_id);
   if (!telling) return kExitOk;
   if (started) RecordedParams(*store.value(), options);
   EnvMap env = CurrentEnvironment();

@@ -7,6 +7,8 @@
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
+#include "engine/util/duration.h"
+#include "engine/util/strings.h"
 #include "serve/server.h"
 #include "serve/tokens.h"
 
@@ -63,6 +65,13 @@ int CmdServe(const StepRegistry& registry, const ServeCliOptions& o) {
   options.tls_cert = o.tls_cert;
   options.tls_key = o.tls_key;
   options.self = SelfBinary();
+  auto grace = ParseDuration(o.stop_grace);
+  if (!grace || grace->count() <= 0 || *grace > std::chrono::hours(1)) {
+    std::cerr << "runbook: error: --stop-grace '" << Printable(o.stop_grace)
+              << "' is not a duration from 1ms to 1h such as 30s or 2m\n";
+    return kExitInvalid;
+  }
+  options.stop_grace = *grace;
   SystemClock clock;
   return Serve(registry, options, clock);
 }

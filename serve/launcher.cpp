@@ -205,6 +205,17 @@ void Launcher::Forget(const std::string& run_id) const {
   ::unlink(CopyOf(run_id).c_str());
   ::unlink(SentOf(run_id).c_str());
   ::unlink(OutboxOf(run_id).c_str());
+  ::unlink(CancelledMarkOf(run_id).c_str());
+}
+
+Status Launcher::MarkCancelledLeft(const std::string& run_id) const {
+  int fd =
+      ::open(CancelledMarkOf(run_id).c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno("cannot write " + CancelledMarkOf(run_id), errno);
+  bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Status::FromErrno("cannot write " + CancelledMarkOf(run_id), errno);
+  return Status::Ok();
 }
 
 void Launcher::Release(const std::string& run_id, bool answered) {
@@ -224,6 +235,14 @@ void Launcher::Release(const std::string& run_id, bool answered) {
     unreported_.push_back(*held);
   held_.erase(held);
   caller_waits_.erase(waits);
+}
+
+std::vector<LaunchedRun> Launcher::AllRunning() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked();
+  std::vector<LaunchedRun> out;
+  for (const auto& [pid, run] : running_) out.push_back(run);
+  return out;
 }
 
 std::vector<LaunchedRun> Launcher::Running(const std::string& runbook) const {

@@ -65,10 +65,14 @@ class Launcher {
   Result<LaunchedRun> Start(const LaunchRequest& request);
   // Runs of `runbook` this serve started that have not ended.
   std::vector<LaunchedRun> Running(const std::string& runbook) const;
+  // Every run this serve started that has not ended, whatever its runbook (one removed from
+  // the folder meanwhile included).
+  std::vector<LaunchedRun> AllRunning() const;
   // Whether `run_id` is one of this serve's running children.
   bool IsRunning(const std::string& run_id) const;
   // Asks a running child to stop as Ctrl-C does (SIGINT: steps stopped, finally steps run,
-  // the run recorded cancelled). False when it is not running here.
+  // the run recorded cancelled); asked again, as a second Ctrl-C (its finally steps are
+  // stopped too). False when it is not running here.
   bool Cancel(const std::string& run_id);
   // Children that ended since the last call, with their exit codes. The last 100 are also
   // kept for Ended().
@@ -107,8 +111,16 @@ class Launcher {
   std::string MarkerOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".running";
   }
+  // LOG_DIR/RUN_ID.cancelled: serve cancelled the run as it stopped and the run had not ended
+  // when serve exited (it dies with serve): the next serve owes it as cancelled (a cancel is
+  // no failure: breakRR RR2), not as a run that died with serve.
+  std::string CancelledMarkOf(const std::string& run_id) const {
+    return log_dir_ + "/" + run_id + ".cancelled";
+  }
+  // Writes CancelledMarkOf(run_id). Errors: the file cannot be made.
+  Status MarkCancelledLeft(const std::string& run_id) const;
   // Removes what Start left for `run_id`: its .running marker, its runbook's copy, its
-  // outbox and sent journal.
+  // outbox, sent journal and .cancelled mark.
   void Forget(const std::string& run_id) const;
   const std::string& log_dir() const { return log_dir_; }
   // LOG_DIR/RUN_ID.log.

@@ -60,8 +60,8 @@ void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
                        const OwedFailures& owed) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
-    if (entry.path().extension() != ".runbook" && entry.path().extension() != ".sent" &&
-        entry.path().extension() != ".outbox")
+    const std::string kind = entry.path().extension().string();
+    if (kind != ".runbook" && kind != ".sent" && kind != ".outbox" && kind != ".cancelled")
       continue;
     std::string id = entry.path().stem().string();
     if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) ||
@@ -104,12 +104,17 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
       continue;
     }
     LaunchedRun run{id, row.value().runbook, -1, launcher.LogOf(id), entry->file, {}, ""};
+    // The serve before cancelled it as it stopped, and it had not ended (breakRR RR2).
+    run.cancelled = ::access(launcher.CancelledMarkOf(id).c_str(), F_OK) == 0;
     if (Status s = owed.Owe(run, kDiedWithServe, std::chrono::steady_clock::now()); !s.ok())
       say("run " + id + ": its failure is being sent, not kept if serve stops: " + s.message());
     else
-      say("run " + id + " died with serve: " +
-          (row.value().status == "interrupted" ? std::string("its failure is being sent")
-                                               : "what it left untold is being sent"));
+      say("run " + id +
+          (run.cancelled ? " was cancelled as serve stopped, and did not end: it is interrupted; a "
+                           "failure before the cancel, if any, is being sent"
+           : row.value().status != "interrupted"
+               ? " died with serve: what it left untold is being sent"
+               : " died with serve: its failure is being sent"));
   }
   RemoveStaleCopies(launcher.log_dir(), launcher, owed);
 }

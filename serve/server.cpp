@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "engine/audit/store.h"
+#include "engine/util/duration.h"
 #include "engine/util/time_format.h"
 #include "serve/api.h"
 #include "serve/owed_failures.h"
@@ -79,25 +80,48 @@ std::string EndedLine(const EndedRun& e) {
          (e.run.cancelled ? " (cancelled)" : "");
 }
 
-// Ends the runs still going as Ctrl-C would, and waits for them (30 s each at most); then
-// for the failures being sent (30 s at most: what is left is sent by the next serve).
-void EndRuns(Launcher& launcher, const Catalog& catalog, OwedFailures& owed) {
-  for (const Runbook* rb : catalog.Runbooks()) {
-    for (const LaunchedRun& r : launcher.Running(rb->name)) {
-      Say("cancelling run " + r.run_id + ": serve is stopping");
-      launcher.Cancel(r.run_id);
-    }
+// Reaps the runs that ended, each said, and owes those that may not have told their end.
+void ReapEnded(Launcher& launcher, OwedFailures& owed) {
+  for (const EndedRun& e : launcher.Reap()) {
+    Say(EndedLine(e));
+    if (Launcher::MayBeLost(e.exit_code))  // cancelled (130): its helper finds it recorded
+      (void)owed.Owe(e.run, e.exit_code, std::chrono::steady_clock::now());
   }
-  for (int i = 0; i < 300; ++i) {
-    for (const EndedRun& e : launcher.Reap()) {
-      Say(EndedLine(e));
-      if (Launcher::MayBeLost(e.exit_code))  // cancelled (130): its helper finds it recorded
-        (void)owed.Owe(e.run, e.exit_code, std::chrono::steady_clock::now());
-    }
-    bool any = false;
-    for (const Runbook* rb : catalog.Runbooks()) any = any || !launcher.Running(rb->name).empty();
-    if (!any) break;
+}
+
+// Waits (`wait` at most) for every run serve started to end.
+void WaitForRuns(Launcher& launcher, OwedFailures& owed, Millis wait) {
+  for (int64_t i = 0; i < wait.count() / 100; ++i) {
+    ReapEnded(launcher, owed);
+    if (launcher.AllRunning().empty()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ReapEnded(launcher, owed);
+}
+
+// Ends the runs still going as Ctrl-C would, and waits for them (`grace`); those left are
+// asked again, as a second Ctrl-C stops their finally steps (`grace`, 10 s at most); a run
+// still going then is
+// marked cancelled and dies with serve (the next serve owes it as cancelled: breakRR RR2, a
+// cleanup over 30 s paged "died with serve"). Then waits for the failures being sent (30 s
+// at most: what is left is sent by the next serve).
+void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace) {
+  for (const LaunchedRun& r : launcher.AllRunning()) {
+    Say("cancelling run " + r.run_id + ": serve is stopping");
+    launcher.Cancel(r.run_id);
+  }
+  WaitForRuns(launcher, owed, grace);
+  for (const LaunchedRun& r : launcher.AllRunning()) {
+    Say("run " + r.run_id + " did not end in " + FormatDuration(grace) +
+        ": its finally steps are stopped");
+    launcher.Cancel(r.run_id);
+  }
+  WaitForRuns(launcher, owed, std::min(grace, Millis(10000)));
+  for (const LaunchedRun& r : launcher.AllRunning()) {
+    Status marked = launcher.MarkCancelledLeft(r.run_id);
+    Say("run " + r.run_id + " did not end: it stops with serve, interrupted (runbook resume " +
+        r.run_id + ")" +
+        (marked.ok() ? "" : "; " + marked.message() + ": the next serve takes it for died"));
   }
   for (int i = 0; i < 300 && owed.Any(); ++i) {
     for (const std::string& line : owed.Tick(std::chrono::steady_clock::now())) Say(line);
@@ -253,7 +277,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   Say("stopping");
-  EndRuns(launcher, *catalog.Get(), owed);
+  EndRuns(launcher, owed, o.stop_grace);
   api.Stop();
   http.join();
   if (!served.ok()) {

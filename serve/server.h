@@ -8,6 +8,7 @@
 
 #include "engine/plugin/registry.h"
 #include "engine/util/clock.h"
+#include "engine/util/duration.h"
 
 namespace runbook {
 
@@ -22,6 +23,10 @@ struct ServeOptions {
   std::string audit_db;   // absolute; made when missing
   std::string state_dir;  // the scheduler's state and the runs' logs; made when missing
   std::string self;       // runbook's own binary
+  // How long a stop (SIGINT, SIGTERM) waits for the runs it cancels to end; as long again (10 s
+  // at most) after it asks a second time, which stops their finally steps. systemd's
+  // TimeoutStopSec must exceed twice it.
+  Millis stop_grace{30000};
 };
 
 // Runs until a signal ends it. Exit codes: 0 after a signal; 2 for bad options (a

@@ -559,3 +559,77 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   CHECK(hook.Bodies().size() == 1);
   CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
 }
+
+TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never paged as died",
+          "[serve][notify][owed]") {
+  // breakRR RR2: serve's stop cancelled a run whose cleanup took over its 30 s; the run died
+  // with serve, and the next serve paged "died with serve" (a cancel is no failure). Now a
+  // second cancel stops its finally steps; a run still going then is marked cancelled.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  std::string logs = dir + "/store/serve/logs/";
+  auto runbook = [&](const std::string& name, const std::string& main) {
+    WriteFile(dir, "rb/" + name + ".yaml",
+              "version: 1\nname: " + name + "\nparams:\n  tag: {default: none}\nnotify:\n" +
+                  Webhook(port, "/hook") + "steps:\n  - {id: boom, uses: exec, with: {run: [sh, " +
+                  "-c, '" + main + "']}}\nfinally:\n  - {id: cleanup, uses: exec, with: {run: " +
+                  "[sh, -c, 'echo $$ > " + gate + ".pid; echo started >> " + gate +
+                  ".marks; trap \"\" INT TERM; sleep 300']}}\n");
+  };
+  const std::vector<std::string> grace = {"--stop-grace", "1s"};
+
+  SECTION("its finally step is stopped by the second cancel: recorded cancelled") {
+    runbook("slow", "sleep 300");
+    Serve serve(dir, grace);
+    std::string id = StartRun(serve, "slow", "x");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    serve.Term();  // boom cancelled; cleanup ignores SIGTERM
+    CHECK_THAT(serve.Log(), Catch::Contains("run " + id +
+                                            " did not end in 1s: its finally steps "
+                                            "are stopped"));
+    CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " ended, exit 130 (cancelled)"));
+    CHECK(Shell("kill -0 $(cat " + gate + ".pid)").exit_code != 0);  // nothing left behind
+    serve.Start();
+    CHECK(serve.Finished(id) == "cancelled");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(hook.Bodies().empty());
+  }
+
+  SECTION("a run that cannot end (its store locked) is marked cancelled, and pages nobody") {
+    runbook("stuck", "echo started >> " + gate + "main.marks; sleep 300");
+    Serve serve(dir, grace);
+    std::string id = StartRun(serve, "stuck", "x");
+    REQUIRE(Started(gate + "main"));
+    int locker = LockStore(dir, 30);
+    serve.Term();
+    CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " did not end: it stops with serve"));
+    StopServer(locker);
+    serve.Start();
+    CHECK(serve.LogSays("run " + id + " was cancelled as serve stopped, and did not end"));
+    CHECK(Shell("for i in $(seq 300); do grep -q 'a cancel is no failure' " + logs + id +
+                ".log && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+    CHECK(serve.Finished(id) == "interrupted");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(hook.Bodies().empty());
+  }
+
+  SECTION("one whose main step had failed first pages its failure") {
+    runbook("failed", "exit 1");
+    Serve serve(dir, grace);
+    std::string id = StartRun(serve, "failed", "x");
+    REQUIRE(Started(gate));  // boom failed (recorded), cleanup runs
+    int locker = LockStore(dir, 30);
+    serve.Term();
+    CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " did not end: it stops with serve"));
+    StopServer(locker);
+    serve.Start();
+    std::vector<Value> got = hook.AtLeast(1);
+    REQUIRE(got.size() == 1);
+    CHECK(Text(got[0], "run_id") == id);
+    CHECK_THAT(Text(got[0], "detail"),
+               Catch::Contains("step 'boom' failed before serve cancelled the run"));
+  }
+}

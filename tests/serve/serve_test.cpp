@@ -234,6 +234,13 @@ TEST_CASE("serve: beyond loopback only on purpose, and a bad --listen is a usage
   }
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/rb --listen nope").exit_code == 2);
   CHECK(Shell(Binary() + " serve --runbooks " + dir + "/none").exit_code == 2);
+  for (const char* grace : {"0s", "soon", "2h", "-1s"}) {
+    Command bad = Shell(Binary() + " serve --runbooks " + dir + "/rb --stop-grace '" + grace +
+                        "' --audit-db " + dir + "/a.db");
+    INFO(grace);
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::Contains("is not a duration from 1ms to 1h"));
+  }
   // An IPv6 address without brackets: "::1:8765" is itself an address (breakNN NN6).
   for (const char* listen : {"::1:8765", "::ffff:127.0.0.1:8765", "fe80::1:80"}) {
     Command ambiguous = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen '" + listen +

@@ -70,8 +70,10 @@ struct RunCliOptions {
   std::string lost_copy;
   std::string lost_resumes;
   // Hidden, with lost_exit: whether serve had cancelled the run (a cancel is no failure:
-  // nothing is sent).
+  // nothing is sent); where a run refused before it started has its params kept across
+  // helpers (cli/notify_journal.h KeptParams).
   bool lost_cancelled = false;
+  std::string lost_params;
   // Hidden, for runbook serve: where the run keeps what its end owes to tell and what it
   // sent (cli/notify_journal.h); with lost_exit, where the helper reads them.
   std::string notify_outbox;

@@ -147,6 +147,9 @@ int Main(int argc, char** argv) {
       ->group("");
   r->add_flag("--lost-cancelled", run.lost_cancelled, "with --lost-exit: serve cancelled the run")
       ->group("");
+  r->add_option("--lost-params", run.lost_params,
+                "with --lost-exit: where a run never started keeps its params")
+      ->group("");
 
   RunCliOptions resume;
   resume.notifier = notifier.get();

@@ -95,4 +95,28 @@ std::optional<Outbox> ReadOutbox(const std::string& path) {
   return out;
 }
 
+Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
+  Value::List withheld;
+  for (const std::string& name : kept.withheld) withheld.push_back(Value(name));
+  Value body(Value::Map{{"params", Value(kept.params)}, {"withheld", Value(std::move(withheld))}});
+  return WritePrivateFile(path, ToJson(body) + "\n");
+}
+
+std::optional<KeptParams> ReadKeptParams(const std::string& path) {
+  auto text = ReadNoFollow(path);
+  if (!text) return std::nullopt;
+  auto body = ParseJson(*text);
+  if (!body.ok()) return std::nullopt;
+  const Value* params = body.value().Find("params");
+  const Value* withheld = body.value().Find("withheld");
+  if (params == nullptr || !params->is_map() || withheld == nullptr || !withheld->is_list())
+    return std::nullopt;
+  KeptParams out{params->as_map(), {}};
+  for (const Value& name : withheld->as_list()) {
+    if (!name.is_string()) return std::nullopt;
+    out.withheld.push_back(name.as_string());
+  }
+  return out;
+}
+
 }  // namespace runbook

@@ -58,4 +58,19 @@ Status WriteOutbox(const std::string& path, const Outbox& outbox);
 // outbox.
 std::optional<Outbox> ReadOutbox(const std::string& path);
 
+// The params of a run the store does not have (refused before it started), kept by its first
+// helper for the next (breakRR RR5: a helper started again after a serve restart had none,
+// and an entry addressed by a param was never sent, or sent to the param's default). A param
+// whose value holds a secret's text is withheld, by name only: never written.
+struct KeptParams {
+  Value::Map params;
+  std::vector<std::string> withheld;
+};
+
+// Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.
+Status WriteKeptParams(const std::string& path, const KeptParams& kept);
+
+// The params at `path`; nullopt when there are none, it is a symlink or not whole.
+std::optional<KeptParams> ReadKeptParams(const std::string& path);
+
 }  // namespace runbook

@@ -36,6 +36,10 @@ std::string HowItEnded(int exit_code) {
 }  // namespace
 
 std::string LostDetail(int exit_code, bool started, const std::string& run_id) {
+  if (exit_code == kDiedWithServe && !started)  // breakRR RR6: serve could not keep its exit
+    return "the run left no record in the store: it was refused before it started, or died "
+           "with runbook serve before it recorded its start (serve's log: logs/" +
+           run_id + ".log)";
   if (exit_code == kDiedWithServe)
     return "the run's process died with runbook serve (killed, OOM-killed or stopped while the "
            "run ran); it is interrupted: runbook resume " +
@@ -112,6 +116,30 @@ std::set<OwedNotice> SentNotices(AuditStore& store, const std::string& run_id) {
       out.insert({static_cast<size_t>(index->as_int()), event->ToText()});
   }
   return out;
+}
+
+// A run the store does not have: its params are kept by the first helper (serve gave it the
+// run's --set values), taken by the next (given none after a restart: breakRR RR5). A param
+// holding a secret's text is withheld: unset for the next helper, never its default (an
+// entry addressed by it fails, said, rather than paging the default's receiver).
+void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::Map& params) {
+  if (o.lost_params.empty()) return;
+  if (auto kept = ReadKeptParams(o.lost_params)) {
+    params = kept->params;
+    for (const std::string& name : kept->withheld) params.erase(name);
+    return;
+  }
+  if (o.sets.empty()) return;  // nothing kept and nothing given: the defaults, as bound
+  KeptParams kept;
+  for (const auto& [name, value] : params) {
+    if (redactor.Apply(value) == value)
+      kept.params[name] = value;
+    else
+      kept.withheld.push_back(name);
+  }
+  if (Status s = WriteKeptParams(o.lost_params, kept); !s.ok())
+    std::cerr << "runbook: warning: " << s.message()
+              << " (a helper started again after a restart would not have the params)\n";
 }
 
 // The run a refused resume leaves to tell: "" when `o` is no resume or the resume started.
@@ -218,6 +246,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // failing, recorded, and the others send.
   options.secrets = ReadableSecrets(rb, env, context.base);
   Redactor redactor = RunRedactor(*options.secrets, env);
+  if (!started) KeepOrTakeParams(o, redactor, options.params);
   std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
   if (started) sent.merge(SentNotices(*store.value(), options.run_id));
   if (telling->outbox) {

@@ -9,11 +9,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "engine/executor.h"
 #include "engine/util/clock.h"
 #include "engine/util/json.h"
+#include "engine/util/private_file.h"
 
 namespace runbook {
 namespace {
@@ -159,9 +162,31 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.pid = pid.value();
   running_[run.pid] = run;
   if (request.caller_waits) caller_waits_[run.run_id] = false;
-  int marker =
-      ::open(MarkerOf(run.run_id).c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (marker >= 0) ::close(marker);  // best effort: without it a restart resumes less
+  // Best effort: without it a restart resumes less. It names the run's runbook: a run the
+  // store never had (refused before it started) is still told after a restart (breakRR RR6).
+  Value mark(Value::Map{
+      {"runbook", Value(run.runbook)}, {"file", Value(run.file)}, {"resumes", Value(run.resumes)}});
+  (void)WritePrivateFile(MarkerOf(run.run_id), ToJson(mark) + "\n");
+  return run;
+}
+
+std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const {
+  std::ifstream in(MarkerOf(run_id));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto mark = ParseJson(text.str());
+  if (!mark.ok()) return std::nullopt;
+  const Value* runbook = mark.value().Find("runbook");
+  const Value* file = mark.value().Find("file");
+  const Value* resumes = mark.value().Find("resumes");
+  if (runbook == nullptr || !runbook->is_string() || file == nullptr || !file->is_string())
+    return std::nullopt;
+  LaunchedRun run;
+  run.run_id = run_id;
+  run.runbook = runbook->as_string();
+  run.log = LogOf(run_id);
+  run.file = file->as_string();
+  if (resumes != nullptr && resumes->is_string()) run.resumes = resumes->as_string();
   return run;
 }
 
@@ -182,7 +207,9 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
                                    "--notify-outbox",
                                    OutboxOf(run.run_id),
                                    "--notify-sent",
-                                   SentOf(run.run_id)};
+                                   SentOf(run.run_id),
+                                   "--lost-params",
+                                   ParamsOf(run.run_id)};
   if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
@@ -206,6 +233,7 @@ void Launcher::Forget(const std::string& run_id) const {
   ::unlink(SentOf(run_id).c_str());
   ::unlink(OutboxOf(run_id).c_str());
   ::unlink(CancelledMarkOf(run_id).c_str());
+  ::unlink(ParamsOf(run_id).c_str());
 }
 
 Status Launcher::MarkCancelledLeft(const std::string& run_id) const {

@@ -107,9 +107,18 @@ class Launcher {
   NotifyJournalPaths JournalOf(const std::string& run_id) const {
     return {OutboxOf(run_id), SentOf(run_id)};
   }
-  // LOG_DIR/RUN_ID.running: Start's mark that the run goes (LeftRunning).
+  // LOG_DIR/RUN_ID.running: Start's mark that the run goes (LeftRunning), a JSON object
+  // naming its runbook, file and the run it resumes.
   std::string MarkerOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".running";
+  }
+  // The run MarkerOf(run_id) names (no pid, sets or cancel); nullopt when there is no marker
+  // or it names none (one written empty by an earlier version).
+  std::optional<LaunchedRun> MarkedRun(const std::string& run_id) const;
+  // LOG_DIR/RUN_ID.params: a run refused before it started has its params kept there by its
+  // first lost-run helper, for the next (cli/notify_journal.h KeptParams).
+  std::string ParamsOf(const std::string& run_id) const {
+    return log_dir_ + "/" + run_id + ".params";
   }
   // LOG_DIR/RUN_ID.cancelled: serve cancelled the run as it stopped and the run had not ended
   // when serve exited (it dies with serve): the next serve owes it as cancelled (a cancel is
@@ -120,7 +129,7 @@ class Launcher {
   // Writes CancelledMarkOf(run_id). Errors: the file cannot be made.
   Status MarkCancelledLeft(const std::string& run_id) const;
   // Removes what Start left for `run_id`: its .running marker, its runbook's copy, its
-  // outbox, sent journal and .cancelled mark.
+  // outbox, sent journal, kept params and .cancelled mark.
   void Forget(const std::string& run_id) const;
   const std::string& log_dir() const { return log_dir_; }
   // LOG_DIR/RUN_ID.log.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "engine/audit/store.h"
 
@@ -61,7 +62,8 @@ void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
     const std::string kind = entry.path().extension().string();
-    if (kind != ".runbook" && kind != ".sent" && kind != ".outbox" && kind != ".cancelled")
+    if (kind != ".runbook" && kind != ".sent" && kind != ".outbox" && kind != ".cancelled" &&
+        kind != ".params")
       continue;
     std::string id = entry.path().stem().string();
     if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) ||
@@ -90,28 +92,35 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
     return say("error: cannot look at the runs serve left: " + store.status().message());
   for (const std::string& id : left) {
     auto row = store.value()->FindRun(id);
-    auto events = store.value()->RunEvents(id);
-    if (!row.ok() || !events.ok() ||
-        !LeftUntold(row.value().status, events.value(), id, launcher)) {
-      launcher.Forget(
-          id);  // told all, resumed at its gate, or never started (nothing to send from)
+    std::optional<LaunchedRun> run;
+    if (row.ok()) {
+      auto events = store.value()->RunEvents(id);
+      if (events.ok() && LeftUntold(row.value().status, events.value(), id, launcher))
+        run = LaunchedRun{id, row.value().runbook, -1, launcher.LogOf(id), "", {}, ""};
+    } else {  // never recorded: refused before it started (breakRR RR6: its .owed unwritten)
+      run = launcher.MarkedRun(id);
+    }
+    if (!run) {
+      launcher.Forget(id);  // told all, resumed at its gate, or an unnamed marker
       continue;
     }
-    const CatalogEntry* entry = catalog.Find(row.value().runbook);
+    const CatalogEntry* entry = catalog.Find(run->runbook);
     if (entry == nullptr) {
       say("run " + id + " died with serve, but its runbook is not here: its failure is not sent");
       launcher.Forget(id);
       continue;
     }
-    LaunchedRun run{id, row.value().runbook, -1, launcher.LogOf(id), entry->file, {}, ""};
+    run->file = entry->file;
     // The serve before cancelled it as it stopped, and it had not ended (breakRR RR2).
-    run.cancelled = ::access(launcher.CancelledMarkOf(id).c_str(), F_OK) == 0;
-    if (Status s = owed.Owe(run, kDiedWithServe, std::chrono::steady_clock::now()); !s.ok())
+    run->cancelled = ::access(launcher.CancelledMarkOf(id).c_str(), F_OK) == 0;
+    if (Status s = owed.Owe(*run, kDiedWithServe, std::chrono::steady_clock::now()); !s.ok())
       say("run " + id + ": its failure is being sent, not kept if serve stops: " + s.message());
     else
       say("run " + id +
-          (run.cancelled ? " was cancelled as serve stopped, and did not end: it is interrupted; a "
-                           "failure before the cancel, if any, is being sent"
+          (!row.ok() ? " left no record in the store: its failure is being sent"
+           : run->cancelled
+               ? " was cancelled as serve stopped, and did not end: it is interrupted; a "
+                 "failure before the cancel, if any, is being sent"
            : row.value().status != "interrupted"
                ? " died with serve: what it left untold is being sent"
                : " died with serve: its failure is being sent"));

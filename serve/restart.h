@@ -31,12 +31,16 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
                        const Catalog& catalog, Launcher& launcher,
                        const std::function<void(const std::string&)>& say);
 
-// Owes the failure of each run of `left` (the runs the serve before this one started and never
-// saw end: Launcher::LeftRunning) that is interrupted and waited at no gate, as for a run
-// whose process died (OwedFailures::Owe, exit kDiedWithServe): it died with serve, killed or
-// OOM-killed, and nothing told anyone (breakLL LL5). Its params from its record. Then each
-// of `left` is forgotten (Launcher::Forget: its marker, and its runbook's copy unless owed),
-// and any copy of a runbook no run needs any more is removed.
+// Owes what each run of `left` (the runs the serve before this one started and never saw end:
+// Launcher::LeftRunning) may have left untold, as for a run whose process died
+// (OwedFailures::Owe, exit kDiedWithServe): one interrupted that waited at no gate (it died
+// with serve, killed or OOM-killed, and nothing told anyone: breakLL LL5); one that recorded
+// "failure" or left an outbox (it died while it sent: breakRR RR3); one the store does not
+// have, named by its marker (refused before it started, its .owed unwritten: breakRR RR6).
+// One the serve before cancelled as it stopped (Launcher::CancelledMarkOf) is owed as
+// cancelled (breakRR RR2). Its params from its record. Then each of `left` is forgotten
+// (Launcher::Forget: its marker, and its runbook's copy unless owed), and any copy of a
+// runbook no run needs any more is removed.
 void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
                          const Catalog& catalog, Launcher& launcher, OwedFailures& owed,
                          const std::function<void(const std::string&)>& say);

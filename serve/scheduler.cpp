@@ -83,7 +83,12 @@ void Scheduler::Tick(const Catalog& catalog) {
   StartQueued();
   last_ = now;
   Status written = WriteMetricsFile(state_path_, "{\"last_tick\": \"" + UtcText(now) + "\"}\n");
-  if (!written.ok()) say_("error: " + written.message());
+  // Said when it starts failing and when it mends, not every tick (breakRR RR6: a full disk
+  // wrote the same line twice a second).
+  std::string error = written.ok() ? "" : written.message();
+  if (error != state_error_)
+    say_(error.empty() ? "written again: " + state_path_ : "error: " + error);
+  state_error_ = error;
 }
 
 void Scheduler::Handle(const DueFire& fire, const CatalogEntry& entry) {

@@ -46,6 +46,7 @@ class Scheduler {
   std::string audit_db_;
   std::string state_path_;
   std::function<void(const std::string&)> say_;
+  std::string state_error_;   // why state_path_ could not be written last, "" when it was
   std::string read_problem_;  // said at the first tick
   std::optional<SysSeconds> last_;
   std::map<std::string, Queued> queued_;  // by runbook name, one each

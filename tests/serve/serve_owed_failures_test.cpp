@@ -39,6 +39,16 @@ class Receiver {
     }
     return out;
   }
+  // The paths posted to so far.
+  std::vector<std::string> Paths() const {
+    std::vector<std::string> out;
+    std::istringstream lines(ReadFile(log_));
+    for (std::string line; std::getline(lines, line);) {
+      auto post = ParseJson(line);
+      if (post.ok()) out.push_back(post.value().Find("path")->as_string());
+    }
+    return out;
+  }
   // Waits until `n` posts came (20 s at most); the bodies.
   std::vector<Value> AtLeast(size_t n, int seconds = 20) const {
     std::vector<Value> got;
@@ -632,4 +642,96 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     CHECK_THAT(Text(got[0], "detail"),
                Catch::Contains("step 'boom' failed before serve cancelled the run"));
   }
+}
+
+TEST_CASE("serve: a run refused before it started keeps its params across a restart, secrets not",
+          "[serve][notify][owed]") {
+  // breakRR RR5: the first helper had the run's params from serve; one started again after a
+  // restart had none: an entry addressed by a param failed ("param 'tag' is not set"), or
+  // went to the param's default. The first helper keeps them (logs/RUN_ID.params); a param
+  // holding a secret's text is withheld, and its entry fails rather than use the default.
+  std::string dir = ServeDir();
+  int up_port = FreePort(), down_port = FreePort();
+  Receiver up(dir, "up", up_port);
+  auto hook = [&](int port, const std::string& path) {
+    return "  - on: [failure]\n    webhook: {url: 'http://127.0.0.1:" + std::to_string(port) +
+           path + "'}\n";
+  };
+  WriteFile(
+      dir, "rb/refp.yaml",
+      "version: 1\nname: refp\nparams:\n  tag: {type: string, required: true}\n"
+      "  oncall: {default: default-oncall}\n  token: {default: none}\n"
+      "secrets:\n  key: {env: RUNBOOK_TEST_RR5_KEY}\n  missing: {env: RUNBOOK_TEST_NEVER_SET}\n"
+      "notify:\n" +
+          hook(up_port, "/e0/${{ params.tag }}") + hook(down_port, "/e1") +
+          hook(up_port, "/e2/${{ params.oncall }}") + hook(up_port, "/e3/${{ params.token }}") +
+          "steps:\n  - {id: s, uses: exec, env: {X: '${{ secrets.missing }}'}, with: {run: "
+          "['true']}}\n");
+  const std::string secret = "s3cr3t-rr5-value";
+  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000", "RUNBOOK_TEST_RR5_KEY=" + secret});
+  std::string id =
+      serve
+          .Json("POST", "/api/v1/runbooks/refp/runs", 201,
+                "{\"params\": {\"tag\": \"mytag\", \"oncall\": \"night-shift\", \"token\": \"" +
+                    secret + "\"}}")
+          .Find("run_id")
+          ->as_string();
+  REQUIRE(up.AtLeast(1).size() == 1);  // e0; e1 refused, tried again in 3 s
+  std::string logs = dir + "/store/serve/logs/";
+  std::string kept = ReadFile(logs + id + ".params");
+  CHECK_THAT(kept, Catch::Contains("night-shift"));
+  CHECK(kept.find(secret) == std::string::npos);  // withheld, by name only
+  CHECK_THAT(kept, Catch::Contains("\"withheld\":[\"token\"]"));
+  serve.Kill9();  // the helper dies with it
+  Receiver down(dir, "down", down_port);
+  serve.Start();
+  REQUIRE(down.AtLeast(1).size() == 1);
+  REQUIRE(up.AtLeast(2).size() >= 2);  // e0, e2
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::vector<std::string> paths = up.Paths();
+  CHECK(std::count(paths.begin(), paths.end(), "/e0/mytag") == 1);
+  CHECK(std::count(paths.begin(), paths.end(), "/e2/night-shift") == 1);  // not the default
+  for (const std::string& p : paths) CHECK(p.rfind("/e3/", 0) != 0);      // never the default
+  CHECK_THAT(ReadFile(logs + id + ".log"), Catch::Contains("param 'token' is not set"));
+  CHECK(ReadFile(logs + id + ".log").find(secret) == std::string::npos);
+}
+
+TEST_CASE("serve: a run whose failure could not be kept is still told after a restart",
+          "[serve][notify][owed]") {
+  // breakRR RR6: serve could not write the run's .owed (the state folder's disk full), its
+  // helper could not mark it yet (the store unwritable), and serve was restarted: the run's
+  // .running marker named a run the store did not have, and it was forgotten, unsaid. The
+  // marker names the runbook now; such a run is owed.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/holder.yaml",
+            "version: 1\nname: holder\nlock: shared\nparams:\n  tag: {default: none}\nsteps:\n  - "
+            "{id: w, uses: exec, with: "
+            "{run: [sh, -c, 'echo started >> " +
+                gate + ".marks; sleep 300']}}\n");
+  WriteFile(dir, "rb/victim.yaml",
+            "version: 1\nname: victim\nlock: shared\nparams:\n  tag: {default: none}\nnotify:\n" +
+                Webhook(port, "/hook") +
+                "steps:\n  - {id: s, uses: exec, with: {run: ['true']}}\n");
+  Serve serve(dir);
+  StartRun(serve, "holder", "h");
+  REQUIRE(Started(gate));
+  std::string id = StartRun(serve, "victim", "v");  // waits for the lock: not in the store
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  std::string logs = dir + "/store/serve/logs/";
+  REQUIRE(Shell("mkdir " + logs + id + ".owed").exit_code == 0);  // .owed cannot be written
+  int locker = LockStore(dir, 60);                                // nor the store
+  KillRun(id);
+  CHECK(serve.LogSays("run " + id + ": its failure is being sent, not kept if serve stops"));
+  serve.Kill9();
+  REQUIRE(Shell("rmdir " + logs + id + ".owed").exit_code == 0);
+  StopServer(locker);
+  serve.Start();
+  CHECK(serve.LogSays("run " + id + " left no record in the store: its failure is being sent"));
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("the run left no record in the store"));
 }

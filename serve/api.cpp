@@ -95,8 +95,16 @@ bool ParamsOf(const Req& req, const Runbook& rb,
     error = "params must be a JSON object of param names and values";
     return false;
   }
-  for (const auto& [name, value] : params ? params->as_map() : Value::Map{})
-    sets.emplace_back(name, SetText(value));
+  for (const auto& [name, value] : params ? params->as_map() : Value::Map{}) {
+    std::string text = SetText(value);
+    // A run gets its params as arguments, which end at a NUL: refused, not cut (breakLL LL13).
+    if (name.find('\0') != std::string::npos || text.find('\0') != std::string::npos) {
+      error =
+          "param '" + Printable(name) + "': a NUL character (\\u0000) cannot be passed to a run";
+      return false;
+    }
+    sets.emplace_back(name, std::move(text));
+  }
   auto bound = BindParams(rb, sets);
   if (!bound.ok()) error = bound.status().message();
   return bound.ok();

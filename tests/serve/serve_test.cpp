@@ -96,6 +96,11 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   Value bad = serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, "{\"params\": {\"whoo\": 1}}");
   CHECK_THAT(bad.Find("error")->as_string(), Catch::Contains("did you mean 'who'?"));
   serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, "[1]");
+  // A NUL would cut the value the run gets (breakLL LL13): refused, in a name or a value.
+  for (const char* body : {R"({"params": {"who": "a\u0000b"}})", R"({"params": {"w\u0000": 1}})"}) {
+    Value nul = serve.Json("POST", "/api/v1/runbooks/hello/runs", 400, body);
+    CHECK_THAT(nul.Find("error")->as_string(), Catch::Contains("a NUL character"));
+  }
   serve.Json("GET", "/api/v1/runs?limit=abc", 400);
   serve.Json("GET", "/api/v1/runs?since=garbage", 400);
   // httplib's own refusal of a POST without a body speaks the API's form too.

@@ -15,12 +15,23 @@ std::string Upper(std::string s) {
 
 bool Starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
-// The line as the server runs it: the content of /*!NNNNN ... */ and /*M!NNNNNN ... */ kept,
-// other comments and the client's commands (/*M!999999\- ... */) dropped, spaces collapsed.
+// The text as the server runs it: the content of /*!NNNNN ... */ and /*M!NNNNNN ... */ kept,
+// other comments and the client's commands (/*M!999999\- ... */) dropped, spaces collapsed
+// outside literals (a "/*" in a literal is data).
 std::string Effective(const std::string& line) {
   std::string out;
   size_t i = 0;
   while (i < line.size()) {
+    if (line[i] == '\'' || line[i] == '"' || line[i] == '`') {  // a literal: kept as it is
+      char quote = line[i];
+      size_t j = i + 1;
+      for (; j < line.size() && line[j] != quote; ++j)
+        if (line[j] == '\\' && quote != '`') ++j;
+      j = std::min(j + 1, line.size());
+      out += line.substr(i, j - i);
+      i = j;
+      continue;
+    }
     if (line.compare(i, 2, "/*") != 0) {
       char c = line[i++];
       if (std::isspace(static_cast<unsigned char>(c))) {
@@ -204,37 +215,65 @@ std::string Judge(const std::string& s, const std::string& up, const DumpScanRul
 
 namespace {
 
-// `line` cut after each `delimiter` outside string literals, quoted names and comments (the
-// client splits statements so, whatever the lines: "INSERT ...; DROP DATABASE x;" is two).
-std::vector<std::string> SplitStatements(const std::string& line, const std::string& delimiter) {
-  std::vector<std::string> out;
-  size_t from = 0;
-  char quote = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quote != 0) {
-      if (c == '\\' && quote != '`') {
-        ++i;
-      } else if (c == quote) {
-        quote = 0;
+// The client's reading of a dump (mariadb's add_line): where statements end, whatever the
+// lines. String literals ('...', "...", their \ escapes), quoted names (`...`) and /* ... */
+// comments carry over line ends; "-- " and "#" comments end with their line. A delimiter
+// counts only outside all of them (breakSS SS2: a literal spanning two lines hid the
+// statements after it from a scan that read each line afresh).
+class StatementLexer {
+ public:
+  // Reads `line` (its '\n' dropped) from `from`: the offset just past the first delimiter
+  // outside literals and comments, or npos when the statement goes on past the line. What the
+  // server reads of it (all but "-- " and "#" comments) is appended to `code`; what is
+  // outside literals and comments to `outside`.
+  size_t FindEnd(const std::string& line, size_t from, const std::string& delimiter,
+                 std::string& code, std::string& outside) {
+    for (size_t i = from; i < line.size(); ++i) {
+      char c = line[i];
+      if (comment_) {
+        code += c;
+        if (line.compare(i, 2, "*/") == 0) {
+          comment_ = false;
+          code += line[++i];
+        }
+        continue;
       }
-      continue;
+      if (quote_ != 0) {
+        code += c;
+        if (c == '\\' && quote_ != '`' && i + 1 < line.size())
+          code += line[++i];
+        else if (c == quote_)
+          quote_ = 0;
+        continue;
+      }
+      if (c == '\'' || c == '"' || c == '`') {
+        quote_ = c;
+        code += c;
+      } else if (line.compare(i, 2, "/*") == 0) {
+        comment_ = true;
+        code += line.substr(i, 2);
+        ++i;
+      } else if (c == '#' || (line.compare(i, 2, "--") == 0 &&
+                              (i + 2 == line.size() ||
+                               std::isspace(static_cast<unsigned char>(line[i + 2]))))) {
+        return std::string::npos;  // the rest of the line is a comment
+      } else if (line.compare(i, delimiter.size(), delimiter) == 0) {
+        code += delimiter;
+        return i + delimiter.size();
+      } else {
+        code += c;
+        outside += c;
+      }
     }
-    if (c == '\'' || c == '"' || c == '`') {
-      quote = c;
-    } else if (line.compare(i, 2, "/*") == 0) {
-      size_t close = line.find("*/", i + 2);
-      if (close == std::string::npos) break;
-      i = close + 1;
-    } else if (line.compare(i, delimiter.size(), delimiter) == 0) {
-      out.push_back(line.substr(from, i + delimiter.size() - from));
-      from = i + delimiter.size();
-      i = from - 1;
-    }
+    return std::string::npos;
   }
-  if (from < line.size()) out.push_back(line.substr(from));
-  return out;
-}
+  // Whether a literal, quoted name or comment is open at the line's end.
+  bool open() const { return quote_ != 0 || comment_; }
+
+ private:
+  char quote_ = 0;
+  bool comment_ = false;
+};
 
 // A statement (or a body's: `INSERT INTO other.t` in a trigger fired by the dump's own rows)
 // that writes to or reads from a table named with its database (`CREATE TABLE x SELECT * FROM
@@ -285,64 +324,156 @@ std::string StorageElsewhere(const std::string& up) {
   return "";
 }
 
-std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpScanRules& rules) {
-  std::vector<std::string> problems;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {"cannot read " + path};
-  std::string delimiter = ";";  // DELIMITER changes it (routines and triggers: ";;")
-  bool at_start = true;         // the next piece starts a statement
-  std::string line;
-  for (size_t n = 1; std::getline(in, line) && problems.size() < 5; ++n) {
-    if (Starts(line, "--")) continue;
-    if (std::string command = ClientCommandIn(line); !command.empty()) {
-      problems.push_back("line " + std::to_string(n) + ": a client command (" + command +
-                         ") in a comment: the client would run it");
-      continue;
-    }
+namespace {
+
+// The largest statement judged whole (a table's rows excepted, which are not kept): what
+// mariadb-dump writes for a table, view, trigger or routine is far smaller.
+constexpr size_t kMaxStatement = 16u << 20;
+
+// Whether `head` (a statement's start, effective) is a table's rows as mariadb-dump writes
+// them: INSERT INTO `t` [(`a`,...)] VALUES; `table_qualified` says whether `t` names a
+// database. False for anything else (INSERT ... SELECT is judged whole).
+bool RowsHead(const std::string& head, bool& table_qualified) {
+  std::string up = Upper(head);
+  if (!Starts(up, "INSERT INTO ")) return false;
+  size_t at = 12;
+  if (IdentAt(head, at).empty()) return false;
+  table_qualified = at < head.size() && head[at] == '.';
+  if (table_qualified) return true;
+  while (at < head.size() && head[at] == ' ') ++at;
+  if (at < head.size() && head[at] == '(') {
+    size_t close = head.find(')', at);
+    if (close == std::string::npos) return false;
+    at = close + 1;
+    while (at < head.size() && head[at] == ' ') ++at;
+  }
+  return up.compare(at, 6, "VALUES") == 0 || up.compare(at, 5, "VALUE") == 0;
+}
+
+// Why the whole statement `text` (its delimiter included) cannot be replayed, "" when it can.
+// `in_body`: it was written between DELIMITER ;; and DELIMITER ; (a trigger or a routine).
+std::string JudgeStatement(const std::string& text, bool in_body, const DumpScanRules& rules) {
+  std::string s = Effective(text);
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  if (s.empty()) return "";
+  std::string up = Upper(s);
+  std::string why = Judge(s, up, rules);
+  if (why.empty()) why = StorageElsewhere(up);
+  // A routine's or trigger's body runs in the database it was made in, when called or fired
+  // (a trigger by the dump's own rows): it may not name another database's table.
+  if (why.empty() && BodyReachesOut(s, up))  // CREATE TABLE ... SELECT FROM other.t too
+    why = in_body ? "a body names another database's table"
+                  : "it reads or writes another database's table";
+  return why;
+}
+
+// A dump read statement by statement, each judged once it is whole.
+class DumpReader {
+ public:
+  explicit DumpReader(const DumpScanRules& rules) : rules_(rules) {}
+
+  void Line(const std::string& line, size_t n) {
+    // Only blank lines (and comments) since the last statement: the next one starts here.
+    const bool at_start =
+        !rows_ && !lexer_.open() && pending_.find_first_not_of(" \t\r\n") == std::string::npos;
+    if (at_start) pending_.clear();
+    if (at_start && Starts(line, "--")) return;
+    if (std::string command = ClientCommandIn(line); !command.empty())
+      return Say(n, "a client command (" + command + ") in a comment: the client would run it");
     // The client's DELIMITER command takes the whole line (its delimiter may hold ';').
-    if (at_start && Starts(Upper(line.substr(0, 10)), "DELIMITER ")) {
-      delimiter = line.substr(10);
-      while (!delimiter.empty() && (delimiter.back() == ' ' || delimiter.back() == '\r'))
-        delimiter.pop_back();
-      while (!delimiter.empty() && delimiter.front() == ' ') delimiter.erase(0, 1);
-      if (delimiter.empty()) delimiter = ";";
-      continue;
-    }
-    for (const std::string& piece : SplitStatements(line, delimiter)) {
-      auto say = [&](const std::string& why) {
-        problems.push_back("line " + std::to_string(n) + ": " + why);
-      };
-      const bool in_body = delimiter != ";";
-      std::string trimmed = piece.substr(std::min(piece.find_first_not_of(' '), piece.size()));
-      if (at_start && !in_body && Starts(trimmed, "INSERT INTO ")) {  // data: its table only
-        size_t at = 12;
-        IdentAt(trimmed, at);
-        if (at < trimmed.size() && trimmed[at] == '.')
-          say("it inserts into another database's table");
-        at_start = trimmed.size() >= 1 && trimmed.back() == ';';
-        continue;
+    if (at_start && Starts(Upper(line.substr(0, 10)), "DELIMITER ")) return Delimiter(line);
+    for (size_t from = 0; from <= line.size();) {
+      if (pending_.empty() && !rows_) began_ = n;
+      std::string code, outside;
+      size_t end = lexer_.FindEnd(line, from, delimiter_, code, outside);
+      if (rows_) {
+        Rows(outside);
+      } else {
+        pending_ += code;
+        outside_ += outside;
+        if (end == std::string::npos) pending_ += '\n';
+        if (pending_.size() > kMaxStatement) {
+          Say(began_, "a statement over 16 MiB that is not a table's rows");
+          pending_.clear();
+          outside_.clear();
+          rows_ = true;  // not kept: read to its end
+        }
+        Head();
       }
-      std::string s = Effective(piece);
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      if (s.empty()) continue;
-      std::string up = Upper(s);
-      std::string why;
-      if (at_start) why = Judge(s, up, rules);
-      for (const std::string& db : rules.databases)
-        if (why.empty() && !at_start && !db.empty() && Names(s, db))
-          why = "it names database " + db + " itself";
-      // A routine's or trigger's body runs in the database it was made in, when called or
-      // fired (a trigger by the dump's own rows): it may not name another database's table.
-      if (why.empty()) why = StorageElsewhere(up);
-      if (why.empty() && BodyReachesOut(s, up))  // CREATE TABLE ... SELECT FROM other.t too
-        why = in_body ? "a body names another database's table"
-                      : "it reads or writes another database's table";
-      if (!why.empty()) say(why);
-      at_start = s.size() >= delimiter.size() &&
-                 s.compare(s.size() - delimiter.size(), delimiter.size(), delimiter) == 0;
+      if (end == std::string::npos) break;
+      if (!rows_) {
+        if (std::string why = JudgeStatement(pending_, delimiter_ != ";", rules_); !why.empty())
+          Say(began_, why);
+      }
+      pending_.clear();
+      outside_.clear();
+      rows_ = false;
+      from = end;
+      if (from == line.size()) break;
     }
   }
-  return problems;
+
+  // After the last line: a statement left open is one the client would still run.
+  void End() {
+    if (!pending_.empty() && !rows_)
+      if (std::string why = JudgeStatement(pending_, delimiter_ != ";", rules_); !why.empty())
+        Say(began_, why);
+  }
+  bool full() const { return problems_.size() >= 5; }
+  std::vector<std::string> problems() && { return std::move(problems_); }
+
+ private:
+  const DumpScanRules& rules_;
+  StatementLexer lexer_;
+  std::string delimiter_ = ";";  // DELIMITER changes it (routines and triggers: ";;")
+  std::string pending_;          // the statement so far, judged when whole
+  std::string outside_;          // what of it is outside literals and comments
+  bool rows_ = false;            // the statement is a table's rows: its rest is data, not kept
+  size_t began_ = 0;             // the line the statement began on
+
+  void Say(size_t n, const std::string& why) {
+    if (!full()) problems_.push_back("line " + std::to_string(n) + ": " + why);
+  }
+  void Delimiter(const std::string& line) {
+    delimiter_ = line.substr(10);
+    while (!delimiter_.empty() && (delimiter_.back() == ' ' || delimiter_.back() == '\r'))
+      delimiter_.pop_back();
+    while (!delimiter_.empty() && delimiter_.front() == ' ') delimiter_.erase(0, 1);
+    if (delimiter_.empty()) delimiter_ = ";";
+  }
+  // Once the statement's start is a table's rows, its rest is data: only its table is judged
+  // (and what is outside its literals, Rows), and it is not kept.
+  void Head() {
+    if (delimiter_ != ";" || pending_.size() > 4096) return;
+    std::string head = Effective(pending_);
+    bool qualified = false;
+    if (!RowsHead(head, qualified)) return;
+    if (qualified) Say(began_, "it inserts into another database's table");
+    Rows(outside_);
+    pending_.clear();
+    outside_.clear();
+    rows_ = true;
+  }
+  // What a table's rows hold outside their literals is numbers, NULL and _binary: a query
+  // there (VALUES ((SELECT ... FROM other.t))) reads beyond the new database.
+  void Rows(const std::string& outside) {
+    if (Upper(outside).find("SELECT") != std::string::npos)
+      Say(began_, "a row's value is a query, which is not what a dump's rows hold");
+  }
+
+  std::vector<std::string> problems_;
+};
+
+}  // namespace
+
+std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpScanRules& rules) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {"cannot read " + path};
+  DumpReader reader(rules);
+  std::string line;
+  for (size_t n = 1; !reader.full() && std::getline(in, line); ++n) reader.Line(line, n);
+  reader.End();
+  return std::move(reader).problems();
 }
 
 }  // namespace runbook

@@ -22,14 +22,17 @@ struct DumpScanRules {
   bool tables_only = false;
 };
 
-// The problems found in the SQL file `path` (at most 5, each "line N: ..."), empty when the
-// dump holds only what a one-database mariadb-dump writes: SET, CREATE/DROP/ALTER TABLE,
-// LOCK/UNLOCK TABLES, INSERT INTO an unqualified table, a sequence (CREATE/DROP SEQUENCE, DO
-// SETVAL), DELIMITER, and (unless tables_only)
-// views, triggers, routines and events whose names and trigger tables are unqualified; their
-// bodies (between DELIMITER ;; and DELIMITER ;) are not looked into: they run only when
-// called or fired, in the database they were created in. Version comments (/*!50003 ... */)
-// are read as the server reads them. Errors are problems (the file cannot be read).
+// The problems found in the SQL file `path` (at most 5, each "line N: ..." naming the line
+// the statement begins on), empty when the dump holds only what a one-database mariadb-dump
+// writes: SET, CREATE/DROP/ALTER TABLE, LOCK/UNLOCK TABLES, a table's rows (INSERT INTO an
+// unqualified table VALUES, no query among them), a sequence (CREATE/DROP SEQUENCE, DO
+// SETVAL), DELIMITER, and (unless tables_only) views, triggers, routines and events whose
+// names and trigger tables are unqualified and whose bodies name no other database's table.
+// The dump is split into statements as the client splits it (literals, quoted names and
+// comments carry over line ends: breakSS SS2), each judged whole; a table's rows are not kept
+// (their literals are data). Version comments (/*!50003 ... */) are read as the server reads
+// them. Errors are problems (the file cannot be read; a statement over 16 MiB that is not a
+// table's rows).
 std::vector<std::string> DumpReachesBeyond(const std::string& path, const DumpScanRules& rules);
 
 }  // namespace runbook

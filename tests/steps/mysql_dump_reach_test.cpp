@@ -133,6 +133,34 @@ TEST_CASE("dump reach: every statement that reaches beyond the new database is r
     INFO(sneaky);
     CHECK_FALSE(Reach(std::string(kGenuine) + sneaky).empty());
   }
+  // breakSS SS2: literals, quoted names and comments carry over line ends as the client reads
+  // them; a scan that read each line afresh took what followed a literal's second line for
+  // data. Variants: each way a line's end can fall inside something.
+  for (const char* spanning : {
+           "INSERT INTO t VALUES (2000+LENGTH('abc\n')); DELETE FROM t WHERE id > 1000; SET @s = "
+           "CONCAT('CREATE DATABASE ', REPLACE(DATABASE(), '_', 'X')); PREPARE p FROM @s; "
+           "EXECUTE p; SELECT 'x\n';\n",
+           "INSERT INTO `orders` VALUES (1,'a'); -- it's\nDROP DATABASE victim;\n",
+           "SET @a = 1; # don't\nUSE victim;\n",
+           "/* a comment\nover lines */ DROP DATABASE victim;\n",
+           "SET @a = \"x\nz\"; USE victim;\n",
+           "CREATE TABLE `c` (\n a text DEFAULT '/*',\n b int,\n FOREIGN KEY (b) REFERENCES "
+           "`shop`.`x` "
+           "(id),\n c text DEFAULT '*/'\n);\n",
+           "INSERT INTO `orders` SELECT * FROM victim.v;\n",
+           "INSERT INTO `orders` VALUES ((SELECT x FROM victim.v),'a');\n",
+           "INSERT INTO `orders` VALUES (1,'a\nb'),(2,(select 1));\n",
+       }) {
+    INFO(spanning);
+    CHECK_FALSE(Reach(std::string(kGenuine) + spanning).empty());
+  }
+  // What a literal spanning lines holds is data, and blank lines and comments between
+  // statements change nothing.
+  CHECK(Reach(std::string(kGenuine) +
+              "INSERT INTO `orders` VALUES (1,'line 1\nline 2; DROP DATABASE x; -- it''s'),"
+              "(2,'select * from victim.v /* x');\n\n-- a comment\n\n" +
+              kTrigger + "\n" + kView)
+            .empty());
   // A ';' inside a string is no statement's end.
   CHECK(Reach("INSERT INTO `orders` VALUES (1,'x; DROP DATABASE victim; y');\n").empty());
   // At most five said.

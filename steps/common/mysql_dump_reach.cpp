@@ -277,11 +277,15 @@ class StatementLexer {
 
 // A statement (or a body's: `INSERT INTO other.t` in a trigger fired by the dump's own rows)
 // that writes to or reads from a table named with its database (`CREATE TABLE x SELECT * FROM
-// other.t`): names after INTO, UPDATE, FROM, JOIN, TABLE.
+// other.t`): names after INTO, UPDATE, FROM, JOIN, TABLE, INSERT, REPLACE, DELETE, CALL.
 bool BodyReachesOut(const std::string& s, const std::string& up) {
-  for (const char* verb : {"INTO ", "UPDATE ", "FROM ", "JOIN ", "TABLE "}) {
+  // INTO is optional after INSERT and REPLACE, a name may be parenthesised (breakSS SS6:
+  // `INSERT other.t VALUES`, `FROM (other.t)`), a procedure called by its qualified name.
+  for (const char* verb : {"INTO ", "UPDATE ", "FROM ", "JOIN ", "TABLE ", "INSERT ", "REPLACE ",
+                           "IGNORE ", "DELETE ", "CALL "}) {
     for (size_t at = up.find(verb); at != std::string::npos; at = up.find(verb, at + 1)) {
       size_t after = at + std::string(verb).size();
+      while (after < s.size() && (s[after] == ' ' || s[after] == '(')) ++after;
       if (IdentAt(s, after).empty()) continue;
       while (after < s.size() && s[after] == ' ') ++after;
       if (after < s.size() && s[after] == '.') return true;

@@ -18,12 +18,14 @@ namespace {
 
 // `dump` with `sql` appended as dumps/NAME.sql.gz, its metadata made to match (as anyone who
 // can write the folder can, without public_key).
+// `sed`, when given, is a sed -E expression applied to the dump's own lines first.
 std::string EditedDump(const std::string& dir, const std::string& dump, const std::string& name,
-                       const std::string& sql) {
+                       const std::string& sql, const std::string& sed = "") {
   std::string out = dir + "/dumps/" + name + ".sql.gz";
   WriteFile(dir, name + ".tail.sql", sql + "\n");
-  Shell("cd " + dir + " && (gzip -dc " + dump + "; cat " + name + ".tail.sql) | gzip > " + out +
-        " && cp " + dump + ".meta.json " + out +
+  WriteFile(dir, name + ".sed", sed.empty() ? "s/^//" : sed);
+  Shell("cd " + dir + " && (gzip -dc " + dump + " | sed -E -f " + name + ".sed; cat " + name +
+        ".tail.sql) | gzip > " + out + " && cp " + dump + ".meta.json " + out +
         ".meta.json && python3 -c \"import "
         "json,hashlib,sys,gzip;m=json.load(open(sys.argv[1]));b=open(sys.argv[2],'rb').read();"
         "m['sha256']=hashlib.sha256(b).hexdigest();m['size']=len(b);r=gzip.decompress(b);"
@@ -329,4 +331,61 @@ TEST_CASE("mysql restore: what the dump's scan misses, the replay account cannot
   CHECK(lost.exit_code == 1);
   CHECK_THAT(lost.err, Catch::Contains("shop NO LONGER EXISTS"));
   CHECK(lost.err.find("untouched") == std::string::npos);
+}
+
+TEST_CASE(
+    "mysql restore, switch env: a view, trigger or routine the app could not use, or that "
+    "would run as the app, is refused",
+    "[e2e][mysql][restore]") {
+  // breakSS SS4: objects without a DEFINER were owned by the temporary replay account, dropped
+  // after the replay: the step said success and the app's first write failed (1449). SS6: an
+  // SQL SECURITY INVOKER function ran the dump's code as the app, writing another database.
+  REQUIRE(Shell("command -v mariadbd mariadb-dump mariadb-install-db >/dev/null").exit_code == 0);
+  MariadbServer db;
+  std::string ws = "      workspace: " + db.dir + "/ws/restore\n";
+  std::string dump = ShopAndVictim(db, ws);
+  REQUIRE(db.Sql("USE shop; CREATE TABLE log(id int); CREATE VIEW w AS SELECT id FROM t; "
+                 "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW INSERT INTO log VALUES "
+                 "(NEW.id); CREATE PROCEDURE p() SELECT count(*) FROM t")
+              .exit_code == 0);
+  REQUIRE(Run(db.dir, "backup.yaml").exit_code == 0);
+  std::string objects = NewestDump(db.dir);
+  auto refused = [&](const std::string& edited, const std::string& says) {
+    Command r = Run(db.dir, "restore.yaml --set switch=env --set dump=" + edited);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains(says) && Catch::Contains("shop untouched"));
+    CHECK(db.Value("SELECT count(*) FROM shop.t") == "51");
+    CHECK(db.Value("SELECT x FROM victim.v") == "42");
+    CHECK(db.Value("SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE "
+                   "'shop\\_%'") == "0");
+  };
+  // DEFINER stripped, as operators do for portability: each object would be the replay
+  // account's.
+  const std::string strip = "s/DEFINER=`[^`]*`@`[^`]*`//g";
+  refused(EditedDump(db.dir, objects, "nodefiner", "", strip), "has no DEFINER");
+  // Variants: a view alone, a function alone (a definer-less object of each kind).
+  refused(EditedDump(db.dir, dump, "view", "CREATE VIEW w2 AS SELECT id FROM t;"),
+          "the dump's view w2 has no DEFINER");
+  refused(EditedDump(db.dir, dump, "function",
+                     "DELIMITER ;;\nCREATE FUNCTION f() RETURNS INT RETURN 1 ;;\nDELIMITER ;"),
+          "the dump's function f has no DEFINER");
+  // SQL SECURITY INVOKER, replayed as the connecting account (its own definer: no 1449), with
+  // a body the scan cannot read: refused all the same, and victim untouched.
+  WriteRunbooks(db.dir, "mysql", "mysql://root@localhost/shop?socket=" + db.sock, "",
+                ws + "      force: true\n      replay_account: own\n", false);
+  refused(EditedDump(db.dir, dump, "invoker",
+                     "DELIMITER ;;\nCREATE FUNCTION f() RETURNS INT SQL SECURITY INVOKER MODIFIES "
+                     "SQL DATA BEGIN INSERT victim.v VALUES (666); RETURN (SELECT max(x) FROM "
+                     "(victim.v)); END ;;\nDELIMITER ;\nCREATE SQL SECURITY INVOKER VIEW w AS "
+                     "SELECT f() AS x;"),
+          "");
+  refused(EditedDump(db.dir, dump, "invoker2",
+                     "CREATE SQL SECURITY INVOKER VIEW w3 AS SELECT id FROM t;"),
+          "the dump's view w3 runs with its caller's rights (SQL SECURITY INVOKER)");
+  // The dump as taken (definers kept), replayed as the connecting account: restored, and its
+  // objects work.
+  Command ok = Run(db.dir, "restore.yaml --set switch=env --set dump=" + objects);
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
 }

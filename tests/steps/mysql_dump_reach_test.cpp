@@ -150,6 +150,14 @@ TEST_CASE("dump reach: every statement that reaches beyond the new database is r
            "INSERT INTO `orders` SELECT * FROM victim.v;\n",
            "INSERT INTO `orders` VALUES ((SELECT x FROM victim.v),'a');\n",
            "INSERT INTO `orders` VALUES (1,'a\nb'),(2,(select 1));\n",
+           // breakSS SS6: INTO left out, a parenthesised name, a call
+           "DELIMITER ;;\nCREATE FUNCTION f() RETURNS INT BEGIN INSERT victim.v VALUES (6); "
+           "RETURN 1; END ;;\nDELIMITER ;\n",
+           "DELIMITER ;;\nCREATE FUNCTION f() RETURNS INT RETURN (SELECT max(x) FROM (victim.v)) "
+           ";;\nDELIMITER ;\n",
+           "DELIMITER ;;\nCREATE PROCEDURE p() BEGIN REPLACE `victim`.v VALUES (1); END ;;\n"
+           "DELIMITER ;\n",
+           "DELIMITER ;;\nCREATE PROCEDURE p() BEGIN CALL victim.q(); END ;;\nDELIMITER ;\n",
        }) {
     INFO(spanning);
     CHECK_FALSE(Reach(std::string(kGenuine) + spanning).empty());

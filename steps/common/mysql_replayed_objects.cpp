@@ -1,0 +1,34 @@
+#include "steps/common/mysql_replayed_objects.h"
+
+namespace runbook {
+
+const char* const kReplayedObjectsQuery =
+    "SELECT 'view', table_name, definer, security_type FROM information_schema.views WHERE "
+    "table_schema = {db} UNION ALL SELECT 'trigger', trigger_name, definer, '' FROM "
+    "information_schema.triggers WHERE trigger_schema = {db} UNION ALL SELECT "
+    "LOWER(routine_type), routine_name, definer, security_type FROM information_schema.routines "
+    "WHERE routine_schema = {db} UNION ALL SELECT 'event', event_name, definer, '' FROM "
+    "information_schema.events WHERE event_schema = {db} ORDER BY 1, 2";
+
+std::vector<std::string> ReplayedObjectProblems(const std::vector<std::vector<std::string>>& rows,
+                                                const std::optional<std::string>& replay_definer) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) {
+    if (r.size() < 4) continue;
+    const std::string what = "the dump's " + r[0] + " " + r[1];
+    if (replay_definer && r[2] == *replay_definer)
+      out.push_back(what +
+                    " has no DEFINER: it would be owned by the restore's temporary account, "
+                    "which is dropped after the replay, and fail when the app uses it (error "
+                    "1449); give it a DEFINER in the dump, or replay_account: own makes the "
+                    "connecting account its definer");
+    else if (r[3] == "INVOKER")
+      out.push_back(what +
+                    " runs with its caller's rights (SQL SECURITY INVOKER): the app using it "
+                    "would run the dump's code as itself, beyond the new database; a restored "
+                    "object must run with its definer's rights");
+  }
+  return out;
+}
+
+}  // namespace runbook

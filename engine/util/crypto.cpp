@@ -175,6 +175,13 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), size);
 }
 
+std::string Sha1Raw(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), out, &size, EVP_sha1(), nullptr);
+  return std::string(reinterpret_cast<char*>(out), size);
+}
+
 std::string Md5Raw(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int size = 0;

@@ -73,6 +73,8 @@ struct FileDigests {
 Result<FileDigests> DigestFile(const std::string& path, const Work& work = {},
                                uint64_t part_size = 0);
 std::string Md5Raw(std::string_view data);
+// SHA-1 of `data`: the raw 20 bytes (MySQL's native password hash; never for integrity).
+std::string Sha1Raw(std::string_view data);
 
 // Key arguments are a PEM file's path, or PEM text itself (a key passed as a secret).
 // Ed25519 over `message` with a PEM private key (PKCS#8). Returns base64.

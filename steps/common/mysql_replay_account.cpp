@@ -2,8 +2,11 @@
 
 #include <sys/random.h>
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
+
+#include "engine/util/crypto.h"
 
 namespace runbook {
 namespace {
@@ -41,6 +44,12 @@ std::string ReplayPrivileges(bool tables_only) {
   if (!tables_only)
     out += ", CREATE VIEW, SHOW VIEW, TRIGGER, CREATE ROUTINE, ALTER ROUTINE, EXECUTE";
   return out;
+}
+
+std::string NativePasswordHash(const std::string& password) {
+  std::string hex = HexEncode(Sha1Raw(Sha1Raw(password)));
+  for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "*" + hex;
 }
 
 bool IsStaleReplayAccount(const std::string& user, Clock::Wall now) {

@@ -31,6 +31,12 @@ Result<ReplayAccount> NewReplayAccount(const std::string& host, Clock::Wall now)
 // triggers and routines too. Never EVENT, FILE, SUPER or any global privilege.
 std::string ReplayPrivileges(bool tables_only);
 
+// `password` as the server stores it for mysql_native_password: "*" and the upper-case hex of
+// SHA1(SHA1(password)), what PASSWORD() returns. The account is made `IDENTIFIED BY PASSWORD`
+// this, so the password itself never reaches the binary log, the general log or a replica
+// (breakSS SS8).
+std::string NativePasswordHash(const std::string& password);
+
 // Whether `user` is an account NewReplayAccount made more than an hour before `now`.
 bool IsStaleReplayAccount(const std::string& user, Clock::Wall now);
 

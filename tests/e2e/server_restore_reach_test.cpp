@@ -388,4 +388,19 @@ TEST_CASE(
   Command ok = Run(db.dir, "restore.yaml --set switch=env --set dump=" + objects);
   INFO(ok.err);
   CHECK(ok.exit_code == 0);
+
+  // breakSS SS8: the temporary account is made by its password's hash: the password is in no
+  // log the server keeps (the general log here; the binary log gets the same statement).
+  REQUIRE(db.Sql("SET GLOBAL log_output = 'TABLE', GLOBAL general_log = 1").exit_code == 0);
+  WriteRunbooks(db.dir, "mysql", "mysql://root@localhost/shop?socket=" + db.sock, "",
+                ws + "      force: true\n", false);
+  Command temp = Run(db.dir, "restore.yaml --set switch=env --set dump=" + dump);
+  INFO(temp.err);
+  CHECK(temp.exit_code == 0);
+  REQUIRE(db.Sql("SET GLOBAL general_log = 0").exit_code == 0);
+  std::string created = db.Value(
+      "SELECT group_concat(CONVERT(argument USING utf8mb4) SEPARATOR ' | ') FROM "
+      "mysql.general_log WHERE CONVERT(argument USING utf8mb4) LIKE 'CREATE USER%rb_restore_%'");
+  CHECK_THAT(created, Catch::Contains("IDENTIFIED BY PASSWORD '*"));
+  CHECK(created.find("-Rb9") == std::string::npos);  // the password's fixed tail
 }

@@ -37,3 +37,11 @@ TEST_CASE("a replay account's name, password, privileges and staleness", "[mysql
   CHECK(ReplayPrivileges(true).find("TRIGGER") == std::string::npos);
   CHECK(ReplayPrivileges(false).find("TRIGGER") != std::string::npos);
 }
+
+TEST_CASE("a replay account's password is sent as the server's own hash of it",
+          "[mysql][restore]") {
+  // What MariaDB's PASSWORD() returns (its documentation's example, and 'mypass').
+  CHECK(NativePasswordHash("password") == "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19");
+  CHECK(NativePasswordHash("mypass") == "*6C8989366EAF75BB670AD8EA7A7FC1176A95CEF4");
+  CHECK(NativePasswordHash("") == "*BE1BDEC0AA74B4DCB079943E70528096CCA985F8");
+}

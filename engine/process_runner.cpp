@@ -290,9 +290,16 @@ ProcessResult PosixProcessRunner::Run(const ProcessRequest& req, const CancelTok
   env[kTrackingVar] = tracking_id;
   std::unique_ptr<StepCgroup> cgroup =
       req.contain ? StepCgroup::Create(tracking_id) : nullptr;  // null where none
-  pid_t pid = SpawnInGroup({exe, req.argv, req.cwd, env, pipes.out[1], pipes.err[1],
-                            cgroup ? cgroup->procs_fd() : -1, req.stdin_path},
-                           result.spawn_error);
+  SpawnSpec spec{exe,
+                 req.argv,
+                 req.cwd,
+                 env,
+                 pipes.out[1],
+                 pipes.err[1],
+                 cgroup ? cgroup->procs_fd() : -1,
+                 req.stdin_path};
+  pid_t pid = req.die_with_runbook ? SpawnTiedToParent(spec, result.spawn_error)
+                                   : SpawnInGroup(spec, result.spawn_error);
   CloseFd(pipes.out[1]);
   CloseFd(pipes.err[1]);
   if (pid < 0) return result;

@@ -47,6 +47,10 @@ struct ProcessRequest {
   // made (engine/step_cgroup.h), and are ended with it. False only for callers that mean
   // what it starts to outlive it, as a terminal does (the tests' shell).
   bool contain = true;
+  // The child gets SIGTERM when runbook dies (PR_SET_PDEATHSIG), even by kill -9: for one
+  // that must not go on without the step, such as a database client replaying a dump into the
+  // live server (breakSS SS9: it replayed on, reparented to init).
+  bool die_with_runbook = false;
 };
 
 struct CapturedStream {

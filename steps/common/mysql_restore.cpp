@@ -97,6 +97,7 @@ struct MyRestore {
     ProcessRequest req;
     req.argv = std::move(argv);
     req.stdin_path = stdin_path;
+    req.die_with_runbook = true;  // never replaying on into the live server without the step
     req.env = ctx.env;
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
@@ -173,7 +174,22 @@ struct MyRestore {
   }
 
   Status DropReplayAccount(const ReplayAccount& a) const {
+    EndSessions("user = " + Literal(a.user));
     return Exec("DROP USER IF EXISTS " + Account(a.user, a.host));
+  }
+
+  // Ends the replay accounts' sessions that match `where` (a processlist condition): a
+  // session keeps its privileges after DROP USER, and its statement runs on after its client
+  // died (breakSS SS9). Best effort: an account without PROCESS sees only its own sessions.
+  void EndSessions(const std::string& where) const {
+    auto rows =
+        Sql("SELECT id FROM information_schema.processlist WHERE user LIKE "
+            "'rb\\_restore\\_%' AND " +
+            where);
+    if (!rows.ok()) return;
+    for (const auto& r : rows.value())
+      if (!r.empty() && Exec("KILL CONNECTION " + r[0]).ok())
+        ctx.log("ended session " + r[0] + " of a replay account");
   }
 
   // The dump at `sql_path` replayed into the new database by `account` (its own option file;
@@ -191,6 +207,7 @@ struct MyRestore {
     if (!rows.ok()) return;  // not readable by this account: left for one that can
     for (const auto& r : rows.value())
       if (r.size() == 2 && IsStaleReplayAccount(r[0], ctx.clock.WallNow()) &&
+          (EndSessions("user = " + Literal(r[0])), true) &&
           Exec("DROP USER IF EXISTS " + Account(r[0], r[1])).ok())
         ctx.log("dropped account " + r[0] + ", left by a killed restore");
   }
@@ -219,8 +236,11 @@ struct MyRestore {
     auto rows = Sql("SELECT schema_name, schema_comment FROM information_schema.schemata");
     if (!rows.ok()) return;
     for (const auto& r : rows.value())
-      if (r.size() == 2 && IsOrphanMarker(r[1]) && Exec("DROP DATABASE " + Ident(r[0])).ok())
-        ctx.log("dropped database " + r[0] + ", left by a killed restore");
+      if (r.size() == 2 && IsOrphanMarker(r[1])) {
+        EndSessions("db = " + Literal(r[0]));  // the killed restore's replay, still running
+        if (Exec("DROP DATABASE " + Ident(r[0])).ok())
+          ctx.log("dropped database " + r[0] + ", left by a killed restore");
+      }
   }
 
   // The live database's character set and collation; none when it does not exist.

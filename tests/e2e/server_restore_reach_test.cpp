@@ -1,9 +1,13 @@
 // restore (engines postgres and mysql) against real servers: nothing of a dump reaches beyond
 // the new database it is replayed into; a dump of another database, or one the live database
 // only seems to hold, is not taken for this one (breakOO OO1-OO5, OO10, OO11, OO14).
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/mariadb_server.h"
@@ -403,4 +407,43 @@ TEST_CASE(
       "mysql.general_log WHERE CONVERT(argument USING utf8mb4) LIKE 'CREATE USER%rb_restore_%'");
   CHECK_THAT(created, Catch::Contains("IDENTIFIED BY PASSWORD '*"));
   CHECK(created.find("-Rb9") == std::string::npos);  // the password's fixed tail
+}
+
+TEST_CASE(
+    "mysql restore: a restore killed mid-replay leaves no client replaying, and the next ends "
+    "its session",
+    "[e2e][mysql][restore]") {
+  // breakSS SS9: kill -9 of runbook left the replay client running as the temporary account
+  // (reparented to init); the next restore dropped its database under it and left it going.
+  REQUIRE(Shell("command -v mariadbd mariadb-dump mariadb-install-db >/dev/null").exit_code == 0);
+  MariadbServer db;
+  std::string ws = "      workspace: " + db.dir + "/ws/restore\n";
+  std::string dump = ShopAndVictim(db, ws);
+  std::string slow = EditedDump(db.dir, dump, "slow", "SET @x = SLEEP(60);");
+  const std::string sessions =
+      "SELECT count(*) FROM information_schema.processlist WHERE user LIKE 'rb\\_restore\\_%'";
+  int pid = StartBackground({"sh", "-c",
+                             "cd " + db.dir + " && exec " + Binary() +
+                                 " run restore.yaml --audit-db a.db --set dump=" + slow},
+                            db.dir + "/killed.log");
+  bool replaying = false;
+  for (int i = 0; i < 200 && !replaying; ++i) {
+    replaying = db.Value(sessions) == "1";
+    if (!replaying) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(replaying);
+  ::kill(pid, SIGKILL);  // runbook alone: its client is in another process group
+  ::waitpid(pid, nullptr, 0);
+  CHECK(Shell("for i in $(seq 50); do pgrep -f 'replay[.]cnf' >/dev/null || exit 0; sleep 0.1; "
+              "done; exit 1")
+            .exit_code == 0);             // the client died with runbook
+  std::string left = db.Value(sessions);  // its statement may run on without its client
+  Command next = Run(db.dir, "restore.yaml --set dump=" + dump);
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  CHECK_THAT(next.err, Catch::Contains("dropped database shop_restore_"));
+  if (left == "1") CHECK_THAT(next.err, Catch::Contains("ended session"));
+  CHECK(db.Value(sessions) == "0");
+  CHECK(db.Value("SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE "
+                 "'shop\\_restore\\_%'") == "0");
 }

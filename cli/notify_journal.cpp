@@ -70,7 +70,9 @@ Status WriteOutbox(const std::string& path, const Outbox& outbox) {
   for (const OwedNotice& n : outbox.due)
     due.push_back(Value(
         Value::Map{{"index", Value(static_cast<int64_t>(n.index))}, {"event", Value(n.event)}}));
-  Value body(Value::Map{{"message", outbox.message}, {"due", Value(std::move(due))}});
+  Value body(Value::Map{{"message", outbox.message},
+                        {"due", Value(std::move(due))},
+                        {"by_helper", Value(outbox.by_helper)}});
   return WritePrivateFile(path, ToJson(body) + "\n");
 }
 
@@ -83,7 +85,8 @@ std::optional<Outbox> ReadOutbox(const std::string& path) {
   const Value* due = body.value().Find("due");
   if (message == nullptr || !message->is_map() || due == nullptr || !due->is_list())
     return std::nullopt;
-  Outbox out{*message, {}};
+  const Value* by_helper = body.value().Find("by_helper");
+  Outbox out{*message, {}, by_helper != nullptr && by_helper->is_bool() && by_helper->as_bool()};
   for (const Value& d : due->as_list()) {
     const Value* index = d.Find("index");
     const Value* event = d.Find("event");

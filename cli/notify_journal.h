@@ -49,6 +49,7 @@ Status AppendSent(const std::string& path, const OwedNotice& notice);
 struct Outbox {
   Value message;                // what every channel is built from (masked already)
   std::vector<OwedNotice> due;  // in the order they are sent
+  bool by_helper = false;       // written by a lost-run helper, not by the run's end
 };
 
 // Replaces `path` with `outbox` (0600, whole or not at all). Errors: said with the path.

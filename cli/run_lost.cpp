@@ -68,8 +68,10 @@ Value::Map ReadableSecrets(const Runbook& rb, const EnvMap& env, const std::stri
 
 // The params the run recorded, for those the command line did not give: a resume serve
 // started passes none (breakLL LL3: a dead resume was notified with the defaults). A masked
-// param (recorded as its mask) is left as bound.
-void RecordedParams(AuditStore& store, RunOptions& options) {
+// param (recorded as its mask) is left as bound when the command line gave params
+// (`given`), else unset: never its default (breakRR RR5: an entry addressed by it went to
+// the default's receiver).
+void RecordedParams(AuditStore& store, RunOptions& options, bool given) {
   auto events = store.RunEvents(options.run_id);
   if (!events.ok()) return;
   for (const AuditEvent& e : events.value()) {
@@ -82,7 +84,10 @@ void RecordedParams(AuditStore& store, RunOptions& options) {
       bool is_masked = false;
       if (masked != nullptr && masked->is_list())
         for (const Value& m : masked->as_list()) is_masked = is_masked || m.ToText() == name;
-      if (!is_masked) options.params[name] = value;
+      if (!is_masked)
+        options.params[name] = value;
+      else if (!given)
+        options.params.erase(name);
     }
     return;
   }
@@ -140,6 +145,22 @@ void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::M
   if (Status s = WriteKeptParams(o.lost_params, kept); !s.ok())
     std::cerr << "runbook: warning: " << s.message()
               << " (a helper started again after a restart would not have the params)\n";
+}
+
+// A run refused before it started, recorded as failed with no step (its params as bound, its
+// failure's detail said in serve's log and the run's): history and /metrics show it, and the
+// runbook's next success raises `recovered`, which resolves the alert its failure raised
+// (breakLL LL7: the next success sent nothing, and the alert stayed firing). Errors: the
+// store cannot be written (the run is told all the same, recorded nowhere).
+Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& options,
+                     const RunContext& context, const Redactor& redactor) {
+  AuditJournal journal(store, context);
+  if (Status s = journal.RunStarted(rb, options.run_id, options.params, redactor); !s.ok())
+    return s;
+  RunResult refused;
+  refused.run_id = options.run_id;
+  refused.status = "failure";
+  return journal.RunFinished(refused);
 }
 
 // The run a refused resume leaves to tell: "" when `o` is no resume or the resume started.
@@ -239,7 +260,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
       started && o.lost_cancelled ? FailedFirst(rb, *store.value(), options.run_id) : "";
   auto telling = WhatToTell(o, started, status, detail, failed_first, options.run_id);
   if (!telling) return kExitOk;
-  if (started) RecordedParams(*store.value(), options);
+  if (started) RecordedParams(*store.value(), options, !o.sets.empty());
   EnvMap env = CurrentEnvironment();
   // Each secret that can be read is (breakLL LL2: one missing secret, the reason the run was
   // refused, left every entry without any); one that cannot leaves the entries that need it
@@ -249,16 +270,35 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   if (!started) KeepOrTakeParams(o, redactor, options.params);
   std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
   if (started) sent.merge(SentNotices(*store.value(), options.run_id));
-  if (telling->outbox) {
-    size_t left = std::count_if(telling->outbox->due.begin(), telling->outbox->due.end(),
+  bool recorded_now = false;
+  if (!started && RefusedResumeOf(o, false).empty()) {
+    Status s = RecordRefused(*store.value(), rb, options, context, redactor);
+    if (!s.ok())
+      std::cerr << "runbook: warning: the refused run is not recorded: " << s.message() << "\n";
+    recorded_now = s.ok();
+  }
+  if (!telling->outbox) {  // kept, so a helper started again sends the same (breakLL LL7)
+    telling->outbox =
+        LostRunOutbox(rb, options, telling->status, telling->detail,
+                      started || recorded_now ? store.value().get() : nullptr, redactor);
+    std::cerr << "runbook: run " << options.run_id << ": " << telling->detail << "\n";
+    if (!o.notify_outbox.empty() && !telling->outbox->due.empty())
+      if (Status s = WriteOutbox(o.notify_outbox, *telling->outbox); !s.ok())
+        std::cerr << "runbook: warning: " << s.message() << "\n";
+  } else {
+    const Outbox& box = *telling->outbox;
+    size_t left = std::count_if(box.due.begin(), box.due.end(),
                                 [&](const OwedNotice& n) { return sent.count(n) == 0; });
-    std::cerr << "runbook: run " << options.run_id << ": its process " << HowItEnded(o.lost_exit)
-              << " while it sent its notifications; "
+    const Value* said = box.message.Find("detail");
+    std::cerr << "runbook: run " << options.run_id << ": "
+              << (box.by_helper && said != nullptr
+                      ? said->ToText() + " (told by serve's helper before)"
+                      : "its process " + HowItEnded(o.lost_exit) +
+                            " while it sent its notifications")
+              << "; "
               << (left == 0 ? std::string("none was left to send")
                             : std::to_string(left) + " left to send now")
               << "\n";
-  } else {
-    std::cerr << "runbook: run " << options.run_id << ": " << telling->detail << "\n";
   }
   if (o.notifier == nullptr) return kExitOk;
   auto journal = [&o](const OwedNotice& notice) {
@@ -266,12 +306,9 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     if (Status s = AppendSent(o.notify_sent, notice); !s.ok())
       std::cerr << "runbook: warning: " << s.message() << " (it may be sent again)\n";
   };
-  AuditStore* recorded = started ? store.value().get() : nullptr;
-  Status told = telling->outbox
-                    ? DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message,
-                                  recorded, *o.notifier, redactor, sent, journal)
-                    : NotifyRunLost(rb, options, telling->status, telling->detail, recorded,
-                                    *o.notifier, redactor, sent, journal);
+  AuditStore* recorded = started || recorded_now ? store.value().get() : nullptr;
+  Status told = DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message, recorded,
+                            *o.notifier, redactor, sent, journal);
   if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;

@@ -24,7 +24,9 @@ namespace runbook {
 // - else a run that recorded its end (success, cancelled): nothing;
 // - else a run serve had cancelled (`o.lost_cancelled`: its cancel was not recorded, a store
 //   locked; breakPP PP3): nothing, a cancel is no failure; it is marked interrupted;
-// - else its failure, as interrupted (or, never started, as failure). A resume
+// - else its failure, as interrupted (or, never started, as failure: the run is then recorded
+//   failed with no step, so its runbook's next success recovers: breakLL LL7). What is told
+//   is kept in the outbox first (by_helper), so a helper started again sends the same. A resume
 //   (`o.lost_resumes`) that never recorded a run was refused before it started: the run it
 //   resumes is the one told, with its own params (breakNN NN3, NN4).
 // A delivery already sent for that run (recorded in the store, or in the sent journal

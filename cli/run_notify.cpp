@@ -211,11 +211,8 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                     store.value().get(), sender, redactor);
 }
 
-Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
-                     const std::string& detail, AuditStore* store, NotifySender& sender,
-                     const Redactor& redactor, const std::set<OwedNotice>& already_sent,
-                     const std::function<void(const OwedNotice&)>& on_sent) {
-  if (rb.notify.empty()) return Status::Ok();
+Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::string& status,
+                     const std::string& detail, AuditStore* store, const Redactor& redactor) {
   // Every field a run's end has (docs/notify.md), null where nothing was measured (breakLL
   // LL8: receivers reading rto_ms found no key).
   Value message(Value::Map{
@@ -231,8 +228,8 @@ Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::st
       {"detail", Value(redactor.Apply(detail))},
       {"other_runs_waiting", store != nullptr ? OtherRunsWaiting(*store, rb.name, options.run_id)
                                               : Value(Value::List{})}});
-  return DeliverOwed(rb, options, Owed(rb, {"failure"}, message), message, store, sender, redactor,
-                     already_sent, on_sent);
+  std::vector<OwedNotice> due = Owed(rb, {"failure"}, message);
+  return Outbox{std::move(message), std::move(due), true};
 }
 
 }  // namespace runbook

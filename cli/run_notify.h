@@ -39,17 +39,12 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                            const std::string& audit_db, NotifySender& sender,
                            const Redactor& redactor);
 
-// A run whose process ended without recording its end (killed, crashed, or refused before it
-// started; serve saw it exit: docs/serve.md): the entries listening for "failure" send, the
-// message's status `status` (the store's: "interrupted"; "failure" when the run never
-// started) and `detail` saying what happened. `store` null when the run is not in it: the
-// deliveries are then said on stderr only. The entries of `already_sent` (indexes in
-// `notify:`, with "failure") are not sent; `on_sent`, when set, hears each delivery sent (the
-// caller keeps a record that outlives a store it cannot write: breakPP PP2). Returns the first
-// error recording a delivery (it was said).
-Status NotifyRunLost(const Runbook& rb, const RunOptions& options, const std::string& status,
-                     const std::string& detail, AuditStore* store, NotifySender& sender,
-                     const Redactor& redactor, const std::set<OwedNotice>& already_sent = {},
-                     const std::function<void(const OwedNotice&)>& on_sent = {});
+// What a run whose process ended without recording its end (killed, crashed, or refused
+// before it started; serve saw it exit: docs/serve.md) owes: its entries listening for
+// "failure", the message's status `status` (the store's: "interrupted"; "failure" when the run
+// never started), `detail` saying what happened, the fields a run's end measures null.
+// `store` (may be null: the run is not in it) gives the other runs waiting at a gate.
+Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::string& status,
+                     const std::string& detail, AuditStore* store, const Redactor& redactor);
 
 }  // namespace runbook

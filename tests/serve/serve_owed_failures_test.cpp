@@ -735,3 +735,36 @@ TEST_CASE("serve: a run whose failure could not be kept is still told after a re
   CHECK(Text(got[0], "run_id") == id);
   CHECK_THAT(Text(got[0], "detail"), Catch::Contains("the run left no record in the store"));
 }
+
+TEST_CASE("serve: a run refused before it started is recorded failed, so the next success recovers",
+          "[serve][notify][owed]") {
+  // breakLL LL7: such a run was not in the store, so the runbook's next success raised no
+  // `recovered`, and the alert its failure raised stayed firing.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(
+      dir, "rb/keyed.yaml",
+      "version: 1\nname: keyed\nparams:\n  tag: {default: none}\nsecrets:\n  key: {file: " + dir +
+          "/key}\nnotify:\n  - on: [failure, recovered]\n    webhook: {url: "
+          "'http://127.0.0.1:" +
+          std::to_string(port) +
+          "/hook'}\nsteps:\n  - {id: s, uses: exec, env: {K: '${{ secrets.key }}'}, with: "
+          "{run: ['true']}}\n");
+  Serve serve(dir);
+  std::string refused = StartRun(serve, "keyed", "first");  // the key file is missing
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "status") == "failure");
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("before the run started"));
+  CHECK(serve.Finished(refused) == "failure");  // in the store, with its notification
+  CHECK(NotificationsOf(dir, refused).size() == 1);
+  WriteFile(dir, "key", "k3y-value");
+  std::string fine = StartRun(serve, "keyed", "second");
+  CHECK(serve.Finished(fine) == "success");
+  got = hook.AtLeast(2);
+  REQUIRE(got.size() == 2);
+  CHECK(Text(got[1], "run_id") == fine);
+  CHECK(Text(got[1], "status") == "success");
+  CHECK_THAT(ReadFile(dir + "/hook.jsonl"), Catch::Contains("recovered"));
+}

@@ -22,7 +22,8 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace runbook {
 
@@ -38,5 +39,11 @@ struct ClientLimits {
 std::unique_ptr<httplib::Server> MakeGuardedServer(const ClientLimits& limits,
                                                    const std::string& tls_cert,
                                                    const std::string& tls_key);
+
+// Takes "br" out of the request's Accept-Encoding: cpp-httplib compresses with Brotli at its
+// highest quality (11), 250 ms for the web UI's 141 KB script where gzip takes 5 ms
+// (measured: bench/ui_bench.py), so a browser, which offers br, waited a second for the UI.
+// Every answer is then gzip (offered) or plain.
+void OfferNoBrotli(httplib::Request& req);
 
 }  // namespace runbook

@@ -44,19 +44,22 @@ Result<RunListing> ListRuns(AuditStore& store, const std::string& runbook, int l
   // read and parsed for a listing of 5); who resumed whom in one pass, not one per run.
   auto ids = store.NewestRunIds(runbook, limit);
   if (!ids.ok()) return ids.status();
-  auto resumes = store.FirstResumes();
-  if (!resumes.ok()) return resumes.status();
   RunListing out;
   auto index_only = store.IndexOnlyRuns(runbook);
   if (!index_only.ok()) return index_only.status();
   out.index_only = std::move(index_only).value();
+  int64_t oldest = INT64_MAX;
   for (const std::string& id : ids.value()) {
     auto listed = ListedRunOf(store, id);
     if (!listed.ok()) return listed.status();
-    if (auto next = resumes.value().find(id); next != resumes.value().end())
-      listed.value().resumed_as = next->second;
+    oldest = std::min(oldest, listed.value().first_seq);
     out.runs.push_back(std::move(listed).value());
   }
+  auto resumes = store.FirstResumes(out.runs.empty() ? 0 : oldest);
+  if (!resumes.ok()) return resumes.status();
+  for (ListedRun& listed : out.runs)
+    if (auto next = resumes.value().find(listed.row.run_id); next != resumes.value().end())
+      listed.resumed_as = next->second;
   if (walk == ChainWalk::kNone) return out;
   // From the oldest listed run's start; from the first event when every run is listed
   // (a run hidden by an edit may lie before them all).

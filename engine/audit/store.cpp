@@ -505,11 +505,12 @@ Result<std::string> AuditStore::FirstResumeOf(const std::string& id) {
   return ids.value().empty() ? std::string() : ids.value().front();
 }
 
-Result<std::map<std::string, std::string>> AuditStore::FirstResumes() {
+Result<std::map<std::string, std::string>> AuditStore::FirstResumes(int64_t from_seq) {
   auto st = db_->Prepare("SELECT " + BodyField("resumed_from") +
-                         ", run_id FROM events WHERE kind='run_started' AND " +
+                         ", run_id FROM events WHERE seq >= ?1 AND kind='run_started' AND " +
                          BodyField("resumed_from") + " != '' ORDER BY seq");
   if (!st.ok()) return st.status();
+  st.value().Bind(1, from_seq);
   std::map<std::string, std::string> out;
   for (;;) {
     auto row = st.value().Step();

@@ -107,7 +107,16 @@ TEST_CASE("web UI: its files need no token, carry a same-origin CSP, and / leads
       Shell("curl -s -o /dev/null -w '%{http_code} %{content_type}' " + base + "/ui/app.js");
   Command api = Shell("curl -s -o /dev/null -w '%{http_code}' " + base + "/api/v1/runs");
   Command other = Shell("curl -s -o /dev/null -w '%{http_code}' " + base + "/ui/../etc/passwd");
+  // What a browser offers: gzip, never Brotli at cpp-httplib's quality 11 (250 ms for this
+  // script; a second for the page in chromium: bench/ui_bench.py).
+  Command offered = Shell("curl -s -D - -o " + dir + "/app.js.gz -H 'Accept-Encoding: gzip, " +
+                          "deflate, br' " + base + "/ui/app.js");
+  Command brotli_only =
+      Shell("curl -s -D - -o /dev/null -H 'Accept-Encoding: br' " + base + "/ui/app.js");
   StopServer(pid);
+  CHECK_THAT(offered.out, Catch::Contains("Content-Encoding: gzip"));
+  CHECK(Shell("gzip -t " + dir + "/app.js.gz").exit_code == 0);
+  CHECK(brotli_only.out.find("Content-Encoding") == std::string::npos);
   CHECK(root.out == "302 " + base + "/ui/");
   CHECK_THAT(page.out, Catch::Contains("HTTP/1.1 200"));
   CHECK_THAT(page.out, Catch::Contains("Content-Security-Policy: default-src 'self'"));

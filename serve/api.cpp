@@ -333,7 +333,8 @@ class Routes {
     // HH6: every request folded every run).
     std::string cursor = req.get_param_value("cursor");
     bool first_page = cursor.empty() && status.empty() && since.empty();
-    auto rows = ListRuns(*store, req.get_param_value("runbook"), first_page ? limit + 1 : 100000);
+    auto rows = first_page ? listing_cache_.Page(*store, req.get_param_value("runbook"), limit + 1)
+                           : ListRuns(*store, req.get_param_value("runbook"), 100000);
     if (!rows.ok()) return Error(res, 503, rows.status().message());
     // What no run's own `altered` can say: where the chain breaks, runs only the index lists
     // (breakHH HH4, HH11).

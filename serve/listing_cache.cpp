@@ -48,4 +48,17 @@ Result<RunListing> ListingCache::Every(AuditStore& store) {
   return listing;
 }
 
+Result<RunListing> ListingCache::Page(AuditStore& store, const std::string& runbook, int limit) {
+  auto keyed = KeyOf(store);
+  if (!keyed.ok()) return keyed.status();
+  const std::string key = keyed.value() + "\n" + runbook + "\n" + std::to_string(limit);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (page_ && key == page_key_) return *page_;
+  auto listing = ListRuns(store, runbook, limit);
+  if (!listing.ok()) return listing.status();
+  page_key_ = key;
+  page_ = listing.value();
+  return listing;
+}
+
 }  // namespace runbook

@@ -163,6 +163,20 @@ Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& opt
   return journal.RunFinished(refused);
 }
 
+// A run of `runbook` that started after `run_id` and ended (success or failure): its id and
+// status, "" when none. Alertmanager holds one state per runbook, the newest run's: a lost
+// run's late fire or resolve would undo it (breakTT TT6, TT14: a recovery's late resolve
+// cleared a newer failure's alert).
+std::string NewerEnded(AuditStore& store, const std::string& runbook, const std::string& run_id) {
+  auto rows = store.Runs(runbook, 200);
+  if (!rows.ok()) return "";
+  for (const RunRow& r : rows.value()) {  // newest first
+    if (r.run_id == run_id) return "";
+    if (r.status == "success" || r.status == "failure") return r.run_id + " (" + r.status + ")";
+  }
+  return "";
+}
+
 // The run a refused resume leaves to tell: "" when `o` is no resume or the resume started.
 std::string RefusedResumeOf(const RunCliOptions& o, bool resume_started) {
   return o.lost_resumes.empty() || resume_started ? "" : o.lost_resumes;
@@ -307,8 +321,14 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
       std::cerr << "runbook: warning: " << s.message() << " (it may be sent again)\n";
   };
   AuditStore* recorded = started || recorded_now ? store.value().get() : nullptr;
+  // Asked just before each Alertmanager delivery: a run may end while earlier ones retry.
+  auto stale_alert = [&](const OwedNotice& n) -> std::string {
+    if (rb.notify[n.index].channel != "alertmanager") return "";
+    std::string newer = NewerEnded(*store.value(), rb.name, options.run_id);
+    return newer.empty() ? "" : "the newer run " + newer + " decides the alert";
+  };
   Status told = DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message, recorded,
-                            *o.notifier, redactor, sent, journal);
+                            *o.notifier, redactor, sent, journal, stale_alert);
   if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;

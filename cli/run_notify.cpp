@@ -146,10 +146,16 @@ std::function<void(const OwedNotice&)> Journaling(const std::string& path) {
 Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vector<OwedNotice>& due,
                    const Value& message, AuditStore* store, NotifySender& sender,
                    const Redactor& redactor, const std::set<OwedNotice>& already_sent,
-                   const std::function<void(const OwedNotice&)>& on_sent) {
+                   const std::function<void(const OwedNotice&)>& on_sent,
+                   const std::function<std::string(const OwedNotice&)>& hold) {
   Status recorded = Status::Ok();
   for (const OwedNotice& notice : due) {
     if (notice.index >= rb.notify.size() || already_sent.count(notice) != 0) continue;
+    if (std::string why = hold ? hold(notice) : ""; !why.empty()) {
+      std::cerr << "runbook: notify " << rb.notify[notice.index].channel << " (" << notice.event
+                << "): not sent: " << why << "\n";
+      continue;
+    }
     std::string error;
     auto target = Render(rb, options, notice.index, error);
     if (target && Address(*target).empty()) {  // off: a param left empty (docs/notify.md)

@@ -27,11 +27,13 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
 // `already_sent`, built from `message`; the entry's settings rendered with `options`' params
 // and secrets. An entry whose address renders empty is off (said). Each delivery is said on
 // stderr and recorded in `store` (event "notification"; null: said only); `on_sent`, when set,
-// hears each one sent. Returns the first error recording a delivery (it was said).
+// hears each one sent; `hold`, when set, is asked just before each: a reason not to send it
+// ("" sends), said. Returns the first error recording a delivery (it was said).
 Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vector<OwedNotice>& due,
                    const Value& message, AuditStore* store, NotifySender& sender,
                    const Redactor& redactor, const std::set<OwedNotice>& already_sent = {},
-                   const std::function<void(const OwedNotice&)>& on_sent = {});
+                   const std::function<void(const OwedNotice&)>& on_sent = {},
+                   const std::function<std::string(const OwedNotice&)>& hold = {});
 
 // An approval gate of a run under serve starts waiting (cli/api_approver.h): the entries
 // listening for "approval_waiting" send; recorded through a connection of its own.

@@ -20,12 +20,17 @@ std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events)
   return gates;
 }
 
-void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& audit_db,
-                       const Catalog& catalog, Launcher& launcher,
-                       const std::function<void(const std::string&)>& say) {
-  if (gone.empty()) return;
+std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
+                                        const std::string& audit_db, const Catalog& catalog,
+                                        Launcher& launcher,
+                                        const std::function<void(const std::string&)>& say) {
+  std::set<std::string> not_resumed;
+  if (gone.empty()) return not_resumed;
   auto store = AuditStore::OpenExisting(audit_db);
-  if (!store.ok()) return say("error: cannot look for runs to resume: " + store.status().message());
+  if (!store.ok()) {
+    say("error: cannot look for runs to resume: " + store.status().message());
+    return not_resumed;
+  }
   for (const std::string& id : gone) {
     auto events = store.value()->RunEvents(id);
     if (!events.ok()) continue;
@@ -35,7 +40,8 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
     const CatalogEntry* entry = row.ok() ? catalog.Find(row.value().runbook) : nullptr;
     if (entry == nullptr) {
       say("run " + id + " waited for approval '" + gates.front() +
-          "' but its runbook is not here: not resumed");
+          "' but its runbook is not here: not resumed; its failure is sent");
+      not_resumed.insert(id);
       continue;
     }
     LaunchRequest request;
@@ -46,11 +52,13 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
     auto run = launcher.Start(request);
     if (!run.ok()) {
       say("error: cannot resume run " + id + ": " + run.status().message());
+      not_resumed.insert(id);
       continue;
     }
     say("run " + id + " waited for approval '" + gates.front() +
         "' when serve stopped: resumed as run " + run.value().run_id + ", to wait there again");
   }
+  return not_resumed;
 }
 
 namespace {
@@ -77,8 +85,10 @@ void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
 // (not at a gate: resumed, it waits again), recorded "failure" (it may have died while it sent:
 // breakRR RR3), or left an outbox (cli/notify_journal.h: whatever its status, it owed more).
 bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events,
-                const std::string& id, const Launcher& launcher) {
-  if (status == "interrupted") return GatesLeftWaiting(events).empty();
+                const std::string& id, const Launcher& launcher,
+                const std::set<std::string>& not_resumed) {
+  if (status == "running") return true;  // not marked yet (breakTT TT12): it died all the same
+  if (status == "interrupted") return GatesLeftWaiting(events).empty() || not_resumed.count(id);
   return status == "failure" || ::access(launcher.OutboxOf(id).c_str(), F_OK) == 0;
 }
 
@@ -86,7 +96,8 @@ bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events
 
 void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
                          const Catalog& catalog, Launcher& launcher, OwedFailures& owed,
-                         const std::function<void(const std::string&)>& say) {
+                         const std::function<void(const std::string&)>& say,
+                         const std::set<std::string>& not_resumed) {
   auto store = AuditStore::OpenExisting(audit_db);
   if (!store.ok() && !left.empty())
     return say("error: cannot look at the runs serve left: " + store.status().message());
@@ -95,8 +106,9 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
     std::optional<LaunchedRun> run;
     if (row.ok()) {
       auto events = store.value()->RunEvents(id);
-      if (events.ok() && LeftUntold(row.value().status, events.value(), id, launcher))
-        run = LaunchedRun{id, row.value().runbook, -1, launcher.LogOf(id), "", {}, ""};
+      if (events.ok() && LeftUntold(row.value().status, events.value(), id, launcher, not_resumed))
+        run =
+            LaunchedRun{id, row.value().runbook, -1, launcher.LogOf(id), row.value().path, {}, ""};
     } else {  // never recorded: refused before it started (breakRR RR6: its .owed unwritten)
       run = launcher.MarkedRun(id);
     }
@@ -104,13 +116,16 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
       launcher.Forget(id);  // told all, resumed at its gate, or an unnamed marker
       continue;
     }
+    // The runbook as the run read it (serve's copy) is what is told from; without a copy, the
+    // file the folder has now.
     const CatalogEntry* entry = catalog.Find(run->runbook);
-    if (entry == nullptr) {
+    const bool copied = ::access(launcher.CopyOf(id).c_str(), R_OK) == 0;
+    if (entry == nullptr && !copied) {
       say("run " + id + " died with serve, but its runbook is not here: its failure is not sent");
       launcher.Forget(id);
       continue;
     }
-    run->file = entry->file;
+    if (entry != nullptr && (run->file.empty() || !copied)) run->file = entry->file;
     // The serve before cancelled it as it stopped, and it had not ended (breakRR RR2).
     run->cancelled = ::access(launcher.CancelledMarkOf(id).c_str(), F_OK) == 0;
     if (Status s = owed.Owe(*run, kDiedWithServe, std::chrono::steady_clock::now()); !s.ok())

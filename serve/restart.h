@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,12 @@ std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events)
 
 // Resumes each of `gone` (runs MarkInterrupted took as gone here) that left a gate waiting,
 // through `launcher`; its trigger is {"kind": "restart", "resumes": ID}. One line to `say` per
-// run resumed or not.
-void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& audit_db,
-                       const Catalog& catalog, Launcher& launcher,
-                       const std::function<void(const std::string&)>& say);
+// run resumed or not. Returns those that waited and could not be resumed (their runbook not
+// here, or the resume not started): their failure is owed (breakTT TT1).
+std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
+                                        const std::string& audit_db, const Catalog& catalog,
+                                        Launcher& launcher,
+                                        const std::function<void(const std::string&)>& say);
 
 // Owes what each run of `left` (the runs the serve before this one started and never saw end:
 // Launcher::LeftRunning) may have left untold, as for a run whose process died
@@ -41,8 +44,13 @@ void ResumeWaitingRuns(const std::vector<std::string>& gone, const std::string& 
 // cancelled (breakRR RR2). Its params from its record. Then each of `left` is forgotten
 // (Launcher::Forget: its marker, and its runbook's copy unless owed), and any copy of a
 // runbook no run needs any more is removed.
+// `not_resumed`: ResumeWaitingRuns' (owed though they waited at a gate). A run the store still
+// says is running died with serve all the same (the store could not be marked: breakTT TT12).
+// A run whose runbook is no longer in the folder (removed or made invalid while serve was
+// down) is told from the copy serve kept (breakTT TT1).
 void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
                          const Catalog& catalog, Launcher& launcher, OwedFailures& owed,
-                         const std::function<void(const std::string&)>& say);
+                         const std::function<void(const std::string&)>& say,
+                         const std::set<std::string>& not_resumed = {});
 
 }  // namespace runbook

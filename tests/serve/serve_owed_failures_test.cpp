@@ -768,3 +768,89 @@ TEST_CASE("serve: a run refused before it started is recorded failed, so the nex
   CHECK(Text(got[1], "status") == "success");
   CHECK_THAT(ReadFile(dir + "/hook.jsonl"), Catch::Contains("recovered"));
 }
+
+TEST_CASE("serve: a lost run's late Alertmanager post never undoes a newer run's alert",
+          "[serve][notify][owed]") {
+  // breakTT TT14: a recovery killed while it retried its first entry had its helper post the
+  // Alertmanager resolve after a newer run's failure had fired: the newest failure was cleared.
+  std::string dir = ServeDir();
+  int am_port = FreePort(), down_port = FreePort();
+  Receiver am(dir, "am", am_port);  // stands for Alertmanager: each post it gets is kept
+  WriteFile(dir, "rb/am.yaml",
+            "version: 1\nname: am\nparams:\n  code: {type: integer, default: 0}\n  port: {type: "
+            "integer, default: " +
+                std::to_string(down_port) +
+                "}\nnotify:\n  - on: [failure, recovered]\n    webhook: {url: "
+                "'http://127.0.0.1:${{ params.port }}/hook'}\n  - on: [failure]\n    "
+                "alertmanager: {url: 'http://127.0.0.1:" +
+                std::to_string(am_port) +
+                "'}\nsteps:\n  - {id: work, uses: exec, env: {CODE: '${{ params.code }}'}, with: "
+                "{run: [sh, -c, 'exit $CODE']}}\n");
+  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  auto start = [&](const std::string& body) {
+    return serve.Json("POST", "/api/v1/runbooks/am/runs", 201, body).Find("run_id")->as_string();
+  };
+  std::string r1 = start("{\"params\": {\"code\": 1}}");
+  REQUIRE(serve.Finished(r1) == "failure");
+  REQUIRE(am.AtLeast(1).size() == 1);  // RunbookFailed fires
+  std::string r2 = start("{}");        // a recovery; its webhook is down: retried 3 s, 6 s
+  REQUIRE(serve.Finished(r2) == "success");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  KillRun(r2);  // its helper retries the webhook, then owes the resolve
+  std::string r3 = start("{\"params\": {\"code\": 1}}");
+  REQUIRE(serve.Finished(r3) == "failure");
+  REQUIRE(am.AtLeast(2).size() == 2);  // r3 fires
+  std::string log = dir + "/store/serve/logs/" + r2 + ".log";
+  CHECK(Shell("for i in $(seq 300); do grep -q 'decides the alert' " + log +
+              " && exit 0; sleep 0.1; done; exit 1")
+            .exit_code == 0);
+  CHECK_THAT(ReadFile(log), Catch::Contains("not sent: the newer run " + r3 + " (failure)"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(am.Bodies().size() == 2);  // no resolve after r3's failure
+}
+
+TEST_CASE("serve: a run that died with serve is told from serve's copy though its file is gone",
+          "[serve][notify][owed]") {
+  // breakTT TT1: its runbook removed (or made invalid) while serve was down: the next serve
+  // found no runbook of that name, said "not sent" and deleted the copy kept for this.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/kv.yaml", GatedRunbook("kv", gate, "notify:\n" + Webhook(port, "/hook")));
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/kv/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(Started(gate));
+  serve.Kill9();
+  REQUIRE(Shell("rm " + dir + "/rb/kv.yaml").exit_code == 0);
+  serve.Start();
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("died with runbook serve"));
+}
+
+TEST_CASE("serve: started while the store is locked, serve still tells what the runs it lost left",
+          "[serve][notify][owed]") {
+  // breakTT TT12: MarkInterrupted failed on the lock, unsaid; the runs left were taken for
+  // "told all" (the store still said running) and forgotten: no failure, ever.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/nl.yaml", GatedRunbook("nl", gate, "notify:\n" + Webhook(port, "/hook")));
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/nl/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(Started(gate));
+  serve.Kill9();
+  int locker = LockStore(dir, 12);
+  serve.Start();
+  CHECK(serve.LogSays("cannot mark the runs of the serve before as interrupted yet"));
+  StopServer(locker);
+  std::vector<Value> got = hook.AtLeast(1, 40);  // its helper, once the store is free
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(serve.Finished(id) == "interrupted");
+}

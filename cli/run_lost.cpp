@@ -183,8 +183,8 @@ std::string RefusedResumeOf(const RunCliOptions& o, bool resume_started) {
 }
 
 std::string RefusedDetail(int exit_code, const std::string& resume_id, const std::string& run_id) {
-  return "resuming it as run " + resume_id + " was refused before it started (exit " +
-         std::to_string(exit_code) + "; serve's log: logs/" + resume_id +
+  return "resuming it as run " + resume_id + " was refused before it started (its process " +
+         HowItEnded(exit_code) + "; serve's log: logs/" + resume_id +
          ".log); it is still interrupted: runbook resume " + run_id;
 }
 

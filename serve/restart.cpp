@@ -61,6 +61,21 @@ std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
   return not_resumed;
 }
 
+std::vector<std::string> ResumesNeverStarted(const std::vector<std::string>& left,
+                                             const std::string& audit_db, Launcher& launcher) {
+  std::vector<std::string> resumed;
+  auto store = AuditStore::OpenExisting(audit_db);
+  if (!store.ok()) return resumed;
+  for (const std::string& id : left) {
+    if (store.value()->FindRun(id).ok()) continue;
+    auto marked = launcher.MarkedRun(id);
+    if (!marked || marked->resumes.empty()) continue;
+    launcher.Forget(id);
+    resumed.push_back(marked->resumes);
+  }
+  return resumed;
+}
+
 namespace {
 
 // Removes the copies of runbooks (Launcher::CopyOf) and the helpers' journals (SentOf) of runs

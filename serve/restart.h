@@ -44,6 +44,13 @@ std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
 // cancelled (breakRR RR2). Its params from its record. Then each of `left` is forgotten
 // (Launcher::Forget: its marker, and its runbook's copy unless owed), and any copy of a
 // runbook no run needs any more is removed.
+// The runs of `left` that were resumes and never recorded their start (serve killed again
+// before they did: breakTT TT5, a waiting approval lost and a false "refused" paged): each is
+// forgotten, and the run it resumes is returned, to be looked at as one that died with serve
+// (ResumeWaitingRuns resumes it again when its gate waits).
+std::vector<std::string> ResumesNeverStarted(const std::vector<std::string>& left,
+                                             const std::string& audit_db, Launcher& launcher);
+
 // `not_resumed`: ResumeWaitingRuns' (owed though they waited at a gate). A run the store still
 // says is running died with serve all the same (the store could not be marked: breakTT TT12).
 // A run whose runbook is no longer in the folder (removed or made invalid while serve was

@@ -242,6 +242,10 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
   OwedFailures owed(launcher, o.state_dir + "/logs");
   for (const std::string& line : owed.TakeUpLeft(std::chrono::steady_clock::now())) Say(line);
+  for (const std::string& id : ResumesNeverStarted(left, o.audit_db, launcher)) {
+    Say("run " + id + ": its resume died with the serve before, before it started");
+    if (std::find(gone.begin(), gone.end(), id) == gone.end()) gone.push_back(id);
+  }
   std::set<std::string> not_resumed =
       ResumeWaitingRuns(gone, o.audit_db, *catalog.Get(), launcher, Say);
   NotifyDiedWithServe(left, o.audit_db, *catalog.Get(), launcher, owed, Say, not_resumed);

@@ -854,3 +854,38 @@ TEST_CASE("serve: started while the store is locked, serve still tells what the 
   CHECK(Text(got[0], "run_id") == id);
   CHECK(serve.Finished(id) == "interrupted");
 }
+
+TEST_CASE("serve: a resume that died with serve before it started leaves the gate waiting again",
+          "[serve][notify][owed]") {
+  // breakTT TT5: serve killed, the next serve resumed the run waiting at a gate as NEXT and
+  // was killed before NEXT recorded its start; the third took NEXT for a refused resume: a
+  // false failure was paged and the gate never waited again. The state the second serve left
+  // is made here as it leaves it: the run marked interrupted, its marker gone, NEXT's marker.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/qa.yaml",
+            "version: 1\nname: qa\nnotify:\n  - on: [failure]\n    webhook: {url: "
+            "'http://127.0.0.1:" +
+                std::to_string(port) +
+                "/q'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'Go?'}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/qa/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.WaitsForApproval(id));
+  serve.Kill9();
+  std::string logs = dir + "/store/serve/logs/";
+  REQUIRE(Shell(Binary() + " history --audit-db " + dir + "/store/audit.db >/dev/null 2>&1; rm " +
+                logs + id + ".running")
+              .exit_code == 0);  // marked interrupted, as the second serve did
+  const std::string next = "20261205T000000Z-abcdef";
+  WriteFile(
+      logs, next + ".running",
+      "{\"runbook\": \"qa\", \"file\": \"" + dir + "/rb/qa.yaml\", \"resumes\": \"" + id + "\"}\n");
+  serve.Start();
+  CHECK(serve.LogSays("run " + id + ": its resume died with the serve before, before it started"));
+  CHECK(serve.LogSays("run " + id + " waited for approval 'gate' when serve stopped: resumed as"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  CHECK(hook.Bodies().empty());  // no false "refused" failure
+  CHECK_FALSE(Shell("test -e " + logs + next + ".running").exit_code == 0);
+}

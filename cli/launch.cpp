@@ -486,6 +486,10 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   const std::vector<std::string> refused = DryRunRefusals(o, rb, options);
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)
       RunRedactor(options.dry_run ? SecretsToMask(rb, env, context.base) : *options.secrets, env);
+  // Under serve, its params are kept before it may wait for a lock: a run that dies with serve
+  // before it records its start is told with them, not with the defaults (breakTT TT4).
+  if (!o.lost_params.empty() && !options.dry_run)
+    KeepParams(o.lost_params, options.params, redactor);
   Graph graph = BuildGraph(rb);
   SystemClock clock;
   CancelToken cancel;
@@ -568,7 +572,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: " << result.status().message() << "\n";
     return kExitEnvironment;
   }
-  const NotifyJournalPaths notify_journal{o.notify_outbox, o.notify_sent};
+  const NotifyJournalPaths notify_journal{o.notify_outbox, o.notify_sent, o.lost_params};
   if (!result.value().unrecorded.empty()) {
     std::cerr << "runbook: error: " << result.value().unrecorded << "\n";
     // A failure the store could not record is told all the same, by the run that knows it

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
@@ -103,6 +104,19 @@ Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
   for (const std::string& name : kept.withheld) withheld.push_back(Value(name));
   Value body(Value::Map{{"params", Value(kept.params)}, {"withheld", Value(std::move(withheld))}});
   return WritePrivateFile(path, ToJson(body) + "\n");
+}
+
+void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor) {
+  KeptParams kept;
+  for (const auto& [name, value] : params) {
+    if (redactor.Apply(value) == value)
+      kept.params[name] = value;
+    else
+      kept.withheld.push_back(name);
+  }
+  if (Status s = WriteKeptParams(path, kept); !s.ok())
+    std::cerr << "runbook: warning: " << s.message()
+              << " (a helper started after a restart would not have the params)\n";
 }
 
 std::optional<KeptParams> ReadKeptParams(const std::string& path) {

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/redact.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
 
@@ -70,6 +71,10 @@ struct KeptParams {
 
 // Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.
 Status WriteKeptParams(const std::string& path, const KeptParams& kept);
+
+// Writes `params` to `path` as KeptParams, those `redactor` masks withheld; a failure is
+// said on stderr as a warning.
+void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor);
 
 // The params at `path`; nullopt when there are none, it is a symlink or not whole.
 std::optional<KeptParams> ReadKeptParams(const std::string& path);

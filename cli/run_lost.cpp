@@ -135,16 +135,7 @@ void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::M
     return;
   }
   if (o.sets.empty()) return;  // nothing kept and nothing given: the defaults, as bound
-  KeptParams kept;
-  for (const auto& [name, value] : params) {
-    if (redactor.Apply(value) == value)
-      kept.params[name] = value;
-    else
-      kept.withheld.push_back(name);
-  }
-  if (Status s = WriteKeptParams(o.lost_params, kept); !s.ok())
-    std::cerr << "runbook: warning: " << s.message()
-              << " (a helper started again after a restart would not have the params)\n";
+  KeepParams(o.lost_params, params, redactor);
 }
 
 // A run refused before it started, recorded as failed with no step (its params as bound, its

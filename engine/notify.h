@@ -92,6 +92,7 @@ class NotifySender {
 struct NotifyJournalPaths {
   std::string outbox;
   std::string sent;
+  std::string params;  // a new run's params, kept for its helper (KeptParams)
 };
 
 // "scheme://host[:port]" of `url`; "" when it is not an http(s) or smtp(s) URL.

@@ -34,6 +34,9 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
   argv.insert(argv.end(),
               {"--audit-db", audit_db, "--run-id", run_id, "--wait", "--approvals-via-api"});
   if (!r.trigger.is_null()) argv.insert(argv.end(), {"--trigger", ToJson(r.trigger)});
+  // Its params kept before it may wait for a lock (cli/notify_journal.h KeptParams: breakTT
+  // TT4); a resume's are its record's.
+  if (r.resume_id.empty()) argv.insert(argv.end(), {"--lost-params", journal.params});
   // What its end owes to tell, kept so that its helper tells the rest when it is killed while
   // it sends (cli/notify_journal.h; breakRR RR3).
   argv.insert(argv.end(), {"--notify-outbox", journal.outbox, "--notify-sent", journal.sent});
@@ -299,6 +302,9 @@ bool Launcher::Cancel(const std::string& run_id) {
     if (run.run_id != run_id) continue;
     if (::kill(pid, SIGINT) != 0) return false;
     run.cancelled = true;
+    // Kept on disk at once: a serve killed while the run runs its finally steps leaves it to
+    // the next as cancelled, not as a run that died (breakTT TT13).
+    (void)MarkCancelledLeft(run.run_id);
     return true;
   }
   return false;

@@ -105,7 +105,7 @@ class Launcher {
     return log_dir_ + "/" + run_id + ".outbox";
   }
   NotifyJournalPaths JournalOf(const std::string& run_id) const {
-    return {OutboxOf(run_id), SentOf(run_id)};
+    return {OutboxOf(run_id), SentOf(run_id), ParamsOf(run_id)};
   }
   // LOG_DIR/RUN_ID.running: Start's mark that the run goes (LeftRunning), a JSON object
   // naming its runbook, file and the run it resumes.
@@ -120,9 +120,10 @@ class Launcher {
   std::string ParamsOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".params";
   }
-  // LOG_DIR/RUN_ID.cancelled: serve cancelled the run as it stopped and the run had not ended
-  // when serve exited (it dies with serve): the next serve owes it as cancelled (a cancel is
-  // no failure: breakRR RR2), not as a run that died with serve.
+  // LOG_DIR/RUN_ID.cancelled: serve cancelled the run (Cancel: the API, overlap:
+  // cancel_running, its own stop); a run still going when serve dies leaves it, and the next
+  // serve owes it as cancelled (a cancel is no failure: breakRR RR2, breakTT TT13), not as a
+  // run that died with serve.
   std::string CancelledMarkOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".cancelled";
   }

@@ -147,10 +147,9 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
       say("run " + id + ": its failure is being sent, not kept if serve stops: " + s.message());
     else
       say("run " + id +
-          (!row.ok() ? " left no record in the store: its failure is being sent"
-           : run->cancelled
-               ? " was cancelled as serve stopped, and did not end: it is interrupted; a "
-                 "failure before the cancel, if any, is being sent"
+          (!row.ok()        ? " left no record in the store: its failure is being sent"
+           : run->cancelled ? " was cancelled by serve and did not end: it is interrupted; a "
+                              "failure before the cancel, if any, is being sent"
            : row.value().status != "interrupted"
                ? " died with serve: what it left untold is being sent"
                : " died with serve: its failure is being sent"));

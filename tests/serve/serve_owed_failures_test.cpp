@@ -617,7 +617,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " did not end: it stops with serve"));
     StopServer(locker);
     serve.Start();
-    CHECK(serve.LogSays("run " + id + " was cancelled as serve stopped, and did not end"));
+    CHECK(serve.LogSays("run " + id + " was cancelled by serve and did not end"));
     CHECK(Shell("for i in $(seq 300); do grep -q 'a cancel is no failure' " + logs + id +
                 ".log && exit 0; sleep 0.1; done; exit 1")
               .exit_code == 0);
@@ -888,4 +888,67 @@ TEST_CASE("serve: a resume that died with serve before it started leaves the gat
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   CHECK(hook.Bodies().empty());  // no false "refused" failure
   CHECK_FALSE(Shell("test -e " + logs + next + ".running").exit_code == 0);
+}
+
+TEST_CASE("serve: a run cancelled through the API, serve killed in its finally steps: nobody paged",
+          "[serve][notify][owed]") {
+  // breakTT TT13: the cancel was kept in serve's memory only; killed during the cleanup, the
+  // next serve took the run for one that died and paged its failure.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/fin.yaml",
+            "version: 1\nname: fin\nnotify:\n" + Webhook(port, "/hook") +
+                "steps:\n  - {id: work, uses: exec, with: {run: [sh, -c, 'sleep 300']}}\n"
+                "finally:\n  - {id: cleanup, uses: exec, with: {run: [sh, -c, 'echo started >> " +
+                gate + ".marks; sleep 300']}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/fin/runs", 201, "{}").Find("run_id")->as_string();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  REQUIRE(Started(gate));  // the cleanup runs
+  serve.Kill9();
+  serve.Start();
+  CHECK(serve.LogSays("run " + id + " was cancelled by serve and did not end"));
+  CHECK(Shell("for i in $(seq 300); do grep -q 'a cancel is no failure' " + dir +
+              "/store/serve/logs/" + id + ".log && exit 0; sleep 0.1; done; exit 1")
+            .exit_code == 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().empty());
+}
+
+TEST_CASE("serve: a run waiting for a lock that dies with serve is told with its own params",
+          "[serve][notify][owed]") {
+  // breakTT TT4: it had recorded nothing, and serve kept no params: its failure went to the
+  // default's receiver. The run keeps them (logs/RUN_ID.params) before it waits.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/holder.yaml",
+            "version: 1\nname: holder\nlock: shared\nsteps:\n  - {id: w, uses: exec, with: "
+            "{run: [sh, -c, 'echo started >> " +
+                gate + ".marks; sleep 300']}}\n");
+  WriteFile(dir, "rb/victim.yaml",
+            "version: 1\nname: victim\nlock: shared\nparams:\n  tag: {default: defaults}\n"
+            "notify:\n" +
+                Webhook(port, "/${{ params.tag }}") +
+                "steps:\n  - {id: s, uses: exec, with: {run: ['true']}}\n");
+  Serve serve(dir);
+  serve.Json("POST", "/api/v1/runbooks/holder/runs", 201, "{}");
+  REQUIRE(Started(gate));
+  std::string id = StartRun(serve, "victim", "mine");  // waits for the lock
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  serve.Kill9();
+  serve.Start();
+  std::vector<std::string> paths;
+  for (int i = 0; i < 200; ++i) {
+    paths = hook.Paths();
+    if (std::find(paths.begin(), paths.end(), "/mine") != paths.end()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(std::count(paths.begin(), paths.end(), "/mine") == 1);
+  CHECK(std::count(paths.begin(), paths.end(), "/defaults") == 0);
 }

@@ -54,16 +54,30 @@ std::set<OwedNotice> ReadSentJournal(const std::string& path) {
   return out;
 }
 
-Status AppendSent(const std::string& path, const OwedNotice& notice) {
+namespace {
+
+Status AppendLine(const std::string& path, const std::string& line) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Error("cannot open " + path + ": " + std::strerror(errno));
-  std::string line = std::to_string(notice.index) + " " + notice.event + "\n";
   bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
                  ::fsync(fd) == 0;
   int error = errno;
   ::close(fd);
   if (!written) return Status::Error("cannot write " + path + ": " + std::strerror(error));
   return Status::Ok();
+}
+
+}  // namespace
+
+Status AppendSent(const std::string& path, const OwedNotice& notice) {
+  return AppendLine(path, std::to_string(notice.index) + " " + notice.event + "\n");
+}
+
+Status AppendDone(const std::string& path) { return AppendLine(path, "done\n"); }
+
+bool SentJournalDone(const std::string& path) {
+  auto text = ReadNoFollow(path);
+  return text && (text->rfind("done\n", 0) == 0 || text->find("\ndone\n") != std::string::npos);
 }
 
 Status WriteOutbox(const std::string& path, const Outbox& outbox) {

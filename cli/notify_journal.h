@@ -47,6 +47,14 @@ std::set<OwedNotice> ReadSentJournal(const std::string& path);
 // file cannot be opened or written (the delivery may then be sent again later).
 Status AppendSent(const std::string& path, const OwedNotice& notice);
 
+// Appends the line "done" to `path`: every delivery the outbox owed was attempted (sent, or
+// failed after its retries). A helper then sends nothing more (breakTT TT7: a run that exited
+// 130 after telling all had its helper say it was killed while sending, and retry the failed
+// deliveries). Errors: as AppendSent's.
+Status AppendDone(const std::string& path);
+// Whether `path` holds the line "done".
+bool SentJournalDone(const std::string& path);
+
 struct Outbox {
   Value message;                // what every channel is built from (masked already)
   std::vector<OwedNotice> due;  // in the order they are sent

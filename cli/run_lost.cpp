@@ -213,6 +213,11 @@ std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
   // Only a run that started wrote one (a refused resume's run never did).
   auto outbox =
       started && RefusedResumeOf(o, started).empty() ? ReadOutbox(o.notify_outbox) : std::nullopt;
+  if (outbox && !outbox->by_helper && SentJournalDone(o.notify_sent)) {  // breakTT TT7
+    std::cerr << "runbook: run " << run_id << ": its process " << HowItEnded(o.lost_exit)
+              << " after it had told all its end owed: nothing left to send\n";
+    return std::nullopt;
+  }
   if (outbox) return LostTelling{std::move(outbox), status, ""};
   if (started && status == "failure")  // recorded, but killed before it owed anything
     return LostTelling{std::nullopt, status,

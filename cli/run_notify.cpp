@@ -198,6 +198,9 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
   }
   (void)DeliverOwed(rb, options, due, message, &store, sender, redactor, {},
                     Journaling(journal.sent));
+  if (!journal.sent.empty() && !due.empty())  // all attempted: nothing is owed any more
+    if (Status s = AppendDone(journal.sent); !s.ok())
+      std::cerr << "runbook: warning: " << s.message() << "\n";
 }
 
 void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const std::string& step,

@@ -61,3 +61,16 @@ TEST_CASE("an outbox is read whole or not at all, never through a symlink", "[no
   CHECK_FALSE(WriteOutbox(dir + "/link.outbox", written).ok());
   CHECK(ReadFile(path) == text);
 }
+
+TEST_CASE("the sent journal says when every owed delivery was attempted", "[notify][owed]") {
+  std::string dir = TempDir();
+  std::string path = dir + "/r.sent";
+  CHECK_FALSE(SentJournalDone(path));
+  REQUIRE(AppendSent(path, {0, "failure"}).ok());
+  CHECK_FALSE(SentJournalDone(path));
+  REQUIRE(AppendDone(path).ok());
+  CHECK(SentJournalDone(path));
+  CHECK(ReadSentJournal(path) == std::set<OwedNotice>{{0, "failure"}});  // "done" is no index
+  WriteFile(dir, "cut.sent", "0 failure\ndon");                          // cut by a kill: not done
+  CHECK_FALSE(SentJournalDone(dir + "/cut.sent"));
+}

@@ -562,7 +562,7 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   CHECK_THAT(ReadFile(log), Catch::Contains("the audit store cannot be written"));
   StopServer(locker);
   // The helper, once the store is free: nothing left to send.
-  CHECK(Shell("for i in $(seq 400); do grep -q 'none was left to send' " + log +
+  CHECK(Shell("for i in $(seq 400); do grep -q 'after it had told all its end owed' " + log +
               " && exit 0; sleep 0.1; done; exit 1")
             .exit_code == 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

@@ -13,20 +13,6 @@
 namespace runbook {
 namespace {
 
-// The file's text, never through a symlink (breakRR RR7: a planted link made an unsent entry
-// look sent); nullopt when it cannot be read.
-std::optional<std::string> ReadNoFollow(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  if (n < 0) return std::nullopt;
-  return text;
-}
-
 bool IsIndex(const std::string& s) {
   return !s.empty() && s.size() <= 6 && s.find_first_not_of("0123456789") == std::string::npos;
 }
@@ -40,7 +26,7 @@ bool IsEventName(const std::string& s) {
 
 std::set<OwedNotice> ReadSentJournal(const std::string& path) {
   std::set<OwedNotice> out;
-  auto text = ReadNoFollow(path);
+  auto text = ReadPrivateFile(path);
   if (!text) return out;
   size_t start = 0;
   for (size_t end; (end = text->find('\n', start)) != std::string::npos; start = end + 1) {
@@ -76,7 +62,7 @@ Status AppendSent(const std::string& path, const OwedNotice& notice) {
 Status AppendDone(const std::string& path) { return AppendLine(path, "done\n"); }
 
 bool SentJournalDone(const std::string& path) {
-  auto text = ReadNoFollow(path);
+  auto text = ReadPrivateFile(path);
   return text && (text->rfind("done\n", 0) == 0 || text->find("\ndone\n") != std::string::npos);
 }
 
@@ -92,7 +78,7 @@ Status WriteOutbox(const std::string& path, const Outbox& outbox) {
 }
 
 std::optional<Outbox> ReadOutbox(const std::string& path) {
-  auto text = ReadNoFollow(path);
+  auto text = ReadPrivateFile(path);
   if (!text) return std::nullopt;
   auto body = ParseJson(*text);
   if (!body.ok()) return std::nullopt;
@@ -134,7 +120,7 @@ void KeepParams(const std::string& path, const Value::Map& params, const Redacto
 }
 
 std::optional<KeptParams> ReadKeptParams(const std::string& path) {
-  auto text = ReadNoFollow(path);
+  auto text = ReadPrivateFile(path);
   if (!text) return std::nullopt;
   auto body = ParseJson(*text);
   if (!body.ok()) return std::nullopt;

@@ -9,8 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "engine/executor.h"
@@ -174,10 +172,8 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
 }
 
 std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const {
-  std::ifstream in(MarkerOf(run_id));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto mark = ParseJson(text.str());
+  auto text = ReadPrivateFile(MarkerOf(run_id));
+  auto mark = ParseJson(text.value_or(""));
   if (!mark.ok()) return std::nullopt;
   const Value* runbook = mark.value().Find("runbook");
   const Value* file = mark.value().Find("file");

@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
@@ -81,8 +79,7 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     if (entry.path().extension() == ".owed") files.push_back(entry.path().string());
   std::sort(files.begin(), files.end());
   for (const std::string& file : files) {
-    std::ifstream in(file);
-    auto body = ParseJson(std::string(std::istreambuf_iterator<char>(in), {}));
+    auto body = ParseJson(ReadPrivateFile(file).value_or(""));
     const Value* code = body.ok() ? body.value().Find("exit_code") : nullptr;
     std::string id = body.ok() ? Text(body.value(), "run_id") : "";
     if (code == nullptr || !code->is_int() || id.empty() ||
@@ -97,7 +94,8 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.runbook = Text(body.value(), "runbook");
     owed.run.file = Text(body.value(), "file");
     owed.run.resumes = Text(body.value(), "resumes");
-    owed.run.cancelled = Text(body.value(), "cancelled") == "true";
+    const Value* cancelled = body.value().Find("cancelled");
+    owed.run.cancelled = cancelled != nullptr && cancelled->is_bool() && cancelled->as_bool();
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id + ": its failure was being sent when serve stopped: sent again");

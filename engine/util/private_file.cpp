@@ -51,4 +51,16 @@ Status WritePrivateFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
+std::optional<std::string> ReadPrivateFile(const std::string& path) {
+  auto fd = OpenOwnFile(path, O_RDONLY);
+  if (!fd.ok()) return std::nullopt;
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd.value(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  ::close(fd.value());
+  if (n < 0) return std::nullopt;
+  return text;
+}
+
 }  // namespace runbook

@@ -2,6 +2,7 @@
 // serve's owed failures). Written whole or not at all, durable once written.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/util/status.h"
@@ -20,5 +21,10 @@ Result<int> CreateUnpredictableTemp(const std::string& path, int mode, std::stri
 // or anything but a regular file at `path` is refused and left as it is. Errors: said with
 // the path (the file is then unchanged).
 Status WritePrivateFile(const std::string& path, const std::string& text);
+
+// The whole text of such a file; nullopt when it is missing, cannot be read, or is not the
+// file's own (OpenOwnFile: a symbolic link, a FIFO, anything but a regular file with one
+// link): a planted link is never read through (breakRR RR7), a planted FIFO never blocks.
+std::optional<std::string> ReadPrivateFile(const std::string& path);
 
 }  // namespace runbook

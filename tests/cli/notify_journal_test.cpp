@@ -74,3 +74,15 @@ TEST_CASE("the sent journal says when every owed delivery was attempted", "[noti
   WriteFile(dir, "cut.sent", "0 failure\ndon");                          // cut by a kill: not done
   CHECK_FALSE(SentJournalDone(dir + "/cut.sent"));
 }
+
+TEST_CASE("a FIFO planted where the journal, outbox or params are is read as none, at once",
+          "[notify][owed]") {
+  // A helper (and serve's start, for a marker) must never wait on a writer that never comes.
+  std::string dir = TempDir();
+  for (const char* name : {"r.sent", "r.outbox", "r.params"})
+    REQUIRE(Shell("mkfifo " + dir + "/" + name).exit_code == 0);
+  CHECK(ReadSentJournal(dir + "/r.sent").empty());
+  CHECK_FALSE(SentJournalDone(dir + "/r.sent"));
+  CHECK_FALSE(ReadOutbox(dir + "/r.outbox").has_value());
+  CHECK_FALSE(ReadKeptParams(dir + "/r.params").has_value());
+}

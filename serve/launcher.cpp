@@ -235,7 +235,7 @@ void Launcher::Forget(const std::string& run_id) const {
   ::unlink(ParamsOf(run_id).c_str());
 }
 
-Status Launcher::MarkCancelledLeft(const std::string& run_id) const {
+Status Launcher::MarkCancelled(const std::string& run_id) const {
   int fd =
       ::open(CancelledMarkOf(run_id).c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Status::FromErrno("cannot write " + CancelledMarkOf(run_id), errno);
@@ -300,7 +300,7 @@ bool Launcher::Cancel(const std::string& run_id) {
     run.cancelled = true;
     // Kept on disk at once: a serve killed while the run runs its finally steps leaves it to
     // the next as cancelled, not as a run that died (breakTT TT13).
-    (void)MarkCancelledLeft(run.run_id);
+    (void)MarkCancelled(run.run_id);
     return true;
   }
   return false;

@@ -128,7 +128,7 @@ class Launcher {
     return log_dir_ + "/" + run_id + ".cancelled";
   }
   // Writes CancelledMarkOf(run_id). Errors: the file cannot be made.
-  Status MarkCancelledLeft(const std::string& run_id) const;
+  Status MarkCancelled(const std::string& run_id) const;
   // Removes what Start left for `run_id`: its .running marker, its runbook's copy, its
   // outbox, sent journal, kept params and .cancelled mark.
   void Forget(const std::string& run_id) const;

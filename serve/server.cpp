@@ -118,7 +118,7 @@ void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace) {
   }
   WaitForRuns(launcher, owed, std::min(grace, Millis(10000)));
   for (const LaunchedRun& r : launcher.AllRunning()) {
-    Status marked = launcher.MarkCancelledLeft(r.run_id);
+    Status marked = launcher.MarkCancelled(r.run_id);
     Say("run " + r.run_id + " did not end: it stops with serve, interrupted (runbook resume " +
         r.run_id + ")" +
         (marked.ok() ? "" : "; " + marked.message() + ": the next serve takes it for died"));

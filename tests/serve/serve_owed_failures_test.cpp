@@ -385,9 +385,8 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   CHECK(serve.LogSays("run " + id + " ended, exit 3 (cancelled)", 15));
   CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
   std::string log = dir + "/store/serve/logs/" + id + ".log";
-  CHECK(Shell("for i in $(seq 300); do grep -q 'was cancelled and its process ended' " + log +
-              " && exit 0; sleep 0.1; done; exit 1")
-            .exit_code == 0);  // the helper, once the store is free
+  CHECK(FileSays(log, "was cancelled and its process ended",
+                 30));  // the helper, once the store is free
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().empty());
   CHECK(NotificationsOf(dir, id).empty());
@@ -403,9 +402,7 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   CHECK_THAT(serve.Log(), Catch::Contains("run " + second + " ended, exit 3 (cancelled)"));
   serve.Start();  // a helper cut short by the stop is started again from its .owed
   CHECK(serve.Finished(second) == "interrupted");
-  CHECK(Shell("for i in $(seq 300); do grep -q 'a cancel is no failure' " + dir +
-              "/store/serve/logs/" + second + ".log && exit 0; sleep 0.1; done; exit 1")
-            .exit_code == 0);
+  CHECK(FileSays(dir + "/store/serve/logs/" + second + ".log", "a cancel is no failure", 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().empty());
 }
@@ -562,9 +559,7 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   CHECK_THAT(ReadFile(log), Catch::Contains("the audit store cannot be written"));
   StopServer(locker);
   // The helper, once the store is free: nothing left to send.
-  CHECK(Shell("for i in $(seq 400); do grep -q 'after it had told all its end owed' " + log +
-              " && exit 0; sleep 0.1; done; exit 1")
-            .exit_code == 0);
+  CHECK(FileSays(log, "after it had told all its end owed", 40));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 1);
   CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
@@ -618,9 +613,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     StopServer(locker);
     serve.Start();
     CHECK(serve.LogSays("run " + id + " was cancelled by serve and did not end"));
-    CHECK(Shell("for i in $(seq 300); do grep -q 'a cancel is no failure' " + logs + id +
-                ".log && exit 0; sleep 0.1; done; exit 1")
-              .exit_code == 0);
+    CHECK(FileSays(logs + id + ".log", "a cancel is no failure", 30));
     CHECK(serve.Finished(id) == "interrupted");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     CHECK(hook.Bodies().empty());
@@ -801,9 +794,7 @@ TEST_CASE("serve: a lost run's late Alertmanager post never undoes a newer run's
   REQUIRE(serve.Finished(r3) == "failure");
   REQUIRE(am.AtLeast(2).size() == 2);  // r3 fires
   std::string log = dir + "/store/serve/logs/" + r2 + ".log";
-  CHECK(Shell("for i in $(seq 300); do grep -q 'decides the alert' " + log +
-              " && exit 0; sleep 0.1; done; exit 1")
-            .exit_code == 0);
+  CHECK(FileSays(log, "decides the alert", 30));
   CHECK_THAT(ReadFile(log), Catch::Contains("not sent: the newer run " + r3 + " (failure)"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(am.Bodies().size() == 2);  // no resolve after r3's failure
@@ -912,9 +903,7 @@ TEST_CASE("serve: a run cancelled through the API, serve killed in its finally s
   serve.Kill9();
   serve.Start();
   CHECK(serve.LogSays("run " + id + " was cancelled by serve and did not end"));
-  CHECK(Shell("for i in $(seq 300); do grep -q 'a cancel is no failure' " + dir +
-              "/store/serve/logs/" + id + ".log && exit 0; sleep 0.1; done; exit 1")
-            .exit_code == 0);
+  CHECK(FileSays(dir + "/store/serve/logs/" + id + ".log", "a cancel is no failure", 30));
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(hook.Bodies().empty());
 }

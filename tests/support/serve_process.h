@@ -25,6 +25,16 @@ inline std::string GatedRunbook(const std::string& name, const std::string& gate
          ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n";
 }
 
+// Whether the file at `path` holds `text` within `seconds` (a run's log that its helper
+// appends to, serve's own log).
+inline bool FileSays(const std::string& path, const std::string& text, int seconds = 30) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (ReadFile(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 class Serve {
  public:
   // `env`: NAME=VALUE pairs serve (and so its runs) gets besides the test's environment.
@@ -99,11 +109,7 @@ class Serve {
     return false;
   }
   bool LogSays(const std::string& text, int seconds = 10) {
-    for (int i = 0; i < seconds * 10; ++i) {
-      if (Log().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return FileSays(dir_ + "/serve.log." + std::to_string(starts_), text, seconds);
   }
 
   std::string Port() const { return std::to_string(port_); }

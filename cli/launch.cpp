@@ -572,17 +572,14 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: " << result.status().message() << "\n";
     return kExitEnvironment;
   }
-  const NotifyJournalPaths notify_journal{o.notify_outbox, o.notify_sent, o.lost_params};
-  if (!result.value().unrecorded.empty()) {
-    std::cerr << "runbook: error: " << result.value().unrecorded << "\n";
-    // A failure the store could not record is told all the same, by the run that knows it
-    // (breakRR RR4: a cancel after it had serve's helper take it for no failure).
-    if (store && o.notifier != nullptr && result.value().status == "failure")
-      NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor, notify_journal);
-    return kExitEnvironment;
-  }
-  if (store && o.notifier != nullptr)
-    NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor, notify_journal);
+  const bool unrecorded = !result.value().unrecorded.empty();
+  if (unrecorded) std::cerr << "runbook: error: " << result.value().unrecorded << "\n";
+  // A failure the store could not record is told all the same, by the run that knows it
+  // (breakRR RR4: a cancel after it had serve's helper take it for no failure).
+  if (store && o.notifier != nullptr && (!unrecorded || result.value().status == "failure"))
+    NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor,
+                 {o.notify_outbox, o.notify_sent, o.lost_params});
+  if (unrecorded) return kExitEnvironment;
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
   if (store)
     PrintContinue(result.value(), options.run_id, *store, rb, o,

@@ -13,15 +13,19 @@ MariadbServer::MariadbServer() {
   // Its own tmpdir: a starting mariadbd deletes the "#sql*" files in its tmpdir, another
   // server's temporary tables when they share /tmp.
   REQUIRE(Shell("mkdir -p " + dir + "/tmp").exit_code == 0);
+  // A 4 MB redo log and an 8 MB buffer pool: the defaults (96 MB of redo log written, 128 MB
+  // of pool cleared) cost each test's server 3.1 s to set up against 1.5 s (measured
+  // 2026-12-05), for databases of a few rows.
   REQUIRE(Shell("mariadb-install-db --no-defaults --datadir=" + dir + "/data --tmpdir=" + dir +
                 "/tmp --user=root --auth-root-authentication-method=normal --skip-test-db "
-                "> " +
+                "--innodb-log-file-size=4M --innodb-buffer-pool-size=8M > " +
                 dir + "/install.log 2>&1")
               .exit_code == 0);
   pid_ = StartBackground(
       {"mariadbd", "--no-defaults", "--datadir=" + dir + "/data", "--tmpdir=" + dir + "/tmp",
        "--socket=" + sock, "--port=" + std::to_string(port), "--bind-address=127.0.0.1",
-       "--user=root", "--pid-file=" + dir + "/pid", "--innodb-buffer-pool-size=32M"},
+       "--user=root", "--pid-file=" + dir + "/pid", "--innodb-buffer-pool-size=8M",
+       "--innodb-log-file-size=4M"},
       dir + "/server.log");
   bool up = false;
   for (int i = 0; i < 300 && !up; ++i) {

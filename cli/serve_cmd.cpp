@@ -57,8 +57,13 @@ int CmdServe(const StepRegistry& registry, const ServeCliOptions& o) {
   options.runbooks_dir = std::filesystem::absolute(o.runbooks, ec).lexically_normal().string();
   auto choice = ChooseAndSay(o.audit_db, options.runbooks_dir);
   if (!choice) return kExitEnvironment;
-  options.audit_db = std::filesystem::absolute(choice->path, ec).string();
-  std::filesystem::create_directories(std::filesystem::path(options.audit_db).parent_path(), ec);
+  // The store's real path (symlinks resolved): the state folder beside it, and its serve.lock,
+  // are one per store file however it is named (breakTT TT17: a symlinked name was another
+  // state folder, and two serves fired every schedule).
+  std::filesystem::path store = std::filesystem::absolute(choice->path, ec);
+  std::filesystem::create_directories(store.parent_path(), ec);
+  options.audit_db = std::filesystem::weakly_canonical(store, ec).string();
+  if (ec) options.audit_db = store.string();
   options.state_dir = std::filesystem::path(options.audit_db).parent_path() / "serve";
   options.insecure_listen = o.insecure_listen;
   options.tokens = o.tokens;

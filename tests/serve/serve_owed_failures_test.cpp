@@ -325,6 +325,19 @@ TEST_CASE("serve: a second serve on the same store is refused before it touches 
                              Catch::Contains("one serve per store"));
   CHECK_FALSE(ReadFile(logs + id + ".runbook").empty());  // untouched
   CHECK(Shell("test -e " + logs + id + ".running").exit_code == 0);
+  // breakTT TT17: the same store through a symlink to the file, or to its folder, was
+  // another state folder: both serves fired every schedule. The state folder is taken from
+  // the store's real path.
+  Shell("mkdir -p " + dir + "/other && ln -s " + dir + "/store/audit.db " + dir +
+        "/other/audit.db && ln -s " + dir + "/store " + dir + "/linked");
+  for (const std::string& alias : {dir + "/other/audit.db", dir + "/linked/audit.db"}) {
+    Command again = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen 127.0.0.1:" +
+                          std::to_string(FreePort()) + " --audit-db " + alias);
+    INFO(alias);
+    CHECK(again.exit_code == 3);
+    CHECK_THAT(again.err, Catch::Contains("one serve per store"));
+  }
+  CHECK(Shell("test -e " + dir + "/other/serve").exit_code != 0);  // no second state folder
   WriteFile(dir, "gate", "");
 }
 
@@ -727,6 +740,69 @@ TEST_CASE("serve: a run whose failure could not be kept is still told after a re
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "run_id") == id);
   CHECK_THAT(Text(got[0], "detail"), Catch::Contains("the run left no record in the store"));
+}
+
+TEST_CASE("serve: a run waiting for its lock is cancelled through the API, and pages nobody",
+          "[serve][notify][owed]") {
+  // breakTT TT8: the API looked for the run in the store, which has nothing before the lock
+  // is taken: 404, and the run could only be stopped with serve.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/holder.yaml",
+            GatedRunbook("holder", gate, "lock: shared\nparams:\n  tag: {default: none}\n"));
+  WriteFile(dir, "rb/victim.yaml",
+            "version: 1\nname: victim\nlock: shared\nparams:\n  tag: {default: none}\nnotify:\n" +
+                Webhook(port, "/hook") + "steps:\n  - {id: s, uses: exec, with: {run: [touch, " +
+                dir + "/victim-ran]}}\n");
+  Serve serve(dir);
+  std::string holder = StartRun(serve, "holder", "h");
+  REQUIRE(Started(gate));
+  std::string id = StartRun(serve, "victim", "v");
+  REQUIRE(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "starting");
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  CHECK(serve.LogSays("cancelling run " + id + " before it started"));
+  CHECK(serve.Finished(id) == "failed_to_start");
+  Command again = serve.Http("POST", "/api/v1/runs/" + id + "/cancel", "{}");
+  CHECK(again.out.substr(again.out.rfind('\n') + 1) == "409");  // ended: nothing to cancel
+  WriteFile(dir, "gate", "");
+  CHECK(serve.Finished(holder) == "success");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(Shell("test -e " + dir + "/victim-ran").exit_code != 0);  // it never took the lock
+  CHECK(hook.Bodies().empty());                                   // a cancel pages nobody
+}
+
+TEST_CASE(
+    "serve: a refused run the store could not record still sees another run waiting at its gate",
+    "[serve][notify][owed]") {
+  // breakTT TT15: its helper gave the message no store, so other_runs_waiting was empty and
+  // an Alertmanager entry resolved RunbookApprovalWaiting while run A still waited.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/ga.yaml",
+            "version: 1\nname: ga\nparams:\n  tag: {default: none}\nnotify:\n"
+            "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
+                std::to_string(port) +
+                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
+  Serve serve(dir);
+  std::string a = StartRun(serve, "ga", "a");
+  REQUIRE(serve.WaitsForApproval(a));
+  int locker = LockStore(dir, 20);  // B is refused, and its helper cannot record it
+  std::string b = StartRun(serve, "ga", "b");
+  CHECK(FileSays(dir + "/store/serve/logs/" + b + ".log", "the refused run is not recorded"));
+  std::vector<Value> got = hook.AtLeast(2, 40);
+  StopServer(locker);
+  const Value* told = nullptr;
+  for (const Value& v : got)
+    if (Text(v, "run_id") == b) told = &v;
+  REQUIRE(told != nullptr);
+  CHECK(Text(*told, "status") == "failure");
+  const Value* others = told->Find("other_runs_waiting");
+  REQUIRE(others != nullptr);
+  REQUIRE(others->as_list().size() == 1);
+  CHECK(others->as_list()[0].as_string() == a);
 }
 
 TEST_CASE("serve: a run refused before it started is recorded failed, so the next success recovers",

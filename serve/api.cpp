@@ -529,6 +529,14 @@ class Routes {
   }
 
   void Cancel(const std::string& id, Res& res) {
+    // Started here and not recorded yet (waiting for its `lock:`, say): serve's own handle
+    // cancels it (breakTT TT8: the store had no such run, so the API said 404).
+    if (auto launched = c_.launcher->Launched(id); launched && !Recorded(id)) {
+      if (launched->exit_code >= 0 || !c_.launcher->Cancel(id))
+        return Error(res, 409, "run " + id + " has ended before it started");
+      c_.say("cancelling run " + id + " before it started (API: " + t_caller + ")");
+      return Json(res, 202, Value(Value::Map{{"run_id", Value(id)}}));
+    }
     auto record = Record(id, res);
     if (!record) return;
     // Its record decides first: a run that recorded its end may still be exiting.

@@ -288,9 +288,11 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     recorded_now = s.ok();
   }
   if (!telling->outbox) {  // kept, so a helper started again sends the same (breakLL LL7)
+    // The store is read for the other runs waiting at a gate even when this run is not in it
+    // (breakTT TT15: a refused run's end resolved RunbookApprovalWaiting while another run
+    // of the runbook still waited).
     telling->outbox =
-        LostRunOutbox(rb, options, telling->status, telling->detail,
-                      started || recorded_now ? store.value().get() : nullptr, redactor);
+        LostRunOutbox(rb, options, telling->status, telling->detail, store.value().get(), redactor);
     std::cerr << "runbook: run " << options.run_id << ": " << telling->detail << "\n";
     if (!o.notify_outbox.empty() && !telling->outbox->due.empty())
       if (Status s = WriteOutbox(o.notify_outbox, *telling->outbox); !s.ok())

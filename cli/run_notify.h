@@ -45,7 +45,8 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
 // before it started; serve saw it exit: docs/serve.md) owes: its entries listening for
 // "failure", the message's status `status` (the store's: "interrupted"; "failure" when the run
 // never started), `detail` saying what happened, the fields a run's end measures null.
-// `store` (may be null: the run is not in it) gives the other runs waiting at a gate.
+// `store` (may be null: none could be opened) gives the other runs waiting at a gate; the run
+// itself need not be in it.
 Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::string& status,
                      const std::string& detail, AuditStore* store, const Redactor& redactor);
 

@@ -14,8 +14,10 @@ int64_t FiresBetween(const ScheduleDecl& s, const TimeZone& zone, SysSeconds fro
   return n;
 }
 
-DueFire Decide(const Runbook& rb, size_t index, SysSeconds fire_at, SysSeconds now,
-               std::chrono::seconds on_time) {
+}  // namespace
+
+DueFire DecideFire(const Runbook& rb, size_t index, SysSeconds fire_at, SysSeconds now,
+                   std::chrono::seconds on_time) {
   DueFire d;
   d.runbook = &rb;
   d.schedule = index;
@@ -35,8 +37,6 @@ DueFire Decide(const Runbook& rb, size_t index, SysSeconds fire_at, SysSeconds n
   return d;
 }
 
-}  // namespace
-
 std::vector<DueFire> DueFires(const std::vector<const Runbook*>& runbooks, SysSeconds last,
                               SysSeconds now, std::chrono::seconds on_time) {
   std::vector<DueFire> out;
@@ -48,7 +48,7 @@ std::vector<DueFire> DueFires(const std::vector<const Runbook*>& runbooks, SysSe
       if (!zone) continue;  // checked at load; a zone removed from tzdata since does not fire
       auto latest = LatestFireIn(s.cron, *zone, last, now);
       if (!latest) continue;
-      DueFire d = Decide(*rb, i, *latest, now, on_time);
+      DueFire d = DecideFire(*rb, i, *latest, now, on_time);
       d.earlier_skipped = FiresBetween(s, *zone, last, *latest);
       out.push_back(std::move(d));
     }

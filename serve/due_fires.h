@@ -36,4 +36,10 @@ struct DueFire {
 std::vector<DueFire> DueFires(const std::vector<const Runbook*>& runbooks, SysSeconds last,
                               SysSeconds now, std::chrono::seconds on_time);
 
+// One fire of `rb`'s schedule `schedule` at `fire_at`, judged at `now` by the same rule (on
+// time, within catchup, or skipped): a fire serve's queue held when serve stopped, seen again
+// at its next start (breakTT TT10). `earlier_skipped` is 0.
+DueFire DecideFire(const Runbook& rb, size_t schedule, SysSeconds fire_at, SysSeconds now,
+                   std::chrono::seconds on_time);
+
 }  // namespace runbook

@@ -5,6 +5,7 @@
 #include "engine/audit/metrics.h"
 #include "engine/audit/store.h"
 #include "engine/util/json.h"
+#include "engine/util/private_file.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
@@ -15,23 +16,31 @@ constexpr std::chrono::seconds kOnTime{60};
 
 std::string UtcText(SysSeconds t) { return FormatUtc(Clock::Wall(t)); }
 
-// The last tick the state file holds; nullopt when there is none, with `problem` set when a
-// file is there but says no time (damaged): missed fires are then not caught up, said.
-std::optional<SysSeconds> ReadLastTick(const std::string& path, std::string& problem) {
-  std::FILE* f = std::fopen(path.c_str(), "r");
-  if (f == nullptr) return std::nullopt;
-  char buf[256] = {};
-  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  auto json = ParseJson(std::string(buf, n));
+// What the state file holds: the last tick, and the fires the queue held (their triggers).
+struct SavedState {
+  std::optional<SysSeconds> last_tick;
+  std::vector<Value> queued;
+};
+
+// Reads the state file; `problem` is set when a file is there but says no time (damaged):
+// missed fires are then not caught up, said. A file of the first format (last_tick only)
+// reads with no queue.
+SavedState ReadState(const std::string& path, std::string& problem) {
+  SavedState state;
+  std::optional<std::string> text = ReadPrivateFile(path);
+  if (!text) return state;
+  auto json = ParseJson(*text);
   std::optional<Clock::Wall> at;
   if (json.ok() && json.value().is_map() && json.value().Find("last_tick") != nullptr)
     at = ParseUtc(json.value().Find("last_tick")->ToText());
   if (!at) {
     problem = path + " holds no last tick (damaged?): fires missed before now are not caught up";
-    return std::nullopt;
+    return state;
   }
-  return std::chrono::floor<std::chrono::seconds>(*at);
+  state.last_tick = std::chrono::floor<std::chrono::seconds>(*at);
+  const Value* queued = json.value().Find("queued");
+  if (queued != nullptr && queued->is_list()) state.queued = queued->as_list();
+  return state;
 }
 
 std::string What(const DueFire& f) {
@@ -58,8 +67,11 @@ Scheduler::Scheduler(const Clock& clock, Launcher& launcher, std::string audit_d
       launcher_(launcher),
       audit_db_(std::move(audit_db)),
       state_path_(std::move(state_path)),
-      say_(std::move(say)),
-      last_(ReadLastTick(state_path_, read_problem_)) {}
+      say_(std::move(say)) {
+  SavedState saved = ReadState(state_path_, read_problem_);
+  last_ = saved.last_tick;
+  saved_queue_ = std::move(saved.queued);
+}
 
 void Scheduler::Tick(const Catalog& catalog) {
   SysSeconds now = std::chrono::floor<std::chrono::seconds>(clock_.WallNow());
@@ -72,6 +84,7 @@ void Scheduler::Tick(const Catalog& catalog) {
     last_ = now;
   }
   if (!last_) last_ = now;
+  for (const Value& trigger : std::exchange(saved_queue_, {})) Requeue(trigger, catalog, now);
   for (const DueFire& fire : DueFires(catalog.Runbooks(), *last_, now, kOnTime)) {
     if (fire.earlier_skipped > 0)
       say_(std::string("not run: ") +
@@ -82,7 +95,12 @@ void Scheduler::Tick(const Catalog& catalog) {
   }
   StartQueued();
   last_ = now;
-  Status written = WriteMetricsFile(state_path_, "{\"last_tick\": \"" + UtcText(now) + "\"}\n");
+  Value::List queue;
+  for (const auto& [name, q] : queued_) queue.push_back(q.request.trigger);
+  Status written = WriteMetricsFile(
+      state_path_,
+      ToJson(Value(Value::Map{{"last_tick", Value(UtcText(now))}, {"queued", Value(queue)}})) +
+          "\n");
   // Said when it starts failing and when it mends, not every tick (breakRR RR6: a full disk
   // wrote the same line twice a second).
   std::string error = written.ok() ? "" : written.message();
@@ -100,12 +118,7 @@ void Scheduler::Handle(const DueFire& fire, const CatalogEntry& entry) {
     say_("skipped " + What(fire) + ": a run of the store already carries this fire");
     return;
   }
-  LaunchRequest request;
-  request.runbook = fire.runbook->name;
-  request.file = entry.file;
-  for (const auto& [name, value] : fire.runbook->on.schedules[fire.schedule].params)
-    request.sets.emplace_back(name, SetText(value));
-  request.trigger = ScheduleTrigger(*fire.runbook, fire.schedule, fire.fire_at);
+  LaunchRequest request = RequestOf(fire, entry);
   std::vector<LaunchedRun> running = launcher_.Running(request.runbook);
   if (running.empty()) return Start(request, What(fire) + ": " + fire.why);
   switch (fire.runbook->on.overlap) {
@@ -128,6 +141,40 @@ void Scheduler::Handle(const DueFire& fire, const CatalogEntry& entry) {
       queued_[request.runbook] = {What(fire), request};
       return;
   }
+}
+
+LaunchRequest Scheduler::RequestOf(const DueFire& fire, const CatalogEntry& entry) {
+  LaunchRequest request;
+  request.runbook = fire.runbook->name;
+  request.file = entry.file;
+  for (const auto& [name, value] : fire.runbook->on.schedules[fire.schedule].params)
+    request.sets.emplace_back(name, SetText(value));
+  request.trigger = ScheduleTrigger(*fire.runbook, fire.schedule, fire.fire_at);
+  return request;
+}
+
+void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now) {
+  const Value* name = trigger.Find("runbook");
+  const Value* schedule = trigger.Find("schedule");
+  const Value* fire_at = trigger.Find("fire_at");
+  std::optional<Clock::Wall> at = fire_at ? ParseUtc(fire_at->ToText()) : std::nullopt;
+  const CatalogEntry* entry = name ? catalog.Find(name->ToText()) : nullptr;
+  const std::string said = "the fire " + ToJson(trigger) + " queued when serve stopped";
+  if (entry == nullptr || entry->runbook == nullptr || !at || schedule == nullptr ||
+      !schedule->is_int() || schedule->as_int() < 0 ||
+      static_cast<size_t>(schedule->as_int()) >= entry->runbook->on.schedules.size())
+    return say_("not run: " + said + ": its runbook or schedule is no longer here");
+  const size_t index = static_cast<size_t>(schedule->as_int());
+  const SysSeconds when = std::chrono::floor<std::chrono::seconds>(*at);
+  if (ToJson(ScheduleTrigger(*entry->runbook, index, when)) != ToJson(trigger))
+    return say_("not run: " + said + ": its schedule changed since");
+  DueFire fire = DecideFire(*entry->runbook, index, when, now, kOnTime);
+  if (!fire.run) return say_("skipped " + What(fire) + ", queued when serve stopped: " + fire.why);
+  if (AlreadyRan(fire))
+    return say_("skipped " + What(fire) + ": a run of the store already carries this fire");
+  say_("queued again " + What(fire) + ": it waited in the queue when serve stopped (" + fire.why +
+       ")");
+  queued_[fire.runbook->name] = {What(fire), RequestOf(fire, *entry)};
 }
 
 void Scheduler::StartQueued() {

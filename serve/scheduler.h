@@ -1,7 +1,8 @@
 // runbook serve's scheduler: at each tick, the due fires (due_fires.h) of the catalog's
 // runbooks are started through the launcher, skipped, or queued by the runbook's
-// `on.overlap`; queued fires start once their runbook is free. The time of the last tick is
-// kept in a state file, so after a restart the fires missed meanwhile follow `on.catchup`;
+// `on.overlap`; queued fires start once their runbook is free. The time of the last tick and
+// the queued fires are kept in a state file, so after a restart the fires missed meanwhile,
+// and those the queue held, follow `on.catchup` (breakTT TT10);
 // a fire is never run twice: one that a run of the store already carries (its trigger's
 // runbook, schedule and fire time) is not started again. Time comes from the injected Clock.
 // Not thread-safe: one thread ticks.
@@ -11,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/util/clock.h"
 #include "serve/catalog.h"
@@ -37,6 +39,10 @@ class Scheduler {
     LaunchRequest request;
   };
   void Handle(const DueFire& fire, const CatalogEntry& entry);
+  static LaunchRequest RequestOf(const DueFire& fire, const CatalogEntry& entry);
+  // A fire the state file kept queued (its trigger), judged at `now` as a missed fire (on
+  // time or within catchup: queued again; else skipped), said either way.
+  void Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now);
   void StartQueued();
   bool AlreadyRan(const DueFire& fire);
   void Start(const LaunchRequest& request, const std::string& what);
@@ -50,6 +56,7 @@ class Scheduler {
   std::string read_problem_;  // said at the first tick
   std::optional<SysSeconds> last_;
   std::map<std::string, Queued> queued_;  // by runbook name, one each
+  std::vector<Value> saved_queue_;        // the state file's queue, taken up at the first tick
 };
 
 // The trigger a schedule's fire records: {"kind": "schedule", "runbook", "schedule" (its

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "engine/util/json.h"
 #include "engine/util/time_format.h"
 #include "serve/scheduler.h"
 #include "support/fake_clock.h"
@@ -83,9 +84,11 @@ std::string Nightly(const std::string& cron) {
 }
 
 // A runbook firing every minute whose step waits until `gate` exists.
-std::string Gated(const std::string& overlap, const std::string& gate) {
-  return "version: 1\nname: gated\non:\n  schedule:\n    - cron: '* * * * *'\n  overlap: " +
-         overlap + "\nsteps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'while [ ! -e " + gate +
+std::string Gated(const std::string& overlap, const std::string& gate,
+                  const std::string& catchup = "0s") {
+  return "version: 1\nname: gated\non:\n  schedule:\n    - cron: '* * * * *'\n  catchup: " +
+         catchup + "\n  overlap: " + overlap +
+         "\nsteps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'while [ ! -e " + gate +
          " ]; do sleep 0.1; done']}}\n";
 }
 
@@ -150,6 +153,78 @@ TEST_CASE("scheduler on a fake clock: overlap skip and queue while a run still r
     CHECK(b.Said("fired ")[1].find("10:03:00") != std::string::npos);
     CHECK(b.Said("fired ")[1].find("queued, now free") != std::string::npos);
     b.WaitIdle("gated");
+  }
+}
+
+TEST_CASE("scheduler on a fake clock: a queued fire outlives a restart, within catchup",
+          "[serve][schedule][clock][overlap][catchup]") {
+  // breakTT TT10: the queue lived only in serve's memory and the fire was behind the last
+  // tick: a serve restarted (killed or stopped) while a fire waited never ran it, unsaid.
+  Bench b;
+  std::string gate = b.dir + "/gate";
+  b.Runbook("gated.yaml", Gated("queue", gate, "10m"));
+  FakeClock clock = At("2026-06-01T10:00:30Z");
+  {
+    Scheduler before = b.Make(clock);
+    b.TickEveryMinute(before, clock, 1);  // 10:01 fires; the 10:02 tick queues its fire
+    clock.Advance(1min);
+    before.Tick(*b.Catalog_());
+    REQUIRE(b.Said("queued gated").size() == 1);
+  }  // serve stops here: the queue is in scheduler.json
+  CHECK_THAT(ReadFile(b.state), Catch::Contains("\"fire_at\":\"2026-06-01T10:02:00.000Z\""));
+  SECTION("started again within catchup: queued again, and run once the runbook is free") {
+    clock.Advance(15s);  // 10:02:45: no new fire is due
+    Scheduler after = b.Make(clock);
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    REQUIRE(b.Said("queued again gated").size() == 1);
+    CHECK(b.Said("fired ").size() == 1);  // the 10:01 run still runs
+    WriteFile(b.dir, "gate", "");
+    b.WaitIdle("gated");
+    after.Tick(*b.Catalog_());
+    REQUIRE(b.Said("fired ").size() == 2);
+    CHECK(b.Said("fired ")[1].find("10:02:00") != std::string::npos);
+    CHECK(b.Said("fired ")[1].find("queued, now free") != std::string::npos);
+    b.WaitIdle("gated");
+    // Started again from a state file that still holds it (killed before it was written):
+    // the run of the store that carries the fire keeps it from running twice.
+    WriteFile(b.dir, "scheduler.json",
+              "{\"last_tick\": \"2026-06-01T10:02:45.000Z\", \"queued\": [" +
+                  ToJson(ScheduleTrigger(*b.Catalog_()->Find("gated")->runbook, 0,
+                                         std::chrono::floor<std::chrono::seconds>(
+                                             ParseUtc("2026-06-01T10:02:00Z").value()))) +
+                  "]}\n");
+    Scheduler third = b.Make(clock);
+    third.Tick(*b.Catalog_());
+    CHECK(b.Said("fired ").size() == 2);
+    CHECK(b.Said("skipped gated").size() == 1);
+  }
+  SECTION("started again beyond catchup: skipped, and said") {
+    clock.Advance(20min);
+    WriteFile(b.dir, "gate", "");
+    b.WaitIdle("gated");
+    Scheduler after = b.Make(clock);
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said("queued again").empty());
+    REQUIRE(b.Said("skipped gated (* * * * * UTC, fire 2026-06-01T10:02:00.000Z), queued when "
+                   "serve stopped: ")
+                .size() == 1);
+    for (const std::string& fired : b.Said("fired "))  // 10:01, and 10:22 on time
+      CHECK(fired.find("10:02:00") == std::string::npos);
+    b.WaitIdle("gated");
+  }
+  SECTION("its schedule changed meanwhile: not run, said") {
+    WriteFile(b.dir, "gate", "");
+    b.WaitIdle("gated");
+    b.Runbook("gated.yaml", Gated("queue", gate, "10m") + "# edited\n");
+    std::string text = ReadFile(b.dir + "/rb/gated.yaml");
+    b.Runbook("gated.yaml", text.replace(text.find("* * * * *"), 9, "*/5 * * * *"));
+    Scheduler after = b.Make(clock);
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said("not run: the fire ").size() == 1);
+    CHECK(b.Said("fired ").size() == 1);
   }
 }
 

@@ -78,6 +78,8 @@ struct RunCliOptions {
   // sent (cli/notify_journal.h); with lost_exit, where the helper reads them.
   std::string notify_outbox;
   std::string notify_sent;
+  // Hidden, for runbook serve: the params come on standard input (cli/sets_stdin.h).
+  bool sets_stdin = false;
   const StepRegistry* registry = nullptr;  // set by CmdRun and CmdResume
 };
 int CmdRun(const StepRegistry& registry, const RunCliOptions& o);

@@ -13,6 +13,7 @@
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
 #include "cli/completion_cmd.h"
+#include "cli/sets_stdin.h"
 #include "engine/process_tree.h"
 #include "engine/util/strings.h"
 #include "notify/sender.h"
@@ -44,6 +45,18 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
       ->group("");
   cmd->add_option("--notify-sent", o.notify_sent, "the journal of what was told (runbook serve)")
       ->group("");
+  cmd->add_flag("--sets-stdin", o.sets_stdin,
+                "params on standard input, a JSON list of [NAME, VALUE] (runbook serve)")
+      ->group("");
+}
+
+// serve's runs get their params on standard input, never argv (cli/sets_stdin.h). Returns
+// whether they were taken; says why not.
+bool TakeSets(runbook::RunCliOptions& o) {
+  if (!o.sets_stdin) return true;
+  runbook::Status s = runbook::TakeSetsFromStdin(o.sets);
+  if (!s.ok()) std::cerr << "runbook: error: " << s.message() << "\n";
+  return s.ok();
 }
 
 // An approval input is STEP.NAME=VALUE, checked while parsing: `--input ticket=X` is a
@@ -265,8 +278,8 @@ int Main(int argc, char** argv) {
   if (sd->parsed()) return CmdSchedule(registry, schedule);
   if (sv->parsed()) return CmdServe(registry, serve);
   if (ta->parsed()) return CmdTokenAdd(token_name, token_roles, token_file);
-  if (r->parsed()) return CmdRun(registry, run);  // Launch ends what a run left behind
-  if (re->parsed()) return CmdResume(registry, resume);
+  if (r->parsed()) return TakeSets(run) ? CmdRun(registry, run) : kExitInvalid;
+  if (re->parsed()) return TakeSets(resume) ? CmdResume(registry, resume) : kExitInvalid;
   if (h->parsed()) return CmdHistory(hist);
   if (bk->parsed()) return CmdBackups(registry, backups);
   if (sh->parsed()) return CmdShow(registry, show);

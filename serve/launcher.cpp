@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,10 +39,42 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
   // What its end owes to tell, kept so that its helper tells the rest when it is killed while
   // it sends (cli/notify_journal.h; breakRR RR3).
   argv.insert(argv.end(), {"--notify-outbox", journal.outbox, "--notify-sent", journal.sent});
-  for (const auto& [name, value] : r.sets) argv.insert(argv.end(), {"--set", name + "=" + value});
+  // Its params on its standard input, never on its command line: /proc/PID/cmdline is
+  // readable by every local user (breakTT TT3: a param holding a secret's text in `ps`).
+  if (!r.sets.empty()) argv.push_back("--sets-stdin");
   for (const std::string& step : r.reruns) argv.insert(argv.end(), {"--rerun", step});
   if (r.end_leftovers) argv.push_back("--end-leftovers");
   return argv;
+}
+
+// The child's standard input: its params as `--sets-stdin` reads them (a JSON list of
+// [NAME, VALUE] pairs) in a memory file, never on disk; /dev/null when there are none.
+// Returns the fd (close-on-exec; the caller closes it). Errors: no memory file.
+Result<int> SetsInput(const ParamSets& sets) {
+  if (sets.empty()) {
+    int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno("cannot open /dev/null", errno);
+    return fd;
+  }
+  Value::List pairs;
+  for (const auto& [name, value] : sets)
+    pairs.push_back(Value(Value::List{Value(name), Value(value)}));
+  const std::string text = ToJson(Value(std::move(pairs)));
+  int fd = ::memfd_create("runbook-params", MFD_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("cannot pass a run its params", errno);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno("cannot pass a run its params", err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::lseek(fd, 0, SEEK_SET);
+  return fd;
 }
 
 // In the child, between fork and exec: only async-signal-safe calls (serve has threads).
@@ -112,13 +145,19 @@ Launcher::Launcher(std::string self, std::string audit_db, std::string log_dir)
     : self_(std::move(self)), audit_db_(std::move(audit_db)), log_dir_(std::move(log_dir)) {}
 
 Result<pid_t> Launcher::SpawnLocked(std::vector<std::string> args, const std::string& log,
-                                    int log_flags) {
+                                    int log_flags, const ParamSets& sets) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  auto input = SetsInput(sets);  // before the log: nothing to undo when it fails
+  if (!input.ok()) return input.status();
   int log_fd = ::open(log.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC | log_flags, 0600);
-  if (log_fd < 0) return Status::FromErrno("cannot open " + log, errno);
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (log_fd < 0) {
+    int err = errno;
+    ::close(input.value());
+    return Status::FromErrno("cannot open " + log, err);
+  }
+  int null_fd = input.value();
   int exec_fds[2];
   if (::pipe2(exec_fds, O_CLOEXEC) != 0) {
     int err = errno;
@@ -155,7 +194,7 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   CopyRunbook(request.file, CopyOf(run.run_id));  // before the child reads it
   std::lock_guard<std::mutex> lock(mu_);
   auto pid = SpawnLocked(Argv(self_, audit_db_, run.run_id, JournalOf(run.run_id), request),
-                         run.log, O_CREAT | O_EXCL);
+                         run.log, O_CREAT | O_EXCL, request.sets);
   if (!pid.ok()) {
     ::unlink(CopyOf(run.run_id).c_str());
     return pid.status();
@@ -213,9 +252,9 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
   if (run.cancelled) args.push_back("--lost-cancelled");
-  for (const auto& [name, value] : run.sets) args.insert(args.end(), {"--set", name + "=" + value});
+  if (!run.sets.empty()) args.push_back("--sets-stdin");  // as Argv: never on argv (TT3)
   std::lock_guard<std::mutex> lock(mu_);
-  auto pid = SpawnLocked(std::move(args), LogOf(run.run_id), O_APPEND | O_CREAT);
+  auto pid = SpawnLocked(std::move(args), LogOf(run.run_id), O_APPEND | O_CREAT, run.sets);
   if (pid.ok()) helpers_.push_back(pid.value());
   return pid;
 }

@@ -20,12 +20,15 @@
 
 namespace runbook {
 
+// A run's params as NAME, VALUE pairs (what --set NAME=VALUE gives), in order.
+using ParamSets = std::vector<std::pair<std::string, std::string>>;
+
 struct LaunchRequest {
-  std::string runbook;                                    // its name
-  std::string file;                                       // its file
-  std::vector<std::pair<std::string, std::string>> sets;  // --set NAME=VALUE
-  Value trigger;                                          // recorded in run_started
-  std::string resume_id;                                  // "": a new run; else resume it
+  std::string runbook;              // its name
+  std::string file;                 // its file
+  ParamSets sets;                   // passed on the run's standard input (--sets-stdin), never argv
+  Value trigger;                    // recorded in run_started
+  std::string resume_id;            // "": a new run; else resume it
   std::vector<std::string> reruns;  // resume --rerun STEP: the operator's confirmation
   bool end_leftovers = false;       // resume --end-leftovers
   // The caller waits to hear whether the run starts (POST .../resume answers a refusal with
@@ -38,10 +41,10 @@ struct LaunchedRun {
   std::string run_id;
   std::string runbook;
   pid_t pid = -1;
-  std::string log;                                        // its output file
-  std::string file;                                       // the runbook's file
-  std::vector<std::pair<std::string, std::string>> sets;  // its --set NAME=VALUE
-  std::string resumes;                                    // a resume's: the run it resumes
+  std::string log;         // its output file
+  std::string file;        // the runbook's file
+  ParamSets sets;          // its params
+  std::string resumes;     // a resume's: the run it resumes
   bool cancelled = false;  // Cancel asked it to stop: a cancel is no failure (breakPP PP3)
 };
 
@@ -164,9 +167,11 @@ class Launcher {
   mutable std::map<std::string, bool> caller_waits_;          // run id: released (caller_waits)
   mutable std::vector<EndedRun> held_;                        // ended before their Release
   void ReapLocked() const;
-  // Forks and execs `args` with its output to `log` (opened with `log_flags`), after
+  // Forks and execs `args` with its output to `log` (opened with `log_flags`) and `sets` on
+  // its standard input (a JSON list of [NAME, VALUE] pairs; /dev/null when empty), after
   // which the child has exec'd. Under mu_.
-  Result<pid_t> SpawnLocked(std::vector<std::string> args, const std::string& log, int log_flags);
+  Result<pid_t> SpawnLocked(std::vector<std::string> args, const std::string& log, int log_flags,
+                            const ParamSets& sets);
 };
 
 // The text a --set takes for `value`: a string as it is, anything else as JSON.

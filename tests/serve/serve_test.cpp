@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -113,6 +114,57 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   CHECK_THAT(metrics.out, Catch::Contains("runbook_runs{runbook=\"hello\",status=\"success\"} 2"));
   CHECK_THAT(metrics.out,
              Catch::Contains("runbook_last_success_timestamp_seconds{runbook=\"hello\"}"));
+}
+
+// The command lines of every process here that holds `text` (read from /proc by this
+// process: a shell's grep would hold the text in its own).
+std::vector<std::string> CommandLinesHolding(const std::string& text) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string cmdline = ReadFile(entry.path().string() + "/cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find(text) != std::string::npos) out.push_back(cmdline);
+  }
+  return out;
+}
+
+TEST_CASE("serve: a run's params reach it on standard input, never on its command line",
+          "[serve][api][secrets]") {
+  // breakTT TT3: serve passed them as --set NAME=VALUE: a param holding a secret's text was
+  // in /proc/PID/cmdline (`ps`) for every local user, for the run's whole life.
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store");
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/p.yaml",
+            "version: 1\nname: p\nparams:\n  token: {default: none}\n  n: {type: integer, "
+            "default: 1}\nsteps:\n  - {id: w, uses: exec, env: {T: '${{ params.token }}', N: "
+            "'${{ params.n }}'}, with: {run: [sh, -c, 'printf %s:%s \"$T\" \"$N\" > " +
+                dir + "/got; cat > " + dir + "/stdin; echo started >> " + gate +
+                ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n");
+  Serve serve(dir);
+  const std::string token = std::string("tok-7c1e") + "-not-for-ps";
+  std::string id = serve
+                       .Json("POST", "/api/v1/runbooks/p/runs", 201,
+                             "{\"params\": {\"token\": \"" + token + "\", \"n\": 5}}")
+                       .Find("run_id")
+                       ->as_string();
+  REQUIRE(Started(gate));
+  CHECK(CommandLinesHolding(token).empty());
+  CHECK(ReadFile(dir + "/got") == token + ":5");  // both arrived, typed as --set types them
+  CHECK(ReadFile(dir + "/stdin").empty());        // the step reads nothing of them
+  WriteFile(dir, "gate", "");
+  CHECK(serve.Finished(id) == "success");
+  // A value that is not a param is refused as --set refuses it (exit 2, said in its log).
+  Command direct = Shell("echo '[[\"nope\", \"1\"]]' | " + Binary() + " run " + dir +
+                         "/rb/p.yaml --audit-db " + dir + "/store/audit.db --sets-stdin");
+  CHECK(direct.exit_code == 2);
+  CHECK_THAT(direct.err, Catch::Contains("unknown param 'nope'"));
+  Command bad = Shell("echo '{\"token\": \"" + token + "\"}' | " + Binary() + " run " + dir +
+                      "/rb/p.yaml --audit-db " + dir + "/store/audit.db --sets-stdin");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("not a JSON list of [NAME, VALUE] pairs"));
+  CHECK(bad.err.find(token) == std::string::npos);
 }
 
 TEST_CASE("serve: a run cancelled through the API, then resumed through it", "[serve][api]") {

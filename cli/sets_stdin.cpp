@@ -1,0 +1,58 @@
+#include "cli/sets_stdin.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "engine/util/json.h"
+
+namespace runbook {
+namespace {
+
+constexpr size_t kMaxInput = 16 << 20;
+
+Result<std::string> ReadAll(int fd) {
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("--sets-stdin: cannot read standard input", errno);
+    if (n == 0) return text;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxInput)
+      return Status::Error("--sets-stdin: standard input holds more than 16 MiB");
+  }
+}
+
+// Standard input becomes /dev/null: the steps the run starts inherit nothing of it.
+void CloseStdin() {
+  int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::dup2(fd, 0);
+  ::close(fd);
+}
+
+}  // namespace
+
+Status TakeSetsFromStdin(std::vector<std::string>& sets) {
+  auto text = ReadAll(0);
+  CloseStdin();
+  if (!text.ok()) return text.status();
+  auto json = ParseJson(text.value());
+  const Status malformed =
+      Status::Error("--sets-stdin: standard input is not a JSON list of [NAME, VALUE] pairs");
+  if (!json.ok() || !json.value().is_list()) return malformed;
+  std::vector<std::string> taken;
+  for (const Value& pair : json.value().as_list()) {
+    if (!pair.is_list() || pair.as_list().size() != 2 || !pair.as_list()[0].is_string() ||
+        !pair.as_list()[1].is_string())
+      return malformed;
+    taken.push_back(pair.as_list()[0].as_string() + "=" + pair.as_list()[1].as_string());
+  }
+  sets.insert(sets.end(), taken.begin(), taken.end());
+  return Status::Ok();
+}
+
+}  // namespace runbook

@@ -545,7 +545,12 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
       });
   Approver* approver = o.approvals_via_api ? static_cast<Approver*>(&api_approver) : &cli_approver;
   PosixProcessRunner processes(clock);
-  RunServices services{processes, clock, display, cancel, approver, env};
+  // Under serve, a main step's failure is journaled before the store records it (TT2).
+  FailedStepJournal failed_steps(o.notify_sent);
+  ObserverList observers;
+  observers.Add(&display);
+  if (!o.notify_sent.empty()) observers.Add(&failed_steps);
+  RunServices services{processes, clock, observers, cancel, approver, env};
   // Which dumps a drill verified (retention keeps the newest): the store the run records
   // into, or for a dry run the one it would (read only). Chosen by EnterRun, absolute.
   auto verified =

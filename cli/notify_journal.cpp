@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
@@ -64,6 +65,25 @@ Status AppendDone(const std::string& path) { return AppendLine(path, "done\n"); 
 bool SentJournalDone(const std::string& path) {
   auto text = ReadPrivateFile(path);
   return text && (text->rfind("done\n", 0) == 0 || text->find("\ndone\n") != std::string::npos);
+}
+
+Status AppendFailedStep(const std::string& path, const std::string& step_id) {
+  return AppendLine(path, "failed " + step_id + "\n");
+}
+
+std::vector<std::string> FailedStepsIn(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream lines(ReadPrivateFile(path).value_or(""));
+  const std::string prefix = "failed ";
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(prefix, 0) == 0 && line.size() > prefix.size() && !lines.eof())
+      out.push_back(line.substr(prefix.size()));
+  return out;
+}
+
+void FailedStepJournal::StepFailing(const StepDecl& step, std::string_view /*reason*/) {
+  if (Status s = AppendFailedStep(path_, step.id); !s.ok())
+    std::cerr << "runbook: warning: " << s.message() << "\n";
 }
 
 Status WriteOutbox(const std::string& path, const Outbox& outbox) {

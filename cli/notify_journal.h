@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/events.h"
 #include "engine/redact.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
@@ -54,6 +55,26 @@ Status AppendSent(const std::string& path, const OwedNotice& notice);
 Status AppendDone(const std::string& path);
 // Whether `path` holds the line "done".
 bool SentJournalDone(const std::string& path);
+
+// Appends the line "failed STEP" to `path`: main step `step_id` failed for good before any
+// cancel, said the moment the run knew it, before its store recorded it (breakTT TT2: a
+// run killed by serve's stop while it waited on a locked store to record its failure was
+// taken for a cancel, and nobody was paged). Errors: as AppendSent's.
+Status AppendFailedStep(const std::string& path, const std::string& step_id);
+// The steps `path`'s "failed STEP" lines name, in order; empty when there is none.
+std::vector<std::string> FailedStepsIn(const std::string& path);
+
+// Journals each StepFailing the executor tells into the sent journal at `path`
+// (AppendFailedStep); a write that fails is said on stderr (the store, when it records the
+// failure, still tells it).
+class FailedStepJournal final : public RunObserver {
+ public:
+  explicit FailedStepJournal(std::string path) : path_(std::move(path)) {}
+  void StepFailing(const StepDecl& step, std::string_view reason) override;
+
+ private:
+  std::string path_;
+};
 
 struct Outbox {
   Value message;                // what every channel is built from (masked already)

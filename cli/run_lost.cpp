@@ -179,18 +179,27 @@ std::string RefusedDetail(int exit_code, const std::string& resume_id, const std
          ".log); it is still interrupted: runbook resume " + run_id;
 }
 
-// The main steps of `run_id` whose recorded failure fails the run (not tolerated: the
-// runbook's continue-on-error), "step 'a', step 'b'"; "" when none. A run whose main step
-// failed before a cancel came failed (engine/executor.cpp, breakRR RR1), recorded or not.
-std::string FailedFirst(const Runbook& rb, AuditStore& store, const std::string& run_id) {
-  auto record = LoadRunRecord(store, run_id);
-  if (!record.ok()) return "";
+// The main steps of `run_id` whose failure fails the run (not tolerated: the runbook's
+// continue-on-error), "step 'a', step 'b'"; "" when none: those `store` (may be null)
+// recorded failed, and those the run journaled failing in `sent_journal` before its store
+// could record them (breakTT TT2). A run whose main step failed before a cancel came failed
+// (engine/executor.cpp, breakRR RR1), recorded or not.
+std::string FailedFirst(const Runbook& rb, AuditStore* store, const std::string& run_id,
+                        const std::string& sent_journal) {
+  std::vector<std::string> failed = FailedStepsIn(sent_journal);
+  if (store != nullptr) {
+    auto record = LoadRunRecord(*store, run_id);
+    if (record.ok())
+      for (const StepView& view : record.value().steps)
+        if (view.outcome == "failure") failed.push_back(view.id);
+  }
   std::string out;
-  for (const StepView& view : record.value().steps) {
-    if (view.outcome != "failure") continue;
+  std::set<std::string> said;
+  for (const std::string& id : failed) {
     for (size_t i = 0; i < rb.finally_begin && i < rb.steps.size(); ++i) {
-      if (rb.steps[i].id == view.id && rb.steps[i].continue_on_error == ContinueOnError::kNo)
-        out += (out.empty() ? "step '" : ", step '") + view.id + "'";
+      if (rb.steps[i].id == id && rb.steps[i].continue_on_error == ContinueOnError::kNo &&
+          said.insert(id).second)
+        out += (out.empty() ? "step '" : ", step '") + id + "'";
     }
   }
   return out;
@@ -267,7 +276,9 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     return kExitEnvironment;
   }
   std::string failed_first =
-      started && o.lost_cancelled ? FailedFirst(rb, *store.value(), options.run_id) : "";
+      o.lost_cancelled
+          ? FailedFirst(rb, started ? store.value().get() : nullptr, options.run_id, o.notify_sent)
+          : "";
   auto telling = WhatToTell(o, started, status, detail, failed_first, options.run_id);
   if (!telling) return kExitOk;
   if (started) RecordedParams(*store.value(), options, !o.sets.empty());

@@ -25,6 +25,10 @@ class RunObserver {
   virtual void ProgressReported(const StepDecl&, const StepProgress& /*progress*/) {}
   virtual void AttemptFinished(const StepDecl&, const AttemptRecord&, const StepRun&) {}
   virtual void RetryScheduled(const StepDecl&, int /*next_attempt*/, Millis /*delay*/) {}
+  // A main step failed for good (no retry left, not tolerated, before any cancel), told
+  // before the journal records its attempt, which may wait on a locked store: a run killed
+  // there has still told it (breakTT TT2). `reason` is masked. Its StepFinished follows.
+  virtual void StepFailing(const StepDecl&, std::string_view /*reason*/) {}
   virtual void StepFinished(const StepDecl&, const StepRun&) {}
   // A run-scoped resource the step kept (a service) was stopped as the run ended.
   virtual void ResourceStopped(const StepDecl&, const std::string& /*name*/,
@@ -56,6 +60,9 @@ class ObserverList final : public RunObserver {
   }
   void RetryScheduled(const StepDecl& s, int n, Millis d) override {
     for (auto* o : list_) o->RetryScheduled(s, n, d);
+  }
+  void StepFailing(const StepDecl& s, std::string_view reason) override {
+    for (auto* o : list_) o->StepFailing(s, reason);
   }
   void StepFinished(const StepDecl& s, const StepRun& r) override {
     for (auto* o : list_) o->StepFinished(s, r);

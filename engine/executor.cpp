@@ -724,18 +724,25 @@ class Loop {
     run.stdout_text = redactor_.Apply(std::move(r.stdout_text));
     run.stderr_text = redactor_.Apply(std::move(r.stderr_text));
     run.output_tail = redactor_.Apply(std::move(r.output_tail));
+    const bool failed = r.status != AttemptStatus::kSuccess;
+    const bool cancelled =
+        failed && (r.status == AttemptStatus::kCancelled || (!IsFinally(i) && values_.cancelled));
+    // A dry run's failure is a prediction: trying it again would predict the same.
+    const bool retry =
+        failed && !cancelled && !opt_.dry_run && ShouldRetry(step.retry, r, rec.number);
+    if (failed && !cancelled && !retry && !IsFinally(i) &&
+        step.continue_on_error == ContinueOnError::kNo && !svc_.cancel.cancelled())
+      svc_.observer.StepFailing(step, rec.error);
     if (svc_.journal != nullptr) Journal(svc_.journal->AttemptFinished(step, rec, run));
     svc_.observer.AttemptFinished(step, rec, run);
-    if (r.status == AttemptStatus::kSuccess) {
+    if (!failed) {
       run.outputs = rec.outputs;
       run.outputs_unmasked = std::move(r.outputs);
       run.masked_outputs = std::move(masked);
       NoteRpo(rpo_, rb_.steps[i], steps_[i], svc_.clock.WallNow());
       return Complete(i, Outcome::kSuccess, "");
     }
-    bool cancelled = r.status == AttemptStatus::kCancelled || (!IsFinally(i) && values_.cancelled);
-    // A dry run's failure is a prediction: trying it again would predict the same.
-    if (!cancelled && !opt_.dry_run && ShouldRetry(step.retry, r, rec.number)) {
+    if (retry) {
       std::uniform_real_distribution<double> unit(0.0, 1.0);
       Millis delay = BackoffDelay(step.retry, rec.number, unit(rng_));
       run.state = StepState::kWaitingRetry;

@@ -61,6 +61,38 @@ TEST_CASE("retries: fails twice then succeeds within max_attempts", "[executor][
                                                         "start flaky 2", "finish flaky failure"});
 }
 
+TEST_CASE(
+    "StepFailing names a main step that failed for good: not a retried attempt, a "
+    "tolerated step, a finally step or a success",
+    "[executor][retry]") {
+  // breakTT TT2: told before the journal records the attempt, so a run that cannot record
+  // it (a locked store) and is then killed has still said a main step failed first.
+  std::string dir = TempDir();
+  std::string flaky = "n=$(cat " + dir + "/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > " + dir +
+                      "/n; [ $n -ge 3 ]";
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunText(Head() +
+                        "  - {id: ok, uses: exec, with: {run: ['true']}}\n"
+                        "  - {id: tolerated, uses: exec, continue_on_error: true, with: {run: "
+                        "['false']}}\n"
+                        "  - {id: warned, uses: exec, continue_on_error: warn, with: {run: "
+                        "['false']}}\n"
+                        "  - id: flaky\n    uses: exec\n    with: {shell: true, run: '" +
+                        flaky +
+                        "'}\n    retry: {max_attempts: 2, delay: 10ms}\n"
+                        "finally:\n  - {id: cleanup, uses: exec, with: {run: ['false']}}\n",
+                    rb);
+  CHECK(ran.result.status == "failure");
+  CHECK(ran.Step(*rb, "flaky").attempts.size() == 2);
+  CHECK(ran.recorded.failing == std::vector<std::string>{"flaky"});  // once, after attempt 2
+  std::filesystem::remove(dir + "/n");
+  Ran recovered = RunText(Head() + "  - id: flaky\n    uses: exec\n    with: {shell: true, run: '" +
+                              flaky + "'}\n    retry: {max_attempts: 3, delay: 10ms}\n",
+                          rb);
+  CHECK(recovered.result.status == "success");
+  CHECK(recovered.recorded.failing.empty());
+}
+
 TEST_CASE("retries: an exit_codes filter retries only those codes", "[executor][retry]") {
   std::unique_ptr<Runbook> rb;
   Ran ran = RunText(Head() +

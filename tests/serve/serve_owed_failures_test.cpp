@@ -482,7 +482,8 @@ TEST_CASE("serve: a failed run killed while it sends its notifications has the r
     REQUIRE(Started(gate));
     WriteFile(dir, "gate", "");
     REQUIRE(up.AtLeast(1).size() == 1);  // entry 0 sent; entry 1 refused, tried again in 3 s
-    CHECK(ReadFile(logs + id + ".sent") == "0 failure\n");
+    // The failure as it came (breakTT TT2), then entry 0's delivery.
+    CHECK(ReadFile(logs + id + ".sent") == "failed boom\n0 failure\n");
     CHECK_THAT(ReadFile(logs + id + ".outbox"), Catch::Contains("\"due\""));
     KillRun(id);
     Receiver down(dir, "down", down_port);
@@ -576,6 +577,42 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 1);
   CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
+}
+
+TEST_CASE(
+    "serve: a failure its locked store had not recorded when serve's stop ended the run is paged",
+    "[serve][notify][owed]") {
+  // breakTT TT2: the step failed, the run waited for the locked store to record it, and
+  // serve's stop (grace 1s) ended the run first: the next serve's helper found no failure in
+  // the store, took the run for cancelled, and paged nobody. The run journals the failure
+  // (logs/RUN_ID.sent: "failed STEP") before the store may record it.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  std::string logs = dir + "/store/serve/logs/";
+  WriteFile(dir, "rb/ml.yaml",
+            "version: 1\nname: ml\nparams:\n  tag: {default: none}\nnotify:\n" +
+                Webhook(port, "/hook") +
+                "steps:\n  - {id: boom, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
+                ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done; exit 1']}}\n");
+  Serve serve(dir, {"--stop-grace", "1s"});
+  std::string id = StartRun(serve, "ml", "x");
+  REQUIRE(Started(gate));
+  int locker = LockStore(dir, 25);
+  WriteFile(dir, "gate", "");
+  REQUIRE(FileSays(logs + id + ".sent", "failed boom\n", 10));
+  serve.Term();  // the run still waits on the store: cancelled, then it ends with serve
+  CHECK(hook.Bodies().empty());
+  StopServer(locker);
+  serve.Start();
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK_THAT(Text(got[0], "detail"),
+             Catch::Contains("step 'boom' failed before serve cancelled the run"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().size() == 1);  // once
 }
 
 TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never paged as died",

@@ -61,6 +61,8 @@ void Recorded::StepFinished(const StepDecl& s, const StepRun& r) {
   events.push_back("finish " + s.id + " " + OutcomeName(r.outcome));
 }
 
+void Recorded::StepFailing(const StepDecl& s, std::string_view) { failing.push_back(s.id); }
+
 void Recorded::ProgressReported(const StepDecl& s, const StepProgress& p) {
   std::lock_guard<std::mutex> lock(*progress_mu);
   progress.emplace_back(s.id, p);

@@ -28,6 +28,8 @@ struct Recorded final : RunObserver {
   void StepStarted(const StepDecl& s, int a) override;
   void RetryScheduled(const StepDecl& s, int n, Millis d) override;
   void StepFinished(const StepDecl& s, const StepRun& r) override;
+  std::vector<std::string> failing;  // the steps StepFailing named, in order
+  void StepFailing(const StepDecl& s, std::string_view reason) override;
   // Every progress report, with its step id (from the steps' threads).
   std::unique_ptr<std::mutex> progress_mu = std::make_unique<std::mutex>();  // Ran moves
   std::vector<std::pair<std::string, StepProgress>> progress;

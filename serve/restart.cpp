@@ -20,6 +20,18 @@ std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events)
   return gates;
 }
 
+bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events) {
+  const std::vector<std::string> gates = GatesLeftWaiting(events);
+  std::set<std::string> unfinished;
+  for (const AuditEvent& e : events) {
+    if (e.kind == "attempt_started") unfinished.insert(e.step);
+    if (e.kind == "step_finished") unfinished.erase(e.step);
+  }
+  for (const std::string& step : unfinished)
+    if (std::find(gates.begin(), gates.end(), step) == gates.end()) return false;
+  return !gates.empty();
+}
+
 std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
                                         const std::string& audit_db, const Catalog& catalog,
                                         Launcher& launcher,

@@ -25,6 +25,14 @@ namespace runbook {
 // (no attempt_finished after), in the order they first waited. Answered or not.
 std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events);
 
+// Whether the run of `events` does nothing but wait at approval gates: at least one gate left
+// waiting (GatesLeftWaiting), and every step begun and not finished (no step_finished: one
+// running, or waiting to retry) is one of them. Such a run holds no worker and loses nothing
+// by dying: serve's stop leaves it to die with serve, and the next serve resumes it to wait
+// there again, as after a kill (breakTT TT16: a graceful restart cancelled a pending approval
+// that a kill -9 kept).
+bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events);
+
 // Resumes each of `gone` (runs MarkInterrupted took as gone here) that left a gate waiting,
 // through `launcher`; its trigger is {"kind": "restart", "resumes": ID}. One line to `say` per
 // run resumed or not. Returns those that waited and could not be resumed (their runbook not

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "engine/audit/store.h"
@@ -89,35 +90,63 @@ void ReapEnded(Launcher& launcher, OwedFailures& owed) {
   }
 }
 
-// Waits (`wait` at most) for every run serve started to end.
-void WaitForRuns(Launcher& launcher, OwedFailures& owed, Millis wait) {
+// The runs serve started that are still going, less `kept`.
+std::vector<LaunchedRun> Going(const Launcher& launcher, const std::set<std::string>& kept) {
+  std::vector<LaunchedRun> out;
+  for (LaunchedRun& r : launcher.AllRunning())
+    if (kept.count(r.run_id) == 0) out.push_back(std::move(r));
+  return out;
+}
+
+// Waits (`wait` at most) for every run serve started, but `kept`, to end.
+void WaitForRuns(Launcher& launcher, OwedFailures& owed, Millis wait,
+                 const std::set<std::string>& kept) {
   for (int64_t i = 0; i < wait.count() / 100; ++i) {
     ReapEnded(launcher, owed);
-    if (launcher.AllRunning().empty()) return;
+    if (Going(launcher, kept).empty()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ReapEnded(launcher, owed);
 }
 
+// The runs serve started that do nothing but wait at approval gates (restart.h
+// OnlyWaitsAtGates): left to die with serve and resumed by the next, their gates pending.
+std::set<std::string> WaitingAtGates(const Launcher& launcher, const std::string& audit_db) {
+  std::set<std::string> out;
+  auto store = AuditStore::OpenExisting(audit_db);
+  if (!store.ok()) return out;
+  for (const LaunchedRun& r : launcher.AllRunning()) {
+    auto events = store.value()->RunEvents(r.run_id);
+    if (events.ok() && OnlyWaitsAtGates(events.value())) out.insert(r.run_id);
+  }
+  return out;
+}
+
 // Ends the runs still going as Ctrl-C would, and waits for them (`grace`); those left are
 // asked again, as a second Ctrl-C stops their finally steps (`grace`, 10 s at most); a run
-// still going then is
-// marked cancelled and dies with serve (the next serve owes it as cancelled: breakRR RR2, a
-// cleanup over 30 s paged "died with serve"). Then waits for the failures being sent (30 s
-// at most: what is left is sent by the next serve).
-void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace) {
-  for (const LaunchedRun& r : launcher.AllRunning()) {
+// still going then is marked cancelled and dies with serve (the next serve owes it as
+// cancelled: breakRR RR2, a cleanup over 30 s paged "died with serve"). A run that only waits
+// at an approval gate is not cancelled: it dies with serve and the next serve resumes it
+// (breakTT TT16). Then waits for the failures being sent (30 s at most: what is left is sent
+// by the next serve).
+void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::string& audit_db) {
+  const std::set<std::string> kept = WaitingAtGates(launcher, audit_db);
+  for (const std::string& id : kept)
+    Say("run " + id +
+        " waits for an approval: it stops with serve, and the next serve resumes "
+        "it to wait there again");
+  for (const LaunchedRun& r : Going(launcher, kept)) {
     Say("cancelling run " + r.run_id + ": serve is stopping");
     launcher.Cancel(r.run_id);
   }
-  WaitForRuns(launcher, owed, grace);
-  for (const LaunchedRun& r : launcher.AllRunning()) {
+  WaitForRuns(launcher, owed, grace, kept);
+  for (const LaunchedRun& r : Going(launcher, kept)) {
     Say("run " + r.run_id + " did not end in " + FormatDuration(grace) +
         ": its finally steps are stopped");
     launcher.Cancel(r.run_id);
   }
-  WaitForRuns(launcher, owed, std::min(grace, Millis(10000)));
-  for (const LaunchedRun& r : launcher.AllRunning()) {
+  WaitForRuns(launcher, owed, std::min(grace, Millis(10000)), kept);
+  for (const LaunchedRun& r : Going(launcher, kept)) {
     Status marked = launcher.MarkCancelled(r.run_id);
     Say("run " + r.run_id + " did not end: it stops with serve, interrupted (runbook resume " +
         r.run_id + ")" +
@@ -285,7 +314,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   Say("stopping");
-  EndRuns(launcher, owed, o.stop_grace);
+  EndRuns(launcher, owed, o.stop_grace, o.audit_db);
   api.Stop();
   http.join();
   if (!served.ok()) {

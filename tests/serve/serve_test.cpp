@@ -669,6 +669,40 @@ TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and w
   CHECK(serve.Finished(next) == "success");
 }
 
+TEST_CASE("serve: stopped while a gate waits, restarted, the run is resumed and waits again",
+          "[serve][approvals]") {
+  // breakTT TT16: serve's stop (SIGTERM: systemctl restart) cancelled a run that only waited
+  // at its gate, so the approval a kill -9 kept was lost by a graceful restart.
+  std::string dir = GatedDir();
+  std::string gate = dir + "/side";
+  WriteFile(dir, "rb/busy.yaml",
+            "version: 1\nname: busy\nsteps:\n  - {id: gate, uses: approval, with: {prompt: "
+            "'Go?'}}\n  - {id: side, uses: exec, with: {run: [sh, -c, 'echo started >> " +
+                gate + ".marks; sleep 300']}}\n");
+  Serve serve(dir);
+  std::string id = WaitingRun(serve);
+  serve.Term();
+  CHECK_THAT(ReadFile(dir + "/serve.log.1"),
+             Catch::Contains("run " + id + " waits for an approval: it stops with serve"));
+  CHECK(ReadFile(dir + "/serve.log.1").find("cancelling run " + id) == std::string::npos);
+  serve.Start();
+  std::string next = ResumedAs(serve, id);
+  REQUIRE_FALSE(next.empty());
+  REQUIRE(serve.WaitsForApproval(next));
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
+
+  // A run that also runs a step beside its gate is cancelled by the stop as before.
+  std::string busy =
+      serve.Json("POST", "/api/v1/runbooks/busy/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.WaitsForApproval(busy));
+  REQUIRE(Started(gate));
+  serve.Term();
+  CHECK_THAT(ReadFile(dir + "/serve.log.2"), Catch::Contains("cancelling run " + busy));
+  serve.Start();
+  CHECK(serve.Finished(busy) == "cancelled");
+}
+
 TEST_CASE("serve: a gate's run swept by another command while serve was down is still resumed",
           "[serve][approvals]") {
   // Audit of issue 16, M1: `runbook history` (any command that opens the store) marked the

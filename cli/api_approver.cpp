@@ -1,11 +1,13 @@
 #include "cli/api_approver.h"
 
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
 #include "cli/approver.h"
 #include "engine/audit/store.h"
 #include "engine/util/json.h"
+#include "engine/util/time_format.h"
 #include "serve/approval_answer.h"
 
 namespace runbook {
@@ -72,30 +74,52 @@ std::optional<Value> UntakenAnswer(AuditStore& store, const std::string& run_id,
 }  // namespace
 
 ApiApprover::ApiApprover(std::string audit_db, std::string run_id,
-                         std::vector<std::string> continues, Display& display,
+                         std::vector<std::string> continues, Display& display, const Clock& clock,
                          std::function<void(const std::string&)> on_waiting)
     : audit_db_(std::move(audit_db)),
       run_id_(std::move(run_id)),
       continues_(std::move(continues)),
       display_(display),
+      clock_(clock),
       on_waiting_(std::move(on_waiting)) {}
+
+Millis ApiApprover::WaitedBefore(AuditStore& store, const std::string& step) const {
+  std::optional<Clock::Wall> first;
+  for (const std::string& earlier : continues_) {
+    auto events = store.RunEvents(earlier);
+    if (!events.ok()) break;
+    std::optional<Clock::Wall> waited_at;
+    bool ended = false;
+    for (const AuditEvent& e : events.value()) {
+      if (e.step != step) continue;
+      if (e.kind == "approval_waiting" && !waited_at) waited_at = ParseUtc(e.at);
+      if (e.kind == "attempt_finished" || e.kind == "step_finished") ended = true;
+    }
+    if (!waited_at || ended) break;  // the gate began (again) in a later run
+    first = waited_at;
+  }
+  if (!first) return Millis(0);
+  return std::max(Millis(0), std::chrono::duration_cast<Millis>(clock_.WallNow() - *first));
+}
 
 // The answer given to the run this one continues, never taken up there, recorded again in
 // this run (with the run it came from) after its approval_waiting: the waiting loop takes it.
-void ApiApprover::CarryAnswer(AuditStore& store, const std::string& step) {
+bool ApiApprover::CarryAnswer(AuditStore& store, const std::string& step) {
   for (const std::string& earlier : continues_) {
     bool waited = false;
     std::optional<Value> answer = UntakenAnswer(store, earlier, step, waited);
     if (answer) {
       Value::Map body = answer->as_map();
       body["carried_from"] = Value(earlier);
-      if (store.Append(run_id_, "approval_answer", step, 0, Value(std::move(body))).ok())
-        std::cerr << "runbook: approval '" << step << "' was answered in run " << earlier
-                  << " before it stopped: that answer is taken\n";
-      return;
+      if (!store.Append(run_id_, "approval_answer", step, 0, Value(std::move(body))).ok())
+        return false;  // asked, then: the answer waits to be given again
+      std::cerr << "runbook: approval '" << step << "' was answered in run " << earlier
+                << " before it stopped: that answer is taken\n";
+      return true;
     }
-    if (waited) return;  // the gate waited there, unanswered: the nearest run decides
+    if (waited) return false;  // the gate waited there, unanswered: the nearest run decides
   }
+  return false;
 }
 
 ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
@@ -116,8 +140,10 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
   std::cerr << "runbook: approval '" << req.step_id
             << "' waits for an answer through the API (POST /api/v1/runs/" << run_id_
             << "/approvals/" << req.step_id << ")\n";
-  CarryAnswer(*store.value(), req.step_id);
-  if (on_waiting_) on_waiting_(req.step_id);
+  // A carried answer is taken at once: nobody is asked (breakTT TT11).
+  if (!CarryAnswer(*store.value(), req.step_id) && on_waiting_) on_waiting_(req.step_id);
+  std::optional<Clock::Mono> deadline = req.deadline;
+  if (deadline) *deadline -= WaitedBefore(*store.value(), req.step_id);
   for (;;) {
     if (cancel.cancelled()) {
       answer.error = "cancelled while waiting for approval";
@@ -140,6 +166,11 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
         answer.by = by;
         answer.how = "api";
       }
+      return answer;
+    }
+    if (deadline && clock_.Now() >= *deadline) {  // counted from its first wait (TT18)
+      answer.timed_out = true;
+      answer.error = "no answer within the gate's timeout, counted from when it first waited";
       return answer;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

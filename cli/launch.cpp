@@ -539,7 +539,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   Display display(live, UseColor(STDERR_FILENO), progress_every);
   CliApprover cli_approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
   ApiApprover api_approver(
-      o.audit_db, options.run_id, context.continues, display, [&](const std::string& step) {
+      o.audit_db, options.run_id, context.continues, display, clock, [&](const std::string& step) {
         if (o.notifier != nullptr)
           NotifyApprovalWaiting(rb, options, step, o.audit_db, *o.notifier, redactor);
       });

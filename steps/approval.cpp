@@ -66,11 +66,15 @@ class Approval final : public StepType {
     if (const Value* inputs = ctx.params.Opt("inputs"))
       req.inputs = ApprovalInputSpecs(*inputs, error);
     if (!error.empty()) return AttemptResult::Failure(error);
+    req.deadline = ctx.deadline;
     auto start = ctx.clock.Now();
     ApprovalAnswer answer = ctx.approver->Ask(req, ctx.cancel);
     Millis waited = std::chrono::duration_cast<Millis>(ctx.clock.Now() - start);
     AttemptResult r;
-    if (ctx.cancel.cancelled() && !answer.approved) {
+    if (answer.timed_out) {  // the engine says "timed out after <timeout>"
+      r.status = AttemptStatus::kTimeout;
+      r.error = answer.error;
+    } else if (ctx.cancel.cancelled() && !answer.approved) {
       r.status = AttemptStatus::kCancelled;
       r.error = "cancelled while waiting for approval";
     } else if (!answer.approved) {

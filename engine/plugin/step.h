@@ -32,13 +32,17 @@ struct ApprovalRequest {
   // run's secrets masked, control characters escaped (breakK K17, K22). Identity if empty.
   std::function<std::string(std::string)> shown;
   std::string Shown(std::string text) const { return shown ? shown(std::move(text)) : text; }
+  // The attempt's deadline (its step's `timeout:`), when it has one. An approver that carries
+  // a gate over from the run a resume continues counts the time it waited there against it.
+  std::optional<Clock::Mono> deadline;
 };
 struct ApprovalAnswer {
   bool approved = false;
   std::string by;   // who approved: the user name, or "--approve" / "--yes"
   std::string how;  // "tty", "flag"
   Value::Map inputs;
-  std::string error;  // why not approved (declined, not interactive, ...)
+  std::string error;       // why not approved (declined, not interactive, ...)
+  bool timed_out = false;  // no answer came before the gate's deadline (error says so)
 };
 class Approver {
  public:

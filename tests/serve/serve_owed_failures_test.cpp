@@ -615,6 +615,37 @@ TEST_CASE(
   CHECK(hook.Bodies().size() == 1);  // once
 }
 
+TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing again",
+          "[serve][notify][approvals]") {
+  // breakTT TT11: the resumed run took the carried answer, yet sent approval_waiting for the
+  // gate already answered (an Alertmanager entry would fire RunbookApprovalWaiting again).
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/qa.yaml",
+            "version: 1\nname: qa\nparams:\n  tag: {default: none}\nnotify:\n"
+            "  - on: [approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
+                std::to_string(port) +
+                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
+  Serve serve(dir);
+  std::string id = StartRun(serve, "qa", "x");
+  REQUIRE(serve.WaitsForApproval(id));
+  REQUIRE(hook.AtLeast(1).size() == 1);  // asked once
+  REQUIRE(Shell("pkill -STOP -f '[-]-run-id " + id + "'").exit_code == 0);
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
+  serve.Kill9();
+  serve.Start();
+  REQUIRE(serve.LogSays("when serve stopped: resumed as run "));
+  std::string log = serve.Log();
+  size_t at = log.find("resumed as run ") + std::string("resumed as run ").size();
+  std::string next = log.substr(at, log.find(',', at) - at);
+  CHECK(serve.Finished(next) == "success");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::vector<Value> got = hook.Bodies();
+  INFO(got.size());
+  for (const Value& v : got) CHECK(Text(v, "run_id") != next);  // the answered gate: not asked
+}
+
 TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never paged as died",
           "[serve][notify][owed]") {
   // breakRR RR2: serve's stop cancelled a run whose cleanup took over its 30 s; the run died

@@ -703,6 +703,28 @@ TEST_CASE("serve: stopped while a gate waits, restarted, the run is resumed and 
   CHECK(serve.Finished(busy) == "cancelled");
 }
 
+TEST_CASE("serve: a resumed gate's timeout counts from when it first waited",
+          "[serve][approvals][timing]") {
+  // breakTT TT18: the resumed run waited its gate's whole `timeout:` anew, so a gate under a
+  // serve restarted more often than its timeout never timed out.
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/gated.yaml",
+            "version: 1\nname: gated\nsteps:\n"
+            "  - {id: gate, uses: approval, timeout: 6s, with: {prompt: 'Go now?'}}\n");
+  Serve serve(dir);
+  std::string id = WaitingRun(serve);
+  serve.Kill9();
+  std::this_thread::sleep_for(std::chrono::milliseconds(6500));  // its timeout passes meanwhile
+  serve.Start();
+  std::string next = ResumedAs(serve, id);
+  REQUIRE_FALSE(next.empty());
+  auto resumed_at = std::chrono::steady_clock::now();
+  CHECK(serve.Finished(next) == "failure");
+  CHECK(std::chrono::steady_clock::now() - resumed_at < std::chrono::seconds(4));  // not 6 s anew
+  CHECK_THAT(ToJson(serve.Json("GET", "/api/v1/runs/" + next, 200)),
+             Catch::Contains("timed out after 6s"));
+}
+
 TEST_CASE("serve: a gate's run swept by another command while serve was down is still resumed",
           "[serve][approvals]") {
   // Audit of issue 16, M1: `runbook history` (any command that opens the store) marked the

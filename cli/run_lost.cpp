@@ -238,8 +238,9 @@ std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
                        failed_first + " failed before serve cancelled the run, and its process " +
                            HowItEnded(o.lost_exit) + " before it recorded its end"};
   if (o.lost_cancelled) {  // breakPP PP3: its cancel was not recorded (a store locked)
-    std::cerr << "runbook: run " << run_id << " was cancelled and its process ended (exit "
-              << o.lost_exit << ") before it recorded its end; "
+    // Said as its end was, never serve's internal "exit 1000" (breakTT TT7).
+    std::cerr << "runbook: run " << run_id << " was cancelled and its process "
+              << HowItEnded(o.lost_exit) << " before it recorded its end; "
               << (started ? "it is " + status : std::string("it never started"))
               << "; a cancel is no failure: nothing sent\n";
     return std::nullopt;

@@ -398,7 +398,7 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   CHECK(serve.LogSays("run " + id + " ended, exit 3 (cancelled)", 15));
   CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
   std::string log = dir + "/store/serve/logs/" + id + ".log";
-  CHECK(FileSays(log, "was cancelled and its process ended",
+  CHECK(FileSays(log, "was cancelled and its process ended with exit 3",
                  30));  // the helper, once the store is free
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().empty());

@@ -64,7 +64,13 @@ int CmdServe(const StepRegistry& registry, const ServeCliOptions& o) {
   std::filesystem::create_directories(store.parent_path(), ec);
   options.audit_db = std::filesystem::weakly_canonical(store, ec).string();
   if (ec) options.audit_db = store.string();
-  options.state_dir = std::filesystem::path(options.audit_db).parent_path() / "serve";
+  // One state folder per store file (breakUU UU10: prod.db and staging.db in one folder
+  // shared serve/, so each serve took the other's dead runs for its own): serve/ beside the
+  // default audit.db, serve-NAME/ beside any other store file.
+  const std::filesystem::path real(options.audit_db);
+  options.state_dir =
+      real.parent_path() /
+      (real.filename() == "audit.db" ? std::string("serve") : "serve-" + real.filename().string());
   options.insecure_listen = o.insecure_listen;
   options.tokens = o.tokens;
   options.tls_cert = o.tls_cert;

@@ -136,8 +136,12 @@ void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::st
         " waits for an approval: it stops with serve, and the next serve resumes "
         "it to wait there again");
   for (const LaunchedRun& r : Going(launcher, kept)) {
-    Say("cancelling run " + r.run_id + ": serve is stopping");
-    launcher.Cancel(r.run_id);
+    // One cancelled already (the API, overlap: cancel_running) runs its finally steps: a
+    // second cancel now would stop them without the grace (breakUU UU5).
+    Say(r.cancelled ? "run " + r.run_id + " was cancelled already: its finally steps get " +
+                          FormatDuration(grace) + " to end"
+                    : "cancelling run " + r.run_id + ": serve is stopping");
+    if (!r.cancelled) launcher.Cancel(r.run_id);
   }
   WaitForRuns(launcher, owed, grace, kept);
   for (const LaunchedRun& r : Going(launcher, kept)) {

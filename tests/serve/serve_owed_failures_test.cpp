@@ -338,6 +338,16 @@ TEST_CASE("serve: a second serve on the same store is refused before it touches 
     CHECK_THAT(again.err, Catch::Contains("one serve per store"));
   }
   CHECK(Shell("test -e " + dir + "/other/serve").exit_code != 0);  // no second state folder
+  // breakUU UU10: another store in the same folder is another store, with its own state
+  // folder: its serve starts beside the first.
+  int port = FreePort();
+  int other =
+      StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
+                   "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/other.db"},
+                  dir + "/other-serve.log", port);
+  CHECK(Shell("test -d " + dir + "/store/serve-other.db/logs").exit_code == 0);
+  CHECK(Shell("test -e " + logs + id + ".running").exit_code == 0);  // the first's, untouched
+  StopServer(other);
   WriteFile(dir, "gate", "");
 }
 
@@ -644,6 +654,33 @@ TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing
   std::vector<Value> got = hook.Bodies();
   INFO(got.size());
   for (const Value& v : got) CHECK(Text(v, "run_id") != next);  // the answered gate: not asked
+}
+
+TEST_CASE("serve: a run cancelled before serve's stop keeps the grace for its finally steps",
+          "[serve][notify][owed]") {
+  // breakUU UU5: serve's stop sent its cancel to a run already cancelled (the API, overlap:
+  // cancel_running): the second cancel stopped its finally steps at once, --stop-grace unused.
+  std::string dir = ServeDir();
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/fin.yaml",
+            "version: 1\nname: fin\nparams:\n  tag: {default: none}\nsteps:\n  - {id: s, uses: "
+            "exec, with: {run: [sh, -c, 'echo started >> " +
+                gate +
+                ".marks; sleep 300']}}\nfinally:\n  - {id: fin, uses: exec, with: {run: "
+                "[sh, -c, 'sleep 2; touch " +
+                dir + "/finished']}}\n");
+  Serve serve(dir, {"--stop-grace", "20s"});
+  std::string id = StartRun(serve, "fin", "x");
+  REQUIRE(Started(gate));
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its finally step runs
+  serve.Term();
+  CHECK_THAT(ReadFile(dir + "/serve.log.1"),
+             Catch::Contains("run " + id + " was cancelled already: its finally steps get 20s"));
+  CHECK(ReadFile(dir + "/serve.log.1").find("its finally steps are stopped") == std::string::npos);
+  CHECK(Shell("test -e " + dir + "/finished").exit_code == 0);  // the cleanup ran to its end
+  serve.Start();
+  CHECK(serve.Finished(id) == "cancelled");
 }
 
 TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never paged as died",

@@ -386,11 +386,13 @@ class Routes {
     // end of its output.
     if (auto launched = c_.launcher->Launched(id); launched && !Recorded(id)) {
       bool running = launched->exit_code < 0;
+      // One cancelled before it started (waiting for its lock: breakUU UU6) did not fail.
+      const char* ended = launched->run.cancelled ? "cancelled" : "failed_to_start";
       return Json(
           res, 200,
           Value(Value::Map{{"run_id", Value(id)},
                            {"runbook", Value(launched->run.runbook)},
-                           {"status", Value(running ? "starting" : "failed_to_start")},
+                           {"status", Value(running ? "starting" : ended)},
                            {"exit_code", running ? Value() : Value(int64_t{launched->exit_code})},
                            {"output", Value(running ? "" : Tail(launched->run.log))}}));
     }

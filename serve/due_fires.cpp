@@ -16,6 +16,14 @@ int64_t FiresBetween(const ScheduleDecl& s, const TimeZone& zone, SysSeconds fro
 
 }  // namespace
 
+bool IsFireOf(const ScheduleDecl& s, SysSeconds at) {
+  std::string error;
+  auto zone = TimeZone::Find(s.timezone, error);
+  if (!zone) return false;
+  auto next = NextFire(s.cron, *zone, at - std::chrono::seconds(1));
+  return next && *next == at;
+}
+
 DueFire DecideFire(const Runbook& rb, size_t index, SysSeconds fire_at, SysSeconds now,
                    std::chrono::seconds on_time) {
   DueFire d;

@@ -39,6 +39,10 @@ std::vector<DueFire> DueFires(const std::vector<const Runbook*>& runbooks, SysSe
 // One fire of `rb`'s schedule `schedule` at `fire_at`, judged at `now` by the same rule (on
 // time, within catchup, or skipped): a fire serve's queue held when serve stopped, seen again
 // at its next start (breakTT TT10). `earlier_skipped` is 0.
+// Whether `at` is a fire time of schedule `s` (its cron in its zone): a fire read back from
+// serve's state file that is not one is not run (breakUU UU3: any time written there ran).
+bool IsFireOf(const ScheduleDecl& s, SysSeconds at);
+
 DueFire DecideFire(const Runbook& rb, size_t schedule, SysSeconds fire_at, SysSeconds now,
                    std::chrono::seconds on_time);
 

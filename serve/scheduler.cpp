@@ -39,7 +39,16 @@ SavedState ReadState(const std::string& path, std::string& problem) {
   }
   state.last_tick = std::chrono::floor<std::chrono::seconds>(*at);
   const Value* queued = json.value().Find("queued");
-  if (queued != nullptr && queued->is_list()) state.queued = queued->as_list();
+  // One queued fire per runbook at most: more is a damaged file, not a queue (UU3).
+  constexpr size_t kMaxQueued = 10000;
+  if (queued != nullptr && queued->is_list()) {
+    state.queued = queued->as_list();
+    if (state.queued.size() > kMaxQueued) {
+      problem = path + " holds " + std::to_string(state.queued.size()) +
+                " queued fires (damaged?): none is run";
+      state.queued.clear();
+    }
+  }
   return state;
 }
 
@@ -168,6 +177,12 @@ void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds
   const SysSeconds when = std::chrono::floor<std::chrono::seconds>(*at);
   if (ToJson(ScheduleTrigger(*entry->runbook, index, when)) != ToJson(trigger))
     return say_("not run: " + said + ": its schedule changed since");
+  // Only a past fire of its schedule, once (breakUU UU3: a time in the future, or no fire of
+  // the cron, written there ran at once; a second entry replaced the first).
+  if (when > now || !IsFireOf(entry->runbook->on.schedules[index], when) ||
+      queued_.count(entry->runbook->name) != 0)
+    return say_("not run: " + said + ": not a past fire of its schedule, or its runbook's " +
+                "second (damaged state file?)");
   DueFire fire = DecideFire(*entry->runbook, index, when, now, kOnTime);
   if (!fire.run) return say_("skipped " + What(fire) + ", queued when serve stopped: " + fire.why);
   if (AlreadyRan(fire))

@@ -214,6 +214,30 @@ TEST_CASE("scheduler on a fake clock: a queued fire outlives a restart, within c
       CHECK(fired.find("10:02:00") == std::string::npos);
     b.WaitIdle("gated");
   }
+  SECTION("entries that are no past fire of the schedule, or a second one, are not run") {
+    WriteFile(b.dir, "gate", "");
+    b.WaitIdle("gated");
+    auto catalog = b.Catalog_();  // holds the runbook `rb` refers to
+    const Runbook& rb = *catalog->Find("gated")->runbook;
+    auto at = [](const char* utc) {
+      return std::chrono::floor<std::chrono::seconds>(ParseUtc(utc).value());
+    };
+    // breakUU UU3: a fire in the future, a time no fire of `* * * * *`, and the queued 10:02
+    // fire twice (the second would replace the first).
+    WriteFile(b.dir, "scheduler.json",
+              "{\"last_tick\": \"2026-06-01T10:02:30.000Z\", \"queued\": [" +
+                  ToJson(ScheduleTrigger(rb, 0, at("2026-06-01T11:00:00Z"))) + ", " +
+                  ToJson(ScheduleTrigger(rb, 0, at("2026-06-01T10:01:30Z"))) + ", " +
+                  ToJson(ScheduleTrigger(rb, 0, at("2026-06-01T10:02:00Z"))) + ", " +
+                  ToJson(ScheduleTrigger(rb, 0, at("2026-06-01T10:02:00Z"))) + "]}\n");
+    Scheduler after = b.Make(clock);
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said("not run: the fire ").size() == 3);
+    REQUIRE(b.Said("queued again gated").size() == 1);
+    CHECK(b.Said("queued again gated")[0].find("10:02:00") != std::string::npos);
+    b.WaitIdle("gated");
+  }
   SECTION("its schedule changed meanwhile: not run, said") {
     WriteFile(b.dir, "gate", "");
     b.WaitIdle("gated");

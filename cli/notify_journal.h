@@ -9,7 +9,8 @@
 //   durable before anything is sent.
 // - The sent journal, `<log_dir>/<run id>.sent` (Launcher::SentOf): one line per delivery
 //   sent, "INDEX EVENT" (a bare "INDEX" is a "failure" an earlier version's helper sent),
-//   appended and synced before the next is tried, by the run and then by its helper. It
+//   appended and synced before the next is tried, by the run and then by its helper; also
+//   "failed STEP" (AppendFailedStep) and "done" (AppendDone), which ReadSentJournal skips. It
 //   outlives what the audit store can hold: a run refused before it started is not in the
 //   store, and a store locked at the run's end records nothing (breakPP PP2, breakRR RR4).
 //

@@ -70,6 +70,14 @@ std::string Webhook(int port, const std::string& path) {
          "'}\n";
 }
 
+// A runbook `name` of one approval step `gate`, whose webhook (port `port`, path /hook)
+// listens for `events` ("failure, approval_waiting").
+std::string GateRunbook(const std::string& name, int port, const std::string& events) {
+  return "version: 1\nname: " + name + "\nparams:\n  tag: {default: none}\nnotify:\n  - on: [" +
+         events + "]\n    webhook: {url: 'http://127.0.0.1:" + std::to_string(port) +
+         "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n";
+}
+
 // A runbook `name` whose step waits for `gate` (a file), then kills its own runbook process
 // with -9 (a crash: nothing recorded, nothing sent by the run itself).
 std::string CrashAfter(const std::string& name, const std::string& gate,
@@ -632,11 +640,7 @@ TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook(dir, "hook", port);
-  WriteFile(dir, "rb/qa.yaml",
-            "version: 1\nname: qa\nparams:\n  tag: {default: none}\nnotify:\n"
-            "  - on: [approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
-                std::to_string(port) +
-                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
+  WriteFile(dir, "rb/qa.yaml", GateRunbook("qa", port, "approval_waiting"));
   Serve serve(dir);
   std::string id = StartRun(serve, "qa", "x");
   REQUIRE(serve.WaitsForApproval(id));
@@ -645,10 +649,8 @@ TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing
   serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
   serve.Kill9();
   serve.Start();
-  REQUIRE(serve.LogSays("when serve stopped: resumed as run "));
-  std::string log = serve.Log();
-  size_t at = log.find("resumed as run ") + std::string("resumed as run ").size();
-  std::string next = log.substr(at, log.find(',', at) - at);
+  std::string next = ResumedAs(serve, id);
+  REQUIRE_FALSE(next.empty());
   CHECK(serve.Finished(next) == "success");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   std::vector<Value> got = hook.Bodies();
@@ -886,11 +888,7 @@ TEST_CASE(
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook(dir, "hook", port);
-  WriteFile(dir, "rb/ga.yaml",
-            "version: 1\nname: ga\nparams:\n  tag: {default: none}\nnotify:\n"
-            "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
-                std::to_string(port) +
-                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
+  WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure, approval_waiting"));
   Serve serve(dir);
   std::string a = StartRun(serve, "ga", "a");
   REQUIRE(serve.WaitsForApproval(a));

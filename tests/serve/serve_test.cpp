@@ -635,16 +635,6 @@ std::string WaitingRun(Serve& serve) {
   return id;
 }
 
-// The run serve's restart resumed `id` as, from its log ("" when none in 10 s).
-std::string ResumedAs(Serve& serve, const std::string& id) {
-  std::string said =
-      "run " + id + " waited for approval 'gate' when serve stopped: resumed as run ";
-  if (!serve.LogSays(said)) return "";
-  std::string log = serve.Log();
-  size_t at = log.find(said) + said.size();
-  return log.substr(at, log.find(',', at) - at);
-}
-
 }  // namespace
 
 TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and waits again",

@@ -129,6 +129,18 @@ class Serve {
   int starts_ = 0;
 };
 
+// The run serve's restart resumed `id` (which waited at its approval step `gate`) as, from
+// serve's log ("" when none in 10 s).
+inline std::string ResumedAs(Serve& serve, const std::string& id,
+                             const std::string& gate = "gate") {
+  std::string said =
+      "run " + id + " waited for approval '" + gate + "' when serve stopped: resumed as run ";
+  if (!serve.LogSays(said)) return "";
+  std::string log = serve.Log();
+  size_t at = log.find(said) + said.size();
+  return log.substr(at, log.find(',', at) - at);
+}
+
 // Whether the gated step has started (10 s at most).
 inline bool Started(const std::string& gate) {
   return Shell("for i in $(seq 100); do [ -e " + gate +

@@ -43,7 +43,12 @@ add_custom_target(runbook_generated ALL DEPENDS ${RUNBOOK_GENERATED_FILES})
 # The report's Graphviz plugins are linked in from libdir/graphviz (CMakeLists.txt), which is
 # not on the loader's path: the installed binary keeps that folder as its runpath, and
 # dpkg-shlibdeps is told to look there (the libraries belong to Debian's libgvc6).
-set_target_properties(runbook PROPERTIES INSTALL_RPATH "${GRAPHVIZ_LIBDIR}/graphviz")
+# The build tree's binary is linked with that same runpath: CMake's own build runpath for it
+# ended in an empty entry ("graphviz:"), which the loader reads as the current directory, so
+# `runbook` run from a folder holding a libssl.so.3 would load it (and every library lookup
+# tried a dozen relative paths first).
+set_target_properties(runbook PROPERTIES INSTALL_RPATH "${GRAPHVIZ_LIBDIR}/graphviz"
+                                         BUILD_WITH_INSTALL_RPATH TRUE)
 install(TARGETS runbook RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES schemas/runbook.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/runbook/schemas)
 install(DIRECTORY runbooks/ DESTINATION ${CMAKE_INSTALL_DATADIR}/runbook/runbooks

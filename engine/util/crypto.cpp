@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/util/input_file.h"
+#include "engine/util/io_buffer.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -148,7 +149,7 @@ Result<std::string> Sha256File(const std::string& path, const Work& work) {
   if (!opened.ok()) return opened.status();
   FILE* f = opened.value();
   Sha256 h;
-  std::vector<char> buffer(1 << 20);
+  IoBuffer buffer(1 << 20);
   size_t n;
   bool stopped = false;
   while (!(stopped = work.Stopped()) && (n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) {
@@ -231,7 +232,7 @@ Result<FileDigests> DigestFile(const std::string& path, const Work& work, uint64
   EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
   EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr);
   PartDigester parts(part_size);
-  std::vector<char> buffer(1 << 20);
+  IoBuffer buffer(1 << 20);
   FileDigests d;
   size_t n;
   bool stopped = false;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/util/input_file.h"
+#include "engine/util/io_buffer.h"
 #include "steps/common/gzip_io.h"
 #include "steps/common/gzip_member.h"
 #include "steps/common/ordered_pool.h"
@@ -86,7 +87,7 @@ Status InflateRest(int in, int out, const std::string& src, const std::string& d
                    const GunzipBound& bound, ReserveGuard& guard) {
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return Status::Error("zlib init failed");
-  std::vector<char> ibuf(1 << 20), obuf(1 << 20);
+  IoBuffer ibuf(1 << 20), obuf(1 << 20);
   bool in_member = false, any = any_before;
   auto fail = [&](const std::string& why) {
     inflateEnd(&z);
@@ -164,11 +165,11 @@ class DeclaredMembers {
       if (n < 0) return Drained(Status::FromErrno("cannot read " + src_, errno));
       uint32_t size = DeclaredMemberSize(head, static_cast<size_t>(n));
       if (size == 0 || size > 2 * kGzipMemberBytes) break;  // not ours, or not plausible
-      std::vector<char> member(size);
+      IoBuffer member(size);
       if (gzip_io::PreadFull(in, member.data(), size, static_cast<off_t>(offset)) != size) break;
       while (flight_.size() > static_cast<size_t>(threads_)) WriteOldest();
       if (!failed_.ok() || slow_from_) break;
-      flight_.push_back(Slot{std::move(member), std::vector<char>(kGzipMemberBytes), -1, offset});
+      flight_.push_back(Slot{std::move(member), IoBuffer(kGzipMemberBytes), -1, offset});
       Slot* slot = &flight_.back();  // std::deque keeps addresses on push_back/pop_front
       const MemberUnpacker& unpacker = *unpackers_[k % unpackers_.size()];
       pool_.Submit([slot, &unpacker] {
@@ -184,7 +185,7 @@ class DeclaredMembers {
 
  private:
   struct Slot {
-    std::vector<char> in, out;
+    IoBuffer in, out;
     int64_t produced;  // -1: not one valid member as declared
     uint64_t offset;   // of the member in the file
   };
@@ -245,7 +246,7 @@ Result<uint64_t> InflateMembers(int in, int out, uint64_t start, const std::stri
                                 ReserveGuard& guard) {
   std::unique_ptr<libdeflate_decompressor, decltype(&libdeflate_free_decompressor)> d(
       libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
-  std::vector<char> buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
+  IoBuffer buf(2 * kGzipMemberBytes + (1 << 20)), obuf(kGzipMemberBytes);
   size_t have = 0, pos = 0;
   uint64_t offset = start;  // of buf[0] in the file
   bool eof = false;

@@ -11,6 +11,8 @@
 #include <ctime>
 #include <vector>
 
+#include "engine/util/io_buffer.h"
+
 namespace runbook {
 
 struct ZipWriter::Impl {
@@ -64,7 +66,7 @@ Result<ZipWriter::Added> ZipWriter::AddFd(const std::string& name, int fd, const
   if (!s.ok()) return s;
   Added added;
   Sha256 sha;
-  std::vector<char> buf(1 << 20);
+  IoBuffer buf(1 << 20);
   while (added.size < static_cast<uint64_t>(st.st_size)) {
     if (work.Stopped()) return Status::Error(std::string(kStoppedMessage) + ": " + what);
     size_t want = std::min<uint64_t>(buf.size(), static_cast<uint64_t>(st.st_size) - added.size);

@@ -10,6 +10,7 @@
 
 #include "engine/util/duration.h"
 #include "engine/util/input_file.h"
+#include "engine/util/io_buffer.h"
 #include "steps/common/files.h"
 #include "steps/common/stop.h"
 #include "steps/probe/kinds.h"
@@ -44,7 +45,7 @@ Result<std::string> LastMatch(const std::string& path, const regex_t& re, const 
   auto opened = OpenInputStream(path);
   if (!opened.ok()) return opened.status();
   std::unique_ptr<FILE, int (*)(FILE*)> f(opened.value(), std::fclose);
-  std::vector<char> buf(1 << 20);
+  IoBuffer buf(1 << 20);
   std::string pending, last;
   auto scan = [&](std::string_view line) {
     std::string text(line);

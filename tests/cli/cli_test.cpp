@@ -298,3 +298,15 @@ TEST_CASE("validate warns of an expression pasted inside a shell script", "[cli]
   CHECK_THAT(json.out,
              Catch::Contains("\"severity\": \"warning\"") && Catch::Contains("\"valid\": true"));
 }
+
+TEST_CASE("the binary loads no library from the folder it is run in", "[cli]") {
+  // Its runpath once ended in an empty entry, which the loader takes as the current folder:
+  // a libyaml-cpp.so.0.7 there was loaded in place of the system's.
+  std::string dir = TempDir();
+  WriteFile(dir, "libyaml-cpp.so.0.7", "not a library\n");
+  WriteFile(dir, "libstdc++.so.6", "not a library\n");
+  Command version = Shell("cd " + dir + " && " + Run("--version"));
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("runbook ", 0) == 0);
+  CHECK(version.err == "");
+}

@@ -491,8 +491,9 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   redactor.SetFingerprintKey(fingerprint_key.ok() ? fingerprint_key.value() : std::string());
   if (const Value* params = record.started.Find("params"); params && params->is_map())
     options.params = params->as_map();
-  usage_ok =
-      ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again) && usage_ok;
+  usage_ok = ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again,
+                          o.approvals_via_api) &&
+             usage_ok;
   TakeAgainChangedDecisions(*rb, options, env, fingerprint_key);  // before the flags: HH8
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them
@@ -520,8 +521,11 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     for (const std::string& key : to_give)  // breakII II3: as --set NAME=VALUE is
       next.options.push_back("--input " + ShellQuote(key + "=VALUE"));
     std::cerr << "runbook: nothing was run\n";
-    if (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty() || !same ||
-        needs_adopt || !unanswerable.empty() || !to_give.empty())
+    // Not under serve, whose API caller gives the same through the resume's body (and whose
+    // line would name a secret param as a --set: breakUU UU1).
+    if (!o.approvals_via_api &&
+        (!next.reruns.empty() || next.end_leftovers || !next.give_again.empty() || !same ||
+         needs_adopt || !unanswerable.empty() || !to_give.empty()))
       std::cerr << "runbook: after checking, to continue: " << next.Command() << "\n";
     return usage_ok ? kExitEnvironment : kExitInvalid;
   }

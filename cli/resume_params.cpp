@@ -119,6 +119,13 @@ std::string MaskedValueProblem(const RunRecord& r, const Runbook& rb, const std:
   return "";
 }
 
+// How a value is given again, as the message names it: `--set NAME` on the command line, or
+// "params" in the body of serve's POST /api/v1/runs/ID/resume, whose resumes get their params
+// on standard input (breakUU UU1: the refusal told an API caller to put a secret in argv).
+std::string GivenAs(const std::string& name, bool via_api) {
+  return via_api ? "\"params\": {\"" + name + "\": ...}" : "--set " + name;
+}
+
 // How many values typed for a masked param are tried before resume gives up (sudo's three
 // tries; breakFF F10: one mistyped character ended the resume, and the line it suggested put
 // the secret on the command line).
@@ -126,7 +133,7 @@ constexpr int kMaskedTries = 3;
 
 // A masked parameter of the run, given again (or taken from the runbook's default).
 bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const Sets& sets,
-                     const Redactor& redactor, Value::Map& params) {
+                     const Redactor& redactor, Value::Map& params, bool via_api) {
   const std::string& name = spec.name;
   auto given = sets.find(name);
   if (given == sets.end() && !spec.default_value.is_null() &&
@@ -136,8 +143,8 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
   }
   Value value;
   if (given != sets.end()) {
-    std::string problem = MaskedValueProblem(r, rb, name, given->second, "--set " + name, redactor,
-                                             params[name], value);
+    std::string problem = MaskedValueProblem(r, rb, name, given->second, GivenAs(name, via_api),
+                                             redactor, params[name], value);
     if (!problem.empty()) {
       Error(problem);
       return false;
@@ -146,7 +153,14 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
     return true;
   }
   for (int tries = 1; tries <= kMaskedTries; ++tries) {
-    std::optional<std::string> typed = AskHidden(name, r.run_id);
+    std::optional<std::string> typed = via_api ? std::nullopt : AskHidden(name, r.run_id);
+    if (!typed && via_api) {
+      Error("param '" + name + "' of run " + r.run_id +
+            " was recorded masked (its value holds a secret's text, which serve keeps nowhere); "
+            "give it again in the body of POST /api/v1/runs/" +
+            r.run_id + "/resume: {\"params\": {\"" + name + "\": \"VALUE\"}}");
+      return false;
+    }
     if (!typed) {
       Error("param '" + name + "' of run " + r.run_id +
             " was recorded masked (its value holds a secret's text); give it again: on a "
@@ -171,7 +185,7 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
 
 // A parameter the runbook declares that the run did not have (a --force resume).
 bool TakeNew(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const Sets& sets,
-             Value::Map& params) {
+             Value::Map& params, bool via_api) {
   auto given = sets.find(spec.name);
   if (given != sets.end()) {
     auto value = ParseSet(rb, spec.name, given->second);
@@ -184,7 +198,8 @@ bool TakeNew(const RunRecord& r, const Runbook& rb, const ParamSpec& spec, const
     return true;
   }
   Error("param '" + spec.name + "' is declared by the runbook since run " + r.run_id +
-        " and is required; give it with --set " + spec.name + "=VALUE");
+        " and is required; give it with " +
+        (via_api ? GivenAs(spec.name, true) : "--set " + spec.name + "=VALUE"));
   return false;
 }
 
@@ -202,7 +217,8 @@ bool StillAccepted(const RunRecord& r, const ParamSpec& spec, const Value& value
 }  // namespace
 
 bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
-                  const Redactor& redactor, Value::Map& params, std::vector<std::string>& to_give) {
+                  const Redactor& redactor, Value::Map& params, std::vector<std::string>& to_give,
+                  bool via_api) {
   std::vector<std::string> recorded_masked = MaskedParams(r);
   std::set<std::string> masked(recorded_masked.begin(), recorded_masked.end());
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -225,8 +241,9 @@ bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::
     if (!recorded) {
       Error(MaskForRunbook(rb, ParseSet(rb, name, text).status().message()));  // closest name
     } else {
-      Error("--set " + Printable(name) + ": a resume runs with the parameters of run " + r.run_id +
-            "; --set only gives again one it recorded masked" +
+      Error(GivenAs(Printable(name), via_api) + ": a resume runs with the parameters of run " +
+            r.run_id + "; " + (via_api ? "\"params\"" : "--set") +
+            " only gives again one it recorded masked" +
             (masked.empty() ? std::string(" (it has none)") : std::string()) +
             ", or one the runbook declared after the run");
     }
@@ -237,9 +254,9 @@ bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::
     if (masked.count(spec.name) || (is_new && spec.required && spec.default_value.is_null()))
       to_give.push_back(spec.name);
     if (masked.count(spec.name))
-      ok = GiveMaskedAgain(r, rb, spec, given, redactor, params) && ok;
+      ok = GiveMaskedAgain(r, rb, spec, given, redactor, params, via_api) && ok;
     else if (is_new)
-      ok = TakeNew(r, rb, spec, given, params) && ok;
+      ok = TakeNew(r, rb, spec, given, params, via_api) && ok;
     else
       ok = StillAccepted(r, spec, params[spec.name]) && ok;
   }

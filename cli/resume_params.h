@@ -23,10 +23,13 @@ namespace runbook {
 //   else, when required, asked for with --set — as `run` would (breakL L27). A recorded value
 //   the runbook's declaration no longer accepts is refused: a resume cannot change it.
 // - Any other --set is refused: a resume runs with its run's parameters.
+// `via_api`: the values come from serve's POST /api/v1/runs/ID/resume "params" (on standard
+// input), and the messages say so; nothing is asked on a terminal.
 // `to_give` gets the names the command that continues must give with --set: every masked
 // param the runbook declares, and every param new since the run that has no default and is
 // required (breakM M3).
 bool ResumeParams(const RunRecord& r, const Runbook& rb, const std::vector<std::string>& sets,
-                  const Redactor& redactor, Value::Map& params, std::vector<std::string>& to_give);
+                  const Redactor& redactor, Value::Map& params, std::vector<std::string>& to_give,
+                  bool via_api = false);
 
 }  // namespace runbook

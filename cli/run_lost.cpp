@@ -179,8 +179,9 @@ std::string RefusedDetail(int exit_code, const std::string& resume_id, const std
          ".log); it is still interrupted: runbook resume " + run_id;
 }
 
-// The main steps of `run_id` whose failure fails the run (not tolerated: the runbook's
-// continue-on-error), "step 'a', step 'b'"; "" when none: those `store` (may be null)
+// The steps of `run_id` (main or finally: breakUU UU7) whose failure fails the run (not
+// tolerated: the runbook's continue-on-error), "step 'a', step 'b'"; "" when none: those
+// `store` (may be null)
 // recorded failed, and those the run journaled failing in `sent_journal` before its store
 // could record them (breakTT TT2). A run whose main step failed before a cancel came failed
 // (engine/executor.cpp, breakRR RR1), recorded or not.
@@ -196,7 +197,7 @@ std::string FailedFirst(const Runbook& rb, AuditStore* store, const std::string&
   std::string out;
   std::set<std::string> said;
   for (const std::string& id : failed) {
-    for (size_t i = 0; i < rb.finally_begin && i < rb.steps.size(); ++i) {
+    for (size_t i = 0; i < rb.steps.size(); ++i) {
       if (rb.steps[i].id == id && rb.steps[i].continue_on_error == ContinueOnError::kNo &&
           said.insert(id).second)
         out += (out.empty() ? "step '" : ", step '") + id + "'";

@@ -5,26 +5,13 @@
 
 #include <cerrno>
 
+#include "engine/util/fd_io.h"
 #include "engine/util/json.h"
 
 namespace runbook {
 namespace {
 
 constexpr size_t kMaxInput = 16 << 20;
-
-Result<std::string> ReadAll(int fd) {
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("--sets-stdin: cannot read standard input", errno);
-    if (n == 0) return text;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxInput)
-      return Status::Error("--sets-stdin: standard input holds more than 16 MiB");
-  }
-}
 
 // Standard input becomes /dev/null: the steps the run starts inherit nothing of it.
 void CloseStdin() {
@@ -37,7 +24,7 @@ void CloseStdin() {
 }  // namespace
 
 Status TakeSetsFromStdin(std::vector<std::string>& sets) {
-  auto text = ReadAll(0);
+  auto text = ReadAll(0, kMaxInput, "--sets-stdin: standard input");
   CloseStdin();
   if (!text.ok()) return text.status();
   auto json = ParseJson(text.value());

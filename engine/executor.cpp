@@ -766,7 +766,9 @@ class Loop {
         return Complete(i, Outcome::kFailure, error);
       case ContinueOnError::kNo:
         if (!IsFinally(i)) values_.failed = true;
-        if (!IsFinally(i) && !svc_.cancel.cancelled()) failed_before_cancel_ = true;
+        // A finally step's own failure counts too (breakUU UU7: a failed cleanup, stopped
+        // later by serve's stop, was recorded cancelled and paged nobody).
+        if (!svc_.cancel.cancelled()) failed_before_cancel_ = true;
         finally_failed_ = finally_failed_ || IsFinally(i);
         return Complete(i, Outcome::kFailure, error);
     }
@@ -821,9 +823,9 @@ class Loop {
     result.run_id = opt_.run_id;
     result.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - values_.started);
     bool failed = values_.failed || finally_failed_;
-    // A run whose main step had failed before a cancel came (one that stopped its finally
-    // steps, overlap: cancel_running, serve stopping) failed: the cancel does not hide it
-    // (breakRR RR1: a failed backup was recorded cancelled, and nobody was told).
+    // A run whose step (main or finally) had failed before a cancel came (one that stopped
+    // its finally steps, overlap: cancel_running, serve stopping) failed: the cancel does not
+    // hide it (breakRR RR1: a failed backup was recorded cancelled, and nobody was told).
     result.status = failed_before_cancel_                          ? "failure"
                     : values_.cancelled || svc_.cancel.cancelled() ? "cancelled"
                     : failed                                       ? "failure"
@@ -869,7 +871,7 @@ class Loop {
   int parallel_ = 1;
   bool cancel_seen_ = false;
   bool finally_failed_ = false;
-  bool failed_before_cancel_ = false;  // a main step failed while no cancel had come
+  bool failed_before_cancel_ = false;  // a step failed while no cancel had come
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;

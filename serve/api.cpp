@@ -587,22 +587,28 @@ class Routes {
   }
 
   // The body's choices, as resume's flags: "rerun" (steps stopped mid-way the operator
-  // confirms to run again: --rerun) and "end_leftovers" (--end-leftovers).
+  // confirms to run again: --rerun), "end_leftovers" (--end-leftovers) and "params" (a param
+  // the run recorded masked, given again as --set does, on the resume's standard input:
+  // breakUU UU1, no other way reached such a run through the API).
   static bool ResumeChoices(const Req& req, LaunchRequest& out, std::string& error) {
     if (req.body.empty()) return true;
     auto body = ParseJson(req.body);
     bool map = body.ok() && body.value().is_map();
     const Value* rerun = map ? body.value().Find("rerun") : nullptr;
     const Value* end = map ? body.value().Find("end_leftovers") : nullptr;
-    if (!map || (rerun != nullptr && !rerun->is_list()) || (end != nullptr && !end->is_bool())) {
+    const Value* params = map ? body.value().Find("params") : nullptr;
+    if (!map || (rerun != nullptr && !rerun->is_list()) || (end != nullptr && !end->is_bool()) ||
+        (params != nullptr && !params->is_map())) {
       error =
           "the body must be a JSON object such as {\"rerun\": [\"step-id\"], "
-          "\"end_leftovers\": true}";
+          "\"end_leftovers\": true, \"params\": {\"name\": \"value\"}}";
       return false;
     }
     for (const Value& step : rerun ? rerun->as_list() : Value::List{})
       out.reruns.push_back(step.ToText());
     out.end_leftovers = end != nullptr && end->as_bool();
+    for (const auto& [name, value] : params ? params->as_map() : Value::Map{})
+      out.sets.emplace_back(name, SetText(value));
     return true;
   }
 

@@ -14,6 +14,7 @@
 
 #include "engine/executor.h"
 #include "engine/util/clock.h"
+#include "engine/util/fd_io.h"
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
 
@@ -62,16 +63,10 @@ Result<int> SetsInput(const ParamSets& sets) {
   const std::string text = ToJson(Value(std::move(pairs)));
   int fd = ::memfd_create("runbook-params", MFD_CLOEXEC);
   if (fd < 0) return Status::FromErrno("cannot pass a run its params", errno);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno("cannot pass a run its params", err);
-    }
-    done += static_cast<size_t>(n);
+  if (!WriteAll(fd, text.data(), text.size())) {
+    int err = errno;
+    ::close(fd);
+    return Status::FromErrno("cannot pass a run its params", err);
   }
   ::lseek(fd, 0, SEEK_SET);
   return fd;

@@ -159,7 +159,10 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
       say("run " + id + ": its failure is being sent, not kept if serve stops: " + s.message());
     else
       say("run " + id +
-          (!row.ok()        ? " left no record in the store: its failure is being sent"
+          (!row.ok() && run->cancelled
+               ? " was cancelled by serve before it recorded anything: a cancel is no failure, "
+                 "nothing is sent for it"
+           : !row.ok()      ? " left no record in the store: its failure is being sent"
            : run->cancelled ? " was cancelled by serve and did not end: it is interrupted; a "
                               "failure before the cancel, if any, is being sent"
            : row.value().status != "interrupted"

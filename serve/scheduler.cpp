@@ -16,11 +16,16 @@ constexpr std::chrono::seconds kOnTime{60};
 
 std::string UtcText(SysSeconds t) { return FormatUtc(Clock::Wall(t)); }
 
-// What the state file holds: the last tick, and the fires the queue held (their triggers).
+// What the state file holds: the last tick, the fires the queue held (their triggers), and
+// the fires started whose runs had not recorded their start (run id, trigger).
 struct SavedState {
   std::optional<SysSeconds> last_tick;
   std::vector<Value> queued;
+  std::vector<std::pair<std::string, Value>> launched;
 };
+
+// One queued fire per runbook at most, and as many running: more is a damaged file (UU3).
+constexpr size_t kMaxQueued = 10000;
 
 // Reads the state file; `problem` is set when a file is there but says no time (damaged):
 // missed fires are then not caught up, said. A file of the first format (last_tick only)
@@ -39,14 +44,21 @@ SavedState ReadState(const std::string& path, std::string& problem) {
   }
   state.last_tick = std::chrono::floor<std::chrono::seconds>(*at);
   const Value* queued = json.value().Find("queued");
-  // One queued fire per runbook at most: more is a damaged file, not a queue (UU3).
-  constexpr size_t kMaxQueued = 10000;
   if (queued != nullptr && queued->is_list()) {
     state.queued = queued->as_list();
     if (state.queued.size() > kMaxQueued) {
       problem = path + " holds " + std::to_string(state.queued.size()) +
                 " queued fires (damaged?): none is run";
       state.queued.clear();
+    }
+  }
+  const Value* launched = json.value().Find("launched");
+  if (launched != nullptr && launched->is_list() && launched->as_list().size() <= kMaxQueued) {
+    for (const Value& l : launched->as_list()) {
+      const Value* id = l.is_map() ? l.Find("run_id") : nullptr;
+      const Value* trigger = l.is_map() ? l.Find("trigger") : nullptr;
+      if (id != nullptr && id->is_string() && trigger != nullptr && trigger->is_map())
+        state.launched.emplace_back(id->as_string(), *trigger);
     }
   }
   return state;
@@ -80,6 +92,24 @@ Scheduler::Scheduler(const Clock& clock, Launcher& launcher, std::string audit_d
   SavedState saved = ReadState(state_path_, read_problem_);
   last_ = saved.last_tick;
   saved_queue_ = std::move(saved.queued);
+  for (auto& [id, trigger] : saved.launched) saved_launched_.push_back({id, std::move(trigger)});
+}
+
+Result<std::vector<std::string>> Scheduler::TakeUpLaunched(
+    const std::function<bool(const std::string&)>& owed) {
+  std::vector<std::string> ids;
+  if (saved_launched_.empty()) return ids;
+  auto store = AuditStore::OpenExisting(audit_db_);
+  if (!store.ok()) return store.status();
+  for (const Launched& l : saved_launched_) {
+    auto row = store.value()->IndexRow(l.run_id);
+    if (!row.ok()) return row.status();
+    if (row.value() || owed(l.run_id)) continue;  // it ran (or was refused): as any run
+    ids.push_back(l.run_id);
+    refire_.push_back(l.trigger);
+  }
+  saved_launched_.clear();
+  return ids;
 }
 
 void Scheduler::Tick(const Catalog& catalog) {
@@ -93,7 +123,9 @@ void Scheduler::Tick(const Catalog& catalog) {
     last_ = now;
   }
   if (!last_) last_ = now;
-  for (const Value& trigger : std::exchange(saved_queue_, {})) Requeue(trigger, catalog, now);
+  for (const Value& trigger : std::exchange(saved_queue_, {}))
+    Requeue(trigger, catalog, now, false);
+  for (const Value& trigger : std::exchange(refire_, {})) Requeue(trigger, catalog, now, true);
   for (const DueFire& fire : DueFires(catalog.Runbooks(), *last_, now, kOnTime)) {
     if (fire.earlier_skipped > 0)
       say_(std::string("not run: ") +
@@ -103,13 +135,35 @@ void Scheduler::Tick(const Catalog& catalog) {
     if (const CatalogEntry* entry = catalog.Find(fire.runbook->name)) Handle(fire, *entry);
   }
   StartQueued();
+  PruneLaunched(now);
   last_ = now;
+  WriteState(now);
+}
+
+void Scheduler::PruneLaunched(SysSeconds now) {
+  std::erase_if(launched_, [this](const Launched& l) { return !launcher_.IsRunning(l.run_id); });
+  if (launched_.empty() || (store_read_ && now - *store_read_ < std::chrono::seconds(10))) return;
+  store_read_ = now;
+  auto store = AuditStore::OpenExisting(audit_db_);
+  if (!store.ok()) return;
+  std::erase_if(launched_, [&store](const Launched& l) {
+    auto row = store.value()->IndexRow(l.run_id);
+    return row.ok() && row.value();
+  });
+}
+
+void Scheduler::WriteState(SysSeconds now) {
   Value::List queue;
   for (const auto& [name, q] : queued_) queue.push_back(q.request.trigger);
-  Status written = WriteMetricsFile(
-      state_path_,
-      ToJson(Value(Value::Map{{"last_tick", Value(UtcText(now))}, {"queued", Value(queue)}})) +
-          "\n");
+  Value::List launched;
+  for (const std::vector<Launched>* list : {&launched_, &saved_launched_})
+    for (const Launched& l : *list)
+      launched.push_back(Value(Value::Map{{"run_id", Value(l.run_id)}, {"trigger", l.trigger}}));
+  Status written =
+      WriteMetricsFile(state_path_, ToJson(Value(Value::Map{{"last_tick", Value(UtcText(now))},
+                                                            {"queued", Value(queue)},
+                                                            {"launched", Value(launched)}})) +
+                                        "\n");
   // Said when it starts failing and when it mends, not every tick (breakRR RR6: a full disk
   // wrote the same line twice a second).
   std::string error = written.ok() ? "" : written.message();
@@ -162,13 +216,17 @@ LaunchRequest Scheduler::RequestOf(const DueFire& fire, const CatalogEntry& entr
   return request;
 }
 
-void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now) {
+void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now,
+                        bool launched) {
   const Value* name = trigger.Find("runbook");
   const Value* schedule = trigger.Find("schedule");
   const Value* fire_at = trigger.Find("fire_at");
   std::optional<Clock::Wall> at = fire_at ? ParseUtc(fire_at->ToText()) : std::nullopt;
   const CatalogEntry* entry = name ? catalog.Find(name->ToText()) : nullptr;
-  const std::string said = "the fire " + ToJson(trigger) + " queued when serve stopped";
+  const std::string stopped =
+      launched ? "its run had not started when serve stopped (it waited for its lock)"
+               : "it waited in the queue when serve stopped";
+  const std::string said = "the fire " + ToJson(trigger) + " (" + stopped + ")";
   if (entry == nullptr || entry->runbook == nullptr || !at || schedule == nullptr ||
       !schedule->is_int() || schedule->as_int() < 0 ||
       static_cast<size_t>(schedule->as_int()) >= entry->runbook->on.schedules.size())
@@ -178,17 +236,19 @@ void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds
   if (ToJson(ScheduleTrigger(*entry->runbook, index, when)) != ToJson(trigger))
     return say_("not run: " + said + ": its schedule changed since");
   // Only a past fire of its schedule, once (breakUU UU3: a time in the future, or no fire of
-  // the cron, written there ran at once; a second entry replaced the first).
-  if (when > now || !IsFireOf(entry->runbook->on.schedules[index], when) ||
+  // the cron, written there ran at once; a second entry replaced the first). Past the last
+  // tick, it would also be one of this tick's due fires, and run twice.
+  if (launched && queued_.count(entry->runbook->name) != 0)
+    return say_("not run: " + said + ": a later fire of its runbook waits in the queue");
+  if (when > now || when > *last_ || !IsFireOf(entry->runbook->on.schedules[index], when) ||
       queued_.count(entry->runbook->name) != 0)
     return say_("not run: " + said + ": not a past fire of its schedule, or its runbook's " +
                 "second (damaged state file?)");
   DueFire fire = DecideFire(*entry->runbook, index, when, now, kOnTime);
-  if (!fire.run) return say_("skipped " + What(fire) + ", queued when serve stopped: " + fire.why);
+  if (!fire.run) return say_("skipped " + What(fire) + " (" + stopped + "): " + fire.why);
   if (AlreadyRan(fire))
     return say_("skipped " + What(fire) + ": a run of the store already carries this fire");
-  say_("queued again " + What(fire) + ": it waited in the queue when serve stopped (" + fire.why +
-       ")");
+  say_("queued again " + What(fire) + ": " + stopped + " (" + fire.why + ")");
   queued_[fire.runbook->name] = {What(fire), RequestOf(fire, *entry)};
 }
 
@@ -210,6 +270,7 @@ void Scheduler::Start(const LaunchRequest& request, const std::string& what) {
     return;
   }
   say_("fired " + what + " as run " + run.value().run_id);
+  launched_.push_back({run.value().run_id, request.trigger});
 }
 
 // Whether a run of the store was started by this very fire (the restart after a crash

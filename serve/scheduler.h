@@ -31,6 +31,17 @@ class Scheduler {
 
   void Tick(const Catalog& catalog);
 
+  // Of the fires the serve before this one started (the state file's "launched"), those whose
+  // runs recorded nothing in the store and that `owed` does not name (a run whose end serve
+  // was telling: refused): their run ids. Each such fire is judged again at the next tick as
+  // one missed while serve was down (on time or within catchup: queued, so it runs once its
+  // runbook is free). A run waits for its `lock:` before it records anything, so a fire whose
+  // run waited when serve was killed or stopped had never run (breakUU UU9: it was lost, and
+  // paged as a failure). Call once the store can be read: until then (an error from it),
+  // nothing is judged, the fires stay in the state file, and the call can be made again.
+  Result<std::vector<std::string>> TakeUpLaunched(
+      const std::function<bool(const std::string&)>& owed);
+
  private:
   // A fire waiting for its runbook's run to end: what it is, said, and its launch. Nothing
   // that points into a catalog, which a changed file replaces meanwhile.
@@ -38,11 +49,21 @@ class Scheduler {
     std::string what;
     LaunchRequest request;
   };
+  // A fire started here, until its run records its start or ends.
+  struct Launched {
+    std::string run_id;
+    Value trigger;
+  };
   void Handle(const DueFire& fire, const CatalogEntry& entry);
   static LaunchRequest RequestOf(const DueFire& fire, const CatalogEntry& entry);
   // A fire the state file kept queued (its trigger), judged at `now` as a missed fire (on
-  // time or within catchup: queued again; else skipped), said either way.
-  void Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now);
+  // time or within catchup: queued again; else skipped), said either way. `launched`: one
+  // whose run never started (TakeUpLaunched), which a later fire already queued replaces.
+  void Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now, bool launched);
+  // Drops the launched fires whose runs ended, or (the store read every 10 s at most)
+  // recorded their start.
+  void PruneLaunched(SysSeconds now);
+  void WriteState(SysSeconds now);
   void StartQueued();
   bool AlreadyRan(const DueFire& fire);
   void Start(const LaunchRequest& request, const std::string& what);
@@ -57,6 +78,10 @@ class Scheduler {
   std::optional<SysSeconds> last_;
   std::map<std::string, Queued> queued_;  // by runbook name, one each
   std::vector<Value> saved_queue_;        // the state file's queue, taken up at the first tick
+  std::vector<Launched> launched_;        // started here, not yet recorded
+  std::vector<Launched> saved_launched_;  // the state file's, until TakeUpLaunched
+  std::vector<Value> refire_;             // TakeUpLaunched's, judged at the next tick
+  std::optional<SysSeconds> store_read_;  // when PruneLaunched last read the store
 };
 
 // The trigger a schedule's fire records: {"kind": "schedule", "runbook", "schedule" (its

@@ -187,8 +187,7 @@ std::string HoldStateFolder(const std::string& state_dir) {
   return "";  // fd stays open (and locked) until serve exits
 }
 
-int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here,
-            std::vector<std::string>& left_running) {
+int Prepare(const ServeOptions& o) {
   if (!IsLoopback(o.host) && o.tls_cert.empty() && !o.insecure_listen) {
     std::cerr << "runbook: error: --listen " << o.host
               << " is not a loopback address: serve listens beyond this machine only with TLS "
@@ -211,40 +210,100 @@ int Prepare(const ServeOptions& o, std::vector<std::string>& gone_here,
     return 3;
   }
   ::mkdir((o.state_dir + "/logs").c_str(), 0700);
-  auto store = AuditStore::Open(o.audit_db);  // made when missing; interrupted runs marked
+  auto store = AuditStore::Open(o.audit_db);  // made when missing
   if (!store.ok()) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";
     return 3;
   }
+  return 0;
+}
+
+// What the serve before this one left: the runs the store's sweep took as gone here, and the
+// runs it had started and never saw end (Launcher::LeftRunning).
+struct LeftBehind {
+  std::vector<std::string> gone;
+  std::vector<std::string> left;
+};
+
+// Sweeps the store (MarkInterrupted, waiting `busy_timeout_ms` for its lock), each gone run
+// said. Errors: the store cannot be written yet (locked).
+Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms) {
+  auto store = AuditStore::Open(o.audit_db, busy_timeout_ms);
+  if (!store.ok()) return store.status();
   auto swept = store.value()->MarkInterrupted();
-  if (!swept.ok())  // breakTT TT12: said; the runs left are owed, and their helpers wait for it
-    Say("error: cannot mark the runs of the serve before as interrupted yet: " +
-        swept.status().message() + "; what they left untold is sent once the store can be written");
-  if (swept.ok()) {
-    for (const GoneRun& gone : swept.value().gone) {
-      if (!gone.elsewhere) gone_here.push_back(gone.run_id);
-      Say("run " + gone.run_id +
-          " was interrupted (serve or its run was killed); resume it with POST "
-          "/api/v1/runs/" +
-          gone.run_id + "/resume");
-    }
+  if (!swept.ok()) return swept.status();
+  LeftBehind out;
+  for (const GoneRun& gone : swept.value().gone) {
+    if (!gone.elsewhere) out.gone.push_back(gone.run_id);
+    Say("run " + gone.run_id +
+        " was interrupted (serve or its run was killed); resume it with POST "
+        "/api/v1/runs/" +
+        gone.run_id + "/resume");
   }
   // The runs the serve before this one started and never saw end, which another command's
   // sweep marked interrupted meanwhile (audit of issue 16, M1): they are this serve's to resume.
-  left_running = Launcher::LeftRunning(o.state_dir + "/logs");
-  for (const std::string& id : left_running) {
-    if (std::find(gone_here.begin(), gone_here.end(), id) != gone_here.end()) continue;
+  out.left = Launcher::LeftRunning(o.state_dir + "/logs");
+  for (const std::string& id : out.left) {
+    if (std::find(out.gone.begin(), out.gone.end(), id) != out.gone.end()) continue;
     auto row = store.value()->IndexRow(id);
     auto resumed = store.value()->ResumedAs(id);
     if (!row.ok() || !row.value() || row.value()->status != "interrupted" || !resumed.ok() ||
         resumed.value())
       continue;
-    gone_here.push_back(id);
+    out.gone.push_back(id);
     Say("run " + id +
         " was interrupted while serve was down (started by serve, marked by another "
         "command)");
   }
-  return 0;
+  return out;
+}
+
+// Takes up what the serve before left, once the store was swept: the fires whose runs never
+// started are judged again (Scheduler::TakeUpLaunched: their runs are not owed), the runs that
+// waited at a gate are resumed, and what the others left untold is owed. False (said) when
+// the store cannot be read yet: nothing was done, and it can be called again.
+bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& catalog,
+                      Launcher& launcher, OwedFailures& owed, Scheduler& scheduler) {
+  auto refire = scheduler.TakeUpLaunched([&owed](const std::string& id) { return owed.Owes(id); });
+  if (!refire.ok()) return false;
+  std::erase_if(behind.left, [&](const std::string& id) {
+    if (std::find(refire.value().begin(), refire.value().end(), id) == refire.value().end())
+      return false;
+    Say("run " + id + " had not started when serve stopped (it waited for its lock): " +
+        "nothing is owed for it, and its fire is judged again");
+    launcher.Forget(id);
+    return true;
+  });
+  for (const std::string& id : ResumesNeverStarted(behind.left, o.audit_db, launcher)) {
+    Say("run " + id + ": its resume died with the serve before, before it started");
+    if (std::find(behind.gone.begin(), behind.gone.end(), id) == behind.gone.end())
+      behind.gone.push_back(id);
+  }
+  std::set<std::string> not_resumed =
+      ResumeWaitingRuns(behind.gone, o.audit_db, catalog, launcher, Say);
+  NotifyDiedWithServe(behind.left, o.audit_db, catalog, launcher, owed, Say, not_resumed);
+  return true;
+}
+
+// Sweeps the store (once: `swept` keeps what the sweep found) and takes up what the serve
+// before left, or says why not yet (the store locked: breakTT TT12, breakUU UU11: taken up
+// later, never owed blind). True once done.
+bool TryTakeUp(std::optional<LeftBehind>& swept, const ServeOptions& o, int busy_timeout_ms,
+               const Catalog& catalog, Launcher& launcher, OwedFailures& owed, Scheduler& scheduler,
+               bool say_why) {
+  std::string why = "the store cannot be read";
+  if (!swept) {
+    auto behind = SweepStore(o, busy_timeout_ms);
+    if (behind.ok())
+      swept = std::move(behind).value();
+    else
+      why = behind.status().message();
+  }
+  if (swept && TakeUpLeftBehind(*swept, o, catalog, launcher, owed, scheduler)) return true;
+  if (say_why)
+    Say("error: cannot mark the runs of the serve before as interrupted yet: " + why +
+        "; they are looked at (resumed at their gates, or told) once the store can be written");
+  return false;
 }
 
 }  // namespace
@@ -259,9 +318,7 @@ bool IsLoopback(const std::string& host) {
 }
 
 int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& clock) {
-  std::vector<std::string> gone;
-  std::vector<std::string> left;  // the runs the serve before this one started, never reaped
-  if (int code = Prepare(o, gone, left); code != 0) return code;
+  if (int code = Prepare(o); code != 0) return code;
   std::optional<TokenFile> tokens;
   if (!o.tokens.empty()) {
     auto loaded = TokenFile::Load(o.tokens);
@@ -275,13 +332,10 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
   OwedFailures owed(launcher, o.state_dir + "/logs");
   for (const std::string& line : owed.TakeUpLeft(std::chrono::steady_clock::now())) Say(line);
-  for (const std::string& id : ResumesNeverStarted(left, o.audit_db, launcher)) {
-    Say("run " + id + ": its resume died with the serve before, before it started");
-    if (std::find(gone.begin(), gone.end(), id) == gone.end()) gone.push_back(id);
-  }
-  std::set<std::string> not_resumed =
-      ResumeWaitingRuns(gone, o.audit_db, *catalog.Get(), launcher, Say);
-  NotifyDiedWithServe(left, o.audit_db, *catalog.Get(), launcher, owed, Say, not_resumed);
+  Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);
+  std::optional<LeftBehind> swept;
+  bool taken_up = TryTakeUp(swept, o, 5000, *catalog.Get(), launcher, owed, scheduler, true);
+  auto next_take_up = std::chrono::steady_clock::now();
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
   context.tls = !o.tls_cert.empty();
@@ -302,9 +356,15 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   });
   ::signal(SIGINT, OnStopSignal);
   ::signal(SIGTERM, OnStopSignal);
-  Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);
   while (!g_stop) {
     catalog.Refresh();
+    // Looked at again every 2 s, briefly, until the store can be written (the loop's other
+    // work waits meanwhile: 0.2 s at most).
+    if (!taken_up && std::chrono::steady_clock::now() >= next_take_up) {
+      taken_up = TryTakeUp(swept, o, 200, *catalog.Get(), launcher, owed, scheduler, false);
+      if (taken_up) Say("the store can be written: the runs the serve before left are looked at");
+      next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    }
     if (listening) scheduler.Tick(*catalog.Get());
     const auto now = std::chrono::steady_clock::now();
     for (const EndedRun& e : launcher.Reap()) {

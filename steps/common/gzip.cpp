@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/util/fd_io.h"
 #include "engine/util/input_file.h"
 #include "engine/util/io_buffer.h"
 #include "steps/common/gzip_io.h"
@@ -23,7 +24,6 @@
 namespace runbook {
 using gzip_io::Fd;
 using gzip_io::ReadFull;
-using gzip_io::WriteAll;
 
 uint64_t GunzipReserve(uint64_t fs_bytes) {
   return std::clamp<uint64_t>(fs_bytes / 20, 64ull << 20, 4ull << 30);

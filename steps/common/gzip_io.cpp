@@ -30,17 +30,6 @@ ssize_t PreadFull(int fd, char* buf, size_t size, off_t offset) {
   return static_cast<ssize_t>(done);
 }
 
-bool WriteAll(int fd, const char* buf, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, buf, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    buf += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace gzip_io
 
 }  // namespace runbook

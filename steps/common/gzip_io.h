@@ -29,7 +29,5 @@ class Fd {
 ssize_t ReadFull(int fd, char* buf, size_t size);
 // The same at `offset`, leaving the file position alone.
 ssize_t PreadFull(int fd, char* buf, size_t size, off_t offset);
-// Writes all `size` bytes; false on error (errno set).
-bool WriteAll(int fd, const char* buf, size_t size);
 
 }  // namespace runbook::gzip_io

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "engine/util/fd_io.h"
 #include "engine/util/input_file.h"
 #include "steps/common/gzip.h"
 #include "steps/common/gzip_io.h"
@@ -48,7 +49,7 @@ struct GzipWriter::State {
     pool.WaitOldest();
     Slot& slot = flight.front();
     if (failed.ok() && slot.size == 0) failed = Status::Error("cannot compress into " + dst);
-    if (failed.ok() && !gzip_io::WriteAll(fd, slot.out.data(), slot.size))
+    if (failed.ok() && !WriteAll(fd, slot.out.data(), slot.size))
       failed = Status::FromErrno("cannot write " + dst, errno);
     if (failed.ok()) {
       out_hash.Update(slot.out.data(), slot.size);

@@ -81,22 +81,31 @@ TEST_CASE("a failure is not hidden by Ctrl-C during finally or beside a step sti
           "[cli][signals]") {
   // breakRR RR1: the run was recorded cancelled (exit 130) and raised no failure.
   std::string dir = TempDir();
-  std::string fin =
-      WriteFile(dir, "fin.yaml",
-                "version: 1\nname: t\nsteps:\n"
-                "  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
-                "finally:\n  - {id: cleanup, uses: exec, with: {run: [sleep, '3']}}\n");
-  Command c =
-      Shell(Run("run " + fin) + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?");
-  CHECK(c.out == "rc=1\n");
+  // The exit code of `run FILE ARGS` interrupted (SIGINT) after `seconds`.
+  auto interrupted = [&dir](const std::string& name, const std::string& steps,
+                            const std::string& args, const char* seconds) {
+    std::string file = WriteFile(dir, name + ".yaml", "version: 1\nname: " + name + "\n" + steps);
+    return Shell(Run("run " + file + args) + " & pid=$!; sleep " + seconds +
+                 "; kill -INT $pid; wait $pid; echo rc=$?")
+        .out;
+  };
+  CHECK(interrupted("fin",
+                    "steps:\n  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
+                    "finally:\n  - {id: cleanup, uses: exec, with: {run: [sleep, '3']}}\n",
+                    "", "1") == "rc=1\n");
   // Two steps side by side: one fails while the other still runs, then Ctrl-C.
-  std::string side = WriteFile(dir, "side.yaml",
-                               "version: 1\nname: t2\nsteps:\n"
-                               "  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
-                               "  - {id: slow, uses: exec, with: {run: [sleep, '30']}}\n");
-  Command p = Shell(Run("run " + side + " --max-parallel 2") +
-                    " & pid=$!; sleep 1.5; kill -INT $pid; wait $pid; echo rc=$?");
-  CHECK(p.out == "rc=1\n");
+  CHECK(interrupted("side",
+                    "steps:\n  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
+                    "  - {id: slow, uses: exec, with: {run: [sleep, '30']}}\n",
+                    " --max-parallel 2", "1.5") == "rc=1\n");
+  // A finally step that failed on its own before the cancel (breakUU UU7: a failed cleanup
+  // was recorded cancelled, and paged nobody).
+  CHECK(interrupted("clean",
+                    "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n"
+                    "finally:\n  - {id: unfreeze, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
+                    "  - {id: slow, uses: exec, needs: [unfreeze], if: always(), with: {run: "
+                    "[sleep, '4']}}\n",
+                    "", "1.5") == "rc=1\n");
 }
 
 TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {

@@ -1,6 +1,8 @@
 // serve's scheduler (serve/scheduler.h) on an injected FakeClock, ticking minute by minute of
 // its time, with real runs started through the real launcher: DST days in Europe/Madrid,
 // overlap rules, and a restart after downtime that follows `catchup`.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
@@ -9,6 +11,7 @@
 #include "engine/util/time_format.h"
 #include "serve/scheduler.h"
 #include "support/fake_clock.h"
+#include "support/servers.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -207,8 +210,8 @@ TEST_CASE("scheduler on a fake clock: a queued fire outlives a restart, within c
     after.Tick(*b.Catalog_());
     INFO(b.All());
     CHECK(b.Said("queued again").empty());
-    REQUIRE(b.Said("skipped gated (* * * * * UTC, fire 2026-06-01T10:02:00.000Z), queued when "
-                   "serve stopped: ")
+    REQUIRE(b.Said("skipped gated (* * * * * UTC, fire 2026-06-01T10:02:00.000Z) (it waited in "
+                   "the queue when serve stopped): ")
                 .size() == 1);
     for (const std::string& fired : b.Said("fired "))  // 10:01, and 10:22 on time
       CHECK(fired.find("10:02:00") == std::string::npos);
@@ -339,6 +342,120 @@ TEST_CASE(
     CHECK(b.Said("fired every").size() == 1);  // 10:01, as if serve had just started
     b.WaitIdle("every");
   }
+}
+
+TEST_CASE("scheduler on a fake clock: a fire whose run waited for its lock is judged again",
+          "[serve][schedule][clock][catchup][lock]") {
+  // breakUU UU9: a run waits for its lock before it records anything; a fire whose run died
+  // waiting (serve killed, or stopped) had never run, yet was lost. The state file keeps a
+  // fire started until its run records its start (or ends), and the next serve judges it.
+  Bench b;
+  std::string gate = b.dir + "/gate";
+  WriteFile(b.dir, "holder.yaml",
+            "version: 1\nname: holder\nlock: L\nsteps:\n  - {id: w, uses: exec, with: {run: [sh, "
+            "-c, 'touch " +
+                gate + ".held; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n");
+  b.Runbook("locked.yaml",
+            "version: 1\nname: locked\nlock: L\non:\n  schedule:\n    - cron: '* * * * *'\n"
+            "  catchup: 10m\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  int holder = StartBackground({Binary(), "run", b.dir + "/holder.yaml", "--audit-db", b.audit_db},
+                               b.dir + "/holder.log");
+  REQUIRE(Shell("for i in $(seq 100); do [ -e " + gate +
+                ".held ] && exit 0; sleep 0.1; done; "
+                "exit 1")
+              .exit_code == 0);
+  FakeClock clock = At("2026-06-01T10:00:30Z");
+  std::string id;
+  {
+    Scheduler before = b.Make(clock);
+    b.TickEveryMinute(before, clock, 1);  // 10:01 fires; its run waits for L
+    REQUIRE(b.launcher->Running("locked").size() == 1);
+    id = b.launcher->Running("locked")[0].run_id;
+    CHECK_THAT(ReadFile(b.state), Catch::Contains("\"run_id\":\"" + id + "\""));
+    ::kill(b.launcher->Running("locked")[0].pid, SIGKILL);  // dies with serve, unrecorded
+    b.WaitIdle("locked");
+  }
+  auto none_owed = [](const std::string&) { return false; };
+  SECTION("within catchup: queued again, and run once its lock is free") {
+    clock.Advance(20s);
+    Scheduler after = b.Make(clock);
+    auto ids = after.TakeUpLaunched(none_owed);
+    REQUIRE(ids.ok());
+    CHECK(ids.value() == std::vector<std::string>{id});
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    REQUIRE(b.Said("queued again locked").size() == 1);
+    CHECK_THAT(b.Said("queued again locked")[0],
+               Catch::Contains("fire 2026-06-01T10:01:00.000Z): its run had not started when "
+                               "serve stopped (it waited for its lock)"));
+    REQUIRE(b.Said("fired ").size() == 2);  // 10:01 first, then again from the queue
+    CHECK_THAT(b.Said("fired ")[1], Catch::Contains("10:01:00.000Z): queued, now free"));
+    WriteFile(b.dir, "gate", "");
+    b.WaitIdle("locked");
+    std::string again = b.Said("fired ")[1].substr(b.Said("fired ")[1].rfind(' ') + 1);
+    auto ran = b.launcher->Launched(again);
+    REQUIRE(ran.has_value());
+    CHECK(ran->exit_code == 0);
+    after.Tick(*b.Catalog_());
+    CHECK_THAT(ReadFile(b.state), !Catch::Contains("\"run_id\""));  // recorded: let go
+  }
+  SECTION("beyond catchup: skipped, and said") {
+    clock.Advance(15min);
+    Scheduler after = b.Make(clock);
+    REQUIRE(after.TakeUpLaunched(none_owed).value().size() == 1);
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said("queued again").empty());
+    CHECK(b.Said("skipped locked (* * * * * UTC, fire 2026-06-01T10:01:00.000Z) (its run had not "
+                 "started")
+              .size() == 1);
+  }
+  SECTION("a run whose end serve was telling (refused) is not run again") {
+    Scheduler after = b.Make(clock);
+    REQUIRE(after.TakeUpLaunched([](const std::string&) { return true; }).value().empty());
+    after.Tick(*b.Catalog_());
+    CHECK(b.Said("queued again").empty());
+  }
+  SECTION("a later fire in the queue replaces it") {
+    auto catalog = b.Catalog_();
+    Value later = ScheduleTrigger(
+        *catalog->Find("locked")->runbook, 0,
+        std::chrono::floor<std::chrono::seconds>(ParseUtc("2026-06-01T10:02:00Z").value()));
+    // As the state is when serve stops at 10:02:10, the 10:02 fire queued behind the run.
+    std::string state = ReadFile(b.state);
+    state.replace(state.find("\"queued\":[]"), 11, "\"queued\":[" + ToJson(later) + "]");
+    state.replace(state.find("2026-06-01T10:01:30.000Z"), 24, "2026-06-01T10:02:10.000Z");
+    WriteFile(b.dir, "scheduler.json", state);
+    clock.Advance(60s);  // 10:02:30
+    Scheduler after = b.Make(clock);
+    REQUIRE(after.TakeUpLaunched(none_owed).value().size() == 1);
+    after.Tick(*catalog);
+    INFO(b.All());
+    CHECK(b.Said("not run: the fire ").size() == 1);
+    CHECK_THAT(b.Said("not run: the fire ")[0], Catch::Contains("a later fire of its runbook"));
+    REQUIRE(b.Said("queued again locked").size() == 1);
+    CHECK_THAT(b.Said("queued again locked")[0], Catch::Contains("10:02:00"));
+  }
+  SECTION("a fire whose run recorded its start, and a store that cannot be read") {
+    std::string holder_id = LatestRunId(b.audit_db);  // the holder's run: in the store
+    std::string state = ReadFile(b.state);
+    state.replace(state.find(id), id.size(), holder_id);
+    WriteFile(b.dir, "scheduler.json", state);
+    Scheduler unreadable(clock, *b.launcher, b.dir + "/missing.db", b.state,
+                         [&b](const std::string& line) { b.said.push_back(line); });
+    CHECK_FALSE(unreadable.TakeUpLaunched(none_owed).ok());
+    unreadable.Tick(*b.Catalog_());  // the fire is kept for when the store can be read
+    CHECK_THAT(ReadFile(b.state), Catch::Contains(holder_id));
+    Scheduler after = b.Make(clock);
+    auto ids = after.TakeUpLaunched(none_owed);
+    REQUIRE(ids.ok());
+    CHECK(ids.value().empty());  // it started: resumed or told as any run
+    after.Tick(*b.Catalog_());
+    CHECK(b.Said("queued again").empty());
+    CHECK_THAT(ReadFile(b.state), !Catch::Contains("\"run_id\""));
+  }
+  WriteFile(b.dir, "gate", "");
+  StopServer(holder);
 }
 
 TEST_CASE("UTC times: impossible dates and years a time point cannot hold are refused",

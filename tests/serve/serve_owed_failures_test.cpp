@@ -150,8 +150,24 @@ TEST_CASE("serve: a failure being sent when serve is killed is sent by the next,
   WriteFile(dir, "gate", "");
   REQUIRE(up.AtLeast(1).size() == 1);
   serve.Kill9();  // the helper dies with it, entry 2 unsent
-  CHECK(ReadFile(dir + "/store/serve/logs/" + id + ".owed") != "");
+  const std::string owed = dir + "/store/serve/logs/" + id + ".owed";
+  CHECK(ReadFile(owed) != "");
   std::optional<Receiver> down;
+  SECTION("its .owed damaged: still sent, from its runbook's copy") {
+    // breakTT TT9: a damaged .owed was removed with a warning, the run's marker was already
+    // gone, and the failure was never sent. The file's name still names the run.
+    REQUIRE(Shell("printf '{\"run_id\": 7' > " + owed).exit_code == 0);
+    down.emplace(dir, "down", down_port);
+    serve.Start();
+    CHECK(serve.LogSays("is damaged: run " + id + " is owed as one that died with serve"));
+    std::vector<Value> got = down->AtLeast(1);
+    REQUIRE(got.size() == 1);
+    CHECK(Text(got[0], "run_id") == id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(up.Bodies().size() == 1);  // entry 1 was recorded as sent: not sent twice
+    CHECK(ReadFile(owed).empty());   // settled
+    return;
+  }
   down.emplace(dir, "down", down_port);
   serve.Start();
   std::vector<Value> got = down->AtLeast(1);
@@ -1025,6 +1041,34 @@ TEST_CASE("serve: started while the store is locked, serve still tells what the 
   CHECK(serve.Finished(id) == "interrupted");
 }
 
+TEST_CASE("serve: started while the store is locked, serve still resumes a run at its gate",
+          "[serve][notify][owed][approvals]") {
+  // breakUU UU11: the store could not say which runs waited at a gate, so every run the serve
+  // before left was owed as died: the pending approval was paged as a failure and dropped.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/lg.yaml", GateRunbook("lg", port, "failure"));
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/lg/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.WaitsForApproval(id));
+  serve.Kill9();
+  int locker = LockStore(dir, 8);  // past serve's 5 s wait for the store
+  serve.Start();
+  CHECK(serve.LogSays("cannot mark the runs of the serve before as interrupted yet"));
+  StopServer(locker);
+  REQUIRE(
+      serve.LogSays("the store can be written: the runs the serve before left are looked at", 20));
+  std::string next = ResumedAs(serve, id, "gate");
+  REQUIRE_FALSE(next.empty());
+  CHECK(serve.WaitsForApproval(next));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().empty());  // a pending approval is no failure
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
+}
+
 TEST_CASE("serve: a resume that died with serve before it started leaves the gate waiting again",
           "[serve][notify][owed]") {
   // breakTT TT5: serve killed, the next serve resumed the run waiting at a gate as NEXT and
@@ -1119,4 +1163,55 @@ TEST_CASE("serve: a run waiting for a lock that dies with serve is told with its
   }
   CHECK(std::count(paths.begin(), paths.end(), "/mine") == 1);
   CHECK(std::count(paths.begin(), paths.end(), "/defaults") == 0);
+}
+
+TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs once serve is back",
+          "[serve][schedule][owed]") {
+  // breakUU UU9: a run waits for its lock before it records anything. Killed with serve, it
+  // was owed as a run that "left no record in the store" (paged as a failure) and its fire
+  // never ran; stopped gracefully, the fire was dropped unsaid. Either way the fire had not
+  // run: the next serve judges it again as a missed fire.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "holder.yaml", GatedRunbook("holder", gate, "lock: shared\n"));
+  std::time_t missed = std::time(nullptr) - 150;  // an hourly fire 150 s ago, within catchup
+  std::tm tm{};
+  gmtime_r(&missed, &tm);
+  WriteFile(dir, "rb/hourly.yaml",
+            "version: 1\nname: hourly\nlock: shared\non:\n  schedule:\n    - cron: '" +
+                std::to_string(tm.tm_min) + " * * * *'\n  catchup: 10m\nnotify:\n" +
+                Webhook(port, "/hook") + "steps:\n  - {id: s, uses: exec, with: {run: [sh, -c, " +
+                "'echo ran >> " + dir + "/fire.marks']}}\n");
+  WriteFile(dir, "store/serve/scheduler.json", "{\"last_tick\": \"" + NowUtc(-600) + "\"}\n");
+  int holder = StartBackground(
+      {Binary(), "run", dir + "/holder.yaml", "--audit-db", dir + "/store/audit.db"},
+      dir + "/holder.log");
+  REQUIRE(Started(gate));
+  Serve serve(dir);
+  REQUIRE(serve.LogSays("late, within catchup 10m00s as run "));
+  std::string log = serve.Log();
+  size_t at = log.find("within catchup 10m00s as run ") + 29;
+  std::string id = log.substr(at, log.find('\n', at) - at);
+  // Its run waits for the lock; the state file names it until the run records its start.
+  REQUIRE(FileSays(dir + "/store/serve/scheduler.json", id, 5));
+  SECTION("killed") { serve.Kill9(); }
+  SECTION("stopped") { serve.Term(); }
+  serve.Start();
+  CHECK(serve.LogSays("queued again hourly ("));
+  CHECK(serve.LogSays("its run had not started when serve stopped (it waited for its lock)"));
+  WriteFile(dir, "gate", "");  // the holder ends, its lock is free
+  REQUIRE(serve.LogSays(": queued, now free as run ", 20));
+  REQUIRE(serve.LogSays(" ended, exit 0"));
+  INFO(serve.Log());
+  CHECK(serve.Log().find("left no record") == std::string::npos);
+  CHECK(ReadFile(dir + "/fire.marks") == "ran\n");  // the fire ran, once
+  Value runs = serve.Json("GET", "/api/v1/runs?runbook=hourly", 200);
+  REQUIRE(runs.as_list().size() == 1);  // the run that never started is in no record
+  CHECK(runs.as_list()[0].Find("status")->as_string() == "success");
+  CHECK(runs.as_list()[0].Find("run_id")->as_string() != id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().empty());  // nothing failed: nobody paged
+  StopServer(holder);
 }

@@ -33,15 +33,6 @@ void MakeCertificate(const std::string& dir) {
               .exit_code == 0);
 }
 
-std::string NowUtc(int offset_seconds) {
-  std::time_t t = std::time(nullptr) + offset_seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-  return buf;
-}
-
 }  // namespace
 
 TEST_CASE("serve: runbooks, a run started through the API with params, its record and log",
@@ -657,6 +648,62 @@ TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and w
         std::string::npos);
   serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
   CHECK(serve.Finished(next) == "success");
+}
+
+TEST_CASE("serve: a run whose param holds a secret's text is resumed through the API with it",
+          "[serve][approvals][secrets]") {
+  // breakUU UU1: the run records such a param masked and serve keeps its value nowhere, so
+  // neither serve's own resume at restart nor the API's could give it, and the refusal told
+  // the caller to put the secret on a command line.
+  std::string dir = ServeDir();
+  const std::string secret = "SuperSecretKey-9f8e7d";
+  const std::string token = "xx" + secret + "xx";
+  WriteFile(dir, "rb/gs.yaml",
+            "version: 1\nname: gs\nparams:\n  token: {type: string, default: none}\nsecrets:\n"
+            "  api_key: {env: UU_API_KEY}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: "
+            "'go?'}}\n  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, 'test "
+            "\"${{ params.token }}\" = " +
+                token + " && touch " + dir + "/after-ran']}}\n");
+  Serve serve(dir, {}, "http", {"UU_API_KEY=" + secret});
+  std::string id = serve
+                       .Json("POST", "/api/v1/runbooks/gs/runs", 201,
+                             "{\"params\": {\"token\": \"" + token + "\"}}")
+                       .Find("run_id")
+                       ->as_string();
+  REQUIRE(serve.WaitsForApproval(id));
+  serve.Kill9();
+  serve.Start();
+  // serve's own resume needs the value it kept nowhere: refused, the run stays interrupted.
+  std::string next_refused = ResumedAs(serve, id, "gate");
+  INFO(serve.Log());
+  REQUIRE_FALSE(next_refused.empty());
+  REQUIRE(FileSays(dir + "/store/serve/logs/" + next_refused + ".log",
+                   "give it again in the body of POST /api/v1/runs/" + id + "/resume", 20));
+  CHECK(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "interrupted");
+  Command none = serve.Http("POST", "/api/v1/runs/" + id + "/resume", "{}");
+  INFO(none.out);
+  CHECK(none.out.substr(none.out.rfind('\n') + 1) == "409");
+  CHECK_THAT(none.out, Catch::Contains("{\\\"params\\\": {\\\"token\\\": \\\"VALUE\\\"}}"));
+  CHECK(none.out.find("--set") == std::string::npos);  // never a command line for a secret
+  Command wrong = serve.Http("POST", "/api/v1/runs/" + id + "/resume",
+                             "{\"params\": {\"token\": \"xxWrongxx\"}}");
+  CHECK(wrong.out.substr(wrong.out.rfind('\n') + 1) == "409");
+  CHECK_THAT(wrong.out, Catch::Contains("not the value run " + id + " had"));
+  Command other =
+      serve.Http("POST", "/api/v1/runs/" + id + "/resume", "{\"params\": {\"nope\": \"1\"}}");
+  CHECK(other.out.substr(other.out.rfind('\n') + 1) == "409");
+  std::string next = serve
+                         .Json("POST", "/api/v1/runs/" + id + "/resume", 201,
+                               "{\"params\": {\"token\": \"" + token + "\"}}")
+                         .Find("run_id")
+                         ->as_string();
+  REQUIRE(serve.WaitsForApproval(next));
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
+  CHECK(Shell("test -e " + dir + "/after-ran").exit_code == 0);  // it had the value itself
+  // Nowhere in serve's output, its state folder, the store or the API.
+  CHECK(Shell("grep -rl -- " + secret + " " + dir + "/serve.log.* " + dir + "/store").out == "");
+  CHECK(serve.Http("GET", "/api/v1/runs/" + next).out.find(secret) == std::string::npos);
 }
 
 TEST_CASE("serve: stopped while a gate waits, restarted, the run is resumed and waits again",

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <utility>
@@ -146,6 +147,16 @@ inline bool Started(const std::string& gate) {
   return Shell("for i in $(seq 100); do [ -e " + gate +
                ".marks ] && exit 0; sleep 0.1; done; exit 1")
              .exit_code == 0;
+}
+
+// This machine's time `offset_seconds` from now, as serve's state file writes it (UTC).
+inline std::string NowUtc(int offset_seconds) {
+  std::time_t t = std::time(nullptr) + offset_seconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+  return buf;
 }
 
 // A test's folder with rb/ and store/serve/ made (WriteFile makes no folders).

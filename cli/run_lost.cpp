@@ -344,6 +344,13 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;
   }
+  // A refused run the store could not take (locked meanwhile): asked again, so that history,
+  // /metrics and the UI show it; what was sent is not sent again (breakUU UU4).
+  if (!started && RefusedResumeOf(o, false).empty() && !recorded_now) {
+    std::cerr << "runbook: error: the refused run " << options.run_id
+              << " is not recorded yet: serve asks again\n";
+    return kExitEnvironment;
+  }
   return kExitOk;
 }
 

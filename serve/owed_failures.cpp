@@ -109,7 +109,8 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.cancelled = cancelled != nullptr && cancelled->is_bool() && cancelled->as_bool();
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
-    said.push_back("run " + id + ": its failure was being sent when serve stopped: sent again");
+    said.push_back("run " + id +
+                   ": its failure was owed when serve stopped: what was not sent yet is sent now");
     auto more = Start(owed, now);
     said.insert(said.end(), more.begin(), more.end());
   }

@@ -83,10 +83,10 @@ Status AuditStore::StillRunning(const std::string& run_id) {
   if (!row.value() || st.value().Text(0) == "running") return Status::Ok();
   return Status::Error("run " + run_id + " is no longer recorded as running (it is " +
                        st.value().Text(0) +
-                       "): another runbook recorded it as interrupted, because no heartbeat came "
-                       "from this process for " +
+                       "): another runbook recorded it as interrupted, having taken its process "
+                       "for gone (it ended, or sent no heartbeat for " +
                        std::to_string(kGoneAfterSilence.count()) +
-                       " minutes (was it suspended, or cut off from the store?)");
+                       " minutes: was it suspended, or cut off from the store?)");
 }
 
 Status AuditStore::Heartbeat(const std::string& run_id) {

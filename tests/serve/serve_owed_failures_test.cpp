@@ -176,7 +176,8 @@ TEST_CASE("serve: a failure being sent when serve is killed is sent by the next,
   CHECK(Text(got[0], "status") == "interrupted");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(up.Bodies().size() == 1);  // entry 1 was recorded as sent: not sent twice
-  CHECK(serve.LogSays("run " + id + ": its failure was being sent when serve stopped"));
+  CHECK(
+      serve.LogSays("run " + id + ": its failure was owed when serve stopped: what was not sent"));
   std::vector<Value> recorded = NotificationsOf(dir, id);
   CHECK(recorded.size() == 2);
   for (const Value& n : recorded) CHECK(Text(n, "status") == "sent");
@@ -1214,4 +1215,43 @@ TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs o
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(hook.Bodies().empty());  // nothing failed: nobody paged
   StopServer(holder);
+}
+
+TEST_CASE("serve: a refused run the store could not take yet is recorded when it can, sent once",
+          "[serve][notify][owed]") {
+  // breakUU UU4: the helper of a refused run that met a store it could not write said a warning
+  // and ended: the run was never recorded (history, /metrics and the UI never showed that
+  // failure). A trigger in the store stands for the lock: it refuses the run's record.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/nosecret.yaml",
+            "version: 1\nname: nosecret\nparams:\n  tag: {default: none}\nsecrets:\n  key: {env: "
+            "RUNBOOK_TEST_NEVER_SET}\nnotify:\n" +
+                Webhook(port, "/hook") +
+                "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  Serve serve(dir);
+  const std::string db = dir + "/store/audit.db";
+  REQUIRE(Shell("sqlite3 " + db +
+                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
+                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
+              .exit_code == 0);
+  std::string id = StartRun(serve, "nosecret", "x");
+  REQUIRE(hook.AtLeast(1).size() == 1);  // its failure is sent at once
+  std::string log = dir + "/store/serve/logs/" + id + ".log";
+  REQUIRE(FileSays(log, "the refused run " + id + " is not recorded yet: serve asks again", 20));
+  CHECK(Shell("sqlite3 " + db + " \"SELECT count(*) FROM runs WHERE run_id = '" + id + "'\"").out ==
+        "0\n");  // not recorded yet
+  REQUIRE(Shell("sqlite3 " + db + " 'DROP TRIGGER held'").exit_code == 0);
+  std::string status;
+  for (int i = 0; i < 300 && status != "failure"; ++i) {  // the helper again, 10 s later
+    Command c = serve.Http("GET", "/api/v1/runs/" + id);
+    if (c.out.find("\n200") != std::string::npos)
+      status = serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string();
+    if (status != "failure") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(status == "failure");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().size() == 1);  // sent once
+  CHECK(Shell(Binary() + " audit verify --audit-db " + db).exit_code == 0);
 }

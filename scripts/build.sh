@@ -3,15 +3,17 @@
 # arguments are passed through, e.g. scripts/build.sh -DRUNBOOK_SANITIZE=ON -B build-asan
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# -B DIR or -BDIR picks the build folder (the second form alone was read once: `-B build-asan`
+# rebuilt build/ with the sanitizers); every other argument goes to CMake.
 build_dir=build
-for arg in "$@"; do
-  case "$arg" in -B*) build_dir="${arg#-B}";; esac
-done
 args=()
-for arg in "$@"; do
-  case "$arg" in -B*) ;; *) args+=("$arg");; esac
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -B) build_dir="${2:?-B needs a folder}"; shift 2;;
+    -B*) build_dir="${1#-B}"; shift;;
+    *) args+=("$1"); shift;;
+  esac
 done
-[ -n "$build_dir" ] || build_dir=build
 # -Werror is for the project's own builds (CMake's default leaves it off for packagers).
 cmake -S . -B "$build_dir" -G Ninja -DRUNBOOK_WERROR=ON "${args[@]}" > /dev/null
 # RUNBOOK_BUILD_TARGET=runbook builds only the binary (the demo does not need the tests).

@@ -154,6 +154,7 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
   std::string said;               // the holder last named: its run id, and how it holds the lock
   std::string said_run;           // the run of the holder last named
   std::set<std::string> watched;  // holders of another place watched once (breakP P11)
+  bool said_busy = false;         // "the store is busy" said once per wait
   auto stop = [&cancel] { return cancel.cancelled(); };
   for (bool told = false;; told = true) {
     if (told) {  // a holder may have gone while we waited
@@ -162,6 +163,17 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
       if (cancel.cancelled()) return false;
     }
     auto held = store.TryLock(lock, run_id);
+    // Waiting, a store another process holds past its busy timeout (a long writer, a copy
+    // being taken) is waited out too: the run had not started, and a scheduled backup behind
+    // a long drill died there, paged, its fire lost (breakVV VV2).
+    if (!held.ok() && wait && store.LastFailedBusy()) {
+      if (!std::exchange(said_busy, true))
+        std::cerr << "runbook: the audit store is busy (" << held.status().message()
+                  << "): still waiting for lock '" << shown << "'\n";
+      if (cancel.cancelled()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      continue;
+    }
     if (!held.ok()) {
       std::cerr << "runbook: error: lock '" << shown << "': " << held.status().message() << "\n";
       return false;

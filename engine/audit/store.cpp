@@ -83,6 +83,8 @@ AuditStore::~AuditStore() {
 }
 const std::string& AuditStore::path() const { return db_->path(); }
 
+bool AuditStore::LastFailedBusy() const { return db_->LastFailedBusy(); }
+
 Result<std::pair<int64_t, std::string>> AuditStore::Tip() {
   if (!select_tip_) {
     auto st = db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");

@@ -187,6 +187,9 @@ class AuditStore {
                                                           int busy_timeout_ms = 5000);
   // True when opened read-only or immutable: writes fail, MarkInterrupted is not tried.
   bool read_only() const { return read_only_; }
+  // Whether the store's last failure was another process holding it past busy_timeout (a
+  // long writer, `sqlite3` with a transaction open): a wait may try again (breakVV VV2).
+  bool LastFailedBusy() const;
   ~AuditStore();
   AuditStore(const AuditStore&) = delete;
   AuditStore& operator=(const AuditStore&) = delete;

@@ -282,6 +282,11 @@ Result<bool> Stmt::Step() {
   return Status::Error(Message(db_));
 }
 
+bool Db::LastFailedBusy() const {
+  const int code = sqlite3_extended_errcode(db_) & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
 bool Stmt::FailedOnDamage() const {
   return (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_CORRUPT;
 }

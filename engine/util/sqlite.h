@@ -88,6 +88,9 @@ class Db {
   // of its descriptors for that file is closed (https://www.sqlite.org/howtocorrupt.html 2.2).
   Result<int64_t> MainFileHead(unsigned char* buf, int n);
   std::string Error() const;  // the last error message
+  // Whether the last failure on this connection was a lock another connection held past
+  // busy_timeout (SQLITE_BUSY or SQLITE_LOCKED): trying again later may succeed.
+  bool LastFailedBusy() const;
   int64_t LastInsertRowid() const;
   // Rows the last INSERT, UPDATE or DELETE on this connection changed.
   int64_t Changes() const;

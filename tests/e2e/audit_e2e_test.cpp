@@ -305,6 +305,38 @@ TEST_CASE("run --wait names each holder of the lock in turn (breakM M19)", "[aud
       "3\n");
 }
 
+TEST_CASE("run --wait waits out a store another process holds locked, and then runs",
+          "[audit][e2e][lock]") {
+  // breakVV VV2: a run waiting for its lock met the store locked past its 5 s busy timeout
+  // (a long writer, a copy being taken) and ended, exit 3, never started: under serve, a
+  // scheduled backup behind a long drill was paged as failed and its fire lost.
+  std::string dir = TempDir();
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nlock: prod-db\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
+  std::string run = "cd " + dir + " && " + Binary() + " run k.yaml --audit-db a.db";
+  // The first holds the lock 2 s; the second waits; meanwhile the store is locked for 8 s.
+  Command c =
+      Shell("(" + run + " 2> first.err &); sleep 0.7; (" + run +
+                " --wait 2> second.err; echo $? > second.rc) & sleep 0.5; python3 -c \"import "
+                "sqlite3,time; c=sqlite3.connect('" +
+                dir +
+                "/a.db', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); "
+                "time.sleep(8); c.execute('COMMIT')\"; "
+                "for i in $(seq 150); do [ -s " +
+                dir + "/second.rc ] && break; sleep 0.1; done; cat " + dir + "/second.err " + dir +
+                "/second.rc",
+            60);
+  INFO(c.out);
+  CHECK_THAT(c.out, Catch::Contains("the audit store is busy (") &&
+                        Catch::Contains("still waiting for lock 'prod-db'"));
+  CHECK(c.out.substr(c.out.size() - 2) == "0\n");  // it took the lock and ran
+  // (The holder's own end met the lock too: only the waiting run is recorded a success.)
+  CHECK(
+      Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where status='success'\"").out ==
+      "1\n");
+}
+
 TEST_CASE("a lock on realpath() of a file is one lock however the file is spelled (breakM M15)",
           "[audit][e2e][lock]") {
   std::string dir = TempDir();

@@ -176,7 +176,9 @@ std::string RefusedResumeOf(const RunCliOptions& o, bool resume_started) {
 std::string RefusedDetail(int exit_code, const std::string& resume_id, const std::string& run_id) {
   return "resuming it as run " + resume_id + " was refused before it started (its process " +
          HowItEnded(exit_code) + "; serve's log: logs/" + resume_id +
-         ".log); it is still interrupted: runbook resume " + run_id;
+         ".log says why); it is still interrupted: resume it with POST /api/v1/runs/" + run_id +
+         "/resume, giving what that log asks for (\"rerun\", or in \"params\" a param the run "
+         "recorded masked)";  // the API, never a command line that takes a secret (breakVV VV4)
 }
 
 // The steps of `run_id` (main or finally: breakUU UU7) whose failure fails the run (not

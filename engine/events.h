@@ -25,7 +25,8 @@ class RunObserver {
   virtual void ProgressReported(const StepDecl&, const StepProgress& /*progress*/) {}
   virtual void AttemptFinished(const StepDecl&, const AttemptRecord&, const StepRun&) {}
   virtual void RetryScheduled(const StepDecl&, int /*next_attempt*/, Millis /*delay*/) {}
-  // A main step failed for good (no retry left, not tolerated, before any cancel), told
+  // A step (main or finally) failed for good (no retry left, not tolerated), an attempt of
+  // it having failed before any cancel (breakUU UU7, breakVV VV3), told
   // before the journal records its attempt, which may wait on a locked store: a run killed
   // there has still told it (breakTT TT2). `reason` is masked. Its StepFinished follows.
   virtual void StepFailing(const StepDecl&, std::string_view /*reason*/) {}

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <queue>
 #include <random>
+#include <set>
 #include <thread>
 #include <tuple>
 
@@ -730,8 +731,12 @@ class Loop {
     // A dry run's failure is a prediction: trying it again would predict the same.
     const bool retry =
         failed && !cancelled && !opt_.dry_run && ShouldRetry(step.retry, r, rec.number);
-    if (failed && !cancelled && !retry && !IsFinally(i) &&
-        step.continue_on_error == ContinueOnError::kNo && !svc_.cancel.cancelled())
+    // An attempt that failed on its own before any cancel: its step's failure, however its
+    // retries end, is no cancel's (breakVV VV3: a finally step retried after the cancel and
+    // failed again was recorded cancelled).
+    if (failed && !cancelled && !svc_.cancel.cancelled()) failed_before_cancel_steps_.insert(i);
+    if (failed && !cancelled && !retry && step.continue_on_error == ContinueOnError::kNo &&
+        failed_before_cancel_steps_.count(i) != 0)
       svc_.observer.StepFailing(step, rec.error);
     if (svc_.journal != nullptr) Journal(svc_.journal->AttemptFinished(step, rec, run));
     svc_.observer.AttemptFinished(step, rec, run);
@@ -768,7 +773,8 @@ class Loop {
         if (!IsFinally(i)) values_.failed = true;
         // A finally step's own failure counts too (breakUU UU7: a failed cleanup, stopped
         // later by serve's stop, was recorded cancelled and paged nobody).
-        if (!svc_.cancel.cancelled()) failed_before_cancel_ = true;
+        if (!svc_.cancel.cancelled() || failed_before_cancel_steps_.count(i) != 0)
+          failed_before_cancel_ = true;
         finally_failed_ = finally_failed_ || IsFinally(i);
         return Complete(i, Outcome::kFailure, error);
     }
@@ -872,6 +878,7 @@ class Loop {
   bool cancel_seen_ = false;
   bool finally_failed_ = false;
   bool failed_before_cancel_ = false;  // a step failed while no cancel had come
+  std::set<int> failed_before_cancel_steps_;  // steps with an attempt that did so
   bool condition_error_ = false;
   Status journal_status_;
   RpoResult rpo_;

@@ -32,10 +32,10 @@ bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events) {
   return !gates.empty();
 }
 
-std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
-                                        const std::string& audit_db, const Catalog& catalog,
-                                        Launcher& launcher,
-                                        const std::function<void(const std::string&)>& say) {
+std::set<std::string> ResumeWaitingRuns(
+    const std::vector<std::string>& gone, const std::string& audit_db, const Catalog& catalog,
+    Launcher& launcher, const std::function<void(const std::string&)>& say,
+    const std::function<void(const std::string&, const std::string&)>& on_started) {
   std::set<std::string> not_resumed;
   if (gone.empty()) return not_resumed;
   auto store = AuditStore::OpenExisting(audit_db);
@@ -69,6 +69,7 @@ std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
     }
     say("run " + id + " waited for approval '" + gates.front() +
         "' when serve stopped: resumed as run " + run.value().run_id + ", to wait there again");
+    if (on_started) on_started(id, run.value().run_id);
   }
   return not_resumed;
 }

@@ -35,12 +35,13 @@ bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events);
 
 // Resumes each of `gone` (runs MarkInterrupted took as gone here) that left a gate waiting,
 // through `launcher`; its trigger is {"kind": "restart", "resumes": ID}. One line to `say` per
-// run resumed or not. Returns those that waited and could not be resumed (their runbook not
-// here, or the resume not started): their failure is owed (breakTT TT1).
-std::set<std::string> ResumeWaitingRuns(const std::vector<std::string>& gone,
-                                        const std::string& audit_db, const Catalog& catalog,
-                                        Launcher& launcher,
-                                        const std::function<void(const std::string&)>& say);
+// run resumed or not; `on_started` (run id, its resume's id) per resume started. Returns those
+// that waited and could not be resumed (their runbook not here, or the resume not started):
+// their failure is owed (breakTT TT1).
+std::set<std::string> ResumeWaitingRuns(
+    const std::vector<std::string>& gone, const std::string& audit_db, const Catalog& catalog,
+    Launcher& launcher, const std::function<void(const std::string&)>& say,
+    const std::function<void(const std::string&, const std::string&)>& on_started = {});
 
 // Owes what each run of `left` (the runs the serve before this one started and never saw end:
 // Launcher::LeftRunning) may have left untold, as for a run whose process died

@@ -22,6 +22,7 @@
 #include "engine/util/duration.h"
 #include "engine/util/time_format.h"
 #include "serve/api.h"
+#include "serve/gate_resumes.h"
 #include "serve/owed_failures.h"
 #include "serve/restart.h"
 #include "serve/scheduler.h"
@@ -263,7 +264,8 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms) {
 // waited at a gate are resumed, and what the others left untold is owed. False (said) when
 // the store cannot be read yet: nothing was done, and it can be called again.
 bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& catalog,
-                      Launcher& launcher, OwedFailures& owed, Scheduler& scheduler) {
+                      Launcher& launcher, OwedFailures& owed, Scheduler& scheduler,
+                      GateResumes& gates) {
   auto refire = scheduler.TakeUpLaunched([&owed](const std::string& id) { return owed.Owes(id); });
   if (!refire.ok()) return false;
   std::erase_if(behind.left, [&](const std::string& id) {
@@ -279,8 +281,9 @@ bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& 
     if (std::find(behind.gone.begin(), behind.gone.end(), id) == behind.gone.end())
       behind.gone.push_back(id);
   }
-  std::set<std::string> not_resumed =
-      ResumeWaitingRuns(behind.gone, o.audit_db, catalog, launcher, Say);
+  std::set<std::string> not_resumed = ResumeWaitingRuns(
+      behind.gone, o.audit_db, catalog, launcher, Say,
+      [&gates](const std::string& run, const std::string& resume) { gates.Started(run, resume); });
   NotifyDiedWithServe(behind.left, o.audit_db, catalog, launcher, owed, Say, not_resumed);
   return true;
 }
@@ -290,7 +293,7 @@ bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& 
 // later, never owed blind). True once done.
 bool TryTakeUp(std::optional<LeftBehind>& swept, const ServeOptions& o, int busy_timeout_ms,
                const Catalog& catalog, Launcher& launcher, OwedFailures& owed, Scheduler& scheduler,
-               bool say_why) {
+               GateResumes& gates, bool say_why) {
   std::string why = "the store cannot be read";
   if (!swept) {
     auto behind = SweepStore(o, busy_timeout_ms);
@@ -299,7 +302,7 @@ bool TryTakeUp(std::optional<LeftBehind>& swept, const ServeOptions& o, int busy
     else
       why = behind.status().message();
   }
-  if (swept && TakeUpLeftBehind(*swept, o, catalog, launcher, owed, scheduler)) return true;
+  if (swept && TakeUpLeftBehind(*swept, o, catalog, launcher, owed, scheduler, gates)) return true;
   if (say_why)
     Say("error: cannot mark the runs of the serve before as interrupted yet: " + why +
         "; they are looked at (resumed at their gates, or told) once the store can be written");
@@ -334,7 +337,8 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   for (const std::string& line : owed.TakeUpLeft(std::chrono::steady_clock::now())) Say(line);
   Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);
   std::optional<LeftBehind> swept;
-  bool taken_up = TryTakeUp(swept, o, 5000, *catalog.Get(), launcher, owed, scheduler, true);
+  GateResumes gates;
+  bool taken_up = TryTakeUp(swept, o, 5000, *catalog.Get(), launcher, owed, scheduler, gates, true);
   auto next_take_up = std::chrono::steady_clock::now();
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
@@ -361,7 +365,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     // Looked at again every 2 s, briefly, until the store can be written (the loop's other
     // work waits meanwhile: 0.2 s at most).
     if (!taken_up && std::chrono::steady_clock::now() >= next_take_up) {
-      taken_up = TryTakeUp(swept, o, 200, *catalog.Get(), launcher, owed, scheduler, false);
+      taken_up = TryTakeUp(swept, o, 200, *catalog.Get(), launcher, owed, scheduler, gates, false);
       if (taken_up) Say("the store can be written: the runs the serve before left are looked at");
       next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
@@ -369,12 +373,25 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     const auto now = std::chrono::steady_clock::now();
     for (const EndedRun& e : launcher.Reap()) {
       Say(EndedLine(e));
+      if (gates.TakeRetry(e, o.audit_db, now)) {
+        Say("run " + e.run.run_id + " (resuming run " + e.run.resumes +
+            " at its gate) could not start, exit 3 (the store locked?): tried again in 2 s");
+        launcher.Forget(e.run.run_id);
+        continue;
+      }
       if (!Launcher::MayBeLost(e.exit_code)) continue;
       if (Status s = owed.Owe(e.run, e.exit_code, now); !s.ok())
         Say("run " + e.run.run_id +
             ": its failure is being sent, not kept if serve stops: " + s.message());
     }
     for (const std::string& line : owed.Tick(now)) Say(line);
+    for (const std::string& id :
+         ResumeWaitingRuns(gates.Due(now), o.audit_db, *catalog.Get(), launcher, Say,
+                           [&gates](const std::string&run, const std::string&resume) {
+                             gates.Started(run, resume);
+                           }))
+      Say("run " + id + " is not resumed at its gate, and its failure is not sent: resume it " +
+          "with POST /api/v1/runs/" + id + "/resume");
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   Say("stopping");

@@ -106,6 +106,12 @@ TEST_CASE("a failure is not hidden by Ctrl-C during finally or beside a step sti
                     "  - {id: slow, uses: exec, needs: [unfreeze], if: always(), with: {run: "
                     "[sleep, '4']}}\n",
                     "", "1.5") == "rc=1\n");
+  // ... and one retried after the cancel that failed again (breakVV VV3).
+  CHECK(interrupted("retried",
+                    "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n"
+                    "finally:\n  - {id: unfreeze, uses: exec, retry: {max_attempts: 2, delay: 2s, "
+                    "jitter: false}, with: {run: [sh, -c, 'exit 1']}}\n",
+                    "", "1") == "rc=1\n");
 }
 
 TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {

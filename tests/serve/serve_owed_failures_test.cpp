@@ -131,6 +131,18 @@ std::string Text(const Value& v, const char* key) {
   return f != nullptr ? f->ToText() : "";
 }
 
+// A trigger in store `db` that refuses every new run's record (its run_started), standing for
+// a store locked past a run's busy timeout, until ReleaseNewRuns.
+void HoldNewRuns(const std::string& db) {
+  REQUIRE(Shell("sqlite3 " + db +
+                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
+                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
+              .exit_code == 0);
+}
+void ReleaseNewRuns(const std::string& db) {
+  REQUIRE(Shell("sqlite3 " + db + " 'DROP TRIGGER held'").exit_code == 0);
+}
+
 }  // namespace
 
 TEST_CASE("serve: a failure being sent when serve is killed is sent by the next, each entry once",
@@ -325,7 +337,8 @@ TEST_CASE("serve: a resume refused to its API caller pages nobody, one refused a
   REQUIRE(got.size() == 2);
   CHECK(Text(got[1], "run_id") == waiting);
   CHECK_THAT(Text(got[1], "detail"), Catch::Contains("was refused before it started"));
-  CHECK_THAT(Text(got[1], "detail"), Catch::Contains("runbook resume " + waiting));
+  CHECK_THAT(Text(got[1], "detail"),
+             Catch::Contains("resume it with POST /api/v1/runs/" + waiting + "/resume"));
   CHECK(ReadFile(dir + "/hook.jsonl").find("\"path\": \"/tenantC\"") != std::string::npos);
   CHECK(NotificationsOf(dir, waiting).size() == 1);
 }
@@ -1232,17 +1245,14 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
                 "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
   Serve serve(dir);
   const std::string db = dir + "/store/audit.db";
-  REQUIRE(Shell("sqlite3 " + db +
-                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
-                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
-              .exit_code == 0);
+  HoldNewRuns(db);
   std::string id = StartRun(serve, "nosecret", "x");
   REQUIRE(hook.AtLeast(1).size() == 1);  // its failure is sent at once
   std::string log = dir + "/store/serve/logs/" + id + ".log";
   REQUIRE(FileSays(log, "the refused run " + id + " is not recorded yet: serve asks again", 20));
   CHECK(Shell("sqlite3 " + db + " \"SELECT count(*) FROM runs WHERE run_id = '" + id + "'\"").out ==
         "0\n");  // not recorded yet
-  REQUIRE(Shell("sqlite3 " + db + " 'DROP TRIGGER held'").exit_code == 0);
+  ReleaseNewRuns(db);
   std::string status;
   for (int i = 0; i < 300 && status != "failure"; ++i) {  // the helper again, 10 s later
     Command c = serve.Http("GET", "/api/v1/runs/" + id);
@@ -1254,4 +1264,41 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 1);  // sent once
   CHECK(Shell(Binary() + " audit verify --audit-db " + db).exit_code == 0);
+}
+
+TEST_CASE("serve: a gate's resume that cannot start on a locked store is started again, not paged",
+          "[serve][notify][owed][approvals]") {
+  // breakVV VV1: the store locked for a few seconds just after serve's restart made the gate's
+  // resume end with exit 3 before it recorded anything; serve owed it as refused, paged the
+  // run as failed, and the approval was lost. A trigger in the store stands for the lock: it
+  // refuses every new run's record until the test drops it.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/lr.yaml", GateRunbook("lr", port, "failure"));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "lr", "x");
+  REQUIRE(serve.WaitsForApproval(id));
+  serve.Kill9();
+  const std::string db = dir + "/store/audit.db";
+  HoldNewRuns(db);
+  serve.Start();
+  REQUIRE(
+      serve.LogSays("at its gate) could not start, exit 3 (the store locked?): tried again", 20));
+  ReleaseNewRuns(db);
+  std::string next;  // the resume serve started again, once the store took it
+  const std::string said = "resumed as run ";
+  for (int i = 0; i < 200 && next.empty(); ++i) {
+    std::string log = serve.Log();
+    size_t first = log.find(said), last = log.rfind(said);
+    if (first != last) next = log.substr(last + said.size(), 23);
+    if (next.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  INFO(serve.Log());
+  REQUIRE_FALSE(next.empty());
+  REQUIRE(serve.WaitsForApproval(next));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().empty());  // the pending approval is no failure
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
 }

@@ -1,14 +1,18 @@
 #include "support/servers.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -17,16 +21,45 @@
 
 namespace runbook::test {
 
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// Whether nothing listens on, or is bound to, 127.0.0.1:`port` now.
+bool Bindable(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+}  // namespace
+
+int FreePort() {
+  // Ports below the kernel's ephemeral range (32768-60999 here), handed out in turn to the
+  // test processes CTest runs at once, through a counter file under flock. bind(0) could give
+  // two tests the same port, or a client's ephemeral port take it: at -j 4 one test talked
+  // to another test's s3rver, then to nothing once that test stopped it.
+  constexpr int kFirst = 20000, kCount = 10000;
+  int fd = open("/tmp/runbook-test-ports", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  REQUIRE(fd >= 0);
+  REQUIRE(flock(fd, LOCK_EX) == 0);
+  char text[32] = {};
+  ssize_t got = pread(fd, text, sizeof text - 1, 0);
+  long next = got > 0 ? std::strtol(text, nullptr, 10) : 0;
+  int port = 0;
+  for (int i = 0; i < kCount && port == 0; ++i) {
+    int candidate = kFirst + static_cast<int>((next++ % kCount + kCount) % kCount);
+    if (Bindable(candidate)) port = candidate;
+  }
+  std::string written = std::to_string(next % kCount) + "\n";
+  REQUIRE(ftruncate(fd, 0) == 0);
+  REQUIRE(pwrite(fd, written.data(), written.size(), 0) == static_cast<ssize_t>(written.size()));
+  close(fd);  // the lock goes with it
+  REQUIRE(port != 0);
+  return port;
 }
 
 bool Accepts(int port) {

@@ -877,7 +877,7 @@ class Loop {
   int parallel_ = 1;
   bool cancel_seen_ = false;
   bool finally_failed_ = false;
-  bool failed_before_cancel_ = false;  // a step failed while no cancel had come
+  bool failed_before_cancel_ = false;         // a step failed while no cancel had come
   std::set<int> failed_before_cancel_steps_;  // steps with an attempt that did so
   bool condition_error_ = false;
   Status journal_status_;

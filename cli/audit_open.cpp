@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
+#include <utility>
 
 #include "cli/commands.h"
 #include "cli/run_liveness.h"
@@ -32,22 +34,22 @@ int BusyTimeoutMs() {
 }
 
 // Marks runs whose process is gone. A reader goes on without it when the store refuses the
-// write (a full disk); a writer cannot.
-bool MarkGone(AuditStore& store, bool must) {
-  if (store.read_only()) return true;
+// write (a full disk), said; a writer cannot: the error, unprinted.
+Status MarkGone(AuditStore& store, bool must) {
+  if (store.read_only()) return Status::Ok();
   auto marked = store.MarkInterrupted();  // runs of another place: by who needs them (P11)
   if (!marked.ok()) {
-    std::cerr << "runbook: " << (must ? "error: " : "note: ") << "audit store " << store.path()
-              << ": " << (must ? "" : "cannot mark interrupted runs: ") << marked.status().message()
-              << "\n";
-    return !must;
+    if (must) return marked.status().Prefixed("audit store " + store.path() + ": ");
+    std::cerr << "runbook: note: audit store " << store.path()
+              << ": cannot mark interrupted runs: " << marked.status().message() << "\n";
+    return Status::Ok();
   }
   if (!marked.value().gone.empty()) {
     std::cerr << "runbook: marked " << marked.value().gone.size()
               << " run(s) as interrupted (their process is gone)\n";
   }
   SayTakenAsGone(marked.value());
-  return true;
+  return Status::Ok();
 }
 
 // The XDG default's folder, made like mkdir -p with mode 0700 (the store is evidence).
@@ -105,37 +107,58 @@ std::optional<StoreChoice> ChooseAndSay(const std::string& flag, const std::stri
   return choice.value();
 }
 
-std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice) {
+Result<std::unique_ptr<AuditStore>> TryOpenAuditForCommand(const StoreChoice& choice) {
   const std::string& path = choice.path;
   if (choice.is_default_location) MakeStateFolder(path);
   auto store = AuditStore::Open(path, BusyTimeoutMs());
-  if (!store.ok()) {
-    std::cerr << "runbook: error: " << store.status().message() << "\n";
-    return nullptr;
-  }
+  if (!store.ok()) return store.status();
   std::string unsaid;  // a bad value is warned about where the run starts its heartbeats
   store.value()->SetHeartbeatEvery(
       HeartbeatInterval(std::getenv("RUNBOOK_HEARTBEAT_INTERVAL"), unsaid));
-  if (!MarkGone(*store.value(), true)) return nullptr;
+  if (Status marked = MarkGone(*store.value(), true); !marked.ok()) return marked;
   return std::move(store).value();
 }
 
-std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use) {
-  auto choice = ChooseAndSay(flag);
-  if (!choice) return nullptr;
-  const std::string& path = choice->path;
-  auto store = AuditStore::OpenExisting(path, BusyTimeoutMs());
+std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice) {
+  auto store = TryOpenAuditForCommand(choice);
   if (!store.ok()) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";
     return nullptr;
   }
-  if (use == StoreUse::kWrite && store.value()->read_only()) {
-    std::cerr << "runbook: error: audit store " << path
-              << " can only be read here (read-only media or no space beside it)\n";
-    return nullptr;
-  }
-  if (!MarkGone(*store.value(), use == StoreUse::kWrite)) return nullptr;
   return std::move(store).value();
+}
+
+namespace {
+
+Result<std::unique_ptr<AuditStore>> TryOpenExisting(const std::string& path, StoreUse use) {
+  auto store = AuditStore::OpenExisting(path, BusyTimeoutMs());
+  if (!store.ok()) return store.status();
+  if (use == StoreUse::kWrite && store.value()->read_only())
+    return Status::Error("audit store " + path +
+                         " can only be read here (read-only media or no space beside it)");
+  if (Status marked = MarkGone(*store.value(), use == StoreUse::kWrite); !marked.ok())
+    return marked;
+  return std::move(store).value();
+}
+
+}  // namespace
+
+std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use,
+                                              bool wait_busy) {
+  auto choice = ChooseAndSay(flag);
+  if (!choice) return nullptr;
+  for (bool said = false;;) {
+    auto store = TryOpenExisting(choice->path, use);
+    if (store.ok()) return std::move(store).value();
+    if (!wait_busy || !store.status().busy()) {
+      std::cerr << "runbook: error: " << store.status().message() << "\n";
+      return nullptr;
+    }
+    if (!std::exchange(said, true))
+      std::cerr << "runbook: the audit store is busy (" << store.status().message()
+                << "): waiting for it (--wait); nothing has run yet\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 std::string CommandOutputProblem(const std::string& flag, const std::string& path) {
@@ -145,16 +168,16 @@ std::string CommandOutputProblem(const std::string& flag, const std::string& pat
 }
 
 std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::string& id,
-                                         StoreUse use, int& exit_code) {
-  auto store = OpenExistingAudit(flag, use);
+                                         StoreUse use, int& exit_code, bool wait_busy) {
+  auto store = OpenExistingAudit(flag, use, wait_busy);
   if (!store) {
     exit_code = kExitEnvironment;
     return std::nullopt;
   }
   auto record = LoadRunRecord(*store, id);
-  if (!record.ok()) {
+  if (!record.ok()) {  // no such run (2), unless the store could not be read (3)
     std::cerr << "runbook: error: " << record.status().message() << "\n";
-    exit_code = kExitInvalid;
+    exit_code = record.status().busy() ? kExitEnvironment : kExitInvalid;
     return std::nullopt;
   }
   if (Status recorded = RecordedByEvents(record.value()); !recorded.ok()) {

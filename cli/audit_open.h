@@ -24,6 +24,9 @@ std::optional<StoreChoice> ChooseAndSay(const std::string& flag, const std::stri
 // For `run` and `resume`: opens or creates the chosen store (its folder too, mode 0700,
 // when it is the XDG default). Errors are printed; nullptr means exit 3.
 std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice);
+// The same, the error returned unprinted: Busy (Status::busy) when another process held the
+// store locked past RUNBOOK_AUDIT_BUSY_TIMEOUT, which `run --wait` waits out.
+Result<std::unique_ptr<AuditStore>> TryOpenAuditForCommand(const StoreChoice& choice);
 
 // Warns, for each run of `swept` that ran elsewhere and was taken as gone for its silence,
 // that processes its steps started there may still run (breakM M24), and for each heartbeat
@@ -35,8 +38,11 @@ enum class StoreUse { kRead, kWrite };
 // For every other command: an existing store only ("no audit store at PATH" otherwise).
 // kRead opens it read-only when it cannot be written (read-only media, full disk) and marks
 // interrupted runs only where it can write; kWrite (resume, audit sign) needs it writable.
-// Errors are printed; nullptr means exit 3.
-std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use);
+// Errors are printed; nullptr means exit 3. `wait_busy` (resume --wait): a store another
+// process holds locked past its busy timeout is waited out, said once, until it opens (a
+// signal ends the wait as it ends the command; breakVV VV1, VV2).
+std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use,
+                                              bool wait_busy = false);
 
 // Why a command's own output file (`flag` is "--metrics-file", "--output") cannot be
 // written, "" when it can: the audit store (once opened), its -wal/-shm/-journal, the runbook
@@ -59,7 +65,8 @@ struct LoadedRun {
   std::unique_ptr<AuditStore> store;
   RunRecord record;
 };
+// `wait_busy`: as OpenExistingAudit's.
 std::optional<LoadedRun> LoadRunAndStore(const std::string& flag, const std::string& id,
-                                         StoreUse use, int& exit_code);
+                                         StoreUse use, int& exit_code, bool wait_busy = false);
 
 }  // namespace runbook

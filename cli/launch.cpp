@@ -214,6 +214,23 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
   }
 }
 
+// Opens the run's store (TryOpenAuditForCommand). With --wait, a store another process holds
+// locked past its busy timeout (an `audit export`, a copy being taken, a long writer) is
+// waited out, said once, until it opens or the run is cancelled: the run has recorded nothing
+// yet, and a scheduled fire started while the store was locked died there, paged, its fire
+// lost (breakVV VV2). Errors: the store's, or the last busy one once cancelled.
+Result<std::unique_ptr<AuditStore>> OpenWaiting(const StoreChoice& choice, bool wait,
+                                                const CancelToken& cancel) {
+  for (bool said = false;;) {
+    auto store = TryOpenAuditForCommand(choice);
+    if (store.ok() || !wait || !store.status().busy() || cancel.cancelled()) return store;
+    if (!std::exchange(said, true))
+      std::cerr << "runbook: the audit store is busy (" << store.status().message()
+                << "): waiting for it (--wait); nothing has run yet\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
 // --sign-key is read and tried before the first step (breakI I19: an unreadable or damaged
 // key was found only after the run, which then exited 0 with its store unsigned).
 Status UsableSignKey(const std::string& key) {
@@ -239,8 +256,13 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
     return kExitInvalid;
   }
   if (options.dry_run) return kExitOk;
-  store = OpenAuditForCommand(o.store);
-  if (!store) return kExitEnvironment;
+  auto opened = OpenWaiting(o.store, o.wait_lock, cancel);
+  if (!opened.ok()) {
+    if (cancel.cancelled()) return 128 + cancel.signal_number();
+    std::cerr << "runbook: error: " << opened.status().message() << "\n";
+    return kExitEnvironment;
+  }
+  store = std::move(opened).value();
   // The lock is known by its masked name, on the console and in the store's locks table as
   // in the run's record (breakL L31): two names differing only in a secret are one lock,
   // which over-locks, never under-locks.
@@ -323,6 +345,15 @@ void PrintContinue(const RunResult& r, const std::string& run_id, AuditStore& st
   ContinueLine next{run_id, AbsoluteFromHere(store.path()), {}, false, {}, KeptRunOptions(o)};
   if (auto record = LoadRunRecord(store, run_id); record.ok())
     next.reruns = RerunsNeeded(record.value(), rb);
+  if (o.approvals_via_api) {  // under serve: its API resumes it, with what the body gives
+    // (breakVV VV7: the command line named a masked param as `--set token=VALUE`).
+    std::cerr << "runbook: to continue this run: POST /api/v1/runs/" << run_id << "/resume"
+              << (next.reruns.empty()
+                      ? ""
+                      : " with \"rerun\": [\"" + Join(next.reruns, "\", \"") + "\"]")
+              << (give_again.empty() ? "" : " and the masked params in \"params\"") << "\n";
+    return;
+  }
   std::cerr << "runbook: to continue this run: " << next.Command() << "\n";
   bool gate_ahead = false;  // a gate that did not pass here (breakHH HH7: said when none was)
   for (size_t i = 0; i < rb.steps.size() && i < r.steps.size(); ++i)
@@ -577,6 +608,13 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   context.heartbeat_every =
       HeartbeatInterval(std::getenv("RUNBOOK_HEARTBEAT_INTERVAL"), beat_warning);
   if (!beat_warning.empty()) std::cerr << "runbook: warning: " << beat_warning << "\n";
+  if (o.wait_lock)  // said once, when the store is first found busy there
+    context.wait_out_busy = [&cancel, said = false]() mutable {
+      if (!std::exchange(said, true))
+        std::cerr << "runbook: the audit store is busy: waiting to record the run's start "
+                     "(--wait)\n";
+      return !cancel.cancelled();
+    };
   if (store) {
     journal = std::make_unique<AuditJournal>(*store, context);
     services.journal = journal.get();
@@ -586,6 +624,11 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   EndLeftBehind(redactor);
   if (store && !context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
   if (!result.ok()) {
+    // Ctrl-C while waiting out a busy store to record the start: nothing was run.
+    if (result.status().busy() && cancel.cancelled()) {
+      std::cerr << "runbook: interrupted while the audit store was busy; nothing was run\n";
+      return 128 + cancel.signal_number();
+    }
     std::cerr << "runbook: error: " << result.status().message() << "\n";
     return kExitEnvironment;
   }

@@ -135,7 +135,10 @@ bool NotResumedYet(AuditStore& store, const RunRecord& r, int& exit_code) {
 // Whether `rb` is the runbook `r` ran, or changed since and `force` given (an error or a
 // warning printed). `another`: it is a run of another runbook, which nothing can resume here;
 // a change without --force is one reason among the others a resume lists (breakM M4).
-bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, bool& another) {
+// `force_how`: how the operator gives force ("--force"; under serve its API's body field:
+// breakVV VV7, a 409 named a flag the API does not have).
+bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, const std::string& force_how,
+                 bool& another) {
   std::string was = r.Text("runbook_sha256"), now = Sha256Hex(rb.source.text);
   if (was == now) return true;
   // Another runbook is never "changed": --force cannot make a run of one a run of another
@@ -150,8 +153,8 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, bool& anothe
   std::cerr << (force ? "runbook: warning: " : "runbook: error: ") << rb.path()
             << " changed since run " << r.run_id << " (sha256 " << was.substr(0, 12) << " -> "
             << now.substr(0, 12) << ")"
-            << (force ? "; resuming anyway (--force)\n"
-                      : "; resume with --force to use it anyway\n");
+            << (force ? "; resuming anyway (" + force_how + ")\n"
+                      : "; resume with " + force_how + " to use it anyway\n");
   return force;
 }
 
@@ -428,7 +431,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
       o.audit_db, o.resume_runbook.empty() ? std::string() : RunbookFolder(o.resume_runbook));
   if (!chosen) return kExitEnvironment;
   o.audit_db = chosen->path;  // one store throughout, whatever folder the run enters
-  auto loaded = LoadRunAndStore(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code);
+  auto loaded = LoadRunAndStore(o.audit_db, o.resume_id, StoreUse::kWrite, exit_code, o.wait_lock);
   if (!loaded) return exit_code;
   RunRecord record = std::move(loaded->record);
   if (!TakenAsGoneIfSilent(*loaded->store, record)) return kExitEnvironment;
@@ -448,10 +451,12 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   }
   auto rb = LoadForCommand(registry, file.value().path);
   if (!rb) return kExitInvalid;
-  bool another = false, same = SameRunbook(record, *rb, o.force, another);
+  // Under serve, the API's body gives it (breakVV VV7).
+  const std::string force_how = o.approvals_via_api ? "\"force\": true in the body" : "--force";
+  bool another = false, same = SameRunbook(record, *rb, o.force, force_how, another);
   if (another) return kExitInvalid;
   std::string notice;
-  auto base = ResumeBase(record, *rb, file.value(), o.force, notice);
+  auto base = ResumeBase(record, *rb, file.value(), o.force, notice, force_how);
   if (!base.ok()) {  // before an id is announced that would never be recorded (breakL L7)
     std::cerr << "runbook: error: " << base.status().message() << "; nothing was run\n";
     return kExitEnvironment;

@@ -94,7 +94,7 @@ Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag
 }
 
 Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const ResumeFile& file,
-                               bool force, std::string& notice) {
+                               bool force, std::string& notice, const std::string& force_how) {
   notice.clear();
   std::string recorded = RecordedPath(r, "base");
   if (recorded.empty()) return RunbookBase(rb);  // recorded before bases were kept
@@ -116,8 +116,8 @@ Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const Resu
     std::string moved = Printable(recorded) + " now leads to " + Printable(now_real) + "; run " +
                         r.run_id + " ran in " + Printable(was_real) +
                         " (the outputs it carries over name files there)";
-    if (!force) return Status::Error(moved + "; resume with --force to run there anyway");
-    notice = moved + "; resuming there anyway (--force)";
+    if (!force) return Status::Error(moved + "; resume with " + force_how + " to run there anyway");
+    notice = moved + "; resuming there anyway (" + force_how + ")";
     return recorded;
   }
   // What the runbook alone gives, from where the run read it (not through a link to it).

@@ -36,9 +36,11 @@ Result<ResumeFile> ResumeRunbookFile(const RunRecord& r, const std::string& flag
 // place. `notice` receives one line to show the operator when the base is not what the
 // runbook alone would give ("" otherwise). Errors (exit 3): the recorded base is no longer
 // a folder; it leads to another real folder than the run's (a folder replaced by a link),
-// unless `force`; the runbook's working_directory is not a folder.
+// unless `force`; the runbook's working_directory is not a folder. `force_how`: how the
+// operator gives `force`, for the error ("--force"; under serve, its API's body field).
 Result<std::string> ResumeBase(const RunRecord& r, const Runbook& rb, const ResumeFile& file,
-                               bool force, std::string& notice);
+                               bool force, std::string& notice,
+                               const std::string& force_how = "--force");
 
 // A moved runbook's carried-over outputs (breakL L25): every string that is one of `froms`
 // (the old base, its real path) or a path under it ("FROM/...") is rewritten under `to`,

@@ -587,23 +587,26 @@ class Routes {
   }
 
   // The body's choices, as resume's flags: "rerun" (steps stopped mid-way the operator
-  // confirms to run again: --rerun), "end_leftovers" (--end-leftovers) and "params" (a param
-  // the run recorded masked, given again as --set does, on the resume's standard input:
-  // breakUU UU1, no other way reached such a run through the API).
+  // confirms to run again: --rerun), "end_leftovers" (--end-leftovers), "force" (--force: a
+  // runbook changed since the run, a moved base; breakVV VV7) and "params" (a param the run
+  // recorded masked, given again as --set does, on the resume's standard input: breakUU UU1,
+  // no other way reached such a run through the API).
   static bool ResumeChoices(const Req& req, LaunchRequest& out, std::string& error) {
     if (req.body.empty()) return true;
     auto body = ParseJson(req.body);
     bool map = body.ok() && body.value().is_map();
     const Value* rerun = map ? body.value().Find("rerun") : nullptr;
     const Value* end = map ? body.value().Find("end_leftovers") : nullptr;
+    const Value* force = map ? body.value().Find("force") : nullptr;
     const Value* params = map ? body.value().Find("params") : nullptr;
     if (!map || (rerun != nullptr && !rerun->is_list()) || (end != nullptr && !end->is_bool()) ||
-        (params != nullptr && !params->is_map())) {
+        (force != nullptr && !force->is_bool()) || (params != nullptr && !params->is_map())) {
       error =
           "the body must be a JSON object such as {\"rerun\": [\"step-id\"], "
-          "\"end_leftovers\": true, \"params\": {\"name\": \"value\"}}";
+          "\"end_leftovers\": true, \"force\": true, \"params\": {\"name\": \"value\"}}";
       return false;
     }
+    out.force = force != nullptr && force->as_bool();
     for (const Value& step : rerun ? rerun->as_list() : Value::List{})
       out.reruns.push_back(step.ToText());
     out.end_leftovers = end != nullptr && end->as_bool();

@@ -40,7 +40,9 @@ DueFire DecideFire(const Runbook& rb, size_t index, SysSeconds fire_at, SysSecon
     d.run = true;
     d.why = late_text + ", within catchup " + HumanMs(rb.on.catchup.count());
   } else {
-    d.why = late_text + ", beyond catchup " + HumanMs(rb.on.catchup.count()) + ": skipped";
+    d.why = late_text + (rb.on.catchup.count() == 0
+                             ? ", and the runbook sets no catchup: skipped"  // breakVV VV7
+                             : ", beyond catchup " + HumanMs(rb.on.catchup.count()) + ": skipped");
   }
   return d;
 }

@@ -7,7 +7,7 @@
 namespace runbook {
 namespace {
 
-constexpr int kMaxTries = 150;
+constexpr int kMaxTries = 5;
 constexpr std::chrono::seconds kAgainAfter{2};
 
 // Whether the store has a record of `run_id`; false when it cannot be read (locked).

@@ -1,11 +1,12 @@
 // The resumes a restarted serve starts for runs that waited at an approval gate when the serve
-// before it stopped (restart.h ResumeWaitingRuns). One that ends before it recorded anything,
-// with exit 3 (the store locked past its busy timeout: an `audit export`, a copy of the store,
-// a long writer), is started again 2 s later instead of being owed as refused, up to 150 times
-// (5 minutes); after that it is owed as before (breakVV VV1: a store locked for a few seconds
-// just after the restart lost the pending approval and paged it as a failure). Resumes refused
-// for a reason a retry cannot mend (a step to confirm, a masked param) end with exit 2.
-// Not thread-safe: serve's main loop owns it.
+// before it stopped (restart.h ResumeWaitingRuns). A resume runs with --wait, so a store locked
+// when it opens it or records its start (an `audit export`, a copy of the store, a long writer)
+// is waited out by the resume itself (breakVV VV1). One that still ends before it recorded
+// anything, with exit 3 (the store locked between two of its looks), is started again 2 s
+// later instead of being owed as refused, up to 5 times; after that it is owed as before (a
+// missing secret, also exit 3, is thus told some 10 s late, not 5 minutes: breakVV review).
+// Resumes refused for a reason a retry cannot mend (a step to confirm, a masked param) end
+// with exit 2. Not thread-safe: serve's main loop owns it.
 #pragma once
 
 #include <chrono>

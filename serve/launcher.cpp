@@ -45,6 +45,7 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
   if (!r.sets.empty()) argv.push_back("--sets-stdin");
   for (const std::string& step : r.reruns) argv.insert(argv.end(), {"--rerun", step});
   if (r.end_leftovers) argv.push_back("--end-leftovers");
+  if (r.force) argv.push_back("--force");
   return argv;
 }
 

@@ -31,6 +31,7 @@ struct LaunchRequest {
   std::string resume_id;            // "": a new run; else resume it
   std::vector<std::string> reruns;  // resume --rerun STEP: the operator's confirmation
   bool end_leftovers = false;       // resume --end-leftovers
+  bool force = false;               // resume --force: a changed runbook, a moved base
   // The caller waits to hear whether the run starts (POST .../resume answers a refusal with
   // 409): when it ends before that is settled, Reap holds it back until Release says whether
   // the refusal was answered (breakNN NN3: a refusal the caller was told of also paged).

@@ -1,5 +1,6 @@
 #include "serve/scheduler.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/audit/metrics.h"
@@ -92,7 +93,8 @@ Scheduler::Scheduler(const Clock& clock, Launcher& launcher, std::string audit_d
   SavedState saved = ReadState(state_path_, read_problem_);
   last_ = saved.last_tick;
   saved_queue_ = std::move(saved.queued);
-  for (auto& [id, trigger] : saved.launched) saved_launched_.push_back({id, std::move(trigger)});
+  for (auto& [id, trigger] : saved.launched)
+    saved_launched_.push_back({id, std::move(trigger), "", {}, 0});
 }
 
 Result<std::vector<std::string>> Scheduler::TakeUpLaunched(
@@ -141,7 +143,16 @@ void Scheduler::Tick(const Catalog& catalog) {
 }
 
 void Scheduler::PruneLaunched(SysSeconds now) {
-  std::erase_if(launched_, [this](const Launched& l) { return !launcher_.IsRunning(l.run_id); });
+  // The ended ones wait for RunEnded, which judges them, and are no longer in the state file.
+  for (auto it = launched_.begin(); it != launched_.end();) {
+    if (launcher_.IsRunning(it->run_id)) {
+      ++it;
+      continue;
+    }
+    ended_.push_back(std::move(*it));
+    it = launched_.erase(it);
+  }
+  if (ended_.size() > 100) ended_.erase(ended_.begin(), ended_.end() - 100);
   if (launched_.empty() || (store_read_ && now - *store_read_ < std::chrono::seconds(10))) return;
   store_read_ = now;
   auto store = AuditStore::OpenExisting(audit_db_);
@@ -224,7 +235,7 @@ void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds
   std::optional<Clock::Wall> at = fire_at ? ParseUtc(fire_at->ToText()) : std::nullopt;
   const CatalogEntry* entry = name ? catalog.Find(name->ToText()) : nullptr;
   const std::string stopped =
-      launched ? "its run had not started when serve stopped (it waited for its lock)"
+      launched ? "its run had not started when serve stopped (it had recorded nothing)"
                : "it waited in the queue when serve stopped";
   const std::string said = "the fire " + ToJson(trigger) + " (" + stopped + ")";
   if (entry == nullptr || entry->runbook == nullptr || !at || schedule == nullptr ||
@@ -239,7 +250,10 @@ void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds
   // the cron, written there ran at once; a second entry replaced the first). Past the last
   // tick, it would also be one of this tick's due fires, and run twice.
   if (launched && queued_.count(entry->runbook->name) != 0)
-    return say_("not run: " + said + ": a later fire of its runbook waits in the queue");
+    return say_("not run: " + said +
+                (ToJson(queued_.at(entry->runbook->name).request.trigger) == ToJson(trigger)
+                     ? ": the same fire is queued already (named twice in the state file)"
+                     : ": another fire of its runbook waits in the queue"));
   if (when > now || when > *last_ || !IsFireOf(entry->runbook->on.schedules[index], when) ||
       queued_.count(entry->runbook->name) != 0)
     return say_("not run: " + said + ": not a past fire of its schedule, or its runbook's " +
@@ -258,19 +272,53 @@ void Scheduler::StartQueued() {
       ++it;
       continue;
     }
-    Start(it->second.request, it->second.what + ": queued, now free");
+    Start(it->second.request, it->second.what + ": queued, now free", it->second.relaunches);
     it = queued_.erase(it);
   }
 }
 
-void Scheduler::Start(const LaunchRequest& request, const std::string& what) {
+void Scheduler::Start(const LaunchRequest& request, const std::string& what, int relaunches) {
   auto run = launcher_.Start(request);
   if (!run.ok()) {
     say_("error: cannot start " + what + ": " + run.status().message());
     return;
   }
   say_("fired " + what + " as run " + run.value().run_id);
-  launched_.push_back({run.value().run_id, request.trigger});
+  launched_.push_back({run.value().run_id, request.trigger, what, request, relaunches});
+}
+
+bool Scheduler::RunEnded(const EndedRun& ended) {
+  auto mine = [&](const Launched& l) { return l.run_id == ended.run.run_id; };
+  std::optional<Launched> found;
+  for (std::vector<Launched>* list : {&launched_, &ended_}) {
+    auto it = std::find_if(list->begin(), list->end(), mine);
+    if (it == list->end()) continue;
+    found = std::move(*it);
+    list->erase(it);
+  }
+  if (!found) return false;
+  Launched launched = std::move(*found);
+  const int code = ended.exit_code;
+  if (code <= 128 || code == kDiedWithServe || ended.run.cancelled) return false;
+  auto store = AuditStore::OpenExisting(audit_db_);
+  if (!store.ok()) return false;
+  auto row = store.value()->IndexRow(launched.run_id);
+  if (!row.ok() || row.value()) return false;  // it started: its end is told as any run's
+  const std::string died = "run " + launched.run_id + " (" + launched.what +
+                           ") was killed before it started (exit " + std::to_string(code) + ")";
+  if (launched.relaunches >= kMaxRelaunches) {
+    say_(died + "; its runs died so " + std::to_string(launched.relaunches + 1) +
+         " times: its fire is not started again, and the failure is told");
+    return false;
+  }
+  if (queued_.count(launched.request.runbook) != 0) {
+    say_(died + ": a later fire of " + launched.request.runbook +
+         " waits in the queue and runs instead; nothing is owed");
+    return true;
+  }
+  say_(died + ": its fire is queued again (nothing is owed)");
+  queued_[launched.request.runbook] = {launched.what, launched.request, launched.relaunches + 1};
+  return true;
 }
 
 // Whether a run of the store was started by this very fire (the restart after a crash

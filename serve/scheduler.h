@@ -42,17 +42,32 @@ class Scheduler {
   Result<std::vector<std::string>> TakeUpLaunched(
       const std::function<bool(const std::string&)>& owed);
 
+  // Called for every run serve reaped. A fire's run killed by a signal serve did not send
+  // (kill -9, the OOM killer, a crash) before the store had any record of it (it waited for
+  // its `lock:` or for a busy store) had not started: its fire is queued again, as it was
+  // launched (on time, not judged by catchup: serve did not miss it), up to kMaxRelaunches
+  // times; true then, and nothing is owed for the run (breakVV VV5: it was paged as a failure
+  // and its fire lost, while serve.md promised it runs again). False for any other run, which
+  // is owed as before; and when the store cannot be read (a failure paged is never lost).
+  bool RunEnded(const EndedRun& ended);
+  static constexpr int kMaxRelaunches = 3;
+
  private:
   // A fire waiting for its runbook's run to end: what it is, said, and its launch. Nothing
   // that points into a catalog, which a changed file replaces meanwhile.
   struct Queued {
     std::string what;
     LaunchRequest request;
+    int relaunches = 0;  // times its runs died before they started (RunEnded)
   };
-  // A fire started here, until its run records its start or ends.
+  // A fire started here, until its run records its start or ends. One the state file kept
+  // has its trigger only.
   struct Launched {
     std::string run_id;
     Value trigger;
+    std::string what;
+    LaunchRequest request;
+    int relaunches = 0;
   };
   void Handle(const DueFire& fire, const CatalogEntry& entry);
   static LaunchRequest RequestOf(const DueFire& fire, const CatalogEntry& entry);
@@ -66,7 +81,7 @@ class Scheduler {
   void WriteState(SysSeconds now);
   void StartQueued();
   bool AlreadyRan(const DueFire& fire);
-  void Start(const LaunchRequest& request, const std::string& what);
+  void Start(const LaunchRequest& request, const std::string& what, int relaunches = 0);
 
   const Clock& clock_;
   Launcher& launcher_;
@@ -79,6 +94,7 @@ class Scheduler {
   std::map<std::string, Queued> queued_;  // by runbook name, one each
   std::vector<Value> saved_queue_;        // the state file's queue, taken up at the first tick
   std::vector<Launched> launched_;        // started here, not yet recorded
+  std::vector<Launched> ended_;           // of those, ended, until RunEnded (the last 100)
   std::vector<Launched> saved_launched_;  // the state file's, until TakeUpLaunched
   std::vector<Value> refire_;             // TakeUpLaunched's, judged at the next tick
   std::optional<SysSeconds> store_read_;  // when PruneLaunched last read the store

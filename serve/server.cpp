@@ -76,10 +76,14 @@ class CurrentCatalog {
   std::shared_ptr<const Catalog> catalog_;
 };
 
-// "run ID ended, exit N", and " (cancelled)" when serve had asked it to stop.
+// "run ID ended, exit N", and " (cancelled)" when serve had asked it to stop and it ended so
+// (128+N); one that ended otherwise after a cancel (a step had failed first: exit 1) is said
+// " (after a cancel)" (breakVV VV7: "exit 1 (cancelled)" for a run recorded as a failure).
 std::string EndedLine(const EndedRun& e) {
-  return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) +
-         (e.run.cancelled ? " (cancelled)" : "");
+  const std::string how = !e.run.cancelled    ? ""
+                          : e.exit_code > 128 ? " (cancelled)"
+                                              : " (after a cancel)";
+  return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) + how;
 }
 
 // Reaps the runs that ended, each said, and owes those that may not have told their end.
@@ -227,12 +231,14 @@ struct LeftBehind {
 };
 
 // Sweeps the store (MarkInterrupted, waiting `busy_timeout_ms` for its lock), each gone run
-// said. Errors: the store cannot be written yet (locked).
-Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms) {
+// said; `later` (an earlier try met the store locked): that it can be written now is said
+// first (breakVV VV7: it came after what was done). Errors: the store cannot be written yet.
+Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool later) {
   auto store = AuditStore::Open(o.audit_db, busy_timeout_ms);
   if (!store.ok()) return store.status();
   auto swept = store.value()->MarkInterrupted();
   if (!swept.ok()) return swept.status();
+  if (later) Say("the store can be written: the runs the serve before left are looked at");
   LeftBehind out;
   for (const GoneRun& gone : swept.value().gone) {
     if (!gone.elsewhere) out.gone.push_back(gone.run_id);
@@ -271,7 +277,7 @@ bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& 
   std::erase_if(behind.left, [&](const std::string& id) {
     if (std::find(refire.value().begin(), refire.value().end(), id) == refire.value().end())
       return false;
-    Say("run " + id + " had not started when serve stopped (it waited for its lock): " +
+    Say("run " + id + " had not started when serve stopped (it had recorded nothing): " +
         "nothing is owed for it, and its fire is judged again");
     launcher.Forget(id);
     return true;
@@ -296,11 +302,12 @@ bool TryTakeUp(std::optional<LeftBehind>& swept, const ServeOptions& o, int busy
                GateResumes& gates, bool say_why) {
   std::string why = "the store cannot be read";
   if (!swept) {
-    auto behind = SweepStore(o, busy_timeout_ms);
-    if (behind.ok())
+    auto behind = SweepStore(o, busy_timeout_ms, !say_why);
+    if (behind.ok()) {
       swept = std::move(behind).value();
-    else
+    } else {
       why = behind.status().message();
+    }
   }
   if (swept && TakeUpLeftBehind(*swept, o, catalog, launcher, owed, scheduler, gates)) return true;
   if (say_why)
@@ -366,7 +373,6 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     // work waits meanwhile: 0.2 s at most).
     if (!taken_up && std::chrono::steady_clock::now() >= next_take_up) {
       taken_up = TryTakeUp(swept, o, 200, *catalog.Get(), launcher, owed, scheduler, gates, false);
-      if (taken_up) Say("the store can be written: the runs the serve before left are looked at");
       next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
     if (listening) scheduler.Tick(*catalog.Get());
@@ -376,6 +382,10 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
       if (gates.TakeRetry(e, o.audit_db, now)) {
         Say("run " + e.run.run_id + " (resuming run " + e.run.resumes +
             " at its gate) could not start, exit 3 (the store locked?): tried again in 2 s");
+        launcher.Forget(e.run.run_id);
+        continue;
+      }
+      if (scheduler.RunEnded(e)) {
         launcher.Forget(e.run.run_id);
         continue;
       }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <thread>
 
 #include "engine/process_tree.h"
 #include "engine/util/crypto.h"
@@ -208,7 +209,11 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   PutPath(body, "path", AbsolutePath(rb.path()));
   PutPath(body, "base", context_.base);
   PutPath(body, "base_real", context_.base_real);
-  return Append("run_started", "", 0, std::move(body));
+  for (;;) {
+    Status s = Append("run_started", "", 0, body);
+    if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy()) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 const Redactor& AuditJournal::Keyed() {

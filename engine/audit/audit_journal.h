@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -43,6 +44,12 @@ struct RunContext {
   Value trigger;
   // How often the run's process says it is alive (store.h, Liveness); tests shorten it.
   std::chrono::milliseconds heartbeat_every = kHeartbeatEvery;
+  // `run --wait` / `resume --wait`: while this returns true (not cancelled), a store another
+  // process holds locked past its busy timeout when the run records its start (run_started,
+  // the first record) is waited out, polled every 200 ms, instead of ending the run (breakVV
+  // VV2: a fire started while an `audit export` held the store died, paged, its fire lost).
+  // Empty: not waited out. Later records are not waited for: the run has begun.
+  std::function<bool()> wait_out_busy;
 };
 
 // How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a

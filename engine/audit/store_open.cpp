@@ -217,10 +217,8 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, in
     if (s.ok()) s = store->Migrate();
     if (s.ok()) s = store->NoteIdentity();
     if (s.ok()) return store;
-    bool busy = s.message().find("is locked") != std::string::npos ||
-                s.message().find("is busy") != std::string::npos;
-    if (!busy || std::chrono::steady_clock::now() >= until)
-      return Status::Error("audit store " + path + ": " + s.message());
+    if (!s.busy() || std::chrono::steady_clock::now() >= until)
+      return s.Prefixed("audit store " + path + ": ");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
@@ -269,7 +267,7 @@ Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& 
     }
     if (first.ok()) first = s;
   }
-  return Status::Error("audit store " + path + ": " + first.message());
+  return first.Prefixed("audit store " + path + ": ");
 }
 
 namespace {

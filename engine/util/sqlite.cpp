@@ -39,6 +39,15 @@ std::string Message(sqlite3* db) {
   return message;
 }
 
+// The last error on `db` as a Status after `prefix`: Busy for a lock another connection held
+// past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED), else an Error.
+Status ErrorOf(sqlite3* db, const std::string& prefix) {
+  const int code = sqlite3_extended_errcode(db) & 0xff;
+  std::string message = prefix + Message(db);
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED ? Status::Busy(std::move(message))
+                                                      : Status::Error(std::move(message));
+}
+
 }  // namespace
 
 namespace {
@@ -237,14 +246,13 @@ Status Db::Exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) == SQLITE_OK) return Status::Ok();
   sqlite3_free(error);  // the same text as sqlite3_errmsg, which Message extends
-  std::string message = Message(db_);
-  return Status::Error(path_ + ": " + message);
+  return ErrorOf(db_, path_ + ": ");
 }
 
 Result<Stmt> Db::Prepare(const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    return Status::Error(path_ + ": " + Error());
+    return ErrorOf(db_, path_ + ": ");
   }
   return Stmt(stmt, db_);
 }
@@ -279,7 +287,7 @@ Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return Status::Error(Message(db_));
+  return ErrorOf(db_, "");
 }
 
 bool Db::LastFailedBusy() const {

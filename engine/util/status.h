@@ -18,13 +18,30 @@ class Status {
   static Status Error(std::string message) { return Status(std::move(message)); }
   // An error with strerror(errnum) appended: "context: No such file or directory".
   static Status FromErrno(const std::string& context, int errnum);
+  // A lock another process held past the wait allowed (SQLite's SQLITE_BUSY or
+  // SQLITE_LOCKED): nothing was changed, and the same call may succeed later. The one kind of
+  // environment failure a caller may wait out (`run --wait` before its first record).
+  static Status Busy(std::string message) {
+    Status s(std::move(message));
+    s.busy_ = true;
+    return s;
+  }
 
   bool ok() const { return !message_.has_value(); }
   const std::string& message() const;
+  // Whether this error is a Busy one.
+  bool busy() const { return busy_; }
+  // The same error, of the same kind, its message after `prefix` ("audit store X: ").
+  Status Prefixed(const std::string& prefix) const {
+    Status s(prefix + message());
+    s.busy_ = busy_;
+    return s;
+  }
 
  private:
   explicit Status(std::string message) : message_(std::move(message)) {}
   std::optional<std::string> message_;
+  bool busy_ = false;
 };
 
 template <typename T>

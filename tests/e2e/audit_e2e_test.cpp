@@ -337,6 +337,84 @@ TEST_CASE("run --wait waits out a store another process holds locked, and then r
       "1\n");
 }
 
+namespace {
+
+// A shell command that holds `db` locked (BEGIN EXCLUSIVE) for `seconds`, in the background.
+std::string HoldStoreLocked(const std::string& db, int seconds) {
+  return "python3 -c \"import sqlite3,time; c=sqlite3.connect('" + db +
+         "', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); time.sleep(" +
+         std::to_string(seconds) + "); c.execute('COMMIT')\" & sleep 0.5; ";
+}
+
+}  // namespace
+
+TEST_CASE("run --wait started while the store is locked waits for it, then runs once",
+          "[audit][e2e][lock]") {
+  // breakVV VV2: a fire started while an `audit export` (or a copy, a long writer) held the
+  // store past the 5 s busy timeout died before its first record, exit 3: paged, its fire
+  // lost. Under --wait (serve passes it) the run has recorded nothing yet and waits.
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo RAN >> ran.txt']}}\n");
+  WriteFile(dir, "l.yaml",  // with a lock: the lock is taken, then the start recorded
+            "version: 1\nname: l\nlock: L\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo RAN-L >> ran.txt']}}\n");
+  std::string rb = "cd " + dir + " && " + Binary();
+  REQUIRE(Shell(rb + " run k.yaml --audit-db " + db).exit_code == 0);  // the store exists
+  for (const char* file : {"k.yaml", "l.yaml"}) {
+    INFO(file);
+    Command waited = Shell(HoldStoreLocked(db, 7) + rb + " run " + file + " --audit-db " + db +
+                               " --wait; echo rc=$?; wait",
+                           60);
+    INFO(waited.err);
+    CHECK_THAT(waited.out, Catch::EndsWith("rc=0\n"));
+    CHECK_THAT(waited.err, Catch::Contains("the audit store is busy"));
+    // Without --wait, as documented: exit 3, nothing run.
+    Command refused = Shell(HoldStoreLocked(db, 7) + rb + " run " + file + " --audit-db " + db +
+                                " 2>&1; echo rc=$?; wait",
+                            60);
+    CHECK_THAT(refused.out, Catch::Contains("database is locked") && Catch::EndsWith("rc=3\n"));
+  }
+  // Ctrl-C ends the wait: 130, nothing run.
+  Command interrupted = Shell(HoldStoreLocked(db, 6) + rb + " run k.yaml --audit-db " + db +
+                                  " --wait 2>&1 & sleep 2; kill -INT $!; wait $!; echo rc=$?; wait",
+                              60);
+  CHECK_THAT(interrupted.out, Catch::Contains("nothing was run") && Catch::EndsWith("rc=130\n"));
+  CHECK(ReadFile(dir + "/ran.txt") == "RAN\nRAN\nRAN-L\n");
+  CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs where status='success'\"").out ==
+        "3\n");
+}
+
+TEST_CASE("resume --wait started while the store is locked waits for it, then resumes",
+          "[audit][e2e][lock]") {
+  // breakVV VV1: serve's resume of a run that waited at a gate met the store locked and was
+  // refused, exit 3, the pending approval lost; `resume --wait` (serve passes it) waits.
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nsteps:\n"
+            "  - {id: a, uses: exec, idempotent: true, with: {run: [sh, -c, 'echo A >> "
+            "ran.txt']}}\n"
+            "  - {id: b, uses: exec, needs: a, with: {run: [sh, -c, 'echo B >> ran.txt']}}\n");
+  std::string rb = "cd " + dir + " && " + Binary();
+  // Killed right after the first commit: interrupted before its first step ended.
+  Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=1 " + Binary() +
+                         " run k.yaml --audit-db " + db);
+  REQUIRE(killed.exit_code == 137);
+  std::string id = Shell("sqlite3 " + db + " 'select run_id from runs'").out;
+  REQUIRE(id.size() > 1);
+  id.pop_back();
+  Command resumed = Shell(HoldStoreLocked(db, 7) + rb + " resume " + id + " --audit-db " + db +
+                              " --wait --yes; echo rc=$?; wait",
+                          60);
+  INFO(resumed.err);
+  CHECK_THAT(resumed.out, Catch::EndsWith("rc=0\n"));
+  CHECK_THAT(resumed.err, Catch::Contains("the audit store is busy"));
+  CHECK_THAT(ReadFile(dir + "/ran.txt"), Catch::EndsWith("B\n"));
+}
+
 TEST_CASE("a lock on realpath() of a file is one lock however the file is spelled (breakM M15)",
           "[audit][e2e][lock]") {
   std::string dir = TempDir();

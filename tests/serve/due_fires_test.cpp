@@ -66,4 +66,5 @@ TEST_CASE("due fires: a fire later than catchup is skipped and said", "[serve][s
   auto none = Due(*Daily(""), "2026-12-03T02:00:00Z", "2026-12-03T03:02:00Z");
   REQUIRE(none.size() == 1);
   CHECK_FALSE(none[0].run);
+  CHECK(none[0].why == "2m00s late, and the runbook sets no catchup: skipped");  // not "0ms"
 }

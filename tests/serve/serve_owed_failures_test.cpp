@@ -2,6 +2,8 @@
 // entry, whatever happens to serve, the store or the runbook meanwhile (serve/owed_failures.h,
 // cli/run_lost.h; breakNN NN1, NN3, NN4, NN5), against a real serve, real webhook receivers
 // and a real store.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <optional>
@@ -443,7 +445,7 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   REQUIRE(Started(gate + "long"));
   int locker = LockStore(dir, 9);
   serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
-  CHECK(serve.LogSays("run " + id + " ended, exit 3 (cancelled)", 15));
+  CHECK(serve.LogSays("run " + id + " ended, exit 3 (after a cancel)", 15));
   CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
   std::string log = dir + "/store/serve/logs/" + id + ".log";
   CHECK(FileSays(log, "was cancelled and its process ended with exit 3",
@@ -460,7 +462,7 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   locker = LockStore(dir, 9);
   serve.Term();
   StopServer(locker);
-  CHECK_THAT(serve.Log(), Catch::Contains("run " + second + " ended, exit 3 (cancelled)"));
+  CHECK_THAT(serve.Log(), Catch::Contains("run " + second + " ended, exit 3 (after a cancel)"));
   serve.Start();  // a helper cut short by the stop is started again from its .owed
   CHECK(serve.Finished(second) == "interrupted");
   CHECK(FileSays(dir + "/store/serve/logs/" + second + ".log", "a cancel is no failure", 30));
@@ -490,7 +492,7 @@ TEST_CASE("serve: a run that failed is not hidden by a cancel during its finally
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "status") == "failure");
-  CHECK(serve.LogSays("run " + id + " ended, exit 1 (cancelled)"));
+  CHECK(serve.LogSays("run " + id + " ended, exit 1 (after a cancel)"));
 }
 
 namespace {
@@ -616,7 +618,7 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "run_id") == id);
   CHECK(Text(got[0], "status") == "failure");
-  CHECK(serve.LogSays("run " + id + " ended, exit 3 (cancelled)", 15));
+  CHECK(serve.LogSays("run " + id + " ended, exit 3 (after a cancel)", 15));
   std::string log = dir + "/store/serve/logs/" + id + ".log";
   CHECK_THAT(ReadFile(log), Catch::Contains("the audit store cannot be written"));
   StopServer(locker);
@@ -918,11 +920,17 @@ TEST_CASE(
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook(dir, "hook", port);
-  WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure, approval_waiting"));
+  // B is refused: its secret's file is gone (a store merely locked is waited out: VV2).
+  std::string ga = GateRunbook("ga", port, "failure, approval_waiting");
+  ga.replace(ga.find("\nparams:"), 8, "\nsecrets:\n  key: {file: " + dir + "/key}\nparams:");
+  WriteFile(dir, "rb/ga.yaml", ga);
+  WriteFile(dir, "key", "key-Zq81");
+  ::chmod((dir + "/key").c_str(), 0600);  // a secret's file others may read is refused
   Serve serve(dir);
   std::string a = StartRun(serve, "ga", "a");
   REQUIRE(serve.WaitsForApproval(a));
-  int locker = LockStore(dir, 20);  // B is refused, and its helper cannot record it
+  REQUIRE(std::remove((dir + "/key").c_str()) == 0);
+  int locker = LockStore(dir, 20);  // B's helper cannot record it
   std::string b = StartRun(serve, "ga", "b");
   CHECK(FileSays(dir + "/store/serve/logs/" + b + ".log", "the refused run is not recorded"));
   std::vector<Value> got = hook.AtLeast(2, 40);
@@ -1077,6 +1085,9 @@ TEST_CASE("serve: started while the store is locked, serve still resumes a run a
   std::string next = ResumedAs(serve, id, "gate");
   REQUIRE_FALSE(next.empty());
   CHECK(serve.WaitsForApproval(next));
+  // Said before what is done with them (breakVV VV7).
+  std::string log = serve.Log();
+  CHECK(log.find("the store can be written") < log.find("was interrupted (serve or its run"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().empty());  // a pending approval is no failure
   serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
@@ -1179,18 +1190,15 @@ TEST_CASE("serve: a run waiting for a lock that dies with serve is told with its
   CHECK(std::count(paths.begin(), paths.end(), "/defaults") == 0);
 }
 
-TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs once serve is back",
-          "[serve][schedule][owed]") {
-  // breakUU UU9: a run waits for its lock before it records anything. Killed with serve, it
-  // was owed as a run that "left no record in the store" (paged as a failure) and its fire
-  // never ran; stopped gracefully, the fire was dropped unsaid. Either way the fire had not
-  // run: the next serve judges it again as a missed fire.
-  std::string dir = ServeDir();
-  int port = FreePort();
-  Receiver hook(dir, "hook", port);
+namespace {
+
+// Writes rb/hourly.yaml, whose hourly fire came 150 s ago (within its catchup, 10m) and
+// which takes lock `shared`, and a scheduler.json whose last tick was before it; starts
+// holder.yaml, which holds that lock until DIR/gate exists. Returns the holder's pid.
+int HourlyBehindHolder(const std::string& dir, int port) {
   std::string gate = dir + "/gate";
   WriteFile(dir, "holder.yaml", GatedRunbook("holder", gate, "lock: shared\n"));
-  std::time_t missed = std::time(nullptr) - 150;  // an hourly fire 150 s ago, within catchup
+  std::time_t missed = std::time(nullptr) - 150;
   std::tm tm{};
   gmtime_r(&missed, &tm);
   WriteFile(dir, "rb/hourly.yaml",
@@ -1203,6 +1211,21 @@ TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs o
       {Binary(), "run", dir + "/holder.yaml", "--audit-db", dir + "/store/audit.db"},
       dir + "/holder.log");
   REQUIRE(Started(gate));
+  return holder;
+}
+
+}  // namespace
+
+TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs once serve is back",
+          "[serve][schedule][owed]") {
+  // breakUU UU9: a run waits for its lock before it records anything. Killed with serve, it
+  // was owed as a run that "left no record in the store" (paged as a failure) and its fire
+  // never ran; stopped gracefully, the fire was dropped unsaid. Either way the fire had not
+  // run: the next serve judges it again as a missed fire.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  int holder = HourlyBehindHolder(dir, port);
   Serve serve(dir);
   REQUIRE(serve.LogSays("late, within catchup 10m00s as run "));
   std::string log = serve.Log();
@@ -1214,7 +1237,7 @@ TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs o
   SECTION("stopped") { serve.Term(); }
   serve.Start();
   CHECK(serve.LogSays("queued again hourly ("));
-  CHECK(serve.LogSays("its run had not started when serve stopped (it waited for its lock)"));
+  CHECK(serve.LogSays("its run had not started when serve stopped (it had recorded nothing)"));
   WriteFile(dir, "gate", "");  // the holder ends, its lock is free
   REQUIRE(serve.LogSays(": queued, now free as run ", 20));
   REQUIRE(serve.LogSays(" ended, exit 0"));
@@ -1227,6 +1250,65 @@ TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs o
   CHECK(runs.as_list()[0].Find("run_id")->as_string() != id);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(hook.Bodies().empty());  // nothing failed: nobody paged
+  StopServer(holder);
+}
+
+TEST_CASE("serve: a fire whose run is killed while it waits for its lock runs again",
+          "[serve][schedule][owed]") {
+  // breakVV VV5: the run of a fire killed (kill -9, the OOM killer) while it waited for its
+  // lock, serve alive, was paged as a failure and its fire never ran, though it had not
+  // started. It is queued again, up to 3 times; a run that keeps dying is then told.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  int holder = HourlyBehindHolder(dir, port);
+  Serve serve(dir);
+  REQUIRE(serve.LogSays("late, within catchup 10m00s as run "));
+  // Kills the run of the fire that waits now (the n-th run serve fired for it).
+  auto kill_waiting = [&](int n) {
+    std::string log;
+    size_t at = 0;
+    for (int i = 0; i < 100; ++i) {
+      log = serve.Log();
+      at = 0;
+      for (int k = 0; k < n; ++k) {
+        at = log.find("hourly (", at);
+        at = at == std::string::npos ? at : log.find(" as run ", at);
+        if (at == std::string::npos) break;
+        at += 8;
+      }
+      if (at != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(at != std::string::npos);
+    std::string id = log.substr(at, log.find('\n', at) - at);
+    REQUIRE(FileSays(dir + "/store/serve/logs/" + id + ".log", "waiting for lock 'shared'", 10));
+    REQUIRE(Shell("pkill -9 -f -- '--run-i[d] " + id + "'").exit_code == 0);  // not this sh
+    REQUIRE(serve.LogSays("run " + id + " ended, exit 137"));
+    return id;
+  };
+  SECTION("killed once: the fire runs again, nothing is paged") {
+    std::string id = kill_waiting(1);
+    CHECK(serve.LogSays("run " + id + " (hourly ("));
+    CHECK(serve.LogSays("was killed before it started (exit 137): its fire is queued again"));
+    WriteFile(dir, "gate", "");  // the holder ends, its lock is free
+    REQUIRE(serve.LogSays(": queued, now free as run ", 20));
+    REQUIRE(serve.LogSays(" ended, exit 0"));
+    INFO(serve.Log());
+    CHECK(ReadFile(dir + "/fire.marks") == "ran\n");  // the fire ran, once
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    CHECK(hook.Bodies().empty());  // nothing failed: nobody paged
+  }
+  SECTION("killed every time: told after the third relaunch") {
+    for (int n = 1; n <= 4; ++n) kill_waiting(n);
+    CHECK(serve.LogSays("its runs died so 4 times: its fire is not started again"));
+    REQUIRE(hook.AtLeast(1).size() == 1);  // the last one is paged, once
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(hook.Bodies().size() == 1);
+    WriteFile(dir, "gate", "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(ReadFile(dir + "/fire.marks").empty());  // not started a fifth time
+  }
   StopServer(holder);
 }
 

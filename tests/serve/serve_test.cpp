@@ -180,6 +180,31 @@ TEST_CASE("serve: a run cancelled through the API, then resumed through it", "[s
   CHECK(serve.Json("GET", "/api/v1/runs/" + next, 200).Find("resumed_from")->as_string() == id);
 }
 
+TEST_CASE("serve: a run whose runbook changed since is resumed through the API with force",
+          "[serve][api]") {
+  // breakVV VV7: the 409 told an API caller to use --force, which the API did not have.
+  std::string dir = ServeDir();
+  std::string rb =
+      "version: 1\nname: once\nsteps:\n  - {id: a, uses: exec, idempotent: true, with: {run: "
+      "[sh, -c, 'test -e " +
+      dir + "/ok']}}\n";
+  WriteFile(dir, "rb/once.yaml", rb);
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/once/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(id) == "failure");
+  WriteFile(dir, "ok", "");
+  WriteFile(dir, "rb/once.yaml", rb + "# edited\n");
+  Value refused = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}");
+  CHECK_THAT(refused.Find("error")->as_string(),
+             Catch::Contains("changed since run " + id) &&
+                 Catch::Contains("resume with \"force\": true in the body") &&
+                 !Catch::Contains("--force"));
+  serve.Json("POST", "/api/v1/runs/" + id + "/resume", 400, "{\"force\": \"yes\"}");
+  Value resumed = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{\"force\": true}");
+  CHECK(serve.Finished(resumed.Find("run_id")->as_string()) == "success");
+}
+
 TEST_CASE("serve: a schedule fires for real, on time, recorded as its trigger",
           "[serve][schedule]") {
   std::string dir = ServeDir();
@@ -605,6 +630,10 @@ TEST_CASE("serve: a declined approval fails its gate, and the run", "[serve][app
   CHECK(serve.Finished(id) == "failure");
   CHECK_THAT(serve.Http("GET", "/api/v1/runs/" + id + "/steps/gate/log").out,
              Catch::Contains("declined by anonymous through the API"));
+  // breakVV VV7: its log names the API call that continues it, not a command line.
+  std::string log = dir + "/store/serve/logs/" + id + ".log";
+  REQUIRE(FileSays(log, "to continue this run: POST /api/v1/runs/" + id + "/resume\n", 10));
+  CHECK(ReadFile(log).find("runbook resume") == std::string::npos);
 }
 
 namespace {

@@ -53,16 +53,41 @@ SavedState ReadState(const std::string& path, std::string& problem) {
       state.queued.clear();
     }
   }
+  // Every entry the state file holds is either taken up or said (breakVV VV6: damaged ones
+  // were dropped unsaid).
   const Value* launched = json.value().Find("launched");
-  if (launched != nullptr && launched->is_list() && launched->as_list().size() <= kMaxQueued) {
+  if (launched != nullptr && !launched->is_list()) {
+    problem += (problem.empty() ? "" : "; ") + path +
+               " holds a \"launched\" that is not a list (damaged?): fires whose runs " +
+               "had not started are not judged again";
+  } else if (launched != nullptr && launched->as_list().size() > kMaxQueued) {
+    problem += (problem.empty() ? "" : "; ") + path + " holds " +
+               std::to_string(launched->as_list().size()) +
+               " launched fires (damaged?): none is judged again";
+  } else if (launched != nullptr) {
+    size_t damaged = 0;
     for (const Value& l : launched->as_list()) {
       const Value* id = l.is_map() ? l.Find("run_id") : nullptr;
       const Value* trigger = l.is_map() ? l.Find("trigger") : nullptr;
       if (id != nullptr && id->is_string() && trigger != nullptr && trigger->is_map())
         state.launched.emplace_back(id->as_string(), *trigger);
+      else
+        ++damaged;
     }
+    if (damaged > 0)
+      problem += (problem.empty() ? "" : "; ") + path + " holds " + std::to_string(damaged) +
+                 " launched fire(s) without a run id and trigger (damaged?): not judged again";
   }
   return state;
+}
+
+// The trigger run `run_id` recorded in its run_started event, as JSON; "" when none.
+std::string RecordedTrigger(AuditStore& store, const std::string& run_id) {
+  auto events = store.RunEvents(run_id);
+  if (!events.ok() || events.value().empty()) return "";
+  auto body = ParseJson(events.value().front().body);
+  const Value* trigger = body.ok() ? body.value().Find("trigger") : nullptr;
+  return trigger != nullptr ? ToJson(*trigger) : "";
 }
 
 std::string What(const DueFire& f) {
@@ -106,7 +131,12 @@ Result<std::vector<std::string>> Scheduler::TakeUpLaunched(
   for (const Launched& l : saved_launched_) {
     auto row = store.value()->IndexRow(l.run_id);
     if (!row.ok()) return row.status();
-    if (row.value() || owed(l.run_id)) continue;  // it ran (or was refused): as any run
+    // A run of the store under that id that another fire (or none) started does not stand
+    // for this fire (breakVV VV6: a damaged entry naming it dropped the fire); the fire is
+    // judged again, and AlreadyRan keeps it from running twice.
+    if ((row.value() && RecordedTrigger(*store.value(), l.run_id) == ToJson(l.trigger)) ||
+        owed(l.run_id))
+      continue;  // it ran (or was refused): as any run
     ids.push_back(l.run_id);
     refire_.push_back(l.trigger);
   }

@@ -437,16 +437,53 @@ TEST_CASE("scheduler on a fake clock: a fire whose run waited for its lock is ju
     REQUIRE(b.Said("queued again locked").size() == 1);
     CHECK_THAT(b.Said("queued again locked")[0], Catch::Contains("10:02:00"));
   }
-  SECTION("a fire whose run recorded its start, and a store that cannot be read") {
-    std::string holder_id = LatestRunId(b.audit_db);  // the holder's run: in the store
+  // The 10:01 fire's trigger, as its run records it.
+  const std::string fire = ToJson(ScheduleTrigger(
+      *b.Catalog_()->Find("locked")->runbook, 0,
+      std::chrono::floor<std::chrono::seconds>(ParseUtc("2026-06-01T10:01:00Z").value())));
+  SECTION("an entry naming a run another fire (or none) started: judged again") {
+    // breakVV VV6: the holder's run is in the store, but not this fire's: the fire was dropped.
+    std::string holder_id = LatestRunId(b.audit_db);
     std::string state = ReadFile(b.state);
     state.replace(state.find(id), id.size(), holder_id);
+    WriteFile(b.dir, "scheduler.json", state);
+    Scheduler after = b.Make(clock);
+    auto ids = after.TakeUpLaunched(none_owed);
+    REQUIRE(ids.ok());
+    CHECK(ids.value() == std::vector<std::string>{holder_id});
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said("queued again locked").size() == 1);
+  }
+  SECTION("damaged entries are said, not dropped unsaid") {
+    std::string state = ReadFile(b.state);
+    state.replace(state.find("\"launched\":["), 12, "\"launched\":[1,{\"run_id\":5},");
+    WriteFile(b.dir, "scheduler.json", state);
+    Scheduler after = b.Make(clock);
+    REQUIRE(after.TakeUpLaunched(none_owed).value().size() == 1);  // the good one
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said("warning: " + b.state +
+                 " holds 2 launched fire(s) without a run id and "
+                 "trigger (damaged?): not judged again")
+              .size() == 1);
+  }
+  SECTION("a fire whose run recorded its start, and a store that cannot be read") {
+    // A run that recorded this fire's trigger (no lock: the holder keeps L).
+    WriteFile(b.dir, "free.yaml",
+              "version: 1\nname: free\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+    REQUIRE(Shell(Binary() + " run " + b.dir + "/free.yaml --audit-db " + b.audit_db +
+                  " --trigger '" + fire + "'")
+                .exit_code == 0);
+    std::string started_id = LatestRunId(b.audit_db);
+    std::string state = ReadFile(b.state);
+    state.replace(state.find(id), id.size(), started_id);
     WriteFile(b.dir, "scheduler.json", state);
     Scheduler unreadable(clock, *b.launcher, b.dir + "/missing.db", b.state,
                          [&b](const std::string& line) { b.said.push_back(line); });
     CHECK_FALSE(unreadable.TakeUpLaunched(none_owed).ok());
     unreadable.Tick(*b.Catalog_());  // the fire is kept for when the store can be read
-    CHECK_THAT(ReadFile(b.state), Catch::Contains(holder_id));
+    CHECK_THAT(ReadFile(b.state), Catch::Contains(started_id));
     Scheduler after = b.Make(clock);
     auto ids = after.TakeUpLaunched(none_owed);
     REQUIRE(ids.ok());

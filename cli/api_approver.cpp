@@ -33,10 +33,9 @@ Value InputsValue(const ApprovalRequest& req) {
 // The answer recorded for `step` after event `after` (a seq), if any.
 std::optional<Value> AnswerAfter(AuditStore& store, const std::string& run_id,
                                  const std::string& step, int64_t after) {
-  auto events = store.RunEvents(run_id);
+  auto events = store.RunEventsAfter(run_id, after, "approval_answer");
   if (!events.ok()) return std::nullopt;
   for (const AuditEvent& e : events.value()) {
-    if (e.seq <= after || e.kind != "approval_answer") continue;
     auto body = ParseJson(e.body);
     if (body.ok() && body.value().Find("step") != nullptr &&
         body.value().Find("step")->ToText() == step)

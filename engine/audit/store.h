@@ -273,6 +273,10 @@ class AuditStore {
   // cleared runs.resumed_from hid the resume).
   Result<std::optional<RunRow>> ResumedAs(const std::string& id);
   Result<std::vector<AuditEvent>> RunEvents(const std::string& run_id);
+  // Run `run_id`'s events of kind `kind` after event `after_seq`, in order: what a gate
+  // waiting for its answer reads each second (cli/api_approver.cpp), not the whole run.
+  Result<std::vector<AuditEvent>> RunEventsAfter(const std::string& run_id, int64_t after_seq,
+                                                 const std::string& kind);
   // The ids of the newest `limit` runs of runbook `runbook` ("" any; the name their
   // run_started body records), newest (highest seq) first. Read through an index on the
   // events' kind in stores opened for writing since it was added; a scan of the events in

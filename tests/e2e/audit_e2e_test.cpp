@@ -340,7 +340,7 @@ TEST_CASE("run --wait waits out a store another process holds locked, and then r
 namespace {
 
 // A shell command that holds `db` locked (BEGIN EXCLUSIVE) for `seconds`, in the background.
-std::string HoldStoreLocked(const std::string& db, int seconds) {
+std::string HoldStoreLocked(const std::string& db, double seconds) {
   return "python3 -c \"import sqlite3,time; c=sqlite3.connect('" + db +
          "', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); time.sleep(" +
          std::to_string(seconds) + "); c.execute('COMMIT')\" & sleep 0.5; ";
@@ -361,25 +361,26 @@ TEST_CASE("run --wait started while the store is locked waits for it, then runs 
   WriteFile(dir, "l.yaml",  // with a lock: the lock is taken, then the start recorded
             "version: 1\nname: l\nlock: L\nsteps:\n"
             "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo RAN-L >> ran.txt']}}\n");
-  std::string rb = "cd " + dir + " && " + Binary();
+  // A 1 s busy timeout (not 5 s): the store is held 2.5 s, past it.
+  std::string rb = "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Binary();
   REQUIRE(Shell(rb + " run k.yaml --audit-db " + db).exit_code == 0);  // the store exists
   for (const char* file : {"k.yaml", "l.yaml"}) {
     INFO(file);
-    Command waited = Shell(HoldStoreLocked(db, 7) + rb + " run " + file + " --audit-db " + db +
+    Command waited = Shell(HoldStoreLocked(db, 2.5) + rb + " run " + file + " --audit-db " + db +
                                " --wait; echo rc=$?; wait",
                            60);
     INFO(waited.err);
     CHECK_THAT(waited.out, Catch::EndsWith("rc=0\n"));
     CHECK_THAT(waited.err, Catch::Contains("the audit store is busy"));
     // Without --wait, as documented: exit 3, nothing run.
-    Command refused = Shell(HoldStoreLocked(db, 7) + rb + " run " + file + " --audit-db " + db +
+    Command refused = Shell(HoldStoreLocked(db, 2.5) + rb + " run " + file + " --audit-db " + db +
                                 " 2>&1; echo rc=$?; wait",
                             60);
     CHECK_THAT(refused.out, Catch::Contains("database is locked") && Catch::EndsWith("rc=3\n"));
   }
   // Ctrl-C ends the wait: 130, nothing run.
-  Command interrupted = Shell(HoldStoreLocked(db, 6) + rb + " run k.yaml --audit-db " + db +
-                                  " --wait 2>&1 & sleep 2; kill -INT $!; wait $!; echo rc=$?; wait",
+  Command interrupted = Shell(HoldStoreLocked(db, 4) + rb + " run k.yaml --audit-db " + db +
+                                  " --wait 2>&1 & sleep 1.5; kill -INT $!; wait $!; echo rc=$?; wait",
                               60);
   CHECK_THAT(interrupted.out, Catch::Contains("nothing was run") && Catch::EndsWith("rc=130\n"));
   CHECK(ReadFile(dir + "/ran.txt") == "RAN\nRAN\nRAN-L\n");
@@ -398,7 +399,8 @@ TEST_CASE("resume --wait started while the store is locked waits for it, then re
             "  - {id: a, uses: exec, idempotent: true, with: {run: [sh, -c, 'echo A >> "
             "ran.txt']}}\n"
             "  - {id: b, uses: exec, needs: a, with: {run: [sh, -c, 'echo B >> ran.txt']}}\n");
-  std::string rb = "cd " + dir + " && " + Binary();
+  // A 1 s busy timeout (not 5 s): the store is held 2.5 s, past it.
+  std::string rb = "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Binary();
   // Killed right after the first commit: interrupted before its first step ended.
   Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=1 " + Binary() +
                          " run k.yaml --audit-db " + db);
@@ -406,7 +408,7 @@ TEST_CASE("resume --wait started while the store is locked waits for it, then re
   std::string id = Shell("sqlite3 " + db + " 'select run_id from runs'").out;
   REQUIRE(id.size() > 1);
   id.pop_back();
-  Command resumed = Shell(HoldStoreLocked(db, 7) + rb + " resume " + id + " --audit-db " + db +
+  Command resumed = Shell(HoldStoreLocked(db, 2.5) + rb + " resume " + id + " --audit-db " + db +
                               " --wait --yes; echo rc=$?; wait",
                           60);
   INFO(resumed.err);

@@ -55,6 +55,10 @@ class Loop {
     if (svc_.journal != nullptr) {
       Status recorded = svc_.journal->RunStarted(rb_, opt_.run_id, opt_.params, redactor_);
       if (!recorded.ok()) return recorded;  // nothing has run
+      // The run starts once its start is recorded: a store it waited out (run --wait) is no
+      // part of its duration or RTO (breakWW WW1: a 1 s drill was paged objective_missed).
+      values_.started = svc_.clock.Now();
+      started_wall_ = svc_.clock.WallNow();
     }
     svc_.observer.RunStarted(rb_, opt_.run_id, opt_.dry_run);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {

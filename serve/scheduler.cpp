@@ -346,8 +346,11 @@ bool Scheduler::RunEnded(const EndedRun& ended) {
          " waits in the queue and runs instead; nothing is owed");
     return true;
   }
-  say_(died + ": its fire is queued again (nothing is owed)");
   queued_[launched.request.runbook] = {launched.what, launched.request, launched.relaunches + 1};
+  // Kept in the state file at once, with the last tick as it was: a serve killed or stopped
+  // before the next tick keeps the fire queued (breakWW WW3: it was in memory only, and lost).
+  if (last_) WriteState(*last_);
+  say_(died + ": its fire is queued again (nothing is owed)");
   return true;
 }
 

@@ -350,9 +350,18 @@ Status AuditJournal::Check() {
   if (!s.ok() || run_id_.empty()) return s;
   s = store_.StillRunning(run_id_);  // a read, each second: a woken run stops at once (M1)
   auto now = std::chrono::steady_clock::now();
+  // A store another process holds locked past the busy timeout is looked at again at the
+  // next check: this look, like a heartbeat, records none of the run's outcome, and nobody
+  // can take the run as gone while nobody can write (breakWW WW2: a run waiting at its gate
+  // died at a heartbeat during a 40 s lock, its pending approval lost).
+  if (s.busy()) return Status::Ok();
   if (!s.ok() || now < next_heartbeat_) return s;
-  next_heartbeat_ = now + context_.heartbeat_every;
-  return store_.Heartbeat(run_id_);
+  s = store_.Heartbeat(run_id_);
+  // Tried again 5 s later (each try waits out the busy timeout), within the beat.
+  next_heartbeat_ =
+      now + (s.busy() ? std::min(context_.heartbeat_every, std::chrono::milliseconds(5000))
+                      : context_.heartbeat_every);
+  return s.busy() ? Status::Ok() : s;
 }
 
 }  // namespace runbook

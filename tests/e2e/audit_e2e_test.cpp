@@ -379,9 +379,10 @@ TEST_CASE("run --wait started while the store is locked waits for it, then runs 
     CHECK_THAT(refused.out, Catch::Contains("database is locked") && Catch::EndsWith("rc=3\n"));
   }
   // Ctrl-C ends the wait: 130, nothing run.
-  Command interrupted = Shell(HoldStoreLocked(db, 4) + rb + " run k.yaml --audit-db " + db +
-                                  " --wait 2>&1 & sleep 1.5; kill -INT $!; wait $!; echo rc=$?; wait",
-                              60);
+  Command interrupted =
+      Shell(HoldStoreLocked(db, 4) + rb + " run k.yaml --audit-db " + db +
+                " --wait 2>&1 & sleep 1.5; kill -INT $!; wait $!; echo rc=$?; wait",
+            60);
   CHECK_THAT(interrupted.out, Catch::Contains("nothing was run") && Catch::EndsWith("rc=130\n"));
   CHECK(ReadFile(dir + "/ran.txt") == "RAN\nRAN\nRAN-L\n");
   CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs where status='success'\"").out ==
@@ -390,6 +391,27 @@ TEST_CASE("run --wait started while the store is locked waits for it, then runs 
   // objective_missed after a 13 s wait).
   CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs where duration_ms > 1500\"").out ==
         "0\n");
+}
+
+TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit][e2e][lock]") {
+  // breakWW WW2: a heartbeat (or the look whether the run is still running) that met a store
+  // locked past the busy timeout ended the run, exit 3: a gate waiting for its answer under
+  // serve died, its pending approval lost. Neither records the run's outcome: tried again.
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  WriteFile(dir, "k.yaml",
+            "version: 1\nname: k\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'sleep 5; echo A >> ran.txt']}}\n");
+  std::string rb =
+      "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s RUNBOOK_HEARTBEAT_INTERVAL=1s " + Binary();
+  // The run starts, then the store is locked 3 s during its step (three heartbeats).
+  Command c = Shell("(" + rb + " run k.yaml --audit-db " + db +
+                        " 2> run.err; echo rc=$? > rc.txt) & sleep 1; " + HoldStoreLocked(db, 3) +
+                        "wait; cat " + dir + "/rc.txt " + dir + "/run.err",
+                    60);
+  INFO(c.out);
+  CHECK_THAT(c.out, Catch::StartsWith("rc=0\n"));
+  CHECK(ReadFile(dir + "/ran.txt") == "A\n");
 }
 
 TEST_CASE("resume --wait started while the store is locked waits for it, then resumes",

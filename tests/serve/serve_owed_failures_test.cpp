@@ -1299,6 +1299,22 @@ TEST_CASE("serve: a fire whose run is killed while it waits for its lock runs ag
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     CHECK(hook.Bodies().empty());  // nothing failed: nobody paged
   }
+  SECTION("killed, then serve killed at once: the fire is kept queued, and runs once") {
+    // breakWW WW3: the fire queued again was in memory only until the next tick.
+    kill_waiting(1);
+    REQUIRE(serve.LogSays("its fire is queued again"));
+    serve.Kill9();
+    CHECK_THAT(ReadFile(dir + "/store/serve/scheduler.json"),
+               Catch::Contains("\"queued\":[{") && Catch::Contains("\"runbook\":\"hourly\""));
+    serve.Start();
+    CHECK(serve.LogSays("queued again hourly ("));
+    WriteFile(dir, "gate", "");
+    REQUIRE(serve.LogSays(": queued, now free as run ", 20));
+    REQUIRE(serve.LogSays(" ended, exit 0"));
+    CHECK(ReadFile(dir + "/fire.marks") == "ran\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    CHECK(hook.Bodies().empty());
+  }
   SECTION("killed every time: told after the third relaunch") {
     for (int n = 1; n <= 4; ++n) kill_waiting(n);
     CHECK(serve.LogSays("its runs died so 4 times: its fire is not started again"));

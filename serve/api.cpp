@@ -495,6 +495,16 @@ class Routes {
     if (record->status != "running" || !Waiting(*record, step))
       return Error(res, 409,
                    "run " + record->run_id + " has no approval waiting at step '" + step + "'");
+    // A run this serve started whose process has ended cannot take an answer, though the
+    // store still says it runs (its end unrecorded): the answer would be recorded and never
+    // acted on (breakWW WW2).
+    if (auto launched = c_.launcher->Launched(record->run_id); launched && launched->exit_code >= 0)
+      return Error(res, 409,
+                   "run " + record->run_id + "'s process ended (exit " +
+                       std::to_string(launched->exit_code) +
+                       ") before it took an answer; once it is marked interrupted, resume it "
+                       "(POST /api/v1/runs/" +
+                       record->run_id + "/resume) and its gate waits again");
     auto body = ParseJson(req.body);
     const Value* approve =
         body.ok() && body.value().is_map() ? body.value().Find("approve") : nullptr;

@@ -912,6 +912,33 @@ TEST_CASE("serve: a run waiting for its lock is cancelled through the API, and p
   CHECK(hook.Bodies().empty());                                   // a cancel pages nobody
 }
 
+TEST_CASE("serve: an answer for a gate whose run's process ended is refused, not lost",
+          "[serve][approvals][owed]") {
+  // breakWW WW2: the store still said the run waited at its gate (its death not yet marked:
+  // the store had been locked), so the answer was recorded (202) and never acted on.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure"));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "ga", "a");
+  REQUIRE(serve.WaitsForApproval(id));
+  int locker = LockStore(dir, 30);  // its helper cannot mark it interrupted yet
+  REQUIRE(Shell("pkill -9 -f -- '--run-i[d] " + id + "'").exit_code == 0);
+  REQUIRE(serve.LogSays("run " + id + " ended, exit 137"));
+  StopServer(locker);  // free again: the helper tries again 10 s later
+  Command answered =
+      serve.Http("POST", "/api/v1/runs/" + id + "/approvals/gate", "{\"approve\": true}");
+  // Refused either way: serve knows the process ended, or the store was swept meanwhile.
+  CHECK_THAT(answered.out, (Catch::Contains("process ended (exit 137) before it took an answer") ||
+                            Catch::Contains("has no approval waiting")) &&
+                               Catch::EndsWith("409"));
+  CHECK(Shell("sqlite3 " + dir +
+              "/store/audit.db \"SELECT count(*) FROM events WHERE kind = "
+              "'approval_answer'\"")
+            .out == "0\n");
+}
+
 TEST_CASE(
     "serve: a refused run the store could not record still sees another run waiting at its gate",
     "[serve][notify][owed]") {

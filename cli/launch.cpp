@@ -611,8 +611,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   if (o.wait_lock)  // said once, when the store is first found busy there
     context.wait_out_busy = [&cancel, said = false]() mutable {
       if (!std::exchange(said, true))
-        std::cerr << "runbook: the audit store is busy: waiting to record the run's start "
-                     "(--wait)\n";
+        std::cerr << "runbook: the audit store is busy: waiting to record the run (--wait)\n";
       return !cancel.cancelled();
     };
   if (store) {

@@ -127,14 +127,22 @@ Status AuditJournal::Append(const std::string& kind, const std::string& step, in
     pending_.push_back({kind, step, attempt, std::move(v)});
     return Status::Ok();
   }
-  return store_.Append(run_id_, kind, step, attempt, v);
+  return Commit({{kind, step, attempt, std::move(v)}});
 }
 
 Status AuditJournal::CommitGroup() {
   grouping_ = false;
   std::vector<AuditStore::NewEvent> events;
   events.swap(pending_);
-  return store_.AppendAll(run_id_, events);
+  return Commit(events);
+}
+
+Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
+  for (;;) {  // a busy store rolled the transaction back: nothing of it was written
+    Status s = store_.AppendAll(run_id_, events);
+    if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy()) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 namespace {
@@ -209,11 +217,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   PutPath(body, "path", AbsolutePath(rb.path()));
   PutPath(body, "base", context_.base);
   PutPath(body, "base_real", context_.base_real);
-  for (;;) {
-    Status s = Append("run_started", "", 0, body);
-    if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy()) return s;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  return Append("run_started", "", 0, std::move(body));
 }
 
 const Redactor& AuditJournal::Keyed() {
@@ -341,8 +345,9 @@ Status AuditJournal::RunFinished(const RunResult& r) {
 
 Status AuditJournal::OutputSoFar(const StepDecl& step, int attempt, const std::string& text) {
   if (run_id_.empty()) return Status::Ok();
-  return store_.KeepOutputSoFar(run_id_, step.id, attempt,
-                                redactor_ != nullptr ? redactor_->Apply(text) : text);
+  Status s = store_.KeepOutputSoFar(run_id_, step.id, attempt,
+                                    redactor_ != nullptr ? redactor_->Apply(text) : text);
+  return s.busy() ? Status::Ok() : s;  // a view of a step at work: the next one is kept
 }
 
 Status AuditJournal::Check() {

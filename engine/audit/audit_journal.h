@@ -45,10 +45,10 @@ struct RunContext {
   // How often the run's process says it is alive (store.h, Liveness); tests shorten it.
   std::chrono::milliseconds heartbeat_every = kHeartbeatEvery;
   // `run --wait` / `resume --wait`: while this returns true (not cancelled), a store another
-  // process holds locked past its busy timeout when the run records its start (run_started,
-  // the first record) is waited out, polled every 200 ms, instead of ending the run (breakVV
-  // VV2: a fire started while an `audit export` held the store died, paged, its fire lost).
-  // Empty: not waited out. Later records are not waited for: the run has begun.
+  // process holds locked past its busy timeout when the run records an event (its start, a
+  // step's end) is waited out, polled every 200 ms, instead of ending the run (breakVV VV2: a
+  // fire started while an `audit export` held the store died, paged, its fire lost; breakWW
+  // WW2: a run at work died at a brief lock). Empty: not waited out (exit 3 as documented).
   std::function<bool()> wait_out_busy;
 };
 
@@ -92,6 +92,9 @@ class AuditJournal final : public RunJournal {
   const Redactor& Keyed();
   Status Append(const std::string& kind, const std::string& step, int64_t attempt, Value::Map body,
                 size_t cut_strings = 0);
+  // Appends `events` in one transaction, waiting out a busy store as context_.wait_out_busy
+  // allows. Errors: the store's.
+  Status Commit(const std::vector<AuditStore::NewEvent>& events);
   AuditStore& store_;
   RunContext context_;
   std::string run_id_;

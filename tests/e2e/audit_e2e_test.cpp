@@ -397,21 +397,37 @@ TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit
   // breakWW WW2: a heartbeat (or the look whether the run is still running) that met a store
   // locked past the busy timeout ended the run, exit 3: a gate waiting for its answer under
   // serve died, its pending approval lost. Neither records the run's outcome: tried again.
+  // And under --wait (serve's runs) a step's end that meets the locked store waits for it.
   std::string dir = TempDir();
   std::string db = dir + "/a.db";
   WriteFile(dir, "k.yaml",
             "version: 1\nname: k\nsteps:\n"
-            "  - {id: a, uses: exec, with: {run: [sh, -c, 'sleep 5; echo A >> ran.txt']}}\n");
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'sleep 5; echo A >> ran.txt']}}\n"
+            "  - {id: b, uses: exec, needs: a, with: {run: [sh, -c, 'sleep 1; echo B >> "
+            "ran.txt']}}\n");
   std::string rb =
       "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s RUNBOOK_HEARTBEAT_INTERVAL=1s " + Binary();
-  // The run starts, then the store is locked 3 s during its step (three heartbeats).
-  Command c = Shell("(" + rb + " run k.yaml --audit-db " + db +
-                        " 2> run.err; echo rc=$? > rc.txt) & sleep 1; " + HoldStoreLocked(db, 3) +
-                        "wait; cat " + dir + "/rc.txt " + dir + "/run.err",
-                    60);
-  INFO(c.out);
-  CHECK_THAT(c.out, Catch::StartsWith("rc=0\n"));
-  CHECK(ReadFile(dir + "/ran.txt") == "A\n");
+  auto run_locked = [&](const std::string& flags, double from, double seconds) {
+    return Shell("rm -f " + dir + "/ran.txt; (" + rb + " run k.yaml --audit-db " + db + flags +
+                     " 2> run.err; echo rc=$? > rc.txt) & sleep " + std::to_string(from) + "; " +
+                     HoldStoreLocked(db, seconds) + "wait; cat " + dir + "/rc.txt " + dir +
+                     "/run.err",
+                 60);
+  };
+  // The store locked 3 s during step a: three heartbeats, no record.
+  Command beats = run_locked("", 1, 3);
+  INFO(beats.out);
+  CHECK_THAT(beats.out, Catch::StartsWith("rc=0\n"));
+  CHECK(ReadFile(dir + "/ran.txt") == "A\nB\n");
+  // Locked from 4 s for 4 s: step a's end (at 5 s) meets it. --wait waits; without, exit 3.
+  Command waited = run_locked(" --wait", 4, 4);
+  INFO(waited.out);
+  CHECK_THAT(waited.out, Catch::StartsWith("rc=0\n") &&
+                             Catch::Contains("the audit store is busy: waiting to record the run"));
+  CHECK(ReadFile(dir + "/ran.txt") == "A\nB\n");
+  Command refused = run_locked("", 4, 4);
+  INFO(refused.out);
+  CHECK_THAT(refused.out, Catch::StartsWith("rc=3\n") && Catch::Contains("database is locked"));
 }
 
 TEST_CASE("resume --wait started while the store is locked waits for it, then resumes",

@@ -301,7 +301,10 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
                   OutcomeName(s.outcome), attempts, took.c_str());
     out += row;
   }
-  out += "\n" + std::string(dry_run_ ? "dry run " : "run ") + r.run_id + ": " + r.status + " in " +
+  // A run the store could not record was stopped by runbook, not cancelled (breakWW WW4).
+  const std::string status =
+      r.unrecorded.empty() ? r.status : "stopped (the audit store could not record it)";
+  out += "\n" + std::string(dry_run_ ? "dry run " : "run ") + r.run_id + ": " + status + " in " +
          HumanDuration(r.duration) +
          (!dry_run_               ? ""
           : r.status == "success" ? " (nothing was run)"

@@ -70,9 +70,7 @@ class Loop {
     while (done_ < steps_.size()) Turn();
     CommitAndLaunch();  // the last attempts' ends
     StopResources();
-    RunResult result = Finish();
-    if (!journal_status_.ok()) result.unrecorded = journal_status_.message();
-    return result;
+    return Finish();
   }
 
  private:
@@ -849,6 +847,8 @@ class Loop {
     result.rpo.objective = rb_.rpo_objective;
     result.steps = std::move(steps_);
     if (svc_.journal != nullptr && journal_status_.ok()) Journal(svc_.journal->RunFinished(result));
+    // Known to the observers too: a run the store stopped is no cancel (breakWW WW4).
+    if (!journal_status_.ok()) result.unrecorded = journal_status_.message();
     svc_.observer.RunFinished(rb_, result);
     return result;
   }

@@ -524,6 +524,12 @@ class Routes {
                                               {"approve", *approve},
                                               {"by", Value(t_caller)},
                                               {"inputs", inputs ? *inputs : Value(Value::Map{})}}));
+    if (s.busy()) {  // the gate still waits: the same answer later is taken (breakWW WW5)
+      res.set_header("Retry-After", "5");
+      return Error(res, 503,
+                   "the audit store is busy (" + s.message() +
+                       "): the answer was not recorded and the gate still waits; send it again");
+    }
     if (!s.ok()) return Error(res, 409, s.message());
     c_.say(std::string(approve->as_bool() ? "approved" : "declined") + " step " + step +
            " of run " + record->run_id + " (API: " + t_caller + ")");

@@ -428,6 +428,9 @@ TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit
   Command refused = run_locked("", 4, 4);
   INFO(refused.out);
   CHECK_THAT(refused.out, Catch::StartsWith("rc=3\n") && Catch::Contains("database is locked"));
+  // Said as what it was, not as a cancel (breakWW WW4).
+  CHECK_THAT(refused.out, Catch::Contains(": stopped (the audit store could not record it) in ") &&
+                              !Catch::Contains(": cancelled in "));
 }
 
 TEST_CASE("resume --wait started while the store is locked waits for it, then resumes",

@@ -912,6 +912,32 @@ TEST_CASE("serve: a run waiting for its lock is cancelled through the API, and p
   CHECK(hook.Bodies().empty());                                   // a cancel pages nobody
 }
 
+TEST_CASE("serve: an answer the locked store cannot take is 503, and taken when sent again",
+          "[serve][approvals][owed]") {
+  // breakWW WW5: it was 409 (the run's state forbids it): a client took the gate as gone.
+  // breakWW WW2: the gate's run outlives the lock (its heartbeats are tried again).
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure"));
+  Serve serve(dir, {}, "http", {"RUNBOOK_HEARTBEAT_INTERVAL=1s"});
+  std::string id = StartRun(serve, "ga", "a");
+  REQUIRE(serve.WaitsForApproval(id));
+  int locker = LockStore(dir, 9);
+  Command busy = Shell(
+      "curl -si -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' "
+      "-d '{\"approve\": true}' " +
+      serve.Url() + "/api/v1/runs/" + id + "/approvals/gate");
+  CHECK_THAT(busy.out,
+             Catch::Contains("Retry-After: 5") &&
+                 Catch::Contains("the answer was not recorded and the gate still waits") &&
+                 Catch::EndsWith("503"));
+  StopServer(locker);
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(id) == "success");
+  CHECK(hook.Bodies().empty());
+}
+
 TEST_CASE("serve: an answer for a gate whose run's process ended is refused, not lost",
           "[serve][approvals][owed]") {
   // breakWW WW2: the store still said the run waited at its gate (its death not yet marked:

@@ -36,6 +36,12 @@ bool GateResumes::TakeRetry(const EndedRun& ended, const std::string& audit_db, 
   return true;
 }
 
+std::set<std::string> GateResumes::Going() const {
+  std::set<std::string> out;
+  for (const auto& [resume, entry] : by_resume_) out.insert(resume);
+  return out;
+}
+
 std::vector<std::string> GateResumes::Due(Time now) {
   std::vector<std::string> due;
   std::erase_if(waiting_, [&](const Entry& e) {

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ class GateResumes {
   bool TakeRetry(const EndedRun& ended, const std::string& audit_db, Time now);
   // The runs whose resume is due again at `now` (taken from the list).
   std::vector<std::string> Due(Time now);
+  // The resumes started (Started) that have not ended yet, by their run ids.
+  std::set<std::string> Going() const;
 
  private:
   struct Entry {

@@ -115,14 +115,22 @@ void WaitForRuns(Launcher& launcher, OwedFailures& owed, Millis wait,
 }
 
 // The runs serve started that do nothing but wait at approval gates (restart.h
-// OnlyWaitsAtGates): left to die with serve and resumed by the next, their gates pending.
-std::set<std::string> WaitingAtGates(const Launcher& launcher, const std::string& audit_db) {
+// OnlyWaitsAtGates): left to die with serve and resumed by the next, their gates pending. So
+// are the restart resumes of gate runs (`gate_resumes`) that have not begun a step yet (one
+// still waiting out a busy store: breakWW WW9, cancelled at a stop, its approval was lost).
+std::set<std::string> WaitingAtGates(const Launcher& launcher, const std::string& audit_db,
+                                     const std::set<std::string>& gate_resumes) {
   std::set<std::string> out;
   auto store = AuditStore::OpenExisting(audit_db);
-  if (!store.ok()) return out;
   for (const LaunchedRun& r : launcher.AllRunning()) {
-    auto events = store.value()->RunEvents(r.run_id);
+    auto events = store.ok() ? store.value()->RunEvents(r.run_id)
+                             : Result<std::vector<AuditEvent>>(store.status());
     if (events.ok() && OnlyWaitsAtGates(events.value())) out.insert(r.run_id);
+    if (gate_resumes.count(r.run_id) == 0) continue;
+    bool begun =
+        events.ok() && std::any_of(events.value().begin(), events.value().end(),
+                                   [](const AuditEvent& e) { return e.kind == "attempt_started"; });
+    if (!begun) out.insert(r.run_id);
   }
   return out;
 }
@@ -134,8 +142,9 @@ std::set<std::string> WaitingAtGates(const Launcher& launcher, const std::string
 // at an approval gate is not cancelled: it dies with serve and the next serve resumes it
 // (breakTT TT16). Then waits for the failures being sent (30 s at most: what is left is sent
 // by the next serve).
-void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::string& audit_db) {
-  const std::set<std::string> kept = WaitingAtGates(launcher, audit_db);
+void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::string& audit_db,
+             const std::set<std::string>& gate_resumes) {
+  const std::set<std::string> kept = WaitingAtGates(launcher, audit_db, gate_resumes);
   for (const std::string& id : kept)
     Say("run " + id +
         " waits for an approval: it stops with serve, and the next serve resumes "
@@ -345,8 +354,6 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);
   std::optional<LeftBehind> swept;
   GateResumes gates;
-  bool taken_up = TryTakeUp(swept, o, 5000, *catalog.Get(), launcher, owed, scheduler, gates, true);
-  auto next_take_up = std::chrono::steady_clock::now();
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
   context.tls = !o.tls_cert.empty();
@@ -367,11 +374,19 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   });
   ::signal(SIGINT, OnStopSignal);
   ::signal(SIGTERM, OnStopSignal);
+  // What the serve before left is looked at once serve listens: one that cannot listen (its
+  // port taken) exits having resumed nothing, which it would have cancelled as it stopped
+  // (breakWW WW9: a gate's pending approval was lost so).
+  for (int i = 0; i < 200 && !listening && !g_stop; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool taken_up = listening && !g_stop &&
+                  TryTakeUp(swept, o, 5000, *catalog.Get(), launcher, owed, scheduler, gates, true);
+  auto next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (!g_stop) {
     catalog.Refresh();
     // Looked at again every 2 s, briefly, until the store can be written (the loop's other
     // work waits meanwhile: 0.2 s at most).
-    if (!taken_up && std::chrono::steady_clock::now() >= next_take_up) {
+    if (listening && !taken_up && std::chrono::steady_clock::now() >= next_take_up) {
       taken_up = TryTakeUp(swept, o, 200, *catalog.Get(), launcher, owed, scheduler, gates, false);
       next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
@@ -405,7 +420,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
   Say("stopping");
-  EndRuns(launcher, owed, o.stop_grace, o.audit_db);
+  EndRuns(launcher, owed, o.stop_grace, o.audit_db, gates.Going());
   api.Stop();
   http.join();
   if (!served.ok()) {

@@ -912,6 +912,76 @@ TEST_CASE("serve: a run waiting for its lock is cancelled through the API, and p
   CHECK(hook.Bodies().empty());                                   // a cancel pages nobody
 }
 
+TEST_CASE("serve: a serve that cannot listen leaves the gate run for the next, untouched",
+          "[serve][approvals][owed]") {
+  // breakWW WW9: it resumed the gate run before it bound its port, then cancelled that resume
+  // as it exited: the run was taken as cancelled, and the next serve neither resumed nor told it.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure"));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "ga", "a");
+  REQUIRE(serve.WaitsForApproval(id));
+  serve.Kill9();
+  const std::string taken = std::to_string(FreePort());
+  Command refused =
+      Shell("python3 -c \"import socket,time; s=socket.socket(); s.bind(('127.0.0.1'," + taken +
+                ")); s.listen(); time.sleep(6)\" & sleep 0.7; " + Binary() + " serve --runbooks " +
+                dir + "/rb --listen 127.0.0.1:" + taken + " --audit-db " + dir +
+                "/store/audit.db 2>&1; echo rc=$?; wait",
+            60);
+  INFO(refused.out);
+  CHECK_THAT(refused.out, Catch::Contains("cannot listen") && Catch::EndsWith("rc=3\n"));
+  CHECK_THAT(refused.out, !Catch::Contains("resumed as run") && !Catch::Contains("cancelling"));
+  serve.Start();
+  std::string next = ResumedAs(serve, id, "gate");
+  REQUIRE_FALSE(next.empty());
+  CHECK(serve.WaitsForApproval(next));
+  CHECK(hook.Bodies().empty());
+}
+
+TEST_CASE("serve: a gate's restart resume not yet begun is left to the next serve at a stop",
+          "[serve][approvals][owed]") {
+  // breakWW WW9: stopped (SIGTERM) while its restart resume had not begun (it waited out a
+  // busy store; here it waits for its lock), serve cancelled that resume: the gate run was
+  // taken as cancelled, and the next serve neither resumed nor told it.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string ga = GateRunbook("ga", port, "failure");
+  ga.replace(ga.find("\nparams:"), 8, "\nlock: L\nparams:");
+  WriteFile(dir, "rb/ga.yaml", ga);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "holder.yaml", GatedRunbook("holder", gate, "lock: L\n"));
+  Serve serve(dir);
+  std::string id = StartRun(serve, "ga", "a");
+  REQUIRE(serve.WaitsForApproval(id));
+  serve.Kill9();  // its gate run dies, and frees L
+  int holder = StartBackground(
+      {Binary(), "run", dir + "/holder.yaml", "--audit-db", dir + "/store/audit.db"},
+      dir + "/holder.log");
+  REQUIRE(Started(gate));
+  serve.Start();
+  std::string first = ResumedAs(serve, id, "gate");
+  REQUIRE_FALSE(first.empty());
+  REQUIRE(FileSays(dir + "/store/serve/logs/" + first + ".log", "waiting for lock 'L'", 10));
+  serve.Term();
+  INFO(ReadFile(dir + "/serve.log.2"));
+  CHECK_THAT(ReadFile(dir + "/serve.log.2"),
+             Catch::Contains("run " + first + " waits for an approval: it stops with serve") &&
+                 !Catch::Contains("cancelling run " + first));
+  WriteFile(dir, "gate", "");  // the holder ends: L is free
+  StopServer(holder);
+  serve.Start();
+  REQUIRE(serve.LogSays("resumed as run ", 20));
+  std::string log = serve.Log();
+  size_t at = log.rfind("resumed as run ") + 15;
+  std::string next = log.substr(at, 23);
+  CHECK(serve.WaitsForApproval(next));
+  CHECK(hook.Bodies().empty());
+}
+
 TEST_CASE("serve: an answer the locked store cannot take is 503, and taken when sent again",
           "[serve][approvals][owed]") {
   // breakWW WW5: it was 409 (the run's state forbids it): a client took the gate as gone.

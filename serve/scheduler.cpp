@@ -346,6 +346,15 @@ bool Scheduler::RunEnded(const EndedRun& ended) {
          " waits in the queue and runs instead; nothing is owed");
     return true;
   }
+  // One started since (its run still going, or ended) stands for it too: never an older fire
+  // after a newer one (breakWW WW7).
+  for (const std::vector<Launched>* list : {&launched_, &ended_})
+    for (const Launched& l : *list)
+      if (l.request.runbook == launched.request.runbook) {
+        say_(died + ": a later fire of " + launched.request.runbook + " (run " + l.run_id +
+             ") was started since, instead; nothing is owed");
+        return true;
+      }
   queued_[launched.request.runbook] = {launched.what, launched.request, launched.relaunches + 1};
   // Kept in the state file at once, with the last tick as it was: a serve killed or stopped
   // before the next tick keeps the fire queued (breakWW WW3: it was in memory only, and lost).

@@ -390,7 +390,6 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
       taken_up = TryTakeUp(swept, o, 200, *catalog.Get(), launcher, owed, scheduler, gates, false);
       next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
-    if (listening) scheduler.Tick(*catalog.Get());
     const auto now = std::chrono::steady_clock::now();
     for (const EndedRun& e : launcher.Reap()) {
       Say(EndedLine(e));
@@ -409,6 +408,9 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
         Say("run " + e.run.run_id +
             ": its failure is being sent, not kept if serve stops: " + s.message());
     }
+    // After the runs that ended were judged: a fire queued again for a run killed before it
+    // started is known before a later fire queued behind it starts (breakWW WW7).
+    if (listening) scheduler.Tick(*catalog.Get());
     for (const std::string& line : owed.Tick(now)) Say(line);
     for (const std::string& id :
          ResumeWaitingRuns(gates.Due(now), o.audit_db, *catalog.Get(), launcher, Say,

@@ -507,3 +507,45 @@ TEST_CASE("UTC times: impossible dates and years a time point cannot hold are re
     CHECK_FALSE(ParseUtc(bad).has_value());
   }
 }
+
+TEST_CASE("scheduler on a fake clock: a killed unstarted run's fire does not run after a later one",
+          "[serve][schedule][clock][lock]") {
+  // breakWW WW7: 10:01's run waited for its lock, 10:02's fire was queued behind it (overlap:
+  // queue); 10:01's run was killed. Serve started 10:02 first, then queued 10:01 again, which
+  // ran after it. Judged as the run ends, before the queue moves, the later fire runs instead.
+  Bench b;
+  std::string gate = b.dir + "/gate";
+  WriteFile(b.dir, "holder.yaml",
+            "version: 1\nname: holder\nlock: L\nsteps:\n  - {id: w, uses: exec, with: {run: [sh, "
+            "-c, 'touch " +
+                gate + ".held; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n");
+  b.Runbook("locked.yaml",
+            "version: 1\nname: locked\nlock: L\non:\n  schedule:\n    - cron: '* * * * *'\n"
+            "  overlap: queue\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+  int holder = StartBackground({Binary(), "run", b.dir + "/holder.yaml", "--audit-db", b.audit_db},
+                               b.dir + "/holder.log");
+  REQUIRE(Shell("for i in $(seq 100); do [ -e " + gate +
+                ".held ] && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+  FakeClock clock = At("2026-06-01T10:00:30Z");
+  Scheduler s = b.Make(clock);
+  b.TickEveryMinute(s, clock, 2);  // 10:01 fires and waits for L; 10:02 is queued behind it
+  INFO(b.All());
+  REQUIRE(b.Said("queued locked").size() == 1);
+  REQUIRE(b.launcher->Running("locked").size() == 1);
+  ::kill(b.launcher->Running("locked")[0].pid, SIGKILL);
+  b.WaitIdle("locked");
+  for (const EndedRun& e : b.launcher->Reap()) CHECK(s.RunEnded(e));  // nothing owed
+  CHECK(b.Said("run ").size() == 1);
+  CHECK_THAT(b.Said("run ")[0],
+             Catch::Contains("was killed before it started (exit 137): a later fire of locked "
+                             "waits in the queue and runs instead"));
+  s.Tick(*b.Catalog_());
+  REQUIRE(b.Said("fired ").size() == 2);  // 10:01, then 10:02 from the queue; 10:01 never again
+  CHECK_THAT(b.Said("fired ")[1], Catch::Contains("fire 2026-06-01T10:02:00.000Z): queued, now free"));
+  WriteFile(b.dir, "gate", "");
+  b.WaitIdle("locked");
+  s.Tick(*b.Catalog_());
+  CHECK(b.Said("fired ").size() == 2);
+  StopServer(holder);
+}

@@ -40,16 +40,17 @@ std::string LostDetail(int exit_code, bool started, const std::string& run_id) {
     return "the run left no record in the store: it was refused before it started, or died "
            "with runbook serve before it recorded its start (serve's log: logs/" +
            run_id + ".log)";
+  // Serve's runs are resumed through its API (breakWW WW10: the command line was named).
+  const std::string resume = "it is interrupted: POST /api/v1/runs/" + run_id + "/resume";
   if (exit_code == kDiedWithServe)
     return "the run's process died with runbook serve (killed, OOM-killed or stopped while the "
-           "run ran); it is interrupted: runbook resume " +
-           run_id;
+           "run ran); " +
+           resume;
   std::string how = HowItEnded(exit_code);
   if (!started)
     return "the run's process " + how + " before the run started (serve's log: logs/" + run_id +
            ".log)";
-  return "the run's process " + how +
-         " before it recorded its end; it is interrupted: runbook resume " + run_id;
+  return "the run's process " + how + " before it recorded its end; " + resume;
 }
 
 namespace {
@@ -177,8 +178,10 @@ std::string RefusedDetail(int exit_code, const std::string& resume_id, const std
   return "resuming it as run " + resume_id + " was refused before it started (its process " +
          HowItEnded(exit_code) + "; serve's log: logs/" + resume_id +
          ".log says why); it is still interrupted: resume it with POST /api/v1/runs/" + run_id +
-         "/resume, giving what that log asks for (\"rerun\", or in \"params\" a param the run "
-         "recorded masked)";  // the API, never a command line that takes a secret (breakVV VV4)
+         "/resume, giving what that log asks for (\"rerun\", \"force\" for a runbook edited "
+         "since, or in \"params\" a param the run recorded masked)";  // the API, never a command
+                                                                      // line that takes a secret
+                                                                      // (breakVV VV4)
 }
 
 // The steps of `run_id` (main or finally: breakUU UU7) whose failure fails the run (not

@@ -240,9 +240,11 @@ struct LeftBehind {
 };
 
 // Sweeps the store (MarkInterrupted, waiting `busy_timeout_ms` for its lock), each gone run
-// said; `later` (an earlier try met the store locked): that it can be written now is said
+// said, with `left_running` (Launcher::LeftRunning, read at start-up); `later` (an earlier
+// try met the store locked): that it can be written now is said
 // first (breakVV VV7: it came after what was done). Errors: the store cannot be written yet.
-Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool later) {
+Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool later,
+                              const std::vector<std::string>& left_running) {
   auto store = AuditStore::Open(o.audit_db, busy_timeout_ms);
   if (!store.ok()) return store.status();
   auto swept = store.value()->MarkInterrupted();
@@ -258,7 +260,7 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool l
   }
   // The runs the serve before this one started and never saw end, which another command's
   // sweep marked interrupted meanwhile (audit of issue 16, M1): they are this serve's to resume.
-  out.left = Launcher::LeftRunning(o.state_dir + "/logs");
+  out.left = left_running;
   for (const std::string& id : out.left) {
     if (std::find(out.gone.begin(), out.gone.end(), id) != out.gone.end()) continue;
     auto row = store.value()->IndexRow(id);
@@ -306,12 +308,13 @@ bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& 
 // Sweeps the store (once: `swept` keeps what the sweep found) and takes up what the serve
 // before left, or says why not yet (the store locked: breakTT TT12, breakUU UU11: taken up
 // later, never owed blind). True once done.
-bool TryTakeUp(std::optional<LeftBehind>& swept, const ServeOptions& o, int busy_timeout_ms,
+bool TryTakeUp(std::optional<LeftBehind>& swept, const ServeOptions& o,
+               const std::vector<std::string>& left_running, int busy_timeout_ms,
                const Catalog& catalog, Launcher& launcher, OwedFailures& owed, Scheduler& scheduler,
                GateResumes& gates, bool say_why) {
   std::string why = "the store cannot be read";
   if (!swept) {
-    auto behind = SweepStore(o, busy_timeout_ms, !say_why);
+    auto behind = SweepStore(o, busy_timeout_ms, !say_why, left_running);
     if (behind.ok()) {
       swept = std::move(behind).value();
     } else {
@@ -354,6 +357,9 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);
   std::optional<LeftBehind> swept;
   GateResumes gates;
+  // The runs the serve before started and never saw end, read before this one can start any
+  // (the API opens below): a run started meanwhile is not the serve before's.
+  const std::vector<std::string> left_running = Launcher::LeftRunning(o.state_dir + "/logs");
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
   context.tls = !o.tls_cert.empty();
@@ -380,14 +386,16 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   for (int i = 0; i < 200 && !listening && !g_stop; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   bool taken_up = listening && !g_stop &&
-                  TryTakeUp(swept, o, 5000, *catalog.Get(), launcher, owed, scheduler, gates, true);
+                  TryTakeUp(swept, o, left_running, 5000, *catalog.Get(), launcher, owed, scheduler,
+                            gates, true);
   auto next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (!g_stop) {
     catalog.Refresh();
     // Looked at again every 2 s, briefly, until the store can be written (the loop's other
     // work waits meanwhile: 0.2 s at most).
     if (listening && !taken_up && std::chrono::steady_clock::now() >= next_take_up) {
-      taken_up = TryTakeUp(swept, o, 200, *catalog.Get(), launcher, owed, scheduler, gates, false);
+      taken_up = TryTakeUp(swept, o, left_running, 200, *catalog.Get(), launcher, owed, scheduler,
+                           gates, false);
       next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
     const auto now = std::chrono::steady_clock::now();

@@ -524,9 +524,9 @@ TEST_CASE("scheduler on a fake clock: a killed unstarted run's fire does not run
             "  overlap: queue\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
   int holder = StartBackground({Binary(), "run", b.dir + "/holder.yaml", "--audit-db", b.audit_db},
                                b.dir + "/holder.log");
-  REQUIRE(Shell("for i in $(seq 100); do [ -e " + gate +
-                ".held ] && exit 0; sleep 0.1; done; exit 1")
-              .exit_code == 0);
+  REQUIRE(
+      Shell("for i in $(seq 100); do [ -e " + gate + ".held ] && exit 0; sleep 0.1; done; exit 1")
+          .exit_code == 0);
   FakeClock clock = At("2026-06-01T10:00:30Z");
   Scheduler s = b.Make(clock);
   b.TickEveryMinute(s, clock, 2);  // 10:01 fires and waits for L; 10:02 is queued behind it
@@ -542,7 +542,8 @@ TEST_CASE("scheduler on a fake clock: a killed unstarted run's fire does not run
                              "waits in the queue and runs instead"));
   s.Tick(*b.Catalog_());
   REQUIRE(b.Said("fired ").size() == 2);  // 10:01, then 10:02 from the queue; 10:01 never again
-  CHECK_THAT(b.Said("fired ")[1], Catch::Contains("fire 2026-06-01T10:02:00.000Z): queued, now free"));
+  CHECK_THAT(b.Said("fired ")[1],
+             Catch::Contains("fire 2026-06-01T10:02:00.000Z): queued, now free"));
   WriteFile(b.dir, "gate", "");
   b.WaitIdle("locked");
   s.Tick(*b.Catalog_());

@@ -1427,8 +1427,10 @@ TEST_CASE("serve: a fire whose run is killed while it waits for its lock runs ag
     kill_waiting(1);
     REQUIRE(serve.LogSays("its fire is queued again"));
     serve.Kill9();
+    // Kept queued, or launched again at once (its new run waiting for the lock): either way
+    // in the state file for the next serve.
     CHECK_THAT(ReadFile(dir + "/store/serve/scheduler.json"),
-               Catch::Contains("\"queued\":[{") && Catch::Contains("\"runbook\":\"hourly\""));
+               Catch::Contains("\"runbook\":\"hourly\""));
     serve.Start();
     CHECK(serve.LogSays("queued again hourly ("));
     WriteFile(dir, "gate", "");

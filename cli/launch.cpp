@@ -263,6 +263,10 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
     return kExitEnvironment;
   }
   store = std::move(opened).value();
+  // Until the run's start is recorded, a cancel ends a wait for the locked store at once,
+  // and nothing is recorded (breakWW WW11: the start and a cancelled end were, when the store
+  // freed within the busy timeout after Ctrl-C; a fire stopped so never ran, unsaid).
+  store->StopLockWaitsWhen([&cancel] { return cancel.cancelled(); });
   // The lock is known by its masked name, on the console and in the store's locks table as
   // in the run's record (breakL L31): two names differing only in a secret are one lock,
   // which over-locks, never under-locks.
@@ -270,7 +274,14 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
   if (!context.lock.empty() &&
       !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel, redactor)) {
     // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
-    return cancel.cancelled() ? 128 + cancel.signal_number() : kExitEnvironment;
+    if (!cancel.cancelled()) return kExitEnvironment;
+    std::cerr << "runbook: interrupted while waiting; nothing was run\n";
+    return 128 + cancel.signal_number();
+  }
+  if (cancel.cancelled()) {  // while the store was opened: nothing recorded, nothing run
+    if (!context.lock.empty()) (void)store->Unlock(context.lock, options.run_id);
+    std::cerr << "runbook: interrupted before the run started; nothing was run\n";
+    return 128 + cancel.signal_number();
   }
   return kExitOk;
 }

@@ -217,7 +217,10 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   PutPath(body, "path", AbsolutePath(rb.path()));
   PutPath(body, "base", context_.base);
   PutPath(body, "base_real", context_.base_real);
-  return Append("run_started", "", 0, std::move(body));
+  Status s = Append("run_started", "", 0, std::move(body));
+  // Begun: its later records (its cancelled end too) wait the busy timeout, cancel or not.
+  if (s.ok()) store_.StopLockWaitsWhen(nullptr);
+  return s;
 }
 
 const Redactor& AuditJournal::Keyed() {

@@ -84,6 +84,9 @@ AuditStore::~AuditStore() {
 const std::string& AuditStore::path() const { return db_->path(); }
 
 bool AuditStore::LastFailedBusy() const { return db_->LastFailedBusy(); }
+void AuditStore::StopLockWaitsWhen(std::function<bool()> stop) {
+  db_->StopLockWaitsWhen(std::move(stop));
+}
 
 Result<std::pair<int64_t, std::string>> AuditStore::Tip() {
   if (!select_tip_) {
@@ -455,8 +458,8 @@ Result<std::vector<AuditEvent>> AuditStore::RunEvents(const std::string& run_id)
 }
 
 Result<std::vector<AuditEvent>> AuditStore::RunEventsAfter(const std::string& run_id,
-                                                          int64_t after_seq,
-                                                          const std::string& kind) {
+                                                           int64_t after_seq,
+                                                           const std::string& kind) {
   auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
                          " FROM events WHERE run_id=? AND seq>? AND kind=? ORDER BY seq");
   if (!st.ok()) return st.status();

@@ -190,6 +190,9 @@ class AuditStore {
   // Whether the store's last failure was another process holding it past busy_timeout (a
   // long writer, `sqlite3` with a transaction open): a wait may try again (breakVV VV2).
   bool LastFailedBusy() const;
+  // Db::StopLockWaitsWhen on the store's connection: a run that is cancelled before its start
+  // is recorded stops waiting for a locked store at once (breakWW WW11).
+  void StopLockWaitsWhen(std::function<bool()> stop);
   ~AuditStore();
   AuditStore(const AuditStore&) = delete;
   AuditStore& operator=(const AuditStore&) = delete;

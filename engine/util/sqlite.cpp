@@ -147,11 +147,15 @@ void Db::WaitForLocks(int busy_timeout_ms) {
 
 int Db::OnBusy(void* self, int count) {
   auto* db = static_cast<Db*>(self);
-  if (count * 10 >= db->busy_ms_ || (db->stop_ && db->stop_())) return 0;
+  if (count * 10 >= db->busy_ms_ || (db->stop_ && db->stop_()) ||
+      (db->stop_waits_ && db->stop_waits_()))
+    return 0;
   if (db->on_wait_) db->on_wait_(count * 10, db->busy_ms_);
   sqlite3_sleep(10);
   return 1;
 }
+
+void Db::StopLockWaitsWhen(std::function<bool()> stop) { stop_waits_ = std::move(stop); }
 
 void Db::ReportWaits(std::function<void(int waited_ms, int limit_ms)> on_wait) {
   on_wait_ = std::move(on_wait);

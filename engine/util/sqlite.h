@@ -79,6 +79,10 @@ class Db {
   // lasted so far and the limit, both in milliseconds, while this connection waits for a
   // lock another connection holds; waiting(0, limit) is its first call. Empty: nobody.
   void ReportWaits(std::function<void(int waited_ms, int limit_ms)> on_wait);
+  // `stop` (called about every 10 ms while this connection waits for a lock another holds)
+  // returning true ends that wait at once (SQLITE_BUSY, a Busy status); running statements
+  // are not interrupted. Empty: waits last the busy timeout.
+  void StopLockWaitsWhen(std::function<bool()> stop);
   // No checkpoint on close, and none automatic: a -wal stays as it is beside the file (for
   // a file rewritten behind SQLite's back, where a checkpoint would write into foreign bytes).
   void KeepWalOnClose();
@@ -105,6 +109,7 @@ class Db {
   int busy_ms_ = 0;
   std::string path_;
   std::function<bool()> stop_;
+  std::function<bool()> stop_waits_;
   std::function<void(int, int)> on_wait_;
 };
 

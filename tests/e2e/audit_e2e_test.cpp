@@ -384,7 +384,19 @@ TEST_CASE("run --wait started while the store is locked waits for it, then runs 
                 " --wait 2>&1 & sleep 1.5; kill -INT $!; wait $!; echo rc=$?; wait",
             60);
   CHECK_THAT(interrupted.out, Catch::Contains("nothing was run") && Catch::EndsWith("rc=130\n"));
+  // At once, not when the try under way ends (breakWW WW11: with a 10 s busy timeout and the
+  // store free 1 s after the Ctrl-C, the run recorded its start and a cancelled end).
+  for (const char* file : {"k.yaml", "l.yaml"}) {
+    INFO(file);
+    Command at_once =
+        Shell(HoldStoreLocked(db, 2.5) + "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=10s " +
+                  Binary() + " run " + file + " --audit-db " + db +
+                  " --wait 2>&1 & sleep 1; kill -INT $!; wait $!; echo rc=$?; wait",
+              60);
+    CHECK_THAT(at_once.out, Catch::Contains("nothing was run") && Catch::EndsWith("rc=130\n"));
+  }
   CHECK(ReadFile(dir + "/ran.txt") == "RAN\nRAN\nRAN-L\n");
+  CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs\"").out == "3\n");  // no more
   CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs where status='success'\"").out ==
         "3\n");
   // The wait is no part of the run's duration or RTO (breakWW WW1: a 1 s drill was paged

@@ -360,6 +360,10 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   // The runs the serve before started and never saw end, read before this one can start any
   // (the API opens below): a run started meanwhile is not the serve before's.
   const std::vector<std::string> left_running = Launcher::LeftRunning(o.state_dir + "/logs");
+  // The store says which runs are gone before the API answers (marks only: nothing is
+  // started before serve listens, below).
+  if (auto behind = SweepStore(o, 5000, false, left_running); behind.ok())
+    swept = std::move(behind).value();
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
   context.tls = !o.tls_cert.empty();
@@ -386,7 +390,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   for (int i = 0; i < 200 && !listening && !g_stop; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   bool taken_up = listening && !g_stop &&
-                  TryTakeUp(swept, o, left_running, 5000, *catalog.Get(), launcher, owed, scheduler,
+                  TryTakeUp(swept, o, left_running, 200, *catalog.Get(), launcher, owed, scheduler,
                             gates, true);
   auto next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (!g_stop) {

@@ -1095,7 +1095,7 @@ TEST_CASE("serve: a run whose process dies, or that is refused before it starts,
   std::string got = posts(1);
   CHECK_THAT(got, Catch::Contains("\"path\": \"/killed\""));  // its params rendered the URL
   CHECK_THAT(got, Catch::Contains("killed by signal 9 (SIGKILL) before it recorded its end"));
-  CHECK_THAT(got, Catch::Contains("runbook resume " + crashed));
+  CHECK_THAT(got, Catch::Contains("POST /api/v1/runs/" + crashed + "/resume"));
   CHECK(serve.Finished(crashed) == "interrupted");
   CHECK(Shell(Binary() + " audit export --audit-db " + dir +
               "/store/audit.db | grep '\"kind\":\"notification\"' | grep -c " + crashed)
@@ -1133,6 +1133,6 @@ TEST_CASE("serve: a run whose process dies, or that is refused before it starts,
   got = posts(3);
   CHECK_THAT(got, Catch::Contains("\"path\": \"/withserve\""));
   CHECK_THAT(got, Catch::Contains("died with runbook serve"));
-  CHECK_THAT(got, Catch::Contains("runbook resume " + died));
+  CHECK_THAT(got, Catch::Contains("POST /api/v1/runs/" + died + "/resume"));
   StopServer(receiver);
 }

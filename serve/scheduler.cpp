@@ -45,7 +45,9 @@ SavedState ReadState(const std::string& path, std::string& problem) {
   }
   state.last_tick = std::chrono::floor<std::chrono::seconds>(*at);
   const Value* queued = json.value().Find("queued");
-  if (queued != nullptr && queued->is_list()) {
+  if (queued != nullptr && !queued->is_list()) {  // said, as for "launched" (breakWW WW6)
+    problem = path + " holds a \"queued\" that is not a list (damaged?): no queued fire is run";
+  } else if (queued != nullptr) {
     state.queued = queued->as_list();
     if (state.queued.size() > kMaxQueued) {
       problem = path + " holds " + std::to_string(state.queued.size()) +

@@ -615,11 +615,29 @@ class Routes {
     const Value* end = map ? body.value().Find("end_leftovers") : nullptr;
     const Value* force = map ? body.value().Find("force") : nullptr;
     const Value* params = map ? body.value().Find("params") : nullptr;
-    if (!map || (rerun != nullptr && !rerun->is_list()) || (end != nullptr && !end->is_bool()) ||
-        (force != nullptr && !force->is_bool()) || (params != nullptr && !params->is_map())) {
-      error =
-          "the body must be a JSON object such as {\"rerun\": [\"step-id\"], "
-          "\"end_leftovers\": true, \"force\": true, \"params\": {\"name\": \"value\"}}";
+    const std::string example =
+        " (a JSON object such as {\"rerun\": [\"step-id\"], \"end_leftovers\": true, "
+        "\"force\": true, \"params\": {\"name\": \"value\"}})";
+    if (!map) {
+      error = "the body must be a JSON object" + example;
+      return false;
+    }
+    // The field at fault is named, and one that is not known is refused, not ignored
+    // (breakWW WW10: {"forse": true} was dropped silently).
+    for (const auto& [key, value] : body.value().as_map()) {
+      if (key != "rerun" && key != "end_leftovers" && key != "force" && key != "params") {
+        error = "unknown field \"" + Printable(key) + "\"" + example;
+        return false;
+      }
+    }
+    const char* wrong = rerun != nullptr && !rerun->is_list() ? "\"rerun\" must be a list"
+                        : end != nullptr && !end->is_bool()
+                            ? "\"end_leftovers\" must be true or false"
+                        : force != nullptr && !force->is_bool()  ? "\"force\" must be true or false"
+                        : params != nullptr && !params->is_map() ? "\"params\" must be an object"
+                                                                 : nullptr;
+    if (wrong != nullptr) {
+      error = wrong + example;
       return false;
     }
     out.force = force != nullptr && force->as_bool();

@@ -200,7 +200,15 @@ TEST_CASE("serve: a run whose runbook changed since is resumed through the API w
              Catch::Contains("changed since run " + id) &&
                  Catch::Contains("resume with \"force\": true in the body") &&
                  !Catch::Contains("--force"));
-  serve.Json("POST", "/api/v1/runs/" + id + "/resume", 400, "{\"force\": \"yes\"}");
+  // The field at fault is named; an unknown one is refused, not ignored (breakWW WW10).
+  CHECK_THAT(serve.Json("POST", "/api/v1/runs/" + id + "/resume", 400, "{\"force\": \"yes\"}")
+                 .Find("error")
+                 ->as_string(),
+             Catch::StartsWith("\"force\" must be true or false"));
+  CHECK_THAT(serve.Json("POST", "/api/v1/runs/" + id + "/resume", 400, "{\"forse\": true}")
+                 .Find("error")
+                 ->as_string(),
+             Catch::StartsWith("unknown field \"forse\""));
   Value resumed = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{\"force\": true}");
   CHECK(serve.Finished(resumed.Find("run_id")->as_string()) == "success");
 }

@@ -75,8 +75,8 @@ class Scheduler {
   // time or within catchup: queued again; else skipped), said either way. `launched`: one
   // whose run never started (TakeUpLaunched), which a later fire already queued replaces.
   void Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now, bool launched);
-  // Drops the launched fires whose runs ended, or (the store read every 10 s at most)
-  // recorded their start.
+  // Moves the launched fires whose runs ended to ended_ (for RunEnded), and (the store read
+  // every 10 s at most) drops those whose runs recorded their start.
   void PruneLaunched(SysSeconds now);
   void WriteState(SysSeconds now);
   void StartQueued();

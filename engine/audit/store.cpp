@@ -457,22 +457,6 @@ Result<std::vector<AuditEvent>> AuditStore::RunEvents(const std::string& run_id)
   }
 }
 
-Result<std::vector<AuditEvent>> AuditStore::RunEventsAfter(const std::string& run_id,
-                                                           int64_t after_seq,
-                                                           const std::string& kind) {
-  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
-                         " FROM events WHERE run_id=? AND seq>? AND kind=? ORDER BY seq");
-  if (!st.ok()) return st.status();
-  st.value().Bind(1, run_id).Bind(2, after_seq).Bind(3, kind);
-  std::vector<AuditEvent> out;
-  for (;;) {
-    auto row = st.value().Step();
-    if (!row.ok()) return row.status();
-    if (!row.value()) return out;
-    out.push_back(ReadEvent(st.value()));
-  }
-}
-
 namespace {
 
 Result<std::vector<AuditEvent>> ReadEvents(Stmt& st) {
@@ -486,6 +470,16 @@ Result<std::vector<AuditEvent>> ReadEvents(Stmt& st) {
 }
 
 }  // namespace
+
+Result<std::vector<AuditEvent>> AuditStore::RunEventsAfter(const std::string& run_id,
+                                                           int64_t after_seq,
+                                                           const std::string& kind) {
+  auto st = db_->Prepare(std::string("SELECT ") + kEventColumns +
+                         " FROM events WHERE run_id=? AND seq>? AND kind=? ORDER BY seq");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id).Bind(2, after_seq).Bind(3, kind);
+  return ReadEvents(st.value());
+}
 
 namespace {
 

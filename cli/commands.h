@@ -52,6 +52,9 @@ struct RunCliOptions {
   std::string resume_id;
   bool force = false;          // resume although the runbook file changed
   std::string resume_runbook;  // --runbook FILE: where the run's runbook is now
+  // Hidden, for serve: --runbook-text COPY, the runbook's text as serve copied it when the run
+  // started (a gate run resumed after a restart, its file edited meanwhile: breakWW WW8).
+  std::string resume_text;
   std::string announce;  // a line Launch prints once the command line is checked ("resuming...")
   std::vector<std::string> reruns;  // --rerun STEP: run an interrupted non-idempotent step again
   // Hidden, for runbook serve (docs/serve.md): the new run's id, chosen by serve so that it

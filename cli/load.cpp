@@ -54,6 +54,19 @@ std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std:
   return rb;
 }
 
+std::unique_ptr<Runbook> LoadCopyAs(const StepRegistry& registry, const std::string& path,
+                                    const std::string& copy) {
+  Diagnostics diags;
+  SourceText source;
+  if (copy.empty() || !ReadRunbookSource(copy, source, diags))
+    return LoadForCommand(registry, path);
+  auto rb = LoadRunbookText(path, source.text, registry, diags);
+  source.path = path;
+  PrintDiagnostics(diags, &source);
+  if (rb) ClaimRunbookFile(path, "the runbook " + path, false);  // no step writes it (J22)
+  return rb;
+}
+
 std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
   EnvMap env = CurrentEnvironment();
   auto base = RunbookBase(rb);  // before the run entered it (breakQ Q7)

@@ -36,6 +36,12 @@ void PrintDiagnostics(const Diagnostics& diags, const SourceText* source);
 
 // Loads and validates; diagnostics go to stderr. nullptr when invalid.
 std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std::string& path);
+// LoadForCommand, with the text read from `copy` instead: the runbook as serve copied it when
+// a run started (serve/launcher.h CopyOf), though `path` was edited since. It is still the
+// runbook of `path`: its paths resolve from path's folder, and diagnostics name it. `path`
+// itself when `copy` is empty or cannot be read (a resume then finds the change and says so).
+std::unique_ptr<Runbook> LoadCopyAs(const StepRegistry& registry, const std::string& path,
+                                    const std::string& copy);
 // The same, handing the diagnostics and source back instead of printing them.
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,
                                    Diagnostics& diags, SourceText& source);

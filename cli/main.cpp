@@ -171,9 +171,15 @@ int Main(int argc, char** argv) {
   re->add_option("run_id", resume.resume_id, "the run to continue (id or unique prefix)")
       ->required();
   re->add_flag("--force", resume.force, "resume although the runbook file changed");
-  re->add_option("--runbook", resume.resume_runbook,
-                 "the run's runbook file, when it is no longer where the run recorded it "
-                 "(its sha256 must be the recorded one, or add --force)");
+  auto* resume_file =
+      re->add_option("--runbook", resume.resume_runbook,
+                     "the run's runbook file, when it is no longer where the run recorded it "
+                     "(its sha256 must be the recorded one, or add --force)");
+  re->add_option("--runbook-text", resume.resume_text,
+                 "with --runbook: read the runbook's text from this copy (serve's, as the run "
+                 "started); its paths still resolve from --runbook's folder")
+      ->needs(resume_file)
+      ->group("");
   re->add_flag("--adopt", resume.adopt,
                "resume a run another account started, taking its params, carried outputs and "
                "approvals as yours (check them first with show)");

@@ -449,7 +449,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     std::cerr << "runbook: error: " << file.status().message() << "\n";
     return kExitInvalid;
   }
-  auto rb = LoadForCommand(registry, file.value().path);
+  auto rb = LoadCopyAs(registry, file.value().path, o.resume_text);
   if (!rb) return kExitInvalid;
   // Under serve, the API's body gives it (breakVV VV7).
   const std::string force_how = o.approvals_via_api ? "\"force\": true in the body" : "--force";

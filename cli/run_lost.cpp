@@ -94,18 +94,6 @@ void RecordedParams(AuditStore& store, RunOptions& options, bool given) {
   }
 }
 
-// The runbook the run read: serve's copy, under the file's path; the file when there is none.
-std::unique_ptr<Runbook> LoadLost(const StepRegistry& registry, const RunCliOptions& o) {
-  if (o.lost_copy.empty()) return LoadForCommand(registry, o.file);
-  Diagnostics diags;
-  SourceText copy;
-  if (!ReadRunbookSource(o.lost_copy, copy, diags)) return LoadForCommand(registry, o.file);
-  auto rb = LoadRunbookText(o.file, copy.text, registry, diags);
-  copy.path = o.file;
-  PrintDiagnostics(diags, &copy);
-  return rb;
-}
-
 // The deliveries the store records as sent for `run_id`: a helper asked again after a serve
 // stopped while it sent (breakNN NN1), or after the run itself sent some (breakRR RR3), sends
 // the others only.
@@ -364,7 +352,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
 int CmdLostRun(const StepRegistry& registry, const RunCliOptions& cli) {
   RunCliOptions o = cli;
   o.registry = &registry;
-  auto rb = LoadLost(registry, o);
+  auto rb = LoadCopyAs(registry, o.file, o.lost_copy);  // what the run read
   if (!rb) return kExitInvalid;
   RunOptions options;
   RunContext context;

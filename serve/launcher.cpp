@@ -21,14 +21,17 @@
 namespace runbook {
 namespace {
 
+// `copy`: where Start copied the runbook for this run (Launcher::CopyOf).
 std::vector<std::string> Argv(const std::string& self, const std::string& audit_db,
                               const std::string& run_id, const NotifyJournalPaths& journal,
-                              const LaunchRequest& r) {
+                              const std::string& copy, const LaunchRequest& r) {
   std::vector<std::string> argv = {self};
   if (r.resume_id.empty()) {
     argv.insert(argv.end(), {"run", r.file});
   } else {
     argv.insert(argv.end(), {"resume", r.resume_id, "--runbook", r.file});
+    // This run's copy, not text_copy: that one may be removed once the child is started.
+    if (!r.text_copy.empty()) argv.insert(argv.end(), {"--runbook-text", copy});
   }
   // --wait: a lock another runbook holds is waited for, not a failure (docs/serve.md).
   argv.insert(argv.end(),
@@ -187,10 +190,12 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.file = request.file;
   run.sets = request.sets;
   run.resumes = request.resume_id;
-  CopyRunbook(request.file, CopyOf(run.run_id));  // before the child reads it
+  // Before the child reads it.
+  CopyRunbook(request.text_copy.empty() ? request.file : request.text_copy, CopyOf(run.run_id));
   std::lock_guard<std::mutex> lock(mu_);
-  auto pid = SpawnLocked(Argv(self_, audit_db_, run.run_id, JournalOf(run.run_id), request),
-                         run.log, O_CREAT | O_EXCL, request.sets);
+  auto pid = SpawnLocked(
+      Argv(self_, audit_db_, run.run_id, JournalOf(run.run_id), CopyOf(run.run_id), request),
+      run.log, O_CREAT | O_EXCL, request.sets);
   if (!pid.ok()) {
     ::unlink(CopyOf(run.run_id).c_str());
     return pid.status();
@@ -268,6 +273,10 @@ void Launcher::Forget(const std::string& run_id) const {
   ::unlink(OutboxOf(run_id).c_str());
   ::unlink(CancelledMarkOf(run_id).c_str());
   ::unlink(ParamsOf(run_id).c_str());
+}
+
+void Launcher::HandCopyBack(const std::string& resume_id, const std::string& run_id) const {
+  ::rename(CopyOf(resume_id).c_str(), CopyOf(run_id).c_str());
 }
 
 Status Launcher::MarkCancelled(const std::string& run_id) const {

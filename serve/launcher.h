@@ -32,6 +32,9 @@ struct LaunchRequest {
   std::vector<std::string> reruns;  // resume --rerun STEP: the operator's confirmation
   bool end_leftovers = false;       // resume --end-leftovers
   bool force = false;               // resume --force: a changed runbook, a moved base
+  // A resume's: the runbook's text as the run started (CopyOf it), read instead of `file`,
+  // which was edited since (resume --runbook-text; breakWW WW8). "": `file`'s.
+  std::string text_copy;
   // The caller waits to hear whether the run starts (POST .../resume answers a refusal with
   // 409): when it ends before that is settled, Reap holds it back until Release says whether
   // the refusal was answered (breakNN NN3: a refusal the caller was told of also paged).
@@ -100,6 +103,10 @@ class Launcher {
   std::string CopyOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".runbook";
   }
+  // Moves `resume_id`'s copy to `run_id`'s: the runbook as `run_id` started, for its next
+  // resume, when `resume_id` (a resume of it) ended before it started. Nothing when there is
+  // none.
+  void HandCopyBack(const std::string& resume_id, const std::string& run_id) const;
   // LOG_DIR/RUN_ID.sent: the journal of the deliveries the run and then its lost-run helper
   // sent (cli/notify_journal.h), kept while anything may be owed.
   std::string SentOf(const std::string& run_id) const { return log_dir_ + "/" + run_id + ".sent"; }

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <optional>
 
+#include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
+#include "engine/util/crypto.h"
 
 namespace runbook {
 
@@ -31,6 +33,25 @@ bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events) {
     if (std::find(gates.begin(), gates.end(), step) == gates.end()) return false;
   return !gates.empty();
 }
+
+namespace {
+
+// The copy serve kept of the runbook as run `id` started (Launcher::CopyOf), when `file` was
+// edited since and the copy is the text the run recorded (its sha256); "" otherwise. A deploy
+// then a restart is the usual time serve restarts: the gate waits again as it was started,
+// as Argo keeps a suspended workflow's spec (breakWW WW8).
+std::string CopyIfEdited(AuditStore& store, const std::string& id, const std::string& file,
+                         const Launcher& launcher) {
+  auto record = LoadRunRecord(store, id);
+  if (!record.ok()) return "";
+  const std::string recorded = record.value().Text("runbook_sha256");
+  auto now = Sha256File(file);
+  if (recorded.empty() || (now.ok() && now.value() == recorded)) return "";
+  auto copy = Sha256File(launcher.CopyOf(id));
+  return copy.ok() && copy.value() == recorded ? launcher.CopyOf(id) : "";
+}
+
+}  // namespace
 
 std::set<std::string> ResumeWaitingRuns(
     const std::vector<std::string>& gone, const std::string& audit_db, const Catalog& catalog,
@@ -60,6 +81,7 @@ std::set<std::string> ResumeWaitingRuns(
     request.runbook = row.value().runbook;
     request.file = entry->file;
     request.resume_id = id;
+    request.text_copy = CopyIfEdited(*store.value(), id, entry->file, launcher);
     request.trigger = Value(Value::Map{{"kind", Value("restart")}, {"resumes", Value(id)}});
     auto run = launcher.Start(request);
     if (!run.ok()) {
@@ -68,7 +90,10 @@ std::set<std::string> ResumeWaitingRuns(
       continue;
     }
     say("run " + id + " waited for approval '" + gates.front() +
-        "' when serve stopped: resumed as run " + run.value().run_id + ", to wait there again");
+        "' when serve stopped: resumed as run " + run.value().run_id + ", to wait there again" +
+        (request.text_copy.empty()
+             ? ""
+             : " (its runbook " + entry->file + " was edited since: resumed as the run started)"));
     if (on_started) on_started(id, run.value().run_id);
   }
   return not_resumed;
@@ -83,6 +108,7 @@ std::vector<std::string> ResumesNeverStarted(const std::vector<std::string>& lef
     if (store.value()->FindRun(id).ok()) continue;
     auto marked = launcher.MarkedRun(id);
     if (!marked || marked->resumes.empty()) continue;
+    launcher.HandCopyBack(id, marked->resumes);
     launcher.Forget(id);
     resumed.push_back(marked->resumes);
   }

@@ -408,6 +408,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
       if (gates.TakeRetry(e, o.audit_db, now)) {
         Say("run " + e.run.run_id + " (resuming run " + e.run.resumes +
             " at its gate) could not start, exit 3 (the store locked?): tried again in 2 s");
+        launcher.HandCopyBack(e.run.run_id, e.run.resumes);
         launcher.Forget(e.run.run_id);
         continue;
       }

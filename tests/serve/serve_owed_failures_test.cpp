@@ -1525,3 +1525,92 @@ TEST_CASE("serve: a gate's resume that cannot start on a locked store is started
   serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
   CHECK(serve.Finished(next) == "success");
 }
+
+namespace {
+
+// A gate, then a step that writes which version of the runbook ran to DIR/which.
+std::string VersionedGate(const std::string& dir, const std::string& version, int port) {
+  return GateRunbook("ed", port, "failure") +
+         "  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo " + version +
+         " > " + dir + "/which']}}\n";
+}
+
+// The run that resumed `id` at its gate the last time serve said so, once it waits there.
+std::string LastResumeOf(Serve& serve, const std::string& id) {
+  const std::string said = "run " + id +
+                           " waited for approval 'gate' when serve stopped: resumed "
+                           "as run ";
+  for (int i = 0; i < 200; ++i) {
+    std::string log = serve.Log();
+    if (size_t at = log.rfind(said); at != std::string::npos)
+      return log.substr(at + said.size(), 23);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
+}
+
+// A run of VersionedGate v1 waiting at its gate, serve killed, and the file edited to v2 (a
+// deploy while serve was down). `serve` is not started again.
+struct EditedGateRun {
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook{dir, "hook", port};
+  Serve serve;
+  std::string id;
+
+  EditedGateRun() : serve((WriteFile(dir, "rb/ed.yaml", VersionedGate(dir, "v1", port)), dir)) {
+    id = StartRun(serve, "ed", "x");
+    REQUIRE(serve.WaitsForApproval(id));
+    serve.Kill9();
+    WriteFile(dir, "rb/ed.yaml", VersionedGate(dir, "v2", port));
+  }
+  // Approves `run`'s gate: it ends in success, having run `version`.
+  void Approve(const std::string& run, const std::string& version) {
+    serve.Json("POST", "/api/v1/runs/" + run + "/approvals/gate", 202, "{\"approve\": true}");
+    CHECK(serve.Finished(run) == "success");
+    CHECK(ReadFile(dir + "/which") == version + "\n");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("serve: a gate run whose runbook was edited while serve was down waits as it started",
+          "[serve][notify][owed][approvals]") {
+  // breakWW WW8: a deploy then a restart refused the gate's resume (the file's sha256 changed):
+  // the pending approval was lost and paged. The resume now reads serve's copy of the runbook
+  // as the run started; its paths still resolve from the file's folder.
+  EditedGateRun t;
+  t.serve.Start();
+  std::string next = LastResumeOf(t.serve, t.id);
+  INFO(t.serve.Log());
+  REQUIRE_FALSE(next.empty());
+  CHECK(t.serve.LogSays("was edited since: resumed as the run started"));
+  REQUIRE(t.serve.WaitsForApproval(next));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(t.hook.Bodies().empty());  // a pending approval is no failure
+  t.Approve(next, "v1");
+  std::string fresh = StartRun(t.serve, "ed", "y");  // a run started now runs the edit
+  REQUIRE(t.serve.WaitsForApproval(fresh));
+  t.Approve(fresh, "v2");
+}
+
+TEST_CASE("serve: an edited gate run's resume tried again still reads the runbook as it started",
+          "[serve][notify][owed][approvals]") {
+  // The copy of the first resume, which ended before it started (the store refused it), is
+  // handed back to the run for the next try: without it the try found the edit and refused.
+  EditedGateRun t;
+  const std::string db = t.dir + "/store/audit.db";
+  HoldNewRuns(db);
+  t.serve.Start();
+  REQUIRE(
+      t.serve.LogSays("at its gate) could not start, exit 3 (the store locked?): tried again", 20));
+  ReleaseNewRuns(db);
+  const std::string said = "resumed as the run started";
+  for (int i = 0; i < 100 && t.serve.Log().find(said) == t.serve.Log().rfind(said); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string next = LastResumeOf(t.serve, t.id);
+  INFO(t.serve.Log());
+  REQUIRE(t.serve.WaitsForApproval(next));
+  t.Approve(next, "v1");
+  CHECK(t.hook.Bodies().empty());
+}

@@ -28,44 +28,46 @@ struct SavedState {
 // One queued fire per runbook at most, and as many running: more is a damaged file (UU3).
 constexpr size_t kMaxQueued = 10000;
 
-// Reads the state file; `problem` is set when a file is there but says no time (damaged):
-// missed fires are then not caught up, said. A file of the first format (last_tick only)
-// reads with no queue.
+// Reads the state file; `problem` says what of a file that is there cannot be taken up
+// (damaged): a missing last tick (missed fires are then not caught up), a "queued" or
+// "launched" that is not a list of at most kMaxQueued, a launched entry without a run id and
+// trigger. Every entry it holds is either taken up or said (breakVV VV6, breakWW WW6): the
+// queued and launched fires are read with or without a last tick. A file of the first format
+// (last_tick only) reads with no queue.
 SavedState ReadState(const std::string& path, std::string& problem) {
   SavedState state;
+  auto said = [&](const std::string& what) {
+    problem += (problem.empty() ? "" : "; ") + path + " holds " + what;
+  };
   std::optional<std::string> text = ReadPrivateFile(path);
   if (!text) return state;
   auto json = ParseJson(*text);
-  std::optional<Clock::Wall> at;
-  if (json.ok() && json.value().is_map() && json.value().Find("last_tick") != nullptr)
-    at = ParseUtc(json.value().Find("last_tick")->ToText());
-  if (!at) {
-    problem = path + " holds no last tick (damaged?): fires missed before now are not caught up";
+  if (!json.ok() || !json.value().is_map()) {
+    said("no JSON object (damaged?): fires missed before now are not caught up, and none it " +
+         std::string("kept queued or launched is run"));
     return state;
   }
-  state.last_tick = std::chrono::floor<std::chrono::seconds>(*at);
+  const Value* tick = json.value().Find("last_tick");
+  std::optional<Clock::Wall> at = tick ? ParseUtc(tick->ToText()) : std::nullopt;
+  if (at)
+    state.last_tick = std::chrono::floor<std::chrono::seconds>(*at);
+  else
+    said("no last tick (damaged?): fires missed before now are not caught up");
   const Value* queued = json.value().Find("queued");
-  if (queued != nullptr && !queued->is_list()) {  // said, as for "launched" (breakWW WW6)
-    problem = path + " holds a \"queued\" that is not a list (damaged?): no queued fire is run";
-  } else if (queued != nullptr) {
+  if (queued != nullptr && !queued->is_list())
+    said("a \"queued\" that is not a list (damaged?): no queued fire is run");
+  else if (queued != nullptr && queued->as_list().size() > kMaxQueued)
+    said(std::to_string(queued->as_list().size()) + " queued fires (damaged?): none is run");
+  else if (queued != nullptr)
     state.queued = queued->as_list();
-    if (state.queued.size() > kMaxQueued) {
-      problem = path + " holds " + std::to_string(state.queued.size()) +
-                " queued fires (damaged?): none is run";
-      state.queued.clear();
-    }
-  }
-  // Every entry the state file holds is either taken up or said (breakVV VV6: damaged ones
-  // were dropped unsaid).
   const Value* launched = json.value().Find("launched");
   if (launched != nullptr && !launched->is_list()) {
-    problem += (problem.empty() ? "" : "; ") + path +
-               " holds a \"launched\" that is not a list (damaged?): fires whose runs " +
-               "had not started are not judged again";
+    said(
+        "a \"launched\" that is not a list (damaged?): fires whose runs had not started are "
+        "not judged again");
   } else if (launched != nullptr && launched->as_list().size() > kMaxQueued) {
-    problem += (problem.empty() ? "" : "; ") + path + " holds " +
-               std::to_string(launched->as_list().size()) +
-               " launched fires (damaged?): none is judged again";
+    said(std::to_string(launched->as_list().size()) +
+         " launched fires (damaged?): none is judged again");
   } else if (launched != nullptr) {
     size_t damaged = 0;
     for (const Value& l : launched->as_list()) {
@@ -77,8 +79,8 @@ SavedState ReadState(const std::string& path, std::string& problem) {
         ++damaged;
     }
     if (damaged > 0)
-      problem += (problem.empty() ? "" : "; ") + path + " holds " + std::to_string(damaged) +
-                 " launched fire(s) without a run id and trigger (damaged?): not judged again";
+      said(std::to_string(damaged) +
+           " launched fire(s) without a run id and trigger (damaged?): not judged again");
   }
   return state;
 }
@@ -226,7 +228,7 @@ void Scheduler::Handle(const DueFire& fire, const CatalogEntry& entry) {
   }
   LaunchRequest request = RequestOf(fire, entry);
   std::vector<LaunchedRun> running = launcher_.Running(request.runbook);
-  if (running.empty()) return Start(request, What(fire) + ": " + fire.why);
+  if (running.empty()) return Start(request, What(fire), fire.why);
   switch (fire.runbook->on.overlap) {
     case Overlap::kSkip:
       say_("skipped " + What(fire) + ": run " + running.front().run_id +
@@ -270,6 +272,12 @@ void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds
       launched ? "its run had not started when serve stopped (it had recorded nothing)"
                : "it waited in the queue when serve stopped";
   const std::string said = "the fire " + ToJson(trigger) + " (" + stopped + ")";
+  // Not the shape ScheduleTrigger writes: a damaged entry, not a runbook gone (breakWW WW6).
+  const Value* kind = trigger.Find("kind");
+  if (!trigger.is_map() || kind == nullptr || kind->ToText() != "schedule" || name == nullptr ||
+      !name->is_string() || schedule == nullptr || !schedule->is_int() || !at)
+    return say_("not run: the entry " + ToJson(trigger) + " of " + state_path_ +
+                " is not a fire (damaged?)");
   if (entry == nullptr || entry->runbook == nullptr || !at || schedule == nullptr ||
       !schedule->is_int() || schedule->as_int() < 0 ||
       static_cast<size_t>(schedule->as_int()) >= entry->runbook->on.schedules.size())
@@ -304,18 +312,24 @@ void Scheduler::StartQueued() {
       ++it;
       continue;
     }
-    Start(it->second.request, it->second.what + ": queued, now free", it->second.relaunches);
+    // A fire whose run died before it started is started again at once, not late (breakWW
+    // WW10: its reason grew a "queued, now free" per death).
+    Start(it->second.request, it->second.what,
+          it->second.relaunches > 0 ? "started again (its run was killed before it started)"
+                                    : "queued, now free",
+          it->second.relaunches);
     it = queued_.erase(it);
   }
 }
 
-void Scheduler::Start(const LaunchRequest& request, const std::string& what, int relaunches) {
+void Scheduler::Start(const LaunchRequest& request, const std::string& what, const std::string& why,
+                      int relaunches) {
   auto run = launcher_.Start(request);
   if (!run.ok()) {
     say_("error: cannot start " + what + ": " + run.status().message());
     return;
   }
-  say_("fired " + what + " as run " + run.value().run_id);
+  say_("fired " + what + ": " + why + " as run " + run.value().run_id);
   launched_.push_back({run.value().run_id, request.trigger, what, request, relaunches});
 }
 

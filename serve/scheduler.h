@@ -81,7 +81,10 @@ class Scheduler {
   void WriteState(SysSeconds now);
   void StartQueued();
   bool AlreadyRan(const DueFire& fire);
-  void Start(const LaunchRequest& request, const std::string& what, int relaunches = 0);
+  // Starts the fire `what` (What: the runbook, its schedule and fire time), said with `why`
+  // ("on time", "queued, now free"); `what` alone is kept for what is said of it later.
+  void Start(const LaunchRequest& request, const std::string& what, const std::string& why,
+             int relaunches = 0);
 
   const Clock& clock_;
   Launcher& launcher_;

@@ -470,6 +470,25 @@ TEST_CASE("scheduler on a fake clock: a fire whose run waited for its lock is ju
                    Catch::Contains(" holds 2 launched fire(s) without a run id and trigger "
                                    "(damaged?): not judged again"));
   }
+  SECTION("no last tick: the launched fire is judged all the same; a queued non-fire is said") {
+    // breakWW WW6: without a last tick the launched fires were dropped (not named), and a
+    // queued entry that is no fire was said as "its runbook or schedule is no longer here".
+    std::string state = ReadFile(b.state);
+    size_t tick = state.find("\"last_tick\":\"");
+    REQUIRE(tick != std::string::npos);
+    state.erase(tick, state.find(',', tick) + 1 - tick);
+    state.replace(state.find("\"queued\":[]"), 11, "\"queued\":[7,{\"kind\":\"api\"}]");
+    WriteFile(b.dir, "scheduler.json", state);
+    Scheduler after = b.Make(clock);
+    REQUIRE(after.TakeUpLaunched(none_owed).value().size() == 1);
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    REQUIRE(b.Said("warning: ").size() == 1);
+    CHECK_THAT(b.Said("warning: ")[0], Catch::Contains("holds no last tick (damaged?)"));
+    CHECK(b.Said("not run: the entry 7 of " + b.state + " is not a fire (damaged?)").size() == 1);
+    CHECK(b.Said("not run: the entry {\"kind\":\"api\"} of ").size() == 1);
+    CHECK(b.Said("queued again locked").size() == 1);
+  }
   SECTION("a fire whose run recorded its start, and a store that cannot be read") {
     // A run that recorded this fire's trigger (no lock: the holder keeps L).
     WriteFile(b.dir, "free.yaml",

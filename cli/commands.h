@@ -72,6 +72,9 @@ struct RunCliOptions {
   // resume, the run it resumes (a resume refused before it started leaves that run to tell).
   std::string lost_copy;
   std::string lost_resumes;
+  // Hidden, with lost_exit: the run's log (serve's LOG_DIR/RUN_ID.log), whose first error a
+  // refused resume's failure quotes (breakWW WW10).
+  std::string lost_log;
   // Hidden, with lost_exit: whether serve had cancelled the run (a cancel is no failure:
   // nothing is sent); where a run refused before it started has its params kept across
   // helpers (cli/notify_journal.h KeptParams).

@@ -158,6 +158,7 @@ int Main(int argc, char** argv) {
       ->group("");
   r->add_option("--lost-resumes", run.lost_resumes, "with --lost-exit: the run --run-id resumed")
       ->group("");
+  r->add_option("--lost-log", run.lost_log, "with --lost-exit: the run's log")->group("");
   r->add_flag("--lost-cancelled", run.lost_cancelled, "with --lost-exit: serve cancelled the run")
       ->group("");
   r->add_option("--lost-params", run.lost_params,

@@ -162,14 +162,18 @@ std::string RefusedResumeOf(const RunCliOptions& o, bool resume_started) {
   return o.lost_resumes.empty() || resume_started ? "" : o.lost_resumes;
 }
 
-std::string RefusedDetail(int exit_code, const std::string& resume_id, const std::string& run_id) {
+// `why`: the first error of the resume's log (Launcher::FirstError), quoted rather than
+// guessed at (breakWW WW10: a missing secret was told as "give rerun or params").
+std::string RefusedDetail(int exit_code, const std::string& resume_id, const std::string& run_id,
+                          const std::string& why) {
+  // The API, never a command line that takes a secret (breakVV VV4).
   return "resuming it as run " + resume_id + " was refused before it started (its process " +
-         HowItEnded(exit_code) + "; serve's log: logs/" + resume_id +
-         ".log says why); it is still interrupted: resume it with POST /api/v1/runs/" + run_id +
-         "/resume, giving what that log asks for (\"rerun\", \"force\" for a runbook edited "
-         "since, or in \"params\" a param the run recorded masked)";  // the API, never a command
-                                                                      // line that takes a secret
-                                                                      // (breakVV VV4)
+         HowItEnded(exit_code) + "; " +
+         (why.empty() ? "serve's log logs/" + resume_id + ".log says why"
+                      : "it said: \"" + why + "\"") +
+         "); it is still interrupted: once that is mended, resume it with POST /api/v1/runs/" +
+         run_id + "/resume (what the error asks for goes in its body: \"rerun\", \"force\", or " +
+         "in \"params\" a param the run recorded masked)";
 }
 
 // The steps of `run_id` (main or finally: breakUU UU7) whose failure fails the run (not
@@ -259,7 +263,9 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   auto row = store.value()->FindRun(options.run_id);
   std::string detail = LostDetail(o.lost_exit, row.ok(), options.run_id);
   if (std::string resumed = RefusedResumeOf(o, row.ok()); !resumed.empty()) {
-    detail = RefusedDetail(o.lost_exit, options.run_id, resumed);
+    // A resume killed said nothing: a later helper's error in its log is not its reason.
+    detail = RefusedDetail(o.lost_exit, options.run_id, resumed,
+                           o.lost_exit < 128 ? Launcher::FirstError(o.lost_log) : "");
     options.run_id = resumed;
     options.params.clear();  // the resumed run's own, below
     row = store.value()->FindRun(resumed);

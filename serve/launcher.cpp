@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <utility>
 
 #include "engine/executor.h"
@@ -229,6 +230,20 @@ std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const 
   return run;
 }
 
+std::string Launcher::FirstError(const std::string& log) {
+  constexpr std::string_view kError = "runbook: error: ";
+  constexpr size_t kMaxQuoted = 300;
+  std::ifstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(kError, 0) != 0) continue;
+    line.erase(0, kError.size());
+    if (line.size() > kMaxQuoted) line = line.substr(0, kMaxQuoted) + "...";
+    return line;
+  }
+  return "";
+}
+
 bool Launcher::MayBeLost(int exit_code) {
   return exit_code != 0 && exit_code != 1 && exit_code != 4;
 }
@@ -248,7 +263,9 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
                                    "--notify-sent",
                                    SentOf(run.run_id),
                                    "--lost-params",
-                                   ParamsOf(run.run_id)};
+                                   ParamsOf(run.run_id),
+                                   "--lost-log",
+                                   LogOf(run.run_id)};
   if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});

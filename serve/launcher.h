@@ -145,6 +145,10 @@ class Launcher {
   void Forget(const std::string& run_id) const;
   const std::string& log_dir() const { return log_dir_; }
   // LOG_DIR/RUN_ID.log.
+  // The first line of the run's log `log` (LogOf) that runbook said as an error
+  // ("runbook: error: ..."), without that prefix, cut at 300 bytes; "" when none (or no log).
+  // What a run that ended before it started says of why, quoted where serve tells it.
+  static std::string FirstError(const std::string& log);
   std::string LogOf(const std::string& run_id) const { return log_dir_ + "/" + run_id + ".log"; }
   // Whether a run that ended with `exit_code` may have ended without recording it: any code
   // but 0, 1 and 4, which a run gives only after recording its end.

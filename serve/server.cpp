@@ -406,8 +406,11 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     for (const EndedRun& e : launcher.Reap()) {
       Say(EndedLine(e));
       if (gates.TakeRetry(e, o.audit_db, now)) {
+        const std::string why = Launcher::FirstError(e.run.log);  // not guessed (breakWW WW10)
         Say("run " + e.run.run_id + " (resuming run " + e.run.resumes +
-            " at its gate) could not start, exit 3 (the store locked?): tried again in 2 s");
+            " at its gate) could not start, exit 3 (" +
+            (why.empty() ? "the store locked?" : "it said: \"" + why + "\"") +
+            "): tried again in 2 s");
         launcher.HandCopyBack(e.run.run_id, e.run.resumes);
         launcher.Forget(e.run.run_id);
         continue;

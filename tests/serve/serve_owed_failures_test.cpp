@@ -339,6 +339,8 @@ TEST_CASE("serve: a resume refused to its API caller pages nobody, one refused a
   REQUIRE(got.size() == 2);
   CHECK(Text(got[1], "run_id") == waiting);
   CHECK_THAT(Text(got[1], "detail"), Catch::Contains("was refused before it started"));
+  // Its own reason quoted, not guessed (breakWW WW10).
+  CHECK_THAT(Text(got[1], "detail"), Catch::Contains("it said: \"") && Catch::Contains("'long'"));
   CHECK_THAT(Text(got[1], "detail"),
              Catch::Contains("resume it with POST /api/v1/runs/" + waiting + "/resume"));
   CHECK(ReadFile(dir + "/hook.jsonl").find("\"path\": \"/tenantC\"") != std::string::npos);
@@ -1508,8 +1510,8 @@ TEST_CASE("serve: a gate's resume that cannot start on a locked store is started
   const std::string db = dir + "/store/audit.db";
   HoldNewRuns(db);
   serve.Start();
-  REQUIRE(
-      serve.LogSays("at its gate) could not start, exit 3 (the store locked?): tried again", 20));
+  REQUIRE(serve.LogSays("at its gate) could not start, exit 3 (it said: \"", 20));
+  CHECK(serve.LogSays("held by the test"));  // the store's refusal, quoted
   ReleaseNewRuns(db);
   std::string next;  // the resume serve started again, once the store took it
   const std::string said = "resumed as run ";
@@ -1604,8 +1606,7 @@ TEST_CASE("serve: an edited gate run's resume tried again still reads the runboo
   const std::string db = t.dir + "/store/audit.db";
   HoldNewRuns(db);
   t.serve.Start();
-  REQUIRE(
-      t.serve.LogSays("at its gate) could not start, exit 3 (the store locked?): tried again", 20));
+  REQUIRE(t.serve.LogSays("at its gate) could not start, exit 3 (it said: \"", 20));
   ReleaseNewRuns(db);
   const std::string said = "resumed as the run started";
   for (int i = 0; i < 100 && t.serve.Log().find(said) == t.serve.Log().rfind(said); ++i)

@@ -110,7 +110,8 @@ bool WaitWhileRunning(AuditStore& store, RunRecord& r) {
 
 // A run is resumed once (breakI I17: each resume of the same run ran its remaining steps
 // again, two at once too): once a resume took it over, that resume is the one to resume.
-bool NotResumedYet(AuditStore& store, const RunRecord& r, int& exit_code) {
+// `via_api`: under serve, where the way on is its API, not a command line (breakWW WW10).
+bool NotResumedYet(AuditStore& store, const RunRecord& r, bool via_api, int& exit_code) {
   auto by = store.ResumedAs(r.run_id);
   exit_code = kExitInvalid;
   if (!by.ok()) {
@@ -121,9 +122,10 @@ bool NotResumedYet(AuditStore& store, const RunRecord& r, int& exit_code) {
   const RunRow& next = *by.value();
   bool again =
       next.status == "failure" || next.status == "interrupted" || next.status == "cancelled";
-  std::string instead = "; to continue: runbook resume " + next.run_id + " --audit-db " +
-                        ShellQuote(AbsoluteFromHere(store.path())) +
-                        " (its `show` gives every flag it needs)\n";  // breakM M12
+  std::string instead = via_api ? "; to continue: POST /api/v1/runs/" + next.run_id + "/resume\n"
+                                : "; to continue: runbook resume " + next.run_id + " --audit-db " +
+                                      ShellQuote(AbsoluteFromHere(store.path())) +
+                                      " (its `show` gives every flag it needs)\n";  // breakM M12
   std::cerr << "runbook: error: run " << r.run_id << " was already resumed as " << next.run_id
             << " (" << next.status << ")"
             << (again                      ? instead
@@ -437,7 +439,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (!TakenAsGoneIfSilent(*loaded->store, record)) return kExitEnvironment;
   if (o.wait_lock && !WaitWhileRunning(*loaded->store, record)) return kExitEnvironment;
   if (!Resumable(record, *loaded->store)) return kExitInvalid;
-  if (!NotResumedYet(*loaded->store, record, exit_code)) return exit_code;
+  if (!NotResumedYet(*loaded->store, record, o.approvals_via_api, exit_code)) return exit_code;
   const Accounts accounts = loaded->store->RunAccounts(RecordedUid(record));
   auto fingerprint_key = loaded->store->FingerprintKey(false);
   // The steps it carries over keep their measurements for the end-of-run table (breakO O24);

@@ -683,8 +683,18 @@ TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and w
   // Resumed once: the API's resume of the same run is refused.
   CHECK(serve.Http("POST", "/api/v1/runs/" + id + "/resume", "{}").out.find("already resumed") !=
         std::string::npos);
-  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
-  CHECK(serve.Finished(next) == "success");
+  // Its resume cancelled: the 409 names the API call that continues, never a command line
+  // (breakWW WW10).
+  serve.Json("POST", "/api/v1/runs/" + next + "/cancel", 202, "{}");
+  REQUIRE(serve.Finished(next) == "cancelled");
+  Command again = serve.Http("POST", "/api/v1/runs/" + id + "/resume", "{}");
+  CHECK_THAT(again.out, Catch::Contains("to continue: POST /api/v1/runs/" + next + "/resume") &&
+                            !Catch::Contains("runbook resume") && Catch::EndsWith("409"));
+  std::string last =
+      serve.Json("POST", "/api/v1/runs/" + next + "/resume", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.WaitsForApproval(last));
+  serve.Json("POST", "/api/v1/runs/" + last + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(last) == "success");
 }
 
 TEST_CASE("serve: a run whose param holds a secret's text is resumed through the API with it",

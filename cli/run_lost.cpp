@@ -25,6 +25,9 @@ namespace {
 // "was killed by signal 9 (SIGKILL)", "ended with exit 3", "died with runbook serve".
 std::string HowItEnded(int exit_code) {
   if (exit_code == kDiedWithServe) return "died with runbook serve";
+  // runbook's own exit on a cancel (Ctrl-C, serve's SIGINT) and a death by SIGINT read alike:
+  // both are a cancel (breakWW WW10: one that ended itself was said "killed by signal 2").
+  if (exit_code == 128 + SIGINT) return "was stopped by SIGINT (exit 130: a cancel)";
   if (exit_code > 128 && exit_code < 128 + NSIG) {
     const char* abbrev = sigabbrev_np(exit_code - 128);
     return "was killed by signal " + std::to_string(exit_code - 128) +

@@ -487,6 +487,25 @@ class Routes {
         [this](bool) { --streams_; });
   }
 
+  // "; it was resumed as run NEXT: ..." naming the newest run along `run_id`'s resumes (a
+  // gate run resumed at serve's restart waits again in NEXT: breakWW WW10, an approver who
+  // answered the run named in the first approval_waiting got a bare 409); "" when none.
+  std::string ResumedSince(const std::string& run_id, const std::string& step) {
+    auto store = AuditStore::OpenExisting(c_.audit_db);
+    if (!store.ok()) return "";
+    std::optional<RunRow> newest;
+    for (int hops = 0; hops < 100; ++hops) {  // a resume's resume, ...
+      auto next = store.value()->ResumedAs(newest ? newest->run_id : run_id);
+      if (!next.ok() || !next.value()) break;
+      newest = std::move(next.value());
+    }
+    if (!newest) return "";
+    return "; it was resumed as run " + newest->run_id + " (" + newest->status +
+           (newest->status == "running"
+                ? "): answer there, POST /api/v1/runs/" + newest->run_id + "/approvals/" + step
+                : ")");
+  }
+
   // An approver's answer to a gate that waits (cli/api_approver.h): recorded in the store as
   // `approval_answer`, which the run waits for. Body {"approve": bool, "inputs": {...}}.
   void Answer(const Req& req, const std::string& id, const std::string& step, Res& res) {
@@ -494,7 +513,8 @@ class Routes {
     if (!record) return;
     if (record->status != "running" || !Waiting(*record, step))
       return Error(res, 409,
-                   "run " + record->run_id + " has no approval waiting at step '" + step + "'");
+                   "run " + record->run_id + " has no approval waiting at step '" + step + "'" +
+                       ResumedSince(record->run_id, step));
     // A run this serve started whose process has ended cannot take an answer, though the
     // store still says it runs (its end unrecorded): the answer would be recorded and never
     // acted on (breakWW WW2).

@@ -26,6 +26,13 @@ std::string Text(const Value& v, const char* key) {
   return f != nullptr ? f->ToText() : "";
 }
 
+// What a helper owes for `run`, as said: a cancel sends nothing, its end is only recorded
+// (breakWW WW10: "its failure was not sent yet" was said of a run serve cancelled).
+std::string Owing(const LaunchedRun& run) {
+  return run.cancelled ? "its end (a cancel: nothing to send) was not recorded"
+                       : "its failure was not sent";
+}
+
 }  // namespace
 
 OwedFailures::OwedFailures(Launcher& launcher, std::string log_dir)
@@ -128,19 +135,19 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
     const std::string& id = owed.run.run_id;
     if (code == 0 || code == 2) {
       if (code == 2)  // breakLL LL4: a runbook invalid before its run started
-        said.push_back("run " + id + ": its failure was not sent (exit 2): see " + owed.run.log);
+        said.push_back("run " + id + ": " + Owing(owed.run) + " (exit 2): see " + owed.run.log);
       Settle(id);
       continue;
     }
     if (owed.attempts >= kMaxAttempts) {
-      said.push_back("run " + id + ": its failure was not sent after " +
+      said.push_back("run " + id + ": " + Owing(owed.run) + " after " +
                      std::to_string(owed.attempts) + " attempts (last exit " +
                      std::to_string(code) + "): given up, see " + owed.run.log);
       Settle(id);
       continue;
     }
     owed.due = now + DelayAfter(owed.attempts);
-    said.push_back("run " + id + ": its failure was not sent yet (exit " + std::to_string(code) +
+    said.push_back("run " + id + ": " + Owing(owed.run) + " yet (exit " + std::to_string(code) +
                    "): tried again in " + std::to_string(DelayAfter(owed.attempts).count()) +
                    " s, see " + owed.run.log);
   }

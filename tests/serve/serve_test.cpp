@@ -680,6 +680,14 @@ TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and w
   REQUIRE(serve.WaitsForApproval(next));
   Value resumed = serve.Json("GET", "/api/v1/runs/" + next, 200);
   CHECK(resumed.Find("trigger")->Find("kind")->as_string() == "restart");
+  // An answer to the run the first approval_waiting named points to where the gate waits now
+  // (breakWW WW10).
+  Command stale =
+      serve.Http("POST", "/api/v1/runs/" + id + "/approvals/gate", "{\"approve\": true}");
+  CHECK_THAT(stale.out, Catch::Contains("it was resumed as run " + next +
+                                        " (running): answer there, POST /api/v1/runs/" + next +
+                                        "/approvals/gate") &&
+                            Catch::EndsWith("409"));
   // Resumed once: the API's resume of the same run is refused.
   CHECK(serve.Http("POST", "/api/v1/runs/" + id + "/resume", "{}").out.find("already resumed") !=
         std::string::npos);

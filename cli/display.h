@@ -57,6 +57,8 @@ class Display final : public RunObserver {
   void FlushNotStartedLocked();
   void Refresh();
   std::string Paint(const char* code, const std::string& text) const;
+  // The run's RTO and RPO lines: measured or why not, met or missed against the objectives.
+  std::string ObjectiveLines(const RunResult& r) const;
 
   bool live_;
   bool color_;

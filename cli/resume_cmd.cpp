@@ -537,9 +537,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     return usage_ok ? kExitEnvironment : kExitInvalid;
   }
   std::string incident = IncidentStart(record, *rb);
-  if (auto start = ParseUtc(incident)) {
-    options.incident_elapsed = std::chrono::duration_cast<Millis>(SystemClock().WallNow() - *start);
-  }
+  options.incident_started = ParseUtc(incident);
   options.prior_approval_wait = ApprovalWait(record);
   RunContext context;
   if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;

@@ -68,6 +68,7 @@ class Loop {
     if (svc_.journal != nullptr) svc_.journal->BeginGroup();
     for (size_t i = 0; i < g_.nodes.size(); ++i) MaybeReady(static_cast<int>(i));
     while (done_ < steps_.size()) Turn();
+    busy_before_end_ = Busy();
     CommitAndLaunch();  // the last attempts' ends
     StopResources();
     return Finish();
@@ -826,10 +827,23 @@ class Loop {
     });
   }
 
+  Millis Busy() const { return svc_.journal ? svc_.journal->BusyWaited() : Millis(0); }
+
+  // The resume's incident clock (RtoInput::incident_elapsed): from the incident's start to
+  // this run's, on the wall clock; none for a run that starts its own.
+  std::optional<Millis> IncidentElapsed() const {
+    if (!opt_.incident_started) return std::nullopt;
+    return std::chrono::duration_cast<Millis>(started_wall_ - *opt_.incident_started);
+  }
+
   RunResult Finish() {
     RunResult result;
     result.run_id = opt_.run_id;
-    result.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - values_.started);
+    // The run ends when its work does: a wait for the store after its last step is no part of
+    // it (RunJournal::BusyWaited).
+    const Clock::Mono ended = svc_.clock.Now() - std::chrono::duration_cast<Clock::Mono::duration>(
+                                                     Busy() - busy_before_end_);
+    result.duration = std::chrono::duration_cast<Millis>(ended - values_.started);
     bool failed = values_.failed || finally_failed_;
     // A run whose step (main or finally) had failed before a cancel came (one that stopped
     // its finally steps, overlap: cancel_running, serve stopping) failed: the cancel does not
@@ -840,9 +854,8 @@ class Loop {
                                                                    : "success";
     if (result.status == "cancelled" && svc_.cancel.cancelled())
       result.signal = svc_.cancel.signal_number();
-    result.rto =
-        MeasureRto({rb_, steps_, g_.finally_begin, values_.started, svc_.clock.Now(), started_wall_,
-                    opt_.dry_run, opt_.incident_elapsed, opt_.prior_approval_wait});
+    result.rto = MeasureRto({rb_, steps_, g_.finally_begin, values_.started, ended, started_wall_,
+                             opt_.dry_run, IncidentElapsed(), opt_.prior_approval_wait});
     result.rpo = rpo_;
     result.rpo.objective = rb_.rpo_objective;
     result.steps = std::move(steps_);
@@ -860,6 +873,7 @@ class Loop {
   std::vector<StepRun> steps_;
   RunValues values_;
   Clock::Wall started_wall_{};  // when values_.started was taken, on the wall clock
+  Millis busy_before_end_{0};   // RunJournal::BusyWaited when the last step ended
   RunScope scope_;
   Redactor redactor_;
   CancelToken finally_cancel_;  // set only by a second signal: finally steps finish

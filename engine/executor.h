@@ -61,7 +61,10 @@ struct RunOptions {
   std::map<std::string, PriorStep> prior;
   // Resume: the runs this one continues, nearest first (RunContext::continues), for steps.
   std::vector<std::string> continues;
-  std::optional<Millis> incident_elapsed;
+  // Resume: when the incident's RTO clock started (an earlier run of the chain), on the wall
+  // clock. The chain's RTO counts from there to this run's end, a wait for the store before
+  // this run's start included (breakXX XX4: it was left out, and a missed objective met).
+  std::optional<Clock::Wall> incident_started;
   Millis prior_approval_wait{0};
   // The secrets, when the caller resolved them already (ResolveSecrets) to mask what it
   // prints itself with the same values; else Execute resolves them from base_env.

@@ -46,6 +46,11 @@ class RunJournal {
   // every event is durable on its own.
   virtual void BeginGroup() {}
   virtual Status CommitGroup() { return Status::Ok(); }
+  // How long the journal waited out a busy store so far (run --wait: another process held it
+  // locked past its busy timeout), on the steady clock. A wait after the last step ended is
+  // no part of the run's duration or RTO (breakXX XX1: a 3 s drill was paged objective_missed
+  // for a 29 s lock at its end); one during the run delays its next steps, and counts.
+  virtual Millis BusyWaited() const { return Millis(0); }
   // Polled about once a second while steps run: an error (the store is gone or replaced)
   // stops the run as a failed write would, without waiting for the next event.
   virtual Status Check() { return Status::Ok(); }

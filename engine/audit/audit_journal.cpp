@@ -138,9 +138,15 @@ Status AuditJournal::CommitGroup() {
 }
 
 Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
-  for (;;) {  // a busy store rolled the transaction back: nothing of it was written
+  const auto began = std::chrono::steady_clock::now();
+  for (bool waited = false;; waited = true) {  // a busy store rolled it back: nothing written
     Status s = store_.AppendAll(run_id_, events);
-    if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy()) return s;
+    if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy()) {
+      if (waited)
+        busy_waited_ +=
+            std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
+      return s;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }

@@ -66,6 +66,7 @@ class AuditJournal final : public RunJournal {
 
   Status RunStarted(const Runbook& rb, const std::string& run_id, const Value::Map& params,
                     const Redactor& redactor) override;
+  Millis BusyWaited() const override { return busy_waited_; }
   Status AttemptStarted(const StepDecl& step, int attempt, const Value& params,
                         const Value::Map& path_fingerprints,
                         const std::string& params_fingerprint) override;
@@ -96,6 +97,7 @@ class AuditJournal final : public RunJournal {
   // allows. Errors: the store's.
   Status Commit(const std::vector<AuditStore::NewEvent>& events);
   AuditStore& store_;
+  Millis busy_waited_{0};  // Commit's waits out a busy store (BusyWaited)
   RunContext context_;
   std::string run_id_;
   const Redactor* redactor_ = nullptr;

@@ -445,6 +445,59 @@ TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit
                               !Catch::Contains(": cancelled in "));
 }
 
+TEST_CASE("a store's lock after a drill's last step is no part of its RTO; one before a resume is",
+          "[audit][e2e][lock][rto]") {
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  std::string rb = "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Binary();
+  auto row = [&](const std::string& what) {
+    return Shell("sqlite3 " + db + " \"select " + what + " from runs order by started_at\"").out;
+  };
+  // breakXX XX1: the step ended at 1 s, its end's record waited 2 s for the store: the run was
+  // recorded 3 s long and its 2 s RTO missed (exit 4, objective_missed paged).
+  WriteFile(dir, "d.yaml",
+            "version: 1\nname: d\nkind: drill\nobjectives: {rto: 2s}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n");
+  Command end = Shell("(" + rb + " run d.yaml --audit-db " + db +
+                          " --wait 2> d.err; echo rc=$? > d.rc) & sleep 0.3; " +
+                          HoldStoreLocked(db, 3) + "wait; cat " + dir + "/d.rc " + dir + "/d.err",
+                      60);
+  INFO(end.out);
+  CHECK_THAT(end.out, Catch::StartsWith("rc=0\n") &&
+                          Catch::Contains("the audit store is busy: waiting to record the run"));
+  CHECK(row("objectives_met") == "1\n");
+  CHECK(std::stoll(row("duration_ms")) < 1900);
+  CHECK(std::stoll(row("rto_ms")) < 1900);
+  // Without --wait the run is stopped there: no verdict on an objective (it did not end).
+  Command stopped = Shell(
+      "(" + rb + " run d.yaml --audit-db " + db + " 2> d.err; echo rc=$? > d.rc) & sleep 0.3; " +
+          HoldStoreLocked(db, 3) + "wait; cat " + dir + "/d.rc " + dir + "/d.err",
+      60);
+  INFO(stopped.out);
+  CHECK_THAT(stopped.out, Catch::StartsWith("rc=3\n") &&
+                              Catch::Contains("RTO and RPO not judged: the run was stopped") &&
+                              !Catch::Contains("MISSED"));
+  // breakXX XX4: the store locked as the resume of a failed drill starts: the chain took past
+  // its objective, and the wait was left out of the incident's RTO (recorded met).
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nkind: drill\nobjectives: {rto: 2s}\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: ['true']}}\n"
+            "  - {id: b, uses: exec, needs: a, with: {run: [test, -e, ok]}}\n");
+  REQUIRE(Shell(rb + " run f.yaml --audit-db " + db).exit_code == 1);
+  std::string id = Shell("sqlite3 " + db + " \"select run_id from runs where runbook='f'\"").out;
+  REQUIRE(id.size() > 1);
+  id.pop_back();
+  WriteFile(dir, "ok", "");
+  Command resumed = Shell(HoldStoreLocked(db, 2.5) + rb + " resume " + id + " --audit-db " + db +
+                              " --wait; echo rc=$?; wait",
+                          60);
+  INFO(resumed.err);
+  CHECK_THAT(resumed.out, Catch::EndsWith("rc=4\n"));  // the objective missed
+  CHECK(std::stoll(
+            Shell("sqlite3 " + db + " \"select rto_ms from runs where resumed_from='" + id + "'\"")
+                .out) >= 2500);
+}
+
 TEST_CASE("resume --wait started while the store is locked waits for it, then resumes",
           "[audit][e2e][lock]") {
   // breakVV VV1: serve's resume of a run that waited at a gate met the store locked and was

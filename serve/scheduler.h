@@ -49,6 +49,9 @@ class Scheduler {
   // times; true then, and nothing is owed for the run (breakVV VV5: it was paged as a failure
   // and its fire lost, while serve.md promised it runs again). False for any other run, which
   // is owed as before; and when the store cannot be read (a failure paged is never lost).
+  // When true, the run is forgotten (Launcher::Forget: its marker first, before the state file
+  // queues its fire): a serve killed in between never owes it (breakXX XX2: the next serve
+  // paged "died with runbook serve" for it, and ran the fire too).
   bool RunEnded(const EndedRun& ended);
   static constexpr int kMaxRelaunches = 3;
 

@@ -415,10 +415,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
         launcher.Forget(e.run.run_id);
         continue;
       }
-      if (scheduler.RunEnded(e)) {
-        launcher.Forget(e.run.run_id);
-        continue;
-      }
+      if (scheduler.RunEnded(e)) continue;  // forgotten there, nothing owed
       if (!Launcher::MayBeLost(e.exit_code)) continue;
       if (Status s = owed.Owe(e.run, e.exit_code, now); !s.ok())
         Say("run " + e.run.run_id +

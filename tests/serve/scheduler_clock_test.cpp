@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "engine/util/json.h"
@@ -554,9 +555,13 @@ TEST_CASE("scheduler on a fake clock: a killed unstarted run's fire does not run
   INFO(b.All());
   REQUIRE(b.Said("queued locked").size() == 1);
   REQUIRE(b.launcher->Running("locked").size() == 1);
-  ::kill(b.launcher->Running("locked")[0].pid, SIGKILL);
+  const LaunchedRun killed = b.launcher->Running("locked")[0];
+  REQUIRE(std::filesystem::exists(b.launcher->MarkerOf(killed.run_id)));
+  ::kill(killed.pid, SIGKILL);
   b.WaitIdle("locked");
   for (const EndedRun& e : b.launcher->Reap()) CHECK(s.RunEnded(e));  // nothing owed
+  // Forgotten by RunEnded itself: a serve killed next does not owe it (breakXX XX2).
+  CHECK_FALSE(std::filesystem::exists(b.launcher->MarkerOf(killed.run_id)));
   CHECK(b.Said("run ").size() == 1);
   CHECK_THAT(b.Said("run ")[0],
              Catch::Contains("was killed before it started (exit 137): a later fire of locked "

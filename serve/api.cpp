@@ -22,6 +22,7 @@
 #include "serve/guarded_http.h"
 #include "serve/listing_cache.h"
 #include "serve/openapi.h"
+#include "serve/request_body.h"
 #include "serve/same_origin.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
@@ -84,17 +85,13 @@ Value ParamValue(const ParamSpec& p) {
 // The request body's "params" as --set pairs, checked as --set values are (BindParams).
 bool ParamsOf(const Req& req, const Runbook& rb,
               std::vector<std::pair<std::string, std::string>>& sets, std::string& error) {
-  if (req.body.empty()) return true;
-  auto body = ParseJson(req.body);
-  if (!body.ok() || !body.value().is_map()) {
-    error = "the body must be a JSON object such as {\"params\": {\"name\": \"value\"}}";
+  auto body = ReadBody(req.body, {{"params", FieldKind::kObject}});
+  if (!body.ok()) {
+    error =
+        body.status().message() + " (a JSON object such as {\"params\": {\"name\": \"value\"}})";
     return false;
   }
-  const Value* params = body.value().Find("params");
-  if (params != nullptr && !params->is_map()) {
-    error = "params must be a JSON object of param names and values";
-    return false;
-  }
+  const Value* params = FieldOf(body.value(), "params");
   for (const auto& [name, value] : params ? params->as_map() : Value::Map{}) {
     std::string text = SetText(value);
     // A run gets its params as arguments, which end at a NUL: refused, not cut (breakLL LL13).
@@ -219,8 +216,11 @@ class Routes {
           [this](const Req& req, Res& res) { Report(req.matches[1], "md", res); });
     s.Get(R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
           [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
-    s.Post(R"(/api/v1/runs/([^/]+)/cancel)",
-           [this](const Req& req, Res& res) { Cancel(req.matches[1], res); });
+    s.Post(R"(/api/v1/runs/([^/]+)/cancel)", [this](const Req& req, Res& res) {
+      if (auto body = ReadBody(req.body, {}); !body.ok())
+        return Error(res, 400, body.status().message() + " (the body must be {})");
+      Cancel(req.matches[1], res);
+    });
     s.Post(R"(/api/v1/runs/([^/]+)/approvals/([^/]+))",
            [this](const Req& req, Res& res) { Answer(req, req.matches[1], req.matches[2], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/resume)",
@@ -525,13 +525,14 @@ class Routes {
                        ") before it took an answer; once it is marked interrupted, resume it "
                        "(POST /api/v1/runs/" +
                        record->run_id + "/resume) and its gate waits again");
-    auto body = ParseJson(req.body);
-    const Value* approve =
-        body.ok() && body.value().is_map() ? body.value().Find("approve") : nullptr;
-    const Value* inputs = approve != nullptr ? body.value().Find("inputs") : nullptr;
-    if (approve == nullptr || !approve->is_bool() || (inputs != nullptr && !inputs->is_map()))
-      return Error(res, 400,
-                   "the body must be {\"approve\": true or false, \"inputs\": {\"name\": value}}");
+    auto body = ReadBody(req.body, {{"approve", FieldKind::kBool}, {"inputs", FieldKind::kObject}});
+    const std::string example =
+        " (the body must be {\"approve\": true or false, \"inputs\": "
+        "{\"name\": value}}; the gate still waits)";
+    if (!body.ok()) return Error(res, 400, body.status().message() + example);
+    const Value* approve = FieldOf(body.value(), "approve");
+    const Value* inputs = FieldOf(body.value(), "inputs");
+    if (approve == nullptr) return Error(res, 400, "\"approve\" is missing" + example);
     for (const Value& w : record->approvals_waiting) {
       if (ReportField(w, "step").ToText() != step) continue;
       std::string wrong = AnswerInputsProblem(ReportField(w, "inputs"), inputs, approve->as_bool());
@@ -628,38 +629,20 @@ class Routes {
   // recorded masked, given again as --set does, on the resume's standard input: breakUU UU1,
   // no other way reached such a run through the API).
   static bool ResumeChoices(const Req& req, LaunchRequest& out, std::string& error) {
-    if (req.body.empty()) return true;
-    auto body = ParseJson(req.body);
-    bool map = body.ok() && body.value().is_map();
-    const Value* rerun = map ? body.value().Find("rerun") : nullptr;
-    const Value* end = map ? body.value().Find("end_leftovers") : nullptr;
-    const Value* force = map ? body.value().Find("force") : nullptr;
-    const Value* params = map ? body.value().Find("params") : nullptr;
-    const std::string example =
-        " (a JSON object such as {\"rerun\": [\"step-id\"], \"end_leftovers\": true, "
-        "\"force\": true, \"params\": {\"name\": \"value\"}})";
-    if (!map) {
-      error = "the body must be a JSON object" + example;
+    auto body = ReadBody(req.body, {{"rerun", FieldKind::kStringList},
+                                    {"end_leftovers", FieldKind::kBool},
+                                    {"force", FieldKind::kBool},
+                                    {"params", FieldKind::kObject}});
+    if (!body.ok()) {
+      error = body.status().message() +
+              " (a JSON object such as {\"rerun\": [\"step-id\"], \"end_leftovers\": true, "
+              "\"force\": true, \"params\": {\"name\": \"value\"}})";
       return false;
     }
-    // The field at fault is named, and one that is not known is refused, not ignored
-    // (breakWW WW10: {"forse": true} was dropped silently).
-    for (const auto& [key, value] : body.value().as_map()) {
-      if (key != "rerun" && key != "end_leftovers" && key != "force" && key != "params") {
-        error = "unknown field \"" + Printable(key) + "\"" + example;
-        return false;
-      }
-    }
-    const char* wrong = rerun != nullptr && !rerun->is_list() ? "\"rerun\" must be a list"
-                        : end != nullptr && !end->is_bool()
-                            ? "\"end_leftovers\" must be true or false"
-                        : force != nullptr && !force->is_bool()  ? "\"force\" must be true or false"
-                        : params != nullptr && !params->is_map() ? "\"params\" must be an object"
-                                                                 : nullptr;
-    if (wrong != nullptr) {
-      error = wrong + example;
-      return false;
-    }
+    const Value* rerun = FieldOf(body.value(), "rerun");
+    const Value* end = FieldOf(body.value(), "end_leftovers");
+    const Value* force = FieldOf(body.value(), "force");
+    const Value* params = FieldOf(body.value(), "params");
     out.force = force != nullptr && force->as_bool();
     for (const Value& step : rerun ? rerun->as_list() : Value::List{})
       out.reruns.push_back(step.ToText());

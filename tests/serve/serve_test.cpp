@@ -209,8 +209,66 @@ TEST_CASE("serve: a run whose runbook changed since is resumed through the API w
                  .Find("error")
                  ->as_string(),
              Catch::StartsWith("unknown field \"forse\""));
+  // Of the same kind: a step id that is no string, a key given twice (breakXX XX3).
+  CHECK_THAT(serve.Json("POST", "/api/v1/runs/" + id + "/resume", 400, "{\"rerun\": [1]}")
+                 .Find("error")
+                 ->as_string(),
+             Catch::StartsWith("\"rerun\" must be a list of strings"));
+  CHECK_THAT(serve
+                 .Json("POST", "/api/v1/runs/" + id + "/resume", 400,
+                       "{\"force\": true, \"force\": false}")
+                 .Find("error")
+                 ->as_string(),
+             Catch::Contains("the key 'force' appears twice"));
   Value resumed = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{\"force\": true}");
   CHECK(serve.Finished(resumed.Find("run_id")->as_string()) == "success");
+}
+
+TEST_CASE("serve: a trigger, an answer or a cancel with an unknown field is refused, nothing done",
+          "[serve][api]") {
+  // breakXX XX3: {"param": {"target": "staging"}} (a typo of "params") was 201, and the restore
+  // ran with its default target, prod; {"approve": true, "by": "mallory"} was taken.
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/pr.yaml",
+            "version: 1\nname: pr\nparams:\n  target: {type: string, default: prod}\nsteps:\n"
+            "  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n"
+            "  - {id: s, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo "
+            "${{ params.target }} >> " +
+                dir + "/pr.out']}}\n");
+  Serve serve(dir);
+  for (const char* body : {"{\"param\": {\"target\": \"staging\"}}", "{\"Params\": {}}",
+                           "{\"params\": [\"target=staging\"]}", "[]", "{\"params\": {"}) {
+    INFO(body);
+    std::string error =
+        serve.Json("POST", "/api/v1/runbooks/pr/runs", 400, body).Find("error")->as_string();
+    CHECK_THAT(error, Catch::Contains("{\"params\": {\"name\": \"value\"}}"));
+  }
+  CHECK_THAT(serve.Json("POST", "/api/v1/runbooks/pr/runs", 400, "{\"param\": {}}")
+                 .Find("error")
+                 ->as_string(),
+             Catch::StartsWith("unknown field \"param\" (known: \"params\")"));
+  CHECK(serve.Json("GET", "/api/v1/runs?runbook=pr", 200).as_list().empty());  // none started
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/pr/runs", 201, "{\"params\": {\"target\": \"staging\"}}")
+          .Find("run_id")
+          ->as_string();
+  REQUIRE(serve.WaitsForApproval(id));
+  for (const char* body : {"{\"approve\": true, \"by\": \"mallory\"}", "{\"approve\": \"yes\"}",
+                           "{\"inputs\": {}}", "{\"approve\": true, \"inputs\": []}"}) {
+    INFO(body);
+    CHECK_THAT(serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 400, body)
+                   .Find("error")
+                   ->as_string(),
+               Catch::Contains("the gate still waits"));
+  }
+  CHECK(serve.WaitsForApproval(id));
+  CHECK_THAT(serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 400, "{\"force\": true}")
+                 .Find("error")
+                 ->as_string(),
+             Catch::StartsWith("unknown field \"force\" (this call takes none)"));
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(id) == "success");  // not cancelled by the refused call
+  CHECK(ReadFile(dir + "/pr.out") == "staging\n");
 }
 
 TEST_CASE("serve: a schedule fires for real, on time, recorded as its trigger",

@@ -619,11 +619,18 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   context.heartbeat_every =
       HeartbeatInterval(std::getenv("RUNBOOK_HEARTBEAT_INTERVAL"), beat_warning);
   if (!beat_warning.empty()) std::cerr << "runbook: warning: " << beat_warning << "\n";
-  if (o.wait_lock)  // said once, when the store is first found busy there
-    context.wait_out_busy = [&cancel, said = false]() mutable {
+  // Once the run has begun, a first Ctrl-C (or serve's cancel) still lets what ran be recorded:
+  // a second one stops the wait (breakXX XX7).
+  context.stop_waits_once_begun = [&cancel] { return cancel.forced(); };
+  if (o.wait_lock)  // said once, when the store is first found busy there, and at a cancel
+    context.wait_out_busy = [&cancel, said = false, said_cancel = false](bool begun) mutable {
       if (!std::exchange(said, true))
         std::cerr << "runbook: the audit store is busy: waiting to record the run (--wait)\n";
-      return !cancel.cancelled();
+      if (!begun) return !cancel.cancelled();
+      if (cancel.cancelled() && !cancel.forced() && !std::exchange(said_cancel, true))
+        std::cerr << "runbook: cancelled: still waiting for the audit store to record what ran "
+                     "(Ctrl-C again to stop without recording it)\n";
+      return !cancel.forced();
     };
   if (store) {
     journal = std::make_unique<AuditJournal>(*store, context);
@@ -649,7 +656,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   if (store && o.notifier != nullptr && (!unrecorded || result.value().status == "failure"))
     NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor,
                  {o.notify_outbox, o.notify_sent, o.lost_params});
-  if (unrecorded) return kExitEnvironment;
+  // Stopped by a second Ctrl-C while the store was busy: a cancel, as the operator asked.
+  if (unrecorded) return cancel.forced() ? 128 + cancel.signal_number() : kExitEnvironment;
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
   if (store)
     PrintContinue(result.value(), options.run_id, *store, rb, o,

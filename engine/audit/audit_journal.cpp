@@ -141,7 +141,7 @@ Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
   const auto began = std::chrono::steady_clock::now();
   for (bool waited = false;; waited = true) {  // a busy store rolled it back: nothing written
     Status s = store_.AppendAll(run_id_, events);
-    if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy()) {
+    if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy(begun_)) {
       if (waited)
         busy_waited_ +=
             std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
@@ -224,8 +224,12 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   PutPath(body, "base", context_.base);
   PutPath(body, "base_real", context_.base_real);
   Status s = Append("run_started", "", 0, std::move(body));
-  // Begun: its later records (its cancelled end too) wait the busy timeout, cancel or not.
-  if (s.ok()) store_.StopLockWaitsWhen(nullptr);
+  // Begun: its later records (its cancelled end too) wait the busy timeout after a cancel;
+  // only what the caller says (a second Ctrl-C) cuts them short.
+  if (s.ok()) {
+    begun_ = true;
+    store_.StopLockWaitsWhen(context_.stop_waits_once_begun);
+  }
   return s;
 }
 

@@ -49,7 +49,13 @@ struct RunContext {
   // step's end) is waited out, polled every 200 ms, instead of ending the run (breakVV VV2: a
   // fire started while an `audit export` held the store died, paged, its fire lost; breakWW
   // WW2: a run at work died at a brief lock). Empty: not waited out (exit 3 as documented).
-  std::function<bool()> wait_out_busy;
+  // `begun`: the run's start is recorded. What ran then is still recorded after a first
+  // cancel (breakXX XX7: a Ctrl-C while a failed step's end waited dropped it, and the store
+  // said the step never finished); the caller decides what ends the wait.
+  std::function<bool(bool begun)> wait_out_busy;
+  // Once the run's start is recorded, what ends a wait for the store's lock at once
+  // (AuditStore::StopLockWaitsWhen; before, the caller's own): a second Ctrl-C. Empty: none.
+  std::function<bool()> stop_waits_once_begun;
 };
 
 // How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a
@@ -98,6 +104,7 @@ class AuditJournal final : public RunJournal {
   Status Commit(const std::vector<AuditStore::NewEvent>& events);
   AuditStore& store_;
   Millis busy_waited_{0};  // Commit's waits out a busy store (BusyWaited)
+  bool begun_ = false;     // run_started is recorded
   RunContext context_;
   std::string run_id_;
   const Redactor* redactor_ = nullptr;

@@ -498,6 +498,43 @@ TEST_CASE("a store's lock after a drill's last step is no part of its RTO; one b
                 .out) >= 2500);
 }
 
+TEST_CASE("a Ctrl-C while a step's end waits for the store still records it; a second stops",
+          "[audit][e2e][lock]") {
+  // breakXX XX7: a cancel during the wait to record a failed step's end ended the wait: the
+  // store said the step never finished (a resume asked --rerun) while the run paged failure.
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  WriteFile(dir, "f.yaml",
+            "version: 1\nname: f\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'sleep 1; exit 1']}}\n");
+  std::string rb = "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Binary();
+  REQUIRE(Shell(rb + " run f.yaml --audit-db " + db).exit_code == 1);  // the store exists
+  auto cancelled = [&](const std::string& signals) {
+    return Shell("cd " + dir + "; (RUNBOOK_AUDIT_BUSY_TIMEOUT=1s exec " + Binary() +
+                     " run f.yaml --audit-db " + db +
+                     " --wait 2> f.err & echo $! > f.pid; wait $!; echo rc=$? > f.rc) & "
+                     "sleep 0.3; " +
+                     HoldStoreLocked(db, 4) + "sleep 1.5; " + signals + "wait; cat " + dir +
+                     "/f.rc " + dir + "/f.err",
+                 60);
+  };
+  Command once = cancelled("kill -INT $(cat " + dir + "/f.pid); ");
+  INFO(once.out);
+  CHECK_THAT(once.out, Catch::StartsWith("rc=1\n") &&
+                           Catch::Contains("cancelled: still waiting for the audit store"));
+  std::string last = "select status from runs order by started_at desc limit 1";
+  CHECK(Shell("sqlite3 " + db + " \"" + last + "\"").out == "failure\n");
+  CHECK(Shell("sqlite3 " + db +
+              " \"select count(*) from events where kind='step_finished' and run_id=(select "
+              "run_id from runs order by started_at desc limit 1)\"")
+            .out == "1\n");
+  Command twice = cancelled("kill -INT $(cat " + dir + "/f.pid); sleep 0.3; kill -INT $(cat " +
+                            dir + "/f.pid); ");
+  INFO(twice.out);
+  CHECK_THAT(twice.out, Catch::StartsWith("rc=130\n") &&
+                            Catch::Contains("stopped (the audit store could not record it)"));
+}
+
 TEST_CASE("resume --wait started while the store is locked waits for it, then resumes",
           "[audit][e2e][lock]") {
   // breakVV VV1: serve's resume of a run that waited at a gate met the store locked and was

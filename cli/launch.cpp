@@ -655,7 +655,9 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // (breakRR RR4: a cancel after it had serve's helper take it for no failure).
   if (store && o.notifier != nullptr && (!unrecorded || result.value().status == "failure"))
     NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor,
-                 {o.notify_outbox, o.notify_sent, o.lost_params});
+                 {o.notify_outbox, o.notify_sent, o.lost_params},
+                 o.wait_lock ? std::function<bool()>([&cancel] { return !cancel.forced(); })
+                             : std::function<bool()>());
   // Stopped by a second Ctrl-C while the store was busy: a cancel, as the operator asked.
   if (unrecorded) return cancel.forced() ? 128 + cancel.signal_number() : kExitEnvironment;
   bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;

@@ -340,8 +340,8 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::string newer = NewerEnded(*store.value(), rb.name, options.run_id);
     return newer.empty() ? "" : "the newer run " + newer + " decides the alert";
   };
-  Status told = DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message, recorded,
-                            *o.notifier, redactor, sent, journal, stale_alert);
+  Status told = DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message,
+                            {recorded, {}}, *o.notifier, redactor, sent, journal, stale_alert);
   if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;

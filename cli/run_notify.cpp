@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <set>
+#include <thread>
 
 #include "engine/audit/run_record.h"
 #include "engine/run_scope.h"
@@ -85,7 +86,7 @@ std::string Address(const NotifyTarget& t) {
   return it == t.config.end() ? "" : it->second.ToText();
 }
 
-Status Record(AuditStore& store, const std::string& run_id, const Delivery& d,
+Status Record(const DeliveryRecord& record, const std::string& run_id, const Delivery& d,
               const Redactor& redactor) {
   Value::Map body{{"index", Value(static_cast<int64_t>(d.index))},
                   {"channel", Value(d.channel)},
@@ -95,7 +96,15 @@ Status Record(AuditStore& store, const std::string& run_id, const Delivery& d,
                   {"http_status", Value(int64_t{d.http_status})},
                   {"attempts", Value(int64_t{d.attempts})},
                   {"error", Value(redactor.Apply(d.error))}};
-  Status s = store.Append(run_id, "notification", "", 0, Value(std::move(body)));
+  Status s = Status::Ok();
+  for (bool said = false;; said = true) {
+    s = record.store->Append(run_id, "notification", "", 0, Value(body));
+    if (s.ok() || !s.busy() || !record.keep_waiting || !record.keep_waiting()) break;
+    if (!said)
+      std::cerr << "runbook: the audit store is busy: waiting to record the notification "
+                   "(--wait)\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   if (!s.ok())
     std::cerr << "runbook: warning: the notification was not recorded: " << s.message() << "\n";
   return s;
@@ -144,7 +153,7 @@ std::function<void(const OwedNotice&)> Journaling(const std::string& path) {
 }  // namespace
 
 Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vector<OwedNotice>& due,
-                   const Value& message, AuditStore* store, NotifySender& sender,
+                   const Value& message, const DeliveryRecord& record, NotifySender& sender,
                    const Redactor& redactor, const std::set<OwedNotice>& already_sent,
                    const std::function<void(const OwedNotice&)>& on_sent,
                    const std::function<std::string(const OwedNotice&)>& hold) {
@@ -169,8 +178,8 @@ Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vect
             : Delivery{notice.index, rb.notify[notice.index].channel, notice.event, "", false, 0, 0,
                        error};
     if (d.sent && on_sent) on_sent(notice);
-    if (store != nullptr) {
-      Status s = Record(*store, options.run_id, d, redactor);
+    if (record.store != nullptr) {
+      Status s = Record(record, options.run_id, d, redactor);
       if (recorded.ok() && !s.ok()) recorded = s;
     }
     std::cerr << "runbook: notify " << d.channel << " (" << notice.event << ") "
@@ -185,7 +194,7 @@ Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vect
 
 void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
                   AuditStore& store, NotifySender& sender, const Redactor& redactor,
-                  const NotifyJournalPaths& journal) {
+                  const NotifyJournalPaths& journal, const std::function<bool()>& keep_waiting) {
   if (rb.notify.empty() || options.dry_run) return;
   std::vector<std::string> events =
       RaisedEvents(result, PreviousStatus(store, rb.name, result.run_id));
@@ -196,7 +205,7 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
       std::cerr << "runbook: warning: " << s.message()
                 << " (were this process killed while it sends, the rest would not be sent)\n";
   }
-  (void)DeliverOwed(rb, options, due, message, &store, sender, redactor, {},
+  (void)DeliverOwed(rb, options, due, message, {&store, keep_waiting}, sender, redactor, {},
                     Journaling(journal.sent));
   if (!journal.sent.empty() && !due.empty())  // all attempted: nothing is owed any more
     if (Status s = AppendDone(journal.sent); !s.ok())
@@ -217,7 +226,7 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                            {"host", Value(Host())},
                            {"detail", Value(redactor.Apply("approval '" + step + "' waits"))}});
   (void)DeliverOwed(rb, options, Owed(rb, {"approval_waiting"}, message), message,
-                    store.value().get(), sender, redactor);
+                    {store.value().get(), {}}, sender, redactor);
 }
 
 Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::string& status,

@@ -15,22 +15,32 @@
 
 namespace runbook {
 
+// Where each delivery is recorded (event "notification" of the run): `store` (null: said
+// only), and while `keep_waiting` says so, a store another process holds locked past its busy
+// timeout is waited out (run --wait: a delivery made is recorded, breakXX XX5); empty: such a
+// record is said and dropped.
+struct DeliveryRecord {
+  AuditStore* store = nullptr;
+  std::function<bool()> keep_waiting;
+};
+
 // `journal`: the outbox is written before the first delivery (when anything is owed) and each
 // delivery sent is journaled, so a process killed while it sends leaves the rest to serve's
 // helper (breakRR RR3). `store` may refuse writes (locked: breakRR RR4): each delivery is then
-// said and journaled only.
+// said and journaled only, unless `keep_waiting` (DeliveryRecord) waits the lock out.
 void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult& result,
                   AuditStore& store, NotifySender& sender, const Redactor& redactor,
-                  const NotifyJournalPaths& journal = {});
+                  const NotifyJournalPaths& journal = {},
+                  const std::function<bool()>& keep_waiting = {});
 
 // Sends each of `due` (entries of `rb.notify`, with the event each sends for) that is not in
 // `already_sent`, built from `message`; the entry's settings rendered with `options`' params
 // and secrets. An entry whose address renders empty is off (said). Each delivery is said on
-// stderr and recorded in `store` (event "notification"; null: said only); `on_sent`, when set,
+// stderr and recorded as `record` says; `on_sent`, when set,
 // hears each one sent; `hold`, when set, is asked just before each: a reason not to send it
 // ("" sends), said. Returns the first error recording a delivery (it was said).
 Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vector<OwedNotice>& due,
-                   const Value& message, AuditStore* store, NotifySender& sender,
+                   const Value& message, const DeliveryRecord& record, NotifySender& sender,
                    const Redactor& redactor, const std::set<OwedNotice>& already_sent = {},
                    const std::function<void(const OwedNotice&)>& on_sent = {},
                    const std::function<std::string(const OwedNotice&)>& hold = {});

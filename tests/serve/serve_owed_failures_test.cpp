@@ -427,16 +427,19 @@ TEST_CASE("serve: a run refused before it started is told once per entry across 
             .exit_code == 0);
 }
 
-TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is interrupted",
+TEST_CASE("serve: a run cancelled while the store is locked pages nobody, its cancel recorded",
           "[serve][notify][owed]") {
   // breakPP PP3: the cancel could not be recorded (the store locked past its 5 s wait), the
   // run exited 3, and serve paged its failure as for a crash. A cancel is no failure: serve
   // knows the runs it cancelled (through the API, overlap: cancel_running, its own stop).
+  // breakXX XX7: the run has begun, so a first cancel waits the lock out (serve passes --wait)
+  // and its end is recorded as it was: cancelled. A second cancel stops the wait: the run
+  // ends unrecorded, exit 130, and serve's helper records it interrupted, paging nobody.
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   std::string gate = dir + "/gate";
-  for (const std::string name : {"long", "long2"})
+  for (const std::string name : {"long", "long2", "long3"})
     WriteFile(dir, "rb/" + name + ".yaml",
               "version: 1\nname: " + name + "\nparams:\n  tag: {default: none}\nnotify:\n" +
                   Webhook(port, "/hook") +
@@ -447,16 +450,24 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   REQUIRE(Started(gate + "long"));
   int locker = LockStore(dir, 9);
   serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
-  CHECK(serve.LogSays("run " + id + " ended, exit 3 (after a cancel)", 15));
-  CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
+  CHECK(serve.LogSays("run " + id + " ended, exit 130 (cancelled)", 20));
+  CHECK(serve.Finished(id) == "cancelled");
   std::string log = dir + "/store/serve/logs/" + id + ".log";
-  CHECK(FileSays(log, "was cancelled and its process ended with exit 3",
-                 30));  // the helper, once the store is free
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  CHECK(hook.Bodies().empty());
-  CHECK(NotificationsOf(dir, id).empty());
-  CHECK_THAT(ReadFile(log), Catch::Contains("a cancel is no failure: nothing sent"));
+  CHECK_THAT(ReadFile(log), Catch::Contains("cancelled: still waiting for the audit store"));
   StopServer(locker);
+
+  // Cancelled twice: the wait stops; the helper records it interrupted, sends nothing.
+  std::string twice = StartRun(serve, "long3", "z");
+  REQUIRE(Started(gate + "long3"));
+  locker = LockStore(dir, 12);
+  serve.Json("POST", "/api/v1/runs/" + twice + "/cancel", 202, "{}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  serve.Json("POST", "/api/v1/runs/" + twice + "/cancel", 202, "{}");
+  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (cancelled)", 15));
+  StopServer(locker);
+  std::string log3 = dir + "/store/serve/logs/" + twice + ".log";
+  CHECK(FileSays(log3, "a cancel is no failure: nothing sent", 30));  // the helper
+  CHECK(serve.Finished(twice) == "interrupted");  // its end was not recorded: honest
 
   // serve's own stop cancels its runs the same way: the store locked, nothing is paged.
   std::string second = StartRun(serve, "long2", "y");
@@ -464,12 +475,11 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, and is
   locker = LockStore(dir, 9);
   serve.Term();
   StopServer(locker);
-  CHECK_THAT(serve.Log(), Catch::Contains("run " + second + " ended, exit 3 (after a cancel)"));
-  serve.Start();  // a helper cut short by the stop is started again from its .owed
-  CHECK(serve.Finished(second) == "interrupted");
-  CHECK(FileSays(dir + "/store/serve/logs/" + second + ".log", "a cancel is no failure", 30));
+  serve.Start();
+  CHECK(serve.Finished(second) == "cancelled");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().empty());
+  CHECK(NotificationsOf(dir, id).empty());
 }
 
 TEST_CASE("serve: a run that failed is not hidden by a cancel during its finally steps",
@@ -610,25 +620,38 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/lk.yaml", FailAfter("lk", gate, Webhook(port, "/hook")));
   Serve serve(dir);
-  std::string id = StartRun(serve, "lk", "x");
-  REQUIRE(Started(gate));
-  int locker = LockStore(dir, 12);
-  WriteFile(dir, "gate", "");  // boom fails; recording it waits for the lock
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
-  std::vector<Value> got = hook.AtLeast(1);  // while the store is still locked
-  REQUIRE(got.size() == 1);
-  CHECK(Text(got[0], "run_id") == id);
-  CHECK(Text(got[0], "status") == "failure");
-  CHECK(serve.LogSays("run " + id + " ended, exit 3 (after a cancel)", 15));
-  std::string log = dir + "/store/serve/logs/" + id + ".log";
-  CHECK_THAT(ReadFile(log), Catch::Contains("the audit store cannot be written"));
+  auto failing_then_cancelled = [&](int cancels) {
+    std::string id = StartRun(serve, "lk", "x");
+    REQUIRE(Started(gate));
+    int locker = LockStore(dir, 10);
+    WriteFile(dir, "gate", "");  // boom fails; recording it waits for the lock
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    for (int i = 0; i < cancels; ++i)
+      serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+    return std::make_pair(id, locker);
+  };
+  // Cancelled once: the run waits the lock out (breakXX XX7), records its failure, tells it.
+  auto [id, locker] = failing_then_cancelled(1);
   StopServer(locker);
+  CHECK(serve.LogSays("run " + id + " ended, exit 1 (after a cancel)", 20));
+  CHECK(serve.Finished(id) == "failure");
+  REQUIRE(hook.AtLeast(1).size() == 1);
+  CHECK(Text(hook.AtLeast(1)[0], "status") == "failure");
+  // Cancelled twice: the wait stops, the store has no end; the run tells its failure itself.
+  Shell("rm -f " + dir + "/gate " + dir + "/gate.marks");
+  auto [twice, locker2] = failing_then_cancelled(2);
+  std::vector<Value> got = hook.AtLeast(2);  // while the store is still locked
+  REQUIRE(got.size() == 2);
+  CHECK(Text(got[1], "run_id") == twice);
+  CHECK(Text(got[1], "status") == "failure");
+  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (cancelled)", 15));
+  StopServer(locker2);
   // The helper, once the store is free: nothing left to send.
+  std::string log = dir + "/store/serve/logs/" + twice + ".log";
   CHECK(FileSays(log, "after it had told all its end owed", 40));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  CHECK(hook.Bodies().size() == 1);
-  CHECK(serve.Finished(id) == "interrupted");  // its end was not recorded: honest
+  CHECK(hook.Bodies().size() == 2);
+  CHECK(serve.Finished(twice) == "interrupted");  // its end was not recorded: honest
 }
 
 TEST_CASE(
@@ -654,15 +677,15 @@ TEST_CASE(
   int locker = LockStore(dir, 25);
   WriteFile(dir, "gate", "");
   REQUIRE(FileSays(logs + id + ".sent", "failed boom\n", 10));
-  serve.Term();  // the run still waits on the store: cancelled, then it ends with serve
-  CHECK(hook.Bodies().empty());
+  // The run still waits on the store: cancelled, then cancelled again after the grace, which
+  // ends its wait (breakXX XX7): it tells its failure itself, or the next serve's helper does.
+  serve.Term();
   StopServer(locker);
   serve.Start();
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "run_id") == id);
-  CHECK_THAT(Text(got[0], "detail"),
-             Catch::Contains("step 'boom' failed before serve cancelled the run"));
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("step 'boom' fail"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 1);  // once
 }
@@ -756,17 +779,34 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     CHECK(hook.Bodies().empty());
   }
 
-  SECTION("a run that cannot end (its store locked) is marked cancelled, and pages nobody") {
+  SECTION("a run that cannot end (its process stopped) is marked cancelled, and pages nobody") {
     runbook("stuck", "echo started >> " + gate + "main.marks; sleep 300");
     Serve serve(dir, grace);
     std::string id = StartRun(serve, "stuck", "x");
     REQUIRE(Started(gate + "main"));
-    int locker = LockStore(dir, 30);
+    // SIGSTOP: it hears no cancel; it dies with serve (its parent-death signal is SIGKILL).
+    REQUIRE(Shell("pkill -STOP -f -- '--run-i[d] " + id + "'").exit_code == 0);
     serve.Term();
     CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " did not end: it stops with serve"));
-    StopServer(locker);
     serve.Start();
     CHECK(serve.LogSays("run " + id + " was cancelled by serve and did not end"));
+    CHECK(FileSays(logs + id + ".log", "a cancel is no failure", 30));
+    CHECK(serve.Finished(id) == "interrupted");
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(hook.Bodies().empty());
+  }
+
+  SECTION("a run whose store is locked at the stop ends at the second cancel, pages nobody") {
+    // breakXX XX7: the first cancel waits to record what ran; the second stops that wait.
+    runbook("locked", "echo started >> " + gate + "main.marks; sleep 300");
+    Serve serve(dir, grace);
+    std::string id = StartRun(serve, "locked", "x");
+    REQUIRE(Started(gate + "main"));
+    int locker = LockStore(dir, 30);
+    serve.Term();
+    CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " ended, exit 130 (cancelled)"));
+    StopServer(locker);
+    serve.Start();
     CHECK(FileSays(logs + id + ".log", "a cancel is no failure", 30));
     CHECK(serve.Finished(id) == "interrupted");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -780,14 +820,16 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     REQUIRE(Started(gate));  // boom failed (recorded), cleanup runs
     int locker = LockStore(dir, 30);
     serve.Term();
-    CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " did not end: it stops with serve"));
     StopServer(locker);
     serve.Start();
     std::vector<Value> got = hook.AtLeast(1);
     REQUIRE(got.size() == 1);
     CHECK(Text(got[0], "run_id") == id);
-    CHECK_THAT(Text(got[0], "detail"),
-               Catch::Contains("step 'boom' failed before serve cancelled the run"));
+    // Told by the run itself once its second cancel stopped the wait for the store, or by
+    // the next serve's helper: once either way.
+    CHECK_THAT(Text(got[0], "detail"), Catch::Contains("step 'boom' fail"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(hook.Bodies().size() == 1);
   }
 }
 

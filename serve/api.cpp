@@ -387,7 +387,11 @@ class Routes {
     if (auto launched = c_.launcher->Launched(id); launched && !Recorded(id)) {
       bool running = launched->exit_code < 0;
       // One cancelled before it started (waiting for its lock: breakUU UU6) did not fail.
-      const char* ended = launched->run.cancelled ? "cancelled" : "failed_to_start";
+      // One whose fire was queued again stands for nothing (breakXX XX8: "failed_to_start"
+      // for good, though its fire ran as another run).
+      const char* ended = launched->run.cancelled  ? "cancelled"
+                          : launched->run.requeued ? "requeued"
+                                                   : "failed_to_start";
       return Json(
           res, 200,
           Value(Value::Map{{"run_id", Value(id)},
@@ -506,15 +510,35 @@ class Routes {
                 : ")");
   }
 
+  // Whether a run this serve started resumes `run_id` and is still going (recorded or not).
+  bool BeingResumed(const std::string& run_id) const {
+    for (const LaunchedRun& r : c_.launcher->AllRunning())
+      if (r.resumes == run_id) return true;
+    return false;
+  }
+
   // An approver's answer to a gate that waits (cli/api_approver.h): recorded in the store as
   // `approval_answer`, which the run waits for. Body {"approve": bool, "inputs": {...}}.
   void Answer(const Req& req, const std::string& id, const std::string& step, Res& res) {
     auto record = Record(id, res);
     if (!record) return;
+    // A run the serve before left: its gate waits again in the run that resumes it. Until that
+    // run is known, the answer is to be sent again, not refused (breakXX XX6).
+    const LeftRun left = c_.left_run ? c_.left_run(record->run_id) : LeftRun::kNo;
+    const std::string since = ResumedSince(record->run_id, step);
+    if (left == LeftRun::kTakingUp ||
+        (left == LeftRun::kTakenUp && since.empty() && BeingResumed(record->run_id))) {
+      res.set_header("Retry-After", "5");
+      return Error(res, 503,
+                   "run " + record->run_id +
+                       " was left by the serve before this one, which takes it up (once the "
+                       "store can be written): its gate then waits again in the run that "
+                       "resumes it; send the answer again, and it names that run");
+    }
     if (record->status != "running" || !Waiting(*record, step))
-      return Error(res, 409,
-                   "run " + record->run_id + " has no approval waiting at step '" + step + "'" +
-                       ResumedSince(record->run_id, step));
+      return Error(
+          res, 409,
+          "run " + record->run_id + " has no approval waiting at step '" + step + "'" + since);
     // A run this serve started whose process has ended cannot take an answer, though the
     // store still says it runs (its end unrecorded): the answer would be recorded and never
     // acted on (breakWW WW2).

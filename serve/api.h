@@ -17,6 +17,8 @@
 
 namespace runbook {
 
+enum class LeftRun { kNo, kTakingUp, kTakenUp };
+
 struct ApiContext {
   std::function<std::shared_ptr<const Catalog>()> catalog;  // the current one
   Launcher* launcher = nullptr;
@@ -28,6 +30,10 @@ struct ApiContext {
   // The step types: /metrics reads the backup catalog by their outputs' roles.
   const StepRegistry* registry = nullptr;
   bool tls = false;  // served over HTTPS (serve/same_origin.h: a request's own origin)
+  // Whether run `run_id` is one the serve before left (Launcher::LeftRunning) that this one
+  // has not taken up yet (it waits for the store: breakXX XX6, an answer to its gate then
+  // raced the take-up and was refused with a false reason), or took up; empty: neither.
+  std::function<LeftRun(const std::string& run_id)> left_run = {};
 };
 
 // Serves the API on `host`:`port` until Stop() (from another thread). Returns an error when

@@ -421,4 +421,10 @@ std::optional<EndedRun> Launcher::Launched(const std::string& run_id) const {
   return std::nullopt;
 }
 
+void Launcher::MarkRequeued(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (EndedRun& e : ended_)
+    if (e.run.run_id == run_id) e.run.requeued = true;
+}
+
 }  // namespace runbook

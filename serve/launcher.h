@@ -50,6 +50,9 @@ struct LaunchedRun {
   ParamSets sets;          // its params
   std::string resumes;     // a resume's: the run it resumes
   bool cancelled = false;  // Cancel asked it to stop: a cancel is no failure (breakPP PP3)
+  // Killed before it started, its fire queued again (Scheduler::RunEnded, MarkRequeued): it
+  // stands for nothing; the fire runs as another run (breakXX XX8).
+  bool requeued = false;
 };
 
 // The exit code a run that died with serve is told by (its process was killed with serve's:
@@ -156,6 +159,9 @@ class Launcher {
   // A run this serve started: still running (exit_code -1) or ended (its code), and its log;
   // nullopt when not started here. For a run that ended before it recorded anything.
   std::optional<EndedRun> Launched(const std::string& run_id) const;
+  // Notes that run `run_id`, which ended before it started, had its fire queued again
+  // (LaunchedRun::requeued, as Launched gives it). Nothing when it is not kept.
+  void MarkRequeued(const std::string& run_id);
 
   // The runs a serve before this one started in `log_dir` and never saw end (it was killed):
   // each Start leaves `<log_dir>/<run id>.running`, removed when the child is reaped and

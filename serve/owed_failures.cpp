@@ -117,7 +117,11 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id +
-                   ": its failure was owed when serve stopped: what was not sent yet is sent now");
+                   (owed.run.cancelled
+                        ? ": its end (a cancel: nothing to send) was owed when serve stopped: it "
+                          "is recorded now"
+                        : ": its failure was owed when serve stopped: what was not sent yet is "
+                          "sent now"));
     auto more = Start(owed, now);
     said.insert(said.end(), more.begin(), more.end());
   }

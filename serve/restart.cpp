@@ -119,15 +119,19 @@ namespace {
 
 // Removes the copies of runbooks (Launcher::CopyOf) and the helpers' journals (SentOf) of runs
 // that neither run nor are owed: a serve killed between a run's end and its owing leaves one.
+// So is a private file's unfinished write (RUN_ID.KIND.tmp.HEX: its writer died before the
+// rename; breakXX XX8, a .owed.tmp was left for good).
 void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
                        const OwedFailures& owed) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
+    const std::string name = entry.path().filename().string();
     const std::string kind = entry.path().extension().string();
-    if (kind != ".runbook" && kind != ".sent" && kind != ".outbox" && kind != ".cancelled" &&
-        kind != ".params")
+    const bool unfinished = name.find(".tmp.") != std::string::npos;
+    if (!unfinished && kind != ".runbook" && kind != ".sent" && kind != ".outbox" &&
+        kind != ".cancelled" && kind != ".params")
       continue;
-    std::string id = entry.path().stem().string();
+    std::string id = name.substr(0, name.find('.'));
     if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) ||
         launcher.Launched(id))
       continue;

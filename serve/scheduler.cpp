@@ -359,6 +359,7 @@ bool Scheduler::RunEnded(const EndedRun& ended) {
   }
   // Nothing is owed for it from here: forgotten before anything else is kept.
   launcher_.Forget(launched.run_id);
+  launcher_.MarkRequeued(launched.run_id);
   if (queued_.count(launched.request.runbook) != 0) {
     say_(died + ": a later fire of " + launched.request.runbook +
          " waits in the queue and runs instead; nothing is owed");

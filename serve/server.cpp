@@ -253,9 +253,10 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool l
   LeftBehind out;
   for (const GoneRun& gone : swept.value().gone) {
     if (!gone.elsewhere) out.gone.push_back(gone.run_id);
+    // Not an order to resume: serve resumes a gate run itself, below (breakXX XX8).
     Say("run " + gone.run_id +
-        " was interrupted (serve or its run was killed); resume it with POST "
-        "/api/v1/runs/" +
+        " was interrupted (serve or its run was killed): one that waited at a gate is resumed "
+        "below, any other with POST /api/v1/runs/" +
         gone.run_id + "/resume");
   }
   // The runs the serve before this one started and never saw end, which another command's
@@ -271,7 +272,7 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool l
     out.gone.push_back(id);
     Say("run " + id +
         " was interrupted while serve was down (started by serve, marked by another "
-        "command)");
+        "command, or by a serve that could not listen)");
   }
   return out;
 }
@@ -367,6 +368,12 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
   context.tls = !o.tls_cert.empty();
+  std::atomic<bool> taken_up_yet{false};  // TryTakeUp done (the API reads it)
+  context.left_run = [&left_running, &taken_up_yet](const std::string& id) {
+    if (std::find(left_running.begin(), left_running.end(), id) == left_running.end())
+      return LeftRun::kNo;
+    return taken_up_yet ? LeftRun::kTakenUp : LeftRun::kTakingUp;
+  };
   ApiServer api(context, o.tls_cert, o.tls_key);
   std::atomic<bool> listening{false};
   Status served;
@@ -392,6 +399,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   bool taken_up = listening && !g_stop &&
                   TryTakeUp(swept, o, left_running, 200, *catalog.Get(), launcher, owed, scheduler,
                             gates, true);
+  taken_up_yet = taken_up;
   auto next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (!g_stop) {
     catalog.Refresh();
@@ -400,6 +408,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     if (listening && !taken_up && std::chrono::steady_clock::now() >= next_take_up) {
       taken_up = TryTakeUp(swept, o, left_running, 200, *catalog.Get(), launcher, owed, scheduler,
                            gates, false);
+      taken_up_yet = taken_up;
       next_take_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
     const auto now = std::chrono::steady_clock::now();

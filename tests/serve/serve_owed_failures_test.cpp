@@ -1246,12 +1246,21 @@ TEST_CASE("serve: started while the store is locked, serve still resumes a run a
   int locker = LockStore(dir, 8);  // past serve's 5 s wait for the store
   serve.Start();
   CHECK(serve.LogSays("cannot mark the runs of the serve before as interrupted yet"));
+  // An answer meanwhile is to be sent again, not refused for a false reason (breakXX XX6).
+  Command early =
+      serve.Http("POST", "/api/v1/runs/" + id + "/approvals/gate", "{\"approve\": true}");
+  CHECK_THAT(early.out,
+             Catch::Contains("was left by the serve before this one") && Catch::EndsWith("503"));
   StopServer(locker);
   REQUIRE(
       serve.LogSays("the store can be written: the runs the serve before left are looked at", 20));
   std::string next = ResumedAs(serve, id, "gate");
   REQUIRE_FALSE(next.empty());
   CHECK(serve.WaitsForApproval(next));
+  // Sent again once it waits in NEXT: the answer names NEXT.
+  CHECK_THAT(
+      serve.Http("POST", "/api/v1/runs/" + id + "/approvals/gate", "{\"approve\": true}").out,
+      Catch::Contains("it was resumed as run " + next) && Catch::EndsWith("409"));
   // Said before what is done with them (breakVV VV7).
   std::string log = serve.Log();
   CHECK(log.find("the store can be written") < log.find("was interrupted (serve or its run"));
@@ -1458,6 +1467,8 @@ TEST_CASE("serve: a fire whose run is killed while it waits for its lock runs ag
     std::string id = kill_waiting(1);
     CHECK(serve.LogSays("run " + id + " (hourly ("));
     CHECK(serve.LogSays("was killed before it started (exit 137): its fire is queued again"));
+    // It stands for nothing: not a run that failed to start (breakXX XX8).
+    CHECK(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "requeued");
     // Said as what it is, not as a late fire (breakWW WW10).
     CHECK(serve.LogSays("): started again (its run was killed before it started) as run "));
     CHECK(serve.Log().find("queued, now free: ") == std::string::npos);

@@ -147,13 +147,20 @@ std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse 
                                               bool wait_busy) {
   auto choice = ChooseAndSay(flag);
   if (!choice) return nullptr;
+  auto store = OpenWaitingOutBusy(
+      [&] { return TryOpenExisting(choice->path, use); },
+      wait_busy ? std::function<bool()>([] { return true; }) : std::function<bool()>());
+  if (store.ok()) return std::move(store).value();
+  std::cerr << "runbook: error: " << store.status().message() << "\n";
+  return nullptr;
+}
+
+Result<std::unique_ptr<AuditStore>> OpenWaitingOutBusy(
+    const std::function<Result<std::unique_ptr<AuditStore>>()>& open,
+    const std::function<bool()>& keep_waiting) {
   for (bool said = false;;) {
-    auto store = TryOpenExisting(choice->path, use);
-    if (store.ok()) return std::move(store).value();
-    if (!wait_busy || !store.status().busy()) {
-      std::cerr << "runbook: error: " << store.status().message() << "\n";
-      return nullptr;
-    }
+    auto store = open();
+    if (store.ok() || !store.status().busy() || !keep_waiting || !keep_waiting()) return store;
     if (!std::exchange(said, true))
       std::cerr << "runbook: the audit store is busy (" << store.status().message()
                 << "): waiting for it (--wait); nothing has run yet\n";

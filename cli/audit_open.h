@@ -5,6 +5,7 @@
 // (AuditStore::OpenExisting).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,14 @@ std::unique_ptr<AuditStore> OpenAuditForCommand(const StoreChoice& choice);
 // The same, the error returned unprinted: Busy (Status::busy) when another process held the
 // store locked past RUNBOOK_AUDIT_BUSY_TIMEOUT, which `run --wait` waits out.
 Result<std::unique_ptr<AuditStore>> TryOpenAuditForCommand(const StoreChoice& choice);
+
+// Calls `open` until it gives a store or an error that is not Busy (Status::busy), or while
+// `keep_waiting` says so (empty: not at all): a store another process holds locked past
+// RUNBOOK_AUDIT_BUSY_TIMEOUT (an `audit export`, a copy being taken) is waited out, as
+// `--wait` does, said once on stderr, tried every 500 ms (breakVV VV1, VV2). Errors: the last.
+Result<std::unique_ptr<AuditStore>> OpenWaitingOutBusy(
+    const std::function<Result<std::unique_ptr<AuditStore>>()>& open,
+    const std::function<bool()>& keep_waiting);
 
 // Warns, for each run of `swept` that ran elsewhere and was taken as gone for its silence,
 // that processes its steps started there may still run (breakM M24), and for each heartbeat

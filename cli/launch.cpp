@@ -221,14 +221,9 @@ bool TakeLock(AuditStore& store, const std::string& lock, const std::string& run
 // lost (breakVV VV2). Errors: the store's, or the last busy one once cancelled.
 Result<std::unique_ptr<AuditStore>> OpenWaiting(const StoreChoice& choice, bool wait,
                                                 const CancelToken& cancel) {
-  for (bool said = false;;) {
-    auto store = TryOpenAuditForCommand(choice);
-    if (store.ok() || !wait || !store.status().busy() || cancel.cancelled()) return store;
-    if (!std::exchange(said, true))
-      std::cerr << "runbook: the audit store is busy (" << store.status().message()
-                << "): waiting for it (--wait); nothing has run yet\n";
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  return OpenWaitingOutBusy([&choice] { return TryOpenAuditForCommand(choice); },
+                            wait ? std::function<bool()>([&cancel] { return !cancel.cancelled(); })
+                                 : std::function<bool()>());
 }
 
 // --sign-key is read and tried before the first step (breakI I19: an unreadable or damaged

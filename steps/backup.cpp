@@ -88,6 +88,12 @@ StepSpec MakeSpec() {
       Param("bin_dir", ParamType::kString,
             "postgres: folder of pg_dump (default: PATH, then the newest "
             "/usr/lib/postgresql/*/bin); mysql: of mariadb-dump or mysqldump (default: PATH)"),
+      Param("events", ParamType::kBoolean,
+            "mysql: dump the database's events (--events); false leaves them out "
+            "(--skip-events), so that `restore` can replay the dump on a live server, whose "
+            "scheduler would run an event as soon as it is made (make events after); recorded "
+            "in the metadata as `events`")
+          .Default(Value(true)),
       Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
           .Path(PathRole::kWritesIn)  // breakY Y2: its dumps, and retention deletes there
           .NamesIn({"*.sqlite.gz", "*.sqlite.gz.meta.json"})
@@ -189,6 +195,9 @@ class Backup final : public StepType {
       for (const char* key : {"password", "bin_dir"})
         if (const ConfigParam* c = with.Find(key); c && !server)
           report.Error(c->loc, std::string(key) + " applies to engine: postgres or mysql only");
+      if (const ConfigParam* c = with.Find("events");
+          c && !(engine && engine->value->ToText() == "mysql"))
+        report.Error(c->loc, "events applies to engine: mysql only");
     }
     if (const ConfigParam* keep = with.Find("keep")) {
       if (with.Find("keep_last") || with.Find("keep_days"))

@@ -47,12 +47,15 @@ std::string DumpTool(const std::string& bin_dir, const EnvMap& env) {
   return bin_dir.empty() ? "mariadb-dump" : bin_dir + "/mariadb-dump";  // reported missing
 }
 
+// `events`: the database's events dumped (--events), else left out (--skip-events: a dump a
+// live restore can replay, docs/backup.md).
 std::vector<std::string> DumpArgv(const std::string& tool, const std::string& options_file,
-                                  const MysqlTarget& t) {
+                                  const MysqlTarget& t, bool events) {
   std::vector<std::string> argv = {tool};
   if (!options_file.empty()) argv.push_back("--defaults-extra-file=" + options_file);  // first
-  for (const char* o : {"--single-transaction", "--quick", "--routines", "--triggers", "--events",
-                        "--hex-blob", "--default-character-set=utf8mb4"})
+  for (const char* o :
+       {"--single-transaction", "--quick", "--routines", "--triggers",
+        events ? "--events" : "--skip-events", "--hex-blob", "--default-character-set=utf8mb4"})
     argv.push_back(o);
   t.AppendConnection(argv);
   argv.push_back("--");
@@ -97,10 +100,11 @@ Value::Map RowsOf(const MysqlDumpScan& scan) {
 
 Value::Map MetaFor(const std::string& path, const GzipResult& z, const MysqlDumpScan& scan,
                    const std::string& source, const std::string& created_at,
-                   const std::string& instance, const std::string& run_id) {
+                   const std::string& instance, const std::string& run_id, bool events) {
   return {
       {"format", Value(kBackupFormat)},
       {"engine", Value("mysql")},
+      {"events", Value(events)},  // whether the database's events were dumped
       {"dump_format", Value("mysqldump SQL, gzip")},
       {"file", Value(BaseName(path))},
       {"size", Value(static_cast<int64_t>(z.out_bytes))},
@@ -220,7 +224,8 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   Sink sink(out.get(), tmp, static_cast<int>(p.Int("level")));
   std::string created_at = FormatUtc(now);  // before the dump: at or before its snapshot
   ProcessRequest req;
-  req.argv = DumpArgv(DumpTool(bin ? bin->ToText() : "", ctx.env), options, target.value());
+  const bool events = p.Bool("events");
+  req.argv = DumpArgv(DumpTool(bin ? bin->ToText() : "", ctx.env), options, target.value(), events);
   req.env = ctx.env;
   req.deadline = ctx.deadline;
   req.grace = ctx.kill_grace;
@@ -238,7 +243,7 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   const Value* key = p.Opt("sign_key");
   auto meta_for = [&](const std::string& at) -> Result<Value::Map> {
     Value::Map m = MetaFor(at, z.value(), sink.scan(), target.value().Source(), created_at,
-                           InstanceOf(p), ctx.run_id);
+                           InstanceOf(p), ctx.run_id, events);
     Status s = key ? SignMeta(m, key->ToText()) : Status::Ok();
     if (!s.ok()) return Status::Error("sign_key: " + s.message());
     return m;

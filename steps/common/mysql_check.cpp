@@ -75,8 +75,12 @@ class Scratch {
     return LastLines(text, 1);
   }
 
-  // Makes the data folder and starts the server on a socket, no network, no grant tables;
-  // returns once it answers.
+  // Makes the data folder and starts the server on a socket, no network; returns once it
+  // answers. Its grant tables are on: mariadb-install-db gives this process's OS user an
+  // all-privilege account by socket authentication, which the client uses. Without them
+  // (--skip-grant-tables) the server's event scheduler is disabled and any dump with an
+  // event failed its check ("ERROR 1577: Cannot proceed, because event scheduler is
+  // disabled"); its default, OFF, makes events without running one.
   Status Start() {
     bool root = ::geteuid() == 0;
     // Its own temporary folder: a starting mariadbd deletes every "#sql*" file in its tmpdir
@@ -100,7 +104,7 @@ class Scratch {
     BackgroundRequest req;
     req.argv = {MysqlProgram({"mariadbd", "mysqld"}, bin_dir_, ctx_.env), "--no-defaults",
                 "--datadir=" + dir_ + "/data", tmp, "--socket=" + sock(), "--skip-networking",
-                "--skip-grant-tables", "--pid-file=" + dir_ + "/server.pid",
+                "--event-scheduler=OFF", "--pid-file=" + dir_ + "/server.pid",
                 "--log-error=" + dir_ + "/error.log", "--innodb-buffer-pool-size=64M",
                 // A dump is data to check, not code to trust (breakKK KK1: SELECT ... INTO
                 // OUTFILE wrote anywhere): files only in the server's own empty folder.

@@ -7,6 +7,7 @@
 // dropped by the next.
 #include <catch2/catch.hpp>
 #include <string>
+#include <thread>
 
 #include "support/mariadb_server.h"
 #include "support/pg_server.h"
@@ -230,6 +231,49 @@ TEST_CASE(
       "'shop_restore_%'");
   REQUIRE(!fresh.empty());
   CHECK(db.Value("SELECT count(*) FROM " + fresh + ".orders") == "2000");
+}
+
+TEST_CASE(
+    "mysql: a database with events, backed up with events: false, is restored live; with "
+    "them its dump is refused there",
+    "[e2e][mysql][restore]") {
+  // breakWW review (issue 18): runbook's own backup dumped events, which its live restore
+  // refuses (the live server's scheduler would run one as soon as it is made).
+  REQUIRE(Shell("command -v mariadbd mariadb-dump mariadb-install-db >/dev/null").exit_code == 0);
+  MariadbServer db;
+  REQUIRE(db.Sql("CREATE DATABASE shop; CREATE TABLE shop.orders(id int PRIMARY KEY) "
+                 "ENGINE=InnoDB; INSERT INTO shop.orders SELECT seq FROM shop.seq_1_to_300; "
+                 "CREATE EVENT shop.tidy ON SCHEDULE EVERY 1 DAY DO DELETE FROM shop.orders "
+                 "WHERE id < 0")
+              .exit_code == 0);
+  std::string live = "mysql://root@localhost/shop?socket=" + db.sock;
+  WriteRunbooks(db.dir, "mysql", live, "workspace: " + db.dir + "/ws/check",
+                "      workspace: " + db.dir + "/ws/restore\n");
+  REQUIRE(Run(db.dir, "backup.yaml").exit_code == 0);
+  std::string with_events = NewestDump(db.dir);
+  CHECK_THAT(ReadFile(with_events + ".meta.json"), Catch::Contains("\"events\": true"));
+  Command refused = Run(db.dir, "restore.yaml --set dump=" + with_events + " --set switch=env");
+  INFO(refused.err);
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.err, Catch::Contains("the dump holds an event"));
+
+  WriteFile(db.dir, "backup.yaml", ReadFile(db.dir + "/backup.yaml") + "      events: false\n");
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // another second: another name
+  REQUIRE(Run(db.dir, "backup.yaml").exit_code == 0);
+  std::string without = NewestDump(db.dir);
+  REQUIRE(without != with_events);
+  CHECK_THAT(ReadFile(without + ".meta.json"), Catch::Contains("\"events\": false"));
+  REQUIRE(db.Sql("DELETE FROM shop.orders WHERE id > 100").exit_code == 0);
+  Command restored = Run(db.dir, "restore.yaml --set dump=" + without + " --set switch=env");
+  INFO(restored.err);
+  REQUIRE(restored.exit_code == 0);
+  std::string fresh = db.Value(
+      "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE "
+      "'shop_restore_%'");
+  REQUIRE(!fresh.empty());
+  CHECK(db.Value("SELECT count(*) FROM " + fresh + ".orders") == "300");
+  CHECK(db.Value("SELECT count(*) FROM information_schema.events WHERE event_schema = '" + fresh +
+                 "'") == "0");
 }
 
 TEST_CASE(

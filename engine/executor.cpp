@@ -472,6 +472,7 @@ class Loop {
     if (svc_.journal != nullptr && journal_status_.ok()) Journal(svc_.journal->CommitGroup());
     std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches;
     launches.swap(launches_);
+    const Clock::Mono now = svc_.clock.Now();
     for (auto& [i, input] : launches) {
       if (svc_.journal != nullptr && !journal_status_.ok()) {  // write-ahead: no record
         --running_;
@@ -479,6 +480,7 @@ class Loop {
         Complete(i, Outcome::kCancelled, "the audit store failed");
         continue;
       }
+      BeginsNow(steps_[i], *input, now);
       input->stop = stops_.Arm(i, input->cancel, input->deadline);
       workers_.Submit([this, i = i, input = input] {
         AttemptResult r = RunAttempt(*input);
@@ -487,6 +489,17 @@ class Loop {
         cv_.notify_one();
       });
     }
+  }
+
+  // The attempt begins at `now`, once its start is durable: the time the commit took (a store
+  // another process held locked, waited out under run --wait) is no part of its duration, and
+  // its timeout counts from here (breakYY YY2: a step was failed "timed out" without running).
+  static void BeginsNow(StepRun& run, AttemptInput& input, Clock::Mono now) {
+    AttemptRecord& attempt = run.attempts.back();
+    const auto waited = now - attempt.started;
+    if (input.deadline) *input.deadline += waited;
+    if (run.started == attempt.started) run.started = now;
+    attempt.started = now;
   }
 
   // A step that ran before `i` in this dry run and whose real run may change what `i` looks

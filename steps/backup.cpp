@@ -92,8 +92,7 @@ StepSpec MakeSpec() {
             "mysql: dump the database's events (--events); false leaves them out "
             "(--skip-events), so that `restore` can replay the dump on a live server, whose "
             "scheduler would run an event as soon as it is made (make events after); recorded "
-            "in the metadata as `events`")
-          .Default(Value(true)),
+            "in the metadata as `events` (default: true)"),
       Param("dest", ParamType::kString, "folder for the dump (created with mode 0700 when missing)")
           .Path(PathRole::kWritesIn)  // breakY Y2: its dumps, and retention deletes there
           .NamesIn({"*.sqlite.gz", "*.sqlite.gz.meta.json"})

@@ -224,7 +224,8 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   Sink sink(out.get(), tmp, static_cast<int>(p.Int("level")));
   std::string created_at = FormatUtc(now);  // before the dump: at or before its snapshot
   ProcessRequest req;
-  const bool events = p.Bool("events");
+  const Value* events_given = p.Opt("events");  // default true (backup.cpp)
+  const bool events = events_given == nullptr || p.Bool("events");
   req.argv = DumpArgv(DumpTool(bin ? bin->ToText() : "", ctx.env), options, target.value(), events);
   req.env = ctx.env;
   req.deadline = ctx.deadline;

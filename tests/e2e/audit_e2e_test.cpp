@@ -499,6 +499,30 @@ TEST_CASE("a store's lock after a drill's last step is no part of its RTO; one b
                 .out) >= 2500);
 }
 
+TEST_CASE("a wait for the store between two steps is not charged to the next step's timeout",
+          "[audit][e2e][lock]") {
+  // breakYY YY2: b's attempt clock started before its start was recorded: the store locked
+  // across that record, b was failed "timed out after 2s" without running, and paged.
+  std::string dir = TempDir();
+  std::string db = dir + "/a.db";
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n"
+            "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n"
+            "  - {id: b, uses: exec, needs: [a], timeout: 2s, with: {run: [sh, -c, 'sleep 0.5; "
+            "echo B-RAN > b.txt']}}\n");
+  std::string rb = "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Binary();
+  REQUIRE(Shell(rb + " run t.yaml --audit-db " + db).exit_code == 0);  // the store exists
+  Shell("rm -f " + dir + "/b.txt");
+  Command c = Shell("(" + rb + " run t.yaml --audit-db " + db +
+                        " --wait 2> t.err; echo rc=$? > t.rc) & sleep 0.5; " +
+                        HoldStoreLocked(db, 4) + "wait; cat " + dir + "/t.rc " + dir + "/t.err",
+                    60);
+  INFO(c.out);
+  CHECK_THAT(c.out, Catch::StartsWith("rc=0\n") &&
+                        Catch::Contains("the audit store is busy: waiting to record the run"));
+  CHECK(ReadFile(dir + "/b.txt") == "B-RAN\n");
+}
+
 TEST_CASE("a Ctrl-C while a step's end waits for the store still records it; a second stops",
           "[audit][e2e][lock]") {
   // breakXX XX7: a cancel during the wait to record a failed step's end ended the wait: the

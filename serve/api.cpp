@@ -93,6 +93,19 @@ bool ParamsOf(const Req& req, const Runbook& rb,
   }
   const Value* params = FieldOf(body.value(), "params");
   for (const auto& [name, value] : params ? params->as_map() : Value::Map{}) {
+    // A param is one value, as --set gives it: an object or a list was flattened into a text
+    // that is neither what was sent nor JSON (breakYY YY1).
+    auto decl = std::find_if(rb.params.begin(), rb.params.end(),
+                             [&name = name](const ParamSpec& p) { return p.name == name; });
+    const bool whole =
+        decl != rb.params.end() && ((decl->type == ParamType::kList && value.is_list()) ||
+                                    (decl->type == ParamType::kMap && value.is_map()));
+    if (!whole && (value.is_map() || value.is_list() || value.is_null())) {
+      error = "param '" + Printable(name) +
+              "' must be a string, a number or true/false, as --set gives it (a list or a map "
+              "only for a param of that type)";
+      return false;
+    }
     std::string text = SetText(value);
     // A run gets its params as arguments, which end at a NUL: refused, not cut (breakLL LL13).
     if (name.find('\0') != std::string::npos || text.find('\0') != std::string::npos) {

@@ -247,6 +247,12 @@ TEST_CASE("serve: a trigger, an answer or a cancel with an unknown field is refu
                  .Find("error")
                  ->as_string(),
              Catch::StartsWith("unknown field \"param\" (known: \"params\")"));
+  // A param of the wrong kind: one value, as --set gives it (breakYY YY1).
+  for (const char* body :
+       {"{\"params\": {\"target\": {\"x\": \"y\"}}}", "{\"params\": {\"target\": [\"a\"]}}",
+        "{\"params\": {\"target\": null}}"})
+    CHECK_THAT(serve.Json("POST", "/api/v1/runbooks/pr/runs", 400, body).Find("error")->as_string(),
+               Catch::Contains("param 'target' must be a string, a number or true/false"));
   CHECK(serve.Json("GET", "/api/v1/runs?runbook=pr", 200).as_list().empty());  // none started
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/pr/runs", 201, "{\"params\": {\"target\": \"staging\"}}")

@@ -446,7 +446,7 @@ TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit
                               !Catch::Contains(": cancelled in "));
 }
 
-TEST_CASE("a store's lock after a drill's last step is no part of its RTO; one before a resume is",
+TEST_CASE("a store's lock after a drill's last step is no part of its RTO, one before a resume is",
           "[audit][e2e][lock][rto]") {
   std::string dir = TempDir();
   std::string db = dir + "/a.db";
@@ -523,7 +523,7 @@ TEST_CASE("a wait for the store between two steps is not charged to the next ste
   CHECK(ReadFile(dir + "/b.txt") == "B-RAN\n");
 }
 
-TEST_CASE("a Ctrl-C while a step's end waits for the store still records it; a second stops",
+TEST_CASE("a Ctrl-C while a step's end waits for the store still records it, a second stops",
           "[audit][e2e][lock]") {
   // breakXX XX7: a cancel during the wait to record a failed step's end ended the wait: the
   // store said the step never finished (a resume asked --rerun) while the run paged failure.

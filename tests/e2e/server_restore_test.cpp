@@ -234,8 +234,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "mysql: a database with events, backed up with events: false, is restored live; with "
-    "them its dump is refused there",
+    "mysql: a database with events, backed up with events: false, is restored live, and "
+    "with them its dump is refused there",
     "[e2e][mysql][restore]") {
   // breakWW review (issue 18): runbook's own backup dumped events, which its live restore
   // refuses (the live server's scheduler would run one as soon as it is made).

@@ -674,7 +674,7 @@ TEST_CASE(
   Serve serve(dir, {"--stop-grace", "1s"});
   std::string id = StartRun(serve, "ml", "x");
   REQUIRE(Started(gate));
-  int locker = LockStore(dir, 25);
+  int locker = LockStore(dir, 10);
   WriteFile(dir, "gate", "");
   REQUIRE(FileSays(logs + id + ".sent", "failed boom\n", 10));
   // The run still waits on the store: cancelled, then cancelled again after the grace, which
@@ -802,7 +802,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     Serve serve(dir, grace);
     std::string id = StartRun(serve, "locked", "x");
     REQUIRE(Started(gate + "main"));
-    int locker = LockStore(dir, 30);
+    int locker = LockStore(dir, 8);
     serve.Term();
     CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " ended, exit 130 (cancelled)"));
     StopServer(locker);
@@ -818,7 +818,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     Serve serve(dir, grace);
     std::string id = StartRun(serve, "failed", "x");
     REQUIRE(Started(gate));  // boom failed (recorded), cleanup runs
-    int locker = LockStore(dir, 30);
+    int locker = LockStore(dir, 8);
     serve.Term();
     StopServer(locker);
     serve.Start();

@@ -163,11 +163,6 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
   return said;
 }
 
-bool OwedFailures::AnyToSend() const {
-  return std::any_of(owed_.begin(), owed_.end(),
-                     [](const auto& entry) { return !entry.second.run.cancelled; });
-}
-
 void OwedFailures::Settle(const std::string& run_id) {
   ::unlink(FileOf(run_id).c_str());
   launcher_.Forget(run_id);

@@ -41,10 +41,8 @@ class OwedFailures {
   std::vector<std::string> TakeUpLeft(Time now);
   // Reaps the helpers that ended and starts those due again. Lines for serve's log.
   std::vector<std::string> Tick(Time now);
-  // Whether any owes a delivery (a graceful stop waits for them, a while). A cancelled run's
-  // owes none, only its record, which its kept .owed has the next serve make: a stop does not
-  // wait for a locked store for it (breakYY YY6: 20 s of a stop went so).
-  bool AnyToSend() const;
+  // Whether any is still owed (a graceful stop waits for them, a while).
+  bool Any() const { return !owed_.empty(); }
   // Whether `run_id` is owed (its runbook's copy is kept for it).
   bool Owes(const std::string& run_id) const { return owed_.count(run_id) != 0; }
 

@@ -170,7 +170,7 @@ void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::st
         r.run_id + ")" +
         (marked.ok() ? "" : "; " + marked.message() + ": the next serve takes it for died"));
   }
-  for (int i = 0; i < 300 && owed.AnyToSend(); ++i) {
+  for (int i = 0; i < 300 && owed.Any(); ++i) {
     for (const std::string& line : owed.Tick(std::chrono::steady_clock::now())) Say(line);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

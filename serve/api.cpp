@@ -538,9 +538,8 @@ class Routes {
     // A run the serve before left: its gate waits again in the run that resumes it. Until that
     // run is known, the answer is to be sent again, not refused (breakXX XX6).
     const LeftRun left = c_.left_run ? c_.left_run(record->run_id) : LeftRun::kNo;
-    const std::string since = ResumedSince(record->run_id, step);
-    if (left == LeftRun::kTakingUp ||
-        (left == LeftRun::kTakenUp && since.empty() && BeingResumed(record->run_id))) {
+    if (left == LeftRun::kTakingUp || (left == LeftRun::kTakenUp && BeingResumed(record->run_id) &&
+                                       ResumedSince(record->run_id, step).empty())) {
       res.set_header("Retry-After", "5");
       return Error(res, 503,
                    "run " + record->run_id +
@@ -549,9 +548,9 @@ class Routes {
                        "resumes it; send the answer again, and it names that run");
     }
     if (record->status != "running" || !Waiting(*record, step))
-      return Error(
-          res, 409,
-          "run " + record->run_id + " has no approval waiting at step '" + step + "'" + since);
+      return Error(res, 409,
+                   "run " + record->run_id + " has no approval waiting at step '" + step + "'" +
+                       ResumedSince(record->run_id, step));
     // A run this serve started whose process has ended cannot take an answer, though the
     // store still says it runs (its end unrecorded): the answer would be recorded and never
     // acted on (breakWW WW2).

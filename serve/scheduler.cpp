@@ -278,8 +278,7 @@ void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds
       !name->is_string() || schedule == nullptr || !schedule->is_int() || !at)
     return say_("not run: the entry " + ToJson(trigger) + " of " + state_path_ +
                 " is not a fire (damaged?)");
-  if (entry == nullptr || entry->runbook == nullptr || !at || schedule == nullptr ||
-      !schedule->is_int() || schedule->as_int() < 0 ||
+  if (entry == nullptr || entry->runbook == nullptr || schedule->as_int() < 0 ||
       static_cast<size_t>(schedule->as_int()) >= entry->runbook->on.schedules.size())
     return say_("not run: " + said + ": its runbook or schedule is no longer here");
   const size_t index = static_cast<size_t>(schedule->as_int());

@@ -84,6 +84,9 @@ struct RunCliOptions {
   // sent (cli/notify_journal.h); with lost_exit, where the helper reads them.
   std::string notify_outbox;
   std::string notify_sent;
+  // Hidden, for runbook serve: where what the run did is kept while its store is locked
+  // (engine/audit/unrecorded.h); with lost_exit, what the helper records first.
+  std::string unrecorded;
   // Hidden, for runbook serve: the params come on standard input (cli/sets_stdin.h).
   bool sets_stdin = false;
   const StepRegistry* registry = nullptr;  // set by CmdRun and CmdResume

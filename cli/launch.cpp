@@ -627,6 +627,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
                      "(Ctrl-C again to stop without recording it)\n";
       return !cancel.forced();
     };
+  context.unrecorded = o.unrecorded;
   if (store) {
     journal = std::make_unique<AuditJournal>(*store, context);
     services.journal = journal.get();
@@ -650,7 +651,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // (breakRR RR4: a cancel after it had serve's helper take it for no failure).
   if (store && o.notifier != nullptr && (!unrecorded || result.value().status == "failure"))
     NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor,
-                 {o.notify_outbox, o.notify_sent, o.lost_params},
+                 {o.notify_outbox, o.notify_sent, o.lost_params, o.unrecorded},
                  o.wait_lock ? std::function<bool()>([&cancel] { return !cancel.forced(); })
                              : std::function<bool()>());
   // Stopped by a second Ctrl-C while the store was busy: a cancel, as the operator asked.

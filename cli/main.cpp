@@ -45,6 +45,9 @@ void AddRunRecordOptions(CLI::App* cmd, runbook::RunCliOptions& o) {
       ->group("");
   cmd->add_option("--notify-sent", o.notify_sent, "the journal of what was told (runbook serve)")
       ->group("");
+  cmd->add_option("--unrecorded", o.unrecorded,
+                  "where what a locked store has not recorded yet is kept (runbook serve)")
+      ->group("");
   cmd->add_flag("--sets-stdin", o.sets_stdin,
                 "params on standard input, a JSON list of [NAME, VALUE] (runbook serve)")
       ->group("");

@@ -1,10 +1,5 @@
 #include "cli/notify_journal.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -41,26 +36,11 @@ std::set<OwedNotice> ReadSentJournal(const std::string& path) {
   return out;
 }
 
-namespace {
-
-Status AppendLine(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Error("cannot open " + path + ": " + std::strerror(errno));
-  bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                 ::fsync(fd) == 0;
-  int error = errno;
-  ::close(fd);
-  if (!written) return Status::Error("cannot write " + path + ": " + std::strerror(error));
-  return Status::Ok();
-}
-
-}  // namespace
-
 Status AppendSent(const std::string& path, const OwedNotice& notice) {
-  return AppendLine(path, std::to_string(notice.index) + " " + notice.event + "\n");
+  return AppendPrivateLine(path, std::to_string(notice.index) + " " + notice.event + "\n");
 }
 
-Status AppendDone(const std::string& path) { return AppendLine(path, "done\n"); }
+Status AppendDone(const std::string& path) { return AppendPrivateLine(path, "done\n"); }
 
 bool SentJournalDone(const std::string& path) {
   auto text = ReadPrivateFile(path);
@@ -68,7 +48,7 @@ bool SentJournalDone(const std::string& path) {
 }
 
 Status AppendFailedStep(const std::string& path, const std::string& step_id) {
-  return AppendLine(path, "failed " + step_id + "\n");
+  return AppendPrivateLine(path, "failed " + step_id + "\n");
 }
 
 std::vector<std::string> FailedStepsIn(const std::string& path) {

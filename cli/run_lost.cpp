@@ -13,6 +13,7 @@
 #include "cli/run_notify.h"
 #include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
+#include "engine/audit/unrecorded.h"
 #include "engine/loader.h"
 #include "engine/process_runner.h"
 #include "engine/util/json.h"
@@ -249,6 +250,29 @@ std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
   return LostTelling{std::nullopt, status, std::move(detail)};
 }
 
+// Records what run `run_id` did and kept in `path` while its store was locked (engine/audit/
+// unrecorded.h), before anything marks it interrupted: a step that ended is then not "never
+// finished", a delivery sent is listed (breakYY YY3, YY4). Said on stderr. Returns false when
+// the store is busy (nothing is sent: serve asks again); a run ended or resumed since keeps
+// what decided without them (said, and true).
+bool RecordLeftUnrecorded(AuditStore& store, const std::string& run_id, const std::string& path) {
+  if (path.empty()) return true;
+  auto late = RecordUnrecorded(store, run_id, path);
+  if (!late.ok() && late.status().busy()) {
+    std::cerr << "runbook: error: cannot record yet what run " << run_id
+              << " did while the store was locked: " << late.status().message() << "\n";
+    return false;
+  }
+  if (!late.ok())
+    std::cerr << "runbook: warning: what run " << run_id
+              << " did while the store was locked is not recorded: " << late.status().message()
+              << "\n";
+  else if (late.value() > 0)
+    std::cerr << "runbook: run " << run_id << ": " << late.value()
+              << " event(s) it could not record while the store was locked are recorded now\n";
+  return true;
+}
+
 int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
                   const RunContext& context) {
   auto store = AuditStore::Open(o.audit_db);
@@ -256,6 +280,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::cerr << "runbook: error: " << store.status().message() << "\n";
     return kExitEnvironment;
   }
+  if (!RecordLeftUnrecorded(*store.value(), options.run_id, o.unrecorded)) return kExitEnvironment;
   // Its process is gone: the run is interrupted. Until the store says so nothing is sent (a
   // locked store: serve asks again).
   if (auto swept = store.value()->MarkInterrupted(); !swept.ok()) {
@@ -341,7 +366,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     return newer.empty() ? "" : "the newer run " + newer + " decides the alert";
   };
   Status told = DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message,
-                            {recorded, {}}, *o.notifier, redactor, sent, journal, stale_alert);
+                            {recorded, {}, ""}, *o.notifier, redactor, sent, journal, stale_alert);
   if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;

@@ -7,8 +7,11 @@
 #include <thread>
 
 #include "engine/audit/run_record.h"
+#include "engine/audit/unrecorded.h"
 #include "engine/run_scope.h"
 #include "engine/template.h"
+#include "engine/util/clock.h"
+#include "engine/util/time_format.h"
 
 namespace runbook {
 namespace {
@@ -97,8 +100,17 @@ Status Record(const DeliveryRecord& record, const std::string& run_id, const Del
                   {"attempts", Value(int64_t{d.attempts})},
                   {"error", Value(redactor.Apply(d.error))}};
   Status s = Status::Ok();
+  // In record.unrecorded until the store has it (breakYY YY4): the size to cut back to.
+  Result<int64_t> kept = Status::Error("not kept");
+  if (!record.unrecorded.empty()) {
+    kept = KeepUnrecorded(record.unrecorded, {{"notification", "", 0, Value(body)}},
+                          FormatUtc(SystemClock().WallNow()));
+    if (!kept.ok()) std::cerr << "runbook: warning: " << kept.status().message() << "\n";
+  }
   for (bool said = false;; said = true) {
     s = record.store->Append(run_id, "notification", "", 0, Value(body));
+    if (s.busy() && kept.ok() && !said) (void)SyncUnrecorded(record.unrecorded);
+    if (s.ok() && kept.ok()) (void)Unkeep(record.unrecorded, kept.value());
     if (s.ok() || !s.busy() || !record.keep_waiting || !record.keep_waiting()) break;
     if (!said)
       std::cerr << "runbook: the audit store is busy: waiting to record the notification "
@@ -106,7 +118,8 @@ Status Record(const DeliveryRecord& record, const std::string& run_id, const Del
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   if (!s.ok())
-    std::cerr << "runbook: warning: the notification was not recorded: " << s.message() << "\n";
+    std::cerr << "runbook: warning: the notification was not recorded: " << s.message()
+              << (kept.ok() ? " (kept for serve to record later)" : "") << "\n";
   return s;
 }
 
@@ -205,8 +218,8 @@ void NotifyRunEnd(const Runbook& rb, const RunOptions& options, const RunResult&
       std::cerr << "runbook: warning: " << s.message()
                 << " (were this process killed while it sends, the rest would not be sent)\n";
   }
-  (void)DeliverOwed(rb, options, due, message, {&store, keep_waiting}, sender, redactor, {},
-                    Journaling(journal.sent));
+  (void)DeliverOwed(rb, options, due, message, {&store, keep_waiting, journal.unrecorded}, sender,
+                    redactor, {}, Journaling(journal.sent));
   if (!journal.sent.empty() && !due.empty())  // all attempted: nothing is owed any more
     if (Status s = AppendDone(journal.sent); !s.ok())
       std::cerr << "runbook: warning: " << s.message() << "\n";
@@ -226,7 +239,7 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
                            {"host", Value(Host())},
                            {"detail", Value(redactor.Apply("approval '" + step + "' waits"))}});
   (void)DeliverOwed(rb, options, Owed(rb, {"approval_waiting"}, message), message,
-                    {store.value().get(), {}}, sender, redactor);
+                    {store.value().get(), {}, ""}, sender, redactor);
 }
 
 Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::string& status,

@@ -22,6 +22,9 @@ namespace runbook {
 struct DeliveryRecord {
   AuditStore* store = nullptr;
   std::function<bool()> keep_waiting;
+  // Where a delivery whose record meets a locked store is kept first (engine/audit/
+  // unrecorded.h), so that a wait given up or killed loses no record (breakYY YY4); "": nowhere.
+  std::string unrecorded;
 };
 
 // `journal`: the outbox is written before the first delivery (when anything is owed) and each

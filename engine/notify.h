@@ -93,6 +93,9 @@ struct NotifyJournalPaths {
   std::string outbox;
   std::string sent;
   std::string params;  // a new run's params, kept for its helper (KeptParams)
+  // What the run did that a locked store has not recorded yet (engine/audit/unrecorded.h):
+  // its helper records it.
+  std::string unrecorded;
 };
 
 // "scheme://host[:port]" of `url`; "" when it is not an http(s) or smtp(s) URL.

@@ -13,6 +13,7 @@
 #include "engine/audit/report.h"
 #include "engine/audit/run_listing.h"
 #include "engine/audit/run_record.h"
+#include "engine/audit/unrecorded.h"
 #include "engine/executor.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
@@ -530,6 +531,15 @@ class Routes {
     return false;
   }
 
+  // Whether run `run_id`, going here, waits for a locked store to record the start of its
+  // approval gate `step` (engine/audit/unrecorded.h): an answer then is early, not wrong
+  // (breakYY YY6: it was 409 and dropped by clients; a busy store elsewhere is 503).
+  bool StartingGate(const std::string& run_id, const std::string& step) const {
+    if (!c_.launcher->IsRunning(run_id)) return false;
+    auto starting = ReadUnrecorded(c_.launcher->UnrecordedOf(run_id)).starting;
+    return starting && starting->step == step && starting->type == "approval";
+  }
+
   // An approver's answer to a gate that waits (cli/api_approver.h): recorded in the store as
   // `approval_answer`, which the run waits for. Body {"approve": bool, "inputs": {...}}.
   void Answer(const Req& req, const std::string& id, const std::string& step, Res& res) {
@@ -546,6 +556,13 @@ class Routes {
                        " was left by the serve before this one, which takes it up (once the "
                        "store can be written): its gate then waits again in the run that "
                        "resumes it; send the answer again, and it names that run");
+    }
+    if (record->status == "running" && StartingGate(record->run_id, step)) {
+      res.set_header("Retry-After", "5");
+      return Error(res, 503,
+                   "run " + record->run_id + " is recording the start of its gate '" + step +
+                       "' (the audit store is busy): the gate waits once it is recorded; send "
+                       "the answer again");
     }
     if (record->status != "running" || !Waiting(*record, step))
       return Error(res, 409,

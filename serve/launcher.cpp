@@ -13,6 +13,7 @@
 #include <fstream>
 #include <utility>
 
+#include "engine/audit/unrecorded.h"
 #include "engine/executor.h"
 #include "engine/util/clock.h"
 #include "engine/util/fd_io.h"
@@ -43,7 +44,8 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
   if (r.resume_id.empty()) argv.insert(argv.end(), {"--lost-params", journal.params});
   // What its end owes to tell, kept so that its helper tells the rest when it is killed while
   // it sends (cli/notify_journal.h; breakRR RR3).
-  argv.insert(argv.end(), {"--notify-outbox", journal.outbox, "--notify-sent", journal.sent});
+  argv.insert(argv.end(), {"--notify-outbox", journal.outbox, "--notify-sent", journal.sent,
+                           "--unrecorded", journal.unrecorded});
   // Its params on its standard input, never on its command line: /proc/PID/cmdline is
   // readable by every local user (breakTT TT3: a param holding a secret's text in `ps`).
   if (!r.sets.empty()) argv.push_back("--sets-stdin");
@@ -265,7 +267,9 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
                                    "--lost-params",
                                    ParamsOf(run.run_id),
                                    "--lost-log",
-                                   LogOf(run.run_id)};
+                                   LogOf(run.run_id),
+                                   "--unrecorded",
+                                   UnrecordedOf(run.run_id)};
   if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
@@ -290,6 +294,11 @@ void Launcher::Forget(const std::string& run_id) const {
   ::unlink(OutboxOf(run_id).c_str());
   ::unlink(CancelledMarkOf(run_id).c_str());
   ::unlink(ParamsOf(run_id).c_str());
+  ::unlink(UnrecordedOf(run_id).c_str());
+}
+
+bool Launcher::LeftUnrecorded(const std::string& run_id) const {
+  return ReadUnrecorded(UnrecordedOf(run_id)).waiting;
 }
 
 void Launcher::HandCopyBack(const std::string& resume_id, const std::string& run_id) const {
@@ -395,7 +404,7 @@ void Launcher::ReapLocked() const {
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     const std::string& id = it->second.run_id;
     // One that may have a failure to tell keeps them until it is owed (serve/owed_failures.h).
-    if (!MayBeLost(code)) Forget(id);
+    if (!MayBeLost(code) && !LeftUnrecorded(id)) Forget(id);
     auto waits = caller_waits_.find(id);
     if (waits != caller_waits_.end() && !waits->second) {
       held_.push_back({it->second, code});  // its caller has not been answered yet

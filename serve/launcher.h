@@ -119,8 +119,16 @@ class Launcher {
     return log_dir_ + "/" + run_id + ".outbox";
   }
   NotifyJournalPaths JournalOf(const std::string& run_id) const {
-    return {OutboxOf(run_id), SentOf(run_id), ParamsOf(run_id)};
+    return {OutboxOf(run_id), SentOf(run_id), ParamsOf(run_id), UnrecordedOf(run_id)};
   }
+  // LOG_DIR/RUN_ID.unrecorded: what the run did that a locked store had not recorded yet
+  // (engine/audit/unrecorded.h), recorded by its lost-run helper.
+  std::string UnrecordedOf(const std::string& run_id) const {
+    return log_dir_ + "/" + run_id + ".unrecorded";
+  }
+  // Whether the run's UnrecordedOf says it was waiting for the store when it last wrote
+  // there (what it kept may not be recorded: its helper looks).
+  bool LeftUnrecorded(const std::string& run_id) const;
   // LOG_DIR/RUN_ID.running: Start's mark that the run goes (LeftRunning), a JSON object
   // naming its runbook, file and the run it resumes.
   std::string MarkerOf(const std::string& run_id) const {
@@ -156,6 +164,11 @@ class Launcher {
   // Whether a run that ended with `exit_code` may have ended without recording it: any code
   // but 0, 1 and 4, which a run gives only after recording its end.
   static bool MayBeLost(int exit_code);
+  // Whether `ended` may owe anything to its lost-run helper: MayBeLost, or it ended while it
+  // waited to record what it did (LeftUnrecorded: serve's stop gave the wait up; breakYY YY4).
+  bool MayOwe(const EndedRun& ended) const {
+    return MayBeLost(ended.exit_code) || LeftUnrecorded(ended.run.run_id);
+  }
   // A run this serve started: still running (exit_code -1) or ended (its code), and its log;
   // nullopt when not started here. For a run that ended before it recorded anything.
   std::optional<EndedRun> Launched(const std::string& run_id) const;

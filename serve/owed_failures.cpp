@@ -26,9 +26,13 @@ std::string Text(const Value& v, const char* key) {
   return f != nullptr ? f->ToText() : "";
 }
 
-// What a helper owes for `run`, as said: a cancel sends nothing, its end is only recorded
-// (breakWW WW10: "its failure was not sent yet" was said of a run serve cancelled).
-std::string Owing(const LaunchedRun& run) {
+// What a helper owes for `run`, which ended with `exit_code`, as said: a cancel sends nothing,
+// its end is only recorded (breakWW WW10: "its failure was not sent yet" was said of a run
+// serve cancelled); a run that recorded its end owes only what it kept while the store was
+// locked (engine/audit/unrecorded.h).
+std::string Owing(const LaunchedRun& run, int exit_code) {
+  if (!Launcher::MayBeLost(exit_code))
+    return "what it did while the store was locked (nothing to send) was not recorded";
   return run.cancelled ? "its end (a cancel: nothing to send) was not recorded"
                        : "its failure was not sent";
 }
@@ -117,7 +121,10 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id +
-                   (owed.run.cancelled
+                   (!Launcher::MayBeLost(owed.exit_code)
+                        ? ": what it did while the store was locked was owed when serve "
+                          "stopped: it is recorded now"
+                    : owed.run.cancelled
                         ? ": its end (a cancel: nothing to send) was owed when serve stopped: it "
                           "is recorded now"
                         : ": its failure was owed when serve stopped: what was not sent yet is "
@@ -139,21 +146,22 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
     const std::string& id = owed.run.run_id;
     if (code == 0 || code == 2) {
       if (code == 2)  // breakLL LL4: a runbook invalid before its run started
-        said.push_back("run " + id + ": " + Owing(owed.run) + " (exit 2): see " + owed.run.log);
+        said.push_back("run " + id + ": " + Owing(owed.run, owed.exit_code) + " (exit 2): see " +
+                       owed.run.log);
       Settle(id);
       continue;
     }
     if (owed.attempts >= kMaxAttempts) {
-      said.push_back("run " + id + ": " + Owing(owed.run) + " after " +
+      said.push_back("run " + id + ": " + Owing(owed.run, owed.exit_code) + " after " +
                      std::to_string(owed.attempts) + " attempts (last exit " +
                      std::to_string(code) + "): given up, see " + owed.run.log);
       Settle(id);
       continue;
     }
     owed.due = now + DelayAfter(owed.attempts);
-    said.push_back("run " + id + ": " + Owing(owed.run) + " yet (exit " + std::to_string(code) +
-                   "): tried again in " + std::to_string(DelayAfter(owed.attempts).count()) +
-                   " s, see " + owed.run.log);
+    said.push_back("run " + id + ": " + Owing(owed.run, owed.exit_code) + " yet (exit " +
+                   std::to_string(code) + "): tried again in " +
+                   std::to_string(DelayAfter(owed.attempts).count()) + " s, see " + owed.run.log);
   }
   for (auto& [id, owed] : owed_) {
     if (owed.helper >= 0 || owed.due > now) continue;

@@ -34,6 +34,38 @@ bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events) {
   return !gates.empty();
 }
 
+std::vector<AuditEvent> WithUnrecorded(std::vector<AuditEvent> events, const Unrecorded& kept) {
+  for (const AuditStore::NewEvent& fact : kept.facts) {
+    AuditEvent e;
+    e.run_id = events.empty() ? "" : events.front().run_id;
+    e.kind = fact.kind;
+    e.step = fact.step;
+    e.attempt = fact.attempt;
+    events.push_back(std::move(e));
+  }
+  if (!kept.starting || kept.starting->type != "approval") return events;
+  const StartingAttempt& gate = *kept.starting;
+  bool recorded = std::any_of(events.begin(), events.end(), [&](const AuditEvent& e) {
+    return e.kind == "attempt_started" && e.step == gate.step && e.attempt == gate.attempt;
+  });
+  if (recorded) return events;
+  for (const char* kind : {"attempt_started", "approval_waiting"}) {
+    AuditEvent e;
+    e.kind = kind;
+    e.step = gate.step;
+    e.attempt = gate.attempt;
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+Result<std::vector<AuditEvent>> JudgedEvents(AuditStore& store, const std::string& id,
+                                             const Launcher& launcher) {
+  auto events = store.RunEvents(id);
+  if (!events.ok()) return events.status();
+  return WithUnrecorded(std::move(events).value(), ReadUnrecorded(launcher.UnrecordedOf(id)));
+}
+
 namespace {
 
 // The copy serve kept of the runbook as run `id` started (Launcher::CopyOf), when `file` was
@@ -65,7 +97,7 @@ std::set<std::string> ResumeWaitingRuns(
     return not_resumed;
   }
   for (const std::string& id : gone) {
-    auto events = store.value()->RunEvents(id);
+    auto events = JudgedEvents(*store.value(), id, launcher);
     if (!events.ok()) continue;
     std::vector<std::string> gates = GatesLeftWaiting(events.value());
     if (gates.empty()) continue;
@@ -163,7 +195,7 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
     auto row = store.value()->FindRun(id);
     std::optional<LaunchedRun> run;
     if (row.ok()) {
-      auto events = store.value()->RunEvents(id);
+      auto events = JudgedEvents(*store.value(), id, launcher);
       if (events.ok() && LeftUntold(row.value().status, events.value(), id, launcher, not_resumed))
         run =
             LaunchedRun{id, row.value().runbook, -1, launcher.LogOf(id), row.value().path, {}, ""};

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/audit/chain.h"
+#include "engine/audit/unrecorded.h"
 #include "serve/catalog.h"
 #include "serve/launcher.h"
 #include "serve/owed_failures.h"
@@ -24,6 +25,19 @@ namespace runbook {
 // The approval gates of a run's events that waited (approval_waiting) and never ended there
 // (no attempt_finished after), in the order they first waited. Answered or not.
 std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events);
+
+// `events` of a run (its record), then what it kept while its store was locked (`kept`:
+// engine/audit/unrecorded.h): its facts, and, when it waited to record the start of an
+// approval gate's attempt that `events` lack, that attempt as begun and waiting
+// (attempt_started, approval_waiting): the run is at its gate, its store slow to say so
+// (breakYY YY5: serve's stop cancelled a restore about to wait at its gate, and it vanished).
+// What GatesLeftWaiting and OnlyWaitsAtGates judge a run by under serve.
+std::vector<AuditEvent> WithUnrecorded(std::vector<AuditEvent> events, const Unrecorded& kept);
+
+// Run `id`'s events in `store` WithUnrecorded what it kept in `launcher`'s folder
+// (Launcher::UnrecordedOf): what serve judges its runs by. Errors: the store's.
+Result<std::vector<AuditEvent>> JudgedEvents(AuditStore& store, const std::string& id,
+                                             const Launcher& launcher);
 
 // Whether the run of `events` does nothing but wait at approval gates: at least one gate left
 // waiting (GatesLeftWaiting), and every step begun and not finished (no step_finished: one

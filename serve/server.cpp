@@ -90,7 +90,7 @@ std::string EndedLine(const EndedRun& e) {
 void ReapEnded(Launcher& launcher, OwedFailures& owed) {
   for (const EndedRun& e : launcher.Reap()) {
     Say(EndedLine(e));
-    if (Launcher::MayBeLost(e.exit_code))  // cancelled (130): its helper finds it recorded
+    if (launcher.MayOwe(e))  // cancelled (130): its helper finds it recorded
       (void)owed.Owe(e.run, e.exit_code, std::chrono::steady_clock::now());
   }
 }
@@ -123,7 +123,8 @@ std::set<std::string> WaitingAtGates(const Launcher& launcher, const std::string
   std::set<std::string> out;
   auto store = AuditStore::OpenExisting(audit_db);
   for (const LaunchedRun& r : launcher.AllRunning()) {
-    auto events = store.ok() ? store.value()->RunEvents(r.run_id)
+    // What it did and is waiting to record counts (breakYY YY5: a gate's start).
+    auto events = store.ok() ? JudgedEvents(*store.value(), r.run_id, launcher)
                              : Result<std::vector<AuditEvent>>(store.status());
     if (events.ok() && OnlyWaitsAtGates(events.value())) out.insert(r.run_id);
     if (gate_resumes.count(r.run_id) == 0) continue;
@@ -239,14 +240,28 @@ struct LeftBehind {
   std::vector<std::string> left;
 };
 
-// Sweeps the store (MarkInterrupted, waiting `busy_timeout_ms` for its lock), each gone run
-// said, with `left_running` (Launcher::LeftRunning, read at start-up); `later` (an earlier
-// try met the store locked): that it can be written now is said
-// first (breakVV VV7: it came after what was done). Errors: the store cannot be written yet.
+// Records what each of `left_running` kept unrecorded (engine/audit/unrecorded.h, in
+// `launcher`'s folder), then sweeps the store (MarkInterrupted, waiting `busy_timeout_ms` for
+// its lock), each gone run said, with `left_running` (Launcher::LeftRunning, read at start-up);
+// `later` (an earlier try met the store locked): that it can be written now is said first (breakVV
+// VV7: it came after what was done). Errors: the store cannot be written yet.
 Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool later,
-                              const std::vector<std::string>& left_running) {
+                              const std::vector<std::string>& left_running,
+                              const Launcher& launcher) {
   auto store = AuditStore::Open(o.audit_db, busy_timeout_ms);
   if (!store.ok()) return store.status();
+  // What they did while the store was locked first: a step that ended is then not "never
+  // finished" when they are marked, and a gate they reached is resumed (breakYY YY3, YY5).
+  for (const std::string& id : left_running) {
+    auto late = RecordUnrecorded(*store.value(), id, launcher.UnrecordedOf(id));
+    if (!late.ok() && late.status().busy()) return late.status();
+    if (!late.ok())
+      Say("run " + id +
+          ": what it did while the store was locked is not recorded: " + late.status().message());
+    else if (late.value() > 0)
+      Say("run " + id + ": " + std::to_string(late.value()) +
+          " event(s) it could not record while the store was locked are recorded now");
+  }
   auto swept = store.value()->MarkInterrupted();
   if (!swept.ok()) return swept.status();
   if (later) Say("the store can be written: the runs the serve before left are looked at");
@@ -315,7 +330,7 @@ bool TryTakeUp(std::optional<LeftBehind>& swept, const ServeOptions& o,
                GateResumes& gates, bool say_why) {
   std::string why = "the store cannot be read";
   if (!swept) {
-    auto behind = SweepStore(o, busy_timeout_ms, !say_why, left_running);
+    auto behind = SweepStore(o, busy_timeout_ms, !say_why, left_running, launcher);
     if (behind.ok()) {
       swept = std::move(behind).value();
     } else {
@@ -363,7 +378,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   const std::vector<std::string> left_running = Launcher::LeftRunning(o.state_dir + "/logs");
   // The store says which runs are gone before the API answers (marks only: nothing is
   // started before serve listens, below).
-  if (auto behind = SweepStore(o, 5000, false, left_running); behind.ok())
+  if (auto behind = SweepStore(o, 5000, false, left_running, launcher); behind.ok())
     swept = std::move(behind).value();
   ApiContext context{[&catalog] { return catalog.Get(); }, &launcher, o.audit_db, &clock, Say,
                      tokens ? &*tokens : nullptr,          &registry};
@@ -425,7 +440,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
         continue;
       }
       if (scheduler.RunEnded(e)) continue;  // forgotten there, nothing owed
-      if (!Launcher::MayBeLost(e.exit_code)) continue;
+      if (!launcher.MayOwe(e)) continue;
       if (Status s = owed.Owe(e.run, e.exit_code, now); !s.ok())
         Say("run " + e.run.run_id +
             ": its failure is being sent, not kept if serve stops: " + s.message());

@@ -4,10 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <thread>
 
+#include "engine/audit/unrecorded.h"
 #include "engine/process_tree.h"
+#include "engine/util/clock.h"
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/proc_identity.h"
@@ -139,8 +142,13 @@ Status AuditJournal::CommitGroup() {
 
 Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
   const auto began = std::chrono::steady_clock::now();
+  // In context_.unrecorded until the store has them (breakYY YY3): the size to cut back to.
+  const std::optional<int64_t> kept = Keep(events);
+  bool synced = false;
   for (bool waited = false;; waited = true) {  // a busy store rolled it back: nothing written
     Status s = store_.AppendAll(run_id_, events);
+    if (s.busy() && kept && !std::exchange(synced, true)) (void)SyncUnrecorded(context_.unrecorded);
+    if (s.ok() && kept) (void)Unkeep(context_.unrecorded, *kept);
     if (s.ok() || !s.busy() || !context_.wait_out_busy || !context_.wait_out_busy(begun_)) {
       if (waited)
         busy_waited_ +=
@@ -149,6 +157,16 @@ Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+}
+
+std::optional<int64_t> AuditJournal::Keep(const std::vector<AuditStore::NewEvent>& events) {
+  if (context_.unrecorded.empty() || !begun_) return std::nullopt;  // before: nothing happened
+  auto size = KeepUnrecorded(context_.unrecorded, events, FormatUtc(SystemClock().WallNow()));
+  if (size.ok()) return size.value();
+  std::cerr << "runbook: warning: " << size.status().message()
+            << " (were this process killed while it waits for the store, what it did would "
+               "not be recorded)\n";
+  return std::nullopt;
 }
 
 namespace {

@@ -56,6 +56,10 @@ struct RunContext {
   // Once the run's start is recorded, what ends a wait for the store's lock at once
   // (AuditStore::StopLockWaitsWhen; before, the caller's own): a second Ctrl-C. Empty: none.
   std::function<bool()> stop_waits_once_begun;
+  // Where what the run did is kept while the store will not take it (engine/audit/unrecorded.h:
+  // runbook serve's LOG_DIR/RUN_ID.unrecorded), so that a process that dies waiting loses
+  // none of it; "" when nowhere (a run at a terminal: a second Ctrl-C gives it up knowingly).
+  std::string unrecorded;
 };
 
 // How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a
@@ -102,6 +106,10 @@ class AuditJournal final : public RunJournal {
   // Appends `events` in one transaction, waiting out a busy store as context_.wait_out_busy
   // allows. Errors: the store's.
   Status Commit(const std::vector<AuditStore::NewEvent>& events);
+  // Keeps `events` in context_.unrecorded (KeepUnrecorded) before the store is asked: the
+  // file's size before, to cut back to once recorded; nullopt when not kept (no file, the run
+  // not begun, or a failure, said on stderr).
+  std::optional<int64_t> Keep(const std::vector<AuditStore::NewEvent>& events);
   AuditStore& store_;
   Millis busy_waited_{0};  // Commit's waits out a busy store (BusyWaited)
   bool begun_ = false;     // run_started is recorded

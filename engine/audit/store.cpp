@@ -124,6 +124,30 @@ Status AuditStore::Append(const std::string& run_id, const std::string& kind,
 }
 
 Status AuditStore::AppendAll(const std::string& run_id, const std::vector<NewEvent>& events) {
+  return AppendChecked(run_id, events, false);
+}
+
+Status AuditStore::AppendLate(const std::string& run_id, const std::vector<NewEvent>& events) {
+  return AppendChecked(run_id, events, true);
+}
+
+Status AuditStore::TakesLate(const std::string& run_id) {
+  auto st = db_->Prepare(
+      "SELECT status, EXISTS(SELECT 1 FROM runs WHERE resumed_from=?1) FROM runs WHERE run_id=?1");
+  if (!st.ok()) return st.status();
+  st.value().Bind(1, run_id);
+  auto row = st.value().Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::Error("run " + run_id + " is not in the store");
+  const std::string status = st.value().Text(0);
+  if (status != "running" && status != "interrupted")
+    return Status::Error("run " + run_id + " is recorded " + status + " already");
+  if (st.value().Int(1) != 0) return Status::Error("run " + run_id + " was resumed since");
+  return Status::Ok();
+}
+
+Status AuditStore::AppendChecked(const std::string& run_id, const std::vector<NewEvent>& events,
+                                 bool late) {
   if (events.empty()) return Status::Ok();
   Status s = Verify();  // before: nothing goes into a file nobody will read
   if (!s.ok()) return s;
@@ -135,7 +159,10 @@ Status AuditStore::AppendAll(const std::string& run_id, const std::vector<NewEve
   // A notification delivery happens after the run ended: a fact about the run that changes
   // none of its results, recorded whatever its state (cli/run_notify.h).
   bool after_end = events.front().kind == "notification";
-  if (events.front().kind != "run_started" && !after_end) s = StillRunning(run_id);
+  if (late && !after_end)
+    s = TakesLate(run_id);
+  else if (events.front().kind != "run_started" && !after_end)
+    s = StillRunning(run_id);
   if (!s.ok()) return s;
   auto tip = Tip();
   if (!tip.ok()) return tip.status();

@@ -213,6 +213,11 @@ class AuditStore {
   // returns Ok, none when it fails (one fsync for a step's end and the next step's start).
   // As Append otherwise; the first event decides whether the run must still be running.
   Status AppendAll(const std::string& run_id, const std::vector<NewEvent>& events);
+  // As AppendAll, for what a run did and could not record then, its store locked
+  // (engine/audit/unrecorded.h): the run may be recorded interrupted since (its process died
+  // while it waited), but not ended, nor resumed by another run (that one decided without
+  // them). Errors: as AppendAll's; the run is not there, ended or resumed.
+  Status AppendLate(const std::string& run_id, const std::vector<NewEvent>& events);
 
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
   // gone processes are released. A heartbeat dated more than kClockTolerance ahead of this
@@ -342,6 +347,10 @@ class AuditStore {
   Status CheckReadable();
   Status NoteIdentity();
   Status UpdateIndex(const AuditEvent& e, const Value& body);
+  // AppendAll's body; `late`: AppendLate's check (TakesLate) instead of StillRunning.
+  Status AppendChecked(const std::string& run_id, const std::vector<NewEvent>& events, bool late);
+  // Whether run `run_id` may still take what it did late (AppendLate). Errors: why not.
+  Status TakesLate(const std::string& run_id);
   Status InsertEvent(const AuditEvent& e);
   Status EnsureLiveness();
   Result<bool> HasLiveness();                   // stores opened read-only may predate it

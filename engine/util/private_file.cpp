@@ -51,6 +51,17 @@ Status WritePrivateFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
+Status AppendPrivateLine(const std::string& path, const std::string& line) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
+  bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                 ::fsync(fd) == 0;
+  int error = errno;
+  ::close(fd);
+  if (!written) return Status::FromErrno("cannot write " + path, error);
+  return Status::Ok();
+}
+
 std::optional<std::string> ReadPrivateFile(const std::string& path) {
   auto fd = OpenOwnFile(path, O_RDONLY);
   if (!fd.ok()) return std::nullopt;

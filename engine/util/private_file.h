@@ -22,6 +22,12 @@ Result<int> CreateUnpredictableTemp(const std::string& path, int mode, std::stri
 // the path (the file is then unchanged).
 Status WritePrivateFile(const std::string& path, const std::string& text);
 
+// Appends `line` (which ends with '\n') to `path`, made 0600 when missing, never through a
+// symbolic link (O_NOFOLLOW), and syncs it: once this returns Ok the line survives a crash;
+// a kill part-way leaves at most a last line without its '\n', which readers ignore. A
+// journal of facts, one per line. Errors: said with the path.
+Status AppendPrivateLine(const std::string& path, const std::string& line);
+
 // The whole text of such a file; nullopt when it is missing, cannot be read, or is not the
 // file's own (OpenOwnFile: a symbolic link, a FIFO, anything but a regular file with one
 // link): a planted link is never read through (breakRR RR7), a planted FIFO never blocks.

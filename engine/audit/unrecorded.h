@@ -1,0 +1,82 @@
+// What a run did that its audit store has not recorded yet: each batch of events is written
+// to a file (under runbook serve: Launcher::UnrecordedOf) before the store is asked to take it,
+// and cut from the file once the store has it. A store locked past the run's busy timeout
+// makes the run wait (`--wait`), where it may die (runbook serve's stop, kill -9, an OOM kill):
+// what it did is then in the file, which outlives the process (the page cache; synced once the
+// store is found busy, as the wait may be long), so the wait loses none of it. As the
+// notification outbox of cli/notify_journal.h is written before its first delivery. One JSON
+// object per line:
+//
+// - {"facts": [{"kind", "step", "attempt", "body", "happened_at"}, ...]}: events of what
+//   happened (a step's attempt and end, the run's end, a notification delivered): one batch,
+//   recorded in one transaction, in order, by whoever finds the run's process gone
+//   (RecordUnrecorded: runbook serve's lost-run helper, the next serve);
+// - {"starting": {"step", "attempt", "type"}}: the run is recording the start of that
+//   attempt, which it begins only once recorded (write-ahead): never recorded for it, but it
+//   tells runbook serve's stop that the run is at that step's start (a gate's, say).
+//
+// Found by breakYY (YY3, YY4, YY5): serve's stop while a run waited for a locked store lost
+// the ends of steps that had run (the operator was told to --rerun a step that had done its
+// work), the record of a notification that was sent, and a restore about to wait at its gate.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/audit/store.h"
+#include "engine/util/status.h"
+
+namespace runbook {
+
+// The attempt a run waits to record the start of (the "starting" line).
+struct StartingAttempt {
+  std::string step;
+  int64_t attempt = 0;
+  std::string type;  // the step's `uses`
+};
+
+// What `path` holds.
+struct Unrecorded {
+  // Each "facts" line's events, in order, each with the time it happened (UTC, FormatUtc) in
+  // body["recorded_late"]["happened_at"]; recorded or not (RecordUnrecorded tells which).
+  std::vector<AuditStore::NewEvent> facts;
+  // The last "starting" line's attempt: the run waits (or died waiting) to record its start.
+  std::optional<StartingAttempt> starting;
+  // The file holds a whole line: the store had not taken it (or the run died before it cut
+  // it from the file).
+  bool waiting = false;
+};
+
+// The write-ahead kinds: recorded before what they say is done, so never recorded late.
+bool IsWriteAhead(const std::string& kind);
+
+// Appends to `path` (made 0600, never through a symbolic link) what `events` (one batch the
+// store is about to be asked to take) say: their facts as one "facts" line, happened at `now`
+// (FormatUtc), then, when the batch holds a write-ahead attempt_started, a "starting" line for
+// it. Not synced (SyncUnrecorded). Returns the file's size before (Unkeep's `size`). Errors:
+// the file cannot be written.
+Result<int64_t> KeepUnrecorded(const std::string& path,
+                               const std::vector<AuditStore::NewEvent>& events,
+                               const std::string& now);
+
+// Syncs `path` to disk: the store was found busy, and the wait may outlast the page cache.
+Status SyncUnrecorded(const std::string& path);
+
+// Cuts `path` back to `size` bytes (KeepUnrecorded's return): what was kept since is in the
+// store. Errors: the file cannot be cut (what is left is found recorded by RecordUnrecorded).
+Status Unkeep(const std::string& path, int64_t size);
+
+// What `path` holds; empty when it is missing, a symbolic link or not the file's own. A line
+// that is not whole (no '\n': a kill part-way) or not one of the three is skipped.
+Unrecorded ReadUnrecorded(const std::string& path);
+
+// Records in `store`, for run `run_id`, each fact of `path` its record lacks (an event of the
+// same kind, step, attempt and body, recorded_late aside), in order and in one transaction
+// (AuditStore::AppendLate). Returns how many were recorded: 0 when `path` has none missing.
+// Errors: the store's (busy: try again later); the run ended or was resumed since (then the
+// facts are not recorded: what decided without them stands).
+Result<size_t> RecordUnrecorded(AuditStore& store, const std::string& run_id,
+                                const std::string& path);
+
+}  // namespace runbook

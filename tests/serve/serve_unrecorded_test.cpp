@@ -1,0 +1,211 @@
+// What a run under serve did while its store was locked is recorded, whatever ends the run's
+// wait for the store: serve's stop (its second cancel), a kill of serve (the run dies with
+// it). engine/audit/unrecorded.h; breakYY YY3 (steps that ended recorded "never finished"),
+// YY4 (a notification sent never listed), YY5 (a restore about to wait at its gate cancelled
+// and forgotten). Against a real serve, a real store held by a real writer, real webhooks.
+#include <catch2/catch.hpp>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "support/serve_process.h"
+#include "support/serve_witnesses.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// A step that says it is about to end (touches `gate`.ending), then ends once `gate`.go exists.
+std::string EndsOnGo(const std::string& id, const std::string& gate, const std::string& more) {
+  return "  - {id: " + id + ", uses: exec" + more + ", with: {run: [sh, -c, 'echo " + id + " >> " +
+         gate + ".ran; touch " + gate + ".ending; while [ ! -e " + gate +
+         ".go ]; do sleep 0.05; done']}}\n";
+}
+
+// Locks serve's store (LockStore, `seconds`) the moment the step of EndsOnGo (its gate
+// `dir`/gate) is about to end, then lets it end: its end meets the locked store. The locker's
+// pid.
+int LockAsItEnds(const std::string& dir, int seconds) {
+  const std::string gate = dir + "/gate";
+  REQUIRE(Shell("for i in $(seq 200); do [ -e " + gate + ".ending ] && exit 0; sleep 0.1; done; " +
+                "exit 1")
+              .exit_code == 0);
+  int locker = LockStore(dir, seconds);
+  WriteFile(dir, "gate.go", "");
+  return locker;
+}
+
+// `show` of run `id` in serve's store.
+std::string Show(const std::string& dir, const std::string& id) {
+  return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
+}
+
+}  // namespace
+
+TEST_CASE("serve: steps that ended while the store was locked are recorded though the run died",
+          "[serve][owed][unrecorded]") {
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/fc.yaml",
+            "version: 1\nname: fc\nkind: backup\nparams:\n  tag: {default: none}\nnotify:\n" +
+                Webhook(port, "/hook") +
+                "steps:\n  - {id: dump, uses: exec, with: {run: [true]}}\n" +
+                EndsOnGo("upload", gate, ", needs: [dump]") +
+                "finally:\n  - {id: cleanup, uses: exec, with: {run: [sh, -c, 'echo cleanup >> " +
+                gate + ".ran']}}\n");
+  const std::string logs = dir + "/store/serve/logs/";
+
+  SECTION("serve's stop gives the wait up: the helper records the step's end (YY3)") {
+    Serve serve(dir, {"--stop-grace", "1s"});
+    std::string id = StartRun(serve, "fc", "x");
+    int locker = LockAsItEnds(dir, 30);
+    REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
+    auto stopped = std::async(std::launch::async, [&serve] { serve.Term(); });
+    CHECK(serve.LogSays("run " + id + " did not end in 1s: its finally steps are stopped", 20));
+    CHECK(serve.LogSays("run " + id + " ended, exit 130 (cancelled)", 20));
+    CHECK(FileSays(logs + id + ".unrecorded", "\"upload\"", 5));  // kept as it waited
+    StopServer(locker);
+    stopped.get();
+    serve.Start();
+    CHECK(FileSays(logs + id + ".log",
+                   "event(s) it could not record while the store was locked "
+                   "are recorded now",
+                   30));
+    CHECK(serve.Finished(id) == "interrupted");
+    std::string shown = Show(dir, id);
+    CHECK_THAT(shown, Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
+    CHECK_THAT(shown, !Catch::Contains("never finished"));
+    CHECK_THAT(shown, !Catch::Contains("--rerun upload"));  // it ran once, and is not offered again
+    CHECK(ReadFile(gate + ".ran") == "upload\n");           // cleanup never ran: not claimed
+    CHECK(hook.Bodies().empty());                           // a cancel is no failure
+    CHECK(Shell(Binary() + " audit verify --audit-db " + dir + "/store/audit.db").exit_code == 0);
+  }
+
+  SECTION("the run's process killed as it waits: its helper records the step's end") {
+    Serve serve(dir);
+    std::string id = StartRun(serve, "fc", "x");
+    int locker = LockAsItEnds(dir, 30);
+    REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
+    REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);  // an OOM kill
+    CHECK(serve.LogSays("run " + id + " ended, exit 137", 10));
+    StopServer(locker);
+    CHECK(FileSays(logs + id + ".log",
+                   "2 event(s) it could not record while the store was "
+                   "locked are recorded now",
+                   30));
+    CHECK(serve.Finished(id) == "interrupted");
+    CHECK_THAT(Show(dir, id), Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
+    std::vector<Value> got = hook.AtLeast(1);  // killed: its failure is told, once
+    REQUIRE(got.size() == 1);
+    CHECK_THAT(Text(got[0], "detail"), Catch::Contains("killed by signal 9"));
+  }
+
+  SECTION("serve killed as the run waits: the next serve records the step's end first") {
+    Serve serve(dir);
+    std::string id = StartRun(serve, "fc", "x");
+    int locker = LockAsItEnds(dir, 30);
+    REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
+    serve.Kill9();  // the run dies with it (its parent-death signal)
+    StopServer(locker);
+    serve.Start();
+    CHECK(serve.LogSays("run " + id +
+                        ": 2 event(s) it could not record while the store was "
+                        "locked are recorded now"));
+    CHECK(serve.Finished(id) == "interrupted");
+    std::string shown = Show(dir, id);
+    CHECK_THAT(shown, Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
+    CHECK_THAT(shown, !Catch::Contains("never finished"));
+    // It died with serve: its failure is told, once, with upload's end known.
+    std::vector<Value> got = hook.AtLeast(1);
+    REQUIRE(got.size() == 1);
+    CHECK(Text(got[0], "run_id") == id);
+  }
+}
+
+TEST_CASE("serve: a notification sent while the store was locked is recorded after serve's stop",
+          "[serve][owed][unrecorded]") {
+  // YY4: the run's end was recorded; the record of its delivery waited for the store when
+  // serve stopped, and the second cancel gave it up: it was never listed.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  std::string held = dir + "/answer";
+  Receiver hook(dir, "hook", port, held);
+  WriteFile(dir, "rb/dr.yaml",
+            "version: 1\nname: dr\nkind: drill\nparams:\n  tag: {default: none}\nnotify:\n" +
+                Webhook(port, "/hook") + "steps:\n  - {id: s, uses: exec, with: {run: [false]}}\n");
+  Serve serve(dir, {"--stop-grace", "1s"});
+  std::string id = StartRun(serve, "dr", "x");
+  REQUIRE(hook.AtLeast(1).size() == 1);  // the failure is on its way, its answer held
+  int locker = LockStore(dir, 30);
+  WriteFile(dir, "answer", "");
+  const std::string log = dir + "/store/serve/logs/" + id + ".log";
+  REQUIRE(FileSays(log, "waiting to record the notification (--wait)", 20));
+  auto stopped = std::async(std::launch::async, [&serve] { serve.Term(); });
+  CHECK(FileSays(log, "the notification was not recorded", 20));
+  CHECK(FileSays(log, "kept for serve to record later", 1));
+  CHECK(NotificationsOf(dir, id).empty());
+  StopServer(locker);
+  stopped.get();
+  if (NotificationsOf(dir, id).empty()) {  // the stop's wait ended first: the next serve
+    serve.Start();
+    CHECK(serve.LogSays("what it did while the store was locked was owed when serve stopped"));
+  }
+  REQUIRE(FileSays(log,
+                   "event(s) it could not record while the store was locked are "
+                   "recorded now",
+                   30));
+  std::vector<Value> listed = NotificationsOf(dir, id);
+  REQUIRE(listed.size() == 1);
+  CHECK(Text(listed[0], "status") == "sent");
+  CHECK(listed[0].Find("recorded_late") != nullptr);
+  CHECK(hook.Bodies().size() == 1);  // recorded, never sent again
+}
+
+TEST_CASE("serve: a run waiting for the store to record its gate's start waits there again",
+          "[serve][owed][unrecorded]") {
+  // YY5: serve's stop took a run whose step had ended and whose gate was about to wait (both
+  // waiting for a locked store) for a working run: cancelled, its restore forgotten, nobody
+  // asked. Now it is a run at its gate: left to the next serve, which resumes it there.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/gt.yaml",
+            "version: 1\nname: gt\nkind: restore\nparams:\n  tag: {default: none}\nnotify:\n"
+            "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
+                std::to_string(port) + "/hook'}\nsteps:\n" + EndsOnGo("a", gate, "") +
+                "  - {id: gate, uses: approval, needs: [a], with: {prompt: 'go?'}}\n"
+                "  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo after >> " +
+                gate + ".ran']}}\n");
+  Serve serve(dir, {"--stop-grace", "1s"});
+  std::string id = StartRun(serve, "gt", "x");
+  int locker = LockAsItEnds(dir, 30);
+  const std::string logs = dir + "/store/serve/logs/";
+  REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
+  // An answer now is early, not wrong: 503, to be sent again (YY6: it was 409).
+  Command early =
+      serve.Http("POST", "/api/v1/runs/" + id + "/approvals/gate", "{\"approve\": true}");
+  CHECK_THAT(early.out, Catch::EndsWith("503"));
+  CHECK_THAT(early.out, Catch::Contains("is recording the start of its gate 'gate'"));
+  serve.Term();  // at once: the run is not cancelled
+  CHECK_THAT(serve.Log(), Catch::Contains("run " + id +
+                                          " waits for an approval: it stops with "
+                                          "serve"));
+  CHECK_THAT(serve.Log(), !Catch::Contains("cancelling run " + id));
+  StopServer(locker);
+  serve.Start();
+  std::string next = ResumedAs(serve, id, "gate");
+  REQUIRE(!next.empty());
+  REQUIRE(serve.WaitsForApproval(next));
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
+  CHECK(ReadFile(gate + ".ran") == "a\nafter\n");  // a once, after once
+  CHECK_THAT(Show(dir, id), !Catch::Contains("never finished"));
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);  // the approvers asked, nobody paged
+  CHECK(Text(got[0], "event") == "approval_waiting");
+}

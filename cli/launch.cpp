@@ -21,6 +21,7 @@
 #include "cli/verified_lookup.h"
 #include "engine/audit/metrics.h"
 #include "engine/audit/run_record.h"
+#include "engine/audit/unrecorded.h"
 #include "engine/audit/verify.h"
 #include "engine/graph.h"
 #include "engine/process_runner.h"
@@ -648,8 +649,11 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   const bool unrecorded = !result.value().unrecorded.empty();
   if (unrecorded) std::cerr << "runbook: error: " << result.value().unrecorded << "\n";
   // A failure the store could not record is told all the same, by the run that knows it
-  // (breakRR RR4: a cancel after it had serve's helper take it for no failure).
-  if (store && o.notifier != nullptr && (!unrecorded || result.value().status == "failure"))
+  // (breakRR RR4: a cancel after it had serve's helper take it for no failure); so is any end
+  // kept to be recorded late (engine/audit/unrecorded.h): its objective missed, its recovery.
+  const bool end_kept = unrecorded && !o.unrecorded.empty() && KeptEnd(o.unrecorded);
+  if (store && o.notifier != nullptr &&
+      (!unrecorded || end_kept || result.value().status == "failure"))
     NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor,
                  {o.notify_outbox, o.notify_sent, o.lost_params, o.unrecorded},
                  o.wait_lock ? std::function<bool()>([&cancel] { return !cancel.forced(); })

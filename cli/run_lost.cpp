@@ -253,22 +253,22 @@ std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
 // Records what run `run_id` did and kept in `path` while its store was locked (engine/audit/
 // unrecorded.h), before anything marks it interrupted: a step that ended is then not "never
 // finished", a delivery sent is listed (breakYY YY3, YY4). Said on stderr. Returns false when
-// the store is busy (nothing is sent: serve asks again); a run ended or resumed since keeps
-// what decided without them (said, and true).
+// the store cannot take them yet (busy, an I/O error: nothing is sent, serve asks again); a
+// run ended or resumed since keeps what decided without them (said, and true).
 bool RecordLeftUnrecorded(AuditStore& store, const std::string& run_id, const std::string& path) {
   if (path.empty()) return true;
   auto late = RecordUnrecorded(store, run_id, path);
-  if (!late.ok() && late.status().busy()) {
+  if (!late.ok()) {
     std::cerr << "runbook: error: cannot record yet what run " << run_id
               << " did while the store was locked: " << late.status().message() << "\n";
     return false;
   }
-  if (!late.ok())
+  if (!late.value().refused.empty())
     std::cerr << "runbook: warning: what run " << run_id
-              << " did while the store was locked is not recorded: " << late.status().message()
+              << " did while the store was locked is not recorded: " << late.value().refused
               << "\n";
-  else if (late.value() > 0)
-    std::cerr << "runbook: run " << run_id << ": " << late.value()
+  else if (late.value().recorded > 0)
+    std::cerr << "runbook: run " << run_id << ": " << late.value().recorded
               << " event(s) it could not record while the store was locked are recorded now\n";
   return true;
 }

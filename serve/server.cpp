@@ -254,12 +254,12 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool l
   // finished" when they are marked, and a gate they reached is resumed (breakYY YY3, YY5).
   for (const std::string& id : left_running) {
     auto late = RecordUnrecorded(*store.value(), id, launcher.UnrecordedOf(id));
-    if (!late.ok() && late.status().busy()) return late.status();
-    if (!late.ok())
+    if (!late.ok()) return late.status();  // tried again (TryTakeUp)
+    if (!late.value().refused.empty())
       Say("run " + id +
-          ": what it did while the store was locked is not recorded: " + late.status().message());
-    else if (late.value() > 0)
-      Say("run " + id + ": " + std::to_string(late.value()) +
+          ": what it did while the store was locked is not recorded: " + late.value().refused);
+    else if (late.value().recorded > 0)
+      Say("run " + id + ": " + std::to_string(late.value().recorded) +
           " event(s) it could not record while the store was locked are recorded now");
   }
   auto swept = store.value()->MarkInterrupted();

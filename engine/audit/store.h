@@ -218,6 +218,9 @@ class AuditStore {
   // while it waited), but not ended, nor resumed by another run (that one decided without
   // them). Errors: as AppendAll's; the run is not there, ended or resumed.
   Status AppendLate(const std::string& run_id, const std::vector<NewEvent>& events);
+  // Whether run `run_id` may still take what it did late (AppendLate): Ok, or why not (the
+  // store's error, busy included, or the run's state).
+  Status TakesLate(const std::string& run_id);
 
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
   // gone processes are released. A heartbeat dated more than kClockTolerance ahead of this
@@ -349,8 +352,6 @@ class AuditStore {
   Status UpdateIndex(const AuditEvent& e, const Value& body);
   // AppendAll's body; `late`: AppendLate's check (TakesLate) instead of StillRunning.
   Status AppendChecked(const std::string& run_id, const std::vector<NewEvent>& events, bool late);
-  // Whether run `run_id` may still take what it did late (AppendLate). Errors: why not.
-  Status TakesLate(const std::string& run_id);
   Status InsertEvent(const AuditEvent& e);
   Status EnsureLiveness();
   Result<bool> HasLiveness();                   // stores opened read-only may predate it

@@ -135,10 +135,16 @@ Unrecorded ReadUnrecorded(const std::string& path) {
   return out;
 }
 
-Result<size_t> RecordUnrecorded(AuditStore& store, const std::string& run_id,
-                                const std::string& path) {
+bool KeptEnd(const std::string& path) {
   const Unrecorded kept = ReadUnrecorded(path);
-  if (kept.facts.empty()) return size_t{0};
+  return std::any_of(kept.facts.begin(), kept.facts.end(),
+                     [](const AuditStore::NewEvent& e) { return e.kind == "run_finished"; });
+}
+
+Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id,
+                                    const std::string& path) {
+  const Unrecorded kept = ReadUnrecorded(path);
+  if (kept.facts.empty()) return LateRecord{};
   auto events = store.RunEvents(run_id);
   if (!events.ok()) return events.status();
   std::vector<AuditStore::NewEvent> missing;
@@ -147,13 +153,18 @@ Result<size_t> RecordUnrecorded(AuditStore& store, const std::string& run_id,
     for (const AuditEvent& e : events.value()) there = there || SameEvent(e, fact);
     if (!there) missing.push_back(fact);
   }
-  if (missing.empty()) return size_t{0};
+  if (missing.empty()) return LateRecord{};
   // A notification first would skip AppendLate's check: the run's own facts decide it.
   std::stable_partition(missing.begin(), missing.end(),
                         [](const AuditStore::NewEvent& e) { return e.kind != "notification"; });
+  if (missing.front().kind != "notification")
+    if (Status open = store.TakesLate(run_id); !open.ok()) {
+      if (open.busy()) return open;
+      return LateRecord{0, open.message()};
+    }
   Status s = store.AppendLate(run_id, missing);
   if (!s.ok()) return s;
-  return missing.size();
+  return LateRecord{missing.size(), ""};
 }
 
 }  // namespace runbook

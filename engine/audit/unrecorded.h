@@ -71,12 +71,22 @@ Status Unkeep(const std::string& path, int64_t size);
 // that is not whole (no '\n': a kill part-way) or not one of the three is skipped.
 Unrecorded ReadUnrecorded(const std::string& path);
 
+// Whether `path` keeps the run's end (a run_finished fact): it is recorded late, as it was.
+bool KeptEnd(const std::string& path);
+
+// What RecordUnrecorded did: how many events it recorded, or why the run takes none.
+struct LateRecord {
+  size_t recorded = 0;
+  // Why the run takes none of them, for good (AuditStore::TakesLate: it ended or was resumed
+  // since, and what decided without them stands; it is not in the store): "" when it does.
+  std::string refused;
+};
+
 // Records in `store`, for run `run_id`, each fact of `path` its record lacks (an event of the
 // same kind, step, attempt and body, recorded_late aside), in order and in one transaction
-// (AuditStore::AppendLate). Returns how many were recorded: 0 when `path` has none missing.
-// Errors: the store's (busy: try again later); the run ended or was resumed since (then the
-// facts are not recorded: what decided without them stands).
-Result<size_t> RecordUnrecorded(AuditStore& store, const std::string& run_id,
-                                const std::string& path);
+// (AuditStore::AppendLate); none when the run no longer takes them (`refused`). Errors: the
+// store's (busy, an I/O error: try again later; nothing was recorded).
+Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id,
+                                    const std::string& path);
 
 }  // namespace runbook

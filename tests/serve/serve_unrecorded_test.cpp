@@ -209,3 +209,42 @@ TEST_CASE("serve: a run waiting for the store to record its gate's start waits t
   REQUIRE(got.size() == 1);  // the approvers asked, nobody paged
   CHECK(Text(got[0], "event") == "approval_waiting");
 }
+
+TEST_CASE("serve: a run's end the store refused is recorded late as it was, and told by the run",
+          "[serve][owed][unrecorded]") {
+  // The run's end (success, its RTO missed) met a store that would not take it: the run tells
+  // what its end owes (objective_missed) itself, once; its helper records the end late, so the
+  // run reads success with its objective missed, not interrupted, and nobody is paged a failure.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/od.yaml",
+            "version: 1\nname: od\nkind: drill\nobjectives: {rto: 1s}\nparams:\n  tag: {default: "
+            "none}\nnotify:\n  - on: [failure, objective_missed]\n    webhook: {url: "
+            "'http://127.0.0.1:" +
+                std::to_string(port) +
+                "/hook'}\nsteps:\n  - {id: s, uses: exec, with: {run: [sleep, '1.5']}}\n");
+  Serve serve(dir);
+  const std::string db = dir + "/store/audit.db";
+  serve.Json("GET", "/api/v1/runs", 200);  // the store exists
+  REQUIRE(Shell("sqlite3 " + db +
+                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_finished' "
+                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
+              .exit_code == 0);
+  std::string id = StartRun(serve, "od", "x");
+  CHECK(serve.LogSays("run " + id + " ended, exit 3", 20));
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "event") == "objective_missed");
+  REQUIRE(Shell("sqlite3 " + db + " 'DROP TRIGGER held'").exit_code == 0);
+  const std::string log = dir + "/store/serve/logs/" + id + ".log";
+  CHECK(FileSays(log,
+                 "1 event(s) it could not record while the store was locked are recorded "
+                 "now",
+                 40));
+  CHECK(serve.Finished(id) == "success");
+  Value run = serve.Json("GET", "/api/v1/runs/" + id, 200);
+  CHECK(run.Find("objectives_met")->ToText() == "false");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().size() == 1);  // told once, by the run; no failure paged
+}

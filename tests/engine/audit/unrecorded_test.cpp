@@ -106,13 +106,13 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
     REQUIRE(store->Append("run-1", "run_interrupted", "", 0, Value(Value::Map{})).ok());
     auto late = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(late.ok());
-    CHECK(late.value() == 2);
+    CHECK(late.value().recorded == 2);
     CHECK(Count(*store, "run-1", "step_finished") == 1);
     CHECK(Count(*store, "run-1", "notification") == 1);
     CHECK(Count(*store, "run-1", "attempt_started") == 0);  // b never began
     auto again = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(again.ok());
-    CHECK(again.value() == 0);
+    CHECK(again.value().recorded == 0);
     auto verified = VerifyChain(*store, "");
     REQUIRE(verified.ok());
     CHECK(verified.value().ok);
@@ -121,7 +121,7 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
     REQUIRE(store->AppendAll("run-1", {Ended("a")}).ok());
     auto late = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(late.ok());
-    CHECK(late.value() == 1);  // the notification only
+    CHECK(late.value().recorded == 1);  // the notification only
     CHECK(Count(*store, "run-1", "step_finished") == 1);
   }
   SECTION("never into a run that ended or was resumed since") {
@@ -145,7 +145,10 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
                 .ok());
       }
       auto late = RecordUnrecorded(*other, id, kept);
-      CHECK_FALSE(late.ok());
+      REQUIRE(late.ok());
+      CHECK(late.value().recorded == 0);
+      CHECK_THAT(late.value().refused, Catch::Contains(how == "ended" ? "recorded success already"
+                                                                      : "was resumed since"));
       CHECK(Count(*other, id, "step_finished") == 0);
     }
   }

@@ -214,13 +214,16 @@ struct LostTelling {
   std::optional<Outbox> outbox;
   std::string status;
   std::string detail;
+  bool recorded_end = false;  // the run's end, recorded late: told as it was (RecordedEndOutbox)
 };
 
 // nullopt: nothing to tell (said why, when it is not plain).
 // `failed_first`: FailedFirst's.
+// `end_late`: its end was recorded late (EndRecordedLate).
 std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
                                       const std::string& status, std::string detail,
-                                      const std::string& failed_first, const std::string& run_id) {
+                                      const std::string& failed_first, const std::string& run_id,
+                                      bool end_late) {
   // Only a run that started wrote one (a refused resume's run never did).
   auto outbox =
       started && RefusedResumeOf(o, started).empty() ? ReadOutbox(o.notify_outbox) : std::nullopt;
@@ -234,6 +237,11 @@ std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
     return LostTelling{std::nullopt, status,
                        "the run failed, and its process " + HowItEnded(o.lost_exit) +
                            " before it sent its notifications"};
+  if (started && status == "success" && end_late)  // breakZZ ZZ1: its end told nothing
+    return LostTelling{std::nullopt, status,
+                       "its process " + HowItEnded(o.lost_exit) +
+                           " before it told its end, recorded now as it was",
+                       true};
   if (started && (status == "success" || status == "cancelled")) return std::nullopt;
   if (o.lost_cancelled && !failed_first.empty())  // breakRR RR2: the failure came first
     return LostTelling{std::nullopt, status,
@@ -308,7 +316,9 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
       o.lost_cancelled
           ? FailedFirst(rb, started ? store.value().get() : nullptr, options.run_id, o.notify_sent)
           : "";
-  auto telling = WhatToTell(o, started, status, detail, failed_first, options.run_id);
+  auto end_late = started ? EndRecordedLate(*store.value(), options.run_id) : Result<bool>(false);
+  auto telling = WhatToTell(o, started, status, detail, failed_first, options.run_id,
+                            end_late.ok() && end_late.value());
   if (!telling) return kExitOk;
   if (started) RecordedParams(*store.value(), options, !o.sets.empty());
   EnvMap env = CurrentEnvironment();
@@ -331,8 +341,10 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     // The store is read for the other runs waiting at a gate even when this run is not in it
     // (breakTT TT15: a refused run's end resolved RunbookApprovalWaiting while another run
     // of the runbook still waited).
-    telling->outbox =
-        LostRunOutbox(rb, options, telling->status, telling->detail, store.value().get(), redactor);
+    telling->outbox = telling->recorded_end
+                          ? RecordedEndOutbox(rb, options, row.value(), *store.value())
+                          : LostRunOutbox(rb, options, telling->status, telling->detail,
+                                          store.value().get(), redactor);
     std::cerr << "runbook: run " << options.run_id << ": " << telling->detail << "\n";
     if (!o.notify_outbox.empty() && !telling->outbox->due.empty())
       if (Status s = WriteOutbox(o.notify_outbox, *telling->outbox); !s.ok())

@@ -263,4 +263,26 @@ Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::st
   return Outbox{std::move(message), std::move(due), true};
 }
 
+Outbox RecordedEndOutbox(const Runbook& rb, const RunOptions& options, const RunRow& row,
+                         AuditStore& store) {
+  auto number = [](const std::optional<int64_t>& v) { return v ? Value(*v) : Value(); };
+  const bool met = row.objectives_met.value_or(true);
+  Value message(Value::Map{
+      {"runbook", Value(rb.name)},
+      {"kind", Value(rb.kind)},
+      {"run_id", Value(options.run_id)},
+      {"status", Value(row.status)},
+      {"duration_ms", number(row.duration_ms)},
+      {"rto_ms", number(row.rto_ms)},
+      {"rpo_ms", number(row.rpo_ms)},
+      {"objectives_met", Value(met)},
+      {"host", Value(Host())},
+      {"detail",
+       Value(row.status == "success" && !met ? "an objective (RTO or RPO) was missed" : "")},
+      {"other_runs_waiting", OtherRunsWaiting(store, rb.name, options.run_id)}});
+  std::vector<OwedNotice> due = Owed(
+      rb, RaisedEvents(row.status, met, PreviousStatus(store, rb.name, options.run_id)), message);
+  return Outbox{std::move(message), std::move(due), true};
+}
+
 }  // namespace runbook

@@ -63,4 +63,12 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
 Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::string& status,
                      const std::string& detail, AuditStore* store, const Redactor& redactor);
 
+// What the end `row` of run `options.run_id` owes, as the run's own end would have told it:
+// an end recorded late (engine/audit/unrecorded.h) by a helper, the run's process having died
+// before it told anything (breakZZ ZZ1: a success's `recovered` and `objective_missed` were
+// never sent). The message's fields from the row; its events from its status, objectives and
+// the runbook's run before (RaisedEvents).
+Outbox RecordedEndOutbox(const Runbook& rb, const RunOptions& options, const RunRow& row,
+                         AuditStore& store);
+
 }  // namespace runbook

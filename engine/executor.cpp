@@ -458,11 +458,10 @@ class Loop {
                                            ParamsFingerprint(i, in.params)));
       if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
         --running_;
-        run.attempts.back().error = "not started: the audit store failed";
-        return Complete(i, Outcome::kCancelled, "the audit store failed");
+        NeverBegun(run);
+        return Complete(i, Outcome::kCancelled, "not started: the audit store failed");
       }
     }
-    svc_.observer.StepStarted(*g_.nodes[i].step, number);
     launches_.push_back({i, std::make_shared<AttemptInput>(std::move(in))});
   }
 
@@ -476,10 +475,14 @@ class Loop {
     for (auto& [i, input] : launches) {
       if (svc_.journal != nullptr && !journal_status_.ok()) {  // write-ahead: no record
         --running_;
-        steps_[i].attempts.back().error = "not started: the audit store failed";
-        Complete(i, Outcome::kCancelled, "the audit store failed");
+        // Never begun, as the store says (no attempt_started): no attempt, no time of its own,
+        // never said started (breakYY YY6: a finally step that never ran was shown "start",
+        // then "stop 4.80s", the store's wait).
+        NeverBegun(steps_[i]);
+        Complete(i, Outcome::kCancelled, "not started: the audit store failed");
         continue;
       }
+      svc_.observer.StepStarted(*g_.nodes[i].step, steps_[i].attempts.back().number);
       BeginsNow(steps_[i], *input, now);
       input->stop = stops_.Arm(i, input->cancel, input->deadline);
       workers_.Submit([this, i = i, input = input] {
@@ -500,6 +503,12 @@ class Loop {
     if (input.deadline) *input.deadline += waited;
     if (run.started == attempt.started) run.started = now;
     attempt.started = now;
+  }
+
+  // The last attempt of `run`, whose start the store never recorded, is taken back.
+  static void NeverBegun(StepRun& run) {
+    run.attempts.pop_back();
+    if (run.attempts.empty()) run.started.reset();
   }
 
   // A step that ran before `i` in this dry run and whose real run may change what `i` looks

@@ -5,11 +5,16 @@
 namespace runbook {
 
 std::vector<std::string> RaisedEvents(const RunResult& result, const std::string& previous_status) {
+  return RaisedEvents(result.status, result.objectives_met(), previous_status);
+}
+
+std::vector<std::string> RaisedEvents(const std::string& status, bool objectives_met,
+                                      const std::string& previous_status) {
   std::vector<std::string> out;
-  if (result.status == "failure") out.push_back("failure");
-  if (result.status == "success" && !result.objectives_met()) out.push_back("objective_missed");
-  if (result.status == "success") out.push_back("success");
-  if (result.status == "success" && !previous_status.empty() && previous_status != "success")
+  if (status == "failure") out.push_back("failure");
+  if (status == "success" && !objectives_met) out.push_back("objective_missed");
+  if (status == "success") out.push_back("success");
+  if (status == "success" && !previous_status.empty() && previous_status != "success")
     out.push_back("recovered");
   return out;
 }

@@ -16,6 +16,9 @@ namespace runbook {
 // "recovered" (success, and the runbook's run before it did not succeed: `previous_status`,
 // "" when there was none). A cancelled run raises none (an operator stopped it).
 std::vector<std::string> RaisedEvents(const RunResult& result, const std::string& previous_status);
+// The same for a run's end as recorded: its `status` and whether its objectives were met.
+std::vector<std::string> RaisedEvents(const std::string& status, bool objectives_met,
+                                      const std::string& previous_status);
 
 // One channel of a notify entry, its settings rendered (secrets resolved: never recorded or
 // printed as they are).

@@ -71,16 +71,24 @@ namespace {
 // The copy serve kept of the runbook as run `id` started (Launcher::CopyOf), when `file` was
 // edited since and the copy is the text the run recorded (its sha256); "" otherwise. A deploy
 // then a restart is the usual time serve restarts: the gate waits again as it was started,
-// as Argo keeps a suspended workflow's spec (breakWW WW8).
+// as Argo keeps a suspended workflow's spec (breakWW WW8). A copy that is missing or not that
+// text (damaged) is said through `say`: the resume then reads the file as it is now, and
+// refuses it as changed (breakYY YY6: it was dropped silently).
 std::string CopyIfEdited(AuditStore& store, const std::string& id, const std::string& file,
-                         const Launcher& launcher) {
+                         const Launcher& launcher,
+                         const std::function<void(const std::string&)>& say) {
   auto record = LoadRunRecord(store, id);
   if (!record.ok()) return "";
   const std::string recorded = record.value().Text("runbook_sha256");
   auto now = Sha256File(file);
   if (recorded.empty() || (now.ok() && now.value() == recorded)) return "";
   auto copy = Sha256File(launcher.CopyOf(id));
-  return copy.ok() && copy.value() == recorded ? launcher.CopyOf(id) : "";
+  if (copy.ok() && copy.value() == recorded) return launcher.CopyOf(id);
+  say("run " + id + ": its runbook " + file + " was edited since it started, and serve's copy " +
+      launcher.CopyOf(id) +
+      (copy.ok() ? " is not the text it started with (damaged?)" : " is missing") +
+      ": resumed from the file as it is now");
+  return "";
 }
 
 }  // namespace
@@ -113,7 +121,7 @@ std::set<std::string> ResumeWaitingRuns(
     request.runbook = row.value().runbook;
     request.file = entry->file;
     request.resume_id = id;
-    request.text_copy = CopyIfEdited(*store.value(), id, entry->file, launcher);
+    request.text_copy = CopyIfEdited(*store.value(), id, entry->file, launcher, say);
     request.trigger = Value(Value::Map{{"kind", Value("restart")}, {"resumes", Value(id)}});
     auto run = launcher.Start(request);
     if (!run.ok()) {

@@ -73,6 +73,16 @@ int KillAfter() {
   return v != nullptr ? std::atoi(v) : 0;
 }
 
+// RUNBOOK_FAULT_KILL_BEFORE_KIND (docs/format.md): the kind of event whose commit this process
+// dies at, before anything of it is written; "" when unset.
+const std::string& KillBeforeKind() {
+  static const std::string kind = [] {
+    const char* v = std::getenv("RUNBOOK_FAULT_KILL_BEFORE_KIND");
+    return std::string(v != nullptr ? v : "");
+  }();
+  return kind;
+}
+
 }  // namespace
 
 AuditStore::AuditStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
@@ -149,6 +159,8 @@ Status AuditStore::TakesLate(const std::string& run_id) {
 Status AuditStore::AppendChecked(const std::string& run_id, const std::vector<NewEvent>& events,
                                  bool late) {
   if (events.empty()) return Status::Ok();
+  if (!late && !KillBeforeKind().empty() && events.front().kind == KillBeforeKind())
+    raise(SIGKILL);     // not a helper's late record: it stands for the run's own wait
   Status s = Verify();  // before: nothing goes into a file nobody will read
   if (!s.ok()) return s;
   Transaction tx(*db_);

@@ -141,6 +141,17 @@ bool KeptEnd(const std::string& path) {
                      [](const AuditStore::NewEvent& e) { return e.kind == "run_finished"; });
 }
 
+Result<bool> EndRecordedLate(AuditStore& store, const std::string& run_id) {
+  auto events = store.RunEvents(run_id);
+  if (!events.ok()) return events.status();
+  for (const AuditEvent& e : events.value()) {
+    if (e.kind != "run_finished") continue;
+    auto body = ParseJson(e.body);
+    return body.ok() && body.value().Find(kLate) != nullptr;
+  }
+  return false;
+}
+
 Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id,
                                     const std::string& path) {
   const Unrecorded kept = ReadUnrecorded(path);

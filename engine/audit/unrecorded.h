@@ -74,6 +74,11 @@ Unrecorded ReadUnrecorded(const std::string& path);
 // Whether `path` keeps the run's end (a run_finished fact): it is recorded late, as it was.
 bool KeptEnd(const std::string& path);
 
+// Whether run `run_id`'s end in `store` was recorded late (its run_finished has
+// recorded_late): its process died before it could tell what that end owed. Errors: the
+// store's.
+Result<bool> EndRecordedLate(AuditStore& store, const std::string& run_id);
+
 // What RecordUnrecorded did: how many events it recorded, or why the run takes none.
 struct LateRecord {
   size_t recorded = 0;

@@ -1574,3 +1574,22 @@ TEST_CASE("serve: an edited gate run's resume tried again still reads the runboo
   t.Approve(next, "v1");
   CHECK(t.hook.Bodies().empty());
 }
+
+TEST_CASE("serve: an edited gate run whose copy is damaged says so, and is refused as changed",
+          "[serve][notify][owed][approvals]") {
+  // breakYY YY6: the damaged copy was dropped without a word, and the operator saw a "changed"
+  // refusal that serve's copy was meant to prevent.
+  EditedGateRun t;
+  const std::string copy = t.dir + "/store/serve/logs/" + t.id + ".runbook";
+  std::string text = ReadFile(copy);
+  REQUIRE(!text.empty());
+  WriteFile(t.dir, "store/serve/logs/" + t.id + ".runbook", text.substr(0, text.size() / 2));
+  t.serve.Start();
+  CHECK(t.serve.LogSays("run " + t.id + ": its runbook " + t.dir +
+                        "/rb/ed.yaml was edited since it started, and serve's copy " + copy +
+                        " is not the text it started with (damaged?): resumed from the file as "
+                        "it is now"));
+  std::vector<Value> got = t.hook.AtLeast(1);  // the refused resume's failure
+  REQUIRE(got.size() == 1);
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("changed since"));
+}

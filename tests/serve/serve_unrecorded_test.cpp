@@ -37,6 +37,17 @@ int LockAsItEnds(const std::string& dir, int seconds) {
   return locker;
 }
 
+// A drill `name` whose RTO objective is 1s, of one step `s` running `run` (a YAML list), its
+// webhook (127.0.0.1:`port`/hook) listening for `on`; its params `tag` and `code` ('0').
+std::string OneSecondDrill(const std::string& name, int port, const std::string& on,
+                           const std::string& run) {
+  return "version: 1\nname: " + name +
+         "\nkind: drill\nobjectives: {rto: 1s}\nparams:\n  tag: {default: none}\n  code: "
+         "{default: '0'}\nnotify:\n  - on: [" +
+         on + "]\n    webhook: {url: 'http://127.0.0.1:" + std::to_string(port) +
+         "/hook'}\nsteps:\n  - {id: s, uses: exec, with: {run: " + run + "}}\n";
+}
+
 // `show` of run `id` in serve's store.
 std::string Show(const std::string& dir, const std::string& id) {
   return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
@@ -81,7 +92,10 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
     CHECK_THAT(shown, !Catch::Contains("never finished"));
     CHECK_THAT(shown, !Catch::Contains("--rerun upload"));  // it ran once, and is not offered again
     CHECK(ReadFile(gate + ".ran") == "upload\n");           // cleanup never ran: not claimed
-    CHECK(hook.Bodies().empty());                           // a cancel is no failure
+    const std::string run_log = ReadFile(logs + id + ".log");  // nor said to have (YY6)
+    CHECK_THAT(run_log, Catch::Contains("stop cleanup  (not started: the audit store failed)"));
+    CHECK_THAT(run_log, !Catch::Contains("start cleanup"));
+    CHECK(hook.Bodies().empty());  // a cancel is no failure
     CHECK(Shell(Binary() + " audit verify --audit-db " + dir + "/store/audit.db").exit_code == 0);
   }
 
@@ -219,11 +233,7 @@ TEST_CASE("serve: a run's end the store refused is recorded late as it was, and 
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/od.yaml",
-            "version: 1\nname: od\nkind: drill\nobjectives: {rto: 1s}\nparams:\n  tag: {default: "
-            "none}\nnotify:\n  - on: [failure, objective_missed]\n    webhook: {url: "
-            "'http://127.0.0.1:" +
-                std::to_string(port) +
-                "/hook'}\nsteps:\n  - {id: s, uses: exec, with: {run: [sleep, '1.5']}}\n");
+            OneSecondDrill("od", port, "failure, objective_missed", "[sleep, '1.5']"));
   Serve serve(dir);
   const std::string db = dir + "/store/audit.db";
   serve.Json("GET", "/api/v1/runs", 200);  // the store exists
@@ -247,4 +257,44 @@ TEST_CASE("serve: a run's end the store refused is recorded late as it was, and 
   CHECK(run.Find("objectives_met")->ToText() == "false");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 1);  // told once, by the run; no failure paged
+}
+
+TEST_CASE("serve: a run killed as it records its end has the end told as it was, once",
+          "[serve][owed][unrecorded]") {
+  // breakZZ ZZ1: the run's process died while its end (a success past its RTO, after a failed
+  // run) waited for the store; its helper recorded the end late and sent nothing: neither
+  // objective_missed nor recovered. RUNBOOK_FAULT_KILL_BEFORE_KIND stands for the kill.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/sv.yaml",
+            OneSecondDrill("sv", port, "failure, objective_missed, success, recovered",
+                           "[sh, -c, 'sleep 1.2; exit ${{ params.code }}']"));
+  // The run before failed (a run at a terminal; it tells its failure): the next success
+  // recovers.
+  REQUIRE(Shell(Binary() + " run " + dir + "/rb/sv.yaml --audit-db " + dir +
+                "/store/audit.db --set code=1")
+              .exit_code == 1);
+  REQUIRE(hook.AtLeast(1).size() == 1);
+  Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_KILL_BEFORE_KIND=run_finished"});
+  std::string id = StartRun(serve, "sv", "x");
+  CHECK(serve.LogSays("run " + id + " ended, exit 137", 20));
+  const std::string log = dir + "/store/serve/logs/" + id + ".log";
+  CHECK(FileSays(log,
+                 "1 event(s) it could not record while the store was locked are recorded "
+                 "now",
+                 30));
+  CHECK(serve.Finished(id) == "success");
+  std::vector<Value> got = hook.AtLeast(4);
+  INFO(ReadFile(log) << serve.Log());
+  REQUIRE(got.size() == 4);
+  std::vector<std::string> events;
+  for (size_t i = 1; i < got.size(); ++i) {
+    CHECK(Text(got[i], "run_id") == id);
+    events.push_back(Text(got[i], "event"));
+  }
+  CHECK(events == std::vector<std::string>{"objective_missed", "success", "recovered"});
+  CHECK(Text(got[1], "objectives_met") == "false");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().size() == 4);  // once each, no failure for it
 }

@@ -123,6 +123,12 @@ bool ApiApprover::CarryAnswer(AuditStore& store, const std::string& step) {
 
 ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& cancel) {
   ApprovalAnswer answer;
+  // Cancelled while its start waited for the store: nobody is asked (breakZZ ZZ9: the
+  // approvers were paged for a restore already cancelled).
+  if (cancel.cancelled()) {
+    answer.error = "cancelled before approval was asked";
+    return answer;
+  }
   auto store = AuditStore::OpenExisting(audit_db_);
   Status waiting =
       store.ok() ? store.value()->Append(run_id_, "approval_waiting", req.step_id, 0,

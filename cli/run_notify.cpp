@@ -103,7 +103,7 @@ Status Record(const DeliveryRecord& record, const std::string& run_id, const Del
   // In record.unrecorded until the store has it (breakYY YY4): the size to cut back to.
   Result<int64_t> kept = Status::Error("not kept");
   if (!record.unrecorded.empty()) {
-    kept = KeepUnrecorded(record.unrecorded, {{"notification", "", 0, Value(body)}},
+    kept = KeepUnrecorded(record.unrecorded, run_id, {{"notification", "", 0, Value(body)}},
                           FormatUtc(SystemClock().WallNow()));
     if (!kept.ok()) std::cerr << "runbook: warning: " << kept.status().message() << "\n";
   }

@@ -482,8 +482,20 @@ class Loop {
         Complete(i, Outcome::kCancelled, "not started: the audit store failed");
         continue;
       }
-      svc_.observer.StepStarted(*g_.nodes[i].step, steps_[i].attempts.back().number);
       BeginsNow(steps_[i], *input, now);
+      // A cancel that came while the commit waited for the store: the main step is recorded
+      // begun, and ends cancelled at once, never begun in fact (breakZZ ZZ9: a gate asked its
+      // approvers for a run already cancelled).
+      if (svc_.cancel.cancelled() && !IsFinally(i)) {
+        AttemptResult r;
+        r.status = AttemptStatus::kCancelled;
+        r.error = "run cancelled before the step began";
+        std::lock_guard<std::mutex> lock(mu_);
+        completions_.push_back({i, std::move(r)});
+        cv_.notify_one();
+        continue;
+      }
+      svc_.observer.StepStarted(*g_.nodes[i].step, steps_[i].attempts.back().number);
       input->stop = stops_.Arm(i, input->cancel, input->deadline);
       workers_.Submit([this, i = i, input = input] {
         AttemptResult r = RunAttempt(*input);

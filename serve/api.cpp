@@ -536,7 +536,7 @@ class Routes {
   // (breakYY YY6: it was 409 and dropped by clients; a busy store elsewhere is 503).
   bool StartingGate(const std::string& run_id, const std::string& step) const {
     if (!c_.launcher->IsRunning(run_id)) return false;
-    auto starting = ReadUnrecorded(c_.launcher->UnrecordedOf(run_id)).starting;
+    auto starting = ReadUnrecorded(c_.launcher->UnrecordedOf(run_id), run_id).starting;
     return starting && starting->step == step && starting->type == "approval";
   }
 
@@ -645,6 +645,13 @@ class Routes {
     if (!record) return;
     if (c_.launcher->IsRunning(record->run_id))
       return Error(res, 409, "run " + record->run_id + " still runs");
+    // One resume at a time (breakZZ ZZ7: a second, sent while the first waited for the store,
+    // was 201 too, and one of them ran a step that had run).
+    for (const LaunchedRun& r : c_.launcher->AllRunning())
+      if (r.resumes == record->run_id)
+        return Error(res, 409,
+                     "run " + record->run_id + " is already resumed, as run " + r.run_id +
+                         " (running)" + ": see GET /api/v1/runs/" + r.run_id);
     if (record->status == "success")
       return Error(res, 409, "run " + record->run_id + " succeeded: nothing to resume");
     auto catalog = c_.catalog();

@@ -298,7 +298,7 @@ void Launcher::Forget(const std::string& run_id) const {
 }
 
 bool Launcher::LeftUnrecorded(const std::string& run_id) const {
-  return ReadUnrecorded(UnrecordedOf(run_id)).waiting;
+  return ReadUnrecorded(UnrecordedOf(run_id), run_id).waiting;
 }
 
 void Launcher::HandCopyBack(const std::string& resume_id, const std::string& run_id) const {

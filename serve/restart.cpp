@@ -9,6 +9,7 @@
 #include "engine/audit/run_record.h"
 #include "engine/audit/store.h"
 #include "engine/util/crypto.h"
+#include "engine/util/json.h"
 
 namespace runbook {
 
@@ -22,16 +23,75 @@ std::vector<std::string> GatesLeftWaiting(const std::vector<AuditEvent>& events)
   return gates;
 }
 
-bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events) {
-  const std::vector<std::string> gates = GatesLeftWaiting(events);
+namespace {
+
+// The steps begun (an attempt_started) and not finished (no step_finished).
+std::set<std::string> Unfinished(const std::vector<AuditEvent>& events) {
   std::set<std::string> unfinished;
   for (const AuditEvent& e : events) {
     if (e.kind == "attempt_started") unfinished.insert(e.step);
     if (e.kind == "step_finished") unfinished.erase(e.step);
   }
-  for (const std::string& step : unfinished)
+  return unfinished;
+}
+
+bool Passed(const Value& step_finished) {
+  const Value* outcome = step_finished.Find("outcome");
+  const Value* tolerated = step_finished.Find("tolerated");
+  const std::string o = outcome != nullptr ? outcome->ToText() : "";
+  return o == "success" || o == "warning" ||
+         (tolerated != nullptr && tolerated->is_bool() && tolerated->as_bool());
+}
+
+}  // namespace
+
+std::vector<std::string> GatesNext(const std::vector<AuditEvent>& events) {
+  if (!Unfinished(events).empty()) return {};
+  Value graph;
+  std::set<std::string> begun, finished, passed;
+  for (const AuditEvent& e : events) {
+    if (e.kind == "attempt_started") begun.insert(e.step);
+    if (e.kind != "run_started" && e.kind != "step_finished") continue;
+    auto body = ParseJson(e.body);
+    if (!body.ok()) continue;
+    if (e.kind == "run_started" && body.value().Find("graph") != nullptr)
+      graph = *body.value().Find("graph");
+    if (e.kind == "step_finished") {
+      finished.insert(e.step);
+      if (Passed(body.value())) passed.insert(e.step);
+    }
+  }
+  std::vector<std::string> gates;
+  for (const Value& step : graph.is_list() ? graph.as_list() : Value::List{}) {
+    const Value* id = step.Find("id");
+    const Value* uses = step.Find("uses");
+    const Value* is_finally = step.Find("finally");
+    const Value* needs = step.Find("needs");
+    if (id == nullptr ||
+        (is_finally != nullptr && is_finally->is_bool() && is_finally->as_bool()) ||
+        begun.count(id->ToText()) || finished.count(id->ToText()))
+      continue;
+    bool ready = true;
+    for (const Value& need :
+         needs != nullptr && needs->is_list() ? needs->as_list() : Value::List{})
+      ready = ready && passed.count(need.ToText()) != 0;
+    if (!ready) continue;
+    if (uses == nullptr || uses->ToText() != "approval") return {};  // work to do next
+    gates.push_back(id->ToText());
+  }
+  return gates;
+}
+
+std::vector<std::string> GatesAhead(const std::vector<AuditEvent>& events) {
+  std::vector<std::string> gates = GatesLeftWaiting(events);
+  return gates.empty() ? GatesNext(events) : gates;
+}
+
+bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events) {
+  const std::vector<std::string> gates = GatesLeftWaiting(events);
+  for (const std::string& step : Unfinished(events))
     if (std::find(gates.begin(), gates.end(), step) == gates.end()) return false;
-  return !gates.empty();
+  return !gates.empty() || !GatesNext(events).empty();
 }
 
 std::vector<AuditEvent> WithUnrecorded(std::vector<AuditEvent> events, const Unrecorded& kept) {
@@ -63,7 +123,7 @@ Result<std::vector<AuditEvent>> JudgedEvents(AuditStore& store, const std::strin
                                              const Launcher& launcher) {
   auto events = store.RunEvents(id);
   if (!events.ok()) return events.status();
-  return WithUnrecorded(std::move(events).value(), ReadUnrecorded(launcher.UnrecordedOf(id)));
+  return WithUnrecorded(std::move(events).value(), ReadUnrecorded(launcher.UnrecordedOf(id), id));
 }
 
 namespace {
@@ -107,7 +167,7 @@ std::set<std::string> ResumeWaitingRuns(
   for (const std::string& id : gone) {
     auto events = JudgedEvents(*store.value(), id, launcher);
     if (!events.ok()) continue;
-    std::vector<std::string> gates = GatesLeftWaiting(events.value());
+    std::vector<std::string> gates = GatesAhead(events.value());
     if (gates.empty()) continue;
     auto row = store.value()->FindRun(id);
     const CatalogEntry* entry = row.ok() ? catalog.Find(row.value().runbook) : nullptr;
@@ -186,7 +246,7 @@ bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events
                 const std::string& id, const Launcher& launcher,
                 const std::set<std::string>& not_resumed) {
   if (status == "running") return true;  // not marked yet (breakTT TT12): it died all the same
-  if (status == "interrupted") return GatesLeftWaiting(events).empty() || not_resumed.count(id);
+  if (status == "interrupted") return GatesAhead(events).empty() || not_resumed.count(id);
   return status == "failure" || ::access(launcher.OutboxOf(id).c_str(), F_OK) == 0;
 }
 

@@ -39,12 +39,22 @@ std::vector<AuditEvent> WithUnrecorded(std::vector<AuditEvent> events, const Unr
 Result<std::vector<AuditEvent>> JudgedEvents(AuditStore& store, const std::string& id,
                                              const Launcher& launcher);
 
+// The approval gates the run of `events` would begin next, by the graph its run_started
+// records: main steps not begun whose needs all passed, when no step is begun and unfinished
+// and every such step is a gate; empty otherwise. A run between its steps, its next a gate
+// (its store slow to record the step before: breakZZ ZZ10, a gate first of all), is at that
+// gate.
+std::vector<std::string> GatesNext(const std::vector<AuditEvent>& events);
+
+// GatesLeftWaiting, or when there are none GatesNext: the gates the run is at.
+std::vector<std::string> GatesAhead(const std::vector<AuditEvent>& events);
+
 // Whether the run of `events` does nothing but wait at approval gates: at least one gate left
 // waiting (GatesLeftWaiting), and every step begun and not finished (no step_finished: one
-// running, or waiting to retry) is one of them. Such a run holds no worker and loses nothing
-// by dying: serve's stop leaves it to die with serve, and the next serve resumes it to wait
-// there again, as after a kill (breakTT TT16: a graceful restart cancelled a pending approval
-// that a kill -9 kept).
+// running, or waiting to retry) is one of them; or its next steps are gates (GatesNext). Such a run
+// holds no worker and loses nothing by dying: serve's stop leaves it to die with serve, and the
+// next serve resumes it to wait there again, as after a kill (breakTT TT16: a graceful restart
+// cancelled a pending approval that a kill -9 kept).
 bool OnlyWaitsAtGates(const std::vector<AuditEvent>& events);
 
 // Resumes each of `gone` (runs MarkInterrupted took as gone here) that left a gate waiting,

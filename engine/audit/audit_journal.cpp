@@ -161,7 +161,8 @@ Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
 
 std::optional<int64_t> AuditJournal::Keep(const std::vector<AuditStore::NewEvent>& events) {
   if (context_.unrecorded.empty() || !begun_) return std::nullopt;  // before: nothing happened
-  auto size = KeepUnrecorded(context_.unrecorded, events, FormatUtc(SystemClock().WallNow()));
+  auto size =
+      KeepUnrecorded(context_.unrecorded, run_id_, events, FormatUtc(SystemClock().WallNow()));
   if (size.ok()) return size.value();
   std::cerr << "runbook: warning: " << size.status().message()
             << " (were this process killed while it waits for the store, what it did would "
@@ -241,6 +242,9 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   PutPath(body, "path", AbsolutePath(rb.path()));
   PutPath(body, "base", context_.base);
   PutPath(body, "base_real", context_.base_real);
+  // Where what it does waits while the store is locked: whoever marks it interrupted records
+  // that first (AuditStore::MarkInterrupted; breakZZ ZZ3).
+  if (!context_.unrecorded.empty()) PutPath(body, "unrecorded", AbsolutePath(context_.unrecorded));
   Status s = Append("run_started", "", 0, std::move(body));
   // Begun: its later records (its cancelled end too) wait the busy timeout after a cancel;
   // only what the caller says (a second Ctrl-C) cuts them short.

@@ -37,6 +37,14 @@ std::vector<std::string> Strings(const Value& body, const char* key) {
   return out;
 }
 
+// When what `e` records happened: its time, or for one recorded late (engine/audit/
+// unrecorded.h) the time the run meant to record it (breakZZ ZZ8).
+std::string HappenedAt(const AuditEvent& e, const Value& body) {
+  const Value* late = body.Find("recorded_late");
+  const Value* at = late != nullptr ? late->Find("happened_at") : nullptr;
+  return at != nullptr && at->is_string() && !at->as_string().empty() ? at->as_string() : e.at;
+}
+
 StepView& StepOf(RunRecord& r, const std::string& id) {
   for (StepView& s : r.steps)
     if (s.id == id) return s;
@@ -74,7 +82,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     StepView& s = StepOf(r, e.step);
     if (s.attempts.empty() || s.attempts.back().number != e.attempt) return;
     AttemptView& a = s.attempts.back();
-    a.finished_at = e.at;
+    a.finished_at = HappenedAt(e, body);
     a.status = Str(body, "status");
     a.exit_code = body.Find("exit_code") ? *body.Find("exit_code") : Value();
     a.error = Str(body, "error");
@@ -88,8 +96,8 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     for (std::string& line : Strings(body, "log")) a.log_lines.push_back(std::move(line));
     a.log_dropped = Int(body, "log_dropped");
   } else if (e.kind == "approval") {
-    r.approvals.push_back(
-        {e.step, Str(body, "by"), e.at, Int(body, "waited_ms"), Map(body, "inputs"), e.run_id, ""});
+    r.approvals.push_back({e.step, Str(body, "by"), HappenedAt(e, body), Int(body, "waited_ms"),
+                           Map(body, "inputs"), e.run_id, ""});
     for (const AttemptView& a : StepOf(r, e.step).attempts)  // the attempt it answered
       if (a.number == e.attempt && a.params.count("prompt"))
         r.approvals.back().prompt = a.params.at("prompt").ToText();
@@ -99,9 +107,9 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     if (s.name.empty()) s.name = Str(body, "name");
     s.outcome = Str(body, "outcome");
     s.reason = Str(body, "reason");
-    s.finished_at = e.at;
+    s.finished_at = HappenedAt(e, body);
     s.passed_at = Str(body, "restored_finished_at");
-    if (s.passed_at.empty()) s.passed_at = e.at;
+    if (s.passed_at.empty()) s.passed_at = s.finished_at;
     s.duration_ms = Int(body, "duration_ms");
     s.outputs = Map(body, "outputs");
     s.masked_outputs = Strings(body, "masked_outputs");
@@ -112,7 +120,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "run_finished") {
     r.approvals_waiting.clear();  // a run that ended waits for nothing
     r.finished = body;
-    r.finished_at = e.at;
+    r.finished_at = HappenedAt(e, body);
     r.status = Str(body, "status");
   } else if (e.kind == "approval_waiting") {
     r.approvals_waiting.push_back(body);

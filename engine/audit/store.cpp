@@ -10,6 +10,8 @@
 #include <filesystem>
 
 #include "engine/audit/run_index.h"
+#include "engine/audit/run_record.h"
+#include "engine/audit/unrecorded.h"
 #include "engine/audit/verify.h"
 #include "engine/util/clock.h"
 #include "engine/util/json.h"
@@ -139,6 +141,15 @@ Status AuditStore::AppendAll(const std::string& run_id, const std::vector<NewEve
 
 Status AuditStore::AppendLate(const std::string& run_id, const std::vector<NewEvent>& events) {
   return AppendChecked(run_id, events, true);
+}
+
+Status AuditStore::RecordKept(const std::string& run_id) {
+  auto record = LoadRunRecord(*this, run_id);
+  if (!record.ok()) return record.status();
+  const std::string path = record.value().Path("unrecorded");
+  if (path.empty()) return Status::Ok();
+  auto late = RecordUnrecorded(*this, run_id, path);
+  return late.ok() ? Status::Ok() : late.status();
 }
 
 Status AuditStore::TakesLate(const std::string& run_id) {
@@ -332,6 +343,11 @@ Result<Sweep> AuditStore::MarkInterrupted(const WatchScope& scope) {
       marked.unmarked.push_back({r.run_id, why.value()});
       continue;
     }
+    // What it did and could not record, kept beside it (engine/audit/unrecorded.h), first: a
+    // step that ended is then not "never finished", whoever sweeps (breakZZ ZZ3, ZZ7: `show`
+    // or a resume while serve was down offered --rerun of a step that had run).
+    if (!elsewhere)
+      if (auto late = RecordKept(r.run_id); !late.ok() && late.busy()) return late;
     Value::Map body{{"reason", Value(GoneReason(r, elsewhere))}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
     if (!s.ok()) return s;

@@ -221,6 +221,10 @@ class AuditStore {
   // Whether run `run_id` may still take what it did late (AppendLate): Ok, or why not (the
   // store's error, busy included, or the run's state).
   Status TakesLate(const std::string& run_id);
+  // Records late what run `run_id` kept while the store was locked, from the file its
+  // run_started names (`unrecorded`: engine/audit/unrecorded.h, RecordUnrecorded). Ok when
+  // there is none or nothing to record. Errors: the store's (busy: try again).
+  Status RecordKept(const std::string& run_id);
 
   // Runs still 'running' whose process is gone get a run_interrupted event; locks held by
   // gone processes are released. A heartbeat dated more than kClockTolerance ahead of this

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <set>
 #include <sstream>
 
 #include "engine/util/json.h"
+#include "engine/util/own_file.h"
 #include "engine/util/private_file.h"
 
 namespace runbook {
@@ -67,7 +69,7 @@ bool IsWriteAhead(const std::string& kind) {
   return kind == "run_started" || kind == "attempt_started";
 }
 
-Result<int64_t> KeepUnrecorded(const std::string& path,
+Result<int64_t> KeepUnrecorded(const std::string& path, const std::string& run_id,
                                const std::vector<AuditStore::NewEvent>& events,
                                const std::string& now) {
   Value::List facts;
@@ -82,44 +84,57 @@ Result<int64_t> KeepUnrecorded(const std::string& path,
            Value(e.body.Find("type") != nullptr ? e.body.Find("type")->ToText() : std::string())}});
   }
   std::string lines;
-  if (!facts.empty()) lines += ToJson(Value(Value::Map{{"facts", Value(std::move(facts))}})) + "\n";
-  if (starting) lines += ToJson(Value(Value::Map{{"starting", *starting}})) + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
+  if (!facts.empty())
+    lines += ToJson(Value(Value::Map{{"run", Value(run_id)}, {"facts", Value(std::move(facts))}})) +
+             "\n";
+  if (starting)
+    lines += ToJson(Value(Value::Map{{"run", Value(run_id)}, {"starting", *starting}})) + "\n";
+  // Never through a link, never a FIFO that would block, nothing but a file of its own
+  // (breakZZ ZZ6: a FIFO there hung the run in open()).
+  auto fd = OpenOwnFile(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+  if (!fd.ok()) return fd.status();
   struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0 && (lines.empty() || ::write(fd, lines.data(), lines.size()) ==
-                                                           static_cast<ssize_t>(lines.size()));
+  bool ok = ::fstat(fd.value(), &st) == 0 &&
+            (lines.empty() ||
+             ::write(fd.value(), lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()));
   int error = errno;
-  ::close(fd);
+  ::close(fd.value());
   if (!ok) return Status::FromErrno("cannot write " + path, error);
   return static_cast<int64_t>(st.st_size);
 }
 
 Status SyncUnrecorded(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
-  bool ok = ::fdatasync(fd) == 0;
+  auto fd = OpenOwnFile(path, O_WRONLY);
+  if (!fd.ok()) return fd.status();
+  bool ok = ::fdatasync(fd.value()) == 0;
   int error = errno;
-  ::close(fd);
+  ::close(fd.value());
   return ok ? Status::Ok() : Status::FromErrno("cannot sync " + path, error);
 }
 
 Status Unkeep(const std::string& path, int64_t size) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
-  bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0;
+  auto fd = OpenOwnFile(path, O_WRONLY);
+  if (!fd.ok()) return fd.status();
+  bool ok = ::ftruncate(fd.value(), static_cast<off_t>(size)) == 0;
   int error = errno;
-  ::close(fd);
+  ::close(fd.value());
   return ok ? Status::Ok() : Status::FromErrno("cannot cut " + path, error);
 }
 
-Unrecorded ReadUnrecorded(const std::string& path) {
+Unrecorded ReadUnrecorded(const std::string& path, const std::string& run_id) {
   Unrecorded out;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && st.st_size > kMaxUnrecordedBytes) {  // breakZZ ZZ4
+    out.unreadable = path + " is " + std::to_string(st.st_size) +
+                     " bytes, more than a run keeps (" + std::to_string(kMaxUnrecordedBytes) +
+                     "): not read";
+    return out;
+  }
   std::istringstream lines(ReadPrivateFile(path).value_or(""));
   for (std::string line; std::getline(lines, line);) {
     if (lines.eof()) break;  // no '\n': cut short by a kill
     auto v = ParseJson(line);
-    if (!v.ok() || !v.value().is_map()) continue;
+    if (!v.ok() || !v.value().is_map() || Text(v.value(), "run") != run_id) continue;
     const Value* facts = v.value().Find("facts");
     const Value* starting = v.value().Find("starting");
     if (facts != nullptr && facts->is_list()) {
@@ -135,8 +150,8 @@ Unrecorded ReadUnrecorded(const std::string& path) {
   return out;
 }
 
-bool KeptEnd(const std::string& path) {
-  const Unrecorded kept = ReadUnrecorded(path);
+bool KeptEnd(const std::string& path, const std::string& run_id) {
+  const Unrecorded kept = ReadUnrecorded(path, run_id);
   return std::any_of(kept.facts.begin(), kept.facts.end(),
                      [](const AuditStore::NewEvent& e) { return e.kind == "run_finished"; });
 }
@@ -152,30 +167,87 @@ Result<bool> EndRecordedLate(AuditStore& store, const std::string& run_id) {
   return false;
 }
 
+namespace {
+
+// What a run's record holds, to judge a fact kept for it: only what the run could have done
+// and has not recorded yet is taken (breakZZ ZZ2: any kind, attempts that never began and
+// another run's facts were recorded; ZZ4: a line kept twice was recorded twice).
+class RecordState {
+ public:
+  explicit RecordState(const std::vector<AuditEvent>& events) {
+    for (const AuditEvent& e : events) {
+      auto body = ParseJson(e.body);
+      Note({e.kind, e.step, e.attempt, body.ok() ? body.value() : Value()});
+    }
+  }
+  // Whether `fact` is one the run could still record; taken into the state when it is.
+  bool Takes(const AuditStore::NewEvent& fact) {
+    const auto attempt = std::make_pair(fact.step, fact.attempt);
+    bool takes = false;
+    if (fact.kind == "attempt_finished") takes = began_.count(attempt) && !ended_.count(attempt);
+    if (fact.kind == "approval") takes = began_.count(attempt) && !approved_.count(attempt);
+    if (fact.kind == "step_finished") {
+      const Value* attempts = fact.body.Find("attempts");
+      bool any = attempts == nullptr || !attempts->is_int() || attempts->as_int() > 0;
+      takes = !steps_done_.count(fact.step) && (!any || steps_begun_.count(fact.step));
+    }
+    if (fact.kind == "run_finished") takes = !run_ended_;
+    if (fact.kind == "resource_stopped" || fact.kind == "notification")
+      takes = std::none_of(others_.begin(), others_.end(), [&](const AuditStore::NewEvent& e) {
+        return e.kind == fact.kind && e.step == fact.step &&
+               WithoutLate(e.body) == WithoutLate(fact.body);
+      });
+    if (takes) Note(fact);
+    return takes;
+  }
+
+ private:
+  void Note(const AuditStore::NewEvent& e) {
+    const auto attempt = std::make_pair(e.step, e.attempt);
+    if (e.kind == "attempt_started") began_.insert(attempt), steps_begun_.insert(e.step);
+    if (e.kind == "attempt_finished") ended_.insert(attempt);
+    if (e.kind == "approval") approved_.insert(attempt);
+    if (e.kind == "step_finished") steps_done_.insert(e.step);
+    if (e.kind == "run_finished") run_ended_ = true;
+    if (e.kind == "resource_stopped" || e.kind == "notification") others_.push_back(e);
+  }
+  std::set<std::pair<std::string, int64_t>> began_, ended_, approved_;
+  std::set<std::string> steps_begun_, steps_done_;
+  bool run_ended_ = false;
+  std::vector<AuditStore::NewEvent> others_;
+};
+
+}  // namespace
+
 Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id,
                                     const std::string& path) {
-  const Unrecorded kept = ReadUnrecorded(path);
+  const Unrecorded kept = ReadUnrecorded(path, run_id);
+  if (!kept.unreadable.empty()) return LateRecord{0, 0, kept.unreadable};
   if (kept.facts.empty()) return LateRecord{};
   auto events = store.RunEvents(run_id);
   if (!events.ok()) return events.status();
+  RecordState state(events.value());
   std::vector<AuditStore::NewEvent> missing;
+  size_t skipped = 0;
   for (const AuditStore::NewEvent& fact : kept.facts) {
-    bool there = false;
-    for (const AuditEvent& e : events.value()) there = there || SameEvent(e, fact);
-    if (!there) missing.push_back(fact);
+    if (state.Takes(fact))
+      missing.push_back(fact);
+    else if (std::none_of(events.value().begin(), events.value().end(),
+                          [&](const AuditEvent& e) { return SameEvent(e, fact); }))
+      ++skipped;  // neither recorded nor the run's to record
   }
-  if (missing.empty()) return LateRecord{};
+  if (missing.empty()) return LateRecord{0, skipped, ""};
   // A notification first would skip AppendLate's check: the run's own facts decide it.
   std::stable_partition(missing.begin(), missing.end(),
                         [](const AuditStore::NewEvent& e) { return e.kind != "notification"; });
   if (missing.front().kind != "notification")
     if (Status open = store.TakesLate(run_id); !open.ok()) {
       if (open.busy()) return open;
-      return LateRecord{0, open.message()};
+      return LateRecord{0, skipped, open.message()};
     }
   Status s = store.AppendLate(run_id, missing);
   if (!s.ok()) return s;
-  return LateRecord{missing.size(), ""};
+  return LateRecord{missing.size(), skipped, ""};
 }
 
 }  // namespace runbook

@@ -7,6 +7,7 @@
 // notification outbox of cli/notify_journal.h is written before its first delivery. One JSON
 // object per line:
 //
+// Each line names its run ("run": ID): a line of another run is never read for this one.
 // - {"facts": [{"kind", "step", "attempt", "body", "happened_at"}, ...]}: events of what
 //   happened (a step's attempt and end, the run's end, a notification delivered): one batch,
 //   recorded in one transaction, in order, by whoever finds the run's process gone
@@ -46,17 +47,25 @@ struct Unrecorded {
   // The file holds a whole line: the store had not taken it (or the run died before it cut
   // it from the file).
   bool waiting = false;
+  // Why the file was not read ("" when it was): larger than kMaxUnrecordedBytes.
+  std::string unreadable;
 };
+
+// The most a file of a run's unrecorded events may hold: one batch or two of a run's events
+// (each of its attempts' output tails are 4 KiB a stream). A larger one is not read: it is
+// not a run's (breakZZ ZZ4: 200 MB kept the next serve from listening for 2 minutes).
+constexpr int64_t kMaxUnrecordedBytes = 16 * 1024 * 1024;
 
 // The write-ahead kinds: recorded before what they say is done, so never recorded late.
 bool IsWriteAhead(const std::string& kind);
 
-// Appends to `path` (made 0600, never through a symbolic link) what `events` (one batch the
+// Appends to `path` (made 0600; only a regular file of its own, one link: never through a
+// symbolic link, never a FIFO, OpenOwnFile) what `events` of run `run_id` (one batch the
 // store is about to be asked to take) say: their facts as one "facts" line, happened at `now`
 // (FormatUtc), then, when the batch holds a write-ahead attempt_started, a "starting" line for
 // it. Not synced (SyncUnrecorded). Returns the file's size before (Unkeep's `size`). Errors:
-// the file cannot be written.
-Result<int64_t> KeepUnrecorded(const std::string& path,
+// the file cannot be opened as such or written.
+Result<int64_t> KeepUnrecorded(const std::string& path, const std::string& run_id,
                                const std::vector<AuditStore::NewEvent>& events,
                                const std::string& now);
 
@@ -67,12 +76,13 @@ Status SyncUnrecorded(const std::string& path);
 // store. Errors: the file cannot be cut (what is left is found recorded by RecordUnrecorded).
 Status Unkeep(const std::string& path, int64_t size);
 
-// What `path` holds; empty when it is missing, a symbolic link or not the file's own. A line
-// that is not whole (no '\n': a kill part-way) or not one of the three is skipped.
-Unrecorded ReadUnrecorded(const std::string& path);
+// What `path` holds for run `run_id`; empty when it is missing, a symbolic link or not the
+// file's own, or larger than kMaxUnrecordedBytes (`unreadable`). A line that is not whole (no
+// '\n': a kill part-way), not one of the two, or of another run is skipped.
+Unrecorded ReadUnrecorded(const std::string& path, const std::string& run_id);
 
 // Whether `path` keeps the run's end (a run_finished fact): it is recorded late, as it was.
-bool KeptEnd(const std::string& path);
+bool KeptEnd(const std::string& path, const std::string& run_id);
 
 // Whether run `run_id`'s end in `store` was recorded late (its run_finished has
 // recorded_late): its process died before it could tell what that end owed. Errors: the
@@ -82,14 +92,22 @@ Result<bool> EndRecordedLate(AuditStore& store, const std::string& run_id);
 // What RecordUnrecorded did: how many events it recorded, or why the run takes none.
 struct LateRecord {
   size_t recorded = 0;
+  // Facts the file holds that the run could not have left unrecorded, not recorded: an end of
+  // an attempt whose start the store lacks or that ended already, a second end, a kind a run
+  // never records late.
+  size_t skipped = 0;
   // Why the run takes none of them, for good (AuditStore::TakesLate: it ended or was resumed
   // since, and what decided without them stands; it is not in the store): "" when it does.
   std::string refused;
 };
 
-// Records in `store`, for run `run_id`, each fact of `path` its record lacks (an event of the
-// same kind, step, attempt and body, recorded_late aside), in order and in one transaction
-// (AuditStore::AppendLate); none when the run no longer takes them (`refused`). Errors: the
+// Records in `store`, for run `run_id`, each fact of `path` the run could have left unrecorded
+// and its record lacks: an attempt_finished or approval of an attempt whose start is recorded
+// and that has none yet, a step_finished of a step not finished (with a recorded attempt,
+// unless it had none), a run_finished of a run with none, a resource_stopped or notification
+// not recorded the same (recorded_late aside); each once, in order and in one transaction
+// (AuditStore::AppendLate); none when the run no longer takes them (`refused`), or the file is
+// unreadable (`refused` says why). Errors: the
 // store's (busy, an I/O error: try again later; nothing was recorded).
 Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id,
                                     const std::string& path);

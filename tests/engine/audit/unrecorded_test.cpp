@@ -1,6 +1,6 @@
 // What a run kept while its store was locked (engine/audit/unrecorded.h): the file's lines, cut
-// back once recorded, read whole lines only, and recorded late into a real store once, never
-// into a run that ended or was resumed since.
+// back once recorded, read whole lines of its own run only, and recorded late into a real
+// store once, only what the run could have done, never into a run that ended or was resumed.
 #include "engine/audit/unrecorded.h"
 
 #include <sys/stat.h>
@@ -16,14 +16,19 @@ using namespace runbook::test;
 
 namespace {
 
-AuditStore::NewEvent Ended(const std::string& step) {
-  return {"step_finished", step, 0, Value(Value::Map{{"outcome", Value("success")}})};
+AuditStore::NewEvent Event(const std::string& kind, const std::string& step, int64_t attempt,
+                           Value::Map body = {}) {
+  return {kind, step, attempt, Value(std::move(body))};
 }
 
-AuditStore::NewEvent Starts(const std::string& step, const std::string& type) {
-  return {"attempt_started", step, 1, Value(Value::Map{{"type", Value(type)}})};
+// Attempt 1 of `step` ended, and the step with it.
+std::vector<AuditStore::NewEvent> Ended(const std::string& step) {
+  return {Event("attempt_finished", step, 1, {{"status", Value("success")}}),
+          Event("step_finished", step, 0,
+                {{"outcome", Value("success")}, {"attempts", Value(int64_t{1})}})};
 }
 
+// A store whose run `id` started and began attempt 1 of step `a`.
 std::unique_ptr<AuditStore> StoreWithRun(const std::string& db, const std::string& id) {
   auto store = AuditStore::Open(db);
   REQUIRE(store.ok());
@@ -31,6 +36,7 @@ std::unique_ptr<AuditStore> StoreWithRun(const std::string& db, const std::strin
               ->Append(id, "run_started", "", 0,
                        Value(Value::Map{{"runbook", Value("rb")}, {"kind", Value("backup")}}))
               .ok());
+  REQUIRE(store.value()->AppendAll(id, {Event("attempt_started", "a", 1)}).ok());
   return std::move(store).value();
 }
 
@@ -41,54 +47,69 @@ size_t Count(AuditStore& store, const std::string& id, const std::string& kind) 
                                            [&](const AuditEvent& e) { return e.kind == kind; }));
 }
 
+void Keep(const std::string& path, const std::string& id,
+          const std::vector<AuditStore::NewEvent>& events) {
+  REQUIRE(KeepUnrecorded(path, id, events, "2026-12-06T09:00:00Z").ok());
+}
+
 }  // namespace
 
 TEST_CASE("unrecorded: a batch is kept before the store takes it, and cut once it has",
           "[audit][unrecorded]") {
   std::string dir = TempDir();
   std::string path = dir + "/run.unrecorded";
-  auto size =
-      KeepUnrecorded(path, {Ended("a"), Starts("gate", "approval")}, "2026-12-06T09:00:00Z");
+  std::vector<AuditStore::NewEvent> batch = Ended("a");
+  batch.push_back(Event("attempt_started", "gate", 1, {{"type", Value("approval")}}));
+  auto size = KeepUnrecorded(path, "run-1", batch, "2026-12-06T09:00:00Z");
   REQUIRE(size.ok());
   CHECK(size.value() == 0);
-  Unrecorded kept = ReadUnrecorded(path);
-  REQUIRE(kept.facts.size() == 1);  // the write-ahead start is no fact
-  CHECK(kept.facts[0].kind == "step_finished");
+  Unrecorded kept = ReadUnrecorded(path, "run-1");
+  REQUIRE(kept.facts.size() == 2);  // the write-ahead start is no fact
+  CHECK(kept.facts[1].kind == "step_finished");
   CHECK(kept.facts[0].body.Find("recorded_late")->Find("happened_at")->as_string() ==
         "2026-12-06T09:00:00Z");
   REQUIRE(kept.starting.has_value());
   CHECK(kept.starting->step == "gate");
   CHECK(kept.starting->type == "approval");
   CHECK(kept.waiting);
+  CHECK(ReadUnrecorded(path, "run-2").facts.empty());  // each line names its run
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
 
   SECTION("recorded: cut back to where it was, earlier batches kept") {
-    auto second = KeepUnrecorded(path, {Ended("b")}, "2026-12-06T09:00:01Z");
+    auto second = KeepUnrecorded(path, "run-1", Ended("b"), "2026-12-06T09:00:01Z");
     REQUIRE(second.ok());
     CHECK(second.value() > 0);
     REQUIRE(Unkeep(path, second.value()).ok());
-    Unrecorded after = ReadUnrecorded(path);
-    REQUIRE(after.facts.size() == 1);
+    Unrecorded after = ReadUnrecorded(path, "run-1");
+    REQUIRE(after.facts.size() == 2);
     CHECK(after.facts[0].step == "a");
     REQUIRE(Unkeep(path, 0).ok());
-    CHECK_FALSE(ReadUnrecorded(path).waiting);
+    CHECK_FALSE(ReadUnrecorded(path, "run-1").waiting);
   }
   SECTION("a last line cut short by a kill is not read") {
     WriteFile(dir, "run.unrecorded",
-              ReadFile(path) + "{\"facts\":[{\"kind\":\"step_finished\",\"step\":\"c\"");
-    Unrecorded after = ReadUnrecorded(path);
-    CHECK(after.facts.size() == 1);
+              ReadFile(path) + "{\"run\":\"run-1\",\"facts\":[{\"kind\":\"step_finished\"");
+    CHECK(ReadUnrecorded(path, "run-1").facts.size() == 2);
   }
-  SECTION("a symbolic link is neither written through nor read") {
+  SECTION("a symbolic link is neither written through nor read; a FIFO is never opened") {
     std::string other = WriteFile(dir, "other", "");
     std::string link = dir + "/link.unrecorded";
     REQUIRE(::symlink(other.c_str(), link.c_str()) == 0);
-    CHECK_FALSE(KeepUnrecorded(link, {Ended("a")}, "t").ok());
+    CHECK_FALSE(KeepUnrecorded(link, "run-1", Ended("a"), "t").ok());
     CHECK(ReadFile(other).empty());
     REQUIRE(::symlink(path.c_str(), (link + "2").c_str()) == 0);
-    CHECK_FALSE(ReadUnrecorded(link + "2").waiting);
+    CHECK_FALSE(ReadUnrecorded(link + "2", "run-1").waiting);
+    std::string fifo = dir + "/fifo.unrecorded";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_FALSE(KeepUnrecorded(fifo, "run-1", Ended("a"), "t").ok());  // breakZZ ZZ6: no hang
+  }
+  SECTION("a file larger than a run keeps is not read") {
+    WriteFile(dir, "big.unrecorded", std::string(kMaxUnrecordedBytes + 1, '\n'));
+    Unrecorded big = ReadUnrecorded(dir + "/big.unrecorded", "run-1");
+    CHECK(big.facts.empty());
+    CHECK_THAT(big.unreadable, Catch::Contains("more than a run keeps"));
   }
 }
 
@@ -97,19 +118,20 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
   std::string dir = TempDir();
   auto store = StoreWithRun(dir + "/audit.db", "run-1");
   std::string path = dir + "/run-1.unrecorded";
-  REQUIRE(KeepUnrecorded(path, {Ended("a"), Starts("b", "exec")}, "2026-12-06T09:00:00Z").ok());
-  REQUIRE(KeepUnrecorded(path, {{"notification", "", 0, Value(Value::Map{{"index", Value(0)}})}},
-                         "2026-12-06T09:00:02Z")
-              .ok());
+  std::vector<AuditStore::NewEvent> batch = Ended("a");
+  batch.push_back(Event("attempt_started", "b", 1, {{"type", Value("exec")}}));
+  Keep(path, "run-1", batch);
+  Keep(path, "run-1", {Event("notification", "", 0, {{"index", Value(int64_t{0})}})});
 
   SECTION("into a run marked interrupted meanwhile, then nothing more") {
     REQUIRE(store->Append("run-1", "run_interrupted", "", 0, Value(Value::Map{})).ok());
     auto late = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(late.ok());
-    CHECK(late.value().recorded == 2);
+    CHECK(late.value().recorded == 3);
+    CHECK(Count(*store, "run-1", "attempt_finished") == 1);
     CHECK(Count(*store, "run-1", "step_finished") == 1);
     CHECK(Count(*store, "run-1", "notification") == 1);
-    CHECK(Count(*store, "run-1", "attempt_started") == 0);  // b never began
+    CHECK(Count(*store, "run-1", "attempt_started") == 1);  // b never began
     auto again = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(again.ok());
     CHECK(again.value().recorded == 0);
@@ -118,11 +140,31 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
     CHECK(verified.value().ok);
   }
   SECTION("what the run recorded itself is not recorded twice") {
-    REQUIRE(store->AppendAll("run-1", {Ended("a")}).ok());
+    REQUIRE(store->AppendAll("run-1", Ended("a")).ok());
     auto late = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(late.ok());
     CHECK(late.value().recorded == 1);  // the notification only
+    CHECK(late.value().skipped == 0);
     CHECK(Count(*store, "run-1", "step_finished") == 1);
+  }
+  SECTION("never what the run could not have left unrecorded (breakZZ ZZ2, ZZ4)") {
+    std::string forged = dir + "/forged.unrecorded";
+    Keep(forged, "run-1",
+         {Event("approval_answer", "a", 0, {{"by", Value("mallory")}}),   // not a run's to record
+          Event("evil_kind", "a", 0), Event("attempt_finished", "a", 7),  // no such attempt
+          Event("attempt_finished", "t", 1), Event("step_finished", "t", 0)});  // t never began
+    Keep(forged, "run-2", {Event("run_finished", "", 0, {{"status", Value("success")}})});
+    Keep(forged, "run-1", Ended("a"));
+    Keep(forged, "run-1", Ended("a"));  // the same twice: once
+    auto late = RecordUnrecorded(*store, "run-1", forged);
+    REQUIRE(late.ok());
+    CHECK(late.value().recorded == 2);
+    CHECK(late.value().skipped == 7);
+    CHECK(Count(*store, "run-1", "attempt_finished") == 1);
+    CHECK(Count(*store, "run-1", "step_finished") == 1);
+    CHECK(Count(*store, "run-1", "approval_answer") == 0);
+    CHECK(Count(*store, "run-1", "evil_kind") == 0);
+    CHECK(Count(*store, "run-1", "run_finished") == 0);  // another run's line
   }
   SECTION("never into a run that ended or was resumed since") {
     const std::string sections[] = {"ended", "resumed"};
@@ -130,7 +172,7 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
       std::string id = "run-" + how;
       auto other = StoreWithRun(dir + "/" + how + ".db", id);
       std::string kept = dir + "/" + id + ".unrecorded";
-      REQUIRE(KeepUnrecorded(kept, {Ended("a")}, "t").ok());
+      Keep(kept, id, Ended("a"));
       if (how == "ended") {
         REQUIRE(
             other

@@ -278,6 +278,10 @@ bool RecordLeftUnrecorded(AuditStore& store, const std::string& run_id, const st
   else if (late.value().recorded > 0)
     std::cerr << "runbook: run " << run_id << ": " << late.value().recorded
               << " event(s) it could not record while the store was locked are recorded now\n";
+  if (late.value().skipped > 0)
+    std::cerr << "runbook: warning: run " << run_id << ": " << late.value().skipped
+              << " event(s) kept in " << path
+              << " were not recorded: recorded already, or not the run's to record\n";
   return true;
 }
 

@@ -261,6 +261,10 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool l
     else if (late.value().recorded > 0)
       Say("run " + id + ": " + std::to_string(late.value().recorded) +
           " event(s) it could not record while the store was locked are recorded now");
+    if (late.value().skipped > 0)
+      Say("warning: run " + id + ": " + std::to_string(late.value().skipped) +
+          " event(s) kept in " + launcher.UnrecordedOf(id) +
+          " were not recorded: recorded already, or not the run's to record");
   }
   auto swept = store.value()->MarkInterrupted();
   if (!swept.ok()) return swept.status();

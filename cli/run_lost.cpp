@@ -292,7 +292,6 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::cerr << "runbook: error: " << store.status().message() << "\n";
     return kExitEnvironment;
   }
-  if (!RecordLeftUnrecorded(*store.value(), options.run_id, o.unrecorded)) return kExitEnvironment;
   // Its process is gone: the run is interrupted. Until the store says so nothing is sent (a
   // locked store: serve asks again).
   if (auto swept = store.value()->MarkInterrupted(); !swept.ok()) {
@@ -402,6 +401,14 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
 int CmdLostRun(const StepRegistry& registry, const RunCliOptions& cli) {
   RunCliOptions o = cli;
   o.registry = &registry;
+  // First, and without its runbook: what it kept is recorded though no runbook can be read.
+  if (!o.unrecorded.empty()) {
+    auto store = AuditStore::Open(o.audit_db);
+    if (!store.ok() || !RecordLeftUnrecorded(*store.value(), o.run_id, o.unrecorded)) {
+      if (!store.ok()) std::cerr << "runbook: error: " << store.status().message() << "\n";
+      return kExitEnvironment;
+    }
+  }
   auto rb = LoadCopyAs(registry, o.file, o.lost_copy);  // what the run read
   if (!rb) return kExitInvalid;
   RunOptions options;

@@ -5,20 +5,21 @@
 // what it did is then in the file, which outlives the process (the page cache; synced once the
 // store is found busy, as the wait may be long), so the wait loses none of it. As the
 // notification outbox of cli/notify_journal.h is written before its first delivery. One JSON
-// object per line:
-//
-// Each line names its run ("run": ID): a line of another run is never read for this one.
+// object per line, each naming its run ("run": ID; a line of another run is never read for
+// this one):
 // - {"facts": [{"kind", "step", "attempt", "body", "happened_at"}, ...]}: events of what
 //   happened (a step's attempt and end, the run's end, a notification delivered): one batch,
-//   recorded in one transaction, in order, by whoever finds the run's process gone
-//   (RecordUnrecorded: runbook serve's lost-run helper, the next serve);
+//   recorded in one transaction, in order, by whoever marks the run interrupted
+//   (RecordUnrecorded through AuditStore::MarkInterrupted, from the path the run's
+//   run_started names; also runbook serve's lost-run helper and the next serve);
 // - {"starting": {"step", "attempt", "type"}}: the run is recording the start of that
 //   attempt, which it begins only once recorded (write-ahead): never recorded for it, but it
 //   tells runbook serve's stop that the run is at that step's start (a gate's, say).
 //
 // Found by breakYY (YY3, YY4, YY5): serve's stop while a run waited for a locked store lost
 // the ends of steps that had run (the operator was told to --rerun a step that had done its
-// work), the record of a notification that was sent, and a restore about to wait at its gate.
+// work), the record of a notification that was sent, and a restore about to wait at its gate;
+// hardened after breakZZ (ZZ2-ZZ4, ZZ6: forged, huge or FIFO files; ZZ3: a sweep by `show`).
 #pragma once
 
 #include <optional>

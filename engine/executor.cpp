@@ -487,6 +487,7 @@ class Loop {
       // begun, and ends cancelled at once, never begun in fact (breakZZ ZZ9: a gate asked its
       // approvers for a run already cancelled).
       if (svc_.cancel.cancelled() && !IsFinally(i)) {
+        steps_[i].attempts.back().began = false;
         AttemptResult r;
         r.status = AttemptStatus::kCancelled;
         r.error = "run cancelled before the step began";

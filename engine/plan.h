@@ -31,6 +31,9 @@ struct AttemptRecord {
   std::vector<std::string> ended_processes;  // escaped descendants ended (redacted)
   std::vector<std::string> log_lines;        // the step's notes, the last kMaxLogLines (masked)
   size_t log_lines_dropped = 0;              // earlier notes not kept
+  // false: recorded begun (write-ahead), then ended cancelled before it ran, a cancel having
+  // come while its start waited for the store (breakAA AA3: a resume asked to confirm it).
+  bool began = true;
 };
 
 struct StepRun {

@@ -101,6 +101,7 @@ std::vector<AuditEvent> WithUnrecorded(std::vector<AuditEvent> events, const Unr
     e.kind = fact.kind;
     e.step = fact.step;
     e.attempt = fact.attempt;
+    e.body = ToJson(fact.body);  // recorded_late with it
     events.push_back(std::move(e));
   }
   if (!kept.starting || kept.starting->type != "approval") return events;
@@ -242,12 +243,28 @@ void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
 // Whether run `id`, which died with serve, may have left a failure untold: it was interrupted
 // (not at a gate: resumed, it waits again), recorded "failure" (it may have died while it sent:
 // breakRR RR3), or left an outbox (cli/notify_journal.h: whatever its status, it owed more).
+// Whether the run's end was recorded late (engine/audit/unrecorded.h) and nothing of it was
+// told: its process died before it could (breakAA AA1: serve killed with it, the next serve
+// or a `show` recorded a success, and its `recovered` was never sent).
+bool EndUntold(const std::vector<AuditEvent>& events) {
+  bool late = false;
+  for (const AuditEvent& e : events) {
+    if (e.kind == "notification") return false;
+    if (e.kind == "run_finished") {
+      auto body = ParseJson(e.body);
+      late = body.ok() && body.value().Find("recorded_late") != nullptr;
+    }
+  }
+  return late;
+}
+
 bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events,
                 const std::string& id, const Launcher& launcher,
                 const std::set<std::string>& not_resumed) {
   if (status == "running") return true;  // not marked yet (breakTT TT12): it died all the same
   if (status == "interrupted") return GatesAhead(events).empty() || not_resumed.count(id);
-  return status == "failure" || ::access(launcher.OutboxOf(id).c_str(), F_OK) == 0;
+  return status == "failure" || ::access(launcher.OutboxOf(id).c_str(), F_OK) == 0 ||
+         EndUntold(events);
 }
 
 }  // namespace

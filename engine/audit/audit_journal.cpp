@@ -294,7 +294,8 @@ Status AuditJournal::AttemptFinished(const StepDecl& step, const AttemptRecord& 
       {"stderr_tail", Value(Tail(run.stderr_text))},
       {"output_tail", Value(run.output_tail)},
   };
-  if (!a.ended_processes.empty()) {  // runbook's notes, apart from the tool's stderr
+  if (!a.began) body["began"] = Value(false);  // nothing of it ran (AttemptRecord::began)
+  if (!a.ended_processes.empty()) {            // runbook's notes, apart from the tool's stderr
     Value::List ended;
     for (const std::string& line : a.ended_processes) ended.push_back(Value(line));
     body["ended_processes"] = Value(std::move(ended));

@@ -84,6 +84,8 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     AttemptView& a = s.attempts.back();
     a.finished_at = HappenedAt(e, body);
     a.status = Str(body, "status");
+    a.began = !(body.Find("began") != nullptr && body.Find("began")->is_bool() &&
+                !body.Find("began")->as_bool());
     a.exit_code = body.Find("exit_code") ? *body.Find("exit_code") : Value();
     a.error = Str(body, "error");
     a.duration_ms = Int(body, "duration_ms");

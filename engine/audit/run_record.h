@@ -18,6 +18,7 @@ struct AttemptView {
   std::string started_at;
   std::string finished_at;  // "" when it never finished
   std::string status;       // success | failure | timeout | cancelled
+  bool began = true;        // false: cancelled before it ran (attempt_finished `began`)
   Value exit_code;
   std::string error;
   int64_t duration_ms = 0;
@@ -97,6 +98,7 @@ struct StepView {
     if (attempts.empty() || outcome == "success" || outcome == "warning") return false;
     const AttemptView& last = attempts.back();
     if (last.finished_at.empty()) return outcome.empty();
+    if (!last.began) return false;  // nothing of it ran
     return last.status == "cancelled" || last.status == "timeout";
   }
 };

@@ -346,8 +346,12 @@ Result<Sweep> AuditStore::MarkInterrupted(const WatchScope& scope) {
     // What it did and could not record, kept beside it (engine/audit/unrecorded.h), first: a
     // step that ended is then not "never finished", whoever sweeps (breakZZ ZZ3, ZZ7: `show`
     // or a resume while serve was down offered --rerun of a step that had run).
-    if (!elsewhere)
+    if (!elsewhere) {
       if (auto late = RecordKept(r.run_id); !late.ok() && late.busy()) return late;
+      auto running = RecordedRunning(r.run_id);  // its end was kept: recorded now (breakAA AA1)
+      if (!running.ok()) return running.status();
+      if (!running.value()) continue;
+    }
     Value::Map body{{"reason", Value(GoneReason(r, elsewhere))}};
     Status s = Append(r.run_id, "run_interrupted", "", 0, Value(std::move(body)));
     if (!s.ok()) return s;

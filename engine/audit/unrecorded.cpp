@@ -188,10 +188,16 @@ class RecordState {
     if (fact.kind == "approval") takes = began_.count(attempt) && !approved_.count(attempt);
     if (fact.kind == "step_finished") {
       const Value* attempts = fact.body.Find("attempts");
+      const Value* outcome = fact.body.Find("outcome");
+      const std::string o = outcome != nullptr ? outcome->ToText() : "";
       bool any = attempts == nullptr || !attempts->is_int() || attempts->as_int() > 0;
-      takes = !steps_done_.count(fact.step) && (!any || steps_begun_.count(fact.step));
+      // One that never began was skipped or cancelled, nothing else (breakAA AA2).
+      takes = !steps_done_.count(fact.step) &&
+              (any ? steps_begun_.count(fact.step) != 0 : o == "skipped" || o == "cancelled");
     }
-    if (fact.kind == "run_finished") takes = !run_ended_;
+    // A run ends once every attempt it began has (breakAA AA2: one that died mid-step was
+    // recorded a success).
+    if (fact.kind == "run_finished") takes = !run_ended_ && began_.size() == ended_.size();
     if (fact.kind == "resource_stopped" || fact.kind == "notification")
       takes = std::none_of(others_.begin(), others_.end(), [&](const AuditStore::NewEvent& e) {
         return e.kind == fact.kind && e.step == fact.step &&

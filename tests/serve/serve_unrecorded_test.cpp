@@ -294,12 +294,30 @@ TEST_CASE("serve: a run killed as it records its end has the end told as it was,
   REQUIRE(hook.AtLeast(1).size() == 1);
   Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_KILL_BEFORE_KIND=run_finished"});
   std::string id = StartRun(serve, "sv", "x");
-  CHECK(serve.LogSays("run " + id + " ended, exit 137", 20));
-  const std::string log = dir + "/store/serve/logs/" + id + ".log";
-  CHECK(FileSays(log,
-                 "1 event(s) it could not record while the store was locked are recorded "
-                 "now",
-                 30));
+  const std::string logs = dir + "/store/serve/logs/";
+  const std::string log = logs + id + ".log";
+  SECTION("its helper tells it") {
+    CHECK(serve.LogSays("run " + id + " ended, exit 137", 20));
+    CHECK(FileSays(log,
+                   "1 event(s) it could not record while the store was locked are "
+                   "recorded now",
+                   30));
+  }
+  SECTION("serve killed with it: the next serve tells it (breakAA AA1)") {
+    serve.Pause();  // no helper: serve and its run die together
+    REQUIRE(FileSays(logs + id + ".unrecorded", "run_finished", 20));
+    REQUIRE(Shell("for i in $(seq 100); do pgrep -f -- '--run-i[d] " + id +
+                  "' >/dev/null || exit 0; sleep 0.1; done; exit 1")
+                .exit_code == 0);
+    serve.Kill9();
+    SECTION("the next serve first") {}
+    SECTION("show first, while serve is down") {
+      Command shown = Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db");
+      CHECK_THAT(shown.out, Catch::Contains("sv (drill)  success"));
+      CHECK_THAT(shown.err, !Catch::Contains("cannot mark"));
+    }
+    serve.Start();
+  }
   CHECK(serve.Finished(id) == "success");
   std::vector<Value> got = hook.AtLeast(4);
   INFO(ReadFile(log) << serve.Log());
@@ -355,4 +373,31 @@ TEST_CASE("serve: a run cancelled while its gate's start waits for the store ask
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().empty());
   CHECK(ReadFile(dir + "/gate.ran") == "a\n");  // after never ran
+}
+
+TEST_CASE("serve: a step a cancel kept from beginning is resumed without a confirmation",
+          "[serve][unrecorded]") {
+  // breakAA AA3: the step recorded begun and ended cancelled before it ran was taken for one
+  // stopped mid-way: the resume asked for --rerun of a step that never ran.
+  std::string dir = ServeDir();
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/cb.yaml",
+            "version: 1\nname: cb\nkind: restore\nparams:\n  tag: {default: none}\nsteps:\n" +
+                EndsOnGo("a", gate, "") +
+                "  - {id: b, uses: exec, needs: [a], with: {run: [sh, -c, 'echo b >> " + gate +
+                ".ran']}}\n");
+  Serve serve(dir);
+  std::string id = StartRun(serve, "cb", "x");
+  int locker = LockAsItEnds(dir, 30);
+  REQUIRE(
+      FileSays(dir + "/store/serve/logs/" + id + ".log", "waiting to record the run (--wait)", 20));
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  StopServer(locker);
+  REQUIRE(serve.Finished(id) == "cancelled");
+  CHECK(ReadFile(gate + ".ran") == "a\n");
+  CHECK_THAT(Show(dir, id), !Catch::Contains("--rerun b"));
+  std::string next =
+      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
+  CHECK(serve.Finished(next) == "success");
+  CHECK(ReadFile(gate + ".ran") == "a\nb\n");  // b once, in the resume
 }

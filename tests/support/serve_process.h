@@ -64,6 +64,8 @@ class Serve {
     pid_ = StartServer(argv, dir_ + "/serve.log." + std::to_string(++starts_), port_);
   }
   void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
+  // SIGSTOP to serve alone: it reaps nothing and starts no helper until killed (Kill9).
+  void Pause() { ::kill(pid_, SIGSTOP); }
   // SIGTERM to serve alone (as systemd's stop, its runs left to serve); returns once it exited.
   void Term() {
     ::kill(pid_, SIGTERM);

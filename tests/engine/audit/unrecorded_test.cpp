@@ -154,12 +154,18 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
           Event("evil_kind", "a", 0), Event("attempt_finished", "a", 7),  // no such attempt
           Event("attempt_finished", "t", 1), Event("step_finished", "t", 0)});  // t never began
     Keep(forged, "run-2", {Event("run_finished", "", 0, {{"status", Value("success")}})});
+    // breakAA AA2: an end of the run while its attempt of `a` has none; a step that never began
+    // ending in success.
+    Keep(forged, "run-1",
+         {Event("run_finished", "", 0, {{"status", Value("success")}}),
+          Event("step_finished", "u", 0,
+                {{"outcome", Value("success")}, {"attempts", Value(int64_t{0})}})});
     Keep(forged, "run-1", Ended("a"));
     Keep(forged, "run-1", Ended("a"));  // the same twice: once
     auto late = RecordUnrecorded(*store, "run-1", forged);
     REQUIRE(late.ok());
     CHECK(late.value().recorded == 2);
-    CHECK(late.value().skipped == 7);
+    CHECK(late.value().skipped == 9);
     CHECK(Count(*store, "run-1", "attempt_finished") == 1);
     CHECK(Count(*store, "run-1", "step_finished") == 1);
     CHECK(Count(*store, "run-1", "approval_answer") == 0);

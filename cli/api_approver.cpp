@@ -130,12 +130,25 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
     return answer;
   }
   auto store = AuditStore::OpenExisting(audit_db_);
-  Status waiting =
-      store.ok() ? store.value()->Append(run_id_, "approval_waiting", req.step_id, 0,
-                                         Value(Value::Map{{"step", Value(req.step_id)},
-                                                          {"prompt", Value(req.Shown(req.prompt))},
-                                                          {"inputs", InputsValue(req)}}))
-                 : store.status();
+  Status waiting = store.status();
+  // A store locked past its busy timeout is waited out, as every record of the run is
+  // (breakAA AA5: one lock as the gate opened failed the restore, nobody asked); a cancel
+  // meanwhile asks nobody.
+  for (bool said = false; store.ok(); said = true) {
+    waiting = store.value()->Append(run_id_, "approval_waiting", req.step_id, 0,
+                                    Value(Value::Map{{"step", Value(req.step_id)},
+                                                     {"prompt", Value(req.Shown(req.prompt))},
+                                                     {"inputs", InputsValue(req)}}));
+    if (!waiting.busy()) break;
+    if (cancel.cancelled()) {
+      answer.error = "cancelled before approval was asked";
+      return answer;
+    }
+    if (!said)
+      std::cerr << "runbook: the audit store is busy: waiting to record that approval '"
+                << req.step_id << "' waits\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
   auto tip = waiting.ok() ? store.value()->Tip() : Result<std::pair<int64_t, std::string>>(waiting);
   if (!tip.ok()) {
     answer.error =

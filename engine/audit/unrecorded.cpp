@@ -56,11 +56,10 @@ Value WithoutLate(Value body) {
   return Value(std::move(map));
 }
 
-bool SameEvent(const AuditEvent& recorded, const AuditStore::NewEvent& fact) {
-  if (recorded.kind != fact.kind || recorded.step != fact.step || recorded.attempt != fact.attempt)
-    return false;
-  auto body = ParseJson(recorded.body);
-  return body.ok() && WithoutLate(body.value()) == WithoutLate(fact.body);
+// What identifies an event whatever its recorded_late: its kind, step, attempt and body.
+std::string Key(const AuditStore::NewEvent& e) {
+  return e.kind + "\n" + e.step + "\n" + std::to_string(e.attempt) + "\n" +
+         ToJson(WithoutLate(e.body));
 }
 
 }  // namespace
@@ -177,9 +176,13 @@ class RecordState {
   explicit RecordState(const std::vector<AuditEvent>& events) {
     for (const AuditEvent& e : events) {
       auto body = ParseJson(e.body);
-      Note({e.kind, e.step, e.attempt, body.ok() ? body.value() : Value()});
+      AuditStore::NewEvent event{e.kind, e.step, e.attempt, body.ok() ? body.value() : Value()};
+      recorded_.insert(Key(event));
+      Note(event);
     }
   }
+  // Whether the store has `fact` already (recorded_late aside).
+  bool Recorded(const AuditStore::NewEvent& fact) const { return recorded_.count(Key(fact)) != 0; }
   // Whether `fact` is one the run could still record; taken into the state when it is.
   bool Takes(const AuditStore::NewEvent& fact) {
     const auto attempt = std::make_pair(fact.step, fact.attempt);
@@ -199,10 +202,8 @@ class RecordState {
     // recorded a success).
     if (fact.kind == "run_finished") takes = !run_ended_ && began_.size() == ended_.size();
     if (fact.kind == "resource_stopped" || fact.kind == "notification")
-      takes = std::none_of(others_.begin(), others_.end(), [&](const AuditStore::NewEvent& e) {
-        return e.kind == fact.kind && e.step == fact.step &&
-               WithoutLate(e.body) == WithoutLate(fact.body);
-      });
+      takes = others_.count(Key(fact)) == 0;
+    if (fact.kind == "notification") takes = takes && run_ended_;  // sent once it ended
     if (takes) Note(fact);
     return takes;
   }
@@ -215,12 +216,13 @@ class RecordState {
     if (e.kind == "approval") approved_.insert(attempt);
     if (e.kind == "step_finished") steps_done_.insert(e.step);
     if (e.kind == "run_finished") run_ended_ = true;
-    if (e.kind == "resource_stopped" || e.kind == "notification") others_.push_back(e);
+    if (e.kind == "resource_stopped" || e.kind == "notification") others_.insert(Key(e));
   }
   std::set<std::pair<std::string, int64_t>> began_, ended_, approved_;
   std::set<std::string> steps_begun_, steps_done_;
   bool run_ended_ = false;
-  std::vector<AuditStore::NewEvent> others_;
+  std::set<std::string> others_;    // Key of each resource_stopped and notification
+  std::set<std::string> recorded_;  // Key of each event the store had
 };
 
 }  // namespace
@@ -238,8 +240,7 @@ Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id
   for (const AuditStore::NewEvent& fact : kept.facts) {
     if (state.Takes(fact))
       missing.push_back(fact);
-    else if (std::none_of(events.value().begin(), events.value().end(),
-                          [&](const AuditEvent& e) { return SameEvent(e, fact); }))
+    else if (!state.Recorded(fact))
       ++skipped;  // neither recorded nor the run's to record
   }
   if (missing.empty()) return LateRecord{0, skipped, ""};

@@ -121,13 +121,14 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
   std::vector<AuditStore::NewEvent> batch = Ended("a");
   batch.push_back(Event("attempt_started", "b", 1, {{"type", Value("exec")}}));
   Keep(path, "run-1", batch);
+  Keep(path, "run-1", {Event("run_finished", "", 0, {{"status", Value("failure")}})});
   Keep(path, "run-1", {Event("notification", "", 0, {{"index", Value(int64_t{0})}})});
 
   SECTION("into a run marked interrupted meanwhile, then nothing more") {
     REQUIRE(store->Append("run-1", "run_interrupted", "", 0, Value(Value::Map{})).ok());
     auto late = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(late.ok());
-    CHECK(late.value().recorded == 3);
+    CHECK(late.value().recorded == 4);
     CHECK(Count(*store, "run-1", "attempt_finished") == 1);
     CHECK(Count(*store, "run-1", "step_finished") == 1);
     CHECK(Count(*store, "run-1", "notification") == 1);
@@ -143,7 +144,7 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
     REQUIRE(store->AppendAll("run-1", Ended("a")).ok());
     auto late = RecordUnrecorded(*store, "run-1", path);
     REQUIRE(late.ok());
-    CHECK(late.value().recorded == 1);  // the notification only
+    CHECK(late.value().recorded == 2);  // the end and the notification only
     CHECK(late.value().skipped == 0);
     CHECK(Count(*store, "run-1", "step_finished") == 1);
   }

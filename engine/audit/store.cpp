@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "engine/audit/run_index.h"
 #include "engine/audit/run_record.h"
@@ -83,6 +84,16 @@ const std::string& KillBeforeKind() {
     return std::string(v != nullptr ? v : "");
   }();
   return kind;
+}
+
+// RUNBOOK_FAULT_PAUSE_BEFORE_KIND (docs/format.md): the kind of event whose first commit this
+// process waits 3 s before (a test takes the store's lock meanwhile); "" when unset.
+void PauseBefore(const std::string& kind) {
+  static const char* wanted = std::getenv("RUNBOOK_FAULT_PAUSE_BEFORE_KIND");
+  static bool paused = false;
+  if (wanted == nullptr || paused || kind != wanted) return;
+  paused = true;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
 }
 
 }  // namespace
@@ -170,6 +181,7 @@ Status AuditStore::TakesLate(const std::string& run_id) {
 Status AuditStore::AppendChecked(const std::string& run_id, const std::vector<NewEvent>& events,
                                  bool late) {
   if (events.empty()) return Status::Ok();
+  PauseBefore(events.front().kind);
   if (!late && !KillBeforeKind().empty() && events.front().kind == KillBeforeKind())
     raise(SIGKILL);     // not a helper's late record: it stands for the run's own wait
   Status s = Verify();  // before: nothing goes into a file nobody will read

@@ -401,3 +401,35 @@ TEST_CASE("serve: a step a cancel kept from beginning is resumed without a confi
   CHECK(serve.Finished(next) == "success");
   CHECK(ReadFile(gate + ".ran") == "a\nb\n");  // b once, in the resume
 }
+
+TEST_CASE("serve: a gate opening on a locked store waits for it, then asks its approvers",
+          "[serve][unrecorded][approvals]") {
+  // breakAA AA5: approval_waiting was one write on the busy timeout: a lock as the gate opened
+  // failed the restore and paged it, and nobody was asked. RUNBOOK_FAULT_PAUSE_BEFORE_KIND
+  // holds the run before that write while the test locks the store.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/gs.yaml",
+            "version: 1\nname: gs\nkind: restore\nparams:\n  tag: {default: none}\nnotify:\n"
+            "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
+                std::to_string(port) +
+                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
+  Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_waiting"});
+  std::string id = StartRun(serve, "gs", "x");
+  const std::string db = dir + "/store/audit.db";
+  REQUIRE(Shell("for i in $(seq 100); do [ \"$(sqlite3 " + db +
+                " \"SELECT count(*) FROM events WHERE kind = 'attempt_started'\")\" = 1 ] && "
+                "exit 0; sleep 0.05; done; exit 1")
+              .exit_code == 0);
+  int locker = LockStore(dir, 8);  // held past the pause and the busy timeout
+  const std::string log = dir + "/store/serve/logs/" + id + ".log";
+  CHECK(FileSays(log, "waiting to record that approval 'gate' waits", 15));
+  StopServer(locker);
+  REQUIRE(serve.WaitsForApproval(id));
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(id) == "success");
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);  // asked, never paged
+  CHECK(Text(got[0], "event") == "approval_waiting");
+}

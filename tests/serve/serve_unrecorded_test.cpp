@@ -433,3 +433,47 @@ TEST_CASE("serve: a gate opening on a locked store waits for it, then asks its a
   REQUIRE(got.size() == 1);  // asked, never paged
   CHECK(Text(got[0], "event") == "approval_waiting");
 }
+
+TEST_CASE(
+    "serve: a run whose first step is a gate, stopped before the gate's start is recorded, "
+    "waits there again",
+    "[serve][unrecorded][approvals]") {
+  // breakZZ ZZ10: held by a locked store right after run_started, it was cancelled by serve's
+  // stop, and nobody was ever asked. Its graph says it is at its gate (restart.h GatesNext).
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/gm.yaml",
+            "version: 1\nname: gm\nkind: restore\nparams:\n  tag: {default: none}\nnotify:\n"
+            "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
+                std::to_string(port) +
+                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n"
+                "  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo after >> " +
+                dir + "/after.ran']}}\n");
+  Serve serve(dir, {"--stop-grace", "1s"}, "http",
+              {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=attempt_started"});
+  std::string id = StartRun(serve, "gm", "x");
+  const std::string db = dir + "/store/audit.db";
+  REQUIRE(Shell("for i in $(seq 100); do [ \"$(sqlite3 " + db +
+                " \"SELECT count(*) FROM events WHERE kind = 'run_started'\")\" = 1 ] && exit 0; "
+                "sleep 0.05; done; exit 1")
+              .exit_code == 0);
+  int locker = LockStore(dir, 10);  // the gate's start meets it after the pause
+  // Judged by its graph alone: ZZ10's run met the lock before it had kept the gate's start.
+  Shell("rm -f " + dir + "/store/serve/logs/" + id + ".unrecorded");
+  serve.Term();
+  CHECK_THAT(serve.Log(), Catch::Contains("run " + id +
+                                          " waits for an approval: it stops with "
+                                          "serve"));
+  StopServer(locker);
+  serve.Start();
+  std::string next = ResumedAs(serve, id, "gate");
+  REQUIRE(!next.empty());
+  REQUIRE(serve.WaitsForApproval(next));
+  serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
+  CHECK(serve.Finished(next) == "success");
+  CHECK(ReadFile(dir + "/after.ran") == "after\n");
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);  // the approvers asked, nobody paged
+  CHECK(Text(got[0], "event") == "approval_waiting");
+}

@@ -422,9 +422,11 @@ TEST_CASE("serve: a gate opening on a locked store waits for it, then asks its a
                 " \"SELECT count(*) FROM events WHERE kind = 'attempt_started'\")\" = 1 ] && "
                 "exit 0; sleep 0.05; done; exit 1")
               .exit_code == 0);
-  int locker = LockStore(dir, 8);  // held past the pause and the busy timeout
+  int locker = LockStore(dir, 15);  // held past the pause and the 5 s busy timeout
   const std::string log = dir + "/store/serve/logs/" + id + ".log";
-  CHECK(FileSays(log, "waiting to record that approval 'gate' waits", 15));
+  bool waited = FileSays(log, "waiting to record that approval 'gate' waits", 15);
+  INFO(ReadFile(log) << serve.Log());
+  CHECK(waited);
   StopServer(locker);
   REQUIRE(serve.WaitsForApproval(id));
   serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");

@@ -651,7 +651,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // A failure the store could not record is told all the same, by the run that knows it
   // (breakRR RR4: a cancel after it had serve's helper take it for no failure); so is any end
   // kept to be recorded late (engine/audit/unrecorded.h): its objective missed, its recovery.
-  const bool end_kept = unrecorded && !o.unrecorded.empty() && KeptEnd(o.unrecorded, options.run_id);
+  const bool end_kept =
+      unrecorded && !o.unrecorded.empty() && KeptEnd(o.unrecorded, options.run_id);
   if (store && o.notifier != nullptr &&
       (!unrecorded || end_kept || result.value().status == "failure"))
     NotifyRunEnd(rb, options, result.value(), *store, *o.notifier, redactor,

@@ -48,14 +48,29 @@ std::string OneSecondDrill(const std::string& name, int port, const std::string&
          "/hook'}\nsteps:\n  - {id: s, uses: exec, with: {run: " + run + "}}\n";
 }
 
+// A restore `name` up to its steps: param `tag`, a webhook (127.0.0.1:`port`/hook) listening
+// for failure and approval_waiting.
+std::string RestoreHead(const std::string& name, int port) {
+  return "version: 1\nname: " + name +
+         "\nkind: restore\nparams:\n  tag: {default: none}\nnotify:\n"
+         "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
+         std::to_string(port) + "/hook'}\nsteps:\n";
+}
+
+// Waits (5 s at most) until the store `db` holds one event of `kind`; whether it did.
+bool HoldsOne(const std::string& db, const std::string& kind) {
+  return Shell("for i in $(seq 100); do [ \"$(sqlite3 " + db +
+               " \"SELECT count(*) FROM events WHERE kind = '" + kind +
+               "'\")\" = 1 ] && exit 0; sleep 0.05; done; exit 1")
+             .exit_code == 0;
+}
+
 // A restore: step `a` (EndsOnGo, its gate `dir`/gate), then approval `gate`, then `after`
 // (which appends "after" to `dir`/gate.ran); its webhook (127.0.0.1:`port`/hook) listens for
 // failure and approval_waiting.
 std::string GateAfterStep(const std::string& dir, int port) {
   const std::string gate = dir + "/gate";
-  return "version: 1\nname: gt\nkind: restore\nparams:\n  tag: {default: none}\nnotify:\n"
-         "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
-         std::to_string(port) + "/hook'}\nsteps:\n" + EndsOnGo("a", gate, "") +
+  return RestoreHead("gt", port) + EndsOnGo("a", gate, "") +
          "  - {id: gate, uses: approval, needs: [a], with: {prompt: 'go?'}}\n"
          "  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo after >> " +
          gate + ".ran']}}\n";
@@ -411,17 +426,11 @@ TEST_CASE("serve: a gate opening on a locked store waits for it, then asks its a
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/gs.yaml",
-            "version: 1\nname: gs\nkind: restore\nparams:\n  tag: {default: none}\nnotify:\n"
-            "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
-                std::to_string(port) +
-                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
+            RestoreHead("gs", port) + "  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
   Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_waiting"});
   std::string id = StartRun(serve, "gs", "x");
   const std::string db = dir + "/store/audit.db";
-  REQUIRE(Shell("for i in $(seq 100); do [ \"$(sqlite3 " + db +
-                " \"SELECT count(*) FROM events WHERE kind = 'attempt_started'\")\" = 1 ] && "
-                "exit 0; sleep 0.05; done; exit 1")
-              .exit_code == 0);
+  REQUIRE(HoldsOne(db, "attempt_started"));
   int locker = LockStore(dir, 15);  // held past the pause and the 5 s busy timeout
   const std::string log = dir + "/store/serve/logs/" + id + ".log";
   bool waited = FileSays(log, "waiting to record that approval 'gate' waits", 15);
@@ -446,20 +455,15 @@ TEST_CASE(
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/gm.yaml",
-            "version: 1\nname: gm\nkind: restore\nparams:\n  tag: {default: none}\nnotify:\n"
-            "  - on: [failure, approval_waiting]\n    webhook: {url: 'http://127.0.0.1:" +
-                std::to_string(port) +
-                "/hook'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n"
+            RestoreHead("gm", port) +
+                "  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n"
                 "  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo after >> " +
                 dir + "/after.ran']}}\n");
   Serve serve(dir, {"--stop-grace", "1s"}, "http",
               {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=attempt_started"});
   std::string id = StartRun(serve, "gm", "x");
   const std::string db = dir + "/store/audit.db";
-  REQUIRE(Shell("for i in $(seq 100); do [ \"$(sqlite3 " + db +
-                " \"SELECT count(*) FROM events WHERE kind = 'run_started'\")\" = 1 ] && exit 0; "
-                "sleep 0.05; done; exit 1")
-              .exit_code == 0);
+  REQUIRE(HoldsOne(db, "run_started"));
   int locker = LockStore(dir, 10);  // the gate's start meets it after the pause
   // Judged by its graph alone: ZZ10's run met the lock before it had kept the gate's start.
   Shell("rm -f " + dir + "/store/serve/logs/" + id + ".unrecorded");

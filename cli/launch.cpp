@@ -536,10 +536,6 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   const std::vector<std::string> refused = DryRunRefusals(o, rb, options);
   Redactor redactor =  // a dry run's secrets are placeholders: mask what can be read (L28)
       RunRedactor(options.dry_run ? SecretsToMask(rb, env, context.base) : *options.secrets, env);
-  // Under serve, its params are kept before it may wait for a lock: a run that dies with serve
-  // before it records its start is told with them, not with the defaults (breakTT TT4).
-  if (!o.lost_params.empty() && !options.dry_run)
-    KeepParams(o.lost_params, options.params, redactor);
   Graph graph = BuildGraph(rb);
   SystemClock clock;
   CancelToken cancel;
@@ -554,6 +550,11 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     std::cerr << "runbook: error: --metrics-file: " << m.message() << "; nothing was run\n";
     return kExitEnvironment;
   }
+  // Under serve, its params are kept once its request is taken, before it may wait for its
+  // lock or the store: a run that dies with serve before it records its start is recorded with
+  // them, not with the defaults (breakTT TT4), as one that never began (breakZZ ZZ5).
+  if (!o.lost_params.empty() && !options.dry_run)
+    KeepParams(o.lost_params, options.params, redactor, true);
   if (int code = OpenLocked(o, rb, options, context, cancel, redactor, store); code != kExitOk)
     return code;
   if (int code = NoWriteIntoCut(store.get(), context, options.run_id); code != kExitOk) return code;

@@ -102,12 +102,16 @@ std::optional<Outbox> ReadOutbox(const std::string& path) {
 Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
   Value::List withheld;
   for (const std::string& name : kept.withheld) withheld.push_back(Value(name));
-  Value body(Value::Map{{"params", Value(kept.params)}, {"withheld", Value(std::move(withheld))}});
+  Value body(Value::Map{{"params", Value(kept.params)},
+                        {"withheld", Value(std::move(withheld))},
+                        {"accepted", Value(kept.accepted)}});
   return WritePrivateFile(path, ToJson(body) + "\n");
 }
 
-void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor) {
+void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
+                bool accepted) {
   KeptParams kept;
+  kept.accepted = accepted;
   for (const auto& [name, value] : params) {
     if (redactor.Apply(value) == value)
       kept.params[name] = value;
@@ -128,7 +132,9 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
   const Value* withheld = body.value().Find("withheld");
   if (params == nullptr || !params->is_map() || withheld == nullptr || !withheld->is_list())
     return std::nullopt;
-  KeptParams out{params->as_map(), {}};
+  const Value* accepted = body.value().Find("accepted");  // absent: kept by an older helper
+  KeptParams out{
+      params->as_map(), {}, accepted != nullptr && accepted->is_bool() && accepted->as_bool()};
   for (const Value& name : withheld->as_list()) {
     if (!name.is_string()) return std::nullopt;
     out.withheld.push_back(name.as_string());

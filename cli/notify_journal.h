@@ -97,14 +97,20 @@ std::optional<Outbox> ReadOutbox(const std::string& path);
 struct KeptParams {
   Value::Map params;
   std::vector<std::string> withheld;
+  // Kept by the run itself once its request was taken (its flags, params and secrets good),
+  // before it may wait for its lock or the store: killed from then on before it recorded its
+  // start, it is a run that never began, not one refused (breakZZ ZZ5). False when a helper
+  // kept them.
+  bool accepted = false;
 };
 
 // Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.
 Status WriteKeptParams(const std::string& path, const KeptParams& kept);
 
-// Writes `params` to `path` as KeptParams, those `redactor` masks withheld; a failure is
-// said on stderr as a warning.
-void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor);
+// Writes `params` to `path` as KeptParams (`accepted` as given), those `redactor` masks
+// withheld; a failure is said on stderr as a warning.
+void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
+                bool accepted);
 
 // The params at `path`; nullopt when there are none, it is a symlink or not whole.
 std::optional<KeptParams> ReadKeptParams(const std::string& path);

@@ -16,7 +16,9 @@
 #include "engine/audit/unrecorded.h"
 #include "engine/loader.h"
 #include "engine/process_runner.h"
+#include "engine/util/crypto.h"
 #include "engine/util/json.h"
+#include "engine/util/proc_identity.h"
 #include "serve/launcher.h"
 
 namespace runbook {
@@ -38,6 +40,13 @@ std::string HowItEnded(int exit_code) {
 }
 
 }  // namespace
+
+std::string NeverBeganDetail(int exit_code, const std::string& run_id) {
+  return "the run's process " + HowItEnded(exit_code) +
+         " before it recorded its start (it waited for its lock or for the audit store): none "
+         "of its steps ran; it is interrupted: POST /api/v1/runs/" +
+         run_id + "/resume runs it";
+}
 
 std::string LostDetail(int exit_code, bool started, const std::string& run_id) {
   if (exit_code == kDiedWithServe && !started)  // breakRR RR6: serve could not keep its exit
@@ -119,16 +128,19 @@ std::set<OwedNotice> SentNotices(AuditStore& store, const std::string& run_id) {
 // A run the store does not have: its params are kept by the first helper (serve gave it the
 // run's --set values), taken by the next (given none after a restart: breakRR RR5). A param
 // holding a secret's text is withheld: unset for the next helper, never its default (an
-// entry addressed by it fails, said, rather than paging the default's receiver).
-void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::Map& params) {
+// entry addressed by it fails, said, rather than paging the default's receiver); its name is
+// put in `withheld` (recorded masked: RunContext::withheld_params).
+void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::Map& params,
+                      std::vector<std::string>& withheld) {
   if (o.lost_params.empty()) return;
   if (auto kept = ReadKeptParams(o.lost_params)) {
     params = kept->params;
     for (const std::string& name : kept->withheld) params.erase(name);
+    withheld = kept->withheld;
     return;
   }
   if (o.sets.empty()) return;  // nothing kept and nothing given: the defaults, as bound
-  KeepParams(o.lost_params, params, redactor);
+  KeepParams(o.lost_params, params, redactor, false);
 }
 
 // A run refused before it started, recorded as failed with no step (its params as bound, its
@@ -144,7 +156,36 @@ Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& opt
   RunResult refused;
   refused.run_id = options.run_id;
   refused.status = "failure";
+  refused.rto.objective = rb.rto_objective;  // not met: nothing was measured (breakZZ ZZ5)
+  refused.rpo.objective = rb.rpo_objective;
   return journal.RunFinished(refused);
+}
+
+// Whether the lost run never began (breakZZ ZZ5): the store does not have it, its request
+// was taken (its params kept by the run itself: KeptParams::accepted), and its process died
+// after that without a refusal of its own: with serve, or by a signal other than a cancel's.
+// Not a resume's run (that is the resumed run's), nor one serve cancelled (a cancel is no
+// failure, and nothing to resume).
+bool NeverBegan(const RunCliOptions& o, bool started, const std::optional<KeptParams>& kept) {
+  if (started || !o.lost_resumes.empty() || o.lost_cancelled || !kept || !kept->accepted)
+    return false;
+  return o.lost_exit == kDiedWithServe ||
+         (o.lost_exit > 128 && o.lost_exit != 128 + SIGINT && o.lost_exit < 128 + NSIG);
+}
+
+// A run that never began (NeverBegan), recorded as started and interrupted, as any run serve's
+// death interrupts (issue 16, part 5): `history` and the web UI show it with its caller and
+// objectives, and POST .../resume runs it with its params (withheld ones asked for again, as
+// masked ones are). Errors: the store's; its start recorded and its interruption not, the next
+// sweep marks it (its owner, this process, is gone by then).
+Status RecordNeverBegan(AuditStore& store, const Runbook& rb, const RunOptions& options,
+                        const RunContext& context, const Redactor& redactor,
+                        const std::string& reason) {
+  AuditJournal journal(store, context);
+  if (Status s = journal.RunStarted(rb, options.run_id, options.params, redactor); !s.ok())
+    return s;
+  return store.Append(options.run_id, "run_interrupted", "", 0,
+                      Value(Value::Map{{"reason", Value(reason)}}));
 }
 
 // A run of `runbook` that started after `run_id` and ended (success or failure): its id and
@@ -286,7 +327,7 @@ bool RecordLeftUnrecorded(AuditStore& store, const std::string& run_id, const st
 }
 
 int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
-                  const RunContext& context) {
+                  RunContext context) {
   auto store = AuditStore::Open(o.audit_db);
   if (!store.ok()) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";
@@ -310,7 +351,10 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     row = store.value()->FindRun(resumed);
   }
   const bool started = row.ok();
-  const std::string status = started ? row.value().status : "failure";
+  const bool never_began =
+      NeverBegan(o, started, started ? std::nullopt : ReadKeptParams(o.lost_params));
+  if (never_began) detail = NeverBeganDetail(o.lost_exit, options.run_id);
+  const std::string status = started ? row.value().status : never_began ? "interrupted" : "failure";
   if (status == "running") {  // not taken as gone yet (its heartbeat is fresh): later
     std::cerr << "runbook: error: run " << options.run_id << " is not marked interrupted yet\n";
     return kExitEnvironment;
@@ -330,14 +374,18 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // failing, recorded, and the others send.
   options.secrets = ReadableSecrets(rb, env, context.base);
   Redactor redactor = RunRedactor(*options.secrets, env);
-  if (!started) KeepOrTakeParams(o, redactor, options.params);
+  if (!started) KeepOrTakeParams(o, redactor, options.params, context.withheld_params);
   std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
   if (started) sent.merge(SentNotices(*store.value(), options.run_id));
   bool recorded_now = false;
   if (!started && RefusedResumeOf(o, false).empty()) {
-    Status s = RecordRefused(*store.value(), rb, options, context, redactor);
+    Status s = never_began
+                   ? RecordNeverBegan(*store.value(), rb, options, context, redactor, detail)
+                   : RecordRefused(*store.value(), rb, options, context, redactor);
     if (!s.ok())
-      std::cerr << "runbook: warning: the refused run is not recorded: " << s.message() << "\n";
+      std::cerr << "runbook: warning: the "
+                << (never_began ? "run that never began" : "refused run")
+                << " is not recorded: " << s.message() << "\n";
     recorded_now = s.ok();
   }
   if (!telling->outbox) {  // kept, so a helper started again sends the same (breakLL LL7)
@@ -389,8 +437,8 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // A refused run the store could not take (locked meanwhile): asked again, so that history,
   // /metrics and the UI show it; what was sent is not sent again (breakUU UU4).
   if (!started && RefusedResumeOf(o, false).empty() && !recorded_now) {
-    std::cerr << "runbook: error: the refused run " << options.run_id
-              << " is not recorded yet: serve asks again\n";
+    std::cerr << "runbook: error: the " << (never_began ? "run that never began " : "refused run ")
+              << options.run_id << " is not recorded yet: serve asks again\n";
     return kExitEnvironment;
   }
   return kExitOk;
@@ -419,6 +467,11 @@ int CmdLostRun(const StepRegistry& registry, const RunCliOptions& cli) {
     if (params.ok()) options.params = params.value();
   }
   if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;
+  // As the run would have recorded them, for a record the helper writes (breakZZ ZZ5: its
+  // user was empty): serve's account, and the runbook as the run read it.
+  context.runbook_sha256 = Sha256Hex(rb->source.text);
+  context.user = CurrentUser();
+  context.git_commit = GitCommitOf(o.file);
   if (int code = EnterRun(o, *rb, RunbookBase(*rb), context); code != kExitOk) return code;
   return NotifyLostRun(o, *rb, std::move(options), context);
 }

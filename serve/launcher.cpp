@@ -193,6 +193,7 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.file = request.file;
   run.sets = request.sets;
   run.resumes = request.resume_id;
+  run.trigger = request.trigger;
   // Before the child reads it.
   CopyRunbook(request.text_copy.empty() ? request.file : request.text_copy, CopyOf(run.run_id));
   std::lock_guard<std::mutex> lock(mu_);
@@ -208,8 +209,10 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   if (request.caller_waits) caller_waits_[run.run_id] = false;
   // Best effort: without it a restart resumes less. It names the run's runbook: a run the
   // store never had (refused before it started) is still told after a restart (breakRR RR6).
-  Value mark(Value::Map{
-      {"runbook", Value(run.runbook)}, {"file", Value(run.file)}, {"resumes", Value(run.resumes)}});
+  Value mark(Value::Map{{"runbook", Value(run.runbook)},
+                        {"file", Value(run.file)},
+                        {"resumes", Value(run.resumes)},
+                        {"trigger", run.trigger}});
   (void)WritePrivateFile(MarkerOf(run.run_id), ToJson(mark) + "\n");
   return run;
 }
@@ -229,6 +232,8 @@ std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const 
   run.log = LogOf(run_id);
   run.file = file->as_string();
   if (resumes != nullptr && resumes->is_string()) run.resumes = resumes->as_string();
+  if (const Value* trigger = mark.value().Find("trigger"); trigger != nullptr && trigger->is_map())
+    run.trigger = *trigger;
   return run;
 }
 
@@ -273,6 +278,7 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
   if (::access(CopyOf(run.run_id).c_str(), R_OK) == 0)
     args.insert(args.end(), {"--lost-copy", CopyOf(run.run_id)});
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
+  if (run.trigger.is_map()) args.insert(args.end(), {"--trigger", ToJson(run.trigger)});
   if (run.cancelled) args.push_back("--lost-cancelled");
   if (!run.sets.empty()) args.push_back("--sets-stdin");  // as Argv: never on argv (TT3)
   std::lock_guard<std::mutex> lock(mu_);

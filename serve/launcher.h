@@ -45,10 +45,13 @@ struct LaunchedRun {
   std::string run_id;
   std::string runbook;
   pid_t pid = -1;
-  std::string log;         // its output file
-  std::string file;        // the runbook's file
-  ParamSets sets;          // its params
-  std::string resumes;     // a resume's: the run it resumes
+  std::string log;      // its output file
+  std::string file;     // the runbook's file
+  ParamSets sets;       // its params
+  std::string resumes;  // a resume's: the run it resumes
+  // The trigger it records (LaunchRequest::trigger): a helper records a run that never began
+  // with it, its caller's identity included (breakZZ ZZ5: the user was empty). Null: unknown.
+  Value trigger;
   bool cancelled = false;  // Cancel asked it to stop: a cancel is no failure (breakPP PP3)
   // Killed before it started, its fire queued again (Scheduler::RunEnded, MarkRequeued): it
   // stands for nothing; the fire runs as another run (breakXX XX8).
@@ -134,8 +137,9 @@ class Launcher {
   std::string MarkerOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".running";
   }
-  // The run MarkerOf(run_id) names (no pid, sets or cancel); nullopt when there is no marker
-  // or it names none (one written empty by an earlier version).
+  // The run MarkerOf(run_id) names (no pid, sets or cancel; its trigger when the marker has
+  // one); nullopt when there is no marker or it names none (one written empty by an earlier
+  // version).
   std::optional<LaunchedRun> MarkedRun(const std::string& run_id) const;
   // LOG_DIR/RUN_ID.params: a run refused before it started has its params kept there by its
   // first lost-run helper, for the next (cli/notify_journal.h KeptParams).

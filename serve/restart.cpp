@@ -282,8 +282,8 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
     if (row.ok()) {
       auto events = JudgedEvents(*store.value(), id, launcher);
       if (events.ok() && LeftUntold(row.value().status, events.value(), id, launcher, not_resumed))
-        run =
-            LaunchedRun{id, row.value().runbook, -1, launcher.LogOf(id), row.value().path, {}, ""};
+        run = LaunchedRun{
+            id, row.value().runbook, -1, launcher.LogOf(id), row.value().path, {}, "", Value()};
     } else {  // never recorded: refused before it started (breakRR RR6: its .owed unwritten)
       run = launcher.MarkedRun(id);
     }
@@ -310,7 +310,9 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
           (!row.ok() && run->cancelled
                ? " was cancelled by serve before it recorded anything: a cancel is no failure, "
                  "nothing is sent for it"
-           : !row.ok()      ? " left no record in the store: its failure is being sent"
+           : !row.ok()      ? " left no record in the store: it is recorded and told by its helper "
+                              "(interrupted, if it waited for its lock or the store to record its "
+                              "start; else a failure, refused)"
            : run->cancelled ? " was cancelled by serve and did not end: it is interrupted; a "
                               "failure before the cancel, if any, is being sent"
            : row.value().status != "interrupted"

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -210,6 +211,10 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
     if (recorded[name] == value) continue;
     masked.push_back(name);
     fingerprints[name] = Value(Keyed().Fingerprint(ToJson(value)));
+  }
+  for (const std::string& name : context_.withheld_params) {
+    if (std::find(masked.begin(), masked.end(), name) == masked.end()) masked.push_back(name);
+    recorded[name] = Value(kMask);
   }
   Value::Map body{
       {"runbook", Value(rb.name)},

@@ -60,6 +60,11 @@ struct RunContext {
   // runbook serve's LOG_DIR/RUN_ID.unrecorded), so that a process that dies waiting loses
   // none of it; "" when nowhere (a run at a terminal: a second Ctrl-C gives it up knowingly).
   std::string unrecorded;
+  // Params whose values this process does not have, recorded as masked (kMask) with no
+  // fingerprint, so that a resume asks for them as for any masked param: a lost-run helper
+  // recording a run that never began, from params kept without them (cli/notify_journal.h
+  // KeptParams::withheld; breakZZ ZZ5). Empty for a run's own process.
+  std::vector<std::string> withheld_params;
 };
 
 // How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a

@@ -1,0 +1,136 @@
+// A run serve started that died (with serve, or killed) after its request was taken and
+// before it recorded its start, while it waited for its lock or for the store, never began:
+// the next serve's helper records it as started and interrupted, with its caller, params and
+// objectives, tells it as interrupted, and POST .../resume runs it (issue 16, part 5; breakZZ
+// ZZ5: it was recorded and paged as a failure "left no record in the store", with no user and
+// "rto: no objective"). Against a real serve, a real store held by a real writer, a real
+// webhook.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "support/serve_process.h"
+#include "support/serve_witnesses.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+// A drill `name` with an RTO objective of 2h and one step appending `name` to `dir`/ran; its
+// params `tag` and `token`, its secret `key` (RUNBOOK_TEST_ZZ5_KEY), its failure posted to
+// 127.0.0.1:`port`/hook; `lock` its lock line ("" for none).
+std::string Drill(const std::string& dir, const std::string& name, int port,
+                  const std::string& lock) {
+  return "version: 1\nname: " + name + "\nkind: drill\nobjectives: {rto: 2h}\n" + lock +
+         "params:\n  tag: {default: none}\n  token: {default: none}\n"
+         "secrets:\n  key: {env: RUNBOOK_TEST_ZZ5_KEY}\nnotify:\n" +
+         Webhook(port, "/hook") + "steps:\n  - {id: s, uses: exec, with: {run: [sh, -c, 'echo " +
+         name + " >> " + dir + "/ran']}}\n";
+}
+
+std::string Show(const std::string& dir, const std::string& id) {
+  return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
+}
+
+// Checks what the next serve made of run `id`, which never began: recorded interrupted with
+// its caller and objectives, told once as interrupted, nothing of it run.
+void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id) {
+  CHECK(serve.LogSays("run " + id + " left no record in the store: it is recorded and told"));
+  CHECK(serve.Finished(id) == "interrupted");
+  const std::string shown = Show(dir, id);
+  CHECK_THAT(shown, Catch::Contains(" by " + Shell("id -un").out.substr(0, 4)));  // not empty
+  CHECK_THAT(shown, !Catch::Contains("no objective"));
+  CHECK_THAT(shown, Catch::Contains("POST /api/v1/runs/" + id + "/resume"));
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "interrupted");
+  CHECK_THAT(Text(got[0], "detail"),
+             Catch::Contains("before it recorded its start (it waited for its lock or for the "
+                             "audit store): none of its steps ran"));
+  CHECK_THAT(Text(got[0], "detail"), !Catch::Contains("left no record"));
+  CHECK(!std::filesystem::exists(dir + "/ran"));
+}
+
+}  // namespace
+
+TEST_CASE("serve: an API run killed with serve as it waits to record its start is resumable",
+          "[serve][owed][unrecorded]") {
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/dr.yaml", Drill(dir, "dr", port, ""));
+  const std::string logs = dir + "/store/serve/logs/";
+  const std::string secret = "s3cr3t-zz5-value";
+  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=" + secret});
+  int locker = LockStore(dir, 60);
+  std::string id = serve
+                       .Json("POST", "/api/v1/runbooks/dr/runs", 201,
+                             "{\"params\": {\"tag\": \"t-zz5\", \"token\": \"" + secret + "\"}}")
+                       .Find("run_id")
+                       ->as_string();
+  REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
+  serve.Kill9();  // the run dies with it
+  StopServer(locker);
+  serve.Start();
+  CheckNeverBegan(serve, hook, dir, id);
+  const std::string shown = Show(dir, id);
+  CHECK_THAT(shown, Catch::Contains("t-zz5"));  // its own params, not the defaults
+  CHECK(shown.find(secret) == std::string::npos);
+  CHECK(Shell("grep -rl " + secret + " " + dir + "/store").out.empty());  // nowhere kept
+
+  // Its token was withheld (it held the secret's text): recorded masked, asked for again.
+  Value refused = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}");
+  CHECK_THAT(refused.Find("error")->as_string(), Catch::Contains("token"));
+  std::string next = serve
+                         .Json("POST", "/api/v1/runs/" + id + "/resume", 201,
+                               "{\"params\": {\"token\": \"" + secret + "\"}}")
+                         .Find("run_id")
+                         ->as_string();
+  CHECK(serve.Finished(next) == "success");
+  CHECK(ReadFile(dir + "/ran") == "dr\n");  // once, in the resume
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().size() == 1);  // nothing more told
+}
+
+TEST_CASE("serve: a run killed as it waits for its lock never began, and is resumable",
+          "[serve][owed]") {
+  // A variant of ZZ5's kind: the wait is the runbook's lock (another run holds it), and the
+  // run's process is killed while serve lives (an OOM kill).
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/holder.yaml",
+            "version: 1\nname: holder\nlock: shared\nparams:\n  tag: {default: none}\nsteps:\n"
+            "  - {id: w, uses: exec, with: {run: [sh, -c, 'touch " +
+                gate + ".held; while [ ! -e " + gate + ".go ]; do sleep 0.05; done']}}\n");
+  WriteFile(dir, "rb/victim.yaml", Drill(dir, "victim", port, "lock: shared\n"));
+  const std::string logs = dir + "/store/serve/logs/";
+  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
+  std::string holder = StartRun(serve, "holder", "h");
+  REQUIRE(Shell("for i in $(seq 200); do [ -e " + gate + ".held ] && exit 0; sleep 0.1; done; " +
+                "exit 1")
+              .exit_code == 0);
+  std::string id = StartRun(serve, "victim", "v");
+  if (!FileSays(logs + id + ".log", "waiting for lock 'shared'", 20))
+    FAIL(ReadFile(logs + id + ".log") + "\n---\n" + serve.Log());
+  REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
+  CHECK(serve.LogSays("run " + id + " ended, exit 137", 10));
+  CHECK(serve.Finished(id) == "interrupted");
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "status") == "interrupted");
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("was killed by signal 9 (SIGKILL) before it "
+                                                     "recorded its start"));
+  CHECK_THAT(Show(dir, id), !Catch::Contains("no objective"));
+  WriteFile(dir, "gate.go", "");
+  CHECK(serve.Finished(holder) == "success");
+  std::string next =
+      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
+  CHECK(serve.Finished(next) == "success");
+  CHECK(ReadFile(dir + "/ran") == "victim\n");
+}

@@ -325,7 +325,9 @@ class Loop {
     return redactor_.Apply(all) != all ? svc_.journal->Fingerprint(all) : "";
   }
 
-  // The first journal failure stops the run (fail closed); later ones add nothing.
+  // The first journal failure stops the run (fail closed); later ones add nothing. What the
+  // run does after it is still offered: the journal decides whether it is kept for a late
+  // record or dropped, never stored (engine/journal.h).
   void Journal(const Status& status) {
     if (status.ok() || !journal_status_.ok()) return;
     journal_status_ = Status::Error("the audit store cannot be written: " + status.message());
@@ -468,7 +470,8 @@ class Loop {
   // The journal's group becomes durable (the attempts' starts with the ends recorded since
   // the last commit); only then do the attempts begin. When the store failed, none does.
   void CommitAndLaunch() {
-    if (svc_.journal != nullptr && journal_status_.ok()) Journal(svc_.journal->CommitGroup());
+    // Offered after a failure too: the journal keeps or drops it (AuditJournal, breakAA AA6).
+    if (svc_.journal != nullptr) Journal(svc_.journal->CommitGroup());
     std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches;
     launches.swap(launches_);
     const Clock::Mono now = svc_.clock.Now();
@@ -839,8 +842,7 @@ class Loop {
     run.reason = redactor_.Apply(std::move(reason));
     run.finished = svc_.clock.Now();
     ++done_;
-    if (svc_.journal != nullptr && journal_status_.ok())
-      Journal(svc_.journal->StepFinished(*g_.nodes[i].step, run));
+    if (svc_.journal != nullptr) Journal(svc_.journal->StepFinished(*g_.nodes[i].step, run));
     svc_.observer.StepFinished(*g_.nodes[i].step, run);
     for (int d : g_.nodes[i].dependents) {
       --steps_[d].unsatisfied;
@@ -856,7 +858,7 @@ class Loop {
     resources_.StopAll([this](int owner, const std::string& name, const std::string& how) {
       const StepDecl& step = *g_.nodes[owner].step;
       std::string masked_name = redactor_.Apply(name), masked_how = redactor_.Apply(how);
-      if (svc_.journal != nullptr && journal_status_.ok())
+      if (svc_.journal != nullptr)
         Journal(svc_.journal->ResourceStopped(step, masked_name, masked_how));
       svc_.observer.ResourceStopped(step, masked_name, masked_how);
     });
@@ -894,7 +896,7 @@ class Loop {
     result.rpo = rpo_;
     result.rpo.objective = rb_.rpo_objective;
     result.steps = std::move(steps_);
-    if (svc_.journal != nullptr && journal_status_.ok()) Journal(svc_.journal->RunFinished(result));
+    if (svc_.journal != nullptr) Journal(svc_.journal->RunFinished(result));
     // Known to the observers too: a run the store stopped is no cancel (breakWW WW4).
     if (!journal_status_.ok()) result.unrecorded = journal_status_.message();
     svc_.observer.RunFinished(rb_, result);

@@ -1,7 +1,10 @@
 // RunJournal: the write-ahead record of a run (the audit store implements it). Unlike
 // RunObserver, every call must be durable before the executor moves on, and a failure
 // stops the run: the executor starts no new step, cancels the running ones, runs no
-// finally step, and Execute returns the Status (exit 3). Called on the loop thread only.
+// finally step, and Execute returns the Status (exit 3). What the run does after that (its
+// steps' ends, its end) is still offered, and each such call returns the failure again: the
+// journal must not store it (the run failed closed), and may keep it aside for a late record
+// (AuditJournal, engine/audit/unrecorded.h). Called on the loop thread only.
 #pragma once
 
 #include <string>

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/audit/unrecorded.h"
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
 
@@ -30,8 +31,9 @@ std::string Text(const Value& v, const char* key) {
 // its end is only recorded (breakWW WW10: "its failure was not sent yet" was said of a run
 // serve cancelled); a run that recorded its end owes only what it kept while the store was
 // locked (engine/audit/unrecorded.h).
-std::string Owing(const LaunchedRun& run, int exit_code) {
-  if (!Launcher::MayBeLost(exit_code))
+// A cancelled run that kept its own end (`end_kept`: KeptEnd) told it itself (breakAA AA6).
+std::string Owing(const LaunchedRun& run, int exit_code, bool end_kept) {
+  if (!Launcher::MayBeLost(exit_code) || (run.cancelled && end_kept))
     return "what it did while the store was locked (nothing to send) was not recorded";
   return run.cancelled ? "its end (a cancel: nothing to send) was not recorded"
                        : "its failure was not sent";
@@ -146,21 +148,24 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
     const std::string& id = owed.run.run_id;
     if (code == 0 || code == 2) {
       if (code == 2)  // breakLL LL4: a runbook invalid before its run started
-        said.push_back("run " + id + ": " + Owing(owed.run, owed.exit_code) + " (exit 2): see " +
-                       owed.run.log);
+        said.push_back("run " + id + ": " +
+                       Owing(owed.run, owed.exit_code, KeptEnd(launcher_.UnrecordedOf(id), id)) +
+                       " (exit 2): see " + owed.run.log);
       Settle(id);
       continue;
     }
     if (owed.attempts >= kMaxAttempts) {
-      said.push_back("run " + id + ": " + Owing(owed.run, owed.exit_code) + " after " +
-                     std::to_string(owed.attempts) + " attempts (last exit " +
+      said.push_back("run " + id + ": " +
+                     Owing(owed.run, owed.exit_code, KeptEnd(launcher_.UnrecordedOf(id), id)) +
+                     " after " + std::to_string(owed.attempts) + " attempts (last exit " +
                      std::to_string(code) + "): given up, see " + owed.run.log);
       Settle(id);
       continue;
     }
     owed.due = now + DelayAfter(owed.attempts);
-    said.push_back("run " + id + ": " + Owing(owed.run, owed.exit_code) + " yet (exit " +
-                   std::to_string(code) + "): tried again in " +
+    said.push_back("run " + id + ": " +
+                   Owing(owed.run, owed.exit_code, KeptEnd(launcher_.UnrecordedOf(id), id)) +
+                   " yet (exit " + std::to_string(code) + "): tried again in " +
                    std::to_string(DelayAfter(owed.attempts).count()) + " s, see " + owed.run.log);
   }
   for (auto& [id, owed] : owed_) {

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "engine/audit/store.h"
+#include "engine/audit/unrecorded.h"
 #include "engine/util/duration.h"
 #include "engine/util/time_format.h"
 #include "serve/api.h"
@@ -79,17 +80,24 @@ class CurrentCatalog {
 // "run ID ended, exit N", and " (cancelled)" when serve had asked it to stop and it ended so
 // (128+N); one that ended otherwise after a cancel (a step had failed first: exit 1) is said
 // " (after a cancel)" (breakVV VV7: "exit 1 (cancelled)" for a run recorded as a failure).
-std::string EndedLine(const EndedRun& e) {
+// A run whose wait for a locked store a cancel ended, its own end kept (engine/audit/
+// unrecorded.h), is said so: its end is what it kept, not the cancel (breakAA AA6: "exit 130
+// (cancelled)" of a run whose success was told).
+std::string EndedLine(const EndedRun& e, const Launcher& launcher) {
   const std::string how = !e.run.cancelled    ? ""
                           : e.exit_code > 128 ? " (cancelled)"
                                               : " (after a cancel)";
-  return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) + how;
+  const bool end_kept =
+      e.exit_code != 0 && KeptEnd(launcher.UnrecordedOf(e.run.run_id), e.run.run_id);
+  return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) +
+         (end_kept ? " (its end, kept while the store was locked, is recorded by its helper)"
+                   : how);
 }
 
 // Reaps the runs that ended, each said, and owes those that may not have told their end.
 void ReapEnded(Launcher& launcher, OwedFailures& owed) {
   for (const EndedRun& e : launcher.Reap()) {
-    Say(EndedLine(e));
+    Say(EndedLine(e, launcher));
     if (launcher.MayOwe(e))  // cancelled (130): its helper finds it recorded
       (void)owed.Owe(e.run, e.exit_code, std::chrono::steady_clock::now());
   }
@@ -432,7 +440,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     }
     const auto now = std::chrono::steady_clock::now();
     for (const EndedRun& e : launcher.Reap()) {
-      Say(EndedLine(e));
+      Say(EndedLine(e, launcher));
       if (gates.TakeRetry(e, o.audit_db, now)) {
         const std::string why = Launcher::FirstError(e.run.log);  // not guessed (breakWW WW10)
         Say("run " + e.run.run_id + " (resuming run " + e.run.resumes +

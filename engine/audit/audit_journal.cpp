@@ -142,6 +142,10 @@ Status AuditJournal::CommitGroup() {
 }
 
 Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
+  if (failed_) {  // the store is not asked again (keep_after_failure_)
+    if (keep_after_failure_ && Keep(events)) (void)SyncUnrecorded(context_.unrecorded);
+    return *failed_;
+  }
   const auto began = std::chrono::steady_clock::now();
   // In context_.unrecorded until the store has them (breakYY YY3): the size to cut back to.
   const std::optional<int64_t> kept = Keep(events);
@@ -154,6 +158,10 @@ Status AuditJournal::Commit(const std::vector<AuditStore::NewEvent>& events) {
       if (waited)
         busy_waited_ +=
             std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - began);
+      if (!s.ok()) {
+        failed_ = s;
+        keep_after_failure_ = s.busy() && kept.has_value();
+      }
       return s;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -125,6 +125,14 @@ class AuditJournal final : public RunJournal {
   std::chrono::steady_clock::time_point next_heartbeat_{};
   bool grouping_ = false;
   std::vector<AuditStore::NewEvent> pending_;  // appended at CommitGroup
+  // The first commit that failed: the store is not asked again (the run fails closed), and
+  // each later batch returns it. When that batch was kept and met a busy store the run gave
+  // up waiting for (a second cancel: RunContext::wait_out_busy), every later batch is kept
+  // too (`keep_after_failure_`), so that what the run does as it ends (its steps' cancels, its
+  // end) is recorded late with the rest (breakAA AA6: a run stopped by serve while a step's
+  // end waited was recorded interrupted, not cancelled). Otherwise later batches are dropped.
+  std::optional<Status> failed_;
+  bool keep_after_failure_ = false;
 };
 
 // The commit checked out in the git repository holding `path`, read from .git without

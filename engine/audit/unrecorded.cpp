@@ -9,9 +9,11 @@
 #include <set>
 #include <sstream>
 
+#include "engine/util/clock.h"
 #include "engine/util/json.h"
 #include "engine/util/own_file.h"
 #include "engine/util/private_file.h"
+#include "engine/util/time_format.h"
 
 namespace runbook {
 namespace {
@@ -36,16 +38,36 @@ int64_t Int(const Value& v, const std::string& key) {
   return f != nullptr && f->is_int() ? f->as_int() : 0;
 }
 
-// The event a "facts" item says; nullopt when it is not one.
+// The event a "facts" item says; nullopt when it is not one (its happened_at no UTC time
+// included: the run writes FormatUtc's).
 std::optional<AuditStore::NewEvent> FactOf(const Value& item) {
   const Value* body = item.Find("body");
   std::string kind = Text(item, "kind");
-  if (!item.is_map() || kind.empty() || IsWriteAhead(kind) || body == nullptr || !body->is_map())
+  if (!item.is_map() || kind.empty() || IsWriteAhead(kind) || body == nullptr || !body->is_map() ||
+      !ParseUtc(Text(item, "happened_at")))
     return std::nullopt;
   Value::Map with_time = body->as_map();
   with_time[kLate] = Value(Value::Map{{"happened_at", Value(Text(item, "happened_at"))}});
   return AuditStore::NewEvent{kind, Text(item, "step"), Int(item, "attempt"),
                               Value(std::move(with_time))};
+}
+
+// `fact` with its happened_at kept within [`started_at`, `now`] (both FormatUtc's): a
+// run never ends before it began, nor in the future (breakAA AA6: a forged line
+// dated before the run's start was taken as its end, and the API said it finished before it
+// started; a wall clock stepped back between the two does the same).
+AuditStore::NewEvent WithinRun(AuditStore::NewEvent fact, const std::string& started_at,
+                               const std::string& now) {
+  Value::Map body = fact.body.as_map();
+  const std::string at = Text(body[kLate], "happened_at");
+  auto when = ParseUtc(at);
+  auto first = ParseUtc(started_at), last = ParseUtc(now);
+  std::string kept = at;
+  if (when && first && *when < *first) kept = started_at;
+  if (when && last && *when > *last) kept = now;
+  body[kLate] = Value(Value::Map{{"happened_at", Value(kept)}});
+  fact.body = Value(std::move(body));
+  return fact;
 }
 
 // `body` without its recorded_late field: what the run meant to record.
@@ -237,9 +259,10 @@ Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id
   RecordState state(events.value());
   std::vector<AuditStore::NewEvent> missing;
   size_t skipped = 0;
+  const std::string started_at = events.value().empty() ? "" : events.value().front().at;
   for (const AuditStore::NewEvent& fact : kept.facts) {
     if (state.Takes(fact))
-      missing.push_back(fact);
+      missing.push_back(WithinRun(fact, started_at, FormatUtc(SystemClock().WallNow())));
     else if (!state.Recorded(fact))
       ++skipped;  // neither recorded nor the run's to record
   }

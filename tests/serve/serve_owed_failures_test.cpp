@@ -338,7 +338,9 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, its ca
   // knows the runs it cancelled (through the API, overlap: cancel_running, its own stop).
   // breakXX XX7: the run has begun, so a first cancel waits the lock out (serve passes --wait)
   // and its end is recorded as it was: cancelled. A second cancel stops the wait: the run
-  // ends unrecorded, exit 130, and serve's helper records it interrupted, paging nobody.
+  // ends unrecorded, exit 130, what it did kept beside the store (engine/audit/unrecorded.h),
+  // and serve's helper records it late, its end included (breakAA AA6): cancelled, paging
+  // nobody.
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook(dir, "hook", port);
@@ -360,18 +362,19 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, its ca
   CHECK_THAT(ReadFile(log), Catch::Contains("cancelled: still waiting for the audit store"));
   StopServer(locker);
 
-  // Cancelled twice: the wait stops; the helper records it interrupted, sends nothing.
+  // Cancelled twice: the wait stops; the helper records its kept end late, sends nothing.
   std::string twice = StartRun(serve, "long3", "z");
   REQUIRE(Started(gate + "long3"));
   locker = LockStore(dir, 12);
   serve.Json("POST", "/api/v1/runs/" + twice + "/cancel", 202, "{}");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   serve.Json("POST", "/api/v1/runs/" + twice + "/cancel", 202, "{}");
-  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (cancelled)", 15));
+  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (its end, kept while the store was locked",
+                      15));
   StopServer(locker);
   std::string log3 = dir + "/store/serve/logs/" + twice + ".log";
-  CHECK(FileSays(log3, "a cancel is no failure: nothing sent", 30));  // the helper
-  CHECK(serve.Finished(twice) == "interrupted");  // its end was not recorded: honest
+  CHECK(FileSays(log3, "could not record while the store was locked are recorded now", 30));
+  CHECK(serve.Finished(twice) == "cancelled");  // its end, kept, recorded late as it was
 
   // serve's own stop cancels its runs the same way: the store locked, nothing is paged.
   std::string second = StartRun(serve, "long2", "y");
@@ -548,14 +551,15 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   REQUIRE(got.size() == 2);
   CHECK(Text(got[1], "run_id") == twice);
   CHECK(Text(got[1], "status") == "failure");
-  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (cancelled)", 15));
+  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (its end, kept while the store was locked",
+                      15));
   StopServer(locker2);
   // The helper, once the store is free: nothing left to send.
   std::string log = dir + "/store/serve/logs/" + twice + ".log";
   CHECK(FileSays(log, "after it had told all its end owed", 40));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 2);
-  CHECK(serve.Finished(twice) == "interrupted");  // its end was not recorded: honest
+  CHECK(serve.Finished(twice) == "failure");  // its end, kept, recorded late (breakAA AA6)
 }
 
 TEST_CASE(
@@ -708,11 +712,14 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     REQUIRE(Started(gate + "main"));
     int locker = LockStore(dir, 8);
     serve.Term();
-    CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " ended, exit 130 (cancelled)"));
+    CHECK_THAT(serve.Log(),
+               Catch::Contains("run " + id +
+                               " ended, exit 130 (its end, kept while the store was locked"));
     StopServer(locker);
     serve.Start();
-    CHECK(FileSays(logs + id + ".log", "a cancel is no failure", 30));
-    CHECK(serve.Finished(id) == "interrupted");
+    // Its end was kept as it waited: recorded late, as serve.md's stop rule says (AA6).
+    CHECK(FileSays(logs + id + ".log", "could not record while the store was locked", 30));
+    CHECK(serve.Finished(id) == "cancelled");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     CHECK(hook.Bodies().empty());
   }

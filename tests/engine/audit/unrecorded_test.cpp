@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/audit/verify.h"
+#include "engine/util/json.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -172,6 +173,36 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
     CHECK(Count(*store, "run-1", "approval_answer") == 0);
     CHECK(Count(*store, "run-1", "evil_kind") == 0);
     CHECK(Count(*store, "run-1", "run_finished") == 0);  // another run's line
+  }
+  SECTION("dated within the run: never before its start nor after now (breakAA AA6)") {
+    auto events = store->RunEvents("run-1");
+    REQUIRE(events.ok());
+    const std::string started_at = events.value().front().at;
+    std::string odd = dir + "/odd.unrecorded";
+    REQUIRE(KeepUnrecorded(odd, "run-1", {Ended("a")[0]}, "2020-01-01T00:00:00.000Z").ok());
+    REQUIRE(KeepUnrecorded(odd, "run-1", {Ended("a")[1]}, "2199-01-01T00:00:00.000Z").ok());
+    REQUIRE(KeepUnrecorded(odd, "run-1",
+                           {Event("run_finished", "", 0, {{"status", Value("success")}})},
+                           "not a time")
+                .ok());
+    auto late = RecordUnrecorded(*store, "run-1", odd);
+    REQUIRE(late.ok());
+    CHECK(late.value().recorded == 2);
+    CHECK(late.value().skipped == 0);  // a line with no time: none the run wrote, not read
+    auto after = store->RunEvents("run-1");
+    REQUIRE(after.ok());
+    std::vector<std::string> dated;
+    for (const AuditEvent& e : after.value()) {
+      if (e.kind != "attempt_finished" && e.kind != "step_finished") continue;
+      auto body = ParseJson(e.body);
+      REQUIRE(body.ok());
+      dated.push_back(body.value().Find("recorded_late")->Find("happened_at")->as_string());
+    }
+    REQUIRE(dated.size() == 2);
+    CHECK(dated[0] == started_at);  // not before the run began
+    CHECK(dated[1] < "2999");       // not in the future
+    CHECK(dated[1] >= started_at);
+    CHECK(Count(*store, "run-1", "run_finished") == 0);
   }
   SECTION("never into a run that ended or was resumed since") {
     const std::string sections[] = {"ended", "resumed"};

@@ -312,17 +312,8 @@ bool RecordLeftUnrecorded(AuditStore& store, const std::string& run_id, const st
               << " did while the store was locked: " << late.status().message() << "\n";
     return false;
   }
-  if (!late.value().refused.empty())
-    std::cerr << "runbook: warning: what run " << run_id
-              << " did while the store was locked is not recorded: " << late.value().refused
-              << "\n";
-  else if (late.value().recorded > 0)
-    std::cerr << "runbook: run " << run_id << ": " << late.value().recorded
-              << " event(s) it could not record while the store was locked are recorded now\n";
-  if (late.value().skipped > 0)
-    std::cerr << "runbook: warning: run " << run_id << ": " << late.value().skipped
-              << " event(s) kept in " << path
-              << " were not recorded: recorded already, or not the run's to record\n";
+  for (const LateRecordLine& line : SayLateRecord(late.value(), run_id, path))
+    std::cerr << "runbook: " << (line.warning ? "warning: " : "") << line.text << "\n";
   return true;
 }
 

@@ -263,16 +263,8 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool l
   for (const std::string& id : left_running) {
     auto late = RecordUnrecorded(*store.value(), id, launcher.UnrecordedOf(id));
     if (!late.ok()) return late.status();  // tried again (TryTakeUp)
-    if (!late.value().refused.empty())
-      Say("run " + id +
-          ": what it did while the store was locked is not recorded: " + late.value().refused);
-    else if (late.value().recorded > 0)
-      Say("run " + id + ": " + std::to_string(late.value().recorded) +
-          " event(s) it could not record while the store was locked are recorded now");
-    if (late.value().skipped > 0)
-      Say("warning: run " + id + ": " + std::to_string(late.value().skipped) +
-          " event(s) kept in " + launcher.UnrecordedOf(id) +
-          " were not recorded: recorded already, or not the run's to record");
+    for (const LateRecordLine& line : SayLateRecord(late.value(), id, launcher.UnrecordedOf(id)))
+      Say((line.warning ? "warning: " : "") + line.text);
   }
   auto swept = store.value()->MarkInterrupted();
   if (!swept.ok()) return swept.status();

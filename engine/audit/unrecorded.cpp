@@ -280,4 +280,21 @@ Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id
   return LateRecord{missing.size(), skipped, ""};
 }
 
+std::vector<LateRecordLine> SayLateRecord(const LateRecord& late, const std::string& run_id,
+                                          const std::string& path) {
+  std::vector<LateRecordLine> out;
+  if (!late.refused.empty())
+    out.push_back({true, "run " + run_id + ": what it did while the store was locked is not " +
+                             "recorded: " + late.refused});
+  else if (late.recorded > 0)
+    out.push_back({false, "run " + run_id + ": " + std::to_string(late.recorded) +
+                              " event(s) it could not record while the store was locked are "
+                              "recorded now"});
+  if (late.skipped > 0)
+    out.push_back({true, "run " + run_id + ": " + std::to_string(late.skipped) +
+                             " event(s) kept in " + path +
+                             " were not recorded: recorded already, or not the run's to record"});
+  return out;
+}
+
 }  // namespace runbook

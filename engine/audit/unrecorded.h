@@ -102,6 +102,17 @@ struct LateRecord {
   std::string refused;
 };
 
+// What `late`, the late record of run `run_id` from `path`, did, as lines to say (a command's
+// stderr, serve's log), in order: "run ID: N event(s) it could not record while the store was
+// locked are recorded now", or why none is (`warning`), and the count of skipped ones
+// (`warning`). None when it did nothing.
+struct LateRecordLine {
+  bool warning = false;
+  std::string text;
+};
+std::vector<LateRecordLine> SayLateRecord(const LateRecord& late, const std::string& run_id,
+                                          const std::string& path);
+
 // Records in `store`, for run `run_id`, each fact of `path` the run could have left unrecorded
 // and its record lacks: an attempt_finished or approval of an attempt whose start is recorded
 // and that has none yet, a step_finished of a step not finished (with a recorded attempt,

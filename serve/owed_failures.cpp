@@ -13,11 +13,11 @@ namespace runbook {
 namespace {
 
 constexpr int kMaxAttempts = 30;
-constexpr std::chrono::seconds kFirstDelay{10};
-constexpr std::chrono::seconds kMaxDelay{600};
+constexpr std::chrono::milliseconds kMaxDelay{600'000};
 
-std::chrono::seconds DelayAfter(int attempts) {
-  std::chrono::seconds delay = kFirstDelay;
+// `first` after the first attempt, twice as long after each next one, 10 minutes at most.
+std::chrono::milliseconds DelayAfter(int attempts, std::chrono::milliseconds first) {
+  std::chrono::milliseconds delay = first;
   for (int i = 1; i < attempts && delay < kMaxDelay; ++i) delay *= 2;
   return std::min(delay, kMaxDelay);
 }
@@ -41,8 +41,9 @@ std::string Owing(const LaunchedRun& run, int exit_code, bool end_kept) {
 
 }  // namespace
 
-OwedFailures::OwedFailures(Launcher& launcher, std::string log_dir)
-    : launcher_(launcher), log_dir_(std::move(log_dir)) {}
+OwedFailures::OwedFailures(Launcher& launcher, std::string log_dir,
+                           std::chrono::milliseconds first_delay)
+    : launcher_(launcher), log_dir_(std::move(log_dir)), first_delay_(first_delay) {}
 
 std::string OwedFailures::FileOf(const std::string& run_id) const {
   return log_dir_ + "/" + run_id + ".owed";
@@ -80,7 +81,7 @@ std::vector<std::string> OwedFailures::Start(Owed& owed, Time now) {
     return {};
   }
   owed.helper = -1;
-  owed.due = now + DelayAfter(owed.attempts);
+  owed.due = now + DelayAfter(owed.attempts, first_delay_);
   return {"run " + owed.run.run_id + ": its failure cannot be sent now: " + pid.status().message()};
 }
 
@@ -162,11 +163,12 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
       Settle(id);
       continue;
     }
-    owed.due = now + DelayAfter(owed.attempts);
+    owed.due = now + DelayAfter(owed.attempts, first_delay_);
     said.push_back("run " + id + ": " +
                    Owing(owed.run, owed.exit_code, KeptEnd(launcher_.UnrecordedOf(id), id)) +
                    " yet (exit " + std::to_string(code) + "): tried again in " +
-                   std::to_string(DelayAfter(owed.attempts).count()) + " s, see " + owed.run.log);
+                   std::to_string((DelayAfter(owed.attempts, first_delay_).count() + 999) / 1000) +
+                   " s, see " + owed.run.log);
   }
   for (auto& [id, owed] : owed_) {
     if (owed.helper >= 0 || owed.due > now) continue;

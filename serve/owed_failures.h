@@ -30,7 +30,11 @@ class OwedFailures {
  public:
   using Time = std::chrono::steady_clock::time_point;
 
-  OwedFailures(Launcher& launcher, std::string log_dir);
+  // `first_delay`: the wait before a helper that did not finish is started again, doubled
+  // after each next attempt up to 10 minutes (RUNBOOK_OWED_RETRY_MS, docs/format.md).
+  static constexpr std::chrono::milliseconds kFirstDelay{10'000};
+  OwedFailures(Launcher& launcher, std::string log_dir,
+               std::chrono::milliseconds first_delay = kFirstDelay);
 
   // Records that `run`, which ended with `exit_code`, may have a failure to tell, then starts
   // its helper and drops the run's .running marker (the file says it now). A run already
@@ -56,6 +60,7 @@ class OwedFailures {
   };
   Launcher& launcher_;
   std::string log_dir_;
+  std::chrono::milliseconds first_delay_;
   std::map<std::string, Owed> owed_;  // by run id
   std::string FileOf(const std::string& run_id) const;
   Status Write(const Owed& owed) const;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <mutex>
@@ -92,6 +93,18 @@ std::string EndedLine(const EndedRun& e, const Launcher& launcher) {
   return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) +
          (end_kept ? " (its end, kept while the store was locked, is recorded by its helper)"
                    : how);
+}
+
+// RUNBOOK_OWED_RETRY_MS (docs/format.md): milliseconds, 100 to 600000, before a lost-run
+// helper that did not finish is started again (tests shorten it); else 10 s.
+std::chrono::milliseconds OwedRetryDelay() {
+  const char* text = std::getenv("RUNBOOK_OWED_RETRY_MS");
+  const long ms = text != nullptr ? std::atol(text) : 0;
+  if (ms >= 100 && ms <= 600'000) return std::chrono::milliseconds(ms);
+  if (text != nullptr)
+    Say(std::string("warning: RUNBOOK_OWED_RETRY_MS '") + text +
+        "' is not 100 to 600000 (ms): 10 s");
+  return OwedFailures::kFirstDelay;
 }
 
 // Reaps the runs that ended, each said, and owes those that may not have told their end.
@@ -372,7 +385,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   }
   CurrentCatalog catalog(registry, o.runbooks_dir);
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
-  OwedFailures owed(launcher, o.state_dir + "/logs");
+  OwedFailures owed(launcher, o.state_dir + "/logs", OwedRetryDelay());
   for (const std::string& line : owed.TakeUpLeft(std::chrono::steady_clock::now())) Say(line);
   Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);
   std::optional<LeftBehind> swept;

@@ -39,13 +39,13 @@ std::string Show(const std::string& dir, const std::string& id) {
 // its caller and objectives, told once as interrupted, nothing of it run.
 void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id) {
   CHECK(serve.LogSays("run " + id + " left no record in the store: it is recorded and told"));
+  std::vector<Value> got = hook.AtLeast(1);  // its helper records it, then tells it
+  REQUIRE(got.size() == 1);
   CHECK(serve.Finished(id) == "interrupted");
   const std::string shown = Show(dir, id);
   CHECK_THAT(shown, Catch::Contains(" by " + Shell("id -un").out.substr(0, 4)));  // not empty
   CHECK_THAT(shown, !Catch::Contains("no objective"));
   CHECK_THAT(shown, Catch::Contains("POST /api/v1/runs/" + id + "/resume"));
-  std::vector<Value> got = hook.AtLeast(1);
-  REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "run_id") == id);
   CHECK(Text(got[0], "status") == "interrupted");
   CHECK_THAT(Text(got[0], "detail"),
@@ -120,9 +120,9 @@ TEST_CASE("serve: a run killed as it waits for its lock never began, and is resu
     FAIL(ReadFile(logs + id + ".log") + "\n---\n" + serve.Log());
   REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
   CHECK(serve.LogSays("run " + id + " ended, exit 137", 10));
-  CHECK(serve.Finished(id) == "interrupted");
-  std::vector<Value> got = hook.AtLeast(1);
+  std::vector<Value> got = hook.AtLeast(1);  // its helper records it, then tells it
   REQUIRE(got.size() == 1);
+  CHECK(serve.Finished(id) == "interrupted");
   CHECK(Text(got[0], "status") == "interrupted");
   CHECK_THAT(Text(got[0], "detail"), Catch::Contains("was killed by signal 9 (SIGKILL) before it "
                                                      "recorded its start"));

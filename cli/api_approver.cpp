@@ -103,15 +103,22 @@ Millis ApiApprover::WaitedBefore(AuditStore& store, const std::string& step) con
 
 // The answer given to the run this one continues, never taken up there, recorded again in
 // this run (with the run it came from) after its approval_waiting: the waiting loop takes it.
-bool ApiApprover::CarryAnswer(AuditStore& store, const std::string& step) {
+bool ApiApprover::CarryAnswer(AuditStore& store, const std::string& step,
+                              const CancelToken& cancel) {
   for (const std::string& earlier : continues_) {
     bool waited = false;
     std::optional<Value> answer = UntakenAnswer(store, earlier, step, waited);
     if (answer) {
       Value::Map body = answer->as_map();
       body["carried_from"] = Value(earlier);
-      if (!store.Append(run_id_, "approval_answer", step, 0, Value(std::move(body))).ok())
-        return false;  // asked, then: the answer waits to be given again
+      // A locked store is waited out as for approval_waiting (breakAA AA6: the answer was
+      // asked for again); a cancel meanwhile ends the wait, and the run with it.
+      Status carried = store.Append(run_id_, "approval_answer", step, 0, Value(body));
+      while (carried.busy() && !cancel.cancelled()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        carried = store.Append(run_id_, "approval_answer", step, 0, Value(body));
+      }
+      if (!carried.ok()) return false;  // asked, then: the answer waits to be given again
       std::cerr << "runbook: approval '" << step << "' was answered in run " << earlier
                 << " before it stopped: that answer is taken\n";
       return true;
@@ -159,7 +166,8 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
             << "' waits for an answer through the API (POST /api/v1/runs/" << run_id_
             << "/approvals/" << req.step_id << ")\n";
   // A carried answer is taken at once: nobody is asked (breakTT TT11).
-  if (!CarryAnswer(*store.value(), req.step_id) && on_waiting_) on_waiting_(req.step_id);
+  if (!CarryAnswer(*store.value(), req.step_id, cancel) && !cancel.cancelled() && on_waiting_)
+    on_waiting_(req.step_id);
   std::optional<Clock::Mono> deadline = req.deadline;
   if (deadline) *deadline -= WaitedBefore(*store.value(), req.step_id);
   for (;;) {

@@ -34,7 +34,7 @@ class ApiApprover final : public Approver {
 
  private:
   // Records again an answer the run this one continues never took up; whether one was.
-  bool CarryAnswer(AuditStore& store, const std::string& step);
+  bool CarryAnswer(AuditStore& store, const std::string& step, const CancelToken& cancel);
   // How long `step` already waited, unanswered, in the runs this one continues (since its
   // first approval_waiting there); 0 when it did not.
   Millis WaitedBefore(AuditStore& store, const std::string& step) const;

@@ -623,6 +623,43 @@ TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing
   for (const Value& v : got) CHECK(Text(v, "run_id") != next);  // the answered gate: not asked
 }
 
+TEST_CASE("serve: an answer carried over a serve kill is taken though the store is locked then",
+          "[serve][notify][approvals]") {
+  // breakAA AA6 (code reading): the carried answer was recorded in the resumed run with one
+  // write on the busy timeout; a store locked then had it asked for again (approval_waiting
+  // paged for a gate already answered) and the answer waited to be given once more.
+  // RUNBOOK_FAULT_PAUSE_BEFORE_KIND holds the resumed run before that write while the test
+  // locks the store past the busy timeout.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/qa.yaml", GateRunbook("qa", port, "approval_waiting"));
+  std::string id;
+  {
+    Serve first(dir);
+    id = StartRun(first, "qa", "x");
+    REQUIRE(first.WaitsForApproval(id));
+    REQUIRE(hook.AtLeast(1).size() == 1);  // asked once
+    REQUIRE(Shell("pkill -STOP -f '[-]-run-id " + id + "'").exit_code == 0);
+    first.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
+    first.Kill9();
+  }
+  Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_answer"});
+  const std::string db = dir + "/store/audit.db";
+  // The resumed run records that its gate waits, then pauses before carrying the answer.
+  REQUIRE(Shell("for i in $(seq 200); do [ \"$(sqlite3 " + db +
+                " \"SELECT count(*) FROM events WHERE kind = 'approval_waiting'\")\" = 2 ] && "
+                "exit 0; sleep 0.05; done; exit 1")
+              .exit_code == 0);
+  int locker = LockStore(dir, 10);  // past the pause and the 5 s busy timeout: let it end
+  std::string next = ResumedAs(serve, id);
+  REQUIRE_FALSE(next.empty());
+  CHECK(serve.Finished(next) == "success");  // the carried answer taken, not asked again
+  StopServer(locker);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  for (const Value& v : hook.Bodies()) CHECK(Text(v, "run_id") != next);
+}
+
 TEST_CASE("serve: a run cancelled before serve's stop keeps the grace for its finally steps",
           "[serve][notify][owed]") {
   // breakUU UU5: serve's stop sent its cancel to a run already cancelled (the API, overlap:

@@ -598,6 +598,23 @@ TEST_CASE(
   CHECK(hook.Bodies().size() == 1);  // once
 }
 
+namespace {
+
+// Starts a run of `qa` (GateRunbook, its approval_waiting to `hook`) and, once it waits at
+// its gate (asked once), stops its process (SIGSTOP: it takes nothing), answers the gate
+// through the API and kills serve with -9: the answer is recorded, never taken. The run's id.
+std::string AnsweredThenKilled(Serve& serve, Receiver& hook) {
+  std::string id = StartRun(serve, "qa", "x");
+  REQUIRE(serve.WaitsForApproval(id));
+  REQUIRE(hook.AtLeast(1).size() == 1);
+  REQUIRE(Shell("pkill -STOP -f '[-]-run-id " + id + "'").exit_code == 0);
+  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
+  serve.Kill9();
+  return id;
+}
+
+}  // namespace
+
 TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing again",
           "[serve][notify][approvals]") {
   // breakTT TT11: the resumed run took the carried answer, yet sent approval_waiting for the
@@ -607,12 +624,7 @@ TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/qa.yaml", GateRunbook("qa", port, "approval_waiting"));
   Serve serve(dir);
-  std::string id = StartRun(serve, "qa", "x");
-  REQUIRE(serve.WaitsForApproval(id));
-  REQUIRE(hook.AtLeast(1).size() == 1);  // asked once
-  REQUIRE(Shell("pkill -STOP -f '[-]-run-id " + id + "'").exit_code == 0);
-  serve.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
-  serve.Kill9();
+  std::string id = AnsweredThenKilled(serve, hook);
   serve.Start();
   std::string next = ResumedAs(serve, id);
   REQUIRE_FALSE(next.empty());
@@ -637,12 +649,7 @@ TEST_CASE("serve: an answer carried over a serve kill is taken though the store 
   std::string id;
   {
     Serve first(dir);
-    id = StartRun(first, "qa", "x");
-    REQUIRE(first.WaitsForApproval(id));
-    REQUIRE(hook.AtLeast(1).size() == 1);  // asked once
-    REQUIRE(Shell("pkill -STOP -f '[-]-run-id " + id + "'").exit_code == 0);
-    first.Json("POST", "/api/v1/runs/" + id + "/approvals/gate", 202, "{\"approve\": true}");
-    first.Kill9();
+    id = AnsweredThenKilled(first, hook);
   }
   Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_answer"});
   const std::string db = dir + "/store/audit.db";

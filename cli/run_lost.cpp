@@ -164,8 +164,9 @@ Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& opt
 // Whether the lost run never began (breakZZ ZZ5): the store does not have it, its request
 // was taken (its params kept by the run itself: KeptParams::accepted), and its process died
 // after that without a refusal of its own: with serve, or by a signal other than a cancel's.
-// Not a resume's run (that is the resumed run's), nor one serve cancelled (a cancel is no
-// failure, and nothing to resume).
+// Not a resume's run (that is the resumed run's), nor a cancelled one (serve's cancel, or its
+// own end on a SIGINT or SIGTERM, Launcher::ReapLocked: a cancel is no failure, and nothing
+// to resume).
 bool NeverBegan(const RunCliOptions& o, bool started, const std::optional<KeptParams>& kept) {
   if (started || !o.lost_resumes.empty() || o.lost_cancelled || !kept || !kept->accepted)
     return false;

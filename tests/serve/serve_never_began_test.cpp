@@ -96,6 +96,35 @@ TEST_CASE("serve: an API run killed with serve as it waits to record its start i
   CHECK(hook.Bodies().size() == 1);  // nothing more told
 }
 
+namespace {
+
+// Runbooks `holder` (lock `shared`, its step held until `dir`/gate.go exists) and `victim`
+// (Drill, lock `shared`, its failure posted to `port`).
+void WriteLockRunbooks(const std::string& dir, int port) {
+  const std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/holder.yaml",
+            "version: 1\nname: holder\nlock: shared\nparams:\n  tag: {default: none}\nsteps:\n"
+            "  - {id: w, uses: exec, with: {run: [sh, -c, 'touch " +
+                gate + ".held; while [ ! -e " + gate + ".go ]; do sleep 0.05; done']}}\n");
+  WriteFile(dir, "rb/victim.yaml", Drill(dir, "victim", port, "lock: shared\n"));
+}
+
+// Starts a holder (WriteLockRunbooks), then a victim, and returns once the victim waits for
+// the lock: {holder's id, victim's id}.
+std::pair<std::string, std::string> VictimWaitsForLock(Serve& serve, const std::string& dir) {
+  std::string holder = StartRun(serve, "holder", "h");
+  REQUIRE(Shell("for i in $(seq 200); do [ -e " + dir +
+                "/gate.held ] && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+  std::string id = StartRun(serve, "victim", "v");
+  const std::string log = dir + "/store/serve/logs/" + id + ".log";
+  if (!FileSays(log, "waiting for lock 'shared'", 20))
+    FAIL(ReadFile(log) + "\n---\n" + serve.Log());
+  return {holder, id};
+}
+
+}  // namespace
+
 TEST_CASE("serve: a run killed as it waits for its lock never began, and is resumable",
           "[serve][owed]") {
   // A variant of ZZ5's kind: the wait is the runbook's lock (another run holds it), and the
@@ -103,21 +132,9 @@ TEST_CASE("serve: a run killed as it waits for its lock never began, and is resu
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook(dir, "hook", port);
-  std::string gate = dir + "/gate";
-  WriteFile(dir, "rb/holder.yaml",
-            "version: 1\nname: holder\nlock: shared\nparams:\n  tag: {default: none}\nsteps:\n"
-            "  - {id: w, uses: exec, with: {run: [sh, -c, 'touch " +
-                gate + ".held; while [ ! -e " + gate + ".go ]; do sleep 0.05; done']}}\n");
-  WriteFile(dir, "rb/victim.yaml", Drill(dir, "victim", port, "lock: shared\n"));
-  const std::string logs = dir + "/store/serve/logs/";
+  WriteLockRunbooks(dir, port);
   Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
-  std::string holder = StartRun(serve, "holder", "h");
-  REQUIRE(Shell("for i in $(seq 200); do [ -e " + gate + ".held ] && exit 0; sleep 0.1; done; " +
-                "exit 1")
-              .exit_code == 0);
-  std::string id = StartRun(serve, "victim", "v");
-  if (!FileSays(logs + id + ".log", "waiting for lock 'shared'", 20))
-    FAIL(ReadFile(logs + id + ".log") + "\n---\n" + serve.Log());
+  auto [holder, id] = VictimWaitsForLock(serve, dir);
   REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
   CHECK(serve.LogSays("run " + id + " ended, exit 137", 10));
   std::vector<Value> got = hook.AtLeast(1);  // its helper records it, then tells it
@@ -133,4 +150,35 @@ TEST_CASE("serve: a run killed as it waits for its lock never began, and is resu
       serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
   CHECK(serve.Finished(next) == "success");
   CHECK(ReadFile(dir + "/ran") == "victim\n");
+}
+
+TEST_CASE("serve: a run a signal cancels as it waits for its lock is a cancel, paged nowhere",
+          "[serve][owed]") {
+  // breakBB BB1: SIGINT from outside serve (an operator's kill -INT) made it a failure,
+  // recorded and paged; SIGTERM (a supervisor) an interrupted run, paged. runbook ends 130 or
+  // 143 only by its cancel: as a cancel through the API, nothing is recorded or sent.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteLockRunbooks(dir, port);
+  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
+  auto [holder, id] = VictimWaitsForLock(serve, dir);
+  std::string second = StartRun(serve, "victim", "w");
+  REQUIRE(FileSays(dir + "/store/serve/logs/" + second + ".log", "waiting for lock 'shared'", 20));
+  REQUIRE(Shell("pkill -INT -f -- '--run-i[d] " + id + "'").exit_code == 0);
+  REQUIRE(Shell("pkill -TERM -f -- '--run-i[d] " + second + "'").exit_code == 0);
+  CHECK(serve.LogSays("run " + id + " ended, exit 130 (cancelled)", 10));
+  CHECK(serve.LogSays("run " + second + " ended, exit 143 (cancelled)", 10));
+  CHECK(serve.Finished(id) == "cancelled");
+  CHECK(serve.Finished(second) == "cancelled");
+  WriteFile(dir, "gate.go", "");
+  CHECK(serve.Finished(holder) == "success");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().empty());
+  const std::string runs =
+      Shell("sqlite3 -cmd '.timeout 5000' " + dir + "/store/audit.db \"SELECT count(*) FROM " +
+            "runs WHERE runbook = 'victim'\"")
+          .out;
+  CHECK(runs == "0\n");  // nothing recorded: it never began
+  CHECK(!std::filesystem::exists(dir + "/ran"));
 }

@@ -39,14 +39,15 @@ std::string HowItEnded(int exit_code) {
   return "ended with exit " + std::to_string(exit_code);
 }
 
-}  // namespace
-
+// The detail told for a run that never began (NeverBegan, below), which ended `exit_code`.
 std::string NeverBeganDetail(int exit_code, const std::string& run_id) {
   return "the run's process " + HowItEnded(exit_code) +
          " before it recorded its start (it waited for its lock or for the audit store): none "
          "of its steps ran; it is interrupted: POST /api/v1/runs/" +
          run_id + "/resume runs it";
 }
+
+}  // namespace
 
 std::string LostDetail(int exit_code, bool started, const std::string& run_id) {
   if (exit_code == kDiedWithServe && !started)  // breakRR RR6: serve could not keep its exit

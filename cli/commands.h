@@ -79,6 +79,9 @@ struct RunCliOptions {
   // nothing is sent); where a run refused before it started has its params kept across
   // helpers (cli/notify_journal.h KeptParams).
   bool lost_cancelled = false;
+  // Hidden, with lost_cancelled: the cancel was serve's own stop, no operator's (a run that
+  // had not begun is then recorded interrupted, to be resumed: breakBB BB5).
+  bool lost_stopped = false;
   std::string lost_params;
   // Hidden, for runbook serve: where the run keeps what its end owes to tell and what it
   // sent (cli/notify_journal.h); with lost_exit, where the helper reads them.

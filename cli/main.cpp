@@ -164,6 +164,9 @@ int Main(int argc, char** argv) {
   r->add_option("--lost-log", run.lost_log, "with --lost-exit: the run's log")->group("");
   r->add_flag("--lost-cancelled", run.lost_cancelled, "with --lost-exit: serve cancelled the run")
       ->group("");
+  r->add_flag("--lost-stopped", run.lost_stopped,
+              "with --lost-cancelled: the cancel was serve's own stop")
+      ->group("");
   r->add_option("--lost-params", run.lost_params,
                 "with --lost-exit: where a run never started keeps its params")
       ->group("");

@@ -40,8 +40,10 @@ std::string HowItEnded(int exit_code) {
 }
 
 // The detail told for a run that never began (NeverBegan, below), which ended `exit_code`.
-std::string NeverBeganDetail(int exit_code, const std::string& run_id) {
-  return "the run's process " + HowItEnded(exit_code) +
+// `by_stop`: serve's own stop cancelled it.
+std::string NeverBeganDetail(int exit_code, bool by_stop, const std::string& run_id) {
+  return (by_stop ? std::string("runbook serve stopped")
+                  : "the run's process " + HowItEnded(exit_code)) +
          " before it recorded its start (it waited for its lock or for the audit store): none "
          "of its steps ran; it is interrupted: POST /api/v1/runs/" +
          run_id + "/resume runs it";
@@ -165,12 +167,17 @@ Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& opt
 // Whether the lost run never began (breakZZ ZZ5): the store does not have it, its request
 // was taken (its params kept by the run itself: KeptParams::accepted), and its process died
 // after that without a refusal of its own: with serve, or by a signal other than a cancel's.
-// Not a resume's run (that is the resumed run's), nor a cancelled one (serve's cancel, or its
-// own end on a SIGINT or SIGTERM, Launcher::ReapLocked: a cancel is no failure, and nothing
-// to resume).
-bool NeverBegan(const RunCliOptions& o, bool started, const std::optional<KeptParams>& kept) {
-  if (started || !o.lost_resumes.empty() || o.lost_cancelled || !kept || !kept->accepted)
-    return false;
+// Not a resume's run (that is the resumed run's), nor a cancelled one (an operator's cancel:
+// the API, or its own end on a SIGINT or SIGTERM, Launcher::ReapLocked; a cancel is no
+// failure, and nothing to resume), unless the cancel was serve's own stop (`lost_stopped`,
+// breakBB BB5) and the run no schedule's fire (the next serve judges the fire again).
+bool NeverBegan(const RunCliOptions& o, bool started, const std::optional<KeptParams>& kept,
+                const Value& trigger) {
+  if (started || !o.lost_resumes.empty() || !kept || !kept->accepted) return false;
+  if (o.lost_cancelled) {
+    const Value* kind = trigger.Find("kind");
+    return o.lost_stopped && (kind == nullptr || kind->ToText() != "schedule");
+  }
   return o.lost_exit == kDiedWithServe ||
          (o.lost_exit > 128 && o.lost_exit != 128 + SIGINT && o.lost_exit < 128 + NSIG);
 }
@@ -344,9 +351,10 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     row = store.value()->FindRun(resumed);
   }
   const bool started = row.ok();
-  const bool never_began =
-      NeverBegan(o, started, started ? std::nullopt : ReadKeptParams(o.lost_params));
-  if (never_began) detail = NeverBeganDetail(o.lost_exit, options.run_id);
+  const bool never_began = NeverBegan(
+      o, started, started ? std::nullopt : ReadKeptParams(o.lost_params), context.trigger);
+  if (never_began)
+    detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, options.run_id);
   const std::string status = started ? row.value().status : never_began ? "interrupted" : "failure";
   if (status == "running") {  // not taken as gone yet (its heartbeat is fresh): later
     std::cerr << "runbook: error: run " << options.run_id << " is not marked interrupted yet\n";
@@ -357,7 +365,11 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
           ? FailedFirst(rb, started ? store.value().get() : nullptr, options.run_id, o.notify_sent)
           : "";
   auto end_late = started ? EndRecordedLate(*store.value(), options.run_id) : Result<bool>(false);
-  auto telling = WhatToTell(o, started, status, detail, failed_first, options.run_id,
+  // A run serve's stop caught before it began is told as the interrupted run it is, not as a
+  // cancel (NeverBegan, breakBB BB5).
+  RunCliOptions as_told = o;
+  as_told.lost_cancelled = o.lost_cancelled && !never_began;
+  auto telling = WhatToTell(as_told, started, status, detail, failed_first, options.run_id,
                             end_late.ok() && end_late.value());
   if (!telling) return kExitOk;
   if (started) RecordedParams(*store.value(), options, !o.sets.empty());

@@ -280,6 +280,7 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
   if (!run.resumes.empty()) args.insert(args.end(), {"--lost-resumes", run.resumes});
   if (run.trigger.is_map()) args.insert(args.end(), {"--trigger", ToJson(run.trigger)});
   if (run.cancelled) args.push_back("--lost-cancelled");
+  if (run.cancelled && run.stopped) args.push_back("--lost-stopped");
   if (!run.sets.empty()) args.push_back("--sets-stdin");  // as Argv: never on argv (TT3)
   std::lock_guard<std::mutex> lock(mu_);
   auto pid = SpawnLocked(std::move(args), LogOf(run.run_id), O_APPEND | O_CREAT, run.sets);
@@ -367,13 +368,14 @@ bool Launcher::IsRunning(const std::string& run_id) const {
   return false;
 }
 
-bool Launcher::Cancel(const std::string& run_id) {
+bool Launcher::Cancel(const std::string& run_id, bool by_stop) {
   std::lock_guard<std::mutex> lock(mu_);
   ReapLocked();
   for (auto& [pid, run] : running_) {
     if (run.run_id != run_id) continue;
     if (::kill(pid, SIGINT) != 0) return false;
     run.cancelled = true;
+    run.stopped = run.stopped || by_stop;
     // Kept on disk at once: a serve killed while the run runs its finally steps leaves it to
     // the next as cancelled, not as a run that died (breakTT TT13).
     (void)MarkCancelled(run.run_id);

@@ -52,7 +52,11 @@ struct LaunchedRun {
   // The trigger it records (LaunchRequest::trigger): a helper records a run that never began
   // with it, its caller's identity included (breakZZ ZZ5: the user was empty). Null: unknown.
   Value trigger;
-  bool cancelled = false;  // Cancel asked it to stop: a cancel is no failure (breakPP PP3)
+  bool cancelled = false;
+  // The cancel was serve's own stop (Cancel's `by_stop`), no operator's: a run the stop caught
+  // before it began is recorded interrupted, to be resumed (breakBB BB5: it was forgotten,
+  // and its caller's id answered 404).
+  bool stopped = false;  // Cancel asked it to stop: a cancel is no failure (breakPP PP3)
   // Killed before it started, its fire queued again (Scheduler::RunEnded, MarkRequeued): it
   // stands for nothing; the fire runs as another run (breakXX XX8).
   bool requeued = false;
@@ -86,7 +90,8 @@ class Launcher {
   // Asks a running child to stop as Ctrl-C does (SIGINT: steps stopped, finally steps run,
   // the run recorded cancelled); asked again, as a second Ctrl-C (its finally steps are
   // stopped too). False when it is not running here.
-  bool Cancel(const std::string& run_id);
+  // `by_stop`: serve is stopping (LaunchedRun::stopped).
+  bool Cancel(const std::string& run_id, bool by_stop = false);
   // Children that ended since the last call, with their exit codes. The last 100 are also
   // kept for Ended().
   std::vector<EndedRun> Reap();

@@ -57,7 +57,8 @@ Status OwedFailures::Write(const Owed& owed) const {
                         {"file", Value(owed.run.file)},
                         {"exit_code", Value(int64_t{owed.exit_code})},
                         {"resumes", Value(owed.run.resumes)},
-                        {"cancelled", Value(owed.run.cancelled)}});
+                        {"cancelled", Value(owed.run.cancelled)},
+                        {"stopped", Value(owed.run.stopped)}});
   return WritePrivateFile(FileOf(owed.run.run_id), ToJson(body) + "\n");  // 0600, synced
 }
 
@@ -121,6 +122,8 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.resumes = Text(body.value(), "resumes");
     const Value* cancelled = body.value().Find("cancelled");
     owed.run.cancelled = cancelled != nullptr && cancelled->is_bool() && cancelled->as_bool();
+    const Value* stopped = body.value().Find("stopped");
+    owed.run.stopped = stopped != nullptr && stopped->is_bool() && stopped->as_bool();
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id +

@@ -177,13 +177,13 @@ void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::st
     Say(r.cancelled ? "run " + r.run_id + " was cancelled already: its finally steps get " +
                           FormatDuration(grace) + " to end"
                     : "cancelling run " + r.run_id + ": serve is stopping");
-    if (!r.cancelled) launcher.Cancel(r.run_id);
+    if (!r.cancelled) launcher.Cancel(r.run_id, true);
   }
   WaitForRuns(launcher, owed, grace, kept);
   for (const LaunchedRun& r : Going(launcher, kept)) {
     Say("run " + r.run_id + " did not end in " + FormatDuration(grace) +
         ": its finally steps are stopped");
-    launcher.Cancel(r.run_id);
+    launcher.Cancel(r.run_id, true);
   }
   WaitForRuns(launcher, owed, std::min(grace, Millis(10000)), kept);
   for (const LaunchedRun& r : Going(launcher, kept)) {

@@ -182,3 +182,33 @@ TEST_CASE("serve: a run a signal cancels as it waits for its lock is a cancel, p
   CHECK(runs == "0\n");  // nothing recorded: it never began
   CHECK(!std::filesystem::exists(dir + "/ran"));
 }
+
+TEST_CASE("serve: a run serve's stop catches before it began is interrupted, to be resumed",
+          "[serve][owed]") {
+  // breakBB BB5: a graceful stop (systemctl restart) cancelled the run waiting for its lock
+  // as an operator's cancel would: nothing recorded, nothing told, and its caller's id was a
+  // 404 after the restart, while a kill -9 of serve at the same moment kept it interrupted.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteLockRunbooks(dir, port);
+  Serve serve(dir, {"--stop-grace", "2s"}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
+  auto [holder, id] = VictimWaitsForLock(serve, dir);
+  serve.Term();
+  std::vector<Value> got = hook.AtLeast(1);  // told by its helper during the stop
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "interrupted");
+  CHECK_THAT(Text(got[0], "detail"),
+             Catch::Contains("runbook serve stopped before it recorded its start"));
+  serve.Start();
+  CHECK(serve.Finished(holder) == "cancelled");  // it had begun: a stop cancels it
+  CHECK(serve.Finished(id) == "interrupted");
+  WriteFile(dir, "gate.go", "");
+  std::string next =
+      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
+  CHECK(serve.Finished(next) == "success");
+  CHECK(ReadFile(dir + "/ran") == "victim\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().size() == 1);
+}

@@ -127,7 +127,10 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id +
-                   (!Launcher::MayBeLost(owed.exit_code)
+                   // A cancelled run that kept its own end told it (breakBB BB3: "a cancel" was
+                   // said of a failure already paged).
+                   (!Launcher::MayBeLost(owed.exit_code) ||
+                            (owed.run.cancelled && KeptEnd(launcher_.UnrecordedOf(id), id))
                         ? ": what it did while the store was locked was owed when serve "
                           "stopped: it is recorded now"
                     : owed.run.cancelled

@@ -596,6 +596,8 @@ TEST_CASE(
   CHECK_THAT(Text(got[0], "detail"), Catch::Contains("step 'boom' fail"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 1);  // once
+  // Taken up from its .owed or not, its end is no cancel (breakBB BB3).
+  CHECK(serve.Log().find("(a cancel: nothing to send) was owed") == std::string::npos);
 }
 
 namespace {

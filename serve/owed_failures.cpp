@@ -27,13 +27,12 @@ std::string Text(const Value& v, const char* key) {
   return f != nullptr ? f->ToText() : "";
 }
 
-// What a helper owes for `run`, which ended with `exit_code`, as said: a cancel sends nothing,
-// its end is only recorded (breakWW WW10: "its failure was not sent yet" was said of a run
-// serve cancelled); a run that recorded its end owes only what it kept while the store was
-// locked (engine/audit/unrecorded.h).
-// A cancelled run that kept its own end (`end_kept`: KeptEnd) told it itself (breakAA AA6).
-std::string Owing(const LaunchedRun& run, int exit_code, bool end_kept) {
-  if (!Launcher::MayBeLost(exit_code) || (run.cancelled && end_kept))
+// What a helper owes for `run`, as said: a cancel sends nothing, its end is only recorded
+// (breakWW WW10: "its failure was not sent yet" was said of a run serve cancelled); a run
+// that recorded or told its end (`only_record`: OwedFailures::OnlyRecord) owes only what it
+// kept while the store was locked (engine/audit/unrecorded.h).
+std::string Owing(const LaunchedRun& run, bool only_record) {
+  if (only_record)
     return "what it did while the store was locked (nothing to send) was not recorded";
   return run.cancelled ? "its end (a cancel: nothing to send) was not recorded"
                        : "its failure was not sent";
@@ -44,6 +43,11 @@ std::string Owing(const LaunchedRun& run, int exit_code, bool end_kept) {
 OwedFailures::OwedFailures(Launcher& launcher, std::string log_dir,
                            std::chrono::milliseconds first_delay)
     : launcher_(launcher), log_dir_(std::move(log_dir)), first_delay_(first_delay) {}
+
+bool OwedFailures::OnlyRecord(const Owed& owed) const {
+  return !Launcher::MayBeLost(owed.exit_code) ||
+         (owed.run.cancelled && KeptEnd(launcher_.UnrecordedOf(owed.run.run_id), owed.run.run_id));
+}
 
 std::string OwedFailures::FileOf(const std::string& run_id) const {
   return log_dir_ + "/" + run_id + ".owed";
@@ -127,10 +131,7 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id +
-                   // A cancelled run that kept its own end told it (breakBB BB3: "a cancel" was
-                   // said of a failure already paged).
-                   (!Launcher::MayBeLost(owed.exit_code) ||
-                            (owed.run.cancelled && KeptEnd(launcher_.UnrecordedOf(id), id))
+                   (OnlyRecord(owed)
                         ? ": what it did while the store was locked was owed when serve "
                           "stopped: it is recorded now"
                     : owed.run.cancelled
@@ -155,24 +156,21 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
     const std::string& id = owed.run.run_id;
     if (code == 0 || code == 2) {
       if (code == 2)  // breakLL LL4: a runbook invalid before its run started
-        said.push_back("run " + id + ": " +
-                       Owing(owed.run, owed.exit_code, KeptEnd(launcher_.UnrecordedOf(id), id)) +
-                       " (exit 2): see " + owed.run.log);
+        said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) + " (exit 2): see " +
+                       owed.run.log);
       Settle(id);
       continue;
     }
     if (owed.attempts >= kMaxAttempts) {
-      said.push_back("run " + id + ": " +
-                     Owing(owed.run, owed.exit_code, KeptEnd(launcher_.UnrecordedOf(id), id)) +
-                     " after " + std::to_string(owed.attempts) + " attempts (last exit " +
+      said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) + " after " +
+                     std::to_string(owed.attempts) + " attempts (last exit " +
                      std::to_string(code) + "): given up, see " + owed.run.log);
       Settle(id);
       continue;
     }
     owed.due = now + DelayAfter(owed.attempts, first_delay_);
-    said.push_back("run " + id + ": " +
-                   Owing(owed.run, owed.exit_code, KeptEnd(launcher_.UnrecordedOf(id), id)) +
-                   " yet (exit " + std::to_string(code) + "): tried again in " +
+    said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) + " yet (exit " +
+                   std::to_string(code) + "): tried again in " +
                    std::to_string((DelayAfter(owed.attempts, first_delay_).count() + 999) / 1000) +
                    " s, see " + owed.run.log);
   }

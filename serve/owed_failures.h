@@ -63,6 +63,10 @@ class OwedFailures {
   std::chrono::milliseconds first_delay_;
   std::map<std::string, Owed> owed_;  // by run id
   std::string FileOf(const std::string& run_id) const;
+  // Whether `owed` owes only a record: it told its end (exit 0, 1, 4: Launcher::MayBeLost), or
+  // it was cancelled and kept its own end, which it told itself (KeptEnd; breakAA AA6, breakBB
+  // BB3: "a cancel" was said of a failure already paged). Reads its .unrecorded only then.
+  bool OnlyRecord(const Owed& owed) const;
   Status Write(const Owed& owed) const;
   // Starts its helper; a line for the log when it cannot.
   std::vector<std::string> Start(Owed& owed, Time now);

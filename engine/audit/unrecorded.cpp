@@ -260,9 +260,10 @@ Result<LateRecord> RecordUnrecorded(AuditStore& store, const std::string& run_id
   std::vector<AuditStore::NewEvent> missing;
   size_t skipped = 0;
   const std::string started_at = events.value().empty() ? "" : events.value().front().at;
+  const std::string now = FormatUtc(SystemClock().WallNow());
   for (const AuditStore::NewEvent& fact : kept.facts) {
     if (state.Takes(fact))
-      missing.push_back(WithinRun(fact, started_at, FormatUtc(SystemClock().WallNow())));
+      missing.push_back(WithinRun(fact, started_at, now));
     else if (!state.Recorded(fact))
       ++skipped;  // neither recorded nor the run's to record
   }

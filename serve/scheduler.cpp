@@ -127,9 +127,16 @@ Scheduler::Scheduler(const Clock& clock, Launcher& launcher, std::string audit_d
 }
 
 Result<std::vector<std::string>> Scheduler::TakeUpLaunched(
-    const std::function<bool(const std::string&)>& owed) {
+    const std::function<bool(const std::string&)>& owed,
+    const std::vector<std::pair<std::string, Value>>& marked) {
   std::vector<std::string> ids;
-  if (saved_launched_.empty()) return ids;
+  auto is_fire = [](const Value& trigger) {
+    const Value* kind = trigger.is_map() ? trigger.Find("kind") : nullptr;
+    return kind != nullptr && kind->ToText() == "schedule";
+  };
+  const bool any_marked =
+      std::any_of(marked.begin(), marked.end(), [&](const auto& m) { return is_fire(m.second); });
+  if (saved_launched_.empty() && !any_marked) return ids;
   auto store = AuditStore::OpenExisting(audit_db_);
   if (!store.ok()) return store.status();
   for (const Launched& l : saved_launched_) {
@@ -144,8 +151,35 @@ Result<std::vector<std::string>> Scheduler::TakeUpLaunched(
     ids.push_back(l.run_id);
     refire_.push_back(l.trigger);
   }
+  std::vector<std::pair<std::string, Value>> unsaved;
+  for (const auto& [id, trigger] : marked) {
+    if (!is_fire(trigger) || std::find(ids.begin(), ids.end(), id) != ids.end() ||
+        std::any_of(saved_launched_.begin(), saved_launched_.end(),
+                    [&](const Launched& l) { return l.run_id == id; }))
+      continue;
+    auto row = store.value()->IndexRow(id);
+    if (!row.ok()) return row.status();
+    if (!row.value() && !owed(id)) unsaved.emplace_back(id, trigger);
+  }
   saved_launched_.clear();
+  for (auto& [id, trigger] : unsaved) {
+    ids.push_back(id);
+    RefireUnsaved(std::move(trigger));
+  }
   return ids;
+}
+
+void Scheduler::RefireUnsaved(Value trigger) {
+  const std::string json = ToJson(trigger);
+  auto same = [&](const Value& t) { return ToJson(t) == json; };
+  if (std::any_of(saved_queue_.begin(), saved_queue_.end(), same) ||
+      std::any_of(refire_.begin(), refire_.end(), same))
+    return;  // the state file keeps it: judged again as that
+  const Value* at_text = trigger.Find("fire_at");
+  std::optional<Clock::Wall> at = at_text ? ParseUtc(at_text->ToText()) : std::nullopt;
+  if (at && last_ && std::chrono::floor<std::chrono::seconds>(*at) > *last_)
+    return;  // past the last tick kept: one of the next tick's due fires
+  refire_.push_back(std::move(trigger));
 }
 
 void Scheduler::Tick(const Catalog& catalog) {

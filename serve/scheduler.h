@@ -39,8 +39,14 @@ class Scheduler {
   // run waited when serve was killed or stopped had never run (breakUU UU9: it was lost, and
   // paged as a failure). Call once the store can be read: until then (an error from it),
   // nothing is judged, the fires stay in the state file, and the call can be made again.
+  // `marked`: the runs the serve before left running (run id, the trigger its marker keeps,
+  // Launcher::MarkedRun). A fire's run among them that recorded nothing and is not owed is
+  // taken up the same way, though the state file does not name it (a serve killed between a
+  // fire's launch and the tick's write of the state file: its run was paged as interrupted):
+  // its fire is judged again from the state file as written before the launch (RefireUnsaved).
   Result<std::vector<std::string>> TakeUpLaunched(
-      const std::function<bool(const std::string&)>& owed);
+      const std::function<bool(const std::string&)>& owed,
+      const std::vector<std::pair<std::string, Value>>& marked = {});
 
   // Called for every run serve reaped. A fire's run killed by a signal serve did not send
   // (kill -9, the OOM killer, a crash) before the store had any record of it (it waited for
@@ -78,6 +84,10 @@ class Scheduler {
   // time or within catchup: queued again; else skipped), said either way. `launched`: one
   // whose run never started (TakeUpLaunched), which a later fire already queued replaces.
   void Requeue(const Value& trigger, const Catalog& catalog, SysSeconds now, bool launched);
+  // A fire whose run never started and that the state file does not name as launched: the
+  // state file was written before its launch. Judged again at the next tick unless that file
+  // judges it already: kept queued there, or past its last tick (a due fire again).
+  void RefireUnsaved(Value trigger);
   // Moves the launched fires whose runs ended to ended_ (for RunEnded), and (the store read
   // every 10 s at most) drops those whose runs recorded their start.
   void PruneLaunched(SysSeconds now);

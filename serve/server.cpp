@@ -316,7 +316,11 @@ Result<LeftBehind> SweepStore(const ServeOptions& o, int busy_timeout_ms, bool l
 bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& catalog,
                       Launcher& launcher, OwedFailures& owed, Scheduler& scheduler,
                       GateResumes& gates) {
-  auto refire = scheduler.TakeUpLaunched([&owed](const std::string& id) { return owed.Owes(id); });
+  std::vector<std::pair<std::string, Value>> marked;
+  for (const std::string& id : behind.left)
+    if (auto run = launcher.MarkedRun(id)) marked.emplace_back(id, run->trigger);
+  auto refire =
+      scheduler.TakeUpLaunched([&owed](const std::string& id) { return owed.Owes(id); }, marked);
   if (!refire.ok()) return false;
   std::erase_if(behind.left, [&](const std::string& id) {
     if (std::find(refire.value().begin(), refire.value().end(), id) == refire.value().end())

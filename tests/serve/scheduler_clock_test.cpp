@@ -514,6 +514,61 @@ TEST_CASE("scheduler on a fake clock: a fire whose run waited for its lock is ju
     CHECK(b.Said("queued again").empty());
     CHECK_THAT(ReadFile(b.state), !Catch::Contains("\"run_id\""));
   }
+  SECTION("a fire's run the state file does not name: judged again from the file as it is") {
+    // CI 2026-12-06: a serve killed between a fire's launch and the tick's write of the state
+    // file left a run its marker names (trigger and all) and the file does not: its fire ran
+    // again, and its run was paged as one that died with serve. The fire is judged once, from
+    // what the file says: past its last tick a due fire, in its queue a queued one, else (its
+    // run ended unreaped) a launched one.
+    const std::vector<std::pair<std::string, Value>> marked = {{id, ParseJson(fire).value()}};
+    std::string state = ReadFile(b.state);
+    size_t launched = state.find("\"launched\":[");
+    state.replace(launched, state.find(']', launched) + 1 - launched, "\"launched\":[]");
+    std::string tick = "2026-06-01T10:01:30.000Z";
+    REQUIRE(state.find(tick) != std::string::npos);
+    std::string said_as = "queued again locked";
+    int fired = 2;  // the first run's, then this one
+    size_t said_times = 1;
+    SECTION("written before the launch: a due fire") {
+      state.replace(state.find(tick), tick.size(), "2026-06-01T10:00:30.000Z");
+      said_as = "fired locked (* * * * * UTC, fire 2026-06-01T10:01:00.000Z): on time";
+      said_times = 2;  // the first run's, then this one
+    }
+    SECTION("its fire kept queued") {
+      state.replace(state.find("\"queued\":[]"), 11, "\"queued\":[" + fire + "]");
+      said_as += " (* * * * * UTC, fire 2026-06-01T10:01:00.000Z): it waited in the queue";
+    }
+    SECTION("its run ended before serve reaped it") {
+      said_as += " (* * * * * UTC, fire 2026-06-01T10:01:00.000Z): its run had not started";
+    }
+    WriteFile(b.dir, "scheduler.json", state);
+    Scheduler after = b.Make(clock);
+    auto ids = after.TakeUpLaunched(none_owed, marked);
+    REQUIRE(ids.ok());
+    CHECK(ids.value() == std::vector<std::string>{id});
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said(said_as).size() == said_times);
+    CHECK(b.Said("fired ").size() == static_cast<size_t>(fired));
+    CHECK(b.Said("not run: ").empty());
+    after.Tick(*b.Catalog_());
+    CHECK(b.Said("fired ").size() == static_cast<size_t>(fired));  // once
+  }
+  SECTION("a marked run that is no fire, or that started, is not the scheduler's") {
+    Value api = ParseJson("{\"kind\":\"api\",\"user\":\"op\"}").value();
+    const std::string holder_id = LatestRunId(b.audit_db);  // in the store, as this fire's
+    std::string state = ReadFile(b.state);
+    size_t launched = state.find("\"launched\":[");
+    state.replace(launched, state.find(']', launched) + 1 - launched, "\"launched\":[]");
+    WriteFile(b.dir, "scheduler.json", state);
+    Scheduler after = b.Make(clock);
+    auto ids = after.TakeUpLaunched(none_owed, {{id, api}, {holder_id, ParseJson(fire).value()}});
+    REQUIRE(ids.ok());
+    CHECK(ids.value().empty());
+    after.Tick(*b.Catalog_());
+    INFO(b.All());
+    CHECK(b.Said("queued again").empty());
+  }
   WriteFile(b.dir, "gate", "");
   StopServer(holder);
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
@@ -1388,6 +1389,53 @@ TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs o
   StopServer(holder);
 }
 
+TEST_CASE(
+    "serve: a fire launched just before serve was killed, unsaid in its state file, runs once",
+    "[serve][schedule][owed]") {
+  // CI 2026-12-06: serve killed between a fire's launch and the tick's write of its state
+  // file. The run (dead with serve, before it recorded anything) is named by its marker only:
+  // it was paged as a run that died with serve while its fire ran again. As the crash window
+  // cannot be hit at will, the files it leaves are written as it leaves them.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  std::time_t missed = std::time(nullptr) - 150;
+  std::tm tm{};
+  gmtime_r(&missed, &tm);
+  const std::string cron = std::to_string(tm.tm_min) + " * * * *";
+  WriteFile(dir, "rb/hourly.yaml",
+            "version: 1\nname: hourly\non:\n  schedule:\n    - cron: '" + cron +
+                "'\n  catchup: 10m\nnotify:\n" + Webhook(port, "/hook") +
+                "steps:\n  - {id: s, uses: exec, with: {run: [sh, -c, 'echo ran >> " + dir +
+                "/fire.marks']}}\n");
+  char fire_at[32];
+  std::strftime(fire_at, sizeof fire_at, "%Y-%m-%dT%H:%M:00.000Z", &tm);
+  const std::string trigger = "{\"cron\":\"" + cron + "\",\"fire_at\":\"" + fire_at +
+                              "\",\"kind\":\"schedule\",\"runbook\":\"hourly\",\"schedule\":0," +
+                              "\"timezone\":\"UTC\"}";
+  // As the tick left them: the state file as written before the launch, the run's marker.
+  WriteFile(dir, "store/serve/scheduler.json",
+            "{\"last_tick\": \"" + NowUtc(-600) + "\", \"queued\": [], \"launched\": []}\n");
+  const std::string id = "20261206T000000Z-dead01";
+  REQUIRE(Shell("mkdir -p " + dir + "/store/serve/logs").exit_code == 0);
+  WriteFile(dir, "store/serve/logs/" + id + ".running",
+            "{\"runbook\":\"hourly\",\"file\":\"" + dir +
+                "/rb/hourly.yaml\",\"trigger\":" + trigger + "}\n");
+  Serve serve(dir);
+  const bool taken_up = serve.LogSays("run " + id + " had not started when serve stopped");
+  INFO(serve.Log());
+  REQUIRE(taken_up);
+  REQUIRE(serve.LogSays(" ended, exit 0"));
+  CHECK(ReadFile(dir + "/fire.marks") == "ran\n");  // the fire ran, once
+  Value runs = serve.Json("GET", "/api/v1/runs?runbook=hourly", 200);
+  REQUIRE(runs.as_list().size() == 1);  // the run that never started is in no record
+  CHECK(runs.as_list()[0].Find("run_id")->as_string() != id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(hook.Bodies().empty());  // nothing failed: nobody paged
+  CHECK(ReadFile(dir + "/fire.marks") == "ran\n");
+  CHECK_FALSE(std::filesystem::exists(dir + "/store/serve/logs/" + id + ".running"));
+}
+
 TEST_CASE("serve: a fire whose run is killed while it waits for its lock runs again",
           "[serve][schedule][owed]") {
   // breakVV VV5: the run of a fire killed (kill -9, the OOM killer) while it waited for its
@@ -1454,6 +1502,7 @@ TEST_CASE("serve: a fire whose run is killed while it waits for its lock runs ag
     REQUIRE(serve.LogSays(" ended, exit 0"));
     CHECK(ReadFile(dir + "/fire.marks") == "ran\n");
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    INFO(serve.Log());
     CHECK(hook.Bodies().empty());
   }
   SECTION("killed every time: told after the third relaunch") {

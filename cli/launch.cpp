@@ -236,14 +236,13 @@ Status UsableSignKey(const std::string& key) {
   return Ed25519Sign(key, "runbook: a trial of --sign-key").status();
 }
 
-// Opens the audit store into `store` and takes the runbook's lock (into context.lock). A dry
-// run changes nothing and is not evidence: not recorded, `store` stays null. Returns kExitOk
-// or the exit code to stop with.
-int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& options,
-               RunContext& context, const CancelToken& cancel, const Redactor& redactor,
-               std::unique_ptr<AuditStore>& store) {
-  // The lock is resolved by a dry run too: one the run cannot resolve refuses it before its
-  // first step, so the dry run ends so (breakJJ JJ2).
+// Resolves the runbook's lock into context.lock, by its masked name: on the console and in
+// the store's locks table as in the run's record (breakL L31), two names differing only in a
+// secret are one lock, which over-locks, never under-locks. A dry run resolves it too: one the
+// run cannot resolve refuses it before its first step, so the dry run ends so (breakJJ JJ2).
+// Returns kExitOk, or kExitInvalid (said).
+int ResolveRunLock(const Runbook& rb, const RunOptions& options, RunContext& context,
+                   const Redactor& redactor) {
   auto lock = ResolveLock(rb, options.params, options.secrets.value_or(Value::Map()), context.base,
                           options.dry_run);
   if (!lock.ok()) {
@@ -251,6 +250,16 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
               << "; nothing was run\n";
     return kExitInvalid;
   }
+  context.lock = redactor.Apply(lock.value());
+  return kExitOk;
+}
+
+// Opens the audit store into `store` and takes the runbook's lock (context.lock:
+// ResolveRunLock). A dry run changes nothing and is not evidence: not recorded, `store` stays
+// null. Returns kExitOk or the exit code to stop with.
+int OpenLocked(const RunCliOptions& o, const RunOptions& options, RunContext& context,
+               const CancelToken& cancel, const Redactor& redactor,
+               std::unique_ptr<AuditStore>& store) {
   if (options.dry_run) return kExitOk;
   auto opened = OpenWaiting(o.store, o.wait_lock, cancel);
   if (!opened.ok()) {
@@ -263,10 +272,6 @@ int OpenLocked(const RunCliOptions& o, const Runbook& rb, const RunOptions& opti
   // and nothing is recorded (breakWW WW11: the start and a cancelled end were, when the store
   // freed within the busy timeout after Ctrl-C; a fire stopped so never ran, unsaid).
   store->StopLockWaitsWhen([&cancel] { return cancel.cancelled(); });
-  // The lock is known by its masked name, on the console and in the store's locks table as
-  // in the run's record (breakL L31): two names differing only in a secret are one lock,
-  // which over-locks, never under-locks.
-  context.lock = redactor.Apply(lock.value());
   if (!context.lock.empty() &&
       !TakeLock(*store, context.lock, options.run_id, o.wait_lock, cancel, redactor)) {
     // Interrupted while waiting is 128+N like any interruption; a held lock is exit 3.
@@ -553,9 +558,15 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // Under serve, its params are kept once its request is taken, before it may wait for its
   // lock or the store: a run that dies with serve before it records its start is recorded with
   // them, not with the defaults (breakTT TT4), as one that never began (breakZZ ZZ5).
-  if (!o.lost_params.empty() && !options.dry_run)
-    KeepParams(o.lost_params, options.params, redactor, true);
-  if (int code = OpenLocked(o, rb, options, context, cancel, redactor, store); code != kExitOk)
+  if (int code = ResolveRunLock(rb, options, context, redactor); code != kExitOk) return code;
+  if (!o.lost_params.empty() && !options.dry_run) {
+    KeptParams accepted;
+    accepted.accepted = true;
+    accepted.accepted_at = FormatUtc(clock.WallNow());
+    accepted.lock = context.lock;
+    KeepParams(o.lost_params, options.params, redactor, std::move(accepted));
+  }
+  if (int code = OpenLocked(o, options, context, cancel, redactor, store); code != kExitOk)
     return code;
   if (int code = NoWriteIntoCut(store.get(), context, options.run_id); code != kExitOk) return code;
   // --run-id (serve's) naming a run the store has: said in words, nothing run.

@@ -5,6 +5,7 @@
 
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
+#include "engine/util/time_format.h"
 
 namespace runbook {
 namespace {
@@ -104,14 +105,16 @@ Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
   for (const std::string& name : kept.withheld) withheld.push_back(Value(name));
   Value body(Value::Map{{"params", Value(kept.params)},
                         {"withheld", Value(std::move(withheld))},
-                        {"accepted", Value(kept.accepted)}});
+                        {"accepted", Value(kept.accepted)},
+                        {"accepted_at", Value(kept.accepted_at)},
+                        {"lock", Value(kept.lock)}});
   return WritePrivateFile(path, ToJson(body) + "\n");
 }
 
 void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
-                bool accepted) {
-  KeptParams kept;
-  kept.accepted = accepted;
+                KeptParams kept) {
+  kept.params.clear();
+  kept.withheld.clear();
   for (const auto& [name, value] : params) {
     if (redactor.Apply(value) == value)
       kept.params[name] = value;
@@ -133,8 +136,15 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
   if (params == nullptr || !params->is_map() || withheld == nullptr || !withheld->is_list())
     return std::nullopt;
   const Value* accepted = body.value().Find("accepted");  // absent: kept by an older helper
-  KeptParams out{
-      params->as_map(), {}, accepted != nullptr && accepted->is_bool() && accepted->as_bool()};
+  KeptParams out;
+  out.params = params->as_map();
+  out.accepted = accepted != nullptr && accepted->is_bool() && accepted->as_bool();
+  // Absent (kept by an older run) or not a time: the helper's own time and no lock, as before.
+  const Value* at = body.value().Find("accepted_at");
+  if (at != nullptr && at->is_string() && ParseUtc(at->as_string()))
+    out.accepted_at = at->as_string();
+  const Value* lock = body.value().Find("lock");
+  if (lock != nullptr && lock->is_string()) out.lock = lock->as_string();
   for (const Value& name : withheld->as_list()) {
     if (!name.is_string()) return std::nullopt;
     out.withheld.push_back(name.as_string());

@@ -102,15 +102,20 @@ struct KeptParams {
   // start, it is a run that never began, not one refused (breakZZ ZZ5). False when a helper
   // kept them.
   bool accepted = false;
+  // Of an accepted run: when its request was taken (FormatUtc's UTC text), and the lock it
+  // resolved (masked, as recorded; "" for none). A helper records a run that never began with
+  // them (breakBB BB2: it was dated when the helper recorded it, its lock recorded as none).
+  std::string accepted_at;
+  std::string lock;
 };
 
 // Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.
 Status WriteKeptParams(const std::string& path, const KeptParams& kept);
 
-// Writes `params` to `path` as KeptParams (`accepted` as given), those `redactor` masks
-// withheld; a failure is said on stderr as a warning.
+// Writes `params` to `path` as `kept` (its accepted, accepted_at and lock as given), those
+// `redactor` masks withheld; a failure is said on stderr as a warning.
 void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
-                bool accepted);
+                KeptParams kept);
 
 // The params at `path`; nullopt when there are none, it is a symlink or not whole.
 std::optional<KeptParams> ReadKeptParams(const std::string& path);

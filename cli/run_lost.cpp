@@ -19,6 +19,7 @@
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/proc_identity.h"
+#include "engine/util/time_format.h"
 #include "serve/launcher.h"
 
 namespace runbook {
@@ -143,7 +144,7 @@ void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::M
     return;
   }
   if (o.sets.empty()) return;  // nothing kept and nothing given: the defaults, as bound
-  KeepParams(o.lost_params, params, redactor, false);
+  KeepParams(o.lost_params, params, redactor, KeptParams{});
 }
 
 // A run refused before it started, recorded as failed with no step (its params as bound, its
@@ -180,6 +181,15 @@ bool NeverBegan(const RunCliOptions& o, bool started, const std::optional<KeptPa
   }
   return o.lost_exit == kDiedWithServe ||
          (o.lost_exit > 128 && o.lost_exit != 128 + SIGINT && o.lost_exit < 128 + NSIG);
+}
+
+// Of a run that never began: the lock it resolved and when its request was taken, as the run
+// kept them (breakBB BB2), into `context`. A time ahead of now (a clock set back since) is not
+// taken: the start is then dated when it is recorded.
+void TakeAcceptance(const KeptParams& kept, RunContext& context) {
+  context.lock = kept.lock;
+  auto at = ParseUtc(kept.accepted_at);
+  if (at && *at <= SystemClock().WallNow()) context.requested_at = kept.accepted_at;
 }
 
 // A run that never began (NeverBegan), recorded as started and interrupted, as any run serve's
@@ -351,10 +361,12 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     row = store.value()->FindRun(resumed);
   }
   const bool started = row.ok();
-  const bool never_began = NeverBegan(
-      o, started, started ? std::nullopt : ReadKeptParams(o.lost_params), context.trigger);
-  if (never_began)
+  const std::optional<KeptParams> kept = started ? std::nullopt : ReadKeptParams(o.lost_params);
+  const bool never_began = NeverBegan(o, started, kept, context.trigger);
+  if (never_began) {
     detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, options.run_id);
+    TakeAcceptance(*kept, context);
+  }
   const std::string status = started ? row.value().status : never_began ? "interrupted" : "failure";
   if (status == "running") {  // not taken as gone yet (its heartbeat is fresh): later
     std::cerr << "runbook: error: run " << options.run_id << " is not marked interrupted yet\n";

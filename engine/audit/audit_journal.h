@@ -65,6 +65,10 @@ struct RunContext {
   // recording a run that never began, from params kept without them (cli/notify_journal.h
   // KeptParams::withheld; breakZZ ZZ5). Empty for a run's own process.
   std::vector<std::string> withheld_params;
+  // When a run that never began had its request taken (FormatUtc's UTC text), recorded by a
+  // lost-run helper as its run_started's recorded_late.happened_at: readers date its start
+  // by it, not by when the helper recorded it (breakBB BB2). "" for a run's own process.
+  std::string requested_at;
 };
 
 // How much of one string of an attempt's resolved parameters the store keeps (breakJ J30): a

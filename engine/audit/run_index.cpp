@@ -31,6 +31,14 @@ void Compare(std::vector<std::string>& out, const char* field, const T& indexed,
                   ")");
 }
 
+// When an event recorded late (its body's recorded_late.happened_at) happened; `at` (its
+// record's time) for any other.
+std::string LateOr(const Value& body, const std::string& at) {
+  const Value* late = body.Find("recorded_late");
+  const std::string happened = late != nullptr ? BodyText(*late, "happened_at") : "";
+  return happened.empty() ? at : happened;
+}
+
 }  // namespace
 
 bool IndexesRun(std::string_view kind) {
@@ -44,7 +52,7 @@ void FoldIntoRow(RunRow& row, const AuditEvent& e, const Value& body) {
     row.path = BodyText(body, "path");
     row.kind = BodyText(body, "kind");
     row.status = "running";
-    row.started_at = e.at;
+    row.started_at = LateOr(body, e.at);  // a run that never began: its request (breakBB BB2)
     row.rto_objective_ms = BodyInt(body, "objectives", "rto_ms");
     row.rpo_objective_ms = BodyInt(body, "objectives", "rpo_ms");
     row.resumed_from = BodyText(body, "resumed_from");
@@ -53,9 +61,7 @@ void FoldIntoRow(RunRow& row, const AuditEvent& e, const Value& body) {
   } else if (e.kind == "run_finished") {
     row.status = BodyText(body, "status");
     // An end recorded late ended when it happened (engine/audit/unrecorded.h; breakZZ ZZ8).
-    const Value* late = body.Find("recorded_late");
-    const std::string happened = late != nullptr ? BodyText(*late, "happened_at") : "";
-    row.finished_at = happened.empty() ? e.at : happened;
+    row.finished_at = LateOr(body, e.at);
     row.duration_ms = BodyInt(body, "duration_ms");
     row.rto_ms = BodyInt(body, "rto", "elapsed_ms");
     row.rpo_ms = BodyInt(body, "rpo", "age_ms");

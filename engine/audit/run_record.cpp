@@ -56,7 +56,7 @@ StepView& StepOf(RunRecord& r, const std::string& id) {
 void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
   if (e.kind == "run_started") {
     r.started = body;
-    r.started_at = e.at;
+    r.started_at = HappenedAt(e, body);  // a run that never began: its request (breakBB BB2)
     r.status = "running";
     if (const Value* reruns = body.Find("reruns_confirmed"); reruns && reruns->is_list())
       for (const Value& c : reruns->as_list())

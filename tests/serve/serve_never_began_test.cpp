@@ -31,6 +31,14 @@ std::string Drill(const std::string& dir, const std::string& name, int port,
          name + " >> " + dir + "/ran']}}\n";
 }
 
+// The body of run `id`'s run_started event, as the store holds it.
+std::string StartedBody(const std::string& dir, const std::string& id) {
+  return Shell("sqlite3 -cmd '.timeout 5000' " + dir +
+               "/store/audit.db \"select body from events where kind='run_started' and run_id='" +
+               id + "'\"")
+      .out;
+}
+
 std::string Show(const std::string& dir, const std::string& id) {
   return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
 }
@@ -67,6 +75,7 @@ TEST_CASE("serve: an API run killed with serve as it waits to record its start i
   const std::string secret = "s3cr3t-zz5-value";
   Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=" + secret});
   int locker = LockStore(dir, 60);
+  const std::string requested = NowUtc(0);
   std::string id = serve
                        .Json("POST", "/api/v1/runbooks/dr/runs", 201,
                              "{\"params\": {\"tag\": \"t-zz5\", \"token\": \"" + secret + "\"}}")
@@ -75,8 +84,16 @@ TEST_CASE("serve: an API run killed with serve as it waits to record its start i
   REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
   serve.Kill9();  // the run dies with it
   StopServer(locker);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string restarted = NowUtc(0);
   serve.Start();
   CheckNeverBegan(serve, hook, dir, id);
+  // Dated when its request was taken, not when the next serve's helper recorded it
+  // (breakBB BB2).
+  const std::string started_at =
+      serve.Json("GET", "/api/v1/runs/" + id, 200).Find("started_at")->as_string();
+  CHECK(started_at >= requested);
+  CHECK(started_at < restarted);
   const std::string shown = Show(dir, id);
   CHECK_THAT(shown, Catch::Contains("t-zz5"));  // its own params, not the defaults
   CHECK(shown.find(secret) == std::string::npos);
@@ -144,6 +161,7 @@ TEST_CASE("serve: a run killed as it waits for its lock never began, and is resu
   CHECK_THAT(Text(got[0], "detail"), Catch::Contains("was killed by signal 9 (SIGKILL) before it "
                                                      "recorded its start"));
   CHECK_THAT(Show(dir, id), !Catch::Contains("no objective"));
+  CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"lock\":\"shared\""));  // breakBB BB2
   WriteFile(dir, "gate.go", "");
   CHECK(serve.Finished(holder) == "success");
   std::string next =

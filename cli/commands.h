@@ -83,6 +83,10 @@ struct RunCliOptions {
   // had not begun is then recorded interrupted, to be resumed: breakBB BB5).
   bool lost_stopped = false;
   std::string lost_params;
+  // Hidden, with lost_exit: the names of the params serve started the run with, a JSON list
+  // (LaunchedRun::set_names); "" when serve does not know them. Without the run's kept params
+  // nor their values, those are recorded withheld (masked), not as their defaults (breakBB BB4).
+  std::string lost_set_names;
   // Hidden, for runbook serve: where the run keeps what its end owes to tell and what it
   // sent (cli/notify_journal.h); with lost_exit, where the helper reads them.
   std::string notify_outbox;

@@ -170,6 +170,9 @@ int Main(int argc, char** argv) {
   r->add_option("--lost-params", run.lost_params,
                 "with --lost-exit: where a run never started keeps its params")
       ->group("");
+  r->add_option("--lost-set-names", run.lost_set_names,
+                "with --lost-exit: the names of the params the run was started with (JSON)")
+      ->group("");
 
   RunCliOptions resume;
   resume.notifier = notifier.get();

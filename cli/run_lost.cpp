@@ -133,9 +133,12 @@ std::set<OwedNotice> SentNotices(AuditStore& store, const std::string& run_id) {
 // run's --set values), taken by the next (given none after a restart: breakRR RR5). A param
 // holding a secret's text is withheld: unset for the next helper, never its default (an
 // entry addressed by it fails, said, rather than paging the default's receiver); its name is
-// put in `withheld` (recorded masked: RunContext::withheld_params).
-void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::Map& params,
-                      std::vector<std::string>& withheld) {
+// put in `withheld` (recorded masked: RunContext::withheld_params). Neither kept (the file
+// lost or damaged) nor given (a restart): the params serve says the run was started with
+// (--lost-set-names), or every param of `rb` when it cannot say, are withheld too: never
+// recorded as their defaults, which a resume would run with (breakBB BB4).
+void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor& redactor,
+                      Value::Map& params, std::vector<std::string>& withheld) {
   if (o.lost_params.empty()) return;
   if (auto kept = ReadKeptParams(o.lost_params)) {
     params = kept->params;
@@ -143,8 +146,26 @@ void KeepOrTakeParams(const RunCliOptions& o, const Redactor& redactor, Value::M
     withheld = kept->withheld;
     return;
   }
-  if (o.sets.empty()) return;  // nothing kept and nothing given: the defaults, as bound
-  KeepParams(o.lost_params, params, redactor, KeptParams{});
+  if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, KeptParams{});
+  auto said = ParseJson(o.lost_set_names);
+  std::optional<std::vector<std::string>> set =
+      said.ok() ? SetNamesFrom(&said.value()) : std::nullopt;
+  if (!set) {
+    set.emplace();
+    for (const ParamSpec& p : rb.params) set->push_back(p.name);
+  }
+  for (const std::string& name : *set) {
+    params.erase(name);
+    withheld.push_back(name);
+  }
+  if (withheld.empty()) return;  // started with none set: the defaults, as bound
+  std::cerr << "runbook: warning: the params run " << o.run_id << " was started with are not "
+            << "kept (" << o.lost_params << " is missing or damaged): recorded withheld\n";
+  KeptParams kept;
+  kept.params = params;
+  kept.withheld = withheld;
+  if (Status s = WriteKeptParams(o.lost_params, kept); !s.ok())
+    std::cerr << "runbook: warning: " << s.message() << "\n";
 }
 
 // A run refused before it started, recorded as failed with no step (its params as bound, its
@@ -391,7 +412,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // failing, recorded, and the others send.
   options.secrets = ReadableSecrets(rb, env, context.base);
   Redactor redactor = RunRedactor(*options.secrets, env);
-  if (!started) KeepOrTakeParams(o, redactor, options.params, context.withheld_params);
+  if (!started) KeepOrTakeParams(o, rb, redactor, options.params, context.withheld_params);
   std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
   if (started) sent.merge(SentNotices(*store.value(), options.run_id));
   bool recorded_now = false;

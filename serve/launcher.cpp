@@ -139,6 +139,23 @@ std::vector<std::string> Launcher::LeftRunning(const std::string& log_dir) {
   return ids;
 }
 
+Value SetNamesValue(const std::optional<std::vector<std::string>>& names) {
+  if (!names) return Value();
+  Value::List list;
+  for (const std::string& name : *names) list.push_back(Value(name));
+  return Value(std::move(list));
+}
+
+std::optional<std::vector<std::string>> SetNamesFrom(const Value* kept) {
+  if (kept == nullptr || !kept->is_list()) return std::nullopt;
+  std::vector<std::string> names;
+  for (const Value& name : kept->as_list()) {
+    if (!name.is_string()) return std::nullopt;
+    names.push_back(name.as_string());
+  }
+  return names;
+}
+
 std::string SetText(const Value& value) {
   return value.is_string() ? value.as_string() : ToJson(value);
 }
@@ -192,6 +209,8 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.log = log_dir_ + "/" + run.run_id + ".log";
   run.file = request.file;
   run.sets = request.sets;
+  run.set_names.emplace();
+  for (const auto& [name, value] : request.sets) run.set_names->push_back(name);
   run.resumes = request.resume_id;
   run.trigger = request.trigger;
   // Before the child reads it.
@@ -212,7 +231,8 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   Value mark(Value::Map{{"runbook", Value(run.runbook)},
                         {"file", Value(run.file)},
                         {"resumes", Value(run.resumes)},
-                        {"trigger", run.trigger}});
+                        {"trigger", run.trigger},
+                        {"set_params", SetNamesValue(run.set_names)}});
   (void)WritePrivateFile(MarkerOf(run.run_id), ToJson(mark) + "\n");
   return run;
 }
@@ -234,6 +254,7 @@ std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const 
   if (resumes != nullptr && resumes->is_string()) run.resumes = resumes->as_string();
   if (const Value* trigger = mark.value().Find("trigger"); trigger != nullptr && trigger->is_map())
     run.trigger = *trigger;
+  run.set_names = SetNamesFrom(mark.value().Find("set_params"));
   return run;
 }
 
@@ -281,6 +302,8 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
   if (run.trigger.is_map()) args.insert(args.end(), {"--trigger", ToJson(run.trigger)});
   if (run.cancelled) args.push_back("--lost-cancelled");
   if (run.cancelled && run.stopped) args.push_back("--lost-stopped");
+  if (run.set_names)
+    args.insert(args.end(), {"--lost-set-names", ToJson(SetNamesValue(run.set_names))});
   if (!run.sets.empty()) args.push_back("--sets-stdin");  // as Argv: never on argv (TT3)
   std::lock_guard<std::mutex> lock(mu_);
   auto pid = SpawnLocked(std::move(args), LogOf(run.run_id), O_APPEND | O_CREAT, run.sets);

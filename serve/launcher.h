@@ -45,9 +45,14 @@ struct LaunchedRun {
   std::string run_id;
   std::string runbook;
   pid_t pid = -1;
-  std::string log;      // its output file
-  std::string file;     // the runbook's file
-  ParamSets sets;       // its params
+  std::string log;   // its output file
+  std::string file;  // the runbook's file
+  ParamSets sets;    // its params
+  // The names `sets` had when serve started it (Start), kept without their values in its
+  // marker and .owed: after a restart the values are gone, and a helper that cannot read the
+  // run's kept params records those names withheld, not their defaults (breakBB BB4). Nullopt:
+  // not known (a file an older serve wrote).
+  std::optional<std::vector<std::string>> set_names;
   std::string resumes;  // a resume's: the run it resumes
   // The trigger it records (LaunchRequest::trigger): a helper records a run that never began
   // with it, its caller's identity included (breakZZ ZZ5: the user was empty). Null: unknown.
@@ -65,6 +70,11 @@ struct LaunchedRun {
 // The exit code a run that died with serve is told by (its process was killed with serve's:
 // PR_SET_PDEATHSIG), for `run --lost-exit` (cli/run_lost.h).
 constexpr int kDiedWithServe = 1000;
+
+// LaunchedRun::set_names as its files keep it: a list of names, null when not known; and
+// back (anything but a list of strings: not known).
+Value SetNamesValue(const std::optional<std::vector<std::string>>& names);
+std::optional<std::vector<std::string>> SetNamesFrom(const Value* kept);
 
 struct EndedRun {
   LaunchedRun run;

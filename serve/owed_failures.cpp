@@ -54,7 +54,7 @@ std::string OwedFailures::FileOf(const std::string& run_id) const {
 }
 
 // Never the --set values: a param may be one the store keeps masked; a helper started again
-// takes the params the run recorded.
+// takes the params the run recorded, or kept (their names only here: LaunchedRun::set_names).
 Status OwedFailures::Write(const Owed& owed) const {
   Value body(Value::Map{{"run_id", Value(owed.run.run_id)},
                         {"runbook", Value(owed.run.runbook)},
@@ -62,7 +62,9 @@ Status OwedFailures::Write(const Owed& owed) const {
                         {"exit_code", Value(int64_t{owed.exit_code})},
                         {"resumes", Value(owed.run.resumes)},
                         {"cancelled", Value(owed.run.cancelled)},
-                        {"stopped", Value(owed.run.stopped)}});
+                        {"stopped", Value(owed.run.stopped)},
+                        {"trigger", owed.run.trigger},
+                        {"set_params", SetNamesValue(owed.run.set_names)}});
   return WritePrivateFile(FileOf(owed.run.run_id), ToJson(body) + "\n");  // 0600, synced
 }
 
@@ -128,6 +130,10 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     owed.run.cancelled = cancelled != nullptr && cancelled->is_bool() && cancelled->as_bool();
     const Value* stopped = body.value().Find("stopped");
     owed.run.stopped = stopped != nullptr && stopped->is_bool() && stopped->as_bool();
+    if (const Value* trigger = body.value().Find("trigger");
+        trigger != nullptr && trigger->is_map())
+      owed.run.trigger = *trigger;  // a run that never began is recorded with its caller
+    owed.run.set_names = SetNamesFrom(body.value().Find("set_params"));
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id +

@@ -281,9 +281,14 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
     std::optional<LaunchedRun> run;
     if (row.ok()) {
       auto events = JudgedEvents(*store.value(), id, launcher);
-      if (events.ok() && LeftUntold(row.value().status, events.value(), id, launcher, not_resumed))
-        run = LaunchedRun{
-            id, row.value().runbook, -1, launcher.LogOf(id), row.value().path, {}, "", Value()};
+      if (events.ok() &&
+          LeftUntold(row.value().status, events.value(), id, launcher, not_resumed)) {
+        run.emplace();
+        run->run_id = id;
+        run->runbook = row.value().runbook;
+        run->log = launcher.LogOf(id);
+        run->file = row.value().path;
+      }
     } else {  // never recorded: refused before it started (breakRR RR6: its .owed unwritten)
       run = launcher.MarkedRun(id);
     }

@@ -31,6 +31,36 @@ std::string Drill(const std::string& dir, const std::string& name, int port,
          name + " >> " + dir + "/ran']}}\n";
 }
 
+// Starts runbook `dr` through the API with `params` (a JSON object) and returns its id once
+// it waits to record its start (the caller holds the store locked: LockStore).
+std::string StartWaitingForStore(Serve& serve, const std::string& dir, const std::string& params) {
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/dr/runs", 201, "{\"params\": " + params + "}")
+          .Find("run_id")
+          ->as_string();
+  REQUIRE(
+      FileSays(dir + "/store/serve/logs/" + id + ".log", "waiting to record the run (--wait)", 20));
+  return id;
+}
+
+// Serve on a folder with runbook `dr` (Drill: its failures posted to `hook`), the secret
+// `key` in its environment, and the store held locked by `locker` (LockStore, 60 s at most)
+// for the test to free.
+struct LockedDr {
+  explicit LockedDr(const std::string& key)
+      : hook(dir, "hook", port),
+        written(WriteFile(dir, "rb/dr.yaml", Drill(dir, "dr", port, ""))),
+        serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=" + key}),
+        locker(LockStore(dir, 60)) {}
+  std::string dir = ServeDir();
+  int port = FreePort();
+  std::string logs = dir + "/store/serve/logs/";
+  Receiver hook;
+  std::string written;
+  Serve serve;
+  int locker;
+};
+
 // The body of run `id`'s run_started event, as the store holds it.
 std::string StartedBody(const std::string& dir, const std::string& id) {
   return Shell("sqlite3 -cmd '.timeout 5000' " + dir +
@@ -67,21 +97,12 @@ void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const
 
 TEST_CASE("serve: an API run killed with serve as it waits to record its start is resumable",
           "[serve][owed][unrecorded]") {
-  std::string dir = ServeDir();
-  int port = FreePort();
-  Receiver hook(dir, "hook", port);
-  WriteFile(dir, "rb/dr.yaml", Drill(dir, "dr", port, ""));
-  const std::string logs = dir + "/store/serve/logs/";
   const std::string secret = "s3cr3t-zz5-value";
-  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=" + secret});
-  int locker = LockStore(dir, 60);
+  LockedDr b(secret);
+  auto& [dir, port, logs, hook, written, serve, locker] = b;
   const std::string requested = NowUtc(0);
-  std::string id = serve
-                       .Json("POST", "/api/v1/runbooks/dr/runs", 201,
-                             "{\"params\": {\"tag\": \"t-zz5\", \"token\": \"" + secret + "\"}}")
-                       .Find("run_id")
-                       ->as_string();
-  REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
+  std::string id =
+      StartWaitingForStore(serve, dir, "{\"tag\": \"t-zz5\", \"token\": \"" + secret + "\"}");
   serve.Kill9();  // the run dies with it
   StopServer(locker);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -229,4 +250,67 @@ TEST_CASE("serve: a run serve's stop catches before it began is interrupted, to 
   CHECK(ReadFile(dir + "/ran") == "victim\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(hook.Bodies().size() == 1);
+}
+
+TEST_CASE("serve: a lost run whose kept params are gone is recorded with them withheld",
+          "[serve][owed][unrecorded]") {
+  // breakBB BB4: the run's kept params (logs/ID.params) lost or damaged while serve was
+  // down, its helper recorded the run with the params' defaults, and offered a resume that
+  // would run with them (a restore of the default target). The params the run was started
+  // with are withheld (recorded masked: a resume asks for them), never defaulted.
+  LockedDr b("bb4-key");
+  auto& [dir, port, logs, hook, written, serve, locker] = b;
+  std::string id = StartWaitingForStore(serve, dir, "{\"tag\": \"t-bb4\"}");
+  serve.Kill9();  // the run dies with it
+  StopServer(locker);
+  std::vector<std::string> withheld = {"tag"};  // token was not set: its default is right
+  SECTION("removed") { std::filesystem::remove(logs + id + ".params"); }
+  SECTION("damaged") { WriteFile(logs, id + ".params", "{\"params\": {\"tag\""); }
+  SECTION("removed, and the marker of an older serve names no params") {
+    std::filesystem::remove(logs + id + ".params");
+    std::string marker = ReadFile(logs + id + ".running");
+    size_t at = marker.find(",\"set_params\":[\"tag\"]");
+    REQUIRE(at != std::string::npos);
+    marker.erase(at, 21);
+    WriteFile(logs, id + ".running", marker);
+    withheld.push_back("token");  // which were set is not known: all are withheld
+  }
+  serve.Start();
+  CHECK(serve.LogSays("run " + id + " left no record in the store: it is recorded and told"));
+  REQUIRE(hook.AtLeast(1).size() == 1);
+  const std::string body = StartedBody(dir, id);
+  INFO(body);
+  CHECK_THAT(body, !Catch::Contains("\"tag\":\"none\""));  // never its default
+  for (const std::string& name : withheld)
+    CHECK_THAT(body, Catch::Contains("\"" + name + "\":\"***\""));
+  if (withheld.size() == 1) CHECK_THAT(body, Catch::Contains("\"token\":\"none\""));
+  Value refused = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}");
+  CHECK_THAT(refused.Find("error")->as_string(), Catch::Contains("tag"));
+  CHECK(!std::filesystem::exists(dir + "/ran"));
+}
+
+TEST_CASE("serve: a run that never began, owed across a restart, is recorded with its caller",
+          "[serve][owed][unrecorded]") {
+  // The run killed as it waits for the store, its helper unable to record it (the store still
+  // locked) when serve is killed: the next serve's helper, started from the run's .owed, had
+  // no trigger (the API's call, its token's name).
+  LockedDr b("owed-key");
+  auto& [dir, port, logs, hook, written, serve, locker] = b;
+  std::string id = StartWaitingForStore(serve, dir, "{\"tag\": \"t-owed\"}");
+  REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
+  REQUIRE(serve.LogSays("run " + id + " ended, exit 137", 10));
+  if (!FileSays(logs + id + ".log", "is not recorded yet: serve asks again", 20))  // locked
+    FAIL(ReadFile(logs + id + ".log") + "\n---\n" + serve.Log());
+  serve.Kill9();
+  CHECK_THAT(ReadFile(logs + id + ".owed"), Catch::Contains("\"kind\":\"api\""));
+  StopServer(locker);
+  serve.Start();
+  for (int i = 0; i < 200 && StartedBody(dir, id).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(serve.Finished(id) == "interrupted");
+  CHECK(hook.AtLeast(1).size() == 1);  // told by the first helper, not again
+  const std::string body = StartedBody(dir, id);
+  INFO(body);
+  CHECK_THAT(body, Catch::Contains("\"trigger\":{") && Catch::Contains("\"kind\":\"api\""));
+  CHECK_THAT(body, Catch::Contains("\"tag\":\"t-owed\""));
 }

@@ -110,6 +110,14 @@ class Loop {
 
   bool IsFinally(int i) const { return static_cast<size_t>(i) >= g_.finally_begin; }
 
+  // Why a step did not run once the store failed (journal_status_), `prefix` first: the
+  // store's error, and the cancel whose wait for a locked store was given up, when that is
+  // what failed it (breakBB BB3: a run serve stopped said only "the audit store failed").
+  std::string StoreFailed(const std::string& prefix) const {
+    return prefix + (svc_.cancel.cancelled() ? "the run was cancelled and " : "") +
+           journal_status_.message();
+  }
+
   // A step whose needs are all done (and, for finally steps, every main step): decide
   // whether it runs, is skipped or is cancelled.
   void MaybeReady(int i) {
@@ -118,7 +126,7 @@ class Loop {
     // its dependents ready before the pass reaches them.
     if (run.state != StepState::kPending || run.unsatisfied > 0 || queued_[i]) return;
     if (IsFinally(i) && main_left_ > 0) return;
-    if (!journal_status_.ok()) return Complete(i, Outcome::kCancelled, "the audit store failed");
+    if (!journal_status_.ok()) return Complete(i, Outcome::kCancelled, StoreFailed(""));
     if (Restore(i)) return;
     if (!IsFinally(i) && svc_.cancel.cancelled()) {
       return Complete(i, Outcome::kCancelled, "run cancelled before the step started");
@@ -461,7 +469,7 @@ class Loop {
       if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
         --running_;
         NeverBegun(run);
-        return Complete(i, Outcome::kCancelled, "not started: the audit store failed");
+        return Complete(i, Outcome::kCancelled, StoreFailed("not started: "));
       }
     }
     launches_.push_back({i, std::make_shared<AttemptInput>(std::move(in))});
@@ -482,7 +490,7 @@ class Loop {
         // never said started (breakYY YY6: a finally step that never ran was shown "start",
         // then "stop 4.80s", the store's wait).
         NeverBegun(steps_[i]);
-        Complete(i, Outcome::kCancelled, "not started: the audit store failed");
+        Complete(i, Outcome::kCancelled, StoreFailed("not started: "));
         continue;
       }
       BeginsNow(steps_[i], *input, now);

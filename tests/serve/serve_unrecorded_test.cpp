@@ -122,7 +122,9 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
     CHECK_THAT(shown, !Catch::Contains("--rerun upload"));  // it ran once, and is not offered again
     CHECK(ReadFile(gate + ".ran") == "upload\n");           // cleanup never ran: not claimed
     const std::string run_log = ReadFile(logs + id + ".log");  // nor said to have (YY6)
-    CHECK_THAT(run_log, Catch::Contains("stop cleanup  (not started: the audit store failed)"));
+    // Said as what kept it from starting: the stop's cancel and the locked store (BB3).
+    CHECK_THAT(run_log, Catch::Contains("stop cleanup  (not started: the run was cancelled and "
+                                        "the audit store cannot be written: "));
     CHECK_THAT(run_log, !Catch::Contains("start cleanup"));
     CHECK(hook.Bodies().empty());  // a cancel is no failure
     CHECK(Shell(Binary() + " audit verify --audit-db " + dir + "/store/audit.db").exit_code == 0);

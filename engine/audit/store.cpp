@@ -371,7 +371,7 @@ Result<Sweep> AuditStore::MarkInterrupted(const WatchScope& scope) {
   }
   auto locks = db_->Prepare("SELECT name, run_id, host, pid, pid_start FROM locks");
   if (!locks.ok()) return locks.status();
-  std::vector<std::string> stale;
+  std::vector<std::pair<std::string, std::string>> stale;  // lock name, the holder judged
   for (;;) {
     auto row = locks.value().Step();
     if (!row.ok()) return row.status();
@@ -386,12 +386,14 @@ Result<Sweep> AuditStore::MarkInterrupted(const WatchScope& scope) {
       if (!running.ok()) return running.status();
       if (running.value()) continue;
     }
-    if (LeftBehind(heard.value()).empty()) stale.push_back(l.Text(0));
+    if (LeftBehind(heard.value()).empty()) stale.emplace_back(l.Text(0), l.Text(1));
   }
-  for (const std::string& name : stale) {
-    auto del = db_->Prepare("DELETE FROM locks WHERE name=?");
-    if (!del.ok()) return del.status();
-    Status s = del.value().Bind(1, name).Run();
+  // Only the holder judged gone: a run may have taken the lock since it was read (its holder
+  // gone, TryLock replaces it), and deleting by name freed a lock a live run held, which a
+  // second run then took (the newcomer round of 2026-12-06: a run waiting for the lock of a
+  // run whose leftovers a resume --end-leftovers ended ran beside that resume).
+  for (const auto& [name, holder] : stale) {
+    Status s = Unlock(name, holder);
     if (!s.ok()) return s;
   }
   return marked;

@@ -2,10 +2,14 @@
 // the sqlite3 tool, signed heads and truncation, locks held by gone processes.
 #include "engine/audit/store.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <set>
+#include <thread>
 
 #include "engine/audit/verify.h"
 #include "engine/util/crypto.h"
+#include "engine/util/proc_identity.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -36,6 +40,13 @@ std::string Verify(const std::string& path, const std::string& public_key = "") 
 void Sql(const std::string& path, const std::string& sql) {
   Command c = Shell("sqlite3 '" + path + "' \"" + sql + "\"");
   REQUIRE(c.exit_code == 0);
+}
+
+// What `sql` prints, waiting out a writer (5 s at most).
+std::string Query(const std::string& path, const std::string& sql) {
+  Command c = Shell("sqlite3 -cmd '.timeout 5000' '" + path + "' \"" + sql + "\"");
+  REQUIRE(c.exit_code == 0);
+  return c.out;
 }
 
 }  // namespace
@@ -131,4 +142,51 @@ TEST_CASE("a store written by a newer schema is refused with its version", "[aud
   REQUIRE_FALSE(again.ok());
   CHECK(again.status().message() ==
         "audit store " + db + ": written by a newer runbook (schema 99, this one knows 1)");
+}
+
+TEST_CASE("a sweep frees a stale lock only from the holder it judged gone, never a new holder's",
+          "[audit][lock]") {
+  // The newcomer round of 2026-12-06: MarkInterrupted read the locks, judged one's holder gone,
+  // and deleted the lock by its name; a run that took it in between (TryLock replaces a gone
+  // holder) lost it, and a run waiting for it took it too: two runs under one lock. Here a
+  // sweeper and a taker race on two connections, a gone holder put back before each round.
+  std::string db = TempDir() + "/audit.db";
+  auto sweeper = AuditStore::Open(db);
+  auto taker = AuditStore::Open(db);
+  REQUIRE(sweeper.ok());
+  REQUIRE(taker.ok());
+  std::atomic<bool> done{false};
+  std::thread sweeps([&] {
+    while (!done) (void)sweeper.value()->MarkInterrupted();
+  });
+  // Many stale locks at once: a sweep reads them all before it frees any, a window a taker
+  // falls into.
+  std::string values;
+  for (int n = 0; n < 300; ++n)
+    values += std::string(n ? "," : "") + "('l" + std::to_string(n) + "', 'gone', '" +
+              SelfIdentity().host + "', 999999999, '', '')";
+  int lost = 0, taken = 0;
+  for (int round = 0; round < 10; ++round) {
+    Query(db,
+          "INSERT OR REPLACE INTO locks(name, run_id, host, pid, pid_start, acquired_at) "
+          "VALUES" +
+              values);
+    const std::string me = "run-" + std::to_string(round);
+    std::set<std::string> mine;
+    for (int n = 0; n < 300; ++n) {
+      auto took = taker.value()->TryLock("l" + std::to_string(n), me);
+      if (took.ok() && !took.value()) mine.insert("l" + std::to_string(n));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the sweeps in flight end
+    const std::string held = Query(db, "SELECT name FROM locks WHERE run_id='" + me + "'");
+    for (const std::string& name : mine) {
+      ++taken;
+      if (("\n" + held).find("\n" + name + "\n") == std::string::npos) ++lost;
+    }
+  }
+  INFO(taken << " locks taken");
+  CHECK(taken > 0);
+  done = true;
+  sweeps.join();
+  CHECK(lost == 0);
 }

@@ -437,7 +437,10 @@ void Launcher::ReapLocked() const {
     // runbook ends 130 or 143 only by its cancel, as Ctrl-C (a SIGINT or SIGTERM an operator
     // or a supervisor sent it, not serve): a cancel is no failure, whoever sent it (breakBB
     // BB1: one cancelled so while it waited for its lock was recorded and paged a failure).
-    if (code == 128 + SIGINT || code == 128 + SIGTERM) it->second.cancelled = true;
+    if (code == 128 + SIGINT || code == 128 + SIGTERM) {
+      it->second.cancelled = true;
+      it->second.stopped = it->second.stopped || (stopping_ && stopping_());
+    }
     // One that may have a failure to tell keeps them until it is owed (serve/owed_failures.h).
     if (!MayBeLost(code) && !LeftUnrecorded(id)) Forget(id);
     auto waits = caller_waits_.find(id);

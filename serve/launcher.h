@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -102,6 +103,11 @@ class Launcher {
   // stopped too). False when it is not running here.
   // `by_stop`: serve is stopping (LaunchedRun::stopped).
   bool Cancel(const std::string& run_id, bool by_stop = false);
+  // What says serve is stopping: a run that ends on a SIGINT or SIGTERM meanwhile was stopped
+  // with serve (LaunchedRun::stopped), though the signal came from outside: `systemctl kill`
+  // signals every process of the unit at once (breakCC CC3: such a run that had not begun was
+  // taken for an operator's cancel, and recorded nowhere). Unset: never.
+  void StoppingWhen(std::function<bool()> stopping) { stopping_ = std::move(stopping); }
   // Children that ended since the last call, with their exit codes. The last 100 are also
   // kept for Ended().
   std::vector<EndedRun> Reap();
@@ -208,6 +214,7 @@ class Launcher {
   std::string audit_db_;
   std::string log_dir_;
   mutable std::mutex mu_;
+  std::function<bool()> stopping_;  // StoppingWhen
   // Queries reap ended children first (ReapLocked), so these change under const calls.
   mutable std::map<pid_t, LaunchedRun> running_;
   mutable std::vector<EndedRun> ended_;                       // the last 100, oldest first

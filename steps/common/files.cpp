@@ -152,7 +152,11 @@ Result<std::vector<std::string>> MakeFolders(const std::string& path) {
        !p.empty() && !std::filesystem::is_directory(p, ec); p = p.parent_path()) {
     if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
       return Status::Error("cannot examine " + Printable(p.string()) + ": " + ec.message());
-    if (std::filesystem::symlink_status(p, ec).type() != std::filesystem::file_type::not_found)
+    const auto type = std::filesystem::symlink_status(p, ec).type();
+    // Made since is_directory looked (another step's MakeFolders of the same folder, in
+    // parallel: CI 2026-12-06, "dumps is not a folder"): there, as asked.
+    if (type == std::filesystem::file_type::directory) break;
+    if (type != std::filesystem::file_type::not_found)
       return Status::Error("cannot make folder " + Printable(path) + ": " + Printable(p.string()) +
                            " is not a folder");
     missing.push_back(p.string());

@@ -12,6 +12,7 @@
 #include "engine/util/time_format.h"
 #include "serve/scheduler.h"
 #include "support/fake_clock.h"
+#include "support/serve_process.h"
 #include "support/servers.h"
 #include "support/support.h"
 
@@ -630,4 +631,34 @@ TEST_CASE("scheduler on a fake clock: a killed unstarted run's fire does not run
   s.Tick(*b.Catalog_());
   CHECK(b.Said("fired ").size() == 2);
   StopServer(holder);
+}
+
+TEST_CASE("a run that ends on a SIGTERM once serve stops was stopped with serve, not cancelled",
+          "[serve][stop]") {
+  // breakCC CC3: `systemctl kill` signals every process of serve's unit at once; a run's own
+  // SIGTERM made it an operator's cancel (recorded nowhere when it had not begun), though
+  // serve was stopping. The launcher asks serve (StoppingWhen) as it reaps.
+  bool stopping = GENERATE(false, true);
+  Bench b;
+  b.Runbook("slow.yaml",
+            "version: 1\nname: slow\nsteps:\n  - {id: a, uses: exec, with: {run: "
+            "[sh, -c, 'sleep 30']}}\n");
+  b.launcher->StoppingWhen([stopping] { return stopping; });
+  LaunchRequest request;
+  request.runbook = "slow";
+  request.file = b.dir + "/rb/slow.yaml";
+  auto run = b.launcher->Start(request);
+  REQUIRE(run.ok());
+  REQUIRE(FileSays(run.value().log, "start a", 20));
+  REQUIRE(::kill(run.value().pid, SIGTERM) == 0);  // from outside serve
+  std::optional<EndedRun> ended;
+  for (int i = 0; i < 200 && !ended; ++i) {
+    for (EndedRun& e : b.launcher->Reap())
+      if (e.run.run_id == run.value().run_id) ended = e;
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(ended.has_value());
+  CHECK(ended->exit_code == 143);
+  CHECK(ended->run.cancelled);
+  CHECK(ended->run.stopped == stopping);
 }

@@ -3,8 +3,11 @@
 // through a file is refused in words.
 #include <sys/stat.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "steps/common/files.h"
 #include "support/support.h"
@@ -94,4 +97,24 @@ TEST_CASE(
     CHECK(Shell("stat -c %a " + dir + "/" + folder).out == "700\n");
   }
   CHECK(ReadFile(dir + "/q2/sub/a.txt") == "a\n");
+}
+
+TEST_CASE("steps making the same folder at once both have it, neither says it is not a folder",
+          "[steps][folders]") {
+  // CI 2026-12-06: two parallel backup steps into one new `dumps`: one made it between the
+  // other's look and its check, which then said "dumps is not a folder" and failed.
+  std::string dir = TempDir();
+  int failed = 0;
+  for (int round = 0; round < 200; ++round) {
+    const std::string path = dir + "/r" + std::to_string(round) + "/a/b/c";
+    std::vector<std::thread> makers;
+    std::atomic<int> bad{0};
+    for (int t = 0; t < 4; ++t)
+      makers.emplace_back([&] {
+        if (!MakeFolders(path).ok()) ++bad;
+      });
+    for (std::thread& m : makers) m.join();
+    failed += bad;
+  }
+  CHECK(failed == 0);
 }

@@ -67,19 +67,6 @@ class Serve {
     pid_ = StartServer(argv, dir_ + "/serve.log." + std::to_string(++starts_), port_);
   }
   void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
-  // Sends SIGTERM to serve and, at once, to the processes `pattern` matches (pkill -f), as
-  // `systemctl kill` signals every process of the unit; then waits for serve to end. Serve
-  // is held (SIGSTOP) until those processes ended: it reaps them as it stops, as a busy serve
-  // may.
-  void TermWith(const std::string& pattern) {
-    ::kill(pid_, SIGSTOP);
-    Shell("kill -TERM " + std::to_string(pid_) + "; pkill -TERM -f -- '" + pattern +
-          "'; for i in $(seq 100); do pgrep -f -- '" + pattern +
-          "' >/dev/null || break; sleep 0.1; done");
-    ::kill(pid_, SIGCONT);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
   // SIGSTOP to serve alone: it reaps nothing and starts no helper until killed (Kill9).
   void Pause() { ::kill(pid_, SIGSTOP); }
   // SIGTERM to serve alone (as systemd's stop, its runs left to serve); returns once it exited.

@@ -564,6 +564,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
     accepted.accepted = true;
     accepted.accepted_at = FormatUtc(clock.WallNow());
     accepted.lock = context.lock;
+    accepted.runbook = rb.name;
+    accepted.trigger = context.trigger;
     KeepParams(o.lost_params, options.params, redactor, std::move(accepted));
   }
   if (int code = OpenLocked(o, options, context, cancel, redactor, store); code != kExitOk)

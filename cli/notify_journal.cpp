@@ -107,7 +107,9 @@ Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
                         {"withheld", Value(std::move(withheld))},
                         {"accepted", Value(kept.accepted)},
                         {"accepted_at", Value(kept.accepted_at)},
-                        {"lock", Value(kept.lock)}});
+                        {"lock", Value(kept.lock)},
+                        {"runbook", Value(kept.runbook)},
+                        {"trigger", kept.trigger}});
   return WritePrivateFile(path, ToJson(body) + "\n");
 }
 

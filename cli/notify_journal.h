@@ -107,6 +107,11 @@ struct KeptParams {
   // them (breakBB BB2: it was dated when the helper recorded it, its lock recorded as none).
   std::string accepted_at;
   std::string lock;
+  // Of an accepted run: its runbook's name and its trigger, so that serve still knows the run
+  // when its `.running` marker is lost or damaged (Launcher::MarkedRun reads them; breakCC CC2:
+  // the run vanished, its files deleted as stale).
+  std::string runbook;
+  Value trigger;
 };
 
 // Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.

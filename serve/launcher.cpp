@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <utility>
 
 #include "engine/audit/unrecorded.h"
@@ -125,18 +126,20 @@ void CopyRunbook(const std::string& file, const std::string& copy) {
 }  // namespace
 
 std::vector<std::string> Launcher::LeftRunning(const std::string& log_dir) {
-  std::vector<std::string> ids;
+  std::set<std::string> ids;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
-    std::string name = entry.path().filename().string();
-    const std::string suffix = ".running";
-    if (name.size() <= suffix.size() ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    ids.push_back(name.substr(0, name.size() - suffix.size()));
+    const std::filesystem::path& path = entry.path();
+    const std::string kind = path.extension().string();
+    const std::string id = path.stem().string();
+    if (kind == ".running") ids.insert(id);
+    // Params a run kept without its marker (lost, or not written yet when serve died) and not
+    // owed: MarkedRun reads the run from them, when the run kept them as accepted (CC2).
+    if (kind == ".params" && path.stem().extension().empty() &&
+        !std::filesystem::exists(log_dir + "/" + id + ".owed", ec))
+      ids.insert(id);
   }
-  std::sort(ids.begin(), ids.end());
-  return ids;
+  return {ids.begin(), ids.end()};
 }
 
 Value SetNamesValue(const std::optional<std::vector<std::string>>& names) {
@@ -237,15 +240,34 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   return run;
 }
 
+std::optional<LaunchedRun> Launcher::AcceptedRun(const std::string& run_id) const {
+  auto kept = ParseJson(ReadPrivateFile(ParamsOf(run_id)).value_or(""));
+  if (!kept.ok() || !kept.value().is_map()) return std::nullopt;
+  const Value* accepted = kept.value().Find("accepted");
+  const Value* runbook = kept.value().Find("runbook");
+  if (accepted == nullptr || !accepted->is_bool() || !accepted->as_bool() || runbook == nullptr ||
+      !runbook->is_string() || runbook->as_string().empty() ||
+      ::access(CopyOf(run_id).c_str(), R_OK) != 0)
+    return std::nullopt;
+  LaunchedRun run;
+  run.run_id = run_id;
+  run.runbook = runbook->as_string();
+  run.log = LogOf(run_id);
+  run.file = CopyOf(run_id);
+  if (const Value* trigger = kept.value().Find("trigger"); trigger != nullptr && trigger->is_map())
+    run.trigger = *trigger;
+  return run;
+}
+
 std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const {
   auto text = ReadPrivateFile(MarkerOf(run_id));
   auto mark = ParseJson(text.value_or(""));
-  if (!mark.ok()) return std::nullopt;
+  if (!mark.ok() || !mark.value().is_map()) return AcceptedRun(run_id);
   const Value* runbook = mark.value().Find("runbook");
   const Value* file = mark.value().Find("file");
   const Value* resumes = mark.value().Find("resumes");
   if (runbook == nullptr || !runbook->is_string() || file == nullptr || !file->is_string())
-    return std::nullopt;
+    return AcceptedRun(run_id);
   LaunchedRun run;
   run.run_id = run_id;
   run.runbook = runbook->as_string();
@@ -318,12 +340,14 @@ std::vector<std::pair<pid_t, int>> Launcher::EndedHelpers() {
 }
 
 void Launcher::Forget(const std::string& run_id) const {
+  // The params first: a serve killed part-way never leaves them alone, which LeftRunning
+  // would take for a run whose marker was lost (breakCC CC2).
+  ::unlink(ParamsOf(run_id).c_str());
   ::unlink(MarkerOf(run_id).c_str());
   ::unlink(CopyOf(run_id).c_str());
   ::unlink(SentOf(run_id).c_str());
   ::unlink(OutboxOf(run_id).c_str());
   ::unlink(CancelledMarkOf(run_id).c_str());
-  ::unlink(ParamsOf(run_id).c_str());
   ::unlink(UnrecordedOf(run_id).c_str());
 }
 

@@ -161,7 +161,12 @@ class Launcher {
   // The run MarkerOf(run_id) names (no pid, sets or cancel; its trigger when the marker has
   // one); nullopt when there is no marker or it names none (one written empty by an earlier
   // version).
+  // A marker lost, emptied or damaged: the run as its accepted params name it (AcceptedRun).
   std::optional<LaunchedRun> MarkedRun(const std::string& run_id) const;
+  // The run LOG_DIR/RUN_ID.params names when the run itself kept it as accepted (its fields
+  // as cli/notify_journal.h KeptParams writes them: accepted, runbook, trigger) and serve's
+  // copy of its runbook is there (its file); nullopt otherwise (breakCC CC2).
+  std::optional<LaunchedRun> AcceptedRun(const std::string& run_id) const;
   // LOG_DIR/RUN_ID.params: a run refused before it started has its params kept there by its
   // first lost-run helper, for the next (cli/notify_journal.h KeptParams).
   std::string ParamsOf(const std::string& run_id) const {

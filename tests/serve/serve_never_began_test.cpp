@@ -161,6 +161,18 @@ std::pair<std::string, std::string> VictimWaitsForLock(Serve& serve, const std::
   return {holder, id};
 }
 
+// Frees the holder's lock, resumes victim run `id` through the API, and checks it ran once,
+// with nothing told beyond the one page `hook` got.
+void ResumeVictimOnce(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id) {
+  WriteFile(dir, "gate.go", "");
+  std::string next =
+      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
+  CHECK(serve.Finished(next) == "success");
+  CHECK(ReadFile(dir + "/ran") == "victim\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().size() == 1);
+}
+
 }  // namespace
 
 TEST_CASE("serve: a run killed as it waits for its lock never began, and is resumable",
@@ -243,13 +255,7 @@ TEST_CASE("serve: a run serve's stop catches before it began is interrupted, to 
   serve.Start();
   CHECK(serve.Finished(holder) == "cancelled");  // it had begun: a stop cancels it
   CHECK(serve.Finished(id) == "interrupted");
-  WriteFile(dir, "gate.go", "");
-  std::string next =
-      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
-  CHECK(serve.Finished(next) == "success");
-  CHECK(ReadFile(dir + "/ran") == "victim\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  CHECK(hook.Bodies().size() == 1);
+  ResumeVictimOnce(serve, hook, dir, id);
 }
 
 TEST_CASE("serve: a lost run whose kept params are gone is recorded with them withheld",
@@ -313,4 +319,29 @@ TEST_CASE("serve: a run that never began, owed across a restart, is recorded wit
   INFO(body);
   CHECK_THAT(body, Catch::Contains("\"trigger\":{") && Catch::Contains("\"kind\":\"api\""));
   CHECK_THAT(body, Catch::Contains("\"tag\":\"t-owed\""));
+}
+
+TEST_CASE("serve: a run whose marker was lost is known by its kept params, recorded and told",
+          "[serve][owed]") {
+  // breakCC CC2: the run's logs/ID.running removed or emptied while serve was down (or never
+  // written: serve killed between the run's start and its marker's write): the accepted run
+  // vanished, no record and no page, and serve deleted its params as stale.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteLockRunbooks(dir, port);
+  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
+  auto [holder, id] = VictimWaitsForLock(serve, dir);
+  serve.Kill9();  // the victim dies with it
+  const std::string logs = dir + "/store/serve/logs";
+  SECTION("removed") { std::filesystem::remove(logs + "/" + id + ".running"); }
+  SECTION("emptied") { WriteFile(logs, id + ".running", ""); }
+  serve.Start();
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "interrupted");
+  CHECK(serve.Finished(id) == "interrupted");
+  CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"kind\":\"api\""));  // its trigger
+  ResumeVictimOnce(serve, hook, dir, id);
 }

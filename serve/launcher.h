@@ -158,10 +158,9 @@ class Launcher {
   std::string MarkerOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".running";
   }
-  // The run MarkerOf(run_id) names (no pid, sets or cancel; its trigger when the marker has
-  // one); nullopt when there is no marker or it names none (one written empty by an earlier
-  // version).
-  // A marker lost, emptied or damaged: the run as its accepted params name it (AcceptedRun).
+  // The run MarkerOf(run_id) names (no pid, sets or cancel; its trigger and set_names when
+  // the marker has them). A marker missing, empty or naming none: the run as its accepted
+  // params name it (AcceptedRun), else nullopt.
   std::optional<LaunchedRun> MarkedRun(const std::string& run_id) const;
   // The run LOG_DIR/RUN_ID.params names when the run itself kept it as accepted (its fields
   // as cli/notify_journal.h KeptParams writes them: accepted, runbook, trigger) and serve's

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "support/serve_process.h"
 #include "support/serve_witnesses.h"
@@ -161,6 +163,24 @@ std::pair<std::string, std::string> VictimWaitsForLock(Serve& serve, const std::
   return {holder, id};
 }
 
+// Serve on a folder with WriteLockRunbooks' runbooks (`extra`: its flags), a holder run
+// holding the lock and a victim run waiting for it (VictimWaitsForLock).
+struct VictimBehindHolder {
+  explicit VictimBehindHolder(std::vector<std::string> extra = {})
+      : hook(dir, "hook", port),
+        written((WriteLockRunbooks(dir, port), true)),
+        serve(dir, std::move(extra), "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"}) {
+    std::tie(holder, id) = VictimWaitsForLock(serve, dir);
+  }
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook;
+  bool written;
+  Serve serve;
+  std::string holder;
+  std::string id;
+};
+
 // Frees the holder's lock, resumes victim run `id` through the API, and checks it ran once,
 // with nothing told beyond the one page `hook` got.
 void ResumeVictimOnce(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id) {
@@ -179,12 +199,8 @@ TEST_CASE("serve: a run killed as it waits for its lock never began, and is resu
           "[serve][owed]") {
   // A variant of ZZ5's kind: the wait is the runbook's lock (another run holds it), and the
   // run's process is killed while serve lives (an OOM kill).
-  std::string dir = ServeDir();
-  int port = FreePort();
-  Receiver hook(dir, "hook", port);
-  WriteLockRunbooks(dir, port);
-  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
-  auto [holder, id] = VictimWaitsForLock(serve, dir);
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
   REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
   CHECK(serve.LogSays("run " + id + " ended, exit 137", 10));
   std::vector<Value> got = hook.AtLeast(1);  // its helper records it, then tells it
@@ -208,12 +224,8 @@ TEST_CASE("serve: a run a signal cancels as it waits for its lock is a cancel, p
   // breakBB BB1: SIGINT from outside serve (an operator's kill -INT) made it a failure,
   // recorded and paged; SIGTERM (a supervisor) an interrupted run, paged. runbook ends 130 or
   // 143 only by its cancel: as a cancel through the API, nothing is recorded or sent.
-  std::string dir = ServeDir();
-  int port = FreePort();
-  Receiver hook(dir, "hook", port);
-  WriteLockRunbooks(dir, port);
-  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
-  auto [holder, id] = VictimWaitsForLock(serve, dir);
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
   std::string second = StartRun(serve, "victim", "w");
   REQUIRE(FileSays(dir + "/store/serve/logs/" + second + ".log", "waiting for lock 'shared'", 20));
   REQUIRE(Shell("pkill -INT -f -- '--run-i[d] " + id + "'").exit_code == 0);
@@ -239,12 +251,8 @@ TEST_CASE("serve: a run serve's stop catches before it began is interrupted, to 
   // breakBB BB5: a graceful stop (systemctl restart) cancelled the run waiting for its lock
   // as an operator's cancel would: nothing recorded, nothing told, and its caller's id was a
   // 404 after the restart, while a kill -9 of serve at the same moment kept it interrupted.
-  std::string dir = ServeDir();
-  int port = FreePort();
-  Receiver hook(dir, "hook", port);
-  WriteLockRunbooks(dir, port);
-  Serve serve(dir, {"--stop-grace", "2s"}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
-  auto [holder, id] = VictimWaitsForLock(serve, dir);
+  VictimBehindHolder b(std::vector<std::string>{"--stop-grace", "2s"});
+  auto& [dir, port, hook, written, serve, holder, id] = b;
   serve.Term();
   std::vector<Value> got = hook.AtLeast(1);  // told by its helper during the stop
   REQUIRE(got.size() == 1);
@@ -326,12 +334,8 @@ TEST_CASE("serve: a run whose marker was lost is known by its kept params, recor
   // breakCC CC2: the run's logs/ID.running removed or emptied while serve was down (or never
   // written: serve killed between the run's start and its marker's write): the accepted run
   // vanished, no record and no page, and serve deleted its params as stale.
-  std::string dir = ServeDir();
-  int port = FreePort();
-  Receiver hook(dir, "hook", port);
-  WriteLockRunbooks(dir, port);
-  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_ZZ5_KEY=lock-variant-key"});
-  auto [holder, id] = VictimWaitsForLock(serve, dir);
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
   serve.Kill9();  // the victim dies with it
   const std::string logs = dir + "/store/serve/logs";
   SECTION("removed") { std::filesystem::remove(logs + "/" + id + ".running"); }

@@ -52,7 +52,7 @@ TEST_CASE("audit verify --require-signed: exit 1 without a signed head, 0 with a
   CHECK(signed_chain.exit_code == 0);
   CHECK_THAT(signed_chain.out, Catch::Contains("signed head at event 5 valid"));
   // Variant: the signed head removed afterwards is the unsigned case again, not a break.
-  REQUIRE(Shell("sqlite3 " + dir + "/audit.db 'delete from heads'").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + dir + "/audit.db 'delete from heads'").exit_code == 0);
   Command removed = Verify(dir, "--require-signed --public-key " + dir + "/pub.pem");
   CHECK(removed.exit_code == 1);
   CHECK_THAT(removed.out, Catch::Contains("intact but unsigned"));
@@ -133,12 +133,12 @@ TEST_CASE("a rewrite of the signed part is never signed over, and verify checks 
                            Catch::Contains("the head is not signed"));
   Command sign = Shell(Binary() + " audit sign --audit-db " + db + " --sign-key " + key);
   CHECK(sign.exit_code == 1);
-  CHECK(Shell("sqlite3 " + db + " 'select count(*) from heads'").out == "1\n");
+  CHECK(Shell(kSqliteWaiting + db + " 'select count(*) from heads'").out == "1\n");
   // --require-signed gives the same verdict: the rewrite is under a signed head.
   Command again = Verify(dir, "--require-signed --public-key " + pub);
   CHECK(again.exit_code == 1);
   // Variant: the earlier head's hash rewritten to match: its signature no longer holds.
-  Shell("sqlite3 " + db + " \"update heads set hash=(select hash from events where seq=10)\"");
+  Shell(kSqliteWaiting + db + " \"update heads set hash=(select hash from events where seq=10)\"");
   Command forged = Verify(dir, "--public-key " + pub);
   CHECK(forged.exit_code == 1);
   CHECK_THAT(forged.out, Catch::Contains("the signature of the head at event 10 is invalid"));
@@ -169,7 +169,7 @@ TEST_CASE("a truncation below a signed head is found without its key, and never 
               .exit_code == 0);
   REQUIRE(Shell(Binary() + " audit sign --audit-db " + db + " --sign-key " + dir + "/key.pem")
               .exit_code == 0);
-  Shell("sqlite3 " + db + " 'delete from events where seq>3'");
+  Shell(kSqliteWaiting + db + " 'delete from events where seq>3'");
   for (const char* flags : {"", "--require-signed"}) {
     Command v = Verify(dir, flags);
     CHECK(v.exit_code == 1);
@@ -178,7 +178,7 @@ TEST_CASE("a truncation below a signed head is found without its key, and never 
   Command other =
       Shell(Binary() + " audit sign --audit-db " + db + " --sign-key " + dir + "/k2.pem");
   CHECK(other.exit_code == 1);
-  CHECK(Shell("sqlite3 " + db + " 'select count(*) from heads'").out == "1\n");
+  CHECK(Shell(kSqliteWaiting + db + " 'select count(*) from heads'").out == "1\n");
 }
 
 // breakQ Q8 (variant): --sign-key naming a FIFO blocked the run in open(), deaf to Ctrl-C.

@@ -308,11 +308,11 @@ TEST_CASE("a resume carries an approval only of the prompt and inputs it was giv
                           Catch::Contains("approval 'gate' needs a person") &&
                           Catch::Contains("nothing was run") &&
                           Catch::Contains("--force --approve gate"));
-    CHECK(Shell("sqlite3 " + dir +
+    CHECK(Shell(kSqliteWaiting + dir +
                 "/a.db \"select count(*) from events where kind = "
                 "'run_started'\"")
               .out == "1\n");  // the resume recorded nothing
-    CHECK_THAT(Shell("sqlite3 " + dir +
+    CHECK_THAT(Shell(kSqliteWaiting + dir +
                      "/a.db \"select count(*) from events where kind = "
                      "'attempt_started' and body like '%test%go%'\"")
                    .out,
@@ -397,8 +397,8 @@ TEST_CASE("a resume starts the RTO clock at the rto: start step's first start in
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   std::string resumed = LatestRunId(dir + "/a.db");
-  Command h =
-      Shell("sqlite3 " + dir + "/a.db \"select rto_ms from runs where run_id='" + resumed + "'\"");
+  Command h = Shell(kSqliteWaiting + dir + "/a.db \"select rto_ms from runs where run_id='" +
+                    resumed + "'\"");
   INFO(h.out);
   REQUIRE_FALSE(h.out.empty());
   long rto = std::stol(h.out);

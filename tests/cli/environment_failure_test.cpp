@@ -55,7 +55,7 @@ TEST_CASE("the audit store replaced by another SQLite file or a folder stops the
           "[cli][audit-identity]") {
   std::string dir = TempDir(), db = dir + "/audit.db";
   Command file = RunAgainstStore(
-      dir, db, "sqlite3 " + db + ".new 'create table t(x)' && mv " + db + ".new " + db);
+      dir, db, kSqliteWaiting + db + ".new 'create table t(x)' && mv " + db + ".new " + db);
   CHECK(file.exit_code == 3);
   CHECK_THAT(file.err, Catch::Contains("audit store " + db +
                                        " was replaced during the run (another file is at its "
@@ -91,18 +91,18 @@ TEST_CASE("a store replaced by another SQLite file: that file's data survives th
   // file ("no such table: x" or "database disk image is malformed").
   std::string dir = TempDir(), db = dir + "/audit.db";
   Command c = RunAgainstStore(dir, db,
-                              "sqlite3 " + db +
+                              kSqliteWaiting + db +
                                   ".new 'create table x(a); insert into x values(42)'"
                                   " && mv " +
                                   db + ".new " + db);
   CHECK(c.exit_code == 3);
-  CHECK(Shell("sqlite3 " + db + " 'select a from x'").out == "42\n");
+  CHECK(Shell(kSqliteWaiting + db + " 'select a from x'").out == "42\n");
   Command history = Shell(Binary() + " history --audit-db " + db);
   CHECK(history.exit_code == 3);  // not a store: it is read, never given our tables
   CHECK_THAT(history.err, Catch::Contains("not a runbook audit store (it has no runbook schema)"));
-  Command after = Shell("sqlite3 " + db + " 'pragma integrity_check; select a from x'");
+  Command after = Shell(kSqliteWaiting + db + " 'pragma integrity_check; select a from x'");
   CHECK(after.out == "ok\n42\n");
-  CHECK(Shell("sqlite3 " + db + " 'select count(*) from sqlite_schema'").out == "1\n");
+  CHECK(Shell(kSqliteWaiting + db + " 'select count(*) from sqlite_schema'").out == "1\n");
 }
 
 TEST_CASE("a store renamed away during a run keeps the events committed before",
@@ -115,9 +115,9 @@ TEST_CASE("a store renamed away during a run keeps the events committed before",
   CHECK_FALSE(Exists(db + "-wal"));
   CHECK_FALSE(Exists(db + "-shm"));
   Command events =
-      Shell("sqlite3 " + moved + " \"select kind from events where step='a' order by seq\"");
+      Shell(kSqliteWaiting + moved + " \"select kind from events where step='a' order by seq\"");
   CHECK(events.out == "attempt_started\n");
-  std::string run_id = Shell("sqlite3 " + moved + " 'select run_id from runs'").out;
+  std::string run_id = Shell(kSqliteWaiting + moved + " 'select run_id from runs'").out;
   REQUIRE(run_id.size() > 1);
   Command show =
       Shell(Binary() + " show --audit-db " + moved + " " + run_id.substr(0, run_id.size() - 1));

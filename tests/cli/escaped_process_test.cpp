@@ -97,7 +97,7 @@ TEST_CASE("run: helpers that drop, remove or forge the tracking id end with thei
   for (int n : {3, 4, 5, 6})
     CHECK_THAT(c.err, Catch::Contains(Marker(n)) && Catch::Contains("which had left"));
   // Recorded: `show` names what each step left and runbook ended.
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   Command show = Shell("cd " + dir + " && " + Binary() + " show " + id.substr(0, id.size() - 1) +
                        " --audit-db a.db");
   CHECK_THAT(show.out + show.err, Catch::Contains(Marker(3)) && Catch::Contains(Marker(6)));
@@ -162,7 +162,7 @@ TEST_CASE("show: a failed step's own error stays in the record, what runbook end
                                    Marker(7) + " & done; sleep 0.3; exit 1'}}\n");
   Command run = Shell(Binary() + " run --audit-db " + db + " " + file);
   CHECK(run.exit_code == 1);
-  std::string id = Shell("sqlite3 " + db + " 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + db + " 'select run_id from runs'").out;
   REQUIRE(id.size() > 1);
   Command show = Shell(Binary() + " show --audit-db " + db + " " + id.substr(0, id.size() - 1));
   CHECK_THAT(show.out, Catch::Contains("error: exit code 1: FATAL: REAL ERROR"));

@@ -20,7 +20,7 @@ Command In(const std::string& dir, const std::string& args) {
 }
 
 std::string Sql(const std::string& dir, const std::string& sql) {
-  Command c = Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"");
+  Command c = Shell(kSqliteWaiting + dir + "/a.db \"" + sql + "\"");
   REQUIRE(c.exit_code == 0);
   return runbook::Trim(c.out);
 }

@@ -29,7 +29,7 @@ Command History(const std::string& dir, const std::string& more = "") {
 }
 
 void Sql(const std::string& dir, const std::string& sql) {
-  REQUIRE(Shell("sqlite3 " + dir + "/a.db \"" + sql + "\"").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + dir + "/a.db \"" + sql + "\"").exit_code == 0);
 }
 
 // In `dir`: a run of runbook `w` that failed, then its resume that passed. Returns their ids

@@ -13,7 +13,7 @@ TEST_CASE("report --output and --metrics-file refuse a link at their name", "[cl
                                "version: 1\nname: t\nsteps:\n"
                                "  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
   REQUIRE(Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db").exit_code == 0);
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   id.pop_back();
   REQUIRE(Shell("cd " + dir + " && mkdir out && echo ORIG > out/r.md && echo ORIGH > out/h.md &&" +
                 " ln -s out/r.md sym.md && ln out/h.md hard.md && ln -s out/r.md m.prom")

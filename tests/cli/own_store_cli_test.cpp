@@ -10,7 +10,7 @@ using namespace runbook::test;
 namespace {
 
 std::string Runs(const std::string& dir) {
-  return Shell("sqlite3 " + dir + "/a.db 'select count(*) from runs'").out;
+  return Shell(kSqliteWaiting + dir + "/a.db 'select count(*) from runs'").out;
 }
 
 bool Verified(const std::string& dir) {
@@ -25,7 +25,7 @@ TEST_CASE("own store: report --output and --metrics-file never write over the st
   WriteFile(dir, "t.yaml",
             "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: {run: [/bin/true]}}\n");
   REQUIRE(Shell("cd " + dir + " && " + Binary() + " run t.yaml --audit-db a.db").exit_code == 0);
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   id.pop_back();
   for (const std::string& out : {std::string("a.db"), dir + "/a.db", std::string("./a.db-shm")}) {
     CAPTURE(out);

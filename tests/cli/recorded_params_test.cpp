@@ -14,7 +14,7 @@ using namespace runbook::test;
 namespace {
 
 int64_t Sql(const std::string& db, const std::string& sql) {
-  Command c = Shell("sqlite3 " + db + " \"" + sql + "\"");
+  Command c = Shell(kSqliteWaiting + db + " \"" + sql + "\"");
   REQUIRE(c.exit_code == 0);
   return std::stoll(c.out);
 }
@@ -81,7 +81,7 @@ TEST_CASE("a param recorded masked is given again to a resume, checked by its ma
   REQUIRE(failed.exit_code == 1);
   std::string id = LatestRunId(dir + "/a.db");
   REQUIRE(!id.empty());
-  CHECK(Shell("sqlite3 " + dir +
+  CHECK(Shell(kSqliteWaiting + dir +
               "/a.db \"select count(*) from events where body like "
               "'%s3cr3t-T0KEN%'\"")
             .out == "0\n");
@@ -132,7 +132,7 @@ TEST_CASE(
   REQUIRE(failed.exit_code == 1);
   std::string id = LatestRunId(dir + "/a.db");
   REQUIRE(!id.empty());
-  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c 98765432").out == "0\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db .dump | grep -c 98765432").out == "0\n");
   // The continue line, then what to add: port and ids, not url (its default is in the file).
   CHECK_THAT(failed.err, Catch::Contains("runbook: add --set ids=VALUE: param 'ids' was "
                                          "recorded masked"));
@@ -185,7 +185,7 @@ TEST_CASE("a secret given as a number param in another spelling stays masked (br
     Command failed = Shell(env + Binary() + " run p.yaml " + c.sets + " --audit-db a.db");
     REQUIRE(failed.exit_code == 1);
     CHECK(failed.err.find(c.digits) == std::string::npos);
-    CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c '" + c.digits + "'").out == "0\n");
+    CHECK(Shell(kSqliteWaiting + dir + "/a.db .dump | grep -c '" + c.digits + "'").out == "0\n");
     std::string id = LatestRunId(dir + "/a.db");
     Shell("touch " + dir + "/go");
     Command resumed =
@@ -326,7 +326,7 @@ TEST_CASE("a masked param's fingerprint is keyed by the store's own key, kept fr
                 dir + "/go]}}\n");
   std::string env = "cd " + dir + " && CARD_PIN=482193 " + Binary();
   auto print = [&](const std::string& db) {
-    return Shell("sqlite3 " + dir + "/" + db +
+    return Shell(kSqliteWaiting + dir + "/" + db +
                  " \"select json_extract(body, '$.masked_param_fingerprints.pin') from events "
                  "where kind='run_started'\"")
         .out;
@@ -373,7 +373,7 @@ TEST_CASE("an output holding a secret reaches later steps whole, and a resume sa
   Command failed = Shell(env + Binary() + " run co.yaml --audit-db a.db");
   REQUIRE(failed.exit_code == 1);
   std::string id = LatestRunId(dir + "/a.db");
-  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
   Shell("touch " + dir + "/ok");
   // --rerun of a step that neither stopped mid-way nor passed with masked outputs: refused.
   Command typo = Shell(env + Binary() + " resume " + id + " --audit-db a.db --rerun b");
@@ -403,7 +403,7 @@ TEST_CASE("an output holding a secret reaches later steps whole, and a resume sa
   CHECK(fresh.exit_code == 0);
   CHECK(ReadFile(dir + "/app.env") == "postgres://app:hunter2pw@db/prod\n");
   CHECK(fresh.err.find("hunter2pw") == std::string::npos);
-  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db .dump | grep -c hunter2pw").out == "0\n");
 }
 
 // breakQ Q2: whatever reads the masked output (a step's env, its `if:`, a finally step's
@@ -472,7 +472,7 @@ TEST_CASE("a fingerprint key that is not private to this account is not used",
     CHECK(run.exit_code == 0);
     CHECK_THAT(run.err, Catch::Contains("warning: masked params get no fingerprint: ") &&
                             Catch::Contains("is not a private key file of yours"));
-    CHECK(Shell("sqlite3 " + dir + "/a.db \"select body from events where kind='run_started'\"")
+    CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select body from events where kind='run_started'\"")
               .out.find("\"pin\":\"\"") != std::string::npos);
   }
 }
@@ -499,7 +499,7 @@ TEST_CASE("a secret read as a number is masked in every sink that records values
   INFO(run.err);
   CHECK(run.exit_code == 0);
   CHECK(run.err.find("424242") == std::string::npos);
-  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c 424242").out == "0\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db .dump | grep -c 424242").out == "0\n");
   std::string id = LatestRunId(dir + "/a.db");
   for (const char* format : {"md", "html", "json"})
     CHECK(Shell(rb + " report " + id + " --format " + format + " --audit-db a.db | grep -c 424242")
@@ -573,7 +573,7 @@ TEST_CASE("resume reads a file secret against the run's base, from any folder",
   INFO(moved.err);
   CHECK(moved.exit_code == 0);
   CHECK_THAT(moved.err, Catch::Contains("a | ***") && !Catch::Contains("wd-secret-5555"));
-  CHECK(Shell("sqlite3 " + dir + "/a.db .dump | grep -c wd-secret-5555").out == "0\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db .dump | grep -c wd-secret-5555").out == "0\n");
 }
 
 // breakQ Q8: a FIFO at the fingerprint key's name hung the run in open(), deaf to Ctrl-C.

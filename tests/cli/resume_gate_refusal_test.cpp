@@ -29,7 +29,8 @@ Command In(const std::string& dir, const std::string& args) {
 }
 
 std::string Count(const std::string& dir, const std::string& kind) {
-  return Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where kind='" + kind + "'\"")
+  return Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from events where kind='" + kind +
+               "'\"")
       .out;
 }
 

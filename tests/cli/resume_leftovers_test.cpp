@@ -56,7 +56,7 @@ TEST_CASE("resume after kill -9 names the step's leftover processes and does not
   CHECK_FALSE(Alive(Marker(1)));
   CHECK_FALSE(Alive(Marker(2)));
   CHECK(Shell("grep -c started " + dir + "/marks").out == "2\n");
-  Command recorded = Shell("sqlite3 " + dir +
+  Command recorded = Shell(kSqliteWaiting + dir +
                            "/a.db \"select body from events where kind='run_started' and "
                            "body like '%resumed_from%" +
                            id + "%'\"");

@@ -20,7 +20,7 @@ TEST_CASE("a resume finds a runbook whose recorded path was masked", "[cli][resu
   Command run = Shell("cd " + dir + "/vault9/proj && DBPW=vault9 " + Binary() +
                       " run s.yaml --audit-db " + dir + "/a.db");
   REQUIRE(run.exit_code == 1);
-  CHECK(Shell("sqlite3 " + dir + "/a.db \"select count(*) from events where body like " +
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from events where body like " +
               "'%vault9%'\"")
             .out == "0\n");
   std::string id = LatestRunId(dir + "/a.db");

@@ -75,7 +75,7 @@ TEST_CASE("a report of a run whose events were changed says so and exits 1", "[c
   Command clean = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db");
   CHECK(clean.exit_code == 0);
   CHECK_THAT(clean.out, !Catch::Contains("ALTERED"));
-  Shell("sqlite3 " + dir + "/a.db \"update events set body=replace(body,'INC-1','INC-FAKE') " +
+  Shell(kSqliteWaiting + dir + "/a.db \"update events set body=replace(body,'INC-1','INC-FAKE') " +
         "where body like '%INC-1%'\"");
   for (const char* format : {"md", "html", "json"}) {
     INFO(format);
@@ -120,11 +120,12 @@ TEST_CASE("report and show of a run say when the store's chain is broken anywher
   auto [first, resumed] = ApprovedThenResumed(dir);
   Shell("cp " + dir + "/a.db " + dir + "/b.db");
   SECTION("an earlier run's approval edited") {
-    Shell("sqlite3 " + dir + "/a.db \"update events set body=replace(body,'INC-1','INC-FAKE') " +
-          "where run_id='" + first + "' and kind='approval'\"");
+    Shell(kSqliteWaiting + dir +
+          "/a.db \"update events set body=replace(body,'INC-1','INC-FAKE') " + "where run_id='" +
+          first + "' and kind='approval'\"");
   }
   SECTION("an event deleted") {
-    Shell("sqlite3 " + dir + "/a.db \"delete from events where run_id='" + first +
+    Shell(kSqliteWaiting + dir + "/a.db \"delete from events where run_id='" + first +
           "' and kind='approval'\"");
   }
   Command report = Shell("cd " + dir + " && " + Binary() + " report " + resumed +
@@ -150,7 +151,7 @@ TEST_CASE("a report finds the runs its run resumes through their events, not the
           "[cli][report]") {
   std::string dir = TempDir();
   auto [first, resumed] = ApprovedThenResumed(dir);
-  Shell("sqlite3 " + dir + "/a.db \"update runs set resumed_from='' where run_id='" + resumed +
+  Shell(kSqliteWaiting + dir + "/a.db \"update runs set resumed_from='' where run_id='" + resumed +
         "'\"");
   Command md = Shell("cd " + dir + " && " + Binary() + " report " + resumed +
                      " --audit-db a.db --format md");

@@ -29,7 +29,7 @@ TEST_CASE("store bind mount: a store path that is a file bind mount is refused f
   INFO(c.out << c.err);
   CHECK_THAT(c.out, Catch::Contains("rc=3") && Catch::Contains("hrc=0"));  // reading still works
   CHECK_THAT(c.err, Catch::Contains("d2/b.db is a mount point (a file bind mount)"));
-  CHECK(Shell("sqlite3 " + dir + "/d1/a.db 'select count(*) from runs'").out == "1\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/d1/a.db 'select count(*) from runs'").out == "1\n");
   // Through its own path the store is written as before.
   CHECK(Shell("cd " + dir + " && " + rb + " run t.yaml --audit-db d1/a.db").exit_code == 0);
 }

@@ -499,7 +499,7 @@ TEST_CASE(
                              p.project + "/A, where run " + id + " ran"));
   CHECK(resumed.err.find("IMPOSTOR") == std::string::npos);
   // The resume records the base it ran in, as the run did.
-  CHECK(Shell("sqlite3 " + p.project +
+  CHECK(Shell(kSqliteWaiting + p.project +
               "/.runbook/audit.db \"select count(*) from events where kind='run_started' and "
               "json_extract(body, '$.base') = '" +
               p.project + "/A'\"")
@@ -683,7 +683,7 @@ TEST_CASE(
   // A backup's metadata names its source by absolute path, though its outputs are relative:
   // carried over, the next step read the old place (the drill's env file did the same).
   Project p;
-  REQUIRE(Shell("sqlite3 " + p.project + "/live.sqlite 'create table t(x)'").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + p.project + "/live.sqlite 'create table t(x)'").exit_code == 0);
   WriteFile(p.project, "check.sh",
             "test -f go || exit 1\nsrc=$(grep '\"source\"' \"$1\" | cut -d'\"' -f4)\n"
             "echo \"source $src\"\ntest -f \"$src\"\n");
@@ -790,8 +790,8 @@ TEST_CASE("a runbook reached through a linked folder and '..' is the file the ke
     CHECK_THAT(c.err, Catch::Contains("audit store " + dir + "/b/.runbook/audit.db") &&
                           Catch::Contains("s | " + dir + "/b\n"));
   }
-  CHECK(Shell("sqlite3 " + dir + "/b/.runbook/audit.db 'select distinct runbook || \" \" || path " +
-              "from runs'")
+  CHECK(Shell(kSqliteWaiting + dir +
+              "/b/.runbook/audit.db 'select distinct runbook || \" \" || path " + "from runs'")
             .out == "rb " + dir + "/b/r.yaml\n");
   CHECK(Shell("test -e " + dir + "/a/.runbook/audit.db").exit_code != 0);
 }

@@ -55,7 +55,7 @@ TEST_CASE("a store overwritten in place by a smaller or larger SQLite file stops
           "[cli][store-rewrite]") {
   std::string dir = TempDir(), db = dir + "/audit.db";
   Command smaller = RewriteDuringRun(
-      dir, "sqlite3 " + dir + "/o.db 'create table t(x)' && cp " + dir + "/o.db " + db);
+      dir, kSqliteWaiting + dir + "/o.db 'create table t(x)' && cp " + dir + "/o.db " + db);
   CHECK(smaller.exit_code == 3);
   CHECK_THAT(smaller.err, Catch::Contains("was truncated in place"));
   CHECK_FALSE(Exists(dir + "/b-ran"));
@@ -63,7 +63,7 @@ TEST_CASE("a store overwritten in place by a smaller or larger SQLite file stops
   // Variant: a foreign database larger than the store: same size floor passes, the header's
   // application id does not.
   std::string dir2 = TempDir(), db2 = dir2 + "/audit.db";
-  Command larger = RewriteDuringRun(dir2, "sqlite3 " + dir2 +
+  Command larger = RewriteDuringRun(dir2, kSqliteWaiting + dir2 +
                                               "/o.db 'create table t(x); insert into t "
                                               "select zeroblob(1000) from generate_series(1,300)' "
                                               "&& cp " +
@@ -71,7 +71,7 @@ TEST_CASE("a store overwritten in place by a smaller or larger SQLite file stops
   CHECK(larger.exit_code == 3);
   CHECK_THAT(larger.err, Catch::Contains("was overwritten in place (an SQLite database with page "
                                          "size 4096 and application id 0"));
-  CHECK(Shell("sqlite3 " + db2 + " 'select count(*) from t'").out == "300\n");
+  CHECK(Shell(kSqliteWaiting + db2 + " 'select count(*) from t'").out == "300\n");
   CHECK_FALSE(Exists(dir2 + "/b-ran"));
 }
 
@@ -87,7 +87,7 @@ TEST_CASE("a store overwritten in place with other bytes stops the run", "[cli][
 TEST_CASE("an --audit-db naming an application's database never writes into it",
           "[cli][store-rewrite]") {
   std::string dir = TempDir(), app = dir + "/app.db";
-  REQUIRE(Shell("sqlite3 " + app + " 'create table users(id); insert into users values(7)'")
+  REQUIRE(Shell(kSqliteWaiting + app + " 'create table users(id); insert into users values(7)'")
               .exit_code == 0);
   std::string file = WriteFile(dir, "t.yaml",
                                "version: 1\nname: t\nsteps:\n"
@@ -95,12 +95,11 @@ TEST_CASE("an --audit-db naming an application's database never writes into it",
   Command c = Shell(Binary() + " run --audit-db " + app + " " + file);
   CHECK(c.exit_code == 3);
   CHECK_THAT(c.err, Catch::Contains("not a runbook audit store (it holds other tables)"));
-  CHECK(
-      Shell("sqlite3 " + app + " 'pragma journal_mode; select count(*) from sqlite_schema'").out ==
-      "delete\n1\n");
+  CHECK(Shell(kSqliteWaiting + app + " 'pragma journal_mode; select count(*) from sqlite_schema'")
+            .out == "delete\n1\n");
   // Variant: an empty database of another application (its own application id).
   std::string other = dir + "/other.db";
-  REQUIRE(Shell("sqlite3 " + other + " 'pragma application_id=1234; vacuum'").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + other + " 'pragma application_id=1234; vacuum'").exit_code == 0);
   Command d = Shell(Binary() + " run --audit-db " + other + " " + file);
   CHECK(d.exit_code == 3);
   CHECK_THAT(d.err, Catch::Contains("not a runbook audit store (its application id is 1234)"));
@@ -116,7 +115,7 @@ TEST_CASE("an application's database with a user_version of its own is never cha
   for (const char* version : {"1", "2", "7"}) {
     CAPTURE(version);
     std::string app = dir + "/app" + version + ".db";
-    REQUIRE(Shell("sqlite3 " + app + " 'pragma user_version=" + version +
+    REQUIRE(Shell(kSqliteWaiting + app + " 'pragma user_version=" + version +
                   "; create table heads(a); insert into heads values(1)'")
                 .exit_code == 0);
     for (const std::string& cmd : {"run --audit-db " + app + " " + file,
@@ -125,7 +124,7 @@ TEST_CASE("an application's database with a user_version of its own is never cha
       Command c = Shell(Binary() + " " + cmd);
       CHECK(c.exit_code == 3);
       CHECK_THAT(c.err, Catch::Contains("not a runbook audit store"));
-      CHECK(Shell("sqlite3 " + app +
+      CHECK(Shell(kSqliteWaiting + app +
                   " 'pragma journal_mode; pragma application_id; pragma "
                   "user_version'")
                 .out == std::string("delete\n0\n") + version + "\n");

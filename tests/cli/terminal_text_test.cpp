@@ -61,7 +61,7 @@ TEST_CASE(
   CHECK(c.out.find("\r\x1b[2KSwap") == std::string::npos);  // never reach the terminal
   CHECK_THAT(c.out, Catch::Contains("PRODUCTION\\x0d\\x1b[2KSwap staging"));
   CHECK_THAT(c.out, Catch::Contains("input 'ticket' is required: type a value"));  // K4
-  std::string outputs = Shell("sqlite3 " + dir +
+  std::string outputs = Shell(kSqliteWaiting + dir +
                               "/a.db \"SELECT body FROM events WHERE "
                               "kind='attempt_finished'\"")
                             .out;

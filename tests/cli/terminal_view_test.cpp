@@ -44,7 +44,7 @@ TEST_CASE("show prints each step's notes and outputs, show --step its whole outp
       "  - {id: many, uses: exec, needs: [note], with: {shell: true, run: 'seq 1 60; echo "
       "oops >&2'}}\n");
   REQUIRE(Shell("cd " + dir + " && " + Binary() + " run s.yaml --audit-db a.db").exit_code == 0);
-  std::string id = Shell("sqlite3 " + dir + "/a.db 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs'").out;
   id = id.substr(0, id.size() - 1);
   std::string show = Binary() + " show " + id + " --audit-db " + dir + "/a.db";
   Command all = Shell(show);

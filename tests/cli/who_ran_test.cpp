@@ -29,7 +29,7 @@ WhoWasRecorded RunAs(const std::string& prefix, const std::string& env) {
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   auto sql = [&](const std::string& q) {
-    return Shell("sqlite3 " + dir + "/a.db \"" + q + "\" | tr -d '\\n'").out;
+    return Shell(kSqliteWaiting + dir + "/a.db \"" + q + "\" | tr -d '\\n'").out;
   };
   return {sql("select json_extract(body, '$.user') from events where kind='run_started'"),
           sql("select json_extract(body, '$.by') from events where kind='approval'")};

@@ -56,7 +56,7 @@ TEST_CASE("kill -9 at scripted points leaves a consistent store, resume finishes
         Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=" + std::to_string(point) + " " +
               Rb("run three.yaml --audit-db " + db));
     CHECK(killed.exit_code == 128 + 9);
-    CHECK(Shell("sqlite3 " + db + " 'PRAGMA integrity_check'").out == "ok\n");
+    CHECK(Shell(kSqliteWaiting + db + " 'PRAGMA integrity_check'").out == "ok\n");
     Value runs = History(db);  // opening the store marks the run
     REQUIRE(runs.as_list().size() == 1);
     std::string id = Field(runs.as_list()[0], "run_id");
@@ -137,7 +137,7 @@ TEST_CASE("a secret printed by a step appears nowhere: output, store, reports, e
   std::vector<std::pair<std::string, std::string>> places = {
       {"stdout", run.out},
       {"stderr", run.err},
-      {"store dump", Shell("sqlite3 " + db + " .dump").out},
+      {"store dump", Shell(kSqliteWaiting + db + " .dump").out},
       {"md", Shell(Rb("report " + id + " --format md --audit-db " + db)).out},
       {"json", Shell(Rb("report " + id + " --format json --audit-db " + db)).out},
       {"html", Shell(Rb("report " + id + " --format html --audit-db " + db)).out},
@@ -294,16 +294,15 @@ TEST_CASE("run --wait names each holder of the lock in turn (breakM M19)", "[aud
                     " --wait 2> second.err &); sleep 0.3; " + run + " --wait 2> third.err; " +
                     "sleep 3; cat " + dir + "/second.err " + dir + "/third.err");
   INFO(c.out);
-  std::string first =
-      Shell("sqlite3 " + dir + "/a.db 'select run_id from runs order by " + "started_at limit 1'")
-          .out;
+  std::string first = Shell(kSqliteWaiting + dir + "/a.db 'select run_id from runs order by " +
+                            "started_at limit 1'")
+                          .out;
   REQUIRE(first.size() > 1);
   first.pop_back();
   CHECK_THAT(c.out, Catch::Contains("waiting for lock 'prod-db', held by run " + first));
   CHECK_THAT(c.out, Catch::Contains("waiting for lock 'prod-db', now held by run "));
-  CHECK(
-      Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where status='success'\"").out ==
-      "3\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from runs where status='success'\"")
+            .out == "3\n");
 }
 
 TEST_CASE("run --wait waits out a store another process holds locked, and then runs",
@@ -333,9 +332,8 @@ TEST_CASE("run --wait waits out a store another process holds locked, and then r
                         Catch::Contains("still waiting for lock 'prod-db'"));
   CHECK(c.out.substr(c.out.size() - 2) == "0\n");  // it took the lock and ran
   // (The holder's own end met the lock too: only the waiting run is recorded a success.)
-  CHECK(
-      Shell("sqlite3 " + dir + "/a.db \"select count(*) from runs where status='success'\"").out ==
-      "1\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from runs where status='success'\"")
+            .out == "1\n");
 }
 
 namespace {
@@ -397,13 +395,14 @@ TEST_CASE("run --wait started while the store is locked waits for it, then runs 
     CHECK_THAT(at_once.out, Catch::Contains("nothing was run") && Catch::EndsWith("rc=130\n"));
   }
   CHECK(ReadFile(dir + "/ran.txt") == "RAN\nRAN\nRAN-L\n");
-  CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs\"").out == "3\n");  // no more
-  CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs where status='success'\"").out ==
+  CHECK(Shell(kSqliteWaiting + db + " \"select count(*) from runs\"").out == "3\n");  // no more
+  CHECK(Shell(kSqliteWaiting + db + " \"select count(*) from runs where status='success'\"").out ==
         "3\n");
   // The wait is no part of the run's duration or RTO (breakWW WW1: a 1 s drill was paged
   // objective_missed after a 13 s wait).
-  CHECK(Shell("sqlite3 " + db + " \"select count(*) from runs where duration_ms > 1500\"").out ==
-        "0\n");
+  CHECK(
+      Shell(kSqliteWaiting + db + " \"select count(*) from runs where duration_ms > 1500\"").out ==
+      "0\n");
 }
 
 TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit][e2e][lock]") {
@@ -452,7 +451,8 @@ TEST_CASE("a store's lock after a drill's last step is no part of its RTO, one b
   std::string db = dir + "/a.db";
   std::string rb = "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " + Binary();
   auto row = [&](const std::string& what) {
-    return Shell("sqlite3 " + db + " \"select " + what + " from runs order by started_at\"").out;
+    return Shell(kSqliteWaiting + db + " \"select " + what + " from runs order by started_at\"")
+        .out;
   };
   // breakXX XX1: the step ended at 1 s, its end's record waited 2 s for the store: the run was
   // recorded 3 s long and its 2 s RTO missed (exit 4, objective_missed paged).
@@ -485,7 +485,8 @@ TEST_CASE("a store's lock after a drill's last step is no part of its RTO, one b
             "  - {id: a, uses: exec, with: {run: ['true']}}\n"
             "  - {id: b, uses: exec, needs: a, with: {run: [test, -e, ok]}}\n");
   REQUIRE(Shell(rb + " run f.yaml --audit-db " + db).exit_code == 1);
-  std::string id = Shell("sqlite3 " + db + " \"select run_id from runs where runbook='f'\"").out;
+  std::string id =
+      Shell(kSqliteWaiting + db + " \"select run_id from runs where runbook='f'\"").out;
   REQUIRE(id.size() > 1);
   id.pop_back();
   WriteFile(dir, "ok", "");
@@ -494,9 +495,9 @@ TEST_CASE("a store's lock after a drill's last step is no part of its RTO, one b
                           60);
   INFO(resumed.err);
   CHECK_THAT(resumed.out, Catch::EndsWith("rc=4\n"));  // the objective missed
-  CHECK(std::stoll(
-            Shell("sqlite3 " + db + " \"select rto_ms from runs where resumed_from='" + id + "'\"")
-                .out) >= 2500);
+  CHECK(std::stoll(Shell(kSqliteWaiting + db + " \"select rto_ms from runs where resumed_from='" +
+                         id + "'\"")
+                       .out) >= 2500);
 }
 
 TEST_CASE("a wait for the store between two steps is not charged to the next step's timeout",
@@ -548,8 +549,8 @@ TEST_CASE("a Ctrl-C while a step's end waits for the store still records it, a s
   CHECK_THAT(once.out, Catch::StartsWith("rc=1\n") &&
                            Catch::Contains("cancelled: still waiting for the audit store"));
   std::string last = "select status from runs order by started_at desc limit 1";
-  CHECK(Shell("sqlite3 " + db + " \"" + last + "\"").out == "failure\n");
-  CHECK(Shell("sqlite3 " + db +
+  CHECK(Shell(kSqliteWaiting + db + " \"" + last + "\"").out == "failure\n");
+  CHECK(Shell(kSqliteWaiting + db +
               " \"select count(*) from events where kind='step_finished' and run_id=(select "
               "run_id from runs order by started_at desc limit 1)\"")
             .out == "1\n");
@@ -581,7 +582,7 @@ TEST_CASE("run --wait records a notification sent while the store was locked",
                  60);
   };
   const std::string count =
-      "sqlite3 " + db +
+      kSqliteWaiting + db +
       " \"select count(*) from events where kind='notification' and run_id=(select run_id from "
       "runs order by started_at desc limit 1)\"";
   Command dropped = locked("");  // as documented without --wait: said, dropped
@@ -612,7 +613,7 @@ TEST_CASE("resume --wait started while the store is locked waits for it, then re
   Command killed = Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=1 " + Binary() +
                          " run k.yaml --audit-db " + db);
   REQUIRE(killed.exit_code == 137);
-  std::string id = Shell("sqlite3 " + db + " 'select run_id from runs'").out;
+  std::string id = Shell(kSqliteWaiting + db + " 'select run_id from runs'").out;
   REQUIRE(id.size() > 1);
   id.pop_back();
   Command resumed = Shell(HoldStoreLocked(db, 2.5) + rb + " resume " + id + " --audit-db " + db +
@@ -746,7 +747,8 @@ TEST_CASE("approvals are recorded with who, inputs and the wait, show lists them
   std::string id = Field(History(db).as_list()[0], "run_id");
   Command show = Shell(Rb("show " + id + " --audit-db " + db));
   CHECK(show.out.find("approval freeze by --approve (") != std::string::npos);
-  Command events = Shell("sqlite3 " + db + " \"SELECT body FROM events WHERE kind='approval'\"");
+  Command events =
+      Shell(kSqliteWaiting + db + " \"SELECT body FROM events WHERE kind='approval'\"");
   CHECK(events.out.find("\"by\":\"--approve (") != std::string::npos);
   CHECK(events.out.find("\"inputs\":{\"ticket\":\"INC-42\"}") != std::string::npos);
   CHECK(events.out.find("\"waited_ms\":") != std::string::npos);
@@ -826,7 +828,7 @@ TEST_CASE("a store that runs out of space mid-run fails closed and stays consist
   CHECK(c.exit_code == 3);
   CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
   CHECK(c.err.find("ok   s99") == std::string::npos);  // it stopped, it did not go on
-  CHECK(Shell("sqlite3 " + db + " 'PRAGMA integrity_check'").out == "ok\n");
+  CHECK(Shell(kSqliteWaiting + db + " 'PRAGMA integrity_check'").out == "ok\n");
   CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
   CHECK(Field(History(db).as_list()[0], "status") == "interrupted");
 }

@@ -18,7 +18,7 @@ TEST_CASE("runbooks/drill-local.yaml runs end to end", "[e2e][drill]") {
   Shell("sleep 1");
   CHECK(Shell(run).exit_code == 0);  // a second drill: a new dump, the old one kept
   CHECK(Shell("ls " + dir + "/w/backups/*.sqlite.gz | wc -l").out == "2\n");
-  CHECK(Shell("sqlite3 " + dir +
+  CHECK(Shell(kSqliteWaiting + dir +
               "/w/restored/app.sqlite 'PRAGMA integrity_check; SELECT email "
               "FROM users'")
             .out == "ok\nsmoke@puranatura.test\n");

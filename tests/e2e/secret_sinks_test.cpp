@@ -94,7 +94,7 @@ TEST_CASE("no sink holds any form or piece of a secret", "[e2e][secrets][sinks]"
   std::vector<std::pair<std::string, std::string>> sinks = {
       {"console stdout", run.out},
       {"console stderr", run.err},
-      {"store", Shell("sqlite3 " + db + " .dump").out},
+      {"store", Shell(kSqliteWaiting + db + " .dump").out},
       {"show", rb("show " + id + " --audit-db " + db)},
       {"report md", rb("report " + id + " --format md --audit-db " + db)},
       {"report json", rb("report " + id + " --format json --audit-db " + db)},
@@ -140,7 +140,7 @@ std::string LastRunId(const std::string& db) { return LatestRunId(db); }
 std::vector<std::pair<std::string, std::string>> StoreSinks(const std::string& db,
                                                             const std::string& id) {
   auto rb = [&](const std::string& args) { return Shell(Binary() + " " + args).out; };
-  return {{"store", Shell("sqlite3 " + db + " .dump").out},
+  return {{"store", Shell(kSqliteWaiting + db + " .dump").out},
           {"show", rb("show " + id + " --audit-db " + db)},
           {"report json", rb("report " + id + " --format json --audit-db " + db)},
           {"report md", rb("report " + id + " --format md --audit-db " + db)},

@@ -59,7 +59,8 @@ TEST_CASE("a resume proves a carried guard's masked path by its fingerprint",
     CHECK(resumed.exit_code == 1);
     CHECK_THAT(resumed.err, Catch::Contains("parameter 'output' writes a path that step 'guard' "
                                             "as 'target' guards (the same path, "));
-    CHECK(Shell("sqlite3 " + dir + "/sec1/target.sqlite 'select count(*) from t'").out == "1\n");
+    CHECK(Shell(kSqliteWaiting + dir + "/sec1/target.sqlite 'select count(*) from t'").out ==
+          "1\n");
   }
   SECTION("another spelling of the secret cannot be proven: not known, the writer refused") {
     WriteFile(dir, "rb.yaml", SecretRunbook("elsewhere.zip"));
@@ -80,7 +81,7 @@ TEST_CASE("a resume proves a carried guard's masked path by its fingerprint",
     CHECK(Shell("test -s " + dir + "/elsewhere.zip").exit_code == 0);
   }
   // The record holds the fingerprint, never the path.
-  CHECK(Shell("sqlite3 " + dir +
+  CHECK(Shell(kSqliteWaiting + dir +
               "/a.db \"select count(*) from events where body like "
               "'%sec1/target%'\"")
             .out == "0\n");
@@ -178,7 +179,7 @@ TEST_CASE("a fingerprint key root makes beside another account's store is that a
   INFO(owner.out << owner.err);
   CHECK(owner.exit_code == 0);
   CHECK_THAT(owner.err, !Catch::Contains("fingerprint"));
-  CHECK(Shell("sqlite3 " + dir +
+  CHECK(Shell(kSqliteWaiting + dir +
               "/st/a.db \"select count(*) from events where kind = "
               "'attempt_started' and body like '%masked_path_fingerprints%'\"")
             .out == "2\n");
@@ -280,7 +281,7 @@ TEST_CASE("a resume proves a carried upload's service from a secret by its finge
     CHECK_THAT(listed(), Catch::Contains("dr/one.txt") && Catch::Contains("other/two.txt"));
   }
   // The record holds the endpoint's fingerprint, never the endpoint.
-  CHECK(Shell("sqlite3 " + dir +
+  CHECK(Shell(kSqliteWaiting + dir +
               "/a.db \"select count(*) from events where body like '%127.0.0.1:" +
               std::to_string(s3.port()) + "%'\"")
             .out == "0\n");

@@ -243,7 +243,7 @@ TEST_CASE("a path with .. after a link is where the kernel goes, at validate and
   CHECK(run.exit_code == 0);
   // The folder made for the zip is named where it is.
   CHECK_THAT(run.out + run.err, Catch::Contains("created folder " + elsewhere + "/t1 (mode 0700)"));
-  CHECK(Shell("sqlite3 " + dir + "/t1/app.db 'select count(*) from t'").out == "1\n");
+  CHECK(Shell(kSqliteWaiting + dir + "/t1/app.db 'select count(*) from t'").out == "1\n");
   CHECK(Shell("unzip -l " + elsewhere + "/t1/app.db").exit_code == 0);
 }
 

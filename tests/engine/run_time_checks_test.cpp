@@ -46,7 +46,7 @@ TEST_CASE("s3-sync's part_size from an expression is checked as a literal one is
 TEST_CASE("a parameter out of its range at run time names where it is written",
           "[engine][params]") {
   std::string dir = TempDir();
-  REQUIRE(Shell("sqlite3 " + dir + "/app.db 'create table t(x)'").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + dir + "/app.db 'create table t(x)'").exit_code == 0);
   WriteFile(dir, "rb.yaml",
             "version: 1\nname: kl\nparams:\n  keep: {type: integer, default: 3}\nsteps:\n"
             "  - id: b\n    uses: backup\n    with:\n      database: app.db\n      dest: dumps\n"

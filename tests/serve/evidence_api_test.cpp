@@ -55,14 +55,14 @@ TEST_CASE("serve: the backup catalog and the audit chain's state, as the CLI giv
   CHECK(audit.Find("head")->Find("hash")->as_string().size() == 64);
   // An event edited behind the store's back: the chain's state says where.
   std::string db = dir + "/store/audit.db";
-  std::string seq = Shell("sqlite3 " + db +
+  std::string seq = Shell(kSqliteWaiting + db +
                           " \"select seq from events where kind = "
                           "'run_started' and run_id = '" +
                           backup + "'\"")
                         .out;
-  REQUIRE(
-      Shell("sqlite3 " + db + " \"update events set body = body || ' ' where seq = " + seq + "\"")
-          .exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + db + " \"update events set body = body || ' ' where seq = " + seq +
+                "\"")
+              .exit_code == 0);
   audit = serve.Json("GET", "/api/v1/audit", 200);
   CHECK_FALSE(audit.Find("ok")->as_bool());
   CHECK(std::to_string(audit.Find("first_bad_seq")->as_int()) + "\n" == seq);

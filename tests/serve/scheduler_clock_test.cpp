@@ -269,7 +269,7 @@ TEST_CASE("scheduler on a fake clock: overlap cancel_running ends the run, then 
   REQUIRE(b.Said("fired ").size() == 1);
   // The run has begun (its step waits): a cancel before it had begun would leave no record.
   for (int i = 0; i < 100; ++i) {
-    Command r = Shell("sqlite3 " + b.audit_db + " \"select count(*) from runs\" 2>/dev/null");
+    Command r = Shell(kSqliteWaiting + b.audit_db + " \"select count(*) from runs\" 2>/dev/null");
     if (r.out == "1\n") break;
     std::this_thread::sleep_for(100ms);
   }
@@ -284,8 +284,8 @@ TEST_CASE("scheduler on a fake clock: overlap cancel_running ends the run, then 
   REQUIRE(b.Said("fired ").size() == 2);
   CHECK(b.Said("fired ")[1].find("10:02:00") != std::string::npos);
   std::string first = b.Said("cancelling run ")[0].substr(15, 23);
-  Command status =
-      Shell("sqlite3 " + b.audit_db + " \"select status from runs where run_id='" + first + "'\"");
+  Command status = Shell(kSqliteWaiting + b.audit_db + " \"select status from runs where run_id='" +
+                         first + "'\"");
   CHECK(status.out == "cancelled\n");
   WriteFile(b.dir, "never", "");  // the second run may end now
   b.WaitIdle("gated");

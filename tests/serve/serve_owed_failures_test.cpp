@@ -41,13 +41,13 @@ std::string CrashAfter(const std::string& name, const std::string& gate,
 // A trigger in store `db` that refuses every new run's record (its run_started), standing for
 // a store locked past a run's busy timeout, until ReleaseNewRuns.
 void HoldNewRuns(const std::string& db) {
-  REQUIRE(Shell("sqlite3 " + db +
+  REQUIRE(Shell(kSqliteWaiting + db +
                 " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
                 "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
               .exit_code == 0);
 }
 void ReleaseNewRuns(const std::string& db) {
-  REQUIRE(Shell("sqlite3 " + db + " 'DROP TRIGGER held'").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + db + " 'DROP TRIGGER held'").exit_code == 0);
 }
 
 }  // namespace
@@ -657,7 +657,7 @@ TEST_CASE("serve: an answer carried over a serve kill is taken though the store 
   Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_answer"});
   const std::string db = dir + "/store/audit.db";
   // The resumed run records that its gate waits, then pauses before carrying the answer.
-  REQUIRE(Shell("for i in $(seq 200); do [ \"$(sqlite3 " + db +
+  REQUIRE(Shell("for i in $(seq 200); do [ \"$(sqlite3 -cmd '.timeout 5000' " + db +
                 " \"SELECT count(*) FROM events WHERE kind = 'approval_waiting'\")\" = 2 ] && "
                 "exit 0; sleep 0.05; done; exit 1")
               .exit_code == 0);
@@ -1538,8 +1538,8 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
   REQUIRE(hook.AtLeast(1).size() == 1);  // its failure is sent at once
   std::string log = dir + "/store/serve/logs/" + id + ".log";
   REQUIRE(FileSays(log, "the refused run " + id + " is not recorded yet: serve asks again", 20));
-  CHECK(Shell("sqlite3 " + db + " \"SELECT count(*) FROM runs WHERE run_id = '" + id + "'\"").out ==
-        "0\n");  // not recorded yet
+  CHECK(Shell(kSqliteWaiting + db + " \"SELECT count(*) FROM runs WHERE run_id = '" + id + "'\"")
+            .out == "0\n");  // not recorded yet
   ReleaseNewRuns(db);
   std::string status;
   for (int i = 0; i < 300 && status != "failure"; ++i) {  // the helper again, 10 s later

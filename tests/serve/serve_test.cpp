@@ -934,9 +934,8 @@ TEST_CASE("serve: Debian's Prometheus scrapes /metrics and reads every family",
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
   // A backup whose dump an integrity check then proves: the catalog's gauges (issue 18).
-  REQUIRE(
-      Shell("sqlite3 " + dir + "/app.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1)'").exit_code ==
-      0);
+  REQUIRE(Shell(kSqliteWaiting + dir + "/app.db 'CREATE TABLE t(x); INSERT INTO t VALUES (1)'")
+              .exit_code == 0);
   WriteFile(dir, "rb/bk.yaml",
             "version: 1\nname: bk\nkind: backup\nsteps:\n  - id: b\n    uses: backup\n"
             "    with: {database: " +
@@ -1031,7 +1030,7 @@ TEST_CASE(
             ->as_string()
             .empty());
   std::string db = dir + "/store/audit.db";
-  REQUIRE(Shell("sqlite3 " + db + " \"update runs set status='failure'\"").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + db + " \"update runs set status='failure'\"").exit_code == 0);
   Command metrics = serve.Http("GET", "/metrics");
   CHECK_THAT(metrics.out,
              Catch::Contains("runbook_runs{runbook=\"hello\",status=\"success\"} 1\n") &&
@@ -1042,7 +1041,8 @@ TEST_CASE(
   CHECK_THAT(run.Find("audit_chain")->Find("chain_problem")->as_string(),
              Catch::Contains("runs index disagrees with the events of run " + id));
   // An event deleted: the chain's break is in the record too.
-  REQUIRE(Shell("sqlite3 " + db + " \"update runs set status='success'; delete from events where " +
+  REQUIRE(Shell(kSqliteWaiting + db +
+                " \"update runs set status='success'; delete from events where " +
                 "kind='attempt_finished'\"")
               .exit_code == 0);
   CHECK_THAT(serve.Json("GET", "/api/v1/runs/" + id, 200)
@@ -1077,8 +1077,8 @@ TEST_CASE("serve: the run list and metrics say when the chain breaks or the inde
   std::string want;
   SECTION("the first run's run_finished made a failure and hashed again") {
     std::string seq =
-        runbook::Trim(Shell("sqlite3 " + db + " \"select seq from events where run_id='" + first +
-                            "' and kind='run_finished'\"")
+        runbook::Trim(Shell(kSqliteWaiting + db + " \"select seq from events where run_id='" +
+                            first + "' and kind='run_finished'\"")
                           .out);
     Command forged =
         Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/cli/rehash_one.py " + db +
@@ -1087,7 +1087,7 @@ TEST_CASE("serve: the run list and metrics say when the chain breaks or the inde
     want = "X-Store-Altered: the audit chain is broken: event ";
   }
   SECTION("a run added to the index by hand") {
-    REQUIRE(Shell("sqlite3 " + db +
+    REQUIRE(Shell(kSqliteWaiting + db +
                   " \"insert into runs select 'FAKE-RUN', runbook, path, kind, status, "
                   "started_at, finished_at, duration_ms, rto_ms, rto_objective_ms, rpo_ms, "
                   "rpo_objective_ms, objectives_met, '', host, pid, pid_start from runs limit 1\"")

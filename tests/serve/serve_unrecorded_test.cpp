@@ -59,7 +59,7 @@ std::string RestoreHead(const std::string& name, int port) {
 
 // Waits (5 s at most) until the store `db` holds one event of `kind`; whether it did.
 bool HoldsOne(const std::string& db, const std::string& kind) {
-  return Shell("for i in $(seq 100); do [ \"$(sqlite3 " + db +
+  return Shell("for i in $(seq 100); do [ \"$(sqlite3 -cmd '.timeout 5000' " + db +
                " \"SELECT count(*) FROM events WHERE kind = '" + kind +
                "'\")\" = 1 ] && exit 0; sleep 0.05; done; exit 1")
              .exit_code == 0;
@@ -269,7 +269,7 @@ TEST_CASE("serve: a run's end the store refused is recorded late as it was, and 
   Serve serve(dir);
   const std::string db = dir + "/store/audit.db";
   serve.Json("GET", "/api/v1/runs", 200);  // the store exists
-  REQUIRE(Shell("sqlite3 " + db +
+  REQUIRE(Shell(kSqliteWaiting + db +
                 " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_finished' "
                 "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
               .exit_code == 0);
@@ -279,7 +279,7 @@ TEST_CASE("serve: a run's end the store refused is recorded late as it was, and 
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "event") == "objective_missed");
   const std::string dropped = NowUtc(1);  // the end is recorded at the helper's next try, after
-  REQUIRE(Shell("sqlite3 " + db + " 'DROP TRIGGER held'").exit_code == 0);
+  REQUIRE(Shell(kSqliteWaiting + db + " 'DROP TRIGGER held'").exit_code == 0);
   const std::string log = dir + "/store/serve/logs/" + id + ".log";
   CHECK(FileSays(log,
                  "1 event(s) it could not record while the store was locked are recorded "

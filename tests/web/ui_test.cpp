@@ -40,14 +40,14 @@ TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[
         "| grep -q success && break; sleep 0.1; done");  // finished: nothing writes it after
   std::string script = std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/altered_mark.mjs ";
   Command honest = Shell("node " + script + base + " " + id, 120);
-  Shell("sqlite3 " + dir + "/store/audit.db \"update runs set status='failure'\"");
+  Shell(kSqliteWaiting + dir + "/store/audit.db \"update runs set status='failure'\"");
   Command edited = Shell("node " + script + base + " " + id, 120);
   // breakHH HH5: the first run's start edited and hashed again, a second run after it.
   Shell("curl -s -X POST " + base + "/api/v1/runbooks/hello/runs");
   Shell("for i in $(seq 100); do sqlite3 " + dir + "/store/audit.db \"select count(*) from " +
         "events where kind='run_finished'\" | grep -q 2 && break; sleep 0.1; done");
   std::string seq =
-      runbook::Trim(Shell("sqlite3 " + dir + "/store/audit.db \"select seq from events " +
+      runbook::Trim(Shell(kSqliteWaiting + dir + "/store/audit.db \"select seq from events " +
                           "where kind='run_started' and run_id='" + id + "'\"")
                         .out);
   REQUIRE(Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/cli/rehash_one.py " + dir +

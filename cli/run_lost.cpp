@@ -425,6 +425,10 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
                 << (never_began ? "run that never began" : "refused run")
                 << " is not recorded: " << s.message() << "\n";
     recorded_now = s.ok();
+    // What an earlier helper sent while the store would not take the run waited for its
+    // record (breakCC CC1): recorded now, after it.
+    if (recorded_now && !RecordLeftUnrecorded(*store.value(), options.run_id, o.unrecorded))
+      return kExitEnvironment;
   }
   if (!telling->outbox) {  // kept, so a helper started again sends the same (breakLL LL7)
     // The store is read for the other runs waiting at a gate even when this run is not in it
@@ -466,8 +470,9 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     std::string newer = NewerEnded(*store.value(), rb.name, options.run_id);
     return newer.empty() ? "" : "the newer run " + newer + " decides the alert";
   };
-  Status told = DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message,
-                            {recorded, {}, ""}, *o.notifier, redactor, sent, journal, stale_alert);
+  Status told =
+      DeliverOwed(rb, options, telling->outbox->due, telling->outbox->message,
+                  {recorded, {}, o.unrecorded}, *o.notifier, redactor, sent, journal, stale_alert);
   if (!told.ok()) {  // a delivery not recorded: asked again, the recorded ones not resent
     std::cerr << "runbook: error: " << told.message() << "\n";
     return kExitEnvironment;

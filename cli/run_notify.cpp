@@ -107,6 +107,8 @@ Status Record(const DeliveryRecord& record, const std::string& run_id, const Del
                           FormatUtc(SystemClock().WallNow()));
     if (!kept.ok()) std::cerr << "runbook: warning: " << kept.status().message() << "\n";
   }
+  if (record.store == nullptr)  // the run is not in the store yet: recorded after it (CC1)
+    return kept.ok() ? Status::Ok() : kept.status();
   for (bool said = false;; said = true) {
     s = record.store->Append(run_id, "notification", "", 0, Value(body));
     if (s.busy() && kept.ok() && !said) (void)SyncUnrecorded(record.unrecorded);
@@ -191,7 +193,7 @@ Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vect
             : Delivery{notice.index, rb.notify[notice.index].channel, notice.event, "", false, 0, 0,
                        error};
     if (d.sent && on_sent) on_sent(notice);
-    if (record.store != nullptr) {
+    if (record.store != nullptr || !record.unrecorded.empty()) {
       Status s = Record(record, options.run_id, d, redactor);
       if (recorded.ok() && !s.ok()) recorded = s;
     }

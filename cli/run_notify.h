@@ -20,6 +20,8 @@ namespace runbook {
 // timeout is waited out (run --wait: a delivery made is recorded, breakXX XX5); empty: such a
 // record is said and dropped.
 struct DeliveryRecord {
+  // nullptr: the run is not in the store yet (a lost run's helper whose record of the run
+  // failed): each delivery is kept in `unrecorded` only, recorded after the run (breakCC CC1).
   AuditStore* store = nullptr;
   std::function<bool()> keep_waiting;
   // Where a delivery whose record meets a locked store is kept first (engine/audit/

@@ -117,7 +117,8 @@ std::vector<LateRecordLine> SayLateRecord(const LateRecord& late, const std::str
 // and its record lacks: an attempt_finished or approval of an attempt whose start is recorded
 // and that has none yet, a step_finished of a step not finished (with a recorded attempt,
 // unless it had none), a run_finished of a run with none, a resource_stopped or notification
-// not recorded the same (recorded_late aside); each once, in order and in one transaction
+// not recorded the same (recorded_late aside; a notification of a run the store lacks yet
+// waits in the file for the run's record, breakCC CC1); each once, in order and in one transaction
 // (AuditStore::AppendLate); none when the run no longer takes them (`refused`), or the file is
 // unreadable (`refused` says why). Errors: the
 // store's (busy, an I/O error: try again later; nothing was recorded).

@@ -349,3 +349,74 @@ TEST_CASE("serve: a run whose marker was lost is known by its kept params, recor
   CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"kind\":\"api\""));  // its trigger
   ResumeVictimOnce(serve, hook, dir, id);
 }
+
+TEST_CASE("serve: a page sent before the store took the run that never began is recorded after",
+          "[serve][owed][unrecorded]") {
+  // breakCC CC1: the helper of a run that never began sent its page while the store would not
+  // take the run's record; the page was journaled as sent, so the next helper, which recorded
+  // the run, sent nothing and recorded nothing: the store never listed the page. A trigger
+  // stands for the store refusing the record (any error but busy; busy is the lock variant).
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
+  const std::string db = dir + "/store/audit.db";
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db +
+                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
+                "AND NEW.run_id = '" +
+                id + "' BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
+              .exit_code == 0);
+  REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
+  std::vector<Value> got = hook.AtLeast(1);  // sent though the run is not recorded
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(FileSays(dir + "/store/serve/logs/" + id + ".log",
+                 "the run that never began " + id + " is not recorded yet", 20));
+  CHECK(NotificationsOf(dir, id).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // NowUtc: whole seconds
+  const std::string dropped = NowUtc(0);
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db + " 'DROP TRIGGER held'").exit_code == 0);
+  for (int i = 0; i < 200 && StartedBody(dir, id).empty(); ++i)  // serve asks again
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(serve.Finished(id) == "interrupted");
+  for (int i = 0; i < 100 && NotificationsOf(dir, id).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<Value> listed = NotificationsOf(dir, id);  // the page sent, listed once
+  INFO(ReadFile(dir + "/store/serve/logs/" + id + ".log"));
+  REQUIRE(listed.size() == 1);
+  CHECK(Text(listed[0], "status") == "sent");
+  REQUIRE(listed[0].Find("recorded_late") != nullptr);  // dated when it was sent
+  CHECK(Text(*listed[0].Find("recorded_late"), "happened_at") < dropped);
+  CHECK(Text(listed[0], "event") == "failure");
+  ResumeVictimOnce(serve, hook, dir, id);  // nothing sent again
+}
+
+TEST_CASE("serve: a run that began and lost its marker is still told as interrupted",
+          "[serve][owed]") {
+  // breakCC CC2, the variant of a run that had begun: its marker removed while serve was down;
+  // the params it kept name it, and its record says it ran: marked interrupted and told once.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  const std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/slow.yaml",
+            "version: 1\nname: slow\nkind: drill\nparams:\n  tag: {default: none}\nnotify:\n" +
+                Webhook(port, "/hook") +
+                "steps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'touch " + gate +
+                ".held; while [ ! -e " + gate + ".go ]; do sleep 0.05; done']}}\n");
+  Serve serve(dir);
+  std::string id = StartRun(serve, "slow", "s");
+  REQUIRE(
+      Shell("for i in $(seq 200); do [ -e " + gate + ".held ] && exit 0; sleep 0.1; done; exit 1")
+          .exit_code == 0);
+  serve.Kill9();  // the run dies with it
+  const std::string logs = dir + "/store/serve/logs/";
+  REQUIRE(std::filesystem::exists(logs + id + ".params"));
+  std::filesystem::remove(logs + id + ".running");
+  serve.Start();
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "interrupted");
+  CHECK(serve.Finished(id) == "interrupted");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().size() == 1);
+}

@@ -24,14 +24,19 @@ std::string EndsOnGo(const std::string& id, const std::string& gate, const std::
          ".go ]; do sleep 0.05; done']}}\n";
 }
 
-// Locks serve's store (LockStore, `seconds`) the moment the step of EndsOnGo (its gate
-// `dir`/gate) is about to end, then lets it end: its end meets the locked store. The locker's
-// pid.
-int LockAsItEnds(const std::string& dir, int seconds) {
+// Waits (20 s at most) until the step of EndsOnGo (its gate `dir`/gate) is about to end.
+void WaitAboutToEnd(const std::string& dir) {
   const std::string gate = dir + "/gate";
   REQUIRE(Shell("for i in $(seq 200); do [ -e " + gate + ".ending ] && exit 0; sleep 0.1; done; " +
                 "exit 1")
               .exit_code == 0);
+}
+
+// Locks serve's store (LockStore, `seconds`) the moment the step of EndsOnGo (its gate
+// `dir`/gate) is about to end, then lets it end: its end meets the locked store. The locker's
+// pid.
+int LockAsItEnds(const std::string& dir, int seconds) {
+  WaitAboutToEnd(dir);
   int locker = LockStore(dir, seconds);
   WriteFile(dir, "gate.go", "");
   return locker;
@@ -485,4 +490,42 @@ TEST_CASE(
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);  // the approvers asked, nobody paged
   CHECK(Text(got[0], "event") == "approval_waiting");
+}
+
+TEST_CASE("serve: a lost run's page the store refused to list is listed at its helper's next try",
+          "[serve][owed][unrecorded]") {
+  // breakCC CC1, the variant of a run that began: its process was killed mid-step, its
+  // helper paged the failure, and the store refused the page's record (any error but busy);
+  // the helper kept nothing, so the next one found the page journaled as sent ("none was left
+  // to send") and the store never listed it. A trigger stands for the refusal.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  const std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/lost.yaml", RestoreHead("lost", port) + EndsOnGo("a", gate, ""));
+  Serve serve(dir);
+  const std::string db = dir + "/store/audit.db";
+  std::string id = StartRun(serve, "lost", "x");
+  WaitAboutToEnd(dir);
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db +
+                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'notification' "
+                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
+              .exit_code == 0);
+  REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  const std::string log = dir + "/store/serve/logs/" + id + ".log";
+  CHECK(FileSays(log, "the notification was not recorded: held by the test", 20));
+  CHECK(NotificationsOf(dir, id).empty());
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db + " 'DROP TRIGGER held'").exit_code == 0);
+  for (int i = 0; i < 100 && NotificationsOf(dir, id).empty(); ++i)  // serve asks again
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  INFO(ReadFile(log));
+  std::vector<Value> listed = NotificationsOf(dir, id);
+  REQUIRE(listed.size() == 1);
+  CHECK(Text(listed[0], "status") == "sent");
+  CHECK(Text(listed[0], "event") == "failure");
+  CHECK(serve.Finished(id) == "interrupted");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().size() == 1);  // not sent again
 }

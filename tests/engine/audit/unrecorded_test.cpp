@@ -233,3 +233,44 @@ TEST_CASE("unrecorded: facts are recorded late once, into a run still open to th
     }
   }
 }
+
+TEST_CASE("unrecorded: a delivery of a run the store lacks waits for the run's record",
+          "[audit][unrecorded]") {
+  // breakCC CC1: serve's helper of a run that never began sent a page before the store took
+  // the run's record; the page is recorded once the run is, never before its start, never
+  // counted as not the run's.
+  std::string dir = TempDir();
+  auto store = AuditStore::Open(dir + "/audit.db");
+  REQUIRE(store.ok());
+  std::string path = dir + "/run-9.unrecorded";
+  Keep(path, "run-9", {Event("notification", "", 0, {{"index", Value(int64_t{0})}})});
+  auto early = RecordUnrecorded(*store.value(), "run-9", path);
+  REQUIRE(early.ok());
+  CHECK(early.value().recorded == 0);
+  CHECK(early.value().skipped == 0);  // it waits: nothing to warn of
+  CHECK(early.value().refused.empty());
+  CHECK(Count(*store.value(), "run-9", "notification") == 0);
+  // Recorded as a run that never began is: started (late, when its request was taken) and
+  // interrupted, with no run_finished.
+  REQUIRE(store.value()
+              ->Append("run-9", "run_started", "", 0,
+                       Value(Value::Map{
+                           {"runbook", Value("rb")},
+                           {"kind", Value("drill")},
+                           {"recorded_late", Value(Value::Map{{"happened_at", Value("2026-12-06T08:"
+                                                                                    "59:00Z")}})}}))
+              .ok());
+  REQUIRE(store.value()->Append("run-9", "run_interrupted", "", 0, Value(Value::Map{})).ok());
+  auto late = RecordUnrecorded(*store.value(), "run-9", path);
+  REQUIRE(late.ok());
+  CHECK(late.value().recorded == 1);
+  auto events = store.value()->RunEvents("run-9");
+  REQUIRE(events.ok());
+  REQUIRE(events.value().back().kind == "notification");
+  // Dated when it was sent (Keep's time), which is after the run's start as it happened,
+  // though before the start was recorded.
+  CHECK_THAT(events.value().back().body, Catch::Contains("2026-12-06T09:00:00Z"));
+  auto again = RecordUnrecorded(*store.value(), "run-9", path);
+  REQUIRE(again.ok());
+  CHECK(again.value().recorded == 0);
+}

@@ -77,7 +77,7 @@ struct RunCliOptions {
   std::string lost_log;
   // Hidden, with lost_exit: whether serve had cancelled the run (a cancel is no failure:
   // nothing is sent); where a run refused before it started has its params kept across
-  // helpers (cli/notify_journal.h KeptParams).
+  // helpers (serve/kept_params.h).
   bool lost_cancelled = false;
   // Hidden, with lost_cancelled: the cancel was serve's own stop, no operator's (a run that
   // had not begun is then recorded interrupted, to be resumed: breakBB BB5).

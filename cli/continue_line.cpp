@@ -106,4 +106,6 @@ std::vector<std::string> MaskedParams(const RunRecord& r) {
   return StartedList(r, "masked_params");
 }
 
+std::vector<std::string> LostParams(const RunRecord& r) { return StartedList(r, "lost_params"); }
+
 }  // namespace runbook

@@ -59,4 +59,9 @@ std::vector<std::string> RecordedContinueOptions(const RunRecord& r);
 // The params `r` recorded masked (run_started's masked_params), in order.
 std::vector<std::string> MaskedParams(const RunRecord& r);
 
+// Of MaskedParams, those whose values were lost before a run that never began was recorded
+// (run_started's lost_params, serve/kept_params.h KeptParams::lost): nothing to check a value
+// given again against.
+std::vector<std::string> LostParams(const RunRecord& r);
+
 }  // namespace runbook

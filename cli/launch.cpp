@@ -32,6 +32,7 @@
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
+#include "serve/kept_params.h"
 
 namespace runbook {
 namespace {
@@ -560,13 +561,8 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // them, not with the defaults (breakTT TT4), as one that never began (breakZZ ZZ5).
   if (int code = ResolveRunLock(rb, options, context, redactor); code != kExitOk) return code;
   if (!o.lost_params.empty() && !options.dry_run) {
-    KeptParams accepted;
-    accepted.accepted = true;
-    accepted.accepted_at = FormatUtc(clock.WallNow());
-    accepted.lock = context.lock;
-    accepted.runbook = rb.name;
-    accepted.trigger = context.trigger;
-    KeepParams(o.lost_params, options.params, redactor, std::move(accepted));
+    KeepParams(o.lost_params, options.params, redactor,
+               Acceptance{FormatUtc(clock.WallNow()), context.lock, rb.name, context.trigger});
   }
   if (int code = OpenLocked(o, options, context, cancel, redactor, store); code != kExitOk)
     return code;

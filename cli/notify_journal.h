@@ -90,39 +90,4 @@ Status WriteOutbox(const std::string& path, const Outbox& outbox);
 // outbox.
 std::optional<Outbox> ReadOutbox(const std::string& path);
 
-// The params of a run the store does not have (refused before it started), kept by its first
-// helper for the next (breakRR RR5: a helper started again after a serve restart had none,
-// and an entry addressed by a param was never sent, or sent to the param's default). A param
-// whose value holds a secret's text is withheld, by name only: never written.
-struct KeptParams {
-  Value::Map params;
-  std::vector<std::string> withheld;
-  // Kept by the run itself once its request was taken (its flags, params and secrets good),
-  // before it may wait for its lock or the store: killed from then on before it recorded its
-  // start, it is a run that never began, not one refused (breakZZ ZZ5). False when a helper
-  // kept them.
-  bool accepted = false;
-  // Of an accepted run: when its request was taken (FormatUtc's UTC text), and the lock it
-  // resolved (masked, as recorded; "" for none). A helper records a run that never began with
-  // them (breakBB BB2: it was dated when the helper recorded it, its lock recorded as none).
-  std::string accepted_at;
-  std::string lock;
-  // Of an accepted run: its runbook's name and its trigger, so that serve still knows the run
-  // when its `.running` marker is lost or damaged (Launcher::MarkedRun reads them; breakCC CC2:
-  // the run vanished, its files deleted as stale).
-  std::string runbook;
-  Value trigger;
-};
-
-// Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.
-Status WriteKeptParams(const std::string& path, const KeptParams& kept);
-
-// Writes `params` to `path` as `kept` (its accepted, accepted_at and lock as given), those
-// `redactor` masks withheld; a failure is said on stderr as a warning.
-void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
-                KeptParams kept);
-
-// The params at `path`; nullopt when there are none, it is a symlink or not whole.
-std::optional<KeptParams> ReadKeptParams(const std::string& path);
-
 }  // namespace runbook

@@ -160,6 +160,16 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, const std::s
   return force;
 }
 
+// How a resume is told to do something, as its caller gives it: the command line's `flag`
+// (with `value`), or, for a resume serve's API started, the body's field (breakCC newcomer
+// round: an API caller was told `--rerun`).
+std::string GiveWith(bool via_api, const std::string& flag, const std::string& value) {
+  if (!via_api) return flag + (value.empty() ? "" : " " + value);
+  if (flag == "--rerun") return "\"rerun\": [\"" + value + "\"] in the body";
+  if (flag == "--end-leftovers") return "\"end_leftovers\": true in the body";
+  return flag;
+}
+
 // Asks on the terminal whether to run `s` again; false when declined, at end of input, or
 // when stdin is not a terminal (then nothing is asked).
 bool ConfirmRerun(const StepView& s, const RunRecord& r) {
@@ -227,8 +237,8 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
     }
     std::cerr << "runbook: error: step '" << s.id << "' (" << s.type << ") "
               << StoppedHow(s, r.run_id) << ", and it is not idempotent; check what it "
-              << "did (runbook show " << r.run_id << " --step " << s.id
-              << "), then resume with --rerun " << s.id << " to run it again"
+              << "did (runbook show " << r.run_id << " --step " << s.id << "), then resume with "
+              << GiveWith(o.approvals_via_api, "--rerun", s.id) << " to run it again"
               << (decl ? ""
                        : " (it is no longer in the runbook: a step renamed from it runs "
                          "its work again)")
@@ -283,8 +293,8 @@ constexpr Millis kLeftoverGrace{10000};
 // (breakG #11): a resume never runs a step beside its own earlier copy. Without `end` they
 // are named and the resume stops; with it they are ended first and recorded in `ended`.
 // Their command lines are masked with `redactor` (the run's secrets) before anything is shown.
-bool NoLeftovers(const RunRecord& r, const Accounts& accounts, bool end, const Redactor& redactor,
-                 std::vector<std::string>& ended) {
+bool NoLeftovers(const RunRecord& r, const Accounts& accounts, bool end, bool via_api,
+                 const Redactor& redactor, std::vector<std::string>& ended) {
   std::string prefix = r.Text("tracking_prefix");
   std::vector<TrackedProcess> found = FindLeftovers(prefix, accounts);
   for (TrackedProcess& p : found) close(p.pidfd);
@@ -298,7 +308,8 @@ bool NoLeftovers(const RunRecord& r, const Accounts& accounts, bool end, const R
             << " process(es) running when it was interrupted:\n";
   for (const TrackedProcess& p : found)
     std::cerr << "  " << ProcessName(p, MaskerOf(redactor)) << "\n";
-  std::cerr << "wait for them to end, or resume with --end-leftovers to end them first\n";
+  std::cerr << "wait for them to end, or resume with " << GiveWith(via_api, "--end-leftovers", "")
+            << " to end them first\n";
   return false;
 }
 
@@ -512,8 +523,8 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   usage_ok = Adoptable(record, o.adopt, adopted_from, needs_adopt) && usage_ok;
   std::vector<std::string> ended;  // leftovers are ended only by a resume that will run
   if (usage_ok || !o.end_leftovers)
-    next.end_leftovers =
-        !NoLeftovers(record, accounts, usage_ok && o.end_leftovers, redactor, ended);
+    next.end_leftovers = !NoLeftovers(record, accounts, usage_ok && o.end_leftovers,
+                                      o.approvals_via_api, redactor, ended);
   else
     next.end_leftovers = LeftoversRunning(record, accounts);  // given: kept for the next try
   if (!usage_ok || next.end_leftovers) {

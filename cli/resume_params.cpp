@@ -57,10 +57,26 @@ class EchoRestoredOnSignal {
   std::array<struct sigaction, 4> before_{};
 };
 
+// Whether param `name` of `r` was recorded without its value because that value was lost
+// (LostParams), not because it holds a secret's text.
+bool IsLost(const RunRecord& r, const std::string& name) {
+  std::vector<std::string> lost = LostParams(r);
+  return std::find(lost.begin(), lost.end(), name) != lost.end();
+}
+
+// Why masked param `name` of `r` is asked for again, as the messages say it: "was recorded
+// masked (its value holds a secret's text)", or, for a lost one, without its value.
+std::string WhyAsked(const RunRecord& r, const std::string& name) {
+  return IsLost(r, name) ? "was recorded without its value (lost with the params the run kept "
+                           "before it began)"
+                         : "was recorded masked (its value holds a secret's text)";
+}
+
 // On a terminal, the value of masked param `name` typed without echo, as ssh and sudo ask for
 // a password (breakL L18: `--set` puts the secret in argv, which `ps` shows to every user).
 // nullopt without a terminal, at end of input, or for an empty answer.
-std::optional<std::string> AskHidden(const std::string& name, const std::string& run_id) {
+std::optional<std::string> AskHidden(const std::string& name, const std::string& run_id,
+                                     const std::string& why) {
   if (!CanAskOnTerminal()) return std::nullopt;
   // What was typed before the question is dropped (breakFF F5); echo goes off before the
   // question is asked (TCSANOW): an answer typed as soon as it shows is never echoed nor lost.
@@ -74,10 +90,8 @@ std::optional<std::string> AskHidden(const std::string& name, const std::string&
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     hidden = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
   }
-  std::cerr << "param '" << Printable(name) << "' of run " << run_id
-            << " was recorded masked (its value holds a secret's text); type it again (not "
-               "shown): "
-            << std::flush;
+  std::cerr << "param '" << Printable(name) << "' of run " << run_id << " " << why
+            << "; type it again (not shown): " << std::flush;
   std::string value;
   bool read = static_cast<bool>(std::getline(std::cin, value));
   if (hidden) tcsetattr(STDIN_FILENO, TCSANOW, &was);
@@ -92,6 +106,7 @@ std::optional<std::string> AskHidden(const std::string& name, const std::string&
 // the store's fingerprint key is gone (breakO O15), by its mask.
 bool WasRecorded(const RunRecord& r, const std::string& name, const Value& value,
                  const Redactor& redactor, const Value& masked) {
+  if (IsLost(r, name)) return true;  // nothing kept to check it against (breakCC CC4)
   const Value* prints = r.started.Find("masked_param_fingerprints");
   const Value* print = prints != nullptr && prints->is_map() ? prints->Find(name) : nullptr;
   std::string now = redactor.Fingerprint(ToJson(value));  // "" without the store's key
@@ -136,7 +151,7 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
                      const Redactor& redactor, Value::Map& params, bool via_api) {
   const std::string& name = spec.name;
   auto given = sets.find(name);
-  if (given == sets.end() && !spec.default_value.is_null() &&
+  if (given == sets.end() && !spec.default_value.is_null() && !IsLost(r, name) &&
       WasRecorded(r, name, spec.default_value, redactor, params[name])) {
     params[name] = spec.default_value;  // the run took the default: the file holds it (L18)
     return true;
@@ -153,19 +168,19 @@ bool GiveMaskedAgain(const RunRecord& r, const Runbook& rb, const ParamSpec& spe
     return true;
   }
   for (int tries = 1; tries <= kMaskedTries; ++tries) {
-    std::optional<std::string> typed = via_api ? std::nullopt : AskHidden(name, r.run_id);
+    const std::string why = WhyAsked(r, name);
+    std::optional<std::string> typed = via_api ? std::nullopt : AskHidden(name, r.run_id, why);
     if (!typed && via_api) {
-      Error("param '" + name + "' of run " + r.run_id +
-            " was recorded masked (its value holds a secret's text, which serve keeps nowhere); "
-            "give it again in the body of POST /api/v1/runs/" +
-            r.run_id + "/resume: {\"params\": {\"" + name + "\": \"VALUE\"}}");
+      Error("param '" + name + "' of run " + r.run_id + " " + why +
+            (IsLost(r, name) ? "" : "; serve keeps no copy of it") +
+            ": give it again in the body of POST /api/v1/runs/" + r.run_id +
+            "/resume: {\"params\": {\"" + name + "\": \"VALUE\"}}");
       return false;
     }
     if (!typed) {
-      Error("param '" + name + "' of run " + r.run_id +
-            " was recorded masked (its value holds a secret's text); give it again: on a "
-            "terminal, where it is asked for without echo, or --set " +
-            name + "=VALUE");
+      Error("param '" + name + "' of run " + r.run_id + " " + why +
+            "; give it again: on a terminal, where it is asked for without echo, or --set " + name +
+            "=VALUE");
       return false;
     }
     std::string problem = MaskedValueProblem(r, rb, name, *typed, "the value typed for " + name,

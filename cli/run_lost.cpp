@@ -20,6 +20,7 @@
 #include "engine/util/json.h"
 #include "engine/util/proc_identity.h"
 #include "engine/util/time_format.h"
+#include "serve/kept_params.h"
 #include "serve/launcher.h"
 
 namespace runbook {
@@ -133,20 +134,22 @@ std::set<OwedNotice> SentNotices(AuditStore& store, const std::string& run_id) {
 // run's --set values), taken by the next (given none after a restart: breakRR RR5). A param
 // holding a secret's text is withheld: unset for the next helper, never its default (an
 // entry addressed by it fails, said, rather than paging the default's receiver); its name is
-// put in `withheld` (recorded masked: RunContext::withheld_params). Neither kept (the file
-// lost or damaged) nor given (a restart): the params serve says the run was started with
-// (--lost-set-names), or every param of `rb` when it cannot say, are withheld too: never
-// recorded as their defaults, which a resume would run with (breakBB BB4).
+// put in `context.withheld_params` (recorded masked). Neither kept (the file lost or damaged)
+// nor given (a restart): the params serve says the run was started with (--lost-set-names),
+// or every param of `rb` when it cannot say, are withheld too, and lost
+// (`context.lost_params`): never recorded as their defaults, which a resume would run with
+// (breakBB BB4), nor as a secret's text (breakCC CC4).
 void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor& redactor,
-                      Value::Map& params, std::vector<std::string>& withheld) {
+                      Value::Map& params, RunContext& context) {
   if (o.lost_params.empty()) return;
   if (auto kept = ReadKeptParams(o.lost_params)) {
     params = kept->params;
     for (const std::string& name : kept->withheld) params.erase(name);
-    withheld = kept->withheld;
+    context.withheld_params = kept->withheld;
+    context.lost_params = kept->lost;
     return;
   }
-  if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, KeptParams{});
+  if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, std::nullopt);
   auto said = ParseJson(o.lost_set_names);
   std::optional<std::vector<std::string>> set =
       said.ok() ? SetNamesFrom(&said.value()) : std::nullopt;
@@ -154,16 +157,18 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     set.emplace();
     for (const ParamSpec& p : rb.params) set->push_back(p.name);
   }
+  KeptParams kept;
   for (const std::string& name : *set) {
     params.erase(name);
-    withheld.push_back(name);
+    kept.withheld.push_back(name);
   }
-  if (withheld.empty()) return;  // started with none set: the defaults, as bound
+  if (kept.withheld.empty()) return;  // started with none set: the defaults, as bound
   std::cerr << "runbook: warning: the params run " << o.run_id << " was started with are not "
             << "kept (" << o.lost_params << " is missing or damaged): recorded withheld\n";
-  KeptParams kept;
   kept.params = params;
-  kept.withheld = withheld;
+  kept.lost = kept.withheld;
+  context.withheld_params = kept.withheld;
+  context.lost_params = kept.lost;
   if (Status s = WriteKeptParams(o.lost_params, kept); !s.ok())
     std::cerr << "runbook: warning: " << s.message() << "\n";
 }
@@ -251,6 +256,14 @@ std::string RefusedResumeOf(const RunCliOptions& o, bool resume_started) {
 // guessed at (breakWW WW10: a missing secret was told as "give rerun or params").
 std::string RefusedDetail(int exit_code, const std::string& resume_id, const std::string& run_id,
                           const std::string& why) {
+  // Killed (or dead with serve) before it began, saying nothing: no refusal (breakCC CC5: a
+  // resume killed as it waited for its lock was told as refused).
+  if (why.empty() && (exit_code == kDiedWithServe || exit_code > 128))
+    return "resuming it as run " + resume_id + " did not begin (its process " +
+           HowItEnded(exit_code) +
+           " before it recorded its start); it is still interrupted: resume it again with POST "
+           "/api/v1/runs/" +
+           run_id + "/resume";
   // The API, never a command line that takes a secret (breakVV VV4).
   return "resuming it as run " + resume_id + " was refused before it started (its process " +
          HowItEnded(exit_code) + "; " +
@@ -412,7 +425,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // failing, recorded, and the others send.
   options.secrets = ReadableSecrets(rb, env, context.base);
   Redactor redactor = RunRedactor(*options.secrets, env);
-  if (!started) KeepOrTakeParams(o, rb, redactor, options.params, context.withheld_params);
+  if (!started) KeepOrTakeParams(o, rb, redactor, options.params, context);
   std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
   if (started) sent.merge(SentNotices(*store.value(), options.run_id));
   bool recorded_now = false;

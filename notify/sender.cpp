@@ -19,7 +19,10 @@ std::string Text(const Value& message, const char* key) {
 
 // One line for people: "runbook 'nightly' failed on vm (run 2026...-abc): step 'b' failed".
 std::string Summary(const std::string& event, const Value& message) {
-  std::string what = event == "failure"            ? "failed"
+  // A run that died (serve's helper tells it: notify.md "A run that dies") was interrupted,
+  // not failed: said as its status is (breakCC CC5).
+  const bool interrupted = Text(message, "status") == "interrupted";
+  std::string what = event == "failure"            ? (interrupted ? "was interrupted" : "failed")
                      : event == "objective_missed" ? "missed an objective"
                      : event == "recovered"        ? "recovered"
                      : event == "approval_waiting" ? "waits for an approval"

@@ -27,6 +27,7 @@
 #include "serve/same_origin.h"
 #include "serve/schedule_value.h"
 #include "serve/scheduler.h"
+#include "serve/starting_runs.h"
 #include "serve/step_log.h"
 #include "serve/store_metrics.h"
 #include "serve/ui_routes.h"
@@ -338,10 +339,11 @@ class Routes {
       return Error(res, 400, "since must be a UTC time such as 2026-12-01T03:00:00Z");
     // A status no run can have is a mistake, said as limit's and since's are (audit of
     // issue 16, L6: it answered an empty list).
-    if (!status.empty() && status != "running" && status != "success" && status != "failure" &&
-        status != "cancelled" && status != "interrupted")
+    if (!status.empty() && status != "starting" && status != "running" && status != "success" &&
+        status != "failure" && status != "cancelled" && status != "interrupted")
       return Error(res, 400,
-                   "status must be one of running, success, failure, cancelled, interrupted");
+                   "status must be one of starting, running, success, failure, cancelled, "
+                   "interrupted");
     // As the chained events record them, each with what the runs index altered (breakGG G7).
     // The first page without filters (what the web UI polls) reads one page only (breakHH
     // HH6: every request folded every run).
@@ -358,6 +360,12 @@ class Routes {
     bool past_cursor = cursor.empty();
     Value::List out;
     std::string last;
+    // Runs not recorded yet come first, newest: on the first page, as running ones (a run
+    // waiting for its lock is running to whoever waits for it; serve/starting_runs.h).
+    if (cursor.empty() && since.empty() &&
+        (status.empty() || status == "running" || status == "starting"))
+      for (Value& starting : StartingRuns(*store, req.get_param_value("runbook")))
+        if (static_cast<int>(out.size()) < limit) out.push_back(std::move(starting));
     for (const ListedRun& listed : rows.value().runs) {
       const RunRow& r = listed.row;
       if (!past_cursor) {
@@ -365,6 +373,7 @@ class Routes {
         continue;
       }
       if (!status.empty() && r.status != status) continue;
+      if (IsListed(out, r.run_id)) continue;  // recorded as it was listed
       if (!since.empty() && r.started_at < since) continue;
       if (static_cast<int>(out.size()) >= limit) {
         res.set_header("X-Next-Cursor", last);  // more runs match
@@ -375,6 +384,30 @@ class Routes {
     }
     if (!past_cursor) return Error(res, 400, "cursor '" + cursor + "' is no run of this listing");
     Json(res, 200, Value(std::move(out)));
+  }
+
+  // This serve's runs of `runbook` ("": any) the store does not have yet, newest first, as
+  // StartingRunValue gives them.
+  Value::List StartingRuns(AuditStore& store, const std::string& runbook) {
+    std::vector<LaunchedRun> running = c_.launcher->AllRunning();
+    std::sort(running.begin(), running.end(),
+              [](const LaunchedRun& a, const LaunchedRun& b) { return a.run_id > b.run_id; });
+    auto catalog = c_.catalog();
+    Value::List out;
+    for (const LaunchedRun& run : running) {
+      if ((!runbook.empty() && run.runbook != runbook) || store.FindRun(run.run_id).ok()) continue;
+      const CatalogEntry* entry = catalog->Find(run.runbook);
+      const bool known = entry != nullptr && entry->runbook != nullptr;
+      out.push_back(StartingRunValue(run, known ? entry->runbook->kind : "", Tail(run.log)));
+    }
+    return out;
+  }
+
+  static bool IsListed(const Value::List& out, const std::string& run_id) {
+    return std::any_of(out.begin(), out.end(), [&](const Value& v) {
+      const Value* id = v.Find("run_id");
+      return id != nullptr && id->ToText() == run_id;
+    });
   }
 
   std::optional<RunRecord> Record(const std::string& id, Res& res) {
@@ -406,13 +439,14 @@ class Routes {
       const char* ended = launched->run.cancelled  ? "cancelled"
                           : launched->run.requeued ? "requeued"
                                                    : "failed_to_start";
-      return Json(
-          res, 200,
-          Value(Value::Map{{"run_id", Value(id)},
-                           {"runbook", Value(launched->run.runbook)},
-                           {"status", Value(running ? "starting" : ended)},
-                           {"exit_code", running ? Value() : Value(int64_t{launched->exit_code})},
-                           {"output", Value(running ? "" : Tail(launched->run.log))}}));
+      return Json(res, 200,
+                  Value(Value::Map{
+                      {"run_id", Value(id)},
+                      {"runbook", Value(launched->run.runbook)},
+                      {"status", Value(running ? "starting" : ended)},
+                      {"exit_code", running ? Value() : Value(int64_t{launched->exit_code})},
+                      {"output", Value(Tail(launched->run.log))},
+                      {"waiting", Value(running ? WaitingLine(Tail(launched->run.log)) : "")}}));
     }
     if (auto record = Record(id, res)) Json(res, 200, ReportValue(*record));
   }
@@ -713,12 +747,15 @@ class Routes {
   }
 
   // What a child said when it ended before recording its run (a resume refused: a step to
-  // confirm with "rerun", a changed runbook), waiting up to 3 s; "" once it recorded it or
-  // still runs.
+  // confirm with "rerun", a changed runbook), waiting up to 3 s; "" once it recorded it, says
+  // it waits (for its lock or the store: its checks passed, serve/starting_runs.h; the caller
+  // was kept 3 s before, newcomer round of issue 16), or still runs.
   std::string Refused(const std::string& run_id) {
     for (int i = 0; i < 30; ++i) {
       if (Recorded(run_id)) return "";
       auto launched = c_.launcher->Launched(run_id);
+      if (launched && launched->exit_code < 0 && !WaitingLine(Tail(launched->run.log)).empty())
+        return "";
       if (launched && launched->exit_code >= 0) {
         // Its words, less the store line and the "runbook: error: " prefixes.
         std::string out = Tail(launched->run.log), said;

@@ -20,6 +20,7 @@
 #include "engine/util/fd_io.h"
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
+#include "serve/kept_params.h"
 
 namespace runbook {
 namespace {
@@ -40,7 +41,7 @@ std::vector<std::string> Argv(const std::string& self, const std::string& audit_
   argv.insert(argv.end(),
               {"--audit-db", audit_db, "--run-id", run_id, "--wait", "--approvals-via-api"});
   if (!r.trigger.is_null()) argv.insert(argv.end(), {"--trigger", ToJson(r.trigger)});
-  // Its params kept before it may wait for a lock (cli/notify_journal.h KeptParams: breakTT
+  // Its params kept before it may wait for a lock (serve/kept_params.h: breakTT
   // TT4); a resume's are its record's.
   if (r.resume_id.empty()) argv.insert(argv.end(), {"--lost-params", journal.params});
   // What its end owes to tell, kept so that its helper tells the rest when it is killed while
@@ -241,21 +242,16 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
 }
 
 std::optional<LaunchedRun> Launcher::AcceptedRun(const std::string& run_id) const {
-  auto kept = ParseJson(ReadPrivateFile(ParamsOf(run_id)).value_or(""));
-  if (!kept.ok() || !kept.value().is_map()) return std::nullopt;
-  const Value* accepted = kept.value().Find("accepted");
-  const Value* runbook = kept.value().Find("runbook");
-  if (accepted == nullptr || !accepted->is_bool() || !accepted->as_bool() || runbook == nullptr ||
-      !runbook->is_string() || runbook->as_string().empty() ||
+  auto kept = ReadKeptParams(ParamsOf(run_id));
+  if (!kept || !kept->accepted || kept->runbook.empty() ||
       ::access(CopyOf(run_id).c_str(), R_OK) != 0)
     return std::nullopt;
   LaunchedRun run;
   run.run_id = run_id;
-  run.runbook = runbook->as_string();
+  run.runbook = kept->runbook;
   run.log = LogOf(run_id);
   run.file = CopyOf(run_id);
-  if (const Value* trigger = kept.value().Find("trigger"); trigger != nullptr && trigger->is_map())
-    run.trigger = *trigger;
+  run.trigger = kept->trigger;
   return run;
 }
 

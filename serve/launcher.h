@@ -163,11 +163,11 @@ class Launcher {
   // params name it (AcceptedRun), else nullopt.
   std::optional<LaunchedRun> MarkedRun(const std::string& run_id) const;
   // The run LOG_DIR/RUN_ID.params names when the run itself kept it as accepted (its fields
-  // as cli/notify_journal.h KeptParams writes them: accepted, runbook, trigger) and serve's
+  // as serve/kept_params.h: accepted, runbook, trigger) and serve's
   // copy of its runbook is there (its file); nullopt otherwise (breakCC CC2).
   std::optional<LaunchedRun> AcceptedRun(const std::string& run_id) const;
   // LOG_DIR/RUN_ID.params: a run refused before it started has its params kept there by its
-  // first lost-run helper, for the next (cli/notify_journal.h KeptParams).
+  // first lost-run helper, for the next (serve/kept_params.h).
   std::string ParamsOf(const std::string& run_id) const {
     return log_dir_ + "/" + run_id + ".params";
   }

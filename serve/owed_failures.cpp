@@ -27,15 +27,17 @@ std::string Text(const Value& v, const char* key) {
   return f != nullptr ? f->ToText() : "";
 }
 
-// What a helper owes for `run`, as said: a cancel sends nothing, its end is only recorded
-// (breakWW WW10: "its failure was not sent yet" was said of a run serve cancelled); a run
-// that recorded or told its end (`only_record`: OwedFailures::OnlyRecord) owes only what it
-// kept while the store was locked (engine/audit/unrecorded.h).
+// What a helper does for `run`, as said: a cancel sends nothing, its end is only recorded
+// (breakWW WW10: "its failure was not sent yet" was said of a run serve cancelled), unless
+// serve's stop cancelled it before it began (told as interrupted, breakBB BB5); a run that
+// recorded or told its end (`only_record`: OwedFailures::OnlyRecord) owes only what it kept
+// while the store was locked (engine/audit/unrecorded.h). Said as the work, not as what is
+// left: a helper that sent and could not record has sent (breakCC CC5).
 std::string Owing(const LaunchedRun& run, bool only_record) {
-  if (only_record)
-    return "what it did while the store was locked (nothing to send) was not recorded";
-  return run.cancelled ? "its end (a cancel: nothing to send) was not recorded"
-                       : "its failure was not sent";
+  if (only_record) return "recording what it did while the store was locked (nothing to send)";
+  if (run.cancelled && run.stopped)
+    return "recording its end (cancelled by serve's stop; told if it never began)";
+  return run.cancelled ? "recording its end (a cancel: nothing to send)" : "telling its failure";
 }
 
 }  // namespace
@@ -162,21 +164,22 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
     const std::string& id = owed.run.run_id;
     if (code == 0 || code == 2) {
       if (code == 2)  // breakLL LL4: a runbook invalid before its run started
-        said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) + " (exit 2): see " +
-                       owed.run.log);
+        said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) +
+                       " did not finish (exit 2): see " + owed.run.log);
       Settle(id);
       continue;
     }
     if (owed.attempts >= kMaxAttempts) {
-      said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) + " after " +
-                     std::to_string(owed.attempts) + " attempts (last exit " +
-                     std::to_string(code) + "): given up, see " + owed.run.log);
+      said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) +
+                     " did not finish after " + std::to_string(owed.attempts) +
+                     " attempts (last exit " + std::to_string(code) + "): given up, see " +
+                     owed.run.log);
       Settle(id);
       continue;
     }
     owed.due = now + DelayAfter(owed.attempts, first_delay_);
-    said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) + " yet (exit " +
-                   std::to_string(code) + "): tried again in " +
+    said.push_back("run " + id + ": " + Owing(owed.run, OnlyRecord(owed)) +
+                   " has not finished (exit " + std::to_string(code) + "): tried again in " +
                    std::to_string((DelayAfter(owed.attempts, first_delay_).count() + 999) / 1000) +
                    " s, see " + owed.run.log);
   }

@@ -252,6 +252,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"graph", GraphValue(rb)},
   };
   if (!context_.trigger.is_null()) body["trigger"] = context_.trigger;
+  if (!context_.lost_params.empty()) body["lost_params"] = StringList(context_.lost_params);
   if (!context_.requested_at.empty())
     body["recorded_late"] = Value(Value::Map{{"happened_at", Value(context_.requested_at)}});
   PutPath(body, "path", AbsolutePath(rb.path()));

@@ -62,9 +62,13 @@ struct RunContext {
   std::string unrecorded;
   // Params whose values this process does not have, recorded as masked (kMask) with no
   // fingerprint, so that a resume asks for them as for any masked param: a lost-run helper
-  // recording a run that never began, from params kept without them (cli/notify_journal.h
+  // recording a run that never began, from params kept without them (serve/kept_params.h
   // KeptParams::withheld; breakZZ ZZ5). Empty for a run's own process.
   std::vector<std::string> withheld_params;
+  // Of withheld_params, those whose values were lost (KeptParams::lost), recorded as
+  // run_started's lost_params: a resume takes any value given for them, as there is nothing
+  // to check it against, and says why it asks (not "a secret's text").
+  std::vector<std::string> lost_params;
   // When a run that never began had its request taken (FormatUtc's UTC text), recorded by a
   // lost-run helper as its run_started's recorded_late.happened_at: readers date its start
   // by it, not by when the helper recorded it (breakBB BB2). "" for a run's own process.

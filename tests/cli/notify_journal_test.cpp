@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "serve/kept_params.h"
 #include "support/support.h"
 
 using namespace runbook;

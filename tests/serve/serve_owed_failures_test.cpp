@@ -143,7 +143,7 @@ TEST_CASE("serve: a dead run's failure waits for a locked store, then is sent as
   // An exclusive writer holds the store 9 s (an export, a backup of the file, a long writer).
   int locker = LockStore(dir, 9);
   WriteFile(dir, "gate", "");  // the run kills itself while the store is locked
-  CHECK(serve.LogSays("run " + id + ": its failure was not sent yet (exit 3)", 15));
+  CHECK(serve.LogSays("run " + id + ": telling its failure has not finished (exit 3)", 15));
   CHECK(hook.Bodies().empty());  // nothing sent while the run cannot be marked interrupted
   std::vector<Value> got = hook.AtLeast(1, 30);
   REQUIRE(got.size() == 1);

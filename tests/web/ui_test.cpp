@@ -15,6 +15,18 @@
 using namespace runbook;
 using namespace runbook::test;
 
+namespace {
+
+// A serve of `dir`/rb on 127.0.0.1:`port`, its store `dir`/store/audit.db, its log
+// `dir`/serve.log: its pid, once it listens.
+int StartUiServe(const std::string& dir, int port) {
+  return StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
+                      "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db"},
+                     dir + "/serve.log", port);
+}
+
+}  // namespace
+
 TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[web][serve]") {
   REQUIRE(EmbeddedUi().built);  // scripts/setup.sh builds web/ before the binary
   std::string dir = TempDir();
@@ -24,10 +36,7 @@ TEST_CASE("web UI: the runs page lists a run live and opens it, in chromium", "[
             "hi]}}\n");
   int port = FreePort();
   std::string base = "http://127.0.0.1:" + std::to_string(port);
-  int pid =
-      StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
-                   "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db"},
-                  dir + "/serve.log", port);
+  int pid = StartUiServe(dir, port);
   std::string shots = std::string(RUNBOOK_ARTIFACTS_DIR) + "/web";
   std::filesystem::create_directories(shots);
   // The page is open before the run exists: it must appear without a reload.
@@ -194,4 +203,53 @@ TEST_CASE(
     INFO(name);
     CHECK(bytes.as_int() > 2 * blank);
   }
+}
+
+TEST_CASE("web UI: a run waiting for its lock is listed as starting with what it waits for",
+          "[web][serve]") {
+  // Newcomer round of issue 16: a run waiting for its lock (not recorded yet) was missing
+  // from the runs page while /metrics counted it running.
+  REQUIRE(EmbeddedUi().built);
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store");
+  const std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/holder.yaml",
+            "version: 1\nname: holder\nlock: shared\nsteps:\n  - {id: w, uses: exec, with: {run: "
+            "[sh, -c, 'touch " +
+                gate + ".held; while [ ! -e " + gate + ".go ]; do sleep 0.05; done']}}\n");
+  WriteFile(dir, "rb/victim.yaml",
+            "version: 1\nname: victim\nlock: shared\nsteps:\n  - {id: s, uses: exec, with: {run: "
+            "[echo, hi]}}\n");
+  int port = FreePort();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  int pid = StartUiServe(dir, port);
+  auto start = [&](const std::string& runbook) {
+    Command posted = Shell("curl -s -X POST -H 'Content-Type: application/json' -d '{}' " + base +
+                           "/api/v1/runbooks/" + runbook + "/runs");
+    auto v = ParseJson(posted.out);
+    return v.ok() && v.value().Find("run_id") != nullptr ? v.value().Find("run_id")->ToText()
+                                                         : std::string();
+  };
+  std::string holder = start("holder");
+  REQUIRE(
+      Shell("for i in $(seq 200); do [ -e " + gate + ".held ] && exit 0; sleep 0.1; done; exit 1")
+          .exit_code == 0);
+  std::string id = start("victim");
+  REQUIRE(FileSays(dir + "/store/serve/logs/" + id + ".log", "waiting for lock 'shared'", 20));
+  Command c = Shell(
+      "node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/starting_run.mjs " + base + " " + id,
+      120);
+  WriteFile(dir, "gate.go", "");
+  StopServer(pid);
+  INFO(c.out << c.err);
+  auto out = ParseJson(c.out);
+  REQUIRE(out.ok());
+  CHECK(out.value().Find("error") == nullptr);
+  CHECK(out.value().Find("console_errors")->as_list().empty());
+  CHECK_THAT(out.value().Find("row")->as_string(),
+             Catch::Contains("starting") &&
+                 Catch::Contains("waiting for lock 'shared', held by run " + holder));
+  CHECK_THAT(out.value().Find("page")->as_string(),
+             Catch::StartsWith("It is not recorded yet: waiting for lock 'shared', held by run " +
+                               holder));
 }

@@ -146,6 +146,7 @@ export function RunPage({ id, roles }) {
   const run = data.body;
   if (run.status === "starting" || run.status === "failed_to_start")
     return html`<h1>Run ${run.run_id}</h1><p><${Status} status=${run.status} /></p>
+      ${run.waiting && html`<p class="waiting">It is not recorded yet: ${run.waiting}</p>`}
       ${run.output && html`<pre class="log">${run.output}</pre>`}`;
   const chain = run.audit_chain || {};
   const broken = chain.chain_problem || chain.altered_seq > 0;

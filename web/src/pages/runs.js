@@ -1,10 +1,11 @@
 // Runs: every run, newest first, 50 a page, filtered by runbook and status, read again every
-// 2 s (a run started elsewhere appears without a reload).
+// 2 s (a run started elsewhere appears without a reload); a run not recorded yet (waiting for
+// its lock or the store) first, with what it waits for.
 import { useState } from "preact/hooks";
 import { usePolled } from "../api.js";
 import { html, ms, when, Objective, Status, triggerText, ErrorLine } from "../format.js";
 
-const STATUSES = ["", "running", "success", "failure", "cancelled", "interrupted"];
+const STATUSES = ["", "starting", "running", "success", "failure", "cancelled", "interrupted"];
 
 // The store's runs index disagrees with the run's chained events: the row shows the events'
 // values, marked (breakGG G7; docs/audit.md).
@@ -51,7 +52,8 @@ export function RunsPage() {
       <tbody>${data.body.map((r) => html`<tr key=${r.run_id}>
         <td><a href=${`#/runs/${r.run_id}`}>${r.run_id}</a></td>
         <td>${r.runbook}</td><td>${r.kind}</td>
-        <td><${Status} status=${r.status} /><${Altered} run=${r} /></td>
+        <td><${Status} status=${r.status} /><${Altered} run=${r} />
+          ${r.waiting && html`<div class="muted">${r.waiting}</div>`}</td>
         <td class="wide">${triggerText(r.trigger, r.user)}</td>
         <td class="wide">${when(r.started_at)}</td>
         <td>${ms(r.duration_ms)}</td>

@@ -1,0 +1,94 @@
+#include "serve/kept_params.h"
+
+#include <iostream>
+
+#include "engine/redact.h"
+#include "engine/util/json.h"
+#include "engine/util/private_file.h"
+#include "engine/util/time_format.h"
+
+namespace runbook {
+namespace {
+
+Value Names(const std::vector<std::string>& names) {
+  Value::List out;
+  for (const std::string& name : names) out.push_back(Value(name));
+  return Value(std::move(out));
+}
+
+// The names of list `v` into `out`; false when it is no list of strings.
+bool ReadNames(const Value* v, std::vector<std::string>& out) {
+  if (v == nullptr || !v->is_list()) return false;
+  for (const Value& name : v->as_list()) {
+    if (!name.is_string()) return false;
+    out.push_back(name.as_string());
+  }
+  return true;
+}
+
+std::string TextOf(const Value& body, const char* key) {
+  const Value* v = body.Find(key);
+  return v != nullptr && v->is_string() ? v->as_string() : "";
+}
+
+}  // namespace
+
+Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
+  Value body(Value::Map{{"params", Value(kept.params)},
+                        {"withheld", Names(kept.withheld)},
+                        {"lost", Names(kept.lost)},
+                        {"accepted", Value(kept.accepted)},
+                        {"accepted_at", Value(kept.accepted_at)},
+                        {"lock", Value(kept.lock)},
+                        {"runbook", Value(kept.runbook)},
+                        {"trigger", kept.trigger}});
+  return WritePrivateFile(path, ToJson(body) + "\n");
+}
+
+void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
+                const std::optional<Acceptance>& acceptance) {
+  KeptParams kept;
+  for (const auto& [name, value] : params) {
+    if (redactor.Apply(value) == value)
+      kept.params[name] = value;
+    else
+      kept.withheld.push_back(name);
+  }
+  if (acceptance) {
+    kept.accepted = true;
+    kept.accepted_at = acceptance->accepted_at;
+    kept.lock = acceptance->lock;
+    kept.runbook = acceptance->runbook;
+    kept.trigger = acceptance->trigger;
+  }
+  if (Status s = WriteKeptParams(path, kept); !s.ok())
+    std::cerr << "runbook: warning: " << s.message()
+              << " (a helper started after a restart would not have the params)\n";
+}
+
+std::optional<KeptParams> ReadKeptParams(const std::string& path) {
+  auto text = ReadPrivateFile(path);
+  if (!text) return std::nullopt;
+  auto body = ParseJson(*text);
+  if (!body.ok() || !body.value().is_map()) return std::nullopt;
+  const Value* params = body.value().Find("params");
+  KeptParams out;
+  if (params == nullptr || !params->is_map() ||
+      !ReadNames(body.value().Find("withheld"), out.withheld))
+    return std::nullopt;
+  out.params = params->as_map();
+  if (body.value().Find("lost") != nullptr && !ReadNames(body.value().Find("lost"), out.lost))
+    return std::nullopt;
+  const Value* accepted = body.value().Find("accepted");  // absent: kept by an older helper
+  out.accepted = accepted != nullptr && accepted->is_bool() && accepted->as_bool();
+  // Not a time (or absent: kept by an older run): the helper's own time, as before.
+  out.accepted_at = TextOf(body.value(), "accepted_at");
+  if (!ParseUtc(out.accepted_at)) out.accepted_at.clear();
+  out.lock = TextOf(body.value(), "lock");
+  out.runbook = TextOf(body.value(), "runbook");
+  if (const Value* trigger = body.value().Find("trigger"); trigger != nullptr && trigger->is_map())
+    out.trigger = *trigger;
+  return out;
+}
+
+}  // namespace runbook

@@ -1,0 +1,70 @@
+// The params a run under runbook serve keeps beside its log, `<log_dir>/<run id>.params`
+// (Launcher::ParamsOf): written by the run once its request is taken, before it may wait for
+// its lock or the store, then by its lost-run helpers for the next (cli/run_lost.cpp), so that
+// a run the store does not have (refused before it started, or killed before it recorded its
+// start) is recorded and told with its own params, never its defaults (breakRR RR5, breakZZ
+// ZZ5, breakBB BB4), and serve still knows an accepted run whose `.running` marker was lost
+// (Launcher::AcceptedRun, breakCC CC2). One JSON object, written whole (engine/util/
+// private_file.h, 0600): {"params": {...}, "withheld": [names], "lost": [names], "accepted":
+// bool, "accepted_at": UTC text, "lock": text, "runbook": name, "trigger": {...}}.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/util/status.h"
+#include "engine/util/value.h"
+
+namespace runbook {
+
+class Redactor;
+
+struct KeptParams {
+  // The values of the params not withheld, as bound.
+  Value::Map params;
+  // Params that have no value here, by name only: one whose value holds a secret's text
+  // (never written), and each of `lost`. Recorded masked; a resume asks for them again.
+  std::vector<std::string> withheld;
+  // Of `withheld`, those whose value was lost (this file missing or damaged when the helper
+  // needed it): nothing can be checked about the value a resume is given for them.
+  std::vector<std::string> lost;
+  // Kept by the run itself once its request was taken (its flags, params and secrets good),
+  // before it may wait for its lock or the store: killed from then on before it recorded its
+  // start, it is a run that never began, not one refused (breakZZ ZZ5). False when a helper
+  // kept them.
+  bool accepted = false;
+  // Of an accepted run: when its request was taken (FormatUtc's UTC text), and the lock it
+  // resolved (masked, as recorded; "" for none). A helper records a run that never began with
+  // them (breakBB BB2: it was dated when the helper recorded it, its lock recorded as none).
+  std::string accepted_at;
+  std::string lock;
+  // Of an accepted run: its runbook's name and its trigger (a map; null when not kept), so
+  // that serve still knows the run when its `.running` marker is lost or damaged.
+  std::string runbook;
+  Value trigger;
+};
+
+// The acceptance a run keeps with its params (KeptParams' fields of the same names).
+struct Acceptance {
+  std::string accepted_at;
+  std::string lock;
+  std::string runbook;
+  Value trigger;
+};
+
+// Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.
+Status WriteKeptParams(const std::string& path, const KeptParams& kept);
+
+// Writes `params` to `path`, those `redactor` masks withheld; accepted (by the run itself)
+// with `acceptance` when given, else kept by a helper. A failure is said on stderr as a
+// warning.
+void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
+                const std::optional<Acceptance>& acceptance);
+
+// The params at `path`; nullopt when there are none, it is a symlink or not whole. Fields
+// absent (kept by an older version) read as their defaults; an accepted_at that is no time
+// as "".
+std::optional<KeptParams> ReadKeptParams(const std::string& path);
+
+}  // namespace runbook

@@ -1,0 +1,68 @@
+// The params a run under serve keeps (serve/kept_params.h): written whole, read back with
+// what a helper and serve need (acceptance, runbook, trigger, withheld and lost names),
+// secrets never written, a file of an older version read with its defaults.
+#include "serve/kept_params.h"
+
+#include <catch2/catch.hpp>
+
+#include "engine/redact.h"
+#include "engine/util/json.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+TEST_CASE("kept params: a run's acceptance round-trips, a secret's text is withheld",
+          "[serve][owed]") {
+  std::string dir = TempDir();
+  const std::string path = dir + "/r.params";
+  Redactor redactor;
+  redactor.Add("kp-secret-value");
+  Value trigger(Value::Map{{"kind", Value("api")}, {"by", Value("ops")}});
+  KeepParams(path, {{"tag", Value("t1")}, {"token", Value("kp-secret-value")}}, redactor,
+             Acceptance{"2026-12-06T10:00:00.000Z", "shared", "dr", trigger});
+  CHECK(ReadFile(path).find("kp-secret-value") == std::string::npos);
+  auto kept = ReadKeptParams(path);
+  REQUIRE(kept.has_value());
+  CHECK(kept->accepted);
+  CHECK(kept->accepted_at == "2026-12-06T10:00:00.000Z");
+  CHECK(kept->lock == "shared");
+  CHECK(kept->runbook == "dr");
+  CHECK(ToJson(kept->trigger) == ToJson(trigger));
+  CHECK(ToJson(Value(kept->params)) == "{\"tag\":\"t1\"}");
+  CHECK(kept->withheld == std::vector<std::string>{"token"});
+  CHECK(kept->lost.empty());
+}
+
+TEST_CASE("kept params: lost names are kept apart from withheld secrets, and older files read",
+          "[serve][owed]") {
+  std::string dir = TempDir();
+  const std::string path = dir + "/r.params";
+  KeptParams lost;
+  lost.withheld = {"tag", "token"};
+  lost.lost = {"tag"};
+  REQUIRE(WriteKeptParams(path, lost).ok());
+  auto kept = ReadKeptParams(path);
+  REQUIRE(kept.has_value());
+  CHECK(kept->lost == std::vector<std::string>{"tag"});
+  CHECK_FALSE(kept->accepted);
+  // An older helper's file: no lost, no acceptance.
+  WriteFile(dir, "old.params", "{\"params\": {\"tag\": \"x\"}, \"withheld\": []}\n");
+  auto old = ReadKeptParams(dir + "/old.params");
+  REQUIRE(old.has_value());
+  CHECK(old->lost.empty());
+  CHECK(old->runbook.empty());
+  CHECK(old->trigger.is_null());
+  // Damaged: not whole, or a name that is no text.
+  WriteFile(dir, "bad.params", "{\"params\": {}, \"withheld\": [], \"lost\": [1]}\n");
+  CHECK_FALSE(ReadKeptParams(dir + "/bad.params").has_value());
+  WriteFile(dir, "cut.params", "{\"params\": {\"tag\"");
+  CHECK_FALSE(ReadKeptParams(dir + "/cut.params").has_value());
+  // An acceptance time that is no time is not taken.
+  WriteFile(dir, "when.params",
+            "{\"params\": {}, \"withheld\": [], \"accepted\": true, \"accepted_at\": \"soon\"}\n");
+  auto when = ReadKeptParams(dir + "/when.params");
+  REQUIRE(when.has_value());
+  CHECK(when->accepted);
+  CHECK(when->accepted_at.empty());
+}

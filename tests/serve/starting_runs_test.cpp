@@ -1,0 +1,32 @@
+// A run serve started that is not recorded yet, as the API lists it (serve/starting_runs.h).
+#include "serve/starting_runs.h"
+
+#include <catch2/catch.hpp>
+
+using namespace runbook;
+
+TEST_CASE("starting runs: the last waiting line of the log is what it waits for", "[serve]") {
+  CHECK(WaitingLine("").empty());
+  CHECK(WaitingLine("runbook: audit store x (--audit-db)\n").empty());
+  CHECK(WaitingLine("runbook: audit store x\nrunbook: waiting for lock 'a', held by run r1\n") ==
+        "waiting for lock 'a', held by run r1");
+  // The last one: the lock freed, then the store locked.
+  CHECK(WaitingLine("runbook: waiting for lock 'a', held by run r1\nrunbook: waiting to record "
+                    "the run (--wait)") == "waiting to record the run (--wait)");
+  CHECK(WaitingLine("step output: runbook: waiting for nothing\n").empty());  // not at a start
+}
+
+TEST_CASE("starting runs: listed with a recorded run's fields, status starting", "[serve]") {
+  LaunchedRun run;
+  run.run_id = "20261206T100000Z-abcdef";
+  run.runbook = "dr";
+  run.trigger = Value(Value::Map{{"kind", Value("api")}, {"by", Value("ops")}});
+  Value v = StartingRunValue(run, "drill", "runbook: waiting for lock 'l', held by run x\n");
+  CHECK(v.Find("status")->as_string() == "starting");
+  CHECK(v.Find("kind")->as_string() == "drill");
+  CHECK(v.Find("waiting")->as_string() == "waiting for lock 'l', held by run x");
+  CHECK(v.Find("started_at")->as_string().empty());
+  CHECK(v.Find("duration_ms")->is_null());
+  CHECK(v.Find("altered")->as_list().empty());
+  CHECK(v.Find("trigger")->Find("by")->as_string() == "ops");
+}

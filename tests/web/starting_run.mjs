@@ -1,0 +1,32 @@
+// Opens runbook serve's web UI in Debian's chromium (playwright-core) on a run that is not
+// recorded yet (it waits for its lock): the runs page lists it as starting with what it waits
+// for, and its page says so.
+// usage: node starting_run.mjs BASE_URL RUN_ID
+// Prints a JSON object: row (the run's row text), page (the run page's waiting line),
+// console_errors, error (when a step failed).
+import { chromium } from "playwright-core";
+
+const [base, id] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu"],
+});
+const out = { row: "", page: "", console_errors: [] };
+try {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  page.on("console", (m) => m.type() === "error" && out.console_errors.push(m.text()));
+  page.on("pageerror", (e) => out.console_errors.push(String(e)));
+  await page.goto(`${base}/`);
+  const link = page.getByRole("link", { name: id });
+  await link.waitFor({ timeout: 10000 });
+  out.row = await page.getByRole("row").filter({ has: link }).innerText();
+  await link.click();
+  const waiting = page.getByText(/^It is not recorded yet: /);
+  await waiting.waitFor({ timeout: 10000 });
+  out.page = await waiting.innerText();
+} catch (e) {
+  out.error = String(e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(out));

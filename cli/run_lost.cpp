@@ -192,7 +192,8 @@ Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& opt
 }
 
 // Whether the lost run never began (breakZZ ZZ5): the store does not have it, its request
-// was taken (its params kept by the run itself: KeptParams::accepted), and its process died
+// was taken (RequestTaken: its params kept by the run itself as accepted, or, those lost,
+// its output says it waited for its lock or the store), and its process died
 // after that without a refusal of its own: with serve, or by a signal other than a cancel's.
 // Not a resume's run (that is the resumed run's), nor a cancelled one (an operator's cancel:
 // the API, or its own end on a SIGINT or SIGTERM, Launcher::ReapLocked; a cancel is no
@@ -200,7 +201,7 @@ Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& opt
 // breakBB BB5) and the run no schedule's fire (the next serve judges the fire again).
 bool NeverBegan(const RunCliOptions& o, bool started, const std::optional<KeptParams>& kept,
                 const Value& trigger) {
-  if (started || !o.lost_resumes.empty() || !kept || !kept->accepted) return false;
+  if (started || !o.lost_resumes.empty() || !RequestTaken(kept, o.lost_log)) return false;
   if (o.lost_cancelled) {
     const Value* kind = trigger.Find("kind");
     return o.lost_stopped && (kind == nullptr || kind->ToText() != "schedule");
@@ -399,7 +400,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   const bool never_began = NeverBegan(o, started, kept, context.trigger);
   if (never_began) {
     detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, options.run_id);
-    TakeAcceptance(*kept, context);
+    if (kept) TakeAcceptance(*kept, context);  // lost: its start dated when recorded
   }
   const std::string status = started ? row.value().status : never_began ? "interrupted" : "failure";
   if (status == "running") {  // not taken as gone yet (its heartbeat is fresh): later

@@ -1,11 +1,14 @@
 #include "serve/kept_params.h"
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "engine/redact.h"
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
 #include "engine/util/time_format.h"
+#include "serve/starting_runs.h"
 
 namespace runbook {
 namespace {
@@ -89,6 +92,20 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
   if (const Value* trigger = body.value().Find("trigger"); trigger != nullptr && trigger->is_map())
     out.trigger = *trigger;
   return out;
+}
+
+bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_path) {
+  if (kept) return kept->accepted;
+  constexpr std::streamoff kMaxRead = 64 * 1024;  // a run that never began said little
+  std::ifstream in(log_path, std::ios::binary | std::ios::ate);
+  if (!in) return false;
+  const std::streamoff size = in.tellg();
+  in.seekg(size > kMaxRead ? size - kMaxRead : 0);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string log = text.str();
+  return !WaitingLine(log).empty() && log.find("\nrunbook: error: ") == std::string::npos &&
+         log.rfind("runbook: error: ", 0) != 0;
 }
 
 }  // namespace runbook

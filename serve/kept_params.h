@@ -67,4 +67,12 @@ void KeepParams(const std::string& path, const Value::Map& params, const Redacto
 // as "".
 std::optional<KeptParams> ReadKeptParams(const std::string& path);
 
+// Whether a run serve started had its request taken (so that, killed before it recorded its
+// start, it never began: cli/run_lost.cpp NeverBegan): `kept` (its ReadKeptParams) says so,
+// or, when they could not be read (lost or damaged), its output at `log_path` says it waited
+// for its lock or the store (serve/starting_runs.h WaitingLine), which a run does only once
+// its request is taken, and no error (breakCC CC4: such a run was recorded as refused, a
+// failure, though it had been accepted).
+bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_path);
+
 }  // namespace runbook

@@ -337,14 +337,13 @@ std::vector<std::pair<pid_t, int>> Launcher::EndedHelpers() {
 
 void Launcher::Forget(const std::string& run_id) const {
   // The params first: a serve killed part-way never leaves them alone, which LeftRunning
-  // would take for a run whose marker was lost (breakCC CC2).
-  ::unlink(ParamsOf(run_id).c_str());
-  ::unlink(MarkerOf(run_id).c_str());
-  ::unlink(CopyOf(run_id).c_str());
-  ::unlink(SentOf(run_id).c_str());
-  ::unlink(OutboxOf(run_id).c_str());
-  ::unlink(CancelledMarkOf(run_id).c_str());
-  ::unlink(UnrecordedOf(run_id).c_str());
+  // would take for a run whose marker was lost (breakCC CC2). An empty directory planted in
+  // a file's place goes too (breakCC: one at .unrecorded outlived its run); one with
+  // anything in it is not serve's to empty.
+  for (const std::string& path :
+       {ParamsOf(run_id), MarkerOf(run_id), CopyOf(run_id), SentOf(run_id), OutboxOf(run_id),
+        CancelledMarkOf(run_id), UnrecordedOf(run_id)})
+    if (::unlink(path.c_str()) != 0 && (errno == EISDIR || errno == EPERM)) ::rmdir(path.c_str());
 }
 
 bool Launcher::LeftUnrecorded(const std::string& run_id) const {

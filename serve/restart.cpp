@@ -10,6 +10,7 @@
 #include "engine/audit/store.h"
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
+#include "serve/kept_params.h"
 
 namespace runbook {
 
@@ -267,6 +268,18 @@ bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events
          EndUntold(events);
 }
 
+// What serve says of run `id`, which died with it and left no record in the store, by what
+// its helper will decide (cli/run_lost.cpp NeverBegan): accepted (its kept params say so,
+// serve/kept_params.h) it never began; else it was refused before it started (newcomer round
+// of issue 16: the line named both outcomes, "interrupted, if ...; else a failure").
+std::string NeverRecorded(const Launcher& launcher, const std::string& id) {
+  if (RequestTaken(ReadKeptParams(launcher.ParamsOf(id)), launcher.LogOf(id)))
+    return " left no record in the store: it never began (it waited for its lock or the store "
+           "to record its start); its helper records it interrupted and tells it";
+  return " left no record in the store: nothing says its request was taken (refused before "
+         "it started): its helper records it as a failure and tells it";
+}
+
 }  // namespace
 
 void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
@@ -315,9 +328,7 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
           (!row.ok() && run->cancelled
                ? " was cancelled by serve before it recorded anything: a cancel is no failure, "
                  "nothing is sent for it"
-           : !row.ok()      ? " left no record in the store: it is recorded and told by its helper "
-                              "(interrupted, if it waited for its lock or the store to record its "
-                              "start; else a failure, refused)"
+           : !row.ok()      ? NeverRecorded(launcher, id)
            : run->cancelled ? " was cancelled by serve and did not end: it is interrupted; a "
                               "failure before the cancel, if any, is being sent"
            : row.value().status != "interrupted"

@@ -2,15 +2,29 @@
 
 namespace runbook {
 
+namespace {
+
+// Whether `line` (without its '\n') says the run waits: for its lock ("runbook: waiting for
+// lock ..."), or for a store another process holds ("runbook: the audit store is busy: waiting
+// to record the run (--wait)", "... (database is locked): still waiting for lock ...").
+bool SaysWaiting(std::string_view line) {
+  constexpr std::string_view kWaiting = "runbook: waiting ",
+                             kBusy = "runbook: the audit store is busy";
+  return line.substr(0, kWaiting.size()) == kWaiting ||
+         (line.substr(0, kBusy.size()) == kBusy && line.find(" waiting ") != std::string::npos);
+}
+
+}  // namespace
+
 std::string WaitingLine(const std::string& log) {
-  constexpr std::string_view kPrefix = "runbook: waiting ";
+  constexpr size_t kPrefix = 9;  // "runbook: "
   std::string found;
   size_t start = 0;
   while (start < log.size()) {
     size_t end = log.find('\n', start);
     if (end == std::string::npos) end = log.size();
-    if (log.compare(start, kPrefix.size(), kPrefix) == 0)
-      found = log.substr(start + 9, end - start - 9);  // without "runbook: "
+    std::string_view line(log.data() + start, end - start);
+    if (SaysWaiting(line)) found = std::string(line.substr(kPrefix));
     start = end + 1;
   }
   return found;

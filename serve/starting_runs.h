@@ -14,9 +14,9 @@
 
 namespace runbook {
 
-// What run output `log` (its text so far) says it waits for: its last line that begins
-// "runbook: waiting " without that prefix ("waiting for lock 'shared', held by run ID (pid
-// N on HOST, since TIME)", "waiting to record the run (--wait)"); "" when none.
+// What run output `log` (its text so far) says it waits for: its last line that says it
+// waits, without "runbook: " ("waiting for lock 'shared', held by run ID (pid N on HOST,
+// since TIME)", "the audit store is busy: waiting to record the run (--wait)"); "" when none.
 std::string WaitingLine(const std::string& log);
 
 // Run `run` as the runs list gives a recorded one (engine/audit/run_listing.h

@@ -46,7 +46,8 @@ StepSpec MakeSpec() {
        {}},
       {"cwd",
        ParamType::kString,
-       "working directory (default: where runbook runs)",
+       "working directory; relative to the run's base (format.md \"Relative paths inside a "
+       "runbook\"); default: the base itself, which runbook enters before the first step",
        false,
        {},
        {},

@@ -66,3 +66,25 @@ TEST_CASE("kept params: lost names are kept apart from withheld secrets, and old
   CHECK(when->accepted);
   CHECK(when->accepted_at.empty());
 }
+
+TEST_CASE("kept params: a request was taken when they say so, or, lost, when the run waited",
+          "[serve][owed]") {
+  std::string dir = TempDir();
+  KeptParams accepted;
+  accepted.accepted = true;
+  CHECK(RequestTaken(accepted, dir + "/none.log"));
+  CHECK_FALSE(RequestTaken(KeptParams{}, dir + "/none.log"));  // a helper's: refused
+  // Lost (breakCC CC4): the run's own output is the evidence.
+  WriteFile(dir, "waited.log",
+            "runbook: audit store x (--audit-db)\nrunbook: waiting for lock 'l', held by run r\n");
+  CHECK(RequestTaken(std::nullopt, dir + "/waited.log"));
+  WriteFile(dir, "busy.log",
+            "runbook: the audit store is busy: waiting to record the run (--wait)\n");
+  CHECK(RequestTaken(std::nullopt, dir + "/busy.log"));
+  WriteFile(dir, "refused.log", "runbook: error: param 'tag': not one of a, b\n");
+  CHECK_FALSE(RequestTaken(std::nullopt, dir + "/refused.log"));
+  WriteFile(dir, "both.log",
+            "runbook: waiting for lock 'l', held by run r\nrunbook: error: cannot open the store\n");
+  CHECK_FALSE(RequestTaken(std::nullopt, dir + "/both.log"));
+  CHECK_FALSE(RequestTaken(std::nullopt, dir + "/none.log"));
+}

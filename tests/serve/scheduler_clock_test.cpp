@@ -662,3 +662,18 @@ TEST_CASE("a run that ends on a SIGTERM once serve stops was stopped with serve,
   CHECK(ended->run.cancelled);
   CHECK(ended->run.stopped == stopping);
 }
+
+TEST_CASE("forgetting a run removes its files, and an empty directory planted in their place",
+          "[serve][owed]") {
+  Bench b;
+  const std::string id = "20261206T100000Z-abcdef";
+  WriteFile(b.dir + "/logs", id + ".running", "{}\n");
+  WriteFile(b.dir + "/logs", id + ".params", "{}\n");
+  std::filesystem::create_directory(b.launcher->UnrecordedOf(id));        // planted: empty
+  std::filesystem::create_directories(b.launcher->SentOf(id) + "/kept");  // planted: not empty
+  b.launcher->Forget(id);
+  CHECK_FALSE(std::filesystem::exists(b.launcher->MarkerOf(id)));
+  CHECK_FALSE(std::filesystem::exists(b.launcher->ParamsOf(id)));
+  CHECK_FALSE(std::filesystem::exists(b.launcher->UnrecordedOf(id)));
+  CHECK(std::filesystem::exists(b.launcher->SentOf(id) + "/kept"));  // not serve's to empty
+}

@@ -78,7 +78,10 @@ std::string Show(const std::string& dir, const std::string& id) {
 // Checks what the next serve made of run `id`, which never began: recorded interrupted with
 // its caller and objectives, told once as interrupted, nothing of it run.
 void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id) {
-  CHECK(serve.LogSays("run " + id + " left no record in the store: it is recorded and told"));
+  CHECK(serve.LogSays("run " + id +
+                      " left no record in the store: it never began (it waited "
+                      "for its lock or the store to record its start); its helper records it "
+                      "interrupted and tells it"));
   std::vector<Value> got = hook.AtLeast(1);  // its helper records it, then tells it
   REQUIRE(got.size() == 1);
   CHECK(serve.Finished(id) == "interrupted");
@@ -292,8 +295,14 @@ TEST_CASE("serve: a lost run whose kept params are gone is recorded with them wi
     withheld.push_back("token");  // which were set is not known: all are withheld
   }
   serve.Start();
-  CHECK(serve.LogSays("run " + id + " left no record in the store: it is recorded and told"));
+  CHECK(serve.LogSays("run " + id +
+                      " left no record in the store: it never began (it waited "
+                      "for its lock or the store to record its start); its helper records it "
+                      "interrupted and tells it"));
   REQUIRE(hook.AtLeast(1).size() == 1);
+  // Its output says it waited for the store: accepted, so it never began; not refused, a
+  // failure (breakCC CC4), though the file that said so is gone.
+  CHECK(serve.Finished(id) == "interrupted");
   const std::string body = StartedBody(dir, id);
   INFO(body);
   CHECK_THAT(body, !Catch::Contains("\"tag\":\"none\""));  // never its default
@@ -438,8 +447,9 @@ TEST_CASE("serve: a run that began and lost its marker is still told as interrup
   CHECK(hook.Bodies().size() == 1);
 }
 
-TEST_CASE("serve: a resume killed as it waits for its lock did not begin, and the run stays resumable",
-          "[serve][owed]") {
+TEST_CASE(
+    "serve: a resume killed as it waits for its lock did not begin, and the run stays resumable",
+    "[serve][owed]") {
   // breakCC CC5: the resume's death was told as "refused before it started", which names an
   // error to mend where there is none: its process was killed before it recorded its start.
   VictimBehindHolder b;

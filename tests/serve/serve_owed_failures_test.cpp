@@ -876,7 +876,10 @@ TEST_CASE("serve: a run whose failure could not be kept is still told after a re
   REQUIRE(Shell("rmdir " + logs + id + ".owed").exit_code == 0);
   StopServer(locker);
   serve.Start();
-  CHECK(serve.LogSays("run " + id + " left no record in the store: it is recorded and told"));
+  CHECK(serve.LogSays("run " + id +
+                      " left no record in the store: it never began (it waited "
+                      "for its lock or the store to record its start); its helper records it "
+                      "interrupted and tells it"));
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "run_id") == id);

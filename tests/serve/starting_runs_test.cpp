@@ -11,8 +11,13 @@ TEST_CASE("starting runs: the last waiting line of the log is what it waits for"
   CHECK(WaitingLine("runbook: audit store x\nrunbook: waiting for lock 'a', held by run r1\n") ==
         "waiting for lock 'a', held by run r1");
   // The last one: the lock freed, then the store locked.
-  CHECK(WaitingLine("runbook: waiting for lock 'a', held by run r1\nrunbook: waiting to record "
-                    "the run (--wait)") == "waiting to record the run (--wait)");
+  CHECK(WaitingLine("runbook: waiting for lock 'a', held by run r1\nrunbook: the audit store is "
+                    "busy: waiting to record the run (--wait)") ==
+        "the audit store is busy: waiting to record the run (--wait)");
+  CHECK(WaitingLine("runbook: the audit store is busy (database is locked): still waiting for "
+                    "lock 'a'\n") ==
+        "the audit store is busy (database is locked): still waiting for lock 'a'");
+  CHECK(WaitingLine("runbook: the audit store is busy\n").empty());
   CHECK(WaitingLine("step output: runbook: waiting for nothing\n").empty());  // not at a start
 }
 

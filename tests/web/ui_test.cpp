@@ -249,6 +249,7 @@ TEST_CASE("web UI: a run waiting for its lock is listed as starting with what it
   CHECK_THAT(out.value().Find("row")->as_string(),
              Catch::Contains("starting") &&
                  Catch::Contains("waiting for lock 'shared', held by run " + holder));
+  CHECK(out.value().Find("cancelled")->as_bool());
   CHECK_THAT(out.value().Find("page")->as_string(),
              Catch::StartsWith("It is not recorded yet: waiting for lock 'shared', held by run " +
                                holder));

@@ -45,7 +45,8 @@ function Actions({ run, roles, reload }) {
   };
   const resumable = run.status === "failure" || run.status === "interrupted" || run.status === "cancelled";
   return html`<section aria-label="actions" class="actions">
-    ${run.status === "running" && html`<button onClick=${() => act("cancel", {})}>Cancel run</button>`}
+    ${(run.status === "running" || run.status === "starting") &&
+      html`<button onClick=${() => act("cancel", {})}>Cancel run</button>`}
     ${resumable && html`<form onSubmit=${(e) => { e.preventDefault(); act("resume", {
         rerun: rerun.split(",").map((s) => s.trim()).filter(Boolean), end_leftovers: leftovers }); }}>
       <button type="submit">Resume run</button>
@@ -147,6 +148,7 @@ export function RunPage({ id, roles }) {
   if (run.status === "starting" || run.status === "failed_to_start")
     return html`<h1>Run ${run.run_id}</h1><p><${Status} status=${run.status} /></p>
       ${run.waiting && html`<p class="waiting">It is not recorded yet: ${run.waiting}</p>`}
+      ${run.status === "starting" && html`<${Actions} run=${run} roles=${roles} reload=${reload} />`}
       ${run.output && html`<pre class="log">${run.output}</pre>`}`;
   const chain = run.audit_chain || {};
   const broken = chain.chain_problem || chain.altered_seq > 0;

@@ -28,6 +28,7 @@
 #include "serve/owed_failures.h"
 #include "serve/restart.h"
 #include "serve/scheduler.h"
+#include "serve/stop_signal.h"
 #include "serve/tokens.h"
 
 namespace runbook {
@@ -389,7 +390,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
   }
   CurrentCatalog catalog(registry, o.runbooks_dir);
   Launcher launcher(o.self, o.audit_db, o.state_dir + "/logs");
-  launcher.StoppingWhen([] { return g_stop.load(); });
+  launcher.StoppingWhen([] { return g_stop.load() || StopSignalPending(); });
   OwedFailures owed(launcher, o.state_dir + "/logs", OwedRetryDelay());
   for (const std::string& line : owed.TakeUpLeft(std::chrono::steady_clock::now())) Say(line);
   Scheduler scheduler(clock, launcher, o.audit_db, o.state_dir + "/scheduler.json", Say);

@@ -57,7 +57,10 @@ Value Message(const Runbook& rb, const RunResult& r, const Redactor& redactor,
                           {"duration_ms", Value(int64_t{r.duration.count()})},
                           {"rto_ms", ms(r.rto.measured, r.rto.elapsed)},
                           {"rpo_ms", ms(r.rpo.measured, r.rpo.age)},
-                          {"objectives_met", Value(r.objectives_met())},
+                          // null when the runbook sets none: nothing was met or missed
+                          {"objectives_met", rb.rto_objective || rb.rpo_objective
+                                                 ? Value(r.objectives_met())
+                                                 : Value()},
                           {"host", Value(Host())},
                           {"detail", Value(redactor.Apply(Detail(rb, r)))},
                           {"other_runs_waiting", std::move(other_runs_waiting)}});
@@ -277,7 +280,7 @@ Outbox RecordedEndOutbox(const Runbook& rb, const RunOptions& options, const Run
       {"duration_ms", number(row.duration_ms)},
       {"rto_ms", number(row.rto_ms)},
       {"rpo_ms", number(row.rpo_ms)},
-      {"objectives_met", Value(met)},
+      {"objectives_met", row.objectives_met ? Value(*row.objectives_met) : Value()},
       {"host", Value(Host())},
       {"detail",
        Value(row.status == "success" && !met ? "an objective (RTO or RPO) was missed" : "")},

@@ -110,6 +110,8 @@ TEST_CASE("notify: a failure posts a signed webhook and Slack's text, and recove
   CHECK(json.value().Find("event")->as_string() == "failure");
   CHECK(json.value().Find("runbook")->as_string() == "nightly");
   CHECK(json.value().Find("detail")->as_string() == "step 'dump' failure");
+  // No objective set: none met nor missed (newcomer round of issue 16: true on a failure).
+  CHECK(json.value().Find("objectives_met")->is_null());
   // The signature is HMAC-SHA256 of the body with the secret, as GitHub's X-Hub-Signature-256.
   CHECK(webhook.Find("headers")->Find("X-Runbook-Signature-256")->as_string() ==
         "sha256=" + HexEncode(HmacSha256("k3y-0f-the-hook", body)));

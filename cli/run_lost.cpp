@@ -147,6 +147,7 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     for (const std::string& name : kept->withheld) params.erase(name);
     context.withheld_params = kept->withheld;
     context.lost_params = kept->lost;
+    context.withheld_masks = kept->masks;
     return;
   }
   if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, std::nullopt);

@@ -1,5 +1,6 @@
 #include "serve/kept_params.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -40,6 +41,7 @@ Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
   Value body(Value::Map{{"params", Value(kept.params)},
                         {"withheld", Names(kept.withheld)},
                         {"lost", Names(kept.lost)},
+                        {"masks", Value(kept.masks)},
                         {"accepted", Value(kept.accepted)},
                         {"accepted_at", Value(kept.accepted_at)},
                         {"lock", Value(kept.lock)},
@@ -55,7 +57,7 @@ void KeepParams(const std::string& path, const Value::Map& params, const Redacto
     if (redactor.Apply(value) == value)
       kept.params[name] = value;
     else
-      kept.withheld.push_back(name);
+      kept.withheld.push_back(name), kept.masks[name] = redactor.Apply(value);
   }
   if (acceptance) {
     kept.accepted = true;
@@ -82,6 +84,13 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
   out.params = params->as_map();
   if (body.value().Find("lost") != nullptr && !ReadNames(body.value().Find("lost"), out.lost))
     return std::nullopt;
+  // Only a mask of a withheld name, and only a mask: a value that is its own mask was never
+  // one (a file planted with a secret's text in it is not taken).
+  if (const Value* masks = body.value().Find("masks"); masks != nullptr && masks->is_map())
+    for (const auto& [name, mask] : masks->as_map())
+      if (std::find(out.withheld.begin(), out.withheld.end(), name) != out.withheld.end() &&
+          mask.is_string() && mask.as_string().find(kMask) != std::string::npos)
+        out.masks[name] = mask;
   const Value* accepted = body.value().Find("accepted");  // absent: kept by an older helper
   out.accepted = accepted != nullptr && accepted->is_bool() && accepted->as_bool();
   // Not a time (or absent: kept by an older run): the helper's own time, as before.

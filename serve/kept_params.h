@@ -29,6 +29,11 @@ struct KeptParams {
   // Of `withheld`, those whose value was lost (this file missing or damaged when the helper
   // needed it): nothing can be checked about the value a resume is given for them.
   std::vector<std::string> lost;
+  // Of `withheld` for a secret's text, each value as the store records it masked ("tok-***":
+  // the run's redactor applied), so that a resume tells the value given again by its mask as
+  // for any masked param (newcomer round of issue 16: recorded "***", the true value was
+  // refused and another one, masking to "***", taken).
+  Value::Map masks;
   // Kept by the run itself once its request was taken (its flags, params and secrets good),
   // before it may wait for its lock or the store: killed from then on before it recorded its
   // start, it is a run that never began, not one refused (breakZZ ZZ5). False when a helper

@@ -222,7 +222,8 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   }
   for (const std::string& name : context_.withheld_params) {
     if (std::find(masked.begin(), masked.end(), name) == masked.end()) masked.push_back(name);
-    recorded[name] = Value(kMask);
+    auto mask = context_.withheld_masks.find(name);
+    recorded[name] = mask != context_.withheld_masks.end() ? mask->second : Value(kMask);
   }
   Value::Map body{
       {"runbook", Value(rb.name)},

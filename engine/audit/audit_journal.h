@@ -69,6 +69,9 @@ struct RunContext {
   // run_started's lost_params: a resume takes any value given for them, as there is nothing
   // to check it against, and says why it asks (not "a secret's text").
   std::vector<std::string> lost_params;
+  // Of withheld_params, the masked text each is recorded as (KeptParams::masks: "tok-***"),
+  // else kMask: a resume compares a value given again with it.
+  Value::Map withheld_masks;
   // When a run that never began had its request taken (FormatUtc's UTC text), recorded by a
   // lost-run helper as its run_started's recorded_late.happened_at: readers date its start
   // by it, not by when the helper recorded it (breakBB BB2). "" for a run's own process.

@@ -32,6 +32,15 @@ TEST_CASE("kept params: a run's acceptance round-trips, a secret's text is withh
   CHECK(ToJson(Value(kept->params)) == "{\"tag\":\"t1\"}");
   CHECK(kept->withheld == std::vector<std::string>{"token"});
   CHECK(kept->lost.empty());
+  // Kept as its mask, by which a resume tells the value given again.
+  CHECK(ToJson(Value(kept->masks)) == "{\"token\":\"***\"}");
+  // A planted "mask" that is no mask, or of a name not withheld, is not taken.
+  WriteFile(dir, "planted.params",
+            "{\"params\": {}, \"withheld\": [\"token\"], \"masks\": {\"token\": \"plain\", "
+            "\"tag\": \"x-***\"}}\n");
+  auto planted = ReadKeptParams(dir + "/planted.params");
+  REQUIRE(planted.has_value());
+  CHECK(planted->masks.empty());
 }
 
 TEST_CASE("kept params: lost names are kept apart from withheld secrets, and older files read",
@@ -83,8 +92,9 @@ TEST_CASE("kept params: a request was taken when they say so, or, lost, when the
   CHECK(RequestTaken(std::nullopt, dir + "/busy.log"));
   WriteFile(dir, "refused.log", "runbook: error: param 'tag': not one of a, b\n");
   CHECK_FALSE(RequestTaken(std::nullopt, dir + "/refused.log"));
-  WriteFile(dir, "both.log",
-            "runbook: waiting for lock 'l', held by run r\nrunbook: error: cannot open the store\n");
+  WriteFile(
+      dir, "both.log",
+      "runbook: waiting for lock 'l', held by run r\nrunbook: error: cannot open the store\n");
   CHECK_FALSE(RequestTaken(std::nullopt, dir + "/both.log"));
   CHECK_FALSE(RequestTaken(std::nullopt, dir + "/none.log"));
 }

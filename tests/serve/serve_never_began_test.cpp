@@ -108,7 +108,7 @@ TEST_CASE("serve: an API run killed with serve as it waits to record its start i
   auto& [dir, port, logs, hook, written, serve, locker] = b;
   const std::string requested = NowUtc(0);
   std::string id =
-      StartWaitingForStore(serve, dir, "{\"tag\": \"t-zz5\", \"token\": \"" + secret + "\"}");
+      StartWaitingForStore(serve, dir, "{\"tag\": \"t-zz5\", \"token\": \"tok-" + secret + "\"}");
   serve.Kill9();  // the run dies with it
   StopServer(locker);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
@@ -126,12 +126,18 @@ TEST_CASE("serve: an API run killed with serve as it waits to record its start i
   CHECK(shown.find(secret) == std::string::npos);
   CHECK(Shell("grep -rl " + secret + " " + dir + "/store").out.empty());  // nowhere kept
 
-  // Its token was withheld (it held the secret's text): recorded masked, asked for again.
+  // Its token was withheld (it held the secret's text): recorded masked as a run records it
+  // ("tok-***"), asked for again, and told by that mask: the true value is taken, another
+  // one refused (newcomer round: "***" refused the true value and took the secret alone).
+  CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"token\":\"tok-***\""));
   Value refused = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}");
   CHECK_THAT(refused.Find("error")->as_string(), Catch::Contains("token"));
+  Value wrong = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409,
+                           "{\"params\": {\"token\": \"" + secret + "\"}}");
+  CHECK_THAT(wrong.Find("error")->as_string(), Catch::Contains("not the value run " + id));
   std::string next = serve
                          .Json("POST", "/api/v1/runs/" + id + "/resume", 201,
-                               "{\"params\": {\"token\": \"" + secret + "\"}}")
+                               "{\"params\": {\"token\": \"tok-" + secret + "\"}}")
                          .Find("run_id")
                          ->as_string();
   CHECK(serve.Finished(next) == "success");

@@ -351,7 +351,27 @@ std::optional<LostTelling> WhatToTell(const RunCliOptions& o, bool started,
               << "; a cancel is no failure: nothing sent\n";
     return std::nullopt;
   }
+  // A step that had failed for good is said first (breakDD DD2: killed as it waited to
+  // record that failure, it was told only as interrupted).
+  if (started && !failed_first.empty()) detail = failed_first + " failed; then " + detail;
   return LostTelling{std::nullopt, status, std::move(detail)};
+}
+
+// The deliveries run `run_id` kept in `path` (its .unrecorded) as sent: kept before they are
+// journaled in .sent, so one a kill caught between the two was sent (breakDD DD4).
+std::set<OwedNotice> SentKeptUnrecorded(const std::string& path, const std::string& run_id) {
+  std::set<OwedNotice> out;
+  if (path.empty()) return out;
+  for (const AuditStore::NewEvent& fact : ReadUnrecorded(path, run_id).facts) {
+    const Value* status = fact.body.Find("status");
+    const Value* index = fact.body.Find("index");
+    const Value* event = fact.body.Find("event");
+    if (fact.kind == "notification" && status != nullptr && status->ToText() == "sent" &&
+        index != nullptr && index->is_int() && index->as_int() >= 0 && event != nullptr &&
+        event->is_string())
+      out.insert({static_cast<size_t>(index->as_int()), event->as_string()});
+  }
+  return out;
 }
 
 // Records what run `run_id` did and kept in `path` while its store was locked (engine/audit/
@@ -409,9 +429,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
     return kExitEnvironment;
   }
   std::string failed_first =
-      o.lost_cancelled
-          ? FailedFirst(rb, started ? store.value().get() : nullptr, options.run_id, o.notify_sent)
-          : "";
+      FailedFirst(rb, started ? store.value().get() : nullptr, options.run_id, o.notify_sent);
   auto end_late = started ? EndRecordedLate(*store.value(), options.run_id) : Result<bool>(false);
   // A run serve's stop caught before it began is told as the interrupted run it is, not as a
   // cancel (NeverBegan, breakBB BB5).
@@ -429,6 +447,7 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   Redactor redactor = RunRedactor(*options.secrets, env);
   if (!started) KeepOrTakeParams(o, rb, redactor, options.params, context);
   std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
+  sent.merge(SentKeptUnrecorded(o.unrecorded, options.run_id));
   if (started) sent.merge(SentNotices(*store.value(), options.run_id));
   bool recorded_now = false;
   if (!started && RefusedResumeOf(o, false).empty()) {

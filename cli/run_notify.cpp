@@ -50,20 +50,20 @@ std::string Detail(const Runbook& rb, const RunResult& r) {
 Value Message(const Runbook& rb, const RunResult& r, const Redactor& redactor,
               Value other_runs_waiting) {
   auto ms = [](bool measured, Millis v) { return measured ? Value(int64_t{v.count()}) : Value(); };
-  return Value(Value::Map{{"runbook", Value(rb.name)},
-                          {"kind", Value(rb.kind)},
-                          {"run_id", Value(r.run_id)},
-                          {"status", Value(r.status)},
-                          {"duration_ms", Value(int64_t{r.duration.count()})},
-                          {"rto_ms", ms(r.rto.measured, r.rto.elapsed)},
-                          {"rpo_ms", ms(r.rpo.measured, r.rpo.age)},
-                          // null when the runbook sets none: nothing was met or missed
-                          {"objectives_met", rb.rto_objective || rb.rpo_objective
-                                                 ? Value(r.objectives_met())
-                                                 : Value()},
-                          {"host", Value(Host())},
-                          {"detail", Value(redactor.Apply(Detail(rb, r)))},
-                          {"other_runs_waiting", std::move(other_runs_waiting)}});
+  return Value(
+      Value::Map{{"runbook", Value(rb.name)},
+                 {"kind", Value(rb.kind)},
+                 {"run_id", Value(r.run_id)},
+                 {"status", Value(r.status)},
+                 {"duration_ms", Value(int64_t{r.duration.count()})},
+                 {"rto_ms", ms(r.rto.measured, r.rto.elapsed)},
+                 {"rpo_ms", ms(r.rpo.measured, r.rpo.age)},
+                 // null when the runbook sets none: nothing was met or missed
+                 {"objectives_met",
+                  rb.rto_objective || rb.rpo_objective ? Value(r.objectives_met()) : Value()},
+                 {"host", Value(Host())},
+                 {"detail", Value(redactor.Apply(Detail(rb, r)))},
+                 {"other_runs_waiting", std::move(other_runs_waiting)}});
 }
 
 // The entry's settings rendered with the run's params and secrets; nullopt with `error`.
@@ -195,11 +195,14 @@ Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vect
             ? sender.Send(*target, notice.event, message)
             : Delivery{notice.index, rb.notify[notice.index].channel, notice.event, "", false, 0, 0,
                        error};
-    if (d.sent && on_sent) on_sent(notice);
+    // Kept (and recorded) before it is journaled sent: a kill between the two leaves it in
+    // the run's .unrecorded, which a helper reads as sent and records (breakDD DD4: journaled
+    // first, a kill left it sent and listed nowhere).
     if (record.store != nullptr || !record.unrecorded.empty()) {
       Status s = Record(record, options.run_id, d, redactor);
       if (recorded.ok() && !s.ok()) recorded = s;
     }
+    if (d.sent && on_sent) on_sent(notice);
     std::cerr << "runbook: notify " << d.channel << " (" << notice.event << ") "
               << redactor.Apply(d.target) << ": "
               << (d.sent ? "sent"

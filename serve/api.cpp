@@ -365,7 +365,8 @@ class Routes {
     if (cursor.empty() && since.empty() &&
         (status.empty() || status == "running" || status == "starting"))
       for (Value& starting : StartingRuns(*store, req.get_param_value("runbook")))
-        if (static_cast<int>(out.size()) < limit) out.push_back(std::move(starting));
+        out.push_back(std::move(starting));  // beside `limit` recorded runs: never a page alone
+    const size_t starting_count = out.size();
     for (const ListedRun& listed : rows.value().runs) {
       const RunRow& r = listed.row;
       if (!past_cursor) {
@@ -375,7 +376,7 @@ class Routes {
       if (!status.empty() && r.status != status) continue;
       if (IsListed(out, r.run_id)) continue;  // recorded as it was listed
       if (!since.empty() && r.started_at < since) continue;
-      if (static_cast<int>(out.size()) >= limit) {
+      if (static_cast<int>(out.size() - starting_count) >= limit) {
         res.set_header("X-Next-Cursor", last);  // more runs match
         break;
       }

@@ -9,7 +9,6 @@
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
 #include "engine/util/time_format.h"
-#include "serve/starting_runs.h"
 
 namespace runbook {
 namespace {
@@ -107,13 +106,13 @@ bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_
   if (kept) return kept->accepted;
   constexpr std::streamoff kMaxRead = 64 * 1024;  // a run that never began said little
   std::ifstream in(log_path, std::ios::binary | std::ios::ate);
-  if (!in) return false;
+  if (!in) return true;  // serve makes it before the run starts: lost with the rest
   const std::streamoff size = in.tellg();
   in.seekg(size > kMaxRead ? size - kMaxRead : 0);
   std::ostringstream text;
   text << in.rdbuf();
   const std::string log = text.str();
-  return !WaitingLine(log).empty() && log.find("\nrunbook: error: ") == std::string::npos &&
+  return log.find("\nrunbook: error: ") == std::string::npos &&
          log.rfind("runbook: error: ", 0) != 0;
 }
 

@@ -72,12 +72,14 @@ void KeepParams(const std::string& path, const Value::Map& params, const Redacto
 // as "".
 std::optional<KeptParams> ReadKeptParams(const std::string& path);
 
-// Whether a run serve started had its request taken (so that, killed before it recorded its
-// start, it never began: cli/run_lost.cpp NeverBegan): `kept` (its ReadKeptParams) says so,
-// or, when they could not be read (lost or damaged), its output at `log_path` says it waited
-// for its lock or the store (serve/starting_runs.h WaitingLine), which a run does only once
-// its request is taken, and no error (breakCC CC4: such a run was recorded as refused, a
-// failure, though it had been accepted).
+// Whether a run serve started is taken as having had its request accepted (so that, killed
+// before it recorded its start, it never began: cli/run_lost.cpp NeverBegan): `kept` (its
+// ReadKeptParams) says so; when they cannot be read (lost, damaged, or never written: serve
+// killed in the ~70 ms between its marker and the run's keeping them, after answering the
+// caller 201), unless its output at `log_path` says it refused ("runbook: error: ..."). A
+// run killed before it could check its request is so recorded interrupted, and its resume
+// checks the request then (breakCC CC4, breakDD DD1: such runs were recorded as refused, a
+// failure, "refused ... or died", dated at the restart).
 bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_path);
 
 }  // namespace runbook

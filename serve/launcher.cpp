@@ -243,14 +243,14 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
 
 std::optional<LaunchedRun> Launcher::AcceptedRun(const std::string& run_id) const {
   auto kept = ReadKeptParams(ParamsOf(run_id));
-  if (!kept || !kept->accepted || kept->runbook.empty() ||
-      ::access(CopyOf(run_id).c_str(), R_OK) != 0)
-    return std::nullopt;
+  if (!kept || !kept->accepted || kept->runbook.empty()) return std::nullopt;
   LaunchedRun run;
   run.run_id = run_id;
   run.runbook = kept->runbook;
   run.log = LogOf(run_id);
-  run.file = CopyOf(run_id);
+  // Without serve's copy too (breakDD DD6: both lost, the run was forgotten unsaid): told
+  // from the runbook's file as the folder has it (restart.cpp NotifyDiedWithServe).
+  run.file = ::access(CopyOf(run_id).c_str(), R_OK) == 0 ? CopyOf(run_id) : "";
   run.trigger = kept->trigger;
   return run;
 }
@@ -344,6 +344,16 @@ void Launcher::Forget(const std::string& run_id) const {
        {ParamsOf(run_id), MarkerOf(run_id), CopyOf(run_id), SentOf(run_id), OutboxOf(run_id),
         CancelledMarkOf(run_id), UnrecordedOf(run_id)})
     if (::unlink(path.c_str()) != 0 && (errno == EISDIR || errno == EPERM)) ::rmdir(path.c_str());
+  // Unfinished writes of its files (RUN_ID.KIND.tmp.HEX: a writer killed before its rename,
+  // engine/util/private_file.h): nobody else removes them once the run is settled (breakDD
+  // DD7: a .running.tmp stayed for good).
+  std::error_code ec;
+  const std::string prefix = run_id + ".";
+  for (const auto& entry : std::filesystem::directory_iterator(log_dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && name.find(".tmp.") != std::string::npos)
+      ::unlink(entry.path().c_str());
+  }
 }
 
 bool Launcher::LeftUnrecorded(const std::string& run_id) const {

@@ -87,6 +87,7 @@ class Launcher {
   // `self` is runbook's own binary (/proc/self/exe resolved), `audit_db` the store every run
   // records into, `log_dir` an existing folder.
   Launcher(std::string self, std::string audit_db, std::string log_dir);
+  const std::string& audit_db() const { return audit_db_; }
 
   // Starts a run; its id is chosen here (NewRunId), so it is known at once. Errors: the log
   // file cannot be made, fork fails.
@@ -163,8 +164,9 @@ class Launcher {
   // params name it (AcceptedRun), else nullopt.
   std::optional<LaunchedRun> MarkedRun(const std::string& run_id) const;
   // The run LOG_DIR/RUN_ID.params names when the run itself kept it as accepted (its fields
-  // as serve/kept_params.h: accepted, runbook, trigger) and serve's
-  // copy of its runbook is there (its file); nullopt otherwise (breakCC CC2).
+  // as serve/kept_params.h: accepted, runbook, trigger), its file serve's copy of its runbook
+  // ("" when that is lost too: the folder's file is then used); nullopt otherwise (breakCC
+  // CC2, breakDD DD6).
   std::optional<LaunchedRun> AcceptedRun(const std::string& run_id) const;
   // LOG_DIR/RUN_ID.params: a run refused before it started has its params kept there by its
   // first lost-run helper, for the next (serve/kept_params.h).

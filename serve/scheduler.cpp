@@ -335,6 +335,9 @@ void Scheduler::Requeue(const Value& trigger, const Catalog& catalog, SysSeconds
   if (!fire.run) return say_("skipped " + What(fire) + " (" + stopped + "): " + fire.why);
   if (AlreadyRan(fire))
     return say_("skipped " + What(fire) + ": a run of the store already carries this fire");
+  if (std::string later = LaterFireRan(fire); !later.empty())
+    return say_("skipped " + What(fire) + ": a later fire of its schedule (" + later +
+                ") ran already; only the latest runs");
   say_("queued again " + What(fire) + ": " + stopped + " (" + fire.why + ")");
   queued_[fire.runbook->name] = {What(fire), RequestOf(fire, *entry)};
 }
@@ -432,6 +435,30 @@ bool Scheduler::AlreadyRan(const DueFire& fire) {
       return true;
   }
   return false;
+}
+
+std::string Scheduler::LaterFireRan(const DueFire& fire) {
+  auto store = AuditStore::OpenExisting(audit_db_);
+  if (!store.ok()) return "";
+  auto runs = store.value()->Runs(fire.runbook->name, 20);
+  if (!runs.ok()) return "";
+  for (const RunRow& row : runs.value()) {
+    auto events = store.value()->RunEvents(row.run_id);
+    if (!events.ok() || events.value().empty()) continue;
+    auto body = ParseJson(events.value().front().body);
+    const Value* trigger = body.ok() ? body.value().Find("trigger") : nullptr;
+    if (trigger == nullptr || trigger->Find("kind") == nullptr ||
+        trigger->Find("kind")->ToText() != "schedule" || trigger->Find("schedule") == nullptr ||
+        trigger->Find("fire_at") == nullptr)
+      continue;
+    const Value* schedule = trigger->Find("schedule");
+    const std::string ran = trigger->Find("fire_at")->ToText();
+    auto ran_at = ParseUtc(ran);
+    if (schedule->is_int() && static_cast<size_t>(schedule->as_int()) == fire.schedule && ran_at &&
+        std::chrono::floor<std::chrono::seconds>(*ran_at) > fire.fire_at)
+      return ran;
+  }
+  return "";
 }
 
 }  // namespace runbook

@@ -94,6 +94,10 @@ class Scheduler {
   void WriteState(SysSeconds now);
   void StartQueued();
   bool AlreadyRan(const DueFire& fire);
+  // A run of a later fire of `fire`'s schedule, as the store holds it: its fire_at (UTC text),
+  // "" when none. A fire queued again after a restart never runs behind a later one of its
+  // schedule ("only the latest can run", breakDD DD3: a planted older fire ran after a newer).
+  std::string LaterFireRan(const DueFire& fire);
   // Starts the fire `what` (What: the runbook, its schedule and fire time), said with `why`
   // ("on time", "queued, now free"); `what` alone is kept for what is said of it later.
   void Start(const LaunchRequest& request, const std::string& what, const std::string& why,

@@ -86,9 +86,21 @@ class CurrentCatalog {
 // unrecorded.h), is said so: its end is what it kept, not the cancel (breakAA AA6: "exit 130
 // (cancelled)" of a run whose success was told).
 std::string EndedLine(const EndedRun& e, const Launcher& launcher) {
-  const std::string how = !e.run.cancelled    ? ""
-                          : e.exit_code > 128 ? " (cancelled)"
-                                              : " (after a cancel)";
+  // Serve's own stop caught one that had not begun (not in the store): it is recorded
+  // interrupted and told, to be resumed (newcomer round of issue 16: "(cancelled)" was said
+  // of a run then paged). A fire's is judged again instead (Scheduler).
+  auto began = [&] {
+    auto store = AuditStore::OpenExisting(launcher.audit_db());
+    return !store.ok() || store.value()->FindRun(e.run.run_id).ok();
+  };
+  const bool api_run =
+      e.run.trigger.Find("kind") == nullptr || e.run.trigger.Find("kind")->ToText() != "schedule";
+  const std::string how =
+      !e.run.cancelled ? ""
+      : e.exit_code > 128 && e.run.stopped && api_run && !began()
+          ? " (stopped with serve before it began: recorded interrupted and told, to be resumed)"
+      : e.exit_code > 128 ? " (cancelled)"
+                          : " (after a cancel)";
   const bool end_kept =
       e.exit_code != 0 && KeptEnd(launcher.UnrecordedOf(e.run.run_id), e.run.run_id);
   return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) +

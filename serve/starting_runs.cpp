@@ -8,7 +8,8 @@ namespace {
 // lock ..."), or for a store another process holds ("runbook: the audit store is busy: waiting
 // to record the run (--wait)", "... (database is locked): still waiting for lock ...").
 bool SaysWaiting(std::string_view line) {
-  constexpr std::string_view kWaiting = "runbook: waiting ",
+  // "runbook: waiting: lock 'L' is held by what run ID left: ..." too (its processes).
+  constexpr std::string_view kWaiting = "runbook: waiting",
                              kBusy = "runbook: the audit store is busy";
   return line.substr(0, kWaiting.size()) == kWaiting ||
          (line.substr(0, kBusy.size()) == kBusy && line.find(" waiting ") != std::string::npos);

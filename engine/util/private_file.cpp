@@ -52,8 +52,11 @@ Status WritePrivateFile(const std::string& path, const std::string& text) {
 }
 
 Status AppendPrivateLine(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::FromErrno("cannot open " + path, errno);
+  // As the file's own (OpenOwnFile): a FIFO planted at the name never blocks the writer
+  // (breakDD DD5: a helper hung for good on .sent, after it had sent), a link is refused.
+  auto opened = OpenOwnFile(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+  if (!opened.ok()) return opened.status();
+  int fd = opened.value();
   bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
                  ::fsync(fd) == 0;
   int error = errno;

@@ -23,9 +23,9 @@ Result<int> CreateUnpredictableTemp(const std::string& path, int mode, std::stri
 Status WritePrivateFile(const std::string& path, const std::string& text);
 
 // Appends `line` (which ends with '\n') to `path`, made 0600 when missing, never through a
-// symbolic link (O_NOFOLLOW), and syncs it: once this returns Ok the line survives a crash;
-// a kill part-way leaves at most a last line without its '\n', which readers ignore. A
-// journal of facts, one per line. Errors: said with the path.
+// symbolic link, a FIFO or anything but the file's own (OpenOwnFile), and syncs it: once this
+// returns Ok the line survives a crash; a kill part-way leaves at most a last line without its
+// '\n', which readers ignore. A journal of facts, one per line. Errors: said with the path.
 Status AppendPrivateLine(const std::string& path, const std::string& line);
 
 // The whole text of such a file; nullopt when it is missing, cannot be read, or is not the

@@ -86,4 +86,9 @@ TEST_CASE("a FIFO planted where the journal, outbox or params are is read as non
   CHECK_FALSE(SentJournalDone(dir + "/r.sent"));
   CHECK_FALSE(ReadOutbox(dir + "/r.outbox").has_value());
   CHECK_FALSE(ReadKeptParams(dir + "/r.params").has_value());
+  // Nor is one written to (breakDD DD5: a helper hung for good appending to a FIFO .sent,
+  // after it had sent, and the page went out again at each restart): refused, at once.
+  CHECK_FALSE(AppendSent(dir + "/r.sent", {0, "failure"}).ok());
+  CHECK_FALSE(AppendDone(dir + "/r.sent").ok());
+  CHECK_FALSE(AppendFailedStep(dir + "/r.sent", "one").ok());
 }

@@ -439,6 +439,29 @@ TEST_CASE("scheduler on a fake clock: a fire whose run waited for its lock is ju
     REQUIRE(b.Said("queued again locked").size() == 1);
     CHECK_THAT(b.Said("queued again locked")[0], Catch::Contains("10:02:00"));
   }
+  SECTION("a later fire of its schedule ran since: skipped, only the latest runs") {
+    // breakDD DD3: an older fire taken up after a restart ran behind a newer one that had run.
+    auto catalog = b.Catalog_();
+    Value later = ScheduleTrigger(
+        *catalog->Find("locked")->runbook, 0,
+        std::chrono::floor<std::chrono::seconds>(ParseUtc("2026-06-01T10:02:00Z").value()));
+    Shell("mkdir -p " + b.dir + "/other");
+    WriteFile(b.dir + "/other", "locked.yaml",
+              "version: 1\nname: locked\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
+    Command ran = Shell(Binary() + " run " + b.dir + "/other/locked.yaml --audit-db " + b.audit_db +
+                        " --trigger '" + ToJson(later) + "'");
+    INFO(ran.err);
+    REQUIRE(ran.exit_code == 0);
+    clock.Advance(20s);
+    Scheduler after = b.Make(clock);
+    REQUIRE(after.TakeUpLaunched(none_owed).value().size() == 1);
+    after.Tick(*catalog);
+    INFO(b.All());
+    CHECK(b.Said("queued again").empty());
+    CHECK(b.Said("skipped locked (* * * * * UTC, fire 2026-06-01T10:01:00.000Z): a later fire of "
+                 "its schedule (2026-06-01T10:02:00.000Z) ran already")
+              .size() == 1);
+  }
   // The 10:01 fire's trigger, as its run records it.
   const std::string fire = ToJson(ScheduleTrigger(
       *b.Catalog_()->Find("locked")->runbook, 0,
@@ -663,15 +686,20 @@ TEST_CASE("a run that ends on a SIGTERM once serve stops was stopped with serve,
   CHECK(ended->run.stopped == stopping);
 }
 
-TEST_CASE("forgetting a run removes its files, and an empty directory planted in their place",
-          "[serve][owed]") {
+TEST_CASE(
+    "forgetting a run removes its files, unfinished writes, and an empty directory in their place",
+    "[serve][owed]") {
   Bench b;
   const std::string id = "20261206T100000Z-abcdef";
   WriteFile(b.dir + "/logs", id + ".running", "{}\n");
   WriteFile(b.dir + "/logs", id + ".params", "{}\n");
   std::filesystem::create_directory(b.launcher->UnrecordedOf(id));        // planted: empty
   std::filesystem::create_directories(b.launcher->SentOf(id) + "/kept");  // planted: not empty
+  WriteFile(b.dir + "/logs", id + ".running.tmp.0a1b2c", "{");  // a write killed (breakDD DD7)
+  WriteFile(b.dir + "/logs", "20261206T100000Z-ffffff.running.tmp.0a1b2c", "{");  // another's
   b.launcher->Forget(id);
+  CHECK_FALSE(std::filesystem::exists(b.dir + "/logs/" + id + ".running.tmp.0a1b2c"));
+  CHECK(std::filesystem::exists(b.dir + "/logs/20261206T100000Z-ffffff.running.tmp.0a1b2c"));
   CHECK_FALSE(std::filesystem::exists(b.launcher->MarkerOf(id)));
   CHECK_FALSE(std::filesystem::exists(b.launcher->ParamsOf(id)));
   CHECK_FALSE(std::filesystem::exists(b.launcher->UnrecordedOf(id)));

@@ -271,6 +271,12 @@ TEST_CASE("serve: a run serve's stop catches before it began is interrupted, to 
   CHECK(Text(got[0], "status") == "interrupted");
   CHECK_THAT(Text(got[0], "detail"),
              Catch::Contains("runbook serve stopped before it recorded its start"));
+  // Said as what it is, not "(cancelled)" (newcomer round of issue 16); the holder had begun.
+  const std::string log = serve.Log();
+  CHECK_THAT(log, Catch::Contains("run " + id +
+                                  " ended, exit 130 (stopped with serve before it began: "
+                                  "recorded interrupted and told, to be resumed)"));
+  CHECK_THAT(log, Catch::Contains("run " + holder + " ended, exit 130 (cancelled)"));
   serve.Start();
   CHECK(serve.Finished(holder) == "cancelled");  // it had begun: a stop cancels it
   CHECK(serve.Finished(id) == "interrupted");
@@ -291,6 +297,11 @@ TEST_CASE("serve: a lost run whose kept params are gone is recorded with them wi
   std::vector<std::string> withheld = {"tag"};  // token was not set: its default is right
   SECTION("removed") { std::filesystem::remove(logs + id + ".params"); }
   SECTION("damaged") { WriteFile(logs, id + ".params", "{\"params\": {\"tag\""); }
+  SECTION("never written: serve killed just after answering, before the run kept them") {
+    // breakDD DD1: files as that crash leaves them: the marker, and a run that said nothing.
+    std::filesystem::remove(logs + id + ".params");
+    WriteFile(logs, id + ".log", "runbook: audit store " + dir + "/store/audit.db (--audit-db)\n");
+  }
   SECTION("removed, and the marker of an older serve names no params") {
     std::filesystem::remove(logs + id + ".params");
     std::string marker = ReadFile(logs + id + ".running");
@@ -372,6 +383,10 @@ TEST_CASE("serve: a run whose marker was lost is known by its kept params, recor
   const std::string logs = dir + "/store/serve/logs";
   SECTION("removed") { std::filesystem::remove(logs + "/" + id + ".running"); }
   SECTION("emptied") { WriteFile(logs, id + ".running", ""); }
+  SECTION("removed with serve's copy of its runbook (breakDD DD6)") {
+    std::filesystem::remove(logs + "/" + id + ".running");
+    std::filesystem::remove(logs + "/" + id + ".runbook");
+  }
   serve.Start();
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
@@ -505,6 +520,10 @@ TEST_CASE("serve: a run waiting for its lock is listed as starting, with what it
   CHECK(listed("?status=success").is_null());
   Value only = serve.Json("GET", "/api/v1/runs?status=starting", 200);
   CHECK(only.as_list().size() == 1);  // the holder is recorded: running, not starting
+  // Beside `limit` recorded runs, never a page alone (newcomer round: ?limit=1 hid the rest).
+  Value one_page = serve.Json("GET", "/api/v1/runs?limit=1", 200);
+  REQUIRE(one_page.as_list().size() == 2);
+  CHECK(Text(one_page.as_list()[1], "run_id") == holder);
   Value one = serve.Json("GET", "/api/v1/runs/" + id, 200);
   CHECK(Text(one, "status") == "starting");
   CHECK_THAT(Text(one, "waiting"), Catch::StartsWith(waits));
@@ -514,4 +533,36 @@ TEST_CASE("serve: a run waiting for its lock is listed as starting, with what it
   REQUIRE(row.is_map());
   CHECK(Text(row, "status") == "success");
   CHECK(row.Find("waiting") == nullptr);
+}
+
+TEST_CASE("serve: a page kept as sent but not journaled yet is not sent again, and is listed",
+          "[serve][owed][unrecorded]") {
+  // breakDD DD4: a helper killed between a delivery's answer and its record: the delivery is
+  // kept in the run's .unrecorded before it is journaled in .sent, and a kept one is sent. The
+  // files as that kill leaves them: the run that never began, its page kept, .sent without it.
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
+  serve.Kill9();  // the victim dies with it, before its helper could tell it
+  const std::string logs = dir + "/store/serve/logs/";
+  WriteFile(logs, id + ".unrecorded",
+            "{\"run\":\"" + id +
+                "\",\"facts\":[{\"kind\":\"notification\",\"step\":\"\",\"attempt\":0,"
+                "\"happened_at\":\"" +
+                NowUtc(0) +
+                "\",\"body\":{\"index\":0,\"channel\":\"webhook\",\"event\":\"failure\","
+                "\"target\":\"http://127.0.0.1/hook\",\"status\":\"sent\",\"http_status\":200,"
+                "\"attempts\":1,\"error\":\"\"}}]}\n");
+  serve.Start();
+  for (int i = 0; i < 200 && StartedBody(dir, id).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(serve.Finished(id) == "interrupted");
+  for (int i = 0; i < 50 && NotificationsOf(dir, id).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  INFO(ReadFile(logs + id + ".log"));
+  CHECK(hook.Bodies().empty());  // sent before the kill: not again
+  std::vector<Value> listed = NotificationsOf(dir, id);
+  REQUIRE(listed.size() == 1);  // and listed, once
+  CHECK(Text(listed[0], "event") == "failure");
+  WriteFile(dir, "gate.go", "");
 }

@@ -529,3 +529,34 @@ TEST_CASE("serve: a lost run's page the store refused to list is listed at its h
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(hook.Bodies().size() == 1);  // not sent again
 }
+
+TEST_CASE("serve: a step that failed as the store was locked is told failed after serve's kill",
+          "[serve][owed][unrecorded]") {
+  // breakDD DD2: the run's only step failed for good while the store was locked; serve was
+  // killed as the run waited to record it. Its failure was recorded late, but the page said
+  // only that the run died with serve, not that its step had failed.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  const std::string gate = dir + "/gate";
+  WriteFile(dir, "rb/fails.yaml",
+            RestoreHead("fails", port) + "  - {id: a, uses: exec, with: {run: [sh, -c, 'touch " +
+                gate + ".ending; while [ ! -e " + gate +
+                ".go ]; do sleep 0.05; done; exit 1']}}\n");
+  Serve serve(dir);
+  std::string id = StartRun(serve, "fails", "x");
+  int locker = LockAsItEnds(dir, 60);
+  const std::string log = dir + "/store/serve/logs/" + id + ".log";
+  REQUIRE(FileSays(log, "waiting to record", 20));
+  serve.Kill9();  // the run dies with it, its failure kept, not recorded
+  StopServer(locker);
+  serve.Start();
+  std::vector<Value> got = hook.AtLeast(1);
+  INFO(ReadFile(log));
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK_THAT(Text(got[0], "detail"), Catch::StartsWith("step 'a' failed; then the run's process "
+                                                       "died with runbook serve"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(hook.Bodies().size() == 1);
+}

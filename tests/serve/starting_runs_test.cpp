@@ -18,6 +18,12 @@ TEST_CASE("starting runs: the last waiting line of the log is what it waits for"
                     "lock 'a'\n") ==
         "the audit store is busy (database is locked): still waiting for lock 'a'");
   CHECK(WaitingLine("runbook: the audit store is busy\n").empty());
+  // The lock held by what an interrupted run left (newcomer round: "waiting" was "").
+  CHECK(WaitingLine("runbook: waiting: lock 'a' is held by what run r1 left: it was "
+                    "interrupted, and processes its steps started still run:\n  8303 sleep "
+                    "600\n") ==
+        "waiting: lock 'a' is held by what run r1 left: it was interrupted, and processes its "
+        "steps started still run:");
   CHECK(WaitingLine("step output: runbook: waiting for nothing\n").empty());  // not at a start
 }
 

@@ -360,14 +360,16 @@ void PrintContinue(const RunResult& r, const std::string& run_id, AuditStore& st
     next.reruns = RerunsNeeded(record.value(), rb);
   if (o.approvals_via_api) {  // under serve: its API resumes it, with what the body gives
     // (breakVV VV7: the command line named a masked param as `--set token=VALUE`).
-    std::cerr << "runbook: to continue this run: POST /api/v1/runs/" << run_id << "/resume"
-              << (next.reruns.empty()
-                      ? ""
-                      : " with \"rerun\": [\"" + Join(next.reruns, "\", \"") + "\"]")
-              << (give_again.empty() ? "" : " and the masked params in \"params\"") << "\n";
+    // Each line in one write: std::cerr writes each << at once, and a terminal's live view
+    // clearing its line between two of them erased "to continue this run:" (seen under load).
+    std::cerr << ("runbook: to continue this run: POST /api/v1/runs/" + run_id + "/resume" +
+                  (next.reruns.empty()
+                       ? ""
+                       : " with \"rerun\": [\"" + Join(next.reruns, "\", \"") + "\"]") +
+                  (give_again.empty() ? "" : " and the masked params in \"params\"") + "\n");
     return;
   }
-  std::cerr << "runbook: to continue this run: " << next.Command() << "\n";
+  std::cerr << ("runbook: to continue this run: " + next.Command() + "\n");
   bool gate_ahead = false;  // a gate that did not pass here (breakHH HH7: said when none was)
   for (size_t i = 0; i < rb.steps.size() && i < r.steps.size(); ++i)
     gate_ahead =

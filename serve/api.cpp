@@ -708,7 +708,7 @@ class Routes {
     c_.launcher->Release(run.value().run_id, !refused.empty());
     if (!refused.empty()) {
       c_.say("resuming run " + record->run_id + " (API: " + t_caller +
-             ") was refused, answered 409: nothing sent");
+             ") was refused, answered 409: nothing sent (" + FirstLineOf(refused) + ")");
       return Error(res, 409, refused);
     }
     c_.say("resuming run " + record->run_id + " as run " + run.value().run_id +
@@ -745,6 +745,13 @@ class Routes {
     for (const auto& [name, value] : params ? params->as_map() : Value::Map{})
       out.sets.emplace_back(name, SetText(value));
     return true;
+  }
+
+  // The first line of `text`, at most 300 bytes: a refusal said in serve's log (newcomer
+  // round of issue 16: the log said a resume was refused, never why).
+  static std::string FirstLineOf(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    return line.size() > 300 ? line.substr(0, 300) + "..." : line;
   }
 
   // What a child said when it ended before recording its run (a resume refused: a step to

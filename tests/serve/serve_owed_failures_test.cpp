@@ -223,7 +223,8 @@ TEST_CASE("serve: a resume refused to its API caller pages nobody, one refused a
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   CHECK(hook.Bodies().size() == 1);
-  CHECK(serve.LogSays("was refused, answered 409: nothing sent"));
+  CHECK(serve.LogSays("was refused, answered 409: nothing sent ("));  // with why
+  CHECK_THAT(serve.Log(), Catch::Contains("secret 's'"));
   Shell("mv " + dir + "/secret.off " + dir + "/secret");
 
   // At restart: a gate waits while a step runs; serve is killed; the resume it starts is

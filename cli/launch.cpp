@@ -743,7 +743,10 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
   if (!SplitSets(o.sets, sets)) return kExitInvalid;
   auto params = BindParams(*rb, sets);
   if (!params.ok()) {
-    std::cerr << "runbook: error: " << MaskForRunbook(*rb, params.status().message()) << "\n";
+    std::cerr << "runbook: error: "
+              << MaskForRunbook(*rb, o.sets_stdin ? InParamsWords(params.status().message())
+                                                  : params.status().message())
+              << "\n";
     return kExitInvalid;
   }
   RunOptions options;

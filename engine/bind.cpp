@@ -30,6 +30,21 @@ Result<Value> ParseSet(const Runbook& rb, const std::string& key, const std::str
   return v;
 }
 
+std::string InParamsWords(std::string message) {
+  if (message.rfind("--set ", 0) == 0) {
+    size_t colon = message.find(':');
+    if (colon != std::string::npos)
+      message = "params." + message.substr(6, colon - 6) + message.substr(colon);
+  }
+  const std::string required = "; set it with --set ";
+  if (size_t at = message.find(required); at != std::string::npos) {
+    std::string name = message.substr(at + required.size());
+    name = name.substr(0, name.find('='));
+    message = message.substr(0, at) + "; give it in \"params\": {\"" + name + "\": ...}";
+  }
+  return message;
+}
+
 Result<Value::Map> BindParams(const Runbook& rb,
                               const std::vector<std::pair<std::string, std::string>>& sets,
                               bool plan_unset) {

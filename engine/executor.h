@@ -95,6 +95,11 @@ Result<Value> ParseSet(const Runbook& rb, const std::string& key, const std::str
 Result<Value::Map> BindParams(const Runbook& rb,
                               const std::vector<std::pair<std::string, std::string>>& sets,
                               bool plan_unset = false);
+// A ParseSet or BindParams error in the words of a caller who gave the params as "params"
+// (serve's API, a schedule's `params:`) rather than --set: "params.NAME: ..." and "give it
+// in "params": {"NAME": ...}" (newcomer round of issue 16: an API caller was told to use
+// --set). Other messages unchanged.
+std::string InParamsWords(std::string message);
 
 // The runbook's secrets, read from `env` and their files (a dry run reads them too, and gets
 // placeholders: breakII2 II2-6, it ends as the run would). Errors: a secret that is not set,

@@ -104,8 +104,8 @@ bool ParamsOf(const Req& req, const Runbook& rb,
                                     (decl->type == ParamType::kMap && value.is_map()));
     if (!whole && (value.is_map() || value.is_list() || value.is_null())) {
       error = "param '" + Printable(name) +
-              "' must be a string, a number or true/false, as --set gives it (a list or a map "
-              "only for a param of that type)";
+              "' must be a string, a number or true/false (a list or a map only for a param "
+              "of that type)";
       return false;
     }
     std::string text = SetText(value);
@@ -118,7 +118,7 @@ bool ParamsOf(const Req& req, const Runbook& rb,
     sets.emplace_back(name, std::move(text));
   }
   auto bound = BindParams(rb, sets);
-  if (!bound.ok()) error = bound.status().message();
+  if (!bound.ok()) error = InParamsWords(bound.status().message());
   return bound.ok();
 }
 

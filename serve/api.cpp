@@ -676,6 +676,21 @@ class Routes {
   }
 
   void Resume(const Req& req, const std::string& id, Res& res) {
+    // One this serve started that ended before it recorded anything: not the store's to find
+    // (newcomer round of issue 16: a run cancelled while it waited answered "no run ... in"
+    // the store's path).
+    if (auto launched = c_.launcher->Launched(id); launched && !Recorded(id)) {
+      if (launched->exit_code < 0)
+        return Error(res, 409,
+                     "run " + id + " has not begun (it waits: see GET /api/v1/runs/" + id +
+                         "); nothing to resume yet");
+      if (launched->run.cancelled && !launched->run.stopped)
+        return Error(res, 409,
+                     "run " + id +
+                         " was cancelled before it began: nothing was recorded, nothing to "
+                         "resume; start a new run: POST /api/v1/runbooks/" +
+                         launched->run.runbook + "/runs");
+    }
     auto record = Record(id, res);
     if (!record) return;
     if (c_.launcher->IsRunning(record->run_id))

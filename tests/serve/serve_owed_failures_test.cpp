@@ -908,11 +908,19 @@ TEST_CASE("serve: a run waiting for its lock is cancelled through the API, and p
   REQUIRE(Started(gate));
   std::string id = StartRun(serve, "victim", "v");
   REQUIRE(serve.Json("GET", "/api/v1/runs/" + id, 200).Find("status")->as_string() == "starting");
+  // Not resumable yet, said so (newcomer round of issue 16: "no run ... in" the store's path).
+  CHECK_THAT(
+      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}").Find("error")->as_string(),
+      Catch::Contains("has not begun"));
   serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
   CHECK(serve.LogSays("cancelling run " + id + " before it started"));
   CHECK(serve.Finished(id) == "cancelled");  // not failed_to_start (breakUU UU6)
   Command again = serve.Http("POST", "/api/v1/runs/" + id + "/cancel", "{}");
   CHECK(again.out.substr(again.out.rfind('\n') + 1) == "409");  // ended: nothing to cancel
+  CHECK_THAT(
+      serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}").Find("error")->as_string(),
+      Catch::Contains("was cancelled before it began: nothing was recorded, nothing to "
+                      "resume; start a new run: POST /api/v1/runbooks/victim/runs"));
   WriteFile(dir, "gate", "");
   CHECK(serve.Finished(holder) == "success");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

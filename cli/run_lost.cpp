@@ -43,12 +43,16 @@ std::string HowItEnded(int exit_code) {
 
 // The detail told for a run that never began (NeverBegan, below), which ended `exit_code`.
 // `by_stop`: serve's own stop cancelled it.
-std::string NeverBeganDetail(int exit_code, bool by_stop, const std::string& run_id) {
+// `kept`: the run kept its params as accepted, so it was waiting; without them it is only
+// known to have said no refusal (breakEE EE1: "it waited for its lock" was said of a run
+// killed before it could check its request).
+std::string NeverBeganDetail(int exit_code, bool by_stop, bool kept, const std::string& run_id) {
   return (by_stop ? std::string("runbook serve stopped")
                   : "the run's process " + HowItEnded(exit_code)) +
-         " before it recorded its start (it waited for its lock or for the audit store): none "
-         "of its steps ran; it is interrupted: POST /api/v1/runs/" +
-         run_id + "/resume runs it";
+         " before it recorded its start" +
+         (kept ? " (it waited for its lock or for the audit store)" : "") +
+         ": none of its steps ran; it is interrupted: POST /api/v1/runs/" + run_id +
+         "/resume runs it";
 }
 
 }  // namespace
@@ -83,6 +87,11 @@ Value::Map ReadableSecrets(const Runbook& rb, const EnvMap& env, const std::stri
       for (auto& [name, value] : read.value()) out[name] = std::move(value);
   }
   return out;
+}
+
+// Whether every secret of `rb` can be read now (as the run reads them before it begins).
+bool SecretsReadable(const Runbook& rb, const EnvMap& env, const std::string& base) {
+  return ResolveSecrets(rb, env, false, base).ok();
 }
 
 // The params the run recorded, for those the command line did not give: a resume serve
@@ -418,9 +427,13 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   }
   const bool started = row.ok();
   const std::optional<KeptParams> kept = started ? std::nullopt : ReadKeptParams(o.lost_params);
-  const bool never_began = NeverBegan(o, started, kept, context.trigger);
+  // Its params lost, a run whose secrets cannot be read now would have been refused, not
+  // begun (breakEE EE1: killed before it said so, it was recorded resumable).
+  const bool never_began = NeverBegan(o, started, kept, context.trigger) &&
+                           (kept || SecretsReadable(rb, CurrentEnvironment(), context.base));
   if (never_began) {
-    detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, options.run_id);
+    detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, kept.has_value(),
+                              options.run_id);
     if (kept) TakeAcceptance(*kept, context);  // lost: its start dated when recorded
   }
   const std::string status = started ? row.value().status : never_began ? "interrupted" : "failure";

@@ -273,9 +273,14 @@ bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events
 // serve/kept_params.h) it never began; else it was refused before it started (newcomer round
 // of issue 16: the line named both outcomes, "interrupted, if ...; else a failure").
 std::string NeverRecorded(const Launcher& launcher, const std::string& id) {
-  if (RequestTaken(ReadKeptParams(launcher.ParamsOf(id)), launcher.LogOf(id)))
+  auto kept = ReadKeptParams(launcher.ParamsOf(id));
+  if (kept && kept->accepted)
     return " left no record in the store: it never began (it waited for its lock or the store "
            "to record its start); its helper records it interrupted and tells it";
+  if (!kept && RequestTaken(kept, launcher.LogOf(id)))
+    return " left no record in the store, nor the params it would have kept, and said no "
+           "refusal: its helper records it interrupted if it could have begun (its secrets "
+           "readable), else as refused, and tells it";
   return " left no record in the store: nothing says its request was taken (refused before "
          "it started): its helper records it as a failure and tells it";
 }

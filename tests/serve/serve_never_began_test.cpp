@@ -313,12 +313,16 @@ TEST_CASE("serve: a lost run whose kept params are gone is recorded with them wi
   }
   serve.Start();
   CHECK(serve.LogSays("run " + id +
-                      " left no record in the store: it never began (it waited "
-                      "for its lock or the store to record its start); its helper records it "
-                      "interrupted and tells it"));
-  REQUIRE(hook.AtLeast(1).size() == 1);
-  // Its output says it waited for the store: accepted, so it never began; not refused, a
-  // failure (breakCC CC4), though the file that said so is gone.
+                      " left no record in the store, nor the params it would have kept, and "
+                      "said no refusal: its helper records it interrupted if it could have "
+                      "begun"));
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  // Nothing says it refused, and its secrets can be read: it never began; not refused, a
+  // failure (breakCC CC4, breakDD DD1), though the file that said it was accepted is gone;
+  // told without claiming what it waited for (breakEE EE1).
+  CHECK_THAT(Text(got[0], "detail"), Catch::Contains("before it recorded its start: none of its "
+                                                     "steps ran"));
   CHECK(serve.Finished(id) == "interrupted");
   const std::string body = StartedBody(dir, id);
   INFO(body);
@@ -533,6 +537,33 @@ TEST_CASE("serve: a run waiting for its lock is listed as starting, with what it
   REQUIRE(row.is_map());
   CHECK(Text(row, "status") == "success");
   CHECK(row.Find("waiting") == nullptr);
+}
+
+TEST_CASE("serve: a run whose params were never kept and whose secret cannot be read was refused",
+          "[serve][owed]") {
+  // breakEE EE1: killed before it could print its refusal (a secret missing), with no kept
+  // params, it was recorded interrupted "(it waited for its lock ...)" and offered for resume.
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
+  const std::string logs = dir + "/store/serve/logs/";
+  const std::string copy = ReadFile(logs + id + ".runbook");
+  serve.Kill9();
+  std::filesystem::remove(logs + id + ".params");
+  WriteFile(logs, id + ".log", "runbook: audit store " + dir + "/store/audit.db (--audit-db)\n");
+  // Serve's copy of the run's runbook reads its secret from a file that is not there.
+  const std::string env_secret = "secrets:\n  key: {env: RUNBOOK_TEST_ZZ5_KEY}\n";
+  REQUIRE(copy.find(env_secret) != std::string::npos);
+  std::string missing = copy;
+  missing.replace(missing.find(env_secret), env_secret.size(),
+                  "secrets:\n  key: {file: " + dir + "/no-such-key}\n");
+  WriteFile(logs, id + ".runbook", missing);
+  serve.Start();
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "failure");
+  CHECK(serve.Finished(id) == "failure");
+  WriteFile(dir, "gate.go", "");
 }
 
 TEST_CASE("serve: a page kept as sent but not journaled yet is not sent again, and is listed",

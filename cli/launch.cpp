@@ -21,6 +21,7 @@
 #include "cli/verified_lookup.h"
 #include "engine/audit/metrics.h"
 #include "engine/audit/run_record.h"
+#include "engine/audit/store.h"
 #include "engine/audit/unrecorded.h"
 #include "engine/audit/verify.h"
 #include "engine/graph.h"
@@ -563,8 +564,16 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   // them, not with the defaults (breakTT TT4), as one that never began (breakZZ ZZ5).
   if (int code = ResolveRunLock(rb, options, context, redactor); code != kExitOk) return code;
   if (!o.lost_params.empty() && !options.dry_run) {
+    // Keyed as the store keys them, so that a resume proves a withheld value (breakEE EE2).
+    std::error_code ec;
+    auto key =
+        o.audit_db.empty()
+            ? Result<std::string>(std::string())
+            : FingerprintKeyBeside(
+                  std::filesystem::absolute(o.audit_db, ec).lexically_normal().string(), true);
     KeepParams(o.lost_params, options.params, redactor,
-               Acceptance{FormatUtc(clock.WallNow()), context.lock, rb.name, context.trigger});
+               Acceptance{FormatUtc(clock.WallNow()), context.lock, rb.name, context.trigger},
+               key.ok() ? key.value() : "");
   }
   if (int code = OpenLocked(o, options, context, cancel, redactor, store); code != kExitOk)
     return code;

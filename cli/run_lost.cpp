@@ -157,6 +157,7 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     context.withheld_params = kept->withheld;
     context.lost_params = kept->lost;
     context.withheld_masks = kept->masks;
+    context.withheld_fingerprints = kept->fingerprints;
     return;
   }
   if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, std::nullopt);

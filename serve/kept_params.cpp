@@ -41,6 +41,7 @@ Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
                         {"withheld", Names(kept.withheld)},
                         {"lost", Names(kept.lost)},
                         {"masks", Value(kept.masks)},
+                        {"fingerprints", Value(kept.fingerprints)},
                         {"accepted", Value(kept.accepted)},
                         {"accepted_at", Value(kept.accepted_at)},
                         {"lock", Value(kept.lock)},
@@ -50,13 +51,18 @@ Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
 }
 
 void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
-                const std::optional<Acceptance>& acceptance) {
+                const std::optional<Acceptance>& acceptance, const std::string& fingerprint_key) {
   KeptParams kept;
+  Redactor keyed = redactor;  // as AuditJournal::Keyed fingerprints them
+  keyed.SetFingerprintKey(fingerprint_key);
   for (const auto& [name, value] : params) {
-    if (redactor.Apply(value) == value)
+    if (redactor.Apply(value) == value) {
       kept.params[name] = value;
-    else
-      kept.withheld.push_back(name), kept.masks[name] = redactor.Apply(value);
+      continue;
+    }
+    kept.withheld.push_back(name);
+    kept.masks[name] = redactor.Apply(value);
+    if (!fingerprint_key.empty()) kept.fingerprints[name] = Value(keyed.Fingerprint(ToJson(value)));
   }
   if (acceptance) {
     kept.accepted = true;
@@ -90,6 +96,11 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
       if (std::find(out.withheld.begin(), out.withheld.end(), name) != out.withheld.end() &&
           mask.is_string() && mask.as_string().find(kMask) != std::string::npos)
         out.masks[name] = mask;
+  if (const Value* prints = body.value().Find("fingerprints");
+      prints != nullptr && prints->is_map())
+    for (const auto& [name, print] : prints->as_map())
+      if (out.masks.count(name) != 0 && print.is_string() && !print.as_string().empty())
+        out.fingerprints[name] = print;
   const Value* accepted = body.value().Find("accepted");  // absent: kept by an older helper
   out.accepted = accepted != nullptr && accepted->is_bool() && accepted->as_bool();
   // Not a time (or absent: kept by an older run): the helper's own time, as before.

@@ -34,6 +34,10 @@ struct KeptParams {
   // for any masked param (newcomer round of issue 16: recorded "***", the true value was
   // refused and another one, masking to "***", taken).
   Value::Map masks;
+  // Of those, each value's keyed fingerprint (the store's key, as run_started's
+  // masked_param_fingerprints): a resume then tells the very value, not only its mask
+  // (breakEE EE2: a rotated secret, or another secret of the runbook, passed by its mask).
+  Value::Map fingerprints;
   // Kept by the run itself once its request was taken (its flags, params and secrets good),
   // before it may wait for its lock or the store: killed from then on before it recorded its
   // start, it is a run that never began, not one refused (breakZZ ZZ5). False when a helper
@@ -61,11 +65,13 @@ struct Acceptance {
 // Replaces `path` with `kept` (0600, whole or not at all). Errors: said with the path.
 Status WriteKeptParams(const std::string& path, const KeptParams& kept);
 
-// Writes `params` to `path`, those `redactor` masks withheld; accepted (by the run itself)
-// with `acceptance` when given, else kept by a helper. A failure is said on stderr as a
+// Writes `params` to `path`, those `redactor` masks withheld (their masks kept, and their
+// fingerprints keyed by `fingerprint_key`, the store's, when given); accepted (by the run
+// itself) with `acceptance` when given, else kept by a helper. A failure is said on stderr as a
 // warning.
 void KeepParams(const std::string& path, const Value::Map& params, const Redactor& redactor,
-                const std::optional<Acceptance>& acceptance);
+                const std::optional<Acceptance>& acceptance,
+                const std::string& fingerprint_key = "");
 
 // The params at `path`; nullopt when there are none, it is a symlink or not whole. Fields
 // absent (kept by an older version) read as their defaults; an accepted_at that is no time

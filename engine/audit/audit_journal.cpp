@@ -224,6 +224,9 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
     if (std::find(masked.begin(), masked.end(), name) == masked.end()) masked.push_back(name);
     auto mask = context_.withheld_masks.find(name);
     recorded[name] = mask != context_.withheld_masks.end() ? mask->second : Value(kMask);
+    if (auto print = context_.withheld_fingerprints.find(name);
+        print != context_.withheld_fingerprints.end())
+      fingerprints[name] = print->second;
   }
   Value::Map body{
       {"runbook", Value(rb.name)},

@@ -72,6 +72,9 @@ struct RunContext {
   // Of withheld_params, the masked text each is recorded as (KeptParams::masks: "tok-***"),
   // else kMask: a resume compares a value given again with it.
   Value::Map withheld_masks;
+  // Of withheld_params, the keyed fingerprint each value had (KeptParams::fingerprints),
+  // recorded in masked_param_fingerprints: a resume proves the value given again by it.
+  Value::Map withheld_fingerprints;
   // When a run that never began had its request taken (FormatUtc's UTC text), recorded by a
   // lost-run helper as its run_started's recorded_late.happened_at: readers date its start
   // by it, not by when the helper recorded it (breakBB BB2). "" for a run's own process.

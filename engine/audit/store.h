@@ -171,6 +171,11 @@ struct SignedHead {
   std::string signed_at;
 };
 
+// The fingerprint key of the store whose absolute path is `abs_store_path`, as
+// AuditStore::FingerprintKey gives it, for a process that has not opened the store yet (a run
+// keeping its params before it waits for the store: serve/kept_params.h).
+Result<std::string> FingerprintKeyBeside(const std::string& abs_store_path, bool make);
+
 class AuditStore {
  public:
   // Opens or creates the store at `path` (its directory must exist), migrating the schema.
@@ -240,7 +245,7 @@ class AuditStore {
   // a reader of the store (often world-readable) or of `audit export` cannot test guesses of
   // a masked param against its fingerprint. "" when there is none and `make` is false, or it
   // cannot be made (a read-only folder). Errors: it cannot be read.
-  Result<std::string> FingerprintKey(bool make);
+  Result<std::string> FingerprintKey(bool make);  // FingerprintKeyBeside(its absolute path)
   // The accounts whose processes may claim a run's tracking id here (process_tree.h,
   // Accounts): this process's, and the account the run ran as, `run_uid` (recorded with it:
   // breakP P3), else, for runs recorded before that, the store file's owner (breakO O21). A

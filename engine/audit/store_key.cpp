@@ -39,7 +39,11 @@ std::string WriteNewKey(int fd) {
 }  // namespace
 
 Result<std::string> AuditStore::FingerprintKey(bool make) {
-  std::string path = abs_path_ + "-fingerprint-key";
+  return FingerprintKeyBeside(abs_path_, make);
+}
+
+Result<std::string> FingerprintKeyBeside(const std::string& abs_store_path, bool make) {
+  std::string path = abs_store_path + "-fingerprint-key";
   ClaimRunbookFile(path, "runbook's fingerprint key " + path, false);  // no step writes it
   // O_NONBLOCK: a FIFO planted at the name must not hang the run in open() (breakQ Q8); it
   // is then refused below as no regular file.
@@ -48,7 +52,7 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
   // (breakCC C16: a root 0600 key, and the owner's runs recorded no fingerprints).
   struct stat store {};
   bool root_on_other =
-      ::geteuid() == 0 && ::stat(abs_path_.c_str(), &store) == 0 && store.st_uid != 0;
+      ::geteuid() == 0 && ::stat(abs_store_path.c_str(), &store) == 0 && store.st_uid != 0;
   uid_t owner = root_on_other ? store.st_uid : ::geteuid();
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd >= 0) {
@@ -89,7 +93,7 @@ Result<std::string> AuditStore::FingerprintKey(bool make) {
   int link_errno = errno;
   ::unlink(aside.c_str());
   if (linked) return key;
-  return !key.empty() && link_errno == EEXIST ? FingerprintKey(false)
+  return !key.empty() && link_errno == EEXIST ? FingerprintKeyBeside(abs_store_path, false)
                                               : Result<std::string>(std::string());
 }
 

@@ -34,6 +34,18 @@ TEST_CASE("kept params: a run's acceptance round-trips, a secret's text is withh
   CHECK(kept->lost.empty());
   // Kept as its mask, by which a resume tells the value given again.
   CHECK(ToJson(Value(kept->masks)) == "{\"token\":\"***\"}");
+  CHECK(kept->fingerprints.empty());  // no key given: none
+  // With the store's key: its keyed fingerprint, never the value (breakEE EE2).
+  const std::string key(64, 'a');
+  KeepParams(path, {{"token", Value("kp-secret-value")}}, redactor, std::nullopt, key);
+  CHECK(ReadFile(path).find("kp-secret-value") == std::string::npos);
+  auto printed = ReadKeptParams(path);
+  REQUIRE(printed.has_value());
+  Redactor keyed = redactor;
+  keyed.SetFingerprintKey(key);
+  REQUIRE(printed->fingerprints.count("token") == 1);
+  CHECK(printed->fingerprints.at("token").as_string() ==
+        keyed.Fingerprint(ToJson(Value("kp-secret-value"))));
   // A planted "mask" that is no mask, or of a name not withheld, is not taken.
   WriteFile(dir, "planted.params",
             "{\"params\": {}, \"withheld\": [\"token\"], \"masks\": {\"token\": \"plain\", "

@@ -130,6 +130,9 @@ TEST_CASE("serve: an API run killed with serve as it waits to record its start i
   // ("tok-***"), asked for again, and told by that mask: the true value is taken, another
   // one refused (newcomer round: "***" refused the true value and took the secret alone).
   CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"token\":\"tok-***\""));
+  // With the keyed fingerprint of the value it had, as a run records one (breakEE EE2: the
+  // mask alone took a rotated secret, or another secret of the runbook, for it).
+  CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"masked_param_fingerprints\":{\"token\":\""));
   Value refused = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409, "{}");
   CHECK_THAT(refused.Find("error")->as_string(), Catch::Contains("token"));
   Value wrong = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 409,

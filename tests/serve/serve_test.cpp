@@ -153,8 +153,7 @@ TEST_CASE("serve: a run's params reach it on standard input, never on its comman
   CHECK_THAT(direct.err, Catch::Contains("unknown param 'nope'"));
   CHECK_THAT(direct.err, Catch::Contains("params.nope: "));  // its caller's words, not --set's
   // Through the API, in the body's words (newcomer round of issue 16: "--set nope: ...").
-  Value unknown =
-      serve.Json("POST", "/api/v1/runbooks/p/runs", 400, "{\"params\": {\"nope\": 1}}");
+  Value unknown = serve.Json("POST", "/api/v1/runbooks/p/runs", 400, "{\"params\": {\"nope\": 1}}");
   CHECK_THAT(unknown.Find("error")->as_string(),
              Catch::StartsWith("params.nope: unknown param 'nope'"));
   CHECK(unknown.Find("error")->as_string().find("--set") == std::string::npos);

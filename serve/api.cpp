@@ -326,6 +326,17 @@ class Routes {
   void Runs(const Req& req, Res& res) {
     auto store = Store(res);
     if (!store) return;
+    // A parameter the listing does not know is a mistake, said, not a filter ignored
+    // (newcomer round of issue 16: ?state=failure listed every run).
+    for (const auto& [name, value] : req.params)
+      if (name != "runbook" && name != "status" && name != "since" && name != "limit" &&
+          name != "cursor")
+        return Error(res, 400,
+                     "unknown query parameter '" + Printable(name) +
+                         "'; the runs list takes runbook, status, since, limit and cursor");
+    for (const char* name : {"runbook", "status", "since", "limit", "cursor"})
+      if (req.get_param_value_count(name) > 1)
+        return Error(res, 400, std::string("query parameter '") + name + "' is given twice");
     int limit = 50;
     if (req.has_param("limit")) {
       std::string text = req.get_param_value("limit");

@@ -53,6 +53,14 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   // A status no run has is a mistake, as a bad limit is (L6).
   CHECK_THAT(serve.Json("GET", "/api/v1/runs?status=bogus", 400).Find("error")->as_string(),
              Catch::Contains("status must be one of starting, running, success"));
+  // So is a parameter it does not take, or one given twice (newcomer round: ?state=failure
+  // and ?status=a&status=b listed every run, or none, without a word).
+  CHECK_THAT(serve.Json("GET", "/api/v1/runs?state=failure", 400).Find("error")->as_string(),
+             Catch::Contains("unknown query parameter 'state'"));
+  CHECK_THAT(serve.Json("GET", "/api/v1/runs?status=running&status=failure", 400)
+                 .Find("error")
+                 ->as_string(),
+             Catch::Contains("query parameter 'status' is given twice"));
 
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{\"params\": {\"who\": \"api\"}}")

@@ -393,8 +393,10 @@ bool RecordLeftUnrecorded(AuditStore& store, const std::string& run_id, const st
   if (path.empty()) return true;
   auto late = RecordUnrecorded(store, run_id, path);
   if (!late.ok()) {
+    // The store may have refused (an I/O error, a trigger) rather than been locked (breakEE
+    // EE3): said as what it is, its reason after.
     std::cerr << "runbook: error: cannot record yet what run " << run_id
-              << " did while the store was locked: " << late.status().message() << "\n";
+              << " kept while the store could not take it: " << late.status().message() << "\n";
     return false;
   }
   for (const LateRecordLine& line : SayLateRecord(late.value(), run_id, path))

@@ -147,9 +147,13 @@ std::set<OwedNotice> SentNotices(AuditStore& store, const std::string& run_id) {
 // nor given (a restart): the params serve says the run was started with (--lost-set-names),
 // or every param of `rb` when it cannot say, are withheld too, and lost
 // (`context.lost_params`): never recorded as their defaults, which a resume would run with
-// (breakBB BB4), nor as a secret's text (breakCC CC4).
+// (breakBB BB4), nor as a secret's text (breakCC CC4). What a helper keeps says whether the
+// run was taken as accepted (`acceptance`, a run that never began): the next helper, if the
+// store makes this one give up, judges it the same (its own errors in the run's log are no
+// refusal of the run's).
 void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor& redactor,
-                      Value::Map& params, RunContext& context) {
+                      Value::Map& params, RunContext& context,
+                      const std::optional<Acceptance>& acceptance) {
   if (o.lost_params.empty()) return;
   if (auto kept = ReadKeptParams(o.lost_params)) {
     params = kept->params;
@@ -160,7 +164,7 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     context.withheld_fingerprints = kept->fingerprints;
     return;
   }
-  if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, std::nullopt);
+  if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, acceptance);
   auto said = ParseJson(o.lost_set_names);
   std::optional<std::vector<std::string>> set =
       said.ok() ? SetNamesFrom(&said.value()) : std::nullopt;
@@ -173,10 +177,15 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     params.erase(name);
     kept.withheld.push_back(name);
   }
-  if (kept.withheld.empty()) return;  // started with none set: the defaults, as bound
-  std::cerr << "runbook: warning: the params run " << o.run_id << " was started with are not "
-            << "kept (" << o.lost_params << " is missing or damaged): recorded withheld\n";
+  if (!kept.withheld.empty())  // else started with none set: the defaults, as bound
+    std::cerr << "runbook: warning: the params run " << o.run_id << " was started with are not "
+              << "kept (" << o.lost_params << " is missing or damaged): recorded withheld\n";
   kept.params = params;
+  if (acceptance) {
+    kept.accepted = true;
+    kept.runbook = acceptance->runbook;
+    kept.trigger = acceptance->trigger;
+  }
   kept.lost = kept.withheld;
   context.withheld_params = kept.withheld;
   context.lost_params = kept.lost;
@@ -461,7 +470,12 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // failing, recorded, and the others send.
   options.secrets = ReadableSecrets(rb, env, context.base);
   Redactor redactor = RunRedactor(*options.secrets, env);
-  if (!started) KeepOrTakeParams(o, rb, redactor, options.params, context);
+  if (!started)
+    KeepOrTakeParams(o, rb, redactor, options.params, context,
+                     never_began
+                         ? std::optional<Acceptance>(Acceptance{context.requested_at, context.lock,
+                                                                rb.name, context.trigger})
+                         : std::nullopt);
   std::set<OwedNotice> sent = ReadSentJournal(o.notify_sent);
   sent.merge(SentKeptUnrecorded(o.unrecorded, options.run_id));
   if (started) sent.merge(SentNotices(*store.value(), options.run_id));

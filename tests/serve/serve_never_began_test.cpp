@@ -569,6 +569,36 @@ TEST_CASE("serve: a run whose params were never kept and whose secret cannot be 
   WriteFile(dir, "gate.go", "");
 }
 
+TEST_CASE("serve: a run taken as never begun stays so when its helper must try again",
+          "[serve][owed][unrecorded]") {
+  // Its params never kept (breakDD DD1), the first helper could not record it (the store
+  // refused): the next one read the params that helper kept, unaccepted, and the helper's own
+  // errors in the run's log, and recorded a refused failure.
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
+  const std::string logs = dir + "/store/serve/logs/";
+  const std::string db = dir + "/store/audit.db";
+  serve.Kill9();
+  std::filesystem::remove(logs + id + ".params");
+  WriteFile(logs, id + ".log", "runbook: audit store " + db + " (--audit-db)\n");
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db +
+                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
+                "AND NEW.run_id = '" +
+                id + "' BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
+              .exit_code == 0);
+  serve.Start();
+  REQUIRE(FileSays(logs + id + ".log", "is not recorded yet: serve asks again", 20));
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db + " 'DROP TRIGGER held'").exit_code == 0);
+  for (int i = 0; i < 200 && StartedBody(dir, id).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  INFO(ReadFile(logs + id + ".log"));
+  CHECK(serve.Finished(id) == "interrupted");  // as its first helper told it
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "status") == "interrupted");
+  WriteFile(dir, "gate.go", "");
+}
+
 TEST_CASE("serve: a page kept as sent but not journaled yet is not sent again, and is listed",
           "[serve][owed][unrecorded]") {
   // breakDD DD4: a helper killed between a delivery's answer and its record: the delivery is

@@ -344,9 +344,9 @@ void Launcher::Forget(const std::string& run_id) const {
        {ParamsOf(run_id), MarkerOf(run_id), CopyOf(run_id), SentOf(run_id), OutboxOf(run_id),
         CancelledMarkOf(run_id), UnrecordedOf(run_id)})
     if (::unlink(path.c_str()) != 0 && (errno == EISDIR || errno == EPERM)) ::rmdir(path.c_str());
-  // Unfinished writes of its files (RUN_ID.KIND.tmp.HEX: a writer killed before its rename,
-  // engine/util/private_file.h): nobody else removes them once the run is settled (breakDD
-  // DD7: a .running.tmp stayed for good).
+}
+
+void Launcher::RemoveUnfinishedWrites(const std::string& run_id) const {
   std::error_code ec;
   const std::string prefix = run_id + ".";
   for (const auto& entry : std::filesystem::directory_iterator(log_dir_, ec)) {

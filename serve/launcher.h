@@ -183,8 +183,14 @@ class Launcher {
   // Writes CancelledMarkOf(run_id). Errors: the file cannot be made.
   Status MarkCancelled(const std::string& run_id) const;
   // Removes what Start left for `run_id`: its .running marker, its runbook's copy, its
-  // outbox, sent journal, kept params and .cancelled mark.
+  // outbox, sent journal, kept params and .cancelled mark (an empty directory in their place
+  // too). Cheap: called at every run's end.
   void Forget(const std::string& run_id) const;
+  // Removes the unfinished writes of `run_id`'s files (RUN_ID.KIND.tmp.HEX: a writer killed
+  // before its rename, engine/util/private_file.h), which only a kill leaves: a scan of the
+  // log folder, so called when a run that may have died is settled (OwedFailures), not at
+  // every end; serve's start removes those of runs neither owed nor marked (breakDD DD7).
+  void RemoveUnfinishedWrites(const std::string& run_id) const;
   const std::string& log_dir() const { return log_dir_; }
   // LOG_DIR/RUN_ID.log.
   // The first line of the run's log `log` (LogOf) that runbook said as an error

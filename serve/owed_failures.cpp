@@ -194,6 +194,7 @@ std::vector<std::string> OwedFailures::Tick(Time now) {
 void OwedFailures::Settle(const std::string& run_id) {
   ::unlink(FileOf(run_id).c_str());
   launcher_.Forget(run_id);
+  launcher_.RemoveUnfinishedWrites(run_id);  // a run that may have died may have left some
   owed_.erase(run_id);
 }
 

@@ -420,43 +420,41 @@ bool Scheduler::RunEnded(const EndedRun& ended) {
 
 // Whether a run of the store was started by this very fire (the restart after a crash
 // between the launch and the state file's write).
-bool Scheduler::AlreadyRan(const DueFire& fire) {
+std::vector<Value> Scheduler::RecordedTriggers(const std::string& runbook) const {
+  std::vector<Value> out;
   auto store = AuditStore::OpenExisting(audit_db_);
-  if (!store.ok()) return false;
-  auto runs = store.value()->Runs(fire.runbook->name, 20);
-  if (!runs.ok()) return false;
-  std::string want = ToJson(ScheduleTrigger(*fire.runbook, fire.schedule, fire.fire_at));
+  if (!store.ok()) return out;
+  auto runs = store.value()->Runs(runbook, 20);
+  if (!runs.ok()) return out;
   for (const RunRow& row : runs.value()) {
     auto events = store.value()->RunEvents(row.run_id);
     if (!events.ok() || events.value().empty()) continue;
     auto body = ParseJson(events.value().front().body);
-    if (body.ok() && body.value().Find("trigger") != nullptr &&
-        ToJson(*body.value().Find("trigger")) == want)
-      return true;
+    if (body.ok() && body.value().Find("trigger") != nullptr)
+      out.push_back(*body.value().Find("trigger"));
   }
+  return out;
+}
+
+bool Scheduler::AlreadyRan(const DueFire& fire) const {
+  const std::string want = ToJson(ScheduleTrigger(*fire.runbook, fire.schedule, fire.fire_at));
+  for (const Value& trigger : RecordedTriggers(fire.runbook->name))
+    if (ToJson(trigger) == want) return true;
   return false;
 }
 
-std::string Scheduler::LaterFireRan(const DueFire& fire) {
-  auto store = AuditStore::OpenExisting(audit_db_);
-  if (!store.ok()) return "";
-  auto runs = store.value()->Runs(fire.runbook->name, 20);
-  if (!runs.ok()) return "";
-  for (const RunRow& row : runs.value()) {
-    auto events = store.value()->RunEvents(row.run_id);
-    if (!events.ok() || events.value().empty()) continue;
-    auto body = ParseJson(events.value().front().body);
-    const Value* trigger = body.ok() ? body.value().Find("trigger") : nullptr;
-    if (trigger == nullptr || trigger->Find("kind") == nullptr ||
-        trigger->Find("kind")->ToText() != "schedule" || trigger->Find("schedule") == nullptr ||
-        trigger->Find("fire_at") == nullptr)
+std::string Scheduler::LaterFireRan(const DueFire& fire) const {
+  for (const Value& trigger : RecordedTriggers(fire.runbook->name)) {
+    const Value* kind = trigger.Find("kind");
+    const Value* schedule = trigger.Find("schedule");
+    const Value* at = trigger.Find("fire_at");
+    if (kind == nullptr || kind->ToText() != "schedule" || schedule == nullptr ||
+        !schedule->is_int() || static_cast<size_t>(schedule->as_int()) != fire.schedule ||
+        at == nullptr)
       continue;
-    const Value* schedule = trigger->Find("schedule");
-    const std::string ran = trigger->Find("fire_at")->ToText();
-    auto ran_at = ParseUtc(ran);
-    if (schedule->is_int() && static_cast<size_t>(schedule->as_int()) == fire.schedule && ran_at &&
-        std::chrono::floor<std::chrono::seconds>(*ran_at) > fire.fire_at)
-      return ran;
+    auto ran_at = ParseUtc(at->ToText());
+    if (ran_at && std::chrono::floor<std::chrono::seconds>(*ran_at) > fire.fire_at)
+      return at->ToText();
   }
   return "";
 }

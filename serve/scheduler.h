@@ -93,11 +93,14 @@ class Scheduler {
   void PruneLaunched(SysSeconds now);
   void WriteState(SysSeconds now);
   void StartQueued();
-  bool AlreadyRan(const DueFire& fire);
+  // The triggers the store's 20 newest runs of `runbook` recorded (run_started's), newest
+  // first: what AlreadyRan and LaterFireRan judge a fire by.
+  std::vector<Value> RecordedTriggers(const std::string& runbook) const;
+  bool AlreadyRan(const DueFire& fire) const;
   // A run of a later fire of `fire`'s schedule, as the store holds it: its fire_at (UTC text),
   // "" when none. A fire queued again after a restart never runs behind a later one of its
   // schedule ("only the latest can run", breakDD DD3: a planted older fire ran after a newer).
-  std::string LaterFireRan(const DueFire& fire);
+  std::string LaterFireRan(const DueFire& fire) const;
   // Starts the fire `what` (What: the runbook, its schedule and fire time), said with `why`
   // ("on time", "queued, now free"); `what` alone is kept for what is said of it later.
   void Start(const LaunchRequest& request, const std::string& what, const std::string& why,

@@ -75,6 +75,15 @@ std::string Show(const std::string& dir, const std::string& id) {
   return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
 }
 
+// Checks that run `id` was told once, as interrupted, and is recorded so.
+void CheckToldInterruptedOnce(Serve& serve, Receiver& hook, const std::string& id) {
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == id);
+  CHECK(Text(got[0], "status") == "interrupted");
+  CHECK(serve.Finished(id) == "interrupted");
+}
+
 // Checks what the next serve made of run `id`, which never began: recorded interrupted with
 // its caller and objectives, told once as interrupted, nothing of it run.
 void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id) {
@@ -395,11 +404,7 @@ TEST_CASE("serve: a run whose marker was lost is known by its kept params, recor
     std::filesystem::remove(logs + "/" + id + ".runbook");
   }
   serve.Start();
-  std::vector<Value> got = hook.AtLeast(1);
-  REQUIRE(got.size() == 1);
-  CHECK(Text(got[0], "run_id") == id);
-  CHECK(Text(got[0], "status") == "interrupted");
-  CHECK(serve.Finished(id) == "interrupted");
+  CheckToldInterruptedOnce(serve, hook, id);
   CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"kind\":\"api\""));  // its trigger
   ResumeVictimOnce(serve, hook, dir, id);
 }
@@ -413,11 +418,7 @@ TEST_CASE("serve: a page sent before the store took the run that never began is 
   VictimBehindHolder b;
   auto& [dir, port, hook, written, serve, holder, id] = b;
   const std::string db = dir + "/store/audit.db";
-  REQUIRE(Shell(std::string(kSqliteWaiting) + db +
-                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
-                "AND NEW.run_id = '" +
-                id + "' BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
-              .exit_code == 0);
+  RefuseEvents(db, "NEW.kind = 'run_started' AND NEW.run_id = '" + id + "'");
   REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
   std::vector<Value> got = hook.AtLeast(1);  // sent though the run is not recorded
   REQUIRE(got.size() == 1);
@@ -427,7 +428,7 @@ TEST_CASE("serve: a page sent before the store took the run that never began is 
   CHECK(NotificationsOf(dir, id).empty());
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // NowUtc: whole seconds
   const std::string dropped = NowUtc(0);
-  REQUIRE(Shell(std::string(kSqliteWaiting) + db + " 'DROP TRIGGER held'").exit_code == 0);
+  AcceptEvents(db);
   for (int i = 0; i < 200 && StartedBody(dir, id).empty(); ++i)  // serve asks again
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(serve.Finished(id) == "interrupted");
@@ -466,11 +467,7 @@ TEST_CASE("serve: a run that began and lost its marker is still told as interrup
   REQUIRE(std::filesystem::exists(logs + id + ".params"));
   std::filesystem::remove(logs + id + ".running");
   serve.Start();
-  std::vector<Value> got = hook.AtLeast(1);
-  REQUIRE(got.size() == 1);
-  CHECK(Text(got[0], "run_id") == id);
-  CHECK(Text(got[0], "status") == "interrupted");
-  CHECK(serve.Finished(id) == "interrupted");
+  CheckToldInterruptedOnce(serve, hook, id);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(hook.Bodies().size() == 1);
 }
@@ -581,14 +578,10 @@ TEST_CASE("serve: a run taken as never begun stays so when its helper must try a
   serve.Kill9();
   std::filesystem::remove(logs + id + ".params");
   WriteFile(logs, id + ".log", "runbook: audit store " + db + " (--audit-db)\n");
-  REQUIRE(Shell(std::string(kSqliteWaiting) + db +
-                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
-                "AND NEW.run_id = '" +
-                id + "' BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
-              .exit_code == 0);
+  RefuseEvents(db, "NEW.kind = 'run_started' AND NEW.run_id = '" + id + "'");
   serve.Start();
   REQUIRE(FileSays(logs + id + ".log", "is not recorded yet: serve asks again", 20));
-  REQUIRE(Shell(std::string(kSqliteWaiting) + db + " 'DROP TRIGGER held'").exit_code == 0);
+  AcceptEvents(db);
   for (int i = 0; i < 200 && StartedBody(dir, id).empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   INFO(ReadFile(logs + id + ".log"));

@@ -38,18 +38,6 @@ std::string CrashAfter(const std::string& name, const std::string& gate,
          ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done; kill -9 $PPID; sleep 5']}}\n";
 }
 
-// A trigger in store `db` that refuses every new run's record (its run_started), standing for
-// a store locked past a run's busy timeout, until ReleaseNewRuns.
-void HoldNewRuns(const std::string& db) {
-  REQUIRE(Shell(kSqliteWaiting + db +
-                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_started' "
-                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
-              .exit_code == 0);
-}
-void ReleaseNewRuns(const std::string& db) {
-  REQUIRE(Shell(kSqliteWaiting + db + " 'DROP TRIGGER held'").exit_code == 0);
-}
-
 }  // namespace
 
 TEST_CASE("serve: a failure being sent when serve is killed is sent by the next, each entry once",
@@ -1545,14 +1533,14 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
                 "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
   Serve serve(dir);
   const std::string db = dir + "/store/audit.db";
-  HoldNewRuns(db);
+  RefuseEvents(db, "NEW.kind = 'run_started'");  // a store that will not take new runs
   std::string id = StartRun(serve, "nosecret", "x");
   REQUIRE(hook.AtLeast(1).size() == 1);  // its failure is sent at once
   std::string log = dir + "/store/serve/logs/" + id + ".log";
   REQUIRE(FileSays(log, "the refused run " + id + " is not recorded yet: serve asks again", 20));
   CHECK(Shell(kSqliteWaiting + db + " \"SELECT count(*) FROM runs WHERE run_id = '" + id + "'\"")
             .out == "0\n");  // not recorded yet
-  ReleaseNewRuns(db);
+  AcceptEvents(db);
   std::string status;
   for (int i = 0; i < 300 && status != "failure"; ++i) {  // the helper again, 10 s later
     Command c = serve.Http("GET", "/api/v1/runs/" + id);
@@ -1581,11 +1569,11 @@ TEST_CASE("serve: a gate's resume that cannot start on a locked store is started
   REQUIRE(serve.WaitsForApproval(id));
   serve.Kill9();
   const std::string db = dir + "/store/audit.db";
-  HoldNewRuns(db);
+  RefuseEvents(db, "NEW.kind = 'run_started'");  // a store that will not take new runs
   serve.Start();
   REQUIRE(serve.LogSays("at its gate) could not start, exit 3 (it said: \"", 20));
   CHECK(serve.LogSays("held by the test"));  // the store's refusal, quoted
-  ReleaseNewRuns(db);
+  AcceptEvents(db);
   std::string next;  // the resume serve started again, once the store took it
   const std::string said = "resumed as run ";
   for (int i = 0; i < 200 && next.empty(); ++i) {
@@ -1677,10 +1665,10 @@ TEST_CASE("serve: an edited gate run's resume tried again still reads the runboo
   // handed back to the run for the next try: without it the try found the edit and refused.
   EditedGateRun t;
   const std::string db = t.dir + "/store/audit.db";
-  HoldNewRuns(db);
+  RefuseEvents(db, "NEW.kind = 'run_started'");  // a store that will not take new runs
   t.serve.Start();
   REQUIRE(t.serve.LogSays("at its gate) could not start, exit 3 (it said: \"", 20));
-  ReleaseNewRuns(db);
+  AcceptEvents(db);
   const std::string said = "resumed as the run started";
   for (int i = 0; i < 100 && t.serve.Log().find(said) == t.serve.Log().rfind(said); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

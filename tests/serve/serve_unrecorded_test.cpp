@@ -274,17 +274,14 @@ TEST_CASE("serve: a run's end the store refused is recorded late as it was, and 
   Serve serve(dir);
   const std::string db = dir + "/store/audit.db";
   serve.Json("GET", "/api/v1/runs", 200);  // the store exists
-  REQUIRE(Shell(kSqliteWaiting + db +
-                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'run_finished' "
-                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
-              .exit_code == 0);
+  RefuseEvents(db, "NEW.kind = 'run_finished'");
   std::string id = StartRun(serve, "od", "x");
   CHECK(serve.LogSays("run " + id + " ended, exit 3", 20));
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "event") == "objective_missed");
   const std::string dropped = NowUtc(1);  // the end is recorded at the helper's next try, after
-  REQUIRE(Shell(kSqliteWaiting + db + " 'DROP TRIGGER held'").exit_code == 0);
+  AcceptEvents(db);
   const std::string log = dir + "/store/serve/logs/" + id + ".log";
   CHECK(FileSays(log,
                  "1 event(s) it could not record while the store was locked are recorded "
@@ -507,17 +504,14 @@ TEST_CASE("serve: a lost run's page the store refused to list is listed at its h
   const std::string db = dir + "/store/audit.db";
   std::string id = StartRun(serve, "lost", "x");
   WaitAboutToEnd(dir);
-  REQUIRE(Shell(std::string(kSqliteWaiting) + db +
-                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN NEW.kind = 'notification' "
-                "BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
-              .exit_code == 0);
+  RefuseEvents(db, "NEW.kind = 'notification'");
   REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   const std::string log = dir + "/store/serve/logs/" + id + ".log";
   CHECK(FileSays(log, "the notification was not recorded: held by the test", 20));
   CHECK(NotificationsOf(dir, id).empty());
-  REQUIRE(Shell(std::string(kSqliteWaiting) + db + " 'DROP TRIGGER held'").exit_code == 0);
+  AcceptEvents(db);
   for (int i = 0; i < 100 && NotificationsOf(dir, id).empty(); ++i)  // serve asks again
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   INFO(ReadFile(log));

@@ -78,6 +78,19 @@ inline std::string StartRun(Serve& serve, const std::string& runbook, const std:
       ->as_string();
 }
 
+// A trigger in store `db` that refuses each new event matching `when` (SQL on NEW, such as
+// "NEW.kind = 'run_started'"): a store that will not take a record, any error but busy, until
+// AcceptEvents. One at a time.
+inline void RefuseEvents(const std::string& db, const std::string& when) {
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db +
+                " \"CREATE TRIGGER held BEFORE INSERT ON events WHEN " + when +
+                " BEGIN SELECT RAISE(ABORT, 'held by the test'); END\"")
+              .exit_code == 0);
+}
+inline void AcceptEvents(const std::string& db) {
+  REQUIRE(Shell(std::string(kSqliteWaiting) + db + " 'DROP TRIGGER held'").exit_code == 0);
+}
+
 // The store's notification events of run `id`, as bodies.
 inline std::vector<Value> NotificationsOf(const std::string& dir, const std::string& id) {
   std::vector<Value> out;

@@ -21,6 +21,7 @@
 #include "serve/approval_answer.h"
 #include "serve/evidence_routes.h"
 #include "serve/guarded_http.h"
+#include "serve/kept_params.h"
 #include "serve/listing_cache.h"
 #include "serve/openapi.h"
 #include "serve/request_body.h"
@@ -297,8 +298,11 @@ class Routes {
     request.file = e->file;
     request.trigger = Value(Value::Map{
         {"kind", Value("api")}, {"by", Value(t_caller)}, {"from", Value(req.remote_addr)}});
+    request.caller_waits = true;  // answered once its params are kept (breakDD DD1)
     auto run = c_.launcher->Start(request);
     if (!run.ok()) return Error(res, 500, run.status().message());
+    WaitTaken(run.value().run_id);
+    c_.launcher->Release(run.value().run_id, false);  // a refusal is recorded and told
     c_.say("started " + name + " as run " + run.value().run_id + " (API: " + t_caller + " at " +
            req.remote_addr + ")");
     Json(res, 201, Value(Value::Map{{"run_id", Value(run.value().run_id)}}));
@@ -771,6 +775,22 @@ class Routes {
     for (const auto& [name, value] : params ? params->as_map() : Value::Map{})
       out.sets.emplace_back(name, SetText(value));
     return true;
+  }
+
+  // Waits, up to 10 s, until the run serve just started has kept its params as accepted
+  // (serve/kept_params.h) or has ended: its 201 then promises a run that a serve killed from
+  // then on records with its params, or one that told its refusal (breakDD DD1: answered
+  // before, a run killed with serve in the ~70 ms before it kept them was recorded with them
+  // withheld, and a page addressed by one could not be sent). Past 10 s (a machine that
+  // crawls) it is answered all the same.
+  void WaitTaken(const std::string& run_id) {
+    const std::string kept = c_.launcher->ParamsOf(run_id);
+    for (int i = 0; i < 500; ++i) {
+      if (auto params = ReadKeptParams(kept); params && params->accepted) return;
+      auto launched = c_.launcher->Launched(run_id);
+      if (!launched || launched->exit_code >= 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   }
 
   // The first line of `text`, at most 300 bytes: a refusal said in serve's log (newcomer

@@ -228,17 +228,23 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
     return pid.status();
   }
   run.pid = pid.value();
-  running_[run.pid] = run;
   if (request.caller_waits) caller_waits_[run.run_id] = false;
+  run.unanswered = request.caller_waits;
+  running_[run.pid] = run;
+  WriteMarker(run, request.caller_waits);
+  return run;
+}
+
+void Launcher::WriteMarker(const LaunchedRun& run, bool caller_waits) const {
   // Best effort: without it a restart resumes less. It names the run's runbook: a run the
   // store never had (refused before it started) is still told after a restart (breakRR RR6).
-  Value mark(Value::Map{{"runbook", Value(run.runbook)},
-                        {"file", Value(run.file)},
-                        {"resumes", Value(run.resumes)},
-                        {"trigger", run.trigger},
-                        {"set_params", SetNamesValue(run.set_names)}});
-  (void)WritePrivateFile(MarkerOf(run.run_id), ToJson(mark) + "\n");
-  return run;
+  Value::Map mark{{"runbook", Value(run.runbook)},
+                  {"file", Value(run.file)},
+                  {"resumes", Value(run.resumes)},
+                  {"trigger", run.trigger},
+                  {"set_params", SetNamesValue(run.set_names)}};
+  if (caller_waits) mark["answered"] = Value(!run.unanswered);
+  (void)WritePrivateFile(MarkerOf(run.run_id), ToJson(Value(std::move(mark))) + "\n");
 }
 
 std::optional<LaunchedRun> Launcher::AcceptedRun(const std::string& run_id) const {
@@ -273,6 +279,8 @@ std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const 
   if (const Value* trigger = mark.value().Find("trigger"); trigger != nullptr && trigger->is_map())
     run.trigger = *trigger;
   run.set_names = SetNamesFrom(mark.value().Find("set_params"));
+  const Value* answered = mark.value().Find("answered");
+  run.unanswered = answered != nullptr && answered->is_bool() && !answered->as_bool();
   return run;
 }
 
@@ -383,12 +391,20 @@ void Launcher::Release(const std::string& run_id, bool answered) {
                            [&](const EndedRun& e) { return e.run.run_id == run_id; });
   if (held == held_.end()) {  // still running: reported as any other when it ends
     waits->second = true;
+    for (auto& [pid, run] : running_) {
+      if (run.run_id != run_id || answered) continue;
+      run.unanswered = false;
+      WriteMarker(run, true);
+    }
     return;
   }
-  if (answered)
+  if (answered) {
     Forget(run_id);  // its refusal was told: nothing to notify, nothing to keep
-  else
+  } else {
+    held->run.unanswered = false;
+    if (MayOwe(*held)) WriteMarker(held->run, true);  // else Forgotten as it was reaped
     unreported_.push_back(*held);
+  }
   held_.erase(held);
   caller_waits_.erase(waits);
 }

@@ -37,8 +37,11 @@ struct LaunchRequest {
   // which was edited since (resume --runbook-text; breakWW WW8). "": `file`'s.
   std::string text_copy;
   // The caller waits to hear whether the run starts (POST .../resume answers a refusal with
-  // 409): when it ends before that is settled, Reap holds it back until Release says whether
-  // the refusal was answered (breakNN NN3: a refusal the caller was told of also paged).
+  // 409; POST .../runs answers 201 once the run kept its params): when it ends before that is
+  // settled, Reap holds it back until Release says whether the refusal was answered (breakNN
+  // NN3: a refusal the caller was told of also paged). Its marker says "answered": false until
+  // Release: a run that left no record when serve died before answering is dropped by the
+  // next serve, as its caller saw the request fail (LaunchedRun::unanswered).
   bool caller_waits = false;
 };
 
@@ -58,6 +61,11 @@ struct LaunchedRun {
   // The trigger it records (LaunchRequest::trigger): a helper records a run that never began
   // with it, its caller's identity included (breakZZ ZZ5: the user was empty). Null: unknown.
   Value trigger;
+  // Its caller waited (LaunchRequest::caller_waits) and had not been answered when serve last
+  // marked it (its marker's "answered": false; MarkedRun): left unrecorded by a serve that
+  // died, it is dropped, never recorded or told (breakDD DD1: recorded with its params
+  // withheld, its page addressed by a param could not be rendered, and nobody was paged).
+  bool unanswered = false;
   bool cancelled = false;
   // The cancel was serve's own stop (Cancel's `by_stop`), no operator's: a run the stop caught
   // before it began is recorded interrupted, to be resumed (breakBB BB5: it was forgotten,
@@ -113,7 +121,8 @@ class Launcher {
   // kept for Ended().
   std::vector<EndedRun> Reap();
   // Settles a run started with `caller_waits`: `answered` when its caller was told it was
-  // refused (it is then never reported by Reap), else it is reported as any other.
+  // refused (it is then never reported by Reap), else it is reported as any other, and its
+  // marker, while it is kept, says its caller was answered (LaunchedRun::unanswered).
   void Release(const std::string& run_id, bool answered);
   // Starts `runbook run FILE --run-id ID --lost-exit N --notify-outbox OUTBOX --notify-sent
   // SENT [--lost-copy COPY]
@@ -236,6 +245,9 @@ class Launcher {
   mutable std::map<std::string, bool> caller_waits_;          // run id: released (caller_waits)
   mutable std::vector<EndedRun> held_;                        // ended before their Release
   void ReapLocked() const;
+  // Writes MarkerOf(run.run_id) (best effort): what a restarted serve needs of the run, with
+  // "answered" (its caller's, LaunchedRun::unanswered) when `caller_waits`.
+  void WriteMarker(const LaunchedRun& run, bool caller_waits) const;
   // Forks and execs `args` with its output to `log` (opened with `log_flags`) and `sets` on
   // its standard input (a JSON list of [NAME, VALUE] pairs; /dev/null when empty), after
   // which the child has exec'd. Under mu_.

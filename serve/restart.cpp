@@ -309,6 +309,14 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
       }
     } else {  // never recorded: refused before it started (breakRR RR6: its .owed unwritten)
       run = launcher.MarkedRun(id);
+      if (run && run->unanswered) {  // breakDD DD1
+        say("run " + id +
+            " died with serve before its caller was answered, and left no record in the store: "
+            "dropped (none of its steps ran; its caller saw the request fail and may send it "
+            "again)");
+        launcher.Forget(id);
+        continue;
+      }
     }
     if (!run) {
       launcher.Forget(id);  // told all, resumed at its gate, or an unnamed marker

@@ -623,3 +623,63 @@ TEST_CASE("serve: a page kept as sent but not journaled yet is not sent again, a
   CHECK(Text(listed[0], "event") == "failure");
   WriteFile(dir, "gate.go", "");
 }
+
+TEST_CASE("serve answers an API run's 201 once the run kept its params, and marks it answered",
+          "[serve][owed]") {
+  // breakDD DD1: serve answered 201 as soon as the run's process was started; killed in the
+  // ~70 ms before the run kept its params, the next serve recorded the run with them withheld,
+  // and a page addressed by one (`url: .../${{ params.tag }}`) could not be sent.
+  LockedDr b("answered-key");
+  auto& [dir, port, logs, hook, written, serve, locker] = b;
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/dr/runs", 201, "{\"params\": {\"tag\": \"t-ans\"}}")
+          .Find("run_id")
+          ->as_string();
+  // At the 201, not later: the run kept its params as accepted, and its marker says so.
+  const std::string kept = ReadFile(logs + id + ".params");
+  CHECK_THAT(kept, Catch::Contains("\"accepted\":true") && Catch::Contains("t-ans"));
+  CHECK_THAT(ReadFile(logs + id + ".running"), Catch::Contains("\"answered\":true"));
+  StopServer(locker);
+  CHECK(serve.Finished(id) == "success");
+}
+
+TEST_CASE("serve drops a run that left no record when it died before answering its caller",
+          "[serve][owed]") {
+  // breakDD DD1: serve killed after starting an API run and before its 201 (the caller saw
+  // the request fail, and may send it again): the run, which recorded nothing, is neither
+  // recorded nor paged; it is said in serve's log. Files as the crash leaves them: the
+  // marker before Release, with or without the params the run kept meanwhile.
+  LockedDr b("dropped-key");
+  auto& [dir, port, logs, hook, written, serve, locker] = b;
+  std::string id = StartWaitingForStore(serve, dir, "{\"tag\": \"t-drop\"}");
+  serve.Kill9();  // the run dies with it
+  StopServer(locker);
+  std::string marker = ReadFile(logs + id + ".running");
+  const size_t at = marker.find("\"answered\":true");
+  REQUIRE(at != std::string::npos);
+  marker.replace(at, 15, "\"answered\":false");
+  WriteFile(logs, id + ".running", marker);
+  SECTION("its params kept") {}
+  SECTION("its params never kept") {
+    std::filesystem::remove(logs + id + ".params");
+    WriteFile(logs, id + ".log", "runbook: audit store " + dir + "/store/audit.db (--audit-db)\n");
+  }
+  // A failing runbook beside it, whose page is then the first and only one the hook gets.
+  WriteFile(dir, "rb/fail.yaml",
+            Drill(dir, "fail", port, "") +
+                "  - {id: f, needs: [s], uses: exec, with: {run: [sh, -c, 'exit 1']}}\n");
+  serve.Start();
+  CHECK(serve.LogSays("run " + id +
+                      " died with serve before its caller was answered, and left no record in "
+                      "the store: dropped"));
+  std::string next =
+      serve.Json("POST", "/api/v1/runbooks/fail/runs", 201, "{}").Find("run_id")->as_string();
+  CHECK(serve.Finished(next) == "failure");
+  std::vector<Value> got = hook.AtLeast(1);
+  REQUIRE(got.size() == 1);
+  CHECK(Text(got[0], "run_id") == next);
+  serve.Json("GET", "/api/v1/runs/" + id, 404);
+  for (const char* kind : {".running", ".params", ".runbook"})
+    CHECK(!std::filesystem::exists(logs + id + kind));
+  CHECK(ReadFile(dir + "/ran") == "fail\n");  // the dropped run ran nothing
+}

@@ -166,8 +166,7 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
   }
   if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, acceptance);
   auto said = ParseJson(o.lost_set_names);
-  std::optional<std::vector<std::string>> set =
-      said.ok() ? SetNamesFrom(&said.value()) : std::nullopt;
+  std::optional<std::vector<std::string>> set = said.ok() ? StringsOf(&said.value()) : std::nullopt;
   if (!set) {
     set.emplace();
     for (const ParamSpec& p : rb.params) set->push_back(p.name);

@@ -455,14 +455,16 @@ class Routes {
       const char* ended = launched->run.cancelled  ? "cancelled"
                           : launched->run.requeued ? "requeued"
                                                    : "failed_to_start";
-      return Json(res, 200,
-                  Value(Value::Map{
-                      {"run_id", Value(id)},
-                      {"runbook", Value(launched->run.runbook)},
-                      {"status", Value(running ? "starting" : ended)},
-                      {"exit_code", running ? Value() : Value(int64_t{launched->exit_code})},
-                      {"output", Value(Tail(launched->run.log))},
-                      {"waiting", Value(running ? WaitingLine(Tail(launched->run.log)) : "")}}));
+      return Json(
+          res, 200,
+          Value(Value::Map{{"run_id", Value(id)},
+                           {"runbook", Value(launched->run.runbook)},
+                           {"status", Value(running ? "starting" : ended)},
+                           {"exit_code", running ? Value() : Value(int64_t{launched->exit_code})},
+                           {"output", Value(Tail(launched->run.log))},
+                           {"waiting", Value(running ? WaitingLine(Tail(launched->run.log)) : "")},
+                           {"trigger", launched->run.trigger},
+                           {"params", StartingParams(ReadKeptParams(c_.launcher->ParamsOf(id)))}}));
     }
     if (auto record = Record(id, res)) Json(res, 200, ReportValue(*record));
   }

@@ -1,7 +1,6 @@
 #include "serve/kept_params.h"
 
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -9,25 +8,10 @@
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
 #include "engine/util/time_format.h"
+#include "serve/run_log.h"
 
 namespace runbook {
 namespace {
-
-Value Names(const std::vector<std::string>& names) {
-  Value::List out;
-  for (const std::string& name : names) out.push_back(Value(name));
-  return Value(std::move(out));
-}
-
-// The names of list `v` into `out`; false when it is no list of strings.
-bool ReadNames(const Value* v, std::vector<std::string>& out) {
-  if (v == nullptr || !v->is_list()) return false;
-  for (const Value& name : v->as_list()) {
-    if (!name.is_string()) return false;
-    out.push_back(name.as_string());
-  }
-  return true;
-}
 
 std::string TextOf(const Value& body, const char* key) {
   const Value* v = body.Find(key);
@@ -38,8 +22,8 @@ std::string TextOf(const Value& body, const char* key) {
 
 Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
   Value body(Value::Map{{"params", Value(kept.params)},
-                        {"withheld", Names(kept.withheld)},
-                        {"lost", Names(kept.lost)},
+                        {"withheld", StringsValue(kept.withheld)},
+                        {"lost", StringsValue(kept.lost)},
                         {"masks", Value(kept.masks)},
                         {"fingerprints", Value(kept.fingerprints)},
                         {"accepted", Value(kept.accepted)},
@@ -82,13 +66,14 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
   auto body = ParseJson(*text);
   if (!body.ok() || !body.value().is_map()) return std::nullopt;
   const Value* params = body.value().Find("params");
+  auto withheld = StringsOf(body.value().Find("withheld"));
+  const Value* lost_names = body.value().Find("lost");
+  auto lost = lost_names != nullptr ? StringsOf(lost_names) : std::vector<std::string>();
+  if (params == nullptr || !params->is_map() || !withheld || !lost) return std::nullopt;
   KeptParams out;
-  if (params == nullptr || !params->is_map() ||
-      !ReadNames(body.value().Find("withheld"), out.withheld))
-    return std::nullopt;
+  out.withheld = *withheld;
+  out.lost = *lost;
   out.params = params->as_map();
-  if (body.value().Find("lost") != nullptr && !ReadNames(body.value().Find("lost"), out.lost))
-    return std::nullopt;
   // Only a mask of a withheld name, and only a mask: a value that is its own mask was never
   // one (a file planted with a secret's text in it is not taken).
   if (const Value* masks = body.value().Find("masks"); masks != nullptr && masks->is_map())
@@ -115,14 +100,9 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
 
 bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_path) {
   if (kept) return kept->accepted;
-  constexpr std::streamoff kMaxRead = 64 * 1024;  // a run that never began said little
-  std::ifstream in(log_path, std::ios::binary | std::ios::ate);
-  if (!in) return true;  // serve makes it before the run starts: lost with the rest
-  const std::streamoff size = in.tellg();
-  in.seekg(size > kMaxRead ? size - kMaxRead : 0);
-  std::ostringstream text;
-  text << in.rdbuf();
-  const std::string log = text.str();
+  constexpr size_t kMaxRead = 64 * 1024;  // a run that never began said little
+  // Serve makes the log before the run starts: one missing was lost with the rest.
+  const std::string log = RunOwnOutput(log_path, kMaxRead).value_or("");
   return log.find("\nrunbook: error: ") == std::string::npos &&
          log.rfind("runbook: error: ", 0) != 0;
 }

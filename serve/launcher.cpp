@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include "engine/audit/unrecorded.h"
@@ -21,6 +21,7 @@
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
 #include "serve/kept_params.h"
+#include "serve/run_log.h"
 
 namespace runbook {
 namespace {
@@ -144,20 +145,7 @@ std::vector<std::string> Launcher::LeftRunning(const std::string& log_dir) {
 }
 
 Value SetNamesValue(const std::optional<std::vector<std::string>>& names) {
-  if (!names) return Value();
-  Value::List list;
-  for (const std::string& name : *names) list.push_back(Value(name));
-  return Value(std::move(list));
-}
-
-std::optional<std::vector<std::string>> SetNamesFrom(const Value* kept) {
-  if (kept == nullptr || !kept->is_list()) return std::nullopt;
-  std::vector<std::string> names;
-  for (const Value& name : kept->as_list()) {
-    if (!name.is_string()) return std::nullopt;
-    names.push_back(name.as_string());
-  }
-  return names;
+  return names ? StringsValue(*names) : Value();
 }
 
 std::string SetText(const Value& value) {
@@ -278,7 +266,7 @@ std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const 
   if (resumes != nullptr && resumes->is_string()) run.resumes = resumes->as_string();
   if (const Value* trigger = mark.value().Find("trigger"); trigger != nullptr && trigger->is_map())
     run.trigger = *trigger;
-  run.set_names = SetNamesFrom(mark.value().Find("set_params"));
+  run.set_names = StringsOf(mark.value().Find("set_params"));
   const Value* answered = mark.value().Find("answered");
   run.unanswered = answered != nullptr && answered->is_bool() && !answered->as_bool();
   return run;
@@ -287,7 +275,7 @@ std::optional<LaunchedRun> Launcher::MarkedRun(const std::string& run_id) const 
 std::string Launcher::FirstError(const std::string& log) {
   constexpr std::string_view kError = "runbook: error: ";
   constexpr size_t kMaxQuoted = 300;
-  std::ifstream in(log);
+  std::istringstream in(RunOwnOutput(log, 64 * 1024).value_or(""));  // the run's, not a helper's
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(kError, 0) != 0) continue;
@@ -331,6 +319,7 @@ Result<pid_t> Launcher::StartLostHelper(const LaunchedRun& run, int exit_code) {
   if (run.set_names)
     args.insert(args.end(), {"--lost-set-names", ToJson(SetNamesValue(run.set_names))});
   if (!run.sets.empty()) args.push_back("--sets-stdin");  // as Argv: never on argv (TT3)
+  AppendHelperHeader(LogOf(run.run_id), exit_code);       // what follows is not the run's own
   std::lock_guard<std::mutex> lock(mu_);
   auto pid = SpawnLocked(std::move(args), LogOf(run.run_id), O_APPEND | O_CREAT, run.sets);
   if (pid.ok()) helpers_.push_back(pid.value());
@@ -399,7 +388,10 @@ void Launcher::Release(const std::string& run_id, bool answered) {
     return;
   }
   if (answered) {
-    Forget(run_id);  // its refusal was told: nothing to notify, nothing to keep
+    // Its refusal was told (the 409 carries its words): nothing to notify, nothing to keep,
+    // its log included, under an id nobody was given (newcomer round of issue 16).
+    Forget(run_id);
+    ::unlink(LogOf(run_id).c_str());
   } else {
     held->run.unanswered = false;
     if (MayOwe(*held)) WriteMarker(held->run, true);  // else Forgotten as it was reaped

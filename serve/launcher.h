@@ -80,10 +80,9 @@ struct LaunchedRun {
 // PR_SET_PDEATHSIG), for `run --lost-exit` (cli/run_lost.h).
 constexpr int kDiedWithServe = 1000;
 
-// LaunchedRun::set_names as its files keep it: a list of names, null when not known; and
-// back (anything but a list of strings: not known).
+// LaunchedRun::set_names as its files keep it: a list of names, null when not known (read
+// back with StringsOf: anything but a list of strings is not known).
 Value SetNamesValue(const std::optional<std::vector<std::string>>& names);
-std::optional<std::vector<std::string>> SetNamesFrom(const Value* kept);
 
 struct EndedRun {
   LaunchedRun run;

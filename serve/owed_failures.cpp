@@ -34,7 +34,8 @@ std::string Text(const Value& v, const char* key) {
 // while the store was locked (engine/audit/unrecorded.h). Said as the work, not as what is
 // left: a helper that sent and could not record has sent (breakCC CC5).
 std::string Owing(const LaunchedRun& run, bool only_record) {
-  if (only_record) return "recording what it did while the store was locked (nothing to send)";
+  if (only_record)
+    return "recording what the store could not take when it happened (nothing to send)";
   if (run.cancelled && run.stopped)
     return "recording its end (cancelled by serve's stop; told if it never began)";
   return run.cancelled ? "recording its end (a cancel: nothing to send)" : "telling its failure";
@@ -135,12 +136,12 @@ std::vector<std::string> OwedFailures::TakeUpLeft(Time now) {
     if (const Value* trigger = body.value().Find("trigger");
         trigger != nullptr && trigger->is_map())
       owed.run.trigger = *trigger;  // a run that never began is recorded with its caller
-    owed.run.set_names = SetNamesFrom(body.value().Find("set_params"));
+    owed.run.set_names = StringsOf(body.value().Find("set_params"));
     owed.run.log = launcher_.LogOf(id);
     owed.exit_code = static_cast<int>(code->as_int());
     said.push_back("run " + id +
                    (OnlyRecord(owed)
-                        ? ": what it did while the store was locked was owed when serve "
+                        ? ": what the store could not take when it happened was owed when serve "
                           "stopped: it is recorded now"
                     : owed.run.cancelled
                         ? ": its end (a cancel: nothing to send) was owed when serve stopped: it "

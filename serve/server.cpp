@@ -22,6 +22,7 @@
 #include "engine/audit/store.h"
 #include "engine/audit/unrecorded.h"
 #include "engine/util/duration.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 #include "serve/api.h"
 #include "serve/gate_resumes.h"
@@ -79,6 +80,13 @@ class CurrentCatalog {
   std::shared_ptr<const Catalog> catalog_;
 };
 
+// Whether run `id` is in the store at `audit_db`: it began (recorded its start). True when
+// the store cannot be read: nothing is then said of a run as if it had not begun.
+bool Began(const std::string& audit_db, const std::string& id) {
+  auto store = AuditStore::OpenExisting(audit_db);
+  return !store.ok() || store.value()->FindRun(id).ok();
+}
+
 // "run ID ended, exit N", and " (cancelled)" when serve had asked it to stop and it ended so
 // (128+N); one that ended otherwise after a cancel (a step had failed first: exit 1) is said
 // " (after a cancel)" (breakVV VV7: "exit 1 (cancelled)" for a run recorded as a failure).
@@ -89,22 +97,23 @@ std::string EndedLine(const EndedRun& e, const Launcher& launcher) {
   // Serve's own stop caught one that had not begun (not in the store): it is recorded
   // interrupted and told, to be resumed (newcomer round of issue 16: "(cancelled)" was said
   // of a run then paged). A fire's is judged again instead (Scheduler).
-  auto began = [&] {
-    auto store = AuditStore::OpenExisting(launcher.audit_db());
-    return !store.ok() || store.value()->FindRun(e.run.run_id).ok();
-  };
   const bool api_run =
       e.run.trigger.Find("kind") == nullptr || e.run.trigger.Find("kind")->ToText() != "schedule";
+  // A signal's end is named (newcomer round of issue 16: "ended, exit 137" said nothing of a
+  // kill); runbook's own codes below 128 are format.md's.
+  const int signal = e.exit_code > 128 ? e.exit_code - 128 : 0;
   const std::string how =
-      !e.run.cancelled ? ""
-      : e.exit_code > 128 && e.run.stopped && api_run && !began()
+      !e.run.cancelled ? (signal > 0 ? " (killed by signal " + std::to_string(signal) + ", " +
+                                           std::string(::strsignal(signal)) + ")"
+                                     : "")
+      : e.exit_code > 128 && e.run.stopped && api_run && !Began(launcher.audit_db(), e.run.run_id)
           ? " (stopped with serve before it began: recorded interrupted and told, to be resumed)"
       : e.exit_code > 128 ? " (cancelled)"
                           : " (after a cancel)";
   const bool end_kept =
       e.exit_code != 0 && KeptEnd(launcher.UnrecordedOf(e.run.run_id), e.run.run_id);
   return "run " + e.run.run_id + " ended, exit " + std::to_string(e.exit_code) +
-         (end_kept ? " (its end, kept while the store was locked, is recorded by its helper)"
+         (end_kept ? " (its end, kept while the store could not take it, is recorded by its helper)"
                    : how);
 }
 
@@ -189,7 +198,11 @@ void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::st
     // second cancel now would stop them without the grace (breakUU UU5).
     Say(r.cancelled ? "run " + r.run_id + " was cancelled already: its finally steps get " +
                           FormatDuration(grace) + " to end"
-                    : "cancelling run " + r.run_id + ": serve is stopping");
+        : Began(audit_db, r.run_id)
+            ? "cancelling run " + r.run_id + ": serve is stopping"
+            : "stopping run " + r.run_id +
+                  ", which has not begun (it waits for its lock or the store): "
+                  "serve is stopping");
     if (!r.cancelled) launcher.Cancel(r.run_id, true);
   }
   WaitForRuns(launcher, owed, grace, kept);
@@ -209,6 +222,25 @@ void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::st
     for (const std::string& line : owed.Tick(std::chrono::steady_clock::now())) Say(line);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+// Why serve may not trust folder `dir` of its state (the state folder, its logs): it takes
+// the files it finds there for its runs (markers, kept params, runbook copies: what it
+// records, pages and runs again after a restart), so only its own user may write there, as
+// ssh's StrictModes asks of ~/.ssh (breakDD DD3: files planted there made serve record and page
+// a run "by mallory" it never started). "" when it may: a directory (not a symlink) owned by
+// serve's user, not writable by its group or others.
+std::string StateFolderProblem(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return "cannot read " + dir + ": " + std::strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return dir + " is not a folder (a symlink?)";
+  if (st.st_uid != ::geteuid())
+    return dir + " is owned by uid " + std::to_string(st.st_uid) + ", not by serve's user (uid " +
+           std::to_string(::geteuid()) + ")";
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return dir + " is writable by its group or others (mode " + OctalMode(st.st_mode) +
+           "): chmod go-w " + dir;
+  return "";
 }
 
 // Takes `state_dir`/serve.lock (flock, held until serve exits) before anything in the state
@@ -254,11 +286,18 @@ int Prepare(const ServeOptions& o) {
     return 2;
   }
   ::mkdir(o.state_dir.c_str(), 0700);
+  ::mkdir((o.state_dir + "/logs").c_str(), 0700);
+  for (const std::string& dir : {o.state_dir, o.state_dir + "/logs"}) {
+    if (std::string problem = StateFolderProblem(dir); !problem.empty()) {
+      std::cerr << "runbook: error: serve's state folder: " << problem
+                << ": serve takes the files there for its own runs; nothing was started\n";
+      return 3;
+    }
+  }
   if (std::string held = HoldStateFolder(o.state_dir); !held.empty()) {
     std::cerr << "runbook: error: " << held << "\n";
     return 3;
   }
-  ::mkdir((o.state_dir + "/logs").c_str(), 0700);
   auto store = AuditStore::Open(o.audit_db);  // made when missing
   if (!store.ok()) {
     std::cerr << "runbook: error: " << store.status().message() << "\n";

@@ -52,4 +52,14 @@ Value StartingRunValue(const LaunchedRun& run, const std::string& kind, const st
                           {"waiting", Value(WaitingLine(log))}});
 }
 
+Value StartingParams(const std::optional<KeptParams>& kept) {
+  if (!kept) return Value();
+  Value::Map params = kept->params;
+  for (const std::string& name : kept->withheld) {
+    auto mask = kept->masks.find(name);
+    params[name] = mask != kept->masks.end() ? mask->second : Value("***");
+  }
+  return Value(std::move(params));
+}
+
 }  // namespace runbook

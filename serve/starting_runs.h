@@ -7,9 +7,11 @@
 // run with its reason.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/util/value.h"
+#include "serve/kept_params.h"
 #include "serve/launcher.h"
 
 namespace runbook {
@@ -23,5 +25,11 @@ std::string WaitingLine(const std::string& log);
 // ListedRunValue's fields), status "starting", `kind` its runbook's kind ("" when not
 // known), times and measures null, plus `waiting` (WaitingLine of `log`).
 Value StartingRunValue(const LaunchedRun& run, const std::string& kind, const std::string& log);
+
+// The params of a starting run as its kept params say them (serve/kept_params.h): each value
+// as bound, a withheld one (a secret's text, or lost) as its mask ("***" when none was kept),
+// never its text; null when none are kept yet (newcomer round of issue 16: a run waiting an
+// hour for its lock showed nothing of what it would run with).
+Value StartingParams(const std::optional<KeptParams>& kept);
 
 }  // namespace runbook

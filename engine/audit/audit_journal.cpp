@@ -21,12 +21,6 @@
 namespace runbook {
 namespace {
 
-Value StringList(const std::vector<std::string>& lines) {
-  Value::List list;
-  for (const std::string& line : lines) list.push_back(Value(line));
-  return Value(std::move(list));
-}
-
 constexpr size_t kTailBytes = 4096;  // captured output kept per attempt
 
 std::string Tail(const std::string& text) {
@@ -233,7 +227,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"kind", Value(rb.kind)},
       {"runbook_sha256", Value(context_.runbook_sha256)},
       {"params", Value(std::move(recorded))},
-      {"masked_params", StringList(masked)},
+      {"masked_params", StringsValue(masked)},
       {"masked_param_fingerprints", Value(std::move(fingerprints))},
       {"objectives", Value(std::move(objectives))},
       {"user", Value(context_.user)},
@@ -245,18 +239,18 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"engine_version", Value(RUNBOOK_VERSION)},
       {"git_commit", Value(context_.git_commit)},
       {"resumed_from", Value(context_.resumed_from)},
-      {"continues", StringList(context_.continues)},
+      {"continues", StringsValue(context_.continues)},
       {"incident_started_at", Value(context_.incident_started_at)},
       {"lock", Value(context_.lock)},
       {"prior_approval_wait_ms", Value(context_.prior_approval_wait_ms)},
-      {"ended_leftovers", StringList(context_.ended_leftovers)},
-      {"continue_options", StringList(context_.continue_options)},
+      {"ended_leftovers", StringsValue(context_.ended_leftovers)},
+      {"continue_options", StringsValue(context_.continue_options)},
       {"reruns_confirmed", ConfirmedReruns(context_)},
       {"adopted_from", Value(context_.adopted_from)},
       {"graph", GraphValue(rb)},
   };
   if (!context_.trigger.is_null()) body["trigger"] = context_.trigger;
-  if (!context_.lost_params.empty()) body["lost_params"] = StringList(context_.lost_params);
+  if (!context_.lost_params.empty()) body["lost_params"] = StringsValue(context_.lost_params);
   if (!context_.requested_at.empty())
     body["recorded_late"] = Value(Value::Map{{"happened_at", Value(context_.requested_at)}});
   PutPath(body, "path", AbsolutePath(rb.path()));
@@ -346,7 +340,7 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
       {"duration_ms", Ms(run.duration())},
       {"waited_ms", Ms(run.waited)},
       {"outputs", Value(run.outputs)},
-      {"masked_outputs", StringList({run.masked_outputs.begin(), run.masked_outputs.end()})},
+      {"masked_outputs", StringsValue({run.masked_outputs.begin(), run.masked_outputs.end()})},
       {"tolerated", Value(run.tolerated)},
       {"restored_from", Value(run.restored_from)},
   };
@@ -354,7 +348,7 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
     body["restored_finished_at"] = Value(FormatUtc(*run.restored_finished_at));
   if (!step.OwnName().empty()) body["name"] = Value(step.OwnName());  // breakFF F3
   if (!run.rerun_needed.empty())
-    body["rerun_needed"] = StringList({run.rerun_needed.begin(), run.rerun_needed.end()});
+    body["rerun_needed"] = StringsValue({run.rerun_needed.begin(), run.rerun_needed.end()});
   return Append("step_finished", step.id, 0, std::move(body));
 }
 

@@ -303,11 +303,11 @@ std::vector<LateRecordLine> SayLateRecord(const LateRecord& late, const std::str
                                           const std::string& path) {
   std::vector<LateRecordLine> out;
   if (!late.refused.empty())
-    out.push_back({true, "run " + run_id + ": what it did while the store was locked is not " +
+    out.push_back({true, "run " + run_id + ": what it did that the store could not take is not " +
                              "recorded: " + late.refused});
   else if (late.recorded > 0)
     out.push_back({false, "run " + run_id + ": " + std::to_string(late.recorded) +
-                              " event(s) it could not record while the store was locked are "
+                              " event(s) the store could not take when they happened are "
                               "recorded now"});
   if (late.skipped > 0)
     out.push_back({true, "run " + run_id + ": " + std::to_string(late.skipped) +

@@ -141,4 +141,20 @@ bool operator==(const Value& a, const Value& b) {
   }
 }
 
+Value StringsValue(const std::vector<std::string>& strings) {
+  Value::List list;
+  for (const std::string& s : strings) list.push_back(Value(s));
+  return Value(std::move(list));
+}
+
+std::optional<std::vector<std::string>> StringsOf(const Value* v) {
+  if (v == nullptr || !v->is_list()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const Value& item : v->as_list()) {
+    if (!item.is_string()) return std::nullopt;
+    out.push_back(item.as_string());
+  }
+  return out;
+}
+
 }  // namespace runbook

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,5 +82,11 @@ class Value {
   std::shared_ptr<List> list_;  // shared: values are copied often and mutated rarely
   std::shared_ptr<Map> map_;
 };
+
+// A list of `strings`, as the store's and serve's files keep names and lines.
+Value StringsValue(const std::vector<std::string>& strings);
+// The strings of `v` when it is a list of strings; nullopt otherwise (null, missing, or an
+// element that is no string: a file damaged or of another shape).
+std::optional<std::vector<std::string>> StringsOf(const Value* v);
 
 }  // namespace runbook

@@ -3,10 +3,14 @@
 // secrets never written, a file of an older version read with its defaults.
 #include "serve/kept_params.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "engine/redact.h"
 #include "engine/util/json.h"
+#include "serve/launcher.h"
+#include "serve/run_log.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -113,4 +117,36 @@ TEST_CASE("kept params: a request was taken when they say so, or, lost, unless t
   WriteFile(dir, "silent.log", "runbook: audit store x (--audit-db)\n");
   CHECK(RequestTaken(std::nullopt, dir + "/silent.log"));
   CHECK(RequestTaken(std::nullopt, dir + "/none.log"));
+  // A lost-run helper's own errors after it (its params unwritable: disk full; the store
+  // refusing the record) are not the run's: it still said no refusal.
+  WriteFile(dir, "helped.log",
+            "runbook: audit store x (--audit-db)\n" + HelperHeader(137) +
+                "runbook: error: cannot write x.params: No space left on device\n" +
+                HelperHeader(137) + "runbook: error: the store refused the record\n");
+  CHECK(RequestTaken(std::nullopt, dir + "/helped.log"));
+  CHECK(Launcher::FirstError(dir + "/helped.log").empty());
+  WriteFile(dir, "refused-helped.log",
+            "runbook: error: secret 'k': cannot read\n" + HelperHeader(3) +
+                "runbook: error: the store refused the record\n");
+  CHECK_FALSE(RequestTaken(std::nullopt, dir + "/refused-helped.log"));
+  CHECK(Launcher::FirstError(dir + "/refused-helped.log") == "secret 'k': cannot read");
+  WriteFile(dir, "only-helper.log", HelperHeader(137) + "runbook: error: x\n");
+  CHECK(RequestTaken(std::nullopt, dir + "/only-helper.log"));
+}
+
+TEST_CASE("serve: a lost-run helper's output follows a line of its own in the run's log",
+          "[serve][owed]") {
+  std::string dir = TempDir();
+  const std::string log = dir + "/r.log";
+  WriteFile(dir, "r.log", "runbook: waiting to record the run (--wait)\n");
+  AppendHelperHeader(log, 137);
+  CHECK(ReadFile(log) ==
+        "runbook: waiting to record the run (--wait)\n"
+        "runbook serve: the lost-run helper of this run (the run ended with exit 137) says:\n");
+  CHECK(RunOwnOutput(log, 1 << 16) == "runbook: waiting to record the run (--wait)\n");
+  CHECK(RunOwnOutput(log, 10) == "runbook: w");  // at most its first bytes
+  CHECK_FALSE(RunOwnOutput(dir + "/none.log", 100).has_value());
+  ::symlink(log.c_str(), (dir + "/link.log").c_str());
+  AppendHelperHeader(dir + "/link.log", 1);  // never through a symlink
+  CHECK(ReadFile(log).find("exit 1)") == std::string::npos);
 }

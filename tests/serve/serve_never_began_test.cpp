@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "engine/util/json.h"
 #include "support/serve_process.h"
 #include "support/serve_witnesses.h"
 #include "support/support.h"
@@ -225,7 +226,7 @@ TEST_CASE("serve: a run killed as it waits for its lock never began, and is resu
   VictimBehindHolder b;
   auto& [dir, port, hook, written, serve, holder, id] = b;
   REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
-  CHECK(serve.LogSays("run " + id + " ended, exit 137", 10));
+  CHECK(serve.LogSays("run " + id + " ended, exit 137 (killed by signal 9, Killed)", 10));
   std::vector<Value> got = hook.AtLeast(1);  // its helper records it, then tells it
   REQUIRE(got.size() == 1);
   CHECK(serve.Finished(id) == "interrupted");
@@ -289,6 +290,12 @@ TEST_CASE("serve: a run serve's stop catches before it began is interrupted, to 
                                   " ended, exit 130 (stopped with serve before it began: "
                                   "recorded interrupted and told, to be resumed)"));
   CHECK_THAT(log, Catch::Contains("run " + holder + " ended, exit 130 (cancelled)"));
+  // Nor "cancelling" as the stop begins (breakEE EE3): it is stopped, to be resumed.
+  CHECK_THAT(log, Catch::Contains("stopping run " + id +
+                                  ", which has not begun (it waits for its lock or the store): "
+                                  "serve is stopping") &&
+                      !Catch::Contains("cancelling run " + id) &&
+                      Catch::Contains("cancelling run " + holder + ": serve is stopping"));
   serve.Start();
   CHECK(serve.Finished(holder) == "cancelled");  // it had begun: a stop cancels it
   CHECK(serve.Finished(id) == "interrupted");
@@ -531,6 +538,10 @@ TEST_CASE("serve: a run waiting for its lock is listed as starting, with what it
   Value one = serve.Json("GET", "/api/v1/runs/" + id, 200);
   CHECK(Text(one, "status") == "starting");
   CHECK_THAT(Text(one, "waiting"), Catch::StartsWith(waits));
+  // What it will run with, and who started it (newcomer round of issue 16, #10).
+  REQUIRE(one.Find("params") != nullptr);
+  CHECK(ToJson(*one.Find("params")) == "{\"tag\":\"v\",\"token\":\"none\"}");
+  CHECK(Text(*one.Find("trigger"), "kind") == "api");
   WriteFile(dir, "gate.go", "");
   CHECK(serve.Finished(id) == "success");
   Value row = listed("");  // recorded now: listed once, as recorded

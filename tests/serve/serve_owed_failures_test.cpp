@@ -3,6 +3,7 @@
 // cli/run_lost.h; breakNN NN1, NN3, NN4, NN5), against a real serve, real webhook receivers
 // and a real store.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -213,6 +214,8 @@ TEST_CASE("serve: a resume refused to its API caller pages nobody, one refused a
   CHECK(hook.Bodies().size() == 1);
   CHECK(serve.LogSays("was refused, answered 409: nothing sent ("));  // with why
   CHECK_THAT(serve.Log(), Catch::Contains("secret 's'"));
+  // Nor a log kept under the refused resumes' ids, which nobody was given: the run's own only.
+  CHECK(Shell("ls " + dir + "/store/serve/logs/ | grep -c '[.]log$'").out == "1\n");
   Shell("mv " + dir + "/secret.off " + dir + "/secret");
 
   // At restart: a gate waits while a step runs; serve is killed; the resume it starts is
@@ -287,6 +290,54 @@ TEST_CASE("serve: a second serve on the same store is refused before it touches 
   WriteFile(dir, "gate", "");
 }
 
+TEST_CASE("serve refuses a state folder others may write, before it takes up a file there",
+          "[serve][owed]") {
+  // breakDD DD3: files planted in the state folder (a kept params file and a runbook's copy
+  // under a new id) made serve record and page a run "by mallory" it never started. Serve
+  // takes those files for its own runs, so, as ssh's StrictModes, only its user may write
+  // there: a folder writable by its group or others, owned by another user, or a symlink, is
+  // refused (exit 3), and what was planted is neither recorded nor removed.
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/ok.yaml",
+            "version: 1\nname: ok\nkind: custom\nsteps:\n"
+            "  - {id: s, uses: exec, with: {run: [\"true\"]}}\n");
+  { Serve first(dir); }  // makes the state folder, as it should be (0700)
+  const std::string state = dir + "/store/serve";
+  const std::string planted = state + "/logs/20261206T120000Z-abcdef.params";
+  WriteFile(state + "/logs", "20261206T120000Z-abcdef.params",
+            "{\"accepted\":true,\"params\":{},\"runbook\":\"ok\",\"trigger\":{\"by\":"
+            "\"mallory\",\"kind\":\"api\"},\"withheld\":[]}\n");
+  std::string bad, said;
+  SECTION("group-writable") {
+    bad = state;
+    Shell("chmod 0770 " + bad);
+    said = "is writable by its group or others (mode 0770): chmod go-w " + bad;
+  }
+  SECTION("its logs others-writable") {
+    bad = state + "/logs";
+    Shell("chmod 0703 " + bad);
+    said = "is writable by its group or others (mode 0703)";
+  }
+  SECTION("owned by another user") {
+    bad = state + "/logs";
+    REQUIRE(Shell("chown 65534 " + bad).exit_code == 0);  // the test suite runs as root
+    said = "is owned by uid 65534, not by serve's user (uid " + std::to_string(::geteuid()) + ")";
+  }
+  SECTION("a symlink to a folder") {
+    bad = state + "/logs";
+    Shell("mv " + bad + " " + dir + "/elsewhere && ln -s " + dir + "/elsewhere " + bad);
+    said = "is not a folder (a symlink?)";
+  }
+  Command refused = Shell(Binary() + " serve --runbooks " + dir + "/rb --listen 127.0.0.1:" +
+                          std::to_string(FreePort()) + " --audit-db " + dir + "/store/audit.db");
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Catch::Contains("serve's state folder: " + bad) &&
+                              Catch::Contains(said) && Catch::Contains("nothing was started"));
+  CHECK(Shell(Binary() + " show 20261206T120000Z-abcdef --audit-db " + dir + "/store/audit.db")
+            .exit_code != 0);                         // not recorded
+  CHECK(Shell("test -e " + planted).exit_code == 0);  // not removed either
+}
+
 TEST_CASE("serve: a run refused before it started is told once per entry across a serve restart",
           "[serve][notify][owed]") {
   // breakPP PP2: such a run is not in the store, so what its helper sent was said only; a
@@ -304,9 +355,11 @@ TEST_CASE("serve: a run refused before it started is told once per entry across 
   std::string id = StartRun(serve, "nosecret", "refused");
   REQUIRE(up.AtLeast(1).size() == 1);
   std::string logs = dir + "/store/serve/logs/";
-  CHECK(ReadFile(logs + id + ".sent") ==
-        "0 failure\n");  // entry 0 journaled before entry 1 is tried
-  serve.Kill9();         // the helper dies with it, entry 1 unsent
+  // Entry 0 journaled before entry 1 is tried (after the receiver has it: waited for, under
+  // load the journal's write came after the test looked).
+  REQUIRE(FileSays(logs + id + ".sent", "0 failure", 10));
+  CHECK(ReadFile(logs + id + ".sent") == "0 failure\n");
+  serve.Kill9();  // the helper dies with it, entry 1 unsent
   Receiver down(dir, "down", down_port);
   serve.Start();
   std::vector<Value> got = down.AtLeast(1);
@@ -359,11 +412,11 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, its ca
   serve.Json("POST", "/api/v1/runs/" + twice + "/cancel", 202, "{}");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   serve.Json("POST", "/api/v1/runs/" + twice + "/cancel", 202, "{}");
-  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (its end, kept while the store was locked",
-                      15));
+  CHECK(serve.LogSays(
+      "run " + twice + " ended, exit 130 (its end, kept while the store could not take it", 15));
   StopServer(locker);
   std::string log3 = dir + "/store/serve/logs/" + twice + ".log";
-  CHECK(FileSays(log3, "could not record while the store was locked are recorded now", 30));
+  CHECK(FileSays(log3, "the store could not take when they happened are recorded now", 30));
   CHECK(serve.Finished(twice) == "cancelled");  // its end, kept, recorded late as it was
 
   // serve's own stop cancels its runs the same way: the store locked, nothing is paged.
@@ -442,6 +495,7 @@ TEST_CASE("serve: a failed run killed while it sends its notifications has the r
     WriteFile(dir, "gate", "");
     REQUIRE(up.AtLeast(1).size() == 1);  // entry 0 sent; entry 1 refused, tried again in 3 s
     // The failure as it came (breakTT TT2), then entry 0's delivery.
+    REQUIRE(FileSays(logs + id + ".sent", "0 failure", 10));  // journaled after it is sent
     CHECK(ReadFile(logs + id + ".sent") == "failed boom\n0 failure\n");
     CHECK_THAT(ReadFile(logs + id + ".outbox"), Catch::Contains("\"due\""));
     KillRun(id);
@@ -541,8 +595,8 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   REQUIRE(got.size() == 2);
   CHECK(Text(got[1], "run_id") == twice);
   CHECK(Text(got[1], "status") == "failure");
-  CHECK(serve.LogSays("run " + twice + " ended, exit 130 (its end, kept while the store was locked",
-                      15));
+  CHECK(serve.LogSays(
+      "run " + twice + " ended, exit 130 (its end, kept while the store could not take it", 15));
   StopServer(locker2);
   // The helper, once the store is free: nothing left to send.
   std::string log = dir + "/store/serve/logs/" + twice + ".log";
@@ -748,13 +802,14 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
     REQUIRE(Started(gate + "main"));
     int locker = LockStore(dir, 8);
     serve.Term();
-    CHECK_THAT(serve.Log(),
-               Catch::Contains("run " + id +
-                               " ended, exit 130 (its end, kept while the store was locked"));
+    CHECK_THAT(
+        serve.Log(),
+        Catch::Contains("run " + id +
+                        " ended, exit 130 (its end, kept while the store could not take it"));
     StopServer(locker);
     serve.Start();
     // Its end was kept as it waited: recorded late, as serve.md's stop rule says (AA6).
-    CHECK(FileSays(logs + id + ".log", "could not record while the store was locked", 30));
+    CHECK(FileSays(logs + id + ".log", "the store could not take when they happened", 30));
     CHECK(serve.Finished(id) == "cancelled");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     CHECK(hook.Bodies().empty());

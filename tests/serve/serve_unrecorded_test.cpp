@@ -110,14 +110,14 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
     REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
     auto stopped = std::async(std::launch::async, [&serve] { serve.Term(); });
     CHECK(serve.LogSays("run " + id + " did not end in 1s: its finally steps are stopped", 20));
-    CHECK(serve.LogSays("run " + id + " ended, exit 130 (its end, kept while the store was locked",
-                        20));
+    CHECK(serve.LogSays(
+        "run " + id + " ended, exit 130 (its end, kept while the store could not take it", 20));
     CHECK(FileSays(logs + id + ".unrecorded", "\"upload\"", 5));  // kept as it waited
     StopServer(locker);
     stopped.get();
     serve.Start();
     CHECK(FileSays(logs + id + ".log",
-                   "event(s) it could not record while the store was locked "
+                   "event(s) the store could not take when they happened "
                    "are recorded now",
                    30));
     CHECK(serve.Finished(id) == "cancelled");  // its end kept too, as serve.md says (AA6)
@@ -144,8 +144,8 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
     CHECK(serve.LogSays("run " + id + " ended, exit 137", 10));
     StopServer(locker);
     CHECK(FileSays(logs + id + ".log",
-                   "2 event(s) it could not record while the store was "
-                   "locked are recorded now",
+                   "2 event(s) the store could not take when they happened are "
+                   "recorded now",
                    30));
     CHECK(serve.Finished(id) == "interrupted");
     CHECK_THAT(Show(dir, id), Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
@@ -163,8 +163,8 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
     StopServer(locker);
     serve.Start();
     CHECK(serve.LogSays("run " + id +
-                        ": 2 event(s) it could not record while the store was "
-                        "locked are recorded now"));
+                        ": 2 event(s) the store could not take when they happened are "
+                        "recorded now"));
     CHECK(serve.Finished(id) == "interrupted");
     std::string shown = Show(dir, id);
     CHECK_THAT(shown, Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
@@ -202,10 +202,11 @@ TEST_CASE("serve: a notification sent while the store was locked is recorded aft
   stopped.get();
   if (NotificationsOf(dir, id).empty()) {  // the stop's wait ended first: the next serve
     serve.Start();
-    CHECK(serve.LogSays("what it did while the store was locked was owed when serve stopped"));
+    CHECK(serve.LogSays(
+        "what the store could not take when it happened was owed when serve stopped"));
   }
   REQUIRE(FileSays(log,
-                   "event(s) it could not record while the store was locked are "
+                   "event(s) the store could not take when they happened are "
                    "recorded now",
                    30));
   std::vector<Value> listed = NotificationsOf(dir, id);
@@ -284,7 +285,7 @@ TEST_CASE("serve: a run's end the store refused is recorded late as it was, and 
   AcceptEvents(db);
   const std::string log = dir + "/store/serve/logs/" + id + ".log";
   CHECK(FileSays(log,
-                 "1 event(s) it could not record while the store was locked are recorded "
+                 "1 event(s) the store could not take when they happened are recorded "
                  "now",
                  40));
   CHECK(serve.Finished(id) == "success");
@@ -319,7 +320,7 @@ TEST_CASE("serve: a run killed as it records its end has the end told as it was,
   SECTION("its helper tells it") {
     CHECK(serve.LogSays("run " + id + " ended, exit 137", 20));
     CHECK(FileSays(log,
-                   "1 event(s) it could not record while the store was locked are "
+                   "1 event(s) the store could not take when they happened are "
                    "recorded now",
                    30));
   }

@@ -41,3 +41,16 @@ TEST_CASE("starting runs: listed with a recorded run's fields, status starting",
   CHECK(v.Find("altered")->as_list().empty());
   CHECK(v.Find("trigger")->Find("by")->as_string() == "ops");
 }
+
+TEST_CASE("starting runs: their params as kept, a withheld one by its mask only", "[serve]") {
+  CHECK(StartingParams(std::nullopt).is_null());  // none kept yet
+  KeptParams kept;
+  kept.params = {{"tag", Value("v")}, {"count", Value(int64_t{3})}};
+  kept.withheld = {"token", "lost"};
+  kept.masks = {{"token", Value("tok-***")}};
+  const Value shown = StartingParams(kept);
+  CHECK(shown.Find("tag")->ToText() == "v");
+  CHECK(shown.Find("count")->as_int() == 3);
+  CHECK(shown.Find("token")->ToText() == "tok-***");
+  CHECK(shown.Find("lost")->ToText() == "***");  // no mask kept: never anything else
+}

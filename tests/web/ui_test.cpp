@@ -218,8 +218,8 @@ TEST_CASE("web UI: a run waiting for its lock is listed as starting with what it
             "[sh, -c, 'touch " +
                 gate + ".held; while [ ! -e " + gate + ".go ]; do sleep 0.05; done']}}\n");
   WriteFile(dir, "rb/victim.yaml",
-            "version: 1\nname: victim\nlock: shared\nsteps:\n  - {id: s, uses: exec, with: {run: "
-            "[echo, hi]}}\n");
+            "version: 1\nname: victim\nlock: shared\nparams:\n  tag: {default: web-tag}\n"
+            "steps:\n  - {id: s, uses: exec, with: {run: [echo, hi]}}\n");
   int port = FreePort();
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   int pid = StartUiServe(dir, port);
@@ -253,4 +253,7 @@ TEST_CASE("web UI: a run waiting for its lock is listed as starting with what it
   CHECK_THAT(out.value().Find("page")->as_string(),
              Catch::StartsWith("It is not recorded yet: waiting for lock 'shared', held by run " +
                                holder));
+  // What it will run with, and who started it (newcomer round of issue 16, #10).
+  CHECK_THAT(out.value().Find("facts")->as_string(),
+             Catch::Contains("tag=web-tag") && Catch::Contains("API (anonymous)"));
 }

@@ -10,8 +10,14 @@ import { html, ms, when, Objective, Status, triggerText, ErrorLine } from "../fo
 
 const enc = encodeURIComponent;
 
+// A run's params, each NAME=VALUE (a param holding a secret's text as its mask).
+function Params({ params }) {
+  const entries = Object.entries(params || {});
+  return entries.length === 0 ? html`<span class="muted">none</span>` :
+    entries.map(([k, v]) => html`<code>${k}=${typeof v === "string" ? v : JSON.stringify(v)}</code> `);
+}
+
 function Header({ run }) {
-  const params = Object.entries(run.params || {});
   return html`<dl class="facts">
     <dt>runbook</dt><dd><a href=${`#/runbooks/${enc(run.runbook)}`}>${run.runbook}</a> (${run.kind})</dd>
     <dt>status</dt><dd><${Status} status=${run.status} />${run.interrupted_reason && ` — ${run.interrupted_reason}`}</dd>
@@ -21,8 +27,7 @@ function Header({ run }) {
       objective=${run.rto && run.rto.objective_ms} what="RTO" /></dd>
     <dt>RPO</dt><dd><${Objective} value=${run.rpo && run.rpo.measured ? run.rpo.age_ms : null}
       objective=${run.rpo && run.rpo.objective_ms} what="RPO" /></dd>
-    <dt>params</dt><dd>${params.length === 0 ? html`<span class="muted">none</span>` :
-      params.map(([k, v]) => html`<code>${k}=${typeof v === "string" ? v : JSON.stringify(v)}</code> `)}</dd>
+    <dt>params</dt><dd><${Params} params=${run.params} /></dd>
     <dt>runbook sha256</dt><dd><code class="hash">${run.runbook_sha256}</code></dd>
     ${run.resumed_from && html`<dt>resumes</dt><dd><a href=${`#/runs/${run.resumed_from}`}>${run.resumed_from}</a></dd>`}
     <dt>reports</dt><dd><a href=${`/api/v1/runs/${enc(run.run_id)}/report.html`} target="_blank" rel="noopener">HTML</a>${" "}
@@ -148,6 +153,8 @@ export function RunPage({ id, roles }) {
   if (run.status === "starting" || run.status === "failed_to_start")
     return html`<h1>Run ${run.run_id}</h1><p><${Status} status=${run.status} /></p>
       ${run.waiting && html`<p class="waiting">It is not recorded yet: ${run.waiting}</p>`}
+      ${run.params && html`<dl class="facts"><dt>params</dt><dd><${Params} params=${run.params} /></dd>
+        <dt>started</dt><dd>${triggerText(run.trigger, "")}</dd></dl>`}
       ${run.status === "starting" && html`<${Actions} run=${run} roles=${roles} reload=${reload} />`}
       ${run.output && html`<pre class="log">${run.output}</pre>`}`;
   const chain = run.audit_chain || {};

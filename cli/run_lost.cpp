@@ -22,6 +22,7 @@
 #include "engine/util/time_format.h"
 #include "serve/kept_params.h"
 #include "serve/launcher.h"
+#include "serve/run_log.h"
 
 namespace runbook {
 
@@ -162,6 +163,11 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     context.lost_params = kept->lost;
     context.withheld_masks = kept->masks;
     context.withheld_fingerprints = kept->fingerprints;
+    // Kept by the first helper, right after the run ended: a refused run is dated then, not
+    // when a later helper could record it (breakFF FF4). Never a time ahead of now.
+    auto at = ParseUtc(kept->kept_at);
+    if (!kept->accepted && at && *at <= SystemClock().WallNow() && context.requested_at.empty())
+      context.requested_at = kept->kept_at;
     return;
   }
   if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, acceptance);
@@ -180,6 +186,7 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     std::cerr << "runbook: warning: the params run " << o.run_id << " was started with are not "
               << "kept (" << o.lost_params << " is missing or damaged): recorded withheld\n";
   kept.params = params;
+  kept.kept_at = FormatUtc(SystemClock().WallNow());
   if (acceptance) {
     kept.accepted = true;
     kept.runbook = acceptance->runbook;
@@ -439,9 +446,12 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   const bool started = row.ok();
   const std::optional<KeptParams> kept = started ? std::nullopt : ReadKeptParams(o.lost_params);
   // Its params lost, a run whose secrets cannot be read now would have been refused, not
-  // begun (breakEE EE1: killed before it said so, it was recorded resumable).
+  // begun (breakEE EE1: killed before it said so, it was recorded resumable); unless its own
+  // output says it waited, past its checks (breakFF FF5: taken for refused by a restarted
+  // serve that lacked the secret the run had read).
   const bool never_began = NeverBegan(o, started, kept, context.trigger) &&
-                           (kept || SecretsReadable(rb, CurrentEnvironment(), context.base));
+                           (kept || OutputSaysTaken(o.lost_log) ||
+                            SecretsReadable(rb, CurrentEnvironment(), context.base));
   if (never_began) {
     detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, kept.has_value(),
                               options.run_id);

@@ -187,6 +187,10 @@ class Routes {
       Error(res, 403, refused);
       return HR::Handled;
     }
+    if (std::string problem = QueryProblem(req.target); !problem.empty()) {
+      Error(res, 400, Printable(problem));
+      return HR::Handled;
+    }
     if (req.path == "/healthz" || IsUiPath(req.path) || c_.tokens == nullptr) return HR::Unhandled;
     auto now = std::chrono::steady_clock::now();
     if (limiter_.Blocked(req.remote_addr, now)) {
@@ -301,11 +305,21 @@ class Routes {
     request.caller_waits = true;  // answered once its params are kept (breakDD DD1)
     auto run = c_.launcher->Start(request);
     if (!run.ok()) return Error(res, 500, run.status().message());
-    WaitTaken(run.value().run_id);
-    c_.launcher->Release(run.value().run_id, false);  // a refusal is recorded and told
-    c_.say("started " + name + " as run " + run.value().run_id + " (API: " + t_caller + " at " +
-           req.remote_addr + ")");
-    Json(res, 201, Value(Value::Map{{"run_id", Value(run.value().run_id)}}));
+    const std::string id = run.value().run_id;
+    c_.say("started " + name + " as run " + id + " (API: " + t_caller + " at " + req.remote_addr +
+           ")");
+    WaitTaken(id);
+    // A refusal is recorded and told. A run serve cannot mark answered is not answered 201:
+    // a serve killed then would drop it (breakFF FF1); unless the store has it already.
+    if (Status marked = c_.launcher->Release(id, false);
+        !marked.ok() && !Recorded(id) && c_.launcher->Cancel(id)) {
+      c_.say("run " + id + " cancelled before it began, answered 503: " + marked.message());
+      res.set_header("Retry-After", "60");
+      return Error(res, 503,
+                   "serve could not keep run " + id + " (" + marked.message() +
+                       "): it was cancelled before it began; send the request again");
+    }
+    Json(res, 201, Value(Value::Map{{"run_id", Value(id)}}));
   }
 
   // One line (a header's value) for a listing's store-wide alterations, "" when none.
@@ -737,7 +751,8 @@ class Routes {
     auto run = c_.launcher->Start(request);
     if (!run.ok()) return Error(res, 500, run.status().message());
     std::string refused = Refused(run.value().run_id);
-    c_.launcher->Release(run.value().run_id, !refused.empty());
+    // A resume that left no record is forgotten at a restart whatever its marker says.
+    (void)c_.launcher->Release(run.value().run_id, !refused.empty());
     if (!refused.empty()) {
       c_.say("resuming run " + record->run_id + " (API: " + t_caller +
              ") was refused, answered 409: nothing sent (" + FirstLineOf(refused) + ")");

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "engine/redact.h"
+#include "engine/util/clock.h"
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"
 #include "engine/util/time_format.h"
@@ -28,6 +29,7 @@ Status WriteKeptParams(const std::string& path, const KeptParams& kept) {
                         {"fingerprints", Value(kept.fingerprints)},
                         {"accepted", Value(kept.accepted)},
                         {"accepted_at", Value(kept.accepted_at)},
+                        {"kept_at", Value(kept.kept_at)},
                         {"lock", Value(kept.lock)},
                         {"runbook", Value(kept.runbook)},
                         {"trigger", kept.trigger}});
@@ -48,6 +50,7 @@ void KeepParams(const std::string& path, const Value::Map& params, const Redacto
     kept.masks[name] = redactor.Apply(value);
     if (!fingerprint_key.empty()) kept.fingerprints[name] = Value(keyed.Fingerprint(ToJson(value)));
   }
+  kept.kept_at = FormatUtc(SystemClock().WallNow());
   if (acceptance) {
     kept.accepted = true;
     kept.accepted_at = acceptance->accepted_at;
@@ -91,6 +94,8 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
   // Not a time (or absent: kept by an older run): the helper's own time, as before.
   out.accepted_at = TextOf(body.value(), "accepted_at");
   if (!ParseUtc(out.accepted_at)) out.accepted_at.clear();
+  out.kept_at = TextOf(body.value(), "kept_at");
+  if (!ParseUtc(out.kept_at)) out.kept_at.clear();
   out.lock = TextOf(body.value(), "lock");
   out.runbook = TextOf(body.value(), "runbook");
   if (const Value* trigger = body.value().Find("trigger"); trigger != nullptr && trigger->is_map())

@@ -6,7 +6,8 @@
 // ZZ5, breakBB BB4), and serve still knows an accepted run whose `.running` marker was lost
 // (Launcher::AcceptedRun, breakCC CC2). One JSON object, written whole (engine/util/
 // private_file.h, 0600): {"params": {...}, "withheld": [names], "lost": [names], "accepted":
-// bool, "accepted_at": UTC text, "lock": text, "runbook": name, "trigger": {...}}.
+// bool, "accepted_at": UTC text, "kept_at": UTC text, "lock": text, "runbook": name,
+// "trigger": {...}}.
 #pragma once
 
 #include <optional>
@@ -48,6 +49,11 @@ struct KeptParams {
   // them (breakBB BB2: it was dated when the helper recorded it, its lock recorded as none).
   std::string accepted_at;
   std::string lock;
+  // When they were kept (FormatUtc's UTC text; "" when not said, by an older version): by the
+  // run, its acceptance; by a lost-run helper, its first attempt, right after the run ended.
+  // A refused run its helper records later (the store would not take it at first) is dated
+  // then, and so are the pages sent meanwhile (breakFF FF4: dated when the record was made).
+  std::string kept_at;
   // Of an accepted run: its runbook's name and its trigger (a map; null when not kept), so
   // that serve still knows the run when its `.running` marker is lost or damaged.
   std::string runbook;

@@ -205,6 +205,14 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   for (const auto& [name, value] : request.sets) run.set_names->push_back(name);
   run.resumes = request.resume_id;
   run.trigger = request.trigger;
+  run.unanswered = request.caller_waits;
+  // Before the child starts, so that no run goes unmarked: a restart would take a run with
+  // no marker for one whose caller was answered (breakFF FF2). A run whose caller waits is
+  // not started unmarked (breakFF FF1: a full disk, a 201, and the run was lost); a fire or a
+  // restart's resume is, as before (without it a restart resumes less).
+  if (Status marked = WriteMarker(run, request.caller_waits); !marked.ok() && request.caller_waits)
+    return Status::Error("serve's state folder cannot keep the run: " + marked.message() +
+                         "; nothing was started");
   // Before the child reads it.
   CopyRunbook(request.text_copy.empty() ? request.file : request.text_copy, CopyOf(run.run_id));
   std::lock_guard<std::mutex> lock(mu_);
@@ -213,26 +221,25 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
       run.log, O_CREAT | O_EXCL, request.sets);
   if (!pid.ok()) {
     ::unlink(CopyOf(run.run_id).c_str());
+    ::unlink(MarkerOf(run.run_id).c_str());
     return pid.status();
   }
   run.pid = pid.value();
   if (request.caller_waits) caller_waits_[run.run_id] = false;
-  run.unanswered = request.caller_waits;
   running_[run.pid] = run;
-  WriteMarker(run, request.caller_waits);
   return run;
 }
 
-void Launcher::WriteMarker(const LaunchedRun& run, bool caller_waits) const {
-  // Best effort: without it a restart resumes less. It names the run's runbook: a run the
-  // store never had (refused before it started) is still told after a restart (breakRR RR6).
+Status Launcher::WriteMarker(const LaunchedRun& run, bool caller_waits) const {
+  // It names the run's runbook: a run the store never had (refused before it started) is
+  // still told after a restart (breakRR RR6).
   Value::Map mark{{"runbook", Value(run.runbook)},
                   {"file", Value(run.file)},
                   {"resumes", Value(run.resumes)},
                   {"trigger", run.trigger},
                   {"set_params", SetNamesValue(run.set_names)}};
   if (caller_waits) mark["answered"] = Value(!run.unanswered);
-  (void)WritePrivateFile(MarkerOf(run.run_id), ToJson(Value(std::move(mark))) + "\n");
+  return WritePrivateFile(MarkerOf(run.run_id), ToJson(Value(std::move(mark))) + "\n");
 }
 
 std::optional<LaunchedRun> Launcher::AcceptedRun(const std::string& run_id) const {
@@ -371,21 +378,22 @@ Status Launcher::MarkCancelled(const std::string& run_id) const {
   return Status::Ok();
 }
 
-void Launcher::Release(const std::string& run_id, bool answered) {
+Status Launcher::Release(const std::string& run_id, bool answered) {
   std::lock_guard<std::mutex> lock(mu_);
   ReapLocked();
   auto waits = caller_waits_.find(run_id);
-  if (waits == caller_waits_.end()) return;
+  if (waits == caller_waits_.end()) return Status::Ok();
   auto held = std::find_if(held_.begin(), held_.end(),
                            [&](const EndedRun& e) { return e.run.run_id == run_id; });
   if (held == held_.end()) {  // still running: reported as any other when it ends
     waits->second = true;
+    Status marked = Status::Ok();
     for (auto& [pid, run] : running_) {
       if (run.run_id != run_id || answered) continue;
       run.unanswered = false;
-      WriteMarker(run, true);
+      marked = WriteMarker(run, true);
     }
-    return;
+    return marked;
   }
   if (answered) {
     // Its refusal was told (the 409 carries its words): nothing to notify, nothing to keep,
@@ -394,11 +402,14 @@ void Launcher::Release(const std::string& run_id, bool answered) {
     ::unlink(LogOf(run_id).c_str());
   } else {
     held->run.unanswered = false;
-    if (MayOwe(*held)) WriteMarker(held->run, true);  // else Forgotten as it was reaped
+    // Else Forgotten as it was reaped. A marker that cannot say so is no matter: serve,
+    // alive, tells its end now (Reap).
+    if (MayOwe(*held)) (void)WriteMarker(held->run, true);
     unreported_.push_back(*held);
   }
   held_.erase(held);
   caller_waits_.erase(waits);
+  return Status::Ok();
 }
 
 std::vector<LaunchedRun> Launcher::AllRunning() const {

@@ -96,8 +96,9 @@ class Launcher {
   Launcher(std::string self, std::string audit_db, std::string log_dir);
   const std::string& audit_db() const { return audit_db_; }
 
-  // Starts a run; its id is chosen here (NewRunId), so it is known at once. Errors: the log
-  // file cannot be made, fork fails.
+  // Starts a run; its id is chosen here (NewRunId), so it is known at once; its marker
+  // (MarkerOf) is written first. Errors: the log file cannot be made, fork fails, or, for a
+  // run whose caller waits, its marker cannot be written (nothing is started then).
   Result<LaunchedRun> Start(const LaunchRequest& request);
   // Runs of `runbook` this serve started that have not ended.
   std::vector<LaunchedRun> Running(const std::string& runbook) const;
@@ -122,7 +123,9 @@ class Launcher {
   // Settles a run started with `caller_waits`: `answered` when its caller was told it was
   // refused (it is then never reported by Reap), else it is reported as any other, and its
   // marker, while it is kept, says its caller was answered (LaunchedRun::unanswered).
-  void Release(const std::string& run_id, bool answered);
+  // Errors: its marker could not be rewritten to say its caller was answered (the state
+  // folder's disk full): the caller must not be told it started (breakFF FF1).
+  Status Release(const std::string& run_id, bool answered);
   // Starts `runbook run FILE --run-id ID --lost-exit N --notify-outbox OUTBOX --notify-sent
   // SENT [--lost-copy COPY]
   // [--lost-resumes RUN] [--lost-cancelled] [--set ...]` for `run` that ended with N (not 0, 1 or
@@ -244,9 +247,9 @@ class Launcher {
   mutable std::map<std::string, bool> caller_waits_;          // run id: released (caller_waits)
   mutable std::vector<EndedRun> held_;                        // ended before their Release
   void ReapLocked() const;
-  // Writes MarkerOf(run.run_id) (best effort): what a restarted serve needs of the run, with
+  // Writes MarkerOf(run.run_id): what a restarted serve needs of the run, with
   // "answered" (its caller's, LaunchedRun::unanswered) when `caller_waits`.
-  void WriteMarker(const LaunchedRun& run, bool caller_waits) const;
+  Status WriteMarker(const LaunchedRun& run, bool caller_waits) const;
   // Forks and execs `args` with its output to `log` (opened with `log_flags`) and `sets` on
   // its standard input (a JSON list of [NAME, VALUE] pairs; /dev/null when empty), after
   // which the child has exec'd. Under mu_.

@@ -60,4 +60,21 @@ const Value* FieldOf(const Value::Map& body, const std::string& name) {
   return it != body.end() ? &it->second : nullptr;
 }
 
+std::string QueryProblem(const std::string& target) {
+  const size_t query = target.find('?');
+  if (query == std::string::npos) return "";
+  size_t start = query + 1;
+  while (start <= target.size()) {
+    size_t end = target.find('&', start);
+    if (end == std::string::npos) end = target.size();
+    const std::string piece = target.substr(start, end - start);
+    const size_t first = piece.find('=');
+    if (first != std::string::npos && piece.find('=', first + 1) != std::string::npos)
+      return "query parameter '" + piece.substr(0, first) +
+             "' holds a second '=': send a '=' in a value as %3D";
+    start = end + 1;
+  }
+  return "";
+}
+
 }  // namespace runbook

@@ -34,4 +34,10 @@ Result<Value::Map> ReadBody(const std::string& body, const std::vector<BodyField
 // Field `name` of a body ReadBody read; nullptr when it was not given.
 const Value* FieldOf(const Value::Map& body, const std::string& name);
 
+// Why the query of `target` (a request's path and query as sent, before decoding) cannot be
+// read as written: a NAME=VALUE piece with a second '=' (cpp-httplib keeps the last part as
+// the value: ?status=bogus=success was read as status=success; breakFF FF3). A '=' in a value
+// is sent as %3D. "" when every piece has at most one.
+std::string QueryProblem(const std::string& target);
+
 }  // namespace runbook

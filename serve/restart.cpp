@@ -11,6 +11,7 @@
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "serve/kept_params.h"
+#include "serve/run_log.h"
 
 namespace runbook {
 
@@ -274,7 +275,7 @@ bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events
 // of issue 16: the line named both outcomes, "interrupted, if ...; else a failure").
 std::string NeverRecorded(const Launcher& launcher, const std::string& id) {
   auto kept = ReadKeptParams(launcher.ParamsOf(id));
-  if (kept && kept->accepted)
+  if ((kept && kept->accepted) || (!kept && OutputSaysTaken(launcher.LogOf(id))))
     return " left no record in the store: it never began (it waited for its lock or the store "
            "to record its start); its helper records it interrupted and tells it";
   if (!kept && RequestTaken(kept, launcher.LogOf(id)))

@@ -6,11 +6,16 @@
 #include <fstream>
 #include <vector>
 
+#include "serve/starting_runs.h"
+
 namespace runbook {
 
 std::string HelperHeader(int exit_code) {
-  return std::string(kHelperLine) + " (the run ended with exit " + std::to_string(exit_code) +
-         ") says:\n";
+  return std::string(kHelperLine) +
+         (exit_code == kDiedWithServe  // no exit code: a serve before this one saw it go
+              ? " (the run died with serve)"
+              : " (the run ended with exit " + std::to_string(exit_code) + ")") +
+         " says:\n";
 }
 
 void AppendHelperHeader(const std::string& path, int exit_code) {
@@ -31,6 +36,11 @@ std::optional<std::string> RunOwnOutput(const std::string& path, size_t max_byte
   if (size_t at = text.find("\n" + std::string(kHelperLine)); at != std::string::npos)
     text.resize(at + 1);
   return text;
+}
+
+bool OutputSaysTaken(const std::string& path) {
+  auto own = RunOwnOutput(path, 64 * 1024);
+  return own && !WaitingLine(*own).empty();
 }
 
 }  // namespace runbook

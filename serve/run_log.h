@@ -16,7 +16,8 @@ namespace runbook {
 // The start of the line serve writes to a run's log before a lost-run helper's output.
 inline constexpr std::string_view kHelperLine = "runbook serve: the lost-run helper of this run";
 
-// The whole line for a helper started for a run that ended with `exit_code`, "\n" ended.
+// The whole line for a helper started for a run that ended with `exit_code` (kDiedWithServe:
+// it died with a serve before this one), "\n" ended.
 std::string HelperHeader(int exit_code);
 
 // Appends HelperHeader(exit_code) to the log at `path` (O_APPEND, never following a symlink).
@@ -26,5 +27,12 @@ void AppendHelperHeader(const std::string& path, int exit_code);
 // The run's own output in the log at `path`: the text before the first kHelperLine line, at
 // most its first `max_bytes`. Nullopt when the log cannot be read (missing).
 std::optional<std::string> RunOwnOutput(const std::string& path, size_t max_bytes);
+
+// Whether the run's own output in the log at `path` says it passed its checks: it waited for
+// its lock or for the store (a line serve/starting_runs.h's WaitingLine finds), which a run
+// says only once its request was taken. The evidence that a run whose kept params were lost
+// never began, whatever a later environment can read (breakFF FF5: a restarted serve that
+// lacked a secret took such a run for refused, a failure no page could tell).
+bool OutputSaysTaken(const std::string& path);
 
 }  // namespace runbook

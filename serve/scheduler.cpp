@@ -238,8 +238,9 @@ void Scheduler::WriteState(SysSeconds now) {
   for (const std::vector<Launched>* list : {&launched_, &saved_launched_})
     for (const Launched& l : *list)
       launched.push_back(Value(Value::Map{{"run_id", Value(l.run_id)}, {"trigger", l.trigger}}));
+  // Private as the rest of the state folder (breakFF FF6: it was written 0644).
   Status written =
-      WriteMetricsFile(state_path_, ToJson(Value(Value::Map{{"last_tick", Value(UtcText(now))},
+      WritePrivateFile(state_path_, ToJson(Value(Value::Map{{"last_tick", Value(UtcText(now))},
                                                             {"queued", Value(queue)},
                                                             {"launched", Value(launched)}})) +
                                         "\n");

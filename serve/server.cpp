@@ -200,9 +200,7 @@ void EndRuns(Launcher& launcher, OwedFailures& owed, Millis grace, const std::st
                           FormatDuration(grace) + " to end"
         : Began(audit_db, r.run_id)
             ? "cancelling run " + r.run_id + ": serve is stopping"
-            : "stopping run " + r.run_id +
-                  ", which has not begun (it waits for its lock or the store): "
-                  "serve is stopping");
+            : "stopping run " + r.run_id + ", which has not begun: serve is stopping");
     if (!r.cancelled) launcher.Cancel(r.run_id, true);
   }
   WaitForRuns(launcher, owed, grace, kept);

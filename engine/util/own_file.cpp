@@ -18,7 +18,7 @@ std::string StatProblem(const std::string& path, const struct stat& st) {
     std::error_code ec;
     return "refusing to use " + path + ": it is a symbolic link (to " +
            std::filesystem::read_symlink(path, ec).string() +
-           "); a step never writes through a link: name its target instead";
+           "); runbook never writes through a link: name its target instead, or remove the link";
   }
   if (!S_ISREG(st.st_mode))
     return path + " is " + FileKindName(st.st_mode) + ", not a regular file";  // as inputs say

@@ -146,6 +146,8 @@ TEST_CASE("serve: a lost-run helper's output follows a line of its own in the ru
   CHECK(RunOwnOutput(log, 1 << 16) == "runbook: waiting to record the run (--wait)\n");
   CHECK(RunOwnOutput(log, 10) == "runbook: w");  // at most its first bytes
   CHECK_FALSE(RunOwnOutput(dir + "/none.log", 100).has_value());
+  CHECK(HelperHeader(kDiedWithServe) ==  // breakFF FF6: "exit 1000" is no exit code
+        "runbook serve: the lost-run helper of this run (the run died with serve) says:\n");
   ::symlink(log.c_str(), (dir + "/link.log").c_str());
   AppendHelperHeader(dir + "/link.log", 1);  // never through a symlink
   CHECK(ReadFile(log).find("exit 1)") == std::string::npos);

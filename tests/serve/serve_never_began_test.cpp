@@ -291,11 +291,10 @@ TEST_CASE("serve: a run serve's stop catches before it began is interrupted, to 
                                   "recorded interrupted and told, to be resumed)"));
   CHECK_THAT(log, Catch::Contains("run " + holder + " ended, exit 130 (cancelled)"));
   // Nor "cancelling" as the stop begins (breakEE EE3): it is stopped, to be resumed.
-  CHECK_THAT(log, Catch::Contains("stopping run " + id +
-                                  ", which has not begun (it waits for its lock or the store): "
-                                  "serve is stopping") &&
-                      !Catch::Contains("cancelling run " + id) &&
-                      Catch::Contains("cancelling run " + holder + ": serve is stopping"));
+  CHECK_THAT(log,
+             Catch::Contains("stopping run " + id + ", which has not begun: serve is stopping") &&
+                 !Catch::Contains("cancelling run " + id) &&
+                 Catch::Contains("cancelling run " + holder + ": serve is stopping"));
   serve.Start();
   CHECK(serve.Finished(holder) == "cancelled");  // it had begun: a stop cancels it
   CHECK(serve.Finished(id) == "interrupted");
@@ -314,12 +313,19 @@ TEST_CASE("serve: a lost run whose kept params are gone is recorded with them wi
   serve.Kill9();  // the run dies with it
   StopServer(locker);
   std::vector<std::string> withheld = {"tag"};  // token was not set: its default is right
+  // Its own output says it waited for the store, past its checks (breakFF FF5).
+  std::string said =
+      " left no record in the store: it never began (it waited for its lock or "
+      "the store to record its start)";
   SECTION("removed") { std::filesystem::remove(logs + id + ".params"); }
   SECTION("damaged") { WriteFile(logs, id + ".params", "{\"params\": {\"tag\""); }
   SECTION("never written: serve killed just after answering, before the run kept them") {
     // breakDD DD1: files as that crash leaves them: the marker, and a run that said nothing.
     std::filesystem::remove(logs + id + ".params");
     WriteFile(logs, id + ".log", "runbook: audit store " + dir + "/store/audit.db (--audit-db)\n");
+    said =
+        " left no record in the store, nor the params it would have kept, and said no refusal: "
+        "its helper records it interrupted if it could have begun";
   }
   SECTION("removed, and the marker of an older serve names no params") {
     std::filesystem::remove(logs + id + ".params");
@@ -331,10 +337,7 @@ TEST_CASE("serve: a lost run whose kept params are gone is recorded with them wi
     withheld.push_back("token");  // which were set is not known: all are withheld
   }
   serve.Start();
-  CHECK(serve.LogSays("run " + id +
-                      " left no record in the store, nor the params it would have kept, and "
-                      "said no refusal: its helper records it interrupted if it could have "
-                      "begun"));
+  CHECK(serve.LogSays("run " + id + said));
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   // Nothing says it refused, and its secrets can be read: it never began; not refused, a
@@ -550,8 +553,10 @@ TEST_CASE("serve: a run waiting for its lock is listed as starting, with what it
   CHECK(row.Find("waiting") == nullptr);
 }
 
-TEST_CASE("serve: a run whose params were never kept and whose secret cannot be read was refused",
-          "[serve][owed]") {
+TEST_CASE(
+    "serve: a run whose params were never kept and whose secret cannot be read was refused unless "
+    "it said it waited",
+    "[serve][owed]") {
   // breakEE EE1: killed before it could print its refusal (a secret missing), with no kept
   // params, it was recorded interrupted "(it waited for its lock ...)" and offered for resume.
   VictimBehindHolder b;
@@ -560,7 +565,16 @@ TEST_CASE("serve: a run whose params were never kept and whose secret cannot be 
   const std::string copy = ReadFile(logs + id + ".runbook");
   serve.Kill9();
   std::filesystem::remove(logs + id + ".params");
-  WriteFile(logs, id + ".log", "runbook: audit store " + dir + "/store/audit.db (--audit-db)\n");
+  // breakFF FF5: its own output said it waited for its lock, past its checks: it never began,
+  // whatever the next serve can read, and is not taken for refused.
+  std::string status = "interrupted";
+  SECTION("its output said nothing of its checks") {
+    WriteFile(logs, id + ".log", "runbook: audit store " + dir + "/store/audit.db (--audit-db)\n");
+    status = "failure";
+  }
+  SECTION("its output said it waited for its lock") {
+    REQUIRE(FileSays(logs + id + ".log", "runbook: waiting for lock 'shared'", 1));
+  }
   // Serve's copy of the run's runbook reads its secret from a file that is not there.
   const std::string env_secret = "secrets:\n  key: {env: RUNBOOK_TEST_ZZ5_KEY}\n";
   REQUIRE(copy.find(env_secret) != std::string::npos);
@@ -572,8 +586,8 @@ TEST_CASE("serve: a run whose params were never kept and whose secret cannot be 
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "run_id") == id);
-  CHECK(Text(got[0], "status") == "failure");
-  CHECK(serve.Finished(id) == "failure");
+  CHECK(Text(got[0], "status") == status);
+  CHECK(serve.Finished(id) == status);
   WriteFile(dir, "gate.go", "");
 }
 
@@ -693,4 +707,50 @@ TEST_CASE("serve drops a run that left no record when it died before answering i
   for (const char* kind : {".running", ".params", ".runbook"})
     CHECK(!std::filesystem::exists(logs + id + kind));
   CHECK(ReadFile(dir + "/ran") == "fail\n");  // the dropped run ran nothing
+}
+
+TEST_CASE("serve does not answer 201 for a run it could not mark, and starts none unmarked",
+          "[serve][owed]") {
+  // breakFF FF1: the state folder's disk full, serve answered 201 for a run whose marker
+  // still said "answered": false (or that had no marker at all), and a serve killed then
+  // dropped it, or never knew it: no record, no page. A full disk is made by the seam
+  // tests/seams/fail_rename.cpp (ENOSPC on the Nth write-then-rename of a marker).
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/dr.yaml", Drill(dir, "dr", port, ""));
+  std::string nth, said;
+  int status = 0;
+  SECTION("its first marker") {
+    nth = "1";
+    status = 500;
+    said = "serve's state folder cannot keep the run: ";
+  }
+  SECTION("its marker saying its caller is answered") {
+    nth = "2";
+    status = 503;
+    said = "): it was cancelled before it began; send the request again";
+  }
+  Serve serve(dir, {}, "http",
+              {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME),
+               "RUNBOOK_TEST_FAIL_RENAME=.running.tmp.", "RUNBOOK_TEST_FAIL_RENAME_NTH=" + nth,
+               "ASAN_OPTIONS=verify_asan_link_order=0", "RUNBOOK_TEST_ZZ5_KEY=marked-key"});
+  // The store held: the run cannot record its start before serve answers (one the store has
+  // is answered 201 whatever its marker says: a restart finds it there).
+  int locker = LockStore(dir, 60);
+  Value refused = serve.Json("POST", "/api/v1/runbooks/dr/runs", status, "{}");
+  CHECK_THAT(refused.Find("error")->as_string(),
+             Catch::Contains(said) && Catch::Contains("No space left on device"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Nothing ran, nothing is recorded or told, no marker is left behind.
+  CHECK(!std::filesystem::exists(dir + "/ran"));
+  CHECK(serve.Json("GET", "/api/v1/runs", 200).as_list().empty());
+  CHECK(hook.Bodies().empty());
+  CHECK(Shell("ls " + dir + "/store/serve/logs/ | grep -c '[.]running$'").out == "0\n");
+  StopServer(locker);
+  // The next one is kept, answered and run (the seam fails one call only).
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/dr/runs", 201, "{}").Find("run_id")->as_string();
+  INFO(ReadFile(dir + "/store/serve/logs/" + id + ".log"));
+  CHECK(serve.Finished(id) == "success");
 }

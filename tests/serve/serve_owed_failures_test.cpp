@@ -1594,7 +1594,9 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
   std::string log = dir + "/store/serve/logs/" + id + ".log";
   REQUIRE(FileSays(log, "the refused run " + id + " is not recorded yet: serve asks again", 20));
   CHECK(Shell(kSqliteWaiting + db + " \"SELECT count(*) FROM runs WHERE run_id = '" + id + "'\"")
-            .out == "0\n");  // not recorded yet
+            .out == "0\n");                                      // not recorded yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // NowUtc counts seconds
+  const std::string taken_from = NowUtc(0);
   AcceptEvents(db);
   std::string status;
   for (int i = 0; i < 300 && status != "failure"; ++i) {  // the helper again, 10 s later
@@ -1607,6 +1609,19 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(hook.Bodies().size() == 1);  // sent once
   CHECK(Shell(Binary() + " audit verify --audit-db " + db).exit_code == 0);
+  // Dated when they happened, before the store took them (breakFF FF4: the run's start and
+  // its page were dated when its record was made, seconds later).
+  for (const char* kind : {"run_started", "notification"}) {
+    auto body =
+        ParseJson(Shell(kSqliteWaiting + db + " \"SELECT body FROM events WHERE run_id = '" + id +
+                        "' AND kind = '" + kind + "'\"")
+                      .out);
+    REQUIRE(body.ok());
+    const Value* late = body.value().Find("recorded_late");
+    REQUIRE(late != nullptr);
+    INFO(kind << " " << late->Find("happened_at")->ToText() << " taken from " << taken_from);
+    CHECK(late->Find("happened_at")->ToText() < taken_from);
+  }
 }
 
 TEST_CASE("serve: a gate's resume that cannot start on a locked store is started again, not paged",

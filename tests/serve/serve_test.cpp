@@ -61,6 +61,13 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
                  .Find("error")
                  ->as_string(),
              Catch::Contains("query parameter 'status' is given twice"));
+  // A value with a second '=' was read as its last part (breakFF FF3: ?status=bogus=success
+  // filtered by success, ?limit=abc;x=1 took limit 1), on every route; %3D is a value's '='.
+  for (const char* query : {"/api/v1/runs?status=bogus=success", "/api/v1/runs?limit=abc;x=1",
+                            "/api/v1/runs?runbook=nosuch=hello", "/api/v1/backups?runbook=a=b"})
+    CHECK_THAT(serve.Json("GET", query, 400).Find("error")->as_string(),
+               Catch::Contains("holds a second '=': send a '=' in a value as %3D"));
+  CHECK(serve.Json("GET", "/api/v1/runs?runbook=a%3Db", 200).as_list().empty());
 
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{\"params\": {\"who\": \"api\"}}")

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -896,12 +897,22 @@ ApiServer::ApiServer(ApiContext context, const std::string& tls_cert, const std:
   impl_->routes.Install(s);
   InstallUiRoutes(s);
   // httplib's own refusals (a POST without a body: 400 before any route) in the API's form.
-  s.set_error_handler([](const Req&, Res& res) {
-    if (res.body.empty() && res.status >= 400)
-      Error(res, res.status,
-            res.status == 400
-                ? "bad request (a POST needs a JSON body: {} when there is nothing to say)"
-                : "HTTP " + std::to_string(res.status));
+  s.set_error_handler([](const Req& req, Res& res) {
+    if (!res.body.empty() || res.status < 400) return;
+    // A route called with a method it does not take (newcomer round of issue 16: a GET on a
+    // resume answered "HTTP 404"), as RFC 9110 says: 405 with Allow.
+    static const std::regex kPostOnly(
+        R"(/api/v1/(runbooks/[^/]+/runs|runs/[^/]+/(cancel|resume|approvals/[^/]+)))");
+    if (res.status == 404 && req.method != "POST" && std::regex_match(req.path, kPostOnly)) {
+      res.set_header("Allow", "POST");
+      return Error(res, 405, req.method + " " + Printable(req.path) + " is not served: POST it");
+    }
+    Error(res, res.status,
+          res.status == 400
+              ? "bad request (a POST needs a JSON body: {} when there is nothing to say)"
+          : res.status == 404 ? "no route " + req.method + " " + Printable(req.path) +
+                                    " (the API's routes: GET /api/v1/openapi.json, docs/api.md)"
+                              : "HTTP " + std::to_string(res.status));
   });
   s.set_exception_handler([](const Req&, Res& res, std::exception_ptr) {
     Error(res, 500, "internal error; see serve's log");

@@ -68,6 +68,13 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
     CHECK_THAT(serve.Json("GET", query, 400).Find("error")->as_string(),
                Catch::Contains("holds a second '=': send a '=' in a value as %3D"));
   CHECK(serve.Json("GET", "/api/v1/runs?runbook=a%3Db", 200).as_list().empty());
+  // A POST route called with GET (newcomer round: "HTTP 404"), and a path no route serves.
+  Command get_resume = Shell("curl -s -i " + serve.Url() + "/api/v1/runs/x/resume");
+  CHECK_THAT(get_resume.out,
+             Catch::StartsWith("HTTP/1.1 405") && Catch::Contains("Allow: POST") &&
+                 Catch::Contains("GET /api/v1/runs/x/resume is not served: POST it"));
+  CHECK_THAT(serve.Json("GET", "/api/v1/nope", 404).Find("error")->as_string(),
+             Catch::Contains("no route GET /api/v1/nope"));
 
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{\"params\": {\"who\": \"api\"}}")

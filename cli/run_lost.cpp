@@ -22,7 +22,6 @@
 #include "engine/util/time_format.h"
 #include "serve/kept_params.h"
 #include "serve/launcher.h"
-#include "serve/run_log.h"
 
 namespace runbook {
 
@@ -445,12 +444,11 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   }
   const bool started = row.ok();
   const std::optional<KeptParams> kept = started ? std::nullopt : ReadKeptParams(o.lost_params);
-  // Its params lost, a run whose secrets cannot be read now would have been refused, not
-  // begun (breakEE EE1: killed before it said so, it was recorded resumable); unless its own
-  // output says it waited, past its checks (breakFF FF5: taken for refused by a restarted
-  // serve that lacked the secret the run had read).
+  // Nothing kept nor said, a run whose secrets cannot be read now would have been refused,
+  // not begun (breakEE EE1: killed before it said so, it was recorded resumable); one whose
+  // output says it waited is past its checks, whatever this serve can read (breakFF FF5).
   const bool never_began = NeverBegan(o, started, kept, context.trigger) &&
-                           (kept || OutputSaysTaken(o.lost_log) ||
+                           (JudgeRequest(kept, o.lost_log) == RequestJudgement::kTaken ||
                             SecretsReadable(rb, CurrentEnvironment(), context.base));
   if (never_began) {
     detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, kept.has_value(),

@@ -10,6 +10,7 @@
 #include "engine/util/private_file.h"
 #include "engine/util/time_format.h"
 #include "serve/run_log.h"
+#include "serve/starting_runs.h"
 
 namespace runbook {
 namespace {
@@ -103,13 +104,18 @@ std::optional<KeptParams> ReadKeptParams(const std::string& path) {
   return out;
 }
 
-bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_path) {
-  if (kept) return kept->accepted;
+RequestJudgement JudgeRequest(const std::optional<KeptParams>& kept, const std::string& log_path) {
+  if (kept) return kept->accepted ? RequestJudgement::kTaken : RequestJudgement::kRefused;
   constexpr size_t kMaxRead = 64 * 1024;  // a run that never began said little
   // Serve makes the log before the run starts: one missing was lost with the rest.
   const std::string log = RunOwnOutput(log_path, kMaxRead).value_or("");
-  return log.find("\nrunbook: error: ") == std::string::npos &&
-         log.rfind("runbook: error: ", 0) != 0;
+  if (log.find("\nrunbook: error: ") != std::string::npos || log.rfind("runbook: error: ", 0) == 0)
+    return RequestJudgement::kRefused;
+  return WaitingLine(log).empty() ? RequestJudgement::kTakenIfReadable : RequestJudgement::kTaken;
+}
+
+bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_path) {
+  return JudgeRequest(kept, log_path) != RequestJudgement::kRefused;
 }
 
 }  // namespace runbook

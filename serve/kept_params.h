@@ -84,14 +84,24 @@ void KeepParams(const std::string& path, const Value::Map& params, const Redacto
 // as "".
 std::optional<KeptParams> ReadKeptParams(const std::string& path);
 
-// Whether a run serve started is taken as having had its request accepted (so that, killed
-// before it recorded its start, it never began: cli/run_lost.cpp NeverBegan): `kept` (its
-// ReadKeptParams) says so; when they cannot be read (lost, damaged, or never written: serve
-// killed in the ~70 ms between its marker and the run's keeping them, after answering the
-// caller 201), unless its output at `log_path` says it refused ("runbook: error: ..."). A
-// run killed before it could check its request is so recorded interrupted, and its resume
-// checks the request then (breakCC CC4, breakDD DD1: such runs were recorded as refused, a
-// failure, "refused ... or died", dated at the restart).
+// How a run serve started that left no record in the store is judged from what it left, one
+// rule for its lost-run helper (cli/run_lost.cpp NeverBegan) and serve's words of it
+// (restart.cpp): its kept params `kept` (ReadKeptParams), else its own output at `log_path`
+// (serve/run_log.h: never a helper's).
+enum class RequestJudgement {
+  // Its kept params say accepted, or, none readable, its output says it waited for its lock
+  // or the store (past its checks): killed then, it never began (breakZZ ZZ5, breakFF FF5).
+  kTaken,
+  // Nothing kept and its output says neither (serve killed in the moment before the run kept
+  // them, after its 201): taken when its secrets can be read now, else refused (breakCC CC4,
+  // breakDD DD1, breakEE EE1).
+  kTakenIfReadable,
+  // A helper kept them (not accepted), or its output says it refused ("runbook: error: ").
+  kRefused,
+};
+RequestJudgement JudgeRequest(const std::optional<KeptParams>& kept, const std::string& log_path);
+
+// JudgeRequest is not kRefused: the run is taken as having had its request accepted.
 bool RequestTaken(const std::optional<KeptParams>& kept, const std::string& log_path);
 
 }  // namespace runbook

@@ -11,7 +11,6 @@
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "serve/kept_params.h"
-#include "serve/run_log.h"
 
 namespace runbook {
 
@@ -270,18 +269,20 @@ bool LeftUntold(const std::string& status, const std::vector<AuditEvent>& events
 }
 
 // What serve says of run `id`, which died with it and left no record in the store, by what
-// its helper will decide (cli/run_lost.cpp NeverBegan): accepted (its kept params say so,
-// serve/kept_params.h) it never began; else it was refused before it started (newcomer round
-// of issue 16: the line named both outcomes, "interrupted, if ...; else a failure").
+// its helper will decide (JudgeRequest, as cli/run_lost.cpp NeverBegan; newcomer round of
+// issue 16: the line named both outcomes, "interrupted, if ...; else a failure").
 std::string NeverRecorded(const Launcher& launcher, const std::string& id) {
-  auto kept = ReadKeptParams(launcher.ParamsOf(id));
-  if ((kept && kept->accepted) || (!kept && OutputSaysTaken(launcher.LogOf(id))))
-    return " left no record in the store: it never began (it waited for its lock or the store "
-           "to record its start); its helper records it interrupted and tells it";
-  if (!kept && RequestTaken(kept, launcher.LogOf(id)))
-    return " left no record in the store, nor the params it would have kept, and said no "
-           "refusal: its helper records it interrupted if it could have begun (its secrets "
-           "readable), else as refused, and tells it";
+  switch (JudgeRequest(ReadKeptParams(launcher.ParamsOf(id)), launcher.LogOf(id))) {
+    case RequestJudgement::kTaken:
+      return " left no record in the store: it never began (it waited for its lock or the store "
+             "to record its start); its helper records it interrupted and tells it";
+    case RequestJudgement::kTakenIfReadable:
+      return " left no record in the store, nor the params it would have kept, and said no "
+             "refusal: its helper records it interrupted if it could have begun (its secrets "
+             "readable), else as refused, and tells it";
+    case RequestJudgement::kRefused:
+      break;
+  }
   return " left no record in the store: nothing says its request was taken (refused before "
          "it started): its helper records it as a failure and tells it";
 }

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <vector>
 
-#include "serve/starting_runs.h"
+#include "serve/launcher.h"
 
 namespace runbook {
 
@@ -36,11 +36,6 @@ std::optional<std::string> RunOwnOutput(const std::string& path, size_t max_byte
   if (size_t at = text.find("\n" + std::string(kHelperLine)); at != std::string::npos)
     text.resize(at + 1);
   return text;
-}
-
-bool OutputSaysTaken(const std::string& path) {
-  auto own = RunOwnOutput(path, 64 * 1024);
-  return own && !WaitingLine(*own).empty();
 }
 
 }  // namespace runbook

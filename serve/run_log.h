@@ -28,11 +28,4 @@ void AppendHelperHeader(const std::string& path, int exit_code);
 // most its first `max_bytes`. Nullopt when the log cannot be read (missing).
 std::optional<std::string> RunOwnOutput(const std::string& path, size_t max_bytes);
 
-// Whether the run's own output in the log at `path` says it passed its checks: it waited for
-// its lock or for the store (a line serve/starting_runs.h's WaitingLine finds), which a run
-// says only once its request was taken. The evidence that a run whose kept params were lost
-// never began, whatever a later environment can read (breakFF FF5: a restarted serve that
-// lacked a secret took such a run for refused, a failure no page could tell).
-bool OutputSaysTaken(const std::string& path);
-
 }  // namespace runbook

@@ -132,6 +132,17 @@ TEST_CASE("kept params: a request was taken when they say so, or, lost, unless t
   CHECK(Launcher::FirstError(dir + "/refused-helped.log") == "secret 'k': cannot read");
   WriteFile(dir, "only-helper.log", HelperHeader(137) + "runbook: error: x\n");
   CHECK(RequestTaken(std::nullopt, dir + "/only-helper.log"));
+  // Judged: said it waited (past its checks: breakFF FF5), said nothing, or refused.
+  using J = RequestJudgement;
+  CHECK(JudgeRequest(accepted, dir + "/refused.log") == J::kTaken);  // kept params first
+  CHECK(JudgeRequest(KeptParams{}, dir + "/waited.log") == J::kRefused);
+  CHECK(JudgeRequest(std::nullopt, dir + "/waited.log") == J::kTaken);
+  CHECK(JudgeRequest(std::nullopt, dir + "/busy.log") == J::kTaken);
+  CHECK(JudgeRequest(std::nullopt, dir + "/silent.log") == J::kTakenIfReadable);
+  CHECK(JudgeRequest(std::nullopt, dir + "/none.log") == J::kTakenIfReadable);
+  CHECK(JudgeRequest(std::nullopt, dir + "/both.log") == J::kRefused);
+  WriteFile(dir, "helper-waited.log", HelperHeader(137) + "runbook: waiting for lock 'l'\n");
+  CHECK(JudgeRequest(std::nullopt, dir + "/helper-waited.log") == J::kTakenIfReadable);
 }
 
 TEST_CASE("serve: a lost-run helper's output follows a line of its own in the run's log",

@@ -162,11 +162,14 @@ void KeepOrTakeParams(const RunCliOptions& o, const Runbook& rb, const Redactor&
     context.lost_params = kept->lost;
     context.withheld_masks = kept->masks;
     context.withheld_fingerprints = kept->fingerprints;
-    // Kept by the first helper, right after the run ended: a refused run is dated then, not
-    // when a later helper could record it (breakFF FF4). Never a time ahead of now.
-    auto at = ParseUtc(kept->kept_at);
-    if (!kept->accepted && at && *at <= SystemClock().WallNow() && context.requested_at.empty())
-      context.requested_at = kept->kept_at;
+    // A run recorded late is dated when its request was taken (accepted by the run, its
+    // start refused by the store), or when its first helper kept them, right after it ended
+    // (refused by its own checks): not when a later helper could record it (breakFF FF4,
+    // breakGG GG1). Never a time ahead of now.
+    const std::string& when = kept->accepted ? kept->accepted_at : kept->kept_at;
+    auto at = ParseUtc(when);
+    if (at && *at <= SystemClock().WallNow() && context.requested_at.empty())
+      context.requested_at = when;
     return;
   }
   if (!o.sets.empty()) return KeepParams(o.lost_params, params, redactor, acceptance);

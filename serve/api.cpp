@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -192,6 +193,10 @@ class Routes {
       Error(res, 400, Printable(problem));
       return HR::Handled;
     }
+    if (std::string problem = QueryNamesProblem(req); !problem.empty() && !IsUiPath(req.path)) {
+      Error(res, 400, problem);
+      return HR::Handled;
+    }
     if (req.path == "/healthz" || IsUiPath(req.path) || c_.tokens == nullptr) return HR::Unhandled;
     auto now = std::chrono::steady_clock::now();
     if (limiter_.Blocked(req.remote_addr, now)) {
@@ -254,6 +259,26 @@ class Routes {
   }
 
  private:
+  // A query parameter the route does not take, or one given twice, is a mistake said, never
+  // a filter ignored or one value of two read (newcomer round of issue 16: ?state=failure
+  // listed every run; breakGG GG5: /api/v1/backups?runbook=a&runbook=b read one). "" if none.
+  static std::string QueryNamesProblem(const Req& req) {
+    static const std::map<std::string, std::vector<std::string>> kTaken = {
+        {"/api/v1/runs", {"runbook", "status", "since", "limit", "cursor"}},
+        {"/api/v1/backups", {"runbook"}}};
+    auto route = kTaken.find(req.path);
+    const std::vector<std::string> taken =
+        route != kTaken.end() ? route->second : std::vector<std::string>{};
+    for (const auto& [name, value] : req.params) {
+      if (std::find(taken.begin(), taken.end(), name) == taken.end())
+        return "unknown query parameter '" + Printable(name) + "'; " + Printable(req.path) +
+               (taken.empty() ? " takes none" : " takes " + Join(taken, ", "));
+      if (req.get_param_value_count(name) > 1)
+        return "query parameter '" + name + "' is given twice";
+    }
+    return "";
+  }
+
   // Who calls, and what their token allows: the web UI offers only what it may do.
   void Me(Res& res) {
     Value::List roles{Value("viewer")};
@@ -309,18 +334,29 @@ class Routes {
     const std::string id = run.value().run_id;
     c_.say("started " + name + " as run " + id + " (API: " + t_caller + " at " + req.remote_addr +
            ")");
-    WaitTaken(id);
-    // A refusal is recorded and told. A run serve cannot mark answered is not answered 201:
-    // a serve killed then would drop it (breakFF FF1); unless the store has it already.
-    if (Status marked = c_.launcher->Release(id, false);
-        !marked.ok() && !Recorded(id) && c_.launcher->Cancel(id)) {
-      c_.say("run " + id + " cancelled before it began, answered 503: " + marked.message());
-      res.set_header("Retry-After", "60");
-      return Error(res, 503,
-                   "serve could not keep run " + id + " (" + marked.message() +
-                       "): it was cancelled before it began; send the request again");
+    // A 201 promises a run that a serve killed from then on records with its params and
+    // tells: one that did not keep them within 10 s is not answered so (breakGG GG2: its
+    // params were withheld after a kill, its page addressed by one unsent), unless the store
+    // has it already or it ended (a refusal is recorded and told).
+    if (!WaitTaken(id) && !Recorded(id) && c_.launcher->Cancel(id)) {
+      (void)c_.launcher->Release(id, true);  // its caller is told: nothing to tell of it
+      return NotKept(res, id, "it did not keep its params within 10 s");
     }
+    // Nor one serve cannot mark answered: a serve killed then would drop it (breakFF FF1).
+    if (Status marked = c_.launcher->Release(id, false);
+        !marked.ok() && !Recorded(id) && c_.launcher->Cancel(id))
+      return NotKept(res, id, marked.message());
     Json(res, 201, Value(Value::Map{{"run_id", Value(id)}}));
+  }
+
+  // Answers a trigger whose run `id` serve could not keep (`why`) and cancelled before it
+  // began: 503, to be sent again.
+  void NotKept(Res& res, const std::string& id, const std::string& why) {
+    c_.say("run " + id + " cancelled before it began, answered 503: " + why);
+    res.set_header("Retry-After", "60");
+    Error(res, 503,
+          "serve could not keep run " + id + " (" + why +
+              "): it was cancelled before it began; send the request again");
   }
 
   // One line (a header's value) for a listing's store-wide alterations, "" when none.
@@ -345,17 +381,6 @@ class Routes {
   void Runs(const Req& req, Res& res) {
     auto store = Store(res);
     if (!store) return;
-    // A parameter the listing does not know is a mistake, said, not a filter ignored
-    // (newcomer round of issue 16: ?state=failure listed every run).
-    for (const auto& [name, value] : req.params)
-      if (name != "runbook" && name != "status" && name != "since" && name != "limit" &&
-          name != "cursor")
-        return Error(res, 400,
-                     "unknown query parameter '" + Printable(name) +
-                         "'; the runs list takes runbook, status, since, limit and cursor");
-    for (const char* name : {"runbook", "status", "since", "limit", "cursor"})
-      if (req.get_param_value_count(name) > 1)
-        return Error(res, 400, std::string("query parameter '") + name + "' is given twice");
     int limit = 50;
     if (req.has_param("limit")) {
       std::string text = req.get_param_value("limit");
@@ -796,19 +821,18 @@ class Routes {
   }
 
   // Waits, up to 10 s, until the run serve just started has kept its params as accepted
-  // (serve/kept_params.h) or has ended: its 201 then promises a run that a serve killed from
-  // then on records with its params, or one that told its refusal (breakDD DD1: answered
-  // before, a run killed with serve in the ~70 ms before it kept them was recorded with them
-  // withheld, and a page addressed by one could not be sent). Past 10 s (a machine that
-  // crawls) it is answered all the same.
-  void WaitTaken(const std::string& run_id) {
+  // (serve/kept_params.h) or has ended; false when neither came (breakDD DD1: answered at
+  // once before, a run killed with serve in the ~70 ms before it kept them was recorded with
+  // them withheld, and a page addressed by one could not be sent).
+  bool WaitTaken(const std::string& run_id) {
     const std::string kept = c_.launcher->ParamsOf(run_id);
     for (int i = 0; i < 500; ++i) {
-      if (auto params = ReadKeptParams(kept); params && params->accepted) return;
+      if (auto params = ReadKeptParams(kept); params && params->accepted) return true;
       auto launched = c_.launcher->Launched(run_id);
-      if (!launched || launched->exit_code >= 0) return;
+      if (!launched || launched->exit_code >= 0) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    return false;
   }
 
   // The first line of `text`, at most 300 bytes: a refusal said in serve's log (newcomer

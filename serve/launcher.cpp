@@ -206,16 +206,28 @@ Result<LaunchedRun> Launcher::Start(const LaunchRequest& request) {
   run.resumes = request.resume_id;
   run.trigger = request.trigger;
   run.unanswered = request.caller_waits;
+  {
+    // Owned from before its first file: a sweep of the folder meanwhile (serve's start,
+    // restart.cpp) leaves them (breakGG: a trigger answered while serve took up what the
+    // serve before left had its marker's write removed, and was answered 500).
+    std::lock_guard<std::mutex> lock(mu_);
+    starting_.insert(run.run_id);
+  }
   // Before the child starts, so that no run goes unmarked: a restart would take a run with
   // no marker for one whose caller was answered (breakFF FF2). A run whose caller waits is
   // not started unmarked (breakFF FF1: a full disk, a 201, and the run was lost); a fire or a
   // restart's resume is, as before (without it a restart resumes less).
-  if (Status marked = WriteMarker(run, request.caller_waits); !marked.ok() && request.caller_waits)
+  if (Status marked = WriteMarker(run, request.caller_waits);
+      !marked.ok() && request.caller_waits) {
+    std::lock_guard<std::mutex> lock(mu_);
+    starting_.erase(run.run_id);
     return Status::Error("serve's state folder cannot keep the run: " + marked.message() +
                          "; nothing was started");
+  }
   // Before the child reads it.
   CopyRunbook(request.text_copy.empty() ? request.file : request.text_copy, CopyOf(run.run_id));
   std::lock_guard<std::mutex> lock(mu_);
+  starting_.erase(run.run_id);  // running_ or gone below, under the same lock
   auto pid = SpawnLocked(
       Argv(self_, audit_db_, run.run_id, JournalOf(run.run_id), CopyOf(run.run_id), request),
       run.log, O_CREAT | O_EXCL, request.sets);
@@ -514,6 +526,17 @@ std::optional<EndedRun> Launcher::Launched(const std::string& run_id) const {
     if (e.run.run_id == run_id) return e;
   }
   return std::nullopt;
+}
+
+bool Launcher::Owns(const std::string& run_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (starting_.count(run_id) != 0) return true;
+  ReapLocked();
+  for (const auto& [pid, run] : running_)
+    if (run.run_id == run_id) return true;
+  for (const EndedRun& e : ended_)
+    if (e.run.run_id == run_id) return true;
+  return false;
 }
 
 void Launcher::MarkRequeued(const std::string& run_id) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -220,6 +221,9 @@ class Launcher {
   // A run this serve started: still running (exit_code -1) or ended (its code), and its log;
   // nullopt when not started here. For a run that ended before it recorded anything.
   std::optional<EndedRun> Launched(const std::string& run_id) const;
+  // Whether `run_id` is this serve's: being started (from before Start writes its first file),
+  // running, or among the ended ones kept. A sweep of the folder leaves such a run's files.
+  bool Owns(const std::string& run_id) const;
   // Notes that run `run_id`, which ended before it started, had its fire queued again
   // (LaunchedRun::requeued, as Launched gives it). Nothing when it is not kept.
   void MarkRequeued(const std::string& run_id);
@@ -246,6 +250,7 @@ class Launcher {
   mutable std::vector<std::pair<pid_t, int>> helpers_ended_;  // since the last call
   mutable std::map<std::string, bool> caller_waits_;          // run id: released (caller_waits)
   mutable std::vector<EndedRun> held_;                        // ended before their Release
+  std::set<std::string> starting_;                            // in Start, before running_
   void ReapLocked() const;
   // Writes MarkerOf(run.run_id): what a restarted serve needs of the run, with
   // "answered" (its caller's, LaunchedRun::unanswered) when `caller_waits`.

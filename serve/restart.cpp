@@ -201,9 +201,9 @@ std::set<std::string> ResumeWaitingRuns(
   return not_resumed;
 }
 
-std::vector<std::string> ResumesNeverStarted(const std::vector<std::string>& left,
-                                             const std::string& audit_db, Launcher& launcher) {
-  std::vector<std::string> resumed;
+std::vector<std::pair<std::string, std::string>> ResumesNeverStarted(
+    const std::vector<std::string>& left, const std::string& audit_db, Launcher& launcher) {
+  std::vector<std::pair<std::string, std::string>> resumed;
   auto store = AuditStore::OpenExisting(audit_db);
   if (!store.ok()) return resumed;
   for (const std::string& id : left) {
@@ -212,7 +212,7 @@ std::vector<std::string> ResumesNeverStarted(const std::vector<std::string>& lef
     if (!marked || marked->resumes.empty()) continue;
     launcher.HandCopyBack(id, marked->resumes);
     launcher.Forget(id);
-    resumed.push_back(marked->resumes);
+    resumed.emplace_back(id, marked->resumes);
   }
   return resumed;
 }
@@ -234,8 +234,7 @@ void RemoveStaleCopies(const std::string& log_dir, const Launcher& launcher,
         kind != ".cancelled" && kind != ".params")
       continue;
     std::string id = name.substr(0, name.find('.'));
-    if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) ||
-        launcher.Launched(id))
+    if (owed.Owes(id) || std::filesystem::exists(launcher.MarkerOf(id), ec) || launcher.Owns(id))
       continue;
     ::unlink(entry.path().c_str());
   }
@@ -287,6 +286,13 @@ std::string NeverRecorded(const Launcher& launcher, const std::string& id) {
          "it started): its helper records it as a failure and tells it";
 }
 
+// Whether run `id`'s marker says its caller waited and was never answered (serve died
+// before its 201): a run that began so is recorded and told, and said so (breakGG GG3).
+bool UnansweredCaller(const Launcher& launcher, const std::string& id) {
+  auto marked = launcher.MarkedRun(id);
+  return marked && marked->unanswered;
+}
+
 }  // namespace
 
 void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string& audit_db,
@@ -336,6 +342,7 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
     if (entry != nullptr && (run->file.empty() || !copied)) run->file = entry->file;
     // The serve before cancelled it as it stopped, and it had not ended (breakRR RR2).
     run->cancelled = ::access(launcher.CancelledMarkOf(id).c_str(), F_OK) == 0;
+    const bool unanswered = row.ok() && UnansweredCaller(launcher, id);  // before Owe moves it
     if (Status s = owed.Owe(*run, kDiedWithServe, std::chrono::steady_clock::now()); !s.ok())
       say("run " + id + ": its failure is being sent, not kept if serve stops: " + s.message());
     else
@@ -348,7 +355,10 @@ void NotifyDiedWithServe(const std::vector<std::string>& left, const std::string
                               "failure before the cancel, if any, is being sent"
            : row.value().status != "interrupted"
                ? " died with serve: what it left untold is being sent"
-               : " died with serve: its failure is being sent"));
+               : " died with serve: its failure is being sent") +
+          (unanswered ? " (its caller was never answered, and may have sent the request again as "
+                        "another run: resume this one only if none did)"
+                      : ""));
   }
   RemoveStaleCopies(launcher.log_dir(), launcher, owed);
 }

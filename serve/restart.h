@@ -12,6 +12,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/audit/chain.h"
@@ -79,10 +80,10 @@ std::set<std::string> ResumeWaitingRuns(
 // runbook no run needs any more is removed.
 // The runs of `left` that were resumes and never recorded their start (serve killed again
 // before they did: breakTT TT5, a waiting approval lost and a false "refused" paged): each is
-// forgotten, and the run it resumes is returned, to be looked at as one that died with serve
-// (ResumeWaitingRuns resumes it again when its gate waits).
-std::vector<std::string> ResumesNeverStarted(const std::vector<std::string>& left,
-                                             const std::string& audit_db, Launcher& launcher);
+// forgotten, and returned with the run it resumes ({resume, resumed}), to be looked at as one
+// that died with serve (ResumeWaitingRuns resumes it again when its gate waits).
+std::vector<std::pair<std::string, std::string>> ResumesNeverStarted(
+    const std::vector<std::string>& left, const std::string& audit_db, Launcher& launcher);
 
 // `not_resumed`: ResumeWaitingRuns' (owed though they waited at a gate). A run the store still
 // says is running died with serve all the same (the store could not be marked: breakTT TT12).

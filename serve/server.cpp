@@ -380,8 +380,12 @@ bool TakeUpLeftBehind(LeftBehind& behind, const ServeOptions& o, const Catalog& 
     launcher.Forget(id);
     return true;
   });
-  for (const std::string& id : ResumesNeverStarted(behind.left, o.audit_db, launcher)) {
-    Say("run " + id + ": its resume died with the serve before, before it started");
+  for (const auto& [resume, id] : ResumesNeverStarted(behind.left, o.audit_db, launcher)) {
+    // Named, with what to do (breakGG GG4: its caller held a 201 for a run that is now 404).
+    Say("run " + id + ": its resume, run " + resume +
+        ", died with the serve before, before it began: nothing of it ran, and run " + id +
+        " is as it was (resumed again here if it waits at a gate; else POST /api/v1/runs/" + id +
+        "/resume)");
     if (std::find(behind.gone.begin(), behind.gone.end(), id) == behind.gone.end())
       behind.gone.push_back(id);
   }

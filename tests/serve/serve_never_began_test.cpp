@@ -719,7 +719,7 @@ TEST_CASE("serve does not answer 201 for a run it could not mark, and starts non
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/dr.yaml", Drill(dir, "dr", port, ""));
-  std::string nth, said;
+  std::string file = ".running.tmp.", nth, said;
   int status = 0;
   SECTION("its first marker") {
     nth = "1";
@@ -729,18 +729,24 @@ TEST_CASE("serve does not answer 201 for a run it could not mark, and starts non
   SECTION("its marker saying its caller is answered") {
     nth = "2";
     status = 503;
-    said = "): it was cancelled before it began; send the request again";
+    said = "No space left on device): it was cancelled before it began; send the request again";
+  }
+  SECTION("its params, which the run itself keeps (breakGG GG2)") {
+    file = ".params.tmp.";  // the run warns and goes on to wait for the store
+    nth = "1";
+    status = 503;
+    said = "it did not keep its params within 10 s): it was cancelled before it began";
   }
   Serve serve(dir, {}, "http",
-              {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME),
-               "RUNBOOK_TEST_FAIL_RENAME=.running.tmp.", "RUNBOOK_TEST_FAIL_RENAME_NTH=" + nth,
+              {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME), "RUNBOOK_TEST_FAIL_RENAME=" + file,
+               "RUNBOOK_TEST_FAIL_RENAME_NTH=" + nth,
+               "RUNBOOK_TEST_FAIL_RENAME_ONCE=" + (nth == "1" ? dir + "/failed-once" : ""),
                "ASAN_OPTIONS=verify_asan_link_order=0", "RUNBOOK_TEST_ZZ5_KEY=marked-key"});
   // The store held: the run cannot record its start before serve answers (one the store has
   // is answered 201 whatever its marker says: a restart finds it there).
   int locker = LockStore(dir, 60);
   Value refused = serve.Json("POST", "/api/v1/runbooks/dr/runs", status, "{}");
-  CHECK_THAT(refused.Find("error")->as_string(),
-             Catch::Contains(said) && Catch::Contains("No space left on device"));
+  CHECK_THAT(refused.Find("error")->as_string(), Catch::Contains(said));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   // Nothing ran, nothing is recorded or told, no marker is left behind.
   CHECK(!std::filesystem::exists(dir + "/ran"));
@@ -752,5 +758,74 @@ TEST_CASE("serve does not answer 201 for a run it could not mark, and starts non
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/dr/runs", 201, "{}").Find("run_id")->as_string();
   INFO(ReadFile(dir + "/store/serve/logs/" + id + ".log"));
+  CHECK(serve.Finished(id) == "success");
+}
+
+TEST_CASE(
+    "serve says of a run that began whose caller was never answered that it may be sent again",
+    "[serve][owed]") {
+  // breakGG GG3: serve killed between the run's start and its 201 (a run with no lock records
+  // its start at once): the caller saw the request fail and may send it again, while the run
+  // that began is recorded interrupted and told as resumable. It is not dropped (it began:
+  // steps may have run), and serve's log says its caller was never answered.
+  VictimBehindHolder b;
+  auto& [dir, port, hook, written, serve, holder, id] = b;
+  serve.Kill9();
+  const std::string logs = dir + "/store/serve/logs/";
+  std::string marker = ReadFile(logs + holder + ".running");
+  const size_t at = marker.find("\"answered\":true");
+  REQUIRE(at != std::string::npos);
+  marker.replace(at, 15, "\"answered\":false");
+  WriteFile(logs, holder + ".running", marker);
+  serve.Start();
+  CHECK(serve.LogSays("run " + holder +
+                      " died with serve: its failure is being sent (its caller "
+                      "was never answered, and may have sent the request again as another run: "
+                      "resume this one only if none did)"));
+  CHECK(serve.Finished(holder) == "interrupted");
+  INFO(serve.Log());
+  CHECK_THAT(serve.Log(), !Catch::Contains("run " + id +
+                                           " died with serve: its failure is being "
+                                           "sent (its caller"));  // answered: said as before
+  WriteFile(dir, "gate.go", "");
+}
+
+TEST_CASE("serve's sweep of what the serve before left spares the files of a run it is starting",
+          "[serve][owed]") {
+  // Found by two tests failing once under load: a trigger answered while serve took up what
+  // the serve before left had the unfinished write of its marker removed by the sweep of
+  // stale files (it belonged to no run serve knew yet), and was answered 500. The store is
+  // held at the start, so the sweep comes later, while the trigger's marker write is slow.
+  std::string dir = ServeDir();
+  int port = FreePort();
+  Receiver hook(dir, "hook", port);
+  WriteFile(dir, "rb/dr.yaml", Drill(dir, "dr", port, ""));
+  WriteLockRunbooks(dir, port);
+  Serve serve(dir, {}, "http",
+              {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME),
+               "RUNBOOK_TEST_FAIL_RENAME=.running.tmp.", "RUNBOOK_TEST_DELAY_RENAME_MS=4000",
+               "RUNBOOK_TEST_DELAY_RENAME_IF=" + dir + "/slow", "RUNBOOK_TEST_FAIL_RENAME_NONE=1",
+               "ASAN_OPTIONS=verify_asan_link_order=0", "RUNBOOK_TEST_ZZ5_KEY=swept-key"});
+  // A run left behind, to be marked interrupted: with the store held, the next serve takes
+  // it up (and sweeps the folder) only once the store is free.
+  StartRun(serve, "holder", "h");
+  REQUIRE(Shell("for i in $(seq 200); do [ -e " + dir +
+                "/gate.held ] && exit 0; sleep 0.1; done; exit 1")
+              .exit_code == 0);
+  serve.Kill9();
+  int locker = LockStore(dir, 60);
+  serve.Start();
+  WriteFile(dir, "slow", "");  // the trigger's marker writes now take 4 s each
+  std::thread free_store([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // the marker's write waits
+    StopServer(locker);
+  });
+  Command posted = serve.Http("POST", "/api/v1/runbooks/dr/runs", "{}");
+  free_store.join();
+  INFO(posted.out);
+  REQUIRE_THAT(posted.out, Catch::EndsWith("201"));
+  CHECK(serve.LogSays("the store can be written: the runs the serve before left are looked at"));
+  const std::string id =
+      ParseJson(posted.out.substr(0, posted.out.rfind('\n'))).value().Find("run_id")->as_string();
   CHECK(serve.Finished(id) == "success");
 }

@@ -1313,7 +1313,12 @@ TEST_CASE("serve: a resume that died with serve before it started leaves the gat
       logs, next + ".running",
       "{\"runbook\": \"qa\", \"file\": \"" + dir + "/rb/qa.yaml\", \"resumes\": \"" + id + "\"}\n");
   serve.Start();
-  CHECK(serve.LogSays("run " + id + ": its resume died with the serve before, before it started"));
+  CHECK(serve.LogSays("run " + id + ": its resume, run " + next +
+                      ", died with the serve before, before it began: nothing of it ran, and run " +
+                      id +
+                      " is as it was (resumed again here if it waits at a gate; else POST "
+                      "/api/v1/runs/" +
+                      id + "/resume)"));
   CHECK(serve.LogSays("run " + id + " waited for approval 'gate' when serve stopped: resumed as"));
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
   CHECK(hook.Bodies().empty());  // no false "refused" failure
@@ -1581,10 +1586,12 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook(dir, "hook", port);
+  std::string secrets = "secrets:\n  key: {env: RUNBOOK_TEST_NEVER_SET}\n";  // refused
+  SECTION("refused by its own checks (a secret it cannot read)") {}
+  SECTION("accepted, its start refused by the store (breakGG GG1)") { secrets = ""; }
   WriteFile(dir, "rb/nosecret.yaml",
-            "version: 1\nname: nosecret\nparams:\n  tag: {default: none}\nsecrets:\n  key: {env: "
-            "RUNBOOK_TEST_NEVER_SET}\nnotify:\n" +
-                Webhook(port, "/hook") +
+            "version: 1\nname: nosecret\nparams:\n  tag: {default: none}\n" + secrets +
+                "notify:\n" + Webhook(port, "/hook") +
                 "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
   Serve serve(dir);
   const std::string db = dir + "/store/audit.db";

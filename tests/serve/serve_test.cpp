@@ -68,6 +68,15 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
     CHECK_THAT(serve.Json("GET", query, 400).Find("error")->as_string(),
                Catch::Contains("holds a second '=': send a '=' in a value as %3D"));
   CHECK(serve.Json("GET", "/api/v1/runs?runbook=a%3Db", 200).as_list().empty());
+  // Every route, not the runs list only (breakGG GG5: a second runbook= or an unknown name
+  // was read silently elsewhere).
+  CHECK_THAT(
+      serve.Json("GET", "/api/v1/backups?runbook=a&runbook=b", 400).Find("error")->as_string(),
+      Catch::Contains("query parameter 'runbook' is given twice"));
+  CHECK_THAT(serve.Json("GET", "/api/v1/runbooks?nosuch=1", 400).Find("error")->as_string(),
+             Catch::Contains("unknown query parameter 'nosuch'; /api/v1/runbooks takes none"));
+  CHECK_THAT(serve.Json("GET", "/api/v1/backups?nosuch=1", 400).Find("error")->as_string(),
+             Catch::Contains("/api/v1/backups takes runbook"));
   // A POST route called with GET (newcomer round: "HTTP 404"), and a path no route serves.
   Command get_resume = Shell("curl -s -i " + serve.Url() + "/api/v1/runs/x/resume");
   CHECK_THAT(get_resume.out,

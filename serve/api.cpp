@@ -7,6 +7,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -527,6 +528,14 @@ class Routes {
     return store.ok() && store.value()->FindRun(id).ok();
   }
 
+  // Run `id`'s status as the store's index records it; nullopt when it has none (not begun).
+  std::optional<std::string> RecordedStatus(const std::string& id) {
+    auto store = AuditStore::OpenExisting(c_.audit_db);
+    if (!store.ok()) return std::nullopt;
+    auto row = store.value()->FindRun(id);
+    return row.ok() ? std::optional<std::string>(row.value().status) : std::nullopt;
+  }
+
   static std::string Tail(const std::string& path) {
     std::string text = ReadLog(path);
     return text.size() > 4096 ? text.substr(text.size() - 4096) : text;
@@ -750,12 +759,14 @@ class Routes {
     }
     auto record = Record(id, res);
     if (!record) return;
-    if (c_.launcher->IsRunning(record->run_id))
+    // Its record decides first, as for a cancel: a run that recorded its end may still be
+    // exiting (seen under ASan: "already resumed, as run N (running)" after N's cancel).
+    if (record->status == "running" && c_.launcher->IsRunning(record->run_id))
       return Error(res, 409, "run " + record->run_id + " still runs");
     // One resume at a time (breakZZ ZZ7: a second, sent while the first waited for the store,
     // was 201 too, and one of them ran a step that had run).
     for (const LaunchedRun& r : c_.launcher->AllRunning())
-      if (r.resumes == record->run_id)
+      if (r.resumes == record->run_id && RecordedStatus(r.run_id).value_or("running") == "running")
         return Error(res, 409,
                      "run " + record->run_id + " is already resumed, as run " + r.run_id +
                          " (running)" + ": see GET /api/v1/runs/" + r.run_id);

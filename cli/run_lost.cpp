@@ -220,16 +220,16 @@ Status RecordRefused(AuditStore& store, const Runbook& rb, const RunOptions& opt
 }
 
 // Whether the lost run never began (breakZZ ZZ5): the store does not have it, its request
-// was taken (RequestTaken: its params kept by the run itself as accepted, or, those lost,
-// its output says it waited for its lock or the store), and its process died
+// was not refused (`judged`, JudgeRequest: its params kept by the run itself as accepted, or,
+// those lost, its output says no refusal), and its process died
 // after that without a refusal of its own: with serve, or by a signal other than a cancel's.
 // Not a resume's run (that is the resumed run's), nor a cancelled one (an operator's cancel:
 // the API, or its own end on a SIGINT or SIGTERM, Launcher::ReapLocked; a cancel is no
 // failure, and nothing to resume), unless the cancel was serve's own stop (`lost_stopped`,
 // breakBB BB5) and the run no schedule's fire (the next serve judges the fire again).
-bool NeverBegan(const RunCliOptions& o, bool started, const std::optional<KeptParams>& kept,
+bool NeverBegan(const RunCliOptions& o, bool started, RequestJudgement judged,
                 const Value& trigger) {
-  if (started || !o.lost_resumes.empty() || !RequestTaken(kept, o.lost_log)) return false;
+  if (started || !o.lost_resumes.empty() || judged == RequestJudgement::kRefused) return false;
   if (o.lost_cancelled) {
     const Value* kind = trigger.Find("kind");
     return o.lost_stopped && (kind == nullptr || kind->ToText() != "schedule");
@@ -450,8 +450,10 @@ int NotifyLostRun(const RunCliOptions& o, const Runbook& rb, RunOptions options,
   // Nothing kept nor said, a run whose secrets cannot be read now would have been refused,
   // not begun (breakEE EE1: killed before it said so, it was recorded resumable); one whose
   // output says it waited is past its checks, whatever this serve can read (breakFF FF5).
-  const bool never_began = NeverBegan(o, started, kept, context.trigger) &&
-                           (JudgeRequest(kept, o.lost_log) == RequestJudgement::kTaken ||
+  const RequestJudgement judged =
+      started ? RequestJudgement::kTaken : JudgeRequest(kept, o.lost_log);  // its log read once
+  const bool never_began = NeverBegan(o, started, judged, context.trigger) &&
+                           (judged == RequestJudgement::kTaken ||
                             SecretsReadable(rb, CurrentEnvironment(), context.base));
   if (never_began) {
     detail = NeverBeganDetail(o.lost_exit, o.lost_cancelled && o.lost_stopped, kept.has_value(),

@@ -523,10 +523,7 @@ class Routes {
       res.set_content(ReportMarkdown(*record), "text/markdown; charset=utf-8");
   }
 
-  bool Recorded(const std::string& id) {
-    auto store = AuditStore::OpenExisting(c_.audit_db);
-    return store.ok() && store.value()->FindRun(id).ok();
-  }
+  bool Recorded(const std::string& id) { return RecordedStatus(id).has_value(); }
 
   // Run `id`'s status as the store's index records it; nullopt when it has none (not begun).
   std::optional<std::string> RecordedStatus(const std::string& id) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "engine/audit/metrics.h"
 #include "engine/audit/store.h"
 #include "engine/util/json.h"
 #include "engine/util/private_file.h"

@@ -109,6 +109,16 @@ void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const
   CHECK(!std::filesystem::exists(dir + "/ran"));
 }
 
+// Rewrites run `id`'s marker in `logs` as serve leaves it before answering the run's caller
+// ("answered": false), as a serve killed in that moment leaves it.
+void MarkUnanswered(const std::string& logs, const std::string& id) {
+  std::string marker = ReadFile(logs + id + ".running");
+  const size_t at = marker.find("\"answered\":true");
+  REQUIRE(at != std::string::npos);
+  marker.replace(at, 15, "\"answered\":false");
+  WriteFile(logs, id + ".running", marker);
+}
+
 }  // namespace
 
 TEST_CASE("serve: an API run killed with serve as it waits to record its start is resumable",
@@ -679,11 +689,7 @@ TEST_CASE("serve drops a run that left no record when it died before answering i
   std::string id = StartWaitingForStore(serve, dir, "{\"tag\": \"t-drop\"}");
   serve.Kill9();  // the run dies with it
   StopServer(locker);
-  std::string marker = ReadFile(logs + id + ".running");
-  const size_t at = marker.find("\"answered\":true");
-  REQUIRE(at != std::string::npos);
-  marker.replace(at, 15, "\"answered\":false");
-  WriteFile(logs, id + ".running", marker);
+  MarkUnanswered(logs, id);
   SECTION("its params kept") {}
   SECTION("its params never kept") {
     std::filesystem::remove(logs + id + ".params");
@@ -772,11 +778,7 @@ TEST_CASE(
   auto& [dir, port, hook, written, serve, holder, id] = b;
   serve.Kill9();
   const std::string logs = dir + "/store/serve/logs/";
-  std::string marker = ReadFile(logs + holder + ".running");
-  const size_t at = marker.find("\"answered\":true");
-  REQUIRE(at != std::string::npos);
-  marker.replace(at, 15, "\"answered\":false");
-  WriteFile(logs, holder + ".running", marker);
+  MarkUnanswered(logs, holder);
   serve.Start();
   CHECK(serve.LogSays("run " + holder +
                       " died with serve: its failure is being sent (its caller "

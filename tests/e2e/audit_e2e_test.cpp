@@ -864,7 +864,7 @@ TEST_CASE("a lock whose holder was killed is not taken while its step still runs
   Command show = Shell("cd " + dir + " && " + Binary() + " show " + id + " --audit-db a.db");
   CHECK_THAT(show.out, Catch::Contains("--rerun a --end-leftovers"));
   // Once the leftover is gone, the lock is taken as before.
-  Shell("pkill -f '" + sleeper + "'; sleep 0.3");
+  REQUIRE(EndProcesses(sleeper));
   Command later = Shell("cd " + dir + " && timeout 5 " + Binary() +
                         " run k.yaml --audit-db a.db; pkill -f '" + sleeper + "'");
   CHECK_THAT(later.err, Catch::Contains("start a"));

@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "engine/graph.h"
 #include "engine/process_runner.h"
@@ -175,6 +177,16 @@ bool ProcessAlive(const std::string& pattern) {
   // "[s]leep 61" matches "sleep 61" but not the shell running this pgrep.
   std::string bracketed = "[" + pattern.substr(0, 1) + "]" + pattern.substr(1);
   return std::system(("pgrep -f '" + bracketed + "' > /dev/null").c_str()) == 0;
+}
+
+bool EndProcesses(const std::string& pattern) {
+  std::string bracketed = "[" + pattern.substr(0, 1) + "]" + pattern.substr(1);
+  for (int i = 0; i < 200; ++i) {
+    if (!ProcessAlive(pattern)) return true;
+    std::system(("pkill -KILL -f '" + bracketed + "'").c_str());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return !ProcessAlive(pattern);
 }
 
 std::string SleepMarker(int n) {

@@ -64,6 +64,11 @@ std::string TempDir();  // a fresh directory, removed at exit
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text);
 std::string ReadFile(const std::string& path);  // "" when missing
 bool ProcessAlive(const std::string& pattern);  // pgrep -f
+// Sends SIGKILL to the processes whose command line matches `pattern` (pkill -f, bracketed
+// so the shell running it is not one of them) and waits until none is left (10 s at most).
+// Returns true when they are gone. A plain `pkill -f 'P'; sleep` kills its own shell first,
+// and the sleep never runs: the next command raced the dying processes (CI, stop 49).
+bool EndProcesses(const std::string& pattern);
 // A sleep command line unique to this test process and to `n` ("sleep 8N.PID"): a pgrep
 // for it never matches another test file's processes.
 std::string SleepMarker(int n);

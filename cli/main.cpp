@@ -237,11 +237,11 @@ int Main(int argc, char** argv) {
 
   AuditCliOptions report;
   report.format = "";  // md, or from --output's extension (report_cmd.cpp)
-  auto* rp = app.add_subcommand("report", "a run's report for a ticket: md, json or html");
+  auto* rp = app.add_subcommand("report", "a run's report for a ticket: md, json, html or pdf");
   rp->add_option("run_id", report.run_id, "run id or unique prefix")->required();
   rp->add_option("--format", report.format,
-                 "md, json or html (default: from --output's extension, else md)")
-      ->check(CLI::IsMember({"md", "json", "html"}));
+                 "md, json, html or pdf (default: from --output's extension, else md)")
+      ->check(CLI::IsMember({"md", "json", "html", "pdf"}));
   rp->add_option("--output", report.output, "write to this file instead of stdout");
   rp->add_option("--audit-db", report.audit_db, kAuditDbHelp);
 

@@ -1,11 +1,12 @@
-// runbook report RUN [--format md|json|html] [--output FILE]: without --format, the
-// format comes from the output file's extension (.html, .json, else Markdown).
+// runbook report RUN [--format md|json|html|pdf] [--output FILE]: without --format, the
+// format comes from the output file's extension (.html, .json, .pdf, else Markdown).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
@@ -28,17 +29,33 @@ int CmdReport(const AuditCliOptions& o) {
   std::string format = ReportFormatFor(o.format, o.output);
   if (format.empty()) {
     std::cerr << "runbook: error: --output " << Printable(o.output)
-              << ": runbook writes md, json or html, and cannot tell which from its extension; "
-                 "give --format (a PDF: the html, printed by a browser, e.g. chromium "
-                 "--headless --print-to-pdf)\n";
+              << ": runbook writes md, json, html or pdf, and cannot tell which from its "
+                 "extension; give --format\n";
+    return kExitInvalid;
+  }
+  // A PDF is bytes a terminal would show as noise and may read as control sequences: it goes
+  // to a file or a pipe, as curl refuses binary output to a terminal.
+  if (format == "pdf" && o.output.empty() && ::isatty(STDOUT_FILENO)) {
+    std::cerr << "runbook: error: a PDF is not written to a terminal: give --output FILE.pdf "
+                 "or redirect stdout\n";
     return kExitInvalid;
   }
   // A report of altered events is written (it shows what the store holds) and fails: exit 1
   // as `audit verify` on a broken chain, so no script files it as evidence unread.
   int done = CheckEvidence(*store, rec);
-  std::string text = format == "json"   ? ReportJson(rec)
-                     : format == "html" ? ReportHtml(rec)
-                                        : ReportMarkdown(rec);
+  std::string text;
+  if (format == "pdf") {
+    auto pdf = ReportPdf(rec);
+    if (!pdf.ok()) {
+      std::cerr << "runbook: error: " << pdf.status().message() << "\n";
+      return kExitEnvironment;
+    }
+    text = std::move(pdf).value();
+  } else {
+    text = format == "json"   ? ReportJson(rec)
+           : format == "html" ? ReportHtml(rec)
+                              : ReportMarkdown(rec);
+  }
   // A report of altered events is written (it shows what the store holds) and fails: exit 1
   // and a word on stderr, so no script files it as evidence unread (breakFF F6).
   if (o.output.empty()) {

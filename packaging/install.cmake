@@ -62,7 +62,8 @@ install(FILES ${RUNBOOK_GEN}/_runbook DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/v
 # The .deb: library dependencies from dpkg-shlibdeps (dpkg-dev); the tools that shipped
 # runbooks and steps call are listed by hand (drill-local.yaml runs sqlite3; canary-check.yaml
 # curl; integrity-check's postgres mode psql, pg_restore, pg_amcheck; backup's pg_dump; npm-run
-# npm).
+# npm); the PDF report sets its text in DejaVu Sans (fonts-dejavu-core, recommended: any sans
+# serif fontconfig finds does otherwise).
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME runbook)
 set(CPACK_PACKAGE_CONTACT "runbook maintainers <runbook@localhost>")
@@ -76,6 +77,6 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${GRAPHVIZ_LIBDIR}/graphviz")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "sqlite3")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "curl")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "curl, fonts-dejavu-core")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-client, npm")
 include(CPack)

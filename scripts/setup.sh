@@ -12,6 +12,8 @@ apt_packages=(
   # the man page, the .deb (dpkg-shlibdeps) and what its test checks with (docs/install.md)
   help2man dpkg-dev man-db file zsh
   libgraphviz-dev poppler-utils
+  # the PDF report (engine/audit/report_pdf.cpp): Pango on Cairo, librsvg for the step graph
+  libpango1.0-dev libcairo2-dev librsvg2-dev fonts-dejavu-core
   # tests read dumps with the peers (gzip_test: pigz -t; bench compares with pigz) and set
   # ACLs (file_modes_test: setfacl)
   pigz acl

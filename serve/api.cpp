@@ -241,6 +241,8 @@ class Routes {
           [this](const Req& req, Res& res) { Report(req.matches[1], "html", res); });
     s.Get(R"(/api/v1/runs/([^/]+)/report.md)",
           [this](const Req& req, Res& res) { Report(req.matches[1], "md", res); });
+    s.Get(R"(/api/v1/runs/([^/]+)/report.pdf)",
+          [this](const Req& req, Res& res) { Report(req.matches[1], "pdf", res); });
     s.Get(R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
           [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
     s.Post(R"(/api/v1/runs/([^/]+)/cancel)", [this](const Req& req, Res& res) {
@@ -510,14 +512,20 @@ class Routes {
     if (auto record = Record(id, res)) Json(res, 200, ReportValue(*record));
   }
 
-  // The run's report as `runbook report --format html|md` writes it (the HTML prints to A4:
-  // a browser's "Save as PDF" is its PDF). Nothing in it runs: its CSP allows no script.
+  // The run's report as `runbook report --format html|md|pdf` writes it. Nothing in it runs:
+  // its CSP allows no script.
   void Report(const std::string& id, const std::string& format, Res& res) {
     auto record = Record(id, res);
     if (!record) return;
     res.set_header("Content-Security-Policy",
                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-    if (format == "html")
+    if (format == "pdf") {
+      auto pdf = ReportPdf(*record);
+      if (!pdf.ok()) return Error(res, 500, pdf.status().message());
+      // Opened in the browser's viewer; saved as RUN.pdf.
+      res.set_header("Content-Disposition", "inline; filename=\"" + record->run_id + ".pdf\"");
+      res.set_content(std::move(pdf).value(), "application/pdf");
+    } else if (format == "html")
       res.set_content(ReportHtml(*record), "text/html; charset=utf-8");
     else
       res.set_content(ReportMarkdown(*record), "text/markdown; charset=utf-8");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/audit/run_record.h"
+#include "engine/util/status.h"
 
 namespace runbook {
 
@@ -21,9 +22,14 @@ Value ReportValue(const RunRecord& r);
 std::string ReportJson(const RunRecord& r);
 std::string ReportMarkdown(const RunRecord& r);
 std::string ReportHtml(const RunRecord& r);
+// The report as a PDF (A4 portrait): the Markdown report's facts (report_doc.h) typeset by
+// Pango on a Cairo PDF surface, with the step graph drawn by librsvg, "page N of M" in each
+// footer. One record gives the same bytes each time (the creation date is the run's start).
+// Error: Cairo failing to make the file (out of memory).
+Result<std::string> ReportPdf(const RunRecord& r);
 
 // The format `report` writes: `format` when given, else from the extension of `output`
-// (.html/.htm, .json, .md/.markdown/.txt or none: "md"); "" for any other extension (.pdf),
+// (.html/.htm, .json, .pdf, .md/.markdown/.txt or none: "md"); "" for any other extension,
 // which the command refuses rather than write Markdown under that name.
 std::string ReportFormatFor(const std::string& format, const std::string& output);
 

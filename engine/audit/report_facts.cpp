@@ -197,8 +197,9 @@ std::string ReportFormatFor(const std::string& format, const std::string& output
   std::string ext = AsciiLower(std::filesystem::path(output).extension().string());
   if (ext == ".html" || ext == ".htm") return "html";
   if (ext == ".json") return "json";
+  if (ext == ".pdf") return "pdf";
   if (ext.empty() || ext == ".md" || ext == ".markdown" || ext == ".txt") return "md";
-  return "";  // breakM M16: r.pdf got Markdown, exit 0
+  return "";  // breakM M16: r.pdf got Markdown, exit 0 (before the PDF report was made)
 }
 
 const char* OutcomeColour(const std::string& status) {

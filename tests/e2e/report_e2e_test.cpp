@@ -177,11 +177,17 @@ TEST_CASE("report --output takes the format from the extension", "[e2e][report]"
   CHECK(ParseJson(ReadFile(dir + "/r.json")).ok());
   CHECK(ReadFile(dir + "/r.md").rfind("## Runbook report: ext", 0) == 0);
   CHECK(ReadFile(dir + "/r.txt").rfind("## Runbook report: ext", 0) == 0);
+  // .pdf is the PDF report (report_pdf_e2e_test.cpp reads it).
+  REQUIRE(Shell(Rb("report " + id + " --output " + dir + "/r.PDF --audit-db " + db)).exit_code ==
+          0);
+  CHECK(ReadFile(dir + "/r.PDF").rfind("%PDF-", 0) == 0);
   // Another extension is refused, not written as Markdown (breakM M16).
-  Command pdf = Shell(Rb("report " + id + " --output " + dir + "/r.pdf --audit-db " + db));
-  CHECK(pdf.exit_code == 2);
-  CHECK_THAT(pdf.err, Catch::Contains("cannot tell which from its extension; give --format"));
-  CHECK(ReadFile(dir + "/r.pdf").empty());
+  for (const char* other : {"r.docx", "r.pdf.bak"}) {
+    Command c = Shell(Rb("report " + id + " --output " + dir + "/" + other + " --audit-db " + db));
+    CHECK(c.exit_code == 2);
+    CHECK_THAT(c.err, Catch::Contains("cannot tell which from its extension; give --format"));
+    CHECK(ReadFile(dir + "/" + other).empty());
+  }
   // An explicit --format wins over the extension.
   REQUIRE(Shell(Rb("report " + id + " --format md --output " + dir + "/m.html --audit-db " + db))
               .exit_code == 0);

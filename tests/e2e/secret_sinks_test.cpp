@@ -99,6 +99,9 @@ TEST_CASE("no sink holds any form or piece of a secret", "[e2e][secrets][sinks]"
       {"report md", rb("report " + id + " --format md --audit-db " + db)},
       {"report json", rb("report " + id + " --format json --audit-db " + db)},
       {"report html", rb("report " + id + " --format html --audit-db " + db)},
+      {"report pdf",
+       Shell(Binary() + " report " + id + " --format pdf --audit-db " + db + " | pdftotext - -")
+           .out},
       {"export", rb("audit export --audit-db " + db)},
       {"history", rb("history --format json --audit-db " + db)},
       {"metrics", Shell("cat " + dir + "/metrics.prom").out},

@@ -96,3 +96,39 @@ TEST_CASE("serve: /api/v1/me names the token and only the roles it has", "[serve
   serve.Token("");
   CHECK_THAT(serve.Http("GET", "/api/v1/me").out, Catch::EndsWith("401"));
 }
+
+// The run page's report links (issue 17): the HTML, the Markdown and the PDF report, each as
+// `runbook report` writes it for the same run, none with a script allowed to run.
+TEST_CASE("serve gives a run's report as html, md and pdf, the cli's bytes",
+          "[serve][api][report][pdf]") {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/broken.yaml",
+            "version: 1\nname: broken\nsteps:\n  - {id: explode, uses: exec, with: {run: [sh, "
+            "-c, 'echo the disk is on fire; exit 1']}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/broken/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(id) == "failure");
+  std::string db = dir + "/store/audit.db";
+  for (const char* format : {"html", "md", "pdf"}) {
+    CAPTURE(format);
+    std::string url = serve.Url() + "/api/v1/runs/" + id + "/report." + format;
+    Command got = Shell("curl -s -D " + dir + "/h -o " + dir + "/got '" + url + "'");
+    REQUIRE(got.exit_code == 0);
+    std::string headers = ReadFile(dir + "/h");
+    CHECK_THAT(headers, Catch::Contains("HTTP/1.1 200") &&
+                            Catch::Contains("Content-Security-Policy: default-src 'none'"));
+    Shell(Binary() + " report " + id + " --format " + format + " --audit-db " + db + " > " + dir +
+          "/cli 2>/dev/null");
+    CHECK(ReadFile(dir + "/got") == ReadFile(dir + "/cli"));
+    // Not an empty body: the run's id is in the text (the PDF's is compressed: pdftotext).
+    CHECK_THAT(std::string(format) == "pdf" ? Shell("pdftotext " + dir + "/got -").out
+                                            : ReadFile(dir + "/got"),
+               Catch::Contains(id));
+  }
+  CHECK_THAT(ReadFile(dir + "/h"),
+             Catch::Contains("Content-Type: application/pdf") &&
+                 Catch::Contains("Content-Disposition: inline; filename=\"" + id + ".pdf\""));
+  CHECK_THAT(Shell("pdftotext " + dir + "/got -").out, Catch::Contains("the disk is on fire"));
+  serve.Json("GET", "/api/v1/runs/20990101T000000Z-000000/report.pdf", 404);
+}

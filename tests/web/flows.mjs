@@ -2,13 +2,14 @@
 // (tests/web/ui_test.cpp starts it with runbooks `gated` and `broken`, and has run a backup
 // and a drill of it before): trigger a run from the Runbooks page's form, watch it progress
 // live, approve its gate with an input, see the DAG and the timeline; read a failed step's
-// log; the Backups page after the drill; the Drills chart; the Audit page. On every page:
+// log and its PDF report; the Backups page after the drill; the Drills chart; the Audit page. On every page:
 // axe-core (WCAG 2.1 A and AA) finds nothing, no console error, nothing wider than a phone's
 // screen at 390 px; pages in the dark scheme too; the pages reached with the keyboard alone.
 // usage: node flows.mjs BASE_URL SCREENSHOT_DIR
 // Prints a JSON object: steps passed (names), axe {page: [violation ids]}, overflow {page:
-// px}, console_errors, screenshots {name: bytes}, blank_bytes, error (the first failure).
-import { readFileSync } from "node:fs";
+// px}, console_errors, screenshots {name: bytes}, blank_bytes, pdf (the failed run's PDF
+// report, saved), error (the first failure).
+import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
@@ -94,6 +95,16 @@ try {
   await page.getByLabel("log of explode").getByText("the disk is on fire").waitFor({ timeout: 10000 });
   pass("failed step's log read");
   await axe(page, "run-failed");
+  // Its PDF report, from the run page's link: a PDF, made by serve, naming the failure.
+  const pdfHref = await page.getByRole("link", { name: "PDF", exact: true }).getAttribute("href");
+  const pdf = await fetch(new URL(pdfHref, `${base}/ui/`));
+  const pdfBytes = Buffer.from(await pdf.arrayBuffer());
+  if (pdf.status !== 200 || pdf.headers.get("content-type") !== "application/pdf"
+      || pdfBytes.subarray(0, 5).toString() !== "%PDF-")
+    throw new Error(`the PDF link gave ${pdf.status} ${pdf.headers.get("content-type")}`);
+  writeFileSync(`${shots}/broken.pdf`, pdfBytes);
+  out.pdf = `${shots}/broken.pdf`;
+  pass("PDF report linked from the run page");
 
   // 5. Runs page: the runs, filters, the keyboard alone.
   await page.goto(`${base}/ui/#/runs`);

@@ -187,7 +187,12 @@ TEST_CASE(
   REQUIRE(out.ok());
   const Value& r = out.value();
   CHECK(r.Find("error") == nullptr);
-  CHECK(r.Find("passed")->as_list().size() == 9);
+  CHECK(r.Find("passed")->as_list().size() == 10);
+  // The PDF the run page links to is the failed run's report, its error in it.
+  REQUIRE(r.Find("pdf") != nullptr);
+  Command text = Shell("pdftotext " + r.Find("pdf")->as_string() + " -");
+  CHECK_THAT(text.out, Catch::Contains("the disk is on fire") && Catch::Contains("explode") &&
+                           Catch::Contains("page 1 of"));
   CHECK(r.Find("console_errors")->as_list().empty());
   REQUIRE(r.Find("axe")->as_map().size() >= 13);
   for (const auto& [page, violations] : r.Find("axe")->as_map()) {

@@ -146,8 +146,10 @@ TEST_CASE("the report format comes from --format, else the output's extension", 
   CHECK(ReportFormatFor("", "") == "md");
   CHECK(ReportFormatFor("", "html") == "md");  // a name, not an extension
   CHECK(ReportFormatFor("json", "r.html") == "json");
-  CHECK(ReportFormatFor("", "r.pdf").empty());  // breakM M16: refused, not Markdown
-  CHECK(ReportFormatFor("", "r.docx").empty());
+  CHECK(ReportFormatFor("", "r.pdf") == "pdf");
+  CHECK(ReportFormatFor("", "R.PDF") == "pdf");
+  CHECK(ReportFormatFor("", "r.docx").empty());  // breakM M16: refused, not Markdown
+  CHECK(ReportFormatFor("", "r.pdf.bak").empty());
   CHECK(ReportFormatFor("", "r.txt") == "md");  // Markdown is text
   CHECK(ReportFormatFor("", "r.markdown") == "md");
   CHECK(ReportFormatFor("md", "r.pdf") == "md");  // --format says it

@@ -30,8 +30,8 @@ function Header({ run }) {
     <dt>params</dt><dd><${Params} params=${run.params} /></dd>
     <dt>runbook sha256</dt><dd><code class="hash">${run.runbook_sha256}</code></dd>
     ${run.resumed_from && html`<dt>resumes</dt><dd><a href=${`#/runs/${run.resumed_from}`}>${run.resumed_from}</a></dd>`}
-    <dt>reports</dt><dd><a href=${`/api/v1/runs/${enc(run.run_id)}/report.html`} target="_blank" rel="noopener">HTML</a>${" "}
-      (prints to A4: the browser's “Save as PDF” gives the PDF) ·
+    <dt>reports</dt><dd><a href=${`/api/v1/runs/${enc(run.run_id)}/report.html`} target="_blank" rel="noopener">HTML</a> ·
+      <a href=${`/api/v1/runs/${enc(run.run_id)}/report.pdf`} target="_blank" rel="noopener">PDF</a> ·
       <a href=${`/api/v1/runs/${enc(run.run_id)}/report.md`} target="_blank" rel="noopener">Markdown</a></dd>
   </dl>`;
 }

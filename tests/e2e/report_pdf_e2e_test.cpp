@@ -1,0 +1,190 @@
+// The PDF report (issue 17: the run page links to the HTML and PDF report), made by runbook
+// itself, read back with poppler's tools: A4 pages, the md report's facts as text, the step
+// graph in colour, a failed attempt's output, long values wrapped, hostile text shown as text,
+// the same bytes for the same record, and no PDF sent to a terminal.
+#include <catch2/catch.hpp>
+
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Rb(const std::string& args) { return Binary() + " " + args; }
+
+int Pixels(const std::string& png, const std::string& colour) {
+  Command c = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/e2e/png_colour.py " +
+                    png + " " + colour);
+  REQUIRE(c.exit_code == 0);
+  return std::stoi(c.out);
+}
+
+// Runs `yaml` (named r.yaml in `dir`, store a.db) with `flags`, expecting `exit_code`;
+// returns the run's id.
+std::string RunIt(const std::string& dir, const std::string& yaml, int exit_code,
+                  const std::string& flags = "") {
+  WriteFile(dir, "r.yaml", yaml);
+  Command run = Shell("cd " + dir + " && " + Rb("run r.yaml --audit-db a.db " + flags));
+  INFO(run.err);
+  REQUIRE(run.exit_code == exit_code);
+  std::string id = LatestRunId(dir + "/a.db");
+  REQUIRE(!id.empty());
+  return id;
+}
+
+// `runbook report ID --output DIR/NAME` (the format from the extension); the file's path.
+std::string Pdf(const std::string& dir, const std::string& id, const std::string& name = "r.pdf",
+                int exit_code = 0) {
+  Command c =
+      Shell(Rb("report " + id + " --output " + dir + "/" + name + " --audit-db " + dir + "/a.db"));
+  INFO(c.err);
+  REQUIRE(c.exit_code == exit_code);
+  return dir + "/" + name;
+}
+
+std::string PdfText(const std::string& pdf, const std::string& pages = "") {
+  Command c = Shell("pdftotext " + pages + " " + pdf + " -");
+  REQUIRE(c.exit_code == 0);
+  return c.out;
+}
+
+int PageCount(const std::string& pdf) {
+  Command c = Shell("pdfinfo " + pdf + " | sed -n 's/^Pages: *//p'");
+  REQUIRE(c.exit_code == 0);
+  return std::stoi(c.out);
+}
+
+const char* kFailing =
+    "version: 1\nname: nightly-drill\nkind: drill\nobjectives: {rto: 2h}\n"
+    "params:\n  region: {type: string, default: eu-west-1}\nsteps:\n"
+    "  - {id: dump, uses: exec, with: {run: ['true']}}\n"
+    "  - {id: check, uses: exec, needs: [dump], with: {run: ['true']}}\n"
+    "  - {id: restore, uses: exec, needs: [check], with: {shell: true, run: "
+    "'echo restoring into ws; echo pg_restore: error: relation users is gone >&2; exit 4'}}\n"
+    "finally:\n  - {id: cleanup, uses: exec, with: {run: ['true']}}\n";
+
+}  // namespace
+
+TEST_CASE("the pdf report is A4 with the md report's facts, the graph and the failed output",
+          "[e2e][report][pdf]") {
+  REQUIRE(Shell("command -v pdftotext && command -v pdftoppm").exit_code == 0);
+  std::string dir = TempDir();
+  std::string id = RunIt(dir, kFailing, 1, "--set region=ap-south-2");
+  std::string pdf = Pdf(dir, id);
+  CHECK(ReadFile(pdf).rfind("%PDF-", 0) == 0);
+  Command info = Shell("pdfinfo " + pdf);
+  CHECK_THAT(info.out,
+             Catch::Contains("(A4)") && Catch::Contains("Runbook report: nightly-drill (drill)"));
+  std::string text = PdfText(pdf);
+  std::string sha = Shell("sha256sum " + dir + "/r.yaml | cut -c1-64").out.substr(0, 64);
+  // What the md report says is there, from the same document.
+  std::string md = Shell(Rb("report " + id + " --audit-db " + dir + "/a.db")).out;
+  for (const std::string& fact :
+       {id, std::string("failure"), sha, std::string("ap-south-2"), std::string("vs objective 2h"),
+        std::string("cleanup"), std::string("Audit chain"), std::string("runbook audit verify")}) {
+    CAPTURE(fact);
+    CHECK(md.find(fact) != std::string::npos);
+    CHECK(text.find(fact) != std::string::npos);
+  }
+  // The failed attempt: its error and what it printed, in both.
+  for (const std::string& said :
+       {std::string("restore attempt 1"), std::string("pg_restore: error: relation users is gone"),
+        std::string("restoring into ws")}) {
+    CAPTURE(said);
+    CHECK(md.find(said) != std::string::npos);
+    CHECK(text.find(said) != std::string::npos);
+  }
+  int pages = PageCount(pdf);
+  CHECK_THAT(text, Catch::Contains("page 1 of " + std::to_string(pages)));
+  // Ink on the first page, and the graph's boxes in their outcome's colours.
+  REQUIRE(Shell("pdftoppm -png -r 60 " + pdf + " " + dir + "/p").exit_code == 0);
+  Command pngs = Shell("ls " + dir + "/p-*.png");
+  REQUIRE(!pngs.out.empty());
+  CHECK(Pixels(pngs.out.substr(0, pngs.out.find('\n')), "ink") > 2000);
+  int green = 0, red = 0;
+  for (size_t s = 0, nl; (nl = pngs.out.find('\n', s)) != std::string::npos; s = nl + 1) {
+    green += Pixels(pngs.out.substr(s, nl - s), "2e8540");
+    red += Pixels(pngs.out.substr(s, nl - s), "c0392b");
+  }
+  CHECK(green > 3 * 100);  // dump, check, cleanup
+  CHECK(red > 100);        // restore
+}
+
+TEST_CASE("one record gives the same pdf bytes each time", "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string id = RunIt(dir, kFailing, 1);
+  std::string first = ReadFile(Pdf(dir, id, "a.pdf"));
+  Shell("sleep 1.1");  // a creation date from the clock would differ now
+  CHECK(ReadFile(Pdf(dir, id, "b.pdf")) == first);
+  // Through stdout too (a pipe): the same bytes.
+  CHECK(Shell(Rb("report " + id + " --format pdf --audit-db " + dir + "/a.db") + " | cmp - " + dir +
+              "/a.pdf")
+            .exit_code == 0);
+}
+
+// breakO O23's kind, for the PDF: one long unbroken line (an error body on one line) or value
+// (a parameter) is wrapped at any character, never cut at the page's edge; a table longer
+// than a page goes on over pages with its header row again.
+TEST_CASE("the pdf report wraps long values and runs long tables over pages",
+          "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string q(1500, 'q'), z(600, 'z');
+  std::string yaml = "version: 1\nname: w\nparams:\n  blob: {type: string, default: ''}\nsteps:\n";
+  for (int i = 0; i < 90; ++i)
+    yaml += "  - {id: s" + std::to_string(i) + ", uses: exec, with: {run: ['true']}}\n";
+  yaml += "  - {id: last, uses: exec, with: {run: [sh, -c, 'echo ERROR:" + q + " >&2; exit 3']}}\n";
+  std::string id = RunIt(dir, yaml, 1, "--set blob=" + z);
+  std::string pdf = Pdf(dir, id);
+  CHECK(std::stoi(Shell("pdftotext " + pdf + " - | tr -cd q | wc -c").out) >= 1500);
+  CHECK(std::stoi(Shell("pdftotext " + pdf + " - | tr -cd z | wc -c").out) >= 600);
+  // Every step's row is there, and the page after the steps table's first holds its header.
+  std::string text = PdfText(pdf);
+  for (const char* step : {"s0", "s45", "s89", "last"}) {
+    CAPTURE(step);
+    CHECK(text.find(std::string("\n") + step + "\n") != std::string::npos);
+  }
+  int pages = PageCount(pdf);
+  REQUIRE(pages >= 3);
+  int with_header = 0;
+  for (int p = 1; p <= pages; ++p) {
+    std::string page = PdfText(pdf, "-f " + std::to_string(p) + " -l " + std::to_string(p));
+    if (page.find("outcome") != std::string::npos && page.find("attempts") != std::string::npos)
+      ++with_header;
+  }
+  CHECK(with_header >= 2);  // the steps table's header, on each page it runs over
+}
+
+// What a step printed or is named is text in the PDF, never Pango markup or a control
+// sequence (the md report's rule, breakN N12 and K9, for another renderer): <b>, &, an escape
+// and bytes that are not UTF-8 reach the page as they read.
+TEST_CASE("hostile text in a run reaches the pdf report as text", "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string id =
+      RunIt(dir,
+            "version: 1\nname: h\nsteps:\n"
+            "  - {id: a, name: '<b>bold</b> & <span size=\"99999\">x</span>', uses: "
+            "exec, with: {shell: true, run: 'printf \"\\033[31mred \\377 <i>i</i>\\n\" "
+            ">&2; exit 2'}}\n",
+            1);
+  std::string pdf = Pdf(dir, id);
+  std::string text = PdfText(pdf);
+  CHECK_THAT(text,
+             Catch::Contains("<b>bold</b>") && Catch::Contains("<span") && Catch::Contains("x</"));
+  CHECK_THAT(text, Catch::Contains("\\x1b[31mred") && Catch::Contains("<i>i</i>"));
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(PageCount(pdf) == 1);  // no 99999 pt letter
+}
+
+TEST_CASE("a pdf report is not written to a terminal", "[e2e][report][pdf]") {
+  REQUIRE(Shell("command -v script").exit_code == 0);
+  std::string dir = TempDir();
+  std::string id = RunIt(dir, kFailing, 1);
+  // script(1) gives the command a terminal for its stdout.
+  Command tty =
+      Shell("script -qec '" + Rb("report " + id + " --format pdf --audit-db " + dir + "/a.db") +
+            "' /dev/null");
+  CHECK(tty.exit_code == 2);
+  CHECK_THAT(tty.out, Catch::Contains("a PDF is not written to a terminal: give --output"));
+  CHECK(tty.out.find("%PDF") == std::string::npos);
+}

@@ -50,6 +50,9 @@ add_custom_target(runbook_generated ALL DEPENDS ${RUNBOOK_GENERATED_FILES})
 set_target_properties(runbook PROPERTIES INSTALL_RPATH "${GRAPHVIZ_LIBDIR}/graphviz"
                                          BUILD_WITH_INSTALL_RPATH TRUE)
 install(TARGETS runbook RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The PDF typesetter: runbook looks for it at ../lib/runbook/ from its binary
+# (engine/audit/report_pdf.cpp), so not under the multiarch libdir.
+install(TARGETS runbook_pdf LIBRARY DESTINATION lib/runbook)
 install(FILES schemas/runbook.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/runbook/schemas)
 install(DIRECTORY runbooks/ DESTINATION ${CMAKE_INSTALL_DATADIR}/runbook/runbooks
         FILES_MATCHING PATTERN "*.yaml")

@@ -1,15 +1,13 @@
-// The PDF report: the report document (report_doc.h) typeset on A4 by Pango on a Cairo PDF
-// surface, the step graph's SVG (DagSvg) drawn by librsvg. The only file that includes them.
-// Set twice: once to count the pages ("page N of M" in each footer), once to keep.
-#include <cairo-pdf.h>
-#include <librsvg/rsvg.h>
-#include <pango/pangocairo.h>
+// ReportPdf: the report document (report_doc.h) as Pango markup, handed to the PDF typesetter
+// module runbook_pdf.so (pdf/typeset_pdf.cpp), loaded the first time a PDF is asked for.
+#include <dlfcn.h>
 
-#include <algorithm>
-#include <memory>
+#include <filesystem>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "engine/audit/pdf_request.h"
 #include "engine/audit/report.h"
 #include "engine/audit/report_doc.h"
 #include "engine/util/strings.h"
@@ -17,26 +15,39 @@
 namespace runbook {
 namespace {
 
-// A4 portrait in points (1/72 in), 15 mm margins.
-constexpr double kPageWidth = 595.276;
-constexpr double kPageHeight = 841.89;
-constexpr double kMargin = 42.5;
-constexpr double kWidth = kPageWidth - 2 * kMargin;
-constexpr double kBottom = kPageHeight - kMargin - 14;  // the footer below
-constexpr double kCellPad = 3.5;
-constexpr double kMinColumn = 34;
-constexpr const char* kBodyFont = "DejaVu Sans, Sans 8.5";
-constexpr const char* kCodeFamily = "DejaVu Sans Mono, Monospace";
-
-// Text from the store as Pango markup: a newline as a space, control characters and bytes
-// that are not UTF-8 as \xNN (Printable: Pango takes only valid UTF-8), <, > and & escaped.
-std::string Markup(const std::string& text) {
-  std::string flat = text;
-  std::replace(flat.begin(), flat.end(), '\n', ' ');
-  gchar* escaped = g_markup_escape_text(Printable(flat).c_str(), -1);
-  std::string out = escaped;
-  g_free(escaped);
+// `text` as Pango markup text: Printable (Pango takes only valid UTF-8, and no control
+// character reaches the page), then the five characters GMarkup reads as markup escaped.
+std::string Escaped(const std::string& text) {
+  std::string out;
+  for (char c : Printable(text)) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
   return out;
+}
+
+// One line of the report: a newline is a space, as in the md report's cells.
+std::string Line(std::string text) {
+  for (char& c : text)
+    if (c == '\n') c = ' ';
+  return Escaped(text);
 }
 
 std::string Markup(const ReportText& t) {
@@ -44,400 +55,148 @@ std::string Markup(const ReportText& t) {
   for (const ReportSpan& s : t) {
     switch (s.style) {
       case ReportSpan::Style::kPlain:
-        out += Markup(s.text);
+        out += Line(s.text);
         break;
       case ReportSpan::Style::kStrong:
-        out += "<b>" + Markup(s.text) + "</b>";
+        out += "<b>" + Line(s.text) + "</b>";
         break;
       case ReportSpan::Style::kCode:
-        out += std::string("<span font_family=\"") + kCodeFamily + "\" size=\"92%\">" +
-               Markup(s.text) + "</span>";
+        out += "<span font_family=\"DejaVu Sans Mono, Monospace\" size=\"92%\">" + Line(s.text) +
+               "</span>";
         break;
     }
   }
   return out;
 }
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Surface = std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
-using Context = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
-void UnrefObject(void* p) { g_object_unref(p); }
-struct GObjectDeleter {
-  void operator()(void* p) const { UnrefObject(p); }
-};
-using Layout = std::unique_ptr<PangoLayout, GObjectDeleter>;
-using Font = std::unique_ptr<PangoFontDescription,
-                             Deleter<PangoFontDescription, pango_font_description_free>>;
-
-cairo_status_t Append(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
+// Output as printed: each line escaped, the newlines kept.
+std::string Lines(const std::string& text) {
+  std::string out, line;
+  for (char c : PrintableLines(text)) {
+    if (c != '\n') {
+      line += c;
+      continue;
+    }
+    out += Escaped(line) + "\n";
+    line.clear();
+  }
+  return out + Escaped(line);
 }
 
-// One pass over the document: where the pen is, which page, and how many there will be.
-class Typesetter {
- public:
-  Typesetter(cairo_t* cr, PangoContext* pango, const RunRecord& r, int pages_total)
-      : cr_(cr), pango_(pango), record_(r), pages_total_(pages_total) {}
+PdfBlock Converted(const ReportBlock& b) {
+  PdfBlock out;
+  out.kind = static_cast<PdfBlock::Kind>(static_cast<int>(b.kind));
+  out.level = b.level;
+  out.markup =
+      b.kind == ReportBlock::Kind::kPreformatted ? Lines(PlainText(b.text)) : Markup(b.text);
+  for (const ReportText& h : b.header) out.header.push_back(Markup(h));
+  for (const auto& row : b.rows) {
+    out.rows.emplace_back();
+    for (const ReportText& cell : row) out.rows.back().push_back(Markup(cell));
+  }
+  for (const ReportText& item : b.items) out.items.push_back(Markup(item));
+  return out;
+}
+static_assert(static_cast<int>(ReportBlock::Kind::kStepGraph) ==
+                  static_cast<int>(PdfBlock::Kind::kStepGraph),
+              "PdfBlock::Kind mirrors ReportBlock::Kind");
 
-  void Document(const ReportDocument& d) {
-    for (const ReportBlock& b : d.blocks) Block(b);
-    Footer();
-    cairo_show_page(cr_);
-  }
-  int pages() const { return page_; }
-
- private:
-  Layout Text(const std::string& markup, double width, const char* font = kBodyFont) {
-    Layout l(pango_layout_new(pango_));
-    Font f(pango_font_description_from_string(font));
-    pango_layout_set_font_description(l.get(), f.get());
-    if (width > 0) {
-      pango_layout_set_width(l.get(), pango_units_from_double(width));
-      pango_layout_set_wrap(l.get(), PANGO_WRAP_WORD_CHAR);  // a long hash breaks, not spills
-    }
-    pango_layout_set_markup(l.get(), markup.c_str(), -1);
-    return l;
-  }
-  static double Height(PangoLayout* l) {
-    int w = 0, h = 0;
-    pango_layout_get_size(l, &w, &h);
-    return pango_units_to_double(h);
-  }
-  static double Width(PangoLayout* l) {
-    int w = 0, h = 0;
-    pango_layout_get_size(l, &w, &h);
-    return pango_units_to_double(w);
-  }
-  void Draw(PangoLayout* l, double x, double y) {
-    cairo_move_to(cr_, x, y);
-    pango_cairo_show_layout(cr_, l);
-  }
-
-  void Footer() {
-    std::string text = "runbook report · run " + record_.run_id + " · page " +
-                       std::to_string(page_) + " of " + std::to_string(pages_total_);
-    Layout l = Text(Markup(text), 0, "DejaVu Sans, Sans 7");
-    cairo_set_source_rgb(cr_, 0.4, 0.4, 0.4);
-    Draw(l.get(), kMargin, kPageHeight - kMargin - 4);
-    cairo_set_source_rgb(cr_, 0, 0, 0);
-  }
-  void NewPage() {
-    Footer();
-    cairo_show_page(cr_);
-    ++page_;
-    y_ = kMargin;
-  }
-  // Starts a new page unless `height` fits below the pen.
-  void Room(double height) {
-    if (y_ + height > kBottom && y_ > kMargin) NewPage();
-  }
-
-  void Block(const ReportBlock& b) {
-    using Kind = ReportBlock::Kind;
-    switch (b.kind) {
-      case Kind::kHeading:
-        Heading(b);
-        break;
-      case Kind::kParagraph:
-        Paragraph(Markup(b.text));
-        break;
-      case Kind::kList:
-      case Kind::kNumbered:
-        for (size_t i = 0; i < b.items.size(); ++i)
-          Paragraph(Markup(b.items[i]), b.kind == Kind::kList ? "•" : std::to_string(i + 1) + ".");
-        y_ += 4;
-        break;
-      case Kind::kTable:
-        Table(b);
-        break;
-      case Kind::kPreformatted:
-        Preformatted(PlainText(b.text));
-        break;
-      case Kind::kStepGraph:
-        Graph(b);
-        break;
-    }
-  }
-
-  void Heading(const ReportBlock& b) {
-    bool title = b.level <= 2;
-    Layout l = Text("<b>" + Markup(b.text) + "</b>", kWidth,
-                    title          ? "DejaVu Sans, Sans 15"
-                    : b.level == 3 ? "DejaVu Sans, Sans 11.5"
-                                   : "DejaVu Sans, Sans 9.5");
-    double before = title ? 0 : 8;
-    Room(before + Height(l.get()) + 40);  // a heading stays with what follows it
-    if (y_ > kMargin) y_ += before;
-    Draw(l.get(), kMargin, y_);
-    y_ += Height(l.get()) + 5;
-  }
-
-  // A paragraph, or a list item after its `marker` ("•", "2.").
-  void Paragraph(const std::string& markup, const std::string& marker = "") {
-    double indent = marker.empty() ? 0 : 14;
-    Layout l = Text(markup, kWidth - indent);
-    Room(Height(l.get()));
-    if (!marker.empty()) Draw(Text(Markup(marker), 0).get(), kMargin + 2, y_);
-    Draw(l.get(), kMargin + indent, y_);
-    y_ += Height(l.get()) + (marker.empty() ? 5 : 2);
-  }
-
-  // Output as printed, line by line (so that a long one goes on over pages), in monospace,
-  // a long line wrapped at any character.
-  void Preformatted(const std::string& text) {
-    std::string lines = PrintableLines(text);
-    size_t start = 0;
-    while (start < lines.size()) {
-      size_t nl = lines.find('\n', start);
-      if (nl == std::string::npos) nl = lines.size();
-      gchar* escaped = g_markup_escape_text(lines.substr(start, nl - start).c_str(), -1);
-      Layout l = Text(escaped, kWidth - 8, "DejaVu Sans Mono, Monospace 7.5");
-      g_free(escaped);
-      Room(Height(l.get()));
-      Draw(l.get(), kMargin + 6, y_);
-      y_ += Height(l.get());
-      start = nl + 1;
-    }
-    y_ += 6;
-  }
-
-  // Column widths: each column's widest cell when they all fit; else each gets its fair share
-  // of the width at most, and what the narrow ones leave goes to the wide ones in proportion.
-  std::vector<double> Columns(const ReportBlock& b, bool labels) {
-    size_t n = labels ? 2 : b.header.size();
-    std::vector<double> natural(n, kMinColumn);
-    auto widen = [&](size_t i, const ReportText& t, bool bold) {
-      std::string m = bold ? "<b>" + Markup(t) + "</b>" : Markup(t);
-      natural[i] = std::max(natural[i], Width(Text(m, 0).get()) + 2 * kCellPad + 1);
-    };
-    if (!labels)
-      for (size_t i = 0; i < n; ++i) widen(i, b.header[i], true);
-    for (const auto& row : b.rows)
-      for (size_t i = 0; i < n && i < row.size(); ++i) widen(i, row[i], labels && i == 0);
-    double total = 0;
-    for (double w : natural) total += w;
-    if (total <= kWidth) return natural;
-    std::vector<double> width(n);
-    double share = kWidth / static_cast<double>(n), left = kWidth, wanting = 0;
-    for (size_t i = 0; i < n; ++i) {
-      width[i] = std::min(natural[i], share);
-      left -= width[i];
-      if (natural[i] > share) wanting += natural[i] - share;
-    }
-    for (size_t i = 0; i < n; ++i)
-      if (natural[i] > share) width[i] += left * (natural[i] - share) / wanting;
-    return width;
-  }
-
-  // One row of cells; returns its height. Drawn only when `draw`.
-  double Row(const std::vector<std::string>& cells, const std::vector<double>& width, bool draw,
-             bool shaded) {
-    std::vector<Layout> layouts;
-    double height = 0;
-    for (size_t i = 0; i < width.size(); ++i) {
-      layouts.push_back(Text(i < cells.size() ? cells[i] : "", width[i] - 2 * kCellPad));
-      height = std::max(height, Height(layouts.back().get()) + 2 * kCellPad);
-    }
-    if (!draw) return height;
-    if (shaded) {
-      cairo_set_source_rgb(cr_, 0.92, 0.93, 0.95);
-      cairo_rectangle(cr_, kMargin, y_, kWidth, height);
-      cairo_fill(cr_);
-      cairo_set_source_rgb(cr_, 0, 0, 0);
-    }
-    double x = kMargin;
-    for (size_t i = 0; i < width.size(); ++i) {
-      Draw(layouts[i].get(), x + kCellPad, y_ + kCellPad);
-      x += width[i];
-    }
-    cairo_set_source_rgb(cr_, 0.75, 0.75, 0.75);
-    cairo_set_line_width(cr_, 0.5);
-    cairo_move_to(cr_, kMargin, y_ + height);
-    cairo_line_to(cr_, kMargin + kWidth, y_ + height);
-    cairo_stroke(cr_);
-    cairo_set_source_rgb(cr_, 0, 0, 0);
-    return height;
-  }
-
-  // A table; a row that does not fit starts a new page, which repeats the header row.
-  void Table(const ReportBlock& b) {
-    bool labels = true;
-    for (const ReportText& h : b.header) labels = labels && PlainText(h).empty();
-    std::vector<double> width = Columns(b, labels);
-    std::vector<std::string> head;
-    for (const ReportText& h : b.header) head.push_back("<b>" + Markup(h) + "</b>");
-    auto header = [&] {
-      if (!labels) y_ += Row(head, width, true, true);
-    };
-    double head_height = labels ? 0 : Row(head, width, false, true);
-    bool first = true;
-    for (const auto& row : b.rows) {
-      std::vector<std::string> cells;
-      for (size_t i = 0; i < row.size(); ++i)
-        cells.push_back(labels && i == 0 ? "<b>" + Markup(row[i]) + "</b>" : Markup(row[i]));
-      double h = Row(cells, width, false, false);
-      if (y_ + (first ? head_height : 0) + h > kBottom && y_ > kMargin) NewPage();
-      if (first || y_ == kMargin) header();
-      first = false;
-      y_ += Row(cells, width, true, false);
-    }
-    y_ += 8;
-  }
-
-  // The step graph, scaled down to the page's width, on a page of its own when what is left
-  // of this one would shrink it further; a line saying why when there is none to draw.
-  void Graph(const ReportBlock& b) {
-    std::string html = DagSvg(record_);  // <div class="dag"><svg ...></svg></div>, or a <p>
-    size_t open = html.find("<svg"), close = html.rfind("</svg>");
-    std::string svg = open != std::string::npos && close != std::string::npos && close > open
-                          ? html.substr(open, close + 6 - open)
-                          : std::string();
-    ReportBlock heading;
-    heading.kind = ReportBlock::Kind::kHeading;
-    heading.level = 3;
-    heading.text = b.text;
-    Heading(heading);
-    GError* error = nullptr;
-    RsvgHandle* handle = !svg.empty()
-                             ? rsvg_handle_new_from_data(
-                                   reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error)
-                             : nullptr;
-    double w = 0, h = 0;
-    if (handle != nullptr && !rsvg_handle_get_intrinsic_size_in_pixels(handle, &w, &h)) w = 0;
-    if (error != nullptr) g_error_free(error);
-    if (handle == nullptr || w <= 0 || h <= 0) {
-      if (handle != nullptr) g_object_unref(handle);
-      Paragraph(Markup(StripTags(html)));
-      return;
-    }
-    double scale = std::min(1.0, kWidth / w);
-    double page = kBottom - kMargin;
-    // What fits on a page goes on the next one when it does not fit here; a graph taller than
-    // a page (a loop over many databases, a long chain) is printed at its scale in slices, a
-    // page each, as a browser prints a tall picture, rather than shrunk past reading.
-    if (y_ + h * scale > kBottom && h * scale <= page) NewPage();
-    double drawn = 0;  // of the graph's height at `scale`
-    while (drawn < h * scale) {
-      double slice = std::min(h * scale - drawn, kBottom - y_);
-      cairo_save(cr_);
-      cairo_rectangle(cr_, kMargin, y_, kWidth, slice);
-      cairo_clip(cr_);
-      RsvgRectangle viewport = {kMargin + (kWidth - w * scale) / 2, y_ - drawn, w * scale,
-                                h * scale};
-      rsvg_handle_render_document(handle, cr_, &viewport, nullptr);
-      cairo_restore(cr_);
-      drawn += slice;
-      y_ += slice;
-      if (drawn < h * scale) NewPage();
-    }
-    g_object_unref(handle);
-    y_ += 6;
-    Legend();
-  }
-
-  // The html report's legend: a swatch per outcome, then what a dashed box and an arrow mean.
-  void Legend() {
-    struct Key {
-      const char* colour;  // OutcomeColour's "#rrggbb", or nullptr: no swatch
-      std::string label;
-    };
-    std::vector<Key> keys;
-    for (const char* outcome : {"success", "warning", "failure", "cancelled", "unfinished"})
-      keys.push_back(
-          {OutcomeColour(outcome),
-           std::string(outcome) + (std::string(outcome) == "unfinished" ? " (interrupted)" : "")});
-    keys.push_back({OutcomeColour("skipped"), "skipped or not run"});
-    keys.push_back({nullptr, "dashed border: a finally step"});
-    keys.push_back({nullptr, "→ arrow: the step below needs the one above"});
-    double x = kMargin, line = 0;
-    for (const Key& k : keys) {
-      Layout l = Text(Markup(k.label), 0, "DejaVu Sans, Sans 7.5");
-      double w = Width(l.get()) + (k.colour ? 11 : 0) + 12;
-      if (x + w > kMargin + kWidth) {
-        x = kMargin;
-        y_ += line + 2;
-      }
-      line = std::max(line, Height(l.get()));
-      Room(line);
-      if (k.colour != nullptr) {
-        unsigned rgb = static_cast<unsigned>(std::stoul(std::string(k.colour + 1), nullptr, 16));
-        cairo_set_source_rgb(cr_, (rgb >> 16) / 255.0, ((rgb >> 8) & 0xff) / 255.0,
-                             (rgb & 0xff) / 255.0);
-        cairo_rectangle(cr_, x, y_ + 1.5, 8, 8);
-        cairo_fill(cr_);
-        cairo_set_source_rgb(cr_, 0, 0, 0);
-      }
-      Draw(l.get(), x + (k.colour ? 11 : 0), y_);
-      x += w;
-    }
-    y_ += line + 8;
-  }
-  static std::string StripTags(const std::string& html) {
-    std::string out;
-    bool in_tag = false;
-    for (char c : html) {
-      if (c == '<' || c == '>')
-        in_tag = c == '<';
-      else if (!in_tag && c != '\n')
-        out += c;
-    }
-    return out;
-  }
-
-  cairo_t* cr_;
-  PangoContext* pango_;
-  const RunRecord& record_;
-  int pages_total_;
-  int page_ = 1;
-  double y_ = kMargin;
-};
-
-// The run's start as a PDF's creation date ("2026-12-04T02:00:00Z"), so one record gives one
-// file, byte for byte; "" when the record has none.
-std::string CreationDate(const RunRecord& r) {
-  return r.started_at.size() >= 19 ? r.started_at.substr(0, 19) + "Z" : "";
+// The html report's legend of the step graph.
+std::vector<PdfLegendKey> Legend() {
+  std::vector<PdfLegendKey> keys;
+  for (std::string outcome : {"success", "warning", "failure", "cancelled", "unfinished"})
+    keys.push_back({OutcomeColour(outcome),
+                    Escaped(outcome + (outcome == "unfinished" ? " (interrupted)" : ""))});
+  keys.push_back({OutcomeColour("skipped"), "skipped or not run"});
+  keys.push_back({"", "dashed border: a finally step"});
+  keys.push_back({"", "→ arrow: the step below needs the one above"});
+  return keys;
 }
 
-// One pass: the PDF's bytes into `out`, the pages it took into `pages`.
-Status Typeset(const RunRecord& r, const ReportDocument& d, int pages_total, std::string& out,
-               int& pages) {
-  Surface surface(cairo_pdf_surface_create_for_stream(Append, &out, kPageWidth, kPageHeight));
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE,
-                                 PlainText(d.blocks.front().text).c_str());
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR,
-                                 "runbook " RUNBOOK_VERSION);
-  if (!CreationDate(r).empty())
-    cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE,
-                                   CreationDate(r).c_str());
-  Context cr(cairo_create(surface.get()));
-  std::unique_ptr<PangoFontMap, GObjectDeleter> fonts(pango_cairo_font_map_new());
-  std::unique_ptr<PangoContext, GObjectDeleter> pango(pango_font_map_create_context(fonts.get()));
-  pango_cairo_update_context(cr.get(), pango.get());
-  Typesetter t(cr.get(), pango.get(), r, pages_total);
-  t.Document(d);
-  pages = t.pages();
-  cr.reset();
-  cairo_surface_finish(surface.get());
-  cairo_status_t status = cairo_surface_status(surface.get());
-  if (status != CAIRO_STATUS_SUCCESS)
-    return Status::Error(std::string("the PDF could not be made: ") +
-                         cairo_status_to_string(status));
-  return Status::Ok();
+PdfRequest Request(const RunRecord& r) {
+  PdfRequest q;
+  ReportDocument d = BuildReportDocument(r);
+  for (const ReportBlock& b : d.blocks) q.blocks.push_back(Converted(b));
+  std::string html = DagSvg(r);  // <div class="dag"><svg ...></svg></div>, or a <p>
+  size_t open = html.find("<svg"), close = html.rfind("</svg>");
+  if (open != std::string::npos && close != std::string::npos && close > open)
+    q.graph_svg = html.substr(open, close + 6 - open);
+  std::string note;
+  bool in_tag = false;
+  for (char c : html) {  // the <p>'s words
+    if (c == '<' || c == '>')
+      in_tag = c == '<';
+    else if (!in_tag && c != '\n')
+      note += c;
+  }
+  q.graph_note = Escaped(note);
+  q.legend = Legend();
+  q.title = Printable(PlainText(d.blocks.front().text));
+  q.creator = "runbook " RUNBOOK_VERSION;
+  // The run's start, so that one record gives one file, byte for byte.
+  if (r.started_at.size() >= 19) q.creation_date = r.started_at.substr(0, 19) + "Z";
+  q.footer = Escaped("runbook report · run " + r.run_id);
+  return q;
+}
+
+struct Module {
+  PdfTypesetFn typeset = nullptr;
+  std::string problem;  // why there is none
+};
+
+// Where the module is looked for: beside the binary (a build folder), then in
+// ../lib/runbook/ from it (the .deb: /usr/bin/runbook, /usr/lib/runbook/runbook_pdf.so).
+std::vector<std::string> ModulePaths() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+  return {(exe / "runbook_pdf.so").string(),
+          (exe.parent_path() / "lib" / "runbook" / "runbook_pdf.so").string()};
+}
+
+Module Load() {
+  Module m;
+  std::string tried;
+  for (const std::string& path : ModulePaths()) {
+    if (!std::filesystem::exists(path)) {
+      tried += (tried.empty() ? "" : ", ") + path;
+      continue;
+    }
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      m.problem = "the PDF typesetter " + Printable(path) +
+                  " cannot be loaded: " + Printable(why ? why : "dlopen failed");
+      return m;
+    }
+    auto version = reinterpret_cast<PdfModuleVersionFn>(::dlsym(handle, kPdfModuleVersionSymbol));
+    auto typeset = reinterpret_cast<PdfTypesetFn>(::dlsym(handle, kPdfTypesetSymbol));
+    if (version == nullptr || typeset == nullptr || std::string(version()) != RUNBOOK_VERSION) {
+      m.problem = "the PDF typesetter " + Printable(path) + " is not runbook " RUNBOOK_VERSION "'s";
+      return m;
+    }
+    m.typeset = typeset;
+    return m;
+  }
+  m.problem = "the PDF typesetter runbook_pdf.so is not installed (looked at " + tried + ")";
+  return m;
+}
+
+const Module& TheModule() {
+  static std::once_flag once;
+  static Module module;
+  std::call_once(once, [] { module = Load(); });
+  return module;
 }
 
 }  // namespace
 
 Result<std::string> ReportPdf(const RunRecord& r) {
-  ReportDocument d = BuildReportDocument(r);
-  std::string counted, out;
-  int pages = 0, again = 0;
-  if (Status s = Typeset(r, d, 0, counted, pages); !s.ok()) return s;
-  if (Status s = Typeset(r, d, pages, out, again); !s.ok()) return s;
-  return out;
+  const Module& m = TheModule();
+  if (m.typeset == nullptr) return Status::Error(m.problem);
+  PdfResult result;
+  m.typeset(Request(r), result);
+  if (!result.error.empty()) return Status::Error("the PDF could not be made: " + result.error);
+  return std::move(result.pdf);
 }
 
 }  // namespace runbook

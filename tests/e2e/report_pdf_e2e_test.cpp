@@ -3,6 +3,7 @@
 // graph in colour, a failed attempt's output, long values wrapped, hostile text shown as text,
 // the same bytes for the same record, and no PDF sent to a terminal.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "support/support.h"
 
@@ -187,4 +188,29 @@ TEST_CASE("a pdf report is not written to a terminal", "[e2e][report][pdf]") {
   CHECK(tty.exit_code == 2);
   CHECK_THAT(tty.out, Catch::Contains("a PDF is not written to a terminal: give --output"));
   CHECK(tty.out.find("%PDF") == std::string::npos);
+}
+
+// The typesetter is a module the binary loads for a PDF only (engine/audit/pdf_request.h):
+// a binary without it says where it looked, exit 3, and writes no file; every other format
+// works without it.
+TEST_CASE("a pdf report without the typesetter module says where it looked", "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string id = RunIt(dir, kFailing, 1);
+  REQUIRE(Shell("mkdir -p " + dir + "/bin && cp " + Binary() + " " + dir + "/bin/").exit_code == 0);
+  std::string alone = dir + "/bin/runbook report " + id + " --audit-db " + dir + "/a.db";
+  Command c = Shell(alone + " --output " + dir + "/r.pdf");
+  CHECK(c.exit_code == 3);
+  CHECK_THAT(c.err,
+             Catch::Contains("the PDF typesetter runbook_pdf.so is not installed (looked "
+                             "at " +
+                             dir + "/bin/runbook_pdf.so, " + dir + "/lib/runbook/runbook_pdf.so)"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/r.pdf"));
+  CHECK(Shell(alone + " --format md").exit_code == 0);
+  CHECK_THAT(Shell(alone + " --format md").out, Catch::Contains("## Runbook report"));
+  // Found in ../lib/runbook/, as the .deb installs it.
+  REQUIRE(Shell("mkdir -p " + dir + "/lib/runbook && cp " + std::string(RUNBOOK_PDF_MODULE) + " " +
+                dir + "/lib/runbook/")
+              .exit_code == 0);
+  CHECK(Shell(alone + " --output " + dir + "/r.pdf").exit_code == 0);
+  CHECK(ReadFile(dir + "/r.pdf").rfind("%PDF-", 0) == 0);
 }

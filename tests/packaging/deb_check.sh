@@ -2,7 +2,8 @@
 # Issue 14 item 18: the .deb installs and runs. Runs cpack in the build folder, installs the
 # package with dpkg -i (system-wide: CI runs as root on a throwaway machine; CTest runs this
 # test alone, RUN_SERIAL, since /usr/bin/runbook exists meanwhile), then checks the installed
-# binary (--version, validate on every shipped runbook), the schema and docs, the man page
+# binary (--version, validate on every shipped runbook, a PDF report through the typesetter
+# module), the schema and docs, the man page
 # (man -l renders it), the bash completion (loads, completes) and the zsh one (when zsh is
 # there), and removes the package. Exit 77 (skipped) without root or dpkg, or when a runbook
 # package is already installed (the test never replaces one). Usage: deb_check.sh BUILD_DIR
@@ -59,6 +60,15 @@ offered="$(bash -c "source $bash_file; COMP_WORDS=(runbook vali); COMP_CWORD=1; 
 zsh_file=/usr/share/zsh/vendor-completions/_runbook
 [ -s "$zsh_file" ] || fail "no zsh completion"
 if command -v zsh > /dev/null; then zsh -n "$zsh_file" || fail "zsh completion syntax"; fi
+# The PDF report: the typesetter module installed where the binary looks (../lib/runbook/).
+printf 'version: 1\nname: d\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n' > "$work/d.yaml"
+/usr/bin/runbook run "$work/d.yaml" --audit-db "$work/a.db" > /dev/null 2>&1 || fail "run d.yaml"
+run_id="$(/usr/bin/runbook history --format json --audit-db "$work/a.db" 2> /dev/null \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["run_id"])')"
+/usr/bin/runbook report "$run_id" --output "$work/r.pdf" --audit-db "$work/a.db" \
+  || fail "the installed runbook makes no PDF report"
+[ "$(head -c 5 "$work/r.pdf")" = "%PDF-" ] || fail "the PDF report is not a PDF"
+grep -q "libpango" <<< "$depends" || fail "Depends lacks the PDF typesetter's libpango"
 step "checks"
 
 dpkg -r runbook > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; fail "dpkg -r"; }

@@ -1,5 +1,8 @@
 #include "steps/common/mysql_replayed_objects.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace runbook {
 
 const char* const kReplayedObjectsQuery =
@@ -29,6 +32,32 @@ std::vector<std::string> ReplayedObjectProblems(const std::vector<std::vector<st
                     "object must run with its definer's rights");
   }
   return out;
+}
+
+const char* const kTableOptionsQuery =
+    "SELECT table_name, create_options FROM information_schema.tables WHERE table_schema = {db} "
+    "AND table_type = 'BASE TABLE' ORDER BY 1";
+
+namespace {
+std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+}  // namespace
+
+bool PartitionedOptions(const std::string& create_options) {
+  return Upper(create_options).find("PARTITIONED") != std::string::npos;
+}
+
+std::string TableDirectoryProblem(const std::string& table, const std::string& text) {
+  std::string upper = Upper(text);
+  bool data = upper.find("DATA DIRECTORY") != std::string::npos;
+  bool index = upper.find("INDEX DIRECTORY") != std::string::npos;
+  if (!data && !index) return "";
+  return "the dump's table " + table + " keeps its files outside the server's data folder (" +
+         std::string(data ? "DATA DIRECTORY" : "INDEX DIRECTORY") +
+         "): a restore writes only inside the server's data folder";
 }
 
 }  // namespace runbook

@@ -27,4 +27,18 @@ extern const char* const kReplayedObjectsQuery;
 std::vector<std::string> ReplayedObjectProblems(const std::vector<std::vector<std::string>>& rows,
                                                 const std::optional<std::string>& replay_definer);
 
+// Tables the replay made whose files are outside the server's data folder (DATA DIRECTORY or
+// INDEX DIRECTORY, on the table or on a partition): the dump's scan refuses those options
+// (breakSS SS3); this is the check after the replay, on what the server made, for whatever
+// spelling the scan missed. The query lists rows of table name and CREATE_OPTIONS (which
+// shows a table's directories, MariaDB MDEV-9307, but only "partitioned" for a partitioned
+// table: its SHOW CREATE TABLE says where each partition is). `{db}`: the database, as a
+// quoted literal.
+extern const char* const kTableOptionsQuery;
+// Whether a CREATE_OPTIONS value names a partitioned table (its SHOW CREATE TABLE is needed).
+bool PartitionedOptions(const std::string& create_options);
+// The problem with `table` whose CREATE_OPTIONS (and, when partitioned, SHOW CREATE TABLE
+// text) is `text`; "" when its files are in the data folder.
+std::string TableDirectoryProblem(const std::string& table, const std::string& text);
+
 }  // namespace runbook

@@ -257,6 +257,25 @@ struct MyRestore {
 
   // The base tables of `db`; with `and_sequences` its sequences too (RENAME TABLE moves both:
   // breakSS SS10, a switch by rename dropped the dump's sequences and left the live ones).
+  // What the replay made that keeps files outside the data folder (mysql_replayed_objects.h):
+  // one problem per table; an error when the server cannot be asked.
+  Status JudgeDirectories(std::vector<std::string>& problems) const {
+    auto tables = Sql(With(kTableOptionsQuery, names.fresh));
+    if (!tables.ok()) return tables.status();
+    for (const auto& row : tables.value()) {
+      if (row.size() < 2) continue;
+      std::string text = row[1];
+      if (PartitionedOptions(text)) {
+        auto create = Sql("SHOW CREATE TABLE " + Ident(names.fresh) + "." + Ident(row[0]));
+        if (!create.ok()) return create.status();
+        for (const auto& r : create.value()) text += " " + (r.size() > 1 ? r[1] : "");
+      }
+      if (std::string problem = TableDirectoryProblem(row[0], text); !problem.empty())
+        problems.push_back(problem);
+    }
+    return Status::Ok();
+  }
+
   Result<std::vector<std::string>> Tables(const std::string& db, bool and_sequences = false) const {
     auto rows = Sql(With(std::string("SELECT table_name FROM information_schema.tables WHERE "
                                      "table_schema = {db} AND table_type IN ('BASE TABLE'") +
@@ -310,6 +329,9 @@ struct MyRestore {
     // What the replay made besides tables, judged while the account is known (breakSS SS4,
     // SS6); nothing to look at when the switch moves tables only.
     const size_t judged_before = problems.size();
+    if (restored.exited_ok()) {
+      if (Status s = JudgeDirectories(problems); !s.ok()) return s;
+    }
     if (restored.exited_ok() && !tables_only) {
       auto objects = Sql(With(kReplayedObjectsQuery, names.fresh));
       if (!objects.ok()) return objects.status();

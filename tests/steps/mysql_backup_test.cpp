@@ -224,6 +224,38 @@ TEST_CASE("a mysql dump that runs commands, writes files or fails midway is refu
   CHECK(Shell("ls -A " + dir + "/ws").out.empty());
 }
 
+TEST_CASE("a mysql dump whose tables keep their files elsewhere writes nothing there when checked",
+          "[steps][mysql][integrity]") {
+  // The kind of KK1 (a checked dump wrote outside the check's folder, as the step's user):
+  // DATA DIRECTORY and INDEX DIRECTORY on tables of three engines and on a partition. The
+  // scratch server ignores them; the tables are made in its own folder and checked there.
+  REQUIRE(Shell("command -v mariadbd mariadb >/dev/null").exit_code == 0);
+  std::string dir = TempDir();
+  std::string away = dir + "/away";
+  REQUIRE(Shell("mkdir -p " + away + " && chmod 777 " + away).exit_code == 0);
+  std::string at = "'" + away + "'";
+  WriteFile(dir, "h.sql",
+            "CREATE TABLE `i` (`id` int) ENGINE=InnoDB DATA DIRECTORY=" + at + ";\n" +
+                "CREATE TABLE `m` (`id` int) ENGINE=MyISAM DATA DIRECTORY=" + at +
+                " INDEX DIRECTORY=" + at + ";\n" +
+                "CREATE TABLE `a` (`id` int) ENGINE=Aria DATA DIRECTORY=" + at + ";\n" +
+                "CREATE TABLE `p` (`id` int) ENGINE=InnoDB PARTITION BY HASH(`id`) (PARTITION "
+                "p0 DATA DIRECTORY=" +
+                at + ", PARTITION p1);\n" +
+                "INSERT INTO `i` VALUES (1);\nINSERT INTO `m` VALUES (1);\n"
+                "INSERT INTO `a` VALUES (1);\nINSERT INTO `p` VALUES (1),(2);\n");
+  REQUIRE(Shell("cd " + dir + " && gzip -f h.sql").exit_code == 0);
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n  - {id: c, uses: integrity-check, with: {engine: "
+            "mysql, source: h.sql.gz, workspace: ws/c}}\n");
+  Command c = Shell("cd " + dir + " && " + Binary() + " run c.yaml --audit-db a.db");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.err, Catch::Contains("mysql integrity ok: 4 tables"));  // made in its folder
+  CHECK(Shell("find " + away + " -mindepth 1").out.empty());
+  CHECK(Shell("ls -A " + dir + "/ws").out.empty());
+}
+
 TEST_CASE("a mysql password an option file cannot carry is refused before anything runs",
           "[steps][backup][mysql]") {
   // breakKK KK10: a newline in it started a new option line of the dump tool.

@@ -94,7 +94,8 @@ std::string VerifyCommand(const RunRecord& r);
 
 // The step graph laid out in layers by Graphviz (dot), as an inline <svg> element with
 // every name escaped; boxes coloured by outcome, finally steps dashed. A paragraph
-// saying why when there is no graph or Graphviz fails.
+// saying why when there is no graph or Graphviz fails. Thread-safe: one call at a time
+// reaches Graphviz, which is not.
 std::string DagSvg(const RunRecord& r);
 // The fill colour of an outcome ("" for a step that never ran).
 const char* OutcomeColour(const std::string& outcome);

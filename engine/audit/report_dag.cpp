@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -189,6 +190,10 @@ std::string Render(GVC_t* gvc, Agraph_t* g) {
 std::string DagSvg(const RunRecord& r) {
   const Value* graph = r.started.Find("graph");
   if (graph == nullptr || !graph->is_list()) return "<p>no graph recorded</p>\n";
+  // Graphviz is not thread-safe (its error level, memory disciplines and plugin tables are
+  // process-wide): serve drew two reports at once and crashed in libcgraph (breakHH HH1).
+  static std::mutex graphviz;
+  std::lock_guard<std::mutex> one_at_a_time(graphviz);
   agseterr(AGMAX);  // no warnings on stderr: a failure is said in the report
   std::unique_ptr<GVC_t, ContextFree> gvc(gvContextPlugins(kPlugins, 0));
   std::unique_ptr<Agraph_t, GraphFree> g(agopen(const_cast<char*>("steps"), Agdirected, nullptr));

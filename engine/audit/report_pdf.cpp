@@ -201,8 +201,16 @@ extern "C" const char* __lsan_default_suppressions() { return "leak:libfontconfi
 Result<std::string> ReportPdf(const RunRecord& r) {
   const Module& m = TheModule();
   if (m.typeset == nullptr) return Status::Error(m.problem);
+  PdfRequest request = Request(r);
   PdfResult result;
-  m.typeset(Request(r), result);
+  {
+    // One PDF at a time: Cairo, Pango and librsvg are used from serve's request threads, and
+    // fontconfig's and librsvg's process-wide state is not theirs to share (breakHH HH1 was
+    // Graphviz; the typesetter is serialised as well rather than trusted).
+    static std::mutex typesetter;
+    std::lock_guard<std::mutex> one_at_a_time(typesetter);
+    m.typeset(request, result);
+  }
   if (!result.error.empty()) return Status::Error("the PDF could not be made: " + result.error);
   return std::move(result.pdf);
 }

@@ -132,3 +132,35 @@ TEST_CASE("serve gives a run's report as html, md and pdf, the cli's bytes",
   CHECK_THAT(Shell("pdftotext " + dir + "/got -").out, Catch::Contains("the disk is on fire"));
   serve.Json("GET", "/api/v1/runs/20990101T000000Z-000000/report.pdf", 404);
 }
+
+// breakHH HH1: reports drawn at once by serve's request threads crashed it in Graphviz
+// (libcgraph), and the runs it was running were interrupted. Reports of both formats that
+// draw the graph, many at a time; serve answers them all and its running run goes on.
+TEST_CASE("serve draws reports for many callers at once and keeps running",
+          "[serve][api][report][pdf]") {
+  std::string dir = ServeDir();
+  std::string steps;
+  for (int i = 0; i < 12; ++i)
+    steps += "  - {id: s" + std::to_string(i) + ", uses: exec, " +
+             (i ? "needs: [s" + std::to_string(i - 1) + "], " : std::string()) +
+             "with: {run: ['true']}}\n";
+  WriteFile(dir, "rb/chain.yaml", "version: 1\nname: chain\nsteps:\n" + steps);
+  WriteFile(
+      dir, "rb/slow.yaml",
+      "version: 1\nname: slow\nsteps:\n  - {id: a, uses: exec, with: {run: [sleep, '60']}}\n");
+  Serve serve(dir);
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/chain/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.Finished(id) == "success");
+  std::string slow =
+      serve.Json("POST", "/api/v1/runbooks/slow/runs", 201, "{}").Find("run_id")->as_string();
+  std::string url = serve.Url() + "/api/v1/runs/" + id + "/report.";
+  Command codes =
+      Shell("for i in $(seq 120); do echo " + url + "pdf; echo " + url +
+                "html; done | xargs -P 8 -n 1 curl -s -o /dev/null -w '%{http_code}\\n' "
+                "| sort | uniq -c",
+            240);
+  CHECK_THAT(codes.out, Catch::Equals("    240 200\n"));
+  CHECK(serve.Json("GET", "/api/v1/runs/" + slow, 200).Find("status")->as_string() == "running");
+  serve.Json("POST", "/api/v1/runs/" + slow + "/cancel", 202, "{}");
+}

@@ -351,6 +351,10 @@ std::string Typeset(const PdfRequest& request, int pages_total, std::string& out
   Typesetter t(cr.get(), pango.get(), request, pages_total);
   t.Document();
   pages = t.pages();
+  // An error puts the context in a state where every later call does nothing: the file would
+  // end short, without a word (breakHH HH2); said instead.
+  if (cairo_status_t drawn = cairo_status(cr.get()); drawn != CAIRO_STATUS_SUCCESS)
+    return cairo_status_to_string(drawn);
   cr.reset();
   cairo_surface_finish(surface.get());
   cairo_status_t status = cairo_surface_status(surface.get());

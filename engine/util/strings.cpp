@@ -99,8 +99,8 @@ size_t Utf8Length(std::string_view s, size_t i) {
 // makes a line read other than it is, breakS S3, the "Trojan Source" kind), or any other
 // Default_Ignorable_Code_Point of Unicode (DerivedCoreProperties.txt, Unicode 15: zero-width
 // spaces and joiners, U+00AD, U+FEFF, variation selectors, Hangul fillers, tag characters:
-// invisible text that makes two names look the same, breakW W6, breakX X8). Shown escaped
-// like a control character.
+// invisible text that makes two names look the same, breakW W6, breakX X8), or a
+// noncharacter (breakHH HH2). Shown escaped like a control character.
 unsigned HiddenChar(std::string_view s, size_t i, size_t n) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
   unsigned cp = n == 2   ? ((b(0) & 0x1fu) << 6) | (b(1) & 0x3fu)
@@ -117,6 +117,11 @@ unsigned HiddenChar(std::string_view s, size_t i, size_t n) {
   };
   for (const auto& [first, last] : kIgnorable)
     if (cp >= first && cp <= last) return cp;
+  // Noncharacters (U+FDD0..U+FDEF and the last two of each plane, U+FFFE/U+FFFF ...
+  // U+10FFFE/U+10FFFF): not for interchange, and a renderer may refuse them whole (Cairo put
+  // the PDF report's context in an error state: the rest of the report was not drawn,
+  // breakHH HH2).
+  if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp >= 0xfffe && (cp & 0xfffe) == 0xfffe)) return cp;
   return 0;
 }
 

@@ -27,8 +27,9 @@ size_t FindInvalidUtf8(std::string_view text);
 // line nor send a terminal escape; characters that change how a line reads without being
 // seen (bidi formatting, and every other Default_Ignorable_Code_Point of Unicode: zero-width
 // spaces, U+FEFF, U+00AD, variation selectors, tag characters) as \uXXXX or \UXXXXXXXX, so
-// two names that look the same are told apart (breakW W6). Other valid UTF-8 is kept as it
-// is. Callers add their own quotes.
+// two names that look the same are told apart (breakW W6); a noncharacter (U+FDD0..U+FDEF,
+// U+xxFFFE/U+xxFFFF: breakHH HH2) too. Other valid UTF-8 is kept as it is. Callers add their
+// own quotes.
 std::string Printable(std::string_view name);
 
 // `text` with only its invisible characters (the ones Printable writes as \uXXXX: bidi

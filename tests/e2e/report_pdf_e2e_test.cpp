@@ -177,6 +177,28 @@ TEST_CASE("hostile text in a run reaches the pdf report as text", "[e2e][report]
   CHECK(PageCount(pdf) == 1);  // no 99999 pt letter
 }
 
+// breakHH HH2: a noncharacter (here U+FFFF in a step's output and U+FDD0 in a step's name)
+// stopped Cairo drawing: nothing after it was on the page, the footer counted pages the file
+// did not have, exit 0. It is escaped like an invisible character, and a drawing error is
+// an error.
+TEST_CASE("a noncharacter in a run does not cut the pdf report short", "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string id = RunIt(dir,
+                         "version: 1\nname: nc\nsteps:\n"
+                         "  - {id: s, name: \"a \\uFDD0 b\", uses: exec, with: {run: [sh, -c, "
+                         "'printf \"x\\357\\277\\277y\\n\"; exit 1']}}\n"
+                         "  - {id: after, uses: exec, needs: [s], if: always(), with: {run: [sh, "
+                         "-c, 'echo AFTER; exit 1']}}\n",
+                         1);
+  std::string pdf = Pdf(dir, id);
+  std::string text = PdfText(pdf);
+  CHECK_THAT(text, Catch::Contains("x\\uffffy") && Catch::Contains("a \\ufdd0 b") &&
+                       Catch::Contains("after attempt 1") && Catch::Contains("Audit chain"));
+  int pages = PageCount(pdf);
+  CHECK_THAT(text,
+             Catch::Contains("page " + std::to_string(pages) + " of " + std::to_string(pages)));
+}
+
 TEST_CASE("a pdf report is not written to a terminal", "[e2e][report][pdf]") {
   REQUIRE(Shell("command -v script").exit_code == 0);
   std::string dir = TempDir();

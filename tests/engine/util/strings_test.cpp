@@ -122,6 +122,24 @@ TEST_CASE("Printable escapes every invisible (default ignorable) character", "[s
         "\xe2\x80\x8a|\xe2\x80\x90|\xef\xb8\x90|\xc2\xac");
 }
 
+// breakHH HH2: a noncharacter in a step's output stopped the PDF report's drawing there
+// (Cairo refuses them); U+FFFE, U+FFFF, U+FDD0..U+FDEF and the last two code points of every
+// plane are escaped, their neighbours kept.
+TEST_CASE("Printable escapes Unicode noncharacters", "[strings]") {
+  CHECK(Printable("x\xef\xbf\xbfy") == "x\\uffffy");          // U+FFFF
+  CHECK(Printable("x\xef\xbf\xbey") == "x\\ufffey");          // U+FFFE
+  CHECK(Printable("x\xef\xb7\x90y") == "x\\ufdd0y");          // U+FDD0
+  CHECK(Printable("x\xef\xb7\xafy") == "x\\ufdefy");          // U+FDEF
+  CHECK(Printable("x\xf0\x9f\xbf\xbey") == "x\\U0001fffey");  // U+1FFFE
+  CHECK(Printable("x\xf4\x8f\xbf\xbfy") == "x\\U0010ffffy");  // U+10FFFF
+  // Their neighbours are characters.
+  for (const char* kept : {"\xef\xbf\xbd", "\xef\xb7\x8f", "\xef\xb7\xb0", "\xf4\x8f\xbf\xbd",
+                           "\xf0\x9f\xbf\xbd", "\xee\x80\x80"}) {
+    CAPTURE(kept);
+    CHECK(Printable(kept) == kept);
+  }
+}
+
 TEST_CASE("EscapeHiddenJson writes invisible characters as JSON escapes", "[strings]") {
   CHECK(EscapeHiddenJson("{\"k\": \"a\xe2\x80\x8b"
                          "b\"}") == "{\"k\": \"a\\u200bb\"}");

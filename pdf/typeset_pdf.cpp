@@ -68,7 +68,10 @@ class Typesetter {
       pango_layout_set_width(l.get(), pango_units_from_double(width));
       pango_layout_set_wrap(l.get(), PANGO_WRAP_WORD_CHAR);  // a long hash breaks, not spills
     }
-    pango_layout_set_markup(l.get(), markup.c_str(), -1);
+    // No hyphen drawn where a value breaks over lines: a hash or a path broken "…84ca-" /
+    // "d054b" reads as another value (breakHH HH10).
+    pango_layout_set_markup(l.get(),
+                            ("<span insert_hyphens=\"false\">" + markup + "</span>").c_str(), -1);
     return l;
   }
   static double Height(PangoLayout* l) {
@@ -335,6 +338,18 @@ class Typesetter {
   double y_ = kMargin;
 };
 
+// Whether the body font, as fontconfig resolves it, has a glyph for "A" (with no font at
+// all Pango still gives one, which draws every letter as a box).
+bool DrawsLetters(PangoFontMap* fonts, PangoContext* pango) {
+  Font description(pango_font_description_from_string(kBodyFont));
+  std::unique_ptr<PangoFont, GObjectDeleter> font(
+      pango_font_map_load_font(fonts, pango, description.get()));
+  if (!font) return false;
+  std::unique_ptr<PangoCoverage, GObjectDeleter> coverage(
+      pango_font_get_coverage(font.get(), pango_language_get_default()));
+  return coverage && pango_coverage_get(coverage.get(), 'A') != PANGO_COVERAGE_NONE;
+}
+
 // One pass: the PDF's bytes into `out`, the pages it took into `pages`; "" or what failed.
 std::string Typeset(const PdfRequest& request, int pages_total, std::string& out, int& pages) {
   Surface surface(cairo_pdf_surface_create_for_stream(Append, &out, kPageWidth, kPageHeight));
@@ -348,6 +363,10 @@ std::string Typeset(const PdfRequest& request, int pages_total, std::string& out
   std::unique_ptr<PangoFontMap, GObjectDeleter> fonts(pango_cairo_font_map_new());
   std::unique_ptr<PangoContext, GObjectDeleter> pango(pango_font_map_create_context(fonts.get()));
   pango_cairo_update_context(cr.get(), pango.get());
+  // Without a font every letter is an empty box: a report no one can read, said instead
+  // (breakHH HH6: an empty fontconfig configuration gave 17 pages of boxes, exit 0).
+  if (!DrawsLetters(fonts.get(), pango.get()))
+    return "no font is installed where fontconfig looks (install fonts-dejavu-core)";
   Typesetter t(cr.get(), pango.get(), request, pages_total);
   t.Document();
   pages = t.pages();

@@ -1,8 +1,12 @@
 // ReportPdf: the report document (report_doc.h) as Pango markup, handed to the PDF typesetter
 // module runbook_pdf.so (pdf/typeset_pdf.cpp), loaded the first time a PDF is asked for.
 #include <dlfcn.h>
+#include <elf.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -153,6 +157,30 @@ std::vector<std::string> ModulePaths() {
           (exe.parent_path() / "lib" / "runbook" / "runbook_pdf.so").string()};
 }
 
+// Whether the file at `path` is an ELF object whole, as far as its headers say: a file cut
+// short is mapped by dlopen, and touching a page past its end is SIGBUS (breakHH HH4: a
+// truncated module killed the CLI and serve with it). "" when whole, else why not.
+std::string CutShort(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Elf64_Ehdr eh{};
+  if (bytes.size() < sizeof eh || bytes.compare(0, SELFMAG, ELFMAG) != 0)
+    return "is not an ELF object";
+  std::memcpy(&eh, bytes.data(), sizeof eh);
+  auto within = [&](uint64_t offset, uint64_t count, uint64_t size) {
+    return offset <= bytes.size() && count * size <= bytes.size() - offset;
+  };
+  if (!within(eh.e_phoff, eh.e_phnum, sizeof(Elf64_Phdr)) ||
+      !within(eh.e_shoff, eh.e_shnum, sizeof(Elf64_Shdr)))
+    return "is cut short (its headers point past its end)";
+  for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph{};
+    std::memcpy(&ph, bytes.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+    if (!within(ph.p_offset, 1, ph.p_filesz)) return "is cut short (a segment ends past its end)";
+  }
+  return "";
+}
+
 Module Load() {
   Module m;
   std::string tried;
@@ -160,6 +188,10 @@ Module Load() {
     if (!std::filesystem::exists(path)) {
       tried += (tried.empty() ? "" : ", ") + path;
       continue;
+    }
+    if (std::string why = CutShort(path); !why.empty()) {
+      m.problem = "the PDF typesetter " + Printable(path) + " " + why;
+      return m;
     }
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // never closed
     if (handle == nullptr) {

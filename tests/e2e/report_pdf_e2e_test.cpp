@@ -227,6 +227,20 @@ TEST_CASE("a pdf report without the typesetter module says where it looked", "[e
                              "at " +
                              dir + "/bin/runbook_pdf.so, " + dir + "/lib/runbook/runbook_pdf.so)"));
   CHECK_FALSE(std::filesystem::exists(dir + "/r.pdf"));
+  // A module cut short (a failed copy, a full disk) is said, not mapped: dlopen of it was
+  // SIGBUS, killing the CLI and serve with its runs (breakHH HH4). Variants: cut in its
+  // program headers' data, and right after its ELF header.
+  for (const char* bytes : {"20000", "100"}) {
+    CAPTURE(bytes);
+    REQUIRE(Shell(std::string("head -c ") + bytes + " " + RUNBOOK_PDF_MODULE + " > " + dir +
+                  "/bin/runbook_pdf.so")
+                .exit_code == 0);
+    Command cut = Shell(alone + " --output " + dir + "/r.pdf");
+    CHECK(cut.exit_code == 3);
+    CHECK_THAT(cut.err, Catch::Contains("the PDF typesetter " + dir + "/bin/runbook_pdf.so is "));
+    CHECK_THAT(cut.err, Catch::Contains("cut short") || Catch::Contains("not an ELF object"));
+  }
+  Shell("rm " + dir + "/bin/runbook_pdf.so");
   CHECK(Shell(alone + " --format md").exit_code == 0);
   CHECK_THAT(Shell(alone + " --format md").out, Catch::Contains("## Runbook report"));
   // Found in ../lib/runbook/, as the .deb installs it.
@@ -235,4 +249,18 @@ TEST_CASE("a pdf report without the typesetter module says where it looked", "[e
               .exit_code == 0);
   CHECK(Shell(alone + " --output " + dir + "/r.pdf").exit_code == 0);
   CHECK(ReadFile(dir + "/r.pdf").rfind("%PDF-", 0) == 0);
+}
+
+// breakHH HH6: with no font fontconfig can find, every letter was an empty box (17 pages of
+// them, exit 0). Said instead, exit 3, no file.
+TEST_CASE("a pdf report with no font installed is refused", "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string id = RunIt(dir, kFailing, 1);
+  WriteFile(dir, "empty.conf", "<?xml version=\"1.0\"?>\n<fontconfig></fontconfig>\n");
+  Command c = Shell("FONTCONFIG_FILE=" + dir + "/empty.conf " +
+                    Rb("report " + id + " --output " + dir + "/r.pdf --audit-db " + dir + "/a.db"));
+  CHECK(c.exit_code == 3);
+  CHECK_THAT(c.err, Catch::Contains("the PDF could not be made: no font is installed where "
+                                    "fontconfig looks (install fonts-dejavu-core)"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/r.pdf"));
 }

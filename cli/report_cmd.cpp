@@ -11,7 +11,9 @@
 #include "cli/audit_open.h"
 #include "cli/commands.h"
 #include "engine/audit/report.h"
+#include "engine/util/fd_io.h"
 #include "engine/util/own_file.h"
+#include "engine/util/private_file.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -62,15 +64,17 @@ int CmdReport(const AuditCliOptions& o) {
     std::cout << text;
     return done;
   }
-  // Never through a link at the name (breakI I21): engine/util/own_file.h's rule.
-  struct stat before {};
-  bool existed = ::lstat(o.output.c_str(), &before) == 0;
-  auto fd = OpenOwnFile(o.output, O_WRONLY | O_CREAT);  // truncated only once it is ours
-  bool ok = fd.ok() && ::ftruncate(fd.value(), 0) == 0 &&
-            ::write(fd.value(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  // Never through a link at the name (breakI I21): engine/util/own_file.h's rule. Written
+  // beside it and renamed over it: a write that fails (a full disk, a file size limit) leaves
+  // the report that was there, not a part of the new one (breakHH HH7).
+  Status own = CheckOwnFile(o.output);
+  std::string tmp;
+  Result<int> fd = own.ok() ? CreateUnpredictableTemp(o.output, 0644, tmp) : Result<int>(own);
+  bool ok = fd.ok() && WriteAll(fd.value(), text.data(), text.size());
   if (fd.ok()) ok = ::close(fd.value()) == 0 && ok;
+  ok = ok && ::rename(tmp.c_str(), o.output.c_str()) == 0;
   if (!ok) {
-    if (fd.ok() && !existed) ::unlink(o.output.c_str());  // no empty report left (breakFF F2)
+    if (!tmp.empty()) ::unlink(tmp.c_str());
     // Its folder is the caller's to make, as for a shell's `> reports/r.html` (newcomer N6).
     std::string folder = std::filesystem::path(o.output).parent_path().string();
     std::error_code ec;
@@ -78,7 +82,7 @@ int CmdReport(const AuditCliOptions& o) {
     std::cerr << "runbook: error: "
               << (no_folder ? "--output " + Printable(o.output) + ": folder " + Printable(folder) +
                                   " does not exist (make it first)"
-                  : fd.ok() ? "cannot write " + o.output
+                  : fd.ok() ? "cannot write " + Printable(o.output)
                             : fd.status().message())
               << "\n";
     return kExitEnvironment;

@@ -264,3 +264,23 @@ TEST_CASE("a pdf report with no font installed is refused", "[e2e][report][pdf]"
                                     "fontconfig looks (install fonts-dejavu-core)"));
   CHECK_FALSE(std::filesystem::exists(dir + "/r.pdf"));
 }
+
+// breakHH HH7: a write that failed (here the file size limit) cut an existing good report
+// short, PDF and HTML alike. The report is written beside it and renamed over it.
+TEST_CASE("a report that cannot be written leaves the one that was there", "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string id = RunIt(dir, kFailing, 1);
+  for (const char* name : {"keep.pdf", "keep.html"}) {
+    CAPTURE(name);
+    std::string good = ReadFile(Pdf(dir, id, name));
+    REQUIRE(good.size() > 4 * 1024);
+    Command c = Shell(
+        "bash -c \"trap '' XFSZ; ulimit -f 4; exec " +
+        Rb("report " + id + " --output " + dir + "/" + name + " --audit-db " + dir + "/a.db") +
+        "\"");
+    CHECK(c.exit_code == 3);
+    CHECK_THAT(c.err, Catch::Contains("cannot write " + dir + "/" + name));
+    CHECK(ReadFile(dir + "/" + name) == good);
+    CHECK(Shell("ls -A " + dir + " | grep -c tmp").out == "0\n");  // no temporary left
+  }
+}

@@ -262,3 +262,50 @@ TEST_CASE("web UI: a run waiting for its lock is listed as starting with what it
   CHECK_THAT(out.value().Find("facts")->as_string(),
              Catch::Contains("tag=web-tag") && Catch::Contains("API (anonymous)"));
 }
+
+TEST_CASE("web UI: with a token, the run page's report links save the reports", "[web][serve]") {
+  REQUIRE(EmbeddedUi().built);
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store " + dir + "/saved");
+  WriteFile(dir, "rb/broken.yaml",
+            "version: 1\nname: broken\nsteps:\n  - {id: explode, uses: exec, with: {run: [sh, -c, "
+            "'echo the disk is on fire; exit 1']}}\n");
+  Command add =
+      Shell(Binary() + " token add op --role viewer,operator --tokens " + dir + "/tokens");
+  REQUIRE(add.exit_code == 0);
+  std::string token = add.out.substr(0, add.out.find_first_of(" \n"));
+  int port = FreePort();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  int pid = StartServer({Binary(), "serve", "--runbooks", dir + "/rb", "--listen",
+                         "127.0.0.1:" + std::to_string(port), "--audit-db", dir + "/store/audit.db",
+                         "--tokens", dir + "/tokens"},
+                        dir + "/serve.log", port);
+  Command started = Shell("curl -s -X POST -H 'Authorization: Bearer " + token +
+                          "' -H 'Content-Type: application/json' -d '{}' " + base +
+                          "/api/v1/runbooks/broken/runs");
+  auto run = ParseJson(started.out);
+  INFO(started.out);
+  REQUIRE(run.ok());
+  std::string id = run.value().Find("run_id")->as_string();
+  Shell("sleep 2");  // the run ends (one step)
+  Command c = Shell("node " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/web/report_links.mjs " +
+                        base + " " + token + " " + id + " " + dir + "/saved",
+                    120);
+  StopServer(pid);
+  INFO(c.out << c.err);
+  REQUIRE(c.exit_code == 0);
+  auto out = ParseJson(c.out);
+  REQUIRE(out.ok());
+  const Value& r = out.value();
+  CHECK(r.Find("error") == nullptr);
+  CHECK(r.Find("alerts")->as_list().empty());
+  CHECK(r.Find("console_errors")->as_list().empty());
+  const Value* saved = r.Find("saved");
+  REQUIRE(saved != nullptr);
+  CHECK(saved->Find("pdf")->Find("name")->as_string() == id + ".pdf");
+  CHECK(saved->Find("pdf")->Find("head")->as_string().rfind("%PDF-", 0) == 0);
+  CHECK(saved->Find("html")->Find("head")->as_string().rfind("<!DOCTYPE html>", 0) == 0);
+  CHECK(saved->Find("md")->Find("head")->as_string().rfind("## Runbook", 0) == 0);
+  CHECK_THAT(Shell("pdftotext " + dir + "/saved/" + id + ".pdf -").out,
+             Catch::Contains("the disk is on fire"));
+}

@@ -37,6 +37,13 @@ export async function getText(path) {
   return res.text();
 }
 
+// GET `path` as a Blob (a report's bytes); throws with the status.
+export async function getBlob(path) {
+  const res = await fetch(path, { headers: headers({ Accept: "*/*" }) });
+  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+  return res.blob();
+}
+
 // POST `body` as JSON: {ok, status, body} (never throws on an HTTP error: the caller shows it).
 export async function postJson(path, body) {
   const res = await fetch(path, {

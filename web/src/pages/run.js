@@ -2,7 +2,7 @@
 // caller's role allows (cancel, resume), the gates that wait for an answer, the DAG, the
 // timeline, and per step its attempts, outputs and log (read again while it runs).
 import { useEffect, useState } from "preact/hooks";
-import { getText, postJson, usePolled } from "../api.js";
+import { getBlob, getText, postJson, token, usePolled } from "../api.js";
 import { Dag } from "../dag.js";
 import { Timeline } from "../timeline.js";
 import { Fields, initialValues, valuesToSend } from "../inputs.js";
@@ -15,6 +15,34 @@ function Params({ params }) {
   const entries = Object.entries(params || {});
   return entries.length === 0 ? html`<span class="muted">none</span>` :
     entries.map(([k, v]) => html`<code>${k}=${typeof v === "string" ? v : JSON.stringify(v)}</code> `);
+}
+
+// A report of the run: a plain link; with a token, which a link cannot carry (every click
+// was a 401, and six of them locked the address out: breakHH HH5), the report is fetched with
+// it and saved as a file, never opened from a blob (an HTML report would then be a page of
+// this origin, its CSP gone).
+function ReportLink({ run, ext, label }) {
+  const href = `/api/v1/runs/${enc(run.run_id)}/report.${ext}`;
+  const [error, setError] = useState("");
+  const save = async (e) => {
+    if (!token()) return;
+    e.preventDefault();
+    try {
+      const url = URL.createObjectURL(await getBlob(href));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `${run.run_id}.${ext}`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      setError("");
+    } catch (err) {
+      setError(`${label} report: ${err.message}`);
+    }
+  };
+  return html`<a href=${href} target="_blank" rel="noopener" onClick=${save}>${label}</a>${
+    error && html` <span role="alert" class="error">${error}</span>`}`;
 }
 
 function Header({ run }) {
@@ -30,9 +58,9 @@ function Header({ run }) {
     <dt>params</dt><dd><${Params} params=${run.params} /></dd>
     <dt>runbook sha256</dt><dd><code class="hash">${run.runbook_sha256}</code></dd>
     ${run.resumed_from && html`<dt>resumes</dt><dd><a href=${`#/runs/${run.resumed_from}`}>${run.resumed_from}</a></dd>`}
-    <dt>reports</dt><dd><a href=${`/api/v1/runs/${enc(run.run_id)}/report.html`} target="_blank" rel="noopener">HTML</a> ·
-      <a href=${`/api/v1/runs/${enc(run.run_id)}/report.pdf`} target="_blank" rel="noopener">PDF</a> ·
-      <a href=${`/api/v1/runs/${enc(run.run_id)}/report.md`} target="_blank" rel="noopener">Markdown</a></dd>
+    <dt>reports</dt><dd><${ReportLink} run=${run} ext="html" label="HTML" /> ·
+      <${ReportLink} run=${run} ext="pdf" label="PDF" /> ·
+      <${ReportLink} run=${run} ext="md" label="Markdown" /></dd>
   </dl>`;
 }
 

@@ -154,8 +154,30 @@ class Typesetter {
     Layout l = Text(markup, kWidth - indent);
     Room(Height(l.get()));
     if (!marker.empty()) Draw(Text(marker, 0).get(), kMargin + 2, y_);
-    Draw(l.get(), kMargin + indent, y_);
-    y_ += Height(l.get()) + (marker.empty() ? 5 : 2);
+    Flow(l.get(), kMargin + indent);
+    y_ += marker.empty() ? 5 : 2;
+  }
+
+  // Draws `l` at the pen; one taller than what is left of the page goes on over pages line by
+  // line, none cut (breakHH HH3: a line of 40,000 characters ran off the page).
+  void Flow(PangoLayout* l, double x) {
+    if (y_ + Height(l) <= kBottom) {
+      Draw(l, x, y_);
+      y_ += Height(l);
+      return;
+    }
+    PangoLayoutIter* it = pango_layout_get_iter(l);
+    do {
+      PangoRectangle logical;
+      pango_layout_iter_get_line_extents(it, nullptr, &logical);
+      double height = pango_units_to_double(logical.height);
+      Room(height);
+      double baseline = pango_units_to_double(pango_layout_iter_get_baseline(it) - logical.y);
+      cairo_move_to(cr_, x + pango_units_to_double(logical.x), y_ + baseline);
+      pango_cairo_show_layout_line(cr_, pango_layout_iter_get_line_readonly(it));
+      y_ += height;
+    } while (pango_layout_iter_next_line(it));
+    pango_layout_iter_free(it);
   }
 
   // Output as printed (its lines' markup, each line Printable), line by line (so that a long one
@@ -168,8 +190,7 @@ class Typesetter {
       Layout l =
           Text(lines.substr(start, nl - start), kWidth - 8, "DejaVu Sans Mono, Monospace 7.5");
       Room(Height(l.get()));
-      Draw(l.get(), kMargin + 6, y_);
-      y_ += Height(l.get());
+      Flow(l.get(), kMargin + 6);
       start = nl + 1;
     }
     y_ += 6;
@@ -253,9 +274,72 @@ class Typesetter {
       if (y_ + (first ? head_height : 0) + h > kBottom && y_ > kMargin) NewPage();
       if (first || y_ == kMargin) header();
       first = false;
-      y_ += Row(cells, width, true, false);
+      if (y_ + h > kBottom)  // taller than a page: line by line, over pages (breakHH HH3)
+        TallRow(cells, width, header);
+      else
+        y_ += Row(cells, width, true, false);
     }
     y_ += 8;
+  }
+
+  // A row taller than a page: each cell's lines drawn while they fit, the rest on the next
+  // pages (each with the header row again), so that no line is cut or lost.
+  template <typename Header>
+  void TallRow(const std::vector<std::string>& cells, const std::vector<double>& width,
+               Header header) {
+    struct Line {
+      PangoLayoutLine* line;  // owned by its layout
+      double top, bottom, baseline, x;
+    };
+    std::vector<Layout> layouts;
+    std::vector<std::vector<Line>> lines(width.size());
+    for (size_t i = 0; i < width.size(); ++i) {
+      layouts.push_back(Text(i < cells.size() ? cells[i] : "", width[i] - 2 * kCellPad));
+      PangoLayoutIter* it = pango_layout_get_iter(layouts.back().get());
+      do {
+        PangoRectangle logical;
+        pango_layout_iter_get_line_extents(it, nullptr, &logical);
+        lines[i].push_back({pango_layout_iter_get_line_readonly(it),
+                            pango_units_to_double(logical.y),
+                            pango_units_to_double(logical.y + logical.height),
+                            pango_units_to_double(pango_layout_iter_get_baseline(it)),
+                            pango_units_to_double(logical.x)});
+      } while (pango_layout_iter_next_line(it));
+      pango_layout_iter_free(it);
+    }
+    std::vector<size_t> next(width.size(), 0);
+    auto left = [&] {
+      for (size_t i = 0; i < lines.size(); ++i)
+        if (next[i] < lines[i].size()) return true;
+      return false;
+    };
+    while (left()) {
+      double room = kBottom - y_ - 2 * kCellPad, used = 0, x = kMargin;
+      for (size_t i = 0; i < lines.size(); ++i) {
+        size_t k = next[i];
+        double start = k < lines[i].size() ? lines[i][k].top : 0;
+        // At least one line a page, whatever its height: the loop always ends.
+        for (; k < lines[i].size() && (k == next[i] || lines[i][k].bottom - start <= room); ++k) {
+          const Line& l = lines[i][k];
+          cairo_move_to(cr_, x + kCellPad + l.x, y_ + kCellPad + l.baseline - start);
+          pango_cairo_show_layout_line(cr_, l.line);
+          used = std::max(used, l.bottom - start);
+        }
+        next[i] = k;
+        x += width[i];
+      }
+      y_ += used + 2 * kCellPad;
+      if (left()) {
+        NewPage();
+        header();
+      }
+    }
+    cairo_set_source_rgb(cr_, 0.75, 0.75, 0.75);
+    cairo_set_line_width(cr_, 0.5);
+    cairo_move_to(cr_, kMargin, y_);
+    cairo_line_to(cr_, kMargin + kWidth, y_);
+    cairo_stroke(cr_);
+    cairo_set_source_rgb(cr_, 0, 0, 0);
   }
 
   // The step graph, scaled down to the page's width, on a page of its own when what is left

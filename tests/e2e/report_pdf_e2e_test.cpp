@@ -147,6 +147,8 @@ TEST_CASE("the pdf report wraps long values and runs long tables over pages",
   }
   int pages = PageCount(pdf);
   REQUIRE(pages >= 3);
+  CHECK_THAT(text,
+             Catch::Contains("page " + std::to_string(pages) + " of " + std::to_string(pages)));
   int with_header = 0;
   for (int p = 1; p <= pages; ++p) {
     std::string page = PdfText(pdf, "-f " + std::to_string(p) + " -l " + std::to_string(p));
@@ -159,6 +161,29 @@ TEST_CASE("the pdf report wraps long values and runs long tables over pages",
 // What a step printed or is named is text in the PDF, never Pango markup or a control
 // sequence (the md report's rule, breakN N12 and K9, for another renderer): <b>, &, an escape
 // and bytes that are not UTF-8 reach the page as they read.
+// breakHH HH3: a value taller than a page (a parameter of 12,000 characters in a table cell,
+// a one-line error of 30,000 in the failed attempt's output) ran over the footer and off the
+// page: about 4,800 characters of any such value were shown. Each goes on over pages now.
+TEST_CASE("a value taller than a page goes on over pages in the pdf report", "[e2e][report][pdf]") {
+  std::string dir = TempDir();
+  std::string h(12000, 'h');
+  std::string yaml =
+      "version: 1\nname: tall\nparams:\n  big: {type: string, default: ''}\nsteps:\n"
+      "  - {id: a, uses: exec, with: {run: [python3, -c, \"import sys; "
+      "sys.stderr.write('E' * 30000 + chr(10)); sys.exit(2)\"]}}\n";
+  std::string id = RunIt(dir, yaml, 1, "--set big=" + h);
+  std::string pdf = Pdf(dir, id);
+  CHECK(std::stoi(Shell("pdftotext " + pdf + " - | tr -cd h | wc -c").out) >= 12000);
+  // The attempt's output: its last lines are kept (a tail), all of them shown.
+  std::string md =
+      Shell(Rb("report " + id + " --audit-db " + dir + "/a.db") + " | tr -cd E | wc -c").out;
+  CHECK(std::stoi(Shell("pdftotext " + pdf + " - | tr -cd E | wc -c").out) >= std::stoi(md));
+  CHECK(std::stoi(md) > 5000);
+  int pages = PageCount(pdf);
+  CHECK_THAT(PdfText(pdf),
+             Catch::Contains("page " + std::to_string(pages) + " of " + std::to_string(pages)));
+}
+
 TEST_CASE("hostile text in a run reaches the pdf report as text", "[e2e][report][pdf]") {
   std::string dir = TempDir();
   std::string id =

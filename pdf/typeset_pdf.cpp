@@ -376,7 +376,9 @@ class Typesetter {
       cairo_clip(cr_);
       RsvgRectangle viewport = {kMargin + (kWidth - w * scale) / 2, y_ - drawn, w * scale,
                                 h * scale};
-      rsvg_handle_render_document(handle, cr_, &viewport, nullptr);
+      // The pass that counts pages only needs where the graph ends: librsvg drawing the whole
+      // graph for each page of a tall one was most of a large report's time (breakHH HH9).
+      if (pages_total_ > 0) rsvg_handle_render_document(handle, cr_, &viewport, nullptr);
       cairo_restore(cr_);
       drawn += slice;
       y_ += slice;

@@ -24,7 +24,7 @@ std::string ReportMarkdown(const RunRecord& r);
 std::string ReportHtml(const RunRecord& r);
 // The report as a PDF (A4 portrait): the Markdown report's facts (report_doc.h) typeset by
 // Pango on a Cairo PDF surface, with the step graph drawn by librsvg, "page N of M" in each
-// footer. One record gives the same bytes each time (the creation date is the run's start).
+// footer. The same store gives the same bytes each time (the creation date is the run's start).
 // Error: Cairo failing to make the file (out of memory).
 Result<std::string> ReportPdf(const RunRecord& r);
 

@@ -358,7 +358,7 @@ class AuditStore {
   Status CheckNotForeign();
   Status CheckReadable();
   Status NoteIdentity();
-  Status UpdateIndex(const AuditEvent& e, const Value& body);
+  Status UpdateIndex(const AuditEvent& e);
   // AppendAll's body; `late`: AppendLate's check (TakesLate) instead of StillRunning.
   Status AppendChecked(const std::string& run_id, const std::vector<NewEvent>& events, bool late);
   Status InsertEvent(const AuditEvent& e);

@@ -523,6 +523,17 @@ struct RemoveAll {
 AttemptResult RestoreWith(MyRestore& my, const CheckedSource& source) {
   StepContext& ctx = my.ctx;
   const std::string& live = my.target.db;
+  auto names = FreeNames(
+      live, ctx.clock.WallNow(), kMaxIdentifier, [&](const std::string& name) -> Result<bool> {
+        auto n =
+            my.Sql(With("SELECT count(*) FROM information_schema.schemata "
+                        "WHERE schema_name = {db}",
+                        name));
+        if (!n.ok()) return n.status();
+        return !n.value().empty() && !n.value()[0].empty() && n.value()[0][0] != "0";
+      });
+  if (!names.ok()) return Refused(live, names.status().message());
+  my.names = names.value();
   bool by_rename = ctx.params.Str("switch") == "rename";
   const std::string final_db = by_rename ? live : my.names.fresh;
   if (std::string why = EnvValuesProblem(ctx.params, my.Url(final_db), final_db); !why.empty())

@@ -311,6 +311,10 @@ AttemptResult PostgresRestore(StepContext& ctx) {
                live.value(),
                NamesFor(live.value(), ctx.clock.WallNow(), kMaxIdentifier),
                std::move(admin.value())};
+  auto names = FreeNames(live.value(), ctx.clock.WallNow(), kMaxIdentifier,
+                         [&](const std::string& name) { return pg.Exists(name); });
+  if (!names.ok()) return Refused(live.value(), names.status().message());
+  pg.names = names.value();
   bool by_rename = p.Str("switch") == "rename";
   const std::string final_db = by_rename ? live.value() : pg.names.fresh;
   if (std::string why = EnvValuesProblem(p, pg.Url(final_db), final_db); !why.empty())

@@ -52,17 +52,31 @@ std::string EnvFileProblem(const StepParams& p, const std::string& source) {
 
 }  // namespace
 
-RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes) {
+RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes, int nth) {
   std::string stamp;
   for (char c : FormatUtc(now).substr(0, 19))
     if (c != '-' && c != ':') stamp += c;
   stamp += "Z";
+  if (nth > 1) stamp += "_" + std::to_string(nth);
   auto name = [&](const std::string& middle) {
     size_t room =
         max_bytes > middle.size() + stamp.size() ? max_bytes - middle.size() - stamp.size() : 0;
     return CutUtf8(live, room) + middle + stamp;
   };
   return {name("_restore_"), name("_before_")};
+}
+
+Result<RestoreNames> FreeNames(const std::string& live, Clock::Wall now, size_t max_bytes,
+                               const std::function<Result<bool>(const std::string&)>& taken) {
+  for (int nth = 1; nth <= 9; ++nth) {
+    RestoreNames names = NamesFor(live, now, max_bytes, nth);
+    auto fresh = taken(names.fresh);
+    if (!fresh.ok()) return fresh.status();
+    auto kept = taken(names.kept);
+    if (!kept.ok()) return kept.status();
+    if (!fresh.value() && !kept.value()) return names;
+  }
+  return Status::Error("nine restores of " + live + " in this second: its names are all taken");
 }
 
 std::string CheckServerSource(const StepContext& ctx, CheckedSource& out) {

@@ -7,6 +7,7 @@
 // one it replaces is kept under a dated name.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,13 @@ namespace runbook {
 struct RestoreNames {
   std::string fresh, kept;
 };
-RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes);
+// `nth` > 1 adds "_<nth>" after the stamp (a second restore of the database in one second).
+RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes, int nth = 1);
+// The first of NamesFor(..., 1), (..., 2) ... (..., 9) of which neither name is `taken` (the
+// server has a database so named: switch: env keeps the restored one, so two restores of one
+// database in one second collided, "database exists"). Errors: `taken`'s, or all nine taken.
+Result<RestoreNames> FreeNames(const std::string& live, Clock::Wall now, size_t max_bytes,
+                               const std::function<Result<bool>(const std::string&)>& taken);
 
 // The dump as restore believes it: its sha256, its metadata (read once), which step of this
 // run verified it ("" with force: true), whether the metadata is authenticated.

@@ -870,3 +870,34 @@ TEST_CASE("a lock whose holder was killed is not taken while its step still runs
   CHECK_THAT(later.err, Catch::Contains("start a"));
   CHECK_THAT(later.err, !Catch::Contains("is held by what run"));
 }
+
+// breakHH HH8: a runbook file whose name is not UTF-8 was indexed with the name as given and
+// chained with it as JSON stores it (U+FFFD), so `audit verify` called the honest record
+// altered, history marked the run ALTERED and every report exited 1. Variants: a byte that is
+// never UTF-8, and a sequence cut short.
+TEST_CASE("a runbook named with bytes that are not UTF-8 is not taken for an altered record",
+          "[e2e][audit]") {
+  for (const char* name : {"r\xff.yaml", "caf\xc3.yaml"}) {
+    CAPTURE(name);
+    std::string dir = TempDir();
+    WriteFile(dir, name,
+              "version: 1\nname: odd\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+    std::string octal;  // the name for the shell's printf: every byte above 0x7f as \NNN
+    for (unsigned char c : std::string(name)) {
+      char b[8];
+      std::snprintf(b, sizeof b, c > 0x7f ? "\\%03o" : "%c", c);
+      octal += b;
+    }
+    std::string quoted = "\"$(printf '" + octal + "')\"";
+    REQUIRE(
+        Shell("cd " + dir + " && " + Binary() + " run " + quoted + " --audit-db a.db").exit_code ==
+        0);
+    Command verify = Shell(Binary() + " audit verify --audit-db " + dir + "/a.db");
+    INFO(verify.out << verify.err);
+    CHECK(verify.exit_code == 0);
+    CHECK(Shell(Binary() + " history --audit-db " + dir + "/a.db").out.find("ALTERED") ==
+          std::string::npos);
+    std::string id = LatestRunId(dir + "/a.db");
+    CHECK(Shell(Binary() + " report " + id + " --audit-db " + dir + "/a.db").exit_code == 0);
+  }
+}

@@ -121,3 +121,34 @@ TEST_CASE("a mysql restore killed after its switch is resumed without restoring 
   CHECK(schemas("shop\\_before\\_%") == "1");
   CHECK(schemas("shop\\_restore\\_%") == "0");
 }
+
+// A second restore of one database in the same second (CI, stop 50: a test's two restores
+// with switch: env, the first keeping `shop_restore_<stamp>` as the new live database, the
+// second refused "database exists"): the next free name is taken, `<stamp>_2`. Made certain
+// here by taking the names of the next ten seconds before the restore runs.
+TEST_CASE("a mysql restore whose names are taken this second uses the next free ones",
+          "[e2e][mysql][restore]") {
+  REQUIRE(Shell("command -v mariadbd mariadb-dump mariadb-install-db >/dev/null").exit_code == 0);
+  MariadbServer db;
+  REQUIRE(db.Sql("CREATE DATABASE shop; CREATE TABLE shop.t(id int PRIMARY KEY); INSERT INTO "
+                 "shop.t SELECT seq FROM shop.seq_1_to_30")
+              .exit_code == 0);
+  std::string live = "mysql://root@localhost/shop?socket=" + db.sock;
+  WriteRunbooks(db.dir, "mysql", live, "",
+                "      workspace: " + db.dir + "/ws/restore\n      force: true\n", false);
+  REQUIRE(Run(db.dir, "backup.yaml").exit_code == 0);
+  std::string dump = NewestDump(db.dir);
+  Command taken = Shell(
+      "s=$(date +%s); for i in $(seq 0 10); do printf 'CREATE DATABASE "
+      "shop_restore_%s;' $(date -u -d @$((s+i)) +%Y%m%dT%H%M%SZ); done");
+  REQUIRE(db.Sql(taken.out).exit_code == 0);
+  Command r = Run(db.dir, "restore.yaml --set switch=env --set dump=" + dump);
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  std::string fresh = db.Value(
+      "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE "
+      "'shop\\_restore\\_%\\_2'");
+  REQUIRE_FALSE(fresh.empty());
+  CHECK(db.Value("SELECT count(*) FROM " + fresh + ".t") == "30");
+  CHECK_THAT(ReadFile(db.dir + "/env/app.env"), Catch::Contains("DATABASE_NAME=" + fresh));
+}

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <utility>
@@ -71,8 +73,9 @@ int CmdReport(const AuditCliOptions& o) {
   std::string tmp;
   Result<int> fd = own.ok() ? CreateUnpredictableTemp(o.output, 0644, tmp) : Result<int>(own);
   bool ok = fd.ok() && WriteAll(fd.value(), text.data(), text.size());
-  if (fd.ok()) ok = ::close(fd.value()) == 0 && ok;
-  ok = ok && ::rename(tmp.c_str(), o.output.c_str()) == 0;
+  int err = ok ? 0 : errno;  // why, for the message (a full disk, a file size limit)
+  if (fd.ok() && ::close(fd.value()) != 0 && ok) ok = false, err = errno;
+  if (ok && ::rename(tmp.c_str(), o.output.c_str()) != 0) ok = false, err = errno;
   if (!ok) {
     if (!tmp.empty()) ::unlink(tmp.c_str());
     // Its folder is the caller's to make, as for a shell's `> reports/r.html` (newcomer N6).
@@ -82,7 +85,8 @@ int CmdReport(const AuditCliOptions& o) {
     std::cerr << "runbook: error: "
               << (no_folder ? "--output " + Printable(o.output) + ": folder " + Printable(folder) +
                                   " does not exist (make it first)"
-                  : fd.ok() ? "cannot write " + Printable(o.output)
+                  : fd.ok() ? "cannot write " + Printable(o.output) +
+                                  (err ? std::string(": ") + std::strerror(err) : std::string())
                             : fd.status().message())
               << "\n";
     return kExitEnvironment;

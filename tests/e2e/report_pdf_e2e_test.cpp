@@ -304,7 +304,7 @@ TEST_CASE("a report that cannot be written leaves the one that was there", "[e2e
         Rb("report " + id + " --output " + dir + "/" + name + " --audit-db " + dir + "/a.db") +
         "\"");
     CHECK(c.exit_code == 3);
-    CHECK_THAT(c.err, Catch::Contains("cannot write " + dir + "/" + name));
+    CHECK_THAT(c.err, Catch::Contains("cannot write " + dir + "/" + name + ": File too large"));
     CHECK(ReadFile(dir + "/" + name) == good);
     CHECK(Shell("ls -A " + dir + " | grep -c tmp").out == "0\n");  // no temporary left
   }

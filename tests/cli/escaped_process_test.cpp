@@ -213,9 +213,10 @@ TEST_CASE("run: the cgroups of a killed runbook that was pid 1 are removed by th
             "'grep ^0:: /proc/self/cgroup > " +
                 dir + "/cg; exec " + Marker(7) + "'}}\n");
   // The step writes where it runs, then runbook (pid 1 inside) is killed with its step.
-  Command started = Shell("cd " + dir + " && (setsid unshare -p -f --mount-proc " + Binary() +
-                          " run rb.yaml --audit-db a.db > out 2>&1 &); for i in $(seq 100); do "
-                          "test -s cg && exit 0; sleep 0.05; done; exit 1");
+  Command started =
+      Shell("cd " + dir + " && (setsid unshare -p -f --mount-proc " + Binary() + " run " + dir +
+            "/rb.yaml --audit-db a.db > out 2>&1 &); for i in $(seq 100); do "
+            "test -s cg && exit 0; sleep 0.05; done; exit 1");
   REQUIRE(started.exit_code == 0);
   std::string step = Shell("cut -d: -f3 " + dir + "/cg | tr -d '\\n'").out;
   std::string base = step.substr(0, step.rfind('/'));
@@ -227,7 +228,9 @@ TEST_CASE("run: the cgroups of a killed runbook that was pid 1 are removed by th
                           .out;
   std::string folder = mount + base;
   REQUIRE(Shell("test -d '" + folder + "'").exit_code == 0);
-  Shell("pkill -9 -f '^" + Binary() + " run rb.yaml'; pkill -9 -f '" + Marker(7) + "'; sleep 0.5");
+  // Only this test's run: a pattern without its folder killed other tests' `run rb.yaml`.
+  REQUIRE(EndProcesses(dir + "/rb.yaml"));
+  REQUIRE(EndProcesses(Marker(7)));
   WriteFile(dir, "next.yaml",
             "version: 1\nname: n\nsteps:\n  - {id: a, uses: exec, with: "
             "{run: ['true']}}\n");

@@ -71,13 +71,10 @@ TEST_CASE("flag-update: concurrent writers and kill -9 never break the JSON", "[
   WriteFile(dir, "b.yaml",
             "version: 1\nname: b\nsteps:\n  - {id: f, uses: flag-update, with: "
             "{file: flags.json, flag: flag.analyticsIngest, rollout: 22}}\n");
-  std::string loop = "for i in $(seq 1 15); do " + Binary() +
-                     " run X.yaml --audit-db X.db "
-                     "2>/dev/null; done";
+  // The runbook by its full path: the kills below must not reach other tests' `run a.yaml`.
   auto with = [&](const std::string& x) {
-    std::string s = loop;
-    for (size_t p; (p = s.find('X')) != std::string::npos;) s.replace(p, 1, x);
-    return s;
+    return "for i in $(seq 1 15); do " + Binary() + " run " + dir + "/" + x + ".yaml --audit-db " +
+           x + ".db 2>/dev/null; done";
   };
   CHECK(Shell("cd " + dir + "; (" + with("a") + ") & (" + with("b") + ") & wait").exit_code == 0);
   CHECK(Shell("python3 -c 'import json; json.load(open(\"" + dir + "/flags.json\"))'").exit_code ==
@@ -86,7 +83,7 @@ TEST_CASE("flag-update: concurrent writers and kill -9 never break the JSON", "[
   // kill -9 at random moments of a stream of updates: the file is always whole.
   for (int round = 0; round < 5; ++round) {
     Shell("cd " + dir + "; (" + with("a") + ") & pid=$!; sleep 0.0" + std::to_string(3 + round) +
-          "; pkill -9 -f 'run a.yaml'; kill -9 $pid 2>/dev/null; wait");
+          "; pkill -9 -f '[r]un " + dir + "/a.yaml'; kill -9 $pid 2>/dev/null; wait");
     CHECK(Shell("python3 -c 'import json; d=json.load(open(\"" + dir +
                 "/flags.json\")); assert d[\"flags\"][\"flag.other\"][\"rollout\"] == 5'")
               .exit_code == 0);

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -49,10 +50,12 @@ struct Pg {
 
   std::string Conn(const std::string& db) const { return server + " dbname=" + db; }
 
-  ProcessResult Exec(std::vector<std::string> argv) const {
+  // `password` (non-empty): PGPASSWORD of the child only.
+  ProcessResult Exec(std::vector<std::string> argv, const std::string& password = "") const {
     ProcessRequest req;
     req.argv = std::move(argv);
     req.env = ctx.env;
+    if (!password.empty()) req.env["PGPASSWORD"] = password;
     req.deadline = ctx.deadline;
     req.grace = ctx.kill_grace;
     req.on_line = [this](bool, std::string_view line) { ctx.output(line); };
@@ -97,19 +100,78 @@ struct Pg {
   }
 };
 
-std::string ScratchName() {
+// runbook_check_<stamp>_<8 hex>: the stamp lets the sweep tell its age (pg_restore.h).
+std::string ScratchName(Clock::Wall now) {
   std::mt19937_64 rng{std::random_device{}()};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "runbook_check_%08llx",
-                static_cast<unsigned long long>(rng() >> 32));
-  return buf;
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "%08llx", static_cast<unsigned long long>(rng() >> 32));
+  // Lower case: the name is written unquoted too (PostgreSQL folds it) and quoted.
+  return "runbook_check_" + AsciiLower(NameStamp(now)) + "_" + hex;
+}
+
+std::string RandomHex(int bytes) {
+  std::random_device rd;
+  std::string out;
+  char two[3];
+  for (int i = 0; i < bytes; ++i) {
+    std::snprintf(two, sizeof two, "%02x", static_cast<unsigned>(rd() & 0xff));
+    out += two;
+  }
+  return out;
+}
+
+// The role the archive's SQL runs as: made for this check (LOGIN, no other attribute), owner
+// of the scratch database, dropped after. The archive is not trusted: run as the server's
+// superuser, a forged entry (`COPY ... TO PROGRAM`) would run a command on the server's
+// host. When the server refuses that role's login (pg_hba.conf: `peer` on a socket), the
+// archive runs as the given user with SET ROLE to it (pg_restore --role), which an entry can
+// undo: said as a warning.
+struct RestoreRole {
+  std::string name, password;
+  bool logs_in = false;
+};
+
+Result<RestoreRole> MakeRestoreRole(PGconn* admin, const Pg& pg, const std::string& db) {
+  RestoreRole role{db, RandomHex(24)};
+  // The verifier, not the password, goes to the server (its log may keep statements).
+  char* verifier = PQencryptPasswordConn(admin, role.password.c_str(), role.name.c_str(), nullptr);
+  if (verifier == nullptr) return Status::Error("cannot encrypt a password: " + PgError(admin));
+  std::string secret = verifier;
+  PQfreemem(verifier);
+  // One transaction: never a role without its mark (the sweep drops marked roles of killed runs).
+  auto made =
+      PgQuery(admin, "BEGIN; CREATE ROLE " + PgIdent(role.name) +
+                         " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                         "NOBYPASSRLS PASSWORD " +
+                         PgLiteral(secret) + "; COMMENT ON ROLE " + PgIdent(role.name) + " IS " +
+                         PgLiteral(InProgressMarker(pg.ctx.run_id)) + "; ALTER DATABASE " +
+                         PgIdent(db) + " OWNER TO " + PgIdent(role.name) + "; COMMIT");
+  if (!made.ok()) {
+    (void)PgQuery(admin, "ROLLBACK");
+    return made.status();
+  }
+  PgConn as = PgConnectAs(pg.Conn(db), role.name, role.password);
+  role.logs_in = as && PQstatus(as.get()) == CONNECTION_OK;
+  if (!role.logs_in)
+    pg.ctx.log("warning: the server refused a login as " + role.name + " (" + PgError(as.get()) +
+               "): the archive's SQL ran as the given user with SET ROLE to it, which an archive "
+               "can undo (allow password logins from this host in pg_hba.conf)");
+  return role;
 }
 
 // Restore, amcheck, count; the caller drops the database whatever happens.
-Status CheckInScratch(const Pg& pg, const std::string& source, const std::string& db,
-                      Value::Map& rows, std::vector<std::string>& problems) {
-  ProcessResult restored = pg.Exec({pg.Bin("pg_restore"), "--exit-on-error", "--no-owner",
-                                    "--no-privileges", "-d", pg.Conn(db), source});
+Status CheckInScratch(const Pg& pg, const RestoreRole& role, const std::string& source,
+                      const std::string& db, Value::Map& rows, std::vector<std::string>& problems) {
+  std::vector<std::string> argv = {pg.Bin("pg_restore"), "--exit-on-error", "--no-owner",
+                                   "--no-privileges"};
+  if (role.logs_in) {
+    argv.push_back("--dbname=" + pg.Conn(db) + " user=" + role.name);
+  } else {
+    argv.push_back("--role=" + role.name);
+    argv.push_back("--dbname=" + pg.Conn(db));
+  }
+  argv.push_back(source);
+  ProcessResult restored = pg.Exec(argv, role.logs_in ? role.password : std::string());
   if (!restored.exited_ok()) {
     problems.push_back("pg_restore: " + restored.Describe() + ": " + Pg::Last(restored.err.text));
     return Status::Ok();
@@ -151,22 +213,37 @@ AttemptResult PostgresIntegrityCheck(StepContext& ctx) {
   const Value* bin_dir = p.Opt("bin_dir");
   Pg pg{ctx, server->ToText(), bin_dir ? bin_dir->ToText() : std::string()};
   auto started = std::chrono::steady_clock::now();
-  // Scratch databases of checks killed on this host (kill -9, a lost machine's power: breakKK
-  // KK3) go first; this one is marked the same way (server_restore.h InProgressMarker).
-  if (auto admin = PgConnect(server->ToText(), nullptr, "postgres"); admin.ok())
-    DropOrphanPgDatabases(admin.value().get(), ctx.log);
-  std::string db = ScratchName();
-  auto created = pg.Sql("postgres", "CREATE DATABASE " + db);
+  // The step's environment (a declared secret as PGPASSWORD) reaches libpq as psql gets it.
+  auto env_password = ctx.env.find("PGPASSWORD");
+  std::optional<Value> password;
+  if (env_password != ctx.env.end()) password = Value(env_password->second);
+  auto admin = PgConnect(server->ToText(), password ? &*password : nullptr, "postgres");
+  if (!admin.ok()) return AttemptResult::Failure(admin.status().message());
+  // Scratch databases and roles of checks killed on this host (kill -9, a lost machine's
+  // power: breakKK KK3) go first; these are marked the same way (InProgressMarker).
+  DropOrphanPgDatabases(admin.value().get(), ctx.log);
+  std::string db = ScratchName(ctx.clock.WallNow());
+  // Closed to connections until marked: a kill between the two leaves a database the sweep
+  // can tell from any in use (pg_restore.h DropOrphanPgDatabases).
+  auto created = pg.Sql("postgres", "CREATE DATABASE " + db + " ALLOW_CONNECTIONS false");
   if (!created.ok()) return AttemptResult::Failure(created.status().message());
-  auto marked = pg.Sql(
-      "postgres", "COMMENT ON DATABASE " + db + " IS " + PgLiteral(InProgressMarker(ctx.run_id)));
+  auto marked = pg.Sql("postgres", "COMMENT ON DATABASE " + db + " IS " +
+                                       PgLiteral(InProgressMarker(ctx.run_id)) +
+                                       "; ALTER DATABASE " + db + " ALLOW_CONNECTIONS true");
   if (!marked.ok()) {
     (void)pg.Drop(db);
     return AttemptResult::Failure(marked.status().message());
   }
+  auto role = MakeRestoreRole(admin.value().get(), pg, db);
+  if (!role.ok()) {
+    (void)pg.Drop(db);
+    return AttemptResult::Failure("creating the role the archive runs as: " +
+                                  role.status().message());
+  }
   ScratchFindings found;
-  Status s = CheckInScratch(pg, source, db, found.rows, found.problems);
+  Status s = CheckInScratch(pg, role.value(), source, db, found.rows, found.problems);
   auto dropped = pg.Drop(db);
+  if (dropped.ok()) dropped = pg.Sql("postgres", "DROP ROLE IF EXISTS " + PgIdent(db));
   if (!s.ok()) return AttemptResult::Failure(s.message());
   if (!dropped.ok()) ctx.log("warning: could not drop " + db + ": " + dropped.status().message());
   found.took = std::chrono::duration_cast<std::chrono::milliseconds>(

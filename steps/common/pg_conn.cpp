@@ -86,6 +86,15 @@ Result<PgConn> PgConnect(const std::string& database, const Value* password,
   return conn;
 }
 
+PgConn PgConnectAs(const std::string& conninfo, const std::string& user,
+                   const std::string& password) {
+  const char* keys[] = {"dbname",          "user", "password", "application_name",
+                        "connect_timeout", nullptr};
+  const char* values[] = {conninfo.c_str(), user.c_str(), password.c_str(),
+                          "runbook",        "10",         nullptr};
+  return PgConn(PQconnectdbParams(keys, values, 1));
+}
+
 Result<std::string> PgDatabaseName(const std::string& database) {
   ParsedInfo parsed;
   if (Status s = Parse(database, parsed); !s.ok()) return s;

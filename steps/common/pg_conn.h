@@ -37,6 +37,12 @@ Status NoPasswordIn(const std::string& database);
 Result<PgConn> PgConnect(const std::string& database, const Value* password,
                          const std::string& dbname = "");
 
+// Connects with the libpq connection string `conninfo` (key=value form) as `user` with
+// `password`, both overriding the string's. Returns the connection, which may be null or
+// not CONNECTION_OK (PgError says why). For a role runbook made (pg_check.cpp).
+PgConn PgConnectAs(const std::string& conninfo, const std::string& user,
+                   const std::string& password);
+
 // The database `database` names (its dbname), "" when it names none. Errors: not a
 // connection string or URL.
 Result<std::string> PgDatabaseName(const std::string& database);

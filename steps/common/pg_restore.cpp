@@ -1,6 +1,7 @@
 #include "steps/common/pg_restore.h"
 
 #include <charconv>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -73,11 +74,16 @@ struct PgRestore {
              PgLiteral(p[2]) + " LC_CTYPE " + PgLiteral(p[3]);
       if (p[4] == "i") sql += " LOCALE_PROVIDER icu ICU_LOCALE " + PgLiteral(p[5]);
     }
-    auto made = Sql(sql);
+    // Made closed to connections, marked, then opened: between the CREATE and the COMMENT
+    // (a kill there leaves it unmarked) it carries a sign no database in use has
+    // (DropOrphanPgDatabases).
+    auto made = Sql(sql + " ALLOW_CONNECTIONS false");
     if (!made.ok()) return made.status();
     auto marked = Sql("COMMENT ON DATABASE " + PgIdent(names.fresh) + " IS " +
                       PgLiteral(InProgressMarker(ctx.run_id)));
-    return marked.ok() ? Status::Ok() : marked.status();
+    if (!marked.ok()) return marked.status();
+    auto opened = Sql("ALTER DATABASE " + PgIdent(names.fresh) + " ALLOW_CONNECTIONS true");
+    return opened.ok() ? Status::Ok() : opened.status();
   }
 
   // pg_restore into the new database, then its checks. Problems found go to `problems`.
@@ -240,15 +246,15 @@ struct PgRestore {
 
 namespace {
 
-// Whether `name` is `<db>_restore_<YYYYMMDDTHHMMSSZ>` made more than an hour ago: with no
-// comment, its restore was killed while the server made it (CREATE DATABASE runs to its end
-// without its client, before the comment can be set: breakOO OO13). A restore marks its
-// database at once: an hour is never a live one's.
-bool StaleUnmarked(const std::string& name) {
-  const std::string middle = "_restore_";
-  if (name.size() < middle.size() + 16) return false;
-  std::string stamp = name.substr(name.size() - 16);
-  if (name.compare(name.size() - 16 - middle.size(), middle.size(), middle) != 0) return false;
+// Whether `name` holds a stamp `<YYYYMMDDTHHMMSSZ>` (16 characters, either case) of more
+// than an hour ago, where runbook's names put it: `<db>_restore_<stamp>` or `..._<stamp>_N`
+// (server_restore.h FreeNames), `runbook_check_<stamp>_<8 hex>` (pg_check.cpp).
+bool StampOverAnHourAgo(const std::string& name) {
+  static const std::regex kNamed(
+      R"(^(?:.+_restore_(\d{8}[Tt]\d{6}[Zz])(?:_\d)?|runbook_check_(\d{8}[Tt]\d{6}[Zz])_[0-9a-f]{8})$)");
+  std::smatch m;
+  if (!std::regex_match(name, m, kNamed)) return false;
+  std::string stamp = m[1].matched ? m[1].str() : m[2].str();
   std::string iso = stamp.substr(0, 4) + "-" + stamp.substr(4, 2) + "-" + stamp.substr(6, 2) + "T" +
                     stamp.substr(9, 2) + ":" + stamp.substr(11, 2) + ":" + stamp.substr(13, 2) +
                     "Z";
@@ -259,11 +265,15 @@ bool StaleUnmarked(const std::string& name) {
 }  // namespace
 
 void DropOrphanPgDatabases(PGconn* admin, const std::function<void(std::string_view)>& log) {
-  auto rows =
-      PgQuery(admin, "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database");
+  auto rows = PgQuery(admin,
+                      "SELECT datname, coalesce(shobj_description(oid, 'pg_database'), ''), "
+                      "datallowconn::text FROM pg_database");
   if (!rows.ok()) return;
   for (const auto& r : rows.value()) {
-    bool unmarked = r.at(1).empty() && StaleUnmarked(r.at(0));
+    // Unmarked: only with all three signs of a kill between runbook's CREATE and COMMENT (a
+    // name of runbook's form alone was once enough: a user's database so named, or a live one
+    // whose comment a migration lost, would have gone: breakQQ QQ10).
+    bool unmarked = r.at(1).empty() && r.at(2) == "false" && StampOverAnHourAgo(r.at(0));
     if (!IsOrphanMarker(r.at(1)) && !unmarked) continue;
     if (PgQuery(admin, "DROP DATABASE IF EXISTS " + PgIdent(r.at(0)) + " WITH (FORCE)").ok())
       log("dropped database " + r.at(0) +
@@ -271,6 +281,15 @@ void DropOrphanPgDatabases(PGconn* admin, const std::function<void(std::string_v
                       "run killed while the server made it"
                     : ", left by a killed run"));
   }
+  // The roles integrity-check's archives run as (pg_check.cpp), made and marked in one
+  // transaction: a killed check's goes once its database has.
+  auto roles = PgQuery(admin,
+                       "SELECT rolname, coalesce(shobj_description(oid, 'pg_authid'), '') FROM "
+                       "pg_roles WHERE rolname LIKE 'runbook\\_check\\_%'");
+  if (!roles.ok()) return;
+  for (const auto& r : roles.value())
+    if (IsOrphanMarker(r.at(1)) && PgQuery(admin, "DROP ROLE IF EXISTS " + PgIdent(r.at(0))).ok())
+      log("dropped role " + r.at(0) + ", left by a killed run");
 }
 
 namespace {

@@ -52,11 +52,15 @@ std::string EnvFileProblem(const StepParams& p, const std::string& source) {
 
 }  // namespace
 
-RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes, int nth) {
+std::string NameStamp(Clock::Wall now) {
   std::string stamp;
   for (char c : FormatUtc(now).substr(0, 19))
     if (c != '-' && c != ':') stamp += c;
-  stamp += "Z";
+  return stamp + "Z";
+}
+
+RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes, int nth) {
+  std::string stamp = NameStamp(now);
   if (nth > 1) stamp += "_" + std::to_string(nth);
   auto name = [&](const std::string& middle) {
     size_t room =

@@ -23,6 +23,9 @@ namespace runbook {
 struct RestoreNames {
   std::string fresh, kept;
 };
+// `now` as YYYYMMDDTHHMMSSZ (16 characters, UTC): the stamp in the names runbook gives the
+// databases it makes, read back by the sweep of killed runs' ones (pg_restore.h).
+std::string NameStamp(Clock::Wall now);
 // `nth` > 1 adds "_<nth>" after the stamp (a second restore of the database in one second).
 RestoreNames NamesFor(const std::string& live, Clock::Wall now, size_t max_bytes, int nth = 1);
 // The first of NamesFor(..., 1), (..., 2) ... (..., 9) of which neither name is `taken` (the

@@ -25,6 +25,7 @@
 #include "engine/audit/unrecorded.h"
 #include "engine/audit/verify.h"
 #include "engine/graph.h"
+#include "engine/loops.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
@@ -756,6 +757,10 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
               << MaskForRunbook(*rb, o.sets_stdin ? InParamsWords(params.status().message())
                                                   : params.status().message())
               << "\n";
+    return kExitInvalid;
+  }
+  if (Status s = ExpandLoops(*rb, params.value()); !s.ok()) {
+    std::cerr << "runbook: error: " << MaskForRunbook(*rb, s.message()) << "\n";
     return kExitInvalid;
   }
   RunOptions options;

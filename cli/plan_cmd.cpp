@@ -6,6 +6,7 @@
 #include "cli/run_place.h"
 #include "engine/executor.h"
 #include "engine/graph.h"
+#include "engine/loops.h"
 #include "engine/preview.h"
 #include "engine/process_runner.h"
 #include "engine/util/json.h"
@@ -140,6 +141,11 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
   }
   p.in.params = params.value();
   for (const auto& [key, value] : sets) p.in.set_on_command_line.insert(key);
+  // Every item of a loop whose list the params give (engine/loops.h); one step otherwise.
+  if (Status s = ExpandLoops(*p.rb, p.in.params, /*plan_unset=*/true); !s.ok()) {
+    std::cerr << "runbook: error: " << MaskForRunbook(*p.rb, s.message()) << "\n";
+    return false;
+  }
   return true;
 }
 

@@ -17,6 +17,7 @@
 #include "cli/run_liveness.h"
 #include "cli/run_place.h"
 #include "engine/audit/run_record.h"
+#include "engine/loops.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
@@ -464,6 +465,13 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   }
   auto rb = LoadCopyAs(registry, file.value().path, o.resume_text);
   if (!rb) return kExitInvalid;
+  // Loops as the run expanded them, from its recorded params, so that its items are the
+  // steps carried and run again (one that reads a param given again is expanded below).
+  if (const Value* recorded = record.started.Find("params"); recorded && recorded->is_map())
+    if (Status s = ExpandLoops(*rb, recorded->as_map(), /*plan_unset=*/true); !s.ok()) {
+      std::cerr << "runbook: error: " << s.message() << "\n";
+      return kExitInvalid;
+    }
   // Under serve, the API's body gives it (breakVV VV7).
   const std::string force_how = o.approvals_via_api ? "\"force\": true in the body" : "--force";
   bool another = false, same = SameRunbook(record, *rb, o.force, force_how, another);
@@ -512,6 +520,10 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   usage_ok = ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again,
                           o.approvals_via_api) &&
              usage_ok;
+  if (Status s = ExpandLoops(*rb, options.params); !s.ok()) {
+    std::cerr << "runbook: error: " << s.message() << "\n";
+    usage_ok = false;
+  }
   TakeAgainChangedDecisions(*rb, options, env, fingerprint_key);  // before the flags: HH8
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them

@@ -443,9 +443,39 @@ class Loop {
       int i = std::get<2>(ready_.top());
       ready_.pop();
       if (!queued_[i]) continue;  // cancelled while it waited
+      if (HeldByLoop(i)) continue;
       queued_[i] = false;
       StartAttempt(i);
     }
+  }
+
+  // A loop's item (engine/loops.h) that may not start now: skipped when an item of its loop
+  // failed and fail_fast is on (GitHub Actions' fail-fast); held (still queued) while its
+  // loop has max_parallel items running, queued again when one of them stops.
+  bool HeldByLoop(int i) {
+    const StepDecl& step = *g_.nodes[i].step;
+    if (step.loop_of.empty() || !step.loop) return false;
+    if (step.loop->fail_fast && failed_loops_.count(step.loop_of) != 0) {
+      queued_[i] = false;
+      Complete(i, Outcome::kSkipped,
+               "an item of '" + step.loop_of + "' failed, and fail_fast is on");
+      return true;
+    }
+    if (!step.loop->max_parallel || loop_running_[step.loop_of] < *step.loop->max_parallel)
+      return false;
+    held_[step.loop_of].push_back(i);
+    return true;
+  }
+
+  // An attempt of step `i` stopped running (ended, or never began).
+  void Stopped(int i) {
+    --running_;
+    const StepDecl& step = *g_.nodes[i].step;
+    if (step.loop_of.empty()) return;
+    --loop_running_[step.loop_of];
+    std::vector<int> held;
+    held.swap(held_[step.loop_of]);
+    for (int k : held) ready_.push({g_.nodes[k].priority, -static_cast<int64_t>(queue_seq_++), k});
   }
 
   void StartAttempt(int i) {
@@ -453,6 +483,7 @@ class Loop {
     StepRun& run = steps_[i];
     run.state = StepState::kRunning;
     ++running_;
+    if (!g_.nodes[i].step->loop_of.empty()) ++loop_running_[g_.nodes[i].step->loop_of];
     int number = static_cast<int>(run.attempts.size()) + 1;
     AttemptRecord record;
     record.number = number;
@@ -467,7 +498,7 @@ class Loop {
                                            PathFingerprints(i, in.params),
                                            ParamsFingerprint(i, in.params)));
       if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
-        --running_;
+        Stopped(i);
         NeverBegun(run);
         return Complete(i, Outcome::kCancelled, StoreFailed("not started: "));
       }
@@ -485,7 +516,7 @@ class Loop {
     const Clock::Mono now = svc_.clock.Now();
     for (auto& [i, input] : launches) {
       if (svc_.journal != nullptr && !journal_status_.ok()) {  // write-ahead: no record
-        --running_;
+        Stopped(i);
         // Never begun, as the store says (no attempt_started): no attempt, no time of its own,
         // never said started (breakYY YY6: a finally step that never ran was shown "start",
         // then "stop 4.80s", the store's wait).
@@ -748,7 +779,7 @@ class Loop {
     int i = c.index;
     stops_.Disarm(i);
     so_far_.erase(i);
-    --running_;
+    Stopped(i);
     StepRun& run = steps_[i];
     const StepDecl& step = *g_.nodes[i].step;
     AttemptResult& r = c.result;
@@ -819,6 +850,7 @@ class Loop {
         run.tolerated = true;
         return Complete(i, Outcome::kFailure, error);
       case ContinueOnError::kNo:
+        if (!step.loop_of.empty()) failed_loops_.insert(step.loop_of);  // fail_fast
         if (!IsFinally(i)) values_.failed = true;
         // A finally step's own failure counts too (breakUU UU7: a failed cleanup, stopped
         // later by serve's stop, was recorded cancelled and paged nobody).
@@ -935,6 +967,11 @@ class Loop {
   size_t done_ = 0;
   size_t main_left_ = 0;
   int running_ = 0;
+  // Loops (engine/loops.h): items running, items held by max_parallel, loops with a failed
+  // item (fail_fast), each by loop id.
+  std::map<std::string, int> loop_running_;
+  std::map<std::string, std::vector<int>> held_;
+  std::set<std::string> failed_loops_;
   std::map<int, std::shared_ptr<OutputSoFar>> so_far_;  // running attempts' output, by step
   Clock::Mono next_so_far_{};
   int parallel_ = 1;

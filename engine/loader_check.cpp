@@ -123,7 +123,14 @@ class Scope : public CheckScope {
     step_ = step;
     in_condition_ = in_condition;
     in_lock_ = false;
+    in_loop_list_ = false;
     env_index_.reset();
+  }
+  // A step's `for_each`, evaluated when the run starts, before any step (engine/loops.h):
+  // params only.
+  void EnterLoopList(const StepDecl* step) {
+    Enter(step, false);
+    in_loop_list_ = true;
   }
   // The value of entry `index` of an `env:` (the runbook's when `step` is null, else the
   // step's): entries are resolved in order, so it reads only those before it (breakJJ JJ1:
@@ -150,6 +157,14 @@ class Scope : public CheckScope {
           root + "'";
       return SType::kAny;
     }
+    if (in_loop_list_ && root != "params") {
+      error =
+          "for_each is evaluated when the run starts, before any step: it may read params "
+          "only, not '" +
+          root + "'";
+      return SType::kAny;
+    }
+    if (root == "item" || root == "index") return LoopName(path, error);
     if (root == "params") return Params(path, error);
     if (root == "secrets") return Named(path, SecretNames(), "secret", error);
     if (root == "env") return Env(path, error);
@@ -164,6 +179,15 @@ class Scope : public CheckScope {
   }
 
  private:
+  // `item` (the item's value: any type) and `index` (from 0), in a step with for_each.
+  SType LoopName(const std::vector<std::string>& path, std::string& error) const {
+    if (step_ == nullptr || !step_->loop) {
+      error = "'" + path[0] + "' is defined only in a step with for_each";
+      return SType::kAny;
+    }
+    return path[0] == "index" ? Leaf(path, 0, SType::kNumber, error) : SType::kAny;
+  }
+
   static SType Leaf(const std::vector<std::string>& path, size_t leaf, SType t,
                     std::string& error) {
     if (path.size() > leaf + 1 && t != SType::kAny && t != SType::kMap && t != SType::kList) {
@@ -304,7 +328,9 @@ class Scope : public CheckScope {
     }
     if (path[2] == "outcome") return Leaf(path, 2, SType::kString, error);
     if (path.size() < 4) return SType::kMap;
-    return Output(target, path, error);
+    SType t = Output(target, path, error);
+    // A loop's output is the list of its items' (engine/loops.h), in item order.
+    return target.loop && error.empty() ? Leaf(path, 3, SType::kList, error) : t;
   }
 
   bool IsUpstream(int target) const {
@@ -374,6 +400,7 @@ class Scope : public CheckScope {
   const StepDecl* step_ = nullptr;
   bool in_condition_ = false;
   bool in_lock_ = false;
+  bool in_loop_list_ = false;
   std::optional<size_t> env_index_;
 };
 
@@ -456,6 +483,14 @@ class ExpressionChecker {
 
 void CheckStepExpressions(FieldReader& r, Scope& scope, StepDecl& step) {
   ExpressionChecker check(r, scope);
+  if (step.loop) {
+    scope.EnterLoopList(&step);
+    SType t = check.Tree(step.loop->items);
+    if (step.loop->items.kind == TNode::Kind::kTemplate && step.loop->items.tmpl.whole &&
+        t != SType::kAny && t != SType::kList)
+      r.Error(step.loop->loc,
+              std::string("for_each must give a list, but the expression is a ") + STypeName(t));
+  }
   scope.Enter(&step, false);
   for (const auto& [key, value] : step.with.entries) {
     SType t = check.Tree(value);

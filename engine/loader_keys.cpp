@@ -133,6 +133,10 @@ bool CheckValue(FieldReader& r, const SNode& node, const KeySpec& k) {
     case KeyType::kIntegerList:
       return CheckIntegerList(r, node, k);
     case KeyType::kList:
+      // One ${{ }} expression where the key takes them (for_each): read by the key's reader.
+      if (k.expressions && node.is_scalar() && HasExpressionMarker(node.text)) return true;
+      return CheckShape(r, node, k, SNode::Kind::kSeq,
+                        k.expressions ? "a list or one ${{ }} expression" : "a list");
     case KeyType::kBlockList:
       return CheckShape(r, node, k, SNode::Kind::kSeq, "a list");
     case KeyType::kAny:

@@ -3,6 +3,7 @@
 
 #include "engine/attempt.h"
 #include "engine/loader_internal.h"
+#include "engine/loops.h"
 #include "engine/plugin/check_value.h"
 #include "engine/source/snode_value.h"
 #include "engine/util/strings.h"
@@ -195,6 +196,40 @@ std::string StepWho(const SNode& node) {
   return id != nullptr && id->is_scalar() ? "step '" + id->text + "'" : "";
 }
 
+// `for_each` with its `max_parallel` and `fail_fast` (those two only with it).
+void ReadLoop(FieldReader& r, const CheckedBlock& c, StepDecl& out) {
+  const SNode* n = c.Get("for_each");
+  if (n == nullptr) {
+    for (const char* key : {"max_parallel", "fail_fast"})
+      if (const SNode* k = c.Get(key))
+        r.Error(k->loc, std::string(key) +
+                            " is for a step with for_each (the run's own limit "
+                            "is the top-level max_parallel)");
+    return;
+  }
+  LoopDecl loop;
+  loop.loc = n->loc;
+  loop.items = r.Tree(*n);
+  if (loop.items.kind == TNode::Kind::kTemplate && !loop.items.tmpl.whole)
+    r.Error(n->loc,
+            "for_each must be a list or one ${{ }} expression that gives one, found text "
+            "around an expression");
+  if (loop.items.kind == TNode::Kind::kList && loop.items.items.empty())
+    r.Error(n->loc, "for_each is an empty list: the step would never run");
+  if (loop.items.kind == TNode::Kind::kList && loop.items.items.size() > kMaxLoopItems)
+    r.Error(n->loc, "for_each has " + std::to_string(loop.items.items.size()) +
+                        " items, over the limit of " + std::to_string(kMaxLoopItems));
+  if (const SNode* k = c.Get("max_parallel"))
+    loop.max_parallel = static_cast<int>(std::min<int64_t>(ScalarValue(*k).as_int(), 4096));
+  if (const SNode* k = c.Get("fail_fast")) loop.fail_fast = ScalarValue(*k).as_bool();
+  if (out.rto != RtoMark::kNone)
+    if (const SNode* k = c.Get("rto"))
+      r.Error(k->loc,
+              "rto: a step with for_each cannot mark the RTO clock (its items start and end "
+              "apart); mark a step that needs it");
+  out.loop = std::move(loop);
+}
+
 }  // namespace
 
 void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, bool is_finally,
@@ -221,6 +256,7 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
   if (const SNode* n = c.Get("env")) out.env = ReadEnv(r, *n, "env");
   if (const SNode* n = c.Get("idempotent")) out.idempotent = ScalarValue(*n).as_bool();
   if (const SNode* n = c.Get("rto")) out.rto = n->text == "start" ? RtoMark::kStart : RtoMark::kEnd;
+  ReadLoop(r, c, out);
 }
 
 }  // namespace runbook

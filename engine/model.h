@@ -74,6 +74,15 @@ struct NotifyDecl {
 
 using TemplateMap = std::vector<std::pair<std::string, TNode>>;
 
+// A step's `for_each:` (docs/format.md#loops): the step runs once per item, each item a step
+// of its own (`ID[0]`, `ID[1]` ...) once the run's params are bound (engine/loops.h).
+struct LoopDecl {
+  TNode items;  // a YAML list, or one ${{ }} expression giving a list; reads params only
+  std::optional<int> max_parallel;  // items running at once; unset: the run's limit only
+  bool fail_fast = true;            // a failed item skips the items that have not started yet
+  Loc loc;                          // the `for_each` value
+};
+
 struct StepDecl {
   std::string id;
   std::string name;  // display name; the id when not given
@@ -94,6 +103,13 @@ struct StepDecl {
   RtoMark rto = RtoMark::kNone;
   std::optional<bool> idempotent;  // the step's `idempotent:`; unset: its type's
   bool is_finally = false;
+  // `for_each:` as written; items keep it (their loop's limit and policy).
+  std::optional<LoopDecl> loop;
+  // An item of a loop, made by ExpandLoops: its loop's id, its index from 0, its value.
+  // `loop_of` is "" for any other step, and for a loop not expanded yet.
+  std::string loop_of;
+  int loop_index = -1;
+  Value loop_item;
   Loc loc;  // the step's mapping
   Loc id_loc;
   Loc uses_loc;
@@ -133,6 +149,9 @@ struct Runbook {
   size_t finally_begin = 0;
 
   std::unordered_map<std::string, size_t> step_index;  // id -> index, by IndexSteps()
+  // Loop id -> the indices of its items in `steps`, in item order (ExpandLoops); a loop that
+  // is not expanded (plan without its params) is a step of `steps` instead.
+  std::unordered_map<std::string, std::vector<size_t>> loops;
 
   const std::string& path() const { return source.path; }
   // Builds step_index; the first of duplicate ids wins. Call after `steps` is final.

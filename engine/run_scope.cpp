@@ -1,5 +1,6 @@
 #include "engine/run_scope.h"
 
+#include "engine/loops.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -47,7 +48,18 @@ Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
   }
   if (root == "steps") return StepValue(path);
   if (root == "run") return path.size() >= 2 ? RunValue(path[1]) : RunMap();
+  if (root == "item" || root == "index") return LoopValue(path);
   return Status::Error("unknown name '" + root + "'");
+}
+
+Result<Value> RunScope::LoopValue(const std::vector<std::string>& path) const {
+  const StepDecl* step = step_ >= 0 ? &rb_.steps[step_] : nullptr;
+  if (step != nullptr && step->loop && step->loop_of.empty())  // plan: the loop not expanded
+    return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  if (step == nullptr || step->loop_of.empty())
+    return Status::Error("'" + path[0] + "' is defined only in a step with for_each");
+  if (path[0] == "index") return Descend(Value(static_cast<int64_t>(step->loop_index)), path, 1);
+  return Descend(step->loop_item, path, 1);
 }
 
 namespace {
@@ -68,8 +80,51 @@ Status CarriedMasked(const StepDecl& decl, const StepRun& run,
 
 }  // namespace
 
+Result<Value> RunScope::ItemsValue(const std::vector<size_t>& items,
+                                   const std::vector<std::string>& path) const {
+  if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  std::vector<Outcome> outcomes;
+  Value::List values;
+  std::set<std::string> names;
+  for (size_t i : items) {
+    const StepDecl& decl = rb_.steps[i];
+    const StepRun& run = (*steps_)[i];
+    if (peek_ &&
+        (!(run.state == StepState::kDone && run.passed()) || !run.masked_outputs.empty())) {
+      peeked_unknown_.insert(decl.id);
+      return Value::Unknown("${{ " + Join(path, ".") + " }}");
+    }
+    outcomes.push_back(run.outcome);
+    if (path[2] == "outcome") continue;
+    if (Status lost = CarriedMasked(decl, run, path); !lost.ok()) {
+      masked_reads_.insert(decl.id);
+      return lost;
+    }
+    for (const auto& [name, v] : run.outputs_unmasked) names.insert(name);
+    if (path.size() < 4) continue;
+    auto it = run.outputs_unmasked.find(path[3]);
+    values.push_back(it == run.outputs_unmasked.end() ? Value() : it->second);
+  }
+  if (path[2] == "outcome") return Value(LoopOutcome(outcomes));
+  if (path.size() >= 4) return Descend(Value(std::move(values)), path, 4);
+  Value::Map all;  // every output name, each the list of the items' values (null: none)
+  for (const std::string& name : names) {
+    Value::List each;
+    for (size_t i : items) {
+      const Value::Map& outputs = (*steps_)[i].outputs_unmasked;
+      auto it = outputs.find(name);
+      each.push_back(it == outputs.end() ? Value() : it->second);
+    }
+    all[name] = Value(std::move(each));
+  }
+  return Value(std::move(all));
+}
+
 Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
   const StepDecl* decl = path.size() >= 3 ? rb_.FindStep(path[1]) : nullptr;
+  if (decl == nullptr && path.size() >= 3)  // a loop's: its items' (engine/loops.h)
+    if (auto loop = rb_.loops.find(path[1]); loop != rb_.loops.end())
+      return ItemsValue(loop->second, path);
   if (decl == nullptr) return Status::Error("unknown step reference '" + Join(path, ".") + "'");
   if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
   const StepRun& run = (*steps_)[decl - rb_.steps.data()];

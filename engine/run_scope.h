@@ -83,6 +83,11 @@ class RunScope final : public EvalScope {
 
  private:
   Result<Value> StepValue(const std::vector<std::string>& path) const;
+  // `steps.LOOP.outcome` / `.outputs[.NAME]` of a loop whose items are `items` (indices).
+  Result<Value> ItemsValue(const std::vector<size_t>& items,
+                           const std::vector<std::string>& path) const;
+  // `item` and `index` of the step being evaluated (a loop's item).
+  Result<Value> LoopValue(const std::vector<std::string>& path) const;
   Result<Value> RunValue(const std::string& field) const;
   Result<Value> RunMap() const;  // bare `run`: {id, dry_run, status, elapsed}
   bool AncestorFailed() const;

@@ -104,6 +104,10 @@ BlockSpec StepBlock() {
   id.format = &kStepId;
   KeySpec condition = Key("if", T::kCondition, "Run the step only when this is true.");
   condition.expressions = true;
+  KeySpec for_each = Key("for_each", T::kList,
+                         "Run the step once per item: a list, or one ${{ }} expression of "
+                         "params that gives one; ${{ item }} and ${{ index }} in the step.");
+  for_each.expressions = true;
   return {"step",
           "a step",
           "One step: a step type and its parameters.",
@@ -121,7 +125,13 @@ BlockSpec StepBlock() {
                "was stopped mid-way again only when it is, or when the operator confirms it."),
            Labelled(Choice("rto", T::kChoice, {"start", "end"},
                            "The RTO clock starts at this step's start or stops at its end."),
-                    "rto mark")},
+                    "rto mark"),
+           for_each,
+           AtLeastOne("max_parallel", "",
+                      "With for_each: how many items run at once (default: the run's limit)."),
+           Key("fail_fast", T::kBoolean,
+               "With for_each: a failed item skips the items not started yet (default: "
+               "true).")},
           {}};
 }
 

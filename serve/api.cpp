@@ -18,6 +18,7 @@
 #include "engine/audit/run_record.h"
 #include "engine/audit/unrecorded.h"
 #include "engine/executor.h"
+#include "engine/loops.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -122,8 +123,16 @@ bool ParamsOf(const Req& req, const Runbook& rb,
     sets.emplace_back(name, std::move(text));
   }
   auto bound = BindParams(rb, sets);
-  if (!bound.ok()) error = InParamsWords(bound.status().message());
-  return bound.ok();
+  if (!bound.ok()) {
+    error = InParamsWords(bound.status().message());
+    return false;
+  }
+  Runbook expanded = rb;  // a loop's list from these params, checked as `run` checks it
+  if (Status s = ExpandLoops(expanded, bound.value()); !s.ok()) {
+    error = s.message();
+    return false;
+  }
+  return true;
 }
 
 // Who the current request is (its token's name, "anonymous" without tokens): set by the

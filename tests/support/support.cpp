@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "engine/graph.h"
+#include "engine/loops.h"
 #include "engine/process_runner.h"
 #include "engine/util/json.h"
 
@@ -79,6 +80,8 @@ namespace {
 Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, bool dry_run,
                   CancelToken* cancel, const Clock& clock = RealClock()) {
   if (!rb) throw std::runtime_error("invalid runbook in test:\n" + rendered);
+  Value::Map params = BindParams(*rb, {}).value();
+  if (Status s = ExpandLoops(*rb, params); !s.ok()) throw std::runtime_error(s.message());
   Graph graph = BuildGraph(*rb);
   CancelToken own;
   PosixProcessRunner processes(clock);
@@ -87,7 +90,7 @@ Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, boo
                        CurrentEnvironment()};
   RunOptions options;
   options.run_id = "test-run";
-  options.params = BindParams(*rb, {}).value();
+  options.params = params;
   options.dry_run = dry_run;
   options.kill_grace = Millis(500);
   auto result = Execute(*rb, graph, options, services);

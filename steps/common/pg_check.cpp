@@ -41,6 +41,13 @@ const char* const kPostgresCountRows =
 
 namespace {
 
+// The step's PGOPTIONS with runbook's search_path after it (a later -c wins).
+std::string CatalogOptions(const EnvMap& env) {
+  auto given = env.find("PGOPTIONS");
+  std::string options = given == env.end() ? std::string() : given->second;
+  return (options.empty() ? "" : options + " ") + kCatalogSearchPathOption;
+}
+
 struct Pg {
   StepContext& ctx;
   std::string server;  // libpq connection string without dbname
@@ -62,10 +69,29 @@ struct Pg {
     return ctx.processes.Run(req, ctx.cancel);
   }
 
-  // Runs SQL in `db`; returns stdout (unaligned, tuples only) or the failure.
-  Result<std::string> Sql(const std::string& db, const std::string& sql) const {
-    ProcessResult r = Exec(
-        {Bin("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", Conn(db), "-c", sql});
+  // Runs SQL in `db` (as `user` with `password` when given), pg_catalog first on the
+  // search_path (kCatalogSearchPath); returns stdout (unaligned, tuples only) or the failure.
+  Result<std::string> Sql(const std::string& db, const std::string& sql,
+                          const std::string& user = "", const std::string& password = "") const {
+    ProcessRequest req;
+    req.argv = {Bin("psql"),
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                Conn(db) + (user.empty() ? "" : " user=" + user),
+                "-c",
+                sql};
+    req.env = ctx.env;
+    req.env["PGOPTIONS"] = CatalogOptions(ctx.env);
+    if (!password.empty()) req.env["PGPASSWORD"] = password;
+    req.deadline = ctx.deadline;
+    req.grace = ctx.kill_grace;
+    req.on_line = [this](bool, std::string_view line) { ctx.output(line); };
+    ProcessResult r = ctx.processes.Run(req, ctx.cancel);
     if (!r.exited_ok()) return Status::Error("psql: " + r.Describe() + ": " + Last(r.err.text));
     return r.out.text;
   }
@@ -184,7 +210,9 @@ Status CheckInScratch(const Pg& pg, const RestoreRole& role, const std::string& 
       if (!line.empty()) problems.push_back(line);
     if (problems.empty()) problems.push_back("pg_amcheck: " + checked.Describe());
   }
-  auto counted = pg.Sql(db, kPostgresCountRows);
+  // As the check's role: the archive's functions (an index's, a type's) run with its rights.
+  auto counted = role.logs_in ? pg.Sql(db, kPostgresCountRows, role.name, role.password)
+                              : pg.Sql(db, kPostgresCountRows);
   if (!counted.ok()) return counted.status();
   std::istringstream in(counted.value());
   for (std::string line; std::getline(in, line);) {

@@ -83,7 +83,14 @@ Result<PgConn> PgConnect(const std::string& database, const Value* password,
   if (!conn) return Status::Error("libpq: out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK)
     return Status::Error("cannot connect: " + PgError(conn.get()));
+  if (Status s = CatalogFirst(conn.get()); !s.ok()) return s;
   return conn;
+}
+
+Status CatalogFirst(PGconn* conn) {
+  auto set = PgQuery(conn, kCatalogSearchPath);
+  return set.ok() ? Status::Ok()
+                  : Status::Error("cannot set search_path: " + set.status().message());
 }
 
 PgConn PgConnectAs(const std::string& conninfo, const std::string& user,
@@ -92,7 +99,9 @@ PgConn PgConnectAs(const std::string& conninfo, const std::string& user,
                         "connect_timeout", nullptr};
   const char* values[] = {conninfo.c_str(), user.c_str(), password.c_str(),
                           "runbook",        "10",         nullptr};
-  return PgConn(PQconnectdbParams(keys, values, 1));
+  PgConn conn(PQconnectdbParams(keys, values, 1));
+  if (conn && PQstatus(conn.get()) == CONNECTION_OK && !CatalogFirst(conn.get()).ok()) conn.reset();
+  return conn;
 }
 
 Result<std::string> PgDatabaseName(const std::string& database) {

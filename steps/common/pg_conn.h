@@ -20,6 +20,19 @@ struct PgConnDeleter {
 };
 using PgConn = std::unique_ptr<PGconn, PgConnDeleter>;
 
+// What runbook's own sessions on a server run first: functions and operators are found in
+// pg_catalog only. A database's owner can create `public.quote_ident(name)`, an exact match
+// that PostgreSQL prefers to pg_catalog's quote_ident(text) on the default search_path; run
+// by runbook's role (a superuser) it ran the owner's code as that role (break18 R1). As
+// PostgreSQL's own docs advise for security-sensitive sessions (CVE-2018-1058).
+inline constexpr const char* kCatalogSearchPath =
+    "SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)";
+// The same for a psql or other libpq program: its PGOPTIONS (`-c search_path=...`).
+inline constexpr const char* kCatalogSearchPathOption = "-c search_path=pg_catalog,pg_temp";
+
+// Sets kCatalogSearchPath on `conn`. Errors: the server refused it.
+Status CatalogFirst(PGconn* conn);
+
 // libpq's error text on one line.
 std::string PgError(const PGconn* conn);
 
@@ -31,7 +44,8 @@ Result<std::vector<std::vector<std::string>>> PgQuery(PGconn* conn, const std::s
 Status NoPasswordIn(const std::string& database);
 
 // Connects to what `database` names; with `dbname` non-empty, to that database of the same
-// server instead (libpq's expand_dbname: a later dbname is a plain name). `password`
+// server instead (libpq's expand_dbname: a later dbname is a plain name). The session's
+// search_path is kCatalogSearchPath's. `password`
 // (nullptr: libpq's own sources) goes to libpq, never into a string. connect_timeout 10 s.
 // Errors: "cannot connect: " and libpq's words.
 Result<PgConn> PgConnect(const std::string& database, const Value* password,
@@ -39,7 +53,8 @@ Result<PgConn> PgConnect(const std::string& database, const Value* password,
 
 // Connects with the libpq connection string `conninfo` (key=value form) as `user` with
 // `password`, both overriding the string's. Returns the connection, which may be null or
-// not CONNECTION_OK (PgError says why). For a role runbook made (pg_check.cpp).
+// not CONNECTION_OK (PgError says why). For a role runbook made (pg_check.cpp). The
+// session's search_path is kCatalogSearchPath's (null when that could not be set).
 PgConn PgConnectAs(const std::string& conninfo, const std::string& user,
                    const std::string& password);
 

@@ -236,7 +236,7 @@ struct MyRestore {
     auto rows = Sql("SELECT schema_name, schema_comment FROM information_schema.schemata");
     if (!rows.ok()) return;
     for (const auto& r : rows.value())
-      if (r.size() == 2 && IsOrphanMarker(r[1])) {
+      if (r.size() == 2 && RunbookNameMade(r[0]) && IsOrphanMarker(r[1])) {  // break18 R3
         EndSessions("db = " + Literal(r[0]));  // the killed restore's replay, still running
         if (Exec("DROP DATABASE " + Ident(r[0])).ok())
           ctx.log("dropped database " + r[0] + ", left by a killed restore");

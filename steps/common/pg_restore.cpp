@@ -246,20 +246,16 @@ struct PgRestore {
 
 namespace {
 
-// Whether `name` holds a stamp `<YYYYMMDDTHHMMSSZ>` (16 characters, either case) of more
-// than an hour ago, where runbook's names put it: `<db>_restore_<stamp>` or `..._<stamp>_N`
-// (server_restore.h FreeNames), `runbook_check_<stamp>_<8 hex>` (pg_check.cpp).
+// Whether `name` is runbook's (RunbookNameMade) and made more than an hour ago.
 bool StampOverAnHourAgo(const std::string& name) {
-  static const std::regex kNamed(
-      R"(^(?:.+_restore_(\d{8}[Tt]\d{6}[Zz])(?:_\d)?|runbook_check_(\d{8}[Tt]\d{6}[Zz])_[0-9a-f]{8})$)");
-  std::smatch m;
-  if (!std::regex_match(name, m, kNamed)) return false;
-  std::string stamp = m[1].matched ? m[1].str() : m[2].str();
-  std::string iso = stamp.substr(0, 4) + "-" + stamp.substr(4, 2) + "-" + stamp.substr(6, 2) + "T" +
-                    stamp.substr(9, 2) + ":" + stamp.substr(11, 2) + ":" + stamp.substr(13, 2) +
-                    "Z";
-  auto made = ParseUtc(iso);
+  auto made = RunbookNameMade(name);
   return made && std::chrono::system_clock::now() - *made > std::chrono::hours(1);
+}
+
+// Integrity-check's scratch names before they held a stamp: `runbook_check_<8 hex>`.
+bool OlderCheckName(const std::string& name) {
+  static const std::regex kOld("^runbook_check_[0-9a-f]{8}$");
+  return std::regex_match(name, kOld);
 }
 
 }  // namespace
@@ -274,7 +270,8 @@ void DropOrphanPgDatabases(PGconn* admin, const std::function<void(std::string_v
     // name of runbook's form alone was once enough: a user's database so named, or a live one
     // whose comment a migration lost, would have gone: breakQQ QQ10).
     bool unmarked = r.at(1).empty() && r.at(2) == "false" && StampOverAnHourAgo(r.at(0));
-    if (!IsOrphanMarker(r.at(1)) && !unmarked) continue;
+    bool ours = RunbookNameMade(r.at(0)).has_value() || OlderCheckName(r.at(0));
+    if (!(ours && IsOrphanMarker(r.at(1))) && !unmarked) continue;
     if (PgQuery(admin, "DROP DATABASE IF EXISTS " + PgIdent(r.at(0)) + " WITH (FORCE)").ok())
       log("dropped database " + r.at(0) +
           (unmarked ? ", unmarked, made over an hour ago by a "

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <map>
+#include <regex>
 
 #include "engine/util/crypto.h"
 #include "engine/util/proc_identity.h"
@@ -51,6 +52,16 @@ std::string EnvFileProblem(const StepParams& p, const std::string& source) {
 }
 
 }  // namespace
+
+std::optional<Clock::Wall> RunbookNameMade(const std::string& name) {
+  static const std::regex kNamed(
+      R"(^(?:.+_restore_(\d{8}[Tt]\d{6}[Zz])(?:_\d)?|runbook_check_(\d{8}[Tt]\d{6}[Zz])_[0-9a-f]{8})$)");
+  std::smatch m;
+  if (!std::regex_match(name, m, kNamed)) return std::nullopt;
+  std::string stamp = m[1].matched ? m[1].str() : m[2].str();
+  return ParseUtc(stamp.substr(0, 4) + "-" + stamp.substr(4, 2) + "-" + stamp.substr(6, 2) + "T" +
+                  stamp.substr(9, 2) + ":" + stamp.substr(11, 2) + ":" + stamp.substr(13, 2) + "Z");
+}
 
 std::string NameStamp(Clock::Wall now) {
   std::string stamp;

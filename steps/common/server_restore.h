@@ -23,6 +23,13 @@ namespace runbook {
 struct RestoreNames {
   std::string fresh, kept;
 };
+// When a database named `name` was made, if the name is one runbook gives the databases it
+// makes: NamesFor's `<db>_restore_<stamp>` (and `..._<stamp>_N`), integrity-check's
+// `runbook_check_<stamp>_<8 hex>` (PostgreSQL); nullopt for any other name. The sweeps of
+// killed runs' databases drop only such names (break18 R3: a marker comment alone, which a
+// role with ALTER on a database can write, had a user's database dropped as root).
+std::optional<Clock::Wall> RunbookNameMade(const std::string& name);
+
 // `now` as YYYYMMDDTHHMMSSZ (16 characters, UTC): the stamp in the names runbook gives the
 // databases it makes, read back by the sweep of killed runs' ones (pg_restore.h).
 std::string NameStamp(Clock::Wall now);

@@ -65,6 +65,14 @@ TEST_CASE("mysql restore: a dump that reaches beyond its new database is refused
   auto edited = [&](const std::string& name, const std::string& sql) {
     return EditedDump(db.dir, dump, name, sql);
   };
+  // break18 R3: a killed restore's mark, a dead process of this host, written by anyone with
+  // ALTER on a database: the sweep drops only databases runbook named, so `victim` stays, and
+  // a real leftover (`shop_restore_<stamp>`, so marked) goes.
+  std::string host = Shell("hostname | tr -d '\\n'").out;
+  std::string dead = "runbook restore in progress: host=" + host + " pid=4194399 run=x";
+  REQUIRE(db.Sql("ALTER DATABASE victim COMMENT '" + dead +
+                 "'; CREATE DATABASE shop_restore_20200101T000000Z COMMENT '" + dead + "'")
+              .exit_code == 0);
   auto intact = [&] {
     CHECK(db.Value("SELECT count(*) FROM shop.t") == "51");
     CHECK(db.Value("SELECT x FROM victim.v") == "42");

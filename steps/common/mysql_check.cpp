@@ -14,6 +14,7 @@
 #include "steps/common/backup_meta.h"
 #include "steps/common/files.h"
 #include "steps/common/gzip.h"
+#include "steps/common/mysql_replay_account.h"
 #include "steps/common/server_check.h"
 #include "steps/common/server_scratch.h"
 #include "steps/common/stop.h"
@@ -111,8 +112,12 @@ class Scratch {
                 "--secure-file-priv=" + dir_ + "/files", "--max-allowed-packet=1G",
                 // Nor tables' files elsewhere: DATA/INDEX DIRECTORY on a table or partition
                 // is ignored (InnoDB, MyISAM, Aria alike; the server warns 1618).
-                "--skip-symbolic-links"};
+                "--skip-symbolic-links",
+                // Nor plugins: FEDERATED reached the live server and server_audit wrote files
+                // anywhere, loaded by the dump (break18 R2). Built-in engines only.
+                "--plugin-dir=" + dir_ + "/plugins", "--local-infile=0"};
     ::mkdir((dir_ + "/files").c_str(), 0700);
+    ::mkdir((dir_ + "/plugins").c_str(), 0700);
     if (root) req.argv.push_back("--user=root");
     req.env = ctx_.env;
     req.log_path = dir_ + "/server.out";
@@ -127,6 +132,43 @@ class Scratch {
     return Client({"--database=" + db, "-e", sql}, "", false);
   }
 
+  // From here on the dump and everything after it run as `rb_check`, granted the scratch
+  // database and SET USER (a dump's DEFINER clauses) only; every other account (root, mysql,
+  // the definers a dump names) keeps only the scratch database, so neither the dump nor an
+  // object it defines for another account can SET GLOBAL, load a plugin or read the grant
+  // tables (break18 R2: as root it rewrote general_log_file to write files anywhere). As the
+  // restore's replay account is (mysql_replay_account.h).
+  Status LockDown() {
+    auto account = NewReplayAccount("localhost", ctx_.clock.WallNow());
+    if (!account.ok()) return account.status();
+    std::string me = "'rb_check'@'localhost'";
+    std::string db = std::string("`") + kScratchDb + "`.*";
+    auto others =
+        Sql("SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.global_priv WHERE User <> "
+            "'rb_check'",
+            "mysql");
+    if (!others.ok()) return others.status();
+    std::string sql = "CREATE USER " + me + " IDENTIFIED BY PASSWORD '" +
+                      NativePasswordHash(account.value().password) + "'; GRANT ALL ON " + db +
+                      " TO " + me + "; GRANT SET USER ON *.* TO " + me + ";";
+    std::istringstream names(others.value());
+    for (std::string who; std::getline(names, who);)
+      if (!who.empty())
+        sql += " REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + who + "; GRANT ALL ON " + db +
+               " TO " + who + ";";
+    auto done = Sql(sql, "mysql");
+    if (!done.ok()) return done.status();
+    // The client's account in a 0600 file of the scratch folder, read instead of any other.
+    std::string cnf = "[client]\nuser=rb_check\npassword=" + account.value().password + "\n";
+    if (Status written = WriteFileAtomic(dir_ + "/client.cnf", cnf, 0600); !written.ok())
+      return written;
+    defaults_ = "--defaults-file=" + dir_ + "/client.cnf";
+    return Status::Ok();
+  }
+
+  // The client's first argument: its option file once LockDown made one, else none.
+  const std::string& Defaults() const { return defaults_; }
+
   // Restores the SQL file `path` into the scratch database, as its stdin: the client in
   // batch mode stops at the first error (breakKK KK4: a dump that did not restore was "ok").
   Status Restore(const std::string& path) {
@@ -140,7 +182,7 @@ class Scratch {
   Result<std::string> Client(std::vector<std::string> args, const std::string& stdin_path,
                              bool quiet) {
     std::vector<std::string> argv = {MysqlProgram({"mariadb", "mysql"}, bin_dir_, ctx_.env),
-                                     "--no-defaults",
+                                     defaults_,
                                      "--socket=" + sock(),
                                      "--batch",
                                      "--skip-column-names",
@@ -175,6 +217,7 @@ class Scratch {
 
   StepContext& ctx_;
   std::string dir_, bin_dir_;
+  std::string defaults_ = "--no-defaults";
   std::unique_ptr<BackgroundProcess> server_;
 };
 
@@ -187,6 +230,7 @@ Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
   if (Status started = s.Start(); !started.ok()) return started;
   auto created = s.Sql(std::string("CREATE DATABASE ") + kScratchDb, "mysql");
   if (!created.ok()) return created.status();
+  if (Status locked = s.LockDown(); !locked.ok()) return locked;
   auto bound = DecompressBound(dir, RawSizeOf(meta));
   if (!bound.ok()) return bound.status();
   std::string sql = dir + "/dump.sql";
@@ -206,7 +250,7 @@ Status CheckInScratch(StepContext& ctx, Scratch& s, const std::string& source,
     return Status::Ok();
   }
   ProcessResult checked =
-      s.Run({MysqlProgram({"mariadb-check", "mysqlcheck"}, "", ctx.env), "--no-defaults",
+      s.Run({MysqlProgram({"mariadb-check", "mysqlcheck"}, "", ctx.env), s.Defaults(),
              "--socket=" + s.sock(), "--check", "--extended", kScratchDb});
   for (std::string& problem : CheckOutputProblems(checked.out.text))
     problems.push_back(std::move(problem));

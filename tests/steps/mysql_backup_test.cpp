@@ -204,8 +204,19 @@ TEST_CASE("a mysql dump that runs commands, writes files or fails midway is refu
   const std::vector<std::pair<std::string, std::string>> dumps = {
       {"\\! touch " + dir + "/pwned-shell\n", "sandbox"},
       {"system touch " + dir + "/pwned-system\n", "sandbox"},
-      {"SELECT 'x' INTO OUTFILE '" + dir + "/pwned-outfile';\n", "secure-file-priv"},
+      {"SELECT 'x' INTO OUTFILE '" + dir + "/pwned-outfile';\n", "FILE privilege"},
       {"INSERT INTO `nope` VALUES (1);\n", "doesn't exist"},
+      // break18 R2: a plugin that reaches other servers or writes files, a log moved out of
+      // the scratch folder, the grant tables, a procedure run as root that was defined for it.
+      {"INSTALL SONAME 'ha_federatedx';\n", "denied"},
+      {"INSTALL SONAME 'server_audit';\n", "denied"},
+      {"SET GLOBAL general_log_file='" + dir + "/pwned-log'; SET GLOBAL general_log=1;\n",
+       "denied"},
+      {"UPDATE mysql.global_priv SET Priv='{}';\n", "denied"},
+      {"CREATE DEFINER='root'@'localhost' PROCEDURE p() SQL SECURITY DEFINER SET GLOBAL "
+       "general_log_file='" +
+           dir + "/pwned-proc';\nCALL p();\n",
+       "denied"},
   };
   for (const auto& [line, says] : dumps) {
     CAPTURE(line);

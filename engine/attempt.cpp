@@ -1,5 +1,6 @@
 #include "engine/attempt.h"
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 
@@ -123,9 +124,20 @@ Value ResolveParams(const StepDecl& step, const RunScope& scope, std::string& er
 
 namespace {
 
+// Whether the step may look in a dry run: every parameter known, but those its type can do
+// without (StepSpec::looks_without).
+bool MayLook(const AttemptInput& in) {
+  if (!in.params.is_map()) return !in.params.has_unknown();
+  const std::vector<std::string>& without = in.step.type->spec().looks_without;
+  for (const auto& [name, value] : in.params.as_map())
+    if (value.has_unknown() && std::find(without.begin(), without.end(), name) == without.end())
+      return false;
+  return true;
+}
+
 AttemptResult DryRun(AttemptInput& in, StepContext& ctx) {
   DryLook look;
-  if (!in.params.has_unknown()) {  // the step may look at the world itself
+  if (MayLook(in)) {  // the step may look at the world itself
     std::string error =
         CallStep(in.step, "looking (dry run)", [&] { look = in.step.type->DryRun(ctx); });
     if (!error.empty()) ctx.log(error);

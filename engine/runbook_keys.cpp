@@ -108,6 +108,13 @@ BlockSpec StepBlock() {
                          "Run the step once per item: a list, or one ${{ }} expression of "
                          "params that gives one; ${{ item }} and ${{ index }} in the step.");
   for_each.expressions = true;
+  KeySpec loop_parallel = AtLeastOne(
+      "max_parallel", "", "With for_each: how many items run at once (default: the run's limit).");
+  loop_parallel.needs_key = "for_each";
+  KeySpec fail_fast = Key("fail_fast", T::kBoolean,
+                          "With for_each: a failed item skips the items not started yet "
+                          "(default: true).");
+  fail_fast.needs_key = "for_each";
   return {"step",
           "a step",
           "One step: a step type and its parameters.",
@@ -126,12 +133,7 @@ BlockSpec StepBlock() {
            Labelled(Choice("rto", T::kChoice, {"start", "end"},
                            "The RTO clock starts at this step's start or stops at its end."),
                     "rto mark"),
-           for_each,
-           AtLeastOne("max_parallel", "",
-                      "With for_each: how many items run at once (default: the run's limit)."),
-           Key("fail_fast", T::kBoolean,
-               "With for_each: a failed item skips the items not started yet (default: "
-               "true).")},
+           for_each, loop_parallel, fail_fast},
           {}};
 }
 

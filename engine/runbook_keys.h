@@ -56,6 +56,7 @@ struct KeySpec {
   std::string block;                  // kBlock, kBlockMap, kBlockList
   std::string label;                  // the key's name in messages; `name` when empty
   const KeyFormat* format = nullptr;  // kString
+  std::string needs_key;  // given only beside this key of the same block (fail_fast: for_each)
 
   const std::string& what() const { return label.empty() ? name : label; }
 };

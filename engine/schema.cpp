@@ -206,6 +206,10 @@ Value BlockSchema(const BlockSpec& b, const StepRegistry& registry) {
         {"properties", Obj(props)},
         {"additionalProperties", Value(false)}};
   if (!required.empty()) out["required"] = Value(std::move(required));
+  M dependencies;  // draft-07: a key given only beside another
+  for (const KeySpec& k : b.keys)
+    if (!k.needs_key.empty()) dependencies[k.name] = Value(L{Str(k.needs_key)});
+  if (!dependencies.empty()) out["dependencies"] = Obj(dependencies);
   if (!b.exactly_one.empty()) {
     L one;
     for (const std::string& k : b.exactly_one) one.push_back(Obj({{"required", Value(L{Str(k)})}}));

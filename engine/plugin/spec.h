@@ -167,6 +167,11 @@ struct StepSpec {
   // `resume --force` carried an approval of "Swap STAGING traffic?" to an edited "Swap
   // PRODUCTION traffic? (irreversible)").
   bool decided_on_params = false;
+  // Parameters a dry run's look (StepType::DryRun) can do without: a dry run gives a secret a
+  // placeholder, and a step whose other parameters are all known still looks (backup lists
+  // its retention without the database's password: break18 R5). The look sees these as
+  // Unknown. Any other unknown parameter: the step is only described.
+  std::vector<std::string> looks_without;
 
   const ParamSpec* FindParam(const std::string& name) const;
   const OutputSpec* FindOutput(const std::string& name) const;

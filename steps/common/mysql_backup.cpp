@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <memory>
@@ -49,6 +51,19 @@ std::string DumpTool(const std::string& bin_dir, const EnvMap& env) {
 
 // `events`: the database's events dumped (--events), else left out (--skip-events: a dump a
 // live restore can replay, docs/backup.md).
+// `text` in an anonymous memory file (memfd_create, close-on-exec, mode 0600: the client
+// ignores a world-writable option file), at its start. Returns its descriptor, the caller's
+// to close; opened as /proc/self/fd/N it reads from the start. Errors: memfd_create, write.
+Result<int> MemoryOptionFile(const std::string& text) {
+  int fd = ::memfd_create("runbook-mysql-options", MFD_CLOEXEC);
+  if (fd < 0) return Status::FromErrno("memfd_create", errno);
+  gzip_io::Fd owned(fd);
+  if (::fchmod(fd, 0600) != 0 ||
+      ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    return Status::FromErrno("writing the option file in memory", errno);
+  return owned.release();
+}
+
 std::vector<std::string> DumpArgv(const std::string& tool, const std::string& options_file,
                                   const MysqlTarget& t, bool events) {
   std::vector<std::string> argv = {tool};
@@ -203,7 +218,12 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   if (name && DumpTaken(path))
     return AttemptResult::Failure(path + " already exists; a backup never overwrites one");
   ScratchFiles temps;
-  std::string options;  // the password, read by the tool only (0600, removed after)
+  // The password, read by the tool only: an option file in memory (memfd, 0600) given to it
+  // as its standard input, which mariadb-dump does not otherwise read. No file on disk: one in
+  // the dump folder outlived a kill -9 there, and a sync of the folder copied it out (break18
+  // R4).
+  std::string options;
+  std::unique_ptr<gzip_io::Fd> memory;
   if (const Value* pw = p.Opt("password")) {
     // An option file value is one line (breakKK KK10: a newline started a new option).
     for (char c : pw->ToText())
@@ -211,10 +231,11 @@ AttemptResult MysqlBackup(StepContext& ctx) {
         return AttemptResult::Failure(
             "password: holds a control character (a newline, a tab), which MariaDB's option "
             "files cannot carry; nothing was dumped");
-    options = temps.Add(ScratchBeside(path + ".cnf"));
-    Status s =
-        WriteNewFile(options, "[client]\npassword=" + MysqlOptionValue(pw->ToText()) + "\n", 0600);
-    if (!s.ok()) return AttemptResult::Failure(s.message());
+    auto option_file =
+        MemoryOptionFile("[client]\npassword=" + MysqlOptionValue(pw->ToText()) + "\n");
+    if (!option_file.ok()) return AttemptResult::Failure(option_file.status().message());
+    memory = std::make_unique<gzip_io::Fd>(option_file.value());
+    options = "/dev/stdin";
   }
   std::string tmp = temps.Add(ScratchBeside(path));
   gzip_io::Fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
@@ -228,6 +249,7 @@ AttemptResult MysqlBackup(StepContext& ctx) {
   const bool events = events_given == nullptr || p.Bool("events");
   req.argv = DumpArgv(DumpTool(bin ? bin->ToText() : "", ctx.env), options, target.value(), events);
   req.env = ctx.env;
+  if (memory) req.stdin_path = "/proc/self/fd/" + std::to_string(memory->get());
   req.deadline = ctx.deadline;
   req.grace = ctx.kill_grace;
   req.on_line = [&ctx](bool, std::string_view line) { ctx.output(line); };

@@ -172,7 +172,11 @@ std::string SetProblem(const std::string& up) {
   if (Starts(up, "SET STATEMENT"))
     return "SET STATEMENT ... FOR runs another statement, which is not what a one-database "
            "dump holds";
-  for (const char* never : {"GLOBAL ", "GLOBAL.", "SQL_LOG_BIN", "SELECT ", "SELECT("})
+  // The binary log's and replication's session settings as well: a replica skips events of
+  // its own server_id, or of a domain it filters (break18 R7: SET SESSION server_id=77).
+  for (const char* never :
+       {"GLOBAL ", "GLOBAL.", "SQL_LOG_BIN", "SELECT ", "SELECT(", "SERVER_ID", "GTID_",
+        "SKIP_REPLICATION", "PSEUDO_SLAVE_MODE", "PSEUDO_THREAD_ID", "WSREP_"})
     if (up.find(never) != std::string::npos)
       return "a SET that holds '" + std::string(never) +
              "...' reaches beyond the session (a dump's SET only sets the session's variables)";

@@ -129,6 +129,9 @@ ProcessResult RunPgProgram(StepContext& ctx, std::vector<std::string> argv, cons
   req.argv = std::move(argv);
   req.env = ctx.env;
   if (password) req.env["PGPASSWORD"] = password->ToText();
+  // pg_dump and pg_restore end with runbook, kill -9 included: a restore's workers went on
+  // without the step (break18 R9; the SIGTERM reaches the leader, whose workers then stop).
+  req.die_with_runbook = true;
   req.deadline = ctx.deadline;
   req.grace = ctx.kill_grace;
   req.on_line = [&ctx](bool, std::string_view line) { ctx.output(line); };

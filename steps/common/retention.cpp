@@ -63,6 +63,10 @@ std::vector<Dump> DumpsOf(const std::string& dir, const DumpSource& source,
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string path = entry.path().string();
     if (!IsDump(path) || ScratchOwner(entry.path().filename().string())) continue;
+    // A dump is a file runbook wrote: a folder or a link so named is none (break18 R6: a dry
+    // run listed a folder `x.pgdump` to delete, which the run then could not, silently).
+    std::error_code kind;
+    if (entry.symlink_status(kind).type() != std::filesystem::file_type::regular) continue;
     auto meta = LoadMeta(MetaPathFor(path));
     if (!meta.ok() || !Names(meta.value(), source)) continue;
     if (!verify_key.empty() && !Signed(meta.value(), path, verify_key)) continue;

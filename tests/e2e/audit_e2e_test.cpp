@@ -311,18 +311,22 @@ TEST_CASE("run --wait waits out a store another process holds locked, and then r
   // (a long writer, a copy being taken) and ended, exit 3, never started: under serve, a
   // scheduled backup behind a long drill was paged as failed and its fire lost.
   std::string dir = TempDir();
+  // The step ends once the store is locked (a file says so): the holder's end always meets
+  // the locked store, however slowly python starts on a loaded machine (a CI-like run under
+  // load saw the holder end first, recorded, two successes).
   WriteFile(dir, "k.yaml",
             "version: 1\nname: k\nlock: prod-db\nsteps:\n"
-            "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'while [ ! -e " +
+                dir + "/locked ]; do sleep 0.05; done; sleep 0.3']}}\n");
   std::string run = "cd " + dir + " && " + Binary() + " run k.yaml --audit-db a.db";
-  // The first holds the lock 2 s; the second waits; meanwhile the store is locked for 8 s.
+  // The first holds the lock until the store is locked; the second waits; the store is
+  // locked for 8 s.
   Command c =
       Shell("(" + run + " 2> first.err &); sleep 0.7; (" + run +
                 " --wait 2> second.err; echo $? > second.rc) & sleep 0.5; python3 -c \"import "
                 "sqlite3,time; c=sqlite3.connect('" +
-                dir +
-                "/a.db', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); "
-                "time.sleep(8); c.execute('COMMIT')\"; "
+                dir + "/a.db', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); open('" + dir +
+                "/locked', 'w'); time.sleep(8); c.execute('COMMIT')\"; "
                 "for i in $(seq 150); do [ -s " +
                 dir + "/second.rc ] && break; sleep 0.1; done; cat " + dir + "/second.err " + dir +
                 "/second.rc",

@@ -73,7 +73,7 @@ TEST_CASE("a loop's mistakes are located, every one at once", "[loops][loader]")
   CHECK(errors == want);
 }
 
-TEST_CASE("a loop becomes one step per item; what needs it needs them all", "[loops]") {
+TEST_CASE("a loop becomes one step per item, and what needs it needs them all", "[loops]") {
   auto rb = Load(Steps(
       "  - id: first\n    uses: exec\n    with: {run: [true]}\n"
       "  - id: dump\n    uses: exec\n    needs: [first]\n    for_each: ${{ params.dbs }}\n"
@@ -160,7 +160,7 @@ TEST_CASE("items see item and index, run max_parallel at once, and give their ou
                                           "start dump[2] 1", "finish dump[2] success"});
 }
 
-TEST_CASE("fail_fast skips the items not started; false runs them all", "[loops][executor]") {
+TEST_CASE("fail_fast skips the items not started, false runs them all", "[loops][executor]") {
   auto run = [](const std::string& policy) {
     std::unique_ptr<Runbook> rb;
     Ran ran = RunText(Steps("  - id: t\n    uses: exec\n    for_each: [0, 1, 0, 0]\n"

@@ -75,6 +75,9 @@ const std::map<std::string, std::string> kValid = {
     {"step.env", "{B: y}"},
     {"step.rto", "start"},
     {"step.idempotent", "true"},
+    {"step.for_each", "[shop, {db: orders}]"},
+    {"step.max_parallel", "2"},
+    {"step.fail_fast", "false"},
     {"retry.max_attempts", "3"},
     {"retry.delay", "2s"},
     {"retry.backoff", "exponential"},
@@ -118,6 +121,8 @@ std::vector<std::string> WrongValues(KeyType t) {
 // as the loader checks its static type.
 std::vector<std::string> ExpressionValues(KeyType t) {
   if (t == KeyType::kCondition) return {"'${{ params.n > 1 }}'"};
+  // A list a whole expression gives (for_each): its type is checked, so one of unknown type.
+  if (t == KeyType::kList) return {"'${{ fromJSON(''[1]'') }}'", "['${{ params.n }}']"};
   std::vector<std::string> out = {"'${{ params.n }}'"};
   if (t == KeyType::kStringList || t == KeyType::kList || t == KeyType::kIntegerList)
     out.push_back("['${{ params.n }}']");
@@ -164,6 +169,11 @@ std::string RunbookWith(const std::string& block, const std::string& key,
     nested.emplace_back("webhook", "{url: 'http://127.0.0.1:9'}");
   }
   Set(block == "runbook" ? top : block == "step" ? step : nested, key, value);
+  // A key given only beside another (KeySpec::needs_key) has it.
+  for (const BlockSpec& b : RunbookBlocks())
+    if (b.name == block && block == "step")
+      if (const KeySpec* k = b.Find(key); k && !k->needs_key.empty())
+        step.emplace_back(k->needs_key, "[x]");
   if (block == "secret" && key == "file") Set(nested, "env", std::nullopt);
   if (block == "retry") step.emplace_back("retry", Flow(nested));
   if (block == "param")

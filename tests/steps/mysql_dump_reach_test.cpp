@@ -121,6 +121,10 @@ TEST_CASE("dump reach: every statement that reaches beyond the new database is r
            "SET @a=1, GLOBAL max_connections=7;\n",
            "SET @a=1, @@global.max_connections=7;\n",
            "SET SESSION sql_log_bin=0;\n",
+           // break18 R7: what a replica uses to skip or route the restore's writes
+           "SET SESSION server_id=77;\n",
+           "SET @@session.gtid_domain_id=9;\n",
+           "SET skip_replication=1;\n",
            "SET @a = (SELECT x FROM victim . v);\n",
            // breakSS SS1: a client command the client runs; SS3, QQ6: storage elsewhere
            "/*M!999999\\! id > /tmp/pwned */\n",

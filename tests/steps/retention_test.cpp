@@ -235,3 +235,32 @@ TEST_CASE("retention deletes nothing while a later step's read is not known yet"
     CHECK(Listed(s) == "safety.sqlite.gz\n");
   }
 }
+
+TEST_CASE("retention takes only files for dumps: a folder or a link so named is left and unlisted",
+          "[steps][backup][retention]") {
+  // break18 R6: a folder `x.pgdump` (or here .sqlite.gz) beside a matching old metadata was
+  // listed by the dry run as "would delete"; the run could not delete it and said nothing.
+  Site s;
+  ThreeDumps(s);
+  for (const char* odd : {"folder", "link"}) {
+    std::string dump = s.Path(std::string("dumps/") + odd + ".sqlite.gz");
+    std::string meta = ReadFile(s.Path("dumps/d1.sqlite.gz.meta.json"));
+    REQUIRE(Shell(std::string(odd) == std::string("folder") ? "mkdir " + dump
+                                                            : "ln -s d1.sqlite.gz " + dump)
+                .exit_code == 0);
+    WriteFile(s.Path("dumps"), std::string(odd) + ".sqlite.gz.meta.json", meta);
+  }
+  WriteFile(s.dir, "k.yaml",
+            "version: 1\nname: k\nsteps:\n  - {id: b, uses: backup, with: {database: "
+            "app.sqlite, dest: dumps, keep_last: 1, name: d4}}\n");
+  Command dry = Shell("cd " + s.dir + " && " + Rb("run k.yaml --dry-run --audit-db " + s.db));
+  INFO(dry.err);
+  CHECK_THAT(dry.err, Catch::Contains("would delete dumps/d1.sqlite.gz"));
+  CHECK_THAT(dry.err, !Catch::Contains("folder.sqlite.gz") && !Catch::Contains("link.sqlite.gz"));
+  Command run = Shell("cd " + s.dir + " && " + Rb("run k.yaml --audit-db " + s.db));
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(Shell("test -d " + s.Path("dumps/folder.sqlite.gz") + " && test -L " +
+              s.Path("dumps/link.sqlite.gz"))
+            .exit_code == 0);
+}

@@ -151,7 +151,7 @@ ApprovalAnswer CliApprover::Ask(const ApprovalRequest& req, const CancelToken& c
         "approval '" + req.step_id + "' needs a person: \"" + req.Shown(req.prompt) +
         "\"; run on a terminal" +
         (isatty(STDIN_FILENO) ? " in the foreground (this run is a background job)" : "") +
-        ", or pass --approve " + req.step_id + " (or --yes)";
+        ", or pass --approve " + ShellQuote(req.step_id) + " (or --yes)";
     return answer;
   }
   std::lock_guard<std::mutex> lock(g_prompt_mu);
@@ -300,8 +300,8 @@ std::vector<std::string> InputsToGive(const Runbook& rb, const std::vector<std::
 
 std::string UnanswerableGateError(const std::string& id) {
   return "approval '" + id +
-         "' needs a person, and with no terminal no one can be asked: pass --approve " + id +
-         " (or --yes), or run on a terminal";
+         "' needs a person, and with no terminal no one can be asked: pass --approve " +
+         ShellQuote(id) + " (or --yes), or run on a terminal";
 }
 
 std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,

@@ -173,9 +173,17 @@ bool FailingSteps(const Value& plan, const Redactor& redactor) {
   return any;
 }
 
+// A Mermaid node id for step `id`: Mermaid reads brackets as a node's shape (`d[0]` drew node
+// `d`: break19 L4) and `-` as an edge, so a loop item `ID[N]` is `ID__N` and `-` is `_` (a step
+// that is itself named `ID__N` or `a_b` beside `a-b` would share a node; its label tells).
 std::string MermaidId(const std::string& id) {
   std::string out;
-  for (char c : id) out += c == '-' ? '_' : c;
+  for (char c : id) {
+    if (c == '-' || c == '[')
+      out += c == '[' ? "__" : "_";
+    else if (c != ']')
+      out += c;
+  }
   return out;
 }
 

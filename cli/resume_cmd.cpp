@@ -165,7 +165,7 @@ bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, const std::s
 // (with `value`), or, for a resume serve's API started, the body's field (breakCC newcomer
 // round: an API caller was told `--rerun`).
 std::string GiveWith(bool via_api, const std::string& flag, const std::string& value) {
-  if (!via_api) return flag + (value.empty() ? "" : " " + value);
+  if (!via_api) return flag + (value.empty() ? "" : " " + ShellQuote(value));  // `a[2]`: zsh
   if (flag == "--rerun") return "\"rerun\": [\"" + value + "\"] in the body";
   if (flag == "--end-leftovers") return "\"end_leftovers\": true in the body";
   return flag;
@@ -466,7 +466,9 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   auto rb = LoadCopyAs(registry, file.value().path, o.resume_text);
   if (!rb) return kExitInvalid;
   // Loops as the run expanded them, from its recorded params, so that its items are the
-  // steps carried and run again (one that reads a param given again is expanded below).
+  // steps carried and run again. Recorded params hold a secret's text masked: the items are
+  // made again below from the params as completed (break19 L1: an item ran on "***").
+  const Runbook as_written = *rb;
   if (const Value* recorded = record.started.Find("params"); recorded && recorded->is_map())
     if (Status s = ExpandLoops(*rb, recorded->as_map(), /*plan_unset=*/true); !s.ok()) {
       std::cerr << "runbook: error: " << s.message() << "\n";
@@ -520,7 +522,15 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   usage_ok = ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again,
                           o.approvals_via_api) &&
              usage_ok;
-  if (Status s = ExpandLoops(*rb, options.params); !s.ok()) {
+  if (!rb->loops.empty()) {
+    Runbook again = as_written;
+    if (Status s = ExpandLoops(again, options.params); !s.ok()) {
+      std::cerr << "runbook: error: " << s.message() << "\n";
+      usage_ok = false;
+    } else {
+      *rb = std::move(again);
+    }
+  } else if (Status s = ExpandLoops(*rb, options.params); !s.ok()) {
     std::cerr << "runbook: error: " << s.message() << "\n";
     usage_ok = false;
   }

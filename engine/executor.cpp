@@ -349,7 +349,7 @@ class Loop {
     bool implicit_success = !IsFinally(i) && !step.condition_has_status;
     if (implicit_success && !scope_.StatusFunction("success")) {
       for (int d : g_.nodes[i].needs) {
-        if (steps_[d].passed()) continue;
+        if (scope_.NeedPassed(static_cast<size_t>(d))) continue;
         reason = "needs '" + rb_.steps[d].id + "', which " +
                  (steps_[d].outcome == Outcome::kFailure
                       ? "failed"
@@ -368,6 +368,7 @@ class Loop {
     }
     if (v.value().is_unknown() || v.value().Truthy()) return true;
     reason = "condition is false: " + step.condition->text;
+    steps_[i].skipped_by_condition = true;
     return false;
   }
 

@@ -200,11 +200,12 @@ std::string StepWho(const SNode& node) {
 void ReadLoop(FieldReader& r, const CheckedBlock& c, StepDecl& out) {
   const SNode* n = c.Get("for_each");
   if (n == nullptr) {
-    for (const char* key : {"max_parallel", "fail_fast"})
-      if (const SNode* k = c.Get(key))
-        r.Error(k->loc, std::string(key) +
-                            " is for a step with for_each (the run's own limit "
-                            "is the top-level max_parallel)");
+    if (const SNode* k = c.Get("max_parallel"))
+      r.Error(k->loc,
+              "max_parallel is for a step with for_each (the run's own limit is the top-level "
+              "max_parallel)");
+    if (const SNode* k = c.Get("fail_fast"))
+      r.Error(k->loc, "fail_fast is for a step with for_each");
     return;
   }
   LoopDecl loop;

@@ -68,6 +68,10 @@ struct StepRun {
   int carried_attempts = 0;
   Millis carried_duration{0};
 
+  // Skipped because its own `if:` was false (not for a need, a cancel or fail_fast): a loop's
+  // item so skipped does not hold back what needs the loop (RunScope::NeedPassed).
+  bool skipped_by_condition = false;
+
   Millis duration() const;
   // Dependents may proceed: success, warning, or a tolerated failure.
   bool passed() const {

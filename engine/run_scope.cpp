@@ -183,6 +183,18 @@ Result<Value> RunScope::RunMap() const {
   return Value(map);
 }
 
+bool RunScope::NeedPassed(size_t index) const {
+  const StepRun& run = (*steps_)[index];
+  if (run.passed()) return true;
+  const StepDecl& step = rb_.steps[index];
+  if (step.loop_of.empty() || !run.skipped_by_condition) return false;
+  auto loop = rb_.loops.find(step.loop_of);
+  if (loop == rb_.loops.end()) return false;
+  for (size_t k : loop->second)
+    if ((*steps_)[k].passed()) return true;
+  return false;
+}
+
 bool RunScope::StatusFunction(const std::string& name) const {
   if (name == "always") return true;
   if (name == "cancelled") return values_.cancelled;
@@ -193,10 +205,9 @@ bool RunScope::StatusFunction(const std::string& name) const {
     return name == "success" ? !failed && !values_.cancelled : failed;
   }
   bool all_passed = true;
-  for (const std::string& need : step.needs) {
-    const StepRun& run = (*steps_)[rb_.FindStep(need) - rb_.steps.data()];
-    all_passed = all_passed && run.passed();
-  }
+  for (const std::string& need : step.needs)
+    all_passed =
+        all_passed && NeedPassed(static_cast<size_t>(rb_.FindStep(need) - rb_.steps.data()));
   if (name == "success") return all_passed && !values_.cancelled;
   return AncestorFailed();
 }

@@ -75,6 +75,11 @@ class RunScope final : public EvalScope {
   // always() is true; success() of a main step whose need is lost is false; else nullopt.
   std::optional<bool> PeekedStatus(const std::string& name) const override;
 
+  // Whether step `index` (of `rb.steps`, done) lets what needs it run: it passed, or it is a
+  // loop's item its own `if:` skipped while another item of the loop passed (break19 L5: one
+  // item filtered out skipped every step after the loop). Needs a run (steps set).
+  bool NeedPassed(size_t index) const;
+
   Result<Value> Lookup(const std::vector<std::string>& path) const override;
   bool StatusFunction(const std::string& name) const override;
   std::optional<std::string> RunBase() const override {

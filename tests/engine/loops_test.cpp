@@ -180,3 +180,19 @@ TEST_CASE("fail_fast skips the items not started, false runs them all", "[loops]
   // A failure continue_on_error tolerates is no reason to stop the others.
   CHECK(run("    continue_on_error: true\n") == "success failure success success success ");
 }
+
+TEST_CASE("an item its own if: skips does not hold back what needs the loop", "[loops][executor]") {
+  // break19 L5: one item filtered out by its `if:` skipped every step that needed the loop,
+  // while the loop's outcome said success. All of them filtered out: the loop was skipped.
+  auto run = [](const std::string& items) {
+    std::unique_ptr<Runbook> rb;
+    Ran ran = RunText(Steps("  - id: d\n    uses: exec\n    for_each: " + items +
+                            "\n    if: ${{ item != 'skip' }}\n    with: {run: ['true']}\n"
+                            "  - id: after\n    uses: exec\n    needs: [d]\n"
+                            "    with: {run: [test, '${{ steps.d.outcome }}', '!=', failure]}\n"),
+                      rb);
+    return std::string(OutcomeName(ran.Step(*rb, "after").outcome)) + " " + ran.result.status;
+  };
+  CHECK(run("[a, skip, b]") == "success success");
+  CHECK(run("[skip, skip]") == "skipped success");
+}

@@ -304,6 +304,19 @@ std::string UnanswerableGateError(const std::string& id) {
          ShellQuote(id) + " (or --yes), or run on a terminal";
 }
 
+void ApprovalsForItems(const Runbook& rb, std::vector<std::string>& approvals) {
+  std::vector<std::string> out;
+  for (const std::string& id : approvals) {
+    auto loop = rb.loops.find(id);
+    if (loop == rb.loops.end() || rb.FindStep(id) != nullptr) {
+      out.push_back(id);
+      continue;
+    }
+    for (size_t i : loop->second) out.push_back(rb.steps[i].id);
+  }
+  approvals = std::move(out);
+}
+
 std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,
                                               const std::vector<std::string>& approvals,
                                               const std::map<std::string, std::string>& inputs) {

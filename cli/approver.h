@@ -17,6 +17,11 @@
 
 namespace runbook {
 
+// `--approve LOOP` names every item of a loop of approvals (engine/loops.h): replaced in
+// `approvals` by `LOOP[0]`, `LOOP[1]` ... (break19 L9: each had to be named, or --yes given,
+// which approves every other gate too). Other ids stay as they are.
+void ApprovalsForItems(const Runbook& rb, std::vector<std::string>& approvals);
+
 // The --approve ids and --input STEP.NAME keys of `rb` that name no approval step or no
 // input it declares, each as an error line with the closest valid name (breakK K16): a typo
 // would otherwise run the work up to the gate, or record an input's default instead of the

@@ -763,6 +763,7 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
     std::cerr << "runbook: error: " << MaskForRunbook(*rb, s.message()) << "\n";
     return kExitInvalid;
   }
+  ApprovalsForItems(*rb, o.approvals);
   RunOptions options;
   RunContext context;
   if (!RunIdAndTrigger(o, options.run_id, context.trigger)) return kExitInvalid;

@@ -534,6 +534,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
     std::cerr << "runbook: error: " << s.message() << "\n";
     usage_ok = false;
   }
+  ApprovalsForItems(*rb, o.approvals);
   TakeAgainChangedDecisions(*rb, options, env, fingerprint_key);  // before the flags: HH8
   usage_ok = NoFlagsForCarriedGates(*rb, o, options.prior, edited) && usage_ok;
   std::map<std::string, std::string> inputs;  // parsed again by Launch, which runs them

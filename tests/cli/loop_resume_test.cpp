@@ -70,3 +70,24 @@ TEST_CASE("graph draws a loop's items as Mermaid nodes of their own", "[loops][c
         "flowchart LR\n  d__0[\"d[0] (exec)\"]\n  d__1[\"d[1] (exec)\"]\n  after[\"after "
         "(exec)\"]\n  d__0 --> after\n  d__1 --> after\n");
 }
+
+TEST_CASE("--approve naming a loop of approvals approves each of its items",
+          "[loops][cli][approval]") {
+  // break19 L9: each item had to be named, or --yes given, which approves every gate.
+  std::string dir = TempDir();
+  WriteFile(dir, "a.yaml",
+            "version: 1\nname: a\nsteps:\n"
+            "  - {id: gate, uses: approval, for_each: [eu, us], with: {prompt: 'Fail over "
+            "${{ item }}?'}}\n"
+            "  - {id: other, uses: approval, with: {prompt: 'Other?'}}\n");
+  Command named = Shell("cd " + dir + " && " + Binary() +
+                        " run a.yaml --approve gate --approve other --audit-db a.db < /dev/null");
+  INFO(named.err);
+  CHECK(named.exit_code == 0);
+  // Only the loop's: the other gate still needs its own word.
+  Command only = Shell("cd " + dir + " && " + Binary() +
+                       " run a.yaml --approve gate --audit-db a.db < /dev/null");
+  CHECK(only.exit_code == 2);
+  CHECK_THAT(only.err, Catch::Contains("approval 'other' needs a person"));
+  CHECK_THAT(only.err, !Catch::Contains("approval 'gate["));
+}

@@ -71,7 +71,7 @@ TEST_CASE("graph draws a loop's items as Mermaid nodes of their own", "[loops][c
         "(exec)\"]\n  d__0 --> after\n  d__1 --> after\n");
 }
 
-TEST_CASE("--approve naming a loop of approvals approves each of its items",
+TEST_CASE("a loop of approvals is approved by naming the loop in --approve",
           "[loops][cli][approval]") {
   // break19 L9: each item had to be named, or --yes given, which approves every gate.
   std::string dir = TempDir();

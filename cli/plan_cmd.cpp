@@ -104,6 +104,16 @@ void PrintStep(const Value& step) {
   if (step.Find("continue_on_error")->ToText() != "false")
     std::cout << in << "continue_on_error: " << step.Find("continue_on_error")->ToText() << "\n";
   if (const Value* rto = step.Find("rto")) std::cout << in << "rto: " << rto->ToText() << "\n";
+  if (const Value* loop = step.Find("loop")) {
+    const Value* of = loop->Find("of");
+    const Value* parallel = loop->Find("max_parallel");
+    std::cout << in
+              << (of ? "item " + loop->Find("index")->ToText() + " of loop '" + of->ToText() + "'"
+                     : "for each item of " + Printable(loop->Find("items")->ToText()) +
+                           " (not known here)")
+              << (parallel ? ", " + parallel->ToText() + " at once" : std::string())
+              << (loop->Find("fail_fast")->as_bool() ? ", fail_fast" : ", every item runs") << "\n";
+  }
   if (!step.Find("idempotent")->as_bool())
     std::cout << in << "not idempotent: stopped mid-way, it runs again only when confirmed\n";
   PrintMap(in, "env", step.Find("env"));

@@ -78,6 +78,18 @@ M StepPolicy(const StepDecl& s) {
   m["waits_for_people"] = Value(s.type->spec().waits_for_people);
   m["idempotent"] = Value(s.Idempotent());
   if (s.rto != RtoMark::kNone) m["rto"] = Value(s.rto == RtoMark::kStart ? "start" : "end");
+  if (s.loop) {  // an item, or a loop whose list is not known (break19 L8)
+    M loop{{"fail_fast", Value(s.loop->fail_fast)}};
+    if (s.loop->max_parallel)
+      loop["max_parallel"] = Value(static_cast<int64_t>(*s.loop->max_parallel));
+    if (!s.loop_of.empty()) {
+      loop["of"] = Value(s.loop_of);
+      loop["index"] = Value(static_cast<int64_t>(s.loop_index));
+    } else {
+      loop["items"] = Value(s.loop->items.text.empty() ? "a list" : s.loop->items.text);
+    }
+    m["loop"] = Value(std::move(loop));
+  }
   return m;
 }
 

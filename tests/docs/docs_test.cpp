@@ -259,7 +259,8 @@ TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]"
             "params:\n  db: {type: string, default: x}\nsteps:\n"
             "  - {id: a, uses: exec, timeout: 5s, rto: start, if: \"${{ params.db != '' }}\", "
             "with: {run: ['true']}}\n"
-            "  - {id: b, uses: approval, needs: [a], with: {prompt: go}}\n");
+            "  - {id: b, uses: approval, needs: [a], with: {prompt: go}}\n"
+            "  - {id: c, uses: log, needs: [b], for_each: [x], with: {message: m}}\n");
   Command plan = Shell(Binary() + " plan " + dir + "/p.yaml --format json");
   REQUIRE(plan.exit_code == 0);
   auto parsed = ParseJson(plan.out);
@@ -273,10 +274,16 @@ TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]"
     }
     for (const auto& [key, optional] : documented) {
       CAPTURE(key);
-      if (!optional || (all_optional_set && key != "error")) CHECK(actual.count(key) == 1);
+      // `loop` excludes `rto` (a loop cannot mark the RTO clock): step c has it.
+      if (!optional || (all_optional_set && key != "error" && key != "loop"))
+        CHECK(actual.count(key) == 1);
     }
   };
   check(v.as_map(), top, true);
   check(v.Find("waves")->as_list()[0].as_list()[0].as_map(), step, true);   // a: all set
   check(v.Find("waves")->as_list()[1].as_list()[0].as_map(), step, false);  // b: none
+  const Value& c = v.Find("waves")->as_list()[2].as_list()[0];
+  check(c.as_map(), step, false);
+  REQUIRE(c.Find("loop") != nullptr);
+  CHECK(ToJson(*c.Find("loop")) == "{\"fail_fast\":true,\"index\":0,\"of\":\"c\"}");
 }

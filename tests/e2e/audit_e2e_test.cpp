@@ -343,10 +343,15 @@ TEST_CASE("run --wait waits out a store another process holds locked, and then r
 namespace {
 
 // A shell command that holds `db` locked (BEGIN EXCLUSIVE) for `seconds`, in the background.
+// Returns once python holds the lock (a file says so): a fixed `sleep 0.5` lost the race to a
+// slow python start under load, and the run it was to hold up ran at once.
 std::string HoldStoreLocked(const std::string& db, double seconds) {
-  return "python3 -c \"import sqlite3,time; c=sqlite3.connect('" + db +
-         "', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); time.sleep(" +
-         std::to_string(seconds) + "); c.execute('COMMIT')\" & sleep 0.5; ";
+  std::string held = db + ".held";
+  return "rm -f " + held + "; python3 -c \"import sqlite3,time; c=sqlite3.connect('" + db +
+         "', isolation_level=None); c.execute('BEGIN EXCLUSIVE'); open('" + held +
+         "', 'w'); time.sleep(" + std::to_string(seconds) +
+         "); c.execute('COMMIT')\" & for i in $(seq 200); do [ -e " + held +
+         " ] && break; sleep 0.05; done; ";
 }
 
 }  // namespace

@@ -333,7 +333,8 @@ std::vector<std::string> UnknownApprovalFlags(const Runbook& rb,
   };
   for (const std::string& id : approvals) gate(id, "--approve " + Printable(id));
   for (const auto& [key, value] : inputs) {
-    std::string step = key.substr(0, key.find('.')), name = key.substr(key.find('.') + 1);
+    // The last dot: a used runbook's step id holds dots (dump.declare.ticket).
+    std::string step = key.substr(0, key.rfind('.')), name = key.substr(key.rfind('.') + 1);
     const StepDecl* s = gate(step, "--input " + Printable(key));
     if (s == nullptr) continue;
     auto declared = DeclaredInputs(*s);

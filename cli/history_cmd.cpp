@@ -121,6 +121,17 @@ void NoRunsOf(AuditStore& store, const std::string& name) {
 // show RUN --step ID: the step's attempts with everything recorded of their output. A step
 // a resume carried over ran in an earlier run: the command that shows it there (breakL L21).
 // `store` is the store's path, for that command.
+// Two spaces, and two more for each call a step is inside (engine/calls.h: "dump.verify" is
+// one deep; a call's start "dump.@start" and outputs step "dump" are at the call's level).
+std::string CallIndent(const std::string& id) {
+  static const std::string kStart = ".@start";
+  std::string base = id;
+  if (base.size() > kStart.size() &&
+      base.compare(base.size() - kStart.size(), kStart.size(), kStart) == 0)
+    base.resize(base.size() - kStart.size());
+  return std::string(2 + 2 * std::count(base.begin(), base.end(), '.'), ' ');
+}
+
 int ShowStep(const RunRecord& r, const std::string& id, const std::string& store) {
   const StepView* s = r.FindStep(id);
   if (s == nullptr) {
@@ -202,6 +213,9 @@ int CmdHistory(const AuditCliOptions& o) {
     // A failed run another continued (newcomer N7).
     if (!listed.resumed_as.empty()) std::printf("  resumed as %s", listed.resumed_as.c_str());
     std::printf("\n");
+    for (const CallSummary& c : listed.calls)  // the child runs, under their parent
+      std::printf("%s└ %s uses %s: %s\n", CallIndent(c.id).c_str(), Printable(c.id).c_str(),
+                  Printable(c.uses).c_str(), Printable(c.outcome).c_str());
     if (!listed.altered.empty())
       std::printf("  ALTERED: %s\n", Printable(Join(listed.altered, "; ")).c_str());
   }
@@ -269,7 +283,7 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
               << "\n";
   }
   for (const StepView& s : r.steps) {  // an unfinished step has no duration (breakL L14)
-    std::cout << "  " << s.id << " (" << s.type << ")"
+    std::cout << CallIndent(s.id) << s.id << " (" << s.type << ")"
               << (s.name.empty() ? "" : " \"" + Printable(s.name) + "\"") << "  "
               << (s.outcome.empty() ? "unfinished" : s.outcome + "  " + HumanMs(s.duration_ms))
               << (s.reason.empty() ? "" : "  " + Continued(s.reason, "    ")) << "\n";

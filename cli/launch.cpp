@@ -24,8 +24,8 @@
 #include "engine/audit/store.h"
 #include "engine/audit/unrecorded.h"
 #include "engine/audit/verify.h"
+#include "engine/calls.h"
 #include "engine/graph.h"
-#include "engine/loops.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
@@ -67,7 +67,7 @@ int ExitCode(const RunResult& r) {
 bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std::string>& out) {
   for (const std::string& s : raw) {
     size_t eq = s.find('=');
-    size_t dot = s.find('.');
+    size_t dot = eq == std::string::npos ? std::string::npos : s.rfind('.', eq);
     if (eq == std::string::npos || dot == std::string::npos || dot > eq) {
       std::cerr << "runbook: error: --input expects STEP.NAME=VALUE, found "
                 << (eq == std::string::npos ? "an argument without '=' (not shown: it may hold a "
@@ -759,7 +759,7 @@ int CmdRun(const StepRegistry& registry, const RunCliOptions& cli) {
               << "\n";
     return kExitInvalid;
   }
-  if (Status s = ExpandLoops(*rb, params.value()); !s.ok()) {
+  if (Status s = ExpandRunbook(*rb, params.value()); !s.ok()) {
     std::cerr << "runbook: error: " << MaskForRunbook(*rb, s.message()) << "\n";
     return kExitInvalid;
   }

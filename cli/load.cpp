@@ -36,7 +36,7 @@ void DropTypedAhead() {
 }
 
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source) {
-  std::cerr << RenderTextAll(diags.all(), source, UseColor(2));
+  std::cerr << RenderTextAll(diags.all(), source, UseColor(2), &diags);
 }
 
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,

@@ -65,7 +65,7 @@ bool TakeSets(runbook::RunCliOptions& o) {
 // An approval input is STEP.NAME=VALUE, checked while parsing: `--input ticket=X` is a
 // usage error before anything is loaded (and in RUNBOOK_PARSE_ONLY mode).
 std::string CheckStepInput(const std::string& s) {
-  size_t eq = s.find('='), dot = s.find('.');
+  size_t eq = s.find('='), dot = eq == std::string::npos ? s.find('.') : s.rfind('.', eq);
   if (eq != std::string::npos && dot != std::string::npos && dot < eq) return "";
   // The value is not quoted: it may be a secret given without its name (breakN N8).
   return "expected STEP.NAME=VALUE (the approval step's id, a dot, the input's name), found " +

@@ -4,9 +4,9 @@
 #include "cli/commands.h"
 #include "cli/load.h"
 #include "cli/run_place.h"
+#include "engine/calls.h"
 #include "engine/executor.h"
 #include "engine/graph.h"
-#include "engine/loops.h"
 #include "engine/preview.h"
 #include "engine/process_runner.h"
 #include "engine/util/json.h"
@@ -152,7 +152,7 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
   p.in.params = params.value();
   for (const auto& [key, value] : sets) p.in.set_on_command_line.insert(key);
   // Every item of a loop whose list the params give (engine/loops.h); one step otherwise.
-  if (Status s = ExpandLoops(*p.rb, p.in.params, /*plan_unset=*/true); !s.ok()) {
+  if (Status s = ExpandRunbook(*p.rb, p.in.params, /*plan_unset=*/true); !s.ok()) {
     std::cerr << "runbook: error: " << MaskForRunbook(*p.rb, s.message()) << "\n";
     return false;
   }

@@ -17,7 +17,7 @@
 #include "cli/run_liveness.h"
 #include "cli/run_place.h"
 #include "engine/audit/run_record.h"
-#include "engine/loops.h"
+#include "engine/calls.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
@@ -140,10 +140,30 @@ bool NotResumedYet(AuditStore& store, const RunRecord& r, bool via_api, int& exi
 // a change without --force is one reason among the others a resume lists (breakM M4).
 // `force_how`: how the operator gives force ("--force"; under serve its API's body field:
 // breakVV VV7, a 409 named a flag the API does not have).
+// Whether the runbooks `rb` uses are the files the run used (its `uses_sha256`); when not, an
+// error (a warning with `force`) names the first one edited.
+bool UsesSame(const RunRecord& r, const Runbook& rb, bool force, const std::string& force_how) {
+  const Value* was = r.started.Find("uses_sha256");
+  Value::Map recorded = was != nullptr && was->is_map() ? was->as_map() : Value::Map{};
+  Value::Map now = UsesSha256(rb);
+  if (recorded == now) return true;
+  std::string which;
+  for (const auto& [path, sha] : now)
+    if (which.empty() && (!recorded.count(path) || !(recorded.at(path) == sha))) which = path;
+  for (const auto& [path, sha] : recorded)
+    if (which.empty() && !now.count(path)) which = path;
+  std::cerr << (force ? "runbook: warning: " : "runbook: error: ") << Printable(which)
+            << ", a runbook " << rb.path() << " uses, changed since run " << r.run_id
+            << (force ? "; resuming anyway (" + force_how + ")\n"
+                      : "; resume with " + force_how + " to use it anyway\n");
+  return false;
+}
+
 bool SameRunbook(const RunRecord& r, const Runbook& rb, bool force, const std::string& force_how,
                  bool& another) {
   std::string was = r.Text("runbook_sha256"), now = Sha256Hex(rb.source.text);
-  if (was == now) return true;
+  if (was == now && UsesSame(r, rb, force, force_how)) return true;
+  if (was == now) return force;
   // Another runbook is never "changed": --force cannot make a run of one a run of another
   // (breakL L16: a failed backup "resumed" as a restore).
   another = r.Text("runbook") != rb.name;
@@ -284,7 +304,7 @@ bool NoFlagsForCarriedGates(const Runbook& rb, const RunCliOptions& o,
   for (const std::string& id : o.approvals) refuse("--approve " + Printable(id), id);
   for (const std::string& input : o.inputs)
     refuse("--input " + Printable(input.substr(0, input.find('='))),
-           input.substr(0, input.find('.')));
+           input.substr(0, input.substr(0, input.find('=')).rfind('.')));
   return ok;
 }
 
@@ -348,8 +368,9 @@ std::vector<std::string> ResumeOptionsKept(const RunRecord& r, const RunCliOptio
     if (size_t eq = input.find('='); eq != std::string::npos)
       values[input.substr(0, eq)].insert(input.substr(eq + 1));
   for (const std::string& input : o.inputs) {  // a secret's text: a placeholder (breakM M27)
-    size_t eq = input.find('='), dot = input.find('.');
-    if (eq == std::string::npos || dot > eq) continue;
+    size_t eq = input.find('=');
+    size_t dot = eq == std::string::npos ? std::string::npos : input.rfind('.', eq);
+    if (eq == std::string::npos || dot == std::string::npos) continue;
     std::string key = input.substr(0, eq), value = input.substr(eq + 1);
     if (!names_gate(input.substr(0, dot), {{key, value}}) || !seen.insert(key).second) continue;
     bool refused = values[key].size() > 1 ||
@@ -470,7 +491,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   // made again below from the params as completed (break19 L1: an item ran on "***").
   const Runbook as_written = *rb;
   if (const Value* recorded = record.started.Find("params"); recorded && recorded->is_map())
-    if (Status s = ExpandLoops(*rb, recorded->as_map(), /*plan_unset=*/true); !s.ok()) {
+    if (Status s = ExpandRunbook(*rb, recorded->as_map(), /*plan_unset=*/true); !s.ok()) {
       std::cerr << "runbook: error: " << s.message() << "\n";
       return kExitInvalid;
     }
@@ -493,7 +514,10 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   std::vector<std::pair<std::string, std::string>> confirmed_reruns;
   bool ask = same && (o.end_leftovers || !LeftoversRunning(record, accounts));
   bool usage_ok = PriorSteps(record, *rb, o, ask, options.prior, next.reruns, confirmed_reruns);
-  bool edited = record.Text("runbook_sha256") != Sha256Hex(rb->source.text);
+  const Value* uses_was = record.started.Find("uses_sha256");
+  bool edited = record.Text("runbook_sha256") != Sha256Hex(rb->source.text) ||
+                (uses_was != nullptr && uses_was->is_map() ? uses_was->as_map() : Value::Map{}) !=
+                    UsesSha256(*rb);
   usage_ok = usage_ok && same;
   if (reroot) {  // the earlier steps' files moved with the runbook (breakL L25)
     size_t n = 0;
@@ -524,13 +548,13 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
              usage_ok;
   if (!rb->loops.empty()) {
     Runbook again = as_written;
-    if (Status s = ExpandLoops(again, options.params); !s.ok()) {
+    if (Status s = ExpandRunbook(again, options.params); !s.ok()) {
       std::cerr << "runbook: error: " << s.message() << "\n";
       usage_ok = false;
     } else {
       *rb = std::move(again);
     }
-  } else if (Status s = ExpandLoops(*rb, options.params); !s.ok()) {
+  } else if (Status s = ExpandRunbook(*rb, options.params); !s.ok()) {
     std::cerr << "runbook: error: " << s.message() << "\n";
     usage_ok = false;
   }

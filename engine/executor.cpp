@@ -343,8 +343,47 @@ class Loop {
     finally_cancel_.Cancel(SIGTERM);
   }
 
+  // A step of a call whose loop has fail_fast: the call is that loop's item, and failed.
+  void FailEnclosingLoops(const StepDecl& step) {
+    for (std::string frame = step.call_of; !frame.empty();) {
+      auto call = rb_.calls.find(frame);
+      if (call == rb_.calls.end()) return;
+      if (const StepDecl* start = rb_.FindStep(call->second.start_id);
+          start && !start->loop_of.empty())
+        failed_loops_.insert(start->loop_of);
+      frame = call->second.parent;
+    }
+  }
+
+  // A step of a call (engine/calls.h) runs only once its call started: "" when it did (or
+  // the step is no call's), else why not. A call whose if: was false leaves its outputs
+  // step skipped by condition, as a loop's item its own if: skipped (NeedPassed).
+  std::string CallNotStarted(int i) {
+    const StepDecl& step = *g_.nodes[i].step;
+    if (step.call_role != CallRole::kMember && step.call_role != CallRole::kOutputs) return "";
+    for (std::string frame = step.call_of; !frame.empty();) {
+      auto call = rb_.calls.find(frame);
+      if (call == rb_.calls.end()) return "";
+      const StepDecl* start = rb_.FindStep(call->second.start_id);
+      if (start == nullptr) return "";
+      const StepRun& began = steps_[static_cast<size_t>(start - rb_.steps.data())];
+      if (!began.passed()) {
+        if (began.skipped_by_condition && step.call_role == CallRole::kOutputs &&
+            step.call_of == frame)
+          steps_[i].skipped_by_condition = true;
+        return "'" + start->id + "' did not run (" + OutcomeName(began.outcome) + ")";
+      }
+      frame = call->second.parent;
+    }
+    return "";
+  }
+
   bool ShouldRun(int i, std::string& reason) {
     const StepDecl& step = *g_.nodes[i].step;
+    if (std::string why = CallNotStarted(i); !why.empty()) {
+      reason = why;
+      return false;
+    }
     scope_.SetStep(i, nullptr);
     bool implicit_success = !IsFinally(i) && !step.condition_has_status;
     if (implicit_success && !scope_.StatusFunction("success")) {
@@ -367,6 +406,10 @@ class Loop {
       return false;
     }
     if (v.value().is_unknown() || v.value().Truthy()) return true;
+    if (step.call_role == CallRole::kOutputs) {  // its condition is the engine's, not an if:
+      reason = "a step of " + step.uses + " did not pass, or the run was cancelled";
+      return false;
+    }
     reason = "condition is false: " + step.condition->text;
     steps_[i].skipped_by_condition = true;
     return false;
@@ -852,6 +895,7 @@ class Loop {
         return Complete(i, Outcome::kFailure, error);
       case ContinueOnError::kNo:
         if (!step.loop_of.empty()) failed_loops_.insert(step.loop_of);  // fail_fast
+        FailEnclosingLoops(step);
         if (!IsFinally(i)) values_.failed = true;
         // A finally step's own failure counts too (breakUU UU7: a failed cleanup, stopped
         // later by serve's stop, was recorded cancelled and paged nobody).
@@ -936,6 +980,12 @@ class Loop {
                              opt_.dry_run, IncidentElapsed(), opt_.prior_approval_wait});
     result.rpo = rpo_;
     result.rpo.objective = rb_.rpo_objective;
+    for (const StepDecl& s : rb_.steps)  // the child runs, for history (engine/calls.h)
+      if (s.call_role == CallRole::kOutputs)
+        result.calls.push_back(
+            Value(Value::Map{{"id", Value(s.id)},
+                             {"uses", Value(s.uses)},
+                             {"outcome", Value(OutcomeName(scope_.CallOutcome(s.call_of)))}}));
     result.steps = std::move(steps_);
     if (svc_.journal != nullptr) Journal(svc_.journal->RunFinished(result));
     // Known to the observers too: a run the store stopped is no cancel (breakWW WW4).

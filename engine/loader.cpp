@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "engine/loader_internal.h"
 #include "engine/plugin/check_value.h"
@@ -18,6 +19,12 @@
 
 namespace runbook {
 namespace {
+
+size_t ErrorCount(const Diagnostics& diags) {
+  size_t n = 0;
+  for (const Diagnostic& d : diags.all()) n += d.severity == Diagnostic::Severity::kError;
+  return n;
+}
 
 void ReadParam(FieldReader& r, const SNode& key, const SNode& node, Runbook& rb) {
   ParamSpec spec;
@@ -67,17 +74,17 @@ void ReadDefaults(FieldReader& r, const SNode& node, Runbook& rb) {
   if (const SNode* n = c.Get("retry")) ReadRetry(r, *n, rb.default_retry);
 }
 
-void ReadStepList(FieldReader& r, const SNode& node, const StepRegistry& registry, bool is_finally,
-                  Runbook& rb) {
+void ReadStepList(FieldReader& r, const SNode& node, bool is_finally, Runbook& rb,
+                  UsesLoader& uses) {
   for (const SNode& item : node.items) {
     StepDecl step;
-    ReadStep(r, item, registry, is_finally, rb, step);
+    ReadStep(r, item, uses.registry, is_finally, rb, step, uses);
     rb.steps.push_back(std::move(step));
   }
 }
 
 // The runbook's own keys, checked against the "runbook" block (runbook_keys.cpp) first.
-void ReadRoot(FieldReader& r, const SNode& root, const StepRegistry& registry, Runbook& rb) {
+void ReadRoot(FieldReader& r, const SNode& root, Runbook& rb, UsesLoader& uses) {
   CheckedBlock c = CheckBlock(r, root, RunbookBlock("runbook"));
   if (const SNode* n = c.Get("name")) rb.name = n->text;
   if (const SNode* n = c.Get("description")) rb.description = n->text;
@@ -96,15 +103,19 @@ void ReadRoot(FieldReader& r, const SNode& root, const StepRegistry& registry, R
   }
   if (const SNode* n = c.Get("lock")) rb.lock = r.Tree(*n);
   if (const SNode* n = c.Get("working_directory")) rb.working_directory = n->text;
-  if (const SNode* n = c.Get("steps")) ReadStepList(r, *n, registry, false, rb);
+  if (const SNode* n = c.Get("steps")) ReadStepList(r, *n, false, rb, uses);
   rb.finally_begin = rb.steps.size();
-  if (const SNode* n = c.Get("finally")) ReadStepList(r, *n, registry, true, rb);
+  if (const SNode* n = c.Get("finally")) ReadStepList(r, *n, true, rb, uses);
+  if (const SNode* n = c.Get("outputs")) {
+    rb.outputs = ReadEnv(r, *n, "outputs");
+    rb.outputs_loc = n->loc;
+  }
 }
 
 }  // namespace
 
-std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string text,
-                                         const StepRegistry& registry, Diagnostics& diags) {
+std::unique_ptr<Runbook> LoadText(const std::string& path, std::string text, UsesLoader& loader) {
+  Diagnostics& diags = loader.diags;
   auto rb = std::make_unique<Runbook>();
   rb->source = {path, std::move(text)};
   std::optional<SNode> root = ReadYaml(rb->source, diags);
@@ -122,13 +133,28 @@ std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string te
   top.erase(std::remove_if(top.begin(), top.end(),
                            [](const auto& e) { return e.first.text.rfind("x-", 0) == 0; }),
             top.end());
-  ReadRoot(r, *root, registry, *rb);
+  size_t errors_before = ErrorCount(diags);
+  ReadRoot(r, *root, *rb, loader);
   rb->IndexSteps();
   CheckSteps(r, *rb);
   CheckExpressions(r, *rb);
+  CheckOutputs(r, *rb);
   CheckPathRoles(r, *rb);
+  return ErrorCount(diags) > errors_before ? nullptr : std::move(rb);
+}
+
+std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string text,
+                                         const StepRegistry& registry, Diagnostics& diags) {
+  UsesLoader loader{registry, diags, {}, {}, {}};
+  std::error_code ec;
+  std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  loader.chain.push_back(ec ? path : canonical.string());
+  auto rb = LoadText(path, std::move(text), loader);
+  for (const auto& source : loader.sources) diags.KeepSource(source);
   diags.Sort();
-  return diags.has_errors() ? nullptr : std::move(rb);
+  if (rb == nullptr || diags.has_errors()) return nullptr;
+  rb->used_sources = loader.sources;
+  return rb;
 }
 
 namespace {

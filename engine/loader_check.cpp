@@ -124,7 +124,13 @@ class Scope : public CheckScope {
     in_condition_ = in_condition;
     in_lock_ = false;
     in_loop_list_ = false;
+    in_outputs_ = false;
     env_index_.reset();
+  }
+  // A used runbook's `outputs:` (engine/calls.h): read once every main step is done.
+  void EnterOutputs() {
+    Enter(nullptr, false);
+    in_outputs_ = true;
   }
   // A step's `for_each`, evaluated when the run starts, before any step (engine/loops.h):
   // params only.
@@ -319,7 +325,7 @@ class Scope : public CheckScope {
     if (!IsUpstream(it->second)) {
       error = "step '" + target.id + "' is not upstream of " +
               (step_ ? "step '" + step_->id + "'" : std::string("this expression")) +
-              "; add it to needs";
+              (in_outputs_ ? " (outputs read main steps, not finally ones)" : "; add it to needs");
       return SType::kAny;
     }
     if (path.size() < 3 || (path[2] != "outputs" && path[2] != "outcome")) {
@@ -334,6 +340,7 @@ class Scope : public CheckScope {
   }
 
   bool IsUpstream(int target) const {
+    if (in_outputs_) return !rb_.steps[target].is_finally;
     if (step_ == nullptr) return false;
     int self = index_.at(step_->id);
     if (step_->is_finally && !rb_.steps[target].is_finally) return true;
@@ -401,6 +408,7 @@ class Scope : public CheckScope {
   bool in_condition_ = false;
   bool in_lock_ = false;
   bool in_loop_list_ = false;
+  bool in_outputs_ = false;
   std::optional<size_t> env_index_;
 };
 
@@ -549,6 +557,15 @@ void CheckExpressions(FieldReader& r, Runbook& rb) {
   scope.Enter(nullptr, false);
   for (const NotifyDecl& n : rb.notify) check.Tree(n.config);
   for (StepDecl& step : rb.steps) CheckStepExpressions(r, scope, step);
+}
+
+void CheckOutputs(FieldReader& r, const Runbook& rb) {
+  std::unordered_map<std::string, int> index;
+  for (size_t i = 0; i < rb.steps.size(); ++i) index.emplace(rb.steps[i].id, static_cast<int>(i));
+  Scope scope(rb, index);
+  scope.EnterOutputs();
+  ExpressionChecker check(r, scope);
+  for (const auto& [name, value] : rb.outputs) check.Tree(value);
 }
 
 void CheckPathRoles(FieldReader& r, const Runbook& rb) {

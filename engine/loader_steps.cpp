@@ -2,6 +2,7 @@
 // against the step type's spec.
 
 #include "engine/attempt.h"
+#include "engine/calls.h"
 #include "engine/loader_internal.h"
 #include "engine/loops.h"
 #include "engine/plugin/check_value.h"
@@ -71,10 +72,17 @@ void ReadIdentity(const SNode& node, const CheckedBlock& c, StepDecl& out) {
   if (const SNode* n = c.Get("name")) out.name = n->text;
 }
 
-void ReadType(FieldReader& r, const SNode* uses, const StepRegistry& registry, StepDecl& out) {
+void ReadType(FieldReader& r, const SNode* uses, const StepRegistry& registry, Runbook& rb,
+              StepDecl& out, UsesLoader& loader) {
   if (uses == nullptr) return;
   out.uses = uses->text;
   out.uses_loc = uses->loc;
+  if (UsesRunbookFile(out.uses)) {
+    out.callee = LoadUsed(r, out.uses, out.uses_loc, rb, loader);
+    if (out.callee) out.type = out.callee->call_type.get();
+    if (out.callee) MergeSecrets(r, out, *out.callee, rb);
+    return;
+  }
   out.type = registry.Find(out.uses);
   if (out.type == nullptr && !out.uses.empty()) {
     std::string message = "unknown step type '" + out.uses + "'";
@@ -82,7 +90,8 @@ void ReadType(FieldReader& r, const SNode* uses, const StepRegistry& registry, S
     if (!close.empty())
       message += "; did you mean '" + close + "'?";
     else
-      message += "; known types: " + Join(registry.Names(), ", ");
+      message +=
+          "; known types: " + Join(registry.Names(), ", ") + "; or a runbook file: ./name.yaml";
     r.Error(uses->loc, message);
   }
 }
@@ -234,7 +243,7 @@ void ReadLoop(FieldReader& r, const CheckedBlock& c, StepDecl& out) {
 }  // namespace
 
 void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, bool is_finally,
-              const Runbook& rb, StepDecl& out) {
+              Runbook& rb, StepDecl& out, UsesLoader& uses) {
   out.is_finally = is_finally;
   out.loc = node.loc;
   out.retry = rb.default_retry;
@@ -242,7 +251,7 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
   if (!r.ExpectMap(node, "a step")) return;
   CheckedBlock c = CheckBlock(r, node, RunbookBlock("step"), StepWho(node));
   ReadIdentity(node, c, out);
-  ReadType(r, c.Get("uses"), registry, out);
+  ReadType(r, c.Get("uses"), registry, rb, out, uses);
   if (out.type != nullptr && out.type->spec().waits_for_people) out.timeout.reset();
   if (out.type != nullptr) ReadWith(r, c.Get("with"), out);
   if (const SNode* n = c.Get("needs")) {
@@ -258,6 +267,7 @@ void ReadStep(FieldReader& r, const SNode& node, const StepRegistry& registry, b
   if (const SNode* n = c.Get("idempotent")) out.idempotent = ScalarValue(*n).as_bool();
   if (const SNode* n = c.Get("rto")) out.rto = n->text == "start" ? RtoMark::kStart : RtoMark::kEnd;
   ReadLoop(r, c, out);
+  if (out.callee) CheckCallStep(r, node, out);
 }
 
 }  // namespace runbook

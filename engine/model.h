@@ -3,6 +3,7 @@
 // by plan and executor threads.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -83,6 +84,14 @@ struct LoopDecl {
   Loc loc;                          // the `for_each` value
 };
 
+struct Runbook;
+
+// What a step of a run is to a used runbook (engine/calls.h, docs/format.md#reusable-runbooks).
+// A step `X` that uses a runbook becomes, once expanded: a start step `X.@start` (the call's
+// needs and if:), the used runbook's steps `X.<id>` (members), and the outputs step `X` (its
+// declared outputs; what `needs: [X]` and `steps.X` name).
+enum class CallRole { kNone, kStart, kMember, kOutputs };
+
 struct StepDecl {
   std::string id;
   std::string name;  // display name; the id when not given
@@ -110,6 +119,14 @@ struct StepDecl {
   std::string loop_of;
   int loop_index = -1;
   Value loop_item;
+  // A step that uses a runbook file (`uses: ./lib/x.yaml`), before expansion: that runbook,
+  // loaded and checked; `type` is then its call type (params: its params; outputs: its
+  // declared outputs). Kept by the steps expansion makes from it.
+  std::shared_ptr<const Runbook> callee;
+  // After expansion: the call this step belongs to ("" for the runbook's own steps), by the
+  // id of its outputs step ("dump", "dump[1]", "dump.inner"), and its role in it.
+  std::string call_of;
+  CallRole call_role = CallRole::kNone;
   Loc loc;  // the step's mapping
   Loc id_loc;
   Loc uses_loc;
@@ -123,6 +140,16 @@ struct StepDecl {
   bool Idempotent(const Value& params) const;
   // The value written for parameter `param` in `with`; nullptr when it is not written.
   const TNode* With(const std::string& param) const;
+};
+
+// One call of a used runbook in an expanded run (engine/calls.h): where its steps read their
+// `params` from.
+struct CallFrame {
+  std::string id;      // the call's outputs step id
+  std::string parent;  // the frame its `with:` is evaluated in ("": the runbook's own steps)
+  std::shared_ptr<const Runbook> callee;
+  TNode with;            // the call's `with`, a mapping: the callee's params
+  std::string start_id;  // its start step's id, whose loop item `item` gives in `with`
 };
 
 struct Runbook {
@@ -145,6 +172,9 @@ struct Runbook {
   // The base of the run's relative paths, as written (relative to the file's folder); ""
   // is the file's folder (cli/run_place.h).
   std::string working_directory;
+  // `outputs:` of a runbook used by others: name -> template over its steps (main ones).
+  TemplateMap outputs;
+  Loc outputs_loc;
   std::vector<StepDecl> steps;  // main steps first, then finally steps
   size_t finally_begin = 0;
 
@@ -152,6 +182,15 @@ struct Runbook {
   // Loop id -> the indices of its items in `steps`, in item order (ExpandLoops); a loop that
   // is not expanded (plan without its params) is a step of `steps` instead.
   std::unordered_map<std::string, std::vector<size_t>> loops;
+  // Call id -> its frame, once used runbooks are expanded (engine/calls.h).
+  std::unordered_map<std::string, CallFrame> calls;
+  // The files this runbook uses (directly or not) as loaded, for diagnostics and `plan`.
+  std::vector<std::shared_ptr<const SourceText>> used_sources;
+  // Set on a runbook loaded for `uses:` (engine/calls.h): the step types of a call of it
+  // (its params in, its declared outputs out) and of its outputs step.
+  std::shared_ptr<const StepType> call_type;
+  std::shared_ptr<const StepType> start_type;
+  std::shared_ptr<const StepType> outputs_type;
 
   const std::string& path() const { return source.path; }
   // Builds step_index; the first of duplicate ids wins. Call after `steps` is final.

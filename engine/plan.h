@@ -116,6 +116,9 @@ struct RunResult {
   RtoResult rto;
   RpoResult rpo;
   std::vector<StepRun> steps;  // same order as the graph
+  // The used runbooks' calls (engine/calls.h), in the run's step order: {id, uses, outcome}
+  // each, the child runs `history` shows under their parent. Empty when it uses none.
+  Value::List calls;
   // Why the audit store stopped recording the run part-way ("the audit store cannot be
   // written: ..."; its steps after that were cancelled); "" when the whole run is recorded.
   std::string unrecorded;

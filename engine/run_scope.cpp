@@ -1,6 +1,9 @@
 #include "engine/run_scope.h"
 
+#include "engine/calls.h"
 #include "engine/loops.h"
+#include "engine/plugin/check_value.h"
+#include "engine/template.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -20,7 +23,73 @@ Result<Value> Descend(const Value& v, const std::vector<std::string>& path, size
   return *cur;
 }
 
+namespace {
+
+// What a call's `with` sees: the run as seen from the frame the call is written in.
+class FrameScope final : public EvalScope {
+ public:
+  FrameScope(const RunScope& run, std::string frame, const StepDecl* loop_step)
+      : run_(run), frame_(std::move(frame)), loop_step_(loop_step) {}
+  Result<Value> Lookup(const std::vector<std::string>& path) const override {
+    return run_.LookupIn(frame_, loop_step_, false, path);
+  }
+  bool StatusFunction(const std::string& name) const override { return run_.StatusFunction(name); }
+  bool Peeking() const override { return run_.Peeking(); }
+  std::optional<bool> PeekedStatus(const std::string& name) const override {
+    return run_.PeekedStatus(name);
+  }
+  std::optional<std::string> RunBase() const override { return run_.RunBase(); }
+
+ private:
+  const RunScope& run_;
+  std::string frame_;
+  const StepDecl* loop_step_;
+};
+
+}  // namespace
+
 Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
+  const StepDecl* step = step_ >= 0 ? &rb_.steps[step_] : nullptr;
+  return LookupIn(step != nullptr ? EvalFrame(rb_, *step) : std::string(), step, true, path);
+}
+
+Result<Value> RunScope::CallParam(const std::string& frame,
+                                  const std::vector<std::string>& path) const {
+  auto call = rb_.calls.find(frame);
+  if (call == rb_.calls.end()) return Status::Error("unknown call '" + frame + "'");
+  const Runbook& callee = *call->second.callee;
+  if (path.size() < 2) {  // the whole context
+    Value::Map all;
+    for (const ParamSpec& p : callee.params) {
+      auto v = CallParam(frame, {"params", p.name});
+      if (!v.ok()) continue;
+      if (v.value().is_unknown()) return Value::Unknown("${{ params }}");
+      all[p.name] = v.value();
+    }
+    return Value(std::move(all));
+  }
+  const ParamSpec* spec = callee.FindParam(path[1]);
+  if (spec == nullptr) return Status::Error("param '" + path[1] + "' is not set");
+  const TNode* given = nullptr;
+  for (const auto& [key, node] : call->second.with.entries)
+    if (key == path[1]) given = &node;
+  if (given == nullptr) {
+    if (spec->default_value.is_null())
+      return Status::Error("param '" + path[1] + "' of " + callee.path() + " is not set");
+    return Descend(spec->default_value, path, 2);
+  }
+  const StepDecl* start = rb_.FindStep(call->second.start_id);
+  FrameScope scope(*this, call->second.parent, start);
+  auto v = ResolveTree(*given, scope);
+  if (!v.ok()) return v.status();
+  if (v.value().has_unknown()) return Descend(v.value(), path, 2);
+  if (std::string error = CheckValue(*spec, v.value()); !error.empty())
+    return Status::Error("param '" + path[1] + "' of " + callee.path() + ": " + error);
+  return Descend(NormaliseValue(*spec, v.value()), path, 2);
+}
+
+Result<Value> RunScope::LookupIn(const std::string& frame, const StepDecl* loop_step, bool step_env,
+                                 const std::vector<std::string>& path) const {
   const std::string& root = path[0];
   auto from_map = [&](const Value::Map& map, const char* what) -> Result<Value> {
     if (path.size() < 2) {  // the whole context: unknown while any of it is (breakJJ JJ4)
@@ -32,11 +101,12 @@ Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
     if (it == map.end()) return Status::Error(std::string(what) + " '" + path[1] + "' is not set");
     return Descend(it->second, path, 2);
   };
-  if (root == "params") return from_map(values_.params, "param");
+  if (root == "params")
+    return frame.empty() ? from_map(values_.params, "param") : CallParam(frame, path);
   if (root == "secrets") return from_map(values_.secrets, "secret");
   if (root == "env") {
     if (path.size() < 2) return Status::Error("'env' must name a variable");
-    if (step_env_ != nullptr) {
+    if (step_env && step_env_ != nullptr) {
       auto it = step_env_->find(path[1]);
       if (it != step_env_->end()) return Descend(Value(it->second), path, 2);
     }
@@ -46,14 +116,14 @@ Result<Value> RunScope::Lookup(const std::vector<std::string>& path) const {
     if (it == values_.env.end()) return Status::Error("env '" + path[1] + "' is not set");
     return Descend(Value(it->second), path, 2);
   }
-  if (root == "steps") return StepValue(path);
+  if (root == "steps") return StepValue(frame, path);
   if (root == "run") return path.size() >= 2 ? RunValue(path[1]) : RunMap();
-  if (root == "item" || root == "index") return LoopValue(path);
+  if (root == "item" || root == "index") return LoopValue(loop_step, path);
   return Status::Error("unknown name '" + root + "'");
 }
 
-Result<Value> RunScope::LoopValue(const std::vector<std::string>& path) const {
-  const StepDecl* step = step_ >= 0 ? &rb_.steps[step_] : nullptr;
+Result<Value> RunScope::LoopValue(const StepDecl* step,
+                                  const std::vector<std::string>& path) const {
   if (step != nullptr && step->loop && step->loop_of.empty())  // plan: the loop not expanded
     return Value::Unknown("${{ " + Join(path, ".") + " }}");
   if (step == nullptr || step->loop_of.empty())
@@ -94,7 +164,7 @@ Result<Value> RunScope::ItemsValue(const std::vector<size_t>& items,
       peeked_unknown_.insert(decl.id);
       return Value::Unknown("${{ " + Join(path, ".") + " }}");
     }
-    outcomes.push_back(run.outcome);
+    outcomes.push_back(OutcomeOf(i));
     if (path[2] == "outcome") continue;
     if (Status lost = CarriedMasked(decl, run, path); !lost.ok()) {
       masked_reads_.insert(decl.id);
@@ -120,10 +190,36 @@ Result<Value> RunScope::ItemsValue(const std::vector<size_t>& items,
   return Value(std::move(all));
 }
 
-Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
-  const StepDecl* decl = path.size() >= 3 ? rb_.FindStep(path[1]) : nullptr;
+Outcome RunScope::OutcomeOf(size_t index) const {
+  const StepDecl& decl = rb_.steps[index];
+  if (decl.call_role == CallRole::kOutputs) return CallOutcome(decl.call_of);
+  return (*steps_)[index].outcome;
+}
+
+Outcome RunScope::CallOutcome(const std::string& frame) const {
+  auto call = rb_.calls.find(frame);
+  const StepDecl* start = call == rb_.calls.end() ? nullptr : rb_.FindStep(call->second.start_id);
+  const StepDecl* out = rb_.FindStep(frame);
+  if (start == nullptr || out == nullptr) return Outcome::kFailure;
+  const StepRun& began = (*steps_)[start - rb_.steps.data()];
+  if (!began.passed()) return began.outcome;
+  bool cancelled = false;
+  std::string inside = frame + ".";
+  for (size_t i = 0; i < rb_.steps.size(); ++i) {
+    if (rb_.steps[i].id.compare(0, inside.size(), inside) != 0) continue;
+    const StepRun& run = (*steps_)[i];
+    if (run.outcome == Outcome::kFailure && !run.tolerated) return Outcome::kFailure;
+    cancelled = cancelled || run.outcome == Outcome::kCancelled;
+  }
+  return cancelled ? Outcome::kCancelled : (*steps_)[out - rb_.steps.data()].outcome;
+}
+
+Result<Value> RunScope::StepValue(const std::string& frame,
+                                  const std::vector<std::string>& path) const {
+  std::string id = path.size() >= 2 ? InFrame(frame, path[1]) : std::string();
+  const StepDecl* decl = path.size() >= 3 ? rb_.FindStep(id) : nullptr;
   if (decl == nullptr && path.size() >= 3)  // a loop's: its items' (engine/loops.h)
-    if (auto loop = rb_.loops.find(path[1]); loop != rb_.loops.end())
+    if (auto loop = rb_.loops.find(id); loop != rb_.loops.end())
       return ItemsValue(loop->second, path);
   if (decl == nullptr) return Status::Error("unknown step reference '" + Join(path, ".") + "'");
   if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
@@ -139,7 +235,8 @@ Result<Value> RunScope::StepValue(const std::vector<std::string>& path) const {
     peeked_unknown_.insert(decl->id);
     return Value::Unknown("${{ " + Join(path, ".") + " }}");
   }
-  if (path[2] == "outcome") return Value(OutcomeName(run.outcome));
+  if (path[2] == "outcome")
+    return Value(OutcomeName(OutcomeOf(static_cast<size_t>(decl - rb_.steps.data()))));
   if (Status lost = CarriedMasked(*decl, run, path); !lost.ok()) {
     masked_reads_.insert(decl->id);
     return lost;

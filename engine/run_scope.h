@@ -81,18 +81,32 @@ class RunScope final : public EvalScope {
   bool NeedPassed(size_t index) const;
 
   Result<Value> Lookup(const std::vector<std::string>& path) const override;
+  // The outcome of call `frame`: its start's when it did not start; failure when one of its
+  // steps failed (not tolerated); cancelled when one was; else its outputs step's.
+  Outcome CallOutcome(const std::string& frame) const;
+  // Needs a run (steps set).
+  Outcome OutcomeOf(size_t index) const;  // a step's, a call's for its outputs step
+  // Lookup as seen from `frame` (a call's id, "" for the runbook's own steps: engine/calls.h),
+  // `item`/`index` from `loop_step` (nullptr: none), the current step's env only when
+  // `step_env`.
+  Result<Value> LookupIn(const std::string& frame, const StepDecl* loop_step, bool step_env,
+                         const std::vector<std::string>& path) const;
   bool StatusFunction(const std::string& name) const override;
   std::optional<std::string> RunBase() const override {
     return peek_ ? std::nullopt : values_.base;
   }
 
  private:
-  Result<Value> StepValue(const std::vector<std::string>& path) const;
+  Result<Value> StepValue(const std::string& frame, const std::vector<std::string>& path) const;
+  // `params.NAME...` inside call `frame`: the call's `with.NAME` evaluated where the call is
+  // written, else the used runbook's default.
+  Result<Value> CallParam(const std::string& frame, const std::vector<std::string>& path) const;
+
   // `steps.LOOP.outcome` / `.outputs[.NAME]` of a loop whose items are `items` (indices).
   Result<Value> ItemsValue(const std::vector<size_t>& items,
                            const std::vector<std::string>& path) const;
   // `item` and `index` of the step being evaluated (a loop's item).
-  Result<Value> LoopValue(const std::vector<std::string>& path) const;
+  Result<Value> LoopValue(const StepDecl* step, const std::vector<std::string>& path) const;
   Result<Value> RunValue(const std::string& field) const;
   Result<Value> RunMap() const;  // bare `run`: {id, dry_run, status, elapsed}
   bool AncestorFailed() const;

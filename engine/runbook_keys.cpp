@@ -95,7 +95,10 @@ BlockSpec TopBlock() {
                "The folder the run's relative paths resolve against, relative to this file's "
                "folder (default: this file's folder)."),
            Required(Nested("steps", T::kBlockList, "step", "The steps, a graph by needs.")),
-           Nested("finally", T::kBlockList, "step", "Steps run after the others, always.")},
+           Nested("finally", T::kBlockList, "step", "Steps run after the others, always."),
+           Key("outputs", T::kEnv,
+               "What a runbook that uses this one (uses: ./this.yaml) reads as "
+               "steps.<id>.outputs.<name>: name -> a value, ${{ }} over its steps.")},
           {}};
 }
 
@@ -119,7 +122,9 @@ BlockSpec StepBlock() {
           "a step",
           "One step: a step type and its parameters.",
           {id, Key("name", T::kString, "A name for people (default: the id)."),
-           Required(Key("uses", T::kStepType, "The step type.")),
+           Required(Key("uses", T::kStepType,
+                        "The step type, or a runbook file to run as part of this one: "
+                        "./lib/x.yaml.")),
            Key("with", T::kStepParams, "The step type's parameters."),
            Key("needs", T::kStringList, "Steps that must pass before this one."), condition,
            Key("timeout", T::kPositiveDuration, "Time allowed for one attempt."),

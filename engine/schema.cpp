@@ -157,7 +157,10 @@ Value KeyTypeSchema(const KeySpec& k, const StepRegistry& registry) {
     case KeyType::kStepType: {
       std::vector<std::string> names;
       for (const StepType* t : registry.All()) names.push_back(t->spec().type);
-      return Enum(names);
+      // Or a runbook file to use (engine/calls.h): ./ or ../ first.
+      return Obj(
+          {{"anyOf",
+            Value(L{Enum(names), Obj({{"type", Str("string")}, {"pattern", Str("^\\.\\.?/")}})})}});
     }
     case KeyType::kStepParams:
       return Obj({{"type", Str("object")}});

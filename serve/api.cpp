@@ -17,8 +17,8 @@
 #include "engine/audit/run_listing.h"
 #include "engine/audit/run_record.h"
 #include "engine/audit/unrecorded.h"
+#include "engine/calls.h"
 #include "engine/executor.h"
-#include "engine/loops.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -128,7 +128,7 @@ bool ParamsOf(const Req& req, const Runbook& rb,
     return false;
   }
   Runbook expanded = rb;  // a loop's list from these params, checked as `run` checks it
-  if (Status s = ExpandLoops(expanded, bound.value()); !s.ok()) {
+  if (Status s = ExpandRunbook(expanded, bound.value()); !s.ok()) {
     error = s.message();
     return false;
   }

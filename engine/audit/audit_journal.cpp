@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/audit/unrecorded.h"
+#include "engine/calls.h"
 #include "engine/process_tree.h"
 #include "engine/util/clock.h"
 #include "engine/util/crypto.h"
@@ -249,6 +250,8 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
       {"adopted_from", Value(context_.adopted_from)},
       {"graph", GraphValue(rb)},
   };
+  // The runbooks it uses (engine/calls.h), each file's sha256: a resume finds one edited.
+  if (Value::Map uses = UsesSha256(rb); !uses.empty()) body["uses_sha256"] = Value(std::move(uses));
   if (!context_.trigger.is_null()) body["trigger"] = context_.trigger;
   if (!context_.lost_params.empty()) body["lost_params"] = StringsValue(context_.lost_params);
   if (!context_.requested_at.empty())
@@ -390,6 +393,7 @@ Status AuditJournal::RunFinished(const RunResult& r) {
   Value::Map body{{"status", Value(r.status)},     {"signal", Value(int64_t{r.signal})},
                   {"duration_ms", Ms(r.duration)}, {"rto", Value(std::move(rto))},
                   {"rpo", Value(std::move(rpo))},  {"objectives_met", all}};
+  if (!r.calls.empty()) body["calls"] = Value(r.calls);  // engine/calls.h
   return Append("run_finished", "", 0, std::move(body));
 }
 

@@ -14,6 +14,19 @@ namespace {
 
 // Folds one event into `r`, noting an event whose content no longer gives its hash or whose
 // body is no JSON (both edits: the store writes canonical JSON under the hash).
+// A run_finished event's calls (engine/calls.h): the child runs under their parent.
+void FoldCalls(ListedRun& r, const Value& body) {
+  const Value* calls = body.Find("calls");
+  if (calls == nullptr || !calls->is_list()) return;
+  for (const Value& c : calls->as_list()) {
+    auto text = [&](const char* key) {
+      const Value* v = c.Find(key);
+      return v != nullptr ? v->ToText() : std::string();
+    };
+    r.calls.push_back({text("id"), text("uses"), text("outcome")});
+  }
+}
+
 void Fold(ListedRun& r, const AuditEvent& e) {
   if (EventHash(e) != e.hash)
     r.altered.push_back("its " + e.kind + " event #" + std::to_string(e.seq) +
@@ -24,6 +37,7 @@ void Fold(ListedRun& r, const AuditEvent& e) {
     return;
   }
   FoldIntoRow(r.row, e, body.value());
+  if (e.kind == "run_finished") FoldCalls(r, body.value());
   if (e.kind != "run_started") return;
   if (const Value* trigger = body.value().Find("trigger")) r.trigger = *trigger;
   if (const Value* user = body.value().Find("user")) r.user = user->ToText();
@@ -112,6 +126,11 @@ Value ListedRunValue(const ListedRun& r) {
   m["resumed_as"] = Value(r.resumed_as);
   m["trigger"] = r.trigger;
   m["user"] = Value(r.user);
+  Value::List calls;
+  for (const CallSummary& c : r.calls)
+    calls.push_back(Value(
+        Value::Map{{"id", Value(c.id)}, {"uses", Value(c.uses)}, {"outcome", Value(c.outcome)}}));
+  m["calls"] = Value(std::move(calls));
   return Value(std::move(m));
 }
 

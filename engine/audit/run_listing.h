@@ -13,6 +13,14 @@
 
 namespace runbook {
 
+// A used runbook's call inside a run (engine/calls.h): the child run recorded under its
+// parent, as `history` shows it.
+struct CallSummary {
+  std::string id;       // the call's step id ("dump", "dump[1]", "dump.inner")
+  std::string uses;     // the runbook file as the call names it
+  std::string outcome;  // failure when one of its steps failed; else its outputs step's
+};
+
 struct ListedRun {
   RunRow row;  // folded from the run's chained events
   // How the record disagrees with itself, one phrase each: a runs-index field that differs
@@ -27,6 +35,7 @@ struct ListedRun {
   // null from a terminal) and who (the account it ran as).
   Value trigger;
   std::string user;
+  std::vector<CallSummary> calls;  // from its run_finished, in step order (none while running)
 };
 
 struct RunListing {

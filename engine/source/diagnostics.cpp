@@ -125,11 +125,14 @@ std::string RenderText(const Diagnostic& d, const SourceText* source, bool color
 }
 
 std::string RenderTextAll(const std::vector<Diagnostic>& diags, const SourceText* source,
-                          bool color) {
+                          bool color, const Diagnostics* kept) {
   std::string out;
   for (size_t i = 0; i < diags.size() && i < kMaxShownDiagnostics; ++i) {
     const Diagnostic& d = diags[i];
-    out += RenderText(d, source && source->path == d.file ? source : nullptr, color);
+    const SourceText* own = source && source->path == d.file ? source
+                            : kept != nullptr                ? kept->SourceOf(d.file)
+                                                             : nullptr;
+    out += RenderText(d, own, color);
   }
   std::string omitted = OmittedLine(diags, kMaxShownDiagnostics);
   return omitted.empty() ? out : out + omitted + "\n";

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,9 +48,20 @@ class Diagnostics {
   // Sorted by file, line and column, so output is stable whatever order checks ran in;
   // identical ones (a mistake in a mapping merged into several steps) kept once.
   void Sort();
+  // Keeps the text of another file diagnostics may name (a runbook this one uses), so its
+  // excerpts can be shown; SourceOf finds it by path (nullptr when not kept).
+  void KeepSource(std::shared_ptr<const SourceText> source) {
+    sources_.push_back(std::move(source));
+  }
+  const SourceText* SourceOf(const std::string& path) const {
+    for (const auto& s : sources_)
+      if (s->path == path) return s.get();
+    return nullptr;
+  }
 
  private:
   std::vector<Diagnostic> items_;
+  std::vector<std::shared_ptr<const SourceText>> sources_;
 };
 
 // Rendering limits, as compilers have them (gcc -fmax-errors, clang's excerpt window): a
@@ -80,8 +92,9 @@ Excerpt MakeExcerpt(const std::string& line, int col, int length);
 std::string RenderText(const Diagnostic& d, const SourceText* source, bool color);
 // Every diagnostic of `diags` from `source`'s file, at most kMaxShownDiagnostics, then
 // OmittedLine's count.
+// `kept` (when given) has the other files' texts (Diagnostics::KeepSource).
 std::string RenderTextAll(const std::vector<Diagnostic>& diags, const SourceText* source,
-                          bool color);
+                          bool color, const Diagnostics* kept = nullptr);
 // "::error file=F,line=L,col=C::message"
 std::string RenderGithub(const Diagnostic& d);
 // A property value of a GitHub workflow command (file=...), escaped as GitHub's toolkit

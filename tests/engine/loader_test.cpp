@@ -24,7 +24,7 @@ TEST_CASE("unknown step type suggests the closest name", "[loader]") {
       Diagnose(WithSteps("  - id: a\n    uses: zzzzzz\n")) ==
       "test.yaml:5:11: error: unknown step type 'zzzzzz'; known types: approval, archive, backup, "
       "canary-compare, exec, flag-update, hash, integrity-check, log, npm-run, probe, restore, "
-      "s3-sync, service\n"
+      "s3-sync, service; or a runbook file: ./name.yaml\n"
       "    5 |     uses: zzzzzz\n"
       "      |           ^~~~~~\n");
   CHECK(Diagnose(WithSteps("  - id: a\n    uses: exce\n    with: {run: [true]}\n")) ==

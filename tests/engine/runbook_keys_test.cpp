@@ -35,6 +35,7 @@ const std::map<std::string, std::string> kValid = {
     {"runbook.max_parallel", "2"},
     {"runbook.lock", "db"},
     {"runbook.working_directory", "sub/folder"},
+    {"runbook.outputs", "{size: x}"},
     {"runbook.on", "{schedule: [{cron: '0 3 * * *'}]}"},
     {"on.schedule", "[{cron: '@daily', timezone: Europe/Madrid}]"},
     {"on.catchup", "6h"},
@@ -328,7 +329,8 @@ TEST_CASE("the runbook keys' own rules are located errors", "[runbook-keys][load
       "test.yaml:4:14: error: secret 's' needs exactly one of 'env' or 'file'\n"
       "    4 | secrets: {s: {env: A, file: /run/x}}\n"
       "      |              ^\n"
-      "test.yaml:6:5: error: step 'a' is missing required key 'uses' (the step type)\n"
+      "test.yaml:6:5: error: step 'a' is missing required key 'uses' (the step type, or a "
+      "runbook file to run as part of this one: ./lib/x.yaml)\n"
       "    6 |   - id: a\n"
       "      |     ^\n"
       "test.yaml:8:36: error: needs does not take ${{ }} expressions (it is read when the "

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/calls.h"
 #include "engine/graph.h"
-#include "engine/loops.h"
 #include "engine/process_runner.h"
 #include "engine/util/json.h"
 
@@ -81,7 +81,7 @@ Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, boo
                   CancelToken* cancel, const Clock& clock = RealClock()) {
   if (!rb) throw std::runtime_error("invalid runbook in test:\n" + rendered);
   Value::Map params = BindParams(*rb, {}).value();
-  if (Status s = ExpandLoops(*rb, params); !s.ok()) throw std::runtime_error(s.message());
+  if (Status s = ExpandRunbook(*rb, params); !s.ok()) throw std::runtime_error(s.message());
   Graph graph = BuildGraph(*rb);
   CancelToken own;
   PosixProcessRunner processes(clock);

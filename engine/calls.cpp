@@ -1,0 +1,360 @@
+#include "engine/calls.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "engine/loops.h"
+#include "engine/plugin/check_value.h"
+#include "engine/run_scope.h"
+#include "engine/template.h"
+#include "engine/util/crypto.h"
+
+namespace runbook {
+namespace {
+
+// The step types of a call (engine-owned: composition is the engine's, not a step's).
+class CallType final : public StepType {
+ public:
+  explicit CallType(StepSpec spec) : spec_(std::move(spec)) {}
+  const StepSpec& spec() const override { return spec_; }
+  std::vector<std::string> Describe(const StepParams&) const override {
+    return {"run the steps of " + spec_.type};
+  }
+  AttemptResult Run(StepContext&) const override {
+    return AttemptResult::Failure("internal error: a call of " + spec_.type +
+                                  " ran before it was expanded - please report");
+  }
+
+ private:
+  StepSpec spec_;
+};
+
+class StartType final : public StepType {
+ public:
+  explicit StartType(StepSpec spec) : spec_(std::move(spec)) {}
+  const StepSpec& spec() const override { return spec_; }
+  std::vector<std::string> Describe(const StepParams&) const override {
+    return {"start the steps of " + spec_.type};
+  }
+  AttemptResult Run(StepContext&) const override { return AttemptResult::Success(); }
+
+ private:
+  StepSpec spec_;
+};
+
+class OutputsType final : public StepType {
+ public:
+  explicit OutputsType(StepSpec spec) : spec_(std::move(spec)) {}
+  const StepSpec& spec() const override { return spec_; }
+  std::vector<std::string> Describe(const StepParams&) const override {
+    return {"publish the outputs of " + spec_.type};
+  }
+  AttemptResult Run(StepContext& ctx) const override {
+    Value::Map outputs;
+    if (ctx.params.values().is_map()) outputs = ctx.params.values().as_map();
+    return AttemptResult::Success(std::move(outputs));
+  }
+
+ private:
+  StepSpec spec_;
+};
+
+StepSpec BaseSpec(const std::string& uses_text, const std::string& summary) {
+  StepSpec s;
+  s.type = uses_text;
+  s.summary = summary;
+  s.side_effects = SideEffects::kNone;
+  s.idempotent = true;
+  s.changes_nothing = true;
+  return s;
+}
+
+// What a call's `with` gives the used runbook when the run starts: its params and its
+// call's item; anything else (a step's output, a secret) is not known yet.
+class BindScope final : public EvalScope {
+ public:
+  BindScope(const Value::Map& params, const StepDecl& call) : params_(params), call_(call) {}
+
+  Result<Value> Lookup(const std::vector<std::string>& path) const override {
+    if (path[0] == "params") {
+      if (path.size() < 2) return Value(params_);
+      auto it = params_.find(path[1]);
+      if (it == params_.end()) return Status::Error("param '" + path[1] + "' is not set");
+      return Descend(it->second, path, 2);
+    }
+    if (path[0] == "item" && !call_.loop_of.empty()) return Descend(call_.loop_item, path, 1);
+    if (path[0] == "index" && !call_.loop_of.empty())
+      return Descend(Value(static_cast<int64_t>(call_.loop_index)), path, 1);
+    return Value::Unknown("${{ " + path[0] + " }}");
+  }
+  bool StatusFunction(const std::string&) const override { return false; }
+
+ private:
+  const Value::Map& params_;
+  const StepDecl& call_;
+};
+
+// The used runbook's params as the call gives them when the run starts (Unknown where the
+// value waits for a step); a param neither given nor defaulted is left out.
+Result<Value::Map> BindCall(const StepDecl& call, const Value::Map& params) {
+  BindScope scope(params, call);
+  Value::Map out;
+  for (const ParamSpec& p : call.callee->params) {
+    const TNode* given = call.With(p.name);
+    if (given == nullptr) {
+      if (!p.default_value.is_null()) out[p.name] = p.default_value;
+      continue;
+    }
+    auto v = ResolveTree(*given, scope);
+    if (!v.ok()) return LocateError(v.status(), given->loc);
+    if (!v.value().has_unknown()) {
+      if (std::string error = CheckValue(p, v.value()); !error.empty())
+        return LocateError(Status::Error("param '" + p.name + "' of " + call.uses + ": " + error),
+                           given->loc);
+      out[p.name] = NormaliseValue(p, v.value());
+    } else {
+      out[p.name] = v.value();
+    }
+  }
+  return out;
+}
+
+std::string Prefixed(const std::string& call, const std::string& id) {
+  return id.empty() ? call : call + "." + id;
+}
+
+// A step of the used runbook (its own calls already expanded) as a step of `call`.
+StepDecl Member(StepDecl step, const std::string& call, const std::string& start,
+                const TemplateMap& callee_env) {
+  bool root = step.needs.empty() && !step.is_finally;
+  bool own_name = step.name != step.id;
+  step.id = Prefixed(call, step.id);
+  if (!own_name) step.name = step.id;
+  for (std::string& need : step.needs) need = Prefixed(call, need);
+  if (root) {
+    step.needs.push_back(start);
+    step.needs_loc.push_back(step.loc);
+  }
+  if (!step.loop_of.empty()) step.loop_of = Prefixed(call, step.loop_of);
+  step.call_of = Prefixed(call, step.call_of);
+  if (step.call_role == CallRole::kNone) step.call_role = CallRole::kMember;
+  step.rto = RtoMark::kNone;  // the used runbook's RTO marks are for running it alone
+  if (!callee_env.empty()) {  // its runbook-level env, under the step's own
+    TemplateMap env;
+    for (const auto& [name, value] : callee_env) {
+      bool own = std::any_of(step.env.begin(), step.env.end(),
+                             [&](const auto& kv) { return kv.first == name; });
+      if (!own) env.emplace_back(name, value);
+    }
+    env.insert(env.end(), step.env.begin(), step.env.end());
+    step.env = std::move(env);
+  }
+  return step;
+}
+
+StepDecl StartOf(const StepDecl& call) {
+  StepDecl start;
+  start.id = call.id + kCallStartSuffix;
+  start.name = call.name == call.id ? start.id : call.name;
+  start.uses = call.uses;
+  start.type = call.callee->start_type.get();
+  start.with.kind = TNode::Kind::kMap;
+  start.needs = call.needs;
+  start.needs_loc = call.needs_loc;
+  start.condition = call.condition;
+  start.condition_has_status = call.condition_has_status;
+  start.idempotent = true;
+  start.loop = call.loop;
+  start.loop_of = call.loop_of;
+  start.loop_index = call.loop_index;
+  start.loop_item = call.loop_item;
+  start.callee = call.callee;
+  start.call_of = call.id;
+  start.call_role = CallRole::kStart;
+  start.loc = call.loc;
+  start.id_loc = call.id_loc;
+  start.uses_loc = call.uses_loc;
+  start.with_loc = call.with_loc;
+  return start;
+}
+
+// The condition of every outputs step: the call's steps neither failed nor were cancelled.
+const TNode& OutputsCondition() {
+  static const TNode node = [] {
+    TNode n;
+    n.kind = TNode::Kind::kTemplate;
+    n.text = "${{ !failure() && !cancelled() }}";
+    ExprError error;
+    n.tmpl = *ParseTemplate(n.text, error);
+    return n;
+  }();
+  return node;
+}
+
+StepDecl OutputsOf(const StepDecl& call, std::vector<std::string> needs) {
+  StepDecl out;
+  out.id = call.id;
+  out.name = call.name;
+  out.uses = call.uses;
+  out.type = call.callee->outputs_type.get();
+  out.with.kind = TNode::Kind::kMap;
+  for (const auto& [name, value] : call.callee->outputs) out.with.entries.emplace_back(name, value);
+  out.needs = std::move(needs);
+  out.needs_loc.assign(out.needs.size(), call.loc);
+  out.condition = OutputsCondition();
+  out.condition_has_status = true;
+  out.idempotent = true;
+  out.loop_of = call.loop_of;  // a loop's items are its calls' outputs steps (rb.loops)
+  out.loop_index = call.loop_index;
+  out.loop_item = call.loop_item;
+  out.callee = call.callee;
+  out.call_of = call.id;
+  out.call_role = CallRole::kOutputs;
+  out.loc = call.loc;
+  out.id_loc = call.id_loc;
+  out.uses_loc = call.uses_loc;
+  out.with_loc = call.callee->outputs_loc;
+  return out;
+}
+
+void IndexLoops(Runbook& rb) {
+  rb.loops.clear();
+  for (size_t i = 0; i < rb.steps.size(); ++i) {
+    const StepDecl& s = rb.steps[i];
+    if (!s.loop_of.empty() && s.call_role != CallRole::kStart) rb.loops[s.loop_of].push_back(i);
+  }
+}
+
+Status ExpandAt(Runbook& rb, const Value::Map& params, bool plan_unset, int depth);
+
+// The steps `call` stands for: start, members, outputs; its finally steps to `finally`.
+Status ExpandCall(const StepDecl& call, const Value::Map& params, bool plan_unset, int depth,
+                  std::vector<StepDecl>& out, std::vector<StepDecl>& finally,
+                  std::unordered_map<std::string, CallFrame>& calls) {
+  if (depth >= kMaxCallDepth)
+    return LocateError(Status::Error("uses " + call.uses + ": runbooks call each other more than " +
+                                     std::to_string(kMaxCallDepth) + " deep"),
+                       call.uses_loc);
+  auto bound = BindCall(call, params);
+  if (!bound.ok()) return bound.status();
+  Runbook child = *call.callee;
+  if (Status s = ExpandLoops(child, bound.value(), plan_unset); !s.ok()) return s;
+  if (Status s = ExpandAt(child, bound.value(), plan_unset, depth + 1); !s.ok()) return s;
+  StepDecl start = StartOf(call);
+  std::vector<std::string> members;
+  out.push_back(start);
+  for (size_t i = 0; i < child.steps.size(); ++i) {
+    StepDecl m = Member(std::move(child.steps[i]), call.id, start.id, child.env);
+    if (i < child.finally_begin) {
+      members.push_back(m.id);
+      out.push_back(std::move(m));
+    } else {
+      finally.push_back(std::move(m));
+    }
+  }
+  out.push_back(OutputsOf(call, std::move(members)));
+  for (auto& [id, frame] : child.calls) {
+    CallFrame f = std::move(frame);
+    f.id = Prefixed(call.id, f.id);
+    f.parent = Prefixed(call.id, f.parent);
+    f.start_id = Prefixed(call.id, f.start_id);
+    calls[f.id] = std::move(f);
+  }
+  CallFrame frame;
+  frame.id = call.id;
+  frame.callee = call.callee;
+  frame.with = call.with;
+  frame.start_id = start.id;
+  calls[call.id] = std::move(frame);
+  return Status::Ok();
+}
+
+Status ExpandAt(Runbook& rb, const Value::Map& params, bool plan_unset, int depth) {
+  bool any = std::any_of(rb.steps.begin(), rb.steps.end(), [](const StepDecl& s) {
+    return s.callee && s.call_role == CallRole::kNone;
+  });
+  if (!any) return Status::Ok();
+  std::vector<StepDecl> out, finally;
+  size_t finally_begin = rb.steps.size();
+  for (size_t i = 0; i < rb.steps.size(); ++i) {
+    if (i == rb.finally_begin) finally_begin = out.size();
+    StepDecl& s = rb.steps[i];
+    if (!s.callee || s.call_role != CallRole::kNone || (s.loop && s.loop_of.empty())) {
+      out.push_back(std::move(s));  // a loop not expanded (plan) stays one step
+      continue;
+    }
+    if (Status st = ExpandCall(s, params, plan_unset, depth, out, finally, rb.calls); !st.ok())
+      return st;
+    if (out.size() + finally.size() > kMaxExpandedSteps)
+      return LocateError(Status::Error("uses " + s.uses + ": the run would have over " +
+                                       std::to_string(kMaxExpandedSteps) +
+                                       " steps once its runbooks are expanded"),
+                         s.uses_loc);
+  }
+  if (rb.finally_begin >= rb.steps.size()) finally_begin = out.size();
+  for (StepDecl& f : finally) out.push_back(std::move(f));
+  rb.steps = std::move(out);
+  rb.finally_begin = finally_begin;
+  rb.IndexSteps();
+  IndexLoops(rb);
+  return Status::Ok();
+}
+
+SideEffects Strongest(SideEffects a, SideEffects b) {
+  return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
+}
+
+}  // namespace
+
+bool UsesRunbookFile(const std::string& uses) {
+  return uses.rfind("./", 0) == 0 || uses.rfind("../", 0) == 0;
+}
+
+void MakeCallTypes(Runbook& callee, const std::string& uses_text) {
+  StepSpec call = BaseSpec(uses_text, "the steps of runbook " + uses_text);
+  call.params = callee.params;
+  bool idempotent = true;
+  SideEffects effects = SideEffects::kNone;
+  for (const StepDecl& s : callee.steps) {
+    if (s.type == nullptr) continue;
+    effects = Strongest(effects, s.type->spec().side_effects);
+    idempotent = idempotent && s.Idempotent();
+  }
+  call.side_effects = effects;
+  call.idempotent = idempotent;
+  call.changes_nothing = false;
+  StepSpec outputs = BaseSpec(uses_text, "the outputs of runbook " + uses_text);
+  for (const auto& [name, value] : callee.outputs) {
+    call.outputs.push_back({name, ParamType::kAny, "output '" + name + "' of " + uses_text});
+    outputs.params.push_back({name, ParamType::kAny, "", false, {}, {}, {}, {}});
+  }
+  outputs.outputs = call.outputs;
+  callee.call_type = std::make_shared<CallType>(std::move(call));
+  callee.start_type =
+      std::make_shared<StartType>(BaseSpec(uses_text, "the start of runbook " + uses_text));
+  callee.outputs_type = std::make_shared<OutputsType>(std::move(outputs));
+}
+
+Status ExpandCalls(Runbook& rb, const Value::Map& params, bool plan_unset) {
+  return ExpandAt(rb, params, plan_unset, 0);
+}
+
+Status ExpandRunbook(Runbook& rb, const Value::Map& params, bool plan_unset) {
+  if (Status s = ExpandLoops(rb, params, plan_unset); !s.ok()) return s;
+  return ExpandCalls(rb, params, plan_unset);
+}
+
+Value::Map UsesSha256(const Runbook& rb) {
+  Value::Map out;
+  for (const auto& source : rb.used_sources) out[source->path] = Value(Sha256Hex(source->text));
+  return out;
+}
+
+std::string EvalFrame(const Runbook& rb, const StepDecl& step) {
+  if (step.call_role != CallRole::kStart) return step.call_of;
+  auto it = rb.calls.find(step.call_of);
+  return it == rb.calls.end() ? "" : it->second.parent;
+}
+
+}  // namespace runbook

@@ -186,11 +186,16 @@ bool FailingSteps(const Value& plan, const Redactor& redactor) {
 // A Mermaid node id for step `id`: Mermaid reads brackets as a node's shape (`d[0]` drew node
 // `d`: break19 L4) and `-` as an edge, so a loop item `ID[N]` is `ID__N` and `-` is `_` (a step
 // that is itself named `ID__N` or `a_b` beside `a-b` would share a node; its label tells).
+// A used runbook's steps (engine/calls.h) `X.id` and `X.@start` are `X___id`, `X____at_start`.
 std::string MermaidId(const std::string& id) {
   std::string out;
   for (char c : id) {
     if (c == '-' || c == '[')
       out += c == '[' ? "__" : "_";
+    else if (c == '.')
+      out += "___";
+    else if (c == '@')
+      out += "_at_";
     else if (c != ']')
       out += c;
   }

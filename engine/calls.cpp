@@ -1,6 +1,7 @@
 #include "engine/calls.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 #include <vector>
 
@@ -347,7 +348,15 @@ Status ExpandRunbook(Runbook& rb, const Value::Map& params, bool plan_unset) {
 
 Value::Map UsesSha256(const Runbook& rb) {
   Value::Map out;
-  for (const auto& source : rb.used_sources) out[source->path] = Value(Sha256Hex(source->text));
+  // By path from the runbook's folder: the same files whichever folder the run was started in
+  // (`run p.yaml` there, `resume` here with the absolute path).
+  std::error_code ec;
+  std::filesystem::path folder = std::filesystem::absolute(rb.path(), ec).parent_path();
+  for (const auto& source : rb.used_sources) {
+    std::filesystem::path used = std::filesystem::absolute(source->path, ec);
+    out[used.lexically_normal().lexically_relative(folder.lexically_normal()).string()] =
+        Value(Sha256Hex(source->text));
+  }
   return out;
 }
 

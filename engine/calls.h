@@ -65,7 +65,8 @@ Status ExpandRunbook(Runbook& rb, const Value::Map& params, bool plan_unset = fa
 // call's own, written where the call is: the call's parent frame). "" for the runbook's own.
 std::string EvalFrame(const Runbook& rb, const StepDecl& step);
 
-// The sha256 (hex) of each file `rb` uses, directly or not, by path as loaded: recorded with
+// The sha256 (hex) of each file `rb` uses, directly or not, by its path from rb's folder
+// ("lib/x.yaml"): recorded with
 // a run (`uses_sha256`), so a resume finds a used runbook edited since as it finds the
 // runbook itself edited. Empty when it uses none.
 Value::Map UsesSha256(const Runbook& rb);

@@ -26,7 +26,7 @@ Yaml12.yaml_implicit_resolvers = {
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 Yaml12.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile("^(?:true|false)$"), list("tf"))
 
-runbooks = sorted(glob.glob(f"{source}/runbooks/*.yaml"))
+runbooks = sorted(glob.glob(f"{source}/runbooks/*.yaml") + glob.glob(f"{source}/runbooks/lib/*.yaml"))
 assert runbooks, "no runbooks found"
 for path in runbooks:
     with open(path) as f:

@@ -22,7 +22,7 @@ TEST_CASE("a dry run of the shipped restore with no off-site copy fails at fetch
   CHECK(dry.exit_code == 1);
   CHECK_THAT(dry.err, Catch::Contains("would fail: ") && Catch::Contains(dir + "/no-such-copy") &&
                           Catch::Contains("would fail: no folder"));
-  CHECK_THAT(dry.err, Catch::Matches("[\\s\\S]*\\nfetch +failure +1 [\\s\\S]*"));
+  CHECK_THAT(dry.err, Catch::Matches("[\\s\\S]*\\ndump.fetch +failure +1 [\\s\\S]*"));
   CHECK_THAT(dry.err, Catch::Matches("[\\s\\S]*\\nrestore +skipped +0 [\\s\\S]*"));
   CHECK_THAT(dry.err, Catch::Contains(": failure in ") &&
                           Catch::Contains("(nothing was run; a step would fail, above)"));

@@ -225,7 +225,7 @@ TEST_CASE("plan shows whether each step is idempotent, the shipped runbooks' che
     return by_id;
   };
   auto restore = idempotent("restore.yaml");
-  for (const char* check : {"newest", "test-ci", "restore"}) CHECK(restore.at(check));
+  for (const char* check : {"dump.newest", "test-ci", "restore"}) CHECK(restore.at(check));
   // They place orders in the restored production database (breakN N30).
   CHECK_FALSE(restore.at("test-contract"));
   CHECK_FALSE(restore.at("synthetic"));

@@ -28,15 +28,16 @@ const std::string kAws =
 std::string DemoRoot() {
   std::string root = TempDir(), demo = kSource + "/examples/demo-backend";
   REQUIRE(Shell("test -d " + demo + "/node_modules/better-sqlite3").exit_code == 0);
-  Command c = Shell("set -e; cd " + root + " && mkdir -p backend runbooks .runbook/keys && cp " +
-                    kSource + "/runbooks/*.yaml runbooks/ && cp -r " + demo + "/src " + demo +
-                    "/scripts " + demo + "/test " + demo + "/config " + demo + "/package.json " +
-                    demo + "/package-lock.json backend/ && ln -s " + demo +
-                    "/node_modules backend/node_modules && openssl genpkey -algorithm ed25519 "
-                    "-out .runbook/keys/backup-signing.pem && openssl pkey -in "
-                    ".runbook/keys/backup-signing.pem -pubout -out "
-                    ".runbook/keys/backup-signing.pub.pem && cd backend && npm run --silent seed "
-                    "-- --force");
+  Command c =
+      Shell("set -e; cd " + root + " && mkdir -p backend runbooks .runbook/keys && cp " + kSource +
+            "/runbooks/*.yaml runbooks/ && cp -r " + kSource + "/runbooks/lib runbooks/ && cp -r " +
+            demo + "/src " + demo + "/scripts " + demo + "/test " + demo + "/config " + demo +
+            "/package.json " + demo + "/package-lock.json backend/ && ln -s " + demo +
+            "/node_modules backend/node_modules && openssl genpkey -algorithm ed25519 "
+            "-out .runbook/keys/backup-signing.pem && openssl pkey -in "
+            ".runbook/keys/backup-signing.pem -pubout -out "
+            ".runbook/keys/backup-signing.pub.pem && cd backend && npm run --silent seed "
+            "-- --force");
   INFO(c.err);
   REQUIRE(c.exit_code == 0);
   return root;
@@ -156,13 +157,14 @@ TEST_CASE("seed as code: backup under write load to S3, drill from the bucket, R
   CHECK(verify.exit_code == 0);
   Command run_md = Shell("cd " + root + " && " + Binary() + " report " +
                          run.Find("run_id")->ToText() + " --audit-db audit.db --format md");
-  CHECK(run_md.out.find("- `integrity.integrity = ok: 100 % (4 tables, ") != std::string::npos);
+  CHECK(run_md.out.find("- `dump.integrity.integrity = ok: 100 % (4 tables, ") !=
+        std::string::npos);
   Command html = Shell("cd " + root + " && " + Binary() + " report " +
                        run.Find("run_id")->ToText() + " --audit-db audit.db --format html");
   CHECK(html.out.find("drill") != std::string::npos);
   CHECK(html.out.find("service 'backend' (pid ") != std::string::npos);  // and how it stopped
   CHECK(html.out.find("stopped with SIGTERM (exit code 0)") != std::string::npos);
-  CHECK(html.out.find("<li><code>integrity.integrity = ok: 100 % (4 tables, ") !=
+  CHECK(html.out.find("<li><code>dump.integrity.integrity = ok: 100 % (4 tables, ") !=
         std::string::npos);
 }
 
@@ -191,7 +193,7 @@ TEST_CASE("seed as code: a corrupted dump in the bucket stops the drill before a
   Command drill =
       RunShipped(root, "drill", S3Sets(s3) + " --set port=" + std::to_string(FreePort()));
   CHECK(drill.exit_code == 1);
-  CHECK(drill.err.find("FAIL verify") != std::string::npos);
+  CHECK(drill.err.find("FAIL dump.verify") != std::string::npos);
   CHECK(drill.err.find("sha256") != std::string::npos);
   CHECK(drill.err.find("skip restore") != std::string::npos);
   CHECK(drill.err.find("skip backend") != std::string::npos);

@@ -33,6 +33,16 @@ struct PlanOptions {
 int CmdPlan(const StepRegistry& registry, const PlanOptions& o);
 int CmdGraph(const StepRegistry& registry, const PlanOptions& o);
 
+// `runbook test FILE`: the scenarios beside the runbook (FILE.test.yaml, or --scenarios), each
+// run with scripted steps (engine/testing/scenario_run.h). Exit 0 when every scenario ends as
+// it expects, 1 when one does not, 2 when the runbook or the scenario file is invalid.
+struct TestOptions {
+  std::string file;
+  std::string scenarios;        // "" : ScenarioPathOf(file)
+  std::string format = "text";  // text | json
+};
+int CmdTest(const StepRegistry& registry, const TestOptions& o);
+
 struct RunCliOptions {
   std::string file;
   std::vector<std::string> sets;

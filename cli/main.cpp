@@ -141,6 +141,14 @@ int Main(int argc, char** argv) {
   g->add_option("--format", graph.format, "dot or mermaid")
       ->check(CLI::IsMember({"dot", "mermaid"}));
 
+  TestOptions test;
+  auto* ts = app.add_subcommand(
+      "test",
+      "run a runbook's scenarios (FILE.test.yaml) with scripted steps; coverage of its branches");
+  ts->add_option("file", test.file, "runbook file")->required();
+  ts->add_option("--scenarios", test.scenarios, "the scenario file (default: FILE.test.yaml)");
+  ts->add_option("--format", test.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
   RunCliOptions run;
   run.notifier = notifier.get();
   auto* r = app.add_subcommand("run", "run a runbook");
@@ -291,6 +299,7 @@ int Main(int argc, char** argv) {
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);
+  if (ts->parsed()) return CmdTest(registry, test);
   if (sd->parsed()) return CmdSchedule(registry, schedule);
   if (sv->parsed()) return CmdServe(registry, serve);
   if (ta->parsed()) return CmdTokenAdd(token_name, token_roles, token_file);

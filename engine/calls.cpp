@@ -360,6 +360,24 @@ Value::Map UsesSha256(const Runbook& rb) {
   return out;
 }
 
+Outcome CallOutcomeOf(const Runbook& rb, const std::vector<StepRun>& runs,
+                      const std::string& frame) {
+  auto call = rb.calls.find(frame);
+  const StepDecl* start = call == rb.calls.end() ? nullptr : rb.FindStep(call->second.start_id);
+  const StepDecl* out = rb.FindStep(frame);
+  if (start == nullptr || out == nullptr) return Outcome::kFailure;
+  const StepRun& began = runs[static_cast<size_t>(start - rb.steps.data())];
+  if (!began.passed()) return began.outcome;
+  bool cancelled = false;
+  std::string inside = frame + ".";
+  for (size_t i = 0; i < rb.steps.size() && i < runs.size(); ++i) {
+    if (rb.steps[i].id.compare(0, inside.size(), inside) != 0) continue;
+    if (runs[i].outcome == Outcome::kFailure && !runs[i].tolerated) return Outcome::kFailure;
+    cancelled = cancelled || runs[i].outcome == Outcome::kCancelled;
+  }
+  return cancelled ? Outcome::kCancelled : runs[static_cast<size_t>(out - rb.steps.data())].outcome;
+}
+
 std::string EvalFrame(const Runbook& rb, const StepDecl& step) {
   if (step.call_role != CallRole::kStart) return step.call_of;
   auto it = rb.calls.find(step.call_of);

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "engine/model.h"
+#include "engine/plan.h"
 #include "engine/util/status.h"
 #include "engine/util/value.h"
 
@@ -70,6 +71,12 @@ std::string EvalFrame(const Runbook& rb, const StepDecl& step);
 // a run (`uses_sha256`), so a resume finds a used runbook edited since as it finds the
 // runbook itself edited. Empty when it uses none.
 Value::Map UsesSha256(const Runbook& rb);
+
+// The outcome of call `frame` in a run whose steps ended as `runs` (rb.steps' order): its
+// start's when it did not start; failure when one of its steps failed (not tolerated);
+// cancelled when one was; else its outputs step's. What `steps.X.outcome` and history say.
+Outcome CallOutcomeOf(const Runbook& rb, const std::vector<StepRun>& runs,
+                      const std::string& frame);
 
 // `id` as written in `frame` ("verify" in "dump" is "dump.verify").
 inline std::string InFrame(const std::string& frame, const std::string& id) {

@@ -197,21 +197,7 @@ Outcome RunScope::OutcomeOf(size_t index) const {
 }
 
 Outcome RunScope::CallOutcome(const std::string& frame) const {
-  auto call = rb_.calls.find(frame);
-  const StepDecl* start = call == rb_.calls.end() ? nullptr : rb_.FindStep(call->second.start_id);
-  const StepDecl* out = rb_.FindStep(frame);
-  if (start == nullptr || out == nullptr) return Outcome::kFailure;
-  const StepRun& began = (*steps_)[start - rb_.steps.data()];
-  if (!began.passed()) return began.outcome;
-  bool cancelled = false;
-  std::string inside = frame + ".";
-  for (size_t i = 0; i < rb_.steps.size(); ++i) {
-    if (rb_.steps[i].id.compare(0, inside.size(), inside) != 0) continue;
-    const StepRun& run = (*steps_)[i];
-    if (run.outcome == Outcome::kFailure && !run.tolerated) return Outcome::kFailure;
-    cancelled = cancelled || run.outcome == Outcome::kCancelled;
-  }
-  return cancelled ? Outcome::kCancelled : (*steps_)[out - rb_.steps.data()].outcome;
+  return CallOutcomeOf(rb_, *steps_, frame);
 }
 
 Result<Value> RunScope::StepValue(const std::string& frame,

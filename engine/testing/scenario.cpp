@@ -1,0 +1,174 @@
+#include "engine/testing/scenario.h"
+
+#include "engine/loader.h"
+#include "engine/loader_fields.h"
+#include "engine/source/snode_value.h"
+#include "engine/source/yaml_reader.h"
+#include "engine/util/json.h"
+
+namespace runbook {
+namespace {
+
+const std::vector<std::string> kOutcomeWords = {"success", "failure", "timeout", "decline"};
+
+std::optional<ScriptedAttempt::Kind> KindNamed(const std::string& word) {
+  if (word == "success") return ScriptedAttempt::Kind::kSuccess;
+  if (word == "failure") return ScriptedAttempt::Kind::kFailure;
+  if (word == "timeout") return ScriptedAttempt::Kind::kTimeout;
+  if (word == "decline") return ScriptedAttempt::Kind::kDecline;
+  return std::nullopt;
+}
+
+// `success`, `failure`, `timeout`, `decline`, or a mapping: `outcome` (default success),
+// `error`, `outputs`.
+std::optional<ScriptedAttempt> ReadAttempt(FieldReader& r, const SNode& node) {
+  ScriptedAttempt a;
+  if (node.is_scalar()) {
+    auto kind = r.Choice(node, "a scripted outcome", kOutcomeWords);
+    if (!kind) return std::nullopt;
+    a.kind = *KindNamed(*kind);
+    return a;
+  }
+  if (!r.ExpectMap(node, "a scripted outcome")) return std::nullopt;
+  r.CheckKeys(node, {"outcome", "error", "outputs"}, "a scripted outcome");
+  if (const SNode* o = node.Get("outcome")) {
+    auto kind = r.Choice(*o, "outcome", kOutcomeWords);
+    if (!kind) return std::nullopt;
+    a.kind = *KindNamed(*kind);
+  }
+  if (const SNode* e = node.Get("error")) a.error = e->text;
+  if (const SNode* o = node.Get("outputs")) {
+    if (!r.ExpectMap(*o, "outputs")) return std::nullopt;
+    if (a.kind != ScriptedAttempt::Kind::kSuccess)
+      r.Error(o->loc, "outputs are for an attempt that succeeds");
+    a.outputs = ToValue(*o).as_map();
+    a.has_outputs = true;
+  }
+  return a;
+}
+
+// A step's script: one outcome for every attempt, or `attempts: [...]`.
+std::optional<StepScript> ReadScript(FieldReader& r, const SNode& node) {
+  StepScript s;
+  s.loc = node.loc;
+  const SNode* list = node.is_map() ? node.Get("attempts") : nullptr;
+  if (list == nullptr) {
+    auto a = ReadAttempt(r, node);
+    if (!a) return std::nullopt;
+    s.attempts.push_back(std::move(*a));
+    return s;
+  }
+  r.CheckKeys(node, {"attempts"}, "a step's script (attempts: with nothing beside it)");
+  if (!list->is_seq() || list->items.empty()) {
+    r.Error(list->loc, "attempts must be a list of outcomes, the first attempt's first");
+    return std::nullopt;
+  }
+  for (const SNode& item : list->items) {
+    auto a = ReadAttempt(r, item);
+    if (!a) return std::nullopt;
+    s.attempts.push_back(std::move(*a));
+  }
+  return s;
+}
+
+void ReadSteps(FieldReader& r, const SNode& node, std::map<std::string, StepScript>& out) {
+  if (!r.ExpectMap(node, "steps")) return;
+  for (const auto& [key, value] : node.entries) {
+    auto s = ReadScript(r, value);
+    if (!s) continue;
+    s->loc = key.loc;
+    out[key.text] = std::move(*s);
+  }
+}
+
+void ReadExpect(FieldReader& r, const SNode& node, Expectation& out) {
+  if (!r.ExpectMap(node, "expect")) return;
+  r.CheckKeys(node, {"status", "steps", "attempts"}, "expect");
+  if (const SNode* s = node.Get("status")) {
+    out.status = r.Choice(*s, "expect.status", {"success", "failure", "cancelled"});
+    out.status_loc = s->loc;
+  }
+  if (const SNode* steps = node.Get("steps"); steps && r.ExpectMap(*steps, "expect.steps")) {
+    for (const auto& [key, value] : steps->entries) {
+      auto word = r.Choice(value, "the outcome of step '" + key.text + "'",
+                           {"success", "warning", "failure", "skipped", "cancelled"});
+      if (!word) continue;
+      out.outcomes.emplace_back(key.text, *word);
+      out.outcome_locs.push_back(key.loc);
+    }
+  }
+  if (const SNode* a = node.Get("attempts"); a && r.ExpectMap(*a, "expect.attempts")) {
+    for (const auto& [key, value] : a->entries) {
+      auto n = r.Integer(value, "the attempts of step '" + key.text + "'");
+      if (!n) continue;
+      out.attempts.emplace_back(key.text, static_cast<int>(*n));
+      out.attempt_locs.push_back(key.loc);
+    }
+  }
+}
+
+void ReadParams(FieldReader& r, const SNode& node,
+                std::vector<std::pair<std::string, std::string>>& out) {
+  if (!r.ExpectMap(node, "params")) return;
+  for (const auto& [key, value] : node.entries)  // as --set gives them: text, JSON for the rest
+    out.emplace_back(key.text, value.is_scalar() ? value.text : ToJson(ToValue(value)));
+}
+
+void ReadScenario(FieldReader& r, const SNode& node, ScenarioFile& file) {
+  if (!r.ExpectMap(node, "a scenario")) return;
+  r.CheckKeys(node, {"name", "params", "steps", "expect"}, "a scenario");
+  Scenario s;
+  s.loc = node.loc;
+  if (const SNode* n = node.Get("name"))
+    s.name = n->text;
+  else
+    r.Error(node.loc, "a scenario needs a name (what it proves)");
+  if (const SNode* p = node.Get("params")) ReadParams(r, *p, s.params);
+  if (const SNode* st = node.Get("steps")) ReadSteps(r, *st, s.steps);
+  if (const SNode* e = node.Get("expect"))
+    ReadExpect(r, *e, s.expect);
+  else
+    r.Error(node.loc, "scenario '" + s.name + "' has no expect: it would prove nothing");
+  for (const Scenario& other : file.scenarios)
+    if (other.name == s.name && !s.name.empty())
+      r.Error(node.loc, "a second scenario named '" + s.name + "'");
+  file.scenarios.push_back(std::move(s));
+}
+
+}  // namespace
+
+std::string ScenarioPathOf(const std::string& runbook_path) {
+  std::string stem = runbook_path;
+  for (const char* ext : {".yaml", ".yml"}) {
+    std::string e = ext;
+    if (stem.size() > e.size() && stem.compare(stem.size() - e.size(), e.size(), e) == 0) {
+      stem.resize(stem.size() - e.size());
+      break;
+    }
+  }
+  return stem + ".test.yaml";
+}
+
+std::optional<ScenarioFile> LoadScenarioFile(const std::string& path, Diagnostics& diags) {
+  ScenarioFile file;
+  if (!ReadRunbookSource(path, file.source, diags)) return std::nullopt;
+  std::optional<SNode> root = ReadYaml(file.source, diags);
+  if (!root) return std::nullopt;
+  FieldReader r(file.source, diags);
+  if (!r.ExpectMap(*root, "a scenario file")) return std::nullopt;
+  r.CheckKeys(*root, {"defaults", "scenarios"}, "a scenario file");
+  if (const SNode* d = root->Get("defaults"); d && r.ExpectMap(*d, "defaults")) {
+    r.CheckKeys(*d, {"steps"}, "defaults");
+    if (const SNode* s = d->Get("steps")) ReadSteps(r, *s, file.defaults);
+  }
+  const SNode* list = root->Get("scenarios");
+  if (list == nullptr || !list->is_seq() || list->items.empty())
+    r.Error(list ? list->loc : root->loc, "a scenario file needs scenarios: a list of them");
+  else
+    for (const SNode& item : list->items) ReadScenario(r, item, file);
+  diags.Sort();
+  if (diags.has_errors()) return std::nullopt;
+  return file;
+}
+
+}  // namespace runbook

@@ -1,0 +1,181 @@
+#include "engine/testing/scenario_run.h"
+
+#include <algorithm>
+
+#include "engine/calls.h"
+#include "engine/executor.h"
+#include "engine/graph.h"
+#include "engine/process_runner.h"
+#include "engine/testing/scripted_step.h"
+#include "engine/util/strings.h"
+
+namespace runbook {
+
+void Coverage::Branch(const std::string& what, bool taken) {
+  auto [it, added] = branches_.emplace(what, taken);
+  if (added) order_.push_back(what);
+  it->second = it->second || taken;
+}
+
+void Coverage::Observe(const Runbook& rb, const RunResult& result) {
+  for (size_t i = 0; i < rb.steps.size() && i < result.steps.size(); ++i) {
+    const StepDecl& s = rb.steps[i];
+    const StepRun& run = result.steps[i];
+    bool ran = !run.attempts.empty();
+    if (s.condition && s.call_role != CallRole::kOutputs) {
+      Branch(s.id + " if: true", ran);
+      Branch(s.id + " if: false", run.skipped_by_condition);
+    }
+    if (s.retry.max_attempts > 1) Branch(s.id + " retried", run.attempts.size() > 1);
+    if (s.continue_on_error != ContinueOnError::kNo)
+      Branch(s.id + " failure tolerated", (run.outcome == Outcome::kFailure && run.tolerated) ||
+                                              run.outcome == Outcome::kWarning);
+    if (s.is_finally) {
+      Branch(s.id + " after a failed run", ran && result.status == "failure");
+      Branch(s.id + " after a successful run", ran && result.status == "success");
+    }
+  }
+}
+
+size_t Coverage::covered() const {
+  return static_cast<size_t>(
+      std::count_if(branches_.begin(), branches_.end(), [](const auto& b) { return b.second; }));
+}
+
+std::vector<std::string> Coverage::Uncovered() const {
+  std::vector<std::string> out;
+  for (const std::string& what : order_)
+    if (!branches_.at(what)) out.push_back(what);
+  return out;
+}
+
+namespace {
+
+std::string At(const ScenarioFile& file, Loc loc) {
+  return file.source.path + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) + ": ";
+}
+
+// A step id the scenario names that the expanded runbook has not.
+std::string UnknownStep(const Runbook& rb, const ScenarioFile& file, const std::string& id, Loc loc,
+                        const std::string& where) {
+  if (rb.FindStep(id) != nullptr) return "";
+  std::vector<std::string> ids;
+  for (const StepDecl& s : rb.steps) ids.push_back(s.id);
+  std::string close = ClosestName(id, ids);
+  return At(file, loc) + where + " names step '" + id + "', which the runbook does not have" +
+         (close.empty() ? "" : "; did you mean '" + close + "'?");
+}
+
+// Whether step `s` runs as it is in a scenario: it changes nothing, waits for nobody (log),
+// or is the engine's own (a call's start and outputs steps).
+bool RunsAsItIs(const StepDecl& s) {
+  if (s.call_role == CallRole::kStart || s.call_role == CallRole::kOutputs) return true;
+  if (s.type == nullptr) return false;
+  const StepSpec& spec = s.type->spec();
+  return spec.changes_nothing && !spec.waits_for_people && spec.side_effects == SideEffects::kNone;
+}
+
+class NoObserver final : public RunObserver {};
+
+void Compare(const Runbook& rb, const ScenarioFile& file, const Scenario& sc,
+             const RunResult& result, ScenarioVerdict& v) {
+  const Expectation& e = sc.expect;
+  if (e.status && *e.status != result.status)
+    v.problems.push_back(At(file, e.status_loc) + "the run ended " + result.status + ", expected " +
+                         *e.status);
+  for (size_t k = 0; k < e.outcomes.size(); ++k) {
+    const auto& [id, want] = e.outcomes[k];
+    const StepDecl* s = rb.FindStep(id);
+    const StepRun& run = result.steps[static_cast<size_t>(s - rb.steps.data())];
+    std::string got =
+        OutcomeName(s->call_role == CallRole::kOutputs ? CallOutcomeOf(rb, result.steps, s->call_of)
+                                                       : run.outcome);
+    if (got != want)
+      v.problems.push_back(At(file, e.outcome_locs[k]) + "step '" + id + "' ended " + got +
+                           (run.reason.empty() ? "" : " (" + run.reason + ")") + ", expected " +
+                           want);
+  }
+  for (size_t k = 0; k < e.attempts.size(); ++k) {
+    const auto& [id, want] = e.attempts[k];
+    const StepDecl* s = rb.FindStep(id);
+    int got =
+        static_cast<int>(result.steps[static_cast<size_t>(s - rb.steps.data())].attempts.size());
+    if (got != want)
+      v.problems.push_back(At(file, e.attempt_locs[k]) + "step '" + id + "' made " +
+                           std::to_string(got) + " attempt(s), expected " + std::to_string(want));
+  }
+}
+
+}  // namespace
+
+ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
+                            const Scenario& scenario, Coverage& coverage) {
+  ScenarioVerdict v;
+  v.name = scenario.name;
+  Runbook rb = loaded;
+  auto params = BindParams(rb, scenario.params);
+  if (!params.ok()) {
+    v.problems.push_back(At(file, scenario.loc) + "params: " + params.status().message());
+    v.invalid = true;
+    return v;
+  }
+  if (Status s = ExpandRunbook(rb, params.value()); !s.ok()) {
+    v.problems.push_back(At(file, scenario.loc) + s.message());
+    v.invalid = true;
+    return v;
+  }
+  std::map<std::string, StepScript> scripts = file.defaults;
+  for (const auto& [id, script] : scenario.steps) scripts[id] = script;
+  for (const auto& [id, script] : scripts)
+    if (std::string bad = UnknownStep(rb, file, id, script.loc, "steps"); !bad.empty())
+      v.problems.push_back(bad);
+  for (size_t k = 0; k < scenario.expect.outcomes.size(); ++k)
+    if (std::string bad = UnknownStep(rb, file, scenario.expect.outcomes[k].first,
+                                      scenario.expect.outcome_locs[k], "expect.steps");
+        !bad.empty())
+      v.problems.push_back(bad);
+  for (size_t k = 0; k < scenario.expect.attempts.size(); ++k)
+    if (std::string bad = UnknownStep(rb, file, scenario.expect.attempts[k].first,
+                                      scenario.expect.attempt_locs[k], "expect.attempts");
+        !bad.empty())
+      v.problems.push_back(bad);
+  if (!v.problems.empty()) {
+    v.invalid = true;
+    return v;
+  }
+  std::vector<std::unique_ptr<ScriptedType>> scripted;
+  for (StepDecl& s : rb.steps) {
+    s.retry.delay = s.retry.max_delay = Millis(0);  // a retry's path, not its wait
+    s.retry.jitter = false;
+    auto script = scripts.find(s.id);
+    if (s.type == nullptr || (script == scripts.end() && RunsAsItIs(s))) continue;
+    scripted.push_back(std::make_unique<ScriptedType>(
+        *s.type, script == scripts.end() ? std::nullopt : std::optional(script->second)));
+    s.type = scripted.back().get();
+  }
+  Graph graph = BuildGraph(rb);
+  const Clock& clock = RealClock();
+  PosixProcessRunner processes(clock);
+  NoObserver observer;
+  CancelToken cancel;
+  RunServices services{processes, clock, observer, cancel, nullptr, CurrentEnvironment()};
+  RunOptions options;
+  options.run_id = "test";
+  options.params = params.value();
+  Value::Map secrets;  // placeholders: a scenario never reads a real secret
+  for (const SecretDecl& s : rb.secrets) secrets[s.name] = Value("scripted-secret-" + s.name);
+  options.secrets = secrets;
+  options.kill_grace = Millis(500);
+  auto result = Execute(rb, graph, options, services);
+  if (!result.ok()) {
+    v.problems.push_back(At(file, scenario.loc) +
+                         "the run could not start: " + result.status().message());
+    return v;
+  }
+  v.status = result.value().status;
+  Compare(rb, file, scenario, result.value(), v);
+  coverage.Observe(rb, result.value());
+  return v;
+}
+
+}  // namespace runbook

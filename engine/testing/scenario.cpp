@@ -24,7 +24,7 @@ std::optional<ScriptedAttempt::Kind> KindNamed(const std::string& word) {
 std::optional<ScriptedAttempt> ReadAttempt(FieldReader& r, const SNode& node) {
   ScriptedAttempt a;
   if (node.is_scalar()) {
-    auto kind = r.Choice(node, "a scripted outcome", kOutcomeWords);
+    auto kind = r.Choice(node, "scripted outcome", kOutcomeWords);
     if (!kind) return std::nullopt;
     a.kind = *KindNamed(*kind);
     return a;
@@ -90,7 +90,7 @@ void ReadExpect(FieldReader& r, const SNode& node, Expectation& out) {
   }
   if (const SNode* steps = node.Get("steps"); steps && r.ExpectMap(*steps, "expect.steps")) {
     for (const auto& [key, value] : steps->entries) {
-      auto word = r.Choice(value, "the outcome of step '" + key.text + "'",
+      auto word = r.Choice(value, "expected outcome",
                            {"success", "warning", "failure", "skipped", "cancelled"});
       if (!word) continue;
       out.outcomes.emplace_back(key.text, *word);

@@ -1,0 +1,148 @@
+// `runbook test` (docs/testing.md, engine/testing/): scenarios run a runbook with scripted
+// steps, their expectations are compared and located, coverage says which branches they
+// took; every shipped runbook's scenario file passes.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "engine/util/json.h"
+#include "support/support.h"
+
+using namespace runbook;
+using namespace runbook::test;
+
+namespace {
+
+std::string Test(const std::string& dir, const std::string& args) {
+  return "cd " + dir + " && " + Binary() + " test " + args;
+}
+
+// A runbook with a retried step, an if: failure() rollback, a tolerated failure, an approval
+// and a finally step. `apply` would write a file if it ran for real.
+const char* kRunbook =
+    "version: 1\nname: t\nparams:\n  region: {type: string, default: eu}\n"
+    "steps:\n"
+    "  - id: gate\n    uses: approval\n    with: {prompt: 'Go?'}\n"
+    "  - id: fetch\n    uses: exec\n    needs: [gate]\n"
+    "    retry: {max_attempts: 3, delay: 30s}\n"
+    "    with: {run: [sh, -c, 'echo path=/x >> \"$RUNBOOK_OUTPUT\"']}\n"
+    "  - id: note\n    uses: log\n    needs: [fetch]\n"
+    "    with: {message: 'got ${{ steps.fetch.outputs.path }}', outputs: {seen: "
+    "'${{ steps.fetch.outputs.path }}'}}\n"
+    "  - id: apply\n    uses: exec\n    needs: [note]\n"
+    "    with: {run: [touch, applied-for-real]}\n"
+    "  - id: lint\n    uses: exec\n    needs: [fetch]\n    continue_on_error: true\n"
+    "    with: {run: ['true']}\n"
+    "  - id: rollback\n    uses: exec\n    needs: [apply]\n    if: ${{ failure() }}\n"
+    "    with: {run: ['true']}\n"
+    "finally:\n  - id: tidy\n    uses: exec\n    with: {run: ['true']}\n";
+
+}  // namespace
+
+TEST_CASE("runbook test plays scripted outcomes and says which branches the scenarios took",
+          "[runbook-test][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml", kRunbook);
+  WriteFile(dir, "t.test.yaml",
+            "defaults:\n  steps:\n    fetch: {outputs: {path: /dumps/a.gz}}\n"
+            "scenarios:\n"
+            "  - name: happy\n    expect: {status: success, steps: {rollback: skipped}}\n"
+            "  - name: retried then applied\n"
+            "    steps:\n      fetch: {attempts: [timeout, failure, {outputs: {path: /b}}]}\n"
+            "    expect: {status: success, attempts: {fetch: 3}}\n"
+            "  - name: apply fails and is rolled back\n"
+            "    steps: {apply: {outcome: failure, error: boom}, lint: failure}\n"
+            "    expect: {status: failure, steps: {rollback: success, lint: failure, tidy: "
+            "success}}\n"
+            "  - name: declined\n    steps: {gate: decline}\n"
+            "    expect: {status: failure, steps: {fetch: skipped, tidy: success}}\n");
+  Command t = Shell(Test(dir, "t.yaml"));
+  INFO(t.out << t.err);
+  CHECK(t.exit_code == 0);
+  CHECK(t.out.find("ok   happy\nok   retried then applied\nok   apply fails and is rolled back\n"
+                   "ok   declined\n") == 0);
+  CHECK(t.out.find("coverage: 6 of 6 branches\n4 scenario(s): 4 passed, 0 failed\n") !=
+        std::string::npos);
+  // Nothing ran for real; the log step did, reading the scripted output.
+  CHECK_FALSE(std::filesystem::exists(dir + "/applied-for-real"));
+  // Retries did not wait their 30 s (three scenarios retry or not: seconds at most).
+}
+
+TEST_CASE("runbook test locates a broken expectation, says what was not covered, exit 1",
+          "[runbook-test][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml", kRunbook);
+  WriteFile(dir, "t.test.yaml",
+            "defaults: {steps: {fetch: {outputs: {path: /x}}}}\n"
+            "scenarios:\n"
+            "  - name: wrong\n"
+            "    expect:\n      status: failure\n      steps: {rollback: success}\n"
+            "      attempts: {fetch: 2}\n");
+  Command t = Shell(Test(dir, "t.yaml"));
+  CHECK(t.exit_code == 1);
+  CHECK(t.out.find("FAIL wrong\n") == 0);
+  CHECK(t.out.find("t.test.yaml:5:15: the run ended success, expected failure\n") !=
+        std::string::npos);
+  CHECK(t.out.find("t.test.yaml:6:15: step 'rollback' ended skipped (condition is false: ${{ "
+                   "failure() }}), expected success\n") != std::string::npos);
+  CHECK(t.out.find("t.test.yaml:7:18: step 'fetch' made 1 attempt(s), expected 2\n") !=
+        std::string::npos);
+  CHECK(t.out.find("coverage: 2 of 6 branches; not taken: fetch retried, lint failure "
+                   "tolerated, rollback if: true, tidy after a failed run\n") != std::string::npos);
+  // The same as JSON, for CI.
+  Command j = Shell(Test(dir, "t.yaml --format json"));
+  CHECK(j.exit_code == 1);
+  auto v = ParseJson(j.out);
+  REQUIRE(v.ok());
+  CHECK(v.value().Find("coverage")->Find("covered")->as_int() == 2);
+  CHECK(v.value().Find("scenarios")->as_list().at(0).Find("passed")->as_bool() == false);
+}
+
+TEST_CASE("runbook test refuses a scenario file with mistakes, each located, exit 2",
+          "[runbook-test][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml", kRunbook);
+  WriteFile(dir, "t.test.yaml",
+            "scenarios:\n"
+            "  - name: a\n    steps: {fetch: explode}\n    expect: {status: success}\n"
+            "  - name: b\n"
+            "  - name: c\n    expect: {steps: {fetch: passed}}\n");
+  Command t = Shell(Test(dir, "t.yaml"));
+  CHECK(t.exit_code == 2);
+  CHECK(t.err.find("t.test.yaml:3:20: error: invalid scripted outcome 'explode'; expected one of: "
+                   "success, failure, timeout, decline") != std::string::npos);
+  CHECK(t.err.find("t.test.yaml:5:5: error: scenario 'b' has no expect: it would prove nothing") !=
+        std::string::npos);
+  CHECK(t.err.find("t.test.yaml:7:29: error: invalid expected outcome 'passed'; expected one of: "
+                   "success, warning, failure, skipped, cancelled") != std::string::npos);
+  // A step the runbook does not have: located, with the closest id.
+  WriteFile(dir, "u.test.yaml",
+            "scenarios:\n  - name: typo\n    steps: {fecth: failure}\n    expect: {status: "
+            "failure}\n");
+  Command u = Shell(Test(dir, "t.yaml --scenarios u.test.yaml"));
+  CHECK(u.exit_code == 2);
+  CHECK(u.out.find("u.test.yaml:3:13: steps names step 'fecth', which the runbook does not have; "
+                   "did you mean 'fetch'?") != std::string::npos);
+  // No scenario file at all.
+  Command none = Shell(Test(dir, "t.yaml --scenarios missing.test.yaml"));
+  CHECK(none.exit_code == 2);
+  CHECK(none.err.find("missing.test.yaml") != std::string::npos);
+}
+
+TEST_CASE("every shipped runbook's scenarios pass", "[runbook-test][cli][shipped]") {
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::string(RUNBOOK_SOURCE_DIR) + "/runbooks")) {
+    std::string path = entry.path().string();
+    const std::string suffix = ".test.yaml";
+    if (path.size() < suffix.size() ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    std::string runbook = path.substr(0, path.size() - suffix.size()) + ".yaml";
+    Command t = Shell(Binary() + " test " + runbook);
+    INFO(runbook << "\n" << t.out << t.err);
+    CHECK(t.exit_code == 0);
+    ++files;
+  }
+  CHECK(files >= 2);  // drill and restore at least
+}

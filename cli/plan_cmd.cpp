@@ -222,6 +222,41 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
   return FailingSteps(plan, redactor) ? kExitInvalid : kExitOk;
 }
 
+// Text inside a DOT double-quoted string, or a Mermaid "..." label: a used runbook's path may
+// hold a quote.
+std::string Quoted(const std::string& text, bool dot) {
+  std::string out;
+  for (char c : text) {
+    if (dot && (c == '"' || c == '\\'))
+      out += std::string("\\") + c;
+    else if (!dot && c == '"')
+      out += "#quot;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+// The steps of call `frame` (engine/calls.h) boxed together, the calls inside it nested: the
+// tree of used runbooks in the run's graph.
+void PrintCall(const Runbook& rb, const std::string& frame, bool dot, int depth) {
+  const CallFrame& call = rb.calls.at(frame);
+  std::string indent(2 * depth, ' ');
+  std::string label = frame + ": " + call.callee->name + " (" + rb.FindStep(frame)->uses + ")";
+  if (dot)
+    std::cout << indent << "subgraph \"cluster_" << Quoted(frame, true) << "\" {\n"
+              << indent << "  label=\"" << Quoted(label, true) << "\"; style=rounded;\n";
+  else
+    std::cout << indent << "subgraph " << MermaidId(frame) << "_call[\"" << Quoted(label, false)
+              << "\"]\n";
+  for (const StepDecl& s : rb.steps)
+    if (s.call_of == frame)
+      std::cout << indent << "  " << (dot ? "\"" + s.id + "\";" : MermaidId(s.id)) << "\n";
+  for (const auto& [id, inner] : rb.calls)
+    if (inner.parent == frame) PrintCall(rb, id, dot, depth + 1);
+  std::cout << indent << (dot ? "}" : "end") << "\n";
+}
+
 int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {
   Prepared p;
   if (!Prepare(registry, o, p)) return kExitInvalid;
@@ -230,12 +265,13 @@ int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {
   std::cout << (dot ? "digraph \"" + rb.name + "\" {\n  rankdir=LR;\n  node [shape=box];\n"
                     : "flowchart LR\n");
   for (const StepDecl& s : rb.steps) {
-    std::string label = s.id + "\\n(" + s.uses + ")";
+    std::string label = s.id + "\\n(" + Quoted(s.uses, true) + ")";
     if (dot) {
       std::cout << "  \"" << s.id << "\" [label=\"" << label << "\""
                 << (s.is_finally ? ", style=dashed" : "") << "];\n";
     } else {
-      std::cout << "  " << MermaidId(s.id) << "[\"" << s.id << " (" << s.uses << ")\"]\n";
+      std::cout << "  " << MermaidId(s.id) << "[\"" << s.id << " (" << Quoted(s.uses, false)
+                << ")\"]\n";
     }
     for (const std::string& n : s.needs) {
       if (dot)
@@ -244,6 +280,12 @@ int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {
         std::cout << "  " << MermaidId(n) << " --> " << MermaidId(s.id) << "\n";
     }
   }
+  std::vector<std::string> top;  // calls written in the runbook itself, in step order
+  for (const StepDecl& s : rb.steps)
+    if (s.call_role == CallRole::kOutputs && rb.calls.count(s.call_of) &&
+        rb.calls.at(s.call_of).parent.empty())
+      top.push_back(s.call_of);
+  for (const std::string& frame : top) PrintCall(rb, frame, dot, 1);
   if (dot) std::cout << "}\n";
   return kExitOk;
 }

@@ -226,4 +226,11 @@ TEST_CASE("plan shows a used runbook's steps in the run's graph", "[uses][cli][p
   Command mermaid = Shell("cd " + dir + " && " + Binary() + " graph p.yaml --format mermaid");
   CHECK(mermaid.out.find("  greet____at_start --> greet___say\n") != std::string::npos);
   CHECK(mermaid.out.find("greet___say[\"greet.say (exec)\"]") != std::string::npos);
+  // The tree: a call's steps boxed under its name and file.
+  CHECK(graph.out.find("  subgraph \"cluster_greet\" {\n    label=\"greet: child "
+                       "(./lib/child.yaml)\"; style=rounded;\n    \"greet.@start\";\n"
+                       "    \"greet.say\";\n    \"greet.check\";\n    \"greet\";\n  }\n") !=
+        std::string::npos);
+  CHECK(mermaid.out.find("  subgraph greet_call[\"greet: child (./lib/child.yaml)\"]\n") !=
+        std::string::npos);
 }

@@ -515,11 +515,37 @@ class Loop {
   void Stopped(int i) {
     --running_;
     const StepDecl& step = *g_.nodes[i].step;
-    if (step.loop_of.empty()) return;
+    if (step.loop_of.empty() || IsCallEnd(step)) return;  // a call's item: CallEnded
     --loop_running_[step.loop_of];
+    ReleaseHeld(step.loop_of);
+  }
+
+  // A call's start or outputs step (engine/calls.h): what a loop of calls counts by.
+  static bool IsCallEnd(const StepDecl& step) {
+    return step.call_role == CallRole::kStart || step.call_role == CallRole::kOutputs;
+  }
+
+  // The items of `loop` held by its max_parallel, queued again: one may start now.
+  void ReleaseHeld(const std::string& loop) {
     std::vector<int> held;
-    held.swap(held_[step.loop_of]);
+    held.swap(held_[loop]);
     for (int k : held) ready_.push({g_.nodes[k].priority, -static_cast<int64_t>(queue_seq_++), k});
+  }
+
+  // A loop's item that is a call of a used runbook (engine/calls.h) runs from its start step's
+  // start to its outputs step's end (whatever that is): it counts against the loop's
+  // max_parallel that long.
+  void CallStarted(int i) {
+    const StepDecl& step = *g_.nodes[i].step;
+    if (step.call_role != CallRole::kStart || step.loop_of.empty()) return;
+    if (calls_running_.insert(step.call_of).second) ++loop_running_[step.loop_of];
+  }
+  void CallEnded(int i) {
+    const StepDecl& step = *g_.nodes[i].step;
+    if (step.call_role != CallRole::kOutputs || step.loop_of.empty()) return;
+    if (calls_running_.erase(step.call_of) == 0) return;
+    --loop_running_[step.loop_of];
+    ReleaseHeld(step.loop_of);
   }
 
   void StartAttempt(int i) {
@@ -527,7 +553,9 @@ class Loop {
     StepRun& run = steps_[i];
     run.state = StepState::kRunning;
     ++running_;
-    if (!g_.nodes[i].step->loop_of.empty()) ++loop_running_[g_.nodes[i].step->loop_of];
+    if (!g_.nodes[i].step->loop_of.empty() && !IsCallEnd(*g_.nodes[i].step))
+      ++loop_running_[g_.nodes[i].step->loop_of];
+    CallStarted(i);
     int number = static_cast<int>(run.attempts.size()) + 1;
     AttemptRecord record;
     record.number = number;
@@ -927,6 +955,7 @@ class Loop {
     run.reason = redactor_.Apply(std::move(reason));
     run.finished = svc_.clock.Now();
     ++done_;
+    CallEnded(i);
     if (svc_.journal != nullptr) Journal(svc_.journal->StepFinished(*g_.nodes[i].step, run));
     svc_.observer.StepFinished(*g_.nodes[i].step, run);
     for (int d : g_.nodes[i].dependents) {
@@ -1022,6 +1051,7 @@ class Loop {
   // item (fail_fast), each by loop id.
   std::map<std::string, int> loop_running_;
   std::map<std::string, std::vector<int>> held_;
+  std::set<std::string> calls_running_;  // loop items that are calls, started, not ended
   std::set<std::string> failed_loops_;
   std::map<int, std::shared_ptr<OutputSoFar>> so_far_;  // running attempts' output, by step
   Clock::Mono next_so_far_{};

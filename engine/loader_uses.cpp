@@ -94,11 +94,6 @@ void CheckCallStep(FieldReader& r, const SNode& node, const StepDecl& step) {
     r.Error(step.uses_loc,
             "a finally step cannot use a runbook (" + step.uses +
                 "); use it among the steps, and put its clean-up in its own finally");
-  if (step.loop && step.loop->max_parallel)
-    if (const SNode* k = node.Get("max_parallel"))
-      r.Error(KeyLoc(node, "max_parallel", k->loc),
-              "max_parallel is not supported yet on a loop of a used runbook (" + step.uses +
-                  "): its items run as the run's max_parallel allows");
 }
 
 void MergeSecrets(FieldReader& r, const StepDecl& call, const Runbook& callee, Runbook& rb) {

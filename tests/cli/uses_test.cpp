@@ -234,3 +234,28 @@ TEST_CASE("plan shows a used runbook's steps in the run's graph", "[uses][cli][p
   CHECK(mermaid.out.find("  subgraph greet_call[\"greet: child (./lib/child.yaml)\"]\n") !=
         std::string::npos);
 }
+
+TEST_CASE("max_parallel and fail_fast on a loop of used runbooks bound whole calls",
+          "[uses][cli][loops]") {
+  std::string dir = Folder();
+  WriteFile(dir, "lib/slow.yaml",
+            "version: 1\nname: slow\nparams:\n  db: {type: string, required: true}\nsteps:\n"
+            "  - id: a\n    uses: exec\n    env: {DB: '${{ params.db }}'}\n"
+            "    with: {run: [sh, -c, 'echo \"start $DB\" >> log; sleep 0.3']}\n"
+            "  - id: b\n    uses: exec\n    needs: [a]\n    env: {DB: '${{ params.db }}'}\n"
+            "    with: {run: [sh, -c, 'echo \"end $DB\" >> log; test \"$DB\" != bad']}\n");
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nparams:\n  dbs: {type: list, default: [x, y, z]}\nsteps:\n"
+            "  - id: each\n    uses: ./lib/slow.yaml\n    for_each: ${{ params.dbs }}\n"
+            "    max_parallel: 1\n    with: {db: '${{ item }}'}\n");
+  Command run = Shell(In(dir, "run p.yaml"));
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  // One call at a time: each ends before the next starts.
+  CHECK(ReadFile(dir + "/log") == "start x\nend x\nstart y\nend y\nstart z\nend z\n");
+  Shell("rm " + dir + "/log");
+  Command failed = Shell(In(dir, "run p.yaml --set 'dbs=[\"x\",\"bad\",\"z\"]'"));
+  CHECK(failed.exit_code == 1);
+  CHECK(ReadFile(dir + "/log") == "start x\nend x\nstart bad\nend bad\n");  // z never started
+  CHECK(failed.err.find("an item of 'each' failed, and fail_fast is on") != std::string::npos);
+}

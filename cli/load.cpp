@@ -11,6 +11,7 @@
 #include "engine/executor.h"
 #include "engine/process_runner.h"
 #include "engine/redact.h"
+#include "engine/testing/scenario.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
 
@@ -41,6 +42,12 @@ void PrintDiagnostics(const Diagnostics& diags, const SourceText* source) {
 
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,
                                    Diagnostics& diags, SourceText& source) {
+  if (IsScenarioFile(path)) {  // docs/testing.md: beside the runbook it tests
+    diags.Error(path, {},
+                "is a scenario file, not a runbook: runbook test " + RunbookPathOf(path) +
+                    " runs its scenarios");
+    return nullptr;
+  }
   if (!ReadRunbookSource(path, source, diags)) return nullptr;
   return LoadRunbookText(path, source.text, registry, diags);
 }

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/load.h"
 #include "engine/schedule/fire_times.h"
+#include "engine/testing/scenario.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -22,7 +23,9 @@ std::vector<std::string> RunbookFiles(const std::string& path) {
   std::vector<std::string> out;
   for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
     std::string ext = entry.path().extension().string();
-    if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec))
+    // A scenario file beside a runbook (x.test.yaml, docs/testing.md) is no runbook.
+    if ((ext == ".yaml" || ext == ".yml") && !IsScenarioFile(entry.path().string()) &&
+        entry.is_regular_file(ec))
       out.push_back(entry.path().string());
   }
   std::sort(out.begin(), out.end());

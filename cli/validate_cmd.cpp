@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/load.h"
+#include "engine/testing/scenario.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 
@@ -46,11 +47,24 @@ int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
   for (const std::string& file : o.files) {
     Diagnostics diags;
     SourceText source;
-    auto rb = LoadQuiet(registry, file, diags, source);
+    // A scenario file (x.test.yaml, docs/testing.md) is checked as one: `validate
+    // runbooks/*.yaml` takes them with the runbooks.
+    std::optional<ScenarioFile> scenarios;
+    std::unique_ptr<Runbook> rb;
+    if (IsScenarioFile(file)) {
+      scenarios = LoadScenarioFile(file, diags);
+      if (scenarios) source = scenarios->source;
+    } else {
+      rb = LoadQuiet(registry, file, diags, source);
+    }
     any_error = any_error || diags.has_errors();
     if (o.format == "text") {
       PrintDiagnostics(diags, &source);
-      if (!diags.has_errors()) std::cout << file << ": ok (" << rb->steps.size() << " steps)\n";
+      if (!diags.has_errors() && scenarios)
+        std::cout << file << ": ok (" << scenarios->scenarios.size() << " scenarios; runbook test "
+                  << RunbookPathOf(file) << " runs them)\n";
+      else if (!diags.has_errors())
+        std::cout << file << ": ok (" << rb->steps.size() << " steps)\n";
     } else if (o.format == "github") {
       PrintGithub(file, diags.all());
     }

@@ -7,6 +7,7 @@
 
 #include "engine/loader.h"
 #include "engine/source/diagnostics.h"
+#include "engine/testing/scenario.h"
 
 namespace runbook {
 namespace {
@@ -21,7 +22,9 @@ std::vector<std::string> RunbookFilesIn(const std::string& dir, std::string& err
   }
   for (const auto& entry : it) {
     std::string ext = entry.path().extension().string();
-    if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec))
+    // A scenario file beside a runbook (x.test.yaml, docs/testing.md) is no runbook.
+    if ((ext == ".yaml" || ext == ".yml") && !IsScenarioFile(entry.path().string()) &&
+        entry.is_regular_file(ec))
       out.push_back(std::filesystem::absolute(entry.path(), ec).string());
   }
   std::sort(out.begin(), out.end());

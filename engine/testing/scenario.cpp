@@ -1,5 +1,7 @@
 #include "engine/testing/scenario.h"
 
+#include <algorithm>
+
 #include "engine/loader.h"
 #include "engine/loader_fields.h"
 #include "engine/source/snode_value.h"
@@ -23,6 +25,7 @@ std::optional<ScriptedAttempt::Kind> KindNamed(const std::string& word) {
 // `error`, `outputs`.
 std::optional<ScriptedAttempt> ReadAttempt(FieldReader& r, const SNode& node) {
   ScriptedAttempt a;
+  a.loc = node.loc;
   if (node.is_scalar()) {
     auto kind = r.Choice(node, "scripted outcome", kOutcomeWords);
     if (!kind) return std::nullopt;
@@ -30,13 +33,22 @@ std::optional<ScriptedAttempt> ReadAttempt(FieldReader& r, const SNode& node) {
     return a;
   }
   if (!r.ExpectMap(node, "a scripted outcome")) return std::nullopt;
-  r.CheckKeys(node, {"outcome", "error", "outputs"}, "a scripted outcome");
+  r.CheckKeys(node, {"outcome", "error", "exit_code", "outputs"}, "a scripted outcome");
   if (const SNode* o = node.Get("outcome")) {
     auto kind = r.Choice(*o, "outcome", kOutcomeWords);
     if (!kind) return std::nullopt;
     a.kind = *KindNamed(*kind);
   }
-  if (const SNode* e = node.Get("error")) a.error = e->text;
+  if (const SNode* e = node.Get("error")) {
+    a.error = e->text;
+    if (a.kind == ScriptedAttempt::Kind::kSuccess)
+      r.Error(e->loc, "error is for an attempt that does not succeed (outcome: failure, ...)");
+  }
+  if (const SNode* c = node.Get("exit_code")) {
+    if (auto n = r.Integer(*c, "exit_code")) a.exit_code = static_cast<int>(*n);
+    if (a.kind != ScriptedAttempt::Kind::kFailure)
+      r.Error(c->loc, "exit_code is for an attempt that fails (outcome: failure)");
+  }
   if (const SNode* o = node.Get("outputs")) {
     if (!r.ExpectMap(*o, "outputs")) return std::nullopt;
     if (a.kind != ScriptedAttempt::Kind::kSuccess)
@@ -83,6 +95,8 @@ void ReadSteps(FieldReader& r, const SNode& node, std::map<std::string, StepScri
 
 void ReadExpect(FieldReader& r, const SNode& node, Expectation& out) {
   if (!r.ExpectMap(node, "expect")) return;
+  if (node.entries.empty())
+    r.Error(node.loc, "expect is empty: it would prove nothing (status, steps or attempts)");
   r.CheckKeys(node, {"status", "steps", "attempts"}, "expect");
   if (const SNode* s = node.Get("status")) {
     out.status = r.Choice(*s, "expect.status", {"success", "failure", "cancelled"});
@@ -108,10 +122,12 @@ void ReadExpect(FieldReader& r, const SNode& node, Expectation& out) {
 }
 
 void ReadParams(FieldReader& r, const SNode& node,
-                std::vector<std::pair<std::string, std::string>>& out) {
+                std::vector<std::pair<std::string, std::string>>& out, std::vector<Loc>* locs) {
   if (!r.ExpectMap(node, "params")) return;
-  for (const auto& [key, value] : node.entries)  // as --set gives them: text, JSON for the rest
+  for (const auto& [key, value] : node.entries) {  // as --set gives them: text, JSON for the rest
     out.emplace_back(key.text, value.is_scalar() ? value.text : ToJson(ToValue(value)));
+    if (locs != nullptr) locs->push_back(key.loc);
+  }
 }
 
 void ReadScenario(FieldReader& r, const SNode& node, ScenarioFile& file) {
@@ -123,7 +139,7 @@ void ReadScenario(FieldReader& r, const SNode& node, ScenarioFile& file) {
     s.name = n->text;
   else
     r.Error(node.loc, "a scenario needs a name (what it proves)");
-  if (const SNode* p = node.Get("params")) ReadParams(r, *p, s.params);
+  if (const SNode* p = node.Get("params")) ReadParams(r, *p, s.params, &s.param_locs);
   if (const SNode* st = node.Get("steps")) ReadSteps(r, *st, s.steps);
   if (const SNode* e = node.Get("expect"))
     ReadExpect(r, *e, s.expect);
@@ -149,6 +165,21 @@ std::string ScenarioPathOf(const std::string& runbook_path) {
   return stem + ".test.yaml";
 }
 
+bool IsScenarioFile(const std::string& path) {
+  for (const std::string ext : {".test.yaml", ".test.yml"})
+    if (path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0)
+      return true;
+  return false;
+}
+
+std::string RunbookPathOf(const std::string& scenario_path) {
+  for (const std::string ext : {".test.yaml", ".test.yml"})
+    if (scenario_path.size() > ext.size() &&
+        scenario_path.compare(scenario_path.size() - ext.size(), ext.size(), ext) == 0)
+      return scenario_path.substr(0, scenario_path.size() - ext.size()) + ".yaml";
+  return scenario_path;
+}
+
 std::optional<ScenarioFile> LoadScenarioFile(const std::string& path, Diagnostics& diags) {
   ScenarioFile file;
   if (!ReadRunbookSource(path, file.source, diags)) return std::nullopt;
@@ -156,10 +187,16 @@ std::optional<ScenarioFile> LoadScenarioFile(const std::string& path, Diagnostic
   if (!root) return std::nullopt;
   FieldReader r(file.source, diags);
   if (!r.ExpectMap(*root, "a scenario file")) return std::nullopt;
+  // Keys beginning with `x-` hold anchors and are ignored, as in a runbook.
+  auto& top = root->entries;
+  top.erase(std::remove_if(top.begin(), top.end(),
+                           [](const auto& e) { return e.first.text.rfind("x-", 0) == 0; }),
+            top.end());
   r.CheckKeys(*root, {"defaults", "scenarios"}, "a scenario file");
   if (const SNode* d = root->Get("defaults"); d && r.ExpectMap(*d, "defaults")) {
-    r.CheckKeys(*d, {"steps"}, "defaults");
+    r.CheckKeys(*d, {"steps", "params"}, "defaults");
     if (const SNode* s = d->Get("steps")) ReadSteps(r, *s, file.defaults);
+    if (const SNode* p = d->Get("params")) ReadParams(r, *p, file.default_params, nullptr);
   }
   const SNode* list = root->Get("scenarios");
   if (list == nullptr || !list->is_seq() || list->items.empty())

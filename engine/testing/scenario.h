@@ -21,9 +21,11 @@ namespace runbook {
 struct ScriptedAttempt {
   enum class Kind { kSuccess, kFailure, kTimeout, kDecline };
   Kind kind = Kind::kSuccess;
-  std::string error;         // failure: why (default "scripted failure")
-  Value::Map outputs;        // success: the step's outputs (others: none)
-  bool has_outputs = false;  // outputs were written (else the type's declared ones, defaulted)
+  std::string error;             // failure: why (default "scripted failure")
+  std::optional<int> exit_code;  // failure: its exit code (retry.exit_codes reads it)
+  Value::Map outputs;            // success: the step's outputs (others: none)
+  bool has_outputs = false;      // outputs were written (else the type's declared ones, defaulted)
+  Loc loc;
 };
 
 // What a step does in a scenario: its attempts in order, the last repeated for any more
@@ -50,18 +52,29 @@ struct Scenario {
   std::string name;
   Loc loc;
   std::vector<std::pair<std::string, std::string>> params;  // as --set NAME=VALUE
-  std::map<std::string, StepScript> steps;                  // by step id (dotted in calls)
+  std::vector<Loc> param_locs;
+  std::map<std::string, StepScript> steps;  // by step id (dotted in calls)
   Expectation expect;
 };
 
 struct ScenarioFile {
   SourceText source;
-  std::map<std::string, StepScript> defaults;  // `defaults.steps`: every scenario's, under its own
+  // `defaults.steps`: every scenario's scripts; a scenario's own script of a step replaces
+  // the default one whole.
+  std::map<std::string, StepScript> defaults;
+  // `defaults.params`: every scenario's, a scenario's own value of one replacing it.
+  std::vector<std::pair<std::string, std::string>> default_params;
   std::vector<Scenario> scenarios;
 };
 
 // The scenario file of `runbook_path`: "x.yaml" -> "x.test.yaml" beside it.
 std::string ScenarioPathOf(const std::string& runbook_path);
+// Whether `path` names a scenario file ("*.test.yaml", "*.test.yml"), not a runbook: the
+// folders serve and schedule read skip them, validate checks them as scenario files, and
+// the commands that run a runbook refuse them (as Go's tools treat *_test.go beside code).
+bool IsScenarioFile(const std::string& path);
+// The runbook a scenario file is beside: "x.test.yaml" -> "x.yaml".
+std::string RunbookPathOf(const std::string& scenario_path);
 
 // Reads and checks a scenario file's shape (keys, outcome words, types), every mistake
 // located in `diags`; nullopt when it has errors. Step ids are checked against the runbook

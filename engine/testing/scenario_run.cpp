@@ -5,6 +5,7 @@
 #include "engine/calls.h"
 #include "engine/executor.h"
 #include "engine/graph.h"
+#include "engine/plugin/check_value.h"
 #include "engine/process_runner.h"
 #include "engine/testing/scripted_step.h"
 #include "engine/util/strings.h"
@@ -77,12 +78,63 @@ bool RunsAsItIs(const StepDecl& s) {
 
 class NoObserver final : public RunObserver {};
 
+// What a script asks that step `s` cannot do, each located: the engine's own steps of a call
+// are not scripted (their outcome is their call's), `decline` is an approval's, and outputs
+// must be ones the step's type declares, of its type (unless its outputs are open: exec).
+std::vector<std::string> ScriptMistakes(const StepDecl& s, const StepScript& script,
+                                        const ScenarioFile& file) {
+  std::vector<std::string> out;
+  if (s.call_role == CallRole::kStart || s.call_role == CallRole::kOutputs) {
+    out.push_back(At(file, script.loc) + "step '" + s.id +
+                  "' is the engine's own step of a call of " + s.uses +
+                  ": script the steps inside it (" + s.call_of + ".<id>)");
+    return out;
+  }
+  if (s.type == nullptr) return out;
+  const StepSpec& spec = s.type->spec();
+  for (const ScriptedAttempt& a : script.attempts) {
+    if (a.kind == ScriptedAttempt::Kind::kDecline && !spec.waits_for_people)
+      out.push_back(At(file, a.loc) + "decline is for an approval; step '" + s.id + "' is " +
+                    spec.type + " (script failure instead)");
+    for (const auto& [name, value] : a.outputs) {
+      const OutputSpec* o = spec.FindOutput(name);
+      if (o == nullptr && !spec.open_outputs) {
+        std::vector<std::string> names;
+        for (const OutputSpec& d : spec.outputs) names.push_back(d.name);
+        std::string close = ClosestName(name, names);
+        out.push_back(
+            At(file, a.loc) + "step '" + s.id + "' (" + spec.type + ") has no output '" + name +
+            "'" +
+            (close.empty() ? "; it has: " + Join(names, ", ") : "; did you mean '" + close + "'?"));
+        continue;
+      }
+      if (o == nullptr) continue;
+      ParamSpec as_param;
+      as_param.name = name;
+      as_param.type = o->type;
+      if (std::string error = CheckValue(as_param, value); !error.empty())
+        out.push_back(At(file, a.loc) + "output '" + name + "' of step '" + s.id + "': " + error);
+    }
+  }
+  return out;
+}
+
+// The steps that failed, for a run that ended otherwise than expected.
+std::string FailedSteps(const Runbook& rb, const RunResult& result) {
+  std::vector<std::string> failed;
+  for (size_t i = 0; i < rb.steps.size() && i < result.steps.size(); ++i)
+    if (result.steps[i].outcome == Outcome::kFailure && !result.steps[i].tolerated)
+      failed.push_back("'" + rb.steps[i].id + "'" +
+                       (result.steps[i].reason.empty() ? "" : ": " + result.steps[i].reason));
+  return failed.empty() ? "" : " (failed: " + Join(failed, "; ") + ")";
+}
+
 void Compare(const Runbook& rb, const ScenarioFile& file, const Scenario& sc,
              const RunResult& result, ScenarioVerdict& v) {
   const Expectation& e = sc.expect;
   if (e.status && *e.status != result.status)
-    v.problems.push_back(At(file, e.status_loc) + "the run ended " + result.status + ", expected " +
-                         *e.status);
+    v.problems.push_back(At(file, e.status_loc) + "the run ended " + result.status +
+                         FailedSteps(rb, result) + ", expected " + *e.status);
   for (size_t k = 0; k < e.outcomes.size(); ++k) {
     const auto& [id, want] = e.outcomes[k];
     const StepDecl* s = rb.FindStep(id);
@@ -113,9 +165,23 @@ ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
   ScenarioVerdict v;
   v.name = scenario.name;
   Runbook rb = loaded;
-  auto params = BindParams(rb, scenario.params);
+  std::vector<std::pair<std::string, std::string>> sets;
+  for (const auto& [name, value] : file.default_params) {
+    bool own = std::any_of(scenario.params.begin(), scenario.params.end(),
+                           [&](const auto& p) { return p.first == name; });
+    if (!own) sets.emplace_back(name, value);
+  }
+  sets.insert(sets.end(), scenario.params.begin(), scenario.params.end());
+  auto params = BindParams(rb, sets);
   if (!params.ok()) {
-    v.problems.push_back(At(file, scenario.loc) + "params: " + params.status().message());
+    Loc where = scenario.loc;  // at the param the message names, when the scenario gives it
+    for (size_t k = 0; k < scenario.params.size() && k < scenario.param_locs.size(); ++k)
+      if (params.status().message().find("'" + scenario.params[k].first + "'") !=
+          std::string::npos) {
+        where = scenario.param_locs[k];
+        break;
+      }
+    v.problems.push_back(At(file, where) + "params: " + params.status().message());
     v.invalid = true;
     return v;
   }
@@ -126,9 +192,14 @@ ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
   }
   std::map<std::string, StepScript> scripts = file.defaults;
   for (const auto& [id, script] : scenario.steps) scripts[id] = script;
-  for (const auto& [id, script] : scripts)
-    if (std::string bad = UnknownStep(rb, file, id, script.loc, "steps"); !bad.empty())
+  for (const auto& [id, script] : scripts) {
+    if (std::string bad = UnknownStep(rb, file, id, script.loc, "steps"); !bad.empty()) {
       v.problems.push_back(bad);
+      continue;
+    }
+    for (std::string& m : ScriptMistakes(*rb.FindStep(id), script, file))
+      v.problems.push_back(std::move(m));
+  }
   for (size_t k = 0; k < scenario.expect.outcomes.size(); ++k)
     if (std::string bad = UnknownStep(rb, file, scenario.expect.outcomes[k].first,
                                       scenario.expect.outcome_locs[k], "expect.steps");

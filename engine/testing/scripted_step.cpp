@@ -43,8 +43,11 @@ AttemptResult ScriptedType::Run(StepContext& ctx) const {
   switch (a.kind) {
     case ScriptedAttempt::Kind::kSuccess:
       return AttemptResult::Success(a.has_outputs ? a.outputs : PlaceholderOutputs(spec()));
-    case ScriptedAttempt::Kind::kFailure:
-      return AttemptResult::Failure(a.error.empty() ? "scripted failure" : a.error);
+    case ScriptedAttempt::Kind::kFailure: {
+      AttemptResult r = AttemptResult::Failure(a.error.empty() ? "scripted failure" : a.error);
+      r.exit_code = a.exit_code;
+      return r;
+    }
     case ScriptedAttempt::Kind::kTimeout: {
       AttemptResult r = AttemptResult::Failure(a.error.empty() ? "timed out (scripted)" : a.error);
       r.status = AttemptStatus::kTimeout;

@@ -129,6 +129,84 @@ TEST_CASE("runbook test refuses a scenario file with mistakes, each located, exi
   CHECK(none.err.find("missing.test.yaml") != std::string::npos);
 }
 
+TEST_CASE("runbook test refuses scripts a step cannot play: located, exit 2",
+          "[runbook-test][cli]") {
+  // break20 (newcomer): a call's own steps scripted, decline on an exec step, outputs the
+  // type never reports or of the wrong type were played silently.
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/lib");
+  WriteFile(dir, "lib/c.yaml",
+            "version: 1\nname: c\nsteps:\n  - {id: x, uses: exec, with: {run: ['true']}}\n");
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - {id: call, uses: ./lib/c.yaml}\n"
+            "  - {id: h, uses: hash, needs: [call], with: {files: [a]}}\n");
+  WriteFile(dir, "t.test.yaml",
+            "scenarios:\n"
+            "  - name: bad\n    steps:\n      call: failure\n      call.x: decline\n"
+            "      h: {outputs: {verified: many, bogus: 1}}\n"
+            "    expect: {status: failure}\n");
+  Command t = Shell(Test(dir, "t.yaml"));
+  INFO(t.out);
+  CHECK(t.exit_code == 2);
+  CHECK(t.out.find("t.test.yaml:4:7: step 'call' is the engine's own step of a call of "
+                   "./lib/c.yaml: script the steps inside it (call.<id>)") != std::string::npos);
+  CHECK(t.out.find("t.test.yaml:5:15: decline is for an approval; step 'call.x' is exec (script "
+                   "failure instead)") != std::string::npos);
+  CHECK(t.out.find("step 'h' (hash) has no output 'bogus'") != std::string::npos);
+  CHECK(t.out.find("output 'verified' of step 'h': ") != std::string::npos);
+  // An empty expect proves nothing; an error on a success and an exit code on one too.
+  WriteFile(dir, "e.test.yaml",
+            "scenarios:\n  - name: empty\n    expect: {}\n"
+            "  - name: odd\n    steps: {h: {error: x, exit_code: 3}}\n    expect: {status: "
+            "success}\n");
+  Command e = Shell(Test(dir, "t.yaml --scenarios e.test.yaml"));
+  CHECK(e.exit_code == 2);
+  CHECK(e.err.find("e.test.yaml:3:13: error: expect is empty: it would prove nothing") !=
+        std::string::npos);
+  CHECK(e.err.find("error is for an attempt that does not succeed") != std::string::npos);
+  CHECK(e.err.find("exit_code is for an attempt that fails") != std::string::npos);
+}
+
+TEST_CASE("a scripted exit code decides a retry limited to exit codes", "[runbook-test][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
+            "    retry: {max_attempts: 3, exit_codes: [75]}\n    with: {run: ['true']}\n");
+  WriteFile(dir, "t.test.yaml",
+            "scenarios:\n"
+            "  - name: temporary\n"
+            "    steps: {a: {attempts: [{outcome: failure, exit_code: 75}, success]}}\n"
+            "    expect: {status: success, attempts: {a: 2}}\n"
+            "  - name: permanent\n    steps: {a: {outcome: failure, exit_code: 1}}\n"
+            "    expect: {status: failure, attempts: {a: 1}}\n");
+  Command t = Shell(Test(dir, "t.yaml"));
+  INFO(t.out);
+  CHECK(t.exit_code == 0);
+  CHECK(t.out.find("coverage: 1 of 1 branches") != std::string::npos);
+}
+
+TEST_CASE(
+    "scenario files beside runbooks: validate checks them, run refuses them, serve skips them",
+    "[runbook-test][cli][validate]") {
+  // break20 (newcomer): `validate runbooks/*.yaml` (README, the demo, CI) took drill.test.yaml
+  // for a runbook and failed.
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml", kRunbook);
+  WriteFile(dir, "t.test.yaml", "scenarios:\n  - name: a\n    expect: {status: success}\n");
+  Command v = Shell("cd " + dir + " && " + Binary() + " validate t.yaml t.test.yaml");
+  CHECK(v.exit_code == 0);
+  CHECK(v.out.find("t.test.yaml: ok (1 scenarios; runbook test t.yaml runs them)") !=
+        std::string::npos);
+  Command run = Shell("cd " + dir + " && " + Binary() + " plan t.test.yaml");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err.find("t.test.yaml: error: is a scenario file, not a runbook: runbook test t.yaml "
+                     "runs its scenarios") != std::string::npos);
+  Command schedule = Shell("cd " + dir + " && " + Binary() + " schedule .");
+  INFO(schedule.out << schedule.err);
+  CHECK(schedule.exit_code == 0);
+  CHECK((schedule.out + schedule.err).find("t.test.yaml") == std::string::npos);
+}
+
 TEST_CASE("every shipped runbook's scenarios pass", "[runbook-test][cli][shipped]") {
   int files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(

@@ -16,6 +16,7 @@ namespace {
 const std::vector<std::vector<std::string>> kContexts = {{"validate", "F.yaml"},
                                                          {"plan", "F.yaml"},
                                                          {"graph", "F.yaml"},
+                                                         {"test", "F.yaml"},
                                                          {"schedule", "F.yaml"},
                                                          {"serve", "--runbooks", "D"},
                                                          {"token", "add", "N"},

@@ -1,8 +1,10 @@
 // runbook history and runbook show: the audit store for people (and for scripts with
 // --format json).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <set>
+#include <sstream>
 
 #include "cli/audit_open.h"
 #include "cli/commands.h"
@@ -44,34 +46,46 @@ std::string Continued(std::string_view text, const std::string& indent) {
 }
 
 // `whole`: all that was kept of an unfinished attempt's output, else its last lines.
-void PrintAttempt(const AttemptView& a, bool whole = false) {
-  std::cout << "    attempt " << a.number << "  " << a.started_at << "  "
-            << (a.status.empty() ? "never finished" : a.status + "  " + HumanMs(a.duration_ms));
-  if (a.exit_code.is_number()) std::cout << "  exit " << a.exit_code.as_int();
-  if (!a.run_id.empty()) std::cout << "  in run " << a.run_id;  // carried over (breakN N22)
-  std::cout << "\n";
+void PrintAttemptTo(std::ostream& out, const AttemptView& a, bool whole);
+
+// PrintAttempt with `extra` before each line: a step inside a call is indented under it.
+void PrintAttempt(const AttemptView& a, bool whole = false, const std::string& extra = "") {
+  std::ostringstream text;
+  PrintAttemptTo(text, a, whole);
+  std::string all = text.str();
+  for (size_t at = 0, nl; at < all.size(); at = nl + 1) {
+    nl = all.find('\n', at);
+    if (nl == std::string::npos) nl = all.size();
+    std::cout << extra << std::string_view(all).substr(at, nl - at) << "\n";
+  }
+}
+
+void PrintAttemptTo(std::ostream& out, const AttemptView& a, bool whole) {
+  out << "    attempt " << a.number << "  " << a.started_at << "  "
+      << (a.status.empty() ? "never finished" : a.status + "  " + HumanMs(a.duration_ms));
+  if (a.exit_code.is_number()) out << "  exit " << a.exit_code.as_int();
+  if (!a.run_id.empty()) out << "  in run " << a.run_id;  // carried over (breakN N22)
+  out << "\n";
   // What steps printed is shown with its control characters as \xNN (breakN N3).
-  if (!a.error.empty()) std::cout << "      error: " << Continued(a.error, "        ") << "\n";
+  if (!a.error.empty()) out << "      error: " << Continued(a.error, "        ") << "\n";
   for (const std::string& line : a.ended_processes) {  // what runbook ended, success or not
     // A process left in the step's own group is recorded saying so (breakI I1's side note).
     bool said = line.find("process group") != std::string::npos;
-    std::cout << "      ended " << line << (said ? "" : ", which had left the step's process group")
-              << "\n";
+    out << "      ended " << line << (said ? "" : ", which had left the step's process group")
+        << "\n";
   }
-  if (a.log_dropped > 0)
-    std::cout << "      log: (" << a.log_dropped << " earlier lines not kept)\n";
+  if (a.log_dropped > 0) out << "      log: (" << a.log_dropped << " earlier lines not kept)\n";
   for (const std::string& line : a.log_lines)
-    std::cout << "      log: " << Continued(line, "        ") << "\n";
+    out << "      log: " << Continued(line, "        ") << "\n";
   if (a.status.empty() && !a.output_so_far.empty()) {  // killed under it (breakM M17)
-    std::cout << "      printed until " << a.output_so_far_at << ", kept while it ran:\n"
-              << Indented(PrintableLines(whole ? a.output_so_far : LastLines(a.output_so_far, 12)),
-                          "        ");
+    out << "      printed until " << a.output_so_far_at << ", kept while it ran:\n"
+        << Indented(PrintableLines(whole ? a.output_so_far : LastLines(a.output_so_far, 12)),
+                    "        ");
   }
   if (a.status.empty() || a.status == "success") return;
   // A failed attempt: what it last printed (redacted when recorded), usually the reason.
   std::string last = LastLines(a.LastOutput(), 12);
-  if (!last.empty())
-    std::cout << "      last output:\n" << Indented(PrintableLines(last), "        ");
+  if (!last.empty()) out << "      last output:\n" << Indented(PrintableLines(last), "        ");
 }
 
 // Under a run that did not end well: where it was last heard from (another place), the run
@@ -287,9 +301,11 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
               << (s.name.empty() ? "" : " \"" + Printable(s.name) + "\"") << "  "
               << (s.outcome.empty() ? "unfinished" : s.outcome + "  " + HumanMs(s.duration_ms))
               << (s.reason.empty() ? "" : "  " + Continued(s.reason, "    ")) << "\n";
-    if (!s.stopped.empty()) std::cout << "    " << s.stopped << "\n";
-    for (const AttemptView& a : s.attempts) PrintAttempt(a);
-    if (!s.outputs.empty()) std::cout << "    outputs " << ToJsonShown(Value(s.outputs)) << "\n";
+    std::string extra = CallIndent(s.id).substr(2);  // under the step's own line
+    if (!s.stopped.empty()) std::cout << extra << "    " << s.stopped << "\n";
+    for (const AttemptView& a : s.attempts) PrintAttempt(a, false, extra);
+    if (!s.outputs.empty())
+      std::cout << extra << "    outputs " << ToJsonShown(Value(s.outputs)) << "\n";
   }
   for (const ApprovalView& a : r.approvals) {
     std::string where = a.run_id.empty() || a.run_id == r.run_id ? "" : " in run " + a.run_id;

@@ -124,6 +124,7 @@ TEST_CASE(
   Command show = Shell(In(dir, "show " + LatestRunId(dir + "/a.db")));
   CHECK(show.out.find("\n  greet.@start (./lib/child.yaml)  success") != std::string::npos);
   CHECK(show.out.find("\n    greet.say (exec)  success") != std::string::npos);
+  CHECK(show.out.find("\n      attempt 1  ") != std::string::npos);  // under its step
   CHECK(show.out.find("\n  greet (./lib/child.yaml)  success") != std::string::npos);
 }
 

@@ -12,6 +12,7 @@
 #include "engine/executor.h"
 #include "engine/loader.h"
 #include "engine/plugin/registry.h"
+#include "support/paths.h"
 
 namespace runbook::test {
 

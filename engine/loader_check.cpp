@@ -191,7 +191,33 @@ class Scope : public CheckScope {
       error = "'" + path[0] + "' is defined only in a step with for_each";
       return SType::kAny;
     }
-    return path[0] == "index" ? Leaf(path, 0, SType::kNumber, error) : SType::kAny;
+    if (path[0] == "index") return Leaf(path, 0, SType::kNumber, error);
+    return ItemField(path, error);
+  }
+
+  // `item.KEY` of a loop over a list written in the file: every item must have KEY (break19
+  // L10: a typo passed validate and failed each item at run time). A list from params is
+  // known only when the run starts.
+  SType ItemField(const std::vector<std::string>& path, std::string& error) const {
+    if (path.size() < 2) return SType::kAny;
+    std::optional<Value> items = step_->loop->items.StaticValue();
+    if (!items || !items->is_list()) return SType::kAny;
+    std::vector<std::string> keys;
+    for (const Value& item : items->as_list()) {
+      if (!item.is_map()) {
+        error = "'item." + path[1] + "': the items of for_each are not all mappings";
+        return SType::kAny;
+      }
+      if (item.Find(path[1]) == nullptr) {
+        for (const auto& [k, v] : item.as_map()) keys.push_back(k);
+        std::string close = ClosestName(path[1], keys);
+        error =
+            "an item of for_each has no key '" + path[1] + "'" +
+            (close.empty() ? "; it has: " + Join(keys, ", ") : "; did you mean '" + close + "'?");
+        return SType::kAny;
+      }
+    }
+    return SType::kAny;
   }
 
   static SType Leaf(const std::vector<std::string>& path, size_t leaf, SType t,

@@ -196,3 +196,20 @@ TEST_CASE("an item its own if: skips does not hold back what needs the loop", "[
   CHECK(run("[a, skip, b]") == "success success");
   CHECK(run("[skip, skip]") == "skipped success");
 }
+
+TEST_CASE("item.KEY of a loop over a written list is checked at validate", "[loops][loader]") {
+  // break19 L10: a typo in item.KEY passed validate and failed every item at run time.
+  std::vector<std::string> errors = Errors(Steps(
+      "  - id: d\n    uses: exec\n    for_each: [{name: shop, port: 1}, {name: orders, port: 2}]\n"
+      "    with: {run: [echo, '${{ item.nmae }}', '${{ item.port }}']}\n"
+      "  - id: e\n    uses: exec\n    for_each: [a, b]\n"
+      "    with: {run: [echo, '${{ item.x }}', '${{ item }}']}\n"
+      "  - id: f\n    uses: exec\n    for_each: ${{ params.dbs }}\n"
+      "    with: {run: [echo, '${{ item.anything }}']}\n",
+      "params:\n  dbs: {type: list, default: [{a: 1}]}\n"));
+  CHECK(errors == std::vector<std::string>{
+                      "test.yaml:9:29: error: an item of for_each has no key 'nmae'; did you "
+                      "mean 'name'?",
+                      "test.yaml:13:29: error: 'item.x': the items of for_each are not all "
+                      "mappings"});
+}

@@ -160,7 +160,10 @@ StepDecl StartOf(const StepDecl& call) {
   start.name = call.name == call.id ? start.id : call.name;
   start.uses = call.uses;
   start.type = call.callee->start_type.get();
-  start.with.kind = TNode::Kind::kMap;
+  // The call's `with`, resolved and checked (types, enum, range) as the start step's own
+  // parameters: a bad value fails the call before any of its steps (break20 #4).
+  start.with = call.with;
+  if (start.with.kind != TNode::Kind::kMap) start.with.kind = TNode::Kind::kMap;
   start.needs = call.needs;
   start.needs_loc = call.needs_loc;
   start.condition = call.condition;
@@ -202,6 +205,8 @@ StepDecl OutputsOf(const StepDecl& call, std::vector<std::string> needs) {
   out.with.kind = TNode::Kind::kMap;
   for (const auto& [name, value] : call.callee->outputs) out.with.entries.emplace_back(name, value);
   out.needs = std::move(needs);
+  // Its start too: a used runbook without main steps still starts first (break20 #3).
+  out.needs.insert(out.needs.begin(), call.id + kCallStartSuffix);
   out.needs_loc.assign(out.needs.size(), call.loc);
   out.condition = OutputsCondition();
   out.condition_has_status = true;
@@ -229,18 +234,27 @@ void IndexLoops(Runbook& rb) {
 
 Status ExpandAt(Runbook& rb, const Value::Map& params, bool plan_unset, int depth);
 
+// An error located in `file` (a runbook that uses another, or a used one): its line and column
+// alone would be read in the wrong file (break20 #5, #8).
+Status InFile(const std::string& file, const Status& s) {
+  return s.ok() ? s : Status::Error(file + ": " + s.message());
+}
+
 // The steps `call` stands for: start, members, outputs; its finally steps to `finally`.
-Status ExpandCall(const StepDecl& call, const Value::Map& params, bool plan_unset, int depth,
-                  std::vector<StepDecl>& out, std::vector<StepDecl>& finally,
+Status ExpandCall(const std::string& file, const StepDecl& call, const Value::Map& params,
+                  bool plan_unset, int depth, std::vector<StepDecl>& out,
+                  std::vector<StepDecl>& finally,
                   std::unordered_map<std::string, CallFrame>& calls) {
   if (depth >= kMaxCallDepth)
-    return LocateError(Status::Error("uses " + call.uses + ": runbooks call each other more than " +
-                                     std::to_string(kMaxCallDepth) + " deep"),
-                       call.uses_loc);
+    return InFile(file, LocateError(Status::Error("uses " + call.uses +
+                                                  ": runbooks call each other more than " +
+                                                  std::to_string(kMaxCallDepth) + " deep"),
+                                    call.uses_loc));
   auto bound = BindCall(call, params);
-  if (!bound.ok()) return bound.status();
+  if (!bound.ok()) return InFile(file, bound.status());
   Runbook child = *call.callee;
-  if (Status s = ExpandLoops(child, bound.value(), plan_unset); !s.ok()) return s;
+  if (Status s = ExpandLoops(child, bound.value(), plan_unset); !s.ok())
+    return InFile(call.callee->path(), s);
   if (Status s = ExpandAt(child, bound.value(), plan_unset, depth + 1); !s.ok()) return s;
   StepDecl start = StartOf(call);
   std::vector<std::string> members;
@@ -285,13 +299,15 @@ Status ExpandAt(Runbook& rb, const Value::Map& params, bool plan_unset, int dept
       out.push_back(std::move(s));  // a loop not expanded (plan) stays one step
       continue;
     }
-    if (Status st = ExpandCall(s, params, plan_unset, depth, out, finally, rb.calls); !st.ok())
+    if (Status st = ExpandCall(rb.path(), s, params, plan_unset, depth, out, finally, rb.calls);
+        !st.ok())
       return st;
     if (out.size() + finally.size() > kMaxExpandedSteps)
-      return LocateError(Status::Error("uses " + s.uses + ": the run would have over " +
-                                       std::to_string(kMaxExpandedSteps) +
-                                       " steps once its runbooks are expanded"),
-                         s.uses_loc);
+      return InFile(rb.path(),
+                    LocateError(Status::Error("uses " + s.uses + ": the run would have over " +
+                                              std::to_string(kMaxExpandedSteps) +
+                                              " steps once its runbooks are expanded"),
+                                s.uses_loc));
   }
   if (rb.finally_begin >= rb.steps.size()) finally_begin = out.size();
   for (StepDecl& f : finally) out.push_back(std::move(f));
@@ -332,8 +348,9 @@ void MakeCallTypes(Runbook& callee, const std::string& uses_text) {
   }
   outputs.outputs = call.outputs;
   callee.call_type = std::make_shared<CallType>(std::move(call));
-  callee.start_type =
-      std::make_shared<StartType>(BaseSpec(uses_text, "the start of runbook " + uses_text));
+  StepSpec start = BaseSpec(uses_text, "the start of runbook " + uses_text);
+  start.params = callee.params;  // its `with`: checked when the call starts
+  callee.start_type = std::make_shared<StartType>(std::move(start));
   callee.outputs_type = std::make_shared<OutputsType>(std::move(outputs));
 }
 

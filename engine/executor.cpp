@@ -19,6 +19,7 @@
 
 #include "engine/attempt.h"
 #include "engine/attempt_stop.h"
+#include "engine/calls.h"
 #include "engine/objectives.h"
 #include "engine/path_roles.h"
 #include "engine/process_runner.h"
@@ -138,6 +139,10 @@ class Loop {
         steps_[i].rerun_needed = scope_.MaskedReads();
         return Fail(i, reason);
       }
+      // A call's outputs step ends as its call did (engine/calls.h): one outcome in the
+      // summary, show, history and steps.X.outcome (break20 #9: "skipped" beside "failure").
+      if (call_outcome_ == Outcome::kFailure) return Fail(i, reason);
+      if (call_outcome_ == Outcome::kCancelled) return Complete(i, Outcome::kCancelled, reason);
       return Complete(i, Outcome::kSkipped, reason);
     }
     Queue(i);
@@ -355,6 +360,23 @@ class Loop {
     }
   }
 
+  // The loop (fail_fast, an item failed) whose item is a call `step` is inside, for a step of
+  // that call not started yet: it is skipped as an item not started would be (break20 #2:
+  // every call's start step runs at once, so no call counted as "not started"). "" if none.
+  std::string FailedFastCallLoop(const StepDecl& step) const {
+    if (step.call_role != CallRole::kMember && step.call_role != CallRole::kOutputs) return "";
+    for (std::string frame = step.call_of; !frame.empty();) {
+      auto call = rb_.calls.find(frame);
+      if (call == rb_.calls.end()) return "";
+      const StepDecl* start = rb_.FindStep(call->second.start_id);
+      if (start != nullptr && !start->loop_of.empty() && start->loop && start->loop->fail_fast &&
+          failed_loops_.count(start->loop_of) != 0)
+        return start->loop_of;
+      frame = call->second.parent;
+    }
+    return "";
+  }
+
   // A step of a call (engine/calls.h) runs only once its call started: "" when it did (or
   // the step is no call's), else why not. A call whose if: was false leaves its outputs
   // step skipped by condition, as a loop's item its own if: skipped (NeedPassed).
@@ -378,10 +400,28 @@ class Loop {
     return "";
   }
 
+  // Why call `step` (its outputs step) publishes nothing: the first of its steps that failed
+  // (or was cancelled), as the call's outcome says.
+  std::string CallEndReason(const StepDecl& step) const {
+    std::string inside = step.call_of + ".";
+    for (size_t k = 0; k < rb_.steps.size(); ++k) {
+      const StepRun& run = steps_[k];
+      if (rb_.steps[k].id.compare(0, inside.size(), inside) != 0) continue;
+      if ((run.outcome == Outcome::kFailure && !run.tolerated) ||
+          run.outcome == Outcome::kCancelled)
+        return "step '" + rb_.steps[k].id + "' of " + step.uses + " " +
+               (run.outcome == Outcome::kFailure ? "failed" : "was cancelled");
+    }
+    return "the run was cancelled";
+  }
+
   bool ShouldRun(int i, std::string& reason) {
     const StepDecl& step = *g_.nodes[i].step;
+    call_outcome_ = Outcome::kNone;
     if (std::string why = CallNotStarted(i); !why.empty()) {
       reason = why;
+      if (step.call_role == CallRole::kOutputs)  // its call failed at its start: so does it
+        call_outcome_ = CallOutcomeOf(rb_, steps_, step.call_of);
       return false;
     }
     scope_.SetStep(i, nullptr);
@@ -407,7 +447,8 @@ class Loop {
     }
     if (v.value().is_unknown() || v.value().Truthy()) return true;
     if (step.call_role == CallRole::kOutputs) {  // its condition is the engine's, not an if:
-      reason = "a step of " + step.uses + " did not pass, or the run was cancelled";
+      call_outcome_ = CallOutcomeOf(rb_, steps_, step.call_of);
+      reason = CallEndReason(step);
       return false;
     }
     reason = "condition is false: " + step.condition->text;
@@ -498,6 +539,11 @@ class Loop {
   // loop has max_parallel items running, queued again when one of them stops.
   bool HeldByLoop(int i) {
     const StepDecl& step = *g_.nodes[i].step;
+    if (std::string loop = FailedFastCallLoop(step); !loop.empty()) {
+      queued_[i] = false;
+      Complete(i, Outcome::kSkipped, "an item of '" + loop + "' failed, and fail_fast is on");
+      return true;
+    }
     if (step.loop_of.empty() || !step.loop) return false;
     if (step.loop->fail_fast && failed_loops_.count(step.loop_of) != 0) {
       queued_[i] = false;
@@ -1009,10 +1055,12 @@ class Loop {
                              opt_.dry_run, IncidentElapsed(), opt_.prior_approval_wait});
     result.rpo = rpo_;
     result.rpo.objective = rb_.rpo_objective;
-    for (const StepDecl& s : rb_.steps)  // the child runs, for history (engine/calls.h)
-      if (s.call_role == CallRole::kOutputs)
+    // The child runs, for history (engine/calls.h), in the order they start: a call before
+    // the calls inside it (break20 #10).
+    for (const StepDecl& s : rb_.steps)
+      if (s.call_role == CallRole::kStart)
         result.calls.push_back(
-            Value(Value::Map{{"id", Value(s.id)},
+            Value(Value::Map{{"id", Value(s.call_of)},
                              {"uses", Value(s.uses)},
                              {"outcome", Value(OutcomeName(scope_.CallOutcome(s.call_of)))}}));
     result.steps = std::move(steps_);
@@ -1051,7 +1099,8 @@ class Loop {
   // item (fail_fast), each by loop id.
   std::map<std::string, int> loop_running_;
   std::map<std::string, std::vector<int>> held_;
-  std::set<std::string> calls_running_;  // loop items that are calls, started, not ended
+  std::set<std::string> calls_running_;    // loop items that are calls, started, not ended
+  Outcome call_outcome_ = Outcome::kNone;  // ShouldRun: the call's, for its outputs step
   std::set<std::string> failed_loops_;
   std::map<int, std::shared_ptr<OutputSoFar>> so_far_;  // running attempts' output, by step
   Clock::Mono next_so_far_{};

@@ -3,6 +3,7 @@
 // run with its params from `with:` and its outputs read downstream, a failure inside skips
 // what needs the call, resume continues inside the child, history shows the calls.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -259,4 +260,70 @@ TEST_CASE("max_parallel and fail_fast on a loop of used runbooks bound whole cal
   CHECK(failed.exit_code == 1);
   CHECK(ReadFile(dir + "/log") == "start x\nend x\nstart bad\nend bad\n");  // z never started
   CHECK(failed.err.find("an item of 'each' failed, and fail_fast is on") != std::string::npos);
+}
+
+TEST_CASE(
+    "a call's with: is checked when it starts, its outcome is one everywhere, an empty one runs",
+    "[uses][cli]") {
+  std::string dir = Folder();
+  // break20 #4: a value under the param's minimum reached the used runbook, whose first
+  // (destructive) step ran before a later one read it.
+  WriteFile(dir, "lib/c.yaml",
+            "version: 1\nname: c\nparams:\n  keep: {type: integer, minimum: 1, default: 7}\n"
+            "steps:\n  - {id: destroy, uses: exec, with: {run: [touch, destroyed]}}\n"
+            "  - {id: prune, uses: log, needs: [destroy], with: {message: 'keep "
+            "${{ params.keep }}'}}\n");
+  // break20 #3: a used runbook without main steps skipped the call and what needed it.
+  WriteFile(dir, "lib/empty.yaml", "version: 1\nname: e\nsteps: []\noutputs: {o: x}\n");
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsteps:\n"
+            "  - {id: up, uses: log, with: {outputs: {k: '-5'}}}\n"
+            "  - id: c\n    uses: ./lib/c.yaml\n    needs: [up]\n"
+            "    with: {keep: '${{ fromJSON(steps.up.outputs.k) }}'}\n"
+            "  - {id: e, uses: ./lib/empty.yaml}\n"
+            "  - {id: d, uses: exec, needs: [e], env: {O: '${{ steps.e.outputs.o }}'}, "
+            "with: {run: [sh, -c, 'echo \"$O\" > d']}}\n");
+  Command run = Shell(In(dir, "run p.yaml"));
+  INFO(run.err);
+  CHECK(run.exit_code == 1);
+  CHECK_FALSE(std::filesystem::exists(dir + "/destroyed"));
+  CHECK(run.err.find("FAIL c.@start  ") != std::string::npos);
+  CHECK(run.err.find("value -5 is below the minimum 1") != std::string::npos);
+  CHECK(ReadFile(dir + "/d") == "x\n");
+  // break20 #9: the call's outputs step says the call's outcome in the summary too.
+  CHECK(run.err.find("\nc                            failure ") != std::string::npos);
+}
+
+TEST_CASE("fail_fast skips the steps of calls of a loop once one failed, parallel or not",
+          "[uses][cli][loops]") {
+  // break20 #2: every call's start step ran at once, so no call counted as not started and
+  // fail_fast skipped nothing: six destructive items ran after the first failed.
+  std::string dir = Folder();
+  WriteFile(
+      dir, "lib/c.yaml",
+      "version: 1\nname: c\nparams:\n  n: {type: integer}\nsteps:\n"
+      "  - id: w\n    uses: exec\n    env: {N: '${{ params.n }}'}\n"
+      "    with: {run: [sh, -c, 'echo \"item $N\" >> trace; sleep 0.2; test \"$N\" != 0']}\n");
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsteps:\n  - id: c\n    uses: ./lib/c.yaml\n"
+            "    for_each: [0, 1, 2, 3, 4, 5]\n    with: {n: '${{ item }}'}\n");
+  Command run = Shell(In(dir, "run p.yaml --max-parallel 1"));
+  CHECK(run.exit_code == 1);
+  CHECK(ReadFile(dir + "/trace") == "item 0\n");
+  CHECK(run.err.find("skip c[5].w  (an item of 'c' failed, and fail_fast is on)") !=
+        std::string::npos);
+}
+
+TEST_CASE("validate finds what only expanding the used runbooks finds, in the file that has it",
+          "[uses][cli][validate]") {
+  // break20 #5: validate said ok, plan refused the run (over the step limit).
+  std::string dir = Folder();
+  std::string big = "version: 1\nname: big\nsteps:\n";
+  for (int i = 0; i < 5001; ++i) big += "  - {id: s" + std::to_string(i) + ", uses: log}\n";
+  WriteFile(dir, "lib/big.yaml", big);
+  WriteFile(dir, "p.yaml", "version: 1\nname: p\nsteps:\n  - id: c\n    uses: ./lib/big.yaml\n");
+  Command v = Shell("cd " + dir + " && " + Binary() + " validate p.yaml");
+  CHECK(v.exit_code == 2);
+  CHECK(v.err.find("p.yaml: error: uses ./lib/big.yaml: the run would have over 5000 steps once "
+                   "its runbooks are expanded (at line 5, column 11)") != std::string::npos);
 }

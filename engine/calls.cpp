@@ -14,51 +14,32 @@
 namespace runbook {
 namespace {
 
-// The step types of a call (engine-owned: composition is the engine's, not a step's).
-class CallType final : public StepType {
+// The step types of a call (engine-owned: composition is the engine's, not a step's): the
+// call as written (checked at load, expanded before it runs), its start step (succeeds once
+// its params, the call's `with`, resolve and pass their checks) and its outputs step
+// (publishes its params, the used runbook's `outputs:`, as outputs).
+class CallStepType final : public StepType {
  public:
-  explicit CallType(StepSpec spec) : spec_(std::move(spec)) {}
+  enum class Role { kCall, kStart, kOutputs };
+  CallStepType(StepSpec spec, Role role) : spec_(std::move(spec)), role_(role) {}
   const StepSpec& spec() const override { return spec_; }
   std::vector<std::string> Describe(const StepParams&) const override {
-    return {"run the steps of " + spec_.type};
-  }
-  AttemptResult Run(StepContext&) const override {
-    return AttemptResult::Failure("internal error: a call of " + spec_.type +
-                                  " ran before it was expanded - please report");
-  }
-
- private:
-  StepSpec spec_;
-};
-
-class StartType final : public StepType {
- public:
-  explicit StartType(StepSpec spec) : spec_(std::move(spec)) {}
-  const StepSpec& spec() const override { return spec_; }
-  std::vector<std::string> Describe(const StepParams&) const override {
-    return {"start the steps of " + spec_.type};
-  }
-  AttemptResult Run(StepContext&) const override { return AttemptResult::Success(); }
-
- private:
-  StepSpec spec_;
-};
-
-class OutputsType final : public StepType {
- public:
-  explicit OutputsType(StepSpec spec) : spec_(std::move(spec)) {}
-  const StepSpec& spec() const override { return spec_; }
-  std::vector<std::string> Describe(const StepParams&) const override {
-    return {"publish the outputs of " + spec_.type};
+    const char* verb = role_ == Role::kCall    ? "run the steps of "
+                       : role_ == Role::kStart ? "start the steps of "
+                                               : "publish the outputs of ";
+    return {verb + spec_.type};
   }
   AttemptResult Run(StepContext& ctx) const override {
-    Value::Map outputs;
-    if (ctx.params.values().is_map()) outputs = ctx.params.values().as_map();
-    return AttemptResult::Success(std::move(outputs));
+    if (role_ == Role::kCall)
+      return AttemptResult::Failure("internal error: a call of " + spec_.type +
+                                    " ran before it was expanded - please report");
+    if (role_ == Role::kStart || !ctx.params.values().is_map()) return AttemptResult::Success();
+    return AttemptResult::Success(ctx.params.values().as_map());
   }
 
  private:
   StepSpec spec_;
+  Role role_;
 };
 
 StepSpec BaseSpec(const std::string& uses_text, const std::string& summary) {
@@ -347,11 +328,12 @@ void MakeCallTypes(Runbook& callee, const std::string& uses_text) {
     outputs.params.push_back({name, ParamType::kAny, "", false, {}, {}, {}, {}});
   }
   outputs.outputs = call.outputs;
-  callee.call_type = std::make_shared<CallType>(std::move(call));
+  callee.call_type = std::make_shared<CallStepType>(std::move(call), CallStepType::Role::kCall);
   StepSpec start = BaseSpec(uses_text, "the start of runbook " + uses_text);
   start.params = callee.params;  // its `with`: checked when the call starts
-  callee.start_type = std::make_shared<StartType>(std::move(start));
-  callee.outputs_type = std::make_shared<OutputsType>(std::move(outputs));
+  callee.start_type = std::make_shared<CallStepType>(std::move(start), CallStepType::Role::kStart);
+  callee.outputs_type =
+      std::make_shared<CallStepType>(std::move(outputs), CallStepType::Role::kOutputs);
 }
 
 Status ExpandCalls(Runbook& rb, const Value::Map& params, bool plan_unset) {

@@ -26,7 +26,9 @@ Yaml12.yaml_implicit_resolvers = {
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 Yaml12.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile("^(?:true|false)$"), list("tf"))
 
-runbooks = sorted(glob.glob(f"{source}/runbooks/*.yaml") + glob.glob(f"{source}/runbooks/lib/*.yaml"))
+# Scenario files (*.test.yaml, docs/testing.md) sit beside the runbooks and are not runbooks.
+runbooks = sorted(p for p in glob.glob(f"{source}/runbooks/*.yaml") + glob.glob(f"{source}/runbooks/lib/*.yaml")
+                  if not p.endswith(".test.yaml"))
 assert runbooks, "no runbooks found"
 for path in runbooks:
     with open(path) as f:

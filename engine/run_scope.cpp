@@ -208,7 +208,11 @@ Result<Value> RunScope::StepValue(const std::string& frame,
     if (auto loop = rb_.loops.find(id); loop != rb_.loops.end())
       return ItemsValue(loop->second, path);
   if (decl == nullptr) return Status::Error("unknown step reference '" + Join(path, ".") + "'");
-  if (steps_ == nullptr) return Value::Unknown("${{ " + Join(path, ".") + " }}");
+  if (steps_ == nullptr) {  // plan: the step as the run names it (break20 #13: a used runbook's
+    std::vector<std::string> shown = path;  // `steps.fetch` read as the caller's `fetch`)
+    shown[1] = id;
+    return Value::Unknown("${{ " + Join(shown, ".") + " }}");
+  }
   const StepRun& run = (*steps_)[decl - rb_.steps.data()];
   // A peek: not decided yet, or not for good (a resume runs a step that did not pass again).
   if (peek_ && !(run.state == StepState::kDone && run.passed())) {

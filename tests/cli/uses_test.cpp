@@ -221,6 +221,10 @@ TEST_CASE("plan shows a used runbook's steps in the run's graph", "[uses][cli][p
   CHECK(plan.exit_code == 0);
   for (const char* id : {"\"greet.@start\"", "\"greet.say\"", "\"greet.check\"", "\"greet\""})
     CHECK(plan.out.find(id) != std::string::npos);
+  // A used runbook's expressions name its steps as the run does (break20 #13: the caller's
+  // step of the same id was what `steps.say` seemed to mean).
+  Command text = Shell("cd " + dir + " && " + Binary() + " plan p.yaml");
+  CHECK(text.out.find("said = \"${{ steps.greet.say.outputs.said }}\"") != std::string::npos);
   Command graph = Shell("cd " + dir + " && " + Binary() + " graph p.yaml");
   CHECK(graph.exit_code == 0);
   CHECK(graph.out.find("greet.say") != std::string::npos);

@@ -38,7 +38,8 @@ int CmdGraph(const StepRegistry& registry, const PlanOptions& o);
 // it expects, 1 when one does not, 2 when the runbook or the scenario file is invalid.
 struct TestOptions {
   std::string file;
-  std::string scenarios;        // "" : ScenarioPathOf(file)
+  std::string scenarios;  // with scenarios_given; else ScenarioPathOf(file)
+  bool scenarios_given = false;
   std::string format = "text";  // text | json
 };
 int CmdTest(const StepRegistry& registry, const TestOptions& o);

@@ -146,7 +146,12 @@ int Main(int argc, char** argv) {
       "test",
       "run a runbook's scenarios (FILE.test.yaml) with scripted steps; coverage of its branches");
   ts->add_option("file", test.file, "runbook file")->required();
-  ts->add_option("--scenarios", test.scenarios, "the scenario file (default: FILE.test.yaml)");
+  ts->add_option("--scenarios", test.scenarios, "the scenario file (default: FILE.test.yaml)")
+      ->check(CLI::Validator(
+          [](std::string& name) {
+            return name.empty() ? std::string("an empty file name") : std::string();
+          },
+          "FILE"));
   ts->add_option("--format", test.format, "text or json")->check(CLI::IsMember({"text", "json"}));
 
   RunCliOptions run;
@@ -299,7 +304,10 @@ int Main(int argc, char** argv) {
   if (v->parsed()) return CmdValidate(registry, validate);
   if (p->parsed()) return CmdPlan(registry, plan);
   if (g->parsed()) return CmdGraph(registry, graph);
-  if (ts->parsed()) return CmdTest(registry, test);
+  if (ts->parsed()) {
+    test.scenarios_given = ts->count("--scenarios") > 0;
+    return CmdTest(registry, test);
+  }
   if (sd->parsed()) return CmdSchedule(registry, schedule);
   if (sv->parsed()) return CmdServe(registry, serve);
   if (ta->parsed()) return CmdTokenAdd(token_name, token_roles, token_file);

@@ -31,7 +31,11 @@ void PrintText(const std::vector<ScenarioVerdict>& verdicts, const Coverage& cov
   size_t failed = 0;
   for (const ScenarioVerdict& v : verdicts) {
     failed += !v.passed();
-    std::cout << (v.passed() ? "ok   " : "FAIL ") << Printable(v.name) << "\n";
+    // ERROR: the scenario does not fit the runbook (exit 2), not a verdict on it.
+    std::cout << (v.passed()  ? "ok   "
+                  : v.invalid ? "ERROR "
+                              : "FAIL ")
+              << Printable(v.name) << "\n";
     for (const std::string& p : v.problems) std::cout << "     " << Printable(p) << "\n";
   }
   std::cout << "coverage: " << coverage.covered() << " of " << coverage.total() << " branches";
@@ -42,16 +46,37 @@ void PrintText(const std::vector<ScenarioVerdict>& verdicts, const Coverage& cov
             << failed << " failed\n";
 }
 
+// With --format json, a load that failed is still one JSON document (break21 #10: CI read an
+// empty stdout): its errors, as validate's JSON gives them.
+int LoadFailed(const TestOptions& o, const std::string& path, const Diagnostics& diags) {
+  if (o.format != "json") return kExitInvalid;
+  Value::List errors;
+  for (const Diagnostic& d : diags.all())
+    errors.push_back(Value(Value::Map{{"file", Value(d.file)},
+                                      {"line", Value(static_cast<int64_t>(d.loc.line))},
+                                      {"column", Value(static_cast<int64_t>(d.loc.col))},
+                                      {"message", Value(ShownMessage(d))}}));
+  std::cout << ToJsonShown(Value(Value::Map{{"runbook", Value(o.file)},
+                                            {"scenarios_file", Value(path)},
+                                            {"errors", Value(std::move(errors))}}),
+                           2)
+            << "\n";
+  return kExitInvalid;
+}
+
 }  // namespace
 
 int CmdTest(const StepRegistry& registry, const TestOptions& o) {
-  auto rb = LoadForCommand(registry, o.file);
-  if (!rb) return kExitInvalid;
-  std::string path = o.scenarios.empty() ? ScenarioPathOf(o.file) : o.scenarios;
+  std::string path = o.scenarios_given ? o.scenarios : ScenarioPathOf(o.file);
   Diagnostics diags;
-  auto file = LoadScenarioFile(path, diags);
-  PrintDiagnostics(diags, file ? &file->source : nullptr);
-  if (!file) return kExitInvalid;
+  SourceText source;
+  auto rb = LoadQuiet(registry, o.file, diags, source);
+  PrintDiagnostics(diags, &source);
+  if (!rb) return LoadFailed(o, path, diags);
+  Diagnostics scenario_diags;
+  auto file = LoadScenarioFile(path, scenario_diags);
+  PrintDiagnostics(scenario_diags, file ? &file->source : nullptr);
+  if (!file) return LoadFailed(o, path, scenario_diags);
   std::vector<ScenarioVerdict> verdicts;
   Coverage coverage;
   for (const Scenario& s : file->scenarios)

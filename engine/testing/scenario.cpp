@@ -1,6 +1,7 @@
 #include "engine/testing/scenario.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "engine/loader.h"
 #include "engine/loader_fields.h"
@@ -40,12 +41,18 @@ std::optional<ScriptedAttempt> ReadAttempt(FieldReader& r, const SNode& node) {
     a.kind = *KindNamed(*kind);
   }
   if (const SNode* e = node.Get("error")) {
+    if (!e->is_scalar()) r.Error(e->loc, "error must be a text (the failure's message)");
     a.error = e->text;
     if (a.kind == ScriptedAttempt::Kind::kSuccess)
       r.Error(e->loc, "error is for an attempt that does not succeed (outcome: failure, ...)");
   }
   if (const SNode* c = node.Get("exit_code")) {
-    if (auto n = r.Integer(*c, "exit_code")) a.exit_code = static_cast<int>(*n);
+    if (auto n = r.Integer(*c, "exit_code")) {
+      if (*n < 1 || *n > 255)  // a process exits 0..255; 0 is a success, not a failure
+        r.Error(c->loc, "exit_code of a failure must be 1 to 255, found " + std::to_string(*n));
+      else
+        a.exit_code = static_cast<int>(*n);
+    }
     if (a.kind != ScriptedAttempt::Kind::kFailure)
       r.Error(c->loc, "exit_code is for an attempt that fails (outcome: failure)");
   }
@@ -95,7 +102,11 @@ void ReadSteps(FieldReader& r, const SNode& node, std::map<std::string, StepScri
 
 void ReadExpect(FieldReader& r, const SNode& node, Expectation& out) {
   if (!r.ExpectMap(node, "expect")) return;
-  if (node.entries.empty())
+  bool proves = node.Get("status") != nullptr;
+  for (const char* key : {"steps", "attempts"})
+    if (const SNode* k = node.Get(key); k != nullptr && !(k->is_map() && k->entries.empty()))
+      proves = true;
+  if (!proves)
     r.Error(node.loc, "expect is empty: it would prove nothing (status, steps or attempts)");
   r.CheckKeys(node, {"status", "steps", "attempts"}, "expect");
   if (const SNode* s = node.Get("status")) {
@@ -115,6 +126,10 @@ void ReadExpect(FieldReader& r, const SNode& node, Expectation& out) {
     for (const auto& [key, value] : a->entries) {
       auto n = r.Integer(value, "the attempts of step '" + key.text + "'");
       if (!n) continue;
+      if (*n < 0) {
+        r.Error(value.loc, "the attempts of step '" + key.text + "' cannot be negative");
+        continue;
+      }
       out.attempts.emplace_back(key.text, static_cast<int>(*n));
       out.attempt_locs.push_back(key.loc);
     }
@@ -122,11 +137,15 @@ void ReadExpect(FieldReader& r, const SNode& node, Expectation& out) {
 }
 
 void ReadParams(FieldReader& r, const SNode& node,
-                std::vector<std::pair<std::string, std::string>>& out, std::vector<Loc>* locs) {
+                std::vector<std::pair<std::string, std::string>>& out, std::vector<Loc>* locs,
+                std::vector<bool>* collections = nullptr) {
   if (!r.ExpectMap(node, "params")) return;
   for (const auto& [key, value] : node.entries) {  // as --set gives them: text, JSON for the rest
+    if (value.is_null())
+      r.Error(value.loc, "param '" + key.text + "' has no value (write \"\" for an empty text)");
     out.emplace_back(key.text, value.is_scalar() ? value.text : ToJson(ToValue(value)));
     if (locs != nullptr) locs->push_back(key.loc);
+    if (collections != nullptr) collections->push_back(value.is_seq() || value.is_map());
   }
 }
 
@@ -135,11 +154,14 @@ void ReadScenario(FieldReader& r, const SNode& node, ScenarioFile& file) {
   r.CheckKeys(node, {"name", "params", "steps", "expect"}, "a scenario");
   Scenario s;
   s.loc = node.loc;
-  if (const SNode* n = node.Get("name"))
+  if (const SNode* n = node.Get("name"); n != nullptr && (!n->is_scalar() || n->text.empty()))
+    r.Error(n->loc, "a scenario's name must be a text that says what it proves");
+  else if (n != nullptr)
     s.name = n->text;
   else
     r.Error(node.loc, "a scenario needs a name (what it proves)");
-  if (const SNode* p = node.Get("params")) ReadParams(r, *p, s.params, &s.param_locs);
+  if (const SNode* p = node.Get("params"))
+    ReadParams(r, *p, s.params, &s.param_locs, &s.param_is_collection);
   if (const SNode* st = node.Get("steps")) ReadSteps(r, *st, s.steps);
   if (const SNode* e = node.Get("expect"))
     ReadExpect(r, *e, s.expect);
@@ -162,6 +184,10 @@ std::string ScenarioPathOf(const std::string& runbook_path) {
       break;
     }
   }
+  std::error_code ec;  // `x.test.yml` when only that is there (testing.md: either)
+  if (!std::filesystem::exists(stem + ".test.yaml", ec) &&
+      std::filesystem::exists(stem + ".test.yml", ec))
+    return stem + ".test.yml";
   return stem + ".test.yaml";
 }
 
@@ -175,8 +201,14 @@ bool IsScenarioFile(const std::string& path) {
 std::string RunbookPathOf(const std::string& scenario_path) {
   for (const std::string ext : {".test.yaml", ".test.yml"})
     if (scenario_path.size() > ext.size() &&
-        scenario_path.compare(scenario_path.size() - ext.size(), ext.size(), ext) == 0)
-      return scenario_path.substr(0, scenario_path.size() - ext.size()) + ".yaml";
+        scenario_path.compare(scenario_path.size() - ext.size(), ext.size(), ext) == 0) {
+      std::string stem = scenario_path.substr(0, scenario_path.size() - ext.size());
+      std::error_code ec;
+      if (!std::filesystem::exists(stem + ".yaml", ec) &&
+          std::filesystem::exists(stem + ".yml", ec))
+        return stem + ".yml";
+      return stem + ".yaml";
+    }
   return scenario_path;
 }
 

@@ -53,6 +53,7 @@ struct Scenario {
   Loc loc;
   std::vector<std::pair<std::string, std::string>> params;  // as --set NAME=VALUE
   std::vector<Loc> param_locs;
+  std::vector<bool> param_is_collection;    // given as a YAML list or mapping
   std::map<std::string, StepScript> steps;  // by step id (dotted in calls)
   Expectation expect;
 };

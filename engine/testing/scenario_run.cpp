@@ -5,6 +5,8 @@
 #include "engine/calls.h"
 #include "engine/executor.h"
 #include "engine/graph.h"
+#include "engine/loops.h"
+#include "engine/plugin/approval_inputs.h"
 #include "engine/plugin/check_value.h"
 #include "engine/process_runner.h"
 #include "engine/testing/scripted_step.h"
@@ -19,6 +21,12 @@ void Coverage::Branch(const std::string& what, bool taken) {
 }
 
 void Coverage::Observe(const Runbook& rb, const RunResult& result) {
+  // A finally step runs after a failed or a successful run as its main steps ended: the run's
+  // own status may be a finally step's failure (break21 #1).
+  bool main_failed = false;
+  for (size_t i = 0; i < rb.finally_begin && i < result.steps.size(); ++i)
+    main_failed =
+        main_failed || (result.steps[i].outcome == Outcome::kFailure && !result.steps[i].tolerated);
   for (size_t i = 0; i < rb.steps.size() && i < result.steps.size(); ++i) {
     const StepDecl& s = rb.steps[i];
     const StepRun& run = result.steps[i];
@@ -32,8 +40,8 @@ void Coverage::Observe(const Runbook& rb, const RunResult& result) {
       Branch(s.id + " failure tolerated", (run.outcome == Outcome::kFailure && run.tolerated) ||
                                               run.outcome == Outcome::kWarning);
     if (s.is_finally) {
-      Branch(s.id + " after a failed run", ran && result.status == "failure");
-      Branch(s.id + " after a successful run", ran && result.status == "success");
+      Branch(s.id + " after a failed run", ran && main_failed);
+      Branch(s.id + " after a successful run", ran && !main_failed && result.status != "cancelled");
     }
   }
 }
@@ -92,11 +100,41 @@ std::vector<std::string> ScriptMistakes(const StepDecl& s, const StepScript& scr
   }
   if (s.type == nullptr) return out;
   const StepSpec& spec = s.type->spec();
+  if (script.attempts.size() > static_cast<size_t>(std::max(1, s.retry.max_attempts)))
+    out.push_back(At(file, script.loc) + "the script of step '" + s.id + "' has " +
+                  std::to_string(script.attempts.size()) + " attempts, but it makes at most " +
+                  std::to_string(std::max(1, s.retry.max_attempts)) +
+                  " (retry.max_attempts): the rest would never play");
+  // An approval's outputs are its inputs (ApprovalAnswer): checked against their declarations.
+  std::vector<ParamSpec> inputs;
+  if (spec.waits_for_people)
+    if (const TNode* written = s.With("inputs"))
+      if (std::optional<Value> known = written->StaticValue()) {
+        std::string ignored;
+        inputs = ApprovalInputSpecs(*known, ignored);
+      }
   for (const ScriptedAttempt& a : script.attempts) {
     if (a.kind == ScriptedAttempt::Kind::kDecline && !spec.waits_for_people)
       out.push_back(At(file, a.loc) + "decline is for an approval; step '" + s.id + "' is " +
                     spec.type + " (script failure instead)");
     for (const auto& [name, value] : a.outputs) {
+      auto input = std::find_if(inputs.begin(), inputs.end(),
+                                [&](const ParamSpec& p) { return p.name == name; });
+      if (input != inputs.end()) {
+        if (std::string error = CheckValue(*input, value); !error.empty())
+          out.push_back(At(file, a.loc) + "input '" + name + "' of approval '" + s.id +
+                        "': " + error);
+        continue;
+      }
+      if (!inputs.empty() && spec.FindOutput(name) == nullptr) {
+        std::vector<std::string> names;
+        for (const ParamSpec& p : inputs) names.push_back(p.name);
+        std::string close = ClosestName(name, names);
+        out.push_back(At(file, a.loc) + "approval '" + s.id + "' has no input '" + name + "'" +
+                      (close.empty() ? "; its inputs: " + Join(names, ", ")
+                                     : "; did you mean '" + close + "'?"));
+        continue;
+      }
       const OutputSpec* o = spec.FindOutput(name);
       if (o == nullptr && !spec.open_outputs) {
         std::vector<std::string> names;
@@ -137,11 +175,23 @@ void Compare(const Runbook& rb, const ScenarioFile& file, const Scenario& sc,
                          FailedSteps(rb, result) + ", expected " + *e.status);
   for (size_t k = 0; k < e.outcomes.size(); ++k) {
     const auto& [id, want] = e.outcomes[k];
+    auto outcome_of = [&](const StepDecl& d) {
+      const StepRun& r = result.steps[static_cast<size_t>(&d - rb.steps.data())];
+      return d.call_role == CallRole::kOutputs ? CallOutcomeOf(rb, result.steps, d.call_of)
+                                               : r.outcome;
+    };
     const StepDecl* s = rb.FindStep(id);
+    if (s == nullptr) {  // a loop: its items' outcome, as steps.LOOP.outcome gives it
+      std::vector<Outcome> items;
+      for (size_t i : rb.loops.at(id)) items.push_back(outcome_of(rb.steps[i]));
+      std::string got = LoopOutcome(items);
+      if (got != want)
+        v.problems.push_back(At(file, e.outcome_locs[k]) + "loop '" + id + "' ended " + got +
+                             ", expected " + want);
+      continue;
+    }
     const StepRun& run = result.steps[static_cast<size_t>(s - rb.steps.data())];
-    std::string got =
-        OutcomeName(s->call_role == CallRole::kOutputs ? CallOutcomeOf(rb, result.steps, s->call_of)
-                                                       : run.outcome);
+    std::string got = OutcomeName(outcome_of(*s));
     if (got != want)
       v.problems.push_back(At(file, e.outcome_locs[k]) + "step '" + id + "' ended " + got +
                            (run.reason.empty() ? "" : " (" + run.reason + ")") + ", expected " +
@@ -172,16 +222,27 @@ ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
     if (!own) sets.emplace_back(name, value);
   }
   sets.insert(sets.end(), scenario.params.begin(), scenario.params.end());
+  // Each param the scenario gives, checked on its own and located at it (break21 #5, #8): a
+  // list or mapping only for a list or map param.
+  for (size_t k = 0; k < scenario.params.size(); ++k) {
+    const auto& [name, text] = scenario.params[k];
+    Loc loc = k < scenario.param_locs.size() ? scenario.param_locs[k] : scenario.loc;
+    const ParamSpec* spec = rb.FindParam(name);
+    bool collection = k < scenario.param_is_collection.size() && scenario.param_is_collection[k];
+    if (spec != nullptr && collection && spec->type != ParamType::kList &&
+        spec->type != ParamType::kStringList && spec->type != ParamType::kMap &&
+        spec->type != ParamType::kStringMap && spec->type != ParamType::kAny) {
+      v.problems.push_back(At(file, loc) + "params: param '" + name + "' is " +
+                           ParamTypeName(spec->type) + ", not a list or mapping");
+      continue;
+    }
+    if (auto one = ParseSet(rb, name, text); !one.ok())
+      v.problems.push_back(At(file, loc) + "params: " + one.status().message());
+  }
   auto params = BindParams(rb, sets);
-  if (!params.ok()) {
-    Loc where = scenario.loc;  // at the param the message names, when the scenario gives it
-    for (size_t k = 0; k < scenario.params.size() && k < scenario.param_locs.size(); ++k)
-      if (params.status().message().find("'" + scenario.params[k].first + "'") !=
-          std::string::npos) {
-        where = scenario.param_locs[k];
-        break;
-      }
-    v.problems.push_back(At(file, where) + "params: " + params.status().message());
+  if (!params.ok() && v.problems.empty())  // a default param, or a required one not given
+    v.problems.push_back(At(file, scenario.loc) + "params: " + params.status().message());
+  if (!v.problems.empty()) {
     v.invalid = true;
     return v;
   }
@@ -192,6 +253,14 @@ ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
   }
   std::map<std::string, StepScript> scripts = file.defaults;
   for (const auto& [id, script] : scenario.steps) scripts[id] = script;
+  // A loop's id scripts each of its items an item's own script does not (break21 #9).
+  for (const auto& [loop, items] : rb.loops) {
+    auto it = scripts.find(loop);
+    if (it == scripts.end() || rb.FindStep(loop) != nullptr) continue;
+    StepScript each = it->second;
+    scripts.erase(it);
+    for (size_t k : items) scripts.emplace(rb.steps[k].id, each);
+  }
   for (const auto& [id, script] : scripts) {
     if (std::string bad = UnknownStep(rb, file, id, script.loc, "steps"); !bad.empty()) {
       v.problems.push_back(bad);
@@ -203,7 +272,7 @@ ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
   for (size_t k = 0; k < scenario.expect.outcomes.size(); ++k)
     if (std::string bad = UnknownStep(rb, file, scenario.expect.outcomes[k].first,
                                       scenario.expect.outcome_locs[k], "expect.steps");
-        !bad.empty())
+        !bad.empty() && rb.loops.count(scenario.expect.outcomes[k].first) == 0)
       v.problems.push_back(bad);
   for (size_t k = 0; k < scenario.expect.attempts.size(); ++k)
     if (std::string bad = UnknownStep(rb, file, scenario.expect.attempts[k].first,

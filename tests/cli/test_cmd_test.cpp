@@ -207,6 +207,81 @@ TEST_CASE(
   CHECK((schedule.out + schedule.err).find("t.test.yaml") == std::string::npos);
 }
 
+TEST_CASE("runbook test verdicts and coverage follow what a real run would do (break21)",
+          "[runbook-test][cli]") {
+  std::string dir = TempDir();
+  // #1: a finally step after passing main steps is "after a successful run", whatever it ends.
+  // #3: an unscripted approval answers with its inputs' defaults, as a real one approved is.
+  // #9: a loop's id scripts and expects its items.
+  WriteFile(dir, "c.yaml",
+            "version: 1\nname: c\nsteps:\n"
+            "  - id: gate\n    uses: approval\n"
+            "    with: {prompt: go, inputs: {pct: {type: integer, default: 5, enum: [5, 10]}}}\n"
+            "  - id: use\n    uses: log\n    needs: [gate]\n"
+            "    if: ${{ steps.gate.outputs.pct == 5 }}\n    with: {message: ok}\n"
+            "  - id: each\n    uses: exec\n    needs: [use]\n    for_each: [a, b]\n"
+            "    with: {run: ['true']}\n"
+            "finally:\n  - {id: cleanup, uses: exec, with: {run: ['true']}}\n");
+  WriteFile(dir, "c.test.yml",  // .test.yml is found too (#7)
+            "scenarios:\n"
+            "  - name: cleanup fails after a passing run\n    steps: {cleanup: failure}\n"
+            "    expect: {status: failure, steps: {use: success, each: success}}\n"
+            "  - name: every item fails\n    steps: {each: failure}\n"
+            "    expect:\n      status: failure\n      steps:\n        each: failure\n"
+            "        each[1]: failure\n");
+  Command t = Shell(Test(dir, "c.yaml"));
+  INFO(t.out << t.err);
+  CHECK(t.exit_code == 0);
+  CHECK(t.out.find("coverage: 3 of 4 branches; not taken: use if: false\n") != std::string::npos);
+}
+
+TEST_CASE("runbook test refuses scenarios that prove nothing or hold impossible values (break21)",
+          "[runbook-test][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "a.yaml",
+            "version: 1\nname: a\nparams:\n  s: {type: string, default: x}\n"
+            "  n: {type: integer, default: 1}\nsteps:\n"
+            "  - id: gate\n    uses: approval\n"
+            "    with: {prompt: go, inputs: {pct: {type: integer, default: 5, enum: [5, 10]}}}\n"
+            "  - {id: w, uses: exec, needs: [gate], retry: {max_attempts: 2, exit_codes: [75]}, "
+            "with: {run: ['true']}}\n");
+  WriteFile(dir, "a.test.yaml",
+            "scenarios:\n"
+            "  - name: [a]\n    expect: {steps: {}}\n"                                  // 2-3
+            "  - name: b\n    steps: {w: {outcome: failure, exit_code: 4294967371}}\n"  // 4-5
+            "    expect: {attempts: {w: -1}}\n"                                         // 6
+            "  - name: c\n    steps: {w: {outcome: failure, error: {a: 1}}}\n"          // 7-8
+            "    expect: {status: failure}\n");
+  Command bad = Shell(Test(dir, "a.yaml --format json"));
+  CHECK(bad.exit_code == 2);
+  for (const char* e : {"a scenario's name must be a text that says what it proves",
+                        "expect is empty: it would prove nothing",
+                        "exit_code of a failure must be 1 to 255, found 4294967371",
+                        "the attempts of step 'w' cannot be negative", "error must be a text"})
+    CHECK(bad.err.find(e) != std::string::npos);
+  auto json = ParseJson(bad.out);  // #10: still one JSON document, with the errors
+  REQUIRE(json.ok());
+  CHECK(json.value().Find("errors")->as_list().size() == 5);
+  WriteFile(dir, "b.test.yaml",
+            "scenarios:\n"
+            "  - name: params\n    params: {s: [p], n: abc}\n    expect: {status: success}\n"
+            "  - name: inputs\n    steps:\n      gate: {outputs: {pct: 7, pcnt: 5}}\n"
+            "      w: {attempts: [failure, failure, success]}\n"
+            "    expect: {status: success}\n");
+  Command b = Shell(Test(dir, "a.yaml --scenarios b.test.yaml"));
+  INFO(b.out);
+  CHECK(b.exit_code == 2);
+  CHECK(b.out.find("ERROR params\n") != std::string::npos);
+  CHECK(b.out.find("b.test.yaml:3:14: params: param 's' is string, not a list or mapping") !=
+        std::string::npos);
+  CHECK(b.out.find("b.test.yaml:3:22: params: ") != std::string::npos);  // n, located too
+  CHECK(b.out.find("input 'pct' of approval 'gate': ") != std::string::npos);
+  CHECK(b.out.find("approval 'gate' has no input 'pcnt'; did you mean 'pct'?") !=
+        std::string::npos);
+  CHECK(b.out.find("the script of step 'w' has 3 attempts, but it makes at most 2") !=
+        std::string::npos);
+}
+
 TEST_CASE("every shipped runbook's scenarios pass", "[runbook-test][cli][shipped]") {
   int files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(

@@ -89,7 +89,7 @@ Result<Value::Map> BindCall(const StepDecl& call, const Value::Map& params) {
       continue;
     }
     auto v = ResolveTree(*given, scope);
-    if (!v.ok()) return LocateError(v.status(), given->loc);
+    if (!v.ok()) return v.status();  // located by ResolveTree
     if (!v.value().has_unknown()) {
       if (std::string error = CheckValue(p, v.value()); !error.empty())
         return LocateError(Status::Error("param '" + p.name + "' of " + call.uses + ": " + error),
@@ -108,7 +108,7 @@ std::string Prefixed(const std::string& call, const std::string& id) {
 
 // A step of the used runbook (its own calls already expanded) as a step of `call`.
 StepDecl Member(StepDecl step, const std::string& call, const std::string& start,
-                const TemplateMap& callee_env) {
+                const TemplateMap& callee_env, const std::string& file) {
   bool root = step.needs.empty() && !step.is_finally;
   bool own_name = step.name != step.id;
   step.id = Prefixed(call, step.id);
@@ -120,6 +120,7 @@ StepDecl Member(StepDecl step, const std::string& call, const std::string& start
   }
   if (!step.loop_of.empty()) step.loop_of = Prefixed(call, step.loop_of);
   step.call_of = Prefixed(call, step.call_of);
+  if (step.source_file.empty()) step.source_file = file;  // a nested call's start: written here
   if (step.call_role == CallRole::kNone) step.call_role = CallRole::kMember;
   step.rto = RtoMark::kNone;  // the used runbook's RTO marks are for running it alone
   if (!callee_env.empty()) {  // its runbook-level env, under the step's own
@@ -202,6 +203,7 @@ StepDecl OutputsOf(const StepDecl& call, std::vector<std::string> needs) {
   out.id_loc = call.id_loc;
   out.uses_loc = call.uses_loc;
   out.with_loc = call.callee->outputs_loc;
+  out.source_file = call.callee->path();  // its `with` is the used runbook's `outputs:`
   return out;
 }
 
@@ -241,7 +243,7 @@ Status ExpandCall(const std::string& file, const StepDecl& call, const Value::Ma
   std::vector<std::string> members;
   out.push_back(start);
   for (size_t i = 0; i < child.steps.size(); ++i) {
-    StepDecl m = Member(std::move(child.steps[i]), call.id, start.id, child.env);
+    StepDecl m = Member(std::move(child.steps[i]), call.id, start.id, child.env, child.path());
     if (i < child.finally_begin) {
       members.push_back(m.id);
       out.push_back(std::move(m));

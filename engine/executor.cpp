@@ -904,7 +904,7 @@ class Loop {
     AttemptRecord& rec = run.attempts.back();
     rec.status = r.status;
     rec.exit_code = r.exit_code;
-    rec.error = redactor_.Apply(r.error);
+    rec.error = redactor_.Apply(InSourceFile(r.error, step.source_file));
     rec.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - rec.started);
     rec.waited = r.waited;
     rec.approved_by = r.approved_by;
@@ -998,7 +998,7 @@ class Loop {
     StepRun& run = steps_[i];
     run.state = StepState::kDone;
     run.outcome = outcome;
-    run.reason = redactor_.Apply(std::move(reason));
+    run.reason = redactor_.Apply(InSourceFile(reason, g_.nodes[i].step->source_file));
     run.finished = svc_.clock.Now();
     ++done_;
     CallEnded(i);

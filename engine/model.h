@@ -127,6 +127,10 @@ struct StepDecl {
   // id of its outputs step ("dump", "dump[1]", "dump.inner"), and its role in it.
   std::string call_of;
   CallRole call_role = CallRole::kNone;
+  // The file a used runbook's step is written in (its locations are that file's lines): a
+  // member's, a nested call's start's (its `with`), an outputs step's (the `outputs:`); ""
+  // for the runbook's own steps and the start of a call it writes.
+  std::string source_file;
   Loc loc;  // the step's mapping
   Loc id_loc;
   Loc uses_loc;

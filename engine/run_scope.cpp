@@ -81,7 +81,10 @@ Result<Value> RunScope::CallParam(const std::string& frame,
   const StepDecl* start = rb_.FindStep(call->second.start_id);
   FrameScope scope(*this, call->second.parent, start);
   auto v = ResolveTree(*given, scope);
-  if (!v.ok()) return v.status();
+  if (!v.ok())  // located in the file the call is written in, not the used one (break20 #8)
+    return Status::Error(InSourceFile(
+        v.status().message(),
+        start == nullptr || start->source_file.empty() ? rb_.path() : start->source_file));
   if (v.value().has_unknown()) return Descend(v.value(), path, 2);
   if (std::string error = CheckValue(*spec, v.value()); !error.empty())
     return Status::Error("param '" + path[1] + "' of " + callee.path() + ": " + error);

@@ -116,6 +116,16 @@ Status LocateError(const Status& error, const Loc& loc) {
                        std::to_string(loc.col) + ")");
 }
 
+std::string InSourceFile(const std::string& message, const std::string& file) {
+  if (file.empty()) return message;
+  static const std::string kMark = "(at line ";
+  std::string out;
+  size_t at = 0;
+  for (size_t hit; (hit = message.find(kMark, at)) != std::string::npos; at = hit + kMark.size())
+    out += message.substr(at, hit - at) + "(at " + file + " line ";
+  return out + message.substr(at);
+}
+
 bool TNode::has_expressions() const {
   switch (kind) {
     case Kind::kLiteral:

@@ -41,6 +41,11 @@ Result<Value> RenderTemplate(const Template& t, const EvalScope& scope,
 
 // `error` with " (at line L, column C)" of `loc` appended; unchanged when `loc` is unknown.
 Status LocateError(const Status& error, const Loc& loc);
+// `message` with each location LocateError wrote "(at line L, column C)" naming `file` too:
+// "(at lib/x.yaml line L, column C)", for a step of a used runbook, whose lines are that
+// file's (engine/calls.h; break20 #8). A location that names its file already is left as it is.
+// `message` unchanged when `file` is "".
+std::string InSourceFile(const std::string& message, const std::string& file);
 
 // A tree of values where strings may be templates.
 struct TNode {

@@ -331,3 +331,18 @@ TEST_CASE("validate finds what only expanding the used runbooks finds, in the fi
   CHECK(v.err.find("p.yaml: error: uses ./lib/big.yaml: the run would have over 5000 steps once "
                    "its runbooks are expanded (at line 5, column 11)") != std::string::npos);
 }
+
+TEST_CASE("an error inside a used runbook's step names the file its line is in", "[uses][cli]") {
+  // break20 #8: "(at line 8, column 6)" was read in the caller's file.
+  std::string dir = Folder();
+  WriteFile(dir, "lib/c.yaml",
+            "version: 1\nname: c\nparams:\n  j: {type: string}\nsteps:\n"
+            "  - id: s\n    uses: exec\n    with: {run: [echo, '${{ fromJSON(params.j) }}']}\n");
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsteps:\n  - id: c\n    uses: ./lib/c.yaml\n"
+            "    with: {j: 'not json'}\n");
+  Command run = Shell(In(dir, "run p.yaml"));
+  INFO(run.err);
+  CHECK(run.exit_code == 1);
+  CHECK(run.err.find("(at lib/c.yaml line 8, column 24)") != std::string::npos);
+}

@@ -585,8 +585,15 @@ TEST_CASE("run --wait records a notification sent while the store was locked",
   std::string rb =
       "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s RUNBOOK_NOTIFY_RETRY_MS=500 " + Binary();
   REQUIRE(Shell(rb + " run n.yaml --audit-db " + db).exit_code == 0);  // the store exists
+  // The store is locked once the run has recorded its start (a fixed 0.2 s lost the race under
+  // ASan: the lock came first and the run stopped "database is locked"), while its
+  // notification's three attempts (1.5 s) go on.
+  const std::string starts = std::string(kSqliteWaiting) + db +
+                             " \"select count(*) from events where kind='run_started'\"";
   auto locked = [&](const std::string& flags) {
-    return Shell("(" + rb + " run n.yaml --audit-db " + db + flags + " 2> n.err) & sleep 0.2; " +
+    return Shell("before=$(" + starts + "); (" + rb + " run n.yaml --audit-db " + db + flags +
+                     " 2> n.err) & for i in $(seq 200); do [ \"$(" + starts +
+                     ")\" -gt \"$before\" ] && break; sleep 0.02; done; " +
                      HoldStoreLocked(db, 3.5) + "wait; cat " + dir + "/n.err",
                  60);
   };

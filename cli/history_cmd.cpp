@@ -13,6 +13,7 @@
 #include "cli/run_place.h"
 #include "engine/audit/report.h"
 #include "engine/audit/run_listing.h"
+#include "engine/calls.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 
@@ -138,7 +139,7 @@ void NoRunsOf(AuditStore& store, const std::string& name) {
 // Two spaces, and two more for each call a step is inside (engine/calls.h: "dump.verify" is
 // one deep; a call's start "dump.@start" and outputs step "dump" are at the call's level).
 std::string CallIndent(const std::string& id) {
-  static const std::string kStart = ".@start";
+  static const std::string kStart = kCallStartSuffix;
   std::string base = id;
   if (base.size() > kStart.size() &&
       base.compare(base.size() - kStart.size(), kStart.size(), kStart) == 0)

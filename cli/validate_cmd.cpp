@@ -50,9 +50,9 @@ void ExpandCheck(const Runbook& rb, const std::string& file, Diagnostics& diags)
   if (!params.ok()) return;
   Runbook expanded = rb;
   if (Status s = ExpandRunbook(expanded, params.value(), /*plan_unset=*/true); !s.ok())
-    diags.Error(file, {},  // "FILE: " once: the message names the file it is located in
-                s.message().rfind(file + ": ", 0) == 0 ? s.message().substr(file.size() + 2)
-                                                       : s.message());
+    diags.Error(
+        file, {},  // "FILE: " once: the message names the file it is located in
+        s.message().rfind(file + ": ", 0) == 0 ? s.message().substr(file.size() + 2) : s.message());
 }
 
 }  // namespace

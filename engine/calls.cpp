@@ -59,12 +59,7 @@ class BindScope final : public EvalScope {
   BindScope(const Value::Map& params, const StepDecl& call) : params_(params), call_(call) {}
 
   Result<Value> Lookup(const std::vector<std::string>& path) const override {
-    if (path[0] == "params") {
-      if (path.size() < 2) return Value(params_);
-      auto it = params_.find(path[1]);
-      if (it == params_.end()) return Status::Error("param '" + path[1] + "' is not set");
-      return Descend(it->second, path, 2);
-    }
+    if (path[0] == "params") return LookupParam(params_, path);
     if (path[0] == "item" && !call_.loop_of.empty()) return Descend(call_.loop_item, path, 1);
     if (path[0] == "index" && !call_.loop_of.empty())
       return Descend(Value(static_cast<int64_t>(call_.loop_index)), path, 1);
@@ -136,32 +131,39 @@ StepDecl Member(StepDecl step, const std::string& call, const std::string& start
   return step;
 }
 
+// What a call's start and outputs steps take from the call as written: where it is, its
+// loop (a loop of calls: its items are the calls), its runbook and role.
+StepDecl CallPart(const StepDecl& call, CallRole role) {
+  StepDecl part;
+  part.uses = call.uses;
+  part.idempotent = true;
+  part.loop_of = call.loop_of;
+  part.loop_index = call.loop_index;
+  part.loop_item = call.loop_item;
+  part.callee = call.callee;
+  part.call_of = call.id;
+  part.call_role = role;
+  part.loc = call.loc;
+  part.id_loc = call.id_loc;
+  part.uses_loc = call.uses_loc;
+  return part;
+}
+
 StepDecl StartOf(const StepDecl& call) {
-  StepDecl start;
+  StepDecl start = CallPart(call, CallRole::kStart);
   start.id = call.id + kCallStartSuffix;
   start.name = call.name == call.id ? start.id : call.name;
-  start.uses = call.uses;
   start.type = call.callee->start_type.get();
   // The call's `with`, resolved and checked (types, enum, range) as the start step's own
   // parameters: a bad value fails the call before any of its steps (break20 #4).
   start.with = call.with;
   if (start.with.kind != TNode::Kind::kMap) start.with.kind = TNode::Kind::kMap;
+  start.with_loc = call.with_loc;
   start.needs = call.needs;
   start.needs_loc = call.needs_loc;
   start.condition = call.condition;
   start.condition_has_status = call.condition_has_status;
-  start.idempotent = true;
-  start.loop = call.loop;
-  start.loop_of = call.loop_of;
-  start.loop_index = call.loop_index;
-  start.loop_item = call.loop_item;
-  start.callee = call.callee;
-  start.call_of = call.id;
-  start.call_role = CallRole::kStart;
-  start.loc = call.loc;
-  start.id_loc = call.id_loc;
-  start.uses_loc = call.uses_loc;
-  start.with_loc = call.with_loc;
+  start.loop = call.loop;  // held and skipped by the loop's max_parallel and fail_fast
   return start;
 }
 
@@ -179,40 +181,21 @@ const TNode& OutputsCondition() {
 }
 
 StepDecl OutputsOf(const StepDecl& call, std::vector<std::string> needs) {
-  StepDecl out;
+  StepDecl out = CallPart(call, CallRole::kOutputs);  // a loop's items are these (rb.loops)
   out.id = call.id;
   out.name = call.name;
-  out.uses = call.uses;
   out.type = call.callee->outputs_type.get();
   out.with.kind = TNode::Kind::kMap;
   for (const auto& [name, value] : call.callee->outputs) out.with.entries.emplace_back(name, value);
+  out.with_loc = call.callee->outputs_loc;
+  out.source_file = call.callee->path();  // its `with` is the used runbook's `outputs:`
   out.needs = std::move(needs);
   // Its start too: a used runbook without main steps still starts first (break20 #3).
   out.needs.insert(out.needs.begin(), call.id + kCallStartSuffix);
   out.needs_loc.assign(out.needs.size(), call.loc);
   out.condition = OutputsCondition();
   out.condition_has_status = true;
-  out.idempotent = true;
-  out.loop_of = call.loop_of;  // a loop's items are its calls' outputs steps (rb.loops)
-  out.loop_index = call.loop_index;
-  out.loop_item = call.loop_item;
-  out.callee = call.callee;
-  out.call_of = call.id;
-  out.call_role = CallRole::kOutputs;
-  out.loc = call.loc;
-  out.id_loc = call.id_loc;
-  out.uses_loc = call.uses_loc;
-  out.with_loc = call.callee->outputs_loc;
-  out.source_file = call.callee->path();  // its `with` is the used runbook's `outputs:`
   return out;
-}
-
-void IndexLoops(Runbook& rb) {
-  rb.loops.clear();
-  for (size_t i = 0; i < rb.steps.size(); ++i) {
-    const StepDecl& s = rb.steps[i];
-    if (!s.loop_of.empty() && s.call_role != CallRole::kStart) rb.loops[s.loop_of].push_back(i);
-  }
 }
 
 Status ExpandAt(Runbook& rb, const Value::Map& params, bool plan_unset, int depth);

@@ -18,10 +18,7 @@ class ParamsScope final : public EvalScope {
 
   Result<Value> Lookup(const std::vector<std::string>& path) const override {
     if (path[0] != "params") return Status::Error("for_each may read params only");
-    if (path.size() < 2) return Value(params_);
-    auto it = params_.find(path[1]);
-    if (it == params_.end()) return Status::Error("param '" + path[1] + "' is not set");
-    return Descend(it->second, path, 2);
+    return LookupParam(params_, path);
   }
   bool StatusFunction(const std::string&) const override { return false; }
 
@@ -128,10 +125,23 @@ Status ExpandLoops(Runbook& rb, const Value::Map& params, bool plan_unset) {
   rb.steps = std::move(out);
   rb.finally_begin = finally_begin;
   rb.IndexSteps();
-  rb.loops.clear();
-  for (size_t i = 0; i < rb.steps.size(); ++i)
-    if (!rb.steps[i].loop_of.empty()) rb.loops[rb.steps[i].loop_of].push_back(i);
+  IndexLoops(rb);
   return Status::Ok();
+}
+
+void IndexLoops(Runbook& rb) {
+  rb.loops.clear();
+  for (size_t i = 0; i < rb.steps.size(); ++i) {
+    const StepDecl& s = rb.steps[i];
+    if (!s.loop_of.empty() && s.call_role != CallRole::kStart) rb.loops[s.loop_of].push_back(i);
+  }
+}
+
+Result<Value> LookupParam(const Value::Map& params, const std::vector<std::string>& path) {
+  if (path.size() < 2) return Value(params);
+  auto it = params.find(path[1]);
+  if (it == params.end()) return Status::Error("param '" + path[1] + "' is not set");
+  return Descend(it->second, path, 2);
 }
 
 const char* LoopOutcome(const std::vector<Outcome>& items) {

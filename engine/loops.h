@@ -30,6 +30,15 @@ inline constexpr size_t kMaxLoopItems = 1000;
 // not a list, the list is empty, it has more than kMaxLoopItems items, the expression fails.
 Status ExpandLoops(Runbook& rb, const Value::Map& params, bool plan_unset = false);
 
+// Rebuilds rb.loops from the steps' `loop_of` (after any change of rb.steps): a loop's items
+// are its steps, and for a loop of calls (engine/calls.h) the calls' outputs steps.
+void IndexLoops(Runbook& rb);
+
+// `params.NAME...` of `params` (BindParams' map): the whole map for bare `params`; an error
+// names a param that is not set. For scopes that read params only (a loop's list, a call's
+// `with` bound before the run starts).
+Result<Value> LookupParam(const Value::Map& params, const std::vector<std::string>& path);
+
 // A loop's outcome from its items' (OutcomeName words): failure when one failed, else
 // cancelled when one was, else skipped when all were, else warning when one warned, else
 // success. For `steps.ID.outcome` of a loop.

@@ -191,25 +191,28 @@ std::string ScenarioPathOf(const std::string& runbook_path) {
   return stem + ".test.yaml";
 }
 
-bool IsScenarioFile(const std::string& path) {
+namespace {
+
+// The length of the scenario suffix `path` ends with (".test.yaml", ".test.yml"), else 0.
+size_t ScenarioSuffix(const std::string& path) {
   for (const std::string ext : {".test.yaml", ".test.yml"})
     if (path.size() > ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0)
-      return true;
-  return false;
+      return ext.size();
+  return 0;
 }
 
+}  // namespace
+
+bool IsScenarioFile(const std::string& path) { return ScenarioSuffix(path) > 0; }
+
 std::string RunbookPathOf(const std::string& scenario_path) {
-  for (const std::string ext : {".test.yaml", ".test.yml"})
-    if (scenario_path.size() > ext.size() &&
-        scenario_path.compare(scenario_path.size() - ext.size(), ext.size(), ext) == 0) {
-      std::string stem = scenario_path.substr(0, scenario_path.size() - ext.size());
-      std::error_code ec;
-      if (!std::filesystem::exists(stem + ".yaml", ec) &&
-          std::filesystem::exists(stem + ".yml", ec))
-        return stem + ".yml";
-      return stem + ".yaml";
-    }
-  return scenario_path;
+  size_t suffix = ScenarioSuffix(scenario_path);
+  if (suffix == 0) return scenario_path;
+  std::string stem = scenario_path.substr(0, scenario_path.size() - suffix);
+  std::error_code ec;
+  if (!std::filesystem::exists(stem + ".yaml", ec) && std::filesystem::exists(stem + ".yml", ec))
+    return stem + ".yml";
+  return stem + ".yaml";
 }
 
 std::optional<ScenarioFile> LoadScenarioFile(const std::string& path, Diagnostics& diags) {

@@ -11,6 +11,7 @@
 #include "engine/run_scope.h"
 #include "engine/template.h"
 #include "engine/util/clock.h"
+#include "engine/util/strings.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
@@ -45,25 +46,44 @@ std::string Detail(const Runbook& rb, const RunResult& r) {
   return out;
 }
 
-// The message every channel is built from; masked (a secret in a step id or reason is not
-// sent).
+// At most this many bytes of a failed step's error reach a notification (a chat line, a mail
+// subject's neighbour): cut after masking (docs/secrets.md, "Cuts").
+constexpr size_t kNotifiedErrorBytes = 500;
+
+// The error of the first step Detail names ("step 'b': exit code 3: pg_dump: ..."), masked,
+// then cut; null when none has one (a run cancelled, an objective missed).
+Value FirstError(const Runbook& rb, const RunResult& r, const Redactor& redactor) {
+  for (size_t i = 0; i < r.steps.size() && i < rb.steps.size(); ++i) {
+    const StepRun& s = r.steps[i];
+    if (s.passed() || s.outcome == Outcome::kSkipped || s.outcome == Outcome::kNone) continue;
+    if (s.reason.empty()) continue;
+    std::string error = redactor.Apply("step '" + rb.steps[i].id + "': " + s.reason);
+    size_t cut = Utf8CutAt(error, kNotifiedErrorBytes);
+    return Value(cut < error.size() ? error.substr(0, cut) + "..." : error);
+  }
+  return Value();
+}
+
+// The message every channel is built from; masked whole, every field (a secret that is a
+// word of the runbook's name, the host's, a step's id or error is not sent).
 Value Message(const Runbook& rb, const RunResult& r, const Redactor& redactor,
               Value other_runs_waiting) {
   auto ms = [](bool measured, Millis v) { return measured ? Value(int64_t{v.count()}) : Value(); };
-  return Value(
-      Value::Map{{"runbook", Value(rb.name)},
-                 {"kind", Value(rb.kind)},
-                 {"run_id", Value(r.run_id)},
-                 {"status", Value(r.status)},
-                 {"duration_ms", Value(int64_t{r.duration.count()})},
-                 {"rto_ms", ms(r.rto.measured, r.rto.elapsed)},
-                 {"rpo_ms", ms(r.rpo.measured, r.rpo.age)},
-                 // null when the runbook sets none: nothing was met or missed
-                 {"objectives_met",
-                  rb.rto_objective || rb.rpo_objective ? Value(r.objectives_met()) : Value()},
-                 {"host", Value(Host())},
-                 {"detail", Value(redactor.Apply(Detail(rb, r)))},
-                 {"other_runs_waiting", std::move(other_runs_waiting)}});
+  return redactor.Apply(
+      Value(Value::Map{{"runbook", Value(rb.name)},
+                       {"kind", Value(rb.kind)},
+                       {"run_id", Value(r.run_id)},
+                       {"status", Value(r.status)},
+                       {"duration_ms", Value(int64_t{r.duration.count()})},
+                       {"rto_ms", ms(r.rto.measured, r.rto.elapsed)},
+                       {"rpo_ms", ms(r.rpo.measured, r.rpo.age)},
+                       // null when the runbook sets none: nothing was met or missed
+                       {"objectives_met",
+                        rb.rto_objective || rb.rpo_objective ? Value(r.objectives_met()) : Value()},
+                       {"host", Value(Host())},
+                       {"detail", Value(Detail(rb, r))},
+                       {"error", FirstError(rb, r, redactor)},
+                       {"other_runs_waiting", std::move(other_runs_waiting)}}));
 }
 
 // The entry's settings rendered with the run's params and secrets; nullopt with `error`.
@@ -176,6 +196,9 @@ Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vect
                    const std::function<void(const OwedNotice&)>& on_sent,
                    const std::function<std::string(const OwedNotice&)>& hold) {
   Status recorded = Status::Ok();
+  // Every field of what is sent passes the redactor here, whoever built the message (an
+  // outbox written by a run that died, a lost run's helper, a late-recorded end).
+  const Value sent = redactor.Apply(message);
   for (const OwedNotice& notice : due) {
     if (notice.index >= rb.notify.size() || already_sent.count(notice) != 0) continue;
     if (std::string why = hold ? hold(notice) : ""; !why.empty()) {
@@ -192,7 +215,7 @@ Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vect
     }
     Delivery d =
         target
-            ? sender.Send(*target, notice.event, message)
+            ? sender.Send(*target, notice.event, sent)
             : Delivery{notice.index, rb.notify[notice.index].channel, notice.event, "", false, 0, 0,
                        error};
     // Kept (and recorded) before it is journaled sent: a kill between the two leaves it in
@@ -239,13 +262,15 @@ void NotifyApprovalWaiting(const Runbook& rb, const RunOptions& options, const s
   if (rb.notify.empty() || options.dry_run) return;
   auto store = AuditStore::OpenExisting(audit_db);  // its own connection: a step's thread
   if (!store.ok()) return;
-  Value message(Value::Map{{"runbook", Value(rb.name)},
-                           {"kind", Value(rb.kind)},
-                           {"run_id", Value(options.run_id)},
-                           {"status", Value("running")},
-                           {"step", Value(step)},
-                           {"host", Value(Host())},
-                           {"detail", Value(redactor.Apply("approval '" + step + "' waits"))}});
+  Value message =
+      redactor.Apply(Value(Value::Map{{"runbook", Value(rb.name)},
+                                      {"kind", Value(rb.kind)},
+                                      {"run_id", Value(options.run_id)},
+                                      {"status", Value("running")},
+                                      {"step", Value(step)},
+                                      {"host", Value(Host())},
+                                      {"detail", Value("approval '" + step + "' waits")},
+                                      {"error", Value()}}));
   (void)DeliverOwed(rb, options, Owed(rb, {"approval_waiting"}, message), message,
                     {store.value().get(), {}, ""}, sender, redactor);
 }
@@ -254,7 +279,7 @@ Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::st
                      const std::string& detail, AuditStore* store, const Redactor& redactor) {
   // Every field a run's end has (docs/notify.md), null where nothing was measured (breakLL
   // LL8: receivers reading rto_ms found no key).
-  Value message(Value::Map{
+  Value message = redactor.Apply(Value(Value::Map{
       {"runbook", Value(rb.name)},
       {"kind", Value(rb.kind)},
       {"run_id", Value(options.run_id)},
@@ -264,9 +289,10 @@ Outbox LostRunOutbox(const Runbook& rb, const RunOptions& options, const std::st
       {"rpo_ms", Value()},
       {"objectives_met", Value()},
       {"host", Value(Host())},
-      {"detail", Value(redactor.Apply(detail))},
+      {"detail", Value(detail)},
+      {"error", Value()},
       {"other_runs_waiting", store != nullptr ? OtherRunsWaiting(*store, rb.name, options.run_id)
-                                              : Value(Value::List{})}});
+                                              : Value(Value::List{})}}));
   std::vector<OwedNotice> due = Owed(rb, {"failure"}, message);
   return Outbox{std::move(message), std::move(due), true};
 }
@@ -287,6 +313,7 @@ Outbox RecordedEndOutbox(const Runbook& rb, const RunOptions& options, const Run
       {"host", Value(Host())},
       {"detail",
        Value(row.status == "success" && !met ? "an objective (RTO or RPO) was missed" : "")},
+      {"error", Value()},
       {"other_runs_waiting", OtherRunsWaiting(store, rb.name, options.run_id)}});
   std::vector<OwedNotice> due = Owed(
       rb, RaisedEvents(row.status, met, PreviousStatus(store, rb.name, options.run_id)), message);

@@ -27,6 +27,7 @@
 #include "engine/spawn.h"
 #include "engine/step_cgroup.h"
 #include "engine/util/clock.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -347,10 +348,7 @@ std::string ProcessName(const TrackedProcess& p, const Masker& mask) {
       shown += c;
   }
   if (p.command_cut || shown.size() > kCommandShown) {
-    size_t cut = std::min(kCommandShown, shown.size());
-    while (cut > 0 && cut < shown.size() && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80)
-      --cut;  // not inside a UTF-8 sequence
-    shown = shown.substr(0, cut) + "...";
+    shown = shown.substr(0, Utf8CutAt(shown, kCommandShown)) + "...";
   }
   return "process " + std::to_string(p.pid) + " (" + shown + ")";
 }

@@ -63,9 +63,12 @@ HttpRequest Webhook(const Value::Map& config, const std::string& event, const Va
   return r;
 }
 
+// Slack's text: the summary, and on a second line the failed step's error when there is one.
 HttpRequest Slack(const Value::Map& config, const std::string& event, const Value& message) {
+  std::string text = Summary(event, message), error = Text(message, "error");
+  if (!error.empty()) text += "\n" + error;
   return Post(config.at("webhook_url").ToText(),
-              ToJson(Value(Value::Map{{"text", Value(Summary(event, message))}})));
+              ToJson(Value(Value::Map{{"text", Value(std::move(text))}})));
 }
 
 // A firing alert's endsAt: Alertmanager resolves an alert whose endsAt passed, and one sent
@@ -77,11 +80,15 @@ constexpr std::chrono::hours kFiringFor{24 * 92};
 
 Value Alert(const AlertChange& change, const std::string& event, const Value& message,
             const std::string& now, const std::string& until) {
+  Value::Map annotations{{"summary", Value(Summary(event, message))},
+                         {"run_id", Value(Text(message, "run_id"))}};
+  // Prometheus's customary annotation for the longer words: the failed step's error.
+  if (std::string error = Text(message, "error"); !error.empty() && change.firing)
+    annotations["description"] = Value(error);
   Value::Map alert{{"labels", Value(Value::Map{{"alertname", Value(change.alertname)},
                                                {"runbook", Value(Text(message, "runbook"))},
                                                {"severity", Value(change.severity)}})},
-                   {"annotations", Value(Value::Map{{"summary", Value(Summary(event, message))},
-                                                    {"run_id", Value(Text(message, "run_id"))}})},
+                   {"annotations", Value(std::move(annotations))},
                    {"startsAt", Value(now)}};
   alert["endsAt"] = Value(change.firing ? until : now);
   return Value(std::move(alert));
@@ -129,7 +136,7 @@ MailRequest Mail(const Value::Map& config, const std::string& event, const Value
   m.ca_file = Setting(config, "ca_file");
   std::string body = Summary(event, message) + "\r\n\r\n";
   for (const char* key : {"runbook", "run_id", "status", "duration_ms", "rto_ms", "rpo_ms",
-                          "objectives_met", "host", "detail"})
+                          "objectives_met", "host", "detail", "error"})
     body += std::string(key) + ": " + Text(message, key) + "\r\n";
   m.message = "Date: " + MailDate() + "\r\nFrom: " + m.from + "\r\nTo: " + to_header +
               "\r\nSubject: [runbook] " + Summary(event, message) +

@@ -97,10 +97,8 @@ Value CutLongStrings(const Value& v, size_t max) {
   if (v.is_string()) {
     const std::string& text = v.as_string();
     if (text.size() <= max) return v;
-    size_t end = max;
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    return Value(text.substr(0, end) + "... [cut by runbook: " + std::to_string(text.size()) +
-                 " bytes in all, sha256 " + Sha256Hex(text) + "]");
+    return Value(text.substr(0, Utf8CutAt(text, max)) + "... [cut by runbook: " +
+                 std::to_string(text.size()) + " bytes in all, sha256 " + Sha256Hex(text) + "]");
   }
   if (v.is_list()) {
     Value::List out;

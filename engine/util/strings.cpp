@@ -223,6 +223,13 @@ std::string LastLines(std::string_view text, size_t lines) {
   return std::string(text.substr(pos + 1, end - pos - 1));
 }
 
+size_t Utf8CutAt(std::string_view text, size_t max) {
+  if (text.size() <= max) return text.size();
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
+
 std::string Trim(std::string_view text) {
   size_t b = text.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return "";

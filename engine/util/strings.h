@@ -75,5 +75,8 @@ std::string OctalMode(unsigned mode);
 std::string CountOf(int64_t n, std::string_view noun);
 // The last `lines` lines of `text`; newlines at its end do not count as lines.
 std::string LastLines(std::string_view text, size_t lines);
+// The length of the longest prefix of `text` of at most `max` bytes that does not end inside
+// a UTF-8 sequence (`text.size()` when it is no longer than `max`).
+size_t Utf8CutAt(std::string_view text, size_t max);
 
 }  // namespace runbook

@@ -1,10 +1,15 @@
 // Every sink against every form of a declared secret: steps print it plain and encoded
 // (percent in both cases, form, JSON, hex, base64 and base64url, HTML), use it as an output name
 // and value, fail with it, cut through it (a 4 KiB line, the 32 KiB capture window), put it
-// in a service's log and in a probe's URL; then no sink holds any form of it, nor a piece
-// of 10 characters of it.
+// in a service's log and in a probe's URL, end the run failing with every form in its error
+// (which every notification channel carries: a webhook, Slack, email through a real SMTP
+// server, Debian's Alertmanager); then no sink holds any form of it, nor a piece of 10
+// characters of it.
 #include <catch2/catch.hpp>
+#include <functional>
+#include <sstream>
 
+#include "support/serve_witnesses.h"
 #include "support/servers.h"
 #include "support/support.h"
 
@@ -27,12 +32,20 @@ const char* kForms =
     "  base64.urlsafe_b64encode(b'x' + b).decode().rstrip('='),\n"
     "  base64.b64encode(b'ab' + b + b'cd').decode(),\n"
     "  html.escape(s), ''.join('&#%d;' % ord(c) for c in s)]\n"
-    "for f in forms: print('form<' + f + '>')\n";
+    "for f in forms: print('form<' + f + '>')\n"
+    "if len(os.sys.argv) > 1: print(' '.join(forms), file=os.sys.stderr); os.sys.exit(3)\n";
 
-std::string RunbookText(int port) {
+// `notify`: the runbook's notify entries. Its last step fails with every form on the one
+// line its error quotes, after all others.
+std::string RunbookText(int port, const std::string& notify) {
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   return "version: 1\nname: s\nsecrets:\n  token: {env: TOKEN}\n  name: {env: NAME}\n"
+         "notify:\n" +
+         notify +
          "steps:\n"
+         "  - id: last\n    uses: exec\n"
+         "    needs: [print, to-stderr, outputs, cuts, fails, expression, service, probe]\n"
+         "    with: {run: [python3, forms.py, line]}\n"
          "  - id: print\n    uses: exec\n    with:\n      run: [python3, forms.py]\n"
          "  - id: to-stderr\n    uses: exec\n    with:\n      shell: true\n"
          "      run: python3 forms.py >&2\n"
@@ -75,12 +88,56 @@ TEST_CASE("no sink holds any form or piece of a secret", "[e2e][secrets][sinks]"
   WriteFile(dir, "forms.py", kForms);
   WriteFile(dir, "cuts.py", kCuts);
   int port = FreePort();  // nothing listens: the service and the probe fail
-  std::string file = WriteFile(dir, "s.yaml", RunbookText(port));
+  int hook_port = FreePort();
+  Receiver hook(dir, "hook", hook_port);
+  int smtp_port = FreePort();
+  int smtp = StartServer(
+      {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port),
+       "-c", "aiosmtpd.handlers.Mailbox", dir + "/box"},
+      dir + "/smtp.log", smtp_port);
+  AlertmanagerServer am;
+  std::string hook_url = "http://127.0.0.1:" + std::to_string(hook_port);
+  std::string notify = "  - on: [failure]\n    webhook: {url: '" + hook_url +
+                       "/hook', secret: '${{ secrets.token }}'}\n"
+                       "  - on: [failure]\n    slack: {webhook_url: '" +
+                       hook_url +
+                       "/slack/T0/B0/x'}\n"
+                       "  - on: [failure]\n    email: {smtp: 'smtp://127.0.0.1:" +
+                       std::to_string(smtp_port) +
+                       "', from: rb@example.test, to: [oncall@example.test], starttls: false}\n"
+                       "  - on: [failure]\n    alertmanager: {url: '" +
+                       am.url() + "'}\n";
+  std::string file = WriteFile(dir, "s.yaml", RunbookText(port, notify));
   std::string env = "cd " + dir + " && TOKEN='" + kSecret + "' NAME=" + kName + " ";
-  Command run =
-      Shell(env + Binary() + " run s.yaml --audit-db " + db + " --metrics-file metrics.prom");
+  Command run = Shell(env + "RUNBOOK_NOTIFY_RETRY_MS=50 " + Binary() + " run s.yaml --audit-db " +
+                      db + " --metrics-file metrics.prom");
+  StopServer(smtp);
   INFO(run.err.substr(0, 3000));
-  REQUIRE(run.exit_code == 0);  // the failing steps continue on error
+  REQUIRE(run.exit_code == 1);  // the other failing steps continue on error; `last` fails it
+  REQUIRE(hook.Paths().size() == 2);
+  // What each channel delivered: the webhook's and Slack's bodies as posted, the mail as
+  // stored, the alerts' strings as Alertmanager keeps them.
+  std::string webhook, slack;
+  std::istringstream posts(ReadFile(dir + "/hook.jsonl"));
+  for (std::string line; std::getline(posts, line);) {
+    Value post = ParseJson(line).value();
+    std::string body = post.Find("body")->as_string() + "\n" + ToJson(*post.Find("headers"));
+    (post.Find("path")->as_string() == "/hook" ? webhook : slack) += body;
+  }
+  std::string alerts;
+  std::function<void(const Value&)> strings = [&](const Value& v) {
+    if (v.is_string()) alerts += v.as_string() + "\n";
+    if (v.is_list())
+      for (const Value& x : v.as_list()) strings(x);
+    if (v.is_map())
+      for (const auto& [k, x] : v.as_map()) strings(x);
+  };
+  strings(ParseJson(am.ActiveAlerts()).value());
+  // The error is there, masked: the forms reached every channel's message, not dropped.
+  std::string error =
+      ParseJson(webhook.substr(0, webhook.find('\n'))).value().Find("error")->as_string();
+  CHECK_THAT(error, Catch::StartsWith("step 'last': exit code 3: ***"));
+  CHECK_THAT(alerts, Catch::Contains("step 'last': exit code 3: ***"));
   std::string forms = Shell("cd " + dir + " && TOKEN='" + kSecret + "' python3 forms.py").out;
   std::vector<std::string> leaks = {kName};
   for (size_t at = forms.find("form<"); at != std::string::npos; at = forms.find("form<", at)) {
@@ -107,6 +164,10 @@ TEST_CASE("no sink holds any form or piece of a secret", "[e2e][secrets][sinks]"
       {"metrics", Shell("cat " + dir + "/metrics.prom").out},
       {"probe report", Shell("cat " + dir + "/probe.json").out},
       {"service log tail", rb("show " + id + " --audit-db " + db + " | grep -A20 service")},
+      {"notification: webhook", webhook},
+      {"notification: slack", slack},
+      {"notification: email", Shell("cat " + dir + "/box/new/*").out},
+      {"notification: alertmanager", alerts},
   };
   for (const auto& [sink, text] : sinks) {
     CAPTURE(sink);

@@ -163,6 +163,41 @@ TEST_CASE(
   CHECK(records[1].Find("status")->as_string() == "failed");
 }
 
+// Issue 13 A: every field of a notification passes the one redactor, not only its detail (a
+// secret that is a word of the runbook's name or of a step's id was sent as it is).
+TEST_CASE(
+    "notify: a secret that is a word of the runbook's name or a step's id is masked in "
+    "every field",
+    "[notify][secrets]") {
+  Hook hook;
+  AlertmanagerServer am;
+  std::string dir = TempDir();
+  WriteFile(dir, "nightly.yaml",
+            "version: 1\nname: vault7x-backup\nsecrets:\n  word: {env: WORD}\nnotify:\n"
+            "  - on: [failure]\n    webhook: {url: '" +
+                hook.url() + "'}\n  - on: [failure]\n    slack: {webhook_url: '" +
+                hook.url("/slack/T0/B0/xyz") + "'}\n  - on: [failure]\n    alertmanager: {url: '" +
+                am.url() +
+                "'}\nsteps:\n  - {id: vault7x-dump, uses: exec, with: {run: [sh, -c, "
+                "'echo cannot reach vault7x >&2; exit 4']}}\n");
+  Command c = Run(dir, "WORD=vault7x");
+  CHECK(c.exit_code == 1);
+  auto posts = hook.Posts();
+  REQUIRE(posts.size() == 2);
+  Value body = ParseJson(posts[0].Find("body")->as_string()).value();
+  CHECK(body.Find("runbook")->as_string() == "***-backup");
+  CHECK(body.Find("detail")->as_string() == "step '***-dump' failure");
+  CHECK(body.Find("error")->as_string() == "step '***-dump': exit code 4: cannot reach ***");
+  std::string active = am.ActiveAlerts();
+  CHECK_THAT(active, Catch::Contains("\"runbook\":\"***-backup\""));
+  CHECK_THAT(active, Catch::Contains("\"description\":\"step '***-dump': exit code 4"));
+  for (const std::string& text :
+       {posts[0].Find("body")->as_string(), posts[1].Find("body")->as_string(), active}) {
+    CAPTURE(text);
+    CHECK(text.find("vault7x") == std::string::npos);
+  }
+}
+
 TEST_CASE("notify: Alertmanager gets the alert, and recovery resolves it",
           "[notify][alertmanager]") {
   AlertmanagerServer am;

@@ -12,6 +12,16 @@ namespace {
 // nlohmann::json keeps an object's keys in a std::map, the order of Value::Map: building it
 // is O(n log n). (ordered_json's operator[] searches a vector: quadratic in the keys, and
 // canonical text of a 50,000-key metadata file took minutes, breakH H17.)
+// A number written in YAML whose text is not its JSON rendering (`3.10`, `0755`,
+// `12345678901234567890`, whose double is rounded) is JSON text too: a string of what was
+// written (docs/authoring.md, "Values arrive exactly as written"). So what a step was given,
+// what the store records, what a resume gives the step again and what toJSON makes are one
+// text (break22 #3, #4: a resume gave `3.1`, toJSON `1.2345678901234567e+19`).
+nlohmann::json WrittenNumber(const Value& v, nlohmann::json typed) {
+  if (v.written() && typed.dump() != v.as_string()) return v.as_string();
+  return typed;
+}
+
 nlohmann::json ToNlohmann(const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kNull:
@@ -19,9 +29,9 @@ nlohmann::json ToNlohmann(const Value& v) {
     case Value::Kind::kBool:
       return v.as_bool();
     case Value::Kind::kInt:
-      return v.as_int();
+      return WrittenNumber(v, v.as_int());
     case Value::Kind::kDouble:
-      return v.as_double();
+      return WrittenNumber(v, v.as_double());
     case Value::Kind::kString:
       return v.as_string();
     case Value::Kind::kUnknown:

@@ -138,3 +138,42 @@ TEST_CASE("a step's load-time checks see a written number given for text as that
                       "    with: {source: a, dest: b, part_size: 1000}\n"),
              Catch::Contains("part_size must be from 5MiB to 5GiB (S3's part limits), not '1000'"));
 }
+
+// break22 #3: the store recorded a written output as its number (3.1, 755,
+// 1.2345678901234567e+19), and a resume gave the later step those instead of the text the
+// first run gave it.
+TEST_CASE("a resumed run gives later steps the written outputs the first run gave them",
+          "[values][written][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - id: lg\n    uses: log\n"
+            "    with: {message: hi, outputs: {v: 3.10, id: 12345678901234567890, mode: 0755}}\n"
+            "  - id: use\n    uses: exec\n    needs: [lg]\n    with:\n      shell: true\n"
+            "      run: 'echo \"${{ steps.lg.outputs.v }} ${{ steps.lg.outputs.id }} "
+            "${{ steps.lg.outputs.mode }}\" >> seen; test -e go'\n");
+  const std::string rb = "cd " + dir + " && " + Binary();
+  CHECK(Shell(rb + " run t.yaml --audit-db a.db").exit_code == 1);
+  WriteFile(dir, "go", "");
+  CHECK(Shell(rb + " resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db").exit_code == 0);
+  CHECK(ReadFile(dir + "/seen") ==
+        "3.10 12345678901234567890 0755\n"
+        "3.10 12345678901234567890 0755\n");
+  // The record holds the text the step was given.
+  CHECK_THAT(Shell(rb + " audit export --audit-db a.db").out,
+             Catch::Contains("\"outputs\":{\"id\":\"12345678901234567890\",\"mode\":\"0755\","
+                             "\"v\":\"3.10\"}"));
+}
+
+// break22 #4: toJSON of a list or map written in the file rounded a 20-digit id into a double.
+TEST_CASE("toJSON gives a written number's text, a plain one stays a number", "[values][written]") {
+  std::string file = TempDir() + "/seen";
+  std::string text =
+      "version: 1\nname: t\nparams:\n  ids: {type: list, default: [12345678901234567890, 7]}\n"
+      "  m: {type: map, default: {pyver: 3.10, mode: 0755, n: 2, f: 1.5, ok: true}}\n"
+      "steps:\n  - id: show\n    uses: exec\n" +
+      Printer(file, "", "'${{ toJSON(params.ids) }}', '${{ toJSON(params.m) }}'");
+  CHECK(RunAndRead(text, file) ==
+        "[\n  \"12345678901234567890\",\n  7\n]\n"
+        "{\n  \"f\": 1.5,\n  \"mode\": \"0755\",\n  \"n\": 2,\n  \"ok\": true,\n"
+        "  \"pyver\": \"3.10\"\n}\n");
+}

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "engine/plugin/check_value.h"
+#include "engine/redact_layers.h"
 #include "engine/util/crypto.h"
 #include "engine/util/strings.h"
 
@@ -147,8 +148,57 @@ bool Redactor::CutTail(std::string_view text, size_t at) const {
   return false;
 }
 
+void Redactor::PlainSpans(std::string_view text, Spans& out) const {
+  for (size_t i = 0; i < text.size();) {
+    size_t end = LongestMatch(text, i);
+    if (end == std::string::npos) {
+      ++i;
+    } else {
+      out.emplace_back(i, end);
+      i = end;
+    }
+  }
+}
+
+void Redactor::LayeredSpans(std::string_view text, int layers, Spans& out) const {
+  for (auto decode : {&PercentDecoded, &JsonUnescaped}) {
+    std::optional<DecodedView> view = decode(text);
+    if (!view) continue;
+    Spans found;
+    PlainSpans(view->text, found);
+    if (layers > 1) LayeredSpans(view->text, layers - 1, found);
+    for (const auto& [begin, end] : found) out.emplace_back(view->from[begin], view->to[end - 1]);
+  }
+}
+
+namespace {
+
+// `text` with each of `spans` (merged where they overlap) as kMask.
+std::string MaskSpans(const std::string& text, std::vector<std::pair<size_t, size_t>> spans) {
+  std::sort(spans.begin(), spans.end());
+  std::string out;
+  size_t at = 0;
+  for (size_t k = 0; k < spans.size();) {
+    auto [begin, end] = spans[k];
+    for (++k; k < spans.size() && spans[k].first < end; ++k) end = std::max(end, spans[k].second);
+    if (begin < at) begin = at;
+    out.append(text, at, begin - at).append(kMask);
+    at = std::max(at, end);
+  }
+  return out.append(text, at);
+}
+
+// Encodings stacked on a form the patterns know that are taken off before matching: two
+// covers JSON in a URL or a form, JSON in JSON, and a value percent-encoded twice.
+constexpr int kEncodingLayers = 2;
+
+}  // namespace
+
 std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
   if (patterns_.empty()) return text;
+  Spans layered;
+  LayeredSpans(text, kEncodingLayers, layered);
+  if (!layered.empty()) text = MaskSpans(text, std::move(layered));
   std::string out;
   size_t i = (edges & kCutBefore) ? CutHead(text) : 0;
   if (i > 0) out = kMask;

@@ -67,6 +67,12 @@ class Redactor {
   // Add without the number forms: `secret` in its encodings and each of its lines.
   void AddForm(const std::string& secret);
   size_t LongestMatch(std::string_view text, size_t at) const;
+  using Spans = std::vector<std::pair<size_t, size_t>>;  // [begin, end) byte ranges
+  // Appends the spans of `text` that hold a secret in a form the patterns know.
+  void PlainSpans(std::string_view text, Spans& out) const;
+  // Appends the spans of `text` that hold such a form behind 1 to `layers` layers of
+  // percent-encoding or JSON string escaping, in any order (engine/redact_layers.h).
+  void LayeredSpans(std::string_view text, int layers, Spans& out) const;
   size_t CutHead(std::string_view text) const;
   bool CutTail(std::string_view text, size_t at) const;
 

@@ -1,5 +1,6 @@
 // Every sink against every form of a declared secret: steps print it plain and encoded
-// (percent in both cases, form, JSON, hex, base64 and base64url, HTML), use it as an output name
+// (percent in both cases, form, JSON, hex, base64 and base64url, HTML, and two layers stacked:
+// JSON percent-encoded, JSON in JSON, percent twice), use it as an output name
 // and value, fail with it, cut through it (a 4 KiB line, the 32 KiB capture window), put it
 // in a service's log and in a probe's URL, end the run failing with every form in its error
 // (which every notification channel carries: a webhook, Slack, email through a real SMTP
@@ -31,7 +32,9 @@ const char* kForms =
     "  b.hex(), b.hex().upper(), base64.b64encode(b'user:' + b).decode(),\n"
     "  base64.urlsafe_b64encode(b'x' + b).decode().rstrip('='),\n"
     "  base64.b64encode(b'ab' + b + b'cd').decode(),\n"
-    "  html.escape(s), ''.join('&#%d;' % ord(c) for c in s)]\n"
+    "  html.escape(s), ''.join('&#%d;' % ord(c) for c in s),\n"
+    "  u.quote(json.dumps(s), safe=''), json.dumps(json.dumps(s)),\n"
+    "  u.quote(u.quote(s, safe=''), safe='')]\n"
     "for f in forms: print('form<' + f + '>')\n"
     "if len(os.sys.argv) > 1: print(' '.join(forms), file=os.sys.stderr); os.sys.exit(3)\n";
 

@@ -59,6 +59,34 @@ TEST_CASE("every encoding of a secret is masked inside longer text", "[redact]")
   }
 }
 
+// break22 #1, #2: an encoding stacked on a form the patterns know (JSON sent through
+// `curl --data-urlencode`, JSON in a JSON string, percent-encoding twice, a percent case per
+// byte) was not masked.
+TEST_CASE("a secret behind two layers of encoding is masked", "[redact]") {
+  Redactor r = Of(kSecret);
+  const std::string json = "p@ss w/\\\\\\\"q\\\\\\\\Zä-9+x~";  // JSON of the JSON form
+  const std::vector<std::pair<std::string, std::string>> forms = {
+      {"percent of JSON", "%7B%22k%22%3A%20%22p%40ss%20w%2F%5C%22q%5C%5CZ%C3%A4-9%2Bx~%22%7D"},
+      {"form of JSON", "payload=%7B%22k%22%3A+%22p%40ss+w%2F%5C%22q%5C%5CZ%C3%A4-9%2Bx~%22%7D"},
+      {"percent of JSON \\u", "p%40ss%20w%5C%2F%5C%22q%5C%5CZ%5Cu00e4-9%2Bx~"},
+      {"JSON in JSON", "{\\\"k\\\": \\\"" + json + "\\\"}"},
+      {"percent twice", "p%2540ss%2520w%252F%2522q%255CZ%25C3%25A4-9%252Bx~"},
+      {"percent, case per byte", "p%40ss%20w%2F%22q%5CZ%C3%a4-9%2Bx~"},
+      {"JSON of percent", "p%40ss%20w\\/%22q%5CZ%C3%A4-9%2Bx~"},
+  };
+  for (const auto& [name, form] : forms) {
+    INFO(name << ": " << form);
+    std::string out = r.Apply("before " + form + " after");
+    CHECK(out.find("***") != std::string::npos);
+    CHECK(out.find("ss") == std::string::npos);
+    CHECK(out.rfind("before ", 0) == 0);
+    CHECK(out.find(" after") == out.size() - 6);
+  }
+  // Decoding finds nothing in text that holds no secret: it is left as it is.
+  const std::string other = "a%20b %ZZ \\u00e4 \\x %7B%22k%22%7D \\uD83D\\uDE00 %";
+  CHECK(r.Apply(other) == other);
+}
+
 TEST_CASE("text that only resembles a secret is left alone", "[redact]") {
   Redactor r = Of("hunter2-Zq9!");
   CHECK(r.Apply(std::string("hunter2-Zq9 is not it, nor hunter2-Zq9?, but hunter2%2DZq9%21X is")) ==

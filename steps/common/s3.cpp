@@ -48,6 +48,16 @@ bool Retryable(const HttpResponse& r) {
   return (r.status == 0 && !r.over_limit) || r.status == 429 || r.status >= 500;
 }
 
+// A 200 whose body is S3's <Error> document with a code AWS says to retry
+// (CompleteMultipartUpload, CopyObject: "the error is embedded in the 200 OK response").
+bool RetryableErrorIn200(const HttpResponse& r) {
+  if (r.status != 200) return false;
+  auto error = ParseError(r.body);
+  if (!error.ok()) return false;
+  const std::string& code = error.value().code;
+  return code == "InternalError" || code == "SlowDown" || code == "ServiceUnavailable";
+}
+
 constexpr const char* kChangedWhileSent =
     "the file changed while it was read: the bytes sent are not the bytes digested";
 constexpr std::chrono::milliseconds kAbortTimeout{10000};
@@ -302,12 +312,8 @@ Result<S3Object> S3Client::Put(const std::string& key, const std::string& file,
   HttpResponse r = Call(req, key, "", sha256, cancel);
   if (r.status != 200) return Failure(r, "upload to", key);
   std::string etag = Unquote(r.Header("etag"));
-  if (std::string problem = EtagProblem(r, etag, HexEncode(md5_raw)); !problem.empty()) {
-    // Stored, but not provably the bytes sent (a server that ignored Content-MD5, or a proxy
-    // that dropped it and changed the body, breakI I30): never left as if it were good.
-    RemoveObject(key, cancel);
-    return Status::Error(Where("upload to", key) + problem + "; the object was removed");
-  }
+  if (std::string problem = EtagProblem(r, etag, HexEncode(md5_raw)); !problem.empty())
+    return Unvouched({"upload to", key, sha256, {HexEncode(md5_raw)}}, problem, cancel);
   if (r.sent_md5_raw != md5_raw) {
     // Stored, but not the bytes digested (a server that does not check Content-MD5): an
     // object whose sha256 metadata is wrong is not left behind.
@@ -377,7 +383,11 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
   // whole object's MD5: either proves what was stored.
   std::vector<std::string> expected = {HexEncode(Md5Raw(md5s)) + "-" + std::to_string(parts),
                                        digests.md5};
-  return Complete(S3Object{key, size, "", sha256, ""}, upload, etags, expected, cancel);
+  auto done = Complete(S3Object{key, size, "", sha256, ""}, upload, etags, expected, cancel);
+  // Whatever went wrong after the start, the completion included, the parts are not left
+  // billed (break22a #2): an abort of an upload the server did complete is refused harmlessly.
+  if (!done.ok()) Abort(key, upload);
+  return done;
 }
 
 void S3Client::Abort(const std::string& key, const std::string& upload) {
@@ -425,17 +435,21 @@ Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
   done.body = CompleteMultipartBody(etags);
   done.headers.emplace_back("content-type", "application/xml");
   HttpResponse r = Call(done, key, upload, Sha256Hex(done.body), cancel);
+  // AWS may answer 200 with an <Error> document after it began to complete, and asks that a
+  // retryable one (InternalError, SlowDown) be retried like a 5xx.
+  for (int attempt = 1;
+       attempt < config_.max_attempts && RetryableErrorIn200(r) && !cancel.cancelled(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << (attempt - 1)));
+    r = Call(done, key, upload, Sha256Hex(done.body), cancel);
+  }
   if (r.status != 200) return Failure(r, "completing the upload of", key);
   auto etag = ParseXml(r, ParseCompleteMultipart);
   if (!etag.ok()) return Refused(r, "completing the upload of", key, etag.status());
   std::string problem = EtagProblem(r, Unquote(etag.value()), expected.front());
   for (const std::string& also : expected)
     if (!problem.empty() && EtagProblem(r, Unquote(etag.value()), also).empty()) problem.clear();
-  if (!problem.empty()) {
-    RemoveObject(key, cancel);  // an object whose sha256 metadata may lie is not left behind
-    return Status::Error(Where("completing the upload of", key) + problem +
-                         "; the object was removed");
-  }
+  if (!problem.empty())
+    return Unvouched({"completing the upload of", key, object.sha256, expected}, problem, cancel);
   object.etag = etag.value();
   object.sse = r.Header("x-amz-server-side-encryption");
   return object;
@@ -533,6 +547,22 @@ Status S3Client::Unasked(const S3DeleteResult& result, const std::set<std::strin
     if (asked.count(key) == 0)
       return Status::Error("names the key '" + key + "', which was not asked to be deleted");
   return Status::Ok();
+}
+
+Result<S3Object> S3Client::Unvouched(const Upload& upload, const std::string& problem,
+                                     const CancelToken& cancel) {
+  const std::string where = Where(upload.what, upload.key) + problem;
+  auto held = Head(upload.key, cancel);
+  if (!held.ok() || held.value().sha256 != upload.sha256)  // nothing of this upload is there
+    return Status::Error(where + "; the object at the key is not this upload's (" +
+                         (held.ok() ? "its sha256 metadata differs" : held.status().message()) +
+                         "): left as it was");
+  std::string etag = held.value().etag;
+  for (char& c : etag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string& proof : upload.proofs)
+    if (!etag.empty() && etag == proof) return held.value();  // the answer was mangled
+  RemoveObject(upload.key, cancel);  // this upload's, its bytes unproven: never left as good
+  return Status::Error(where + "; the object this upload stored was removed");
 }
 
 // A key a DeleteObjects body cannot carry goes by its URL.

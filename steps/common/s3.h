@@ -118,6 +118,21 @@ class S3Client {
   // Best effort: removes an object just stored that cannot be vouched for (its ETag or the
   // bytes sent contradict what was digested), so it is never left as if it were good.
   void RemoveObject(const std::string& key, const CancelToken& cancel);
+  // An upload whose answer did not vouch for it: `what` ("upload to"), its key, the sha256
+  // it sent as x-amz-meta-sha256, and the ETags that would prove its bytes (lower-case hex).
+  struct Upload {
+    std::string what, key, sha256;
+    std::vector<std::string> proofs;
+  };
+  // After an answer that does not vouch for `upload` (`problem`: no ETag, another MD5), what
+  // the key holds decides (a HEAD): an object whose ETag is one of the proofs is returned
+  // (the answer was mangled on its way: a proxy that drops ETag); one that is this upload's
+  // (its sha256 metadata) but unproven is removed, never left as if it were good (breakI
+  // I30); anything else is left as it was: an answer that is not S3's (a captive portal's
+  // page) stored nothing, and the previous copy is still good (break22a #3: it was deleted).
+  // The errors name `problem` and what was done.
+  Result<S3Object> Unvouched(const Upload& upload, const std::string& problem,
+                             const CancelToken& cancel);
   // "listing s3://bucket/prefix: " and what was wrong: a transport error, S3's error code,
   // or an answer that is not the expected document (`why`), with its status and type.
   std::string Where(const std::string& what, const std::string& key) const;

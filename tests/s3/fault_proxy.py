@@ -35,6 +35,10 @@ pass) and answers it wrongly, as a proxy, a captive portal or a broken server mi
   delete:both     all are deleted; the answer names the first key both <Deleted> and <Error>
   get:oversize    200 with 30 MiB (64 KiB each 10 ms: 5 s), whatever size the object has
   get:nosuchkey   404 with S3's NoSuchKey <Error> document (application/xml)
+  put:html        an object's PUT is not forwarded: 200, a text/html page, no ETag (a portal)
+  complete:error  a CompleteMultipartUpload is not forwarded: 200 with an <Error> whose code is
+                  InternalError (AWS: retry it)
+  complete:400    a CompleteMultipartUpload is not forwarded: 400 InvalidPart
 --view V,... changes every answer from then on, as another server or another uploader shows
 the same objects:
   etag-parts=N    each object's ETag (listings, HEAD, GET) becomes its multipart ETag for
@@ -85,6 +89,10 @@ def kind(command, path):
         return "delete"
     if command == "GET":
         return "get"
+    if command == "PUT" and "partNumber=" not in query:
+        return "put"
+    if command == "POST" and "uploadId=" in query:
+        return "complete"
     return "other"
 
 
@@ -392,6 +400,13 @@ def main():
                 return self.wrong_listing(fault, body, headers)
             if fault and fault != "pass" and kind_now == "delete":
                 return self.wrong_delete(fault, body, headers)
+            if fault == "html" and kind_now == "put":
+                return self.answer(200, HTML, "text/html; charset=utf-8")
+            if fault in ("error", "400") and kind_now == "complete":
+                code = 200 if fault == "error" else 400
+                name = "InternalError" if fault == "error" else "InvalidPart"
+                xml = f"<Error><Code>{name}</Code><Message>injected</Message></Error>".encode()
+                return self.answer(code, xml)
             self.relay(*self.forward(body, headers))
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any

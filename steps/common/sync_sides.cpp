@@ -131,13 +131,22 @@ struct Walker {
     if (fs::is_directory(own)) return Walk(path, rel + "/", via_link);
     if (fs::is_regular_file(own)) {
       Add(path, rel, via_link);
-    } else if (!is_dest && Selected(rel, include, exclude)) {  // breakG #8: never silently
+    } else if (!is_dest) {
       struct stat st;
-      std::string kind = lstat(path.c_str(), &st) == 0 ? FileKindName(st.st_mode) : "gone";
-      out.special.push_back("'" + Printable(rel) + "' (" + kind + ")");
-      out.special_rel.push_back(rel);
+      Special(rel, "", lstat(path.c_str(), &st) == 0 ? FileKindName(st.st_mode) : "gone");
     }
     return Status::Ok();
+  }
+
+  // A source's special file (FIFO, socket, device), or a link that leads to one (`shown`,
+  // "'rel' -> 'target'"): left out, said, and what its name holds at the destination kept
+  // (breakG #8: never silently; break22a #1: a link to a FIFO or /dev/zero was dropped
+  // without a word, and `delete` removed its name's copy at the destination).
+  void Special(const std::string& rel, const std::string& shown, const std::string& kind) {
+    if (!Selected(rel, include, exclude)) return;
+    out.special.push_back(shown.empty() ? "'" + Printable(rel) + "' (" + kind + ")"
+                                        : "link " + shown + " (to " + kind + ")");
+    out.special_rel.push_back(rel);
   }
 
   Status Link(const fs::path& path, const std::string& rel) {
@@ -164,6 +173,9 @@ struct Walker {
         return Walk(path, rel + "/", true);
     } else if (fs::is_regular_file(target)) {
       Add(path, rel, true);
+    } else {
+      struct stat st;
+      Special(rel, shown, ::stat(path.c_str(), &st) == 0 ? FileKindName(st.st_mode) : "gone");
     }
     return Status::Ok();
   }

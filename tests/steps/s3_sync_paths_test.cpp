@@ -360,3 +360,23 @@ TEST_CASE("s3-sync folder to mirror: a special file in the source is named and i
   CHECK(ReadFile(dir + "/out/queue") == "q\n");
   CHECK(Shell("cd " + dir + "/out && find . | LC_ALL=C sort").out == ".\n./a.txt\n./queue\n");
 }
+
+// break22a #1: a link to a FIFO (or to a device, followed with allow_outside_links) was
+// dropped without a word, and delete removed what its name held at the destination.
+TEST_CASE("s3-sync folder to mirror: a link to a special file is named and its copy kept",
+          "[steps][s3][paths][special]") {
+  std::string dir = TempDir();
+  Shell("cd " + dir + " && mkdir src && echo a > src/a.txt && echo q > src/qlink && " +
+        "echo z > src/zero");
+  REQUIRE(SyncStep("source: '" + dir + "/src', dest: '" + dir + "/out'").exit_code == 0);
+  Shell("cd " + dir + "/src && rm qlink zero && mkfifo queue && ln -s queue qlink && " +
+        "ln -s /dev/zero zero");
+  Command c = SyncStep("source: '" + dir + "/src', dest: '" + dir +
+                       "/out', delete: true, allow_outside_links: true");
+  CHECK(c.exit_code == 0);
+  CHECK(Names(c, "skipped link 'qlink' -> 'queue' (to a FIFO): not a regular file; its copy at "
+                 "the destination is kept"));
+  CHECK(Names(c, "skipped link 'zero' -> '/dev/zero' (to a character device)"));
+  CHECK(ReadFile(dir + "/out/qlink") == "q\n");
+  CHECK(ReadFile(dir + "/out/zero") == "z\n");
+}

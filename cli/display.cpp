@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <clocale>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <cwchar>
 #include <iostream>
 #include <utility>
 
+#include "engine/spawn.h"
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
 
@@ -334,8 +336,14 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
     out += row;
   }
   // A run the store could not record was stopped by runbook, not cancelled (breakWW WW4).
+  // A cancel names the signal that asked for it, unless an operator's Ctrl-C (break22a #4:
+  // SIGXCPU of a CPU-time limit read as any cancel).
+  const std::string by = r.status == "cancelled" && r.signal > 0 && r.signal != SIGINT
+                             ? " (by " + SignalName(r.signal) +
+                                   (r.signal == SIGXCPU ? ": the CPU-time limit" : "") + ")"
+                             : "";
   const std::string status =
-      r.unrecorded.empty() ? r.status : "stopped (the audit store could not record it)";
+      r.unrecorded.empty() ? r.status + by : "stopped (the audit store could not record it)";
   out += "\n" + std::string(dry_run_ ? "dry run " : "run ") + r.run_id + ": " + status + " in " +
          HumanDuration(r.duration) +
          (!dry_run_               ? ""

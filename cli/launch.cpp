@@ -51,9 +51,13 @@ void InstallSignals(CancelToken& token) {
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
+  // Every signal whose default would end runbook at once is a cancel: the steps' processes
+  // are ended, finally steps run and the run is recorded (exit 128+N). Besides the three an
+  // operator sends, the soft CPU-time limit (SIGXCPU: ulimit -S -t, systemd's LimitCPU=) and
+  // the user and timer signals (break22a #4: they killed runbook, leaving the steps' processes
+  // running, no finally, no message).
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGXCPU, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF})
+    sigaction(sig, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 

@@ -242,3 +242,45 @@ TEST_CASE("ulimit -f: a backup that cannot write its dump names the file and the
                         Catch::Contains("File too large"));
   CHECK(Shell("ls -A " + dir + "/dumps").out.empty());
 }
+
+// break22a #4: the soft CPU-time limit's SIGXCPU (ulimit -S -t, systemd's LimitCPU=), like
+// SIGUSR1 or SIGALRM sent by mistake, killed runbook at once: no message, no finally, the
+// steps' processes left running. Each is now a cancel.
+TEST_CASE("ulimit -S -t: the CPU-time limit cancels the run in words, finally runs",
+          "[cli][cpu-limit]") {
+  std::string dir = TempDir();
+  // Hashing a 20 GiB sparse file: seconds of runbook's own CPU, no disk.
+  std::string file =
+      WriteFile(dir, "h.yaml",
+                "version: 1\nname: t\nsteps:\n  - {id: h, uses: hash, with: {files: [" + dir +
+                    "/big.bin], verify: none}}\nfinally:\n  - {id: cleanup, uses: exec, with: "
+                    "{run: [touch, " +
+                    dir + "/cleaned]}}\n");
+  Command c = Shell("truncate -s 20G " + dir + "/big.bin && ulimit -S -t 1 && " + Binary() +
+                    " run --audit-db " + dir + "/audit.db " + file + "; echo rc=$?");
+  CHECK_THAT(c.out, Catch::EndsWith("rc=152\n"));  // 128 + SIGXCPU
+  CHECK_THAT(c.err, Catch::Contains(": cancelled (by SIGXCPU: the CPU-time limit) in "));
+  CHECK(Exists(dir + "/cleaned"));
+}
+
+TEST_CASE("SIGUSR1 and SIGALRM cancel the run: the step's processes end, finally runs",
+          "[cli][cpu-limit]") {
+  for (const char* sig : {"USR1", "ALRM"}) {
+    CAPTURE(sig);
+    std::string dir = TempDir();
+    std::string file = WriteFile(
+        dir, "s.yaml",
+        "version: 1\nname: t\nsteps:\n  - id: busy\n    uses: exec\n    with: {run: [sh, -c, "
+        "'setsid sleep 41 & echo started > " +
+            dir + "/started; sleep 41']}\nfinally:\n  - {id: cleanup, uses: exec, with: {run: " +
+            "[touch, " + dir + "/cleaned]}}\n");
+    Command c =
+        Shell(Binary() + " run --audit-db " + dir + "/audit.db " + file + " & P=$!; while [ ! -e " +
+              dir + "/started ]; do sleep 0.1; done; kill -" + sig + " $P; wait $P; echo rc=$?");
+    CHECK_THAT(c.out, Catch::EndsWith(std::string("rc=") + (sig[0] == 'U' ? "138" : "142") + "\n"));
+    CHECK_THAT(c.err, Catch::Contains(std::string(": cancelled (by SIG") + sig + ") in "));
+    CHECK_THAT(c.err, Catch::Contains("which had left the step's process group"));
+    CHECK(Exists(dir + "/cleaned"));
+  }
+  CHECK(Shell("pgrep -f '^sleep 41'").exit_code != 0);  // nothing left running
+}

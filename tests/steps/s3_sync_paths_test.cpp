@@ -374,8 +374,9 @@ TEST_CASE("s3-sync folder to mirror: a link to a special file is named and its c
   Command c = SyncStep("source: '" + dir + "/src', dest: '" + dir +
                        "/out', delete: true, allow_outside_links: true");
   CHECK(c.exit_code == 0);
-  CHECK(Names(c, "skipped link 'qlink' -> 'queue' (to a FIFO): not a regular file; its copy at "
-                 "the destination is kept"));
+  CHECK(Names(c,
+              "skipped link 'qlink' -> 'queue' (to a FIFO): not a regular file; its copy at "
+              "the destination is kept"));
   CHECK(Names(c, "skipped link 'zero' -> '/dev/zero' (to a character device)"));
   CHECK(ReadFile(dir + "/out/qlink") == "q\n");
   CHECK(ReadFile(dir + "/out/zero") == "z\n");

@@ -316,8 +316,11 @@ class Backup final : public StepType {
 
  private:
   // A name already taken: the same snapshot of the same database published under it (the
-  // resume of a backup killed past its commit point) is this backup, done. Anything else
-  // is refused: a backup never overwrites one.
+  // resume of a backup killed past its commit point) is this backup, done; so is a dump of
+  // the same database that the run this one continues published (its metadata's run_id),
+  // whatever the database holds now: the backend wrote on since the kill, and that dump is
+  // the step's result (break22a #5: every resume was refused until someone deleted it).
+  // Anything else is refused: a backup never overwrites one.
   static AttemptResult AlreadyThere(const std::string& gz, const std::string& raw_sha256,
                                     const std::string& database, const StepParams& p,
                                     StepContext& ctx) {
@@ -331,17 +334,22 @@ class Backup final : public StepType {
     const Value::Map& m = meta.value();
     auto text = [&](const char* k) { return m.count(k) ? m.at(k).ToText() : std::string(); };
     bool other_instance = m.count("instance") && text("instance") != InstanceOf(p);
-    if (text("raw_sha256") != raw_sha256 || text("source") != AbsoluteDatabase(database) ||
-        other_instance || (want_signed && text("signature").empty()) ||
+    const bool own = text("run_id") != ctx.run_id && ctx.OwnRun(text("run_id"));
+    if ((text("raw_sha256") != raw_sha256 && !own) ||
+        text("source") != AbsoluteDatabase(database) || other_instance ||
+        (want_signed && text("signature").empty()) ||
         !CheckMetaDescribes(m, gz, size, gz_sha.value()).ok())
       return AttemptResult::Failure(refused + " (holding another snapshot)");
-    ctx.log(gz + " already holds this snapshot (same database, same raw sha256): nothing written");
+    ctx.log(own ? gz + " was published by run " + text("run_id") +
+                      ", which this run continues: its snapshot is this step's, nothing written"
+                : gz + " already holds this snapshot (same database, same raw sha256): nothing "
+                       "written");
     return AttemptResult::Success({{"path", Value(gz)},
                                    {"meta", Value(MetaPathFor(gz))},
                                    {"sha256", Value(gz_sha.value())},
                                    {"size", Value(static_cast<int64_t>(size))},
                                    {"created_at", Value(text("created_at"))},
-                                   {"raw_sha256", Value(raw_sha256)},
+                                   {"raw_sha256", Value(text("raw_sha256"))},
                                    {"key_id", Value(text("key_id"))},
                                    {"deleted", Value(Value::List{})}});
   }

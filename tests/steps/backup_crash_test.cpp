@@ -147,6 +147,16 @@ TEST_CASE("backup killed at each rename, fsync and unlink: dumps complete or rol
     CHECK(KillEach(s, calls, 20,
                    {[&] { Shell("rm -f " + s.Path("dumps/fixed.*")); }, source_intact, recovered}) >
           0);
+  // break22a #5: the backend writes on between the kill and the resume. A dump the killed
+  // run published under the name is still the step's result (it was refused as "another
+  // snapshot", every resume, until someone deleted it); one it had not published is made anew.
+  auto fresh = [&] {
+    Shell("rm -f " + s.Path("dumps/fixed.*"));
+    s.Sql("app.sqlite", "DELETE FROM orders WHERE user_id = 3;");
+  };
+  auto writes_on = [&] { s.Sql("app.sqlite", "INSERT INTO orders(user_id) VALUES(3);"); };
+  for (const char* calls : {kRenames, kSyncs})
+    CHECK(KillEach(s, calls, 20, {fresh, writes_on, recovered}) > 0);
 }
 
 TEST_CASE("restore killed at each rename, link, fsync and unlink: the live database keeps its rows",

@@ -165,8 +165,11 @@ bool Prepare(const StepRegistry& registry, const PlanOptions& o, Prepared& p) {
 // not known before the run (outputs, unset required params) are no such error.
 bool FailingSteps(const Value& plan, const Redactor& redactor) {
   bool any = false;
-  if (const Value* lock = plan.Find("lock_error")) {  // the run is refused before any step
-    std::cerr << "runbook: error: lock: " << redactor.Apply(lock->ToText())
+  for (const char* refusal : {"env_error", "lock_error"}) {  // refused before any step
+    const Value* why = plan.Find(refusal);
+    if (why == nullptr) continue;
+    std::cerr << "runbook: error: " << (std::string(refusal) == "lock_error" ? "lock: " : "")
+              << redactor.Apply(why->ToText())
               << " (a run with these params is refused before its first step)\n";
     any = true;
   }

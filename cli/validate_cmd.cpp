@@ -5,6 +5,7 @@
 #include "cli/load.h"
 #include "engine/calls.h"
 #include "engine/executor.h"
+#include "engine/run_scope.h"
 #include "engine/testing/scenario.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
@@ -55,6 +56,22 @@ void ExpandCheck(const Runbook& rb, const std::string& file, Diagnostics& diags)
         s.message().rfind(file + ": ", 0) == 0 ? s.message().substr(file.size() + 2) : s.message());
 }
 
+// The runbook's env bound as a run binds it, params not given and secrets unknown: an entry
+// that fails from what is written alone (break22 #6: an env doubling itself past the 4 MiB
+// limit of a value passed validate, and the run was refused).
+void EnvCheck(const Runbook& rb, const std::string& file, Diagnostics& diags) {
+  auto params = BindParams(rb, {}, /*plan_unset=*/true);
+  if (!params.ok() || rb.env.empty()) return;
+  RunValues values;
+  values.params = params.value();
+  values.dry_run = true;
+  for (const SecretDecl& s : rb.secrets)
+    values.secrets[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
+  SystemClock clock;
+  RunScope scope(rb, values, nullptr, clock);
+  if (Status s = BindRunbookEnv(rb, scope, values); !s.ok()) diags.Error(file, {}, s.message());
+}
+
 }  // namespace
 
 int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
@@ -74,6 +91,7 @@ int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
       rb = LoadQuiet(registry, file, diags, source);
     }
     if (rb && !diags.has_errors()) ExpandCheck(*rb, file, diags);
+    if (rb && !diags.has_errors()) EnvCheck(*rb, file, diags);
     any_error = any_error || diags.has_errors();
     if (o.format == "text") {
       PrintDiagnostics(diags, &source);

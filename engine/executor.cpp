@@ -94,14 +94,7 @@ class Loop {
         RunRedactor(opt_.dry_run ? SecretsToMask(rb_, svc_.base_env, values_.base.value_or(""))
                                  : values_.secrets,
                     svc_.base_env);
-    EvalBudget budget;  // one for the runbook's whole env
-    budget.owner = "the runbook's env";
-    for (const auto& [key, node] : rb_.env) {
-      auto v = ResolveTree(node, scope_, &budget);
-      if (!v.ok()) return Status::Error("env " + key + ": " + v.status().message());
-      values_.env[key] = v.value().ToText();
-      if (v.value().is_unknown()) values_.env_unknown.insert(key);
-    }
+    if (Status env = BindRunbookEnv(rb_, scope_, values_); !env.ok()) return env;
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     parallel_ = opt_.max_parallel > 0  ? opt_.max_parallel
                 : rb_.max_parallel > 0 ? rb_.max_parallel

@@ -177,6 +177,12 @@ Value PlanPreview(const Runbook& rb, const Graph& g, const PlanInputs& in) {
   values.started = clock.Now();
   RunScope scope(rb, values, nullptr, clock);
   M out;
+  {  // as the run binds it: an entry that cannot be resolved refuses the run (break22 #6)
+    RunValues bound = values;
+    RunScope bind_scope(rb, bound, nullptr, clock);
+    if (Status env = BindRunbookEnv(rb, bind_scope, bound); !env.ok())
+      out["env_error"] = Masked(in, Value(env.message()));
+  }
   out["env"] = EnvPreview(rb.env, scope, in, values.env);
   RunbookPreview(rb, in, scope, out);
   L waves;

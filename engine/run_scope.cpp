@@ -319,4 +319,16 @@ bool RunScope::AncestorFailed() const {
   return false;
 }
 
+Status BindRunbookEnv(const Runbook& rb, const RunScope& scope, RunValues& values) {
+  EvalBudget budget;  // one for the runbook's whole env
+  budget.owner = "the runbook's env";
+  for (const auto& [key, node] : rb.env) {
+    auto v = ResolveTree(node, scope, &budget);
+    if (!v.ok()) return Status::Error("env " + key + ": " + v.status().message());
+    values.env[key] = v.value().ToText();
+    if (v.value().is_unknown()) values.env_unknown.insert(key);
+  }
+  return Status::Ok();
+}
+
 }  // namespace runbook

@@ -128,4 +128,12 @@ class RunScope final : public EvalScope {
 // Descends into `v` along path[from...]; an error names the missing key.
 Result<Value> Descend(const Value& v, const std::vector<std::string>& path, size_t from);
 
+// The runbook's env as a run sets it: each entry in the order written, seeing those before it
+// through `scope` (which reads `values`), with one EvalBudget for the whole block; each into
+// `values.env` as text, and into `values.env_unknown` when known only at run time (plan,
+// validate). An entry that cannot be resolved is an error naming it: "env KEY: WHY (at line
+// L, column C)", the entries after it left unset. The run, `plan` and `validate` all bind it
+// so (break22 #6: an env that doubled itself past 4 MiB passed validate and plan).
+Status BindRunbookEnv(const Runbook& rb, const RunScope& scope, RunValues& values);
+
 }  // namespace runbook

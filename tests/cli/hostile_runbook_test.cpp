@@ -193,3 +193,35 @@ TEST_CASE("a chain of 20,000 steps that all read the first one validates in line
   CHECK(c.err.find(bad + ":20005:") != std::string::npos);
   CHECK(c.err.find("step 'z' is not upstream of step 'last'") != std::string::npos);
 }
+
+// break22 #6: a runbook env doubling itself 39 times (16 bytes to 8 TiB) passed validate, plan
+// showed the later entries unresolved with exit 0, and only the run refused it. Each now
+// binds the env as the run does; variant: a step's env doubling so fails plan.
+TEST_CASE("an env that doubles itself past the value limit: validate and plan refuse it, located",
+          "[limits][cli]") {
+  std::string env = "env:\n  E0: xxxxxxxxxxxxxxxx\n";
+  for (int i = 1; i < 40; ++i)
+    env += "  E" + std::to_string(i) + ": \"${{ env.E" + std::to_string(i - 1) + " }}${{ env.E" +
+           std::to_string(i - 1) + " }}\"\n";
+  std::string dir = TempDir();
+  std::string file = WriteFile(
+      dir, "double.yaml",
+      "version: 1\nname: t\n" + env + "steps:\n  - {id: s, uses: log, with: {message: hi}}\n");
+  const std::string why =
+      "env E19: the text with its ${{ }} filled in would be more than 4 MiB (the limit on a "
+      "value) (at line 23, column 8)";
+  Command validate = Shell(Run("validate " + file), 60);
+  CHECK(validate.exit_code == 2);
+  CHECK_THAT(validate.err, Catch::Contains(why));
+  Command plan = Shell(Run("plan " + file), 60);
+  CHECK(plan.exit_code == 2);
+  CHECK_THAT(plan.err, Catch::Contains(why + " (a run with these params is refused"));
+  // The same doubling reached through a param: validate cannot know it, plan can.
+  std::string through = WriteFile(dir, "param.yaml",
+                                  "version: 1\nname: t\nparams: {seed: {type: string}}\n" +
+                                      std::string("env:\n  E0: \"${{ params.seed }}\"\n") +
+                                      env.substr(env.find("  E1:")) +
+                                      "steps:\n  - {id: s, uses: log, with: {message: hi}}\n");
+  CHECK(Shell(Run("validate " + through), 60).exit_code == 0);
+  CHECK(Shell(Run("plan " + through + " --set seed=xxxxxxxxxxxxxxxx"), 60).exit_code == 2);
+}

@@ -133,6 +133,9 @@ namespace {
 Result<std::unique_ptr<AuditStore>> TryOpenExisting(const std::string& path, StoreUse use) {
   auto store = AuditStore::OpenExisting(path, BusyTimeoutMs());
   if (!store.ok()) return store.status();
+  if (!store.value()->read_note().empty())
+    std::cerr << "runbook: note: audit store " << path << ": " << store.value()->read_note()
+              << "\n";
   if (use == StoreUse::kWrite && store.value()->read_only())
     return Status::Error("audit store " + path +
                          " can only be read here (read-only media or no space beside it)");

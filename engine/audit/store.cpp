@@ -103,8 +103,15 @@ AuditStore::~AuditStore() {
   insert_event_.reset();  // statements before the connection
   select_tip_.reset();
   (void)Verify();  // a store moved since the last append still gets its events
+  if (!private_copy_.empty()) {
+    db_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(private_copy_, ec);
+  }
 }
-const std::string& AuditStore::path() const { return db_->path(); }
+const std::string& AuditStore::path() const {
+  return private_copy_.empty() ? db_->path() : copied_from_;  // the store's, not the copy's
+}
 
 bool AuditStore::LastFailedBusy() const { return db_->LastFailedBusy(); }
 void AuditStore::StopLockWaitsWhen(std::function<bool()> stop) {

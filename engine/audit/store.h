@@ -190,8 +190,15 @@ class AuditStore {
   // `path` ("no audit store at PATH"), not a runbook store, a newer schema, unreadable.
   static Result<std::unique_ptr<AuditStore>> OpenExisting(const std::string& path,
                                                           int busy_timeout_ms = 5000);
+  // OpenExisting's last resort for a store whose -wal holds events (read_note).
+  static Result<std::unique_ptr<AuditStore>> OpenPrivateCopy(const std::string& path,
+                                                             int busy_timeout_ms);
   // True when opened read-only or immutable: writes fail, MarkInterrupted is not tried.
   bool read_only() const { return read_only_; }
+  // What a reader should be told of how the store was read ("" when as usual): a store on
+  // read-only media whose -wal has events but no -shm beside it is read from a private copy
+  // of both (break22 #5: it was read without its -wal, a shorter chain "intact", unsaid).
+  const std::string& read_note() const { return read_note_; }
   // Whether the store's last failure was another process holding it past busy_timeout (a
   // long writer, `sqlite3` with a transaction open): a wait may try again (breakVV VV2).
   bool LastFailedBusy() const;
@@ -402,6 +409,9 @@ class AuditStore {
   // them); probed once, at the first LastHeard (EnsureLiveness runs before, at open).
   std::optional<bool> liveness_columns_;
   bool read_only_ = false;
+  std::string read_note_;
+  std::string private_copy_;  // the folder of that copy, removed with the store
+  std::string copied_from_;   // then: the store's own path, as path() gives it
   std::string abs_path_;
   uid_t owner_ = 0;  // the store file's owner when opened
   std::chrono::milliseconds heartbeat_every_ = kHeartbeatEvery;

@@ -246,6 +246,59 @@ Status NoStoreAt(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// The size of the store's -wal, 0 when there is none.
+uint64_t WalBytes(const std::string& path) {
+  std::error_code ec;
+  uintmax_t n = std::filesystem::file_size(path + "-wal", ec);
+  return ec ? 0 : n;
+}
+
+}  // namespace
+
+// A store that can be opened neither to write nor read-only (read-only media, no -shm beside
+// it) while its -wal holds events: SQLite's immutable mode would read it without them. The
+// store and its -wal are copied into a private folder (0700) and read there, with a note.
+Result<std::unique_ptr<AuditStore>> AuditStore::OpenPrivateCopy(const std::string& path,
+                                                                int busy_timeout_ms) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path temp = fs::temp_directory_path(ec);
+  if (ec) temp = "/tmp";
+  std::string pattern = (temp / "runbook-store-copy-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr)
+    return Status::FromErrno("cannot make a folder to read a copy of the store in", errno);
+  const std::string copy = pattern + "/audit.db";
+  for (const char* suffix : {"", "-wal"}) {
+    fs::copy_file(path + suffix, copy + suffix, ec);
+    if (ec) {
+      fs::remove_all(pattern, ec);
+      return Status::Error("cannot copy " + path + suffix + " to read it: " + ec.message());
+    }
+  }
+  auto db = Db::OpenReadOnly(copy, busy_timeout_ms);
+  Status s = db.status();
+  std::unique_ptr<AuditStore> store;
+  if (s.ok()) {
+    store.reset(new AuditStore(std::move(db).value()));
+    store->read_only_ = true;
+    store->private_copy_ = pattern;
+    store->copied_from_ = path;
+    s = store->CheckReadable();
+  }
+  if (!s.ok()) {
+    store.reset();
+    fs::remove_all(pattern, ec);
+    return s;
+  }
+  store->read_note_ = "its folder cannot be written and it has no -shm beside its -wal (" +
+                      std::to_string(WalBytes(path)) +
+                      " bytes): read from a private copy of both, so the events the -wal holds "
+                      "are included";
+  return store;
+}
+
 Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& path,
                                                              int busy_timeout_ms) {
   if (Status there = NoStoreAt(path); !there.ok()) return there;
@@ -256,6 +309,12 @@ Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& 
   Status first;
   for (ReadMode mode : {ReadMode::kWrite, ReadMode::kReadOnly, ReadMode::kImmutable}) {
     if (mode == ReadMode::kWrite && !LinkProblem(path).ok()) continue;  // read, never write
+    if (mode == ReadMode::kImmutable && WalBytes(path) > 0) {           // immutable would skip it
+      auto copy = OpenPrivateCopy(path, busy_timeout_ms);
+      if (copy.ok()) return std::move(copy).value();
+      if (first.ok()) first = copy.status();
+      continue;
+    }
     auto db = OpenAs(path, mode, busy_timeout_ms);
     Status s = db.status();
     if (s.ok()) {

@@ -219,3 +219,37 @@ TEST_CASE("history, show, audit verify and export read a store on a full disk",
   CHECK_THAT(c.out, Catch::Contains("audit.db: ok, 5 events, chain intact"));
   CHECK_THAT(c.out, Catch::Contains("\n5\nrun "));
 }
+
+// break22 #5: a store on read-only media with its -wal (a killed run's events) but no -shm
+// was read immutable, without the -wal: `audit verify` said a shorter chain was intact.
+TEST_CASE("a store on read-only media with a -wal and no -shm is read with its -wal, said",
+          "[cli][store-rewrite]") {
+  std::string dir = TempDir();
+  std::string store = StoreWithRun(dir);
+  std::string file = WriteFile(dir, "k.yaml",
+                               "version: 1\nname: killed\nsteps:\n"
+                               "  - {id: a, uses: log, with: {message: hi}}\n"
+                               "  - {id: b, uses: exec, needs: [a], with: {run: [sleep, '30']}}\n");
+  Shell(Binary() + " run --audit-db " + store + " " + file + " >/dev/null 2>&1 & P=$!; " +
+        "for i in $(seq 100); do [ -s " + store + "-wal ] && " + kSqliteWaiting + store +
+        " \"select 1 from events where kind='attempt_started' and step='b'\" | grep -q 1 && " +
+        "break; sleep 0.1; done; kill -9 $P; wait $P; pkill -f 'sleep 30$'; true");
+  std::string keep = TempDir();  // as the kill left them, before anything reads them
+  REQUIRE(Shell("cp " + store + " " + store + "-wal " + keep).exit_code == 0);
+  std::string count = TempDir();  // what SQLite reads with the -wal (a copy: it checkpoints)
+  std::string all = Shell("cp " + keep + "/* " + count + " && sqlite3 " + count +
+                          "/audit.db 'select count(*) from events'")
+                        .out;
+  REQUIRE(std::stoi(all) > 5);  // the killed run's events were in the -wal
+  Command c = OnOwnMount(keep + "/audit.db",
+                         "cp " + keep + "/audit.db-wal $M/audit.db-wal && mount -o remount,ro $M",
+                         "$R audit verify --audit-db $M/audit.db && "
+                         "$R history --audit-db $M/audit.db | grep -c killed");
+  INFO(c.err);
+  CHECK(c.exit_code == 0);
+  CHECK_THAT(c.out, Catch::Contains("audit.db: ok, " + std::to_string(std::stoi(all)) +
+                                    " events, chain intact"));
+  CHECK_THAT(c.out, Catch::EndsWith("\n1\n"));  // the killed run is listed
+  CHECK_THAT(c.err, Catch::Contains("read from a private copy of both"));
+  CHECK(Shell("ls /tmp | grep -c runbook-store-copy; true").out == "0\n");  // removed after
+}

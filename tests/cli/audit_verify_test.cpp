@@ -81,6 +81,21 @@ TEST_CASE("run --sign-key that cannot sign stops before the first step", "[cli][
   CHECK(Verify(dir, "--require-signed --public-key " + dir + "/pub.pem").exit_code == 0);
 }
 
+// break22 #9: an RSA key given to `audit sign --sign-key` was called "--public-key".
+TEST_CASE("audit sign with a key it cannot sign with names --sign-key", "[cli][audit-verify]") {
+  std::string dir = StoreAndKeys();
+  REQUIRE(Shell("cd " + dir +
+                " && openssl genpkey -algorithm rsa -pkeyopt "
+                "rsa_keygen_bits:1024 -out rsa.pem 2>/dev/null")
+              .exit_code == 0);
+  Command c = Shell(Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir +
+                    "/rsa.pem");
+  CHECK(c.exit_code == 3);
+  CHECK_THAT(c.err, Catch::Contains("--sign-key " + dir + "/rsa.pem: key ") &&
+                        Catch::Contains("is not an Ed25519 key"));
+  CHECK(c.err.find("--public-key") == std::string::npos);
+}
+
 TEST_CASE("audit verify with a key it cannot use, or another key, never says the chain broke",
           "[cli][audit-verify]") {
   // breakO O22: a mistyped --public-key path, a file that is no key and another team's key

@@ -24,9 +24,10 @@ StepSpec MakeSpec() {
       "are captured separately (head and tail kept) and streamed to the live view. The "
       "command writes outputs to the file named by $RUNBOOK_OUTPUT as GitHub Actions does: "
       "`name=value` lines, and `name<<DELIMITER`, the value's lines, then `DELIMITER` alone "
-      "on a line for a multi-line value. Empty lines are ignored; names follow the step id "
-      "pattern; `exit_code` cannot be written. A malformed line, a block that never ends or "
-      "a file over 16 MiB fails the step, naming the line.";
+      "on a line for a multi-line value. Lines end with LF or CRLF; empty lines are ignored; "
+      "names follow the step id pattern; `exit_code` cannot be written. A malformed line, a "
+      "NUL byte, a block that never ends or a file over 16 MiB fails the step, naming the "
+      "line.";
   s.params = {
       {"run",
        ParamType::kAny,

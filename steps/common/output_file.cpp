@@ -7,14 +7,18 @@
 namespace runbook {
 namespace {
 
-// Splits text into lines without their '\n'; a last line without '\n' counts.
+// Splits text into lines without their '\n', or "\r\n" (a file written with CRLF line ends:
+// break22 #12, values kept the '\r' while a block's delimiter line matched with it); a last
+// line without '\n' counts.
 std::vector<std::string_view> Lines(std::string_view text) {
   std::vector<std::string_view> out;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    out.push_back(text.substr(pos, end - pos));
+    size_t len = end - pos;
+    if (end < text.size() && len > 0 && text[end - 1] == '\r') --len;
+    out.push_back(text.substr(pos, len));
     pos = end + 1;
   }
   return out;
@@ -28,6 +32,10 @@ class OutputParser {
 
   Result<Value::Map> Parse(std::string_view text) {
     lines_ = Lines(text);
+    // A NUL would cut a value wherever it goes on as C text (argv, env): never taken.
+    for (index_ = 0; index_ < lines_.size(); ++index_)
+      if (lines_[index_].find('\0') != std::string_view::npos)
+        return Fail("holds a NUL byte, which no output value can carry");
     for (index_ = 0; index_ < lines_.size(); ++index_) {
       std::string_view line = lines_[index_];
       if (line.empty()) continue;
@@ -91,11 +99,7 @@ class OutputParser {
   // Quoted for a message: masked first, then cut (a cut never leaves half a secret).
   std::string Shown(std::string_view text) const {
     std::string masked = Masked(text);
-    if (masked.size() > 80) {
-      size_t cut = 77;  // not inside a UTF-8 sequence
-      while (cut > 0 && (static_cast<unsigned char>(masked[cut]) & 0xC0) == 0x80) --cut;
-      masked = masked.substr(0, cut) + "...";
-    }
+    if (masked.size() > 80) masked = masked.substr(0, Utf8CutAt(masked, 77)) + "...";
     return "'" + masked + "'";
   }
   Status Fail(const std::string& message) const {

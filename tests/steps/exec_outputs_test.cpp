@@ -49,6 +49,22 @@ TEST_CASE("output file: single-line and multi-line values as GitHub writes them"
   CHECK(d.value() == Value::Map{{"v", Value("A=B x")}});
 }
 
+// break22 #12: CRLF line ends kept the '\r' in values (a block's delimiter line matched with
+// it); a NUL byte went into a value that argv or env would cut.
+TEST_CASE("output file: CRLF line ends are line ends, a NUL byte is refused",
+          "[steps][exec][outputs]") {
+  auto r = ParseOutputFile("a=1\r\nml<<EOF\r\nx\r\ny\r\nEOF\r\nb=keep\rinside\n", kBuiltins,
+                           nullptr);
+  REQUIRE(r.ok());
+  CHECK(r.value() == Value::Map{{"a", Value("1")},
+                                {"ml", Value("x\ny")},
+                                {"b", Value("keep\rinside")}});
+  auto nul = ParseOutputFile(std::string("ok=1\na=1\0b=2\n", 14), kBuiltins, nullptr);
+  REQUIRE_FALSE(nul.ok());
+  CHECK(nul.status().message() ==
+        "$RUNBOOK_OUTPUT line 2: holds a NUL byte, which no output value can carry");
+}
+
 TEST_CASE("output file: each malformed form names its line", "[steps][exec][outputs]") {
   CHECK(Error("a=1\njust text\n") ==
         "$RUNBOOK_OUTPUT line 2: expected name=value or name<<DELIMITER, found 'just text'");

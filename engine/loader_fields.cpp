@@ -62,11 +62,15 @@ std::optional<Millis> FieldReader::Duration(const SNode& node, const std::string
   if (node.is_scalar()) {
     if (auto d = ParseDuration(node.text)) return d;
   }
-  Error(node.loc, "invalid duration " +
-                      (node.is_scalar() ? "'" + node.text + "'" : std::string(node.KindName())) +
-                      " for " + what +
-                      "; expected a duration such as '500ms', '30s', '10m', "
-                      "'2h' or '1h30m'");
+  std::string why = node.is_scalar() ? DurationProblem(node.text) : "";
+  if (why.rfind("duration '", 0) == 0)  // well formed, out of range
+    Error(node.loc, why + " for " + what);
+  else
+    Error(node.loc, "invalid duration " +
+                        (node.is_scalar() ? "'" + node.text + "'" : std::string(node.KindName())) +
+                        " for " + what +
+                        "; expected a duration such as '500ms', '30s', '10m', "
+                        "'2h' or '1h30m'");
   return std::nullopt;
 }
 

@@ -49,10 +49,11 @@ std::string CheckType(ParamType type, const Value& v) {
       return v.is_bool() ? "" : expected("a boolean (true or false)");
     case ParamType::kDuration:
       if (!IsText(v)) return expected("a duration such as '30s' or '1h30m'");
-      return ParseDuration(v.ToText()) ? ""
-                                       : "invalid duration " + Quote(v.ToText()) +
-                                             "; expected a duration such as '500ms', '30s', "
-                                             "'10m' or '1h30m'";
+      if (ParseDuration(v.ToText())) return "";
+      if (std::string why = DurationProblem(v.ToText()); why.rfind("duration '", 0) == 0)
+        return why;  // well formed, out of range
+      return "invalid duration " + Quote(v.ToText()) +
+             "; expected a duration such as '500ms', '30s', '10m' or '1h30m'";
     case ParamType::kStringList:
       if (IsText(v)) return "";
       if (!v.is_list()) return expected("a list of strings");

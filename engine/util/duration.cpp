@@ -28,7 +28,14 @@ int UnitRank(long long millis) {
 
 }  // namespace
 
-std::optional<Millis> ParseDuration(std::string_view text) {
+namespace {
+
+constexpr long long kLongestMillis = 100LL * 365 * 24 * 3600000;  // 876000h
+
+// ParseDuration; `too_long` says the text was well formed but past kLongestMillis.
+std::optional<Millis> Parse(std::string_view text, bool& too_long) {
+  too_long = false;
+  bool big = false;
   if (text.empty()) return std::nullopt;
   long long total = 0;
   int last_rank = -1;
@@ -37,9 +44,10 @@ std::optional<Millis> ParseDuration(std::string_view text) {
     long long number = 0;
     size_t digits = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      number = number * 10 + (text[i++] - '0');
-      if (++digits > 12) return std::nullopt;
+      if (++digits <= 12) number = number * 10 + (text[i] - '0');
+      ++i;
     }
+    if (digits > 12) big = true;
     if (digits == 0) return std::nullopt;
     const Unit* unit = nullptr;
     for (const Unit& u : kUnits) {
@@ -53,10 +61,28 @@ std::optional<Millis> ParseDuration(std::string_view text) {
     if (rank <= last_rank) return std::nullopt;  // units must descend: "1h30m", not "30m1h"
     last_rank = rank;
     i += unit->name.size();
-    total += number * unit->millis;
-    if (total > 100LL * 365 * 24 * 3600000) return std::nullopt;
+    if (!big) total += number * unit->millis;
+    if (total > kLongestMillis) big = true;
   }
+  too_long = big;  // well formed, past the longest
+  if (big) return std::nullopt;
   return Millis(total);
+}
+
+}  // namespace
+
+std::optional<Millis> ParseDuration(std::string_view text) {
+  bool too_long = false;
+  return Parse(text, too_long);
+}
+
+std::string DurationProblem(std::string_view text) {
+  bool too_long = false;
+  if (Parse(text, too_long)) return "";
+  if (too_long)
+    return "duration '" + std::string(text) + "' is out of range: at most 876000h (100 years)";
+  return "invalid duration '" + std::string(text) +
+         "'; expected a duration such as '500ms', '30s', '10m', '2h' or '1h30m'";
 }
 
 std::string FormatDuration(Millis d) {

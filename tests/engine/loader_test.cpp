@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "engine/util/duration.h"
 #include "support/support.h"
 
 using runbook::test::Diagnose;
@@ -299,4 +300,22 @@ TEST_CASE("an rto: end step that does not need the rto: start step is refused", 
         "(valid)");
   CHECK(Diagnose(WithSteps("  - {id: s, uses: log, rto: start, with: {message: x}}\n") +
                  "finally:\n  - {id: e, uses: log, rto: end, with: {message: x}}\n") == "(valid)");
+}
+
+// break22 #13: a well-formed duration past the longest one was called "invalid".
+TEST_CASE("a duration past 100 years is out of range, said so; a malformed one is invalid",
+          "[loader]") {
+  auto step = [](const std::string& timeout) {
+    return Diagnose("version: 1\nname: t\nsteps:\n  - {id: e, uses: exec, timeout: " + timeout +
+                    ", with: {run: ['true']}}\n");
+  };
+  CHECK_THAT(step("2562048h"), Catch::Contains("error: duration '2562048h' is out of range: at "
+                                               "most 876000h (100 years) for timeout"));
+  CHECK_THAT(step("99999999999999s"), Catch::Contains("is out of range: at most 876000h"));
+  CHECK_THAT(step("876000h"), Catch::Equals("(valid)"));
+  for (const char* bad : {"99999999999999x", "5x", "1m1h", "h"}) {
+    CAPTURE(bad);
+    CHECK_THAT(step(bad), Catch::Contains("invalid duration '" + std::string(bad) + "'"));
+  }
+  CHECK(runbook::DurationProblem("30s").empty());
 }

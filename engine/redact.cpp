@@ -160,14 +160,45 @@ void Redactor::PlainSpans(std::string_view text, Spans& out) const {
   }
 }
 
-void Redactor::LayeredSpans(std::string_view text, int layers, Spans& out) const {
+void Redactor::CutSpans(std::string_view text, unsigned edges, Spans& out) const {
+  if (edges & kCutBefore)
+    if (size_t head = CutHead(text); head > 0) out.emplace_back(0, head);
+  if (edges & kCutAfter)
+    for (size_t i = 0; i < text.size(); ++i)
+      if (CutTail(text, i)) {
+        out.emplace_back(i, text.size());
+        break;
+      }
+}
+
+void Redactor::LayeredSpans(std::string_view text, int layers, unsigned edges, Spans& out) const {
+  // A cut goes through the encoded text: its piece of a secret is a piece in each view too
+  // (break22c #1: a secret percent-encoded twice kept 11 of its 12 bytes beside a cut). An
+  // escape the cut left unfinished at the end is no part of a view; one whose start it took
+  // away at the beginning is skipped, up to its longest (6 bytes, `\uHHHH`).
+  const size_t partial = (edges & kCutAfter) ? PartialEscapeAtEnd(text) : 0;
+  const std::string_view whole = text.substr(0, text.size() - partial);
   for (auto decode : {&PercentDecoded, &JsonUnescaped}) {
-    std::optional<DecodedView> view = decode(text);
-    if (!view) continue;
-    Spans found;
-    PlainSpans(view->text, found);
-    if (layers > 1) LayeredSpans(view->text, layers - 1, found);
-    for (const auto& [begin, end] : found) out.emplace_back(view->from[begin], view->to[end - 1]);
+    std::optional<DecodedView> view = decode(whole);
+    if (view) {
+      Spans found;
+      PlainSpans(view->text, found);
+      CutSpans(view->text, edges & kCutAfter, found);
+      if (layers > 1) LayeredSpans(view->text, layers - 1, edges & kCutAfter, found);
+      for (const auto& [begin, end] : found)
+        out.emplace_back(view->from[begin],
+                         end == view->text.size() ? text.size() : view->to[end - 1]);
+    }
+    if (!(edges & kCutBefore)) continue;
+    for (size_t skip = 0; skip < 6 && skip < whole.size(); ++skip) {
+      std::optional<DecodedView> head = decode(whole.substr(skip));
+      if (!head) continue;
+      Spans found;
+      CutSpans(head->text, kCutBefore, found);
+      if (layers > 1) LayeredSpans(head->text, layers - 1, kCutBefore, found);
+      for (const auto& [begin, end] : found)
+        if (begin == 0) out.emplace_back(0, skip + head->to[end - 1]);
+    }
   }
 }
 
@@ -197,7 +228,7 @@ constexpr int kEncodingLayers = 2;
 std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
   if (patterns_.empty()) return text;
   Spans layered;
-  LayeredSpans(text, kEncodingLayers, layered);
+  LayeredSpans(text, kEncodingLayers, edges, layered);
   if (!layered.empty()) text = MaskSpans(text, std::move(layered));
   std::string out;
   size_t i = (edges & kCutBefore) ? CutHead(text) : 0;

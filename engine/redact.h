@@ -71,8 +71,11 @@ class Redactor {
   // Appends the spans of `text` that hold a secret in a form the patterns know.
   void PlainSpans(std::string_view text, Spans& out) const;
   // Appends the spans of `text` that hold such a form behind 1 to `layers` layers of
-  // percent-encoding or JSON string escaping, in any order (engine/redact_layers.h).
-  void LayeredSpans(std::string_view text, int layers, Spans& out) const;
+  // percent-encoding or JSON string escaping, in any order (engine/redact_layers.h); with
+  // `edges` (CutEdge), also a piece of one beside a cut, as ApplyCut masks a plain one.
+  void LayeredSpans(std::string_view text, int layers, unsigned edges, Spans& out) const;
+  // Appends the span of a piece of a secret at `text`'s cut `edges`.
+  void CutSpans(std::string_view text, unsigned edges, Spans& out) const;
   size_t CutHead(std::string_view text) const;
   bool CutTail(std::string_view text, size_t at) const;
 

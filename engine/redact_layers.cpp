@@ -126,4 +126,18 @@ std::optional<DecodedView> JsonUnescaped(std::string_view text) {
   return v;
 }
 
+size_t PartialEscapeAtEnd(std::string_view text) {
+  const size_t n = text.size();
+  if (n >= 1 && text[n - 1] == '%') return 1;
+  if (n >= 2 && text[n - 2] == '%' && HexDigit(text[n - 1]) >= 0) return 2;
+  for (size_t k = 0; k <= 3 && k + 2 <= n; ++k) {  // `\u` and up to 3 hex digits
+    size_t at = n - k - 2;
+    bool hex = true;
+    for (size_t j = n - k; j < n; ++j) hex = hex && HexDigit(text[j]) >= 0;
+    if (hex && text[at] == '\\' && text[at + 1] == 'u') return k + 2;
+  }
+  if (n >= 1 && text[n - 1] == '\\') return 1;
+  return 0;
+}
+
 }  // namespace runbook

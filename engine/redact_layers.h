@@ -26,5 +26,8 @@ std::optional<DecodedView> PercentDecoded(std::string_view text);
 // either case, a surrogate pair as one code point) as the UTF-8 it stands for (RFC 8259 7);
 // nullopt when the text holds none.
 std::optional<DecodedView> JsonUnescaped(std::string_view text);
+// How many bytes at the end of `text` are an escape cut short (`%`, `%H`; `\`, `\u` to
+// `\uHHH`): a text cut after them holds no whole escape there (0..5).
+size_t PartialEscapeAtEnd(std::string_view text);
 
 }  // namespace runbook

@@ -345,6 +345,8 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
       {"tolerated", Value(run.tolerated)},
       {"restored_from", Value(run.restored_from)},
   };
+  if (Value::Map written = WrittenTexts(run.outputs); !written.empty())
+    body["outputs_written"] = Value(std::move(written));
   if (run.restored_finished_at)
     body["restored_finished_at"] = Value(FormatUtc(*run.restored_finished_at));
   if (!step.OwnName().empty()) body["name"] = Value(step.OwnName());  // breakFF F3

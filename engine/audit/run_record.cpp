@@ -114,6 +114,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     if (s.passed_at.empty()) s.passed_at = s.finished_at;
     s.duration_ms = Int(body, "duration_ms");
     s.outputs = Map(body, "outputs");
+    RestoreWritten(s.outputs, Map(body, "outputs_written"));
     s.masked_outputs = Strings(body, "masked_outputs");
     s.rerun_needed = Strings(body, "rerun_needed");
     s.restored_from = Str(body, "restored_from");

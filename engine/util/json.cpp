@@ -12,13 +12,16 @@ namespace {
 // nlohmann::json keeps an object's keys in a std::map, the order of Value::Map: building it
 // is O(n log n). (ordered_json's operator[] searches a vector: quadratic in the keys, and
 // canonical text of a 50,000-key metadata file took minutes, breakH H17.)
-// A number written in YAML whose text is not its JSON rendering (`3.10`, `0755`,
-// `12345678901234567890`, whose double is rounded) is JSON text too: a string of what was
-// written (docs/authoring.md, "Values arrive exactly as written"). So what a step was given,
-// what the store records, what a resume gives the step again and what toJSON makes are one
-// text (break22 #3, #4: a resume gave `3.1`, toJSON `1.2345678901234567e+19`).
+// An integer written in YAML past the 64-bit range (`12345678901234567890`) is a double that
+// rounds it: JSON gets the text as written, a string, never the rounded number (break22 #4:
+// toJSON gave `1.2345678901234567e+19`). Other written numbers (`3.10`, `0755`) are the
+// number they read as; their text travels beside them where it must (WrittenTexts).
 nlohmann::json WrittenNumber(const Value& v, nlohmann::json typed) {
-  if (v.written() && typed.dump() != v.as_string()) return v.as_string();
+  if (!v.written() || !v.is_number() || v.is_int()) return typed;
+  std::string_view digits = v.as_string();
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+  if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos)
+    return v.as_string();  // an integer's text: only past int64 is it a double
   return typed;
 }
 
@@ -163,6 +166,22 @@ Result<Value> ParseJson(const std::string& text, const StopCheck& stop) {
   ValueBuilder builder(stop);
   bool ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true);
   return builder.Finish(ok);
+}
+
+Value::Map WrittenTexts(const Value::Map& values) {
+  Value::Map out;
+  for (const auto& [name, v] : values)
+    if (v.written() && v.is_number() && ToNlohmann(v).dump() != v.as_string())
+      out[name] = Value(v.as_string());
+  return out;
+}
+
+void RestoreWritten(Value::Map& values, const Value::Map& texts) {
+  for (const auto& [name, text] : texts) {
+    auto it = values.find(name);
+    if (it == values.end() || !it->second.is_number() || !text.is_string()) continue;
+    it->second = Value::Written(it->second, text.as_string());
+  }
 }
 
 }  // namespace runbook

@@ -26,4 +26,13 @@ std::string ToJsonShown(const Value& value, int indent = -1);
 // the parse ends with an error whose message is kStoppedMessage.
 Result<Value> ParseJson(const std::string& text, const StopCheck& stop = {});
 
+// The source texts of the numbers among `values` (a step's outputs) written in YAML whose
+// text is not their JSON form (`3.10`, `0755`, `1e3`): name -> text. JSON keeps the number;
+// the store keeps these beside it ("outputs_written"), and RestoreWritten puts them back, so
+// a resume gives later steps the text the first run gave them and the same number to compute
+// with (break22 #3, break22c #3).
+Value::Map WrittenTexts(const Value::Map& values);
+// Each number of `values` named in `texts` becomes Value::Written with that text.
+void RestoreWritten(Value::Map& values, const Value::Map& texts);
+
 }  // namespace runbook

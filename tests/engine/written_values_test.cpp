@@ -158,22 +158,47 @@ TEST_CASE("a resumed run gives later steps the written outputs the first run gav
   CHECK(ReadFile(dir + "/seen") ==
         "3.10 12345678901234567890 0755\n"
         "3.10 12345678901234567890 0755\n");
-  // The record holds the text the step was given.
-  CHECK_THAT(Shell(rb + " audit export --audit-db a.db").out,
-             Catch::Contains("\"outputs\":{\"id\":\"12345678901234567890\",\"mode\":\"0755\","
-                             "\"v\":\"3.10\"}"));
+  // The record holds the numbers and, beside them, the text the step was given.
+  std::string exported = Shell(rb + " audit export --audit-db a.db").out;
+  CHECK_THAT(exported, Catch::Contains("\"outputs\":{\"id\":\"12345678901234567890\",\"mode\":755,"
+                                       "\"v\":3.1}"));
+  CHECK_THAT(exported, Catch::Contains("\"outputs_written\":{\"mode\":\"0755\",\"v\":\"3.10\"}"));
+}
+
+// break22c #3: carried over as text, a resume's comparisons and arithmetic on such an output
+// changed (`v == 3.1` true before, false after; `v + 1` an error). It is the same value again.
+TEST_CASE("a resumed run computes with a carried written output as the first run did",
+          "[values][written][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nsteps:\n  - id: lg\n    uses: log\n"
+            "    with: {message: hi, outputs: {v: 3.10, mode: 0755, k: 1e3}}\n"
+            "  - id: use\n    uses: exec\n    needs: [lg]\n"
+            "    if: ${{ steps.lg.outputs.v == 3.1 && steps.lg.outputs.mode == 755 }}\n"
+            "    with:\n      shell: true\n"
+            "      run: 'echo \"${{ steps.lg.outputs.v }} ${{ steps.lg.outputs.v + 1 }} "
+            "${{ steps.lg.outputs.k > 999 }}\" >> seen; test -e go'\n");
+  const std::string rb = "cd " + dir + " && " + Binary();
+  CHECK(Shell(rb + " run t.yaml --audit-db a.db").exit_code == 1);
+  WriteFile(dir, "go", "");
+  Command resumed = Shell(rb + " resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+  CHECK(ReadFile(dir + "/seen") == "3.10 4.1 true\n3.10 4.1 true\n");
 }
 
 // break22 #4: toJSON of a list or map written in the file rounded a 20-digit id into a double.
-TEST_CASE("toJSON gives a written number's text, a plain one stays a number", "[values][written]") {
+TEST_CASE("toJSON never rounds a written integer past the 64-bit range", "[values][written]") {
   std::string file = TempDir() + "/seen";
   std::string text =
       "version: 1\nname: t\nparams:\n  ids: {type: list, default: [12345678901234567890, 7]}\n"
       "  m: {type: map, default: {pyver: 3.10, mode: 0755, n: 2, f: 1.5, ok: true}}\n"
       "steps:\n  - id: show\n    uses: exec\n" +
       Printer(file, "", "'${{ toJSON(params.ids) }}', '${{ toJSON(params.m) }}'");
+  // JSON's numbers: 3.10 is 3.1 there, 0755 is 755 (JSON has no leading zeros); only an
+  // integer past the 64-bit range, which a number would round, is the text as written.
   CHECK(RunAndRead(text, file) ==
         "[\n  \"12345678901234567890\",\n  7\n]\n"
-        "{\n  \"f\": 1.5,\n  \"mode\": \"0755\",\n  \"n\": 2,\n  \"ok\": true,\n"
-        "  \"pyver\": \"3.10\"\n}\n");
+        "{\n  \"f\": 1.5,\n  \"mode\": 755,\n  \"n\": 2,\n  \"ok\": true,\n"
+        "  \"pyver\": 3.1\n}\n");
 }

@@ -5,6 +5,7 @@
 #include "cli/load.h"
 #include "engine/calls.h"
 #include "engine/executor.h"
+#include "engine/preview.h"
 #include "engine/run_scope.h"
 #include "engine/testing/scenario.h"
 #include "engine/util/json.h"
@@ -62,12 +63,8 @@ void ExpandCheck(const Runbook& rb, const std::string& file, Diagnostics& diags)
 void EnvCheck(const Runbook& rb, const std::string& file, Diagnostics& diags) {
   auto params = BindParams(rb, {}, /*plan_unset=*/true);
   if (!params.ok() || rb.env.empty()) return;
-  RunValues values;
-  values.params = params.value();
-  values.dry_run = true;
-  for (const SecretDecl& s : rb.secrets)
-    values.secrets[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
-  SystemClock clock;
+  SystemClock clock;  // plan's values: run.id never empty (break22c #5: it was "")
+  RunValues values = PlanValues(rb, params.value(), clock);
   RunScope scope(rb, values, nullptr, clock);
   if (Status s = BindRunbookEnv(rb, scope, values); !s.ok()) diags.Error(file, {}, s.message());
 }

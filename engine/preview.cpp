@@ -165,16 +165,20 @@ void RunbookPreview(const Runbook& rb, const PlanInputs& in, const RunScope& sco
 
 }  // namespace
 
-Value PlanPreview(const Runbook& rb, const Graph& g, const PlanInputs& in) {
+RunValues PlanValues(const Runbook& rb, const Value::Map& params, const Clock& clock) {
   RunValues values;
   values.run_id = "${{ run.id }}";
-  values.params = in.params;
+  values.params = params;
   values.dry_run = true;
-  for (const SecretDecl& s : rb.secrets) {
+  for (const SecretDecl& s : rb.secrets)
     values.secrets[s.name] = Value::Unknown("${{ secrets." + s.name + " }}");
-  }
-  SystemClock clock;
   values.started = clock.Now();
+  return values;
+}
+
+Value PlanPreview(const Runbook& rb, const Graph& g, const PlanInputs& in) {
+  SystemClock clock;
+  RunValues values = PlanValues(rb, in.params, clock);
   RunScope scope(rb, values, nullptr, clock);
   M out;
   {  // as the run binds it: an entry that cannot be resolved refuses the run (break22 #6)

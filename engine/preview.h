@@ -10,6 +10,7 @@
 #include "engine/graph.h"
 #include "engine/model.h"
 #include "engine/redact.h"
+#include "engine/run_scope.h"
 #include "engine/util/value.h"
 
 namespace runbook {
@@ -24,5 +25,10 @@ struct PlanInputs {
 // A stable, JSON-shaped description with sorted keys (docs/authoring.md, "Checking runbooks
 // in a pull request"). Fields are only ever added, never renamed.
 Value PlanPreview(const Runbook& rb, const Graph& graph, const PlanInputs& in);
+
+// The run's values as a plan knows them before any run: `params` (bound), the run's id as
+// "${{ run.id }}", secrets Unknown, a dry run started now. Plan and validate's env check
+// (cli/validate_cmd.cpp) read the runbook with these.
+RunValues PlanValues(const Runbook& rb, const Value::Map& params, const Clock& clock);
 
 }  // namespace runbook

@@ -225,3 +225,18 @@ TEST_CASE("an env that doubles itself past the value limit: validate and plan re
   CHECK(Shell(Run("validate " + through), 60).exit_code == 0);
   CHECK(Shell(Run("plan " + through + " --set seed=xxxxxxxxxxxxxxxx"), 60).exit_code == 2);
 }
+
+// break22c #5: validate bound the env with an empty run.id, and refused a runbook that plan
+// and run take (a division by its length).
+TEST_CASE("validate binds the env with plan's values: run.id is never empty", "[limits][cli]") {
+  std::string file =
+      WriteFile(TempDir(), "id.yaml",
+                "version: 1\nname: t\nenv:\n  SHARD: \"${{ 1000 / length(run.id) }}\"\n"
+                "steps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  for (const char* command : {"validate ", "plan "}) {
+    CAPTURE(command);
+    Command c = Shell(Run(command + file), 60);
+    CHECK(c.exit_code == 0);
+    CHECK(c.err.find("division by zero") == std::string::npos);
+  }
+}

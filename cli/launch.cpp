@@ -25,6 +25,7 @@
 #include "engine/audit/unrecorded.h"
 #include "engine/audit/verify.h"
 #include "engine/calls.h"
+#include "engine/cancel_signals.h"
 #include "engine/graph.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
@@ -56,8 +57,7 @@ void InstallSignals(CancelToken& token) {
   // operator sends, the soft CPU-time limit (SIGXCPU: ulimit -S -t, systemd's LimitCPU=) and
   // the user and timer signals (break22a #4: they killed runbook, leaving the steps' processes
   // running, no finally, no message).
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGXCPU, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF})
-    sigaction(sig, &sa, nullptr);
+  for (int sig : kCancelSignals) sigaction(sig, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 

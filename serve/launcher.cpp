@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "engine/audit/unrecorded.h"
+#include "engine/cancel_signals.h"
 #include "engine/executor.h"
 #include "engine/util/clock.h"
 #include "engine/util/fd_io.h"
@@ -494,10 +495,11 @@ void Launcher::ReapLocked() const {
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     const std::string& id = it->second.run_id;
-    // runbook ends 130 or 143 only by its cancel, as Ctrl-C (a SIGINT or SIGTERM an operator
-    // or a supervisor sent it, not serve): a cancel is no failure, whoever sent it (breakBB
-    // BB1: one cancelled so while it waited for its lock was recorded and paged a failure).
-    if (code == 128 + SIGINT || code == 128 + SIGTERM) {
+    // runbook ends 128+N for a cancel signal N only by its cancel (engine/cancel_signals.h;
+    // a SIGINT or SIGTERM an operator or a supervisor sent it, not serve): a cancel is no
+    // failure, whoever sent it (breakBB BB1: one cancelled so while it waited for its lock
+    // was recorded and paged a failure; break22c #8: SIGUSR1's was "killed by signal 10").
+    if (code > 128 && IsCancelSignal(code - 128)) {
       it->second.cancelled = true;
       it->second.stopped = it->second.stopped || (stopping_ && stopping_());
     }

@@ -21,6 +21,7 @@
 
 #include "engine/audit/store.h"
 #include "engine/audit/unrecorded.h"
+#include "engine/cancel_signals.h"
 #include "engine/util/duration.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -480,8 +481,7 @@ int Serve(const StepRegistry& registry, const ServeOptions& o, const Clock& cloc
     });
     if (!served.ok()) g_stop = true;
   });
-  ::signal(SIGINT, OnStopSignal);
-  ::signal(SIGTERM, OnStopSignal);
+  for (int sig : kCancelSignals) ::signal(sig, OnStopSignal);  // a stop, never a death
   // What the serve before left is looked at once serve listens: one that cannot listen (its
   // port taken) exits having resumed nothing, which it would have cancelled as it stopped
   // (breakWW WW9: a gate's pending approval was lost so).

@@ -1268,3 +1268,30 @@ TEST_CASE("serve: a run whose process dies, or that is refused before it starts,
   CHECK_THAT(got, Catch::Contains("POST /api/v1/runs/" + died + "/resume"));
   StopServer(receiver);
 }
+
+// break22c #4: SIGUSR1 (and SIGXCPU, SIGALRM, ...) killed serve at once: its run was left
+// without its finally, its step's process orphaned; the run's own exit by such a signal was
+// said "killed by signal 10". Each is now a stop, as SIGTERM is.
+TEST_CASE("serve: SIGUSR1 or SIGXCPU stops serve as SIGTERM does, its run cancelled with finally",
+          "[serve]") {
+  for (int sig : {SIGUSR1, SIGXCPU}) {
+    CAPTURE(sig);
+    std::string dir = ServeDir();
+    WriteFile(dir, "rb/long.yaml",
+              "version: 1\nname: long\nsteps:\n  - {id: w, uses: exec, with: {run: [sh, -c, "
+              "'echo started >> " +
+                  dir +
+                  "/marks; sleep 300']}}\nfinally:\n  - {id: f, uses: exec, with: {run: "
+                  "[touch, " +
+                  dir + "/finally-ran]}}\n");
+    Serve serve(dir);
+    std::string id =
+        serve.Json("POST", "/api/v1/runbooks/long/runs", 201, "{}").Find("run_id")->as_string();
+    REQUIRE(FileSays(dir + "/marks", "started"));
+    serve.Term(sig);
+    CHECK_THAT(serve.Log(), Catch::Contains("stopping"));
+    CHECK_THAT(serve.Log(), Catch::Contains("run " + id + " ended, exit 130 (cancelled)"));
+    CHECK(Shell("test -e " + dir + "/finally-ran").exit_code == 0);
+    CHECK(Shell("pgrep -f '^sleep 300$'").exit_code != 0);
+  }
+}

@@ -69,9 +69,10 @@ class Serve {
   void Kill9() { Shell("kill -9 " + std::to_string(pid_) + "; sleep 0.3"); }
   // SIGSTOP to serve alone: it reaps nothing and starts no helper until killed (Kill9).
   void Pause() { ::kill(pid_, SIGSTOP); }
-  // SIGTERM to serve alone (as systemd's stop, its runs left to serve); returns once it exited.
-  void Term() {
-    ::kill(pid_, SIGTERM);
+  // SIGTERM (or `sig`) to serve alone (as systemd's stop, its runs left to serve); returns
+  // once it exited.
+  void Term(int sig = SIGTERM) {
+    ::kill(pid_, sig);
     ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }

@@ -384,9 +384,17 @@ Result<S3Object> S3Client::PutMultipart(const std::string& key, const std::strin
   std::vector<std::string> expected = {HexEncode(Md5Raw(md5s)) + "-" + std::to_string(parts),
                                        digests.md5};
   auto done = Complete(S3Object{key, size, "", sha256, ""}, upload, etags, expected, cancel);
-  // Whatever went wrong after the start, the completion included, the parts are not left
-  // billed (break22a #2): an abort of an upload the server did complete is refused harmlessly.
-  if (!done.ok()) Abort(key, upload);
+  if (done.ok()) return done;
+  // A completion may have been done though its answer says otherwise (a 200 <Error> after
+  // the server completed it, break22c #10): the object at the key proves it or not.
+  if (auto held = Head(key, cancel); held.ok() && held.value().sha256 == sha256) {
+    std::string etag = held.value().etag;
+    for (char& c : etag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(expected.begin(), expected.end(), etag) != expected.end()) return held;
+  }
+  // Else the parts are not left billed (break22a #2): an abort of an upload the server did
+  // complete is refused harmlessly.
+  Abort(key, upload);
   return done;
 }
 

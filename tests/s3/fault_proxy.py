@@ -39,6 +39,8 @@ pass) and answers it wrongly, as a proxy, a captive portal or a broken server mi
   complete:error  a CompleteMultipartUpload is not forwarded: 200 with an <Error> whose code is
                   InternalError (AWS: retry it)
   complete:400    a CompleteMultipartUpload is not forwarded: 400 InvalidPart
+  complete:lie    a CompleteMultipartUpload is forwarded (the server completes it), and
+                  answered 200 with an <Error> whose code is InternalError
 --view V,... changes every answer from then on, as another server or another uploader shows
 the same objects:
   etag-parts=N    each object's ETag (listings, HEAD, GET) becomes its multipart ETag for
@@ -402,6 +404,10 @@ def main():
                 return self.wrong_delete(fault, body, headers)
             if fault == "html" and kind_now == "put":
                 return self.answer(200, HTML, "text/html; charset=utf-8")
+            if fault == "lie" and kind_now == "complete":
+                self.forward(body, headers)
+                xml = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
+                return self.answer(200, xml)
             if fault in ("error", "400") and kind_now == "complete":
                 code = 200 if fault == "error" else 400
                 name = "InternalError" if fault == "error" else "InvalidPart"

@@ -325,4 +325,15 @@ TEST_CASE("s3-sync upload: a failed completion is aborted, a 200 with InternalEr
     CHECK(log.find("\"POST /backups/r/big.bin?uploadId=", first + 1) != std::string::npos);
     CHECK(log.find("\"DELETE ") == std::string::npos);
   }
+  {
+    // break22c #10: the server completed it, the answer said InternalError, and the retry
+    // finds no such upload: the object at the key proves the upload (a HEAD), not aborted.
+    FaultProxy proxy(server.port(), "complete:lie");
+    Command c =
+        RunSync(dir, "source: mp, dest: 's3://backups/l', endpoint: '" + proxy.endpoint() + parts);
+    INFO(c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(proxy.Log(), Catch::Contains("\"HEAD /backups/l/big.bin"));
+    CHECK(proxy.Log().find("\"DELETE ") == std::string::npos);
+  }
 }

@@ -15,6 +15,7 @@
 #include "engine/audit/store.h"
 #include "engine/util/clock.h"
 #include "engine/util/own_file.h"
+#include "engine/util/proc_identity.h"
 #include "engine/util/sqlite.h"
 #include "engine/util/time_format.h"
 
@@ -248,6 +249,30 @@ Status NoStoreAt(const std::string& path) {
 
 namespace {
 
+const std::string kCopyPrefix = "runbook-store-copy-";
+
+// Removes the private copies (OpenPrivateCopy) of readers of this place that are gone (a
+// reader killed before it removed its own: break22c #9): named PREFIX-WHERE-PID-START-XXXXXX.
+void SweepDeadCopies(const std::filesystem::path& temp) {
+  std::error_code ec;
+  const std::string where = kCopyPrefix + WhereToken() + "-";
+  for (auto it = std::filesystem::directory_iterator(temp, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.rfind(where, 0) != 0) continue;
+    std::string rest = name.substr(where.size());
+    size_t dash = rest.find('-');
+    size_t dash2 = dash == std::string::npos ? dash : rest.find('-', dash + 1);
+    if (dash2 == std::string::npos) continue;
+    ProcessIdentity who{HostName(), std::atoi(rest.substr(0, dash).c_str()),
+                        rest.substr(dash + 1, dash2 - dash - 1)};
+    if (who.pid > 0 && !IsAlive(who)) {
+      std::error_code gone;
+      std::filesystem::remove_all(it->path(), gone);
+    }
+  }
+}
+
 // The size of the store's -wal, 0 when there is none.
 uint64_t WalBytes(const std::string& path) {
   std::error_code ec;
@@ -266,15 +291,27 @@ Result<std::unique_ptr<AuditStore>> AuditStore::OpenPrivateCopy(const std::strin
   std::error_code ec;
   fs::path temp = fs::temp_directory_path(ec);
   if (ec) temp = "/tmp";
-  std::string pattern = (temp / "runbook-store-copy-XXXXXX").string();
+  SweepDeadCopies(temp);
+  const ProcessIdentity self = SelfIdentity();
+  std::string pattern = (temp / (kCopyPrefix + WhereToken() + "-" + std::to_string(self.pid) + "-" +
+                                 self.start + "-XXXXXX"))
+                            .string();
   if (::mkdtemp(pattern.data()) == nullptr)
-    return Status::FromErrno("cannot make a folder to read a copy of the store in", errno);
+    return Status::FromErrno("audit store " + path +
+                                 ": its -wal holds events that only a copy "
+                                 "could read here, and no folder for one can be made in " +
+                                 temp.string(),
+                             errno);
   const std::string copy = pattern + "/audit.db";
   for (const char* suffix : {"", "-wal"}) {
     fs::copy_file(path + suffix, copy + suffix, ec);
     if (ec) {
+      std::string why = ec.message();
       fs::remove_all(pattern, ec);
-      return Status::Error("cannot copy " + path + suffix + " to read it: " + ec.message());
+      return Status::Error("audit store " + path +
+                           ": its -wal holds events that only a copy "
+                           "could read here, and the copy into " +
+                           temp.string() + " failed: " + why);
     }
   }
   auto db = Db::OpenReadOnly(copy, busy_timeout_ms);
@@ -309,12 +346,8 @@ Result<std::unique_ptr<AuditStore>> AuditStore::OpenExisting(const std::string& 
   Status first;
   for (ReadMode mode : {ReadMode::kWrite, ReadMode::kReadOnly, ReadMode::kImmutable}) {
     if (mode == ReadMode::kWrite && !LinkProblem(path).ok()) continue;  // read, never write
-    if (mode == ReadMode::kImmutable && WalBytes(path) > 0) {           // immutable would skip it
-      auto copy = OpenPrivateCopy(path, busy_timeout_ms);
-      if (copy.ok()) return std::move(copy).value();
-      if (first.ok()) first = copy.status();
-      continue;
-    }
+    if (mode == ReadMode::kImmutable && WalBytes(path) > 0)             // immutable would skip it
+      return OpenPrivateCopy(path, busy_timeout_ms);                    // its error says why not
     auto db = OpenAs(path, mode, busy_timeout_ms);
     Status s = db.status();
     if (s.ok()) {

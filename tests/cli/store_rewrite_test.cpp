@@ -252,4 +252,14 @@ TEST_CASE("a store on read-only media with a -wal and no -shm is read with its -
   CHECK_THAT(c.out, Catch::EndsWith("\n1\n"));  // the killed run is listed
   CHECK_THAT(c.err, Catch::Contains("read from a private copy of both"));
   CHECK(Shell("ls /tmp | grep -c runbook-store-copy; true").out == "0\n");  // removed after
+  // Variant (break22c #9): nowhere to copy it to ($TMPDIR on the same read-only media): said
+  // so, never "no such file", never read without the -wal.
+  Command nowhere = OnOwnMount(keep + "/audit.db",
+                               "cp " + keep +
+                                   "/audit.db-wal $M/audit.db-wal && "
+                                   "mount -o remount,ro $M",
+                               "TMPDIR=$M $R audit verify --audit-db $M/audit.db");
+  CHECK(nowhere.exit_code == 3);
+  CHECK_THAT(nowhere.err, Catch::Contains("its -wal holds events that only a copy could read "
+                                          "here, and no folder for one can be made in "));
 }

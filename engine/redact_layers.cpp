@@ -85,45 +85,45 @@ std::pair<std::string, size_t> JsonEscape(std::string_view text, size_t at) {
   }
 }
 
-}  // namespace
-
-std::optional<DecodedView> PercentDecoded(std::string_view text) {
-  if (text.find('%') == std::string_view::npos) return std::nullopt;
+// `text` with each escape `escape_at` finds at a `trigger` byte (what it stands for and its
+// length; length 0: none there) decoded; nullopt when it holds none.
+template <typename EscapeAt>
+std::optional<DecodedView> Decode(std::string_view text, char trigger, EscapeAt escape_at) {
+  if (text.find(trigger) == std::string_view::npos) return std::nullopt;
   DecodedView v;
   bool decoded = false;
   for (size_t i = 0; i < text.size();) {
-    int hi = text[i] == '%' && i + 2 < text.size() ? HexDigit(text[i + 1]) : -1;
-    int lo = hi >= 0 ? HexDigit(text[i + 2]) : -1;
-    if (lo >= 0) {
-      Put(v, std::string(1, static_cast<char>(hi * 16 + lo)), i, i + 3);
-      i += 3;
-      decoded = true;
+    auto [bytes, length] =
+        text[i] == trigger ? escape_at(text, i) : std::pair<std::string, size_t>{};
+    if (length == 0) {
+      bytes = std::string(1, text[i]);
+      length = 1;
     } else {
-      Put(v, text.substr(i, 1), i, i + 1);
-      ++i;
+      decoded = true;
     }
+    Put(v, bytes, i, i + length);
+    i += length;
   }
   if (!decoded) return std::nullopt;
   return v;
 }
 
+// The `%XX` escape at text[at] ('%'): its byte and length 3; length 0 when it is none.
+std::pair<std::string, size_t> PercentEscape(std::string_view text, size_t at) {
+  int hi = at + 2 < text.size() ? HexDigit(text[at + 1]) : -1;
+  int lo = hi >= 0 ? HexDigit(text[at + 2]) : -1;
+  if (lo < 0) return {"", 0};
+  return {std::string(1, static_cast<char>(hi * 16 + lo)), 3};
+}
+
+}  // namespace
+
+std::optional<DecodedView> PercentDecoded(std::string_view text) {
+  return Decode(text, '%', PercentEscape);
+}
+
 std::optional<DecodedView> JsonUnescaped(std::string_view text) {
-  if (text.find('\\') == std::string_view::npos) return std::nullopt;
-  DecodedView v;
-  bool decoded = false;
-  for (size_t i = 0; i < text.size();) {
-    auto [bytes, length] = text[i] == '\\' ? JsonEscape(text, i) : std::pair<std::string, size_t>{};
-    if (length > 0) {
-      Put(v, bytes, i, i + length);
-      i += length;
-      decoded = true;
-    } else {
-      Put(v, text.substr(i, 1), i, i + 1);
-      ++i;
-    }
-  }
-  if (!decoded) return std::nullopt;
-  return v;
+  return Decode(text, '\\', JsonEscape);
 }
 
 size_t PartialEscapeAtEnd(std::string_view text) {

@@ -303,7 +303,7 @@ TEST_CASE("an rto: end step that does not need the rto: start step is refused", 
 }
 
 // break22 #13: a well-formed duration past the longest one was called "invalid".
-TEST_CASE("a duration past 100 years is out of range, said so; a malformed one is invalid",
+TEST_CASE("a duration past 100 years is out of range, said so, and a malformed one is invalid",
           "[loader]") {
   auto step = [](const std::string& timeout) {
     return Diagnose("version: 1\nname: t\nsteps:\n  - {id: e, uses: exec, timeout: " + timeout +

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "engine/util/input_file.h"
+#include "engine/util/json.h"
 #include "steps/common/scratch.h"
 
 namespace runbook {
@@ -147,7 +148,10 @@ std::vector<std::string> CompareManifest(const Value& manifest, const Value::Map
     if (it == found.end()) {
       out.push_back("table '" + table + "' of the manifest (" + rows.ToText() +
                     " rows) is missing from the copy");
-    } else if (!rows.is_int() || it->second.as_int() != rows.as_int()) {
+    } else if (!rows.is_int()) {  // break22a #8: "has 100 rows; the manifest says 100"
+      out.push_back("the manifest's row count for table '" + table + "' is not an integer (" +
+                    ToJson(rows) + ")");
+    } else if (it->second.as_int() != rows.as_int()) {
       out.push_back("table '" + table + "' has " + it->second.ToText() +
                     " rows; the manifest says " + rows.ToText());
     }

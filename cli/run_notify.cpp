@@ -33,15 +33,24 @@ std::string Host() {
   return ::gethostname(name, sizeof name - 1) == 0 ? name : "";
 }
 
-// What went wrong, for the one-line summary: the failed steps and their reasons.
-// (RunResult::steps are in the runbook's step order.)
-std::string Detail(const Runbook& rb, const RunResult& r) {
-  std::string out;
+// The steps that did not pass, by index, in the runbook's step order (RunResult::steps are
+// in that order): neither passed, skipped nor never reached.
+std::vector<size_t> NotPassed(const Runbook& rb, const RunResult& r) {
+  std::vector<size_t> out;
   for (size_t i = 0; i < r.steps.size() && i < rb.steps.size(); ++i) {
     const StepRun& s = r.steps[i];
-    if (s.passed() || s.outcome == Outcome::kSkipped || s.outcome == Outcome::kNone) continue;
-    out += (out.empty() ? "step '" : ", step '") + rb.steps[i].id + "' " + OutcomeName(s.outcome);
+    if (!s.passed() && s.outcome != Outcome::kSkipped && s.outcome != Outcome::kNone)
+      out.push_back(i);
   }
+  return out;
+}
+
+// What went wrong, for the one-line summary: the failed steps and their outcomes.
+std::string Detail(const Runbook& rb, const RunResult& r) {
+  std::string out;
+  for (size_t i : NotPassed(rb, r))
+    out += (out.empty() ? "step '" : ", step '") + rb.steps[i].id + "' " +
+           OutcomeName(r.steps[i].outcome);
   if (r.status == "success" && !r.objectives_met()) out = "an objective (RTO or RPO) was missed";
   return out;
 }
@@ -53,11 +62,9 @@ constexpr size_t kNotifiedErrorBytes = 500;
 // The error of the first step Detail names ("step 'b': exit code 3: pg_dump: ..."), masked,
 // then cut; null when none has one (a run cancelled, an objective missed).
 Value FirstError(const Runbook& rb, const RunResult& r, const Redactor& redactor) {
-  for (size_t i = 0; i < r.steps.size() && i < rb.steps.size(); ++i) {
-    const StepRun& s = r.steps[i];
-    if (s.passed() || s.outcome == Outcome::kSkipped || s.outcome == Outcome::kNone) continue;
-    if (s.reason.empty()) continue;
-    std::string error = redactor.Apply("step '" + rb.steps[i].id + "': " + s.reason);
+  for (size_t i : NotPassed(rb, r)) {
+    if (r.steps[i].reason.empty()) continue;
+    std::string error = redactor.Apply("step '" + rb.steps[i].id + "': " + r.steps[i].reason);
     size_t cut = Utf8CutAt(error, kNotifiedErrorBytes);
     return Value(cut < error.size() ? error.substr(0, cut) + "..." : error);
   }

@@ -53,12 +53,11 @@ TEST_CASE("output file: single-line and multi-line values as GitHub writes them"
 // it); a NUL byte went into a value that argv or env would cut.
 TEST_CASE("output file: CRLF line ends are line ends, a NUL byte is refused",
           "[steps][exec][outputs]") {
-  auto r = ParseOutputFile("a=1\r\nml<<EOF\r\nx\r\ny\r\nEOF\r\nb=keep\rinside\n", kBuiltins,
-                           nullptr);
+  auto r =
+      ParseOutputFile("a=1\r\nml<<EOF\r\nx\r\ny\r\nEOF\r\nb=keep\rinside\n", kBuiltins, nullptr);
   REQUIRE(r.ok());
-  CHECK(r.value() == Value::Map{{"a", Value("1")},
-                                {"ml", Value("x\ny")},
-                                {"b", Value("keep\rinside")}});
+  CHECK(r.value() ==
+        Value::Map{{"a", Value("1")}, {"ml", Value("x\ny")}, {"b", Value("keep\rinside")}});
   auto nul = ParseOutputFile(std::string("ok=1\na=1\0b=2\n", 14), kBuiltins, nullptr);
   REQUIRE_FALSE(nul.ok());
   CHECK(nul.status().message() ==

@@ -271,7 +271,8 @@ TEST_CASE("SIGUSR1 and SIGALRM cancel the run: the step's processes end, finally
     std::string file = WriteFile(
         dir, "s.yaml",
         "version: 1\nname: t\nsteps:\n  - id: busy\n    uses: exec\n    with: {run: [sh, -c, "
-        "'setsid sleep 41 & echo started > " +
+        "'setsid sleep 41 & while [ \"$(ps -o sid= -p $!)\" = \"$(ps -o sid= -p $$)\" ]; "
+        "do sleep 0.05; done; echo started > " +
             dir + "/started; sleep 41']}\nfinally:\n  - {id: cleanup, uses: exec, with: {run: " +
             "[touch, " + dir + "/cleaned]}}\n");
     Command c =

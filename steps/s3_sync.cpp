@@ -322,6 +322,7 @@ class S3Sync final : public StepType {
     if (!source.ok()) return source.status();
     auto dest = list(job.dst, true);
     if (!dest.ok()) return dest.status();
+    if (!job.dst.is_s3) RefuseScratchNames(source.value());
     for (const Listing* l : {&source.value(), &dest.value()}) {
       for (const std::string& why : l->refused) ctx.log("error: " + why);
       job.refused.insert(job.refused.end(), l->refused.begin(), l->refused.end());

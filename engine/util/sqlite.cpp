@@ -30,6 +30,13 @@ int FileErrno(sqlite3* db) {
 // SQLite's message for the last error on `db`, with the operating system's error when it was
 // an I/O error ("disk I/O error (File too large)": EFBIG under ulimit -f, ENOSPC, EIO...).
 std::string Message(sqlite3* db) {
+  // A read-only connection meeting a hot journal: SQLite says "attempt to write a readonly
+  // database", which names neither the cause nor the cure (break22a #7).
+  if (sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK)
+    return "it has a hot rollback journal beside it (a writer stopped in the middle of a "
+           "transaction), which only a connection that may write rolls back: open it once "
+           "read-write (sqlite3 FILE 'PRAGMA quick_check'), or back it up first (a backup "
+           "rolls it back)";
   std::string message = sqlite3_errmsg(db);
   int code = sqlite3_extended_errcode(db) & 0xff;
   int os = sqlite3_system_errno(db);

@@ -67,6 +67,7 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
     return 0;  // curl stops with CURLE_WRITE_ERROR
   }
   t->received += size * n;
+  t->resp->body_bytes += size * n;
   if (t->out != nullptr && success) {
     size_t written = std::fwrite(data, 1, size * n, t->out);
     if (t->req->moved && written > 0) t->req->moved(written);

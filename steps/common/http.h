@@ -44,6 +44,7 @@ struct HttpResponse {
   std::string error;                           // transport error, for people
   std::map<std::string, std::string> headers;  // names lowercase; repeats joined by '\n'
   std::string body;                            // when not written to response_file
+  uint64_t body_bytes = 0;  // bytes of body taken, into `body` or response_file alike
   bool over_limit = false;  // the body passed max_body (or an error body 1 MiB): not retried
   int body_status = 0;      // with over_limit, the HTTP status the cut-off answer had
   // The request cannot be made as asked, and asking again changes nothing: a ca_file that

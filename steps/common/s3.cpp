@@ -37,7 +37,9 @@ std::string Unquote(std::string s) {
 std::string Answer(const HttpResponse& r) {
   std::string type = r.Header("content-type");
   if (type.empty()) type = "untyped";
-  const char* article = r.body.empty() ? "an empty "
+  // A 2xx body went to the download's file, not `body` (break22a #9: a 206 of 10 bytes was
+  // "an empty" body).
+  const char* article = r.body_bytes == 0 ? "an empty "
                         : std::string_view("aeiou").find(type[0]) != std::string_view::npos ? "an "
                                                                                             : "a ";
   return "HTTP " + std::to_string(r.status) + " with " + article + type + " body";

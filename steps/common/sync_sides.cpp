@@ -271,6 +271,21 @@ Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std
   return out;
 }
 
+void RefuseScratchNames(Listing& source) {
+  auto scratch = [&source](const SyncEntry& e) {
+    const size_t slash = e.rel.rfind('/');
+    if (ScratchOwner(slash == std::string::npos ? e.rel : e.rel.substr(slash + 1)) == 0)
+      return false;
+    source.refused.push_back("'" + Printable(e.rel) +
+                             "' has the name of one of runbook's scratch files: at the "
+                             "destination a later run would remove it as a dead run's debris; "
+                             "not copied");
+    return true;
+  };
+  auto& entries = source.entries;
+  entries.erase(std::remove_if(entries.begin(), entries.end(), scratch), entries.end());
+}
+
 Result<UniqueFd> OpenLocal(const SyncSide& side, const SyncEntry& e) {
   auto root = SafeRoot::OpenSource(side.root);
   if (!root.ok()) return root.status();

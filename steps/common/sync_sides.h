@@ -51,6 +51,13 @@ struct Listing {
   std::vector<std::string> debris;
 };
 
+// For a local destination: each entry of `source` whose file name is one of runbook's scratch
+// names (steps/common/scratch.h) moves from `entries` to `refused`, named. Written there, a
+// later run would take it for a dead run's debris, remove it and fetch it again, forever
+// (break22a #6: a bucket key `.report.pdf.tmp-999999-0123…`). As another unsafe key is, it is
+// never written, and the step fails at its end.
+void RefuseScratchNames(Listing& source);
+
 // How a local source treats symbolic links (docs/s3-sync.md). A file's rel path is always
 // the path it has in the tree (a link's own name), never its target's.
 struct LinkRules {

@@ -35,6 +35,8 @@ pass) and answers it wrongly, as a proxy, a captive portal or a broken server mi
   delete:both     all are deleted; the answer names the first key both <Deleted> and <Error>
   get:oversize    200 with 30 MiB (64 KiB each 10 ms: 5 s), whatever size the object has
   get:nosuchkey   404 with S3's NoSuchKey <Error> document (application/xml)
+  get:partial     206 with 7 bytes of application/octet-stream and a Content-Range (a Range
+                  answer the client never asked for)
   put:html        an object's PUT is not forwarded: 200, a text/html page, no ETag (a portal)
   complete:error  a CompleteMultipartUpload is not forwarded: 200 with an <Error> whose code is
                   InternalError (AWS: retry it)
@@ -353,6 +355,14 @@ def main():
                 xml = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code>'
                        b"<Message>The specified key does not exist.</Message></Error>")
                 return self.answer(404, xml)
+            if fault == "partial":
+                self.send_response(206)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Range", "bytes 0-6/100")
+                self.send_header("Content-Length", "7")
+                self.end_headers()
+                self.wfile.write(b"partial")
+                return
             piece, total, sent = b"x" * 65536, 30 << 20, 0
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")

@@ -284,6 +284,10 @@ TEST_CASE("s3-sync: a download stops once it passes the listed size, and S3's co
   Command gone = s.Faulty(server, "get:nosuchkey", "s3://backups/daily", "again");
   CHECK(gone.exit_code == 1);
   CHECK(Has(gone, ".txt: HTTP 404 NoSuchKey"));
+  // break22a #9: the 206's body went to the download's file, and was called "empty".
+  Command partial = s.Faulty(server, "get:partial", "s3://backups/daily", "part");
+  CHECK(partial.exit_code == 1);
+  CHECK(Has(partial, ".txt: HTTP 206 with an application/octet-stream body"));
 }
 
 TEST_CASE("s3-sync: a DeleteResult about keys never asked, or a key both deleted and not, fails",

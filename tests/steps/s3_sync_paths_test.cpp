@@ -2,6 +2,7 @@
 // symbolic links in a local source, a symbolic link inside the destination. A real s3rver;
 // tests/s3/key_proxy.py shows stored objects under keys s3rver itself cannot hold.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <utility>
 #include <vector>
 
@@ -380,4 +381,36 @@ TEST_CASE("s3-sync folder to mirror: a link to a special file is named and its c
   CHECK(Names(c, "skipped link 'zero' -> '/dev/zero' (to a character device)"));
   CHECK(ReadFile(dir + "/out/qlink") == "q\n");
   CHECK(ReadFile(dir + "/out/zero") == "z\n");
+}
+
+// break22a #6: a key named like runbook's scratch files was downloaded, removed by the next
+// run as a dead run's debris, downloaded again, forever; `mode: verify` never passed.
+// Variant: a local folder's file of that name, mirrored to a local folder.
+TEST_CASE("s3-sync to a folder: a name of runbook's scratch files is refused, never written",
+          "[steps][s3][paths]") {
+  const std::string scratch = ".report.pdf.tmp-999999-0123456789abcdef";  // pid 999999: dead
+  std::string dir = TempDir();
+  Shell("cd " + dir + " && mkdir -p src && echo good > src/good.txt && echo x > src/" + scratch);
+  S3rver server("backups");
+  const std::string ep = "', endpoint: '" + server.endpoint() + "'";
+  REQUIRE(SyncStep("source: '" + dir + "/src', dest: 's3://backups/daily" + ep).exit_code == 0);
+  const std::string why = "'" + scratch + "' has the name of one of runbook's scratch files";
+  for (int run = 1; run <= 2; ++run) {
+    Command down = SyncStep("source: 's3://backups/daily', dest: '" + dir + "/down" + ep);
+    INFO(run << ": " << down.err);
+    CHECK(down.exit_code == 1);
+    CHECK(Names(down, why));
+    CHECK_FALSE(Names(down, "removed debris"));
+    CHECK(ReadFile(dir + "/down/good.txt") == "good\n");
+    CHECK_FALSE(std::filesystem::exists(dir + "/down/" + scratch));
+  }
+  Command verify =
+      SyncStep("source: 's3://backups/daily', mode: verify, dest: '" + dir + "/down" + ep);
+  CHECK(verify.exit_code == 1);
+  CHECK(Names(verify, why));
+  Command mirror = SyncStep("source: '" + dir + "/src', dest: '" + dir + "/mirror'");
+  CHECK(mirror.exit_code == 1);
+  CHECK(Names(mirror, why));
+  CHECK(ReadFile(dir + "/mirror/good.txt") == "good\n");
+  CHECK_FALSE(std::filesystem::exists(dir + "/mirror/" + scratch));
 }

@@ -5,6 +5,7 @@
 // companions under the own_file rule (engine/util/own_file.h): refused in words, the file
 // outside untouched.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "support/support.h"
 
@@ -84,4 +85,40 @@ TEST_CASE("sqlite companions: backup and integrity-check refuse a link at the so
   Command c = RunStep(dir, "{id: b, uses: backup, with: {database: app.db, dest: dumps, name: z}}");
   CheckRefused(c, "app.db-journal");
   CHECK(Size(dir) == "12345\n");
+}
+
+// break22a #7: a database a writer left in the middle of a transaction (a hot -journal, its
+// uncommitted pages already in the file) was refused by integrity-check and restore with
+// "attempt to write a readonly database". Refusing is right (nothing uncommitted is read);
+// the words now say why and what to do. backup rolls it back and dumps the committed rows.
+TEST_CASE("sqlite: a hot rollback journal is named as the reason a source cannot be read",
+          "[steps][sqlite]") {
+  std::string dir = TempDir();
+  REQUIRE(Shell("cd " + dir +
+                " && python3 -c \"import sqlite3, os\n"
+                "c = sqlite3.connect('hot.db', isolation_level=None)\n"
+                "c.execute('pragma journal_mode=delete'); c.execute('pragma cache_size=5')\n"
+                "c.execute('create table orders(id integer primary key, v text)')\n"
+                "c.execute('begin'); [c.execute(\\\"insert into orders(v) values('x')\\\") "
+                "for _ in range(100)]; c.execute('commit')\n"
+                "c.execute('begin'); [c.execute('insert into orders(v) values(?)', ('y' * 200,)) "
+                "for _ in range(5000)]\n"
+                "os._exit(0)\"")
+              .exit_code == 0);
+  REQUIRE(std::filesystem::exists(dir + "/hot.db-journal"));
+  const std::string why =
+      "it has a hot rollback journal beside it (a writer stopped in the middle of a "
+      "transaction), which only a connection that may write rolls back";
+  for (const char* step :
+       {"{id: ic, uses: integrity-check, with: {source: hot.db, workspace: ws/c.sqlite}}",
+        "{id: rs, uses: restore, with: {source: hot.db, target: out/app.db, force: true}}"}) {
+    Command c = RunStep(dir, step);
+    INFO(c.err);
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains(why));
+    CHECK(c.err.find("attempt to write a readonly database") == std::string::npos);
+  }
+  Command backup = RunStep(dir, "{id: b, uses: backup, with: {database: hot.db, dest: dumps}}");
+  INFO(backup.err);
+  CHECK(backup.exit_code == 0);
 }

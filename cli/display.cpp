@@ -102,8 +102,8 @@ int TerminalWidth() {
 
 }  // namespace
 
-Display::Display(bool live, bool color, Millis plain_progress_every)
-    : live_(live), color_(color), plain_progress_every_(plain_progress_every) {
+Display::Display(bool live, bool color, Millis plain_progress_every, const Redactor* redactor)
+    : live_(live), color_(color), plain_progress_every_(plain_progress_every), redactor_(redactor) {
   if (live_) refresher_ = std::thread([this] { Refresh(); });
 }
 
@@ -144,7 +144,7 @@ void Display::DrawLocked() {
     std::string line = "  " + Paint("36", "...") + " " + r.label + "  " + HumanDuration(elapsed);
     if (r.progress) line += "  " + ProgressText(*r.progress, r.rate.PerSecond());
     if (!r.last_line.empty()) line += "  " + Paint("2", Printable(r.last_line));
-    std::cerr << FitToWidth(line, width, color_) << "\n";
+    std::cerr << FitToWidth(redactor_ ? redactor_->Apply(line) : line, width, color_) << "\n";
     ++drawn_lines_;
   }
   std::cerr.flush();
@@ -154,7 +154,8 @@ void Display::DrawLocked() {
 // terminal, after the timestamp otherwise): a step's words that hold newlines (a failure's
 // last lines, a note) can never start a line of their own and pass for runbook's (breakO O1:
 // a step printed "ok   switch  16ms" and "run X: success" at column 0).
-void Display::PrintLocked(const std::string& line) {
+void Display::PrintLocked(const std::string& given) {
+  const std::string line = redactor_ ? redactor_->Apply(given) : given;
   if (live_) ClearLocked();
   std::string stamp = live_ ? "" : Timestamp() + " ";
   size_t start = 0;
@@ -356,7 +357,7 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
     out += ObjectiveLines(r);
   else if (r.rto.objective || r.rpo.objective)
     out += "RTO and RPO not judged: the run was stopped before it ended\n";
-  std::cerr << out;
+  std::cerr << (redactor_ ? redactor_->Apply(out) : out);
   std::cerr.flush();
 }
 

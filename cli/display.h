@@ -4,7 +4,9 @@
 // last line, redrawn in place; a failed step's last output stays on screen. Otherwise: plain
 // timestamped lines, step output prefixed with the step id, a running step's progress at
 // most once per `plain_progress_every` (0: never).
-// NO_COLOR is respected. Thread-safe.
+// NO_COLOR is respected. Thread-safe. Every line it writes passes `redactor` (when given) as
+// the last step before the terminal: a secret in the runbook's name or a step's id is
+// masked there as in the store (break22b #11); the steps' output is masked before it comes.
 #pragma once
 
 #include <atomic>
@@ -17,12 +19,14 @@
 
 #include "cli/progress_view.h"
 #include "engine/events.h"
+#include "engine/redact.h"
 
 namespace runbook {
 
 class Display final : public RunObserver {
  public:
-  Display(bool live, bool color, Millis plain_progress_every = Millis(10000));
+  Display(bool live, bool color, Millis plain_progress_every = Millis(10000),
+          const Redactor* redactor = nullptr);
   ~Display() override;
 
   void RunStarted(const Runbook& rb, const std::string& run_id, bool dry_run) override;
@@ -64,6 +68,7 @@ class Display final : public RunObserver {
   bool color_;
   bool dry_run_ = false;  // RunStarted's: the summary says nothing was run
   Millis plain_progress_every_;
+  const Redactor* redactor_;  // may be null: nothing to mask
   std::mutex mu_;
   std::map<std::string, Running> running_;
   // Lines of steps a cancel stopped before they started, said once the steps that were

@@ -313,8 +313,8 @@ Status UsableMetricsFile(const std::string& path) {
 
 // False when the head could not be signed or the metrics not written: the run's evidence
 // is then not what was asked.
-bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
-              const RunResult& result) {
+bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb, const RunResult& result,
+              const Redactor& redactor) {
   bool signed_ok = true;
   if (!o.sign_key.empty()) {
     bool broken = false;
@@ -323,7 +323,8 @@ bool AfterRun(const RunCliOptions& o, AuditStore& store, const Runbook& rb,
     signed_ok = s.ok();
   }
   if (!o.metrics_file.empty()) {
-    std::string text = MetricsText(rb, result, UnixMillis(SystemClock().WallNow()));
+    // Names and numbers only; a name holding a secret's text is masked (break22b #11).
+    std::string text = redactor.Apply(MetricsText(rb, result, UnixMillis(SystemClock().WallNow())));
     Status s = WriteMetricsFile(o.metrics_file, text);
     if (!s.ok()) std::cerr << "runbook: error: --metrics-file: " << s.message() << "\n";
     signed_ok = signed_ok && s.ok();
@@ -612,7 +613,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
   Millis progress_every =
       PlainProgressInterval(std::getenv("RUNBOOK_PROGRESS_INTERVAL"), interval_error);
   if (!interval_error.empty()) std::cerr << "runbook: warning: " << interval_error << "\n";
-  Display display(live, UseColor(STDERR_FILENO), progress_every);
+  Display display(live, UseColor(STDERR_FILENO), progress_every, &redactor);
   CliApprover cli_approver(o.yes, {o.approvals.begin(), o.approvals.end()}, inputs, display);
   ApiApprover api_approver(
       o.audit_db, options.run_id, context.continues, display, clock, [&](const std::string& step) {
@@ -687,7 +688,7 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
                              : std::function<bool()>());
   // Stopped by a second Ctrl-C while the store was busy: a cancel, as the operator asked.
   if (unrecorded) return cancel.forced() ? 128 + cancel.signal_number() : kExitEnvironment;
-  bool signed_ok = store ? AfterRun(o, *store, rb, result.value()) : true;
+  bool signed_ok = store ? AfterRun(o, *store, rb, result.value(), redactor) : true;
   if (store)
     PrintContinue(result.value(), options.run_id, *store, rb, o,
                   ParamsToGiveAgain(rb, options.params, redactor));

@@ -309,8 +309,8 @@ void MakeCallTypes(Runbook& callee, const std::string& uses_text) {
   call.changes_nothing = false;
   StepSpec outputs = BaseSpec(uses_text, "the outputs of runbook " + uses_text);
   for (const auto& [name, value] : callee.outputs) {
-    call.outputs.push_back({name, ParamType::kAny, "output '" + name + "' of " + uses_text});
-    outputs.params.push_back({name, ParamType::kAny, "", false, {}, {}, {}, {}});
+    call.outputs.push_back({name, ParamType::kValue, "output '" + name + "' of " + uses_text});
+    outputs.params.push_back({name, ParamType::kValue, "", false, {}, {}, {}, {}});
   }
   outputs.outputs = call.outputs;
   callee.call_type = std::make_shared<CallStepType>(std::move(call), CallStepType::Role::kCall);

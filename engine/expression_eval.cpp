@@ -37,6 +37,12 @@ Status TooLarge(const char* what) {
                        " MiB of text (the limit on a value)");
 }
 
+// A result past the range of a double (±1.8e308: infinity, or NaN) is an error, not the
+// text "null" (break22b #10).
+Status OutOfRange(const std::string& what) {
+  return Status::Error(what + " gives a number out of range (beyond ±1.8e308)");
+}
+
 Result<Value> Contains(const Args& a) {
   if (a[0].is_list()) {
     for (const Value& item : a[0].as_list()) {
@@ -132,9 +138,12 @@ Result<Value> Round(const Args& a) {
   double wanted = a.size() > 1 && a[1].is_number() ? a[1].as_double() : 0;
   // Clamped as a double: converting a huge or NaN double to an integer is undefined.
   int64_t digits = std::isnan(wanted) ? 0 : static_cast<int64_t>(std::clamp(wanted, -1.0, 12.0));
-  if (digits == 0) return Value(static_cast<int64_t>(std::llround(a[0].as_double())));
+  double x = a[0].as_double();
+  if (digits == 0 && std::fabs(x) < 9.2e18) return Value(static_cast<int64_t>(std::llround(x)));
   double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(digits, 0, 12)));
-  return Value(std::round(a[0].as_double() * scale) / scale);
+  double out = std::round(a[0].as_double() * scale) / scale;
+  if (!std::isfinite(out)) return OutOfRange("round()");
+  return Value(out);
 }
 
 // At most kMaxValueItems values: the parser is asked to stop every 4,096 values it builds.
@@ -231,13 +240,16 @@ Result<Value> Arithmetic(const std::string& op, const Value& l, const Value& r) 
     if (!overflow) return Value(out);
   }
   double a = l.as_double(), b = r.as_double();
-  if (op == "+") return Value(a + b);
-  if (op == "-") return Value(a - b);
-  if (op == "*") return Value(a * b);
-  if (op == "%") return Value(std::fmod(a, b));
-  double q = a / b;
-  if (ints && std::floor(q) == q && std::fabs(q) < 9.2e18) return Value(static_cast<int64_t>(q));
-  return Value(q);
+  double out = op == "+"   ? a + b
+               : op == "-" ? a - b
+               : op == "*" ? a * b
+               : op == "%" ? std::fmod(a, b)
+                           : a / b;
+  if (!std::isfinite(out)) return OutOfRange("'" + op + "'");
+  if (op == "/" && ints && std::floor(out) == out && std::fabs(out) < 9.2e18) {
+    return Value(static_cast<int64_t>(out));
+  }
+  return Value(out);
 }
 
 class Evaluator {
@@ -294,6 +306,11 @@ class Evaluator {
         return Status::Error("index " + (literal ? key.ToText() + " " : "") +
                              "is out of range in '" + ExprToString(e) + "' (" +
                              std::to_string(b.as_list().size()) + " items)");
+      }
+      if (std::floor(d) != d) {  // [1.9] is no item (break22b #10)
+        return Status::Error("index " +
+                             (e.kids[1]->kind == Expr::Kind::kLiteral ? key.ToText() + " " : "") +
+                             "is not a whole number in '" + ExprToString(e) + "'");
       }
       return b.as_list()[static_cast<size_t>(d)];
     }
@@ -381,7 +398,8 @@ class Evaluator {
 }  // namespace
 
 bool EvalBudget::Spend(size_t units) {
-  if (static_cast<uint64_t>(units) > static_cast<uint64_t>(left)) {
+  // Once spent it stays spent (left -1: as uint64 that read as the largest budget of all).
+  if (left < 0 || static_cast<uint64_t>(units) > static_cast<uint64_t>(left)) {
     left = -1;
     return false;
   }

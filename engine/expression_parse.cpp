@@ -1,6 +1,10 @@
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <string>
 
 #include "engine/expression.h"
 #include "engine/expression_limits.h"
@@ -37,17 +41,45 @@ class Lexer {
   }
 
  private:
+  // A number as the grammar has it: digits, an optional fraction, an optional exponent.
+  // strtod alone would also take hex (`0x10`) and give infinity for `1e400`.
   Token Number(Token t) {
-    const char* begin = s_.c_str() + pos_;
-    char* end = nullptr;
-    double d = std::strtod(begin, &end);
-    size_t len = end - begin;
-    std::string digits(begin, len);
-    bool integral = digits.find_first_of(".eE") == std::string::npos && len <= 18;
+    size_t i = pos_;
+    auto digits_at = [&](size_t k) {
+      return k < s_.size() && std::isdigit(static_cast<unsigned char>(s_[k]));
+    };
+    while (digits_at(i)) ++i;
+    bool integral = true;
+    if (i < s_.size() && s_[i] == '.' && digits_at(i + 1)) {
+      integral = false;
+      for (++i; digits_at(i);) ++i;
+    }
+    if (i < s_.size() && (s_[i] == 'e' || s_[i] == 'E')) {
+      size_t k = i + 1;
+      if (k < s_.size() && (s_[k] == '+' || s_[k] == '-')) ++k;
+      if (digits_at(k)) {
+        integral = false;
+        for (i = k; digits_at(i);) ++i;
+      }
+    }
+    std::string text = s_.substr(pos_, i - pos_);
+    t.length = static_cast<int>(i - pos_);
+    pos_ = i;
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (integral && ec == std::errc() && end == text.data() + text.size()) {
+      t.kind = Token::Kind::kNumber;
+      t.value = Value(n);
+      return t;
+    }
+    double d = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(d)) {
+      t.kind = Token::Kind::kError;
+      t.text = "number " + text + " is out of range (beyond ±1.8e308)";
+      return t;
+    }
     t.kind = Token::Kind::kNumber;
-    t.value = integral ? Value(static_cast<int64_t>(std::strtoll(begin, nullptr, 10))) : Value(d);
-    t.length = static_cast<int>(len);
-    pos_ += len;
+    t.value = Value(d);
     return t;
   }
 

@@ -439,7 +439,9 @@ class Scope : public CheckScope {
 };
 
 bool Compatible(SType have, ParamType want) {
-  if (have == SType::kAny || have == SType::kNull || want == ParamType::kAny) return true;
+  if (have == SType::kAny || have == SType::kNull || want == ParamType::kAny ||
+      want == ParamType::kValue)
+    return true;
   switch (want) {
     case ParamType::kString:
     case ParamType::kDuration:
@@ -457,6 +459,7 @@ bool Compatible(SType have, ParamType want) {
     case ParamType::kMap:
       return have == SType::kMap;
     case ParamType::kAny:
+    case ParamType::kValue:
       return true;
   }
   return true;

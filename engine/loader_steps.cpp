@@ -29,6 +29,7 @@ SType STypeOfParam(ParamType t) {
     case ParamType::kMap:
       return SType::kMap;
     case ParamType::kAny:
+    case ParamType::kValue:
       return SType::kAny;
   }
   return SType::kAny;

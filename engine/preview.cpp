@@ -17,12 +17,15 @@ Value Masked(const PlanInputs& in, const Value& v) {
   return in.redactor != nullptr ? in.redactor->Apply(v) : v;
 }
 
-// An env block resolved where it can be; `into` gets the text the run would set.
-Value EnvPreview(const TemplateMap& env, const RunScope& scope, const PlanInputs& in,
-                 EnvMap& into) {
+// An env block resolved where it can be; `into` gets the text the run would set. `budget` is
+// spent as the run spends it (one for the runbook's env, one per step for its env and
+// `with`): once spent, the entries left are shown unresolved at once (break22c #6: a fresh
+// budget per entry kept plan busy for minutes where the run stops at the first).
+Value EnvPreview(const TemplateMap& env, const RunScope& scope, const PlanInputs& in, EnvMap& into,
+                 EvalBudget& budget) {
   M out;
   for (const auto& [key, node] : env) {
-    auto v = ResolveTree(node, scope);
+    auto v = ResolveTree(node, scope, &budget);
     Value shown = v.ok() ? v.value()
                          : Value::Unknown(node.text.empty() ? "${{ env." + key + " }}" : node.text);
     if (v.ok() && !shown.is_unknown()) shown = Value(shown.ToText());
@@ -109,10 +112,12 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   }
   EnvMap step_env;
   scope.SetStep(i, &step_env);
-  m["env"] = EnvPreview(s.env, scope, in, step_env);
+  EvalBudget budget;  // one for the step's env and `with`, as the run's (executor.cpp)
+  budget.owner = "step '" + s.id + "'";
+  m["env"] = EnvPreview(s.env, scope, in, step_env, budget);
   std::string error;
   bool by_values = true;
-  Value params = ResolveParams(s, scope, error, in.redactor, nullptr, &by_values);
+  Value params = ResolveParams(s, scope, error, in.redactor, &budget, &by_values);
   shown += ValueBytes(m["env"]) + ValueBytes(params);
   L actions;
   if (!error.empty()) {
@@ -187,7 +192,9 @@ Value PlanPreview(const Runbook& rb, const Graph& g, const PlanInputs& in) {
     if (Status env = BindRunbookEnv(rb, bind_scope, bound); !env.ok())
       out["env_error"] = Masked(in, Value(env.message()));
   }
-  out["env"] = EnvPreview(rb.env, scope, in, values.env);
+  EvalBudget env_budget;  // one for the runbook's whole env, as BindRunbookEnv's
+  env_budget.owner = "the runbook's env";
+  out["env"] = EnvPreview(rb.env, scope, in, values.env, env_budget);
   RunbookPreview(rb, in, scope, out);
   L waves;
   size_t shown = 0;

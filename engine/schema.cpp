@@ -55,6 +55,7 @@ Value TypeSchema(const ParamSpec& p) {
       s["type"] = Str("object");
       break;
     case ParamType::kAny:
+    case ParamType::kValue:
       break;
   }
   if (!p.enum_values.empty()) {
@@ -66,7 +67,8 @@ Value TypeSchema(const ParamSpec& p) {
   if (p.minimum && numeric) s["minimum"] = Value(*p.minimum);
   if (p.maximum && numeric) s["maximum"] = Value(*p.maximum);
   // A plain string already admits an expression; an enum or another type needs the option.
-  bool plain = p.type == ParamType::kAny || (p.type == ParamType::kString && p.enum_values.empty());
+  bool plain = p.type == ParamType::kAny || p.type == ParamType::kValue ||
+               (p.type == ParamType::kString && p.enum_values.empty());
   Value out = plain ? Obj(s) : OrExpression(Obj(s));
   M wrapped = out.as_map();
   if (!p.doc.empty()) wrapped["description"] = Str(p.doc);

@@ -37,7 +37,7 @@ const char* KindText(FieldKind kind) {
 
 Result<Value::Map> ReadBody(const std::string& body, const std::vector<BodyField>& known) {
   if (body.empty()) return Value::Map{};
-  auto json = ParseJson(body);
+  auto json = ParseJsonAsSent(body);  // a number's text as sent, as --set keeps it
   if (!json.ok()) return Status::Error("the body is not read: " + json.status().message());
   if (!json.value().is_map()) return Status::Error("the body must be a JSON object");
   for (const auto& [key, value] : json.value().as_map()) {

@@ -193,6 +193,24 @@ Status LinkProblem(const std::string& path) {
   return Status::Ok();
 }
 
+// Why a store that could not be opened to write cannot be written, in words, "" when none is
+// seen: SQLite says "unable to open database file (No such file or directory)" for a store
+// that exists on read-only media (break22b #8). A run writes the file and, beside it, its
+// -wal and -shm.
+std::string NotWritable(const std::string& path) {
+  std::string folder = std::filesystem::path(path).parent_path().string();
+  if (folder.empty()) folder = ".";
+  for (const std::string& p : {path, folder}) {
+    if (::access(p.c_str(), W_OK) == 0 || (errno != EROFS && errno != EACCES)) continue;
+    const bool media = errno == EROFS;
+    const std::string what = p == path ? "the store" : "its folder " + folder;
+    return what + (media ? " is on a read-only file system" : " is not writable by this user") +
+           ": a run records into the store and writes its -wal and -shm beside it (history, "
+           "show and audit still read it)";
+  }
+  return "";
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, int busy_timeout_ms) {
@@ -218,8 +236,11 @@ Result<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& path, in
     if (s.ok()) s = store->Migrate();
     if (s.ok()) s = store->NoteIdentity();
     if (s.ok()) return store;
-    if (!s.busy() || std::chrono::steady_clock::now() >= until)
+    if (!s.busy() || std::chrono::steady_clock::now() >= until) {
+      if (std::string why = NotWritable(path); !s.busy() && !why.empty())
+        return Status::Error("audit store " + path + ": " + why);
       return s.Prefixed("audit store " + path + ": ");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

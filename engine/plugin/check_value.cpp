@@ -76,6 +76,7 @@ std::string CheckType(ParamType type, const Value& v) {
     case ParamType::kMap:
       return v.is_map() ? "" : expected("a mapping");
     case ParamType::kAny:
+    case ParamType::kValue:
       return "";
   }
   return "";
@@ -196,7 +197,7 @@ Value NormaliseValue(const ParamSpec& spec, Value value) {
       for (const Value& item : value.as_list()) out.push_back(text(item));
       return Value(std::move(out));
     }
-    default:
+    default:  // kList, kMap, kValue: as given (break22c #11: a call's outputs)
       return value;
   }
 }
@@ -241,7 +242,10 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
         error = "expected a finite number, found " + Quote(text);
         return Value();
       }
-      parsed = Value(d);
+      // An integer's text stays an integer, as `default: 12` does (it was 12.0 in text).
+      int64_t n = 0;
+      auto [last, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      parsed = ec == std::errc() && last == text.data() + text.size() ? Value(n) : Value(d);
       break;
     }
     case ParamType::kBoolean:

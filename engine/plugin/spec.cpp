@@ -43,6 +43,7 @@ const char* ParamTypeName(ParamType type) {
     case ParamType::kMap:
       return "mapping";
     case ParamType::kAny:
+    case ParamType::kValue:
       return "any";
   }
   return "?";

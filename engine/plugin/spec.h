@@ -23,7 +23,8 @@ enum class ParamType {
   kStringMap,   // a mapping of string to string (environment-like)
   kList,        // a list of anything
   kMap,         // a mapping of anything
-  kAny,
+  kAny,         // a command: a string or argv, whose items become text as written
+  kValue,       // any value, passed on as it is (a written number keeps its text and its number)
 };
 const char* ParamTypeName(ParamType type);
 // The type a runbook names in `params: {x: {type: NAME}}` and an approval's inputs: string,

@@ -231,7 +231,8 @@ ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
     bool collection = k < scenario.param_is_collection.size() && scenario.param_is_collection[k];
     if (spec != nullptr && collection && spec->type != ParamType::kList &&
         spec->type != ParamType::kStringList && spec->type != ParamType::kMap &&
-        spec->type != ParamType::kStringMap && spec->type != ParamType::kAny) {
+        spec->type != ParamType::kStringMap && spec->type != ParamType::kAny &&
+        spec->type != ParamType::kValue) {
       v.problems.push_back(At(file, loc) + "params: param '" + name + "' is " +
                            ParamTypeName(spec->type) + ", not a list or mapping");
       continue;

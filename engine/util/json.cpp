@@ -70,7 +70,7 @@ std::string BeyondRange(const std::string& integer) {
 // events.
 class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
  public:
-  explicit ValueBuilder(const StopCheck& stop) : stop_(stop) {}
+  ValueBuilder(const StopCheck& stop, bool as_sent) : stop_(stop), as_sent_(as_sent) {}
   bool null() override { return Put(Value()); }
   bool boolean(bool b) override { return Put(Value(b)); }
   bool number_integer(number_integer_t n) override { return Put(Value(int64_t{n})); }
@@ -83,7 +83,7 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool number_float(number_float_t d, const string_t& text) override {
     if (text.find_first_of(".eE") == std::string::npos) return Fail(BeyondRange(text));
-    return Put(Value(d));
+    return Put(as_sent_ ? Value::Written(Value(d), text) : Value(d));
   }
   bool string(string_t& text) override { return Put(Value(std::move(text))); }
   bool binary(binary_t&) override { return Fail("binary values are not JSON"); }
@@ -146,6 +146,7 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
   }
 
   const StopCheck& stop_;
+  const bool as_sent_;  // numbers with a fraction or exponent keep their text
   std::vector<Frame> stack_;
   Value root_;
   size_t events_ = 0;
@@ -163,7 +164,14 @@ std::string ToJsonShown(const Value& value, int indent) {
 }
 
 Result<Value> ParseJson(const std::string& text, const StopCheck& stop) {
-  ValueBuilder builder(stop);
+  ValueBuilder builder(stop, false);
+  bool ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true);
+  return builder.Finish(ok);
+}
+
+Result<Value> ParseJsonAsSent(const std::string& text) {
+  const StopCheck none;
+  ValueBuilder builder(none, true);
   bool ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true);
   return builder.Finish(ok);
 }

@@ -25,6 +25,11 @@ std::string ToJsonShown(const Value& value, int indent = -1);
 // in one object"; RFC 7493 2.3). `stop` is asked every few thousand values: once it says true
 // the parse ends with an error whose message is kStoppedMessage.
 Result<Value> ParseJson(const std::string& text, const StopCheck& stop = {});
+// ParseJson where a number with a fraction or an exponent keeps its text as sent
+// (Value::Written: `3.10` is 3.1 to compute with and "3.10" where it becomes a string), as a
+// YAML scalar and `--set` keep theirs. For what a person sends: serve's request bodies
+// (break22c #7: {"v": 3.10} reached the step as 3.1).
+Result<Value> ParseJsonAsSent(const std::string& text);
 
 // The source texts of the numbers among `values` (a step's outputs) written in YAML whose
 // text is not their JSON form (`3.10`, `0755`, `1e3`): name -> text. JSON keeps the number;

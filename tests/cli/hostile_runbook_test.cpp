@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "engine/util/json.h"
 #include "support/support.h"
 
+using namespace runbook;
 using namespace runbook::test;
 
 namespace {
@@ -224,6 +226,34 @@ TEST_CASE("an env that doubles itself past the value limit: validate and plan re
                                       "steps:\n  - {id: s, uses: log, with: {message: hi}}\n");
   CHECK(Shell(Run("validate " + through), 60).exit_code == 0);
   CHECK(Shell(Run("plan " + through + " --set seed=xxxxxxxxxxxxxxxx"), 60).exit_code == 2);
+}
+
+// break22c #6: plan spent a fresh work budget on each env entry (a 1.7 MB runbook of costly
+// entries took 40 s to plan, under a second to refuse in validate and run). It spends one for
+// the runbook's env and one per step, as the run: once spent, the rest is shown unresolved.
+TEST_CASE("plan spends the work budget as the run does: the entries past it stay unresolved",
+          "[limits][cli][plan]") {
+  std::string costly = "'" + std::string(1000, 'x') + "'";  // each entry: ~4.6 Mi of work
+  for (int i = 0; i < 6; ++i)
+    costly = std::string(i < 5 ? "format('{0}{0}{0}{0}', " : "format('{0}{0}{0}', ") + costly + ")";
+  std::string env = "env:\n";
+  for (int i = 0; i < 30; ++i)
+    env += "  E" + std::to_string(i) + ": \"${{ length(" + costly + ") }}\"\n";
+  std::string file = WriteFile(TempDir(), "costly.yaml",
+                               "version: 1\nname: t\n" + env +
+                                   "steps:\n  - id: s\n    uses: log\n"
+                                   "    env: {" +
+                                   "S0: \"${{ length(" + costly +
+                                   ") }}\"}\n"
+                                   "    with: {message: hi}\n");
+  Command plan = Shell(Run("plan --format json " + file), 60);
+  CHECK(plan.exit_code == 2);
+  auto json = ParseJson(plan.out);
+  REQUIRE(json.ok());
+  const Value& shown = *json.value().Find("env");
+  CHECK(shown.Find("E0")->ToText() == "3072000");
+  CHECK(shown.Find("E29")->ToText().rfind("${{ length(format(", 0) == 0);  // not resolved
+  CHECK_THAT(json.value().Find("env_error")->as_string(), Catch::Contains("takes too much work"));
 }
 
 // break22c #5: validate bound the env with an empty run.id, and refused a runbook that plan

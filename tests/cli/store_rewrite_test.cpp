@@ -263,3 +263,21 @@ TEST_CASE("a store on read-only media with a -wal and no -shm is read with its -
   CHECK_THAT(nowhere.err, Catch::Contains("its -wal holds events that only a copy could read "
                                           "here, and no folder for one can be made in "));
 }
+
+// break22b #8: `run` on a store on read-only media said "unable to open database file (No
+// such file or directory)" although the file was there; readers still read it.
+TEST_CASE("run on a store on read-only media says so in words, exit 3", "[cli][store-rewrite]") {
+  std::string dir = TempDir();
+  std::string store = StoreWithRun(dir);
+  std::string file = dir + "/t.yaml";
+  Command c = OnOwnMount(store, "mount -o remount,ro $M",
+                         "$R run --audit-db $M/audit.db " + file + "; echo exit=$?");
+  INFO(c.err);
+  CHECK_THAT(c.out, Catch::Contains("exit=3"));
+  CHECK_THAT(c.err, Catch::Contains("the store is on a read-only file system: a run records "
+                                    "into the store and writes its -wal and -shm beside it"));
+  CHECK(c.err.find("No such file") == std::string::npos);
+  Command history = OnOwnMount(store, "mount -o remount,ro $M",
+                               "$R history --audit-db $M/audit.db | grep -c \" ro \"");
+  CHECK(history.out == "1\n");  // read as before
+}

@@ -319,6 +319,28 @@ TEST_CASE("a service's stop line masks the secret in what it ends", "[e2e][secre
     CheckNoPiece(sink, text, kProcSecret);
 }
 
+// break22b #11: the store masked a runbook name holding a secret's text; the console's
+// header, its step lines and --metrics-file showed it whole.
+TEST_CASE(
+    "a secret that is a word of the runbook's name or a step's id is masked on the "
+    "console and in the metrics file",
+    "[e2e][secrets][sinks]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "n.yaml",
+            "version: 1\nname: nightlyjob7-backup\nsecrets:\n  tok: {env: NTOK}\nsteps:\n"
+            "  - {id: nightlyjob7, uses: exec, with: {run: [\"true\"]}}\n"
+            "  - {id: after, uses: exec, needs: [nightlyjob7], with: {run: [\"true\"]}}\n");
+  Command run = Shell("cd " + dir + " && NTOK=nightlyjob7 " + Binary() +
+                      " run n.yaml --audit-db a.db --metrics-file m.prom");
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.err, Catch::Contains("runbook ***-backup run "));
+  CHECK(run.err.find("nightlyjob7") == std::string::npos);
+  std::string metrics = Shell("cat " + dir + "/m.prom").out;
+  CHECK_THAT(metrics, Catch::Contains("runbook=\"***-backup\""));
+  CHECK(metrics.find("nightlyjob7") == std::string::npos);
+}
+
 TEST_CASE("an expression error never quotes a piece of a secret (breakI I5)",
           "[e2e][secrets][sinks][expressions]") {
   std::string dir = TempDir(), db = dir + "/e.db";

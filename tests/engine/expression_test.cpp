@@ -90,6 +90,27 @@ TEST_CASE("evaluation errors never become empty strings", "[expressions]") {
   CHECK(EvalError("fromJSON('{}').missing") == "'fromJSON('{}')' has no key 'missing'");
 }
 
+// break22b #10: `n * 10` with n = 1e308 gave the text "null"; [1.9] silently took item 1.
+TEST_CASE("a number out of range or an index that is no whole number is an error",
+          "[expressions][limits]") {
+  const std::string beyond = " gives a number out of range (beyond ±1.8e308)";
+  CHECK(EvalError("1e308 * 10") == "'*'" + beyond);
+  CHECK(EvalError("1e308 + 1e308") == "'+'" + beyond);
+  CHECK(EvalError("-1e308 - 1e308") == "'-'" + beyond);
+  CHECK(EvalError("1e308 / 0.5e-10") == "'/'" + beyond);
+  CHECK(EvalError("round(1e308, 400)") == "round()" + beyond);
+  CHECK(Eval("round(1e300)") == Value(1e300));  // past int64, still a number
+  CHECK(Eval("round(2.5)") == Value(3));
+  CHECK(EvalError("fromJSON('[1, 2, 3]')[1.9]") ==
+        "index 1.9 is not a whole number in 'fromJSON('[1, 2, 3]')[1.9]'");
+  CHECK(Eval("fromJSON('[1, 2, 3]')[2.0]") == Value(3));
+  CHECK(EvalError("1e400") == "parse: number 1e400 is out of range (beyond ±1.8e308)");
+  // A literal is digits, a fraction and an exponent: hex is no number (strtod took 0x10 as 16).
+  CHECK(EvalError("0x10").rfind("parse: ", 0) == 0);
+  CHECK(Eval("9223372036854775807") == Value(int64_t{9223372036854775807}));
+  CHECK(Eval("1.5e3") == Value(1500.0));
+}
+
 TEST_CASE("parse errors carry their offset", "[expressions]") {
   ExprError error;
   CHECK_FALSE(ParseExpression("a +", error));

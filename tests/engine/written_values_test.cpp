@@ -202,3 +202,25 @@ TEST_CASE("toJSON never rounds a written integer past the 64-bit range", "[value
         "{\n  \"f\": 1.5,\n  \"mode\": 755,\n  \"n\": 2,\n  \"ok\": true,\n"
         "  \"pyver\": 3.1\n}\n");
 }
+
+// break22c #11: a used runbook's `outputs: {raw: "${{ steps.s.outputs.raw }}"}` (a whole
+// expression, which keeps its type) passed 0755 on as the text alone: `== 755` was false
+// through the call and true directly.
+TEST_CASE("a written output passed out of a used runbook keeps its text and its number",
+          "[values][written][uses]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "lib.yaml",
+            "version: 1\nname: lib\nsteps:\n  - id: s\n    uses: log\n"
+            "    with: {message: hi, outputs: {raw: 0755, v: 3.10}}\n"
+            "outputs:\n  raw: '${{ steps.s.outputs.raw }}'\n  v: '${{ steps.s.outputs.v }}'\n");
+  WriteFile(dir, "p.yaml",
+            "version: 1\nname: p\nsteps:\n  - {id: c, uses: ./lib.yaml}\n"
+            "  - id: use\n    uses: exec\n    needs: [c]\n"
+            "    env: {A: '${{ steps.c.outputs.raw == 755 }} ${{ steps.c.outputs.raw }} "
+            "${{ steps.c.outputs.v + 1 }} ${{ steps.c.outputs.v }}'}\n"
+            "    with: {run: [sh, -c, 'echo \"$A\" > seen']}\n");
+  Command run = Shell("cd " + dir + " && " + Binary() + " run p.yaml --audit-db a.db");
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(ReadFile(dir + "/seen") == "true 0755 4.1 3.10\n");
+}

@@ -195,6 +195,30 @@ TEST_CASE("serve: a run's params reach it on standard input, never on its comman
   CHECK(bad.err.find(token) == std::string::npos);
 }
 
+// break22c #7: {"v": 3.10} reached the step as 3.1 and {"v": 1e3} as 1000.0, where
+// `run --set v=3.10` gives 3.10: a number sent arrives as sent, as --set's text does.
+TEST_CASE("serve: a number sent as a param arrives as it was written", "[serve][api][written]") {
+  std::string dir = TempDir();
+  Shell("mkdir -p " + dir + "/rb " + dir + "/store");
+  WriteFile(dir, "rb/v.yaml",
+            "version: 1\nname: v\nparams:\n  v: {default: none}\n  n: {type: number, default: "
+            "0}\nsteps:\n  - {id: w, uses: exec, env: {V: '${{ params.v }}', N: '${{ params.n "
+            "}}'}, with: {run: [sh, -c, 'printf %s:%s \"$V\" \"$N\" >> " +
+                dir + "/got; echo >> " + dir + "/got']}}\n");
+  Serve serve(dir);
+  for (const char* sent : {"3.10", "1e3", "-0.50", "12"}) {
+    std::string id =
+        serve
+            .Json("POST", "/api/v1/runbooks/v/runs", 201,
+                  std::string("{\"params\": {\"v\": ") + sent + ", \"n\": " + sent + "}}")
+            .Find("run_id")
+            ->as_string();
+    CHECK(serve.Finished(id) == "success");
+  }
+  // A number param is a number: its text is its JSON form, as for `default: 3.10` (12 was 12.0).
+  CHECK(ReadFile(dir + "/got") == "3.10:3.1\n1e3:1000.0\n-0.50:-0.5\n12:12\n");
+}
+
 TEST_CASE("serve: a run cancelled through the API, then resumed through it", "[serve][api]") {
   std::string dir = ServeDir();
   std::string gate = dir + "/gate";

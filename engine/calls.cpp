@@ -122,7 +122,7 @@ StepDecl Member(StepDecl step, const std::string& call, const std::string& start
     TemplateMap env;
     for (const auto& [name, value] : callee_env) {
       bool own = std::any_of(step.env.begin(), step.env.end(),
-                             [&](const auto& kv) { return kv.first == name; });
+                             [&name = name](const auto& kv) { return kv.first == name; });
       if (!own) env.emplace_back(name, value);
     }
     env.insert(env.end(), step.env.begin(), step.env.end());

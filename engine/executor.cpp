@@ -42,6 +42,9 @@ constexpr Millis kOutputSoFarEvery{2000};
 
 class Loop {
  public:
+  // An attempt recorded started, to run once the journal's group is durable: step, input.
+  using Launch = std::pair<int, std::shared_ptr<AttemptInput>>;
+
   Loop(const Runbook& rb, const Graph& g, const RunOptions& o, RunServices& s)
       : rb_(rb),
         g_(g),
@@ -67,8 +70,13 @@ class Loop {
     }
     main_left_ = g_.finally_begin;
     if (svc_.journal != nullptr) svc_.journal->BeginGroup();
-    for (size_t i = 0; i < g_.nodes.size(); ++i) MaybeReady(static_cast<int>(i));
-    while (done_ < steps_.size()) Turn();
+    {
+      std::lock_guard<std::mutex> turn(turn_mu_);
+      for (size_t i = 0; i < g_.nodes.size(); ++i) MaybeReady(static_cast<int>(i));
+    }
+    while (Turn()) {
+    }
+    std::lock_guard<std::mutex> turn(turn_mu_);  // a worker may still be leaving its turn
     busy_before_end_ = Busy();
     CommitAndLaunch();  // the last attempts' ends
     StopResources();
@@ -471,30 +479,75 @@ class Loop {
     }
   }
 
-  void Turn() {
+  // The loop thread's turn: what the turn does (TakeTurn), then a wait for completions on the
+  // real clock for at most 50 ms (also the cadence for noticing ^C and timeouts), less when a
+  // retry is due sooner on the run's Clock, which a test may move on at any time. False once
+  // every step is done.
+  bool Turn() {
+    Millis wait{50};
+    {
+      std::lock_guard<std::mutex> turn(turn_mu_);
+      if (done_ >= steps_.size()) return false;
+      TakeTurn(nullptr);
+      if (done_ >= steps_.size()) return false;
+      Clock::Mono now = svc_.clock.Now();
+      for (int i : retrying_)
+        wait = std::min(wait, std::max(Millis(0), std::chrono::duration_cast<Millis>(
+                                                      steps_[i].next_attempt_at - now)));
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, wait, [&] { return !completions_.empty() || ended_; });
+    return true;
+  }
+
+  // One turn, by whichever thread holds turn_mu_ (the executor's state is one thread's at a
+  // time): the completions so far applied, their ends recorded with the starts of the
+  // attempts they ready in one commit, then those attempts launched. With `keep`, the first
+  // launch is handed back to run on the calling thread instead of a worker.
+  void TakeTurn(Launch* keep) {
+    std::deque<Completion> batch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batch.swap(completions_);
+    }
+    if (svc_.journal != nullptr) svc_.journal->BeginGroup();
+    for (Completion& c : batch) Apply(std::move(c));
+    DueRetries();
+    // The last ends are committed by Run, after it notes how long the store made the run
+    // wait so far: a wait after the last step is no part of the run's duration or RTO.
+    if (done_ >= steps_.size()) return;
     Housekeeping();
     if (svc_.cancel.cancelled() && !cancel_seen_) OnCancel();
     if (svc_.cancel.forced()) finally_cancel_.Cancel(svc_.cancel.signal_number());
     stops_.Tick(svc_.clock.Now());
     StartReady();
-    CommitAndLaunch();
-    std::unique_lock<std::mutex> lock(mu_);
-    // Waits on the real clock for at most 50 ms (also the cadence for noticing ^C), less when
-    // a retry is due sooner on the run's Clock, which a test may move on at any time.
-    Clock::Mono now = svc_.clock.Now();
-    Millis wait{50};
-    for (int i : retrying_)
-      wait = std::min(
-          wait,
-          std::max(Millis(0), std::chrono::duration_cast<Millis>(steps_[i].next_attempt_at - now)));
-    cv_.wait_for(lock, wait, [&] { return !completions_.empty(); });
-    std::deque<Completion> batch;
-    batch.swap(completions_);
-    lock.unlock();
-    // What the batch records and the starts of the attempts it readies: one commit.
-    if (svc_.journal != nullptr) svc_.journal->BeginGroup();
-    for (Completion& c : batch) Apply(std::move(c));
-    DueRetries();
+    CommitAndLaunch(keep);
+  }
+
+  // A worker's attempt, then the turn when no other thread has it: a chain's next attempt
+  // runs on the thread that finished the one before, with no hand-off to the loop thread and
+  // back (issue 15: two wake-ups and a trip across CPUs a step). When another thread has the
+  // turn, the loop thread is woken to apply the completion.
+  void RunChained(Launch launch) {
+    while (launch.second) {
+      AttemptResult r = RunAttempt(*launch.second);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        completions_.push_back({launch.first, std::move(r)});
+      }
+      std::unique_lock<std::mutex> turn(turn_mu_, std::try_to_lock);
+      if (!turn.owns_lock()) return cv_.notify_one();
+      Launch next{-1, nullptr};
+      TakeTurn(&next);
+      const bool ended = done_ >= steps_.size();
+      turn.unlock();
+      if (ended) {
+        std::lock_guard<std::mutex> lock(mu_);
+        ended_ = true;
+        cv_.notify_one();
+      }
+      launch = std::move(next);
+    }
   }
 
   void OnCancel() {
@@ -619,10 +672,10 @@ class Loop {
 
   // The journal's group becomes durable (the attempts' starts with the ends recorded since
   // the last commit); only then do the attempts begin. When the store failed, none does.
-  void CommitAndLaunch() {
+  void CommitAndLaunch(Launch* keep = nullptr) {
     // Offered after a failure too: the journal keeps or drops it (AuditJournal, breakAA AA6).
     if (svc_.journal != nullptr) Journal(svc_.journal->CommitGroup());
-    std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches;
+    std::vector<Launch> launches;
     launches.swap(launches_);
     const Clock::Mono now = svc_.clock.Now();
     for (auto& [i, input] : launches) {
@@ -651,12 +704,12 @@ class Loop {
       }
       svc_.observer.StepStarted(*g_.nodes[i].step, steps_[i].attempts.back().number);
       input->stop = stops_.Arm(i, input->cancel, input->deadline);
-      workers_.Submit([this, i = i, input = input] {
-        AttemptResult r = RunAttempt(*input);
-        std::lock_guard<std::mutex> lock(mu_);
-        completions_.push_back({i, std::move(r)});
-        cv_.notify_one();
-      });
+      if (keep != nullptr && !keep->second) {
+        *keep = {i, input};
+        continue;
+      }
+      workers_.Submit(
+          [this, launch = Launch{i, input}]() mutable { RunChained(std::move(launch)); });
     }
   }
 
@@ -1109,7 +1162,10 @@ class Loop {
   std::vector<RolePath> unknown_carried_;  // carried steps' paths recorded masked, not proven
   bool main_ran_ = false;  // a main (not `finally`) step was queued to run in this run
   // Attempts started and recorded, launched once the journal's group is durable.
-  std::vector<std::pair<int, std::shared_ptr<AttemptInput>>> launches_;
+  std::vector<Launch> launches_;
+  // Held by the thread whose turn it is (Turn, RunChained): every member above but mu_'s.
+  std::mutex turn_mu_;
+  bool ended_ = false;      // under mu_: a worker's turn completed the last step
   AttemptStops stops_;      // the running attempts' own tokens
   RunResources resources_;  // before workers_: attempts may still add to it
   WorkerPool workers_;      // last: destroyed (joined) before what its tasks touch

@@ -119,7 +119,7 @@ std::vector<std::string> ScriptMistakes(const StepDecl& s, const StepScript& scr
                     spec.type + " (script failure instead)");
     for (const auto& [name, value] : a.outputs) {
       auto input = std::find_if(inputs.begin(), inputs.end(),
-                                [&](const ParamSpec& p) { return p.name == name; });
+                                [&name = name](const ParamSpec& p) { return p.name == name; });
       if (input != inputs.end()) {
         if (std::string error = CheckValue(*input, value); !error.empty())
           out.push_back(At(file, a.loc) + "input '" + name + "' of approval '" + s.id +
@@ -218,7 +218,7 @@ ScenarioVerdict RunScenario(const Runbook& loaded, const ScenarioFile& file,
   std::vector<std::pair<std::string, std::string>> sets;
   for (const auto& [name, value] : file.default_params) {
     bool own = std::any_of(scenario.params.begin(), scenario.params.end(),
-                           [&](const auto& p) { return p.first == name; });
+                           [&name = name](const auto& p) { return p.first == name; });
     if (!own) sets.emplace_back(name, value);
   }
   sets.insert(sets.end(), scenario.params.begin(), scenario.params.end());

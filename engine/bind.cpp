@@ -98,6 +98,12 @@ Result<std::string> ReadSecretFile(const SecretDecl& s) {
   if (n > kMaxSecretFile)
     return Status::Error("secret '" + s.name + "': " + s.file + " is larger than 1 MiB");
   value.resize(n);
+  // A secret reaches commands as text (env, argv), which ends at a NUL: the part before it
+  // would arrive alone, and unmasked (break23a A4). Binary key material is given encoded.
+  if (value.find('\0') != std::string::npos)
+    return Status::Error("secret '" + s.name + "': " + s.file +
+                         " holds a NUL byte; a secret reaches commands as text, which ends at a "
+                         "NUL: store it encoded (base64) and decode it in the step");
   return value;
 }
 

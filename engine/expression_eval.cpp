@@ -133,16 +133,20 @@ Result<Value> MinMax(const Args& a, bool want_min) {
   return best;
 }
 
+// round(n, digits): digits from -15 to 12 (a wider one is clamped); a negative one rounds to
+// tens, hundreds, ... as spreadsheets do, an integer then (break23a C6: round(1234, -2) was
+// 1234.0). Half away from zero.
 Result<Value> Round(const Args& a) {
   if (!a[0].is_number()) return TypeError("round", "a number", a[0]);
   double wanted = a.size() > 1 && a[1].is_number() ? a[1].as_double() : 0;
   // Clamped as a double: converting a huge or NaN double to an integer is undefined.
-  int64_t digits = std::isnan(wanted) ? 0 : static_cast<int64_t>(std::clamp(wanted, -1.0, 12.0));
+  int64_t digits = std::isnan(wanted) ? 0 : static_cast<int64_t>(std::clamp(wanted, -15.0, 12.0));
   double x = a[0].as_double();
   if (digits == 0 && std::fabs(x) < 9.2e18) return Value(static_cast<int64_t>(std::llround(x)));
-  double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(digits, 0, 12)));
-  double out = std::round(a[0].as_double() * scale) / scale;
+  double scale = std::pow(10.0, static_cast<double>(digits < 0 ? -digits : digits));
+  double out = digits < 0 ? std::round(x / scale) * scale : std::round(x * scale) / scale;
   if (!std::isfinite(out)) return OutOfRange("round()");
+  if (digits < 0 && std::fabs(out) < 9.2e18) return Value(static_cast<int64_t>(out));
   return Value(out);
 }
 

@@ -43,10 +43,12 @@ std::vector<std::string> NumberForms(const std::string& secret) {
     spec.type = type;
     std::string error;
     Value read = ParseTextAs(spec, secret, error);
-    std::string text = read.ToText();
-    if (error.empty() && text != secret &&
-        std::find(forms.begin(), forms.end(), text) == forms.end())
-      forms.push_back(std::move(text));
+    if (!error.empty()) continue;
+    // As read, and as a double would say it (424242 reads as 424242.0 where a double is made
+    // of it: a number param's arithmetic, JSON of a double).
+    for (std::string text : {read.ToText(), Value(read.as_double()).ToText()})
+      if (text != secret && std::find(forms.begin(), forms.end(), text) == forms.end())
+        forms.push_back(std::move(text));
   }
   return forms;
 }
@@ -75,6 +77,12 @@ void Redactor::Add(const std::string& secret) {
   // Forms of the secret alone, not of each other: 424242 reads as 424242.0, which reads back
   // as 424242.
   for (const std::string& form : NumberForms(secret)) AddForm(form);  // shorter: not masked
+  // Its core without the blanks around it: whatever trims (`$(echo $S)`, a header parser)
+  // prints that (break23a A2: "  pw  " was masked, "pw" printed).
+  const size_t first = secret.find_first_not_of(" \t");
+  const size_t last = secret.find_last_not_of(" \t");
+  if (first != std::string::npos && (first > 0 || last + 1 < secret.size()))
+    Add(secret.substr(first, last - first + 1));
 }
 
 void Redactor::AddForm(const std::string& secret) {

@@ -77,7 +77,9 @@ std::string JsonShort(long cp) {
 }
 
 // HTML/XML character references of a code point: the named ones XML and HTML escapers
-// write, and the numeric ones (decimal, also PHP's zero-padded `&#039;`; hex in either case).
+// write, and the numeric ones, decimal and hex in either case, zero-padded to any width up to
+// 7 digits (PHP's `&#039;`, `&#x0027;`, `&#0000039;`: break23a A3 found 3- and 4-digit hex and
+// 4-digit decimal unmasked; HTML allows any number of zeros, encoders pad to a fixed width).
 std::vector<std::string> HtmlEntities(long cp) {
   std::vector<std::string> out;
   switch (cp) {
@@ -97,12 +99,14 @@ std::vector<std::string> HtmlEntities(long cp) {
       out = {"&apos;"};
       break;
   }
-  char buf[24];
-  for (const char* f : {"&#%ld;", "&#0%ld;", "&#x%lx;", "&#x%lX;", "&#X%lx;", "&#X%lX;"}) {
-    std::snprintf(buf, sizeof buf, f, cp);
-    out.push_back(buf);
+  char buf[32];
+  for (int width = 1; width <= 7; ++width) {
+    for (const char* f : {"&#%0*ld;", "&#x%0*lx;", "&#x%0*lX;", "&#X%0*lx;", "&#X%0*lX;"}) {
+      std::snprintf(buf, sizeof buf, f, width, cp);
+      out.push_back(buf);
+    }
   }
-  return out;
+  return out;  // repeats (a width below the number's own) are dropped by Push
 }
 
 }  // namespace

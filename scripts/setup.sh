@@ -7,7 +7,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config libyaml-cpp-dev libsqlite3-dev sqlite3
   libssl-dev openssl libcurl4-openssl-dev libfmt-dev libspdlog-dev libboost-dev
   libboost-filesystem-dev catch2 libcli11-dev nlohmann-json3-dev libarchive-dev
-  libdeflate-dev libpq-dev zlib1g-dev libacl1-dev libcpp-httplib-dev libxml2-dev libhowardhinnant-date-dev tzdata ccache python3 python3-yaml
+  libdeflate-dev libpcre2-dev libpq-dev zlib1g-dev libacl1-dev libcpp-httplib-dev libxml2-dev libhowardhinnant-date-dev tzdata ccache python3 python3-yaml
   python3-jsonschema clang libfuzzer-14-dev libclang-rt-14-dev chromium postgresql mariadb-server mariadb-client prometheus prometheus-alertmanager python3-aiosmtpd strace tmux
   # the man page, the .deb (dpkg-shlibdeps) and what its test checks with (docs/install.md)
   help2man dpkg-dev man-db file zsh

@@ -1,5 +1,3 @@
-#include <regex.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -11,6 +9,7 @@
 #include "engine/util/duration.h"
 #include "engine/util/input_file.h"
 #include "engine/util/io_buffer.h"
+#include "steps/common/bounded_regex.h"
 #include "steps/common/files.h"
 #include "steps/common/stop.h"
 #include "steps/probe/kinds.h"
@@ -41,19 +40,24 @@ constexpr size_t kMaxLine = 1 << 20;
 // The last line of `path` that `re` matches ("" when none), read in 1 MiB chunks with the
 // stop asked between them; `path` must be a regular file (a FIFO would block). A line longer
 // than kMaxLine is matched on its last kMaxLine bytes (memory stays bounded).
-Result<std::string> LastMatch(const std::string& path, const regex_t& re, const StopCheck& stop) {
+Result<std::string> LastMatch(const std::string& path, const BoundedRegex& re,
+                              const StopCheck& stop) {
   auto opened = OpenInputStream(path);
   if (!opened.ok()) return opened.status();
   std::unique_ptr<FILE, int (*)(FILE*)> f(opened.value(), std::fclose);
   IoBuffer buf(1 << 20);
   std::string pending, last;
+  Status failed;  // the first line the expression could not be matched against in its bounds
   auto scan = [&](std::string_view line) {
-    std::string text(line);
-    if (regexec(&re, text.c_str(), 0, nullptr, 0) == 0) last = std::move(text);
+    if (!failed.ok()) return;
+    auto hit = re.Search(line);
+    if (!hit.ok()) failed = hit.status();
+    if (hit.ok() && hit.value()) last = std::string(line);
   };
   size_t n;
   while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
     if (stop()) return Status::Error(kStoppedMessage);
+    if (!failed.ok()) return failed;
     size_t start = 0, nl, from = pending.size();  // `pending` holds no newline before `from`
     pending.append(buf.data(), n);
     while ((nl = pending.find('\n', std::max(start, from))) != std::string::npos) {
@@ -65,6 +69,7 @@ Result<std::string> LastMatch(const std::string& path, const regex_t& re, const 
   }
   if (std::ferror(f.get())) return Status::FromErrno("cannot read " + path, errno);
   if (!pending.empty()) scan(pending);
+  if (!failed.ok()) return failed;
   return last;
 }
 
@@ -89,13 +94,12 @@ AttemptResult ProbeLog(StepContext& ctx) {
     }
   }
   if (const Value* contains = p.Opt("contains")) {
-    regex_t re;
-    if (regcomp(&re, contains->ToText().c_str(), REG_EXTENDED | REG_NOSUB) != 0) {
-      r.error = "contains '" + contains->ToText() + "' is not a valid regular expression";
+    auto re = BoundedRegex::Compile(contains->ToText());
+    if (!re.ok()) {
+      r.error = "contains: " + re.status().message();
       return r;
     }
-    auto found = LastMatch(file.value(), re, StopFor(ctx));
-    regfree(&re);
+    auto found = LastMatch(file.value(), re.value(), StopFor(ctx));
     if (!found.ok()) {
       if (auto stopped = StoppedResult(ctx)) return *stopped;
       r.error = found.status().message();

@@ -1,10 +1,10 @@
 #include <dirent.h>
-#include <regex.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <set>
 
+#include "steps/common/bounded_regex.h"
 #include "steps/probe/kinds.h"
 
 namespace runbook {
@@ -43,9 +43,8 @@ std::set<int> SelfAndAncestors() {
 AttemptResult ProbeProcess(StepContext& ctx) {
   std::string pattern = ctx.params.Str("pattern");
   bool want_present = ctx.params.Str("expect") == "present";
-  regex_t re;
-  if (regcomp(&re, pattern.c_str(), REG_EXTENDED | REG_NOSUB) != 0)
-    return AttemptResult::Failure("pattern '" + pattern + "' is not a valid regular expression");
+  auto re = BoundedRegex::Compile(pattern);
+  if (!re.ok()) return AttemptResult::Failure("pattern: " + re.status().message());
   std::set<int> skip = SelfAndAncestors();
   Value::List matches;
   if (DIR* proc = opendir("/proc")) {
@@ -55,12 +54,17 @@ AttemptResult ProbeProcess(StepContext& ctx) {
       int pid = std::stoi(name);
       if (skip.count(pid)) continue;
       std::string cmd = CmdLine(name);
-      if (cmd.empty() || regexec(&re, cmd.c_str(), 0, nullptr, 0) != 0) continue;
+      if (cmd.empty()) continue;
+      auto hit = re.value().Search(cmd);
+      if (!hit.ok()) {
+        closedir(proc);
+        return AttemptResult::Failure("pattern: " + hit.status().message());
+      }
+      if (!hit.value()) continue;
       matches.push_back(Value(Value::Map{{"pid", Value(int64_t{pid})}, {"cmdline", Value(cmd)}}));
     }
     closedir(proc);
   }
-  regfree(&re);
   int64_t count = static_cast<int64_t>(matches.size());
   bool ok = want_present ? count > 0 : count == 0;
   std::string first = count ? matches.front().Find("cmdline")->ToText() : "";

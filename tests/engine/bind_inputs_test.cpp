@@ -11,13 +11,15 @@ TEST_CASE("secret files: a FIFO, a device, a folder or a huge file is refused at
           "[engine][bind]") {
   std::string dir = TempDir();
   REQUIRE(Shell("cd " + dir + " && mkfifo fifo && mkdir folder && head -c 2000000 /dev/zero | " +
-                "tr '\\\\0' x > huge")
+                "tr '\\\\0' x > huge && printf 'K3yMaterialPart0ne\\000rest-of-key' > nul")
               .exit_code == 0);
   for (const auto& [path, why] : std::vector<std::pair<std::string, std::string>>{
            {dir + "/fifo", "is a FIFO, not a regular file"},
            {"/dev/zero", "not a regular file"},
            {dir + "/folder", "not a regular file"},
-           {dir + "/huge", "is larger than 1 MiB"}}) {
+           {dir + "/huge", "is larger than 1 MiB"},
+           // break23a A4: the command got the text before the NUL, which nothing masked.
+           {dir + "/nul", "holds a NUL byte; a secret reaches commands as text"}}) {
     CAPTURE(path);
     WriteFile(dir, "s.yaml",
               "version: 1\nname: s\nsecrets:\n  tok: {file: " + path +

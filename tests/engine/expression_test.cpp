@@ -101,6 +101,12 @@ TEST_CASE("a number out of range or an index that is no whole number is an error
   CHECK(EvalError("round(1e308, 400)") == "round()" + beyond);
   CHECK(Eval("round(1e300)") == Value(1e300));  // past int64, still a number
   CHECK(Eval("round(2.5)") == Value(3));
+  // break23a C6: negative digits rounded to 0 digits (round(1234, -2) was 1234.0).
+  CHECK(Eval("round(1234, -2)") == Value(1200));
+  CHECK(Eval("round(1250, -2)") == Value(1300));
+  CHECK(Eval("round(-1250, -2)") == Value(-1300));
+  CHECK(Eval("round(5, -1)") == Value(10));
+  CHECK(Eval("round(1.5, -400)") == Value(0));
   CHECK(EvalError("fromJSON('[1, 2, 3]')[1.9]") ==
         "index 1.9 is not a whole number in 'fromJSON('[1, 2, 3]')[1.9]'");
   CHECK(Eval("fromJSON('[1, 2, 3]')[2.0]") == Value(3));

@@ -224,3 +224,20 @@ TEST_CASE("a secret is masked also as Printable shows it", "[redact]") {
   CHECK(masked.find("HiddenValue") == std::string::npos);
   CHECK(masked.find("Sup3r") == std::string::npos);
 }
+
+// break23a A2: a secret with blanks around it was masked whole, its trimmed core (what a shell's
+// word splitting or a header parser prints) not. A3: zero-padded HTML numeric references
+// (`&#x050;`, `&#0080;`, 7 digits) were not masked; every width up to 7 digits is now.
+TEST_CASE("a secret's trimmed core and its zero-padded HTML references are masked", "[redact]") {
+  Redactor r = Of("  Sp4ceHunter9  ");
+  CHECK(r.Apply(std::string("trimmed=Sp4ceHunter9;")) == "trimmed=***;");
+  CHECK(r.Apply(std::string("raw=[  Sp4ceHunter9  ]")) == "raw=[***]");
+  Redactor h = Of("Pa&9");
+  for (const char* form :
+       {"&#x050;&#x061;&#x026;&#x039;", "&#0080;&#0097;&#0038;&#0057;",
+        "&#x0050;&#x0061;&#x0026;&#x0039;", "&#0000080;&#0000097;&#0000038;&#0000057;",
+        "&#X000050;&#x61;&#38;&#0057;"}) {
+    INFO(form);
+    CHECK(h.Apply(std::string("<p>") + form + "</p>") == "<p>***</p>");
+  }
+}

@@ -1,5 +1,6 @@
 // probe kinds process and log, against real processes and files.
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "support/support.h"
 
@@ -62,6 +63,41 @@ TEST_CASE("probe log: the newest log must say the job finished and be recent", "
         std::string::npos);
   Command none = RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'nothing/*.log'}}\n");
   CHECK(none.err.find("'nothing/*.log' matches no file") != std::string::npos);
+}
+
+// break23a B1: POSIX regexec of `a{100}{100}b` over one 200,000-character line ran ~54 s past
+// `timeout: 2s` and two SIGTERMs; `a{1000}{1000}` took 540 MB for over 12 minutes. Every match
+// is bounded now; variants: the process probe's pattern, and a pattern that does not compile.
+TEST_CASE("probe log and process: a costly regular expression fails fast, bounded",
+          "[steps][probe][limits]") {
+  std::string dir = TempDir();
+  // 40 a's, then what the expressions cannot end with: each backtracks 2^40 ways.
+  Shell("mkdir -p " + dir + "/logs && (head -c 40 /dev/zero | tr '\\0' a; echo xc) > " + dir +
+        "/logs/x.log");
+  for (const char* expr : {"(a+)+c", "(a|aa)+c", "(a*)*c"}) {
+    CAPTURE(expr);
+    Command c = RunIn(dir, std::string("  - {id: l, uses: probe, timeout: 60s, with: {kind: log, "
+                                       "path: 'logs/*.log', contains: '") +
+                               expr + "'}}\n");
+    INFO(c.err);
+    CHECK(c.exit_code == 1);
+    CHECK_THAT(c.err, Catch::Contains("contains: the regular expression takes too much work on a "
+                                      "42-byte text (more than 1000000 steps or 16 MiB)"));
+  }
+  // The issue's own: a nested bound repetition is refused where it is written (PCRE2 wants a
+  // group: (?:a{100}){100}); an unclosed group in a process probe's pattern too.
+  Command huge = RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'logs/*.log', "
+                            "contains: 'a{1000}{1000}'}}\n");
+  CHECK(huge.exit_code == 1);
+  CHECK_THAT(huge.err, Catch::Contains("contains: not a valid regular expression at character 11"));
+  Command bad = RunIn(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: '(unclosed'}}\n");
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("pattern: not a valid regular expression at character"));
+  // POSIX classes still work (PCRE2 takes them).
+  WriteFile(dir, "logs/y.log", "done 42\n");
+  CHECK(RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'logs/y.log', contains: "
+                   "'done [[:digit:]]+$'}}\n")
+            .exit_code == 0);
 }
 
 TEST_CASE("probe tcp: a listening port passes, a closed one fails fast", "[steps][probe]") {

@@ -31,7 +31,8 @@ TEST_CASE("invalid JSON is located without quoting the text it read", "[json][se
   }
   auto dup = ParseJson("{\"a\": 1, \"a\": 2}");
   REQUIRE_FALSE(dup.ok());
-  CHECK(dup.status().message() == "invalid JSON: the key 'a' appears twice in one object");
+  CHECK(dup.status().message() ==
+        "invalid JSON: a key appears twice in one object (member 2 repeats an earlier key)");
 }
 
 TEST_CASE("an integer past the 64-bit range is refused in words, never wrapped (breakJ J10)",
@@ -55,4 +56,23 @@ TEST_CASE("an integer past the 64-bit range is refused in words, never wrapped (
   auto big = ParseJson("1.5e19");
   REQUIRE(big.ok());
   CHECK(big.value().is_number());
+}
+
+// break23a A1: fromJSON(secrets.x) of a refused text quoted a piece of it in the error (an
+// integer past 64 bits, a duplicated key, nlohmann's "number overflow parsing '...'"), which no
+// mask matches. No message of the parser quotes the text.
+TEST_CASE("no JSON error quotes a piece of the text it refuses", "[json][secrets]") {
+  for (const char* text : {"{\"k\": 98765432109876543210}", "{\"x\": 1.5e99999}",
+                           "{\"hunter2key\": 1, \"hunter2key\": 2}", "[-98765432109876543210]"}) {
+    CAPTURE(text);
+    auto parsed = ParseJson(text);
+    REQUIRE_FALSE(parsed.ok());
+    const std::string& m = parsed.status().message();
+    CHECK(m.find("98765") == std::string::npos);
+    CHECK(m.find("99999") == std::string::npos);
+    CHECK(m.find("hunter2") == std::string::npos);
+    CHECK(m.find('\'') == std::string::npos);
+  }
+  CHECK(ParseJson("{\"x\": 1.5e99999}").status().message() ==
+        "invalid JSON: number overflow at byte 15");
 }

@@ -22,10 +22,14 @@ const char* kDescription =
     "requests, errors and the samples (docs/probe.md). It fails when the error rate (percent) "
     "is above `max_error_rate`. `kind: tcp` connects to `address` (host:port) within "
     "`connect_timeout`. `kind: process` looks for running processes whose command line "
-    "matches `pattern` (an extended regular expression; runbook itself and its ancestors are "
-    "ignored) and passes when they are `expect: present` or `absent` — the seed's check that "
-    "the backup job is not stuck. `kind: log` takes the newest file matching `path` (a glob), "
-    "requires a line matching `contains`, and fails when the file is older than `max_age`. "
+    "matches `pattern` (a regular expression in PCRE2's syntax, which takes POSIX extended "
+    "ones; runbook itself and its ancestors are ignored) and passes when they are `expect: "
+    "present` or `absent` — the seed's check that the backup job is not stuck. `kind: log` "
+    "takes the newest file matching `path` (a glob), requires a line matching `contains` (the "
+    "same syntax), and fails when the file is older than `max_age`. Every match is bounded "
+    "(PCRE2's limits: 1,000,000 steps, 16 MiB): an expression that would take longer on some "
+    "line fails the step (\"the regular expression takes too much work\") instead of running "
+    "past the step's timeout. "
     "`kind: prometheus` runs the instant PromQL `query` against `url`; the answer must be one "
     "value (a scalar or one series), returned as `value` and checked against `min` and `max`.";
 

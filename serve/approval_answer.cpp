@@ -1,6 +1,7 @@
 #include "serve/approval_answer.h"
 
 #include "engine/plugin/check_value.h"
+#include "engine/redact.h"
 #include "engine/util/json.h"
 
 namespace runbook {
@@ -63,6 +64,11 @@ std::string AnswerInputsProblem(const Value& declared, const Value* given, bool 
     if (input == nullptr)
       return "the gate has no input '" + name + "'" +
              (names.empty() ? " (it asks for none)" : " (its inputs: " + names + ")");
+    // As --input refuses it (breakM M27): a value holding the mask was copied from a shown
+    // record, not typed; the step would get "***" (break23a C2).
+    if (AnswerInputText(value).find(kMask) != std::string::npos)
+      return "input '" + name + "': give the value itself; '" + kMask +
+             "' is what runbook shows in place of a secret";
     if (std::string wrong = ValueProblem(*input, value); !wrong.empty()) return wrong;
   }
   for (const Value& in : inputs) {

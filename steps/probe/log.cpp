@@ -51,7 +51,7 @@ Result<std::string> LastMatch(const std::string& path, const BoundedRegex& re,
   auto scan = [&](std::string_view line) {
     if (!failed.ok()) return;
     auto hit = re.Search(line);
-    if (!hit.ok()) failed = hit.status();
+    if (!hit.ok()) failed = Status::Error("contains: " + hit.status().message());
     if (hit.ok() && hit.value()) last = std::string(line);
   };
   size_t n;

@@ -282,7 +282,7 @@ TEST_CASE("serve: a run whose runbook changed since is resumed through the API w
                        "{\"force\": true, \"force\": false}")
                  .Find("error")
                  ->as_string(),
-             Catch::Contains("the key 'force' appears twice"));
+             Catch::Contains("a key appears twice in one object"));
   Value resumed = serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{\"force\": true}");
   CHECK(serve.Finished(resumed.Find("run_id")->as_string()) == "success");
 }
@@ -1067,6 +1067,10 @@ TEST_CASE("serve: an answer whose inputs do not suit the gate is refused, and th
       Catch::Contains("one of its choices"));
   CHECK_THAT(refused("{\"approve\": true, \"inputs\": {\"ticket\": \"T-1\", \"tciket\": \"x\"}}"),
              Catch::Contains("no input 'tciket'"));
+  // break23a C2: the mask copied from a shown record was taken as the value, as --input refuses.
+  CHECK_THAT(refused("{\"approve\": true, \"inputs\": {\"ticket\": \"T-***\"}}"),
+             Catch::Contains("input 'ticket': give the value itself; '***' is what runbook shows "
+                             "in place of a secret"));
   CHECK(serve.WaitsForApproval(id));  // nothing was recorded
   serve.Json("POST", path, 202,
              "{\"approve\": true, \"inputs\": {\"ticket\": \"T-1\", \"retries\": 3}}");

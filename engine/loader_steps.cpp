@@ -188,6 +188,12 @@ TemplateMap ReadEnv(FieldReader& r, const SNode& node, const std::string& what) 
   TemplateMap out;
   if (!r.ExpectMap(node, what)) return out;
   for (const auto& [key, value] : node.entries) {
+    // POSIX: a name is never empty and holds no '=' (`"C=D": z` set C to "D=z": break23a C3).
+    if (key.text.empty() || key.text.find('=') != std::string::npos) {
+      r.Error(key.loc, what + " name '" + key.text +
+                           "' cannot name an environment variable (empty, or holding '=')");
+      continue;
+    }
     if (!value.is_scalar() && !value.is_null()) {  // `~` is "", as in GitHub Actions
       r.Error(value.loc,
               what + " value of '" + key.text + "' must be a string, found " + value.KindName());

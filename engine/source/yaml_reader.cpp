@@ -78,6 +78,13 @@ class Builder final : public YAML::EventHandler {
     n.quoted = tag == "!";
     bool one_line = value.find('\n') == std::string::npos;
     n.loc = LocOf(mark, one_line ? static_cast<int>(value.size()) + (n.quoted ? 2 : 0) : 1);
+    // A double-quoted "\0" or "\x00" makes a NUL the file itself does not hold (CheckBytes):
+    // an argv item, an env value or a path ends there, so the command would get less than
+    // is written, the program run included (break23a C3). Refused where it is written.
+    if (value.find('\0') != std::string::npos)
+      diags_.Error(source_.path, n.loc,
+                   "a NUL character (\\0) in a value: a command, its environment and a path "
+                   "end at a NUL, so it would get less than is written");
     // A plain `~`/`null` scalar is YAML's null.
     if (!n.quoted && (value == "~" || value == "null" || value == "Null" || value == "NULL"))
       n.kind = SNode::Kind::kNull;

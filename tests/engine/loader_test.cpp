@@ -319,3 +319,19 @@ TEST_CASE("a duration past 100 years is out of range, said so, and a malformed o
   }
   CHECK(runbook::DurationProblem("30s").empty());
 }
+
+// break23a C3: YAML's "\0" escape made a NUL the file check never saw: argv items, env values
+// and the program itself were cut there and validate said ok; an env name holding '=' set
+// another variable (`"C=D": z` gave the process C=D=z).
+TEST_CASE("a NUL written as an escape and an env name holding '=' are located errors",
+          "[loader][values]") {
+  std::string d = Diagnose(
+      "version: 1\nname: t\nenv: {TOP: \"safe\\0; rest\"}\nsteps:\n"
+      "  - id: a\n    uses: exec\n    env: {\"C=D\": z, \"\": y}\n"
+      "    with: {run: [\"/bin/echo\\x00-not-run\", x]}\n");
+  CHECK_THAT(d, Catch::Contains(":3:12: error: a NUL character (\\0) in a value"));
+  CHECK_THAT(d, Catch::Contains(":8:18: error: a NUL character (\\0) in a value"));
+  CHECK_THAT(d, Catch::Contains(":7:11: error: env name 'C=D' cannot name an environment "
+                                "variable (empty, or holding '=')"));
+  CHECK_THAT(d, Catch::Contains("env name '' cannot name an environment variable"));
+}

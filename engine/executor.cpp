@@ -8,6 +8,7 @@
 #include <csignal>
 #include <deque>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -736,22 +737,49 @@ class Loop {
   // started (breakT T10: the real run runs it before too). It must have been described as
   // it would run — not skipped, not failed, not a look that predicted its own failure
   // (breakT T2) — and be of a type that may write (not `changes_nothing`, not read-only).
-  std::string DryUpstream(int i) const {
-    std::vector<int> before = g_.Ancestors(i);
-    if (IsFinally(i) || parallel_ == 1)
-      for (size_t k = 0; k < g_.nodes.size(); ++k)
-        if (static_cast<int>(k) != i && steps_[k].state == StepState::kDone)
-          before.push_back(static_cast<int>(k));
-    std::sort(before.begin(), before.end());
-    for (int k : before) {
-      const StepType* type = rb_.steps[k].type;
-      bool writes = type == nullptr || (!type->spec().changes_nothing &&
-                                        type->spec().side_effects != SideEffects::kNone &&
-                                        type->spec().side_effects != SideEffects::kRead);
-      if (writes && steps_[k].state == StepState::kDone && steps_[k].outcome == Outcome::kSuccess)
-        return rb_.steps[k].id;
+  // Linear in the graph over a whole dry run: each step's first writer above it is kept
+  // (WriterAbove) once asked, so a chain no longer walks every ancestor of every step
+  // (break23a B3: 5k/10k/20k chained steps took 1.5/6.6/36 s).
+  std::string DryUpstream(int i) {
+    int first = WriterAbove(i);
+    if (IsFinally(i) || parallel_ == 1) first = std::min(first, first_done_writer_);
+    return first == kNoWriter ? "" : rb_.steps[first].id;
+  }
+
+  static constexpr int kNoWriter = std::numeric_limits<int>::max();
+
+  // Whether step k, done, may have changed what a later step looks at in the real run.
+  bool DoneWriter(int k) const {
+    const StepType* type = rb_.steps[k].type;
+    bool writes = type == nullptr || (!type->spec().changes_nothing &&
+                                      type->spec().side_effects != SideEffects::kNone &&
+                                      type->spec().side_effects != SideEffects::kRead);
+    return writes && steps_[k].state == StepState::kDone && steps_[k].outcome == Outcome::kSuccess;
+  }
+
+  // The smallest index among the ancestors of `i` that are DoneWriters, kNoWriter when none.
+  // Asked when `i` starts: its ancestors are all done, so the answer is final and is kept.
+  int WriterAbove(int i) {
+    if (writer_above_.empty()) writer_above_.assign(g_.nodes.size(), -1);
+    std::vector<std::pair<int, bool>> todo{{i, false}};  // iterative: a chain may be long
+    while (!todo.empty()) {
+      auto [n, expanded] = todo.back();
+      todo.pop_back();
+      if (writer_above_[n] >= 0) continue;
+      if (!expanded) {
+        todo.push_back({n, true});
+        for (int d : g_.nodes[n].needs)
+          if (writer_above_[d] < 0) todo.push_back({d, false});
+        continue;
+      }
+      int first = kNoWriter;
+      for (int d : g_.nodes[n].needs) {
+        first = std::min(first, writer_above_[d]);
+        if (DoneWriter(d)) first = std::min(first, d);
+      }
+      writer_above_[n] = first;
     }
-    return "";
+    return writer_above_[i];
   }
 
   AttemptInput PrepareAttempt(int i, int number) {
@@ -1047,6 +1075,7 @@ class Loop {
     run.reason = redactor_.Apply(InSourceFile(reason, g_.nodes[i].step->source_file));
     run.finished = svc_.clock.Now();
     ++done_;
+    if (opt_.dry_run && DoneWriter(i)) first_done_writer_ = std::min(first_done_writer_, i);
     CallEnded(i);
     if (svc_.journal != nullptr) Journal(svc_.journal->StepFinished(*g_.nodes[i].step, run));
     svc_.observer.StepFinished(*g_.nodes[i].step, run);
@@ -1163,6 +1192,8 @@ class Loop {
   bool main_ran_ = false;  // a main (not `finally`) step was queued to run in this run
   // Attempts started and recorded, launched once the journal's group is durable.
   std::vector<Launch> launches_;
+  std::vector<int> writer_above_;      // WriterAbove's answers, -1 not asked yet
+  int first_done_writer_ = kNoWriter;  // the smallest DoneWriter so far (Complete)
   // Held by the thread whose turn it is (Turn, RunChained): every member above but mu_'s.
   std::mutex turn_mu_;
   bool ended_ = false;      // under mu_: a worker's turn completed the last step

@@ -102,6 +102,7 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   const StepDecl& s = *g.nodes[i].step;
   M m = StepPolicy(s);
   if (auto cond = m.find("if"); cond != m.end()) cond->second = Masked(in, cond->second);
+  m["name"] = Masked(in, m["name"]);  // a display name, as the run's console shows it (A6)
   if (shown > kMaxPlanValueBytes) {
     m["error"] =
         Value("not resolved: this plan already shows " + std::to_string(kMaxPlanValueBytes >> 20) +
@@ -140,7 +141,7 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
 
 // The runbook's parameters, secrets' sources, lock and parallelism.
 void RunbookPreview(const Runbook& rb, const PlanInputs& in, const RunScope& scope, M& out) {
-  out["runbook"] = Value(rb.name);
+  out["runbook"] = Masked(in, Value(rb.name));  // as the run's console (break23a A6)
   out["kind"] = Value(rb.kind);
   out["path"] = Value(rb.path());
   M objectives;

@@ -301,3 +301,21 @@ TEST_CASE("plan is exit 2 when a step cannot be resolved with the params given",
   CHECK(json.exit_code == 2);
   CHECK_THAT(json.out, Catch::Contains("\"fails_run\": true"));
 }
+
+// break23a A6: plan masked params, env and `with`, but showed the runbook name and a step's
+// display name holding a secret's text whole (the run's console masks both).
+TEST_CASE("plan masks a secret's text in the runbook name and a step's display name",
+          "[cli][plan][secrets]") {
+  std::string file = WriteFile(TempDir(), "n.yaml",
+                               "version: 1\nname: qzhunterxyz7-backup\nsecrets:\n"
+                               "  tok: {env: PLAN_NAME_TOK}\nsteps:\n"
+                               "  - id: a\n    name: \"step qzhunterxyz7 display\"\n"
+                               "    uses: log\n    with: {message: hi}\n");
+  for (const char* format : {"", "--format json"}) {
+    CAPTURE(format);
+    Command c = Shell("PLAN_NAME_TOK=qzhunterxyz7 " + Binary() + " plan " + format + " " + file);
+    CHECK(c.exit_code == 0);
+    CHECK(c.out.find("qzhunterxyz7") == std::string::npos);
+    CHECK_THAT(c.out, Catch::Contains("***-backup") && Catch::Contains("step *** display"));
+  }
+}

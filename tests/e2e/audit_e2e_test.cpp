@@ -468,8 +468,15 @@ TEST_CASE("a store's lock after a drill's last step is no part of its RTO, one b
   WriteFile(dir, "d.yaml",
             "version: 1\nname: d\nkind: drill\nobjectives: {rto: 2s}\nsteps:\n"
             "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n");
+  // The lock is taken once the run recorded its start (a fixed 0.3 s was too short for an
+  // ASan build's start-up: the run found the store locked before it began).
+  auto started = [&](int runs) {
+    return "for i in $(seq 200); do [ -s " + db + " ] && [ \"$(" + kSqliteWaiting + db +
+           " 'select count(*) from runs')\" -ge " + std::to_string(runs) +
+           " ] && break; sleep 0.05; done; ";
+  };
   Command end = Shell("(" + rb + " run d.yaml --audit-db " + db +
-                          " --wait 2> d.err; echo rc=$? > d.rc) & sleep 0.3; " +
+                          " --wait 2> d.err; echo rc=$? > d.rc) & " + started(1) +
                           HoldStoreLocked(db, 3) + "wait; cat " + dir + "/d.rc " + dir + "/d.err",
                       60);
   INFO(end.out);
@@ -480,7 +487,7 @@ TEST_CASE("a store's lock after a drill's last step is no part of its RTO, one b
   CHECK(std::stoll(row("rto_ms")) < 1900);
   // Without --wait the run is stopped there: no verdict on an objective (it did not end).
   Command stopped = Shell(
-      "(" + rb + " run d.yaml --audit-db " + db + " 2> d.err; echo rc=$? > d.rc) & sleep 0.3; " +
+      "(" + rb + " run d.yaml --audit-db " + db + " 2> d.err; echo rc=$? > d.rc) & " + started(2) +
           HoldStoreLocked(db, 3) + "wait; cat " + dir + "/d.rc " + dir + "/d.err",
       60);
   INFO(stopped.out);

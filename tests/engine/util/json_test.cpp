@@ -67,7 +67,7 @@ TEST_CASE("no JSON error quotes a piece of the text it refuses", "[json][secrets
     CAPTURE(text);
     auto parsed = ParseJson(text);
     REQUIRE_FALSE(parsed.ok());
-    const std::string& m = parsed.status().message();
+    const std::string m = parsed.status().message();
     CHECK(m.find("98765") == std::string::npos);
     CHECK(m.find("99999") == std::string::npos);
     CHECK(m.find("hunter2") == std::string::npos);

@@ -144,7 +144,7 @@ void Display::DrawLocked() {
     std::string line = "  " + Paint("36", "...") + " " + r.label + "  " + HumanDuration(elapsed);
     if (r.progress) line += "  " + ProgressText(*r.progress, r.rate.PerSecond());
     if (!r.last_line.empty()) line += "  " + Paint("2", Printable(r.last_line));
-    std::cerr << FitToWidth(redactor_ ? redactor_->Apply(line) : line, width, color_) << "\n";
+    std::cerr << FitToWidth(line, width, color_) << "\n";
     ++drawn_lines_;
   }
   std::cerr.flush();
@@ -154,8 +154,7 @@ void Display::DrawLocked() {
 // terminal, after the timestamp otherwise): a step's words that hold newlines (a failure's
 // last lines, a note) can never start a line of their own and pass for runbook's (breakO O1:
 // a step printed "ok   switch  16ms" and "run X: success" at column 0).
-void Display::PrintLocked(const std::string& given) {
-  const std::string line = redactor_ ? redactor_->Apply(given) : given;
+void Display::PrintLocked(const std::string& line) {
   if (live_) ClearLocked();
   std::string stamp = live_ ? "" : Timestamp() + " ";
   size_t start = 0;
@@ -173,7 +172,7 @@ void Display::PrintLocked(const std::string& given) {
 
 void Display::Print(const std::string& line) {
   std::lock_guard<std::mutex> lock(mu_);
-  PrintLocked(line);
+  PrintLocked(Own(line));
 }
 
 void Display::Pause() {
@@ -195,9 +194,9 @@ void Display::RunStarted(const Runbook& rb, const std::string& run_id, bool dry_
 
 void Display::StepStarted(const StepDecl& s, int attempt) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string label = s.id + " (" + s.uses + ")" +
-                      (s.OwnName().empty() ? "" : " \"" + Printable(s.OwnName()) + "\"") +
-                      (attempt > 1 ? " attempt " + std::to_string(attempt) : "");
+  std::string label = Own(s.id + " (" + s.uses + ")" +
+                          (s.OwnName().empty() ? "" : " \"" + Printable(s.OwnName()) + "\"") +
+                          (attempt > 1 ? " attempt " + std::to_string(attempt) : ""));
   Clock::Mono now = Clock::Mono::clock::now();
   running_[s.id] = {label, now, "", std::nullopt, RateWindow(), now};
   if (!live_) PrintLocked("start " + label);
@@ -210,7 +209,7 @@ void Display::StepLine(const StepDecl& s, bool is_stderr, std::string_view line)
     if (it != running_.end()) it->second.last_line = std::string(line.substr(0, 200));
     return;
   }
-  PrintLocked(s.id + (is_stderr ? " ! " : " | ") + Printable(line));  // breakN N3
+  PrintLocked(Own(s.id) + (is_stderr ? " ! " : " | ") + Printable(line));  // breakN N3
 }
 
 void Display::StepNote(const StepDecl& s, std::string_view line) {
@@ -220,7 +219,7 @@ void Display::StepNote(const StepDecl& s, std::string_view line) {
     if (it != running_.end()) it->second.last_line = std::string(line.substr(0, 200));
   }
   std::string shown = PrintableLines(line);  // a note is a step's words too (breakO O1)
-  PrintLocked(live_ ? "     " + s.id + ": " + shown : s.id + " | " + shown);
+  PrintLocked(live_ ? "     " + Own(s.id) + ": " + shown : Own(s.id) + " | " + shown);
 }
 
 void Display::ProgressReported(const StepDecl& s, const StepProgress& p) {
@@ -237,7 +236,7 @@ void Display::ProgressReported(const StepDecl& s, const StepProgress& p) {
   if (live_ || plain_progress_every_.count() <= 0) return;
   if (now - r.progress_printed < plain_progress_every_) return;
   r.progress_printed = now;
-  PrintLocked(s.id + " | " + ProgressText(p, r.rate.PerSecond()));
+  PrintLocked(Own(s.id) + " | " + ProgressText(p, r.rate.PerSecond()));
 }
 
 void Display::AttemptFinished(const StepDecl& s, const AttemptRecord& a, const StepRun&) {
@@ -254,7 +253,7 @@ void Display::RetryScheduled(const StepDecl& s, int next_attempt, Millis delay) 
 void Display::StepFinished(const StepDecl& s, const StepRun& r) {
   std::lock_guard<std::mutex> lock(mu_);
   running_.erase(s.id);
-  std::string line = Paint(OutcomeColor(r.outcome), OutcomeMark(r.outcome)) + " " + s.id;
+  std::string line = Paint(OutcomeColor(r.outcome), OutcomeMark(r.outcome)) + " " + Own(s.id);
   if (r.started) line += "  " + HumanDuration(r.duration());
   if (!r.reason.empty() && r.outcome != Outcome::kSuccess)
     line += "  (" + PrintableLines(r.reason) + ")";  // a step's own words (breakN N3)
@@ -357,7 +356,7 @@ void Display::RunFinished(const Runbook& rb, const RunResult& r) {
     out += ObjectiveLines(r);
   else if (r.rto.objective || r.rpo.objective)
     out += "RTO and RPO not judged: the run was stopped before it ended\n";
-  std::cerr << (redactor_ ? redactor_->Apply(out) : out);
+  std::cerr << Own(out);
   std::cerr.flush();
 }
 

@@ -172,18 +172,21 @@ std::string ToJsonShown(const Value& value, int indent) {
   return EscapeHiddenJson(ToJson(value, indent));
 }
 
-Result<Value> ParseJson(const std::string& text, const StopCheck& stop) {
-  ValueBuilder builder(stop, false);
+namespace {
+
+Result<Value> Parse(const std::string& text, const StopCheck& stop, bool as_sent) {
+  ValueBuilder builder(stop, as_sent);
   bool ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true);
   return builder.Finish(ok);
 }
 
-Result<Value> ParseJsonAsSent(const std::string& text) {
-  const StopCheck none;
-  ValueBuilder builder(none, true);
-  bool ok = nlohmann::json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, true);
-  return builder.Finish(ok);
+}  // namespace
+
+Result<Value> ParseJson(const std::string& text, const StopCheck& stop) {
+  return Parse(text, stop, false);
 }
+
+Result<Value> ParseJsonAsSent(const std::string& text) { return Parse(text, {}, true); }
 
 Value::Map WrittenTexts(const Value::Map& values) {
   Value::Map out;

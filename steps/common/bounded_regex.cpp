@@ -8,7 +8,9 @@ namespace runbook {
 struct BoundedRegex::State {
   pcre2_code* code = nullptr;
   pcre2_match_context* context = nullptr;
+  pcre2_match_data* data = nullptr;  // reused by every Search (one line of a log each)
   ~State() {
+    pcre2_match_data_free(data);
     pcre2_match_context_free(context);
     pcre2_code_free(code);
   }
@@ -35,7 +37,9 @@ Result<BoundedRegex> BoundedRegex::Compile(const std::string& pattern) {
     return Status::Error("not a valid regular expression at character " +
                          std::to_string(offset + 1) + ": " + ErrorText(error));
   state->context = pcre2_match_context_create(nullptr);
-  if (state->context == nullptr) return Status::Error("out of memory for a regular expression");
+  state->data = pcre2_match_data_create_from_pattern(state->code, nullptr);
+  if (state->context == nullptr || state->data == nullptr)
+    return Status::Error("out of memory for a regular expression");
   pcre2_set_match_limit(state->context, kMatchLimit);
   pcre2_set_depth_limit(state->context, 10'000);
   pcre2_set_heap_limit(state->context, 16 * 1024);  // KiB
@@ -45,11 +49,8 @@ Result<BoundedRegex> BoundedRegex::Compile(const std::string& pattern) {
 }
 
 Result<bool> BoundedRegex::Search(std::string_view subject) const {
-  std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> data(
-      pcre2_match_data_create_from_pattern(state_->code, nullptr), pcre2_match_data_free);
-  if (!data) return Status::Error("out of memory for a regular expression");
   int rc = pcre2_match(state_->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
-                       0, 0, data.get(), state_->context);
+                       0, 0, state_->data, state_->context);
   if (rc >= 0) return true;
   if (rc == PCRE2_ERROR_NOMATCH) return false;
   if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)

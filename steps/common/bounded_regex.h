@@ -13,6 +13,7 @@
 
 namespace runbook {
 
+// One thread at a time (copies share it): its match data is reused by every Search.
 class BoundedRegex {
  public:
   // At most this many backtracking steps for one subject (PCRE2's match limit): tens of

@@ -273,9 +273,7 @@ Result<Listing> ListS3(S3Client& s3, const SyncSide& side, const std::vector<std
 
 void RefuseScratchNames(Listing& source) {
   auto scratch = [&source](const SyncEntry& e) {
-    const size_t slash = e.rel.rfind('/');
-    if (ScratchOwner(slash == std::string::npos ? e.rel : e.rel.substr(slash + 1)) == 0)
-      return false;
+    if (ScratchOwner(BaseName(e.rel)) == 0) return false;
     source.refused.push_back("'" + Printable(e.rel) +
                              "' has the name of one of runbook's scratch files: at the "
                              "destination a later run would remove it as a dead run's debris; "

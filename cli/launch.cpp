@@ -30,6 +30,7 @@
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
+#include "engine/runbook_place.h"
 #include "engine/util/crypto.h"
 #include "engine/util/file_access.h"
 #include "engine/util/json.h"
@@ -80,10 +81,10 @@ bool ParseInputs(const std::vector<std::string>& raw, std::map<std::string, std:
                 << "\n";
       return false;
     }
-    if (s.find(kMask, eq + 1) != std::string::npos) {  // breakM M27, L1's kind
-      std::cerr << "runbook: error: --input " << Printable(s.substr(0, eq))
-                << ": give the value itself; '" << kMask
-                << "' is what runbook shows in place of a secret\n";
+    if (std::string copied =
+            CopiedMaskProblem("--input " + Printable(s.substr(0, eq)), s.substr(eq + 1));
+        !copied.empty()) {
+      std::cerr << "runbook: error: " << copied << "\n";
       return false;
     }
     auto [at, fresh] = out.emplace(s.substr(0, eq), s.substr(eq + 1));

@@ -8,9 +8,6 @@
 #include <iostream>
 
 #include "cli/run_place.h"
-#include "engine/executor.h"
-#include "engine/process_runner.h"
-#include "engine/redact.h"
 #include "engine/testing/scenario.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
@@ -72,12 +69,6 @@ std::unique_ptr<Runbook> LoadCopyAs(const StepRegistry& registry, const std::str
   PrintDiagnostics(diags, &source);
   if (rb) ClaimRunbookFile(path, "the runbook " + path, false);  // no step writes it (J22)
   return rb;
-}
-
-std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
-  EnvMap env = CurrentEnvironment();
-  auto base = RunbookBase(rb);  // before the run entered it (breakQ Q7)
-  return RunRedactor(SecretsToMask(rb, env, base.ok() ? base.value() : ""), env).Apply(message);
 }
 
 bool SplitSets(const std::vector<std::string>& sets,

@@ -46,11 +46,6 @@ std::unique_ptr<Runbook> LoadCopyAs(const StepRegistry& registry, const std::str
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,
                                    Diagnostics& diags, SourceText& source);
 
-// `message` (a usage error that may quote a --set or --input value) with the runbook's secrets
-// that can be read now and the credential-named variables of this environment masked, as
-// `plan` masks (breakN N8: a refused value was echoed whole, a password or PIN included).
-std::string MaskForRunbook(const Runbook& rb, const std::string& message);
-
 // "k=v" pairs from --set; false with a message on stderr when one has no '=' (the argument
 // is not shown: a secret pasted without its name would be).
 bool SplitSets(const std::vector<std::string>& sets,

@@ -9,6 +9,7 @@
 #include "engine/graph.h"
 #include "engine/preview.h"
 #include "engine/process_runner.h"
+#include "engine/runbook_place.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 

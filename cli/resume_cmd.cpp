@@ -21,6 +21,7 @@
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
+#include "engine/runbook_place.h"
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/proc_identity.h"

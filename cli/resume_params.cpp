@@ -15,6 +15,7 @@
 #include "cli/load.h"
 #include "engine/executor.h"
 #include "engine/plugin/check_value.h"
+#include "engine/runbook_place.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 
@@ -120,9 +121,7 @@ bool WasRecorded(const RunRecord& r, const std::string& name, const Value& value
 std::string MaskedValueProblem(const RunRecord& r, const Runbook& rb, const std::string& name,
                                const std::string& text, const std::string& source,
                                const Redactor& redactor, const Value& masked, Value& out) {
-  if (text.find(kMask) != std::string::npos)
-    return source + ": give the value itself; '" + std::string(kMask) +
-           "' is what runbook shows in place of a secret";
+  if (std::string copied = CopiedMaskProblem(source, text); !copied.empty()) return copied;
   auto value = ParseSet(rb, name, text);
   if (!value.ok()) return MaskForRunbook(rb, value.status().message());
   if (!WasRecorded(r, name, value.value(), redactor, masked))

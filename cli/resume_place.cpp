@@ -10,6 +10,7 @@
 
 #include "cli/run_place.h"
 #include "engine/redact.h"
+#include "engine/runbook_place.h"
 #include "engine/util/strings.h"
 
 namespace runbook {

@@ -16,6 +16,7 @@
 #include "engine/audit/unrecorded.h"
 #include "engine/loader.h"
 #include "engine/process_runner.h"
+#include "engine/runbook_place.h"
 #include "engine/util/crypto.h"
 #include "engine/util/json.h"
 #include "engine/util/proc_identity.h"

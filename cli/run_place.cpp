@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/others_write.h"
+#include "engine/runbook_place.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -55,23 +56,6 @@ std::string ForeignFolder(const std::string& folder, const std::string& name,
   return "";
 }
 
-// `p` absolute and normal, naming the file the kernel would open: a `..` after a link leads
-// to the link target's parent, so a path holding `..` has its links resolved as far as it
-// exists (breakO O17: `a/lnk/../r.yaml` ran b/r.yaml but was recorded, based and stored as
-// a/r.yaml); one without keeps its links (a linked file's own name is the recorded path).
-fs::path Normal(const fs::path& p) {
-  std::error_code ec;
-  fs::path abs = fs::absolute(p, ec);
-  if (ec) return p.lexically_normal();
-  for (const fs::path& part : abs)
-    if (part == "..") {
-      fs::path real = fs::weakly_canonical(abs, ec);
-      if (!ec) return real;
-      break;
-    }
-  return abs.lexically_normal();
-}
-
 // Why the `.runbook` folder `mark` may not hold this user's records, "" when it may
 // (ForeignPath; as git refuses a repository another user owns, CVE-2022-24765; breakK K20,
 // breakO O9).
@@ -87,7 +71,7 @@ std::string NotYours(const fs::path& mark) {
 // link loop, an unmounted share) stops the walk with an error, as a broken .git stops git:
 // never a silent fall-through to another store (breakK K6).
 Result<std::string> NearestRunbookFolder(const fs::path& start) {
-  for (fs::path dir = Normal(start);; dir = dir.parent_path()) {
+  for (fs::path dir = KernelPath(start);; dir = dir.parent_path()) {
     fs::path mark = dir / ".runbook";
     // Whether a folder holds a .runbook is its owner's choice: another account's folder, or
     // one every user may write without the sticky bit, stops the walk (breakP P1: hidden for
@@ -128,14 +112,6 @@ std::string ForeignStoreFile(const fs::path& file) {
   return why.empty() ? ""
                      : why + ": another user could read or replace the records there; " +
                            "give --audit-db or RUNBOOK_AUDIT_DB, or make the file yours";
-}
-
-// `p` absolute with its links resolved as far as it exists (realpath): the one spelling of
-// a folder, as the kernel resolves `..` for every other path of the run (breakK K10).
-fs::path Resolved(const fs::path& p) {
-  std::error_code ec;
-  fs::path real = fs::weakly_canonical(Normal(p), ec);
-  return ec ? Normal(p) : real;
 }
 
 }  // namespace
@@ -194,7 +170,7 @@ std::string AbsoluteFromHere(const std::string& path) {
     for (const fs::path& part : fs::path(path)) dots = dots || part == "..";
     if (!dots) return path;
   }
-  return Normal(path).string();
+  return KernelPath(path).string();
 }
 
 Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string& start) {
@@ -202,7 +178,7 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
   const char* env = std::getenv("RUNBOOK_AUDIT_DB");
   if (env != nullptr && *env != '\0')
     return StoreChoice{AbsoluteFromHere(env), "RUNBOOK_AUDIT_DB", false};
-  const fs::path from = Normal(start.empty() ? fs::path(".") : fs::path(start));
+  const fs::path from = KernelPath(start.empty() ? fs::path(".") : fs::path(start));
   auto nearest = NearestRunbookFolder(from);
   if (!nearest.ok()) return nearest.status();
   const std::string& found = nearest.value();
@@ -224,7 +200,7 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
           "--audit-db or RUNBOOK_AUDIT_DB");
     base = fs::path(home) / ".local" / "state";
   }
-  fs::path folder = Normal(base) / "runbook";
+  fs::path folder = KernelPath(base) / "runbook";
   // The default gets the checks a .runbook gets (breakP P14: root with another user's HOME,
   // `sudo -E`, recorded into a folder that user owns, who swapped the store): the folder, or
   // what of it exists, and the way to it.
@@ -241,23 +217,6 @@ Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string&
     return Status::Error(why);
   return StoreChoice{(folder / "audit.db").string(),
                      "no .runbook/ above " + from.string() + ": the default", true};
-}
-
-std::string RunbookFolder(const std::string& runbook_path) {
-  // The file's own link too (breakN N10: ~/bin/restore.yaml -> /srv/app/runbooks/restore.yaml
-  // ran at ~/bin, with another store and another realpath() lock).
-  return Resolved(Normal(runbook_path)).parent_path().string();
-}
-
-Result<std::string> RunbookBase(const Runbook& rb) {
-  fs::path folder = RunbookFolder(rb.path());
-  if (rb.working_directory.empty()) return folder.string();
-  fs::path base = (folder / rb.working_directory).lexically_normal();
-  std::error_code ec;
-  if (!fs::is_directory(base, ec))
-    return Status::Error("working_directory '" + Printable(rb.working_directory) + "' (" +
-                         Printable(base.string()) + ") is not a folder");
-  return base.string();
 }
 
 Status EnterBase(const std::string& base) {

@@ -30,16 +30,6 @@ struct StoreChoice {
 // search for `.runbook/` begins in. Errors: no HOME and no XDG_STATE_HOME for the default.
 Result<StoreChoice> ChooseAuditStore(const std::string& flag, const std::string& start);
 
-// The folder of the runbook file at `runbook_path`: absolute, its links resolved (realpath),
-// a link to the file itself included (the folder of the file it names),
-// so `working_directory: ..` and the walk for .runbook/ go up the same folders as a `..`
-// inside a step does (breakK K10).
-std::string RunbookFolder(const std::string& runbook_path);
-
-// The base of `rb`'s relative paths, absolute and lexically normal. Errors: a
-// working_directory that is not a folder.
-Result<std::string> RunbookBase(const Runbook& rb);
-
 // Why `path` may not be taken as this user's own, "" when it may. It is resolved component
 // by component, as the kernel does, and refused for: a link on the way made by another user
 // (root's counts as this user's); a folder on the way owned by another user, writable by

@@ -979,7 +979,10 @@ class Loop {
     rec.status = r.status;
     rec.exit_code = r.exit_code;
     rec.error = redactor_.Apply(InSourceFile(r.error, step.source_file));
-    rec.duration = std::chrono::duration_cast<Millis>(svc_.clock.Now() - rec.started);
+    // One that never began has no time of its own (a run loaded to 2 cores showed the 3 ms
+    // its cancelled end took to be taken as the gate's duration).
+    rec.duration =
+        rec.began ? std::chrono::duration_cast<Millis>(svc_.clock.Now() - rec.started) : Millis(0);
     rec.waited = r.waited;
     rec.approved_by = r.approved_by;
     rec.log_lines = std::move(r.log_lines);  // masked as they were noted
@@ -1073,7 +1076,8 @@ class Loop {
     run.state = StepState::kDone;
     run.outcome = outcome;
     run.reason = redactor_.Apply(InSourceFile(reason, g_.nodes[i].step->source_file));
-    run.finished = svc_.clock.Now();
+    const bool never_began = !run.attempts.empty() && !run.attempts.back().began;
+    run.finished = never_began ? run.attempts.back().started : svc_.clock.Now();
     ++done_;
     if (opt_.dry_run && DoneWriter(i)) first_done_writer_ = std::min(first_done_writer_, i);
     CallEnded(i);

@@ -279,4 +279,10 @@ Value Redactor::Apply(const Value& value) const {
   }
 }
 
+std::string CopiedMaskProblem(const std::string& what, const std::string& value) {
+  if (value.find(kMask) == std::string::npos) return "";
+  return what + ": give the value itself; '" + kMask +
+         "' is what runbook shows in place of a secret";
+}
+
 }  // namespace runbook

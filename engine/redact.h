@@ -23,6 +23,11 @@ namespace runbook {
 constexpr size_t kMinSecretLength = 4;
 // What a secret is replaced with.
 constexpr const char* kMask = "***";
+// A value given to a run (--input, an approval's inputs through the API, a resume's param)
+// that holds the mask was copied from a shown record, not typed: the step would get "***"
+// (breakM M27, break23a C2). "WHAT: give the value itself; ..." for such a `value`, "" for
+// any other.
+std::string CopiedMaskProblem(const std::string& what, const std::string& value);
 // A piece of a secret left beside a cut is masked from this many bytes on.
 constexpr size_t kMinCutFragment = 3;
 

@@ -19,6 +19,9 @@
 #include "engine/audit/unrecorded.h"
 #include "engine/calls.h"
 #include "engine/executor.h"
+#include "engine/process_runner.h"
+#include "engine/redact.h"
+#include "engine/runbook_place.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
 #include "engine/util/time_format.h"
@@ -335,7 +338,9 @@ class Routes {
     if (e == nullptr) return Error(res, 404, "no runbook named '" + name + "'");
     LaunchRequest request;
     std::string error;
-    if (!ParamsOf(req, *e->runbook, request.sets, error)) return Error(res, 400, error);
+    // The refusal may quote a value sent: masked as `run --set` masks it (break23a A5).
+    if (!ParamsOf(req, *e->runbook, request.sets, error))
+      return Error(res, 400, MaskForRunbook(*e->runbook, error));
     request.runbook = name;
     request.file = e->file;
     request.trigger = Value(Value::Map{
@@ -704,7 +709,8 @@ class Routes {
     for (const Value& w : record->approvals_waiting) {
       if (ReportField(w, "step").ToText() != step) continue;
       std::string wrong = AnswerInputsProblem(ReportField(w, "inputs"), inputs, approve->as_bool());
-      if (!wrong.empty()) return Error(res, 400, wrong + "; the gate still waits");
+      if (!wrong.empty())
+        return Error(res, 400, MaskedFor(*record, wrong) + "; the gate still waits");
     }
     auto store = Store(res);
     if (!store) return;
@@ -725,6 +731,17 @@ class Routes {
     Json(res, 202,
          Value(Value::Map{
              {"run_id", Value(record->run_id)}, {"step", Value(step)}, {"approve", *approve}}));
+  }
+
+  // `text` with the secrets of run `r`'s runbook (as the catalog has it now) and the
+  // credential-named variables of serve's environment masked, as `run --input` masks a
+  // refused value (break23a A5).
+  std::string MaskedFor(const RunRecord& r, const std::string& text) {
+    auto catalog = c_.catalog();
+    if (const CatalogEntry* e = catalog->Find(r.Text("runbook")); e != nullptr && e->runbook)
+      return MaskForRunbook(*e->runbook, text);
+    EnvMap env = CurrentEnvironment();
+    return RunRedactor({}, env).Apply(text);
   }
 
   // Whether the run's gate `step` waits: an approval_waiting event with no answer after it.

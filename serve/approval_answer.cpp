@@ -66,9 +66,9 @@ std::string AnswerInputsProblem(const Value& declared, const Value* given, bool 
              (names.empty() ? " (it asks for none)" : " (its inputs: " + names + ")");
     // As --input refuses it (breakM M27): a value holding the mask was copied from a shown
     // record, not typed; the step would get "***" (break23a C2).
-    if (AnswerInputText(value).find(kMask) != std::string::npos)
-      return "input '" + name + "': give the value itself; '" + kMask +
-             "' is what runbook shows in place of a secret";
+    if (std::string copied = CopiedMaskProblem("input '" + name + "'", AnswerInputText(value));
+        !copied.empty())
+      return copied;
     if (std::string wrong = ValueProblem(*input, value); !wrong.empty()) return wrong;
   }
   for (const Value& in : inputs) {

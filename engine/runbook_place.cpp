@@ -1,0 +1,54 @@
+#include "engine/runbook_place.h"
+
+#include "engine/executor.h"
+#include "engine/process_runner.h"
+#include "engine/redact.h"
+#include "engine/util/strings.h"
+
+namespace fs = std::filesystem;
+
+namespace runbook {
+
+fs::path KernelPath(const fs::path& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  if (ec) return p.lexically_normal();
+  for (const fs::path& part : abs)
+    if (part == "..") {
+      fs::path real = fs::weakly_canonical(abs, ec);
+      if (!ec) return real;
+      break;
+    }
+  return abs.lexically_normal();
+}
+
+fs::path ResolvedPath(const fs::path& p) {
+  std::error_code ec;
+  fs::path real = fs::weakly_canonical(KernelPath(p), ec);
+  return ec ? KernelPath(p) : real;
+}
+
+std::string RunbookFolder(const std::string& runbook_path) {
+  // The file's own link too (breakN N10: ~/bin/restore.yaml -> /srv/app/runbooks/restore.yaml
+  // ran at ~/bin, with another store and another realpath() lock).
+  return ResolvedPath(KernelPath(runbook_path)).parent_path().string();
+}
+
+Result<std::string> RunbookBase(const Runbook& rb) {
+  fs::path folder = RunbookFolder(rb.path());
+  if (rb.working_directory.empty()) return folder.string();
+  fs::path base = (folder / rb.working_directory).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_directory(base, ec))
+    return Status::Error("working_directory '" + Printable(rb.working_directory) + "' (" +
+                         Printable(base.string()) + ") is not a folder");
+  return base.string();
+}
+
+std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
+  EnvMap env = CurrentEnvironment();
+  auto base = RunbookBase(rb);  // before the run entered it (breakQ Q7)
+  return RunRedactor(SecretsToMask(rb, env, base.ok() ? base.value() : ""), env).Apply(message);
+}
+
+}  // namespace runbook

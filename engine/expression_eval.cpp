@@ -258,10 +258,12 @@ Result<Value> Arithmetic(const std::string& op, const Value& l, const Value& r) 
 
 class Evaluator {
  public:
-  Evaluator(const EvalScope& scope, EvalBudget& budget) : scope_(scope), budget_(budget) {}
+  Evaluator(const EvalScope& scope, EvalBudget& budget) : scope_(scope), budget_(budget) {
+    if (budget_.run_left == nullptr) budget_.run_left = scope.RunWorkLeft();
+  }
 
   Result<Value> Eval(const Expr& e) {
-    if (!budget_.Spend(1)) return TooMuchWork();
+    if (!budget_.Spend(1)) return budget_.TooMuchWork();
     switch (e.kind) {
       case Expr::Kind::kLiteral:
         return e.literal;
@@ -384,15 +386,9 @@ class Evaluator {
       return TooLarge((e.text + "()").c_str());
     }
     if (out.value().is_string() && !budget_.Spend(out.value().as_string().size())) {
-      return TooMuchWork();
+      return budget_.TooMuchWork();
     }
     return out;
-  }
-
-  static Status TooMuchWork() {
-    return Status::Error("expression evaluation takes too much work (more than " +
-                         std::to_string(kMaxEvalWork >> 20) +
-                         " Mi steps and bytes produced); simplify it");
   }
 
   const EvalScope& scope_;
@@ -407,8 +403,31 @@ bool EvalBudget::Spend(size_t units) {
     left = -1;
     return false;
   }
+  if (run_left != nullptr) {
+    // Taken only when all of it is there, so the total never goes below zero.
+    int64_t total = run_left->load(std::memory_order_relaxed);
+    do {
+      if (static_cast<uint64_t>(units) > static_cast<uint64_t>(total)) {
+        left = -1;
+        run_spent = true;
+        return false;
+      }
+    } while (!run_left->compare_exchange_weak(total, total - static_cast<int64_t>(units),
+                                              std::memory_order_relaxed));
+  }
   left -= static_cast<int64_t>(units);
   return true;
+}
+
+Status EvalBudget::TooMuchWork() const {
+  if (run_spent)
+    return Status::Error("the run's expressions take too much work in all (more than " +
+                         std::to_string(kMaxRunEvalWork >> 20) +
+                         " Mi steps and bytes produced, every step and loop item together); "
+                         "simplify them");
+  return Status::Error("expression evaluation takes too much work (more than " +
+                       std::to_string(kMaxEvalWork >> 20) +
+                       " Mi steps and bytes produced); simplify it");
 }
 
 size_t ValueBytes(const Value& v) {

@@ -3,6 +3,7 @@
 // executor an EvalScope (the values of this run). Thread-safe given thread-safe scopes.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,9 @@ class EvalScope {
   // The absolute folder realpath() resolves relative paths against (the run's base), or
   // nullopt where there is no run (plan): realpath() is then unknown.
   virtual std::optional<std::string> RunBase() const { return std::nullopt; }
+  // The work units the whole run may still spend (kMaxRunEvalWork), shared by every budget
+  // evaluated through this scope; null where there is no such total.
+  virtual std::atomic<int64_t>* RunWorkLeft() const { return nullptr; }
 };
 
 // The bytes a value holds as the budgets count them: its strings' text, a mapping's keys, and
@@ -64,7 +68,15 @@ struct EvalBudget {
   int64_t left = kMaxEvalWork;
   int64_t bytes_left = static_cast<int64_t>(kMaxStepValueBytes);
   std::string owner = "this step";  // who spends it, for the message: "step 'a'"
-  bool Spend(size_t units);         // false (and the budget exhausted) when `units` exceed it
+  // The run's total (EvalScope::RunWorkLeft), spent from as well; set from the scope by the
+  // first evaluation when null. Atomic: attempts resolve on worker threads.
+  std::atomic<int64_t>* run_left = nullptr;
+  bool run_spent = false;  // the run's total ran out (not this budget's own)
+  // Spends `units` from this budget and the run's total; false (and the budget exhausted)
+  // when they exceed either.
+  bool Spend(size_t units);
+  // Why Spend failed, in words: this evaluation's limit or the run's total.
+  Status TooMuchWork() const;
   // Charges a value kept (its size: text, keys, 8 bytes per other item); on failure the
   // error names the owner and the limit.
   Status Keep(const Value& value);

@@ -37,6 +37,13 @@ inline constexpr size_t kMaxValueItems = 100'000;
 // work, and sixteen values of the maximum size.
 inline constexpr int64_t kMaxEvalWork = int64_t{64} << 20;
 
+// Work units all the expressions of one run (or one `plan`, one `validate`) may spend, every
+// step, loop item, attempt and condition together: a per-step budget alone let a 5 KB runbook
+// of a 1,000-item loop spend 16 Gi units, minutes of `plan` (break23a B2). 256 Mi units is
+// about two seconds of work, four steps at their own limit, and thousands of times what a
+// real runbook's values take.
+inline constexpr int64_t kMaxRunEvalWork = int64_t{256} << 20;
+
 // Bytes of values one step's expressions may produce in total (each template's result in its
 // `env` and `with`, counted as it is kept): four values of the maximum size. Without it, a
 // step with hundreds of env entries, each under kMaxValueBytes, takes gigabytes (breakI I22).

@@ -20,12 +20,15 @@ Value Masked(const PlanInputs& in, const Value& v) {
 // An env block resolved where it can be; `into` gets the text the run would set. `budget` is
 // spent as the run spends it (one for the runbook's env, one per step for its env and
 // `with`): once spent, the entries left are shown unresolved at once (break22c #6: a fresh
-// budget per entry kept plan busy for minutes where the run stops at the first).
+// budget per entry kept plan busy for minutes where the run stops at the first). With `error`,
+// the first entry's error (not a value unknown before the run) as the run says it: "env K: ...".
 Value EnvPreview(const TemplateMap& env, const RunScope& scope, const PlanInputs& in, EnvMap& into,
-                 EvalBudget& budget) {
+                 EvalBudget& budget, std::string* error = nullptr) {
   M out;
   for (const auto& [key, node] : env) {
     auto v = ResolveTree(node, scope, &budget);
+    if (!v.ok() && error != nullptr && error->empty())
+      *error = "env " + key + ": " + v.status().message();
     Value shown = v.ok() ? v.value()
                          : Value::Unknown(node.text.empty() ? "${{ env." + key + " }}" : node.text);
     if (v.ok() && !shown.is_unknown()) shown = Value(shown.ToText());
@@ -115,14 +118,17 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   scope.SetStep(i, &step_env);
   EvalBudget budget;  // one for the step's env and `with`, as the run's (executor.cpp)
   budget.owner = "step '" + s.id + "'";
-  m["env"] = EnvPreview(s.env, scope, in, step_env, budget);
   std::string error;
+  // An env entry the run cannot resolve fails the step there, before its `with` (executor):
+  // said, not shown unresolved without a word (break23a B2: the run's work total spent).
+  m["env"] = EnvPreview(s.env, scope, in, step_env, budget, &error);
   bool by_values = true;
-  Value params = ResolveParams(s, scope, error, in.redactor, &budget, &by_values);
+  Value params =
+      error.empty() ? ResolveParams(s, scope, error, in.redactor, &budget, &by_values) : Value();
   shown += ValueBytes(m["env"]) + ValueBytes(params);
   L actions;
   if (!error.empty()) {
-    m["error"] = Value(error);
+    m["error"] = Masked(in, Value(error));
     // A run with these params fails here (breakFF N5); a step's own checks may look at
     // files the run will have made by then: those stay a note.
     if (by_values) m["fails_run"] = Value(true);

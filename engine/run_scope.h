@@ -69,6 +69,7 @@ class RunScope final : public EvalScope {
   // again as it was in the run it ran in, to prove a path it recorded masked (breakCC C6).
   void SetRunIdAs(std::optional<std::string> id) { run_id_as_ = std::move(id); }
   bool Peeking() const override { return peek_; }
+  std::atomic<int64_t>* RunWorkLeft() const override { return &work_left_; }
   // Peeking at the step set by SetStep: one of its needs will not run, for reasons that stay
   // (the executor tells), so its success() is false for good (breakAA A4). Reset by SetStep.
   void SetPeekNeedLost(bool lost) { need_lost_ = lost; }
@@ -122,6 +123,7 @@ class RunScope final : public EvalScope {
   mutable std::set<std::string> peeked_unknown_;  // PeekedUnknown()
   std::optional<std::string> run_id_as_;
   bool peek_ = false;
+  mutable std::atomic<int64_t> work_left_{kMaxRunEvalWork};  // RunWorkLeft
   bool need_lost_ = false;
 };
 

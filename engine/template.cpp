@@ -75,6 +75,7 @@ Result<Value> JoinParts(const Template& t, const EvalScope& scope, EvalBudget& b
 Result<Value> RenderTemplate(const Template& t, const EvalScope& scope, EvalBudget* budget) {
   EvalBudget own;
   if (budget == nullptr) budget = &own;
+  if (budget->run_left == nullptr) budget->run_left = scope.RunWorkLeft();
   auto v = t.whole ? Evaluate(*t.parts[0].expr, scope, budget) : JoinParts(t, scope, *budget);
   if (!v.ok()) return v;
   Status kept = budget->Keep(v.value());
@@ -99,10 +100,7 @@ Result<Value> JoinParts(const Template& t, const EvalScope& scope, EvalBudget& b
       return Status::Error("the text with its ${{ }} filled in would be more than " +
                            std::to_string(kMaxValueBytes >> 20) + " MiB (the limit on a value)");
     }
-    if (!budget.Spend(text.size())) {
-      return Status::Error("the expressions take too much work to fill in (more than " +
-                           std::to_string(kMaxEvalWork >> 20) + " Mi steps and bytes)");
-    }
+    if (!budget.Spend(text.size())) return budget.TooMuchWork();
     out += text;
   }
   return unknown ? Value::Unknown(out) : Value(out);

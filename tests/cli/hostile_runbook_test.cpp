@@ -270,3 +270,56 @@ TEST_CASE("validate binds the env with plan's values: run.id is never empty", "[
     CHECK(c.err.find("division by zero") == std::string::npos);
   }
 }
+
+// break23a B2: the work budget was per step and loop item, with no total: a 5 KB runbook of
+// one 1,000-item loop (each item under every limit) kept `plan` and `run` busy for minutes.
+// The run's expressions share one total (kMaxRunEvalWork): the items past it are errors.
+namespace {
+
+// A runbook of `items` loop items (or, `looped` false, as many plain steps), each with two
+// env values whose expressions produce ~3.8 MB of text each (~7.6 Mi of work an item).
+std::string CostlyItems(int items, bool looped) {
+  std::string costly = "params.s";
+  for (int i = 0; i < 5; ++i) costly = "format('{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}', " + costly + ")";
+  const std::string env = "    env: {A: \"${{ length(" + costly + ") }}\", B: \"${{ length(" +
+                          costly + ") }}\"}\n    with: {message: hi}\n";
+  std::string list;
+  for (int i = 0; i < items; ++i) list += (i > 0 ? ", " : "") + std::to_string(i);
+  std::string rb = "version: 1\nname: b2\nparams:\n  s: {type: string, default: '" +
+                   std::string(38, 'a') + "'}\n  l: {type: list, default: [" + list +
+                   "]}\nsteps:\n";
+  if (looped) return rb + "  - id: a\n    uses: log\n    for_each: ${{ params.l }}\n" + env;
+  for (int i = 0; i < items; ++i) rb += "  - id: s" + std::to_string(i) + "\n    uses: log\n" + env;
+  return rb;
+}
+
+const char* kRunTotal = "the run's expressions take too much work in all";
+
+}  // namespace
+
+TEST_CASE("a run's expressions share one work total: the loop items past it are errors",
+          "[limits][cli][plan]") {
+  const bool looped = GENERATE(true, false);
+  CAPTURE(looped);
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "b2.yaml", CostlyItems(60, looped));
+  CHECK(Shell(Run("validate " + file), 60).exit_code == 0);  // each item is under its limits
+  Command plan = Shell(Run("plan --format json " + file), 60);
+  CHECK(plan.exit_code == 2);
+  auto json = ParseJson(plan.out);
+  REQUIRE(json.ok());
+  int resolved = 0, refused = 0;
+  for (const Value& wave : json.value().Find("waves")->as_list())
+    for (const Value& step : wave.as_list()) {
+      const Value* error = step.Find("error");
+      if (error == nullptr) ++resolved;
+      if (error != nullptr && error->as_string().find(kRunTotal) != std::string::npos) ++refused;
+    }
+  CHECK(resolved >= 30);  // 256 Mi of work: about 33 items of 7.6 Mi
+  CHECK(resolved < 60);
+  CHECK(resolved + refused == 60);
+  if (!looped) return;  // the run spends its total as plan does: once is enough
+  Command run = Shell(Run("run " + file + " --audit-db " + dir + "/audit.db"), 60);
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.out + run.err, Catch::Contains(kRunTotal));
+}

@@ -185,7 +185,7 @@ ApprovalAnswer ApiApprover::Ask(const ApprovalRequest& req, const CancelToken& c
       std::map<std::string, std::string> inputs;
       const Value* given = got->Find("inputs");
       for (const auto& [name, value] : given && given->is_map() ? given->as_map() : Value::Map{})
-        inputs[req.step_id + "." + name] = AnswerInputText(value);
+        inputs[req.step_id + "." + name] = TextAsSent(value);
       CliApprover check(false, {req.step_id}, inputs, display_);
       answer = check.Ask(req, cancel);
       if (answer.approved) {

@@ -116,7 +116,7 @@ bool ParamsOf(const Req& req, const Runbook& rb,
               "of that type)";
       return false;
     }
-    std::string text = SetText(value);
+    std::string text = TextAsSent(value);
     // A run gets its params as arguments, which end at a NUL: refused, not cut (breakLL LL13).
     if (name.find('\0') != std::string::npos || text.find('\0') != std::string::npos) {
       error =
@@ -714,11 +714,16 @@ class Routes {
     }
     auto store = Store(res);
     if (!store) return;
+    // Each input as the text the run reads it from (TextAsSent): JSON in the store would turn
+    // 3.10 into 3.1 before the run sees it (break23a C1).
+    Value::Map sent;
+    for (const auto& [name, value] : inputs ? inputs->as_map() : Value::Map{})
+      sent[name] = Value(TextAsSent(value));
     Status s = store->Append(record->run_id, "approval_answer", step, 0,
                              Value(Value::Map{{"step", Value(step)},
                                               {"approve", *approve},
                                               {"by", Value(t_caller)},
-                                              {"inputs", inputs ? *inputs : Value(Value::Map{})}}));
+                                              {"inputs", Value(std::move(sent))}}));
     if (s.busy()) {  // the gate still waits: the same answer later is taken (breakWW WW5)
       res.set_header("Retry-After", "5");
       return Error(res, 503,
@@ -858,7 +863,7 @@ class Routes {
       out.reruns.push_back(step.ToText());
     out.end_leftovers = end != nullptr && end->as_bool();
     for (const auto& [name, value] : params ? params->as_map() : Value::Map{})
-      out.sets.emplace_back(name, SetText(value));
+      out.sets.emplace_back(name, TextAsSent(value));
     return true;
   }
 

@@ -36,20 +36,18 @@ std::string ValueProblem(const Value& input, const Value& value) {
   std::string type = ParamTypeName(spec.type), error;
   if ((value.is_map() || value.is_list()) && !Collection(spec.type))
     return "input '" + spec.name + "' must be of type " + type;
-  (void)ParseTextAs(spec, AnswerInputText(value), error);
+  (void)ParseTextAs(spec, TextAsSent(value), error);
   if (!error.empty()) return "input '" + spec.name + "' must be of type " + type + ": " + error;
   const Value* allowed = Field(input, "enum");
   if (allowed == nullptr || !allowed->is_list() || allowed->as_list().empty()) return "";
   for (const Value& a : allowed->as_list())
-    if (a.ToText() == AnswerInputText(value)) return "";
+    if (a.ToText() == TextAsSent(value)) return "";
   return "input '" + spec.name + "' must be one of its choices";
 }
 
 }  // namespace
 
-std::string AnswerInputText(const Value& value) {
-  return value.is_string() ? value.as_string() : ToJson(value);
-}
+std::string AnswerInputText(const Value& value) { return TextAsSent(value); }
 
 std::string AnswerInputsProblem(const Value& declared, const Value* given, bool approve) {
   if (!approve) return "";
@@ -66,7 +64,7 @@ std::string AnswerInputsProblem(const Value& declared, const Value* given, bool 
              (names.empty() ? " (it asks for none)" : " (its inputs: " + names + ")");
     // As --input refuses it (breakM M27): a value holding the mask was copied from a shown
     // record, not typed; the step would get "***" (break23a C2).
-    if (std::string copied = CopiedMaskProblem("input '" + name + "'", AnswerInputText(value));
+    if (std::string copied = CopiedMaskProblem("input '" + name + "'", TextAsSent(value));
         !copied.empty())
       return copied;
     if (std::string wrong = ValueProblem(*input, value); !wrong.empty()) return wrong;

@@ -15,11 +15,7 @@ namespace runbook {
 // "" when `given` (a map of input name to value, or null: none given) suits the gate's
 // `declared` inputs (a list); else what is wrong, in words. A decline (`approve` false)
 // needs no inputs and is not checked.
-// Each value is read as the run reads it (AnswerInputText, then the engine's ParseTextAs).
+// Each value is read as the run reads it (TextAsSent, then the engine's ParseTextAs).
 std::string AnswerInputsProblem(const Value& declared, const Value* given, bool approve);
-
-// The text an answer's input value stands for, as an `--input` value: a string as it is,
-// anything else as JSON. The run reads answers through it (cli/api_approver.cpp).
-std::string AnswerInputText(const Value& value);
 
 }  // namespace runbook

@@ -149,12 +149,6 @@ Value SetNamesValue(const std::optional<std::vector<std::string>>& names) {
   return names ? StringsValue(*names) : Value();
 }
 
-std::string SetText(const Value& value) {
-  // A number sent as 3.10 or 1e3 passes as that text (break22c #7), as `--set v=3.10` does.
-  if (value.is_string() || (value.written() && value.is_number())) return value.ToText();
-  return ToJson(value);
-}
-
 Launcher::Launcher(std::string self, std::string audit_db, std::string log_dir)
     : self_(std::move(self)), audit_db_(std::move(audit_db)), log_dir_(std::move(log_dir)) {}
 

@@ -262,7 +262,4 @@ class Launcher {
                             const ParamSets& sets);
 };
 
-// The text a --set takes for `value`: a string as it is, anything else as JSON.
-std::string SetText(const Value& value);
-
 }  // namespace runbook

@@ -290,7 +290,7 @@ LaunchRequest Scheduler::RequestOf(const DueFire& fire, const CatalogEntry& entr
   request.runbook = fire.runbook->name;
   request.file = entry.file;
   for (const auto& [name, value] : fire.runbook->on.schedules[fire.schedule].params)
-    request.sets.emplace_back(name, SetText(value));
+    request.sets.emplace_back(name, TextAsSent(value));
   request.trigger = ScheduleTrigger(*fire.runbook, fire.schedule, fire.fire_at);
   return request;
 }

@@ -259,7 +259,9 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
     case ParamType::kStringMap:
     case ParamType::kList:
     case ParamType::kMap: {
-      auto json = ParseJson(text);
+      // A number's text as written (`[3.10, 1e3]`), as the same list written in the file keeps
+      // it (break23a C1).
+      auto json = ParseJsonAsSent(text);
       if (!json.ok()) {
         error = "expected JSON for a " + std::string(ParamTypeName(spec.type)) + ": " +
                 json.status().message();

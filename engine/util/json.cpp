@@ -76,13 +76,18 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
   ValueBuilder(const StopCheck& stop, bool as_sent) : stop_(stop), as_sent_(as_sent) {}
   bool null() override { return Put(Value()); }
   bool boolean(bool b) override { return Put(Value(b)); }
-  bool number_integer(number_integer_t n) override { return Put(Value(int64_t{n})); }
+  // As sent, an integer is written too: text where text is wanted, as `[1, 2]` written in a
+  // runbook gives (a list from `--set 'l=[1, 2]'` failed a string parameter with `item`).
+  bool number_integer(number_integer_t n) override { return PutInteger(int64_t{n}); }
   // An integer past int64 is refused in words, never wrapped negative nor rounded into a
   // double (breakJ J10: 12345678901234567890 read as -6101065172474983726).
   bool number_unsigned(number_unsigned_t n) override {
     if (n > static_cast<number_unsigned_t>(std::numeric_limits<int64_t>::max()))
       return Fail(BeyondRange(std::to_string(n).size()));
-    return Put(Value(static_cast<int64_t>(n)));
+    return PutInteger(static_cast<int64_t>(n));
+  }
+  bool PutInteger(int64_t n) {
+    return Put(as_sent_ ? Value::Written(Value(n), std::to_string(n)) : Value(n));
   }
   bool number_float(number_float_t d, const string_t& text) override {
     if (text.find_first_of(".eE") == std::string::npos)
@@ -166,6 +171,65 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
 
 std::string ToJson(const Value& value, int indent) {
   return ToNlohmann(value).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+namespace {
+
+// Whether `t` is a number as JSON writes one (RFC 8259 section 6):
+// -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?
+bool JsonNumberText(std::string_view t) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t from = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i - from;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  if (i < t.size() && t[i] == '0') {
+    ++i;
+  } else if (digits() == 0) {
+    return false;
+  }
+  if (i < t.size() && t[i] == '.' && (++i, digits() == 0)) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == t.size();
+}
+
+void AppendAsSent(const Value& v, std::string& out) {
+  if (v.is_list()) {
+    out += '[';
+    for (size_t k = 0; k < v.as_list().size(); ++k) {
+      if (k > 0) out += ',';
+      AppendAsSent(v.as_list()[k], out);
+    }
+    out += ']';
+  } else if (v.is_map()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, item] : v.as_map()) {
+      if (!std::exchange(first, false)) out += ',';
+      out += ToJson(Value(key)) + ':';
+      AppendAsSent(item, out);
+    }
+    out += '}';
+  } else if (v.written() && v.is_number()) {
+    out += JsonNumberText(v.as_string()) ? v.as_string() : ToJson(Value(v.as_string()));
+  } else {
+    out += ToJson(v);
+  }
+}
+
+}  // namespace
+
+std::string TextAsSent(const Value& value) {
+  if (value.is_string() || (value.written() && value.is_number())) return value.ToText();
+  std::string out;
+  AppendAsSent(value, out);
+  return out;
 }
 
 std::string ToJsonShown(const Value& value, int indent) {

@@ -25,11 +25,20 @@ std::string ToJsonShown(const Value& value, int indent = -1);
 // in one object"; RFC 7493 2.3). `stop` is asked every few thousand values: once it says true
 // the parse ends with an error whose message is kStoppedMessage.
 Result<Value> ParseJson(const std::string& text, const StopCheck& stop = {});
-// ParseJson where a number with a fraction or an exponent keeps its text as sent
+// ParseJson where a number keeps its text as sent
 // (Value::Written: `3.10` is 3.1 to compute with and "3.10" where it becomes a string), as a
 // YAML scalar and `--set` keep theirs. For what a person sends: serve's request bodies
 // (break22c #7: {"v": 3.10} reached the step as 3.1).
 Result<Value> ParseJsonAsSent(const std::string& text);
+
+// The text a run is given for `value` where it takes a value as text (--set, --input, serve's
+// params and approval inputs, a schedule's params), read back by ParseTextAs as the value it
+// was: a string as itself; a written number (Value::Written: YAML's `3.10`, `0755`, JSON's
+// `1e3` as sent) as its text; a list or a map as compact JSON in which a written number is its
+// text when that is a JSON number (`3.10`, `1e3`, read back as sent by ParseJsonAsSent) and a
+// JSON string of its text when it is not (`0755`, an integer past 64 bits); anything else as
+// ToJson (break23a C1, C5: `[3.10, 0755]` reached the run as `3.1,755`).
+std::string TextAsSent(const Value& value);
 
 // The source texts of the numbers among `values` (a step's outputs) written in YAML whose
 // text is not their JSON form (`3.10`, `0755`, `1e3`): name -> text. JSON keeps the number;

@@ -190,7 +190,23 @@ std::optional<std::vector<std::string>> DeclaredInputs(const StepDecl& step) {
   return names;
 }
 
+// `name` with a loop item's index written without its leading zeros: `gate[01]` is item
+// `gate[1]` (break23a D3: the closest name by spelling was `gate[0]`).
+std::string WithoutIndexZeros(const std::string& name) {
+  size_t open = name.rfind('[');
+  if (open == std::string::npos || name.back() != ']' || name.size() < open + 3) return name;
+  std::string digits = name.substr(open + 1, name.size() - open - 2);
+  if (digits.size() < 2 || digits[0] != '0' ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return name;
+  size_t first = std::min(digits.find_first_not_of('0'), digits.size() - 1);
+  return name.substr(0, open + 1) + digits.substr(first) + "]";
+}
+
 std::string Suggest(const std::string& name, const std::vector<std::string>& valid) {
+  if (std::string item = WithoutIndexZeros(name);
+      item != name && std::find(valid.begin(), valid.end(), item) != valid.end())
+    return "; did you mean '" + item + "'?";
   std::string close = ClosestName(name, valid);
   if (!close.empty()) return "; did you mean '" + close + "'?";
   return valid.empty() ? "; it has none" : "; it has: " + Join(valid, ", ");

@@ -233,11 +233,15 @@ Status DeliverOwed(const Runbook& rb, const RunOptions& options, const std::vect
       if (recorded.ok() && !s.ok()) recorded = s;
     }
     if (d.sent && on_sent) on_sent(notice);
-    std::cerr << "runbook: notify " << d.channel << " (" << notice.event << ") "
-              << redactor.Apply(d.target) << ": "
-              << (d.sent ? "sent"
-                         : "FAILED after " + std::to_string(d.attempts) +
-                               " attempt(s): " + redactor.Apply(d.error))
+    // No target (one the notice could not be rendered for): no stray space before the colon,
+    // and no "after 0 attempt(s)" for one never tried (break23a D3).
+    const std::string shown_target = redactor.Apply(d.target);
+    std::cerr << "runbook: notify " << d.channel << " (" << notice.event << ")"
+              << (shown_target.empty() ? "" : " " + shown_target) << ": "
+              << (d.sent           ? "sent"
+                  : d.attempts > 0 ? "FAILED after " + std::to_string(d.attempts) +
+                                         " attempt(s): " + redactor.Apply(d.error)
+                                   : "FAILED, not sent: " + redactor.Apply(d.error))
               << "\n";
   }
   return recorded;

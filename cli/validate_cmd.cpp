@@ -7,6 +7,7 @@
 #include "engine/executor.h"
 #include "engine/preview.h"
 #include "engine/run_scope.h"
+#include "engine/template.h"
 #include "engine/testing/scenario.h"
 #include "engine/util/json.h"
 #include "engine/util/strings.h"
@@ -43,6 +44,23 @@ Value JsonReport(const std::string& file, const Diagnostics& diags) {
                           {"omitted", Value(static_cast<int64_t>(omitted))}});
 }
 
+// `s` (an error of the runbook `file` found past loading) as a diagnostic at its site
+// (Status::site): FILE:LINE:COL in the file it was found in, a used runbook's included, the
+// words that placed it in the message dropped (break23a D1: GitHub annotations and JSON said
+// line 0, the place only in the text, and a used runbook's line under the caller's name).
+void ErrorAtSite(Diagnostics& diags, const std::string& file, const Status& s) {
+  const ErrorSite* site = s.site();
+  const std::string where = site && !site->file.empty() ? site->file : file;
+  std::string message = s.message();
+  // "FILE: " once: the diagnostic names the file (a used runbook's chain of callers before it)
+  if (size_t at = message.find(where + ": "); at != std::string::npos)
+    message.erase(0, at + where.size() + 2);
+  if (site == nullptr || site->line < 1) return diags.Error(where, {}, message);
+  if (size_t at = message.find(LocationWords(site->line, site->col)); at != std::string::npos)
+    message.erase(at, LocationWords(site->line, site->col).size());
+  diags.Error(where, Loc{site->line, site->col, 1}, message);
+}
+
 // What only expanding the runbook finds (its loops over written lists, the runbooks it uses
 // with the params they are given): too many steps, a used runbook's loop over a list that is
 // not one (break20 #5: validate said ok, plan refused it). Params not given are not known:
@@ -52,9 +70,7 @@ void ExpandCheck(const Runbook& rb, const std::string& file, Diagnostics& diags)
   if (!params.ok()) return;
   Runbook expanded = rb;
   if (Status s = ExpandRunbook(expanded, params.value(), /*plan_unset=*/true); !s.ok())
-    diags.Error(
-        file, {},  // "FILE: " once: the message names the file it is located in
-        s.message().rfind(file + ": ", 0) == 0 ? s.message().substr(file.size() + 2) : s.message());
+    ErrorAtSite(diags, file, s);
 }
 
 // The runbook's env bound as a run binds it, params not given and secrets unknown: an entry
@@ -66,7 +82,7 @@ void EnvCheck(const Runbook& rb, const std::string& file, Diagnostics& diags) {
   SystemClock clock;  // plan's values: run.id never empty (break22c #5: it was "")
   RunValues values = PlanValues(rb, params.value(), clock);
   RunScope scope(rb, values, nullptr, clock);
-  if (Status s = BindRunbookEnv(rb, scope, values); !s.ok()) diags.Error(file, {}, s.message());
+  if (Status s = BindRunbookEnv(rb, scope, values); !s.ok()) ErrorAtSite(diags, file, s);
 }
 
 }  // namespace

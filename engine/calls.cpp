@@ -203,7 +203,9 @@ Status ExpandAt(Runbook& rb, const Value::Map& params, bool plan_unset, int dept
 // An error located in `file` (a runbook that uses another, or a used one): its line and column
 // alone would be read in the wrong file (break20 #5, #8).
 Status InFile(const std::string& file, const Status& s) {
-  return s.ok() ? s : Status::Error(file + ": " + s.message());
+  if (s.ok()) return s;
+  Status named = s.Prefixed(file + ": ");
+  return named.site() ? named.Sited({file, 0, 0}) : named;
 }
 
 // The steps `call` stands for: start, members, outputs; its finally steps to `finally`.

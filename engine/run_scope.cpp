@@ -324,7 +324,7 @@ Status BindRunbookEnv(const Runbook& rb, const RunScope& scope, RunValues& value
   budget.owner = "the runbook's env";
   for (const auto& [key, node] : rb.env) {
     auto v = ResolveTree(node, scope, &budget);
-    if (!v.ok()) return Status::Error("env " + key + ": " + v.status().message());
+    if (!v.ok()) return v.status().Prefixed("env " + key + ": ");  // keeps its site
     values.env[key] = v.value().ToText();
     if (v.value().is_unknown()) values.env_unknown.insert(key);
   }

@@ -61,11 +61,36 @@ std::string SpawnError(const SpawnSpec& spec, int err) {
   return error;
 }
 
+// Why the command cannot be started as asked, "" when it can: exec takes NUL-terminated
+// strings and splits `NAME=VALUE` at the first '=', so a NUL would cut an argument or a value
+// short and a name holding '=' (or empty) would set another variable, all without a word.
+// Checked here, where every command of every step is started, whatever made the text (an
+// output, fromJSON(), a `with.env` map of an expression; break23a C3 at run time). Names are
+// said (Printable); values never: they may be secrets.
+std::string ImageProblem(const SpawnSpec& spec) {
+  for (size_t i = 0; i < spec.argv.size(); ++i)
+    if (spec.argv[i].find('\0') != std::string::npos)
+      return "argument " + std::to_string(i) +
+             " of the command holds a NUL character, which "
+             "cannot be passed to a program (it would be cut there)";
+  for (const auto& [name, value] : spec.env) {
+    if (name.empty() || name.find_first_of(std::string("=\0", 2)) != std::string::npos)
+      return "the environment variable name '" + Printable(name) +
+             "' is empty or holds '=' or a NUL (it would set another variable)";
+    if (value.find('\0') != std::string::npos)
+      return "the value of environment variable " + name +
+             " holds a NUL character, which cannot be passed to a program (it would be cut "
+             "there)";
+  }
+  return "";
+}
+
 }  // namespace
 
 pid_t SpawnForked(const SpawnSpec& spec, bool tie_to_parent, std::string& error);
 
 pid_t SpawnInGroup(const SpawnSpec& spec, std::string& error) {
+  if (error = ImageProblem(spec); !error.empty()) return -1;
   if (spec.cgroup_procs_fd >= 0) return SpawnForked(spec, false, error);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
@@ -138,6 +163,7 @@ namespace {
 }  // namespace
 
 pid_t SpawnTiedToParent(const SpawnSpec& spec, std::string& error) {
+  if (error = ImageProblem(spec); !error.empty()) return -1;
   return SpawnForked(spec, true, error);
 }
 

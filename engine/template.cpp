@@ -110,8 +110,12 @@ Result<Value> JoinParts(const Template& t, const EvalScope& scope, EvalBudget& b
 
 Status LocateError(const Status& error, const Loc& loc) {
   if (error.ok() || loc.line < 1) return error;
-  return Status::Error(error.message() + " (at line " + std::to_string(loc.line) + ", column " +
-                       std::to_string(loc.col) + ")");
+  return Status::Error(error.message() + LocationWords(loc.line, loc.col))
+      .Sited(error.site() ? *error.site() : ErrorSite{"", loc.line, loc.col});
+}
+
+std::string LocationWords(int line, int col) {
+  return " (at line " + std::to_string(line) + ", column " + std::to_string(col) + ")";
 }
 
 std::string InSourceFile(const std::string& message, const std::string& file) {

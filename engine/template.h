@@ -39,8 +39,11 @@ bool HasExpressionMarker(const std::string& text);
 Result<Value> RenderTemplate(const Template& t, const EvalScope& scope,
                              EvalBudget* budget = nullptr);
 
-// `error` with " (at line L, column C)" of `loc` appended; unchanged when `loc` is unknown.
+// `error` with " (at line L, column C)" of `loc` appended, and `loc` as its site (Status::site:
+// an error placed already keeps its own); unchanged when `loc` is unknown.
 Status LocateError(const Status& error, const Loc& loc);
+// " (at line L, column C)": what LocateError appends.
+std::string LocationWords(int line, int col);
 // `message` with each location LocateError wrote "(at line L, column C)" naming `file` too:
 // "(at lib/x.yaml line L, column C)", for a step of a used runbook, whose lines are that
 // file's (engine/calls.h; break20 #8). A location that names its file already is left as it is.

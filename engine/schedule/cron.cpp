@@ -70,6 +70,12 @@ class FieldParser {
     int hi = spec_.hi == 7 ? 6 : spec_.hi;  // weekday 7 is Sunday: '*' means 0-6
     if (base != "*") {
       size_t dash = base.find('-');
+      // A leading '-' is no range: "found ''" said nothing of the '-1' written (break23a D3).
+      if (dash == 0)
+        return Fail(start, base.size(),
+                    "'" + std::string(base) + "' is no value of the " + spec_.name +
+                        ": cron has no negative numbers; expected " + std::to_string(spec_.lo) +
+                        "-" + std::to_string(spec_.hi));
       auto first = Value(start, base.substr(0, dash));
       if (!first) return false;
       lo = hi = *first;

@@ -114,7 +114,9 @@ std::string RenderText(const Diagnostic& d, const SourceText* source, bool color
   if (d.loc.line > 0) out += ":" + std::to_string(d.loc.line) + ":" + std::to_string(d.loc.col);
   out += std::string(": ") + (error ? red : magenta) + (error ? "error: " : "warning: ") + reset +
          bold + ShownMessage(d) + reset + "\n";
-  if (source == nullptr || d.loc.line < 1) return out;
+  // A line of another file (a used runbook's) is not shown from this one's text.
+  if (source == nullptr || d.loc.line < 1 || (!source->path.empty() && d.file != source->path))
+    return out;
   Excerpt e = MakeExcerpt(source->Line(d.loc.line), d.loc.col, d.loc.length);
   char gutter[16];
   std::snprintf(gutter, sizeof gutter, "%5d", d.loc.line);

@@ -40,7 +40,8 @@ bool IsPemText(const std::string& s) { return s.rfind("-----BEGIN", 0) == 0; }
 // at most 64 KiB (an Ed25519 PEM is about 120 bytes).
 Result<std::string> ReadKeyFile(const std::string& path) {
   auto fd = OpenInputFile(path);
-  if (!fd.ok()) return Status::Error("key " + fd.status().message());
+  // "the key file: cannot read X: ...": it was "key cannot read X" (break23a D3).
+  if (!fd.ok()) return Status::Error("the key file: " + fd.status().message());
   std::string text;
   char buf[4096];
   ssize_t n;

@@ -11,6 +11,14 @@
 
 namespace runbook {
 
+// Where in a runbook file an error was found, when it was: `file` "" for the file the caller
+// reads (a used runbook's errors name theirs), `line` and `col` 1-based.
+struct ErrorSite {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
 class Status {
  public:
   Status() = default;
@@ -35,6 +43,21 @@ class Status {
   Status Prefixed(const std::string& prefix) const {
     Status s(prefix + message());
     s.busy_ = busy_;
+    s.site_ = site_;
+    return s;
+  }
+  // Where a runbook's error was found (engine/template.h LocateError), for a reader that
+  // places it (validate's FILE:LINE:COL, GitHub annotations); null when nobody said. The
+  // message says it too, in words, for every other reader.
+  const ErrorSite* site() const { return site_ ? &*site_ : nullptr; }
+  // This error found at `site`; an error already placed keeps its own (the innermost place
+  // is the precise one), taking `site.file` only when it named none.
+  Status Sited(const ErrorSite& site) const {
+    Status s = *this;
+    if (!s.site_)
+      s.site_ = site;
+    else if (s.site_->file.empty())
+      s.site_->file = site.file;
     return s;
   }
 
@@ -42,6 +65,7 @@ class Status {
   explicit Status(std::string message) : message_(std::move(message)) {}
   std::optional<std::string> message_;
   bool busy_ = false;
+  std::optional<ErrorSite> site_;
 };
 
 template <typename T>

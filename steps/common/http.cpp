@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "engine/util/crypto.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -229,8 +231,45 @@ MailResult SendMail(const MailRequest& mail) {
           SetupError(rc)};
 }
 
+bool IsHeaderName(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    unsigned char u = static_cast<unsigned char>(c);
+    return (u < 0x80 && std::isalnum(u) != 0) || (u != 0 && std::strchr("!#$%&'*+-.^_`|~", u));
+  });
+}
+
+namespace {
+
+// Why `headers` cannot be sent as given, "" when they can. RFC 9110 section 5.5: a field
+// value holds no CR, LF, NUL or other control character but HTAB; one that did would end the
+// header and start others (break23a D2: a value a probe extracted from a server's JSON added
+// `X-Injected: evil` to the next request). The value is never quoted: it may be a secret.
+std::string HeaderProblem(const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (!IsHeaderName(name))
+      return "the header name '" + Printable(name) +
+             "' is not a token (RFC 9110: letters, digits and !#$%&'*+-.^_`|~): refused, "
+             "nothing sent";
+    if (std::any_of(value.begin(), value.end(), [](char c) {
+          unsigned char u = static_cast<unsigned char>(c);
+          return (u < 0x20 && u != '\t') || u == 0x7f;
+        }))
+      return "the value of header '" + name +
+             "' holds a line break or another control character (it would end the header and "
+             "add others): refused, nothing sent";
+  }
+  return "";
+}
+
+}  // namespace
+
 HttpResponse HttpClient::Send(const HttpRequest& req, const CancelToken& cancel) {
   HttpResponse resp;
+  if (std::string why = HeaderProblem(req.headers); !why.empty()) {
+    resp.error = why;
+    resp.setup_error = true;  // asking again changes nothing
+    return resp;
+  }
   CURL* c = impl_->curl;
   Transfer t{&req, &resp, &cancel, c};
   curl_easy_reset(c);

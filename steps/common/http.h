@@ -81,6 +81,12 @@ struct MailResult {
 };
 MailResult SendMail(const MailRequest& mail);
 
+// Whether `name` may be an HTTP header's name: a token (RFC 9110 section 5.6.2: letters,
+// digits and !#$%&'*+-.^_`|~). Send refuses a request with any other, and a value holding a
+// line break or another control character but HTAB (section 5.5), saying so in
+// HttpResponse::error (setup_error), nothing sent.
+bool IsHeaderName(const std::string& name);
+
 class HttpClient {
  public:
   HttpClient();

@@ -38,7 +38,9 @@ Status ParseExpect(const Value& e, const std::string& where, JourneyRequest& r) 
   for (const auto& [key, v] : e.as_map()) {
     if (key == "status") {
       for (const Value& s : v.is_list() ? v.as_list() : Value::List{v}) {
-        if (!s.is_int()) return Status::Error(where + ": expect.status must be integers");
+        // An HTTP status is three digits (RFC 9110 section 15): 99999999999 never matches.
+        if (!s.is_int() || s.as_int() < 100 || s.as_int() > 599)
+          return Status::Error(where + ": expect.status must be HTTP statuses, 100 to 599");
         r.expect_status.push_back(s.as_int());
       }
     } else if (key == "json" && v.is_map()) {
@@ -66,10 +68,22 @@ Status ParseFields(const Value& item, const std::string& where, JourneyRequest& 
     if (key == "method" && !kMethods.count(r.method))
       return Status::Error(where + ": unknown method '" + r.method +
                            "' (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)");
+    if (key == "path" && !v.is_string())  // a number made "URL using bad/illegal format"
+      return Status::Error(where + ": path must be a string (such as /health)");
     if (key == "path") r.path = v.ToText();
     if (key == "json") r.json = v;
     if (key == "headers")
-      for (const auto& [h, hv] : v.as_map()) r.headers.emplace_back(h, hv.ToText());
+      for (const auto& [h, hv] : v.as_map()) {
+        if (!IsHeaderName(h))
+          return Status::Error(where + ": header name '" + h +
+                               "' is not a token (letters, digits and !#$%&'*+-.^_`|~)");
+        if (hv.is_list() || hv.is_map() || hv.is_null())
+          return Status::Error(where + ": header '" + h + "' must be one value, not " +
+                               (hv.is_null()   ? "null"
+                                : hv.is_list() ? "a list"
+                                               : "a mapping"));
+        r.headers.emplace_back(h, hv.ToText());
+      }
     if (key == "extract")
       for (const auto& [var, ptr] : v.as_map()) r.extract.emplace_back(var, ptr.ToText());
     if (key == "expect") {

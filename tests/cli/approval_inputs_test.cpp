@@ -301,3 +301,15 @@ TEST_CASE("a run on a terminal it does not control asks nothing and is refused u
   INFO(asked.out);
   CHECK(asked.exit_code == 0);
 }
+
+TEST_CASE("approve: a loop item written with leading zeros is suggested as that item",
+          "[cli][approval]") {
+  // break23a D3: `--approve gate[01]` suggested gate[0], the closest spelling.
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "l.yaml",
+                               "version: 1\nname: l\nsteps:\n  - id: gate\n    uses: approval\n"
+                               "    for_each: [a, b]\n    with: {prompt: ok}\n");
+  const std::string run = Binary() + " run " + file + " --audit-db " + dir + "/a.db --approve ";
+  CHECK_THAT(Shell(run + "'gate[01]'").err, Catch::Contains("did you mean 'gate[1]'?"));
+  CHECK_THAT(Shell(run + "'gate[00]'").err, Catch::Contains("did you mean 'gate[0]'?"));
+}

@@ -232,7 +232,7 @@ TEST_CASE("a dry run checks --sign-key and --metrics-file as the run does", "[cl
                Catch::Contains("--metrics-file: folder") && Catch::Contains("nothing was run"));
     Command key = Shell(run + " --sign-key " + dir + "/nope.pem");
     CHECK(key.exit_code == 2);
-    CHECK_THAT(key.err, Catch::Contains("--sign-key: key cannot read"));
+    CHECK_THAT(key.err, Catch::Contains("--sign-key: the key file: cannot read"));
   }
   CHECK(Shell("cd " + dir + " && " + Binary() + " run t.yaml --dry-run").exit_code == 0);
 }

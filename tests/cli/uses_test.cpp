@@ -328,8 +328,8 @@ TEST_CASE("validate finds what only expanding the used runbooks finds, in the fi
   WriteFile(dir, "p.yaml", "version: 1\nname: p\nsteps:\n  - id: c\n    uses: ./lib/big.yaml\n");
   Command v = Shell("cd " + dir + " && " + Binary() + " validate p.yaml");
   CHECK(v.exit_code == 2);
-  CHECK(v.err.find("p.yaml: error: uses ./lib/big.yaml: the run would have over 5000 steps once "
-                   "its runbooks are expanded (at line 5, column 11)") != std::string::npos);
+  CHECK(v.err.find("p.yaml:5:11: error: uses ./lib/big.yaml: the run would have over 5000 steps "
+                   "once its runbooks are expanded\n") != std::string::npos);
 }
 
 TEST_CASE("an error inside a used runbook's step names the file its line is in", "[uses][cli]") {

@@ -112,6 +112,11 @@ TEST_CASE("cron: each mistake is named and located", "[schedule][cron]") {
   CHECK(e.message == "empty item in the minute list");
   CHECK(e.offset == 2);
 
+  // break23a D3: it said "expected a number as the value of the minute, found ''".
+  e = Refused("-1 * * * *");
+  CHECK(e.message == "'-1' is no value of the minute: cron has no negative numbers; expected 0-59");
+  CHECK(e.offset == 0);
+
   e = Refused("0 3 ? * *");
   CHECK(e.message == "unexpected '?' in the day of month; '?' is Quartz syntax, write '*'");
   CHECK(e.offset == 4);

@@ -72,6 +72,7 @@ class Builder final : public YAML::EventHandler {
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
+    RefuseTag(mark, tag);
     SNode& n = Place(mark, {1, value.size()});
     n.kind = SNode::Kind::kScalar;
     n.text = value;
@@ -91,12 +92,14 @@ class Builder final : public YAML::EventHandler {
     Done(n, anchor, {1, value.size()});
   }
 
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
+    RefuseTag(mark, tag);
     Open(mark, SNode::Kind::kSeq, anchor);
   }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
+    RefuseTag(mark, tag);
     Open(mark, SNode::Kind::kMap, anchor);
   }
   void OnSequenceEnd() override { Close(); }
@@ -119,6 +122,20 @@ class Builder final : public YAML::EventHandler {
     SNode node;
     Size size;
   };
+
+  // An explicit tag (`!!str 4`, `!!seq` over a mapping, `!!binary`) is refused where it is
+  // written: runbook reads a value by what its field wants, and a tag that said otherwise was
+  // ignored without a word (break23a C7). yaml-cpp gives "?" for a plain node without one and
+  // "!" for a quoted scalar.
+  void RefuseTag(const YAML::Mark& mark, const std::string& tag) {
+    if (tag.empty() || tag == "?" || tag == "!") return;
+    static const std::string kCore = "tag:yaml.org,2002:";
+    std::string shown = tag.rfind(kCore, 0) == 0 ? "!!" + tag.substr(kCore.size()) : tag;
+    diags_.Error(source_.path, LocOf(mark),
+                 "YAML tag '" + Printable(shown) +
+                     "': runbook reads tags nowhere; a value is read as its field wants it "
+                     "(quote it to make it text)");
+  }
 
   [[noreturn]] void Fail(const Loc& loc, const std::string& message) {
     diags_.Error(source_.path, loc, message);

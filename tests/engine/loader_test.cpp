@@ -178,6 +178,18 @@ TEST_CASE("YAML syntax errors and duplicate keys are located", "[loader]") {
         "      | ^~~~\n");
 }
 
+TEST_CASE("an explicit YAML tag is a located error, not ignored", "[loader]") {
+  // break23a C7: `version: !!str 1`, `!!seq` over a mapping and `!!binary` passed validate.
+  CHECK(Diagnose("version: !!str 1\nname: t\nsteps: []\n")
+            .rfind("test.yaml:1:10: error: YAML tag '!!str': runbook reads tags nowhere", 0) == 0);
+  CHECK_THAT(Diagnose("--- !!seq\nversion: 1\nname: t\nsteps: []\n"),
+             Catch::Contains("error: YAML tag '!!seq'"));
+  CHECK_THAT(
+      Diagnose("version: 1\nname: t\nenv: {D: !!binary aGVsbG8=, E: !custom x}\nsteps: []\n"),
+      Catch::Contains("error: YAML tag '!!binary'") && Catch::Contains("YAML tag '!custom'"));
+  CHECK(Diagnose("version: 1\nname: t\nenv: {A: '!!str', B: \"!x\"}\nsteps: []\n") == "(valid)");
+}
+
 TEST_CASE("hostile inputs are bounded errors, fast", "[loader][limits]") {
   auto fast = [](const std::string& text) {
     auto start = std::chrono::steady_clock::now();

@@ -25,7 +25,11 @@ int CmdAuditVerify(const AuditCliOptions& o) {
   if (!store) return kExitEnvironment;
   auto report = VerifyChain(*store, o.public_key, o.require_signed);
   if (!report.ok()) {
-    std::cerr << "runbook: error: " << report.status().message() << "\n";
+    // A key's error names its flag (--public-key); any other came from the store.
+    if (report.status().message().rfind("--", 0) == 0)
+      std::cerr << "runbook: error: " << report.status().message() << "\n";
+    else
+      SayStoreError(*store, report.status());
     return kExitEnvironment;
   }
   const VerifyReport& r = report.value();
@@ -42,7 +46,7 @@ int CmdAuditVerify(const AuditCliOptions& o) {
   // (breakGG G6), or the index itself edited (G7).
   auto listing = ListRuns(*store, "", std::numeric_limits<int>::max(), ChainWalk::kNone);
   if (!listing.ok()) {
-    std::cerr << "runbook: error: " << listing.status().message() << "\n";
+    SayStoreError(*store, listing.status());
     return kExitEnvironment;
   }
   if (listing.value().Altered()) {
@@ -80,7 +84,7 @@ int CmdAuditExport(const AuditCliOptions& o) {
     return true;
   });
   if (!s.ok()) {
-    std::cerr << "runbook: error: " << s.message() << "\n";
+    SayStoreError(*store, s);
     return kExitEnvironment;
   }
   return kExitOk;

@@ -212,4 +212,10 @@ int CheckEvidence(AuditStore& store, RunRecord& r) {
   return r.altered_seq > 0 || !r.chain_problem.empty() ? kExitStepFailed : kExitOk;
 }
 
+void SayStoreError(const AuditStore& store, const Status& s) {
+  const bool named = s.message().find(store.path()) != std::string::npos;
+  std::cerr << "runbook: error: " << (named ? "" : "audit store " + Printable(store.path()) + ": ")
+            << s.message() << "\n";
+}
+
 }  // namespace runbook

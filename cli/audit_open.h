@@ -53,6 +53,11 @@ enum class StoreUse { kRead, kWrite };
 std::unique_ptr<AuditStore> OpenExistingAudit(const std::string& flag, StoreUse use,
                                               bool wait_busy = false);
 
+// "runbook: error: audit store PATH: MESSAGE" on stderr for an error `s` met reading or
+// writing `store`: SQLite's own words ("database disk image is malformed") name no file
+// (break23a D3); a message that names the store already is said as it is.
+void SayStoreError(const AuditStore& store, const Status& s);
+
 // Why a command's own output file (`flag` is "--metrics-file", "--output") cannot be
 // written, "" when it can: the audit store (once opened), its -wal/-shm/-journal, the runbook
 // file (engine/util/own_file.h, breakJ J22), or a link or non-regular file at the name.

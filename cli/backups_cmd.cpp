@@ -75,7 +75,7 @@ int CmdBackups(const StepRegistry& registry, const AuditCliOptions& o) {
   if (!store) return kExitEnvironment;
   auto dumps = ReadBackupCatalog(*store, registry, o.runbook);
   if (!dumps.ok()) {
-    std::cerr << "runbook: error: " << dumps.status().message() << "\n";
+    SayStoreError(*store, dumps.status());
     return kExitEnvironment;
   }
   // The catalog is evidence of RPO: a store whose chain breaks is said, as history says it

@@ -205,7 +205,7 @@ int CmdHistory(const AuditCliOptions& o) {
   if (!store) return kExitEnvironment;
   auto listing = ListRuns(*store, o.runbook, o.limit);
   if (!listing.ok()) {
-    std::cerr << "runbook: error: " << listing.status().message() << "\n";
+    SayStoreError(*store, listing.status());
     return kExitEnvironment;
   }
   const std::vector<ListedRun>& runs = listing.value().runs;

@@ -285,3 +285,25 @@ TEST_CASE("SIGUSR1 and SIGALRM cancel the run: the step's processes end, finally
   }
   CHECK(Shell("pgrep -f '^sleep 41'").exit_code != 0);  // nothing left running
 }
+
+TEST_CASE("a damaged store is named in every reading command's error", "[cli][audit]") {
+  // break23a D3: `history` said "database disk image is malformed", naming no file.
+  std::string dir = TempDir(), db = dir + "/audit.db";
+  std::string file = WriteFile(dir, "q.yaml",
+                               "version: 1\nname: q\nsteps:\n  - {id: a, uses: log, with: "
+                               "{message: x}}\n");
+  for (int i = 0; i < 2; ++i)
+    REQUIRE(Shell(Binary() + " run " + file + " --audit-db " + db).exit_code == 0);
+  // Every 97th byte past the first page overwritten: pages SQLite reads and finds damaged.
+  REQUIRE(Shell("python3 -c \"import random,sys\nd=bytearray(open(sys.argv[1],'rb').read())\n"
+                "random.seed(1)\nfor i in range(4096, len(d), 97): d[i]=random.randrange(256)\n"
+                "open(sys.argv[1],'wb').write(d)\" " +
+                db)
+              .exit_code == 0);
+  for (const char* command : {"history", "backups", "audit export", "audit verify"}) {
+    CAPTURE(command);
+    Command c = Shell(Binary() + " " + command + " --audit-db " + db);
+    CHECK(c.exit_code == 3);
+    CHECK_THAT(c.err, Catch::Contains("runbook: error: audit store " + db + ": "));
+  }
+}

@@ -18,6 +18,7 @@
 #include "cli/run_place.h"
 #include "engine/audit/run_record.h"
 #include "engine/calls.h"
+#include "engine/plugin/check_value.h"
 #include "engine/process_runner.h"
 #include "engine/process_tree.h"
 #include "engine/redact.h"
@@ -275,9 +276,12 @@ bool PriorSteps(const RunRecord& r, const Runbook& rb, const RunCliOptions& o, b
                reruns.end());
   for (const std::string& id : confirmed) {
     if (interrupted.count(id)) continue;
-    std::cerr << "runbook: error: --rerun " << id << ": no step '" << id
-              << "' was stopped mid-way in run " << r.run_id
-              << ", nor passed with outputs or paths recorded masked\n";
+    // The name as given may hold a secret (break24a S1): masked as --approve's is.
+    std::cerr << "runbook: error: "
+              << MaskForRunbook(rb, "--rerun " + Printable(id) + ": no step '" + Printable(id) +
+                                        "' was stopped mid-way in run " + r.run_id +
+                                        ", nor passed with outputs or paths recorded masked")
+              << "\n";
     ok = false;
   }
   return ok;
@@ -455,6 +459,24 @@ void TakeAgainChangedDecisions(const Runbook& rb, RunOptions& options, const Env
   }
 }
 
+// The params run `r` recorded, a list's or a map's numbers with the text they were written
+// with (its "params_written": JSON alone gave 3.1 for 3.10; break24a C1).
+Value::Map RecordedParams(const RunRecord& r, const Runbook& rb) {
+  const Value* params = r.started.Find("params");
+  if (params == nullptr || !params->is_map()) return {};
+  Value::Map out = params->as_map();
+  const Value* written = r.started.Find("params_written");
+  for (const auto& [name, text] : written && written->is_map() ? written->as_map() : Value::Map{}) {
+    const ParamSpec* spec = nullptr;
+    for (const ParamSpec& p : rb.params)
+      if (p.name == name) spec = &p;
+    std::string error;
+    Value value = spec && text.is_string() ? ParseTextAs(*spec, text.as_string(), error) : Value();
+    if (spec && error.empty() && out.count(name)) out[name] = value;
+  }
+  return out;
+}
+
 }  // namespace
 
 int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
@@ -491,8 +513,9 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   // steps carried and run again. Recorded params hold a secret's text masked: the items are
   // made again below from the params as completed (break19 L1: an item ran on "***").
   const Runbook as_written = *rb;
-  if (const Value* recorded = record.started.Find("params"); recorded && recorded->is_map())
-    if (Status s = ExpandRunbook(*rb, recorded->as_map(), /*plan_unset=*/true); !s.ok()) {
+  const Value::Map recorded_params = RecordedParams(record, *rb);
+  if (!recorded_params.empty())
+    if (Status s = ExpandRunbook(*rb, recorded_params, /*plan_unset=*/true); !s.ok()) {
       std::cerr << "runbook: error: " << s.message() << "\n";
       return kExitInvalid;
     }
@@ -542,8 +565,7 @@ int CmdResume(const StepRegistry& registry, const RunCliOptions& cli) {
   if (!ResolveRunSecrets(*rb, env, base.value(), options)) return kExitEnvironment;
   Redactor redactor = RunRedactor(*options.secrets, env);
   redactor.SetFingerprintKey(fingerprint_key.ok() ? fingerprint_key.value() : std::string());
-  if (const Value* params = record.started.Find("params"); params && params->is_map())
-    options.params = params->as_map();
+  options.params = recorded_params;
   usage_ok = ResumeParams(record, *rb, o.sets, redactor, options.params, next.give_again,
                           o.approvals_via_api) &&
              usage_ok;

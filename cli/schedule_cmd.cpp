@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/load.h"
+#include "engine/runbook_place.h"
 #include "engine/schedule/fire_times.h"
 #include "engine/testing/scenario.h"
 #include "engine/util/json.h"
@@ -87,7 +88,8 @@ int CmdSchedule(const StepRegistry& registry, const ScheduleOptions& o) {
         any_error = true;
         continue;
       }
-      report.push_back(RunbookJson(file, *rb, from, o.count));
+      // A declaration holding a secret's text, masked as the run masks it (break24a S2).
+      report.push_back(MaskForRunbook(*rb, RunbookJson(file, *rb, from, o.count)));
       if (o.format == "text") PrintText(report.back());
     }
   }

@@ -1083,13 +1083,26 @@ class Loop {
     CallEnded(i);
     if (svc_.journal != nullptr) Journal(svc_.journal->StepFinished(*g_.nodes[i].step, run));
     svc_.observer.StepFinished(*g_.nodes[i].step, run);
-    for (int d : g_.nodes[i].dependents) {
-      --steps_[d].unsatisfied;
+    // Who may be ready now is looked at from a stack, not by recursing: a step skipped makes
+    // its dependents skipped in turn, and a chain of 12,000 overflowed the stack (break24a K1:
+    // SIGSEGV). Pushed so they are popped in the order the recursion took: dependents in
+    // order, each one's own before the next; the finally steps after them.
+    if (!IsFinally(i) && --main_left_ == 0) {
+      for (size_t f = g_.nodes.size(); f-- > g_.finally_begin;)
+        may_be_ready_.push_back(static_cast<int>(f));
+    }
+    const std::vector<int>& dependents = g_.nodes[i].dependents;
+    for (auto d = dependents.rbegin(); d != dependents.rend(); ++d) {
+      --steps_[*d].unsatisfied;
+      may_be_ready_.push_back(*d);
+    }
+    if (std::exchange(looking_, true)) return;  // the outer Complete pops them
+    while (!may_be_ready_.empty()) {
+      int d = may_be_ready_.back();
+      may_be_ready_.pop_back();
       MaybeReady(d);
     }
-    if (!IsFinally(i) && --main_left_ == 0) {
-      for (size_t f = g_.finally_begin; f < g_.nodes.size(); ++f) MaybeReady(static_cast<int>(f));
-    }
+    looking_ = false;
   }
 
   // Services and other run-scoped resources end with the run, whatever its outcome.
@@ -1159,6 +1172,8 @@ class Loop {
   Clock::Wall started_wall_{};  // when values_.started was taken, on the wall clock
   Millis busy_before_end_{0};   // RunJournal::BusyWaited when the last step ended
   RunScope scope_;
+  std::vector<int> may_be_ready_;  // Complete's stack of steps to look at
+  bool looking_ = false;           // a Complete is popping may_be_ready_
   Redactor redactor_;
   CancelToken finally_cancel_;  // set only by a second signal: finally steps finish
   // (priority, -sequence, step): std::priority_queue pops the largest first.

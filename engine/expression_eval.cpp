@@ -408,6 +408,10 @@ bool EvalBudget::Spend(size_t units) {
     int64_t total = run_left->load(std::memory_order_relaxed);
     do {
       if (static_cast<uint64_t>(units) > static_cast<uint64_t>(total)) {
+        // Spent for the rest of the run: what is left would let each later evaluation build
+        // its first big value before it fails (break24a W1, W2: ~30 ms an item, ~50 ms an
+        // attempt, past the total). Now every later one fails at its first node.
+        run_left->store(0, std::memory_order_relaxed);
         left = -1;
         run_spent = true;
         return false;

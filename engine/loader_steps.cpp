@@ -179,8 +179,17 @@ void ReadRetry(FieldReader& r, const SNode& node, RetryPolicy& out) {
     }
   }
   if (const SNode* n = c.Get("exit_codes")) {
-    for (const SNode& item : n->items)
-      out.exit_codes.push_back(static_cast<int>(ScalarValue(item).as_int()));
+    for (const SNode& item : n->items) {
+      // An exit status is 0-255 (POSIX wait(2)): 4294967297 was read as 1, 257 never matched
+      // (break24a N1), as success_codes refuses them.
+      const Value v = ScalarValue(item);
+      if (!v.is_int()) continue;  // the key's type check says it
+      if (v.as_int() < 0 || v.as_int() > 255) {
+        r.Error(item.loc, "retry.exit_codes: '" + item.text + "' is no exit code (0 to 255)");
+        continue;
+      }
+      out.exit_codes.push_back(static_cast<int>(v.as_int()));
+    }
   }
 }
 
@@ -244,7 +253,7 @@ void ReadLoop(FieldReader& r, const CheckedBlock& c, StepDecl& out) {
       r.Error(k->loc,
               "rto: a step with for_each cannot mark the RTO clock (its items start and end "
               "apart); mark a step that needs it");
-  out.loop = std::move(loop);
+  out.loop = std::make_shared<const LoopDecl>(std::move(loop));
 }
 
 }  // namespace

@@ -121,6 +121,9 @@ class RunScope final : public EvalScope {
   const EnvMap* step_env_ = nullptr;
   mutable std::set<std::string> masked_reads_;    // MaskedReads(); lookups are const
   mutable std::set<std::string> peeked_unknown_;  // PeekedUnknown()
+  // Per step: whether a step upstream of it failed untolerated (1, 0), -1 not known yet;
+  // kept for done steps (AncestorFailed).
+  mutable std::vector<int8_t> upstream_failed_;
   std::optional<std::string> run_id_as_;
   bool peek_ = false;
   mutable std::atomic<int64_t> work_left_{kMaxRunEvalWork};  // RunWorkLeft

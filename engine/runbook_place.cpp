@@ -45,10 +45,22 @@ Result<std::string> RunbookBase(const Runbook& rb) {
   return base.string();
 }
 
-std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
+namespace {
+
+Redactor RunbookRedactor(const Runbook& rb) {
   EnvMap env = CurrentEnvironment();
   auto base = RunbookBase(rb);  // before the run entered it (breakQ Q7)
-  return RunRedactor(SecretsToMask(rb, env, base.ok() ? base.value() : ""), env).Apply(message);
+  return RunRedactor(SecretsToMask(rb, env, base.ok() ? base.value() : ""), env);
+}
+
+}  // namespace
+
+std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
+  return RunbookRedactor(rb).Apply(message);
+}
+
+Value MaskForRunbook(const Runbook& rb, const Value& value) {
+  return RunbookRedactor(rb).Apply(value);
 }
 
 }  // namespace runbook

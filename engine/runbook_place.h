@@ -35,5 +35,9 @@ Result<std::string> RunbookBase(const Runbook& rb);
 // process's environment masked, as `plan` masks (breakN N8: a refused value was echoed whole,
 // a password or PIN included; break23a A5: serve's 400 answers did the same).
 std::string MaskForRunbook(const Runbook& rb, const std::string& message);
+// Every string of `value` (its keys too) so masked: what a command or serve shows of a
+// runbook's declaration (a schedule's params, a param's default, enum or description) that
+// may hold a secret's text (break24a S2; the run masks the same text).
+Value MaskForRunbook(const Runbook& rb, const Value& value);
 
 }  // namespace runbook

@@ -56,8 +56,28 @@ void Send(Res& res, const ApiAnswer& answer) {
   Json(res, answer.status, answer.body);
 }
 
+// `text` with the secrets of every runbook `catalog` serves (those readable now) and the
+// credential-named variables of serve's environment masked: what serve answers or says may
+// quote what a caller sent, and that may hold a secret (break23a A5: a refused param;
+// break24a S1: a runbook name, a run id, a step, a cursor or a route in a 404, 405 or 409).
+std::string MaskForCatalog(const Catalog& catalog, const std::string& text) {
+  EnvMap env = CurrentEnvironment();
+  Value::Map secrets;
+  for (const CatalogEntry& e : catalog.entries()) {
+    if (!e.runbook) continue;
+    auto base = RunbookBase(*e.runbook);  // its file: secrets as the run reads them
+    for (auto& [name, value] : SecretsToMask(*e.runbook, env, base.ok() ? base.value() : ""))
+      secrets[e.runbook->name + "." + name] = std::move(value);
+  }
+  return RunRedactor(secrets, env).Apply(text);
+}
+
+// The masking of the request this thread serves (MaskForCatalog over the catalog it began
+// with), set before routing, as t_caller: every refusal goes through Error, which applies it.
+thread_local std::function<std::string(const std::string&)> t_mask;
+
 void Error(Res& res, int status, const std::string& message) {
-  Json(res, status, Value(Value::Map{{"error", Value(message)}}));
+  Json(res, status, Value(Value::Map{{"error", Value(t_mask ? t_mask(message) : message)}}));
 }
 
 SysSeconds Now(const ApiContext& c) {
@@ -191,6 +211,9 @@ class Routes {
     using HR = httplib::Server::HandlerResponse;
     t_caller = "anonymous";
     t_entry = nullptr;
+    t_mask = [catalog = c_.catalog()](const std::string& text) {
+      return catalog ? MaskForCatalog(*catalog, text) : text;
+    };
     RequestOrigin from{
         req.method, req.get_header_value("Host"), req.get_header_value("Origin"),
         req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Content-Type"),
@@ -313,8 +336,10 @@ class Routes {
 
   void Runbooks(Res& res) {
     Value::List out;
-    for (const CatalogEntry& e : c_.catalog()->entries())
-      out.push_back(RunbookSummary(e, Now(c_), 3));
+    for (const CatalogEntry& e : c_.catalog()->entries()) {
+      Value summary = RunbookSummary(e, Now(c_), 3);
+      out.push_back(e.runbook ? MaskForRunbook(*e.runbook, summary) : summary);  // S2
+    }
     Json(res, 200, Value(std::move(out)));
   }
 
@@ -329,7 +354,9 @@ class Routes {
     m["params"] = Value(std::move(params));
     m["catchup_ms"] = Value(static_cast<int64_t>(e->runbook->on.catchup.count()));
     m["overlap"] = Value(OverlapName(e->runbook->on.overlap));  // audit of issue 16, L5
-    Json(res, 200, Value(std::move(m)));
+    // A declaration holding a secret's text (a schedule's params, a default): masked as the
+    // run masks it (break24a S2).
+    Json(res, 200, MaskForRunbook(*e->runbook, Value(std::move(m))));
   }
 
   void Trigger(const Req& req, const std::string& name, Res& res) {
@@ -338,9 +365,8 @@ class Routes {
     if (e == nullptr) return Error(res, 404, "no runbook named '" + name + "'");
     LaunchRequest request;
     std::string error;
-    // The refusal may quote a value sent: masked as `run --set` masks it (break23a A5).
-    if (!ParamsOf(req, *e->runbook, request.sets, error))
-      return Error(res, 400, MaskForRunbook(*e->runbook, error));
+    // The refusal may quote a value sent: Error masks it, as `run --set` does (break23a A5).
+    if (!ParamsOf(req, *e->runbook, request.sets, error)) return Error(res, 400, error);
     request.runbook = name;
     request.file = e->file;
     request.trigger = Value(Value::Map{
@@ -709,8 +735,7 @@ class Routes {
     for (const Value& w : record->approvals_waiting) {
       if (ReportField(w, "step").ToText() != step) continue;
       std::string wrong = AnswerInputsProblem(ReportField(w, "inputs"), inputs, approve->as_bool());
-      if (!wrong.empty())
-        return Error(res, 400, MaskedFor(*record, wrong) + "; the gate still waits");
+      if (!wrong.empty()) return Error(res, 400, wrong + "; the gate still waits");
     }
     auto store = Store(res);
     if (!store) return;
@@ -736,17 +761,6 @@ class Routes {
     Json(res, 202,
          Value(Value::Map{
              {"run_id", Value(record->run_id)}, {"step", Value(step)}, {"approve", *approve}}));
-  }
-
-  // `text` with the secrets of run `r`'s runbook (as the catalog has it now) and the
-  // credential-named variables of serve's environment masked, as `run --input` masks a
-  // refused value (break23a A5).
-  std::string MaskedFor(const RunRecord& r, const std::string& text) {
-    auto catalog = c_.catalog();
-    if (const CatalogEntry* e = catalog->Find(r.Text("runbook")); e != nullptr && e->runbook)
-      return MaskForRunbook(*e->runbook, text);
-    EnvMap env = CurrentEnvironment();
-    return RunRedactor({}, env).Apply(text);
   }
 
   // Whether the run's gate `step` waits: an approval_waiting event with no answer after it.
@@ -953,8 +967,22 @@ struct ApiServer::Impl {
   Routes routes;
 };
 
+namespace {
+
+// `context` whose `say` masks each line as Error masks an answer (MaskForCatalog): serve's log
+// quotes what callers sent too (break24a S1: a resume's refused --rerun).
+ApiContext SayingMasked(ApiContext context) {
+  context.say = [say = context.say, catalog = context.catalog](const std::string& line) {
+    auto current = catalog ? catalog() : nullptr;
+    say(current ? MaskForCatalog(*current, line) : line);
+  };
+  return context;
+}
+
+}  // namespace
+
 ApiServer::ApiServer(ApiContext context, const std::string& tls_cert, const std::string& tls_key)
-    : impl_(std::make_unique<Impl>(std::move(context))) {
+    : impl_(std::make_unique<Impl>(SayingMasked(std::move(context)))) {
   // Slow or stuck clients (slowloris): a request must arrive whole within 10 s, each read
   // within 5 s, each write within 10 s; 32 connections per address, 128 workers; bodies above 1 MiB
   // are refused (serve/guarded_http.h).

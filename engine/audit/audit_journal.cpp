@@ -221,11 +221,18 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
         print != context_.withheld_fingerprints.end())
       fingerprints[name] = print->second;
   }
+  // A list's or a map's numbers written as text JSON has no form for (`3.10`, `1e3`, `0755`):
+  // their text beside them, so a resume gets the values the run had (break24a C1).
+  Value::Map written;
+  for (const auto& [name, value] : recorded)
+    if ((value.is_list() || value.is_map()) && TextAsSent(value) != ToJson(value))
+      written[name] = Value(TextAsSent(value));
   Value::Map body{
       {"runbook", Value(rb.name)},
       {"kind", Value(rb.kind)},
       {"runbook_sha256", Value(context_.runbook_sha256)},
       {"params", Value(std::move(recorded))},
+      {"params_written", Value(std::move(written))},
       {"masked_params", StringsValue(masked)},
       {"masked_param_fingerprints", Value(std::move(fingerprints))},
       {"objectives", Value(std::move(objectives))},

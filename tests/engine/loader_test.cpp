@@ -190,6 +190,21 @@ TEST_CASE("an explicit YAML tag is a located error, not ignored", "[loader]") {
   CHECK(Diagnose("version: 1\nname: t\nenv: {A: '!!str', B: \"!x\"}\nsteps: []\n") == "(valid)");
 }
 
+TEST_CASE("retry.exit_codes are exit codes, 0 to 255", "[loader][limits]") {
+  // break24a N1: 4294967297 was read as 1 (exit 1 then retried), 257 and -255 never matched.
+  for (const char* code : {"4294967297", "257", "-255"}) {
+    CAPTURE(code);
+    CHECK_THAT(Diagnose(std::string("version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
+                                    "    retry: {max_attempts: 3, exit_codes: [1, ") +
+                        code + "]}\n    with: {run: [true]}\n"),
+               Catch::Contains(std::string("error: retry.exit_codes: '") + code +
+                               "' is no exit code (0 to 255)"));
+  }
+  CHECK(Diagnose("version: 1\nname: t\nsteps:\n  - id: a\n    uses: exec\n"
+                 "    retry: {max_attempts: 3, exit_codes: [0, 255]}\n    with: {run: [true]}\n") ==
+        "(valid)");
+}
+
 TEST_CASE("hostile inputs are bounded errors, fast", "[loader][limits]") {
   auto fast = [](const std::string& text) {
     auto start = std::chrono::steady_clock::now();

@@ -3,6 +3,8 @@
 // "invalid value 'Zq9hunter2Xy7Wv'"). Against a real serve and the real runs it starts.
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/serve_process.h"
 #include "support/support.h"
@@ -27,16 +29,26 @@ std::string Refusing() {
          "        n: {type: integer, default: 1}\n";
 }
 
+// serve's folder holding Refusing() as rb/rf.yaml and its secret file.
+std::string RefusingServeDir() {
+  std::string dir = ServeDir();
+  WriteFile(dir, "rb/rf.yaml", Refusing());
+  WriteFile(dir, "rb/key.txt", std::string(kFileSecret) + "\n");
+  return dir;
+}
+
+// serve's environment: the env secret and a credential-named variable declared nowhere.
+std::vector<std::string> SecretsEnv() {
+  return {"RUNBOOK_TEST_A5_PW=" + std::string(kEnvSecret),
+          "RUNBOOK_TEST_A5_TOKEN=" + std::string(kTokenVar)};
+}
+
 }  // namespace
 
 TEST_CASE("serve: a refused param or approval input never echoes a secret's text",
           "[serve][api][secrets]") {
-  std::string dir = ServeDir();
-  WriteFile(dir, "rb/rf.yaml", Refusing());
-  WriteFile(dir, "rb/key.txt", std::string(kFileSecret) + "\n");
-  Serve serve(dir, {}, "http",
-              {"RUNBOOK_TEST_A5_PW=" + std::string(kEnvSecret),
-               "RUNBOOK_TEST_A5_TOKEN=" + std::string(kTokenVar)});
+  std::string dir = RefusingServeDir();
+  Serve serve(dir, {}, "http", SecretsEnv());
   auto refused = [&](const std::string& path, const std::string& body) {
     std::string error = serve.Json("POST", path, 400, body).Find("error")->as_string();
     for (const char* secret : {kEnvSecret, kFileSecret, kTokenVar})
@@ -70,5 +82,67 @@ TEST_CASE("serve: a refused param or approval input never echoes a secret's text
                Catch::Contains("found '***'"));
     serve.Json("POST", gate, 202, "{\"approve\": true}");
     CHECK(serve.Finished(id) == "success");
+  }
+}
+
+TEST_CASE("serve: no answer and no line of its log echoes a secret's text a caller sent",
+          "[serve][api][secrets]") {
+  // break24a S1: a runbook name, a run id, a step, a cursor or a route holding a secret came
+  // back in 404, 405, 409 and 400 answers, and a resume's refused --rerun in serve's log.
+  std::string dir = RefusingServeDir();
+  Serve serve(dir, {}, "http", SecretsEnv());
+  std::string id =
+      serve.Json("POST", "/api/v1/runbooks/rf/runs", 201, "{}").Find("run_id")->as_string();
+  REQUIRE(serve.WaitsForApproval(id));
+  const std::string s = kEnvSecret, f = kFileSecret, t = kTokenVar;
+  const std::vector<std::pair<std::string, std::string>> asked = {
+      {"GET", "/api/v1/runbooks/" + s},
+      {"POST", "/api/v1/runbooks/" + t + "/runs"},
+      {"GET", "/api/v1/runs/" + f},
+      {"GET", "/api/v1/runs/" + id + "/steps/" + s + "/log"},
+      {"POST", "/api/v1/runs/" + id + "/approvals/" + t},
+      {"GET", "/api/v1/runs?cursor=" + s},
+      {"GET", "/api/v1/" + f},
+      {"GET", "/api/v1/runs/" + s + "/cancel"},
+  };
+  for (const auto& [method, path] : asked) {
+    CAPTURE(method, path);
+    Command c = serve.Http(method, path, method == "POST" ? "{}" : "");
+    CHECK_THAT(c.out, Catch::Contains("\"error\""));
+    for (const std::string& secret : {s, f, t}) CHECK_THAT(c.out, !Catch::Contains(secret));
+  }
+  serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
+  REQUIRE(serve.Finished(id) == "cancelled");
+  Command resumed =
+      serve.Http("POST", "/api/v1/runs/" + id + "/resume", "{\"rerun\": [\"" + s + "\"]}");
+  CHECK_THAT(resumed.out, !Catch::Contains(s));
+  for (const std::string& secret : {s, f, t}) CHECK_THAT(serve.Log(), !Catch::Contains(secret));
+}
+
+TEST_CASE("serve and schedule: a runbook's declaration holding a secret's text is shown masked",
+          "[serve][api][secrets][schedule]") {
+  // break24a S2: a param's default, enum and description and a schedule's params were shown
+  // whole in GET /api/v1/runbooks and `runbook schedule`, while the run masks them.
+  std::string dir = ServeDir();
+  const std::string s = kEnvSecret;
+  WriteFile(dir, "rb/dc.yaml",
+            "version: 1\nname: dc\ndescription: 'd " + s +
+                "'\nsecrets:\n  pw: {env: RUNBOOK_TEST_A5_PW}\nparams:\n  who: {default: " + s +
+                ", description: 'x " + s + "', enum: [" + s +
+                ", b]}\non:\n  schedule:\n    - cron: '0 3 * * *'\n      params: {who: " + s +
+                "}\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_A5_PW=" + s});
+  for (const char* path : {"/api/v1/runbooks", "/api/v1/runbooks/dc"}) {
+    CAPTURE(path);
+    Command c = serve.Http("GET", path, "");
+    CHECK_THAT(c.out, Catch::Contains("***"));
+    CHECK_THAT(c.out, !Catch::Contains(s));
+  }
+  for (const char* format : {"text", "json"}) {
+    Command c = Shell("RUNBOOK_TEST_A5_PW=" + s + " " + Binary() + " schedule --format " + format +
+                      " " + dir + "/rb/dc.yaml");
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.out, Catch::Contains("***"));
+    CHECK_THAT(c.out + c.err, !Catch::Contains(s));
   }
 }

@@ -140,3 +140,31 @@ TEST_CASE("run: a loop's item from --set is text where a parameter wants text, a
     CHECK_THAT(c.out + c.err, Catch::Contains("a[1] | 2.50\n"));
   }
 }
+
+TEST_CASE("resume: a list's and a map's numbers are the text the first run had",
+          "[values][written][cli][resume]") {
+  // break24a C1: the store kept params as JSON only, and a resume gave `3.1,1000.0,755`.
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "r.yaml",
+                "version: 1\nname: r\nparams:\n  l: {type: list, default: [3.10, 1e3, 0755]}\n"
+                "  m: {type: map, default: {k: 2.50}}\nsteps:\n"
+                "  - {id: a, uses: exec, with: {run: [sh, -c, 'test -e " +
+                    dir + "/flag || { touch " + dir +
+                    "/flag; exit 1; }']}}\n"
+                    "  - id: b\n    uses: exec\n    needs: [a]\n"
+                    "    env: {L: \"${{ join(params.l, ',') }}\", M: \"${{ params.m.k }}\"}\n"
+                    "    with: {run: [sh, -c, 'echo \"$L|$M\" >> " +
+                    dir + "/got']}\n");
+  const std::string db = " --audit-db " + dir + "/a.db";
+  for (const std::string& sets : {std::string(), std::string(" --set 'l=[3.10, 1E3, 7]'")}) {
+    CAPTURE(sets);
+    Shell("rm -f " + dir + "/flag " + dir + "/got");
+    REQUIRE(Shell(Binary() + " run " + file + db + sets).exit_code == 1);
+    auto listed = ParseJson(Shell(Binary() + " history --format json --limit 1" + db).out);
+    REQUIRE(listed.ok());
+    const std::string id = listed.value().as_list()[0].Find("run_id")->as_string();
+    REQUIRE(Shell(Binary() + " resume " + id + db).exit_code == 0);
+    CHECK(ReadFile(dir + "/got") == (sets.empty() ? "3.10,1e3,0755|2.50\n" : "3.10,1E3,7|2.50\n"));
+  }
+}

@@ -384,3 +384,30 @@ TEST_CASE("a long chain skipped after its first step ends in words, not a crash"
   CHECK(dry.exit_code == 0);
   CHECK_THAT(dry.out + dry.err, Catch::Contains("dry run"));
 }
+
+// break24a W4: each notification's settings were rendered in a scope of their own, a fresh
+// run total each: 20 webhooks of 45 Mi units spent 900 Mi at the run's end. They share one.
+TEST_CASE("a run's notifications share one work total: the entries past it are not sent, said",
+          "[limits][cli][notify]") {
+  const std::string costly =
+      "length(format('{0}{0}{0}', params.s))" +
+      [] {
+        std::string more;
+        for (int i = 0; i < 14; ++i) more += " + length(format('{0}{0}{0}', params.s))";
+        return more;
+      }();
+  std::string notify;
+  for (int i = 0; i < 20; ++i)
+    notify += "  - on: [success]\n    webhook: {url: \"http://127.0.0.1:1/h${{ " + costly + " }}\"}\n";
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "n.yaml",
+                               "version: 1\nname: n\nparams:\n  s: {type: string, default: \"" +
+                                   std::string(1024 * 1024 - 16, 'x') + "\"}\nnotify:\n" +
+                                   notify +
+                                   "steps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  Command c = Shell("RUNBOOK_NOTIFY_RETRY_MS=1 " + Run("run " + file + " --audit-db " + dir + "/a.db"),
+                    120);
+  CHECK(c.exit_code == 0);  // the run succeeded; its notifications are told apart
+  CHECK_THAT(c.err, Catch::Contains("FAILED, not sent: ") &&
+                        Catch::Contains("the run's expressions take too much work in all"));
+}

@@ -1,9 +1,8 @@
 #include "cli/run_notify.h"
 
-#include <atomic>
-
 #include <unistd.h>
 
+#include <atomic>
 #include <iostream>
 #include <set>
 #include <thread>

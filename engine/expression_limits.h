@@ -24,6 +24,12 @@ inline constexpr int kMaxExprDepth = 256;
 // and evaluating a single `${{ }}` regardless of its shape. 10,000 is a 100 KB expression.
 inline constexpr int kMaxExprNodes = 10'000;
 
+// Bytes of expression text one runbook file may hold in all, an alias counted each time it is
+// used: parsing takes about 35 bytes of memory per byte of text, and a 10,000-node expression
+// aliased on 1,000 steps (a 67 KB file) took 2.1 GB to validate (break24a M2). 2 MiB keeps
+// such a file near 250 MB, and is ten times the expressions of 5,000 busy steps.
+inline constexpr size_t kMaxRunbookExprBytes = size_t{2} << 20;
+
 // Bytes of text any single value an expression produces may hold (a string, or the text of
 // a template with its expressions filled in), and items (list elements plus mapping
 // entries, counted through the whole value) one fromJSON() may build. A few MiB is far more

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/expression_limits.h"
 #include "engine/source/snode_value.h"
 #include "engine/util/strings.h"
 
@@ -122,7 +123,20 @@ Loc FieldReader::LocIn(Loc loc, const std::string& text, bool quoted, int offset
   return loc;
 }
 
+bool FieldReader::ExpressionTextFits(const SNode& scalar) {
+  const bool fitted = expression_bytes_ <= kMaxRunbookExprBytes;
+  expression_bytes_ += scalar.text.size();
+  if (expression_bytes_ <= kMaxRunbookExprBytes) return true;
+  if (fitted)
+    Error(scalar.loc, "the runbook's expressions hold more than " +
+                          std::to_string(kMaxRunbookExprBytes >> 20) +
+                          " MiB of text in all (an alias counted each time it is used); the "
+                          "rest are not read");
+  return false;
+}
+
 std::optional<Template> FieldReader::TemplateOf(const SNode& scalar) {
+  if (!ExpressionTextFits(scalar)) return std::nullopt;
   ExprError error;
   auto t = ParseTemplate(scalar.text, error);
   if (!t) Error(LocIn(scalar, error.offset, error.length), error.message);

@@ -42,6 +42,9 @@ class FieldReader {
   // A value tree whose strings may hold ${{ }}; expression syntax errors are located.
   TNode Tree(const SNode& node);
   std::optional<Template> TemplateOf(const SNode& scalar);
+  // Whether `scalar`'s expression text still fits the runbook's total (kMaxRunbookExprBytes,
+  // aliases counted each time they are used); an error at it, said once, when not.
+  bool ExpressionTextFits(const SNode& scalar);
   // Location of `offset` bytes into a scalar's text (quotes accounted for).
   Loc LocIn(const SNode& scalar, int offset, int length) const;
   Loc LocIn(Loc loc, const std::string& text, bool quoted, int offset, int length) const;
@@ -51,6 +54,7 @@ class FieldReader {
  private:
   const SourceText& source_;
   Diagnostics& diags_;
+  size_t expression_bytes_ = 0;  // ExpressionTextFits: what the runbook's expressions hold
 };
 
 }  // namespace runbook

@@ -51,6 +51,7 @@ void ReadCondition(FieldReader& r, const SNode& node, StepDecl& out) {
     if (!t) return;
     cond.tmpl = std::move(*t);
   } else {  // a bare expression, as GitHub Actions allows
+    if (!r.ExpressionTextFits(node)) return;
     ExprError error;
     ExprPtr e = ParseExpression(node.text, error);
     if (!e) {

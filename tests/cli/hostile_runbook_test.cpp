@@ -389,25 +389,44 @@ TEST_CASE("a long chain skipped after its first step ends in words, not a crash"
 // run total each: 20 webhooks of 45 Mi units spent 900 Mi at the run's end. They share one.
 TEST_CASE("a run's notifications share one work total: the entries past it are not sent, said",
           "[limits][cli][notify]") {
-  const std::string costly =
-      "length(format('{0}{0}{0}', params.s))" +
-      [] {
-        std::string more;
-        for (int i = 0; i < 14; ++i) more += " + length(format('{0}{0}{0}', params.s))";
-        return more;
-      }();
+  const std::string costly = "length(format('{0}{0}{0}', params.s))" + [] {
+    std::string more;
+    for (int i = 0; i < 14; ++i) more += " + length(format('{0}{0}{0}', params.s))";
+    return more;
+  }();
   std::string notify;
   for (int i = 0; i < 20; ++i)
-    notify += "  - on: [success]\n    webhook: {url: \"http://127.0.0.1:1/h${{ " + costly + " }}\"}\n";
+    notify +=
+        "  - on: [success]\n    webhook: {url: \"http://127.0.0.1:1/h${{ " + costly + " }}\"}\n";
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "n.yaml",
                                "version: 1\nname: n\nparams:\n  s: {type: string, default: \"" +
-                                   std::string(1024 * 1024 - 16, 'x') + "\"}\nnotify:\n" +
-                                   notify +
+                                   std::string(1024 * 1024 - 16, 'x') + "\"}\nnotify:\n" + notify +
                                    "steps:\n  - {id: a, uses: log, with: {message: hi}}\n");
-  Command c = Shell("RUNBOOK_NOTIFY_RETRY_MS=1 " + Run("run " + file + " --audit-db " + dir + "/a.db"),
-                    120);
+  Command c = Shell(
+      "RUNBOOK_NOTIFY_RETRY_MS=1 " + Run("run " + file + " --audit-db " + dir + "/a.db"), 120);
   CHECK(c.exit_code == 0);  // the run succeeded; its notifications are told apart
   CHECK_THAT(c.err, Catch::Contains("FAILED, not sent: ") &&
                         Catch::Contains("the run's expressions take too much work in all"));
+}
+
+// break24a M2: an expression of 10,000 nodes under an anchor, aliased on 1,000 steps (a 67 KB
+// file), was parsed 1,000 times: validate took 2.1 GB. A runbook's expressions hold at most
+// 2 MiB of text in all, aliases counted each time they are used.
+TEST_CASE("a big expression aliased on many steps is refused once, in bounded memory",
+          "[limits][cli][loader]") {
+  std::string args = "1";
+  for (int i = 1; i < 9990; ++i) args += ",1";
+  std::string rb =
+      "version: 1\nname: v\nx-e: &e \"${{ format('{0}', min(" + args + ")) }}\"\nsteps:\n";
+  for (int i = 0; i < 1000; ++i)
+    rb += "  - {id: s" + std::to_string(i) + ", uses: log, with: {message: *e}}\n";
+  std::string file = WriteFile(TempDir(), "alias.yaml", rb);
+  Command c = Shell("/usr/bin/time -f 'maxrss %M' " + Run("validate " + file), 120);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err,
+             Catch::Contains("the runbook's expressions hold more than 2 MiB of text in all"));
+  size_t at = c.err.rfind("maxrss ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stol(c.err.substr(at + 7)) < 1024 * 1024);  // KiB: it was 2.1 GB
 }

@@ -4,10 +4,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string_view>
 
 #include "cli/bidi_stderr.h"
 #include "cli/cli_errors.h"
@@ -73,6 +75,20 @@ std::string CheckStepInput(const std::string& s) {
                                   : "'" + runbook::Printable(s.substr(0, eq)) + "=...'");
 }
 
+// RUNBOOK_NOTIFY_RETRY_MS: the first wait between delivery attempts (docs/notify.md),
+// milliseconds, 0 to 600000; unset 1000. Anything else is said and the default used, as the
+// other RUNBOOK_* variables do (break24a N2: `abc`, `-5`, `1e3` and 20 digits meant no wait).
+int NotifyRetryMs(const char* text) {
+  if (text == nullptr) return 1000;
+  const std::string_view t(text);
+  int ms = -1;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), ms);
+  if (ec == std::errc() && end == t.data() + t.size() && ms >= 0 && ms <= 600'000) return ms;
+  std::cerr << "runbook: warning: RUNBOOK_NOTIFY_RETRY_MS='" << runbook::Printable(text)
+            << "' is not 0 to 600000 (ms): 1000\n";
+  return 1000;
+}
+
 int Main(int argc, char** argv) {
   using namespace runbook;
   // Before anything: past a file-size limit (ulimit -f) a write then fails with EFBIG and
@@ -80,9 +96,7 @@ int Main(int argc, char** argv) {
   // get the default disposition back (spawn.h).
   signal(SIGXFSZ, SIG_IGN);
   StepRegistry registry = MakeBuiltinRegistry();
-  // RUNBOOK_NOTIFY_RETRY_MS: the first wait between delivery attempts (docs/notify.md).
-  const char* retry_ms = std::getenv("RUNBOOK_NOTIFY_RETRY_MS");
-  auto notifier = MakeHttpNotifySender(retry_ms ? std::max(0, std::atoi(retry_ms)) : 1000);
+  auto notifier = MakeHttpNotifySender(NotifyRetryMs(std::getenv("RUNBOOK_NOTIFY_RETRY_MS")));
   CLI::App app{"runbook - declarative runbooks: validate, plan and run them with evidence"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("runbook ") + RUNBOOK_VERSION);

@@ -1,5 +1,6 @@
 // runbook plan (waves, resolved parameters, dry-run descriptions) and runbook graph.
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/load.h"
@@ -243,22 +244,23 @@ std::string Quoted(const std::string& text, bool dot) {
 
 // The steps of call `frame` (engine/calls.h) boxed together, the calls inside it nested: the
 // tree of used runbooks in the run's graph.
-void PrintCall(const Runbook& rb, const std::string& frame, bool dot, int depth) {
+void PrintCall(std::ostream& out, const Runbook& rb, const std::string& frame, bool dot,
+               int depth) {
   const CallFrame& call = rb.calls.at(frame);
   std::string indent(2 * depth, ' ');
   std::string label = frame + ": " + call.callee->name + " (" + rb.FindStep(frame)->uses + ")";
   if (dot)
-    std::cout << indent << "subgraph \"cluster_" << Quoted(frame, true) << "\" {\n"
-              << indent << "  label=\"" << Quoted(label, true) << "\"; style=rounded;\n";
+    out << indent << "subgraph \"cluster_" << Quoted(frame, true) << "\" {\n"
+        << indent << "  label=\"" << Quoted(label, true) << "\"; style=rounded;\n";
   else
-    std::cout << indent << "subgraph " << MermaidId(frame) << "_call[\"" << Quoted(label, false)
-              << "\"]\n";
+    out << indent << "subgraph " << MermaidId(frame) << "_call[\"" << Quoted(label, false)
+        << "\"]\n";
   for (const StepDecl& s : rb.steps)
     if (s.call_of == frame)
-      std::cout << indent << "  " << (dot ? "\"" + s.id + "\";" : MermaidId(s.id)) << "\n";
+      out << indent << "  " << (dot ? "\"" + s.id + "\";" : MermaidId(s.id)) << "\n";
   for (const auto& [id, inner] : rb.calls)
-    if (inner.parent == frame) PrintCall(rb, id, dot, depth + 1);
-  std::cout << indent << (dot ? "}" : "end") << "\n";
+    if (inner.parent == frame) PrintCall(out, rb, id, dot, depth + 1);
+  out << indent << (dot ? "}" : "end") << "\n";
 }
 
 int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {
@@ -266,22 +268,22 @@ int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {
   if (!Prepare(registry, o, p)) return kExitInvalid;
   const Runbook& rb = *p.rb;
   bool dot = o.format != "mermaid";
-  std::cout << (dot ? "digraph \"" + rb.name + "\" {\n  rankdir=LR;\n  node [shape=box];\n"
-                    : "flowchart LR\n");
+  std::ostringstream out;  // masked whole, as the run's console masks ids (break24a S3)
+  out << (dot ? "digraph \"" + rb.name + "\" {\n  rankdir=LR;\n  node [shape=box];\n"
+              : "flowchart LR\n");
   for (const StepDecl& s : rb.steps) {
     std::string label = s.id + "\\n(" + Quoted(s.uses, true) + ")";
     if (dot) {
-      std::cout << "  \"" << s.id << "\" [label=\"" << label << "\""
-                << (s.is_finally ? ", style=dashed" : "") << "];\n";
+      out << "  \"" << s.id << "\" [label=\"" << label << "\""
+          << (s.is_finally ? ", style=dashed" : "") << "];\n";
     } else {
-      std::cout << "  " << MermaidId(s.id) << "[\"" << s.id << " (" << Quoted(s.uses, false)
-                << ")\"]\n";
+      out << "  " << MermaidId(s.id) << "[\"" << s.id << " (" << Quoted(s.uses, false) << ")\"]\n";
     }
     for (const std::string& n : s.needs) {
       if (dot)
-        std::cout << "  \"" << n << "\" -> \"" << s.id << "\";\n";
+        out << "  \"" << n << "\" -> \"" << s.id << "\";\n";
       else
-        std::cout << "  " << MermaidId(n) << " --> " << MermaidId(s.id) << "\n";
+        out << "  " << MermaidId(n) << " --> " << MermaidId(s.id) << "\n";
     }
   }
   std::vector<std::string> top;  // calls written in the runbook itself, in step order
@@ -289,8 +291,9 @@ int CmdGraph(const StepRegistry& registry, const PlanOptions& o) {
     if (s.call_role == CallRole::kOutputs && rb.calls.count(s.call_of) &&
         rb.calls.at(s.call_of).parent.empty())
       top.push_back(s.call_of);
-  for (const std::string& frame : top) PrintCall(rb, frame, dot, 1);
-  if (dot) std::cout << "}\n";
+  for (const std::string& frame : top) PrintCall(out, rb, frame, dot, 1);
+  if (dot) out << "}\n";
+  std::cout << MaskForRunbook(rb, out.str());
   return kExitOk;
 }
 

@@ -105,7 +105,10 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   const StepDecl& s = *g.nodes[i].step;
   M m = StepPolicy(s);
   if (auto cond = m.find("if"); cond != m.end()) cond->second = Masked(in, cond->second);
-  m["name"] = Masked(in, m["name"]);  // a display name, as the run's console shows it (A6)
+  // A display name, ids, needs and a loop's name, as the run's console shows them (break23a
+  // A6, break24a S3: `hunter2secret[0]` and "of": "hunter2secret" were shown whole).
+  for (const char* key : {"name", "id", "needs"}) m[key] = Masked(in, m[key]);
+  if (auto loop = m.find("loop"); loop != m.end()) loop->second = Masked(in, loop->second);
   if (shown > kMaxPlanValueBytes) {
     m["error"] =
         Value("not resolved: this plan already shows " + std::to_string(kMaxPlanValueBytes >> 20) +

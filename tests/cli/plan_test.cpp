@@ -319,3 +319,22 @@ TEST_CASE("plan masks a secret's text in the runbook name and a step's display n
     CHECK_THAT(c.out, Catch::Contains("***-backup") && Catch::Contains("step *** display"));
   }
 }
+
+TEST_CASE("plan and graph mask a secret's text in step ids and loop names, as the run does",
+          "[cli][plan][secrets]") {
+  // break24a S3: `hunter2secret[0]`, "of": "hunter2secret" and `digraph "hunter2secret-x"`.
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "s.yaml",
+                "version: 1\nname: qzhunter2secret-deploy\nsecrets:\n  pw: {env: RB_S3_PW}\n"
+                "steps:\n  - {id: qzhunter2secret, uses: log, for_each: [a, b], with: {message: "
+                "hi}}\n  - {id: after, uses: log, needs: [qzhunter2secret], with: {message: x}}\n");
+  for (const char* command :
+       {"plan ", "plan --format json ", "graph ", "graph --format mermaid "}) {
+    CAPTURE(command);
+    Command c = Shell("RB_S3_PW=qzhunter2secret " + Binary() + " " + command + file);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.out, Catch::Contains("***"));
+    CHECK_THAT(c.out + c.err, !Catch::Contains("qzhunter2secret"));
+  }
+}

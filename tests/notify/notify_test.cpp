@@ -526,3 +526,20 @@ TEST_CASE("notify: a gate's alert stays while another run of the runbook still w
   StopServer(first);  // the last waiting run ends: resolved
   CHECK(becomes(false));
 }
+
+TEST_CASE("RUNBOOK_NOTIFY_RETRY_MS out of its range is said, and the default kept",
+          "[notify][cli]") {
+  // break24a N2: `abc`, `-5`, `1e3` and 20 digits all meant no wait between attempts, unsaid.
+  std::string file = WriteFile(TempDir(), "v.yaml",
+                               "version: 1\nname: v\nsteps:\n  - {id: a, uses: log, with: "
+                               "{message: hi}}\n");
+  for (const char* bad : {"abc", "-5", "1e3", "99999999999999999999", "600001"}) {
+    CAPTURE(bad);
+    Command c = Shell(std::string("RUNBOOK_NOTIFY_RETRY_MS='") + bad + "' " + Binary() +
+                      " validate " + file);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.err, Catch::Contains(std::string("warning: RUNBOOK_NOTIFY_RETRY_MS='") + bad +
+                                      "' is not 0 to 600000 (ms): 1000"));
+  }
+  CHECK(Shell("RUNBOOK_NOTIFY_RETRY_MS=50 " + Binary() + " validate " + file).err.empty());
+}

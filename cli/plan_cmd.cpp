@@ -215,9 +215,7 @@ int CmdPlan(const StepRegistry& registry, const PlanOptions& o) {
   Graph g = BuildGraph(*p.rb);
   // Masked as the run masks: the secrets that can be read now (their values stay
   // placeholders) and credential-named variables of this environment.
-  EnvMap env = CurrentEnvironment();
-  auto base = RunbookBase(*p.rb);  // its files as the run reads them (breakQ Q7)
-  Redactor redactor = RunRedactor(SecretsToMask(*p.rb, env, base.ok() ? base.value() : ""), env);
+  Redactor redactor = RunbookRedactor(*p.rb);
   p.in.redactor = &redactor;
   Value plan = PlanPreview(*p.rb, g, p.in);
   if (o.format == "json")

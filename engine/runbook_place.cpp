@@ -45,15 +45,15 @@ Result<std::string> RunbookBase(const Runbook& rb) {
   return base.string();
 }
 
-namespace {
+Value::Map SecretsToMaskNow(const Runbook& rb, const EnvMap& env) {
+  auto base = RunbookBase(rb);
+  return SecretsToMask(rb, env, base.ok() ? base.value() : "");
+}
 
 Redactor RunbookRedactor(const Runbook& rb) {
   EnvMap env = CurrentEnvironment();
-  auto base = RunbookBase(rb);  // before the run entered it (breakQ Q7)
-  return RunRedactor(SecretsToMask(rb, env, base.ok() ? base.value() : ""), env);
+  return RunRedactor(SecretsToMaskNow(rb, env), env);
 }
-
-}  // namespace
 
 std::string MaskForRunbook(const Runbook& rb, const std::string& message) {
   return RunbookRedactor(rb).Apply(message);

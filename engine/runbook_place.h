@@ -6,6 +6,8 @@
 #include <string>
 
 #include "engine/model.h"
+#include "engine/plugin/process.h"
+#include "engine/redact.h"
 #include "engine/util/status.h"
 
 namespace runbook {
@@ -29,6 +31,13 @@ std::string RunbookFolder(const std::string& runbook_path);
 // The base of `rb`'s relative paths, absolute and lexically normal. Errors: a
 // working_directory that is not a folder.
 Result<std::string> RunbookBase(const Runbook& rb);
+
+// The secrets of `rb` that can be read now, for masking only (SecretsToMask), its relative
+// `file:` secrets read from its base (RunbookBase, before a run entered it: breakQ Q7).
+Value::Map SecretsToMaskNow(const Runbook& rb, const EnvMap& env);
+// The redactor of those secrets and of the credential-named variables of this process's
+// environment: what `plan`, `graph` and the masking below apply.
+Redactor RunbookRedactor(const Runbook& rb);
 
 // `message` (an error that may quote a value someone gave: --set, --input, serve's API) with
 // the runbook's secrets that can be read now and the credential-named variables of this

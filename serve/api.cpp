@@ -65,8 +65,7 @@ std::string MaskForCatalog(const Catalog& catalog, const std::string& text) {
   Value::Map secrets;
   for (const CatalogEntry& e : catalog.entries()) {
     if (!e.runbook) continue;
-    auto base = RunbookBase(*e.runbook);  // its file: secrets as the run reads them
-    for (auto& [name, value] : SecretsToMask(*e.runbook, env, base.ok() ? base.value() : ""))
+    for (auto& [name, value] : SecretsToMaskNow(*e.runbook, env))
       secrets[e.runbook->name + "." + name] = std::move(value);
   }
   return RunRedactor(secrets, env).Apply(text);

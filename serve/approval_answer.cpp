@@ -47,8 +47,6 @@ std::string ValueProblem(const Value& input, const Value& value) {
 
 }  // namespace
 
-std::string AnswerInputText(const Value& value) { return TextAsSent(value); }
-
 std::string AnswerInputsProblem(const Value& declared, const Value* given, bool approve) {
   if (!approve) return "";
   const Value::List empty;

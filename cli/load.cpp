@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/run_place.h"
+#include "engine/runbook_place.h"
 #include "engine/testing/scenario.h"
 #include "engine/util/own_file.h"
 #include "engine/util/strings.h"
@@ -33,12 +34,14 @@ void DropTypedAhead() {
   if (isatty(STDIN_FILENO)) tcflush(STDIN_FILENO, TCIFLUSH);
 }
 
-void PrintDiagnostics(const Diagnostics& diags, const SourceText* source) {
-  std::cerr << RenderTextAll(diags.all(), source, UseColor(2), &diags);
+void PrintDiagnostics(const Diagnostics& diags, const SourceText* source, const Runbook* about) {
+  if (diags.all().empty()) return;
+  std::cerr << MaskForRunbook(about, RenderTextAll(diags.all(), source, UseColor(2), &diags));
 }
 
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,
-                                   Diagnostics& diags, SourceText& source) {
+                                   Diagnostics& diags, SourceText& source,
+                                   std::unique_ptr<Runbook>* rejected) {
   if (IsScenarioFile(path)) {  // docs/testing.md: beside the runbook it tests
     diags.Error(path, {},
                 "is a scenario file, not a runbook: runbook test " + RunbookPathOf(path) +
@@ -46,14 +49,15 @@ std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::stri
     return nullptr;
   }
   if (!ReadRunbookSource(path, source, diags)) return nullptr;
-  return LoadRunbookText(path, source.text, registry, diags);
+  return LoadRunbookText(path, source.text, registry, diags, rejected);
 }
 
 std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std::string& path) {
   Diagnostics diags;
   SourceText source;
-  auto rb = LoadQuiet(registry, path, diags, source);
-  PrintDiagnostics(diags, &source);
+  std::unique_ptr<Runbook> rejected;
+  auto rb = LoadQuiet(registry, path, diags, source, &rejected);
+  PrintDiagnostics(diags, &source, rb ? rb.get() : rejected.get());
   if (rb) ClaimRunbookFile(path, "the runbook " + path, false);  // no step writes it (J22)
   return rb;
 }
@@ -64,9 +68,10 @@ std::unique_ptr<Runbook> LoadCopyAs(const StepRegistry& registry, const std::str
   SourceText source;
   if (copy.empty() || !ReadRunbookSource(copy, source, diags))
     return LoadForCommand(registry, path);
-  auto rb = LoadRunbookText(path, source.text, registry, diags);
+  std::unique_ptr<Runbook> rejected;
+  auto rb = LoadRunbookText(path, source.text, registry, diags, &rejected);
   source.path = path;
-  PrintDiagnostics(diags, &source);
+  PrintDiagnostics(diags, &source, rb ? rb.get() : rejected.get());
   if (rb) ClaimRunbookFile(path, "the runbook " + path, false);  // no step writes it (J22)
   return rb;
 }

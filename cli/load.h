@@ -31,8 +31,10 @@ bool HasOwnTerminal();
 // terminal (a pipe's answers are given on purpose).
 void DropTypedAhead();
 
-// Prints diagnostics as text to stderr, at most kMaxShownDiagnostics and a count.
-void PrintDiagnostics(const Diagnostics& diags, const SourceText* source);
+// Prints diagnostics as text to stderr, at most kMaxShownDiagnostics and a count, masked with
+// the secrets of `about` (the runbook they are about, loaded or rejected; nullptr: none could
+// be read) and the environment's credentials (engine/runbook_place.h MaskForRunbook).
+void PrintDiagnostics(const Diagnostics& diags, const SourceText* source, const Runbook* about);
 
 // Loads and validates; diagnostics go to stderr. nullptr when invalid.
 std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std::string& path);
@@ -42,9 +44,11 @@ std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std:
 // itself when `copy` is empty or cannot be read (a resume then finds the change and says so).
 std::unique_ptr<Runbook> LoadCopyAs(const StepRegistry& registry, const std::string& path,
                                     const std::string& copy);
-// The same, handing the diagnostics and source back instead of printing them.
+// The same, handing the diagnostics and source back instead of printing them; `rejected` as
+// LoadRunbookText's.
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,
-                                   Diagnostics& diags, SourceText& source);
+                                   Diagnostics& diags, SourceText& source,
+                                   std::unique_ptr<Runbook>* rejected = nullptr);
 
 // "k=v" pairs from --set; false with a message on stderr when one has no '=' (the argument
 // is not shown: a secret pasted without its name would be).

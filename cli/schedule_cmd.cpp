@@ -82,9 +82,10 @@ int CmdSchedule(const StepRegistry& registry, const ScheduleOptions& o) {
     for (const std::string& file : RunbookFiles(path)) {
       Diagnostics diags;
       SourceText source;
-      auto rb = LoadQuiet(registry, file, diags, source);
+      std::unique_ptr<Runbook> rejected;
+      auto rb = LoadQuiet(registry, file, diags, source, &rejected);
       if (!rb) {
-        PrintDiagnostics(diags, &source);
+        PrintDiagnostics(diags, &source, rejected.get());
         any_error = true;
         continue;
       }

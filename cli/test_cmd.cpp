@@ -70,12 +70,13 @@ int CmdTest(const StepRegistry& registry, const TestOptions& o) {
   std::string path = o.scenarios_given ? o.scenarios : ScenarioPathOf(o.file);
   Diagnostics diags;
   SourceText source;
-  auto rb = LoadQuiet(registry, o.file, diags, source);
-  PrintDiagnostics(diags, &source);
+  std::unique_ptr<Runbook> rejected;
+  auto rb = LoadQuiet(registry, o.file, diags, source, &rejected);
+  PrintDiagnostics(diags, &source, rb ? rb.get() : rejected.get());
   if (!rb) return LoadFailed(o, path, diags);
   Diagnostics scenario_diags;
   auto file = LoadScenarioFile(path, scenario_diags);
-  PrintDiagnostics(scenario_diags, file ? &file->source : nullptr);
+  PrintDiagnostics(scenario_diags, file ? &file->source : nullptr, rb.get());
   if (!file) return LoadFailed(o, path, scenario_diags);
   std::vector<ScenarioVerdict> verdicts;
   Coverage coverage;

@@ -7,6 +7,7 @@
 #include "engine/executor.h"
 #include "engine/preview.h"
 #include "engine/run_scope.h"
+#include "engine/runbook_place.h"
 #include "engine/template.h"
 #include "engine/testing/scenario.h"
 #include "engine/util/json.h"
@@ -15,13 +16,16 @@
 namespace runbook {
 namespace {
 
-// At most kMaxShownDiagnostics annotations, then a notice with the count of the rest.
-void PrintGithub(const std::string& file, const std::vector<Diagnostic>& all) {
+// At most kMaxShownDiagnostics annotations, then a notice with the count of the rest, masked
+// as PrintDiagnostics masks.
+void PrintGithub(const std::string& file, const std::vector<Diagnostic>& all,
+                 const Runbook* about) {
+  std::string out;
   for (size_t i = 0; i < all.size() && i < kMaxShownDiagnostics; ++i)
-    std::cout << RenderGithub(all[i]) << "\n";
+    out += RenderGithub(all[i]) + "\n";
   std::string omitted = OmittedLine(all, kMaxShownDiagnostics);
-  if (!omitted.empty())
-    std::cout << "::notice file=" << GithubProperty(file) << "::" << omitted << "\n";
+  if (!omitted.empty()) out += "::notice file=" + GithubProperty(file) + "::" + omitted + "\n";
+  std::cout << MaskForRunbook(about, out);
 }
 
 // One file's entry: at most kMaxShownDiagnostics diagnostics; "omitted" counts the rest.
@@ -96,27 +100,28 @@ int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
     // A scenario file (x.test.yaml, docs/testing.md) is checked as one: `validate
     // runbooks/*.yaml` takes them with the runbooks.
     std::optional<ScenarioFile> scenarios;
-    std::unique_ptr<Runbook> rb;
+    std::unique_ptr<Runbook> rb, rejected;
     if (IsScenarioFile(file)) {
       scenarios = LoadScenarioFile(file, diags);
       if (scenarios) source = scenarios->source;
     } else {
-      rb = LoadQuiet(registry, file, diags, source);
+      rb = LoadQuiet(registry, file, diags, source, &rejected);
     }
+    const Runbook* about = rb ? rb.get() : rejected.get();
     if (rb && !diags.has_errors()) ExpandCheck(*rb, file, diags);
     if (rb && !diags.has_errors()) EnvCheck(*rb, file, diags);
     any_error = any_error || diags.has_errors();
     if (o.format == "text") {
-      PrintDiagnostics(diags, &source);
+      PrintDiagnostics(diags, &source, about);
       if (!diags.has_errors() && scenarios)
         std::cout << file << ": ok (" << scenarios->scenarios.size() << " scenarios; runbook test "
                   << RunbookPathOf(file) << " runs them)\n";
       else if (!diags.has_errors())
         std::cout << file << ": ok (" << rb->steps.size() << " steps)\n";
     } else if (o.format == "github") {
-      PrintGithub(file, diags.all());
+      PrintGithub(file, diags.all(), about);
     }
-    report.push_back(JsonReport(file, diags));
+    report.push_back(MaskForRunbook(about, JsonReport(file, diags)));
   }
   if (o.format == "json") std::cout << ToJsonShown(Value(std::move(report)), 2) << "\n";
   return any_error ? kExitInvalid : kExitOk;

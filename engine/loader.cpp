@@ -114,7 +114,8 @@ void ReadRoot(FieldReader& r, const SNode& root, Runbook& rb, UsesLoader& uses) 
 
 }  // namespace
 
-std::unique_ptr<Runbook> LoadText(const std::string& path, std::string text, UsesLoader& loader) {
+std::unique_ptr<Runbook> LoadText(const std::string& path, std::string text, UsesLoader& loader,
+                                  std::unique_ptr<Runbook>* rejected) {
   Diagnostics& diags = loader.diags;
   auto rb = std::make_unique<Runbook>();
   rb->source = {path, std::move(text)};
@@ -140,19 +141,25 @@ std::unique_ptr<Runbook> LoadText(const std::string& path, std::string text, Use
   CheckExpressions(r, *rb);
   CheckOutputs(r, *rb);
   CheckPathRoles(r, *rb);
-  return ErrorCount(diags) > errors_before ? nullptr : std::move(rb);
+  if (ErrorCount(diags) == errors_before) return rb;
+  if (rejected != nullptr) *rejected = std::move(rb);
+  return nullptr;
 }
 
 std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string text,
-                                         const StepRegistry& registry, Diagnostics& diags) {
+                                         const StepRegistry& registry, Diagnostics& diags,
+                                         std::unique_ptr<Runbook>* rejected) {
   UsesLoader loader{registry, diags, {}, {}, {}};
   std::error_code ec;
   std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
   loader.chain.push_back(ec ? path : canonical.string());
-  auto rb = LoadText(path, std::move(text), loader);
+  auto rb = LoadText(path, std::move(text), loader, rejected);
   for (const auto& source : loader.sources) diags.KeepSource(source);
   diags.Sort();
-  if (rb == nullptr || diags.has_errors()) return nullptr;
+  if (rb == nullptr || diags.has_errors()) {  // LoadText filled `rejected`, or left it
+    if (rb != nullptr && rejected != nullptr) *rejected = std::move(rb);
+    return nullptr;
+  }
   rb->used_sources = loader.sources;
   return rb;
 }

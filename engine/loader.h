@@ -23,7 +23,10 @@ std::unique_ptr<Runbook> LoadRunbookFile(const std::string& path, const StepRegi
 bool ReadRunbookSource(const std::string& path, SourceText& out, Diagnostics& diags);
 
 // The same for text already in memory (tests, fuzzing); `path` is used in messages.
+// `rejected`, when given, receives what could be read of a runbook that has errors (nullptr
+// when nothing could): its `secrets:` mask the text of the errors shown about it (break24a S3).
 std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string text,
-                                         const StepRegistry& registry, Diagnostics& diags);
+                                         const StepRegistry& registry, Diagnostics& diags,
+                                         std::unique_ptr<Runbook>* rejected = nullptr);
 
 }  // namespace runbook

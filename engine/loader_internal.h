@@ -44,8 +44,10 @@ struct UsesLoader {
 // when it cannot be read, has errors (reported in its own file), or closes a cycle.
 std::shared_ptr<const Runbook> LoadUsed(FieldReader& r, const std::string& uses, Loc loc,
                                         const Runbook& including, UsesLoader& loader);
-// The whole load of one file's text (loader.cpp), used for a used runbook too.
-std::unique_ptr<Runbook> LoadText(const std::string& path, std::string text, UsesLoader& loader);
+// The whole load of one file's text (loader.cpp), used for a used runbook too. nullptr when
+// it has errors; `rejected` then receives what was read (LoadRunbookText's).
+std::unique_ptr<Runbook> LoadText(const std::string& path, std::string text, UsesLoader& loader,
+                                  std::unique_ptr<Runbook>* rejected = nullptr);
 // A step that uses a runbook: the keys such a step may not have, its place (not finally).
 void CheckCallStep(FieldReader& r, const SNode& node, const StepDecl& step);
 // Adds the secrets `callee` declares to `rb`'s: the same name must read the same place.

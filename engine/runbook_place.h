@@ -48,5 +48,11 @@ std::string MaskForRunbook(const Runbook& rb, const std::string& message);
 // runbook's declaration (a schedule's params, a param's default, enum or description) that
 // may hold a secret's text (break24a S2; the run masks the same text).
 Value MaskForRunbook(const Runbook& rb, const Value& value);
+// The same for what is said about a runbook file that may not have loaded: `rb` is what
+// could be read of it (LoadRunbookText's `rejected`), nullptr when nothing could, and then
+// only the environment's credential-named variables are masked (break24a S3: `plan` and `run`
+// showed the source lines of a runbook's mistakes unmasked).
+std::string MaskForRunbook(const Runbook* rb, const std::string& message);
+Value MaskForRunbook(const Runbook* rb, const Value& value);
 
 }  // namespace runbook

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "engine/loader.h"
+#include "engine/runbook_place.h"
 #include "engine/source/diagnostics.h"
 #include "engine/testing/scenario.h"
 
@@ -44,13 +45,13 @@ CatalogEntry LoadEntry(const StepRegistry& registry, const std::string& file) {
   e.stamp = Stamp(file);
   Diagnostics diags;
   SourceText source;
-  std::unique_ptr<Runbook> rb;
+  std::unique_ptr<Runbook> rb, rejected;
   if (ReadRunbookSource(file, source, diags))
-    rb = LoadRunbookText(file, source.text, registry, diags);
+    rb = LoadRunbookText(file, source.text, registry, diags, &rejected);
   if (rb) {
     e.runbook = std::move(rb);
-  } else {
-    e.problems = RenderTextAll(diags.all(), &source, false);
+  } else {  // a refused schedule param's value may be a secret's text (break24a S2)
+    e.problems = MaskForRunbook(rejected.get(), RenderTextAll(diags.all(), &source, false));
   }
   return e;
 }

@@ -419,34 +419,39 @@ TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit
   // locked past the busy timeout ended the run, exit 3: a gate waiting for its answer under
   // serve died, its pending approval lost. Neither records the run's outcome: tried again.
   // And under --wait (serve's runs) a step's end that meets the locked store waits for it.
+  // Step a says it began (a.up) and ends when told (a.go), so the lock falls where each case
+  // needs it however slowly a loaded machine starts the run (a fixed `sleep 1` before the lock
+  // once let the run's start meet it on CI: exit 3 where 0 was wanted).
   std::string dir = TempDir();
   std::string db = dir + "/a.db";
   WriteFile(dir, "k.yaml",
             "version: 1\nname: k\nsteps:\n"
-            "  - {id: a, uses: exec, with: {run: [sh, -c, 'sleep 5; echo A >> ran.txt']}}\n"
-            "  - {id: b, uses: exec, needs: a, with: {run: [sh, -c, 'sleep 1; echo B >> "
-            "ran.txt']}}\n");
+            "  - {id: a, uses: exec, with: {run: [sh, -c, 'touch a.up; while [ ! -e a.go ]; do "
+            "sleep 0.05; done; echo A >> ran.txt']}}\n"
+            "  - {id: b, uses: exec, needs: a, with: {run: [sh, -c, 'echo B >> ran.txt']}}\n");
   std::string rb =
       "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s RUNBOOK_HEARTBEAT_INTERVAL=1s " + Binary();
-  auto run_locked = [&](const std::string& flags, double from, double seconds) {
-    return Shell("rm -f " + dir + "/ran.txt; (" + rb + " run k.yaml --audit-db " + db + flags +
-                     " 2> run.err; echo rc=$? > rc.txt) & sleep " + std::to_string(from) + "; " +
-                     HoldStoreLocked(db, seconds) + "wait; cat " + dir + "/rc.txt " + dir +
-                     "/run.err",
+  // `go_after` seconds into a 3 s lock, step a is told to end.
+  auto run_locked = [&](const std::string& flags, double go_after) {
+    return Shell("cd " + dir + " && rm -f ran.txt a.up a.go; (" + rb + " run k.yaml --audit-db " +
+                     db + flags + " 2> run.err; echo rc=$? > rc.txt) & for i in $(seq 600); do "
+                     "[ -e " + dir + "/a.up ] && break; sleep 0.05; done; " +
+                     HoldStoreLocked(db, 3) + "sleep " + std::to_string(go_after) + "; touch " +
+                     dir + "/a.go; wait; cat " + dir + "/rc.txt " + dir + "/run.err",
                  60);
   };
   // The store locked 3 s during step a: three heartbeats, no record.
-  Command beats = run_locked("", 1, 3);
+  Command beats = run_locked("", 3.5);
   INFO(beats.out);
   CHECK_THAT(beats.out, Catch::StartsWith("rc=0\n"));
   CHECK(ReadFile(dir + "/ran.txt") == "A\nB\n");
-  // Locked from 4 s for 4 s: step a's end (at 5 s) meets it. --wait waits; without, exit 3.
-  Command waited = run_locked(" --wait", 4, 4);
+  // Step a's end meets the lock. --wait waits; without, exit 3.
+  Command waited = run_locked(" --wait", 0.2);
   INFO(waited.out);
   CHECK_THAT(waited.out, Catch::StartsWith("rc=0\n") &&
                              Catch::Contains("the audit store is busy: waiting to record the run"));
   CHECK(ReadFile(dir + "/ran.txt") == "A\nB\n");
-  Command refused = run_locked("", 4, 4);
+  Command refused = run_locked("", 0.2);
   INFO(refused.out);
   CHECK_THAT(refused.out, Catch::StartsWith("rc=3\n") && Catch::Contains("database is locked"));
   // Said as what it was, not as a cancel (breakWW WW4).

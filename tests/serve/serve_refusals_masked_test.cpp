@@ -146,3 +146,24 @@ TEST_CASE("serve and schedule: a runbook's declaration holding a secret's text i
     CHECK_THAT(c.out + c.err, !Catch::Contains(s));
   }
 }
+
+TEST_CASE("serve: a runbook refused for a secret's text is reported masked",
+          "[serve][api][secrets][schedule]") {
+  // break24a S2 (rest): a schedule's param refused at load quoted its value, a secret's text,
+  // in the catalog's `problems` and serve's log; the runbook did not load, so its secrets
+  // were not known. What could be read of it masks what is said about it.
+  std::string dir = ServeDir();
+  const std::string s = kEnvSecret;
+  WriteFile(dir, "rb/rf.yaml",
+            "version: 1\nname: rf\nsecrets:\n  pw: {env: RUNBOOK_TEST_A5_PW}\nparams:\n  who: "
+            "{enum: [a, b]}\non:\n  schedule:\n    - cron: '0 3 * * *'\n      params: {who: " +
+                s + "}\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_A5_PW=" + s});
+  Command c = serve.Http("GET", "/api/v1/runbooks", "");
+  CHECK_THAT(c.out, Catch::Contains("problems") && Catch::Contains("***"));
+  CHECK_THAT(c.out, !Catch::Contains(s));
+  CHECK_THAT(serve.Log(), Catch::Contains("not loaded") && !Catch::Contains(s));
+  Command listed = Shell("RUNBOOK_TEST_A5_PW=" + s + " " + Binary() + " schedule " + dir + "/rb");
+  CHECK(listed.exit_code == 2);
+  CHECK_THAT(listed.out + listed.err, Catch::Contains("***") && !Catch::Contains(s));
+}

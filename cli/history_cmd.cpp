@@ -274,9 +274,12 @@ int CmdShow(const StepRegistry& registry, const AuditCliOptions& o) {
     std::cout << "  adopted (resume --adopt) from a run started by " << r.Text("adopted_from")
               << "\n";
   // What it ran with (recorded masked): a resume runs with them too (breakP P10).
-  if (const Value* params = r.started.Find("params");
-      params && params->is_map() && !params->as_map().empty())
-    std::cout << "  params " << ToJsonShown(*params) << "\n";
+  if (const auto params = RecordedParamTexts(r, true); !params.empty()) {
+    std::string shown;  // numbers as written: {"l":[3.10,"0755"],"r":1.50} (break24a C1)
+    for (const auto& [name, text] : params)
+      shown += (shown.empty() ? "{" : ",") + ToJson(Value(name)) + ":" + text;
+    std::cout << "  params " << Printable(shown + "}") << "\n";
+  }
   for (const std::string& line : r.ended_leftovers)  // breakN N23
     std::cout << "  ended before it started, left running by " << r.Text("resumed_from") << ": "
               << Printable(line) << "\n";

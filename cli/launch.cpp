@@ -672,7 +672,9 @@ int Launch(const RunCliOptions& o, const Runbook& rb, RunOptions options, RunCon
       return 128 + cancel.signal_number();
     }
     std::cerr << "runbook: error: " << result.status().message() << "\n";
-    return kExitEnvironment;
+    // A placed error is the runbook's (its env with these params: BindRunbookEnv), exit 2 as
+    // plan says it; any other is the environment's (a secret that cannot be read, the store).
+    return result.status().site() != nullptr ? kExitInvalid : kExitEnvironment;
   }
   const bool unrecorded = !result.value().unrecorded.empty();
   if (unrecorded) std::cerr << "runbook: error: " << result.value().unrecorded << "\n";

@@ -118,6 +118,8 @@ void PrintStep(const Value& step) {
   }
   if (!step.Find("idempotent")->as_bool())
     std::cout << in << "not idempotent: stopped mid-way, it runs again only when confirmed\n";
+  if (const Value* skipped = step.Find("skipped"))
+    PrintLines(in + "skipped: ", in + "    ", skipped->ToText());
   PrintMap(in, "env", step.Find("env"));
   PrintMap(in, "with", step.Find("params"));
   if (const Value* error = step.Find("error"))

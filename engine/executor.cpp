@@ -659,7 +659,9 @@ class Loop {
     if (svc_.journal != nullptr) {
       in.so_far = std::make_shared<OutputSoFar>();
       so_far_[i] = in.so_far;
-      Journal(svc_.journal->AttemptStarted(*g_.nodes[i].step, number, steps_[i].params,
+      // The attempt's resolved parameters, masked, recorded and not kept: a value passed to
+      // 1,000 calls was held 1,000 times (break24a W3: 2 MiB each, 2.1 GB).
+      Journal(svc_.journal->AttemptStarted(*g_.nodes[i].step, number, redactor_.Apply(in.params),
                                            PathFingerprints(i, in.params),
                                            ParamsFingerprint(i, in.params)));
       if (!journal_status_.ok()) {  // write-ahead: no record, no side effect
@@ -825,7 +827,6 @@ class Loop {
       if (steps_[k].state == StepState::kDone && steps_[k].passed())
         in.passed.push_back({rb_.steps[k].id, rb_.steps[k].uses, steps_[k].outputs_unmasked});
     }
-    steps_[i].params = redactor_.Apply(in.params);
     return in;
   }
 

@@ -59,7 +59,6 @@ struct StepRun {
   std::string stdout_text;
   std::string stderr_text;
   std::string output_tail;    // of its last attempt (AttemptResult::output_tail)
-  Value params;               // resolved parameters of the last attempt (redacted)
   std::string restored_from;  // resume: the run whose result this step carries over
   // resume: when it passed in that run (the first one of a chain of resumes)
   std::optional<Clock::Wall> restored_finished_at;

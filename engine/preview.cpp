@@ -6,6 +6,7 @@
 #include "engine/expression_eval.h"
 #include "engine/expression_limits.h"
 #include "engine/run_scope.h"
+#include "engine/template.h"
 
 namespace runbook {
 namespace {
@@ -99,16 +100,56 @@ M StepPolicy(const StepDecl& s) {
   return m;
 }
 
+// StepPolicy masked: a display name, ids, needs and a loop's name, as the run's console shows
+// them (break23a A6, break24a S3: `hunter2secret[0]` and "of": "hunter2secret" were shown whole).
+M ShownPolicy(const StepDecl& s, const PlanInputs& in) {
+  M m = StepPolicy(s);
+  if (auto cond = m.find("if"); cond != m.end()) cond->second = Masked(in, cond->second);
+  for (const char* key : {"name", "id", "needs"}) m[key] = Masked(in, m[key]);
+  if (auto loop = m.find("loop"); loop != m.end()) loop->second = Masked(in, loop->second);
+  return m;
+}
+
+// Why the run will skip step `i`, where that is known before it ("" when not known, or it
+// runs): its `if:` false on what a peek knows (params, env, literals), or, for a main step
+// whose `if:` reads no status function, a need known skipped: as ConditionsKnownBeforeRun
+// judges, the condition evaluated in the plan's scope so it spends the run's work total as
+// the run does (break24a W5: plan resolved the `with` of steps the run skips, spent the total
+// on them and refused a runbook whose run succeeds). `skipped`: the steps before, so judged.
+std::string KnownSkipped(const Graph& g, int i, RunScope& scope,
+                         const std::map<int, std::string>& skipped) {
+  const StepDecl& s = *g.nodes[i].step;
+  if (!s.is_finally && !s.condition_has_status)
+    for (int d : g.nodes[i].needs)
+      if (skipped.count(d) != 0)
+        return "the run skips it: it needs " + g.nodes[d].step->id + ", which is skipped";
+  if (!s.condition) return "";
+  scope.SetStep(i, nullptr);
+  scope.SetPeek(true);
+  scope.ClearPeekedUnknown();
+  auto v = RenderTemplate(s.condition->tmpl, scope);
+  const bool known_false =
+      v.ok() && !v.value().is_unknown() && scope.PeekedUnknown().empty() && !v.value().Truthy();
+  scope.SetPeek(false);
+  scope.SetStep(-1, nullptr);
+  return known_false ? "the run skips it: its if: is false with these params" : "";
+}
+
+// A step the run skips: what decides it, and why; nothing of it resolved, as in the run.
+Value SkippedPreview(const StepDecl& s, const PlanInputs& in, const std::string& why) {
+  M m = ShownPolicy(s, in);
+  m["skipped"] = Masked(in, Value(why));
+  m["env"] = Value(M{});
+  m["params"] = Value(M{});
+  m["actions"] = Value(L{});
+  return Value(std::move(m));
+}
+
 // The step's preview; `shown` counts the resolved values the plan holds so far
 // (kMaxPlanValueBytes): past it, the step's values are not resolved.
 Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, size_t& shown) {
   const StepDecl& s = *g.nodes[i].step;
-  M m = StepPolicy(s);
-  if (auto cond = m.find("if"); cond != m.end()) cond->second = Masked(in, cond->second);
-  // A display name, ids, needs and a loop's name, as the run's console shows them (break23a
-  // A6, break24a S3: `hunter2secret[0]` and "of": "hunter2secret" were shown whole).
-  for (const char* key : {"name", "id", "needs"}) m[key] = Masked(in, m[key]);
-  if (auto loop = m.find("loop"); loop != m.end()) loop->second = Masked(in, loop->second);
+  M m = ShownPolicy(s, in);
   if (shown > kMaxPlanValueBytes) {
     m["error"] =
         Value("not resolved: this plan already shows " + std::to_string(kMaxPlanValueBytes >> 20) +
@@ -208,9 +249,15 @@ Value PlanPreview(const Runbook& rb, const Graph& g, const PlanInputs& in) {
   RunbookPreview(rb, in, scope, out);
   L waves;
   size_t shown = 0;
-  for (const auto& wave : g.Waves()) {
+  std::map<int, std::string> skipped;   // KnownSkipped: the steps the run skips, why
+  for (const auto& wave : g.Waves()) {  // in order: a step's needs are in earlier waves
     L steps;
-    for (int i : wave) steps.push_back(StepPreview(g, i, scope, in, shown));
+    for (int i : wave) {
+      std::string why = KnownSkipped(g, i, scope, skipped);
+      if (!why.empty()) skipped[i] = why;
+      steps.push_back(why.empty() ? StepPreview(g, i, scope, in, shown)
+                                  : SkippedPreview(*g.nodes[i].step, in, why));
+    }
     waves.push_back(Value(std::move(steps)));
   }
   out["waves"] = Value(std::move(waves));

@@ -353,7 +353,11 @@ Status BindRunbookEnv(const Runbook& rb, const RunScope& scope, RunValues& value
   budget.owner = "the runbook's env";
   for (const auto& [key, node] : rb.env) {
     auto v = ResolveTree(node, scope, &budget);
-    if (!v.ok()) return v.status().Prefixed("env " + key + ": ");  // keeps its site
+    // Always placed: the runbook's mistake, told apart from the environment's (break24a D2:
+    // an entry past the run's work total was unplaced, and `run` said exit 3, not 2).
+    if (!v.ok())
+      return (v.status().site() ? v.status() : LocateError(v.status(), node.loc))
+          .Prefixed("env " + key + ": ");
     values.env[key] = v.value().ToText();
     if (v.value().is_unknown()) values.env_unknown.insert(key);
   }

@@ -225,7 +225,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   // their text beside them, so a resume gets the values the run had (break24a C1).
   Value::Map written;
   for (const auto& [name, value] : recorded) {
-    if (!value.is_list() && !value.is_map()) continue;
+    if (value.is_string()) continue;  // itself (a number param's `1.50` is kept)
     if (std::string text = TextAsSent(value); text != ToJson(value))
       written[name] = Value(std::move(text));
   }
@@ -356,6 +356,8 @@ Status AuditJournal::StepFinished(const StepDecl& step, const StepRun& run) {
   };
   if (Value::Map written = WrittenTexts(run.outputs); !written.empty())
     body["outputs_written"] = Value(std::move(written));
+  if (Value::Map nested = NestedWrittenTexts(run.outputs); !nested.empty())
+    body["outputs_written_nested"] = Value(std::move(nested));
   if (run.restored_finished_at)
     body["restored_finished_at"] = Value(FormatUtc(*run.restored_finished_at));
   if (!step.OwnName().empty()) body["name"] = Value(step.OwnName());  // breakFF F3

@@ -100,11 +100,11 @@ void Header(ReportDocument& d, const RunRecord& r) {
 }
 
 void Params(ReportDocument& d, const RunRecord& r) {
-  const Value& params = Field(r.started, "params");
-  if (!params.is_map() || params.as_map().empty()) return;
+  const std::map<std::string, std::string> params = RecordedParamTexts(r);
+  if (params.empty()) return;
   d.blocks.push_back(Heading(3, "Parameters"));
   ReportBlock t = Table({"name", "value"});
-  for (const auto& [k, v] : params.as_map()) t.rows.push_back({{P(k)}, {C(v.ToText())}});
+  for (const auto& [k, text] : params) t.rows.push_back({{P(k)}, {C(text)}});
   d.blocks.push_back(std::move(t));
 }
 

@@ -170,10 +170,10 @@ void Header(std::ostringstream& o, const RunRecord& r) {
 }
 
 void Params(std::ostringstream& o, const RunRecord& r) {
-  const Value* params = r.started.Find("params");
-  if (params == nullptr || !params->is_map() || params->as_map().empty()) return;
+  const std::map<std::string, std::string> params = RecordedParamTexts(r);
+  if (params.empty()) return;
   o << "<h2>Parameters</h2>\n<table>\n";
-  for (const auto& [k, v] : params->as_map()) o << Row(k, Code(v.ToText()));
+  for (const auto& [k, text] : params) o << Row(k, Code(text));
   o << "</table>\n";
 }
 

@@ -115,6 +115,7 @@ void Apply(RunRecord& r, const AuditEvent& e, const Value& body) {
     s.duration_ms = Int(body, "duration_ms");
     s.outputs = Map(body, "outputs");
     RestoreWritten(s.outputs, Map(body, "outputs_written"));
+    RestoreNestedWritten(s.outputs, Map(body, "outputs_written_nested"));
     s.masked_outputs = Strings(body, "masked_outputs");
     s.rerun_needed = Strings(body, "rerun_needed");
     s.restored_from = Str(body, "restored_from");
@@ -229,6 +230,20 @@ std::optional<uid_t> RecordedUid(const RunRecord& r) {
   const Value* uid = r.started.is_map() ? r.started.Find("uid") : nullptr;
   if (uid == nullptr || !uid->is_number() || uid->as_int() < 0) return std::nullopt;
   return static_cast<uid_t>(uid->as_int());
+}
+
+std::map<std::string, std::string> RecordedParamTexts(const RunRecord& r, bool json) {
+  std::map<std::string, std::string> out;
+  const Value* params = r.started.Find("params");
+  if (params == nullptr || !params->is_map()) return out;
+  const Value* written = r.started.Find("params_written");
+  for (const auto& [name, value] : params->as_map()) {
+    const Value* text = written != nullptr ? written->Find(name) : nullptr;
+    out[name] = text != nullptr && text->is_string() ? text->as_string()
+                : json                               ? ToJson(value)
+                                                     : value.ToText();
+  }
+  return out;
 }
 
 std::string FinishedText(const RunRecord& r) {

@@ -164,6 +164,12 @@ Value RunRowValue(const RunRow& r);
 // it runs.
 std::string FinishedText(const RunRecord& r);
 
+// For people (show, the reports): each param the run recorded (masked, as recorded) as text:
+// as written where the run kept its written text ("params_written": `3.10`, `[3.10,"0755"]`),
+// else its value's text (Value::ToText; with `json`, its JSON: a string quoted, as show's
+// one-line map gives it). Empty when none (break24a C1: they showed 3.1).
+std::map<std::string, std::string> RecordedParamTexts(const RunRecord& r, bool json = false);
+
 Result<RunRecord> LoadRunRecord(AuditStore& store, const std::string& run_id);
 // Error when `r` (LoadRunRecord) has no run_started event: the runs index lists the run, but
 // no chained event records it (a row added by hand, or its events deleted); the message says

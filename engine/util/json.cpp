@@ -252,12 +252,96 @@ Result<Value> ParseJson(const std::string& text, const StopCheck& stop) {
 
 Result<Value> ParseJsonAsSent(const std::string& text) { return Parse(text, {}, true); }
 
+namespace {
+
+bool HasOwnText(const Value& v) {
+  return v.written() && v.is_number() && ToNlohmann(v).dump() != v.as_string();
+}
+
+std::string PointerToken(const std::string& key) {  // RFC 6901: ~ as ~0, / as ~1
+  std::string out;
+  for (char c : key)
+    out += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
+  return out;
+}
+
+void CollectNested(const Value& v, const std::string& at, Value::Map& out) {
+  if (v.is_list())
+    for (size_t i = 0; i < v.as_list().size(); ++i) {
+      const Value& item = v.as_list()[i];
+      std::string here = at + "/" + std::to_string(i);
+      if (HasOwnText(item)) out[here] = Value(item.as_string());
+      CollectNested(item, here, out);
+    }
+  if (v.is_map())
+    for (const auto& [key, item] : v.as_map()) {
+      std::string here = at + "/" + PointerToken(key);
+      if (HasOwnText(item)) out[here] = Value(item.as_string());
+      CollectNested(item, here, out);
+    }
+}
+
+// The tokens of `pointer` ("/a/0" -> {"a", "0"}), unescaped; nullopt when it is no pointer.
+std::optional<std::vector<std::string>> PointerTokens(const std::string& pointer) {
+  if (pointer.empty() || pointer[0] != '/') return std::nullopt;
+  std::vector<std::string> tokens;
+  std::string token;
+  for (size_t i = 1; i <= pointer.size(); ++i) {
+    if (i == pointer.size() || pointer[i] == '/') {
+      tokens.push_back(std::move(token));
+      token.clear();
+    } else if (pointer[i] == '~') {
+      if (i + 1 >= pointer.size() || (pointer[i + 1] != '0' && pointer[i + 1] != '1'))
+        return std::nullopt;
+      token += pointer[++i] == '0' ? '~' : '/';
+    } else {
+      token += pointer[i];
+    }
+  }
+  return tokens;
+}
+
+// The value at `tokens` under `v`, for change; nullptr when there is none.
+Value* At(Value& v, const std::vector<std::string>& tokens, size_t from) {
+  if (from == tokens.size()) return &v;
+  const std::string& t = tokens[from];
+  if (v.is_map()) {
+    auto it = v.mutable_map().find(t);
+    return it == v.mutable_map().end() ? nullptr : At(it->second, tokens, from + 1);
+  }
+  if (v.is_list()) {
+    if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos)
+      return nullptr;
+    size_t i = std::stoul(t);
+    return i < v.as_list().size() ? At(v.mutable_list()[i], tokens, from + 1) : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 Value::Map WrittenTexts(const Value::Map& values) {
   Value::Map out;
   for (const auto& [name, v] : values)
-    if (v.written() && v.is_number() && ToNlohmann(v).dump() != v.as_string())
-      out[name] = Value(v.as_string());
+    if (HasOwnText(v)) out[name] = Value(v.as_string());
   return out;
+}
+
+Value::Map NestedWrittenTexts(const Value::Map& values) {
+  Value::Map out;
+  for (const auto& [name, v] : values) CollectNested(v, "/" + PointerToken(name), out);
+  return out;
+}
+
+void RestoreNestedWritten(Value::Map& values, const Value::Map& texts) {
+  for (const auto& [pointer, text] : texts) {
+    auto tokens = PointerTokens(pointer);
+    if (!tokens || tokens->size() < 2 || !text.is_string()) continue;
+    auto top = values.find((*tokens)[0]);
+    if (top == values.end()) continue;
+    Value* v = At(top->second, *tokens, 1);
+    if (v != nullptr && v->is_number()) *v = Value::Written(*v, text.as_string());
+  }
 }
 
 void RestoreWritten(Value::Map& values, const Value::Map& texts) {

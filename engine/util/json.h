@@ -48,5 +48,13 @@ std::string TextAsSent(const Value& value);
 Value::Map WrittenTexts(const Value::Map& values);
 // Each number of `values` named in `texts` becomes Value::Written with that text.
 void RestoreWritten(Value::Map& values, const Value::Map& texts);
+// The same for the numbers inside the lists and maps among `values` (an approval's input list,
+// a `log` step's outputs map): JSON Pointer (RFC 6901) from `values` -> text, "/name/1/key"
+// -> "0755"; the store keeps them as "outputs_written_nested" (break24a C1: a resume gave a
+// carried list's `3.10` as 3.1). Top-level numbers are WrittenTexts'.
+Value::Map NestedWrittenTexts(const Value::Map& values);
+// Each number of `values` at a pointer of `texts` becomes Value::Written with that text; a
+// pointer that names nothing, or no number, is left (a damaged or older record).
+void RestoreNestedWritten(Value::Map& values, const Value::Map& texts);
 
 }  // namespace runbook

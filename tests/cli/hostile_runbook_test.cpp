@@ -2,6 +2,7 @@
 // located error quickly and in bounded memory, never a crash (issue 13, part B). The
 // timeouts passed to Shell are hang guards far above the expected time, not measurements.
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 
 #include "engine/util/json.h"
@@ -326,6 +327,92 @@ TEST_CASE("a run's expressions share one work total: the loop items past it are 
   CHECK_THAT(run.out + run.err, Catch::Contains(kRunTotal));
 }
 
+// break24a W5 and W1: plan resolved the `with` and env of steps whose `if:` is false on the
+// params, spending the run's work total on them, and refused (exit 2) a runbook whose run
+// skips them and succeeds. It judges their `if:` as the run does now, loop items' included.
+TEST_CASE("plan skips what the run skips: no work spent on steps whose if is false",
+          "[limits][cli][plan]") {
+  const bool looped = GENERATE(true, false);
+  CAPTURE(looped);
+  std::string text = CostlyItems(60, looped);
+  // Every step (each loop item) runs only when asked to.
+  text.replace(text.find("steps:\n"), 7, "  go: {type: boolean, default: false}\nsteps:\n");
+  for (size_t at = text.find("    uses: log\n"); at != std::string::npos;
+       at = text.find("    uses: log\n", at + 30))
+    text.insert(at, "    if: ${{ params.go }}\n");
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "w5.yaml", text);
+  Command plan = Shell(Run("plan --format json " + file), 60);
+  INFO(plan.err);
+  CHECK(plan.exit_code == 0);
+  auto json = ParseJson(plan.out);
+  REQUIRE(json.ok());
+  int skipped = 0;
+  for (const Value& wave : json.value().Find("waves")->as_list())
+    for (const Value& step : wave.as_list()) {
+      CHECK(step.Find("error") == nullptr);
+      if (const Value* why = step.Find("skipped"))
+        skipped += why->as_string() == "the run skips it: its if: is false with these params";
+    }
+  CHECK(skipped == 60);
+  Command text_plan = Shell(Run("plan " + file), 60);
+  CHECK_THAT(text_plan.out, Catch::Contains("skipped: the run skips it: its if: is false"));
+  Command run = Shell(Run("run " + file + " --audit-db " + dir + "/audit.db"), 60);
+  CHECK(run.exit_code == 0);  // asked to run them, both meet the total (the test above)
+}
+
+TEST_CASE("plan: a step that needs a skipped step is skipped, unless its if reads the status",
+          "[cli][plan]") {
+  std::string dir = TempDir();
+  std::string file =
+      WriteFile(dir, "n.yaml",
+                "version: 1\nname: n\nparams:\n  go: {type: boolean, default: false}\nsteps:\n"
+                "  - {id: a, uses: log, if: '${{ params.go }}', with: {message: a}}\n"
+                "  - {id: b, uses: log, needs: [a], with: {message: b}}\n"
+                "  - {id: c, uses: log, needs: [a], if: '${{ always() }}', with: {message: c}}\n"
+                "  - {id: d, uses: log, needs: [b], with: {message: d}}\n");
+  Command plan = Shell(Run("plan --format json " + file), 60);
+  REQUIRE(plan.exit_code == 0);
+  auto json = ParseJson(plan.out);
+  REQUIRE(json.ok());
+  std::map<std::string, std::string> why;
+  for (const Value& wave : json.value().Find("waves")->as_list())
+    for (const Value& step : wave.as_list())
+      why[step.Find("id")->as_string()] =
+          step.Find("skipped") != nullptr ? step.Find("skipped")->as_string() : "runs";
+  CHECK(why["a"] == "the run skips it: its if: is false with these params");
+  CHECK(why["b"] == "the run skips it: it needs a, which is skipped");
+  CHECK(why["c"] == "runs");
+  CHECK(why["d"] == "the run skips it: it needs b, which is skipped");
+  // With go, every step runs and shows what it would do.
+  Command go = Shell(Run("plan --format json " + file + " --set go=true"), 60);
+  CHECK_THAT(go.out, !Catch::Contains("\"skipped\""));
+}
+
+// break24a D2: the runbook's env past the run's work total (or failing on its params) is
+// the runbook's mistake: plan said exit 2, the run exit 3 as if the machine had failed.
+TEST_CASE("a runbook env the run cannot bind ends the run with exit 2, located, as plan says",
+          "[limits][cli][plan]") {
+  std::string costly = "params.s";
+  for (int i = 0; i < 5; ++i) costly = "format('{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}', " + costly + ")";
+  std::string env;
+  for (int i = 0; i < 40; ++i)
+    env += "  E" + std::to_string(i) + ": \"${{ length(" + costly + ") }}\"\n";
+  const std::string head = "version: 1\nname: d2\nparams:\n  s: {type: string, default: '" +
+                           std::string(38, 'a') + "'}\n";
+  const std::string steps = "steps:\n  - {id: a, uses: log, with: {message: hi}}\n";
+  const std::string text = GENERATE_COPY(
+      head + "env:\n" + env + steps, head + "env:\n  J: \"${{ fromJSON(params.s) }}\"\n" + steps);
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "d2.yaml", text);
+  Command plan = Shell(Run("plan " + file), 60);
+  CHECK(plan.exit_code == 2);
+  Command run = Shell(Run("run " + file + " --audit-db " + dir + "/a.db"), 60);
+  INFO(run.out + run.err);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("runbook: error: env ") && Catch::Contains("(at line "));
+}
+
 // break24a M1: each item of a loop kept a copy of the loop's whole written list: `validate`
 // of one loop of 1,000 items of 3 KB took 3.2 GB (10 loops of 1,000 small items: 2.3 GB).
 TEST_CASE("a loop's items share its list: validate of 1,000 items of 3 KB stays small",
@@ -431,4 +518,31 @@ TEST_CASE("a big expression aliased on many steps is refused once, in bounded me
   size_t at = c.err.rfind("maxrss ");
   REQUIRE(at != std::string::npos);
   CHECK(std::stol(c.err.substr(at + 7)) < 1024 * 1024);  // KiB: it was 2.1 GB
+}
+
+// break24a W3: every attempt kept its resolved parameters for the whole run, once recorded: a
+// 2 MiB param passed to 1,000 calls of a used runbook held 2.1 GB (400 calls: 850 MB). Only
+// the running attempts hold them now.
+TEST_CASE("a big param passed to 400 calls is held by the running attempts only",
+          "[limits][cli][calls]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "callee.yaml",
+            "version: 1\nname: callee\nparams:\n  big: {type: string}\n"
+            "steps:\n  - {id: s, uses: log, with: {message: 'n ${{ length(params.big) }}'}}\n");
+  std::string calls;
+  for (int i = 0; i < 400; ++i)
+    calls += "  - {id: c" + std::to_string(i) +
+             ", uses: ./callee.yaml, with: {big: '${{ params.big }}'}}\n";
+  std::string file =
+      WriteFile(dir, "caller.yaml",
+                "version: 1\nname: caller\nparams:\n  big: {type: string, default: " +
+                    std::string(2 * 1024 * 1024, 'x') + "}\nsteps:\n" + calls);
+  Command c = Shell("/usr/bin/time -f 'maxrss %M' " +
+                        Run("run " + file + " --audit-db " + dir + "/a.db") + " 2>&1",
+                    120);
+  INFO(c.out.substr(0, 2000));
+  CHECK(c.exit_code == 0);
+  size_t at = c.out.rfind("maxrss ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stol(c.out.substr(at + 7)) < 300 * 1024);  // KiB: it was 850 MB
 }

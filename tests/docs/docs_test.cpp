@@ -252,7 +252,7 @@ TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]"
   auto top = DocumentedKeys(cli, top_at), step = DocumentedKeys(cli, step_at);
   REQUIRE(top.count("waves") == 1);
   REQUIRE(step.count("actions") == 1);
-  // A runbook that sets every optional key but `error`.
+  // A runbook that sets every optional key but `error` and `skipped`, and a step it skips.
   std::string dir = TempDir();
   WriteFile(dir, "p.yaml",
             "version: 1\nname: p\nkind: drill\nlock: nightly\nobjectives: {rto: 2h, rpo: 24h}\n"
@@ -260,7 +260,8 @@ TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]"
             "  - {id: a, uses: exec, timeout: 5s, rto: start, if: \"${{ params.db != '' }}\", "
             "with: {run: ['true']}}\n"
             "  - {id: b, uses: approval, needs: [a], with: {prompt: go}}\n"
-            "  - {id: c, uses: log, needs: [b], for_each: [x], with: {message: m}}\n");
+            "  - {id: c, uses: log, needs: [b], for_each: [x], with: {message: m}}\n"
+            "  - {id: d, uses: log, if: \"${{ params.db == '' }}\", with: {message: m}}\n");
   Command plan = Shell(Binary() + " plan " + dir + "/p.yaml --format json");
   REQUIRE(plan.exit_code == 0);
   auto parsed = ParseJson(plan.out);
@@ -275,7 +276,7 @@ TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]"
     for (const auto& [key, optional] : documented) {
       CAPTURE(key);
       // `loop` excludes `rto` (a loop cannot mark the RTO clock): step c has it.
-      if (!optional || (all_optional_set && key != "error" && key != "loop"))
+      if (!optional || (all_optional_set && key != "error" && key != "loop" && key != "skipped"))
         CHECK(actual.count(key) == 1);
     }
   };
@@ -286,4 +287,11 @@ TEST_CASE("docs/cli.md's plan JSON shape is the binary's (breakN N15)", "[docs]"
   check(c.as_map(), step, false);
   REQUIRE(c.Find("loop") != nullptr);
   CHECK(ToJson(*c.Find("loop")) == "{\"fail_fast\":true,\"index\":0,\"of\":\"c\"}");
+  int skipped = 0;
+  for (const Value& d : v.Find("waves")->as_list()[0].as_list()) {
+    if (d.Find("id")->as_string() != "d") continue;
+    check(d.as_map(), step, false);
+    skipped += d.Find("skipped") != nullptr;
+  }
+  CHECK(skipped == 1);
 }

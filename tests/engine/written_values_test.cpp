@@ -3,6 +3,7 @@
 // expression) is its source text; it is a number only where a number is wanted.
 #include <catch2/catch.hpp>
 
+#include "engine/util/json.h"
 #include "support/support.h"
 
 using namespace runbook;
@@ -75,8 +76,8 @@ TEST_CASE("string params of the runbook and of a step keep the text, numbers sta
   Ran ran = RunText(text, rb);
   REQUIRE(rb != nullptr);
   CHECK(ran.result.status == "success");
-  CHECK(ran.Step(*rb, "note").params.Find("message")->is_string());
-  CHECK(ran.Step(*rb, "note").params.Find("message")->as_string() == "3.10");
+  CHECK(ran.Params("note").Find("message")->is_string());
+  CHECK(ran.Params("note").Find("message")->as_string() == "3.10");
   // An expression's own literal is a number: `${{ 3.10 }}` is 3.1 (quote it for text).
   CHECK(ReadFile(file) == "3.10\ntrue\n755\n1.5\n3.10\nv0755-x\n3.10\n756\n3.1\n");
 }
@@ -87,8 +88,8 @@ TEST_CASE("a step's string parameter given ~ is empty, not absent", "[values][wr
       "version: 1\nname: t\nsteps:\n  - id: note\n    uses: log\n    with: {message: ~}\n", rb);
   REQUIRE(rb != nullptr);
   CHECK(ran.result.status == "success");
-  REQUIRE(ran.Step(*rb, "note").params.Find("message") != nullptr);
-  CHECK(ran.Step(*rb, "note").params.Find("message")->as_string().empty());
+  REQUIRE(ran.Params("note").Find("message") != nullptr);
+  CHECK(ran.Params("note").Find("message")->as_string().empty());
 }
 
 TEST_CASE("a written number is still checked where a number is wanted", "[values][written]") {
@@ -125,7 +126,7 @@ TEST_CASE("the recorded parameters of a command hold its argv as it ran", "[valu
       "  - id: b\n    uses: exec\n    with: {shell: true, run: 3.10}\n",
       rb);
   REQUIRE(rb != nullptr);
-  CHECK(ran.Step(*rb, "a").params.Find("run")->as_list() ==
+  CHECK(ran.Params("a").Find("run")->as_list() ==
         Value::List{Value("echo"), Value("3.10"), Value("0755"), Value("")});
   // `run: 3.10` with shell: true is the script "3.10" (a command not found, exit 127).
   CHECK(ran.Step(*rb, "b").attempts.back().exit_code == 127);
@@ -138,6 +139,21 @@ TEST_CASE("a step's load-time checks see a written number given for text as that
                       "    with: {source: a, dest: b, part_size: 1000}\n"),
              Catch::Contains("part_size must be from 5MiB to 5GiB (S3's part limits), not '1000'"));
 }
+
+namespace {
+
+// Runs dir/t.yaml (its step fails until dir/go exists: exit 1), then resumes it after making
+// dir/go (exit 0).
+void FailThenResume(const std::string& dir) {
+  const std::string rb = "cd " + dir + " && " + Binary();
+  CHECK(Shell(rb + " run t.yaml --audit-db a.db").exit_code == 1);
+  WriteFile(dir, "go", "");
+  Command resumed = Shell(rb + " resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db");
+  INFO(resumed.err);
+  CHECK(resumed.exit_code == 0);
+}
+
+}  // namespace
 
 // break22 #3: the store recorded a written output as its number (3.1, 755,
 // 1.2345678901234567e+19), and a resume gave the later step those instead of the text the
@@ -152,9 +168,7 @@ TEST_CASE("a resumed run gives later steps the written outputs the first run gav
             "      run: 'echo \"${{ steps.lg.outputs.v }} ${{ steps.lg.outputs.id }} "
             "${{ steps.lg.outputs.mode }}\" >> seen; test -e go'\n");
   const std::string rb = "cd " + dir + " && " + Binary();
-  CHECK(Shell(rb + " run t.yaml --audit-db a.db").exit_code == 1);
-  WriteFile(dir, "go", "");
-  CHECK(Shell(rb + " resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db").exit_code == 0);
+  FailThenResume(dir);
   CHECK(ReadFile(dir + "/seen") ==
         "3.10 12345678901234567890 0755\n"
         "3.10 12345678901234567890 0755\n");
@@ -163,6 +177,58 @@ TEST_CASE("a resumed run gives later steps the written outputs the first run gav
   CHECK_THAT(exported, Catch::Contains("\"outputs\":{\"id\":\"12345678901234567890\",\"mode\":755,"
                                        "\"v\":3.1}"));
   CHECK_THAT(exported, Catch::Contains("\"outputs_written\":{\"mode\":\"0755\",\"v\":\"3.10\"}"));
+}
+
+// break24a C1: only an output's own number kept its text across a resume: a list's or a map's
+// numbers (a `log` step's outputs, an approval's input list) came back as 3.1 and 755, and so
+// did a loop's items run again.
+TEST_CASE("a resumed run gives later steps the numbers inside carried lists and maps as written",
+          "[values][written][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "t.yaml",
+            "version: 1\nname: t\nparams:\n  l: {type: list, default: [3.10, 0755]}\n"
+            "steps:\n  - id: lg\n    uses: log\n"
+            "    with: {message: hi, outputs: {l: [3.10, [0755]], m: {v: 1e3, n: {w: 2.50}}}}\n"
+            "  - id: use\n    uses: exec\n    needs: [lg]\n    with:\n      shell: true\n"
+            "      run: 'echo \"${{ steps.lg.outputs.l[0] }} ${{ steps.lg.outputs.l[1][0] }} "
+            "${{ steps.lg.outputs.m.v }} ${{ steps.lg.outputs.m.n.w }} "
+            "${{ steps.lg.outputs.l[0] == 3.1 }}\" >> seen; test -e go'\n"
+            "  - id: each\n    uses: exec\n    needs: [use]\n    for_each: ${{ params.l }}\n"
+            "    with: {run: [sh, -c, 'echo \"$1\" >> items', x, '${{ item }}']}\n");
+  const std::string rb = "cd " + dir + " && " + Binary();
+  FailThenResume(dir);
+  CHECK(ReadFile(dir + "/seen") == "3.10 0755 1e3 2.50 true\n3.10 0755 1e3 2.50 true\n");
+  std::string items = ReadFile(dir + "/items");  // the items run side by side, in any order
+  CHECK((items == "3.10\n0755\n" || items == "0755\n3.10\n"));
+  // show and the reports give the params as written, not as their JSON numbers.
+  const std::string id = LatestRunId(dir + "/a.db");
+  CHECK_THAT(Shell(rb + " show " + id + " --audit-db a.db").out,
+             Catch::Contains("params {\"l\":[3.10,\"0755\"]}"));
+  for (const char* format : {"md", "html"})
+    CHECK_THAT(Shell(rb + " report " + id + " --format " + format + " --audit-db a.db").out,
+               Catch::Contains("[3.10,&quot;0755&quot;]") || Catch::Contains("[3.10,\"0755\"]"));
+}
+
+TEST_CASE("nested written texts are kept by JSON Pointer, escapes and all", "[values][written]") {
+  Value::Map outputs{
+      {"a/b", Value(Value::List{Value::Written(Value(3.1), "3.10"), Value(int64_t{7})})},
+      {"k~", Value(Value::Map{{"x/y", Value::Written(Value(int64_t{755}), "0755")}})},
+      {"top", Value::Written(Value(3.1), "3.10")}};
+  Value::Map nested = NestedWrittenTexts(outputs);
+  CHECK(nested == Value::Map{{"/a~1b/0", Value("3.10")}, {"/k~0/x~1y", Value("0755")}});
+  Value::Map typed{{"a/b", Value(Value::List{Value(3.1), Value(int64_t{7})})},
+                   {"k~", Value(Value::Map{{"x/y", Value(int64_t{755})}})}};
+  // A pointer naming nothing, a string, or a malformed one is left as it is.
+  Value::Map texts = nested;
+  texts["/a~1b/5"] = Value("9");
+  texts["/a~1b/01x"] = Value("9");
+  texts["/k~2"] = Value("9");
+  texts["nope"] = Value("9");
+  RestoreNestedWritten(typed, texts);
+  CHECK(typed.at("a/b").as_list()[0].ToText() == "3.10");
+  CHECK(typed.at("a/b").as_list()[1].ToText() == "7");
+  CHECK(typed.at("k~").as_map().at("x/y").ToText() == "0755");
+  CHECK(typed.at("k~").as_map().at("x/y").as_int() == 755);
 }
 
 // break22c #3: carried over as text, a resume's comparisons and arithmetic on such an output
@@ -178,12 +244,7 @@ TEST_CASE("a resumed run computes with a carried written output as the first run
             "    with:\n      shell: true\n"
             "      run: 'echo \"${{ steps.lg.outputs.v }} ${{ steps.lg.outputs.v + 1 }} "
             "${{ steps.lg.outputs.k > 999 }}\" >> seen; test -e go'\n");
-  const std::string rb = "cd " + dir + " && " + Binary();
-  CHECK(Shell(rb + " run t.yaml --audit-db a.db").exit_code == 1);
-  WriteFile(dir, "go", "");
-  Command resumed = Shell(rb + " resume " + LatestRunId(dir + "/a.db") + " --audit-db a.db");
-  INFO(resumed.err);
-  CHECK(resumed.exit_code == 0);
+  FailThenResume(dir);
   CHECK(ReadFile(dir + "/seen") == "3.10 4.1 true\n3.10 4.1 true\n");
 }
 

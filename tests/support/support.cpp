@@ -71,6 +71,20 @@ void Recorded::ProgressReported(const StepDecl& s, const StepProgress& p) {
   progress.emplace_back(s.id, p);
 }
 
+Status ParamsJournal::AttemptStarted(const StepDecl& step, int, const Value& p, const Value::Map&,
+                                     const std::string&) {
+  static std::mutex mu;  // attempts start on the executor's thread; kept safe regardless
+  std::lock_guard<std::mutex> lock(mu);
+  params[step.id] = p;
+  return Status::Ok();
+}
+
+const Value& Ran::Params(const std::string& id) const {
+  static const Value kNone;
+  auto it = journal->params.find(id);
+  return it == journal->params.end() ? kNone : it->second;
+}
+
 const StepRun& Ran::Step(const Runbook& rb, const std::string& id) const {
   return result.steps.at(rb.FindStep(id) - rb.steps.data());
 }
@@ -88,6 +102,8 @@ Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, boo
   Ran ran;
   RunServices services{processes,           clock, ran.recorded, cancel ? *cancel : own, nullptr,
                        CurrentEnvironment()};
+  // What each attempt's start records, as the audit store gets it (a dry run records nothing).
+  if (!dry_run) services.journal = ran.journal.get();
   RunOptions options;
   options.run_id = "test-run";
   options.params = params;

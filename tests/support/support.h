@@ -2,6 +2,7 @@
 // process runner, run the real binary. Shared by the tests only.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "engine/events.h"
 #include "engine/executor.h"
+#include "engine/journal.h"
 #include "engine/loader.h"
 #include "engine/plugin/registry.h"
 #include "support/paths.h"
@@ -36,10 +38,32 @@ struct Recorded final : RunObserver {
   std::vector<std::pair<std::string, StepProgress>> progress;
   void ProgressReported(const StepDecl& s, const StepProgress& p) override;
 };
+// A journal at the executor's seam that keeps what each attempt's start recorded: the
+// resolved parameters, masked (RunJournal::AttemptStarted), by step id, the last attempt's.
+struct ParamsJournal final : RunJournal {
+  std::map<std::string, Value> params;
+  Status RunStarted(const Runbook&, const std::string&, const Value::Map&,
+                    const Redactor&) override {
+    return Status::Ok();
+  }
+  Status AttemptStarted(const StepDecl& step, int, const Value& p, const Value::Map&,
+                        const std::string&) override;
+  Status AttemptFinished(const StepDecl&, const AttemptRecord&, const StepRun&) override {
+    return Status::Ok();
+  }
+  Status StepFinished(const StepDecl&, const StepRun&) override { return Status::Ok(); }
+  Status ResourceStopped(const StepDecl&, const std::string&, const std::string&) override {
+    return Status::Ok();
+  }
+  Status RunFinished(const RunResult&) override { return Status::Ok(); }
+};
 struct Ran {
   RunResult result;
   Recorded recorded;
+  std::unique_ptr<ParamsJournal> journal = std::make_unique<ParamsJournal>();
   const StepRun& Step(const Runbook& rb, const std::string& id) const;
+  // The parameters step `id`'s last attempt was started with, as recorded (masked).
+  const Value& Params(const std::string& id) const;
 };
 Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run = false,
             CancelToken* cancel = nullptr);

@@ -53,7 +53,7 @@ void PrintText(const Value& entry) {
     std::cout << "  " << s.Find("cron")->as_string() << "  " << s.Find("timezone")->as_string();
     std::string params;
     for (const auto& [name, value] : s.Find("params")->as_map())
-      params += (params.empty() ? "" : ", ") + name + "=" + value.ToText();
+      params += (params.empty() ? "" : ", ") + name + "=" + TextAsSent(value);
     std::cout << (params.empty() ? "" : "  params: " + Printable(params)) << "\n";
     for (const Value& n : s.Find("next")->as_list())
       std::cout << "    " << n.Find("local")->as_string() << "  (" << n.Find("utc")->as_string()

@@ -8,6 +8,7 @@
 
 #include "engine/expression.h"
 #include "engine/expression_limits.h"
+#include "engine/util/number_text.h"
 
 namespace runbook {
 namespace {
@@ -72,14 +73,15 @@ class Lexer {
       t.value = Value(n);
       return t;
     }
-    double d = std::strtod(text.c_str(), nullptr);
-    if (!std::isfinite(d)) {
+    std::optional<double> d = DoubleInRange(text);
+    if (!d) {
       t.kind = Token::Kind::kError;
-      t.text = "number " + text + " is out of range (beyond ±1.8e308)";
+      t.text =
+          "number " + text + " is out of range (beyond ±1.8e308, or so small it would read as 0)";
       return t;
     }
     t.kind = Token::Kind::kNumber;
-    t.value = Value(d);
+    t.value = Value(*d);
     return t;
   }
 

@@ -106,6 +106,10 @@ Value ParamValue(const ParamSpec& p) {
                           {"description", Value(p.doc)},
                           {"required", Value(p.required)},
                           {"default", p.default_value},
+                          // its text as written where JSON has another (`3.10`, [0755])
+                          {"default_written", TextsAsSent({{"d", p.default_value}}).count("d")
+                                                  ? Value(TextAsSent(p.default_value))
+                                                  : Value()},
                           {"enum", Value(std::move(allowed))},
                           {"minimum", p.minimum ? Value(*p.minimum) : Value()},
                           {"maximum", p.maximum ? Value(*p.maximum) : Value()}});

@@ -1,5 +1,6 @@
 #include "serve/schedule_value.h"
 
+#include "engine/util/json.h"
 #include "engine/util/time_format.h"
 
 namespace runbook {
@@ -19,9 +20,11 @@ Value ScheduleValue(const ScheduleDecl& s, SysSeconds from, int count) {
         Value::Map{{"local", Value(LocalTimeText(zone, at))}, {"utc", Value(UtcSecondsText(at))}}));
   Value::Map params;
   for (const auto& [name, value] : s.params) params[name] = value;
+  Value::Map written = TextsAsSent(params);  // `3.10`, `[0755]`: as written (break24a C2)
   return Value(Value::Map{{"cron", Value(s.cron_text)},
                           {"timezone", Value(s.timezone)},
                           {"params", Value(std::move(params))},
+                          {"params_written", Value(std::move(written))},
                           {"next", Value(std::move(next))}});
 }
 

@@ -223,12 +223,7 @@ Status AuditJournal::RunStarted(const Runbook& rb, const std::string& run_id,
   }
   // A list's or a map's numbers written as text JSON has no form for (`3.10`, `1e3`, `0755`):
   // their text beside them, so a resume gets the values the run had (break24a C1).
-  Value::Map written;
-  for (const auto& [name, value] : recorded) {
-    if (value.is_string()) continue;  // itself (a number param's `1.50` is kept)
-    if (std::string text = TextAsSent(value); text != ToJson(value))
-      written[name] = Value(std::move(text));
-  }
+  Value::Map written = TextsAsSent(recorded);
   Value::Map body{
       {"runbook", Value(rb.name)},
       {"kind", Value(rb.kind)},

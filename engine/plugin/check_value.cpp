@@ -6,6 +6,7 @@
 
 #include "engine/util/duration.h"
 #include "engine/util/json.h"
+#include "engine/util/number_text.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -238,7 +239,8 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
     case ParamType::kNumber: {
       char* end = nullptr;
       double d = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0' || !std::isfinite(d)) {  // nan, inf, 1e400 (breakI I13)
+      // nan, inf, 1e400 (breakI I13), 1e-400 (break24a C4)
+      if (text.empty() || *end != '\0' || !std::isfinite(d) || !DoubleInRange(text)) {
         error = "expected a finite number, found " + Quote(text);
         return Value();
       }

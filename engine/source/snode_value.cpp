@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "engine/util/number_text.h"
+
 namespace runbook {
 namespace {
 
@@ -53,10 +55,9 @@ Value ScalarValue(const SNode& n) {
   const std::string& s = n.text;
   if (s == "true" || s == "false") return Value::Written(Value(s == "true"), s);
   if (auto i = Integer(s)) return Value::Written(Value(*i), s);
-  if (IsFloat(s)) {  // one that overflows (1e400) stays text: never an infinite number that
+  if (IsFloat(s)) {  // one out of range (1e400, 1e-400) stays text: never an infinite number
                      // JSON would carry as null (breakI I13); a typed check then names it
-    double d = std::strtod(s.c_str(), nullptr);
-    if (std::isfinite(d)) return Value::Written(Value(d), s);
+    if (auto d = DoubleInRange(s)) return Value::Written(Value(*d), s);
   }
   return Value(s);
 }

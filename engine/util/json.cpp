@@ -4,6 +4,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "engine/util/number_text.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -80,18 +81,28 @@ class ValueBuilder final : public nlohmann::json_sax<nlohmann::json> {
   // runbook gives (a list from `--set 'l=[1, 2]'` failed a string parameter with `item`).
   bool number_integer(number_integer_t n) override { return PutInteger(int64_t{n}); }
   // An integer past int64 is refused in words, never wrapped negative nor rounded into a
-  // double (breakJ J10: 12345678901234567890 read as -6101065172474983726).
+  // double (breakJ J10: 12345678901234567890 read as -6101065172474983726). As sent, it is
+  // what the same integer written in a runbook is: its text, beside the double that rounds it
+  // (snode_value.cpp; break24a C4: --set 'l=[<24 digits>]' was refused, the file took it).
   bool number_unsigned(number_unsigned_t n) override {
     if (n > static_cast<number_unsigned_t>(std::numeric_limits<int64_t>::max()))
-      return Fail(BeyondRange(std::to_string(n).size()));
+      return as_sent_ ? Put(Value::Written(Value(static_cast<double>(n)), std::to_string(n)))
+                      : Fail(BeyondRange(std::to_string(n).size()));
     return PutInteger(static_cast<int64_t>(n));
   }
   bool PutInteger(int64_t n) {
     return Put(as_sent_ ? Value::Written(Value(n), std::to_string(n)) : Value(n));
   }
   bool number_float(number_float_t d, const string_t& text) override {
-    if (text.find_first_of(".eE") == std::string::npos)
-      return Fail(BeyondRange(text.size() - (text[0] == '-' ? 1 : 0)));
+    if (text.find_first_of(".eE") == std::string::npos)  // an integer past uint64, or int64's min
+      return as_sent_ && DoubleInRange(text)
+                 ? Put(Value::Written(Value(d), text))
+                 : Fail(BeyondRange(text.size() - (text[0] == '-' ? 1 : 0)));
+    // 1e-400, which nlohmann makes 0, is out of range as 1e400 is (number_text.h)
+    if (!DoubleInRange(text))
+      return Fail(
+          "invalid JSON: a number is out of range (beyond ±1.8e308, or so small it would read as "
+          "0)");
     return Put(as_sent_ ? Value::Written(Value(d), text) : Value(d));
   }
   bool string(string_t& text) override { return Put(Value(std::move(text))); }
@@ -250,7 +261,9 @@ Result<Value> ParseJson(const std::string& text, const StopCheck& stop) {
   return Parse(text, stop, false);
 }
 
-Result<Value> ParseJsonAsSent(const std::string& text) { return Parse(text, {}, true); }
+Result<Value> ParseJsonAsSent(const std::string& text, const StopCheck& stop) {
+  return Parse(text, stop, true);
+}
 
 namespace {
 
@@ -319,6 +332,16 @@ Value* At(Value& v, const std::vector<std::string>& tokens, size_t from) {
 }
 
 }  // namespace
+
+Value::Map TextsAsSent(const Value::Map& values) {
+  Value::Map out;
+  for (const auto& [name, value] : values) {
+    if (value.is_string()) continue;
+    if (std::string text = TextAsSent(value); text != ToJson(value))
+      out[name] = Value(std::move(text));
+  }
+  return out;
+}
 
 Value::Map WrittenTexts(const Value::Map& values) {
   Value::Map out;

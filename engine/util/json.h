@@ -28,8 +28,10 @@ Result<Value> ParseJson(const std::string& text, const StopCheck& stop = {});
 // ParseJson where a number keeps its text as sent
 // (Value::Written: `3.10` is 3.1 to compute with and "3.10" where it becomes a string), as a
 // YAML scalar and `--set` keep theirs. For what a person sends: serve's request bodies
-// (break22c #7: {"v": 3.10} reached the step as 3.1).
-Result<Value> ParseJsonAsSent(const std::string& text);
+// (break22c #7: {"v": 3.10} reached the step as 3.1), and fromJSON(). An integer past the
+// 64-bit range is taken as a runbook's YAML takes it (its text, a double beside it), not
+// refused. Either parse refuses a number out of a double's range (`1e400`, `1e-400`).
+Result<Value> ParseJsonAsSent(const std::string& text, const StopCheck& stop = {});
 
 // The text a run is given for `value` where it takes a value as text (--set, --input, serve's
 // params and approval inputs, a schedule's params), read back by ParseTextAs as the value it
@@ -39,6 +41,11 @@ Result<Value> ParseJsonAsSent(const std::string& text);
 // JSON string of its text when it is not (`0755`, an integer past 64 bits); anything else as
 // ToJson (break23a C1, C5: `[3.10, 0755]` reached the run as `3.1,755`).
 std::string TextAsSent(const Value& value);
+// The TextAsSent of each of `values` whose JSON is not that text (a number written `3.10`, a
+// list holding `0755`): name -> text; a string is itself, and is left out. What the store's
+// run_started keeps ("params_written"), and serve's catalog and `runbook schedule` give beside
+// the JSON values (break24a C1, C2: they showed [755, 3.1]).
+Value::Map TextsAsSent(const Value::Map& values);
 
 // The source texts of the numbers among `values` (a step's outputs) written in YAML whose
 // text is not their JSON form (`3.10`, `0755`, `1e3`): name -> text. JSON keeps the number;

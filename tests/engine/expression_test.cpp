@@ -110,7 +110,9 @@ TEST_CASE("a number out of range or an index that is no whole number is an error
   CHECK(EvalError("fromJSON('[1, 2, 3]')[1.9]") ==
         "index 1.9 is not a whole number in 'fromJSON('[1, 2, 3]')[1.9]'");
   CHECK(Eval("fromJSON('[1, 2, 3]')[2.0]") == Value(3));
-  CHECK(EvalError("1e400") == "parse: number 1e400 is out of range (beyond ±1.8e308)");
+  CHECK(EvalError("1e400") ==
+        "parse: number 1e400 is out of range (beyond ±1.8e308, or so small it would read as 0)");
+  CHECK_THAT(EvalError("1e-400"), Catch::Contains("number 1e-400 is out of range"));
   // A literal is digits, a fraction and an exponent: hex is no number (strtod took 0x10 as 16).
   CHECK(EvalError("0x10").rfind("parse: ", 0) == 0);
   CHECK(Eval("9223372036854775807") == Value(int64_t{9223372036854775807}));

@@ -285,3 +285,71 @@ TEST_CASE("a written output passed out of a used runbook keeps its text and its 
   CHECK(run.exit_code == 0);
   CHECK(ReadFile(dir + "/seen") == "true 0755 4.1 3.10\n");
 }
+
+// break24a C3: fromJSON() read numbers as JSON parsers do: `1e3` became 1000.0 where it became
+// text, and an integer past 64 bits was refused though the same integer in the file is taken.
+TEST_CASE("fromJSON gives its numbers as the JSON text has them", "[values][written]") {
+  std::string file = TempDir() + "/seen";
+  std::string text =
+      "version: 1\nname: t\nparams:\n  j: {type: string, default: '{\"a\": 1e3, \"b\": [3.10, "
+      "12345678901234567890123], \"c\": 7}'}\n"
+      "steps:\n  - id: show\n    uses: exec\n" +
+      Printer(
+          file, "",
+          "'${{ fromJSON(params.j).a }}', '${{ fromJSON(params.j).b[0] }}', "
+          "'${{ fromJSON(params.j).b[1] }}', '${{ fromJSON(params.j).a + fromJSON(params.j).c }}', "
+          "'${{ fromJSON(params.j).b[0] == 3.1 }}'");
+  // Arithmetic on 1e3 is a double's, as `${{ 1e3 + 7 }}` is.
+  CHECK(RunAndRead(text, file) == "1e3\n3.10\n12345678901234567890123\n1007.0\ntrue\n");
+}
+
+// break24a C4: one rule for a number's text wherever it is read. An integer past 64 bits in a
+// --set list was refused where the file took it; 1e-400 read as 0 where 1e400 was refused.
+TEST_CASE("a number's text follows one rule in the file, --set, JSON and expressions",
+          "[values][written][cli]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "l.yaml",
+            "version: 1\nname: l\nparams:\n  l: {type: list, default: [1]}\n  n: {type: number, "
+            "default: 1}\nsteps:\n  - {id: a, uses: exec, with: {run: [sh, -c, 'echo \"$1 $2\" "
+            "> seen', x, '${{ params.l[0] }}', '${{ params.l[1] }}']}}\n");
+  const std::string rb = "cd " + dir + " && " + Binary();
+  const std::string big = "123456789012345678901234";
+  CHECK(Shell(rb + " run l.yaml --audit-db a.db --set 'l=[" + big + ", 7]'").exit_code == 0);
+  CHECK(ReadFile(dir + "/seen") == big + " 7\n");
+  // Beyond a double either way: refused, never 0 nor infinite.
+  for (const char* set : {"n=1e-400", "n=1e400", "l=[1e-400]", "l=[-1e400]"}) {
+    CAPTURE(set);
+    Command c = Shell(rb + " run l.yaml --audit-db a.db --set '" + std::string(set) + "'");
+    CHECK(c.exit_code == 2);
+    CHECK_THAT(c.err, Catch::Contains("out of range") || Catch::Contains("finite number") ||
+                          Catch::Contains("number overflow"));
+  }
+  CHECK_THAT(Diagnose("version: 1\nname: t\nparams:\n  n: {type: number, default: 1e-400}\n"
+                      "steps: []\n"),
+             Catch::Contains("expected a number, found string '1e-400'"));
+  CHECK_THAT(Diagnose("version: 1\nname: t\nsteps:\n  - {id: a, uses: log, with: {message: "
+                      "\"${{ 1e-400 }}\"}}\n"),
+             Catch::Contains("number 1e-400 is out of range"));
+  // A subnormal is a number; zero written any way is zero.
+  CHECK(Shell(rb + " run l.yaml --audit-db a.db --set 'l=[1e-310, 0.0e-999]'").exit_code == 0);
+  CHECK(ReadFile(dir + "/seen") == "1e-310 0.0e-999\n");
+}
+
+// break24a C2: `runbook schedule` and serve's catalog gave a schedule's params and a param's
+// default as JSON numbers ([755, 3.1]) where the run gets them as written.
+TEST_CASE("schedule shows a schedule's params as written, beside their JSON",
+          "[values][written][cli][schedule]") {
+  std::string dir = TempDir();
+  WriteFile(dir, "s.yaml",
+            "version: 1\nname: s\nparams:\n  l: {type: list, default: [0755, 3.10]}\n  v: {type: "
+            "number, default: 1}\non:\n  schedule:\n    - cron: '0 3 * * *'\n      params: {l: "
+            "[0755, 3.10], v: 2.50}\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
+  Command text = Shell(Binary() + " schedule " + dir + "/s.yaml");
+  // A `number` param is a number (2.5), as its default is; a list keeps its items' text.
+  CHECK_THAT(text.out, Catch::Contains("params: l=[\"0755\",3.10], v=2.5\n"));
+  Command json = Shell(Binary() + " schedule --format json " + dir + "/s.yaml");
+  auto parsed = ParseJson(json.out);
+  REQUIRE(parsed.ok());
+  const Value& s = parsed.value().as_list()[0].Find("schedules")->as_list()[0];
+  CHECK(ToJson(*s.Find("params_written")) == "{\"l\":\"[\\\"0755\\\",3.10]\"}");
+}

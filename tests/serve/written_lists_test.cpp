@@ -5,6 +5,7 @@
 // real scheduler on an injected clock.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -86,6 +87,13 @@ TEST_CASE("serve: a list param and a list input sent as JSON reach the run as wr
              "{\"approve\": true, \"inputs\": {\"l\": [1e3, 2.50]}}");
   CHECK(serve.Finished(id) == "success");
   CHECK(ReadFile(dir + "/got") == "3.10,1e3,-0.50,0755,7|3.10|1e3,2.50\n");
+  // The catalog gives a default as written beside its JSON (break24a C2: [3.1, 1000.0, ...]).
+  const Value rb = serve.Json("GET", "/api/v1/runbooks/l", 200);
+  std::map<std::string, std::string> written;
+  for (const Value& p : rb.Find("params")->as_list())
+    written[p.Find("name")->as_string()] = p.Find("default_written")->ToText();
+  CHECK(written["l"] == "[3.10,1e3,-0.50,\"0755\",7]");
+  CHECK(written["m"] == "{\"a\":3.10}");
 }
 
 TEST_CASE("scheduler on a fake clock: a schedule's list and map params reach the run as written",

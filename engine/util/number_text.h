@@ -1,0 +1,17 @@
+// The one range rule for a number's text, whoever reads it: a runbook's YAML scalars, --set
+// and the other values given as text (ParseTextAs), JSON as a person sent it, expressions.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace runbook {
+
+// The double `text` reads as (strtod: a decimal number, its fraction and exponent), when that
+// keeps its magnitude; nullopt for one past ±1.8e308 (`1e400`, infinite) and for a nonzero one
+// below the smallest double (`1e-400`, which strtod makes zero): both are beyond what a number
+// holds, refused alike (break24a C4: 1e-400 was read as 0 where 1e400 was refused). `text`
+// must already be a number's text; a subnormal (`1e-310`) is in range.
+std::optional<double> DoubleInRange(const std::string& text);
+
+}  // namespace runbook

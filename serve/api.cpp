@@ -165,6 +165,10 @@ bool ParamsOf(const Req& req, const Runbook& rb,
 // pre-routing check on the thread that then runs the route.
 thread_local std::string t_caller;
 thread_local const TokenEntry* t_entry = nullptr;  // the caller's token, null without tokens
+// The request's query names a parameter its route does not take (QueryNamesProblem): said by
+// the route, 400, so a path no route serves is still 404 (break24a D4: `GET /api/v1/nope?x=1`
+// answered 400 "unknown query parameter").
+thread_local std::string t_query_problem;
 
 // The role a request needs: reads are a viewer's; approvals an approver's; the other POSTs an
 // operator's.
@@ -232,10 +236,7 @@ class Routes {
       Error(res, 400, Printable(problem));
       return HR::Handled;
     }
-    if (std::string problem = QueryNamesProblem(req); !problem.empty() && !IsUiPath(req.path)) {
-      Error(res, 400, problem);
-      return HR::Handled;
-    }
+    t_query_problem = IsUiPath(req.path) ? "" : QueryNamesProblem(req);
     if (req.path == "/healthz" || IsUiPath(req.path) || c_.tokens == nullptr) return HR::Unhandled;
     auto now = std::chrono::steady_clock::now();
     if (limiter_.Blocked(req.remote_addr, now)) {
@@ -261,42 +262,58 @@ class Routes {
     return HR::Unhandled;
   }
 
+  // A route: `handler` answers once the query is known to be one the route takes.
+  template <typename Handler>
+  static void Get(httplib::Server& s, const std::string& pattern, Handler handler) {
+    s.Get(pattern, [handler](const Req& req, Res& res) {
+      if (!t_query_problem.empty()) return Error(res, 400, t_query_problem);
+      handler(req, res);
+    });
+  }
+  template <typename Handler>
+  static void Post(httplib::Server& s, const std::string& pattern, Handler handler) {
+    s.Post(pattern, [handler](const Req& req, Res& res) {
+      if (!t_query_problem.empty()) return Error(res, 400, t_query_problem);
+      handler(req, res);
+    });
+  }
+
   void Install(httplib::Server& s) {
     s.set_pre_routing_handler([this](const Req& req, Res& res) { return Authenticate(req, res); });
-    s.Get("/healthz", [this](const Req&, Res& res) { Health(res); });
-    s.Get("/metrics", [this](const Req&, Res& res) { Metrics(res); });
-    s.Get("/api/v1/openapi.json",
-          [](const Req&, Res& res) { res.set_content(OpenApiDocument(), "application/json"); });
-    s.Get("/api/v1/runbooks", [this](const Req&, Res& res) { Runbooks(res); });
-    s.Get(R"(/api/v1/runbooks/([^/]+))",
-          [this](const Req& req, Res& res) { RunbookOne(req.matches[1], res); });
-    s.Post(R"(/api/v1/runbooks/([^/]+)/runs)",
-           [this](const Req& req, Res& res) { Trigger(req, req.matches[1], res); });
-    s.Get("/api/v1/runs", [this](const Req& req, Res& res) { Runs(req, res); });
-    s.Get(R"(/api/v1/runs/([^/]+))",
-          [this](const Req& req, Res& res) { RunOne(req.matches[1], res); });
-    s.Get(R"(/api/v1/runs/([^/]+)/report.html)",
-          [this](const Req& req, Res& res) { Report(req.matches[1], "html", res); });
-    s.Get(R"(/api/v1/runs/([^/]+)/report.md)",
-          [this](const Req& req, Res& res) { Report(req.matches[1], "md", res); });
-    s.Get(R"(/api/v1/runs/([^/]+)/report.pdf)",
-          [this](const Req& req, Res& res) { Report(req.matches[1], "pdf", res); });
-    s.Get(R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
-          [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
-    s.Post(R"(/api/v1/runs/([^/]+)/cancel)", [this](const Req& req, Res& res) {
+    Get(s, "/healthz", [this](const Req&, Res& res) { Health(res); });
+    Get(s, "/metrics", [this](const Req&, Res& res) { Metrics(res); });
+    Get(s, "/api/v1/openapi.json",
+        [](const Req&, Res& res) { res.set_content(OpenApiDocument(), "application/json"); });
+    Get(s, "/api/v1/runbooks", [this](const Req&, Res& res) { Runbooks(res); });
+    Get(s, R"(/api/v1/runbooks/([^/]+))",
+        [this](const Req& req, Res& res) { RunbookOne(req.matches[1], res); });
+    Post(s, R"(/api/v1/runbooks/([^/]+)/runs)",
+         [this](const Req& req, Res& res) { Trigger(req, req.matches[1], res); });
+    Get(s, "/api/v1/runs", [this](const Req& req, Res& res) { Runs(req, res); });
+    Get(s, R"(/api/v1/runs/([^/]+))",
+        [this](const Req& req, Res& res) { RunOne(req.matches[1], res); });
+    Get(s, R"(/api/v1/runs/([^/]+)/report.html)",
+        [this](const Req& req, Res& res) { Report(req.matches[1], "html", res); });
+    Get(s, R"(/api/v1/runs/([^/]+)/report.md)",
+        [this](const Req& req, Res& res) { Report(req.matches[1], "md", res); });
+    Get(s, R"(/api/v1/runs/([^/]+)/report.pdf)",
+        [this](const Req& req, Res& res) { Report(req.matches[1], "pdf", res); });
+    Get(s, R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
+        [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
+    Post(s, R"(/api/v1/runs/([^/]+)/cancel)", [this](const Req& req, Res& res) {
       if (auto body = ReadBody(req.body, {}); !body.ok())
         return Error(res, 400, body.status().message() + " (the body must be {})");
       Cancel(req.matches[1], res);
     });
-    s.Post(R"(/api/v1/runs/([^/]+)/approvals/([^/]+))",
-           [this](const Req& req, Res& res) { Answer(req, req.matches[1], req.matches[2], res); });
-    s.Post(R"(/api/v1/runs/([^/]+)/resume)",
-           [this](const Req& req, Res& res) { Resume(req, req.matches[1], res); });
-    s.Get("/api/v1/backups", [this](const Req& req, Res& res) {
+    Post(s, R"(/api/v1/runs/([^/]+)/approvals/([^/]+))",
+         [this](const Req& req, Res& res) { Answer(req, req.matches[1], req.matches[2], res); });
+    Post(s, R"(/api/v1/runs/([^/]+)/resume)",
+         [this](const Req& req, Res& res) { Resume(req, req.matches[1], res); });
+    Get(s, "/api/v1/backups", [this](const Req& req, Res& res) {
       Send(res, BackupsAnswer(c_.audit_db, *c_.registry, req.get_param_value("runbook")));
     });
-    s.Get("/api/v1/audit", [this](const Req&, Res& res) { Send(res, AuditAnswer(c_.audit_db)); });
-    s.Get("/api/v1/me", [this](const Req&, Res& res) { Me(res); });
+    Get(s, "/api/v1/audit", [this](const Req&, Res& res) { Send(res, AuditAnswer(c_.audit_db)); });
+    Get(s, "/api/v1/me", [this](const Req&, Res& res) { Me(res); });
   }
 
  private:

@@ -431,27 +431,31 @@ TEST_CASE("a running run outlives a store locked across its heartbeats", "[audit
             "  - {id: b, uses: exec, needs: a, with: {run: [sh, -c, 'echo B >> ran.txt']}}\n");
   std::string rb =
       "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s RUNBOOK_HEARTBEAT_INTERVAL=1s " + Binary();
-  // `go_after` seconds into a 3 s lock, step a is told to end.
-  auto run_locked = [&](const std::string& flags, double go_after) {
+  // `go_after` seconds into a lock of `seconds`, step a is told to end. On a loaded machine a
+  // second or more passes between the go and step a's record (seen under ctest -j 6 with a 3 s
+  // lock: the record waited its 1 s busy timeout as the lock ended, and said nothing).
+  auto run_locked = [&](const std::string& flags, double seconds, double go_after) {
     return Shell("cd " + dir + " && rm -f ran.txt a.up a.go; (" + rb + " run k.yaml --audit-db " +
-                     db + flags + " 2> run.err; echo rc=$? > rc.txt) & for i in $(seq 600); do "
-                     "[ -e " + dir + "/a.up ] && break; sleep 0.05; done; " +
-                     HoldStoreLocked(db, 3) + "sleep " + std::to_string(go_after) + "; touch " +
-                     dir + "/a.go; wait; cat " + dir + "/rc.txt " + dir + "/run.err",
+                     db + flags +
+                     " 2> run.err; echo rc=$? > rc.txt) & for i in $(seq 600); do "
+                     "[ -e " +
+                     dir + "/a.up ] && break; sleep 0.05; done; " + HoldStoreLocked(db, seconds) +
+                     "sleep " + std::to_string(go_after) + "; touch " + dir + "/a.go; wait; cat " +
+                     dir + "/rc.txt " + dir + "/run.err",
                  60);
   };
   // The store locked 3 s during step a: three heartbeats, no record.
-  Command beats = run_locked("", 3.5);
+  Command beats = run_locked("", 3, 3.5);
   INFO(beats.out);
   CHECK_THAT(beats.out, Catch::StartsWith("rc=0\n"));
   CHECK(ReadFile(dir + "/ran.txt") == "A\nB\n");
   // Step a's end meets the lock. --wait waits; without, exit 3.
-  Command waited = run_locked(" --wait", 0.2);
+  Command waited = run_locked(" --wait", 5, 0.2);
   INFO(waited.out);
   CHECK_THAT(waited.out, Catch::StartsWith("rc=0\n") &&
                              Catch::Contains("the audit store is busy: waiting to record the run"));
   CHECK(ReadFile(dir + "/ran.txt") == "A\nB\n");
-  Command refused = run_locked("", 0.2);
+  Command refused = run_locked("", 5, 0.2);
   INFO(refused.out);
   CHECK_THAT(refused.out, Catch::StartsWith("rc=3\n") && Catch::Contains("database is locked"));
   // Said as what it was, not as a cancel (breakWW WW4).

@@ -77,6 +77,9 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
              Catch::Contains("unknown query parameter 'nosuch'; /api/v1/runbooks takes none"));
   CHECK_THAT(serve.Json("GET", "/api/v1/backups?nosuch=1", 400).Find("error")->as_string(),
              Catch::Contains("/api/v1/backups takes runbook"));
+  // A path no route serves is 404 with or without a query (break24a D4: it answered 400).
+  CHECK_THAT(serve.Json("GET", "/api/v1/nope?x=1", 404).Find("error")->as_string(),
+             Catch::Contains("no route GET /api/v1/nope"));
   // A POST route called with GET (newcomer round: "HTTP 404"), and a path no route serves.
   Command get_resume = Shell("curl -s -i " + serve.Url() + "/api/v1/runs/x/resume");
   CHECK_THAT(get_resume.out,

@@ -36,7 +36,9 @@ void DropTypedAhead() {
 
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source, const Runbook* about) {
   if (diags.all().empty()) return;
-  std::cerr << MaskForRunbook(about, RenderTextAll(diags.all(), source, UseColor(2), &diags));
+  const Redactor redactor = RunbookRedactor(about);
+  const LineMask mask = [&redactor](const std::string& text) { return redactor.Apply(text); };
+  std::cerr << redactor.Apply(RenderTextAll(diags.all(), source, UseColor(2), &diags, mask));
 }
 
 std::unique_ptr<Runbook> LoadQuiet(const StepRegistry& registry, const std::string& path,

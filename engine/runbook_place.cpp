@@ -63,17 +63,17 @@ Value MaskForRunbook(const Runbook& rb, const Value& value) {
   return RunbookRedactor(rb).Apply(value);
 }
 
-namespace {
-Redactor RedactorFor(const Runbook* rb) {
+Redactor RunbookRedactor(const Runbook* rb) {
   if (rb != nullptr) return RunbookRedactor(*rb);
   return RunRedactor({}, CurrentEnvironment());
 }
-}  // namespace
 
 std::string MaskForRunbook(const Runbook* rb, const std::string& message) {
-  return RedactorFor(rb).Apply(message);
+  return RunbookRedactor(rb).Apply(message);
 }
 
-Value MaskForRunbook(const Runbook* rb, const Value& value) { return RedactorFor(rb).Apply(value); }
+Value MaskForRunbook(const Runbook* rb, const Value& value) {
+  return RunbookRedactor(rb).Apply(value);
+}
 
 }  // namespace runbook

@@ -53,6 +53,8 @@ Value MaskForRunbook(const Runbook& rb, const Value& value);
 // only the environment's credential-named variables are masked (break24a S3: `plan` and `run`
 // showed the source lines of a runbook's mistakes unmasked).
 std::string MaskForRunbook(const Runbook* rb, const std::string& message);
+// The redactor MaskForRunbook applies, for many texts at once.
+Redactor RunbookRedactor(const Runbook* rb);
 Value MaskForRunbook(const Runbook* rb, const Value& value);
 
 }  // namespace runbook

@@ -51,7 +51,9 @@ CatalogEntry LoadEntry(const StepRegistry& registry, const std::string& file) {
   if (rb) {
     e.runbook = std::move(rb);
   } else {  // a refused schedule param's value may be a secret's text (break24a S2)
-    e.problems = MaskForRunbook(rejected.get(), RenderTextAll(diags.all(), &source, false));
+    const Redactor redactor = RunbookRedactor(rejected.get());
+    const LineMask mask = [&redactor](const std::string& text) { return redactor.Apply(text); };
+    e.problems = redactor.Apply(RenderTextAll(diags.all(), &source, false, &diags, mask));
   }
   return e;
 }

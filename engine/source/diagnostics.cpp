@@ -103,7 +103,8 @@ std::string ShownMessage(const Diagnostic& d) {
          " bytes cut)..." + Printable(std::string_view(m).substr(tail));
 }
 
-std::string RenderText(const Diagnostic& d, const SourceText* source, bool color) {
+std::string RenderText(const Diagnostic& d, const SourceText* source, bool color,
+                       const LineMask& mask) {
   const char* bold = color ? "\033[1m" : "";
   const char* red = color ? "\033[1;31m" : "";
   const char* magenta = color ? "\033[1;35m" : "";
@@ -117,7 +118,17 @@ std::string RenderText(const Diagnostic& d, const SourceText* source, bool color
   // A line of another file (a used runbook's) is not shown from this one's text.
   if (source == nullptr || d.loc.line < 1 || (!source->path.empty() && d.file != source->path))
     return out;
-  Excerpt e = MakeExcerpt(source->Line(d.loc.line), d.loc.col, d.loc.length);
+  std::string line = source->Line(d.loc.line);
+  int col = d.loc.col;
+  if (mask) {  // masked whole, then cut; the caret where the masked line has its column
+    std::string masked = mask(line);
+    if (masked != line) {
+      size_t before = std::min(line.size(), static_cast<size_t>(std::max(col - 1, 0)));
+      col = static_cast<int>(mask(line.substr(0, before)).size()) + 1;
+      line = std::move(masked);
+    }
+  }
+  Excerpt e = MakeExcerpt(line, col, d.loc.length);
   char gutter[16];
   std::snprintf(gutter, sizeof gutter, "%5d", d.loc.line);
   out += std::string(gutter) + " | " + e.text + "\n";
@@ -127,14 +138,14 @@ std::string RenderText(const Diagnostic& d, const SourceText* source, bool color
 }
 
 std::string RenderTextAll(const std::vector<Diagnostic>& diags, const SourceText* source,
-                          bool color, const Diagnostics* kept) {
+                          bool color, const Diagnostics* kept, const LineMask& mask) {
   std::string out;
   for (size_t i = 0; i < diags.size() && i < kMaxShownDiagnostics; ++i) {
     const Diagnostic& d = diags[i];
     const SourceText* own = source && source->path == d.file ? source
                             : kept != nullptr                ? kept->SourceOf(d.file)
                                                              : nullptr;
-    out += RenderText(d, own, color);
+    out += RenderText(d, own, color, mask);
   }
   std::string omitted = OmittedLine(diags, kMaxShownDiagnostics);
   return omitted.empty() ? out : out + omitted + "\n";

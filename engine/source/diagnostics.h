@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -88,13 +89,19 @@ struct Excerpt {
 };
 Excerpt MakeExcerpt(const std::string& line, int col, int length);
 
+// Masks a text (a redactor's Apply): the source line under a diagnostic is masked whole before
+// its excerpt is cut from it, so no cut leaves a piece of a secret the mask no longer knows
+// (break25a #1: 28 of a secret's 38 characters stood at the excerpt's edge). Empty: none.
+using LineMask = std::function<std::string(const std::string&)>;
+
 // "FILE:L:C: error: message" + excerpt + caret, one diagnostic.
-std::string RenderText(const Diagnostic& d, const SourceText* source, bool color);
+std::string RenderText(const Diagnostic& d, const SourceText* source, bool color,
+                       const LineMask& mask = {});
 // Every diagnostic of `diags` from `source`'s file, at most kMaxShownDiagnostics, then
 // OmittedLine's count.
 // `kept` (when given) has the other files' texts (Diagnostics::KeepSource).
 std::string RenderTextAll(const std::vector<Diagnostic>& diags, const SourceText* source,
-                          bool color, const Diagnostics* kept = nullptr);
+                          bool color, const Diagnostics* kept = nullptr, const LineMask& mask = {});
 // "::error file=F,line=L,col=C::message"
 std::string RenderGithub(const Diagnostic& d);
 // A property value of a GitHub workflow command (file=...), escaped as GitHub's toolkit

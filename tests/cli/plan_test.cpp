@@ -345,16 +345,14 @@ TEST_CASE("the mistakes of a runbook are shown with its secrets masked, loaded o
   // validate, a secret's text written in it included. The declared secrets of a runbook
   // that failed to load still mask what is said about it.
   std::string dir = TempDir();
-  std::string bad =
-      WriteFile(dir, "bad.yaml",
-                "version: 1\nname: b\nsecrets:\n  pw: {env: RB_S3_PW}\nsteps:\n"
-                "  - {id: qzhunter2secret, uses: log, with: {message: x}}\n"
-                "  - {id: qzhunter2secret, uses: log, with: {message: x}}\n");
+  std::string bad = WriteFile(dir, "bad.yaml",
+                              "version: 1\nname: b\nsecrets:\n  pw: {env: RB_S3_PW}\nsteps:\n"
+                              "  - {id: qzhunter2secret, uses: log, with: {message: x}}\n"
+                              "  - {id: qzhunter2secret, uses: log, with: {message: x}}\n");
   // A credential-named variable of the environment is masked too, when nothing loaded.
   std::string broken = WriteFile(dir, "broken.yaml", "version: 1\nname: qzhunter2secret: x\n");
-  for (const char* command :
-       {"validate ", "validate --format json ", "validate --format github ", "plan ", "run ",
-        "graph ", "test "}) {
+  for (const char* command : {"validate ", "validate --format json ", "validate --format github ",
+                              "plan ", "run ", "graph ", "test "}) {
     for (const std::string& file : {bad, broken}) {
       CAPTURE(command, file);
       // bad.yaml's own secret masks it; broken.yaml's (nothing read) the environment's.
@@ -368,8 +366,31 @@ TEST_CASE("the mistakes of a runbook are shown with its secrets masked, loaded o
       bool shows_line = std::string(command).find("--format") == std::string::npos;
       bool shown = (plain.out + plain.err).find("qzhunter2secret") != std::string::npos;
       CHECK(shown == (shows_line || file == bad));
-      if (shown)
-        CHECK_THAT(c.out + c.err, Catch::Contains("***"));
+      if (shown) CHECK_THAT(c.out + c.err, Catch::Contains("***"));
+    }
+  }
+}
+
+TEST_CASE("the excerpt under a mistake is cut from the line masked whole", "[cli][plan][secrets]") {
+  // break25a #1: the 120-byte excerpt was cut first and masked after: the secret's piece at
+  // its edge (28 of 38 characters) was no secret the redactor knew, and was shown.
+  const std::string secret = "Zq7xW2pL9mK4vB8nR3tY6uI1oP5aS0dF2gH4jK";
+  std::string dir = TempDir();
+  for (int pad : {0, 30, 60, 90, 120}) {
+    CAPTURE(pad);
+    std::string file = WriteFile(dir, "x.yaml",
+                                 "version: 1\nname: x\nsecrets:\n  pw: {env: RB_CUT_PW}\nsteps:\n"
+                                 "  - {id: a, uses: exec, with: {run: [echo, \"" +
+                                     std::string(pad, 'p') + secret +
+                                     "\"]}, timeout: " + std::string(pad, 'q') + "x}\n");
+    for (const char* command : {"validate ", "plan ", "run "}) {
+      Command c = Shell("RB_CUT_PW=" + secret + " " + Binary() + " " + command + file);
+      CHECK(c.exit_code == 2);
+      CHECK_THAT(c.err, Catch::Contains("timeout"));
+      for (size_t at = 0; at + 8 <= secret.size(); ++at) {
+        CAPTURE(command, at);
+        CHECK_THAT(c.out + c.err, !Catch::Contains(secret.substr(at, 8)));
+      }
     }
   }
 }

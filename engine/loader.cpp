@@ -149,6 +149,7 @@ std::unique_ptr<Runbook> LoadText(const std::string& path, std::string text, Use
 std::unique_ptr<Runbook> LoadRunbookText(const std::string& path, std::string text,
                                          const StepRegistry& registry, Diagnostics& diags,
                                          std::unique_ptr<Runbook>* rejected) {
+  SuggestionBudget suggestions;  // "did you mean" for the whole load, used runbooks included
   UsesLoader loader{registry, diags, {}, {}, {}};
   std::error_code ec;
   std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);

@@ -27,10 +27,33 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
+namespace {
+thread_local bool t_budget_active = false;
+thread_local uint64_t t_budget_left = 0;
+}  // namespace
+
+SuggestionBudget::SuggestionBudget(uint64_t cells) : outer_(!t_budget_active) {
+  if (!outer_) return;
+  t_budget_active = true;
+  t_budget_left = cells;
+}
+
+SuggestionBudget::~SuggestionBudget() {
+  if (outer_) t_budget_active = false;
+}
+
 std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates) {
   std::string best;
   size_t best_distance = std::string::npos;
   for (const std::string& candidate : candidates) {
+    if (t_budget_active) {
+      const uint64_t cost = uint64_t{name.size() + 1} * (candidate.size() + 1);
+      if (cost > t_budget_left) {
+        t_budget_left = 0;
+        return "";
+      }
+      t_budget_left -= cost;
+    }
     size_t d = EditDistance(name, candidate);
     if (d < best_distance) {
       best_distance = d;

@@ -13,8 +13,25 @@ namespace runbook {
 // Edit distance (insertions, deletions, substitutions, adjacent transpositions).
 size_t EditDistance(std::string_view a, std::string_view b);
 
-// The candidate closest to `name` if it is close enough to be a plausible typo, else "".
+// The candidate closest to `name` if it is close enough to be a plausible typo, else "";
+// also "" once the thread's SuggestionBudget is spent.
 std::string ClosestName(std::string_view name, const std::vector<std::string>& candidates);
+
+// While one lives, the ClosestName calls of its thread share `cells` of edit-distance work
+// (a comparison of names of lengths a and b costs a*b); past it they suggest nothing. One per
+// runbook load (engine/loader.cpp): a file of thousands of unknown names, each compared with
+// thousands of declared ones, took minutes to check (break25a #2); the first mistakes keep
+// their "did you mean". A budget made while another lives is part of the outer one.
+class SuggestionBudget {
+ public:
+  explicit SuggestionBudget(uint64_t cells = 20'000'000);
+  ~SuggestionBudget();
+  SuggestionBudget(const SuggestionBudget&) = delete;
+  SuggestionBudget& operator=(const SuggestionBudget&) = delete;
+
+ private:
+  bool outer_;
+};
 
 std::string Join(const std::vector<std::string>& parts, std::string_view separator);
 

@@ -2,6 +2,7 @@
 // located error quickly and in bounded memory, never a crash (issue 13, part B). The
 // timeouts passed to Shell are hang guards far above the expected time, not measurements.
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -545,4 +546,27 @@ TEST_CASE("a big param passed to 400 calls is held by the running attempts only"
   size_t at = c.out.rfind("maxrss ");
   REQUIRE(at != std::string::npos);
   CHECK(std::stol(c.out.substr(at + 7)) < 300 * 1024);  // KiB: it was 850 MB
+}
+
+// break25a #2: every unknown name was compared with every declared one for a "did you mean":
+// 4,000 env entries of 40 characters each reading an unknown `env.NAMEz` took over 40 s to
+// validate (quadratic; 8,000 would take minutes). The suggestions of a load share a budget:
+// the first mistakes keep theirs, and the whole file is checked at once.
+TEST_CASE("did-you-mean suggestions are bounded: 8,000 unknown names are checked at once",
+          "[limits][cli][loader]") {
+  std::string env;
+  for (int i = 0; i < 8000; ++i) {
+    char name[48];
+    std::snprintf(name, sizeof name, "e%040d", i * 7919);
+    env += std::string("  ") + name + ": '${{ env." + name + "z }}'\n";
+  }
+  std::string dir = TempDir();
+  std::string file = WriteFile(dir, "s.yaml",
+                               "version: 1\nname: s\nenv:\n" + env +
+                                   "steps:\n  - {id: a, uses: log, with: "
+                                   "{message: hi}}\n");
+  Command c = Shell(Run("validate " + file), 60);
+  CHECK(c.exit_code == 2);
+  CHECK_THAT(c.err, Catch::Contains("did you mean"));  // the first ones still suggest
+  CHECK_THAT(c.err, Catch::Contains("more errors"));
 }

@@ -215,7 +215,7 @@ Value ParseInteger(const std::string& text, std::string& error) {
   if (ec == std::errc() && ptr == last) return Value(n);
   char* end = nullptr;
   double d = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0') {
+  if (!IsDecimalNumber(text) || *end != '\0') {
     error = "expected a number, found " + Quote(text);
     return Value();
   }
@@ -240,7 +240,7 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
       char* end = nullptr;
       double d = std::strtod(text.c_str(), &end);
       // nan, inf, 1e400 (breakI I13), 1e-400 (break24a C4)
-      if (text.empty() || *end != '\0' || !std::isfinite(d) || !DoubleInRange(text)) {
+      if (!IsDecimalNumber(text) || *end != '\0' || !std::isfinite(d) || !DoubleInRange(text)) {
         error = "expected a finite number, found " + Quote(text);
         return Value();
       }

@@ -24,29 +24,6 @@ std::optional<int64_t> Integer(const std::string& s) {
   return n;
 }
 
-// [-+]? (digits [. digits?] | . digits) ([eE] [-+]? digits)?
-bool IsFloat(const std::string& s) {
-  size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  auto digits = [&] {
-    size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return i - start;
-  };
-  size_t whole = digits();
-  size_t frac = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    frac = digits();
-  }
-  if (whole == 0 && frac == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    if (digits() == 0) return false;
-  }
-  return i == s.size();
-}
-
 }  // namespace
 
 Value ScalarValue(const SNode& n) {
@@ -55,8 +32,9 @@ Value ScalarValue(const SNode& n) {
   const std::string& s = n.text;
   if (s == "true" || s == "false") return Value::Written(Value(s == "true"), s);
   if (auto i = Integer(s)) return Value::Written(Value(*i), s);
-  if (IsFloat(s)) {  // one out of range (1e400, 1e-400) stays text: never an infinite number
-                     // JSON would carry as null (breakI I13); a typed check then names it
+  if (IsDecimalNumber(
+          s)) {  // one out of range (1e400, 1e-400) stays text: never an infinite number
+                 // JSON would carry as null (breakI I13); a typed check then names it
     if (auto d = DoubleInRange(s)) return Value::Written(Value(*d), s);
   }
   return Value(s);

@@ -17,4 +17,27 @@ std::optional<double> DoubleInRange(const std::string& text) {
   return d;
 }
 
+bool IsDecimalNumber(const std::string& s) {
+  if (s.empty()) return false;
+  size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - start;
+  };
+  size_t whole = digits();
+  size_t frac = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    frac = digits();
+  }
+  if (whole == 0 && frac == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
+}
+
 }  // namespace runbook

@@ -14,4 +14,9 @@ namespace runbook {
 // must already be a number's text; a subnormal (`1e-310`) is in range.
 std::optional<double> DoubleInRange(const std::string& text);
 
+// Whether `text` is a decimal number as a runbook's YAML reads one: [-+]? (digits [. digits?]
+// | . digits) ([eE] [-+]? digits)?, nothing around it. No hex (`0x10`, `0x1p3`), no space, no
+// `inf`/`nan` (strtod takes all of these: break25a #8 `--set n=0x1p3` was 8.0, `' 5'` was 5).
+bool IsDecimalNumber(const std::string& text);
+
 }  // namespace runbook

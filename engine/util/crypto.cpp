@@ -69,12 +69,21 @@ Result<PKey> ReadKey(const std::string& path, bool is_private) {
   if (bio == nullptr) return Status::Error("cannot read key " + name + ": out of memory");
   EVP_PKEY* key = is_private ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr)
                              : PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
-  if (key == nullptr && !is_private) {
+  bool public_given = false;  // a private key wanted, a public one found (break25a #11)
+  if (key == nullptr) {
     (void)BIO_reset(bio);
-    key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    key = is_private ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr)
+                     : PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    public_given = is_private && key != nullptr;
   }
   BIO_free(bio);
   const std::string& path_for_errors = name;
+  if (public_given) {
+    EVP_PKEY_free(key);
+    return Status::Error("key " + path_for_errors +
+                         " is a public key: signing needs the private one (a public key is "
+                         "for audit verify --public-key)");
+  }
   if (key == nullptr) return Status::Error("key " + path_for_errors + " is not a PEM Ed25519 key");
   if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(key);

@@ -94,6 +94,14 @@ TEST_CASE("audit sign with a key it cannot sign with names --sign-key", "[cli][a
   CHECK_THAT(c.err, Catch::Contains("--sign-key " + dir + "/rsa.pem: key ") &&
                         Catch::Contains("is not an Ed25519 key"));
   CHECK(c.err.find("--public-key") == std::string::npos);
+  // A public key given to sign with is said as that, not as "not a PEM Ed25519 key"
+  // (break25a #11).
+  Command pub = Shell(Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir +
+                      "/pub.pem");
+  CHECK(pub.exit_code == 3);
+  CHECK_THAT(pub.err, Catch::Contains("key " + dir +
+                                      "/pub.pem is a public key: signing needs "
+                                      "the private one"));
 }
 
 TEST_CASE("audit verify with a key it cannot use, or another key, never says the chain broke",

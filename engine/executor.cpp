@@ -196,17 +196,9 @@ class Loop {
   std::map<std::string, bool> ConditionsKnown() {
     std::map<std::string, bool> known;
     if (!Bind().ok()) return known;
-    scope_.SetPeek(true);
     for (int i : g_.topo) {
       const StepDecl& step = rb_.steps[i];
-      std::optional<bool> own;  // its `if:`, when a peek knows it
-      if (step.condition) {
-        scope_.SetStep(i, nullptr);
-        scope_.ClearPeekedUnknown();
-        auto v = RenderTemplate(step.condition->tmpl, scope_);
-        if (v.ok() && !v.value().is_unknown() && scope_.PeekedUnknown().empty())
-          own = v.value().Truthy();
-      }
+      std::optional<bool> own = PeekCondition(scope_, i, step);  // its `if:`, when known
       // A main step that needs a step known skipped is skipped too, unless its `if:` reads
       // the status (breakII II2-1: a gate behind a skipped step was refused up front).
       bool need_skipped = false;
@@ -220,8 +212,6 @@ class Loop {
       else if (own)
         known[step.id] = true;
     }
-    scope_.SetStep(-1, nullptr);
-    scope_.SetPeek(false);
     return known;
   }
 

@@ -6,7 +6,6 @@
 #include "engine/expression_eval.h"
 #include "engine/expression_limits.h"
 #include "engine/run_scope.h"
-#include "engine/template.h"
 
 namespace runbook {
 namespace {
@@ -123,16 +122,9 @@ std::string KnownSkipped(const Graph& g, int i, RunScope& scope,
     for (int d : g.nodes[i].needs)
       if (skipped.count(d) != 0)
         return "the run skips it: it needs " + g.nodes[d].step->id + ", which is skipped";
-  if (!s.condition) return "";
-  scope.SetStep(i, nullptr);
-  scope.SetPeek(true);
-  scope.ClearPeekedUnknown();
-  auto v = RenderTemplate(s.condition->tmpl, scope);
-  const bool known_false =
-      v.ok() && !v.value().is_unknown() && scope.PeekedUnknown().empty() && !v.value().Truthy();
-  scope.SetPeek(false);
-  scope.SetStep(-1, nullptr);
-  return known_false ? "the run skips it: its if: is false with these params" : "";
+  return PeekCondition(scope, i, s) == false
+             ? "the run skips it: its if: is false with these params"
+             : "";
 }
 
 // A step the run skips: what decides it, and why; nothing of it resolved, as in the run.

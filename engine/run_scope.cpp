@@ -348,6 +348,20 @@ bool RunScope::AncestorFailed() const {
   return here[step_];
 }
 
+std::optional<bool> PeekCondition(RunScope& scope, int i, const StepDecl& step) {
+  if (!step.condition) return std::nullopt;
+  scope.SetStep(i, nullptr);
+  scope.SetPeek(true);
+  scope.ClearPeekedUnknown();
+  auto v = RenderTemplate(step.condition->tmpl, scope);
+  std::optional<bool> known;
+  if (v.ok() && !v.value().is_unknown() && scope.PeekedUnknown().empty())
+    known = v.value().Truthy();
+  scope.SetPeek(false);
+  scope.SetStep(-1, nullptr);
+  return known;
+}
+
 Status BindRunbookEnv(const Runbook& rb, const RunScope& scope, RunValues& values) {
   EvalBudget budget;  // one for the runbook's whole env
   budget.owner = "the runbook's env";

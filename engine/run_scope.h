@@ -141,4 +141,12 @@ Result<Value> Descend(const Value& v, const std::vector<std::string>& path, size
 // so (break22 #6: an env that doubled itself past 4 MiB passed validate and plan).
 Status BindRunbookEnv(const Runbook& rb, const RunScope& scope, RunValues& values);
 
+// Step `i`'s `if:` (`step`, of `scope`'s runbook) as a peek knows it before the step starts
+// (SetPeek: params, env, secrets, literals, always(); not what steps give nor the other status
+// functions): its truth, or nullopt when it reads what is not known yet, cannot be evaluated,
+// or the step has no `if:`. Spends `scope`'s work total as the run's evaluation of it does.
+// Leaves `scope` with no step set and not peeking. For what is judged before the run: the
+// executor's ConditionsKnownBeforeRun and plan's skipped steps (engine/preview.cpp).
+std::optional<bool> PeekCondition(RunScope& scope, int i, const StepDecl& step);
+
 }  // namespace runbook

@@ -35,8 +35,11 @@ void DropTypedAhead() {
 }
 
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source, const Runbook* about) {
-  if (diags.all().empty()) return;
-  const Redactor redactor = RunbookRedactor(about);
+  if (!diags.all().empty()) PrintDiagnostics(diags, source, RunbookRedactor(about));
+}
+
+void PrintDiagnostics(const Diagnostics& diags, const SourceText* source,
+                      const Redactor& redactor) {
   const LineMask mask = [&redactor](const std::string& text) { return redactor.Apply(text); };
   std::cerr << redactor.Apply(RenderTextAll(diags.all(), source, UseColor(2), &diags, mask));
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/loader.h"
+#include "engine/redact.h"
 #include "engine/source/diagnostics.h"
 
 namespace runbook {
@@ -35,6 +36,9 @@ void DropTypedAhead();
 // the secrets of `about` (the runbook they are about, loaded or rejected; nullptr: none could
 // be read) and the environment's credentials (engine/runbook_place.h MaskForRunbook).
 void PrintDiagnostics(const Diagnostics& diags, const SourceText* source, const Runbook* about);
+// The same with the redactor already made (RunbookRedactor(about)), for a caller that masks
+// more of the same file's output with it.
+void PrintDiagnostics(const Diagnostics& diags, const SourceText* source, const Redactor& redactor);
 
 // Loads and validates; diagnostics go to stderr. nullptr when invalid.
 std::unique_ptr<Runbook> LoadForCommand(const StepRegistry& registry, const std::string& path);

@@ -19,13 +19,13 @@ namespace {
 // At most kMaxShownDiagnostics annotations, then a notice with the count of the rest, masked
 // as PrintDiagnostics masks.
 void PrintGithub(const std::string& file, const std::vector<Diagnostic>& all,
-                 const Runbook* about) {
+                 const Redactor& redactor) {
   std::string out;
   for (size_t i = 0; i < all.size() && i < kMaxShownDiagnostics; ++i)
     out += RenderGithub(all[i]) + "\n";
   std::string omitted = OmittedLine(all, kMaxShownDiagnostics);
   if (!omitted.empty()) out += "::notice file=" + GithubProperty(file) + "::" + omitted + "\n";
-  std::cout << MaskForRunbook(about, out);
+  std::cout << redactor.Apply(out);
 }
 
 // One file's entry: at most kMaxShownDiagnostics diagnostics; "omitted" counts the rest.
@@ -107,21 +107,23 @@ int CmdValidate(const StepRegistry& registry, const ValidateOptions& o) {
     } else {
       rb = LoadQuiet(registry, file, diags, source, &rejected);
     }
-    const Runbook* about = rb ? rb.get() : rejected.get();
     if (rb && !diags.has_errors()) ExpandCheck(*rb, file, diags);
     if (rb && !diags.has_errors()) EnvCheck(*rb, file, diags);
     any_error = any_error || diags.has_errors();
+    // One per file, for every format: its secrets are read once.
+    const Redactor redactor = RunbookRedactor(rb ? rb.get() : rejected.get());
     if (o.format == "text") {
-      PrintDiagnostics(diags, &source, about);
+      PrintDiagnostics(diags, &source, redactor);
       if (!diags.has_errors() && scenarios)
         std::cout << file << ": ok (" << scenarios->scenarios.size() << " scenarios; runbook test "
                   << RunbookPathOf(file) << " runs them)\n";
       else if (!diags.has_errors())
         std::cout << file << ": ok (" << rb->steps.size() << " steps)\n";
     } else if (o.format == "github") {
-      PrintGithub(file, diags.all(), about);
+      PrintGithub(file, diags.all(), redactor);
+    } else {
+      report.push_back(redactor.Apply(JsonReport(file, diags)));
     }
-    report.push_back(MaskForRunbook(about, JsonReport(file, diags)));
   }
   if (o.format == "json") std::cout << ToJsonShown(Value(std::move(report)), 2) << "\n";
   return any_error ? kExitInvalid : kExitOk;

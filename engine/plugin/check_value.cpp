@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include "engine/util/duration.h"
 #include "engine/util/json.h"
@@ -213,12 +214,11 @@ Value ParseInteger(const std::string& text, std::string& error) {
   const char* first = text.data() + (text.size() > 1 && text[0] == '+' ? 1 : 0);
   auto [ptr, ec] = std::from_chars(first, last, n);
   if (ec == std::errc() && ptr == last) return Value(n);
-  char* end = nullptr;
-  double d = std::strtod(text.c_str(), &end);
-  if (!IsDecimalNumber(text) || *end != '\0') {
+  if (!IsDecimalNumber(text)) {
     error = "expected a number, found " + Quote(text);
     return Value();
   }
+  double d = std::strtod(text.c_str(), nullptr);
   if (std::floor(d) != d) return Value(d);  // not an integer: the type check reports it
   if (ec == std::errc::result_out_of_range || !(d >= -0x1p63 && d < 0x1p63)) {
     error = Quote(text) + " is out of range for an integer (-2^63 to 2^63-1)";
@@ -237,17 +237,16 @@ Value ParseTextAs(const ParamSpec& spec, const std::string& text, std::string& e
       if (!error.empty()) return Value();
       break;
     case ParamType::kNumber: {
-      char* end = nullptr;
-      double d = std::strtod(text.c_str(), &end);
-      // nan, inf, 1e400 (breakI I13), 1e-400 (break24a C4)
-      if (!IsDecimalNumber(text) || *end != '\0' || !std::isfinite(d) || !DoubleInRange(text)) {
+      // Not nan, inf, hex (break25a #8), 1e400 (breakI I13) nor 1e-400 (break24a C4).
+      std::optional<double> d = IsDecimalNumber(text) ? DoubleInRange(text) : std::nullopt;
+      if (!d) {
         error = "expected a finite number, found " + Quote(text);
         return Value();
       }
       // An integer's text stays an integer, as `default: 12` does (it was 12.0 in text).
       int64_t n = 0;
       auto [last, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      parsed = ec == std::errc() && last == text.data() + text.size() ? Value(n) : Value(d);
+      parsed = ec == std::errc() && last == text.data() + text.size() ? Value(n) : Value(*d);
       break;
     }
     case ParamType::kBoolean:

@@ -1,8 +1,6 @@
 #include "engine/source/snode_value.h"
 
 #include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <optional>
 
 #include "engine/util/number_text.h"

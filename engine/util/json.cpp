@@ -278,20 +278,17 @@ std::string PointerToken(const std::string& key) {  // RFC 6901: ~ as ~0, / as ~
   return out;
 }
 
+// Each number inside `v` (found at pointer `at`) that has text of its own: pointer -> text.
 void CollectNested(const Value& v, const std::string& at, Value::Map& out) {
+  auto visit = [&out](const Value& item, const std::string& here) {
+    if (HasOwnText(item)) out[here] = Value(item.as_string());
+    CollectNested(item, here, out);
+  };
   if (v.is_list())
-    for (size_t i = 0; i < v.as_list().size(); ++i) {
-      const Value& item = v.as_list()[i];
-      std::string here = at + "/" + std::to_string(i);
-      if (HasOwnText(item)) out[here] = Value(item.as_string());
-      CollectNested(item, here, out);
-    }
+    for (size_t i = 0; i < v.as_list().size(); ++i)
+      visit(v.as_list()[i], at + "/" + std::to_string(i));
   if (v.is_map())
-    for (const auto& [key, item] : v.as_map()) {
-      std::string here = at + "/" + PointerToken(key);
-      if (HasOwnText(item)) out[here] = Value(item.as_string());
-      CollectNested(item, here, out);
-    }
+    for (const auto& [key, item] : v.as_map()) visit(item, at + "/" + PointerToken(key));
 }
 
 // The tokens of `pointer` ("/a/0" -> {"a", "0"}), unescaped; nullopt when it is no pointer.
@@ -333,13 +330,17 @@ Value* At(Value& v, const std::vector<std::string>& tokens, size_t from) {
 
 }  // namespace
 
+std::optional<std::string> OwnTextAsSent(const Value& value) {
+  if (value.is_string()) return std::nullopt;
+  std::string text = TextAsSent(value);
+  if (text == ToJson(value)) return std::nullopt;
+  return text;
+}
+
 Value::Map TextsAsSent(const Value::Map& values) {
   Value::Map out;
-  for (const auto& [name, value] : values) {
-    if (value.is_string()) continue;
-    if (std::string text = TextAsSent(value); text != ToJson(value))
-      out[name] = Value(std::move(text));
-  }
+  for (const auto& [name, value] : values)
+    if (auto text = OwnTextAsSent(value)) out[name] = Value(std::move(*text));
   return out;
 }
 

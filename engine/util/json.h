@@ -2,6 +2,7 @@
 // Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "engine/util/crypto.h"
@@ -41,6 +42,9 @@ Result<Value> ParseJsonAsSent(const std::string& text, const StopCheck& stop = {
 // JSON string of its text when it is not (`0755`, an integer past 64 bits); anything else as
 // ToJson (break23a C1, C5: `[3.10, 0755]` reached the run as `3.1,755`).
 std::string TextAsSent(const Value& value);
+// TextAsSent of `value` when its JSON is not that text (a number written `3.10`, a list holding
+// `0755`); nullopt for a string (itself) and for a value whose JSON is its text as sent.
+std::optional<std::string> OwnTextAsSent(const Value& value);
 // The TextAsSent of each of `values` whose JSON is not that text (a number written `3.10`, a
 // list holding `0755`): name -> text; a string is itself, and is left out. What the store's
 // run_started keeps ("params_written"), and serve's catalog and `runbook schedule` give beside

@@ -101,15 +101,14 @@ Value RunbookSummary(const CatalogEntry& e, SysSeconds now, int fires) {
 Value ParamValue(const ParamSpec& p) {
   Value::List allowed;
   for (const std::string& v : p.enum_values) allowed.push_back(Value(v));
+  const std::optional<std::string> written = OwnTextAsSent(p.default_value);
   return Value(Value::Map{{"name", Value(p.name)},
                           {"type", Value(ParamTypeName(p.type))},
                           {"description", Value(p.doc)},
                           {"required", Value(p.required)},
                           {"default", p.default_value},
                           // its text as written where JSON has another (`3.10`, [0755])
-                          {"default_written", TextsAsSent({{"d", p.default_value}}).count("d")
-                                                  ? Value(TextAsSent(p.default_value))
-                                                  : Value()},
+                          {"default_written", written ? Value(*written) : Value()},
                           {"enum", Value(std::move(allowed))},
                           {"minimum", p.minimum ? Value(*p.minimum) : Value()},
                           {"maximum", p.maximum ? Value(*p.maximum) : Value()}});
@@ -262,58 +261,55 @@ class Routes {
     return HR::Unhandled;
   }
 
-  // A route: `handler` answers once the query is known to be one the route takes.
+  // A route's handler, answering once the query is known to be one the route takes.
   template <typename Handler>
-  static void Get(httplib::Server& s, const std::string& pattern, Handler handler) {
-    s.Get(pattern, [handler](const Req& req, Res& res) {
+  static auto Checked(Handler handler) {
+    return [handler](const Req& req, Res& res) {
       if (!t_query_problem.empty()) return Error(res, 400, t_query_problem);
       handler(req, res);
-    });
-  }
-  template <typename Handler>
-  static void Post(httplib::Server& s, const std::string& pattern, Handler handler) {
-    s.Post(pattern, [handler](const Req& req, Res& res) {
-      if (!t_query_problem.empty()) return Error(res, 400, t_query_problem);
-      handler(req, res);
-    });
+    };
   }
 
   void Install(httplib::Server& s) {
     s.set_pre_routing_handler([this](const Req& req, Res& res) { return Authenticate(req, res); });
-    Get(s, "/healthz", [this](const Req&, Res& res) { Health(res); });
-    Get(s, "/metrics", [this](const Req&, Res& res) { Metrics(res); });
-    Get(s, "/api/v1/openapi.json",
-        [](const Req&, Res& res) { res.set_content(OpenApiDocument(), "application/json"); });
-    Get(s, "/api/v1/runbooks", [this](const Req&, Res& res) { Runbooks(res); });
-    Get(s, R"(/api/v1/runbooks/([^/]+))",
-        [this](const Req& req, Res& res) { RunbookOne(req.matches[1], res); });
-    Post(s, R"(/api/v1/runbooks/([^/]+)/runs)",
-         [this](const Req& req, Res& res) { Trigger(req, req.matches[1], res); });
-    Get(s, "/api/v1/runs", [this](const Req& req, Res& res) { Runs(req, res); });
-    Get(s, R"(/api/v1/runs/([^/]+))",
-        [this](const Req& req, Res& res) { RunOne(req.matches[1], res); });
-    Get(s, R"(/api/v1/runs/([^/]+)/report.html)",
-        [this](const Req& req, Res& res) { Report(req.matches[1], "html", res); });
-    Get(s, R"(/api/v1/runs/([^/]+)/report.md)",
-        [this](const Req& req, Res& res) { Report(req.matches[1], "md", res); });
-    Get(s, R"(/api/v1/runs/([^/]+)/report.pdf)",
-        [this](const Req& req, Res& res) { Report(req.matches[1], "pdf", res); });
-    Get(s, R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)",
-        [this](const Req& req, Res& res) { StepLog(req, req.matches[1], req.matches[2], res); });
-    Post(s, R"(/api/v1/runs/([^/]+)/cancel)", [this](const Req& req, Res& res) {
-      if (auto body = ReadBody(req.body, {}); !body.ok())
-        return Error(res, 400, body.status().message() + " (the body must be {})");
-      Cancel(req.matches[1], res);
-    });
-    Post(s, R"(/api/v1/runs/([^/]+)/approvals/([^/]+))",
-         [this](const Req& req, Res& res) { Answer(req, req.matches[1], req.matches[2], res); });
-    Post(s, R"(/api/v1/runs/([^/]+)/resume)",
-         [this](const Req& req, Res& res) { Resume(req, req.matches[1], res); });
-    Get(s, "/api/v1/backups", [this](const Req& req, Res& res) {
-      Send(res, BackupsAnswer(c_.audit_db, *c_.registry, req.get_param_value("runbook")));
-    });
-    Get(s, "/api/v1/audit", [this](const Req&, Res& res) { Send(res, AuditAnswer(c_.audit_db)); });
-    Get(s, "/api/v1/me", [this](const Req&, Res& res) { Me(res); });
+    s.Get("/healthz", Checked([this](const Req&, Res& res) { Health(res); }));
+    s.Get("/metrics", Checked([this](const Req&, Res& res) { Metrics(res); }));
+    s.Get("/api/v1/openapi.json", Checked([](const Req&, Res& res) {
+            res.set_content(OpenApiDocument(), "application/json");
+          }));
+    s.Get("/api/v1/runbooks", Checked([this](const Req&, Res& res) { Runbooks(res); }));
+    s.Get(R"(/api/v1/runbooks/([^/]+))",
+          Checked([this](const Req& req, Res& res) { RunbookOne(req.matches[1], res); }));
+    s.Post(R"(/api/v1/runbooks/([^/]+)/runs)",
+           Checked([this](const Req& req, Res& res) { Trigger(req, req.matches[1], res); }));
+    s.Get("/api/v1/runs", Checked([this](const Req& req, Res& res) { Runs(req, res); }));
+    s.Get(R"(/api/v1/runs/([^/]+))",
+          Checked([this](const Req& req, Res& res) { RunOne(req.matches[1], res); }));
+    s.Get(R"(/api/v1/runs/([^/]+)/report.html)",
+          Checked([this](const Req& req, Res& res) { Report(req.matches[1], "html", res); }));
+    s.Get(R"(/api/v1/runs/([^/]+)/report.md)",
+          Checked([this](const Req& req, Res& res) { Report(req.matches[1], "md", res); }));
+    s.Get(R"(/api/v1/runs/([^/]+)/report.pdf)",
+          Checked([this](const Req& req, Res& res) { Report(req.matches[1], "pdf", res); }));
+    s.Get(R"(/api/v1/runs/([^/]+)/steps/([^/]+)/log)", Checked([this](const Req& req, Res& res) {
+            StepLog(req, req.matches[1], req.matches[2], res);
+          }));
+    s.Post(R"(/api/v1/runs/([^/]+)/cancel)", Checked([this](const Req& req, Res& res) {
+             if (auto body = ReadBody(req.body, {}); !body.ok())
+               return Error(res, 400, body.status().message() + " (the body must be {})");
+             Cancel(req.matches[1], res);
+           }));
+    s.Post(R"(/api/v1/runs/([^/]+)/approvals/([^/]+))", Checked([this](const Req& req, Res& res) {
+             Answer(req, req.matches[1], req.matches[2], res);
+           }));
+    s.Post(R"(/api/v1/runs/([^/]+)/resume)",
+           Checked([this](const Req& req, Res& res) { Resume(req, req.matches[1], res); }));
+    s.Get("/api/v1/backups", Checked([this](const Req& req, Res& res) {
+            Send(res, BackupsAnswer(c_.audit_db, *c_.registry, req.get_param_value("runbook")));
+          }));
+    s.Get("/api/v1/audit",
+          Checked([this](const Req&, Res& res) { Send(res, AuditAnswer(c_.audit_db)); }));
+    s.Get("/api/v1/me", Checked([this](const Req&, Res& res) { Me(res); }));
   }
 
  private:

@@ -616,7 +616,7 @@ std::set<std::string> InstalledRoutes() {
   std::string source = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/serve/api.cpp");
   std::set<std::string> out;
   for (const char* method : {"Get", "Post"}) {
-    std::string call = std::string(method) + "(s, ";  // serve/api.cpp's route wrappers
+    std::string call = std::string("s.") + method + "(";
     for (size_t at = source.find(call); at != std::string::npos; at = source.find(call, at + 1)) {
       size_t open = source.find('"', at);
       bool raw = source.compare(open - 1, 2, "R\"") == 0;

@@ -122,6 +122,8 @@ void PrintStep(const Value& step) {
     PrintLines(in + "skipped: ", in + "    ", skipped->ToText());
   PrintMap(in, "env", step.Find("env"));
   PrintMap(in, "with", step.Find("params"));
+  if (const Value* omitted = step.Find("values_not_shown"))
+    std::cout << in << "values not shown: " << omitted->ToText() << "\n";
   if (const Value* error = step.Find("error"))
     PrintLines(in + "error: ", in + "    ", error->ToText());
   for (const Value& a : step.Find("actions")->as_list())

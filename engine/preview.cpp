@@ -138,18 +138,13 @@ Value SkippedPreview(const StepDecl& s, const PlanInputs& in, const std::string&
 }
 
 // The step's preview; `shown` counts the resolved values the plan holds so far
-// (kMaxPlanValueBytes): past it, the step's values are not resolved.
+// (kMaxPlanValueBytes). Past it, the step is still resolved, as the run resolves it, so plan
+// fails where the run fails (its error, the run's work total: break25a #4), but its values are
+// dropped, not shown.
 Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, size_t& shown) {
   const StepDecl& s = *g.nodes[i].step;
   M m = ShownPolicy(s, in);
-  if (shown > kMaxPlanValueBytes) {
-    m["error"] =
-        Value("not resolved: this plan already shows " + std::to_string(kMaxPlanValueBytes >> 20) +
-              " MiB of resolved values (its budget; a run resolves each step as it "
-              "starts)");
-    m["actions"] = Value(L{});
-    return Value(std::move(m));
-  }
+  const bool over = shown > kMaxPlanValueBytes;
   EnvMap step_env;
   scope.SetStep(i, &step_env);
   EvalBudget budget;  // one for the step's env and `with`, as the run's (executor.cpp)
@@ -157,18 +152,27 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   std::string error;
   // An env entry the run cannot resolve fails the step there, before its `with` (executor):
   // said, not shown unresolved without a word (break23a B2: the run's work total spent).
-  m["env"] = EnvPreview(s.env, scope, in, step_env, budget, &error);
+  Value env = EnvPreview(s.env, scope, in, step_env, budget, &error);
   bool by_values = true;
   Value params =
       error.empty() ? ResolveParams(s, scope, error, in.redactor, &budget, &by_values) : Value();
-  shown += ValueBytes(m["env"]) + ValueBytes(params);
   L actions;
+  if (over) {
+    m["env"] = Value(M{});
+    m["params"] = Value(M{});
+    m["values_not_shown"] =
+        Value("this plan already shows " + std::to_string(kMaxPlanValueBytes >> 20) +
+              " MiB of resolved values (its budget): this step's are resolved, not shown");
+  } else {
+    shown += ValueBytes(env) + ValueBytes(params);
+    m["env"] = std::move(env);
+  }
   if (!error.empty()) {
     m["error"] = Masked(in, Value(error));
     // A run with these params fails here (breakFF N5); a step's own checks may look at
     // files the run will have made by then: those stay a note.
     if (by_values) m["fails_run"] = Value(true);
-  } else {
+  } else if (!over) {
     m["params"] = Masked(in, params);
     m["idempotent"] = Value(s.Idempotent(params));  // as its type says of these values
     std::vector<std::string> lines;

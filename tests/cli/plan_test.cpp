@@ -175,12 +175,16 @@ TEST_CASE("plan holds a bounded amount of resolved values (breakJ J14)", "[cli][
     Command c = Shell(
         "cd " + dir + " && " +
         Limited(1500000, Binary() + " plan pb.yaml --format " + format + " > out 2> err; echo $?"));
-    CHECK(c.out == "0\n");
-    CHECK_THAT(ReadFile(dir + "/err"), !Catch::Contains("bad_alloc"));
+    // 900 MB of values is past the run's work total as well: plan fails where the run does
+    // (break25a #4: it stopped resolving at its display budget and exited 0).
+    CHECK(c.out == "2\n");
+    std::string err = ReadFile(dir + "/err");
+    CHECK_THAT(err, !Catch::Contains("bad_alloc"));
+    CHECK_THAT(err, Catch::Contains("the run's expressions take too much work in all"));
     std::string out = ReadFile(dir + "/out");
-    CHECK_THAT(out, Catch::Contains("not resolved: this plan already shows 64 MiB of resolved "
-                                    "values"));
-    CHECK_THAT(out, Catch::Contains("s99"));  // every step is still in the plan
+    CHECK(out.find("this plan already shows 64 MiB of resolved values (its budget)") !=
+          std::string::npos);
+    CHECK(out.find("s99") != std::string::npos);  // every step is still in the plan
   }
 }
 
@@ -300,6 +304,38 @@ TEST_CASE("plan is exit 2 when a step cannot be resolved with the params given",
       Shell("cd " + dir + " && " + Binary() + " plan m.yaml --format json --set 'need=[\"y\"]'");
   CHECK(json.exit_code == 2);
   CHECK_THAT(json.out, Catch::Contains("\"fails_run\": true"));
+}
+
+TEST_CASE("plan past its display budget still fails where the run fails (break25a #4)",
+          "[cli][plan][bounds]") {
+  std::string dir = TempDir();
+  // Ten steps of 9 MB of resolved arguments: past the 64 MiB the plan shows. The step after
+  // them cannot be resolved: the plan resolves it, shows none of its values, and says so.
+  std::string text =
+      "version: 1\nname: pb\nparams:\n  big: {type: string, default: " + std::string(1000000, 'B') +
+      "}\n  dbs: {type: list, default: [a]}\nsteps:\n";
+  for (int i = 0; i < 10; ++i) {
+    text += "  - {id: s" + std::to_string(i) + ", uses: exec, with: {run: [echo";
+    for (int k = 0; k < 3; ++k) text += ", \"${{ format('{0}{0}{0}', params.big) }}\"";
+    text += "]}}\n";
+  }
+  text +=
+      "  - {id: late, uses: log, with: {message: \"${{ params.dbs[1] }}\"}}\n"
+      "  - {id: fine, uses: log, with: {message: \"${{ params.dbs[0] }}\"}}\n";
+  WriteFile(dir, "pb.yaml", text);
+  Command c = Shell("cd " + dir + " && " + Binary() + " plan pb.yaml > out 2> err; echo $?");
+  CHECK(c.out == "2\n");  // was 0: past the budget nothing was resolved
+  std::string err = ReadFile(dir + "/err");
+  CHECK_THAT(err, Catch::Contains("step 'late': index 1 is out of range") &&
+                      Catch::Contains("(a run with these params fails there)"));
+  CHECK_THAT(err, !Catch::Contains("step 'fine'"));
+  std::string out = ReadFile(dir + "/out");
+  // Found, not matched by CHECK_THAT: a failure would print all 64 MiB.
+  size_t dropped = out.find(
+      "values not shown: this plan already shows 64 MiB of resolved "
+      "values (its budget): this step's are resolved, not shown");
+  REQUIRE(dropped != std::string::npos);
+  CHECK(out.find("BBBBBBBB", dropped) == std::string::npos);  // none of them after it
 }
 
 // break23a A6: plan masked params, env and `with`, but showed the runbook name and a step's

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <string_view>
 #include <tuple>
 
@@ -44,18 +45,19 @@ void Diagnostics::Sort() {
   std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.file, a.loc.line, a.loc.col) < std::tie(b.file, b.loc.line, b.loc.col);
   });
-  auto same = [](const Diagnostic& a, const Diagnostic& b) {
-    return a.severity == b.severity && a.file == b.file && a.loc.line == b.loc.line &&
-           a.loc.col == b.loc.col && a.message == b.message;
+  // A mistake in a mapping merged into several places (`<<: *defaults`) is one mistake: the
+  // first of each (severity, place, message) is kept, in order. A set, not a scan of each
+  // line's others (break25a #3: 100,000 duplicate keys on one line took 29 s).
+  auto key = [](const Diagnostic& d) {
+    return std::tie(d.file, d.loc.line, d.loc.col, d.severity, d.message);
   };
-  // A mistake in a mapping merged into several places (`<<: *defaults`) is one mistake.
-  for (size_t i = 0; i < items_.size(); ++i)
-    for (size_t j = i + 1; j < items_.size() && items_[j].loc.line == items_[i].loc.line &&
-                           items_[j].file == items_[i].file;)
-      if (same(items_[i], items_[j]))
-        items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(j));
-      else
-        ++j;
+  auto before = [&](const Diagnostic* a, const Diagnostic* b) { return key(*a) < key(*b); };
+  std::set<const Diagnostic*, decltype(before)> seen(before);
+  std::vector<Diagnostic> kept;
+  kept.reserve(items_.size());
+  for (const Diagnostic& d : items_)
+    if (seen.insert(&d).second) kept.push_back(d);
+  items_ = std::move(kept);
 }
 
 namespace {

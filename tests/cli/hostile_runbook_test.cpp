@@ -14,8 +14,6 @@ using namespace runbook::test;
 
 namespace {
 
-std::string Run(const std::string& args) { return Binary() + " " + args; }
-
 std::string Repeat(const std::string& s, int n) {
   std::string out;
   out.reserve(s.size() * n);
@@ -40,7 +38,7 @@ std::string EchoRunbook(const std::string& head, const std::string& arg) {
 void CheckRefusedAtLine7(const std::string& file, const std::string& message) {
   for (const char* command : {"validate ", "plan ", "run "}) {
     INFO(command);
-    Command c = Shell(Run(command + file), 60);
+    Command c = Shell(BinaryWith(command + file), 60);
     CHECK(c.exit_code == 2);
     CHECK(c.err.find(file + ":7:") != std::string::npos);
     CHECK(c.err.find(message) != std::string::npos);
@@ -82,7 +80,7 @@ TEST_CASE("format() nested nine deep: validate finds it, located", "[limits][cli
   std::string file = WriteFile(dir, "format.yaml", EchoRunbook("", "${{ " + expr + " }}"));
   for (const char* command : {"validate ", "plan ", "run "}) {
     INFO(command);
-    Command c = Shell(Run(command + file), 60);
+    Command c = Shell(BinaryWith(command + file), 60);
     CHECK(c.exit_code == 2);
     // The innermost format() over 4 MiB: the third from the outside (10^7 characters), two
     // calls of 41 characters after the expression's start at column 24.
@@ -99,12 +97,12 @@ TEST_CASE("format() nested around a parameter: plan and run stop at the value li
   std::string file =
       WriteFile(dir, "format.yaml",
                 EchoRunbook("params: {s: {type: string, default: x}}\n", "${{ " + expr + " }}"));
-  CHECK(Shell(Run("validate " + file)).exit_code == 0);
-  Command plan = Shell(Run("plan " + file), 60);
+  CHECK(Shell(BinaryWith("validate " + file)).exit_code == 0);
+  Command plan = Shell(BinaryWith("plan " + file), 60);
   CHECK(plan.exit_code < 128);
   CHECK(plan.out.find("format() would produce more than 4 MiB") != std::string::npos);
   CHECK(plan.out.find("(at line 8, column") != std::string::npos);
-  Command run = Shell(Run("run " + file), 60);
+  Command run = Shell(BinaryWith("run " + file), 60);
   CHECK(run.exit_code == 1);
   std::string all = run.out + run.err;
   CHECK(all.find("format() would produce more than 4 MiB") != std::string::npos);
@@ -123,7 +121,7 @@ TEST_CASE("toJSON nested and a long template in env: run stops at the limits", "
                                    " }}\"\n  - id: b\n    uses: exec\n"
                                    "    with: {run: [echo, hi]}\n    env:\n      T: \"" +
                                    Repeat(part, 5) + "\"\n");
-  Command run = Shell(Run("run " + file), 60);
+  Command run = Shell(BinaryWith("run " + file), 60);
   CHECK(run.exit_code == 1);
   std::string all = run.out + run.err;
   CHECK(all.find("toJSON() would produce more than 4 MiB") != std::string::npos);
@@ -137,11 +135,27 @@ TEST_CASE("100,000 duplicate keys are rejected, located, in linear time", "[limi
   std::string file = WriteFile(dir, "dup.yaml",
                                "version: 1\nname: t\nenv:\n" + Repeat("  K: x\n", 100'000) +
                                    "steps:\n  - {id: a, uses: exec, with: {run: [echo, hi]}}\n");
-  Command c = Shell(Run("validate " + file), 30);
+  Command c = Shell(BinaryWith("validate " + file), 30);
   CHECK(c.exit_code == 2);
   CHECK(c.err.find(file + ":5:3: error: duplicate key 'K'") != std::string::npos);
   CHECK(c.err.find(file + ":204:3: error: duplicate key 'K'") != std::string::npos);
   CHECK(c.err.find("\n... and 99799 more errors\n") != std::string::npos);  // all found
+}
+
+TEST_CASE("200,000 duplicate keys on one line are rejected, located, in linear time",
+          "[limits][cli]") {
+  // A flow mapping: every mistake on one line (break25a #3: merging the same mistake made
+  // each compare with the others of its line, 29 s for 100,000; now about a second).
+  std::string dir = TempDir();
+  std::string keys = "K: x" + Repeat(", K: x", 199'999);
+  std::string file = WriteFile(dir, "dup.yaml",
+                               "version: 1\nname: t\nenv: {" + keys +
+                                   "}\nsteps:\n  - {id: a, uses: exec, with: "
+                                   "{run: [echo, hi]}}\n");
+  Command c = Shell(BinaryWith("validate " + file), 30);
+  CHECK(c.exit_code == 2);
+  CHECK(c.err.find(file + ":3:13: error: duplicate key 'K'") != std::string::npos);
+  CHECK(c.err.find("\n... and 199799 more errors\n") != std::string::npos);  // all found
 }
 
 TEST_CASE("100,000 distinct keys are fine, one duplicate at the end is located", "[limits][cli]") {
@@ -150,10 +164,10 @@ TEST_CASE("100,000 distinct keys are fine, one duplicate at the end is located",
   for (int i = 0; i < 100'000; ++i) keys += "  K" + std::to_string(i) + ": x\n";
   std::string tail = "steps:\n  - {id: a, uses: exec, with: {run: [echo, hi]}}\n";
   std::string good = WriteFile(dir, "good.yaml", "version: 1\nname: t\nenv:\n" + keys + tail);
-  CHECK(Shell(Run("validate " + good), 30).exit_code == 0);
+  CHECK(Shell(BinaryWith("validate " + good), 30).exit_code == 0);
   std::string bad =
       WriteFile(dir, "bad.yaml", "version: 1\nname: t\nenv:\n" + keys + "  K7: y\n" + tail);
-  Command c = Shell(Run("validate " + bad), 30);
+  Command c = Shell(BinaryWith("validate " + bad), 30);
   CHECK(c.exit_code == 2);
   CHECK(c.err.find(bad + ":100004:3: error: duplicate key 'K7'") != std::string::npos);
 }
@@ -167,7 +181,7 @@ TEST_CASE("20,000 steps that need unknown steps: every one located, in linear ti
             "x], with: {message: hi}}\n";
   }
   std::string file = WriteFile(dir, "needs.yaml", text);
-  Command c = Shell(Run("validate " + file), 30);
+  Command c = Shell(BinaryWith("validate " + file), 30);
   CHECK(c.exit_code == 2);
   // The first ones still get a suggestion; the count of suggestions is bounded.
   CHECK(c.err.find(file + ":4:33: error: step 's0' needs unknown step 's0x'; did you mean 's0'?") !=
@@ -188,11 +202,11 @@ TEST_CASE("a chain of 20,000 steps that all read the first one validates in line
     text += "  - {id: s" + std::to_string(i) + ", uses: log, needs: [s" + std::to_string(i - 1) +
             "], with: {message: '${{ steps.s0.outcome }}'}}\n";
   }
-  CHECK(Shell(Run("validate " + WriteFile(dir, "chain.yaml", text)), 30).exit_code == 0);
+  CHECK(Shell(BinaryWith("validate " + WriteFile(dir, "chain.yaml", text)), 30).exit_code == 0);
   // The same with a last step that reads a step not upstream of it: located.
   text += "  - {id: last, uses: log, needs: [s19999], with: {message: '${{ steps.z.outcome }}'}}\n";
   std::string bad = WriteFile(dir, "bad.yaml", text);
-  Command c = Shell(Run("validate " + bad), 30);
+  Command c = Shell(BinaryWith("validate " + bad), 30);
   CHECK(c.exit_code == 2);
   CHECK(c.err.find(bad + ":20005:") != std::string::npos);
   CHECK(c.err.find("step 'z' is not upstream of step 'last'") != std::string::npos);
@@ -214,12 +228,12 @@ TEST_CASE("an env that doubles itself past the value limit: validate and plan re
   const std::string why =
       "env E19: the text with its ${{ }} filled in would be more than 4 MiB (the limit on a "
       "value) (at line 23, column 8)";
-  Command validate = Shell(Run("validate " + file), 60);
+  Command validate = Shell(BinaryWith("validate " + file), 60);
   CHECK(validate.exit_code == 2);
   // validate places it as FILE:LINE:COL (break23a D1), plan says the place in words.
   CHECK_THAT(validate.err,
              Catch::Contains("double.yaml:23:8: error: " + why.substr(0, why.find(" (at line"))));
-  Command plan = Shell(Run("plan " + file), 60);
+  Command plan = Shell(BinaryWith("plan " + file), 60);
   CHECK(plan.exit_code == 2);
   CHECK_THAT(plan.err, Catch::Contains(why + " (a run with these params is refused"));
   // The same doubling reached through a param: validate cannot know it, plan can.
@@ -228,8 +242,8 @@ TEST_CASE("an env that doubles itself past the value limit: validate and plan re
                                       std::string("env:\n  E0: \"${{ params.seed }}\"\n") +
                                       env.substr(env.find("  E1:")) +
                                       "steps:\n  - {id: s, uses: log, with: {message: hi}}\n");
-  CHECK(Shell(Run("validate " + through), 60).exit_code == 0);
-  CHECK(Shell(Run("plan " + through + " --set seed=xxxxxxxxxxxxxxxx"), 60).exit_code == 2);
+  CHECK(Shell(BinaryWith("validate " + through), 60).exit_code == 0);
+  CHECK(Shell(BinaryWith("plan " + through + " --set seed=xxxxxxxxxxxxxxxx"), 60).exit_code == 2);
 }
 
 // break22c #6: plan spent a fresh work budget on each env entry (a 1.7 MB runbook of costly
@@ -250,7 +264,7 @@ TEST_CASE("plan spends the work budget as the run does: the entries past it stay
                                    "S0: \"${{ length(" + costly +
                                    ") }}\"}\n"
                                    "    with: {message: hi}\n");
-  Command plan = Shell(Run("plan --format json " + file), 60);
+  Command plan = Shell(BinaryWith("plan --format json " + file), 60);
   CHECK(plan.exit_code == 2);
   auto json = ParseJson(plan.out);
   REQUIRE(json.ok());
@@ -269,7 +283,7 @@ TEST_CASE("validate binds the env with plan's values: run.id is never empty", "[
                 "steps:\n  - {id: a, uses: log, with: {message: hi}}\n");
   for (const char* command : {"validate ", "plan "}) {
     CAPTURE(command);
-    Command c = Shell(Run(command + file), 60);
+    Command c = Shell(BinaryWith(command + file), 60);
     CHECK(c.exit_code == 0);
     CHECK(c.err.find("division by zero") == std::string::npos);
   }
@@ -302,7 +316,7 @@ const char* kRunTotal = "the run's expressions take too much work in all";
 // `runbook ARGS` under /usr/bin/time: its result, and its peak resident set in KiB (-1 when
 // time said none) in `maxrss_kib`.
 Command Measured(const std::string& args, long& maxrss_kib) {
-  Command c = Shell("/usr/bin/time -f 'maxrss %M' -o /dev/stdout " + Run(args), 120);
+  Command c = Shell("/usr/bin/time -f 'maxrss %M' -o /dev/stdout " + BinaryWith(args), 120);
   size_t at = c.out.rfind("maxrss ");
   maxrss_kib = at == std::string::npos ? -1 : std::stol(c.out.substr(at + 7));
   return c;
@@ -316,8 +330,8 @@ TEST_CASE("a run's expressions share one work total: the loop items past it are 
   CAPTURE(looped);
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "b2.yaml", CostlyItems(60, looped));
-  CHECK(Shell(Run("validate " + file), 60).exit_code == 0);  // each item is under its limits
-  Command plan = Shell(Run("plan --format json " + file), 60);
+  CHECK(Shell(BinaryWith("validate " + file), 60).exit_code == 0);  // each item is under its limits
+  Command plan = Shell(BinaryWith("plan --format json " + file), 60);
   CHECK(plan.exit_code == 2);
   auto json = ParseJson(plan.out);
   REQUIRE(json.ok());
@@ -332,7 +346,7 @@ TEST_CASE("a run's expressions share one work total: the loop items past it are 
   CHECK(resolved < 60);
   CHECK(resolved + refused == 60);
   if (!looped) return;  // the run spends its total as plan does: once is enough
-  Command run = Shell(Run("run " + file + " --audit-db " + dir + "/audit.db"), 60);
+  Command run = Shell(BinaryWith("run " + file + " --audit-db " + dir + "/audit.db"), 60);
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.out + run.err, Catch::Contains(kRunTotal));
 }
@@ -352,7 +366,7 @@ TEST_CASE("plan skips what the run skips: no work spent on steps whose if is fal
     text.insert(at, "    if: ${{ params.go }}\n");
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "w5.yaml", text);
-  Command plan = Shell(Run("plan --format json " + file), 60);
+  Command plan = Shell(BinaryWith("plan --format json " + file), 60);
   INFO(plan.err);
   CHECK(plan.exit_code == 0);
   auto json = ParseJson(plan.out);
@@ -365,9 +379,9 @@ TEST_CASE("plan skips what the run skips: no work spent on steps whose if is fal
         skipped += why->as_string() == "the run skips it: its if: is false with these params";
     }
   CHECK(skipped == 60);
-  Command text_plan = Shell(Run("plan " + file), 60);
+  Command text_plan = Shell(BinaryWith("plan " + file), 60);
   CHECK_THAT(text_plan.out, Catch::Contains("skipped: the run skips it: its if: is false"));
-  Command run = Shell(Run("run " + file + " --audit-db " + dir + "/audit.db"), 60);
+  Command run = Shell(BinaryWith("run " + file + " --audit-db " + dir + "/audit.db"), 60);
   CHECK(run.exit_code == 0);  // asked to run them, both meet the total (the test above)
 }
 
@@ -381,7 +395,7 @@ TEST_CASE("plan: a step that needs a skipped step is skipped, unless its if read
                 "  - {id: b, uses: log, needs: [a], with: {message: b}}\n"
                 "  - {id: c, uses: log, needs: [a], if: '${{ always() }}', with: {message: c}}\n"
                 "  - {id: d, uses: log, needs: [b], with: {message: d}}\n");
-  Command plan = Shell(Run("plan --format json " + file), 60);
+  Command plan = Shell(BinaryWith("plan --format json " + file), 60);
   REQUIRE(plan.exit_code == 0);
   auto json = ParseJson(plan.out);
   REQUIRE(json.ok());
@@ -395,7 +409,7 @@ TEST_CASE("plan: a step that needs a skipped step is skipped, unless its if read
   CHECK(why["c"] == "runs");
   CHECK(why["d"] == "the run skips it: it needs b, which is skipped");
   // With go, every step runs and shows what it would do.
-  Command go = Shell(Run("plan --format json " + file + " --set go=true"), 60);
+  Command go = Shell(BinaryWith("plan --format json " + file + " --set go=true"), 60);
   CHECK_THAT(go.out, !Catch::Contains("\"skipped\""));
 }
 
@@ -415,9 +429,9 @@ TEST_CASE("a runbook env the run cannot bind ends the run with exit 2, located, 
       head + "env:\n" + env + steps, head + "env:\n  J: \"${{ fromJSON(params.s) }}\"\n" + steps);
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "d2.yaml", text);
-  Command plan = Shell(Run("plan " + file), 60);
+  Command plan = Shell(BinaryWith("plan " + file), 60);
   CHECK(plan.exit_code == 2);
-  Command run = Shell(Run("run " + file + " --audit-db " + dir + "/a.db"), 60);
+  Command run = Shell(BinaryWith("run " + file + " --audit-db " + dir + "/a.db"), 60);
   INFO(run.out + run.err);
   CHECK(run.exit_code == 2);
   CHECK_THAT(run.err, Catch::Contains("runbook: error: env ") && Catch::Contains("(at line "));
@@ -454,7 +468,7 @@ TEST_CASE("failure() over a long chain is linear: a dry run of 40,000 conditions
              ", if: '${{ !failure() }}', with: {message: hi}}\n";
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "chain.yaml", "version: 1\nname: c\nsteps:\n" + steps);
-  Command c = Shell(Run("run --dry-run " + file + " --audit-db " + dir + "/a.db"), 60);
+  Command c = Shell(BinaryWith("run --dry-run " + file + " --audit-db " + dir + "/a.db"), 60);
   CHECK(c.exit_code == 0);
 }
 
@@ -474,12 +488,12 @@ TEST_CASE("a long chain skipped after its first step ends in words, not a crash"
   std::string dir = TempDir();
   std::string file = WriteFile(dir, "chain.yaml", "version: 1\nname: c\nsteps:\n" + steps);
   const int expected = first.find("exit 1") != std::string::npos ? 1 : 0;
-  Command run = Shell(Run("run " + file + " --audit-db " + dir + "/a.db"), 120);
+  Command run = Shell(BinaryWith("run " + file + " --audit-db " + dir + "/a.db"), 120);
   CHECK(run.exit_code == expected);
   CHECK_THAT(run.out + run.err, Catch::Contains("run ") &&
                                     Catch::Contains(expected ? ": failure in " : ": success in "));
   // A dry run runs no command: it ends as the plan would (0), never killed by a signal.
-  Command dry = Shell(Run("run --dry-run " + file + " --audit-db " + dir + "/a.db"), 120);
+  Command dry = Shell(BinaryWith("run --dry-run " + file + " --audit-db " + dir + "/a.db"), 120);
   CHECK(dry.exit_code == 0);
   CHECK_THAT(dry.out + dry.err, Catch::Contains("dry run"));
 }
@@ -503,7 +517,8 @@ TEST_CASE("a run's notifications share one work total: the entries past it are n
                                    std::string(1024 * 1024 - 16, 'x') + "\"}\nnotify:\n" + notify +
                                    "steps:\n  - {id: a, uses: log, with: {message: hi}}\n");
   Command c = Shell(
-      "RUNBOOK_NOTIFY_RETRY_MS=1 " + Run("run " + file + " --audit-db " + dir + "/a.db"), 120);
+      "RUNBOOK_NOTIFY_RETRY_MS=1 " + BinaryWith("run " + file + " --audit-db " + dir + "/a.db"),
+      120);
   CHECK(c.exit_code == 0);  // the run succeeded; its notifications are told apart
   CHECK_THAT(c.err, Catch::Contains("FAILED, not sent: ") &&
                         Catch::Contains("the run's expressions take too much work in all"));
@@ -572,7 +587,7 @@ TEST_CASE("did-you-mean suggestions are bounded: 8,000 unknown names are checked
                                "version: 1\nname: s\nenv:\n" + env +
                                    "steps:\n  - {id: a, uses: log, with: "
                                    "{message: hi}}\n");
-  Command c = Shell(Run("validate " + file), 60);
+  Command c = Shell(BinaryWith("validate " + file), 60);
   CHECK(c.exit_code == 2);
   CHECK_THAT(c.err, Catch::Contains("did you mean"));  // the first ones still suggest
   CHECK_THAT(c.err, Catch::Contains("more errors"));

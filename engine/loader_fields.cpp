@@ -1,9 +1,11 @@
 #include "engine/loader_fields.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "engine/expression_limits.h"
 #include "engine/source/snode_value.h"
+#include "engine/util/number_text.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -36,6 +38,14 @@ std::optional<std::string> FieldReader::String(const SNode& node, const std::str
 std::optional<int64_t> FieldReader::Integer(const SNode& node, const std::string& what) {
   Value v = ScalarValue(node);
   if (node.is_scalar() && v.is_int()) return v.as_int();
+  // An integer's digits past 64 bits are out of range, not "not an integer" (break24a D3).
+  std::string_view digits(node.text);
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
+  if (node.is_scalar() && !digits.empty() &&
+      digits.find_first_not_of("0123456789") == std::string_view::npos) {
+    Error(node.loc, what + ": '" + node.text + "' " + kIntegerOutOfRange);
+    return std::nullopt;
+  }
   Error(node.loc, what + " must be an integer, found " +
                       (node.is_scalar() ? "'" + node.text + "'" : node.KindName()));
   return std::nullopt;

@@ -43,7 +43,7 @@ std::string CheckType(ParamType type, const Value& v) {
           std::fabs(v.as_double()) <= 9007199254740992.0)
         return "";
       if (v.written() && std::floor(v.as_double()) == v.as_double())
-        return Quote(v.ToText()) + " is out of range for an integer (-2^63 to 2^63-1)";
+        return Quote(v.ToText()) + " " + kIntegerOutOfRange;
       return expected("an integer");
     case ParamType::kNumber:
       return v.is_number() ? "" : expected("a number");
@@ -221,7 +221,7 @@ Value ParseInteger(const std::string& text, std::string& error) {
   double d = std::strtod(text.c_str(), nullptr);
   if (std::floor(d) != d) return Value(d);  // not an integer: the type check reports it
   if (ec == std::errc::result_out_of_range || !(d >= -0x1p63 && d < 0x1p63)) {
-    error = Quote(text) + " is out of range for an integer (-2^63 to 2^63-1)";
+    error = Quote(text) + " " + kIntegerOutOfRange;
     return Value();
   }
   return Value(static_cast<int64_t>(d));

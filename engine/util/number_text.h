@@ -19,4 +19,9 @@ std::optional<double> DoubleInRange(const std::string& text);
 // `inf`/`nan` (strtod takes all of these: break25a #8 `--set n=0x1p3` was 8.0, `' 5'` was 5).
 bool IsDecimalNumber(const std::string& text);
 
+// What is said of an integer written past 64 bits, after its quoted text ("'1e30' is out of
+// range ..."): one wording for the file's fields, params' values and --set.
+inline constexpr const char* kIntegerOutOfRange =
+    "is out of range for an integer (-2^63 to 2^63-1)";
+
 }  // namespace runbook

@@ -32,3 +32,22 @@ TEST_CASE("S3 part sizes outside 5MiB to 5GiB are refused at load", "[loader][ra
   CHECK(Load("version: 1\nname: t\nsteps:\n  - {id: s, uses: s3-sync, with: {source: a, dest: "
              "'s3://b/p', multipart_threshold: 5GiB, part_size: 5MiB}}\n") != nullptr);
 }
+
+TEST_CASE("an integer field past 64 bits is out of range, not 'not an integer' (break24a D3)",
+          "[loader][ranges]") {
+  for (const char* n : {"99999999999999999999", "-99999999999999999999", "+18446744073709551616"}) {
+    CAPTURE(n);
+    std::string d =
+        Diagnose(std::string("version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, retry: "
+                             "{max_attempts: ") +
+                 n + "}, with: {run: ['true']}}\n");
+    CHECK(d.find("'" + std::string(n) + "' is out of range for an integer (-2^63 to 2^63-1)") !=
+          std::string::npos);
+    CHECK(d.find("must be an integer") == std::string::npos);
+  }
+  // Not digits: still not an integer.
+  std::string d = Diagnose(
+      "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, retry: {max_attempts: 2.5}, "
+      "with: {run: ['true']}}\n");
+  CHECK(d.find("must be an integer, found '2.5'") != std::string::npos);
+}

@@ -119,8 +119,7 @@ Redactor RunRedactor(const Value::Map& secrets, const std::map<std::string, std:
 }
 
 bool IsCredentialName(const std::string& name) {
-  std::string upper;
-  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string upper = AsciiUpper(name);
   for (const char* word : {"SECRET", "TOKEN", "PASSWORD", "PASSWD", "API_KEY", "PRIVATE_KEY"}) {
     if (upper.find(word) != std::string::npos) return true;
   }

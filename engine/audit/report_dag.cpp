@@ -98,7 +98,7 @@ std::vector<std::string> LabelLines(const std::string& id) {
 // metrics; the viewer's font may be wider (DejaVu Sans, the fallback on Debian, is up to 45%
 // wider for an 'i' and 17% for an 'm'), so the margin grows with the text: 0.011 in a
 // character a side covers 1.6 pt a character of 11 pt text.
-std::pair<std::string, std::string> Label(const std::string& id) {
+std::pair<std::string, std::string> NodeLabel(const std::string& id) {
   std::string label;
   size_t longest = 0;
   for (const std::string& line : LabelLines(id)) {
@@ -115,7 +115,7 @@ void AddNode(Agraph_t* g, const RunRecord& r, const Value& step) {
   const StepView* v = r.FindStep(id);
   std::string outcome = v == nullptr ? "" : v->outcome.empty() ? "unfinished" : v->outcome;
   const Value* uses = step.Find("uses");
-  auto [label, margin] = Label(id);
+  auto [label, margin] = NodeLabel(id);
   Set(n, "label", label);
   Set(n, "margin", margin);
   Set(n, "fillcolor", OutcomeColour(outcome));

@@ -32,7 +32,7 @@ std::string MdCell(const std::string& s) {
 // A code span: its content is literal (no escapes work in it, so markup in it is shown as
 // typed); fenced by one backtick more than the longest run in it, '|' escaped for the table
 // (GFM reads \| in a cell's code span as a pipe).
-std::string Code(const std::string& s) {
+std::string CodeSpan(const std::string& s) {
   if (s.empty()) return "";
   std::string body;
   size_t run = 0, longest = 0;
@@ -57,7 +57,7 @@ std::string Text(const ReportText& t) {
         out += "**" + MdCell(s.text) + "**";
         break;
       case ReportSpan::Style::kCode:
-        out += Code(s.text);
+        out += CodeSpan(s.text);
         break;
     }
   }
@@ -91,27 +91,27 @@ void Fenced(std::ostringstream& o, const std::string& text) {
 }
 
 void Block(std::ostringstream& o, const ReportBlock& b) {
-  using Kind = ReportBlock::Kind;
+  using BlockKind = ReportBlock::Kind;
   switch (b.kind) {
-    case Kind::kHeading:
+    case BlockKind::kHeading:
       o << std::string(b.level, '#') << " " << Text(b.text) << "\n";
       break;
-    case Kind::kTable:
+    case BlockKind::kTable:
       Table(o, b);
       break;
-    case Kind::kList:
+    case BlockKind::kList:
       for (const ReportText& item : b.items) o << "- " << Text(item) << "\n";
       break;
-    case Kind::kNumbered:
+    case BlockKind::kNumbered:
       for (size_t i = 0; i < b.items.size(); ++i) o << i + 1 << ". " << Text(b.items[i]) << "\n";
       break;
-    case Kind::kParagraph:
+    case BlockKind::kParagraph:
       o << Text(b.text) << "\n";
       break;
-    case Kind::kPreformatted:
+    case BlockKind::kPreformatted:
       Fenced(o, PlainText(b.text));
       break;
-    case Kind::kStepGraph:
+    case BlockKind::kStepGraph:
       break;  // no pictures in a ticket: the HTML and PDF reports draw it
   }
 }

@@ -267,6 +267,13 @@ std::string AsciiLower(std::string_view text) {
   return out;
 }
 
+std::string AsciiUpper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
 std::string ShellQuote(std::string_view word) {
   auto plain = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) ||

@@ -82,6 +82,8 @@ bool EndsWith(std::string_view text, std::string_view suffix);
 std::string Trim(std::string_view text);
 // `text` with A-Z as a-z; other bytes as they are (no locale: hosts, schemes, hex, keywords).
 std::string AsciiLower(std::string_view text);
+// `text` with a-z as A-Z; other bytes as they are (SQL keywords, hex, variable names).
+std::string AsciiUpper(std::string_view text);
 // A size for people, in IEC units as ls -h and rsync --progress give them: "812 B",
 // "3.4 KiB", "412 MiB", "1.21 GiB" (three significant digits from KiB up).
 std::string HumanBytes(uint64_t bytes);

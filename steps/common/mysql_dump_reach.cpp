@@ -8,11 +8,6 @@
 namespace runbook {
 namespace {
 
-std::string Upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool Starts(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 // The text as the server runs it: the content of /*!NNNNN ... */ and /*M!NNNNNN ... */ kept,
@@ -342,7 +337,7 @@ constexpr size_t kMaxStatement = 16u << 20;
 // them: INSERT INTO `t` [(`a`,...)] VALUES; `table_qualified` says whether `t` names a
 // database. False for anything else (INSERT ... SELECT is judged whole).
 bool RowsHead(const std::string& head, bool& table_qualified) {
-  std::string up = Upper(head);
+  std::string up = AsciiUpper(head);
   if (!Starts(up, "INSERT INTO ")) return false;
   size_t at = 12;
   if (IdentAt(head, at).empty()) return false;
@@ -364,7 +359,7 @@ std::string JudgeStatement(const std::string& text, bool in_body, const DumpScan
   std::string s = Effective(text);
   while (!s.empty() && s.back() == ' ') s.pop_back();
   if (s.empty()) return "";
-  std::string up = Upper(s);
+  std::string up = AsciiUpper(s);
   std::string why = Judge(s, up, rules);
   if (why.empty()) why = StorageElsewhere(up);
   // A routine's or trigger's body runs in the database it was made in, when called or fired
@@ -389,7 +384,7 @@ class DumpReader {
     if (std::string command = ClientCommandIn(line); !command.empty())
       return Say(n, "a client command (" + command + ") in a comment: the client would run it");
     // The client's DELIMITER command takes the whole line (its delimiter may hold ';').
-    if (at_start && Starts(Upper(line.substr(0, 10)), "DELIMITER ")) return Delimiter(line);
+    if (at_start && Starts(AsciiUpper(line.substr(0, 10)), "DELIMITER ")) return Delimiter(line);
     for (size_t from = 0; from <= line.size();) {
       if (pending_.empty() && !rows_) began_ = n;
       std::string code, outside;
@@ -465,7 +460,7 @@ class DumpReader {
   // What a table's rows hold outside their literals is numbers, NULL and _binary: a query
   // there (VALUES ((SELECT ... FROM other.t))) reads beyond the new database.
   void Rows(const std::string& outside) {
-    if (Upper(outside).find("SELECT") != std::string::npos)
+    if (AsciiUpper(outside).find("SELECT") != std::string::npos)
       Say(began_, "a row's value is a query, which is not what a dump's rows hold");
   }
 

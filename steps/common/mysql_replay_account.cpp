@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "engine/util/crypto.h"
+#include "engine/util/strings.h"
 
 namespace runbook {
 namespace {
@@ -47,9 +48,7 @@ std::string ReplayPrivileges(bool tables_only) {
 }
 
 std::string NativePasswordHash(const std::string& password) {
-  std::string hex = HexEncode(Sha1Raw(Sha1Raw(password)));
-  for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return "*" + hex;
+  return "*" + AsciiUpper(HexEncode(Sha1Raw(Sha1Raw(password))));
 }
 
 bool IsStaleReplayAccount(const std::string& user, Clock::Wall now) {

@@ -1,7 +1,8 @@
 #include "steps/common/mysql_replayed_objects.h"
 
 #include <algorithm>
-#include <cctype>
+
+#include "engine/util/strings.h"
 
 namespace runbook {
 
@@ -38,20 +39,12 @@ const char* const kTableOptionsQuery =
     "SELECT table_name, create_options FROM information_schema.tables WHERE table_schema = {db} "
     "AND table_type = 'BASE TABLE' ORDER BY 1";
 
-namespace {
-std::string Upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-}  // namespace
-
 bool PartitionedOptions(const std::string& create_options) {
-  return Upper(create_options).find("PARTITIONED") != std::string::npos;
+  return AsciiUpper(create_options).find("PARTITIONED") != std::string::npos;
 }
 
 std::string TableDirectoryProblem(const std::string& table, const std::string& text) {
-  std::string upper = Upper(text);
+  std::string upper = AsciiUpper(text);
   bool data = upper.find("DATA DIRECTORY") != std::string::npos;
   bool index = upper.find("INDEX DIRECTORY") != std::string::npos;
   if (!data && !index) return "";

@@ -28,11 +28,6 @@ std::string AmzDate() {
   return buf;
 }
 
-std::string Unquote(std::string s) {
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  return s;
-}
-
 // "HTTP 200 with a text/html body": what came back, for an error about it.
 std::string Answer(const HttpResponse& r) {
   std::string type = r.Header("content-type");
@@ -313,7 +308,7 @@ Result<S3Object> S3Client::Put(const std::string& key, const std::string& file,
   req.headers.emplace_back("x-amz-meta-sha256", sha256);
   HttpResponse r = Call(req, key, "", sha256, cancel);
   if (r.status != 200) return Failure(r, "upload to", key);
-  std::string etag = Unquote(r.Header("etag"));
+  std::string etag = UnquoteEtag(r.Header("etag"));
   if (std::string problem = EtagProblem(r, etag, HexEncode(md5_raw)); !problem.empty())
     return Unvouched({"upload to", key, sha256, {HexEncode(md5_raw)}}, problem, cancel);
   if (r.sent_md5_raw != md5_raw) {
@@ -414,7 +409,7 @@ void S3Client::Abort(const std::string& key, const std::string& upload) {
 Status S3Client::PartAnswer(const HttpResponse& r, const FileDigests::Part& digest,
                             const std::string& what, const std::string& key) const {
   if (r.status != 200) return Failure(r, what, key);
-  std::string etag = Unquote(r.Header("etag"));
+  std::string etag = UnquoteEtag(r.Header("etag"));
   if (r.sent_md5_raw != digest.md5_raw) return Status::Error(Where(what, key) + kChangedWhileSent);
   if (std::string problem = EtagProblem(r, etag, HexEncode(digest.md5_raw)); !problem.empty())
     return Status::Error(Where(what, key) + problem);
@@ -455,9 +450,10 @@ Result<S3Object> S3Client::Complete(S3Object object, const std::string& upload,
   if (r.status != 200) return Failure(r, "completing the upload of", key);
   auto etag = ParseXml(r, ParseCompleteMultipart);
   if (!etag.ok()) return Refused(r, "completing the upload of", key, etag.status());
-  std::string problem = EtagProblem(r, Unquote(etag.value()), expected.front());
+  std::string problem = EtagProblem(r, UnquoteEtag(etag.value()), expected.front());
   for (const std::string& also : expected)
-    if (!problem.empty() && EtagProblem(r, Unquote(etag.value()), also).empty()) problem.clear();
+    if (!problem.empty() && EtagProblem(r, UnquoteEtag(etag.value()), also).empty())
+      problem.clear();
   if (!problem.empty())
     return Unvouched({"completing the upload of", key, object.sha256, expected}, problem, cancel);
   object.etag = etag.value();
@@ -492,7 +488,7 @@ Result<S3Object> S3Client::Head(const std::string& key, const CancelToken& cance
   if (!size)
     return Status::Error(Where("head of", key) + "HTTP 200 with Content-Length '" + length +
                          "', not a size");
-  return S3Object{key, *size, Unquote(r.Header("etag")),
+  return S3Object{key, *size, UnquoteEtag(r.Header("etag")),
                   CanonicalSha256(r.Header("x-amz-meta-sha256")),
                   r.Header("x-amz-server-side-encryption")};
 }

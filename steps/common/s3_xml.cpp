@@ -286,11 +286,6 @@ Result<T> Parse(const std::string& body, const Schema& schema, Result<T> (*read)
   return Status::Error(std::string("is not ") + article + " " + root + " (" + why + ")");
 }
 
-std::string Unquote(std::string s) {
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  return s;
-}
-
 // A key sent with encoding-type=url: percent-encoded, '+' for a space (as AWS and MinIO
 // send it); the result must be UTF-8 as every key is.
 Result<std::string> UrlDecodeKey(std::string text) {
@@ -323,7 +318,7 @@ Result<S3ListedObject> ReadListed(Node c, size_t n, bool url_encoded) {
                          std::to_string(std::numeric_limits<int64_t>::max()));
   auto etag = OptionalField(c, "ETag");
   if (!etag.ok()) return etag.status();
-  return S3ListedObject{key.value(), *size, Unquote(etag.value())};
+  return S3ListedObject{key.value(), *size, UnquoteEtag(etag.value())};
 }
 
 // <IsTruncated> and <NextContinuationToken> into `page`; they must agree.
@@ -423,8 +418,8 @@ Result<std::string> ReadUploadId(Node root) {
 Result<std::string> ReadCompleteEtag(Node root) {
   auto etag = Field(root, "ETag", "<CompleteMultipartUploadResult>");
   if (!etag.ok()) return etag;
-  if (Unquote(etag.value()).empty()) return Status::Error("<ETag> is empty");
-  return Unquote(etag.value());
+  if (UnquoteEtag(etag.value()).empty()) return Status::Error("<ETag> is empty");
+  return UnquoteEtag(etag.value());
 }
 
 // One <Deleted> or <Error> of a DeleteResult into `out`.
@@ -561,6 +556,12 @@ std::optional<uint64_t> ParseDecimal(std::string_view text) {
       n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
     return std::nullopt;
   return n;
+}
+
+std::string UnquoteEtag(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
+  return etag;
 }
 
 }  // namespace runbook

@@ -86,4 +86,8 @@ std::string CompleteMultipartBody(const std::vector<std::string>& etags);
 // every number a server sends (<Size>, Content-Length): outputs carry sizes as int64.
 std::optional<uint64_t> ParseDecimal(std::string_view text);
 
+// An ETag as S3 gives it in a header or an XML element, `"hex"`, without its quotes (S3's
+// API reference: the value is quoted); any other text as it is.
+std::string UnquoteEtag(std::string etag);
+
 }  // namespace runbook

@@ -11,7 +11,6 @@ namespace {
 const char* kValid =
     "version: 1\nname: t\nobjectives: {rto: 1h}\nsteps:\n"
     "  - {id: a, uses: exec, with: {run: [echo, hi]}}\n";
-std::string Run(const std::string& args) { return Binary() + " " + args; }
 }  // namespace
 
 TEST_CASE("validate: exit codes and the three formats", "[cli]") {
@@ -19,17 +18,17 @@ TEST_CASE("validate: exit codes and the three formats", "[cli]") {
   std::string good = WriteFile(dir, "good.yaml", kValid);
   std::string bad =
       WriteFile(dir, "bad.yaml", "version: 1\nname: t\nsteps:\n  - {id: a, uses: hsah}\n");
-  CHECK(Shell(Run("validate " + good)).exit_code == 0);
-  Command text = Shell(Run("validate " + bad));
+  CHECK(Shell(BinaryWith("validate " + good)).exit_code == 0);
+  Command text = Shell(BinaryWith("validate " + bad));
   CHECK(text.exit_code == 2);
   CHECK(text.err == bad +
                         ":4:19: error: unknown step type 'hsah'; did you mean 'hash'?\n"
                         "    4 |   - {id: a, uses: hsah}\n"
                         "      |                   ^~~~\n");
-  Command gh = Shell(Run("validate --format github " + bad));
+  Command gh = Shell(BinaryWith("validate --format github " + bad));
   CHECK(gh.out ==
         "::error file=" + bad + ",line=4,col=19::unknown step type 'hsah'; did you mean 'hash'?\n");
-  Command json = Shell(Run("validate --format json " + good + " " + bad));
+  Command json = Shell(BinaryWith("validate --format json " + good + " " + bad));
   CHECK(json.exit_code == 2);
   CHECK(json.out.find("\"valid\": false") != std::string::npos);
   CHECK(json.out.find("\"line\": 4") != std::string::npos);
@@ -37,18 +36,20 @@ TEST_CASE("validate: exit codes and the three formats", "[cli]") {
 
 TEST_CASE("run: success, failure and a missed objective map to exit codes", "[cli]") {
   std::string dir = TempDir();
-  CHECK(Shell(Run("run " + WriteFile(dir, "ok.yaml", kValid))).exit_code == 0);
-  CHECK(Shell(Run("run " + WriteFile(dir, "fail.yaml",
-                                     "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: "
-                                     "{run: ['false']}}\n")))
+  CHECK(Shell(BinaryWith("run " + WriteFile(dir, "ok.yaml", kValid))).exit_code == 0);
+  CHECK(Shell(BinaryWith("run " +
+                         WriteFile(dir, "fail.yaml",
+                                   "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: "
+                                   "{run: ['false']}}\n")))
             .exit_code == 1);
-  Command missed =
-      Shell(Run("run " + WriteFile(dir, "slow.yaml",
-                                   "version: 1\nname: t\nobjectives: {rto: 100ms}\nsteps:\n  - "
-                                   "{id: a, uses: exec, with: {run: [sleep, '0.3']}}\n")));
+  Command missed = Shell(
+      BinaryWith("run " + WriteFile(dir, "slow.yaml",
+                                    "version: 1\nname: t\nobjectives: {rto: 100ms}\nsteps:\n  - "
+                                    "{id: a, uses: exec, with: {run: [sleep, '0.3']}}\n")));
   CHECK(missed.exit_code == 4);
   CHECK(missed.err.find("MISSED (objective 100ms)") != std::string::npos);
-  CHECK(Shell(Run("run " + WriteFile(dir, "p.yaml", kValid) + " --set nope=1")).exit_code == 2);
+  CHECK(Shell(BinaryWith("run " + WriteFile(dir, "p.yaml", kValid) + " --set nope=1")).exit_code ==
+        2);
 }
 
 TEST_CASE("SIGINT: the child group is gone, finally ran, exit 130", "[cli][signals]") {
@@ -61,15 +62,15 @@ TEST_CASE("SIGINT: the child group is gone, finally ran, exit 130", "[cli][signa
                                    "'}}\n"
                                    "finally:\n  - {id: cleanup, uses: exec, with: {run: [touch, '" +
                                    dir + "/cleaned']}}\n");
-  Command c =
-      Shell(Run("run " + file) + " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?");
+  Command c = Shell(BinaryWith("run " + file) +
+                    " & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?");
   CHECK(c.out == "rc=130\n");
   CHECK_FALSE(ProcessAlive(marker));
   CHECK(std::ifstream(dir + "/cleaned").good());
   // SIGTERM (systemctl stop, timeout): the same, exit 143, as docs/operator.md says (breakT T9).
   std::remove((dir + "/cleaned").c_str());
-  Command term =
-      Shell(Run("run " + file) + " & pid=$!; sleep 1; kill -TERM $pid; wait $pid; echo rc=$?");
+  Command term = Shell(BinaryWith("run " + file) +
+                       " & pid=$!; sleep 1; kill -TERM $pid; wait $pid; echo rc=$?");
   CHECK(term.out == "rc=143\n");
   CHECK_FALSE(ProcessAlive(marker));
   CHECK(std::ifstream(dir + "/cleaned").good());
@@ -85,7 +86,7 @@ TEST_CASE("a failure is not hidden by Ctrl-C during finally or beside a step sti
   auto interrupted = [&dir](const std::string& name, const std::string& steps,
                             const std::string& args, const char* seconds) {
     std::string file = WriteFile(dir, name + ".yaml", "version: 1\nname: " + name + "\n" + steps);
-    return Shell(Run("run " + file + args) + " & pid=$!; sleep " + seconds +
+    return Shell(BinaryWith("run " + file + args) + " & pid=$!; sleep " + seconds +
                  "; kill -INT $pid; wait $pid; echo rc=$?")
         .out;
   };
@@ -122,16 +123,16 @@ TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {
                                "  - {id: after, uses: exec, needs: [freeze], with: {run: [echo, "
                                "'${{ steps.freeze.outputs.approved_by }}']}}\n");
   // Newcomer N4: refused before the first step, not at the gate after the work before it.
-  Command denied = Shell(Run("run " + file) + " < /dev/null", 20);
+  Command denied = Shell(BinaryWith("run " + file) + " < /dev/null", 20);
   CHECK(denied.exit_code == 2);
   CHECK_THAT(denied.err, Catch::Contains("approval 'freeze' needs a person, and with no terminal "
                                          "no one can be asked: pass --approve freeze (or --yes)") &&
                              Catch::Contains("nothing was run"));
-  CHECK(Shell(Run("run --approve freeze " + file) + " < /dev/null", 20).exit_code == 0);
-  CHECK(Shell(Run("run --yes " + file) + " < /dev/null", 20).exit_code == 0);
+  CHECK(Shell(BinaryWith("run --approve freeze " + file) + " < /dev/null", 20).exit_code == 0);
+  CHECK(Shell(BinaryWith("run --yes " + file) + " < /dev/null", 20).exit_code == 0);
   // A dry run asks no one, and ends as the run would (breakHH HH10).
-  CHECK(Shell(Run("run --dry-run " + file) + " < /dev/null", 20).exit_code == 2);
-  CHECK(Shell(Run("run --dry-run --yes " + file) + " < /dev/null", 20).exit_code == 0);
+  CHECK(Shell(BinaryWith("run --dry-run " + file) + " < /dev/null", 20).exit_code == 2);
+  CHECK(Shell(BinaryWith("run --dry-run --yes " + file) + " < /dev/null", 20).exit_code == 0);
   // A gate whose `if:` reads a step may never be reached: it fails only when it is, saying
   // how to approve (one known before the run is refused up front: breakHH HH9).
   std::string maybe = WriteFile(dir, "maybe.yaml",
@@ -139,7 +140,7 @@ TEST_CASE("approval never hangs without a terminal", "[cli][approval]") {
                                 "{run: ['true']}}\n  - {id: freeze, uses: approval, needs: [work], "
                                 "if: \"${{ steps.work.outcome == 'success' }}\", with: {prompt: "
                                 "'Freeze writes?'}}\n");
-  Command reached = Shell(Run("run " + maybe) + " < /dev/null", 20);
+  Command reached = Shell(BinaryWith("run " + maybe) + " < /dev/null", 20);
   CHECK(reached.exit_code == 1);
   CHECK_THAT(reached.err,
              Catch::Contains("approval 'freeze' needs a person: \"Freeze writes?\"; "
@@ -156,14 +157,14 @@ TEST_CASE("plan and graph run nothing and describe everything", "[cli]") {
                     "/${{ params.target }}']}}\n"
                     "  - {id: b, uses: exec, needs: [a], with: {run: [echo, '${{ "
                     "steps.a.outputs.exit_code }}']}}\n");
-  Command plan = Shell(Run("plan --format json " + file));
+  Command plan = Shell(BinaryWith("plan --format json " + file));
   CHECK(plan.exit_code == 0);
   CHECK(plan.out.find("\"run: touch " + dir + "/here\"") != std::string::npos);
   CHECK(plan.out.find("${{ steps.a.outputs.exit_code }}") != std::string::npos);
   CHECK_FALSE(std::ifstream(dir + "/here").good());
-  CHECK(Shell(Run("run --dry-run " + file)).exit_code == 0);
+  CHECK(Shell(BinaryWith("run --dry-run " + file)).exit_code == 0);
   CHECK_FALSE(std::ifstream(dir + "/here").good());
-  CHECK(Shell(Run("graph --format mermaid " + file)).out ==
+  CHECK(Shell(BinaryWith("graph --format mermaid " + file)).out ==
         "flowchart LR\n  a[\"a (exec)\"]\n  b[\"b (exec)\"]\n  a --> b\n");
 }
 
@@ -171,14 +172,14 @@ TEST_CASE("the checked-in schema is the generated one", "[cli][schema]") {
   std::ifstream in(std::string(RUNBOOK_SOURCE_DIR) + "/schemas/runbook.schema.json");
   std::stringstream checked_in;
   checked_in << in.rdbuf();
-  CHECK(Shell(Run("schema")).out == checked_in.str());
+  CHECK(Shell(BinaryWith("schema")).out == checked_in.str());
 }
 
 TEST_CASE("the checked-in step reference is the generated one", "[cli][docs]") {
   std::ifstream in(std::string(RUNBOOK_SOURCE_DIR) + "/docs/steps.md");
   std::stringstream checked_in;
   checked_in << in.rdbuf();
-  CHECK(Shell(Run("steps --format md")).out == checked_in.str());
+  CHECK(Shell(BinaryWith("steps --format md")).out == checked_in.str());
 }
 
 TEST_CASE("on a terminal the live view redraws in place, NO_COLOR drops colour", "[cli][tty]") {
@@ -189,14 +190,14 @@ TEST_CASE("on a terminal the live view redraws in place, NO_COLOR drops colour",
                                "  - {id: a, uses: exec, with: {run: [sleep, '0.5']}}\n"
                                "  - {id: b, uses: exec, needs: [a], with: {run: [echo, hi]}}\n");
   // `script` gives the command a pseudo-terminal and copies what it drew to stdout.
-  Command tty =
-      Shell("unset NO_COLOR; TERM=xterm script -q -e -c '" + Run("run " + file) + "' /dev/null");
+  Command tty = Shell("unset NO_COLOR; TERM=xterm script -q -e -c '" + BinaryWith("run " + file) +
+                      "' /dev/null");
   CHECK(tty.exit_code == 0);
   CHECK(tty.out.find("\033[1A\033[2K") != std::string::npos);  // a line redrawn in place
   CHECK(tty.out.find("\033[36m...\033[0m a (exec)") != std::string::npos);  // running, timed
   CHECK(tty.out.find("\033[32mok") != std::string::npos);
   Command plain =
-      Shell("TERM=xterm NO_COLOR=1 script -q -e -c '" + Run("run " + file) + "' /dev/null");
+      Shell("TERM=xterm NO_COLOR=1 script -q -e -c '" + BinaryWith("run " + file) + "' /dev/null");
   CHECK(plain.exit_code == 0);
   CHECK(plain.out.find("\033[32m") == std::string::npos);
   CHECK(plain.out.find("ok   b") != std::string::npos);
@@ -211,7 +212,7 @@ TEST_CASE("validate --format github escapes the file property, a name cannot for
     CAPTURE(name);
     std::string bad =
         WriteFile(dir, name, "version: 1\nname: t\nsteps:\n  - {id: a, uses: hsah}\n");
-    Command gh = Shell(Run("validate --format github '" + bad + "'"));
+    Command gh = Shell(BinaryWith("validate --format github '" + bad + "'"));
     CHECK(gh.exit_code == 2);
     std::string escaped;
     for (char c : bad)
@@ -320,7 +321,7 @@ TEST_CASE("the binary loads no library from the folder it is run in", "[cli]") {
   std::string dir = TempDir();
   WriteFile(dir, "libyaml-cpp.so.0.7", "not a library\n");
   WriteFile(dir, "libstdc++.so.6", "not a library\n");
-  Command version = Shell("cd " + dir + " && " + Run("--version"));
+  Command version = Shell("cd " + dir + " && " + BinaryWith("--version"));
   CHECK(version.exit_code == 0);
   CHECK(version.out.rfind("runbook ", 0) == 0);
   CHECK(version.err == "");

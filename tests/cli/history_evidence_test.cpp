@@ -28,7 +28,7 @@ Command History(const std::string& dir, const std::string& more = "") {
   return Shell("cd " + dir + " && " + Binary() + " history --audit-db a.db " + more);
 }
 
-void Sql(const std::string& dir, const std::string& sql) {
+void EditStore(const std::string& dir, const std::string& sql) {
   REQUIRE(Shell(kSqliteWaiting + dir + "/a.db \"" + sql + "\"").exit_code == 0);
 }
 
@@ -61,7 +61,7 @@ TEST_CASE("history shows a run as its chained events record it, whatever the run
   CHECK(clean_json.exit_code == 0);
   CHECK_THAT(clean_json.out, Catch::Contains("\"altered\": []"));
 
-  Sql(dir, "update runs set rto_ms=50, objectives_met=1 where run_id='" + id + "'");
+  EditStore(dir, "update runs set rto_ms=50, objectives_met=1 where run_id='" + id + "'");
   Command text = History(dir);
   INFO(text.out << text.err);
   CHECK(text.exit_code == 1);
@@ -90,28 +90,28 @@ TEST_CASE("history marks every kind of edit of the runs index and of its events"
   std::string id = MissedRun(dir);
   std::string want;
   SECTION("its status changed") {
-    Sql(dir, "update runs set status='failure' where run_id='" + id + "'");
+    EditStore(dir, "update runs set status='failure' where run_id='" + id + "'");
     want = "the runs index says status 'failure' (its events: 'success')";
   }
   SECTION("its row deleted: the run is still listed") {
-    Sql(dir, "delete from runs where run_id='" + id + "'");
+    EditStore(dir, "delete from runs where run_id='" + id + "'");
     want = "missing from the runs index";
   }
   SECTION("a run added to the index by hand") {
-    Sql(dir,
-        "insert into runs select 'FAKE-RUN', runbook, path, kind, 'success', started_at, "
-        "finished_at, duration_ms, 1, rto_objective_ms, rpo_ms, rpo_objective_ms, 1, '', "
-        "host, pid, pid_start from runs");
+    EditStore(dir,
+              "insert into runs select 'FAKE-RUN', runbook, path, kind, 'success', started_at, "
+              "finished_at, duration_ms, 1, rto_objective_ms, rpo_ms, rpo_objective_ms, 1, '', "
+              "host, pid, pid_start from runs");
     want = "the runs index lists run FAKE-RUN, which no chained event records";
   }
   SECTION("its run_finished event edited in place") {
-    Sql(dir,
-        "update events set body=replace(body,'success','failure') where "
-        "kind='run_finished'");
+    EditStore(dir,
+              "update events set body=replace(body,'success','failure') where "
+              "kind='run_finished'");
     want = "its run_finished event #";
   }
   SECTION("its runbook renamed in the index: still listed under its own name") {
-    Sql(dir, "update runs set runbook='other'");
+    EditStore(dir, "update runs set runbook='other'");
     want = "the runs index says runbook 'other' (its events: 'w')";
   }
   Command text = History(dir, "--runbook w");
@@ -134,7 +134,7 @@ TEST_CASE("history and show name the run that resumed a failed run, from its eve
   CHECK_THAT(History(dir, "--format json").out,
              Catch::Contains("\"resumed_as\": \"" + resumed + "\""));
   // The index's link cleared: history and show still find the resume through its run_started.
-  Sql(dir, "update runs set resumed_from='' where run_id='" + resumed + "'");
+  EditStore(dir, "update runs set resumed_from='' where run_id='" + resumed + "'");
   Command after = History(dir);
   CHECK(after.exit_code == 1);
   CHECK_THAT(after.out, Catch::Contains("resumed as " + resumed) &&
@@ -153,11 +153,11 @@ TEST_CASE("events deleted from the end of the chain are found through the runs i
             "version: 1\nname: f\nsteps:\n  - {id: a, uses: exec, with: {run: ['false']}}\n");
   REQUIRE(Shell("cd " + dir + " && " + Binary() + " run f.yaml --audit-db a.db").exit_code == 1);
   std::string id = LatestRunId(dir + "/a.db");
-  SECTION("its run_finished") { Sql(dir, "delete from events where kind='run_finished'"); }
+  SECTION("its run_finished") { EditStore(dir, "delete from events where kind='run_finished'"); }
   SECTION("everything after its first attempt started") {
-    Sql(dir,
-        "delete from events where seq > (select min(seq) from events where "
-        "kind='attempt_started')");
+    EditStore(dir,
+              "delete from events where seq > (select min(seq) from events where "
+              "kind='attempt_started')");
   }
   Command report = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db");
   INFO(report.out << report.err);
@@ -182,7 +182,8 @@ TEST_CASE("a report's runs of the incident come from their events, edits of them
           "[cli][report][audit]") {
   std::string dir = TempDir();
   auto [first, resumed] = FailedThenResumed(dir);
-  Sql(dir, "update runs set status='cancelled', duration_ms=99999 where run_id='" + first + "'");
+  EditStore(dir,
+            "update runs set status='cancelled', duration_ms=99999 where run_id='" + first + "'");
   for (const std::string& id : {resumed, first}) {
     CAPTURE(id);
     Command md = Shell("cd " + dir + " && " + Binary() + " report " + id + " --audit-db a.db");

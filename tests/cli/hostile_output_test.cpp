@@ -15,14 +15,6 @@ using namespace runbook::test;
 
 namespace {
 
-std::string Run(const std::string& args) { return Binary() + " " + args; }
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 // breakI's mf{n}.yaml: one exec step whose argv holds n unknown names on one line.
 std::string ManyUnknownNames(int n) {
   std::string s = "version: 1\nname: me\nsteps:\n  - {id: a, uses: exec, with: {run: [echo, ";
@@ -55,7 +47,7 @@ Command ToFiles(const std::string& dir, const std::string& command, uintmax_t& s
 Command ValidateMany(int n, const std::string& format, std::string& file, uintmax_t& size) {
   std::string dir = TempDir();
   file = WriteFile(dir, "mf.yaml", ManyUnknownNames(n));
-  return ToFiles(dir, Run("validate --format " + format + " " + file), size);
+  return ToFiles(dir, BinaryWith("validate --format " + format + " " + file), size);
 }
 
 // A runbook with a 1 MB parameter and `entries` (a YAML block, indented for `where`).
@@ -78,7 +70,7 @@ TEST_CASE("validate of 10,000 errors on one 199 KB line prints 200, bounded, and
   uintmax_t size = 0;
   Command c = ValidateMany(10'000, "text", file, size);
   CHECK(c.exit_code == 2);
-  CHECK(Count(c.err, ": error: unknown name 'nosuch") == 200);
+  CHECK(Occurrences(c.err, ": error: unknown name 'nosuch") == 200);
   CHECK(c.err.find(file + ":4:66: error: unknown name 'nosuch1'; expected params") !=
         std::string::npos);
   CHECK(c.err.find("... and 9800 more errors\n") != std::string::npos);
@@ -91,11 +83,11 @@ TEST_CASE("validate --format json and github: the same cap, with the count",
   uintmax_t size = 0;
   Command json = ValidateMany(1'000, "json", file, size);
   CHECK(json.exit_code == 2);
-  CHECK(Count(json.out, "\"message\":") == 200);
+  CHECK(Occurrences(json.out, "\"message\":") == 200);
   CHECK(json.out.find("\"omitted\": 800") != std::string::npos);
   Command gh = ValidateMany(1'000, "github", file, size);
   CHECK(gh.exit_code == 2);
-  CHECK(Count(gh.out, "::error file=") == 200);
+  CHECK(Occurrences(gh.out, "::error file=") == 200);
   CHECK(gh.out.find("::notice file=" + file + "::... and 800 more errors\n") != std::string::npos);
 }
 
@@ -107,7 +99,7 @@ TEST_CASE("one error on a 200,000-character line prints a window of it, not the 
                 "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: {run: [" +
                     std::string(100'000, 'x') + ", \"${{ nosuch }}\", " +
                     std::string(100'000, 'y') + "]}}\n");
-  Command c = Shell(Run("validate " + file));
+  Command c = Shell(BinaryWith("validate " + file));
   CHECK(c.exit_code == 2);
   CHECK(c.err == file +
                      ":4:100045: error: unknown name 'nosuch'; expected params, secrets, env, "
@@ -126,7 +118,7 @@ TEST_CASE("validation errors show a runbook's control characters escaped (h10)",
                                "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: {run: "
                                "[echo]}, \"x\\e[2K\\e[1G\\e[1A\\e[2K\\rh10.yaml: ok (1 "
                                "steps)\\e[8m\": 1}\n");
-  Command c = Shell(Run("validate " + file));
+  Command c = Shell(BinaryWith("validate " + file));
   CHECK(c.exit_code == 2);
   CHECK(c.err.find('\x1b') == std::string::npos);
   CHECK(c.err.find('\r') == std::string::npos);
@@ -142,7 +134,7 @@ TEST_CASE("raw ESC bytes in the source and CR LF in a decoded name stay escaped 
   std::string h8 = WriteFile(dir, "h8.yaml",
                              "version: 1\nname: t\nsteps:\n  - {id: a, uses: exec, with: {run: "
                              "[echo]}, \"k\x1b[2J\x1b]0;pwned\a\": 1}\n");
-  Command c = Shell(Run("validate " + h8));
+  Command c = Shell(BinaryWith("validate " + h8));
   CHECK(c.exit_code == 2);
   CHECK(c.err.find('\x1b') == std::string::npos);
   CHECK(c.err.find('\a') == std::string::npos);
@@ -151,7 +143,7 @@ TEST_CASE("raw ESC bytes in the source and CR LF in a decoded name stay escaped 
   std::string h11 = WriteFile(dir, "h11.yaml",
                               "version: 1\nname: t\nsteps:\n  - {id: \"a\\r\\nFAKE LINE\", uses: "
                               "exec, with: {run: [echo]}}\n");
-  Command d = Shell(Run("validate " + h11));
+  Command d = Shell(BinaryWith("validate " + h11));
   CHECK(d.exit_code == 2);
   CHECK(d.err.find("\nFAKE LINE") == std::string::npos);
   CHECK(d.err.find("a\\x0d\\x0aFAKE LINE") != std::string::npos);
@@ -167,7 +159,7 @@ TEST_CASE("an alias bomb of large strings is refused at the alias, in bounded me
                                    "\nsteps:\n  - id: a\n    uses: exec\n    with:\n"
                                    "      run: [echo, " +
                                    aliases + "]\n");
-  Command c = Shell(Limited(1'500'000, Run("validate " + file)), 60);
+  Command c = Shell(Limited(1'500'000, BinaryWith("validate " + file)), 60);
   CHECK(c.exit_code == 2);
   CHECK(c.err.find(file + ":8:") != std::string::npos);
   CHECK(c.err.find("error: alias '*a0' expands the document past 64 MiB of text") !=
@@ -184,7 +176,8 @@ TEST_CASE("a 1 MB parameter formatted into 700 env entries: the step fails, name
   std::string file = WriteFile(
       dir, "fe700.yaml",
       BigParam("steps:\n  - id: a\n    uses: exec\n    with: {run: [true]}\n    env:\n", env));
-  Command c = Shell(Limited(2'000'000, Run("run " + file + " --audit-db " + dir + "/a.db")), 60);
+  Command c =
+      Shell(Limited(2'000'000, BinaryWith("run " + file + " --audit-db " + dir + "/a.db")), 60);
   std::string all = c.out + c.err;
   CHECK(c.exit_code == 1);
   CHECK(all.find("internal error") == std::string::npos);
@@ -200,7 +193,7 @@ TEST_CASE("plain copies of a 1 MB parameter into env entries count against the s
       WriteFile(dir, "copies.yaml",
                 BigParam("steps:\n  - id: b\n    uses: exec\n    with: {run: [true]}\n    env:\n",
                          Copies("      ", 40)));
-  Command c = Shell(Run("run " + file + " --audit-db " + dir + "/a.db"), 60);
+  Command c = Shell(BinaryWith("run " + file + " --audit-db " + dir + "/a.db"), 60);
   std::string all = c.out + c.err;
   CHECK(c.exit_code == 1);
   CHECK(all.find("the values step 'b' computes would be more than 16 MiB in total") !=
@@ -211,7 +204,7 @@ TEST_CASE("plain copies of a 1 MB parameter into env entries count against the s
       WriteFile(dir, "top.yaml",
                 BigParam("env:\n", Copies("  ", 40) +
                                        "steps:\n  - {id: a, uses: exec, with: {run: [true]}}\n"));
-  Command t = Shell(Run("run " + top + " --audit-db " + dir + "/b.db"), 60);
+  Command t = Shell(BinaryWith("run " + top + " --audit-db " + dir + "/b.db"), 60);
   CHECK(t.err.find("env E16: the values the runbook's env computes would be more than 16 MiB") !=
         std::string::npos);
 }
@@ -231,12 +224,12 @@ TEST_CASE("JSON that runbook prints escapes invisible characters", "[cli][escape
   WriteFile(dir, "t.yaml",
             "version: 1\nname: t\nparams:\n  note: {type: string, default: \"" + hidden +
                 "\"}\nsteps:\n  - {id: l, uses: log, with: {message: \"${{ params.note }}\"}}\n");
-  Command plan = Shell("cd " + dir + " && " + Run("plan t.yaml --format json"));
-  Command run = Shell("cd " + dir + " && " + Run("run t.yaml --audit-db a.db"));
+  Command plan = Shell("cd " + dir + " && " + BinaryWith("plan t.yaml --format json"));
+  Command run = Shell("cd " + dir + " && " + BinaryWith("run t.yaml --audit-db a.db"));
   REQUIRE(run.exit_code == 0);
   Command report =
       Shell("cd " + dir + " && " +
-            Run("report " + LatestRunId(dir + "/a.db") + " --audit-db a.db --format json"));
+            BinaryWith("report " + LatestRunId(dir + "/a.db") + " --audit-db a.db --format json"));
   for (const Command* c : {&plan, &report}) {
     INFO(c->out << c->err);
     CHECK(c->exit_code == 0);

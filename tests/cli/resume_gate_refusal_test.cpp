@@ -28,7 +28,7 @@ Command In(const std::string& dir, const std::string& args) {
   return Shell("cd " + dir + " && " + Binary() + " " + args + " --audit-db a.db </dev/null");
 }
 
-std::string Count(const std::string& dir, const std::string& kind) {
+std::string EventCount(const std::string& dir, const std::string& kind) {
   return Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from events where kind='" + kind +
                "'\"")
       .out;
@@ -56,7 +56,7 @@ TEST_CASE("a resume refused for a gate alone says nothing was run and how to con
   std::string line = ContinueLine(refused.err);
   REQUIRE(!line.empty());
   CHECK_THAT(line, Catch::Contains("resume " + id) && Catch::Contains("--approve gate"));
-  CHECK(Count(dir, "run_started") == "1\n");
+  CHECK(EventCount(dir, "run_started") == "1\n");
   Command next = Shell("cd " + dir + " && " + Binary() + " " + line + " </dev/null");
   INFO(next.err);
   CHECK(next.exit_code == 0);
@@ -128,13 +128,13 @@ TEST_CASE("a carried gate asked again is refused before the work beside it runs"
                  Catch::Contains("nothing was run"));
   CHECK_THAT(ContinueLine(refused.err), Catch::Contains("--approve gate"));
   CHECK(ReadFile(dir + "/side.log").empty());  // nothing ran beside the gate
-  CHECK(Count(dir, "run_started") == "1\n");
+  CHECK(EventCount(dir, "run_started") == "1\n");
   // Approved anew, it runs: the gate with its new prompt, then the rest.
   Command approved = Shell(resume + " --approve gate </dev/null");
   INFO(approved.err);
   CHECK(approved.exit_code == 0);
   CHECK(ReadFile(dir + "/side.log") == "SIDE-RAN\n");
-  CHECK(Count(dir, "approval") == "2\n");  // the first run's, and the new one
+  CHECK(EventCount(dir, "approval") == "2\n");  // the first run's, and the new one
 }
 
 TEST_CASE("a carried gate whose decision stands is not asked, off a terminal too",

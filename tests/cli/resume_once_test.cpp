@@ -23,24 +23,25 @@ std::string FailingRestore(const std::string& dir) {
                        "/log; sleep 1']}}\n");
 }
 
-std::string Count(const std::string& dir, const std::string& what) {
+std::string LogCount(const std::string& dir, const std::string& what) {
   return Shell("grep -c " + what + " " + dir + "/log").out;
 }
 
-std::string Sql(const std::string& dir, const std::string& sql) {
+std::string StoreAnswer(const std::string& dir, const std::string& sql) {
   return Shell(kSqliteWaiting + dir + "/a.db \"" + sql + "\"").out;
 }
 
 // A store as I17 left them: no index, and run `old` resumed by `dupN` for each of `dups`.
 void OldStore(const std::string& dir, const std::vector<std::string>& dups) {
   REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rr.yaml --audit-db a.db").exit_code == 1);
-  Sql(dir, "drop index runs_resumed_once");
+  StoreAnswer(dir, "drop index runs_resumed_once");
   for (const std::string& d : dups)
-    Sql(dir, "insert into runs select '" + d +
+    StoreAnswer(
+        dir, "insert into runs select '" + d +
                  "', runbook, path, kind, 'failure', started_at || '" + d +
                  "', finished_at, duration_ms, rto_ms, rto_objective_ms, rpo_ms, " +
                  "rpo_objective_ms, objectives_met, 'old', host, pid, pid_start from runs limit 1");
-  REQUIRE(Sql(dir, "select count(*) from runs where resumed_from = 'old'") ==
+  REQUIRE(StoreAnswer(dir, "select count(*) from runs where resumed_from = 'old'") ==
           std::to_string(dups.size()) + "\n");
 }
 
@@ -61,7 +62,7 @@ TEST_CASE("a run is resumed once: again is refused naming the resume, two at onc
                        resume + " > r2.out 2>&1; echo rc2=$?) & wait");
   std::string outs = Shell("cat " + dir + "/r1.out " + dir + "/r2.out").out;
   INFO(both.out << outs);
-  CHECK(Count(dir, "restore") == "1\n");
+  CHECK(LogCount(dir, "restore") == "1\n");
   // The later one is refused when it checks (2), or when it records its start (3).
   CHECK_THAT(both.out, Catch::Contains("=0") && (Catch::Contains("=3") || Catch::Contains("=2")));
   // Refused at its check, the later one names the resume that is running; refused when it
@@ -73,7 +74,7 @@ TEST_CASE("a run is resumed once: again is refused naming the resume, two at onc
   CHECK(again.exit_code == 2);
   CHECK_THAT(again.err, Catch::Contains("run " + id + " was already resumed as ") &&
                             Catch::Contains("(success); nothing is left to resume"));
-  CHECK(Count(dir, "restore") == "1\n");
+  CHECK(LogCount(dir, "restore") == "1\n");
   CHECK(Shell(kSqliteWaiting + dir + "/a.db \"select count(*) from runs where resumed_from = '" +
               id + "'\"")
             .out == "1\n");
@@ -105,8 +106,8 @@ TEST_CASE("a resume that failed is the one to resume next", "[cli][resume-once]"
   REQUIRE(Shell("touch " + dir + "/ok").exit_code == 0);
   Command next = Shell("cd / && " + rb + line.substr(std::string("runbook").size()));
   CHECK(next.exit_code == 0);
-  CHECK(Count(dir, "restore") == "1\n");
-  CHECK(Count(dir, "prep") == "1\n");  // carried over from the first run through the second
+  CHECK(LogCount(dir, "restore") == "1\n");
+  CHECK(LogCount(dir, "prep") == "1\n");  // carried over from the first run through the second
 }
 
 TEST_CASE("resume once: a store holding a run resumed twice gets the index, two resumes run once",
@@ -117,11 +118,12 @@ TEST_CASE("resume once: a store holding a run resumed twice gets the index, two 
   std::string rb = Binary();
   Shell("cd " + dir + " && rm log");
   REQUIRE(Shell("cd " + dir + " && " + rb + " run rr.yaml --audit-db a.db").exit_code == 1);
-  CHECK(Sql(dir, "select count(*) from sqlite_master where name = 'runs_resumed_once'") == "1\n");
-  CHECK(Sql(dir, "select count(*) from runs where resumed_from = 'old'") == "3\n");  // kept
-  std::string id = Sql(dir,
-                       "select run_id from runs where run_id like '2%' order by started_at "
-                       "desc limit 1");
+  CHECK(StoreAnswer(dir, "select count(*) from sqlite_master where name = 'runs_resumed_once'") ==
+        "1\n");
+  CHECK(StoreAnswer(dir, "select count(*) from runs where resumed_from = 'old'") == "3\n");  // kept
+  std::string id = StoreAnswer(dir,
+                               "select run_id from runs where run_id like '2%' order by started_at "
+                               "desc limit 1");
   id.pop_back();
   REQUIRE(Shell("touch " + dir + "/ok").exit_code == 0);
   std::string resume = rb + " resume " + id + " --audit-db a.db";
@@ -129,7 +131,7 @@ TEST_CASE("resume once: a store holding a run resumed twice gets the index, two 
                        resume + " > r2.out 2>&1; echo rc2=$?) & wait");
   INFO(both.out << Shell("cat " + dir + "/r1.out " + dir + "/r2.out").out);
   CHECK(Shell("grep -c restore " + dir + "/log").out == "1\n");
-  CHECK(Sql(dir, "select count(*) from runs where resumed_from = '" + id + "'") == "1\n");
+  CHECK(StoreAnswer(dir, "select count(*) from runs where resumed_from = '" + id + "'") == "1\n");
 }
 
 TEST_CASE("resume once: the index on an old store leaves out only the later duplicates",
@@ -139,9 +141,11 @@ TEST_CASE("resume once: the index on an old store leaves out only the later dupl
   OldStore(dir, {"dupA", "dupB"});
   // A reader leaves the store as it is (history marks the rows added by hand: exit 1).
   REQUIRE(Shell("cd " + dir + " && " + Binary() + " history --audit-db a.db").exit_code == 1);
-  CHECK(Sql(dir, "select count(*) from sqlite_master where name = 'runs_resumed_once'") == "0\n");
+  CHECK(StoreAnswer(dir, "select count(*) from sqlite_master where name = 'runs_resumed_once'") ==
+        "0\n");
   REQUIRE(Shell("cd " + dir + " && " + Binary() + " run rr.yaml --audit-db a.db").exit_code == 1);
-  std::string sql = Sql(dir, "select sql from sqlite_master where name = 'runs_resumed_once'");
+  std::string sql =
+      StoreAnswer(dir, "select sql from sqlite_master where name = 'runs_resumed_once'");
   CHECK_THAT(sql, Catch::Contains("NOT IN ('dupB')"));  // dupA resumed it first
   // A second resume of any run, the old one included, is refused by the store itself.
   std::string copy =
@@ -151,7 +155,7 @@ TEST_CASE("resume once: the index on an old store leaves out only the later dupl
       "runs where run_id = ";
   CHECK_THAT(Shell(kSqliteWaiting + dir + "/a.db \"" + copy + "'dupA'\"").err,
              Catch::Contains("UNIQUE constraint failed: runs.resumed_from"));
-  Sql(dir, "update runs set resumed_from = 'r1' where run_id = 'dupA'");
+  StoreAnswer(dir, "update runs set resumed_from = 'r1' where run_id = 'dupA'");
   CHECK_THAT(Shell(kSqliteWaiting + dir + "/a.db \"" + copy + "'dupA'\"").err,
              Catch::Contains("UNIQUE constraint failed"));
 }

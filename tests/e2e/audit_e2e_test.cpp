@@ -13,16 +13,8 @@ using namespace runbook::test;
 
 namespace {
 
-std::string Rb(const std::string& args) { return Binary() + " " + args; }
-
-int Count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-  return n;
-}
-
 Value History(const std::string& db) {
-  Command c = Shell(Rb("history --format json --audit-db " + db));
+  Command c = Shell(BinaryWith("history --format json --audit-db " + db));
   REQUIRE(c.exit_code == 0);
   auto v = ParseJson(c.out);
   REQUIRE(v.ok());
@@ -54,18 +46,19 @@ TEST_CASE("kill -9 at scripted points leaves a consistent store, resume finishes
     std::string file = WriteFile(dir, "three.yaml", kThree);
     Command killed =
         Shell("cd " + dir + " && RUNBOOK_FAULT_KILL_AFTER_EVENTS=" + std::to_string(point) + " " +
-              Rb("run three.yaml --audit-db " + db));
+              BinaryWith("run three.yaml --audit-db " + db));
     CHECK(killed.exit_code == 128 + 9);
     CHECK(Shell(kSqliteWaiting + db + " 'PRAGMA integrity_check'").out == "ok\n");
     Value runs = History(db);  // opening the store marks the run
     REQUIRE(runs.as_list().size() == 1);
     std::string id = Field(runs.as_list()[0], "run_id");
     CHECK(Field(runs.as_list()[0], "status") == "interrupted");
-    CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+    CHECK(Shell(BinaryWith("audit verify --audit-db " + db)).exit_code == 0);
     std::string before = ReadFile(dir + "/ran.txt");
     // An exec step caught mid-way is not idempotent: resume asks for --rerun STEP.
     bool mid_step = point != 1;
-    Command resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --audit-db " + db));
+    Command resumed =
+        Shell("cd " + dir + " && " + BinaryWith("resume " + id + " --audit-db " + db));
     if (mid_step) {
       CHECK(resumed.exit_code == 2);
       std::string step = point == 2 ? "a" : point <= 5 ? "b" : "c";
@@ -73,7 +66,7 @@ TEST_CASE("kill -9 at scripted points leaves a consistent store, resume finishes
       CHECK(resumed.err.find("resume with --rerun " + step + " to run it again") !=
             std::string::npos);
       resumed = Shell("cd " + dir + " && " +
-                      Rb("resume " + id + " --rerun " + step + " --audit-db " + db));
+                      BinaryWith("resume " + id + " --rerun " + step + " --audit-db " + db));
     }
     CHECK(resumed.exit_code == 0);
     std::string ran = ReadFile(dir + "/ran.txt");
@@ -81,15 +74,15 @@ TEST_CASE("kill -9 at scripted points leaves a consistent store, resume finishes
     for (const char* step : {"a\n", "b\n", "c\n"}) {
       bool recorded_before =
           (std::string(step) == "a\n" && point >= 3) || (std::string(step) == "b\n" && point >= 6);
-      if (recorded_before) CHECK(Count(ran, step) == 1);
-      CHECK(Count(ran, step) >= 1);
+      if (recorded_before) CHECK(Occurrences(ran, step) == 1);
+      CHECK(Occurrences(ran, step) >= 1);
     }
     CHECK(ran.size() >= before.size());
     Value after = History(db);
     REQUIRE(after.as_list().size() == 2);
     CHECK(Field(after.as_list()[0], "status") == "success");
     CHECK(Field(after.as_list()[0], "resumed_from") == id);
-    CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+    CHECK(Shell(BinaryWith("audit verify --audit-db " + db)).exit_code == 0);
   }
 }
 
@@ -100,16 +93,16 @@ TEST_CASE("resume refuses a changed runbook unless --force", "[audit][e2e]") {
                                "version: 1\nname: f\nsteps:\n"
                                "  - {id: a, uses: exec, with: {run: ['true']}}\n"
                                "  - {id: b, uses: exec, needs: [a], with: {run: ['false']}}\n");
-  CHECK(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 1);
+  CHECK(Shell(BinaryWith("run " + file + " --audit-db " + db)).exit_code == 1);
   std::string id = Field(History(db).as_list()[0], "run_id");
   WriteFile(dir, "f.yaml",
             "version: 1\nname: f\nsteps:\n"
             "  - {id: a, uses: exec, with: {run: ['true']}}\n"
             "  - {id: b, uses: exec, needs: [a], with: {run: ['true']}}\n");
-  Command refused = Shell(Rb("resume " + id + " --audit-db " + db));
+  Command refused = Shell(BinaryWith("resume " + id + " --audit-db " + db));
   CHECK(refused.exit_code == 2);
   CHECK(refused.err.find("changed since run " + id) != std::string::npos);
-  Command forced = Shell(Rb("resume " + id + " --force --audit-db " + db));
+  Command forced = Shell(BinaryWith("resume " + id + " --force --audit-db " + db));
   CHECK(forced.exit_code == 0);
   CHECK(forced.err.find("1 step(s) carried over") != std::string::npos);
 }
@@ -129,7 +122,8 @@ TEST_CASE("a secret printed by a step appears nowhere: output, store, reports, e
       "        printf 'user:%s' \"$DEPLOY_TOKEN\" | base64\n"
       "        echo \"out=$DEPLOY_TOKEN\" >> $RUNBOOK_OUTPUT\n"
       "  - {id: use, uses: exec, needs: [leak], with: {run: [echo, '${{ secrets.token }}']}}\n");
-  Command run = Shell("DEPLOY_TOKEN='" + secret + "' " + Rb("run " + file + " --audit-db " + db));
+  Command run =
+      Shell("DEPLOY_TOKEN='" + secret + "' " + BinaryWith("run " + file + " --audit-db " + db));
   CHECK(run.exit_code == 0);
   std::string id = Field(History(db).as_list()[0], "run_id");
   std::string b64 = Shell("printf 'user:%s' '" + secret + "' | base64").out;
@@ -138,11 +132,11 @@ TEST_CASE("a secret printed by a step appears nowhere: output, store, reports, e
       {"stdout", run.out},
       {"stderr", run.err},
       {"store dump", Shell(kSqliteWaiting + db + " .dump").out},
-      {"md", Shell(Rb("report " + id + " --format md --audit-db " + db)).out},
-      {"json", Shell(Rb("report " + id + " --format json --audit-db " + db)).out},
-      {"html", Shell(Rb("report " + id + " --format html --audit-db " + db)).out},
-      {"jsonl", Shell(Rb("audit export --audit-db " + db)).out},
-      {"show", Shell(Rb("show " + id + " --audit-db " + db)).out},
+      {"md", Shell(BinaryWith("report " + id + " --format md --audit-db " + db)).out},
+      {"json", Shell(BinaryWith("report " + id + " --format json --audit-db " + db)).out},
+      {"html", Shell(BinaryWith("report " + id + " --format html --audit-db " + db)).out},
+      {"jsonl", Shell(BinaryWith("audit export --audit-db " + db)).out},
+      {"show", Shell(BinaryWith("show " + id + " --audit-db " + db)).out},
   };
   for (const auto& [where, text] : places) {
     CAPTURE(where);
@@ -164,10 +158,11 @@ TEST_CASE("show prints what a failed attempt last wrote, redacted", "[audit][e2e
                 "  - id: fail\n    uses: exec\n    with:\n      shell: true\n      run: |\n"
                 "        for i in $(seq 1 30); do echo \"line $i\"; done\n"
                 "        echo \"login with $DEPLOY_TOKEN refused: HTTP 401\" >&2; exit 3\n");
-  Command run = Shell("DEPLOY_TOKEN=s3cr3t-token-42 " + Rb("run " + file + " --audit-db " + db));
+  Command run =
+      Shell("DEPLOY_TOKEN=s3cr3t-token-42 " + BinaryWith("run " + file + " --audit-db " + db));
   CHECK(run.exit_code == 1);
   std::string id = Field(History(db).as_list()[0], "run_id");
-  Command show = Shell(Rb("show " + id + " --audit-db " + db));
+  Command show = Shell(BinaryWith("show " + id + " --audit-db " + db));
   // Its last 12 lines, both streams as they came (breakR R6).
   CHECK(show.out.find("      last output:\n        line 20\n") != std::string::npos);
   CHECK(show.out.find("        line 30\n        login with *** refused: HTTP 401\n") !=
@@ -180,7 +175,7 @@ TEST_CASE("a declared secret shorter than 4 characters is refused", "[audit][e2e
   std::string file = WriteFile(dir, "s.yaml",
                                "version: 1\nname: s\nsecrets:\n  pin: {env: PIN}\nsteps:\n"
                                "  - {id: a, uses: exec, with: {run: ['true']}}\n");
-  Command c = Shell("PIN=123 " + Rb("run " + file + " --audit-db " + dir + "/a.db"));
+  Command c = Shell("PIN=123 " + BinaryWith("run " + file + " --audit-db " + dir + "/a.db"));
   CHECK(c.exit_code == 3);
   CHECK(c.err.find("secret 'pin' is shorter than 4 characters") != std::string::npos);
 }
@@ -191,12 +186,14 @@ TEST_CASE("an unwritable audit store: exit 3 and no step ran", "[audit][e2e]") {
                                "version: 1\nname: w\nsteps:\n"
                                "  - {id: a, uses: exec, with: {shell: true, run: 'touch " +
                                    dir + "/ran'}}\n");
-  Command missing = Shell(Rb("run " + file + " --audit-db " + dir + "/no/such/dir/audit.db"));
+  Command missing =
+      Shell(BinaryWith("run " + file + " --audit-db " + dir + "/no/such/dir/audit.db"));
   CHECK(missing.exit_code == 3);
   CHECK(missing.err.find("cannot open " + dir + "/no/such/dir/audit.db") != std::string::npos);
   // A path under a regular file cannot be created even by root.
   WriteFile(dir, "plainfile", "x");
-  Command under_file = Shell(Rb("run " + file + " --audit-db " + dir + "/plainfile/audit.db"));
+  Command under_file =
+      Shell(BinaryWith("run " + file + " --audit-db " + dir + "/plainfile/audit.db"));
   CHECK(under_file.exit_code == 3);
   CHECK_FALSE(std::ifstream(dir + "/ran").good());
 }
@@ -235,7 +232,7 @@ TEST_CASE("the store locked by another writer mid-run: running steps stop, exit 
                     "/a-started && break; sleep 0.05; done; (printf 'BEGIN IMMEDIATE;\\n'; "
                     "sleep 5; printf 'COMMIT;\\n') | sqlite3 " +
                     db + ") > /dev/null 2>&1 & RUNBOOK_AUDIT_BUSY_TIMEOUT=1s " +
-                    Rb("run " + file + " --audit-db " + db));
+                    BinaryWith("run " + file + " --audit-db " + db));
   CHECK(c.exit_code == 3);
   CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
   CHECK_FALSE(std::ifstream(dir + "/b-ran").good());
@@ -250,14 +247,14 @@ TEST_CASE("two runs with the same lock: the second refuses naming the holder",
                                "version: 1\nname: k\nparams:\n  target: {type: string, default: "
                                "prod}\nlock: restore-${{ params.target }}\nsteps:\n"
                                "  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
-  Command both =
-      Shell("cd " + dir + " && (" + Rb("run k.yaml --audit-db " + db) + " 2> first.err &) ; " +
-            UntilLocked(db) + Rb("run k.yaml --audit-db " + db) + "; echo \"second=$?\"; sleep 2");
+  Command both = Shell("cd " + dir + " && (" + BinaryWith("run k.yaml --audit-db " + db) +
+                       " 2> first.err &) ; " + UntilLocked(db) +
+                       BinaryWith("run k.yaml --audit-db " + db) + "; echo \"second=$?\"; sleep 2");
   CHECK(both.out.find("second=3") != std::string::npos);
   std::string first_id = Field(History(db).as_list()[0], "run_id");
   CHECK(both.err.find("lock 'restore-prod' is held by run " + first_id) != std::string::npos);
   // Free again once the first run ended; --wait would also have waited.
-  CHECK(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
+  CHECK(Shell(BinaryWith("run " + file + " --audit-db " + db)).exit_code == 0);
 }
 
 // breakN N1: validate allowed secrets.* in a lock, and every run then failed "not set".
@@ -714,15 +711,15 @@ TEST_CASE("a missed RTO objective: exit 4, and history and report say missed",
   std::string file = WriteFile(dir, "o.yaml",
                                "version: 1\nname: slow\nkind: drill\nobjectives: {rto: 1s}\n"
                                "steps:\n  - {id: a, uses: exec, with: {run: [sleep, '2']}}\n");
-  Command c =
-      Shell(Rb("run " + file + " --audit-db " + db + " --metrics-file " + dir + "/runbook.prom"));
+  Command c = Shell(
+      BinaryWith("run " + file + " --audit-db " + db + " --metrics-file " + dir + "/runbook.prom"));
   CHECK(c.exit_code == 4);
-  Command hist = Shell(Rb("history --audit-db " + db));
+  Command hist = Shell(BinaryWith("history --audit-db " + db));
   CHECK(hist.out.find("/ 1.00s MISSED") != std::string::npos);
   Value runs = History(db);
   CHECK(Field(runs.as_list()[0], "objectives_met") == "false");
   std::string id = Field(runs.as_list()[0], "run_id");
-  CHECK(Shell(Rb("report " + id + " --audit-db " + db)).out.find("**MISSED**") !=
+  CHECK(Shell(BinaryWith("report " + id + " --audit-db " + db)).out.find("**MISSED**") !=
         std::string::npos);
   std::string prom = ReadFile(dir + "/runbook.prom");
   CHECK(prom.find("runbook_last_run_success{runbook=\"slow\",kind=\"drill\"} 0\n") !=
@@ -740,9 +737,10 @@ TEST_CASE("the html report opens in headless Chromium without console errors",
                                "  - {id: first, uses: exec, with: {run: [sleep, '0.3']}}\n"
                                "  - {id: second, uses: exec, needs: [first], "
                                "with: {run: [sleep, '0.6']}}\n");
-  REQUIRE(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
+  REQUIRE(Shell(BinaryWith("run " + file + " --audit-db " + db)).exit_code == 0);
   std::string id = Field(History(db).as_list()[0], "run_id");
-  REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + db))
+  REQUIRE(Shell(BinaryWith("report " + id + " --format html --output " + dir +
+                           "/r.html --audit-db " + db))
               .exit_code == 0);
   std::string html = ReadFile(dir + "/r.html");
   CHECK(html.find("http") == html.find("http://www.w3.org/2000/svg"));  // no external asset
@@ -774,10 +772,11 @@ TEST_CASE("approvals are recorded with who, inputs and the wait, show lists them
                                "  - id: freeze\n    uses: approval\n    with:\n"
                                "      prompt: Freeze writes?\n"
                                "      inputs: {ticket: {type: string, required: true}}\n");
-  CHECK(Shell(Rb("run " + file + " --approve freeze --input freeze.ticket=INC-42 --audit-db " + db))
+  CHECK(Shell(BinaryWith("run " + file +
+                         " --approve freeze --input freeze.ticket=INC-42 --audit-db " + db))
             .exit_code == 0);
   std::string id = Field(History(db).as_list()[0], "run_id");
-  Command show = Shell(Rb("show " + id + " --audit-db " + db));
+  Command show = Shell(BinaryWith("show " + id + " --audit-db " + db));
   CHECK(show.out.find("approval freeze by --approve (") != std::string::npos);
   Command events =
       Shell(kSqliteWaiting + db + " \"SELECT body FROM events WHERE kind='approval'\"");
@@ -792,9 +791,9 @@ TEST_CASE("with --wait a second run waits for the lock holder to finish", "[audi
   WriteFile(dir, "k.yaml",
             "version: 1\nname: k\nlock: only-one\nsteps:\n"
             "  - {id: a, uses: exec, with: {run: [sleep, '1']}}\n");
-  Command both = Shell("cd " + dir + " && (" + Rb("run k.yaml --audit-db " + db) +
-                       " 2> /dev/null &) ; sleep 0.4; " + Rb("run k.yaml --wait --audit-db " + db) +
-                       "; echo \"second=$?\"");
+  Command both = Shell("cd " + dir + " && (" + BinaryWith("run k.yaml --audit-db " + db) +
+                       " 2> /dev/null &) ; sleep 0.4; " +
+                       BinaryWith("run k.yaml --wait --audit-db " + db) + "; echo \"second=$?\"");
   CHECK(both.out.find("second=0") != std::string::npos);
   CHECK(both.err.find("waiting for lock 'only-one', held by run ") != std::string::npos);
   Value runs = History(db);
@@ -811,11 +810,11 @@ TEST_CASE("a resumed run's RTO counts the whole incident", "[audit][e2e][resume]
             "version: 1\nname: inc\nobjectives: {rto: 1500ms}\nsteps:\n"
             "  - {id: a, uses: exec, with: {run: [sleep, '0.8']}}\n"
             "  - {id: b, uses: exec, needs: [a], with: {run: [test, -f, fixed]}}\n");
-  CHECK(Shell("cd " + dir + " && " + Rb("run r.yaml --audit-db " + db)).exit_code == 1);
+  CHECK(Shell("cd " + dir + " && " + BinaryWith("run r.yaml --audit-db " + db)).exit_code == 1);
   std::string id = Field(History(db).as_list()[0], "run_id");
   Shell("sleep 0.8; touch " + dir + "/fixed");
   // The resumed run alone takes milliseconds, but the incident has lasted over 1.5 s.
-  Command resumed = Shell("cd " + dir + " && " + Rb("resume " + id + " --audit-db " + db));
+  Command resumed = Shell("cd " + dir + " && " + BinaryWith("resume " + id + " --audit-db " + db));
   CHECK(resumed.exit_code == 4);
   Value last = History(db).as_list()[0];
   CHECK(Field(last, "resumed_from") == id);
@@ -832,12 +831,12 @@ TEST_CASE("RPO: the age of a restored backup against the objective", "[audit][e2
             "  - id: restore\n    uses: exec\n    with:\n      shell: true\n"
             "      run: echo \"backup_created_at=$(date -u -d '30 hours ago' "
             "+%Y-%m-%dT%H:%M:%S.000Z)\" >> $RUNBOOK_OUTPUT\n");
-  CHECK(Shell("cd " + dir + " && " + Rb("run p.yaml --audit-db " + db)).exit_code == 4);
+  CHECK(Shell("cd " + dir + " && " + BinaryWith("run p.yaml --audit-db " + db)).exit_code == 4);
   Value last = History(db).as_list()[0];
   int64_t rpo_ms = std::stoll(Field(last, "rpo_ms"));
   CHECK(rpo_ms >= 30LL * 3600 * 1000);
   CHECK(rpo_ms < 30LL * 3600 * 1000 + 60 * 1000);
-  std::string md = Shell(Rb("report " + Field(last, "run_id") + " --audit-db " + db)).out;
+  std::string md = Shell(BinaryWith("report " + Field(last, "run_id") + " --audit-db " + db)).out;
   CHECK(md.find("| RPO | 30h00m") != std::string::npos);
   CHECK(md.find("vs objective 26h00m — **MISSED**") != std::string::npos);
 }
@@ -856,12 +855,12 @@ TEST_CASE("a store that runs out of space mid-run fails closed and stays consist
   }
   std::string file = WriteFile(dir, "big.yaml", text);
   Command c = Shell("bash -c \"trap '' XFSZ; ulimit -f 128; exec " +
-                    Rb("run " + file + " --audit-db " + db) + "\"");
+                    BinaryWith("run " + file + " --audit-db " + db) + "\"");
   CHECK(c.exit_code == 3);
   CHECK(c.err.find("the audit store cannot be written") != std::string::npos);
   CHECK(c.err.find("ok   s99") == std::string::npos);  // it stopped, it did not go on
   CHECK(Shell(kSqliteWaiting + db + " 'PRAGMA integrity_check'").out == "ok\n");
-  CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+  CHECK(Shell(BinaryWith("audit verify --audit-db " + db)).exit_code == 0);
   CHECK(Field(History(db).as_list()[0], "status") == "interrupted");
 }
 

@@ -33,12 +33,6 @@ std::string Clone() {
   return root;
 }
 
-int Pixels(const std::string& png, const std::string& colour) {
-  Command c = Shell("python3 " + kSource + "/tests/e2e/png_colour.py " + png + " " + colour);
-  REQUIRE(c.exit_code == 0);
-  return std::stoi(c.out);
-}
-
 // What follows "to continue this run: " on the screen, joined when the terminal wrapped it.
 std::string ContinueCommand(const std::string& screen) {
   size_t at = screen.find("to continue this run: ");
@@ -116,8 +110,8 @@ TEST_CASE("a newcomer's path: demo, Ctrl-C in a drill, resume, show, the report 
   REQUIRE(Shell(chromium + "--window-size=1400,3400 --screenshot=" + root + "/r.png file://" +
                 root + "/r.html 2>/dev/null")
               .exit_code == 0);
-  CHECK(Pixels(root + "/r.png", "ink") > 20000);
-  CHECK(Pixels(root + "/r.png", "2e8540") > 13 * 800);  // the drill's green boxes and bars
+  CHECK(PngPixels(root + "/r.png", "ink") > 20000);
+  CHECK(PngPixels(root + "/r.png", "2e8540") > 13 * 800);  // the drill's green boxes and bars
   REQUIRE(Shell(chromium + "--no-pdf-header-footer --print-to-pdf=" + root + "/r.pdf file://" +
                 root + "/r.html 2>/dev/null")
               .exit_code == 0);
@@ -126,5 +120,5 @@ TEST_CASE("a newcomer's path: demo, Ctrl-C in a drill, resume, show, the report 
   std::string page = Shell("ls " + root + "/p-*.png | head -1").out;
   REQUIRE_FALSE(page.empty());
   page.pop_back();
-  CHECK(Pixels(page, "ink") > 2000);
+  CHECK(PngPixels(page, "ink") > 2000);
 }

@@ -18,8 +18,6 @@ namespace {
 const char* const kShippedBase =
     "working_directory: ..   # paths below are relative to the project's root folder\n";
 
-std::string Rb(const std::string& args) { return Binary() + " " + args; }
-
 std::string FileSha256(const std::string& file) {
   Command c = Shell("sha256sum " + file + " | cut -c1-64");
   REQUIRE(c.exit_code == 0);
@@ -63,9 +61,9 @@ struct Reports {
 
 Reports AllFormats(const std::string& id, const std::string& db) {
   Reports r;
-  r.md = Shell(Rb("report " + id + " --format md --audit-db " + db)).out;
-  r.html = Shell(Rb("report " + id + " --format html --audit-db " + db)).out;
-  r.json = Json(Shell(Rb("report " + id + " --format json --audit-db " + db)).out);
+  r.md = Shell(BinaryWith("report " + id + " --format md --audit-db " + db)).out;
+  r.html = Shell(BinaryWith("report " + id + " --format html --audit-db " + db)).out;
+  r.json = Json(Shell(BinaryWith("report " + id + " --format json --audit-db " + db)).out);
   return r;
 }
 
@@ -75,7 +73,7 @@ struct Position {
   std::string hash;
 };
 Position FromExport(const std::string& id, const std::string& db) {
-  Command c = Shell(Rb("audit export --audit-db " + db));
+  Command c = Shell(BinaryWith("audit export --audit-db " + db));
   REQUIRE(c.exit_code == 0);
   Position p;
   size_t start = 0;
@@ -122,8 +120,8 @@ TEST_CASE("a drill's report carries every fact an auditor signs, in html, md and
   std::string dir = TempDir();
   std::string db = dir + "/a.db";
   std::string file = DrillWithApproval(dir);
-  Command run = Shell(Rb("run " + file + " --set work=" + dir + "/w --approve go --input " +
-                         "go.ticket=INC-4711 --audit-db " + db));
+  Command run = Shell(BinaryWith("run " + file + " --set work=" + dir + "/w --approve go --input " +
+                                 "go.ticket=INC-4711 --audit-db " + db));
   REQUIRE(run.exit_code == 0);
   std::string id = LatestRun(db);
   std::string dump = Shell("ls " + dir + "/w/backups/*.sqlite.gz").out;
@@ -158,7 +156,7 @@ TEST_CASE("a drill's report carries every fact an auditor signs, in html, md and
   CHECK(r.json.Find("approvals")->as_list()[0].Find("inputs")->Find("ticket")->ToText() ==
         "INC-4711");
   CheckEvidence(r.json, dump_sha);
-  CHECK(Shell(Rb("audit verify --audit-db " + db)).exit_code == 0);
+  CHECK(Shell(BinaryWith("audit verify --audit-db " + db)).exit_code == 0);
 }
 
 TEST_CASE("report --output takes the format from the extension", "[e2e][report]") {
@@ -167,29 +165,32 @@ TEST_CASE("report --output takes the format from the extension", "[e2e][report]"
   std::string file = WriteFile(dir, "x.yaml",
                                "version: 1\nname: ext\nsteps:\n"
                                "  - {id: a, uses: log, with: {message: hi}}\n");
-  REQUIRE(Shell(Rb("run " + file + " --audit-db " + db)).exit_code == 0);
+  REQUIRE(Shell(BinaryWith("run " + file + " --audit-db " + db)).exit_code == 0);
   std::string id = LatestRun(db);
   for (const char* name : {"r.html", "r.HTM", "r.json", "r.md", "r.txt"})
-    REQUIRE(Shell(Rb("report " + id + " --output " + dir + "/" + name + " --audit-db " + db))
-                .exit_code == 0);
+    REQUIRE(
+        Shell(BinaryWith("report " + id + " --output " + dir + "/" + name + " --audit-db " + db))
+            .exit_code == 0);
   CHECK(ReadFile(dir + "/r.html").rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(ReadFile(dir + "/r.HTM").rfind("<!DOCTYPE html>", 0) == 0);
   CHECK(ParseJson(ReadFile(dir + "/r.json")).ok());
   CHECK(ReadFile(dir + "/r.md").rfind("## Runbook report: ext", 0) == 0);
   CHECK(ReadFile(dir + "/r.txt").rfind("## Runbook report: ext", 0) == 0);
   // .pdf is the PDF report (report_pdf_e2e_test.cpp reads it).
-  REQUIRE(Shell(Rb("report " + id + " --output " + dir + "/r.PDF --audit-db " + db)).exit_code ==
-          0);
+  REQUIRE(Shell(BinaryWith("report " + id + " --output " + dir + "/r.PDF --audit-db " + db))
+              .exit_code == 0);
   CHECK(ReadFile(dir + "/r.PDF").rfind("%PDF-", 0) == 0);
   // Another extension is refused, not written as Markdown (breakM M16).
   for (const char* other : {"r.docx", "r.pdf.bak"}) {
-    Command c = Shell(Rb("report " + id + " --output " + dir + "/" + other + " --audit-db " + db));
+    Command c =
+        Shell(BinaryWith("report " + id + " --output " + dir + "/" + other + " --audit-db " + db));
     CHECK(c.exit_code == 2);
     CHECK_THAT(c.err, Catch::Contains("cannot tell which from its extension; give --format"));
     CHECK(ReadFile(dir + "/" + other).empty());
   }
   // An explicit --format wins over the extension.
-  REQUIRE(Shell(Rb("report " + id + " --format md --output " + dir + "/m.html --audit-db " + db))
+  REQUIRE(Shell(BinaryWith("report " + id + " --format md --output " + dir + "/m.html --audit-db " +
+                           db))
               .exit_code == 0);
   CHECK(ReadFile(dir + "/m.html").rfind("## Runbook report: ext", 0) == 0);
 }
@@ -203,13 +204,16 @@ TEST_CASE("a resumed run's report names the runs it continues and the incident c
             "  - {id: a, uses: exec, with: {run: [sleep, '0.5']}}\n"
             "  - {id: b, uses: exec, needs: [a], with: {run: [test, -f, fixed]}}\n"
             "  - {id: c, uses: exec, needs: [b], with: {run: [test, -f, fixed2]}}\n");
-  CHECK(Shell("cd " + dir + " && " + Rb("run r.yaml --audit-db " + db)).exit_code == 1);
+  CHECK(Shell("cd " + dir + " && " + BinaryWith("run r.yaml --audit-db " + db)).exit_code == 1);
   std::string first = LatestRun(db);
   Shell("touch " + dir + "/fixed");
-  CHECK(Shell("cd " + dir + " && " + Rb("resume " + first + " --audit-db " + db)).exit_code == 1);
+  CHECK(
+      Shell("cd " + dir + " && " + BinaryWith("resume " + first + " --audit-db " + db)).exit_code ==
+      1);
   std::string second = LatestRun(db);
   Shell("touch " + dir + "/fixed2");
-  CHECK(Shell("cd " + dir + " && " + Rb("resume " + second + " --audit-db " + db)).exit_code == 0);
+  CHECK(Shell("cd " + dir + " && " + BinaryWith("resume " + second + " --audit-db " + db))
+            .exit_code == 0);
   std::string third = LatestRun(db);
   REQUIRE(third != second);
   Reports r = AllFormats(third, db);
@@ -230,7 +234,8 @@ TEST_CASE("a resumed run's report names the runs it continues and the incident c
   CHECK(runs[2].Find("this_run")->as_bool());
   CHECK(r.json.Find("resumed_from")->ToText() == second);
   // The original's report shows the same chain: an auditor starting there finds the end.
-  Value original = Json(Shell(Rb("report " + first + " --format json --audit-db " + db)).out);
+  Value original =
+      Json(Shell(BinaryWith("report " + first + " --format json --audit-db " + db)).out);
   CHECK(original.Find("run_chain")->as_list().size() == 3);
   CHECK(original.Find("rto_clock")->ToText() == "run");
 }
@@ -252,7 +257,7 @@ TEST_CASE("a signed drill with an off-site copy on S3: the report has ETags, byt
                   "      dest: s3://backups/drill\n      endpoint: " + server.endpoint() + "\n");
   WriteFile(dir, "drill.yaml", text);
   Command run = Shell("cd " + dir + " && AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER " +
-                      Rb("run drill.yaml --set work=" + dir + "/w --audit-db " + db));
+                      BinaryWith("run drill.yaml --set work=" + dir + "/w --audit-db " + db));
   REQUIRE(run.exit_code == 0);
   std::string id = LatestRun(db);
   std::string dump = Shell("ls " + dir + "/w/backups/*.sqlite.gz").out;
@@ -292,16 +297,17 @@ TEST_CASE("a resumed run's report lists the approvals of the runs it continues (
             "      inputs: {ticket: {type: string, required: true}}\n"
             "  - {id: b, uses: exec, needs: [declare], with: {run: [test, -f, fixed]}}\n"
             "  - {id: switch, uses: approval, needs: [b], with: {prompt: Switch now}}\n");
-  CHECK(Shell("cd " + dir + " && " +
-              Rb("run r.yaml --approve declare --input declare.ticket=INC-7 --approve switch "
-                 "--audit-db " +
-                 db) +
-              " </dev/null")
-            .exit_code == 1);  // b fails: switch is never reached
+  CHECK(
+      Shell("cd " + dir + " && " +
+            BinaryWith("run r.yaml --approve declare --input declare.ticket=INC-7 --approve switch "
+                       "--audit-db " +
+                       db) +
+            " </dev/null")
+          .exit_code == 1);  // b fails: switch is never reached
   std::string first = LatestRun(db);
   Shell("touch " + dir + "/fixed");
-  CHECK(Shell("cd " + dir + " && " + Rb("resume " + first + " --approve switch --audit-db " + db) +
-              " </dev/null")
+  CHECK(Shell("cd " + dir + " && " +
+              BinaryWith("resume " + first + " --approve switch --audit-db " + db) + " </dev/null")
             .exit_code == 0);
   std::string second = LatestRun(db);
   Reports r = AllFormats(second, db);

@@ -11,8 +11,6 @@ using namespace runbook::test;
 
 namespace {
 
-std::string Rb(const std::string& args) { return Binary() + " " + args; }
-
 // A runbook with the ids, needs and finally steps of runbooks/drill.yaml, every step a
 // `log` (the shape is what is drawn; the drill itself needs the demo backend).
 std::string DrillShape(const std::string& dir) {
@@ -36,22 +34,16 @@ std::string DrillShape(const std::string& dir) {
 
 std::string Report(const std::string& dir) {
   std::string db = dir + "/a.db";
-  REQUIRE(Shell(Rb("run " + DrillShape(dir) + " --audit-db " + db)).exit_code == 0);
+  REQUIRE(Shell(BinaryWith("run " + DrillShape(dir) + " --audit-db " + db)).exit_code == 0);
   std::string id = LatestRunId(db);
   REQUIRE(!id.empty());
-  REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + db))
+  REQUIRE(Shell(BinaryWith("report " + id + " --format html --output " + dir +
+                           "/r.html --audit-db " + db))
               .exit_code == 0);
   return dir + "/r.html";
 }
 
 const char* kChromium = "timeout 90 chromium --headless=new --no-sandbox --disable-gpu ";
-
-int Pixels(const std::string& png, const std::string& colour) {
-  Command c = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/e2e/png_colour.py " +
-                    png + " " + colour);
-  REQUIRE(c.exit_code == 0);
-  return std::stoi(c.out);
-}
 
 // The page as headless Chromium lays it out in a 1400 px window, with `script` run at its
 // end (it writes what it measured into the body's data- attributes): the DOM dumped.
@@ -92,7 +84,7 @@ TEST_CASE("the drill's DAG fits a 1400 px window, nothing cut off", "[e2e][repor
                 "/r.png file://" + dir + "/r.html 2>/dev/null")
               .exit_code == 0);
   // The 13 green boxes (success) and the timeline bars.
-  CHECK(Pixels(dir + "/r.png", "2e8540") > 13 * 800);
+  CHECK(PngPixels(dir + "/r.png", "2e8540") > 13 * 800);
 }
 
 TEST_CASE("the html report prints to A4 pages with ink", "[e2e][report][html][pdf]") {
@@ -108,10 +100,10 @@ TEST_CASE("the html report prints to A4 pages with ink", "[e2e][report][html][pd
   Command pages = Shell("ls " + dir + "/p-*.png");
   REQUIRE(!pages.out.empty());
   std::string first = pages.out.substr(0, pages.out.find('\n'));
-  CHECK(Pixels(first, "ink") > 2000);  // text and tables, not a blank page
+  CHECK(PngPixels(first, "ink") > 2000);  // text and tables, not a blank page
   int green = 0;
   for (size_t s = 0, nl; (nl = pages.out.find('\n', s)) != std::string::npos; s = nl + 1)
-    green += Pixels(pages.out.substr(s, nl - s), "2e8540");
+    green += PngPixels(pages.out.substr(s, nl - s), "2e8540");
   CHECK(green > 13 * 100);  // the graph's boxes printed in colour
 }
 
@@ -129,12 +121,11 @@ TEST_CASE("a long unbroken value wraps: not clipped in the PDF, no header squeez
                 "\nparams:\n  blob: {type: string, default: ''}\nsteps:\n"
                 "  - {id: a, uses: exec, with: {run: [sh, -c, 'echo ERROR:" +
                 q + " >&2; exit 3']}}\n");
-  REQUIRE(
-      Shell("cd " + dir + " && " + Rb("run w.yaml --audit-db a.db --set blob=" + z)).exit_code ==
-      1);
+  REQUIRE(Shell("cd " + dir + " && " + BinaryWith("run w.yaml --audit-db a.db --set blob=" + z))
+              .exit_code == 1);
   std::string id = LatestRunId(dir + "/a.db");
-  REQUIRE(Shell(Rb("report " + id + " --format html --output " + dir + "/r.html --audit-db " + dir +
-                   "/a.db"))
+  REQUIRE(Shell(BinaryWith("report " + id + " --format html --output " + dir +
+                           "/r.html --audit-db " + dir + "/a.db"))
               .exit_code == 0);
   std::string html = ReadFile(dir + "/r.html");
   // On screen: the page is no wider than the window, and no header is squeezed (no word of it
@@ -176,9 +167,9 @@ TEST_CASE("a long step id stays inside its box in the graph", "[e2e][report][htm
     yaml += "  - {id: " + ids[k] + ", uses: log, with: {message: x}" +
             (k ? ", needs: [" + ids[k - 1] + "]" : "") + "}\n";
   WriteFile(dir, "ids.yaml", yaml);
-  REQUIRE(Shell(Rb("run " + dir + "/ids.yaml --audit-db " + dir + "/a.db")).exit_code == 0);
-  REQUIRE(Shell(Rb("report " + LatestRunId(dir + "/a.db") + " --format html --output " + dir +
-                   "/r.html --audit-db " + dir + "/a.db"))
+  REQUIRE(Shell(BinaryWith("run " + dir + "/ids.yaml --audit-db " + dir + "/a.db")).exit_code == 0);
+  REQUIRE(Shell(BinaryWith("report " + LatestRunId(dir + "/a.db") + " --format html --output " +
+                           dir + "/r.html --audit-db " + dir + "/a.db"))
               .exit_code == 0);
   // For each box: how far its text runs past the box's left or right edge, in px.
   std::string dom = Measured(

@@ -12,21 +12,12 @@ using namespace runbook::test;
 
 namespace {
 
-std::string Rb(const std::string& args) { return Binary() + " " + args; }
-
-int Pixels(const std::string& png, const std::string& colour) {
-  Command c = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/e2e/png_colour.py " +
-                    png + " " + colour);
-  REQUIRE(c.exit_code == 0);
-  return std::stoi(c.out);
-}
-
 // Runs `yaml` (named r.yaml in `dir`, store a.db) with `flags`, expecting `exit_code`;
 // returns the run's id.
 std::string RunIt(const std::string& dir, const std::string& yaml, int exit_code,
                   const std::string& flags = "") {
   WriteFile(dir, "r.yaml", yaml);
-  Command run = Shell("cd " + dir + " && " + Rb("run r.yaml --audit-db a.db " + flags));
+  Command run = Shell("cd " + dir + " && " + BinaryWith("run r.yaml --audit-db a.db " + flags));
   INFO(run.err);
   REQUIRE(run.exit_code == exit_code);
   std::string id = LatestRunId(dir + "/a.db");
@@ -37,8 +28,8 @@ std::string RunIt(const std::string& dir, const std::string& yaml, int exit_code
 // `runbook report ID --output DIR/NAME` (the format from the extension); the file's path.
 std::string Pdf(const std::string& dir, const std::string& id, const std::string& name = "r.pdf",
                 int exit_code = 0) {
-  Command c =
-      Shell(Rb("report " + id + " --output " + dir + "/" + name + " --audit-db " + dir + "/a.db"));
+  Command c = Shell(BinaryWith("report " + id + " --output " + dir + "/" + name + " --audit-db " +
+                               dir + "/a.db"));
   INFO(c.err);
   REQUIRE(c.exit_code == exit_code);
   return dir + "/" + name;
@@ -80,7 +71,7 @@ TEST_CASE("the pdf report is A4 with the md report's facts, the graph and the fa
   std::string text = PdfText(pdf);
   std::string sha = Shell("sha256sum " + dir + "/r.yaml | cut -c1-64").out.substr(0, 64);
   // What the md report says is there, from the same document.
-  std::string md = Shell(Rb("report " + id + " --audit-db " + dir + "/a.db")).out;
+  std::string md = Shell(BinaryWith("report " + id + " --audit-db " + dir + "/a.db")).out;
   for (const std::string& fact :
        {id, std::string("failure"), sha, std::string("ap-south-2"), std::string("vs objective 2h"),
         std::string("cleanup"), std::string("Audit chain"), std::string("runbook audit verify")}) {
@@ -102,11 +93,11 @@ TEST_CASE("the pdf report is A4 with the md report's facts, the graph and the fa
   REQUIRE(Shell("pdftoppm -png -r 60 " + pdf + " " + dir + "/p").exit_code == 0);
   Command pngs = Shell("ls " + dir + "/p-*.png");
   REQUIRE(!pngs.out.empty());
-  CHECK(Pixels(pngs.out.substr(0, pngs.out.find('\n')), "ink") > 2000);
+  CHECK(PngPixels(pngs.out.substr(0, pngs.out.find('\n')), "ink") > 2000);
   int green = 0, red = 0;
   for (size_t s = 0, nl; (nl = pngs.out.find('\n', s)) != std::string::npos; s = nl + 1) {
-    green += Pixels(pngs.out.substr(s, nl - s), "2e8540");
-    red += Pixels(pngs.out.substr(s, nl - s), "c0392b");
+    green += PngPixels(pngs.out.substr(s, nl - s), "2e8540");
+    red += PngPixels(pngs.out.substr(s, nl - s), "c0392b");
   }
   CHECK(green > 3 * 100);  // dump, check, cleanup
   CHECK(red > 100);        // restore
@@ -119,8 +110,8 @@ TEST_CASE("one record gives the same pdf bytes each time", "[e2e][report][pdf]")
   Shell("sleep 1.1");  // a creation date from the clock would differ now
   CHECK(ReadFile(Pdf(dir, id, "b.pdf")) == first);
   // Through stdout too (a pipe): the same bytes.
-  CHECK(Shell(Rb("report " + id + " --format pdf --audit-db " + dir + "/a.db") + " | cmp - " + dir +
-              "/a.pdf")
+  CHECK(Shell(BinaryWith("report " + id + " --format pdf --audit-db " + dir + "/a.db") +
+              " | cmp - " + dir + "/a.pdf")
             .exit_code == 0);
 }
 
@@ -176,7 +167,8 @@ TEST_CASE("a value taller than a page goes on over pages in the pdf report", "[e
   CHECK(std::stoi(Shell("pdftotext " + pdf + " - | tr -cd h | wc -c").out) >= 12000);
   // The attempt's output: its last lines are kept (a tail), all of them shown.
   std::string md =
-      Shell(Rb("report " + id + " --audit-db " + dir + "/a.db") + " | tr -cd E | wc -c").out;
+      Shell(BinaryWith("report " + id + " --audit-db " + dir + "/a.db") + " | tr -cd E | wc -c")
+          .out;
   CHECK(std::stoi(Shell("pdftotext " + pdf + " - | tr -cd E | wc -c").out) >= std::stoi(md));
   CHECK(std::stoi(md) > 5000);
   int pages = PageCount(pdf);
@@ -229,9 +221,9 @@ TEST_CASE("a pdf report is not written to a terminal", "[e2e][report][pdf]") {
   std::string dir = TempDir();
   std::string id = RunIt(dir, kFailing, 1);
   // script(1) gives the command a terminal for its stdout.
-  Command tty =
-      Shell("script -qec '" + Rb("report " + id + " --format pdf --audit-db " + dir + "/a.db") +
-            "' /dev/null");
+  Command tty = Shell("script -qec '" +
+                      BinaryWith("report " + id + " --format pdf --audit-db " + dir + "/a.db") +
+                      "' /dev/null");
   CHECK(tty.exit_code == 2);
   CHECK_THAT(tty.out, Catch::Contains("a PDF is not written to a terminal: give --output"));
   CHECK(tty.out.find("%PDF") == std::string::npos);
@@ -282,8 +274,9 @@ TEST_CASE("a pdf report with no font installed is refused", "[e2e][report][pdf]"
   std::string dir = TempDir();
   std::string id = RunIt(dir, kFailing, 1);
   WriteFile(dir, "empty.conf", "<?xml version=\"1.0\"?>\n<fontconfig></fontconfig>\n");
-  Command c = Shell("FONTCONFIG_FILE=" + dir + "/empty.conf " +
-                    Rb("report " + id + " --output " + dir + "/r.pdf --audit-db " + dir + "/a.db"));
+  Command c =
+      Shell("FONTCONFIG_FILE=" + dir + "/empty.conf " +
+            BinaryWith("report " + id + " --output " + dir + "/r.pdf --audit-db " + dir + "/a.db"));
   CHECK(c.exit_code == 3);
   CHECK_THAT(c.err, Catch::Contains("the PDF could not be made: no font is installed where "
                                     "fontconfig looks (install fonts-dejavu-core)"));
@@ -299,10 +292,10 @@ TEST_CASE("a report that cannot be written leaves the one that was there", "[e2e
     CAPTURE(name);
     std::string good = ReadFile(Pdf(dir, id, name));
     REQUIRE(good.size() > 4 * 1024);
-    Command c = Shell(
-        "bash -c \"trap '' XFSZ; ulimit -f 4; exec " +
-        Rb("report " + id + " --output " + dir + "/" + name + " --audit-db " + dir + "/a.db") +
-        "\"");
+    Command c = Shell("bash -c \"trap '' XFSZ; ulimit -f 4; exec " +
+                      BinaryWith("report " + id + " --output " + dir + "/" + name + " --audit-db " +
+                                 dir + "/a.db") +
+                      "\"");
     CHECK(c.exit_code == 3);
     CHECK_THAT(c.err, Catch::Contains("cannot write " + dir + "/" + name + ": File too large"));
     CHECK(ReadFile(dir + "/" + name) == good);

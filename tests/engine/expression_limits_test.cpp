@@ -38,7 +38,7 @@ ExprError Refused(const std::string& text) {
   return error;
 }
 
-std::string EvalError(const std::string& text) {
+std::string LimitError(const std::string& text) {
   ExprError error;
   ExprPtr e = ParseExpression(text, error);
   if (!e) return "parse: " + error.message;
@@ -66,7 +66,7 @@ TEST_CASE("chains of every operator, members and indexes are bounded", "[limits]
   CHECK(Refused("params" + Repeat(".a", 100'000)).message.find("too deep") != std::string::npos);
   CHECK(Refused("params" + Repeat("[0]", 100'000)).message.find("too deep") != std::string::npos);
   // Just under the limit parses and evaluates.
-  CHECK(EvalError("true" + Repeat(" && true", kMaxExprDepth - 1)) == "ok");
+  CHECK(LimitError("true" + Repeat(" && true", kMaxExprDepth - 1)) == "ok");
 }
 
 TEST_CASE("deep nesting of parentheses, unary operators and calls is refused", "[limits]") {
@@ -81,38 +81,38 @@ TEST_CASE("deep nesting of parentheses, unary operators and calls is refused", "
             .message.find("nested too deeply") != std::string::npos);
   CHECK(Refused(Repeat("format('{0}', ", n) + "'x'" + std::string(n, ')'))
             .message.find("nested too deeply") != std::string::npos);
-  CHECK(EvalError(std::string(kMaxExprNesting, '!') + "true") == "ok");
+  CHECK(LimitError(std::string(kMaxExprNesting, '!') + "true") == "ok");
 }
 
 TEST_CASE("an expression with more nodes than the limit is refused", "[limits]") {
   // Flat: one call with many arguments stays shallow but is long.
   std::string text = "max(1" + Repeat(", 1", kMaxExprNodes) + ")";
   CHECK(Refused(text).message.find("expression too long") != std::string::npos);
-  CHECK(EvalError("max(1" + Repeat(", 1", 1000) + ")") == "ok");
+  CHECK(LimitError("max(1" + Repeat(", 1", 1000) + ")") == "ok");
 }
 
 TEST_CASE("format() nested nine deep stops at the value size limit", "[limits]") {
   std::string ten = "'{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}'";
   std::string text = Repeat("format(" + ten + ", ", 9) + "'x'" + std::string(9, ')');
-  CHECK(EvalError(text).find("format() would produce more than 4 MiB") != std::string::npos);
+  CHECK(LimitError(text).find("format() would produce more than 4 MiB") != std::string::npos);
   // Three levels (1,000 characters) are fine.
-  CHECK(EvalError(Repeat("format(" + ten + ", ", 3) + "'x'" + std::string(3, ')')) == "ok");
+  CHECK(LimitError(Repeat("format(" + ten + ", ", 3) + "'x'" + std::string(3, ')')) == "ok");
 }
 
 TEST_CASE("toJSON, join, + and fromJSON blow-ups stop at the limits", "[limits]") {
   // Each toJSON doubles the backslashes before a quote: exponential growth.
   std::string json = Repeat("toJSON(", 40) + "'\"'" + std::string(40, ')');
-  CHECK(EvalError(json).find("more than 4 MiB") != std::string::npos);
+  CHECK(LimitError(json).find("more than 4 MiB") != std::string::npos);
   std::string big = "format('" + Repeat("{0}", 1000) + "', '" + std::string(1000, 'x') + "')";
-  CHECK(EvalError(big + " + " + big + " + " + big + " + " + big + " + " + big)
+  CHECK(LimitError(big + " + " + big + " + " + big + " + " + big + " + " + big)
             .find("'+' would produce more than 4 MiB") != std::string::npos);
   std::string list =
       "fromJSON(format('[{0}]', join(fromJSON('[" + Repeat("1,", 999) + "1]'), ',')))";
-  CHECK(EvalError("length(" + list + ")") == "ok");
+  CHECK(LimitError("length(" + list + ")") == "ok");
   std::string many = "fromJSON(format('[{0}0]', format('" + Repeat("{0}", 1000) + "', '" +
                      Repeat("0,", 200) + "')))";
-  CHECK(EvalError(many).find("fromJSON() would build more than") != std::string::npos);
-  CHECK(EvalError("join(fromJSON('[1,2,3,4,5,6]'), " + big + ")").find("join() would produce") !=
+  CHECK(LimitError(many).find("fromJSON() would build more than") != std::string::npos);
+  CHECK(LimitError("join(fromJSON('[1,2,3,4,5,6]'), " + big + ")").find("join() would produce") !=
         std::string::npos);
 }
 
@@ -137,12 +137,12 @@ TEST_CASE("the work budget is shared by a template's expressions", "[limits]") {
 
 TEST_CASE("integer edge cases give values or errors, not undefined behaviour", "[limits]") {
   std::string min = "(-922337203685477580 * 10 - 8)";  // the most negative 64-bit integer
-  CHECK(EvalError("-" + min) == "ok");
-  CHECK(EvalError("abs(" + min + ")") == "ok");
-  CHECK(EvalError(min + " / -1") == "ok");
-  CHECK(EvalError("round(1.5, 1e300)") == "ok");
-  CHECK(EvalError("fromJSON('[1]')[1e300]").find("out of range") != std::string::npos);
-  CHECK(EvalError("fromJSON('[1]')[-1]").find("out of range") != std::string::npos);
+  CHECK(LimitError("-" + min) == "ok");
+  CHECK(LimitError("abs(" + min + ")") == "ok");
+  CHECK(LimitError(min + " / -1") == "ok");
+  CHECK(LimitError("round(1.5, 1e300)") == "ok");
+  CHECK(LimitError("fromJSON('[1]')[1e300]").find("out of range") != std::string::npos);
+  CHECK(LimitError("fromJSON('[1]')[-1]").find("out of range") != std::string::npos);
 }
 
 namespace {
@@ -180,9 +180,9 @@ TEST_CASE("the checker finds text over the limit built from literals alone", "[l
 
 TEST_CASE("an unchecked call with a wrong argument count is an error, not a bad read", "[limits]") {
   // Found by fuzz_expression: endsWith with one argument read a second one.
-  CHECK(EvalError("endsWith('[1,1]')").find("wrong count") != std::string::npos);
-  CHECK(EvalError("length()").find("wrong count") != std::string::npos);
-  CHECK(EvalError("abs(1, 2)").find("wrong count") != std::string::npos);
+  CHECK(LimitError("endsWith('[1,1]')").find("wrong count") != std::string::npos);
+  CHECK(LimitError("length()").find("wrong count") != std::string::npos);
+  CHECK(LimitError("abs(1, 2)").find("wrong count") != std::string::npos);
 }
 
 TEST_CASE("one budget per step bounds the bytes its templates keep, naming the step", "[limits]") {

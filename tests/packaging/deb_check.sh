@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 14 item 18: the .deb installs and runs. Runs cpack in the build folder, installs the
-# package with dpkg -i (system-wide: CI runs as root on a throwaway machine; CTest runs this
-# test alone, RUN_SERIAL, since /usr/bin/runbook exists meanwhile), then checks the installed
+# package with dpkg -i (system-wide: CI runs as root on a throwaway machine; the other tests
+# run the build's binary by its path, never /usr/bin/runbook), then checks the installed
 # binary (--version, validate on every shipped runbook, a PDF report through the typesetter
 # module), the schema and docs, the man page
 # (man -l renders it), the bash completion (loads, completes) and the zsh one (when zsh is

@@ -22,7 +22,7 @@ TEST_CASE("serve: the backup catalog and the audit chain's state, as the CLI giv
             "tail -1)\" >> \"$RUNBOOK_OUTPUT\"']}}\n"
             "  - {id: check, uses: integrity-check, needs: [newest], with: {source: "
             "'${{ steps.newest.outputs.file }}', workspace: ws}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string backup =
       serve.Json("POST", "/api/v1/runbooks/nightly/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(backup) == "success");
@@ -83,7 +83,7 @@ TEST_CASE("serve: /api/v1/me names the token and only the roles it has", "[serve
   std::string approver = Shell(Binary() + " token add abe --role approver --tokens " + tokens).out;
   viewer = viewer.substr(0, viewer.find('\n'));
   approver = approver.substr(0, approver.find('\n'));
-  Serve serve(dir, {"--tokens", tokens});
+  ServeProcess serve(dir, {"--tokens", tokens});
   serve.Token(viewer);
   Value me = serve.Json("GET", "/api/v1/me", 200);
   CHECK(me.Find("name")->as_string() == "vera");
@@ -105,7 +105,7 @@ TEST_CASE("serve gives a run's report as html, md and pdf, the cli's bytes",
   WriteFile(dir, "rb/broken.yaml",
             "version: 1\nname: broken\nsteps:\n  - {id: explode, uses: exec, with: {run: [sh, "
             "-c, 'echo the disk is on fire; exit 1']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/broken/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(id) == "failure");
@@ -148,7 +148,7 @@ TEST_CASE("serve draws reports for many callers at once and keeps running",
   WriteFile(
       dir, "rb/slow.yaml",
       "version: 1\nname: slow\nsteps:\n  - {id: a, uses: exec, with: {run: [sleep, '60']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/chain/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(id) == "success");

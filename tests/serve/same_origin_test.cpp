@@ -71,7 +71,7 @@ TEST_CASE("cross-site: a real serve refuses another site's POST and a rebound Ho
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml",
             "version: 1\nname: hello\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   auto post = [&](const std::string& headers) {
     return Shell("curl -s -o /dev/null -w '%{http_code}' -X POST " + headers + " " + serve.Url() +
                  "/api/v1/runbooks/hello/runs")

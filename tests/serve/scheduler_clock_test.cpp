@@ -80,7 +80,7 @@ struct Bench {
   }
 };
 
-FakeClock At(const std::string& utc) { return FakeClock(ParseUtc(utc).value()); }
+FakeClock ClockAt(const std::string& utc) { return FakeClock(ParseUtc(utc).value()); }
 
 std::string Nightly(const std::string& cron) {
   return "version: 1\nname: nightly\non:\n  schedule:\n    - cron: '" + cron +
@@ -103,7 +103,7 @@ TEST_CASE("scheduler on a fake clock: 02:30 Madrid on the spring-forward day fir
           "[serve][schedule][clock][dst]") {
   Bench b;
   b.Runbook("nightly.yaml", Nightly("30 2 * * *"));
-  FakeClock clock = At("2026-03-28T23:00:00Z");  // 00:00 CET; the gap is 02:00-03:00 local
+  FakeClock clock = ClockAt("2026-03-28T23:00:00Z");  // 00:00 CET; the gap is 02:00-03:00 local
   Scheduler s = b.Make(clock);
   b.TickEveryMinute(s, clock, 4 * 60);
   INFO(b.All());
@@ -116,7 +116,7 @@ TEST_CASE("scheduler on a fake clock: 02:30 Madrid on the fall-back day fires on
           "[serve][schedule][clock][dst]") {
   Bench b;
   b.Runbook("nightly.yaml", Nightly("30 2 * * *"));
-  FakeClock clock = At("2026-10-24T23:00:00Z");  // 01:00 CEST; 02:00-03:00 local comes twice
+  FakeClock clock = ClockAt("2026-10-24T23:00:00Z");  // 01:00 CEST; 02:00-03:00 local comes twice
   Scheduler s = b.Make(clock);
   b.TickEveryMinute(s, clock, 4 * 60);
   INFO(b.All());
@@ -131,7 +131,7 @@ TEST_CASE("scheduler on a fake clock: overlap skip and queue while a run still r
   std::string gate = b.dir + "/gate";
   SECTION("skip: the fire during the run is skipped and said") {
     b.Runbook("gated.yaml", Gated("skip", gate));
-    FakeClock clock = At("2026-06-01T10:00:30Z");
+    FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
     Scheduler s = b.Make(clock);
     b.TickEveryMinute(s, clock, 2);  // fires at 10:01, the 10:02 fire finds it running
     INFO(b.All());
@@ -143,7 +143,7 @@ TEST_CASE("scheduler on a fake clock: overlap skip and queue while a run still r
   }
   SECTION("queue: the fire during the run starts once it ended, the later replacing the earlier") {
     b.Runbook("gated.yaml", Gated("queue", gate));
-    FakeClock clock = At("2026-06-01T10:00:30Z");
+    FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
     Scheduler s = b.Make(clock);
     b.TickEveryMinute(s, clock, 3);  // 10:01 fires; 10:02 queued; 10:03 replaces it
     INFO(b.All());
@@ -168,7 +168,7 @@ TEST_CASE("scheduler on a fake clock: a queued fire outlives a restart, within c
   Bench b;
   std::string gate = b.dir + "/gate";
   b.Runbook("gated.yaml", Gated("queue", gate, "10m"));
-  FakeClock clock = At("2026-06-01T10:00:30Z");
+  FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
   {
     Scheduler before = b.Make(clock);
     b.TickEveryMinute(before, clock, 1);  // 10:01 fires; the 10:02 tick queues its fire
@@ -263,7 +263,7 @@ TEST_CASE("scheduler on a fake clock: overlap cancel_running ends the run, then 
   // 10:01 run (its step never ends by itself), and starts once that run has ended.
   Bench b;
   b.Runbook("gated.yaml", Gated("cancel_running", b.dir + "/never"));
-  FakeClock clock = At("2026-06-01T10:00:30Z");
+  FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
   Scheduler s = b.Make(clock);
   b.TickEveryMinute(s, clock, 1);  // 10:01 fires
   REQUIRE(b.Said("fired ").size() == 1);
@@ -301,7 +301,7 @@ TEST_CASE("scheduler on a fake clock: restarted after downtime, missed fires fol
   };
   b.Runbook("a.yaml", hourly("within", "1h"));
   b.Runbook("b.yaml", hourly("beyond", "10m"));
-  FakeClock clock = At("2026-06-01T10:00:30Z");
+  FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
   {
     Scheduler before = b.Make(clock);
     before.Tick(*b.Catalog_());  // the last tick, in the state file; then serve is down
@@ -336,7 +336,7 @@ TEST_CASE(
               "version: 1\nname: every\non:\n  schedule:\n    - cron: '* * * * *'\n"
               "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
     WriteFile(b.dir, "scheduler.json", state);
-    FakeClock clock = At("2026-06-01T10:00:30Z");
+    FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
     Scheduler s = b.Make(clock);
     b.TickEveryMinute(s, clock, 1);
     INFO(b.All());
@@ -366,7 +366,7 @@ TEST_CASE("scheduler on a fake clock: a fire whose run waited for its lock is ju
                 ".held ] && exit 0; sleep 0.1; done; "
                 "exit 1")
               .exit_code == 0);
-  FakeClock clock = At("2026-06-01T10:00:30Z");
+  FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
   std::string id;
   {
     Scheduler before = b.Make(clock);
@@ -628,7 +628,7 @@ TEST_CASE("scheduler on a fake clock: a killed unstarted run's fire does not run
   REQUIRE(
       Shell("for i in $(seq 100); do [ -e " + gate + ".held ] && exit 0; sleep 0.1; done; exit 1")
           .exit_code == 0);
-  FakeClock clock = At("2026-06-01T10:00:30Z");
+  FakeClock clock = ClockAt("2026-06-01T10:00:30Z");
   Scheduler s = b.Make(clock);
   b.TickEveryMinute(s, clock, 2);  // 10:01 fires and waits for L; 10:02 is queued behind it
   INFO(b.All());

@@ -36,7 +36,8 @@ std::string Drill(const std::string& dir, const std::string& name, int port,
 
 // Starts runbook `dr` through the API with `params` (a JSON object) and returns its id once
 // it waits to record its start (the caller holds the store locked: LockStore).
-std::string StartWaitingForStore(Serve& serve, const std::string& dir, const std::string& params) {
+std::string StartWaitingForStore(ServeProcess& serve, const std::string& dir,
+                                 const std::string& params) {
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/dr/runs", 201, "{\"params\": " + params + "}")
           .Find("run_id")
@@ -60,7 +61,7 @@ struct LockedDr {
   std::string logs = dir + "/store/serve/logs/";
   Receiver hook;
   std::string written;
-  Serve serve;
+  ServeProcess serve;
   int locker;
 };
 
@@ -72,12 +73,8 @@ std::string StartedBody(const std::string& dir, const std::string& id) {
       .out;
 }
 
-std::string Show(const std::string& dir, const std::string& id) {
-  return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
-}
-
 // Checks that run `id` was told once, as interrupted, and is recorded so.
-void CheckToldInterruptedOnce(Serve& serve, Receiver& hook, const std::string& id) {
+void CheckToldInterruptedOnce(ServeProcess& serve, Receiver& hook, const std::string& id) {
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
   CHECK(Text(got[0], "run_id") == id);
@@ -87,7 +84,8 @@ void CheckToldInterruptedOnce(Serve& serve, Receiver& hook, const std::string& i
 
 // Checks what the next serve made of run `id`, which never began: recorded interrupted with
 // its caller and objectives, told once as interrupted, nothing of it run.
-void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id) {
+void CheckNeverBegan(ServeProcess& serve, Receiver& hook, const std::string& dir,
+                     const std::string& id) {
   CHECK(serve.LogSays("run " + id +
                       " left no record in the store: it never began (it waited "
                       "for its lock or the store to record its start); its helper records it "
@@ -95,7 +93,7 @@ void CheckNeverBegan(Serve& serve, Receiver& hook, const std::string& dir, const
   std::vector<Value> got = hook.AtLeast(1);  // its helper records it, then tells it
   REQUIRE(got.size() == 1);
   CHECK(serve.Finished(id) == "interrupted");
-  const std::string shown = Show(dir, id);
+  const std::string shown = ShowServed(dir, id);
   CHECK_THAT(shown, Catch::Contains(" by " + Shell("id -un").out.substr(0, 4)));  // not empty
   CHECK_THAT(shown, !Catch::Contains("no objective"));
   CHECK_THAT(shown, Catch::Contains("POST /api/v1/runs/" + id + "/resume"));
@@ -141,7 +139,7 @@ TEST_CASE("serve: an API run killed with serve as it waits to record its start i
       serve.Json("GET", "/api/v1/runs/" + id, 200).Find("started_at")->as_string();
   CHECK(started_at >= requested);
   CHECK(started_at < restarted);
-  const std::string shown = Show(dir, id);
+  const std::string shown = ShowServed(dir, id);
   CHECK_THAT(shown, Catch::Contains("t-zz5"));  // its own params, not the defaults
   CHECK(shown.find(secret) == std::string::npos);
   CHECK(Shell("grep -rl " + secret + " " + dir + "/store").out.empty());  // nowhere kept
@@ -184,7 +182,8 @@ void WriteLockRunbooks(const std::string& dir, int port) {
 
 // Starts a holder (WriteLockRunbooks), then a victim, and returns once the victim waits for
 // the lock: {holder's id, victim's id}.
-std::pair<std::string, std::string> VictimWaitsForLock(Serve& serve, const std::string& dir) {
+std::pair<std::string, std::string> VictimWaitsForLock(ServeProcess& serve,
+                                                       const std::string& dir) {
   std::string holder = StartRun(serve, "holder", "h");
   REQUIRE(Shell("for i in $(seq 200); do [ -e " + dir +
                 "/gate.held ] && exit 0; sleep 0.1; done; exit 1")
@@ -209,15 +208,15 @@ struct VictimBehindHolder {
   int port = FreePort();
   Receiver hook;
   bool written;
-  Serve serve;
+  ServeProcess serve;
   std::string holder;
   std::string id;
 };
 
 // Frees the holder's lock, resumes victim run `id` through the API, and checks it ran once,
 // with nothing told beyond the `told` pages `hook` got.
-void ResumeVictimOnce(Serve& serve, Receiver& hook, const std::string& dir, const std::string& id,
-                      size_t told = 1) {
+void ResumeVictimOnce(ServeProcess& serve, Receiver& hook, const std::string& dir,
+                      const std::string& id, size_t told = 1) {
   WriteFile(dir, "gate.go", "");
   std::string next =
       serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
@@ -243,7 +242,7 @@ TEST_CASE("serve: a run killed as it waits for its lock never began, and is resu
   CHECK(Text(got[0], "status") == "interrupted");
   CHECK_THAT(Text(got[0], "detail"), Catch::Contains("was killed by signal 9 (SIGKILL) before it "
                                                      "recorded its start"));
-  CHECK_THAT(Show(dir, id), !Catch::Contains("no objective"));
+  CHECK_THAT(ShowServed(dir, id), !Catch::Contains("no objective"));
   CHECK_THAT(StartedBody(dir, id), Catch::Contains("\"lock\":\"shared\""));  // breakBB BB2
   WriteFile(dir, "gate.go", "");
   CHECK(serve.Finished(holder) == "success");
@@ -379,7 +378,7 @@ TEST_CASE("serve: a lost run whose kept params are gone is recorded with them wi
           ->as_string();
   CHECK(serve.Finished(next) == "success");
   CHECK(ReadFile(dir + "/ran") == "dr\n");
-  CHECK_THAT(Show(dir, next), Catch::Contains("t-bb4"));
+  CHECK_THAT(ShowServed(dir, next), Catch::Contains("t-bb4"));
 }
 
 TEST_CASE("serve: a run that never began, owed across a restart, is recorded with its caller",
@@ -477,7 +476,7 @@ TEST_CASE("serve: a run that began and lost its marker is still told as interrup
                 Webhook(port, "/hook") +
                 "steps:\n  - {id: w, uses: exec, with: {run: [sh, -c, 'touch " + gate +
                 ".held; while [ ! -e " + gate + ".go ]; do sleep 0.05; done']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "slow", "s");
   REQUIRE(
       Shell("for i in $(seq 200); do [ -e " + gate + ".held ] && exit 0; sleep 0.1; done; exit 1")
@@ -743,11 +742,11 @@ TEST_CASE("serve does not answer 201 for a run it could not mark, and starts non
     status = 503;
     said = "it did not keep its params within 10 s): it was cancelled before it began";
   }
-  Serve serve(dir, {}, "http",
-              {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME), "RUNBOOK_TEST_FAIL_RENAME=" + file,
-               "RUNBOOK_TEST_FAIL_RENAME_NTH=" + nth,
-               "RUNBOOK_TEST_FAIL_RENAME_ONCE=" + (nth == "1" ? dir + "/failed-once" : ""),
-               "ASAN_OPTIONS=verify_asan_link_order=0", "RUNBOOK_TEST_ZZ5_KEY=marked-key"});
+  ServeProcess serve(dir, {}, "http",
+                     {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME),
+                      "RUNBOOK_TEST_FAIL_RENAME=" + file, "RUNBOOK_TEST_FAIL_RENAME_NTH=" + nth,
+                      "RUNBOOK_TEST_FAIL_RENAME_ONCE=" + (nth == "1" ? dir + "/failed-once" : ""),
+                      "ASAN_OPTIONS=verify_asan_link_order=0", "RUNBOOK_TEST_ZZ5_KEY=marked-key"});
   // The store held: the run cannot record its start before serve answers (one the store has
   // is answered 201 whatever its marker says: a restart finds it there).
   int locker = LockStore(dir, 60);
@@ -803,11 +802,12 @@ TEST_CASE("serve's sweep of what the serve before left spares the files of a run
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/dr.yaml", Drill(dir, "dr", port, ""));
   WriteLockRunbooks(dir, port);
-  Serve serve(dir, {}, "http",
-              {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME),
-               "RUNBOOK_TEST_FAIL_RENAME=.running.tmp.", "RUNBOOK_TEST_DELAY_RENAME_MS=4000",
-               "RUNBOOK_TEST_DELAY_RENAME_IF=" + dir + "/slow", "RUNBOOK_TEST_FAIL_RENAME_NONE=1",
-               "ASAN_OPTIONS=verify_asan_link_order=0", "RUNBOOK_TEST_ZZ5_KEY=swept-key"});
+  ServeProcess serve(
+      dir, {}, "http",
+      {"LD_PRELOAD=" + std::string(RUNBOOK_FAIL_RENAME), "RUNBOOK_TEST_FAIL_RENAME=.running.tmp.",
+       "RUNBOOK_TEST_DELAY_RENAME_MS=4000", "RUNBOOK_TEST_DELAY_RENAME_IF=" + dir + "/slow",
+       "RUNBOOK_TEST_FAIL_RENAME_NONE=1", "ASAN_OPTIONS=verify_asan_link_order=0",
+       "RUNBOOK_TEST_ZZ5_KEY=swept-key"});
   // A run left behind, to be marked interrupted: with the store held, the next serve takes
   // it up (and sweeps the folder) only once the store is free.
   StartRun(serve, "holder", "h");

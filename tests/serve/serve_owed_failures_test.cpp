@@ -52,7 +52,7 @@ TEST_CASE("serve: a failure being sent when serve is killed is sent by the next,
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/crash.yaml",
             CrashAfter("crash", gate, Webhook(up_port, "/up") + Webhook(down_port, "/down")));
-  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
   std::string id = StartRun(serve, "crash", "first");
   REQUIRE(Started(gate));
   WriteFile(dir, "gate", "");
@@ -126,7 +126,7 @@ TEST_CASE("serve: a dead run's failure waits for a locked store, then is sent as
             CrashAfter("crash", gate,
                        Webhook(port, "/hook") + "  - on: [failure]\n    alertmanager: {url: '" +
                            am.url() + "'}\n"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "crash", "locked");
   REQUIRE(Started(gate));
   // An exclusive writer holds the store 9 s (an export, a backup of the file, a long writer).
@@ -155,7 +155,7 @@ TEST_CASE("serve: a run whose runbook is edited invalid or removed while it runs
   Receiver hook(dir, "hook", port);
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/edited.yaml", CrashAfter("edited", gate, Webhook(port, "/${{ params.tag }}")));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "edited", "tenantA");
   REQUIRE(Started(gate));
   WriteFile(dir, "rb/edited.yaml",
@@ -200,7 +200,7 @@ TEST_CASE("serve: a resume refused to its API caller pages nobody, one refused a
                 dir + "/secret}\nnotify:\n" + Webhook(port, "/${{ params.tag }}") +
                 "steps:\n  - {id: k, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
                 ".marks; kill -9 $PPID; sleep 5']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "crash", "tenantB");
   REQUIRE(hook.AtLeast(1).size() == 1);  // its death told once, with its params
   Shell("mv " + dir + "/secret " + dir + "/secret.off");
@@ -252,7 +252,7 @@ TEST_CASE("serve: a second serve on the same store is refused before it touches 
   std::string dir = ServeDir();
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/crash.yaml", CrashAfter("crash", gate, Webhook(FreePort(), "/x")));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "crash", "first");
   REQUIRE(Started(gate));
   std::string logs = dir + "/store/serve/logs/";
@@ -301,7 +301,7 @@ TEST_CASE("serve refuses a state folder others may write, before it takes up a f
   WriteFile(dir, "rb/ok.yaml",
             "version: 1\nname: ok\nkind: custom\nsteps:\n"
             "  - {id: s, uses: exec, with: {run: [\"true\"]}}\n");
-  { Serve first(dir); }  // makes the state folder, as it should be (0700)
+  { ServeProcess first(dir); }  // makes the state folder, as it should be (0700)
   const std::string state = dir + "/store/serve";
   const std::string planted = state + "/logs/20261206T120000Z-abcdef.params";
   WriteFile(state + "/logs", "20261206T120000Z-abcdef.params",
@@ -351,7 +351,7 @@ TEST_CASE("serve: a run refused before it started is told once per entry across 
             "secrets:\n  key: {env: RUNBOOK_TEST_NEVER_SET}\nnotify:\n" +
                 Webhook(up_port, "/up") + Webhook(down_port, "/down") +
                 "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
-  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
   std::string id = StartRun(serve, "nosecret", "refused");
   REQUIRE(up.AtLeast(1).size() == 1);
   std::string logs = dir + "/store/serve/logs/";
@@ -394,7 +394,7 @@ TEST_CASE("serve: a run cancelled while the store is locked pages nobody, its ca
                   Webhook(port, "/hook") +
                   "steps:\n  - {id: k, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
                   name + ".marks; sleep 300']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "long", "x");
   REQUIRE(Started(gate + "long"));
   int locker = LockStore(dir, 9);
@@ -445,7 +445,7 @@ TEST_CASE("serve: a run that failed is not hidden by a cancel during its finally
                 "steps:\n  - {id: boom, uses: exec, with: {run: [sh, -c, 'exit 1']}}\n"
                 "finally:\n  - {id: cleanup, uses: exec, with: {run: [sh, -c, 'echo started >> " +
                 gate + ".marks; sleep 4']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/fin/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(Started(gate));  // boom failed, cleanup runs
@@ -486,7 +486,7 @@ TEST_CASE("serve: a failed run killed while it sends its notifications has the r
   std::string gate = dir + "/gate";
   std::string notify = Webhook(up_port, "/up") + Webhook(down_port, "/down");
   WriteFile(dir, "rb/fail.yaml", FailAfter("fail", gate, notify));
-  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
   std::string logs = dir + "/store/serve/logs/";
 
   SECTION("the run's process is killed") {
@@ -570,7 +570,7 @@ TEST_CASE("serve: a failure the locked store could not record is told by the run
   Receiver hook(dir, "hook", port);
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/lk.yaml", FailAfter("lk", gate, Webhook(port, "/hook")));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   auto failing_then_cancelled = [&](int cancels) {
     std::string id = StartRun(serve, "lk", "x");
     REQUIRE(Started(gate));
@@ -623,7 +623,7 @@ TEST_CASE(
                 Webhook(port, "/hook") +
                 "steps:\n  - {id: boom, uses: exec, with: {run: [sh, -c, 'echo started >> " + gate +
                 ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done; exit 1']}}\n");
-  Serve serve(dir, {"--stop-grace", "1s"});
+  ServeProcess serve(dir, {"--stop-grace", "1s"});
   std::string id = StartRun(serve, "ml", "x");
   REQUIRE(Started(gate));
   int locker = LockStore(dir, 10);
@@ -649,7 +649,7 @@ namespace {
 // Starts a run of `qa` (GateRunbook, its approval_waiting to `hook`) and, once it waits at
 // its gate (asked once), stops its process (SIGSTOP: it takes nothing), answers the gate
 // through the API and kills serve with -9: the answer is recorded, never taken. The run's id.
-std::string AnsweredThenKilled(Serve& serve, Receiver& hook) {
+std::string AnsweredThenKilled(ServeProcess& serve, Receiver& hook) {
   std::string id = StartRun(serve, "qa", "x");
   REQUIRE(serve.WaitsForApproval(id));
   REQUIRE(hook.AtLeast(1).size() == 1);
@@ -669,7 +669,7 @@ TEST_CASE("serve: an answer carried over a serve kill asks the approvers nothing
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/qa.yaml", GateRunbook("qa", port, "approval_waiting"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = AnsweredThenKilled(serve, hook);
   serve.Start();
   std::string next = ResumedAs(serve, id);
@@ -694,10 +694,10 @@ TEST_CASE("serve: an answer carried over a serve kill is taken though the store 
   WriteFile(dir, "rb/qa.yaml", GateRunbook("qa", port, "approval_waiting"));
   std::string id;
   {
-    Serve first(dir);
+    ServeProcess first(dir);
     id = AnsweredThenKilled(first, hook);
   }
-  Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_answer"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_answer"});
   const std::string db = dir + "/store/audit.db";
   // The resumed run records that its gate waits, then pauses before carrying the answer.
   REQUIRE(Shell("for i in $(seq 200); do [ \"$(sqlite3 -cmd '.timeout 5000' " + db +
@@ -726,7 +726,7 @@ TEST_CASE("serve: a run cancelled before serve's stop keeps the grace for its fi
                 ".marks; sleep 300']}}\nfinally:\n  - {id: fin, uses: exec, with: {run: "
                 "[sh, -c, 'sleep 2; touch " +
                 dir + "/finished']}}\n");
-  Serve serve(dir, {"--stop-grace", "20s"});
+  ServeProcess serve(dir, {"--stop-grace", "20s"});
   std::string id = StartRun(serve, "fin", "x");
   REQUIRE(Started(gate));
   serve.Json("POST", "/api/v1/runs/" + id + "/cancel", 202, "{}");
@@ -762,7 +762,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
 
   SECTION("its finally step is stopped by the second cancel: recorded cancelled") {
     runbook("slow", "sleep 300");
-    Serve serve(dir, grace);
+    ServeProcess serve(dir, grace);
     std::string id = StartRun(serve, "slow", "x");
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     serve.Term();  // boom cancelled; cleanup ignores SIGTERM
@@ -779,7 +779,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
 
   SECTION("a run that cannot end (its process stopped) is marked cancelled, and pages nobody") {
     runbook("stuck", "echo started >> " + gate + "main.marks; sleep 300");
-    Serve serve(dir, grace);
+    ServeProcess serve(dir, grace);
     std::string id = StartRun(serve, "stuck", "x");
     REQUIRE(Started(gate + "main"));
     // SIGSTOP: it hears no cancel; it dies with serve (its parent-death signal is SIGKILL).
@@ -797,7 +797,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
   SECTION("a run whose store is locked at the stop ends at the second cancel, pages nobody") {
     // breakXX XX7: the first cancel waits to record what ran; the second stops that wait.
     runbook("locked", "echo started >> " + gate + "main.marks; sleep 300");
-    Serve serve(dir, grace);
+    ServeProcess serve(dir, grace);
     std::string id = StartRun(serve, "locked", "x");
     REQUIRE(Started(gate + "main"));
     int locker = LockStore(dir, 8);
@@ -817,7 +817,7 @@ TEST_CASE("serve: a run still going when a stop's grace ends is cancelled, never
 
   SECTION("one whose main step had failed first pages its failure") {
     runbook("failed", "exit 1");
-    Serve serve(dir, grace);
+    ServeProcess serve(dir, grace);
     std::string id = StartRun(serve, "failed", "x");
     REQUIRE(Started(gate));  // boom failed (recorded), cleanup runs
     int locker = LockStore(dir, 8);
@@ -859,7 +859,8 @@ TEST_CASE("serve: a run refused before it started keeps its params across a rest
           "steps:\n  - {id: s, uses: exec, env: {X: '${{ secrets.missing }}'}, with: {run: "
           "['true']}}\n");
   const std::string secret = "s3cr3t-rr5-value";
-  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000", "RUNBOOK_TEST_RR5_KEY=" + secret});
+  ServeProcess serve(dir, {}, "http",
+                     {"RUNBOOK_NOTIFY_RETRY_MS=3000", "RUNBOOK_TEST_RR5_KEY=" + secret});
   std::string id =
       serve
           .Json("POST", "/api/v1/runbooks/refp/runs", 201,
@@ -906,7 +907,7 @@ TEST_CASE("serve: a run whose failure could not be kept is still told after a re
             "version: 1\nname: victim\nlock: shared\nparams:\n  tag: {default: none}\nnotify:\n" +
                 Webhook(port, "/hook") +
                 "steps:\n  - {id: s, uses: exec, with: {run: ['true']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   StartRun(serve, "holder", "h");
   REQUIRE(Started(gate));
   std::string id = StartRun(serve, "victim", "v");  // waits for the lock: not in the store
@@ -946,7 +947,7 @@ TEST_CASE("serve: a run waiting for its lock is cancelled through the API, and p
             "version: 1\nname: victim\nlock: shared\nparams:\n  tag: {default: none}\nnotify:\n" +
                 Webhook(port, "/hook") + "steps:\n  - {id: s, uses: exec, with: {run: [touch, " +
                 dir + "/victim-ran]}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string holder = StartRun(serve, "holder", "h");
   REQUIRE(Started(gate));
   std::string id = StartRun(serve, "victim", "v");
@@ -979,7 +980,7 @@ TEST_CASE("serve: a serve that cannot listen leaves the gate run for the next, u
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "ga", "a");
   REQUIRE(serve.WaitsForApproval(id));
   serve.Kill9();
@@ -1013,7 +1014,7 @@ TEST_CASE("serve: a gate's restart resume not yet begun is left to the next serv
   WriteFile(dir, "rb/ga.yaml", ga);
   std::string gate = dir + "/gate";
   WriteFile(dir, "holder.yaml", GatedRunbook("holder", gate, "lock: L\n"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "ga", "a");
   REQUIRE(serve.WaitsForApproval(id));
   serve.Kill9();  // its gate run dies, and frees L
@@ -1049,7 +1050,7 @@ TEST_CASE("serve: an answer the locked store cannot take is 503, and taken when 
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure"));
-  Serve serve(dir, {}, "http", {"RUNBOOK_HEARTBEAT_INTERVAL=1s"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_HEARTBEAT_INTERVAL=1s"});
   std::string id = StartRun(serve, "ga", "a");
   REQUIRE(serve.WaitsForApproval(id));
   int locker = LockStore(dir, 9);
@@ -1075,7 +1076,7 @@ TEST_CASE("serve: an answer for a gate whose run's process ended is refused, not
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/ga.yaml", GateRunbook("ga", port, "failure"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "ga", "a");
   REQUIRE(serve.WaitsForApproval(id));
   int locker = LockStore(dir, 30);  // its helper cannot mark it interrupted yet
@@ -1108,7 +1109,7 @@ TEST_CASE(
   WriteFile(dir, "rb/ga.yaml", ga);
   WriteFile(dir, "key", "key-Zq81");
   ::chmod((dir + "/key").c_str(), 0600);  // a secret's file others may read is refused
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string a = StartRun(serve, "ga", "a");
   REQUIRE(serve.WaitsForApproval(a));
   REQUIRE(std::remove((dir + "/key").c_str()) == 0);
@@ -1143,7 +1144,7 @@ TEST_CASE("serve: a run refused before it started is recorded failed, so the nex
           std::to_string(port) +
           "/hook'}\nsteps:\n  - {id: s, uses: exec, env: {K: '${{ secrets.key }}'}, with: "
           "{run: ['true']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string refused = StartRun(serve, "keyed", "first");  // the key file is missing
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);
@@ -1178,7 +1179,7 @@ TEST_CASE("serve: a lost run's late Alertmanager post never undoes a newer run's
                 std::to_string(am_port) +
                 "'}\nsteps:\n  - {id: work, uses: exec, env: {CODE: '${{ params.code }}'}, with: "
                 "{run: [sh, -c, 'exit $CODE']}}\n");
-  Serve serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_NOTIFY_RETRY_MS=3000"});
   auto start = [&](const std::string& body) {
     return serve.Json("POST", "/api/v1/runbooks/am/runs", 201, body).Find("run_id")->as_string();
   };
@@ -1208,7 +1209,7 @@ TEST_CASE("serve: a run that died with serve is told from serve's copy though it
   Receiver hook(dir, "hook", port);
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/kv.yaml", GatedRunbook("kv", gate, "notify:\n" + Webhook(port, "/hook")));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/kv/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(Started(gate));
@@ -1230,7 +1231,7 @@ TEST_CASE("serve: started while the store is locked, serve still tells what the 
   Receiver hook(dir, "hook", port);
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/nl.yaml", GatedRunbook("nl", gate, "notify:\n" + Webhook(port, "/hook")));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/nl/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(Started(gate));
@@ -1253,7 +1254,7 @@ TEST_CASE("serve: started while the store is locked, serve still resumes a run a
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/lg.yaml", GateRunbook("lg", port, "failure"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/lg/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.WaitsForApproval(id));
@@ -1299,7 +1300,7 @@ TEST_CASE("serve: a resume that died with serve before it started leaves the gat
             "'http://127.0.0.1:" +
                 std::to_string(port) +
                 "/q'}\nsteps:\n  - {id: gate, uses: approval, with: {prompt: 'Go?'}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/qa/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.WaitsForApproval(id));
@@ -1338,7 +1339,7 @@ TEST_CASE("serve: a run cancelled through the API, serve killed in its finally s
                 "steps:\n  - {id: work, uses: exec, with: {run: [sh, -c, 'sleep 300']}}\n"
                 "finally:\n  - {id: cleanup, uses: exec, with: {run: [sh, -c, 'echo started >> " +
                 gate + ".marks; sleep 300']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/fin/runs", 201, "{}").Find("run_id")->as_string();
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
@@ -1369,7 +1370,7 @@ TEST_CASE("serve: a run waiting for a lock that dies with serve is told with its
             "notify:\n" +
                 Webhook(port, "/${{ params.tag }}") +
                 "steps:\n  - {id: s, uses: exec, with: {run: ['true']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   serve.Json("POST", "/api/v1/runbooks/holder/runs", 201, "{}");
   REQUIRE(Started(gate));
   std::string id = StartRun(serve, "victim", "mine");  // waits for the lock
@@ -1422,7 +1423,7 @@ TEST_CASE("serve: a fire whose run waited for its lock when serve stopped runs o
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   int holder = HourlyBehindHolder(dir, port);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   REQUIRE(serve.LogSays("late, within catchup 10m00s as run "));
   std::string log = serve.Log();
   size_t at = log.find("within catchup 10m00s as run ") + 29;
@@ -1481,7 +1482,7 @@ TEST_CASE(
   WriteFile(dir, "store/serve/logs/" + id + ".running",
             "{\"runbook\":\"hourly\",\"file\":\"" + dir +
                 "/rb/hourly.yaml\",\"trigger\":" + trigger + "}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   const bool taken_up = serve.LogSays("run " + id + " had not started when serve stopped");
   INFO(serve.Log());
   REQUIRE(taken_up);
@@ -1505,7 +1506,7 @@ TEST_CASE("serve: a fire whose run is killed while it waits for its lock runs ag
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   int holder = HourlyBehindHolder(dir, port);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   REQUIRE(serve.LogSays("late, within catchup 10m00s as run "));
   // Kills the run of the fire that waits now (the n-th run serve fired for it).
   auto kill_waiting = [&](int n) {
@@ -1593,7 +1594,7 @@ TEST_CASE("serve: a refused run the store could not take yet is recorded when it
             "version: 1\nname: nosecret\nparams:\n  tag: {default: none}\n" + secrets +
                 "notify:\n" + Webhook(port, "/hook") +
                 "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   const std::string db = dir + "/store/audit.db";
   RefuseEvents(db, "NEW.kind = 'run_started'");  // a store that will not take new runs
   std::string id = StartRun(serve, "nosecret", "x");
@@ -1641,7 +1642,7 @@ TEST_CASE("serve: a gate's resume that cannot start on a locked store is started
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/lr.yaml", GateRunbook("lr", port, "failure"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "lr", "x");
   REQUIRE(serve.WaitsForApproval(id));
   serve.Kill9();
@@ -1678,7 +1679,7 @@ std::string VersionedGate(const std::string& dir, const std::string& version, in
 }
 
 // The run that resumed `id` at its gate the last time serve said so, once it waits there.
-std::string LastResumeOf(Serve& serve, const std::string& id) {
+std::string LastResumeOf(ServeProcess& serve, const std::string& id) {
   const std::string said = "run " + id +
                            " waited for approval 'gate' when serve stopped: resumed "
                            "as run ";
@@ -1697,7 +1698,7 @@ struct EditedGateRun {
   std::string dir = ServeDir();
   int port = FreePort();
   Receiver hook{dir, "hook", port};
-  Serve serve;
+  ServeProcess serve;
   std::string id;
 
   EditedGateRun() : serve((WriteFile(dir, "rb/ed.yaml", VersionedGate(dir, "v1", port)), dir)) {

@@ -48,7 +48,7 @@ std::vector<std::string> SecretsEnv() {
 TEST_CASE("serve: a refused param or approval input never echoes a secret's text",
           "[serve][api][secrets]") {
   std::string dir = RefusingServeDir();
-  Serve serve(dir, {}, "http", SecretsEnv());
+  ServeProcess serve(dir, {}, "http", SecretsEnv());
   auto refused = [&](const std::string& path, const std::string& body) {
     std::string error = serve.Json("POST", path, 400, body).Find("error")->as_string();
     for (const char* secret : {kEnvSecret, kFileSecret, kTokenVar})
@@ -90,7 +90,7 @@ TEST_CASE("serve: no answer and no line of its log echoes a secret's text a call
   // break24a S1: a runbook name, a run id, a step, a cursor or a route holding a secret came
   // back in 404, 405, 409 and 400 answers, and a resume's refused --rerun in serve's log.
   std::string dir = RefusingServeDir();
-  Serve serve(dir, {}, "http", SecretsEnv());
+  ServeProcess serve(dir, {}, "http", SecretsEnv());
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/rf/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.WaitsForApproval(id));
@@ -131,7 +131,7 @@ TEST_CASE("serve and schedule: a runbook's declaration holding a secret's text i
                 ", description: 'x " + s + "', enum: [" + s +
                 ", b]}\non:\n  schedule:\n    - cron: '0 3 * * *'\n      params: {who: " + s +
                 "}\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
-  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_A5_PW=" + s});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_TEST_A5_PW=" + s});
   for (const char* path : {"/api/v1/runbooks", "/api/v1/runbooks/dc"}) {
     CAPTURE(path);
     Command c = serve.Http("GET", path, "");
@@ -158,7 +158,7 @@ TEST_CASE("serve: a runbook refused for a secret's text is reported masked",
             "version: 1\nname: rf\nsecrets:\n  pw: {env: RUNBOOK_TEST_A5_PW}\nparams:\n  who: "
             "{enum: [a, b]}\non:\n  schedule:\n    - cron: '0 3 * * *'\n      params: {who: " +
                 s + "}\nsteps:\n  - {id: a, uses: log, with: {message: hi}}\n");
-  Serve serve(dir, {}, "http", {"RUNBOOK_TEST_A5_PW=" + s});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_TEST_A5_PW=" + s});
   Command c = serve.Http("GET", "/api/v1/runbooks", "");
   CHECK_THAT(c.out, Catch::Contains("problems") && Catch::Contains("***"));
   CHECK_THAT(c.out, !Catch::Contains(s));

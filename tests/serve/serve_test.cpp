@@ -40,7 +40,7 @@ TEST_CASE("serve: runbooks, a run started through the API with params, its recor
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
   WriteFile(dir, "rb/broken.yaml", "version: 1\nname: broken\nsteps:\n  - {id: a, uses: hsah}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   CHECK(serve.Json("GET", "/healthz", 200).Find("status")->as_string() == "ok");
   Value runbooks = serve.Json("GET", "/api/v1/runbooks", 200);
   REQUIRE(runbooks.as_list().size() == 2);
@@ -167,7 +167,7 @@ TEST_CASE("serve: a run's params reach it on standard input, never on its comman
             "'${{ params.n }}'}, with: {run: [sh, -c, 'printf %s:%s \"$T\" \"$N\" > " +
                 dir + "/got; cat > " + dir + "/stdin; echo started >> " + gate +
                 ".marks; while [ ! -e " + gate + " ]; do sleep 0.1; done']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   const std::string token = std::string("tok-7c1e") + "-not-for-ps";
   std::string id = serve
                        .Json("POST", "/api/v1/runbooks/p/runs", 201,
@@ -208,7 +208,7 @@ TEST_CASE("serve: a number sent as a param arrives as it was written", "[serve][
             "0}\nsteps:\n  - {id: w, uses: exec, env: {V: '${{ params.v }}', N: '${{ params.n "
             "}}'}, with: {run: [sh, -c, 'printf %s:%s \"$V\" \"$N\" >> " +
                 dir + "/got; echo >> " + dir + "/got']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   for (const char* sent : {"3.10", "1e3", "-0.50", "12"}) {
     std::string id =
         serve
@@ -226,7 +226,7 @@ TEST_CASE("serve: a run cancelled through the API, then resumed through it", "[s
   std::string dir = ServeDir();
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/slow.yaml", GatedRunbook("slow", gate, ""));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/slow/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(Started(gate));
@@ -255,7 +255,7 @@ TEST_CASE("serve: a run whose runbook changed since is resumed through the API w
       "[sh, -c, 'test -e " +
       dir + "/ok']}}\n";
   WriteFile(dir, "rb/once.yaml", rb);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/once/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(id) == "failure");
@@ -301,7 +301,7 @@ TEST_CASE("serve: a trigger, an answer or a cancel with an unknown field is refu
             "  - {id: s, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo "
             "${{ params.target }} >> " +
                 dir + "/pr.out']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   for (const char* body : {"{\"param\": {\"target\": \"staging\"}}", "{\"Params\": {}}",
                            "{\"params\": [\"target=staging\"]}", "[]", "{\"params\": {"}) {
     INFO(body);
@@ -349,7 +349,7 @@ TEST_CASE("serve: a schedule fires for real, on time, recorded as its trigger",
   WriteFile(dir, "rb/every.yaml",
             "version: 1\nname: every\non:\n  schedule:\n    - cron: '* * * * *'\n"
             "steps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   REQUIRE(serve.LogSays("fired every (* * * * * UTC, fire ", 75));
   CHECK(serve.LogSays(": on time as run "));
   REQUIRE(serve.LogSays(" ended, exit 0"));  // recorded by then
@@ -377,7 +377,7 @@ TEST_CASE("serve: after downtime the latest missed fire is caught up once, never
                 "['true']}}\n");
   std::string state = "{\"last_tick\": \"" + NowUtc(-600) + "\"}\n";
   WriteFile(dir, "store/serve/scheduler.json", state);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   REQUIRE(serve.LogSays("late, within catchup 10m00s as run "));
   REQUIRE(serve.LogSays(" ended, exit 0"));
   // Killed and started again from the same state (as if killed before it wrote it): the fire
@@ -394,7 +394,7 @@ TEST_CASE("serve: killed with -9 mid-run, started again, the run is interrupted 
   std::string dir = ServeDir();
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/slow.yaml", GatedRunbook("slow", gate, ""));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/slow/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(Started(gate));
@@ -497,7 +497,7 @@ TEST_CASE("serve --tokens: each call needs a token of its role, recorded as who 
   CHECK(Shell(Binary() + " token add alice --role viewer --tokens " + file).exit_code == 2);
   CHECK(Shell(Binary() + " token add carol --role admin --tokens " + file).exit_code == 2);
 
-  Serve serve(dir, {"--tokens", file});
+  ServeProcess serve(dir, {"--tokens", file});
   serve.Json("GET", "/healthz", 200);  // open: a load balancer's probe
   CHECK(serve.Json("GET", "/api/v1/runbooks", 401).Find("error")->as_string() ==
         "a valid token is required: Authorization: Bearer TOKEN");
@@ -543,7 +543,8 @@ TEST_CASE("serve --tls-cert: the API over HTTPS", "[serve][tls]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
   MakeCertificate(dir);
-  Serve serve(dir, {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"}, "https");
+  ServeProcess serve(dir, {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"},
+                     "https");
   CHECK(serve.Json("GET", "/healthz", 200).Find("status")->as_string() == "ok");
   CHECK_THAT(serve.Log(), Catch::Contains("listening on https://127.0.0.1:"));
 }
@@ -551,7 +552,8 @@ TEST_CASE("serve --tls-cert: the API over HTTPS", "[serve][tls]") {
 namespace {
 
 // tests/serve/slow_clients.py against `serve`: COUNT slow connections from SOURCE.
-Value SlowClients(Serve& serve, int count, const std::string& source, const std::string& scheme) {
+Value SlowClients(ServeProcess& serve, int count, const std::string& source,
+                  const std::string& scheme) {
   Command c = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/serve/slow_clients.py " +
                         serve.Port() + " " + std::to_string(count) + " " + source + " " + scheme,
                     90);
@@ -572,7 +574,7 @@ TEST_CASE("serve: slow clients cannot exhaust the API, over HTTP and HTTPS", "[s
     INFO(scheme);
     std::vector<std::string> tls;
     if (scheme == "https") tls = {"--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"};
-    Serve serve(dir, tls, scheme);
+    ServeProcess serve(dir, tls, scheme);
     // Twenty requests sent a byte a second (more than the 8 workers that were enough to
     // stop it): /healthz still answers at once, and each slow one is closed at its deadline.
     Value r = SlowClients(serve, 20, "127.0.0.1", scheme);
@@ -590,7 +592,7 @@ TEST_CASE("serve: one address holds at most 32 connections, others are still ser
           "[serve][slowloris]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   // 40 slow connections from 127.0.0.2 (loopback too): at least 8 are closed at once, so at
   // most 32 are held; /healthz from 127.0.0.1 answers. (Exactly 8 failed once in a full -j2
   // run: 16 closed within the first 0.5 s on a loaded machine; at most 32 is the rule.)
@@ -635,7 +637,7 @@ TEST_CASE("serve: the OpenAPI document is served, and names exactly the routes t
           "[serve][openapi]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string file = ReadFile(std::string(RUNBOOK_SOURCE_DIR) + "/serve/openapi.json");
   Command served = serve.Http("GET", "/api/v1/openapi.json");
   CHECK(served.out == file + "\n200");
@@ -666,7 +668,7 @@ TEST_CASE("serve: a running step's log follows live as Server-Sent Events", "[se
             "'echo first line; echo started >> " +
                 gate + ".marks; while [ ! -e " + gate +
                 " ]; do sleep 0.1; done; echo last line']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/talk/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(Started(gate));
@@ -718,7 +720,7 @@ TEST_CASE("serve: an approval gate waits for an approver's answer through the AP
       Shell(Binary() + " token add carol --role approver --tokens " + file).out.substr(0, 64);
   std::string op =
       Shell(Binary() + " token add olga --role operator --tokens " + file).out.substr(0, 64);
-  Serve serve(dir, {"--tokens", file});
+  ServeProcess serve(dir, {"--tokens", file});
   serve.Token(op);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
@@ -754,7 +756,7 @@ TEST_CASE("serve: a declined approval fails its gate, and the run", "[serve][app
   WriteFile(dir, "rb/gated.yaml",
             "version: 1\nname: gated\nsteps:\n"
             "  - {id: gate, uses: approval, with: {prompt: 'Go now?'}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.LogSays("started gated"));
@@ -786,7 +788,7 @@ std::string GatedDir() {
 }
 
 // A run of `gated` started through the API and waiting at its gate.
-std::string WaitingRun(Serve& serve) {
+std::string WaitingRun(ServeProcess& serve) {
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.WaitsForApproval(id));
@@ -797,7 +799,7 @@ std::string WaitingRun(Serve& serve) {
 
 TEST_CASE("serve: killed while a gate waits, restarted, the run is resumed and waits again",
           "[serve][approvals]") {
-  Serve serve(GatedDir());
+  ServeProcess serve(GatedDir());
   std::string id = WaitingRun(serve);
   serve.Kill9();
   serve.Start();
@@ -852,7 +854,7 @@ TEST_CASE("serve: a run whose param holds a secret's text is resumed through the
   // Compared with a file, not written in the runbook: serve keeps copies of the runbook, and
   // the check below looks for the text in all it keeps.
   WriteFile(dir, "expected", token);
-  Serve serve(dir, {}, "http", {"UU_API_KEY=" + secret});
+  ServeProcess serve(dir, {}, "http", {"UU_API_KEY=" + secret});
   std::string id = serve
                        .Json("POST", "/api/v1/runbooks/gs/runs", 201,
                              "{\"params\": {\"token\": \"" + token + "\"}}")
@@ -904,7 +906,7 @@ TEST_CASE("serve: stopped while a gate waits, restarted, the run is resumed and 
             "version: 1\nname: busy\nsteps:\n  - {id: gate, uses: approval, with: {prompt: "
             "'Go?'}}\n  - {id: side, uses: exec, with: {run: [sh, -c, 'echo started >> " +
                 gate + ".marks; sleep 300']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = WaitingRun(serve);
   serve.Term();
   CHECK_THAT(ReadFile(dir + "/serve.log.1"),
@@ -936,7 +938,7 @@ TEST_CASE("serve: a resumed gate's timeout counts from when it first waited",
   WriteFile(dir, "rb/gated.yaml",
             "version: 1\nname: gated\nsteps:\n"
             "  - {id: gate, uses: approval, timeout: 6s, with: {prompt: 'Go now?'}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = WaitingRun(serve);
   serve.Kill9();
   std::this_thread::sleep_for(std::chrono::milliseconds(6500));  // its timeout passes meanwhile
@@ -956,7 +958,7 @@ TEST_CASE("serve: a gate's run swept by another command while serve was down is 
   // run interrupted first; the restarted serve's own sweep then found nothing, and the pending
   // approval was lost (409 "has no approval waiting").
   std::string dir = GatedDir();
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = WaitingRun(serve);
   serve.Kill9();
   Command swept = Shell(Binary() + " history --audit-db " + dir + "/store/audit.db");
@@ -976,7 +978,7 @@ TEST_CASE("serve: a gate's run swept by another command while serve was down is 
 
 TEST_CASE("serve: an answer recorded just before serve was killed is taken by the resumed run",
           "[serve][approvals]") {
-  Serve serve(GatedDir());
+  ServeProcess serve(GatedDir());
   std::string id = WaitingRun(serve);
   // The run is frozen, so it cannot take the answer up before serve dies (the window between
   // serve recording an answer and the run reading it, made certain).
@@ -1009,7 +1011,7 @@ TEST_CASE("serve: Debian's Prometheus scrapes /metrics and reads every family",
                 "/dumps}\n  - id: check\n    uses: integrity-check\n    needs: [b]\n"
                 "    with: {source: '${{ steps.b.outputs.path }}', workspace: " +
                 dir + "/ws/check.db}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(id) == "success");
@@ -1052,7 +1054,7 @@ TEST_CASE("serve: an answer whose inputs do not suit the gate is refused, and th
             "        ticket: {type: string, required: true}\n"
             "        retries: {type: integer, default: 1}\n"
             "        target: {type: string, enum: [staging, production], default: staging}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/gated/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.WaitsForApproval(id));
@@ -1089,7 +1091,7 @@ TEST_CASE(
     "[serve][api][audit]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(id) == "success");
@@ -1129,7 +1131,7 @@ TEST_CASE("serve: the run list and metrics say when the chain breaks or the inde
           "[serve][api][audit]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/hello.yaml", kHello);
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string first =
       serve.Json("POST", "/api/v1/runbooks/hello/runs", 201, "{}").Find("run_id")->as_string();
   REQUIRE(serve.Finished(first) == "success");
@@ -1188,7 +1190,7 @@ TEST_CASE("serve: no endpoint serves a secret, in any form", "[serve][api][secre
       "    with: {shell: true, run: 'echo \"token $T for $WHO\"; echo \"$T\" | base64; "
       "echo \"seen=$T\" >> \"$RUNBOOK_OUTPUT\"'}\n"
       "  - {id: note, uses: log, needs: [say], with: {message: \"who ${{ params.who }}\"}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = serve
                        .Json("POST", "/api/v1/runbooks/leaky/runs", 201,
                              "{\"params\": {\"who\": \"x-" + secret + "\"}}")
@@ -1241,7 +1243,7 @@ TEST_CASE("serve: a run whose process dies, or that is refused before it starts,
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/slow.yaml",
             GatedRunbook("slow", gate, "params:\n  tag: {default: none}\n" + notify));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   auto posts = [&](size_t n) {
     std::string text;
     for (int i = 0; i < 150; ++i) {
@@ -1315,7 +1317,7 @@ TEST_CASE("serve: SIGUSR1 or SIGXCPU stops serve as SIGTERM does, its run cancel
                   "/marks; sleep 317']}}\nfinally:\n  - {id: f, uses: exec, with: {run: "
                   "[touch, " +
                   dir + "/finally-ran]}}\n");
-    Serve serve(dir);
+    ServeProcess serve(dir);
     std::string id =
         serve.Json("POST", "/api/v1/runbooks/long/runs", 201, "{}").Find("run_id")->as_string();
     REQUIRE(FileSays(dir + "/marks", "started"));

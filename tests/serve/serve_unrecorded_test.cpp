@@ -82,10 +82,6 @@ std::string GateAfterStep(const std::string& dir, int port) {
 }
 
 // `show` of run `id` in serve's store.
-std::string Show(const std::string& dir, const std::string& id) {
-  return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
-}
-
 }  // namespace
 
 TEST_CASE("serve: steps that ended while the store was locked are recorded though the run died",
@@ -104,7 +100,7 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
   const std::string logs = dir + "/store/serve/logs/";
 
   SECTION("serve's stop gives the wait up: the helper records the step's end (YY3)") {
-    Serve serve(dir, {"--stop-grace", "1s"});
+    ServeProcess serve(dir, {"--stop-grace", "1s"});
     std::string id = StartRun(serve, "fc", "x");
     int locker = LockAsItEnds(dir, 30);
     REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
@@ -121,7 +117,7 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
                    "are recorded now",
                    30));
     CHECK(serve.Finished(id) == "cancelled");  // its end kept too, as serve.md says (AA6)
-    std::string shown = Show(dir, id);
+    std::string shown = ShowServed(dir, id);
     CHECK_THAT(shown, Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
     CHECK_THAT(shown, !Catch::Contains("never finished"));
     CHECK_THAT(shown, !Catch::Contains("--rerun upload"));  // it ran once, and is not offered again
@@ -136,7 +132,7 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
   }
 
   SECTION("the run's process killed as it waits: its helper records the step's end") {
-    Serve serve(dir);
+    ServeProcess serve(dir);
     std::string id = StartRun(serve, "fc", "x");
     int locker = LockAsItEnds(dir, 30);
     REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
@@ -148,14 +144,14 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
                    "recorded now",
                    30));
     CHECK(serve.Finished(id) == "interrupted");
-    CHECK_THAT(Show(dir, id), Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
+    CHECK_THAT(ShowServed(dir, id), Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
     std::vector<Value> got = hook.AtLeast(1);  // killed: its failure is told, once
     REQUIRE(got.size() == 1);
     CHECK_THAT(Text(got[0], "detail"), Catch::Contains("killed by signal 9"));
   }
 
   SECTION("serve killed as the run waits: the next serve records the step's end first") {
-    Serve serve(dir);
+    ServeProcess serve(dir);
     std::string id = StartRun(serve, "fc", "x");
     int locker = LockAsItEnds(dir, 30);
     REQUIRE(FileSays(logs + id + ".log", "waiting to record the run (--wait)", 20));
@@ -166,7 +162,7 @@ TEST_CASE("serve: steps that ended while the store was locked are recorded thoug
                         ": 2 event(s) the store could not take when they happened are "
                         "recorded now"));
     CHECK(serve.Finished(id) == "interrupted");
-    std::string shown = Show(dir, id);
+    std::string shown = ShowServed(dir, id);
     CHECK_THAT(shown, Catch::Matches("[\\s\\S]*upload \\(exec\\)  success[\\s\\S]*"));
     CHECK_THAT(shown, !Catch::Contains("never finished"));
     // It died with serve: its failure is told, once, with upload's end known.
@@ -187,7 +183,7 @@ TEST_CASE("serve: a notification sent while the store was locked is recorded aft
   WriteFile(dir, "rb/dr.yaml",
             "version: 1\nname: dr\nkind: drill\nparams:\n  tag: {default: none}\nnotify:\n" +
                 Webhook(port, "/hook") + "steps:\n  - {id: s, uses: exec, with: {run: [false]}}\n");
-  Serve serve(dir, {"--stop-grace", "1s"});
+  ServeProcess serve(dir, {"--stop-grace", "1s"});
   std::string id = StartRun(serve, "dr", "x");
   REQUIRE(hook.AtLeast(1).size() == 1);  // the failure is on its way, its answer held
   int locker = LockStore(dir, 30);
@@ -226,7 +222,7 @@ TEST_CASE("serve: a run waiting for the store to record its gate's start waits t
   Receiver hook(dir, "hook", port);
   std::string gate = dir + "/gate";
   WriteFile(dir, "rb/gt.yaml", GateAfterStep(dir, port));
-  Serve serve(dir, {"--stop-grace", "1s"});
+  ServeProcess serve(dir, {"--stop-grace", "1s"});
   std::string id = StartRun(serve, "gt", "x");
   int locker = LockAsItEnds(dir, 30);
   const std::string logs = dir + "/store/serve/logs/";
@@ -244,7 +240,7 @@ TEST_CASE("serve: a run waiting for the store to record its gate's start waits t
   StopServer(locker);
   SECTION("the next serve resumes it") {}
   SECTION("a command that sweeps while serve is down records what it kept first (ZZ3)") {
-    std::string shown = Show(dir, id);  // marks it interrupted: a's end recorded before
+    std::string shown = ShowServed(dir, id);  // marks it interrupted: a's end recorded before
     CHECK_THAT(shown, Catch::Contains("interrupted"));
     CHECK_THAT(shown, Catch::Matches("[\\s\\S]*a \\(exec\\)  success[\\s\\S]*"));
     CHECK_THAT(shown, !Catch::Contains("--rerun a"));
@@ -256,7 +252,7 @@ TEST_CASE("serve: a run waiting for the store to record its gate's start waits t
   serve.Json("POST", "/api/v1/runs/" + next + "/approvals/gate", 202, "{\"approve\": true}");
   CHECK(serve.Finished(next) == "success");
   CHECK(ReadFile(gate + ".ran") == "a\nafter\n");  // a once, after once
-  CHECK_THAT(Show(dir, id), !Catch::Contains("never finished"));
+  CHECK_THAT(ShowServed(dir, id), !Catch::Contains("never finished"));
   std::vector<Value> got = hook.AtLeast(1);
   REQUIRE(got.size() == 1);  // the approvers asked, nobody paged
   CHECK(Text(got[0], "event") == "approval_waiting");
@@ -272,7 +268,7 @@ TEST_CASE("serve: a run's end the store refused is recorded late as it was, and 
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/od.yaml",
             OneSecondDrill("od", port, "failure, objective_missed", "[sleep, '1.5']"));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   const std::string db = dir + "/store/audit.db";
   serve.Json("GET", "/api/v1/runs", 200);  // the store exists
   RefuseEvents(db, "NEW.kind = 'run_finished'");
@@ -313,7 +309,7 @@ TEST_CASE("serve: a run killed as it records its end has the end told as it was,
                 "/store/audit.db --set code=1")
               .exit_code == 1);
   REQUIRE(hook.AtLeast(1).size() == 1);
-  Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_KILL_BEFORE_KIND=run_finished"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_FAULT_KILL_BEFORE_KIND=run_finished"});
   std::string id = StartRun(serve, "sv", "x");
   const std::string logs = dir + "/store/serve/logs/";
   const std::string log = logs + id + ".log";
@@ -360,7 +356,7 @@ TEST_CASE("serve: a run is resumed once at a time through the API", "[serve][unr
   WriteFile(dir, "rb/gt.yaml",
             "version: 1\nname: gt\nparams:\n  tag: {default: none}\nsteps:\n"
             "  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "gt", "x");
   REQUIRE(serve.WaitsForApproval(id));
   REQUIRE(Shell("pkill -KILL -f -- '--run-i[d] " + id + "'").exit_code == 0);
@@ -381,7 +377,7 @@ TEST_CASE("serve: a run cancelled while its gate's start waits for the store ask
   int port = FreePort();
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/gt.yaml", GateAfterStep(dir, port));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "gt", "x");
   int locker = LockAsItEnds(dir, 30);
   REQUIRE(
@@ -407,7 +403,7 @@ TEST_CASE("serve: a step a cancel kept from beginning is resumed without a confi
                 EndsOnGo("a", gate, "") +
                 "  - {id: b, uses: exec, needs: [a], with: {run: [sh, -c, 'echo b >> " + gate +
                 ".ran']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "cb", "x");
   int locker = LockAsItEnds(dir, 30);
   REQUIRE(
@@ -416,7 +412,7 @@ TEST_CASE("serve: a step a cancel kept from beginning is resumed without a confi
   StopServer(locker);
   REQUIRE(serve.Finished(id) == "cancelled");
   CHECK(ReadFile(gate + ".ran") == "a\n");
-  CHECK_THAT(Show(dir, id), !Catch::Contains("--rerun b"));
+  CHECK_THAT(ShowServed(dir, id), !Catch::Contains("--rerun b"));
   std::string next =
       serve.Json("POST", "/api/v1/runs/" + id + "/resume", 201, "{}").Find("run_id")->as_string();
   CHECK(serve.Finished(next) == "success");
@@ -433,7 +429,7 @@ TEST_CASE("serve: a gate opening on a locked store waits for it, then asks its a
   Receiver hook(dir, "hook", port);
   WriteFile(dir, "rb/gs.yaml",
             RestoreHead("gs", port) + "  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n");
-  Serve serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_waiting"});
+  ServeProcess serve(dir, {}, "http", {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=approval_waiting"});
   std::string id = StartRun(serve, "gs", "x");
   const std::string db = dir + "/store/audit.db";
   REQUIRE(HoldsOne(db, "attempt_started"));
@@ -465,8 +461,8 @@ TEST_CASE(
                 "  - {id: gate, uses: approval, with: {prompt: 'go?'}}\n"
                 "  - {id: after, uses: exec, needs: [gate], with: {run: [sh, -c, 'echo after >> " +
                 dir + "/after.ran']}}\n");
-  Serve serve(dir, {"--stop-grace", "1s"}, "http",
-              {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=attempt_started"});
+  ServeProcess serve(dir, {"--stop-grace", "1s"}, "http",
+                     {"RUNBOOK_FAULT_PAUSE_BEFORE_KIND=attempt_started"});
   std::string id = StartRun(serve, "gm", "x");
   const std::string db = dir + "/store/audit.db";
   REQUIRE(HoldsOne(db, "run_started"));
@@ -501,7 +497,7 @@ TEST_CASE("serve: a lost run's page the store refused to list is listed at its h
   Receiver hook(dir, "hook", port);
   const std::string gate = dir + "/gate";
   WriteFile(dir, "rb/lost.yaml", RestoreHead("lost", port) + EndsOnGo("a", gate, ""));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   const std::string db = dir + "/store/audit.db";
   std::string id = StartRun(serve, "lost", "x");
   WaitAboutToEnd(dir);
@@ -538,7 +534,7 @@ TEST_CASE("serve: a step that failed as the store was locked is told failed afte
             RestoreHead("fails", port) + "  - {id: a, uses: exec, with: {run: [sh, -c, 'touch " +
                 gate + ".ending; while [ ! -e " + gate +
                 ".go ]; do sleep 0.05; done; exit 1']}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = StartRun(serve, "fails", "x");
   int locker = LockAsItEnds(dir, 60);
   const std::string log = dir + "/store/serve/logs/" + id + ".log";

@@ -75,7 +75,7 @@ TEST_CASE("serve: a list param and a list input sent as JSON reach the run as wr
           "[serve][api][written]") {
   std::string dir = ServeDir();
   WriteFile(dir, "rb/l.yaml", Lists(dir, "l", ""));
-  Serve serve(dir);
+  ServeProcess serve(dir);
   std::string id = serve
                        .Json("POST", "/api/v1/runbooks/l/runs", 201,
                              "{\"params\": {\"l\": [3.10, 1e3, -0.50, \"0755\", 7], "

@@ -24,10 +24,6 @@ Command Pack(const std::string& dir, const std::string& with, const std::string&
   return Shell("cd " + dir + " && " + before + Binary() + " run a.yaml --audit-db a.db");
 }
 
-bool Has(const Command& c, const std::string& text) {
-  return c.err.find(text) != std::string::npos;
-}
-
 std::string Listing(const std::string& dir) {
   return Shell("ls -A " + dir + " | LC_ALL=C sort").out;
 }
@@ -45,7 +41,7 @@ TEST_CASE("archive: a big input stops at the timeout and on ^C, leaving no tempo
   auto t0 = std::chrono::steady_clock::now();
   Command timed = Pack(dir, "output: big/out/a2.zip, files: [big/s2.bin]", ", timeout: 1s");
   CHECK(timed.exit_code == 1);
-  CHECK(Has(timed, "timed out after 1s"));
+  CHECK(StderrHas(timed, "timed out after 1s"));
   CHECK(Seconds(t0) < 10);  // the old code ran 36 s (breakF F5)
   CHECK(Listing(dir + "/big/out").empty());
   // ^C a second in: cancelled (130), not success, and nothing stays.
@@ -67,7 +63,7 @@ TEST_CASE("archive: a killed run's temporary is removed by the next run",
   Shell("cd " + dir + "/out && touch " + dead + " " + other + " keep.txt");
   Command c = Pack(dir, "output: out/t.zip, files: [a.txt]");
   CHECK(c.exit_code == 0);
-  CHECK(Has(c, "removed debris of a dead run: out/" + dead));
+  CHECK(StderrHas(c, "removed debris of a dead run: out/" + dead));
   CHECK(Listing(dir + "/out") == other + "\nkeep.txt\nt.zip\n");
 }
 
@@ -114,14 +110,14 @@ TEST_CASE("archive: two inputs that would be one member, or the manifest, are re
         "/w/MANIFEST.sha256");
   Command clash = Pack(dir + "/w", "output: t.zip, files: ['../up/plain.txt', 'up/plain.txt']");
   CHECK(clash.exit_code == 1);
-  CHECK(Has(clash,
-            "inputs '../up/plain.txt' and 'up/plain.txt' would both be the member "
-            "'up/plain.txt'"));
+  CHECK(StderrHas(clash,
+                  "inputs '../up/plain.txt' and 'up/plain.txt' would both be the member "
+                  "'up/plain.txt'"));
   Command manifest = Pack(dir + "/w", "output: t.zip, files: ['up/*', 'MANIFEST.sha*']");
   CHECK(manifest.exit_code == 1);
-  CHECK(Has(manifest,
-            "refused input 'MANIFEST.sha256': its member name 'MANIFEST.sha256' is "
-            "the manifest the archive writes"));
+  CHECK(StderrHas(manifest,
+                  "refused input 'MANIFEST.sha256': its member name 'MANIFEST.sha256' is "
+                  "the manifest the archive writes"));
   CHECK(Shell("test -e " + dir + "/w/t.zip").exit_code != 0);
   // One file named twice (two spellings) is one member.
   Command same = Pack(dir + "/w", "output: t.zip, files: ['up/plain.txt', './up/plain.txt']");
@@ -157,12 +153,12 @@ TEST_CASE("archive: a required input that is not a file to pack fails, naming wh
     CAPTURE(c.files);
     Command run = Pack(dir, "output: out/a.zip, files: " + std::string(c.files));
     CHECK(run.exit_code == 1);
-    CHECK(Has(run, c.says));
+    CHECK(StderrHas(run, c.says));
     CHECK_FALSE(std::filesystem::exists(dir + "/out/a.zip"));
   }
   // Optional: a glob matching only the FIFO adds nothing, and the archive is made.
   Command optional = Pack(dir, "output: out/a.zip, files: [keep.txt], optional: ['f*']");
   INFO(optional.err);
   CHECK(optional.exit_code == 0);
-  CHECK(Has(optional, "with 1 members"));
+  CHECK(StderrHas(optional, "with 1 members"));
 }

@@ -172,11 +172,6 @@ TEST_CASE("own files: OpenOwnFile and OwnFileProblem", "[steps][own-file]") {
 namespace {
 
 // A SQLite database at `dir`/`name` holding one row `v` (the sqlite3 shell).
-void MakeDb(const std::string& dir, const std::string& name, const std::string& v) {
-  REQUIRE(Shell("cd " + dir + " && sqlite3 " + name + " \"create table t(v); insert into t " +
-                "values('" + v + "')\"")
-              .exit_code == 0);
-}
 std::string DbValue(const std::string& path) {
   return Shell("sqlite3 " + path + " 'select v from t'").out;
 }
@@ -193,8 +188,8 @@ TEST_CASE("own files: restore refuses a target that is a link, or shared, or not
     CAPTURE(plant);
     std::string dir = TempDir();
     Shell("mkdir -p " + dir + "/live " + dir + "/data");
-    MakeDb(dir, "data/real.db", "old");
-    MakeDb(dir, "new.db", "new");
+    MakeValueDb(dir, "data/real.db", "old");
+    MakeValueDb(dir, "new.db", "new");
     REQUIRE(Shell("cd " + dir + " && " + plant).exit_code == 0);
     Command c = RunStep(dir, restore);
     INFO(c.out << c.err);
@@ -210,8 +205,8 @@ TEST_CASE("own files: restore goes on with the kept link a killed restore left",
           "[steps][own-file]") {
   std::string dir = TempDir();
   Shell("mkdir -p " + dir + "/live");
-  MakeDb(dir, "live/app.db", "old");
-  MakeDb(dir, "new.db", "new");
+  MakeValueDb(dir, "live/app.db", "old");
+  MakeValueDb(dir, "new.db", "new");
   // Killed after keeping the current database (a hard link), before its switch.
   REQUIRE(Shell("cd " + dir + " && ln live/app.db live/app.db.before-restore").exit_code == 0);
   Command c = RunStep(dir,
@@ -229,8 +224,8 @@ TEST_CASE("own files: restore's env_file never names the database or the dump it
   // the source dump destroyed the only dump.
   std::string dir = TempDir();
   Shell("mkdir -p " + dir + "/live");
-  MakeDb(dir, "new.db", "new");
-  MakeDb(dir, "live/app.db", "old");
+  MakeValueDb(dir, "new.db", "new");
+  MakeValueDb(dir, "live/app.db", "old");
   REQUIRE(Shell("cd " + dir + " && ln -s ../new.db live/link.env").exit_code == 0);
   for (const char* env : {"live/app.db", "new.db", "live/app.db-wal", "live/app.db.before-restore",
                           "live/link.env"}) {

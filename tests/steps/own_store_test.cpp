@@ -12,8 +12,8 @@ using namespace runbook::test;
 namespace {
 
 // Runs one step (a YAML flow mapping) from `dir` with the store `dir`/`store`.
-Command RunStep(const std::string& dir, const std::string& step,
-                const std::string& store = "a.db") {
+Command RunStoreStep(const std::string& dir, const std::string& step,
+                     const std::string& store = "a.db") {
   WriteFile(dir, "r.yaml", "version: 1\nname: r\nsteps:\n  - " + step + "\n");
   return Shell("cd " + dir + " && " + Binary() + " run r.yaml --audit-db " + store);
 }
@@ -22,7 +22,7 @@ Command RunStep(const std::string& dir, const std::string& step,
 std::string WithStore(const std::string& store = "a.db") {
   std::string dir = TempDir();
   Shell("mkdir -p $(dirname " + dir + "/" + store + ")");
-  REQUIRE(RunStep(dir, "{id: a, uses: exec, with: {run: [/bin/true]}}", store).exit_code == 0);
+  REQUIRE(RunStoreStep(dir, "{id: a, uses: exec, with: {run: [/bin/true]}}", store).exit_code == 0);
   return dir;
 }
 
@@ -44,20 +44,14 @@ void CheckStoreKept(const std::string& dir, const Command& c, const std::string&
   CHECK(v.exit_code == 0);
 }
 
-void MakeDb(const std::string& dir, const std::string& name, const std::string& v) {
-  REQUIRE(Shell("cd " + dir + " && sqlite3 " + name + " \"create table t(v); insert into t " +
-                "values('" + v + "')\"")
-              .exit_code == 0);
-}
-
 }  // namespace
 
 TEST_CASE("own store: restore env_file, archive output, canary summary never replace it",
           "[steps][own-store]") {
   std::string dir = WithStore();
   Shell("mkdir -p " + dir + "/live");
-  MakeDb(dir, "new.db", "new");
-  MakeDb(dir, "live/app.db", "old");
+  MakeValueDb(dir, "new.db", "new");
+  MakeValueDb(dir, "live/app.db", "old");
   WriteFile(dir, "in.txt", "input\n");
   WriteFile(dir, "cur.json",
             R"({"checks": {"c": {"p95": 1, "p99": 1, "requests": 5, "errors": 0}}})");
@@ -73,7 +67,7 @@ TEST_CASE("own store: restore env_file, archive output, canary summary never rep
         "{id: c, uses: canary-compare, with: {current: cur.json, baseline: base.json, summary: " +
             store + "}}"}) {
     CAPTURE(step);
-    Command c = RunStep(dir, step);
+    Command c = RunStoreStep(dir, step);
     CheckStoreKept(dir, c, std::to_string(runs++) + "\n");
   }
   // Refused before anything: the restore did not happen.
@@ -88,19 +82,20 @@ TEST_CASE("own store: its -wal, -shm, -journal by any spelling, and the runbook,
   int runs = 2;
   for (const char* out : {"sub/../a.db-wal", "./a.db-shm", "a.db-journal", "sub/../a.db"}) {
     CAPTURE(out);
-    Command c = RunStep(dir, std::string("{id: z, uses: archive, with: {files: [in.txt], ") +
-                                 "output: " + out + "}}");
+    Command c = RunStoreStep(dir, std::string("{id: z, uses: archive, with: {files: [in.txt], ") +
+                                      "output: " + out + "}}");
     CheckStoreKept(dir, c, std::to_string(runs++) + "\n");
   }
   // integrity-check's workspace at the store's -journal (missing in WAL mode).
   Shell("cd " + dir + " && sqlite3 w.db 'create table t(v)'");
-  Command w = RunStep(dir,
-                      "{id: i, uses: integrity-check, with: {source: w.db, workspace: "
-                      "a.db-journal, keep: true}}");
+  Command w = RunStoreStep(dir,
+                           "{id: i, uses: integrity-check, with: {source: w.db, workspace: "
+                           "a.db-journal, keep: true}}");
   CheckStoreKept(dir, w, std::to_string(runs++) + "\n");
   CHECK(Shell("test -e " + dir + "/a.db-journal").exit_code != 0);  // nothing made there
   // The runbook file itself.
-  Command self = RunStep(dir, "{id: z, uses: archive, with: {files: [in.txt], output: r.yaml}}");
+  Command self =
+      RunStoreStep(dir, "{id: z, uses: archive, with: {files: [in.txt], output: r.yaml}}");
   INFO(self.err);
   CHECK(self.exit_code == 1);
   CHECK_THAT(self.err, Catch::Contains("refusing to write r.yaml: it is the runbook r.yaml"));
@@ -115,13 +110,13 @@ TEST_CASE("own store: a mirror with delete into the store's folder deletes nothi
   std::string step =
       "{id: s, uses: s3-sync, with: {source: src, dest: x, delete: true, force_delete: true, "
       "inventory: ''}}";
-  Command c = RunStep(dir, step, "x/a.db");
+  Command c = RunStoreStep(dir, step, "x/a.db");
   CheckStoreKept(dir, c, "2\n", "x/a.db");
   CHECK_THAT(c.err, Catch::Contains("refusing to delete"));
   CHECK(Shell("test -e " + dir + "/x/f.txt").exit_code != 0);  // refused before any copy
   // A source file of the store's name would replace it: refused the same way.
   Shell("echo fake > " + dir + "/src/a.db");
-  Command r = RunStep(dir, step, "x/a.db");
+  Command r = RunStoreStep(dir, step, "x/a.db");
   CheckStoreKept(dir, r, "3\n", "x/a.db");
   CHECK_THAT(r.err, Catch::Contains("refusing to replace"));
 }

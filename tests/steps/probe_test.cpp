@@ -9,7 +9,7 @@ using namespace runbook::test;
 
 namespace {
 
-Command RunIn(const std::string& dir, const std::string& steps) {
+Command RunProbeSteps(const std::string& dir, const std::string& steps) {
   WriteFile(dir, "p.yaml", "version: 1\nname: p\nsteps:\n" + steps);
   return Shell("cd " + dir + " && " + Binary() + " run p.yaml --audit-db " + dir + "/a.db");
 }
@@ -22,13 +22,14 @@ TEST_CASE("probe process: a stuck job is seen, runbook's own command line is not
   const char* absent =
       "  - {id: p, uses: probe, with: {kind: process, pattern: 'backup-job-7731', expect: "
       "absent}}\n";
-  CHECK(RunIn(dir, absent).exit_code == 0);
+  CHECK(RunProbeSteps(dir, absent).exit_code == 0);
   // A process of its own session, so it outlives the shell that starts it.
   Shell("setsid bash -c 'exec -a backup-job-7731 sleep 30' > /dev/null 2>&1 & sleep 0.3");
-  Command stuck = RunIn(dir, absent);
+  Command stuck = RunProbeSteps(dir, absent);
   CHECK(stuck.exit_code == 1);
   CHECK(stuck.err.find("1 process(es) match 'backup-job-7731', e.g. pid ") != std::string::npos);
-  CHECK(RunIn(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: 'backup-job-7731'}}\n")
+  CHECK(RunProbeSteps(
+            dir, "  - {id: p, uses: probe, with: {kind: process, pattern: 'backup-job-7731'}}\n")
             .exit_code == 0);
   // Gone before the next check (the pattern's [1] keeps this shell from matching itself).
   Shell(
@@ -49,19 +50,20 @@ TEST_CASE("probe log: the newest log must say the job finished and be recent", "
   const char* check =
       "  - {id: l, uses: probe, with: {kind: log, path: 'logs/*.log', contains: 'backup "
       "finished', max_age: 1h}}\n";
-  Command fresh = RunIn(dir, check);
+  Command fresh = RunProbeSteps(dir, check);
   CHECK(fresh.exit_code == 0);
   CHECK(fresh.err.find("newest log logs/backup-2.log") != std::string::npos);
   Shell("touch -d '2 hours ago' " + dir + "/logs/backup-2.log");
-  Command old = RunIn(dir, check);
+  Command old = RunProbeSteps(dir, check);
   CHECK(old.exit_code == 1);
   CHECK(old.err.find("more than max_age 1h (is the job running?)") != std::string::npos);
   WriteFile(dir, "logs/backup-3.log", "start\nerror: disk full\n");
-  Command unfinished = RunIn(dir, check);
+  Command unfinished = RunProbeSteps(dir, check);
   CHECK(unfinished.exit_code == 1);
   CHECK(unfinished.err.find("no line of logs/backup-3.log matches 'backup finished'") !=
         std::string::npos);
-  Command none = RunIn(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'nothing/*.log'}}\n");
+  Command none =
+      RunProbeSteps(dir, "  - {id: l, uses: probe, with: {kind: log, path: 'nothing/*.log'}}\n");
   CHECK(none.err.find("'nothing/*.log' matches no file") != std::string::npos);
 }
 
@@ -76,7 +78,8 @@ TEST_CASE("probe log and process: a costly regular expression fails fast, bounde
         "/logs/x.log");
   for (const char* expr : {"(a+)+c", "(a|aa)+c", "(a*)*c"}) {
     CAPTURE(expr);
-    Command c = RunIn(dir, std::string("  - {id: l, uses: probe, timeout: 60s, with: {kind: log, "
+    Command c =
+        RunProbeSteps(dir, std::string("  - {id: l, uses: probe, timeout: 60s, with: {kind: log, "
                                        "path: 'logs/*.log', contains: '") +
                                expr + "'}}\n");
     INFO(c.err);
@@ -86,20 +89,20 @@ TEST_CASE("probe log and process: a costly regular expression fails fast, bounde
   }
   // The issue's own: a nested bound repetition is refused where it is written (PCRE2 wants a
   // group: (?:a{100}){100}); an unclosed group in a process probe's pattern too.
-  Command huge = RunIn(dir,
-                       "  - {id: l, uses: probe, with: {kind: log, path: 'logs/*.log', "
-                       "contains: 'a{1000}{1000}'}}\n");
+  Command huge = RunProbeSteps(dir,
+                               "  - {id: l, uses: probe, with: {kind: log, path: 'logs/*.log', "
+                               "contains: 'a{1000}{1000}'}}\n");
   CHECK(huge.exit_code == 1);
   CHECK_THAT(huge.err, Catch::Contains("contains: not a valid regular expression at character "));
   Command bad =
-      RunIn(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: '(unclosed'}}\n");
+      RunProbeSteps(dir, "  - {id: p, uses: probe, with: {kind: process, pattern: '(unclosed'}}\n");
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("pattern: not a valid regular expression at character"));
   // POSIX classes still work (PCRE2 takes them).
   WriteFile(dir, "logs/y.log", "done 42\n");
-  CHECK(RunIn(dir,
-              "  - {id: l, uses: probe, with: {kind: log, path: 'logs/y.log', contains: "
-              "'done [[:digit:]]+$'}}\n")
+  CHECK(RunProbeSteps(dir,
+                      "  - {id: l, uses: probe, with: {kind: log, path: 'logs/y.log', contains: "
+                      "'done [[:digit:]]+$'}}\n")
             .exit_code == 0);
 }
 
@@ -113,14 +116,14 @@ TEST_CASE("probe tcp: a listening port passes, a closed one fails fast", "[steps
         "sleep 0.05; done");  // python may take over 0.5 s to start on a loaded machine
   std::string port = Shell("cat " + dir + "/port").out;
   REQUIRE_FALSE(port.empty());
-  Command up = RunIn(
+  Command up = RunProbeSteps(
       dir, "  - {id: t, uses: probe, with: {kind: tcp, address: '127.0.0.1:" + port + "'}}\n");
   CHECK(up.exit_code == 0);
   CHECK(up.err.find("connected to 127.0.0.1:" + port) != std::string::npos);
   Shell("pkill -f \"s.bind\\(\\('127.0.0.1',0\\)\\)\"; sleep 0.2");
   Command down =
-      RunIn(dir, "  - {id: t, uses: probe, with: {kind: tcp, address: '127.0.0.1:" + port +
-                     "', connect_timeout: 1s}}\n");
+      RunProbeSteps(dir, "  - {id: t, uses: probe, with: {kind: tcp, address: '127.0.0.1:" + port +
+                             "', connect_timeout: 1s}}\n");
   CHECK(down.exit_code == 1);
   CHECK(down.err.find("cannot connect to 127.0.0.1:" + port + ": Connection refused") !=
         std::string::npos);

@@ -13,11 +13,11 @@ using namespace runbook::test;
 namespace {
 
 // s3://backups/mp holds big.bin (12 MiB of random bytes) and small.txt, uploaded by runbook.
-struct Bucket {
+struct ProofBucket {
   S3rver server{"backups"};
   std::string dir = TempDir();
 
-  Bucket() {
+  ProofBucket() {
     REQUIRE(Shell("cd " + dir + " && mkdir up && head -c 12582912 /dev/urandom > up/big.bin" +
                   " && echo small > up/small.txt")
                 .exit_code == 0);
@@ -41,28 +41,24 @@ struct Bucket {
   }
 };
 
-bool Has(const Command& c, const std::string& text) {
-  return c.err.find(text) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE("s3-sync download: a multipart ETag and no sha256 with corrupted bytes is refused",
           "[steps][s3][download-proof]") {
-  Bucket b;
+  ProofBucket b;
   // breakH H5: accepted and published ("2 transferred", ok) with its first byte flipped.
   Command c = b.Download("etag-parts=5242880,strip-sha,corrupt-get", "dl");
   INFO(c.err);
   CHECK(c.exit_code == 1);
-  CHECK(Has(c, "download of s3://backups/mp/big.bin cannot be verified: its ETag"));
-  CHECK(Has(c, "is a multipart ETag of no part size tried and it has no sha256 metadata"));
-  CHECK(Has(c, "kept nothing"));
+  CHECK(StderrHas(c, "download of s3://backups/mp/big.bin cannot be verified: its ETag"));
+  CHECK(StderrHas(c, "is a multipart ETag of no part size tried and it has no sha256 metadata"));
+  CHECK(StderrHas(c, "kept nothing"));
   CHECK(Shell("test -e " + b.dir + "/dl/big.bin").exit_code != 0);
 }
 
 TEST_CASE("s3-sync download: a multipart ETag proves the bytes with a part size tools use",
           "[steps][s3][download-proof]") {
-  Bucket b;
+  ProofBucket b;
   for (const char* part : {"5242880", "8388608", "6291456"}) {  // S3's minimum, aws-cli, split
     CAPTURE(part);
     std::string view = std::string("etag-parts=") + part + ",strip-sha";
@@ -70,28 +66,28 @@ TEST_CASE("s3-sync download: a multipart ETag proves the bytes with a part size 
     Command c = b.Download(view, folder);
     INFO(c.err);
     CHECK(c.exit_code == 0);
-    CHECK_FALSE(Has(c, "NOT verified"));
+    CHECK_FALSE(StderrHas(c, "NOT verified"));
     CHECK(b.Same(folder, "big.bin"));
     // The next sync finds it equal by the same proof: nothing is downloaded again.
     Command again = b.Download(view, folder);
-    CHECK(Has(again, "0 transferred (0 bytes), 2 unchanged"));
+    CHECK(StderrHas(again, "0 transferred (0 bytes), 2 unchanged"));
   }
 }
 
 TEST_CASE("s3-sync download: what nothing can prove is refused, or kept and counted",
           "[steps][s3][download-proof]") {
-  Bucket b;
+  ProofBucket b;
   // Parts of 5.5 MiB (3 parts): no part size tried gives the ETag; an SSE-KMS ETag is no MD5.
   for (const char* view : {"etag-parts=5767168,strip-sha", "etag-opaque,strip-sha"}) {
     CAPTURE(view);
     Command refused = b.Download(view, "no");
     CHECK(refused.exit_code == 1);
-    CHECK(Has(refused, "cannot be verified"));
-    CHECK(Has(refused, "(require_verified: false keeps it unverified)"));
+    CHECK(StderrHas(refused, "cannot be verified"));
+    CHECK(StderrHas(refused, "(require_verified: false keeps it unverified)"));
     Command kept = b.Download(view, "kept", ", require_verified: false");
     INFO(kept.err);
     CHECK(kept.exit_code == 0);
-    CHECK(Has(kept, "warning: big.bin kept NOT verified: its ETag"));
+    CHECK(StderrHas(kept, "warning: big.bin kept NOT verified: its ETag"));
     CHECK(b.Same("kept", "big.bin"));
     Shell("rm -rf " + b.dir + "/kept");
   }
@@ -131,11 +127,11 @@ TEST_CASE("s3-sync upload: a file changed while it is sent is never stored",
     Command c = UploadWhileChanged(dir, server.port(), threshold);
     INFO(c.err);
     CHECK(c.exit_code == 1);
-    CHECK(Has(c, "'big.bin' changed while it was uploaded; nothing was stored"));
+    CHECK(StderrHas(c, "'big.bin' changed while it was uploaded; nothing was stored"));
     // Nothing under the key (a single PUT to a server that does not check Content-MD5 was
     // stored, then removed): the next sync sends the file whole, with its own sha256.
     Command again = RunSync(dir, "source: mc, dest: 's3://backups/mc', " + direct);
-    CHECK(Has(again, "listed 1 at the source, 0 at the destination"));
+    CHECK(StderrHas(again, "listed 1 at the source, 0 at the destination"));
     Command back = RunSync(dir, "source: 's3://backups/mc', dest: back, " + direct);
     CHECK(back.exit_code == 0);
     CHECK(Shell("cmp " + dir + "/mc/big.bin " + dir + "/back/big.bin").exit_code == 0);
@@ -185,7 +181,7 @@ TEST_CASE("s3-sync: a server that stored other bytes than were sent is never bel
 
 TEST_CASE("s3-sync download: a sha256 recorded in upper case is the same value (breakJ J13)",
           "[steps][s3][download-proof]") {
-  Bucket b;
+  ProofBucket b;
   // Another tool stored the object with its sha256 in upper case (PowerShell Get-FileHash);
   // through an opaque ETag only that metadata can prove the bytes.
   REQUIRE(Shell("cd " + b.dir + " && echo 'meta case test' > mc.txt && curl -sf -X PUT -H " +
@@ -204,7 +200,7 @@ TEST_CASE("s3-sync download: a sha256 recorded in upper case is the same value (
               .exit_code == 0);
   Command bad = b.Sync(proxy.endpoint(), "s3://backups/uc2", "uc2");
   CHECK(bad.exit_code == 1);
-  CHECK(Has(bad, "does not check out"));
+  CHECK(StderrHas(bad, "does not check out"));
 }
 
 TEST_CASE("s3-sync upload: an answer without an ETag, or with a wrong multipart ETag, is refused",

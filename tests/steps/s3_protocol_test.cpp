@@ -60,10 +60,6 @@ struct Step {  // one s3-sync step, run by the binary
   }
 };
 
-bool Has(const Command& c, const std::string& text) {
-  return c.err.find(text) != std::string::npos;
-}
-
 using Cases = std::vector<std::pair<std::string, std::string>>;  // fault, what it is called
 
 // s3://backups/daily holds `remote` objects and the folder "local" 40 files; a sync with
@@ -78,9 +74,9 @@ void ExpectRefusedListings(Step& s, const S3rver& server, int remote, const Case
     INFO(fault);
     Command c = s.Faulty(server, fault, "s3://backups/daily", "local");
     CHECK(c.exit_code == 1);
-    CHECK(Has(c, message));
-    CHECK(Has(c, "; nothing was changed"));
-    CHECK_FALSE(Has(c, "crashed"));
+    CHECK(StderrHas(c, message));
+    CHECK(StderrHas(c, "; nothing was changed"));
+    CHECK_FALSE(StderrHas(c, "crashed"));
     CHECK(s.Tree("local") == before);
   }
 }
@@ -97,18 +93,18 @@ TEST_CASE("s3-sync keeps keys with an apostrophe, a tab and an e-acute exact, up
   const std::string parts = ", multipart_threshold: 5MiB, part_size: 5MiB";
   Command up = s.Sync("src", "s3://backups/p", ", delete: true" + parts);
   REQUIRE(up.exit_code == 0);
-  CHECK(Has(up, " 6 transferred ("));
+  CHECK(StderrHas(up, " 6 transferred ("));
   // The listing gives back exactly the keys sent: nothing to do, nothing deleted.
   Command again = s.Sync("src", "s3://backups/p", ", delete: true" + parts);
   CHECK(again.exit_code == 0);
-  CHECK(Has(again, "0 transferred (0 bytes), 6 unchanged, 0 deleted"));
+  CHECK(StderrHas(again, "0 transferred (0 bytes), 6 unchanged, 0 deleted"));
   CHECK(s.Sync("src", "s3://backups/p", ", mode: verify").exit_code == 0);
   // Down: every object under its own name, byte-identical.
   s.Put("back/stale.txt", "not in the bucket\n");
   Command down = s.Sync("s3://backups/p", "back", ", delete: true, force_delete: true");
   CHECK(down.exit_code == 0);
-  CHECK(Has(down, " 6 transferred ("));
-  CHECK(Has(down, " bytes), 0 unchanged, 1 deleted"));
+  CHECK(StderrHas(down, " 6 transferred ("));
+  CHECK(StderrHas(down, " bytes), 0 unchanged, 1 deleted"));
   CHECK(s.Tree("back") == s.Tree("src"));
   CHECK(Shell("diff -r " + s.dir + "/src " + s.dir + "/back").exit_code == 0);
   CHECK(s.Sync("s3://backups/p", "back", ", mode: verify").exit_code == 0);
@@ -139,7 +135,8 @@ TEST_CASE("s3-sync: a listing that is not a ListBucketResult deletes nothing and
   // Upward too: an HTML listing of the destination is not an empty bucket to fill.
   Command up = s.Faulty(server, "list:html", "local", "s3://backups/daily");
   CHECK(up.exit_code == 1);
-  CHECK(Has(up, "listing s3://backups/daily/: HTTP 200 with a text/html; charset=utf-8 body"));
+  CHECK(
+      StderrHas(up, "listing s3://backups/daily/: HTTP 200 with a text/html; charset=utf-8 body"));
 }
 
 TEST_CASE("s3-sync counts only the deletes the server's DeleteResult confirms",
@@ -167,18 +164,18 @@ TEST_CASE("s3-sync counts only the deletes the server's DeleteResult confirms",
     INFO(fault);
     Command c = s.Faulty(server, fault, "src", "s3://backups/d");
     CHECK(c.exit_code == 1);
-    CHECK(Has(c, message));
+    CHECK(StderrHas(c, message));
   }
-  CHECK(Has(s.Sync("s3://backups/d", "left"), "4 transferred ("));
+  CHECK(StderrHas(s.Sync("s3://backups/d", "left"), "4 transferred ("));
   CHECK(s.Tree("left") == "./f1.txt 2\n./f2.txt 2\n./f4.txt 2\n./f6.txt 2\n");
   Command done = s.Sync("src", "s3://backups/d", ", delete: true, force_delete: true");
   CHECK(done.exit_code == 0);
-  CHECK(Has(done, "0 transferred (0 bytes), 2 unchanged, 2 deleted"));
+  CHECK(StderrHas(done, "0 transferred (0 bytes), 2 unchanged, 2 deleted"));
 }
 
 namespace {
 // s3rver's bucket "backups", an S3Client of it and a one-byte object to put under any key.
-struct Bucket {
+struct S3Fixture {
   S3rver server{"backups"};
   S3Client s3{Config(server)};
   CancelToken cancel;
@@ -200,7 +197,7 @@ struct Bucket {
 
 TEST_CASE("S3Client deletes a key XML cannot carry by its URL, not a look-alike",
           "[steps][s3][xml]") {
-  Bucket b;
+  S3Fixture b;
   // In a DeleteObjects body a CR goes as &#13;, but s3rver answers it raw, read as LF: the
   // other key. A control character other than tab, LF and CR cannot be in XML 1.0 at all.
   for (const std::string key : {"k/a\rb", "k/a\nb", "k/plain", "k/bell\x07", "k/esc\x1b"})
@@ -217,7 +214,7 @@ TEST_CASE("S3Client deletes a key XML cannot carry by its URL, not a look-alike"
 
 TEST_CASE("S3Client refuses a listing XML 1.0 cannot hold, naming the operation",
           "[steps][s3][xml]") {
-  Bucket b;
+  S3Fixture b;
   REQUIRE(b.Put("ok/plain"));
   REQUIRE(b.s3.List("ok/", b.cancel).ok());
   // s3rver ignores encoding-type=url and writes the control character raw.
@@ -255,7 +252,7 @@ TEST_CASE("s3-sync: a listing that contradicts itself, hides its keys or loops d
   // Upward: a looping listing of the destination is not an empty bucket to fill.
   Command up = s.Faulty(server, "list:tokenloop", "src", "s3://backups/daily");
   CHECK(up.exit_code == 1);
-  CHECK(Has(up, answer + "repeats the continuation token 'A'"));
+  CHECK(StderrHas(up, answer + "repeats the continuation token 'A'"));
 }
 
 TEST_CASE("s3-sync: a download stops once it passes the listed size, and S3's code is named",
@@ -268,9 +265,9 @@ TEST_CASE("s3-sync: a download stops once it passes the listed size, and S3's co
   s.Put("down/old.txt", "local\n");
   Command big = s.Faulty(server, "get:oversize", "s3://backups/daily", "down");
   CHECK(big.exit_code == 1);
-  CHECK(Has(big,
-            "HTTP 200 with a body longer than the 7 bytes listed; stopped there and kept "
-            "nothing"));
+  CHECK(StderrHas(big,
+                  "HTTP 200 with a body longer than the 7 bytes listed; stopped there and kept "
+                  "nothing"));
   // The other three arrive whole; no temporary file is left behind.
   std::istringstream tree(s.Tree("down"));
   int arrived = 0;
@@ -283,11 +280,11 @@ TEST_CASE("s3-sync: a download stops once it passes the listed size, and S3's co
   CHECK(arrived == 3);
   Command gone = s.Faulty(server, "get:nosuchkey", "s3://backups/daily", "again");
   CHECK(gone.exit_code == 1);
-  CHECK(Has(gone, ".txt: HTTP 404 NoSuchKey"));
+  CHECK(StderrHas(gone, ".txt: HTTP 404 NoSuchKey"));
   // break22a #9: the 206's body went to the download's file, and was called "empty".
   Command partial = s.Faulty(server, "get:partial", "s3://backups/daily", "part");
   CHECK(partial.exit_code == 1);
-  CHECK(Has(partial, ".txt: HTTP 206 with an application/octet-stream body"));
+  CHECK(StderrHas(partial, ".txt: HTTP 206 with an application/octet-stream body"));
 }
 
 TEST_CASE("s3-sync: a DeleteResult about keys never asked, or a key both deleted and not, fails",
@@ -307,17 +304,17 @@ TEST_CASE("s3-sync: a DeleteResult about keys never asked, or a key both deleted
     CHECK(c.exit_code == 1);
     std::string expected = why;
     if (expected.find("P/") != std::string::npos) expected.replace(expected.find("P/"), 1, prefix);
-    CHECK(Has(c, "deleted 0 of 2 objects at s3://backups/" + prefix +
-                     "/; deleting in s3://backups/: HTTP 200 with an application/xml body " +
-                     expected));
+    CHECK(StderrHas(c, "deleted 0 of 2 objects at s3://backups/" + prefix +
+                           "/; deleting in s3://backups/: HTTP 200 with an application/xml body " +
+                           expected));
   }
 }
 
 TEST_CASE("S3Client bounds a listing's pages and a download's bytes, and names S3's code",
           "[steps][s3][xml][faults]") {
-  Bucket b;
+  S3Fixture b;
   REQUIRE(b.Put("k/one"));
-  S3Config config = Bucket::Config(b.server);
+  S3Config config = S3Fixture::Config(b.server);
   config.max_list_pages = 5;
   {  // Fresh tokens forever: refused after 5 pages, not listed for ever.
     FaultProxy proxy(b.server.port(), "list:tokenflood");
@@ -368,7 +365,7 @@ TEST_CASE("s3-sync: a listing that answers another bucket, prefix or request del
   // Upward: another prefix's empty answer is not an empty destination to fill.
   Command up = s.Faulty(server, "list:otherprefix", "local", "s3://backups/daily");
   CHECK(up.exit_code == 1);
-  CHECK(Has(up, answer + "<Prefix> is 'weekly/', expected 'daily/'"));
+  CHECK(StderrHas(up, answer + "<Prefix> is 'weekly/', expected 'daily/'"));
 }
 
 TEST_CASE(
@@ -406,7 +403,7 @@ TEST_CASE("s3-sync: a valid listing declared as HTML or plain text deletes nothi
 }
 
 TEST_CASE("S3Client tells the bytes of a body as they move, up and down", "[steps][s3][progress]") {
-  Bucket b;
+  S3Fixture b;
   std::string data;
   for (int i = 0; data.size() < (6u << 20); ++i) data += std::to_string(i) + ",";
   std::string dir = TempDir(), file = WriteFile(dir, "big", data);

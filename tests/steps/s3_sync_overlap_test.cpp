@@ -39,10 +39,6 @@ std::string Files(const std::string& dir, const std::string& folder) {
   return Shell("cd " + dir + "/" + folder + " && find . | LC_ALL=C sort").out;
 }
 
-bool Has(const Command& c, const std::string& text) {
-  return c.err.find(text) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE("s3-sync: a source inside its destination is refused, its files stay",
@@ -54,10 +50,10 @@ TEST_CASE("s3-sync: a source inside its destination is refused, its files stay",
   for (int run = 0; run < 2; ++run) {
     Command c = Mirror(dir, "N2/d/src", "N2/d");
     CHECK(c.exit_code == 2);  // a runbook error, located, before the run starts
-    CHECK(Has(c, "n3.yaml:"));
-    CHECK(Has(c,
-              "the folder " + dir + "/N2/d holds " + dir + "/N2/d/src, which the step also reads"));
-    CHECK_FALSE(Has(c, "listed "));
+    CHECK(StderrHas(c, "n3.yaml:"));
+    CHECK(StderrHas(
+        c, "the folder " + dir + "/N2/d holds " + dir + "/N2/d/src, which the step also reads"));
+    CHECK_FALSE(StderrHas(c, "listed "));
     CHECK(Files(dir, "N2") == before);
   }
 }
@@ -86,8 +82,8 @@ TEST_CASE(
     INFO(o.dest);
     Command c = Mirror(dir, "N/src", o.dest);
     CHECK(c.exit_code == o.exit_code);
-    CHECK(Has(c, o.how));
-    CHECK(Has(c, "which the step also reads"));
+    CHECK(StderrHas(c, o.how));
+    CHECK(StderrHas(c, "which the step also reads"));
     CHECK(Files(dir, "N") == before);
   }
   // Apart (a sibling whose name starts the same) is not an overlap.
@@ -109,16 +105,16 @@ TEST_CASE("s3-sync: the same folder through a bind mount is an overlap, decided 
     Command c = MirrorBound(dir, "OV2/data", "OV2/alias", "OV2/alias/sub", "OV2/data");
     INFO(c.err);
     CHECK(c.exit_code == 1);
-    CHECK(Has(c, "the source and the destination overlap: 'OV2/alias/sub' ("));
-    CHECK(Has(c, ") is inside 'OV2/data' ("));
-    CHECK(Has(c, "is the same folder as the other, reached by another path"));
-    CHECK(Has(c, "nothing was changed"));
+    CHECK(StderrHas(c, "the source and the destination overlap: 'OV2/alias/sub' ("));
+    CHECK(StderrHas(c, ") is inside 'OV2/data' ("));
+    CHECK(StderrHas(c, "is the same folder as the other, reached by another path"));
+    CHECK(StderrHas(c, "nothing was changed"));
     CHECK(Files(dir, "OV2/data") == before);
   }
   // The reverse: a destination under the bound alias of the source (it nested each run).
   Command nested = MirrorBound(dir, "OV2/data", "OV2/alias", "OV2/data", "OV2/alias/mirror");
   CHECK(nested.exit_code == 1);
-  CHECK(Has(nested, ") holds 'OV2/alias/mirror' ("));
+  CHECK(StderrHas(nested, ") holds 'OV2/alias/mirror' ("));
   CHECK(Files(dir, "OV2/data") == before);
 }
 
@@ -133,14 +129,14 @@ TEST_CASE("s3-sync: a bind mount of the other side met inside a side fails the l
   INFO(parent.err);
   CHECK(parent.exit_code == 1);
   // Refused at the bind mount itself (breakDD D8), or where it meets the source.
-  CHECK((Has(parent, "'m/src/' in the destination is the source folder itself") ||
-         Has(parent, "the destination holds another mount at 'm'")));
-  CHECK(Has(parent, "nothing was changed"));
+  CHECK((StderrHas(parent, "'m/src/' in the destination is the source folder itself") ||
+         StderrHas(parent, "the destination holds another mount at 'm'")));
+  CHECK(StderrHas(parent, "nothing was changed"));
   CHECK(Files(dir, "W") == before);
   // The source holds the destination at src/m (each run would copy the copies again).
   Shell("mkdir -p " + dir + "/W/src/m");
   Command holds = MirrorBound(dir, "W/dest", "W/src/m", "W/src", "W/dest");
   CHECK(holds.exit_code == 1);
-  CHECK(Has(holds, "'m/' in the source is the destination folder itself"));
+  CHECK(StderrHas(holds, "'m/' in the source is the destination folder itself"));
   CHECK(ReadFile(dir + "/W/dest/keep/k") == "k\n");
 }

@@ -36,18 +36,23 @@ inline bool FileSays(const std::string& path, const std::string& text, int secon
   return false;
 }
 
-class Serve {
+// `runbook show ID` on the store of a serve in `dir` (dir/store/audit.db): its standard output.
+inline std::string ShowServed(const std::string& dir, const std::string& id) {
+  return Shell(Binary() + " show " + id + " --audit-db " + dir + "/store/audit.db").out;
+}
+
+class ServeProcess {
  public:
   // `env`: NAME=VALUE pairs serve (and so its runs) gets besides the test's environment.
-  explicit Serve(const std::string& dir, std::vector<std::string> extra = {},
-                 std::string scheme = "http", std::vector<std::string> env = {})
+  explicit ServeProcess(const std::string& dir, std::vector<std::string> extra = {},
+                        std::string scheme = "http", std::vector<std::string> env = {})
       : dir_(dir), extra_(std::move(extra)), scheme_(std::move(scheme)), env_(std::move(env)) {
     Start();
   }
   // serve, then whatever its runs left of this test (a step whose run died with serve goes
   // on: steps are not tied to runbook, docs/audit.md): a gate's polling loop left behind
   // slowed every later test (a full ctest took 1,900 s instead of 730).
-  ~Serve() {
+  ~ServeProcess() {
     StopServer(pid_);
     Shell("pkill -f -- '[" + dir_.substr(0, 1) + "]" + dir_.substr(1) + "/' 2>/dev/null");
   }
@@ -138,7 +143,7 @@ class Serve {
 
 // The run serve's restart resumed `id` (which waited at its approval step `gate`) as, from
 // serve's log ("" when none in 10 s).
-inline std::string ResumedAs(Serve& serve, const std::string& id,
+inline std::string ResumedAs(ServeProcess& serve, const std::string& id,
                              const std::string& gate = "gate") {
   std::string said =
       "run " + id + " waited for approval '" + gate + "' when serve stopped: resumed as run ";

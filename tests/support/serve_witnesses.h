@@ -70,7 +70,8 @@ inline std::string Webhook(int port, const std::string& path) {
          "'}\n";
 }
 
-inline std::string StartRun(Serve& serve, const std::string& runbook, const std::string& tag) {
+inline std::string StartRun(ServeProcess& serve, const std::string& runbook,
+                            const std::string& tag) {
   return serve
       .Json("POST", "/api/v1/runbooks/" + runbook + "/runs", 201,
             "{\"params\": {\"tag\": \"" + tag + "\"}}")

@@ -163,6 +163,25 @@ Command Shell(const std::string& command_line, int timeout_seconds) {
 
 std::string Binary() { return RUNBOOK_BINARY; }
 
+size_t Occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+int PngPixels(const std::string& png, const std::string& colour) {
+  Command c = Shell("python3 " + std::string(RUNBOOK_SOURCE_DIR) + "/tests/e2e/png_colour.py " +
+                    png + " " + colour);
+  REQUIRE(c.exit_code == 0);
+  return std::stoi(c.out);
+}
+
+void MakeValueDb(const std::string& dir, const std::string& name, const std::string& v) {
+  REQUIRE(Shell("cd " + dir + " && sqlite3 " + name + " \"create table t(v); insert into t " +
+                "values('" + v + "')\"")
+              .exit_code == 0);
+}
+
 std::string TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "runbook-test-XXXXXX").string();
   char* dir = mkdtemp(pattern.data());

@@ -85,6 +85,19 @@ Command Shell(const std::string& command_line, int timeout_seconds = 60);
 inline const char* kStrace =
     "env ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" strace";
 std::string Binary();
+// "BINARY ARGS": the binary's command line with `args`, for Shell.
+inline std::string BinaryWith(const std::string& args) { return Binary() + " " + args; }
+// Whether `c`'s standard error holds `text`.
+inline bool StderrHas(const Command& c, const std::string& text) {
+  return c.err.find(text) != std::string::npos;
+}
+// How many times `what` occurs in `text`, overlaps counted.
+size_t Occurrences(const std::string& text, const std::string& what);
+// The pixels of `png` in colour `colour` ("#rrggbb"), counted by tests/e2e/png_colour.py.
+int PngPixels(const std::string& png, const std::string& colour);
+// An SQLite database `name` in `dir` (made by the sqlite3 shell) with one table t(v) holding
+// the row `v`.
+void MakeValueDb(const std::string& dir, const std::string& name, const std::string& v);
 std::string TempDir();  // a fresh directory, removed at exit
 std::string WriteFile(const std::string& dir, const std::string& name, const std::string& text);
 std::string ReadFile(const std::string& path);  // "" when missing

@@ -168,7 +168,7 @@ TEST_CASE(
             "tail -1)\" >> \"$RUNBOOK_OUTPUT\"']}}\n"
             "  - {id: check, uses: integrity-check, needs: [newest], with: {source: "
             "'${{ steps.newest.outputs.file }}', workspace: ws}}\n");
-  Serve serve(dir);
+  ServeProcess serve(dir);
   for (const char* book : {"nightly", "drill"}) {
     std::string id =
         serve.Json("POST", std::string("/api/v1/runbooks/") + book + "/runs", 201, "{}")

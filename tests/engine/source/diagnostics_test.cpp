@@ -5,15 +5,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/support.h"
+
 using namespace runbook;
+using runbook::test::Occurrences;
 
 namespace {
-
-size_t Count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 Diagnostic At(int line, int col, std::string message,
               Diagnostic::Severity severity = Diagnostic::Severity::kError) {
@@ -82,7 +79,7 @@ TEST_CASE("at most 200 diagnostics are rendered, then the count of the rest", "[
   std::vector<Diagnostic> all;
   for (int i = 1; i <= 250; ++i) all.push_back(At(i, 1, "bad " + std::to_string(i)));
   std::string out = RenderTextAll(all, nullptr, false);
-  CHECK(Count(out, ": error: bad ") == 200);
+  CHECK(Occurrences(out, ": error: bad ") == 200);
   CHECK(out.find("r.yaml:200:1: error: bad 200\n... and 50 more errors\n") != std::string::npos);
   all.back().severity = Diagnostic::Severity::kWarning;
   CHECK(OmittedLine(all, 200) == "... and 49 more errors and 1 more warning");

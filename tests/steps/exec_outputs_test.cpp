@@ -2,6 +2,7 @@
 // line, a block that never ends, a built-in or badly formed name fails the step, naming
 // the line, with secrets masked in the message.
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "steps/common/output_file.h"
 #include "support/support.h"
@@ -140,6 +141,25 @@ TEST_CASE("a declared secret in a malformed output line never reaches the step's
   CHECK(bad.result.status == "failure");
   CHECK_THAT(bad.Step(*rb, "w").reason, Catch::Contains("$RUNBOOK_OUTPUT line 1"));
   CHECK(bad.Step(*rb, "w").reason.find(secret) == std::string::npos);
+}
+
+TEST_CASE("outputs whose names mask alike are each recorded (break25a #9)",
+          "[steps][exec][outputs][secrets]") {
+  setenv("RUNBOOK_TEST_OUTPUT_A", "a5a1b2c3d4e5f6071", 1);
+  setenv("RUNBOOK_TEST_OUTPUT_B", "b5a1b2c3d4e5f6072", 1);
+  std::unique_ptr<Runbook> rb;
+  Ran ran = RunWriting("x_a5a1b2c3d4e5f6071=1\nx_b5a1b2c3d4e5f6072=2\nplain=3\n", rb,
+                       "secrets:\n  a: {env: RUNBOOK_TEST_OUTPUT_A}\n"
+                       "  b: {env: RUNBOOK_TEST_OUTPUT_B}\n");
+  unsetenv("RUNBOOK_TEST_OUTPUT_A");
+  unsetenv("RUNBOOK_TEST_OUTPUT_B");
+  REQUIRE(ran.result.status == "success");
+  const auto& outputs = ran.Step(*rb, "w").attempts.back().outputs;
+  REQUIRE(outputs.count("x_***") == 1);
+  REQUIRE(outputs.count("x_***#2") == 1);  // was merged into x_***
+  std::set<std::string> values = {outputs.at("x_***").ToText(), outputs.at("x_***#2").ToText()};
+  CHECK(values == std::set<std::string>{"1", "2"});
+  CHECK(outputs.at("plain").ToText() == "3");
 }
 
 TEST_CASE("an output file replaced by a FIFO or grown past 16 MiB fails the step, no hang",

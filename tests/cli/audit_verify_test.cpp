@@ -99,7 +99,7 @@ TEST_CASE("audit sign with a key it cannot sign with names --sign-key", "[cli][a
   Command pub = Shell(Binary() + " audit sign --audit-db " + dir + "/audit.db --sign-key " + dir +
                       "/pub.pem");
   CHECK(pub.exit_code == 3);
-  CHECK_THAT(pub.err, Catch::Contains("key " + dir +
+  CHECK_THAT(pub.err, Catch::Contains("--sign-key " + dir + "/pub.pem: key " + dir +
                                       "/pub.pem is a public key: signing needs "
                                       "the private one"));
 }

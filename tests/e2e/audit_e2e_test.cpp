@@ -589,25 +589,27 @@ TEST_CASE("run --wait records a notification sent while the store was locked",
   // warning: the store, show and the API lacked it.
   std::string dir = TempDir();
   std::string db = dir + "/a.db";
-  int port = FreePort();  // nothing listens: each of 3 attempts is refused, 0.5 s then 1 s apart
+  int port = FreePort();  // nothing listens: each of 3 attempts is refused, 1 s then 2 s apart
   WriteFile(dir, "n.yaml",
             "version: 1\nname: n\nnotify:\n  - on: [success]\n    webhook: {url: "
             "'http://127.0.0.1:" +
                 std::to_string(port) +
                 "/h'}\nsteps:\n  - {id: a, uses: exec, with: {run: ['true']}}\n");
   std::string rb =
-      "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s RUNBOOK_NOTIFY_RETRY_MS=500 " + Binary();
+      "cd " + dir + " && RUNBOOK_AUDIT_BUSY_TIMEOUT=1s RUNBOOK_NOTIFY_RETRY_MS=1000 " + Binary();
   REQUIRE(Shell(rb + " run n.yaml --audit-db " + db).exit_code == 0);  // the store exists
-  // The store is locked once the run has recorded its start (a fixed 0.2 s lost the race under
-  // ASan: the lock came first and the run stopped "database is locked"), while its
-  // notification's three attempts (1.5 s) go on.
+  // The store is locked once the run has recorded its end, while its notification's three
+  // attempts (3 s) go on, for 5 s: past the record's 1 s busy timeout at 4 s however late
+  // python takes the lock within those 3 s. (A fixed 0.2 s after the start,
+  // then the start's record, lost the race under ASan: the lock came before the step's or the
+  // run's end, and the run stopped "database is locked".)
   const std::string starts = std::string(kSqliteWaiting) + db +
-                             " \"select count(*) from events where kind='run_started'\"";
+                             " \"select count(*) from events where kind='run_finished'\"";
   auto locked = [&](const std::string& flags) {
     return Shell("before=$(" + starts + "); (" + rb + " run n.yaml --audit-db " + db + flags +
                      " 2> n.err) & for i in $(seq 200); do [ \"$(" + starts +
-                     ")\" -gt \"$before\" ] && break; sleep 0.02; done; " +
-                     HoldStoreLocked(db, 3.5) + "wait; cat " + dir + "/n.err",
+                     ")\" -gt \"$before\" ] && break; sleep 0.02; done; " + HoldStoreLocked(db, 5) +
+                     "wait; cat " + dir + "/n.err",
                  60);
   };
   const std::string count =

@@ -982,12 +982,12 @@ class Loop {
       rec.ended_processes.push_back(redactor_.Apply(line));
     std::set<std::string> masked;
     for (const auto& [k, v] : r.outputs) {
-      std::string name = redactor_.Apply(k);
+      const std::string base = redactor_.Apply(k);
+      std::string name = base;
       // Two names that mask alike (`x_SECRET1`, `x_SECRET2` are both `x_***`) are both
       // recorded: the later one as `x_***#2`, ... (break25a #9: one silently replaced the other).
       if (name != k)
-        for (int n = 2; rec.outputs.count(name) != 0; ++n)
-          name = redactor_.Apply(k) + "#" + std::to_string(n);
+        for (int n = 2; rec.outputs.count(name) != 0; ++n) name = base + "#" + std::to_string(n);
       Value shown = redactor_.Apply(v);
       if (name != k || !(shown == v)) masked.insert(name);
       rec.outputs[name] = std::move(shown);

@@ -1121,6 +1121,12 @@ class Loop {
     return std::chrono::duration_cast<Millis>(started_wall_ - *opt_.incident_started);
   }
 
+  // Whether a step ended cancelled: the last one can, by a cancel seen on no turn after it.
+  bool AnyStepCancelled() const {
+    return std::any_of(steps_.begin(), steps_.end(),
+                       [](const StepRun& r) { return r.outcome == Outcome::kCancelled; });
+  }
+
   RunResult Finish() {
     RunResult result;
     result.run_id = opt_.run_id;
@@ -1133,10 +1139,12 @@ class Loop {
     // A run whose step (main or finally) had failed before a cancel came (one that stopped
     // its finally steps, overlap: cancel_running, serve stopping) failed: the cancel does not
     // hide it (breakRR RR1: a failed backup was recorded cancelled, and nobody was told).
-    result.status = failed_before_cancel_                          ? "failure"
-                    : values_.cancelled || svc_.cancel.cancelled() ? "cancelled"
-                    : failed                                       ? "failure"
-                                                                   : "success";
+    // A cancel counts when it cancelled something: one that came after the last step ended
+    // (a Ctrl-C racing the run's end) leaves a run that did all its work a success (X1).
+    result.status = failed_before_cancel_                     ? "failure"
+                    : values_.cancelled || AnyStepCancelled() ? "cancelled"
+                    : failed                                  ? "failure"
+                                                              : "success";
     if (result.status == "cancelled" && svc_.cancel.cancelled())
       result.signal = svc_.cancel.signal_number();
     result.rto = MeasureRto({rb_, steps_, g_.finally_begin, values_.started, ended, started_wall_,

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 
 #include "engine/retry.h"
@@ -286,4 +287,57 @@ TEST_CASE("the loop reaps adopted zombies while no exec step runs", "[executor][
   errno = 0;
   CHECK(waitpid(child, nullptr, WNOHANG) == -1);  // already reaped by the run
   CHECK(errno == ECHILD);
+}
+
+TEST_CASE(
+    "a cancel that comes after the last step ended leaves the run a success, one that comes "
+    "before a step is left cancels it",
+    "[executor][cancel]") {
+  // Issue 13 X1: the run's status counted the cancel token itself, so a Ctrl-C between the
+  // last step's end and the run's end recorded a run that did all its work as cancelled (exit
+  // 130). The observer is told of a step's end on the executor's turn, before the turn looks
+  // at the token: the seam of that race.
+  std::unique_ptr<Runbook> rb;
+  SECTION("after the only step") {
+    CancelToken cancel;
+    Ran ran = RunTextCancelledAfter(Head() + "  - {id: last, uses: exec, with: {run: ['true']}}\n",
+                                    rb, "last", cancel);
+    CHECK(cancel.cancelled());
+    CHECK(ran.result.status == "success");
+    CHECK(ran.result.signal == 0);
+    CHECK(ran.Step(*rb, "last").outcome == Outcome::kSuccess);
+  }
+  SECTION("after the last of a chain and its finally step") {
+    CancelToken cancel;
+    Ran ran =
+        RunTextCancelledAfter(Head() +
+                                  "  - {id: a, uses: exec, with: {run: ['true']}}\n"
+                                  "  - {id: b, uses: exec, needs: [a], with: {run: ['true']}}\n"
+                                  "finally:\n"
+                                  "  - {id: tidy, uses: exec, with: {run: ['true']}}\n",
+                              rb, "tidy", cancel);
+    CHECK(ran.result.status == "success");
+    CHECK(ran.recorded.events.back() == "finish tidy success");
+  }
+  SECTION("after a step with another left: the rest is cancelled, and so is the run") {
+    CancelToken cancel;
+    Ran ran =
+        RunTextCancelledAfter(Head() +
+                                  "  - {id: a, uses: exec, with: {run: ['true']}}\n"
+                                  "  - {id: b, uses: exec, needs: [a], with: {run: ['true']}}\n",
+                              rb, "a", cancel);
+    CHECK(ran.result.status == "cancelled");
+    CHECK(ran.result.signal == SIGINT);
+    CHECK(ran.Step(*rb, "b").outcome == Outcome::kCancelled);
+  }
+  SECTION("after the main steps with a finally step left: that one runs, the run is cancelled") {
+    CancelToken cancel;
+    Ran ran = RunTextCancelledAfter(Head() +
+                                        "  - {id: a, uses: exec, with: {run: ['true']}}\n"
+                                        "finally:\n"
+                                        "  - {id: tidy, uses: exec, with: {run: ['true']}}\n",
+                                    rb, "a", cancel);
+    CHECK(ran.result.status == "cancelled");
+    CHECK(ran.Step(*rb, "tidy").outcome == Outcome::kSuccess);
+  }
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -62,6 +63,7 @@ void Recorded::RetryScheduled(const StepDecl& s, int n, Millis) {
 }
 void Recorded::StepFinished(const StepDecl& s, const StepRun& r) {
   events.push_back("finish " + s.id + " " + OutcomeName(r.outcome));
+  if (after_finished) after_finished(s.id);
 }
 
 void Recorded::StepFailing(const StepDecl& s, std::string_view) { failing.push_back(s.id); }
@@ -92,7 +94,8 @@ const StepRun& Ran::Step(const Runbook& rb, const std::string& id) const {
 namespace {
 
 Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, bool dry_run,
-                  CancelToken* cancel, const Clock& clock = RealClock()) {
+                  CancelToken* cancel, const Clock& clock = RealClock(),
+                  std::function<void(const std::string&)> after_finished = {}) {
   if (!rb) throw std::runtime_error("invalid runbook in test:\n" + rendered);
   Value::Map params = BindParams(*rb, {}).value();
   if (Status s = ExpandRunbook(*rb, params); !s.ok()) throw std::runtime_error(s.message());
@@ -100,6 +103,7 @@ Ran ExecuteLoaded(const std::string& rendered, std::unique_ptr<Runbook>& rb, boo
   CancelToken own;
   PosixProcessRunner processes(clock);
   Ran ran;
+  ran.recorded.after_finished = std::move(after_finished);
   RunServices services{processes,           clock, ran.recorded, cancel ? *cancel : own, nullptr,
                        CurrentEnvironment()};
   // What each attempt's start records, as the audit store gets it (a dry run records nothing).
@@ -122,6 +126,15 @@ Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run,
   std::string rendered;
   rb = Load(text, &rendered);
   return ExecuteLoaded(rendered, rb, dry_run, cancel);
+}
+
+Ran RunTextCancelledAfter(const std::string& text, std::unique_ptr<Runbook>& rb,
+                          const std::string& step_id, CancelToken& cancel) {
+  std::string rendered;
+  rb = Load(text, &rendered);
+  return ExecuteLoaded(rendered, rb, false, &cancel, RealClock(), [&](const std::string& id) {
+    if (id == step_id) cancel.Cancel(SIGINT);
+  });
 }
 
 Ran RunTextAt(const Clock& clock, const std::string& text, std::unique_ptr<Runbook>& rb) {

@@ -2,6 +2,7 @@
 // process runner, run the real binary. Shared by the tests only.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,8 @@ struct Recorded final : RunObserver {
   void StepStarted(const StepDecl& s, int a) override;
   void RetryScheduled(const StepDecl& s, int n, Millis d) override;
   void StepFinished(const StepDecl& s, const StepRun& r) override;
+  // Called with each finished step's id after it is recorded above (on the executor's turn).
+  std::function<void(const std::string& id)> after_finished;
   std::vector<std::string> failing;  // the steps StepFailing named, in order
   void StepFailing(const StepDecl& s, std::string_view reason) override;
   // Every progress report, with its step id (from the steps' threads).
@@ -67,6 +70,11 @@ struct Ran {
 };
 Ran RunText(const std::string& text, std::unique_ptr<Runbook>& rb, bool dry_run = false,
             CancelToken* cancel = nullptr);
+// The same, with `cancel` cancelled (SIGINT) from the observer once step `step_id` has
+// finished: a cancel that comes after a step's end and before the executor's next look at
+// its token (the seam of a Ctrl-C that races the run's end).
+Ran RunTextCancelledAfter(const std::string& text, std::unique_ptr<Runbook>& rb,
+                          const std::string& step_id, CancelToken& cancel);
 // The same on `clock` (a test's FakeClock, support/fake_clock.h).
 Ran RunTextAt(const Clock& clock, const std::string& text, std::unique_ptr<Runbook>& rb);
 // The same with step types of `registry` (a test's own steps).

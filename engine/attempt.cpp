@@ -172,6 +172,9 @@ class NotingRunner final : public ProcessRunner {
   ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override {
     ProcessRequest masked = request;
     masked.redact = MaskerOf(redactor_);
+    masked.form_begun_at_end = [this](std::string_view line) {
+      return redactor_.FormBegunAtEnd(line);
+    };
     ProcessResult result = inner_.Run(masked, cancel);
     std::lock_guard<std::mutex> lock(mu_);
     for (const std::string& line : result.ended) {

@@ -26,9 +26,41 @@ std::string StreamCapture::Masked(std::string text, unsigned edges) const {
 }
 
 void StreamCapture::Emit(unsigned edges) {
+  FlushHeld(nullptr);
+  before_.reset();  // a piece of a long line: the cut edges say what is around it
   on_line_(Masked(std::move(partial_), edges | (continued_ ? kCutBefore : kCutNone)));
   partial_.clear();
   continued_ = edges & kCutAfter;
+}
+
+void StreamCapture::EmitLine() {
+  if (continued_) return Emit(kCutNone);  // the end of a long line's pieces
+  std::string line = std::move(partial_);
+  partial_.clear();
+  FlushHeld(&line);
+  std::optional<std::string> before = std::move(before_);
+  before_.reset();
+  const size_t begun = FormBegun(line);
+  if (begun > 0) before_ = line;
+  if (begun >= kMinCutFragment) {
+    held_ = std::move(line);
+    held_before_ = std::move(before);
+    return;
+  }
+  on_line_(before ? Masked(*before + "\n" + line, kLineBefore) : Masked(std::move(line), kCutNone));
+}
+
+void StreamCapture::FlushHeld(const std::string* next) {
+  if (!held_) return;
+  std::string text = held_before_ ? *held_before_ + "\n" + *held_ : std::move(*held_);
+  unsigned edges = held_before_ ? kLineBefore : kCutNone;
+  if (next != nullptr) {
+    text += "\n" + *next;
+    edges |= kLineAfter;
+  }
+  held_.reset();
+  held_before_.reset();
+  on_line_(Masked(std::move(text), edges));
 }
 
 // A line longer than kMaxLine goes out in pieces of kMaxLine bytes, each masked with the
@@ -46,13 +78,14 @@ void StreamCapture::Lines(std::string_view data) {
       continue;
     }
     partial_.append(data.substr(0, nl));
-    Emit(kCutNone);
+    EmitLine();
     data.remove_prefix(nl + 1);
   }
 }
 
 CapturedStream StreamCapture::Finish() {
-  if (on_line_ && !partial_.empty()) Emit(kCutNone);
+  if (on_line_ && !partial_.empty()) EmitLine();
+  FlushHeld(nullptr);
   partial_.clear();
   CapturedStream out;
   out.total_bytes = total_;

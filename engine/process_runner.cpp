@@ -57,8 +57,10 @@ class Supervisor {
         cgroup_(cgroup),
         pipes_(pipes),
         result_(result),
-        out_(req.capture_head, req.capture_tail, LineSink(false), req.redact),
-        err_(req.capture_head, req.capture_tail, LineSink(true), req.redact) {}
+        out_(req.capture_head, req.capture_tail, LineSink(false), req.redact,
+             req.form_begun_at_end),
+        err_(req.capture_head, req.capture_tail, LineSink(true), req.redact,
+             req.form_begun_at_end) {}
 
   void Loop() {
     int pidfd = PidfdOpen(pid_);

@@ -95,8 +95,8 @@ void Redactor::AddForm(const std::string& secret) {
   add(SecretPattern::Textual(secret));
   add(SecretPattern::Hex(secret));
   for (const std::string& core : Base64Cores(secret)) {
-    add(SecretPattern::Literal(core));
-    add(SecretPattern::Literal(UrlSafe(core)));
+    add(SecretPattern::Wrapped(core));
+    add(SecretPattern::Wrapped(UrlSafe(core)));
   }
   if (secret.find('\n') == std::string::npos) return;
   size_t start = 0;  // each line alone: tools print a PEM key line by line
@@ -233,6 +233,14 @@ constexpr int kEncodingLayers = 2;
 }  // namespace
 
 std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
+  if (edges & (kLineBefore | kLineAfter)) {
+    const size_t first = text.find('\n'), last = text.rfind('\n');
+    const size_t begin = (edges & kLineBefore) && first != std::string::npos ? first + 1 : 0;
+    size_t end = (edges & kLineAfter) && last != std::string::npos ? last : text.size();
+    if (end < begin) end = begin;  // one '\n', both sides asked: an empty line between
+    if (patterns_.empty()) return text.substr(begin, end - begin);
+    return ApplyPart(text, begin, end, edges & (kCutBefore | kCutAfter));
+  }
   if (patterns_.empty()) return text;
   Spans layered;
   LayeredSpans(text, kEncodingLayers, edges, layered);
@@ -252,6 +260,36 @@ std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
     }
   }
   return out;
+}
+
+std::string Redactor::ApplyPart(std::string_view text, size_t begin, size_t end,
+                                unsigned edges) const {
+  Spans spans;
+  LayeredSpans(text, kEncodingLayers, edges, spans);
+  PlainSpans(text, spans);
+  CutSpans(text, edges, spans);
+  Spans inside;
+  for (auto [b, e] : spans) {
+    b = std::max(b, begin);
+    e = std::min(e, end);
+    if (b < e) inside.emplace_back(b - begin, e - begin);
+  }
+  return MaskSpans(std::string(text.substr(begin, end - begin)), std::move(inside));
+}
+
+size_t Redactor::FormBegunAtEnd(std::string_view line) const {
+  size_t longest = 0;
+  for (const SecretPattern& p : patterns_) {
+    if (!p.wraps()) continue;
+    const size_t reach = std::min(line.size(), p.longest_on_a_line());
+    for (size_t at = line.size() - reach; line.size() - at > longest; ++at) {
+      if (p.PrefixAt(line, at)) {
+        longest = line.size() - at;
+        break;
+      }
+    }
+  }
+  return longest;
 }
 
 Value Redactor::Apply(const Value& value) const {

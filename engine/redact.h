@@ -1,8 +1,9 @@
 // Redactor: replaces every declared secret with "***" in text that leaves the engine (live
 // view, logs, outputs and their names, errors, reports, the audit store). Forms masked:
 // the value as written, percent-encoded (either case), form-encoded, JSON-escaped,
-// HTML/XML-escaped (named, decimal and hex character references), hex
-// (either case), base64 and base64url (any padding, also inside longer base64), each
+// HTML/XML-escaped (named, decimal and hex character references), quoted by a shell, SQL or
+// CSV (`\$`, `'\''`, `''`, `""`), hex (either case), base64 and base64url (any padding,
+// also inside longer base64; hex and base64 also wrapped across lines), each
 // line of a multi-line secret alone, and the text a secret that reads as a number has once
 // read as an integer or number param (`00424242` as 424242; docs/secrets.md). Forms
 // shorter than kMinSecretLength are not masked. Text that was cut (a window, a tail,
@@ -13,6 +14,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/redact_pattern.h"
@@ -36,8 +38,19 @@ constexpr size_t kMinCutFragment = 3;
 // API_KEY or PRIVATE_KEY, and AWS_ACCESS_KEY_ID.
 bool IsCredentialName(const std::string& name);
 
-// Where a text was cut from a longer one (bit flags).
-enum CutEdge : unsigned { kCutNone = 0, kCutBefore = 1, kCutAfter = 2 };
+// Where a text was cut from a longer one (bit flags), and the lines given around it.
+enum CutEdge : unsigned {
+  kCutNone = 0,
+  kCutBefore = 1,
+  kCutAfter = 2,
+  // The text begins with the line before the one to mask, up to its first '\n': context,
+  // not returned. A form of a secret that began on it and goes on past the line break
+  // (base64 or hex wrapped) is masked where it goes on.
+  kLineBefore = 4,
+  // The text ends with the line after the one to mask, from its last '\n': context, not
+  // returned. A form that the line's end begins and the next line goes on with is masked.
+  kLineAfter = 8,
+};
 
 class Redactor {
  public:
@@ -49,6 +62,12 @@ class Redactor {
   // is the end of a secret (kCutBefore) and an end that is its beginning (kCutAfter), from
   // kMinCutFragment bytes on.
   std::string ApplyCut(std::string text, unsigned edges) const;
+  // The length in bytes of the longest end of `line` that may begin a form of a secret that
+  // spans lines (base64, hex: tools wrap them at 60 to 76 columns) and go on at the next
+  // line; 0 when none. From 1 byte on the next line needs this one as context (kLineBefore),
+  // from kMinCutFragment on this one needs the next (kLineAfter) (docs/secrets.md: the live
+  // view).
+  size_t FormBegunAtEnd(std::string_view line) const;
   // Strings in the value, map keys included; a number or boolean whose text holds a secret
   // becomes that text masked, a string (breakL L15, breakQ Q1: a PIN given to an integer param
   // or approval input was recorded as its digits wherever a value, not a text, was masked).
@@ -81,6 +100,9 @@ class Redactor {
   void LayeredSpans(std::string_view text, int layers, unsigned edges, Spans& out) const;
   // Appends the span of a piece of a secret at `text`'s cut `edges`.
   void CutSpans(std::string_view text, unsigned edges, Spans& out) const;
+  // text[begin, end) masked, every form found in the whole `text` that reaches into it
+  // included (cut `edges` at the ends of `text`).
+  std::string ApplyPart(std::string_view text, size_t begin, size_t end, unsigned edges) const;
   size_t CutHead(std::string_view text) const;
   bool CutTail(std::string_view text, size_t at) const;
 

@@ -1,6 +1,7 @@
 #include "engine/redact_pattern.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace runbook {
@@ -109,6 +110,30 @@ std::vector<std::string> HtmlEntities(long cp) {
   return out;  // repeats (a width below the number's own) are dropped by Push
 }
 
+// How quoting writes a character (ASCII punctuation): a shell's backslash (bash's
+// `printf %q`, a double-quoted string's `\"` and `\$`); a single quote closed, escaped
+// and reopened as POSIX shells' `set -x` and Python's shlex.quote write it inside single
+// quotes (`'\''`, `'"'"'`); a quote doubled as SQL literals and CSV fields write it (`''`,
+// `""`).
+std::vector<std::string> Quoted(long cp) {
+  if (cp > 0x7E || cp < 0x20 || std::isalnum(static_cast<unsigned char>(cp))) return {};
+  const char c = static_cast<char>(cp);
+  std::vector<std::string> out{std::string{'\\', c}};
+  if (c == '\'') out.insert(out.end(), {"''", "'\\''", "'\"'\"'"});
+  if (c == '"') out.push_back("\"\"");
+  return out;
+}
+
+// A token's spellings also with a line break before each (`\n`, `\r\n`): tools wrap base64
+// (`base64` and MIME at 76 columns, PEM at 64) and hex (`xxd -p` at 60) at any column.
+void AddLineBreaks(std::vector<std::string>& spellings) {
+  const size_t n = spellings.size();
+  for (size_t k = 0; k < n; ++k) {
+    spellings.push_back("\n" + spellings[k]);
+    spellings.push_back("\r\n" + spellings[k]);
+  }
+}
+
 }  // namespace
 
 void SecretPattern::Push(Token t) {
@@ -116,6 +141,10 @@ void SecretPattern::Push(Token t) {
   t.erase(std::unique(t.begin(), t.end()), t.end());
   if (tokens_.empty())
     for (const std::string& s : t) starts_[static_cast<unsigned char>(s[0])] = true;
+  size_t longest = 0;
+  for (const std::string& s : t)
+    if (s.find('\n') == std::string::npos) longest = std::max(longest, s.size());
+  longest_on_a_line_ += longest;
   tokens_.push_back(std::move(t));
 }
 
@@ -127,6 +156,7 @@ SecretPattern SecretPattern::Textual(const std::string& secret) {
     Token t{raw, Percent(raw, true), Percent(raw, false)};
     if (cp == ' ') t.push_back("+");
     if (std::string e = JsonShort(cp); !e.empty()) t.push_back(e);
+    for (std::string& q : Quoted(cp)) t.push_back(std::move(q));
     if (cp >= 0) {
       for (std::string& u : JsonUnicode(cp)) t.push_back(std::move(u));
       for (std::string& h : HtmlEntities(cp)) t.push_back(std::move(h));
@@ -139,13 +169,23 @@ SecretPattern SecretPattern::Textual(const std::string& secret) {
 
 SecretPattern SecretPattern::Hex(const std::string& secret) {
   SecretPattern p;
-  for (unsigned char b : secret) p.Push({Hex2(b, false), Hex2(b, true)});
+  p.wraps_ = true;
+  for (unsigned char b : secret) {
+    Token t{Hex2(b, false), Hex2(b, true)};
+    if (!p.tokens_.empty()) AddLineBreaks(t);  // a match never starts with the break
+    p.Push(std::move(t));
+  }
   return p;
 }
 
-SecretPattern SecretPattern::Literal(const std::string& text) {
+SecretPattern SecretPattern::Wrapped(const std::string& text) {
   SecretPattern p;
-  for (char c : text) p.Push({std::string(1, c)});
+  p.wraps_ = true;
+  for (char c : text) {
+    Token t{std::string(1, c)};
+    if (!p.tokens_.empty()) AddLineBreaks(t);
+    p.Push(std::move(t));
+  }
   return p;
 }
 

@@ -3,10 +3,11 @@
 // piece) with the spellings it may have in text: itself, percent-encoded in either case,
 // `+` for a space (form encoding), HTML/XML character references (`&amp;`, `&#39;`,
 // `&#x27;`), JSON string escapes (`\"`, `\\`, `\/`, `\n`, `\u00e4`
-// or `\u00E4`, surrogate pairs). So one pattern matches every mix of these encoders'
+// or `\u00E4`, surrogate pairs), quoting (a shell's `\$`, `'\''` for a single quote, SQL's
+// and CSV's doubled quotes). So one pattern matches every mix of these encoders'
 // choices. Hex (either case) and base64 (standard and URL-safe, any padding, at any
-// alignment inside a longer base64 text) are patterns of their own. Internal to the
-// Redactor (engine/redact.h).
+// alignment inside a longer base64 text) are patterns of their own, which also match across
+// line breaks (wrapped output). Internal to the Redactor (engine/redact.h).
 #pragma once
 
 #include <cstddef>
@@ -20,10 +21,11 @@ class SecretPattern {
  public:
   // The plain text with its percent, form and JSON spellings.
   static SecretPattern Textual(const std::string& secret);
-  // Lower- or upper-case hex of the secret's bytes.
+  // Lower- or upper-case hex of the secret's bytes, wrapped (a line break between bytes) or not.
   static SecretPattern Hex(const std::string& secret);
-  // A literal, character by character (a base64 core).
-  static SecretPattern Literal(const std::string& text);
+  // A literal, character by character, wrapped (a line break between any two) or not: a
+  // base64 core.
+  static SecretPattern Wrapped(const std::string& text);
 
   // The end of the longest match starting at `at`, or npos.
   size_t MatchAt(std::string_view text, size_t at) const;
@@ -35,6 +37,11 @@ class SecretPattern {
   // Could a match start with this byte?
   bool CanStart(unsigned char c) const { return starts_[c]; }
   size_t tokens() const { return tokens_.size(); }
+  // Whether a match may hold a line break (Hex, Wrapped): a form that a line's end begins
+  // may go on at the next line's start.
+  bool wraps() const { return wraps_; }
+  // The longest text a match can be on one line (no line break in it), in bytes.
+  size_t longest_on_a_line() const { return longest_on_a_line_; }
   bool operator==(const SecretPattern& o) const { return tokens_ == o.tokens_; }
 
  private:
@@ -46,6 +53,8 @@ class SecretPattern {
 
   std::vector<Token> tokens_;
   bool starts_[256] = {};
+  bool wraps_ = false;
+  size_t longest_on_a_line_ = 0;
 };
 
 }  // namespace runbook

@@ -1,6 +1,7 @@
 // Every sink against every form of a declared secret: steps print it plain and encoded
-// (percent in both cases, form, JSON, hex, base64 and base64url, HTML, and two layers stacked:
-// JSON percent-encoded, JSON in JSON, percent twice), use it as an output name
+// (percent in both cases, form, JSON, hex, base64 and base64url, HTML, two layers stacked:
+// JSON percent-encoded, JSON in JSON, percent twice; shell-quoted as `printf %q` does, a CSV
+// field, base64 wrapped at 76 columns), use it as an output name
 // and value, fail with it, cut through it (a 4 KiB line, the 32 KiB capture window), put it
 // in a service's log and in a probe's URL, end the run failing with every form in its error
 // (which every notification channel carries: a webhook, Slack, email through a real SMTP
@@ -34,7 +35,11 @@ const char* kForms =
     "  base64.b64encode(b'ab' + b + b'cd').decode(),\n"
     "  html.escape(s), ''.join('&#%d;' % ord(c) for c in s),\n"
     "  u.quote(json.dumps(s), safe=''), json.dumps(json.dumps(s)),\n"
-    "  u.quote(u.quote(s, safe=''), safe='')]\n"
+    "  u.quote(u.quote(s, safe=''), safe=''),\n"
+    "  ''.join('\\\\' + c if c.isascii() and not c.isalnum() and c not in '_./-' else c\n"
+    "          for c in s),\n"                                // bash's printf %q
+    "  '\"' + s.replace('\"', '\"\"') + '\"',\n"              // a CSV field
+    "  base64.encodebytes(b'x' + b * 3).decode().strip()]\n"  // wrapped at 76 columns
     "for f in forms: print('form<' + f + '>')\n"
     "if len(os.sys.argv) > 1: print(' '.join(forms), file=os.sys.stderr); os.sys.exit(3)\n";
 

@@ -6,8 +6,10 @@
 
 #include "engine/util/crypto.h"
 #include "engine/util/strings.h"
+#include "support/support.h"
 
 using namespace runbook;
+using runbook::test::WrapAt;
 
 namespace {
 
@@ -240,4 +242,52 @@ TEST_CASE("a secret's trimmed core and its zero-padded HTML references are maske
     INFO(form);
     CHECK(h.Apply(std::string("<p>") + form + "</p>") == "<p>***</p>");
   }
+}
+
+TEST_CASE("a secret quoted by a shell, SQL or CSV, and its base64 or hex wrapped, is masked",
+          "[redact]") {
+  // Issue 13 #10: `set -x`, `printf %q`, SQL and CSV quoting, and `base64`'s 76-column lines
+  // printed the secret in forms no pattern knew.
+  const std::string secret = "it's \"a\" $ecret! ok";
+  Redactor r = Of(secret);
+  const std::string b64 = Base64Encode(secret), hex = Hex(secret, false);
+  struct Form {
+    std::string name, text;
+    std::vector<std::string> gone;  // pieces of it that must not be left
+  };
+  const std::vector<Form> forms = {
+      {"set -x", "+ curl -H 'it'\\''s \"a\" $ecret! ok'", {"ecret"}},
+      {"shlex.quote", "'it'\"'\"'s \"a\" $ecret! ok'", {"ecret"}},
+      {"printf %q", "it\\'s\\ \\\"a\\\"\\ \\$ecret\\!\\ ok", {"ecret"}},
+      {"in double quotes", "\"it's \\\"a\\\" \\$ecret! ok\"", {"ecret"}},
+      {"SQL literal", "INSERT INTO t VALUES ('it''s \"a\" $ecret! ok');", {"ecret"}},
+      {"CSV field", "id,\"it's \"\"a\"\" $ecret! ok\",3", {"ecret"}},
+      // 51 bytes before it: its base64 starts at column 68, the line breaks 8 characters in.
+      {"base64 at 76 columns",
+       WrapAt(Base64Encode(std::string(51, 'x') + secret + "tail"), 76, "\n"),
+       {b64.substr(0, 6), b64.substr(10, 10)}},
+      {"base64 at 64 columns, CRLF",
+       WrapAt(Base64Encode(std::string(45, 'x') + secret), 64, "\r\n"),
+       {b64.substr(0, 6), b64.substr(8, 10)}},
+      {"hex at 60 columns",
+       WrapAt(Hex(std::string(20, 'y') + secret, false), 60, "\n"),
+       {hex.substr(0, 16), hex.substr(22, 16)}},
+  };
+  for (const Form& f : forms) {
+    INFO(f.name << ": " << f.text);
+    const std::string out = r.Apply("before\n" + f.text + "\nafter");
+    CHECK(out.find(kMask) != std::string::npos);
+    for (const std::string& piece : f.gone) CHECK(out.find(piece) == std::string::npos);
+    CHECK(out.rfind("before\n", 0) == 0);
+    CHECK(out.size() >= 6);
+    CHECK(out.substr(out.size() - 6) == "\nafter");
+  }
+  // A cut through the wrapped form masks the piece before it.
+  const Form& wrapped = forms[6];
+  const size_t cut = wrapped.text.find(b64.substr(0, 6)) + 12;  // past the line break
+  CHECK(r.ApplyCut(wrapped.text.substr(0, cut), kCutAfter).find(b64.substr(0, 6)) ==
+        std::string::npos);
+  // The quoted spellings are the secret's, not any text's: another value quoted alike is kept.
+  const std::string alike = "'it'\\''s \"a\" $ecret! no'";
+  CHECK(r.Apply(alike) == alike);
 }

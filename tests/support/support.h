@@ -95,6 +95,14 @@ inline const char* kStrace =
 std::string Binary();
 // "BINARY ARGS": the binary's command line with `args`, for Shell.
 inline std::string BinaryWith(const std::string& args) { return Binary() + " " + args; }
+// `text` with `br` between each `width` characters, as `base64` (76), PEM (64) or `xxd -p`
+// (60) wrap it.
+inline std::string WrapAt(const std::string& text, size_t width, const std::string& br) {
+  std::string out;
+  for (size_t at = 0; at < text.size(); at += width)
+    out += (at == 0 ? "" : br) + text.substr(at, width);
+  return out;
+}
 // Whether `c`'s standard error holds `text`.
 inline bool StderrHas(const Command& c, const std::string& text) {
   return c.err.find(text) != std::string::npos;

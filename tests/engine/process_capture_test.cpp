@@ -1,0 +1,119 @@
+// The live view's lines, masked with their neighbours where a secret's form may go on across a
+// line break (issue 13 #10: `base64` wraps at 76 columns, `xxd -p` at 60; each line masked
+// alone showed the part of the form on the line after the break).
+#include "engine/process_capture.h"
+
+#include <catch2/catch.hpp>
+
+#include "engine/redact.h"
+#include "engine/util/crypto.h"
+#include "support/support.h"
+
+using namespace runbook;
+
+namespace {
+
+const std::string kWrappedSecret = "Zq9!x V/7-hunter2~s3cr";
+
+// A capture of one stream whose lines are kept as the live view gets them.
+struct Live {
+  Redactor redactor;
+  std::vector<std::string> lines;
+  StreamCapture capture{1 << 20, 1 << 20,
+                        [this](std::string_view line) { lines.emplace_back(line); },
+                        [this](std::string text, unsigned edges) {
+                          return redactor.ApplyCut(std::move(text), edges);
+                        },
+                        [this](std::string_view line) { return redactor.FormBegunAtEnd(line); }};
+  Live() { redactor.Add(kWrappedSecret); }
+};
+
+// `text` as `base64` or `xxd -p` print it: lines of `width` characters.
+std::string Lines(const std::string& text, size_t width) {
+  return runbook::test::WrapAt(text, width, "\n") + "\n";
+}
+
+std::string ShownText(const std::vector<std::string>& lines) {
+  std::string all;
+  for (const std::string& l : lines) all += l + "\n";
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("a secret's base64 or hex wrapped across lines is masked on both lines of the live view",
+          "[redact][capture]") {
+  const std::string b64 = Base64Encode(kWrappedSecret), hex = HexEncode(kWrappedSecret);
+  struct Case {
+    std::string name, text, first, second;  // pieces before and after the line break
+  };
+  // 51 bytes before the secret: its base64 starts at column 68, the line breaks 8 in. 20
+  // bytes before it in hex: the break at 60 is 20 hex digits in.
+  const std::vector<Case> cases = {
+      {"base64 -w 76", Lines(Base64Encode(std::string(51, 'x') + kWrappedSecret + "tail"), 76),
+       b64.substr(0, 6), b64.substr(10, 10)},
+      {"base64, the break 2 characters in",
+       Lines(Base64Encode(std::string(55, 'x') + kWrappedSecret + "tail"), 76), b64.substr(0, 2),
+       b64.substr(4, 12)},
+      {"xxd -p", Lines(HexEncode(std::string(20, 'y') + kWrappedSecret), 60), hex.substr(0, 16),
+       hex.substr(22, 16)},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name << ":\n" << c.text);
+    Live live;
+    live.capture.Append("before\n" + c.text + "after\n");
+    live.capture.Finish();
+    const std::string all = ShownText(live.lines);
+    INFO("shown:\n" << all);
+    if (c.first.size() >= kMinCutFragment) CHECK(all.find(c.first) == std::string::npos);
+    CHECK(all.find(c.second) == std::string::npos);
+    CHECK(all.find(kMask) != std::string::npos);
+    CHECK(live.lines.front() == "before");
+    CHECK(live.lines.back() == "after");
+  }
+}
+
+TEST_CASE("a line is held for the next only when its end may begin a wrapped form",
+          "[redact][capture]") {
+  const std::string b64 = Base64Encode(kWrappedSecret);
+  Live live;
+  live.capture.Append("ordinary line 1687\n");
+  REQUIRE(live.lines.size() == 1);  // shown at once, as it is
+  CHECK(live.lines[0] == "ordinary line 1687");
+  // Its end begins the secret's base64 (8 characters): held until the next line comes.
+  live.capture.Append("key " + b64.substr(0, 8) + "\n");
+  CHECK(live.lines.size() == 1);
+  live.capture.Append(b64.substr(8) + " rest\n");
+  REQUIRE(live.lines.size() == 3);
+  CHECK(live.lines[1] == "key ***");
+  // The last characters mix in padding bits: no part of the core (Base64Cores) is left.
+  CHECK(live.lines[2].rfind("***", 0) == 0);
+  CHECK(live.lines[2].substr(live.lines[2].size() - 5) == " rest");
+  CHECK(live.lines[2].find(b64.substr(8, 12)) == std::string::npos);
+  CHECK(live.lines[2].size() <= std::string("***g== rest").size());
+  // The next line did not go on with it: shown whole, and the line after it is no context.
+  live.capture.Append("key " + b64.substr(0, 8) + "\n");
+  live.capture.Append("plain words\n");
+  REQUIRE(live.lines.size() == 5);
+  CHECK(live.lines[3] == "key " + b64.substr(0, 8));
+  CHECK(live.lines[4] == "plain words");
+  // A held line is shown when the stream ends.
+  live.capture.Append("last " + b64.substr(0, 8) + "\n");
+  CHECK(live.lines.size() == 5);
+  live.capture.Finish();
+  REQUIRE(live.lines.size() == 6);
+  CHECK(live.lines[5] == "last " + b64.substr(0, 8));
+}
+
+TEST_CASE("a line after one whose end may begin a form is shown alone, context dropped",
+          "[redact][capture]") {
+  // Two characters of the base64 at the end: too few to hold the line, enough to give the
+  // next one its context; what the next shows is its own text only.
+  const std::string b64 = Base64Encode(kWrappedSecret);
+  Live live;
+  live.capture.Append("x " + b64.substr(0, 2) + "\nnothing here\n");
+  live.capture.Finish();
+  REQUIRE(live.lines.size() == 2);
+  CHECK(live.lines[0] == "x " + b64.substr(0, 2));
+  CHECK(live.lines[1] == "nothing here");
+}

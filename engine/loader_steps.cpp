@@ -1,12 +1,15 @@
 // Reading one step: its own keys, retry policy, env, condition, and its `with` checked
 // against the step type's spec.
 
+#include <charconv>
+
 #include "engine/attempt.h"
 #include "engine/calls.h"
 #include "engine/loader_internal.h"
 #include "engine/loops.h"
 #include "engine/plugin/check_value.h"
 #include "engine/source/snode_value.h"
+#include "engine/util/json.h"
 #include "engine/util/strings.h"
 
 namespace runbook {
@@ -109,6 +112,29 @@ void CheckTemplateType(FieldReader& r, const ParamSpec& spec, const TNode& value
   }
 }
 
+// Where the part of `node` at `pointer` (JSON Pointer from `node`) is written; nullopt when
+// nothing is there (ConfigParam::locate).
+std::optional<Loc> PartLoc(const TNode& node, std::string_view pointer) {
+  const TNode* at = &node;
+  while (!pointer.empty()) {
+    pointer.remove_prefix(1);  // the '/'
+    const size_t end = std::min(pointer.find('/'), pointer.size());
+    const std::string_view token = pointer.substr(0, end);
+    pointer.remove_prefix(end);
+    const TNode* next = nullptr;
+    for (const auto& [key, part] : at->entries)
+      if (JsonPointerToken(key) == token) next = &part;
+    size_t index = 0;
+    auto [end_of_index, failed] = std::from_chars(token.data(), token.data() + token.size(), index);
+    if (next == nullptr && failed == std::errc() && end_of_index == token.data() + token.size() &&
+        index < at->items.size())
+      next = &at->items[index];
+    if (next == nullptr) return std::nullopt;
+    at = next;
+  }
+  return at->loc;
+}
+
 // The step type's own load-time checks; what escapes them is a bug, reported at the step.
 void Configure(FieldReader& r, const StepDecl& out, std::vector<ConfigParam> view) {
   ConfigureReport report;
@@ -142,6 +168,9 @@ void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
       }
       view.push_back({key, v, tnode.loc, tnode.ShapeValue(),
                       tnode.kind == TNode::Kind::kTemplate && !tnode.tmpl.whole});
+      view.back().locate = [&tnode = tnode](const std::string& pointer) {
+        return PartLoc(tnode, pointer);
+      };
     }
   } else {
     out.with.kind = TNode::Kind::kMap;

@@ -46,9 +46,11 @@ class Approval final : public StepType {
   void Configure(const ConfigureView& with, ConfigureReport& report) const override {
     const ConfigParam* inputs = with.Find("inputs");
     if (inputs == nullptr) return;
-    std::string error;  // what is known of them: an expression's part is checked at the gate
-    ApprovalInputSpecs(inputs->value ? *inputs->value : inputs->shape, error);
-    if (!error.empty()) report.Error(inputs->loc, error);
+    // What is known of them: an expression's part is checked at the gate. Each mistake at
+    // its own place (break24a D1).
+    std::vector<InputMistake> mistakes;
+    ApprovalInputSpecs(inputs->value ? *inputs->value : inputs->shape, mistakes);
+    for (const InputMistake& m : mistakes) report.Error(inputs->LocOf(m.pointer), m.message);
   }
 
   std::vector<std::string> Describe(const StepParams& params) const override {

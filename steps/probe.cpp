@@ -138,8 +138,11 @@ class Probe final : public StepType {
     CheckPortAtLoad(with, "url", true, report);
     const ConfigParam* journey = with.Find("journey");
     if (it->first == "http" && journey && journey->value) {
-      auto parsed = ParseJourney(*journey->value);
-      if (!parsed.ok()) report.Error(journey->loc, parsed.status().message());
+      for (const auto& [index, mistake] : JourneyMistakes(*journey->value))
+        report.Error(journey->value->is_list() && !journey->value->as_list().empty()
+                         ? journey->LocOf("/" + std::to_string(index))
+                         : journey->loc,
+                     mistake.message());
     }
   }
 

@@ -1,6 +1,7 @@
 #include "engine/plugin/approval_inputs.h"
 
 #include "engine/plugin/check_value.h"
+#include "engine/util/json.h"
 
 namespace runbook {
 
@@ -14,15 +15,26 @@ bool IsInputKey(const std::string& key) {
 }  // namespace
 
 std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error) {
+  std::vector<InputMistake> mistakes;
+  std::vector<ParamSpec> specs = ApprovalInputSpecs(inputs, mistakes);
+  for (const InputMistake& m : mistakes) error += (error.empty() ? "" : "; ") + m.message;
+  return specs;
+}
+
+std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs,
+                                          std::vector<InputMistake>& mistakes) {
   std::vector<ParamSpec> specs;
   if (!inputs.is_map()) return specs;
-  auto say = [&error](const std::string& e) { error += (error.empty() ? "" : "; ") + e; };
   for (const auto& [name, decl] : inputs.as_map()) {
+    const std::string at = "/" + JsonPointerToken(name);
+    auto say = [&](const std::string& key, const std::string& e) {
+      mistakes.push_back({key.empty() ? at : at + "/" + JsonPointerToken(key), e});
+    };
     ParamSpec p;
     p.name = name;
     if (decl.is_unknown()) continue;  // the whole declaration is known at the gate
     if (!decl.is_map()) {
-      say("input '" + name + "' must be a mapping such as {type: string}");
+      say("", "input '" + name + "' must be a mapping such as {type: string}");
       continue;
     }
     for (const auto& [key, v] : decl.as_map()) {
@@ -34,7 +46,8 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& erro
         if (auto t = ParamTypeNamed(v.ToText()))
           p.type = *t;
         else
-          say("input '" + name + "': type '" + v.ToText() + "' is not one of " + ParamTypeNames());
+          say(key,
+              "input '" + name + "': type '" + v.ToText() + "' is not one of " + ParamTypeNames());
       } else if (key == "description")
         p.doc = v.ToText();
       else if (key == "default")
@@ -44,14 +57,14 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& erro
       else if (key == "enum")
         for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
       else
-        say("input '" + name + "': unknown key '" + key + "'");
+        say(key, "input '" + name + "': unknown key '" + key + "'");
     }
     // A default the input itself refuses (breakM M22: `default: PROD` with `enum: [prod,
     // staging]` was approved as is), as a param's is a located mistake.
     bool partial = decl.has_unknown();  // a default is checked once all it depends on is known
     if (!p.default_value.is_null() && !partial) {
       std::string problem = CheckValue(p, p.default_value);
-      if (!problem.empty()) say("input '" + name + "': default: " + problem);
+      if (!problem.empty()) say("default", "input '" + name + "': default: " + problem);
     }
     specs.push_back(p);
   }

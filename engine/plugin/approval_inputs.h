@@ -20,4 +20,13 @@ namespace runbook {
 // is left unset (the gate checks them); an Unknown default is kept as the default.
 std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::string& error);
 
+// One mistake in the declaration of an approval's inputs.
+struct InputMistake {
+  std::string pointer;  // where in `inputs` (JSON Pointer): "/NAME" or "/NAME/KEY"
+  std::string message;  // "input 'NAME': ..."
+};
+// The same, each mistake apart with its place, for the load-time check that places each at
+// its line and column (break24a D1: all were one message at `inputs`).
+std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs, std::vector<InputMistake>& mistakes);
+
 }  // namespace runbook

@@ -32,6 +32,13 @@ AttemptResult AttemptResult::Failure(std::string error) {
   return r;
 }
 
+Loc ConfigParam::LocOf(const std::string& pointer) const {
+  if (locate)
+    for (std::string at = pointer; !at.empty(); at.erase(at.rfind('/')))
+      if (std::optional<Loc> found = locate(at)) return *found;
+  return loc;
+}
+
 const ConfigParam* ConfigureView::Find(const std::string& name) const {
   if (spec_ && !spec_->FindParam(name))
     throw ParamError{"parameter '" + name + "' is not declared by the spec"};

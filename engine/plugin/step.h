@@ -175,6 +175,13 @@ struct ConfigParam {
   // Text with ${{ }} expressions inside other text (not one whole expression): what the
   // expressions give is pasted into it.
   bool pastes_expressions = false;
+  // Where the part inside the value at `pointer` (JSON Pointer, RFC 6901, from the value:
+  // "/approver/type" for `inputs: {approver: {type: ...}}`) is written, or nullopt when it
+  // is not; empty at run time (what an expression gave has no place of its own).
+  std::function<std::optional<Loc>(const std::string& pointer)> locate = {};
+  // Where the part at `pointer` is written: its own place, else its nearest parent's, else
+  // `loc` (every mistake in a value placed where it is: break24a D1).
+  Loc LocOf(const std::string& pointer) const;
 };
 // What a step type's load-time check found: errors (the runbook is invalid) and warnings
 // (valid, but probably not what the author meant: validate says them, exit 0).

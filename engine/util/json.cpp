@@ -265,17 +265,17 @@ Result<Value> ParseJsonAsSent(const std::string& text, const StopCheck& stop) {
   return Parse(text, stop, true);
 }
 
-namespace {
-
-bool HasOwnText(const Value& v) {
-  return v.written() && v.is_number() && ToNlohmann(v).dump() != v.as_string();
-}
-
-std::string PointerToken(const std::string& key) {  // RFC 6901: ~ as ~0, / as ~1
+std::string JsonPointerToken(const std::string& key) {
   std::string out;
   for (char c : key)
     out += c == '~' ? std::string("~0") : c == '/' ? std::string("~1") : std::string(1, c);
   return out;
+}
+
+namespace {
+
+bool HasOwnText(const Value& v) {
+  return v.written() && v.is_number() && ToNlohmann(v).dump() != v.as_string();
 }
 
 // Each number inside `v` (found at pointer `at`) that has text of its own: pointer -> text.
@@ -288,7 +288,7 @@ void CollectNested(const Value& v, const std::string& at, Value::Map& out) {
     for (size_t i = 0; i < v.as_list().size(); ++i)
       visit(v.as_list()[i], at + "/" + std::to_string(i));
   if (v.is_map())
-    for (const auto& [key, item] : v.as_map()) visit(item, at + "/" + PointerToken(key));
+    for (const auto& [key, item] : v.as_map()) visit(item, at + "/" + JsonPointerToken(key));
 }
 
 // The tokens of `pointer` ("/a/0" -> {"a", "0"}), unescaped; nullopt when it is no pointer.
@@ -353,7 +353,7 @@ Value::Map WrittenTexts(const Value::Map& values) {
 
 Value::Map NestedWrittenTexts(const Value::Map& values) {
   Value::Map out;
-  for (const auto& [name, v] : values) CollectNested(v, "/" + PointerToken(name), out);
+  for (const auto& [name, v] : values) CollectNested(v, "/" + JsonPointerToken(name), out);
   return out;
 }
 

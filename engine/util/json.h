@@ -64,6 +64,8 @@ void RestoreWritten(Value::Map& values, const Value::Map& texts);
 // -> "0755"; the store keeps them as "outputs_written_nested" (break24a C1: a resume gave a
 // carried list's `3.10` as 3.1). Top-level numbers are WrittenTexts'.
 Value::Map NestedWrittenTexts(const Value::Map& values);
+// `key` as one reference token of a JSON Pointer (RFC 6901 3: `~` as `~0`, `/` as `~1`).
+std::string JsonPointerToken(const std::string& key);
 // Each number of `values` at a pointer of `texts` becomes Value::Written with that text; a
 // pointer that names nothing, or no number, is left (a damaged or older record).
 void RestoreNestedWritten(Value::Map& values, const Value::Map& texts);

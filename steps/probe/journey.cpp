@@ -134,20 +134,46 @@ bool SameJson(const Value& a, const Value& b) {
   return ToJson(a) == ToJson(b);
 }
 
+// The requests of `journey` that read well into `out`, each one's first mistake into
+// `mistakes` (a request after a bad one is still read; what the bad one extracts counts as
+// known, so a later {{name}} is no second mistake).
+void ReadJourney(const Value& journey, std::vector<JourneyRequest>& out,
+                 std::vector<std::pair<size_t, Status>>& mistakes) {
+  if (!journey.is_list() || journey.as_list().empty()) {
+    mistakes.emplace_back(0, Status::Error("journey must be a non-empty list of requests"));
+    return;
+  }
+  std::set<std::string> known;
+  for (size_t i = 0; i < journey.as_list().size(); ++i) {
+    const Value& item = journey.as_list()[i];
+    JourneyRequest r;
+    Status s = ParseOne(item, i, known, r);
+    if (s.ok()) {
+      out.push_back(std::move(r));
+      continue;
+    }
+    mistakes.emplace_back(i, std::move(s));
+    const Value* extract = item.is_map() ? item.Find("extract") : nullptr;
+    if (extract != nullptr && extract->is_map())
+      for (const auto& [var, pointer] : extract->as_map()) known.insert(var);
+  }
+}
+
 }  // namespace
 
 Result<std::vector<JourneyRequest>> ParseJourney(const Value& journey) {
-  if (!journey.is_list() || journey.as_list().empty())
-    return Status::Error("journey must be a non-empty list of requests");
   std::vector<JourneyRequest> out;
-  std::set<std::string> known;
-  for (size_t i = 0; i < journey.as_list().size(); ++i) {
-    JourneyRequest r;
-    Status s = ParseOne(journey.as_list()[i], i, known, r);
-    if (!s.ok()) return s;
-    out.push_back(std::move(r));
-  }
+  std::vector<std::pair<size_t, Status>> mistakes;
+  ReadJourney(journey, out, mistakes);
+  if (!mistakes.empty()) return mistakes.front().second;
   return out;
+}
+
+std::vector<std::pair<size_t, Status>> JourneyMistakes(const Value& journey) {
+  std::vector<JourneyRequest> out;
+  std::vector<std::pair<size_t, Status>> mistakes;
+  ReadJourney(journey, out, mistakes);
+  return mistakes;
 }
 
 // A JSON pointer's array index: digits only, in range; false for anything else.

@@ -30,6 +30,11 @@ struct JourneyRequest {
 // The `journey` parameter, checked: every request has a name and a path, known keys only,
 // JSON pointers start with '/', and every {{name}} is extracted by an earlier request.
 Result<std::vector<JourneyRequest>> ParseJourney(const Value& journey);
+// Each request's first mistake, by its index in the journey, for the load-time check that
+// places each at its request (a request after a bad one is still checked; what the bad one
+// extracts counts as known). Empty when the journey is sound; a journey that is no list:
+// one mistake at index 0.
+std::vector<std::pair<size_t, Status>> JourneyMistakes(const Value& journey);
 
 // The value at RFC 6901 `pointer` in `doc`, or nullptr.
 const Value* JsonPointer(const Value& doc, const std::string& pointer);

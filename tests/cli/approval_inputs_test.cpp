@@ -313,3 +313,35 @@ TEST_CASE("approve: a loop item written with leading zeros is suggested as that 
   CHECK_THAT(Shell(run + "'gate[01]'").err, Catch::Contains("did you mean 'gate[1]'?"));
   CHECK_THAT(Shell(run + "'gate[00]'").err, Catch::Contains("did you mean 'gate[0]'?"));
 }
+
+// break24a D1: every mistake in a gate's inputs was one message, joined by "; ", at the
+// line of `inputs:`. Each is its own error now, at the line of the input or key it is about,
+// in every format validate has.
+TEST_CASE("approval inputs: each mistake is placed at its own input and key", "[cli][approval]") {
+  std::string dir = TempDir();
+  std::string bad = WriteFile(dir, "bad.yaml",
+                              "version: 1\nname: x\nsteps:\n"
+                              "  - id: gate\n    uses: approval\n    with:\n"
+                              "      prompt: Swap?\n"
+                              "      inputs:\n"                             // 8
+                              "        ticket:\n"                           // 9
+                              "          type: strng\n"                     // 10
+                              "          requird: true\n"                   // 11
+                              "        code: {type: string, minimum: 3}\n"  // 12
+                              "        plain: 5\n"                          // 13
+                              "        env:\n"                              // 14
+                              "          enum: [prod, staging]\n"           // 15
+                              "          default: PROD\n");                 // 16
+  Command v = Shell(Binary() + " validate " + bad);
+  CHECK(v.exit_code == 2);
+  CHECK(Occurrences(v.err, ": error: ") == 5);
+  CHECK_THAT(v.err, Catch::Contains("bad.yaml:10:17: error: input 'ticket': type 'strng'") &&
+                        Catch::Contains("bad.yaml:11:20: error: input 'ticket': unknown key "
+                                        "'requird'") &&
+                        Catch::Contains("bad.yaml:12:39: error: input 'code': unknown key "
+                                        "'minimum'") &&
+                        Catch::Contains("bad.yaml:13:16: error: input 'plain' must be a mapping") &&
+                        Catch::Contains("bad.yaml:16:20: error: input 'env': default:"));
+  Command gh = Shell(Binary() + " validate --format github " + bad);
+  CHECK_THAT(gh.out, Catch::Contains("line=11,col=20") && Catch::Contains("line=16,col=20"));
+}

@@ -96,6 +96,6 @@ TEST_CASE(
     WriteFile(dir, "bad.yaml", Probe(1, k.second));
     Command c = Shell(Binary() + " validate " + dir + "/bad.yaml", 60);
     CHECK(c.exit_code == 2);
-    CHECK_THAT(c.err, Catch::Contains("bad.yaml:12:9: error: " + k.says));  // the journey
+    CHECK_THAT(c.err, Catch::Contains("bad.yaml:13:11: error: " + k.says));  // the request
   }
 }

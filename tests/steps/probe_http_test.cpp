@@ -172,8 +172,13 @@ TEST_CASE("probe http: journey mistakes are found when the runbook is loaded", "
   WriteFile(dir, "v.yaml", yaml);
   Command c = Shell("cd " + dir + " && " + Binary() + " validate v.yaml");
   CHECK(c.exit_code == 2);
-  CHECK(c.err.find("v.yaml:10:9: error: journey[1] ('catalog'): uses {{token}}, which no earlier "
-                   "request extracts") != std::string::npos);
+  // Each request's mistake at the request (break24a D1's kind: one message at `journey`).
+  CHECK(c.err.find("v.yaml:16:11: error: journey[1] ('catalog'): uses {{token}}, which no "
+                   "earlier request extracts") != std::string::npos);
+  CHECK(c.err.find("v.yaml:20:11: error: journey[2] ('orders-list'): uses {{token}}") !=
+        std::string::npos);
+  CHECK(c.err.find("v.yaml:23:11: error: journey[3] ('checkout'): uses {{token}}") !=
+        std::string::npos);
   WriteFile(dir, "n.yaml",
             "version: 1\nname: n\nsteps:\n  - id: p\n    uses: probe\n"
             "    with: {kind: http, journey: [{name: a, path: /, bogus: 1}]}\n");
@@ -186,7 +191,10 @@ TEST_CASE("probe http: journey mistakes are found when the runbook is loaded", "
             "    with: {kind: http, base_url: 'http://x', journey: [{name: a, path: /, method: "
             "get}, {name: b, path: /, headers: [x]}]}\n");
   Command m = Shell("cd " + dir + " && " + Binary() + " validate m.yaml");
-  CHECK(m.err.find("journey[0] ('a'): unknown method 'get' (GET, POST,") != std::string::npos);
+  CHECK(m.err.find("m.yaml:6:56: error: journey[0] ('a'): unknown method 'get' (GET, POST,") !=
+        std::string::npos);
+  CHECK(m.err.find("m.yaml:6:89: error: journey[1] ('b'): headers must be a mapping") !=
+        std::string::npos);
 }
 
 TEST_CASE("probe prometheus: instant queries against a real Prometheus scraping the server",

@@ -22,8 +22,9 @@ Value Masked(const PlanInputs& in, const Value& v) {
 // `with`): once spent, the entries left are shown unresolved at once (break22c #6: a fresh
 // budget per entry kept plan busy for minutes where the run stops at the first). With `error`,
 // the first entry's error (not a value unknown before the run) as the run says it: "env K: ...".
+// Without `show`, resolved only: the returned map is empty (nothing masked for no one).
 Value EnvPreview(const TemplateMap& env, const RunScope& scope, const PlanInputs& in, EnvMap& into,
-                 EvalBudget& budget, std::string* error = nullptr) {
+                 EvalBudget& budget, std::string* error = nullptr, bool show = true) {
   M out;
   for (const auto& [key, node] : env) {
     auto v = ResolveTree(node, scope, &budget);
@@ -33,7 +34,7 @@ Value EnvPreview(const TemplateMap& env, const RunScope& scope, const PlanInputs
                          : Value::Unknown(node.text.empty() ? "${{ env." + key + " }}" : node.text);
     if (v.ok() && !shown.is_unknown()) shown = Value(shown.ToText());
     into[key] = shown.ToText();
-    out[key] = Masked(in, shown);
+    if (show) out[key] = Masked(in, shown);
   }
   return Value(std::move(out));
 }
@@ -152,7 +153,7 @@ Value StepPreview(const Graph& g, int i, RunScope& scope, const PlanInputs& in, 
   std::string error;
   // An env entry the run cannot resolve fails the step there, before its `with` (executor):
   // said, not shown unresolved without a word (break23a B2: the run's work total spent).
-  Value env = EnvPreview(s.env, scope, in, step_env, budget, &error);
+  Value env = EnvPreview(s.env, scope, in, step_env, budget, &error, !over);
   bool by_values = true;
   Value params =
       error.empty() ? ResolveParams(s, scope, error, in.redactor, &budget, &by_values) : Value();

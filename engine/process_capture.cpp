@@ -25,10 +25,19 @@ std::string StreamCapture::Masked(std::string text, unsigned edges) const {
   return redact_ ? redact_(std::move(text), edges) : text;
 }
 
+// A piece of a long line: the cut edges say what is around it, and a first piece has the
+// line before it as a whole line has.
 void StreamCapture::Emit(unsigned edges) {
-  FlushHeld(nullptr);
-  before_.reset();  // a piece of a long line: the cut edges say what is around it
-  on_line_(Masked(std::move(partial_), edges | (continued_ ? kCutBefore : kCutNone)));
+  const bool first = !continued_;
+  std::optional<std::string> before;
+  if (first) {
+    FlushHeld(&partial_);
+    before = std::move(before_);
+  }
+  before_.reset();
+  edges |= first ? kCutNone : kCutBefore;
+  on_line_(before ? Masked(*before + "\n" + partial_, edges | kLineBefore)
+                  : Masked(std::move(partial_), edges));
   partial_.clear();
   continued_ = edges & kCutAfter;
 }

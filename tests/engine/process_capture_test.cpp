@@ -117,3 +117,17 @@ TEST_CASE("a line after one whose end may begin a form is shown alone, context d
   CHECK(live.lines[0] == "x " + b64.substr(0, 2));
   CHECK(live.lines[1] == "nothing here");
 }
+
+TEST_CASE("a wrapped form that goes on into a line longer than 4 KiB is masked on both sides",
+          "[redact][capture]") {
+  const std::string b64 = Base64Encode(kWrappedSecret);
+  Live live;
+  live.capture.Append("key " + b64.substr(0, 8) + "\n" + b64.substr(8) + std::string(5000, '.') +
+                      "\n");
+  live.capture.Finish();
+  const std::string all = ShownText(live.lines);
+  CHECK(all.find(b64.substr(0, 6)) == std::string::npos);
+  CHECK(all.find(b64.substr(10, 10)) == std::string::npos);
+  REQUIRE(live.lines.size() == 3);  // the held line, then the long one in two pieces
+  CHECK(live.lines[0] == "key ***");
+}

@@ -1139,12 +1139,13 @@ class Loop {
     // A run whose step (main or finally) had failed before a cancel came (one that stopped
     // its finally steps, overlap: cancel_running, serve stopping) failed: the cancel does not
     // hide it (breakRR RR1: a failed backup was recorded cancelled, and nobody was told).
-    // A cancel counts when it cancelled something: one that came after the last step ended
-    // (a Ctrl-C racing the run's end) leaves a run that did all its work a success (X1).
-    result.status = failed_before_cancel_                     ? "failure"
-                    : values_.cancelled || AnyStepCancelled() ? "cancelled"
-                    : failed                                  ? "failure"
-                                                              : "success";
+    // A cancel counts when it cancelled a step: one that came after the last step ended (a
+    // Ctrl-C racing the run's end, X1), or while only `finally` steps were left, which it does
+    // not stop (break27a #4), leaves a run that did all its work a success.
+    result.status = failed_before_cancel_ ? "failure"
+                    : AnyStepCancelled()  ? "cancelled"
+                    : failed              ? "failure"
+                                          : "success";
     if (result.status == "cancelled" && svc_.cancel.cancelled())
       result.signal = svc_.cancel.signal_number();
     result.rto = MeasureRto({rb_, steps_, g_.finally_begin, values_.started, ended, started_wall_,

@@ -1,7 +1,8 @@
 // Reading one step: its own keys, retry policy, env, condition, and its `with` checked
 // against the step type's spec.
 
-#include <charconv>
+#include <map>
+#include <memory>
 
 #include "engine/attempt.h"
 #include "engine/calls.h"
@@ -112,27 +113,31 @@ void CheckTemplateType(FieldReader& r, const ParamSpec& spec, const TNode& value
   }
 }
 
-// Where the part of `node` at `pointer` (JSON Pointer from `node`) is written; nullopt when
-// nothing is there (ConfigParam::locate).
-std::optional<Loc> PartLoc(const TNode& node, std::string_view pointer) {
-  const TNode* at = &node;
-  while (!pointer.empty()) {
-    pointer.remove_prefix(1);  // the '/'
-    const size_t end = std::min(pointer.find('/'), pointer.size());
-    const std::string_view token = pointer.substr(0, end);
-    pointer.remove_prefix(end);
-    const TNode* next = nullptr;
-    for (const auto& [key, part] : at->entries)
-      if (JsonPointerToken(key) == token) next = &part;
-    size_t index = 0;
-    auto [end_of_index, failed] = std::from_chars(token.data(), token.data() + token.size(), index);
-    if (next == nullptr && failed == std::errc() && end_of_index == token.data() + token.size() &&
-        index < at->items.size())
-      next = &at->items[index];
-    if (next == nullptr) return std::nullopt;
-    at = next;
+// Where each part inside `node` is written, by JSON Pointer from `node`.
+void CollectPartLocs(const TNode& node, const std::string& at, std::map<std::string, Loc>& out) {
+  for (size_t i = 0; i < node.items.size(); ++i) {
+    const std::string here = at + "/" + std::to_string(i);
+    out.emplace(here, node.items[i].loc);
+    CollectPartLocs(node.items[i], here, out);
   }
-  return at->loc;
+  for (const auto& [key, part] : node.entries) {
+    const std::string here = at + "/" + JsonPointerToken(key);
+    out.emplace(here, part.loc);
+    CollectPartLocs(part, here, out);
+  }
+}
+
+// ConfigParam::locate for `node`: every place indexed at the first question, so a step that
+// places thousands of mistakes takes linear time (break27a #3: a walk of a map's entries per
+// question was quadratic, 16,000 mistakes 12 s).
+std::function<std::optional<Loc>(const std::string&)> PartLocator(const TNode& node) {
+  auto index = std::make_shared<std::map<std::string, Loc>>();
+  return [&node, index](const std::string& pointer) -> std::optional<Loc> {
+    if (index->empty()) CollectPartLocs(node, "", *index);
+    auto found = index->find(pointer);
+    if (found == index->end()) return std::nullopt;
+    return found->second;
+  };
 }
 
 // The step type's own load-time checks; what escapes them is a bug, reported at the step.
@@ -168,9 +173,7 @@ void ReadWith(FieldReader& r, const SNode* with, StepDecl& out) {
       }
       view.push_back({key, v, tnode.loc, tnode.ShapeValue(),
                       tnode.kind == TNode::Kind::kTemplate && !tnode.tmpl.whole});
-      view.back().locate = [&tnode = tnode](const std::string& pointer) {
-        return PartLoc(tnode, pointer);
-      };
+      view.back().locate = PartLocator(tnode);
     }
   } else {
     out.with.kind = TNode::Kind::kMap;

@@ -52,16 +52,32 @@ std::vector<ParamSpec> ApprovalInputSpecs(const Value& inputs,
         p.doc = v.ToText();
       else if (key == "default")
         p.default_value = v;  // Unknown when it is an expression
-      else if (key == "required")
-        p.required = v.is_bool() && v.as_bool();
-      else if (key == "enum")
+      else if (key == "required" && v.is_bool())
+        p.required = v.as_bool();
+      else if (key == "required")  // break27a #6: `ture`, `yes`, "true" meant not required
+        say(key,
+            "input '" + name + "': required must be true or false, found '" + v.ToText() + "'");
+      else if (key == "enum" && v.is_list())
         for (const Value& e : v.as_list()) p.enum_values.push_back(e.ToText());
+      else if (key == "enum")
+        say(key, "input '" + name + "': enum must be a list of the values allowed");
       else
         say(key, "input '" + name + "': unknown key '" + key + "'");
     }
     // A default the input itself refuses (breakM M22: `default: PROD` with `enum: [prod,
     // staging]` was approved as is), as a param's is a located mistake.
     bool partial = decl.has_unknown();  // a default is checked once all it depends on is known
+    // Each enum value must be one of the input's type (break27a #6: `enum: [1, x]` on an
+    // integer input was taken, and `x` could never be given).
+    const Value* allowed = decl.Find("enum");
+    if (allowed != nullptr && allowed->is_list() && !partial) {
+      ParamSpec plain = p;
+      plain.enum_values.clear();
+      for (size_t k = 0; k < allowed->as_list().size(); ++k)
+        if (std::string problem = CheckValue(plain, allowed->as_list()[k]); !problem.empty())
+          mistakes.push_back(
+              {at + "/enum/" + std::to_string(k), "input '" + name + "': enum: " + problem});
+    }
     if (!p.default_value.is_null() && !partial) {
       std::string problem = CheckValue(p, p.default_value);
       if (!problem.empty()) say("default", "input '" + name + "': default: " + problem);

@@ -330,14 +330,25 @@ TEST_CASE(
     CHECK(ran.result.signal == SIGINT);
     CHECK(ran.Step(*rb, "b").outcome == Outcome::kCancelled);
   }
-  SECTION("after the main steps with a finally step left: that one runs, the run is cancelled") {
+  SECTION("after the main steps with a finally step left: that one runs, nothing is cancelled") {
+    // break27a #4: a first Ctrl-C does not stop finally steps; with all of them passed the run
+    // did its work (it was recorded cancelled, exit 130, and a resume then "succeeded").
     CancelToken cancel;
     Ran ran = RunTextCancelledAfter(Head() +
                                         "  - {id: a, uses: exec, with: {run: ['true']}}\n"
                                         "finally:\n"
                                         "  - {id: tidy, uses: exec, with: {run: ['true']}}\n",
                                     rb, "a", cancel);
-    CHECK(ran.result.status == "cancelled");
+    CHECK(ran.result.status == "success");
     CHECK(ran.Step(*rb, "tidy").outcome == Outcome::kSuccess);
+  }
+  SECTION("after a step with a finally step left that fails: the run failed") {
+    CancelToken cancel;
+    Ran ran = RunTextCancelledAfter(Head() +
+                                        "  - {id: a, uses: exec, with: {run: ['true']}}\n"
+                                        "finally:\n"
+                                        "  - {id: tidy, uses: exec, with: {run: ['false']}}\n",
+                                    rb, "a", cancel);
+    CHECK(ran.result.status == "failure");
   }
 }

@@ -172,8 +172,11 @@ class NotingRunner final : public ProcessRunner {
   ProcessResult Run(const ProcessRequest& request, const CancelToken& cancel) override {
     ProcessRequest masked = request;
     masked.redact = MaskerOf(redactor_);
-    masked.form_begun_at_end = [this](std::string_view line) {
-      return redactor_.FormBegunAtEnd(line);
+    masked.form_begun_at_end = [this](std::string_view text) {
+      return redactor_.FormBegunAtEnd(text);
+    };
+    masked.redact_part = [this](std::string_view text, size_t begin, size_t end, unsigned edges) {
+      return redactor_.ApplyPart(text, begin, end, edges);
     };
     ProcessResult result = inner_.Run(masked, cancel);
     std::lock_guard<std::mutex> lock(mu_);

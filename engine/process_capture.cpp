@@ -21,55 +21,34 @@ void StreamCapture::Append(std::string_view data) {
   if (tail_.size() > 2 * tail_limit_ + 65536) tail_.erase(0, tail_.size() - tail_limit_);
 }
 
+StreamCapture::StreamCapture(size_t head, size_t tail,
+                             std::function<void(std::string_view)> on_line, Redact redact,
+                             LiveLines::Masking live)
+    : head_limit_(head),
+      tail_limit_(tail),
+      on_line_(std::move(on_line)),
+      redact_(std::move(redact)) {
+  if (on_line_ && redact_ && live.form_begun_at_end && live.mask_part)
+    live_.emplace(on_line_, std::move(live));
+}
+
 std::string StreamCapture::Masked(std::string text, unsigned edges) const {
   return redact_ ? redact_(std::move(text), edges) : text;
 }
 
-// A piece of a long line: the cut edges say what is around it, and a first piece has the
-// line before it as a whole line has.
-void StreamCapture::Emit(unsigned edges) {
-  const bool first = !continued_;
-  std::optional<std::string> before;
-  if (first) {
-    FlushHeld(&partial_);
-    before = std::move(before_);
+void StreamCapture::Emit(bool ends_line) {
+  if (live_) {
+    live_->Add(std::move(partial_), ends_line, LiveLines::Steady::now());
+  } else {
+    unsigned edges = (continued_ ? kCutBefore : kCutNone) | (ends_line ? kCutNone : kCutAfter);
+    on_line_(Masked(std::move(partial_), edges));
   }
-  before_.reset();
-  edges |= first ? kCutNone : kCutBefore;
-  on_line_(before ? Masked(*before + "\n" + partial_, edges | kLineBefore)
-                  : Masked(std::move(partial_), edges));
   partial_.clear();
-  continued_ = edges & kCutAfter;
+  continued_ = !ends_line;
 }
 
-void StreamCapture::EmitLine() {
-  if (continued_) return Emit(kCutNone);  // the end of a long line's pieces
-  std::string line = std::move(partial_);
-  partial_.clear();
-  FlushHeld(&line);
-  std::optional<std::string> before = std::move(before_);
-  before_.reset();
-  const size_t begun = FormBegun(line);
-  if (begun > 0) before_ = line;
-  if (begun >= kMinCutFragment) {
-    held_ = std::move(line);
-    held_before_ = std::move(before);
-    return;
-  }
-  on_line_(before ? Masked(*before + "\n" + line, kLineBefore) : Masked(std::move(line), kCutNone));
-}
-
-void StreamCapture::FlushHeld(const std::string* next) {
-  if (!held_) return;
-  std::string text = held_before_ ? *held_before_ + "\n" + *held_ : std::move(*held_);
-  unsigned edges = held_before_ ? kLineBefore : kCutNone;
-  if (next != nullptr) {
-    text += "\n" + *next;
-    edges |= kLineAfter;
-  }
-  held_.reset();
-  held_before_.reset();
-  on_line_(Masked(std::move(text), edges));
+void StreamCapture::Tick() {
+  if (live_) live_->FlushIfQuiet(LiveLines::Steady::now());
 }
 
 // A line longer than kMaxLine goes out in pieces of kMaxLine bytes, each masked with the
@@ -83,18 +62,18 @@ void StreamCapture::Lines(std::string_view data) {
       size_t take = std::min(room, data.size());
       partial_.append(data.substr(0, take));
       data.remove_prefix(take);
-      if (partial_.size() >= kMaxLine) Emit(kCutAfter);
+      if (partial_.size() >= kMaxLine) Emit(false);
       continue;
     }
     partial_.append(data.substr(0, nl));
-    EmitLine();
+    Emit(true);
     data.remove_prefix(nl + 1);
   }
 }
 
 CapturedStream StreamCapture::Finish() {
-  if (on_line_ && !partial_.empty()) EmitLine();
-  FlushHeld(nullptr);
+  if (on_line_ && !partial_.empty()) Emit(true);
+  if (live_) live_->Flush();
   partial_.clear();
   CapturedStream out;
   out.total_bytes = total_;

@@ -58,9 +58,9 @@ class Supervisor {
         pipes_(pipes),
         result_(result),
         out_(req.capture_head, req.capture_tail, LineSink(false), req.redact,
-             req.form_begun_at_end),
+             {req.form_begun_at_end, req.redact_part}),
         err_(req.capture_head, req.capture_tail, LineSink(true), req.redact,
-             req.form_begun_at_end) {}
+             {req.form_begun_at_end, req.redact_part}) {}
 
   void Loop() {
     int pidfd = PidfdOpen(pid_);
@@ -100,6 +100,8 @@ class Supervisor {
     if (err_i >= 0 && fds[err_i].revents) Read(pipes_.err[0], err_);
     if ((pid_i >= 0 && fds[pid_i].revents) || (pidfd < 0 && !reaped_)) Reap(pidfd >= 0);
     if (cancel_i >= 0 && fds[cancel_i].revents) OnCancel();
+    out_.Tick();  // a line the live view held, shown after a quiet second
+    err_.Tick();
     return CheckTimers();
   }
 

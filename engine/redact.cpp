@@ -233,14 +233,6 @@ constexpr int kEncodingLayers = 2;
 }  // namespace
 
 std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
-  if (edges & (kLineBefore | kLineAfter)) {
-    const size_t first = text.find('\n'), last = text.rfind('\n');
-    const size_t begin = (edges & kLineBefore) && first != std::string::npos ? first + 1 : 0;
-    size_t end = (edges & kLineAfter) && last != std::string::npos ? last : text.size();
-    if (end < begin) end = begin;  // one '\n', both sides asked: an empty line between
-    if (patterns_.empty()) return text.substr(begin, end - begin);
-    return ApplyPart(text, begin, end, edges & (kCutBefore | kCutAfter));
-  }
   if (patterns_.empty()) return text;
   Spans layered;
   LayeredSpans(text, kEncodingLayers, edges, layered);
@@ -264,6 +256,7 @@ std::string Redactor::ApplyCut(std::string text, unsigned edges) const {
 
 std::string Redactor::ApplyPart(std::string_view text, size_t begin, size_t end,
                                 unsigned edges) const {
+  if (patterns_.empty()) return std::string(text.substr(begin, end - begin));
   Spans spans;
   LayeredSpans(text, kEncodingLayers, edges, spans);
   PlainSpans(text, spans);
@@ -277,14 +270,13 @@ std::string Redactor::ApplyPart(std::string_view text, size_t begin, size_t end,
   return MaskSpans(std::string(text.substr(begin, end - begin)), std::move(inside));
 }
 
-size_t Redactor::FormBegunAtEnd(std::string_view line) const {
+size_t Redactor::FormBegunAtEnd(std::string_view text) const {
   size_t longest = 0;
   for (const SecretPattern& p : patterns_) {
-    if (!p.wraps()) continue;
-    const size_t reach = std::min(line.size(), p.longest_on_a_line());
-    for (size_t at = line.size() - reach; line.size() - at > longest; ++at) {
-      if (p.PrefixAt(line, at)) {
-        longest = line.size() - at;
+    const size_t reach = std::min(text.size(), p.longest());
+    for (size_t at = text.size() - reach; text.size() - at > longest; ++at) {
+      if (p.PrefixAt(text, at)) {
+        longest = text.size() - at;
         break;
       }
     }

@@ -38,19 +38,8 @@ constexpr size_t kMinCutFragment = 3;
 // API_KEY or PRIVATE_KEY, and AWS_ACCESS_KEY_ID.
 bool IsCredentialName(const std::string& name);
 
-// Where a text was cut from a longer one (bit flags), and the lines given around it.
-enum CutEdge : unsigned {
-  kCutNone = 0,
-  kCutBefore = 1,
-  kCutAfter = 2,
-  // The text begins with the line before the one to mask, up to its first '\n': context,
-  // not returned. A form of a secret that began on it and goes on past the line break
-  // (base64 or hex wrapped) is masked where it goes on.
-  kLineBefore = 4,
-  // The text ends with the line after the one to mask, from its last '\n': context, not
-  // returned. A form that the line's end begins and the next line goes on with is masked.
-  kLineAfter = 8,
-};
+// Where a text was cut from a longer one (bit flags).
+enum CutEdge : unsigned { kCutNone = 0, kCutBefore = 1, kCutAfter = 2 };
 
 class Redactor {
  public:
@@ -62,12 +51,15 @@ class Redactor {
   // is the end of a secret (kCutBefore) and an end that is its beginning (kCutAfter), from
   // kMinCutFragment bytes on.
   std::string ApplyCut(std::string text, unsigned edges) const;
-  // The length in bytes of the longest end of `line` that may begin a form of a secret that
-  // spans lines (base64, hex: tools wrap them at 60 to 76 columns) and go on at the next
-  // line; 0 when none. From 1 byte on the next line needs this one as context (kLineBefore),
-  // from kMinCutFragment on this one needs the next (kLineAfter) (docs/secrets.md: the live
-  // view).
-  size_t FormBegunAtEnd(std::string_view line) const;
+  // text[begin, end) masked, every form found in the whole `text` that reaches into it
+  // included; `edges` are cuts at the ends of `text` (as ApplyCut's). For a part of a stream
+  // shown with the text around it (engine/live_lines.h).
+  std::string ApplyPart(std::string_view text, size_t begin, size_t end,
+                        unsigned edges = kCutNone) const;
+  // The length in bytes of the longest end of `text` that is a proper beginning of a form of
+  // a secret (hex and base64 going on across line breaks, tools wrap them at 60 to 76
+  // columns), 0 when none: text that may come next could complete it.
+  size_t FormBegunAtEnd(std::string_view text) const;
   // Strings in the value, map keys included; a number or boolean whose text holds a secret
   // becomes that text masked, a string (breakL L15, breakQ Q1: a PIN given to an integer param
   // or approval input was recorded as its digits wherever a value, not a text, was masked).
@@ -100,9 +92,6 @@ class Redactor {
   void LayeredSpans(std::string_view text, int layers, unsigned edges, Spans& out) const;
   // Appends the span of a piece of a secret at `text`'s cut `edges`.
   void CutSpans(std::string_view text, unsigned edges, Spans& out) const;
-  // text[begin, end) masked, every form found in the whole `text` that reaches into it
-  // included (cut `edges` at the ends of `text`).
-  std::string ApplyPart(std::string_view text, size_t begin, size_t end, unsigned edges) const;
   size_t CutHead(std::string_view text) const;
   bool CutTail(std::string_view text, size_t at) const;
 

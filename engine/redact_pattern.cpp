@@ -125,7 +125,8 @@ std::vector<std::string> Quoted(long cp) {
 }
 
 // A token's spellings also with a line break before each (`\n`, `\r\n`): tools wrap base64
-// (`base64` and MIME at 76 columns, PEM at 64) and hex (`xxd -p` at 60) at any column.
+// (`base64` and MIME at 76 columns, PEM at 64) and hex (`xxd -p` at 60) at any column (hex
+// also between a byte's two digits, at an odd column).
 void AddLineBreaks(std::vector<std::string>& spellings) {
   const size_t n = spellings.size();
   for (size_t k = 0; k < n; ++k) {
@@ -142,9 +143,8 @@ void SecretPattern::Push(Token t) {
   if (tokens_.empty())
     for (const std::string& s : t) starts_[static_cast<unsigned char>(s[0])] = true;
   size_t longest = 0;
-  for (const std::string& s : t)
-    if (s.find('\n') == std::string::npos) longest = std::max(longest, s.size());
-  longest_on_a_line_ += longest;
+  for (const std::string& s : t) longest = std::max(longest, s.size());
+  longest_ += longest;
   tokens_.push_back(std::move(t));
 }
 
@@ -169,9 +169,12 @@ SecretPattern SecretPattern::Textual(const std::string& secret) {
 
 SecretPattern SecretPattern::Hex(const std::string& secret) {
   SecretPattern p;
-  p.wraps_ = true;
   for (unsigned char b : secret) {
-    Token t{Hex2(b, false), Hex2(b, true)};
+    Token t;
+    for (bool upper : {false, true}) {  // a line may also break between a byte's two digits
+      const std::string h = Hex2(b, upper);
+      for (const char* mid : {"", "\n", "\r\n"}) t.push_back(h.substr(0, 1) + mid + h.substr(1));
+    }
     if (!p.tokens_.empty()) AddLineBreaks(t);  // a match never starts with the break
     p.Push(std::move(t));
   }
@@ -180,7 +183,6 @@ SecretPattern SecretPattern::Hex(const std::string& secret) {
 
 SecretPattern SecretPattern::Wrapped(const std::string& text) {
   SecretPattern p;
-  p.wraps_ = true;
   for (char c : text) {
     Token t{std::string(1, c)};
     if (!p.tokens_.empty()) AddLineBreaks(t);

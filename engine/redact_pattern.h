@@ -37,11 +37,8 @@ class SecretPattern {
   // Could a match start with this byte?
   bool CanStart(unsigned char c) const { return starts_[c]; }
   size_t tokens() const { return tokens_.size(); }
-  // Whether a match may hold a line break (Hex, Wrapped): a form that a line's end begins
-  // may go on at the next line's start.
-  bool wraps() const { return wraps_; }
-  // The longest text a match can be on one line (no line break in it), in bytes.
-  size_t longest_on_a_line() const { return longest_on_a_line_; }
+  // The longest text a match can be, in bytes.
+  size_t longest() const { return longest_; }
   bool operator==(const SecretPattern& o) const { return tokens_ == o.tokens_; }
 
  private:
@@ -53,8 +50,7 @@ class SecretPattern {
 
   std::vector<Token> tokens_;
   bool starts_[256] = {};
-  bool wraps_ = false;
-  size_t longest_on_a_line_ = 0;
+  size_t longest_ = 0;
 };
 
 }  // namespace runbook

@@ -43,11 +43,13 @@ struct ProcessRequest {
   // cut (a long line's pieces, the head and tail windows) with the edges that were cut
   // (engine/redact.h CutEdge), so no piece of a secret survives beside a cut.
   std::function<std::string(std::string text, unsigned cut_edges)> redact;
-  // Set by the engine with `redact`: the length of the longest end of a line that may begin
-  // a secret's form going on at the next line (Redactor::FormBegunAtEnd), 0 for none; the live
-  // view then masks such a line and the next with each other as context
-  // (engine/process_capture.h).
-  std::function<size_t(std::string_view line)> form_begun_at_end;
+  // Set by the engine with `redact`, for the live view (engine/live_lines.h): the length of
+  // the longest end of a text that may begin a secret's form (Redactor::FormBegunAtEnd), and
+  // a part of a text masked knowing the whole (Redactor::ApplyPart), so each line is masked
+  // knowing the lines around it.
+  std::function<size_t(std::string_view text)> form_begun_at_end;
+  std::function<std::string(std::string_view text, size_t begin, size_t end, unsigned cut_edges)>
+      redact_part;
   // The child and every process it starts go into a cgroup of their own where one can be
   // made (engine/step_cgroup.h), and are ended with it. False only for callers that mean
   // what it starts to outlive it, as a terminal does (the tests' shell).

@@ -51,8 +51,9 @@ class Builder final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const Loc at = EmptyValueLoc(mark);
     SNode& n = Place(mark, {1, 0});
-    n.loc = LocOf(mark);
+    n.loc = at;
     Done(n, anchor, {1, 0});
   }
 
@@ -163,6 +164,17 @@ class Builder final : public YAML::EventHandler {
     if (parent.is_seq()) return parent.items.emplace_back();
     if (open_.back().want_key) return parent.entries.emplace_back().first;
     return parent.entries.back().second;
+  }
+
+  // Where an empty value is: yaml-cpp marks the token after it, which may be the next step
+  // or the end of the file, so a value left out (`key:` alone on its line) is placed at its
+  // key instead (break27a #8: `last:` was reported at the next step's `- id:`).
+  Loc EmptyValueLoc(const YAML::Mark& mark) const {
+    Loc at = LocOf(mark);
+    if (open_.empty() || !open_.back().node->is_map() || open_.back().want_key) return at;
+    const SNode& key = open_.back().node->entries.back().first;
+    if (key.loc.line > 0 && at.line != key.loc.line) return key.loc;
+    return at;
   }
 
   // A node is complete: remember its anchor, check a mapping key.

@@ -362,3 +362,18 @@ TEST_CASE("a NUL written as an escape and an env name holding '=' are located er
                                 "variable (empty, or holding '=')"));
   CHECK_THAT(d, Catch::Contains("env name '' cannot name an environment variable"));
 }
+
+TEST_CASE("a value left out is placed at its key, not at the next token", "[loader]") {
+  // break27a #8: yaml-cpp marks an empty value at the token after it: `timeout:` alone was
+  // reported at the next line, an approval input `last:` at the next step or the file's end.
+  std::string out = Diagnose(
+      "version: 1\nname: x\nsteps:\n  - id: a\n    uses: exec\n    timeout:\n"
+      "    with: {run: [echo]}\n  - id: gate\n    uses: approval\n    with:\n"
+      "      prompt: Go?\n      inputs:\n        last:\n# a comment\n\n");
+  CHECK(out.find("test.yaml:6:5: error: invalid duration null for timeout") != std::string::npos);
+  CHECK(out.find("test.yaml:13:9: error: input 'last' must be a mapping") != std::string::npos);
+  // An empty value in flow style stays where yaml-cpp puts it, on its own line.
+  std::string flow = Diagnose(
+      "version: 1\nname: x\nsteps:\n  - {id: a, uses: exec, timeout: , with: {run: [echo]}}\n");
+  CHECK(flow.find("test.yaml:4:") != std::string::npos);
+}
